@@ -1,0 +1,220 @@
+// Typed API errors. Every failure a client can see is an ApiError; the apiserver turns it
+// into a metav1.Status and an HTTP code in exactly one place (apiserver's error edge).
+//
+// Contract: `reason` is one of upstream's StatusReason strings and `code` the HTTP status
+// upstream uses with it. Constructors below produce upstream's exact message wording, which
+// kubectl prints verbatim.
+
+import type { Status, StatusCause, StatusDetails } from './types.js';
+
+export type StatusReason =
+  | 'BadRequest'
+  | 'Unauthorized'
+  | 'Forbidden'
+  | 'NotFound'
+  | 'AlreadyExists'
+  | 'Conflict'
+  | 'Gone'
+  | 'Expired'
+  | 'Invalid'
+  | 'MethodNotAllowed'
+  | 'NotAcceptable'
+  | 'RequestEntityTooLarge'
+  | 'UnsupportedMediaType'
+  | 'TooManyRequests'
+  | 'Timeout'
+  | 'ServerTimeout'
+  | 'ServiceUnavailable'
+  | 'InternalError';
+
+export class ApiError extends Error {
+  constructor(
+    readonly code: number,
+    readonly reason: StatusReason,
+    message: string,
+    readonly details?: StatusDetails,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+
+  toStatus(): Status {
+    const s: Status = {
+      kind: 'Status',
+      apiVersion: 'v1',
+      metadata: {},
+      status: 'Failure',
+      message: this.message,
+      reason: this.reason,
+      code: this.code,
+    };
+    if (this.details) s.details = this.details;
+    return s;
+  }
+}
+
+/** Identifies a resource in messages: `daemonsets.apps` or plain `pods` for the core group. */
+export interface ResourceRef {
+  group: string; // '' for core
+  resource: string; // plural, e.g. 'daemonsets'
+  kind: string; // e.g. 'DaemonSet'
+}
+
+export function qualifiedResource(r: ResourceRef): string {
+  return r.group ? `${r.resource}.${r.group}` : r.resource;
+}
+
+export function qualifiedKind(r: ResourceRef): string {
+  return r.group ? `${r.kind}.${r.group}` : r.kind;
+}
+
+function groupDetails(r: ResourceRef, name: string, kind: string): StatusDetails {
+  const d: StatusDetails = { name, kind };
+  if (r.group) d.group = r.group;
+  return d;
+}
+
+export function notFound(r: ResourceRef, name: string): ApiError {
+  return new ApiError(404, 'NotFound', `${qualifiedResource(r)} "${name}" not found`, groupDetails(r, name, r.resource));
+}
+
+export function alreadyExists(r: ResourceRef, name: string): ApiError {
+  return new ApiError(409, 'AlreadyExists', `${qualifiedResource(r)} "${name}" already exists`, groupDetails(r, name, r.resource));
+}
+
+export function conflict(r: ResourceRef, name: string, detail = 'the object has been modified; please apply your changes to the latest version and try again'): ApiError {
+  return new ApiError(409, 'Conflict', `Operation cannot be fulfilled on ${qualifiedResource(r)} "${name}": ${detail}`, groupDetails(r, name, r.resource));
+}
+
+export function badRequest(message: string): ApiError {
+  return new ApiError(400, 'BadRequest', message);
+}
+
+export function methodNotAllowed(message = 'the server does not allow this method on the requested resource'): ApiError {
+  return new ApiError(405, 'MethodNotAllowed', message);
+}
+
+export function pathNotFound(): ApiError {
+  return new ApiError(404, 'NotFound', 'the server could not find the requested resource', {});
+}
+
+export function expired(message: string): ApiError {
+  return new ApiError(410, 'Expired', message);
+}
+
+export function gone(message: string): ApiError {
+  return new ApiError(410, 'Gone', message);
+}
+
+export function tooLarge(message = 'the request entity is too large'): ApiError {
+  return new ApiError(413, 'RequestEntityTooLarge', message);
+}
+
+export function unsupportedMediaType(contentType: string): ApiError {
+  return new ApiError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml, application/strategic-merge-patch+json; got ${contentType}`);
+}
+
+export function internalError(message: string): ApiError {
+  return new ApiError(500, 'InternalError', `Internal error occurred: ${message}`);
+}
+
+export function serviceUnavailable(message: string): ApiError {
+  return new ApiError(503, 'ServiceUnavailable', message);
+}
+
+export function unauthorized(message = 'Unauthorized'): ApiError {
+  return new ApiError(401, 'Unauthorized', message);
+}
+
+export function forbidden(message: string, r?: ResourceRef, name = ''): ApiError {
+  return new ApiError(403, 'Forbidden', message, r ? groupDetails(r, name, r.resource) : {});
+}
+
+// ---------------------------------------------------------------------------------------------
+// Field errors (validation). Rendered as upstream's field.ErrorList.
+
+export type FieldErrorType =
+  | 'FieldValueNotFound'
+  | 'FieldValueRequired'
+  | 'FieldValueDuplicate'
+  | 'FieldValueInvalid'
+  | 'FieldValueNotSupported'
+  | 'FieldValueForbidden'
+  | 'FieldValueTooLong'
+  | 'FieldValueTooMany'
+  | 'FieldValueTypeInvalid';
+
+export interface FieldError {
+  type: FieldErrorType;
+  field: string; // e.g. 'spec.template.spec.containers[0].name'
+  badValue?: unknown;
+  detail?: string;
+}
+
+const typeText: Record<FieldErrorType, string> = {
+  FieldValueNotFound: 'Not found',
+  FieldValueRequired: 'Required value',
+  FieldValueDuplicate: 'Duplicate value',
+  FieldValueInvalid: 'Invalid value',
+  FieldValueNotSupported: 'Unsupported value',
+  FieldValueForbidden: 'Forbidden',
+  FieldValueTooLong: 'Too long',
+  FieldValueTooMany: 'Too many',
+  FieldValueTypeInvalid: 'Invalid value',
+};
+
+/** Renders a bad value the way Go's %#v-ish printing in apimachinery does for common types. */
+export function renderValue(v: unknown): string {
+  if (typeof v === 'string') return JSON.stringify(v);
+  if (v === null || v === undefined) return 'null';
+  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
+  return JSON.stringify(v);
+}
+
+/** `spec.x: Invalid value: "y": detail` — the message of one cause. */
+export function fieldErrorBody(e: FieldError): string {
+  const t = typeText[e.type];
+  switch (e.type) {
+    case 'FieldValueRequired':
+    case 'FieldValueForbidden':
+    case 'FieldValueTooLong':
+    case 'FieldValueTooMany':
+      return e.detail ? `${t}: ${e.detail}` : t;
+    case 'FieldValueNotSupported':
+    case 'FieldValueInvalid':
+    case 'FieldValueTypeInvalid':
+    case 'FieldValueDuplicate':
+    case 'FieldValueNotFound':
+      return `${t}: ${renderValue(e.badValue)}${e.detail ? `: ${e.detail}` : ''}`;
+  }
+}
+
+export function fieldErrorString(e: FieldError): string {
+  return `${e.field}: ${fieldErrorBody(e)}`;
+}
+
+/** 422 Invalid: `DaemonSet.apps "x" is invalid: [a: ..., b: ...]` with one cause per error. */
+export function invalid(r: ResourceRef, name: string, errs: FieldError[]): ApiError {
+  const parts = errs.map(fieldErrorString);
+  const summary = parts.length === 1 ? parts[0] : `[${parts.join(', ')}]`;
+  const causes: StatusCause[] = errs.map((e) => ({ reason: e.type, message: fieldErrorBody(e), field: e.field }));
+  const details: StatusDetails = { name, kind: r.kind, causes };
+  if (r.group) details.group = r.group;
+  return new ApiError(422, 'Invalid', `${qualifiedKind(r)} "${name}" is invalid: ${summary}`, details);
+}
+
+// Helpers for validators.
+export const fe = {
+  required: (field: string, detail?: string): FieldError => ({ type: 'FieldValueRequired', field, ...(detail ? { detail } : {}) }),
+  invalid: (field: string, badValue: unknown, detail?: string): FieldError => ({ type: 'FieldValueInvalid', field, badValue, ...(detail ? { detail } : {}) }),
+  notSupported: (field: string, badValue: unknown, supported: string[]): FieldError => ({
+    type: 'FieldValueNotSupported',
+    field,
+    badValue,
+    detail: `supported values: ${supported.map((s) => JSON.stringify(s)).join(', ')}`,
+  }),
+  forbidden: (field: string, detail: string): FieldError => ({ type: 'FieldValueForbidden', field, detail }),
+  duplicate: (field: string, badValue: unknown): FieldError => ({ type: 'FieldValueDuplicate', field, badValue }),
+  tooLong: (field: string, max: number): FieldError => ({ type: 'FieldValueTooLong', field, detail: `may not be more than ${max} bytes` }),
+  notFound: (field: string, badValue: unknown): FieldError => ({ type: 'FieldValueNotFound', field, badValue }),
+};

@@ -1,0 +1,41 @@
+// Schema nodes: the one description of every served kind's structure. Used to type-check and
+// prune request bodies (schema decode), to drive strategic merge patch (merge keys, list
+// strategies), and to generate OpenAPI v3 (kubectl apply/explain). Descriptions are ours.
+
+export type ScalarType = 'string' | 'integer' | 'number' | 'boolean';
+
+export type SchemaNode =
+  /** A named definition, e.g. 'io.k8s.api.core.v1.Container' (resolved through the registry). */
+  | { kind: 'ref'; ref: string; description?: string }
+  | { kind: 'scalar'; type: ScalarType; format?: string; enum?: string[]; description?: string }
+  /** intstr.IntOrString: a JSON number (integer) or string. */
+  | { kind: 'int-or-string'; description?: string }
+  /** resource.Quantity: a string like "100m"/"1Gi" or a JSON number. */
+  | { kind: 'quantity'; description?: string }
+  /** Arbitrary JSON (RawExtension, FieldsV1): stored as given, not checked. */
+  | { kind: 'any'; description?: string }
+  | {
+      kind: 'object';
+      properties: Record<string, SchemaNode>;
+      required?: string[];
+      description?: string;
+    }
+  /** map[string]T (JSON object with free keys). */
+  | { kind: 'map'; values: SchemaNode; description?: string }
+  | {
+      kind: 'array';
+      items: SchemaNode;
+      /** Strategic merge patch: key that identifies elements (x-kubernetes-patch-merge-key). */
+      patchMergeKey?: string;
+      /** Strategic merge patch strategy (x-kubernetes-patch-strategy). Absent: atomic (replace). */
+      patchStrategy?: 'merge' | 'replace' | 'merge,retainKeys';
+      listType?: 'atomic' | 'set' | 'map';
+      listMapKeys?: string[];
+      description?: string;
+    };
+
+export interface GroupVersionKind {
+  group: string; // '' for core
+  version: string;
+  kind: string;
+}
