@@ -1,0 +1,161 @@
+// Raw store baseline: durable creates/s on SqliteStore at several concurrency levels (values
+// ~1.5 KB JSON, every create committed with fsync, concurrent writers sharing group commits),
+// then the time to list 10,000 keys under a prefix. The API benchmark prints these beside its
+// own figures, so machine noise shows in both.
+//
+// Rows, in this order: one 'sqlite create (durable)' per concurrency level, then
+// 'sqlite list 10k keys' (concurrency 1; opsPerSec = lists/s) and 'sqlite get' (random keys).
+
+import fs from 'node:fs';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { SqliteStore } from '../src/storage/index.js';
+
+export interface StoreBenchRow {
+  name: string;
+  concurrency: number;
+  opsPerSec: number;
+  p50ms: number;
+  p99ms: number;
+  /** Extra observations (e.g. writes per commit), for printing. */
+  note?: string;
+}
+
+export interface StoreBenchOptions {
+  /** Scratch directory (created when missing); the caller removes it. */
+  dir: string;
+  concurrency: number[];
+  /** Creates per concurrency level. */
+  writes: number;
+  /** Keys for the list measurement (default 10,000). */
+  listKeys?: number;
+  /** Timed list runs (default 9). */
+  listRuns?: number;
+}
+
+/** A pod-shaped JSON value of about 1.5 KB. */
+export function sampleValue(name: string): string {
+  return JSON.stringify({
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: {
+      name,
+      namespace: 'bench',
+      uid: `00000000-0000-4000-8000-${name.padStart(12, '0').slice(-12)}`,
+      labels: { app: 'bench', 'controller-revision-hash': '5d9f8c7b6d', 'pod-template-generation': '1' },
+      annotations: { note: 'x'.repeat(700) },
+      ownerReferences: [{ apiVersion: 'apps/v1', kind: 'DaemonSet', name: 'bench', uid: 'ds-uid', controller: true, blockOwnerDeletion: true }],
+    },
+    spec: {
+      nodeName: 'node-1',
+      containers: [{ name: 'app', image: 'registry.example/bench:1.0', command: ['/bin/sleep', 'infinity'], resources: {} }],
+      tolerations: [{ key: 'node.kubernetes.io/not-ready', operator: 'Exists', effect: 'NoExecute' }],
+    },
+    status: { phase: 'Pending' },
+  });
+}
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return 0;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+const round2 = (x: number): number => Math.round(x * 100) / 100;
+
+export async function benchStore(opts: StoreBenchOptions): Promise<StoreBenchRow[]> {
+  fs.mkdirSync(opts.dir, { recursive: true });
+  const rows: StoreBenchRow[] = [];
+
+  for (const concurrency of opts.concurrency) {
+    const file = path.join(opts.dir, `create-c${concurrency}.db`);
+    const store = await SqliteStore.open(file);
+    try {
+      const latencies: number[] = [];
+      let next = 0;
+      const started = performance.now();
+      await Promise.all(
+        Array.from({ length: concurrency }, async () => {
+          for (let i = next++; i < opts.writes; i = next++) {
+            const name = `pod-${i}`;
+            const t0 = performance.now();
+            await store.create(`/registry/pods/bench/${name}`, sampleValue(name));
+            latencies.push(performance.now() - t0);
+          }
+        }),
+      );
+      const elapsed = performance.now() - started;
+      latencies.sort((a, b) => a - b);
+      const stats = store.stats();
+      rows.push({
+        name: 'sqlite create (durable)',
+        concurrency,
+        opsPerSec: Math.round((opts.writes / elapsed) * 1000),
+        p50ms: round2(percentile(latencies, 50)),
+        p99ms: round2(percentile(latencies, 99)),
+        note: `${stats.commits} commits (fsyncs), ${round2(stats.writes / Math.max(1, stats.commits))} writes/commit, max ${stats.maxBatch}`,
+      });
+    } finally {
+      await store.close();
+      for (const suffix of ['', '-wal', '-shm']) fs.rmSync(file + suffix, { force: true });
+    }
+  }
+
+  const listKeys = opts.listKeys ?? 10_000;
+  const file = path.join(opts.dir, 'list.db');
+  const store = await SqliteStore.open(file);
+  try {
+    // Keys under the measured prefix, interleaved with a sibling prefix of the same size.
+    for (let i = 0; i < listKeys; i += 500) {
+      const n = Math.min(500, listKeys - i);
+      await Promise.all(
+        Array.from({ length: n }, async (_, j) => {
+          const name = `pod-${String(i + j).padStart(6, '0')}`;
+          await store.create(`/registry/pods/bench/${name}`, sampleValue(name));
+          await store.create(`/registry/pods/other/${name}`, sampleValue(name));
+        }),
+      );
+    }
+    const runs = Math.max(1, opts.listRuns ?? 9);
+    const times: number[] = [];
+    await store.list('/registry/pods/bench/'); // warm the page cache
+    for (let r = 0; r < runs; r++) {
+      const t0 = performance.now();
+      const res = await store.list('/registry/pods/bench/');
+      times.push(performance.now() - t0);
+      if (res.items.length !== listKeys) throw new Error(`listed ${res.items.length} keys, expected ${listKeys}`);
+    }
+    times.sort((a, b) => a - b);
+    const mean = times.reduce((a, b) => a + b, 0) / times.length;
+    rows.push({
+      name: `sqlite list ${listKeys >= 1000 ? `${listKeys / 1000}k` : listKeys} keys`,
+      concurrency: 1,
+      opsPerSec: round2(1000 / mean),
+      p50ms: round2(percentile(times, 50)),
+      p99ms: round2(times[times.length - 1]!),
+      note: `${runs} runs; prefix holds ${listKeys} of ${2 * listKeys} keys`,
+    });
+
+    const gets: number[] = [];
+    const getStart = performance.now();
+    const getCount = 20_000;
+    for (let i = 0; i < getCount; i++) {
+      const name = `pod-${String((i * 7919) % listKeys).padStart(6, '0')}`;
+      const t0 = performance.now();
+      await store.get(`/registry/pods/bench/${name}`);
+      gets.push(performance.now() - t0);
+    }
+    const getElapsed = performance.now() - getStart;
+    gets.sort((a, b) => a - b);
+    rows.push({
+      name: 'sqlite get',
+      concurrency: 1,
+      opsPerSec: Math.round((getCount / getElapsed) * 1000),
+      p50ms: round2(percentile(gets, 50)),
+      p99ms: round2(percentile(gets, 99)),
+    });
+  } finally {
+    await store.close();
+    for (const suffix of ['', '-wal', '-shm']) fs.rmSync(file + suffix, { force: true });
+  }
+  return rows;
+}

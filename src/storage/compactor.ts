@@ -1,0 +1,60 @@
+// Periodic compaction: keeps the last `retainRevisions` revisions of history (what watches
+// and lists at older revisions can still reach) and drops the rest, like the apiserver's
+// etcd compactor. Errors are reported and retried on the next tick; they never throw.
+
+import type { Store } from './interface.js';
+
+export interface CompactorOptions {
+  /** Time between compactions, ms. */
+  intervalMs: number;
+  /** History to keep: compacts to `currentRevision - retainRevisions` (default 1000). */
+  retainRevisions?: number;
+  /** Called with each failure (default: ignored; the next tick retries). */
+  onError?: (err: unknown) => void;
+  /** Called after each compaction that advanced the compaction point. */
+  onCompacted?: (revision: number) => void;
+}
+
+export interface Compactor {
+  /** Stops the timer; resolves when a compaction in progress has finished. Idempotent. */
+  stop(): Promise<void>;
+  /** Runs one compaction now (also what each tick does); resolves to the compaction point. */
+  runOnce(): Promise<number>;
+}
+
+export function startCompactor(store: Store, opts: CompactorOptions): Compactor {
+  const retain = Math.max(0, opts.retainRevisions ?? 1000);
+  let running: Promise<number> | undefined;
+  let stopped = false;
+
+  const runOnce = (): Promise<number> => {
+    running ??= (async () => {
+      try {
+        const [current, compacted] = await Promise.all([store.currentRevision(), store.compactedRevision()]);
+        const target = current - retain;
+        if (target <= compacted) return compacted;
+        const point = await store.compact(target);
+        opts.onCompacted?.(point);
+        return point;
+      } finally {
+        running = undefined;
+      }
+    })();
+    return running;
+  };
+
+  const timer = setInterval(() => {
+    if (stopped || running) return;
+    runOnce().catch((err) => opts.onError?.(err));
+  }, Math.max(1, opts.intervalMs));
+  timer.unref();
+
+  return {
+    runOnce,
+    async stop() {
+      stopped = true;
+      clearInterval(timer);
+      await running?.catch(() => undefined);
+    },
+  };
+}
