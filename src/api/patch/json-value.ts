@@ -1,0 +1,119 @@
+// JSON value helpers shared by the three patch flavours. Values are plain JSON as produced by
+// JSON.parse: null, boolean, number, string, arrays and plain objects (no undefined inside).
+
+export type JsonObject = Record<string, unknown>;
+
+const hasOwnProp = Object.prototype.hasOwnProperty;
+
+export function hasOwn(o: object, k: string): boolean {
+  return hasOwnProp.call(o, k);
+}
+
+export function isObject(v: unknown): v is JsonObject {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Deep copy of a JSON value; `undefined` members are dropped as JSON would. */
+export function deepClone<T>(v: T): T {
+  if (Array.isArray(v)) return v.map((x) => deepClone(x)) as T;
+  if (isObject(v)) {
+    const out: JsonObject = {};
+    for (const k of Object.keys(v)) {
+      const x = v[k];
+      if (x !== undefined) out[k] = deepClone(x);
+    }
+    return out as T;
+  }
+  return v;
+}
+
+/** Structural JSON equality (object key order does not matter). */
+export function deepEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!deepEqual(a[i], b[i])) return false;
+    return true;
+  }
+  if (isObject(a)) {
+    if (!isObject(b)) return false;
+    const ka = Object.keys(a).filter((k) => a[k] !== undefined);
+    const kb = Object.keys(b).filter((k) => b[k] !== undefined);
+    if (ka.length !== kb.length) return false;
+    for (const k of ka) if (!hasOwn(b, k) || !deepEqual(a[k], b[k])) return false;
+    return true;
+  }
+  return false;
+}
+
+/** JSON type as Go's reflect would distinguish decoded JSON values. */
+export type JsonType = 'null' | 'boolean' | 'number' | 'string' | 'array' | 'object';
+
+export function jsonType(v: unknown): JsonType {
+  if (v === null || v === undefined) return 'null';
+  if (Array.isArray(v)) return 'array';
+  switch (typeof v) {
+    case 'boolean':
+      return 'boolean';
+    case 'number':
+      return 'number';
+    case 'string':
+      return 'string';
+    default:
+      return 'object';
+  }
+}
+
+/** Go type name of a decoded JSON value, for upstream-worded error messages. */
+export function goTypeName(v: unknown): string {
+  switch (jsonType(v)) {
+    case 'null':
+      return '<nil>';
+    case 'boolean':
+      return 'bool';
+    case 'number':
+      return 'float64';
+    case 'string':
+      return 'string';
+    case 'array':
+      return '[]interface {}';
+    case 'object':
+      return 'map[string]interface {}';
+  }
+}
+
+function goFloat(n: number): string {
+  if (!Number.isFinite(n)) return n > 0 ? '+Inf' : n < 0 ? '-Inf' : 'NaN';
+  if (n === 0) return Object.is(n, -0) ? '-0' : '0';
+  // Shortest round-trip digits, then Go's %g choice between %e and %f (precision 6 rule).
+  const [mant, expStr] = n.toExponential().split('e') as [string, string];
+  const exp = Number(expStr);
+  const digits = mant.replace('-', '').replace('.', '');
+  let eprec = 6;
+  if (eprec > digits.length && digits.length >= exp + 1) eprec = digits.length;
+  if (exp < -4 || exp >= eprec) {
+    const e = Math.abs(exp);
+    return `${mant}e${exp < 0 ? '-' : '+'}${e < 10 ? `0${e}` : e}`;
+  }
+  return String(n);
+}
+
+/** Go's %v rendering of a decoded JSON value (maps print with sorted keys). */
+export function goFormat(v: unknown): string {
+  switch (jsonType(v)) {
+    case 'null':
+      return '<nil>';
+    case 'boolean':
+    case 'string':
+      return String(v);
+    case 'number':
+      return goFloat(v as number);
+    case 'array':
+      return `[${(v as unknown[]).map(goFormat).join(' ')}]`;
+    case 'object': {
+      const o = v as JsonObject;
+      const keys = Object.keys(o).sort();
+      return `map[${keys.map((k) => `${k}:${goFormat(o[k])}`).join(' ')}]`;
+    }
+  }
+}

@@ -1,0 +1,25 @@
+// Label and field selectors: parse once, match fast. Pure logic, no I/O.
+export {
+  type Selector,
+  type LabelOperator,
+  type LabelRequirement,
+  parseLabelSelector,
+  labelSelectorAsSelector,
+  labelSelectorToString,
+  formatLabelSelector,
+  selectorFromSet,
+  everything,
+  nothing,
+  requirementToString,
+} from './label-selector.js';
+export {
+  type FieldRequirement,
+  type FieldSelector,
+  parseFieldSelector,
+  fieldSelectorFromRequirements,
+  escapeFieldValue,
+  selectableFields,
+  convertFieldSelector,
+  checkFieldSelector,
+} from './field-selector.js';
+export { isLabelKey, isLabelValue, isDNS1123Subdomain } from './label-syntax.js';
