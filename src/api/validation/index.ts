@@ -1,11 +1,64 @@
 // Validation and defaulting for every served kind (upstream rules and messages).
-// PLACEHOLDER: the validation module replaces this file's body; the signatures are the contract.
+//
+// Contract for callers (the registry):
+//   create:  applyDefaults(obj) → prepareForCreate?.(obj) → [generate name] → validateCreate(obj)
+//   update:  applyDefaults(obj) → validateUpdate(obj, stored)
+//   status:  applyDefaults(obj) → validateStatusUpdate(obj, stored)
+// All functions are pure apart from applyDefaults/prepareForCreate mutating their argument;
+// none throws on malformed shapes (wrong types read as absent). Validation of an update assumes
+// the registry has filled metadata.resourceVersion and copied status/spec as its strategy
+// requires; optimistic-concurrency checks are not done here.
 import type { FieldError } from '../errors.js';
 import type { KubeObject } from '../types.js';
+import {
+  prepareNamespaceForCreate,
+  setEndpointsDefaults,
+  setNamespaceDefaults,
+  setNodeDefaults,
+  setPodDefaultsForCreate,
+  setSecretDefaults,
+  setServiceDefaults,
+  validateConfigMap,
+  validateConfigMapUpdate,
+  validateEndpoints,
+  validateEvent,
+  validateEventUpdate,
+  validateNamespace,
+  validateNamespaceStatusUpdate,
+  validateNamespaceUpdate,
+  validateNode,
+  validateNodeUpdate,
+  validatePodCreate,
+  validatePodStatusUpdate,
+  validatePodUpdate,
+  validateSecret,
+  validateSecretUpdate,
+  validateService,
+  validateServiceAccount,
+  validateServiceUpdate,
+} from './core.js';
+import {
+  setDaemonSetDefaults,
+  validateControllerRevision,
+  validateControllerRevisionUpdate,
+  validateDaemonSet,
+  validateDaemonSetStatusUpdate,
+  validateDaemonSetUpdate,
+} from './daemonset.js';
+import { nameIsDNSSubdomain, type NameValidator } from './names.js';
+import { validateObjectMeta, validateObjectMetaUpdate } from './object-meta.js';
+import { setBindingDefaults, validateBindingUpdate, validateClusterRole, validateClusterRoleBinding, validateRole, validateRoleBinding } from './rbac.js';
+import { setPriorityClassDefaults, validateLease, validateLeaseUpdate, validatePriorityClass, validatePriorityClassUpdate } from './scheduling.js';
+import type { Obj } from './util.js';
 
 export interface KindValidation {
   /** Applies upstream defaults in place (decode-time defaulting, create and update). */
   applyDefaults(obj: KubeObject): void;
+  /**
+   * Registry PrepareForCreate extras that are not decode-time defaults (e.g. a Namespace's
+   * `kubernetes` finalizer). Optional; call after applyDefaults on create only.
+   */
+  prepareForCreate?(obj: KubeObject): void;
   /** Validates a new object (after defaulting). */
   validateCreate(obj: KubeObject): FieldError[];
   /** Validates an update of the main resource (after defaulting); `old` is the stored object. */
@@ -14,7 +67,107 @@ export interface KindValidation {
   validateStatusUpdate(obj: KubeObject, old: KubeObject): FieldError[];
 }
 
-/** Key: `<group>/<Kind>`, '' group for core, e.g. 'apps/DaemonSet', '/Pod'. */
-export function validationFor(_groupKind: string): KindValidation {
-  return { applyDefaults() {}, validateCreate: () => [], validateUpdate: () => [], validateStatusUpdate: () => [] };
+type Fn1 = (o: Obj) => FieldError[];
+type Fn2 = (o: Obj, old: Obj) => FieldError[];
+
+interface KindSpec {
+  namespaced: boolean;
+  defaults?: (o: Obj) => void;
+  prepare?: (o: Obj) => void;
+  create: Fn1;
+  update?: Fn2;
+  status?: Fn2;
 }
+
+const metaUpdate: Fn2 = (o, old) => validateObjectMetaUpdate(o.metadata, old.metadata);
+const updateThenCreate =
+  (create: Fn1): Fn2 =>
+  (o, old) => [...validateObjectMetaUpdate(o.metadata, old.metadata), ...create(o)];
+
+const kinds: Record<string, KindSpec> = {
+  '/Namespace': { namespaced: false, defaults: setNamespaceDefaults, prepare: prepareNamespaceForCreate, create: validateNamespace, update: validateNamespaceUpdate, status: validateNamespaceStatusUpdate },
+  '/Node': { namespaced: false, defaults: setNodeDefaults, create: validateNode, update: validateNodeUpdate, status: validateNodeUpdate },
+  '/Pod': { namespaced: true, defaults: setPodDefaultsForCreate, create: validatePodCreate, update: validatePodUpdate, status: validatePodStatusUpdate },
+  '/Event': { namespaced: true, create: validateEvent, update: validateEventUpdate },
+  '/Service': { namespaced: true, defaults: setServiceDefaults, create: validateService, update: validateServiceUpdate, status: metaUpdate },
+  '/Endpoints': { namespaced: true, defaults: setEndpointsDefaults, create: validateEndpoints, update: updateThenCreate(validateEndpoints) },
+  '/ConfigMap': { namespaced: true, create: validateConfigMap, update: validateConfigMapUpdate },
+  '/Secret': { namespaced: true, defaults: setSecretDefaults, create: validateSecret, update: validateSecretUpdate },
+  '/ServiceAccount': { namespaced: true, create: validateServiceAccount, update: updateThenCreate(validateServiceAccount) },
+  'apps/DaemonSet': { namespaced: true, defaults: setDaemonSetDefaults, create: validateDaemonSet, update: validateDaemonSetUpdate, status: validateDaemonSetStatusUpdate },
+  'apps/ControllerRevision': { namespaced: true, create: validateControllerRevision, update: validateControllerRevisionUpdate },
+  'coordination.k8s.io/Lease': { namespaced: true, create: validateLease, update: validateLeaseUpdate },
+  'rbac.authorization.k8s.io/Role': { namespaced: true, create: validateRole, update: updateThenCreate(validateRole) },
+  'rbac.authorization.k8s.io/ClusterRole': { namespaced: false, create: validateClusterRole, update: updateThenCreate(validateClusterRole) },
+  'rbac.authorization.k8s.io/RoleBinding': { namespaced: true, defaults: setBindingDefaults, create: validateRoleBinding, update: (o, old) => validateBindingUpdate(o, old, true) },
+  'rbac.authorization.k8s.io/ClusterRoleBinding': { namespaced: false, defaults: setBindingDefaults, create: validateClusterRoleBinding, update: (o, old) => validateBindingUpdate(o, old, false) },
+  'scheduling.k8s.io/PriorityClass': { namespaced: false, defaults: setPriorityClassDefaults, create: validatePriorityClass, update: validatePriorityClassUpdate },
+};
+
+function toKindValidation(spec: KindSpec): KindValidation {
+  const asObj = (o: KubeObject): Obj => o as unknown as Obj;
+  const kv: KindValidation = {
+    applyDefaults(o) {
+      // Upstream BeforeCreate/BeforeUpdate clear the namespace of cluster-scoped objects.
+      if (!spec.namespaced && o.metadata && typeof o.metadata === 'object') delete o.metadata.namespace;
+      spec.defaults?.(asObj(o));
+    },
+    validateCreate: (o) => spec.create(asObj(o)),
+    validateUpdate: (o, old) => (spec.update ?? updateThenCreate(spec.create))(asObj(o), asObj(old)),
+    validateStatusUpdate: (o, old) => (spec.status ?? metaUpdate)(asObj(o), asObj(old)),
+  };
+  const prepare = spec.prepare;
+  if (prepare) kv.prepareForCreate = (o) => prepare(asObj(o));
+  return kv;
+}
+
+const cache = new Map<string, KindValidation>();
+
+/**
+ * Generic metadata-only validation for kinds without their own rules (e.g. custom resources):
+ * object-meta checks with the given scope and name rule.
+ */
+export function genericValidation(namespaced: boolean, nameFn: NameValidator = nameIsDNSSubdomain): KindValidation {
+  return toKindValidation({ namespaced, create: (o) => validateObjectMeta(o.metadata, namespaced, nameFn) });
+}
+
+/** Key: `<group>/<Kind>`, '' group for core, e.g. 'apps/DaemonSet', '/Pod'. Unknown kinds get a no-op. */
+export function validationFor(groupKind: string): KindValidation {
+  const hit = cache.get(groupKind);
+  if (hit) return hit;
+  const spec = kinds[groupKind];
+  const kv: KindValidation = spec
+    ? toKindValidation(spec)
+    : { applyDefaults() {}, validateCreate: () => [], validateUpdate: () => [], validateStatusUpdate: () => [] };
+  cache.set(groupKind, kv);
+  return kv;
+}
+
+/** The group/kind keys that have dedicated validation. */
+export const validatedKinds: readonly string[] = Object.keys(kinds);
+
+// Building blocks other parts reuse.
+export {
+  isConfigMapKey,
+  isDNS1035Label,
+  isDNS1123Label,
+  isDNS1123Subdomain,
+  isEnvVarName,
+  isQualifiedName,
+  isValidIP,
+  isValidLabelValue,
+  isValidPathSegmentName,
+  isValidPercent,
+  isValidPortName,
+  isValidPortNum,
+  nameIsDNS1035Label,
+  nameIsDNSLabel,
+  nameIsDNSSubdomain,
+  nameIsPathSegment,
+  type NameValidator,
+} from './names.js';
+export { labelSelectorMatches, validateAnnotations, validateLabelSelector, validateLabels, validateObjectMeta, validateObjectMetaUpdate } from './object-meta.js';
+export { validatePodSpec, validatePodTemplateSpec, validateTolerations } from './pod-spec.js';
+export { imageTag, setPodDefaults, setPodSpecDefaults, setPodTemplateDefaults } from './defaults-pod.js';
+export { setDaemonSetDefaults, templateGenerationAnnotation } from './daemonset.js';
+export { compareQuantity, formatQuantity, parseQuantity, type Quantity } from './quantity.js';

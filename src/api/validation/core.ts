@@ -1,0 +1,578 @@
+// Core (v1) kinds other than the PodSpec itself: Pod, Namespace, Node, Event, Service,
+// Endpoints, ConfigMap, Secret, ServiceAccount — defaults and validation, restated from
+// pkg/apis/core/v1/defaults.go and pkg/apis/core/validation.
+
+import { fe, type FieldError } from '../errors.js';
+import { setPodDefaults } from './defaults-pod.js';
+import {
+  isConfigMapKey,
+  isDNS1123Label,
+  isDNS1123Subdomain,
+  isQualifiedName,
+  isValidIP,
+  isValidLabelValue,
+  isValidPortNum,
+  isValidPortName,
+  nameIsDNS1035Label,
+  nameIsDNSLabel,
+  nameIsDNSSubdomain,
+} from './names.js';
+import { validateLabels, validateObjectMeta, validateObjectMetaUpdate } from './object-meta.js';
+import { validatePodOnly, validatePodSpec, validatePodSpecUpdate, validatePodStatus } from './pod-spec.js';
+import { arr, child, deepEqual, ensureObj, index, invalidEach, isObj, key, num, obj, str, validateImmutableField, type Obj } from './util.js';
+
+// ---------------------------------------------------------------------------------------------
+// Pod
+
+export function setPodDefaultsForCreate(pod: Obj): void {
+  setPodDefaults(pod);
+}
+
+export function validatePod(pod: Obj): FieldError[] {
+  const spec = obj(pod.spec) ?? {};
+  const errs = validateObjectMeta(pod.metadata, true, nameIsDNSSubdomain);
+  const ann = obj(obj(pod.metadata)?.annotations) ?? {};
+  const mirror = ann['kubernetes.io/config.mirror'];
+  if (mirror !== undefined && (str(spec.nodeName) ?? '') === '') {
+    errs.push(fe.invalid(key('metadata.annotations', 'kubernetes.io/config.mirror'), mirror, 'must set spec.nodeName if mirror pod annotation is set'));
+  }
+  const cost = ann['controller.kubernetes.io/pod-deletion-cost'];
+  if (cost !== undefined && (!/^[+-]?[0-9]+$/.test(String(cost)) || Number(cost) > 2147483647 || Number(cost) < -2147483648)) {
+    errs.push(fe.invalid(key('metadata.annotations', 'controller.kubernetes.io/pod-deletion-cost'), cost, 'must be a 32bit integer'));
+  }
+  errs.push(...validatePodSpec(spec, 'spec', { resourceIsPod: true }));
+  errs.push(...validatePodOnly(spec));
+  return errs;
+}
+
+export function validatePodCreate(pod: Obj): FieldError[] {
+  const errs = validatePod(pod);
+  const spec = obj(pod.spec) ?? {};
+  if (arr(spec.ephemeralContainers).length > 0) errs.push(fe.forbidden('spec.ephemeralContainers', 'cannot be set on create'));
+  if ((str(spec.nodeName) ?? '') !== '' && arr(spec.schedulingGates).length !== 0) {
+    errs.push(fe.forbidden('spec.nodeName', 'cannot be set until all schedulingGates have been cleared'));
+  }
+  return errs;
+}
+
+export function validatePodUpdate(pod: Obj, old: Obj): FieldError[] {
+  const errs = validateObjectMetaUpdate(pod.metadata, old.metadata);
+  errs.push(...validatePod(pod));
+  const oldAnn = obj(obj(old.metadata)?.annotations) ?? {};
+  const newAnn = obj(obj(pod.metadata)?.annotations) ?? {};
+  const mk = 'kubernetes.io/config.mirror';
+  if (mk in oldAnn && newAnn[mk] !== oldAnn[mk]) errs.push(fe.forbidden(key('metadata.annotations', mk), 'may not remove or update mirror pod annotation'));
+  if (!(mk in oldAnn) && mk in newAnn) errs.push(fe.forbidden(key('metadata.annotations', mk), 'may not add mirror pod annotation'));
+  errs.push(...validatePodSpecUpdate(pod.spec, old.spec));
+  return errs;
+}
+
+export function validatePodStatusUpdate(pod: Obj, old: Obj): FieldError[] {
+  return [...validateObjectMetaUpdate(pod.metadata, old.metadata), ...validatePodStatus(pod, old)];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Namespace
+
+export function setNamespaceDefaults(ns: Obj): void {
+  const meta = ensureObj(ns, 'metadata');
+  const name = str(meta.name);
+  if (name) ensureObj(meta, 'labels')['kubernetes.io/metadata.name'] = name;
+  const status = ensureObj(ns, 'status');
+  if (!str(status.phase)) status.phase = 'Active';
+}
+
+/** Registry PrepareForCreate: a new namespace always carries the `kubernetes` finalizer. */
+export function prepareNamespaceForCreate(ns: Obj): void {
+  const spec = ensureObj(ns, 'spec');
+  const fins = arr(spec.finalizers).map(String);
+  if (!fins.includes('kubernetes')) fins.push('kubernetes');
+  spec.finalizers = fins;
+  ns.status = { phase: 'Active' };
+}
+
+function validateNamespaceFinalizers(fins: unknown, path: string): FieldError[] {
+  const errs: FieldError[] = [];
+  arr(fins).forEach((f, i) => {
+    const s = String(f);
+    const p = index(path, i);
+    const msgs = isQualifiedName(s);
+    if (msgs.length) errs.push(...invalidEach(p, s, msgs));
+    else if (!s.includes('/') && s !== 'kubernetes') errs.push(fe.invalid(p, s, 'name is neither a standard finalizer name nor is it fully qualified'));
+  });
+  return errs;
+}
+
+export function validateNamespace(ns: Obj): FieldError[] {
+  const errs = validateObjectMeta(ns.metadata, false, nameIsDNSLabel);
+  errs.push(...validateNamespaceFinalizers(obj(ns.spec)?.finalizers, 'spec.finalizers'));
+  return errs;
+}
+
+export function validateNamespaceUpdate(ns: Obj, old: Obj): FieldError[] {
+  const errs = validateObjectMetaUpdate(ns.metadata, old.metadata);
+  errs.push(...validateNamespaceFinalizers(obj(ns.spec)?.finalizers, 'spec.finalizers'));
+  return errs;
+}
+
+export function validateNamespaceStatusUpdate(ns: Obj, old: Obj): FieldError[] {
+  const errs = validateObjectMetaUpdate(ns.metadata, old.metadata);
+  const phase = str(obj(ns.status)?.phase) ?? '';
+  const deleting = Boolean(obj(ns.metadata)?.deletionTimestamp);
+  if (!deleting && phase !== 'Active') errs.push(fe.invalid('status.Phase', phase, 'may only be \'Active\' if `deletionTimestamp` is empty'));
+  if (deleting && phase !== 'Terminating') errs.push(fe.invalid('status.Phase', phase, 'may only be in terminating phase if `deletionTimestamp` is set'));
+  return errs;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Node
+
+export function setNodeDefaults(node: Obj): void {
+  const status = obj(node.status);
+  if (status && (status.allocatable === undefined || status.allocatable === null) && isObj(status.capacity)) {
+    status.allocatable = { ...status.capacity };
+  }
+}
+
+function validateTaints(taints: unknown, path: string): FieldError[] {
+  const errs: FieldError[] = [];
+  const seen = new Set<string>();
+  arr(taints).forEach((t, i) => {
+    const taint = obj(t) ?? {};
+    const p = index(path, i);
+    const k = str(taint.key) ?? '';
+    errs.push(...invalidEach(child(p, 'key'), k, isQualifiedName(k)));
+    const v = str(taint.value) ?? '';
+    errs.push(...invalidEach(child(p, 'value'), v, isValidLabelValue(v)));
+    const effect = str(taint.effect) ?? '';
+    if (effect === '') errs.push(fe.required(child(p, 'effect')));
+    else if (!['NoSchedule', 'PreferNoSchedule', 'NoExecute'].includes(effect)) errs.push(fe.notSupported(child(p, 'effect'), effect, ['NoSchedule', 'PreferNoSchedule', 'NoExecute']));
+    const pair = `${k}:${effect}`;
+    if (seen.has(pair)) errs.push(fe.invalid(p, pair, 'taints must be unique by key and effect pair'));
+    seen.add(pair);
+  });
+  return errs;
+}
+
+function isValidCIDR(c: string): boolean {
+  const m = /^(.+)\/([0-9]{1,3})$/.exec(c);
+  if (!m) return false;
+  const ip = m[1] ?? '';
+  const bits = Number(m[2]);
+  if (isValidIP(ip).length) return false;
+  return ip.includes(':') ? bits <= 128 : bits <= 32;
+}
+
+function validateNodeSpec(node: Obj): FieldError[] {
+  const errs: FieldError[] = [];
+  const spec = obj(node.spec) ?? {};
+  errs.push(...validateTaints(spec.taints, 'spec.taints'));
+  const podCIDR = str(spec.podCIDR) ?? '';
+  const cidrs = arr(spec.podCIDRs).map(String);
+  if (cidrs.length > 0) {
+    if (podCIDR !== cidrs[0]) errs.push(fe.invalid('spec.podCIDRs', cidrs, 'must match the first entry in `podCIDRs`'));
+  }
+  cidrs.forEach((c, i) => {
+    if (!isValidCIDR(c)) errs.push(fe.invalid(index('spec.podCIDRs', i), c, 'must be a valid CIDR value, (e.g. 10.9.8.0/24 or 2001:db8::/64)'));
+  });
+  if (cidrs.length > 2) errs.push(fe.invalid('spec.podCIDRs', cidrs, 'may specify no more than one CIDR for each IP family'));
+  return errs;
+}
+
+function validateNodeStatusQuantities(node: Obj): FieldError[] {
+  const errs: FieldError[] = [];
+  const status = obj(node.status) ?? {};
+  for (const f of ['capacity', 'allocatable']) {
+    for (const k of Object.keys(obj(status[f]) ?? {})) errs.push(...invalidEach(key(child('status', f), k), k, isQualifiedName(k)));
+  }
+  return errs;
+}
+
+export function validateNode(node: Obj): FieldError[] {
+  return [...validateObjectMeta(node.metadata, false, nameIsDNSSubdomain), ...validateNodeSpec(node), ...validateNodeStatusQuantities(node)];
+}
+
+export function validateNodeUpdate(node: Obj, old: Obj): FieldError[] {
+  const errs = validateObjectMetaUpdate(node.metadata, old.metadata);
+  errs.push(...validateNodeSpec(node), ...validateNodeStatusQuantities(node));
+  const spec = obj(node.spec) ?? {};
+  const oldSpec = obj(old.spec) ?? {};
+  const oldCIDRs = arr(oldSpec.podCIDRs);
+  if (oldCIDRs.length > 0 && !deepEqual(spec.podCIDRs ?? [], oldCIDRs)) {
+    errs.push(fe.forbidden('spec.podCIDRs', 'node updates may not change podCIDR except from "" to valid'));
+  }
+  const oldPid = str(oldSpec.providerID) ?? '';
+  if (oldPid !== '' && (str(spec.providerID) ?? '') !== oldPid) errs.push(fe.forbidden('spec.providerID', 'node updates may not change providerID except from "" to valid'));
+  return errs;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Event (core/v1 legacy validation only, as upstream does for v1 requests)
+
+export function validateEvent(ev: Obj): FieldError[] {
+  const errs: FieldError[] = [];
+  const meta = obj(ev.metadata) ?? {};
+  const namespace = str(meta.namespace) ?? '';
+  const name = str(meta.name) ?? '';
+  if (name.length === 0) errs.push(fe.required('metadata.name', 'name or generateName is required'));
+  const io = obj(ev.involvedObject) ?? {};
+  const ioNs = str(io.namespace) ?? '';
+  const eventTime = ev.eventTime;
+  if (eventTime === undefined || eventTime === null || eventTime === '') {
+    if (ioNs.length === 0) {
+      if (namespace !== '' && namespace !== 'default') errs.push(fe.invalid('involvedObject.namespace', ioNs, 'does not match event.namespace'));
+    } else if (namespace !== ioNs) {
+      errs.push(fe.invalid('involvedObject.namespace', ioNs, 'does not match event.namespace'));
+    }
+  } else {
+    if (ioNs.length === 0 && namespace !== 'default' && namespace !== 'kube-system') errs.push(fe.invalid('involvedObject.namespace', ioNs, 'does not match event.namespace'));
+    const rc = str(ev.reportingComponent) ?? '';
+    if (rc.length === 0) errs.push(fe.required('reportingComponent'));
+    errs.push(...invalidEach('reportingComponent', rc, isQualifiedName(rc)));
+    const ri = str(ev.reportingInstance) ?? '';
+    if (ri.length === 0) errs.push(fe.required('reportingInstance'));
+    if (ri.length > 128) errs.push(fe.invalid('reportingInstance', '', 'can have at most 128 characters'));
+    const action = str(ev.action) ?? '';
+    if (action.length === 0) errs.push(fe.required('action'));
+    if (action.length > 128) errs.push(fe.invalid('action', '', 'can have at most 128 characters'));
+    const reason = str(ev.reason) ?? '';
+    if (reason.length === 0) errs.push(fe.required('reason'));
+    if (reason.length > 128) errs.push(fe.invalid('reason', '', 'can have at most 128 characters'));
+    if ((str(ev.message) ?? '').length > 1024) errs.push(fe.invalid('message', '', 'can have at most 1024 characters'));
+  }
+  errs.push(...invalidEach('namespace', namespace, isDNS1123Subdomain(namespace)));
+  return errs;
+}
+
+export function validateEventUpdate(ev: Obj, old: Obj): FieldError[] {
+  const errs = validateEvent(ev);
+  errs.push(...validateImmutableField(obj(ev.metadata)?.name ?? '', obj(old.metadata)?.name ?? '', 'metadata.name'));
+  errs.push(...validateImmutableField(obj(ev.metadata)?.namespace ?? '', obj(old.metadata)?.namespace ?? '', 'metadata.namespace'));
+  return errs;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Service
+
+export function setServiceDefaults(svc: Obj): void {
+  const spec = ensureObj(svc, 'spec');
+  if (!str(spec.sessionAffinity)) spec.sessionAffinity = 'None';
+  if (!str(spec.type)) spec.type = 'ClusterIP';
+  for (const p of arr(spec.ports)) {
+    const port = obj(p);
+    if (!port) continue;
+    if (!str(port.protocol)) port.protocol = 'TCP';
+    if (port.targetPort === undefined || port.targetPort === null || port.targetPort === 0 || port.targetPort === '') port.targetPort = port.port;
+  }
+  if (spec.sessionAffinity === 'ClientIP') {
+    const cfg = ensureObj(spec, 'sessionAffinityConfig');
+    const cip = ensureObj(cfg, 'clientIP');
+    if (cip.timeoutSeconds === undefined || cip.timeoutSeconds === null) cip.timeoutSeconds = 10800;
+  }
+  if ((spec.type === 'NodePort' || spec.type === 'LoadBalancer') && !str(spec.externalTrafficPolicy)) spec.externalTrafficPolicy = 'Cluster';
+  if (spec.type !== 'ExternalName' && !str(spec.internalTrafficPolicy)) spec.internalTrafficPolicy = 'Cluster';
+  if (spec.type === 'LoadBalancer' && (spec.allocateLoadBalancerNodePorts === undefined || spec.allocateLoadBalancerNodePorts === null)) {
+    spec.allocateLoadBalancerNodePorts = true;
+  }
+}
+
+function isHeadless(spec: Obj): boolean {
+  return spec.clusterIP === 'None' || arr(spec.clusterIPs)[0] === 'None';
+}
+
+function validatePortNumOrName(port: unknown, path: string): FieldError[] {
+  if (typeof port === 'number') return invalidEach(path, port, isValidPortNum(port));
+  if (typeof port === 'string') return invalidEach(path, port, isValidPortName(port));
+  return [fe.invalid(path, port ?? null, 'must be an integer or a port name')];
+}
+
+export function validateService(svc: Obj): FieldError[] {
+  const errs = validateObjectMeta(svc.metadata, true, nameIsDNS1035Label);
+  const spec = obj(svc.spec) ?? {};
+  const type = str(spec.type) ?? '';
+  const ports = arr(spec.ports).map((p) => obj(p) ?? {});
+  if (ports.length === 0 && !isHeadless(spec) && type !== 'ExternalName') errs.push(fe.required('spec.ports'));
+  if (type === 'ExternalName') {
+    const en = str(spec.externalName) ?? '';
+    const cips = arr(spec.clusterIPs);
+    if (cips.length > 0) errs.push(fe.forbidden('spec.clusterIPs', 'may not be set for ExternalName services'));
+    if (en.length === 0) errs.push(fe.required('spec.externalName'));
+    else {
+      const t = en.endsWith('.') ? en.slice(0, -1) : en;
+      const msgs = isDNS1123Subdomain(t);
+      if (msgs.length) errs.push(fe.invalid('spec.externalName', en, msgs.join(',')));
+      else if (t.split('.').length < 2) errs.push(fe.invalid('spec.externalName', en, 'should be a domain with at least two segments separated by dots'));
+    }
+  }
+  const names = new Set<string>();
+  const seenPorts = new Set<string>();
+  ports.forEach((sp, i) => {
+    const p = index('spec.ports', i);
+    const name = str(sp.name) ?? '';
+    if (ports.length > 1 && name.length === 0) errs.push(fe.required(child(p, 'name')));
+    else if (name.length !== 0) {
+      errs.push(...invalidEach(child(p, 'name'), name, isDNS1123Label(name)));
+      if (names.has(name)) errs.push(fe.duplicate(child(p, 'name'), name));
+      else names.add(name);
+    }
+    const port = num(sp.port) ?? 0;
+    errs.push(...invalidEach(child(p, 'port'), port, isValidPortNum(port)));
+    const proto = str(sp.protocol) ?? '';
+    if (proto.length === 0) errs.push(fe.required(child(p, 'protocol')));
+    else if (!['SCTP', 'TCP', 'UDP'].includes(proto)) errs.push(fe.notSupported(child(p, 'protocol'), proto, ['SCTP', 'TCP', 'UDP']));
+    errs.push(...validatePortNumOrName(sp.targetPort, child(p, 'targetPort')));
+    const ap = str(sp.appProtocol);
+    if (ap !== undefined) errs.push(...invalidEach(child(p, 'appProtocol'), ap, isQualifiedName(ap)));
+    const np = num(sp.nodePort) ?? 0;
+    if (np !== 0) {
+      if (type === 'ClusterIP' || type === 'ExternalName') errs.push(fe.forbidden(child(p, 'nodePort'), `may not be used when \`type\` is '${type}'`));
+      else errs.push(...invalidEach(child(p, 'nodePort'), np, isValidPortNum(np)));
+    }
+    const k = `${port}/${proto}`;
+    if (seenPorts.has(k)) errs.push(fe.duplicate(p, { port, protocol: proto }));
+    seenPorts.add(k);
+  });
+  errs.push(...validateLabels(spec.selector, 'spec.selector'));
+  const sa = str(spec.sessionAffinity) ?? '';
+  if (sa === '') errs.push(fe.required('spec.sessionAffinity'));
+  else if (sa !== 'ClientIP' && sa !== 'None') errs.push(fe.notSupported('spec.sessionAffinity', sa, ['ClientIP', 'None']));
+  if (sa === 'ClientIP') {
+    const t = num(obj(obj(spec.sessionAffinityConfig)?.clientIP)?.timeoutSeconds);
+    if (t === undefined) errs.push(fe.required('spec.sessionAffinityConfig.clientIP.timeoutSeconds', 'when session affinity type is ClientIP'));
+    else if (t <= 0 || t > 86400) errs.push(fe.invalid('spec.sessionAffinityConfig.clientIP.timeoutSeconds', t, 'must be greater than 0 and less than 86400'));
+  } else if (spec.sessionAffinityConfig !== undefined && spec.sessionAffinityConfig !== null) {
+    errs.push(fe.invalid('spec.sessionAffinityConfig', spec.sessionAffinityConfig, `must not be set when session affinity is ${sa}`));
+  }
+  if (type === '') errs.push(fe.required('spec.type'));
+  else if (!['ClusterIP', 'NodePort', 'LoadBalancer', 'ExternalName'].includes(type)) {
+    errs.push(fe.notSupported('spec.type', type, ['ClusterIP', 'ExternalName', 'LoadBalancer', 'NodePort']));
+  }
+  arr(spec.clusterIPs).forEach((ip, i) => {
+    const s = String(ip);
+    if (s !== 'None' && s !== '') errs.push(...invalidEach(index('spec.clusterIPs', i), s, isValidIP(s)));
+  });
+  const cip = str(spec.clusterIP);
+  if (cip && cip !== 'None') errs.push(...invalidEach('spec.clusterIP', cip, isValidIP(cip)));
+  arr(spec.externalIPs).forEach((ip, i) => errs.push(...invalidEach(index('spec.externalIPs', i), String(ip), isValidIP(String(ip)))));
+  const etp = spec.externalTrafficPolicy;
+  if (etp !== undefined && etp !== null && etp !== '') {
+    if (type === 'ClusterIP' || type === 'ExternalName') errs.push(fe.invalid('spec.externalTrafficPolicy', etp, 'may only be set for externally-accessible services'));
+    else if (etp !== 'Cluster' && etp !== 'Local') errs.push(fe.notSupported('spec.externalTrafficPolicy', etp, ['Cluster', 'Local']));
+  }
+  const itp = spec.internalTrafficPolicy;
+  if (itp !== undefined && itp !== null && itp !== 'Cluster' && itp !== 'Local') errs.push(fe.notSupported('spec.internalTrafficPolicy', itp, ['Cluster', 'Local']));
+  const ipfp = spec.ipFamilyPolicy;
+  if (ipfp !== undefined && ipfp !== null && !['SingleStack', 'PreferDualStack', 'RequireDualStack'].includes(String(ipfp))) {
+    errs.push(fe.notSupported('spec.ipFamilyPolicy', ipfp, ['PreferDualStack', 'RequireDualStack', 'SingleStack']));
+  }
+  arr(spec.ipFamilies).forEach((f, i) => {
+    if (f !== 'IPv4' && f !== 'IPv6') errs.push(fe.notSupported(index('spec.ipFamilies', i), f, ['IPv4', 'IPv6']));
+  });
+  return errs;
+}
+
+export function validateServiceUpdate(svc: Obj, old: Obj): FieldError[] {
+  const errs = validateObjectMetaUpdate(svc.metadata, old.metadata);
+  const spec = obj(svc.spec) ?? {};
+  const oldSpec = obj(old.spec) ?? {};
+  const oldCip = str(oldSpec.clusterIP) ?? '';
+  if (oldCip !== '' && spec.type !== 'ExternalName' && oldSpec.type !== 'ExternalName') {
+    errs.push(...validateImmutableField(spec.clusterIP ?? '', oldCip, 'spec.clusterIP'));
+  }
+  errs.push(...validateService(svc));
+  return errs;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Endpoints
+
+export function setEndpointsDefaults(ep: Obj): void {
+  for (const s of arr(ep.subsets)) {
+    for (const p of arr(obj(s)?.ports)) {
+      const port = obj(p);
+      if (port && !str(port.protocol)) port.protocol = 'TCP';
+    }
+  }
+}
+
+function validateNonSpecialIP(ip: string, path: string): FieldError[] {
+  if (ip === '0.0.0.0' || ip === '::') return [fe.invalid(path, ip, 'may not be unspecified (0.0.0.0, ::)')];
+  if (ip.startsWith('127.') || ip === '::1') return [fe.invalid(path, ip, 'may not be in the loopback range (127.0.0.0/8, ::1/128)')];
+  if (ip.startsWith('169.254.') || /^fe[89ab]/i.test(ip)) return [fe.invalid(path, ip, 'may not be in the link-local range (169.254.0.0/16, fe80::/10)')];
+  if (ip.startsWith('224.0.0.') || /^ff02:/i.test(ip)) return [fe.invalid(path, ip, 'may not be in the link-local multicast range (224.0.0.0/24, ff02::/10)')];
+  return [];
+}
+
+function validateEndpointAddress(a: Obj, path: string): FieldError[] {
+  const errs: FieldError[] = [];
+  const ip = str(a.ip) ?? '';
+  const ipErrs = invalidEach(child(path, 'ip'), ip, isValidIP(ip));
+  errs.push(...ipErrs);
+  const hn = str(a.hostname) ?? '';
+  if (hn.length > 0) errs.push(...invalidEach(child(path, 'hostname'), hn, isDNS1123Label(hn)));
+  const nn = str(a.nodeName);
+  if (nn !== undefined) errs.push(...invalidEach(child(path, 'nodeName'), nn, nameIsDNSSubdomain(nn, false)));
+  if (ipErrs.length === 0) errs.push(...validateNonSpecialIP(ip, child(path, 'ip')));
+  return errs;
+}
+
+export function validateEndpoints(ep: Obj): FieldError[] {
+  const errs = validateObjectMeta(ep.metadata, true, nameIsDNSSubdomain);
+  arr(ep.subsets).forEach((s, i) => {
+    const ss = obj(s) ?? {};
+    const p = index('subsets', i);
+    if (arr(ss.addresses).length === 0 && arr(ss.notReadyAddresses).length === 0) {
+      errs.push(fe.required(p, 'must specify `addresses` or `notReadyAddresses`'));
+    }
+    for (const f of ['addresses', 'notReadyAddresses']) {
+      arr(ss[f]).forEach((a, j) => errs.push(...validateEndpointAddress(obj(a) ?? {}, index(child(p, f), j))));
+    }
+    const ports = arr(ss.ports).map((x) => obj(x) ?? {});
+    const names = new Set<string>();
+    ports.forEach((port, j) => {
+      const pp = index(child(p, 'ports'), j);
+      const name = str(port.name) ?? '';
+      if (ports.length > 1 && name.length === 0) errs.push(fe.required(child(pp, 'name')));
+      else if (name.length !== 0) {
+        errs.push(...invalidEach(child(pp, 'name'), name, isDNS1123Label(name)));
+        if (names.has(name)) errs.push(fe.duplicate(child(pp, 'name'), name));
+        names.add(name);
+      }
+      const pn = num(port.port) ?? 0;
+      errs.push(...invalidEach(child(pp, 'port'), pn, isValidPortNum(pn)));
+      const proto = str(port.protocol) ?? '';
+      if (proto.length === 0) errs.push(fe.required(child(pp, 'protocol')));
+      else if (!['SCTP', 'TCP', 'UDP'].includes(proto)) errs.push(fe.notSupported(child(pp, 'protocol'), proto, ['SCTP', 'TCP', 'UDP']));
+    });
+  });
+  return errs;
+}
+
+// ---------------------------------------------------------------------------------------------
+// ConfigMap and Secret
+
+export const maxConfigMapSize = 1024 * 1024;
+export const maxSecretSize = 1024 * 1024;
+
+function decodedLength(b64: unknown): number {
+  return typeof b64 === 'string' ? Buffer.from(b64, 'base64').length : 0;
+}
+
+export function validateConfigMap(cm: Obj): FieldError[] {
+  const errs = validateObjectMeta(cm.metadata, true, nameIsDNSSubdomain);
+  let total = 0;
+  const data = obj(cm.data) ?? {};
+  for (const [k, v] of Object.entries(data)) {
+    errs.push(...invalidEach(key('data', k), k, isConfigMapKey(k)));
+    total += Buffer.byteLength(typeof v === 'string' ? v : String(v));
+  }
+  for (const [k, v] of Object.entries(obj(cm.binaryData) ?? {})) {
+    errs.push(...invalidEach(key('binaryData', k), k, isConfigMapKey(k)));
+    if (k in data) errs.push(fe.invalid(key('binaryData', k), k, 'duplicate of key present in data'));
+    total += decodedLength(v);
+  }
+  if (total > maxConfigMapSize) errs.push(fe.tooLong('', maxConfigMapSize));
+  return errs;
+}
+
+function validateImmutableData(o: Obj, old: Obj, fields: string[]): FieldError[] {
+  const errs: FieldError[] = [];
+  if (old.immutable === true) {
+    if (o.immutable !== true) errs.push(fe.forbidden('immutable', 'field is immutable when `immutable` is set'));
+    for (const f of fields) if (!deepEqual(o[f] ?? {}, old[f] ?? {})) errs.push(fe.forbidden(f, 'field is immutable when `immutable` is set'));
+  }
+  return errs;
+}
+
+export function validateConfigMapUpdate(cm: Obj, old: Obj): FieldError[] {
+  return [...validateObjectMetaUpdate(cm.metadata, old.metadata), ...validateImmutableData(cm, old, ['data', 'binaryData']), ...validateConfigMap(cm)];
+}
+
+/** Conversion-time behaviour of v1 Secrets: `stringData` is merged into `data` (base64) and dropped; type defaults to Opaque. */
+export function setSecretDefaults(secret: Obj): void {
+  const sd = obj(secret.stringData);
+  if (sd) {
+    const data = ensureObj(secret, 'data');
+    for (const [k, v] of Object.entries(sd)) data[k] = Buffer.from(typeof v === 'string' ? v : String(v), 'utf8').toString('base64');
+    delete secret.stringData;
+  }
+  if (!str(secret.type)) secret.type = 'Opaque';
+}
+
+const redacted = '<secret contents redacted>';
+
+export function validateSecret(secret: Obj): FieldError[] {
+  const errs = validateObjectMeta(secret.metadata, true, nameIsDNSSubdomain);
+  const data = obj(secret.data) ?? {};
+  let total = 0;
+  for (const [k, v] of Object.entries(data)) {
+    errs.push(...isConfigMapKey(k).map((m) => fe.invalid(key('data', k), redacted, m)));
+    total += decodedLength(v);
+  }
+  if (total > maxSecretSize) errs.push(fe.tooLong('data', maxSecretSize));
+  const type = str(secret.type) ?? '';
+  const requireKey = (k: string): void => {
+    if (!(k in data)) errs.push(fe.required(key('data', k)));
+  };
+  const requireJSON = (k: string): void => {
+    if (!(k in data)) {
+      errs.push(fe.required(key('data', k)));
+      return;
+    }
+    try {
+      JSON.parse(Buffer.from(String(data[k]), 'base64').toString('utf8'));
+    } catch (e) {
+      errs.push(fe.invalid(key('data', k), redacted, e instanceof Error ? e.message : String(e)));
+    }
+  };
+  switch (type) {
+    case 'kubernetes.io/service-account-token': {
+      const ann = obj(obj(secret.metadata)?.annotations) ?? {};
+      if (!str(ann['kubernetes.io/service-account.name'])) errs.push(fe.required(key('metadata.annotations', 'kubernetes.io/service-account.name')));
+      break;
+    }
+    case 'kubernetes.io/dockercfg':
+      requireJSON('.dockercfg');
+      break;
+    case 'kubernetes.io/dockerconfigjson':
+      requireJSON('.dockerconfigjson');
+      break;
+    case 'kubernetes.io/basic-auth':
+      if (!('username' in data) && !('password' in data)) {
+        errs.push(fe.required(key('data', 'username')));
+        errs.push(fe.required(key('data', 'password')));
+      }
+      break;
+    case 'kubernetes.io/ssh-auth':
+      requireKey('ssh-privatekey');
+      break;
+    case 'kubernetes.io/tls':
+      requireKey('tls.key');
+      requireKey('tls.crt');
+      break;
+    default:
+      if (type !== 'Opaque' && type !== '') errs.push(...invalidEach('type', type, isQualifiedName(type)));
+  }
+  return errs;
+}
+
+export function validateSecretUpdate(secret: Obj, old: Obj): FieldError[] {
+  return [
+    ...validateObjectMetaUpdate(secret.metadata, old.metadata),
+    ...validateImmutableField(secret.type ?? '', old.type ?? '', 'type'),
+    ...validateImmutableData(secret, old, ['data']),
+    ...validateSecret(secret),
+  ];
+}
+
+// ---------------------------------------------------------------------------------------------
+// ServiceAccount
+
+export function validateServiceAccount(sa: Obj): FieldError[] {
+  const errs = validateObjectMeta(sa.metadata, true, nameIsDNSSubdomain);
+  arr(sa.imagePullSecrets).forEach((s, i) => {
+    const name = str(obj(s)?.name) ?? '';
+    if (name.length === 0) errs.push(fe.required(child(index('imagePullSecrets', i), 'name')));
+  });
+  return errs;
+}

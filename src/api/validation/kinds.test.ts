@@ -1,0 +1,179 @@
+// Table-driven checks for the non-Pod, non-DaemonSet kinds: one valid object each, then each
+// rule's exact field path and upstream message.
+import { describe, expect, it } from 'vitest';
+import { fieldErrorString } from '../errors.js';
+import type { KubeObject } from '../types.js';
+import { validationFor } from './index.js';
+
+const rbac = 'rbac.authorization.k8s.io';
+const meta = (name: string, namespace?: string): any => (namespace ? { name, namespace } : { name });
+
+const valid: Record<string, any> = {
+  '/Namespace': { metadata: meta('team-a') },
+  '/Node': { metadata: meta('node-1'), spec: { taints: [{ key: 'k', value: 'v', effect: 'NoSchedule' }], podCIDR: '10.0.1.0/24', podCIDRs: ['10.0.1.0/24'] }, status: { capacity: { cpu: '4' } } },
+  '/Event': { metadata: meta('x.1', 'default'), involvedObject: { kind: 'DaemonSet', namespace: 'default', name: 'x' }, reason: 'SuccessfulCreate', message: 'Created pod: x-abc' },
+  '/Service': { metadata: meta('web', 'default'), spec: { selector: { app: 'web' }, ports: [{ port: 80 }] } },
+  '/Endpoints': { metadata: meta('web', 'default'), subsets: [{ addresses: [{ ip: '10.1.2.3' }], ports: [{ port: 80 }] }] },
+  '/ConfigMap': { metadata: meta('cfg', 'default'), data: { 'app.conf': 'x=1' } },
+  '/Secret': { metadata: meta('s', 'default'), stringData: { password: 'p' } },
+  '/ServiceAccount': { metadata: meta('sa', 'default') },
+  'coordination.k8s.io/Lease': { metadata: meta('node-1', 'kube-node-lease'), spec: { holderIdentity: 'node-1', leaseDurationSeconds: 40 } },
+  [`${rbac}/Role`]: { metadata: meta('reader', 'default'), rules: [{ apiGroups: [''], resources: ['pods'], verbs: ['get'] }] },
+  [`${rbac}/ClusterRole`]: { metadata: meta('system:reader'), rules: [{ nonResourceURLs: ['/healthz'], verbs: ['get'] }] },
+  [`${rbac}/RoleBinding`]: { metadata: meta('rb', 'default'), roleRef: { kind: 'Role', name: 'reader' }, subjects: [{ kind: 'ServiceAccount', name: 'sa' }, { kind: 'User', name: 'alice' }] },
+  [`${rbac}/ClusterRoleBinding`]: { metadata: meta('crb'), roleRef: { apiGroup: rbac, kind: 'ClusterRole', name: 'system:reader' }, subjects: [{ kind: 'ServiceAccount', name: 'sa', namespace: 'default' }] },
+  'scheduling.k8s.io/PriorityClass': { metadata: meta('high'), value: 1000 },
+};
+
+function check(gk: string, mutate: (o: any) => void): string[] {
+  const o: any = structuredClone(valid[gk]);
+  mutate(o);
+  const v = validationFor(gk);
+  v.applyDefaults(o as KubeObject);
+  v.prepareForCreate?.(o as KubeObject);
+  return v.validateCreate(o as KubeObject).map(fieldErrorString);
+}
+
+describe('valid objects pass', () => {
+  for (const gk of Object.keys(valid)) it(gk, () => expect(check(gk, () => {})).toEqual([]));
+});
+
+describe('defaults', () => {
+  it('Namespace: phase Active, name label, kubernetes finalizer; namespace field of cluster-scoped objects dropped', () => {
+    const o: any = { metadata: { name: 'team-a', namespace: 'x' } };
+    const v = validationFor('/Namespace');
+    v.applyDefaults(o);
+    v.prepareForCreate?.(o);
+    expect(o).toEqual({ metadata: { name: 'team-a', labels: { 'kubernetes.io/metadata.name': 'team-a' } }, spec: { finalizers: ['kubernetes'] }, status: { phase: 'Active' } });
+  });
+  it('Service: ClusterIP, None affinity, TCP, targetPort = port', () => {
+    const o: any = structuredClone(valid['/Service']);
+    validationFor('/Service').applyDefaults(o);
+    expect(o.spec).toMatchObject({ type: 'ClusterIP', sessionAffinity: 'None', internalTrafficPolicy: 'Cluster', ports: [{ port: 80, protocol: 'TCP', targetPort: 80 }] });
+  });
+  it('Secret: stringData merged into data, type Opaque', () => {
+    const o: any = structuredClone(valid['/Secret']);
+    validationFor('/Secret').applyDefaults(o);
+    expect(o).toEqual({ metadata: meta('s', 'default'), data: { password: 'cA==' }, type: 'Opaque' });
+  });
+  it('RBAC subjects and roleRef get their apiGroup; PriorityClass preemptionPolicy; Node allocatable', () => {
+    const b: any = structuredClone(valid[`${rbac}/RoleBinding`]);
+    validationFor(`${rbac}/RoleBinding`).applyDefaults(b);
+    expect(b.roleRef.apiGroup).toBe(rbac);
+    expect(b.subjects).toEqual([{ kind: 'ServiceAccount', name: 'sa', apiGroup: '' }, { kind: 'User', name: 'alice', apiGroup: rbac }]);
+    const pc: any = structuredClone(valid['scheduling.k8s.io/PriorityClass']);
+    validationFor('scheduling.k8s.io/PriorityClass').applyDefaults(pc);
+    expect(pc.preemptionPolicy).toBe('PreemptLowerPriority');
+    const n: any = structuredClone(valid['/Node']);
+    validationFor('/Node').applyDefaults(n);
+    expect(n.status.allocatable).toEqual({ cpu: '4' });
+  });
+});
+
+describe('rules and messages', () => {
+  it.each<[string, string, (o: any) => void, string[]]>([
+    ['/Namespace', 'name must be a DNS label', (o) => (o.metadata.name = 'team.a'), ['metadata.name: Invalid value: "team.a": must not contain dots']],
+    ['/Namespace', 'bad spec finalizer', (o) => (o.spec = { finalizers: ['custom'] }), ['spec.finalizers[0]: Invalid value: "custom": name is neither a standard finalizer name nor is it fully qualified']],
+    ['/Node', 'taint effect required', (o) => (o.spec.taints = [{ key: 'k' }]), ['spec.taints[0].effect: Required value']],
+    ['/Node', 'duplicate taint', (o) => o.spec.taints.push({ key: 'k', value: 'w', effect: 'NoSchedule' }), ['spec.taints[1]: Invalid value: "k:NoSchedule": taints must be unique by key and effect pair']],
+    ['/Event', 'involvedObject namespace mismatch', (o) => (o.involvedObject.namespace = 'other'), ['involvedObject.namespace: Invalid value: "other": does not match event.namespace']],
+    [
+      '/Service',
+      'name must be a DNS-1035 label',
+      (o) => (o.metadata.name = '1web'),
+      ["metadata.name: Invalid value: \"1web\": a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character (e.g. 'my-name',  or 'abc-123', regex used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')"],
+    ],
+    ['/Service', 'ports required', (o) => (o.spec.ports = []), ['spec.ports: Required value']],
+    ['/Service', 'port names required when several', (o) => o.spec.ports.push({ port: 81, name: 'b' }), ['spec.ports[0].name: Required value']],
+    ['/Service', 'nodePort on ClusterIP', (o) => (o.spec.ports[0].nodePort = 30080), ["spec.ports[0].nodePort: Forbidden: may not be used when `type` is 'ClusterIP'"]],
+    ['/Service', 'bad type', (o) => (o.spec.type = 'Internal'), ['spec.type: Unsupported value: "Internal": supported values: "ClusterIP", "ExternalName", "LoadBalancer", "NodePort"']],
+    ['/Endpoints', 'loopback address', (o) => (o.subsets[0].addresses[0].ip = '127.0.0.1'), ['subsets[0].addresses[0].ip: Invalid value: "127.0.0.1": may not be in the loopback range (127.0.0.0/8, ::1/128)']],
+    ['/Endpoints', 'no addresses', (o) => (o.subsets[0].addresses = []), ['subsets[0]: Required value: must specify `addresses` or `notReadyAddresses`']],
+    [
+      '/ConfigMap',
+      'bad key',
+      (o) => (o.data = { 'a b': '1' }),
+      ["data[a b]: Invalid value: \"a b\": a valid config key must consist of alphanumeric characters, '-', '_' or '.' (e.g. 'key.name',  or 'KEY_NAME',  or 'key-name', regex used for validation is '[-._a-zA-Z0-9]+')"],
+    ],
+    ['/ConfigMap', 'too large', (o) => (o.data = { big: 'x'.repeat(1024 * 1024 + 1) }), [': Too long: may not be more than 1048576 bytes']],
+    ['/Secret', 'tls needs both keys', (o) => (o.type = 'kubernetes.io/tls'), ['data[tls.key]: Required value', 'data[tls.crt]: Required value']],
+    ['/Secret', 'dockerconfigjson required', (o) => (o.type = 'kubernetes.io/dockerconfigjson'), ['data[.dockerconfigjson]: Required value']],
+    ['/Secret', 'service account token needs annotation', (o) => (o.type = 'kubernetes.io/service-account-token'), ['metadata.annotations[kubernetes.io/service-account.name]: Required value']],
+    ['/ServiceAccount', 'name', (o) => (o.metadata.name = 'SA'), ["metadata.name: Invalid value: \"SA\": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')"]],
+    ['coordination.k8s.io/Lease', 'duration must be positive', (o) => (o.spec.leaseDurationSeconds = 0), ['spec.leaseDurationSeconds: Invalid value: 0: must be greater than 0']],
+    [`${rbac}/Role`, 'verbs required', (o) => (o.rules[0].verbs = []), ['rules[0].verbs: Required value: verbs must contain at least one value']],
+    [
+      `${rbac}/Role`,
+      'resources required and no URLs in namespaced rules',
+      (o) => (o.rules = [{ verbs: ['get'] }, { verbs: ['get'], nonResourceURLs: ['/x'] }]),
+      [
+        'rules[0].apiGroups: Required value: resource rules must supply at least one api group',
+        'rules[0].resources: Required value: resource rules must supply at least one resource',
+        'rules[1].nonResourceURLs: Invalid value: ["/x"]: namespaced rules cannot apply to non-resource URLs',
+      ],
+    ],
+    [`${rbac}/Role`, 'path-segment names', (o) => (o.metadata.name = 'a/b'), ["metadata.name: Invalid value: \"a/b\": may not contain '/'"]],
+    [`${rbac}/ClusterRoleBinding`, 'ServiceAccount subject needs namespace', (o) => delete o.subjects[0].namespace, ['subjects[0].namespace: Required value']],
+    [`${rbac}/ClusterRoleBinding`, 'roleRef kind', (o) => (o.roleRef.kind = 'Role'), ['roleRef.kind: Unsupported value: "Role": supported values: "ClusterRole"']],
+    [`${rbac}/RoleBinding`, 'subject kind', (o) => (o.subjects = [{ kind: 'Robot', name: 'r' }]), ['subjects[0].kind: Unsupported value: "Robot": supported values: "ServiceAccount", "User", "Group"']],
+    [`${rbac}/RoleBinding`, 'roleRef name required', (o) => (o.roleRef.name = ''), ['roleRef.name: Required value']],
+    ['scheduling.k8s.io/PriorityClass', 'value too high', (o) => (o.value = 1000000001), ['value: Forbidden: maximum allowed value of a user defined priority is 1000000000']],
+    [
+      'scheduling.k8s.io/PriorityClass',
+      'system- prefix reserved',
+      (o) => (o.metadata.name = 'system-mine'),
+      ["metadata.name: Forbidden: priority class names with 'system-' prefix are reserved for system use only. error: system-mine is not a known system priority class"],
+    ],
+    ['scheduling.k8s.io/PriorityClass', 'preemptionPolicy enum', (o) => (o.preemptionPolicy = 'Always'), ['preemptionPolicy: Unsupported value: "Always": supported values: "PreemptLowerPriority", "Never"']],
+    [
+      '/ConfigMap',
+      'two controller owners',
+      (o) =>
+        (o.metadata.ownerReferences = [
+          { apiVersion: 'apps/v1', kind: 'DaemonSet', name: 'a', uid: '1', controller: true },
+          { apiVersion: 'apps/v1', kind: 'DaemonSet', name: 'b', uid: '2', controller: true },
+        ]),
+      [
+        'metadata.ownerReferences: Invalid value: [{"apiVersion":"apps/v1","kind":"DaemonSet","name":"a","uid":"1","controller":true},{"apiVersion":"apps/v1","kind":"DaemonSet","name":"b","uid":"2","controller":true}]: Only one reference can have Controller set to true. Found "true" in references for DaemonSet/a and DaemonSet/b',
+      ],
+    ],
+    ['/ConfigMap', 'owner reference fields', (o) => (o.metadata.ownerReferences = [{ apiVersion: 'v1', kind: 'Pod' }]), ['metadata.ownerReferences.name: Invalid value: "": name must not be empty', 'metadata.ownerReferences.uid: Invalid value: "": uid must not be empty']],
+    ['/ConfigMap', 'finalizer syntax', (o) => (o.metadata.finalizers = ['bad finalizer']), ["metadata.finalizers: Invalid value: \"bad finalizer\": name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')"]],
+    ['/ConfigMap', 'annotations too large', (o) => (o.metadata.annotations = { a: 'x'.repeat(256 * 1024) }), ['metadata.annotations: Too long: may not be more than 262144 bytes']],
+  ])('%s: %s', (gk, _name, mutate, want) => {
+    expect(check(gk, mutate)).toEqual(want);
+  });
+});
+
+describe('update rules', () => {
+  it('RoleBinding roleRef is immutable', () => {
+    const v = validationFor(`${rbac}/RoleBinding`);
+    const old: any = structuredClone(valid[`${rbac}/RoleBinding`]);
+    v.applyDefaults(old);
+    const o: any = structuredClone(old);
+    o.roleRef.name = 'writer';
+    expect(v.validateUpdate(o, old).map(fieldErrorString)).toEqual(['roleRef: Invalid value: {"kind":"Role","name":"writer","apiGroup":"rbac.authorization.k8s.io"}: cannot change roleRef']);
+  });
+  it('PriorityClass value is immutable', () => {
+    const v = validationFor('scheduling.k8s.io/PriorityClass');
+    const old: any = structuredClone(valid['scheduling.k8s.io/PriorityClass']);
+    v.applyDefaults(old);
+    const o: any = structuredClone(old);
+    o.value = 5;
+    expect(v.validateUpdate(o, old).map(fieldErrorString)).toEqual(['value: Forbidden: may not be changed in an update.']);
+  });
+  it('immutable ConfigMap data may not change; namespace is immutable', () => {
+    const v = validationFor('/ConfigMap');
+    const old: any = { ...structuredClone(valid['/ConfigMap']), immutable: true };
+    const o: any = structuredClone(old);
+    o.data = { 'app.conf': 'x=2' };
+    expect(v.validateUpdate(o, old).map(fieldErrorString)).toEqual(['data: Forbidden: field is immutable when `immutable` is set']);
+    const moved: any = structuredClone(old);
+    moved.metadata.namespace = 'other';
+    expect(v.validateUpdate(moved, old).map(fieldErrorString)).toEqual(['metadata.namespace: Invalid value: "other": field is immutable']);
+  });
+  it('unknown kinds are a no-op', () => {
+    const v = validationFor('example.com/Widget');
+    expect(v.validateCreate({ metadata: {} })).toEqual([]);
+  });
+});
