@@ -1,0 +1,101 @@
+// Accept-header negotiation for server-side printing, and the includeObject query value.
+//
+// Model (upstream content negotiation, reduced to what we serve): the Accept clauses are
+// ranked by q (descending; q=0 excluded), then by specificity, keeping header order among
+// equals. The first clause we can serve decides. We serve JSON only, so a clause is servable
+// when its media type is application/json, application/* or */*. A servable clause with
+// `as=Table` is servable only with g=meta.k8s.io and v=v1|v1beta1; other transforms
+// (as=PartialObjectMetadata..., unknown versions) are skipped so a later clause can win.
+// Protobuf and YAML clauses are skipped: kubectl always offers application/json after them.
+
+import { badRequest } from '../../api/errors.js';
+import type { IncludeObject, TableApiVersion } from './types.js';
+
+interface Clause {
+  type: string;
+  subtype: string;
+  params: Map<string, string>;
+  q: number;
+  index: number;
+}
+
+/** Splits on `sep` outside double quotes. */
+function splitOutsideQuotes(s: string, sep: string): string[] {
+  const out: string[] = [];
+  let cur = '';
+  let quoted = false;
+  for (const ch of s) {
+    if (ch === '"') quoted = !quoted;
+    if (ch === sep && !quoted) {
+      out.push(cur);
+      cur = '';
+    } else {
+      cur += ch;
+    }
+  }
+  out.push(cur);
+  return out;
+}
+
+function parseAccept(header: string): Clause[] {
+  const clauses: Clause[] = [];
+  splitOutsideQuotes(header, ',').forEach((raw, index) => {
+    const [range, ...paramParts] = splitOutsideQuotes(raw, ';').map((p) => p.trim());
+    if (!range) return;
+    const slash = range.indexOf('/');
+    const type = (slash < 0 ? range : range.slice(0, slash)).toLowerCase();
+    const subtype = (slash < 0 ? '*' : range.slice(slash + 1)).toLowerCase();
+    const params = new Map<string, string>();
+    let q = 1;
+    for (const p of paramParts) {
+      const eq = p.indexOf('=');
+      if (eq < 0) continue;
+      const key = p.slice(0, eq).trim().toLowerCase();
+      let value = p.slice(eq + 1).trim();
+      if (value.length >= 2 && value.startsWith('"') && value.endsWith('"')) value = value.slice(1, -1);
+      if (key === 'q') {
+        const n = Number(value);
+        q = Number.isFinite(n) ? n : 0;
+      } else {
+        params.set(key, value);
+      }
+    }
+    if (q > 0) clauses.push({ type, subtype, params, q, index });
+  });
+  const specificity = (c: Clause): number => (c.type === '*' ? 0 : c.subtype === '*' ? 1 : 2);
+  return clauses.sort((a, b) => b.q - a.q || specificity(b) - specificity(a) || a.index - b.index);
+}
+
+function servesJson(c: Clause): boolean {
+  return (c.type === '*' && c.subtype === '*') || (c.type === 'application' && (c.subtype === 'json' || c.subtype === '*'));
+}
+
+/**
+ * Whether a response should be a Table, and in which meta.k8s.io version.
+ * `{table: false}` for absent headers, plain JSON, wildcard and protobuf-only offers, and when
+ * no clause asks for a Table we can produce (the caller then answers plain JSON).
+ */
+export function wantsTable(accept: string | undefined): { table: boolean; apiVersion?: TableApiVersion } {
+  if (accept === undefined || accept.trim() === '') return { table: false };
+  for (const c of parseAccept(accept)) {
+    if (!servesJson(c)) continue;
+    const as = c.params.get('as');
+    if (as === undefined || as === '') return { table: false };
+    if (as !== 'Table') continue;
+    if (c.params.get('g') !== 'meta.k8s.io') continue;
+    const v = c.params.get('v');
+    if (v === 'v1') return { table: true, apiVersion: 'meta.k8s.io/v1' };
+    if (v === 'v1beta1') return { table: true, apiVersion: 'meta.k8s.io/v1beta1' };
+  }
+  return { table: false };
+}
+
+/**
+ * Parses the `includeObject` query parameter (TableOptions). Absent or empty means Metadata.
+ * Throws a 400 ApiError with upstream's wording for any other value.
+ */
+export function parseIncludeObject(value: string | null | undefined): IncludeObject {
+  if (value === undefined || value === null || value === '') return 'Metadata';
+  if (value === 'None' || value === 'Metadata' || value === 'Object') return value;
+  throw badRequest(`unrecognized includeObject value: ${JSON.stringify(value)}`);
+}

@@ -1,0 +1,66 @@
+// groupKind -> printer. Keys are `<group>/<Kind>` with an empty group for core (`/Pod`).
+// Kinds without an entry (Role, ClusterRole, future custom resources) use defaultPrinter,
+// upstream's default table convertor: Name and Created At.
+
+import type { TablePrinter } from '../types.js';
+import { formatRFC3339 } from '../duration.js';
+import { rec, str, type Obj } from '../format.js';
+import { col, nameColumn } from './columns.js';
+import { podPrinter } from './pod.js';
+import { nodePrinter } from './node.js';
+import { eventPrinter } from './event.js';
+import { controllerRevisionPrinter, daemonSetPrinter } from './apps.js';
+import {
+  configMapPrinter,
+  endpointsPrinter,
+  namespacePrinter,
+  secretPrinter,
+  serviceAccountPrinter,
+  servicePrinter,
+} from './core.js';
+import {
+  clusterRoleBindingPrinter,
+  leasePrinter,
+  priorityClassPrinter,
+  roleBindingPrinter,
+} from './cluster.js';
+
+/** Name, Created At (type `date`, RFC 3339 UTC). */
+export const defaultPrinter: TablePrinter = {
+  columns: [nameColumn(), col('Created At', 'date', 'The time the object was created (metadata.creationTimestamp).')],
+  cells: (o: Obj) => {
+    const meta = rec(o['metadata']);
+    return [str(meta['name']), formatRFC3339(meta['creationTimestamp'])];
+  },
+};
+
+const printers: ReadonlyMap<string, TablePrinter> = new Map<string, TablePrinter>([
+  ['/Pod', podPrinter],
+  ['/Node', nodePrinter],
+  ['/Event', eventPrinter],
+  ['/Namespace', namespacePrinter],
+  ['/Service', servicePrinter],
+  ['/Endpoints', endpointsPrinter],
+  ['/ConfigMap', configMapPrinter],
+  ['/Secret', secretPrinter],
+  ['/ServiceAccount', serviceAccountPrinter],
+  ['apps/DaemonSet', daemonSetPrinter],
+  ['apps/ControllerRevision', controllerRevisionPrinter],
+  ['coordination.k8s.io/Lease', leasePrinter],
+  ['scheduling.k8s.io/PriorityClass', priorityClassPrinter],
+  ['rbac.authorization.k8s.io/RoleBinding', roleBindingPrinter],
+  ['rbac.authorization.k8s.io/ClusterRoleBinding', clusterRoleBindingPrinter],
+]);
+
+/** Normalizes `Pod`, `/Pod`, `core/Pod` and `v1/Pod`-free spellings to the registry key. */
+export function groupKindKey(groupKind: string): string {
+  const slash = groupKind.lastIndexOf('/');
+  if (slash < 0) return `/${groupKind}`;
+  const group = groupKind.slice(0, slash);
+  return `${group === 'core' ? '' : group}/${groupKind.slice(slash + 1)}`;
+}
+
+/** The built-in printer of a kind, or defaultPrinter. */
+export function printerFor(groupKind: string): TablePrinter {
+  return printers.get(groupKindKey(groupKind)) ?? defaultPrinter;
+}
