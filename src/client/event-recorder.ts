@@ -1,0 +1,84 @@
+// Event recorder: core/v1 Events about an involved object, written asynchronously (a failure
+// to record an event never fails a sync). Aggregation of repeated events is not done yet:
+// every call creates one Event with count 1.
+
+import { randomBytes } from 'node:crypto';
+import type { Event, KubeObject, ObjectReference } from '../api/types.js';
+import type { ApiClient } from './api-client.js';
+import { type Clock, realClock } from './clock.js';
+import { eventsResource } from './resources.js';
+
+export type EventType = 'Normal' | 'Warning';
+
+export interface EventRecorder {
+  event(obj: KubeObject, type: EventType, reason: string, message: string): void;
+}
+
+export function objectReference(obj: KubeObject): ObjectReference {
+  const ref: ObjectReference = { kind: obj.kind, name: obj.metadata.name, uid: obj.metadata.uid, apiVersion: obj.apiVersion };
+  if (obj.metadata.namespace) ref.namespace = obj.metadata.namespace;
+  if (obj.metadata.resourceVersion) ref.resourceVersion = obj.metadata.resourceVersion;
+  return ref;
+}
+
+export interface ApiEventRecorderOptions {
+  component: string;
+  host?: string;
+  clock?: Clock;
+  /** Filled in when the involved object lacks kind/apiVersion (objects from lists often do). */
+  defaultKind?: { kind: string; apiVersion: string };
+  onError?: (err: unknown) => void;
+}
+
+export class ApiEventRecorder implements EventRecorder {
+  private pending = new Set<Promise<unknown>>();
+  private readonly clock: Clock;
+
+  constructor(
+    private readonly client: ApiClient,
+    private readonly opts: ApiEventRecorderOptions,
+  ) {
+    this.clock = opts.clock ?? realClock;
+  }
+
+  event(obj: KubeObject, type: EventType, reason: string, message: string): void {
+    const involved = objectReference(obj);
+    if (!involved.kind && this.opts.defaultKind) involved.kind = this.opts.defaultKind.kind;
+    if (!involved.apiVersion && this.opts.defaultKind) involved.apiVersion = this.opts.defaultKind.apiVersion;
+    const now = new Date(this.clock.now()).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    const ns = obj.metadata.namespace || 'default';
+    const ev: Event = {
+      apiVersion: 'v1',
+      kind: 'Event',
+      metadata: { name: `${obj.metadata.name ?? 'unknown'}.${randomBytes(8).toString('hex')}`, namespace: ns },
+      involvedObject: involved,
+      reason,
+      message,
+      source: this.opts.host ? { component: this.opts.component, host: this.opts.host } : { component: this.opts.component },
+      firstTimestamp: now,
+      lastTimestamp: now,
+      count: 1,
+      type,
+      reportingComponent: this.opts.component,
+      reportingInstance: this.opts.host ?? '',
+    };
+    const p = this.client
+      .create(eventsResource, ns, ev)
+      .catch((e: unknown) => this.opts.onError?.(e))
+      .finally(() => this.pending.delete(p));
+    this.pending.add(p);
+  }
+
+  /** Resolves when every event recorded so far has been written (or failed). */
+  async flush(): Promise<void> {
+    while (this.pending.size > 0) await Promise.all([...this.pending]);
+  }
+}
+
+/** Records events as strings `"<type> <reason> <message>"` (tests). */
+export class FakeRecorder implements EventRecorder {
+  readonly events: string[] = [];
+  event(_obj: KubeObject, type: EventType, reason: string, message: string): void {
+    this.events.push(`${type} ${reason} ${message}`);
+  }
+}

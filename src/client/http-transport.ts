@@ -1,0 +1,74 @@
+// HttpTransport: the Transport over HTTP(S) with keep-alive, bearer tokens and client
+// certificates. One agent per transport; `destroy()` closes its sockets.
+
+import http from 'node:http';
+import https from 'node:https';
+import type { Transport, TransportRequest, TransportResponse } from './transport.js';
+
+export interface HttpTransportOptions {
+  /** Base URL, e.g. `https://127.0.0.1:6443`. A path prefix is kept. */
+  server: string;
+  token?: string;
+  /** PEM strings. */
+  ca?: string | Buffer;
+  cert?: string | Buffer;
+  key?: string | Buffer;
+  insecureSkipTLSVerify?: boolean;
+  userAgent?: string;
+  maxSockets?: number;
+}
+
+export class HttpTransport {
+  private readonly base: URL;
+  private readonly agent: http.Agent;
+  private readonly isHttps: boolean;
+
+  constructor(private readonly opts: HttpTransportOptions) {
+    this.base = new URL(opts.server);
+    this.isHttps = this.base.protocol === 'https:';
+    const common = { keepAlive: true, maxSockets: opts.maxSockets ?? 32 };
+    this.agent = this.isHttps
+      ? new https.Agent({
+          ...common,
+          ca: opts.ca,
+          cert: opts.cert,
+          key: opts.key,
+          rejectUnauthorized: !opts.insecureSkipTLSVerify,
+        })
+      : new http.Agent(common);
+  }
+
+  /** The Transport function (bound). */
+  readonly request: Transport = (req: TransportRequest): Promise<TransportResponse> => {
+    const prefix = this.base.pathname.replace(/\/$/, '');
+    const headers: Record<string, string> = { ...req.headers };
+    if (this.opts.token) headers['Authorization'] = `Bearer ${this.opts.token}`;
+    if (this.opts.userAgent) headers['User-Agent'] = this.opts.userAgent;
+    if (req.body !== undefined) headers['Content-Length'] = String(Buffer.byteLength(req.body));
+    const mod = this.isHttps ? https : http;
+    return new Promise<TransportResponse>((resolve, reject) => {
+      const r = mod.request(
+        {
+          protocol: this.base.protocol,
+          hostname: this.base.hostname,
+          port: this.base.port || undefined,
+          method: req.method,
+          path: prefix + req.path,
+          headers,
+          agent: this.agent,
+          signal: req.signal,
+        },
+        (res) => {
+          resolve({ statusCode: res.statusCode ?? 0, headers: res.headers, body: res });
+        },
+      );
+      r.on('error', reject);
+      if (req.body !== undefined) r.write(req.body);
+      r.end();
+    });
+  };
+
+  destroy(): void {
+    this.agent.destroy();
+  }
+}

@@ -1,0 +1,328 @@
+// Informer: list-then-watch into a read-only cache, with handlers.
+//
+// Reflector loop (client-go semantics):
+// 1. LIST (consistent read); replace the cache (emitting add/update/delete-with-tombstone
+//    against the previous content); remember the list resourceVersion; hasSynced() becomes true.
+// 2. WATCH from the last seen resourceVersion (bookmarks update it). When the stream ends
+//    normally, watch again from the last RV. When it fails, back off (doubling, capped) and
+//    watch again. On 410 (Expired/Gone, as an HTTP answer or an in-stream ERROR event), relist.
+// 3. LIST failures back off the same way.
+// Handlers run synchronously in event order, after the cache has been updated. A handler
+// added after the informer has synced first receives an `add` for every cached object.
+
+import type { KubeObject, Status } from '../api/types.js';
+import type { ApiClient, WatchEvent, WatchHandle } from './api-client.js';
+import {
+  type DeletedFinalStateUnknown,
+  type IndexFunc,
+  Indexer,
+  deepFreeze,
+  indexByNamespace,
+  metaNamespaceKey,
+  namespaceIndex,
+} from './cache.js';
+import { type Clock, type TimerHandle, realClock } from './clock.js';
+import { errorFromStatus, isResourceExpired } from './errors.js';
+import { Lister } from './lister.js';
+import type { ResourceDescriptor } from './resources.js';
+
+export interface ResourceEventHandler<T> {
+  add?(obj: T, isInInitialList: boolean): void;
+  update?(oldObj: T, newObj: T): void;
+  delete?(obj: T | DeletedFinalStateUnknown<T>): void;
+}
+
+export interface InformerOptions<T> {
+  namespace?: string;
+  labelSelector?: string;
+  fieldSelector?: string;
+  clock?: Clock;
+  indexers?: Record<string, IndexFunc<T>>;
+  /** Deep-freeze cached objects (tests), so an accidental write throws. */
+  freezeObjects?: boolean;
+  /** Backoff after a failed list or watch: initial and cap in ms (client-go: 800 ms .. 30 s). */
+  backoffInitialMs?: number;
+  backoffMaxMs?: number;
+  /** Server-side watch timeout in seconds; default random in [300, 600). */
+  watchTimeoutSeconds?: () => number;
+  onError?: (err: unknown) => void;
+}
+
+export class Informer<T extends KubeObject = KubeObject> {
+  readonly indexer: Indexer<T>;
+  readonly lister: Lister<T>;
+  private readonly handlers: ResourceEventHandler<T>[] = [];
+  private readonly clock: Clock;
+  private synced = false;
+  private started = false;
+  private stopped = false;
+  private lastRV = '';
+  private currentWatch: WatchHandle | undefined;
+  private sleepTimer: { handle: TimerHandle; wake: () => void } | undefined;
+  private loop: Promise<void> | undefined;
+  private syncWaiters: Array<() => void> = [];
+
+  constructor(
+    private readonly client: ApiClient,
+    readonly resource: ResourceDescriptor,
+    private readonly opts: InformerOptions<T> = {},
+  ) {
+    this.clock = opts.clock ?? realClock;
+    this.indexer = new Indexer<T>({ [namespaceIndex]: indexByNamespace as IndexFunc<T>, ...(opts.indexers ?? {}) }, opts.freezeObjects ?? false);
+    this.lister = new Lister(this.indexer);
+  }
+
+  addEventHandler(h: ResourceEventHandler<T>): void {
+    this.handlers.push(h);
+    if (this.synced) for (const o of this.indexer.list()) h.add?.(o, true);
+  }
+
+  addIndexers(indexers: Record<string, IndexFunc<T>>): void {
+    this.indexer.addIndexers(indexers);
+  }
+
+  hasSynced(): boolean {
+    return this.synced;
+  }
+
+  lastSyncResourceVersion(): string {
+    return this.lastRV;
+  }
+
+  /** Resolves once the first list has been stored (or immediately if it has). */
+  waitForSync(): Promise<void> {
+    if (this.synced) return Promise.resolve();
+    return new Promise((resolve) => this.syncWaiters.push(resolve));
+  }
+
+  start(): void {
+    if (this.started) return;
+    this.started = true;
+    this.loop = this.run();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.currentWatch?.stop();
+    if (this.sleepTimer) {
+      this.clock.clearTimeout(this.sleepTimer.handle);
+      this.sleepTimer.wake();
+    }
+    await this.loop;
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const wake = (): void => {
+        this.sleepTimer = undefined;
+        resolve();
+      };
+      this.sleepTimer = { handle: this.clock.setTimeout(wake, ms), wake };
+    });
+  }
+
+  private nextBackoff(cur: number): number {
+    return Math.min(cur === 0 ? (this.opts.backoffInitialMs ?? 800) : cur * 2, this.opts.backoffMaxMs ?? 30_000);
+  }
+
+  private async run(): Promise<void> {
+    let backoff = 0;
+    while (!this.stopped) {
+      try {
+        await this.listAndReplace();
+        backoff = 0;
+      } catch (e) {
+        if (this.stopped) return;
+        this.opts.onError?.(e);
+        backoff = this.nextBackoff(backoff);
+        await this.sleep(backoff);
+        continue;
+      }
+      // Watch until a 410 forces a relist.
+      let watchBackoff = 0;
+      while (!this.stopped) {
+        let expired = false;
+        try {
+          expired = await this.watchOnce();
+          watchBackoff = 0;
+        } catch (e) {
+          if (this.stopped) return;
+          if (isResourceExpired(e)) {
+            expired = true;
+          } else {
+            this.opts.onError?.(e);
+            watchBackoff = this.nextBackoff(watchBackoff);
+            await this.sleep(watchBackoff);
+            continue;
+          }
+        }
+        if (expired) break;
+      }
+    }
+  }
+
+  private async listAndReplace(): Promise<void> {
+    const list = await this.client.list<T>(this.resource, {
+      namespace: this.opts.namespace,
+      labelSelector: this.opts.labelSelector,
+      fieldSelector: this.opts.fieldSelector,
+    });
+    if (this.stopped) return;
+    const fresh = new Map<string, T>();
+    for (const item of list.items) fresh.set(metaNamespaceKey(item), item);
+    const old = new Map<string, T>();
+    for (const o of this.indexer.list()) old.set(metaNamespaceKey(o), o);
+    this.indexer.replace([...fresh.values()]);
+    this.lastRV = list.metadata.resourceVersion ?? '';
+    const initial = !this.synced;
+    for (const [key, o] of old) {
+      if (!fresh.has(key)) this.dispatchDelete({ key, obj: o, tombstone: true });
+    }
+    for (const [key, o] of fresh) {
+      const prev = old.get(key);
+      if (prev) this.dispatchUpdate(prev, this.indexer.getByKey(key) ?? o);
+      else this.dispatchAdd(this.indexer.getByKey(key) ?? o, initial);
+    }
+    if (!this.synced) {
+      this.synced = true;
+      const ws = this.syncWaiters;
+      this.syncWaiters = [];
+      for (const w of ws) w();
+    }
+  }
+
+  /** One watch stream; resolves true when the server said 410 (relist), false on a normal end. */
+  private async watchOnce(): Promise<boolean> {
+    let expired = false;
+    let handle: WatchHandle | undefined;
+    let stopRequested = false;
+    const timeout = this.opts.watchTimeoutSeconds?.() ?? 300 + Math.floor(Math.random() * 300);
+    handle = await this.client.watch<T>(
+      this.resource,
+      {
+        namespace: this.opts.namespace,
+        labelSelector: this.opts.labelSelector,
+        fieldSelector: this.opts.fieldSelector,
+        resourceVersion: this.lastRV,
+        allowWatchBookmarks: true,
+        timeoutSeconds: timeout,
+      },
+      (ev) => {
+        if (expired || this.stopped) return;
+        if (ev.type === 'ERROR') {
+          const err = errorFromStatus(500, ev.object);
+          if (isResourceExpired(err)) expired = true;
+          else this.opts.onError?.(err);
+          if (handle) handle.stop();
+          else stopRequested = true;
+          return;
+        }
+        this.handleEvent(ev);
+      },
+    );
+    this.currentWatch = handle;
+    if (this.stopped || stopRequested) handle.stop();
+    try {
+      await handle.done;
+    } finally {
+      this.currentWatch = undefined;
+    }
+    return expired;
+  }
+
+  private handleEvent(ev: WatchEvent<T>): void {
+    const obj = ev.object as T;
+    const rv = obj.metadata?.resourceVersion;
+    if (ev.type === 'BOOKMARK') {
+      if (rv) this.lastRV = rv;
+      return;
+    }
+    if (!obj.metadata) return;
+    if (ev.type === 'ADDED' || ev.type === 'MODIFIED') {
+      const prev = this.indexer.upsert(obj);
+      const stored = this.indexer.get(obj) ?? obj;
+      if (prev) this.dispatchUpdate(prev, stored);
+      else this.dispatchAdd(stored, false);
+    } else if (ev.type === 'DELETED') {
+      const prev = this.indexer.delete(obj);
+      if (this.opts.freezeObjects) deepFreeze(obj);
+      this.dispatchDelete(obj ?? prev);
+    }
+    if (rv) this.lastRV = rv;
+  }
+
+  private dispatchAdd(o: T, initial: boolean): void {
+    for (const h of this.handlers) this.safe(() => h.add?.(o, initial));
+  }
+
+  private dispatchUpdate(a: T, b: T): void {
+    for (const h of this.handlers) this.safe(() => h.update?.(a, b));
+  }
+
+  private dispatchDelete(o: T | DeletedFinalStateUnknown<T>): void {
+    for (const h of this.handlers) this.safe(() => h.delete?.(o));
+  }
+
+  private safe(fn: () => void): void {
+    try {
+      fn();
+    } catch (e) {
+      this.opts.onError?.(e);
+    }
+  }
+}
+
+export interface SharedInformerFactoryOptions {
+  clock?: Clock;
+  /** Restrict every informer to one namespace (default: all). */
+  namespace?: string;
+  freezeObjects?: boolean;
+  backoffInitialMs?: number;
+  backoffMaxMs?: number;
+  onError?: (err: unknown) => void;
+}
+
+/** One informer per resource, shared by every controller in the process. */
+export class SharedInformerFactory {
+  private readonly informers = new Map<string, Informer<KubeObject>>();
+  private started = false;
+
+  constructor(
+    readonly client: ApiClient,
+    private readonly opts: SharedInformerFactoryOptions = {},
+  ) {}
+
+  forResource<T extends KubeObject>(resource: ResourceDescriptor): Informer<T> {
+    const key = `${resource.group}/${resource.version}/${resource.plural}`;
+    let inf = this.informers.get(key);
+    if (!inf) {
+      inf = new Informer<KubeObject>(this.client, resource, {
+        namespace: resource.namespaced ? this.opts.namespace : undefined,
+        clock: this.opts.clock,
+        freezeObjects: this.opts.freezeObjects,
+        backoffInitialMs: this.opts.backoffInitialMs,
+        backoffMaxMs: this.opts.backoffMaxMs,
+        onError: this.opts.onError,
+      });
+      this.informers.set(key, inf);
+      if (this.started) inf.start();
+    }
+    return inf as unknown as Informer<T>;
+  }
+
+  /** Starts every informer requested so far (and any requested later). */
+  start(): void {
+    this.started = true;
+    for (const i of this.informers.values()) i.start();
+  }
+
+  async waitForCacheSync(): Promise<void> {
+    await Promise.all([...this.informers.values()].map((i) => i.waitForSync()));
+  }
+
+  async shutdown(): Promise<void> {
+    await Promise.all([...this.informers.values()].map((i) => i.stop()));
+  }
+}
+
+export type { Status };

@@ -1,0 +1,32 @@
+// Resource descriptors: how a client names a kind on the wire. Kinds are data (CRDs will add
+// more at run time), so nothing here is a closed list; the constants are the kinds everynode's
+// own controllers use.
+
+export interface ResourceDescriptor {
+  /** '' for the core group. */
+  group: string;
+  version: string;
+  /** Lower-case plural used in URLs, e.g. `daemonsets`. */
+  plural: string;
+  namespaced: boolean;
+  kind: string;
+}
+
+export function apiVersionOf(r: ResourceDescriptor): string {
+  return r.group ? `${r.group}/${r.version}` : r.version;
+}
+
+/** `pods` or `daemonsets.apps`: the informer-sharing key and the form used in messages. */
+export function resourceKey(r: ResourceDescriptor): string {
+  return r.group ? `${r.plural}.${r.group}` : r.plural;
+}
+
+export const podsResource: ResourceDescriptor = { group: '', version: 'v1', plural: 'pods', namespaced: true, kind: 'Pod' };
+export const nodesResource: ResourceDescriptor = { group: '', version: 'v1', plural: 'nodes', namespaced: false, kind: 'Node' };
+export const namespacesResource: ResourceDescriptor = { group: '', version: 'v1', plural: 'namespaces', namespaced: false, kind: 'Namespace' };
+export const eventsResource: ResourceDescriptor = { group: '', version: 'v1', plural: 'events', namespaced: true, kind: 'Event' };
+export const daemonSetsResource: ResourceDescriptor = { group: 'apps', version: 'v1', plural: 'daemonsets', namespaced: true, kind: 'DaemonSet' };
+export const controllerRevisionsResource: ResourceDescriptor = {
+  group: 'apps', version: 'v1', plural: 'controllerrevisions', namespaced: true, kind: 'ControllerRevision',
+};
+export const leasesResource: ResourceDescriptor = { group: 'coordination.k8s.io', version: 'v1', plural: 'leases', namespaced: true, kind: 'Lease' };

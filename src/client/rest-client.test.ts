@@ -1,0 +1,153 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Pod } from '../api/types.js';
+import { isAlreadyExists, isNotFound, isResourceExpired } from './errors.js';
+import { HttpTransport } from './http-transport.js';
+import { loadKubeconfig } from './kubeconfig.js';
+import { daemonSetsResource, podsResource } from './resources.js';
+import { RestClient } from './rest-client.js';
+
+// A canned HTTP peer for the transport and decoder: it checks what the client sends and
+// answers fixed bodies. It is not a model of the apiserver.
+const cleanups: Array<() => void | Promise<void>> = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0)) await c();
+});
+
+async function serve(handler: http.RequestListener): Promise<{ url: string; seen: Array<{ method: string; url: string; headers: http.IncomingHttpHeaders; body: string }> }> {
+  const seen: Array<{ method: string; url: string; headers: http.IncomingHttpHeaders; body: string }> = [];
+  const srv = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (c: Buffer) => (body += c.toString()));
+    req.on('end', () => {
+      seen.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body });
+      handler(req, res);
+    });
+  });
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  cleanups.push(() => new Promise<void>((r) => { srv.closeAllConnections(); srv.close(() => r()); }));
+  return { url: `http://127.0.0.1:${(srv.address() as AddressInfo).port}`, seen };
+}
+
+function client(url: string, token?: string): RestClient {
+  const t = new HttpTransport({ server: url, token });
+  cleanups.push(() => t.destroy());
+  return new RestClient(t.request);
+}
+
+describe('RestClient over HttpTransport', () => {
+  it('builds paths, sends JSON and bearer token, maps Status errors to typed errors', async () => {
+    const { url, seen } = await serve((req, res) => {
+      res.setHeader('Content-Type', 'application/json');
+      if (req.method === 'GET' && req.url === '/apis/apps/v1/namespaces/ns1/daemonsets/missing') {
+        res.statusCode = 404;
+        res.end(JSON.stringify({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', reason: 'NotFound', message: 'daemonsets.apps "missing" not found', code: 404 }));
+        return;
+      }
+      if (req.method === 'POST') {
+        res.statusCode = 409;
+        res.end(JSON.stringify({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', reason: 'AlreadyExists', message: 'pods "p" already exists', code: 409 }));
+        return;
+      }
+      res.end(JSON.stringify({ kind: 'PodList', apiVersion: 'v1', metadata: { resourceVersion: '7' }, items: [] }));
+    });
+    const c = client(url, 'tok');
+    await expect(c.get(daemonSetsResource, 'ns1', 'missing')).rejects.toSatisfy(isNotFound);
+    const pod: Pod = { metadata: { name: 'p' }, spec: { containers: [] } };
+    await expect(c.create(podsResource, 'ns1', pod)).rejects.toSatisfy(isAlreadyExists);
+    const l = await c.list(podsResource, { namespace: 'ns1', labelSelector: 'app in (x,y)' });
+    expect(l.metadata.resourceVersion).toBe('7');
+    expect(seen[1]!.body).toBe(JSON.stringify({ ...pod, apiVersion: 'v1', kind: 'Pod' }));
+    expect(seen[1]!.headers['content-type']).toBe('application/json');
+    expect(seen[2]!.url).toBe('/api/v1/namespaces/ns1/pods?labelSelector=app%20in%20(x%2Cy)');
+    expect(seen.every((s) => s.headers['authorization'] === 'Bearer tok')).toBe(true);
+    expect(seen[2]!.headers['connection']).toBe('keep-alive');
+  });
+
+  it('patch sends the content type of its patch type', async () => {
+    const { url, seen } = await serve((_req, res) => res.end('{"metadata":{"name":"p"}}'));
+    await client(url).patch(podsResource, 'default', 'p', 'strategic', { metadata: { labels: { a: 'b' } } });
+    expect(seen[0]!.method).toBe('PATCH');
+    expect(seen[0]!.headers['content-type']).toBe('application/strategic-merge-patch+json');
+  });
+
+  it('watch streams events split across chunks and ends when the server closes', async () => {
+    const { url, seen } = await serve((_req, res) => {
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      const text = '{"type":"ADDED","object":{"metadata":{"name":"a","resourceVersion":"2"}}}\n{"type":"BOOKMARK","object":{"metadata":{"resourceVersion":"3"}}}\n';
+      res.write(text.slice(0, 10));
+      setTimeout(() => {
+        res.write(text.slice(10, 90));
+        setTimeout(() => res.end(text.slice(90)), 5);
+      }, 5);
+    });
+    const evs: string[] = [];
+    const w = await client(url).watch(podsResource, { resourceVersion: '1', allowWatchBookmarks: true, timeoutSeconds: 30 }, (e) => evs.push(`${e.type}:${e.object.metadata.resourceVersion}`));
+    await w.done;
+    expect(evs).toEqual(['ADDED:2', 'BOOKMARK:3']);
+    expect(seen[0]!.url).toBe('/api/v1/pods?watch=true&resourceVersion=1&allowWatchBookmarks=true&timeoutSeconds=30');
+  });
+
+  it('watch refused with 410 rejects with an expired error', async () => {
+    const { url } = await serve((_req, res) => {
+      res.statusCode = 410;
+      res.end(JSON.stringify({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', reason: 'Expired', message: 'too old resource version: 1 (5)', code: 410 }));
+    });
+    await expect(client(url).watch(podsResource, { resourceVersion: '1' }, () => {})).rejects.toSatisfy(isResourceExpired);
+  });
+
+  it('stop() ends a watch the server keeps open', async () => {
+    const { url } = await serve((_req, res) => {
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      res.write('{"type":"ADDED","object":{"metadata":{"name":"a"}}}\n');
+    });
+    const evs: string[] = [];
+    const w = await client(url).watch(podsResource, {}, (e) => evs.push(e.type));
+    while (evs.length === 0) await new Promise((r) => setTimeout(r, 2));
+    w.stop();
+    await w.done;
+    expect(evs).toEqual(['ADDED']);
+  });
+});
+
+describe('loadKubeconfig', () => {
+  it('resolves the current context, inline data, token files and relative paths', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'everynode-kubeconfig-'));
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    writeFileSync(join(dir, 'ca.pem'), 'CA-PEM');
+    writeFileSync(join(dir, 'token'), 'secret-token\n');
+    const path = join(dir, 'config');
+    writeFileSync(
+      path,
+      [
+        'apiVersion: v1',
+        'kind: Config',
+        'current-context: b',
+        'clusters:',
+        '- name: c1',
+        '  cluster: {server: "https://127.0.0.1:6443", certificate-authority: ca.pem}',
+        'users:',
+        '- name: u1',
+        `  user: {tokenFile: token, client-certificate-data: ${Buffer.from('CERT').toString('base64')}, client-key-data: ${Buffer.from('KEY').toString('base64')}}`,
+        'contexts:',
+        '- name: a',
+        '  context: {cluster: c1, user: u1}',
+        '- name: b',
+        '  context: {cluster: c1, user: u1, namespace: kube-system}',
+      ].join('\n'),
+    );
+    const k = loadKubeconfig(path);
+    expect(k.server).toBe('https://127.0.0.1:6443');
+    expect(k.namespace).toBe('kube-system');
+    expect(k.token).toBe('secret-token');
+    expect(k.ca?.toString()).toBe('CA-PEM');
+    expect(k.cert?.toString()).toBe('CERT');
+    expect(k.key?.toString()).toBe('KEY');
+    expect(loadKubeconfig(path, 'a').namespace).toBe('default');
+    expect(() => loadKubeconfig(path, 'nope')).toThrow(/context "nope" not found/);
+  });
+});

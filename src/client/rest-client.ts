@@ -1,0 +1,145 @@
+// RestClient: ApiClient over a Transport, speaking the Kubernetes REST + watch protocol with
+// JSON bodies. Non-2xx answers become ApiErrors (errors.ts) built from the metav1.Status body.
+
+import type { DeleteOptions, KubeList, KubeObject, Status } from '../api/types.js';
+import type { ApiClient, ListOptions, PatchType, WatchEvent, WatchHandle, WatchOptions, WriteOptions } from './api-client.js';
+import { patchContentType } from './api-client.js';
+import { errorFromStatus } from './errors.js';
+import { apiVersionOf, type ResourceDescriptor } from './resources.js';
+import { readAll, type Transport, type TransportRequest } from './transport.js';
+import { WatchDecoder } from './watch-decoder.js';
+
+/** `/api/v1/namespaces/ns/pods/name/status` and friends. */
+export function resourcePath(r: ResourceDescriptor, namespace: string | undefined, name?: string, subresource?: string): string {
+  let p = r.group ? `/apis/${r.group}/${r.version}` : `/api/${r.version}`;
+  if (r.namespaced && namespace) p += `/namespaces/${encodeURIComponent(namespace)}`;
+  p += `/${r.plural}`;
+  if (name !== undefined) p += `/${encodeURIComponent(name)}`;
+  if (subresource) p += `/${subresource}`;
+  return p;
+}
+
+function query(params: Record<string, string | number | boolean | undefined>): string {
+  const parts: string[] = [];
+  for (const [k, v] of Object.entries(params)) {
+    if (v === undefined || v === '') continue;
+    parts.push(`${encodeURIComponent(k)}=${encodeURIComponent(String(v))}`);
+  }
+  return parts.length ? `?${parts.join('&')}` : '';
+}
+
+function writeQuery(o?: WriteOptions): string {
+  return query({ dryRun: o?.dryRun ? 'All' : undefined, fieldManager: o?.fieldManager });
+}
+
+export class RestClient implements ApiClient {
+  constructor(private readonly transport: Transport) {}
+
+  private async call<R>(req: TransportRequest): Promise<R> {
+    const res = await this.transport(req);
+    const text = await readAll(res.body);
+    let parsed: unknown = text;
+    if (text) {
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        parsed = text;
+      }
+    }
+    if (res.statusCode < 200 || res.statusCode >= 300) throw errorFromStatus(res.statusCode, parsed);
+    return parsed as R;
+  }
+
+  private json(method: TransportRequest['method'], path: string, body?: unknown, contentType = 'application/json'): TransportRequest {
+    const req: TransportRequest = { method, path, headers: { Accept: 'application/json' } };
+    if (body !== undefined) {
+      req.body = JSON.stringify(body);
+      req.headers['Content-Type'] = contentType;
+    }
+    return req;
+  }
+
+  private withTypeMeta<T extends KubeObject>(r: ResourceDescriptor, obj: T): T {
+    return { ...obj, apiVersion: obj.apiVersion ?? apiVersionOf(r), kind: obj.kind ?? r.kind };
+  }
+
+  get<T extends KubeObject>(r: ResourceDescriptor, namespace: string, name: string): Promise<T> {
+    return this.call<T>(this.json('GET', resourcePath(r, namespace, name)));
+  }
+
+  list<T extends KubeObject>(r: ResourceDescriptor, o: ListOptions = {}): Promise<KubeList<T>> {
+    const q = query({ labelSelector: o.labelSelector, fieldSelector: o.fieldSelector, resourceVersion: o.resourceVersion, limit: o.limit, continue: o.continue });
+    return this.call<KubeList<T>>(this.json('GET', resourcePath(r, o.namespace) + q));
+  }
+
+  create<T extends KubeObject>(r: ResourceDescriptor, namespace: string, obj: T, o?: WriteOptions): Promise<T> {
+    return this.call<T>(this.json('POST', resourcePath(r, namespace) + writeQuery(o), this.withTypeMeta(r, obj)));
+  }
+
+  update<T extends KubeObject>(r: ResourceDescriptor, namespace: string, obj: T, o?: WriteOptions): Promise<T> {
+    return this.call<T>(this.json('PUT', resourcePath(r, namespace, obj.metadata.name ?? '') + writeQuery(o), this.withTypeMeta(r, obj)));
+  }
+
+  updateStatus<T extends KubeObject>(r: ResourceDescriptor, namespace: string, obj: T, o?: WriteOptions): Promise<T> {
+    return this.call<T>(this.json('PUT', resourcePath(r, namespace, obj.metadata.name ?? '', 'status') + writeQuery(o), this.withTypeMeta(r, obj)));
+  }
+
+  patch<T extends KubeObject>(
+    r: ResourceDescriptor,
+    namespace: string,
+    name: string,
+    patchType: PatchType,
+    patch: unknown,
+    o?: WriteOptions & { subresource?: string },
+  ): Promise<T> {
+    return this.call<T>(this.json('PATCH', resourcePath(r, namespace, name, o?.subresource) + writeQuery(o), patch, patchContentType[patchType]));
+  }
+
+  delete(r: ResourceDescriptor, namespace: string, name: string, o?: DeleteOptions): Promise<KubeObject | Status> {
+    return this.call<KubeObject | Status>(this.json('DELETE', resourcePath(r, namespace, name), o ?? undefined));
+  }
+
+  async watch<T extends KubeObject>(r: ResourceDescriptor, o: WatchOptions, onEvent: (event: WatchEvent<T>) => void): Promise<WatchHandle> {
+    const q = query({
+      watch: 'true',
+      labelSelector: o.labelSelector,
+      fieldSelector: o.fieldSelector,
+      resourceVersion: o.resourceVersion,
+      allowWatchBookmarks: o.allowWatchBookmarks ? 'true' : undefined,
+      timeoutSeconds: o.timeoutSeconds,
+    });
+    const abort = new AbortController();
+    const res = await this.transport({ method: 'GET', path: resourcePath(r, o.namespace) + q, headers: { Accept: 'application/json' }, signal: abort.signal });
+    if (res.statusCode < 200 || res.statusCode >= 300) {
+      const text = await readAll(res.body);
+      let parsed: unknown = text;
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        /* keep text */
+      }
+      throw errorFromStatus(res.statusCode, parsed);
+    }
+    let stopped = false;
+    const decoder = new WatchDecoder();
+    const done = (async () => {
+      try {
+        for await (const chunk of res.body) {
+          for (const ev of decoder.push(chunk)) if (!stopped) onEvent(ev as WatchEvent<T>);
+          if (stopped) break;
+        }
+        if (!stopped) for (const ev of decoder.end()) onEvent(ev as WatchEvent<T>);
+      } catch (e) {
+        if (!stopped) throw e;
+      }
+    })();
+    return {
+      stop: () => {
+        if (stopped) return;
+        stopped = true;
+        abort.abort();
+      },
+      done,
+    };
+  }
+}

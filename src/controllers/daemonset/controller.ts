@@ -1,0 +1,962 @@
+// DaemonSetsController (upstream pkg/controller/daemon, restated; see
+// docs kube-semantics.md §4–§10 and everynode decisions 1, 3, 5).
+//
+// Shape: informer event handlers only enqueue `namespace/name` keys of the DaemonSets an event
+// can affect; workers call `syncDaemonSet(key)`, which re-reads everything from the caches,
+// converges, and throws to be retried with rate limiting. The caches are read-only.
+//
+// Invariants kept by a sync pass:
+// - expectations are recorded before any pod create/delete; while they are unsatisfied the
+//   pass only recomputes status (never observedGeneration) and writes nothing else;
+// - at most `burstReplicas` creates and deletes per pass; creates go in slow-start batches;
+// - a DaemonSet with a deletionTimestamp or an empty selector is never acted upon (no status);
+// - status is written only when it changed, and never touches conditions;
+// - all time comes from the injected Clock; all pod side effects go through PodControl.
+
+import type { ControllerRevision, DaemonSet, DaemonSetStatus, KubeObject, Node, Pod, PodTemplateSpec } from '../../api/types.js';
+import { labelSelectorAsSelector, type Selector } from '../../api/selectors/index.js';
+import {
+  type ApiClient,
+  ApiEventRecorder,
+  type Clock,
+  ControllerExpectations,
+  ControllerRefManager,
+  type DeletedFinalStateUnknown,
+  type EventRecorder,
+  type Informer,
+  type Lister,
+  type PodControl,
+  RateLimitingQueue,
+  RealPodControl,
+  type SharedInformerFactory,
+  type TimerHandle,
+  controllerRevisionsResource,
+  daemonSetsResource,
+  getControllerOf,
+  hasStatusCause,
+  isAlreadyExists,
+  isNotFound,
+  isTombstone,
+  metaNamespaceKey,
+  namespaceTerminatingCause,
+  newControllerRef,
+  nodesResource,
+  podsResource,
+  realClock,
+  splitMetaNamespaceKey,
+} from '../../client/index.js';
+import { Backoff } from './backoff.js';
+import { computeHash, matchRevision, maxRevision, revisionData } from './history.js';
+import { addOrUpdateDaemonPodTolerations, getTargetNodeName, nodeShouldRunDaemonPod, replaceDaemonSetPodNodeNameNodeAffinity } from './placement.js';
+import {
+  allowsSurge,
+  comparePodsByCreationTimestampAndPhase,
+  controllerRevisionHashLabel,
+  getTemplateGeneration,
+  isPodAvailable,
+  isPodReady,
+  isPodTerminal,
+  isPodUpdated,
+  isRollingUpdate,
+  podTemplateGenerationLabel,
+  surgeCount,
+  unavailableCount,
+} from './util.js';
+
+export const burstReplicas = 250;
+export const slowStartInitialBatchSize = 1;
+export const statusUpdateRetries = 1;
+export const backoffGCIntervalMs = 60_000;
+export const controllerComponent = 'daemonset-controller';
+
+export const reasons = {
+  selectingAll: 'SelectingAll',
+  failedDaemonPod: 'FailedDaemonPod',
+  succeededDaemonPod: 'SucceededDaemonPod',
+} as const;
+
+const dsKind = { group: 'apps', version: 'v1', kind: 'DaemonSet' };
+
+export interface DaemonSetsControllerOptions {
+  client: ApiClient;
+  informers: SharedInformerFactory;
+  clock?: Clock;
+  podControl?: PodControl;
+  recorder?: EventRecorder;
+  queue?: RateLimitingQueue<string>;
+  failedPodsBackoff?: Backoff;
+  burstReplicas?: number;
+  onError?: (err: unknown) => void;
+}
+
+function keyOf(ds: DaemonSet): string {
+  return metaNamespaceKey(ds);
+}
+
+function errMsg(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+export class DaemonSetsController {
+  readonly client: ApiClient;
+  readonly clock: Clock;
+  readonly queue: RateLimitingQueue<string>;
+  readonly expectations: ControllerExpectations;
+  readonly failedPodsBackoff: Backoff;
+  readonly recorder: EventRecorder;
+  podControl: PodControl;
+  readonly dsInformer: Informer<DaemonSet>;
+  readonly podInformer: Informer<Pod>;
+  readonly nodeInformer: Informer<Node>;
+  readonly historyInformer: Informer<ControllerRevision>;
+  readonly dsLister: Lister<DaemonSet>;
+  readonly podLister: Lister<Pod>;
+  readonly nodeLister: Lister<Node>;
+  readonly historyLister: Lister<ControllerRevision>;
+  private readonly burst: number;
+  private readonly onError: (err: unknown) => void;
+  private gcTimer: TimerHandle | undefined;
+  private workers: Promise<void>[] = [];
+
+  constructor(o: DaemonSetsControllerOptions) {
+    this.client = o.client;
+    this.clock = o.clock ?? realClock;
+    this.queue = o.queue ?? new RateLimitingQueue<string>(this.clock);
+    this.expectations = new ControllerExpectations(this.clock);
+    this.failedPodsBackoff = o.failedPodsBackoff ?? new Backoff(this.clock);
+    this.recorder = o.recorder ?? new ApiEventRecorder(o.client, { component: controllerComponent, clock: this.clock, defaultKind: { kind: 'DaemonSet', apiVersion: 'apps/v1' } });
+    this.podControl = o.podControl ?? new RealPodControl(o.client, this.recorder);
+    this.burst = o.burstReplicas ?? burstReplicas;
+    this.onError = o.onError ?? (() => {});
+    this.dsInformer = o.informers.forResource<DaemonSet>(daemonSetsResource);
+    this.podInformer = o.informers.forResource<Pod>(podsResource);
+    this.nodeInformer = o.informers.forResource<Node>(nodesResource);
+    this.historyInformer = o.informers.forResource<ControllerRevision>(controllerRevisionsResource);
+    this.dsLister = this.dsInformer.lister;
+    this.podLister = this.podInformer.lister;
+    this.nodeLister = this.nodeInformer.lister;
+    this.historyLister = this.historyInformer.lister;
+
+    this.dsInformer.addEventHandler({
+      add: (ds) => this.addDaemonset(ds),
+      update: (a, b) => this.updateDaemonset(a, b),
+      delete: (ds) => this.deleteDaemonset(ds),
+    });
+    this.podInformer.addEventHandler({
+      add: (p) => this.addPod(p),
+      update: (a, b) => this.updatePod(a, b),
+      delete: (p) => this.deletePod(p),
+    });
+    this.nodeInformer.addEventHandler({
+      add: (n) => this.addNode(n),
+      update: (a, b) => this.updateNode(a, b),
+    });
+    this.historyInformer.addEventHandler({
+      add: (h) => this.addHistory(h),
+      update: (a, b) => this.updateHistory(a, b),
+      delete: (h) => this.deleteHistory(h),
+    });
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Running
+
+  /** Waits for the caches, then runs `workers` workers until `shutDown()`. */
+  async run(workers = 2): Promise<void> {
+    await Promise.all([this.dsInformer, this.podInformer, this.nodeInformer, this.historyInformer].map((i) => i.waitForSync()));
+    const gc = (): void => {
+      this.failedPodsBackoff.gc();
+      this.gcTimer = this.clock.setTimeout(gc, backoffGCIntervalMs);
+    };
+    this.gcTimer = this.clock.setTimeout(gc, backoffGCIntervalMs);
+    for (let i = 0; i < workers; i++) this.workers.push(this.worker());
+    await Promise.all(this.workers);
+  }
+
+  shutDown(): void {
+    if (this.gcTimer) this.clock.clearTimeout(this.gcTimer);
+    this.queue.shutDown();
+  }
+
+  private async worker(): Promise<void> {
+    for (;;) {
+      const key = await this.queue.get();
+      if (key === undefined) return;
+      await this.processKey(key);
+    }
+  }
+
+  /** Syncs one key with the queue's retry semantics (forget on success, rate-limited re-add on error). */
+  async processKey(key: string): Promise<void> {
+    try {
+      await this.syncDaemonSet(key);
+      this.queue.forget(key);
+    } catch (e) {
+      this.onError(new Error(`error syncing DaemonSet ${key}, requeuing: ${errMsg(e)}`));
+      this.queue.addRateLimited(key);
+    } finally {
+      this.queue.done(key);
+    }
+  }
+
+  enqueue(ds: DaemonSet): void {
+    this.queue.add(keyOf(ds));
+  }
+
+  enqueueAfter(ds: DaemonSet, ms: number): void {
+    this.queue.addAfter(keyOf(ds), ms);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Event handlers (§4.1): enqueue only the affected DaemonSets.
+
+  private addDaemonset(ds: DaemonSet): void {
+    this.enqueue(ds);
+  }
+
+  private updateDaemonset(old: DaemonSet, cur: DaemonSet): void {
+    if (old.metadata.uid !== cur.metadata.uid) this.deleteDaemonset({ key: keyOf(old), obj: old, tombstone: true });
+    this.enqueue(cur);
+  }
+
+  private deleteDaemonset(o: DaemonSet | DeletedFinalStateUnknown<DaemonSet>): void {
+    const ds = isTombstone(o) ? o.obj : o;
+    const key = keyOf(ds);
+    this.expectations.deleteExpectations(key);
+    this.queue.add(key);
+  }
+
+  /** The live DS a controller ref points at (same kind, name and UID), from the cache. */
+  resolveControllerRef(namespace: string, ref: { kind: string; name: string; uid: string } | undefined): DaemonSet | undefined {
+    if (!ref || ref.kind !== 'DaemonSet') return undefined;
+    const ds = this.dsLister.namespace(namespace).get(ref.name);
+    return ds && ds.metadata.uid === ref.uid ? ds : undefined;
+  }
+
+  /** DaemonSets in the pod's namespace whose non-empty selector matches the pod labels. */
+  getDaemonSetsForObject(obj: KubeObject): DaemonSet[] {
+    const labels = obj.metadata.labels ?? {};
+    const out: DaemonSet[] = [];
+    for (const ds of this.dsLister.namespace(obj.metadata.namespace ?? '').list()) {
+      let sel: Selector;
+      try {
+        sel = labelSelectorAsSelector(ds.spec.selector);
+      } catch {
+        continue;
+      }
+      if (sel.isEmpty() || !sel.matches(labels)) continue;
+      out.push(ds);
+    }
+    return out;
+  }
+
+  private addPod(pod: Pod): void {
+    if (pod.metadata.deletionTimestamp) {
+      this.deletePod(pod);
+      return;
+    }
+    const ref = getControllerOf(pod);
+    if (ref) {
+      const ds = this.resolveControllerRef(pod.metadata.namespace ?? '', ref);
+      if (!ds) return;
+      this.expectations.creationObserved(keyOf(ds));
+      this.enqueue(ds);
+      return;
+    }
+    for (const ds of this.getDaemonSetsForObject(pod)) this.enqueue(ds);
+  }
+
+  private updatePod(old: Pod, cur: Pod): void {
+    if (cur.metadata.resourceVersion === old.metadata.resourceVersion) return;
+    if (cur.metadata.deletionTimestamp) {
+      this.deletePod(cur);
+      return;
+    }
+    const curRef = getControllerOf(cur);
+    const oldRef = getControllerOf(old);
+    const refChanged = JSON.stringify(curRef ?? null) !== JSON.stringify(oldRef ?? null);
+    if (refChanged && oldRef) {
+      const ds = this.resolveControllerRef(old.metadata.namespace ?? '', oldRef);
+      if (ds) this.enqueue(ds);
+    }
+    if (curRef) {
+      const ds = this.resolveControllerRef(cur.metadata.namespace ?? '', curRef);
+      if (!ds) return;
+      this.enqueue(ds);
+      const minReady = ds.spec.minReadySeconds ?? 0;
+      if (!isPodReady(old) && isPodReady(cur) && minReady > 0) this.enqueueAfter(ds, minReady * 1000 + 1000);
+      return;
+    }
+    const dss = this.getDaemonSetsForObject(cur);
+    if (dss.length === 0) return;
+    const labelsChanged = JSON.stringify(cur.metadata.labels ?? {}) !== JSON.stringify(old.metadata.labels ?? {});
+    if (labelsChanged || refChanged) for (const ds of dss) this.enqueue(ds);
+  }
+
+  private deletePod(o: Pod | DeletedFinalStateUnknown<Pod>): void {
+    const pod = isTombstone(o) ? o.obj : o;
+    const ref = getControllerOf(pod);
+    if (!ref) return;
+    const ds = this.resolveControllerRef(pod.metadata.namespace ?? '', ref);
+    if (!ds) return;
+    this.expectations.deletionObserved(keyOf(ds));
+    this.enqueue(ds);
+  }
+
+  private addNode(node: Node): void {
+    for (const ds of this.dsLister.list()) {
+      if (nodeShouldRunDaemonPod(node, ds).shouldRun) this.enqueue(ds);
+    }
+  }
+
+  /** Node updates matter only when labels or taints changed (§4.1). */
+  static shouldIgnoreNodeUpdate(old: Node, cur: Node): boolean {
+    return (
+      JSON.stringify(old.metadata.labels ?? {}) === JSON.stringify(cur.metadata.labels ?? {}) &&
+      JSON.stringify(old.spec?.taints ?? []) === JSON.stringify(cur.spec?.taints ?? [])
+    );
+  }
+
+  private updateNode(old: Node, cur: Node): void {
+    if (DaemonSetsController.shouldIgnoreNodeUpdate(old, cur)) return;
+    for (const ds of this.dsLister.list()) {
+      const a = nodeShouldRunDaemonPod(old, ds);
+      const b = nodeShouldRunDaemonPod(cur, ds);
+      if (a.shouldRun !== b.shouldRun || a.shouldContinueRunning !== b.shouldContinueRunning) this.enqueue(ds);
+    }
+  }
+
+  private addHistory(h: ControllerRevision): void {
+    if (h.metadata.deletionTimestamp) {
+      this.deleteHistory(h);
+      return;
+    }
+    const ref = getControllerOf(h);
+    if (ref) return;
+    for (const ds of this.getDaemonSetsForObject(h)) this.enqueue(ds);
+  }
+
+  private updateHistory(old: ControllerRevision, cur: ControllerRevision): void {
+    if (cur.metadata.resourceVersion === old.metadata.resourceVersion) return;
+    const curRef = getControllerOf(cur);
+    const oldRef = getControllerOf(old);
+    const refChanged = JSON.stringify(curRef ?? null) !== JSON.stringify(oldRef ?? null);
+    if (refChanged && oldRef) {
+      const ds = this.resolveControllerRef(old.metadata.namespace ?? '', oldRef);
+      if (ds) this.enqueue(ds);
+    }
+    if (curRef) {
+      const ds = this.resolveControllerRef(cur.metadata.namespace ?? '', curRef);
+      if (ds) this.enqueue(ds);
+      return;
+    }
+    const labelsChanged = JSON.stringify(cur.metadata.labels ?? {}) !== JSON.stringify(old.metadata.labels ?? {});
+    if (labelsChanged || refChanged) for (const ds of this.getDaemonSetsForObject(cur)) this.enqueue(ds);
+  }
+
+  private deleteHistory(o: ControllerRevision | DeletedFinalStateUnknown<ControllerRevision>): void {
+    const h = isTombstone(o) ? o.obj : o;
+    const ref = getControllerOf(h);
+    if (!ref) return;
+    const ds = this.resolveControllerRef(h.metadata.namespace ?? '', ref);
+    if (ds) this.enqueue(ds);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Claiming
+
+  private canAdoptFn(ds: DaemonSet): () => Promise<void> {
+    return async () => {
+      const fresh = await this.client.get<DaemonSet>(daemonSetsResource, ds.metadata.namespace ?? '', ds.metadata.name ?? '');
+      if (fresh.metadata.uid !== ds.metadata.uid) {
+        throw new Error(`original DaemonSet ${ds.metadata.namespace}/${ds.metadata.name} is gone: got uid ${fresh.metadata.uid}, wanted ${ds.metadata.uid}`);
+      }
+      if (fresh.metadata.deletionTimestamp) {
+        throw new Error(`${ds.metadata.namespace}/${ds.metadata.name} has just been deleted at ${fresh.metadata.deletionTimestamp}`);
+      }
+    };
+  }
+
+  /** Pods this DS controls after adoption/release (§11.1). */
+  async getDaemonPods(ds: DaemonSet): Promise<Pod[]> {
+    const selector = labelSelectorAsSelector(ds.spec.selector);
+    const pods = this.podLister.namespace(ds.metadata.namespace ?? '').list();
+    const cm = new ControllerRefManager({
+      controller: ds,
+      controllerResource: dsKind,
+      selector,
+      canAdopt: this.canAdoptFn(ds),
+      adopt: (p, patch) => this.podControl.patchPod(p.metadata.namespace ?? '', p.metadata.name ?? '', patch),
+      release: (p, patch) => this.podControl.patchPod(p.metadata.namespace ?? '', p.metadata.name ?? '', patch),
+    });
+    return cm.claim(pods);
+  }
+
+  /**
+   * Claimed pods grouped by target node (§6.1). Terminal pods with a deletionTimestamp are
+   * left out unless `includeDeletedTerminal` (history cleanup).
+   */
+  async getNodesToDaemonPods(ds: DaemonSet, includeDeletedTerminal: boolean): Promise<Map<string, Pod[]>> {
+    const pods = await this.getDaemonPods(ds);
+    const m = new Map<string, Pod[]>();
+    for (const pod of pods) {
+      if (!includeDeletedTerminal && isPodTerminal(pod) && pod.metadata.deletionTimestamp) continue;
+      const node = getTargetNodeName(pod);
+      if (node === undefined) continue;
+      let l = m.get(node);
+      if (!l) m.set(node, (l = []));
+      l.push(pod);
+    }
+    return m;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // The sync pass (§4.3)
+
+  async syncDaemonSet(key: string): Promise<void> {
+    const { namespace, name } = splitMetaNamespaceKey(key);
+    const ds = this.dsLister.namespace(namespace).get(name);
+    if (!ds) {
+      this.expectations.deleteExpectations(key);
+      return;
+    }
+    const nodes = this.nodeLister.list();
+    const selector = labelSelectorAsSelector(ds.spec.selector);
+    if (selector.isEmpty()) {
+      this.recorder.event(ds, 'Warning', reasons.selectingAll, 'This daemon set is selecting all pods. A non-empty selector is required.');
+      return;
+    }
+    if (ds.metadata.deletionTimestamp) return;
+
+    const { cur, old } = await this.constructHistory(ds);
+    const hash = cur.metadata.labels?.[controllerRevisionHashLabel] ?? '';
+
+    if (!this.expectations.satisfiedExpectations(key)) {
+      await this.updateDaemonSetStatus(ds, nodes, hash, false);
+      return;
+    }
+
+    let err: unknown;
+    try {
+      await this.updateDaemonSet(ds, nodes, hash, key, old);
+    } catch (e) {
+      err = e;
+    }
+    let statusErr: unknown;
+    try {
+      await this.updateDaemonSetStatus(ds, nodes, hash, true);
+    } catch (e) {
+      statusErr = e;
+    }
+    if (err !== undefined) {
+      if (statusErr !== undefined) this.onError(statusErr);
+      throw err;
+    }
+    if (statusErr !== undefined) throw statusErr;
+  }
+
+  private async updateDaemonSet(ds: DaemonSet, nodes: Node[], hash: string, key: string, old: ControllerRevision[]): Promise<void> {
+    await this.manage(ds, nodes, hash);
+    if (this.expectations.satisfiedExpectations(key) && isRollingUpdate(ds)) {
+      await this.rollingUpdate(ds, nodes, hash);
+    }
+    try {
+      await this.cleanupHistory(ds, old);
+    } catch (e) {
+      throw new Error(`failed to clean up revisions of DaemonSet: ${errMsg(e)}`);
+    }
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // manage (§6)
+
+  private failedPodsBackoffKey(ds: DaemonSet, nodeName: string): string {
+    return `${ds.metadata.uid}/${ds.status?.observedGeneration ?? 0}/${nodeName}`;
+  }
+
+  /** §6.3: what to do on one node. */
+  podsShouldBeOnNode(node: Node, nodeToDaemonPods: Map<string, Pod[]>, ds: DaemonSet, hash: string): { nodesNeedingDaemonPods: string[]; podsToDelete: string[] } {
+    const nodeName = node.metadata.name ?? '';
+    const { shouldRun, shouldContinueRunning } = nodeShouldRunDaemonPod(node, ds);
+    const daemonPods = nodeToDaemonPods.get(nodeName) ?? [];
+    const exists = daemonPods.length > 0;
+    const needing: string[] = [];
+    const toDelete: string[] = [];
+    if (shouldRun && !exists) {
+      needing.push(nodeName);
+    } else if (shouldContinueRunning) {
+      const running: Pod[] = [];
+      for (const pod of daemonPods) {
+        if (pod.metadata.deletionTimestamp) continue;
+        const phase = pod.status?.phase;
+        if (phase === 'Failed') {
+          const bk = this.failedPodsBackoffKey(ds, nodeName);
+          const now = this.clock.now();
+          if (this.failedPodsBackoff.isInBackOffSinceUpdate(bk, now)) {
+            this.enqueueAfter(ds, this.failedPodsBackoff.get(bk));
+            continue;
+          }
+          this.failedPodsBackoff.next(bk, now);
+          this.recorder.event(ds, 'Warning', reasons.failedDaemonPod, `Found failed daemon pod ${pod.metadata.namespace}/${pod.metadata.name} on node ${nodeName}, will try to kill it`);
+          toDelete.push(pod.metadata.name ?? '');
+        } else if (phase === 'Succeeded') {
+          this.recorder.event(ds, 'Normal', reasons.succeededDaemonPod, `Found succeeded daemon pod ${pod.metadata.namespace}/${pod.metadata.name} on node ${nodeName}, will try to delete it`);
+          toDelete.push(pod.metadata.name ?? '');
+        } else {
+          running.push(pod);
+        }
+      }
+      if (!allowsSurge(ds)) {
+        if (running.length > 1) {
+          running.sort(comparePodsByCreationTimestampAndPhase);
+          for (const p of running.slice(1)) toDelete.push(p.metadata.name ?? '');
+        }
+      } else if (running.length === 0) {
+        if (shouldRun) needing.push(nodeName);
+      } else if (running.length > 1) {
+        running.sort(comparePodsByCreationTimestampAndPhase);
+        let oldestNew: Pod | undefined;
+        let oldestOld: Pod | undefined;
+        for (const pod of running) {
+          if (pod.metadata.labels?.[controllerRevisionHashLabel] === hash) {
+            if (!oldestNew) {
+              oldestNew = pod;
+              continue;
+            }
+          } else if (!oldestOld) {
+            oldestOld = pod;
+            continue;
+          }
+          toDelete.push(pod.metadata.name ?? '');
+        }
+        if (oldestNew && oldestOld) {
+          if (!isPodReady(oldestOld)) toDelete.push(oldestOld.metadata.name ?? '');
+          else if (isPodAvailable(oldestNew, ds.spec.minReadySeconds ?? 0, this.clock.now())) toDelete.push(oldestOld.metadata.name ?? '');
+        }
+      }
+    } else if (!shouldContinueRunning && exists) {
+      for (const pod of daemonPods) if (!pod.metadata.deletionTimestamp) toDelete.push(pod.metadata.name ?? '');
+    }
+    return { nodesNeedingDaemonPods: needing, podsToDelete: toDelete };
+  }
+
+  private async manage(ds: DaemonSet, nodes: Node[], hash: string): Promise<void> {
+    let nodeToDaemonPods: Map<string, Pod[]>;
+    try {
+      nodeToDaemonPods = await this.getNodesToDaemonPods(ds, false);
+    } catch (e) {
+      throw new Error(`couldn't get node to daemon pod mapping for daemon set "${ds.metadata.name}": ${errMsg(e)}`);
+    }
+    const needing: string[] = [];
+    const toDelete: string[] = [];
+    for (const node of nodes) {
+      const r = this.podsShouldBeOnNode(node, nodeToDaemonPods, ds, hash);
+      needing.push(...r.nodesNeedingDaemonPods);
+      toDelete.push(...r.podsToDelete);
+    }
+    // §6.4: unscheduled pods pinned to nodes that no longer exist.
+    const existing = new Set(nodes.map((n) => n.metadata.name ?? ''));
+    for (const [nodeName, pods] of nodeToDaemonPods) {
+      if (existing.has(nodeName)) continue;
+      for (const p of pods) if (!p.spec.nodeName) toDelete.push(p.metadata.name ?? '');
+    }
+    await this.syncNodes(ds, toDelete, needing, hash);
+  }
+
+  /** The template daemon pods are created from (§7), before per-node pinning. */
+  createPodTemplate(ds: DaemonSet, hash: string): PodTemplateSpec {
+    const t = structuredClone(ds.spec.template);
+    t.spec.tolerations = addOrUpdateDaemonPodTolerations(t.spec);
+    const labels: Record<string, string> = { ...(t.metadata?.labels ?? {}) };
+    const gen = getTemplateGeneration(ds);
+    if (gen !== undefined) labels[podTemplateGenerationLabel] = String(gen);
+    if (hash) labels[controllerRevisionHashLabel] = hash;
+    t.metadata = { ...(t.metadata ?? {}), labels };
+    return t;
+  }
+
+  /** §6.6: expectations, slow-start creates, concurrent deletes; aggregated errors thrown. */
+  async syncNodes(ds: DaemonSet, podsToDelete: string[], nodesNeedingDaemonPods: string[], hash: string): Promise<void> {
+    const key = keyOf(ds);
+    const createDiff = Math.min(nodesNeedingDaemonPods.length, this.burst);
+    const deleteDiff = Math.min(podsToDelete.length, this.burst);
+    this.expectations.setExpectations(key, createDiff, deleteDiff);
+    const errors: unknown[] = [];
+    const template = this.createPodTemplate(ds, hash);
+    const ref = newControllerRef(ds, dsKind);
+    const ns = ds.metadata.namespace ?? '';
+
+    let batchSize = Math.min(createDiff, slowStartInitialBatchSize);
+    for (let pos = 0; createDiff > pos; ) {
+      const before = errors.length;
+      const batch: Promise<void>[] = [];
+      for (let i = pos; i < pos + batchSize; i++) {
+        const nodeName = nodesNeedingDaemonPods[i]!;
+        const podTemplate = structuredClone(template);
+        podTemplate.spec.affinity = replaceDaemonSetPodNodeNameNodeAffinity(podTemplate.spec.affinity, nodeName);
+        // Decision 1: no scheduler, so the controller binds the pod itself.
+        podTemplate.spec.nodeName = nodeName;
+        batch.push(
+          this.podControl.createPods(ns, podTemplate, ds, ref).catch((e: unknown) => {
+            if (hasStatusCause(e, namespaceTerminatingCause)) return;
+            this.expectations.creationObserved(key);
+            errors.push(e);
+          }),
+        );
+      }
+      await Promise.all(batch);
+      const skipped = createDiff - (batchSize + pos);
+      if (errors.length > before && skipped > 0) {
+        this.expectations.lowerExpectations(key, skipped, 0);
+        break;
+      }
+      pos += batchSize;
+      batchSize = Math.min(2 * batchSize, createDiff - pos);
+    }
+
+    await Promise.all(
+      podsToDelete.slice(0, deleteDiff).map((name) =>
+        this.podControl.deletePod(ns, name, ds).catch((e: unknown) => {
+          this.expectations.deletionObserved(key);
+          if (!isNotFound(e)) errors.push(e);
+        }),
+      ),
+    );
+    if (errors.length === 1) throw errors[0];
+    if (errors.length > 1) throw new AggregateError(errors, errors.map(errMsg).join('; '));
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Rolling update (§10)
+
+  private async rollingUpdate(ds: DaemonSet, nodes: Node[], hash: string): Promise<void> {
+    const nodeToDaemonPods = await this.getNodesToDaemonPods(ds, false);
+    let desired = 0;
+    for (const node of nodes) {
+      if (!nodeShouldRunDaemonPod(node, ds).shouldRun) continue;
+      desired++;
+      const n = node.metadata.name ?? '';
+      if (!nodeToDaemonPods.has(n)) nodeToDaemonPods.set(n, []);
+    }
+    let maxUnavailable = unavailableCount(ds, desired);
+    const maxSurge = surgeCount(ds, desired);
+    if (desired > 0 && maxUnavailable === 0 && maxSurge === 0) maxUnavailable = 1;
+    const now = this.clock.now();
+    const minReady = ds.spec.minReadySeconds ?? 0;
+    const generation = getTemplateGeneration(ds);
+
+    const findUpdated = (pods: Pod[]): { newPod?: Pod; oldPod?: Pod; ok: boolean } => {
+      let newPod: Pod | undefined;
+      let oldPod: Pod | undefined;
+      for (const pod of pods) {
+        if (pod.metadata.deletionTimestamp) continue;
+        if (isPodUpdated(pod, hash, generation)) {
+          if (newPod) return { ok: false };
+          newPod = pod;
+        } else {
+          if (oldPod) return { ok: false };
+          oldPod = pod;
+        }
+      }
+      return { newPod, oldPod, ok: true };
+    };
+
+    if (maxSurge === 0) {
+      let numUnavailable = 0;
+      const allowedReplacement: string[] = [];
+      const candidates: string[] = [];
+      for (const pods of nodeToDaemonPods.values()) {
+        const { newPod, oldPod, ok } = findUpdated(pods);
+        if (!ok) {
+          numUnavailable++;
+          continue;
+        }
+        if ((!oldPod && !newPod) || (oldPod && newPod)) {
+          numUnavailable++;
+        } else if (newPod) {
+          if (!isPodAvailable(newPod, minReady, now)) numUnavailable++;
+        } else if (oldPod) {
+          if (!isPodAvailable(oldPod, minReady, now)) {
+            allowedReplacement.push(oldPod.metadata.name ?? '');
+            numUnavailable++;
+          } else if (numUnavailable >= maxUnavailable) {
+            continue;
+          } else {
+            candidates.push(oldPod.metadata.name ?? '');
+          }
+        }
+      }
+      const remaining = Math.max(0, Math.min(maxUnavailable - numUnavailable, candidates.length));
+      await this.syncNodes(ds, [...allowedReplacement, ...candidates.slice(0, remaining)], [], hash);
+      return;
+    }
+
+    let numSurge = 0;
+    let numAvailable = 0;
+    const allowedNewNodes: string[] = [];
+    const candidateNewNodes: string[] = [];
+    const oldPodsToDelete: string[] = [];
+    const shouldNotRunPodsToDelete: string[] = [];
+    for (const [nodeName, pods] of nodeToDaemonPods) {
+      const { newPod, oldPod, ok } = findUpdated(pods);
+      if (!ok) {
+        numSurge++;
+        continue;
+      }
+      if (oldPod) {
+        if (isPodAvailable(oldPod, minReady, now)) numAvailable++;
+      } else if (newPod) {
+        if (isPodAvailable(newPod, minReady, now)) numAvailable++;
+      }
+      if (!oldPod) continue;
+      if (!newPod) {
+        const node = this.nodeLister.get(nodeName);
+        if (!node) throw new Error(`couldn't get node for nodeName "${nodeName}": nodes "${nodeName}" not found`);
+        const { shouldRun } = nodeShouldRunDaemonPod(node, ds);
+        if (!isPodAvailable(oldPod, minReady, now)) {
+          if (!shouldRun) oldPodsToDelete.push(oldPod.metadata.name ?? '');
+          else allowedNewNodes.push(nodeName);
+        } else {
+          if (!shouldRun) {
+            shouldNotRunPodsToDelete.push(oldPod.metadata.name ?? '');
+            continue;
+          }
+          if (numSurge >= maxSurge) continue;
+          candidateNewNodes.push(nodeName);
+        }
+        continue;
+      }
+      if (!isPodAvailable(newPod, minReady, now)) {
+        numSurge++;
+        continue;
+      }
+      oldPodsToDelete.push(oldPod.metadata.name ?? '');
+    }
+    const deletable = Math.min(numAvailable - desired, shouldNotRunPodsToDelete.length);
+    if (deletable > 0) oldPodsToDelete.push(...shouldNotRunPodsToDelete.slice(0, deletable));
+    const remainingSurge = Math.max(0, Math.min(maxSurge - numSurge, candidateNewNodes.length));
+    await this.syncNodes(ds, oldPodsToDelete, [...allowedNewNodes, ...candidateNewNodes.slice(0, remainingSurge)], hash);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // History (§9)
+
+  /** Owned revisions after adoption/release (§9.3 step 1). */
+  async controlledHistories(ds: DaemonSet): Promise<ControllerRevision[]> {
+    const selector = labelSelectorAsSelector(ds.spec.selector);
+    const histories = this.historyLister.namespace(ds.metadata.namespace ?? '').list();
+    const ns = ds.metadata.namespace ?? '';
+    const cm = new ControllerRefManager({
+      controller: ds,
+      controllerResource: dsKind,
+      selector,
+      canAdopt: this.canAdoptFn(ds),
+      adopt: async (h, patch) => {
+        await this.client.patch(controllerRevisionsResource, ns, h.metadata.name ?? '', 'strategic', patch);
+      },
+      release: async (h, patch) => {
+        await this.client.patch(controllerRevisionsResource, ns, h.metadata.name ?? '', 'strategic', patch);
+      },
+    });
+    return cm.claim(histories);
+  }
+
+  async constructHistory(ds: DaemonSet): Promise<{ cur: ControllerRevision; old: ControllerRevision[] }> {
+    const ns = ds.metadata.namespace ?? '';
+    const histories = await this.controlledHistories(ds);
+    const current: ControllerRevision[] = [];
+    const old: ControllerRevision[] = [];
+    for (let h of histories) {
+      if (h.metadata.labels?.[controllerRevisionHashLabel] === undefined) {
+        const toUpdate = structuredClone(h) as ControllerRevision;
+        toUpdate.metadata.labels = { ...(toUpdate.metadata.labels ?? {}), [controllerRevisionHashLabel]: toUpdate.metadata.name ?? '' };
+        h = await this.client.update<ControllerRevision>(controllerRevisionsResource, ns, toUpdate);
+      }
+      if (matchRevision(ds, h)) current.push(h);
+      else old.push(h);
+    }
+    const nextRevision = maxRevision(old) + 1;
+    let cur: ControllerRevision;
+    if (current.length === 0) {
+      cur = await this.snapshot(ds, nextRevision);
+    } else {
+      cur = await this.dedupCurHistories(ds, current);
+      if (cur.revision < nextRevision) {
+        const toUpdate = structuredClone(cur) as ControllerRevision;
+        toUpdate.revision = nextRevision;
+        cur = await this.client.update<ControllerRevision>(controllerRevisionsResource, ns, toUpdate);
+      }
+    }
+    return { cur, old };
+  }
+
+  private async dedupCurHistories(ds: DaemonSet, curHistories: ControllerRevision[]): Promise<ControllerRevision> {
+    if (curHistories.length === 1) return curHistories[0]!;
+    let keep = curHistories[0]!;
+    let max = 0;
+    for (const c of curHistories) {
+      if (c.revision >= max) {
+        keep = c;
+        max = c.revision;
+      }
+    }
+    const keepHash = keep.metadata.labels?.[controllerRevisionHashLabel] ?? '';
+    for (const c of curHistories) {
+      if (c.metadata.name === keep.metadata.name) continue;
+      const pods = await this.getDaemonPods(ds);
+      for (const pod of pods) {
+        if (pod.metadata.labels?.[controllerRevisionHashLabel] !== keepHash) {
+          await this.podControl.patchPod(pod.metadata.namespace ?? '', pod.metadata.name ?? '', { metadata: { labels: { [controllerRevisionHashLabel]: keepHash } } });
+        }
+      }
+      await this.client.delete(controllerRevisionsResource, ds.metadata.namespace ?? '', c.metadata.name ?? '');
+    }
+    return keep;
+  }
+
+  /** §9.4: create the revision for the current template; on a genuine name collision bump collisionCount and fail. */
+  private async snapshot(ds: DaemonSet, revision: number): Promise<ControllerRevision> {
+    const ns = ds.metadata.namespace ?? '';
+    const collisionCount = ds.status?.collisionCount;
+    const hash = computeHash(ds.spec.template, collisionCount);
+    const name = `${ds.metadata.name}-${hash}`;
+    const history: ControllerRevision = {
+      apiVersion: 'apps/v1',
+      kind: 'ControllerRevision',
+      metadata: {
+        name,
+        namespace: ns,
+        labels: { ...(ds.spec.template.metadata?.labels ?? {}), [controllerRevisionHashLabel]: hash },
+        ownerReferences: [newControllerRef(ds, dsKind)],
+      },
+      data: revisionData(ds),
+      revision,
+    };
+    if (ds.metadata.annotations) history.metadata.annotations = { ...ds.metadata.annotations };
+    try {
+      return await this.client.create<ControllerRevision>(controllerRevisionsResource, ns, history);
+    } catch (outer) {
+      if (!isAlreadyExists(outer)) throw outer;
+      const existing = await this.client.get<ControllerRevision>(controllerRevisionsResource, ns, name);
+      if (matchRevision(ds, existing)) return existing;
+      const currDS = await this.client.get<DaemonSet>(daemonSetsResource, ns, ds.metadata.name ?? '');
+      const liveCount = currDS.status?.collisionCount;
+      if (liveCount !== collisionCount) {
+        throw new Error(`found a stale collision count (${collisionCount ?? 'nil'}, expected ${liveCount ?? 'nil'}) of DaemonSet "${ds.metadata.name}" while processing; will retry until it is updated`);
+      }
+      const status: DaemonSetStatus = currDS.status ?? { currentNumberScheduled: 0, numberMisscheduled: 0, desiredNumberScheduled: 0, numberReady: 0 };
+      currDS.status = { ...status, collisionCount: (liveCount ?? 0) + 1 };
+      await this.client.updateStatus<DaemonSet>(daemonSetsResource, ns, currDS);
+      throw outer;
+    }
+  }
+
+  /** §9.5: delete the oldest unused revisions beyond revisionHistoryLimit. */
+  private async cleanupHistory(ds: DaemonSet, old: ControllerRevision[]): Promise<void> {
+    const nodeToDaemonPods = await this.getNodesToDaemonPods(ds, true);
+    const limit = ds.spec.revisionHistoryLimit ?? 10;
+    let toKill = old.length - limit;
+    if (toKill <= 0) return;
+    const live = new Set<string>();
+    for (const pods of nodeToDaemonPods.values()) {
+      for (const p of pods) {
+        const h = p.metadata.labels?.[controllerRevisionHashLabel];
+        if (h) live.add(h);
+      }
+    }
+    const sorted = [...old].sort((a, b) => a.revision - b.revision);
+    for (const h of sorted) {
+      if (toKill <= 0) break;
+      if (live.has(h.metadata.labels?.[controllerRevisionHashLabel] ?? '')) continue;
+      await this.client.delete(controllerRevisionsResource, ds.metadata.namespace ?? '', h.metadata.name ?? '');
+      toKill--;
+    }
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Status (§8)
+
+  async updateDaemonSetStatus(ds: DaemonSet, nodes: Node[], hash: string, updateObservedGen: boolean): Promise<void> {
+    let nodeToDaemonPods: Map<string, Pod[]>;
+    try {
+      nodeToDaemonPods = await this.getNodesToDaemonPods(ds, false);
+    } catch (e) {
+      throw new Error(`couldn't get node to daemon pod mapping for daemon set "${ds.metadata.name}": ${errMsg(e)}`);
+    }
+    const now = this.clock.now();
+    const minReady = ds.spec.minReadySeconds ?? 0;
+    const generation = getTemplateGeneration(ds);
+    let desired = 0;
+    let current = 0;
+    let misscheduled = 0;
+    let ready = 0;
+    let updated = 0;
+    let available = 0;
+    for (const node of nodes) {
+      const { shouldRun } = nodeShouldRunDaemonPod(node, ds);
+      const pods = nodeToDaemonPods.get(node.metadata.name ?? '') ?? [];
+      const scheduled = pods.length > 0;
+      if (shouldRun) {
+        desired++;
+        if (!scheduled) continue;
+        current++;
+        const pod = [...pods].sort(comparePodsByCreationTimestampAndPhase)[0]!;
+        if (isPodReady(pod)) {
+          ready++;
+          if (isPodAvailable(pod, minReady, now)) available++;
+        }
+        if (isPodUpdated(pod, hash, generation)) updated++;
+      } else if (scheduled) {
+        misscheduled++;
+      }
+    }
+    await this.storeDaemonSetStatus(ds, { desired, current, misscheduled, ready, updated, available, unavailable: desired - available }, updateObservedGen);
+    if (minReady > 0 && ready !== available) this.enqueueAfter(ds, minReady * 1000);
+  }
+
+  private async storeDaemonSetStatus(
+    ds: DaemonSet,
+    c: { desired: number; current: number; misscheduled: number; ready: number; updated: number; available: number; unavailable: number },
+    updateObservedGen: boolean,
+  ): Promise<void> {
+    const s = ds.status;
+    const generation = ds.metadata.generation ?? 0;
+    if (
+      s &&
+      s.desiredNumberScheduled === c.desired &&
+      s.currentNumberScheduled === c.current &&
+      s.numberMisscheduled === c.misscheduled &&
+      s.numberReady === c.ready &&
+      (s.updatedNumberScheduled ?? 0) === c.updated &&
+      (s.numberAvailable ?? 0) === c.available &&
+      (s.numberUnavailable ?? 0) === c.unavailable &&
+      (s.observedGeneration ?? 0) >= generation
+    ) {
+      return;
+    }
+    const ns = ds.metadata.namespace ?? '';
+    let toUpdate = structuredClone(ds) as DaemonSet;
+    let updateErr: unknown;
+    for (let i = 0; ; i++) {
+      const st: DaemonSetStatus = { ...(toUpdate.status ?? { currentNumberScheduled: 0, numberMisscheduled: 0, desiredNumberScheduled: 0, numberReady: 0 }) };
+      if (updateObservedGen) st.observedGeneration = generation;
+      st.desiredNumberScheduled = c.desired;
+      st.currentNumberScheduled = c.current;
+      st.numberMisscheduled = c.misscheduled;
+      st.numberReady = c.ready;
+      st.updatedNumberScheduled = c.updated;
+      st.numberAvailable = c.available;
+      st.numberUnavailable = c.unavailable;
+      toUpdate.status = st;
+      try {
+        await this.client.updateStatus<DaemonSet>(daemonSetsResource, ns, toUpdate);
+        return;
+      } catch (e) {
+        updateErr = e;
+      }
+      if (i >= statusUpdateRetries) break;
+      toUpdate = await this.client.get<DaemonSet>(daemonSetsResource, ns, ds.metadata.name ?? '');
+    }
+    throw updateErr;
+  }
+}

@@ -1,0 +1,99 @@
+// Revision payloads and hashes (upstream getPatch, Match, ComputeHash; decision 5).
+//
+// Payload: `{"spec":{"template":{...template..., "$patch":"replace"}}}` as canonical JSON
+// (keys sorted at every level, no whitespace), with `creationTimestamp: null` in the template
+// metadata when unset — byte-identical to what kubectl computes, so `rollout undo` to the
+// current revision is skipped. Matching a DS against a revision canonicalises the stored data
+// and compares strings.
+//
+// Hash: 32-bit FNV-1a over the canonical JSON of that normalised template, then (when
+// collisionCount is set) over 8 bytes: uint32 little-endian collisionCount + 4 zero bytes;
+// the decimal string of the sum is mapped through upstream's safe alphabet, so hashes match
+// ^[4-9bcdf]{1,10}$. Stable across releases by construction: changing the input format
+// changes every hash and rolls every DaemonSet.
+
+import type { ControllerRevision, DaemonSet, PodTemplateSpec } from '../../api/types.js';
+
+/** JSON with recursively sorted object keys; `undefined` members are dropped as JSON.stringify does. */
+export function canonicalJSON(v: unknown): string {
+  if (v === null || typeof v !== 'object') return JSON.stringify(v) ?? 'null';
+  if (Array.isArray(v)) return `[${v.map((x) => (x === undefined || typeof x === 'function' ? 'null' : canonicalJSON(x))).join(',')}]`;
+  const keys = Object.keys(v as object).sort();
+  const parts: string[] = [];
+  for (const k of keys) {
+    const x = (v as Record<string, unknown>)[k];
+    if (x === undefined || typeof x === 'function') continue;
+    parts.push(`${JSON.stringify(k)}:${canonicalJSON(x)}`);
+  }
+  return `{${parts.join(',')}}`;
+}
+
+/** The template as it is serialised into revisions: metadata present, creationTimestamp null when unset. */
+export function normalizedTemplate(t: PodTemplateSpec): Record<string, unknown> {
+  const metadata = { ...(t.metadata ?? {}) } as Record<string, unknown>;
+  if (metadata['creationTimestamp'] === undefined) metadata['creationTimestamp'] = null;
+  return { ...(t as unknown as Record<string, unknown>), metadata };
+}
+
+/** §9.1 revision payload as a canonical JSON string. */
+export function revisionPayload(ds: DaemonSet): string {
+  return canonicalJSON({ spec: { template: { ...normalizedTemplate(ds.spec.template), $patch: 'replace' } } });
+}
+
+/** The payload object (what goes into ControllerRevision.data). */
+export function revisionData(ds: DaemonSet): unknown {
+  return JSON.parse(revisionPayload(ds)) as unknown;
+}
+
+/** Canonical JSON of a stored revision's data (which may be a string or an object). */
+export function revisionDataJSON(rev: ControllerRevision): string {
+  const d = rev.data;
+  if (typeof d === 'string') {
+    try {
+      return canonicalJSON(JSON.parse(d));
+    } catch {
+      return d;
+    }
+  }
+  return canonicalJSON(d ?? null);
+}
+
+/** True when `rev` stores exactly the DS's current template. */
+export function matchRevision(ds: DaemonSet, rev: ControllerRevision): boolean {
+  return revisionDataJSON(rev) === revisionPayload(ds);
+}
+
+const safeAlphabet = 'bcdfghjklmnpqrstvwxz2456789';
+
+/** apimachinery rand.SafeEncodeString. */
+export function safeEncodeString(s: string): string {
+  let out = '';
+  for (let i = 0; i < s.length; i++) out += safeAlphabet[s.charCodeAt(i) % safeAlphabet.length];
+  return out;
+}
+
+function fnv1a32(bytes: Uint8Array, seed = 0x811c9dc5): number {
+  let h = seed >>> 0;
+  for (const b of bytes) {
+    h ^= b;
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h >>> 0;
+}
+
+/** Decision 5 hash of a template (+ collisionCount when defined). */
+export function computeHash(template: PodTemplateSpec, collisionCount: number | undefined): string {
+  let h = fnv1a32(Buffer.from(canonicalJSON(normalizedTemplate(template)), 'utf8'));
+  if (collisionCount !== undefined && collisionCount !== null) {
+    const b = new Uint8Array(8);
+    new DataView(b.buffer).setUint32(0, collisionCount >>> 0, true);
+    h = fnv1a32(b, h);
+  }
+  return safeEncodeString(String(h));
+}
+
+export function maxRevision(revs: ControllerRevision[]): number {
+  let m = 0;
+  for (const r of revs) if (r.revision > m) m = r.revision;
+  return m;
+}

@@ -1,0 +1,195 @@
+// Node eligibility for daemon pods (upstream NodeShouldRunDaemonPod, predicates,
+// AddOrUpdateDaemonPodTolerations, ReplaceDaemonSetPodNodeNameNodeAffinity).
+//
+// Only nodeName, nodeSelector, required node affinity and NoSchedule/NoExecute taints are
+// evaluated, against a hypothetical pod carrying the default daemon tolerations (§5.2).
+// Readiness, cordon (`spec.unschedulable`), resources, host ports and preferred affinity are
+// deliberately ignored: the node agent owns fit (decision 1).
+
+import type { Affinity, DaemonSet, Node, NodeSelectorRequirement, NodeSelectorTerm, Pod, PodSpec, Taint, Toleration } from '../../api/types.js';
+
+export const taintNodeNotReady = 'node.kubernetes.io/not-ready';
+export const taintNodeUnreachable = 'node.kubernetes.io/unreachable';
+export const taintNodeDiskPressure = 'node.kubernetes.io/disk-pressure';
+export const taintNodeMemoryPressure = 'node.kubernetes.io/memory-pressure';
+export const taintNodePIDPressure = 'node.kubernetes.io/pid-pressure';
+export const taintNodeUnschedulable = 'node.kubernetes.io/unschedulable';
+export const taintNodeNetworkUnavailable = 'node.kubernetes.io/network-unavailable';
+
+/** The node field key usable in `matchFields`. */
+export const nodeFieldSelectorKeyNodeName = 'metadata.name';
+
+export interface NodeShouldRun {
+  /** A daemon pod should be created here if none exists (counts toward desiredNumberScheduled). */
+  shouldRun: boolean;
+  /** An existing daemon pod may stay. */
+  shouldContinueRunning: boolean;
+}
+
+function tolerationsEqual(a: Toleration, b: Toleration): boolean {
+  return (
+    (a.key ?? '') === (b.key ?? '') &&
+    (a.operator ?? '') === (b.operator ?? '') &&
+    (a.value ?? '') === (b.value ?? '') &&
+    (a.effect ?? '') === (b.effect ?? '') &&
+    a.tolerationSeconds === b.tolerationSeconds
+  );
+}
+
+function sameIdentity(a: Toleration, b: Toleration): boolean {
+  return (a.key ?? '') === (b.key ?? '') && (a.operator ?? '') === (b.operator ?? '') && (a.value ?? '') === (b.value ?? '') && (a.effect ?? '') === (b.effect ?? '');
+}
+
+/**
+ * Adds or updates one toleration: an existing toleration with the same key/operator/value/effect
+ * is replaced in place when it differs in any field (e.g. tolerationSeconds), else appended.
+ * Returns a new array.
+ */
+export function addOrUpdateToleration(tolerations: Toleration[], t: Toleration): Toleration[] {
+  const out = [...tolerations];
+  const i = out.findIndex((x) => sameIdentity(x, t));
+  if (i < 0) out.push({ ...t });
+  else if (!tolerationsEqual(out[i]!, t)) out[i] = { ...t };
+  return out;
+}
+
+/** The tolerations every daemon pod gets (§5.2), merged into `spec.tolerations` (new array). */
+export function addOrUpdateDaemonPodTolerations(spec: PodSpec): Toleration[] {
+  let ts = spec.tolerations ?? [];
+  const add = (key: string, effect: 'NoExecute' | 'NoSchedule'): void => {
+    ts = addOrUpdateToleration(ts, { key, operator: 'Exists', effect });
+  };
+  add(taintNodeNotReady, 'NoExecute');
+  add(taintNodeUnreachable, 'NoExecute');
+  add(taintNodeDiskPressure, 'NoSchedule');
+  add(taintNodeMemoryPressure, 'NoSchedule');
+  add(taintNodePIDPressure, 'NoSchedule');
+  add(taintNodeUnschedulable, 'NoSchedule');
+  if (spec.hostNetwork) add(taintNodeNetworkUnavailable, 'NoSchedule');
+  return ts;
+}
+
+/** Upstream Toleration.ToleratesTaint. */
+export function toleratesTaint(t: Toleration, taint: Taint): boolean {
+  if (t.effect && t.effect !== taint.effect) return false;
+  if (t.key && t.key !== taint.key) return false;
+  switch (t.operator ?? 'Equal') {
+    case 'Exists':
+      return true;
+    case 'Equal':
+      return (t.value ?? '') === (taint.value ?? '');
+    default:
+      return false;
+  }
+}
+
+function parseIntStrict(s: string | undefined): number | undefined {
+  if (s === undefined || !/^-?\d+$/.test(s)) return undefined;
+  return Number(s);
+}
+
+/** One requirement against a value map (labels, or fields for matchFields). Invalid requirements never match. */
+function requirementMatches(r: NodeSelectorRequirement, values: Record<string, string>): boolean {
+  const has = Object.prototype.hasOwnProperty.call(values, r.key);
+  const v = values[r.key];
+  const vals = r.values ?? [];
+  switch (r.operator) {
+    case 'In':
+      return vals.length > 0 && has && vals.includes(v!);
+    case 'NotIn':
+      return vals.length > 0 && (!has || !vals.includes(v!));
+    case 'Exists':
+      return vals.length === 0 && has;
+    case 'DoesNotExist':
+      return vals.length === 0 && !has;
+    case 'Gt':
+    case 'Lt': {
+      if (vals.length !== 1) return false;
+      const want = parseIntStrict(vals[0]);
+      const got = parseIntStrict(v);
+      if (want === undefined || got === undefined) return false;
+      return r.operator === 'Gt' ? got > want : got < want;
+    }
+    default:
+      return false;
+  }
+}
+
+/** A term matches when all its label expressions and field expressions match; an empty term matches nothing. */
+export function nodeSelectorTermMatches(term: NodeSelectorTerm, node: Node): boolean {
+  const exprs = term.matchExpressions ?? [];
+  const fields = term.matchFields ?? [];
+  if (exprs.length === 0 && fields.length === 0) return false;
+  const labels = node.metadata.labels ?? {};
+  if (!exprs.every((r) => requirementMatches(r, labels))) return false;
+  const fieldValues: Record<string, string> = { [nodeFieldSelectorKeyNodeName]: node.metadata.name ?? '' };
+  return fields.every((r) => r.key === nodeFieldSelectorKeyNodeName && (r.operator === 'In' || r.operator === 'NotIn') && requirementMatches(r, fieldValues));
+}
+
+/** nodeSelector AND required node affinity (terms ORed). */
+export function podMatchesNodeSelectorAndAffinityTerms(spec: PodSpec, node: Node): boolean {
+  const labels = node.metadata.labels ?? {};
+  for (const [k, v] of Object.entries(spec.nodeSelector ?? {})) if (labels[k] !== v) return false;
+  const req = spec.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution;
+  if (!req) return true;
+  return (req.nodeSelectorTerms ?? []).some((t) => nodeSelectorTermMatches(t, node));
+}
+
+/** Taints with NoSchedule/NoExecute effect that `tolerations` does not tolerate. */
+export function untoleratedTaints(taints: Taint[], tolerations: Toleration[]): Taint[] {
+  return taints.filter((t) => (t.effect === 'NoSchedule' || t.effect === 'NoExecute') && !tolerations.some((tol) => toleratesTaint(tol, t)));
+}
+
+/** The pod the DaemonSet would place on `nodeName` (template + default tolerations), for predicates. */
+export function newHypotheticalPod(ds: DaemonSet, nodeName: string): Pod {
+  const spec: PodSpec = { ...ds.spec.template.spec, nodeName };
+  spec.tolerations = addOrUpdateDaemonPodTolerations(ds.spec.template.spec);
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { ...(ds.spec.template.metadata ?? {}), namespace: ds.metadata.namespace },
+    spec,
+  };
+}
+
+/** §5: (shouldRun, shouldContinueRunning) for `ds` on `node`. */
+export function nodeShouldRunDaemonPod(node: Node, ds: DaemonSet): NodeShouldRun {
+  const nodeName = node.metadata.name ?? '';
+  const pod = newHypotheticalPod(ds, nodeName);
+  const tmplNodeName = ds.spec.template.spec.nodeName;
+  if (tmplNodeName && tmplNodeName !== nodeName) return { shouldRun: false, shouldContinueRunning: false };
+  if (!podMatchesNodeSelectorAndAffinityTerms(pod.spec, node)) return { shouldRun: false, shouldContinueRunning: false };
+  const bad = untoleratedTaints(node.spec?.taints ?? [], pod.spec.tolerations ?? []);
+  if (bad.length === 0) return { shouldRun: true, shouldContinueRunning: true };
+  return { shouldRun: false, shouldContinueRunning: !bad.some((t) => t.effect === 'NoExecute') };
+}
+
+/**
+ * Pins a daemon pod to `nodeName`: the required node affinity becomes exactly one term with
+ * one `matchFields metadata.name In [nodeName]` requirement; preferred terms and pod
+ * (anti-)affinity are kept. Returns a new Affinity.
+ */
+export function replaceDaemonSetPodNodeNameNodeAffinity(affinity: Affinity | undefined, nodeName: string): Affinity {
+  const term: NodeSelectorTerm = { matchFields: [{ key: nodeFieldSelectorKeyNodeName, operator: 'In', values: [nodeName] }] };
+  const a: Affinity = { ...(affinity ?? {}) };
+  a.nodeAffinity = { ...(a.nodeAffinity ?? {}), requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [term] } };
+  return a;
+}
+
+/**
+ * The node a daemon pod targets: `spec.nodeName`, else the single value of the first
+ * `matchFields metadata.name In` requirement of the required affinity. Undefined when neither
+ * exists (the pod is then ignored for node mapping).
+ */
+export function getTargetNodeName(pod: Pod): string | undefined {
+  if (pod.spec.nodeName) return pod.spec.nodeName;
+  const terms = pod.spec.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms ?? [];
+  for (const t of terms) {
+    for (const f of t.matchFields ?? []) {
+      if (f.key === nodeFieldSelectorKeyNodeName && f.operator === 'In') {
+        return f.values?.length === 1 ? f.values[0] : undefined;
+      }
+    }
+  }
+  return undefined;
+}
