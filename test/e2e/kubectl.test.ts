@@ -1,0 +1,299 @@
+// The real kubectl against the built `everynode server` binary and the kubeconfig it writes.
+// Runs wherever `kubectl` is on PATH; skipped (with the reason printed) where it is not.
+//
+// Each test uses its own namespace-free names so the tests of this file can share one server.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+const root = resolve(import.meta.dirname, '../..');
+const bin = join(root, 'dist/src/cmd/everynode.js');
+const manifests = resolve(root, '../shared/manifests/real-world');
+
+const hasKubectl = spawnSync('sh', ['-c', 'command -v kubectl'], { encoding: 'utf8' }).status === 0;
+if (!hasKubectl) console.warn('kubectl e2e tests skipped: no `kubectl` on PATH');
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+let dir = '';
+let server: ChildProcess | undefined;
+let kubeconfig = '';
+let cacheDir = '';
+
+function kubectl(args: string[], input?: string, timeoutMs = 60_000): Promise<Run> {
+  return new Promise((done) => {
+    const child = spawn('kubectl', ['--kubeconfig', kubeconfig, '--cache-dir', cacheDir, ...args], {
+      env: { ...process.env, KUBECONFIG: '', NO_COLOR: '1' },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      done({ code: code ?? -1, stdout, stderr });
+    });
+    child.stdin.end(input ?? '');
+  });
+}
+
+async function ok(args: string[], input?: string): Promise<string> {
+  const r = await kubectl(args, input);
+  if (r.code !== 0) throw new Error(`kubectl ${args.join(' ')} failed (${r.code}): ${r.stderr}${r.stdout}`);
+  return r.stdout;
+}
+
+function write(name: string, text: string): string {
+  const p = join(dir, name);
+  writeFileSync(p, text);
+  return p;
+}
+
+const dsYaml = (name: string, image: string, labels = `app: ${name}`) => `apiVersion: apps/v1
+kind: DaemonSet
+metadata:
+  name: ${name}
+  labels:
+    ${labels}
+spec:
+  selector:
+    matchLabels:
+      app: ${name}
+  template:
+    metadata:
+      labels:
+        app: ${name}
+    spec:
+      containers:
+      - name: agent
+        image: ${image}
+        command: ["sleep", "3600"]
+        env:
+        - name: A
+          value: "1"
+`;
+
+async function waitFor<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe.skipIf(!hasKubectl)('kubectl against everynode server', () => {
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'everynode-kubectl-'));
+    cacheDir = join(dir, 'kube-cache');
+    server = spawn(process.execPath, [bin, 'server', '--data-dir', join(dir, 'data'), '--listen', '127.0.0.1:0'], {
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    server.stderr?.on('data', (d: Buffer) => (out += d.toString()));
+    server.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+    kubeconfig = await waitFor('server start line', async () => /kubeconfig: ([^)]+)\)/.exec(out)?.[1]);
+    // The server answers on the address it printed.
+    await waitFor('kubectl version', async () => ((await kubectl(['version'])).code === 0 ? true : undefined));
+  });
+
+  afterAll(() => {
+    if (server?.pid) {
+      try {
+        process.kill(-server.pid, 'SIGKILL');
+      } catch {
+        /* already gone */
+      }
+    }
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('version reports a 1.32 server', async () => {
+    const out = await ok(['version']);
+    expect(out).toMatch(/Server Version: v1\.32\.\d+/);
+  });
+
+  it('api-resources lists every served kind with short names', async () => {
+    const out = await ok(['api-resources']);
+    for (const [name, short] of [
+      ['daemonsets', 'ds'],
+      ['nodes', 'no'],
+      ['pods', 'po'],
+      ['namespaces', 'ns'],
+      ['events', 'ev'],
+      ['services', 'svc'],
+      ['endpoints', 'ep'],
+    ] as const) {
+      expect(out).toMatch(new RegExp(`^${name}\\s+${short}\\s`, 'm'));
+    }
+    for (const name of ['controllerrevisions', 'leases', 'roles', 'clusterrolebindings', 'priorityclasses', 'configmaps', 'secrets', 'serviceaccounts']) {
+      expect(out).toMatch(new RegExp(`^${name}\\s`, 'm'));
+    }
+  });
+
+  it('apply creates, re-apply configures, identical apply is unchanged; get shows upstream columns', async () => {
+    const f = write('ds-a.yaml', dsYaml('web-a', 'busybox:1.36'));
+    expect(await ok(['apply', '-f', f])).toContain('daemonset.apps/web-a created');
+    write('ds-a.yaml', dsYaml('web-a', 'busybox:1.37'));
+    expect(await ok(['apply', '-f', f])).toContain('daemonset.apps/web-a configured');
+    expect(await ok(['apply', '-f', f])).toContain('daemonset.apps/web-a unchanged');
+    const ds = JSON.parse(await ok(['get', 'ds', 'web-a', '-o', 'json']));
+    expect(ds.spec.template.spec.containers[0].image).toBe('busybox:1.37');
+    expect(ds.metadata.generation).toBe(2);
+    const table = await ok(['get', 'ds', 'web-a']);
+    expect(table).toMatch(/NAME\s+DESIRED\s+CURRENT\s+READY\s+UP-TO-DATE\s+AVAILABLE\s+NODE SELECTOR\s+AGE/);
+    const wide = await ok(['get', 'ds', '-o', 'wide']);
+    expect(wide).toMatch(/CONTAINERS\s+IMAGES\s+SELECTOR/);
+    expect(wide).toMatch(/web-a.*agent\s+busybox:1\.37\s+app=web-a/);
+  });
+
+  it('get supports -o yaml, -A, --show-labels, -l and --field-selector', async () => {
+    await ok(['create', 'configmap', 'cm-sel-1', '--from-literal=a=1']);
+    await ok(['label', 'configmap', 'cm-sel-1', 'tier=one']);
+    await ok(['create', 'configmap', 'cm-sel-2', '--from-literal=a=2']);
+    expect(await ok(['get', 'cm', 'cm-sel-1', '-o', 'yaml'])).toMatch(/name: cm-sel-1/);
+    const all = await ok(['get', 'cm', '-A']);
+    expect(all).toMatch(/^NAMESPACE\s+NAME\s+DATA\s+AGE/m);
+    expect(all).toMatch(/default\s+cm-sel-1\s+1/);
+    expect(await ok(['get', 'cm', '--show-labels'])).toMatch(/cm-sel-1\s+1\s+\S+\s+tier=one/);
+    const byLabel = await ok(['get', 'cm', '-l', 'tier=one', '-o', 'name']);
+    expect(byLabel.trim()).toBe('configmap/cm-sel-1');
+    const byField = await ok(['get', 'cm', '--field-selector', 'metadata.name=cm-sel-2', '-o', 'name']);
+    expect(byField.trim()).toBe('configmap/cm-sel-2');
+    const bad = await kubectl(['get', 'cm', '-l', 'a in (']);
+    expect(bad.code).not.toBe(0);
+  });
+
+  it('get -w prints a row for every change', async () => {
+    await ok(['create', 'configmap', 'watched', '--from-literal=a=1']);
+    const watch = spawn('kubectl', ['--kubeconfig', kubeconfig, '--cache-dir', cacheDir, 'get', 'cm', 'watched', '-w', '--output-watch-events'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
+    let out = '';
+    watch.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    try {
+      await waitFor('initial row', async () => (/watched/.test(out) ? true : undefined));
+      await ok(['label', 'cm', 'watched', 'x=y']);
+      await waitFor('MODIFIED row', async () => (/MODIFIED\s+watched/.test(out) ? true : undefined));
+    } finally {
+      if (watch.pid) process.kill(-watch.pid, 'SIGKILL');
+    }
+  });
+
+  it('create, replace, and the three patch types', async () => {
+    const f = write('ds-b.yaml', dsYaml('web-b', 'busybox:1.36'));
+    expect(await ok(['create', '-f', f])).toContain('daemonset.apps/web-b created');
+    const again = await kubectl(['create', '-f', f]);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain('AlreadyExists');
+    write('ds-b.yaml', dsYaml('web-b', 'busybox:1.38'));
+    expect(await ok(['replace', '-f', f])).toContain('daemonset.apps/web-b replaced');
+    await ok(['patch', 'ds', 'web-b', '--type', 'merge', '-p', '{"metadata":{"labels":{"m":"1"}}}']);
+    await ok(['patch', 'ds', 'web-b', '--type', 'strategic', '-p', '{"spec":{"template":{"spec":{"containers":[{"name":"agent","image":"busybox:2"}]}}}}']);
+    await ok(['patch', 'ds', 'web-b', '--type', 'json', '-p', '[{"op":"add","path":"/metadata/labels/j","value":"2"}]']);
+    const ds = JSON.parse(await ok(['get', 'ds', 'web-b', '-o', 'json']));
+    expect(ds.metadata.labels).toMatchObject({ m: '1', j: '2' });
+    // Strategic merge kept the container's other fields (merge by name).
+    expect(ds.spec.template.spec.containers).toHaveLength(1);
+    expect(ds.spec.template.spec.containers[0]).toMatchObject({ name: 'agent', image: 'busybox:2', command: ['sleep', '3600'] });
+  });
+
+  it('label, annotate, taint, cordon and uncordon a node', async () => {
+    await ok(['create', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'Node', metadata: { name: 'n1' } }));
+    expect(await ok(['label', 'node', 'n1', 'disk=ssd'])).toContain('node/n1 labeled');
+    expect(await ok(['annotate', 'node', 'n1', 'note=hello'])).toContain('node/n1 annotated');
+    expect(await ok(['taint', 'node', 'n1', 'k=v:NoSchedule'])).toContain('node/n1 tainted');
+    expect(await ok(['taint', 'node', 'n1', 'k2=v2:NoExecute'])).toContain('node/n1 tainted');
+    expect(await ok(['taint', 'node', 'n1', 'k:NoSchedule-'])).toContain('node/n1 untainted');
+    let node = JSON.parse(await ok(['get', 'node', 'n1', '-o', 'json']));
+    expect(node.spec.taints).toEqual([{ key: 'k2', value: 'v2', effect: 'NoExecute' }]);
+    expect(await ok(['taint', 'node', 'n1', 'k2:NoExecute-'])).toContain('node/n1 untainted');
+    expect(await ok(['cordon', 'n1'])).toContain('node/n1 cordoned');
+    expect(await ok(['get', 'nodes'])).toMatch(/n1\s+\S*SchedulingDisabled/);
+    expect(await ok(['uncordon', 'n1'])).toContain('node/n1 uncordoned');
+    node = JSON.parse(await ok(['get', 'node', 'n1', '-o', 'json']));
+    expect(node.metadata.labels.disk).toBe('ssd');
+    expect(node.metadata.annotations.note).toBe('hello');
+    expect(node.spec.taints ?? []).toEqual([]);
+    expect(node.spec.unschedulable ?? false).toBe(false);
+  });
+
+  it('delete: by name, by label, and each cascade mode is accepted', async () => {
+    for (const n of ['del-1', 'del-2', 'del-3', 'del-4']) {
+      await ok(['create', 'configmap', n, '--from-literal=a=1']);
+    }
+    await ok(['label', 'cm', 'del-3', 'del-4', 'gone=yes']);
+    expect(await ok(['delete', 'cm', 'del-1'])).toContain('configmap "del-1" deleted');
+    expect(await ok(['delete', 'cm', '-l', 'gone=yes'])).toMatch(/configmap "del-3" deleted[\s\S]*configmap "del-4" deleted/);
+    expect(await ok(['delete', 'cm', 'del-2', '--cascade=orphan'])).toContain('deleted');
+    const missing = await kubectl(['get', 'cm', 'del-2']);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('Error from server (NotFound): configmaps "del-2" not found');
+    for (const mode of ['background', 'foreground']) {
+      await ok(['create', 'configmap', `casc-${mode}`, '--from-literal=a=1']);
+      expect(await ok(['delete', 'cm', `casc-${mode}`, `--cascade=${mode}`])).toContain('deleted');
+    }
+  });
+
+  it('explain daemonset.spec uses the served OpenAPI', async () => {
+    const out = await ok(['explain', 'daemonset.spec']);
+    expect(out).toMatch(/KIND:\s+DaemonSet/);
+    expect(out).toMatch(/updateStrategy\s+<DaemonSetUpdateStrategy>/);
+  });
+
+  it('wait --for=jsonpath', async () => {
+    await ok(['create', 'configmap', 'waited', '--from-literal=a=1']);
+    setTimeout(() => void kubectl(['patch', 'cm', 'waited', '--type', 'merge', '-p', '{"data":{"a":"2"}}']), 300);
+    const out = await ok(['wait', 'cm/waited', '--for=jsonpath={.data.a}=2', '--timeout=30s']);
+    expect(out).toContain('configmap/waited condition met');
+  });
+
+  it('diff shows the change a manifest would make', async () => {
+    const f = write('ds-c.yaml', dsYaml('web-c', 'busybox:1.36'));
+    await ok(['apply', '-f', f]);
+    write('ds-c.yaml', dsYaml('web-c', 'busybox:9.9'));
+    const r = await kubectl(['diff', '-f', f]);
+    expect(r.code).toBe(1); // kubectl diff exits 1 when there are differences
+    expect(r.stdout).toMatch(/-\s+image: busybox:1\.36/);
+    expect(r.stdout).toMatch(/\+\s+image: busybox:9\.9/);
+  });
+
+  it('validation errors read as upstream', async () => {
+    const bad = dsYaml('bad', 'busybox:1').replace('      labels:\n        app: bad\n', '      labels:\n        app: other\n');
+    const r = await kubectl(['apply', '-f', write('bad.yaml', bad)]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('The DaemonSet "bad" is invalid: spec.template.metadata.labels: Invalid value:');
+    expect(r.stderr).toContain('`selector` does not match template `labels`');
+  });
+
+  it('every real-world manifest of served kinds applies unchanged, and re-applies as unchanged', async () => {
+    const files = readdirSync(manifests).filter((f) => f.endsWith('.yaml'));
+    const served = new Set(['Namespace', 'ServiceAccount', 'ClusterRole', 'ClusterRoleBinding', 'Role', 'RoleBinding', 'ConfigMap', 'Secret', 'Service', 'DaemonSet', 'PriorityClass', 'Endpoints', 'Lease']);
+    const applicable = files.filter((f) => {
+      const kinds = [...readFileSync(join(manifests, f), 'utf8').matchAll(/^kind:\s*(\S+)/gm)].map((m) => m[1]!);
+      return kinds.every((k) => served.has(k));
+    });
+    expect(applicable.length).toBe(11);
+    for (const f of applicable) {
+      const r = await kubectl(['apply', '-f', join(manifests, f)]);
+      expect(r.stderr, f).not.toMatch(/error/i);
+      expect(r.code, `${f}: ${r.stderr}`).toBe(0);
+    }
+    for (const f of applicable) {
+      const out = await ok(['apply', '-f', join(manifests, f)]);
+      const lines = out.trim().split('\n');
+      for (const line of lines) expect(line, f).toMatch(/ unchanged$/);
+    }
+  });
+});
