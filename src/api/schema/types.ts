@@ -21,7 +21,13 @@ export type SchemaNode =
       description?: string;
     }
   /** map[string]T (JSON object with free keys). */
-  | { kind: 'map'; values: SchemaNode; description?: string }
+  | {
+      kind: 'map';
+      values: SchemaNode;
+      /** x-kubernetes-map-type: 'atomic' maps are owned as a whole by server-side apply. Absent: granular. */
+      mapType?: 'atomic' | 'granular';
+      description?: string;
+    }
   | {
       kind: 'array';
       items: SchemaNode;

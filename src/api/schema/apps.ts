@@ -1,0 +1,61 @@
+// apps/v1 DaemonSet and ControllerRevision.
+
+import {
+  APPS, CORE, RAW_EXTENSION,
+  int32, int64, intOrString, keyedList, labelSelector, listOf, obj, objectMeta, ref, str, time, typeMeta,
+  type Definitions,
+} from './dsl.js';
+
+const r = (name: string, description?: string) => ref(APPS + name, description);
+
+export const appsDefinitions: Definitions = {
+  [APPS + 'DaemonSet']: obj('Runs a copy of a pod on every eligible node.', {
+    ...typeMeta(),
+    metadata: objectMeta(),
+    spec: r('DaemonSetSpec', 'Desired behaviour of the daemon set.'),
+    status: r('DaemonSetStatus', 'Most recently observed status of the daemon set. Read-only.'),
+  }),
+  [APPS + 'DaemonSetList']: listOf(APPS + 'DaemonSet', 'daemon sets'),
+  [APPS + 'DaemonSetSpec']: obj('Desired behaviour of a daemon set.', {
+    selector: labelSelector('Selects the pods the daemon set owns; must match the template labels. Cannot be changed.'),
+    template: ref(CORE + 'PodTemplateSpec', 'Template of the pod created on each eligible node (nodeSelector and affinity restrict the nodes). Its restartPolicy must be Always.'),
+    updateStrategy: r('DaemonSetUpdateStrategy', 'How existing pods are replaced when the template changes.'),
+    minReadySeconds: int32('Seconds a new pod must be ready, without any container crashing, before it counts as available. Default 0.'),
+    revisionHistoryLimit: int32('Number of old ControllerRevisions kept for rollback. Default 10.'),
+  }, ['selector', 'template']),
+  [APPS + 'DaemonSetUpdateStrategy']: obj('Update strategy of a daemon set.', {
+    type: str('RollingUpdate (default) or OnDelete (replace a pod only when it is deleted).'),
+    rollingUpdate: r('RollingUpdateDaemonSet', 'Rolling update parameters; only with type RollingUpdate.'),
+  }),
+  [APPS + 'RollingUpdateDaemonSet']: obj('Parameters of a rolling update.', {
+    maxUnavailable: intOrString('Most nodes whose daemon pod may be unavailable during the update: a number or a percentage of the desired pods (rounded up). Default 1; 0 only when maxSurge is not 0.'),
+    maxSurge: intOrString('Most nodes that may run an extra, updated pod during the update before the old one is removed: a number or a percentage (rounded up). Default 0.'),
+  }),
+  [APPS + 'DaemonSetStatus']: obj('Observed status of a daemon set.', {
+    currentNumberScheduled: int32('Nodes running at least one daemon pod that should run it.'),
+    numberMisscheduled: int32('Nodes running a daemon pod that should not run it.'),
+    desiredNumberScheduled: int32('Nodes that should run the daemon pod.'),
+    numberReady: int32('Nodes whose daemon pod is ready.'),
+    observedGeneration: int64('Most recent generation the controller has observed.'),
+    updatedNumberScheduled: int32('Nodes running the updated daemon pod.'),
+    numberAvailable: int32('Nodes whose daemon pod has been ready for at least minReadySeconds.'),
+    numberUnavailable: int32('Nodes that should run the daemon pod but have none available.'),
+    collisionCount: int32('Count of hash collisions, used to make the names of new ControllerRevisions unique.'),
+    conditions: keyedList(r('DaemonSetCondition'), 'type', 'Latest observations of the daemon set state.'),
+  }, ['currentNumberScheduled', 'numberMisscheduled', 'desiredNumberScheduled', 'numberReady']),
+  [APPS + 'DaemonSetCondition']: obj('One condition of a daemon set.', {
+    type: str('Condition type.'),
+    status: str('True, False or Unknown.'),
+    lastTransitionTime: time('Last time the status changed.'),
+    reason: str('CamelCase reason of the last transition.'),
+    message: str('Human-readable details.'),
+  }, ['type', 'status']),
+
+  [APPS + 'ControllerRevision']: obj('An immutable snapshot of state data (for daemon sets: the pod template patch) used for rollback.', {
+    ...typeMeta(),
+    metadata: objectMeta(),
+    data: ref(RAW_EXTENSION, 'The serialized state of this revision.'),
+    revision: int64('Revision number of the state in data.'),
+  }, ['data']),
+  [APPS + 'ControllerRevisionList']: listOf(APPS + 'ControllerRevision', 'controller revisions'),
+};

@@ -1,0 +1,89 @@
+// The definition registry: named SchemaNodes (OpenAPI definition names) and the kinds that map
+// onto them. Built-in definitions are loaded once; later registrations (e.g. custom resources)
+// add to the same maps, so nothing downstream assumes a fixed list of kinds.
+
+import type { GroupVersionKind, SchemaNode } from './types.js';
+import { APPS, COORDINATION, CORE, META, RBAC, SCHEDULING, type Definitions } from './dsl.js';
+import { metaDefinitions } from './meta.js';
+import { podDefinitions } from './core-pod.js';
+import { volumeDefinitions } from './core-volumes.js';
+import { coreOtherDefinitions } from './core-other.js';
+import { appsDefinitions } from './apps.js';
+import { rbacDefinitions } from './rbac.js';
+import { coordinationDefinitions } from './coordination.js';
+import { schedulingDefinitions } from './scheduling.js';
+
+const definitions = new Map<string, SchemaNode>();
+/** gvkKey -> definition name. */
+const kindToDefinition = new Map<string, string>();
+/** definition name -> kinds it serves (usually one). */
+const definitionToKinds = new Map<string, GroupVersionKind[]>();
+
+export const gvkKey = (g: GroupVersionKind): string => `${g.group}/${g.version}/${g.kind}`;
+
+/** Adds (or replaces) named definitions. */
+export function registerDefinitions(defs: Definitions): void {
+  for (const [name, node] of Object.entries(defs)) definitions.set(name, node);
+}
+
+/** Declares that `gvk` is represented by the named definition. */
+export function registerKind(gvk: GroupVersionKind, definition: string): void {
+  const key = gvkKey(gvk);
+  const previous = kindToDefinition.get(key);
+  if (previous !== undefined) {
+    const list = definitionToKinds.get(previous)?.filter((k) => gvkKey(k) !== key) ?? [];
+    definitionToKinds.set(previous, list);
+  }
+  kindToDefinition.set(key, definition);
+  const kinds = definitionToKinds.get(definition) ?? [];
+  kinds.push({ group: gvk.group, version: gvk.version, kind: gvk.kind });
+  definitionToKinds.set(definition, kinds);
+}
+
+export function getDefinition(name: string): SchemaNode | undefined {
+  return definitions.get(name);
+}
+
+export function definitionOfKind(gvk: GroupVersionKind): string | undefined {
+  return kindToDefinition.get(gvkKey(gvk));
+}
+
+/** Kinds whose root schema is this definition (for x-kubernetes-group-version-kind). */
+export function kindsOfDefinition(name: string): GroupVersionKind[] {
+  return definitionToKinds.get(name) ?? [];
+}
+
+// ---- built-ins
+
+registerDefinitions(metaDefinitions);
+registerDefinitions(podDefinitions);
+registerDefinitions(volumeDefinitions);
+registerDefinitions(coreOtherDefinitions);
+registerDefinitions(appsDefinitions);
+registerDefinitions(rbacDefinitions);
+registerDefinitions(coordinationDefinitions);
+registerDefinitions(schedulingDefinitions);
+
+const builtinKinds: Array<[group: string, prefix: string, kinds: string[]]> = [
+  ['', CORE, ['Namespace', 'Node', 'Pod', 'Event', 'Service', 'Endpoints', 'ConfigMap', 'Secret', 'ServiceAccount']],
+  ['apps', APPS, ['DaemonSet', 'ControllerRevision']],
+  ['coordination.k8s.io', COORDINATION, ['Lease']],
+  ['rbac.authorization.k8s.io', RBAC, ['Role', 'RoleBinding', 'ClusterRole', 'ClusterRoleBinding']],
+  ['scheduling.k8s.io', SCHEDULING, ['PriorityClass']],
+];
+for (const [group, prefix, kinds] of builtinKinds) {
+  for (const kind of kinds) {
+    registerKind({ group, version: 'v1', kind }, prefix + kind);
+    registerKind({ group, version: 'v1', kind: kind + 'List' }, prefix + kind + 'List');
+  }
+}
+registerKind({ group: '', version: 'v1', kind: 'Status' }, META + 'Status');
+registerKind({ group: '', version: 'v1', kind: 'DeleteOptions' }, META + 'DeleteOptions');
+for (const group of ['apps', 'coordination.k8s.io', 'rbac.authorization.k8s.io', 'scheduling.k8s.io', 'meta.k8s.io']) {
+  registerKind({ group, version: 'v1', kind: 'DeleteOptions' }, META + 'DeleteOptions');
+}
+
+/** Names of every registered definition, sorted. */
+export function definitionNames(): string[] {
+  return [...definitions.keys()].sort();
+}
