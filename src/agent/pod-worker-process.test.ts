@@ -1,0 +1,135 @@
+// Pod worker over the real ProcessRuntime: downward-API env, workingDir, logs, the missing-command
+// failure and termination of the whole process tree.
+
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Pod, PodStatus } from '../api/types.js';
+import { realAgentClock } from './clock.js';
+import { PodWorkers } from './pod-worker.js';
+import { ProcessRuntime } from './runtime/process-runtime.js';
+
+const cleanups: (() => void | Promise<void>)[] = [];
+afterEach(async () => {
+  for (let f = cleanups.pop(); f; f = cleanups.pop()) await f();
+});
+
+function pidsWith(marker: string): number[] {
+  const out: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const cmd = readFileSync(`/proc/${name}/cmdline`, 'utf8');
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      if (cmd.includes(marker) && stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z') out.push(Number(name));
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return out;
+}
+
+async function until<T>(get: () => T | undefined, ms = 10_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = get();
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+async function setup() {
+  const dir = mkdtempSync(join(tmpdir(), 'everynode-agent-pw-'));
+  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  const marker = `everynode-pw-${randomBytes(6).toString('hex')}`;
+  cleanups.push(() => {
+    for (const pid of pidsWith(marker)) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // gone
+      }
+    }
+  });
+  const runtime = await ProcessRuntime.open({ stateDir: join(dir, 'state') });
+  const statuses = new Map<string, PodStatus>();
+  const workers = new PodWorkers({
+    runtime,
+    clock: realAgentClock,
+    nodeName: 'node-a',
+    nodeIP: '127.0.0.1',
+    logRoot: join(dir, 'pods'),
+    minimumGracePeriodSeconds: 0,
+    onStatus: (pod, s) => statuses.set(pod.metadata.uid!, s),
+  });
+  cleanups.push(() => workers.shutdown({ gracePeriodSeconds: 0 }));
+  return { dir, marker, runtime, workers, statuses };
+}
+
+describe('PodWorkers on ProcessRuntime', () => {
+  it('runs a daemon with downward-API env and workingDir, serves its logs and stops its tree', async () => {
+    const { dir, marker, workers, statuses } = await setup();
+    const pod: Pod = {
+      metadata: { name: 'agent-x1', namespace: 'kube-system', uid: 'pod-uid-1', labels: { app: 'agent' } },
+      spec: {
+        nodeName: 'node-a',
+        terminationGracePeriodSeconds: 1,
+        containers: [
+          {
+            name: 'main',
+            image: 'example/agent:1',
+            workingDir: dir,
+            command: ['sh', '-c'],
+            args: ['echo "$(POD_NAME) $NS $NODE $HOST_IP $APP $(pwd)"; sleep 1000 & wait # ' + marker],
+            env: [
+              { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+              { name: 'NS', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
+              { name: 'NODE', valueFrom: { fieldRef: { fieldPath: 'spec.nodeName' } } },
+              { name: 'HOST_IP', valueFrom: { fieldRef: { fieldPath: 'status.hostIP' } } },
+              { name: 'APP', valueFrom: { fieldRef: { fieldPath: "metadata.labels['app']" } } },
+            ],
+          },
+        ],
+      },
+    };
+    workers.syncPod(pod);
+    const running = await until(() => {
+      const s = statuses.get('pod-uid-1');
+      return s?.conditions?.find((c) => c.type === 'Ready')?.status === 'True' ? s : undefined;
+    });
+    expect(running.phase).toBe('Running');
+    const cs = running.containerStatuses![0]!;
+    const pid = Number(cs.containerID!.replace('process://', ''));
+    expect(cs.containerID).toMatch(/^process:\/\/\d+$/);
+    expect(pidsWith(marker)).toContain(pid);
+    let text = '';
+    for (let i = 0; i < 200 && !text; i++) {
+      text = await workers.logs('pod-uid-1', { container: 'main' });
+      if (!text) await new Promise((r) => setTimeout(r, 25));
+    }
+    expect(text).toBe(`agent-x1 kube-system node-a 127.0.0.1 agent ${dir}\n`);
+    expect(await workers.logs('pod-uid-1', { container: 'main', timestamps: true })).toMatch(/^\d{4}-\d\d-\d\dT[\d:.]+Z agent-x1 /);
+
+    await workers.terminatePod('pod-uid-1');
+    expect(pidsWith(marker)).toEqual([]);
+    const final = statuses.get('pod-uid-1')!;
+    expect(final.phase).toBe('Failed');
+    expect(final.containerStatuses![0]!.state!.terminated!.exitCode).toBe(143);
+    await workers.removePod('pod-uid-1');
+  });
+
+  it('fails a pod whose container has no command, with a clear reason', async () => {
+    const { workers, statuses } = await setup();
+    workers.syncPod({
+      metadata: { name: 'nocmd', namespace: 'default', uid: 'pod-uid-2' },
+      spec: { containers: [{ name: 'web', image: 'nginx:1.27' }] },
+    });
+    const s = await until(() => (statuses.get('pod-uid-2')?.phase === 'Failed' ? statuses.get('pod-uid-2') : undefined));
+    expect(s.reason).toBe('CreateContainerError');
+    expect(s.containerStatuses![0]!.state!.waiting!.reason).toBe('CreateContainerError');
+    expect(s.containerStatuses![0]!.state!.waiting!.message).toContain('container "web" has no command');
+  });
+});

@@ -1,0 +1,292 @@
+// Pod worker over the hollow FakeRuntime with a manual clock: restart policy, CrashLoopBackOff
+// timing, probes, init containers, termination and status reporting.
+
+import { describe, expect, it } from 'vitest';
+import type { Container, Pod, PodStatus } from '../api/types.js';
+import { ManualClock } from './clock.js';
+import { PodWorkers } from './pod-worker.js';
+import { FakeRuntime } from './runtime/fake-runtime.js';
+import { RuntimeError } from './runtime/interface.js';
+
+function makePod(containers: Partial<Container>[], extra: Partial<Pod['spec']> = {}): Pod {
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: 'ds-x', namespace: 'default', uid: 'uid-1' },
+    spec: {
+      nodeName: 'node-1',
+      containers: containers.map((c, i) => ({ name: `c${i}`, image: 'img', command: ['daemon'], ...c })),
+      ...extra,
+    },
+  };
+}
+
+function setup() {
+  const clock = new ManualClock();
+  const runtime = new FakeRuntime(clock);
+  const reported: PodStatus[] = [];
+  const workers = new PodWorkers({
+    runtime,
+    clock,
+    nodeName: 'node-1',
+    nodeIP: '10.1.0.7',
+    logRoot: '/nonexistent/logs',
+    onStatus: (_pod, s) => reported.push(structuredClone(s)),
+    onError: (_pod, err) => {
+      throw err;
+    },
+  });
+  // FakeRuntime work is all promise-based: a few turns of the event loop run every pending pass.
+  const settle = async () => {
+    for (let i = 0; i < 4; i++) await new Promise((r) => setImmediate(r));
+  };
+  // Time moves in small steps so that passes triggered by one timer run before the next fires.
+  const advance = async (ms: number) => {
+    for (let left = ms; left > 0; left -= 250) {
+      clock.advance(Math.min(250, left));
+      await settle();
+    }
+  };
+  const last = () => reported[reported.length - 1]!;
+  const starts = () => runtime.calls.filter((c) => c.startsWith('start:'));
+  return { clock, runtime, workers, reported, settle, advance, last, starts };
+}
+
+const cond = (s: PodStatus, type: string) => s.conditions!.find((c) => c.type === type)!;
+
+describe('PodWorkers', () => {
+  it('reports Running/Ready with upstream conditions, and only when the status changes', async () => {
+    const t = setup();
+    t.runtime.exec = () => ({ exitCode: 0 });
+    t.workers.syncPod(makePod([{ readinessProbe: { exec: { command: ['check'] }, periodSeconds: 5 } }]));
+    await t.settle();
+    const first = t.last();
+    expect(first.phase).toBe('Running');
+    expect(first.hostIP).toBe('10.1.0.7');
+    expect(first.podIP).toBe('10.1.0.7');
+    expect(first.startTime).toBe('2024-01-01T00:00:00Z');
+    expect(first.qosClass).toBe('BestEffort');
+    expect(first.conditions!.map((c) => `${c.type}=${c.status}`)).toEqual(['Initialized=True', 'Ready=False', 'ContainersReady=False', 'PodScheduled=True']);
+    expect(cond(first, 'Ready').reason).toBe('ContainersNotReady');
+    expect(cond(first, 'Ready').message).toBe('containers with unready status: [c0]');
+    const cs = first.containerStatuses![0]!;
+    expect(cs).toMatchObject({ name: 'c0', ready: false, started: true, restartCount: 0, image: 'img', imageID: 'img' });
+    expect(cs.containerID).toMatch(/^fake:\/\/\d+$/);
+    expect(cs.state!.running!.startedAt).toBe('2024-01-01T00:00:00Z');
+
+    // First readiness probe runs at once (initialDelaySeconds 0) and succeeds.
+    await t.advance(1000);
+    const ready = t.last();
+    expect(cond(ready, 'Ready').status).toBe('True');
+    // The probe ran at 0 s; its result was reported when the pass ran, within the first 250 ms step.
+    expect(cond(ready, 'Ready').lastTransitionTime).toBe('2024-01-01T00:00:00Z');
+    expect(cond(ready, 'Initialized').lastTransitionTime).toBe('2024-01-01T00:00:00Z');
+    const count = t.reported.length;
+    // Probes and resyncs that change nothing report nothing.
+    await t.advance(60_000);
+    expect(t.reported.length).toBe(count);
+
+    // Readiness fails 3 times (failureThreshold) → not ready, transition time moves.
+    t.runtime.exec = () => ({ exitCode: 1 });
+    await t.advance(10_000);
+    expect(cond(t.last(), 'Ready').status).toBe('True');
+    await t.advance(5_000);
+    const unready = t.last();
+    expect(cond(unready, 'Ready').status).toBe('False');
+    expect(cond(unready, 'Ready').lastTransitionTime).not.toBe(cond(ready, 'Ready').lastTransitionTime);
+    expect(cond(unready, 'Initialized').lastTransitionTime).toBe('2024-01-01T00:00:00Z');
+  });
+
+  it('restarts with CrashLoopBackOff: immediate, then 10s doubling to 5m, reset after 10m of running', async () => {
+    const t = setup();
+    let runFor = 1000;
+    t.runtime.behavior = () => ({ exitAfterMs: runFor, exitCode: 2 });
+    t.workers.syncPod(makePod([{}]));
+    await t.settle();
+    const t0 = t.clock.now();
+    const startTimes: number[] = [];
+    const seen = new Set<string>();
+    const record = () => {
+      for (const s of t.starts()) if (!seen.has(s)) (seen.add(s), startTimes.push(t.clock.now() - t0));
+    };
+    record();
+    for (let i = 0; i < 2000 && startTimes.length < 9; i++) {
+      await t.advance(500);
+      record();
+    }
+    // Each container runs 1 s. Restart delays after the first immediate one: 10, 20, 40, 80, 160, 300, 300.
+    const gaps = startTimes.slice(1).map((v, i) => v - startTimes[i]! - 1000);
+    expect(gaps).toEqual([0, 10_000, 20_000, 40_000, 80_000, 160_000, 300_000, 300_000]);
+
+    const waiting = t.reported.find((s) => s.containerStatuses![0]!.state!.waiting?.reason === 'CrashLoopBackOff')!;
+    const cs = waiting.containerStatuses![0]!;
+    expect(cs.state!.waiting!.message).toBe('back-off 10s restarting failed container=c0 pod=ds-x_default(uid-1)');
+    expect(cs.lastState!.terminated).toMatchObject({ exitCode: 2, reason: 'Error' });
+    expect(cs.restartCount).toBe(1);
+    expect(waiting.phase).toBe('Running');
+    expect(t.reported.some((s) => s.containerStatuses![0]!.state!.waiting?.message?.startsWith('back-off 5m0s'))).toBe(true);
+
+    // A container that ran for more than 10 minutes restarts at once.
+    await t.advance(300_000);
+    record();
+    runFor = 11 * 60_000;
+    const before = startTimes.length;
+    await t.advance(1000);
+    record();
+    await t.advance(300_000);
+    record();
+    expect(startTimes.length).toBe(before + 1);
+    await t.advance(11 * 60_000);
+    record();
+    expect(startTimes.length).toBe(before + 2);
+    expect(t.last().containerStatuses![0]!.restartCount).toBe(before + 1);
+  });
+
+  it('restartPolicy OnFailure and Never', async () => {
+    const t = setup();
+    t.runtime.behavior = (c) => ({ exitAfterMs: 1000, exitCode: c.name === 'ok' ? 0 : 1 });
+    t.workers.syncPod(makePod([{ name: 'ok' }], { restartPolicy: 'OnFailure' }));
+    await t.settle();
+    await t.advance(5000);
+    expect(t.starts()).toHaveLength(1);
+    expect(t.last().phase).toBe('Succeeded');
+    expect(cond(t.last(), 'Ready').reason).toBe('PodCompleted');
+    expect(t.last().containerStatuses![0]!.state!.terminated).toMatchObject({ exitCode: 0, reason: 'Completed' });
+
+    const n = setup();
+    n.runtime.behavior = () => ({ exitAfterMs: 1000, exitCode: 1 });
+    n.workers.syncPod(makePod([{ name: 'bad' }], { restartPolicy: 'Never' }));
+    await n.settle();
+    await n.advance(60_000);
+    expect(n.starts()).toHaveLength(1);
+    expect(n.last().phase).toBe('Failed');
+  });
+
+  it('liveness failure restarts the container; the startup probe gates liveness and readiness', async () => {
+    const t = setup();
+    let started = false;
+    let alive = true;
+    t.runtime.exec = (_c, cmd) => {
+      if (cmd[0] === 'startup') return { exitCode: started ? 0 : 1 };
+      if (cmd[0] === 'live') return { exitCode: alive ? 0 : 1 };
+      return { exitCode: 0 };
+    };
+    t.workers.syncPod(
+      makePod([
+        {
+          startupProbe: { exec: { command: ['startup'] }, periodSeconds: 1, failureThreshold: 30 },
+          livenessProbe: { exec: { command: ['live'] }, periodSeconds: 10, terminationGracePeriodSeconds: 5 },
+          readinessProbe: { exec: { command: ['ready'] }, periodSeconds: 10 },
+        },
+      ]),
+    );
+    await t.advance(5000);
+    const execs = () => t.runtime.calls.filter((c) => c.startsWith('exec:'));
+    expect(execs().every((c) => c.endsWith('/startup'))).toBe(true);
+    expect(t.last().containerStatuses![0]).toMatchObject({ started: false, ready: false });
+    started = true;
+    await t.advance(1000);
+    expect(t.last().containerStatuses![0]!.started).toBe(true);
+    await t.advance(10_000);
+    expect(execs().some((c) => c.endsWith('/live'))).toBe(true);
+    expect(t.last().containerStatuses![0]!.ready).toBe(true);
+
+    alive = false;
+    await t.advance(30_000);
+    const stops = t.runtime.calls.filter((c) => c.startsWith('stop:'));
+    expect(stops).toHaveLength(1);
+    expect(stops[0]).toMatch(/\/5$/);
+    const cs = t.last().containerStatuses![0]!;
+    expect(cs.restartCount).toBe(1);
+    expect(cs.lastState!.terminated).toMatchObject({ exitCode: 143, reason: 'Error' });
+  });
+
+  it('runs init containers in order, each to success, before the app containers', async () => {
+    const t = setup();
+    let failOnce = true;
+    t.runtime.behavior = (c) => {
+      if (c.name === 'init-a') return { exitAfterMs: 1000, exitCode: 0 };
+      if (c.name === 'init-b') {
+        const code = failOnce ? 1 : 0;
+        failOnce = false;
+        return { exitAfterMs: 1000, exitCode: code };
+      }
+      return undefined;
+    };
+    const pod = makePod([{ name: 'app' }]);
+    pod.spec.initContainers = [
+      { name: 'init-a', image: 'img', command: ['a'] },
+      { name: 'init-b', image: 'img', command: ['b'] },
+    ];
+    t.workers.syncPod(pod);
+    await t.settle();
+    expect(t.last().phase).toBe('Pending');
+    expect(cond(t.last(), 'Initialized')).toMatchObject({ status: 'False', reason: 'ContainersNotInitialized', message: 'containers with incomplete status: [init-a init-b]' });
+    expect(t.last().containerStatuses![0]!.state!.waiting!.reason).toBe('PodInitializing');
+    await t.advance(10_000);
+    expect(t.starts().map((s) => s.split('/')[1])).toEqual(['init-a#0', 'init-b#0', 'init-b#1', 'app#0']);
+    const s = t.last();
+    expect(s.phase).toBe('Running');
+    expect(cond(s, 'Initialized').status).toBe('True');
+    expect(s.initContainerStatuses!.map((c) => [c.name, c.ready, c.restartCount, c.state!.terminated?.reason])).toEqual([
+      ['init-a', true, 0, 'Completed'],
+      ['init-b', true, 1, 'Completed'],
+    ]);
+  });
+
+  it('a container that can never run fails the pod with a clear reason', async () => {
+    const t = setup();
+    t.runtime.behavior = () => ({ rejectWith: new RuntimeError('CreateContainerError', 'container "c0" has no command', true) });
+    t.workers.syncPod(makePod([{ command: undefined }]));
+    await t.settle();
+    await t.advance(60_000);
+    const s = t.last();
+    expect(s.phase).toBe('Failed');
+    expect(s.reason).toBe('CreateContainerError');
+    expect(s.containerStatuses![0]!.state!.waiting).toEqual({ reason: 'CreateContainerError', message: 'container "c0" has no command' });
+    expect(t.starts()).toHaveLength(1);
+  });
+
+  it('terminates gracefully: SIGKILL at the grace period, then a terminal phase', async () => {
+    const t = setup();
+    t.runtime.behavior = (c) => ({ ignoreSigterm: c.name === 'stubborn' });
+    const pod = makePod([{ name: 'polite' }, { name: 'stubborn' }], { terminationGracePeriodSeconds: 7 });
+    t.workers.syncPod(pod);
+    await t.settle();
+    let done = false;
+    void t.workers.terminatePod('uid-1').then(() => (done = true));
+    await t.settle();
+    expect(t.runtime.calls.filter((c) => c.startsWith('stop:')).map((c) => c.split('/')[1])).toEqual(['7', '7']);
+    expect(done).toBe(false);
+    await t.advance(7000);
+    expect(done).toBe(true);
+    const s = t.last();
+    expect(s.phase).toBe('Failed');
+    expect(s.containerStatuses!.map((c) => c.state!.terminated!.exitCode)).toEqual([143, 137]);
+
+    // A deletionTimestamp on the desired pod starts the same termination, with its grace period.
+    const d = setup();
+    d.workers.syncPod(makePod([{}]));
+    await d.settle();
+    const deleted = makePod([{}]);
+    deleted.metadata.deletionTimestamp = '2024-01-01T00:00:00Z';
+    deleted.metadata.deletionGracePeriodSeconds = 3;
+    d.workers.syncPod(deleted);
+    await d.settle();
+    expect(d.runtime.calls.filter((c) => c.startsWith('stop:')).map((c) => c.split('/')[1])).toEqual(['3']);
+    expect(d.last().phase).toBe('Failed');
+  });
+
+  it('adopts the containers the runtime already runs for the pod', async () => {
+    const t = setup();
+    t.workers.syncPod(makePod([{}]));
+    await t.settle();
+    const id = t.last().containerStatuses![0]!.containerID;
+    await t.workers.shutdown({ stopPods: false });
+    const again = new PodWorkers({ runtime: t.runtime, clock: t.clock, nodeName: 'node-1', nodeIP: '10.1.0.7', logRoot: '/x', onStatus: () => undefined });
+    again.syncPod(makePod([{}]));
+    await t.settle();
+    expect(again.get('uid-1')!.status!.containerStatuses![0]!.containerID).toBe(id);
+    expect(t.starts()).toHaveLength(1);
+  });
+});

@@ -1,0 +1,698 @@
+// The per-pod state machine above the ContainerRuntime (the kubelet's pod worker + SyncPod).
+//
+// Assumptions:
+// - The pod given to `update` is the desired state (level-triggered): every pass re-reads it
+//   and the runtime's view of its containers and converges; events (runtime exits, probe
+//   results, backoff expiry, a periodic resync) only trigger passes.
+// - Passes of one pod never overlap; a trigger during a pass causes one more pass.
+// - Container names are unique across init and regular containers (API validation).
+//
+// Invariants:
+// - Init containers run one at a time in order; regular containers start only after every init
+//   container exited 0. A failed init container is restarted (with backoff) unless
+//   restartPolicy is Never, which fails the pod.
+// - A container is restarted when it exited and restartPolicy says so (Always; OnFailure with a
+//   non-zero exit), after a failed liveness/startup probe (it is stopped first), or when its spec
+//   hash changed. The first restart is immediate; later ones wait the CrashLoopBackOff delay
+//   (10 s doubling to 5 min, measured from the last exit; reset after 10 min without restarts).
+// - The runtime keeps the current and the previous container of each name (lastState and
+//   `logs --previous`); older ones are removed when a new one starts.
+// - A pod in a terminal phase (Succeeded/Failed) is never acted on again; a terminating pod
+//   gets every container stopped with its grace period and then a terminal phase.
+// - `onStatus` is called only when the computed status differs from the last one reported
+//   (initially the status the pod arrived with).
+
+import { createHash } from 'node:crypto';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Container, ContainerState, ContainerStatus, Pod, PodStatus } from '../api/types.js';
+import { Backoff } from './backoff.js';
+import { rfc3339, type AgentClock, type AgentTimer } from './clock.js';
+import { ContainerConfigError, expandCommandAndArgs, makeEnvironment, type PodEnvContext } from './container-env.js';
+import { ProbeWorker, runProbe, type ProbeType } from './probes.js';
+import { isRuntimeError, type ContainerInfo, type ContainerRuntime, type LogOptions, type PodSandboxConfig } from './runtime/interface.js';
+import { generatePodConditions, getPodPhase, podQOSClass, podStatusEqual } from './status.js';
+
+export const labelPodUID = 'io.kubernetes.pod.uid';
+export const labelPodName = 'io.kubernetes.pod.name';
+export const labelPodNamespace = 'io.kubernetes.pod.namespace';
+export const labelContainerName = 'io.kubernetes.container.name';
+export const labelContainerHash = 'io.kubernetes.container.hash';
+
+export const defaultTerminationGracePeriodSeconds = 30;
+
+export interface PodWorkerOptions {
+  runtime: ContainerRuntime;
+  clock: AgentClock;
+  /** Shared by all pods of the node; keys are `<pod uid>/<container name>`. */
+  backoff?: Backoff;
+  nodeName: string;
+  /** The node's IP: hostIP, and podIP (pods use host networking). */
+  nodeIP: string;
+  /** Pod log directories are `<logRoot>/<namespace>_<name>_<uid>/`. */
+  logRoot: string;
+  allocatable?: Record<string, string | number>;
+  /** Called with the pod as last given and its new status, only when the status changed. */
+  onStatus: (pod: Pod, status: PodStatus) => void;
+  onError?: (pod: Pod, err: unknown) => void;
+  /** Lower bound of any container stop's grace period (kubelet: 2 s). */
+  minimumGracePeriodSeconds?: number;
+  /** Period of the safety-net resync pass; 0 disables it. Default 10 s. */
+  resyncPeriodMs?: number;
+}
+
+interface ContainerRecord {
+  name: string;
+  isInit: boolean;
+  current?: ContainerInfo;
+  previous?: ContainerInfo;
+  restartCount: number;
+  nextAttempt: number;
+  waiting?: { reason: string; message?: string };
+  probes: Partial<Record<ProbeType, ProbeWorker>>;
+  /** Container id the probe workers were started for. */
+  probedId?: string;
+}
+
+/** Go's time.Duration.String for whole seconds: 10s, 1m20s, 5m0s. */
+export function formatDuration(ms: number): string {
+  const s = Math.round(ms / 1000);
+  if (s < 60) return `${s}s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m}m${s % 60}s`;
+  return `${Math.floor(m / 60)}h${m % 60}m${s % 60}s`;
+}
+
+/** Hash of the fields whose change restarts a running container. */
+export function containerHash(c: Container): string {
+  const relevant = { name: c.name, image: c.image, command: c.command, args: c.args, workingDir: c.workingDir, env: c.env, ports: c.ports };
+  return createHash('sha256').update(JSON.stringify(relevant)).digest('hex').slice(0, 16);
+}
+
+function podKey(pod: Pod): string {
+  return `${pod.metadata.name ?? ''}_${pod.metadata.namespace ?? ''}(${pod.metadata.uid ?? ''})`;
+}
+
+function terminatedState(info: ContainerInfo, runtimeType: string): ContainerState {
+  const exitCode = info.exitCode ?? 0;
+  const t: NonNullable<ContainerState['terminated']> = {
+    exitCode,
+    reason: info.reason ?? (exitCode === 0 ? 'Completed' : 'Error'),
+    startedAt: info.startedAt !== undefined ? rfc3339(info.startedAt) : undefined,
+    finishedAt: info.finishedAt !== undefined ? rfc3339(info.finishedAt) : undefined,
+    containerID: `${runtimeType}://${info.id}`,
+  };
+  if (info.signal !== undefined) t.signal = info.signal;
+  if (info.message) t.message = info.message;
+  return { terminated: t };
+}
+
+export class PodWorker {
+  private pod: Pod;
+  private sandboxId: string | undefined;
+  private readonly records = new Map<string, ContainerRecord>();
+  private recovered = false;
+  private loop: Promise<void> | undefined;
+  private dirty = false;
+  private readonly timers = new Set<AgentTimer>();
+  private resyncTimer: AgentTimer | undefined;
+  private lastStatus: PodStatus | undefined;
+  private startTime: string | undefined;
+  /** A pod-level failure that makes the pod Failed (e.g. a container that can never run). */
+  private failure: { reason: string; message: string } | undefined;
+  private terminal = false;
+  private terminating: { gracePeriodSeconds: number | undefined } | undefined;
+  private terminated = false;
+  private readonly terminatedWaiters: (() => void)[] = [];
+  private stopped = false;
+  private readonly backoff: Backoff;
+  private readonly uid: string;
+
+  constructor(pod: Pod, private readonly o: PodWorkerOptions) {
+    this.pod = pod;
+    this.uid = pod.metadata.uid ?? '';
+    this.backoff = o.backoff ?? new Backoff();
+    this.lastStatus = pod.status;
+    this.startTime = pod.status?.startTime;
+  }
+
+  get podUID(): string {
+    return this.uid;
+  }
+
+  /** The last status computed (reported or not). */
+  get status(): PodStatus | undefined {
+    return this.lastStatus;
+  }
+
+  get isTerminated(): boolean {
+    return this.terminated;
+  }
+
+  /** Sets the desired pod and converges towards it. A deletionTimestamp starts termination. */
+  update(pod: Pod): void {
+    this.pod = pod;
+    if (pod.metadata.deletionTimestamp && !this.terminating) {
+      this.terminating = { gracePeriodSeconds: pod.metadata.deletionGracePeriodSeconds };
+    }
+    this.kick();
+  }
+
+  /** Stops every container (grace: override, else the pod's) and resolves once all have exited. */
+  terminate(gracePeriodSeconds?: number): Promise<void> {
+    if (!this.terminating) this.terminating = { gracePeriodSeconds };
+    else if (gracePeriodSeconds !== undefined) {
+      const cur = this.terminating.gracePeriodSeconds;
+      this.terminating.gracePeriodSeconds = cur === undefined ? gracePeriodSeconds : Math.min(cur, gracePeriodSeconds);
+    }
+    const p = new Promise<void>((resolve) => {
+      if (this.terminated) resolve();
+      else this.terminatedWaiters.push(resolve);
+    });
+    this.kick();
+    return p;
+  }
+
+  /** Requests a pass. */
+  kick(): void {
+    if (this.stopped) return;
+    if (this.loop) {
+      this.dirty = true;
+      return;
+    }
+    this.loop = (async () => {
+      try {
+        do {
+          this.dirty = false;
+          try {
+            await this.syncOnce();
+          } catch (err) {
+            this.o.onError?.(this.pod, err);
+            this.after(1000);
+          }
+        } while (this.dirty && !this.stopped);
+      } finally {
+        this.loop = undefined;
+      }
+    })();
+  }
+
+  /** Resolves when no pass is running. */
+  async idle(): Promise<void> {
+    while (this.loop) await this.loop;
+  }
+
+  /** Stops timers and probes; containers are left as they are. */
+  stop(): void {
+    this.stopped = true;
+    for (const t of this.timers) this.o.clock.clearTimeout(t);
+    this.timers.clear();
+    if (this.resyncTimer) this.o.clock.clearTimeout(this.resyncTimer);
+    for (const rec of this.records.values()) this.stopProbes(rec);
+  }
+
+  /** The id of the container whose log `logs` reads: the current one, or the previous. */
+  containerIdFor(containerName: string, previous = false): string | undefined {
+    const rec = this.records.get(containerName);
+    return previous ? rec?.previous?.id : rec?.current?.id;
+  }
+
+  logDirectory(): string {
+    const m = this.pod.metadata;
+    return join(this.o.logRoot, `${m.namespace ?? ''}_${m.name ?? ''}_${this.uid}`);
+  }
+
+  private after(ms: number): void {
+    const t = this.o.clock.setTimeout(() => {
+      this.timers.delete(t);
+      this.kick();
+    }, ms);
+    this.timers.add(t);
+  }
+
+  private sandboxConfig(): PodSandboxConfig {
+    return {
+      uid: this.uid,
+      name: this.pod.metadata.name ?? '',
+      namespace: this.pod.metadata.namespace ?? '',
+      logDirectory: this.logDirectory(),
+      hostname: this.o.nodeName,
+      labels: { ...(this.pod.metadata.labels ?? {}) },
+    };
+  }
+
+  private record(c: Container, isInit: boolean): ContainerRecord {
+    let rec = this.records.get(c.name);
+    if (!rec) {
+      rec = { name: c.name, isInit, restartCount: 0, nextAttempt: 0, probes: {} };
+      this.records.set(c.name, rec);
+    }
+    return rec;
+  }
+
+  /** Adopts what the runtime already runs for this pod (agent restart). */
+  private async recover(): Promise<void> {
+    const found = await this.o.runtime.listContainers({ podUID: this.uid });
+    const byName = new Map<string, ContainerInfo[]>();
+    for (const info of found) {
+      const name = info.labels[labelContainerName] ?? info.name;
+      byName.set(name, [...(byName.get(name) ?? []), info]);
+    }
+    const all = [...(this.pod.spec.initContainers ?? []).map((c) => [c, true] as const), ...this.pod.spec.containers.map((c) => [c, false] as const)];
+    for (const [c, isInit] of all) {
+      const list = (byName.get(c.name) ?? []).sort((a, b) => b.attempt - a.attempt || b.createdAt - a.createdAt);
+      if (!list.length) continue;
+      const rec = this.record(c, isInit);
+      rec.current = list[0];
+      rec.previous = list[1];
+      rec.restartCount = list[0]!.attempt;
+      rec.nextAttempt = list[0]!.attempt + 1;
+      for (const old of list.slice(2)) if (old.state !== 'running') await this.o.runtime.removeContainer(old.id);
+    }
+    this.recovered = true;
+  }
+
+  private async syncOnce(): Promise<void> {
+    if (this.terminated) return;
+    const pod = this.pod;
+    if (!this.sandboxId) this.sandboxId = await this.o.runtime.runPodSandbox(this.sandboxConfig());
+    if (!this.recovered) await this.recover();
+    this.startTime ??= rfc3339(this.o.clock.now());
+
+    await this.refresh();
+
+    if (this.terminating) {
+      await this.killPod();
+      this.terminated = true;
+      this.report();
+      for (const w of this.terminatedWaiters.splice(0)) w();
+      this.stop();
+      return;
+    }
+
+    if (!this.terminal && !this.failure) {
+      const initDone = await this.syncInitContainers();
+      if (initDone && !this.failure) {
+        for (const c of pod.spec.containers) await this.syncContainer(c, this.record(c, false));
+      }
+    }
+    const status = this.report();
+    if (status.phase === 'Succeeded' || status.phase === 'Failed') {
+      this.terminal = true;
+      for (const rec of this.records.values()) this.stopProbes(rec);
+    }
+    this.scheduleResync();
+  }
+
+  private scheduleResync(): void {
+    const period = this.o.resyncPeriodMs ?? 10_000;
+    if (period <= 0 || this.stopped) return;
+    if (this.resyncTimer) this.o.clock.clearTimeout(this.resyncTimer);
+    this.resyncTimer = this.o.clock.setTimeout(() => {
+      this.resyncTimer = undefined;
+      this.kick();
+    }, period);
+  }
+
+  /** Re-reads every container from the runtime; stops probes of containers no longer running. */
+  private async refresh(): Promise<void> {
+    for (const rec of this.records.values()) {
+      if (rec.current) {
+        const info = await this.o.runtime.inspectContainer(rec.current.id);
+        rec.current = info ?? {
+          ...rec.current,
+          state: 'exited',
+          exitCode: 137,
+          reason: 'ContainerStatusUnknown',
+          message: 'The container could not be located',
+          finishedAt: rec.current.finishedAt ?? this.o.clock.now(),
+        };
+      }
+      if (rec.current?.state !== 'running' || rec.probedId !== rec.current.id) this.stopProbes(rec);
+    }
+  }
+
+  /** Returns true when every init container has succeeded. */
+  private async syncInitContainers(): Promise<boolean> {
+    const restartPolicy = this.pod.spec.restartPolicy ?? 'Always';
+    for (const c of this.pod.spec.initContainers ?? []) {
+      const rec = this.record(c, true);
+      const cur = rec.current;
+      if (cur?.state === 'exited' && cur.exitCode === 0) continue;
+      if (!cur) {
+        if (!rec.waiting || rec.waiting.reason !== 'CrashLoopBackOff') await this.startContainer(c, rec);
+      } else if (cur.state === 'exited') {
+        if (restartPolicy !== 'Never') await this.restartWithBackoff(c, rec);
+      }
+      return false;
+    }
+    return true;
+  }
+
+  private shouldRestart(info: ContainerInfo): boolean {
+    const policy = this.pod.spec.restartPolicy ?? 'Always';
+    if (policy === 'Always') return true;
+    if (policy === 'OnFailure') return (info.exitCode ?? 0) !== 0;
+    return false;
+  }
+
+  private gracePeriodSeconds(probeOverride?: number): number {
+    const spec = this.pod.spec.terminationGracePeriodSeconds ?? defaultTerminationGracePeriodSeconds;
+    const g = probeOverride ?? spec;
+    return Math.max(g, this.o.minimumGracePeriodSeconds ?? 2);
+  }
+
+  private async syncContainer(c: Container, rec: ContainerRecord): Promise<void> {
+    if (!rec.current) {
+      if (rec.waiting?.reason === 'CrashLoopBackOff') return;
+      await this.startContainer(c, rec);
+      return;
+    }
+    if (rec.current.state === 'running') {
+      const liveness = rec.probes.liveness?.result === 'failure';
+      const startup = rec.probes.startup?.result === 'failure';
+      const changed = rec.current.labels[labelContainerHash] !== undefined && rec.current.labels[labelContainerHash] !== containerHash(c);
+      if (!liveness && !startup && !changed) {
+        this.ensureProbes(c, rec);
+        return;
+      }
+      const probe = liveness ? c.livenessProbe : startup ? c.startupProbe : undefined;
+      this.stopProbes(rec);
+      await this.o.runtime.stopContainer(rec.current.id, this.gracePeriodSeconds(probe?.terminationGracePeriodSeconds));
+      rec.current = (await this.o.runtime.inspectContainer(rec.current.id)) ?? rec.current;
+      if (rec.current.state === 'running') return;
+      if (changed) {
+        await this.restartWithBackoff(c, rec);
+        return;
+      }
+    }
+    if (rec.current.state === 'exited' && this.shouldRestart(rec.current)) await this.restartWithBackoff(c, rec);
+  }
+
+  private async restartWithBackoff(c: Container, rec: ContainerRecord): Promise<void> {
+    const key = `${this.uid}/${c.name}`;
+    const now = this.o.clock.now();
+    const finishedAt = rec.current?.finishedAt ?? now;
+    if (this.backoff.isInBackOffSince(key, finishedAt, now)) {
+      const delay = this.backoff.get(key, now);
+      rec.waiting = {
+        reason: 'CrashLoopBackOff',
+        message: `back-off ${formatDuration(delay)} restarting failed container=${c.name} pod=${podKey(this.pod)}`,
+      };
+      this.after(this.backoff.remaining(key, finishedAt, now));
+      return;
+    }
+    this.backoff.next(key, now);
+    await this.startContainer(c, rec);
+  }
+
+  private async startContainer(c: Container, rec: ContainerRecord): Promise<void> {
+    const ctx: PodEnvContext = { nodeName: this.o.nodeName, hostIP: this.o.nodeIP, podIP: this.o.nodeIP };
+    if (this.o.allocatable) ctx.allocatable = this.o.allocatable;
+    let env;
+    try {
+      env = makeEnvironment(this.pod, c, ctx);
+    } catch (err) {
+      if (!(err instanceof ContainerConfigError)) throw err;
+      rec.waiting = { reason: 'CreateContainerConfigError', message: err.message };
+      return;
+    }
+    const { command, args } = expandCommandAndArgs(c, env);
+    const attempt = rec.nextAttempt;
+    const labels: Record<string, string> = {
+      [labelPodUID]: this.uid,
+      [labelPodName]: this.pod.metadata.name ?? '',
+      [labelPodNamespace]: this.pod.metadata.namespace ?? '',
+      [labelContainerName]: c.name,
+      [labelContainerHash]: containerHash(c),
+    };
+    let info: ContainerInfo;
+    try {
+      info = await this.o.runtime.startContainer(this.sandboxId!, this.sandboxConfig(), {
+        name: c.name,
+        attempt,
+        image: c.image ?? '',
+        command,
+        args,
+        env,
+        workingDir: c.workingDir,
+        logPath: join(c.name, `${attempt}.log`),
+        labels,
+      });
+    } catch (err) {
+      if (!isRuntimeError(err)) throw err;
+      rec.waiting = { reason: 'CreateContainerError', message: err.message };
+      if (err.permanent) this.failure = { reason: 'CreateContainerError', message: err.message };
+      else this.after(this.backoff.next(`${this.uid}/${c.name}`, this.o.clock.now()));
+      return;
+    }
+    // Keep one dead container per name: the one being replaced becomes `previous`.
+    if (rec.previous && rec.previous.id !== info.id) await this.o.runtime.removeContainer(rec.previous.id).catch(() => undefined);
+    if (rec.current) rec.previous = rec.current;
+    rec.current = info;
+    rec.restartCount = attempt;
+    rec.nextAttempt = attempt + 1;
+    rec.waiting = undefined;
+    if (info.state === 'running') this.ensureProbes(c, rec);
+  }
+
+  private ensureProbes(c: Container, rec: ContainerRecord): void {
+    const info = rec.current;
+    if (!info || info.state !== 'running' || rec.probedId === info.id) return;
+    this.stopProbes(rec);
+    rec.probedId = info.id;
+    const startedAt = info.startedAt ?? this.o.clock.now();
+    const target = { containerId: info.id, host: this.o.nodeIP, ports: c.ports };
+    const startupOk = (): boolean => !rec.probes.startup || rec.probes.startup.result === 'success';
+    const make = (type: ProbeType, probe: NonNullable<Container['livenessProbe']>): ProbeWorker =>
+      new ProbeWorker({
+        type,
+        probe,
+        clock: this.o.clock,
+        startedAt,
+        run: () => runProbe(probe, target, this.o.runtime, this.o.clock),
+        gate: type === 'startup' ? undefined : startupOk,
+        onResult: () => this.kick(),
+      });
+    if (c.startupProbe) rec.probes.startup = make('startup', c.startupProbe);
+    if (c.livenessProbe) rec.probes.liveness = make('liveness', c.livenessProbe);
+    if (c.readinessProbe) rec.probes.readiness = make('readiness', c.readinessProbe);
+    for (const w of Object.values(rec.probes)) w.start();
+  }
+
+  private stopProbes(rec: ContainerRecord): void {
+    for (const w of Object.values(rec.probes)) w.stop();
+    rec.probes = {};
+    rec.probedId = undefined;
+  }
+
+  private async killPod(): Promise<void> {
+    const override = this.terminating?.gracePeriodSeconds;
+    const spec = this.pod.spec.terminationGracePeriodSeconds ?? defaultTerminationGracePeriodSeconds;
+    const grace = Math.max(override ?? spec, this.o.minimumGracePeriodSeconds ?? 2);
+    for (const t of this.timers) this.o.clock.clearTimeout(t);
+    this.timers.clear();
+    const running = [...this.records.values()].filter((r) => r.current?.state === 'running');
+    for (const rec of this.records.values()) {
+      this.stopProbes(rec);
+      rec.waiting = undefined;
+    }
+    await Promise.all(running.map((r) => this.o.runtime.stopContainer(r.current!.id, grace)));
+    await this.refresh();
+  }
+
+  private containerStatus(c: Container, isInit: boolean, initializing: boolean): ContainerStatus {
+    const rec = this.records.get(c.name);
+    const cur = rec?.current;
+    const running = cur?.state === 'running';
+    const started = running && (!rec!.probes.startup || rec!.probes.startup.result === 'success');
+    let ready: boolean;
+    if (isInit) ready = cur?.state === 'exited' && cur.exitCode === 0;
+    else ready = started && (!rec!.probes.readiness || rec!.probes.readiness.result === 'success');
+    const s: ContainerStatus = {
+      name: c.name,
+      state: {},
+      lastState: {},
+      ready,
+      restartCount: rec?.restartCount ?? 0,
+      image: c.image ?? '',
+      imageID: cur?.imageRef ?? '',
+      started,
+    };
+    if (cur) s.containerID = `${this.o.runtime.type}://${cur.id}`;
+    const type = this.o.runtime.type;
+    if (rec?.waiting) {
+      s.state = { waiting: { ...rec.waiting } };
+      if (cur?.state === 'exited') s.lastState = terminatedState(cur, type);
+      else if (rec.previous) s.lastState = terminatedState(rec.previous, type);
+    } else if (!cur) {
+      s.state = { waiting: { reason: isInit || initializing ? 'PodInitializing' : 'ContainerCreating' } };
+    } else {
+      s.state = running ? { running: { startedAt: rfc3339(cur.startedAt ?? this.o.clock.now()) } } : terminatedState(cur, type);
+      if (rec.previous) s.lastState = terminatedState(rec.previous, type);
+    }
+    return s;
+  }
+
+  /** Computes the status; reports it when it changed. */
+  private report(): PodStatus {
+    const spec = this.pod.spec;
+    const inits = spec.initContainers ?? [];
+    const initStatuses = inits.map((c) => this.containerStatus(c, true, false));
+    const initializing = inits.some((c) => {
+      const cur = this.records.get(c.name)?.current;
+      return !(cur?.state === 'exited' && cur.exitCode === 0);
+    });
+    const containerStatuses = spec.containers.map((c) => this.containerStatus(c, false, initializing));
+    const isTerminal = this.terminated || this.terminating !== undefined;
+    let phase = getPodPhase(spec, initStatuses, containerStatuses, isTerminal);
+    if (this.failure) phase = 'Failed';
+    const status: PodStatus = {
+      phase,
+      conditions: [],
+      hostIP: this.o.nodeIP,
+      hostIPs: [{ ip: this.o.nodeIP }],
+      podIP: this.o.nodeIP,
+      podIPs: [{ ip: this.o.nodeIP }],
+      startTime: this.startTime,
+      containerStatuses,
+      qosClass: podQOSClass(spec),
+    };
+    if (inits.length) status.initContainerStatuses = initStatuses;
+    if (this.failure) {
+      status.reason = this.failure.reason;
+      status.message = this.failure.message;
+    }
+    status.conditions = generatePodConditions(spec, status, this.lastStatus?.conditions, rfc3339(this.o.clock.now()));
+    if (!podStatusEqual(status, this.lastStatus)) {
+      this.lastStatus = status;
+      this.o.onStatus(this.pod, status);
+    }
+    return status;
+  }
+}
+
+export interface PodLogOptions extends LogOptions {
+  container?: string;
+  previous?: boolean;
+  follow?: boolean;
+  signal?: AbortSignal;
+}
+
+/**
+ * The node's pod workers, keyed by pod UID. `syncPod` is level-triggered: call it with every
+ * desired pod version (API watch event, static pod file). Runtime events wake the worker of the
+ * pod they belong to.
+ */
+export class PodWorkers {
+  private readonly workers = new Map<string, PodWorker>();
+  private readonly unwatch: () => void;
+  private readonly backoff: Backoff;
+
+  constructor(private readonly o: PodWorkerOptions) {
+    this.backoff = o.backoff ?? new Backoff();
+    this.unwatch = o.runtime.watch((ev) => {
+      const uid = ev.labels[labelPodUID];
+      if (uid) this.workers.get(uid)?.kick();
+    });
+  }
+
+  syncPod(pod: Pod): void {
+    const uid = pod.metadata.uid;
+    if (!uid) throw new Error('pod has no metadata.uid');
+    let w = this.workers.get(uid);
+    if (!w) {
+      w = new PodWorker(pod, { ...this.o, backoff: this.backoff });
+      this.workers.set(uid, w);
+    }
+    w.update(pod);
+  }
+
+  get(uid: string): PodWorker | undefined {
+    return this.workers.get(uid);
+  }
+
+  podUIDs(): string[] {
+    return [...this.workers.keys()];
+  }
+
+  /** Stops the pod's containers (grace: override, else the pod's). Unknown UID: nothing to do. */
+  async terminatePod(uid: string, gracePeriodSeconds?: number): Promise<void> {
+    const w = this.workers.get(uid);
+    if (!w) return;
+    await w.terminate(gracePeriodSeconds);
+  }
+
+  /** Terminates the pod if needed, then removes its containers, sandbox and logs and forgets it. */
+  async removePod(uid: string): Promise<void> {
+    const w = this.workers.get(uid);
+    if (w) {
+      await w.terminate();
+      w.stop();
+      this.workers.delete(uid);
+      await this.o.runtime.removePodSandbox(uid);
+      await rm(w.logDirectory(), { recursive: true, force: true });
+    } else {
+      await this.o.runtime.removePodSandbox(uid);
+    }
+    this.backoff.resetPrefix(`${uid}/`);
+  }
+
+  /**
+   * Stops and removes containers of pods that have no worker (deleted while the agent was
+   * down). Call after the first `syncPod` of every desired pod. Returns the UIDs removed.
+   */
+  async removeOrphanedPods(): Promise<string[]> {
+    const orphans = new Set<string>();
+    for (const info of await this.o.runtime.listContainers()) {
+      const uid = info.labels[labelPodUID];
+      if (uid && !this.workers.has(uid)) orphans.add(uid);
+    }
+    for (const uid of orphans) {
+      await Promise.all(
+        (await this.o.runtime.listContainers({ podUID: uid }))
+          .filter((i) => i.state === 'running')
+          .map((i) => this.o.runtime.stopContainer(i.id, this.o.minimumGracePeriodSeconds ?? 2)),
+      );
+      await this.o.runtime.removePodSandbox(uid);
+    }
+    return [...orphans];
+  }
+
+  /** A container's log as `kubectl logs` returns it (follow streams into `onData`). */
+  async logs(uid: string, options: PodLogOptions, onData?: (chunk: string) => void): Promise<string> {
+    const w = this.workers.get(uid);
+    if (!w) throw new Error(`pod "${uid}" is not running on this node`);
+    const name = options.container;
+    if (!name) throw new Error('a container name must be specified');
+    const id = w.containerIdFor(name, options.previous);
+    if (!id) {
+      throw new Error(
+        options.previous
+          ? `previous terminated container "${name}" in pod not found`
+          : `container "${name}" in pod is waiting to start`,
+      );
+    }
+    if (options.follow && onData) {
+      await this.o.runtime.followLogs(id, options, onData);
+      return '';
+    }
+    return this.o.runtime.readLogs(id, options);
+  }
+
+  /** Resolves when no worker has a pass running. */
+  async idle(): Promise<void> {
+    for (const w of [...this.workers.values()]) await w.idle();
+  }
+
+  /**
+   * Stops all workers. With `stopPods` (default) every pod is terminated first (its grace period,
+   * or `gracePeriodSeconds`); without it containers keep running for the next agent to adopt.
+   */
+  async shutdown(options: { stopPods?: boolean; gracePeriodSeconds?: number } = {}): Promise<void> {
+    const all = [...this.workers.values()];
+    if (options.stopPods ?? true) await Promise.all(all.map((w) => w.terminate(options.gracePeriodSeconds)));
+    for (const w of all) w.stop();
+    this.unwatch();
+  }
+}

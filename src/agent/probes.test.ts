@@ -1,0 +1,112 @@
+import { createServer as createHttpServer, type Server } from 'node:http';
+import { createServer as createTcpServer, type AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ManualClock, realAgentClock } from './clock.js';
+import { ProbeWorker, probeUserAgent, runProbe, type ProbeOutcome } from './probes.js';
+import { FakeRuntime } from './runtime/fake-runtime.js';
+
+const cleanups: (() => void | Promise<void>)[] = [];
+afterEach(async () => {
+  for (let f = cleanups.pop(); f; f = cleanups.pop()) await f();
+});
+
+async function listen(server: Server | ReturnType<typeof createTcpServer>): Promise<number> {
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  cleanups.push(() => new Promise<void>((r) => server.close(() => r())));
+  return (server.address() as AddressInfo).port;
+}
+
+const noExec = { execSync: async () => ({ exitCode: 1, output: '', timedOut: false }) };
+
+describe('runProbe', () => {
+  it('httpGet: 2xx/3xx succeed, others fail; named ports, headers and the kube-probe user agent', async () => {
+    const seen: Record<string, string | undefined>[] = [];
+    const server = createHttpServer((req, res) => {
+      seen.push({ url: req.url, ua: req.headers['user-agent'], x: req.headers['x-check'] as string | undefined });
+      res.statusCode = req.url === '/healthz' ? 200 : req.url === '/moved' ? 302 : 503;
+      res.end('body');
+    });
+    const port = await listen(server);
+    const target = { containerId: 'x', host: '127.0.0.1', ports: [{ name: 'http', containerPort: port }] };
+    const probe = (path: string, p: number | string = port) => runProbe({ httpGet: { path, port: p, httpHeaders: [{ name: 'X-Check', value: '1' }] } }, target, noExec, realAgentClock);
+    expect((await probe('/healthz')).result).toBe('success');
+    expect((await probe('/healthz', 'http')).result).toBe('success');
+    expect((await probe('/moved')).result).toBe('success');
+    const bad = await probe('/broken');
+    expect(bad).toEqual({ result: 'failure', output: 'HTTP probe failed with statuscode: 503' });
+    expect(seen[0]).toEqual({ url: '/healthz', ua: probeUserAgent, x: '1' });
+    expect((await probe('/healthz', 'nope')).result).toBe('failure');
+  });
+
+  it('httpGet times out after timeoutSeconds', async () => {
+    const server = createHttpServer(() => {
+      // never answers
+    });
+    const port = await listen(server);
+    cleanups.push(() => server.closeAllConnections());
+    const r = await runProbe({ httpGet: { path: '/', port }, timeoutSeconds: 1 }, { containerId: 'x', host: '127.0.0.1' }, noExec, realAgentClock);
+    expect(r.result).toBe('failure');
+    expect(r.output).toContain('deadline exceeded');
+  });
+
+  it('tcpSocket: open port succeeds, closed port fails', async () => {
+    const server = createTcpServer((s) => s.destroy());
+    const port = await listen(server);
+    const target = { containerId: 'x', host: '127.0.0.1' };
+    expect((await runProbe({ tcpSocket: { port } }, target, noExec, realAgentClock)).result).toBe('success');
+    await new Promise<void>((r) => server.close(() => r()));
+    cleanups.pop();
+    const closed = await runProbe({ tcpSocket: { port } }, target, noExec, realAgentClock);
+    expect(closed.result).toBe('failure');
+    expect(closed.output).toContain('ECONNREFUSED');
+  });
+
+  it('exec: exit code 0 succeeds', async () => {
+    const clock = new ManualClock();
+    const rt = new FakeRuntime(clock);
+    await rt.runPodSandbox({ uid: 'u', name: 'p', namespace: 'd', logDirectory: '/x' });
+    const c = await rt.startContainer('u', { uid: 'u', name: 'p', namespace: 'd', logDirectory: '/x' }, { name: 'c', attempt: 0, image: 'i', command: ['x'], args: [], env: [], logPath: 'c/0.log', labels: {} });
+    rt.exec = (_c, cmd) => ({ exitCode: cmd[0] === 'ok' ? 0 : 2, output: 'out' });
+    expect(await runProbe({ exec: { command: ['ok'] } }, { containerId: c.id, host: '' }, rt, clock)).toEqual({ result: 'success', output: 'out' });
+    expect((await runProbe({ exec: { command: ['bad'] } }, { containerId: c.id, host: '' }, rt, clock)).result).toBe('failure');
+  });
+});
+
+describe('ProbeWorker', () => {
+  it('honours initialDelaySeconds, periodSeconds and the thresholds', async () => {
+    const clock = new ManualClock();
+    const outcomes: ('success' | 'failure')[] = [];
+    let next: 'success' | 'failure' = 'failure';
+    const results: string[] = [];
+    const w = new ProbeWorker({
+      type: 'readiness',
+      probe: { exec: { command: ['x'] }, initialDelaySeconds: 5, periodSeconds: 2, successThreshold: 2, failureThreshold: 2 },
+      clock,
+      startedAt: clock.now(),
+      run: async (): Promise<ProbeOutcome> => {
+        outcomes.push(next);
+        return { result: next, output: '' };
+      },
+      onResult: (_t, r) => results.push(`${(clock.now() - Date.UTC(2024, 0, 1)) / 1000}:${r}`),
+    });
+    w.start();
+    const step = async (s: number) => {
+      for (let i = 0; i < s; i++) {
+        clock.advance(1000);
+        await new Promise((r) => setImmediate(r));
+      }
+    };
+    expect(w.result).toBe('failure');
+    await step(4);
+    expect(outcomes).toEqual([]);
+    next = 'success';
+    await step(3); // probes at 5 s and 7 s
+    expect(results).toEqual(['7:success']);
+    next = 'failure';
+    await step(4); // probes at 9 s and 11 s
+    expect(results).toEqual(['7:success', '11:failure']);
+    w.stop();
+    await step(10);
+    expect(outcomes).toHaveLength(4);
+  });
+});

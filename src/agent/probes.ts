@@ -1,0 +1,225 @@
+// Container probes as the kubelet runs them, above the runtime.
+//
+// - `runProbe` performs one exec / httpGet / tcpSocket check with the probe's timeout.
+//   httpGet: success for a status in [200, 400); host defaults to the pod IP; a named port is
+//   looked up in the container's ports. exec: exit code 0. tcpSocket: a connection is accepted.
+// - `ProbeWorker` runs one probe of one container instance on the clock: first at
+//   startedAt + initialDelaySeconds, then every periodSeconds; a result is reported only after
+//   successThreshold/failureThreshold consecutive equal outcomes; a reported liveness or startup
+//   failure ends the worker (the container gets restarted and a new worker starts with it).
+//   Initial results: readiness failure, liveness success, startup unknown.
+// - Upstream defaults: periodSeconds 10, timeoutSeconds 1, successThreshold 1,
+//   failureThreshold 3, initialDelaySeconds 0.
+
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { connect } from 'node:net';
+import type { ContainerPort, Probe } from '../api/types.js';
+import type { AgentClock } from './clock.js';
+import type { ContainerRuntime } from './runtime/interface.js';
+
+export type ProbeType = 'liveness' | 'readiness' | 'startup';
+export type ProbeResult = 'success' | 'failure' | 'unknown';
+
+export interface ProbeOutcome {
+  result: 'success' | 'failure';
+  output: string;
+}
+
+export interface ProbeTarget {
+  containerId: string;
+  /** Default host for httpGet/tcpSocket: the pod IP (the node IP with host networking). */
+  host: string;
+  ports?: ContainerPort[];
+}
+
+export const probeUserAgent = 'kube-probe/1.33';
+
+export function probeDefaults(p: Probe): Required<Pick<Probe, 'initialDelaySeconds' | 'timeoutSeconds' | 'periodSeconds' | 'successThreshold' | 'failureThreshold'>> {
+  return {
+    initialDelaySeconds: p.initialDelaySeconds ?? 0,
+    timeoutSeconds: p.timeoutSeconds || 1,
+    periodSeconds: p.periodSeconds || 10,
+    successThreshold: p.successThreshold || 1,
+    failureThreshold: p.failureThreshold || 3,
+  };
+}
+
+function resolvePort(port: number | string, ports: ContainerPort[] | undefined): number | undefined {
+  if (typeof port === 'number') return port;
+  if (/^[0-9]+$/.test(port)) return Number(port);
+  return ports?.find((p) => p.name === port)?.containerPort;
+}
+
+function withTimeout<T>(clock: AgentClock, ms: number, work: (onTimeout: (fn: () => void) => void) => Promise<T>, timedOut: () => T): Promise<T> {
+  return new Promise<T>((resolve) => {
+    let settled = false;
+    let cancel: (() => void) | undefined;
+    const timer = clock.setTimeout(() => {
+      if (settled) return;
+      settled = true;
+      cancel?.();
+      resolve(timedOut());
+    }, ms);
+    work((fn) => (cancel = fn)).then(
+      (v) => {
+        if (settled) return;
+        settled = true;
+        clock.clearTimeout(timer);
+        resolve(v);
+      },
+      () => undefined,
+    );
+  });
+}
+
+async function httpProbe(probe: NonNullable<Probe['httpGet']>, target: ProbeTarget, clock: AgentClock, timeoutMs: number): Promise<ProbeOutcome> {
+  const port = resolvePort(probe.port, target.ports);
+  if (port === undefined) return { result: 'failure', output: `unknown port ${JSON.stringify(probe.port)}` };
+  const host = probe.host || target.host;
+  const https = probe.scheme === 'HTTPS';
+  let path = probe.path ?? '/';
+  if (!path.startsWith('/')) path = '/' + path;
+  const headers: Record<string, string> = { 'User-Agent': probeUserAgent, Accept: '*/*' };
+  for (const h of probe.httpHeaders ?? []) headers[h.name] = h.value;
+  const url = `${https ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}${path}`;
+  return withTimeout(
+    clock,
+    timeoutMs,
+    (onTimeout) =>
+      new Promise<ProbeOutcome>((resolve) => {
+        const req = (https ? httpsRequest : httpRequest)(url, { method: 'GET', headers, rejectUnauthorized: false, agent: false }, (res) => {
+          let body = '';
+          res.setEncoding('utf8');
+          res.on('data', (d: string) => {
+            if (body.length < 10 * 1024) body += d;
+          });
+          res.on('end', () => {
+            const code = res.statusCode ?? 0;
+            if (code >= 200 && code < 400) resolve({ result: 'success', output: body });
+            else resolve({ result: 'failure', output: `HTTP probe failed with statuscode: ${code}` });
+          });
+          res.on('error', (err) => resolve({ result: 'failure', output: String(err.message) }));
+        });
+        req.on('error', (err) => resolve({ result: 'failure', output: `Get "${url}": ${err.message}` }));
+        onTimeout(() => req.destroy());
+        req.end();
+      }),
+    () => ({ result: 'failure', output: `Get "${url}": context deadline exceeded (Client.Timeout exceeded while awaiting headers)` }),
+  );
+}
+
+function tcpProbe(probe: NonNullable<Probe['tcpSocket']>, target: ProbeTarget, clock: AgentClock, timeoutMs: number): Promise<ProbeOutcome> {
+  const port = resolvePort(probe.port, target.ports);
+  if (port === undefined) return Promise.resolve({ result: 'failure', output: `unknown port ${JSON.stringify(probe.port)}` });
+  const host = probe.host || target.host;
+  return withTimeout(
+    clock,
+    timeoutMs,
+    (onTimeout) =>
+      new Promise<ProbeOutcome>((resolve) => {
+        const sock = connect({ host, port });
+        sock.once('connect', () => {
+          sock.destroy();
+          resolve({ result: 'success', output: '' });
+        });
+        sock.once('error', (err) => resolve({ result: 'failure', output: `dial tcp ${host}:${port}: ${err.message}` }));
+        onTimeout(() => sock.destroy());
+      }),
+    () => ({ result: 'failure', output: `dial tcp ${host}:${port}: i/o timeout` }),
+  );
+}
+
+/** Performs one check of `probe` against a container. Never rejects. */
+export async function runProbe(
+  probe: Probe,
+  target: ProbeTarget,
+  runtime: Pick<ContainerRuntime, 'execSync'>,
+  clock: AgentClock,
+): Promise<ProbeOutcome> {
+  const timeoutMs = probeDefaults(probe).timeoutSeconds * 1000;
+  try {
+    if (probe.exec) {
+      const r = await runtime.execSync(target.containerId, probe.exec.command ?? [], timeoutMs);
+      if (r.timedOut) return { result: 'failure', output: `command timed out after ${timeoutMs / 1000}s` };
+      return r.exitCode === 0 ? { result: 'success', output: r.output } : { result: 'failure', output: r.output || `command exited with ${r.exitCode}` };
+    }
+    if (probe.httpGet) return await httpProbe(probe.httpGet, target, clock, timeoutMs);
+    if (probe.tcpSocket) return await tcpProbe(probe.tcpSocket, target, clock, timeoutMs);
+    if (probe.grpc) return { result: 'failure', output: 'gRPC probes are not supported by this agent' };
+    return { result: 'failure', output: 'probe has no handler' };
+  } catch (err) {
+    return { result: 'failure', output: err instanceof Error ? err.message : String(err) };
+  }
+}
+
+export interface ProbeWorkerOptions {
+  type: ProbeType;
+  probe: Probe;
+  clock: AgentClock;
+  /** When the container instance started (ms). */
+  startedAt: number;
+  run: () => Promise<ProbeOutcome>;
+  /** Probes are skipped while this is false (liveness/readiness wait for startup). */
+  gate?: () => boolean;
+  /** Called when the reported result changes. */
+  onResult: (type: ProbeType, result: ProbeResult, output: string) => void;
+}
+
+export class ProbeWorker {
+  result: ProbeResult;
+  lastOutput = '';
+  private run = 0;
+  private lastOutcome: 'success' | 'failure' | undefined;
+  private timer: ReturnType<AgentClock['setTimeout']> | undefined;
+  private stopped = false;
+  private readonly params: ReturnType<typeof probeDefaults>;
+
+  constructor(private readonly o: ProbeWorkerOptions) {
+    this.params = probeDefaults(o.probe);
+    this.result = o.type === 'readiness' ? 'failure' : o.type === 'liveness' ? 'success' : 'unknown';
+  }
+
+  start(): void {
+    const first = this.o.startedAt + this.params.initialDelaySeconds * 1000;
+    this.schedule(Math.max(0, first - this.o.clock.now()));
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.timer) this.o.clock.clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  private schedule(ms: number): void {
+    if (this.stopped) return;
+    this.timer = this.o.clock.setTimeout(() => void this.tick(), ms);
+  }
+
+  private async tick(): Promise<void> {
+    this.timer = undefined;
+    if (this.stopped) return;
+    if (this.o.gate && !this.o.gate()) {
+      this.schedule(this.params.periodSeconds * 1000);
+      return;
+    }
+    const outcome = await this.o.run();
+    if (this.stopped) return;
+    this.lastOutput = outcome.output;
+    if (outcome.result === this.lastOutcome) this.run++;
+    else {
+      this.lastOutcome = outcome.result;
+      this.run = 1;
+    }
+    const threshold = outcome.result === 'success' ? this.params.successThreshold : this.params.failureThreshold;
+    if (this.run >= threshold && this.result !== outcome.result) {
+      this.result = outcome.result;
+      this.o.onResult(this.o.type, outcome.result, outcome.output);
+    }
+    // A startup probe stops once it has succeeded; liveness/startup stop at a failure (the
+    // container is restarted with new workers).
+    if (this.o.type === 'startup' && this.result === 'success') return this.stop();
+    if (this.o.type !== 'readiness' && this.result === 'failure') return this.stop();
+    this.schedule(this.params.periodSeconds * 1000);
+  }
+}

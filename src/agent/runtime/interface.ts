@@ -1,0 +1,192 @@
+// The seam between pod-level logic (pod worker: restart policy, backoff, probes, status) and
+// whatever actually runs containers. It is shaped after the CRI RuntimeService so that three
+// implementations fit: plain supervised processes (ProcessRuntime), processes in a bubblewrap
+// sandbox with volumes bind-mounted at their mountPath (`ContainerConfig.mounts`), and
+// containerd through CRI (a sandbox = a CRI pod sandbox; create+start of a CRI container is
+// `startContainer`).
+//
+// Contracts every implementation keeps:
+// - Nothing pod-level happens here: no restarts, no probes, no status conditions. A container
+//   that exits stays `exited` (with its exit code, finish time and log) until `removeContainer`.
+// - Container ids are unique among the containers the runtime currently knows; the pod worker
+//   shows them as `<type>://<id>` (ContainerStatus.containerID).
+// - `labels` given at start are returned unchanged by inspect/list, also after the agent
+//   restarts (list is what restart recovery adopts from), so the pod worker keeps its own
+//   bookkeeping (pod UID, container name, spec hash) there.
+// - Logs are written in the CRI log file format (see container-log.ts) at
+//   `<sandbox.logDirectory>/<config.logPath>`, so one reader serves every runtime.
+// - Errors are RuntimeError with a closed set of codes.
+
+export type ContainerState = 'created' | 'running' | 'exited' | 'unknown';
+
+export interface PodSandboxConfig {
+  uid: string;
+  name: string;
+  namespace: string;
+  /** Absolute directory for this pod's container logs (CRI log_directory). */
+  logDirectory: string;
+  hostname?: string;
+  labels?: Record<string, string>;
+}
+
+/** A host path made visible in the container (bind mount); the process runtime ignores mounts. */
+export interface Mount {
+  containerPath: string;
+  hostPath: string;
+  readOnly?: boolean;
+}
+
+export interface KeyValue {
+  name: string;
+  value: string;
+}
+
+export interface ContainerConfig {
+  /** Container name (unique within the pod). */
+  name: string;
+  /** 0 for the first container of this name in the sandbox, +1 for each restart. */
+  attempt: number;
+  image: string;
+  /** Container.command after `$(VAR)` expansion; empty means the image's entrypoint. */
+  command: string[];
+  /** Container.args after `$(VAR)` expansion; empty means the image's default arguments. */
+  args: string[];
+  /** Final environment, in order; later entries win. */
+  env: KeyValue[];
+  workingDir?: string;
+  mounts?: Mount[];
+  /** Log file path relative to the sandbox's logDirectory, e.g. `app/0.log`. */
+  logPath: string;
+  /** Opaque to the runtime; returned by inspect/list. */
+  labels: Record<string, string>;
+}
+
+export interface ContainerInfo {
+  id: string;
+  sandboxId: string;
+  name: string;
+  attempt: number;
+  labels: Record<string, string>;
+  image: string;
+  /** What the image resolved to (containerd: image digest; process runtime: the executable). */
+  imageRef: string;
+  state: ContainerState;
+  /** Main process id when the runtime has one on this host. */
+  pid?: number;
+  createdAt: number;
+  startedAt?: number;
+  finishedAt?: number;
+  /** Set when exited: the exit status, 128+N when killed by signal N (as containers report it). */
+  exitCode?: number;
+  /** The signal number that killed the main process, if any. */
+  signal?: number;
+  /** Runtime-supplied reason for an exit (e.g. `StartError`, `OOMKilled`); absent = ordinary exit. */
+  reason?: string;
+  message?: string;
+  /** Absolute path of the container's log file. */
+  logPath: string;
+}
+
+export interface ContainerFilter {
+  podUID?: string;
+  sandboxId?: string;
+  state?: ContainerState;
+}
+
+export type ContainerEventType = 'started' | 'exited' | 'removed';
+
+export interface ContainerEvent {
+  type: ContainerEventType;
+  containerId: string;
+  sandboxId: string;
+  labels: Record<string, string>;
+}
+
+export interface ExecResult {
+  exitCode: number;
+  /** stdout and stderr combined, truncated to a few KiB. */
+  output: string;
+  timedOut: boolean;
+}
+
+export interface LogOptions {
+  /** Prefix each line with its RFC3339Nano timestamp. */
+  timestamps?: boolean;
+  /** Only the last N lines. */
+  tailLines?: number;
+  /** Only lines at or after this time (ms since epoch). */
+  sinceTime?: number;
+  /** Stop after this many bytes of output. */
+  limitBytes?: number;
+}
+
+export interface FollowOptions extends LogOptions {
+  signal?: AbortSignal;
+}
+
+export type RuntimeErrorCode =
+  /** No such container or sandbox. */
+  | 'NotFound'
+  /** The container cannot be created as configured (e.g. no command and no known image). */
+  | 'CreateContainerError'
+  /** Operation not valid in the current state (e.g. removing a running container). */
+  | 'InvalidState'
+  /** Anything else the runtime could not do (I/O, exec failures). */
+  | 'RuntimeError';
+
+export class RuntimeError extends Error {
+  constructor(
+    readonly code: RuntimeErrorCode,
+    message: string,
+    /** True when retrying the same config can never succeed. */
+    readonly permanent = false,
+  ) {
+    super(message);
+    this.name = 'RuntimeError';
+  }
+}
+
+export function isRuntimeError(err: unknown, code?: RuntimeErrorCode): err is RuntimeError {
+  return err instanceof RuntimeError && (code === undefined || err.code === code);
+}
+
+export interface ContainerRuntime {
+  /** Scheme of container ids in the API (`process`, `containerd`, `fake`). */
+  readonly type: string;
+
+  /** Creates (or returns the existing) sandbox for a pod; returns its id. Idempotent per pod UID. */
+  runPodSandbox(config: PodSandboxConfig): Promise<string>;
+  /** Force-stops every container of the sandbox (grace 0). */
+  stopPodSandbox(sandboxId: string): Promise<void>;
+  /** Stops and removes the sandbox and all its containers. NotFound is not an error. */
+  removePodSandbox(sandboxId: string): Promise<void>;
+
+  /**
+   * Creates and starts a container. Resolves once it is running, or already exited when it
+   * could not be started (state `exited`, exitCode 128, reason `StartError`). Rejects with
+   * `CreateContainerError` when the config can never be run.
+   */
+  startContainer(sandboxId: string, sandbox: PodSandboxConfig, config: ContainerConfig): Promise<ContainerInfo>;
+  /**
+   * Stops a container: SIGTERM (or the runtime's equivalent) to everything it runs, SIGKILL to
+   * whatever is left after `gracePeriodSeconds`. Resolves when it has exited. Stopping an exited
+   * container is a no-op; NotFound rejects.
+   */
+  stopContainer(id: string, gracePeriodSeconds: number): Promise<void>;
+  /** Removes an exited container and its log file. Running → InvalidState. NotFound is not an error. */
+  removeContainer(id: string): Promise<void>;
+  inspectContainer(id: string): Promise<ContainerInfo | undefined>;
+  /** Every container the runtime knows, including those found again after an agent restart. */
+  listContainers(filter?: ContainerFilter): Promise<ContainerInfo[]>;
+  /** Runs a command in the container's context (exec probes). Never rejects for a failing command. */
+  execSync(id: string, command: string[], timeoutMs: number): Promise<ExecResult>;
+  /** The container's log as `kubectl logs` prints it. */
+  readLogs(id: string, options?: LogOptions): Promise<string>;
+  /**
+   * Streams the log: everything selected by `options`, then new output as it is written, until
+   * the container has exited and its log is drained, or the signal aborts.
+   */
+  followLogs(id: string, options: FollowOptions, onData: (chunk: string) => void): Promise<void>;
+  /** Subscribes to container lifecycle events; returns the unsubscribe function. */
+  watch(listener: (event: ContainerEvent) => void): () => void;
+}

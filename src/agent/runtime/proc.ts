@@ -1,0 +1,96 @@
+// Linux /proc helpers for supervising process groups. On hosts without /proc the helpers fall
+// back to kill(2) probes, which cannot tell zombies from live processes.
+
+import { readdirSync, readFileSync } from 'node:fs';
+
+export interface ProcStat {
+  pid: number;
+  comm: string;
+  /** R, S, D, Z, T, ... */
+  state: string;
+  ppid: number;
+  pgrp: number;
+  session: number;
+  /** Start time in clock ticks after boot: with the pid, identifies a process across pid reuse. */
+  startTime: number;
+}
+
+export function readProcStat(pid: number): ProcStat | undefined {
+  let text: string;
+  try {
+    text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  const open = text.indexOf('(');
+  const close = text.lastIndexOf(')');
+  if (open < 0 || close < 0) return undefined;
+  const rest = text.slice(close + 2).split(' ');
+  return {
+    pid,
+    comm: text.slice(open + 1, close),
+    state: rest[0] ?? '?',
+    ppid: Number(rest[1]),
+    pgrp: Number(rest[2]),
+    session: Number(rest[3]),
+    startTime: Number(rest[19]),
+  };
+}
+
+export const hasProcFs = (() => {
+  try {
+    readFileSync('/proc/self/stat');
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
+/** Live (non-zombie) processes whose process group is `pgid`. */
+export function groupMembers(pgid: number): number[] {
+  if (!hasProcFs) {
+    try {
+      process.kill(-pgid, 0);
+      return [pgid];
+    } catch {
+      return [];
+    }
+  }
+  // Fast path: no process at all in the group.
+  try {
+    process.kill(-pgid, 0);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ESRCH') return [];
+  }
+  const members: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (name.charCodeAt(0) < 48 || name.charCodeAt(0) > 57) continue;
+    const st = readProcStat(Number(name));
+    if (st && st.pgrp === pgid && st.state !== 'Z' && st.state !== 'X') members.push(st.pid);
+  }
+  return members;
+}
+
+/** True when `pid` is a live (non-zombie) process that started at `startTime` (clock ticks). */
+export function isSameProcessAlive(pid: number, startTime: number | undefined): boolean {
+  if (!hasProcFs) {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+  const st = readProcStat(pid);
+  if (!st || st.state === 'Z' || st.state === 'X') return false;
+  return startTime === undefined || st.startTime === startTime;
+}
+
+/** Sends `signal` to every process of group `pgid`; a group that is gone is not an error. */
+export function signalGroup(pgid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pgid, signal);
+  } catch {
+    // ESRCH: nothing left; EPERM cannot happen for groups we created.
+  }
+}

@@ -1,0 +1,196 @@
+// ProcessRuntime with real processes. Every process started here carries a unique marker in
+// its command line; assertions read /proc to see exactly which of them exist.
+
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ProcessRuntime } from './process-runtime.js';
+import { isRuntimeError, type ContainerConfig, type PodSandboxConfig } from './interface.js';
+import { readProcStat } from './proc.js';
+
+const cleanups: (() => void | Promise<void>)[] = [];
+afterEach(async () => {
+  for (let f = cleanups.pop(); f; f = cleanups.pop()) await f();
+});
+
+/** Pids of live or zombie processes whose command line contains `marker`. */
+function processesWith(marker: string): { pid: number; state: string }[] {
+  const out: { pid: number; state: string }[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    let cmd: string;
+    try {
+      cmd = readFileSync(`/proc/${name}/cmdline`, 'utf8');
+    } catch {
+      continue;
+    }
+    if (!cmd.includes(marker)) continue;
+    const st = readProcStat(Number(name));
+    if (st) out.push({ pid: st.pid, state: st.state });
+  }
+  return out;
+}
+
+const live = (marker: string) => processesWith(marker).filter((p) => p.state !== 'Z');
+
+async function until(cond: () => boolean | Promise<boolean>, ms = 10_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await cond())) {
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+async function setup() {
+  const dir = mkdtempSync(join(tmpdir(), 'everynode-agent-rt-'));
+  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  const rt = await ProcessRuntime.open({ stateDir: join(dir, 'state') });
+  const marker = `everynode-test-${randomBytes(6).toString('hex')}`;
+  // Kill anything left with our marker, whatever the assertions did.
+  cleanups.push(() => {
+    for (const p of processesWith(marker)) {
+      try {
+        process.kill(p.pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+  });
+  const sandbox: PodSandboxConfig = { uid: 'uid-1', name: 'p', namespace: 'default', logDirectory: join(dir, 'logs') };
+  const sandboxId = await rt.runPodSandbox(sandbox);
+  const config = (over: Partial<ContainerConfig>): ContainerConfig => ({
+    name: 'c',
+    attempt: 0,
+    image: 'busybox',
+    command: [],
+    args: [],
+    env: [],
+    logPath: 'c/0.log',
+    labels: { 'io.kubernetes.pod.uid': 'uid-1' },
+    ...over,
+  });
+  return { dir, rt, marker, sandbox, sandboxId, config };
+}
+
+describe('ProcessRuntime', () => {
+  it('runs command + args with env and workingDir, logging stdout/stderr with timestamps', async () => {
+    const { dir, rt, marker, sandbox, sandboxId, config } = await setup();
+    const info = await rt.startContainer(
+      sandboxId,
+      sandbox,
+      config({
+        command: ['sh', '-c', `echo "$GREETING from $(pwd)"; echo oops >&2; printf partial # ${marker}`],
+        env: [{ name: 'GREETING', value: 'hello' }],
+        workingDir: dir,
+      }),
+    );
+    cleanups.push(() => rt.stopContainer(info.id, 0));
+    expect(info.state).toBe('running');
+    expect(info.id).toBe(String(info.pid));
+    await until(async () => (await rt.inspectContainer(info.id))?.state === 'exited');
+    const done = (await rt.inspectContainer(info.id))!;
+    expect(done.exitCode).toBe(0);
+    expect(await rt.readLogs(info.id)).toBe(`hello from ${dir}\noops\npartial`);
+    const stamped = await rt.readLogs(info.id, { timestamps: true });
+    expect(stamped.split('\n')[0]).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z hello from /);
+    expect(await rt.readLogs(info.id, { tailLines: 1 })).toBe('partial');
+    const raw = readFileSync(done.logPath, 'utf8');
+    expect(raw).toMatch(/ stdout F hello from /);
+    expect(raw).toMatch(/ stderr F oops\n/);
+    expect(raw).toMatch(/ stdout P partial\n/);
+    expect(live(marker)).toEqual([]);
+  });
+
+  it('reports exit codes, signals and exec failures', async () => {
+    const { rt, marker, sandbox, sandboxId, config } = await setup();
+    const failing = await rt.startContainer(sandboxId, sandbox, config({ command: ['sh', '-c', `exit 3 # ${marker}`] }));
+    const missing = await rt.startContainer(sandboxId, sandbox, config({ name: 'm', command: [`no-such-binary-${marker}`] }));
+    expect(missing.state).toBe('exited');
+    expect(missing.exitCode).toBe(128);
+    expect(missing.reason).toBe('StartError');
+    expect(missing.message).toContain('executable file not found');
+    await until(async () => (await rt.inspectContainer(failing.id))?.state === 'exited');
+    expect((await rt.inspectContainer(failing.id))!.exitCode).toBe(3);
+
+    const badDir = await rt.startContainer(sandboxId, sandbox, config({ name: 'w', command: ['true'], workingDir: '/nonexistent-dir-everynode' }));
+    expect(badDir.reason).toBe('StartError');
+
+    let err: unknown;
+    try {
+      await rt.startContainer(sandboxId, sandbox, config({ name: 'n' }));
+    } catch (e) {
+      err = e;
+    }
+    expect(isRuntimeError(err, 'CreateContainerError')).toBe(true);
+    expect((err as Error).message).toContain('has no command');
+  });
+
+  it('graceful stop: SIGTERM to the group, SIGKILL to a grandchild that ignores it after the grace period', async () => {
+    const { rt, marker, sandbox, sandboxId, config } = await setup();
+    // The main process exits on SIGTERM; its grandchild ignores SIGTERM. The grandchild's script
+    // comes through the environment so only its own command line carries its marker.
+    const info = await rt.startContainer(
+      sandboxId,
+      sandbox,
+      config({
+        command: ['sh', '-c', `sh -c "$GC" & sleep 1000 # ${marker}-main`],
+        env: [{ name: 'GC', value: `trap '' TERM; while :; do sleep 0.05; done # ${marker}-grandchild` }],
+      }),
+    );
+    cleanups.push(() => rt.stopContainer(info.id, 0));
+    await until(() => live(`${marker}-grandchild`).length === 1 && live(`${marker}-main`).length >= 1);
+    const grandchild = live(`${marker}-grandchild`)[0]!.pid;
+    expect(readProcStat(grandchild)!.pgrp).toBe(info.pid);
+
+    let stopped = false;
+    const stopping = rt.stopContainer(info.id, 1).then(() => (stopped = true));
+    // The main process goes at once; the grandchild survives SIGTERM until the grace period ends.
+    await until(async () => (await rt.inspectContainer(info.id))?.state === 'exited' || live(`${marker}-main`).length === 0);
+    expect(live(`${marker}-grandchild`).map((p) => p.pid)).toEqual([grandchild]);
+    expect(stopped).toBe(false);
+    await stopping;
+    await until(() => live(marker).length === 0);
+    const after = (await rt.inspectContainer(info.id))!;
+    expect(after.state).toBe('exited');
+    // Our direct child was reaped: no zombie of ours is left (grandchildren belong to init).
+    expect(processesWith(marker).filter((p) => readProcStat(p.pid)?.ppid === process.pid)).toEqual([]);
+    expect(readProcStat(info.pid!)?.state).not.toBe('Z');
+  });
+
+  it('kills what is left of the tree when the main process exits on its own', async () => {
+    const { rt, marker, sandbox, sandboxId, config } = await setup();
+    const info = await rt.startContainer(sandboxId, sandbox, config({ command: ['sh', '-c', `sleep 1000 & sleep 0.3 # ${marker}`] }));
+    cleanups.push(() => rt.stopContainer(info.id, 0));
+    await until(async () => (await rt.inspectContainer(info.id))?.state === 'exited');
+    await until(() => live(marker).length === 0);
+  });
+
+  it('execSync runs in the container context and enforces the timeout', async () => {
+    const { rt, marker, sandbox, sandboxId, config } = await setup();
+    const info = await rt.startContainer(sandboxId, sandbox, config({ command: ['sh', '-c', `sleep 1000 # ${marker}`], env: [{ name: 'X', value: '42' }] }));
+    cleanups.push(() => rt.stopContainer(info.id, 0));
+    const ok = await rt.execSync(info.id, ['sh', '-c', 'echo $X'], 5000);
+    expect(ok).toEqual({ exitCode: 0, output: '42\n', timedOut: false });
+    const bad = await rt.execSync(info.id, ['sh', '-c', 'exit 7'], 5000);
+    expect(bad.exitCode).toBe(7);
+    const slow = await rt.execSync(info.id, ['sh', '-c', `sleep 1000 # ${marker}-exec`], 200);
+    expect(slow.timedOut).toBe(true);
+    await until(() => live(`${marker}-exec`).length === 0);
+  });
+
+  it('a new runtime on the same state dir adopts running containers', async () => {
+    const { dir, rt, marker, sandbox, sandboxId, config } = await setup();
+    const info = await rt.startContainer(sandboxId, sandbox, config({ command: ['sh', '-c', `sleep 1000 # ${marker}`] }));
+    rt.detach();
+    const again = await ProcessRuntime.open({ stateDir: join(dir, 'state'), exitPollMs: 50 });
+    const listed = await again.listContainers({ podUID: 'uid-1' });
+    expect(listed.map((c) => [c.id, c.state, c.labels['io.kubernetes.pod.uid']])).toEqual([[info.id, 'running', 'uid-1']]);
+    await again.stopContainer(info.id, 1);
+    expect((await again.inspectContainer(info.id))!.state).toBe('exited');
+    await until(() => live(marker).length === 0);
+    await again.removePodSandbox(sandboxId);
+    expect(await again.listContainers()).toEqual([]);
+  });
+});

@@ -1,0 +1,486 @@
+// ProcessRuntime: containers are plain processes on the host, supervised by the agent.
+//
+// - A container is `command + args` (there are no images; `imageEntrypoints` can name the
+//   command of well-known images). Neither → CreateContainerError (permanent).
+// - Each container is the leader of its own process group and session (detached), so stop
+//   signals reach the whole tree: SIGTERM to the group, SIGKILL to the group after the grace
+//   period. When the main process exits on its own, what is left of its group is SIGKILLed at
+//   once, as a container's processes die with its init process. A descendant that leaves the
+//   group (setsid/setpgid) escapes supervision; the bubblewrap runtime closes that gap.
+// - stdout/stderr are pipes read by the agent and written to a CRI log file with timestamps.
+// - The container id is the main process id (`process://<pid>` in the API); a container that
+//   could not be exec'd gets a synthetic id and exits at once with 128/StartError.
+// - Every container is recorded as JSON under `stateDir`, with the process start time from
+//   /proc, so after an agent restart `open()` finds its processes again without being fooled by
+//   pid reuse. Adopted processes are no longer the agent's children: their exit is detected by
+//   polling and their exit code is unknown (reported as 137 with reason ContainerStatusUnknown).
+//   Their output pipes ended with the previous agent, so a new agent has no log for them.
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync, renameSync, statSync } from 'node:fs';
+import type { Socket } from 'node:net';
+import { constants as osConstants } from 'node:os';
+import { dirname, join } from 'node:path';
+import { ContainerLogWriter, followLogFile, readLogFile } from './container-log.js';
+import { groupMembers, isSameProcessAlive, readProcStat, signalGroup } from './proc.js';
+import {
+  RuntimeError,
+  type ContainerConfig,
+  type ContainerEvent,
+  type ContainerFilter,
+  type ContainerInfo,
+  type ContainerRuntime,
+  type ExecResult,
+  type FollowOptions,
+  type LogOptions,
+  type PodSandboxConfig,
+} from './interface.js';
+
+export interface ProcessRuntimeOptions {
+  /** Directory for container and sandbox records (created if missing). */
+  stateDir: string;
+  /** Environment every container starts from (an image's ENV); default: PATH of the agent. */
+  baseEnv?: Record<string, string>;
+  /** Commands for images the runtime knows, used when a container has no `command`. */
+  imageEntrypoints?: Record<string, { command: string[]; args?: string[] }>;
+  /** How often adopted (non-child) processes are checked for exit. Default 1000 ms. */
+  exitPollMs?: number;
+  /** How often a stopping container's process group is checked. Default 50 ms. */
+  stopPollMs?: number;
+}
+
+interface PersistedContainer {
+  info: ContainerInfo;
+  pgid?: number;
+  procStartTime?: number;
+  env: Record<string, string>;
+  workingDir?: string;
+}
+
+interface Supervised extends PersistedContainer {
+  child?: ChildProcess;
+  mainExited: boolean;
+  stopping?: boolean;
+  /** Resolves when the container has reached `exited` and its log is closed. */
+  done: Promise<void>;
+  markDone: () => void;
+  pollTimer?: NodeJS.Timeout;
+}
+
+const execOutputLimit = 10 * 1024;
+
+function signalNumber(sig: NodeJS.Signals | null): number | undefined {
+  if (!sig) return undefined;
+  return (osConstants.signals as Record<string, number>)[sig];
+}
+
+function writeJsonAtomic(path: string, value: unknown): void {
+  const tmp = `${path}.tmp`;
+  writeFileSync(tmp, JSON.stringify(value));
+  renameSync(tmp, path);
+}
+
+export class ProcessRuntime implements ContainerRuntime {
+  readonly type = 'process';
+  private readonly containers = new Map<string, Supervised>();
+  private readonly sandboxes = new Map<string, PodSandboxConfig>();
+  private readonly listeners = new Set<(e: ContainerEvent) => void>();
+  private readonly containersDir: string;
+  private readonly sandboxesDir: string;
+  private readonly baseEnv: Record<string, string>;
+  private readonly exitPollMs: number;
+  private readonly stopPollMs: number;
+
+  private constructor(private readonly options: ProcessRuntimeOptions) {
+    this.containersDir = join(options.stateDir, 'containers');
+    this.sandboxesDir = join(options.stateDir, 'sandboxes');
+    this.baseEnv = options.baseEnv ?? { PATH: process.env.PATH ?? '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' };
+    this.exitPollMs = options.exitPollMs ?? 1000;
+    this.stopPollMs = options.stopPollMs ?? 50;
+  }
+
+  /** Opens the runtime, adopting the still-running containers recorded in `stateDir`. */
+  static async open(options: ProcessRuntimeOptions): Promise<ProcessRuntime> {
+    const rt = new ProcessRuntime(options);
+    rt.recover();
+    return rt;
+  }
+
+  private recover(): void {
+    mkdirSync(this.containersDir, { recursive: true });
+    mkdirSync(this.sandboxesDir, { recursive: true });
+    for (const name of readdirSync(this.sandboxesDir)) {
+      if (!name.endsWith('.json')) continue;
+      try {
+        const cfg = JSON.parse(readFileSync(join(this.sandboxesDir, name), 'utf8')) as PodSandboxConfig;
+        this.sandboxes.set(cfg.uid, cfg);
+      } catch {
+        // A torn record (crash during the first write) names nothing we can act on.
+      }
+    }
+    for (const name of readdirSync(this.containersDir)) {
+      if (!name.endsWith('.json')) continue;
+      let rec: PersistedContainer;
+      try {
+        rec = JSON.parse(readFileSync(join(this.containersDir, name), 'utf8')) as PersistedContainer;
+      } catch {
+        continue;
+      }
+      const sup = this.track(rec);
+      if (rec.info.state === 'running' && rec.info.pid !== undefined) {
+        if (isSameProcessAlive(rec.info.pid, rec.procStartTime)) {
+          this.pollAdopted(sup);
+        } else {
+          this.finishUnknown(sup, 'the process was gone when the agent restarted; its exit code is unknown');
+        }
+      } else if (rec.info.state !== 'exited') {
+        this.finishUnknown(sup, 'the container was not running when the agent restarted');
+      } else {
+        sup.mainExited = true;
+        sup.markDone();
+      }
+    }
+  }
+
+  private track(rec: PersistedContainer): Supervised {
+    let markDone!: () => void;
+    const done = new Promise<void>((resolve) => (markDone = resolve));
+    const sup: Supervised = { ...rec, mainExited: rec.info.state === 'exited', done, markDone };
+    this.containers.set(rec.info.id, sup);
+    return sup;
+  }
+
+  private persist(sup: Supervised): void {
+    const rec: PersistedContainer = { info: sup.info, env: sup.env };
+    if (sup.pgid !== undefined) rec.pgid = sup.pgid;
+    if (sup.procStartTime !== undefined) rec.procStartTime = sup.procStartTime;
+    if (sup.workingDir !== undefined) rec.workingDir = sup.workingDir;
+    try {
+      writeJsonAtomic(join(this.containersDir, `${sup.info.id}.json`), rec);
+    } catch {
+      // State dir gone (agent shutting down in a test); the in-memory record stays authoritative.
+    }
+  }
+
+  private emit(type: ContainerEvent['type'], info: ContainerInfo): void {
+    const ev: ContainerEvent = { type, containerId: info.id, sandboxId: info.sandboxId, labels: info.labels };
+    for (const l of [...this.listeners]) {
+      try {
+        l(ev);
+      } catch {
+        // A listener's failure is its own.
+      }
+    }
+  }
+
+  private finishUnknown(sup: Supervised, message: string): void {
+    sup.info = {
+      ...sup.info,
+      state: 'exited',
+      exitCode: 137,
+      reason: 'ContainerStatusUnknown',
+      message,
+      finishedAt: sup.info.finishedAt ?? Date.now(),
+    };
+    sup.mainExited = true;
+    this.persist(sup);
+    sup.markDone();
+  }
+
+  private pollAdopted(sup: Supervised): void {
+    const tick = (): void => {
+      if (sup.info.state !== 'running') return;
+      if (!isSameProcessAlive(sup.info.pid!, sup.procStartTime)) {
+        if (sup.pgid !== undefined) signalGroup(sup.pgid, 'SIGKILL');
+        this.finishUnknown(sup, 'the process was adopted after an agent restart; its exit code is unknown');
+        this.emit('exited', sup.info);
+        return;
+      }
+      sup.pollTimer = setTimeout(tick, this.exitPollMs);
+      sup.pollTimer.unref();
+    };
+    tick();
+  }
+
+  async runPodSandbox(config: PodSandboxConfig): Promise<string> {
+    mkdirSync(config.logDirectory, { recursive: true });
+    this.sandboxes.set(config.uid, config);
+    writeJsonAtomic(join(this.sandboxesDir, `${config.uid}.json`), config);
+    return config.uid;
+  }
+
+  async stopPodSandbox(sandboxId: string): Promise<void> {
+    const ids = [...this.containers.values()].filter((c) => c.info.sandboxId === sandboxId).map((c) => c.info.id);
+    await Promise.all(ids.map((id) => this.stopContainer(id, 0)));
+  }
+
+  async removePodSandbox(sandboxId: string): Promise<void> {
+    await this.stopPodSandbox(sandboxId);
+    const ids = [...this.containers.values()].filter((c) => c.info.sandboxId === sandboxId).map((c) => c.info.id);
+    for (const id of ids) await this.removeContainer(id);
+    this.sandboxes.delete(sandboxId);
+    rmSync(join(this.sandboxesDir, `${sandboxId}.json`), { force: true });
+  }
+
+  async startContainer(sandboxId: string, sandbox: PodSandboxConfig, config: ContainerConfig): Promise<ContainerInfo> {
+    if (!this.sandboxes.has(sandboxId)) throw new RuntimeError('NotFound', `pod sandbox "${sandboxId}" not found`);
+    const known = this.options.imageEntrypoints?.[config.image];
+    let argv: string[];
+    if (config.command.length > 0) argv = [...config.command, ...config.args];
+    else if (known) argv = [...known.command, ...(config.args.length > 0 ? config.args : (known.args ?? []))];
+    else argv = [...config.args];
+    if (argv.length === 0) {
+      throw new RuntimeError(
+        'CreateContainerError',
+        `container "${config.name}" has no command: the process runtime runs host processes, not images, ` +
+          `so the container must set "command" (or "args"); image ${JSON.stringify(config.image)} is not known to it`,
+        true,
+      );
+    }
+    const env: Record<string, string> = { ...this.baseEnv };
+    if (sandbox.hostname) env.HOSTNAME = sandbox.hostname;
+    for (const kv of config.env) env[kv.name] = kv.value;
+    const logPath = join(sandbox.logDirectory, config.logPath);
+    mkdirSync(dirname(logPath), { recursive: true });
+
+    const base: ContainerInfo = {
+      id: '',
+      sandboxId,
+      name: config.name,
+      attempt: config.attempt,
+      labels: { ...config.labels },
+      image: config.image,
+      imageRef: argv[0]!,
+      state: 'created',
+      createdAt: Date.now(),
+      logPath,
+    };
+
+    if (config.workingDir !== undefined) {
+      let isDir = false;
+      try {
+        isDir = statSync(config.workingDir).isDirectory();
+      } catch {
+        isDir = false;
+      }
+      if (!isDir) return this.recordStartError(base, env, config, `chdir to cwd (${JSON.stringify(config.workingDir)}) set in config: no such directory`);
+    }
+
+    const writer = new ContainerLogWriter(logPath);
+    const child = spawn(argv[0]!, argv.slice(1), {
+      cwd: config.workingDir,
+      env,
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const spawned = await new Promise<Error | undefined>((resolve) => {
+      child.once('spawn', () => resolve(undefined));
+      child.once('error', (err) => resolve(err));
+    });
+    if (spawned || child.pid === undefined) {
+      await writer.close();
+      const err = spawned as NodeJS.ErrnoException | undefined;
+      const what =
+        err?.code === 'ENOENT'
+          ? `exec: ${JSON.stringify(argv[0])}: executable file not found in $PATH`
+          : err?.code === 'EACCES'
+            ? `exec: ${JSON.stringify(argv[0])}: permission denied`
+            : `exec: ${JSON.stringify(argv[0])}: ${err?.message ?? 'failed'}`;
+      return this.recordStartError(base, env, config, what);
+    }
+    const pid = child.pid;
+    child.stdout!.on('data', (b: Buffer) => writer.write('stdout', b));
+    child.stderr!.on('data', (b: Buffer) => writer.write('stderr', b));
+
+    const id = String(pid);
+    const stale = this.containers.get(id);
+    if (stale) this.dropRecord(stale);
+    const sup = this.track({
+      info: { ...base, id, pid, state: 'running', startedAt: Date.now() },
+      pgid: pid,
+      procStartTime: readProcStat(pid)?.startTime,
+      env,
+      workingDir: config.workingDir,
+    });
+    sup.child = child;
+    this.persist(sup);
+
+    let closed = false;
+    const closedP = new Promise<void>((resolve) => child.once('close', () => ((closed = true), resolve())));
+    child.once('exit', (code, sig) => {
+      sup.mainExited = true;
+      // Container semantics: the rest of the tree dies with the main process. During a stop,
+      // stopContainer gives the group its grace period instead.
+      if (!sup.stopping) signalGroup(pid, 'SIGKILL');
+      const signo = signalNumber(sig);
+      const exitCode = code ?? (signo !== undefined ? 128 + signo : 255);
+      void (async () => {
+        // The pipes close once every process holding them is gone; a process that escaped the
+        // group may hold them forever, so stop waiting after a while.
+        if (!closed) {
+          await Promise.race([closedP, new Promise((r) => setTimeout(r, 2000).unref())]);
+          if (!closed) {
+            child.stdout?.destroy();
+            child.stderr?.destroy();
+          }
+        }
+        await writer.close();
+        const info: ContainerInfo = { ...sup.info, state: 'exited', exitCode, finishedAt: Date.now() };
+        if (signo !== undefined) info.signal = signo;
+        sup.info = info;
+        this.persist(sup);
+        sup.markDone();
+        this.emit('exited', info);
+      })();
+    });
+    this.emit('started', sup.info);
+    return { ...sup.info };
+  }
+
+  private recordStartError(base: ContainerInfo, env: Record<string, string>, config: ContainerConfig, message: string): ContainerInfo {
+    const now = Date.now();
+    const id = `failed-${randomBytes(6).toString('hex')}`;
+    const sup = this.track({
+      info: { ...base, id, state: 'exited', exitCode: 128, reason: 'StartError', message, startedAt: now, finishedAt: now },
+      env,
+      workingDir: config.workingDir,
+    });
+    sup.mainExited = true;
+    this.persist(sup);
+    sup.markDone();
+    this.emit('exited', sup.info);
+    return { ...sup.info };
+  }
+
+  async stopContainer(id: string, gracePeriodSeconds: number): Promise<void> {
+    const sup = this.containers.get(id);
+    if (!sup) throw new RuntimeError('NotFound', `container "${id}" not found`);
+    if (sup.info.state !== 'running' || sup.pgid === undefined) return sup.done;
+    const pgid = sup.pgid;
+    sup.stopping = true;
+    signalGroup(pgid, 'SIGTERM');
+    const deadline = Date.now() + Math.max(0, gracePeriodSeconds) * 1000;
+    for (;;) {
+      const mainGone = sup.child ? sup.mainExited : !isSameProcessAlive(sup.info.pid!, sup.procStartTime);
+      if (mainGone && groupMembers(pgid).length === 0) break;
+      const left = deadline - Date.now();
+      if (left <= 0) break;
+      await new Promise((r) => setTimeout(r, Math.min(this.stopPollMs, left)));
+    }
+    signalGroup(pgid, 'SIGKILL');
+    if (!sup.child && sup.info.state === 'running') {
+      // Adopted: not our child, so no exit event; the poller notices, but finish now.
+      clearTimeout(sup.pollTimer);
+      this.finishUnknown(sup, 'stopped after an agent restart; its exit code is unknown');
+      this.emit('exited', sup.info);
+    }
+    await sup.done;
+  }
+
+  private dropRecord(sup: Supervised): void {
+    clearTimeout(sup.pollTimer);
+    this.containers.delete(sup.info.id);
+    rmSync(join(this.containersDir, `${sup.info.id}.json`), { force: true });
+  }
+
+  async removeContainer(id: string): Promise<void> {
+    const sup = this.containers.get(id);
+    if (!sup) return;
+    if (sup.info.state === 'running') throw new RuntimeError('InvalidState', `container "${id}" is running; stop it first`);
+    this.dropRecord(sup);
+    rmSync(sup.info.logPath, { force: true });
+    this.emit('removed', sup.info);
+  }
+
+  async inspectContainer(id: string): Promise<ContainerInfo | undefined> {
+    const sup = this.containers.get(id);
+    return sup ? { ...sup.info } : undefined;
+  }
+
+  async listContainers(filter: ContainerFilter = {}): Promise<ContainerInfo[]> {
+    const out: ContainerInfo[] = [];
+    for (const sup of this.containers.values()) {
+      const info = sup.info;
+      if (filter.sandboxId !== undefined && info.sandboxId !== filter.sandboxId) continue;
+      if (filter.podUID !== undefined && this.sandboxes.get(info.sandboxId)?.uid !== filter.podUID && info.sandboxId !== filter.podUID) continue;
+      if (filter.state !== undefined && info.state !== filter.state) continue;
+      out.push({ ...info });
+    }
+    return out.sort((a, b) => a.createdAt - b.createdAt);
+  }
+
+  async execSync(id: string, command: string[], timeoutMs: number): Promise<ExecResult> {
+    const sup = this.containers.get(id);
+    if (!sup) throw new RuntimeError('NotFound', `container "${id}" not found`);
+    if (sup.info.state !== 'running') return { exitCode: 126, output: `container "${id}" is not running`, timedOut: false };
+    if (command.length === 0) return { exitCode: 126, output: 'no command', timedOut: false };
+    return new Promise<ExecResult>((resolve) => {
+      const child = spawn(command[0]!, command.slice(1), {
+        cwd: sup.workingDir,
+        env: sup.env,
+        detached: true,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let output = '';
+      let timedOut = false;
+      let settled = false;
+      const collect = (b: Buffer): void => {
+        if (output.length < execOutputLimit) output += b.toString('utf8').slice(0, execOutputLimit - output.length);
+      };
+      child.stdout!.on('data', collect);
+      child.stderr!.on('data', collect);
+      const finish = (r: ExecResult): void => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        resolve(r);
+      };
+      const timer = setTimeout(() => {
+        timedOut = true;
+        if (child.pid !== undefined) signalGroup(child.pid, 'SIGKILL');
+      }, Math.max(1, timeoutMs));
+      child.once('error', (err) => finish({ exitCode: 126, output: err.message, timedOut: false }));
+      child.once('exit', (code, sig) => {
+        if (child.pid !== undefined) signalGroup(child.pid, 'SIGKILL');
+        const signo = signalNumber(sig);
+        const exitCode = code ?? (signo !== undefined ? 128 + signo : 255);
+        // Give the pipes a moment to drain; leftovers of the group were just killed.
+        const done = (): void => finish({ exitCode, output, timedOut });
+        child.once('close', done);
+        setTimeout(done, 500).unref();
+      });
+    });
+  }
+
+  async readLogs(id: string, options: LogOptions = {}): Promise<string> {
+    const sup = this.containers.get(id);
+    if (!sup) throw new RuntimeError('NotFound', `container "${id}" not found`);
+    return readLogFile(sup.info.logPath, options);
+  }
+
+  async followLogs(id: string, options: FollowOptions, onData: (chunk: string) => void): Promise<void> {
+    const sup = this.containers.get(id);
+    if (!sup) throw new RuntimeError('NotFound', `container "${id}" not found`);
+    await followLogFile(sup.info.logPath, options, onData, async () => sup.info.state !== 'running' && (await Promise.race([sup.done.then(() => true), Promise.resolve(false)])));
+  }
+
+  watch(listener: (event: ContainerEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /**
+   * Stops supervising without stopping anything: adopted-process pollers are cleared and child
+   * handles released, so the agent can exit and a later `open()` adopts the processes.
+   */
+  detach(): void {
+    for (const sup of this.containers.values()) {
+      clearTimeout(sup.pollTimer);
+      sup.child?.unref();
+      (sup.child?.stdout as Socket | null | undefined)?.unref();
+      (sup.child?.stderr as Socket | null | undefined)?.unref();
+    }
+    this.listeners.clear();
+  }
+}

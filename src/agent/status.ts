@@ -1,0 +1,143 @@
+// Pod status as the kubelet computes it from container statuses (pure functions).
+//
+// - Phase (`getPodPhase`): Pending while init containers have not all succeeded (Failed when
+//   one failed and restartPolicy is Never) or while any container waits for its first start;
+//   Running while any container runs, or all stopped but will be restarted; Succeeded/Failed
+//   when all stopped for good. A terminal pod (deleted and stopped) is Succeeded when every
+//   container exited 0, otherwise Failed.
+// - Conditions in the kubelet's order: Initialized, Ready, ContainersReady, PodScheduled.
+//   `lastTransitionTime` is carried over from the previous status unless `status` changed.
+// - `podStatusEqual` compares whole statuses (key order does not matter); the worker reports a
+//   status only when it differs from the last one reported.
+
+import type { ContainerStatus, PodCondition, PodPhase, PodSpec, PodStatus } from '../api/types.js';
+
+export function getPodPhase(spec: PodSpec, init: ContainerStatus[], containers: ContainerStatus[], podIsTerminal: boolean): PodPhase {
+  const restartPolicy = spec.restartPolicy ?? 'Always';
+  let pendingInit = 0;
+  let failedInit = 0;
+  for (const c of spec.initContainers ?? []) {
+    const s = init.find((x) => x.name === c.name);
+    if (!s || s.state?.running) pendingInit++;
+    else if (s.state?.terminated) {
+      if (s.state.terminated.exitCode !== 0) failedInit++;
+    } else if (s.state?.waiting) {
+      if (s.lastState?.terminated && s.lastState.terminated.exitCode !== 0) failedInit++;
+      else pendingInit++;
+    } else pendingInit++;
+  }
+  let unknown = 0;
+  let running = 0;
+  let waiting = 0;
+  let stopped = 0;
+  let succeeded = 0;
+  for (const c of spec.containers) {
+    const s = containers.find((x) => x.name === c.name);
+    if (!s) unknown++;
+    else if (s.state?.running) running++;
+    else if (s.state?.terminated) {
+      stopped++;
+      if (s.state.terminated.exitCode === 0) succeeded++;
+    } else if (s.state?.waiting) {
+      if (s.lastState?.terminated) stopped++;
+      else waiting++;
+    } else unknown++;
+  }
+  if (failedInit > 0 && restartPolicy === 'Never') return 'Failed';
+  let phase: PodPhase;
+  if (pendingInit > 0 || failedInit > 0) phase = 'Pending';
+  else if (waiting > 0) phase = 'Pending';
+  else if (running > 0 && unknown === 0) phase = 'Running';
+  else if (running === 0 && stopped > 0 && unknown === 0) {
+    if (podIsTerminal) phase = stopped === succeeded ? 'Succeeded' : 'Failed';
+    else if (restartPolicy === 'Always') phase = 'Running';
+    else if (stopped === succeeded) phase = 'Succeeded';
+    else if (restartPolicy === 'Never') phase = 'Failed';
+    else phase = 'Running';
+  } else phase = 'Pending';
+  if (podIsTerminal && phase !== 'Succeeded' && phase !== 'Failed') phase = 'Failed';
+  return phase;
+}
+
+function condition(type: string, ok: boolean, reason?: string, message?: string): PodCondition {
+  const c: PodCondition = { type, status: ok ? 'True' : 'False', lastProbeTime: null };
+  if (!ok && reason) c.reason = reason;
+  if (!ok && message) c.message = message;
+  return c;
+}
+
+/** Conditions for a status whose phase and container statuses are already computed. */
+export function generatePodConditions(spec: PodSpec, status: PodStatus, previous: PodCondition[] | undefined, now: string): PodCondition[] {
+  const init = status.initContainerStatuses ?? [];
+  const incompleteInit = (spec.initContainers ?? [])
+    .filter((c) => {
+      const s = init.find((x) => x.name === c.name);
+      return !(s?.state?.terminated && s.state.terminated.exitCode === 0);
+    })
+    .map((c) => c.name);
+  const initialized =
+    incompleteInit.length === 0 || status.phase === 'Succeeded'
+      ? condition('Initialized', true)
+      : condition('Initialized', false, 'ContainersNotInitialized', `containers with incomplete status: [${incompleteInit.join(' ')}]`);
+
+  const statuses = status.containerStatuses ?? [];
+  const unknown: string[] = [];
+  const unready: string[] = [];
+  for (const c of spec.containers) {
+    const s = statuses.find((x) => x.name === c.name);
+    if (!s) unknown.push(c.name);
+    else if (!s.ready) unready.push(c.name);
+  }
+  let containersReady: PodCondition;
+  if (status.phase === 'Succeeded') containersReady = condition('ContainersReady', false, 'PodCompleted');
+  else if (unknown.length || unready.length) {
+    const parts: string[] = [];
+    if (unknown.length) parts.push(`containers with unknown status: [${unknown.join(' ')}]`);
+    if (unready.length) parts.push(`containers with unready status: [${unready.join(' ')}]`);
+    containersReady = condition('ContainersReady', false, 'ContainersNotReady', parts.join(', '));
+  } else containersReady = condition('ContainersReady', true);
+  const ready = { ...containersReady, type: 'Ready' };
+
+  const out = [initialized, ready, containersReady, condition('PodScheduled', true)];
+  for (const c of out) {
+    const prev = previous?.find((p) => p.type === c.type);
+    c.lastTransitionTime = prev && prev.status === c.status && prev.lastTransitionTime ? prev.lastTransitionTime : now;
+  }
+  return out;
+}
+
+/** The pod's QoS class from requests and limits (upstream GetPodQOS, cpu and memory only). */
+export function podQOSClass(spec: PodSpec): 'Guaranteed' | 'Burstable' | 'BestEffort' {
+  const all = [...(spec.initContainers ?? []), ...spec.containers];
+  let any = false;
+  let guaranteed = true;
+  for (const c of all) {
+    const req = c.resources?.requests ?? {};
+    const lim = c.resources?.limits ?? {};
+    for (const r of ['cpu', 'memory']) {
+      const l = lim[r];
+      const q = req[r] ?? l;
+      if (q !== undefined || l !== undefined) any = true;
+      if (l === undefined || String(q) !== String(l)) guaranteed = false;
+    }
+  }
+  if (!any) return 'BestEffort';
+  return guaranteed ? 'Guaranteed' : 'Burstable';
+}
+
+function canonical(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(canonical);
+  if (v && typeof v === 'object') {
+    const o: Record<string, unknown> = {};
+    for (const k of Object.keys(v).sort()) {
+      const x = (v as Record<string, unknown>)[k];
+      if (x !== undefined) o[k] = canonical(x);
+    }
+    return o;
+  }
+  return v;
+}
+
+export function podStatusEqual(a: PodStatus | undefined, b: PodStatus | undefined): boolean {
+  return JSON.stringify(canonical(a ?? null)) === JSON.stringify(canonical(b ?? null));
+}
