@@ -1,0 +1,99 @@
+// Benchmark entry point: `npm run bench [-- <name>...] [--json FILE] [--quick]`
+// (runs `node dist/bench/run.js`). With no name every benchmark runs. Each prints its tables
+// and the machine it ran on; `--json FILE` writes all results as one JSON document.
+// Benchmarks never assert; speed targets are compared in the printed tables.
+
+import { writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { benchApi, formatApiBench, table } from './api.js';
+import { benchStore } from './storage.js';
+
+interface Args {
+  names: string[];
+  json?: string;
+  quick: boolean;
+}
+
+type Runner = (args: Args) => Promise<unknown>;
+
+const benchmarks: Record<string, Runner> = {
+  async storage(args) {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'everynode-bench-store-'));
+    try {
+      const rows = await benchStore({ dir, concurrency: [1, 16, 64], writes: args.quick ? 300 : 5000 });
+      console.log('Raw store writes (benchStore)');
+      console.log(
+        table(
+          ['name', 'concurrency', 'ops/s', 'p50 ms', 'p99 ms'],
+          rows.map((r) => [r.name, String(r.concurrency), r.opsPerSec.toFixed(0), r.p50ms.toFixed(2), r.p99ms.toFixed(2)]),
+        ),
+      );
+      return rows;
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  },
+  async api(args) {
+    const result = await benchApi(
+      args.quick ? { creates: 300, listSize: 1000, listRuns: 3, watchWrites: 200, log: (l) => console.error(l) } : { log: (l) => console.error(l) },
+    );
+    console.log(formatApiBench(result));
+    return result;
+  },
+};
+
+function parseArgs(argv: string[]): Args {
+  const args: Args = { names: [], quick: false };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i] ?? '';
+    if (a === '--json') {
+      const file = argv[++i];
+      if (!file) throw new Error('--json needs a file name');
+      args.json = file;
+    } else if (a.startsWith('--json=')) args.json = a.slice('--json='.length);
+    else if (a === '--quick') args.quick = true;
+    else if (a === '--help' || a === '-h') {
+      console.log(`usage: npm run bench [-- <name>...] [--json FILE] [--quick]\nbenchmarks: ${Object.keys(benchmarks).join(', ')}`);
+      process.exit(0);
+    } else if (a.startsWith('-')) throw new Error(`unknown option ${a}`);
+    else args.names.push(a);
+  }
+  return args;
+}
+
+export function machine(): Record<string, unknown> {
+  const cpus = os.cpus();
+  return {
+    cpu: cpus[0]?.model ?? 'unknown',
+    cores: cpus.length,
+    memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+    node: process.version,
+    platform: `${os.platform()} ${os.release()}`,
+    loadavg: os.loadavg().map((x) => Math.round(x * 100) / 100),
+  };
+}
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2));
+  const names = args.names.length > 0 ? args.names : Object.keys(benchmarks);
+  for (const n of names) if (!benchmarks[n]) throw new Error(`unknown benchmark ${n}; known: ${Object.keys(benchmarks).join(', ')}`);
+  const m = machine();
+  console.log(`machine: ${m.cpu} x${m.cores}, ${m.memoryGiB} GiB, node ${m.node}, ${m.platform}, load ${(m.loadavg as number[]).join(' ')}`);
+  console.log(`command: node dist/bench/run.js ${process.argv.slice(2).join(' ')}`.trimEnd());
+  const results: Record<string, unknown> = {};
+  for (const n of names) {
+    console.log(`\n== ${n} ==`);
+    results[n] = await benchmarks[n]!(args);
+  }
+  if (args.json) {
+    writeFileSync(args.json, `${JSON.stringify({ date: new Date().toISOString(), machine: m, argv: process.argv.slice(2), results }, null, 2)}\n`);
+    console.log(`\nwrote ${args.json}`);
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err instanceof Error ? (err.stack ?? err.message) : String(err));
+  process.exit(1);
+});

@@ -1,0 +1,19 @@
+// Shared test helpers: temp dirs, in-process and subprocess servers, waiting with deadlines,
+// process-group cleanup, client-node plumbing. See /work/shared/docs/testing.md.
+
+export { Cleanup, type CleanupAction } from './cleanup.js';
+export { makeTempDir } from './temp-dir.js';
+export { sleep, waitFor, withDeadline, type WaitOptions } from './wait.js';
+export {
+  everynodeBin,
+  isProcessAlive,
+  repoRoot,
+  spawnNode,
+  startServerProcess,
+  stopProcessGroup,
+  type ServerProcess,
+  type SpawnedProcess,
+} from './process.js';
+export { restartTestServer, startTestServer, type TestServer, type TestServerOptions } from './server.js';
+export { apiClients, apiFailure, decodeApiError, kubeConfigFromFile, type ApiClients, type ApiFailure } from './kube.js';
+export { asStatus, httpRequest, type HttpAnswer } from './http.js';

@@ -1,0 +1,178 @@
+// Subprocesses for e2e tests: every child is spawned detached so it leads its own process
+// group, and the whole group is stopped on cleanup (SIGTERM, then SIGKILL after a bound).
+// Liveness is read from /proc/<pid>/stat, because a killed process can linger as a zombie.
+//
+// Invariant: a group registered here is killed on Cleanup.run(), and (as a last resort) with
+// SIGKILL when the test process itself exits, so no test leaves a server behind.
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Cleanup } from './cleanup.js';
+import { sleep, waitFor } from './wait.js';
+
+/** The repository root (two levels above test/helpers). */
+export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+/** The built CLI entry point; e2e tests need `npm run build` first (npm test does it). */
+export const everynodeBin = join(repoRoot, 'dist', 'src', 'cmd', 'everynode.js');
+
+const liveGroups = new Set<number>();
+let exitHookInstalled = false;
+
+function installExitHook(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.on('exit', () => {
+    for (const pgid of liveGroups) {
+      try {
+        process.kill(-pgid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+  });
+}
+
+/** True while the process exists and is not a zombie (state from /proc/<pid>/stat). */
+export function isProcessAlive(pid: number): boolean {
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return false;
+  }
+  // Format: "pid (comm) S ..."; comm may contain spaces and parentheses, so split at the last ')'.
+  const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+  return state !== 'Z' && state !== 'X' && state !== '';
+}
+
+/** True while any process of the group exists (zombies included). */
+function groupExists(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Stops the process group led by `pgid`: SIGTERM, wait up to `graceMs` for the leader to die,
+ * then SIGKILL the group. Resolves once the leader is dead (or a zombie).
+ */
+export async function stopProcessGroup(pgid: number, graceMs = 5_000): Promise<void> {
+  try {
+    if (groupExists(pgid)) {
+      try {
+        process.kill(-pgid, 'SIGTERM');
+      } catch {
+        // raced with exit
+      }
+      const deadline = Date.now() + graceMs;
+      while (isProcessAlive(pgid) && Date.now() < deadline) await sleep(20);
+      try {
+        process.kill(-pgid, 'SIGKILL');
+      } catch {
+        // the group is gone
+      }
+      await waitFor(() => !isProcessAlive(pgid), { timeoutMs: 10_000, message: `process group ${pgid} to die` });
+    }
+  } finally {
+    liveGroups.delete(pgid);
+  }
+}
+
+export interface SpawnedProcess {
+  child: ChildProcess;
+  pid: number;
+  /** Everything written to stdout/stderr so far (for diagnostics and line matching). */
+  output(): string;
+  /** Resolves when the child exits, with its exit code or signal. */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** Sends `signal` to the whole process group (no-op once it has exited). */
+  signalGroup(signal: NodeJS.Signals): void;
+  /** SIGTERM then SIGKILL the group; idempotent. Unregisters the cleanup. */
+  stop(graceMs?: number): Promise<void>;
+}
+
+/** Spawns `node <args>` detached (own process group) and registers group cleanup. */
+export function spawnNode(cleanup: Cleanup, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): SpawnedProcess {
+  installExitHook();
+  const child = spawn(process.execPath, args, {
+    cwd: opts.cwd ?? repoRoot,
+    env: opts.env ?? process.env,
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const pid = child.pid;
+  if (pid === undefined) throw new Error(`failed to spawn node ${args.join(' ')}`);
+  liveGroups.add(pid);
+  let out = '';
+  child.stdout?.setEncoding('utf8').on('data', (d: string) => (out += d));
+  child.stderr?.setEncoding('utf8').on('data', (d: string) => (out += d));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((res) =>
+    child.once('exit', (code, signal) => res({ code, signal })),
+  );
+  let exitedNow = false;
+  void exited.then(() => (exitedNow = true));
+  let graceMs = 5_000;
+  const stopNow = cleanup.defer(async () => {
+    await stopProcessGroup(pid, graceMs);
+    await exited;
+  }, `process group ${pid}`);
+  return {
+    child,
+    pid,
+    output: () => out,
+    exited,
+    signalGroup(signal) {
+      if (exitedNow) return;
+      try {
+        process.kill(-pid, signal);
+      } catch {
+        // already gone
+      }
+    },
+    stop: async (grace?: number) => {
+      if (grace !== undefined) graceMs = grace;
+      await stopNow();
+    },
+  };
+}
+
+export interface ServerProcess extends SpawnedProcess {
+  url: string;
+  port: number;
+  kubeconfigPath: string;
+}
+
+const listeningLine = /everynode server listening on (https?:\/\/\S+) \(kubeconfig: ([^)]+)\)/;
+
+/**
+ * Starts `node dist/src/cmd/everynode.js server --data-dir DIR --listen LISTEN` and waits for its
+ * `everynode server listening on URL (kubeconfig: PATH)` line. Fails with the process output when
+ * it exits first or the deadline passes.
+ */
+export async function startServerProcess(
+  cleanup: Cleanup,
+  opts: { dataDir: string; listen?: string; extraArgs?: string[]; timeoutMs?: number },
+): Promise<ServerProcess> {
+  if (!existsSync(everynodeBin)) throw new Error(`${everynodeBin} is missing: run \`npm run build\` first`);
+  const args = [everynodeBin, 'server', '--data-dir', opts.dataDir, '--listen', opts.listen ?? '127.0.0.1:0', ...(opts.extraArgs ?? [])];
+  const proc = spawnNode(cleanup, args);
+  let exitInfo: { code: number | null; signal: NodeJS.Signals | null } | undefined;
+  void proc.exited.then((e) => (exitInfo = e));
+  const m = await waitFor(
+    () => {
+      if (exitInfo) throw new Error(`server exited (${JSON.stringify(exitInfo)}) before listening; output:\n${proc.output()}`);
+      return listeningLine.exec(proc.output()) ?? undefined;
+    },
+    { timeoutMs: opts.timeoutMs ?? 30_000, message: `"everynode server listening" from pid ${proc.pid}` },
+  ).catch((err: unknown) => {
+    throw new Error(`${String(err)}\noutput so far:\n${proc.output()}`);
+  });
+  const url = m[1] ?? '';
+  return { ...proc, url, port: Number(new URL(url).port), kubeconfigPath: (m[2] ?? '').trim() };
+}
