@@ -5,11 +5,13 @@
 //
 // Rows, in this order: one 'sqlite create (durable)' per concurrency level, then
 // 'sqlite list 10k keys' (concurrency 1; opsPerSec = lists/s) and 'sqlite get' (random keys).
+// benchEtcdStore measures the same on an EtcdStore ('etcd create (durable)', 'etcd list 10k
+// keys', 'etcd get'), with the same row shape, so the two can be printed side by side.
 
 import fs from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { SqliteStore } from '../src/storage/index.js';
+import { EtcdStore, SqliteStore } from '../src/storage/index.js';
 
 export interface StoreBenchRow {
   name: string;
@@ -158,4 +160,122 @@ export async function benchStore(opts: StoreBenchOptions): Promise<StoreBenchRow
     for (const suffix of ['', '-wal', '-shm']) fs.rmSync(file + suffix, { force: true });
   }
   return rows;
+}
+
+export interface EtcdStoreBenchOptions {
+  /** etcd client endpoint(s), `host:port[,host:port...]`. */
+  endpoint: string;
+  concurrency: number[];
+  /** Creates per concurrency level. */
+  writes: number;
+  /** Keys for the list measurement (default 10,000). */
+  listKeys?: number;
+  /** Timed list runs (default 9). */
+  listRuns?: number;
+  /** Key prefix on the wire (default: a fresh `/bench-<random>`); its keys are deleted afterwards. */
+  prefix?: string;
+}
+
+/**
+ * benchStore's measurements on an EtcdStore: durable creates (etcd acknowledges after its WAL
+ * fsync) per concurrency level, a list of `listKeys` keys, and gets. Everything runs under a
+ * fresh key prefix that is deleted at the end (the etcd keeps the history until compacted).
+ */
+export async function benchEtcdStore(opts: EtcdStoreBenchOptions): Promise<StoreBenchRow[]> {
+  const prefix = opts.prefix ?? `/bench-${Math.random().toString(36).slice(2, 10)}`;
+  const store = await EtcdStore.open({ endpoints: opts.endpoint.split(','), prefix });
+  const rows: StoreBenchRow[] = [];
+  try {
+    for (const concurrency of opts.concurrency) {
+      const latencies: number[] = [];
+      let next = 0;
+      const started = performance.now();
+      await Promise.all(
+        Array.from({ length: concurrency }, async () => {
+          for (let i = next++; i < opts.writes; i = next++) {
+            const name = `pod-${i}`;
+            const t0 = performance.now();
+            await store.create(`/create-c${concurrency}/registry/pods/bench/${name}`, sampleValue(name));
+            latencies.push(performance.now() - t0);
+          }
+        }),
+      );
+      const elapsed = performance.now() - started;
+      latencies.sort((a, b) => a - b);
+      rows.push({
+        name: 'etcd create (durable)',
+        concurrency,
+        opsPerSec: Math.round((opts.writes / elapsed) * 1000),
+        p50ms: round2(percentile(latencies, 50)),
+        p99ms: round2(percentile(latencies, 99)),
+        note: 'one txn per create (create_revision == 0)',
+      });
+    }
+
+    const listKeys = opts.listKeys ?? 10_000;
+    for (let i = 0; i < listKeys; i += 500) {
+      const n = Math.min(500, listKeys - i);
+      await Promise.all(
+        Array.from({ length: n }, async (_, j) => {
+          const name = `pod-${String(i + j).padStart(6, '0')}`;
+          await store.create(`/list/registry/pods/bench/${name}`, sampleValue(name));
+          await store.create(`/list/registry/pods/other/${name}`, sampleValue(name));
+        }),
+      );
+    }
+    const runs = Math.max(1, opts.listRuns ?? 9);
+    const times: number[] = [];
+    await store.list('/list/registry/pods/bench/');
+    const before = store.stats();
+    for (let r = 0; r < runs; r++) {
+      const t0 = performance.now();
+      const res = await store.list('/list/registry/pods/bench/');
+      times.push(performance.now() - t0);
+      if (res.items.length !== listKeys) throw new Error(`listed ${res.items.length} keys, expected ${listKeys}`);
+    }
+    const ranges = (store.stats().rangeRequests - before.rangeRequests) / runs;
+    times.sort((a, b) => a - b);
+    const mean = times.reduce((a, b) => a + b, 0) / times.length;
+    rows.push({
+      name: `etcd list ${listKeys >= 1000 ? `${listKeys / 1000}k` : listKeys} keys`,
+      concurrency: 1,
+      opsPerSec: round2(1000 / mean),
+      p50ms: round2(percentile(times, 50)),
+      p99ms: round2(times[times.length - 1]!),
+      note: `${runs} runs; prefix holds ${listKeys} of ${2 * listKeys} keys; ${round2(ranges)} range requests per list`,
+    });
+
+    const gets: number[] = [];
+    const getCount = 5_000;
+    const getStart = performance.now();
+    for (let i = 0; i < getCount; i++) {
+      const name = `pod-${String((i * 7919) % listKeys).padStart(6, '0')}`;
+      const t0 = performance.now();
+      await store.get(`/list/registry/pods/bench/${name}`);
+      gets.push(performance.now() - t0);
+    }
+    const getElapsed = performance.now() - getStart;
+    gets.sort((a, b) => a - b);
+    rows.push({
+      name: 'etcd get',
+      concurrency: 1,
+      opsPerSec: Math.round((getCount / getElapsed) * 1000),
+      p50ms: round2(percentile(gets, 50)),
+      p99ms: round2(percentile(gets, 99)),
+      note: 'linearizable range',
+    });
+  } finally {
+    await deletePrefix(store).catch(() => undefined);
+    await store.close();
+  }
+  return rows;
+}
+
+/** Deletes every key of the store (all of its prefix), page by page. */
+async function deletePrefix(store: EtcdStore): Promise<void> {
+  for (;;) {
+    const page = await store.list('', { limit: 1000 });
+    await Promise.all(page.items.map((kv) => store.delete(kv.key).catch(() => undefined)));
+    if (!page.more) return;
+  }
 }

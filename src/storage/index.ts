@@ -4,4 +4,4 @@ export { MemoryStore } from './memory/index.js';
 export { SqliteStore, type SqliteStoreOptions, type SqliteStoreStats } from './sqlite/index.js';
 export { openStore, storeSchemes } from './factory.js';
 export { startCompactor, type Compactor, type CompactorOptions } from './compactor.js';
-export { EtcdStore, type EtcdStoreOptions } from './etcd/index.js';
+export { EtcdStore, type EtcdStoreOptions, type EtcdStoreStats } from './etcd/index.js';

@@ -103,7 +103,7 @@ async function killGroup(child: ChildProcess): Promise<void> {
   // Wait for Node to reap the child (no zombie left behind), bounded.
   const exited = child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise<void>((res) => child.once('exit', () => res()));
   const deadline = Date.now() + 10_000;
-  await Promise.race([exited, sleep(10_000)]);
+  await Promise.race([exited, new Promise<void>((res) => setTimeout(res, 10_000).unref())]);
   while (isProcessAlive(pid) && Date.now() < deadline) await sleep(20);
   liveGroups.delete(pid);
 }

@@ -13,9 +13,13 @@
 // - delete: txn `create_revision(key) > 0 [&& mod_revision(key) == expected]` → delete with
 //   prev_kv, else → range. A delete of a missing key never consumes a revision.
 // - list: linearizable ranges (serializable off) pinned to one revision (the first page's
-//   header revision when none is asked), paged internally by count and by observed bytes so
-//   no response approaches gRPC's default 4 MiB receive limit; a RESOURCE_EXHAUSTED reply
-//   halves the page and retries. `remaining` is etcd's exact `count` minus what was returned.
+//   header revision when none is asked), paged internally so that no response approaches
+//   gRPC's default 4 MiB receive limit: the first range of a list asks for FIRST_PAGE keys,
+//   the following ones for as many as fit `pageBytes` (1 MiB) at the sizes observed so far,
+//   capped at `pageSize`. The client's receive limit is raised to 64 MiB only as a safety net
+//   for outliers (FIRST_PAGE keys of etcd's largest values, 1.5 MiB each, still fit); a
+//   RESOURCE_EXHAUSTED reply halves the page and retries. `remaining` is etcd's exact
+//   `count` minus what was returned.
 // - watch(prefix, R): one gRPC watch stream per watcher with `start_revision = R` (not R+1),
 //   prev_kv and fragment on; events at revision R are dropped client-side. Starting at R makes
 //   etcd's own check (`start < compactRev` → compacted) equal to the contract's
@@ -73,6 +77,16 @@ type Etcd3Stream = Awaited<ReturnType<Etcd3['watchClient']['watch']>>;
 
 const DEFAULT_PAGE_SIZE = 1000;
 const DEFAULT_PAGE_BYTES = 1 << 20;
+/** Keys in the first range of a list, before any size is known. */
+const FIRST_PAGE = 32;
+const MAX_RECEIVE_BYTES = 64 << 20;
+
+export interface EtcdStoreStats {
+  /** Range requests sent by list(). */
+  rangeRequests: number;
+  /** Largest key+value payload of one range response, bytes. */
+  largestRangeBytes: number;
+}
 
 export class EtcdStore implements Store {
   /**
@@ -114,8 +128,7 @@ export class EtcdStore implements Store {
   private readonly maxPage: number;
   private readonly pageBytes: number;
   private readonly watchRetryMs: number;
-  /** Keys per range request; shrinks when responses are big, grows back towards maxPage. */
-  private pageSize: number;
+  private readonly counters: EtcdStoreStats = { rangeRequests: 0, largestRangeBytes: 0 };
   /** A lower bound of etcd's compaction point (exact after compactedRevision()). */
   private knownCompacted = 0;
   private closed = false;
@@ -128,7 +141,6 @@ export class EtcdStore implements Store {
     this.prefix = opts.prefix ?? '';
     this.prefixBytes = Buffer.from(this.prefix, 'utf8');
     this.maxPage = Math.max(1, opts.pageSize ?? DEFAULT_PAGE_SIZE);
-    this.pageSize = this.maxPage;
     this.pageBytes = Math.max(1024, opts.pageBytes ?? DEFAULT_PAGE_BYTES);
     this.watchRetryMs = Math.max(0, opts.watchRetryMs ?? 30_000);
     const timeout = Math.max(1, opts.requestTimeoutMs ?? 15_000);
@@ -138,6 +150,7 @@ export class EtcdStore implements Store {
         // Notice a dead peer on a silent network (etcd's default minimum ping interval is 5 s).
         'grpc.keepalive_time_ms': 10_000,
         'grpc.keepalive_timeout_ms': 5_000,
+        'grpc.max_receive_message_length': MAX_RECEIVE_BYTES,
       },
       defaultCallOptions: (ctx) => (ctx.isStream ? {} : { deadline: Date.now() + timeout }),
     });
@@ -219,9 +232,12 @@ export class EtcdStore implements Store {
     let revision = opts.revision && opts.revision > 0 ? opts.revision : 0;
     const items: KeyValue[] = [];
     let total: number | undefined;
+    let pageSize = Math.min(FIRST_PAGE, this.maxPage);
+    let seenKeys = 0;
+    let seenBytes = 0;
     for (;;) {
-      const limit = Math.min(this.pageSize, want - items.length);
-      const res = await this.rangePage({ key: start, range_end: end, revision, limit });
+      const req = { key: start, range_end: end, revision, limit: Math.min(pageSize, want - items.length) };
+      const res = await this.rangePage(req);
       if (revision === 0) revision = rev(res.header.revision);
       total ??= Number(res.count);
       let bytes = 0;
@@ -229,7 +245,13 @@ export class EtcdStore implements Store {
         items.push(this.toKeyValue(kv));
         bytes += kv.key.length + kv.value.length;
       }
-      this.adaptPage(res.kvs.length, bytes);
+      this.counters.rangeRequests++;
+      this.counters.largestRangeBytes = Math.max(this.counters.largestRangeBytes, bytes);
+      seenKeys += res.kvs.length;
+      seenBytes += bytes;
+      // Size the next page to carry about pageBytes (plus framing and revisions per key).
+      const perKey = seenBytes / Math.max(1, seenKeys) + 32;
+      pageSize = Math.max(1, Math.min(this.maxPage, Math.floor(this.pageBytes / perKey), req.limit * 16));
       const last = res.kvs[res.kvs.length - 1];
       if (!res.more || !last) {
         return { items, revision, more: false };
@@ -351,6 +373,11 @@ export class EtcdStore implements Store {
 
   // ---- lifecycle ----------------------------------------------------------------------------
 
+  /** Paging counters (for tests and benchmarks). */
+  stats(): EtcdStoreStats {
+    return { ...this.counters };
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
@@ -389,19 +416,11 @@ export class EtcdStore implements Store {
         // A response over the receive limit: halve the page and ask again.
         if (err instanceof StorageError && err.code === 'Internal' && /RESOURCE_EXHAUSTED|larger than max/i.test(err.message) && req.limit > 1) {
           req.limit = Math.max(1, Math.floor(req.limit / 2));
-          this.pageSize = req.limit;
           continue;
         }
         throw err;
       }
     }
-  }
-
-  /** Sizes the next page so that it carries about `pageBytes`. */
-  private adaptPage(count: number, bytes: number): void {
-    if (count === 0) return;
-    const perKv = Math.max(1, bytes / count) + 32; // protobuf framing and revisions
-    this.pageSize = Math.max(1, Math.min(this.maxPage, Math.floor(this.pageBytes / perKv)));
   }
 
   private wire(key: string): Buffer {

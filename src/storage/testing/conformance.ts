@@ -1,4 +1,4 @@
-// The one Store conformance suite: every backend runs it (memory, sqlite, later etcd).
+// The one Store conformance suite: every backend runs it (memory, sqlite, etcd).
 // Each test gets a fresh store from `factory.open()` and calls `factory.cleanup()` afterwards.
 // `reopen()` (optional) opens the same backing data again; the suite closes the previous store
 // first. Tests that need it are skipped for backends without persistence.
