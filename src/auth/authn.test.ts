@@ -1,0 +1,103 @@
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createAuthenticator, ensureAdminToken, isPublicPath, rotateAdminToken, TokenStore } from './authn.js';
+
+const dirs: string[] = [];
+function tempDir(): string {
+  const d = mkdtempSync(join(tmpdir(), 'everynode-authn-'));
+  dirs.push(d);
+  return d;
+}
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+const noCert = { getPeerCertificate: () => ({}), authorized: false };
+const bearer = (t: string) => ({ headers: { authorization: `Bearer ${t}` }, socket: noCert });
+
+describe('TokenStore', () => {
+  it('stores only salted hashes, mode 0600, and authenticates the plaintext', () => {
+    const dir = tempDir();
+    const store = new TokenStore(dir);
+    const admin = ensureAdminToken(store)!;
+    expect(admin).toMatch(/^admin0\.[a-z0-9]{32}$/);
+    expect(ensureAdminToken(store)).toBeUndefined(); // exists: not re-created, not recoverable
+    const file = join(dir, 'tokens.json');
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    const raw = readFileSync(file, 'utf8');
+    expect(raw).not.toContain(admin.split('.')[1]);
+    const rec = JSON.parse(raw).tokens[0];
+    expect(rec.salt).toMatch(/^[0-9a-f]{32}$/);
+    expect(rec.hash).toMatch(/^[0-9a-f]{64}$/);
+
+    const authn = createAuthenticator({ tokens: store });
+    expect(authn.authenticate(bearer(admin))).toEqual({ user: 'system:admin', groups: ['system:masters', 'system:authenticated'] });
+  });
+
+  it('rejects wrong, malformed, expired and join tokens; anonymous is null', () => {
+    const store = new TokenStore(tempDir());
+    const admin = ensureAdminToken(store)!;
+    let now = new Date('2030-01-01T00:00:00Z');
+    const authn = createAuthenticator({ tokens: store, now: () => now });
+    const wrong = admin.slice(0, -1) + (admin.endsWith('a') ? 'b' : 'a');
+    expect(authn.authenticate(bearer(wrong))).toBe('invalid');
+    expect(authn.authenticate(bearer('nonsense'))).toBe('invalid');
+    expect(authn.authenticate(bearer('zzzzzz.' + 'a'.repeat(32)))).toBe('invalid');
+    expect(authn.authenticate({ headers: {}, socket: noCert })).toBeNull();
+    expect(authn.authenticate({ headers: { authorization: 'Basic Zm9vOmJhcg==' }, socket: noCert })).toBeNull();
+
+    const { token: shortLived } = store.create({ user: 'bob', groups: ['dev'], kind: 'user', ttlSeconds: 60, now });
+    expect(authn.authenticate(bearer(shortLived))).toEqual({ user: 'bob', groups: ['dev', 'system:authenticated'] });
+    now = new Date(now.getTime() + 61_000);
+    expect(authn.authenticate(bearer(shortLived))).toBe('invalid');
+
+    const { token: join } = store.create({ user: 'system:bootstrap', groups: [], kind: 'join' });
+    expect(authn.authenticate(bearer(join))).toBe('invalid');
+  });
+
+  it('rotation invalidates the old admin token; another process sees changes (reload when the file is replaced)', () => {
+    const dir = tempDir();
+    const server = new TokenStore(dir);
+    const authn = createAuthenticator({ tokens: server });
+    const first = ensureAdminToken(server)!;
+    const cli = new TokenStore(dir); // e.g. `everynode token create` in another process
+    const second = rotateAdminToken(cli);
+    const { token: user } = cli.create({ user: 'carol', groups: [], kind: 'user' });
+    expect(authn.authenticate(bearer(first))).toBe('invalid');
+    expect(authn.authenticate(bearer(second))).toMatchObject({ user: 'system:admin' });
+    expect(authn.authenticate(bearer(user))).toMatchObject({ user: 'carol' });
+    expect(cli.revoke(user.split('.')[0]!)).toBe(true);
+    expect(authn.authenticate(bearer(user))).toBe('invalid');
+  });
+
+  it('a verified client cert wins over a bad token; an unverified cert is invalid', () => {
+    const store = new TokenStore(tempDir());
+    const authn = createAuthenticator({ tokens: store });
+    const good = { authorized: true, getPeerCertificate: () => ({ subject: { CN: 'dave', O: 'ops' } }) };
+    const bad = { authorized: false, getPeerCertificate: () => ({ subject: { CN: 'eve', O: ['system:masters'] } }) };
+    expect(authn.authenticate({ headers: { authorization: 'Bearer abcdef.0000000000000000' }, socket: good })).toEqual({ user: 'dave', groups: ['ops', 'system:authenticated'] });
+    expect(authn.authenticate({ headers: {}, socket: bad })).toBe('invalid');
+  });
+});
+
+describe('isPublicPath', () => {
+  it.each([
+    ['/healthz', true],
+    ['/livez', true],
+    ['/readyz', true],
+    ['/readyz/ping', true],
+    ['/version', true],
+    ['/version?timeout=32s', true],
+    ['/healthzx', false],
+    ['/', false],
+    ['/api', false],
+    ['/apis', false],
+    ['/api/v1/namespaces', false],
+    ['/openapi/v2', false],
+    ['/everynode/v1/join', false],
+  ])('%s → %s', (p, want) => {
+    expect(isPublicPath(p)).toBe(want);
+  });
+});

@@ -1,0 +1,276 @@
+// Authentication: bearer tokens and client certificates signed by the cluster CA.
+//
+// Token contract:
+// - A token is `<id>.<secret>`: id 6 chars [a-z0-9] (public, the lookup key), secret
+//   32 chars [a-z0-9]. Only `sha256(salt || secret)` and a random per-token salt are stored,
+//   in `<dataDir>/tokens.json` (mode 0600, atomic rewrite). Comparison is timing-safe, and an
+//   unknown id costs the same hash as a known one.
+// - The store re-reads the file when it was replaced (inode/mtime/size changed), so `everynode token create` in
+//   another process takes effect without a restart.
+// - Tokens of kind 'join' authenticate only at the join endpoint (join.ts), never for the API.
+//
+// authenticate() contract (upstream union authenticator semantics):
+// - A verified client certificate (TLS `authorized` against the cluster CA) → CN = user,
+//   O = groups. A certificate that failed verification counts as an invalid credential.
+// - `Authorization: Bearer <token>` → the token's user; unknown, malformed or expired → invalid.
+// - Any credential that succeeds wins; else 'invalid' if any was presented and failed; else
+//   null (anonymous). Every authenticated user also gets the group `system:authenticated`.
+// - Secrets never appear in errors or return values.
+
+import { createHash, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import type { IncomingHttpHeaders } from 'node:http';
+import { join } from 'node:path';
+import { ensurePrivateDir, writeFileAtomic } from './pki.js';
+
+export interface UserInfo {
+  user: string;
+  groups: string[];
+  uid?: string;
+}
+
+export type TokenKind = 'admin' | 'join' | 'node' | 'user';
+
+export interface TokenRecord {
+  id: string;
+  salt: string; // hex
+  hash: string; // hex sha256(salt || secret)
+  user: string;
+  groups: string[];
+  uid?: string;
+  kind: TokenKind;
+  description?: string;
+  created: string; // RFC 3339
+  expires?: string; // RFC 3339; absent = never
+}
+
+export interface CreateTokenOptions {
+  user: string;
+  groups: string[];
+  kind: TokenKind;
+  uid?: string;
+  description?: string;
+  /** Lifetime in seconds; absent or 0 = never expires. */
+  ttlSeconds?: number;
+  /** Fixed id (tests, rotation of a well-known id); random otherwise. */
+  id?: string;
+  now?: Date;
+}
+
+export const SYSTEM_AUTHENTICATED = 'system:authenticated';
+export const SYSTEM_MASTERS = 'system:masters';
+export const ADMIN_USER = 'system:admin';
+export const ADMIN_TOKEN_ID = 'admin0';
+
+const ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789';
+const TOKEN_RE = /^([a-z0-9]{6})\.([a-z0-9]{16,64})$/;
+const DUMMY_SALT = '00'.repeat(16);
+
+function randomString(n: number): string {
+  let s = '';
+  for (let i = 0; i < n; i++) s += ALPHABET[randomInt(ALPHABET.length)];
+  return s;
+}
+
+function hashSecret(saltHex: string, secret: string): Buffer {
+  return createHash('sha256').update(Buffer.from(saltHex, 'hex')).update(secret, 'utf8').digest();
+}
+
+/** Splits `<id>.<secret>`; undefined when malformed. */
+export function splitToken(token: string): { id: string; secret: string } | undefined {
+  const m = TOKEN_RE.exec(token);
+  return m ? { id: m[1]!, secret: m[2]! } : undefined;
+}
+
+export type TokenLookup = { ok: true; record: TokenRecord } | { ok: false; why: 'malformed' | 'unknown' | 'expired' };
+
+/** The hashed token file. Not safe against two processes rewriting it at the same instant. */
+export class TokenStore {
+  readonly path: string;
+  private records = new Map<string, TokenRecord>();
+  /** `ino:mtime:size` of the file last read; files are replaced by rename, so the inode changes on every write. */
+  private loadedStamp = '';
+
+  constructor(dataDir: string) {
+    ensurePrivateDir(dataDir);
+    this.path = join(dataDir, 'tokens.json');
+    this.reloadIfChanged();
+  }
+
+  private reloadIfChanged(): void {
+    if (!existsSync(this.path)) {
+      this.records.clear();
+      this.loadedStamp = '';
+      return;
+    }
+    const stamp = this.stamp();
+    if (stamp === this.loadedStamp) return;
+    const parsed = JSON.parse(readFileSync(this.path, 'utf8')) as { tokens?: TokenRecord[] };
+    this.records = new Map((parsed.tokens ?? []).map((r) => [r.id, r]));
+    this.loadedStamp = stamp;
+  }
+
+  private save(): void {
+    const body = JSON.stringify({ tokens: [...this.records.values()] }, null, 2) + '\n';
+    writeFileAtomic(this.path, body, 0o600);
+    this.loadedStamp = this.stamp();
+  }
+
+  private stamp(): string {
+    const st = statSync(this.path);
+    return `${st.ino}:${st.mtimeMs}:${st.size}`;
+  }
+
+  /** Creates a token and returns its plaintext, the only time it is ever visible. */
+  create(o: CreateTokenOptions): { token: string; record: TokenRecord } {
+    this.reloadIfChanged();
+    const now = o.now ?? new Date();
+    let id = o.id ?? randomString(6);
+    while (!o.id && this.records.has(id)) id = randomString(6);
+    if (!/^[a-z0-9]{6}$/.test(id)) throw new Error('token id must be 6 characters [a-z0-9]');
+    const secret = randomString(32);
+    const salt = randomBytes(16).toString('hex');
+    const record: TokenRecord = {
+      id,
+      salt,
+      hash: hashSecret(salt, secret).toString('hex'),
+      user: o.user,
+      groups: [...o.groups],
+      kind: o.kind,
+      created: now.toISOString(),
+      ...(o.uid ? { uid: o.uid } : {}),
+      ...(o.description ? { description: o.description } : {}),
+      ...(o.ttlSeconds ? { expires: new Date(now.getTime() + o.ttlSeconds * 1000).toISOString() } : {}),
+    };
+    this.records.set(id, record);
+    this.save();
+    return { token: `${id}.${secret}`, record };
+  }
+
+  /** Removes a token by id; returns whether it existed. */
+  revoke(id: string): boolean {
+    this.reloadIfChanged();
+    const had = this.records.delete(id);
+    if (had) this.save();
+    return had;
+  }
+
+  /** Records without secrets (hash and salt included; they do not reveal the secret). */
+  list(): TokenRecord[] {
+    this.reloadIfChanged();
+    return [...this.records.values()].map((r) => ({ ...r, groups: [...r.groups] }));
+  }
+
+  lookup(token: string, now: Date = new Date()): TokenLookup {
+    this.reloadIfChanged();
+    const parts = splitToken(token);
+    if (!parts) return { ok: false, why: 'malformed' };
+    const record = this.records.get(parts.id);
+    const expected = record ? Buffer.from(record.hash, 'hex') : hashSecret(DUMMY_SALT, 'x');
+    const actual = hashSecret(record ? record.salt : DUMMY_SALT, parts.secret);
+    const equal = expected.length === actual.length && timingSafeEqual(expected, actual);
+    if (!record || !equal) return { ok: false, why: 'unknown' };
+    if (record.expires && Date.parse(record.expires) <= now.getTime()) return { ok: false, why: 'expired' };
+    return { ok: true, record };
+  }
+}
+
+/**
+ * Ensures the admin token exists (id `admin0`, user `system:admin`, group `system:masters`).
+ * Returns the plaintext only when it was created now; the caller writes it into
+ * `<dataDir>/kubeconfig.yaml` at that moment (it cannot be recovered later).
+ */
+export function ensureAdminToken(store: TokenStore): string | undefined {
+  if (store.list().some((r) => r.id === ADMIN_TOKEN_ID)) return undefined;
+  return rotateAdminToken(store);
+}
+
+/** Replaces the admin token; the old one stops working immediately. Returns the new plaintext. */
+export function rotateAdminToken(store: TokenStore): string {
+  store.revoke(ADMIN_TOKEN_ID);
+  return store.create({ id: ADMIN_TOKEN_ID, user: ADMIN_USER, groups: [SYSTEM_MASTERS], kind: 'admin', description: 'cluster admin (kubeconfig.yaml)' }).token;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Request authentication
+
+/** What authenticate reads from a request: headers and the TLS socket (`tls.TLSSocket`). */
+export interface AuthnRequest {
+  headers: IncomingHttpHeaders;
+  socket: unknown;
+}
+
+interface PeerCertificateLike {
+  subject?: Record<string, string | string[] | undefined>;
+}
+
+interface TlsSocketLike {
+  authorized?: boolean;
+  getPeerCertificate?: (detailed?: boolean) => PeerCertificateLike | null | Record<string, never>;
+}
+
+function asArray(v: string | string[] | undefined): string[] {
+  if (v === undefined) return [];
+  return Array.isArray(v) ? v : [v];
+}
+
+/** The bearer token of `Authorization: Bearer <t>`, or undefined when absent or another scheme. */
+export function bearerToken(headers: IncomingHttpHeaders): string | undefined {
+  const h = headers.authorization;
+  if (!h) return undefined;
+  const m = /^Bearer\s+(\S+)\s*$/i.exec(h);
+  return m ? m[1] : undefined;
+}
+
+/** Adds `system:authenticated` (once). */
+export function withAuthenticatedGroup(u: UserInfo): UserInfo {
+  return u.groups.includes(SYSTEM_AUTHENTICATED) ? u : { ...u, groups: [...u.groups, SYSTEM_AUTHENTICATED] };
+}
+
+export type AuthnResult = UserInfo | null | 'invalid';
+
+/** Client certificate: user from a CA-verified peer certificate; 'invalid' if one was presented but not verified. */
+export function authenticateClientCert(socket: unknown): AuthnResult {
+  const s = socket as TlsSocketLike | null | undefined;
+  if (!s || typeof s.getPeerCertificate !== 'function') return null;
+  const cert = s.getPeerCertificate(false);
+  if (!cert || !('subject' in cert) || !cert.subject) return null; // no certificate presented
+  if (!s.authorized) return 'invalid';
+  const cn = asArray(cert.subject.CN)[0];
+  if (!cn) return 'invalid';
+  return withAuthenticatedGroup({ user: cn, groups: asArray(cert.subject.O) });
+}
+
+export interface Authenticator {
+  authenticate(req: AuthnRequest): AuthnResult;
+}
+
+export function createAuthenticator(deps: { tokens: TokenStore; now?: () => Date }): Authenticator {
+  const now = deps.now ?? (() => new Date());
+  return {
+    authenticate(req) {
+      let failed = false;
+      const byCert = authenticateClientCert(req.socket);
+      if (byCert && byCert !== 'invalid') return byCert;
+      if (byCert === 'invalid') failed = true;
+      const token = bearerToken(req.headers);
+      if (token !== undefined) {
+        const r = deps.tokens.lookup(token, now());
+        if (r.ok && r.record.kind !== 'join') {
+          return withAuthenticatedGroup({ user: r.record.user, groups: [...r.record.groups], ...(r.record.uid ? { uid: r.record.uid } : {}) });
+        }
+        failed = true;
+      }
+      return failed ? 'invalid' : null;
+    },
+  };
+}
+
+const PUBLIC_PREFIXES = ['/healthz', '/livez', '/readyz'];
+
+/** Paths readable without credentials: /healthz, /livez, /readyz (and their sub-checks), /version. */
+export function isPublicPath(path: string): boolean {
+  const p = path.split('?')[0] ?? '';
+  if (p === '/version' || p === '/version/') return true;
+  return PUBLIC_PREFIXES.some((pre) => p === pre || p.startsWith(pre + '/'));
+}

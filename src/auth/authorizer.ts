@@ -1,0 +1,26 @@
+// The authorizer chain the apiserver calls once per request, after authentication:
+//   1. group `system:masters` → allow (the admin, as upstream's privileged group);
+//   2. the Node authorizer (node.ts) → allow, or no opinion with a reason;
+//   3. RBAC (rbac.ts) → allow, or deny.
+// A denial carries the node authorizer's reason (if any), which `forbiddenError` appends to
+// upstream's message.
+
+import { authorizeNode, type NodeGraph } from './node.js';
+import { RbacAuthorizer, SYSTEM_MASTERS, type AuthorizationAttributes, type Decision, type RbacSource } from './rbac.js';
+
+export class Authorizer {
+  private readonly rbac: RbacAuthorizer;
+
+  constructor(private readonly deps: { rbac: RbacSource; nodeGraph?: NodeGraph }) {
+    this.rbac = new RbacAuthorizer(deps.rbac);
+  }
+
+  async authorize(a: AuthorizationAttributes): Promise<Decision> {
+    if (a.groups.includes(SYSTEM_MASTERS)) return { allowed: true, reason: `allowed by group "${SYSTEM_MASTERS}"` };
+    const node = await authorizeNode(a, this.deps.nodeGraph);
+    if (node.decision === 'allow') return { allowed: true, reason: 'allowed by the Node authorizer' };
+    const r = await this.rbac.authorize(a);
+    if (r.allowed) return r;
+    return { allowed: false, reason: node.reason };
+  }
+}
