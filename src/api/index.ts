@@ -1,0 +1,5 @@
+// Public API of the `api` part: object types, typed errors and the kind registry.
+// The sub-parts (schema, validation, patch, selectors) each have their own index.ts.
+export * from './types.js';
+export * from './errors.js';
+export * from './kinds.js';

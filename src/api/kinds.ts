@@ -1,0 +1,225 @@
+// Kinds are data. A KindDef describes one served resource: its names (for routing, discovery
+// and messages), its scope, subresources and the strategy switches the generic REST registry
+// in src/apiserver reads. The KindRegistry is mutable at run time (CustomResourceDefinitions
+// will add kinds later): nothing may assume a fixed list; readers look kinds up per request
+// and watch `registry.version` to invalidate derived documents (discovery, OpenAPI).
+
+import type { ResourceRef } from './errors.js';
+
+export type Verb = 'create' | 'delete' | 'deletecollection' | 'get' | 'list' | 'patch' | 'update' | 'watch';
+
+export const allVerbs: readonly Verb[] = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
+export const readVerbs: readonly Verb[] = ['get', 'list', 'watch'];
+
+/** Subresources the generic registry knows how to serve. */
+export type Subresource = 'status' | 'log';
+
+/** What happens to `status` when the main resource is created. */
+export type StatusOnCreate =
+  /** status is cleared (upstream DaemonSet, Service: controllers own it). */
+  | 'wipe'
+  /** status kept as sent (upstream Node: the kubelet registers with status). */
+  | 'keep'
+  /** status reset to this value (upstream Pod: `{phase: Pending}`; Namespace: `{phase: Active}`). */
+  | { reset: Record<string, unknown> };
+
+export interface KindDef {
+  group: string; // '' for core
+  version: string;
+  kind: string;
+  listKind: string;
+  plural: string;
+  singular: string;
+  namespaced: boolean;
+  shortNames: string[];
+  categories: string[];
+  subresources: Subresource[];
+  /**
+   * True when `status` is a separate concern written through `/status`: writes to the main
+   * resource keep the stored status, writes to `/status` keep everything but status (and
+   * metadata labels/annotations).
+   */
+  hasStatus: boolean;
+  statusOnCreate: StatusOnCreate;
+  /** metadata.generation is 1 on create and +1 on every spec change (never on status/metadata). */
+  tracksGeneration: boolean;
+  /**
+   * DaemonSet only: maintain the `deprecated.daemonset.template.generation` annotation
+   * (kube-semantics §2.2): 1 on create (or the client's value ≥ 1), +1 when spec.template changes.
+   */
+  tracksTemplateGeneration?: boolean;
+  /** Verbs of the main resource, as discovery lists them. Verbs not listed answer 405. */
+  verbs: Verb[];
+  /** Default propagationPolicy of DELETE when the client gives none. */
+  defaultPropagation?: 'Background' | 'Orphan';
+}
+
+export function groupVersionOf(k: Pick<KindDef, 'group' | 'version'>): string {
+  return k.group ? `${k.group}/${k.version}` : k.version;
+}
+
+/** `apps/DaemonSet`, `/Pod`: the key validationFor / selectableFields / buildTable take. */
+export function groupKindOf(k: Pick<KindDef, 'group' | 'kind'>): string {
+  return `${k.group}/${k.kind}`;
+}
+
+export function resourceRefOf(k: KindDef): ResourceRef {
+  return { group: k.group, resource: k.plural, kind: k.kind };
+}
+
+/** A registry of served kinds. `version` increases on every change. */
+export class KindRegistry {
+  private readonly byGVR = new Map<string, KindDef>();
+  private readonly byGVK = new Map<string, KindDef>();
+  private _version = 0;
+
+  constructor(kinds: Iterable<KindDef> = []) {
+    for (const k of kinds) this.add(k);
+  }
+
+  get version(): number {
+    return this._version;
+  }
+
+  /** Adds or replaces the kind at group/version/plural. */
+  add(k: KindDef): void {
+    const old = this.byGVR.get(gvrKey(k.group, k.version, k.plural));
+    if (old) this.byGVK.delete(gvkKey(old.group, old.version, old.kind));
+    this.byGVR.set(gvrKey(k.group, k.version, k.plural), k);
+    this.byGVK.set(gvkKey(k.group, k.version, k.kind), k);
+    this._version++;
+  }
+
+  remove(group: string, version: string, plural: string): boolean {
+    const k = this.byGVR.get(gvrKey(group, version, plural));
+    if (!k) return false;
+    this.byGVR.delete(gvrKey(group, version, plural));
+    this.byGVK.delete(gvkKey(k.group, k.version, k.kind));
+    this._version++;
+    return true;
+  }
+
+  all(): KindDef[] {
+    return [...this.byGVR.values()];
+  }
+
+  byResource(group: string, version: string, plural: string): KindDef | undefined {
+    return this.byGVR.get(gvrKey(group, version, plural));
+  }
+
+  byKind(group: string, version: string, kind: string): KindDef | undefined {
+    return this.byGVK.get(gvkKey(group, version, kind));
+  }
+
+  /** Finds a kind by plural, singular, short name or kind (case-insensitive), in any group. */
+  byName(name: string): KindDef[] {
+    const n = name.toLowerCase();
+    return this.all().filter(
+      (k) => k.plural === n || k.singular === n || k.kind.toLowerCase() === n || k.shortNames.includes(n),
+    );
+  }
+
+  byShortName(short: string): KindDef | undefined {
+    const n = short.toLowerCase();
+    return this.all().find((k) => k.shortNames.includes(n));
+  }
+
+  /** Group/versions served, in first-registration order; the core group ('') first. */
+  groupVersions(): { group: string; version: string }[] {
+    const seen = new Map<string, { group: string; version: string }>();
+    for (const k of this.byGVR.values()) {
+      const key = groupVersionOf(k);
+      if (!seen.has(key)) seen.set(key, { group: k.group, version: k.version });
+    }
+    return [...seen.values()].sort((a, b) => (a.group === '' ? -1 : b.group === '' ? 1 : 0));
+  }
+
+  kindsIn(group: string, version: string): KindDef[] {
+    return this.all().filter((k) => k.group === group && k.version === version);
+  }
+}
+
+function gvrKey(g: string, v: string, r: string): string {
+  return `${g}/${v}/${r}`;
+}
+function gvkKey(g: string, v: string, k: string): string {
+  return `${g}/${v}/${k}`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The built-in kinds.
+
+interface KindInit {
+  group: string;
+  version?: string;
+  kind: string;
+  plural: string;
+  namespaced: boolean;
+  shortNames?: string[];
+  categories?: string[];
+  subresources?: Subresource[];
+  statusOnCreate?: StatusOnCreate;
+  tracksGeneration?: boolean;
+  tracksTemplateGeneration?: boolean;
+  verbs?: Verb[];
+  defaultPropagation?: 'Background' | 'Orphan';
+}
+
+function kind(i: KindInit): KindDef {
+  const subresources = i.subresources ?? [];
+  const hasStatus = subresources.includes('status');
+  const def: KindDef = {
+    group: i.group,
+    version: i.version ?? 'v1',
+    kind: i.kind,
+    listKind: `${i.kind}List`,
+    plural: i.plural,
+    singular: i.kind.toLowerCase(),
+    namespaced: i.namespaced,
+    shortNames: i.shortNames ?? [],
+    categories: i.categories ?? [],
+    subresources,
+    hasStatus,
+    statusOnCreate: i.statusOnCreate ?? (hasStatus ? 'wipe' : 'keep'),
+    tracksGeneration: i.tracksGeneration ?? false,
+    verbs: i.verbs ?? [...allVerbs],
+  };
+  if (i.tracksTemplateGeneration) def.tracksTemplateGeneration = true;
+  if (i.defaultPropagation) def.defaultPropagation = i.defaultPropagation;
+  return def;
+}
+
+/**
+ * The kinds everynode serves out of the box. Status-on-create follows upstream's
+ * PrepareForCreate: DaemonSet/Service wipe status, Pod resets it to Pending, Namespace to
+ * Active, Node keeps what the agent registers.
+ */
+export function builtinKinds(): KindDef[] {
+  return [
+    kind({ group: '', kind: 'Namespace', plural: 'namespaces', namespaced: false, shortNames: ['ns'], subresources: ['status'], statusOnCreate: { reset: { phase: 'Active' } } }),
+    kind({ group: '', kind: 'Node', plural: 'nodes', namespaced: false, shortNames: ['no'], subresources: ['status'], statusOnCreate: 'keep' }),
+    kind({ group: '', kind: 'Pod', plural: 'pods', namespaced: true, shortNames: ['po'], categories: ['all'], subresources: ['status', 'log'], statusOnCreate: { reset: { phase: 'Pending' } } }),
+    kind({ group: '', kind: 'Event', plural: 'events', namespaced: true, shortNames: ['ev'] }),
+    kind({ group: '', kind: 'Service', plural: 'services', namespaced: true, shortNames: ['svc'], categories: ['all'], subresources: ['status'] }),
+    kind({ group: '', kind: 'Endpoints', plural: 'endpoints', namespaced: true, shortNames: ['ep'] }),
+    kind({ group: '', kind: 'ConfigMap', plural: 'configmaps', namespaced: true, shortNames: ['cm'] }),
+    kind({ group: '', kind: 'Secret', plural: 'secrets', namespaced: true }),
+    kind({ group: '', kind: 'ServiceAccount', plural: 'serviceaccounts', namespaced: true, shortNames: ['sa'] }),
+    kind({ group: 'apps', kind: 'DaemonSet', plural: 'daemonsets', namespaced: true, shortNames: ['ds'], categories: ['all'], subresources: ['status'], tracksGeneration: true, tracksTemplateGeneration: true }),
+    kind({ group: 'apps', kind: 'ControllerRevision', plural: 'controllerrevisions', namespaced: true }),
+    kind({ group: 'coordination.k8s.io', kind: 'Lease', plural: 'leases', namespaced: true }),
+    kind({ group: 'rbac.authorization.k8s.io', kind: 'Role', plural: 'roles', namespaced: true }),
+    kind({ group: 'rbac.authorization.k8s.io', kind: 'RoleBinding', plural: 'rolebindings', namespaced: true }),
+    kind({ group: 'rbac.authorization.k8s.io', kind: 'ClusterRole', plural: 'clusterroles', namespaced: false }),
+    kind({ group: 'rbac.authorization.k8s.io', kind: 'ClusterRoleBinding', plural: 'clusterrolebindings', namespaced: false }),
+    kind({ group: 'scheduling.k8s.io', kind: 'PriorityClass', plural: 'priorityclasses', namespaced: false, shortNames: ['pc'] }),
+    // Served read-only and empty until CRDs are implemented: kubectl apply lists CRDs when a
+    // manifest holds a kind it does not find in OpenAPI (kube-api trap 20).
+    kind({ group: 'apiextensions.k8s.io', kind: 'CustomResourceDefinition', plural: 'customresourcedefinitions', namespaced: false, shortNames: ['crd', 'crds'], verbs: [...readVerbs] }),
+  ];
+}
+
+/** A fresh registry holding the built-in kinds. */
+export function newKindRegistry(): KindRegistry {
+  return new KindRegistry(builtinKinds());
+}

@@ -1,0 +1,106 @@
+// Legacy discovery documents (/api, /apis, /apis/<g>, /api/v1, /apis/<g>/<v>), built from the
+// KindRegistry and cached per registry version (kinds may change at run time).
+// Serving legacy JSON to the aggregated-discovery Accept is valid (kube-api §3.2).
+
+import { groupVersionOf, type KindDef, type KindRegistry } from '../api/kinds.js';
+
+interface Cached {
+  version: number;
+  docs: Map<string, string | null>;
+}
+
+export class Discovery {
+  private cache: Cached = { version: -1, docs: new Map() };
+
+  constructor(private readonly kinds: KindRegistry) {}
+
+  private memo(key: string, build: () => unknown | null): string | null {
+    if (this.cache.version !== this.kinds.version) this.cache = { version: this.kinds.version, docs: new Map() };
+    let doc = this.cache.docs.get(key);
+    if (doc === undefined) {
+      const d = build();
+      doc = d === null ? null : JSON.stringify(d);
+      this.cache.docs.set(key, doc);
+    }
+    return doc;
+  }
+
+  /** GET /api */
+  apiVersions(serverAddress: string): string {
+    return JSON.stringify({
+      kind: 'APIVersions',
+      versions: this.kinds.groupVersions().filter((gv) => gv.group === '').map((gv) => gv.version),
+      serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress }],
+    });
+  }
+
+  private groups(): Map<string, string[]> {
+    const groups = new Map<string, string[]>();
+    for (const gv of this.kinds.groupVersions()) {
+      if (gv.group === '') continue;
+      const vs = groups.get(gv.group) ?? [];
+      if (!vs.includes(gv.version)) vs.push(gv.version);
+      groups.set(gv.group, vs);
+    }
+    return groups;
+  }
+
+  private static group(name: string, versions: string[]): Record<string, unknown> {
+    const vs = versions.map((v) => ({ groupVersion: `${name}/${v}`, version: v }));
+    return { name, versions: vs, preferredVersion: vs[0] };
+  }
+
+  /** GET /apis */
+  apiGroupList(): string {
+    return this.memo('/apis', () => ({
+      kind: 'APIGroupList',
+      apiVersion: 'v1',
+      groups: [...this.groups()].map(([name, vs]) => Discovery.group(name, vs)),
+    }))!;
+  }
+
+  /** GET /apis/<group>; null when the group is not served. */
+  apiGroup(group: string): string | null {
+    return this.memo(`/apis/${group}`, () => {
+      const vs = this.groups().get(group);
+      return vs ? { kind: 'APIGroup', apiVersion: 'v1', ...Discovery.group(group, vs) } : null;
+    });
+  }
+
+  /** GET /api/v1 or /apis/<g>/<v>; null when not served. */
+  apiResourceList(group: string, version: string): string | null {
+    return this.memo(`${group}/${version}`, () => {
+      const kinds = this.kinds.kindsIn(group, version);
+      if (kinds.length === 0) return null;
+      return {
+        kind: 'APIResourceList',
+        apiVersion: 'v1',
+        groupVersion: groupVersionOf({ group, version }),
+        resources: kinds.flatMap(resourcesOf),
+      };
+    });
+  }
+}
+
+function resourcesOf(k: KindDef): Record<string, unknown>[] {
+  const main: Record<string, unknown> = {
+    name: k.plural,
+    singularName: k.singular,
+    namespaced: k.namespaced,
+    kind: k.kind,
+    verbs: [...k.verbs],
+  };
+  if (k.shortNames.length > 0) main.shortNames = [...k.shortNames];
+  if (k.categories.length > 0) main.categories = [...k.categories];
+  const out = [main];
+  for (const sub of k.subresources) {
+    out.push({
+      name: `${k.plural}/${sub}`,
+      singularName: '',
+      namespaced: k.namespaced,
+      kind: k.kind,
+      verbs: sub === 'log' ? ['get'] : ['get', 'patch', 'update'],
+    });
+  }
+  return out;
+}

@@ -1,0 +1,266 @@
+// The request handler: routes every request, calls the registry / watch cache / discovery,
+// and writes the response. Every request goes through `handle`, which catches everything:
+// no exception escapes to node:http, and every failure is answered through the one error
+// edge (errors.ts) as a metav1.Status.
+
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { parse as parseYaml } from 'yaml';
+import { ApiError, badRequest, methodNotAllowed, pathNotFound, unsupportedMediaType } from '../api/errors.js';
+import { groupKindOf, type KindDef, type KindRegistry } from '../api/kinds.js';
+import type { KubeObject } from '../api/types.js';
+import type { Logger } from '../util/logger.js';
+import type { Discovery } from './discovery.js';
+import { toHttpError } from './errors.js';
+import { buildFilter } from './filter.js';
+import { parseJsonBody, readBody, readBodyBuffer, sendJson, sendStatus, sendText } from './http.js';
+import { decodeProtobufObject, protobufContentType } from './protobuf.js';
+import type { OpenApi } from './openapi.js';
+import { parseDeleteOptions, parseListQuery, parseWriteQuery } from './query.js';
+import { listJson, patchTypeOf, type RestRegistry } from './registry.js';
+import { BadPathError, parsePath, type ResourceRoute } from './request-info.js';
+import { buildTable, wantsTable } from './tables/index.js';
+import type { WatchCache } from './watch-cache.js';
+
+export const versionInfo = {
+  major: '1',
+  minor: '32',
+  gitVersion: 'v1.32.0',
+  gitCommit: '0000000000000000000000000000000000000000',
+  gitTreeState: 'clean',
+  buildDate: '2025-01-01T00:00:00Z',
+  goVersion: 'go1.23.4',
+  compiler: 'gc',
+  platform: 'linux/amd64',
+};
+const versionJson = JSON.stringify(versionInfo);
+
+export interface HandlerDeps {
+  kinds: KindRegistry;
+  registry: RestRegistry;
+  watchCache: WatchCache;
+  discovery: Discovery;
+  openapi: OpenApi;
+  logger: Logger;
+  /** False while starting or after close began (readyz). */
+  ready: () => boolean;
+}
+
+export function createHandler(deps: HandlerDeps): (req: IncomingMessage, res: ServerResponse) => void {
+  return (req, res) => {
+    handle(deps, req, res).catch((err: unknown) => {
+      const apiErr = toHttpError(err, { logger: deps.logger });
+      try {
+        sendStatus(res, apiErr);
+      } catch (e) {
+        deps.logger.error('failed to send error response', e);
+        res.destroy();
+      }
+    });
+  };
+}
+
+async function handle(deps: HandlerDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const rawUrl = req.url ?? '/';
+  const qi = rawUrl.indexOf('?');
+  const path = qi < 0 ? rawUrl : rawUrl.slice(0, qi);
+  const query = new URLSearchParams(qi < 0 ? '' : rawUrl.slice(qi + 1));
+  const method = req.method ?? 'GET';
+
+  switch (path) {
+    case '/version':
+    case '/version/':
+      return sendJson(res, 200, versionJson);
+    case '/healthz':
+    case '/livez':
+      return sendText(res, 200, 'ok');
+    case '/readyz':
+      return deps.ready() ? sendText(res, 200, 'ok') : sendText(res, 503, 'not ready');
+    case '/openapi/v3':
+    case '/openapi/v3/':
+      return sendJson(res, 200, deps.openapi.index());
+  }
+  if (path.startsWith('/openapi/v3/')) {
+    const doc = deps.openapi.document(path.slice('/openapi/v3/'.length).replace(/\/+$/, ''));
+    if (doc === undefined) throw pathNotFound();
+    return sendJson(res, 200, doc);
+  }
+  if (path.startsWith('/healthz/') || path.startsWith('/livez/') || path.startsWith('/readyz/')) return sendText(res, 200, 'ok');
+
+  let route;
+  try {
+    route = parsePath(path);
+  } catch (err) {
+    if (err instanceof BadPathError) throw badRequest(err.message);
+    throw err;
+  }
+  switch (route.type) {
+    case 'root':
+      return sendJson(res, 200, JSON.stringify({ paths: ['/api', '/api/v1', '/apis', '/healthz', '/livez', '/openapi/v3', '/readyz', '/version'] }));
+    case 'legacy-versions':
+      return sendJson(res, 200, deps.discovery.apiVersions(req.headers.host ?? '127.0.0.1'));
+    case 'group-list':
+      return sendJson(res, 200, deps.discovery.apiGroupList());
+    case 'group': {
+      const doc = deps.discovery.apiGroup(route.group);
+      if (doc === null) throw pathNotFound();
+      return sendJson(res, 200, doc);
+    }
+    case 'resource-list': {
+      const doc = deps.discovery.apiResourceList(route.group, route.version);
+      if (doc === null) throw pathNotFound();
+      return sendJson(res, 200, doc);
+    }
+    case 'other':
+      throw pathNotFound();
+    case 'resource':
+      return handleResource(deps, req, res, method, route, query);
+  }
+}
+
+async function handleResource(deps: HandlerDeps, req: IncomingMessage, res: ServerResponse, method: string, route: ResourceRoute, query: URLSearchParams): Promise<void> {
+  const k = deps.kinds.byResource(route.group, route.version, route.plural);
+  if (!k) throw pathNotFound();
+  // Scope: the Namespace object is addressed as /namespaces/<name>; its route carries name only.
+  const isNamespaceKind = k.group === '' && k.plural === 'namespaces';
+  const namespace = isNamespaceKind ? undefined : route.namespace;
+  if (!k.namespaced && namespace !== undefined) throw pathNotFound();
+  if (k.namespaced && namespace === undefined && route.name !== undefined) throw pathNotFound();
+  const name = route.name;
+  const sub = route.subresource;
+  if (sub !== undefined) {
+    if (name === undefined || !k.subresources.includes(sub as 'status' | 'log')) throw pathNotFound();
+    if (sub === 'log') {
+      if (method !== 'GET') throw methodNotAllowed();
+      // Make sure the pod exists (404 for it first), then say why there is no log.
+      await deps.registry.get(k, namespace, name);
+      throw new ApiError(404, 'NotFound', `the server could not find the requested resource (get pods ${name}): no node agent serves container logs yet`, {
+        name,
+        kind: 'pods',
+      });
+    }
+  }
+
+  const accept = req.headers.accept;
+  if (name === undefined) {
+    // Collection.
+    switch (method) {
+      case 'GET': {
+        const q = parseListQuery(query);
+        if (q.watch || route.watchPath) return serveWatch(deps, req, res, k, namespace, undefined, q);
+        const page = await deps.registry.list(k, namespace, q);
+        const t = wantsTable(accept);
+        if (t.table) {
+          const items = page.items.map((j) => JSON.parse(j) as KubeObject);
+          const listMeta: { resourceVersion: string; continue?: string; remainingItemCount?: number } = { resourceVersion: String(page.revision) };
+          if (page.continueToken) listMeta.continue = page.continueToken;
+          if (page.remainingItemCount !== undefined) listMeta.remainingItemCount = page.remainingItemCount;
+          const table = buildTable(groupKindOf(k), items, { includeObject: q.includeObject, listMeta, apiVersion: t.apiVersion ?? 'meta.k8s.io/v1' });
+          return sendJson(res, 200, JSON.stringify(table));
+        }
+        return sendJson(res, 200, listJson(k, page));
+      }
+      case 'POST': {
+        if (k.namespaced && namespace === undefined) throw methodNotAllowed();
+        const wq = parseWriteQuery(query);
+        const body = await readObjectBody(req, k);
+        const r = await deps.registry.create(k, namespace, body, wq);
+        return sendJson(res, r.code, r.json, r.warnings);
+      }
+      case 'DELETE': {
+        const q = parseListQuery(query);
+        const text = await readBody(req);
+        const opts = parseDeleteOptions(query, parseJsonBody(text));
+        const json = await deps.registry.deleteCollection(k, namespace, q, opts);
+        return sendJson(res, 200, json);
+      }
+      default:
+        throw methodNotAllowed();
+    }
+  }
+
+  // Item or subresource.
+  switch (method) {
+    case 'GET': {
+      const q = parseListQuery(query);
+      if (q.watch || route.watchPath) return serveWatch(deps, req, res, k, namespace, name, q);
+      const json = await deps.registry.get(k, namespace, name);
+      const t = wantsTable(accept);
+      if (t.table) {
+        const table = buildTable(groupKindOf(k), [JSON.parse(json) as KubeObject], { includeObject: q.includeObject, apiVersion: t.apiVersion ?? 'meta.k8s.io/v1' });
+        return sendJson(res, 200, JSON.stringify(table));
+      }
+      return sendJson(res, 200, json);
+    }
+    case 'PUT': {
+      const wq = parseWriteQuery(query);
+      const body = await readObjectBody(req, k);
+      const r = await deps.registry.update(k, namespace, name, sub, body, wq);
+      return sendJson(res, r.code, r.json, r.warnings);
+    }
+    case 'PATCH': {
+      const type = patchTypeOf(req.headers['content-type']);
+      if (!type) throw unsupportedMediaType(req.headers['content-type'] ?? '');
+      const wq = parseWriteQuery(query);
+      const text = await readBody(req);
+      const r = await deps.registry.patch(k, namespace, name, sub, type, text, wq);
+      return sendJson(res, r.code, r.json, r.warnings);
+    }
+    case 'DELETE': {
+      if (sub !== undefined) throw methodNotAllowed();
+      const text = await readBody(req);
+      const opts = parseDeleteOptions(query, parseJsonBody(text));
+      const r = await deps.registry.delete(k, namespace, name, opts);
+      return sendJson(res, r.code, r.json);
+    }
+    default:
+      throw methodNotAllowed();
+  }
+}
+
+/** Reads a POST/PUT body: JSON (default), YAML, or Kubernetes protobuf for the kinds kubectl creates typed. */
+async function readObjectBody(req: IncomingMessage, k: KindDef): Promise<unknown> {
+  const ct = (req.headers['content-type'] ?? 'application/json').split(';')[0]!.trim().toLowerCase();
+  const buf = await readBodyBuffer(req);
+  if (ct === protobufContentType) return decodeProtobufObject(buf, groupKindOf(k));
+  const text = buf.toString('utf8');
+  if (ct === 'application/yaml' || ct === 'application/x-yaml' || ct === 'text/yaml') {
+    try {
+      return parseYaml(text);
+    } catch (err) {
+      throw badRequest(`the body of the request could not be decoded as YAML: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+  if (ct !== 'application/json' && ct !== '' && ct !== '*/*' && ct !== 'text/plain') {
+    throw new ApiError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/vnd.kubernetes.protobuf; got ${ct}`);
+  }
+  const body = parseJsonBody(text);
+  if (body === undefined) throw badRequest('the request body is empty');
+  return body;
+}
+
+async function serveWatch(
+  deps: HandlerDeps,
+  req: IncomingMessage,
+  res: ServerResponse,
+  k: KindDef,
+  namespace: string | undefined,
+  name: string | undefined,
+  q: ReturnType<typeof parseListQuery>,
+): Promise<void> {
+  if (!k.verbs.includes('watch')) throw methodNotAllowed();
+  const filter = buildFilter(k, q.labelSelector, q.fieldSelector, name);
+  const t = wantsTable(req.headers.accept);
+  await deps.watchCache.serve(
+    {
+      kind: k,
+      namespace: k.namespaced ? namespace : undefined,
+      filter,
+      resourceVersion: q.resourceVersion,
+      sendInitialEvents: q.sendInitialEvents,
+      allowBookmarks: q.allowWatchBookmarks,
+      timeoutSeconds: q.timeoutSeconds,
+      ...(t.table ? { table: { apiVersion: t.apiVersion ?? 'meta.k8s.io/v1', includeObject: q.includeObject } } : {}),
+    },
+    res,
+  );
+}

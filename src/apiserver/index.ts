@@ -1,0 +1,196 @@
+// Public API of the apiserver part: startServer() runs the Kubernetes-compatible API over
+// node:http on a store (sqlite by default), with discovery, OpenAPI v3, the generic REST
+// registry for every kind of the KindRegistry, and the watch cache.
+
+import { createServer, type Server } from 'node:http';
+import type { Socket } from 'node:net';
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { ApiError } from '../api/errors.js';
+import { newKindRegistry, type KindRegistry } from '../api/kinds.js';
+import { openStore, startCompactor, type Compactor, type Store } from '../storage/index.js';
+import { realClock, type Clock } from '../util/clock.js';
+import { createLogger, type Logger } from '../util/logger.js';
+import { Discovery } from './discovery.js';
+import { createHandler } from './handler.js';
+import { writeKubeconfig } from './kubeconfig.js';
+import { OpenApi } from './openapi.js';
+import { RestRegistry } from './registry.js';
+import { WatchCache } from './watch-cache.js';
+
+export { toHttpError } from './errors.js';
+export { versionInfo } from './handler.js';
+export { kubeconfigYaml } from './kubeconfig.js';
+export { RestRegistry, keyPrefix, objectKey } from './registry.js';
+export { WatchCache } from './watch-cache.js';
+
+export interface ServerOptions {
+  dataDir: string;
+  /** 'host:port' (port 0 picks a free port); default 127.0.0.1:6443. */
+  listen?: string;
+  /** Store URL for openStore(); default sqlite in <dataDir>/state.db. */
+  storeUrl?: string;
+  /** Periodic compaction (default every 60 s keeping 10,000 revisions); false: none. */
+  compaction?: { intervalMs: number; retainRevisions: number } | false;
+  logger?: Logger;
+  clock?: Clock;
+  /** Watch cache tuning (tests). */
+  watchCache?: { capacity?: number; bookmarkIntervalMs?: number; maxBufferedBytes?: number };
+}
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  kubeconfigPath: string;
+  store: Store;
+  kinds: KindRegistry;
+  /** Compacts the store's history up to the current revision now (tests); returns the compaction point. */
+  compactNow(): Promise<number>;
+  close(): Promise<void>;
+}
+
+const bootstrapNamespaces = ['default', 'kube-system', 'kube-node-lease', 'kube-public'];
+
+export function parseListen(listen: string): { host: string; port: number } {
+  const i = listen.lastIndexOf(':');
+  if (i < 0) throw new Error(`invalid listen address ${JSON.stringify(listen)}: want host:port`);
+  let host = listen.slice(0, i);
+  const port = Number(listen.slice(i + 1));
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`invalid port in listen address ${JSON.stringify(listen)}`);
+  if (host.startsWith('[') && host.endsWith(']')) host = host.slice(1, -1);
+  return { host: host || '127.0.0.1', port };
+}
+
+function urlHost(host: string): string {
+  if (host === '0.0.0.0' || host === '::' || host === '') return '127.0.0.1';
+  return host.includes(':') ? `[${host}]` : host;
+}
+
+export async function startServer(opts: ServerOptions): Promise<RunningServer> {
+  const logger = opts.logger ?? createLogger({ name: 'apiserver' });
+  const clock = opts.clock ?? realClock;
+  const dataDir = resolve(opts.dataDir);
+  mkdirSync(dataDir, { recursive: true });
+  const { host, port } = parseListen(opts.listen ?? '127.0.0.1:6443');
+
+  const store = await openStore(opts.storeUrl ?? `sqlite://${join(dataDir, 'state.db')}`);
+  let watchCache: WatchCache | undefined;
+  let compactor: Compactor | undefined;
+  let server: Server | undefined;
+  let registry: RestRegistry | undefined;
+  try {
+    const kinds = newKindRegistry();
+    watchCache = new WatchCache({ store, logger: logger.child('watch-cache'), ...(opts.watchCache ?? {}) });
+    await watchCache.start();
+    const wc = watchCache;
+    const reg = new RestRegistry({ store, clock, kinds, logger: logger.child('registry'), namespacePhase: (ns) => wc.namespacePhase(ns) });
+    registry = reg;
+
+    const nsKind = kinds.byResource('', 'v1', 'namespaces')!;
+    for (const name of bootstrapNamespaces) {
+      try {
+        await reg.create(nsKind, undefined, { apiVersion: 'v1', kind: 'Namespace', metadata: { name } }, { dryRun: false, fieldManager: 'everynode', fieldValidation: 'Strict', force: false });
+      } catch (err) {
+        if (!(err instanceof ApiError && err.reason === 'AlreadyExists')) throw err;
+      }
+    }
+
+    reg.resumeNamespaceFinalization();
+
+    if (opts.compaction !== false) {
+      const c = opts.compaction ?? { intervalMs: 60_000, retainRevisions: 10_000 };
+      compactor = startCompactor(store, { ...c, onError: (err) => logger.warn('compaction failed', err) });
+    }
+
+    let ready = false;
+    const sockets = new Set<Socket>();
+    const srv = createServer({ keepAlive: true, requestTimeout: 0 }, createHandler({
+      kinds,
+      registry: reg,
+      watchCache: wc,
+      discovery: new Discovery(kinds),
+      openapi: new OpenApi(kinds, logger.child('openapi')),
+      logger,
+      ready: () => ready,
+    }));
+    server = srv;
+    // Sockets with a request in flight (close() lets those finish).
+    const busy = new Map<Socket, number>();
+    srv.on('request', (req, res) => {
+      const s = req.socket;
+      busy.set(s, (busy.get(s) ?? 0) + 1);
+      res.on('close', () => {
+        const n = (busy.get(s) ?? 1) - 1;
+        if (n <= 0) busy.delete(s);
+        else busy.set(s, n);
+      });
+    });
+    srv.on('connection', (s: Socket) => {
+      sockets.add(s);
+      s.on('close', () => {
+        sockets.delete(s);
+        busy.delete(s);
+      });
+    });
+    srv.on('clientError', (err, socket) => {
+      if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+      else socket.destroy();
+      logger.debug('client error', err.message);
+    });
+    await new Promise<void>((ok, fail) => {
+      srv.once('error', fail);
+      srv.listen(port, host, () => {
+        srv.off('error', fail);
+        ok();
+      });
+    });
+    const addr = srv.address();
+    const actualPort = typeof addr === 'object' && addr ? addr.port : port;
+    const url = `http://${urlHost(host)}:${actualPort}`;
+    const kubeconfigPath = join(dataDir, 'kubeconfig.yaml');
+    writeKubeconfig(kubeconfigPath, url);
+    ready = true;
+
+    let closing: Promise<void> | undefined;
+    return {
+      url,
+      port: actualPort,
+      kubeconfigPath,
+      store,
+      kinds,
+      async compactNow() {
+        return store.compact(await store.currentRevision());
+      },
+      close() {
+        closing ??= (async () => {
+          ready = false;
+          reg.stop();
+          wc.stop();
+          await new Promise<void>((ok) => {
+            srv.close(() => ok());
+            // Connections without a request in flight (idle keep-alive, or opened but silent)
+            // are closed now; busy ones as their response ends; all after a grace period.
+            const started = Date.now();
+            const sweep = () => {
+              for (const s of sockets) if (!busy.has(s) || Date.now() - started > 2000) s.destroy();
+              if (sockets.size === 0) clearInterval(tick);
+            };
+            const tick = setInterval(sweep, 20);
+            tick.unref();
+            sweep();
+          });
+          await compactor?.stop();
+          await store.close();
+        })();
+        return closing;
+      },
+    };
+  } catch (err) {
+    watchCache?.stop();
+    registry?.stop();
+    await compactor?.stop();
+    server?.close();
+    await store.close();
+    throw err;
+  }
+}

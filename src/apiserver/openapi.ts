@@ -1,0 +1,64 @@
+// OpenAPI v3: the index (/openapi/v3) with a content hash per group/version document, and the
+// documents themselves (/openapi/v3/api/v1, /openapi/v3/apis/<g>/<v>), built by the schema
+// module from the KindRegistry and cached per registry version. The hash changes whenever a
+// document's content does (clients cache documents by URL, kube-api §1.4).
+
+import { createHash } from 'node:crypto';
+import { groupVersionOf, type KindRegistry } from '../api/kinds.js';
+import { buildOpenAPIV3 } from '../api/schema/index.js';
+import type { Logger } from '../util/logger.js';
+
+interface Built {
+  version: number;
+  index: string;
+  /** 'api/v1' | 'apis/<g>/<v>' -> document JSON */
+  docs: Map<string, { json: string; hash: string }>;
+}
+
+export class OpenApi {
+  private built?: Built;
+
+  constructor(
+    private readonly kinds: KindRegistry,
+    private readonly logger: Logger,
+  ) {}
+
+  private build(): Built {
+    if (this.built && this.built.version === this.kinds.version) return this.built;
+    const docs = new Map<string, { json: string; hash: string }>();
+    for (const gv of this.kinds.groupVersions()) {
+      const resources = this.kinds.kindsIn(gv.group, gv.version).map((k) => ({
+        group: k.group,
+        version: k.version,
+        kind: k.kind,
+        plural: k.plural,
+        namespaced: k.namespaced,
+        subresources: [...k.subresources],
+        verbs: [...k.verbs],
+      }));
+      const groupVersion = groupVersionOf(gv);
+      const path = gv.group === '' ? `api/${gv.version}` : `apis/${gv.group}/${gv.version}`;
+      try {
+        const json = JSON.stringify(buildOpenAPIV3(groupVersion, resources));
+        const hash = createHash('sha512').update(json).digest('hex').toUpperCase().slice(0, 128);
+        docs.set(path, { json, hash });
+      } catch (err) {
+        // A group/version without schemas is left out of OpenAPI; it is still served.
+        this.logger.warn(`openapi: no document for ${groupVersion}: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    }
+    const paths: Record<string, { serverRelativeURL: string }> = {};
+    for (const [path, d] of docs) paths[path] = { serverRelativeURL: `/openapi/v3/${path}?hash=${d.hash}` };
+    this.built = { version: this.kinds.version, index: JSON.stringify({ paths }), docs };
+    return this.built;
+  }
+
+  index(): string {
+    return this.build().index;
+  }
+
+  /** The document at `path` ('api/v1', 'apis/apps/v1'), or undefined. */
+  document(path: string): string | undefined {
+    return this.build().docs.get(path)?.json;
+  }
+}

@@ -1,0 +1,711 @@
+// The generic REST registry: one code path for every kind (upstream's genericregistry.Store,
+// restated). Per-kind behaviour comes from KindDef (src/api/kinds.ts), the schema decoder,
+// the validation module and src/apiserver/strategy.ts.
+//
+// Invariants:
+// - Keys: /registry/<group or "core">/<plural>/[<namespace>/]<name>.
+// - Stored JSON never holds metadata.resourceVersion (see object-codec.ts); responses are the
+//   stored string with the modRevision spliced in, so the write path stringifies once.
+// - Writes with a client resourceVersion (PUT body, patch body) are conditional: a mismatch is
+//   409 Conflict. Writes without one retry compare-and-swap conflicts with the fresh state.
+// - A write that changes nothing answers 200 with the stored object and writes nothing.
+// - dryRun runs everything except the store write.
+
+import { parse as parseYaml } from 'yaml';
+import {
+  ApiError,
+  alreadyExists,
+  badRequest,
+  conflict,
+  fe,
+  forbidden,
+  invalid,
+  methodNotAllowed,
+  notFound,
+  expired,
+  qualifiedResource,
+  type FieldError,
+  type ResourceRef,
+} from '../api/errors.js';
+import { groupKindOf, groupVersionOf, resourceRefOf, type KindDef, type KindRegistry, type Verb } from '../api/kinds.js';
+import type { KubeObject } from '../api/types.js';
+import { decodeObject, resolveSchema, schemaFor } from '../api/schema/index.js';
+import { validationFor } from '../api/validation/index.js';
+import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch } from '../api/patch/index.js';
+import { StorageError, type KeyValue, type Store } from '../storage/interface.js';
+import { rfc3339Seconds, type Clock } from '../util/clock.js';
+import type { Logger } from '../util/logger.js';
+import { decodeContinue, encodeContinue } from './continue-token.js';
+import { buildFilter, type ObjectFilter } from './filter.js';
+import { decodeStored, encodeForStore, jsonEqual, withResourceVersion } from './object-codec.js';
+import type { FieldValidation, ListQuery, ParsedDeleteOptions, WriteQuery } from './query.js';
+import {
+  checkName,
+  checkNamespace,
+  generateName,
+  prepareForCreate,
+  prepareForStatusUpdate,
+  prepareForUpdate,
+  validateFinalizersUpdate,
+} from './strategy.js';
+
+export const registryRoot = '/registry/';
+
+export function keyPrefix(k: KindDef, namespace?: string): string {
+  const base = `${registryRoot}${k.group || 'core'}/${k.plural}/`;
+  return namespace !== undefined ? `${base}${namespace}/` : base;
+}
+
+export function objectKey(k: KindDef, namespace: string | undefined, name: string): string {
+  return k.namespaced ? `${keyPrefix(k, namespace)}${name}` : `${keyPrefix(k)}${name}`;
+}
+
+/** Splits a registry key into its parts; undefined for keys outside the layout. */
+export function parseKey(key: string): { resource: string; namespace?: string; name: string } | undefined {
+  if (!key.startsWith(registryRoot)) return undefined;
+  const parts = key.slice(registryRoot.length).split('/');
+  if (parts.length === 3) return { resource: `${parts[0]}/${parts[1]}`, name: parts[2]! };
+  if (parts.length === 4) return { resource: `${parts[0]}/${parts[1]}`, namespace: parts[2]!, name: parts[3]! };
+  return undefined;
+}
+
+/** `<group or core>/<plural>`: how the watch cache indexes watchers. */
+export function resourceIndexKey(k: KindDef): string {
+  return `${k.group || 'core'}/${k.plural}`;
+}
+
+export type PatchType = 'json' | 'merge' | 'strategic' | 'apply';
+
+export function patchTypeOf(contentType: string | undefined): PatchType | undefined {
+  const ct = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
+  switch (ct) {
+    case 'application/json-patch+json':
+      return 'json';
+    case 'application/merge-patch+json':
+      return 'merge';
+    case 'application/strategic-merge-patch+json':
+      return 'strategic';
+    case 'application/apply-patch+yaml':
+    case 'application/apply-patch+json':
+      return 'apply';
+    default:
+      return undefined;
+  }
+}
+
+export interface WriteResult {
+  code: 200 | 201;
+  /** The response body (object JSON with metadata.resourceVersion). */
+  json: string;
+  warnings: string[];
+}
+
+export interface ListPage {
+  revision: number;
+  /** Item JSON with metadata.resourceVersion. */
+  items: string[];
+  continueToken?: string;
+  remainingItemCount?: number;
+}
+
+export interface RegistryOptions {
+  store: Store;
+  clock: Clock;
+  /** The served kinds (namespace finalization deletes the content of every namespaced kind). */
+  kinds: KindRegistry;
+  logger: Logger;
+  /** Cheap namespace state (e.g. from the watch cache); undefined: ask the store. */
+  namespacePhase?: (ns: string) => 'Active' | 'Terminating' | undefined;
+  /** Delay between namespace finalization passes while content remains (default 1 s). */
+  namespaceRetryMs?: number;
+}
+
+const namespaceRef = { group: '', resource: 'namespaces', kind: 'Namespace' };
+const undeletableNamespaces = new Set(['default', 'kube-system', 'kube-public']);
+const maxCasAttempts = 16;
+const maxGenerateNameAttempts = 8;
+
+function isNamespaceKind(k: KindDef): boolean {
+  return k.group === '' && k.plural === 'namespaces';
+}
+
+function checkVerb(k: KindDef, verb: Verb): void {
+  if (!k.verbs.includes(verb)) throw methodNotAllowed();
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Rejects names that cannot be a path segment (upstream's IsValidPathSegmentName). */
+export function checkPathSegmentName(field: string, name: string): FieldError[] {
+  if (name === '.' || name === '..') return [fe.invalid(field, name, `may not be '${name}'`)];
+  for (const c of ['/', '%']) if (name.includes(c)) return [fe.invalid(field, name, `may not contain '${c}'`)];
+  return [];
+}
+
+export class RestRegistry {
+  private readonly store: Store;
+  private readonly clock: Clock;
+  private readonly kinds: KindRegistry;
+  private readonly logger: Logger;
+  private readonly namespacePhase: (ns: string) => 'Active' | 'Terminating' | undefined;
+  private readonly namespaceRetryMs: number;
+  /** Namespaces whose finalization is running or scheduled. */
+  private readonly finalizing = new Map<string, NodeJS.Timeout | true>();
+  private stopped = false;
+
+  constructor(opts: RegistryOptions) {
+    this.store = opts.store;
+    this.clock = opts.clock;
+    this.kinds = opts.kinds;
+    this.logger = opts.logger;
+    this.namespacePhase = opts.namespacePhase ?? (() => undefined);
+    this.namespaceRetryMs = opts.namespaceRetryMs ?? 1000;
+  }
+
+  /** Stops background work (namespace finalization). */
+  stop(): void {
+    this.stopped = true;
+    for (const t of this.finalizing.values()) if (t !== true) clearTimeout(t);
+    this.finalizing.clear();
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Decoding
+
+  /** Type-checks and prunes a body against the kind's schema; sets apiVersion/kind. */
+  decode(k: KindDef, body: unknown, fieldValidation: FieldValidation): { object: KubeObject; warnings: string[] } {
+    if (!isObject(body)) throw badRequest(`${k.kind} in version "${k.version}" cannot be handled as a ${k.kind}: the body must be a JSON object`);
+    const gv = groupVersionOf(k);
+    if (body.apiVersion !== undefined && body.apiVersion !== '' && body.apiVersion !== gv) {
+      throw badRequest(`the API version in the data (${String(body.apiVersion)}) does not match the expected API version (${gv})`);
+    }
+    if (body.kind !== undefined && body.kind !== '' && body.kind !== k.kind) {
+      throw badRequest(`the kind in the data (${String(body.kind)}) does not match the expected kind (${k.kind})`);
+    }
+    const { object, warnings } = decodeObject({ group: k.group, version: k.version, kind: k.kind }, body, fieldValidation);
+    const obj = object as KubeObject;
+    obj.apiVersion = gv;
+    obj.kind = k.kind;
+    if (!isObject(obj.metadata)) obj.metadata = {};
+    return { object: obj, warnings };
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Reads
+
+  async get(k: KindDef, namespace: string | undefined, name: string): Promise<string> {
+    checkVerb(k, 'get');
+    const kv = await this.store.get(objectKey(k, namespace, name));
+    if (!kv) throw notFound(resourceRefOf(k), name);
+    return withResourceVersion(kv.value, kv.modRevision);
+  }
+
+  /**
+   * One page of a list. Without selectors, items are never parsed. With a limit and a filter,
+   * store pages are read until `limit` matches are found or the range ends (upstream does the
+   * same); remainingItemCount is only given without a filter.
+   */
+  async list(k: KindDef, namespace: string | undefined, q: ListQuery): Promise<ListPage> {
+    checkVerb(k, 'list');
+    const filter = buildFilter(k, q.labelSelector, q.fieldSelector);
+    let prefix = keyPrefix(k, k.namespaced ? namespace : undefined);
+    // A filter on the exact namespace (all-namespaces requests) narrows the range.
+    if (k.namespaced && namespace === undefined && filter?.namespace !== undefined) prefix = keyPrefix(k, filter.namespace);
+    // metadata.name=x inside one namespace (or cluster-scoped) is a range of keys starting with x.
+    let exactKey: string | undefined;
+    let rangePrefix = prefix;
+    if (filter?.name !== undefined && (!k.namespaced || namespace !== undefined || filter.namespace !== undefined)) {
+      exactKey = prefix + filter.name;
+      rangePrefix = exactKey;
+    }
+
+    let revision: number | undefined;
+    let startAfter: string | undefined;
+    if (q.continueToken) {
+      const t = decodeContinue(q.continueToken);
+      revision = t.rv;
+      startAfter = prefix + t.start;
+      const compacted = await this.store.compactedRevision();
+      if (t.rv < compacted) {
+        throw expired('The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue parameter in this response.');
+      }
+    } else if (q.resourceVersionMatch === 'Exact' && q.resourceVersion !== undefined) {
+      revision = Number(q.resourceVersion);
+      const compacted = await this.store.compactedRevision();
+      if (revision < compacted) throw expired(`too old resource version: ${revision} (${compacted})`);
+    }
+    // resourceVersion "0" / NotOlderThan / unset: the current state is always acceptable.
+
+    const limit = q.limit;
+    const items: string[] = [];
+    let lastKey: string | undefined;
+    let more = false;
+    let remaining: number | undefined;
+    for (;;) {
+      const pageLimit = limit > 0 ? (filter ? Math.max(limit - items.length, 256) : limit - items.length) : 0;
+      const opts: { revision?: number; limit?: number; startAfter?: string } = {};
+      if (revision !== undefined) opts.revision = revision;
+      if (pageLimit > 0) opts.limit = pageLimit;
+      if (startAfter !== undefined) {
+        // The continue key must sort inside this range; a key before the range start reads from its start.
+        if (startAfter >= rangePrefix) opts.startAfter = startAfter;
+      }
+      const res = await this.store.list(rangePrefix, opts);
+      revision ??= res.revision;
+      let stoppedEarly = false;
+      for (let i = 0; i < res.items.length; i++) {
+        const kv = res.items[i]!;
+        if (!this.accepts(kv, filter, exactKey)) continue;
+        items.push(withResourceVersion(kv.value, kv.modRevision));
+        if (limit > 0 && items.length >= limit) {
+          lastKey = kv.key;
+          stoppedEarly = i < res.items.length - 1 || res.more;
+          if (!filter && res.more) remaining = res.remaining;
+          break;
+        }
+      }
+      if (lastKey !== undefined) {
+        more = stoppedEarly;
+        break;
+      }
+      if (!res.more || res.items.length === 0) break;
+      startAfter = res.items[res.items.length - 1]!.key;
+    }
+    const page: ListPage = { revision: revision ?? (await this.store.currentRevision()), items };
+    if (more && lastKey !== undefined) {
+      page.continueToken = encodeContinue({ rv: page.revision, start: lastKey.slice(prefix.length) });
+      if (remaining !== undefined) page.remainingItemCount = remaining;
+    }
+    return page;
+  }
+
+  private accepts(kv: KeyValue, filter: ObjectFilter | undefined, exactKey: string | undefined): boolean {
+    if (exactKey !== undefined && kv.key !== exactKey) return false;
+    if (!filter) return true;
+    if (!filter.needsObject && exactKey !== undefined) return true;
+    return filter.matches(JSON.parse(kv.value) as KubeObject);
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Create
+
+  async create(k: KindDef, namespace: string | undefined, body: unknown, q: WriteQuery): Promise<WriteResult> {
+    checkVerb(k, 'create');
+    const { object, warnings } = this.decode(k, body, q.fieldValidation);
+    return this.createDecoded(k, namespace, object, warnings, q.dryRun);
+  }
+
+  private async createDecoded(k: KindDef, namespace: string | undefined, object: KubeObject, warnings: string[], dryRun: boolean): Promise<WriteResult> {
+    const ref = resourceRefOf(k);
+    checkNamespace(k, object, namespace);
+    const m = object.metadata;
+    if (m.resourceVersion !== undefined && m.resourceVersion !== '') throw badRequest('resourceVersion should not be set on objects to be created');
+    const validation = validationFor(groupKindOf(k));
+    validation.applyDefaults(object);
+    let generated = false;
+    if (!m.name) {
+      if (!m.generateName) throw invalid(ref, '', [fe.required('metadata.name', 'name or generateName is required')]);
+      m.name = generateName(m.generateName);
+      generated = true;
+    }
+    prepareForCreate(k, object, this.clock.now());
+    const errs = [...checkPathSegmentName('metadata.name', m.name), ...validation.validateCreate(object)];
+    if (errs.length > 0) throw invalid(ref, m.name, errs);
+    if (k.namespaced) await this.ensureNamespace(namespace!, ref, m.name);
+    if (dryRun) return { code: 201, json: JSON.stringify(object), warnings };
+    for (let attempt = 1; ; attempt++) {
+      const json = encodeForStore(object);
+      try {
+        const rev = await this.store.create(objectKey(k, namespace, m.name), json);
+        return { code: 201, json: withResourceVersion(json, rev), warnings };
+      } catch (err) {
+        if (!(err instanceof StorageError) || err.code !== 'AlreadyExists') throw err;
+        if (!generated || attempt >= maxGenerateNameAttempts) throw alreadyExists(ref, m.name);
+        m.name = generateName(m.generateName!);
+      }
+    }
+  }
+
+  /** upstream's NamespaceLifecycle admission: 404 for a missing namespace, 403 while it terminates. */
+  private async ensureNamespace(ns: string, ref: ResourceRef, name: string): Promise<void> {
+    let phase = this.namespacePhase(ns);
+    if (phase === undefined) {
+      const kv = await this.store.get(`${registryRoot}core/namespaces/${ns}`);
+      if (!kv) throw notFound(namespaceRef, ns);
+      phase = (JSON.parse(kv.value) as KubeObject).metadata.deletionTimestamp ? 'Terminating' : 'Active';
+    }
+    if (phase === 'Terminating') {
+      throw forbidden(`${qualifiedResource(ref)} "${name}" is forbidden: unable to create new content in namespace ${ns} because it is being terminated`, ref, name);
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Namespace lifecycle (upstream: the namespace controller). Deleting a Namespace marks it
+  // Terminating (deletionTimestamp, status.phase); then every namespaced object in it is
+  // deleted (background), and once none remains and no finalizer is left the Namespace itself
+  // is removed. Objects held by finalizers keep the namespace Terminating, as upstream.
+
+  /** Restarts finalization of namespaces that were terminating when the server stopped. */
+  resumeNamespaceFinalization(): void {
+    void (async () => {
+      const list = await this.store.list(`${registryRoot}core/namespaces/`);
+      for (const kv of list.items) {
+        const obj = JSON.parse(kv.value) as KubeObject;
+        if (obj.metadata.deletionTimestamp && obj.metadata.name) this.scheduleNamespaceFinalization(obj.metadata.name, 0);
+      }
+    })().catch((err: unknown) => this.logger.error('resuming namespace finalization failed', err));
+  }
+
+  private scheduleNamespaceFinalization(ns: string, delayMs: number): void {
+    if (this.stopped || this.finalizing.has(ns)) return;
+    const t = setTimeout(() => {
+      this.finalizing.set(ns, true);
+      this.finalizeNamespace(ns)
+        .then((done) => {
+          this.finalizing.delete(ns);
+          if (!done) this.scheduleNamespaceFinalization(ns, this.namespaceRetryMs);
+        })
+        .catch((err: unknown) => {
+          this.finalizing.delete(ns);
+          this.logger.warn(`namespace ${ns}: finalization failed, retrying`, err);
+          this.scheduleNamespaceFinalization(ns, this.namespaceRetryMs);
+        });
+    }, delayMs);
+    t.unref();
+    this.finalizing.set(ns, t);
+  }
+
+  /** One finalization pass; true when the namespace is gone (or no longer terminating). */
+  private async finalizeNamespace(ns: string): Promise<boolean> {
+    const nsKey = `${registryRoot}core/namespaces/${ns}`;
+    let remaining = 0;
+    for (const k of this.kinds.all()) {
+      if (!k.namespaced || this.stopped) continue;
+      const list = await this.store.list(keyPrefix(k, ns));
+      for (const kv of list.items) {
+        remaining++;
+        const name = kv.key.slice(keyPrefix(k, ns).length);
+        const obj = JSON.parse(kv.value) as KubeObject;
+        if (obj.metadata.deletionTimestamp) continue; // already deleting, held by finalizers
+        try {
+          await this.deleteObject(k, ns, name, { dryRun: false, propagationPolicy: 'Background' });
+        } catch (err) {
+          if (!(err instanceof ApiError && err.code === 404)) throw err;
+        }
+      }
+    }
+    if (this.stopped) return true;
+    if (remaining > 0) {
+      // Deleted objects are gone now unless finalizers hold them: check again next pass.
+      let left = 0;
+      for (const k of this.kinds.all()) if (k.namespaced) left += await this.store.count(keyPrefix(k, ns));
+      if (left > 0) return false;
+    }
+    const kv = await this.store.get(nsKey);
+    if (!kv) return true;
+    const obj = JSON.parse(kv.value) as KubeObject;
+    if (!obj.metadata.deletionTimestamp) return true;
+    if ((obj.metadata.finalizers ?? []).length > 0) return false;
+    try {
+      await this.store.delete(nsKey, kv.modRevision);
+      return true;
+    } catch (err) {
+      if (err instanceof StorageError && (err.code === 'Conflict' || err.code === 'NotFound')) return false;
+      throw err;
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Update (PUT) and patch
+
+  async update(k: KindDef, namespace: string | undefined, name: string, subresource: string | undefined, body: unknown, q: WriteQuery): Promise<WriteResult> {
+    checkVerb(k, 'update');
+    const { object, warnings } = this.decode(k, body, q.fieldValidation);
+    checkNamespace(k, object, namespace);
+    checkName(object, name);
+    // Each attempt gets its own copy: the strategy mutates the produced object.
+    return this.updateWith(k, namespace, name, subresource, q.dryRun, warnings, () => structuredClone(object));
+  }
+
+  async patch(
+    k: KindDef,
+    namespace: string | undefined,
+    name: string,
+    subresource: string | undefined,
+    type: PatchType,
+    rawBody: string,
+    q: WriteQuery,
+  ): Promise<WriteResult> {
+    checkVerb(k, 'patch');
+    const ref = resourceRefOf(k);
+    let patch: unknown;
+    try {
+      patch = type === 'apply' ? parseYaml(rawBody) : JSON.parse(rawBody);
+    } catch (err) {
+      throw badRequest(`error decoding patch: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    if (type === 'json' && !Array.isArray(patch)) {
+      throw badRequest('the JSON patch body must be a JSON array of operations (application/json-patch+json)');
+    }
+    if (type !== 'json' && !isObject(patch)) throw badRequest('the patch body must be a JSON object');
+    if (type === 'apply') {
+      if (!q.fieldManager) {
+        // upstream: PatchOptions validation (422), message kept verbatim.
+        throw new ApiError(422, 'Invalid', 'PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch', {
+          group: 'meta.k8s.io',
+          kind: 'PatchOptions',
+          causes: [{ reason: 'FieldValueRequired', message: 'Required value: is required for apply patch', field: 'fieldManager' }],
+        });
+      }
+      const applied = patch as Record<string, unknown>;
+      const meta = isObject(applied.metadata) ? applied.metadata : undefined;
+      if (meta?.name !== undefined && meta.name !== name) {
+        throw badRequest(`the name of the object (${String(meta.name)}) does not match the name on the URL (${name})`);
+      }
+      if (subresource === undefined) {
+        const existing = await this.store.get(objectKey(k, namespace, name));
+        if (!existing) {
+          checkVerb(k, 'create');
+          const { object, warnings } = this.decode(k, { ...applied, metadata: { ...(meta ?? {}), name } }, q.fieldValidation);
+          try {
+            return await this.createDecoded(k, namespace, object, warnings, q.dryRun);
+          } catch (err) {
+            // Lost a create race: fall through to the update path.
+            if (!(err instanceof ApiError) || err.reason !== 'AlreadyExists') throw err;
+          }
+        }
+      }
+    }
+    const gvk = { group: k.group, version: k.version, kind: k.kind };
+    let warnings: string[] = [];
+    return this.updateWith(k, namespace, name, subresource, q.dryRun, () => warnings, (cur) => {
+      let patched: unknown;
+      switch (type) {
+        case 'json':
+          patched = applyJsonPatch(cur, patch as unknown[]);
+          break;
+        case 'merge':
+          patched = applyMergePatch(cur, patch);
+          break;
+        case 'strategic':
+        case 'apply':
+          patched = applyStrategicMergePatch(cur, patch, schemaFor(gvk), resolveSchema);
+          break;
+      }
+      if (!isObject(patched)) throw new ApiError(422, 'Invalid', `${ref.kind} "${name}" is invalid: the patched object is not a JSON object`);
+      const decoded = this.decode(k, patched, q.fieldValidation);
+      warnings = decoded.warnings;
+      return decoded.object;
+    });
+  }
+
+  /**
+   * The update loop shared by PUT and PATCH. `produce` builds the desired object from a fresh
+   * copy of the current one (attempts after a CAS conflict call it again). A resourceVersion
+   * in the produced object is a precondition.
+   */
+  private async updateWith(
+    k: KindDef,
+    namespace: string | undefined,
+    name: string,
+    subresource: string | undefined,
+    dryRun: boolean,
+    warnings: string[] | (() => string[]),
+    produce: (current: KubeObject) => KubeObject,
+  ): Promise<WriteResult> {
+    const ref = resourceRefOf(k);
+    const key = objectKey(k, namespace, name);
+    const validation = validationFor(groupKindOf(k));
+    const warn = () => (typeof warnings === 'function' ? warnings() : warnings);
+    if (subresource !== undefined && subresource !== 'status') throw methodNotAllowed();
+    for (let attempt = 1; ; attempt++) {
+      const kv = await this.store.get(key);
+      if (!kv) throw notFound(ref, name);
+      const old = decodeStored(kv.value, kv.modRevision);
+      const currentRV = String(kv.modRevision);
+      let next = produce(decodeStored(kv.value, kv.modRevision));
+      const precondition = next.metadata.resourceVersion;
+      const conditional = precondition !== undefined && precondition !== '';
+      if (conditional && precondition !== currentRV) throw conflict(ref, name);
+      checkNamespace(k, next, namespace);
+      checkName(next, name);
+      let errs: FieldError[];
+      if (subresource === 'status') {
+        next = prepareForStatusUpdate(k, next, old);
+        errs = validation.validateStatusUpdate(next, old);
+      } else {
+        validation.applyDefaults(next);
+        prepareForUpdate(k, next, old);
+        errs = [...validateFinalizersUpdate(next, old), ...validation.validateUpdate(next, old)];
+      }
+      if (errs.length > 0) throw invalid(ref, name, errs);
+      next.metadata.resourceVersion = currentRV;
+      if (jsonEqual(next, old)) return { code: 200, json: withResourceVersion(kv.value, kv.modRevision), warnings: warn() };
+
+      // Removing the last finalizer of an object being deleted deletes it.
+      if (next.metadata.deletionTimestamp && (next.metadata.finalizers ?? []).length === 0) {
+        if (dryRun) return { code: 200, json: JSON.stringify(next), warnings: warn() };
+        try {
+          const { revision } = await this.store.delete(key, kv.modRevision);
+          return { code: 200, json: withResourceVersion(encodeForStore(next), revision), warnings: warn() };
+        } catch (err) {
+          if (isCasConflict(err) && !conditional && attempt < maxCasAttempts) continue;
+          throw mapWriteError(err, ref, name);
+        }
+      }
+      if (dryRun) return { code: 200, json: JSON.stringify(next), warnings: warn() };
+      const json = encodeForStore(next);
+      try {
+        const rev = await this.store.update(key, json, kv.modRevision);
+        return { code: 200, json: withResourceVersion(json, rev), warnings: warn() };
+      } catch (err) {
+        if (isCasConflict(err) && !conditional && attempt < maxCasAttempts) continue;
+        throw mapWriteError(err, ref, name);
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Delete
+
+  /**
+   * DELETE with upstream's finalizer semantics: Orphan/Foreground add the `orphan` /
+   * `foregroundDeletion` finalizer; an object with finalizers gets deletionTimestamp and stays
+   * until the last finalizer is removed by an update; otherwise it is deleted now. Pods are
+   * deleted immediately whatever their grace period: no node agent exists yet to stop them.
+   */
+  async delete(k: KindDef, namespace: string | undefined, name: string, opts: ParsedDeleteOptions): Promise<{ code: 200 | 202; json: string }> {
+    checkVerb(k, 'delete');
+    const ref = resourceRefOf(k);
+    if (isNamespaceKind(k)) {
+      if (undeletableNamespaces.has(name)) throw forbidden(`namespaces "${name}" is forbidden: this namespace may not be deleted`, ref, name);
+      return this.deleteNamespace(k, name, opts);
+    }
+    return this.deleteObject(k, namespace, name, opts);
+  }
+
+  /** DELETE of a Namespace: mark Terminating and start finalization (see the lifecycle section). */
+  private async deleteNamespace(k: KindDef, name: string, opts: ParsedDeleteOptions): Promise<{ code: 200 | 202; json: string }> {
+    const ref = resourceRefOf(k);
+    const key = objectKey(k, undefined, name);
+    for (let attempt = 1; ; attempt++) {
+      const kv = await this.store.get(key);
+      if (!kv) throw notFound(ref, name);
+      const obj = decodeStored(kv.value, kv.modRevision);
+      const pre = opts.preconditions;
+      if (pre?.uid !== undefined && pre.uid !== obj.metadata.uid) {
+        throw conflict(ref, name, `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${obj.metadata.uid ?? ''}`);
+      }
+      if (obj.metadata.deletionTimestamp) {
+        if (!opts.dryRun) this.scheduleNamespaceFinalization(name, 0);
+        return { code: 200, json: withResourceVersion(kv.value, kv.modRevision) };
+      }
+      const next: KubeObject = {
+        ...obj,
+        metadata: { ...obj.metadata, deletionTimestamp: rfc3339Seconds(this.clock.now()), deletionGracePeriodSeconds: 0 },
+        status: { ...((obj.status as Record<string, unknown> | undefined) ?? {}), phase: 'Terminating' },
+      };
+      if (opts.dryRun) return { code: 200, json: JSON.stringify(next) };
+      const json = encodeForStore(next);
+      try {
+        const rev = await this.store.update(key, json, kv.modRevision);
+        this.scheduleNamespaceFinalization(name, 0);
+        return { code: 200, json: withResourceVersion(json, rev) };
+      } catch (err) {
+        if (isCasConflict(err) && attempt < maxCasAttempts) continue;
+        throw mapWriteError(err, ref, name);
+      }
+    }
+  }
+
+  private async deleteObject(k: KindDef, namespace: string | undefined, name: string, opts: ParsedDeleteOptions): Promise<{ code: 200 | 202; json: string }> {
+    const ref = resourceRefOf(k);
+    const key = objectKey(k, namespace, name);
+    for (let attempt = 1; ; attempt++) {
+      const kv = await this.store.get(key);
+      if (!kv) throw notFound(ref, name);
+      const obj = decodeStored(kv.value, kv.modRevision);
+      const m = obj.metadata;
+      const pre = opts.preconditions;
+      if (pre?.uid !== undefined && pre.uid !== m.uid) {
+        throw conflict(ref, name, `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${m.uid ?? ''}`);
+      }
+      if (pre?.resourceVersion !== undefined && pre.resourceVersion !== m.resourceVersion) {
+        throw conflict(ref, name, `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${m.resourceVersion ?? ''}`);
+      }
+      const conditional = pre?.resourceVersion !== undefined;
+      const policy = opts.propagationPolicy ?? k.defaultPropagation ?? 'Background';
+      const before = m.finalizers ?? [];
+      let finalizers = before;
+      if (policy === 'Orphan') {
+        finalizers = [...finalizers.filter((f) => f !== 'foregroundDeletion' && f !== 'orphan'), 'orphan'];
+      } else if (policy === 'Foreground') {
+        finalizers = [...finalizers.filter((f) => f !== 'foregroundDeletion' && f !== 'orphan'), 'foregroundDeletion'];
+      } else if (opts.propagationPolicy === 'Background') {
+        finalizers = finalizers.filter((f) => f !== 'foregroundDeletion' && f !== 'orphan');
+      }
+      try {
+        if (finalizers.length > 0) {
+          // Graceful deletion: mark and keep until the finalizers are gone.
+          if (m.deletionTimestamp && jsonEqual(finalizers, before)) return { code: 200, json: withResourceVersion(kv.value, kv.modRevision) };
+          const next: KubeObject = { ...obj, metadata: { ...m, finalizers } };
+          if (!m.deletionTimestamp) {
+            next.metadata.deletionTimestamp = rfc3339Seconds(this.clock.now());
+            next.metadata.deletionGracePeriodSeconds = 0;
+            if (k.tracksGeneration && typeof m.generation === 'number') next.metadata.generation = m.generation + 1;
+          }
+          if (opts.dryRun) return { code: 200, json: JSON.stringify(next) };
+          const json = encodeForStore(next);
+          const rev = await this.store.update(key, json, kv.modRevision);
+          return { code: 200, json: withResourceVersion(json, rev) };
+        }
+        if (opts.dryRun) return { code: 200, json: withResourceVersion(kv.value, kv.modRevision) };
+        const { revision } = await this.store.delete(key, kv.modRevision);
+        return { code: 200, json: withResourceVersion(kv.value, revision) };
+      } catch (err) {
+        if (isCasConflict(err) && !conditional && attempt < maxCasAttempts) continue;
+        throw mapWriteError(err, ref, name);
+      }
+    }
+  }
+
+  /** deletecollection: deletes every object the list query selects; answers the list of them. */
+  async deleteCollection(k: KindDef, namespace: string | undefined, q: ListQuery, opts: ParsedDeleteOptions): Promise<string> {
+    checkVerb(k, 'deletecollection');
+    const page = await this.list(k, namespace, { ...q, limit: 0, continueToken: '' });
+    const deleted: string[] = [];
+    for (const item of page.items) {
+      const obj = JSON.parse(item) as KubeObject;
+      try {
+        const res = await this.delete(k, obj.metadata.namespace, obj.metadata.name ?? '', opts);
+        deleted.push(res.json);
+      } catch (err) {
+        if (err instanceof ApiError && err.code === 404) continue;
+        throw err;
+      }
+    }
+    return listJson(k, { revision: await this.store.currentRevision(), items: deleted });
+  }
+}
+
+function isCasConflict(err: unknown): boolean {
+  return err instanceof StorageError && (err.code === 'Conflict' || err.code === 'NotFound');
+}
+
+function mapWriteError(err: unknown, ref: ReturnType<typeof resourceRefOf>, name: string): unknown {
+  if (err instanceof StorageError) {
+    if (err.code === 'Conflict') return conflict(ref, name);
+    if (err.code === 'NotFound') return notFound(ref, name);
+  }
+  return err;
+}
+
+/** `{kind: <Kind>List, apiVersion, metadata, items}` assembled from item JSON strings. */
+export function listJson(k: KindDef, page: ListPage): string {
+  const meta: Record<string, unknown> = { resourceVersion: String(page.revision) };
+  if (page.continueToken) meta.continue = page.continueToken;
+  if (page.remainingItemCount !== undefined) meta.remainingItemCount = page.remainingItemCount;
+  return `{"kind":${JSON.stringify(k.listKind)},"apiVersion":${JSON.stringify(groupVersionOf(k))},"metadata":${JSON.stringify(meta)},"items":[${page.items.join(',')}]}`;
+}

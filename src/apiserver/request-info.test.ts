@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest';
+import { parsePath } from './request-info.js';
+
+describe('parsePath', () => {
+  it('recognises discovery paths', () => {
+    expect(parsePath('/')).toEqual({ type: 'root' });
+    expect(parsePath('/api')).toEqual({ type: 'legacy-versions' });
+    expect(parsePath('/apis')).toEqual({ type: 'group-list' });
+    expect(parsePath('/apis/apps')).toEqual({ type: 'group', group: 'apps' });
+    expect(parsePath('/api/v1')).toEqual({ type: 'resource-list', group: '', version: 'v1' });
+    expect(parsePath('/apis/apps/v1/')).toEqual({ type: 'resource-list', group: 'apps', version: 'v1' });
+  });
+
+  it('routes namespaced, cluster-scoped and all-namespaces resources', () => {
+    expect(parsePath('/api/v1/namespaces/default/pods')).toEqual({ type: 'resource', group: '', version: 'v1', plural: 'pods', namespace: 'default', watchPath: false });
+    expect(parsePath('/api/v1/namespaces/default/pods/x/status')).toEqual({
+      type: 'resource', group: '', version: 'v1', plural: 'pods', namespace: 'default', name: 'x', subresource: 'status', watchPath: false,
+    });
+    expect(parsePath('/apis/apps/v1/daemonsets')).toEqual({ type: 'resource', group: 'apps', version: 'v1', plural: 'daemonsets', watchPath: false });
+    expect(parsePath('/api/v1/nodes/n1')).toEqual({ type: 'resource', group: '', version: 'v1', plural: 'nodes', name: 'n1', watchPath: false });
+    expect(parsePath('/api/v1/nodes/n1/status')).toMatchObject({ plural: 'nodes', name: 'n1', subresource: 'status' });
+  });
+
+  it('treats /namespaces/<name>[/status|/finalize] as the Namespace object', () => {
+    expect(parsePath('/api/v1/namespaces/kube-system')).toEqual({ type: 'resource', group: '', version: 'v1', plural: 'namespaces', name: 'kube-system', watchPath: false });
+    expect(parsePath('/api/v1/namespaces/x/status')).toMatchObject({ plural: 'namespaces', name: 'x', subresource: 'status' });
+    expect(parsePath('/api/v1/namespaces/x/finalize')).toMatchObject({ plural: 'namespaces', name: 'x', subresource: 'finalize' });
+    expect(parsePath('/api/v1/namespaces')).toMatchObject({ plural: 'namespaces' });
+  });
+
+  it('supports the legacy /watch/ prefix and percent-decoding', () => {
+    expect(parsePath('/api/v1/watch/namespaces/default/pods')).toMatchObject({ plural: 'pods', namespace: 'default', watchPath: true });
+    expect(parsePath('/api/v1/namespaces/default/configmaps/a%2Eb')).toMatchObject({ name: 'a.b' });
+  });
+
+  it('rejects paths that are too deep or outside the API', () => {
+    expect(parsePath('/api/v1/namespaces/d/pods/x/status/more').type).toBe('other');
+    expect(parsePath('/metrics').type).toBe('other');
+    expect(() => parsePath('/api/v1/namespaces/%E0%A4%A/pods')).toThrow();
+  });
+});

@@ -1,0 +1,98 @@
+// Request routing: turns a URL path into what it addresses. Pure; kinds are resolved by the
+// caller against the KindRegistry (kinds are data and may change at run time).
+//
+// Paths (upstream's RequestInfo rules):
+//   /api, /apis, /apis/<g>, /api/v1, /apis/<g>/<v>           discovery
+//   <gv-prefix>/<plural>                                      list/create (cluster or all namespaces)
+//   <gv-prefix>/<plural>/<name>[/<sub>]                       cluster-scoped item
+//   <gv-prefix>/namespaces/<ns>/<plural>[/<name>[/<sub>]]     namespaced
+//   <gv-prefix>/namespaces/<ns>[/status|/finalize]            the Namespace object itself
+//   <gv-prefix>/watch/...                                     legacy watch form (same as ?watch=true)
+// where <gv-prefix> is /api/v1 or /apis/<g>/<v>. Segments are percent-decoded.
+
+export type Route =
+  | { type: 'root' } // "/"
+  | { type: 'legacy-versions' } // /api
+  | { type: 'group-list' } // /apis
+  | { type: 'group'; group: string } // /apis/<g>
+  | { type: 'resource-list'; group: string; version: string } // /api/v1, /apis/<g>/<v>
+  | ResourceRoute
+  | { type: 'other'; path: string };
+
+export interface ResourceRoute {
+  type: 'resource';
+  group: string;
+  version: string;
+  plural: string;
+  /** Set for namespaced paths (`/namespaces/<ns>/...`) and for Namespace objects' own name. */
+  namespace?: string;
+  name?: string;
+  subresource?: string;
+  /** The deprecated `/watch/` path form was used. */
+  watchPath: boolean;
+}
+
+const namespaceSubresources = new Set(['status', 'finalize']);
+
+export class BadPathError extends Error {}
+
+function decodeSegments(path: string): string[] {
+  const raw = path.split('/').filter((s) => s !== '');
+  return raw.map((s) => {
+    try {
+      return decodeURIComponent(s);
+    } catch {
+      throw new BadPathError(`invalid path segment: ${s}`);
+    }
+  });
+}
+
+export function parsePath(pathname: string): Route {
+  const parts = decodeSegments(pathname);
+  if (parts.length === 0) return { type: 'root' };
+  let group: string;
+  let version: string;
+  let rest: string[];
+  if (parts[0] === 'api') {
+    if (parts.length === 1) return { type: 'legacy-versions' };
+    group = '';
+    version = parts[1]!;
+    rest = parts.slice(2);
+  } else if (parts[0] === 'apis') {
+    if (parts.length === 1) return { type: 'group-list' };
+    if (parts.length === 2) return { type: 'group', group: parts[1]! };
+    group = parts[1]!;
+    version = parts[2]!;
+    rest = parts.slice(3);
+  } else {
+    return { type: 'other', path: pathname };
+  }
+  if (rest.length === 0) return { type: 'resource-list', group, version };
+
+  let watchPath = false;
+  if (rest[0] === 'watch') {
+    watchPath = true;
+    rest = rest.slice(1);
+    if (rest.length === 0) return { type: 'other', path: pathname };
+  }
+
+  let namespace: string | undefined;
+  if (rest[0] === 'namespaces' && rest.length > 1) {
+    namespace = rest[1]!;
+    if (rest.length > 2 && !namespaceSubresources.has(rest[2]!)) {
+      rest = rest.slice(2);
+    } else {
+      // The Namespace object itself: namespaces/<name>[/<sub>].
+      const route: ResourceRoute = { type: 'resource', group, version, plural: 'namespaces', name: namespace, watchPath };
+      if (rest[2] !== undefined) route.subresource = rest[2];
+      if (rest.length > 3) return { type: 'other', path: pathname };
+      return route;
+    }
+  }
+  if (rest.length > 3) return { type: 'other', path: pathname };
+  const route: ResourceRoute = { type: 'resource', group, version, plural: rest[0]!, watchPath };
+  if (namespace !== undefined) route.namespace = namespace;
+  if (rest[1] !== undefined) route.name = rest[1];
+  if (rest[2] !== undefined) route.subresource = rest[2];
+  return route;
+}

@@ -1,0 +1,154 @@
+// Per-kind create/update strategy, driven by KindDef data (upstream's rest.RESTCreateStrategy
+// / RESTUpdateStrategy, restated). One code path for every kind; switches come from KindDef.
+//
+// Order on create:  decode -> applyDefaults -> prepareForCreate -> validateCreate -> store
+// Order on update:  decode -> applyDefaults -> prepareForUpdate -> validateUpdate -> store
+// Order on /status: decode -> prepareForStatusUpdate -> validateStatusUpdate -> store
+
+import { randomUUID, randomInt } from 'node:crypto';
+import { badRequest, conflict, fe, type FieldError } from '../api/errors.js';
+import { resourceRefOf, type KindDef } from '../api/kinds.js';
+import type { KubeObject, ObjectMeta } from '../api/types.js';
+import { rfc3339Seconds } from '../util/clock.js';
+import { jsonEqual } from './object-codec.js';
+
+export const templateGenerationAnnotation = 'deprecated.daemonset.template.generation';
+
+const nameAlphabet = 'bcdfghjklmnpqrstvwxz2456789';
+const maxGeneratedPrefix = 58; // 63 - 5 random characters
+
+/** upstream's names.SimpleNameGenerator: prefix (truncated) + 5 safe random characters. */
+export function generateName(prefix: string): string {
+  let s = prefix.length > maxGeneratedPrefix ? prefix.slice(0, maxGeneratedPrefix) : prefix;
+  for (let i = 0; i < 5; i++) s += nameAlphabet[randomInt(nameAlphabet.length)];
+  return s;
+}
+
+function spec(obj: KubeObject): unknown {
+  return obj.spec;
+}
+
+function parseTemplateGeneration(meta: ObjectMeta): number | undefined {
+  const v = meta.annotations?.[templateGenerationAnnotation];
+  if (v === undefined) return undefined;
+  if (!/^-?\d+$/.test(v)) {
+    throw badRequest(`invalid value of annotation ${templateGenerationAnnotation}: ${JSON.stringify(v)}: must be an integer`);
+  }
+  return Number(v);
+}
+
+function setAnnotation(meta: ObjectMeta, key: string, value: string): void {
+  meta.annotations = { ...(meta.annotations ?? {}), [key]: value };
+}
+
+export function prepareForCreate(k: KindDef, obj: KubeObject, now: Date): void {
+  const m = obj.metadata;
+  m.uid = randomUUID();
+  m.creationTimestamp = rfc3339Seconds(now);
+  delete m.deletionTimestamp;
+  delete m.deletionGracePeriodSeconds;
+  delete m.resourceVersion;
+  delete m.selfLink;
+  if (k.tracksGeneration) m.generation = 1;
+  else delete m.generation;
+  if (k.hasStatus) {
+    const soc = k.statusOnCreate;
+    if (soc === 'wipe') delete obj.status;
+    else if (soc !== 'keep') obj.status = { ...soc.reset };
+  }
+  if (k.tracksTemplateGeneration) {
+    const tg = parseTemplateGeneration(m);
+    setAnnotation(m, templateGenerationAnnotation, String(tg !== undefined && tg >= 1 ? tg : 1));
+  }
+}
+
+/**
+ * Carries server-owned fields from `old` into `obj` (an update of the main resource) and
+ * bumps generation. Throws 409 when the body's uid differs from the stored one.
+ */
+export function prepareForUpdate(k: KindDef, obj: KubeObject, old: KubeObject): void {
+  const m = obj.metadata;
+  const om = old.metadata;
+  if (m.uid && om.uid && m.uid !== om.uid) {
+    throw conflict(resourceRefOf(k), om.name ?? '', `Precondition failed: UID in precondition: ${m.uid}, UID in object meta: ${om.uid}`);
+  }
+  m.uid = om.uid;
+  m.creationTimestamp = om.creationTimestamp;
+  copyOrDelete(m, om, 'deletionTimestamp');
+  copyOrDelete(m, om, 'deletionGracePeriodSeconds');
+  copyOrDelete(m, om, 'generation');
+  delete m.selfLink;
+  if (k.hasStatus) {
+    if (old.status === undefined) delete obj.status;
+    else obj.status = old.status;
+  }
+  const templateChanged = k.tracksTemplateGeneration && !jsonEqual((spec(obj) as { template?: unknown } | undefined)?.template, (spec(old) as { template?: unknown } | undefined)?.template);
+  if (k.tracksGeneration && (templateChanged || !jsonEqual(spec(obj), spec(old)))) {
+    m.generation = (om.generation ?? 0) + 1;
+  }
+  if (k.tracksTemplateGeneration) {
+    let tg: number;
+    try {
+      tg = parseTemplateGeneration(om) ?? 1;
+    } catch {
+      tg = 1;
+    }
+    setAnnotation(m, templateGenerationAnnotation, String(templateChanged ? tg + 1 : tg));
+  }
+}
+
+/**
+ * A write through /status: the result is the stored object with the body's status, labels
+ * and annotations (upstream's status strategies reset spec; server-owned annotations kept).
+ */
+export function prepareForStatusUpdate(k: KindDef, obj: KubeObject, old: KubeObject): KubeObject {
+  const meta: ObjectMeta = { ...old.metadata };
+  copyOrDelete(meta, obj.metadata, 'labels');
+  copyOrDelete(meta, obj.metadata, 'annotations');
+  if (k.tracksTemplateGeneration) {
+    const v = old.metadata.annotations?.[templateGenerationAnnotation];
+    if (v !== undefined) setAnnotation(meta, templateGenerationAnnotation, v);
+  }
+  meta.resourceVersion = obj.metadata.resourceVersion;
+  const out: KubeObject = { ...old, metadata: meta };
+  if (obj.status === undefined) delete out.status;
+  else out.status = obj.status;
+  return out;
+}
+
+function copyOrDelete(to: ObjectMeta, from: ObjectMeta, key: keyof ObjectMeta): void {
+  if (from[key] === undefined) delete to[key];
+  else to[key] = from[key];
+}
+
+/** upstream's rule: no new finalizers once deletionTimestamp is set. */
+export function validateFinalizersUpdate(obj: KubeObject, old: KubeObject): FieldError[] {
+  if (!old.metadata.deletionTimestamp) return [];
+  const before = new Set(old.metadata.finalizers ?? []);
+  const added = (obj.metadata.finalizers ?? []).filter((f) => !before.has(f));
+  if (added.length === 0) return [];
+  return [fe.forbidden('metadata.finalizers', `no new finalizers can be added if the object is being deleted, found new finalizers []string{${added.map((f) => JSON.stringify(f)).join(', ')}}`)];
+}
+
+/** The body's metadata.namespace against the URL's (400 on mismatch; set when absent). */
+export function checkNamespace(k: KindDef, obj: KubeObject, namespace: string | undefined): void {
+  if (k.namespaced) {
+    const ns = obj.metadata.namespace;
+    if (ns !== undefined && ns !== '' && ns !== namespace) {
+      throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
+    }
+    obj.metadata.namespace = namespace;
+  } else {
+    delete obj.metadata.namespace;
+  }
+}
+
+/** The body's metadata.name against the URL's (400 on mismatch; set when absent). */
+export function checkName(obj: KubeObject, name: string): void {
+  const n = obj.metadata.name;
+  if (n !== undefined && n !== '' && n !== name) {
+    throw badRequest(`the name of the object (${n}) does not match the name on the URL (${name})`);
+  }
+  obj.metadata.name = name;
+}
+

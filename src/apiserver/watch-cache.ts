@@ -1,0 +1,574 @@
+// The watch cache: ONE store watch over /registry/ from startup, a ring buffer of recent
+// events, and the per-request watchers that HTTP watch requests become.
+//
+// Invariants:
+// - Events reach the cache in revision order without gaps (the Store contract). `rev` is the
+//   last revision seen; every event with revision in (ringStart, rev] is in the ring.
+// - A watcher receives, in revision order and exactly once, every event with revision >
+//   its `minRev` that concerns its resource (and namespace), translated through its filter:
+//   an object entering the filter is ADDED, leaving it is DELETED (previous state with the
+//   event's resourceVersion), as upstream's cacher does.
+// - Each event's wire line is encoded once per variant and shared by all watchers; per-event
+//   work is proportional to the watchers of that one resource only.
+// - Watches from a revision the ring no longer holds read from the store's history (their own
+//   store watch). Below the store's compaction point the answer is one ERROR event (410).
+// - A watcher whose unsent output exceeds `maxBufferedBytes` is closed (slow clients must not
+//   hold memory or block others); the client re-watches from its last revision.
+
+import type { ServerResponse } from 'node:http';
+import { groupKindOf, groupVersionOf, type KindDef } from '../api/kinds.js';
+import type { KubeObject } from '../api/types.js';
+import { StorageError, type Store, type Watcher as StoreWatcher, type WatchEvent } from '../storage/interface.js';
+import type { Logger } from '../util/logger.js';
+import { buildTable, type TableApiVersion } from './tables/index.js';
+import type { ObjectFilter } from './filter.js';
+import { decodeStored, withResourceVersion } from './object-codec.js';
+import type { IncludeObject } from './query.js';
+import { keyPrefix, parseKey, registryRoot, resourceIndexKey } from './registry.js';
+
+type EventType = 'ADDED' | 'MODIFIED' | 'DELETED';
+
+/** One store event, with lazily decoded objects and lazily encoded wire lines. */
+export class CachedEvent {
+  readonly resource: string;
+  readonly namespace: string | undefined;
+  readonly name: string;
+  private obj?: KubeObject;
+  private prevObj?: KubeObject;
+  private lines?: Map<string, string>;
+
+  constructor(readonly ev: WatchEvent) {
+    const parsed = parseKey(ev.key);
+    this.resource = parsed?.resource ?? '';
+    this.namespace = parsed?.namespace;
+    this.name = parsed?.name ?? '';
+  }
+
+  get revision(): number {
+    return this.ev.revision;
+  }
+
+  /** The type without a filter: ADDED (created by this event), MODIFIED or DELETED. */
+  get naturalType(): EventType {
+    if (this.ev.type === 'delete') return 'DELETED';
+    return this.ev.createRevision === this.ev.revision ? 'ADDED' : 'MODIFIED';
+  }
+
+  /** The new object (put), with metadata.resourceVersion = the event revision. */
+  object(): KubeObject | undefined {
+    if (this.ev.type !== 'put' || this.ev.value === undefined) return undefined;
+    return (this.obj ??= decodeStored(this.ev.value, this.ev.revision));
+  }
+
+  /** The previous object, with metadata.resourceVersion = the event revision. */
+  previous(): KubeObject | undefined {
+    if (this.ev.prevValue === undefined) return undefined;
+    return (this.prevObj ??= decodeStored(this.ev.prevValue, this.ev.revision));
+  }
+
+  /** The JSON line for `type` (the object is the previous state for DELETED). */
+  line(type: EventType): string {
+    const key = type;
+    let l = this.lines?.get(key);
+    if (l === undefined) {
+      const src = type === 'DELETED' ? this.ev.prevValue : this.ev.value;
+      l = `{"type":"${type}","object":${withResourceVersion(src ?? '{}', this.ev.revision)}}\n`;
+      (this.lines ??= new Map()).set(key, l);
+    }
+    return l;
+  }
+
+  /** The Table line for `type` (one row; headers unless omitted). */
+  tableLine(type: EventType, gk: string, include: IncludeObject, apiVersion: TableApiVersion, omitHeaders: boolean): string {
+    const key = `T|${type}|${include}|${apiVersion}|${omitHeaders ? 1 : 0}`;
+    let l = this.lines?.get(key);
+    if (l === undefined) {
+      const obj = type === 'DELETED' ? this.previous() : this.object();
+      const table = buildTable(gk, obj ? [obj] : [], { includeObject: include, apiVersion, omitHeaders });
+      l = `{"type":"${type}","object":${JSON.stringify(table)}}\n`;
+      (this.lines ??= new Map()).set(key, l);
+    }
+    return l;
+  }
+}
+
+export interface TableOptions {
+  apiVersion: TableApiVersion;
+  includeObject: IncludeObject;
+}
+
+export interface WatchRequest {
+  kind: KindDef;
+  /** The path namespace (namespaced kinds); undefined: all namespaces / cluster-scoped. */
+  namespace: string | undefined;
+  filter: ObjectFilter | undefined;
+  /** Raw resourceVersion query value (undefined when absent). */
+  resourceVersion: string | undefined;
+  sendInitialEvents: boolean | undefined;
+  allowBookmarks: boolean;
+  timeoutSeconds: number;
+  table?: TableOptions;
+}
+
+export interface WatchCacheOptions {
+  store: Store;
+  logger: Logger;
+  /** Ring capacity in events (default 10,000). */
+  capacity?: number;
+  /** Period of BOOKMARK events for watchers that allow them (default 60 s). */
+  bookmarkIntervalMs?: number;
+  /** Unsent bytes after which a watcher is closed (default 32 MiB). */
+  maxBufferedBytes?: number;
+}
+
+class ActiveWatcher {
+  closed = false;
+  headersSent = false;
+  /** Last revision delivered or skipped past; used for bookmarks. */
+  lastRev: number;
+  storeWatch?: StoreWatcher;
+  timer?: NodeJS.Timeout;
+  readonly gk: string;
+
+  constructor(
+    readonly req: WatchRequest,
+    readonly res: ServerResponse,
+    public minRev: number,
+    private readonly cache: WatchCache,
+  ) {
+    this.lastRev = minRev;
+    this.gk = groupKindOf(req.kind);
+  }
+
+  write(chunk: string): void {
+    if (this.closed) return;
+    this.res.write(chunk);
+    if (this.res.writableLength > this.cache.maxBufferedBytes) {
+      this.cache.logger.warn(`closing slow watcher of ${this.gk} (${this.res.writableLength} bytes unsent)`);
+      this.close();
+    }
+  }
+
+  /**
+   * Delivers one event if it concerns this watcher (see the module invariants). Never throws:
+   * it runs inside the store's delivery loop; a failure closes only this watcher.
+   */
+  deliver(e: CachedEvent): void {
+    try {
+      this.deliverUnsafe(e);
+    } catch (err) {
+      this.cache.logger.error(`watch of ${this.gk}: cannot deliver event at revision ${e.revision}; closing the watch`, err);
+      this.close();
+    }
+  }
+
+  private deliverUnsafe(e: CachedEvent): void {
+    if (this.closed || e.revision <= this.minRev) return;
+    this.lastRev = e.revision;
+    const r = this.req;
+    if (r.namespace !== undefined && e.namespace !== r.namespace) return;
+    let type: EventType | undefined = e.naturalType;
+    const f = r.filter;
+    if (f) {
+      if (f.name !== undefined && f.name !== e.name) return;
+      if (f.namespace !== undefined && (e.namespace ?? '') !== f.namespace) return;
+      const cur = e.ev.type === 'put' ? e.object() : undefined;
+      const curMatch = cur !== undefined && f.matches(cur);
+      const prev = e.previous();
+      const prevMatch = prev !== undefined ? f.matches(prev) : type === 'MODIFIED' && curMatch;
+      if (e.ev.type === 'delete') type = prevMatch ? 'DELETED' : undefined;
+      else if (curMatch) type = prevMatch ? 'MODIFIED' : 'ADDED';
+      else type = prevMatch ? 'DELETED' : undefined;
+      if (type === undefined) return;
+    }
+    this.write(this.encode(e, type));
+  }
+
+  private encode(e: CachedEvent, type: EventType): string {
+    const t = this.req.table;
+    if (!t) return e.line(type);
+    const omit = this.headersSent;
+    this.headersSent = true;
+    return e.tableLine(type, this.gk, t.includeObject, t.apiVersion, omit);
+  }
+
+  /** A synthetic ADDED for an object of the initial state (stored JSON + its modRevision). */
+  writeInitial(value: string, modRevision: number, obj: KubeObject | undefined): void {
+    const t = this.req.table;
+    if (!t) {
+      this.write(`{"type":"ADDED","object":${withResourceVersion(value, modRevision)}}\n`);
+      return;
+    }
+    const o = obj ?? decodeStored(value, modRevision);
+    const table = buildTable(this.gk, [o], { includeObject: t.includeObject, apiVersion: t.apiVersion, omitHeaders: this.headersSent });
+    this.headersSent = true;
+    this.write(`{"type":"ADDED","object":${JSON.stringify(table)}}\n`);
+  }
+
+  bookmark(rev: number, initialEventsEnd = false): void {
+    const k = this.req.kind;
+    const metadata: Record<string, unknown> = { resourceVersion: String(rev) };
+    if (initialEventsEnd) metadata.annotations = { 'k8s.io/initial-events-end': 'true' };
+    this.write(`{"type":"BOOKMARK","object":${JSON.stringify({ kind: k.kind, apiVersion: groupVersionOf(k), metadata })}}\n`);
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.storeWatch?.stop();
+    this.cache.unregister(this);
+    if (!this.res.writableEnded) this.res.end();
+  }
+}
+
+/** The spec.nodeName value a watcher's field selector pins with `=`, if any. */
+function nodeIndexValue(req: WatchRequest): string | undefined {
+  return req.filter?.field?.requirements.find((r) => r.field === 'spec.nodeName' && r.op === '=')?.value;
+}
+
+function nodeNameOf(obj: KubeObject | undefined): string | undefined {
+  if (!obj) return undefined;
+  const n = (obj.spec as { nodeName?: unknown } | undefined)?.nodeName;
+  return typeof n === 'string' ? n : '';
+}
+
+export class WatchCache {
+  readonly logger: Logger;
+  readonly maxBufferedBytes: number;
+  private readonly store: Store;
+  private readonly capacity: number;
+  private readonly ring: (CachedEvent | undefined)[];
+  private head = 0; // index of the oldest event
+  private size = 0;
+  /** Every event with revision > ringStart is in the ring (up to `rev`). */
+  private ringStart = 0;
+  private _rev = 0;
+  private storeWatch?: StoreWatcher;
+  /** Watchers per resource (`<group>/<plural>`), except those indexed by node. */
+  private readonly byResource = new Map<string, Set<ActiveWatcher>>();
+  /**
+   * Watchers whose field selector pins `spec.nodeName=<n>` (node agents watching their pods),
+   * per resource and node name, as upstream's indexed triggers: an event reaches only the
+   * watchers of its old and new node, so per-event work does not grow with the node count.
+   */
+  private readonly byNode = new Map<string, Map<string, Set<ActiveWatcher>>>();
+  private readonly all = new Set<ActiveWatcher>();
+  /** Namespace name -> terminating (deletionTimestamp set), as last seen. */
+  private readonly namespaces = new Map<string, boolean>();
+  private bookmarkTimer?: NodeJS.Timeout;
+  private readonly bookmarkIntervalMs: number;
+  private stopped = false;
+
+  constructor(opts: WatchCacheOptions) {
+    this.store = opts.store;
+    this.logger = opts.logger;
+    this.capacity = Math.max(16, opts.capacity ?? 10_000);
+    this.ring = new Array(this.capacity);
+    this.bookmarkIntervalMs = opts.bookmarkIntervalMs ?? 60_000;
+    this.maxBufferedBytes = opts.maxBufferedBytes ?? 32 * 1024 * 1024;
+  }
+
+  get rev(): number {
+    return this._rev;
+  }
+
+  /**
+   * A namespace's state as far as the cache has seen: 'Active', 'Terminating', or undefined
+   * (unknown: not seen yet or gone; callers then ask the store).
+   */
+  namespacePhase(ns: string): 'Active' | 'Terminating' | undefined {
+    const t = this.namespaces.get(ns);
+    return t === undefined ? undefined : t ? 'Terminating' : 'Active';
+  }
+
+  private noteNamespace(name: string, value: string): void {
+    let terminating = false;
+    try {
+      terminating = Boolean((JSON.parse(value) as { metadata?: { deletionTimestamp?: string } }).metadata?.deletionTimestamp);
+    } catch {
+      /* stored values are JSON; treat anything else as active */
+    }
+    this.namespaces.set(name, terminating);
+  }
+
+  /** Lists namespaces and starts the one store watch after that revision. */
+  async start(): Promise<void> {
+    const list = await this.store.list(`${registryRoot}core/namespaces/`);
+    for (const kv of list.items) {
+      const p = parseKey(kv.key);
+      if (p) this.noteNamespace(p.name, kv.value);
+    }
+    this._rev = list.revision;
+    this.ringStart = list.revision;
+    this.startStoreWatch();
+    this.bookmarkTimer = setInterval(() => this.sendBookmarks(), this.bookmarkIntervalMs);
+    this.bookmarkTimer.unref();
+  }
+
+  private startStoreWatch(): void {
+    this.storeWatch = this.store.watch(registryRoot, this._rev, {
+      onEvents: (events) => this.onEvents(events),
+      onError: (err) => this.onStoreError(err),
+    });
+  }
+
+  private onStoreError(err: StorageError): void {
+    if (this.stopped) return;
+    this.logger.warn(`watch cache: store watch ended: ${err.code}: ${err.message}`);
+    for (const w of [...this.all]) if (!w.storeWatch) w.close();
+    if (err.code === 'Unavailable') return;
+    // Restart after the history we have (Compacted: from the current revision, ring reset).
+    void (async () => {
+      try {
+        const compacted = await this.store.compactedRevision();
+        if (this._rev < compacted) {
+          this._rev = await this.store.currentRevision();
+          this.ring.fill(undefined);
+          this.size = 0;
+          this.head = 0;
+          this.ringStart = this._rev;
+          const list = await this.store.list(`${registryRoot}core/namespaces/`, { revision: this._rev });
+          this.namespaces.clear();
+          for (const kv of list.items) {
+            const p = parseKey(kv.key);
+            if (p) this.noteNamespace(p.name, kv.value);
+          }
+        }
+        if (!this.stopped) this.startStoreWatch();
+      } catch (e) {
+        this.logger.error('watch cache: restart failed', e);
+      }
+    })();
+  }
+
+  private onEvents(events: WatchEvent[]): void {
+    try {
+      this.dispatch(events);
+    } catch (err) {
+      this.logger.error('watch cache: dispatch failed', err);
+    }
+  }
+
+  private dispatch(events: WatchEvent[]): void {
+    for (const ev of events) {
+      if (ev.revision <= this._rev) continue;
+      const e = new CachedEvent(ev);
+      this._rev = ev.revision;
+      this.push(e);
+      if (e.resource === 'core/namespaces') {
+        if (ev.type === 'put' && ev.value !== undefined) this.noteNamespace(e.name, ev.value);
+        else this.namespaces.delete(e.name);
+      }
+      const ws = this.byResource.get(e.resource);
+      if (ws) for (const w of ws) if (!w.storeWatch) w.deliver(e);
+      const idx = this.byNode.get(e.resource);
+      if (idx) {
+        // Indexed watchers (spec.nodeName=<n>): only those of the old and the new node.
+        const cur = nodeNameOf(e.ev.type === 'put' ? e.object() : undefined);
+        const prev = nodeNameOf(e.previous());
+        const a = cur !== undefined ? idx.get(cur) : undefined;
+        if (a) for (const w of a) if (!w.storeWatch) w.deliver(e);
+        const b = prev !== undefined && prev !== cur ? idx.get(prev) : undefined;
+        if (b) for (const w of b) if (!w.storeWatch) w.deliver(e);
+      }
+    }
+  }
+
+  private push(e: CachedEvent): void {
+    if (this.size === this.capacity) {
+      const evicted = this.ring[this.head]!;
+      this.ringStart = evicted.revision;
+      this.head = (this.head + 1) % this.capacity;
+      this.size--;
+    }
+    this.ring[(this.head + this.size) % this.capacity] = e;
+    this.size++;
+  }
+
+  /** Index (0-based from head) of the first event with revision > rev. */
+  private firstAfter(rev: number): number {
+    let lo = 0;
+    let hi = this.size;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.ring[(this.head + mid) % this.capacity]!.revision <= rev) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  unregister(w: ActiveWatcher): void {
+    this.all.delete(w);
+    const key = resourceIndexKey(w.req.kind);
+    const node = nodeIndexValue(w.req);
+    if (node !== undefined) {
+      const idx = this.byNode.get(key);
+      const set = idx?.get(node);
+      if (idx && set) {
+        set.delete(w);
+        if (set.size === 0) idx.delete(node);
+        if (idx.size === 0) this.byNode.delete(key);
+      }
+      return;
+    }
+    const set = this.byResource.get(key);
+    if (set) {
+      set.delete(w);
+      if (set.size === 0) this.byResource.delete(key);
+    }
+  }
+
+  private register(w: ActiveWatcher): void {
+    this.all.add(w);
+    const key = resourceIndexKey(w.req.kind);
+    const node = nodeIndexValue(w.req);
+    if (node !== undefined) {
+      let idx = this.byNode.get(key);
+      if (!idx) this.byNode.set(key, (idx = new Map()));
+      let set = idx.get(node);
+      if (!set) idx.set(node, (set = new Set()));
+      set.add(w);
+      return;
+    }
+    let set = this.byResource.get(key);
+    if (!set) this.byResource.set(key, (set = new Set()));
+    set.add(w);
+  }
+
+  private sendBookmarks(): void {
+    for (const w of this.all) {
+      if (!w.req.allowBookmarks || w.req.table || w.closed) continue;
+      // Cache-backed watchers have seen every event up to the cache revision.
+      w.bookmark(w.storeWatch ? w.lastRev : Math.max(this._rev, w.minRev));
+    }
+  }
+
+  /**
+   * Serves one watch request on `res` (status 200, newline-delimited JSON). Resolves once the
+   * stream is set up; the stream ends on timeout, client disconnect, slow client, or close().
+   */
+  async serve(req: WatchRequest, res: ServerResponse): Promise<void> {
+    const rvRaw = req.resourceVersion;
+    const rv = rvRaw === undefined ? undefined : Number(rvRaw);
+    const initialByDefault = rv === undefined || rv === 0;
+    const sendInitial = req.sendInitialEvents ?? initialByDefault;
+    let compacted = 0;
+    let current = 0;
+    if (rv !== undefined && rv > 0) [compacted, current] = await Promise.all([this.store.compactedRevision(), this.store.currentRevision()]);
+
+    res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private', 'Transfer-Encoding': 'chunked' });
+    res.flushHeaders();
+
+    if (rv !== undefined && rv > 0 && !sendInitial) {
+      // Below the compaction point the history is gone; above the store's revision the RV
+      // cannot come from this store (it was reset): both make informers relist.
+      let message: string | undefined;
+      if (rv < compacted) message = `too old resource version: ${rv} (${compacted})`;
+      else if (rv > current) message = `too old resource version: ${rv} is newer than the current revision ${current} of this store; relist`;
+      if (message !== undefined) {
+        const status = { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason: 'Expired', code: 410 };
+        res.end(`{"type":"ERROR","object":${JSON.stringify(status)}}\n`);
+        return;
+      }
+    }
+
+    const w = new ActiveWatcher(req, res, 0, this);
+    res.on('close', () => w.close());
+    if (req.timeoutSeconds > 0) {
+      w.timer = setTimeout(() => w.close(), req.timeoutSeconds * 1000);
+      w.timer.unref();
+    }
+
+    let from: number;
+    if (sendInitial) {
+      from = await this.sendInitialState(w);
+      if (w.closed) return;
+      if (req.sendInitialEvents === true) w.bookmark(from, true);
+    } else if (rv === undefined || rv === 0) {
+      // sendInitialEvents=false without a revision: start at the latest.
+      from = Math.max(this._rev, await this.store.currentRevision());
+    } else {
+      from = rv;
+    }
+    if (w.closed) return;
+    w.minRev = from;
+    w.lastRev = from;
+    this.attach(w, from);
+  }
+
+  /** Sends synthetic ADDED events for the current state; returns the revision listed at. */
+  private async sendInitialState(w: ActiveWatcher): Promise<number> {
+    const { kind, namespace, filter } = w.req;
+    let prefix = keyPrefix(kind, kind.namespaced ? namespace : undefined);
+    if (kind.namespaced && namespace === undefined && filter?.namespace !== undefined) prefix = keyPrefix(kind, filter.namespace);
+    const exactKey = filter?.name !== undefined && (!kind.namespaced || namespace !== undefined || filter.namespace !== undefined) ? prefix + filter.name : undefined;
+    const list = await this.store.list(exactKey ?? prefix);
+    for (const kv of list.items) {
+      if (w.closed) break;
+      if (exactKey !== undefined && kv.key !== exactKey) continue;
+      let obj: KubeObject | undefined;
+      if (filter) {
+        const p = parseKey(kv.key);
+        if (filter.name !== undefined && p?.name !== filter.name) continue;
+        if (filter.namespace !== undefined && (p?.namespace ?? '') !== filter.namespace) continue;
+        if (filter.needsObject) {
+          obj = decodeStored(kv.value, kv.modRevision);
+          if (!filter.matches(obj)) continue;
+        }
+      }
+      w.writeInitial(kv.value, kv.modRevision, obj);
+    }
+    return list.revision;
+  }
+
+  /** Replays events after `from` (ring or store history), then delivers live events. */
+  private attach(w: ActiveWatcher, from: number): void {
+    if (this.stopped) {
+      w.close();
+      return;
+    }
+    if (from >= this.ringStart) {
+      // Synchronous replay + register: no event can slip in between.
+      const key = resourceIndexKey(w.req.kind);
+      for (let i = this.firstAfter(from); i < this.size && !w.closed; i++) {
+        const e = this.ring[(this.head + i) % this.capacity]!;
+        if (e.resource === key) w.deliver(e);
+      }
+      if (!w.closed) this.register(w);
+      return;
+    }
+    // Older than the ring: this watcher reads the store's history with its own store watch.
+    if (w.closed) return;
+    this.register(w);
+    const key = resourceIndexKey(w.req.kind);
+    w.storeWatch = this.store.watch(keyPrefix(w.req.kind), from, {
+      onEvents: (events) => {
+        for (const ev of events) {
+          const e = new CachedEvent(ev);
+          if (e.resource === key) w.deliver(e);
+        }
+      },
+      onError: (err) => {
+        if (err.code === 'Compacted') {
+          const status = { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: `too old resource version: ${from}`, reason: 'Expired', code: 410 };
+          w.write(`{"type":"ERROR","object":${JSON.stringify(status)}}\n`);
+        }
+        w.close();
+      },
+    });
+  }
+
+  /** Number of open watchers (tests, metrics). */
+  get watcherCount(): number {
+    return this.all.size;
+  }
+
+  /** Ends every watch and the store watch. */
+  stop(): void {
+    this.stopped = true;
+    if (this.bookmarkTimer) clearInterval(this.bookmarkTimer);
+    this.storeWatch?.stop();
+    for (const w of [...this.all]) w.close();
+  }
+}

@@ -1,0 +1,3 @@
+// Public API of `util`: logger and clock.
+export * from './logger.js';
+export * from './clock.js';

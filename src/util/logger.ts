@@ -1,0 +1,59 @@
+// A tiny leveled logger writing one line per entry to stderr (or a given sink).
+// Contract: `child(name)` prefixes messages with the component name; levels below the
+// configured threshold cost one comparison.
+
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
+
+const order: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 };
+
+export interface Logger {
+  debug(msg: string, ...args: unknown[]): void;
+  info(msg: string, ...args: unknown[]): void;
+  warn(msg: string, ...args: unknown[]): void;
+  error(msg: string, ...args: unknown[]): void;
+  child(name: string): Logger;
+}
+
+export interface LoggerOptions {
+  level?: LogLevel;
+  name?: string;
+  /** Where lines go (default: process.stderr). */
+  write?: (line: string) => void;
+}
+
+function render(arg: unknown): string {
+  if (arg instanceof Error) return arg.stack ?? `${arg.name}: ${arg.message}`;
+  if (typeof arg === 'string') return arg;
+  try {
+    return JSON.stringify(arg);
+  } catch {
+    return String(arg);
+  }
+}
+
+export function createLogger(opts: LoggerOptions = {}): Logger {
+  const envLevel = process.env.EVERYNODE_LOG_LEVEL as LogLevel | undefined;
+  const level = opts.level ?? (envLevel && envLevel in order ? envLevel : 'info');
+  const threshold = order[level];
+  const write = opts.write ?? ((line: string) => process.stderr.write(line));
+  const make = (name: string | undefined): Logger => {
+    const emit = (lvl: LogLevel, msg: string, args: unknown[]) => {
+      if (order[lvl] < threshold) return;
+      const parts = [new Date().toISOString(), lvl.toUpperCase()];
+      if (name) parts.push(`[${name}]`);
+      parts.push(msg, ...args.map(render));
+      write(parts.join(' ') + '\n');
+    };
+    return {
+      debug: (m, ...a) => emit('debug', m, a),
+      info: (m, ...a) => emit('info', m, a),
+      warn: (m, ...a) => emit('warn', m, a),
+      error: (m, ...a) => emit('error', m, a),
+      child: (n) => make(name ? `${name}/${n}` : n),
+    };
+  };
+  return make(opts.name);
+}
+
+/** A logger that drops everything (tests). */
+export const silentLogger: Logger = createLogger({ level: 'silent' });
