@@ -60,7 +60,7 @@ describe('defaults', () => {
     const b: any = structuredClone(valid[`${rbac}/RoleBinding`]);
     validationFor(`${rbac}/RoleBinding`).applyDefaults(b);
     expect(b.roleRef.apiGroup).toBe(rbac);
-    expect(b.subjects).toEqual([{ kind: 'ServiceAccount', name: 'sa', apiGroup: '' }, { kind: 'User', name: 'alice', apiGroup: rbac }]);
+    expect(b.subjects).toEqual([{ kind: 'ServiceAccount', name: 'sa' }, { kind: 'User', name: 'alice', apiGroup: rbac }]);
     const pc: any = structuredClone(valid['scheduling.k8s.io/PriorityClass']);
     validationFor('scheduling.k8s.io/PriorityClass').applyDefaults(pc);
     expect(pc.preemptionPolicy).toBe('PreemptLowerPriority');

@@ -15,8 +15,8 @@ export function setBindingDefaults(binding: Obj): void {
   for (const s of arr(binding.subjects)) {
     const subj = obj(s);
     if (!subj || str(subj.apiGroup)) continue;
-    if (subj.kind === 'ServiceAccount') subj.apiGroup = '';
-    else if (subj.kind === 'User' || subj.kind === 'Group') subj.apiGroup = rbacGroup;
+    // ServiceAccount subjects keep the empty core group, which upstream omits on the wire.
+    if (subj.kind === 'User' || subj.kind === 'Group') subj.apiGroup = rbacGroup;
   }
 }
 
