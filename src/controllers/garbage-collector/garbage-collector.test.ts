@@ -1,0 +1,314 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { ControllerRevision, DaemonSet, KubeObject, OwnerReference, Pod } from '../../api/types.js';
+import {
+  type ResourceDescriptor,
+  controllerRevisionsResource,
+  daemonSetsResource,
+  nodesResource,
+  podsResource,
+} from '../../client/index.js';
+import { FakeClock } from '../../client/testing/index.js';
+import { ApiError } from '../../api/errors.js';
+import { GarbageCollector } from './garbage-collector.js';
+import { GraphNode } from './graph.js';
+import { configMapsResource } from './resources.js';
+import { DeletingFakeClient } from './testing/deleting-fake-client.js';
+
+const ns = 'default';
+const resources: ResourceDescriptor[] = [podsResource, nodesResource, daemonSetsResource, controllerRevisionsResource, configMapsResource];
+
+function dsRef(ds: KubeObject, block = true): OwnerReference {
+  return { apiVersion: 'apps/v1', kind: 'DaemonSet', name: ds.metadata.name!, uid: ds.metadata.uid!, controller: true, blockOwnerDeletion: block };
+}
+
+function newDaemonSet(name: string): DaemonSet {
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'DaemonSet',
+    metadata: { name, namespace: ns },
+    spec: { selector: { matchLabels: { app: name } }, template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: 'c', image: 'i' }] } } },
+  };
+}
+
+function newPod(name: string, owners: OwnerReference[] = [], nodeName?: string): Pod {
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name, namespace: ns, ownerReferences: owners.length ? owners : undefined },
+    spec: { containers: [{ name: 'c', image: 'i' }], ...(nodeName ? { nodeName } : {}) },
+  };
+}
+
+function newRevision(name: string, owners: OwnerReference[]): ControllerRevision {
+  return { apiVersion: 'apps/v1', kind: 'ControllerRevision', metadata: { name, namespace: ns, ownerReferences: owners }, revision: 1 };
+}
+
+interface Env {
+  client: DeletingFakeClient;
+  clock: FakeClock;
+  gc: GarbageCollector;
+  start(): Promise<void>;
+  /** Names of objects in the order their DELETED events were observed, as `plural/name`. */
+  deletedOrder: string[];
+}
+
+const stops: AbortController[] = [];
+afterEach(() => {
+  for (const s of stops.splice(0)) s.abort();
+});
+
+function env(): Env {
+  const clock = new FakeClock();
+  const client = new DeletingFakeClient(clock);
+  const errors: unknown[] = [];
+  const gc = new GarbageCollector({ client, resources, clock, onError: (e) => errors.push(e), podGC: { gcCheckPeriodMs: 20_000, quarantineMs: 40_000 } });
+  const deletedOrder: string[] = [];
+  return {
+    client,
+    clock,
+    gc,
+    deletedOrder,
+    async start() {
+      for (const r of resources) {
+        await client.watch(r, { resourceVersion: String(client.inner.resourceVersion()) }, (ev) => {
+          if (ev.type === 'DELETED') deletedOrder.push(`${r.plural}/${(ev.object as KubeObject).metadata.name}`);
+        });
+      }
+      const stop = new AbortController();
+      stops.push(stop);
+      void gc.run(stop.signal);
+      await vi.waitFor(() => expect(gc.hasSynced()).toBe(true));
+    },
+  };
+}
+
+const names = (objs: KubeObject[]): string[] => objs.map((o) => o.metadata.name!).sort();
+
+describe('GarbageCollector: background cascade', () => {
+  it('deleting a DaemonSet deletes its pods and ControllerRevisions, with UID preconditions; others stay', async () => {
+    const e = env();
+    const ds = await e.client.create(daemonSetsResource, ns, newDaemonSet('foo'));
+    const p1 = await e.client.create(podsResource, ns, newPod('foo-a', [dsRef(ds)]));
+    await e.client.create(podsResource, ns, newPod('foo-b', [dsRef(ds)]));
+    await e.client.create(controllerRevisionsResource, ns, newRevision('foo-rev1', [dsRef(ds)]));
+    await e.client.create(podsResource, ns, newPod('unrelated'));
+    await e.start();
+    expect(e.gc.graph.node(ds.metadata.uid!)?.dependents.size).toBe(3);
+
+    await e.client.delete(daemonSetsResource, ns, 'foo', { propagationPolicy: 'Background' });
+    await vi.waitFor(() => {
+      expect(names(e.client.objectsOf(podsResource))).toEqual(['unrelated']);
+      expect(e.client.objectsOf(controllerRevisionsResource)).toEqual([]);
+    });
+    const deletes = e.client.calls.filter((c) => c.verb === 'delete' && c.resource === 'pods');
+    expect(deletes.find((c) => c.name === 'foo-a')?.options).toEqual({ propagationPolicy: 'Background', preconditions: { uid: p1.metadata.uid } });
+    expect(e.gc.graph.node(ds.metadata.uid!)).toBeUndefined();
+  });
+
+  it('an owner deleted before the collector started (dangling references found at startup) still cascades', async () => {
+    const e = env();
+    const ds = await e.client.create(daemonSetsResource, ns, newDaemonSet('gone'));
+    await e.client.create(podsResource, ns, newPod('gone-a', [dsRef(ds)]));
+    await e.client.inner.delete(daemonSetsResource, ns, 'gone');
+    await e.start();
+    await vi.waitFor(() => expect(e.client.objectsOf(podsResource)).toEqual([]));
+  });
+});
+
+describe('GarbageCollector: foreground', () => {
+  it('deletes blocking dependents first, then removes foregroundDeletion and the owner goes last', async () => {
+    const e = env();
+    const ds = await e.client.create(daemonSetsResource, ns, newDaemonSet('fg'));
+    await e.client.create(podsResource, ns, newPod('fg-a', [dsRef(ds)]));
+    await e.client.create(podsResource, ns, newPod('fg-b', [dsRef(ds)]));
+    await e.client.create(controllerRevisionsResource, ns, newRevision('fg-rev1', [dsRef(ds)]));
+    await e.client.create<KubeObject>(configMapsResource, ns, { metadata: { name: 'fg-nonblocking', namespace: ns, ownerReferences: [dsRef(ds, false)] } });
+    await e.start();
+    // Hold the pod deletions at the API until released: the owner must stay meanwhile.
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    e.client.inner.prependReactor((a) => (a.verb === 'delete' && a.resource === 'pods' ? gate : undefined));
+
+    const answer = await e.client.delete(daemonSetsResource, ns, 'fg', { propagationPolicy: 'Foreground' });
+    expect((answer as KubeObject).metadata.finalizers).toEqual(['foregroundDeletion']);
+    expect((answer as KubeObject).metadata.deletionTimestamp).toBeTruthy();
+
+    await vi.waitFor(() => expect(e.client.calls.filter((c) => c.verb === 'delete' && c.resource === 'pods')).toHaveLength(2));
+    await vi.waitFor(() => expect(e.client.objectsOf(controllerRevisionsResource)).toEqual([]));
+    await new Promise((r) => setTimeout(r, 20));
+    expect(e.client.objectsOf<DaemonSet>(daemonSetsResource)[0]?.metadata.finalizers).toEqual(['foregroundDeletion']);
+    release();
+
+    await vi.waitFor(() => expect(e.client.objectsOf(daemonSetsResource)).toEqual([]));
+    expect(e.client.objectsOf(podsResource)).toEqual([]);
+    expect(e.client.objectsOf(controllerRevisionsResource)).toEqual([]);
+    const dsAt = e.deletedOrder.indexOf('daemonsets/fg');
+    for (const blocker of ['pods/fg-a', 'pods/fg-b', 'controllerrevisions/fg-rev1']) {
+      expect(e.deletedOrder.indexOf(blocker)).toBeGreaterThanOrEqual(0);
+      expect(e.deletedOrder.indexOf(blocker)).toBeLessThan(dsAt);
+    }
+    await vi.waitFor(() => expect(e.client.objectsOf(configMapsResource)).toEqual([]));
+  });
+
+  it('a blocking dependent with dependents of its own is deleted in foreground, so the cascade goes depth-first', async () => {
+    const e = env();
+    const ds = await e.client.create(daemonSetsResource, ns, newDaemonSet('top'));
+    const mid = await e.client.create<KubeObject>(configMapsResource, ns, { metadata: { name: 'mid', namespace: ns, ownerReferences: [dsRef(ds)] } });
+    const midRef: OwnerReference = { apiVersion: 'v1', kind: 'ConfigMap', name: 'mid', uid: mid.metadata.uid!, blockOwnerDeletion: true };
+    await e.client.create(podsResource, ns, newPod('leaf', [midRef]));
+    await e.start();
+    await e.client.delete(daemonSetsResource, ns, 'top', { propagationPolicy: 'Foreground' });
+    await vi.waitFor(() => expect(e.client.objectsOf(daemonSetsResource)).toEqual([]));
+    expect(e.deletedOrder).toEqual(['pods/leaf', 'configmaps/mid', 'daemonsets/top']);
+    const midDelete = e.client.calls.find((c) => c.verb === 'delete' && c.name === 'mid');
+    expect(midDelete?.options?.propagationPolicy).toBe('Foreground');
+  });
+});
+
+describe('GarbageCollector: orphan', () => {
+  it('strips the ownerReference from every dependent, removes the orphan finalizer, and the pods stay', async () => {
+    const e = env();
+    const ds = await e.client.create(daemonSetsResource, ns, newDaemonSet('orph'));
+    const keep: OwnerReference = { apiVersion: 'v1', kind: 'ConfigMap', name: 'other', uid: (await e.client.create<KubeObject>(configMapsResource, ns, { metadata: { name: 'other', namespace: ns } })).metadata.uid! };
+    const pa = await e.client.create(podsResource, ns, newPod('orph-a', [dsRef(ds)]));
+    const pb = await e.client.create(podsResource, ns, newPod('orph-b', [dsRef(ds), keep]));
+    await e.client.create(controllerRevisionsResource, ns, newRevision('orph-rev1', [dsRef(ds)]));
+    await e.start();
+
+    await e.client.delete(daemonSetsResource, ns, 'orph', { propagationPolicy: 'Orphan' });
+    await vi.waitFor(() => expect(e.client.objectsOf(daemonSetsResource)).toEqual([]));
+    const pods = e.client.objectsOf<Pod>(podsResource);
+    expect(names(pods)).toEqual(['orph-a', 'orph-b']);
+    expect(pods.find((p) => p.metadata.name === 'orph-a')?.metadata.uid).toBe(pa.metadata.uid);
+    expect(pods.find((p) => p.metadata.name === 'orph-a')?.metadata.ownerReferences ?? []).toEqual([]);
+    expect(pods.find((p) => p.metadata.name === 'orph-b')?.metadata.uid).toBe(pb.metadata.uid);
+    expect(pods.find((p) => p.metadata.name === 'orph-b')?.metadata.ownerReferences).toEqual([keep]);
+    expect(e.client.objectsOf(controllerRevisionsResource)[0]?.metadata.ownerReferences ?? []).toEqual([]);
+    // The orphan finalizer was removed by the collector (that is what let the server delete the DS).
+    const fin = e.client.calls.find((c) => c.verb === 'patch' && c.resource === 'daemonsets.apps');
+    expect(fin?.patch).toMatchObject({ metadata: { finalizers: [] } });
+    // Nothing else is deleted afterwards.
+    await new Promise((r) => setTimeout(r, 20));
+    expect(e.client.calls.filter((c) => c.verb === 'delete' && c.resource !== 'daemonsets.apps')).toEqual([]);
+  });
+});
+
+describe('GarbageCollector: dangling references and multiple owners', () => {
+  it('a dependent whose only owner UID does not exist is deleted, even when an object of that name exists with another UID', async () => {
+    const e = env();
+    await e.client.create(daemonSetsResource, ns, newDaemonSet('reborn'));
+    const stale: OwnerReference = { apiVersion: 'apps/v1', kind: 'DaemonSet', name: 'reborn', uid: 'uid-of-an-older-incarnation', controller: true };
+    await e.client.create(podsResource, ns, newPod('stale', [stale]));
+    await e.start();
+    await vi.waitFor(() => expect(e.client.objectsOf(podsResource)).toEqual([]));
+    expect(e.client.objectsOf(daemonSetsResource)).toHaveLength(1);
+  });
+
+  it('with another valid owner the dangling reference is removed and the dependent stays', async () => {
+    const e = env();
+    const cm = await e.client.create<KubeObject>(configMapsResource, ns, { metadata: { name: 'alive', namespace: ns } });
+    const alive: OwnerReference = { apiVersion: 'v1', kind: 'ConfigMap', name: 'alive', uid: cm.metadata.uid! };
+    const dead: OwnerReference = { apiVersion: 'apps/v1', kind: 'DaemonSet', name: 'dead', uid: 'dead-uid', controller: true };
+    const pod = await e.client.create(podsResource, ns, newPod('two-owners', [dead, alive]));
+    await e.start();
+    await vi.waitFor(() => expect(e.client.objectsOf<Pod>(podsResource)[0]?.metadata.ownerReferences).toEqual([alive]));
+    expect(e.client.objectsOf(podsResource)[0]?.metadata.uid).toBe(pod.metadata.uid);
+    expect(e.client.calls.filter((c) => c.verb === 'delete')).toEqual([]);
+  });
+
+  it('two live owners: deleting one leaves the dependent owned by the other', async () => {
+    const e = env();
+    const a = await e.client.create<KubeObject>(configMapsResource, ns, { metadata: { name: 'a', namespace: ns } });
+    const b = await e.client.create<KubeObject>(configMapsResource, ns, { metadata: { name: 'b', namespace: ns } });
+    const ra: OwnerReference = { apiVersion: 'v1', kind: 'ConfigMap', name: 'a', uid: a.metadata.uid! };
+    const rb: OwnerReference = { apiVersion: 'v1', kind: 'ConfigMap', name: 'b', uid: b.metadata.uid! };
+    await e.client.create(podsResource, ns, newPod('shared', [ra, rb]));
+    await e.start();
+    await e.client.delete(configMapsResource, ns, 'a');
+    await vi.waitFor(() => expect(e.client.objectsOf<Pod>(podsResource)[0]?.metadata.ownerReferences).toEqual([rb]));
+    await e.client.delete(configMapsResource, ns, 'b');
+    await vi.waitFor(() => expect(e.client.objectsOf(podsResource)).toEqual([]));
+  });
+
+  it('never deletes an object whose UID changed: the stale graph node is dropped instead', async () => {
+    const e = env();
+    await e.start();
+    const pod = await e.client.create(podsResource, ns, newPod('same-name', [{ apiVersion: 'apps/v1', kind: 'DaemonSet', name: 'x', uid: 'missing' }]));
+    // Simulate a graph entry for an older incarnation of the same name.
+    const stale = new GraphNode({ apiVersion: 'v1', kind: 'Pod', namespace: ns, name: 'same-name', uid: 'older-uid' }, true);
+    stale.owners = pod.metadata.ownerReferences!;
+    e.client.calls.length = 0;
+    await e.gc.attemptToDeleteItem(stale);
+    expect(e.client.calls.filter((c) => c.verb === 'delete')).toEqual([]);
+  });
+});
+
+describe('PodGarbageCollector', () => {
+  it('deletes pods bound to a missing node only after the quarantine and a live check', async () => {
+    const e = env();
+    await e.client.create(nodesResource, '', { metadata: { name: 'node-a' } });
+    await e.client.create(podsResource, ns, newPod('on-a', [], 'node-a'));
+    const orphan = await e.client.create(podsResource, ns, newPod('on-missing', [], 'node-b'));
+    await e.client.create(podsResource, ns, newPod('unbound'));
+    await e.start();
+    const podGC = e.gc.podGC!;
+    await podGC.gcOrphaned();
+    expect(podGC.quarantined()).toEqual(['node-b']);
+    expect(e.client.objectsOf(podsResource)).toHaveLength(3);
+    e.clock.advance(39_000);
+    await podGC.gcOrphaned();
+    expect(e.client.objectsOf(podsResource)).toHaveLength(3);
+    e.clock.advance(1_000);
+    await podGC.gcOrphaned();
+    expect(names(e.client.objectsOf(podsResource))).toEqual(['on-a', 'unbound']);
+    const del = e.client.calls.find((c) => c.verb === 'delete' && c.name === 'on-missing');
+    expect(del?.options).toEqual({ gracePeriodSeconds: 0, preconditions: { uid: orphan.metadata.uid } });
+  });
+
+  it('a node that reappears during the quarantine keeps its pods', async () => {
+    const e = env();
+    await e.client.create(podsResource, ns, newPod('waiting', [], 'late-node'));
+    await e.start();
+    await e.gc.podGC!.gcOrphaned();
+    await e.client.create(nodesResource, '', { metadata: { name: 'late-node' } });
+    e.clock.advance(60_000);
+    await e.gc.podGC!.gcOrphaned();
+    expect(e.client.objectsOf(podsResource)).toHaveLength(1);
+    expect(e.gc.podGC!.quarantined()).toEqual([]);
+  });
+
+  it('deleting a node removes its pods after the quarantine (driven by the node deletion event)', async () => {
+    const e = env();
+    await e.client.create(nodesResource, '', { metadata: { name: 'doomed' } });
+    await e.client.create(podsResource, ns, newPod('p1', [], 'doomed'));
+    await e.start();
+    await e.client.delete(nodesResource, '', 'doomed');
+    expect(e.gc.podGC!.quarantined()).toEqual(['doomed']);
+    e.clock.advance(40_000);
+    await vi.waitFor(() => expect(e.client.objectsOf(podsResource)).toEqual([]));
+  });
+});
+
+describe('GarbageCollector: startup', () => {
+  it('a resource that never lists does not hold the collector back past syncTimeoutMs', async () => {
+    const clock = new FakeClock();
+    const client = new DeletingFakeClient(clock);
+    client.inner.prependReactor((a) => {
+      if (a.verb === 'list' && a.resource === 'configmaps') throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
+    });
+    const errors: unknown[] = [];
+    const gc = new GarbageCollector({ client, resources, clock, syncTimeoutMs: 30_000, onError: (e) => errors.push(e) });
+    const ds = await client.create(daemonSetsResource, ns, newDaemonSet('early'));
+    await client.create(podsResource, ns, newPod('early-a', [dsRef(ds)]));
+    const stop = new AbortController();
+    stops.push(stop);
+    void gc.run(stop.signal);
+    await new Promise((r) => setTimeout(r, 10));
+    expect(gc.hasSynced()).toBe(false);
+    clock.advance(30_000);
+    await vi.waitFor(() => expect(gc.hasSynced()).toBe(true));
+    expect(errors.map(String).some((m) => m.includes('starting without synced caches for configmaps'))).toBe(true);
+    await client.delete(daemonSetsResource, ns, 'early');
+    await vi.waitFor(() => expect(client.objectsOf(podsResource)).toEqual([]));
+  });
+});

@@ -1,0 +1,334 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { Lease, Node, NodeCondition, Pod, Taint, Toleration } from '../../api/types.js';
+import { leasesResource, nodesResource, podsResource } from '../../client/index.js';
+import { FakeApiClient, FakeClock, FakeRecorder } from '../../client/testing/index.js';
+import { NodeLifecycleController, type NodeLifecycleControllerOptions } from './node-lifecycle-controller.js';
+
+const iso = (ms: number): string => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+const isoMicro = (ms: number): string => new Date(ms).toISOString().replace(/Z$/, '000Z');
+
+interface Env {
+  client: FakeApiClient;
+  clock: FakeClock;
+  ctrl: NodeLifecycleController;
+  nodeEvents: FakeRecorder;
+  podEvents: FakeRecorder;
+}
+
+const stops: AbortController[] = [];
+afterEach(() => {
+  for (const s of stops.splice(0)) s.abort();
+});
+
+async function env(opts: Partial<NodeLifecycleControllerOptions> = {}, nodeNames: string[] = ['n1']): Promise<Env> {
+  const clock = new FakeClock();
+  const client = new FakeApiClient(clock);
+  for (const n of nodeNames) await addNode(client, clock, n);
+  const nodeEvents = new FakeRecorder();
+  const podEvents = new FakeRecorder();
+  const ctrl = new NodeLifecycleController({ client, clock, recorder: nodeEvents, evictionRecorder: podEvents, ...opts });
+  ctrl.informers.start();
+  await ctrl.informers.waitForCacheSync();
+  return { client, clock, ctrl, nodeEvents, podEvents };
+}
+
+async function addNode(client: FakeApiClient, clock: FakeClock, name: string): Promise<void> {
+  const now = iso(clock.now());
+  await client.create<Node>(nodesResource, '', {
+    apiVersion: 'v1',
+    kind: 'Node',
+    metadata: { name },
+    spec: {},
+    status: { conditions: [{ type: 'Ready', status: 'True', reason: 'KubeletReady', lastHeartbeatTime: now, lastTransitionTime: now }] },
+  });
+  await client.create<Lease>(leasesResource, 'kube-node-lease', {
+    metadata: { name, namespace: 'kube-node-lease' },
+    spec: { holderIdentity: name, leaseDurationSeconds: 40, renewTime: isoMicro(clock.now()) },
+  });
+}
+
+async function renewLease(e: Env, name: string): Promise<void> {
+  const l = await e.client.get<Lease>(leasesResource, 'kube-node-lease', name);
+  l.spec = { ...l.spec, renewTime: isoMicro(e.clock.now()) };
+  await e.client.update(leasesResource, 'kube-node-lease', l);
+}
+
+/** The agent posts Ready=status with a fresh heartbeat. */
+async function postReady(e: Env, name: string, status: NodeCondition['status']): Promise<void> {
+  const n = await e.client.get<Node>(nodesResource, '', name);
+  const now = iso(e.clock.now());
+  const prev = n.status?.conditions?.find((c) => c.type === 'Ready');
+  const transition = prev?.status === status ? prev.lastTransitionTime : now;
+  n.status = { ...n.status, conditions: [{ type: 'Ready', status, lastHeartbeatTime: now, lastTransitionTime: transition }] };
+  await e.client.updateStatus(nodesResource, '', n);
+}
+
+async function node(e: Env, name: string): Promise<Node> {
+  return e.client.get<Node>(nodesResource, '', name);
+}
+
+const taintStrings = (n: Node): string[] => (n.spec?.taints ?? []).map((t) => `${t.key}:${t.effect}`).sort();
+
+async function addPod(e: Env, name: string, nodeName: string, tolerations?: Toleration[]): Promise<Pod> {
+  return e.client.create<Pod>(podsResource, 'default', {
+    metadata: { name, namespace: 'default' },
+    spec: { nodeName, containers: [{ name: 'c', image: 'i' }], ...(tolerations ? { tolerations } : {}) },
+  });
+}
+
+const podNames = (e: Env): string[] => e.client.objectsOf<Pod>(podsResource).map((p) => p.metadata.name!).sort();
+
+/** Monitor pass, then the NoExecute tainting pass, then the NoSchedule pass for every node. */
+async function pass(e: Env): Promise<void> {
+  await e.ctrl.monitorNodeHealth();
+  await e.ctrl.doNoExecuteTaintingPass();
+  for (const n of e.client.objectsOf<Node>(nodesResource)) await e.ctrl.doNoScheduleTaintingPass(n.metadata.name!);
+}
+
+function runEviction(e: Env): void {
+  const stop = new AbortController();
+  stops.push(stop);
+  void e.ctrl.taintEviction!.run(stop.signal);
+}
+
+describe('node health', () => {
+  it('a silent node becomes Unknown after the grace period and gets the unreachable taints', async () => {
+    const e = await env({}, ['n1', 'n2']);
+    await pass(e);
+    e.clock.advance(30_000);
+    await renewLease(e, 'n2'); // n2 stays alive through its lease only
+    await pass(e);
+    e.clock.advance(20_000); // exactly the grace period since n1's last sign of life
+    await pass(e);
+    expect((await node(e, 'n1')).status?.conditions?.find((c) => c.type === 'Ready')?.status).toBe('True');
+    e.clock.advance(1_000);
+    await pass(e);
+
+    const n1 = await node(e, 'n1');
+    const ready = n1.status?.conditions?.find((c) => c.type === 'Ready');
+    expect(ready).toMatchObject({ status: 'Unknown', reason: 'NodeStatusUnknown', message: 'Kubelet stopped posting node status.' });
+    expect(ready?.lastHeartbeatTime).toBe(iso(Date.UTC(2024, 0, 1)));
+    expect(n1.status?.conditions?.find((c) => c.type === 'MemoryPressure')).toMatchObject({ status: 'Unknown', reason: 'NodeStatusNeverUpdated', message: 'Kubelet never posted node status.' });
+    expect(n1.status?.conditions?.map((c) => c.type).sort()).toEqual(['DiskPressure', 'MemoryPressure', 'PIDPressure', 'Ready']);
+    expect(taintStrings(n1)).toEqual(['node.kubernetes.io/unreachable:NoExecute', 'node.kubernetes.io/unreachable:NoSchedule']);
+    const noExec = n1.spec?.taints?.find((t) => t.effect === 'NoExecute');
+    expect(noExec?.timeAdded).toBe(iso(e.clock.now()));
+    expect(e.nodeEvents.events).toContain('Normal NodeNotReady Node n1 status is now: NodeNotReady');
+
+    const n2 = await node(e, 'n2');
+    expect(n2.status?.conditions?.find((c) => c.type === 'Ready')?.status).toBe('True');
+    expect(n2.spec?.taints ?? []).toEqual([]);
+  });
+
+  it('a node that never posted Ready is judged with the startup grace period', async () => {
+    const e = await env({ startupGracePeriodMs: 60_000 }, []);
+    await e.client.create<Node>(nodesResource, '', { metadata: { name: 'fresh' }, spec: {} });
+    await pass(e);
+    e.clock.advance(55_000);
+    await pass(e);
+    expect((await node(e, 'fresh')).status?.conditions ?? []).toEqual([]);
+    e.clock.advance(6_000);
+    await pass(e);
+    expect((await node(e, 'fresh')).status?.conditions?.find((c) => c.type === 'Ready')).toMatchObject({ status: 'Unknown', reason: 'NodeStatusNeverUpdated' });
+  });
+
+  it('Ready=False gives the not-ready taints; reporting Ready=True removes them', async () => {
+    const e = await env({}, ['n1', 'n2', 'n3']);
+    await pass(e);
+    e.clock.advance(5_000);
+    await postReady(e, 'n1', 'False');
+    await pass(e);
+    expect(taintStrings(await node(e, 'n1'))).toEqual(['node.kubernetes.io/not-ready:NoExecute', 'node.kubernetes.io/not-ready:NoSchedule']);
+    e.clock.advance(5_000);
+    await postReady(e, 'n1', 'True');
+    await pass(e);
+    expect((await node(e, 'n1')).spec?.taints ?? []).toEqual([]);
+  });
+
+  it('an unreachable node that comes back with Ready=False has its NoExecute taint swapped at once', async () => {
+    const e = await env({}, ['n1', 'n2', 'n3']);
+    await pass(e);
+    e.clock.advance(51_000);
+    for (const n of ['n2', 'n3']) await renewLease(e, n);
+    await pass(e);
+    expect(taintStrings(await node(e, 'n1'))).toContain('node.kubernetes.io/unreachable:NoExecute');
+    await postReady(e, 'n1', 'False');
+    await e.ctrl.monitorNodeHealth();
+    expect(taintStrings(await node(e, 'n1'))).toContain('node.kubernetes.io/not-ready:NoExecute');
+    expect(taintStrings(await node(e, 'n1'))).not.toContain('node.kubernetes.io/unreachable:NoExecute');
+  });
+
+  it('renewing the lease of a node marked Unknown restores Ready and removes the taints', async () => {
+    const e = await env({}, ['n1', 'n2', 'n3']);
+    await pass(e);
+    e.clock.advance(51_000);
+    for (const n of ['n2', 'n3']) await renewLease(e, n);
+    await pass(e);
+    expect(taintStrings(await node(e, 'n1'))).toHaveLength(2);
+    e.clock.advance(5_000);
+    await renewLease(e, 'n1');
+    await pass(e);
+    const n1 = await node(e, 'n1');
+    expect(n1.status?.conditions?.find((c) => c.type === 'Ready')).toMatchObject({ status: 'True', reason: 'NodeLeaseRenewed' });
+    expect(n1.spec?.taints ?? []).toEqual([]);
+  });
+
+  it('cordon adds node.kubernetes.io/unschedulable:NoSchedule and uncordon removes it, leaving other taints alone', async () => {
+    const e = await env();
+    const n = await node(e, 'n1');
+    n.spec = { unschedulable: true, taints: [{ key: 'dedicated', value: 'x', effect: 'NoSchedule' }] };
+    await e.client.update(nodesResource, '', n);
+    await e.ctrl.doNoScheduleTaintingPass('n1');
+    const cordoned = await node(e, 'n1');
+    expect(taintStrings(cordoned)).toEqual(['dedicated:NoSchedule', 'node.kubernetes.io/unschedulable:NoSchedule']);
+    const n2 = structuredClone(cordoned);
+    delete n2.spec!.unschedulable;
+    await e.client.update(nodesResource, '', n2);
+    await e.ctrl.doNoScheduleTaintingPass('n1');
+    expect(taintStrings(await node(e, 'n1'))).toEqual(['dedicated:NoSchedule']);
+  });
+});
+
+const daemonTolerations: Toleration[] = [
+  { key: 'node.kubernetes.io/not-ready', operator: 'Exists', effect: 'NoExecute' },
+  { key: 'node.kubernetes.io/unreachable', operator: 'Exists', effect: 'NoExecute' },
+];
+
+async function taintNode(e: Env, name: string, taints: Taint[]): Promise<void> {
+  const n = await node(e, name);
+  n.spec = { ...n.spec, taints };
+  await e.client.update(nodesResource, '', n);
+}
+
+describe('taint-based eviction', () => {
+  it('evicts intolerant pods at once, tolerating ones after tolerationSeconds, and keeps daemon pods', async () => {
+    const e = await env({}, ['n1', 'n2']);
+    await addPod(e, 'plain', 'n1');
+    await addPod(e, 'five-seconds', 'n1', [{ key: 'node.kubernetes.io/unreachable', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 5 }]);
+    await addPod(e, 'daemon', 'n1', daemonTolerations);
+    await addPod(e, 'elsewhere', 'n2');
+    runEviction(e);
+    await taintNode(e, 'n1', [{ key: 'node.kubernetes.io/unreachable', effect: 'NoExecute', timeAdded: iso(e.clock.now()) }]);
+    await vi.waitFor(() => expect(podNames(e)).toEqual(['daemon', 'elsewhere', 'five-seconds']));
+    expect(e.ctrl.taintEviction!.scheduledEvictions()).toEqual([{ pod: 'default/five-seconds', at: e.clock.now() + 5_000 }]);
+    e.clock.advance(4_999);
+    await e.ctrl.taintEviction!.idle();
+    expect(podNames(e)).toEqual(['daemon', 'elsewhere', 'five-seconds']);
+    e.clock.advance(1);
+    await vi.waitFor(() => expect(podNames(e)).toEqual(['daemon', 'elsewhere']));
+    e.clock.advance(3_600_000);
+    await e.ctrl.taintEviction!.idle();
+    expect(podNames(e)).toEqual(['daemon', 'elsewhere']);
+    expect(e.podEvents.events).toEqual([
+      'Normal TaintManagerEviction Marking for deletion Pod default/plain',
+      'Normal TaintManagerEviction Marking for deletion Pod default/five-seconds',
+    ]);
+  });
+
+  it('removing the taint before tolerationSeconds cancels the eviction', async () => {
+    const e = await env();
+    await addPod(e, 'patient', 'n1', [{ key: 'node.kubernetes.io/not-ready', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300 }]);
+    runEviction(e);
+    await taintNode(e, 'n1', [{ key: 'node.kubernetes.io/not-ready', effect: 'NoExecute' }]);
+    await vi.waitFor(() => expect(e.ctrl.taintEviction!.scheduledEvictions()).toHaveLength(1));
+    e.clock.advance(100_000);
+    await taintNode(e, 'n1', []);
+    await vi.waitFor(() => expect(e.ctrl.taintEviction!.scheduledEvictions()).toHaveLength(0));
+    e.clock.advance(300_000);
+    await e.ctrl.taintEviction!.idle();
+    expect(podNames(e)).toEqual(['patient']);
+    expect(e.podEvents.events).toEqual(['Normal TaintManagerEviction Cancelling deletion of Pod default/patient']);
+  });
+
+  it('NoExecute tainting is rate-limited per zone (0.1 nodes/s): pods on the second silent node go 10 s later', async () => {
+    const e = await env({}, ['a', 'b', 'c', 'd', 'e']);
+    await addPod(e, 'on-a', 'a');
+    await addPod(e, 'on-b', 'b');
+    runEviction(e);
+    await pass(e);
+    e.clock.advance(51_000);
+    for (const n of ['c', 'd', 'e']) await renewLease(e, n);
+    await pass(e);
+    const tainted = async (): Promise<string[]> => {
+      const out: string[] = [];
+      for (const n of ['a', 'b']) if (taintStrings(await node(e, n)).includes('node.kubernetes.io/unreachable:NoExecute')) out.push(n);
+      return out;
+    };
+    expect(await tainted()).toHaveLength(1);
+    expect(e.ctrl.pendingTainting()).toHaveLength(1);
+    await vi.waitFor(() => expect(podNames(e)).toHaveLength(1));
+    e.clock.advance(5_000);
+    await e.ctrl.doNoExecuteTaintingPass();
+    expect(await tainted()).toHaveLength(1);
+    e.clock.advance(5_000);
+    await e.ctrl.doNoExecuteTaintingPass();
+    expect(await tainted()).toEqual(['a', 'b']);
+    await vi.waitFor(() => expect(podNames(e)).toEqual([]));
+  });
+
+  it('a partially disrupted small zone stops NoExecute tainting', async () => {
+    const e = await env({}, ['a', 'b', 'c', 'd']);
+    await addPod(e, 'on-a', 'a');
+    runEviction(e);
+    await pass(e);
+    e.clock.advance(51_000);
+    await renewLease(e, 'd');
+    await pass(e);
+    expect(e.ctrl.zoneState()).toBe('PartialDisruption');
+    for (let i = 0; i < 10; i++) {
+      e.clock.advance(10_000);
+      await renewLease(e, 'd');
+      await pass(e);
+    }
+    for (const n of ['a', 'b', 'c']) {
+      expect(taintStrings(await node(e, n))).toEqual(['node.kubernetes.io/unreachable:NoSchedule']);
+    }
+    expect(podNames(e)).toEqual(['on-a']);
+  });
+
+  it('when every node is down nothing is evicted and NoExecute taints are lifted', async () => {
+    const e = await env({}, ['a', 'b']);
+    await addPod(e, 'on-a', 'a', [{ key: 'node.kubernetes.io/unreachable', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 120 }]);
+    runEviction(e);
+    await pass(e);
+    e.clock.advance(51_000);
+    await renewLease(e, 'b');
+    await pass(e);
+    expect(taintStrings(await node(e, 'a'))).toContain('node.kubernetes.io/unreachable:NoExecute');
+    await vi.waitFor(() => expect(e.ctrl.taintEviction!.scheduledEvictions()).toHaveLength(1));
+    e.clock.advance(51_000); // b goes silent too: full disruption
+    await pass(e);
+    expect(e.ctrl.zoneState()).toBe('FullDisruption');
+    for (const n of ['a', 'b']) expect(taintStrings(await node(e, n))).not.toContain('node.kubernetes.io/unreachable:NoExecute');
+    await vi.waitFor(() => expect(e.ctrl.taintEviction!.scheduledEvictions()).toHaveLength(0));
+    for (let i = 0; i < 5; i++) {
+      e.clock.advance(60_000);
+      await pass(e);
+      for (const n of ['a', 'b']) expect(taintStrings(await node(e, n))).not.toContain('node.kubernetes.io/unreachable:NoExecute');
+    }
+    await e.ctrl.taintEviction!.idle();
+    expect(podNames(e)).toEqual(['on-a']);
+  });
+});
+
+describe('run', () => {
+  it('runs the loops on the injected clock: a silent node is tainted and its plain pod evicted', async () => {
+    const e = await env({ gracePeriodMs: 20_000, monitorPeriodMs: 5_000 }, ['n1', 'n2']);
+    await addPod(e, 'plain', 'n1');
+    const stop = new AbortController();
+    stops.push(stop);
+    const done = e.ctrl.run(stop.signal);
+    for (let t = 0; t < 6; t++) {
+      await new Promise((r) => setTimeout(r, 5));
+      e.clock.advance(5_000);
+      await renewLease(e, 'n2');
+    }
+    await vi.waitFor(async () => {
+      e.clock.advance(100);
+      expect(taintStrings(await node(e, 'n1'))).toEqual(['node.kubernetes.io/unreachable:NoExecute', 'node.kubernetes.io/unreachable:NoSchedule']);
+      expect(podNames(e)).toEqual([]);
+    });
+    stop.abort();
+    await done;
+  });
+});

@@ -1,0 +1,110 @@
+// Well-known node taints and the toleration rules the node lifecycle and taint eviction
+// controllers apply (upstream's pkg/apis/core/v1/helper and pkg/util/taints).
+
+import type { Node, NodeCondition, Taint, TaintEffect, Toleration } from '../../api/types.js';
+
+export const taintNodeNotReady = 'node.kubernetes.io/not-ready';
+export const taintNodeUnreachable = 'node.kubernetes.io/unreachable';
+export const taintNodeUnschedulable = 'node.kubernetes.io/unschedulable';
+export const taintNodeMemoryPressure = 'node.kubernetes.io/memory-pressure';
+export const taintNodeDiskPressure = 'node.kubernetes.io/disk-pressure';
+export const taintNodePIDPressure = 'node.kubernetes.io/pid-pressure';
+export const taintNodeNetworkUnavailable = 'node.kubernetes.io/network-unavailable';
+
+export const notReadyNoExecute: Taint = { key: taintNodeNotReady, effect: 'NoExecute' };
+export const unreachableNoExecute: Taint = { key: taintNodeUnreachable, effect: 'NoExecute' };
+
+/** Node condition (type, status) → the NoSchedule taint it implies (TaintNodesByCondition). */
+const conditionToTaintKey: Record<string, Partial<Record<NodeCondition['status'], string>>> = {
+  Ready: { False: taintNodeNotReady, Unknown: taintNodeUnreachable },
+  MemoryPressure: { True: taintNodeMemoryPressure },
+  DiskPressure: { True: taintNodeDiskPressure },
+  NetworkUnavailable: { True: taintNodeNetworkUnavailable },
+  PIDPressure: { True: taintNodePIDPressure },
+};
+
+const conditionTaintKeys = new Set(Object.values(conditionToTaintKey).flatMap((m) => Object.values(m)));
+
+export function getNodeCondition(node: Node, type: string): NodeCondition | undefined {
+  return node.status?.conditions?.find((c) => c.type === type);
+}
+
+/** Same key and effect (the identity of a taint on a node). */
+export function taintMatches(a: Taint, b: { key: string; effect: TaintEffect }): boolean {
+  return a.key === b.key && a.effect === b.effect;
+}
+
+export function taintExists(taints: readonly Taint[] | undefined, t: { key: string; effect: TaintEffect }): boolean {
+  return (taints ?? []).some((x) => taintMatches(x, t));
+}
+
+/**
+ * The NoSchedule taints a node should carry from its conditions and `spec.unschedulable`, and
+ * the controller-managed NoSchedule taints it currently carries.
+ */
+export function desiredNoScheduleTaints(node: Node): { desired: Taint[]; current: Taint[] } {
+  const desired: Taint[] = [];
+  for (const c of node.status?.conditions ?? []) {
+    const key = conditionToTaintKey[c.type]?.[c.status];
+    if (key) desired.push({ key, effect: 'NoSchedule' });
+  }
+  if (node.spec?.unschedulable) desired.push({ key: taintNodeUnschedulable, effect: 'NoSchedule' });
+  const current = (node.spec?.taints ?? []).filter(
+    (t) => t.effect === 'NoSchedule' && (t.key === taintNodeUnschedulable || conditionTaintKeys.has(t.key)),
+  );
+  return { desired, current };
+}
+
+/** Taints in `a` with no key+effect match in `b`. */
+export function taintSetDiff(a: readonly Taint[], b: readonly Taint[]): Taint[] {
+  return a.filter((t) => !taintExists(b, t));
+}
+
+/**
+ * Upstream's toleration rule: effect empty or equal; key empty (with Exists) or equal;
+ * Exists ignores the value, Equal (the default) needs equal values.
+ */
+export function toleratesTaint(t: Toleration, taint: Taint): boolean {
+  if (t.effect && t.effect !== taint.effect) return false;
+  if (t.key && t.key !== taint.key) return false;
+  switch (t.operator ?? 'Equal') {
+    case 'Exists':
+      return true;
+    case 'Equal':
+      return (t.value ?? '') === (taint.value ?? '');
+    default:
+      return false;
+  }
+}
+
+/**
+ * Whether every taint is tolerated, and the tolerations used (for each taint, every toleration
+ * that tolerates it: upstream's GetMatchingTolerations).
+ */
+export function getMatchingTolerations(taints: readonly Taint[], tolerations: readonly Toleration[]): { allTolerated: boolean; used: Toleration[] } {
+  const used: Toleration[] = [];
+  for (const taint of taints) {
+    const matching = tolerations.filter((t) => toleratesTaint(t, taint));
+    if (matching.length === 0) return { allTolerated: false, used: [] };
+    used.push(...matching);
+  }
+  return { allTolerated: true, used };
+}
+
+/**
+ * Shortest tolerationSeconds among the used tolerations, in ms; -1 when every one tolerates
+ * forever (no tolerationSeconds); 0 for a non-positive value.
+ */
+export function minTolerationTimeMs(used: readonly Toleration[]): number {
+  let min = -1;
+  for (const t of used) {
+    if (t.tolerationSeconds === undefined || t.tolerationSeconds === null) continue;
+    const ms = t.tolerationSeconds <= 0 ? 0 : t.tolerationSeconds * 1000;
+    if (min < 0 || ms < min) min = ms;
+  }
+  return min;
+}
+
+export function noExecuteTaints(node: Node | undefined): Taint[] {
+  return (node?.spec?.taints ?? []).filter((t) => t.effect === 'NoExecute');
+}
