@@ -18,3 +18,31 @@ export {
 export { ProbeWorker, probeDefaults, probeUserAgent, runProbe } from './probes.js';
 export type { ProbeOutcome, ProbeResult, ProbeTarget, ProbeType, ProbeWorkerOptions } from './probes.js';
 export { generatePodConditions, getPodPhase, podQOSClass, podStatusEqual } from './status.js';
+export { startAgent, rfc3339Micro, nodeLeaseNamespace, defaultAgentPort, type AgentOptions, type RunningAgent } from './agent.js';
+export { admitPod, podRequest, podHostPorts, quantityValue, type AdmissionResult } from './admission.js';
+export { LogRequestError, parseLogQuery, startAgentHttpServer, type AgentHttpServer, type ContainerLogSource } from './log-server.js';
+export {
+  agentKubeletVersion,
+  defaultNodeName,
+  desiredNodeStatus,
+  initialNode,
+  machineInfo,
+  managedLabels,
+  nodeStatusEqualIgnoringHeartbeat,
+  parseLabels,
+  parseTaints,
+  type MachineInfo,
+  type NodeConfig,
+} from './node-status.js';
+export {
+  annotationConfigHash,
+  annotationConfigMirror,
+  annotationConfigSeen,
+  annotationConfigSource,
+  isMirrorPod,
+  mirrorPodFor,
+  staticPodFromManifest,
+  StaticPodSource,
+  type StaticPod,
+  type StaticPodSourceOptions,
+} from './static-pods.js';

@@ -7,7 +7,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parse as parseYaml } from 'yaml';
 import { ApiError, badRequest, methodNotAllowed, pathNotFound, unsupportedMediaType } from '../api/errors.js';
 import { groupKindOf, type KindDef, type KindRegistry } from '../api/kinds.js';
-import type { KubeObject } from '../api/types.js';
+import type { KubeObject, Node, Pod } from '../api/types.js';
 import type { Logger } from '../util/logger.js';
 import type { Discovery } from './discovery.js';
 import { toHttpError } from './errors.js';
@@ -16,6 +16,7 @@ import { parseJsonBody, readBody, readBodyBuffer, sendJson, sendStatus, sendText
 import { decodeProtobufObject, protobufContentType } from './protobuf.js';
 import type { OpenApi } from './openapi.js';
 import { parseDeleteOptions, parseListQuery, parseWriteQuery } from './query.js';
+import { servePodLog } from './pod-log.js';
 import { listJson, patchTypeOf, type RestRegistry } from './registry.js';
 import { BadPathError, parsePath, type ResourceRoute } from './request-info.js';
 import { buildTable, wantsTable } from './tables/index.js';
@@ -131,12 +132,11 @@ async function handleResource(deps: HandlerDeps, req: IncomingMessage, res: Serv
     if (name === undefined || !k.subresources.includes(sub as 'status' | 'log')) throw pathNotFound();
     if (sub === 'log') {
       if (method !== 'GET') throw methodNotAllowed();
-      // Make sure the pod exists (404 for it first), then say why there is no log.
-      await deps.registry.get(k, namespace, name);
-      throw new ApiError(404, 'NotFound', `the server could not find the requested resource (get pods ${name}): no node agent serves container logs yet`, {
-        name,
-        kind: 'pods',
-      });
+      // Proxied to the agent of the pod's node (pod-log.ts).
+      const pod = JSON.parse(await deps.registry.get(k, namespace, name)) as Pod;
+      const nodeKind = deps.kinds.byResource('', 'v1', 'nodes');
+      if (!nodeKind) throw pathNotFound();
+      return servePodLog(pod, query, async (n) => JSON.parse(await deps.registry.get(nodeKind, undefined, n)) as Node, req, res);
     }
   }
 

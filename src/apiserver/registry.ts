@@ -544,8 +544,9 @@ export class RestRegistry {
       next.metadata.resourceVersion = currentRV;
       if (jsonEqual(next, old)) return { code: 200, json: withResourceVersion(kv.value, kv.modRevision), warnings: warn() };
 
-      // Removing the last finalizer of an object being deleted deletes it.
-      if (next.metadata.deletionTimestamp && (next.metadata.finalizers ?? []).length === 0) {
+      // Removing the last finalizer of an object being deleted deletes it (unless a graceful
+      // deletion is still pending: a pod the node agent has not finished stopping).
+      if (next.metadata.deletionTimestamp && (next.metadata.finalizers ?? []).length === 0 && !((next.metadata.deletionGracePeriodSeconds ?? 0) > 0)) {
         if (dryRun) return { code: 200, json: JSON.stringify(next), warnings: warn() };
         try {
           const { revision } = await this.store.delete(key, kv.modRevision);
@@ -573,8 +574,9 @@ export class RestRegistry {
   /**
    * DELETE with upstream's finalizer semantics: Orphan/Foreground add the `orphan` /
    * `foregroundDeletion` finalizer; an object with finalizers gets deletionTimestamp and stays
-   * until the last finalizer is removed by an update; otherwise it is deleted now. Pods are
-   * deleted immediately whatever their grace period: no node agent exists yet to stop them.
+   * until the last finalizer is removed by an update; otherwise it is deleted now. Pods bound
+   * to a node are deleted gracefully (see gracefulDeletionSeconds): they get deletionTimestamp
+   * and deletionGracePeriodSeconds, the node agent stops them and deletes them with grace 0.
    */
   async delete(k: KindDef, namespace: string | undefined, name: string, opts: ParsedDeleteOptions): Promise<{ code: 200 | 202; json: string }> {
     checkVerb(k, 'delete');
@@ -636,6 +638,26 @@ export class RestRegistry {
         throw conflict(ref, name, `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${m.resourceVersion ?? ''}`);
       }
       const conditional = pre?.resourceVersion !== undefined;
+      const graceful = gracefulDeletion(k, obj, opts, this.clock.now().getTime());
+      if (graceful !== undefined) {
+        if (graceful.pending) return { code: 200, json: withResourceVersion(kv.value, kv.modRevision) };
+        if (graceful.metadata) {
+          const next: KubeObject = { ...obj, metadata: { ...m, ...graceful.metadata } };
+          if (opts.propagationPolicy === 'Orphan' || opts.propagationPolicy === 'Foreground') {
+            const f = opts.propagationPolicy === 'Orphan' ? 'orphan' : 'foregroundDeletion';
+            next.metadata.finalizers = [...(m.finalizers ?? []).filter((x) => x !== 'foregroundDeletion' && x !== 'orphan'), f];
+          }
+          if (opts.dryRun) return { code: 200, json: JSON.stringify(next) };
+          const json = encodeForStore(next);
+          try {
+            const rev = await this.store.update(key, json, kv.modRevision);
+            return { code: 200, json: withResourceVersion(json, rev) };
+          } catch (err) {
+            if (isCasConflict(err) && !conditional && attempt < maxCasAttempts) continue;
+            throw mapWriteError(err, ref, name);
+          }
+        }
+      }
       const policy = opts.propagationPolicy ?? k.defaultPropagation ?? 'Background';
       const before = m.finalizers ?? [];
       let finalizers = before;
@@ -649,8 +671,11 @@ export class RestRegistry {
       try {
         if (finalizers.length > 0) {
           // Graceful deletion: mark and keep until the finalizers are gone.
-          if (m.deletionTimestamp && jsonEqual(finalizers, before)) return { code: 200, json: withResourceVersion(kv.value, kv.modRevision) };
+          const gracePending = (m.deletionGracePeriodSeconds ?? 0) > 0;
+          if (m.deletionTimestamp && jsonEqual(finalizers, before) && !gracePending) return { code: 200, json: withResourceVersion(kv.value, kv.modRevision) };
           const next: KubeObject = { ...obj, metadata: { ...m, finalizers } };
+          // A graceful deletion cut short (grace 0) with finalizers left: the object now only waits for them.
+          if (gracePending) next.metadata.deletionGracePeriodSeconds = 0;
           if (!m.deletionTimestamp) {
             next.metadata.deletionTimestamp = rfc3339Seconds(this.clock.now());
             next.metadata.deletionGracePeriodSeconds = 0;
@@ -688,6 +713,38 @@ export class RestRegistry {
     }
     return listJson(k, { revision: await this.store.currentRevision(), items: deleted });
   }
+}
+
+/**
+ * Graceful deletion (upstream rest.BeforeDelete + the pod strategy's CheckGracefulDelete), for
+ * pods only. undefined: the kind (or this pod) is deleted the ordinary way now.
+ * - Not yet deleting: grace = the request's gracePeriodSeconds, else spec.terminationGracePeriodSeconds
+ *   (default 30); 0 when the pod is bound to no node or is Succeeded/Failed; negative → 1.
+ *   grace > 0 → `metadata` to set (deletionTimestamp = now + grace, deletionGracePeriodSeconds).
+ * - Already deleting with a grace period > 0: a shorter request moves deletionTimestamp earlier
+ *   (grace 0 falls through to the ordinary deletion); otherwise `pending` (answer the object as is).
+ */
+function gracefulDeletion(k: KindDef, obj: KubeObject, opts: ParsedDeleteOptions, nowMs: number): { pending?: boolean; metadata?: Partial<KubeObject['metadata']> } | undefined {
+  if (k.group !== '' || k.kind !== 'Pod') return undefined;
+  const m = obj.metadata;
+  let requested = opts.gracePeriodSeconds;
+  if (requested !== undefined && requested < 0) requested = 1;
+  if (m.deletionTimestamp) {
+    const cur = m.deletionGracePeriodSeconds;
+    if (cur === undefined || cur <= 0) return undefined;
+    if (requested === undefined || requested >= cur) return { pending: true };
+    if (requested === 0) return undefined;
+    const start = Date.parse(m.deletionTimestamp) - cur * 1000;
+    return { metadata: { deletionTimestamp: rfc3339Seconds(new Date(start + requested * 1000)), deletionGracePeriodSeconds: requested } };
+  }
+  const spec = (obj.spec ?? {}) as { nodeName?: string; terminationGracePeriodSeconds?: number };
+  const phase = (obj.status as { phase?: string } | undefined)?.phase;
+  let period = requested ?? spec.terminationGracePeriodSeconds ?? 30;
+  if (!spec.nodeName || phase === 'Succeeded' || phase === 'Failed') period = 0;
+  if (period <= 0) return undefined;
+  const meta: Partial<KubeObject['metadata']> = { deletionTimestamp: rfc3339Seconds(new Date(nowMs + period * 1000)), deletionGracePeriodSeconds: period };
+  if (typeof m.generation === 'number' && k.tracksGeneration) meta.generation = m.generation + 1;
+  return { metadata: meta };
 }
 
 function isCasConflict(err: unknown): boolean {

@@ -1,9 +1,11 @@
 #!/usr/bin/env node
 // The `everynode` binary. Thin: parses arguments and calls the parts.
-//   everynode server [--data-dir DIR] [--listen HOST:PORT]
+//   everynode server [--data-dir DIR] [--listen HOST:PORT] [--store sqlite|etcd://...]
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startServer } from '../apiserver/index.js';
+import { hollowNodesUsage, runHollowNodesCommand } from '../hollow/index.js';
+import { agentUsage, runAgent, runUp } from './agent.js';
 import { createLogger } from '../util/logger.js';
 
 const usage = `usage: everynode <command> [options]
@@ -12,7 +14,21 @@ commands:
   server   run the API server
            --data-dir DIR       state and kubeconfig directory (default ./.everynode)
            --listen HOST:PORT   address to listen on (default 127.0.0.1:6443)
-`;
+           --store STORE        sqlite (default: DIR/state.db) or etcd://HOST:PORT[,HOST:PORT...][?prefix=/p]
+                                (several servers may share one etcd; the kubeconfig stays in DIR)
+           --disable-controllers
+                                serve the API alone (no in-process controller manager)
+${agentUsage}${hollowNodesUsage}`;
+
+/**
+ * The `--store` flag: `sqlite` (the data dir's state.db: undefined, startServer's default) or an
+ * `etcd://` URL, passed to openStore as is. Anything else is a usage error.
+ */
+function storeUrlFromFlag(value: string): string | undefined {
+  if (value === 'sqlite') return undefined;
+  if (/^etcd(\+https?)?:\/\//i.test(value)) return value;
+  throw new Error(`--store ${JSON.stringify(value)}: want sqlite or etcd://HOST:PORT[,HOST:PORT...][?prefix=/p]`);
+}
 
 async function runServer(args: string[]): Promise<void> {
   const { values } = parseArgs({
@@ -20,6 +36,8 @@ async function runServer(args: string[]): Promise<void> {
     options: {
       'data-dir': { type: 'string', default: './.everynode' },
       listen: { type: 'string', default: '127.0.0.1:6443' },
+      store: { type: 'string', default: 'sqlite' },
+      'disable-controllers': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -29,7 +47,8 @@ async function runServer(args: string[]): Promise<void> {
     return;
   }
   const logger = createLogger({ name: 'apiserver' });
-  const server = await startServer({ dataDir: resolve(values['data-dir']), listen: values.listen, logger });
+  const storeUrl = storeUrlFromFlag(values.store);
+  const server = await startServer({ dataDir: resolve(values['data-dir']), listen: values.listen, logger, controllers: !values['disable-controllers'], ...(storeUrl ? { storeUrl } : {}) });
   process.stdout.write(`everynode server listening on ${server.url} (kubeconfig: ${server.kubeconfigPath})\n`);
   let stopping = false;
   const stop = (signal: string) => {
@@ -51,17 +70,26 @@ async function runServer(args: string[]): Promise<void> {
 async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
   switch (command) {
+    case 'hollow-nodes':
+      return runHollowNodesCommand(rest);
     case 'server':
       return runServer(rest);
+    case 'agent':
+      return runAgent(rest);
+    case 'up':
+      return runUp(rest);
     case undefined:
     case 'help':
     case '--help':
     case '-h':
       process.stdout.write(usage);
       return;
-    default:
-      process.stderr.write(`everynode: unknown command ${JSON.stringify(command)}\n${usage}`);
-      process.exitCode = 2;
+    default: {
+      // Every other verb (get, apply, rollout, ...) is a client verb of src/cli; unknown ones
+      // are reported there. Loaded lazily so the lifecycle commands do not pay for it.
+      const { runCli } = await import('../cli/index.js');
+      process.exit(await runCli(argv));
+    }
   }
 }
 

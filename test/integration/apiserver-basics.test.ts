@@ -267,9 +267,10 @@ describe('Pod CRUD', () => {
     expect(st.status, st.text).toBe(200);
     expect(st.body.status).toMatchObject({ phase: 'Running', podIP: '10.0.0.1' });
 
+    // A pod bound to no node has no log yet: upstream answers 200 with an empty body.
     const log = await call('GET', `/api/v1/namespaces/default/pods/${name}/log`);
-    expectStatus(log, 404, 'NotFound');
-    expect(log.body.message).toContain('no node agent');
+    expect(log.status).toBe(200);
+    expect(log.text).toBe('');
 
     const del = await call('DELETE', `/api/v1/namespaces/default/pods/${name}?gracePeriodSeconds=30`);
     expect(del.status).toBe(200);

@@ -7,19 +7,25 @@
 //   period. When the main process exits on its own, what is left of its group is SIGKILLed at
 //   once, as a container's processes die with its init process. A descendant that leaves the
 //   group (setsid/setpgid) escapes supervision; the bubblewrap runtime closes that gap.
-// - stdout/stderr are pipes read by the agent and written to a CRI log file with timestamps.
+// - stdout/stderr are named pipes (FIFOs under `stateDir/fifos`) read by the agent and written
+//   to a CRI log file with timestamps. The container holds its end open read-write, so the pipe
+//   always has a reader: when the agent is gone a write never raises SIGPIPE/EPIPE (output waits
+//   in the pipe buffer, 64 KiB on Linux, and a container that fills it blocks until an agent
+//   reads again), and a restarted agent reopens the FIFOs and goes on logging. Where FIFOs
+//   cannot be made (no `mkfifo`), plain pipes are used, and output written while no agent runs
+//   is lost (the container gets EPIPE/SIGPIPE).
 // - The container id is the main process id (`process://<pid>` in the API); a container that
 //   could not be exec'd gets a synthetic id and exits at once with 128/StartError.
 // - Every container is recorded as JSON under `stateDir`, with the process start time from
 //   /proc, so after an agent restart `open()` finds its processes again without being fooled by
 //   pid reuse. Adopted processes are no longer the agent's children: their exit is detected by
 //   polling and their exit code is unknown (reported as 137 with reason ContainerStatusUnknown).
-//   Their output pipes ended with the previous agent, so a new agent has no log for them.
+//   Their output is read again from their FIFOs.
 
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync, renameSync, statSync } from 'node:fs';
-import type { Socket } from 'node:net';
+import { closeSync, constants as fsConstants, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync, renameSync, statSync } from 'node:fs';
+import { Socket } from 'node:net';
 import { constants as osConstants } from 'node:os';
 import { dirname, join } from 'node:path';
 import { ContainerLogWriter, followLogFile, readLogFile } from './container-log.js';
@@ -52,6 +58,8 @@ export interface ProcessRuntimeOptions {
 
 interface PersistedContainer {
   info: ContainerInfo;
+  /** FIFOs carrying the container's stdout and stderr (absent: plain pipes). */
+  fifos?: { stdout: string; stderr: string };
   pgid?: number;
   procStartTime?: number;
   env: Record<string, string>;
@@ -66,9 +74,41 @@ interface Supervised extends PersistedContainer {
   done: Promise<void>;
   markDone: () => void;
   pollTimer?: NodeJS.Timeout;
+  /** Log writer and FIFO readers of an adopted container. */
+  adoptedLog?: { writer: ContainerLogWriter; readers: Socket[] };
+  /** Log writer and readers of a container started by this agent. */
+  startedLog?: { writer: ContainerLogWriter; readers: Socket[] };
 }
 
 const execOutputLimit = 10 * 1024;
+
+/** Creates the two FIFOs of a container; undefined when the host cannot make FIFOs. */
+function makeFifos(dir: string, token: string): { stdout: string; stderr: string } | undefined {
+  const f = { stdout: join(dir, `${token}.stdout`), stderr: join(dir, `${token}.stderr`) };
+  try {
+    mkdirSync(dir, { recursive: true });
+    execFileSync('mkfifo', ['-m', '600', f.stdout, f.stderr], { stdio: 'ignore' });
+    return f;
+  } catch {
+    rmSync(f.stdout, { force: true });
+    rmSync(f.stderr, { force: true });
+    return undefined;
+  }
+}
+
+/** Opens the agent's (read, non-blocking) end of a FIFO as a stream. */
+function openFifoReader(path: string): Socket {
+  const fd = openSync(path, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK);
+  return new Socket({ fd, readable: true, writable: false });
+}
+
+/** Resolves when every reader has ended or closed. */
+function allClosed(readers: Socket[]): Promise<void> {
+  return Promise.all(readers.map((r) => new Promise<void>((resolve) => {
+    if (r.destroyed) return resolve();
+    r.once('close', () => resolve());
+  }))).then(() => undefined);
+}
 
 function signalNumber(sig: NodeJS.Signals | null): number | undefined {
   if (!sig) return undefined;
@@ -130,6 +170,7 @@ export class ProcessRuntime implements ContainerRuntime {
       const sup = this.track(rec);
       if (rec.info.state === 'running' && rec.info.pid !== undefined) {
         if (isSameProcessAlive(rec.info.pid, rec.procStartTime)) {
+          this.adoptLog(sup);
           this.pollAdopted(sup);
         } else {
           this.finishUnknown(sup, 'the process was gone when the agent restarted; its exit code is unknown');
@@ -156,6 +197,7 @@ export class ProcessRuntime implements ContainerRuntime {
     if (sup.pgid !== undefined) rec.pgid = sup.pgid;
     if (sup.procStartTime !== undefined) rec.procStartTime = sup.procStartTime;
     if (sup.workingDir !== undefined) rec.workingDir = sup.workingDir;
+    if (sup.fifos) rec.fifos = sup.fifos;
     try {
       writeJsonAtomic(join(this.containersDir, `${sup.info.id}.json`), rec);
     } catch {
@@ -188,13 +230,41 @@ export class ProcessRuntime implements ContainerRuntime {
     sup.markDone();
   }
 
+  /** Reads an adopted container's FIFOs into its log file again. */
+  private adoptLog(sup: Supervised): void {
+    if (!sup.fifos) return;
+    try {
+      const writer = new ContainerLogWriter(sup.info.logPath);
+      const readers = [openFifoReader(sup.fifos.stdout), openFifoReader(sup.fifos.stderr)];
+      readers[0]!.on('data', (b: Buffer) => writer.write('stdout', b));
+      readers[1]!.on('data', (b: Buffer) => writer.write('stderr', b));
+      for (const r of readers) r.on('error', () => undefined);
+      sup.adoptedLog = { writer, readers };
+    } catch {
+      // FIFOs gone: the container runs on without a log.
+    }
+  }
+
+  /** Closes an adopted container's log once its FIFOs are drained (bounded wait). */
+  private async closeAdoptedLog(sup: Supervised): Promise<void> {
+    const log = sup.adoptedLog;
+    if (!log) return;
+    sup.adoptedLog = undefined;
+    await Promise.race([allClosed(log.readers), new Promise((r) => setTimeout(r, 2000).unref())]);
+    for (const r of log.readers) r.destroy();
+    await log.writer.close();
+  }
+
   private pollAdopted(sup: Supervised): void {
     const tick = (): void => {
       if (sup.info.state !== 'running') return;
       if (!isSameProcessAlive(sup.info.pid!, sup.procStartTime)) {
         if (sup.pgid !== undefined) signalGroup(sup.pgid, 'SIGKILL');
-        this.finishUnknown(sup, 'the process was adopted after an agent restart; its exit code is unknown');
-        this.emit('exited', sup.info);
+        void this.closeAdoptedLog(sup).then(() => {
+          if (sup.info.state !== 'running') return;
+          this.finishUnknown(sup, 'the process was adopted after an agent restart; its exit code is unknown');
+          this.emit('exited', sup.info);
+        });
         return;
       }
       sup.pollTimer = setTimeout(tick, this.exitPollMs);
@@ -268,17 +338,33 @@ export class ProcessRuntime implements ContainerRuntime {
     }
 
     const writer = new ContainerLogWriter(logPath);
+    const fifos = makeFifos(join(this.options.stateDir, 'fifos'), randomBytes(8).toString('hex'));
+    let readers: Socket[] = [];
+    let childEnds: number[] = [];
+    if (fifos) {
+      // The container's ends (read-write: never blocks on open, and keeps a reader on the pipe).
+      childEnds = [openSync(fifos.stdout, fsConstants.O_RDWR), openSync(fifos.stderr, fsConstants.O_RDWR)];
+      readers = [openFifoReader(fifos.stdout), openFifoReader(fifos.stderr)];
+    }
     const child = spawn(argv[0]!, argv.slice(1), {
       cwd: config.workingDir,
       env,
       detached: true,
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: fifos ? ['ignore', childEnds[0]!, childEnds[1]!] : ['ignore', 'pipe', 'pipe'],
     });
+    for (const fd of childEnds) closeSync(fd);
+    if (!fifos) readers = [child.stdout as Socket, child.stderr as Socket];
+    for (const r of readers) r.on('error', () => undefined);
     const spawned = await new Promise<Error | undefined>((resolve) => {
       child.once('spawn', () => resolve(undefined));
       child.once('error', (err) => resolve(err));
     });
     if (spawned || child.pid === undefined) {
+      for (const r of readers) r.destroy();
+      if (fifos) {
+        rmSync(fifos.stdout, { force: true });
+        rmSync(fifos.stderr, { force: true });
+      }
       await writer.close();
       const err = spawned as NodeJS.ErrnoException | undefined;
       const what =
@@ -290,8 +376,8 @@ export class ProcessRuntime implements ContainerRuntime {
       return this.recordStartError(base, env, config, what);
     }
     const pid = child.pid;
-    child.stdout!.on('data', (b: Buffer) => writer.write('stdout', b));
-    child.stderr!.on('data', (b: Buffer) => writer.write('stderr', b));
+    readers[0]!.on('data', (b: Buffer) => writer.write('stdout', b));
+    readers[1]!.on('data', (b: Buffer) => writer.write('stderr', b));
 
     const id = String(pid);
     const stale = this.containers.get(id);
@@ -302,12 +388,16 @@ export class ProcessRuntime implements ContainerRuntime {
       procStartTime: readProcStat(pid)?.startTime,
       env,
       workingDir: config.workingDir,
+      ...(fifos ? { fifos } : {}),
     });
     sup.child = child;
+    sup.startedLog = { writer, readers };
     this.persist(sup);
 
     let closed = false;
-    const closedP = new Promise<void>((resolve) => child.once('close', () => ((closed = true), resolve())));
+    const closedP = allClosed(readers).then(() => {
+      closed = true;
+    });
     child.once('exit', (code, sig) => {
       sup.mainExited = true;
       // Container semantics: the rest of the tree dies with the main process. During a stop,
@@ -320,10 +410,7 @@ export class ProcessRuntime implements ContainerRuntime {
         // group may hold them forever, so stop waiting after a while.
         if (!closed) {
           await Promise.race([closedP, new Promise((r) => setTimeout(r, 2000).unref())]);
-          if (!closed) {
-            child.stdout?.destroy();
-            child.stderr?.destroy();
-          }
+          if (!closed) for (const r of readers) r.destroy();
         }
         await writer.close();
         const info: ContainerInfo = { ...sup.info, state: 'exited', exitCode, finishedAt: Date.now() };
@@ -382,6 +469,10 @@ export class ProcessRuntime implements ContainerRuntime {
     clearTimeout(sup.pollTimer);
     this.containers.delete(sup.info.id);
     rmSync(join(this.containersDir, `${sup.info.id}.json`), { force: true });
+    if (sup.fifos) {
+      rmSync(sup.fifos.stdout, { force: true });
+      rmSync(sup.fifos.stderr, { force: true });
+    }
   }
 
   async removeContainer(id: string): Promise<void> {
@@ -478,8 +569,18 @@ export class ProcessRuntime implements ContainerRuntime {
     for (const sup of this.containers.values()) {
       clearTimeout(sup.pollTimer);
       sup.child?.unref();
-      (sup.child?.stdout as Socket | null | undefined)?.unref();
-      (sup.child?.stderr as Socket | null | undefined)?.unref();
+      for (const log of [sup.startedLog, sup.adoptedLog]) {
+        if (!log) continue;
+        // FIFO readers can go: the container keeps its pipe alive and the next agent reads it.
+        // Plain pipes must stay open (closing them would kill the container on its next write).
+        if (sup.fifos) {
+          for (const r of log.readers) r.destroy();
+          void log.writer.close();
+        } else {
+          for (const r of log.readers) r.unref();
+        }
+      }
+      sup.adoptedLog = undefined;
     }
     this.listeners.clear();
   }

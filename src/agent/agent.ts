@@ -1,0 +1,647 @@
+// The node agent (everynode's kubelet): registers its Node, renews its Lease, reports node
+// status, runs the pods bound to it (and static pods) through PodWorkers, writes their status,
+// and serves their logs.
+//
+// Assumptions:
+// - The API is reached only through an ApiClient (HTTP), so the agent can run against any
+//   Kubernetes-compatible server.
+// - Pods are watched with `spec.nodeName=<node>`; the informer cache is the desired state.
+//
+// Invariants:
+// - Per pod UID, reconcile passes never overlap (a trigger during a pass causes one more pass).
+// - A pod is admitted once, before its first start (admission.ts); a rejected pod is set Failed
+//   and never run. Pods the agent had already started (status.startTime set) are not re-admitted
+//   after an agent restart.
+// - Graceful deletion: a pod with deletionTimestamp is stopped with its deletionGracePeriodSeconds,
+//   its final status is written, then it is deleted with gracePeriodSeconds 0 and a UID
+//   precondition (the kubelet's status manager). A pod gone from the API is stopped and its
+//   containers, sandbox and logs removed.
+// - Pod status is written through `pods/<name>/status` only when it differs from the status the
+//   API holds; writes of one pod are serialized and coalesced (the latest status wins).
+// - Node status: computed every `nodeStatusUpdateFrequencyMs`; written when it differs from the
+//   stored one (heartbeat times aside) or `nodeStatusReportFrequencyMs` passed since the last write.
+//   The Lease is renewed every `leaseRenewIntervalMs` (default: a quarter of its duration, 10 s).
+// - Stopping the agent leaves its pods running by default; the next agent on the same data dir
+//   adopts them (ProcessRuntime recovery) and stops those whose pods were deleted meanwhile.
+
+import { join } from 'node:path';
+import type { Lease, Node, Pod, PodStatus } from '../api/types.js';
+import {
+  type ApiClient,
+  Informer,
+  clientFromKubeconfig,
+  isAlreadyExists,
+  isConflict,
+  isNotFound,
+  isTombstone,
+  leasesResource,
+  nodesResource,
+  podsResource,
+} from '../client/index.js';
+import { createLogger, type Logger } from '../util/logger.js';
+import { admitPod } from './admission.js';
+import { realAgentClock, rfc3339, type AgentClock, type AgentTimer } from './clock.js';
+import { LogRequestError, startAgentHttpServer, type AgentHttpServer, type ContainerLogSource } from './log-server.js';
+import { desiredNodeStatus, initialNode, machineInfo, managedLabels, nodeStatusEqualIgnoringHeartbeat, type NodeConfig } from './node-status.js';
+import { PodWorkers, type PodLogOptions } from './pod-worker.js';
+import type { ContainerRuntime } from './runtime/interface.js';
+import { ProcessRuntime } from './runtime/process-runtime.js';
+import { annotationConfigMirror, isMirrorPod, mirrorPodFor, StaticPodSource, type StaticPod } from './static-pods.js';
+import { podStatusEqual } from './status.js';
+import type { Taint } from '../api/types.js';
+
+export const nodeLeaseNamespace = 'kube-node-lease';
+export const defaultAgentPort = 10250;
+
+export interface AgentOptions {
+  /** The API client; or `kubeconfig` (path) to build one. */
+  client?: ApiClient;
+  kubeconfig?: string;
+  nodeName: string;
+  /** The node's InternalIP: hostIP/podIP of its pods, and the address its HTTP server listens on. */
+  nodeIP: string;
+  labels?: Record<string, string>;
+  /** Applied when the Node is created (register-with-taints). */
+  taints?: Taint[];
+  /** Runtime state, container logs (`<dataDir>/pods`) and runtime records (`<dataDir>/runtime`). */
+  dataDir: string;
+  staticPodDir?: string;
+  /** Default: a ProcessRuntime on `<dataDir>/runtime` (closed by stop()). */
+  runtime?: ContainerRuntime;
+  /** Port of the agent's HTTP server (logs); default 10250; 0 picks a free port. */
+  port?: number;
+  /** Address the HTTP server listens on; default nodeIP. */
+  listenHost?: string;
+  leaseDurationSeconds?: number;
+  leaseRenewIntervalMs?: number;
+  nodeStatusUpdateFrequencyMs?: number;
+  nodeStatusReportFrequencyMs?: number;
+  /** Capacity overrides (tests, or a node that should offer less than the machine). */
+  capacity?: Record<string, string>;
+  minimumGracePeriodSeconds?: number;
+  clock?: AgentClock;
+  logger?: Logger;
+  /** Period of the static pod directory rescan. Default 1000 ms. */
+  staticPodPollMs?: number;
+}
+
+export interface RunningAgent {
+  readonly nodeName: string;
+  readonly nodeIP: string;
+  /** Port of the agent's HTTP server. */
+  readonly port: number;
+  readonly runtime: ContainerRuntime;
+  readonly podWorkers: PodWorkers;
+  /** Resolves once the Node is registered and the first list of its pods has been acted on. */
+  ready(): Promise<void>;
+  /**
+   * Stops the agent. By default pods keep running (the next agent adopts them); with
+   * `stopPods` every pod is stopped first (its grace period, or `gracePeriodSeconds`).
+   */
+  stop(options?: { stopPods?: boolean; gracePeriodSeconds?: number }): Promise<void>;
+}
+
+/** metav1.MicroTime: RFC 3339 with microseconds. */
+export function rfc3339Micro(ms: number): string {
+  return new Date(ms).toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
+}
+
+function errMsg(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+function isTerminalPhase(pod: Pod): boolean {
+  const p = pod.status?.phase;
+  return p === 'Succeeded' || p === 'Failed';
+}
+
+/** Runs `fn` per key with no overlap; a call during a run causes exactly one more run. */
+class KeyedSerializer {
+  private readonly running = new Map<string, { again: boolean; done: Promise<void> }>();
+  constructor(private readonly onError: (key: string, err: unknown) => void) {}
+
+  run(key: string, fn: () => Promise<void>): Promise<void> {
+    const cur = this.running.get(key);
+    if (cur) {
+      cur.again = true;
+      return cur.done;
+    }
+    const entry = { again: false, done: Promise.resolve() };
+    entry.done = (async () => {
+      try {
+        do {
+          entry.again = false;
+          try {
+            await fn();
+          } catch (err) {
+            this.onError(key, err);
+          }
+        } while (entry.again);
+      } finally {
+        this.running.delete(key);
+      }
+    })();
+    this.running.set(key, entry);
+    return entry.done;
+  }
+
+  async idle(): Promise<void> {
+    while (this.running.size > 0) await Promise.all([...this.running.values()].map((e) => e.done));
+  }
+}
+
+export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
+  const logger = (o.logger ?? createLogger({ name: 'agent' })).child(o.nodeName);
+  const clock = o.clock ?? realAgentClock;
+  let client: ApiClient;
+  if (o.client) client = o.client;
+  else if (o.kubeconfig) client = clientFromKubeconfig(o.kubeconfig).client;
+  else throw new Error('startAgent: give `client` or `kubeconfig`');
+
+  const ownRuntime = o.runtime === undefined;
+  const runtime = o.runtime ?? (await ProcessRuntime.open({ stateDir: join(o.dataDir, 'runtime') }));
+  const machine = machineInfo(runtime.type);
+  const leaseDurationSeconds = o.leaseDurationSeconds ?? 40;
+  const leaseRenewIntervalMs = o.leaseRenewIntervalMs ?? Math.round((leaseDurationSeconds * 1000) / 4);
+  const statusUpdateMs = o.nodeStatusUpdateFrequencyMs ?? 10_000;
+  const statusReportMs = o.nodeStatusReportFrequencyMs ?? 5 * 60_000;
+
+  let stopped = false;
+  const timers = new Set<AgentTimer>();
+  const every = (ms: number, fn: () => Promise<void>): void => {
+    const tick = (): void => {
+      if (stopped) return;
+      void fn().finally(() => {
+        if (stopped) return;
+        const t = clock.setTimeout(() => {
+          timers.delete(t);
+          tick();
+        }, ms);
+        timers.add(t);
+      });
+    };
+    tick();
+  };
+
+  // Pods as the API holds them (keyed by UID), and the static pods (keyed by UID).
+  const apiPods = new Map<string, Pod>();
+  let staticPods = new Map<string, StaticPod>();
+  const rejected = new Set<string>();
+  let node: Node | undefined;
+
+  const serializer = new KeyedSerializer((key, err) => logger.warn(`sync of ${key} failed`, errMsg(err)));
+  const statusSerializer = new KeyedSerializer((key, err) => logger.warn(`status write of ${key} failed`, errMsg(err)));
+  /** Latest status computed per pod UID, with the pod it belongs to. */
+  const pendingStatus = new Map<string, { pod: Pod; status: PodStatus }>();
+
+  const podWorkers = new PodWorkers({
+    runtime,
+    clock,
+    nodeName: o.nodeName,
+    nodeIP: o.nodeIP,
+    logRoot: join(o.dataDir, 'pods'),
+    allocatable: { cpu: o.capacity?.cpu ?? machine.cpu, memory: o.capacity?.memory ?? machine.memory },
+    minimumGracePeriodSeconds: o.minimumGracePeriodSeconds,
+    onStatus: (pod, status) => {
+      const uid = pod.metadata.uid ?? '';
+      pendingStatus.set(uid, { pod, status });
+      void statusSerializer.run(uid, () => writePodStatus(uid));
+    },
+    onError: (pod, err) => logger.warn(`pod ${pod.metadata.namespace ?? ''}/${pod.metadata.name ?? ''}`, errMsg(err)),
+  });
+
+  // ------------------------------------------------------------------------------------------
+  // Pod status
+
+  function findApiPod(namespace: string, name: string): Pod | undefined {
+    for (const p of apiPods.values()) if (p.metadata.namespace === namespace && p.metadata.name === name) return p;
+    return undefined;
+  }
+
+  /** The API object a pod's status goes to: the pod itself, or the mirror of a static pod. */
+  function statusTarget(uid: string, pod: Pod): Pod | undefined {
+    if (staticPods.has(uid)) {
+      const mirror = findApiPod(pod.metadata.namespace ?? '', pod.metadata.name ?? '');
+      return mirror && mirror.metadata.annotations?.[annotationConfigMirror] === uid && !mirror.metadata.deletionTimestamp ? mirror : undefined;
+    }
+    return apiPods.get(uid);
+  }
+
+  async function writePodStatus(uid: string): Promise<void> {
+    const want = pendingStatus.get(uid);
+    if (!want) return;
+    for (let attempt = 1; attempt <= 5; attempt++) {
+      let target = statusTarget(uid, want.pod);
+      if (!target) return;
+      if (attempt > 1) {
+        try {
+          target = await client.get<Pod>(podsResource, target.metadata.namespace ?? '', target.metadata.name ?? '');
+        } catch (err) {
+          if (isNotFound(err)) return;
+          throw err;
+        }
+      }
+      if (podStatusEqual(target.status, want.status)) return;
+      try {
+        const updated = await client.updateStatus<Pod>(podsResource, target.metadata.namespace ?? '', { ...target, status: want.status });
+        // Keep the cache current so the next comparison sees this write even before the watch does.
+        if (updated.metadata.uid) {
+          const cached = apiPods.get(updated.metadata.uid);
+          if (cached && Number(cached.metadata.resourceVersion ?? 0) < Number(updated.metadata.resourceVersion ?? 0)) apiPods.set(updated.metadata.uid, updated);
+        }
+        return;
+      } catch (err) {
+        if (isNotFound(err)) return;
+        if (!isConflict(err)) throw err;
+      }
+    }
+  }
+
+  async function rejectPod(pod: Pod, reason: string, message: string): Promise<void> {
+    logger.info(`rejecting pod ${pod.metadata.namespace ?? ''}/${pod.metadata.name ?? ''}: ${reason}: ${message}`);
+    const status: PodStatus = { ...(pod.status ?? {}), phase: 'Failed', reason, message };
+    for (let attempt = 1; attempt <= 5; attempt++) {
+      try {
+        const cur = attempt === 1 ? pod : await client.get<Pod>(podsResource, pod.metadata.namespace ?? '', pod.metadata.name ?? '');
+        if (cur.metadata.uid !== pod.metadata.uid) return;
+        await client.updateStatus<Pod>(podsResource, pod.metadata.namespace ?? '', { ...cur, status: { ...(cur.status ?? {}), ...status } });
+        return;
+      } catch (err) {
+        if (isNotFound(err)) return;
+        if (!isConflict(err)) throw err;
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Pods from the API
+
+  function activePods(except: string): Pod[] {
+    const out: Pod[] = [];
+    for (const uid of podWorkers.podUIDs()) {
+      if (uid === except) continue;
+      const w = podWorkers.get(uid);
+      if (!w || w.isTerminated) continue;
+      const phase = w.status?.phase;
+      if (phase === 'Succeeded' || phase === 'Failed') continue;
+      const pod = apiPods.get(uid) ?? staticPods.get(uid)?.pod;
+      if (pod) out.push(pod);
+    }
+    return out;
+  }
+
+  function allocatable(): Record<string, string> {
+    return desiredNodeStatus(nodeConfig(), undefined, '').allocatable ?? {};
+  }
+
+  async function syncApiPod(uid: string): Promise<void> {
+    if (stopped) return;
+    const pod = apiPods.get(uid);
+    if (staticPods.has(uid)) return;
+    if (!pod) {
+      rejected.delete(uid);
+      pendingStatus.delete(uid);
+      if (podWorkers.get(uid)) await podWorkers.removePod(uid);
+      return;
+    }
+    const ns = pod.metadata.namespace ?? '';
+    const name = pod.metadata.name ?? '';
+    if (isMirrorPod(pod)) {
+      if (pod.metadata.deletionTimestamp) await deleteNow(pod);
+      scheduleMirrorSync();
+      return;
+    }
+    if (pod.metadata.deletionTimestamp) {
+      if (podWorkers.get(uid)) {
+        await podWorkers.terminatePod(uid, pod.metadata.deletionGracePeriodSeconds);
+        await statusSerializer.run(uid, () => writePodStatus(uid));
+      }
+      await deleteNow(pod);
+      return;
+    }
+    if (podWorkers.get(uid)) {
+      podWorkers.syncPod(pod);
+      return;
+    }
+    if (rejected.has(uid) || isTerminalPhase(pod)) return;
+    if (!pod.status?.startTime) {
+      const verdict = admitPod(pod, activePods(uid), allocatable());
+      if (!verdict.admit) {
+        rejected.add(uid);
+        await rejectPod(pod, verdict.reason ?? 'UnexpectedAdmissionError', verdict.message ?? '');
+        return;
+      }
+    }
+    logger.debug(`starting pod ${ns}/${name}`);
+    podWorkers.syncPod(pod);
+  }
+
+  async function deleteNow(pod: Pod): Promise<void> {
+    try {
+      await client.delete(podsResource, pod.metadata.namespace ?? '', pod.metadata.name ?? '', {
+        gracePeriodSeconds: 0,
+        preconditions: { uid: pod.metadata.uid },
+      });
+    } catch (err) {
+      if (!isNotFound(err) && !isConflict(err)) throw err;
+    }
+  }
+
+  function triggerPod(uid: string): void {
+    void serializer.run(uid, () => syncApiPod(uid));
+  }
+
+  const podInformer = new Informer<Pod>(client, podsResource, {
+    fieldSelector: `spec.nodeName=${o.nodeName}`,
+    onError: (err) => logger.debug('pod watch', errMsg(err)),
+  });
+  podInformer.addEventHandler({
+    add: (p) => {
+      const uid = p.metadata.uid ?? '';
+      apiPods.set(uid, p);
+      triggerPod(uid);
+    },
+    update: (_old, p) => {
+      const uid = p.metadata.uid ?? '';
+      apiPods.set(uid, p);
+      triggerPod(uid);
+    },
+    delete: (obj) => {
+      const p = isTombstone(obj) ? obj.obj : obj;
+      const uid = p.metadata.uid ?? '';
+      apiPods.delete(uid);
+      triggerPod(uid);
+      if (isMirrorPod(p)) scheduleMirrorSync();
+    },
+  });
+
+  // ------------------------------------------------------------------------------------------
+  // Static pods and their mirrors
+
+  let mirrorTimer: AgentTimer | undefined;
+  const mirrorSerializer = new KeyedSerializer((_k, err) => logger.warn('mirror pod sync failed', errMsg(err)));
+
+  function scheduleMirrorSync(): void {
+    if (stopped || mirrorTimer) return;
+    mirrorTimer = clock.setTimeout(() => {
+      mirrorTimer = undefined;
+      void mirrorSerializer.run('mirrors', syncMirrorPods);
+    }, 0);
+  }
+
+  /** Creates missing mirror pods, deletes mirrors whose static pod is gone or changed. */
+  async function syncMirrorPods(): Promise<void> {
+    if (stopped || !node?.metadata.uid || !podInformer.hasSynced()) return;
+    const wanted = new Map<string, StaticPod>();
+    for (const sp of staticPods.values()) wanted.set(`${sp.pod.metadata.namespace ?? ''}/${sp.pod.metadata.name ?? ''}`, sp);
+    for (const p of [...apiPods.values()]) {
+      if (!isMirrorPod(p)) continue;
+      const key = `${p.metadata.namespace ?? ''}/${p.metadata.name ?? ''}`;
+      const sp = wanted.get(key);
+      if (!sp || p.metadata.annotations?.[annotationConfigMirror] !== sp.pod.metadata.uid) await deleteNow(p);
+    }
+    for (const [key, sp] of wanted) {
+      const existing = findApiPod(sp.pod.metadata.namespace ?? '', sp.pod.metadata.name ?? '');
+      if (existing) {
+        if (!isMirrorPod(existing)) logger.warn(`static pod ${key}: a pod of that name that is not its mirror exists; no mirror created`);
+        continue;
+      }
+      try {
+        const created = await client.create<Pod>(podsResource, sp.pod.metadata.namespace ?? '', mirrorPodFor(sp.pod, node));
+        if (created.metadata.uid) apiPods.set(created.metadata.uid, created);
+      } catch (err) {
+        if (!isAlreadyExists(err)) throw err;
+        continue;
+      }
+      // The new mirror starts with the API's initial status: push the worker's current one.
+      const w = podWorkers.get(sp.pod.metadata.uid ?? '');
+      if (w?.status) {
+        const uid = sp.pod.metadata.uid ?? '';
+        pendingStatus.set(uid, { pod: sp.pod, status: w.status });
+        void statusSerializer.run(uid, () => writePodStatus(uid));
+      }
+    }
+  }
+
+  function onStaticPods(next: Map<string, StaticPod>): void {
+    const prev = staticPods;
+    staticPods = next;
+    for (const [uid, sp] of next) void serializer.run(uid, async () => podWorkers.syncPod(sp.pod));
+    for (const uid of prev.keys()) {
+      if (next.has(uid)) continue;
+      void serializer.run(uid, async () => {
+        pendingStatus.delete(uid);
+        await podWorkers.removePod(uid);
+      });
+    }
+    scheduleMirrorSync();
+  }
+
+  const staticSource = o.staticPodDir
+    ? new StaticPodSource({
+        dir: o.staticPodDir,
+        nodeName: o.nodeName,
+        onChange: onStaticPods,
+        onError: (err) => logger.warn('static pod', err.message),
+        pollMs: o.staticPodPollMs,
+      })
+    : undefined;
+
+  // ------------------------------------------------------------------------------------------
+  // Logs
+
+  const logSource: ContainerLogSource = {
+    async containerLogs(namespace: string, podName: string, container: string, options: PodLogOptions, onData: (chunk: string) => void): Promise<void> {
+      let pod: Pod | undefined;
+      for (const sp of staticPods.values()) if (sp.pod.metadata.namespace === namespace && sp.pod.metadata.name === podName) pod = sp.pod;
+      if (!pod) {
+        const p = findApiPod(namespace, podName);
+        if (p && !isMirrorPod(p)) pod = p;
+      }
+      const w = pod ? podWorkers.get(pod.metadata.uid ?? '') : undefined;
+      if (!pod || !w) throw new LogRequestError(404, `pod "${podName}" in namespace "${namespace}" does not exist on node "${o.nodeName}"`);
+      const all = [...(pod.spec.initContainers ?? []), ...pod.spec.containers];
+      if (!all.some((c) => c.name === container)) throw new LogRequestError(404, `container "${container}" not found in pod "${podName}"`);
+      const id = w.containerIdFor(container, options.previous);
+      if (!id) {
+        if (options.previous) throw new LogRequestError(400, `previous terminated container "${container}" in pod "${podName}" not found`);
+        const cs = [...(w.status?.initContainerStatuses ?? []), ...(w.status?.containerStatuses ?? [])].find((s) => s.name === container);
+        const reason = cs?.state?.waiting?.reason ?? 'ContainerCreating';
+        throw new LogRequestError(400, `container "${container}" in pod "${podName}" is waiting to start: ${reason}`);
+      }
+      if (options.follow) {
+        await runtime.followLogs(id, { ...options }, onData);
+        return;
+      }
+      onData(await runtime.readLogs(id, options));
+    },
+  };
+
+  // ------------------------------------------------------------------------------------------
+  // Node registration, status and lease
+
+  let httpServer: AgentHttpServer | undefined;
+  const nodeConfig = (): NodeConfig => ({
+    nodeName: o.nodeName,
+    nodeIP: o.nodeIP,
+    labels: o.labels ?? {},
+    taints: o.taints ?? [],
+    port: httpServer?.port ?? o.port ?? defaultAgentPort,
+    machine,
+    ...(o.capacity ? { capacity: o.capacity } : {}),
+  });
+  let lastStatusWrite = 0;
+
+  async function registerNode(): Promise<void> {
+    const cfg = nodeConfig();
+    let current: Node;
+    try {
+      current = await client.get<Node>(nodesResource, '', o.nodeName);
+      const labels = managedLabels(cfg);
+      if (Object.entries(labels).some(([k, v]) => current.metadata.labels?.[k] !== v)) {
+        current = await client.patch<Node>(nodesResource, '', o.nodeName, 'merge', { metadata: { labels } });
+      }
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+      try {
+        current = await client.create<Node>(nodesResource, '', initialNode(cfg));
+        logger.info(`registered node ${o.nodeName}`);
+      } catch (e) {
+        if (!isAlreadyExists(e)) throw e;
+        current = await client.get<Node>(nodesResource, '', o.nodeName);
+      }
+    }
+    node = current;
+    await updateNodeStatus(true);
+  }
+
+  async function updateNodeStatus(force: boolean): Promise<void> {
+    let current: Node;
+    try {
+      current = await client.get<Node>(nodesResource, '', o.nodeName);
+    } catch (err) {
+      if (isNotFound(err)) {
+        logger.warn(`node ${o.nodeName} was deleted; registering it again`);
+        return registerNode();
+      }
+      throw err;
+    }
+    node = current;
+    const now = clock.now();
+    const desired = desiredNodeStatus(nodeConfig(), current.status, rfc3339(now));
+    if (!force && nodeStatusEqualIgnoringHeartbeat(current.status, desired) && now - lastStatusWrite < statusReportMs) return;
+    node = await client.updateStatus<Node>(nodesResource, '', { ...current, status: desired });
+    lastStatusWrite = now;
+  }
+
+  async function renewLease(): Promise<void> {
+    const nowMicro = rfc3339Micro(clock.now());
+    const owner = node?.metadata.uid
+      ? [{ apiVersion: 'v1', kind: 'Node', name: o.nodeName, uid: node.metadata.uid }]
+      : undefined;
+    let lease: Lease;
+    try {
+      lease = await client.get<Lease>(leasesResource, nodeLeaseNamespace, o.nodeName);
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+      const fresh: Lease = {
+        apiVersion: 'coordination.k8s.io/v1',
+        kind: 'Lease',
+        metadata: { name: o.nodeName, namespace: nodeLeaseNamespace, ...(owner ? { ownerReferences: owner } : {}) },
+        spec: { holderIdentity: o.nodeName, leaseDurationSeconds, renewTime: nowMicro },
+      };
+      try {
+        await client.create<Lease>(leasesResource, nodeLeaseNamespace, fresh);
+      } catch (e) {
+        if (!isAlreadyExists(e)) throw e;
+      }
+      return;
+    }
+    const next: Lease = {
+      ...lease,
+      metadata: { ...lease.metadata, ...(owner && !lease.metadata.ownerReferences?.some((r) => r.uid === owner[0]!.uid) ? { ownerReferences: owner } : {}) },
+      spec: { ...(lease.spec ?? {}), holderIdentity: o.nodeName, leaseDurationSeconds, renewTime: nowMicro },
+    };
+    try {
+      await client.update<Lease>(leasesResource, nodeLeaseNamespace, next);
+    } catch (err) {
+      if (!isConflict(err) && !isNotFound(err)) throw err;
+    }
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Start
+
+  httpServer = await startAgentHttpServer(logSource, o.listenHost ?? o.nodeIP, o.port ?? defaultAgentPort, (err) => logger.warn('log request', errMsg(err)));
+  staticSource?.start();
+
+  let markReady!: () => void;
+  const readyP = new Promise<void>((r) => (markReady = r));
+  const startup = (async () => {
+    let delay = 500;
+    for (;;) {
+      if (stopped) return;
+      try {
+        await registerNode();
+        break;
+      } catch (err) {
+        logger.warn(`node registration failed (retrying in ${delay} ms)`, errMsg(err));
+        await new Promise<void>((r) => {
+          const t = clock.setTimeout(r, delay);
+          timers.add(t);
+        });
+        delay = Math.min(delay * 2, 10_000);
+      }
+    }
+    every(leaseRenewIntervalMs, () => renewLease().catch((err: unknown) => logger.warn('lease renewal failed', errMsg(err))));
+    let first = true;
+    every(statusUpdateMs, async () => {
+      if (first) {
+        first = false;
+        return;
+      }
+      await updateNodeStatus(false).catch((err: unknown) => logger.warn('node status update failed', errMsg(err)));
+    });
+    podInformer.start();
+    await podInformer.waitForSync();
+    if (stopped) return;
+    // Every listed pod has been triggered; wait for those passes, then stop what no pod claims.
+    await serializer.idle();
+    const removed = await podWorkers.removeOrphanedPods();
+    if (removed.length) logger.info(`stopped ${removed.length} pod(s) deleted while the agent was down`);
+    scheduleMirrorSync();
+    // Mirrors deleted or missing are recreated on the next periodic check too.
+    every(10_000, async () => {
+      scheduleMirrorSync();
+    });
+    markReady();
+  })().catch((err: unknown) => logger.error('agent startup failed', err));
+
+  const http = httpServer;
+  let stopping: Promise<void> | undefined;
+  return {
+    nodeName: o.nodeName,
+    nodeIP: o.nodeIP,
+    port: http.port,
+    runtime,
+    podWorkers,
+    ready: () => readyP,
+    stop(options = {}) {
+      stopping ??= (async () => {
+        stopped = true;
+        for (const t of timers) clock.clearTimeout(t);
+        timers.clear();
+        if (mirrorTimer) clock.clearTimeout(mirrorTimer);
+        staticSource?.stop();
+        await podInformer.stop();
+        await startup;
+        await serializer.idle();
+        await podWorkers.shutdown({ stopPods: options.stopPods ?? false, gracePeriodSeconds: options.gracePeriodSeconds });
+        await statusSerializer.idle();
+        await http.close();
+        if (ownRuntime && runtime instanceof ProcessRuntime) runtime.detach();
+      })();
+      return stopping;
+    },
+  };
+}

@@ -1,0 +1,148 @@
+// The agent's HTTP endpoint (the kubelet's port 10250 server, reduced to what everynode uses):
+//   GET /containerLogs/<namespace>/<pod>/<container>?follow&tailLines&timestamps&previous
+//       &sinceSeconds&sinceTime&limitBytes
+//   GET /healthz
+// The API server's `pods/<name>/log` proxies here (node InternalIP + daemonEndpoints port).
+//
+// This endpoint is plain HTTP without authentication: it is reached on the node address by the
+// API server. Authentication and TLS for it arrive with the security issue, together with the
+// API server's client certificate towards agents.
+//
+// Contract: 200 text/plain with the log (streamed, chunk by chunk, when follow=true, until the
+// container has exited and its log is drained or the client goes away); errors are plain text
+// with 400 (bad parameters, container not started), 404 (unknown pod/container) or 500.
+
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { PodLogOptions } from './pod-worker.js';
+
+/** An error with the HTTP status the log endpoint answers. */
+export class LogRequestError extends Error {
+  constructor(readonly status: number, message: string) {
+    super(message);
+    this.name = 'LogRequestError';
+  }
+}
+
+export interface ContainerLogSource {
+  /**
+   * The log selected by `options`; with `options.follow`, streams into `onData` and resolves at
+   * the end of the stream. Rejects with LogRequestError for unknown pods/containers.
+   */
+  containerLogs(namespace: string, podName: string, container: string, options: PodLogOptions, onData: (chunk: string) => void): Promise<void>;
+}
+
+function intParam(q: URLSearchParams, name: string, min: number): number | undefined {
+  const v = q.get(name);
+  if (v === null || v === '') return undefined;
+  if (!/^-?\d+$/.test(v)) throw new LogRequestError(400, `invalid ${name}: ${JSON.stringify(v)}`);
+  const n = Number(v);
+  if (n < min) throw new LogRequestError(400, `${name}: Invalid value: ${n}: must be greater than or equal to ${min}`);
+  return n;
+}
+
+function boolParam(q: URLSearchParams, name: string): boolean {
+  const v = q.get(name);
+  return v !== null && v !== 'false' && v !== '0';
+}
+
+/** Parses the log query parameters shared by the agent and the API server (upstream PodLogOptions). */
+export function parseLogQuery(q: URLSearchParams, now: number = Date.now()): PodLogOptions {
+  const opts: PodLogOptions = {};
+  if (boolParam(q, 'follow')) opts.follow = true;
+  if (boolParam(q, 'previous')) opts.previous = true;
+  if (boolParam(q, 'timestamps')) opts.timestamps = true;
+  const tail = intParam(q, 'tailLines', 0);
+  if (tail !== undefined) opts.tailLines = tail;
+  const limit = intParam(q, 'limitBytes', 1);
+  if (limit !== undefined) opts.limitBytes = limit;
+  const since = intParam(q, 'sinceSeconds', 1);
+  const sinceTime = q.get('sinceTime');
+  if (since !== undefined && sinceTime) throw new LogRequestError(400, 'at most one of `sinceTime` or `sinceSeconds` may be specified');
+  if (since !== undefined) opts.sinceTime = now - since * 1000;
+  if (sinceTime) {
+    const t = Date.parse(sinceTime);
+    if (Number.isNaN(t)) throw new LogRequestError(400, `invalid sinceTime: ${JSON.stringify(sinceTime)}`);
+    opts.sinceTime = t;
+  }
+  return opts;
+}
+
+export interface AgentHttpServer {
+  server: Server;
+  host: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+async function handle(source: ContainerLogSource, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const raw = req.url ?? '/';
+  const qi = raw.indexOf('?');
+  const path = qi < 0 ? raw : raw.slice(0, qi);
+  const query = new URLSearchParams(qi < 0 ? '' : raw.slice(qi + 1));
+  if (path === '/healthz') {
+    res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
+    return;
+  }
+  const parts = path.split('/').filter(Boolean).map(decodeURIComponent);
+  if (parts[0] !== 'containerLogs' || parts.length !== 4) throw new LogRequestError(404, `404 page not found: ${path}`);
+  if (req.method !== 'GET') throw new LogRequestError(405, 'method not allowed');
+  const [, namespace, podName, container] = parts as [string, string, string, string];
+  const options = parseLogQuery(query);
+  const abort = new AbortController();
+  res.on('close', () => abort.abort());
+  options.signal = abort.signal;
+  let started = false;
+  const start = (): void => {
+    if (started) return;
+    started = true;
+    res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-cache', 'x-content-type-options': 'nosniff' });
+    res.flushHeaders();
+  };
+  if (options.follow) {
+    await source.containerLogs(namespace, podName, container, options, (chunk) => {
+      start();
+      res.write(chunk);
+    });
+    start();
+    res.end();
+    return;
+  }
+  let body = '';
+  await source.containerLogs(namespace, podName, container, options, (chunk) => (body += chunk));
+  res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(body) }).end(body);
+}
+
+/** Starts the agent's HTTP server on `host:port` (port 0 picks a free one). */
+export async function startAgentHttpServer(source: ContainerLogSource, host: string, port: number, onError?: (err: unknown) => void): Promise<AgentHttpServer> {
+  const server = createServer({ keepAlive: true, requestTimeout: 0 }, (req, res) => {
+    handle(source, req, res).catch((err: unknown) => {
+      const status = err instanceof LogRequestError ? err.status : 500;
+      if (!(err instanceof LogRequestError)) onError?.(err);
+      const msg = err instanceof Error ? err.message : String(err);
+      if (res.headersSent) {
+        res.destroy();
+        return;
+      }
+      res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8' }).end(msg);
+    });
+  });
+  await new Promise<void>((ok, fail) => {
+    server.once('error', fail);
+    server.listen(port, host, () => {
+      server.off('error', fail);
+      ok();
+    });
+  });
+  const actual = (server.address() as AddressInfo).port;
+  return {
+    server,
+    host,
+    port: actual,
+    close: () =>
+      new Promise<void>((ok) => {
+        server.close(() => ok());
+        server.closeAllConnections();
+      }),
+  };
+}

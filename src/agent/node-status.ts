@@ -1,0 +1,201 @@
+// The Node object an agent registers and the status it reports (the kubelet's
+// initialNode + setters), as pure functions of the agent's configuration and the machine.
+//
+// Contracts:
+// - Labels the agent manages: the configured ones plus `kubernetes.io/hostname` (= node name),
+//   `kubernetes.io/os`, `kubernetes.io/arch`. Re-registration merges them into the existing
+//   node's labels; other labels, taints and spec.unschedulable set by users are kept. Taints
+//   given at registration are applied only when the node is created (register-with-taints).
+// - Conditions: MemoryPressure, DiskPressure, PIDPressure (False) and Ready (True), each with
+//   upstream's reason and message. lastTransitionTime moves only when the status changes;
+//   lastHeartbeatTime is the time of the report.
+
+import { readFileSync } from 'node:fs';
+import { arch as osArch, availableParallelism, hostname as osHostname, release, totalmem } from 'node:os';
+import type { Node, NodeCondition, NodeStatus, Taint } from '../api/types.js';
+
+export const labelHostname = 'kubernetes.io/hostname';
+export const labelOS = 'kubernetes.io/os';
+export const labelArch = 'kubernetes.io/arch';
+/** The version the agent reports as kubeletVersion (the API server's gitVersion). */
+export const agentKubeletVersion = 'v1.32.0';
+export const defaultMaxPods = 110;
+
+export function goArch(a: string = osArch()): string {
+  switch (a) {
+    case 'x64':
+      return 'amd64';
+    case 'ia32':
+      return '386';
+    case 'ppc64':
+      return 'ppc64le';
+    default:
+      return a;
+  }
+}
+
+function readTrimmed(path: string): string {
+  try {
+    return readFileSync(path, 'utf8').trim();
+  } catch {
+    return '';
+  }
+}
+
+function osImage(): string {
+  const text = readTrimmed('/etc/os-release');
+  const m = /^PRETTY_NAME="?([^"\n]*)"?$/m.exec(text);
+  return m?.[1] ?? `${process.platform}`;
+}
+
+export interface MachineInfo {
+  cpu: string;
+  memory: string;
+  nodeInfo: Record<string, string>;
+}
+
+/** What the machine offers; `runtimeType` names the container runtime (`process`). */
+export function machineInfo(runtimeType: string): MachineInfo {
+  const memKi = Math.floor(totalmem() / 1024);
+  return {
+    cpu: String(availableParallelism()),
+    memory: `${memKi}Ki`,
+    nodeInfo: {
+      machineID: readTrimmed('/etc/machine-id'),
+      systemUUID: readTrimmed('/sys/class/dmi/id/product_uuid') || readTrimmed('/etc/machine-id'),
+      bootID: readTrimmed('/proc/sys/kernel/random/boot_id'),
+      kernelVersion: release(),
+      osImage: osImage(),
+      containerRuntimeVersion: `${runtimeType}://${process.version.replace(/^v/, '')}`,
+      kubeletVersion: agentKubeletVersion,
+      kubeProxyVersion: '',
+      operatingSystem: process.platform,
+      architecture: goArch(),
+    },
+  };
+}
+
+export interface NodeConfig {
+  nodeName: string;
+  nodeIP: string;
+  labels: Record<string, string>;
+  taints: Taint[];
+  port: number;
+  machine: MachineInfo;
+  /** Capacity overrides (tests): e.g. `{cpu: '1', memory: '1Gi'}`. */
+  capacity?: Record<string, string>;
+  maxPods?: number;
+}
+
+export function managedLabels(cfg: NodeConfig): Record<string, string> {
+  return {
+    ...cfg.labels,
+    [labelHostname]: cfg.nodeName,
+    [labelOS]: process.platform,
+    [labelArch]: goArch(),
+  };
+}
+
+/** The Node to create when none exists. */
+export function initialNode(cfg: NodeConfig): Node {
+  const node: Node = {
+    apiVersion: 'v1',
+    kind: 'Node',
+    metadata: {
+      name: cfg.nodeName,
+      labels: managedLabels(cfg),
+      annotations: { 'node.alpha.kubernetes.io/ttl': '0', 'volumes.kubernetes.io/controller-managed-attach-detach': 'true' },
+    },
+    spec: {},
+  };
+  if (cfg.taints.length > 0) node.spec!.taints = cfg.taints.map((t) => ({ ...t }));
+  return node;
+}
+
+const conditionTexts: Record<string, { status: NodeCondition['status']; reason: string; message: string }> = {
+  MemoryPressure: { status: 'False', reason: 'KubeletHasSufficientMemory', message: 'kubelet has sufficient memory available' },
+  DiskPressure: { status: 'False', reason: 'KubeletHasNoDiskPressure', message: 'kubelet has no disk pressure' },
+  PIDPressure: { status: 'False', reason: 'KubeletHasSufficientPID', message: 'kubelet has sufficient PID available' },
+  Ready: { status: 'True', reason: 'KubeletReady', message: 'kubelet is posting ready status' },
+};
+
+/**
+ * The status to report, given the current one: conditions keep their lastTransitionTime when
+ * status/reason are unchanged; every heartbeat time is `now`.
+ */
+export function desiredNodeStatus(cfg: NodeConfig, current: NodeStatus | undefined, now: string): NodeStatus {
+  const capacity: Record<string, string> = {
+    cpu: cfg.machine.cpu,
+    memory: cfg.machine.memory,
+    pods: String(cfg.maxPods ?? defaultMaxPods),
+    ...(cfg.capacity ?? {}),
+  };
+  const conditions: NodeCondition[] = [];
+  for (const [type, want] of Object.entries(conditionTexts)) {
+    const prev = current?.conditions?.find((c) => c.type === type);
+    const same = prev !== undefined && prev.status === want.status && prev.reason === want.reason;
+    conditions.push({
+      type,
+      status: want.status,
+      lastHeartbeatTime: now,
+      lastTransitionTime: same && prev.lastTransitionTime ? prev.lastTransitionTime : now,
+      reason: want.reason,
+      message: want.message,
+    });
+  }
+  return {
+    ...(current ?? {}),
+    capacity,
+    allocatable: { ...capacity },
+    conditions,
+    addresses: [
+      { type: 'InternalIP', address: cfg.nodeIP },
+      { type: 'Hostname', address: cfg.nodeName },
+    ],
+    daemonEndpoints: { kubeletEndpoint: { Port: cfg.port } },
+    nodeInfo: { ...cfg.machine.nodeInfo },
+  };
+}
+
+/** Equality ignoring heartbeat times: a status that only renews heartbeats need not be written. */
+export function nodeStatusEqualIgnoringHeartbeat(a: NodeStatus | undefined, b: NodeStatus | undefined): boolean {
+  const strip = (s: NodeStatus | undefined): unknown =>
+    s && { ...s, conditions: (s.conditions ?? []).map((c) => ({ ...c, lastHeartbeatTime: undefined })) };
+  return JSON.stringify(strip(a)) === JSON.stringify(strip(b));
+}
+
+/** `k=v:Effect` / `k:Effect` / `k=v` (NoSchedule) items, comma separated. */
+export function parseTaints(text: string): Taint[] {
+  const out: Taint[] = [];
+  for (const item of text.split(',').map((s) => s.trim()).filter(Boolean)) {
+    const colon = item.lastIndexOf(':');
+    const kv = colon < 0 ? item : item.slice(0, colon);
+    const effect = colon < 0 ? 'NoSchedule' : item.slice(colon + 1);
+    if (effect !== 'NoSchedule' && effect !== 'PreferNoSchedule' && effect !== 'NoExecute') {
+      throw new Error(`invalid taint ${JSON.stringify(item)}: effect must be NoSchedule, PreferNoSchedule or NoExecute`);
+    }
+    const eq = kv.indexOf('=');
+    const key = eq < 0 ? kv : kv.slice(0, eq);
+    if (!key) throw new Error(`invalid taint ${JSON.stringify(item)}: empty key`);
+    const t: Taint = { key, effect };
+    if (eq >= 0) t.value = kv.slice(eq + 1);
+    out.push(t);
+  }
+  return out;
+}
+
+/** `k=v,k2=v2` → record. */
+export function parseLabels(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const item of text.split(',').map((s) => s.trim()).filter(Boolean)) {
+    const eq = item.indexOf('=');
+    if (eq <= 0) throw new Error(`invalid label ${JSON.stringify(item)}: want key=value`);
+    out[item.slice(0, eq)] = item.slice(eq + 1);
+  }
+  return out;
+}
+
+/** The machine's hostname, lower-cased: the default node name. */
+export function defaultNodeName(): string {
+  return osHostname().toLowerCase();
+}

@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import type { Node } from '../api/types.js';
+import { annotationConfigHash, annotationConfigMirror, mirrorPodFor, staticPodFromManifest } from './static-pods.js';
+
+const yaml = `apiVersion: v1
+kind: Pod
+metadata: {name: web, labels: {app: web}}
+spec:
+  containers: [{name: web, image: x, command: [sleep, '100']}]
+`;
+
+describe('static pods', () => {
+  it('names, binds and hashes the pod; the same content keeps its UID, another content does not', () => {
+    const p = staticPodFromManifest('/m/web.yaml', yaml, 'n1', '2024-01-01T00:00:00Z');
+    expect(p.metadata).toMatchObject({ name: 'web-n1', namespace: 'default', labels: { app: 'web' } });
+    expect(p.spec.nodeName).toBe('n1');
+    expect(p.spec.restartPolicy).toBe('Always');
+    expect(p.metadata.annotations?.[annotationConfigHash]).toBe(p.metadata.uid);
+    expect(staticPodFromManifest('/m/web.yaml', yaml, 'n1', 'later').metadata.uid).toBe(p.metadata.uid);
+    expect(staticPodFromManifest('/m/web.yaml', yaml.replace("'100'", "'200'"), 'n1', 'x').metadata.uid).not.toBe(p.metadata.uid);
+    expect(staticPodFromManifest('/m/web.json', JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'j' }, spec: { containers: [{ name: 'c', image: 'x' }] } }), 'n1', 'x').metadata.name).toBe('j-n1');
+  });
+
+  it('rejects what is not a valid Pod with the file name in the message', () => {
+    expect(() => staticPodFromManifest('/m/a.yaml', 'kind: Service\napiVersion: v1\n', 'n1', 'x')).toThrow(/\/m\/a.yaml: want apiVersion v1, kind Pod/);
+    expect(() => staticPodFromManifest('/m/b.yaml', 'apiVersion: v1\nkind: Pod\nmetadata: {name: b}\nspec: {containers: [{name: "Bad Name", image: x}]}\n', 'n1', 'x')).toThrow(/invalid Pod/);
+  });
+
+  it('mirrors a static pod with the mirror annotation and the Node as owner', () => {
+    const p = staticPodFromManifest('/m/web.yaml', yaml, 'n1', 'x');
+    const node = { metadata: { name: 'n1', uid: 'node-uid' } } as Node;
+    const m = mirrorPodFor(p, node);
+    expect(m.metadata.uid).toBeUndefined();
+    expect(m.metadata.annotations?.[annotationConfigMirror]).toBe(p.metadata.uid);
+    expect(m.metadata.ownerReferences).toEqual([{ apiVersion: 'v1', kind: 'Node', name: 'n1', uid: 'node-uid', controller: true }]);
+  });
+});

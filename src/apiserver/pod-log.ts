@@ -1,0 +1,128 @@
+// `GET /api/v1/namespaces/NS/pods/NAME/log`: proxied to the agent of the pod's node
+// (node status.addresses InternalIP + status.daemonEndpoints.kubeletEndpoint.Port, path
+// /containerLogs/NS/NAME/CONTAINER), streamed back as text/plain (upstream pod LogLocation +
+// LocationStreamer).
+//
+// Contracts:
+// - `container` defaults to the only container; with several the request is a 400 naming
+//   them (kubectl picks its default client-side). An unknown name is a 400.
+// - A pod bound to no node answers an empty log (200).
+// - The agent's errors come back with its status code (400 → BadRequest, 404 → NotFound, else
+//   InternalError) and its text as the message; an unreachable agent is a 500 naming the URL.
+// - The connection to the agent is plain HTTP without authentication; authenticating it (and
+//   the agent's endpoint) comes with the security issue.
+
+import { request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
+import { ApiError, badRequest } from '../api/errors.js';
+import type { Node, Pod } from '../api/types.js';
+
+const maxErrorBody = 64 * 1024;
+
+function validateLogQuery(q: URLSearchParams): void {
+  const checkInt = (name: string, min: number, what: string): void => {
+    const v = q.get(name);
+    if (v === null || v === '') return;
+    if (!/^-?\d+$/.test(v)) throw badRequest(`invalid ${name}: ${JSON.stringify(v)}`);
+    if (Number(v) < min) {
+      throw new ApiError(422, 'Invalid', `PodLogOptions "" is invalid: ${name}: Invalid value: ${Number(v)}: ${what}`, { kind: 'PodLogOptions' });
+    }
+  };
+  checkInt('tailLines', 0, 'must be greater than or equal to 0');
+  checkInt('limitBytes', 1, 'must be greater than 0');
+  checkInt('sinceSeconds', 1, 'must be greater than 0');
+  if (q.get('sinceSeconds') && q.get('sinceTime')) throw badRequest('at most one of `sinceTime` or `sinceSeconds` may be specified');
+}
+
+/** Resolves the container name as upstream's LogLocation does. */
+export function logContainerName(pod: Pod, requested: string | null): string {
+  const name = pod.metadata.name ?? '';
+  const containers = (pod.spec?.containers ?? []).map((c) => c.name);
+  const inits = (pod.spec?.initContainers ?? []).map((c) => c.name);
+  if (!requested) {
+    if (containers.length === 1) return containers[0]!;
+    if (containers.length === 0) throw badRequest(`a container name must be specified for pod ${name}`);
+    let msg = `a container name must be specified for pod ${name}, choose one of: [${containers.join(' ')}]`;
+    if (inits.length > 0) msg += ` or one of the init containers: [${inits.join(' ')}]`;
+    throw badRequest(msg);
+  }
+  if (!containers.includes(requested) && !inits.includes(requested)) throw badRequest(`container ${requested} is not valid for pod ${name}`);
+  return requested;
+}
+
+/** Where the agent of `node` serves logs; undefined when the node has not reported one. */
+export function agentEndpoint(node: Node): { host: string; port: number } | undefined {
+  const addresses = node.status?.addresses ?? [];
+  const ip = addresses.find((a) => a.type === 'InternalIP')?.address ?? addresses.find((a) => a.type === 'Hostname')?.address;
+  const port = (node.status?.daemonEndpoints as { kubeletEndpoint?: { Port?: number } } | undefined)?.kubeletEndpoint?.Port;
+  if (!ip || !port) return undefined;
+  return { host: ip, port };
+}
+
+function reasonFor(code: number): 'BadRequest' | 'NotFound' | 'InternalError' {
+  return code === 400 ? 'BadRequest' : code === 404 ? 'NotFound' : 'InternalError';
+}
+
+/**
+ * Serves a pod log request. `getNode` reads the Node (NotFound → ApiError). Resolves when the
+ * response has ended (the client going away aborts the agent request).
+ */
+export async function servePodLog(
+  pod: Pod,
+  query: URLSearchParams,
+  getNode: (name: string) => Promise<Node>,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
+  validateLogQuery(query);
+  const container = logContainerName(pod, query.get('container'));
+  const nodeName = pod.spec?.nodeName;
+  if (!nodeName) {
+    res.writeHead(200, { 'content-type': 'text/plain', 'content-length': 0 }).end();
+    return;
+  }
+  const node = await getNode(nodeName);
+  const ep = agentEndpoint(node);
+  if (!ep) throw new ApiError(500, 'InternalError', `node ${nodeName} has no InternalIP address or agent port in its status`);
+  const forward = new URLSearchParams();
+  for (const k of ['follow', 'previous', 'timestamps', 'tailLines', 'limitBytes', 'sinceSeconds', 'sinceTime']) {
+    const v = query.get(k);
+    if (v !== null) forward.set(k, v);
+  }
+  const ns = encodeURIComponent(pod.metadata.namespace ?? '');
+  const path = `/containerLogs/${ns}/${encodeURIComponent(pod.metadata.name ?? '')}/${encodeURIComponent(container)}${forward.size ? `?${forward.toString()}` : ''}`;
+  const host = ep.host.includes(':') ? `[${ep.host}]` : ep.host;
+  const url = `http://${host}:${ep.port}${path}`;
+
+  const upstream = await new Promise<IncomingMessage>((resolve, reject) => {
+    const r = httpRequest({ host: ep.host, port: ep.port, path, method: 'GET', agent: false }, resolve);
+    r.on('error', (err) => reject(new ApiError(500, 'InternalError', `Get "${url}": ${err.message}`)));
+    req.on('close', () => r.destroy());
+    res.on('close', () => r.destroy());
+    r.end();
+  });
+  const code = upstream.statusCode ?? 500;
+  if (code !== 200) {
+    let text = '';
+    for await (const chunk of upstream) {
+      if (text.length < maxErrorBody) text += (chunk as Buffer).toString('utf8');
+    }
+    throw new ApiError(code === 400 || code === 404 ? code : 500, reasonFor(code), text.trim() || `the agent answered ${code}`);
+  }
+  res.writeHead(200, { 'content-type': 'text/plain', 'cache-control': 'no-cache', 'transfer-encoding': 'chunked' });
+  res.flushHeaders();
+  await new Promise<void>((resolve) => {
+    upstream.on('data', (chunk: Buffer) => res.write(chunk));
+    upstream.on('end', () => {
+      res.end();
+      resolve();
+    });
+    upstream.on('error', () => {
+      res.destroy();
+      resolve();
+    });
+    res.on('close', () => {
+      upstream.destroy();
+      resolve();
+    });
+  });
+}

@@ -1,0 +1,379 @@
+// The node agent in-process against the real API server (temp SQLite, real HTTP), running pods
+// as real `sh -c` processes through the ProcessRuntime. Every daemon carries a unique marker in
+// its command line so the test can find exactly its own processes under /proc.
+import { randomBytes } from 'node:crypto';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startAgent, type RunningAgent } from '../../src/agent/index.js';
+import type { Lease, Node, Pod } from '../../src/api/types.js';
+import { clientFromKubeconfig, isNotFound, leasesResource, nodesResource, podsResource, type RestClient } from '../../src/client/index.js';
+import { silentLogger } from '../../src/util/logger.js';
+import { Cleanup } from '../helpers/cleanup.js';
+import { startTestServer, type TestServer } from '../helpers/server.js';
+import { makeTempDir } from '../helpers/temp-dir.js';
+import { waitFor } from '../helpers/wait.js';
+
+const cleanup = new Cleanup();
+const run = randomBytes(4).toString('hex');
+const nodeName = `agent-it-${run}`;
+let ts: TestServer;
+let client: RestClient;
+let agent: RunningAgent;
+let agentDir = '';
+let staticDir = '';
+
+function marker(tag: string): string {
+  return `everynode-it-${run}-${tag}`;
+}
+
+/** Live (non-zombie) processes whose command line contains `m`. */
+function pidsWith(m: string): number[] {
+  const out: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const cmd = readFileSync(`/proc/${name}/cmdline`, 'utf8');
+      if (!cmd.includes(m)) continue;
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+      if (state !== 'Z' && state !== 'X') out.push(Number(name));
+    } catch {
+      // raced with exit
+    }
+  }
+  return out;
+}
+
+/** Live processes of process group `pgid`. */
+function groupPids(pgid: number): number[] {
+  const out: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(rest[2]) === pgid && rest[0] !== 'Z' && rest[0] !== 'X') out.push(Number(name));
+    } catch {
+      // raced with exit
+    }
+  }
+  return out;
+}
+
+function podBody(name: string, script: string, extra: Partial<Pod['spec']> = {}): Pod {
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name, namespace: 'default' },
+    spec: { nodeName, terminationGracePeriodSeconds: 5, containers: [{ name: 'main', image: 'sh', command: ['sh', '-c', script] }], ...extra },
+  };
+}
+
+async function getPod(name: string): Promise<Pod> {
+  return client.get<Pod>(podsResource, 'default', name);
+}
+
+async function waitPod(name: string, ok: (p: Pod) => boolean, message: string, timeoutMs = 30_000): Promise<Pod> {
+  let last: Pod | undefined;
+  return waitFor(
+    async () => {
+      last = await getPod(name);
+      return ok(last) ? last : undefined;
+    },
+    { timeoutMs, intervalMs: 100, message: `${message} (pod ${name}); last status ${JSON.stringify(last?.status)}` },
+  );
+}
+
+function isReady(p: Pod): boolean {
+  return p.status?.phase === 'Running' && (p.status.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
+}
+
+async function podLog(name: string, query = ''): Promise<{ status: number; text: string }> {
+  const r = await fetch(`${ts.server.url}/api/v1/namespaces/default/pods/${name}/log${query}`);
+  return { status: r.status, text: await r.text() };
+}
+
+async function deleteAndWaitGone(name: string): Promise<void> {
+  await client.delete(podsResource, 'default', name).catch((err: unknown) => {
+    if (!isNotFound(err)) throw err;
+  });
+  await waitFor(
+    async () => {
+      try {
+        await getPod(name);
+        return false;
+      } catch (err) {
+        return isNotFound(err);
+      }
+    },
+    { timeoutMs: 30_000, message: `pod ${name} deleted` },
+  );
+}
+
+function startTestAgent(): Promise<RunningAgent> {
+  return startAgent({
+    client,
+    nodeName,
+    nodeIP: '127.0.0.1',
+    port: 0,
+    dataDir: agentDir,
+    staticPodDir: staticDir,
+    staticPodPollMs: 200,
+    labels: { 'example.com/role': 'it' },
+    taints: [{ key: 'example.com/dedicated', value: 'it', effect: 'PreferNoSchedule' }],
+    capacity: { cpu: '2', memory: '4Gi' },
+    leaseRenewIntervalMs: 300,
+    nodeStatusUpdateFrequencyMs: 300,
+    logger: silentLogger,
+  });
+}
+
+beforeAll(async () => {
+  ts = await startTestServer(cleanup);
+  client = clientFromKubeconfig(ts.server.kubeconfigPath).client;
+  agentDir = makeTempDir(cleanup, 'agent');
+  staticDir = makeTempDir(cleanup, 'static-pods');
+  // Stop every daemon left by a failing test (registered before any assertion).
+  cleanup.defer(async () => {
+    await agent?.stop({ stopPods: true, gracePeriodSeconds: 0 });
+    for (const pid of pidsWith(`everynode-it-${run}`)) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // gone
+      }
+    }
+  }, 'agent and daemons');
+  agent = await startTestAgent();
+  await agent.ready();
+}, 60_000);
+
+afterAll(async () => {
+  await cleanup.run();
+}, 60_000);
+
+describe('node agent against the real API server', () => {
+  it('registers its Node with labels, taints, addresses, capacity, nodeInfo, endpoint and conditions', async () => {
+    const node = await client.get<Node>(nodesResource, '', nodeName);
+    expect(node.metadata.labels).toMatchObject({
+      'example.com/role': 'it',
+      'kubernetes.io/hostname': nodeName,
+      'kubernetes.io/os': 'linux',
+    });
+    expect(node.metadata.labels?.['kubernetes.io/arch']).toBeTruthy();
+    expect(node.spec?.taints).toEqual([{ key: 'example.com/dedicated', value: 'it', effect: 'PreferNoSchedule' }]);
+    const st = node.status!;
+    expect(st.addresses).toEqual([
+      { type: 'InternalIP', address: '127.0.0.1' },
+      { type: 'Hostname', address: nodeName },
+    ]);
+    expect(st.capacity).toMatchObject({ cpu: '2', memory: '4Gi', pods: '110' });
+    expect(st.allocatable).toMatchObject({ cpu: '2', memory: '4Gi', pods: '110' });
+    expect(st.nodeInfo).toMatchObject({ operatingSystem: 'linux', kubeletVersion: 'v1.32.0' });
+    expect((st.daemonEndpoints as any).kubeletEndpoint.Port).toBe(agent.port);
+    const cond = Object.fromEntries((st.conditions ?? []).map((c) => [c.type, c]));
+    expect(cond.Ready).toMatchObject({ status: 'True', reason: 'KubeletReady' });
+    expect(cond.MemoryPressure).toMatchObject({ status: 'False', reason: 'KubeletHasSufficientMemory' });
+    expect(cond.DiskPressure).toMatchObject({ status: 'False', reason: 'KubeletHasNoDiskPressure' });
+    expect(cond.PIDPressure).toMatchObject({ status: 'False', reason: 'KubeletHasSufficientPID' });
+  });
+
+  it('renews its Lease in kube-node-lease, owned by the Node', async () => {
+    const node = await client.get<Node>(nodesResource, '', nodeName);
+    const first = await waitFor(() => client.get<Lease>(leasesResource, 'kube-node-lease', nodeName), { message: 'lease created' });
+    expect(first.spec).toMatchObject({ holderIdentity: nodeName, leaseDurationSeconds: 40 });
+    expect(first.spec?.renewTime).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/);
+    await waitFor(
+      async () => {
+        const l = await client.get<Lease>(leasesResource, 'kube-node-lease', nodeName);
+        return l.spec?.renewTime !== first.spec?.renewTime && (l.metadata.ownerReferences ?? []).some((r) => r.kind === 'Node' && r.uid === node.metadata.uid);
+      },
+      { message: 'lease renewed with an ownerReference to the node' },
+    );
+  });
+
+  it('runs a bare pod as a real process: Running and Ready with hostIP/podIP, logs through the API', async () => {
+    const m = marker('bare');
+    await client.create(podsResource, 'default', podBody('bare', `echo one; echo two; echo three; sleep 1000 # ${m}`));
+    const p = await waitPod('bare', isReady, 'Running and Ready');
+    expect(p.status).toMatchObject({ hostIP: '127.0.0.1', podIP: '127.0.0.1' });
+    const cs = p.status!.containerStatuses![0]!;
+    expect(cs).toMatchObject({ name: 'main', ready: true, started: true, restartCount: 0 });
+    expect(cs.state?.running?.startedAt).toBeTruthy();
+    const pid = Number(cs.containerID!.replace('process://', ''));
+    expect(pidsWith(m)).toContain(pid);
+
+    const all = await waitFor(async () => {
+      const r = await podLog('bare');
+      return r.status === 200 && r.text === 'one\ntwo\nthree\n' ? r : undefined;
+    }, { message: 'the full log' });
+    expect(all.text).toBe('one\ntwo\nthree\n');
+    expect(await podLog('bare', '?tailLines=1')).toEqual({ status: 200, text: 'three\n' });
+    const ts1 = await podLog('bare', '?timestamps=true&tailLines=1');
+    expect(ts1.text).toMatch(/^\d{4}-\d\d-\d\dT[\d:.]+Z three\n$/);
+    const bad = await podLog('bare', '?container=nope');
+    expect(bad.status).toBe(400);
+    expect(JSON.parse(bad.text).message).toBe('container nope is not valid for pod bare');
+  });
+
+  it('streams a followed log as the container writes it', async () => {
+    const m = marker('ticker');
+    await client.create(podsResource, 'default', podBody('ticker', `i=0; while true; do i=$((i+1)); echo tick-$i; sleep 0.2; done # ${m}`));
+    await waitPod('ticker', isReady, 'Running');
+    const ac = new AbortController();
+    const r = await fetch(`${ts.server.url}/api/v1/namespaces/default/pods/ticker/log?follow=true&tailLines=1`, { signal: ac.signal });
+    expect(r.status).toBe(200);
+    expect(r.headers.get('content-type')).toContain('text/plain');
+    const reader = r.body!.getReader();
+    let text = '';
+    try {
+      await waitFor(async () => {
+        const { value, done } = await reader.read();
+        if (done) throw new Error('stream ended');
+        text += Buffer.from(value).toString('utf8');
+        return (text.match(/tick-\d+\n/g) ?? []).length >= 3;
+      }, { message: 'three tick lines through the followed log' });
+    } finally {
+      ac.abort();
+    }
+    const nums = (text.match(/tick-(\d+)/g) ?? []).map((s) => Number(s.slice(5)));
+    for (let i = 1; i < nums.length; i++) expect(nums[i]).toBe(nums[i - 1]! + 1);
+    await deleteAndWaitGone('ticker');
+  });
+
+  it('asks for a container name when a pod has several', async () => {
+    await client.create(podsResource, 'default', {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'two-containers' },
+      spec: { nodeName: 'no-such-node', containers: [{ name: 'a', image: 'x' }, { name: 'b', image: 'x' }] },
+    } as Pod);
+    const r = await podLog('two-containers');
+    expect(r.status).toBe(400);
+    expect(JSON.parse(r.text)).toMatchObject({ reason: 'BadRequest', message: 'a container name must be specified for pod two-containers, choose one of: [a b]' });
+  });
+
+  it('restarts a crashing container and counts it', async () => {
+    const m = marker('crash');
+    await client.create(podsResource, 'default', podBody('crash', `echo crashing; exit 3 # ${m}`));
+    const p = await waitPod('crash', (x) => (x.status?.containerStatuses?.[0]?.restartCount ?? 0) >= 1 && x.status?.containerStatuses?.[0]?.lastState?.terminated !== undefined, 'a restart');
+    expect(p.status!.containerStatuses![0]!.lastState!.terminated).toMatchObject({ exitCode: 3, reason: 'Error' });
+    const prev = await podLog('crash', '?previous=true');
+    expect(prev).toEqual({ status: 200, text: 'crashing\n' });
+    await deleteAndWaitGone('crash');
+  });
+
+  it('deletes gracefully: deletionTimestamp first, then the agent stops the process tree and removes the pod', async () => {
+    const m = marker('tree');
+    await client.create(podsResource, 'default', podBody('tree', `sleep 1000 & sleep 1000 & wait # ${m}`));
+    const p = await waitPod('tree', isReady, 'Running');
+    const pid = Number(p.status!.containerStatuses![0]!.containerID!.replace('process://', ''));
+    await waitFor(() => groupPids(pid).length >= 3, { message: 'sh and its two sleeps in one process group' });
+    const del = (await client.delete(podsResource, 'default', 'tree')) as Pod;
+    expect(del.metadata.deletionTimestamp).toBeTruthy();
+    expect(del.metadata.deletionGracePeriodSeconds).toBe(5);
+    await deleteAndWaitGone('tree');
+    await waitFor(() => groupPids(pid).length === 0 && pidsWith(m).length === 0, { message: 'every process of the pod gone' });
+  });
+
+  it('deletes a pod bound to no node at once', async () => {
+    await client.create(podsResource, 'default', { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'unbound' }, spec: { containers: [{ name: 'c', image: 'x' }] } } as Pod);
+    await client.delete(podsResource, 'default', 'unbound');
+    await expect(getPod('unbound')).rejects.toSatisfy(isNotFound);
+  });
+
+  it('rejects pods that do not fit: OutOfcpu, OutOfmemory, HostPortConflict', async () => {
+    const withResources = (name: string, requests: Record<string, string>): Pod => {
+      const b = podBody(name, `sleep 1000 # ${marker(name)}`);
+      b.spec.containers[0]!.resources = { requests };
+      return b;
+    };
+    await client.create(podsResource, 'default', withResources('big-cpu', { cpu: '3' }));
+    await client.create(podsResource, 'default', withResources('big-mem', { memory: '5Gi' }));
+    const cpu = await waitPod('big-cpu', (x) => x.status?.phase === 'Failed', 'rejected');
+    expect(cpu.status).toMatchObject({ phase: 'Failed', reason: 'OutOfcpu' });
+    expect(cpu.status!.message).toContain("Node didn't have enough resource: cpu, requested: 3000");
+    const mem = await waitPod('big-mem', (x) => x.status?.phase === 'Failed', 'rejected');
+    expect(mem.status).toMatchObject({ phase: 'Failed', reason: 'OutOfmemory' });
+
+    const withPort = (name: string): Pod => {
+      const b = podBody(name, `sleep 1000 # ${marker(name)}`);
+      b.spec.containers[0]!.ports = [{ containerPort: 31999, hostPort: 31999 }];
+      return b;
+    };
+    await client.create(podsResource, 'default', withPort('port-a'));
+    await waitPod('port-a', isReady, 'Running');
+    await client.create(podsResource, 'default', withPort('port-b'));
+    const b = await waitPod('port-b', (x) => x.status?.phase === 'Failed', 'rejected');
+    expect(b.status).toMatchObject({ phase: 'Failed', reason: 'HostPortConflict' });
+    expect(pidsWith(marker('port-b'))).toEqual([]);
+    expect(pidsWith(marker('big-cpu'))).toEqual([]);
+    for (const n of ['big-cpu', 'big-mem', 'port-a', 'port-b']) await deleteAndWaitGone(n);
+  });
+
+  it('adopts its daemons across an agent restart (same PID) and stops pods deleted while it was down', async () => {
+    const keep = marker('keep');
+    const gone = marker('gone');
+    await client.create(podsResource, 'default', podBody('keep', `i=0; while true; do i=$((i+1)); echo tick-$i; sleep 0.05; done # ${keep}`));
+    await client.create(podsResource, 'default', podBody('gone', `sleep 1000 # ${gone}`));
+    const p = await waitPod('keep', isReady, 'Running');
+    await waitPod('gone', isReady, 'Running');
+    const pid = Number(p.status!.containerStatuses![0]!.containerID!.replace('process://', ''));
+
+    const ticks = (text: string): number[] => (text.match(/tick-(\d+)/g) ?? []).map((x) => Number(x.slice(5)));
+    const seenBefore = await waitFor(async () => {
+      const t = ticks((await podLog('keep')).text);
+      return t.length >= 3 ? t : undefined;
+    }, { message: 'ticks logged before the restart' });
+    await agent.stop();
+    expect(pidsWith(keep)).toContain(pid);
+    await client.delete(podsResource, 'default', 'gone', { gracePeriodSeconds: 0 });
+    agent = await startTestAgent();
+    await agent.ready();
+
+    await waitFor(() => pidsWith(gone).length === 0, { message: 'the pod deleted while the agent was down is stopped' });
+    expect(pidsWith(keep)).toContain(pid);
+    const after = await waitPod('keep', isReady, 'still Running');
+    expect(after.status!.containerStatuses![0]).toMatchObject({ containerID: `process://${pid}`, restartCount: 0 });
+    // The daemon kept writing while no agent ran (no SIGPIPE: its log is a FIFO it holds open),
+    // and the new agent logs on from where the old one stopped, without a gap.
+    const after2 = await waitFor(async () => {
+      const t = ticks((await podLog('keep')).text);
+      return t.length > seenBefore.length + 20 ? t : undefined;
+    }, { message: 'the log growing after the restart' });
+    after2.forEach((n, i) => expect(n).toBe(i + 1));
+    expect(pidsWith(keep)).toContain(pid);
+    await deleteAndWaitGone('keep');
+    await waitFor(() => pidsWith(keep).length === 0, { message: 'the adopted daemon stopped on deletion' });
+  });
+
+  it('runs a static pod and mirrors it read-only in the API; a deleted mirror comes back; removing the file stops it', async () => {
+    const m = marker('static');
+    const file = join(staticDir, 'web.yaml');
+    writeFileSync(
+      file,
+      `apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\n  labels: {app: web}\nspec:\n  terminationGracePeriodSeconds: 2\n  containers:\n  - name: web\n    image: sh\n    command: [sh, -c, "echo static-hello; sleep 1000 # ${m}"]\n`,
+    );
+    const mirrorName = `web-${nodeName}`;
+    await waitFor(() => pidsWith(m).length === 1, { message: 'the static pod process' });
+    const node = await client.get<Node>(nodesResource, '', nodeName);
+    const mirror = await waitPod(mirrorName, isReady, 'mirror Running');
+    expect(mirror.metadata.annotations?.['kubernetes.io/config.mirror']).toBeTruthy();
+    expect(mirror.metadata.ownerReferences).toEqual([expect.objectContaining({ kind: 'Node', name: nodeName, uid: node.metadata.uid })]);
+    expect(mirror.metadata.labels).toEqual({ app: 'web' });
+    expect((await podLog(mirrorName)).text).toBe('static-hello\n');
+
+    const pid = pidsWith(m)[0]!;
+    await client.delete(podsResource, 'default', mirrorName);
+    await waitFor(async () => {
+      const again = await getPod(mirrorName).catch(() => undefined);
+      return again !== undefined && again.metadata.uid !== mirror.metadata.uid && !again.metadata.deletionTimestamp;
+    }, { message: 'the mirror pod recreated' });
+    expect(pidsWith(m)).toEqual([pid]);
+
+    rmSync(file);
+    await waitFor(() => pidsWith(m).length === 0, { message: 'the static pod stopped' });
+    await waitFor(async () => (await getPod(mirrorName).then(() => false, (err: unknown) => isNotFound(err))), { message: 'the mirror pod deleted' });
+  });
+});
