@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util';
 import { startServer } from '../apiserver/index.js';
 import { hollowNodesUsage, runHollowNodesCommand } from '../hollow/index.js';
 import { agentUsage, runAgent, runUp } from './agent.js';
+import { storeFlagUsage, storeUrlFromFlag } from './store-flag.js';
 import { createLogger } from '../util/logger.js';
 
 const usage = `usage: everynode <command> [options]
@@ -14,21 +15,9 @@ commands:
   server   run the API server
            --data-dir DIR       state and kubeconfig directory (default ./.everynode)
            --listen HOST:PORT   address to listen on (default 127.0.0.1:6443)
-           --store STORE        sqlite (default: DIR/state.db) or etcd://HOST:PORT[,HOST:PORT...][?prefix=/p]
-                                (several servers may share one etcd; the kubeconfig stays in DIR)
-           --disable-controllers
+${storeFlagUsage}           --disable-controllers
                                 serve the API alone (no in-process controller manager)
 ${agentUsage}${hollowNodesUsage}`;
-
-/**
- * The `--store` flag: `sqlite` (the data dir's state.db: undefined, startServer's default) or an
- * `etcd://` URL, passed to openStore as is. Anything else is a usage error.
- */
-function storeUrlFromFlag(value: string): string | undefined {
-  if (value === 'sqlite') return undefined;
-  if (/^etcd(\+https?)?:\/\//i.test(value)) return value;
-  throw new Error(`--store ${JSON.stringify(value)}: want sqlite or etcd://HOST:PORT[,HOST:PORT...][?prefix=/p]`);
-}
 
 async function runServer(args: string[]): Promise<void> {
   const { values } = parseArgs({

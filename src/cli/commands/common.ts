@@ -1,0 +1,181 @@
+// Helpers shared by the verbs: the per-run context, TYPE/NAME argument parsing, selectors,
+// durations and ages.
+
+import type { Command } from 'commander';
+import type { KubeObject, LabelSelector } from '../../api/types.js';
+import { Connection, CliError, formatError, resolveKubeconfigPath, UnreachableError, type GlobalOptions } from '../context.js';
+import { Discovery, kindPrefix, type ResourceInfo } from '../discovery.js';
+import type { CliIO } from '../io.js';
+
+/** One CLI run: lazily connects, so offline verbs (completion, kubeconfig) need no server. */
+export class CliContext {
+  private connection?: Connection;
+  private disco?: Discovery;
+  /** Set by a verb that failed partially (it printed the errors itself). */
+  exitCode = 0;
+
+  constructor(readonly io: CliIO) {}
+
+  globals(cmd: Command): GlobalOptions {
+    return cmd.optsWithGlobals<GlobalOptions>();
+  }
+
+  conn(cmd: Command): Connection {
+    if (!this.connection) {
+      const g = this.globals(cmd);
+      this.connection = new Connection(resolveKubeconfigPath(g, this.io.env), g.context, g.namespace);
+    }
+    return this.connection;
+  }
+
+  discovery(cmd: Command): Discovery {
+    this.disco ??= new Discovery(this.conn(cmd));
+    return this.disco;
+  }
+
+  out(s: string): void {
+    this.io.stdout.write(s);
+  }
+
+  err(s: string): void {
+    this.io.stderr.write(s);
+  }
+
+  /**
+   * Reports the failure of one item of a multi-item verb and carries on (exit code 1 at the
+   * end); an unreachable server ends the whole run instead, so it is said only once.
+   */
+  report(e: unknown, suffix = ''): void {
+    if (e instanceof UnreachableError) throw e;
+    this.err(formatError(e) + suffix + '\n');
+    this.exitCode = 1;
+  }
+
+  close(): void {
+    this.connection?.close();
+  }
+}
+
+export interface Target {
+  type: string;
+  names: string[];
+}
+
+/**
+ * kubectl's argument forms: `TYPE [NAME...]`, `TYPE1,TYPE2`, or `TYPE/NAME [TYPE/NAME...]`
+ * (the forms cannot be mixed).
+ */
+export function parseTargets(args: string[]): Target[] {
+  if (args.length === 0) return [];
+  if (args[0]!.includes('/')) {
+    const out: Target[] = [];
+    for (const a of args) {
+      const slash = a.indexOf('/');
+      if (slash <= 0 || slash === a.length - 1) throw new CliError(`there is no need to specify a resource type as a separate argument when passing arguments in resource/name form (e.g. 'everynode get resource/<resource_name>' instead of 'everynode get resource resource/<resource_name>')`);
+      const type = a.slice(0, slash);
+      const name = a.slice(slash + 1);
+      const t = out.find((x) => x.type === type);
+      if (t) t.names.push(name);
+      else out.push({ type, names: [name] });
+    }
+    return out;
+  }
+  const [types, ...names] = args;
+  if (names.some((n) => n.includes('/'))) {
+    throw new CliError(`there is no need to specify a resource type as a separate argument when passing arguments in resource/name form (e.g. 'everynode get resource/<resource_name>' instead of 'everynode get resource resource/<resource_name>')`);
+  }
+  return types!.split(',').filter((t) => t !== '').map((type) => ({ type, names: [...names] }));
+}
+
+/** Exactly one `TYPE NAME` or `TYPE/NAME` (rollout, logs of a controller, taint). */
+export function parseSingleTarget(args: string[], defaultType?: string): { type: string; name: string } {
+  if (args.length === 1 && args[0]!.includes('/')) {
+    const [type, name] = [args[0]!.slice(0, args[0]!.indexOf('/')), args[0]!.slice(args[0]!.indexOf('/') + 1)];
+    if (type && name) return { type, name };
+  }
+  if (args.length === 2 && !args[1]!.includes('/')) return { type: args[0]!, name: args[1]! };
+  if (args.length === 1 && defaultType) return { type: defaultType, name: args[0]! };
+  throw new CliError(`expected one resource as TYPE/NAME or TYPE NAME, got ${JSON.stringify(args.join(' '))}`);
+}
+
+/** `daemonset.apps/x`. */
+export function objectRef(r: ResourceInfo, name: string): string {
+  return `${kindPrefix(r)}/${name}`;
+}
+
+/** The namespace a verb works in: '' for cluster-scoped resources. */
+export function namespaceFor(r: ResourceInfo, ctx: CliContext, cmd: Command): string {
+  return r.namespaced ? ctx.conn(cmd).namespace : '';
+}
+
+/** LabelSelector -> the query string form (`a=b,c in (d,e),!f`). */
+export function selectorString(s: LabelSelector | undefined): string {
+  const parts: string[] = [];
+  for (const [k, v] of Object.entries(s?.matchLabels ?? {})) parts.push(`${k}=${v}`);
+  for (const e of s?.matchExpressions ?? []) {
+    switch (e.operator) {
+      case 'In':
+        parts.push(`${e.key} in (${(e.values ?? []).join(',')})`);
+        break;
+      case 'NotIn':
+        parts.push(`${e.key} notin (${(e.values ?? []).join(',')})`);
+        break;
+      case 'Exists':
+        parts.push(e.key);
+        break;
+      case 'DoesNotExist':
+        parts.push(`!${e.key}`);
+        break;
+    }
+  }
+  return parts.join(',');
+}
+
+/** `30s`, `2m`, `1h30m`, `500ms`, or a bare number of seconds; 0 means no limit. */
+export function parseDuration(s: string): number {
+  const t = s.trim();
+  if (/^\d+(\.\d+)?$/.test(t)) return Number(t) * 1000;
+  const re = /(\d+(?:\.\d+)?)(ms|s|m|h)/gy;
+  let total = 0;
+  let m: RegExpExecArray | null;
+  let consumed = 0;
+  while ((m = re.exec(t)) !== null) {
+    const n = Number(m[1]);
+    total += m[2] === 'ms' ? n : m[2] === 's' ? n * 1000 : m[2] === 'm' ? n * 60_000 : n * 3_600_000;
+    consumed = re.lastIndex;
+  }
+  if (consumed !== t.length || t === '') throw new CliError(`invalid duration ${JSON.stringify(s)}: use e.g. 30s, 5m, 1h`);
+  return total;
+}
+
+/** kubectl's short human duration (`45s`, `5m3s`, `7h`, `3d`). */
+export function shortAge(ms: number): string {
+  const s = Math.max(0, Math.floor(ms / 1000));
+  if (s < 120) return `${s}s`;
+  const m = Math.floor(s / 60);
+  if (m < 10) return s % 60 === 0 ? `${m}m` : `${m}m${s % 60}s`;
+  if (m < 180) return `${m}m`;
+  const h = Math.floor(m / 60);
+  if (h < 8) return m % 60 === 0 ? `${h}h` : `${h}h${m % 60}m`;
+  if (h < 48) return `${h}h`;
+  const d = Math.floor(h / 24);
+  if (d < 8) return h % 24 === 0 ? `${d}d` : `${d}d${h % 24}h`;
+  if (d < 730) return `${d}d`;
+  return `${Math.floor(d / 365)}y`;
+}
+
+export function ageOf(ts: string | null | undefined, now = Date.now()): string {
+  if (!ts) return '<unknown>';
+  const t = Date.parse(ts);
+  return Number.isNaN(t) ? '<unknown>' : shortAge(now - t);
+}
+
+/** The controller ownerReference UID, if any. */
+export function controllerUid(o: KubeObject): string | undefined {
+  return (o.metadata.ownerReferences ?? []).find((r) => r.controller)?.uid;
+}
+
+/** Collects repeated option values (`-f a -f b`). */
+export function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}

@@ -1,0 +1,111 @@
+// Node verbs: `taint`, `cordon`, `uncordon`. Taints follow kubectl's syntax:
+//   key=value:Effect  key:Effect (add)   key:Effect-  key-  (remove)
+// The whole taint list is written with a JSON merge patch (lists are replaced).
+
+import type { Command } from 'commander';
+import type { Node, Taint, TaintEffect } from '../../api/types.js';
+import { nodesResource } from '../../client/index.js';
+import { CliError } from '../context.js';
+import type { CliContext } from './common.js';
+
+const effects: TaintEffect[] = ['NoSchedule', 'PreferNoSchedule', 'NoExecute'];
+
+export interface TaintChanges {
+  add: Taint[];
+  remove: { key: string; effect?: TaintEffect }[];
+}
+
+export function parseTaints(specs: string[]): TaintChanges {
+  const out: TaintChanges = { add: [], remove: [] };
+  for (const s of specs) {
+    const removing = s.endsWith('-');
+    const body = removing ? s.slice(0, -1) : s;
+    const colon = body.lastIndexOf(':');
+    const kv = colon >= 0 ? body.slice(0, colon) : body;
+    const effect = colon >= 0 ? body.slice(colon + 1) : undefined;
+    if (effect !== undefined && !effects.includes(effect as TaintEffect)) {
+      throw new CliError(`invalid taint effect: ${effect}, unsupported taint effect`);
+    }
+    const eq = kv.indexOf('=');
+    const key = eq >= 0 ? kv.slice(0, eq) : kv;
+    if (!key) throw new CliError(`invalid taint spec: ${s}`);
+    if (removing) {
+      const r: { key: string; effect?: TaintEffect } = { key };
+      if (effect) r.effect = effect as TaintEffect;
+      out.remove.push(r);
+    } else {
+      if (!effect) throw new CliError(`invalid taint spec: ${s}, expected key=value:Effect, key:Effect or key-`);
+      const t: Taint = { key, effect: effect as TaintEffect };
+      if (eq >= 0) t.value = kv.slice(eq + 1);
+      out.add.push(t);
+    }
+  }
+  return out;
+}
+
+function nodeName(args: string[], verb: string): { name: string; rest: string[] } {
+  const [first, ...rest] = args;
+  if (!first) throw new CliError(`${verb} needs a node: everynode ${verb} node NAME ...`);
+  if (first.includes('/')) {
+    const type = first.slice(0, first.indexOf('/'));
+    if (!['node', 'nodes', 'no'].includes(type)) throw new CliError(`${verb} only applies to nodes, got ${type}`);
+    return { name: first.slice(first.indexOf('/') + 1), rest };
+  }
+  if (['node', 'nodes', 'no'].includes(first)) {
+    const [name, ...more] = rest;
+    if (!name) throw new CliError(`${verb} needs a node name`);
+    return { name, rest: more };
+  }
+  return { name: first, rest };
+}
+
+export function registerNode(program: Command, ctx: CliContext): void {
+  program
+    .command('taint')
+    .description('Add or remove node taints (key=value:Effect, key:Effect-, key-)')
+    .argument('<args...>', 'node NAME TAINT... (or node/NAME TAINT...)')
+    .option('--overwrite', 'replace an existing taint with the same key and effect')
+    .action(async (args: string[], opts: { overwrite?: boolean }, cmd: Command) => {
+      const { name, rest } = nodeName(args, 'taint');
+      if (rest.length === 0) throw new CliError('at least one taint update is required');
+      const changes = parseTaints(rest);
+      const conn = ctx.conn(cmd);
+      const node = await conn.client.get<Node>(nodesResource, '', name);
+      let taints = [...(node.spec?.taints ?? [])];
+      for (const rm of changes.remove) {
+        const before = taints.length;
+        taints = taints.filter((t) => !(t.key === rm.key && (!rm.effect || t.effect === rm.effect)));
+        if (taints.length === before) throw new CliError(`taint "${rm.key}${rm.effect ? `:${rm.effect}` : ''}" not found`);
+      }
+      for (const add of changes.add) {
+        const i = taints.findIndex((t) => t.key === add.key && t.effect === add.effect);
+        if (i >= 0) {
+          if (!opts.overwrite) throw new CliError(`node ${name} already has ${add.key} taint(s) with same effect(s) and --overwrite is false`);
+          taints[i] = add;
+        } else taints.push(add.effect === 'NoExecute' ? { ...add, timeAdded: new Date().toISOString().replace(/\.\d+Z$/, 'Z') } : add);
+      }
+      await conn.client.patch(nodesResource, '', name, 'merge', { spec: { taints: taints.length ? taints : null } }, { fieldManager: 'everynode-taint' });
+      const verb = changes.add.length && changes.remove.length ? 'modified' : changes.add.length ? 'tainted' : 'untainted';
+      ctx.out(`node/${name} ${verb}\n`);
+    });
+
+  for (const [verb, value] of [['cordon', true], ['uncordon', false]] as const) {
+    program
+      .command(verb)
+      .description(value ? 'Mark nodes unschedulable' : 'Mark nodes schedulable again')
+      .argument('<nodes...>', 'NAME... or node/NAME...')
+      .action(async (names: string[], _opts: unknown, cmd: Command) => {
+        const conn = ctx.conn(cmd);
+        for (const raw of names) {
+          const name = raw.includes('/') ? nodeName([raw], verb).name : raw;
+          const node = await conn.client.get<Node>(nodesResource, '', name);
+          if ((node.spec?.unschedulable === true) === value) {
+            ctx.out(`node/${name} already ${verb}ed\n`);
+            continue;
+          }
+          await conn.client.patch(nodesResource, '', name, 'merge', { spec: { unschedulable: value ? true : null } }, { fieldManager: 'everynode-cordon' });
+          ctx.out(`node/${name} ${verb}ed\n`);
+        }
+      });
+  }
+}

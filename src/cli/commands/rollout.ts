@@ -1,0 +1,355 @@
+// `everynode rollout status|history|undo|restart ds/NAME` (kube-semantics §12, kube-api §3.7).
+//
+// status: re-evaluates kubectl's DaemonSet rule on the object and on every watch event:
+//   strategy must be RollingUpdate; generation > observedGeneration -> waiting for the spec;
+//   updated < desired -> "U out of D new pods have been updated"; available < desired ->
+//   "A of D updated pods are available"; else done. On a TTY it draws a live progress bar
+//   (cli-progress; updated/available/desired, plus one line per node with --nodes); otherwise
+//   it prints each new status line once. --timeout bounds the wait (exit 1 on expiry).
+// history: ControllerRevisions selected by the DS selector and controlled by its UID.
+// undo: PATCHes the target revision's `data` as a strategic merge patch (skipped when the
+//   current template already matches it). restart: sets the template annotation
+//   kubectl.kubernetes.io/restartedAt, which makes a new revision and a normal rollout.
+
+import cliProgress from 'cli-progress';
+import type { Command } from 'commander';
+import { stringify } from 'yaml';
+import type { ControllerRevision, DaemonSet, Pod } from '../../api/types.js';
+import { controllerRevisionsResource, isResourceExpired, podsResource, resourcePath, WatchDecoder } from '../../client/index.js';
+import { CliError } from '../context.js';
+import type { ResourceInfo } from '../discovery.js';
+import { type CliIO, paint } from '../io.js';
+import { formatRows } from '../printers.js';
+import { type CliContext, controllerUid, objectRef, parseDuration, parseSingleTarget, selectorString } from './common.js';
+
+export interface RolloutState {
+  done: boolean;
+  message: string;
+  updated: number;
+  available: number;
+  desired: number;
+}
+
+/** kubectl's DaemonSet rollout-status rule (throws for non-RollingUpdate strategies). */
+export function daemonSetRolloutStatus(ds: DaemonSet): RolloutState {
+  const name = ds.metadata.name ?? '';
+  const type = ds.spec.updateStrategy?.type ?? 'RollingUpdate';
+  if (type !== 'RollingUpdate') throw new CliError('rollout status is only available for RollingUpdate strategy type');
+  const st = ds.status;
+  const desired = st?.desiredNumberScheduled ?? 0;
+  const updated = st?.updatedNumberScheduled ?? 0;
+  const available = st?.numberAvailable ?? 0;
+  const base = { updated, available, desired };
+  if ((ds.metadata.generation ?? 0) > (st?.observedGeneration ?? 0)) return { ...base, done: false, message: 'Waiting for daemon set spec update to be observed...' };
+  if (updated < desired) return { ...base, done: false, message: `Waiting for daemon set "${name}" rollout to finish: ${updated} out of ${desired} new pods have been updated...` };
+  if (available < desired) return { ...base, done: false, message: `Waiting for daemon set "${name}" rollout to finish: ${available} of ${desired} updated pods are available...` };
+  return { ...base, done: true, message: `daemon set "${name}" successfully rolled out` };
+}
+
+export interface NodeState {
+  node: string;
+  pod: string;
+  state: string;
+}
+
+/** How a rollout is shown: a live bar on a terminal, plain lines elsewhere. */
+interface RolloutRenderer {
+  update(s: RolloutState, nodes: NodeState[] | undefined): void;
+  stop(): void;
+}
+
+class PlainRenderer implements RolloutRenderer {
+  private last = '';
+  private lastNodes = new Map<string, string>();
+  constructor(private readonly io: CliIO) {}
+
+  update(s: RolloutState, nodes: NodeState[] | undefined): void {
+    if (s.message !== this.last && !s.done) this.io.stdout.write(s.message + '\n');
+    this.last = s.message;
+    for (const n of nodes ?? []) {
+      const line = `  node ${n.node}: pod ${n.pod} ${n.state}`;
+      if (this.lastNodes.get(n.node) !== line) this.io.stdout.write(line + '\n');
+      this.lastNodes.set(n.node, line);
+    }
+  }
+
+  stop(): void {}
+}
+
+class BarRenderer implements RolloutRenderer {
+  private readonly multi: cliProgress.MultiBar;
+  private readonly main: cliProgress.SingleBar;
+  private readonly nodeBars = new Map<string, cliProgress.SingleBar>();
+
+  constructor(private readonly io: CliIO, name: string) {
+    this.multi = new cliProgress.MultiBar(
+      {
+        stream: io.stdout as NodeJS.WritableStream,
+        format: `${name} [{bar}] {value}/{total} updated | {available} available | {phase}`,
+        hideCursor: true,
+        clearOnComplete: false,
+        barsize: 30,
+        fps: 10,
+      },
+      cliProgress.Presets.shades_classic,
+    );
+    this.main = this.multi.create(1, 0, { available: 0, phase: 'starting' });
+  }
+
+  update(s: RolloutState, nodes: NodeState[] | undefined): void {
+    const phase = s.done ? paint(this.io, 'green', 'rolled out') : s.message.startsWith('Waiting for daemon set spec') ? 'waiting for the controller' : 'rolling out';
+    this.main.setTotal(Math.max(s.desired, 1));
+    this.main.update(s.updated, { available: s.available, phase });
+    for (const n of nodes ?? []) {
+      let bar = this.nodeBars.get(n.node);
+      if (!bar) {
+        bar = this.multi.create(1, 0, { node: n.node, pod: n.pod, state: n.state }, { format: '  {node}  {pod}  {state}' });
+        this.nodeBars.set(n.node, bar);
+      }
+      bar.update(0, { node: n.node, pod: n.pod, state: n.state });
+    }
+  }
+
+  stop(): void {
+    this.multi.stop();
+  }
+}
+
+async function ownedRevisions(ctx: CliContext, cmd: Command, ds: DaemonSet): Promise<ControllerRevision[]> {
+  const list = await ctx.conn(cmd).client.list<ControllerRevision>(controllerRevisionsResource, {
+    namespace: ds.metadata.namespace ?? '',
+    labelSelector: selectorString(ds.spec.selector),
+  });
+  const byRevision = new Map<number, ControllerRevision>();
+  for (const cr of list.items) if (controllerUid(cr) === ds.metadata.uid) byRevision.set(cr.revision, cr);
+  return [...byRevision.values()].sort((a, b) => a.revision - b.revision);
+}
+
+/** Per-node view of the DS's pods: updated (current revision hash) and ready. */
+async function nodeStates(ctx: CliContext, cmd: Command, ds: DaemonSet): Promise<NodeState[]> {
+  const revs = await ownedRevisions(ctx, cmd, ds);
+  const currentHash = revs[revs.length - 1]?.metadata.labels?.['controller-revision-hash'];
+  const pods = await ctx.conn(cmd).client.list<Pod>(podsResource, { namespace: ds.metadata.namespace ?? '', labelSelector: selectorString(ds.spec.selector) });
+  const out: NodeState[] = [];
+  for (const p of pods.items) {
+    if (controllerUid(p) !== ds.metadata.uid) continue;
+    const hash = p.metadata.labels?.['controller-revision-hash'];
+    const ready = (p.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
+    const updated = currentHash !== undefined && hash === currentHash;
+    const phase = p.metadata.deletionTimestamp ? 'terminating' : (p.status?.phase ?? 'Pending').toLowerCase();
+    out.push({ node: p.spec?.nodeName ?? '<unscheduled>', pod: p.metadata.name ?? '', state: `${updated ? 'updated' : 'old revision'}, ${ready ? 'ready' : phase}` });
+  }
+  return out.sort((a, b) => a.node.localeCompare(b.node));
+}
+
+async function getDaemonSet(ctx: CliContext, cmd: Command, args: string[]): Promise<{ r: ResourceInfo; ds: DaemonSet; ns: string; name: string }> {
+  const { type, name } = parseSingleTarget(args);
+  const r = await ctx.discovery(cmd).resolve(type);
+  if (r.kind !== 'DaemonSet') throw new CliError(`rollout is supported for daemonsets only, not ${r.plural}`);
+  const ns = ctx.conn(cmd).namespace;
+  const ds = await ctx.conn(cmd).client.get<DaemonSet>(r, ns, name);
+  return { r, ds, ns, name };
+}
+
+async function rolloutStatus(ctx: CliContext, cmd: Command, args: string[], opts: { timeout: string; watch: boolean; nodes?: boolean }): Promise<void> {
+  const timeoutMs = parseDuration(opts.timeout);
+  const { r, ds: first, ns, name } = await getDaemonSet(ctx, cmd, args);
+  let state = daemonSetRolloutStatus(first);
+  if (!opts.watch || state.done) {
+    ctx.out((state.done ? paint(ctx.io, 'green', state.message) : state.message) + '\n');
+    return;
+  }
+  const conn = ctx.conn(cmd);
+  const renderer: RolloutRenderer = ctx.io.isTTY ? new BarRenderer(ctx.io, `daemonset/${name}`) : new PlainRenderer(ctx.io);
+  const abort = new AbortController();
+  let timedOut = false;
+  const timer = timeoutMs > 0 ? setTimeout(() => ((timedOut = true), abort.abort()), timeoutMs) : undefined;
+  let current = first;
+  let nodes: NodeState[] | undefined;
+  const refreshNodes = async () => {
+    if (opts.nodes) nodes = await nodeStates(ctx, cmd, current).catch(() => nodes);
+  };
+  let nodePoll: NodeJS.Timeout | undefined;
+  try {
+    await refreshNodes();
+    renderer.update(state, nodes);
+    if (opts.nodes) {
+      nodePoll = setInterval(() => void refreshNodes().then(() => renderer.update(state, nodes)), 1000);
+    }
+    let rv = first.metadata.resourceVersion ?? '';
+    while (!state.done) {
+      const path = resourcePath(r, ns) + `?watch=true&fieldSelector=${encodeURIComponent(`metadata.name=${name}`)}&resourceVersion=${encodeURIComponent(rv)}&allowWatchBookmarks=true`;
+      let res;
+      try {
+        res = await conn.stream({ path, signal: abort.signal });
+      } catch (e) {
+        if (timedOut) break;
+        if (isResourceExpired(e)) {
+          current = await conn.client.get<DaemonSet>(r, ns, name);
+          rv = current.metadata.resourceVersion ?? '';
+          continue;
+        }
+        throw e;
+      }
+      const decoder = new WatchDecoder();
+      let relist = false;
+      try {
+        for await (const chunk of res.body) {
+          for (const ev of decoder.push(chunk)) {
+            const obj = ev.object as DaemonSet;
+            if (ev.type === 'ERROR') {
+              relist = true;
+              break;
+            }
+            if (obj.metadata?.resourceVersion) rv = obj.metadata.resourceVersion;
+            if (ev.type === 'BOOKMARK') continue;
+            if (ev.type === 'DELETED') throw new CliError(`daemon set "${name}" was deleted during the rollout`);
+            current = obj;
+            state = daemonSetRolloutStatus(current);
+            await refreshNodes();
+            renderer.update(state, nodes);
+            if (state.done) break;
+          }
+          if (state.done || relist) break;
+        }
+      } catch (e) {
+        if (timedOut || abort.signal.aborted) break;
+        if (e instanceof CliError) throw e;
+        // A dropped stream is re-watched from the last resourceVersion.
+      }
+      if (timedOut) break;
+      if (relist) {
+        current = await conn.client.get<DaemonSet>(r, ns, name);
+        rv = current.metadata.resourceVersion ?? '';
+        state = daemonSetRolloutStatus(current);
+        renderer.update(state, nodes);
+      }
+    }
+  } catch (e) {
+    if (!timedOut) {
+      renderer.stop();
+      throw e;
+    }
+  } finally {
+    if (timer) clearTimeout(timer);
+    if (nodePoll) clearInterval(nodePoll);
+    abort.abort();
+  }
+  renderer.stop();
+  if (timedOut && !state.done) throw new CliError(`timed out waiting for the condition (${state.message})`);
+  ctx.out(paint(ctx.io, 'green', state.message) + '\n');
+}
+
+function sortKeys(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(sortKeys);
+  if (v && typeof v === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const k of Object.keys(v).sort()) out[k] = sortKeys((v as Record<string, unknown>)[k]);
+    return out;
+  }
+  return v;
+}
+
+/** Canonical form of a revision payload for comparison (sorted keys, null creationTimestamp dropped). */
+export function canonicalPayload(data: unknown): string {
+  const copy = JSON.parse(JSON.stringify(data ?? null)) as { spec?: { template?: { metadata?: Record<string, unknown> } } };
+  const meta = copy?.spec?.template?.metadata;
+  if (meta && meta['creationTimestamp'] === null) delete meta['creationTimestamp'];
+  return JSON.stringify(sortKeys(copy));
+}
+
+export function currentPayload(ds: DaemonSet): unknown {
+  return { spec: { template: { ...(ds.spec.template as unknown as Record<string, unknown>), $patch: 'replace' } } };
+}
+
+function templateOf(cr: ControllerRevision): unknown {
+  const t = (cr.data as { spec?: { template?: Record<string, unknown> } } | undefined)?.spec?.template ?? {};
+  const { $patch: _omit, ...rest } = t;
+  return rest;
+}
+
+export function registerRollout(program: Command, ctx: CliContext): void {
+  const rollout = program.command('rollout').description('Manage the rollout of a DaemonSet: status, history, undo, restart');
+
+  rollout
+    .command('status')
+    .description('Watch a DaemonSet rollout until it completes (a progress bar on a terminal)')
+    .argument('<target...>', 'ds/NAME or ds NAME')
+    .option('--timeout <duration>', 'give up after this long and exit 1 (0 = wait forever)', '0')
+    .option('-w, --watch', 'watch until done (default)', true)
+    .option('--no-watch', 'print the current status once and exit')
+    .option('--nodes', 'show the state of every node (pod, revision, readiness)')
+    .action(async (args: string[], opts: { timeout: string; watch: boolean; nodes?: boolean }, cmd: Command) => {
+      await rolloutStatus(ctx, cmd, args, opts);
+    });
+
+  rollout
+    .command('history')
+    .description('List the revisions of a DaemonSet (or show one with --revision)')
+    .argument('<target...>', 'ds/NAME or ds NAME')
+    .option('--revision <n>', 'show the pod template of this revision')
+    .action(async (args: string[], opts: { revision?: string }, cmd: Command) => {
+      const { r, ds, name } = await getDaemonSet(ctx, cmd, args);
+      const revs = await ownedRevisions(ctx, cmd, ds);
+      if (opts.revision !== undefined && opts.revision !== '0') {
+        const n = Number(opts.revision);
+        const cr = revs.find((x) => x.revision === n);
+        if (!cr) throw new CliError('unable to find the specified revision');
+        ctx.out(`${objectRef(r, name)} with revision #${n}\nPod Template:\n`);
+        ctx.out(stringify(templateOf(cr), { lineWidth: 0 }).trimEnd().split('\n').map((l) => `  ${l}\n`).join(''));
+        return;
+      }
+      if (revs.length === 0) {
+        ctx.out('No rollout history found.\n');
+        return;
+      }
+      const rows = [['REVISION', 'CHANGE-CAUSE'], ...revs.map((cr) => [String(cr.revision), cr.metadata.annotations?.['kubernetes.io/change-cause'] ?? '<none>'])];
+      ctx.out(`${objectRef(r, name)}\n${formatRows(rows)}`);
+    });
+
+  rollout
+    .command('undo')
+    .description('Roll a DaemonSet back to the previous (or a given) revision')
+    .argument('<target...>', 'ds/NAME or ds NAME')
+    .option('--to-revision <n>', 'the revision to roll back to (0 = the previous one)', '0')
+    .action(async (args: string[], opts: { toRevision: string }, cmd: Command) => {
+      const n = Number(opts.toRevision);
+      if (!Number.isInteger(n) || n < 0) throw new CliError(`unable to find specified revision ${opts.toRevision} in history`);
+      const { r, ds, ns, name } = await getDaemonSet(ctx, cmd, args);
+      const revs = await ownedRevisions(ctx, cmd, ds);
+      let target: ControllerRevision | undefined;
+      if (n === 0) {
+        if (revs.length <= 1) throw new CliError('no last revision to roll back to');
+        target = revs[revs.length - 2];
+      } else target = revs.find((x) => x.revision === n);
+      if (!target) throw new CliError(`unable to find specified revision ${n} in history`);
+      if (canonicalPayload(currentPayload(ds)) === canonicalPayload(target.data)) {
+        ctx.out(`${objectRef(r, name)} skipped rollback (current template already matches revision ${target.revision})\n`);
+        return;
+      }
+      await ctx.conn(cmd).client.patch(r, ns, name, 'strategic', target.data);
+      ctx.out(`${objectRef(r, name)} rolled back\n`);
+    });
+
+  rollout
+    .command('restart')
+    .description('Restart every pod of a DaemonSet through a normal rolling update')
+    .argument('<target...>', 'ds/NAME or ds NAME')
+    .action(async (args: string[], _opts: unknown, cmd: Command) => {
+      const { r, ns, name } = await getDaemonSet(ctx, cmd, args);
+      const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+      await ctx.conn(cmd).client.patch(r, ns, name, 'strategic', { spec: { template: { metadata: { annotations: { 'kubectl.kubernetes.io/restartedAt': now } } } } }, { fieldManager: 'everynode-rollout' });
+      ctx.out(`${objectRef(r, name)} restarted\n`);
+    });
+
+  for (const verb of ['pause', 'resume']) {
+    rollout
+      .command(verb)
+      .description(`not supported for DaemonSets (kubectl refuses it too)`)
+      .argument('<target...>')
+      .action(() => {
+        throw new CliError(`rollout ${verb} is not supported for daemonsets`);
+      });
+  }
+}
+

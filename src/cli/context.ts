@@ -1,0 +1,171 @@
+// Connection context shared by all client verbs: which kubeconfig, which context and
+// namespace, the ApiClient, and raw requests for what ApiClient does not expose (Tables,
+// discovery documents, apply patches with their status code, streamed logs and watches).
+//
+// Kubeconfig precedence: --kubeconfig, then the first existing entry of $KUBECONFIG (a
+// path list), then ./.everynode/kubeconfig.yaml (the server's default data dir).
+
+import { existsSync } from 'node:fs';
+import { delimiter, resolve } from 'node:path';
+import { ApiError } from '../api/errors.js';
+import { errorFromStatus, HttpTransport, loadKubeconfig, readAll, RestClient, type ResolvedKubeconfig, type TransportRequest } from '../client/index.js';
+import type { CliIO } from './io.js';
+
+/** A client-side failure: printed as `error: <message>`, exit code 1. */
+export class CliError extends Error {
+  constructor(message: string, readonly exitCode = 1) {
+    super(message);
+    this.name = 'CliError';
+  }
+}
+
+/** The server could not be reached at all (connection refused, DNS, reset). */
+export class UnreachableError extends Error {
+  constructor(readonly server: string, cause: unknown) {
+    super(`the server at ${server} is unreachable (${cause instanceof Error ? cause.message : String(cause)}); is "everynode server" running?`);
+    this.name = 'UnreachableError';
+  }
+}
+
+export const defaultKubeconfigPath = './.everynode/kubeconfig.yaml';
+
+export interface GlobalOptions {
+  kubeconfig?: string;
+  context?: string;
+  namespace?: string;
+}
+
+/** The kubeconfig path by precedence (see the file comment); it may not exist. */
+export function resolveKubeconfigPath(opts: GlobalOptions, env: CliIO['env']): string {
+  if (opts.kubeconfig) return resolve(opts.kubeconfig);
+  const fromEnv = (env['KUBECONFIG'] ?? '').split(delimiter).filter((p) => p !== '');
+  const existing = fromEnv.find((p) => existsSync(p));
+  if (existing) return resolve(existing);
+  if (fromEnv[0]) return resolve(fromEnv[0]);
+  return resolve(defaultKubeconfigPath);
+}
+
+const networkCodes = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNRESET', 'ETIMEDOUT', 'EAI_AGAIN', 'EPIPE']);
+
+export function isNetworkError(e: unknown): boolean {
+  const code = (e as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && networkCodes.has(code);
+}
+
+export interface RawRequest {
+  method?: TransportRequest['method'];
+  path: string;
+  accept?: string;
+  body?: string;
+  contentType?: string;
+  signal?: AbortSignal;
+}
+
+export interface RawResponse {
+  statusCode: number;
+  text: string;
+}
+
+export const tableAccept = 'application/json;as=Table;v=v1;g=meta.k8s.io,application/json';
+
+export class Connection {
+  readonly client: RestClient;
+  readonly config: ResolvedKubeconfig;
+  private readonly transport: HttpTransport;
+
+  constructor(
+    readonly kubeconfigPath: string,
+    contextName: string | undefined,
+    /** The namespace from -n, else the context's, else `default`. */
+    readonly namespaceFlag: string | undefined,
+  ) {
+    if (!existsSync(kubeconfigPath)) {
+      throw new CliError(`no kubeconfig at ${kubeconfigPath}: start a server with "everynode server", or pass --kubeconfig or set KUBECONFIG`);
+    }
+    try {
+      this.config = loadKubeconfig(kubeconfigPath, contextName);
+    } catch (e) {
+      throw new CliError(e instanceof Error ? e.message : String(e));
+    }
+    this.transport = new HttpTransport({ ...this.config, userAgent: 'everynode-cli' });
+    const inner = this.transport.request;
+    const server = this.config.server;
+    // Connection failures become one UnreachableError, whichever verb hit them.
+    this.client = new RestClient(async (req) => {
+      try {
+        return await inner(req);
+      } catch (e) {
+        if (isNetworkError(e)) throw new UnreachableError(server, e);
+        throw e;
+      }
+    });
+  }
+
+  get namespace(): string {
+    return this.namespaceFlag ?? this.config.namespace;
+  }
+
+  /** Sends a request; non-2xx answers throw the ApiError built from the Status body. */
+  async raw(r: RawRequest): Promise<RawResponse> {
+    const res = await this.stream(r);
+    const text = await readAll(res.body);
+    return { statusCode: res.statusCode, text };
+  }
+
+  async rawJson<T>(r: RawRequest): Promise<T> {
+    const { text } = await this.raw(r);
+    try {
+      return JSON.parse(text) as T;
+    } catch {
+      throw new ApiError(500, 'InternalError', `the server sent a body that is not JSON for ${r.path}`);
+    }
+  }
+
+  /** Like raw() but leaves the body as a stream (watches, followed logs); errors still throw. */
+  async stream(r: RawRequest): Promise<{ statusCode: number; body: AsyncIterable<Uint8Array | string> }> {
+    const headers: Record<string, string> = { Accept: r.accept ?? 'application/json' };
+    if (r.body !== undefined) headers['Content-Type'] = r.contentType ?? 'application/json';
+    const req: TransportRequest = { method: r.method ?? 'GET', path: r.path, headers };
+    if (r.body !== undefined) req.body = r.body;
+    if (r.signal) req.signal = r.signal;
+    let res;
+    try {
+      res = await this.transport.request(req);
+    } catch (e) {
+      if (isNetworkError(e)) throw new UnreachableError(this.config.server, e);
+      throw e;
+    }
+    if (res.statusCode < 200 || res.statusCode >= 300) {
+      const text = await readAll(res.body);
+      let parsed: unknown = text;
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        /* keep the text */
+      }
+      throw errorFromStatus(res.statusCode, parsed);
+    }
+    return res;
+  }
+
+  close(): void {
+    this.transport.destroy();
+  }
+}
+
+/** The one-line rendering of any error a verb throws (without the trailing newline). */
+export function formatError(e: unknown): string {
+  if (e instanceof ApiError) {
+    const msg = e.message.replace(/\s*\n\s*/g, ' ');
+    return `Error from server (${e.reason}): ${msg}`;
+  }
+  if (e instanceof UnreachableError || e instanceof CliError) return `error: ${e.message}`;
+  if (isNetworkError(e)) return `error: ${(e as Error).message}`;
+  return `error: ${e instanceof Error ? e.message : String(e)}`;
+}
+
+/** Prefixes an ApiError's message (e.g. `error when creating "ds.yaml": ...`), keeping its type. */
+export function withContext(e: unknown, prefix: string): unknown {
+  if (e instanceof ApiError) return new ApiError(e.code, e.reason, `${prefix}${e.message}`, e.details);
+  return e;
+}

@@ -1,0 +1,233 @@
+// The built `everynode` CLI against a started `everynode server` subprocess: every client verb,
+// its output and its exit code on success and on each kind of error. One server for the file;
+// each test uses its own object names.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Cleanup, makeTempDir, spawnNode, startServerProcess, everynodeBin, waitFor, type ServerProcess } from '../helpers/index.js';
+import { dsManifest, killCliChildren, runEverynode } from '../../src/cli/testing/run-binary.js';
+
+const cleanup = new Cleanup();
+let server: ServerProcess;
+let dir = '';
+let kc = '';
+
+const cli = (args: string[], opts: { input?: string; env?: Record<string, string>; kubeconfig?: string } = {}) => runEverynode(args, { kubeconfig: kc, ...opts });
+
+function write(name: string, text: string): string {
+  const p = join(dir, name);
+  writeFileSync(p, text);
+  return p;
+}
+
+beforeAll(async () => {
+  dir = makeTempDir(cleanup, 'cli-verbs');
+  server = await startServerProcess(cleanup, { dataDir: join(dir, 'data') });
+  kc = server.kubeconfigPath;
+  cleanup.defer(killCliChildren, 'cli children');
+});
+
+afterAll(async () => {
+  await cleanup.run();
+});
+
+describe('everynode CLI verbs', () => {
+  it('version and kubeconfig (path, --raw, $KUBECONFIG, --data-dir)', async () => {
+    const v = await cli(['version']);
+    expect(v.code).toBe(0);
+    expect(v.stdout).toMatch(/^Client Version: v\d+\.\d+\.\d+\nServer Version: v1\.\d+\.\d+\n$/);
+    const p = await cli(['kubeconfig']);
+    expect(p).toMatchObject({ code: 0, stdout: `${kc}\n` });
+    const raw = await cli(['kubeconfig', '--raw', '--data-dir', join(dir, 'data')]);
+    expect(raw.code).toBe(0);
+    expect(raw.stdout).toContain(`server: ${server.url}`);
+    const missing = await cli(['kubeconfig', '--data-dir', join(dir, 'nope')]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toBe(`error: no kubeconfig at ${join(dir, 'nope', 'kubeconfig.yaml')}: start a server with "everynode server", or pass --kubeconfig or --data-dir\n`);
+  });
+
+  it('apply creates, reports unchanged and configured, reads stdin and directories', async () => {
+    const f = write('web.yaml', `${dsManifest('web')}---\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: cli-ns\n`);
+    const first = await cli(['apply', '-f', f]);
+    expect(first).toMatchObject({ code: 0, stdout: 'daemonset.apps/web created\nnamespace/cli-ns created\n', stderr: '' });
+    expect((await cli(['apply', '-f', f])).stdout).toBe('daemonset.apps/web unchanged\nnamespace/cli-ns unchanged\n');
+    const piped = await cli(['apply', '-f', '-'], { input: dsManifest('web', 'busybox:1.37') });
+    expect(piped).toMatchObject({ code: 0, stdout: 'daemonset.apps/web configured\n' });
+    const sub = join(dir, 'manifests');
+    mkdirSync(sub);
+    writeFileSync(join(sub, 'a.yaml'), dsManifest('dir-a'));
+    writeFileSync(join(sub, 'b.yml'), dsManifest('dir-b'));
+    writeFileSync(join(sub, 'notes.txt'), 'not a manifest');
+    expect((await cli(['apply', '-f', sub, '-n', 'cli-ns'])).stdout).toBe('daemonset.apps/dir-a created\ndaemonset.apps/dir-b created\n');
+    const got = await cli(['get', 'daemonsets.apps', '-n', 'cli-ns', '-o', 'name']);
+    expect(got.stdout).toBe('daemonset.apps/dir-a\ndaemonset.apps/dir-b\n');
+  });
+
+  it('apply and create report invalid objects, conflicts and bad files in one line each', async () => {
+    const bad = write('bad.yaml', dsManifest('bad').replace('app: bad\n    spec:', 'app: other\n    spec:'));
+    const r = await cli(['apply', '-f', bad]);
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/^Error from server \(Invalid\): error when applying ".*bad\.yaml": DaemonSet\.apps "bad" is invalid: spec\.template\.metadata\.labels: Invalid value/);
+    const f = write('dup.yaml', dsManifest('dup'));
+    expect(await cli(['create', '-f', f])).toMatchObject({ code: 0, stdout: 'daemonset.apps/dup created\n' });
+    const again = await cli(['create', '-f', f]);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toBe(`Error from server (AlreadyExists): error when creating "${f}": daemonsets.apps "dup" already exists\n`);
+    const broken = await cli(['apply', '-f', write('broken.yaml', 'kind: [unclosed\n')]);
+    expect(broken.code).toBe(1);
+    expect(broken.stderr).toMatch(/^error: error parsing .*broken\.yaml: /);
+    const unknownKind = await cli(['apply', '-f', '-'], { input: 'apiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: w\n' });
+    expect(unknownKind.code).toBe(1);
+    expect(unknownKind.stderr).toMatch(/resource mapping not found for kind "Widget" in version "example.com\/v1"/);
+  });
+
+  it('get prints tables, wide columns, all namespaces, labels and every -o format', async () => {
+    await cli(['apply', '-f', write('tbl.yaml', dsManifest('tbl', 'busybox:1.36', '\n    tier: edge'))]);
+    const t = await cli(['get', 'ds', 'tbl']);
+    expect(t.code).toBe(0);
+    const [header, row] = t.stdout.trimEnd().split('\n');
+    expect(header).toMatch(/^NAME\s+DESIRED\s+CURRENT\s+READY\s+UP-TO-DATE\s+AVAILABLE\s+NODE SELECTOR\s+AGE$/);
+    expect(row).toMatch(/^tbl\s+\d+\s+\d+\s+\d+\s+\d+\s+\d+\s+<none>\s+\S+$/);
+    const wide = await cli(['get', 'ds/tbl', '-o', 'wide']);
+    expect(wide.stdout.split('\n')[0]).toMatch(/CONTAINERS\s+IMAGES\s+SELECTOR$/);
+    expect(wide.stdout.split('\n')[1]).toMatch(/agent\s+busybox:1\.36\s+app=tbl$/);
+    const all = await cli(['get', 'daemonset', '-A', '-l', 'tier=edge', '--show-labels']);
+    expect(all.stdout).toMatch(/^NAMESPACE\s+NAME\s+.*\s+LABELS\ndefault\s+tbl\s+.*app=tbl,tier=edge\n$/);
+    const yaml = await cli(['get', 'ds', 'tbl', '-o', 'yaml']);
+    expect(yaml.stdout).toMatch(/^apiVersion: apps\/v1\nkind: DaemonSet\nmetadata:\n/);
+    const json = JSON.parse((await cli(['get', 'ds', '-l', 'tier=edge', '-o', 'json'])).stdout) as { kind: string; items: { kind: string; metadata: { name: string } }[] };
+    expect(json.kind).toBe('List');
+    expect(json.items.map((i) => [i.kind, i.metadata.name])).toEqual([['DaemonSet', 'tbl']]);
+    const jp = await cli(['get', 'ds', 'tbl', '-o', 'jsonpath={.metadata.name}:{.spec.template.spec.containers[*].image}']);
+    expect(jp).toMatchObject({ code: 0, stdout: 'tbl:busybox:1.36' });
+    const range = await cli(['get', 'ns', '-o', 'jsonpath={range .items[*]}{.metadata.name}{"\\n"}{end}', '--field-selector', 'metadata.name=kube-system']);
+    expect(range.stdout).toBe('kube-system\n');
+    const none = await cli(['get', 'ds', '-l', 'tier=nowhere']);
+    expect(none).toMatchObject({ code: 0, stdout: '', stderr: 'No resources found in default namespace.\n' });
+  });
+
+  it('get reports not found, unknown types and bad flags with exit 1', async () => {
+    const nf = await cli(['get', 'ds', 'missing']);
+    expect(nf).toMatchObject({ code: 1, stdout: '', stderr: 'Error from server (NotFound): daemonsets.apps "missing" not found\n' });
+    const po = await cli(['get', 'po/missing', '-o', 'yaml']);
+    expect(po).toMatchObject({ code: 1, stderr: 'Error from server (NotFound): pods "missing" not found\n' });
+    const type = await cli(['get', 'frobs']);
+    expect(type).toMatchObject({ code: 1, stderr: 'error: the server doesn\'t have a resource type "frobs"\n' });
+    const fmt = await cli(['get', 'ds', '-o', 'xml']);
+    expect(fmt.code).toBe(1);
+    expect(fmt.stderr).toMatch(/^error: unable to match a printer suitable for the output format "xml"/);
+    const sel = await cli(['get', 'pods', '--field-selector', 'spec.bogus=1']);
+    expect(sel.code).toBe(1);
+    expect(sel.stderr).toMatch(/^Error from server \(BadRequest\): /);
+    const usage = await cli(['get', 'ds', '--no-such-flag']);
+    expect(usage.code).toBe(1);
+    expect(usage.stderr).toMatch(/unknown option '--no-such-flag'/);
+  });
+
+  it('get -w prints a row for each change', async () => {
+    await cli(['apply', '-f', write('w1.yaml', dsManifest('watch-a', 'busybox:1.36', '\n    watch: me'))]);
+    const w = spawnNode(cleanup, [everynodeBin, 'get', 'ds', '-l', 'watch=me', '-w'], { env: { ...process.env, KUBECONFIG: kc, NO_COLOR: '1' } });
+    await waitFor(() => /NAME\s+DESIRED[^\n]*\nwatch-a\s/.test(w.output()), { message: 'the initial table' });
+    await cli(['apply', '-f', write('w2.yaml', dsManifest('watch-b', 'busybox:1.36', '\n    watch: me'))]);
+    await waitFor(() => /\nwatch-b\s+\d/.test(w.output()), { message: 'a row for watch-b' });
+    await w.stop(1000);
+  });
+
+  it('describe shows the object, its pod template and its events', async () => {
+    await cli(['apply', '-f', write('desc.yaml', dsManifest('desc'))]);
+    const uid = (await cli(['get', 'ds', 'desc', '-o', 'jsonpath={.metadata.uid}'])).stdout;
+    const event = `apiVersion: v1\nkind: Event\nmetadata:\n  name: desc.1\ninvolvedObject:\n  apiVersion: apps/v1\n  kind: DaemonSet\n  name: desc\n  namespace: default\n  uid: ${uid}\nreason: SuccessfulCreate\nmessage: "Created pod: desc-abcde"\ntype: Normal\nsource:\n  component: daemonset-controller\ncount: 1\nfirstTimestamp: "${new Date().toISOString().replace(/\.\d+Z/, 'Z')}"\nlastTimestamp: "${new Date().toISOString().replace(/\.\d+Z/, 'Z')}"\n`;
+    expect((await cli(['create', '-f', '-'], { input: event })).code).toBe(0);
+    const d = await cli(['describe', 'ds', 'desc']);
+    expect(d.code).toBe(0);
+    expect(d.stdout).toMatch(/^Name:\s+desc\nNamespace:\s+default\n/);
+    expect(d.stdout).toMatch(/\nSelector:\s+app=desc\n/);
+    expect(d.stdout).toMatch(/\nPods Status:\s+0 Running \/ 0 Waiting \/ 0 Succeeded \/ 0 Failed\n/);
+    expect(d.stdout).toMatch(/\n {4}agent:\n {6}Image:\s+busybox:1\.36\n/);
+    expect(d.stdout).toMatch(/\nEvents:\n\s+Type\s+Reason\s+Age\s+From\s+Message\n\s+----.*\n\s+Normal\s+SuccessfulCreate\s+\S+\s+daemonset-controller\s+Created pod: desc-abcde\n/);
+    const nf = await cli(['describe', 'ds/ghost']);
+    expect(nf).toMatchObject({ code: 1, stderr: 'Error from server (NotFound): daemonsets.apps "ghost" not found\n' });
+  });
+
+  it('label, annotate, taint, cordon and uncordon a node', async () => {
+    await cli(['apply', '-f', '-'], { input: 'apiVersion: v1\nkind: Node\nmetadata:\n  name: cli-n1\n' });
+    expect(await cli(['label', 'node', 'cli-n1', 'zone=a'])).toMatchObject({ code: 0, stdout: 'node/cli-n1 labeled\n' });
+    const clash = await cli(['label', 'no/cli-n1', 'zone=b']);
+    expect(clash).toMatchObject({ code: 1, stderr: "error: 'zone' already has a value (a), and --overwrite is false\n" });
+    expect((await cli(['label', 'no/cli-n1', 'zone=b', '--overwrite'])).stdout).toBe('node/cli-n1 labeled\n');
+    expect((await cli(['annotate', 'nodes', 'cli-n1', 'note=hi'])).stdout).toBe('node/cli-n1 annotated\n');
+    expect((await cli(['get', 'no', 'cli-n1', '-o', 'jsonpath={.metadata.labels.zone} {.metadata.annotations.note}'])).stdout).toBe('b hi');
+    expect((await cli(['label', 'node', 'cli-n1', 'zone-'])).stdout).toBe('node/cli-n1 labeled\n');
+
+    expect(await cli(['taint', 'node', 'cli-n1', 'dedicated=edge:NoSchedule'])).toMatchObject({ code: 0, stdout: 'node/cli-n1 tainted\n' });
+    const dup = await cli(['taint', 'node', 'cli-n1', 'dedicated=core:NoSchedule']);
+    expect(dup).toMatchObject({ code: 1, stderr: 'error: node cli-n1 already has dedicated taint(s) with same effect(s) and --overwrite is false\n' });
+    expect((await cli(['get', 'node', 'cli-n1', '-o', 'jsonpath={.spec.taints[0].key}={.spec.taints[0].value}:{.spec.taints[0].effect}'])).stdout).toBe('dedicated=edge:NoSchedule');
+    expect((await cli(['taint', 'node', 'cli-n1', 'dedicated-'])).stdout).toBe('node/cli-n1 untainted\n');
+    expect(await cli(['taint', 'node', 'cli-n1', 'dedicated-'])).toMatchObject({ code: 1, stderr: 'error: taint "dedicated" not found\n' });
+    expect((await cli(['taint', 'node', 'cli-n1', 'x=y:Sometimes'])).stderr).toBe('error: invalid taint effect: Sometimes, unsupported taint effect\n');
+
+    expect((await cli(['cordon', 'cli-n1'])).stdout).toBe('node/cli-n1 cordoned\n');
+    expect((await cli(['cordon', 'cli-n1'])).stdout).toBe('node/cli-n1 already cordoned\n');
+    expect((await cli(['get', 'no', 'cli-n1'])).stdout).toMatch(/\ncli-n1\s+\S*SchedulingDisabled/);
+    expect((await cli(['uncordon', 'node/cli-n1'])).stdout).toBe('node/cli-n1 uncordoned\n');
+    expect((await cli(['get', 'no', 'cli-n1', '-o', 'jsonpath={.spec.unschedulable}'])).stdout).toBe('');
+    expect(await cli(['cordon', 'ghost-node'])).toMatchObject({ code: 1, stderr: 'Error from server (NotFound): nodes "ghost-node" not found\n' });
+  });
+
+  it('logs: not found for a missing pod or DaemonSet, one line each', async () => {
+    expect(await cli(['logs', 'ghost'])).toMatchObject({ code: 1, stdout: '', stderr: 'Error from server (NotFound): pods "ghost" not found\n' });
+    expect(await cli(['logs', 'ds/ghost', '-f', '--tail', '5'])).toMatchObject({ code: 1, stderr: 'Error from server (NotFound): daemonsets.apps "ghost" not found\n' });
+    expect(await cli(['logs', 'ghost', '--tail', 'many'])).toMatchObject({ code: 1 });
+  });
+
+  it('delete by name, TYPE/NAME, -f and -l, with each cascade policy', async () => {
+    for (const n of ['del-a', 'del-b', 'del-c', 'del-d']) await cli(['apply', '-f', write(`${n}.yaml`, dsManifest(n, 'busybox:1.36', '\n    del: me'))]);
+    expect(await cli(['delete', 'ds', 'del-a'])).toMatchObject({ code: 0, stdout: 'daemonset.apps "del-a" deleted\n' });
+    expect((await cli(['delete', '-f', join(dir, 'del-b.yaml'), '--cascade=foreground', '--wait=false'])).stdout).toBe('daemonset.apps "del-b" deleted\n');
+    expect((await cli(['delete', 'ds/del-c', '--cascade', 'orphan', '--wait=false'])).stdout).toBe('daemonset.apps "del-c" deleted\n');
+    expect((await cli(['delete', 'ds', '-l', 'del=me', '--wait=false'])).stdout).toContain('daemonset.apps "del-d" deleted\n');
+    expect(await cli(['delete', 'ds', 'del-a'])).toMatchObject({ code: 1, stderr: 'Error from server (NotFound): daemonsets.apps "del-a" not found\n' });
+    expect((await cli(['delete', 'ds', 'del-a', '--ignore-not-found'])).code).toBe(0);
+    expect((await cli(['delete', 'ds', 'x', '--cascade=sideways'])).stderr).toBe('error: invalid cascade value (sideways). Must be "background", "foreground", or "orphan"\n');
+    expect((await cli(['delete', 'ds'])).code).toBe(1);
+  });
+
+  it('says once that the server is unreachable', async () => {
+    // A port that was free a moment ago and has nothing listening now.
+    const port = await new Promise<number>((resolve) => {
+      const s = createServer().listen(0, '127.0.0.1', () => {
+        const p = (s.address() as { port: number }).port;
+        s.close(() => resolve(p));
+      });
+    });
+    const dead = write('dead.yaml', `apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster:\n    server: http://127.0.0.1:${port}\ncontexts:\n- name: c\n  context:\n    cluster: c\n    user: u\ncurrent-context: c\nusers:\n- name: u\n  user:\n    token: t\n`);
+    for (const args of [['get', 'ds'], ['version'], ['rollout', 'status', 'ds/x'], ['apply', '-f', join(dir, 'web.yaml')]]) {
+      const r = await cli(args, { kubeconfig: dead });
+      expect(r.code, args.join(' ')).toBe(1);
+      expect(r.stderr.replace(/^Client Version.*\n/, ''), args.join(' ')).toMatch(new RegExp(`^error: the server at http://127\\.0\\.0\\.1:${port} is unreachable \\(connect ECONNREFUSED 127\\.0\\.0\\.1:${port}\\); is "everynode server" running\\?\\n$`));
+    }
+    const ctx = await cli(['get', 'ds', '--context', 'nope']);
+    expect(ctx).toMatchObject({ code: 1, stderr: `error: kubeconfig ${kc}: context "nope" not found\n` });
+  });
+
+  it('unauthorized: a bad token is refused with the server message', async (t) => {
+    const probe = await fetch(`${server.url}/api/v1/namespaces`, { headers: { Authorization: 'Bearer not-a-valid-token' } });
+    if (probe.status !== 401) t.skip(`the server does not authenticate yet (a bad token got HTTP ${probe.status})`);
+    const bad = write('badtoken.yaml', `apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster:\n    server: ${server.url}\n    insecure-skip-tls-verify: true\ncontexts:\n- name: c\n  context:\n    cluster: c\n    user: u\ncurrent-context: c\nusers:\n- name: u\n  user:\n    token: not-a-valid-token\n`);
+    const r = await cli(['get', 'ds'], { kubeconfig: bad });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^Error from server \(Unauthorized\): .+\n$/);
+  });
+
+  it('completion and help come from the command tree', async () => {
+    const bash = await cli(['completion', 'bash']);
+    expect(bash.code).toBe(0);
+    expect(bash.stdout).toContain('complete -F _everynode everynode');
+    const h = await cli(['rollout', 'undo', '--help']);
+    expect(h.code).toBe(0);
+    expect(h.stdout).toMatch(/^Usage: everynode rollout undo \[options\] <target\.\.\.>/);
+  });
+});
