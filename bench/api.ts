@@ -1,5 +1,9 @@
-// API server benchmark: the real server in-process on 127.0.0.1 with a SQLite store in a temp
-// dir (durable commits), driven over HTTP/1.1 keep-alive by N concurrent clients.
+// API server benchmark: the real server in-process on 127.0.0.1, driven over HTTP/1.1
+// keep-alive by N concurrent clients, on one of two stores:
+// - sqlite: SqliteStore in a temp dir (durable commits); raw baseline `benchStore`;
+// - etcd: EtcdStore on a given etcd endpoint under a fresh key prefix (etcd acknowledges after
+//   its WAL fsync); raw baseline `benchEtcdStore` on the same etcd.
+// `formatApiBenchSideBySide` prints the results of both next to each other.
 //
 // Figures (each printed beside the raw store write rate measured in the same run, so a noisy
 // machine shows up in both columns):
@@ -17,7 +21,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { startServer, type RunningServer } from '../src/apiserver/index.js';
-import { benchStore } from './storage.js';
+import { etcdAvailable, etcdSkipReason, startEtcd } from '../test/helpers/etcd.js';
+import { benchEtcdStore, benchStore, type StoreBenchRow } from './storage.js';
+
+/** Which store backs the benchmarked server. */
+export type ApiBenchStore = { kind: 'sqlite' } | { kind: 'etcd'; /** `host:port[,host:port...]` */ endpoint: string };
 
 export interface ApiBenchOptions {
   /** Client concurrency levels for creates (default [1, 16, 64]). */
@@ -34,6 +42,8 @@ export interface ApiBenchOptions {
   watchWrites?: number;
   /** Writer concurrency levels for the watch-lag figure (default [1, 16]). */
   watchConcurrency?: number[];
+  /** Default sqlite. */
+  store?: ApiBenchStore;
   log?: (line: string) => void;
 }
 
@@ -74,6 +84,10 @@ export interface WatchLagRow {
 }
 
 export interface ApiBenchResult {
+  /** The backend the server ran on. */
+  store: ApiBenchStore['kind'];
+  /** The raw store baseline's own rows (benchStore or benchEtcdStore), same run. */
+  storeRows: StoreBenchRow[];
   creates: CreateRow[];
   list: ListResult;
   watchLag: WatchLagRow[];
@@ -270,19 +284,28 @@ export async function benchApi(opts: ApiBenchOptions = {}): Promise<ApiBenchResu
   const creates = opts.creates ?? 5000;
   const perLevel = (c: number) => (c === 1 ? Math.ceil(creates / 3) : creates);
   const listSize = opts.listSize ?? 10_000;
+  const store = opts.store ?? { kind: 'sqlite' };
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'everynode-bench-api-'));
   let server: RunningServer | undefined;
   try {
-    // Baseline: the raw SQLite store's write rate at the same concurrency, same run.
-    log(`raw store baseline (benchStore) at concurrency ${levels.join(', ')} ...`);
-    const storeDir = path.join(tmp, 'store');
-    const storeRows = await benchStore({ dir: storeDir, concurrency: levels, writes: opts.storeWrites ?? creates, listKeys: listSize });
+    // Baseline: the raw store's write rate at the same concurrency, same run, same backend.
+    const storeWrites = opts.storeWrites ?? creates;
+    let storeRows: StoreBenchRow[];
+    let storeUrl: string | undefined;
+    if (store.kind === 'etcd') {
+      log(`raw etcd store baseline (benchEtcdStore on ${store.endpoint}) at concurrency ${levels.join(', ')} ...`);
+      storeRows = await benchEtcdStore({ endpoint: store.endpoint, concurrency: levels, writes: storeWrites, listKeys: listSize });
+      storeUrl = `etcd://${store.endpoint}?prefix=/bench-api-${Math.random().toString(36).slice(2, 10)}`;
+    } else {
+      log(`raw store baseline (benchStore) at concurrency ${levels.join(', ')} ...`);
+      storeRows = await benchStore({ dir: path.join(tmp, 'store'), concurrency: levels, writes: storeWrites, listKeys: listSize });
+    }
     const storeCreate = (c: number) => storeRows.find((r) => r.name.includes('create') && r.concurrency === c);
     const storeList = storeRows.find((r) => r.name.includes('list'));
 
-    server = await startServer({ dataDir: path.join(tmp, 'server'), listen: '127.0.0.1:0', compaction: false });
+    server = await startServer({ dataDir: path.join(tmp, 'server'), listen: '127.0.0.1:0', compaction: false, ...(storeUrl ? { storeUrl } : {}) });
     const base = new URL(server.url);
-    log(`server ${server.url} (data dir ${path.join(tmp, 'server')})`);
+    log(`server ${server.url} (data dir ${path.join(tmp, 'server')}, store ${storeUrl ?? 'sqlite in the data dir'})`);
     for (const ns of ['bench-create', 'bench-list', 'bench-watch']) await createNamespace(base, ns);
 
     const createRows: CreateRow[] = [];
@@ -305,17 +328,61 @@ export async function benchApi(opts: ApiBenchOptions = {}): Promise<ApiBenchResu
       log(`watch lag with ${c} writer(s) ...`);
       watchLag.push(await benchWatchLag(base, 'bench-watch', opts.watchWrites ?? 2000, c));
     }
-    return { creates: createRows, list, watchLag, targets };
+    return { store: store.kind, storeRows, creates: createRows, list, watchLag, targets };
   } finally {
     await server?.close();
     rmSync(tmp, { recursive: true, force: true });
   }
 }
 
+export interface ApiBenchOnStoresResult {
+  results: ApiBenchResult[];
+  /** Backends asked for but not run, with why (e.g. no etcd binary). */
+  skipped: { store: ApiBenchStore['kind']; reason: string }[];
+}
+
+/**
+ * Runs benchApi once per backend in `stores` (default sqlite then etcd), one after the other.
+ * For etcd, a single-member etcd is started for the run (test/helpers startEtcd: free loopback
+ * ports, data dir under the OS temp dir, i.e. the same disk as the SQLite run) and stopped after,
+ * unless `etcdEndpoint` names one to use; without the binary the etcd run is skipped and reported.
+ */
+export async function benchApiOnStores(
+  opts: Omit<ApiBenchOptions, 'store'> & { stores?: ApiBenchStore['kind'][]; etcdEndpoint?: string } = {},
+): Promise<ApiBenchOnStoresResult> {
+  const log = opts.log ?? ((l: string) => console.log(l));
+  const out: ApiBenchOnStoresResult = { results: [], skipped: [] };
+  for (const kind of opts.stores ?? ['sqlite', 'etcd']) {
+    if (kind === 'sqlite') {
+      log('== API on SQLite ==');
+      out.results.push(await benchApi({ ...opts, store: { kind: 'sqlite' } }));
+      continue;
+    }
+    if (opts.etcdEndpoint) {
+      log(`== API on etcd (${opts.etcdEndpoint}) ==`);
+      out.results.push(await benchApi({ ...opts, store: { kind: 'etcd', endpoint: opts.etcdEndpoint } }));
+      continue;
+    }
+    if (!etcdAvailable()) {
+      out.skipped.push({ store: 'etcd', reason: etcdSkipReason });
+      continue;
+    }
+    const etcd = await startEtcd();
+    try {
+      log(`== API on etcd (started for this run on ${etcd.endpoint}, data dir ${etcd.dataDir}) ==`);
+      out.results.push(await benchApi({ ...opts, store: { kind: 'etcd', endpoint: etcd.endpoint } }));
+    } finally {
+      await etcd.stop();
+    }
+  }
+  return out;
+}
+
 /** Renders the result as three plain-text tables. */
 export function formatApiBench(r: ApiBenchResult): string {
   const lines: string[] = [];
-  lines.push('Pod creates over HTTP (in-process server, SQLite, durable) beside raw store writes (benchStore), same run');
+  const [backend, baseline] = r.store === 'etcd' ? ['etcd', 'benchEtcdStore'] : ['SQLite', 'benchStore'];
+  lines.push(`Pod creates over HTTP (in-process server, ${backend}, durable) beside raw store writes (${baseline}), same run`);
   lines.push(
     table(
       ['clients', 'creates', 'API ops/s', 'API p50 ms', 'API p99 ms', 'store ops/s', 'store p50 ms', 'store p99 ms', 'API/store', 'target'],
@@ -334,7 +401,7 @@ export function formatApiBench(r: ApiBenchResult): string {
     ),
   );
   lines.push('');
-  lines.push('LIST of all pods in one namespace (full JSON body received)');
+  lines.push(`LIST of all pods in one namespace (full JSON body received; ${backend})`);
   const l = r.list;
   lines.push(
     table(
@@ -354,7 +421,7 @@ export function formatApiBench(r: ApiBenchResult): string {
     ),
   );
   lines.push('');
-  lines.push('Watch delivery lag (create acknowledged -> ADDED event read from an open watch)');
+  lines.push(`Watch delivery lag (create acknowledged -> ADDED event read from an open watch; ${backend})`);
   lines.push(
     table(
       ['writers', 'events', 'p50 ms', 'p99 ms', 'max ms', 'before ack', 'send->event p50', 'send->event p99', 'target'],
@@ -372,6 +439,35 @@ export function formatApiBench(r: ApiBenchResult): string {
     ),
   );
   return lines.join('\n');
+}
+
+/**
+ * One table with a column per backend (the results of benchApi on each store, same machine,
+ * consecutive runs): API and raw-store creates/s per concurrency, LIST, watch lag.
+ */
+export function formatApiBenchSideBySide(results: ApiBenchResult[]): string {
+  const rows: string[][] = [];
+  const levels = [...new Set(results.flatMap((r) => r.creates.map((c) => c.concurrency)))].sort((a, b) => a - b);
+  const cell = (r: ApiBenchResult, f: (r: ApiBenchResult) => string | undefined) => f(r) ?? '-';
+  for (const c of levels) {
+    rows.push([`API creates/s, ${c} client(s)`, ...results.map((r) => cell(r, (x) => x.creates.find((y) => y.concurrency === c)?.opsPerSec.toString()))]);
+    rows.push([`  API p99 ms, ${c} client(s)`, ...results.map((r) => cell(r, (x) => x.creates.find((y) => y.concurrency === c)?.p99ms.toFixed(2)))]);
+    rows.push([`  raw store writes/s, ${c}`, ...results.map((r) => cell(r, (x) => x.creates.find((y) => y.concurrency === c)?.store?.opsPerSec.toString()))]);
+  }
+  rows.push([`LIST ${results[0]?.list.items ?? ''} pods, median ms`, ...results.map((r) => r.list.medianMs.toFixed(1))]);
+  rows.push(['  raw store list, p50 ms', ...results.map((r) => cell(r, (x) => x.list.store?.p50ms.toFixed(1)))]);
+  const writers = [...new Set(results.flatMap((r) => r.watchLag.map((w) => w.concurrency)))].sort((a, b) => a - b);
+  for (const w of writers) {
+    rows.push([`watch lag p50/p99 ms, ${w} writer(s)`, ...results.map((r) => cell(r, (x) => {
+      const row = x.watchLag.find((y) => y.concurrency === w);
+      return row && `${row.p50ms.toFixed(2)} / ${row.p99ms.toFixed(2)}`;
+    }))]);
+    rows.push([`  send->event p50/p99 ms, ${w}`, ...results.map((r) => cell(r, (x) => {
+      const row = x.watchLag.find((y) => y.concurrency === w);
+      return row && `${row.fromSendP50ms.toFixed(2)} / ${row.fromSendP99ms.toFixed(2)}`;
+    }))]);
+  }
+  return ['API benchmark side by side (same machine, consecutive runs)', table(['figure', ...results.map((r) => r.store)], rows)].join('\n');
 }
 
 export function table(headers: string[], rows: string[][]): string {

@@ -1,4 +1,4 @@
-// Benchmark entry point: `npm run bench [-- <name>...] [--json FILE] [--quick]`
+// Benchmark entry point: `npm run bench [-- <name>...] [--json FILE] [--quick] [--store sqlite|etcd]...`
 // (runs `node dist/bench/run.js`). With no name every benchmark runs. Each prints its tables
 // and the machine it ran on; `--json FILE` writes all results as one JSON document.
 // Benchmarks never assert; speed targets are compared in the printed tables.
@@ -7,18 +7,29 @@ import { writeFileSync } from 'node:fs';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { benchApi, formatApiBench, table } from './api.js';
+import { benchApiOnStores, formatApiBench, formatApiBenchSideBySide, table } from './api.js';
 import { benchStore } from './storage.js';
+import { benchScale, formatScaleBench } from './scale.js';
+import { benchController, formatControllerBench } from './controller.js';
 
 interface Args {
   names: string[];
   json?: string;
   quick: boolean;
+  /** Fleet sizes for the scale benchmark (`--nodes 1000,5000`). */
+  nodes?: number[];
+  /** Backends for the api benchmark (`--store`, repeatable; default sqlite and etcd). */
+  stores: ('sqlite' | 'etcd')[];
 }
 
 type Runner = (args: Args) => Promise<unknown>;
 
 const benchmarks: Record<string, Runner> = {
+  async controller(args) {
+    const rows = await benchController({ nodes: args.nodes ?? (args.quick ? [1000] : [1000, 10000]) });
+    console.log(formatControllerBench(rows, table));
+    return rows;
+  },
   async storage(args) {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'everynode-bench-store-'));
     try {
@@ -36,16 +47,27 @@ const benchmarks: Record<string, Runner> = {
     }
   },
   async api(args) {
-    const result = await benchApi(
-      args.quick ? { creates: 300, listSize: 1000, listRuns: 3, watchWrites: 200, log: (l) => console.error(l) } : { log: (l) => console.error(l) },
-    );
-    console.log(formatApiBench(result));
-    return result;
+    const sizes = args.quick ? { creates: 300, listSize: 1000, listRuns: 3, watchWrites: 200 } : {};
+    const out = await benchApiOnStores({ ...sizes, ...(args.stores.length > 0 ? { stores: args.stores } : {}), log: (l) => console.error(l) });
+    for (const r of out.results) {
+      console.log(`\n-- ${r.store} --`);
+      console.log(formatApiBench(r));
+      console.log(`\nRaw store rows (${r.store === 'etcd' ? 'benchEtcdStore' : 'benchStore'}, same run)`);
+      console.log(table(['name', 'concurrency', 'ops/s', 'p50 ms', 'p99 ms'], r.storeRows.map((x) => [x.name, String(x.concurrency), x.opsPerSec.toFixed(0), x.p50ms.toFixed(2), x.p99ms.toFixed(2)])));
+    }
+    for (const s of out.skipped) console.log(`\n-- ${s.store}: skipped (${s.reason}) --`);
+    if (out.results.length > 1) console.log(`\n${formatApiBenchSideBySide(out.results)}`);
+    return out;
+  },
+  async scale(args) {
+    const results = await benchScale({ nodes: args.nodes ?? (args.quick ? [300] : [1000, 5000]) });
+    console.log(formatScaleBench(results, table));
+    return results;
   },
 };
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { names: [], quick: false };
+  const args: Args = { names: [], quick: false, stores: [] };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i] ?? '';
     if (a === '--json') {
@@ -54,8 +76,18 @@ function parseArgs(argv: string[]): Args {
       args.json = file;
     } else if (a.startsWith('--json=')) args.json = a.slice('--json='.length);
     else if (a === '--quick') args.quick = true;
+    else if (a === '--nodes' || a.startsWith('--nodes=')) {
+      const v = a === '--nodes' ? argv[++i] : a.slice('--nodes='.length);
+      args.nodes = (v ?? '').split(',').map(Number);
+      if (args.nodes.length === 0 || args.nodes.some((n) => !Number.isInteger(n) || n <= 0)) throw new Error('--nodes wants positive integers, e.g. 1000,5000');
+    }
+    else if (a === '--store' || a.startsWith('--store=')) {
+      const v = a === '--store' ? argv[++i] : a.slice('--store='.length);
+      if (v !== 'sqlite' && v !== 'etcd') throw new Error('--store wants sqlite or etcd');
+      args.stores.push(v);
+    }
     else if (a === '--help' || a === '-h') {
-      console.log(`usage: npm run bench [-- <name>...] [--json FILE] [--quick]\nbenchmarks: ${Object.keys(benchmarks).join(', ')}`);
+      console.log(`usage: npm run bench [-- <name>...] [--json FILE] [--quick] [--store sqlite|etcd]...\nbenchmarks: ${Object.keys(benchmarks).join(', ')}`);
       process.exit(0);
     } else if (a.startsWith('-')) throw new Error(`unknown option ${a}`);
     else args.names.push(a);

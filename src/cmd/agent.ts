@@ -3,7 +3,7 @@
 //   everynode agent --kubeconfig FILE [--server URL] [--name NAME] [--labels k=v,...]
 //                   [--taints k=v:Effect,...] [--data-dir DIR] [--static-pod-dir DIR]
 //                   [--node-ip IP] [--port N]
-//   everynode up [--data-dir DIR] [--listen HOST:PORT] [--nodes N]
+//   everynode up [--data-dir DIR] [--listen HOST:PORT] [--nodes N] [--store sqlite|etcd://...]
 //
 // `up` runs the API server with its controllers and N local agents in one process. Local node i
 // is `node-i` with InternalIP 127.0.1.i (its own loopback address, so daemons of different
@@ -18,6 +18,7 @@ import { defaultNodeName, parseLabels, parseTaints, startAgent, type RunningAgen
 import { startServer } from '../apiserver/index.js';
 import { HttpTransport, RestClient, loadKubeconfig } from '../client/index.js';
 import { createLogger } from '../util/logger.js';
+import { storeFlagUsage, storeUrlFromFlag } from './store-flag.js';
 
 export const agentUsage = `  agent    run a node agent (registers a Node, runs the pods bound to it)
            --kubeconfig FILE    credentials and server of the API (required)
@@ -33,7 +34,7 @@ export const agentUsage = `  agent    run a node agent (registers a Node, runs t
            --data-dir DIR       state, kubeconfig and node directories (default ./.everynode)
            --listen HOST:PORT   API address (default 127.0.0.1:6443)
            --nodes N            local nodes node-1..node-N on 127.0.1.1..N (default 3; 0: none)
-`;
+${storeFlagUsage}`;
 
 function onSignals(stop: (signal: string) => Promise<void>): void {
   let stopping = false;
@@ -107,6 +108,7 @@ export async function runUp(args: string[]): Promise<void> {
       'data-dir': { type: 'string', default: './.everynode' },
       listen: { type: 'string', default: '127.0.0.1:6443' },
       nodes: { type: 'string', default: '3' },
+      store: { type: 'string', default: 'sqlite' },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -119,7 +121,8 @@ export async function runUp(args: string[]): Promise<void> {
   if (!Number.isInteger(n) || n < 0 || n > 254) throw new Error(`up: invalid --nodes ${JSON.stringify(values.nodes)}: want 0..254`);
   const dataDir = resolve(values['data-dir']);
   const logger = createLogger({ name: 'up' });
-  const server = await startServer({ dataDir, listen: values.listen, logger: logger.child('apiserver'), controllers: true });
+  const storeUrl = storeUrlFromFlag(values.store);
+  const server = await startServer({ dataDir, listen: values.listen, logger: logger.child('apiserver'), controllers: true, ...(storeUrl ? { storeUrl } : {}) });
   process.stdout.write(`everynode server listening on ${server.url} (kubeconfig: ${server.kubeconfigPath})\n`);
   const agents: RunningAgent[] = [];
   const cfg = loadKubeconfig(server.kubeconfigPath);

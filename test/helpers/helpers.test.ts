@@ -1,5 +1,6 @@
-// The helpers' own contracts: cleanup order, deadlines, and process-group cleanup that also
-// reaps grandchildren (a server's children must not outlive a failed test).
+// The helpers' own contracts: cleanup order, deadlines, process-group cleanup that also
+// reaps grandchildren (a server's children must not outlive a failed test), and the store
+// choice of test servers (sqlite or a prefix on the file's etcd).
 
 import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
@@ -7,6 +8,9 @@ import { Cleanup } from './cleanup.js';
 import { isProcessAlive, spawnNode } from './process.js';
 import { makeTempDir } from './temp-dir.js';
 import { waitFor } from './wait.js';
+import { etcdAvailable } from './etcd.js';
+import { httpRequest } from './http.js';
+import { defaultTestStore, restartTestServer, setDefaultTestStore, sharedTestEtcd, startTestServer } from './server.js';
 
 describe('Cleanup', () => {
   it('runs actions newest first, all of them, and rethrows the first failure', async () => {
@@ -60,6 +64,57 @@ describe('process groups', () => {
       await p.stop(300);
       expect(isProcessAlive(p.pid)).toBe(false);
       await waitFor(() => !isProcessAlive(grandchild), { message: 'grandchild to die' });
+    } finally {
+      await c.run();
+    }
+  });
+});
+
+describe('test servers on either store', () => {
+  it('defaults to sqlite, and the file default overrides the environment', () => {
+    const saved = process.env['EVERYNODE_TEST_STORE'];
+    try {
+      delete process.env['EVERYNODE_TEST_STORE'];
+      expect(defaultTestStore()).toBe('sqlite');
+      process.env['EVERYNODE_TEST_STORE'] = 'etcd';
+      expect(defaultTestStore()).toBe('etcd');
+      setDefaultTestStore('sqlite');
+      expect(defaultTestStore()).toBe('sqlite');
+      process.env['EVERYNODE_TEST_STORE'] = 'mysql';
+      setDefaultTestStore(undefined);
+      expect(() => defaultTestStore()).toThrow(/want sqlite or etcd/);
+    } finally {
+      setDefaultTestStore(undefined);
+      if (saved === undefined) delete process.env['EVERYNODE_TEST_STORE'];
+      else process.env['EVERYNODE_TEST_STORE'] = saved;
+    }
+  });
+
+  it.skipIf(!etcdAvailable())('etcd: a prefix per server, one etcd per owner cleanup, restart keeps the store', async () => {
+    const c = new Cleanup();
+    try {
+      const a = await startTestServer(c, { store: 'etcd' });
+      const b = await startTestServer(c, { store: 'etcd' });
+      expect(a.storeUrl).toMatch(/^etcd:\/\/127\.0\.0\.1:\d+\?prefix=\/t-[0-9a-f]+$/);
+      expect(b.storeUrl.split('?')[0]).toBe(a.storeUrl.split('?')[0]);
+      expect(b.storeUrl).not.toBe(a.storeUrl);
+      const create = await httpRequest(`${a.server.url}/api/v1/namespaces/default/configmaps`, {
+        method: 'POST',
+        body: JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'kept' } }),
+      });
+      expect(create.status).toBe(201);
+      // Servers on other prefixes do not see it; the restarted server (same prefix) does.
+      expect((await httpRequest(`${b.server.url}/api/v1/namespaces/default/configmaps/kept`)).status).toBe(404);
+      const a2 = await restartTestServer(c, a);
+      expect(a2.storeUrl).toBe(a.storeUrl);
+      expect(a2.server.port).toBe(a.server.port);
+      expect((await httpRequest(`${a2.server.url}/api/v1/namespaces/default/configmaps/kept`)).status).toBe(200);
+      const etcd = await sharedTestEtcd(c);
+      await c.run();
+      // The owner's cleanup stopped the file's etcd; the next caller gets a new one.
+      expect(existsSync(etcd.dataDir)).toBe(false);
+      const next = await sharedTestEtcd(c);
+      expect(next).not.toBe(etcd);
     } finally {
       await c.run();
     }

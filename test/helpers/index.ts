@@ -14,6 +14,18 @@ export {
   type ServerProcess,
   type SpawnedProcess,
 } from './process.js';
-export { restartTestServer, startTestServer, type TestServer, type TestServerOptions } from './server.js';
+export {
+  defaultTestStore,
+  freshEtcdStoreUrl,
+  restartTestServer,
+  setDefaultTestStore,
+  sharedTestEtcd,
+  startTestServer,
+  type TestServer,
+  type TestServerOptions,
+  type TestStoreKind,
+} from './server.js';
+export { etcdAvailable, etcdBin, etcdSkipReason, startEtcd, type EtcdProcess } from './etcd.js';
 export { apiClients, apiFailure, decodeApiError, kubeConfigFromFile, type ApiClients, type ApiFailure } from './kube.js';
 export { asStatus, httpRequest, type HttpAnswer } from './http.js';
+export { openWireWatch, type WireWatch, type WireWatchEvent } from './watch.js';

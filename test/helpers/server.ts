@@ -1,10 +1,25 @@
-// The real API server started in-process (integration layer): a temp data dir with a SQLite
-// store, listening on 127.0.0.1 port 0, closed on cleanup. Restart helpers reopen the same
-// data dir (and, when asked, the same port) the way an operator restarts a server.
+// The real API server started in-process (integration layer): a temp data dir, listening on
+// 127.0.0.1 port 0, closed on cleanup. Restart helpers reopen the same data dir and store (and,
+// when asked, the same port) the way an operator restarts a server.
+//
+// Store choice, per server: `opts.storeUrl` when given (e.g. several servers on one etcd
+// prefix), else `opts.store`, else the file's default (`setDefaultTestStore`), else
+// $EVERYNODE_TEST_STORE (`sqlite` | `etcd`), else sqlite in the data dir.
+// - sqlite: `<dataDir>/state.db` (startServer's default).
+// - etcd: one etcd per test file (`sharedTestEtcd`), started on first use and stopped by the
+//   Cleanup that first asked for it; each server gets a fresh key prefix on it, so servers of
+//   one file never see each other's objects (revisions and compaction are etcd-wide, though).
+//   Where the `etcd` binary is missing, starting such a server throws `etcdSkipReason`; callers
+//   that want a skip check `etcdAvailable()` first.
 
+import { randomBytes } from 'node:crypto';
+import { resolve } from 'node:path';
 import { startServer, type RunningServer, type ServerOptions } from '../../src/apiserver/index.js';
 import type { Cleanup } from './cleanup.js';
+import { startEtcd, type EtcdProcess } from './etcd.js';
 import { makeTempDir } from './temp-dir.js';
+
+export type TestStoreKind = 'sqlite' | 'etcd';
 
 export interface TestServerOptions {
   /** Reuse this data dir (default: a fresh temp dir owned by `cleanup`). */
@@ -13,30 +28,85 @@ export interface TestServerOptions {
   listen?: string;
   /** Default: false (tests compact explicitly with `compactNow()`). */
   compaction?: ServerOptions['compaction'];
+  /** Which store backs the server (see the file comment for the default). */
+  store?: TestStoreKind;
+  /** An explicit store URL (wins over `store`), e.g. `etcd://H:P?prefix=/shared`. */
+  storeUrl?: string;
+  /** Passed through to startServer (bounded buffers, bookmark interval). */
+  watchCache?: ServerOptions['watchCache'];
 }
 
 export interface TestServer {
   server: RunningServer;
   dataDir: string;
+  /** The store URL the server was opened with (restartTestServer reopens the same). */
+  storeUrl: string;
+  /** Which backend that URL names. */
+  store: TestStoreKind;
   /** Closes the server now (idempotent; also registered on cleanup). */
   close(): Promise<void>;
 }
 
+let fileDefault: TestStoreKind | undefined;
+
+/** Sets the store startTestServer uses in this test file when a call names none. */
+export function setDefaultTestStore(kind: TestStoreKind | undefined): void {
+  fileDefault = kind;
+}
+
+/** The store startTestServer uses when a call names none. */
+export function defaultTestStore(): TestStoreKind {
+  if (fileDefault) return fileDefault;
+  const env = process.env['EVERYNODE_TEST_STORE'];
+  if (env === undefined || env === '' || env === 'sqlite') return 'sqlite';
+  if (env === 'etcd') return 'etcd';
+  throw new Error(`EVERYNODE_TEST_STORE=${JSON.stringify(env)}: want sqlite or etcd`);
+}
+
+let shared: { etcd: Promise<EtcdProcess>; stopped: boolean } | undefined;
+
+/**
+ * The test file's etcd: started on the first call, stopped (and forgotten, so a later call starts
+ * a new one) when the Cleanup of that first call runs. Fails with `etcdSkipReason` without etcd.
+ */
+export function sharedTestEtcd(cleanup: Cleanup): Promise<EtcdProcess> {
+  if (shared && !shared.stopped) return shared.etcd;
+  const entry = { etcd: startEtcd(), stopped: false };
+  shared = entry;
+  entry.etcd.catch(() => (entry.stopped = true));
+  cleanup.defer(async () => {
+    entry.stopped = true;
+    const e = await entry.etcd.catch(() => undefined);
+    await e?.stop();
+  }, 'shared etcd');
+  return entry.etcd;
+}
+
+/** A store URL on the file's shared etcd with a fresh prefix (`/t-<random>`). */
+export async function freshEtcdStoreUrl(cleanup: Cleanup): Promise<string> {
+  const etcd = await sharedTestEtcd(cleanup);
+  return `etcd://${etcd.endpoint}?prefix=/t-${randomBytes(6).toString('hex')}`;
+}
+
 export async function startTestServer(cleanup: Cleanup, opts: TestServerOptions = {}): Promise<TestServer> {
   const dataDir = opts.dataDir ?? makeTempDir(cleanup, 'apiserver');
+  const kind: TestStoreKind = opts.storeUrl !== undefined ? (opts.storeUrl.startsWith('etcd') ? 'etcd' : 'sqlite') : (opts.store ?? defaultTestStore());
+  const storeUrl = opts.storeUrl ?? (kind === 'etcd' ? await freshEtcdStoreUrl(cleanup) : `sqlite://${resolve(dataDir)}/state.db`);
   const server = await startServer({
     dataDir,
     listen: opts.listen ?? '127.0.0.1:0',
+    storeUrl,
     compaction: opts.compaction ?? false,
+    ...(opts.watchCache ? { watchCache: opts.watchCache } : {}),
   });
   let closed: Promise<void> | undefined;
   const close = (): Promise<void> => (closed ??= server.close());
   cleanup.defer(close, `apiserver ${server.url}`);
-  return { server, dataDir, close };
+  return { server, dataDir, storeUrl, store: kind, close };
 }
 
-/** Closes `prev` and starts a new server on the same data dir and the same port. */
-export async function restartTestServer(cleanup: Cleanup, prev: TestServer, opts: Omit<TestServerOptions, 'dataDir' | 'listen'> = {}): Promise<TestServer> {
+/** Closes `prev` and starts a new server on the same data dir, the same store and the same port. */
+export async function restartTestServer(cleanup: Cleanup, prev: TestServer, opts: Omit<TestServerOptions, 'dataDir' | 'listen' | 'store' | 'storeUrl'> = {}): Promise<TestServer> {
   await prev.close();
-  return startTestServer(cleanup, { ...opts, dataDir: prev.dataDir, listen: `127.0.0.1:${prev.server.port}` });
+  return startTestServer(cleanup, { ...opts, dataDir: prev.dataDir, storeUrl: prev.storeUrl, listen: `127.0.0.1:${prev.server.port}` });
 }
