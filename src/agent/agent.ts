@@ -41,7 +41,7 @@ import {
 import { createLogger, type Logger } from '../util/logger.js';
 import { admitPod } from './admission.js';
 import { realAgentClock, rfc3339, type AgentClock, type AgentTimer } from './clock.js';
-import { LogRequestError, startAgentHttpServer, type AgentHttpServer, type ContainerLogSource } from './log-server.js';
+import { LogRequestError, startAgentHttpServer, type AgentHttpServer, type AgentTlsOptions, type ContainerLogSource } from './log-server.js';
 import { desiredNodeStatus, initialNode, machineInfo, managedLabels, nodeStatusEqualIgnoringHeartbeat, type NodeConfig } from './node-status.js';
 import { PodWorkers, type PodLogOptions } from './pod-worker.js';
 import type { ContainerRuntime } from './runtime/interface.js';
@@ -72,6 +72,11 @@ export interface AgentOptions {
   port?: number;
   /** Address the HTTP server listens on; default nodeIP. */
   listenHost?: string;
+  /**
+   * Serve the log endpoint over HTTPS with this serving certificate (the node identity's) and
+   * require client certificates of this CA (see log-server.ts). Absent: plain HTTP.
+   */
+  tls?: AgentTlsOptions;
   leaseDurationSeconds?: number;
   leaseRenewIntervalMs?: number;
   nodeStatusUpdateFrequencyMs?: number;
@@ -572,7 +577,7 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
   // ------------------------------------------------------------------------------------------
   // Start
 
-  httpServer = await startAgentHttpServer(logSource, o.listenHost ?? o.nodeIP, o.port ?? defaultAgentPort, (err) => logger.warn('log request', errMsg(err)));
+  httpServer = await startAgentHttpServer(logSource, o.listenHost ?? o.nodeIP, o.port ?? defaultAgentPort, (err) => logger.warn('log request', errMsg(err)), o.tls);
   staticSource?.start();
 
   let markReady!: () => void;

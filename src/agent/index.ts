@@ -20,7 +20,7 @@ export type { ProbeOutcome, ProbeResult, ProbeTarget, ProbeType, ProbeWorkerOpti
 export { generatePodConditions, getPodPhase, podQOSClass, podStatusEqual } from './status.js';
 export { startAgent, rfc3339Micro, nodeLeaseNamespace, defaultAgentPort, type AgentOptions, type RunningAgent } from './agent.js';
 export { admitPod, podRequest, podHostPorts, quantityValue, type AdmissionResult } from './admission.js';
-export { LogRequestError, parseLogQuery, startAgentHttpServer, type AgentHttpServer, type ContainerLogSource } from './log-server.js';
+export { LOG_READER_GROUP, LogRequestError, parseLogQuery, startAgentHttpServer, type AgentHttpServer, type AgentTlsOptions, type ContainerLogSource } from './log-server.js';
 export {
   agentKubeletVersion,
   defaultNodeName,

@@ -4,15 +4,19 @@
 //   GET /healthz
 // The API server's `pods/<name>/log` proxies here (node InternalIP + daemonEndpoints port).
 //
-// This endpoint is plain HTTP without authentication: it is reached on the node address by the
-// API server. Authentication and TLS for it arrive with the security issue, together with the
-// API server's client certificate towards agents.
+// Security: with `tls` (the node identity's serving certificate and the cluster CA) the
+// endpoint is HTTPS and requires a client certificate signed by the cluster CA whose
+// organizations include `system:masters` (the API server's kubelet-client certificate, or an
+// admin); anything else is refused at the handshake (no or foreign certificate) or with 403.
+// Without `tls` it is plain HTTP without authentication (agents started without an identity).
 //
 // Contract: 200 text/plain with the log (streamed, chunk by chunk, when follow=true, until the
 // container has exited and its log is drained or the client goes away); errors are plain text
 // with 400 (bad parameters, container not started), 404 (unknown pod/container) or 500.
 
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { TLSSocket } from 'node:tls';
 import type { AddressInfo } from 'node:net';
 import type { PodLogOptions } from './pod-worker.js';
 
@@ -68,6 +72,24 @@ export function parseLogQuery(q: URLSearchParams, now: number = Date.now()): Pod
   return opts;
 }
 
+/** TLS material of the agent endpoint: serving certificate/key and the CA client certificates must chain to. */
+export interface AgentTlsOptions {
+  certPem: string;
+  keyPem: string;
+  caPem: string;
+}
+
+/** The group a client certificate needs to read logs (the API server's kubelet-client certificate carries it). */
+export const LOG_READER_GROUP = 'system:masters';
+
+function clientAllowed(req: IncomingMessage): boolean {
+  const sock = req.socket as TLSSocket;
+  if (typeof sock.getPeerCertificate !== 'function' || !sock.authorized) return false;
+  const o = sock.getPeerCertificate(false)?.subject?.O as string | string[] | undefined;
+  const groups = o === undefined ? [] : Array.isArray(o) ? o : [o];
+  return groups.includes(LOG_READER_GROUP);
+}
+
 export interface AgentHttpServer {
   server: Server;
   host: string;
@@ -114,8 +136,12 @@ async function handle(source: ContainerLogSource, req: IncomingMessage, res: Ser
 }
 
 /** Starts the agent's HTTP server on `host:port` (port 0 picks a free one). */
-export async function startAgentHttpServer(source: ContainerLogSource, host: string, port: number, onError?: (err: unknown) => void): Promise<AgentHttpServer> {
-  const server = createServer({ keepAlive: true, requestTimeout: 0 }, (req, res) => {
+export async function startAgentHttpServer(source: ContainerLogSource, host: string, port: number, onError?: (err: unknown) => void, tls?: AgentTlsOptions): Promise<AgentHttpServer> {
+  const listener = (req: IncomingMessage, res: ServerResponse): void => {
+    if (tls && !clientAllowed(req)) {
+      res.writeHead(403, { 'content-type': 'text/plain; charset=utf-8' }).end('Forbidden: a client certificate of the cluster CA in group system:masters is required');
+      return;
+    }
     handle(source, req, res).catch((err: unknown) => {
       const status = err instanceof LogRequestError ? err.status : 500;
       if (!(err instanceof LogRequestError)) onError?.(err);
@@ -126,7 +152,10 @@ export async function startAgentHttpServer(source: ContainerLogSource, host: str
       }
       res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8' }).end(msg);
     });
-  });
+  };
+  const server: Server = tls
+    ? (createHttpsServer({ key: tls.keyPem, cert: tls.certPem, ca: tls.caPem, requestCert: true, rejectUnauthorized: true, keepAlive: true, requestTimeout: 0 }, listener) as unknown as Server)
+    : createServer({ keepAlive: true, requestTimeout: 0 }, listener);
   await new Promise<void>((ok, fail) => {
     server.once('error', fail);
     server.listen(port, host, () => {

@@ -17,7 +17,9 @@ import { decodeProtobufObject, protobufContentType } from './protobuf.js';
 import type { OpenApi } from './openapi.js';
 import { parseDeleteOptions, parseListQuery, parseWriteQuery } from './query.js';
 import { servePodLog } from './pod-log.js';
-import { listJson, patchTypeOf, type RestRegistry } from './registry.js';
+import { listJson, patchTypeOf, type AdmitFn, type RestRegistry } from './registry.js';
+import { JOIN_PATH, RBAC_GROUP } from '../auth/index.js';
+import { secureRequest, serveJoin, type RequestSecurity } from './security.js';
 import { BadPathError, parsePath, type ResourceRoute } from './request-info.js';
 import { buildTable, wantsTable } from './tables/index.js';
 import type { WatchCache } from './watch-cache.js';
@@ -44,6 +46,13 @@ export interface HandlerDeps {
   logger: Logger;
   /** False while starting or after close began (readyz). */
   ready: () => boolean;
+  /**
+   * Authentication, authorization and NodeRestriction. Absent = every request is trusted
+   * (only for an in-process listener whose callers are the server's own components).
+   */
+  security?: RequestSecurity;
+  /** Where pods/log connects to agents with (client certificate + CA); absent = plain HTTP. */
+  kubeletClient?: { certPem: string; keyPem: string; caPem: string };
 }
 
 export function createHandler(deps: HandlerDeps): (req: IncomingMessage, res: ServerResponse) => void {
@@ -66,6 +75,32 @@ async function handle(deps: HandlerDeps, req: IncomingMessage, res: ServerRespon
   const path = qi < 0 ? rawUrl : rawUrl.slice(0, qi);
   const query = new URLSearchParams(qi < 0 ? '' : rawUrl.slice(qi + 1));
   const method = req.method ?? 'GET';
+
+  // Security (see security.ts): join first (its token is no API credential), then 401/403.
+  let admit: AdmitFn | undefined;
+  let rbacWrite = false;
+  if (deps.security) {
+    if (path === JOIN_PATH) {
+      const r = await serveJoin(deps.security, method, req.headers, await readBody(req, 64 * 1024));
+      return sendJson(res, r.status, r.json);
+    }
+    let route: ReturnType<typeof parsePath> | undefined;
+    try {
+      route = parsePath(path);
+    } catch (err) {
+      if (!(err instanceof BadPathError)) throw err;
+    }
+    const rr = route?.type === 'resource' ? route : undefined;
+    const watch = query.get('watch') === 'true' || query.get('watch') === '1';
+    const sec = await secureRequest(deps.security, req, path, rr, watch);
+    admit = sec.admit;
+    rbacWrite = !!rr && rr.group === RBAC_GROUP && method !== 'GET' && method !== 'HEAD';
+  }
+  if (rbacWrite) {
+    // Read-your-writes for the authorizer: drop the RBAC cache once this write is answered.
+    const rbac = deps.security!.rbac;
+    res.on('finish', () => rbac.invalidate());
+  }
 
   switch (path) {
     case '/version':
@@ -114,11 +149,11 @@ async function handle(deps: HandlerDeps, req: IncomingMessage, res: ServerRespon
     case 'other':
       throw pathNotFound();
     case 'resource':
-      return handleResource(deps, req, res, method, route, query);
+      return handleResource(deps, req, res, method, route, query, admit);
   }
 }
 
-async function handleResource(deps: HandlerDeps, req: IncomingMessage, res: ServerResponse, method: string, route: ResourceRoute, query: URLSearchParams): Promise<void> {
+async function handleResource(deps: HandlerDeps, req: IncomingMessage, res: ServerResponse, method: string, route: ResourceRoute, query: URLSearchParams, admit: AdmitFn | undefined): Promise<void> {
   const k = deps.kinds.byResource(route.group, route.version, route.plural);
   if (!k) throw pathNotFound();
   // Scope: the Namespace object is addressed as /namespaces/<name>; its route carries name only.
@@ -136,7 +171,7 @@ async function handleResource(deps: HandlerDeps, req: IncomingMessage, res: Serv
       const pod = JSON.parse(await deps.registry.get(k, namespace, name)) as Pod;
       const nodeKind = deps.kinds.byResource('', 'v1', 'nodes');
       if (!nodeKind) throw pathNotFound();
-      return servePodLog(pod, query, async (n) => JSON.parse(await deps.registry.get(nodeKind, undefined, n)) as Node, req, res);
+      return servePodLog(pod, query, async (n) => JSON.parse(await deps.registry.get(nodeKind, undefined, n)) as Node, req, res, deps.kubeletClient);
     }
   }
 
@@ -163,14 +198,14 @@ async function handleResource(deps: HandlerDeps, req: IncomingMessage, res: Serv
         if (k.namespaced && namespace === undefined) throw methodNotAllowed();
         const wq = parseWriteQuery(query);
         const body = await readObjectBody(req, k);
-        const r = await deps.registry.create(k, namespace, body, wq);
+        const r = await deps.registry.create(k, namespace, body, wq, admit);
         return sendJson(res, r.code, r.json, r.warnings);
       }
       case 'DELETE': {
         const q = parseListQuery(query);
         const text = await readBody(req);
         const opts = parseDeleteOptions(query, parseJsonBody(text));
-        const json = await deps.registry.deleteCollection(k, namespace, q, opts);
+        const json = await deps.registry.deleteCollection(k, namespace, q, opts, admit);
         return sendJson(res, 200, json);
       }
       default:
@@ -194,7 +229,7 @@ async function handleResource(deps: HandlerDeps, req: IncomingMessage, res: Serv
     case 'PUT': {
       const wq = parseWriteQuery(query);
       const body = await readObjectBody(req, k);
-      const r = await deps.registry.update(k, namespace, name, sub, body, wq);
+      const r = await deps.registry.update(k, namespace, name, sub, body, wq, admit);
       return sendJson(res, r.code, r.json, r.warnings);
     }
     case 'PATCH': {
@@ -202,14 +237,14 @@ async function handleResource(deps: HandlerDeps, req: IncomingMessage, res: Serv
       if (!type) throw unsupportedMediaType(req.headers['content-type'] ?? '');
       const wq = parseWriteQuery(query);
       const text = await readBody(req);
-      const r = await deps.registry.patch(k, namespace, name, sub, type, text, wq);
+      const r = await deps.registry.patch(k, namespace, name, sub, type, text, wq, admit);
       return sendJson(res, r.code, r.json, r.warnings);
     }
     case 'DELETE': {
       if (sub !== undefined) throw methodNotAllowed();
       const text = await readBody(req);
       const opts = parseDeleteOptions(query, parseJsonBody(text));
-      const r = await deps.registry.delete(k, namespace, name, opts);
+      const r = await deps.registry.delete(k, namespace, name, opts, admit);
       return sendJson(res, r.code, r.json);
     }
     default:

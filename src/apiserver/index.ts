@@ -1,8 +1,13 @@
 // Public API of the apiserver part: startServer() runs the Kubernetes-compatible API over
-// node:http on a store (sqlite by default), with discovery, OpenAPI v3, the generic REST
+// HTTPS on a store (sqlite by default), with discovery, OpenAPI v3, the generic REST
 // registry for every kind of the KindRegistry, and the watch cache.
+//
+// Security (issue 7, see security.ts): the PKI under <dataDir>/tls (CA + serving certificate
+// for the listen address, localhost, 127.0.0.1, ::1 and `tlsSans`), bearer tokens and client
+// certificates, RBAC with the bootstrap roles created at first start, the Node authorizer and
+// NodeRestriction. <dataDir>/kubeconfig.yaml (0600) carries the CA and the admin token.
 
-import { createServer, type Server } from 'node:http';
+import { createServer, type Server } from 'node:https';
 import type { Socket } from 'node:net';
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -13,7 +18,8 @@ import { realClock, type Clock } from '../util/clock.js';
 import { createLogger, type Logger } from '../util/logger.js';
 import { Discovery } from './discovery.js';
 import { createHandler } from './handler.js';
-import { writeKubeconfig } from './kubeconfig.js';
+import { ensureBootstrapRbac, initRequestSecurity, writeAdminKubeconfig, type RequestSecurity } from './security.js';
+import { createJoinToken, issueNodeIdentity, type NodeIdentity, type Pki, type TokenStore } from '../auth/index.js';
 import { OpenApi } from './openapi.js';
 import { RestRegistry } from './registry.js';
 import { WatchCache } from './watch-cache.js';
@@ -21,6 +27,7 @@ import { WatchCache } from './watch-cache.js';
 export { toHttpError } from './errors.js';
 export { versionInfo } from './handler.js';
 export { kubeconfigYaml } from './kubeconfig.js';
+export { KUBELET_CLIENT_USER, RbacCache } from './security.js';
 export { RestRegistry, keyPrefix, objectKey } from './registry.js';
 export { WatchCache } from './watch-cache.js';
 
@@ -36,6 +43,8 @@ export interface ServerOptions {
   clock?: Clock;
   /** Watch cache tuning (tests). */
   watchCache?: { capacity?: number; bookmarkIntervalMs?: number; maxBufferedBytes?: number };
+  /** Extra names/IPs for the serving certificate (`--tls-san`). */
+  tlsSans?: string[];
 }
 
 export interface RunningServer {
@@ -44,6 +53,16 @@ export interface RunningServer {
   kubeconfigPath: string;
   store: Store;
   kinds: KindRegistry;
+  /** The cluster PKI (CA, serving certificate). */
+  pki: Pki;
+  /** The hashed token store (`<dataDir>/tokens.json`). */
+  tokens: TokenStore;
+  /** The CA certificate (PEM) clients must trust. */
+  caPem: string;
+  /** A new join token (`K10<ca-hash>::<id>.<secret>`) for `everynode agent --token`. */
+  createJoinToken(o?: { ttlSeconds?: number; description?: string }): string;
+  /** Issues a node identity directly (local agents of `everynode up`, tests). */
+  issueNodeIdentity(nodeName: string, addresses?: string[]): Promise<NodeIdentity>;
   /** Compacts the store's history up to the current revision now (tests); returns the compaction point. */
   compactNow(): Promise<number>;
   close(): Promise<void>;
@@ -96,6 +115,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     }
 
     reg.resumeNamespaceFinalization();
+    await ensureBootstrapRbac(reg, kinds);
+    const security: RequestSecurity = await initRequestSecurity({ dataDir, sans: [host, ...(opts.tlsSans ?? [])], store, kinds, watchCache: wc, logger });
 
     if (opts.compaction !== false) {
       const c = opts.compaction ?? { intervalMs: 60_000, retainRevisions: 10_000 };
@@ -104,7 +125,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
 
     let ready = false;
     const sockets = new Set<Socket>();
-    const srv = createServer({ keepAlive: true, requestTimeout: 0 }, createHandler({
+    const srv = createServer({ ...security.auth.pki.tlsOptions, keepAlive: true, requestTimeout: 0 }, createHandler({
       kinds,
       registry: reg,
       watchCache: wc,
@@ -112,12 +133,16 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       openapi: new OpenApi(kinds, logger.child('openapi')),
       logger,
       ready: () => ready,
+      security,
+      kubeletClient: security.kubeletClient,
     }));
     server = srv;
     // Sockets with a request in flight (close() lets those finish).
     const busy = new Map<Socket, number>();
     srv.on('request', (req, res) => {
-      const s = req.socket;
+      // Tracked by the TCP socket under the TLS one (closing that closes both; it also
+      // covers connections still in the handshake). `_parent` is node's TLSSocket internal.
+      const s = (req.socket as unknown as { _parent?: Socket })._parent ?? req.socket;
       busy.set(s, (busy.get(s) ?? 0) + 1);
       res.on('close', () => {
         const n = (busy.get(s) ?? 1) - 1;
@@ -146,9 +171,9 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     });
     const addr = srv.address();
     const actualPort = typeof addr === 'object' && addr ? addr.port : port;
-    const url = `http://${urlHost(host)}:${actualPort}`;
+    const url = `https://${urlHost(host)}:${actualPort}`;
     const kubeconfigPath = join(dataDir, 'kubeconfig.yaml');
-    writeKubeconfig(kubeconfigPath, url);
+    writeAdminKubeconfig(kubeconfigPath, url, security.auth);
     ready = true;
 
     let closing: Promise<void> | undefined;
@@ -158,6 +183,11 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       kubeconfigPath,
       store,
       kinds,
+      pki: security.auth.pki,
+      tokens: security.auth.tokens,
+      caPem: security.auth.pki.caCertPem,
+      createJoinToken: (o = {}) => createJoinToken(security.auth.tokens, security.auth.pki, o),
+      issueNodeIdentity: (nodeName, addresses = []) => issueNodeIdentity(security.auth.pki, nodeName, addresses),
       async compactNow() {
         return store.compact(await store.currentRevision());
       },

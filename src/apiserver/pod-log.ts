@@ -9,10 +9,14 @@
 // - A pod bound to no node answers an empty log (200).
 // - The agent's errors come back with its status code (400 → BadRequest, 404 → NotFound, else
 //   InternalError) and its text as the message; an unreachable agent is a 500 naming the URL.
-// - The connection to the agent is plain HTTP without authentication; authenticating it (and
-//   the agent's endpoint) comes with the security issue.
+// - With `kubeletClient` (a secured server) the connection is HTTPS: the API server presents
+//   its kubelet-client certificate, and accepts only an agent certificate signed by the
+//   cluster CA whose CN is `system:node:<the pod's node>` (the node identity's serving
+//   certificate), whatever address the node reports. Without it: plain HTTP.
 
 import { request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import type { PeerCertificate } from 'node:tls';
 import { ApiError, badRequest } from '../api/errors.js';
 import type { Node, Pod } from '../api/types.js';
 
@@ -72,6 +76,7 @@ export async function servePodLog(
   getNode: (name: string) => Promise<Node>,
   req: IncomingMessage,
   res: ServerResponse,
+  kubeletClient?: { certPem: string; keyPem: string; caPem: string },
 ): Promise<void> {
   validateLogQuery(query);
   const container = logContainerName(pod, query.get('container'));
@@ -91,10 +96,29 @@ export async function servePodLog(
   const ns = encodeURIComponent(pod.metadata.namespace ?? '');
   const path = `/containerLogs/${ns}/${encodeURIComponent(pod.metadata.name ?? '')}/${encodeURIComponent(container)}${forward.size ? `?${forward.toString()}` : ''}`;
   const host = ep.host.includes(':') ? `[${ep.host}]` : ep.host;
-  const url = `http://${host}:${ep.port}${path}`;
+  const url = `${kubeletClient ? 'https' : 'http'}://${host}:${ep.port}${path}`;
+  const expectedCN = `system:node:${nodeName}`;
 
   const upstream = await new Promise<IncomingMessage>((resolve, reject) => {
-    const r = httpRequest({ host: ep.host, port: ep.port, path, method: 'GET', agent: false }, resolve);
+    const r = kubeletClient
+      ? httpsRequest(
+          {
+            host: ep.host,
+            port: ep.port,
+            path,
+            method: 'GET',
+            agent: false,
+            ca: kubeletClient.caPem,
+            cert: kubeletClient.certPem,
+            key: kubeletClient.keyPem,
+            checkServerIdentity: (_host: string, cert: PeerCertificate) => {
+              const cn = cert.subject?.CN;
+              return cn === expectedCN ? undefined : new Error(`agent certificate is for ${JSON.stringify(cn)}, not ${JSON.stringify(expectedCN)}`);
+            },
+          },
+          resolve,
+        )
+      : httpRequest({ host: ep.host, port: ep.port, path, method: 'GET', agent: false }, resolve);
     r.on('error', (err) => reject(new ApiError(500, 'InternalError', `Get "${url}": ${err.message}`)));
     req.on('close', () => r.destroy());
     res.on('close', () => r.destroy());

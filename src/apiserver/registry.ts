@@ -100,6 +100,14 @@ export interface WriteResult {
   warnings: string[];
 }
 
+/**
+ * Admission hook (NodeRestriction) called with the final object (after decoding, patching,
+ * defaulting and validation) and the stored one, right before a write reaches the store; on
+ * every CAS retry again. It refuses by throwing an ApiError. create: (new, undefined);
+ * update/patch: (new, old); delete: (undefined, old).
+ */
+export type AdmitFn = (newObj: KubeObject | undefined, oldObj: KubeObject | undefined) => void;
+
 export interface ListPage {
   revision: number;
   /** Item JSON with metadata.resourceVersion. */
@@ -291,13 +299,13 @@ export class RestRegistry {
   // ---------------------------------------------------------------------------------------
   // Create
 
-  async create(k: KindDef, namespace: string | undefined, body: unknown, q: WriteQuery): Promise<WriteResult> {
+  async create(k: KindDef, namespace: string | undefined, body: unknown, q: WriteQuery, admit?: AdmitFn): Promise<WriteResult> {
     checkVerb(k, 'create');
     const { object, warnings } = this.decode(k, body, q.fieldValidation);
-    return this.createDecoded(k, namespace, object, warnings, q.dryRun);
+    return this.createDecoded(k, namespace, object, warnings, q.dryRun, admit);
   }
 
-  private async createDecoded(k: KindDef, namespace: string | undefined, object: KubeObject, warnings: string[], dryRun: boolean): Promise<WriteResult> {
+  private async createDecoded(k: KindDef, namespace: string | undefined, object: KubeObject, warnings: string[], dryRun: boolean, admit?: AdmitFn): Promise<WriteResult> {
     const ref = resourceRefOf(k);
     checkNamespace(k, object, namespace);
     const m = object.metadata;
@@ -314,6 +322,7 @@ export class RestRegistry {
     const errs = [...checkPathSegmentName('metadata.name', m.name), ...validation.validateCreate(object)];
     if (errs.length > 0) throw invalid(ref, m.name, errs);
     if (k.namespaced) await this.ensureNamespace(namespace!, ref, m.name);
+    admit?.(object, undefined);
     if (dryRun) return { code: 201, json: JSON.stringify(object), warnings };
     for (let attempt = 1; ; attempt++) {
       const json = encodeForStore(object);
@@ -420,13 +429,13 @@ export class RestRegistry {
   // ---------------------------------------------------------------------------------------
   // Update (PUT) and patch
 
-  async update(k: KindDef, namespace: string | undefined, name: string, subresource: string | undefined, body: unknown, q: WriteQuery): Promise<WriteResult> {
+  async update(k: KindDef, namespace: string | undefined, name: string, subresource: string | undefined, body: unknown, q: WriteQuery, admit?: AdmitFn): Promise<WriteResult> {
     checkVerb(k, 'update');
     const { object, warnings } = this.decode(k, body, q.fieldValidation);
     checkNamespace(k, object, namespace);
     checkName(object, name);
     // Each attempt gets its own copy: the strategy mutates the produced object.
-    return this.updateWith(k, namespace, name, subresource, q.dryRun, warnings, () => structuredClone(object));
+    return this.updateWith(k, namespace, name, subresource, q.dryRun, warnings, () => structuredClone(object), admit);
   }
 
   async patch(
@@ -437,6 +446,7 @@ export class RestRegistry {
     type: PatchType,
     rawBody: string,
     q: WriteQuery,
+    admit?: AdmitFn,
   ): Promise<WriteResult> {
     checkVerb(k, 'patch');
     const ref = resourceRefOf(k);
@@ -470,7 +480,7 @@ export class RestRegistry {
           checkVerb(k, 'create');
           const { object, warnings } = this.decode(k, { ...applied, metadata: { ...(meta ?? {}), name } }, q.fieldValidation);
           try {
-            return await this.createDecoded(k, namespace, object, warnings, q.dryRun);
+            return await this.createDecoded(k, namespace, object, warnings, q.dryRun, admit);
           } catch (err) {
             // Lost a create race: fall through to the update path.
             if (!(err instanceof ApiError) || err.reason !== 'AlreadyExists') throw err;
@@ -498,7 +508,7 @@ export class RestRegistry {
       const decoded = this.decode(k, patched, q.fieldValidation);
       warnings = decoded.warnings;
       return decoded.object;
-    });
+    }, admit);
   }
 
   /**
@@ -514,6 +524,7 @@ export class RestRegistry {
     dryRun: boolean,
     warnings: string[] | (() => string[]),
     produce: (current: KubeObject) => KubeObject,
+    admit?: AdmitFn,
   ): Promise<WriteResult> {
     const ref = resourceRefOf(k);
     const key = objectKey(k, namespace, name);
@@ -542,6 +553,7 @@ export class RestRegistry {
       }
       if (errs.length > 0) throw invalid(ref, name, errs);
       next.metadata.resourceVersion = currentRV;
+      admit?.(next, old);
       if (jsonEqual(next, old)) return { code: 200, json: withResourceVersion(kv.value, kv.modRevision), warnings: warn() };
 
       // Removing the last finalizer of an object being deleted deletes it (unless a graceful
@@ -578,24 +590,25 @@ export class RestRegistry {
    * to a node are deleted gracefully (see gracefulDeletionSeconds): they get deletionTimestamp
    * and deletionGracePeriodSeconds, the node agent stops them and deletes them with grace 0.
    */
-  async delete(k: KindDef, namespace: string | undefined, name: string, opts: ParsedDeleteOptions): Promise<{ code: 200 | 202; json: string }> {
+  async delete(k: KindDef, namespace: string | undefined, name: string, opts: ParsedDeleteOptions, admit?: AdmitFn): Promise<{ code: 200 | 202; json: string }> {
     checkVerb(k, 'delete');
     const ref = resourceRefOf(k);
     if (isNamespaceKind(k)) {
       if (undeletableNamespaces.has(name)) throw forbidden(`namespaces "${name}" is forbidden: this namespace may not be deleted`, ref, name);
-      return this.deleteNamespace(k, name, opts);
+      return this.deleteNamespace(k, name, opts, admit);
     }
-    return this.deleteObject(k, namespace, name, opts);
+    return this.deleteObject(k, namespace, name, opts, admit);
   }
 
   /** DELETE of a Namespace: mark Terminating and start finalization (see the lifecycle section). */
-  private async deleteNamespace(k: KindDef, name: string, opts: ParsedDeleteOptions): Promise<{ code: 200 | 202; json: string }> {
+  private async deleteNamespace(k: KindDef, name: string, opts: ParsedDeleteOptions, admit?: AdmitFn): Promise<{ code: 200 | 202; json: string }> {
     const ref = resourceRefOf(k);
     const key = objectKey(k, undefined, name);
     for (let attempt = 1; ; attempt++) {
       const kv = await this.store.get(key);
       if (!kv) throw notFound(ref, name);
       const obj = decodeStored(kv.value, kv.modRevision);
+      admit?.(undefined, obj);
       const pre = opts.preconditions;
       if (pre?.uid !== undefined && pre.uid !== obj.metadata.uid) {
         throw conflict(ref, name, `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${obj.metadata.uid ?? ''}`);
@@ -622,13 +635,14 @@ export class RestRegistry {
     }
   }
 
-  private async deleteObject(k: KindDef, namespace: string | undefined, name: string, opts: ParsedDeleteOptions): Promise<{ code: 200 | 202; json: string }> {
+  private async deleteObject(k: KindDef, namespace: string | undefined, name: string, opts: ParsedDeleteOptions, admit?: AdmitFn): Promise<{ code: 200 | 202; json: string }> {
     const ref = resourceRefOf(k);
     const key = objectKey(k, namespace, name);
     for (let attempt = 1; ; attempt++) {
       const kv = await this.store.get(key);
       if (!kv) throw notFound(ref, name);
       const obj = decodeStored(kv.value, kv.modRevision);
+      admit?.(undefined, obj);
       const m = obj.metadata;
       const pre = opts.preconditions;
       if (pre?.uid !== undefined && pre.uid !== m.uid) {
@@ -697,14 +711,14 @@ export class RestRegistry {
   }
 
   /** deletecollection: deletes every object the list query selects; answers the list of them. */
-  async deleteCollection(k: KindDef, namespace: string | undefined, q: ListQuery, opts: ParsedDeleteOptions): Promise<string> {
+  async deleteCollection(k: KindDef, namespace: string | undefined, q: ListQuery, opts: ParsedDeleteOptions, admit?: AdmitFn): Promise<string> {
     checkVerb(k, 'deletecollection');
     const page = await this.list(k, namespace, { ...q, limit: 0, continueToken: '' });
     const deleted: string[] = [];
     for (const item of page.items) {
       const obj = JSON.parse(item) as KubeObject;
       try {
-        const res = await this.delete(k, obj.metadata.namespace, obj.metadata.name ?? '', opts);
+        const res = await this.delete(k, obj.metadata.namespace, obj.metadata.name ?? '', opts, admit);
         deleted.push(res.json);
       } catch (err) {
         if (err instanceof ApiError && err.code === 404) continue;

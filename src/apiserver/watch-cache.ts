@@ -258,6 +258,8 @@ export class WatchCache {
   private readonly namespaces = new Map<string, boolean>();
   private bookmarkTimer?: NodeJS.Timeout;
   private readonly bookmarkIntervalMs: number;
+  /** Change listeners (see onChange). */
+  private readonly changeListeners = new Set<(resource: string) => void>();
   private stopped = false;
 
   constructor(opts: WatchCacheOptions) {
@@ -267,6 +269,26 @@ export class WatchCache {
     this.ring = new Array(this.capacity);
     this.bookmarkIntervalMs = opts.bookmarkIntervalMs ?? 60_000;
     this.maxBufferedBytes = opts.maxBufferedBytes ?? 32 * 1024 * 1024;
+  }
+
+  /**
+   * Calls `fn(resource)` (`<group|core>/<plural>`) for every event the cache receives, and
+   * with '*' whenever the store watch restarts (events may have been missed). For derived
+   * caches (the RBAC authorizer's). Returns the unsubscribe function.
+   */
+  onChange(fn: (resource: string) => void): () => void {
+    this.changeListeners.add(fn);
+    return () => this.changeListeners.delete(fn);
+  }
+
+  private notifyChange(resource: string): void {
+    for (const fn of this.changeListeners) {
+      try {
+        fn(resource);
+      } catch (err) {
+        this.logger.error('watch cache: change listener failed', err);
+      }
+    }
   }
 
   get rev(): number {
@@ -317,6 +339,7 @@ export class WatchCache {
     if (this.stopped) return;
     this.logger.warn(`watch cache: store watch ended: ${err.code}: ${err.message}`);
     for (const w of [...this.all]) if (!w.storeWatch) w.close();
+    this.notifyChange('*');
     if (err.code === 'Unavailable') return;
     // Restart after the history we have (Compacted: from the current revision, ring reset).
     void (async () => {
@@ -356,6 +379,7 @@ export class WatchCache {
       const e = new CachedEvent(ev);
       this._rev = ev.revision;
       this.push(e);
+      if (this.changeListeners.size > 0) this.notifyChange(e.resource);
       if (e.resource === 'core/namespaces') {
         if (ev.type === 'put' && ev.value !== undefined) this.noteNamespace(e.name, ev.value);
         else this.namespaces.delete(e.name);

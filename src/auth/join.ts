@@ -26,7 +26,7 @@ import { ApiError, badRequest, unauthorized } from '../api/errors.js';
 import type { Status } from '../api/types.js';
 import { TokenStore, splitToken } from './authn.js';
 import { NODE_USER_PREFIX, NODES_GROUP } from './node.js';
-import { caHash, ensurePrivateDir, issueClientCert, writeFileAtomic, type Pki } from './pki.js';
+import { caHash, ensurePrivateDir, issueClientCert, issueServingCert, writeFileAtomic, type Pki } from './pki.js';
 
 export const JOIN_PATH = '/everynode/v1/join';
 export const NODE_CERT_DAYS = 365;
@@ -95,6 +95,32 @@ export interface NodeCredentials {
   certificate: string;
   key: string;
   ca: string;
+  /** Serving certificate for the agent's HTTPS endpoint (CN = the node user, SANs = the addresses asked for). */
+  servingCertificate: string;
+  servingKey: string;
+}
+
+/** A node's identity: client certificate (API), serving certificate (agent endpoint), cluster CA. */
+export interface NodeIdentity {
+  certPem: string;
+  keyPem: string;
+  caPem: string;
+  servingCertPem: string;
+  servingKeyPem: string;
+}
+
+/**
+ * Issues a node identity directly (the join endpoint after checking the token; `everynode up`
+ * for its local agents). `addresses`: IPs/DNS names of the node's endpoint (serving SANs).
+ */
+export async function issueNodeIdentity(pki: Pick<Pki, 'caCert' | 'caKey' | 'caCertPem'>, nodeName: string, addresses: string[] = []): Promise<NodeIdentity> {
+  if (!nodeName || nodeName.length > 253 || !DNS1123_SUBDOMAIN.test(nodeName)) {
+    throw badRequest(`invalid node name ${JSON.stringify(nodeName)}: must be a lowercase RFC 1123 subdomain`);
+  }
+  const who = { commonName: nodeUserName(nodeName), organizations: [NODES_GROUP] };
+  const { certPem, keyPem } = await issueClientCert(pki, { ...who, days: NODE_CERT_DAYS });
+  const serving = await issueServingCert(pki, { ...who, sans: [nodeName, ...addresses], days: NODE_CERT_DAYS });
+  return { certPem, keyPem, caPem: pki.caCertPem, servingCertPem: serving.certPem, servingKeyPem: serving.keyPem };
 }
 
 /** Server side: validates a join token (bearer `<id>.<secret>` or full K10 form) and issues the node's identity. */
@@ -102,17 +128,14 @@ export async function exchangeJoinToken(
   deps: { pki: Pki; tokens: TokenStore; now?: Date },
   token: string,
   nodeName: string,
-): Promise<{ certPem: string; keyPem: string; caPem: string }> {
+  addresses: string[] = [],
+): Promise<NodeIdentity> {
   const parsed = parseJoinToken(token);
   if (!parsed) throw unauthorized();
   if (parsed.caHash && parsed.caHash !== caHash(deps.pki)) throw unauthorized();
   const r = deps.tokens.lookup(parsed.bearer, deps.now ?? new Date());
   if (!r.ok || r.record.kind !== 'join') throw unauthorized();
-  if (!nodeName || nodeName.length > 253 || !DNS1123_SUBDOMAIN.test(nodeName)) {
-    throw badRequest(`invalid node name ${JSON.stringify(nodeName)}: must be a lowercase RFC 1123 subdomain`);
-  }
-  const { certPem, keyPem } = await issueClientCert(deps.pki, { commonName: nodeUserName(nodeName), organizations: [NODES_GROUP], days: NODE_CERT_DAYS });
-  return { certPem, keyPem, caPem: deps.pki.caCertPem };
+  return issueNodeIdentity(deps.pki, nodeName, addresses);
 }
 
 export interface JoinResponse {
@@ -131,8 +154,13 @@ export function joinHandler(deps: { pki: Pki; tokens: TokenStore }) {
       if (!bearer) throw unauthorized();
       const nodeName = (body as { nodeName?: unknown } | null)?.nodeName;
       if (typeof nodeName !== 'string') throw badRequest('nodeName: Required value');
-      const c = await exchangeJoinToken(deps, bearer, nodeName);
-      return { status: 200, body: { apiVersion: 'everynode.io/v1', kind: 'NodeCredentials', nodeName, certificate: c.certPem, key: c.keyPem, ca: c.caPem } };
+      const rawAddresses = (body as { addresses?: unknown } | null)?.addresses;
+      const addresses = Array.isArray(rawAddresses) ? rawAddresses.filter((a): a is string => typeof a === 'string' && a.length > 0 && a.length <= 253).slice(0, 16) : [];
+      const c = await exchangeJoinToken(deps, bearer, nodeName, addresses);
+      return {
+        status: 200,
+        body: { apiVersion: 'everynode.io/v1', kind: 'NodeCredentials', nodeName, certificate: c.certPem, key: c.keyPem, ca: c.caPem, servingCertificate: c.servingCertPem, servingKey: c.servingKeyPem },
+      };
     } catch (e) {
       if (e instanceof ApiError) return { status: e.code, body: e.toStatus() };
       throw e;
@@ -185,26 +213,31 @@ export interface NodeIdentityFiles {
   certFile: string;
   keyFile: string;
   caFile: string;
+  servingCertFile: string;
+  servingKeyFile: string;
 }
 
 export function nodeIdentityFiles(dataDir: string): NodeIdentityFiles {
   const dir = join(dataDir, 'identity');
-  return { certFile: join(dir, 'node.crt'), keyFile: join(dir, 'node.key'), caFile: join(dir, 'ca.crt') };
+  return { certFile: join(dir, 'node.crt'), keyFile: join(dir, 'node.key'), caFile: join(dir, 'ca.crt'), servingCertFile: join(dir, 'serving.crt'), servingKeyFile: join(dir, 'serving.key') };
 }
 
 /** The stored identity of an agent, if it has joined before. */
-export function loadNodeIdentity(dataDir: string): { certPem: string; keyPem: string; caPem: string } | undefined {
+export function loadNodeIdentity(dataDir: string): NodeIdentity | undefined {
   const f = nodeIdentityFiles(dataDir);
-  if (!existsSync(f.certFile) || !existsSync(f.keyFile) || !existsSync(f.caFile)) return undefined;
-  return { certPem: readFileSync(f.certFile, 'utf8'), keyPem: readFileSync(f.keyFile, 'utf8'), caPem: readFileSync(f.caFile, 'utf8') };
+  if (![f.certFile, f.keyFile, f.caFile, f.servingCertFile, f.servingKeyFile].every((p) => existsSync(p))) return undefined;
+  const r = (p: string) => readFileSync(p, 'utf8');
+  return { certPem: r(f.certFile), keyPem: r(f.keyFile), caPem: r(f.caFile), servingCertPem: r(f.servingCertFile), servingKeyPem: r(f.servingKeyFile) };
 }
 
-/** Writes the identity under `<dataDir>/identity/` (dir 0700, key 0600). */
-export function storeNodeIdentity(dataDir: string, id: { certPem: string; keyPem: string; caPem: string }): NodeIdentityFiles {
+/** Writes the identity under `<dataDir>/identity/` (dir 0700, keys 0600). */
+export function storeNodeIdentity(dataDir: string, id: NodeIdentity): NodeIdentityFiles {
   const f = nodeIdentityFiles(dataDir);
   ensurePrivateDir(join(dataDir, 'identity'));
   writeFileAtomic(f.keyFile, id.keyPem, 0o600);
+  writeFileAtomic(f.servingKeyFile, id.servingKeyPem, 0o600);
   writeFileAtomic(f.certFile, id.certPem, 0o644);
+  writeFileAtomic(f.servingCertFile, id.servingCertPem, 0o644);
   writeFileAtomic(f.caFile, id.caPem, 0o644);
   return f;
 }
@@ -213,14 +246,14 @@ export function storeNodeIdentity(dataDir: string, id: { certPem: string; keyPem
  * Agent side of joining: verify the server by the token's CA hash, exchange the token for a
  * node identity and store it. Refuses tokens without a CA hash unless `insecureSkipCaVerify`.
  */
-export async function joinCluster(o: { server: string; token: string; nodeName: string; dataDir: string; insecureSkipCaVerify?: boolean }): Promise<NodeIdentityFiles> {
+export async function joinCluster(o: { server: string; token: string; nodeName: string; dataDir: string; addresses?: string[]; insecureSkipCaVerify?: boolean }): Promise<NodeIdentityFiles> {
   const parsed = parseJoinToken(o.token);
   if (!parsed) throw new Error('malformed join token');
   const caPem = await fetchServerCaPem(o.server);
   if (parsed.caHash) verifyServerCa(caPem, parsed.caHash);
   else if (!o.insecureSkipCaVerify) throw new Error('join token carries no CA hash; refusing to trust the server');
   const u = new URL(JOIN_PATH, o.server);
-  const payload = JSON.stringify({ nodeName: o.nodeName });
+  const payload = JSON.stringify({ nodeName: o.nodeName, addresses: o.addresses ?? [] });
   const { status, text } = await new Promise<{ status: number; text: string }>((resolve, reject) => {
     const req = httpsRequest(
       u,
@@ -248,5 +281,5 @@ export async function joinCluster(o: { server: string; token: string; nodeName: 
   if (caHash(creds.ca) !== caHash(caPem)) {
     throw new Error('server returned a CA different from the one it presented');
   }
-  return storeNodeIdentity(o.dataDir, { certPem: creds.certificate, keyPem: creds.key, caPem: creds.ca });
+  return storeNodeIdentity(o.dataDir, { certPem: creds.certificate, keyPem: creds.key, caPem: creds.ca, servingCertPem: creds.servingCertificate, servingKeyPem: creds.servingKey });
 }

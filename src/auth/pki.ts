@@ -207,6 +207,16 @@ export async function issueClientCert(pki: Pick<Pki, 'caCert' | 'caKey'>, req: C
   return issueLeaf(pki, { subject, days: req.days, usage: 'client', ...(req.now ? { now: req.now } : {}) });
 }
 
+/** Issues a serving certificate signed by the cluster CA (agents' HTTPS endpoint): CN/O as given, SANs by syntax. */
+export async function issueServingCert(
+  pki: Pick<Pki, 'caCert' | 'caKey'>,
+  req: { commonName: string; organizations: string[]; sans: string[]; days: number; now?: Date },
+): Promise<{ certPem: string; keyPem: string }> {
+  const subject: x509.JsonName = [{ CN: [req.commonName] }, ...req.organizations.map((o) => ({ O: [o] }))];
+  const sans = req.sans.map((s) => stripBrackets(s.trim())).filter((s) => s !== '');
+  return issueLeaf(pki, { subject, days: req.days, usage: 'server', ...(sans.length ? { sans } : {}), ...(req.now ? { now: req.now } : {}) });
+}
+
 // ---------------------------------------------------------------------------------------------
 // ensurePki
 

@@ -1,6 +1,6 @@
 // `everynode agent` and `everynode up`: thin entry points over src/agent (and src/apiserver for up).
 //
-//   everynode agent --kubeconfig FILE [--server URL] [--name NAME] [--labels k=v,...]
+//   everynode agent (--server URL --token K10... | --kubeconfig FILE [--server URL]) [--name NAME] [--labels k=v,...]
 //                   [--taints k=v:Effect,...] [--data-dir DIR] [--static-pod-dir DIR]
 //                   [--node-ip IP] [--port N]
 //   everynode up [--data-dir DIR] [--listen HOST:PORT] [--nodes N] [--store sqlite|etcd://...]
@@ -10,19 +10,29 @@
 // local nodes can bind the same hostPort) and its data under `<data-dir>/nodes/node-i/`
 // (static pods in `static-pods/` there). SIGINT/SIGTERM stop every daemon gracefully, then the
 // server.
+//
+// Identity: with --token the agent joins (join.ts: the server's CA is checked against the
+// token's hash before the token is sent) and stores its node identity in
+// `<data-dir>/identity/`; later starts reuse the stored identity (the token is then not sent
+// again). With --kubeconfig the API credential is the kubeconfig's; a stored identity, if any,
+// still serves the log endpoint. `up` issues its local agents' identities directly.
 
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { defaultNodeName, parseLabels, parseTaints, startAgent, type RunningAgent } from '../agent/index.js';
 import { startServer } from '../apiserver/index.js';
-import { HttpTransport, RestClient, loadKubeconfig } from '../client/index.js';
+import { joinCluster, loadNodeIdentity, nodeUserName, storeNodeIdentity, type NodeIdentity } from '../auth/index.js';
+import { HttpTransport, RestClient, loadKubeconfig, type HttpTransportOptions } from '../client/index.js';
+import { X509Certificate } from 'node:crypto';
 import { createLogger } from '../util/logger.js';
 import { storeFlagUsage, storeUrlFromFlag } from './store-flag.js';
 
 export const agentUsage = `  agent    run a node agent (registers a Node, runs the pods bound to it)
-           --kubeconfig FILE    credentials and server of the API (required)
-           --server URL         API server URL (default: the kubeconfig's)
+           --server URL         API server URL (https://...; default: the kubeconfig's)
+           --token TOKEN        join token from \`everynode token create\` (first start; the
+                                node identity is then kept in the data dir)
+           --kubeconfig FILE    credentials and server of the API (instead of --token)
            --name NAME          node name (default: the host name)
            --labels k=v,...     node labels
            --taints k=v:Effect,...  taints set when the node registers
@@ -34,6 +44,7 @@ export const agentUsage = `  agent    run a node agent (registers a Node, runs t
            --data-dir DIR       state, kubeconfig and node directories (default ./.everynode)
            --listen HOST:PORT   API address (default 127.0.0.1:6443)
            --nodes N            local nodes node-1..node-N on 127.0.1.1..N (default 3; 0: none)
+           --tls-san NAME       extra name/IP for the serving certificate (repeatable)
 ${storeFlagUsage}`;
 
 function onSignals(stop: (signal: string) => Promise<void>): void {
@@ -59,6 +70,7 @@ export async function runAgent(args: string[]): Promise<void> {
     options: {
       kubeconfig: { type: 'string' },
       server: { type: 'string' },
+      token: { type: 'string' },
       name: { type: 'string' },
       labels: { type: 'string', default: '' },
       taints: { type: 'string', default: '' },
@@ -74,13 +86,27 @@ export async function runAgent(args: string[]): Promise<void> {
     process.stdout.write(`usage: everynode agent [options]\n${agentUsage}`);
     return;
   }
-  if (!values.kubeconfig) throw new Error('agent: --kubeconfig FILE is required');
   const port = Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`agent: invalid --port ${JSON.stringify(values.port)}`);
-  const cfg = loadKubeconfig(resolve(values.kubeconfig));
-  const transport = new HttpTransport(values.server ? { ...cfg, server: values.server } : cfg);
-  const client = new RestClient(transport.request);
   const nodeName = values.name ?? defaultNodeName();
+  const dataDir = resolve(values['data-dir']);
+  let transportOpts: HttpTransportOptions;
+  let identity = identityFor(dataDir, nodeName);
+  if (values.kubeconfig) {
+    const cfg = loadKubeconfig(resolve(values.kubeconfig));
+    transportOpts = values.server ? { ...cfg, server: values.server } : cfg;
+  } else if (values.token || identity) {
+    if (!values.server) throw new Error('agent: --server URL is required with --token');
+    if (!identity) {
+      await joinCluster({ server: values.server, token: values.token!, nodeName, dataDir, addresses: [values['node-ip']] });
+      identity = identityFor(dataDir, nodeName);
+      if (!identity) throw new Error('agent: join succeeded but the node identity could not be read back');
+    }
+    transportOpts = { server: values.server, ca: identity.caPem, cert: identity.certPem, key: identity.keyPem };
+  } else {
+    throw new Error('agent: --server URL --token TOKEN (or --kubeconfig FILE) is required');
+  }
+  const client = new RestClient(new HttpTransport(transportOpts).request);
   const logger = createLogger({ name: 'agent' });
   const agent = await startAgent({
     client,
@@ -88,12 +114,13 @@ export async function runAgent(args: string[]): Promise<void> {
     nodeIP: values['node-ip'],
     labels: parseLabels(values.labels),
     taints: parseTaints(values.taints),
-    dataDir: resolve(values['data-dir']),
+    dataDir,
     ...(values['static-pod-dir'] ? { staticPodDir: resolve(values['static-pod-dir']) } : {}),
     port,
     logger,
+    ...(identity ? { tls: { certPem: identity.servingCertPem, keyPem: identity.servingKeyPem, caPem: identity.caPem } } : {}),
   });
-  process.stdout.write(`everynode agent ${nodeName} serving logs on http://${values['node-ip']}:${agent.port}\n`);
+  process.stdout.write(`everynode agent ${nodeName} serving logs on ${identity ? 'https' : 'http'}://${values['node-ip']}:${agent.port}\n`);
   // An agent stopped on its own leaves its daemons running: the next agent adopts them.
   onSignals(async (signal) => {
     logger.info(`${signal} received, stopping the agent (pods keep running)`);
@@ -109,6 +136,7 @@ export async function runUp(args: string[]): Promise<void> {
       listen: { type: 'string', default: '127.0.0.1:6443' },
       nodes: { type: 'string', default: '3' },
       store: { type: 'string', default: 'sqlite' },
+      'tls-san': { type: 'string', multiple: true, default: [] },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -122,18 +150,24 @@ export async function runUp(args: string[]): Promise<void> {
   const dataDir = resolve(values['data-dir']);
   const logger = createLogger({ name: 'up' });
   const storeUrl = storeUrlFromFlag(values.store);
-  const server = await startServer({ dataDir, listen: values.listen, logger: logger.child('apiserver'), controllers: true, ...(storeUrl ? { storeUrl } : {}) });
+  const server = await startServer({ dataDir, listen: values.listen, logger: logger.child('apiserver'), controllers: true, tlsSans: values['tls-san'], ...(storeUrl ? { storeUrl } : {}) });
   process.stdout.write(`everynode server listening on ${server.url} (kubeconfig: ${server.kubeconfigPath})\n`);
   const agents: RunningAgent[] = [];
-  const cfg = loadKubeconfig(server.kubeconfigPath);
   for (let i = 1; i <= n; i++) {
     const nodeName = `node-${i}`;
     const nodeDir = join(dataDir, 'nodes', nodeName);
     const staticPodDir = join(nodeDir, 'static-pods');
     mkdirSync(staticPodDir, { recursive: true });
     const nodeIP = `127.0.1.${i}`;
-    const client = new RestClient(new HttpTransport(cfg).request);
-    const agent = await startAgent({ client, nodeName, nodeIP, dataDir: nodeDir, staticPodDir, port: 0, logger: logger.child('agent') });
+    // Local agents get their node identity directly from the server's CA (no join round trip).
+    let identity = identityFor(nodeDir, nodeName);
+    if (!identity) {
+      identity = await server.issueNodeIdentity(nodeName, [nodeIP]);
+      storeNodeIdentity(nodeDir, identity);
+    }
+    const client = new RestClient(new HttpTransport({ server: server.url, ca: identity.caPem, cert: identity.certPem, key: identity.keyPem }).request);
+    const tls = { certPem: identity.servingCertPem, keyPem: identity.servingKeyPem, caPem: identity.caPem };
+    const agent = await startAgent({ client, nodeName, nodeIP, dataDir: nodeDir, staticPodDir, port: 0, logger: logger.child('agent'), tls });
     agents.push(agent);
     process.stdout.write(`node ${nodeName}: InternalIP ${nodeIP}, logs on port ${agent.port}, data ${nodeDir}, static pods ${staticPodDir}\n`);
   }
@@ -142,4 +176,18 @@ export async function runUp(args: string[]): Promise<void> {
     await Promise.all(agents.map((a) => a.stop({ stopPods: true })));
     await server.close();
   });
+}
+
+/** The stored node identity when it is this node's (CN system:node:<name>) and of a CA; undefined otherwise. */
+function identityFor(dataDir: string, nodeName: string): NodeIdentity | undefined {
+  const id = loadNodeIdentity(dataDir);
+  if (!id) return undefined;
+  try {
+    const cert = new X509Certificate(id.certPem);
+    if (!cert.subject.split('\n').includes(`CN=${nodeUserName(nodeName)}`)) return undefined;
+    if (!cert.checkIssued(new X509Certificate(id.caPem))) return undefined;
+  } catch {
+    return undefined;
+  }
+  return id;
 }

@@ -7,6 +7,7 @@ import { startServer } from '../apiserver/index.js';
 import { hollowNodesUsage, runHollowNodesCommand } from '../hollow/index.js';
 import { agentUsage, runAgent, runUp } from './agent.js';
 import { storeFlagUsage, storeUrlFromFlag } from './store-flag.js';
+import { runToken, tokenUsage } from './token.js';
 import { createLogger } from '../util/logger.js';
 
 const usage = `usage: everynode <command> [options]
@@ -15,9 +16,10 @@ commands:
   server   run the API server
            --data-dir DIR       state and kubeconfig directory (default ./.everynode)
            --listen HOST:PORT   address to listen on (default 127.0.0.1:6443)
+           --tls-san NAME       extra name/IP for the serving certificate (repeatable)
 ${storeFlagUsage}           --disable-controllers
                                 serve the API alone (no in-process controller manager)
-${agentUsage}${hollowNodesUsage}`;
+${agentUsage}${tokenUsage}${hollowNodesUsage}`;
 
 async function runServer(args: string[]): Promise<void> {
   const { values } = parseArgs({
@@ -27,6 +29,7 @@ async function runServer(args: string[]): Promise<void> {
       listen: { type: 'string', default: '127.0.0.1:6443' },
       store: { type: 'string', default: 'sqlite' },
       'disable-controllers': { type: 'boolean', default: false },
+      'tls-san': { type: 'string', multiple: true, default: [] },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -37,7 +40,7 @@ async function runServer(args: string[]): Promise<void> {
   }
   const logger = createLogger({ name: 'apiserver' });
   const storeUrl = storeUrlFromFlag(values.store);
-  const server = await startServer({ dataDir: resolve(values['data-dir']), listen: values.listen, logger, controllers: !values['disable-controllers'], ...(storeUrl ? { storeUrl } : {}) });
+  const server = await startServer({ dataDir: resolve(values['data-dir']), listen: values.listen, logger, controllers: !values['disable-controllers'], tlsSans: values['tls-san'], ...(storeUrl ? { storeUrl } : {}) });
   process.stdout.write(`everynode server listening on ${server.url} (kubeconfig: ${server.kubeconfigPath})\n`);
   let stopping = false;
   const stop = (signal: string) => {
@@ -67,6 +70,8 @@ async function main(argv: string[]): Promise<void> {
       return runAgent(rest);
     case 'up':
       return runUp(rest);
+    case 'token':
+      return runToken(rest);
     case undefined:
     case 'help':
     case '--help':

@@ -13,7 +13,7 @@
 // object has an unknown outcome when the server dies.
 
 import { afterAll, describe, expect, it } from 'vitest';
-import { Cleanup, makeTempDir, startServerProcess, type ServerProcess } from '../helpers/index.js';
+import { Cleanup, makeTempDir, startServerProcess, type ServerProcess, testFetch } from '../helpers/index.js';
 
 const NS = 'crash';
 const ROUNDS = 5;
@@ -59,7 +59,7 @@ interface Obj {
 const contentOf = (plural: Plural, o: Obj): string | undefined => (plural === 'configmaps' ? o.data?.v : o.metadata.annotations?.v);
 
 async function send(url: string, method: string, body: unknown, contentType = 'application/json'): Promise<{ status: number; json: unknown }> {
-  const res = await fetch(url, {
+  const res = await testFetch(url, {
     method,
     headers: { 'content-type': contentType, accept: 'application/json' },
     body: body === undefined ? undefined : JSON.stringify(body),

@@ -9,6 +9,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Pod } from '../../src/api/types.js';
 import { clientFromKubeconfig, daemonSetsResource, podsResource, type RestClient } from '../../src/client/index.js';
+import { testFetch } from '../helpers/auth.js';
 import { Cleanup } from '../helpers/cleanup.js';
 import { everynodeBin, spawnNode, type SpawnedProcess } from '../helpers/process.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
@@ -112,7 +113,7 @@ describe('everynode up', () => {
     await waitFor(() => daemonPids().length === 2, { message: 'two daemon processes' });
 
     const onNode1 = pods.find((p) => p.spec.nodeName === 'node-1')!;
-    const log = await fetch(`${url}/api/v1/namespaces/default/pods/${onNode1.metadata.name}/log`);
+    const log = await testFetch(`${url}/api/v1/namespaces/default/pods/${onNode1.metadata.name}/log`);
     expect(log.status).toBe(200);
     expect(await log.text()).toBe('hello-node-1\n');
     if (kubectlPath) {

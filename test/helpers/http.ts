@@ -1,7 +1,10 @@
-// Plain HTTP against the server (for wire-level tests that client-node cannot express:
-// malformed bodies, odd methods, oversized requests).
+// Raw HTTPS against the server (for wire-level tests that client-node cannot express:
+// malformed bodies, odd methods, oversized requests). Goes through testFetch (auth.ts): the
+// server's CA is trusted and the admin token sent unless `anonymous`, an own Authorization
+// header, or a client certificate is given.
 
 import type { Status } from '../../src/api/types.js';
+import { testFetch } from './auth.js';
 
 export interface HttpAnswer {
   status: number;
@@ -13,11 +16,18 @@ export interface HttpAnswer {
 
 export async function httpRequest(
   url: string,
-  opts: { method?: string; body?: string | Buffer; contentType?: string; headers?: Record<string, string> } = {},
+  opts: { method?: string; body?: string | Buffer; contentType?: string; headers?: Record<string, string>; anonymous?: boolean; token?: string; cert?: string; key?: string } = {},
 ): Promise<HttpAnswer> {
   const headers: Record<string, string> = { accept: 'application/json', ...(opts.headers ?? {}) };
   if (opts.body !== undefined) headers['content-type'] = opts.contentType ?? 'application/json';
-  const res = await fetch(url, { method: opts.method ?? 'GET', headers, body: opts.body });
+  if (opts.token !== undefined) headers['authorization'] = `Bearer ${opts.token}`;
+  const res = await testFetch(url, {
+    method: opts.method ?? 'GET',
+    headers,
+    ...(opts.body !== undefined ? { body: opts.body } : {}),
+    ...(opts.anonymous ? { anonymous: true } : {}),
+    ...(opts.cert ? { cert: opts.cert, key: opts.key ?? '' } : {}),
+  });
   const text = await res.text();
   let json: unknown;
   try {

@@ -28,4 +28,15 @@ export {
 export { etcdAvailable, etcdBin, etcdSkipReason, startEtcd, type EtcdProcess } from './etcd.js';
 export { apiClients, apiFailure, decodeApiError, kubeConfigFromFile, type ApiClients, type ApiFailure } from './kube.js';
 export { asStatus, httpRequest, type HttpAnswer } from './http.js';
+export {
+  createUserToken,
+  credentialsFromKubeconfig,
+  issueTestClientCert,
+  registerServer,
+  serverCredentials,
+  testFetch,
+  writeKubeconfigFor,
+  type ServerCredentials,
+  type TestFetchInit,
+} from './auth.js';
 export { openWireWatch, type WireWatch, type WireWatchEvent } from './watch.js';

@@ -5,6 +5,7 @@
 // Invariant: a group registered here is killed on Cleanup.run(), and (as a last resort) with
 // SIGKILL when the test process itself exits, so no test leaves a server behind.
 
+import { credentialsFromKubeconfig, registerServer } from './auth.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -146,6 +147,9 @@ export interface ServerProcess extends SpawnedProcess {
   url: string;
   port: number;
   kubeconfigPath: string;
+  /** The server's CA (PEM) and admin token, from its kubeconfig (also registered for testFetch). */
+  caPem: string;
+  adminToken: string;
 }
 
 const listeningLine = /everynode server listening on (https?:\/\/\S+) \(kubeconfig: ([^)]+)\)/;
@@ -174,5 +178,8 @@ export async function startServerProcess(
     throw new Error(`${String(err)}\noutput so far:\n${proc.output()}`);
   });
   const url = m[1] ?? '';
-  return { ...proc, url, port: Number(new URL(url).port), kubeconfigPath: (m[2] ?? '').trim() };
+  const kubeconfigPath = (m[2] ?? '').trim();
+  const creds = credentialsFromKubeconfig(kubeconfigPath);
+  registerServer(url, creds);
+  return { ...proc, url, port: Number(new URL(url).port), kubeconfigPath, caPem: creds.caPem, adminToken: creds.token };
 }

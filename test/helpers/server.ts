@@ -15,6 +15,7 @@
 import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import { startServer, type RunningServer, type ServerOptions } from '../../src/apiserver/index.js';
+import { credentialsFromKubeconfig, registerServer } from './auth.js';
 import type { Cleanup } from './cleanup.js';
 import { startEtcd, type EtcdProcess } from './etcd.js';
 import { makeTempDir } from './temp-dir.js';
@@ -34,6 +35,8 @@ export interface TestServerOptions {
   storeUrl?: string;
   /** Passed through to startServer (bounded buffers, bookmark interval). */
   watchCache?: ServerOptions['watchCache'];
+  /** Extra serving certificate names. */
+  tlsSans?: string[];
 }
 
 export interface TestServer {
@@ -43,6 +46,9 @@ export interface TestServer {
   storeUrl: string;
   /** Which backend that URL names. */
   store: TestStoreKind;
+  /** The server's CA certificate (PEM) and the admin token of its kubeconfig. */
+  caPem: string;
+  adminToken: string;
   /** Closes the server now (idempotent; also registered on cleanup). */
   close(): Promise<void>;
 }
@@ -98,11 +104,14 @@ export async function startTestServer(cleanup: Cleanup, opts: TestServerOptions 
     storeUrl,
     compaction: opts.compaction ?? false,
     ...(opts.watchCache ? { watchCache: opts.watchCache } : {}),
+    ...(opts.tlsSans ? { tlsSans: opts.tlsSans } : {}),
   });
   let closed: Promise<void> | undefined;
   const close = (): Promise<void> => (closed ??= server.close());
   cleanup.defer(close, `apiserver ${server.url}`);
-  return { server, dataDir, storeUrl, store: kind, close };
+  const creds = credentialsFromKubeconfig(server.kubeconfigPath);
+  registerServer(server.url, creds);
+  return { server, dataDir, storeUrl, store: kind, caPem: creds.caPem, adminToken: creds.token, close };
 }
 
 /** Closes `prev` and starts a new server on the same data dir, the same store and the same port. */

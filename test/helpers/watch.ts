@@ -2,6 +2,7 @@
 // client-side informer logic in between. Events accumulate in order until stop(); the stream's
 // end (server close, timeoutSeconds, 410 inside the stream) is observable through ended().
 
+import { testFetch } from './auth.js';
 import type { Cleanup } from './cleanup.js';
 
 export interface WireWatchEvent {
@@ -23,7 +24,7 @@ export async function openWireWatch(cleanup: Cleanup, base: string, path: string
   const ac = new AbortController();
   const stop = () => ac.abort();
   cleanup.defer(stop, `watch ${base}${path}`);
-  const res = await fetch(base + path, { signal: ac.signal, headers: { accept: 'application/json', ...headers } });
+  const res = await testFetch(base + path, { signal: ac.signal, headers: { accept: 'application/json', ...headers } });
   const events: WireWatchEvent[] = [];
   let ended = false;
   if (res.status !== 200 || !res.body) {

@@ -9,6 +9,7 @@ import { startAgent, type RunningAgent } from '../../src/agent/index.js';
 import type { Lease, Node, Pod } from '../../src/api/types.js';
 import { clientFromKubeconfig, isNotFound, leasesResource, nodesResource, podsResource, type RestClient } from '../../src/client/index.js';
 import { silentLogger } from '../../src/util/logger.js';
+import { testFetch } from '../helpers/auth.js';
 import { Cleanup } from '../helpers/cleanup.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
@@ -90,7 +91,7 @@ function isReady(p: Pod): boolean {
 }
 
 async function podLog(name: string, query = ''): Promise<{ status: number; text: string }> {
-  const r = await fetch(`${ts.server.url}/api/v1/namespaces/default/pods/${name}/log${query}`);
+  const r = await testFetch(`${ts.server.url}/api/v1/namespaces/default/pods/${name}/log${query}`);
   return { status: r.status, text: await r.text() };
 }
 
@@ -222,7 +223,7 @@ describe('node agent against the real API server', () => {
     await client.create(podsResource, 'default', podBody('ticker', `i=0; while true; do i=$((i+1)); echo tick-$i; sleep 0.2; done # ${m}`));
     await waitPod('ticker', isReady, 'Running');
     const ac = new AbortController();
-    const r = await fetch(`${ts.server.url}/api/v1/namespaces/default/pods/ticker/log?follow=true&tailLines=1`, { signal: ac.signal });
+    const r = await testFetch(`${ts.server.url}/api/v1/namespaces/default/pods/ticker/log?follow=true&tailLines=1`, { signal: ac.signal });
     expect(r.status).toBe(200);
     expect(r.headers.get('content-type')).toContain('text/plain');
     const reader = r.body!.getReader();

@@ -1,7 +1,9 @@
-// The real API server (startServer on a temp dir with a real SQLite file) over real HTTP with
-// plain fetch: CRUD, error Status bodies, watch semantics and restart durability.
+// The real API server (startServer on a temp dir with a real SQLite file) over real HTTPS with
+// testFetch (the server's CA and admin token): CRUD, error Status bodies, watch semantics and
+// restart durability.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { request as httpRequest } from 'node:http';
+import { request as httpRequest } from 'node:https';
+import { credentialsFromKubeconfig, registerServer, serverCredentials, testFetch, type TestFetchInit } from '../helpers/auth.js';
 import { startServer, type RunningServer } from '../../src/apiserver/index.js';
 import { Cleanup } from '../helpers/cleanup.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
@@ -19,9 +21,9 @@ interface Resp {
 }
 
 async function call(method: string, path: string, body?: unknown, contentType = 'application/json', headers: Record<string, string> = {}): Promise<Resp> {
-  const init: RequestInit = { method, headers: { 'content-type': contentType, ...headers } };
+  const init: TestFetchInit = { method, headers: { 'content-type': contentType, ...headers } };
   if (body !== undefined) init.body = typeof body === 'string' ? body : JSON.stringify(body);
-  const r = await fetch(server.url + path, init);
+  const r = await testFetch(server.url + path, init);
   const text = await r.text();
   let parsed: unknown;
   try {
@@ -45,7 +47,7 @@ interface WatchEvent {
 /** Opens a watch; events accumulate in `events` until `stop()`. */
 async function openWatch(path: string, headers: Record<string, string> = {}): Promise<{ events: WatchEvent[]; ended: () => boolean; stop: () => void }> {
   const ac = new AbortController();
-  const r = await fetch(server.url + path, { signal: ac.signal, headers });
+  const r = await testFetch(server.url + path, { signal: ac.signal, headers });
   expect(r.status).toBe(200);
   const events: WatchEvent[] = [];
   let ended = false;
@@ -92,6 +94,7 @@ const podBody = (name: string, labels: Record<string, string> = {}) => ({
 beforeAll(async () => {
   dataDir = makeTempDir(cleanup, 'apiserver-basics');
   server = await startServer({ dataDir, listen: '127.0.0.1:0', compaction: false });
+  registerServer(server.url, credentialsFromKubeconfig(server.kubeconfigPath));
 });
 
 afterAll(async () => {
@@ -363,7 +366,9 @@ describe('errors as Status bodies', () => {
   it('rejects a streamed body over the limit without a Content-Length', async () => {
     const url = new URL(server.url + '/api/v1/namespaces/default/pods');
     const status = await new Promise<number>((resolve, reject) => {
-      const req = httpRequest({ host: url.hostname, port: url.port, path: url.pathname, method: 'POST', headers: { 'content-type': 'application/json', 'transfer-encoding': 'chunked' } }, (res) => {
+      const creds = serverCredentials(server.url);
+      const headers = { 'content-type': 'application/json', 'transfer-encoding': 'chunked', authorization: `Bearer ${creds.token}` };
+      const req = httpRequest({ host: url.hostname, port: url.port, path: url.pathname, method: 'POST', ca: creds.caPem, headers }, (res) => {
         res.resume();
         resolve(res.statusCode ?? 0);
       });
@@ -535,6 +540,7 @@ describe('restart', () => {
     expect(created.status).toBe(201);
     await server.close();
     server = await startServer({ dataDir, listen: '127.0.0.1:0', compaction: false });
+    registerServer(server.url, credentialsFromKubeconfig(server.kubeconfigPath));
     const got = await call('GET', '/api/v1/namespaces/default/configmaps/durable');
     expect(got.status).toBe(200);
     expect(got.body.metadata.uid).toBe(created.body.metadata.uid);

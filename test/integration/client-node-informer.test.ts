@@ -8,7 +8,7 @@
 
 import * as k8s from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apiClients, Cleanup, restartTestServer, startTestServer, waitFor, type ApiClients, type TestServer } from '../helpers/index.js';
+import { apiClients, Cleanup, restartTestServer, startTestServer, waitFor, type ApiClients, type TestServer, testFetch } from '../helpers/index.js';
 
 const NS = 'informer';
 const PATH = `/api/v1/namespaces/${NS}/configmaps`;
@@ -184,7 +184,7 @@ describe('client-node informer', () => {
 
     // On the wire: a watch from the informer's RV is answered with 410 Expired (HTTP 410, or a
     // 200 whose first event is ERROR carrying a 410 Status).
-    const res = await fetch(`${ts.server.url}${PATH}?watch=true&resourceVersion=${lastRv}`, { signal: AbortSignal.timeout(10_000) });
+    const res = await testFetch(`${ts.server.url}${PATH}?watch=true&resourceVersion=${lastRv}`, { signal: AbortSignal.timeout(10_000) });
     if (res.status === 200) {
       const reader = res.body!.getReader();
       let buf = '';

@@ -1,0 +1,264 @@
+// Security wiring of the API server (issue 7): the RBAC source and node graph over the
+// server's own store, bootstrap RBAC objects, the admin kubeconfig, and the per-request
+// authentication/authorization step the handler runs.
+//
+// Contracts:
+// - RbacCache keeps every Role, ClusterRole, RoleBinding and ClusterRoleBinding in memory,
+//   loaded from the store on first use after an invalidation. It is invalidated by every
+//   watch-cache event on an rbac.authorization.k8s.io resource (writes through any server on
+//   the same store), by a store watch restart, and by the handler right after an RBAC write
+//   through this server returned (read-your-writes for the writer). A load that raced with an
+//   invalidation is not kept (generation check).
+// - The kubeconfig (`<dataDir>/kubeconfig.yaml`, mode 0600) carries the CA and the admin token.
+//   The token is stored hashed, so the file is the only copy: on restart the token is read back
+//   from it (and the file rewritten with the current URL); when the file is missing or its
+//   token no longer authenticates, the admin token is rotated and the file written anew.
+// - The kubelet-client certificate (CN `kube-apiserver-kubelet-client`, O `system:masters`) is
+//   issued in memory at each start; the pod-log proxy presents it to agents.
+
+import { existsSync, readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { ApiError, badRequest, methodNotAllowed } from '../api/errors.js';
+import type { KindRegistry } from '../api/kinds.js';
+import type { KubeObject, Pod } from '../api/types.js';
+import {
+  ADMIN_TOKEN_ID,
+  Authorizer,
+  RBAC_GROUP,
+  admitNodeRequest,
+  bearerToken,
+  bootstrapRbacObjects,
+  forbiddenError,
+  initServerAuth,
+  issueClientCert,
+  kubeconfigWithCredentials,
+  nodeNameOf,
+  requestAttributes,
+  rotateAdminToken,
+  writeFileAtomic,
+  type AuthorizationAttributes,
+  type ClusterRole,
+  type ClusterRoleBinding,
+  type NodeGraph,
+  type RbacSource,
+  type Role,
+  type RoleBinding,
+  type ServerAuth,
+  type UserInfo,
+} from '../auth/index.js';
+import type { Store } from '../storage/index.js';
+import type { Logger } from '../util/logger.js';
+import { keyPrefix, type AdmitFn, type RestRegistry } from './registry.js';
+import type { ResourceRoute } from './request-info.js';
+import type { WatchCache } from './watch-cache.js';
+
+interface RbacSnapshot {
+  roles: Map<string, Role>; // `<ns>/<name>`
+  clusterRoles: Map<string, ClusterRole>;
+  roleBindings: Map<string, RoleBinding[]>; // by namespace
+  clusterRoleBindings: ClusterRoleBinding[];
+}
+
+/** RbacSource over the store, cached until an RBAC change (see the file comment). */
+export class RbacCache implements RbacSource {
+  private snapshot: RbacSnapshot | undefined;
+  private loading: Promise<RbacSnapshot> | undefined;
+  private generation = 0;
+
+  constructor(private readonly store: Store, private readonly kinds: KindRegistry) {}
+
+  /** Forgets the cached objects; the next read loads them again. */
+  invalidate(): void {
+    this.generation++;
+    this.snapshot = undefined;
+    this.loading = undefined;
+  }
+
+  private async list<T extends KubeObject>(plural: string): Promise<T[]> {
+    const k = this.kinds.byResource(RBAC_GROUP, 'v1', plural);
+    if (!k) return [];
+    const r = await this.store.list(keyPrefix(k));
+    return r.items.map((kv) => JSON.parse(kv.value) as T);
+  }
+
+  private async load(): Promise<RbacSnapshot> {
+    if (this.snapshot) return this.snapshot;
+    if (this.loading) return this.loading;
+    const gen = this.generation;
+    const p = (async () => {
+      const [roles, clusterRoles, roleBindings, clusterRoleBindings] = await Promise.all([
+        this.list<Role>('roles'),
+        this.list<ClusterRole>('clusterroles'),
+        this.list<RoleBinding>('rolebindings'),
+        this.list<ClusterRoleBinding>('clusterrolebindings'),
+      ]);
+      const snap: RbacSnapshot = {
+        roles: new Map(roles.map((r) => [`${r.metadata.namespace ?? ''}/${r.metadata.name ?? ''}`, r])),
+        clusterRoles: new Map(clusterRoles.map((r) => [r.metadata.name ?? '', r])),
+        roleBindings: new Map(),
+        clusterRoleBindings,
+      };
+      for (const b of roleBindings) {
+        const ns = b.metadata.namespace ?? '';
+        const list = snap.roleBindings.get(ns) ?? [];
+        list.push(b);
+        snap.roleBindings.set(ns, list);
+      }
+      return snap;
+    })();
+    this.loading = p;
+    try {
+      const snap = await p;
+      if (gen === this.generation) this.snapshot = snap;
+      return snap;
+    } finally {
+      if (this.loading === p) this.loading = undefined;
+    }
+  }
+
+  async getRole(namespace: string, name: string): Promise<Role | undefined> {
+    return (await this.load()).roles.get(`${namespace}/${name}`);
+  }
+  async getClusterRole(name: string): Promise<ClusterRole | undefined> {
+    return (await this.load()).clusterRoles.get(name);
+  }
+  async listRoleBindings(namespace: string): Promise<RoleBinding[]> {
+    return (await this.load()).roleBindings.get(namespace) ?? [];
+  }
+  async listClusterRoleBindings(): Promise<ClusterRoleBinding[]> {
+    return (await this.load()).clusterRoleBindings;
+  }
+}
+
+/** The Node authorizer's graph: pods bound to a node, read from the store (only asked for node reads of Secrets/ConfigMaps). */
+export function storeNodeGraph(store: Store, kinds: KindRegistry): NodeGraph {
+  return {
+    async podsOnNode(nodeName) {
+      const k = kinds.byResource('', 'v1', 'pods');
+      if (!k) return [];
+      const r = await store.list(keyPrefix(k));
+      const out: Pod[] = [];
+      for (const kv of r.items) {
+        const p = JSON.parse(kv.value) as Pod;
+        if (p.spec?.nodeName === nodeName) out.push(p);
+      }
+      return out;
+    },
+  };
+}
+
+/** Creates every bootstrap RBAC object that does not exist yet; never overwrites. */
+export async function ensureBootstrapRbac(registry: RestRegistry, kinds: KindRegistry): Promise<void> {
+  for (const obj of bootstrapRbacObjects()) {
+    const plural = obj.kind === 'ClusterRole' ? 'clusterroles' : 'clusterrolebindings';
+    const k = kinds.byResource(RBAC_GROUP, 'v1', plural);
+    if (!k) continue;
+    try {
+      await registry.create(k, undefined, obj, { dryRun: false, fieldManager: 'everynode', fieldValidation: 'Strict', force: false });
+    } catch (err) {
+      if (!(err instanceof ApiError && err.reason === 'AlreadyExists')) throw err;
+    }
+  }
+}
+
+function tokenFromKubeconfig(path: string): string | undefined {
+  if (!existsSync(path)) return undefined;
+  try {
+    const doc = parseYaml(readFileSync(path, 'utf8')) as { users?: { user?: { token?: unknown } }[] };
+    const t = doc.users?.[0]?.user?.token;
+    return typeof t === 'string' ? t : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Writes `<dataDir>/kubeconfig.yaml` (0600) with the CA and the admin token (see the file comment). */
+export function writeAdminKubeconfig(path: string, url: string, auth: ServerAuth): void {
+  let token = auth.adminToken;
+  if (!token) {
+    const existing = tokenFromKubeconfig(path);
+    const r = existing ? auth.tokens.lookup(existing) : undefined;
+    token = existing && r?.ok && r.record.id === ADMIN_TOKEN_ID ? existing : rotateAdminToken(auth.tokens);
+  }
+  writeFileAtomic(path, kubeconfigWithCredentials({ server: url, caPem: auth.pki.caCertPem, credential: { token }, user: 'admin' }), 0o600);
+}
+
+/** The client certificate the API server presents to agents (pod logs). */
+export interface KubeletClientCert {
+  certPem: string;
+  keyPem: string;
+  caPem: string;
+}
+
+export const KUBELET_CLIENT_USER = 'kube-apiserver-kubelet-client';
+
+export async function issueKubeletClientCert(auth: ServerAuth): Promise<KubeletClientCert> {
+  const c = await issueClientCert(auth.pki, { commonName: KUBELET_CLIENT_USER, organizations: ['system:masters'], days: 365 });
+  return { ...c, caPem: auth.pki.caCertPem };
+}
+
+/** What the handler needs to secure requests. */
+export interface RequestSecurity {
+  auth: ServerAuth;
+  authorizer: Authorizer;
+  rbac: RbacCache;
+  kubeletClient: KubeletClientCert;
+}
+
+export async function initRequestSecurity(o: {
+  dataDir: string;
+  sans: string[];
+  store: Store;
+  kinds: KindRegistry;
+  watchCache: WatchCache;
+  logger: Logger;
+}): Promise<RequestSecurity> {
+  const auth = await initServerAuth(o.dataDir, { sans: o.sans });
+  const rbac = new RbacCache(o.store, o.kinds);
+  o.watchCache.onChange((resource) => {
+    if (resource === '*' || resource.startsWith(`${RBAC_GROUP}/`)) rbac.invalidate();
+  });
+  const authorizer = new Authorizer({ rbac, nodeGraph: storeNodeGraph(o.store, o.kinds) });
+  return { auth, authorizer, rbac, kubeletClient: await issueKubeletClientCert(auth) };
+}
+
+/** Result of the per-request security step: who, the attributes, and NodeRestriction for writes. */
+export interface SecuredRequest {
+  user: UserInfo;
+  attrs: AuthorizationAttributes;
+  /** Set for node identities: NodeRestriction, passed to the registry's writes. */
+  admit?: AdmitFn;
+}
+
+/**
+ * Authenticates (401) and authorizes (403) one request. `route` undefined = non-resource path.
+ * Throws the ApiError to answer.
+ */
+export async function secureRequest(sec: RequestSecurity, req: { headers: import('node:http').IncomingHttpHeaders; socket: unknown; method?: string }, path: string, route: ResourceRoute | undefined, watch: boolean): Promise<SecuredRequest> {
+  const u = sec.auth.authenticateRequest(req, path);
+  if (u instanceof ApiError) throw u;
+  const attrs = requestAttributes(u, req.method ?? 'GET', path, route, watch);
+  const d = await sec.authorizer.authorize(attrs);
+  if (!d.allowed) throw forbiddenError(attrs, d.reason);
+  const out: SecuredRequest = { user: u, attrs };
+  if (nodeNameOf(u.user, u.groups)) {
+    out.admit = (newObj, oldObj) => {
+      const e = admitNodeRequest(attrs, newObj, oldObj);
+      if (e) throw e;
+    };
+  }
+  return out;
+}
+
+/** `POST /everynode/v1/join`: answered before authentication (the join token is its credential). */
+export async function serveJoin(sec: RequestSecurity, method: string, headers: import('node:http').IncomingHttpHeaders, bodyText: string): Promise<{ status: number; json: string }> {
+  if (method !== 'POST') throw methodNotAllowed();
+  let body: unknown;
+  try {
+    body = bodyText.trim() === '' ? {} : JSON.parse(bodyText);
+  } catch {
+    throw badRequest('the body of the request could not be decoded as JSON');
+  }
+  const r = await sec.auth.join(bearerToken(headers), body);
+  return { status: r.status, json: JSON.stringify(r.body) };
+}
