@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAgent, type RunningAgent } from '../../src/agent/index.js';
 import type { Lease, Node, Pod } from '../../src/api/types.js';
-import { clientFromKubeconfig, isNotFound, leasesResource, nodesResource, podsResource, type RestClient } from '../../src/client/index.js';
+import { clientFromKubeconfig, HttpTransport, isNotFound, leasesResource, nodesResource, podsResource, RestClient } from '../../src/client/index.js';
+import type { AgentTlsOptions } from '../../src/agent/index.js';
 import { silentLogger } from '../../src/util/logger.js';
 import { testFetch } from '../helpers/auth.js';
 import { Cleanup } from '../helpers/cleanup.js';
@@ -20,6 +21,9 @@ const run = randomBytes(4).toString('hex');
 const nodeName = `agent-it-${run}`;
 let ts: TestServer;
 let client: RestClient;
+/** The agent's own client: its node identity (system:node:<name>), so NodeRestriction applies. */
+let agentClient: RestClient;
+let agentTls: AgentTlsOptions;
 let agent: RunningAgent;
 let agentDir = '';
 let staticDir = '';
@@ -114,7 +118,8 @@ async function deleteAndWaitGone(name: string): Promise<void> {
 
 function startTestAgent(): Promise<RunningAgent> {
   return startAgent({
-    client,
+    client: agentClient,
+    tls: agentTls,
     nodeName,
     nodeIP: '127.0.0.1',
     port: 0,
@@ -133,6 +138,9 @@ function startTestAgent(): Promise<RunningAgent> {
 beforeAll(async () => {
   ts = await startTestServer(cleanup);
   client = clientFromKubeconfig(ts.server.kubeconfigPath).client;
+  const id = await ts.server.issueNodeIdentity(nodeName, ['127.0.0.1']);
+  agentClient = new RestClient(new HttpTransport({ server: ts.server.url, ca: id.caPem, cert: id.certPem, key: id.keyPem }).request);
+  agentTls = { certPem: id.servingCertPem, keyPem: id.servingKeyPem, caPem: id.caPem };
   agentDir = makeTempDir(cleanup, 'agent');
   staticDir = makeTempDir(cleanup, 'static-pods');
   // Stop every daemon left by a failing test (registered before any assertion).

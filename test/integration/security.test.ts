@@ -1,0 +1,310 @@
+// Security of the real API server over HTTPS (issue 7): authentication (401), RBAC (403 with
+// upstream's wording), client certificates, the join flow, the Node authorizer +
+// NodeRestriction with real node identities, file modes and restart.
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { KubeObject, Lease, Node, Pod } from '../../src/api/types.js';
+import { createJoinToken, ensurePki, issueClientCert, joinCluster, loadNodeIdentity, nodeIdentityFiles, TokenStore } from '../../src/auth/index.js';
+import { asStatus, Cleanup, createUserToken, httpRequest, issueTestClientCert, makeTempDir, restartTestServer, startTestServer, type HttpAnswer, type TestServer } from '../helpers/index.js';
+
+const cleanup = new Cleanup();
+let ts: TestServer;
+let url = '';
+
+beforeAll(async () => {
+  ts = await startTestServer(cleanup);
+  url = ts.server.url;
+});
+afterAll(() => cleanup.run());
+
+const json = (o: unknown) => JSON.stringify(o);
+const cm = (name: string, ns = 'default') => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: ns }, data: { k: 'v' } });
+
+async function as(token: string, method: string, path: string, body?: unknown, contentType?: string): Promise<HttpAnswer> {
+  return httpRequest(url + path, { method, token, ...(body !== undefined ? { body: typeof body === 'string' ? body : json(body) } : {}), ...(contentType ? { contentType } : {}) });
+}
+
+async function admin(method: string, path: string, body?: unknown, contentType?: string): Promise<HttpAnswer> {
+  const r = await httpRequest(url + path, { method, ...(body !== undefined ? { body: typeof body === 'string' ? body : json(body) } : {}), ...(contentType ? { contentType } : {}) });
+  return r;
+}
+
+function expectCode(r: HttpAnswer, code: number, reason: string): void {
+  expect(r.status, r.text).toBe(code);
+  expect(asStatus(r.json), r.text).toMatchObject({ kind: 'Status', code, reason });
+}
+
+/** Every verb on a resource path, plus non-resource paths (discovery, OpenAPI). */
+const everyVerb: [string, string, unknown?, string?][] = [
+  ['GET', '/api/v1/namespaces/default/configmaps'],
+  ['GET', '/api/v1/namespaces/default/configmaps/x'],
+  ['GET', '/api/v1/namespaces/default/configmaps?watch=true'],
+  ['GET', '/api/v1/configmaps'],
+  ['POST', '/api/v1/namespaces/default/configmaps', cm('x')],
+  ['PUT', '/api/v1/namespaces/default/configmaps/x', cm('x')],
+  ['PATCH', '/api/v1/namespaces/default/configmaps/x', { data: { k: 'w' } }, 'application/merge-patch+json'],
+  ['DELETE', '/api/v1/namespaces/default/configmaps/x'],
+  ['DELETE', '/api/v1/namespaces/default/configmaps'],
+  ['PUT', '/api/v1/nodes/n/status', {}],
+  ['GET', '/api/v1/namespaces/default/pods/p/log'],
+  ['GET', '/api'],
+  ['GET', '/apis'],
+  ['GET', '/apis/apps/v1'],
+  ['GET', '/openapi/v3'],
+  ['GET', '/'],
+  ['GET', '/metrics'],
+];
+
+describe('authentication', () => {
+  it('answers 401 Unauthorized without a credential on every verb and non-public path', async () => {
+    for (const [method, path, body, ct] of everyVerb) {
+      const r = await httpRequest(url + path, { method, anonymous: true, ...(body !== undefined ? { body: json(body) } : {}), ...(ct ? { contentType: ct } : {}) });
+      expect(r.status, `${method} ${path}: ${r.text}`).toBe(401);
+      expect(asStatus(r.json)).toMatchObject({ reason: 'Unauthorized', message: 'Unauthorized' });
+    }
+  });
+
+  it('answers 401 for a wrong, malformed, expired or join token, and a certificate of another CA', async () => {
+    const store = new TokenStore(ts.dataDir);
+    const expired = store.create({ user: 'late', groups: [], kind: 'user', ttlSeconds: 1, now: new Date(Date.now() - 10_000) }).token;
+    const join = store.create({ user: 'system:bootstrap', groups: [], kind: 'join', ttlSeconds: 600 }).token;
+    const wrongSecret = ts.adminToken.replace(/.$/, (c) => (c === 'a' ? 'b' : 'a'));
+    const otherCa = await ensurePki(makeTempDir(cleanup, 'other-ca'));
+    const foreign = await issueClientCert(otherCa, { commonName: 'admin', organizations: ['system:masters'], days: 1 });
+    for (const [method, path, body, ct] of everyVerb) {
+      for (const token of ['not-a-valid-token', wrongSecret, expired, join]) {
+        const r = await httpRequest(url + path, { method, token, ...(body !== undefined ? { body: json(body) } : {}), ...(ct ? { contentType: ct } : {}) });
+        expect(r.status, `${method} ${path} with a bad token: ${r.text}`).toBe(401);
+      }
+      const r = await httpRequest(url + path, { method, cert: foreign.certPem, key: foreign.keyPem, ...(body !== undefined ? { body: json(body) } : {}), ...(ct ? { contentType: ct } : {}) });
+      expect(r.status, `${method} ${path} with a foreign certificate: ${r.text}`).toBe(401);
+    }
+  });
+
+  it('serves /healthz, /livez, /readyz and /version without credentials, but not with a bad one', async () => {
+    for (const p of ['/healthz', '/livez', '/readyz', '/version', '/healthz/ping', '/readyz/etcd']) {
+      const r = await httpRequest(url + p, { anonymous: true });
+      expect(r.status, `${p}: ${r.text}`).toBe(200);
+    }
+    expect((await httpRequest(url + '/healthz', { token: 'bogus0.bogusbogusbogusbogus' })).status).toBe(401);
+  });
+
+  it('accepts the admin token of the kubeconfig and a client certificate signed by the cluster CA', async () => {
+    expect((await admin('GET', '/api/v1/namespaces')).status).toBe(200);
+    const c = await issueTestClientCert(ts.server, 'root', ['system:masters']);
+    const r = await httpRequest(url + '/api/v1/namespaces', { cert: c.certPem, key: c.keyPem });
+    expect(r.status, r.text).toBe(200);
+  });
+});
+
+describe('authorization (RBAC)', () => {
+  it('refuses a user without bindings with upstream 403 messages, discovery excepted', async () => {
+    const t = createUserToken(ts.dataDir, 'alice');
+    const list = await as(t, 'GET', '/api/v1/namespaces/default/pods');
+    expectCode(list, 403, 'Forbidden');
+    expect(asStatus(list.json)?.message).toBe('pods is forbidden: User "alice" cannot list resource "pods" in API group "" in the namespace "default"');
+    const get = await as(t, 'GET', '/apis/apps/v1/namespaces/kube-system/daemonsets/x');
+    expect(asStatus(get.json)?.message).toBe('daemonsets.apps "x" is forbidden: User "alice" cannot get resource "daemonsets" in API group "apps" in the namespace "kube-system"');
+    const nodes = await as(t, 'GET', '/api/v1/nodes');
+    expect(asStatus(nodes.json)?.message).toBe('nodes is forbidden: User "alice" cannot list resource "nodes" in API group "" at the cluster scope');
+    const metrics = await as(t, 'GET', '/metrics');
+    expect(asStatus(metrics.json)?.message).toBe('forbidden: User "alice" cannot get path "/metrics"');
+    // system:discovery and system:public-info-viewer for every authenticated user.
+    for (const p of ['/api', '/apis', '/api/v1', '/apis/apps/v1', '/openapi/v3', '/version']) expect((await as(t, 'GET', p)).status, p).toBe(200);
+  });
+
+  it('a user bound to view reads but cannot write; a Role in one namespace grants nothing in another', async () => {
+    expect((await admin('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'team-a' } })).status).toBe(201);
+    expect((await admin('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'team-b' } })).status).toBe(201);
+    const viewer = createUserToken(ts.dataDir, 'victor');
+    expect((await as(viewer, 'GET', '/api/v1/namespaces/team-a/configmaps')).status).toBe(403);
+    const crb = { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', metadata: { name: 'victor-view' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'view' }, subjects: [{ kind: 'User', apiGroup: 'rbac.authorization.k8s.io', name: 'victor' }] };
+    expect((await admin('POST', '/apis/rbac.authorization.k8s.io/v1/clusterrolebindings', crb)).status).toBe(201);
+    // Effective at once (the RBAC cache drops on the write).
+    expect((await as(viewer, 'GET', '/api/v1/namespaces/team-a/configmaps')).status).toBe(200);
+    expect((await as(viewer, 'GET', '/api/v1/namespaces/team-a/secrets')).status).toBe(403);
+    const denied = await as(viewer, 'POST', '/api/v1/namespaces/team-a/configmaps', cm('c1', 'team-a'));
+    expectCode(denied, 403, 'Forbidden');
+    expect(asStatus(denied.json)?.message).toBe('configmaps is forbidden: User "victor" cannot create resource "configmaps" in API group "" in the namespace "team-a"');
+
+    const role = { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name: 'cm-writer', namespace: 'team-a' }, rules: [{ apiGroups: [''], resources: ['configmaps'], verbs: ['create', 'update', 'delete'] }] };
+    expect((await admin('POST', '/apis/rbac.authorization.k8s.io/v1/namespaces/team-a/roles', role)).status).toBe(201);
+    const rb = { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { name: 'victor-cm', namespace: 'team-a' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'cm-writer' }, subjects: [{ kind: 'User', apiGroup: 'rbac.authorization.k8s.io', name: 'victor' }] };
+    expect((await admin('POST', '/apis/rbac.authorization.k8s.io/v1/namespaces/team-a/rolebindings', rb)).status).toBe(201);
+    expect((await as(viewer, 'POST', '/api/v1/namespaces/team-a/configmaps', cm('c1', 'team-a'))).status).toBe(201);
+    expect((await as(viewer, 'POST', '/api/v1/namespaces/team-b/configmaps', cm('c1', 'team-b'))).status).toBe(403);
+    // Removing the binding takes the grant away.
+    expect((await admin('DELETE', '/apis/rbac.authorization.k8s.io/v1/namespaces/team-a/rolebindings/victor-cm')).status).toBe(200);
+    expect((await as(viewer, 'DELETE', '/api/v1/namespaces/team-a/configmaps/c1')).status).toBe(403);
+  });
+
+  it('a ServiceAccount subject of a RoleBinding grants the service account user in that namespace only', async () => {
+    const sa = createUserToken(ts.dataDir, 'system:serviceaccount:team-a:robot', ['system:serviceaccounts', 'system:serviceaccounts:team-a']);
+    expect((await as(sa, 'GET', '/apis/apps/v1/namespaces/team-a/daemonsets')).status).toBe(403);
+    const rb = { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { name: 'robot-edit', namespace: 'team-a' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'edit' }, subjects: [{ kind: 'ServiceAccount', name: 'robot' }] };
+    expect((await admin('POST', '/apis/rbac.authorization.k8s.io/v1/namespaces/team-a/rolebindings', rb)).status).toBe(201);
+    expect((await as(sa, 'GET', '/apis/apps/v1/namespaces/team-a/daemonsets')).status).toBe(200);
+    expect((await as(sa, 'POST', '/api/v1/namespaces/team-a/configmaps', cm('by-robot', 'team-a'))).status).toBe(201);
+    expect((await as(sa, 'GET', '/apis/apps/v1/namespaces/team-b/daemonsets')).status).toBe(403);
+    // edit does not include RBAC.
+    expect((await as(sa, 'GET', '/apis/rbac.authorization.k8s.io/v1/namespaces/team-a/roles')).status).toBe(403);
+  });
+
+  it('client certificates authenticate CN as the user and O as groups', async () => {
+    const c = await issueTestClientCert(ts.server, 'carol', ['auditors']);
+    const before = await httpRequest(url + '/api/v1/namespaces/team-b/configmaps', { cert: c.certPem, key: c.keyPem });
+    expect(asStatus(before.json)?.message).toContain('User "carol" cannot list resource "configmaps"');
+    const crb = { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', metadata: { name: 'auditors-view' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'view' }, subjects: [{ kind: 'Group', apiGroup: 'rbac.authorization.k8s.io', name: 'auditors' }] };
+    expect((await admin('POST', '/apis/rbac.authorization.k8s.io/v1/clusterrolebindings', crb)).status).toBe(201);
+    expect((await httpRequest(url + '/api/v1/namespaces/team-b/configmaps', { cert: c.certPem, key: c.keyPem })).status).toBe(200);
+  });
+
+  it('creates the bootstrap ClusterRoles and bindings, and does not overwrite an edited one on restart', async () => {
+    for (const n of ['cluster-admin', 'admin', 'edit', 'view', 'system:node', 'system:discovery']) {
+      expect((await admin('GET', `/apis/rbac.authorization.k8s.io/v1/clusterroles/${n}`)).status, n).toBe(200);
+    }
+    const view = (await admin('GET', '/apis/rbac.authorization.k8s.io/v1/clusterroles/view')).json as KubeObject & { rules: unknown[] };
+    const edited = { ...view, metadata: { ...view.metadata, labels: { ...(view.metadata.labels ?? {}), edited: 'yes' } } };
+    expect((await admin('PUT', '/apis/rbac.authorization.k8s.io/v1/clusterroles/view', edited)).status).toBe(200);
+    ts = await restartTestServer(cleanup, ts);
+    url = ts.server.url;
+    const after = (await admin('GET', '/apis/rbac.authorization.k8s.io/v1/clusterroles/view')).json as KubeObject;
+    expect(after.metadata.labels?.['edited']).toBe('yes');
+  });
+});
+
+describe('files and restart', () => {
+  it('keeps keys, tokens and the kubeconfig readable by the owner only', () => {
+    for (const f of ['kubeconfig.yaml', 'tokens.json', 'tls/ca.key', 'tls/server.key']) {
+      expect((statSync(join(ts.dataDir, f)).mode & 0o777).toString(8), f).toBe('600');
+    }
+    expect((statSync(join(ts.dataDir, 'tls')).mode & 0o777).toString(8)).toBe('700');
+  });
+
+  it('reuses the CA and the admin token across a restart', async () => {
+    const before = { ca: ts.caPem, token: ts.adminToken };
+    ts = await restartTestServer(cleanup, ts);
+    url = ts.server.url;
+    expect(ts.caPem).toBe(before.ca);
+    expect(ts.adminToken).toBe(before.token);
+    expect((await admin('GET', '/api/v1/namespaces')).status).toBe(200);
+  });
+});
+
+describe('joining nodes', () => {
+  it('an agent verifies the CA hash, exchanges the token for system:node:<name> and stores it (keys 0600)', async () => {
+    const dir = makeTempDir(cleanup, 'join');
+    const token = ts.server.createJoinToken();
+    expect(token).toMatch(/^K10[0-9a-f]{64}::[a-z0-9]{6}\.[a-z0-9]{32}$/);
+    await joinCluster({ server: url, token, nodeName: 'joined-1', dataDir: dir, addresses: ['127.0.0.1'] });
+    const id = loadNodeIdentity(dir)!;
+    expect(id.caPem).toBe(ts.caPem);
+    const f = nodeIdentityFiles(dir);
+    for (const k of [f.keyFile, f.servingKeyFile]) expect((statSync(k).mode & 0o777).toString(8)).toBe('600');
+    // The identity authenticates as the node: it may read nodes (Node authorizer) but not secrets in general.
+    const nodes = await httpRequest(url + '/api/v1/nodes', { cert: id.certPem, key: id.keyPem });
+    expect(nodes.status, nodes.text).toBe(200);
+    const secrets = await httpRequest(url + '/api/v1/namespaces/default/secrets', { cert: id.certPem, key: id.keyPem });
+    expect(asStatus(secrets.json)?.message).toContain('User "system:node:joined-1" cannot list resource "secrets"');
+  });
+
+  it('refuses a token whose CA hash does not match before sending it, and the server refuses an unknown token', async () => {
+    const dir = makeTempDir(cleanup, 'join-bad');
+    const good = ts.server.createJoinToken();
+    const forged = good.replace(/^K10[0-9a-f]{64}/, 'K10' + 'ab'.repeat(32));
+    await expect(joinCluster({ server: url, token: forged, nodeName: 'evil', dataDir: dir })).rejects.toThrow(/does not match/);
+    expect(loadNodeIdentity(dir)).toBeUndefined();
+    const unknown = createJoinToken(new TokenStore(makeTempDir(cleanup, 'other-tokens')), { caCertPem: ts.caPem });
+    await expect(joinCluster({ server: url, token: unknown, nodeName: 'evil', dataDir: dir })).rejects.toThrow(/401/);
+    // A join token is no API credential.
+    const bearer = good.split('::')[1]!;
+    expect((await httpRequest(url + '/api/v1/nodes', { token: bearer })).status).toBe(401);
+  });
+});
+
+describe('node restriction', () => {
+  interface Ident {
+    certPem: string;
+    keyPem: string;
+  }
+  let a: Ident;
+  let b: Ident;
+  const asNode = (n: Ident, method: string, path: string, body?: unknown, contentType?: string) =>
+    httpRequest(url + path, { method, cert: n.certPem, key: n.keyPem, ...(body !== undefined ? { body: json(body) } : {}), ...(contentType ? { contentType } : {}) });
+  const node = (name: string, taints: unknown[] = []): Node => ({ apiVersion: 'v1', kind: 'Node', metadata: { name, labels: { 'kubernetes.io/hostname': name } }, spec: { taints } } as unknown as Node);
+  const pod = (name: string, nodeName: string, extra: Record<string, unknown> = {}): Pod =>
+    ({ apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'default', ...extra }, spec: { nodeName, containers: [{ name: 'c', image: 'x' }] } }) as unknown as Pod;
+  const lease = (name: string): Lease => ({ apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name, namespace: 'kube-node-lease' }, spec: { holderIdentity: name, leaseDurationSeconds: 40 } }) as Lease;
+
+  beforeAll(async () => {
+    a = await ts.server.issueNodeIdentity('node-a');
+    b = await ts.server.issueNodeIdentity('node-b');
+    expect((await asNode(a, 'POST', '/api/v1/nodes', node('node-a'))).status).toBe(201);
+    expect((await asNode(b, 'POST', '/api/v1/nodes', node('node-b'))).status).toBe(201);
+    expect((await asNode(b, 'POST', '/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases', lease('node-b'))).status).toBe(201);
+    expect((await admin('POST', '/api/v1/namespaces/default/pods', pod('on-a', 'node-a'))).status).toBe(201);
+    expect((await admin('POST', '/api/v1/namespaces/default/pods', pod('on-b', 'node-b'))).status).toBe(201);
+  });
+
+  it("node A cannot modify node B, B's lease, pods on B, create a non-mirror pod or change its own taints", async () => {
+    const patchB = await asNode(a, 'PATCH', '/api/v1/nodes/node-b', { metadata: { labels: { x: 'y' } } }, 'application/merge-patch+json');
+    expectCode(patchB, 403, 'Forbidden');
+    expect(asStatus(patchB.json)?.message).toContain('node "node-a" is not allowed to modify node "node-b"');
+    const statusB = await asNode(a, 'PATCH', '/api/v1/nodes/node-b/status', { status: { phase: 'Running' } }, 'application/merge-patch+json');
+    expectCode(statusB, 403, 'Forbidden');
+    expectCode(await asNode(a, 'DELETE', '/api/v1/nodes/node-b'), 403, 'Forbidden');
+
+    const leaseB = (await admin('GET', '/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/node-b')).json as Lease;
+    expectCode(await asNode(a, 'PUT', '/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/node-b', { ...leaseB, spec: { ...leaseB.spec, holderIdentity: 'node-a' } }), 403, 'Forbidden');
+    expectCode(await asNode(a, 'POST', '/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases', lease('node-b2')), 403, 'Forbidden');
+
+    const onB = (await admin('GET', '/api/v1/namespaces/default/pods/on-b')).json as Pod;
+    const podStatus = await asNode(a, 'PUT', '/api/v1/namespaces/default/pods/on-b/status', { ...onB, status: { phase: 'Failed' } });
+    expectCode(podStatus, 403, 'Forbidden');
+    expect(asStatus(podStatus.json)?.message).toContain('can only update pod status for pods with spec.nodeName set to itself');
+    expectCode(await asNode(a, 'PATCH', '/api/v1/namespaces/default/pods/on-b/status', { status: { phase: 'Failed' } }, 'application/merge-patch+json'), 403, 'Forbidden');
+    const delB = await asNode(a, 'DELETE', '/api/v1/namespaces/default/pods/on-b');
+    expectCode(delB, 403, 'Forbidden');
+    expect(asStatus(delB.json)?.message).toContain('can only delete pods with spec.nodeName set to itself');
+
+    const plain = await asNode(a, 'POST', '/api/v1/namespaces/default/pods', pod('sneaky', 'node-a'));
+    expectCode(plain, 403, 'Forbidden');
+    expect(asStatus(plain.json)?.message).toContain('can only create mirror pods');
+    const mirrorOnB = await asNode(a, 'POST', '/api/v1/namespaces/default/pods', pod('mirror-b', 'node-b', { annotations: { 'kubernetes.io/config.mirror': 'x' } }));
+    expectCode(mirrorOnB, 403, 'Forbidden');
+
+    const taint = await asNode(a, 'PATCH', '/api/v1/nodes/node-a', { spec: { taints: [] , unschedulable: false } }, 'application/merge-patch+json');
+    expect(taint.status).toBe(200); // no change to taints: allowed
+    const ownTaints = await asNode(a, 'PATCH', '/api/v1/nodes/node-a', { spec: { taints: [{ key: 'k', effect: 'NoSchedule' }] } }, 'application/merge-patch+json');
+    expectCode(ownTaints, 403, 'Forbidden');
+    expect(asStatus(ownTaints.json)?.message).toContain('is not allowed to modify taints');
+
+    // Nothing changed on B.
+    expect(((await admin('GET', '/api/v1/nodes/node-b')).json as Node).metadata.labels?.['x']).toBeUndefined();
+    expect(((await admin('GET', '/api/v1/namespaces/default/pods/on-b')).json as Pod).status?.phase).not.toBe('Failed');
+    // Secrets and other namespaces' objects stay out of reach.
+    expect((await asNode(a, 'GET', '/api/v1/namespaces/default/secrets/anything')).status).toBe(403);
+    expect((await asNode(a, 'POST', '/api/v1/namespaces/default/configmaps', cm('from-node'))).status).toBe(403);
+  });
+
+  it('node A updates its own node, its lease, the status of its pods, creates its mirror pods and deletes its pods', async () => {
+    expect((await asNode(a, 'PATCH', '/api/v1/nodes/node-a/status', { status: { phase: 'Running' } }, 'application/merge-patch+json')).status).toBe(200);
+    expect((await asNode(a, 'PATCH', '/api/v1/nodes/node-a', { metadata: { labels: { 'example.com/role': 'edge' } } }, 'application/merge-patch+json')).status).toBe(200);
+    expect((await asNode(a, 'POST', '/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases', lease('node-a'))).status).toBe(201);
+    const l = (await asNode(a, 'GET', '/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/node-a')).json as Lease;
+    expect((await asNode(a, 'PUT', '/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/node-a', { ...l, spec: { ...l.spec, leaseDurationSeconds: 41 } })).status).toBe(200);
+    const onA = (await asNode(a, 'GET', '/api/v1/namespaces/default/pods/on-a')).json as Pod;
+    const st = await asNode(a, 'PUT', '/api/v1/namespaces/default/pods/on-a/status', { ...onA, status: { phase: 'Running' } });
+    expect(st.status, st.text).toBe(200);
+    const nodeA = (await admin('GET', '/api/v1/nodes/node-a')).json as Node;
+    const mirror = pod('static-web-node-a', 'node-a', {
+      annotations: { 'kubernetes.io/config.mirror': 'abc' },
+      ownerReferences: [{ apiVersion: 'v1', kind: 'Node', name: 'node-a', uid: nodeA.metadata.uid, controller: true }],
+    });
+    const created = await asNode(a, 'POST', '/api/v1/namespaces/default/pods', mirror);
+    expect(created.status, created.text).toBe(201);
+    const del = await asNode(a, 'DELETE', '/api/v1/namespaces/default/pods/on-a', { apiVersion: 'v1', kind: 'DeleteOptions', gracePeriodSeconds: 0 });
+    expect(del.status, del.text).toBe(200);
+  });
+});
