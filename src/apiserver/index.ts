@@ -2,7 +2,7 @@
 // node:http on a store (sqlite by default), with discovery, OpenAPI v3, the generic REST
 // registry for every kind of the KindRegistry, and the watch cache.
 
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -17,6 +17,7 @@ import { writeKubeconfig } from './kubeconfig.js';
 import { OpenApi } from './openapi.js';
 import { RestRegistry } from './registry.js';
 import { WatchCache } from './watch-cache.js';
+import type { ControllerManager, ControllersOptions } from '../controllers/manager.js';
 
 export { toHttpError } from './errors.js';
 export { versionInfo } from './handler.js';
@@ -36,6 +37,12 @@ export interface ServerOptions {
   clock?: Clock;
   /** Watch cache tuning (tests). */
   watchCache?: { capacity?: number; bookmarkIntervalMs?: number; maxBufferedBytes?: number };
+  /**
+   * Run the controller manager (DaemonSet, garbage collector, node lifecycle, with leader
+   * election) in this process over the in-process transport. Default false: the API alone
+   * (`everynode server` passes true unless --disable-controllers).
+   */
+  controllers?: boolean | ControllersOptions;
 }
 
 export interface RunningServer {
@@ -44,6 +51,10 @@ export interface RunningServer {
   kubeconfigPath: string;
   store: Store;
   kinds: KindRegistry;
+  /** The node:http request listener serving the API (for the in-process transport). */
+  handler: (req: IncomingMessage, res: ServerResponse) => void;
+  /** The in-process controller manager, when `controllers` was enabled. */
+  controllerManager?: ControllerManager;
   /** Compacts the store's history up to the current revision now (tests); returns the compaction point. */
   compactNow(): Promise<number>;
   close(): Promise<void>;
@@ -104,7 +115,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
 
     let ready = false;
     const sockets = new Set<Socket>();
-    const srv = createServer({ keepAlive: true, requestTimeout: 0 }, createHandler({
+    const handler = createHandler({
       kinds,
       registry: reg,
       watchCache: wc,
@@ -112,7 +123,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       openapi: new OpenApi(kinds, logger.child('openapi')),
       logger,
       ready: () => ready,
-    }));
+    });
+    const srv = createServer({ keepAlive: true, requestTimeout: 0 }, handler);
     server = srv;
     // Sockets with a request in flight (close() lets those finish).
     const busy = new Map<Socket, number>();
@@ -151,6 +163,15 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     writeKubeconfig(kubeconfigPath, url);
     ready = true;
 
+    let controllerManager: ControllerManager | undefined;
+    if (opts.controllers) {
+      const { startInProcessControllerManager } = await import('../controllers/manager.js');
+      controllerManager = startInProcessControllerManager(handler, {
+        ...(opts.controllers === true ? {} : opts.controllers),
+        logger: logger.child('controller-manager'),
+      });
+    }
+
     let closing: Promise<void> | undefined;
     return {
       url,
@@ -158,11 +179,15 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       kubeconfigPath,
       store,
       kinds,
+      handler,
+      ...(controllerManager ? { controllerManager } : {}),
       async compactNow() {
         return store.compact(await store.currentRevision());
       },
       close() {
         closing ??= (async () => {
+          // Controllers first: they release their lease through this server.
+          await controllerManager?.stop();
           ready = false;
           reg.stop();
           wc.stop();
