@@ -293,10 +293,13 @@ describe.skipIf(!hasKubectl)('kubectl against everynode server', () => {
     // A second apply changes nothing. kubectl decides "unchanged" client-side from its three-way
     // patch; a manifest that spells a field as an explicit null (datadog's `tolerations:`, falco's
     // container `securityContext:`) makes kubectl send that null on every apply, against upstream
-    // servers too, so there the check is that the server changed nothing (same generation, spec).
+    // servers too. So does a defaulted field inside an atomic list (konnectivity's projected
+    // serviceAccountToken gets `expirationSeconds: 3600`, so kubectl resends the whole `sources`
+    // list). There the check is that the server changed nothing (same generation, same spec).
     const explicitNulls = new Map([
       ['datadog-agent.yaml', 'daemonset.apps/datadog configured'],
       ['falco.yaml', 'daemonset.apps/falco configured'],
+      ['konnectivity-agent.yaml', 'daemonset.apps/konnectivity-agent configured'],
     ]);
     type DsList = { items: Array<{ metadata: { name: string; generation: number }; spec: unknown }> };
     const summary = (l: DsList) => l.items.map((d) => [d.metadata.name, d.metadata.generation, JSON.stringify(d.spec)]);

@@ -8,13 +8,9 @@
 
 import type { Affinity, DaemonSet, Node, NodeSelectorRequirement, NodeSelectorTerm, Pod, PodSpec, Taint, Toleration } from '../../api/types.js';
 
-export const taintNodeNotReady = 'node.kubernetes.io/not-ready';
-export const taintNodeUnreachable = 'node.kubernetes.io/unreachable';
-export const taintNodeDiskPressure = 'node.kubernetes.io/disk-pressure';
-export const taintNodeMemoryPressure = 'node.kubernetes.io/memory-pressure';
-export const taintNodePIDPressure = 'node.kubernetes.io/pid-pressure';
-export const taintNodeUnschedulable = 'node.kubernetes.io/unschedulable';
-export const taintNodeNetworkUnavailable = 'node.kubernetes.io/network-unavailable';
+import { taintNodeNotReady, taintNodeUnreachable, taintNodeDiskPressure, taintNodeMemoryPressure, taintNodePIDPressure, taintNodeUnschedulable, taintNodeNetworkUnavailable, toleratesTaint } from '../../api/taints.js';
+
+export { taintNodeNotReady, taintNodeUnreachable, taintNodeDiskPressure, taintNodeMemoryPressure, taintNodePIDPressure, taintNodeUnschedulable, taintNodeNetworkUnavailable, toleratesTaint };
 
 /** The node field key usable in `matchFields`. */
 export const nodeFieldSelectorKeyNodeName = 'metadata.name';
@@ -67,20 +63,6 @@ export function addOrUpdateDaemonPodTolerations(spec: PodSpec): Toleration[] {
   add(taintNodeUnschedulable, 'NoSchedule');
   if (spec.hostNetwork) add(taintNodeNetworkUnavailable, 'NoSchedule');
   return ts;
-}
-
-/** Upstream Toleration.ToleratesTaint. */
-export function toleratesTaint(t: Toleration, taint: Taint): boolean {
-  if (t.effect && t.effect !== taint.effect) return false;
-  if (t.key && t.key !== taint.key) return false;
-  switch (t.operator ?? 'Equal') {
-    case 'Exists':
-      return true;
-    case 'Equal':
-      return (t.value ?? '') === (taint.value ?? '');
-    default:
-      return false;
-  }
 }
 
 function parseIntStrict(s: string | undefined): number | undefined {
