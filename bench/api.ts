@@ -13,9 +13,11 @@
 //   ADDED event for it arriving on an open watch; events that arrive before the ack count as 0.
 //
 // Client and server share one event loop (that is what "in-process" means here), so client
-// overhead is included in every figure; the client side is kept to bare node:http.
+// overhead is included in every figure; the client side is kept to bare node:https, trusting the
+// server's CA and sending the admin token of its kubeconfig (TLS and authentication are measured too).
 
-import http from 'node:http';
+import https from 'node:https';
+import { credentialsFromKubeconfig } from '../test/helpers/auth.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -104,16 +106,27 @@ interface Answer {
   body: string;
 }
 
-function request(agent: http.Agent, base: URL, method: string, p: string, body?: string): Promise<Answer> {
+/** The server's CA and admin token, set once the server started. */
+const cred = { ca: '', token: '' };
+
+function newAgent(o: https.AgentOptions = {}): https.Agent {
+  return new https.Agent({ ...o, ca: cred.ca });
+}
+
+function authHeaders(h: Record<string, string | number>): Record<string, string | number> {
+  return { ...h, authorization: `Bearer ${cred.token}` };
+}
+
+function request(agent: https.Agent, base: URL, method: string, p: string, body?: string): Promise<Answer> {
   return new Promise((resolve, reject) => {
-    const req = http.request(
+    const req = https.request(
       {
         agent,
         host: base.hostname,
         port: base.port,
         method,
         path: p,
-        headers: body === undefined ? { accept: 'application/json' } : { accept: 'application/json', 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+        headers: authHeaders(body === undefined ? { accept: 'application/json' } : { accept: 'application/json', 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }),
       },
       (res) => {
         const chunks: Buffer[] = [];
@@ -161,7 +174,7 @@ async function createPods(
   const started = performance.now();
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
-      const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+      const agent = newAgent({ keepAlive: true, maxSockets: 1 });
       try {
         for (let i = next++; i < total; i = next++) {
           const name = `${prefix}-${i}`;
@@ -183,14 +196,14 @@ async function createPods(
 }
 
 async function createNamespace(base: URL, name: string): Promise<void> {
-  const agent = new http.Agent();
+  const agent = newAgent();
   const a = await request(agent, base, 'POST', '/api/v1/namespaces', JSON.stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } }));
   agent.destroy();
   if (a.status !== 201) throw new Error(`create namespace ${name}: HTTP ${a.status} ${a.body.slice(0, 200)}`);
 }
 
 async function benchList(base: URL, ns: string, runs: number): Promise<ListResult> {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  const agent = newAgent({ keepAlive: true, maxSockets: 1 });
   const times: number[] = [];
   let bytes = 0;
   let items = 0;
@@ -215,7 +228,7 @@ async function benchList(base: URL, ns: string, runs: number): Promise<ListResul
 }
 
 async function benchWatchLag(base: URL, ns: string, writes: number, concurrency: number): Promise<WatchLagRow> {
-  const agent = new http.Agent();
+  const agent = newAgent();
   const list = await request(agent, base, 'GET', `/api/v1/namespaces/${ns}/pods?limit=1`);
   const rv = (JSON.parse(list.body) as { metadata: { resourceVersion: string } }).metadata.resourceVersion;
   const arrived = new Map<string, number>();
@@ -223,8 +236,8 @@ async function benchWatchLag(base: URL, ns: string, writes: number, concurrency:
   let allArrived: () => void = () => undefined;
   const done = new Promise<void>((r) => (allArrived = r));
   const prefix = `lag-c${concurrency}`;
-  const watchReq = http.get(
-    { agent, host: base.hostname, port: base.port, path: `/api/v1/namespaces/${ns}/pods?watch=true&resourceVersion=${rv}`, headers: { accept: 'application/json' } },
+  const watchReq = https.get(
+    { agent, host: base.hostname, port: base.port, path: `/api/v1/namespaces/${ns}/pods?watch=true&resourceVersion=${rv}`, headers: authHeaders({ accept: 'application/json' }) },
     (res) => {
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => {
@@ -305,6 +318,9 @@ export async function benchApi(opts: ApiBenchOptions = {}): Promise<ApiBenchResu
 
     server = await startServer({ dataDir: path.join(tmp, 'server'), listen: '127.0.0.1:0', compaction: false, ...(storeUrl ? { storeUrl } : {}) });
     const base = new URL(server.url);
+    const c = credentialsFromKubeconfig(server.kubeconfigPath);
+    cred.ca = c.caPem;
+    cred.token = c.token;
     log(`server ${server.url} (data dir ${path.join(tmp, 'server')}, store ${storeUrl ?? 'sqlite in the data dir'})`);
     for (const ns of ['bench-create', 'bench-list', 'bench-watch']) await createNamespace(base, ns);
 

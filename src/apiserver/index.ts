@@ -8,6 +8,7 @@
 // NodeRestriction. <dataDir>/kubeconfig.yaml (0600) carries the CA and the admin token.
 
 import { createServer, type Server } from 'node:https';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -23,10 +24,10 @@ import { createJoinToken, issueNodeIdentity, type NodeIdentity, type Pki, type T
 import { OpenApi } from './openapi.js';
 import { RestRegistry } from './registry.js';
 import { WatchCache } from './watch-cache.js';
+import type { ControllerManager, ControllersOptions } from '../controllers/manager.js';
 
 export { toHttpError } from './errors.js';
 export { versionInfo } from './handler.js';
-export { kubeconfigYaml } from './kubeconfig.js';
 export { KUBELET_CLIENT_USER, RbacCache } from './security.js';
 export { RestRegistry, keyPrefix, objectKey } from './registry.js';
 export { WatchCache } from './watch-cache.js';
@@ -45,6 +46,12 @@ export interface ServerOptions {
   watchCache?: { capacity?: number; bookmarkIntervalMs?: number; maxBufferedBytes?: number };
   /** Extra names/IPs for the serving certificate (`--tls-san`). */
   tlsSans?: string[];
+  /**
+   * Run the controller manager (DaemonSet, garbage collector, node lifecycle, with leader
+   * election) in this process over the in-process transport. Default false: the API alone
+   * (`everynode server` passes true unless --disable-controllers).
+   */
+  controllers?: boolean | ControllersOptions;
 }
 
 export interface RunningServer {
@@ -63,6 +70,12 @@ export interface RunningServer {
   createJoinToken(o?: { ttlSeconds?: number; description?: string }): string;
   /** Issues a node identity directly (local agents of `everynode up`, tests). */
   issueNodeIdentity(nodeName: string, addresses?: string[]): Promise<NodeIdentity>;
+  /** The request listener serving the API to in-process callers (the in-process transport).
+   * It trusts every request: no authentication, authorization or NodeRestriction (only the
+   * server's own components and tests hold it). */
+  handler: (req: IncomingMessage, res: ServerResponse) => void;
+  /** The in-process controller manager, when `controllers` was enabled. */
+  controllerManager?: ControllerManager;
   /** Compacts the store's history up to the current revision now (tests); returns the compaction point. */
   compactNow(): Promise<number>;
   close(): Promise<void>;
@@ -125,7 +138,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
 
     let ready = false;
     const sockets = new Set<Socket>();
-    const srv = createServer({ ...security.auth.pki.tlsOptions, keepAlive: true, requestTimeout: 0 }, createHandler({
+    const handlerDeps = {
       kinds,
       registry: reg,
       watchCache: wc,
@@ -133,9 +146,11 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       openapi: new OpenApi(kinds, logger.child('openapi')),
       logger,
       ready: () => ready,
-      security,
       kubeletClient: security.kubeletClient,
-    }));
+    };
+    // In-process callers (controller manager) are trusted; the network listener is secured.
+    const handler = createHandler(handlerDeps);
+    const srv = createServer({ ...security.auth.pki.tlsOptions, keepAlive: true, requestTimeout: 0 }, createHandler({ ...handlerDeps, security }));
     server = srv;
     // Sockets with a request in flight (close() lets those finish).
     const busy = new Map<Socket, number>();
@@ -176,6 +191,15 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     writeAdminKubeconfig(kubeconfigPath, url, security.auth);
     ready = true;
 
+    let controllerManager: ControllerManager | undefined;
+    if (opts.controllers) {
+      const { startInProcessControllerManager } = await import('../controllers/manager.js');
+      controllerManager = startInProcessControllerManager(handler, {
+        ...(opts.controllers === true ? {} : opts.controllers),
+        logger: logger.child('controller-manager'),
+      });
+    }
+
     let closing: Promise<void> | undefined;
     return {
       url,
@@ -188,11 +212,15 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       caPem: security.auth.pki.caCertPem,
       createJoinToken: (o = {}) => createJoinToken(security.auth.tokens, security.auth.pki, o),
       issueNodeIdentity: (nodeName, addresses = []) => issueNodeIdentity(security.auth.pki, nodeName, addresses),
+      handler,
+      ...(controllerManager ? { controllerManager } : {}),
       async compactNow() {
         return store.compact(await store.currentRevision());
       },
       close() {
         closing ??= (async () => {
+          // Controllers first: they release their lease through this server.
+          await controllerManager?.stop();
           ready = false;
           reg.stop();
           wc.stop();

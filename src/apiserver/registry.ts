@@ -539,6 +539,8 @@ export class RestRegistry {
       let next = produce(decodeStored(kv.value, kv.modRevision));
       const precondition = next.metadata.resourceVersion;
       const conditional = precondition !== undefined && precondition !== '';
+      // Preconditions are checked on every attempt, so a CAS conflict below is always retried:
+      // a conditional write whose precondition went stale fails here on the next attempt.
       if (conditional && precondition !== currentRV) throw conflict(ref, name);
       checkNamespace(k, next, namespace);
       checkName(next, name);
@@ -564,7 +566,7 @@ export class RestRegistry {
           const { revision } = await this.store.delete(key, kv.modRevision);
           return { code: 200, json: withResourceVersion(encodeForStore(next), revision), warnings: warn() };
         } catch (err) {
-          if (isCasConflict(err) && !conditional && attempt < maxCasAttempts) continue;
+          if (isCasConflict(err) && attempt < maxCasAttempts) continue;
           throw mapWriteError(err, ref, name);
         }
       }
@@ -574,7 +576,7 @@ export class RestRegistry {
         const rev = await this.store.update(key, json, kv.modRevision);
         return { code: 200, json: withResourceVersion(json, rev), warnings: warn() };
       } catch (err) {
-        if (isCasConflict(err) && !conditional && attempt < maxCasAttempts) continue;
+        if (isCasConflict(err) && attempt < maxCasAttempts) continue;
         throw mapWriteError(err, ref, name);
       }
     }
@@ -651,7 +653,6 @@ export class RestRegistry {
       if (pre?.resourceVersion !== undefined && pre.resourceVersion !== m.resourceVersion) {
         throw conflict(ref, name, `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${m.resourceVersion ?? ''}`);
       }
-      const conditional = pre?.resourceVersion !== undefined;
       const graceful = gracefulDeletion(k, obj, opts, this.clock.now().getTime());
       if (graceful !== undefined) {
         if (graceful.pending) return { code: 200, json: withResourceVersion(kv.value, kv.modRevision) };
@@ -667,7 +668,7 @@ export class RestRegistry {
             const rev = await this.store.update(key, json, kv.modRevision);
             return { code: 200, json: withResourceVersion(json, rev) };
           } catch (err) {
-            if (isCasConflict(err) && !conditional && attempt < maxCasAttempts) continue;
+            if (isCasConflict(err) && attempt < maxCasAttempts) continue;
             throw mapWriteError(err, ref, name);
           }
         }
@@ -704,7 +705,7 @@ export class RestRegistry {
         const { revision } = await this.store.delete(key, kv.modRevision);
         return { code: 200, json: withResourceVersion(kv.value, revision) };
       } catch (err) {
-        if (isCasConflict(err) && !conditional && attempt < maxCasAttempts) continue;
+        if (isCasConflict(err) && attempt < maxCasAttempts) continue;
         throw mapWriteError(err, ref, name);
       }
     }

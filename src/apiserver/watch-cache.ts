@@ -66,6 +66,17 @@ export class CachedEvent {
     return (this.prevObj ??= decodeStored(this.ev.prevValue, this.ev.revision));
   }
 
+  /**
+   * Drops the decoded objects and encoded lines (they are rebuilt on demand). Called once the
+   * event has been delivered to the live watchers: the ring keeps only the stored JSON, so
+   * 10,000 cached events cost their JSON strings, not also two decoded objects and lines each.
+   */
+  release(): void {
+    this.obj = undefined;
+    this.prevObj = undefined;
+    this.lines = undefined;
+  }
+
   /** The JSON line for `type` (the object is the previous state for DELETED). */
   line(type: EventType): string {
     const key = type;
@@ -396,6 +407,7 @@ export class WatchCache {
         const b = prev !== undefined && prev !== cur ? idx.get(prev) : undefined;
         if (b) for (const w of b) if (!w.storeWatch) w.deliver(e);
       }
+      e.release();
     }
   }
 

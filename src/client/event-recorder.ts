@@ -1,6 +1,11 @@
 // Event recorder: core/v1 Events about an involved object, written asynchronously (a failure
-// to record an event never fails a sync). Aggregation of repeated events is not done yet:
-// every call creates one Event with count 1.
+// to record an event never fails a sync). Every recorded call creates one Event with count 1.
+//
+// Spam filter (upstream client-go's EventSourceObjectSpamFilter): each (source component,
+// source host, involved object) key owns a token bucket of `burst` tokens (default 25)
+// refilled at `qps` (default 1 per 300 s); an event finding the bucket empty is dropped, not
+// written. A DaemonSet creating 5,000 pods thus writes ~25 SuccessfulCreate events, not 5,000.
+// Keys are kept in an LRU of 4,096 entries, as upstream does.
 
 import { randomBytes } from 'node:crypto';
 import type { Event, KubeObject, ObjectReference } from '../api/types.js';
@@ -28,7 +33,11 @@ export interface ApiEventRecorderOptions {
   /** Filled in when the involved object lacks kind/apiVersion (objects from lists often do). */
   defaultKind?: { kind: string; apiVersion: string };
   onError?: (err: unknown) => void;
+  /** Token bucket per source+object (default burst 25, qps 1/300); false: write every event. */
+  spamFilter?: { burst: number; qps: number } | false;
 }
+
+const spamFilterCacheSize = 4096;
 
 export class ApiEventRecorder implements EventRecorder {
   private pending = new Set<Promise<unknown>>();
@@ -41,10 +50,43 @@ export class ApiEventRecorder implements EventRecorder {
     this.clock = opts.clock ?? realClock;
   }
 
+  /** Events dropped by the spam filter so far. */
+  dropped = 0;
+  /** Spam filter buckets by key, in LRU order (Map iteration order = least recently used first). */
+  private readonly buckets = new Map<string, { tokens: number; at: number }>();
+
+  /** Takes a token for `key`; false when the bucket is empty (the event is spam). */
+  private allow(key: string): boolean {
+    const f = this.opts.spamFilter ?? { burst: 25, qps: 1 / 300 };
+    if (f === false) return true;
+    const now = this.clock.now();
+    let b = this.buckets.get(key);
+    if (b) {
+      this.buckets.delete(key);
+      b.tokens = Math.min(f.burst, b.tokens + ((now - b.at) / 1000) * f.qps);
+      b.at = now;
+    } else {
+      b = { tokens: f.burst, at: now };
+      if (this.buckets.size >= spamFilterCacheSize) {
+        const oldest = this.buckets.keys().next();
+        if (!oldest.done) this.buckets.delete(oldest.value);
+      }
+    }
+    this.buckets.set(key, b);
+    if (b.tokens < 1) return false;
+    b.tokens -= 1;
+    return true;
+  }
+
   event(obj: KubeObject, type: EventType, reason: string, message: string): void {
     const involved = objectReference(obj);
     if (!involved.kind && this.opts.defaultKind) involved.kind = this.opts.defaultKind.kind;
     if (!involved.apiVersion && this.opts.defaultKind) involved.apiVersion = this.opts.defaultKind.apiVersion;
+    const spamKey = [this.opts.component, this.opts.host ?? '', involved.kind ?? '', involved.namespace ?? '', involved.name ?? '', involved.uid ?? '', involved.apiVersion ?? ''].join('\u0000');
+    if (!this.allow(spamKey)) {
+      this.dropped++;
+      return;
+    }
     const now = new Date(this.clock.now()).toISOString().replace(/\.\d{3}Z$/, 'Z');
     const ns = obj.metadata.namespace || 'default';
     const ev: Event = {

@@ -41,6 +41,7 @@ export { type Clock, type TimerHandle, FakeClock, RealClock, realClock, sleep } 
 export type { Transport, TransportRequest, TransportResponse } from './transport.js';
 export { readAll } from './transport.js';
 export { HttpTransport, type HttpTransportOptions } from './http-transport.js';
+export { inProcessTransport, type InProcessTransportOptions, type RequestListener } from './in-process-transport.js';
 export { RestClient, resourcePath } from './rest-client.js';
 export { WatchDecoder } from './watch-decoder.js';
 export { loadKubeconfig, type ResolvedKubeconfig } from './kubeconfig.js';

@@ -27,6 +27,7 @@ import { HttpTransport, RestClient, loadKubeconfig, type HttpTransportOptions } 
 import { X509Certificate } from 'node:crypto';
 import { createLogger } from '../util/logger.js';
 import { storeFlagUsage, storeUrlFromFlag } from './store-flag.js';
+import { startHollowNodesForUp } from '../hollow/index.js';
 
 export const agentUsage = `  agent    run a node agent (registers a Node, runs the pods bound to it)
            --server URL         API server URL (https://...; default: the kubeconfig's)
@@ -44,6 +45,7 @@ export const agentUsage = `  agent    run a node agent (registers a Node, runs t
            --data-dir DIR       state, kubeconfig and node directories (default ./.everynode)
            --listen HOST:PORT   API address (default 127.0.0.1:6443)
            --nodes N            local nodes node-1..node-N on 127.0.1.1..N (default 3; 0: none)
+           --hollow-nodes N     also N simulated nodes hollow-node-0.. (see hollow-nodes; default 0)
            --tls-san NAME       extra name/IP for the serving certificate (repeatable)
 ${storeFlagUsage}`;
 
@@ -135,6 +137,7 @@ export async function runUp(args: string[]): Promise<void> {
       'data-dir': { type: 'string', default: './.everynode' },
       listen: { type: 'string', default: '127.0.0.1:6443' },
       nodes: { type: 'string', default: '3' },
+      'hollow-nodes': { type: 'string', default: '0' },
       store: { type: 'string', default: 'sqlite' },
       'tls-san': { type: 'string', multiple: true, default: [] },
       help: { type: 'boolean', short: 'h', default: false },
@@ -171,9 +174,14 @@ export async function runUp(args: string[]): Promise<void> {
     agents.push(agent);
     process.stdout.write(`node ${nodeName}: InternalIP ${nodeIP}, logs on port ${agent.port}, data ${nodeDir}, static pods ${staticPodDir}\n`);
   }
+  const hollowCount = Number(values['hollow-nodes']);
+  if (!Number.isInteger(hollowCount) || hollowCount < 0) throw new Error(`up: invalid --hollow-nodes ${JSON.stringify(values['hollow-nodes'])}: want a count >= 0`);
+  const hollow = hollowCount > 0 ? await startHollowNodesForUp(server.kubeconfigPath, hollowCount) : undefined;
+  if (hollow) process.stdout.write(`hollow nodes: ${hollowCount} (hollow-node-0..hollow-node-${hollowCount - 1}, simulated, no processes)\n`);
   onSignals(async (signal) => {
     logger.info(`${signal} received, stopping the daemons and the server`);
     await Promise.all(agents.map((a) => a.stop({ stopPods: true })));
+    await hollow?.stop();
     await server.close();
   });
 }

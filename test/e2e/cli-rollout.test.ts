@@ -28,7 +28,7 @@ async function writeStatus(name: string, s: { observedGeneration: number; desire
       numberMisscheduled: 0,
     },
   });
-  const r = await httpRequest(dsUrl(name, '/status'), { method: 'PATCH', body, contentType: 'application/merge-patch+json', headers: { authorization: 'Bearer everynode' } });
+  const r = await httpRequest(dsUrl(name, '/status'), { method: 'PATCH', body, contentType: 'application/merge-patch+json'});
   expect(r.status, r.text).toBe(200);
 }
 

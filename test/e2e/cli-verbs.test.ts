@@ -5,7 +5,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Cleanup, makeTempDir, spawnNode, startServerProcess, everynodeBin, waitFor, type ServerProcess } from '../helpers/index.js';
+import { Cleanup, createUserToken, makeTempDir, spawnNode, startServerProcess, everynodeBin, testFetch, waitFor, writeKubeconfigFor, type ServerProcess } from '../helpers/index.js';
 import { dsManifest, killCliChildren, runEverynode } from '../../src/cli/testing/run-binary.js';
 
 const cleanup = new Cleanup();
@@ -213,13 +213,17 @@ describe('everynode CLI verbs', () => {
     expect(ctx).toMatchObject({ code: 1, stderr: `error: kubeconfig ${kc}: context "nope" not found\n` });
   });
 
-  it('unauthorized: a bad token is refused with the server message', async (t) => {
-    const probe = await fetch(`${server.url}/api/v1/namespaces`, { headers: { Authorization: 'Bearer not-a-valid-token' } });
-    if (probe.status !== 401) t.skip(`the server does not authenticate yet (a bad token got HTTP ${probe.status})`);
-    const bad = write('badtoken.yaml', `apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster:\n    server: ${server.url}\n    insecure-skip-tls-verify: true\ncontexts:\n- name: c\n  context:\n    cluster: c\n    user: u\ncurrent-context: c\nusers:\n- name: u\n  user:\n    token: not-a-valid-token\n`);
+  it('unauthorized: a bad token is refused with the server message; a user without RBAC gets the 403', async () => {
+    const probe = await testFetch(`${server.url}/api/v1/namespaces`, { headers: { Authorization: 'Bearer not-a-valid-token' } });
+    expect(probe.status).toBe(401);
+    const bad = writeKubeconfigFor(dir, 'badtoken', server.url, { token: 'not-a-valid-token' });
     const r = await cli(['get', 'ds'], { kubeconfig: bad });
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/^Error from server \(Unauthorized\): .+\n$/);
+    const nobody = writeKubeconfigFor(dir, 'nobody', server.url, { token: createUserToken(join(dir, 'data'), 'nobody') });
+    const f = await cli(['get', 'ds'], { kubeconfig: nobody });
+    expect(f.code).toBe(1);
+    expect(f.stderr).toContain('daemonsets.apps is forbidden: User "nobody" cannot list resource "daemonsets" in API group "apps" in the namespace "default"');
   });
 
   it('completion and help come from the command tree', async () => {

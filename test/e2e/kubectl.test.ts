@@ -277,6 +277,43 @@ describe.skipIf(!hasKubectl)('kubectl against everynode server', () => {
     expect(r.stderr).toContain('`selector` does not match template `labels`');
   });
 
+  it('human output of nodes, pods, daemonsets, controllerrevisions and events has upstream columns', async () => {
+    await ok(['create', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'Node', metadata: { name: 'cols-node', labels: { 'node-role.kubernetes.io/worker': '', cols: 'yes' } } }));
+    const ds = dsYaml('cols', 'busybox:1.36').replace('    spec:\n      containers:', '    spec:\n      nodeSelector:\n        cols: "yes"\n      containers:');
+    await ok(['apply', '-f', write('ds-cols.yaml', ds)]);
+    // The DaemonSet controller (running in the server) creates the pod on the node.
+    const pod = await waitFor('daemon pod on cols-node', async () => {
+      const list = JSON.parse(await ok(['get', 'pods', '-l', 'app=cols', '-o', 'json'])) as { items: Array<{ metadata: { name: string }; spec: { nodeName: string } }> };
+      return list.items.find((p) => p.spec.nodeName === 'cols-node')?.metadata.name;
+    });
+    // No agent in this test: report the pod Running and Ready as a node agent would.
+    const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+    await ok(['patch', 'pod', pod, '--subresource=status', '--type', 'merge', '-p', JSON.stringify({
+      status: {
+        phase: 'Running', podIP: '127.0.0.9', hostIP: '127.0.0.9', startTime: now,
+        conditions: [{ type: 'Ready', status: 'True' }, { type: 'ContainersReady', status: 'True' }, { type: 'Initialized', status: 'True' }, { type: 'PodScheduled', status: 'True' }],
+        containerStatuses: [{ name: 'agent', ready: true, started: true, restartCount: 0, image: 'busybox:1.36', imageID: '', state: { running: { startedAt: now } } }],
+      },
+    })]);
+    const nodes = await ok(['get', 'nodes']);
+    expect(nodes).toMatch(/^NAME\s+STATUS\s+ROLES\s+AGE\s+VERSION/m);
+    expect(nodes).toMatch(/^cols-node\s+\S+\s+worker\s+\d+[smhd]/m);
+    const pods = await ok(['get', 'pods', '-l', 'app=cols', '-o', 'wide']);
+    expect(pods).toMatch(/^NAME\s+READY\s+STATUS\s+RESTARTS\s+AGE\s+IP\s+NODE\s+NOMINATED NODE\s+READINESS GATES/m);
+    expect(pods).toMatch(new RegExp(`^${pod}\\s+1/1\\s+Running\\s+0\\s+\\S+\\s+127\\.0\\.0\\.9\\s+cols-node`, 'm'));
+    const dsOut = await waitFor('DaemonSet status 1/1', async () => {
+      const out = await ok(['get', 'ds', 'cols']);
+      return /^cols\s+1\s+1\s+1\s+1\s+1\s+cols=yes\s+/m.test(out) ? out : undefined;
+    });
+    expect(dsOut).toMatch(/NODE SELECTOR/);
+    const revs = await ok(['get', 'controllerrevisions', '-l', 'app=cols']);
+    expect(revs).toMatch(/^NAME\s+CONTROLLER\s+REVISION\s+AGE/m);
+    expect(revs).toMatch(/^cols-\w+\s+daemonset\.apps\/cols\s+1\s+/m);
+    const events = await ok(['get', 'events', '--field-selector', 'involvedObject.name=cols']);
+    expect(events).toMatch(/^LAST SEEN\s+TYPE\s+REASON\s+OBJECT\s+MESSAGE/m);
+    expect(events).toMatch(new RegExp(`Normal\\s+SuccessfulCreate\\s+daemonset/cols\\s+Created pod: ${pod}`));
+  });
+
   it('every real-world manifest of served kinds applies unchanged, and re-applies as unchanged', async () => {
     const files = readdirSync(manifests).filter((f) => f.endsWith('.yaml'));
     const served = new Set(['Namespace', 'ServiceAccount', 'ClusterRole', 'ClusterRoleBinding', 'Role', 'RoleBinding', 'ConfigMap', 'Secret', 'Service', 'DaemonSet', 'PriorityClass', 'Endpoints', 'Lease']);
@@ -293,10 +330,13 @@ describe.skipIf(!hasKubectl)('kubectl against everynode server', () => {
     // A second apply changes nothing. kubectl decides "unchanged" client-side from its three-way
     // patch; a manifest that spells a field as an explicit null (datadog's `tolerations:`, falco's
     // container `securityContext:`) makes kubectl send that null on every apply, against upstream
-    // servers too, so there the check is that the server changed nothing (same generation, spec).
+    // servers too. So does a defaulted field inside an atomic list (konnectivity's projected
+    // serviceAccountToken gets `expirationSeconds: 3600`, so kubectl resends the whole `sources`
+    // list). There the check is that the server changed nothing (same generation, same spec).
     const explicitNulls = new Map([
       ['datadog-agent.yaml', 'daemonset.apps/datadog configured'],
       ['falco.yaml', 'daemonset.apps/falco configured'],
+      ['konnectivity-agent.yaml', 'daemonset.apps/konnectivity-agent configured'],
     ]);
     type DsList = { items: Array<{ metadata: { name: string; generation: number }; spec: unknown }> };
     const summary = (l: DsList) => l.items.map((d) => [d.metadata.name, d.metadata.generation, JSON.stringify(d.spec)]);

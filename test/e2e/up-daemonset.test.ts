@@ -9,7 +9,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Pod } from '../../src/api/types.js';
 import { clientFromKubeconfig, daemonSetsResource, podsResource, type RestClient } from '../../src/client/index.js';
-import { testFetch } from '../helpers/auth.js';
+import { credentialsFromKubeconfig, registerServer, testFetch } from '../helpers/auth.js';
 import { Cleanup } from '../helpers/cleanup.js';
 import { everynodeBin, spawnNode, type SpawnedProcess } from '../helpers/process.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
@@ -71,6 +71,7 @@ beforeAll(async () => {
   });
   url = m[1]!;
   kubeconfig = m[2]!;
+  registerServer(url, credentialsFromKubeconfig(kubeconfig));
   client = clientFromKubeconfig(kubeconfig).client;
   await waitFor(() => /node node-2: InternalIP 127\.0\.1\.2/.test(up.output()), { message: 'both local nodes started' });
 }, 60_000);

@@ -10,6 +10,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   Cleanup,
+  credentialsFromKubeconfig,
+  registerServer,
   etcdAvailable,
   etcdSkipReason,
   everynodeBin,
@@ -75,7 +77,9 @@ describe.skipIf(!haveEtcd)('everynode server --store etcd', () => {
   it('everynode up --store joins the same etcd prefix', async () => {
     const dataDir = makeTempDir(cleanup, 'multi-cli-up');
     const up = spawnNode(cleanup, [everynodeBin, 'up', '--data-dir', dataDir, '--listen', '127.0.0.1:0', '--nodes', '0', '--store', storeUrl]);
-    const m = await waitFor(() => /everynode server listening on (http:\/\/\S+)/.exec(up.output()) ?? undefined, { message: `everynode up listening; output: ${up.output()}`, timeoutMs: 30_000 });
+    const m = await waitFor(() => /everynode server listening on (https:\/\/\S+)/.exec(up.output()) ?? undefined, { message: `everynode up listening; output: ${up.output()}`, timeoutMs: 30_000 });
+    // Each data dir has its own CA and admin token (the objects are shared through etcd).
+    registerServer(m[1]!, credentialsFromKubeconfig(join(dataDir, 'kubeconfig.yaml')));
     const got = await httpRequest(`${m[1]}/api/v1/namespaces/cli/configmaps/x`);
     expect(got.status, got.text).toBe(200);
     expect(existsSync(join(dataDir, 'state.db'))).toBe(false);

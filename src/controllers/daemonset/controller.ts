@@ -117,6 +117,15 @@ export class DaemonSetsController {
   private readonly onError: (err: unknown) => void;
   private gcTimer: TimerHandle | undefined;
   private workers: Promise<void>[] = [];
+  /** Pod writes (create/delete/patch) issued so far; a change invalidates `passPods`. */
+  private podWrites = 0;
+  /**
+   * The claimed node→pods map of the running sync pass, reused by the later phases of the
+   * same pass (manage, rolling update, status) while the pass has written no pod. Sound
+   * because, without a write, a pass only awaits already-settled promises: no informer event
+   * can be delivered between its phases, so the cache they would re-read is unchanged.
+   */
+  private passPods: { ds: DaemonSet; writes: number; map: Map<string, Pod[]> } | undefined;
 
   constructor(o: DaemonSetsControllerOptions) {
     this.client = o.client;
@@ -386,8 +395,14 @@ export class DaemonSetsController {
       controllerResource: dsKind,
       selector,
       canAdopt: this.canAdoptFn(ds),
-      adopt: (p, patch) => this.podControl.patchPod(p.metadata.namespace ?? '', p.metadata.name ?? '', patch),
-      release: (p, patch) => this.podControl.patchPod(p.metadata.namespace ?? '', p.metadata.name ?? '', patch),
+      adopt: (p, patch) => {
+        this.podWrites++;
+        return this.podControl.patchPod(p.metadata.namespace ?? '', p.metadata.name ?? '', patch);
+      },
+      release: (p, patch) => {
+        this.podWrites++;
+        return this.podControl.patchPod(p.metadata.namespace ?? '', p.metadata.name ?? '', patch);
+      },
     });
     return cm.claim(pods);
   }
@@ -397,6 +412,15 @@ export class DaemonSetsController {
    * left out unless `includeDeletedTerminal` (history cleanup).
    */
   async getNodesToDaemonPods(ds: DaemonSet, includeDeletedTerminal: boolean): Promise<Map<string, Pod[]>> {
+    const memo = this.passPods;
+    if (!includeDeletedTerminal && memo && memo.ds === ds && memo.writes === this.podWrites) return memo.map;
+    const writes = this.podWrites;
+    const m = await this.getNodesToDaemonPodsUncached(ds, includeDeletedTerminal);
+    if (!includeDeletedTerminal && writes === this.podWrites) this.passPods = { ds, writes, map: m };
+    return m;
+  }
+
+  private async getNodesToDaemonPodsUncached(ds: DaemonSet, includeDeletedTerminal: boolean): Promise<Map<string, Pod[]>> {
     const pods = await this.getDaemonPods(ds);
     const m = new Map<string, Pod[]>();
     for (const pod of pods) {
@@ -414,6 +438,15 @@ export class DaemonSetsController {
   // The sync pass (§4.3)
 
   async syncDaemonSet(key: string): Promise<void> {
+    this.passPods = undefined;
+    try {
+      await this.syncDaemonSetPass(key);
+    } finally {
+      this.passPods = undefined;
+    }
+  }
+
+  private async syncDaemonSetPass(key: string): Promise<void> {
     const { namespace, name } = splitMetaNamespaceKey(key);
     const ds = this.dsLister.namespace(namespace).get(name);
     if (!ds) {
@@ -551,12 +584,14 @@ export class DaemonSetsController {
     const toDelete: string[] = [];
     for (const node of nodes) {
       const r = this.podsShouldBeOnNode(node, nodeToDaemonPods, ds, hash);
-      needing.push(...r.nodesNeedingDaemonPods);
-      toDelete.push(...r.podsToDelete);
+      for (const n of r.nodesNeedingDaemonPods) needing.push(n);
+      for (const n of r.podsToDelete) toDelete.push(n);
     }
     // §6.4: unscheduled pods pinned to nodes that no longer exist.
-    const existing = new Set(nodes.map((n) => n.metadata.name ?? ''));
+    let existing: Set<string> | undefined;
     for (const [nodeName, pods] of nodeToDaemonPods) {
+      if (pods.every((p) => p.spec.nodeName)) continue;
+      existing ??= new Set(nodes.map((n) => n.metadata.name ?? ''));
       if (existing.has(nodeName)) continue;
       for (const p of pods) if (!p.spec.nodeName) toDelete.push(p.metadata.name ?? '');
     }
@@ -581,6 +616,8 @@ export class DaemonSetsController {
     const createDiff = Math.min(nodesNeedingDaemonPods.length, this.burst);
     const deleteDiff = Math.min(podsToDelete.length, this.burst);
     this.expectations.setExpectations(key, createDiff, deleteDiff);
+    if (createDiff + deleteDiff === 0) return;
+    this.podWrites++;
     const errors: unknown[] = [];
     const template = this.createPodTemplate(ds, hash);
     const ref = newControllerRef(ds, dsKind);
@@ -806,6 +843,7 @@ export class DaemonSetsController {
       const pods = await this.getDaemonPods(ds);
       for (const pod of pods) {
         if (pod.metadata.labels?.[controllerRevisionHashLabel] !== keepHash) {
+          this.podWrites++;
           await this.podControl.patchPod(pod.metadata.namespace ?? '', pod.metadata.name ?? '', { metadata: { labels: { [controllerRevisionHashLabel]: keepHash } } });
         }
       }
@@ -853,10 +891,10 @@ export class DaemonSetsController {
 
   /** §9.5: delete the oldest unused revisions beyond revisionHistoryLimit. */
   private async cleanupHistory(ds: DaemonSet, old: ControllerRevision[]): Promise<void> {
-    const nodeToDaemonPods = await this.getNodesToDaemonPods(ds, true);
     const limit = ds.spec.revisionHistoryLimit ?? 10;
     let toKill = old.length - limit;
     if (toKill <= 0) return;
+    const nodeToDaemonPods = await this.getNodesToDaemonPods(ds, true);
     const live = new Set<string>();
     for (const pods of nodeToDaemonPods.values()) {
       for (const p of pods) {
@@ -900,7 +938,7 @@ export class DaemonSetsController {
         desired++;
         if (!scheduled) continue;
         current++;
-        const pod = [...pods].sort(comparePodsByCreationTimestampAndPhase)[0]!;
+        const pod = pods.length === 1 ? pods[0]! : [...pods].sort(comparePodsByCreationTimestampAndPhase)[0]!;
         if (isPodReady(pod)) {
           ready++;
           if (isPodAvailable(pod, minReady, now)) available++;

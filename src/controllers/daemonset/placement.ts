@@ -8,13 +8,9 @@
 
 import type { Affinity, DaemonSet, Node, NodeSelectorRequirement, NodeSelectorTerm, Pod, PodSpec, Taint, Toleration } from '../../api/types.js';
 
-export const taintNodeNotReady = 'node.kubernetes.io/not-ready';
-export const taintNodeUnreachable = 'node.kubernetes.io/unreachable';
-export const taintNodeDiskPressure = 'node.kubernetes.io/disk-pressure';
-export const taintNodeMemoryPressure = 'node.kubernetes.io/memory-pressure';
-export const taintNodePIDPressure = 'node.kubernetes.io/pid-pressure';
-export const taintNodeUnschedulable = 'node.kubernetes.io/unschedulable';
-export const taintNodeNetworkUnavailable = 'node.kubernetes.io/network-unavailable';
+import { taintNodeNotReady, taintNodeUnreachable, taintNodeDiskPressure, taintNodeMemoryPressure, taintNodePIDPressure, taintNodeUnschedulable, taintNodeNetworkUnavailable, toleratesTaint } from '../../api/taints.js';
+
+export { taintNodeNotReady, taintNodeUnreachable, taintNodeDiskPressure, taintNodeMemoryPressure, taintNodePIDPressure, taintNodeUnschedulable, taintNodeNetworkUnavailable, toleratesTaint };
 
 /** The node field key usable in `matchFields`. */
 export const nodeFieldSelectorKeyNodeName = 'metadata.name';
@@ -67,20 +63,6 @@ export function addOrUpdateDaemonPodTolerations(spec: PodSpec): Toleration[] {
   add(taintNodeUnschedulable, 'NoSchedule');
   if (spec.hostNetwork) add(taintNodeNetworkUnavailable, 'NoSchedule');
   return ts;
-}
-
-/** Upstream Toleration.ToleratesTaint. */
-export function toleratesTaint(t: Toleration, taint: Taint): boolean {
-  if (t.effect && t.effect !== taint.effect) return false;
-  if (t.key && t.key !== taint.key) return false;
-  switch (t.operator ?? 'Equal') {
-    case 'Exists':
-      return true;
-    case 'Equal':
-      return (t.value ?? '') === (taint.value ?? '');
-    default:
-      return false;
-  }
 }
 
 function parseIntStrict(s: string | undefined): number | undefined {
@@ -152,15 +134,40 @@ export function newHypotheticalPod(ds: DaemonSet, nodeName: string): Pod {
   };
 }
 
-/** §5: (shouldRun, shouldContinueRunning) for `ds` on `node`. */
+/**
+ * The default daemon tolerations of a template spec, memoised per spec object: a sync pass
+ * evaluates every node against the same (cached, never mutated) DaemonSet, so they are
+ * computed once per template instead of once per node. The entry is reused only while the
+ * spec still holds the same `tolerations` array and `hostNetwork` value.
+ */
+const daemonTolerationsCache = new WeakMap<PodSpec, { src: Toleration[] | undefined; hostNetwork: boolean | undefined; out: Toleration[] }>();
+
+function daemonPodTolerations(spec: PodSpec): Toleration[] {
+  const hit = daemonTolerationsCache.get(spec);
+  if (hit && hit.src === spec.tolerations && hit.hostNetwork === spec.hostNetwork) return hit.out;
+  const out = addOrUpdateDaemonPodTolerations(spec);
+  daemonTolerationsCache.set(spec, { src: spec.tolerations, hostNetwork: spec.hostNetwork, out });
+  return out;
+}
+
+const shouldNotRun: NodeShouldRun = Object.freeze({ shouldRun: false, shouldContinueRunning: false });
+const shouldRunAndContinue: NodeShouldRun = Object.freeze({ shouldRun: true, shouldContinueRunning: true });
+
+/**
+ * §5: (shouldRun, shouldContinueRunning) for `ds` on `node`: the predicates of the
+ * hypothetical pod (`newHypotheticalPod`), evaluated on the template without building it
+ * (this runs for every node in every sync pass). The result is a shared frozen object.
+ */
 export function nodeShouldRunDaemonPod(node: Node, ds: DaemonSet): NodeShouldRun {
   const nodeName = node.metadata.name ?? '';
-  const pod = newHypotheticalPod(ds, nodeName);
-  const tmplNodeName = ds.spec.template.spec.nodeName;
-  if (tmplNodeName && tmplNodeName !== nodeName) return { shouldRun: false, shouldContinueRunning: false };
-  if (!podMatchesNodeSelectorAndAffinityTerms(pod.spec, node)) return { shouldRun: false, shouldContinueRunning: false };
-  const bad = untoleratedTaints(node.spec?.taints ?? [], pod.spec.tolerations ?? []);
-  if (bad.length === 0) return { shouldRun: true, shouldContinueRunning: true };
+  const spec = ds.spec.template.spec;
+  const tmplNodeName = spec.nodeName;
+  if (tmplNodeName && tmplNodeName !== nodeName) return shouldNotRun;
+  if (!podMatchesNodeSelectorAndAffinityTerms(spec, node)) return shouldNotRun;
+  const taints = node.spec?.taints;
+  if (!taints || taints.length === 0) return shouldRunAndContinue;
+  const bad = untoleratedTaints(taints, daemonPodTolerations(spec));
+  if (bad.length === 0) return shouldRunAndContinue;
   return { shouldRun: false, shouldContinueRunning: !bad.some((t) => t.effect === 'NoExecute') };
 }
 

@@ -3,13 +3,9 @@
 
 import type { Node, NodeCondition, Taint, TaintEffect, Toleration } from '../../api/types.js';
 
-export const taintNodeNotReady = 'node.kubernetes.io/not-ready';
-export const taintNodeUnreachable = 'node.kubernetes.io/unreachable';
-export const taintNodeUnschedulable = 'node.kubernetes.io/unschedulable';
-export const taintNodeMemoryPressure = 'node.kubernetes.io/memory-pressure';
-export const taintNodeDiskPressure = 'node.kubernetes.io/disk-pressure';
-export const taintNodePIDPressure = 'node.kubernetes.io/pid-pressure';
-export const taintNodeNetworkUnavailable = 'node.kubernetes.io/network-unavailable';
+import { taintNodeNotReady, taintNodeUnreachable, taintNodeDiskPressure, taintNodeMemoryPressure, taintNodePIDPressure, taintNodeUnschedulable, taintNodeNetworkUnavailable, toleratesTaint } from '../../api/taints.js';
+
+export { taintNodeNotReady, taintNodeUnreachable, taintNodeDiskPressure, taintNodeMemoryPressure, taintNodePIDPressure, taintNodeUnschedulable, taintNodeNetworkUnavailable, toleratesTaint };
 
 export const notReadyNoExecute: Taint = { key: taintNodeNotReady, effect: 'NoExecute' };
 export const unreachableNoExecute: Taint = { key: taintNodeUnreachable, effect: 'NoExecute' };
@@ -58,23 +54,6 @@ export function desiredNoScheduleTaints(node: Node): { desired: Taint[]; current
 /** Taints in `a` with no key+effect match in `b`. */
 export function taintSetDiff(a: readonly Taint[], b: readonly Taint[]): Taint[] {
   return a.filter((t) => !taintExists(b, t));
-}
-
-/**
- * Upstream's toleration rule: effect empty or equal; key empty (with Exists) or equal;
- * Exists ignores the value, Equal (the default) needs equal values.
- */
-export function toleratesTaint(t: Toleration, taint: Taint): boolean {
-  if (t.effect && t.effect !== taint.effect) return false;
-  if (t.key && t.key !== taint.key) return false;
-  switch (t.operator ?? 'Equal') {
-    case 'Exists':
-      return true;
-    case 'Equal':
-      return (t.value ?? '') === (taint.value ?? '');
-    default:
-      return false;
-  }
 }
 
 /**

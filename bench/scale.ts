@@ -1,0 +1,491 @@
+// Fleet-scale benchmark (issue 9): hollow nodes against a fresh in-process server with the
+// default SQLite store (durable group commit) and the controller manager running in-process.
+//
+// Per fleet size N:
+// - setup: N hollow nodes register (a child process `everynode hollow-nodes`, or in this
+//   process when dist/ has no binary or `hollow: 'in-process'`);
+// - fan-out: create one DaemonSet -> until status.numberAvailable == N;
+// - rollout (maxUnavailable 10%): change the image -> until every pod runs the new image and is
+//   Ready, N pods in all, and the status says updated == available == N;
+// - rollout (maxSurge 10%, maxUnavailable 0): the same;
+// - churn: N/10 more hollow nodes (a second process) -> per node, time from its Node ADDED
+//   event to its first daemon pod's ADDED event (p50/max), and until numberAvailable == 1.1 N;
+// - server process RSS and CPU seconds at the end (the benchmark's own observers, one pod,
+//   node and DaemonSet watch over the in-process transport, run in the same process and count);
+// - API writes per phase = store revision delta (lease renewals, events and status writes
+//   included, as they are real work);
+// - the floor: a bare SqliteStore in the same run makes the same number of durable creates
+//   (pod-sized values, 64 concurrent writers) and each time is also printed as a ratio to it.
+// Never asserts: targets are printed beside the figures.
+
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { startServer, type RunningServer } from '../src/apiserver/index.js';
+import type { DaemonSet, KubeObject, Node, Pod } from '../src/api/types.js';
+import {
+  loadKubeconfig,
+  HttpTransport,
+  RestClient,
+  type WatchEvent,
+  type WatchHandle,
+  daemonSetsResource,
+  inProcessTransport,
+  nodesResource,
+  podsResource,
+} from '../src/client/index.js';
+import { startHollowNodes, type HollowNodes } from '../src/hollow/index.js';
+import { SqliteStore } from '../src/storage/index.js';
+import { createLogger } from '../src/util/logger.js';
+import { sampleValue } from './storage.js';
+
+export interface ScaleBenchOptions {
+  /** Fleet sizes (default [1000, 5000]). */
+  nodes?: number[];
+  /** Hollow pods become Ready this long after their node sees them (default 100 ms). */
+  readyDelayMs?: number;
+  /** Where hollow nodes run (default 'process' when dist/src/cmd/everynode.js exists). */
+  hollow?: 'process' | 'in-process';
+  /** Store URL for the server (default: SQLite in the temp data dir). */
+  storeUrl?: string;
+  /** Per-phase deadline (default 10 min). */
+  phaseTimeoutMs?: number;
+  log?: (line: string) => void;
+}
+
+export interface PhaseResult {
+  ms: number;
+  writes: number;
+  floorMs: number;
+  /** ms / floorMs. */
+  ratio: number;
+}
+
+export interface ScaleResult {
+  nodes: number;
+  hollow: 'process' | 'in-process';
+  registerMs: number;
+  fanOut: PhaseResult;
+  rolloutMaxUnavailable: PhaseResult;
+  rolloutMaxSurge: PhaseResult;
+  churn: PhaseResult & { newNodes: number; podP50Ms: number; podMaxMs: number; availableMs: number };
+  totalWrites: number;
+  serverRssMB: number;
+  serverHeapMB: number;
+  /** process.memoryUsage() at the end, MB (rss, heapTotal, heapUsed, external, arrayBuffers). */
+  serverMemoryMB: Record<string, number>;
+  serverCpuSeconds: number;
+  /** RSS of the hollow process per 1,000 simulated nodes (null when in-process). */
+  hollowRssMBPer1000: number | null;
+  /** Durable creates/s of the bare store in this run (64 writers). */
+  floorWritesPerSec: number;
+  /** The server store's group commits over the whole run (SQLite only): commits and writes per commit. */
+  storeCommits: { commits: number; writesPerCommit: number; maxBatch: number } | null;
+}
+
+export const scaleTargets = { fanOut5kMs: 5_000, fanOutRatio: 3, rollout5kMs: 15_000, churnPodMaxMs: 2_000, serverRssMB: 400, hollowMBPer1000: 50 };
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+/** The built CLI next to the built benchmark (dist/bench -> dist/src/cmd). */
+const everynodeBin = path.resolve(here, '../src/cmd/everynode.js');
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return 0;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+const r1 = (x: number): number => Math.round(x * 10) / 10;
+
+function rssOfPid(pid: number): number {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) * 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Hollow nodes: a child process or in-process
+
+interface HollowHandle {
+  pid: number | undefined;
+  rssBytes(): number;
+  stop(): Promise<void>;
+}
+
+async function spawnHollow(kubeconfig: string, count: number, prefix: string, readyDelayMs: number, log: (l: string) => void): Promise<HollowHandle> {
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [everynodeBin, 'hollow-nodes', '--kubeconfig', kubeconfig, '--count', String(count), '--name-prefix', prefix, '--ready-delay-ms', String(readyDelayMs)],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let stderrLines = 0;
+  child.stderr?.setEncoding('utf8').on('data', (d: string) => {
+    for (const l of d.split('\n')) if (l && stderrLines++ < 10) log(`[hollow ${prefix}] ${l}`);
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  await new Promise<void>((resolve, reject) => {
+    let buf = '';
+    const onData = (d: string): void => {
+      buf += d;
+      for (let i = buf.indexOf('\n'); i >= 0; i = buf.indexOf('\n')) {
+        const line = buf.slice(0, i);
+        buf = buf.slice(i + 1);
+        try {
+          const o = JSON.parse(line) as { event?: string };
+          if (o.event === 'ready') {
+            child.stdout?.off('data', onData);
+            child.stdout?.resume();
+            resolve();
+            return;
+          }
+        } catch {
+          /* not a JSON line */
+        }
+      }
+    };
+    child.stdout?.setEncoding('utf8').on('data', onData);
+    child.once('exit', (code) => reject(new Error(`hollow-nodes ${prefix} exited with ${code} before it was ready`)));
+  });
+  return {
+    pid: child.pid,
+    rssBytes: () => (child.pid ? rssOfPid(child.pid) : 0),
+    stop: async () => {
+      if (child.exitCode === null) child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+async function inProcessHollow(server: RunningServer, count: number, prefix: string, readyDelayMs: number): Promise<HollowHandle> {
+  const transport = new HttpTransport({ ...loadKubeconfig(server.kubeconfigPath), maxSockets: 80, userAgent: 'everynode-hollow-nodes' });
+  const hollow: HollowNodes = await startHollowNodes({ client: new RestClient(transport.request), count, namePrefix: prefix, readyDelayMs });
+  return {
+    pid: undefined,
+    rssBytes: () => 0,
+    stop: async () => {
+      await hollow.stop();
+      transport.destroy();
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Observation: one watch per resource, incremental tallies, waiters re-checked on every event.
+
+class Observer {
+  readonly pods = new Map<string, { node: string; image: string; ready: boolean }>();
+  readonly readyByImage = new Map<string, number>();
+  ds: DaemonSet | undefined;
+  readonly nodeAddedAt = new Map<string, number>();
+  readonly firstPodAt = new Map<string, number>();
+  private readonly waiters = new Set<() => void>();
+  private handles: WatchHandle[] = [];
+
+  constructor(private readonly client: RestClient) {}
+
+  async start(): Promise<void> {
+    const rv = async (r: typeof podsResource): Promise<string> => (await this.client.list(r, { limit: 1 })).metadata.resourceVersion ?? '';
+    for (const r of [podsResource, nodesResource, daemonSetsResource]) {
+      const from = await rv(r);
+      this.handles.push(await this.client.watch<KubeObject>(r, { resourceVersion: from, timeoutSeconds: 3600 }, (ev) => this.onEvent(r.plural, ev)));
+    }
+  }
+
+  stop(): void {
+    for (const h of this.handles) h.stop();
+  }
+
+  private onEvent(plural: string, ev: WatchEvent<KubeObject>): void {
+    if (ev.type === 'BOOKMARK' || ev.type === 'ERROR') return;
+    const now = performance.now();
+    const o = ev.object as KubeObject;
+    if (plural === 'pods') {
+      const pod = o as Pod;
+      const uid = pod.metadata.uid ?? '';
+      const prev = this.pods.get(uid);
+      if (prev?.ready) this.readyByImage.set(prev.image, (this.readyByImage.get(prev.image) ?? 1) - 1);
+      if (ev.type === 'DELETED' || pod.metadata.deletionTimestamp) this.pods.delete(uid);
+      else {
+        const cur = {
+          node: pod.spec.nodeName ?? '',
+          image: pod.spec.containers[0]?.image ?? '',
+          ready: pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false,
+        };
+        this.pods.set(uid, cur);
+        if (cur.ready) this.readyByImage.set(cur.image, (this.readyByImage.get(cur.image) ?? 0) + 1);
+        if (ev.type === 'ADDED' && cur.node && !this.firstPodAt.has(cur.node)) this.firstPodAt.set(cur.node, now);
+      }
+    } else if (plural === 'nodes') {
+      if (ev.type === 'ADDED') this.nodeAddedAt.set((o as Node).metadata.name ?? '', now);
+    } else if (plural === 'daemonsets') {
+      if (ev.type !== 'DELETED') this.ds = o as DaemonSet;
+    }
+    for (const w of this.waiters) w();
+  }
+
+  /** Resolves when `pred` holds (checked on every event and every 100 ms). */
+  until(pred: () => boolean, timeoutMs: number, what: string): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const check = (): void => {
+        if (!pred()) return;
+        cleanup();
+        resolve();
+      };
+      const tick = setInterval(check, 100);
+      const timer = setTimeout(() => {
+        cleanup();
+        reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}`));
+      }, timeoutMs);
+      const cleanup = (): void => {
+        clearInterval(tick);
+        clearTimeout(timer);
+        this.waiters.delete(check);
+      };
+      this.waiters.add(check);
+      check();
+    });
+  }
+
+  rolledOut(image: string, n: number): boolean {
+    const s = this.ds?.status;
+    const gen = this.ds?.metadata.generation ?? 0;
+    return (
+      this.pods.size === n &&
+      (this.readyByImage.get(image) ?? 0) === n &&
+      (s?.observedGeneration ?? 0) >= gen &&
+      s?.updatedNumberScheduled === n &&
+      s?.numberAvailable === n
+    );
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The floor
+
+async function storeFloor(dir: string, writes: number, concurrency = 64): Promise<number> {
+  const file = path.join(dir, `floor-${writes}-${Date.now()}.db`);
+  const store = await SqliteStore.open(file);
+  try {
+    let next = 0;
+    const t0 = performance.now();
+    await Promise.all(
+      Array.from({ length: concurrency }, async () => {
+        for (let i = next++; i < writes; i = next++) {
+          const name = `pod-${i}`;
+          await store.create(`/registry/pods/bench/${name}`, sampleValue(name));
+        }
+      }),
+    );
+    return performance.now() - t0;
+  } finally {
+    await store.close();
+    for (const f of [file, `${file}-wal`, `${file}-shm`]) rmSync(f, { force: true });
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+
+function daemonSet(image: string): DaemonSet {
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'DaemonSet',
+    metadata: { name: 'fleet-agent', namespace: 'default' },
+    spec: {
+      selector: { matchLabels: { app: 'fleet-agent' } },
+      updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: '10%', maxSurge: 0 } },
+      template: {
+        metadata: { labels: { app: 'fleet-agent' } },
+        spec: { containers: [{ name: 'agent', image, resources: { requests: { cpu: '10m', memory: '16Mi' } } }] },
+      },
+    },
+  };
+}
+
+async function runOne(n: number, o: Required<Omit<ScaleBenchOptions, 'nodes' | 'storeUrl'>> & { storeUrl?: string }): Promise<ScaleResult> {
+  const log = o.log;
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'everynode-bench-scale-'));
+  const cpu0 = process.cpuUsage();
+  const server = await startServer({
+    dataDir: dir,
+    listen: '127.0.0.1:0',
+    ...(o.storeUrl ? { storeUrl: o.storeUrl } : {}),
+    logger: createLogger({ name: 'apiserver', level: 'warn' }),
+    controllers: { leaderElection: false },
+  });
+  const hollows: HollowHandle[] = [];
+  const observer = new Observer(new RestClient(inProcessTransport(server.handler, { userAgent: 'bench-scale' })));
+  const client = new RestClient(inProcessTransport(server.handler, { userAgent: 'bench-scale' }));
+  const rev = (): Promise<number> => server.store.currentRevision();
+  const kubeconfig = server.kubeconfigPath;
+  const start = (count: number, prefix: string): Promise<HollowHandle> =>
+    o.hollow === 'process' ? spawnHollow(kubeconfig, count, prefix, o.readyDelayMs, log) : inProcessHollow(server, count, prefix, o.readyDelayMs);
+  try {
+    await observer.start();
+    const rev0 = await rev();
+
+    // Setup: N hollow nodes.
+    let t = performance.now();
+    hollows.push(await start(n, 'hollow-node-'));
+    const registerMs = performance.now() - t;
+    log(`  N=${n}: ${n} hollow nodes registered in ${r1(registerMs)} ms (${o.hollow})`);
+
+    // Fan-out.
+    let w = await rev();
+    t = performance.now();
+    await client.create(daemonSetsResource, 'default', daemonSet('registry.example/agent:1'));
+    await observer.until(() => observer.ds?.status?.numberAvailable === n, o.phaseTimeoutMs, `numberAvailable == ${n}`);
+    const fanOutMs = performance.now() - t;
+    const fanOutWrites = (await rev()) - w;
+    log(`  N=${n}: fan-out ${r1(fanOutMs)} ms, ${fanOutWrites} writes`);
+
+    // Rollout, maxUnavailable 10%.
+    w = await rev();
+    t = performance.now();
+    await client.patch(daemonSetsResource, 'default', 'fleet-agent', 'strategic', {
+      spec: { template: { spec: { containers: [{ name: 'agent', image: 'registry.example/agent:2' }] } } },
+    });
+    await observer.until(() => observer.rolledOut('registry.example/agent:2', n), o.phaseTimeoutMs, 'rollout to agent:2');
+    const rolloutUMs = performance.now() - t;
+    const rolloutUWrites = (await rev()) - w;
+    log(`  N=${n}: rollout maxUnavailable=10% ${r1(rolloutUMs)} ms, ${rolloutUWrites} writes`);
+
+    // Rollout, maxSurge 10%, maxUnavailable 0.
+    w = await rev();
+    t = performance.now();
+    await client.patch(daemonSetsResource, 'default', 'fleet-agent', 'strategic', {
+      spec: {
+        updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: '10%' } },
+        template: { spec: { containers: [{ name: 'agent', image: 'registry.example/agent:3' }] } },
+      },
+    });
+    await observer.until(() => observer.rolledOut('registry.example/agent:3', n), o.phaseTimeoutMs, 'rollout to agent:3');
+    const rolloutSMs = performance.now() - t;
+    const rolloutSWrites = (await rev()) - w;
+    log(`  N=${n}: rollout maxSurge=10% ${r1(rolloutSMs)} ms, ${rolloutSWrites} writes`);
+
+    // Churn: N/10 new nodes.
+    const m = Math.max(1, Math.round(n / 10));
+    w = await rev();
+    t = performance.now();
+    const churnPrefix = 'hollow-churn-';
+    const churnNames = Array.from({ length: m }, (_, i) => `${churnPrefix}${i}`);
+    const churnStarted = start(m, churnPrefix);
+    await observer.until(() => churnNames.every((x) => observer.firstPodAt.has(x)), o.phaseTimeoutMs, `daemon pods on ${m} new nodes`);
+    const churnMs = performance.now() - t;
+    hollows.push(await churnStarted);
+    await observer.until(() => observer.ds?.status?.numberAvailable === n + m, o.phaseTimeoutMs, `numberAvailable == ${n + m}`);
+    const availableMs = performance.now() - t;
+    const churnWrites = (await rev()) - w;
+    const lat = churnNames.map((x) => (observer.firstPodAt.get(x) ?? 0) - (observer.nodeAddedAt.get(x) ?? 0)).sort((a, b) => a - b);
+    log(`  N=${n}: churn +${m} nodes: all have pods ${r1(churnMs)} ms (per node p50 ${r1(percentile(lat, 50))} max ${r1(lat[lat.length - 1] ?? 0)}), available ${r1(availableMs)} ms`);
+
+    const totalWrites = (await rev()) - rev0;
+    // With `node --expose-gc` the figures are taken after a full collection (live memory).
+    (globalThis as { gc?: () => void }).gc?.();
+    const mem = process.memoryUsage();
+    const cpu = process.cpuUsage(cpu0);
+    const hollowRss = hollows[0]?.rssBytes() ?? 0;
+    const st = (server.store as { stats?: () => { commits: number; writes: number; maxBatch: number } }).stats?.();
+    const storeCommits = st ? { commits: st.commits, writesPerCommit: r1(st.writes / Math.max(1, st.commits)), maxBatch: st.maxBatch } : null;
+
+    // Stop the load, then the floor in the same run.
+    observer.stop();
+    for (const h of hollows.splice(0)) await h.stop();
+    await server.close();
+    const floorRateWrites = 20_000;
+    const floorRateMs = await storeFloor(dir, floorRateWrites);
+    const floorWritesPerSec = (floorRateWrites / floorRateMs) * 1000;
+    const phase = async (ms: number, writes: number): Promise<PhaseResult> => {
+      const floorMs = await storeFloor(dir, writes);
+      return { ms: r1(ms), writes, floorMs: r1(floorMs), ratio: Math.round((ms / floorMs) * 100) / 100 };
+    };
+    const fanOut = await phase(fanOutMs, fanOutWrites);
+    const rolloutMaxUnavailable = await phase(rolloutUMs, rolloutUWrites);
+    const rolloutMaxSurge = await phase(rolloutSMs, rolloutSWrites);
+    const churnPhase = await phase(churnMs, churnWrites);
+    return {
+      nodes: n,
+      hollow: o.hollow,
+      registerMs: r1(registerMs),
+      fanOut,
+      rolloutMaxUnavailable,
+      rolloutMaxSurge,
+      churn: { ...churnPhase, newNodes: m, podP50Ms: r1(percentile(lat, 50)), podMaxMs: r1(lat[lat.length - 1] ?? 0), availableMs: r1(availableMs) },
+      totalWrites,
+      serverRssMB: r1(mem.rss / 2 ** 20),
+      serverHeapMB: r1(mem.heapUsed / 2 ** 20),
+      serverMemoryMB: Object.fromEntries(Object.entries(mem).map(([k, v]) => [k, r1(v / 2 ** 20)])),
+      serverCpuSeconds: r1((cpu.user + cpu.system) / 1e6),
+      hollowRssMBPer1000: o.hollow === 'process' ? r1(hollowRss / 2 ** 20 / (n / 1000)) : null,
+      floorWritesPerSec: Math.round(floorWritesPerSec),
+      storeCommits,
+    };
+  } finally {
+    observer.stop();
+    for (const h of hollows) await h.stop().catch(() => {});
+    await server.close().catch(() => {});
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export async function benchScale(opts: ScaleBenchOptions = {}): Promise<ScaleResult[]> {
+  const hollow = opts.hollow ?? (existsSync(everynodeBin) ? 'process' : 'in-process');
+  const o = {
+    readyDelayMs: opts.readyDelayMs ?? 100,
+    hollow,
+    phaseTimeoutMs: opts.phaseTimeoutMs ?? 600_000,
+    log: opts.log ?? ((l: string) => console.error(l)),
+    ...(opts.storeUrl ? { storeUrl: opts.storeUrl } : {}),
+  };
+  const out: ScaleResult[] = [];
+  for (const n of opts.nodes ?? [1000, 5000]) out.push(await runOne(n, o));
+  return out;
+}
+
+function fmtPhase(p: PhaseResult): string[] {
+  return [p.ms.toFixed(0), String(p.writes), p.floorMs.toFixed(0), `${p.ratio.toFixed(2)}x`];
+}
+
+export function formatScaleBench(results: ScaleResult[], table: (head: string[], rows: string[][]) => string): string {
+  const lines: string[] = [];
+  lines.push('Phases (ms; writes = store revisions; floor = bare SqliteStore making as many durable creates, 64 writers)');
+  const rows: string[][] = [];
+  for (const r of results) {
+    rows.push([String(r.nodes), 'fan-out', ...fmtPhase(r.fanOut), '']);
+    rows.push([String(r.nodes), 'rollout maxUnavailable 10%', ...fmtPhase(r.rolloutMaxUnavailable), '']);
+    rows.push([String(r.nodes), 'rollout maxSurge 10%', ...fmtPhase(r.rolloutMaxSurge), '']);
+    rows.push([String(r.nodes), `churn +${r.churn.newNodes} nodes`, ...fmtPhase(r.churn), `per node p50 ${r.churn.podP50Ms} ms, max ${r.churn.podMaxMs} ms; available after ${r.churn.availableMs} ms`]);
+  }
+  lines.push(table(['nodes', 'phase', 'ms', 'writes', 'floor ms', 'ratio', 'note'], rows));
+  lines.push('');
+  lines.push('Resources');
+  lines.push(
+    table(
+      ['nodes', 'hollow', 'register ms', 'total writes', 'writes/commit', 'server RSS MB', 'server heap MB', 'server CPU s', 'hollow MB/1000 nodes', 'store floor writes/s'],
+      results.map((r) => [
+        String(r.nodes),
+        r.hollow,
+        r.registerMs.toFixed(0),
+        String(r.totalWrites),
+        r.storeCommits ? String(r.storeCommits.writesPerCommit) : '-',
+        r.serverRssMB.toFixed(0),
+        r.serverHeapMB.toFixed(0),
+        r.serverCpuSeconds.toFixed(1),
+        r.hollowRssMBPer1000 === null ? '-' : r.hollowRssMBPer1000.toFixed(1),
+        String(r.floorWritesPerSec),
+      ]),
+    ),
+  );
+  const t = scaleTargets;
+  lines.push('');
+  lines.push(
+    `targets (5,000 nodes): fan-out <= ${t.fanOut5kMs} ms and <= ${t.fanOutRatio}x floor; rollout maxUnavailable 10% <= ${t.rollout5kMs} ms; ` +
+      `new node's daemon pod <= ${t.churnPodMaxMs} ms; server RSS <= ${t.serverRssMB} MB; hollow <= ${t.hollowMBPer1000} MB per 1,000 nodes`,
+  );
+  return lines.join('\n');
+}

@@ -1,0 +1,94 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { describe, expect, it } from 'vitest';
+import { inProcessTransport } from './in-process-transport.js';
+import { RestClient } from './rest-client.js';
+import { readAll } from './transport.js';
+import { podsResource } from './resources.js';
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve) => {
+    let s = '';
+    req.on('data', (c: Buffer) => (s += c.toString()));
+    req.on('end', () => resolve(s));
+  });
+}
+
+describe('inProcessTransport', () => {
+  it('passes method, path, lower-case headers and body; answers status, headers and body', async () => {
+    const t = inProcessTransport(async (req, res) => {
+      const body = await readBody(req);
+      res.setHeader('Warning', ['299 - "a"']);
+      res.writeHead(201, { 'Content-Type': 'application/json', 'X-Echo': `${req.method} ${req.url} ${req.headers['content-type']} ${req.headers['content-length']}` });
+      res.end(body.toUpperCase());
+    });
+    const r = await t({ method: 'POST', path: '/api/v1/x?a=1', headers: { 'Content-Type': 'application/json' }, body: '{"a":1}' });
+    expect(r.statusCode).toBe(201);
+    expect(r.headers['x-echo']).toBe('POST /api/v1/x?a=1 application/json 7');
+    expect(r.headers['warning']).toEqual(['299 - "a"']);
+    expect(await readAll(r.body)).toBe('{"A":1}');
+  });
+
+  it('a body written without writeHead answers 200; an error Status becomes an ApiError through RestClient', async () => {
+    const ok = inProcessTransport((_req, res) => res.end('plain'));
+    const r = await ok({ method: 'GET', path: '/', headers: {} });
+    expect(r.statusCode).toBe(200);
+    expect(await readAll(r.body)).toBe('plain');
+
+    const client = new RestClient(
+      inProcessTransport((_req, res) => {
+        res.writeHead(404, { 'Content-Type': 'application/json' });
+        res.end(JSON.stringify({ kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: 'NotFound', code: 404, message: 'pods "x" not found' }));
+      }),
+    );
+    await expect(client.get(podsResource, 'default', 'x')).rejects.toMatchObject({ code: 404, reason: 'NotFound', message: 'pods "x" not found' });
+  });
+
+  it('streams watch events as they are written; stopping the watch closes the server side', async () => {
+    let serverRes: ServerResponse | undefined;
+    let closed = false;
+    const client = new RestClient(
+      inProcessTransport((_req, res) => {
+        serverRes = res;
+        res.writeHead(200, { 'Content-Type': 'application/json' });
+        res.flushHeaders();
+        res.on('close', () => (closed = true));
+      }),
+    );
+    const seen: string[] = [];
+    const w = await client.watch(podsResource, { namespace: 'default' }, (e) => seen.push(`${e.type} ${(e.object.metadata as { name?: string } | undefined)?.name}`));
+    serverRes!.write('{"type":"ADDED","object":{"metadata":{"name":"a"}}}\n{"type":"MODI');
+    serverRes!.write('FIED","object":{"metadata":{"name":"a"}}}\n');
+    await new Promise((r) => setTimeout(r, 10));
+    expect(seen).toEqual(['ADDED a', 'MODIFIED a']);
+    w.stop();
+    await w.done;
+    await new Promise((r) => setTimeout(r, 10));
+    expect(closed).toBe(true);
+  });
+
+  it('the watch ends when the server ends the stream; unread bytes count in writableLength', async () => {
+    let serverRes: ServerResponse | undefined;
+    const t = inProcessTransport((_req, res) => {
+      serverRes = res;
+      res.writeHead(200);
+      res.flushHeaders();
+    });
+    const r = await t({ method: 'GET', path: '/watch', headers: {} });
+    const chunk = 'x'.repeat(64 * 1024);
+    for (let i = 0; i < 8; i++) serverRes!.write(chunk);
+    // Nobody reads: the bytes stay buffered, as in a socket's send buffer.
+    expect(serverRes!.writableLength).toBeGreaterThan(256 * 1024);
+    serverRes!.end();
+    expect((await readAll(r.body)).length).toBe(8 * 64 * 1024);
+  });
+
+  it('rejects when the handler destroys the exchange before answering, and when aborted before the answer', async () => {
+    const t = inProcessTransport((_req, res) => res.destroy());
+    await expect(t({ method: 'GET', path: '/', headers: {} })).rejects.toThrow(/without an answer/);
+    const never = inProcessTransport(() => {});
+    const ac = new AbortController();
+    const p = never({ method: 'GET', path: '/', headers: {}, signal: ac.signal });
+    ac.abort();
+    await expect(p).rejects.toMatchObject({ name: 'AbortError' });
+  });
+});

@@ -1,0 +1,206 @@
+// The controller manager: one set of shared informers feeding the DaemonSet controller, the
+// garbage collector and the node lifecycle controller, run only while this process holds the
+// `kube-system/everynode-controller-manager` Lease (leader-election.ts).
+//
+// Contract:
+// - Each term of leadership gets fresh informers and fresh controller instances; when the
+//   term ends (lease lost, renew deadline missed, or stop()) every controller is stopped and
+//   the informers shut down before this manager contends again, so two terms never overlap
+//   inside one process and no state (expectations, backoffs) leaks from one term to the next.
+// - Controllers reach the cluster only through `client` (in the server process: the
+//   in-process transport over the API server's own handler).
+// - stop() resolves after the controllers have stopped and, when leading, the lease has been
+//   released (so a standby takes over at once instead of after the lease duration).
+
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import {
+  type ApiClient,
+  ApiEventRecorder,
+  type Clock,
+  RestClient,
+  type RequestListener,
+  SharedInformerFactory,
+  inProcessTransport,
+  realClock,
+} from '../client/index.js';
+import { createLogger, type Logger } from '../util/logger.js';
+import { DaemonSetsController, controllerComponent } from './daemonset/index.js';
+import { GarbageCollector, type GarbageCollectorOptions } from './garbage-collector/index.js';
+import { LeaderElector, type LeaderElectionTiming } from './leader-election.js';
+import { NodeLifecycleController, type NodeLifecycleControllerOptions } from './node-lifecycle/index.js';
+
+export const leaderElectionLeaseNamespace = 'kube-system';
+export const leaderElectionLeaseName = 'everynode-controller-manager';
+
+/** What to run and how; every field is optional. */
+export interface ControllersOptions {
+  /** Holder identity for the Lease and events' reportingInstance (default `<hostname>_<uuid>`). */
+  identity?: string;
+  /** Default true (15 s lease, 10 s renew deadline, 2 s retry); false runs the controllers at once. */
+  leaderElection?: boolean | (LeaderElectionTiming & { namespace?: string; name?: string });
+  /** DaemonSet controller (default 2 workers); false disables it. */
+  daemonSet?: false | { workers?: number };
+  garbageCollector?: false | Omit<GarbageCollectorOptions, 'client' | 'informers' | 'clock'>;
+  /** Node lifecycle controller; `gracePeriodMs` defaults to 50 s. */
+  nodeLifecycle?: false | Omit<NodeLifecycleControllerOptions, 'client' | 'informers' | 'clock'>;
+}
+
+export interface ControllerManagerOptions extends ControllersOptions {
+  client: ApiClient;
+  clock?: Clock;
+  logger?: Logger;
+}
+
+/** The controllers of the current term of leadership. */
+export interface RunningControllers {
+  informers: SharedInformerFactory;
+  daemonSets?: DaemonSetsController;
+  garbageCollector?: GarbageCollector;
+  nodeLifecycle?: NodeLifecycleController;
+}
+
+function errMsg(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+/** Optimistic-concurrency conflicts are routine for controllers: retried, not worth a warning. */
+function isRoutine(e: unknown): boolean {
+  const m = errMsg(e);
+  return m.includes('the object has been modified') || m.includes('please apply your changes to the latest version');
+}
+
+export class ControllerManager {
+  readonly identity: string;
+  readonly client: ApiClient;
+  private readonly o: ControllerManagerOptions;
+  private readonly clock: Clock;
+  private readonly logger: Logger;
+  private readonly elector: LeaderElector | undefined;
+  private abort: AbortController | undefined;
+  private loop: Promise<void> | undefined;
+  private current: RunningControllers | undefined;
+  private terms = 0;
+
+  constructor(o: ControllerManagerOptions) {
+    this.o = o;
+    this.client = o.client;
+    this.clock = o.clock ?? realClock;
+    this.logger = o.logger ?? createLogger({ name: 'controller-manager' });
+    this.identity = o.identity ?? `${hostname()}_${randomUUID()}`;
+    const le = o.leaderElection ?? true;
+    if (le !== false) {
+      const timing = le === true ? {} : le;
+      this.elector = new LeaderElector({
+        ...timing,
+        client: this.client,
+        clock: this.clock,
+        identity: this.identity,
+        namespace: timing.namespace ?? leaderElectionLeaseNamespace,
+        name: timing.name ?? leaderElectionLeaseName,
+        onStartedLeading: (signal) => {
+          this.logger.info(`${this.identity} became leader: starting controllers`);
+          return this.runControllers(signal);
+        },
+        onStoppedLeading: () => this.logger.info(`${this.identity} stopped leading`),
+        onNewLeader: (id) => {
+          if (id !== this.identity) this.logger.info(`the leader is ${id}`);
+        },
+        onError: (e) => this.logger.warn(errMsg(e)),
+      });
+    }
+  }
+
+  /** Starts contending (or, without leader election, the controllers). Idempotent. */
+  start(): void {
+    if (this.loop) return;
+    const abort = new AbortController();
+    this.abort = abort;
+    this.loop = (this.elector ? this.elector.run(abort.signal) : this.runControllers(abort.signal)).catch((e: unknown) => {
+      this.logger.error('controller manager failed', e);
+    });
+  }
+
+  /** Stops the controllers and releases the lease; resolves when all is stopped. */
+  async stop(): Promise<void> {
+    this.abort?.abort();
+    await this.loop;
+  }
+
+  /** True while the controllers of a term are running. */
+  isLeader(): boolean {
+    return this.current !== undefined;
+  }
+
+  /** The controllers of the current term (tests and benchmarks). */
+  running(): RunningControllers | undefined {
+    return this.current;
+  }
+
+  /** How many terms of leadership this manager has started. */
+  termsStarted(): number {
+    return this.terms;
+  }
+
+  /** Runs every enabled controller until `signal` aborts, then stops them all. */
+  private async runControllers(signal: AbortSignal): Promise<void> {
+    if (signal.aborted) return;
+    this.terms++;
+    const onError = (e: unknown): void => {
+      if (isRoutine(e)) this.logger.debug(errMsg(e));
+      else this.logger.warn(errMsg(e));
+    };
+    const informers = new SharedInformerFactory(this.client, { clock: this.clock, onError });
+    const running: RunningControllers = { informers };
+    const tasks: Array<Promise<void>> = [];
+    const aborted = new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+
+    if (this.o.daemonSet !== false) {
+      const recorder = new ApiEventRecorder(this.client, {
+        component: controllerComponent,
+        host: this.identity,
+        clock: this.clock,
+        defaultKind: { kind: 'DaemonSet', apiVersion: 'apps/v1' },
+        onError,
+      });
+      running.daemonSets = new DaemonSetsController({ client: this.client, informers, clock: this.clock, recorder, onError });
+    }
+    if (this.o.garbageCollector !== false) {
+      running.garbageCollector = new GarbageCollector({ onError, ...(this.o.garbageCollector ?? {}), client: this.client, informers, clock: this.clock });
+    }
+    if (this.o.nodeLifecycle !== false) {
+      running.nodeLifecycle = new NodeLifecycleController({ onError, ...(this.o.nodeLifecycle ?? {}), client: this.client, informers, clock: this.clock });
+    }
+    informers.start();
+    this.current = running;
+    try {
+      const ds = running.daemonSets;
+      if (ds) {
+        const workers = this.o.daemonSet ? (this.o.daemonSet.workers ?? 2) : 2;
+        // run() waits for the caches first; a term that ends before they sync must not wait for it.
+        tasks.push(Promise.race([ds.run(workers), aborted]));
+      }
+      if (running.garbageCollector) tasks.push(running.garbageCollector.run(signal));
+      if (running.nodeLifecycle) tasks.push(running.nodeLifecycle.run(signal));
+      await aborted;
+    } finally {
+      // Stop acting first, then wait for in-flight work, then drop the caches.
+      running.daemonSets?.shutDown();
+      this.current = undefined;
+      const results = await Promise.allSettled(tasks);
+      for (const r of results) if (r.status === 'rejected') onError(r.reason);
+      await informers.shutdown();
+    }
+  }
+}
+
+/**
+ * A controller manager inside the API server process: its client calls `listener` (the
+ * server's request handler) through the in-process transport. Started before returning.
+ */
+export function startInProcessControllerManager(listener: RequestListener, opts: ControllersOptions & { clock?: Clock; logger?: Logger } = {}): ControllerManager {
+  const client = new RestClient(inProcessTransport(listener, { userAgent: 'everynode-controller-manager' }));
+  const cm = new ControllerManager({ ...opts, client });
+  cm.start();
+  return cm;
+}

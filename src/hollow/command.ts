@@ -1,0 +1,126 @@
+// `everynode hollow-nodes`: hollow nodes in their own process.
+//
+//   everynode hollow-nodes (--server URL | --kubeconfig FILE) --count N [--name-prefix P]
+//     [--first-index I] [--ready-delay-ms MS] [--failure-rate F] [--lease-duration-seconds S]
+//     [--concurrency C] [--labels k=v,k=v] [--stats-interval-ms MS]
+//
+// Output contract (stdout, one JSON object per line, for scripts and bench/scale.ts):
+//   {"event":"ready","nodes":N,"ms":T,"rssBytes":R}   once every node is registered
+//   {"event":"stats",...HollowNodesStats,"rssBytes":R} every --stats-interval-ms (0: never)
+// Runs until SIGTERM/SIGINT, then stops (Nodes stay registered) and exits 0.
+
+import { parseArgs } from 'node:util';
+import { HttpTransport, RestClient, loadKubeconfig } from '../client/index.js';
+import { startHollowNodes } from './hollow-nodes.js';
+
+export const hollowNodesUsage = `  hollow-nodes  simulate many nodes in this process (registration, leases, pod lifecycle)
+           --server URL | --kubeconfig FILE   the API server (--server wins for the address)
+           --count N                 nodes to register (required)
+           --name-prefix P           node names are P<index> (default hollow-node-)
+           --first-index I           first index (default 0)
+           --ready-delay-ms MS       pod Pending -> Running+Ready delay (default 100)
+           --failure-rate F          share of pods whose container fails, 0..1 (default 0)
+           --lease-duration-seconds S  (default 40; renewed every S/4)
+           --concurrency C           concurrent API writes (default 64)
+           --labels k=v,k=v          extra node labels
+           --stats-interval-ms MS    print a stats line every MS (default 0: never)
+`;
+
+function num(v: string | undefined, name: string, dflt: number): number {
+  if (v === undefined) return dflt;
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 0) throw new Error(`--${name}: want a non-negative number, got ${JSON.stringify(v)}`);
+  return n;
+}
+
+function parseLabels(s: string | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (!s) return out;
+  for (const part of s.split(',')) {
+    if (!part) continue;
+    const i = part.indexOf('=');
+    if (i <= 0) throw new Error(`--labels: want k=v, got ${JSON.stringify(part)}`);
+    out[part.slice(0, i)] = part.slice(i + 1);
+  }
+  return out;
+}
+
+export async function runHollowNodesCommand(args: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      server: { type: 'string' },
+      kubeconfig: { type: 'string' },
+      count: { type: 'string' },
+      'name-prefix': { type: 'string' },
+      'first-index': { type: 'string' },
+      'ready-delay-ms': { type: 'string' },
+      'failure-rate': { type: 'string' },
+      'lease-duration-seconds': { type: 'string' },
+      concurrency: { type: 'string' },
+      labels: { type: 'string' },
+      'stats-interval-ms': { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    process.stdout.write(`usage: everynode hollow-nodes [options]\n${hollowNodesUsage}`);
+    return;
+  }
+  if (values.count === undefined) throw new Error('hollow-nodes: --count is required');
+  if (!values.server && !values.kubeconfig) throw new Error('hollow-nodes: --server or --kubeconfig is required');
+  const count = num(values.count, 'count', 0);
+  const concurrency = Math.max(1, num(values.concurrency, 'concurrency', 64));
+  const cfg = values.kubeconfig ? loadKubeconfig(values.kubeconfig) : undefined;
+  const transport = new HttpTransport({ ...(cfg ?? {}), server: values.server ?? cfg?.server ?? '', userAgent: 'everynode-hollow-nodes', maxSockets: concurrency + 8 });
+  const client = new RestClient(transport.request);
+  let errors = 0;
+  const started = Date.now();
+  const hollow = await startHollowNodes({
+    client,
+    count,
+    namePrefix: values['name-prefix'] ?? 'hollow-node-',
+    firstIndex: num(values['first-index'], 'first-index', 0),
+    readyDelayMs: num(values['ready-delay-ms'], 'ready-delay-ms', 100),
+    failureRate: num(values['failure-rate'], 'failure-rate', 0),
+    leaseDurationSeconds: num(values['lease-duration-seconds'], 'lease-duration-seconds', 40),
+    concurrency,
+    labels: parseLabels(values.labels),
+    onError: (e) => {
+      // Routine under load (conflicts, retried writes); the count is in the stats line.
+      if (++errors <= 5) process.stderr.write(`hollow-nodes: ${e instanceof Error ? e.message : String(e)}\n`);
+    },
+  });
+  const line = (o: Record<string, unknown>): void => {
+    process.stdout.write(`${JSON.stringify({ ...o, rssBytes: process.memoryUsage().rss })}\n`);
+  };
+  line({ event: 'ready', nodes: hollow.nodeNames().length, ms: Date.now() - started });
+  const every = num(values['stats-interval-ms'], 'stats-interval-ms', 0);
+  const statsTimer = every > 0 ? setInterval(() => line({ event: 'stats', ...hollow.stats() }), every) : undefined;
+  await new Promise<void>((resolve) => {
+    const stop = (): void => resolve();
+    process.once('SIGTERM', stop);
+    process.once('SIGINT', stop);
+  });
+  if (statsTimer) clearInterval(statsTimer);
+  await hollow.stop();
+  transport.destroy();
+}
+
+/**
+ * Hollow nodes inside `everynode up` (alongside the real local nodes): a client of its own
+ * over HTTP to the server's kubeconfig, `count` nodes named hollow-node-<i>. `stop()` stops
+ * them (the Nodes stay registered).
+ */
+export async function startHollowNodesForUp(kubeconfigPath: string, count: number, opts: { readyDelayMs?: number } = {}): Promise<{ stop(): Promise<void> }> {
+  const cfg = loadKubeconfig(kubeconfigPath);
+  const transport = new HttpTransport({ ...cfg, userAgent: 'everynode-hollow-nodes', maxSockets: 72 });
+  const hollow = await startHollowNodes({ client: new RestClient(transport.request), count, ...(opts.readyDelayMs !== undefined ? { readyDelayMs: opts.readyDelayMs } : {}) });
+  return {
+    stop: async () => {
+      await hollow.stop();
+      transport.destroy();
+    },
+  };
+}

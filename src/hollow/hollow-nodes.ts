@@ -1,0 +1,621 @@
+// Hollow nodes (the kubemark/kwok idea): one process plays many nodes against the API.
+//
+// What each hollow node does, through the API only (like a real agent, with no processes):
+// - registers its Node (labels, capacity/allocatable, addresses, nodeInfo, Ready=True);
+// - creates and renews its Lease `kube-node-lease/<node>` every leaseDuration/4 (the kubelet's
+//   schedule), the first renewals spread uniformly over one interval so N nodes make a steady
+//   N/interval writes per second instead of bursts;
+// - re-posts its Ready condition every `nodeStatusReportSeconds` (kubelet's report frequency);
+// - plays the pod lifecycle for pods bound to it (`spec.nodeName`): the pod stays Pending (as
+//   created) for `readyDelayMs` after the node first sees it, then becomes Running with every
+//   container running and Ready (a container without readiness probe is ready once running,
+//   so Running and Ready are one status write). `reportPending` adds the kubelet's first write
+//   (Pending, containers waiting in ContainerCreating). With probability `failureRate` the
+//   container "crashes" instead: CrashLoopBackOff and not Ready (restartPolicy Always or
+//   OnFailure), or phase Failed (Never). Status goes through `pods/<name>/status`.
+// - a pod with a deletionTimestamp is finished with a DELETE (grace 0, UID precondition), as
+//   the kubelet does once its containers stopped.
+//
+// Scale design (5,000 nodes in one process):
+// - ONE pod informer (one LIST + one WATCH) for all hollow nodes, not one watch per node; pods
+//   of other nodes are ignored by a map lookup;
+// - ONE timer wheel (one native timer) for every lease renewal, status report and pod
+//   transition;
+// - every write goes through one WriteQueue: bounded concurrency (`concurrency`), coalesced
+//   per object, failed writes retried with capped backoff on the wheel;
+// - per node state is a few fields (no objects cached per node).
+//
+// Invariants: a pod is tracked by UID from its first sighting on one of our nodes until its
+// DELETED event; a tracked pod is never re-admitted (our own status writes come back as watch
+// updates and are ignored). Pods found already Running and Ready when the informer starts
+// (e.g. the hollow process restarted) are adopted as they are, with no write.
+
+import type { Lease, Node, NodeCondition, Pod, PodCondition, PodStatus, ContainerStatus } from '../api/types.js';
+import {
+  type ApiClient,
+  type Clock,
+  Informer,
+  isAlreadyExists,
+  isConflict,
+  isNotFound,
+  leasesResource,
+  indexPodByNodeName,
+  metaNamespaceKey,
+  nodesResource,
+  podNodeNameIndex,
+  podsResource,
+  realClock,
+} from '../client/index.js';
+import { TimerWheel, type WheelTimer } from './timer-wheel.js';
+import { WriteQueue } from './write-queue.js';
+
+export const hollowNodeLabel = 'node.everynode.io/hollow';
+export const nodeLeaseNamespace = 'kube-node-lease';
+
+export interface HollowNodesOptions {
+  client: ApiClient;
+  /** Nodes to register at start (more with `addNodes`). */
+  count: number;
+  /** Node names are `<namePrefix><index>`; default `hollow-node-`. */
+  namePrefix?: string;
+  /** Index of the first node (default 0). */
+  firstIndex?: number;
+  /** Extra labels on every Node (beside hostname/os/arch and `node.everynode.io/hollow=true`). */
+  labels?: Record<string, string>;
+  /** Time from first seeing a pod to reporting it Running and Ready (default 100 ms). */
+  readyDelayMs?: number;
+  /** Share of pods whose container fails instead of becoming ready, 0..1 (default 0). */
+  failureRate?: number;
+  /** Lease duration (default 40 s, the kubelet's); renewed every quarter of it. */
+  leaseDurationSeconds?: number;
+  /** How often the Ready condition is re-posted (default 300 s, kubelet's nodeStatusReportFrequency). */
+  nodeStatusReportSeconds?: number;
+  /** Also write the initial Pending status (ContainerCreating) before Running (default false). */
+  reportPending?: boolean;
+  /** Concurrent API writes (default 64). */
+  concurrency?: number;
+  /** Node capacity (default cpu 4, memory 16Gi, pods 110, ephemeral-storage 100Gi). */
+  capacity?: Record<string, string>;
+  clock?: Clock;
+  /** Random source in [0, 1) (failure draws, lease spreading); default Math.random. */
+  random?: () => number;
+  onError?: (err: unknown) => void;
+}
+
+export interface HollowNodesStats {
+  nodes: number;
+  /** Pods tracked (bound to one of our nodes, not yet deleted). */
+  pods: number;
+  podsRunning: number;
+  podsFailed: number;
+  writes: { nodes: number; leases: number; nodeStatus: number; podStatus: number; podDeletes: number };
+  errors: number;
+  /** Writes waiting or in flight. */
+  queued: number;
+}
+
+export interface HollowNodes {
+  /** Names of every registered hollow node, in registration order. */
+  nodeNames(): string[];
+  /** Registers `count` more nodes (continuing the index); resolves with their names once created. */
+  addNodes(count: number): Promise<string[]>;
+  /** Stops (false) or resumes (true) renewing one node's Lease and status: a node that went silent. */
+  setHeartbeat(nodeName: string, alive: boolean): void;
+  stats(): HollowNodesStats;
+  /** Resolves when no write is waiting or in flight. */
+  idle(): Promise<void>;
+  /** Stops every timer, write and the watch; the Nodes stay registered (like a stopped agent). */
+  stop(): Promise<void>;
+}
+
+interface NodeState {
+  name: string;
+  index: number;
+  uid: string;
+  leaseRV: string | undefined;
+  alive: boolean;
+  leaseTimer: WheelTimer | undefined;
+  statusTimer: WheelTimer | undefined;
+  podSeq: number;
+}
+
+interface PodState {
+  key: string;
+  node: NodeState;
+  timer: WheelTimer | undefined;
+  state: 'admitted' | 'running' | 'failed' | 'deleting';
+}
+
+const retryBaseMs = 200;
+const retryMaxMs = 5_000;
+
+function rfc3339(ms: number): string {
+  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+function microTime(ms: number): string {
+  return new Date(ms).toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
+}
+
+function errMsg(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+function hostIPOf(index: number): string {
+  return `10.${64 + ((index >> 16) & 63)}.${(index >> 8) & 255}.${index & 255}`;
+}
+
+function podCIDROf(index: number): { base: string; cidr: string } {
+  const base = `10.${128 + ((index >> 8) & 127)}.${index & 255}`;
+  return { base, cidr: `${base}.0/24` };
+}
+
+/** Running (or crashed) status for a pod, every container started at `now`. */
+export function hollowPodStatus(pod: Pod, node: { hostIP: string; podIP: string }, nowMs: number, outcome: 'pending' | 'running' | 'failed'): PodStatus {
+  const now = rfc3339(nowMs);
+  const restartPolicy = pod.spec.restartPolicy ?? 'Always';
+  const containerID = (name: string): string => `hollow://${pod.metadata.uid ?? ''}/${name}`;
+  const init: ContainerStatus[] = (pod.spec.initContainers ?? []).map((c) => ({
+    name: c.name,
+    image: c.image ?? '',
+    imageID: '',
+    ready: outcome !== 'pending',
+    restartCount: 0,
+    started: false,
+    state: outcome === 'pending' ? { waiting: { reason: 'PodInitializing' } } : { terminated: { exitCode: 0, reason: 'Completed', startedAt: now, finishedAt: now, containerID: containerID(c.name) } },
+    lastState: {},
+    ...(outcome === 'pending' ? {} : { containerID: containerID(c.name) }),
+  }));
+  const containers: ContainerStatus[] = pod.spec.containers.map((c) => {
+    const base = { name: c.name, image: c.image ?? '', imageID: outcome === 'pending' ? '' : `hollow://${c.image ?? ''}`, restartCount: 0 };
+    if (outcome === 'pending') return { ...base, ready: false, started: false, state: { waiting: { reason: 'ContainerCreating' } }, lastState: {} };
+    if (outcome === 'failed') {
+      const terminated = { exitCode: 1, reason: 'Error', startedAt: now, finishedAt: now, containerID: containerID(c.name) };
+      if (restartPolicy === 'Never') return { ...base, containerID: containerID(c.name), ready: false, started: false, state: { terminated }, lastState: {} };
+      return {
+        ...base,
+        restartCount: 1,
+        containerID: containerID(c.name),
+        ready: false,
+        started: false,
+        state: { waiting: { reason: 'CrashLoopBackOff', message: `back-off 10s restarting failed container=${c.name} pod=${pod.metadata.name ?? ''}_${pod.metadata.namespace ?? ''}(${pod.metadata.uid ?? ''})` } },
+        lastState: { terminated },
+      };
+    }
+    return { ...base, containerID: containerID(c.name), ready: true, started: true, state: { running: { startedAt: now } }, lastState: {} };
+  });
+  const phase = outcome === 'pending' ? 'Pending' : outcome === 'failed' && restartPolicy === 'Never' ? 'Failed' : 'Running';
+  const allReady = containers.every((c) => c.ready);
+  const cond = (type: string, ok: boolean, reason?: string): PodCondition => {
+    const c: PodCondition = { type, status: ok ? 'True' : 'False', lastProbeTime: null, lastTransitionTime: now };
+    if (!ok && reason) c.reason = reason;
+    return c;
+  };
+  const status: PodStatus = {
+    phase,
+    conditions: [
+      cond('Initialized', outcome !== 'pending' || init.length === 0, 'ContainersNotInitialized'),
+      cond('Ready', allReady, phase === 'Failed' ? 'PodFailed' : 'ContainersNotReady'),
+      cond('ContainersReady', allReady, phase === 'Failed' ? 'PodFailed' : 'ContainersNotReady'),
+      cond('PodScheduled', true),
+    ],
+    hostIP: node.hostIP,
+    hostIPs: [{ ip: node.hostIP }],
+    startTime: pod.status?.startTime ?? now,
+    containerStatuses: containers,
+    qosClass: 'BestEffort',
+  };
+  if (init.length) status.initContainerStatuses = init;
+  if (outcome !== 'pending') {
+    status.podIP = node.podIP;
+    status.podIPs = [{ ip: node.podIP }];
+  }
+  return status;
+}
+
+/** True when `pod` already shows every container running and ready (adopted without a write). */
+function alreadyRunning(pod: Pod): boolean {
+  const s = pod.status;
+  if (s?.phase !== 'Running') return false;
+  const cs = s.containerStatuses ?? [];
+  return pod.spec.containers.every((c) => cs.some((x) => x.name === c.name && x.ready && x.state?.running));
+}
+
+class HollowNodeSet implements HollowNodes {
+  private readonly client: ApiClient;
+  private readonly clock: Clock;
+  private readonly random: () => number;
+  private readonly onError: (err: unknown) => void;
+  private readonly prefix: string;
+  private readonly readyDelayMs: number;
+  private readonly failureRate: number;
+  private readonly leaseDurationSeconds: number;
+  private readonly renewIntervalMs: number;
+  private readonly statusReportMs: number;
+  private readonly reportPending: boolean;
+  private readonly labels: Record<string, string>;
+  private readonly capacity: Record<string, string>;
+  private readonly wheel: TimerWheel;
+  private readonly queue: WriteQueue;
+  private readonly nodes = new Map<string, NodeState>();
+  private readonly order: string[] = [];
+  private readonly pods = new Map<string, PodState>();
+  private nextIndex: number;
+  private stopped = false;
+  private readonly informer: Informer<Pod>;
+  private readonly counters = { nodes: 0, leases: 0, nodeStatus: 0, podStatus: 0, podDeletes: 0, errors: 0 };
+  private running = 0;
+  private failed = 0;
+
+  constructor(o: HollowNodesOptions) {
+    this.client = o.client;
+    this.clock = o.clock ?? realClock;
+    this.random = o.random ?? Math.random;
+    this.onError = o.onError ?? (() => {});
+    this.prefix = o.namePrefix ?? 'hollow-node-';
+    this.nextIndex = o.firstIndex ?? 0;
+    this.readyDelayMs = o.readyDelayMs ?? 100;
+    this.failureRate = o.failureRate ?? 0;
+    this.leaseDurationSeconds = o.leaseDurationSeconds ?? 40;
+    this.renewIntervalMs = Math.max(1, Math.floor((this.leaseDurationSeconds * 1000) / 4));
+    this.statusReportMs = (o.nodeStatusReportSeconds ?? 300) * 1000;
+    this.reportPending = o.reportPending ?? false;
+    this.labels = o.labels ?? {};
+    this.capacity = o.capacity ?? { cpu: '4', memory: '16Gi', pods: '110', 'ephemeral-storage': '100Gi' };
+    this.wheel = new TimerWheel(this.clock, 10, (e) => this.fail(e));
+    this.queue = new WriteQueue(o.concurrency ?? 64, (key, e) => this.fail(new Error(`${key}: ${errMsg(e)}`)));
+    this.informer = new Informer<Pod>(this.client, podsResource, {
+      clock: this.clock,
+      onError: (e) => this.fail(e),
+      indexers: { [podNodeNameIndex]: indexPodByNodeName as (p: Pod) => string[] },
+    });
+    this.informer.addEventHandler({
+      add: (p) => this.syncPod(p),
+      update: (_old, p) => this.syncPod(p),
+      delete: (p) => this.forgetPod((p as { tombstone?: true; obj?: Pod }).tombstone ? (p as { obj: Pod }).obj : (p as Pod)),
+    });
+  }
+
+  private fail(e: unknown): void {
+    if (this.stopped) return;
+    this.counters.errors++;
+    this.onError(e);
+  }
+
+  async start(count: number): Promise<void> {
+    await this.addNodes(count);
+    this.informer.start();
+    await this.informer.waitForSync();
+  }
+
+  nodeNames(): string[] {
+    return [...this.order];
+  }
+
+  stats(): HollowNodesStats {
+    const { errors, ...writes } = this.counters;
+    return { nodes: this.nodes.size, pods: this.pods.size, podsRunning: this.running, podsFailed: this.failed, writes, errors, queued: this.queue.pending };
+  }
+
+  idle(): Promise<void> {
+    return this.queue.idle();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.wheel.stop();
+    this.queue.stop();
+    // Let the writes in flight finish (bounded), so stopping never cuts a request mid-way.
+    await Promise.race([this.queue.idle(), new Promise<void>((r) => setTimeout(r, 2_000).unref())]);
+    await this.informer.stop();
+  }
+
+  setHeartbeat(nodeName: string, alive: boolean): void {
+    const n = this.nodes.get(nodeName);
+    if (!n || n.alive === alive) return;
+    n.alive = alive;
+    if (!alive) {
+      this.wheel.cancel(n.leaseTimer);
+      this.wheel.cancel(n.statusTimer);
+      n.leaseTimer = n.statusTimer = undefined;
+    } else {
+      this.renewLease(n);
+      this.reportNodeStatus(n);
+    }
+  }
+
+  // -----------------------------------------------------------------------------------------
+  // Nodes and leases
+
+  async addNodes(count: number): Promise<string[]> {
+    const names: string[] = [];
+    const done: Array<Promise<void>> = [];
+    for (let i = 0; i < count; i++) {
+      const index = this.nextIndex++;
+      const name = `${this.prefix}${index}`;
+      names.push(name);
+      done.push(
+        new Promise<void>((resolve, reject) => {
+          this.queue.enqueue(`node:${name}`, () => this.register(name, index).then(resolve, (e: unknown) => {
+            reject(e instanceof Error ? e : new Error(String(e)));
+          }));
+        }),
+      );
+    }
+    await Promise.all(done);
+    return names;
+  }
+
+  private nodeConditions(nowMs: number): NodeCondition[] {
+    const now = rfc3339(nowMs);
+    const c = (type: string, status: 'True' | 'False', reason: string, message: string): NodeCondition => ({
+      type,
+      status,
+      reason,
+      message,
+      lastHeartbeatTime: now,
+      lastTransitionTime: now,
+    });
+    return [
+      c('MemoryPressure', 'False', 'KubeletHasSufficientMemory', 'kubelet has sufficient memory available'),
+      c('DiskPressure', 'False', 'KubeletHasNoDiskPressure', 'kubelet has no disk pressure'),
+      c('PIDPressure', 'False', 'KubeletHasSufficientPID', 'kubelet has sufficient PID available'),
+      c('Ready', 'True', 'KubeletReady', 'kubelet is posting ready status (hollow node)'),
+    ];
+  }
+
+  private nodeObject(name: string, index: number): Node {
+    const { cidr } = podCIDROf(index);
+    return {
+      apiVersion: 'v1',
+      kind: 'Node',
+      metadata: {
+        name,
+        labels: {
+          'kubernetes.io/hostname': name,
+          'kubernetes.io/os': 'linux',
+          'kubernetes.io/arch': 'amd64',
+          [hollowNodeLabel]: 'true',
+          ...this.labels,
+        },
+      },
+      spec: { podCIDR: cidr, podCIDRs: [cidr] },
+      status: {
+        capacity: { ...this.capacity },
+        allocatable: { ...this.capacity },
+        conditions: this.nodeConditions(this.clock.now()),
+        addresses: [
+          { type: 'InternalIP', address: hostIPOf(index) },
+          { type: 'Hostname', address: name },
+        ],
+        nodeInfo: {
+          machineID: `hollow-${index}`,
+          systemUUID: `hollow-${index}`,
+          bootID: `hollow-${index}`,
+          kernelVersion: 'hollow',
+          osImage: 'everynode hollow node',
+          containerRuntimeVersion: 'hollow://0.1.0',
+          kubeletVersion: 'v1.31.0-everynode',
+          kubeProxyVersion: '',
+          operatingSystem: 'linux',
+          architecture: 'amd64',
+        },
+      },
+    };
+  }
+
+  private async register(name: string, index: number): Promise<void> {
+    let node: Node;
+    try {
+      node = await this.client.create<Node>(nodesResource, '', this.nodeObject(name, index));
+    } catch (e) {
+      if (!isAlreadyExists(e)) throw e;
+      node = await this.client.get<Node>(nodesResource, '', name);
+    }
+    this.counters.nodes++;
+    const st: NodeState = { name, index, uid: node.metadata.uid ?? '', leaseRV: undefined, alive: true, leaseTimer: undefined, statusTimer: undefined, podSeq: 0 };
+    this.nodes.set(name, st);
+    this.order.push(name);
+    // Pods bound before this node was known here (a watch event can overtake the create's answer).
+    for (const p of this.informer.indexer.byIndex(podNodeNameIndex, name)) this.syncPod(p);
+    // The first lease now (the node is healthy from the start), later renewals spread over one interval.
+    await this.writeLease(st);
+    this.scheduleLease(st, this.renewIntervalMs * this.random());
+    this.scheduleStatus(st, this.statusReportMs * (0.5 + this.random() / 2));
+  }
+
+  private scheduleLease(n: NodeState, delayMs: number): void {
+    if (this.stopped || !n.alive) return;
+    this.wheel.cancel(n.leaseTimer);
+    n.leaseTimer = this.wheel.schedule(() => this.renewLease(n), delayMs);
+  }
+
+  private scheduleStatus(n: NodeState, delayMs: number): void {
+    if (this.stopped || !n.alive) return;
+    this.wheel.cancel(n.statusTimer);
+    n.statusTimer = this.wheel.schedule(() => this.reportNodeStatus(n), delayMs);
+  }
+
+  private renewLease(n: NodeState): void {
+    if (this.stopped || !n.alive) return;
+    this.queue.enqueue(`lease:${n.name}`, async () => {
+      try {
+        await this.writeLease(n);
+        this.scheduleLease(n, this.renewIntervalMs);
+      } catch (e) {
+        // The kubelet retries a failed renewal quickly (200 ms doubling to 7 s); so do we, capped.
+        this.scheduleLease(n, Math.min(this.renewIntervalMs, 1_000));
+        throw e;
+      }
+    });
+  }
+
+  private leaseObject(n: NodeState): Lease {
+    const lease: Lease = {
+      apiVersion: 'coordination.k8s.io/v1',
+      kind: 'Lease',
+      metadata: {
+        name: n.name,
+        namespace: nodeLeaseNamespace,
+        ownerReferences: [{ apiVersion: 'v1', kind: 'Node', name: n.name, uid: n.uid }],
+      },
+      spec: { holderIdentity: n.name, leaseDurationSeconds: this.leaseDurationSeconds, renewTime: microTime(this.clock.now()) },
+    };
+    if (n.leaseRV) lease.metadata.resourceVersion = n.leaseRV;
+    return lease;
+  }
+
+  /** Creates or renews `n`'s Lease; on Conflict/AlreadyExists/NotFound re-reads once and retries. */
+  private async writeLease(n: NodeState): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const l = n.leaseRV
+          ? await this.client.update<Lease>(leasesResource, nodeLeaseNamespace, this.leaseObject(n))
+          : await this.client.create<Lease>(leasesResource, nodeLeaseNamespace, this.leaseObject(n));
+        n.leaseRV = l.metadata.resourceVersion;
+        this.counters.leases++;
+        return;
+      } catch (e) {
+        if (attempt > 0 || !(isConflict(e) || isAlreadyExists(e) || isNotFound(e))) throw e;
+        try {
+          const cur = await this.client.get<Lease>(leasesResource, nodeLeaseNamespace, n.name);
+          n.leaseRV = cur.metadata.resourceVersion;
+        } catch (g) {
+          if (!isNotFound(g)) throw g;
+          n.leaseRV = undefined;
+        }
+      }
+    }
+  }
+
+  private reportNodeStatus(n: NodeState): void {
+    if (this.stopped || !n.alive) return;
+    this.queue.enqueue(`nodestatus:${n.name}`, async () => {
+      try {
+        await this.client.patch(nodesResource, '', n.name, 'strategic', { status: { conditions: this.nodeConditions(this.clock.now()) } }, { subresource: 'status' });
+        this.counters.nodeStatus++;
+        this.scheduleStatus(n, this.statusReportMs);
+      } catch (e) {
+        this.scheduleStatus(n, Math.min(this.statusReportMs, 10_000));
+        throw e;
+      }
+    });
+  }
+
+  // -----------------------------------------------------------------------------------------
+  // Pods
+
+  private syncPod(pod: Pod): void {
+    if (this.stopped) return;
+    const node = this.nodes.get(pod.spec?.nodeName ?? '');
+    if (!node) return;
+    const uid = pod.metadata.uid ?? metaNamespaceKey(pod);
+    let st = this.pods.get(uid);
+    if (pod.metadata.deletionTimestamp) {
+      if (st?.state === 'deleting') return;
+      if (!st) {
+        st = { key: metaNamespaceKey(pod), node, timer: undefined, state: 'deleting' };
+        this.pods.set(uid, st);
+      } else this.setState(st, 'deleting');
+      this.wheel.cancel(st.timer);
+      this.finishDeletion(pod);
+      return;
+    }
+    if (st) return;
+    st = { key: metaNamespaceKey(pod), node, timer: undefined, state: 'admitted' };
+    this.pods.set(uid, st);
+    const phase = pod.status?.phase;
+    if (phase === 'Succeeded' || phase === 'Failed') {
+      this.setState(st, 'failed');
+      return;
+    }
+    if (alreadyRunning(pod)) {
+      this.setState(st, 'running');
+      return;
+    }
+    if (this.reportPending) this.writePodStatus(uid, st, 'pending', 0);
+    const s = st;
+    s.timer = this.wheel.schedule(() => {
+      s.timer = undefined;
+      if (this.pods.get(uid) !== s || s.state !== 'admitted') return;
+      const outcome = this.failureRate > 0 && this.random() < this.failureRate ? 'failed' : 'running';
+      this.setState(s, outcome);
+      this.writePodStatus(uid, s, outcome, 0);
+    }, this.readyDelayMs);
+  }
+
+  private setState(st: PodState, next: PodState['state']): void {
+    if (st.state === next) return;
+    if (st.state === 'running') this.running--;
+    if (st.state === 'failed') this.failed--;
+    st.state = next;
+    if (next === 'running') this.running++;
+    if (next === 'failed') this.failed++;
+  }
+
+  private forgetPod(pod: Pod): void {
+    const uid = pod.metadata.uid ?? metaNamespaceKey(pod);
+    const st = this.pods.get(uid);
+    if (!st) return;
+    this.wheel.cancel(st.timer);
+    this.setState(st, 'deleting');
+    this.pods.delete(uid);
+  }
+
+  private writePodStatus(uid: string, st: PodState, outcome: 'pending' | 'running' | 'failed', attempt: number): void {
+    this.queue.enqueue(`pod:${uid}`, async () => {
+      if (this.pods.get(uid) !== st || st.state === 'deleting') return;
+      const pod = this.informer.indexer.getByKey(st.key);
+      if (!pod || pod.metadata.uid !== uid) return;
+      const n = st.node;
+      const seq = n.podSeq++;
+      const podIP = `${podCIDROf(n.index).base}.${(seq % 253) + 2}`;
+      const status = hollowPodStatus(pod, { hostIP: hostIPOf(n.index), podIP }, this.clock.now(), outcome);
+      try {
+        await this.client.patch(podsResource, pod.metadata.namespace ?? '', pod.metadata.name ?? '', 'merge', { status }, { subresource: 'status' });
+        this.counters.podStatus++;
+      } catch (e) {
+        if (isNotFound(e)) return;
+        if (this.pods.get(uid) === st && !this.stopped) {
+          const delay = Math.min(retryMaxMs, retryBaseMs * 2 ** attempt);
+          st.timer = this.wheel.schedule(() => {
+            st.timer = undefined;
+            this.writePodStatus(uid, st, outcome, attempt + 1);
+          }, delay);
+        }
+        throw e;
+      }
+    });
+  }
+
+  private finishDeletion(pod: Pod): void {
+    const ns = pod.metadata.namespace ?? '';
+    const name = pod.metadata.name ?? '';
+    const uid = pod.metadata.uid;
+    if ((pod.metadata.finalizers ?? []).length > 0) return;
+    this.queue.enqueue(`pod:${uid ?? name}`, async () => {
+      try {
+        await this.client.delete(podsResource, ns, name, { gracePeriodSeconds: 0, ...(uid ? { preconditions: { uid } } : {}) });
+        this.counters.podDeletes++;
+      } catch (e) {
+        if (isNotFound(e) || isConflict(e)) return;
+        throw e;
+      }
+    });
+  }
+}
+
+/**
+ * Starts `count` hollow nodes: resolves once every Node and its first Lease exist and the
+ * shared pod informer has synced. Registration failures reject (after stopping what started).
+ */
+export async function startHollowNodes(o: HollowNodesOptions): Promise<HollowNodes> {
+  const set = new HollowNodeSet(o);
+  try {
+    await set.start(o.count);
+  } catch (e) {
+    await set.stop();
+    throw e;
+  }
+  return set;
+}

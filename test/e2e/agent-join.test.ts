@@ -1,0 +1,108 @@
+// Joining a node with the built binaries: `everynode server`, `everynode token create`, and
+// `everynode agent --server URL --token T` as real processes over HTTPS. The agent checks the
+// CA hash, stores its identity, registers its Node as system:node:<name>, runs a pod, and the
+// API server reads the pod's log from the agent's HTTPS endpoint with its client certificate.
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Node, Pod } from '../../src/api/types.js';
+import { nodeIdentityFiles } from '../../src/auth/index.js';
+import { clientFromKubeconfig, isNotFound, nodesResource, podsResource, type RestClient } from '../../src/client/index.js';
+import { Cleanup, everynodeBin, makeTempDir, spawnNode, startServerProcess, testFetch, waitFor, type ServerProcess } from '../helpers/index.js';
+
+const run = promisify(execFile);
+const cleanup = new Cleanup();
+const tag = randomBytes(4).toString('hex');
+const nodeName = `joined-${tag}`;
+let server: ServerProcess;
+let dataDir = '';
+let client: RestClient;
+
+beforeAll(async () => {
+  dataDir = join(makeTempDir(cleanup, 'join-e2e'), 'server');
+  server = await startServerProcess(cleanup, { dataDir });
+  client = clientFromKubeconfig(server.kubeconfigPath).client;
+});
+afterAll(() => cleanup.run());
+
+async function tokenCreate(): Promise<string> {
+  const r = await run(process.execPath, [everynodeBin, 'token', 'create', '--data-dir', dataDir, '--ttl', '10m']);
+  return r.stdout.trim();
+}
+
+describe('everynode agent --token', () => {
+  it('refuses to join when the token names another CA, before sending the secret', async () => {
+    const token = await tokenCreate();
+    const forged = token.replace(/^K10[0-9a-f]{64}/, 'K10' + '0'.repeat(64));
+    const agentDir = makeTempDir(cleanup, 'agent-forged');
+    const p = spawnNode(cleanup, [everynodeBin, 'agent', '--server', server.url, '--token', forged, '--name', 'forged', '--data-dir', agentDir, '--node-ip', '127.0.0.1', '--port', '0']);
+    const exit = await p.exited;
+    expect(exit.code).toBe(1);
+    expect(p.output()).toMatch(/does not match the join token's CA hash/);
+    expect(existsSync(nodeIdentityFiles(agentDir).keyFile)).toBe(false);
+  });
+
+  it('joins, registers its Node, runs a pod and serves its log to the API server over TLS', async () => {
+    const token = await tokenCreate();
+    expect(token).toMatch(/^K10[0-9a-f]{64}::/);
+    const agentDir = makeTempDir(cleanup, 'agent');
+    const agent = spawnNode(cleanup, [everynodeBin, 'agent', '--server', server.url, '--token', token, '--name', nodeName, '--data-dir', agentDir, '--node-ip', '127.0.0.1', '--port', '0']);
+    await waitFor(() => /serving logs on https:\/\//.test(agent.output()), { timeoutMs: 30_000, message: `agent started; output:\n${agent.output()}` });
+    const f = nodeIdentityFiles(agentDir);
+    for (const k of [f.keyFile, f.servingKeyFile]) expect((statSync(k).mode & 0o777).toString(8)).toBe('600');
+    const node = await waitFor(
+      async () => {
+        const n = await client.get<Node>(nodesResource, '', nodeName).catch(() => undefined);
+        return n?.status?.daemonEndpoints ? n : undefined;
+      },
+      { timeoutMs: 30_000, message: `node ${nodeName} registered; agent output:\n${agent.output()}` },
+    );
+    expect(node.metadata.name).toBe(nodeName);
+
+    const marker = `everynode-join-${tag}`;
+    await client.create<Pod>(podsResource, 'default', {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'hello', namespace: 'default' },
+      spec: { nodeName, terminationGracePeriodSeconds: 2, containers: [{ name: 'main', image: 'sh', command: ['sh', '-c', `echo hello-from-${tag}; sleep 1000 # ${marker}`] }] },
+    } as Pod);
+    try {
+      await waitFor(async () => (await client.get<Pod>(podsResource, 'default', 'hello')).status?.phase === 'Running', { timeoutMs: 30_000, message: 'pod running' });
+      const log = await waitFor(
+        async () => {
+          const r = await testFetch(`${server.url}/api/v1/namespaces/default/pods/hello/log`);
+          const text = await r.text();
+          return r.status === 200 && text.includes(`hello-from-${tag}`) ? text : undefined;
+        },
+        { timeoutMs: 15_000, message: 'pod log through the API server' },
+      );
+      expect(log).toContain(`hello-from-${tag}`);
+      // The agent endpoint itself refuses a client without the API server's certificate.
+      const port = (node.status?.daemonEndpoints as { kubeletEndpoint: { Port: number } }).kubeletEndpoint.Port;
+      const direct = await new Promise<string>((resolve) => {
+        void import('node:https').then(({ get }) => {
+          const req = get({ host: '127.0.0.1', port, path: '/containerLogs/default/hello/main', rejectUnauthorized: false }, (res) => resolve(String(res.statusCode)));
+          req.on('error', (e) => resolve(`error: ${e.message}`));
+        });
+      });
+      expect(direct).not.toBe('200');
+    } finally {
+      await client.delete(podsResource, 'default', 'hello').catch(() => undefined);
+      await waitFor(
+        async () => {
+          try {
+            await client.get<Pod>(podsResource, 'default', 'hello');
+            return false;
+          } catch (err) {
+            return isNotFound(err);
+          }
+        },
+        { timeoutMs: 30_000, message: 'pod gone' },
+      );
+      await agent.stop();
+    }
+  });
+});

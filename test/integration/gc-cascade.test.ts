@@ -1,0 +1,150 @@
+// Cascading deletion of DaemonSets through the garbage collector in the server's controller
+// manager: Background removes pods and ControllerRevisions, Foreground removes dependents
+// before the owner, Orphan leaves pods for a new DaemonSet to adopt unchanged.
+import { afterEach, describe, expect, it } from 'vitest';
+import type { ControllerRevision, DaemonSet, KubeObject, Pod } from '../../src/api/types.js';
+import { controllerRevisionsResource, daemonSetsResource, isNotFound, podsResource } from '../../src/client/index.js';
+import { Cleanup, waitFor } from '../helpers/index.js';
+import {
+  type Cluster,
+  EventLog,
+  FakeKubelet,
+  createNodes,
+  getDs,
+  listPods,
+  makeDaemonSet,
+  ns,
+  rolledOut,
+  startCluster,
+} from './daemonset-harness.js';
+
+const cleanup = new Cleanup();
+afterEach(() => cleanup.run());
+
+const nodes = ['n1', 'n2', 'n3'];
+
+async function setup(): Promise<{ c: Cluster; log: EventLog }> {
+  const c = await startCluster(cleanup);
+  const log = new EventLog(c.client);
+  await log.watch(podsResource);
+  await log.watch(daemonSetsResource);
+  cleanup.defer(() => log.stop());
+  const kubelet = new FakeKubelet(c.client);
+  await kubelet.start();
+  cleanup.defer(() => kubelet.stop());
+  await createNodes(c, nodes);
+  return { c, log };
+}
+
+async function rollOut(c: Cluster, name: string): Promise<DaemonSet> {
+  await c.client.create(daemonSetsResource, ns, makeDaemonSet(name));
+  return waitFor(
+    async () => {
+      const ds = await getDs(c, name);
+      return rolledOut(ds, nodes.length) ? ds : false;
+    },
+    { message: `${name} rolled out` },
+  );
+}
+
+async function revisions(c: Cluster, app: string): Promise<ControllerRevision[]> {
+  return (await c.client.list<ControllerRevision>(controllerRevisionsResource, { namespace: ns, labelSelector: `app=${app}` })).items;
+}
+
+async function gone(c: Cluster, name: string): Promise<boolean> {
+  try {
+    await getDs(c, name);
+    return false;
+  } catch (e) {
+    if (isNotFound(e)) return true;
+    throw e;
+  }
+}
+
+/** The pod without the fields adoption/orphaning and bookkeeping may change. */
+function comparable(p: Pod): unknown {
+  const c = structuredClone(p) as KubeObject & Pod;
+  delete c.metadata.ownerReferences;
+  delete c.metadata.resourceVersion;
+  delete c.metadata.managedFields;
+  return c;
+}
+
+describe('garbage collection of DaemonSets', () => {
+  it('background cascade (the default) removes the pods and the ControllerRevisions', async () => {
+    const { c } = await setup();
+    await rollOut(c, 'bg');
+    expect((await revisions(c, 'bg')).length).toBe(1);
+    await c.client.delete(daemonSetsResource, ns, 'bg');
+    await waitFor(() => gone(c, 'bg'));
+    await waitFor(async () => (await listPods(c, 'bg')).length === 0, { message: 'pods of bg gone' });
+    await waitFor(async () => (await revisions(c, 'bg')).length === 0, { message: 'revisions of bg gone' });
+  });
+
+  it('foreground cascade deletes every pod before the DaemonSet itself', async () => {
+    const { c, log } = await setup();
+    const ds = await rollOut(c, 'fg');
+    const uids = new Set((await listPods(c, 'fg')).map((p) => p.metadata.uid));
+    expect(uids.size).toBe(nodes.length);
+
+    const answer = (await c.client.delete(daemonSetsResource, ns, 'fg', { propagationPolicy: 'Foreground' })) as DaemonSet;
+    expect(answer.metadata.finalizers).toContain('foregroundDeletion');
+    expect(answer.metadata.deletionTimestamp).toBeTruthy();
+    await waitFor(() => gone(c, 'fg'), { message: 'fg deleted' });
+    expect(await listPods(c, 'fg')).toEqual([]);
+    expect(await revisions(c, 'fg')).toEqual([]);
+
+    const dsDeleted = log.events.find((e) => e.resource === 'daemonsets' && e.type === 'DELETED' && e.obj.metadata.uid === ds.metadata.uid);
+    expect(dsDeleted).toBeDefined();
+    const podDeletes = log.events.filter((e) => e.resource === 'pods' && e.type === 'DELETED' && uids.has(e.obj.metadata.uid));
+    expect(podDeletes.length).toBe(nodes.length);
+    for (const e of podDeletes) expect(e.seq).toBeLessThan(dsDeleted!.seq);
+    // No pod was created for the DS after its deletion started.
+    const created = log.events.filter((e) => e.resource === 'pods' && e.type === 'ADDED' && e.obj.metadata.labels?.app === 'fg');
+    expect(new Set(created.map((e) => e.obj.metadata.uid))).toEqual(uids);
+  });
+
+  it('orphan cascade leaves the pods; a new DaemonSet with the same selector adopts them unchanged', async () => {
+    const { c, log } = await setup();
+    const old = await rollOut(c, 'orph');
+    const before = await listPods(c, 'orph');
+    expect(before.length).toBe(nodes.length);
+
+    await c.client.delete(daemonSetsResource, ns, 'orph', { propagationPolicy: 'Orphan' });
+    await waitFor(() => gone(c, 'orph'), { message: 'orph deleted once its dependents are orphaned' });
+    const orphans = await waitFor(async () => {
+      const ps = await listPods(c, 'orph');
+      return ps.length === nodes.length && ps.every((p) => (p.metadata.ownerReferences ?? []).length === 0) ? ps : false;
+    });
+    // Orphaning changed nothing but ownerReferences.
+    const byUid = new Map(before.map((p) => [p.metadata.uid, p]));
+    for (const p of orphans) expect(comparable(p)).toEqual(comparable(byUid.get(p.metadata.uid)!));
+    expect((await revisions(c, 'orph')).every((r) => (r.metadata.ownerReferences ?? []).length === 0)).toBe(true);
+
+    const podEventsBefore = log.of<Pod>('pods').length;
+    await c.client.create(daemonSetsResource, ns, makeDaemonSet('orph'));
+    const fresh = await waitFor(async () => {
+      const ds = await getDs(c, 'orph');
+      return rolledOut(ds, nodes.length) ? ds : false;
+    });
+    expect(fresh.metadata.uid).not.toBe(old.metadata.uid);
+    const adopted = await waitFor(async () => {
+      const ps = await listPods(c, 'orph');
+      return ps.every((p) => p.metadata.ownerReferences?.[0]?.uid === fresh.metadata.uid) ? ps : false;
+    });
+    expect(new Set(adopted.map((p) => p.metadata.uid))).toEqual(new Set(before.map((p) => p.metadata.uid)));
+    for (const p of adopted) {
+      expect(p.metadata.ownerReferences).toEqual([
+        { apiVersion: 'apps/v1', kind: 'DaemonSet', name: 'orph', uid: fresh.metadata.uid, controller: true, blockOwnerDeletion: true },
+      ]);
+      expect(comparable(p)).toEqual(comparable(byUid.get(p.metadata.uid)!));
+    }
+    // No pod was created or deleted by the adoption.
+    const later = log.of<Pod>('pods').slice(podEventsBefore).filter((e) => e.obj.metadata.labels?.app === 'orph');
+    expect(later.filter((e) => e.type !== 'MODIFIED')).toEqual([]);
+    // The orphaned revision was adopted too, not duplicated.
+    const revs = await revisions(c, 'orph');
+    expect(revs.length).toBe(1);
+    expect(revs[0]!.metadata.ownerReferences?.[0]?.uid).toBe(fresh.metadata.uid);
+  });
+});

@@ -1,0 +1,44 @@
+// `everynode hollow-nodes` as its own process (the built binary, as bench/scale.ts runs it):
+// it registers the nodes against a real server, prints its ready line, plays the pod
+// lifecycle for a pod bound to one of its nodes, and exits 0 on SIGTERM.
+
+import { afterAll, describe, expect, it } from 'vitest';
+import type { Node, Pod } from '../../src/api/types.js';
+import { HttpTransport, loadKubeconfig, RestClient, nodesResource, podsResource } from '../../src/client/index.js';
+import { Cleanup, everynodeBin, spawnNode, startTestServer, waitFor } from '../helpers/index.js';
+
+const cleanup = new Cleanup();
+afterAll(() => cleanup.run(), 60_000);
+
+describe('everynode hollow-nodes', () => {
+  it('registers --count nodes, reports ready, runs a bound pod, stops on SIGTERM', async () => {
+    const { server } = await startTestServer(cleanup);
+    const transport = new HttpTransport({ ...loadKubeconfig(server.kubeconfigPath) });
+    cleanup.defer(() => transport.destroy(), 'transport');
+    const client = new RestClient(transport.request);
+    const proc = spawnNode(cleanup, [everynodeBin, 'hollow-nodes', '--kubeconfig', server.kubeconfigPath, '--count', '12', '--name-prefix', 'hc-', '--ready-delay-ms', '20', '--labels', 'fleet=test']);
+    const ready = await waitFor(() => /^\{"event":"ready".*$/m.exec(proc.output())?.[0], { timeoutMs: 30_000, message: `ready line (output: ${proc.output()})` });
+    expect(JSON.parse(ready)).toMatchObject({ event: 'ready', nodes: 12 });
+    const nodes = await client.list<Node>(nodesResource, { labelSelector: 'fleet=test' });
+    expect(nodes.items.map((n) => n.metadata.name).sort()).toEqual(Array.from({ length: 12 }, (_, i) => `hc-${i}`).sort());
+
+    await client.create<Pod>(podsResource, 'default', {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'bound', namespace: 'default' },
+      spec: { nodeName: 'hc-5', containers: [{ name: 'c', image: 'example.com/c:1' }] },
+    });
+    const pod = await waitFor(
+      async () => {
+        const p = await client.get<Pod>(podsResource, 'default', 'bound');
+        return p.status?.phase === 'Running' ? p : false;
+      },
+      { timeoutMs: 30_000, message: 'pod bound to hc-5 Running' },
+    );
+    expect(pod.status?.conditions?.find((c) => c.type === 'Ready')?.status).toBe('True');
+
+    proc.signalGroup('SIGTERM');
+    const exit = await proc.exited;
+    expect(exit.code).toBe(0);
+  }, 60_000);
+});

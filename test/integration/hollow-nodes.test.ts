@@ -1,0 +1,108 @@
+// Hollow nodes against the real API server and the real controllers (integration layer): 50
+// hollow nodes register, a DaemonSet reaches numberAvailable 50 through the DaemonSet
+// controller and the hollow pod lifecycle, the pods carry a kubelet-shaped status, and a node
+// whose Lease stops being renewed is marked by the node lifecycle controller. No timing
+// assertions: speed is bench/scale.ts's business.
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DaemonSet, Lease, Node, Pod } from '../../src/api/types.js';
+import { HttpTransport, loadKubeconfig, RestClient, daemonSetsResource, leasesResource, nodesResource, podsResource } from '../../src/client/index.js';
+import { ControllerManager } from '../../src/controllers/manager.js';
+import { hollowNodeLabel, startHollowNodes, type HollowNodes } from '../../src/hollow/index.js';
+import { Cleanup, startTestServer, waitFor } from '../helpers/index.js';
+
+const cleanup = new Cleanup();
+let client: RestClient;
+let hollow: HollowNodes;
+const count = 50;
+
+beforeAll(async () => {
+  const { server } = await startTestServer(cleanup);
+  const transport = new HttpTransport({ ...loadKubeconfig(server.kubeconfigPath), maxSockets: 64 });
+  cleanup.defer(() => transport.destroy(), 'transport');
+  client = new RestClient(transport.request);
+  const cm = new ControllerManager({
+    client,
+    leaderElection: false,
+    garbageCollector: false,
+    nodeLifecycle: { gracePeriodMs: 3_000, startupGracePeriodMs: 3_000, monitorPeriodMs: 250, taintEviction: false },
+  });
+  cm.start();
+  cleanup.defer(() => cm.stop(), 'controller manager');
+  hollow = await startHollowNodes({ client, count, namePrefix: 'hollow-it-', readyDelayMs: 50, leaseDurationSeconds: 4, labels: { pool: 'hollow' } });
+  cleanup.defer(() => hollow.stop(), 'hollow nodes');
+}, 60_000);
+
+afterAll(() => cleanup.run(), 60_000);
+
+describe('hollow nodes', () => {
+  it('registers every node with labels, capacity, addresses and Ready, and a Lease', async () => {
+    const nodes = await client.list<Node>(nodesResource, { labelSelector: `${hollowNodeLabel}=true` });
+    expect(nodes.items).toHaveLength(count);
+    const n = nodes.items.find((x) => x.metadata.name === 'hollow-it-7');
+    expect(n?.metadata.labels).toMatchObject({ pool: 'hollow', 'kubernetes.io/hostname': 'hollow-it-7', 'kubernetes.io/os': 'linux' });
+    expect(n?.status?.capacity?.['pods']).toBe('110');
+    expect(n?.status?.addresses?.some((a) => a.type === 'InternalIP')).toBe(true);
+    expect(n?.status?.conditions?.find((c) => c.type === 'Ready')?.status).toBe('True');
+    const lease = await client.get<Lease>(leasesResource, 'kube-node-lease', 'hollow-it-7');
+    expect(lease.spec?.holderIdentity).toBe('hollow-it-7');
+    expect(lease.spec?.leaseDurationSeconds).toBe(4);
+    expect(hollow.nodeNames()).toHaveLength(count);
+  });
+
+  it('plays the pod lifecycle: a DaemonSet reaches numberAvailable on every hollow node', async () => {
+    const ds: DaemonSet = {
+      apiVersion: 'apps/v1',
+      kind: 'DaemonSet',
+      metadata: { name: 'agent', namespace: 'default' },
+      spec: {
+        selector: { matchLabels: { app: 'agent' } },
+        template: { metadata: { labels: { app: 'agent' } }, spec: { containers: [{ name: 'agent', image: 'example.com/agent:1' }] } },
+      },
+    };
+    await client.create(daemonSetsResource, 'default', ds);
+    const status = await waitFor(
+      async () => {
+        const cur = await client.get<DaemonSet>(daemonSetsResource, 'default', 'agent');
+        return cur.status?.numberAvailable === count ? cur.status : false;
+      },
+      { timeoutMs: 60_000, message: `DaemonSet numberAvailable == ${count}` },
+    );
+    expect(status.desiredNumberScheduled).toBe(count);
+    const pods = await client.list<Pod>(podsResource, { namespace: 'default', labelSelector: 'app=agent' });
+    expect(pods.items).toHaveLength(count);
+    const nodesWithPods = new Set(pods.items.map((p) => p.spec.nodeName));
+    expect(nodesWithPods.size).toBe(count);
+    const p = pods.items[0]!;
+    expect(p.status?.phase).toBe('Running');
+    expect(p.status?.conditions?.find((c) => c.type === 'Ready')?.status).toBe('True');
+    expect(p.status?.containerStatuses?.[0]).toMatchObject({ name: 'agent', image: 'example.com/agent:1', ready: true });
+    expect(p.status?.podIP).toMatch(/^10\./);
+    expect(hollow.stats().podsRunning).toBe(count);
+  }, 90_000);
+
+  it('a node whose Lease stops being renewed is marked Unknown by the node lifecycle controller', async () => {
+    hollow.setHeartbeat('hollow-it-3', false);
+    const ready = await waitFor(
+      async () => {
+        const n = await client.get<Node>(nodesResource, '', 'hollow-it-3');
+        const c = n.status?.conditions?.find((x) => x.type === 'Ready');
+        return c?.status === 'Unknown' ? c : false;
+      },
+      { timeoutMs: 60_000, message: 'hollow-it-3 Ready=Unknown' },
+    );
+    expect(ready.reason).toBe('NodeStatusUnknown');
+    // A node that keeps renewing stays Ready.
+    const other = await client.get<Node>(nodesResource, '', 'hollow-it-4');
+    expect(other.status?.conditions?.find((x) => x.type === 'Ready')?.status).toBe('True');
+    // Renewing again brings it back.
+    hollow.setHeartbeat('hollow-it-3', true);
+    await waitFor(
+      async () => {
+        const n = await client.get<Node>(nodesResource, '', 'hollow-it-3');
+        return n.status?.conditions?.find((x) => x.type === 'Ready')?.status === 'True';
+      },
+      { timeoutMs: 60_000, message: 'hollow-it-3 Ready=True again' },
+    );
+  }, 90_000);
+});
