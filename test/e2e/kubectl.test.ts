@@ -4,7 +4,7 @@
 // Each test uses its own namespace-free names so the tests of this file can share one server.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -27,8 +27,12 @@ let kubeconfig = '';
 let cacheDir = '';
 
 function kubectl(args: string[], input?: string, timeoutMs = 60_000): Promise<Run> {
+  return kubectlWith(kubeconfig, args, input, timeoutMs);
+}
+
+function kubectlWith(config: string, args: string[], input?: string, timeoutMs = 60_000): Promise<Run> {
   return new Promise((done) => {
-    const child = spawn('kubectl', ['--kubeconfig', kubeconfig, '--cache-dir', cacheDir, ...args], {
+    const child = spawn('kubectl', ['--kubeconfig', config, '--cache-dir', cacheDir, ...args], {
       env: { ...process.env, KUBECONFIG: '', NO_COLOR: '1' },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
@@ -116,6 +120,27 @@ describe.skipIf(!hasKubectl)('kubectl against everynode server', () => {
       }
     }
     if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('talks HTTPS with the CA and admin token of the written kubeconfig; other users get upstream 401/403', async () => {
+    const text = readFileSync(kubeconfig, 'utf8');
+    expect(text).toMatch(/server: https:\/\/127\.0\.0\.1:\d+/);
+    expect(text).toContain('certificate-authority-data:');
+    expect(text).not.toContain('insecure-skip-tls-verify');
+    expect((statSync(kubeconfig).mode & 0o777).toString(8)).toBe('600');
+    expect((await kubectl(['get', 'ns', 'default', '-o', 'name'])).stdout.trim()).toBe('namespace/default');
+    const bad = join(dir, 'bad.yaml');
+    writeFileSync(bad, text.replace(/token: \S+/, 'token: abcdef.0123456789abcdef0123456789abcdef'), { mode: 0o600 });
+    const unauth = await kubectlWith(bad, ['get', 'pods']);
+    expect(unauth.code).toBe(1);
+    expect(unauth.stderr).toMatch(/the server has asked for the client to provide credentials|Unauthorized/);
+    const { TokenStore } = await import('../../src/auth/index.js');
+    const t = new TokenStore(join(dir, 'data')).create({ user: 'dave', groups: [], kind: 'user' }).token;
+    const dave = join(dir, 'dave.yaml');
+    writeFileSync(dave, text.replace(/token: \S+/, `token: ${t}`), { mode: 0o600 });
+    const denied = await kubectlWith(dave, ['get', 'ds', '-n', 'kube-system']);
+    expect(denied.code).toBe(1);
+    expect(denied.stderr).toContain('Error from server (Forbidden): daemonsets.apps is forbidden: User "dave" cannot list resource "daemonsets" in API group "apps" in the namespace "kube-system"');
   });
 
   it('version reports a 1.32 server', async () => {
