@@ -1,6 +1,6 @@
 // `everynode agent` and `everynode up`: thin entry points over src/agent (and src/apiserver for up).
 //
-//   everynode agent --kubeconfig FILE [--server URL] [--name NAME] [--labels k=v,...]
+//   everynode agent --kubeconfig FILE [--server URL[,URL...]] [--name NAME] [--labels k=v,...]
 //                   [--taints k=v:Effect,...] [--data-dir DIR] [--static-pod-dir DIR]
 //                   [--node-ip IP] [--port N]
 //   everynode up [--data-dir DIR] [--listen HOST:PORT] [--nodes N] [--store sqlite|etcd://...]
@@ -15,15 +15,14 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { defaultNodeName, parseLabels, parseTaints, startAgent, type RunningAgent } from '../agent/index.js';
-import { startServer } from '../apiserver/index.js';
-import { HttpTransport, RestClient, loadKubeconfig } from '../client/index.js';
+import { FailoverTransport, HttpTransport, RestClient, loadKubeconfig, parseServerList } from '../client/index.js';
 import { createLogger } from '../util/logger.js';
 import { storeFlagUsage, storeUrlFromFlag } from './store-flag.js';
-import { startHollowNodesForUp } from '../hollow/index.js';
 
 export const agentUsage = `  agent    run a node agent (registers a Node, runs the pods bound to it)
            --kubeconfig FILE    credentials and server of the API (required)
-           --server URL         API server URL (default: the kubeconfig's)
+           --server URL[,URL...] API server URL(s) (default: the kubeconfig's); with several,
+                                requests stick to one and fail over to the next when it goes away
            --name NAME          node name (default: the host name)
            --labels k=v,...     node labels
            --taints k=v:Effect,...  taints set when the node registers
@@ -80,10 +79,15 @@ export async function runAgent(args: string[]): Promise<void> {
   const port = Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`agent: invalid --port ${JSON.stringify(values.port)}`);
   const cfg = loadKubeconfig(resolve(values.kubeconfig));
-  const transport = new HttpTransport(values.server ? { ...cfg, server: values.server } : cfg);
+  // The kubeconfig stays the credential source; --server only names where to send requests.
+  const servers = values.server ? parseServerList(values.server) : [cfg.server];
+  if (servers.length === 0) throw new Error(`agent: invalid --server ${JSON.stringify(values.server)}`);
+  const logger = createLogger({ name: 'agent' });
+  const onFailover = (from: string, to: string, cause: unknown): void =>
+    logger.warn(`API server ${from} failed (${cause instanceof Error ? cause.message : String(cause)}); using ${to}`);
+  const transport = servers.length > 1 ? new FailoverTransport({ ...cfg, servers, onFailover }) : new HttpTransport({ ...cfg, server: servers[0]! });
   const client = new RestClient(transport.request);
   const nodeName = values.name ?? defaultNodeName();
-  const logger = createLogger({ name: 'agent' });
   const agent = await startAgent({
     client,
     nodeName,
@@ -125,6 +129,8 @@ export async function runUp(args: string[]): Promise<void> {
   const dataDir = resolve(values['data-dir']);
   const logger = createLogger({ name: 'up' });
   const storeUrl = storeUrlFromFlag(values.store);
+  // Loaded here, not at the top: `everynode agent` should not carry the server's code.
+  const { startServer } = await import('../apiserver/index.js');
   const server = await startServer({ dataDir, listen: values.listen, logger: logger.child('apiserver'), controllers: true, ...(storeUrl ? { storeUrl } : {}) });
   process.stdout.write(`everynode server listening on ${server.url} (kubeconfig: ${server.kubeconfigPath})\n`);
   const agents: RunningAgent[] = [];
@@ -142,6 +148,7 @@ export async function runUp(args: string[]): Promise<void> {
   }
   const hollowCount = Number(values['hollow-nodes']);
   if (!Number.isInteger(hollowCount) || hollowCount < 0) throw new Error(`up: invalid --hollow-nodes ${JSON.stringify(values['hollow-nodes'])}: want a count >= 0`);
+  const { startHollowNodesForUp } = await import('../hollow/index.js');
   const hollow = hollowCount > 0 ? await startHollowNodesForUp(server.kubeconfigPath, hollowCount) : undefined;
   if (hollow) process.stdout.write(`hollow nodes: ${hollowCount} (hollow-node-0..hollow-node-${hollowCount - 1}, simulated, no processes)\n`);
   onSignals(async (signal) => {
