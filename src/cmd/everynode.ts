@@ -3,13 +3,13 @@
 //   everynode server [--data-dir DIR] [--listen HOST:PORT] [--store sqlite|etcd://...]
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { startServer } from '../apiserver/index.js';
-import { hollowNodesUsage, runHollowNodesCommand } from '../hollow/index.js';
 import { agentUsage, runAgent, runUp } from './agent.js';
 import { storeFlagUsage, storeUrlFromFlag } from './store-flag.js';
 import { createLogger } from '../util/logger.js';
 
-const usage = `usage: everynode <command> [options]
+// Parts are imported when their command runs, so e.g. an agent process does not load the API
+// server (the agent's memory footprint is a measured figure).
+const usageHead = `usage: everynode <command> [options]
 
 commands:
   server   run the API server
@@ -17,7 +17,12 @@ commands:
            --listen HOST:PORT   address to listen on (default 127.0.0.1:6443)
 ${storeFlagUsage}           --disable-controllers
                                 serve the API alone (no in-process controller manager)
-${agentUsage}${hollowNodesUsage}`;
+${agentUsage}`;
+
+async function usage(): Promise<string> {
+  const { hollowNodesUsage } = await import('../hollow/index.js');
+  return usageHead + hollowNodesUsage;
+}
 
 async function runServer(args: string[]): Promise<void> {
   const { values } = parseArgs({
@@ -32,9 +37,10 @@ async function runServer(args: string[]): Promise<void> {
     strict: true,
   });
   if (values.help) {
-    process.stdout.write(usage);
+    process.stdout.write(await usage());
     return;
   }
+  const { startServer } = await import('../apiserver/index.js');
   const logger = createLogger({ name: 'apiserver' });
   const storeUrl = storeUrlFromFlag(values.store);
   const server = await startServer({ dataDir: resolve(values['data-dir']), listen: values.listen, logger, controllers: !values['disable-controllers'], ...(storeUrl ? { storeUrl } : {}) });
@@ -59,8 +65,10 @@ async function runServer(args: string[]): Promise<void> {
 async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
   switch (command) {
-    case 'hollow-nodes':
+    case 'hollow-nodes': {
+      const { runHollowNodesCommand } = await import('../hollow/index.js');
       return runHollowNodesCommand(rest);
+    }
     case 'server':
       return runServer(rest);
     case 'agent':
@@ -71,7 +79,7 @@ async function main(argv: string[]): Promise<void> {
     case 'help':
     case '--help':
     case '-h':
-      process.stdout.write(usage);
+      process.stdout.write(await usage());
       return;
     default: {
       // Every other verb (get, apply, rollout, ...) is a client verb of src/cli; unknown ones
