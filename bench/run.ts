@@ -9,8 +9,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { benchApiOnStores, formatApiBench, formatApiBenchSideBySide, table } from './api.js';
 import { benchStore } from './storage.js';
-import { benchScale, formatScaleBench } from './scale.js';
+import { benchScaleOnStores, formatScaleBench } from './scale.js';
 import { benchController, formatControllerBench } from './controller.js';
+import { benchAgent, formatAgentBench } from './agent.js';
 
 interface Args {
   names: string[];
@@ -25,6 +26,11 @@ interface Args {
 type Runner = (args: Args) => Promise<unknown>;
 
 const benchmarks: Record<string, Runner> = {
+  async agent(args) {
+    const r = await benchAgent(args.quick ? { rollouts: 5, idleMs: 2000 } : {});
+    console.log(formatAgentBench(r, table));
+    return r;
+  },
   async controller(args) {
     const rows = await benchController({ nodes: args.nodes ?? (args.quick ? [1000] : [1000, 10000]) });
     console.log(formatControllerBench(rows, table));
@@ -60,9 +66,10 @@ const benchmarks: Record<string, Runner> = {
     return out;
   },
   async scale(args) {
-    const results = await benchScale({ nodes: args.nodes ?? (args.quick ? [300] : [1000, 5000]) });
-    console.log(formatScaleBench(results, table));
-    return results;
+    const out = await benchScaleOnStores({ nodes: args.nodes ?? (args.quick ? [300] : [1000, 5000]), ...(args.stores.length > 0 ? { stores: args.stores } : {}) });
+    console.log(formatScaleBench(out.results, table));
+    for (const s of out.skipped) console.log(`\n-- ${s.store}: skipped (${s.reason}) --`);
+    return out;
   },
 };
 

@@ -44,6 +44,7 @@ import { realAgentClock, rfc3339, type AgentClock, type AgentTimer } from './clo
 import { LogRequestError, startAgentHttpServer, type AgentHttpServer, type AgentTlsOptions, type ContainerLogSource } from './log-server.js';
 import { desiredNodeStatus, initialNode, machineInfo, managedLabels, nodeStatusEqualIgnoringHeartbeat, type NodeConfig } from './node-status.js';
 import { PodWorkers, type PodLogOptions } from './pod-worker.js';
+import type { LogRotation } from './runtime/container-log.js';
 import type { ContainerRuntime } from './runtime/interface.js';
 import { ProcessRuntime } from './runtime/process-runtime.js';
 import { annotationConfigMirror, isMirrorPod, mirrorPodFor, StaticPodSource, type StaticPod } from './static-pods.js';
@@ -68,6 +69,8 @@ export interface AgentOptions {
   staticPodDir?: string;
   /** Default: a ProcessRuntime on `<dataDir>/runtime` (closed by stop()). */
   runtime?: ContainerRuntime;
+  /** Rotation of container logs by the default ProcessRuntime; default 10 MiB, 5 files. */
+  containerLogRotation?: LogRotation;
   /** Port of the agent's HTTP server (logs); default 10250; 0 picks a free port. */
   port?: number;
   /** Address the HTTP server listens on; default nodeIP. */
@@ -164,7 +167,7 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
   else throw new Error('startAgent: give `client` or `kubeconfig`');
 
   const ownRuntime = o.runtime === undefined;
-  const runtime = o.runtime ?? (await ProcessRuntime.open({ stateDir: join(o.dataDir, 'runtime') }));
+  const runtime = o.runtime ?? (await ProcessRuntime.open({ stateDir: join(o.dataDir, 'runtime'), ...(o.containerLogRotation ? { logRotation: o.containerLogRotation } : {}) }));
   const machine = machineInfo(runtime.type);
   const leaseDurationSeconds = o.leaseDurationSeconds ?? 40;
   const leaseRenewIntervalMs = o.leaseRenewIntervalMs ?? Math.round((leaseDurationSeconds * 1000) / 4);

@@ -21,6 +21,7 @@ export * from './bootstrap-policy.js';
 export * from './join.js';
 export * from './kubeconfig.js';
 export * from './node.js';
+export * from './node-identity.js';
 export * from './pki.js';
 export {
   apiGroupMatches, forbiddenError, forbiddenMessage, nonResourceURLMatches, RBAC_GROUP, RbacAuthorizer, requestVerb, resourceMatches, resourceNameMatches,

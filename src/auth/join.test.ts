@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TokenStore } from './authn.js';
-import { createJoinToken, exchangeJoinToken, fetchServerCaPem, JOIN_PATH, joinCluster, joinHandler, loadNodeIdentity, parseJoinToken, verifyServerCa } from './join.js';
+import { createJoinToken, exchangeJoinToken, fetchServerCaPem, JOIN_PATH, joinCluster, joinHandler, parseJoinToken, verifyServerCa } from './join.js';
+import { loadNodeIdentity } from './node-identity.js';
 import { caHash, ensurePki, type Pki } from './pki.js';
 
 const dirs: string[] = [];

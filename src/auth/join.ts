@@ -18,15 +18,14 @@
 // adds a per-node password for that; not done here).
 
 import { X509Certificate as NodeX509 } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
-import { join } from 'node:path';
 import { connect as tlsConnect, type DetailedPeerCertificate } from 'node:tls';
 import { ApiError, badRequest, unauthorized } from '../api/errors.js';
 import type { Status } from '../api/types.js';
 import { TokenStore, splitToken } from './authn.js';
 import { NODE_USER_PREFIX, NODES_GROUP } from './node.js';
-import { caHash, ensurePrivateDir, issueClientCert, issueServingCert, writeFileAtomic, type Pki } from './pki.js';
+import { caHash, issueClientCert, issueServingCert, type Pki } from './pki.js';
+import { storeNodeIdentity, type NodeIdentity, type NodeIdentityFiles } from './node-identity.js';
 
 export const JOIN_PATH = '/everynode/v1/join';
 export const NODE_CERT_DAYS = 365;
@@ -98,15 +97,6 @@ export interface NodeCredentials {
   /** Serving certificate for the agent's HTTPS endpoint (CN = the node user, SANs = the addresses asked for). */
   servingCertificate: string;
   servingKey: string;
-}
-
-/** A node's identity: client certificate (API), serving certificate (agent endpoint), cluster CA. */
-export interface NodeIdentity {
-  certPem: string;
-  keyPem: string;
-  caPem: string;
-  servingCertPem: string;
-  servingKeyPem: string;
 }
 
 /**
@@ -207,39 +197,6 @@ export function fetchServerCaPem(serverUrl: string): Promise<string> {
     });
     sock.on('error', reject);
   });
-}
-
-export interface NodeIdentityFiles {
-  certFile: string;
-  keyFile: string;
-  caFile: string;
-  servingCertFile: string;
-  servingKeyFile: string;
-}
-
-export function nodeIdentityFiles(dataDir: string): NodeIdentityFiles {
-  const dir = join(dataDir, 'identity');
-  return { certFile: join(dir, 'node.crt'), keyFile: join(dir, 'node.key'), caFile: join(dir, 'ca.crt'), servingCertFile: join(dir, 'serving.crt'), servingKeyFile: join(dir, 'serving.key') };
-}
-
-/** The stored identity of an agent, if it has joined before. */
-export function loadNodeIdentity(dataDir: string): NodeIdentity | undefined {
-  const f = nodeIdentityFiles(dataDir);
-  if (![f.certFile, f.keyFile, f.caFile, f.servingCertFile, f.servingKeyFile].every((p) => existsSync(p))) return undefined;
-  const r = (p: string) => readFileSync(p, 'utf8');
-  return { certPem: r(f.certFile), keyPem: r(f.keyFile), caPem: r(f.caFile), servingCertPem: r(f.servingCertFile), servingKeyPem: r(f.servingKeyFile) };
-}
-
-/** Writes the identity under `<dataDir>/identity/` (dir 0700, keys 0600). */
-export function storeNodeIdentity(dataDir: string, id: NodeIdentity): NodeIdentityFiles {
-  const f = nodeIdentityFiles(dataDir);
-  ensurePrivateDir(join(dataDir, 'identity'));
-  writeFileAtomic(f.keyFile, id.keyPem, 0o600);
-  writeFileAtomic(f.servingKeyFile, id.servingKeyPem, 0o600);
-  writeFileAtomic(f.certFile, id.certPem, 0o644);
-  writeFileAtomic(f.servingCertFile, id.servingCertPem, 0o644);
-  writeFileAtomic(f.caFile, id.caPem, 0o644);
-  return f;
 }
 
 /**

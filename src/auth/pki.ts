@@ -19,7 +19,7 @@ import { createHash, webcrypto } from 'node:crypto';
 
 type CryptoKey = webcrypto.CryptoKey;
 type CryptoKeyPair = webcrypto.CryptoKeyPair;
-import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
 
@@ -90,19 +90,8 @@ function randomSerial(): string {
   return Buffer.from(b).toString('hex');
 }
 
-/** Writes atomically with the given mode (the mode is enforced even if the file existed). */
-export function writeFileAtomic(path: string, data: string, mode: number): void {
-  const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, data, { mode });
-  chmodSync(tmp, mode);
-  renameSync(tmp, path);
-}
-
-/** Creates `dir` (and parents) and forces mode 0700 on it. */
-export function ensurePrivateDir(dir: string): void {
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
-  chmodSync(dir, 0o700);
-}
+import { ensurePrivateDir, writeFileAtomic } from './files.js';
+export { ensurePrivateDir, writeFileAtomic };
 
 function stripBrackets(s: string): string {
   return s.startsWith('[') && s.endsWith(']') ? s.slice(1, -1) : s;

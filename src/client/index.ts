@@ -41,6 +41,14 @@ export { type Clock, type TimerHandle, FakeClock, RealClock, realClock, sleep } 
 export type { Transport, TransportRequest, TransportResponse } from './transport.js';
 export { readAll } from './transport.js';
 export { HttpTransport, type HttpTransportOptions } from './http-transport.js';
+export {
+  FailoverTransport,
+  type FailoverTransportOptions,
+  RequestTimeoutError,
+  isConnectionError,
+  isNotSentError,
+  parseServerList,
+} from './failover-transport.js';
 export { inProcessTransport, type InProcessTransportOptions, type RequestListener } from './in-process-transport.js';
 export { RestClient, resourcePath } from './rest-client.js';
 export { WatchDecoder } from './watch-decoder.js';

@@ -1,6 +1,6 @@
 // `everynode agent` and `everynode up`: thin entry points over src/agent (and src/apiserver for up).
 //
-//   everynode agent (--server URL --token K10... | --kubeconfig FILE [--server URL]) [--name NAME] [--labels k=v,...]
+//   everynode agent (--server URL[,URL...] --token K10... | --kubeconfig FILE [--server URL[,URL...]]) [--name NAME] [--labels k=v,...]
 //                   [--taints k=v:Effect,...] [--data-dir DIR] [--static-pod-dir DIR]
 //                   [--node-ip IP] [--port N]
 //   everynode up [--data-dir DIR] [--listen HOST:PORT] [--nodes N] [--store sqlite|etcd://...]
@@ -21,16 +21,15 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { defaultNodeName, parseLabels, parseTaints, startAgent, type RunningAgent } from '../agent/index.js';
-import { startServer } from '../apiserver/index.js';
-import { joinCluster, loadNodeIdentity, nodeUserName, storeNodeIdentity, type NodeIdentity } from '../auth/index.js';
-import { HttpTransport, RestClient, loadKubeconfig, type HttpTransportOptions } from '../client/index.js';
+import { loadNodeIdentity, storeNodeIdentity, type NodeIdentity } from '../auth/node-identity.js';
+import { FailoverTransport, HttpTransport, RestClient, loadKubeconfig, parseServerList, type HttpTransportOptions } from '../client/index.js';
 import { X509Certificate } from 'node:crypto';
 import { createLogger } from '../util/logger.js';
 import { storeFlagUsage, storeUrlFromFlag } from './store-flag.js';
-import { startHollowNodesForUp } from '../hollow/index.js';
 
 export const agentUsage = `  agent    run a node agent (registers a Node, runs the pods bound to it)
-           --server URL         API server URL (https://...; default: the kubeconfig's)
+           --server URL[,URL...] API server URL(s), https:// (default: the kubeconfig's); with several,
+                                requests stick to one and fail over to the next when it goes away
            --token TOKEN        join token from \`everynode token create\` (first start; the
                                 node identity is then kept in the data dir)
            --kubeconfig FILE    credentials and server of the API (instead of --token)
@@ -92,24 +91,34 @@ export async function runAgent(args: string[]): Promise<void> {
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`agent: invalid --port ${JSON.stringify(values.port)}`);
   const nodeName = values.name ?? defaultNodeName();
   const dataDir = resolve(values['data-dir']);
-  let transportOpts: HttpTransportOptions;
+  const logger = createLogger({ name: 'agent' });
+  let creds: Omit<HttpTransportOptions, 'server'>;
+  let servers: string[];
   let identity = identityFor(dataDir, nodeName);
   if (values.kubeconfig) {
+    // The kubeconfig stays the credential source; --server only names where to send requests.
     const cfg = loadKubeconfig(resolve(values.kubeconfig));
-    transportOpts = values.server ? { ...cfg, server: values.server } : cfg;
+    creds = cfg;
+    servers = values.server ? parseServerList(values.server) : [cfg.server];
   } else if (values.token || identity) {
     if (!values.server) throw new Error('agent: --server URL is required with --token');
+    servers = parseServerList(values.server);
     if (!identity) {
-      await joinCluster({ server: values.server, token: values.token!, nodeName, dataDir, addresses: [values['node-ip']] });
+      // Loaded only to join: the PKI code is not needed by a running agent.
+      const { joinCluster } = await import('../auth/join.js');
+      await joinCluster({ server: servers[0] ?? '', token: values.token!, nodeName, dataDir, addresses: [values['node-ip']] });
       identity = identityFor(dataDir, nodeName);
       if (!identity) throw new Error('agent: join succeeded but the node identity could not be read back');
     }
-    transportOpts = { server: values.server, ca: identity.caPem, cert: identity.certPem, key: identity.keyPem };
+    creds = { ca: identity.caPem, cert: identity.certPem, key: identity.keyPem };
   } else {
     throw new Error('agent: --server URL --token TOKEN (or --kubeconfig FILE) is required');
   }
-  const client = new RestClient(new HttpTransport(transportOpts).request);
-  const logger = createLogger({ name: 'agent' });
+  if (servers.length === 0) throw new Error(`agent: invalid --server ${JSON.stringify(values.server)}`);
+  const onFailover = (from: string, to: string, cause: unknown): void =>
+    logger.warn(`API server ${from} failed (${cause instanceof Error ? cause.message : String(cause)}); using ${to}`);
+  const transport = servers.length > 1 ? new FailoverTransport({ ...creds, servers, onFailover }) : new HttpTransport({ ...creds, server: servers[0]! });
+  const client = new RestClient(transport.request);
   const agent = await startAgent({
     client,
     nodeName,
@@ -153,6 +162,8 @@ export async function runUp(args: string[]): Promise<void> {
   const dataDir = resolve(values['data-dir']);
   const logger = createLogger({ name: 'up' });
   const storeUrl = storeUrlFromFlag(values.store);
+  // Loaded here, not at the top: `everynode agent` should not carry the server's code.
+  const { startServer } = await import('../apiserver/index.js');
   const server = await startServer({ dataDir, listen: values.listen, logger: logger.child('apiserver'), controllers: true, tlsSans: values['tls-san'], ...(storeUrl ? { storeUrl } : {}) });
   process.stdout.write(`everynode server listening on ${server.url} (kubeconfig: ${server.kubeconfigPath})\n`);
   const agents: RunningAgent[] = [];
@@ -176,6 +187,7 @@ export async function runUp(args: string[]): Promise<void> {
   }
   const hollowCount = Number(values['hollow-nodes']);
   if (!Number.isInteger(hollowCount) || hollowCount < 0) throw new Error(`up: invalid --hollow-nodes ${JSON.stringify(values['hollow-nodes'])}: want a count >= 0`);
+  const { startHollowNodesForUp } = await import('../hollow/index.js');
   const hollow = hollowCount > 0 ? await startHollowNodesForUp(server.kubeconfigPath, hollowCount) : undefined;
   if (hollow) process.stdout.write(`hollow nodes: ${hollowCount} (hollow-node-0..hollow-node-${hollowCount - 1}, simulated, no processes)\n`);
   onSignals(async (signal) => {
@@ -192,7 +204,7 @@ function identityFor(dataDir: string, nodeName: string): NodeIdentity | undefine
   if (!id) return undefined;
   try {
     const cert = new X509Certificate(id.certPem);
-    if (!cert.subject.split('\n').includes(`CN=${nodeUserName(nodeName)}`)) return undefined;
+    if (!cert.subject.split('\n').includes(`CN=system:node:${nodeName}`)) return undefined;
     if (!cert.checkIssued(new X509Certificate(id.caPem))) return undefined;
   } catch {
     return undefined;

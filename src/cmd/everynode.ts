@@ -3,14 +3,14 @@
 //   everynode server [--data-dir DIR] [--listen HOST:PORT] [--store sqlite|etcd://...]
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { startServer } from '../apiserver/index.js';
-import { hollowNodesUsage, runHollowNodesCommand } from '../hollow/index.js';
 import { agentUsage, runAgent, runUp } from './agent.js';
 import { storeFlagUsage, storeUrlFromFlag } from './store-flag.js';
 import { runToken, tokenUsage } from './token.js';
 import { createLogger } from '../util/logger.js';
 
-const usage = `usage: everynode <command> [options]
+// Parts are imported when their command runs, so e.g. an agent process does not load the API
+// server (the agent's memory footprint is a measured figure).
+const usageHead = `usage: everynode <command> [options]
 
 commands:
   server   run the API server
@@ -19,7 +19,12 @@ commands:
            --tls-san NAME       extra name/IP for the serving certificate (repeatable)
 ${storeFlagUsage}           --disable-controllers
                                 serve the API alone (no in-process controller manager)
-${agentUsage}${tokenUsage}${hollowNodesUsage}`;
+${agentUsage}${tokenUsage}`;
+
+async function usage(): Promise<string> {
+  const { hollowNodesUsage } = await import('../hollow/index.js');
+  return usageHead + hollowNodesUsage;
+}
 
 async function runServer(args: string[]): Promise<void> {
   const { values } = parseArgs({
@@ -35,9 +40,10 @@ async function runServer(args: string[]): Promise<void> {
     strict: true,
   });
   if (values.help) {
-    process.stdout.write(usage);
+    process.stdout.write(await usage());
     return;
   }
+  const { startServer } = await import('../apiserver/index.js');
   const logger = createLogger({ name: 'apiserver' });
   const storeUrl = storeUrlFromFlag(values.store);
   const server = await startServer({ dataDir: resolve(values['data-dir']), listen: values.listen, logger, controllers: !values['disable-controllers'], tlsSans: values['tls-san'], ...(storeUrl ? { storeUrl } : {}) });
@@ -62,8 +68,10 @@ async function runServer(args: string[]): Promise<void> {
 async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
   switch (command) {
-    case 'hollow-nodes':
+    case 'hollow-nodes': {
+      const { runHollowNodesCommand } = await import('../hollow/index.js');
       return runHollowNodesCommand(rest);
+    }
     case 'server':
       return runServer(rest);
     case 'agent':
@@ -76,7 +84,7 @@ async function main(argv: string[]): Promise<void> {
     case 'help':
     case '--help':
     case '-h':
-      process.stdout.write(usage);
+      process.stdout.write(await usage());
       return;
     default: {
       // Every other verb (get, apply, rollout, ...) is a client verb of src/cli; unknown ones

@@ -1,38 +1,68 @@
-// `everynode up --nodes 2` as a subprocess (the built binary): a DaemonSet becomes one real
-// daemon process per local node, its log is reachable through the API (and kubectl when on
-// PATH), a killed daemon is restarted and counted, and deleting the DaemonSet leaves no process.
+// `everynode up --nodes 3` as a subprocess (the built binary) running the sample daemon of
+// examples/node-reporter: one real process per local node, Running and 1/1 Ready on distinct
+// nodes in `kubectl get pods -o wide`, each answering on its node's 127.0.1.x:hostPort; a killed
+// daemon is restarted and RESTARTS counts it; `kubectl logs` shows its output; a static pod file
+// becomes a mirror pod; deleting the DaemonSet leaves no process; Ctrl-C (SIGINT) stops every
+// daemon gracefully (each logs its SIGTERM) and `up` exits 0.
+//
+// kubectl is used where it is on PATH; otherwise the everynode CLI prints the same tables.
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Pod } from '../../src/api/types.js';
+import { parse as parseYaml } from 'yaml';
+import type { DaemonSet, Pod } from '../../src/api/types.js';
 import { clientFromKubeconfig, daemonSetsResource, podsResource, type RestClient } from '../../src/client/index.js';
-import { credentialsFromKubeconfig, registerServer, testFetch } from '../helpers/auth.js';
 import { Cleanup } from '../helpers/cleanup.js';
-import { everynodeBin, spawnNode, type SpawnedProcess } from '../helpers/process.js';
+import { everynodeBin, repoRoot, spawnNode, type SpawnedProcess } from '../helpers/process.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 import { waitFor } from '../helpers/wait.js';
 
 const execFileP = promisify(execFile);
 const cleanup = new Cleanup();
 const mark = `everynode-e2e-up-${randomBytes(4).toString('hex')}`;
+const dsMark = `${mark}-ds`;
+const staticMark = `${mark}-static`;
+const nodes = ['node-1', 'node-2', 'node-3'];
 let up: SpawnedProcess;
-let url = '';
 let kubeconfig = '';
 let dataDir = '';
+let cacheDir = '';
 let client: RestClient;
 
 const kubectlPath = (process.env.PATH ?? '').split(':').map((d) => join(d, 'kubectl')).find((p) => existsSync(p));
 
-/** Live (non-zombie) processes whose command line contains the marker. */
-function daemonPids(): number[] {
+/** kubectl (where on PATH) or the everynode CLI, against the cluster's kubeconfig. */
+async function kube(...args: string[]): Promise<string> {
+  const { stdout } = kubectlPath
+    ? await execFileP(kubectlPath, ['--kubeconfig', kubeconfig, '--cache-dir', cacheDir, ...args])
+    : await execFileP(process.execPath, [everynodeBin, ...args, '--kubeconfig', kubeconfig]);
+  return stdout;
+}
+
+/** Rows of a printed table as column → cell, cut at the header's column starts. */
+function parseTable(text: string): Record<string, string>[] {
+  const lines = text.split('\n').filter((l) => l.trim() !== '');
+  const header = lines[0] ?? '';
+  const starts: { name: string; at: number }[] = [];
+  for (const m of header.matchAll(/\S+(?: \S+)*/g)) starts.push({ name: m[0], at: m.index });
+  return lines.slice(1).map((line) => {
+    const row: Record<string, string> = {};
+    starts.forEach((c, i) => (row[c.name] = line.slice(c.at, starts[i + 1]?.at ?? line.length).trim()));
+    return row;
+  });
+}
+
+/** Live (non-zombie) processes whose command line contains `tag`. */
+function pidsWith(tag: string): number[] {
   const out: number[] = [];
   for (const name of readdirSync('/proc')) {
     if (!/^\d+$/.test(name)) continue;
     try {
-      if (!readFileSync(`/proc/${name}/cmdline`, 'utf8').includes(mark)) continue;
+      if (!readFileSync(`/proc/${name}/cmdline`, 'utf8').includes(tag)) continue;
       const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
       const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
       if (state !== 'Z' && state !== 'X') out.push(Number(name));
@@ -43,20 +73,64 @@ function daemonPids(): number[] {
   return out;
 }
 
+/** A port free on every local node address (127.0.1.1..3). */
+async function freePortOnNodes(): Promise<number> {
+  const tryBind = (host: string, port: number): Promise<number | undefined> =>
+    new Promise((resolve) => {
+      const s = createServer();
+      s.once('error', () => resolve(undefined));
+      s.listen(port, host, () => {
+        const p = (s.address() as { port: number }).port;
+        s.close(() => resolve(p));
+      });
+    });
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const port = await tryBind('127.0.1.1', 0);
+    if (port === undefined) continue;
+    if ((await tryBind('127.0.1.2', port)) && (await tryBind('127.0.1.3', port))) return port;
+  }
+  throw new Error('no port free on 127.0.1.1-3');
+}
+
+/** The sample DaemonSet from examples/, on `port`, tagged with `tag` in its command line. */
+function sampleDaemonSet(port: number, tag: string): DaemonSet {
+  const ds = parseYaml(readFileSync(join(repoRoot, 'examples/node-reporter/daemonset.yaml'), 'utf8')) as DaemonSet;
+  const c = ds.spec.template.spec.containers[0]!;
+  c.command = [...(c.command ?? []), `--tag=${tag}`];
+  c.env = (c.env ?? []).map((e) => (e.name === 'PORT' ? { name: 'PORT', value: String(port) } : e.name === 'REPORT_INTERVAL_SECONDS' ? { ...e, value: '1' } : e));
+  c.ports = [{ name: 'http', containerPort: port, hostPort: port }];
+  ds.spec.template.spec.terminationGracePeriodSeconds = 5;
+  return ds;
+}
+
 async function daemonPods(): Promise<Pod[]> {
-  return (await client.list<Pod>(podsResource, { namespace: 'default', labelSelector: 'app=hello' })).items;
+  return (await client.list<Pod>(podsResource, { namespace: 'default', labelSelector: 'app=node-reporter' })).items;
 }
 
 function ready(p: Pod): boolean {
   return p.status?.phase === 'Running' && (p.status.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
 }
 
+async function applyDaemonSet(ds: DaemonSet): Promise<void> {
+  const file = join(makeTempDir(cleanup, 'manifest'), 'ds.json');
+  writeFileSync(file, JSON.stringify(ds));
+  await kube('apply', '-f', file);
+}
+
+async function allReady(): Promise<Pod[]> {
+  return waitFor(async () => {
+    const ps = await daemonPods();
+    return ps.length === 3 && ps.every(ready) && !ps.some((p) => p.metadata.deletionTimestamp) ? ps : undefined;
+  }, { timeoutMs: 40_000, message: 'three node-reporter pods Running and Ready' });
+}
+
 beforeAll(async () => {
   if (!existsSync(everynodeBin)) throw new Error(`${everynodeBin} is missing: run \`npm run build\` first`);
   dataDir = makeTempDir(cleanup, 'up');
-  // Last resort for daemons of a failed run (the up process stops them itself on SIGTERM).
+  cacheDir = makeTempDir(cleanup, 'kubectl-cache');
+  // Last resort for daemons of a failed run (`up` stops them itself on SIGINT/SIGTERM).
   cleanup.defer(() => {
-    for (const pid of daemonPids()) {
+    for (const pid of pidsWith(mark)) {
       try {
         process.kill(pid, 'SIGKILL');
       } catch {
@@ -64,79 +138,130 @@ beforeAll(async () => {
       }
     }
   }, 'daemon processes');
-  up = spawnNode(cleanup, [everynodeBin, 'up', '--data-dir', dataDir, '--listen', '127.0.0.1:0', '--nodes', '2']);
+  // From the repository root: the sample's command is a path relative to it.
+  up = spawnNode(cleanup, [everynodeBin, 'up', '--data-dir', dataDir, '--listen', '127.0.0.1:0', '--nodes', '3'], { cwd: repoRoot });
   const m = await waitFor(() => /everynode server listening on (http\S+) \(kubeconfig: ([^)]+)\)/.exec(up.output()) ?? undefined, {
     timeoutMs: 30_000,
     message: `everynode up listening; output:\n${up.output()}`,
   });
-  url = m[1]!;
   kubeconfig = m[2]!;
-  registerServer(url, credentialsFromKubeconfig(kubeconfig));
   client = clientFromKubeconfig(kubeconfig).client;
-  await waitFor(() => /node node-2: InternalIP 127\.0\.1\.2/.test(up.output()), { message: 'both local nodes started' });
+  await waitFor(() => /node node-3: InternalIP 127\.0\.1\.3/.test(up.output()), { message: 'three local nodes started' });
+  if (!kubectlPath) console.warn('kubectl not on PATH: the everynode CLI stands in for it');
 }, 60_000);
 
 afterAll(async () => {
   await cleanup.run();
 }, 60_000);
 
-describe('everynode up', () => {
-  it('runs a DaemonSet as one real process per node, with logs, restarts, and clean deletion', async () => {
-    await client.create(daemonSetsResource, 'default', {
-      apiVersion: 'apps/v1',
-      kind: 'DaemonSet',
-      metadata: { name: 'hello', namespace: 'default' },
-      spec: {
-        selector: { matchLabels: { app: 'hello' } },
-        template: {
-          metadata: { labels: { app: 'hello' } },
-          spec: {
-            terminationGracePeriodSeconds: 3,
-            containers: [
-              {
-                name: 'hello',
-                image: 'sh',
-                command: ['sh', '-c', `echo hello-$NODE; sleep 1000 # ${mark}`],
-                env: [{ name: 'NODE', valueFrom: { fieldRef: { fieldPath: 'spec.nodeName' } } }],
-              },
-            ],
-          },
-        },
-      },
-    });
+describe('everynode up --nodes 3 with the sample daemon', () => {
+  let port = 0;
 
-    const pods = await waitFor(async () => {
-      const ps = await daemonPods();
-      return ps.length === 2 && ps.every(ready) ? ps : undefined;
-    }, { timeoutMs: 30_000, message: 'two daemon pods Running and Ready' });
-    expect(pods.map((p) => p.spec.nodeName).sort()).toEqual(['node-1', 'node-2']);
-    expect(pods.map((p) => p.status?.hostIP).sort()).toEqual(['127.0.1.1', '127.0.1.2']);
-    await waitFor(() => daemonPids().length === 2, { message: 'two daemon processes' });
+  it('runs one Ready daemon per node, each answering on its node address at the same hostPort', async () => {
+    port = await freePortOnNodes();
+    await applyDaemonSet(sampleDaemonSet(port, dsMark));
+    const pods = await allReady();
+    expect(pods.map((p) => p.spec.nodeName).sort()).toEqual(nodes);
+    await waitFor(() => pidsWith(dsMark).length === 3, { message: 'three daemon processes' });
 
-    const onNode1 = pods.find((p) => p.spec.nodeName === 'node-1')!;
-    const log = await testFetch(`${url}/api/v1/namespaces/default/pods/${onNode1.metadata.name}/log`);
-    expect(log.status).toBe(200);
-    expect(await log.text()).toBe('hello-node-1\n');
-    if (kubectlPath) {
-      const cacheDir = makeTempDir(cleanup, 'kubectl-cache');
-      const { stdout } = await execFileP(kubectlPath, ['--kubeconfig', kubeconfig, '--cache-dir', cacheDir, 'logs', onNode1.metadata.name!]);
-      expect(stdout).toBe('hello-node-1\n');
-    } else {
-      console.warn('kubectl not on PATH: the kubectl logs check is skipped');
+    const rows = parseTable(await kube('get', 'pods', '-o', 'wide', '-l', 'app=node-reporter'));
+    expect(rows).toHaveLength(3);
+    for (const r of rows) {
+      expect(r).toMatchObject({ READY: '1/1', STATUS: 'Running' });
+      expect(r.RESTARTS).toBe('0');
+      expect(r.IP).toBe(`127.0.1.${r.NODE!.replace('node-', '')}`);
     }
+    expect(rows.map((r) => r.NODE).sort()).toEqual(nodes);
 
-    // A killed daemon is restarted in place and counted.
-    const pid = Number(onNode1.status!.containerStatuses![0]!.containerID!.replace('process://', ''));
+    for (let i = 1; i <= 3; i++) {
+      const res = await fetch(`http://127.0.1.${i}:${port}/`);
+      expect(await res.text()).toBe(`node-${i}\n`);
+    }
+  }, 60_000);
+
+  it('shows the daemon output through kubectl logs', async () => {
+    const pod = (await daemonPods()).find((p) => p.spec.nodeName === 'node-2')!;
+    const logs = await waitFor(async () => {
+      const text = await kube('logs', pod.metadata.name!);
+      return /report node=node-2 /.test(text) ? text : undefined;
+    }, { timeoutMs: 20_000, message: 'a report line in kubectl logs' });
+    expect(logs.split('\n')[0]).toBe(`node-reporter on node-2 listening on http://127.0.1.2:${port}`);
+    const tail = await kube('logs', pod.metadata.name!, '--tail', '1', '--timestamps');
+    expect(tail).toMatch(/^\d{4}-\d\d-\d\dT\S+Z report node=node-2 .*\n$/);
+  }, 40_000);
+
+  it('restarts a killed daemon and counts it in RESTARTS', async () => {
+    const pod = (await daemonPods()).find((p) => p.spec.nodeName === 'node-1')!;
+    const pid = Number(pod.status!.containerStatuses![0]!.containerID!.replace('process://', ''));
+    expect(pidsWith(dsMark)).toContain(pid);
     process.kill(pid, 'SIGKILL');
     const restarted = await waitFor(async () => {
-      const p = (await daemonPods()).find((x) => x.metadata.uid === onNode1.metadata.uid);
+      const p = (await daemonPods()).find((x) => x.metadata.uid === pod.metadata.uid);
       return p && ready(p) && (p.status?.containerStatuses?.[0]?.restartCount ?? 0) >= 1 ? p : undefined;
-    }, { timeoutMs: 30_000, message: 'the killed daemon restarted' });
+    }, { timeoutMs: 30_000, message: 'the killed daemon restarted and Ready' });
     expect(restarted.status!.containerStatuses![0]!.lastState?.terminated).toMatchObject({ exitCode: 137 });
-    await waitFor(() => daemonPids().length === 2, { message: 'two daemon processes again' });
+    const row = parseTable(await kube('get', 'pod', pod.metadata.name!, '-o', 'wide'))[0]!;
+    expect(row).toMatchObject({ READY: '1/1', STATUS: 'Running', NODE: 'node-1' });
+    expect(row.RESTARTS).toMatch(/^1 \(.+ ago\)$/);
+    await waitFor(() => pidsWith(dsMark).length === 3 && !pidsWith(dsMark).includes(pid), { message: 'three daemon processes again' });
+    expect(await (await fetch(`http://127.0.1.1:${port}/`)).text()).toBe('node-1\n');
+    // --previous reads the killed container's log.
+    expect(await kube('logs', pod.metadata.name!, '--previous')).toContain('node-reporter on node-1 listening');
+  }, 60_000);
 
-    await client.delete(daemonSetsResource, 'default', 'hello');
+  it('runs a static pod file dropped into the node directory and shows its mirror pod', async () => {
+    const staticPort = await freePortOnNodes();
+    const manifest = parseYaml(readFileSync(join(repoRoot, 'examples/node-reporter/static-pod.yaml'), 'utf8')) as Pod;
+    const c = manifest.spec.containers[0]!;
+    c.command = [...(c.command ?? []), `--tag=${staticMark}`];
+    c.env = (c.env ?? []).map((e) => (e.name === 'PORT' ? { name: 'PORT', value: String(staticPort) } : e));
+    c.ports = [{ name: 'http', containerPort: staticPort, hostPort: staticPort }];
+    manifest.spec.terminationGracePeriodSeconds = 5;
+    writeFileSync(join(dataDir, 'nodes', 'node-1', 'static-pods', 'reporter.yaml'), JSON.stringify(manifest));
+    const mirror = await waitFor(async () => {
+      try {
+        const p = await client.get<Pod>(podsResource, 'default', 'node-reporter-static-node-1');
+        return p.status?.phase === 'Running' ? p : undefined;
+      } catch {
+        return undefined;
+      }
+    }, { timeoutMs: 30_000, message: 'the mirror pod of the static pod, Running' });
+    expect(mirror.metadata.annotations?.['kubernetes.io/config.mirror']).toBeTruthy();
+    expect(mirror.metadata.ownerReferences?.[0]).toMatchObject({ kind: 'Node', name: 'node-1' });
+    expect(pidsWith(staticMark)).toHaveLength(1);
+    // No readiness probe: Running comes before the daemon listens.
+    const answer = await waitFor(() => fetch(`http://127.0.1.1:${staticPort}/`).then((r) => r.text(), () => undefined), { message: 'the static daemon answering' });
+    expect(answer).toBe('node-1\n');
+    const row = parseTable(await kube('get', 'pod', 'node-reporter-static-node-1', '-o', 'wide'))[0]!;
+    expect(row).toMatchObject({ STATUS: 'Running', NODE: 'node-1' });
+  }, 60_000);
+
+  it('deleting the DaemonSet leaves no daemon process behind', async () => {
+    await kube('delete', 'daemonset', 'node-reporter');
     await waitFor(async () => (await daemonPods()).length === 0, { timeoutMs: 30_000, message: 'daemon pods deleted' });
-    await waitFor(() => daemonPids().length === 0, { timeoutMs: 30_000, message: 'no daemon process left' });
-  }, 120_000);
+    await waitFor(() => pidsWith(dsMark).length === 0, { timeoutMs: 30_000, message: 'no daemon process left' });
+    // The static pod is not the DaemonSet's: it keeps running.
+    expect(pidsWith(staticMark)).toHaveLength(1);
+  }, 60_000);
+
+  it('Ctrl-C stops every daemon gracefully and exits 0', async () => {
+    await applyDaemonSet(sampleDaemonSet(port, dsMark));
+    const pods = await allReady();
+    await waitFor(() => pidsWith(mark).length === 4, { message: 'three daemons and the static pod running' });
+    // Ctrl-C in a terminal signals the foreground process group: `up` (daemons lead their own).
+    up.signalGroup('SIGINT');
+    const exit = await up.exited;
+    expect(exit).toEqual({ code: 0, signal: null });
+    expect(pidsWith(mark)).toEqual([]);
+    // Each daemon got SIGTERM (not SIGKILL): its last log line says so.
+    const podDirs = nodes.flatMap((n) => readdirSync(join(dataDir, 'nodes', n, 'pods')).map((d) => join(dataDir, 'nodes', n, 'pods', d)));
+    for (const p of pods) {
+      const dir = podDirs.find((d) => d.endsWith(`_${p.metadata.uid}`));
+      expect(dir, `log directory of ${p.metadata.name}`).toBeDefined();
+      expect(readFileSync(join(dir!, 'reporter', '0.log'), 'utf8')).toContain('SIGTERM received, closing the listener');
+    }
+    const staticDir = podDirs.find((d) => d.includes('_node-reporter-static-node-1_'));
+    expect(staticDir).toBeDefined();
+    expect(readFileSync(join(staticDir!, 'reporter', '0.log'), 'utf8')).toContain('SIGTERM received, closing the listener');
+  }, 60_000);
 });

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KubeObject, Lease, Node, Pod } from '../../src/api/types.js';
 import { createJoinToken, ensurePki, issueClientCert, joinCluster, loadNodeIdentity, nodeIdentityFiles, TokenStore } from '../../src/auth/index.js';
-import { asStatus, Cleanup, createUserToken, httpRequest, issueTestClientCert, makeTempDir, restartTestServer, startTestServer, type HttpAnswer, type TestServer } from '../helpers/index.js';
+import { asStatus, Cleanup, createUserToken, etcdAvailable, freshEtcdStoreUrl, httpRequest, issueTestClientCert, makeTempDir, restartTestServer, startTestServer, waitFor, type HttpAnswer, type TestServer } from '../helpers/index.js';
 
 const cleanup = new Cleanup();
 let ts: TestServer;
@@ -306,5 +306,24 @@ describe('node restriction', () => {
     expect(created.status, created.text).toBe(201);
     const del = await asNode(a, 'DELETE', '/api/v1/namespaces/default/pods/on-a', { apiVersion: 'v1', kind: 'DeleteOptions', gracePeriodSeconds: 0 });
     expect(del.status, del.text).toBe(200);
+  });
+});
+
+describe.skipIf(!etcdAvailable())('RBAC cache across servers on one etcd', () => {
+  it("a binding written through one server takes effect (and is revoked) on another through its watch", async () => {
+    const storeUrl = await freshEtcdStoreUrl(cleanup);
+    // Servers of one cluster share the data dir's CA and tokens (the objects come from etcd).
+    const shared = makeTempDir(cleanup, 'shared-data');
+    const s1 = await startTestServer(cleanup, { storeUrl, dataDir: shared });
+    const s2 = await startTestServer(cleanup, { storeUrl, dataDir: shared });
+    const t = createUserToken(shared, 'erin');
+    const list = (s: TestServer) => httpRequest(`${s.server.url}/api/v1/namespaces/default/configmaps`, { token: t });
+    expect((await list(s2)).status).toBe(403);
+    const crb = { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', metadata: { name: 'erin-view' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'view' }, subjects: [{ kind: 'User', apiGroup: 'rbac.authorization.k8s.io', name: 'erin' }] };
+    const created = await httpRequest(`${s1.server.url}/apis/rbac.authorization.k8s.io/v1/clusterrolebindings`, { method: 'POST', body: json(crb) });
+    expect(created.status, created.text).toBe(201);
+    await waitFor(async () => (await list(s2)).status === 200, { timeoutMs: 10_000, message: 'server 2 grants after the binding' });
+    expect((await httpRequest(`${s1.server.url}/apis/rbac.authorization.k8s.io/v1/clusterrolebindings/erin-view`, { method: 'DELETE' })).status).toBe(200);
+    await waitFor(async () => (await list(s2)).status === 403, { timeoutMs: 10_000, message: 'server 2 denies after the binding is gone' });
   });
 });

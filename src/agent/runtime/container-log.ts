@@ -5,8 +5,9 @@
 // (lines longer than `maxLineBytes`, or output not yet newline-terminated when the stream ends).
 // Reading joins fragments back: the content of a `P` entry is printed without a newline.
 
-import { createWriteStream, type WriteStream } from 'node:fs';
-import { open, readFile, stat } from 'node:fs/promises';
+import { closeSync, fstatSync, openSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { open, readFile, stat, type FileHandle } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import type { FollowOptions, LogOptions } from './interface.js';
 
 export type LogStream = 'stdout' | 'stderr';
@@ -57,21 +58,112 @@ export function parseLogEntry(line: string): LogEntry | undefined {
   return { time, timeMs, stream, partial: tag === 'P', content: line.slice(c + 1) };
 }
 
+/** Size-based rotation of a container log (the kubelet's containerLogMaxSize/MaxFiles). */
+export interface LogRotation {
+  /** The live file is rotated before a write would take it past this size. */
+  maxSizeBytes: number;
+  /** Files kept per container, the live one included (at least 2). */
+  maxFiles: number;
+}
+
+/** The kubelet's defaults: 10 MiB, 5 files. */
+export const defaultLogRotation: LogRotation = { maxSizeBytes: 10 * 1024 * 1024, maxFiles: 5 };
+
 /**
- * Appends a container's output to a CRI log file. Each stream is split into lines independently;
- * `close()` flushes unterminated output as a `P` fragment followed by nothing (as CRI runtimes do).
+ * The rotated files of the log at `path` (`<path>.1` newest … `<path>.N` oldest), oldest first.
+ * The live file itself is not included.
+ */
+export function rotatedLogFiles(path: string): string[] {
+  const dir = dirname(path);
+  const base = basename(path);
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  const found: { n: number; file: string }[] = [];
+  for (const name of names) {
+    if (!name.startsWith(`${base}.`)) continue;
+    const suffix = name.slice(base.length + 1);
+    if (/^[1-9][0-9]*$/.test(suffix)) found.push({ n: Number(suffix), file: join(dir, name) });
+  }
+  return found.sort((a, b) => b.n - a.n).map((f) => f.file);
+}
+
+/** Removes a container log and its rotated files. */
+export function removeLogFiles(path: string): void {
+  for (const f of [...rotatedLogFiles(path), path]) rmSync(f, { force: true });
+}
+
+/**
+ * Appends a container's output to a CRI log file, rotating it by size: before a write would take
+ * the live file past `maxSizeBytes`, `<path>.k` becomes `<path>.k+1` (the oldest beyond
+ * `maxFiles - 1` is deleted), the live file becomes `<path>.1` and a new live file is started.
+ *
+ * Invariants: every entry is one synchronous write, so a file always holds whole entries and
+ * whatever a reader sees before a rotation is complete; rotation renames files under open readers
+ * (a follower drains the renamed file through its descriptor, then moves to the new one). Each
+ * stream is split into lines independently; `close()` flushes unterminated output as a `P`
+ * fragment (as CRI runtimes do).
  */
 export class ContainerLogWriter {
-  private readonly out: WriteStream;
+  private fd: number | undefined;
+  private size = 0;
+  private readonly rotation: LogRotation;
   private readonly pending: Record<LogStream, Buffer[]> = { stdout: [], stderr: [] };
   private readonly pendingBytes: Record<LogStream, number> = { stdout: 0, stderr: 0 };
   private closed = false;
 
-  constructor(readonly path: string) {
-    this.out = createWriteStream(path, { flags: 'a' });
-    this.out.on('error', () => {
+  constructor(readonly path: string, rotation: LogRotation = defaultLogRotation) {
+    this.rotation = { maxSizeBytes: Math.max(1, rotation.maxSizeBytes), maxFiles: Math.max(2, Math.floor(rotation.maxFiles)) };
+    this.openLive();
+  }
+
+  private openLive(): void {
+    try {
+      this.fd = openSync(this.path, 'a');
+      this.size = fstatSync(this.fd).size;
+    } catch {
       // A log that cannot be written must not take the agent down; output is dropped.
-    });
+      this.fd = undefined;
+      this.size = 0;
+    }
+  }
+
+  private rotate(): void {
+    if (this.fd !== undefined) closeSync(this.fd);
+    this.fd = undefined;
+    try {
+      const keep = this.rotation.maxFiles - 1;
+      for (const f of rotatedLogFiles(this.path)) {
+        const n = Number(f.slice(this.path.length + 1));
+        if (n >= keep) rmSync(f, { force: true });
+      }
+      for (let k = keep - 1; k >= 1; k--) {
+        try {
+          renameSync(`${this.path}.${k}`, `${this.path}.${k + 1}`);
+        } catch {
+          // no such rotated file yet
+        }
+      }
+      renameSync(this.path, `${this.path}.1`);
+    } catch {
+      // Rotation failed (file gone): go on writing to a fresh live file.
+    }
+    this.openLive();
+  }
+
+  private append(line: string): void {
+    const buf = Buffer.from(line, 'utf8');
+    if (this.size > 0 && this.size + buf.length > this.rotation.maxSizeBytes) this.rotate();
+    if (this.fd === undefined) return;
+    try {
+      writeSync(this.fd, buf);
+      this.size += buf.length;
+    } catch {
+      // Disk full or file gone: the entry is dropped.
+    }
   }
 
   write(stream: LogStream, chunk: Buffer): void {
@@ -96,20 +188,28 @@ export class ContainerLogWriter {
     const content = parts.length ? Buffer.concat([...parts, tail]) : tail;
     this.pending[stream] = [];
     this.pendingBytes[stream] = 0;
-    this.out.write(formatLogEntry(formatRFC3339Nano(nowNanos()), stream, partial, content.toString('utf8')));
+    this.append(formatLogEntry(formatRFC3339Nano(nowNanos()), stream, partial, content.toString('utf8')));
   }
 
   private flushPartial(stream: LogStream): void {
     if (this.pendingBytes[stream] > 0) this.emit(stream, Buffer.alloc(0), true);
   }
 
-  /** Flushes unterminated output and closes the file; resolves when it is on disk. */
+  /** Flushes unterminated output and closes the file (writes are synchronous: it is on disk). */
   close(): Promise<void> {
     if (this.closed) return Promise.resolve();
     this.flushPartial('stdout');
     this.flushPartial('stderr');
     this.closed = true;
-    return new Promise((resolve) => this.out.end(() => resolve()));
+    if (this.fd !== undefined) {
+      try {
+        closeSync(this.fd);
+      } catch {
+        // already closed
+      }
+      this.fd = undefined;
+    }
+    return Promise.resolve();
   }
 }
 
@@ -160,21 +260,54 @@ export function parseLogText(text: string): LogEntry[] {
   return entries;
 }
 
-/** Reads a CRI log file as `kubectl logs` prints it. A missing file reads as empty. */
-export async function readLogFile(path: string, options: LogOptions = {}): Promise<string> {
-  let text: string;
+async function readText(path: string): Promise<string> {
   try {
-    text = await readFile(path, 'utf8');
+    return await readFile(path, 'utf8');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return '';
     throw err;
   }
-  return renderLogEntries(parseLogText(text), options);
+}
+
+function completeLines(entries: LogEntry[]): number {
+  let n = 0;
+  for (const e of entries) if (!e.partial) n++;
+  return n;
 }
 
 /**
- * Follows a CRI log file: first what `readLogFile` selects, then every complete entry appended
- * later, polling every `pollMs`. Ends when `isDone()` is true and the file is drained, or on abort.
+ * Entries of the older files (rotated, oldest first) that precede `newer`, reading newest first
+ * and stopping early once a `tailLines` selection (without `sinceTime`) is covered: a tail of N
+ * lines needs N+1 complete lines read, so fragments continued across a file boundary stay whole.
+ */
+async function prependOlder(older: string[], newer: LogEntry[], options: LogOptions): Promise<LogEntry[]> {
+  let entries = newer;
+  const tailOnly = options.tailLines !== undefined && options.sinceTime === undefined;
+  for (let i = older.length - 1; i >= 0; i--) {
+    if (tailOnly && completeLines(entries) > options.tailLines!) break;
+    const text = await readText(older[i]!);
+    entries = [...parseLogText(text), ...entries];
+    if (options.sinceTime !== undefined && entries.length > 0 && entries[0]!.timeMs < options.sinceTime) break;
+  }
+  return entries;
+}
+
+/**
+ * Reads a container log, its rotated files included, as `kubectl logs` prints it. A missing
+ * file reads as empty. A rotation during the read can make the answer miss or repeat the
+ * entries of one file; followers (below) see every entry exactly once.
+ */
+export async function readLogFile(path: string, options: LogOptions = {}): Promise<string> {
+  const older = rotatedLogFiles(path);
+  const live = parseLogText(await readText(path));
+  return renderLogEntries(await prependOlder(older, live, options), options);
+}
+
+/**
+ * Follows a container log: first what `readLogFile` selects (rotated files included), then every
+ * complete entry appended later, polling every `pollMs`. When the live file is rotated, the
+ * renamed file is drained through the open descriptor before the new live file is read, so no
+ * entry is lost or repeated. Ends when `isDone()` is true and the log is drained, or on abort.
  * `limitBytes` applies to the whole stream.
  */
 export async function followLogFile(
@@ -201,57 +334,111 @@ export async function followLogFile(
     onData(s);
     return true;
   };
-  let offset = 0;
+
+  let fh: FileHandle | undefined;
+  let ino: number | undefined;
+  let pos = 0;
   let carry = '';
-  let first = true;
-  let atLineStart = true;
-  for (;;) {
-    if (signal?.aborted) return;
-    const done = await isDone();
-    let size = 0;
+  const openLive = async (): Promise<void> => {
     try {
-      size = (await stat(path)).size;
+      fh = await open(path, 'r');
+      ino = (await fh.stat()).ino;
     } catch {
-      size = 0;
+      fh = undefined;
+      ino = undefined;
     }
-    if (size > offset) {
-      const fh = await open(path, 'r');
+    pos = 0;
+    carry = '';
+  };
+  /** Complete entries appended to the open file since the last call. */
+  const readNew = async (): Promise<LogEntry[]> => {
+    if (!fh) return [];
+    let text = carry;
+    const buf = Buffer.alloc(64 * 1024);
+    for (;;) {
+      const { bytesRead } = await fh.read(buf, 0, buf.length, pos);
+      if (bytesRead === 0) break;
+      pos += bytesRead;
+      text += buf.subarray(0, bytesRead).toString('utf8');
+    }
+    const lastNl = text.lastIndexOf('\n');
+    carry = lastNl < 0 ? text : text.slice(lastNl + 1);
+    return lastNl < 0 ? [] : parseLogText(text.slice(0, lastNl + 1));
+  };
+  const liveIno = async (): Promise<number | undefined> => {
+    try {
+      return (await stat(path)).ino;
+    } catch {
+      return undefined;
+    }
+  };
+
+  try {
+    // The live file is opened before the rotated ones are listed: a rotation in between shows
+    // the opened file among the rotated ones, where it is skipped.
+    await openLive();
+    const older: string[] = [];
+    for (const f of rotatedLogFiles(path)) {
+      let fIno: number | undefined;
       try {
-        const buf = Buffer.alloc(size - offset);
-        const { bytesRead } = await fh.read(buf, 0, buf.length, offset);
-        offset += bytesRead;
-        const text = carry + buf.subarray(0, bytesRead).toString('utf8');
-        const lastNl = text.lastIndexOf('\n');
-        carry = lastNl < 0 ? text : text.slice(lastNl + 1);
-        const complete = lastNl < 0 ? '' : text.slice(0, lastNl + 1);
-        const entries = parseLogText(complete);
-        let out: string;
-        if (first) {
-          out = renderLogEntries(entries, { ...options, limitBytes: undefined });
-          first = false;
-          atLineStart = entries.length === 0 || !entries[entries.length - 1]!.partial;
-        } else {
-          out = '';
-          for (const e of entries) {
-            if (options.timestamps && atLineStart) out += `${e.time} `;
-            out += e.content + (e.partial ? '' : '\n');
-            atLineStart = !e.partial;
+        fIno = (await stat(f)).ino;
+      } catch {
+        continue;
+      }
+      if (fIno !== ino) older.push(f);
+    }
+    const initial = await prependOlder(older, await readNew(), options);
+    let atLineStart = initial.length === 0 || !initial[initial.length - 1]!.partial;
+    if (!send(renderLogEntries(initial, { ...options, limitBytes: undefined }))) return;
+
+    const render = (entries: LogEntry[]): string => {
+      let out = '';
+      for (const e of entries) {
+        if (options.timestamps && atLineStart) out += `${e.time} `;
+        out += e.content + (e.partial ? '' : '\n');
+        atLineStart = !e.partial;
+      }
+      return out;
+    };
+    for (;;) {
+      if (signal?.aborted) return;
+      const done = await isDone();
+      const entries = await readNew();
+      if (!send(render(entries))) return;
+      const current = await liveIno();
+      if (current !== undefined && current !== ino) {
+        // Rotated (or created). The old file was drained above: writes are whole and synchronous,
+        // so nothing more arrives in it. Files rotated after it while we slept are read whole,
+        // oldest first, then the new live file from its start.
+        const oldIno = ino;
+        await fh?.close();
+        await openLive();
+        const rotated: { file: string; ino: number }[] = [];
+        for (const f of rotatedLogFiles(path)) {
+          try {
+            rotated.push({ file: f, ino: (await stat(f)).ino });
+          } catch {
+            // dropped meanwhile
           }
         }
-        if (!send(out)) return;
-      } finally {
-        await fh.close();
+        const oldAt = rotated.findIndex((r) => r.ino === oldIno);
+        // oldAt < 0: the old file is gone (rotated beyond maxFiles), so every rotated file is newer.
+        for (const r of rotated.slice(oldAt + 1)) {
+          if (r.ino === ino) continue;
+          if (!send(render(parseLogText(await readText(r.file))))) return;
+        }
+        continue;
       }
-    } else if (first) {
-      first = false;
+      if (done && entries.length === 0) return;
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, pollMs);
+        signal?.addEventListener('abort', () => {
+          clearTimeout(t);
+          resolve();
+        }, { once: true });
+      });
     }
-    if (done && size <= offset) return;
-    await new Promise<void>((resolve) => {
-      const t = setTimeout(resolve, pollMs);
-      signal?.addEventListener('abort', () => {
-        clearTimeout(t);
-        resolve();
-      }, { once: true });
-    });
+  } finally {
+    await fh?.close();
   }
 }

@@ -5,6 +5,9 @@ export { ProcessRuntime, type ProcessRuntimeOptions } from './process-runtime.js
 export { FakeRuntime, type FakeBehavior, type FakeBehaviorFn, type FakeExecFn } from './fake-runtime.js';
 export {
   ContainerLogWriter,
+  defaultLogRotation,
+  removeLogFiles,
+  rotatedLogFiles,
   followLogFile,
   formatLogEntry,
   formatRFC3339Nano,
@@ -13,5 +16,6 @@ export {
   readLogFile,
   renderLogEntries,
   type LogEntry,
+  type LogRotation,
   type LogStream,
 } from './container-log.js';

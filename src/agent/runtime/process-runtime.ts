@@ -7,6 +7,8 @@
 //   period. When the main process exits on its own, what is left of its group is SIGKILLed at
 //   once, as a container's processes die with its init process. A descendant that leaves the
 //   group (setsid/setpgid) escapes supervision; the bubblewrap runtime closes that gap.
+// - Container logs rotate by size (`logRotation`, see ContainerLogWriter); reading and following
+//   span the rotated files.
 // - stdout/stderr are named pipes (FIFOs under `stateDir/fifos`) read by the agent and written
 //   to a CRI log file with timestamps. The container holds its end open read-write, so the pipe
 //   always has a reader: when the agent is gone a write never raises SIGPIPE/EPIPE (output waits
@@ -28,7 +30,7 @@ import { closeSync, constants as fsConstants, mkdirSync, openSync, readdirSync, 
 import { Socket } from 'node:net';
 import { constants as osConstants } from 'node:os';
 import { dirname, join } from 'node:path';
-import { ContainerLogWriter, followLogFile, readLogFile } from './container-log.js';
+import { ContainerLogWriter, defaultLogRotation, followLogFile, readLogFile, removeLogFiles, type LogRotation } from './container-log.js';
 import { groupMembers, isSameProcessAlive, readProcStat, signalGroup } from './proc.js';
 import {
   RuntimeError,
@@ -54,6 +56,8 @@ export interface ProcessRuntimeOptions {
   exitPollMs?: number;
   /** How often a stopping container's process group is checked. Default 50 ms. */
   stopPollMs?: number;
+  /** Size-based rotation of container logs. Default 10 MiB, 5 files (the kubelet's). */
+  logRotation?: LogRotation;
 }
 
 interface PersistedContainer {
@@ -131,6 +135,7 @@ export class ProcessRuntime implements ContainerRuntime {
   private readonly baseEnv: Record<string, string>;
   private readonly exitPollMs: number;
   private readonly stopPollMs: number;
+  private readonly logRotation: LogRotation;
 
   private constructor(private readonly options: ProcessRuntimeOptions) {
     this.containersDir = join(options.stateDir, 'containers');
@@ -138,6 +143,7 @@ export class ProcessRuntime implements ContainerRuntime {
     this.baseEnv = options.baseEnv ?? { PATH: process.env.PATH ?? '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' };
     this.exitPollMs = options.exitPollMs ?? 1000;
     this.stopPollMs = options.stopPollMs ?? 50;
+    this.logRotation = options.logRotation ?? defaultLogRotation;
   }
 
   /** Opens the runtime, adopting the still-running containers recorded in `stateDir`. */
@@ -234,7 +240,7 @@ export class ProcessRuntime implements ContainerRuntime {
   private adoptLog(sup: Supervised): void {
     if (!sup.fifos) return;
     try {
-      const writer = new ContainerLogWriter(sup.info.logPath);
+      const writer = new ContainerLogWriter(sup.info.logPath, this.logRotation);
       const readers = [openFifoReader(sup.fifos.stdout), openFifoReader(sup.fifos.stderr)];
       readers[0]!.on('data', (b: Buffer) => writer.write('stdout', b));
       readers[1]!.on('data', (b: Buffer) => writer.write('stderr', b));
@@ -337,7 +343,7 @@ export class ProcessRuntime implements ContainerRuntime {
       if (!isDir) return this.recordStartError(base, env, config, `chdir to cwd (${JSON.stringify(config.workingDir)}) set in config: no such directory`);
     }
 
-    const writer = new ContainerLogWriter(logPath);
+    const writer = new ContainerLogWriter(logPath, this.logRotation);
     const fifos = makeFifos(join(this.options.stateDir, 'fifos'), randomBytes(8).toString('hex'));
     let readers: Socket[] = [];
     let childEnds: number[] = [];
@@ -480,7 +486,7 @@ export class ProcessRuntime implements ContainerRuntime {
     if (!sup) return;
     if (sup.info.state === 'running') throw new RuntimeError('InvalidState', `container "${id}" is running; stop it first`);
     this.dropRecord(sup);
-    rmSync(sup.info.logPath, { force: true });
+    removeLogFiles(sup.info.logPath);
     this.emit('removed', sup.info);
   }
 

@@ -1,0 +1,251 @@
+// FailoverTransport: one Transport over several API servers that serve the same state (several
+// `everynode server` processes on one etcd), with the same credentials and CA.
+//
+// Contract:
+// - Sticky: every request goes to the current server; the current server changes only when a
+//   request to it fails, to the next one in list order (round robin). A server that comes back is
+//   used again only once the servers after it have failed in turn.
+// - A failure is a connection error (refused, reset, "socket hang up", host unreachable, ...),
+//   the request timeout, or a 503 answer. Any other answer, 5xx included, is the server's word
+//   and is returned as is.
+// - Idempotent requests (GET: get, list, watch) are retried on the next server, each server at
+//   most once per request. A plain GET's body is read whole before it is returned, so a
+//   connection lost mid-body is retried too. A watch is returned as soon as its headers arrive;
+//   when its stream later fails, the server is marked failed and the stream errors: the informer
+//   re-establishes the watch from its last resourceVersion, which lands on the next server.
+// - Non-idempotent writes (POST, PUT, PATCH, DELETE) are retried on the next server only when
+//   the request provably never reached a server (connection refused, no route, no address):
+//   anything else may have been applied, so the error (or the 503 answer) goes to the caller,
+//   which re-reads and decides (level-triggered), and the next request uses the next server.
+// - When every server failed, the last failure is returned (a 503 answer) or thrown.
+// - The caller's AbortSignal aborts the request wherever it is; an abort is never a failover.
+//
+// Assumption: the servers share one store, so a resourceVersion from one is valid on the others.
+
+import { HttpTransport, type HttpTransportOptions } from './http-transport.js';
+import type { Transport, TransportRequest, TransportResponse } from './transport.js';
+
+export interface FailoverTransportOptions extends Omit<HttpTransportOptions, 'server'> {
+  /** Base URLs of the servers, in preference order (at least one). */
+  servers: string[];
+  /**
+   * A request that has not completed within this many ms is abandoned as a failure of its
+   * server (default 30 s). For a plain GET this bounds the whole answer; for a watch or a
+   * write, the wait for the response headers only.
+   */
+  requestTimeoutMs?: number;
+  /** Called when the current server changes, with the failure that caused it. */
+  onFailover?: (from: string, to: string, cause: unknown) => void;
+  /** Builds the transport to one server (default: an HttpTransport with these options). */
+  transportFor?: (server: string) => { request: Transport; destroy?: () => void };
+}
+
+/** Error codes meaning the request never reached a server: safe to send elsewhere. */
+const notSentCodes = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL', 'ENOTFOUND', 'EAI_AGAIN']);
+/** Error codes of a connection lost or never made. */
+const connectionCodes = new Set([
+  ...notSentCodes,
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'ECONNABORTED',
+  'ENETDOWN',
+  'EHOSTDOWN',
+  'ERR_STREAM_PREMATURE_CLOSE',
+  'UND_ERR_SOCKET',
+]);
+
+function errCode(e: unknown): string | undefined {
+  const c = (e as { code?: unknown } | null)?.code;
+  return typeof c === 'string' ? c : undefined;
+}
+
+/** The request never reached a server, so even a write may be sent to another one. */
+export function isNotSentError(e: unknown): boolean {
+  const code = errCode(e);
+  return code !== undefined && notSentCodes.has(code);
+}
+
+/** A connection-level failure (or our request timeout): the server is considered gone. */
+export function isConnectionError(e: unknown): boolean {
+  if (e instanceof RequestTimeoutError) return true;
+  const code = errCode(e);
+  if (code !== undefined && connectionCodes.has(code)) return true;
+  const msg = e instanceof Error ? e.message : '';
+  return /socket hang up|aborted|ECONNRESET|ECONNREFUSED/.test(msg) && !(e instanceof Error && e.name === 'AbortError');
+}
+
+/** Thrown when a request to one server exceeded `requestTimeoutMs`. */
+export class RequestTimeoutError extends Error {
+  readonly code = 'ETIMEDOUT';
+  constructor(server: string, ms: number) {
+    super(`request to ${server} timed out after ${ms} ms`);
+    this.name = 'RequestTimeoutError';
+  }
+}
+
+function isWatch(path: string): boolean {
+  const q = path.indexOf('?');
+  if (q < 0) return false;
+  const v = new URLSearchParams(path.slice(q + 1)).get('watch');
+  return v === 'true' || v === '1';
+}
+
+async function* once(buf: Buffer): AsyncIterable<Uint8Array> {
+  if (buf.length > 0) yield buf;
+}
+
+async function drain(body: AsyncIterable<Uint8Array | string>): Promise<void> {
+  try {
+    for await (const _ of body) {
+      // discard
+    }
+  } catch {
+    // the answer is being thrown away anyway
+  }
+}
+
+export class FailoverTransport {
+  readonly servers: readonly string[];
+  private readonly endpoints: Array<{ request: Transport; destroy?: () => void }>;
+  private current = 0;
+  private readonly timeoutMs: number;
+
+  constructor(private readonly opts: FailoverTransportOptions) {
+    if (opts.servers.length === 0) throw new Error('FailoverTransport: no servers');
+    this.servers = [...opts.servers];
+    this.timeoutMs = opts.requestTimeoutMs ?? 30_000;
+    const { servers: _s, requestTimeoutMs: _t, onFailover: _f, transportFor, ...http } = opts;
+    this.endpoints = this.servers.map((server) => {
+      if (transportFor) return transportFor(server);
+      const t = new HttpTransport({ ...http, server });
+      return { request: t.request, destroy: () => t.destroy() };
+    });
+  }
+
+  /** The server requests currently go to. */
+  get currentServer(): string {
+    return this.servers[this.current]!;
+  }
+
+  /** The Transport function (bound). */
+  readonly request: Transport = async (req: TransportRequest): Promise<TransportResponse> => {
+    const idempotent = req.method === 'GET';
+    const watch = idempotent && isWatch(req.path);
+    let lastError: unknown;
+    let last503: TransportResponse | undefined;
+    const start = this.current;
+    for (let attempt = 0; attempt < this.servers.length; attempt++) {
+      const i = (start + attempt) % this.servers.length;
+      const final = attempt === this.servers.length - 1;
+      if (req.signal?.aborted) throw req.signal.reason ?? abortError();
+      let res: TransportResponse;
+      try {
+        res = await this.attempt(i, req, watch);
+      } catch (e) {
+        if (req.signal?.aborted) throw e;
+        if (!isConnectionError(e)) throw e;
+        this.markFailed(i, e);
+        lastError = e;
+        if (idempotent || isNotSentError(e)) continue;
+        throw e;
+      }
+      if (res.statusCode === 503) {
+        this.markFailed(i, new Error(`${this.servers[i]} answered 503 Service Unavailable`));
+        if (!idempotent || final) return res;
+        last503 = res;
+        await drain(res.body);
+        continue;
+      }
+      return res;
+    }
+    if (last503) return last503;
+    throw lastError ?? new Error('FailoverTransport: no server answered');
+  };
+
+  /** Closes every server's connections. */
+  destroy(): void {
+    for (const e of this.endpoints) e.destroy?.();
+  }
+
+  private markFailed(i: number, cause: unknown): void {
+    if (this.current !== i) return; // another request already moved on
+    this.current = (i + 1) % this.servers.length;
+    if (this.current !== i) this.opts.onFailover?.(this.servers[i]!, this.servers[this.current]!, cause);
+  }
+
+  /**
+   * One request to server i, bounded by the timeout: a plain GET to its whole body (returned
+   * read), a watch or a write to its headers (its body streamed through).
+   */
+  private async attempt(i: number, req: TransportRequest, watch: boolean): Promise<TransportResponse> {
+    const server = this.servers[i]!;
+    const ac = new AbortController();
+    let timedOut = false;
+    const onCallerAbort = (): void => ac.abort(req.signal?.reason);
+    req.signal?.addEventListener('abort', onCallerAbort, { once: true });
+    const timer = setTimeout(() => {
+      timedOut = true;
+      ac.abort();
+    }, this.timeoutMs);
+    timer.unref?.();
+    const finish = (): void => {
+      clearTimeout(timer);
+      req.signal?.removeEventListener('abort', onCallerAbort);
+    };
+    const rethrow = (e: unknown): never => {
+      if (timedOut) throw new RequestTimeoutError(server, this.timeoutMs);
+      throw e;
+    };
+    let res: TransportResponse;
+    try {
+      res = await this.endpoints[i]!.request({ ...req, signal: ac.signal });
+    } catch (e) {
+      finish();
+      return rethrow(e);
+    }
+    if (watch || req.method !== 'GET') {
+      // Streamed through: only the headers were bounded by the timeout; the caller's signal
+      // stays linked until the body ends. A stream that breaks marks its server failed.
+      clearTimeout(timer);
+      const body = res.body;
+      const self = this;
+      return {
+        ...res,
+        body: (async function* () {
+          try {
+            for await (const c of body) yield c;
+          } catch (e) {
+            if (!req.signal?.aborted && isConnectionError(e)) self.markFailed(i, e);
+            throw e;
+          } finally {
+            req.signal?.removeEventListener('abort', onCallerAbort);
+          }
+        })(),
+      };
+    }
+    try {
+      const parts: Buffer[] = [];
+      for await (const c of res.body) parts.push(typeof c === 'string' ? Buffer.from(c) : Buffer.from(c));
+      return { ...res, body: once(Buffer.concat(parts)) };
+    } catch (e) {
+      return rethrow(e);
+    } finally {
+      finish();
+    }
+  }
+}
+
+function abortError(): Error {
+  const e = new Error('The operation was aborted');
+  e.name = 'AbortError';
+  return e;
+}
+
+/** Splits a `--server URL1,URL2,...` value into base URLs (empty entries dropped). */
+export function parseServerList(value: string): string[] {
+  return value
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+}

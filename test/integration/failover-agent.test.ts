@@ -1,0 +1,153 @@
+// `everynode agent --server URL1,URL2` (the built dist/, as npm test builds it) against two real
+// API servers on one etcd prefix: the agent registers through server 1; when server 1 stops, it
+// keeps working through server 2: its node Lease is renewed, a pod bound to it afterwards is
+// run (a real process) and reported Running, and a graceful delete of that pod is finished.
+// The kubeconfig (server 1's file) stays the credential source; --server only lists where to go.
+//
+// Without the `etcd` binary the file is skipped with a message naming the `etcd-server` package.
+
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Lease, Node, Pod } from '../../src/api/types.js';
+import { HttpTransport, RestClient, isNotFound, leasesResource, loadKubeconfig, nodesResource, podsResource } from '../../src/client/index.js';
+import {
+  Cleanup,
+  etcdAvailable,
+  etcdSkipReason,
+  everynodeBin,
+  freshEtcdStoreUrl,
+  makeTempDir,
+  sharedTestEtcd,
+  spawnNode,
+  startTestServer,
+  waitFor,
+  type SpawnedProcess,
+  type TestServer,
+} from '../helpers/index.js';
+
+const haveEtcd = etcdAvailable();
+const run = randomBytes(4).toString('hex');
+const nodeName = `failover-${run}`;
+const marker = `everynode-failover-${run}`;
+
+/** Live (non-zombie) processes whose command line contains `m`. */
+function pidsWith(m: string): number[] {
+  const out: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      if (!readFileSync(`/proc/${name}/cmdline`, 'utf8').includes(m)) continue;
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+      if (state !== 'Z' && state !== 'X') out.push(Number(name));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return out;
+}
+
+if (!haveEtcd) {
+  describe('everynode agent --server with two API servers', () => {
+    it.skip(etcdSkipReason, () => undefined);
+  });
+}
+
+describe.skipIf(!haveEtcd)('everynode agent --server with two API servers', () => {
+  const cleanup = new Cleanup();
+  let servers: TestServer[] = [];
+  let agent: SpawnedProcess;
+  let viaServer2: RestClient;
+
+  beforeAll(async () => {
+    expect(existsSync(everynodeBin), `${everynodeBin}: run npm run build`).toBe(true);
+    await sharedTestEtcd(cleanup);
+    const storeUrl = await freshEtcdStoreUrl(cleanup);
+    // One data dir for both (CA, serving certificate, tokens), as the servers of one cluster share.
+    const shared = makeTempDir(cleanup, 'failover-agent-servers');
+    servers = [await startTestServer(cleanup, { storeUrl, dataDir: shared }), await startTestServer(cleanup, { storeUrl, dataDir: shared })];
+    const t2 = new HttpTransport(loadKubeconfig(servers[1]!.server.kubeconfigPath));
+    cleanup.defer(async () => t2.destroy(), 'server 2 transport');
+    viaServer2 = new RestClient(t2.request);
+    // Last resort: no pod process of this file outlives it.
+    cleanup.defer(async () => {
+      for (const pid of pidsWith(marker)) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // gone
+        }
+      }
+    }, 'pod processes');
+    const dataDir = makeTempDir(cleanup, 'failover-agent');
+    agent = spawnNode(cleanup, [
+      everynodeBin,
+      'agent',
+      '--kubeconfig',
+      servers[0]!.server.kubeconfigPath,
+      '--server',
+      `${servers[0]!.server.url},${servers[1]!.server.url}`,
+      '--name',
+      nodeName,
+      '--data-dir',
+      dataDir,
+      '--node-ip',
+      '127.0.0.1',
+      '--port',
+      '0',
+    ]);
+    await waitFor(() => agent.output().includes(`everynode agent ${nodeName} serving logs`), { timeoutMs: 30_000, message: `the agent to start; output: ${agent.output()}` });
+  });
+  afterAll(() => cleanup.run());
+
+  it('keeps renewing its Lease and running its pods through server 2 when server 1 stops', async () => {
+    await waitFor(async () => (await viaServer2.get<Node>(nodesResource, '', nodeName)).metadata.name === nodeName, { message: 'the Node registered' });
+    const before = await waitFor(async () => (await viaServer2.get<Lease>(leasesResource, 'kube-node-lease', nodeName)).spec?.renewTime, { message: 'the node Lease' });
+
+    await servers[0]!.close();
+
+    // The Lease is renewed after the stop (every 10 s by default), through server 2.
+    await waitFor(
+      async () => {
+        const renew = (await viaServer2.get<Lease>(leasesResource, 'kube-node-lease', nodeName)).spec?.renewTime;
+        return renew !== undefined && renew !== before;
+      },
+      { timeoutMs: 30_000, intervalMs: 250, message: 'a Lease renewal after server 1 stopped' },
+    );
+
+    // A pod bound after the stop reaches the agent (its watch moved to server 2) and runs.
+    const pod: Pod = {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'after-failover', namespace: 'default' },
+      spec: { nodeName, terminationGracePeriodSeconds: 5, containers: [{ name: 'main', image: 'sh', command: ['sh', '-c', `sleep 1000 # ${marker}`] }] },
+    } as Pod;
+    await viaServer2.create(podsResource, 'default', pod);
+    await waitFor(async () => (await viaServer2.get<Pod>(podsResource, 'default', 'after-failover')).status?.phase === 'Running', {
+      timeoutMs: 30_000,
+      intervalMs: 200,
+      message: 'the pod Running, reported through server 2',
+    });
+    expect(pidsWith(marker).length).toBeGreaterThan(0);
+
+    // A graceful delete is finished by the agent (it stops the process, then removes the object).
+    await viaServer2.delete(podsResource, 'default', 'after-failover');
+    await waitFor(
+      async () => {
+        try {
+          await viaServer2.get<Pod>(podsResource, 'default', 'after-failover');
+          return false;
+        } catch (e) {
+          return isNotFound(e);
+        }
+      },
+      { timeoutMs: 30_000, intervalMs: 200, message: 'the agent to finish the graceful delete' },
+    );
+    await waitFor(() => pidsWith(marker).length === 0, { message: 'the pod process to be stopped' });
+    // It was server 1 that the agent used until it stopped, and then server 2.
+    expect(agent.output()).toContain(`API server ${servers[0]!.server.url} failed`);
+    expect(agent.output()).toContain(`using ${servers[1]!.server.url}`);
+    expect(agent.output()).not.toMatch(/unhandled|TypeError/i);
+  }, 90_000);
+});
