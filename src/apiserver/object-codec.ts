@@ -13,11 +13,25 @@ import type { KubeObject } from '../api/types.js';
 
 const META = '"metadata":{';
 
-/** Serializes an object for the store (key order and resourceVersion per the invariants). */
+/**
+ * Serializes an object for the store (key order and resourceVersion per the invariants).
+ * Like Go's encoding/json, `<`, `>`, `&`, U+2028 and U+2029 are written as \uXXXX escapes:
+ * kubectl compares bytes it encodes itself with bytes it reads (`rollout undo` reports
+ * "skipped rollback" only when a ControllerRevision's data matches byte for byte), and stored
+ * values are served verbatim. The characters only occur inside JSON strings, so a plain
+ * replacement is exact.
+ */
 export function encodeForStore(obj: KubeObject): string {
   const { apiVersion, kind, metadata, ...rest } = obj;
   const { resourceVersion: _rv, ...meta } = metadata;
-  return JSON.stringify({ apiVersion, kind, metadata: meta, ...rest });
+  return goJsonEscape(JSON.stringify({ apiVersion, kind, metadata: meta, ...rest }));
+}
+
+const goEscaped = /[<>&\u2028\u2029]/g;
+
+/** Escapes JSON text the way Go's encoding/json does (HTML-safe). */
+export function goJsonEscape(json: string): string {
+  return json.replace(goEscaped, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 /** The stored JSON with metadata.resourceVersion = rv spliced in. */

@@ -271,6 +271,29 @@ describe.skipIf(!hasKubectl)('kubectl against everynode server', () => {
     }
   });
 
+  it('server-side apply, server dry runs, and describe (protobuf Accept answered with JSON)', async () => {
+    const f = write('ds-ssa.yaml', dsYaml('web-ssa', 'busybox:1.36'));
+    expect(await ok(['apply', '--server-side', '-f', f])).toContain('daemonset.apps/web-ssa serverside-applied');
+    write('ds-ssa.yaml', dsYaml('web-ssa', 'busybox:1.37'));
+    expect(await ok(['apply', '--server-side', '-f', f])).toContain('daemonset.apps/web-ssa serverside-applied');
+    const ds = JSON.parse(await ok(['get', 'ds', 'web-ssa', '-o', 'json']));
+    expect(ds.spec.template.spec.containers[0].image).toBe('busybox:1.37');
+
+    // Server dry runs validate and answer, and store nothing.
+    const dry = write('ds-dry.yaml', dsYaml('web-dry', 'busybox:1.36'));
+    expect(await ok(['create', '--dry-run=server', '-f', dry])).toContain('daemonset.apps/web-dry created (server dry run)');
+    expect((await kubectl(['get', 'ds', 'web-dry'])).code).toBe(1);
+    await ok(['patch', 'ds', 'web-ssa', '--dry-run=server', '--type', 'merge', '-p', '{"metadata":{"labels":{"dry":"yes"}}}']);
+    expect(JSON.parse(await ok(['get', 'ds', 'web-ssa', '-o', 'json'])).metadata.labels.dry).toBeUndefined();
+    expect(await ok(['delete', 'ds', 'web-ssa', '--dry-run=server'])).toContain('(server dry run)');
+    expect((await kubectl(['get', 'ds', 'web-ssa'])).code).toBe(0);
+
+    // kubectl 1.32's typed clients offer protobuf first; the server answers JSON.
+    const described = await ok(['describe', 'ds', 'web-ssa']);
+    expect(described).toMatch(/^Name:\s+web-ssa/m);
+    expect(described).toMatch(/Image:\s+busybox:1\.37/);
+  });
+
   it('explain daemonset.spec uses the served OpenAPI', async () => {
     const out = await ok(['explain', 'daemonset.spec']);
     expect(out).toMatch(/KIND:\s+DaemonSet/);

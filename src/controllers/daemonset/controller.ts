@@ -23,6 +23,7 @@ import {
   ControllerRefManager,
   type DeletedFinalStateUnknown,
   type EventRecorder,
+  type IndexFunc,
   type Informer,
   type Lister,
   type PodControl,
@@ -31,8 +32,10 @@ import {
   type SharedInformerFactory,
   type TimerHandle,
   controllerRevisionsResource,
+  controllerUIDIndex,
   daemonSetsResource,
   getControllerOf,
+  indexByControllerUID,
   hasStatusCause,
   isAlreadyExists,
   isNotFound,
@@ -46,7 +49,8 @@ import {
   splitMetaNamespaceKey,
 } from '../../client/index.js';
 import { Backoff } from './backoff.js';
-import { computeHash, matchRevision, maxRevision, revisionData } from './history.js';
+import { computeHash, matchRevision, maxRevision, revisionData, revisionDataJSON, revisionPayload } from './history.js';
+import { DaemonSetNodeSlots, type NodeSlot, type PodFacts, factsAvailable, factsTerminal, factsUpdated } from './node-slots.js';
 import { addOrUpdateDaemonPodTolerations, getTargetNodeName, nodeShouldRunDaemonPod, replaceDaemonSetPodNodeNameNodeAffinity } from './placement.js';
 import {
   allowsSurge,
@@ -56,7 +60,6 @@ import {
   isPodAvailable,
   isPodReady,
   isPodTerminal,
-  isPodUpdated,
   isRollingUpdate,
   podTemplateGenerationLabel,
   surgeCount,
@@ -68,6 +71,10 @@ export const slowStartInitialBatchSize = 1;
 export const statusUpdateRetries = 1;
 export const backoffGCIntervalMs = 60_000;
 export const controllerComponent = 'daemonset-controller';
+/** Pod index: namespace of every pod without a controller reference (adoption candidates). */
+export const orphanPodsIndex = 'orphan-namespace';
+
+const indexOrphanPodByNamespace: IndexFunc<Pod> = (p) => (getControllerOf(p) ? [] : [p.metadata.namespace ?? '']);
 
 export const reasons = {
   selectingAll: 'SelectingAll',
@@ -91,6 +98,39 @@ export interface DaemonSetsControllerOptions {
 
 function keyOf(ds: DaemonSet): string {
   return metaNamespaceKey(ds);
+}
+
+interface FoundUpdated {
+  newPod: PodFacts | undefined;
+  oldPod: PodFacts | undefined;
+}
+
+/**
+ * Upstream findUpdatedPodsOnNode: the one updated and the one old live pod of a node, into
+ * `out`; false when a node holds more than one of either (then `out` is unspecified).
+ */
+function findUpdatedPods(pods: readonly PodFacts[], count: number, hash: string, generation: string | undefined, out: FoundUpdated): boolean {
+  out.newPod = undefined;
+  out.oldPod = undefined;
+  for (let i = 0; i < count; i++) {
+    const pod = pods[i]!;
+    if (pod.deleting) continue;
+    if (factsUpdated(pod, hash, generation)) {
+      if (out.newPod) return false;
+      out.newPod = pod;
+    } else {
+      if (out.oldPod) return false;
+      out.oldPod = pod;
+    }
+  }
+  return true;
+}
+
+/** The pod comparePodsByCreationTimestampAndPhase orders first. */
+function oldestFacts(facts: readonly PodFacts[]): PodFacts {
+  let best = facts[0]!;
+  for (let i = 1; i < facts.length; i++) if (comparePodsByCreationTimestampAndPhase(facts[i]!.pod, best.pod) < 0) best = facts[i]!;
+  return best;
 }
 
 function errMsg(e: unknown): string {
@@ -117,7 +157,7 @@ export class DaemonSetsController {
   private readonly onError: (err: unknown) => void;
   private gcTimer: TimerHandle | undefined;
   private workers: Promise<void>[] = [];
-  /** Pod writes (create/delete/patch) issued so far; a change invalidates `passPods`. */
+  /** Pod writes (create/delete/patch) issued so far; a change invalidates `passView`. */
   private podWrites = 0;
   /**
    * The claimed node→pods map of the running sync pass, reused by the later phases of the
@@ -125,7 +165,13 @@ export class DaemonSetsController {
    * because, without a write, a pass only awaits already-settled promises: no informer event
    * can be delivered between its phases, so the cache they would re-read is unchanged.
    */
-  private passPods: { ds: DaemonSet; writes: number; map: Map<string, Pod[]> } | undefined;
+  private passView: { ds: DaemonSet; nodes: readonly Node[]; writes: number; slots: DaemonSetNodeSlots } | undefined;
+  /** Per-DaemonSet node slots by DS key, kept across passes (dropped when the DS goes). */
+  private readonly slotsByKey = new Map<string, DaemonSetNodeSlots>();
+  /** Memos keyed by immutable cached objects (the informer cache contract). */
+  private readonly selectors = new WeakMap<object, Selector>();
+  private readonly payloads = new WeakMap<DaemonSet, string>();
+  private readonly revisionJSON = new WeakMap<ControllerRevision, string>();
 
   constructor(o: DaemonSetsControllerOptions) {
     this.client = o.client;
@@ -145,6 +191,10 @@ export class DaemonSetsController {
     this.podLister = this.podInformer.lister;
     this.nodeLister = this.nodeInformer.lister;
     this.historyLister = this.historyInformer.lister;
+    // Claiming looks only at pods this DS controls (by controller UID) and at orphans of its
+    // namespace, instead of every pod of the namespace.
+    if (!this.podInformer.indexer.hasIndex(controllerUIDIndex)) this.podInformer.addIndexers({ [controllerUIDIndex]: indexByControllerUID as IndexFunc<Pod> });
+    if (!this.podInformer.indexer.hasIndex(orphanPodsIndex)) this.podInformer.addIndexers({ [orphanPodsIndex]: indexOrphanPodByNamespace });
 
     this.dsInformer.addEventHandler({
       add: (ds) => this.addDaemonset(ds),
@@ -232,6 +282,7 @@ export class DaemonSetsController {
     const ds = isTombstone(o) ? o.obj : o;
     const key = keyOf(ds);
     this.expectations.deleteExpectations(key);
+    this.slotsByKey.delete(key);
     this.queue.add(key);
   }
 
@@ -386,10 +437,47 @@ export class DaemonSetsController {
     };
   }
 
-  /** Pods this DS controls after adoption/release (§11.1). */
+  /** The DS selector, memoised per (immutable) selector object; throws when invalid. */
+  selectorOf(ds: DaemonSet): Selector {
+    const src = ds.spec.selector;
+    if (!src || typeof src !== 'object') return labelSelectorAsSelector(src);
+    let sel = this.selectors.get(src);
+    if (!sel) this.selectors.set(src, (sel = labelSelectorAsSelector(src)));
+    return sel;
+  }
+
+  /**
+   * Pods this DS controls after adoption/release (§11.1). Only pods whose controller ref
+   * carries this DS's UID and the orphans of its namespace can change hands, so only those are
+   * looked at (through the pod indexes); matching controlled pods are claimed without the
+   * ref manager, which handles the rest (release of non-matching, adoption of matching orphans).
+   */
   async getDaemonPods(ds: DaemonSet): Promise<Pod[]> {
-    const selector = labelSelectorAsSelector(ds.spec.selector);
-    const pods = this.podLister.namespace(ds.metadata.namespace ?? '').list();
+    const selector = this.selectorOf(ds);
+    const ns = ds.metadata.namespace ?? '';
+    const uid = ds.metadata.uid;
+    const indexer = this.podInformer.indexer;
+    const claimed: Pod[] = [];
+    const contested: Pod[] = [];
+    if (uid) {
+      for (const pod of indexer.byIndex(controllerUIDIndex, uid)) {
+        if ((pod.metadata.namespace ?? '') !== ns) continue;
+        if (selector.matches(pod.metadata.labels ?? {})) claimed.push(pod);
+        else contested.push(pod);
+      }
+    }
+    if (!ds.metadata.deletionTimestamp) {
+      for (const pod of indexer.byIndex(orphanPodsIndex, ns)) {
+        if (!pod.metadata.deletionTimestamp && selector.matches(pod.metadata.labels ?? {})) contested.push(pod);
+      }
+    }
+    if (contested.length === 0) return claimed;
+    for (const p of await this.claimContested(ds, selector, contested)) claimed.push(p);
+    return claimed;
+  }
+
+  /** The ref manager's claim over pods whose ownership may change (writes adoption/release patches). */
+  private claimContested(ds: DaemonSet, selector: Selector, contested: Pod[]): Promise<Pod[]> {
     const cm = new ControllerRefManager({
       controller: ds,
       controllerResource: dsKind,
@@ -404,23 +492,15 @@ export class DaemonSetsController {
         return this.podControl.patchPod(p.metadata.namespace ?? '', p.metadata.name ?? '', patch);
       },
     });
-    return cm.claim(pods);
+    return cm.claim(contested);
   }
 
   /**
    * Claimed pods grouped by target node (§6.1). Terminal pods with a deletionTimestamp are
-   * left out unless `includeDeletedTerminal` (history cleanup).
+   * left out unless `includeDeletedTerminal` (history cleanup). A fresh map on every call;
+   * the sync pass itself uses the reusable node slots (`passSlots`).
    */
   async getNodesToDaemonPods(ds: DaemonSet, includeDeletedTerminal: boolean): Promise<Map<string, Pod[]>> {
-    const memo = this.passPods;
-    if (!includeDeletedTerminal && memo && memo.ds === ds && memo.writes === this.podWrites) return memo.map;
-    const writes = this.podWrites;
-    const m = await this.getNodesToDaemonPodsUncached(ds, includeDeletedTerminal);
-    if (!includeDeletedTerminal && writes === this.podWrites) this.passPods = { ds, writes, map: m };
-    return m;
-  }
-
-  private async getNodesToDaemonPodsUncached(ds: DaemonSet, includeDeletedTerminal: boolean): Promise<Map<string, Pod[]>> {
     const pods = await this.getDaemonPods(ds);
     const m = new Map<string, Pod[]>();
     for (const pod of pods) {
@@ -434,15 +514,42 @@ export class DaemonSetsController {
     return m;
   }
 
+  /**
+   * The node slots of `ds` for this pass: every node's placement verdict and claimed pods.
+   * Reused by the later phases of the same pass (manage, rolling update, status) while the
+   * pass has written no pod. Sound because, without a write, a pass only awaits
+   * already-settled promises: no informer event can be delivered between its phases, so the
+   * caches they would re-read are unchanged.
+   */
+  private async passSlots(ds: DaemonSet, nodes: readonly Node[]): Promise<DaemonSetNodeSlots> {
+    const memo = this.passView;
+    if (memo && memo.ds === ds && memo.nodes === nodes && memo.writes === this.podWrites) return memo.slots;
+    const writes = this.podWrites;
+    const key = keyOf(ds);
+    let slots = this.slotsByKey.get(key);
+    if (!slots || slots.uid !== (ds.metadata.uid ?? '')) {
+      slots = new DaemonSetNodeSlots(ds.metadata.uid ?? '', ds.metadata.namespace ?? '');
+      this.slotsByKey.set(key, slots);
+    }
+    const selector = this.selectorOf(ds);
+    // The whole pod list is a sequential copy; the slots compare it with the previous pass by
+    // position, so unchanged pods cost a pointer comparison (see node-slots.ts).
+    const contested = slots.collect(ds, selector, this.podInformer.indexer.list());
+    if (contested.length > 0) slots.addClaimed(await this.claimContested(ds, selector, contested));
+    slots.placeNodes(ds, nodes);
+    this.passView = writes === this.podWrites ? { ds, nodes, writes, slots } : undefined;
+    return slots;
+  }
+
   // -------------------------------------------------------------------------------------------
   // The sync pass (§4.3)
 
   async syncDaemonSet(key: string): Promise<void> {
-    this.passPods = undefined;
+    this.passView = undefined;
     try {
       await this.syncDaemonSetPass(key);
     } finally {
-      this.passPods = undefined;
+      this.passView = undefined;
     }
   }
 
@@ -451,10 +558,11 @@ export class DaemonSetsController {
     const ds = this.dsLister.namespace(namespace).get(name);
     if (!ds) {
       this.expectations.deleteExpectations(key);
+      this.slotsByKey.delete(key);
       return;
     }
     const nodes = this.nodeLister.list();
-    const selector = labelSelectorAsSelector(ds.spec.selector);
+    const selector = this.selectorOf(ds);
     if (selector.isEmpty()) {
       this.recorder.event(ds, 'Warning', reasons.selectingAll, 'This daemon set is selecting all pods. A non-empty selector is required.');
       return;
@@ -509,12 +617,26 @@ export class DaemonSetsController {
 
   /** §6.3: what to do on one node. */
   podsShouldBeOnNode(node: Node, nodeToDaemonPods: Map<string, Pod[]>, ds: DaemonSet, hash: string): { nodesNeedingDaemonPods: string[]; podsToDelete: string[] } {
-    const nodeName = node.metadata.name ?? '';
     const { shouldRun, shouldContinueRunning } = nodeShouldRunDaemonPod(node, ds);
-    const daemonPods = nodeToDaemonPods.get(nodeName) ?? [];
-    const exists = daemonPods.length > 0;
     const needing: string[] = [];
     const toDelete: string[] = [];
+    this.podsShouldBeOnNodeInto(node.metadata.name ?? '', shouldRun, shouldContinueRunning, nodeToDaemonPods.get(node.metadata.name ?? '') ?? [], ds, hash, allowsSurge(ds), needing, toDelete);
+    return { nodesNeedingDaemonPods: needing, podsToDelete: toDelete };
+  }
+
+  /** §6.3 for one node given its placement verdict and daemon pods; appends to `needing` and `toDelete`. */
+  private podsShouldBeOnNodeInto(
+    nodeName: string,
+    shouldRun: boolean,
+    shouldContinueRunning: boolean,
+    daemonPods: readonly Pod[],
+    ds: DaemonSet,
+    hash: string,
+    surge: boolean,
+    needing: string[],
+    toDelete: string[],
+  ): void {
+    const exists = daemonPods.length > 0;
     if (shouldRun && !exists) {
       needing.push(nodeName);
     } else if (shouldContinueRunning) {
@@ -539,7 +661,7 @@ export class DaemonSetsController {
           running.push(pod);
         }
       }
-      if (!allowsSurge(ds)) {
+      if (!surge) {
         if (running.length > 1) {
           running.sort(comparePodsByCreationTimestampAndPhase);
           for (const p of running.slice(1)) toDelete.push(p.metadata.name ?? '');
@@ -570,30 +692,31 @@ export class DaemonSetsController {
     } else if (!shouldContinueRunning && exists) {
       for (const pod of daemonPods) if (!pod.metadata.deletionTimestamp) toDelete.push(pod.metadata.name ?? '');
     }
-    return { nodesNeedingDaemonPods: needing, podsToDelete: toDelete };
   }
 
   private async manage(ds: DaemonSet, nodes: Node[], hash: string): Promise<void> {
-    let nodeToDaemonPods: Map<string, Pod[]>;
+    let view: DaemonSetNodeSlots;
     try {
-      nodeToDaemonPods = await this.getNodesToDaemonPods(ds, false);
+      view = await this.passSlots(ds, nodes);
     } catch (e) {
       throw new Error(`couldn't get node to daemon pod mapping for daemon set "${ds.metadata.name}": ${errMsg(e)}`);
     }
     const needing: string[] = [];
     const toDelete: string[] = [];
-    for (const node of nodes) {
-      const r = this.podsShouldBeOnNode(node, nodeToDaemonPods, ds, hash);
-      for (const n of r.nodesNeedingDaemonPods) needing.push(n);
-      for (const n of r.podsToDelete) toDelete.push(n);
+    const surge = allowsSurge(ds);
+    const slots = view.nodeSlots;
+    for (let i = 0; i < view.nodeCount; i++) {
+      const s = slots[i]!;
+      if (s.shouldRun && view.countOf(s) === 1) {
+        // The steady state: one live, non-terminal pod where one should run needs nothing.
+        const f = s.facts[0]!;
+        if (!f.deleting && !factsTerminal(f)) continue;
+      }
+      this.podsShouldBeOnNodeInto(s.name, s.shouldRun, s.shouldContinueRunning, view.podsOf(s), ds, hash, surge, needing, toDelete);
     }
     // §6.4: unscheduled pods pinned to nodes that no longer exist.
-    let existing: Set<string> | undefined;
-    for (const [nodeName, pods] of nodeToDaemonPods) {
-      if (pods.every((p) => p.spec.nodeName)) continue;
-      existing ??= new Set(nodes.map((n) => n.metadata.name ?? ''));
-      if (existing.has(nodeName)) continue;
-      for (const p of pods) if (!p.spec.nodeName) toDelete.push(p.metadata.name ?? '');
+    for (const s of view.strays) {
+      for (const p of view.podsOf(s)) if (!p.spec.nodeName) toDelete.push(p.metadata.name ?? '');
     }
     await this.syncNodes(ds, toDelete, needing, hash);
   }
@@ -667,62 +790,53 @@ export class DaemonSetsController {
   // Rolling update (§10)
 
   private async rollingUpdate(ds: DaemonSet, nodes: Node[], hash: string): Promise<void> {
-    const nodeToDaemonPods = await this.getNodesToDaemonPods(ds, false);
+    const view = await this.passSlots(ds, nodes);
+    const slots = view.nodeSlots;
     let desired = 0;
-    for (const node of nodes) {
-      if (!nodeShouldRunDaemonPod(node, ds).shouldRun) continue;
-      desired++;
-      const n = node.metadata.name ?? '';
-      if (!nodeToDaemonPods.has(n)) nodeToDaemonPods.set(n, []);
-    }
+    for (let i = 0; i < view.nodeCount; i++) if (slots[i]!.shouldRun) desired++;
     let maxUnavailable = unavailableCount(ds, desired);
     const maxSurge = surgeCount(ds, desired);
     if (desired > 0 && maxUnavailable === 0 && maxSurge === 0) maxUnavailable = 1;
     const now = this.clock.now();
     const minReady = ds.spec.minReadySeconds ?? 0;
-    const generation = getTemplateGeneration(ds);
+    const tg = getTemplateGeneration(ds);
+    const generation = tg === undefined ? undefined : String(tg);
+    const found: FoundUpdated = { newPod: undefined, oldPod: undefined };
 
-    const findUpdated = (pods: Pod[]): { newPod?: Pod; oldPod?: Pod; ok: boolean } => {
-      let newPod: Pod | undefined;
-      let oldPod: Pod | undefined;
-      for (const pod of pods) {
-        if (pod.metadata.deletionTimestamp) continue;
-        if (isPodUpdated(pod, hash, generation)) {
-          if (newPod) return { ok: false };
-          newPod = pod;
-        } else {
-          if (oldPod) return { ok: false };
-          oldPod = pod;
-        }
+    // Visits every node that should run a pod or holds pods, then the pods' vanished nodes
+    // (upstream: every entry of the node→pods map after adding empty entries for desired nodes).
+    const visit = (fn: (nodeName: string, ok: boolean, slot: NodeSlot | undefined) => void): void => {
+      for (let i = 0; i < view.nodeCount; i++) {
+        const s = slots[i]!;
+        const n = view.countOf(s);
+        if (s.shouldRun || n > 0) fn(s.name, findUpdatedPods(s.facts, n, hash, generation, found), s);
       }
-      return { newPod, oldPod, ok: true };
+      for (const s of view.strays) fn(s.name, findUpdatedPods(s.facts, view.countOf(s), hash, generation, found), undefined);
     };
 
     if (maxSurge === 0) {
       let numUnavailable = 0;
       const allowedReplacement: string[] = [];
       const candidates: string[] = [];
-      for (const pods of nodeToDaemonPods.values()) {
-        const { newPod, oldPod, ok } = findUpdated(pods);
+      visit((_nodeName, ok) => {
         if (!ok) {
           numUnavailable++;
-          continue;
+          return;
         }
+        const { newPod, oldPod } = found;
         if ((!oldPod && !newPod) || (oldPod && newPod)) {
           numUnavailable++;
         } else if (newPod) {
-          if (!isPodAvailable(newPod, minReady, now)) numUnavailable++;
+          if (!factsAvailable(newPod, minReady, now)) numUnavailable++;
         } else if (oldPod) {
-          if (!isPodAvailable(oldPod, minReady, now)) {
-            allowedReplacement.push(oldPod.metadata.name ?? '');
+          if (!factsAvailable(oldPod, minReady, now)) {
+            allowedReplacement.push(oldPod.name);
             numUnavailable++;
-          } else if (numUnavailable >= maxUnavailable) {
-            continue;
-          } else {
-            candidates.push(oldPod.metadata.name ?? '');
+          } else if (numUnavailable < maxUnavailable) {
+            candidates.push(oldPod.name);
           }
         }
-      }
+      });
       const remaining = Math.max(0, Math.min(maxUnavailable - numUnavailable, candidates.length));
       await this.syncNodes(ds, [...allowedReplacement, ...candidates.slice(0, remaining)], [], hash);
       return;
@@ -734,41 +848,46 @@ export class DaemonSetsController {
     const candidateNewNodes: string[] = [];
     const oldPodsToDelete: string[] = [];
     const shouldNotRunPodsToDelete: string[] = [];
-    for (const [nodeName, pods] of nodeToDaemonPods) {
-      const { newPod, oldPod, ok } = findUpdated(pods);
+    visit((nodeName, ok, slot) => {
       if (!ok) {
         numSurge++;
-        continue;
+        return;
       }
+      const { newPod, oldPod } = found;
       if (oldPod) {
-        if (isPodAvailable(oldPod, minReady, now)) numAvailable++;
+        if (factsAvailable(oldPod, minReady, now)) numAvailable++;
       } else if (newPod) {
-        if (isPodAvailable(newPod, minReady, now)) numAvailable++;
+        if (factsAvailable(newPod, minReady, now)) numAvailable++;
       }
-      if (!oldPod) continue;
+      if (!oldPod) return;
       if (!newPod) {
-        const node = this.nodeLister.get(nodeName);
-        if (!node) throw new Error(`couldn't get node for nodeName "${nodeName}": nodes "${nodeName}" not found`);
-        const { shouldRun } = nodeShouldRunDaemonPod(node, ds);
-        if (!isPodAvailable(oldPod, minReady, now)) {
-          if (!shouldRun) oldPodsToDelete.push(oldPod.metadata.name ?? '');
+        let shouldRun: boolean;
+        if (slot) {
+          shouldRun = slot.shouldRun;
+        } else {
+          const node = this.nodeLister.get(nodeName);
+          if (!node) throw new Error(`couldn't get node for nodeName "${nodeName}": nodes "${nodeName}" not found`);
+          shouldRun = nodeShouldRunDaemonPod(node, ds).shouldRun;
+        }
+        if (!factsAvailable(oldPod, minReady, now)) {
+          if (!shouldRun) oldPodsToDelete.push(oldPod.name);
           else allowedNewNodes.push(nodeName);
         } else {
           if (!shouldRun) {
-            shouldNotRunPodsToDelete.push(oldPod.metadata.name ?? '');
-            continue;
+            shouldNotRunPodsToDelete.push(oldPod.name);
+            return;
           }
-          if (numSurge >= maxSurge) continue;
+          if (numSurge >= maxSurge) return;
           candidateNewNodes.push(nodeName);
         }
-        continue;
+        return;
       }
-      if (!isPodAvailable(newPod, minReady, now)) {
+      if (!factsAvailable(newPod, minReady, now)) {
         numSurge++;
-        continue;
+        return;
       }
-      oldPodsToDelete.push(oldPod.metadata.name ?? '');
-    }
+      oldPodsToDelete.push(oldPod.name);
+    });
     const deletable = Math.min(numAvailable - desired, shouldNotRunPodsToDelete.length);
     if (deletable > 0) oldPodsToDelete.push(...shouldNotRunPodsToDelete.slice(0, deletable));
     const remainingSurge = Math.max(0, Math.min(maxSurge - numSurge, candidateNewNodes.length));
@@ -780,7 +899,7 @@ export class DaemonSetsController {
 
   /** Owned revisions after adoption/release (§9.3 step 1). */
   async controlledHistories(ds: DaemonSet): Promise<ControllerRevision[]> {
-    const selector = labelSelectorAsSelector(ds.spec.selector);
+    const selector = this.selectorOf(ds);
     const histories = this.historyLister.namespace(ds.metadata.namespace ?? '').list();
     const ns = ds.metadata.namespace ?? '';
     const cm = new ControllerRefManager({
@@ -798,18 +917,33 @@ export class DaemonSetsController {
     return cm.claim(histories);
   }
 
+  /** `revisionPayload(ds)`, memoised per cached DaemonSet object. */
+  private revisionPayloadOf(ds: DaemonSet): string {
+    let p = this.payloads.get(ds);
+    if (p === undefined) this.payloads.set(ds, (p = revisionPayload(ds)));
+    return p;
+  }
+
+  /** `revisionDataJSON(rev)`, memoised per revision object. */
+  private revisionDataJSONOf(rev: ControllerRevision): string {
+    let j = this.revisionJSON.get(rev);
+    if (j === undefined) this.revisionJSON.set(rev, (j = revisionDataJSON(rev)));
+    return j;
+  }
+
   async constructHistory(ds: DaemonSet): Promise<{ cur: ControllerRevision; old: ControllerRevision[] }> {
     const ns = ds.metadata.namespace ?? '';
     const histories = await this.controlledHistories(ds);
     const current: ControllerRevision[] = [];
     const old: ControllerRevision[] = [];
+    const payload = this.revisionPayloadOf(ds);
     for (let h of histories) {
       if (h.metadata.labels?.[controllerRevisionHashLabel] === undefined) {
         const toUpdate = structuredClone(h) as ControllerRevision;
         toUpdate.metadata.labels = { ...(toUpdate.metadata.labels ?? {}), [controllerRevisionHashLabel]: toUpdate.metadata.name ?? '' };
         h = await this.client.update<ControllerRevision>(controllerRevisionsResource, ns, toUpdate);
       }
-      if (matchRevision(ds, h)) current.push(h);
+      if (this.revisionDataJSONOf(h) === payload) current.push(h);
       else old.push(h);
     }
     const nextRevision = maxRevision(old) + 1;
@@ -915,35 +1049,37 @@ export class DaemonSetsController {
   // Status (§8)
 
   async updateDaemonSetStatus(ds: DaemonSet, nodes: Node[], hash: string, updateObservedGen: boolean): Promise<void> {
-    let nodeToDaemonPods: Map<string, Pod[]>;
+    let view: DaemonSetNodeSlots;
     try {
-      nodeToDaemonPods = await this.getNodesToDaemonPods(ds, false);
+      view = await this.passSlots(ds, nodes);
     } catch (e) {
       throw new Error(`couldn't get node to daemon pod mapping for daemon set "${ds.metadata.name}": ${errMsg(e)}`);
     }
     const now = this.clock.now();
     const minReady = ds.spec.minReadySeconds ?? 0;
-    const generation = getTemplateGeneration(ds);
+    const tg = getTemplateGeneration(ds);
+    const generationStr = tg === undefined ? undefined : String(tg);
     let desired = 0;
     let current = 0;
     let misscheduled = 0;
     let ready = 0;
     let updated = 0;
     let available = 0;
-    for (const node of nodes) {
-      const { shouldRun } = nodeShouldRunDaemonPod(node, ds);
-      const pods = nodeToDaemonPods.get(node.metadata.name ?? '') ?? [];
-      const scheduled = pods.length > 0;
-      if (shouldRun) {
+    const slots = view.nodeSlots;
+    for (let i = 0; i < view.nodeCount; i++) {
+      const s = slots[i]!;
+      const n = view.countOf(s);
+      const scheduled = n > 0;
+      if (s.shouldRun) {
         desired++;
         if (!scheduled) continue;
         current++;
-        const pod = pods.length === 1 ? pods[0]! : [...pods].sort(comparePodsByCreationTimestampAndPhase)[0]!;
-        if (isPodReady(pod)) {
+        const pod = n === 1 ? s.facts[0]! : oldestFacts(view.factsOf(s));
+        if (pod.ready) {
           ready++;
-          if (isPodAvailable(pod, minReady, now)) available++;
+          if (factsAvailable(pod, minReady, now)) available++;
         }
-        if (isPodUpdated(pod, hash, generation)) updated++;
+        if (factsUpdated(pod, hash, generationStr)) updated++;
       } else if (scheduled) {
         misscheduled++;
       }

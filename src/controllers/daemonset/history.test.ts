@@ -5,12 +5,26 @@ import { canonicalJSON, computeHash, matchRevision, revisionPayload } from './hi
 import { Harness, newDaemonSet, newNodes, newPod, simpleDaemonSetLabel } from './testing/fixtures.js';
 
 describe('revision payload (§9.1, kube-api §3.7)', () => {
-  it('is canonical sorted-key JSON with $patch replace and creationTimestamp null', () => {
+  it('is canonical sorted-key JSON with $patch replace, creationTimestamp null and resources {} (as kubectl encodes it)', () => {
     const ds = newDaemonSet('foo');
     expect(revisionPayload(ds)).toBe(
       '{"spec":{"template":{"$patch":"replace","metadata":{"creationTimestamp":null,"labels":{"name":"simple-daemon","type":"production"}},' +
-        '"spec":{"containers":[{"image":"foo/bar","imagePullPolicy":"IfNotPresent","name":"foo","terminationMessagePath":"/dev/termination-log"}],"dnsPolicy":"ClusterFirst","restartPolicy":"Always"}}}}',
+        '"spec":{"containers":[{"image":"foo/bar","imagePullPolicy":"IfNotPresent","name":"foo","resources":{},"terminationMessagePath":"/dev/termination-log"}],"dnsPolicy":"ClusterFirst","restartPolicy":"Always"}}}}',
     );
+    // Containers with resources keep them; init containers are completed too.
+    const d2 = newDaemonSet('foo');
+    d2.spec.template.spec.containers[0]!.resources = { limits: { cpu: '1' } };
+    d2.spec.template.spec.initContainers = [{ name: 'init', image: 'i' }];
+    const p = JSON.parse(revisionPayload(d2)) as { spec: { template: { spec: { containers: { resources: unknown }[]; initContainers: { resources: unknown }[] } } } };
+    expect(p.spec.template.spec.containers[0]!.resources).toEqual({ limits: { cpu: '1' } });
+    expect(p.spec.template.spec.initContainers[0]!.resources).toEqual({});
+  });
+  it('revisions stored without resources {} (older payload) still match', () => {
+    const ds = newDaemonSet('foo');
+    const data = JSON.parse(revisionPayload(ds)) as { spec: { template: { spec: { containers: Record<string, unknown>[] } } } };
+    delete data.spec.template.spec.containers[0]!['resources'];
+    expect(matchRevision(ds, { metadata: {}, revision: 1, data } as ControllerRevision)).toBe(true);
+    expect(matchRevision(ds, { metadata: {}, revision: 1, data: JSON.stringify(data) } as ControllerRevision)).toBe(true);
   });
   it('canonicalJSON sorts keys recursively and keeps array order', () => {
     expect(canonicalJSON({ b: 1, a: { d: [3, { z: 1, y: 2 }], c: null }, u: undefined })).toBe('{"a":{"c":null,"d":[3,{"y":2,"z":1}]},"b":1}');

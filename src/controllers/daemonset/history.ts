@@ -1,10 +1,13 @@
 // Revision payloads and hashes (upstream getPatch, Match, ComputeHash; decision 5).
 //
 // Payload: `{"spec":{"template":{...template..., "$patch":"replace"}}}` as canonical JSON
-// (keys sorted at every level, no whitespace), with `creationTimestamp: null` in the template
-// metadata when unset — byte-identical to what kubectl computes, so `rollout undo` to the
-// current revision is skipped. Matching a DS against a revision canonicalises the stored data
-// and compares strings.
+// (keys sorted at every level, no whitespace), with what Go's typed encoding of the template
+// always emits added where the served object omits it: `creationTimestamp: null` in the
+// template metadata and `resources: {}` in every container (non-pointer structs are never
+// omitted). This is byte-identical to what kubectl computes (it round-trips the DS through its
+// Go types), so `rollout undo` to the current revision is skipped. Matching a DS against a
+// revision applies the same completion to the stored data (revisions written before
+// `resources: {}` was added still match), canonicalises, and compares strings.
 //
 // Hash: 32-bit FNV-1a over the canonical JSON of that normalised template, then (when
 // collisionCount is set) over 8 bytes: uint32 little-endian collisionCount + 4 zero bytes;
@@ -28,16 +31,49 @@ export function canonicalJSON(v: unknown): string {
   return `{${parts.join(',')}}`;
 }
 
-/** The template as it is serialised into revisions: metadata present, creationTimestamp null when unset. */
+/**
+ * The template the hash is computed over: metadata present, creationTimestamp null when unset.
+ * Kept as is (the hash input must not change: every DaemonSet would roll); revision payloads
+ * use `kubectlTemplate`.
+ */
 export function normalizedTemplate(t: PodTemplateSpec): Record<string, unknown> {
   const metadata = { ...(t.metadata ?? {}) } as Record<string, unknown>;
   if (metadata['creationTimestamp'] === undefined) metadata['creationTimestamp'] = null;
   return { ...(t as unknown as Record<string, unknown>), metadata };
 }
 
+const containerLists = ['initContainers', 'containers', 'ephemeralContainers'] as const;
+
+/**
+ * The template as kubectl's Go types serialise it: `normalizedTemplate` plus `resources: {}`
+ * in every container that has none. Returns new objects down to the changed containers.
+ */
+export function kubectlTemplate(t: PodTemplateSpec): Record<string, unknown> {
+  const out = normalizedTemplate(t);
+  const spec = out['spec'];
+  if (!spec || typeof spec !== 'object') return out;
+  let specCopy: Record<string, unknown> | undefined;
+  for (const list of containerLists) {
+    const cs = (spec as Record<string, unknown>)[list];
+    if (!Array.isArray(cs) || !cs.some((c) => c && typeof c === 'object' && (c as Record<string, unknown>)['resources'] === undefined)) continue;
+    specCopy ??= { ...(spec as Record<string, unknown>) };
+    specCopy[list] = cs.map((c: unknown) => (c && typeof c === 'object' && (c as Record<string, unknown>)['resources'] === undefined ? { ...(c as object), resources: {} } : c));
+  }
+  if (specCopy) out['spec'] = specCopy;
+  return out;
+}
+
 /** §9.1 revision payload as a canonical JSON string. */
 export function revisionPayload(ds: DaemonSet): string {
-  return canonicalJSON({ spec: { template: { ...normalizedTemplate(ds.spec.template), $patch: 'replace' } } });
+  return canonicalJSON({ spec: { template: { ...kubectlTemplate(ds.spec.template), $patch: 'replace' } } });
+}
+
+/** Stored revision data completed as `revisionPayload` completes a template (see the header). */
+function completedData(d: unknown): unknown {
+  const tmpl = (d as { spec?: { template?: unknown } } | null)?.spec?.template;
+  if (!tmpl || typeof tmpl !== 'object') return d;
+  const dd = d as { spec: Record<string, unknown> };
+  return { ...dd, spec: { ...dd.spec, template: { ...kubectlTemplate(tmpl as PodTemplateSpec), ...('$patch' in tmpl ? { $patch: (tmpl as Record<string, unknown>)['$patch'] } : {}) } } };
 }
 
 /** The payload object (what goes into ControllerRevision.data). */
@@ -50,12 +86,12 @@ export function revisionDataJSON(rev: ControllerRevision): string {
   const d = rev.data;
   if (typeof d === 'string') {
     try {
-      return canonicalJSON(JSON.parse(d));
+      return canonicalJSON(completedData(JSON.parse(d)));
     } catch {
       return d;
     }
   }
-  return canonicalJSON(d ?? null);
+  return canonicalJSON(completedData(d ?? null));
 }
 
 /** True when `rev` stores exactly the DS's current template. */
