@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Node, Pod } from '../../src/api/types.js';
 import { nodeIdentityFiles } from '../../src/auth/index.js';
 import { clientFromKubeconfig, isNotFound, nodesResource, podsResource, type RestClient } from '../../src/client/index.js';
-import { Cleanup, everynodeBin, makeTempDir, spawnNode, startServerProcess, testFetch, waitFor, type ServerProcess } from '../helpers/index.js';
+import { Cleanup, credentialsFromKubeconfig, everynodeBin, httpRequest, makeTempDir, registerServer, spawnNode, startServerProcess, testFetch, waitFor, type ServerProcess } from '../helpers/index.js';
 
 const run = promisify(execFile);
 const cleanup = new Cleanup();
@@ -104,5 +104,16 @@ describe('everynode agent --token', () => {
       );
       await agent.stop();
     }
+  });
+
+  it('token rotate-admin replaces the admin token: the old one gets 401, the rewritten kubeconfig works', async () => {
+    const old = server.adminToken;
+    const r = await run(process.execPath, [everynodeBin, 'token', 'rotate-admin', '--data-dir', dataDir]);
+    expect(r.stdout).toContain('admin token rotated');
+    const fresh = credentialsFromKubeconfig(server.kubeconfigPath);
+    expect(fresh.token).not.toBe(old);
+    expect((await httpRequest(`${server.url}/api/v1/namespaces`, { token: old })).status).toBe(401);
+    expect((await httpRequest(`${server.url}/api/v1/namespaces`, { token: fresh.token })).status).toBe(200);
+    registerServer(server.url, fresh);
   });
 });
