@@ -1,5 +1,6 @@
 // Fleet-scale benchmark (issue 9): hollow nodes against a fresh in-process server with the
-// default SQLite store (durable group commit) and the controller manager running in-process.
+// default SQLite store (durable group commit), or etcd, and the controller manager running
+// in-process.
 //
 // Per fleet size N:
 // - setup: N hollow nodes register (a child process `everynode hollow-nodes`, or in this
@@ -14,8 +15,11 @@
 //   node and DaemonSet watch over the in-process transport, run in the same process and count);
 // - API writes per phase = store revision delta (lease renewals, events and status writes
 //   included, as they are real work);
-// - the floor: a bare SqliteStore in the same run makes the same number of durable creates
-//   (pod-sized values, 64 concurrent writers) and each time is also printed as a ratio to it.
+// - the floor: the bare store of the same backend in the same run (a SqliteStore in a new file,
+//   or an EtcdStore on the same etcd under a fresh prefix) makes the same number of durable
+//   creates (pod-sized values, 64 concurrent writers); each time is also printed as a ratio to it.
+// On etcd (`store: 'etcd'`) the server runs with `etcd://ENDPOINT?prefix=/bench-scale-<random>`
+// against an etcd started for the run (test/helpers startEtcd) unless `etcdEndpoint` names one.
 // Never asserts: targets are printed beside the figures.
 
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -38,7 +42,8 @@ import {
   podsResource,
 } from '../src/client/index.js';
 import { startHollowNodes, type HollowNodes } from '../src/hollow/index.js';
-import { SqliteStore } from '../src/storage/index.js';
+import { EtcdStore, SqliteStore, type Store } from '../src/storage/index.js';
+import { etcdAvailable, etcdSkipReason, startEtcd } from '../test/helpers/etcd.js';
 import { createLogger } from '../src/util/logger.js';
 import { sampleValue } from './storage.js';
 
@@ -49,8 +54,12 @@ export interface ScaleBenchOptions {
   readyDelayMs?: number;
   /** Where hollow nodes run (default 'process' when dist/src/cmd/everynode.js exists). */
   hollow?: 'process' | 'in-process';
-  /** Store URL for the server (default: SQLite in the temp data dir). */
-  storeUrl?: string;
+  /** Backend (default 'sqlite': SQLite in the temp data dir). */
+  store?: ScaleStoreKind;
+  /** etcd client endpoint(s) `host:port[,...]` for `store: 'etcd'` (default: an etcd started for the run). */
+  etcdEndpoint?: string;
+  /** DaemonSet controller's creates/deletes per sync pass (default: the in-process manager's). */
+  burstReplicas?: number;
   /** Per-phase deadline (default 10 min). */
   phaseTimeoutMs?: number;
   log?: (line: string) => void;
@@ -62,9 +71,18 @@ export interface PhaseResult {
   floorMs: number;
   /** ms / floorMs. */
   ratio: number;
+  /** CPU (user+system) of the benchmark process (server, controllers, observers) over the phase. */
+  serverCpuMs: number;
+  /** CPU of the hollow-node child processes over the phase (0 when in-process). */
+  hollowCpuMs: number;
+  /** CPU of this process while the floor ran (for etcd: the client side only, not etcd's). */
+  floorCpuMs: number;
 }
 
+export type ScaleStoreKind = 'sqlite' | 'etcd';
+
 export interface ScaleResult {
+  store: ScaleStoreKind;
   nodes: number;
   hollow: 'process' | 'in-process';
   registerMs: number;
@@ -80,7 +98,7 @@ export interface ScaleResult {
   serverCpuSeconds: number;
   /** RSS of the hollow process per 1,000 simulated nodes (null when in-process). */
   hollowRssMBPer1000: number | null;
-  /** Durable creates/s of the bare store in this run (64 writers). */
+  /** Durable creates/s of the bare store (same backend) in this run (64 writers). */
   floorWritesPerSec: number;
   /** The server store's group commits over the whole run (SQLite only): commits and writes per commit. */
   storeCommits: { commits: number; writesPerCommit: number; maxBatch: number } | null;
@@ -99,6 +117,22 @@ function percentile(sorted: number[], p: number): number {
 
 const r1 = (x: number): number => Math.round(x * 10) / 10;
 
+/** user+system CPU ms of a process from /proc (clock ticks of 10 ms, Linux's USER_HZ). */
+function cpuMsOfPid(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) * 10;
+  } catch {
+    return 0;
+  }
+}
+
+const cpuMsOfSelf = (): number => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
+
 function rssOfPid(pid: number): number {
   try {
     const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
@@ -114,6 +148,7 @@ function rssOfPid(pid: number): number {
 interface HollowHandle {
   pid: number | undefined;
   rssBytes(): number;
+  cpuMs(): number;
   stop(): Promise<void>;
 }
 
@@ -154,6 +189,7 @@ async function spawnHollow(kubeconfig: string, count: number, prefix: string, re
   return {
     pid: child.pid,
     rssBytes: () => (child.pid ? rssOfPid(child.pid) : 0),
+    cpuMs: () => (child.pid ? cpuMsOfPid(child.pid) : 0),
     stop: async () => {
       if (child.exitCode === null) child.kill('SIGTERM');
       await exited;
@@ -167,6 +203,7 @@ async function inProcessHollow(server: RunningServer, count: number, prefix: str
   return {
     pid: undefined,
     rssBytes: () => 0,
+    cpuMs: () => 0,
     stop: async () => {
       await hollow.stop();
       transport.destroy();
@@ -267,12 +304,20 @@ class Observer {
 // ---------------------------------------------------------------------------------------------
 // The floor
 
-async function storeFloor(dir: string, writes: number, concurrency = 64): Promise<number> {
-  const file = path.join(dir, `floor-${writes}-${Date.now()}.db`);
-  const store = await SqliteStore.open(file);
+/** Where the floor's bare store lives: a directory for SQLite files, or an etcd endpoint. */
+type FloorTarget = { kind: 'sqlite'; dir: string } | { kind: 'etcd'; endpoint: string };
+
+/** Time for a fresh bare store of the same backend to make `writes` durable creates with `concurrency` writers. */
+async function storeFloor(target: FloorTarget, writes: number, concurrency = 64): Promise<{ ms: number; cpuMs: number }> {
+  const file = target.kind === 'sqlite' ? path.join(target.dir, `floor-${writes}-${Date.now()}.db`) : '';
+  const store: Store =
+    target.kind === 'sqlite'
+      ? await SqliteStore.open(file)
+      : await EtcdStore.open({ endpoints: target.endpoint.split(','), prefix: `/bench-scale-floor-${Math.random().toString(36).slice(2, 10)}` });
   try {
     let next = 0;
     const t0 = performance.now();
+    const c0 = cpuMsOfSelf();
     await Promise.all(
       Array.from({ length: concurrency }, async () => {
         for (let i = next++; i < writes; i = next++) {
@@ -281,10 +326,20 @@ async function storeFloor(dir: string, writes: number, concurrency = 64): Promis
         }
       }),
     );
-    return performance.now() - t0;
+    return { ms: performance.now() - t0, cpuMs: cpuMsOfSelf() - c0 };
   } finally {
+    if (target.kind === 'etcd') await deleteAll(store).catch(() => undefined);
     await store.close();
-    for (const f of [file, `${file}-wal`, `${file}-shm`]) rmSync(f, { force: true });
+    if (file) for (const f of [file, `${file}-wal`, `${file}-shm`]) rmSync(f, { force: true });
+  }
+}
+
+/** Deletes every key of `store` (all of its prefix), page by page. */
+async function deleteAll(store: Store): Promise<void> {
+  for (;;) {
+    const page = await store.list('', { limit: 1000 });
+    await Promise.all(page.items.map((kv) => store.delete(kv.key).catch(() => undefined)));
+    if (!page.more) return;
   }
 }
 
@@ -306,22 +361,41 @@ function daemonSet(image: string): DaemonSet {
   };
 }
 
-async function runOne(n: number, o: Required<Omit<ScaleBenchOptions, 'nodes' | 'storeUrl'>> & { storeUrl?: string }): Promise<ScaleResult> {
+interface RunOptions {
+  readyDelayMs: number;
+  hollow: 'process' | 'in-process';
+  phaseTimeoutMs: number;
+  log: (line: string) => void;
+  /** undefined: SQLite in the run's data dir. */
+  etcdEndpoint?: string;
+  burstReplicas?: number;
+}
+
+async function runOne(n: number, o: RunOptions): Promise<ScaleResult> {
   const log = o.log;
   const dir = mkdtempSync(path.join(os.tmpdir(), 'everynode-bench-scale-'));
+  const storeKind: ScaleStoreKind = o.etcdEndpoint ? 'etcd' : 'sqlite';
+  const floorTarget: FloorTarget = o.etcdEndpoint ? { kind: 'etcd', endpoint: o.etcdEndpoint } : { kind: 'sqlite', dir };
   const cpu0 = process.cpuUsage();
   const server = await startServer({
     dataDir: dir,
     listen: '127.0.0.1:0',
-    ...(o.storeUrl ? { storeUrl: o.storeUrl } : {}),
+    ...(o.etcdEndpoint ? { storeUrl: `etcd://${o.etcdEndpoint}?prefix=/bench-scale-${n}-${Math.random().toString(36).slice(2, 10)}` } : {}),
     logger: createLogger({ name: 'apiserver', level: 'warn' }),
-    controllers: { leaderElection: false },
+    controllers: { leaderElection: false, ...(o.burstReplicas ? { daemonSet: { burstReplicas: o.burstReplicas } } : {}) },
   });
   const hollows: HollowHandle[] = [];
   const observer = new Observer(new RestClient(inProcessTransport(server.handler, { userAgent: 'bench-scale' })));
   const client = new RestClient(inProcessTransport(server.handler, { userAgent: 'bench-scale' }));
   const rev = (): Promise<number> => server.store.currentRevision();
   const kubeconfig = server.kubeconfigPath;
+  const hollowCpu = (): number => hollows.reduce((a, h) => a + h.cpuMs(), 0);
+  /** CPU marks at a phase's start; `cpuSince` gives the phase's server and hollow CPU ms. */
+  const cpuMark = (): { self: number; hollow: number } => ({ self: cpuMsOfSelf(), hollow: hollowCpu() });
+  const cpuSince = (m: { self: number; hollow: number }): { serverCpuMs: number; hollowCpuMs: number } => ({
+    serverCpuMs: Math.round(cpuMsOfSelf() - m.self),
+    hollowCpuMs: Math.round(hollowCpu() - m.hollow),
+  });
   const start = (count: number, prefix: string): Promise<HollowHandle> =>
     o.hollow === 'process' ? spawnHollow(kubeconfig, count, prefix, o.readyDelayMs, log) : inProcessHollow(server, count, prefix, o.readyDelayMs);
   try {
@@ -332,31 +406,36 @@ async function runOne(n: number, o: Required<Omit<ScaleBenchOptions, 'nodes' | '
     let t = performance.now();
     hollows.push(await start(n, 'hollow-node-'));
     const registerMs = performance.now() - t;
-    log(`  N=${n}: ${n} hollow nodes registered in ${r1(registerMs)} ms (${o.hollow})`);
+    log(`  ${storeKind} N=${n}: ${n} hollow nodes registered in ${r1(registerMs)} ms (${o.hollow})`);
 
     // Fan-out.
     let w = await rev();
     t = performance.now();
+    let c = cpuMark();
     await client.create(daemonSetsResource, 'default', daemonSet('registry.example/agent:1'));
     await observer.until(() => observer.ds?.status?.numberAvailable === n, o.phaseTimeoutMs, `numberAvailable == ${n}`);
     const fanOutMs = performance.now() - t;
     const fanOutWrites = (await rev()) - w;
-    log(`  N=${n}: fan-out ${r1(fanOutMs)} ms, ${fanOutWrites} writes`);
+    const fanOutCpu = cpuSince(c);
+    log(`  ${storeKind} N=${n}: fan-out ${r1(fanOutMs)} ms, ${fanOutWrites} writes`);
 
     // Rollout, maxUnavailable 10%.
     w = await rev();
     t = performance.now();
+    c = cpuMark();
     await client.patch(daemonSetsResource, 'default', 'fleet-agent', 'strategic', {
       spec: { template: { spec: { containers: [{ name: 'agent', image: 'registry.example/agent:2' }] } } },
     });
     await observer.until(() => observer.rolledOut('registry.example/agent:2', n), o.phaseTimeoutMs, 'rollout to agent:2');
     const rolloutUMs = performance.now() - t;
     const rolloutUWrites = (await rev()) - w;
-    log(`  N=${n}: rollout maxUnavailable=10% ${r1(rolloutUMs)} ms, ${rolloutUWrites} writes`);
+    const rolloutUCpu = cpuSince(c);
+    log(`  ${storeKind} N=${n}: rollout maxUnavailable=10% ${r1(rolloutUMs)} ms, ${rolloutUWrites} writes`);
 
     // Rollout, maxSurge 10%, maxUnavailable 0.
     w = await rev();
     t = performance.now();
+    c = cpuMark();
     await client.patch(daemonSetsResource, 'default', 'fleet-agent', 'strategic', {
       spec: {
         updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: '10%' } },
@@ -366,23 +445,27 @@ async function runOne(n: number, o: Required<Omit<ScaleBenchOptions, 'nodes' | '
     await observer.until(() => observer.rolledOut('registry.example/agent:3', n), o.phaseTimeoutMs, 'rollout to agent:3');
     const rolloutSMs = performance.now() - t;
     const rolloutSWrites = (await rev()) - w;
-    log(`  N=${n}: rollout maxSurge=10% ${r1(rolloutSMs)} ms, ${rolloutSWrites} writes`);
+    const rolloutSCpu = cpuSince(c);
+    log(`  ${storeKind} N=${n}: rollout maxSurge=10% ${r1(rolloutSMs)} ms, ${rolloutSWrites} writes`);
 
     // Churn: N/10 new nodes.
     const m = Math.max(1, Math.round(n / 10));
     w = await rev();
     t = performance.now();
+    c = cpuMark();
     const churnPrefix = 'hollow-churn-';
     const churnNames = Array.from({ length: m }, (_, i) => `${churnPrefix}${i}`);
     const churnStarted = start(m, churnPrefix);
     await observer.until(() => churnNames.every((x) => observer.firstPodAt.has(x)), o.phaseTimeoutMs, `daemon pods on ${m} new nodes`);
     const churnMs = performance.now() - t;
     hollows.push(await churnStarted);
+    // The churn process's CPU counts whole (it started in this phase); the first one's from the mark.
+    const churnCpu = cpuSince(c);
     await observer.until(() => observer.ds?.status?.numberAvailable === n + m, o.phaseTimeoutMs, `numberAvailable == ${n + m}`);
     const availableMs = performance.now() - t;
     const churnWrites = (await rev()) - w;
     const lat = churnNames.map((x) => (observer.firstPodAt.get(x) ?? 0) - (observer.nodeAddedAt.get(x) ?? 0)).sort((a, b) => a - b);
-    log(`  N=${n}: churn +${m} nodes: all have pods ${r1(churnMs)} ms (per node p50 ${r1(percentile(lat, 50))} max ${r1(lat[lat.length - 1] ?? 0)}), available ${r1(availableMs)} ms`);
+    log(`  ${storeKind} N=${n}: churn +${m} nodes: all have pods ${r1(churnMs)} ms (per node p50 ${r1(percentile(lat, 50))} max ${r1(lat[lat.length - 1] ?? 0)}), available ${r1(availableMs)} ms`);
 
     const totalWrites = (await rev()) - rev0;
     // With `node --expose-gc` the figures are taken after a full collection (live memory).
@@ -390,7 +473,7 @@ async function runOne(n: number, o: Required<Omit<ScaleBenchOptions, 'nodes' | '
     const mem = process.memoryUsage();
     const cpu = process.cpuUsage(cpu0);
     const hollowRss = hollows[0]?.rssBytes() ?? 0;
-    const st = (server.store as { stats?: () => { commits: number; writes: number; maxBatch: number } }).stats?.();
+    const st = server.store instanceof SqliteStore ? server.store.stats() : undefined;
     const storeCommits = st ? { commits: st.commits, writesPerCommit: r1(st.writes / Math.max(1, st.commits)), maxBatch: st.maxBatch } : null;
 
     // Stop the load, then the floor in the same run.
@@ -398,17 +481,18 @@ async function runOne(n: number, o: Required<Omit<ScaleBenchOptions, 'nodes' | '
     for (const h of hollows.splice(0)) await h.stop();
     await server.close();
     const floorRateWrites = 20_000;
-    const floorRateMs = await storeFloor(dir, floorRateWrites);
+    const floorRateMs = (await storeFloor(floorTarget, floorRateWrites)).ms;
     const floorWritesPerSec = (floorRateWrites / floorRateMs) * 1000;
-    const phase = async (ms: number, writes: number): Promise<PhaseResult> => {
-      const floorMs = await storeFloor(dir, writes);
-      return { ms: r1(ms), writes, floorMs: r1(floorMs), ratio: Math.round((ms / floorMs) * 100) / 100 };
+    const phase = async (ms: number, writes: number, cpu: { serverCpuMs: number; hollowCpuMs: number }): Promise<PhaseResult> => {
+      const floor = await storeFloor(floorTarget, writes);
+      return { ms: r1(ms), writes, floorMs: r1(floor.ms), ratio: Math.round((ms / floor.ms) * 100) / 100, ...cpu, floorCpuMs: Math.round(floor.cpuMs) };
     };
-    const fanOut = await phase(fanOutMs, fanOutWrites);
-    const rolloutMaxUnavailable = await phase(rolloutUMs, rolloutUWrites);
-    const rolloutMaxSurge = await phase(rolloutSMs, rolloutSWrites);
-    const churnPhase = await phase(churnMs, churnWrites);
+    const fanOut = await phase(fanOutMs, fanOutWrites, fanOutCpu);
+    const rolloutMaxUnavailable = await phase(rolloutUMs, rolloutUWrites, rolloutUCpu);
+    const rolloutMaxSurge = await phase(rolloutSMs, rolloutSWrites, rolloutSCpu);
+    const churnPhase = await phase(churnMs, churnWrites, churnCpu);
     return {
+      store: storeKind,
       nodes: n,
       hollow: o.hollow,
       registerMs: r1(registerMs),
@@ -433,14 +517,51 @@ async function runOne(n: number, o: Required<Omit<ScaleBenchOptions, 'nodes' | '
   }
 }
 
+export interface ScaleBenchRun {
+  results: ScaleResult[];
+  /** Backends asked for but not run, with why (e.g. no etcd binary). */
+  skipped: Array<{ store: ScaleStoreKind; reason: string }>;
+}
+
+/**
+ * Runs every fleet size on each backend of `stores` (default ['sqlite']), one after the other.
+ * For etcd without `etcdEndpoint`, one single-member etcd is started for all its sizes (each
+ * size under its own key prefix) and stopped afterwards; without the binary etcd is skipped.
+ */
+export async function benchScaleOnStores(opts: Omit<ScaleBenchOptions, 'store'> & { stores?: ScaleStoreKind[] } = {}): Promise<ScaleBenchRun> {
+  const out: ScaleBenchRun = { results: [], skipped: [] };
+  const log = opts.log ?? ((l: string) => console.error(l));
+  for (const kind of opts.stores ?? ['sqlite']) {
+    if (kind === 'sqlite' || opts.etcdEndpoint) {
+      out.results.push(...(await benchScale({ ...opts, store: kind })));
+      continue;
+    }
+    if (!etcdAvailable()) {
+      out.skipped.push({ store: 'etcd', reason: etcdSkipReason });
+      continue;
+    }
+    const etcd = await startEtcd();
+    try {
+      log(`scale on etcd (started for this run on ${etcd.endpoint}, data dir ${etcd.dataDir})`);
+      out.results.push(...(await benchScale({ ...opts, store: 'etcd', etcdEndpoint: etcd.endpoint })));
+    } finally {
+      await etcd.stop();
+    }
+  }
+  return out;
+}
+
+/** One backend, every fleet size. `store: 'etcd'` needs `etcdEndpoint` (see benchScaleOnStores). */
 export async function benchScale(opts: ScaleBenchOptions = {}): Promise<ScaleResult[]> {
   const hollow = opts.hollow ?? (existsSync(everynodeBin) ? 'process' : 'in-process');
-  const o = {
+  if (opts.store === 'etcd' && !opts.etcdEndpoint) throw new Error('benchScale on etcd needs etcdEndpoint (or use benchScaleOnStores)');
+  const o: RunOptions = {
     readyDelayMs: opts.readyDelayMs ?? 100,
     hollow,
     phaseTimeoutMs: opts.phaseTimeoutMs ?? 600_000,
     log: opts.log ?? ((l: string) => console.error(l)),
-    ...(opts.storeUrl ? { storeUrl: opts.storeUrl } : {}),
+    ...(opts.store === 'etcd' && opts.etcdEndpoint ? { etcdEndpoint: opts.etcdEndpoint } : {}),
+    ...(opts.burstReplicas ? { burstReplicas: opts.burstReplicas } : {}),
   };
   const out: ScaleResult[] = [];
   for (const n of opts.nodes ?? [1000, 5000]) out.push(await runOne(n, o));
@@ -448,26 +569,28 @@ export async function benchScale(opts: ScaleBenchOptions = {}): Promise<ScaleRes
 }
 
 function fmtPhase(p: PhaseResult): string[] {
-  return [p.ms.toFixed(0), String(p.writes), p.floorMs.toFixed(0), `${p.ratio.toFixed(2)}x`];
+  return [p.ms.toFixed(0), String(p.writes), p.floorMs.toFixed(0), `${p.ratio.toFixed(2)}x`, String(p.serverCpuMs), String(p.hollowCpuMs), String(p.floorCpuMs)];
 }
 
 export function formatScaleBench(results: ScaleResult[], table: (head: string[], rows: string[][]) => string): string {
   const lines: string[] = [];
-  lines.push('Phases (ms; writes = store revisions; floor = bare SqliteStore making as many durable creates, 64 writers)');
+  lines.push('Phases (ms; writes = store revisions; floor = bare store of the same backend making as many durable creates, 64 writers)');
   const rows: string[][] = [];
   for (const r of results) {
-    rows.push([String(r.nodes), 'fan-out', ...fmtPhase(r.fanOut), '']);
-    rows.push([String(r.nodes), 'rollout maxUnavailable 10%', ...fmtPhase(r.rolloutMaxUnavailable), '']);
-    rows.push([String(r.nodes), 'rollout maxSurge 10%', ...fmtPhase(r.rolloutMaxSurge), '']);
-    rows.push([String(r.nodes), `churn +${r.churn.newNodes} nodes`, ...fmtPhase(r.churn), `per node p50 ${r.churn.podP50Ms} ms, max ${r.churn.podMaxMs} ms; available after ${r.churn.availableMs} ms`]);
+    const k = [r.store, String(r.nodes)];
+    rows.push([...k, 'fan-out', ...fmtPhase(r.fanOut), '']);
+    rows.push([...k, 'rollout maxUnavailable 10%', ...fmtPhase(r.rolloutMaxUnavailable), '']);
+    rows.push([...k, 'rollout maxSurge 10%', ...fmtPhase(r.rolloutMaxSurge), '']);
+    rows.push([...k, `churn +${r.churn.newNodes} nodes`, ...fmtPhase(r.churn), `per node p50 ${r.churn.podP50Ms} ms, max ${r.churn.podMaxMs} ms; available after ${r.churn.availableMs} ms`]);
   }
-  lines.push(table(['nodes', 'phase', 'ms', 'writes', 'floor ms', 'ratio', 'note'], rows));
+  lines.push(table(['store', 'nodes', 'phase', 'ms', 'writes', 'floor ms', 'ratio', 'server CPU ms', 'hollow CPU ms', 'floor CPU ms', 'note'], rows));
   lines.push('');
   lines.push('Resources');
   lines.push(
     table(
-      ['nodes', 'hollow', 'register ms', 'total writes', 'writes/commit', 'server RSS MB', 'server heap MB', 'server CPU s', 'hollow MB/1000 nodes', 'store floor writes/s'],
+      ['store', 'nodes', 'hollow', 'register ms', 'total writes', 'writes/commit', 'server RSS MB', 'server heap MB', 'server CPU s', 'hollow MB/1000 nodes', 'store floor writes/s'],
       results.map((r) => [
+        r.store,
         String(r.nodes),
         r.hollow,
         r.registerMs.toFixed(0),

@@ -25,7 +25,7 @@ import {
   realClock,
 } from '../client/index.js';
 import { createLogger, type Logger } from '../util/logger.js';
-import { DaemonSetsController, controllerComponent } from './daemonset/index.js';
+import { DaemonSetsController, burstReplicas as upstreamBurstReplicas, controllerComponent } from './daemonset/index.js';
 import { GarbageCollector, type GarbageCollectorOptions } from './garbage-collector/index.js';
 import { LeaderElector, type LeaderElectionTiming } from './leader-election.js';
 import { NodeLifecycleController, type NodeLifecycleControllerOptions } from './node-lifecycle/index.js';
@@ -33,14 +33,27 @@ import { NodeLifecycleController, type NodeLifecycleControllerOptions } from './
 export const leaderElectionLeaseNamespace = 'kube-system';
 export const leaderElectionLeaseName = 'everynode-controller-manager';
 
+/**
+ * burstReplicas of the DaemonSet controller when it runs inside the API server process.
+ * Upstream's 250 protects a remote API server from one controller's burst; in process the
+ * creates cost no connection or rate limit and the store commits them in groups, so a larger
+ * pass means fewer dependent round trips (pass -> wait for the watch -> next pass) per
+ * fan-out. The slow-start batches (1, 2, 4, ...) still stop a pass at its first failure.
+ */
+export const inProcessBurstReplicas = 1000;
+
 /** What to run and how; every field is optional. */
 export interface ControllersOptions {
   /** Holder identity for the Lease and events' reportingInstance (default `<hostname>_<uuid>`). */
   identity?: string;
   /** Default true (15 s lease, 10 s renew deadline, 2 s retry); false runs the controllers at once. */
   leaderElection?: boolean | (LeaderElectionTiming & { namespace?: string; name?: string });
-  /** DaemonSet controller (default 2 workers); false disables it. */
-  daemonSet?: false | { workers?: number };
+  /**
+   * DaemonSet controller (default 2 workers); false disables it. `burstReplicas` caps the pod
+   * creates/deletes of one sync pass (default upstream's 250; `startInProcessControllerManager`
+   * defaults to `inProcessBurstReplicas`).
+   */
+  daemonSet?: false | { workers?: number; burstReplicas?: number };
   garbageCollector?: false | Omit<GarbageCollectorOptions, 'client' | 'informers' | 'clock'>;
   /** Node lifecycle controller; `gracePeriodMs` defaults to 50 s. */
   nodeLifecycle?: false | Omit<NodeLifecycleControllerOptions, 'client' | 'informers' | 'clock'>;
@@ -56,6 +69,8 @@ export interface ControllerManagerOptions extends ControllersOptions {
 export interface RunningControllers {
   informers: SharedInformerFactory;
   daemonSets?: DaemonSetsController;
+  /** The burstReplicas the DaemonSet controller of this term was given. */
+  daemonSetBurstReplicas?: number;
   garbageCollector?: GarbageCollector;
   nodeLifecycle?: NodeLifecycleController;
 }
@@ -163,7 +178,9 @@ export class ControllerManager {
         defaultKind: { kind: 'DaemonSet', apiVersion: 'apps/v1' },
         onError,
       });
-      running.daemonSets = new DaemonSetsController({ client: this.client, informers, clock: this.clock, recorder, onError });
+      const burst = (this.o.daemonSet ? this.o.daemonSet.burstReplicas : undefined) ?? upstreamBurstReplicas;
+      running.daemonSets = new DaemonSetsController({ client: this.client, informers, clock: this.clock, recorder, onError, burstReplicas: burst });
+      running.daemonSetBurstReplicas = burst;
     }
     if (this.o.garbageCollector !== false) {
       running.garbageCollector = new GarbageCollector({ onError, ...(this.o.garbageCollector ?? {}), client: this.client, informers, clock: this.clock });
@@ -196,11 +213,13 @@ export class ControllerManager {
 
 /**
  * A controller manager inside the API server process: its client calls `listener` (the
- * server's request handler) through the in-process transport. Started before returning.
+ * server's request handler) through the in-process transport, and the DaemonSet controller's
+ * burstReplicas defaults to `inProcessBurstReplicas`. Started before returning.
  */
 export function startInProcessControllerManager(listener: RequestListener, opts: ControllersOptions & { clock?: Clock; logger?: Logger } = {}): ControllerManager {
   const client = new RestClient(inProcessTransport(listener, { userAgent: 'everynode-controller-manager' }));
-  const cm = new ControllerManager({ ...opts, client });
+  const daemonSet = opts.daemonSet === false ? false : { ...opts.daemonSet, burstReplicas: opts.daemonSet?.burstReplicas ?? inProcessBurstReplicas };
+  const cm = new ControllerManager({ ...opts, daemonSet, client });
   cm.start();
   return cm;
 }

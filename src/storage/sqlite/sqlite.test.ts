@@ -25,6 +25,79 @@ runStoreConformance('sqlite', {
   cleanup: removeDir,
 });
 
+runStoreConformance('sqlite (walSync event-loop)', {
+  open: async () => SqliteStore.open(dbFile(), { walSync: 'event-loop' }),
+  reopen: async () => SqliteStore.open(dbFile(), { walSync: 'event-loop' }),
+  cleanup: removeDir,
+});
+
+describe('SqliteStore walSync background', () => {
+  afterEach(removeDir);
+
+  it('answers a read issued while a commit waits for its fsync only after that write is acknowledged', async () => {
+    const store = await SqliteStore.open(dbFile());
+    try {
+      expect(store.walSync).toBe('background');
+      const order: string[] = [];
+      // Two writes: a batch of one is fsynced on the event loop (backgroundSyncMinBatch).
+      const created = Promise.all([store.create('/vis/a', 'v1'), store.create('/vis/b', 'v2')]).then(([, rev]) => {
+        order.push('create acknowledged');
+        return rev;
+      });
+      // The flush (a setImmediate queued by create) has committed; its fsync completes in a later phase.
+      await new Promise((r) => setImmediate(r));
+      const read = store.get('/vis/a').then((kv) => {
+        order.push('get answered');
+        return kv;
+      });
+      const listed = store.list('/vis/').then((l) => {
+        order.push('list answered');
+        return l;
+      });
+      const [rev, kv, l] = await Promise.all([created, read, listed]);
+      expect(order[0]).toBe('create acknowledged');
+      expect(kv?.modRevision).toBe(rev - 1);
+      expect(l.revision).toBe(rev);
+      expect(l.items.map((i) => i.modRevision)).toEqual([rev - 1, rev]);
+      expect(store.stats().maxBatch).toBe(2);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('every walSync setting keeps the group commit and its answers', async () => {
+    for (const [i, o] of [{ walSync: 'event-loop' }, { backgroundSyncMinBatch: 1 }, { backgroundSyncMinBatch: 1000 }].entries()) {
+      const store = await SqliteStore.open(path.join(path.dirname(dbFile()), `mode-${i}.db`), o as object);
+      try {
+        const revs = await Promise.all(Array.from({ length: 20 }, (_, j) => store.create(`/m/${j}`, String(j))));
+        expect(new Set(revs).size).toBe(20);
+        expect(await store.count('/m/')).toBe(20);
+        expect(store.stats().commits).toBeLessThan(20);
+      } finally {
+        await store.close();
+      }
+    }
+  });
+
+  it('close() commits the writes accepted before it, with a batch in flight', async () => {
+    const file = dbFile();
+    const store = await SqliteStore.open(file);
+    const writes = Array.from({ length: 50 }, (_, i) => store.create(`/close/${i}`, String(i)));
+    await new Promise((r) => setImmediate(r));
+    const more = Array.from({ length: 50 }, (_, i) => store.create(`/close/x${i}`, String(i)));
+    await store.close();
+    const revs = await Promise.all([...writes, ...more]);
+    expect(new Set(revs).size).toBe(100);
+    const reopened = await SqliteStore.open(file);
+    try {
+      expect(await reopened.count('/close/')).toBe(100);
+      expect(await reopened.currentRevision()).toBe(Math.max(...revs));
+    } finally {
+      await reopened.close();
+    }
+  });
+});
+
 describe('SqliteStore specifics', () => {
   let store: SqliteStore;
   beforeEach(async () => {
