@@ -5,7 +5,6 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { agentUsage, runAgent, runUp } from './agent.js';
 import { storeFlagUsage, storeUrlFromFlag } from './store-flag.js';
-import { runToken, tokenUsage } from './token.js';
 import { createLogger } from '../util/logger.js';
 
 // Parts are imported when their command runs, so e.g. an agent process does not load the API
@@ -19,11 +18,11 @@ commands:
            --tls-san NAME       extra name/IP for the serving certificate (repeatable)
 ${storeFlagUsage}           --disable-controllers
                                 serve the API alone (no in-process controller manager)
-${agentUsage}${tokenUsage}`;
+${agentUsage}`;
 
 async function usage(): Promise<string> {
-  const { hollowNodesUsage } = await import('../hollow/index.js');
-  return usageHead + hollowNodesUsage;
+  const [{ tokenUsage }, { hollowNodesUsage }] = await Promise.all([import('./token.js'), import('../hollow/index.js')]);
+  return usageHead + tokenUsage + hollowNodesUsage;
 }
 
 async function runServer(args: string[]): Promise<void> {
@@ -78,8 +77,10 @@ async function main(argv: string[]): Promise<void> {
       return runAgent(rest);
     case 'up':
       return runUp(rest);
-    case 'token':
+    case 'token': {
+      const { runToken } = await import('./token.js');
       return runToken(rest);
+    }
     case undefined:
     case 'help':
     case '--help':
