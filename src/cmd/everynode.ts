@@ -96,6 +96,12 @@ async function main(argv: string[]): Promise<void> {
   }
 }
 
+// A reader that goes away (`everynode logs ... | head`) ends the command quietly, as with kubectl.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(0);
+  throw err;
+});
+
 main(process.argv.slice(2)).catch((err: unknown) => {
   process.stderr.write(`everynode: ${err instanceof Error ? err.message : String(err)}\n`);
   process.exit(1);
