@@ -5,3 +5,4 @@ export { SqliteStore, type SqliteStoreOptions, type SqliteStoreStats } from './s
 export { openStore, storeSchemes } from './factory.js';
 export { startCompactor, type Compactor, type CompactorOptions } from './compactor.js';
 export { EtcdStore, type EtcdStoreOptions, type EtcdStoreStats } from './etcd/index.js';
+export { EncryptingStore, SECRETS_ENCRYPTION_KEY_FILE, isEncryptedValue, openEncryptedStore, readEncryptionKeyFile, type EncryptionKey } from './encryption/index.js';
