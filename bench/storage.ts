@@ -11,7 +11,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { EtcdStore, SqliteStore } from '../src/storage/index.js';
+import { EtcdStore, SqliteStore, type Store } from '../src/storage/index.js';
 
 export interface StoreBenchRow {
   name: string;
@@ -64,6 +64,78 @@ function percentile(sorted: number[], p: number): number {
 
 const round2 = (x: number): number => Math.round(x * 100) / 100;
 
+type Measured = Pick<StoreBenchRow, 'concurrency' | 'opsPerSec' | 'p50ms' | 'p99ms'>;
+
+/** `writes` creates of `keyOf(pod-<i>)` shared by `concurrency` concurrent writers. */
+async function measureCreates(store: Store, keyOf: (name: string) => string, writes: number, concurrency: number): Promise<Measured> {
+  const latencies: number[] = [];
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      for (let i = next++; i < writes; i = next++) {
+        const name = `pod-${i}`;
+        const t0 = performance.now();
+        await store.create(keyOf(name), sampleValue(name));
+        latencies.push(performance.now() - t0);
+      }
+    }),
+  );
+  const elapsed = performance.now() - started;
+  latencies.sort((a, b) => a - b);
+  return {
+    concurrency,
+    opsPerSec: Math.round((writes / elapsed) * 1000),
+    p50ms: round2(percentile(latencies, 50)),
+    p99ms: round2(percentile(latencies, 99)),
+  };
+}
+
+/** Creates `listKeys` keys under `${base}/registry/pods/bench/`, interleaved with as many under a sibling prefix. */
+async function fillListKeys(store: Store, base: string, listKeys: number): Promise<void> {
+  for (let i = 0; i < listKeys; i += 500) {
+    const n = Math.min(500, listKeys - i);
+    await Promise.all(
+      Array.from({ length: n }, async (_, j) => {
+        const name = `pod-${String(i + j).padStart(6, '0')}`;
+        await store.create(`${base}/registry/pods/bench/${name}`, sampleValue(name));
+        await store.create(`${base}/registry/pods/other/${name}`, sampleValue(name));
+      }),
+    );
+  }
+}
+
+/** `runs` timed lists of the prefix fillListKeys filled, each checked to hold `listKeys` keys; opsPerSec = lists/s, p99 = the slowest. */
+async function measureLists(store: Store, base: string, listKeys: number, runs: number): Promise<Measured> {
+  const times: number[] = [];
+  for (let r = 0; r < runs; r++) {
+    const t0 = performance.now();
+    const res = await store.list(`${base}/registry/pods/bench/`);
+    times.push(performance.now() - t0);
+    if (res.items.length !== listKeys) throw new Error(`listed ${res.items.length} keys, expected ${listKeys}`);
+  }
+  times.sort((a, b) => a - b);
+  const mean = times.reduce((a, b) => a + b, 0) / times.length;
+  return { concurrency: 1, opsPerSec: round2(1000 / mean), p50ms: round2(percentile(times, 50)), p99ms: round2(times[times.length - 1]!) };
+}
+
+/** `count` sequential gets of keys fillListKeys created, in a scattered order. */
+async function measureGets(store: Store, base: string, listKeys: number, count: number): Promise<Measured> {
+  const gets: number[] = [];
+  const started = performance.now();
+  for (let i = 0; i < count; i++) {
+    const name = `pod-${String((i * 7919) % listKeys).padStart(6, '0')}`;
+    const t0 = performance.now();
+    await store.get(`${base}/registry/pods/bench/${name}`);
+    gets.push(performance.now() - t0);
+  }
+  const elapsed = performance.now() - started;
+  gets.sort((a, b) => a - b);
+  return { concurrency: 1, opsPerSec: Math.round((count / elapsed) * 1000), p50ms: round2(percentile(gets, 50)), p99ms: round2(percentile(gets, 99)) };
+}
+
+const keysLabel = (n: number): string => (n >= 1000 ? `${n / 1000}k` : String(n));
+
 export async function benchStore(opts: StoreBenchOptions): Promise<StoreBenchRow[]> {
   fs.mkdirSync(opts.dir, { recursive: true });
   const rows: StoreBenchRow[] = [];
@@ -72,28 +144,11 @@ export async function benchStore(opts: StoreBenchOptions): Promise<StoreBenchRow
     const file = path.join(opts.dir, `create-c${concurrency}.db`);
     const store = await SqliteStore.open(file);
     try {
-      const latencies: number[] = [];
-      let next = 0;
-      const started = performance.now();
-      await Promise.all(
-        Array.from({ length: concurrency }, async () => {
-          for (let i = next++; i < opts.writes; i = next++) {
-            const name = `pod-${i}`;
-            const t0 = performance.now();
-            await store.create(`/registry/pods/bench/${name}`, sampleValue(name));
-            latencies.push(performance.now() - t0);
-          }
-        }),
-      );
-      const elapsed = performance.now() - started;
-      latencies.sort((a, b) => a - b);
+      const m = await measureCreates(store, (name) => `/registry/pods/bench/${name}`, opts.writes, concurrency);
       const stats = store.stats();
       rows.push({
         name: 'sqlite create (durable)',
-        concurrency,
-        opsPerSec: Math.round((opts.writes / elapsed) * 1000),
-        p50ms: round2(percentile(latencies, 50)),
-        p99ms: round2(percentile(latencies, 99)),
+        ...m,
         note: `${stats.commits} commits (fsyncs), ${round2(stats.writes / Math.max(1, stats.commits))} writes/commit, max ${stats.maxBatch}`,
       });
     } finally {
@@ -106,55 +161,12 @@ export async function benchStore(opts: StoreBenchOptions): Promise<StoreBenchRow
   const file = path.join(opts.dir, 'list.db');
   const store = await SqliteStore.open(file);
   try {
-    // Keys under the measured prefix, interleaved with a sibling prefix of the same size.
-    for (let i = 0; i < listKeys; i += 500) {
-      const n = Math.min(500, listKeys - i);
-      await Promise.all(
-        Array.from({ length: n }, async (_, j) => {
-          const name = `pod-${String(i + j).padStart(6, '0')}`;
-          await store.create(`/registry/pods/bench/${name}`, sampleValue(name));
-          await store.create(`/registry/pods/other/${name}`, sampleValue(name));
-        }),
-      );
-    }
+    await fillListKeys(store, '', listKeys);
     const runs = Math.max(1, opts.listRuns ?? 9);
-    const times: number[] = [];
     await store.list('/registry/pods/bench/'); // warm the page cache
-    for (let r = 0; r < runs; r++) {
-      const t0 = performance.now();
-      const res = await store.list('/registry/pods/bench/');
-      times.push(performance.now() - t0);
-      if (res.items.length !== listKeys) throw new Error(`listed ${res.items.length} keys, expected ${listKeys}`);
-    }
-    times.sort((a, b) => a - b);
-    const mean = times.reduce((a, b) => a + b, 0) / times.length;
-    rows.push({
-      name: `sqlite list ${listKeys >= 1000 ? `${listKeys / 1000}k` : listKeys} keys`,
-      concurrency: 1,
-      opsPerSec: round2(1000 / mean),
-      p50ms: round2(percentile(times, 50)),
-      p99ms: round2(times[times.length - 1]!),
-      note: `${runs} runs; prefix holds ${listKeys} of ${2 * listKeys} keys`,
-    });
-
-    const gets: number[] = [];
-    const getStart = performance.now();
-    const getCount = 20_000;
-    for (let i = 0; i < getCount; i++) {
-      const name = `pod-${String((i * 7919) % listKeys).padStart(6, '0')}`;
-      const t0 = performance.now();
-      await store.get(`/registry/pods/bench/${name}`);
-      gets.push(performance.now() - t0);
-    }
-    const getElapsed = performance.now() - getStart;
-    gets.sort((a, b) => a - b);
-    rows.push({
-      name: 'sqlite get',
-      concurrency: 1,
-      opsPerSec: Math.round((getCount / getElapsed) * 1000),
-      p50ms: round2(percentile(gets, 50)),
-      p99ms: round2(percentile(gets, 99)),
-    });
+    const lists = await measureLists(store, '', listKeys, runs);
+    rows.push({ name: `sqlite list ${keysLabel(listKeys)} keys`, ...lists, note: `${runs} runs; prefix holds ${listKeys} of ${2 * listKeys} keys` });
+    rows.push({ name: 'sqlite get', ...(await measureGets(store, '', listKeys, 20_000)) });
   } finally {
     await store.close();
     for (const suffix of ['', '-wal', '-shm']) fs.rmSync(file + suffix, { force: true });
@@ -187,83 +199,23 @@ export async function benchEtcdStore(opts: EtcdStoreBenchOptions): Promise<Store
   const rows: StoreBenchRow[] = [];
   try {
     for (const concurrency of opts.concurrency) {
-      const latencies: number[] = [];
-      let next = 0;
-      const started = performance.now();
-      await Promise.all(
-        Array.from({ length: concurrency }, async () => {
-          for (let i = next++; i < opts.writes; i = next++) {
-            const name = `pod-${i}`;
-            const t0 = performance.now();
-            await store.create(`/create-c${concurrency}/registry/pods/bench/${name}`, sampleValue(name));
-            latencies.push(performance.now() - t0);
-          }
-        }),
-      );
-      const elapsed = performance.now() - started;
-      latencies.sort((a, b) => a - b);
-      rows.push({
-        name: 'etcd create (durable)',
-        concurrency,
-        opsPerSec: Math.round((opts.writes / elapsed) * 1000),
-        p50ms: round2(percentile(latencies, 50)),
-        p99ms: round2(percentile(latencies, 99)),
-        note: 'one txn per create (create_revision == 0)',
-      });
+      const m = await measureCreates(store, (name) => `/create-c${concurrency}/registry/pods/bench/${name}`, opts.writes, concurrency);
+      rows.push({ name: 'etcd create (durable)', ...m, note: 'one txn per create (create_revision == 0)' });
     }
 
     const listKeys = opts.listKeys ?? 10_000;
-    for (let i = 0; i < listKeys; i += 500) {
-      const n = Math.min(500, listKeys - i);
-      await Promise.all(
-        Array.from({ length: n }, async (_, j) => {
-          const name = `pod-${String(i + j).padStart(6, '0')}`;
-          await store.create(`/list/registry/pods/bench/${name}`, sampleValue(name));
-          await store.create(`/list/registry/pods/other/${name}`, sampleValue(name));
-        }),
-      );
-    }
+    await fillListKeys(store, '/list', listKeys);
     const runs = Math.max(1, opts.listRuns ?? 9);
-    const times: number[] = [];
     await store.list('/list/registry/pods/bench/');
     const before = store.stats();
-    for (let r = 0; r < runs; r++) {
-      const t0 = performance.now();
-      const res = await store.list('/list/registry/pods/bench/');
-      times.push(performance.now() - t0);
-      if (res.items.length !== listKeys) throw new Error(`listed ${res.items.length} keys, expected ${listKeys}`);
-    }
+    const lists = await measureLists(store, '/list', listKeys, runs);
     const ranges = (store.stats().rangeRequests - before.rangeRequests) / runs;
-    times.sort((a, b) => a - b);
-    const mean = times.reduce((a, b) => a + b, 0) / times.length;
     rows.push({
-      name: `etcd list ${listKeys >= 1000 ? `${listKeys / 1000}k` : listKeys} keys`,
-      concurrency: 1,
-      opsPerSec: round2(1000 / mean),
-      p50ms: round2(percentile(times, 50)),
-      p99ms: round2(times[times.length - 1]!),
+      name: `etcd list ${keysLabel(listKeys)} keys`,
+      ...lists,
       note: `${runs} runs; prefix holds ${listKeys} of ${2 * listKeys} keys; ${round2(ranges)} range requests per list`,
     });
-
-    const gets: number[] = [];
-    const getCount = 5_000;
-    const getStart = performance.now();
-    for (let i = 0; i < getCount; i++) {
-      const name = `pod-${String((i * 7919) % listKeys).padStart(6, '0')}`;
-      const t0 = performance.now();
-      await store.get(`/list/registry/pods/bench/${name}`);
-      gets.push(performance.now() - t0);
-    }
-    const getElapsed = performance.now() - getStart;
-    gets.sort((a, b) => a - b);
-    rows.push({
-      name: 'etcd get',
-      concurrency: 1,
-      opsPerSec: Math.round((getCount / getElapsed) * 1000),
-      p50ms: round2(percentile(gets, 50)),
-      p99ms: round2(percentile(gets, 99)),
-      note: 'linearizable range',
-    });
+    rows.push({ name: 'etcd get', ...(await measureGets(store, '/list', listKeys, 5_000)), note: 'linearizable range' });
   } finally {
     await deletePrefix(store).catch(() => undefined);
     await store.close();

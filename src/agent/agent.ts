@@ -40,7 +40,7 @@ import {
 } from '../client/index.js';
 import { createLogger, type Logger } from '../util/logger.js';
 import { admitPod } from './admission.js';
-import { realAgentClock, rfc3339, type AgentClock, type AgentTimer } from './clock.js';
+import { errorMessage, realClock, rfc3339, rfc3339Micro, type Clock, type TimerHandle } from '../util/index.js';
 import { LogRequestError, startAgentHttpServer, type AgentHttpServer, type AgentTlsOptions, type ContainerLogSource } from './log-server.js';
 import { desiredNodeStatus, initialNode, machineInfo, managedLabels, nodeStatusEqualIgnoringHeartbeat, type NodeConfig } from './node-status.js';
 import { PodWorkers, type PodLogOptions } from './pod-worker.js';
@@ -87,7 +87,7 @@ export interface AgentOptions {
   /** Capacity overrides (tests, or a node that should offer less than the machine). */
   capacity?: Record<string, string>;
   minimumGracePeriodSeconds?: number;
-  clock?: AgentClock;
+  clock?: Clock;
   logger?: Logger;
   /** Period of the static pod directory rescan. Default 1000 ms. */
   staticPodPollMs?: number;
@@ -107,15 +107,6 @@ export interface RunningAgent {
    * `stopPods` every pod is stopped first (its grace period, or `gracePeriodSeconds`).
    */
   stop(options?: { stopPods?: boolean; gracePeriodSeconds?: number }): Promise<void>;
-}
-
-/** metav1.MicroTime: RFC 3339 with microseconds. */
-export function rfc3339Micro(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
-}
-
-function errMsg(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
 }
 
 function isTerminalPhase(pod: Pod): boolean {
@@ -160,7 +151,7 @@ class KeyedSerializer {
 
 export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
   const logger = (o.logger ?? createLogger({ name: 'agent' })).child(o.nodeName);
-  const clock = o.clock ?? realAgentClock;
+  const clock = o.clock ?? realClock;
   let client: ApiClient;
   if (o.client) client = o.client;
   else if (o.kubeconfig) client = clientFromKubeconfig(o.kubeconfig).client;
@@ -175,7 +166,7 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
   const statusReportMs = o.nodeStatusReportFrequencyMs ?? 5 * 60_000;
 
   let stopped = false;
-  const timers = new Set<AgentTimer>();
+  const timers = new Set<TimerHandle>();
   const every = (ms: number, fn: () => Promise<void>): void => {
     const tick = (): void => {
       if (stopped) return;
@@ -197,8 +188,8 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
   const rejected = new Set<string>();
   let node: Node | undefined;
 
-  const serializer = new KeyedSerializer((key, err) => logger.warn(`sync of ${key} failed`, errMsg(err)));
-  const statusSerializer = new KeyedSerializer((key, err) => logger.warn(`status write of ${key} failed`, errMsg(err)));
+  const serializer = new KeyedSerializer((key, err) => logger.warn(`sync of ${key} failed`, errorMessage(err)));
+  const statusSerializer = new KeyedSerializer((key, err) => logger.warn(`status write of ${key} failed`, errorMessage(err)));
   /** Latest status computed per pod UID, with the pod it belongs to. */
   const pendingStatus = new Map<string, { pod: Pod; status: PodStatus }>();
 
@@ -215,7 +206,7 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
       pendingStatus.set(uid, { pod, status });
       void statusSerializer.run(uid, () => writePodStatus(uid));
     },
-    onError: (pod, err) => logger.warn(`pod ${pod.metadata.namespace ?? ''}/${pod.metadata.name ?? ''}`, errMsg(err)),
+    onError: (pod, err) => logger.warn(`pod ${pod.metadata.namespace ?? ''}/${pod.metadata.name ?? ''}`, errorMessage(err)),
   });
 
   // ------------------------------------------------------------------------------------------
@@ -361,7 +352,7 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
 
   const podInformer = new Informer<Pod>(client, podsResource, {
     fieldSelector: `spec.nodeName=${o.nodeName}`,
-    onError: (err) => logger.debug('pod watch', errMsg(err)),
+    onError: (err) => logger.debug('pod watch', errorMessage(err)),
   });
   podInformer.addEventHandler({
     add: (p) => {
@@ -386,8 +377,8 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
   // ------------------------------------------------------------------------------------------
   // Static pods and their mirrors
 
-  let mirrorTimer: AgentTimer | undefined;
-  const mirrorSerializer = new KeyedSerializer((_k, err) => logger.warn('mirror pod sync failed', errMsg(err)));
+  let mirrorTimer: TimerHandle | undefined;
+  const mirrorSerializer = new KeyedSerializer((_k, err) => logger.warn('mirror pod sync failed', errorMessage(err)));
 
   function scheduleMirrorSync(): void {
     if (stopped || mirrorTimer) return;
@@ -580,7 +571,7 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
   // ------------------------------------------------------------------------------------------
   // Start
 
-  httpServer = await startAgentHttpServer(logSource, o.listenHost ?? o.nodeIP, o.port ?? defaultAgentPort, (err) => logger.warn('log request', errMsg(err)), o.tls);
+  httpServer = await startAgentHttpServer(logSource, o.listenHost ?? o.nodeIP, o.port ?? defaultAgentPort, (err) => logger.warn('log request', errorMessage(err)), o.tls);
   staticSource?.start();
 
   let markReady!: () => void;
@@ -593,7 +584,7 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
         await registerNode();
         break;
       } catch (err) {
-        logger.warn(`node registration failed (retrying in ${delay} ms)`, errMsg(err));
+        logger.warn(`node registration failed (retrying in ${delay} ms)`, errorMessage(err));
         await new Promise<void>((r) => {
           const t = clock.setTimeout(r, delay);
           timers.add(t);
@@ -601,14 +592,14 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
         delay = Math.min(delay * 2, 10_000);
       }
     }
-    every(leaseRenewIntervalMs, () => renewLease().catch((err: unknown) => logger.warn('lease renewal failed', errMsg(err))));
+    every(leaseRenewIntervalMs, () => renewLease().catch((err: unknown) => logger.warn('lease renewal failed', errorMessage(err))));
     let first = true;
     every(statusUpdateMs, async () => {
       if (first) {
         first = false;
         return;
       }
-      await updateNodeStatus(false).catch((err: unknown) => logger.warn('node status update failed', errMsg(err)));
+      await updateNodeStatus(false).catch((err: unknown) => logger.warn('node status update failed', errorMessage(err)));
     });
     podInformer.start();
     await podInformer.waitForSync();

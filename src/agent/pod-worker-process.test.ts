@@ -2,12 +2,13 @@
 // failure and termination of the whole process tree.
 
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { killPidsWith, pidsWith } from '../../test/helpers/process.js';
 import type { Pod, PodStatus } from '../api/types.js';
-import { realAgentClock } from './clock.js';
+import { realClock } from '../util/index.js';
 import { PodWorkers } from './pod-worker.js';
 import { ProcessRuntime } from './runtime/process-runtime.js';
 
@@ -15,21 +16,6 @@ const cleanups: (() => void | Promise<void>)[] = [];
 afterEach(async () => {
   for (let f = cleanups.pop(); f; f = cleanups.pop()) await f();
 });
-
-function pidsWith(marker: string): number[] {
-  const out: number[] = [];
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const cmd = readFileSync(`/proc/${name}/cmdline`, 'utf8');
-      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
-      if (cmd.includes(marker) && stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z') out.push(Number(name));
-    } catch {
-      // exited meanwhile
-    }
-  }
-  return out;
-}
 
 async function until<T>(get: () => T | undefined, ms = 10_000): Promise<T> {
   const end = Date.now() + ms;
@@ -45,20 +31,12 @@ async function setup() {
   const dir = mkdtempSync(join(tmpdir(), 'everynode-agent-pw-'));
   cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
   const marker = `everynode-pw-${randomBytes(6).toString('hex')}`;
-  cleanups.push(() => {
-    for (const pid of pidsWith(marker)) {
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        // gone
-      }
-    }
-  });
+  cleanups.push(() => killPidsWith(marker));
   const runtime = await ProcessRuntime.open({ stateDir: join(dir, 'state') });
   const statuses = new Map<string, PodStatus>();
   const workers = new PodWorkers({
     runtime,
-    clock: realAgentClock,
+    clock: realClock,
     nodeName: 'node-a',
     nodeIP: '127.0.0.1',
     logRoot: join(dir, 'pods'),

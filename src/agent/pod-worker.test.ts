@@ -3,7 +3,7 @@
 
 import { describe, expect, it } from 'vitest';
 import type { Container, Pod, PodStatus } from '../api/types.js';
-import { ManualClock } from './clock.js';
+import { FakeClock } from '../util/index.js';
 import { PodWorkers } from './pod-worker.js';
 import { FakeRuntime } from './runtime/fake-runtime.js';
 import { RuntimeError } from './runtime/interface.js';
@@ -22,7 +22,7 @@ function makePod(containers: Partial<Container>[], extra: Partial<Pod['spec']> =
 }
 
 function setup() {
-  const clock = new ManualClock();
+  const clock = new FakeClock();
   const runtime = new FakeRuntime(clock);
   const reported: PodStatus[] = [];
   const workers = new PodWorkers({

@@ -27,7 +27,7 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Container, ContainerState, ContainerStatus, Pod, PodStatus } from '../api/types.js';
 import { Backoff } from './backoff.js';
-import { rfc3339, type AgentClock, type AgentTimer } from './clock.js';
+import { rfc3339, type Clock, type TimerHandle } from '../util/index.js';
 import { ContainerConfigError, expandCommandAndArgs, makeEnvironment, type PodEnvContext } from './container-env.js';
 import { ProbeWorker, runProbe, type ProbeType } from './probes.js';
 import { isRuntimeError, type ContainerInfo, type ContainerRuntime, type LogOptions, type PodSandboxConfig } from './runtime/interface.js';
@@ -43,7 +43,7 @@ export const defaultTerminationGracePeriodSeconds = 30;
 
 export interface PodWorkerOptions {
   runtime: ContainerRuntime;
-  clock: AgentClock;
+  clock: Clock;
   /** Shared by all pods of the node; keys are `<pod uid>/<container name>`. */
   backoff?: Backoff;
   nodeName: string;
@@ -114,8 +114,8 @@ export class PodWorker {
   private recovered = false;
   private loop: Promise<void> | undefined;
   private dirty = false;
-  private readonly timers = new Set<AgentTimer>();
-  private resyncTimer: AgentTimer | undefined;
+  private readonly timers = new Set<TimerHandle>();
+  private resyncTimer: TimerHandle | undefined;
   private lastStatus: PodStatus | undefined;
   private startTime: string | undefined;
   /** A pod-level failure that makes the pod Failed (e.g. a container that can never run). */

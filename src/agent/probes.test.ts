@@ -1,7 +1,7 @@
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer as createTcpServer, type AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ManualClock, realAgentClock } from './clock.js';
+import { FakeClock, realClock } from '../util/index.js';
 import { ProbeWorker, probeUserAgent, runProbe, type ProbeOutcome } from './probes.js';
 import { FakeRuntime } from './runtime/fake-runtime.js';
 
@@ -28,7 +28,7 @@ describe('runProbe', () => {
     });
     const port = await listen(server);
     const target = { containerId: 'x', host: '127.0.0.1', ports: [{ name: 'http', containerPort: port }] };
-    const probe = (path: string, p: number | string = port) => runProbe({ httpGet: { path, port: p, httpHeaders: [{ name: 'X-Check', value: '1' }] } }, target, noExec, realAgentClock);
+    const probe = (path: string, p: number | string = port) => runProbe({ httpGet: { path, port: p, httpHeaders: [{ name: 'X-Check', value: '1' }] } }, target, noExec, realClock);
     expect((await probe('/healthz')).result).toBe('success');
     expect((await probe('/healthz', 'http')).result).toBe('success');
     expect((await probe('/moved')).result).toBe('success');
@@ -44,7 +44,7 @@ describe('runProbe', () => {
     });
     const port = await listen(server);
     cleanups.push(() => server.closeAllConnections());
-    const r = await runProbe({ httpGet: { path: '/', port }, timeoutSeconds: 1 }, { containerId: 'x', host: '127.0.0.1' }, noExec, realAgentClock);
+    const r = await runProbe({ httpGet: { path: '/', port }, timeoutSeconds: 1 }, { containerId: 'x', host: '127.0.0.1' }, noExec, realClock);
     expect(r.result).toBe('failure');
     expect(r.output).toContain('deadline exceeded');
   });
@@ -53,16 +53,16 @@ describe('runProbe', () => {
     const server = createTcpServer((s) => s.destroy());
     const port = await listen(server);
     const target = { containerId: 'x', host: '127.0.0.1' };
-    expect((await runProbe({ tcpSocket: { port } }, target, noExec, realAgentClock)).result).toBe('success');
+    expect((await runProbe({ tcpSocket: { port } }, target, noExec, realClock)).result).toBe('success');
     await new Promise<void>((r) => server.close(() => r()));
     cleanups.pop();
-    const closed = await runProbe({ tcpSocket: { port } }, target, noExec, realAgentClock);
+    const closed = await runProbe({ tcpSocket: { port } }, target, noExec, realClock);
     expect(closed.result).toBe('failure');
     expect(closed.output).toContain('ECONNREFUSED');
   });
 
   it('exec: exit code 0 succeeds', async () => {
-    const clock = new ManualClock();
+    const clock = new FakeClock();
     const rt = new FakeRuntime(clock);
     await rt.runPodSandbox({ uid: 'u', name: 'p', namespace: 'd', logDirectory: '/x' });
     const c = await rt.startContainer('u', { uid: 'u', name: 'p', namespace: 'd', logDirectory: '/x' }, { name: 'c', attempt: 0, image: 'i', command: ['x'], args: [], env: [], logPath: 'c/0.log', labels: {} });
@@ -74,7 +74,7 @@ describe('runProbe', () => {
 
 describe('ProbeWorker', () => {
   it('honours initialDelaySeconds, periodSeconds and the thresholds', async () => {
-    const clock = new ManualClock();
+    const clock = new FakeClock();
     const outcomes: ('success' | 'failure')[] = [];
     let next: 'success' | 'failure' = 'failure';
     const results: string[] = [];

@@ -15,7 +15,7 @@ import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { connect } from 'node:net';
 import type { ContainerPort, Probe } from '../api/types.js';
-import type { AgentClock } from './clock.js';
+import type { Clock } from '../util/index.js';
 import type { ContainerRuntime } from './runtime/interface.js';
 
 export type ProbeType = 'liveness' | 'readiness' | 'startup';
@@ -51,7 +51,7 @@ function resolvePort(port: number | string, ports: ContainerPort[] | undefined):
   return ports?.find((p) => p.name === port)?.containerPort;
 }
 
-function withTimeout<T>(clock: AgentClock, ms: number, work: (onTimeout: (fn: () => void) => void) => Promise<T>, timedOut: () => T): Promise<T> {
+function withTimeout<T>(clock: Clock, ms: number, work: (onTimeout: (fn: () => void) => void) => Promise<T>, timedOut: () => T): Promise<T> {
   return new Promise<T>((resolve) => {
     let settled = false;
     let cancel: (() => void) | undefined;
@@ -73,7 +73,7 @@ function withTimeout<T>(clock: AgentClock, ms: number, work: (onTimeout: (fn: ()
   });
 }
 
-async function httpProbe(probe: NonNullable<Probe['httpGet']>, target: ProbeTarget, clock: AgentClock, timeoutMs: number): Promise<ProbeOutcome> {
+async function httpProbe(probe: NonNullable<Probe['httpGet']>, target: ProbeTarget, clock: Clock, timeoutMs: number): Promise<ProbeOutcome> {
   const port = resolvePort(probe.port, target.ports);
   if (port === undefined) return { result: 'failure', output: `unknown port ${JSON.stringify(probe.port)}` };
   const host = probe.host || target.host;
@@ -109,7 +109,7 @@ async function httpProbe(probe: NonNullable<Probe['httpGet']>, target: ProbeTarg
   );
 }
 
-function tcpProbe(probe: NonNullable<Probe['tcpSocket']>, target: ProbeTarget, clock: AgentClock, timeoutMs: number): Promise<ProbeOutcome> {
+function tcpProbe(probe: NonNullable<Probe['tcpSocket']>, target: ProbeTarget, clock: Clock, timeoutMs: number): Promise<ProbeOutcome> {
   const port = resolvePort(probe.port, target.ports);
   if (port === undefined) return Promise.resolve({ result: 'failure', output: `unknown port ${JSON.stringify(probe.port)}` });
   const host = probe.host || target.host;
@@ -135,7 +135,7 @@ export async function runProbe(
   probe: Probe,
   target: ProbeTarget,
   runtime: Pick<ContainerRuntime, 'execSync'>,
-  clock: AgentClock,
+  clock: Clock,
 ): Promise<ProbeOutcome> {
   const timeoutMs = probeDefaults(probe).timeoutSeconds * 1000;
   try {
@@ -156,7 +156,7 @@ export async function runProbe(
 export interface ProbeWorkerOptions {
   type: ProbeType;
   probe: Probe;
-  clock: AgentClock;
+  clock: Clock;
   /** When the container instance started (ms). */
   startedAt: number;
   run: () => Promise<ProbeOutcome>;
@@ -171,7 +171,7 @@ export class ProbeWorker {
   lastOutput = '';
   private run = 0;
   private lastOutcome: 'success' | 'failure' | undefined;
-  private timer: ReturnType<AgentClock['setTimeout']> | undefined;
+  private timer: ReturnType<Clock['setTimeout']> | undefined;
   private stopped = false;
   private readonly params: ReturnType<typeof probeDefaults>;
 

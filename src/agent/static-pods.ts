@@ -21,6 +21,7 @@ import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { Node, OwnerReference, Pod } from '../api/types.js';
 import { validationFor } from '../api/validation/index.js';
+import { rfc3339 } from '../util/index.js';
 
 export const annotationConfigHash = 'kubernetes.io/config.hash';
 export const annotationConfigSource = 'kubernetes.io/config.source';
@@ -179,7 +180,7 @@ export class StaticPodSource {
         try {
           const text = readFileSync(file, 'utf8');
           const prevPod = [...this.pods.values()].find((p) => p.file === file)?.pod;
-          const pod = staticPodFromManifest(file, text, this.o.nodeName, this.o.now?.() ?? new Date().toISOString().replace(/\.\d+Z$/, 'Z'));
+          const pod = staticPodFromManifest(file, text, this.o.nodeName, this.o.now?.() ?? rfc3339(Date.now()));
           // Same content as before: keep the object (and its config.seen time).
           entry.pod = prevPod && prevPod.metadata.uid === pod.metadata.uid ? prevPod : pod;
           entry.uid = pod.metadata.uid;

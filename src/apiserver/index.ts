@@ -6,6 +6,8 @@
 // for the listen address, localhost, 127.0.0.1, ::1 and `tlsSans`), bearer tokens and client
 // certificates, RBAC with the bootstrap roles created at first start, the Node authorizer and
 // NodeRestriction. <dataDir>/kubeconfig.yaml (0600) carries the CA and the admin token.
+// Secrets are encrypted at rest (AES-256-GCM) with the key of <dataDir>/secrets-encryption.key
+// (0600): every reader (registry, watch cache, RBAC cache, node graph) gets the decrypting store.
 
 import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -14,15 +16,15 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ApiError } from '../api/errors.js';
 import { newKindRegistry, type KindRegistry } from '../api/kinds.js';
-import { openStore, startCompactor, type Compactor, type Store } from '../storage/index.js';
-import { realClock, type Clock } from '../util/clock.js';
+import { SECRETS_ENCRYPTION_KEY_FILE, openEncryptedStore, openStore, startCompactor, type Compactor, type Store } from '../storage/index.js';
+import { realClock, type Clock } from '../util/index.js';
 import { createLogger, type Logger } from '../util/logger.js';
 import { Discovery } from './discovery.js';
 import { createHandler } from './handler.js';
 import { ensureBootstrapRbac, initRequestSecurity, writeAdminKubeconfig, type RequestSecurity } from './security.js';
 import { createJoinToken, issueNodeIdentity, type NodeIdentity, type Pki, type TokenStore } from '../auth/index.js';
 import { OpenApi } from './openapi.js';
-import { RestRegistry } from './registry.js';
+import { RestRegistry, registryRoot } from './registry.js';
 import { WatchCache } from './watch-cache.js';
 import type { ControllerManager, ControllersOptions } from '../controllers/manager.js';
 
@@ -98,6 +100,24 @@ function urlHost(host: string): string {
   return host.includes(':') ? `[${host}]` : host;
 }
 
+/** Storage key prefix of Secrets (= keyPrefix of the secrets kind); their values are encrypted at rest. */
+export const SECRETS_KEY_PREFIX = `${registryRoot}core/secrets/`;
+
+/**
+ * Opens the store with Secrets encrypted at rest (AES-256-GCM, storage/encryption) under the
+ * key of `<dataDir>/secrets-encryption.key`, created at first start. Servers of one cluster
+ * share the data dir, hence the key. Fails at start-up for a missing or wrong key.
+ */
+async function openSecretsEncryptedStore(url: string, dataDir: string): Promise<Store> {
+  const raw = await openStore(url);
+  try {
+    return await openEncryptedStore(raw, { keyFile: join(dataDir, SECRETS_ENCRYPTION_KEY_FILE), prefixes: [SECRETS_KEY_PREFIX] });
+  } catch (err) {
+    await raw.close();
+    throw err;
+  }
+}
+
 export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const logger = opts.logger ?? createLogger({ name: 'apiserver' });
   const clock = opts.clock ?? realClock;
@@ -105,7 +125,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   mkdirSync(dataDir, { recursive: true });
   const { host, port } = parseListen(opts.listen ?? '127.0.0.1:6443');
 
-  const store = await openStore(opts.storeUrl ?? `sqlite://${join(dataDir, 'state.db')}`);
+  const store = await openSecretsEncryptedStore(opts.storeUrl ?? `sqlite://${join(dataDir, 'state.db')}`, dataDir);
   let watchCache: WatchCache | undefined;
   let compactor: Compactor | undefined;
   let server: Server | undefined;

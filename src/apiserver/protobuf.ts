@@ -14,6 +14,7 @@
 // is `keep` (JSON without omitempty); pointer fields (`ptr`) are kept whenever present.
 
 import { ApiError, badRequest } from '../api/errors.js';
+import { rfc3339 } from '../util/index.js';
 
 type Scalar = 'string' | 'bool' | 'int32' | 'int64' | 'bytes';
 type FieldType = Scalar | 'time' | 'intOrString' | 'raw' | 'mapString' | 'mapBytes' | { message: string };
@@ -308,10 +309,6 @@ function toInt(v: bigint, bits: 32 | 64): number {
   return Number(signed);
 }
 
-function rfc3339(seconds: number): string {
-  return new Date(seconds * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
-}
-
 function decodeTime(buf: Buffer): string | null {
   const r = new Reader(buf);
   let seconds = 0;
@@ -321,7 +318,7 @@ function decodeTime(buf: Buffer): string | null {
     else r.skip(tag & 7);
   }
   // The zero time.Time (0001-01-01T00:00:00Z) marshals as null in JSON.
-  return seconds === -62135596800 || seconds === 0 ? null : rfc3339(seconds);
+  return seconds === -62135596800 || seconds === 0 ? null : rfc3339(seconds * 1000);
 }
 
 function decodeIntOrString(buf: Buffer): number | string {

@@ -33,7 +33,7 @@ import { decodeObject, resolveSchema, schemaFor } from '../api/schema/index.js';
 import { validationFor } from '../api/validation/index.js';
 import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch } from '../api/patch/index.js';
 import { StorageError, type KeyValue, type Store } from '../storage/interface.js';
-import { rfc3339Seconds, type Clock } from '../util/clock.js';
+import { rfc3339, type Clock } from '../util/index.js';
 import type { Logger } from '../util/logger.js';
 import { decodeContinue, encodeContinue } from './continue-token.js';
 import { buildFilter, type ObjectFilter } from './filter.js';
@@ -621,7 +621,7 @@ export class RestRegistry {
       }
       const next: KubeObject = {
         ...obj,
-        metadata: { ...obj.metadata, deletionTimestamp: rfc3339Seconds(this.clock.now()), deletionGracePeriodSeconds: 0 },
+        metadata: { ...obj.metadata, deletionTimestamp: rfc3339(this.clock.now()), deletionGracePeriodSeconds: 0 },
         status: { ...((obj.status as Record<string, unknown> | undefined) ?? {}), phase: 'Terminating' },
       };
       if (opts.dryRun) return { code: 200, json: JSON.stringify(next) };
@@ -653,7 +653,7 @@ export class RestRegistry {
       if (pre?.resourceVersion !== undefined && pre.resourceVersion !== m.resourceVersion) {
         throw conflict(ref, name, `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${m.resourceVersion ?? ''}`);
       }
-      const graceful = gracefulDeletion(k, obj, opts, this.clock.now().getTime());
+      const graceful = gracefulDeletion(k, obj, opts, this.clock.now());
       if (graceful !== undefined) {
         if (graceful.pending) return { code: 200, json: withResourceVersion(kv.value, kv.modRevision) };
         if (graceful.metadata) {
@@ -692,7 +692,7 @@ export class RestRegistry {
           // A graceful deletion cut short (grace 0) with finalizers left: the object now only waits for them.
           if (gracePending) next.metadata.deletionGracePeriodSeconds = 0;
           if (!m.deletionTimestamp) {
-            next.metadata.deletionTimestamp = rfc3339Seconds(this.clock.now());
+            next.metadata.deletionTimestamp = rfc3339(this.clock.now());
             next.metadata.deletionGracePeriodSeconds = 0;
             if (k.tracksGeneration && typeof m.generation === 'number') next.metadata.generation = m.generation + 1;
           }
@@ -750,14 +750,14 @@ function gracefulDeletion(k: KindDef, obj: KubeObject, opts: ParsedDeleteOptions
     if (requested === undefined || requested >= cur) return { pending: true };
     if (requested === 0) return undefined;
     const start = Date.parse(m.deletionTimestamp) - cur * 1000;
-    return { metadata: { deletionTimestamp: rfc3339Seconds(new Date(start + requested * 1000)), deletionGracePeriodSeconds: requested } };
+    return { metadata: { deletionTimestamp: rfc3339(start + requested * 1000), deletionGracePeriodSeconds: requested } };
   }
   const spec = (obj.spec ?? {}) as { nodeName?: string; terminationGracePeriodSeconds?: number };
   const phase = (obj.status as { phase?: string } | undefined)?.phase;
   let period = requested ?? spec.terminationGracePeriodSeconds ?? 30;
   if (!spec.nodeName || phase === 'Succeeded' || phase === 'Failed') period = 0;
   if (period <= 0) return undefined;
-  const meta: Partial<KubeObject['metadata']> = { deletionTimestamp: rfc3339Seconds(new Date(nowMs + period * 1000)), deletionGracePeriodSeconds: period };
+  const meta: Partial<KubeObject['metadata']> = { deletionTimestamp: rfc3339(nowMs + period * 1000), deletionGracePeriodSeconds: period };
   if (typeof m.generation === 'number' && k.tracksGeneration) meta.generation = m.generation + 1;
   return { metadata: meta };
 }

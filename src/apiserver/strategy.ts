@@ -9,7 +9,7 @@ import { randomUUID, randomInt } from 'node:crypto';
 import { badRequest, conflict, fe, type FieldError } from '../api/errors.js';
 import { resourceRefOf, type KindDef } from '../api/kinds.js';
 import type { KubeObject, ObjectMeta } from '../api/types.js';
-import { rfc3339Seconds } from '../util/clock.js';
+import { rfc3339 } from '../util/index.js';
 import { jsonEqual } from './object-codec.js';
 
 export const templateGenerationAnnotation = 'deprecated.daemonset.template.generation';
@@ -41,10 +41,11 @@ function setAnnotation(meta: ObjectMeta, key: string, value: string): void {
   meta.annotations = { ...(meta.annotations ?? {}), [key]: value };
 }
 
-export function prepareForCreate(k: KindDef, obj: KubeObject, now: Date): void {
+/** `nowMs`: milliseconds since the Unix epoch, from the registry's Clock. */
+export function prepareForCreate(k: KindDef, obj: KubeObject, nowMs: number): void {
   const m = obj.metadata;
   m.uid = randomUUID();
-  m.creationTimestamp = rfc3339Seconds(now);
+  m.creationTimestamp = rfc3339(nowMs);
   delete m.deletionTimestamp;
   delete m.deletionGracePeriodSeconds;
   delete m.resourceVersion;

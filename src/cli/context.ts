@@ -8,7 +8,7 @@
 import { existsSync } from 'node:fs';
 import { delimiter, resolve } from 'node:path';
 import { ApiError } from '../api/errors.js';
-import { errorFromStatus, HttpTransport, loadKubeconfig, readAll, RestClient, type ResolvedKubeconfig, type TransportRequest } from '../client/index.js';
+import { errorFromResponse, HttpTransport, loadKubeconfig, readAll, RestClient, type ResolvedKubeconfig, type TransportRequest } from '../client/index.js';
 import type { CliIO } from './io.js';
 
 /** A client-side failure: printed as `error: <message>`, exit code 1. */
@@ -135,16 +135,7 @@ export class Connection {
       if (isNetworkError(e)) throw new UnreachableError(this.config.server, e);
       throw e;
     }
-    if (res.statusCode < 200 || res.statusCode >= 300) {
-      const text = await readAll(res.body);
-      let parsed: unknown = text;
-      try {
-        parsed = JSON.parse(text);
-      } catch {
-        /* keep the text */
-      }
-      throw errorFromStatus(res.statusCode, parsed);
-    }
+    if (res.statusCode < 200 || res.statusCode >= 300) throw await errorFromResponse(res);
     return res;
   }
 

@@ -3,6 +3,7 @@
 
 import { ApiError, type StatusReason } from '../api/errors.js';
 import type { Status } from '../api/types.js';
+import { readAll, type TransportResponse } from './transport.js';
 
 export { ApiError };
 
@@ -62,4 +63,16 @@ export function errorFromStatus(httpCode: number, body: unknown): ApiError {
   }
   const text = typeof body === 'string' && body ? body : `the server responded with HTTP ${httpCode}`;
   return new ApiError(httpCode, reasonForCode(httpCode), text);
+}
+
+/** Reads a failed response's body (a Status as JSON, else plain text) into the typed error. */
+export async function errorFromResponse(res: TransportResponse): Promise<ApiError> {
+  const text = await readAll(res.body);
+  let parsed: unknown = text;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    // not JSON: the text is the message
+  }
+  return errorFromStatus(res.statusCode, parsed);
 }

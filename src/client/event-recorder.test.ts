@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Event, KubeObject } from '../api/types.js';
-import { FakeClock } from './clock.js';
+import { FakeClock } from '../util/index.js';
 import { ApiEventRecorder } from './event-recorder.js';
 import { eventsResource } from './resources.js';
 import { FakeApiClient } from './testing/index.js';

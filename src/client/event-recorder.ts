@@ -10,7 +10,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Event, KubeObject, ObjectReference } from '../api/types.js';
 import type { ApiClient } from './api-client.js';
-import { type Clock, realClock } from './clock.js';
+import { type Clock, realClock, rfc3339 } from '../util/index.js';
 import { eventsResource } from './resources.js';
 
 export type EventType = 'Normal' | 'Warning';
@@ -87,7 +87,7 @@ export class ApiEventRecorder implements EventRecorder {
       this.dropped++;
       return;
     }
-    const now = new Date(this.clock.now()).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    const now = rfc3339(this.clock.now());
     const ns = obj.metadata.namespace || 'default';
     const ev: Event = {
       apiVersion: 'v1',

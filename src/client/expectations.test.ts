@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FakeClock } from './clock.js';
+import { FakeClock } from '../util/index.js';
 import { ControllerExpectations, UIDTrackingControllerExpectations } from './expectations.js';
 
 describe('ControllerExpectations', () => {

@@ -5,7 +5,7 @@
 // a controller must not act again (it would double-create from a stale cache). Expectations
 // older than the TTL (5 min) count as satisfied, so a lost event cannot wedge a controller.
 
-import { type Clock, realClock } from './clock.js';
+import { type Clock, realClock } from '../util/index.js';
 
 export const expectationsTimeoutMs = 5 * 60 * 1000;
 

@@ -27,6 +27,7 @@ export {
 } from './resources.js';
 export {
   ApiError,
+  errorFromResponse,
   errorFromStatus,
   hasStatusCause,
   isAlreadyExists,
@@ -37,7 +38,7 @@ export {
   isResourceExpired,
   reasonOf,
 } from './errors.js';
-export { type Clock, type TimerHandle, FakeClock, RealClock, realClock, sleep } from './clock.js';
+export { type Clock, type TimerHandle, FakeClock, RealClock, realClock, sleep } from '../util/index.js';
 export type { Transport, TransportRequest, TransportResponse } from './transport.js';
 export { readAll } from './transport.js';
 export { HttpTransport, type HttpTransportOptions } from './http-transport.js';

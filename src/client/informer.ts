@@ -21,7 +21,7 @@ import {
   metaNamespaceKey,
   namespaceIndex,
 } from './cache.js';
-import { type Clock, type TimerHandle, realClock } from './clock.js';
+import { type Clock, type TimerHandle, realClock } from '../util/index.js';
 import { errorFromStatus, isResourceExpired } from './errors.js';
 import { Lister } from './lister.js';
 import type { ResourceDescriptor } from './resources.js';

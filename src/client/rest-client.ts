@@ -4,7 +4,7 @@
 import type { DeleteOptions, KubeList, KubeObject, Status } from '../api/types.js';
 import type { ApiClient, ListOptions, PatchType, WatchEvent, WatchHandle, WatchOptions, WriteOptions } from './api-client.js';
 import { patchContentType } from './api-client.js';
-import { errorFromStatus } from './errors.js';
+import { errorFromResponse, errorFromStatus } from './errors.js';
 import { apiVersionOf, type ResourceDescriptor } from './resources.js';
 import { readAll, type Transport, type TransportRequest } from './transport.js';
 import { WatchDecoder } from './watch-decoder.js';
@@ -110,16 +110,7 @@ export class RestClient implements ApiClient {
     });
     const abort = new AbortController();
     const res = await this.transport({ method: 'GET', path: resourcePath(r, o.namespace) + q, headers: { Accept: 'application/json' }, signal: abort.signal });
-    if (res.statusCode < 200 || res.statusCode >= 300) {
-      const text = await readAll(res.body);
-      let parsed: unknown = text;
-      try {
-        parsed = JSON.parse(text);
-      } catch {
-        /* keep text */
-      }
-      throw errorFromStatus(res.statusCode, parsed);
-    }
+    if (res.statusCode < 200 || res.statusCode >= 300) throw await errorFromResponse(res);
     let stopped = false;
     const decoder = new WatchDecoder();
     const done = (async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FakeClock } from './clock.js';
+import { FakeClock } from '../util/index.js';
 import { BucketRateLimiter, ItemExponentialFailureRateLimiter, RateLimitingQueue, WorkQueue, defaultControllerRateLimiter } from './workqueue.js';
 
 describe('WorkQueue', () => {

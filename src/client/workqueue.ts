@@ -8,7 +8,7 @@
 //   queue drains.
 // Time (addAfter, rate limiting) goes through an injectable Clock.
 
-import { type Clock, type TimerHandle, realClock } from './clock.js';
+import { type Clock, type TimerHandle, realClock } from '../util/index.js';
 
 export class WorkQueue<K = string> {
   private readonly queue: K[] = [];

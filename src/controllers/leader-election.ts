@@ -21,6 +21,7 @@
 
 import type { Lease } from '../api/types.js';
 import { type ApiClient, type Clock, type TimerHandle, isAlreadyExists, isConflict, isNotFound, leasesResource, realClock } from '../client/index.js';
+import { errorMessage, rfc3339Micro as microTime } from '../util/index.js';
 
 export const defaultLeaseDurationMs = 15_000;
 export const defaultRenewDeadlineMs = 10_000;
@@ -56,15 +57,6 @@ export interface LeaderElectorOptions extends LeaderElectionTiming {
   /** Called when the observed holder changes (including to self). */
   onNewLeader?: (identity: string) => void;
   onError?: (err: unknown) => void;
-}
-
-/** metav1.MicroTime: RFC 3339 with microseconds. */
-function microTime(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
-}
-
-function errMsg(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
 }
 
 function recordKey(l: Lease): string {
@@ -133,7 +125,7 @@ export class LeaderElector {
       try {
         ok = await this.tryAcquireOrRenew();
       } catch (e) {
-        this.o.onError?.(new Error(`error retrieving resource lock ${this.namespace}/${this.name}: ${errMsg(e)}`));
+        this.o.onError?.(new Error(`error retrieving resource lock ${this.namespace}/${this.name}: ${errorMessage(e)}`));
       }
       if (ok) return !signal.aborted;
       await this.sleep(this.jitter(this.retryPeriodMs), signal);
@@ -164,7 +156,7 @@ export class LeaderElector {
         try {
           ok = await this.tryAcquireOrRenew();
         } catch (e) {
-          this.o.onError?.(new Error(`failed to renew lease ${this.namespace}/${this.name}: ${errMsg(e)}`));
+          this.o.onError?.(new Error(`failed to renew lease ${this.namespace}/${this.name}: ${errorMessage(e)}`));
         }
         if (leadership.signal.aborted) return;
         if (ok) armDeadline();
@@ -261,7 +253,7 @@ export class LeaderElector {
       const updated = await this.client.update<Lease>(leasesResource, this.namespace, next);
       this.observe(updated, now);
     } catch (e) {
-      this.o.onError?.(new Error(`failed to release lease ${this.namespace}/${this.name}: ${errMsg(e)}`));
+      this.o.onError?.(new Error(`failed to release lease ${this.namespace}/${this.name}: ${errorMessage(e)}`));
     }
   }
 

@@ -31,6 +31,7 @@
 // (e.g. the hollow process restarted) are adopted as they are, with no write.
 
 import type { Lease, Node, NodeCondition, Pod, PodCondition, PodStatus, ContainerStatus } from '../api/types.js';
+import { rfc3339, rfc3339Micro } from '../util/index.js';
 import {
   type ApiClient,
   type Clock,
@@ -128,14 +129,6 @@ interface PodState {
 
 const retryBaseMs = 200;
 const retryMaxMs = 5_000;
-
-function rfc3339(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
-}
-
-function microTime(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
-}
 
 function errMsg(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
@@ -459,7 +452,7 @@ class HollowNodeSet implements HollowNodes {
         namespace: nodeLeaseNamespace,
         ownerReferences: [{ apiVersion: 'v1', kind: 'Node', name: n.name, uid: n.uid }],
       },
-      spec: { holderIdentity: n.name, leaseDurationSeconds: this.leaseDurationSeconds, renewTime: microTime(this.clock.now()) },
+      spec: { holderIdentity: n.name, leaseDurationSeconds: this.leaseDurationSeconds, renewTime: rfc3339Micro(this.clock.now()) },
     };
     if (n.leaseRV) lease.metadata.resourceVersion = n.leaseRV;
     return lease;

@@ -1,3 +1,4 @@
-// Public API of `util`: logger and clock.
+// Public API of `util`: logger, clock and error messages.
 export * from './logger.js';
 export * from './clock.js';
+export * from './errors.js';

@@ -6,7 +6,7 @@
 import { createJoinToken, TokenStore } from '../../src/auth/index.js';
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -15,7 +15,7 @@ import { parse as parseYaml } from 'yaml';
 import type { DaemonSet, Pod } from '../../src/api/types.js';
 import { clientFromKubeconfig, daemonSetsResource, podsResource, type RestClient } from '../../src/client/index.js';
 import { Cleanup } from '../helpers/cleanup.js';
-import { everynodeBin, repoRoot, spawnNode, startServerProcess, type ServerProcess, type SpawnedProcess } from '../helpers/process.js';
+import { everynodeBin, killPidsWith, pidsWith, repoRoot, spawnNode, startServerProcess, type ServerProcess, type SpawnedProcess } from '../helpers/process.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -27,22 +27,6 @@ let client: RestClient;
 let agentDir = '';
 let cacheDir = '';
 const execFileP = promisify(execFile);
-
-function pidsWith(tag: string): number[] {
-  const out: number[] = [];
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      if (!readFileSync(`/proc/${name}/cmdline`, 'utf8').includes(tag)) continue;
-      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
-      const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
-      if (state !== 'Z' && state !== 'X') out.push(Number(name));
-    } catch {
-      // raced with exit
-    }
-  }
-  return out;
-}
 
 /** Field 22 of /proc/<pid>/stat: the start time, which tells a reused PID apart. */
 function procStartTime(pid: number): string {
@@ -96,13 +80,7 @@ async function podLog(name: string, ...flags: string[]): Promise<string | undefi
 
 beforeAll(async () => {
   cleanup.defer(() => {
-    for (const pid of pidsWith(mark)) {
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        // gone
-      }
-    }
+    killPidsWith(mark);
   }, 'daemon processes');
   const serverDir = makeTempDir(cleanup, 'server');
   server = await startServerProcess(cleanup, { dataDir: serverDir });

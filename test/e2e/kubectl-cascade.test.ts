@@ -7,16 +7,15 @@
 // each node's Lease in `kube-node-lease` (so the node lifecycle controller leaves the nodes
 // alone however long the file takes), and a fake kubelet (daemonset-harness) reports bound pods
 // Running/Ready through /status and finishes graceful deletions, as an agent would.
-import { spawn, spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ControllerRevision, DaemonSet, KubeObject, Lease, Node, Pod } from '../../src/api/types.js';
+import type { ControllerRevision, DaemonSet, Lease, Node, Pod } from '../../src/api/types.js';
 import { HttpTransport, loadKubeconfig, RestClient, controllerRevisionsResource, daemonSetsResource, isNotFound, leasesResource, nodesResource, podsResource } from '../../src/client/index.js';
-import { Cleanup, makeTempDir, startServerProcess, waitFor, type ServerProcess } from '../helpers/index.js';
-import { EventLog, FakeKubelet, isReady } from '../integration/daemonset-harness.js';
+import { Cleanup, kubectlAvailable, makeTempDir, runKubectl, startServerProcess, waitFor, type KubectlRun, type ServerProcess } from '../helpers/index.js';
+import { comparablePod, EventLog, FakeKubelet, isReady } from '../integration/daemonset-harness.js';
 
-const hasKubectl = spawnSync('sh', ['-c', 'command -v kubectl'], { encoding: 'utf8' }).status === 0;
+const hasKubectl = kubectlAvailable();
 if (!hasKubectl) console.warn('kubectl cascade e2e tests skipped: no `kubectl` on PATH');
 
 const ns = 'default';
@@ -29,28 +28,8 @@ let client: RestClient;
 let log: EventLog;
 let kubelet: FakeKubelet;
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function kubectl(args: string[], timeoutMs = 90_000): Promise<Run> {
-  return new Promise((done) => {
-    const child = spawn('kubectl', ['--kubeconfig', server.kubeconfigPath, '--cache-dir', cacheDir, ...args], {
-      env: { ...process.env, KUBECONFIG: '', NO_COLOR: '1' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      done({ code: code ?? -1, stdout, stderr });
-    });
-  });
+function kubectl(args: string[], timeoutMs = 90_000): Promise<KubectlRun> {
+  return runKubectl({ kubeconfig: server.kubeconfigPath, cacheDir }, args, { timeoutMs });
 }
 
 async function ok(args: string[]): Promise<string> {
@@ -159,15 +138,6 @@ async function applyAndRollOut(name: string): Promise<{ ds: DaemonSet; pods: Pod
   return { ds, pods: ps };
 }
 
-/** The pod without what orphaning/adoption and bookkeeping may change. */
-function comparable(p: Pod): unknown {
-  const c = structuredClone(p) as KubeObject & Pod;
-  delete c.metadata.ownerReferences;
-  delete c.metadata.resourceVersion;
-  delete c.metadata.managedFields;
-  return c;
-}
-
 beforeAll(async () => {
   if (!hasKubectl) return;
   dir = makeTempDir(cleanup, 'kubectl-cascade');
@@ -232,7 +202,7 @@ describe.skipIf(!hasKubectl)('kubectl delete daemonset: cascades', () => {
       expect(p.metadata.deletionTimestamp).toBeUndefined();
       expect(p.status?.phase).toBe('Running');
       expect(isReady(p)).toBe(true);
-      expect(comparable(p)).toEqual(comparable(byUid.get(p.metadata.uid)!));
+      expect(comparablePod(p)).toEqual(comparablePod(byUid.get(p.metadata.uid)!));
     }
     const orphanRevs = await revisions('orph');
     expect(orphanRevs.length).toBe(1);
@@ -250,7 +220,7 @@ describe.skipIf(!hasKubectl)('kubectl delete daemonset: cascades', () => {
       expect(p.metadata.ownerReferences).toEqual([
         { apiVersion: 'apps/v1', kind: 'DaemonSet', name: 'orph', uid: fresh.metadata.uid, controller: true, blockOwnerDeletion: true },
       ]);
-      expect(comparable(p)).toEqual(comparable(byUid.get(p.metadata.uid)!));
+      expect(comparablePod(p)).toEqual(comparablePod(byUid.get(p.metadata.uid)!));
     }
     // Not restarted: no pod of orph was created or deleted since the orphaning.
     const later = log.of<Pod>('pods').slice(podEventsBefore).filter((e) => e.obj.metadata.labels?.['app'] === 'orph');

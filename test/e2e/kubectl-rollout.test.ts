@@ -6,19 +6,19 @@
 // the OnDelete refusal of `rollout status`.
 //
 // Runs where `kubectl` is on PATH; skipped with a message otherwise.
-import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DaemonSet, Pod } from '../../src/api/types.js';
 import { clientFromKubeconfig, daemonSetsResource, podsResource, type RestClient } from '../../src/client/index.js';
 import { Cleanup } from '../helpers/cleanup.js';
-import { everynodeBin, repoRoot, spawnNode, type SpawnedProcess } from '../helpers/process.js';
+import { kubectlAvailable, runKubectl, type KubectlRun } from '../helpers/kubectl.js';
+import { everynodeBin, killPidsWith, pidsWith, repoRoot, spawnNode, type SpawnedProcess } from '../helpers/process.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 import { waitFor } from '../helpers/wait.js';
 
-const hasKubectl = spawnSync('sh', ['-c', 'command -v kubectl'], { encoding: 'utf8' }).status === 0;
+const hasKubectl = kubectlAvailable();
 if (!hasKubectl) console.warn('kubectl rollout e2e tests skipped: no `kubectl` on PATH');
 
 const cleanup = new Cleanup();
@@ -29,51 +29,14 @@ let cacheDir = '';
 let dir = '';
 let client: RestClient;
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function kubectl(args: string[], timeoutMs = 60_000): Promise<Run> {
-  return new Promise((done) => {
-    const child = spawn('kubectl', ['--kubeconfig', kubeconfig, '--cache-dir', cacheDir, ...args], {
-      env: { ...process.env, KUBECONFIG: '', NO_COLOR: '1' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      done({ code: code ?? -1, stdout, stderr });
-    });
-  });
+function kubectl(args: string[], timeoutMs = 60_000): Promise<KubectlRun> {
+  return runKubectl({ kubeconfig: kubeconfig, cacheDir }, args, { timeoutMs });
 }
 
 async function ok(...args: string[]): Promise<string> {
   const r = await kubectl(args);
   if (r.code !== 0) throw new Error(`kubectl ${args.join(' ')} failed (${r.code}): ${r.stderr}${r.stdout}`);
   return r.stdout;
-}
-
-/** Live (non-zombie) processes whose command line contains `tag`. */
-function pidsWith(tag: string): number[] {
-  const out: number[] = [];
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      if (!readFileSync(`/proc/${name}/cmdline`, 'utf8').includes(tag)) continue;
-      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
-      const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
-      if (state !== 'Z' && state !== 'X') out.push(Number(name));
-    } catch {
-      // raced with exit
-    }
-  }
-  return out;
 }
 
 /**
@@ -139,13 +102,7 @@ beforeAll(async () => {
   const dataDir = makeTempDir(cleanup, 'up');
   // Last resort for daemons of a failed run (`up` stops them itself on SIGTERM).
   cleanup.defer(() => {
-    for (const pid of pidsWith(mark)) {
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        // gone
-      }
-    }
+    killPidsWith(mark);
   }, 'daemon processes');
   up = spawnNode(cleanup, [everynodeBin, 'up', '--data-dir', dataDir, '--listen', '127.0.0.1:0', '--nodes', '2'], { cwd: repoRoot });
   const m = await waitFor(() => /everynode server listening on (http\S+) \(kubeconfig: ([^)]+)\)/.exec(up.output()) ?? undefined, {

@@ -3,50 +3,30 @@
 //
 // Each test uses its own namespace-free names so the tests of this file can share one server.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { kubectlAvailable, runKubectl, type KubectlRun } from '../helpers/kubectl.js';
 
 const root = resolve(import.meta.dirname, '../..');
 const bin = join(root, 'dist/src/cmd/everynode.js');
 const manifests = resolve(root, '../shared/manifests/real-world');
 
-const hasKubectl = spawnSync('sh', ['-c', 'command -v kubectl'], { encoding: 'utf8' }).status === 0;
+const hasKubectl = kubectlAvailable();
 if (!hasKubectl) console.warn('kubectl e2e tests skipped: no `kubectl` on PATH');
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
 
 let dir = '';
 let server: ChildProcess | undefined;
 let kubeconfig = '';
 let cacheDir = '';
 
-function kubectl(args: string[], input?: string, timeoutMs = 60_000): Promise<Run> {
+function kubectl(args: string[], input?: string, timeoutMs = 60_000): Promise<KubectlRun> {
   return kubectlWith(kubeconfig, args, input, timeoutMs);
 }
 
-function kubectlWith(config: string, args: string[], input?: string, timeoutMs = 60_000): Promise<Run> {
-  return new Promise((done) => {
-    const child = spawn('kubectl', ['--kubeconfig', config, '--cache-dir', cacheDir, ...args], {
-      env: { ...process.env, KUBECONFIG: '', NO_COLOR: '1' },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      done({ code: code ?? -1, stdout, stderr });
-    });
-    child.stdin.end(input ?? '');
-  });
+function kubectlWith(config: string, args: string[], input?: string, timeoutMs = 60_000): Promise<KubectlRun> {
+  return runKubectl({ kubeconfig: config, cacheDir }, args, { input, timeoutMs });
 }
 
 async function ok(args: string[], input?: string): Promise<string> {

@@ -4,12 +4,12 @@
 // an attempt's exit and the next attempt's start grow; deleting the pod leaves no process.
 // (About 35 s of wall time: the delays are the production ones, not shortened.)
 import { randomBytes } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ContainerStatus, Pod } from '../../src/api/types.js';
 import { clientFromKubeconfig, podsResource, type RestClient } from '../../src/client/index.js';
 import { Cleanup } from '../helpers/cleanup.js';
-import { everynodeBin, spawnNode, type SpawnedProcess } from '../helpers/process.js';
+import { everynodeBin, pidsWith, spawnNode, type SpawnedProcess } from '../helpers/process.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 import { sleep, waitFor } from '../helpers/wait.js';
 
@@ -17,22 +17,6 @@ const cleanup = new Cleanup();
 const mark = `everynode-e2e-crash-${randomBytes(4).toString('hex')}`;
 let up: SpawnedProcess;
 let client: RestClient;
-
-function pidsWith(tag: string): number[] {
-  const out: number[] = [];
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      if (!readFileSync(`/proc/${name}/cmdline`, 'utf8').includes(tag)) continue;
-      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
-      const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
-      if (state !== 'Z' && state !== 'X') out.push(Number(name));
-    } catch {
-      // raced with exit
-    }
-  }
-  return out;
-}
 
 beforeAll(async () => {
   if (!existsSync(everynodeBin)) throw new Error(`${everynodeBin} is missing: run \`npm run build\` first`);

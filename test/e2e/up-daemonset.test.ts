@@ -15,9 +15,9 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import type { DaemonSet, Pod } from '../../src/api/types.js';
-import { clientFromKubeconfig, daemonSetsResource, podsResource, type RestClient } from '../../src/client/index.js';
+import { clientFromKubeconfig, podsResource, type RestClient } from '../../src/client/index.js';
 import { Cleanup } from '../helpers/cleanup.js';
-import { everynodeBin, repoRoot, spawnNode, type SpawnedProcess } from '../helpers/process.js';
+import { everynodeBin, killPidsWith, pidsWith, repoRoot, spawnNode, type SpawnedProcess } from '../helpers/process.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -54,23 +54,6 @@ function parseTable(text: string): Record<string, string>[] {
     starts.forEach((c, i) => (row[c.name] = line.slice(c.at, starts[i + 1]?.at ?? line.length).trim()));
     return row;
   });
-}
-
-/** Live (non-zombie) processes whose command line contains `tag`. */
-function pidsWith(tag: string): number[] {
-  const out: number[] = [];
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      if (!readFileSync(`/proc/${name}/cmdline`, 'utf8').includes(tag)) continue;
-      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
-      const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
-      if (state !== 'Z' && state !== 'X') out.push(Number(name));
-    } catch {
-      // raced with exit
-    }
-  }
-  return out;
 }
 
 /** A port free on every local node address (127.0.1.1..3). */
@@ -130,13 +113,7 @@ beforeAll(async () => {
   cacheDir = makeTempDir(cleanup, 'kubectl-cache');
   // Last resort for daemons of a failed run (`up` stops them itself on SIGINT/SIGTERM).
   cleanup.defer(() => {
-    for (const pid of pidsWith(mark)) {
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        // gone
-      }
-    }
+    killPidsWith(mark);
   }, 'daemon processes');
   // From the repository root: the sample's command is a path relative to it.
   up = spawnNode(cleanup, [everynodeBin, 'up', '--data-dir', dataDir, '--listen', '127.0.0.1:0', '--nodes', '3'], { cwd: repoRoot });

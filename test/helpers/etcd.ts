@@ -13,7 +13,7 @@ import http from 'node:http';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { isProcessAlive } from './process.js';
+import { isProcessAlive, trackProcessGroup, untrackProcessGroup } from './process.js';
 import { sleep } from './wait.js';
 
 /** The etcd binary: $ETCD_BIN, else `etcd` on PATH. */
@@ -45,23 +45,6 @@ export interface EtcdProcess {
   restart(opts?: { whileDown?: () => Promise<void> }): Promise<void>;
   /** SIGKILLs the process group and removes the data dir. Idempotent. */
   stop(): Promise<void>;
-}
-
-const liveGroups = new Set<number>();
-let exitHookInstalled = false;
-
-function installExitHook(): void {
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  process.on('exit', () => {
-    for (const pgid of liveGroups) {
-      try {
-        process.kill(-pgid, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    }
-  });
 }
 
 async function freePort(): Promise<number> {
@@ -105,13 +88,12 @@ async function killGroup(child: ChildProcess): Promise<void> {
   const deadline = Date.now() + 10_000;
   await Promise.race([exited, new Promise<void>((res) => setTimeout(res, 10_000).unref())]);
   while (isProcessAlive(pid) && Date.now() < deadline) await sleep(20);
-  liveGroups.delete(pid);
+  untrackProcessGroup(pid);
 }
 
 /** Starts a single-member etcd on free loopback ports; see the file comment. */
 export async function startEtcd(opts: { timeoutMs?: number } = {}): Promise<EtcdProcess> {
   if (!etcdAvailable()) throw new Error(etcdSkipReason);
-  installExitHook();
   const dataDir = mkdtempSync(join(tmpdir(), 'everynode-etcd-'));
   const clientPort = await freePort();
   let peerPort = await freePort();
@@ -141,7 +123,7 @@ export async function startEtcd(opts: { timeoutMs?: number } = {}): Promise<Etcd
     const c = spawn(etcdBin, args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
     if (c.pid === undefined) throw new Error(`failed to spawn ${etcdBin}`);
     child = c;
-    liveGroups.add(c.pid);
+    trackProcessGroup(c.pid);
     const keep = (d: string): void => {
       output = (output + d).slice(-20_000);
     };

@@ -7,6 +7,8 @@ export { sleep, waitFor, withDeadline, type WaitOptions } from './wait.js';
 export {
   everynodeBin,
   isProcessAlive,
+  killPidsWith,
+  pidsWith,
   repoRoot,
   spawnNode,
   startServerProcess,
@@ -39,4 +41,5 @@ export {
   type ServerCredentials,
   type TestFetchInit,
 } from './auth.js';
+export { kubectlAvailable, runKubectl, type KubectlRun } from './kubectl.js';
 export { openWireWatch, type WireWatch, type WireWatchEvent } from './watch.js';

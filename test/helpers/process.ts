@@ -7,7 +7,7 @@
 
 import { credentialsFromKubeconfig, registerServer } from './auth.js';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Cleanup } from './cleanup.js';
@@ -22,18 +22,28 @@ export const everynodeBin = join(repoRoot, 'dist', 'src', 'cmd', 'everynode.js')
 const liveGroups = new Set<number>();
 let exitHookInstalled = false;
 
-function installExitHook(): void {
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  process.on('exit', () => {
-    for (const pgid of liveGroups) {
-      try {
-        process.kill(-pgid, 'SIGKILL');
-      } catch {
-        // already gone
+/**
+ * Registers the process group led by `pgid` to be SIGKILLed when the test process exits, as a
+ * last resort for a group no cleanup stopped. `untrackProcessGroup` drops it once it is dead.
+ */
+export function trackProcessGroup(pgid: number): void {
+  if (!exitHookInstalled) {
+    exitHookInstalled = true;
+    process.on('exit', () => {
+      for (const g of liveGroups) {
+        try {
+          process.kill(-g, 'SIGKILL');
+        } catch {
+          // already gone
+        }
       }
-    }
-  });
+    });
+  }
+  liveGroups.add(pgid);
+}
+
+export function untrackProcessGroup(pgid: number): void {
+  liveGroups.delete(pgid);
 }
 
 /** True while the process exists and is not a zombie (state from /proc/<pid>/stat). */
@@ -47,6 +57,33 @@ export function isProcessAlive(pid: number): boolean {
   // Format: "pid (comm) S ..."; comm may contain spaces and parentheses, so split at the last ')'.
   const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
   return state !== 'Z' && state !== 'X' && state !== '';
+}
+
+/** Live (non-zombie) processes whose command line contains `tag`, e.g. a per-test marker. */
+export function pidsWith(tag: string): number[] {
+  const out: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    let cmdline: string;
+    try {
+      cmdline = readFileSync(`/proc/${name}/cmdline`, 'utf8');
+    } catch {
+      continue; // raced with exit
+    }
+    if (cmdline.includes(tag) && isProcessAlive(Number(name))) out.push(Number(name));
+  }
+  return out;
+}
+
+/** SIGKILLs every process `pidsWith(tag)` finds: the last resort for daemons a failed test left behind. */
+export function killPidsWith(tag: string): void {
+  for (const pid of pidsWith(tag)) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // gone
+    }
+  }
 }
 
 /** True while any process of the group exists (zombies included). */
@@ -81,7 +118,7 @@ export async function stopProcessGroup(pgid: number, graceMs = 5_000): Promise<v
       await waitFor(() => !isProcessAlive(pgid), { timeoutMs: 10_000, message: `process group ${pgid} to die` });
     }
   } finally {
-    liveGroups.delete(pgid);
+    untrackProcessGroup(pgid);
   }
 }
 
@@ -100,7 +137,6 @@ export interface SpawnedProcess {
 
 /** Spawns `node <args>` detached (own process group) and registers group cleanup. */
 export function spawnNode(cleanup: Cleanup, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): SpawnedProcess {
-  installExitHook();
   const child = spawn(process.execPath, args, {
     cwd: opts.cwd ?? repoRoot,
     env: opts.env ?? process.env,
@@ -109,7 +145,7 @@ export function spawnNode(cleanup: Cleanup, args: string[], opts: { cwd?: string
   });
   const pid = child.pid;
   if (pid === undefined) throw new Error(`failed to spawn node ${args.join(' ')}`);
-  liveGroups.add(pid);
+  trackProcessGroup(pid);
   let out = '';
   child.stdout?.setEncoding('utf8').on('data', (d: string) => (out += d));
   child.stderr?.setEncoding('utf8').on('data', (d: string) => (out += d));
@@ -141,6 +177,46 @@ export function spawnNode(cleanup: Cleanup, args: string[], opts: { cwd?: string
       await stopNow();
     },
   };
+}
+
+export interface CommandRun {
+  /** Exit code; null when the child died of a signal. */
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  /** The deadline passed and the child was SIGKILLed. */
+  timedOut: boolean;
+}
+
+/**
+ * Runs `command args` to completion (not detached: a client, not a server) with `input` on
+ * stdin (empty by default) and SIGKILLs it after `timeoutMs`. While it runs it is in `running`,
+ * if given, so a cleanup can kill what is left.
+ */
+export function runCommand(
+  command: string,
+  args: string[],
+  opts: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string; timeoutMs: number; running?: Set<ChildProcess> },
+): Promise<CommandRun> {
+  return new Promise((done) => {
+    const child = spawn(command, args, { cwd: opts.cwd, env: opts.env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'] });
+    opts.running?.add(child);
+    let stdout = '';
+    let stderr = '';
+    let timedOut = false;
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGKILL');
+    }, opts.timeoutMs);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      opts.running?.delete(child);
+      done({ code, stdout, stderr, timedOut });
+    });
+    child.stdin.end(opts.input ?? '');
+  });
 }
 
 export interface ServerProcess extends SpawnedProcess {

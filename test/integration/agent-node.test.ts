@@ -12,6 +12,7 @@ import type { AgentTlsOptions } from '../../src/agent/index.js';
 import { silentLogger } from '../../src/util/logger.js';
 import { testFetch } from '../helpers/auth.js';
 import { Cleanup } from '../helpers/cleanup.js';
+import { killPidsWith, pidsWith } from '../helpers/process.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 import { waitFor } from '../helpers/wait.js';
@@ -30,24 +31,6 @@ let staticDir = '';
 
 function marker(tag: string): string {
   return `everynode-it-${run}-${tag}`;
-}
-
-/** Live (non-zombie) processes whose command line contains `m`. */
-function pidsWith(m: string): number[] {
-  const out: number[] = [];
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const cmd = readFileSync(`/proc/${name}/cmdline`, 'utf8');
-      if (!cmd.includes(m)) continue;
-      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
-      const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
-      if (state !== 'Z' && state !== 'X') out.push(Number(name));
-    } catch {
-      // raced with exit
-    }
-  }
-  return out;
 }
 
 /** Live processes of process group `pgid`. */
@@ -146,13 +129,7 @@ beforeAll(async () => {
   // Stop every daemon left by a failing test (registered before any assertion).
   cleanup.defer(async () => {
     await agent?.stop({ stopPods: true, gracePeriodSeconds: 0 });
-    for (const pid of pidsWith(`everynode-it-${run}`)) {
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        // gone
-      }
-    }
+    killPidsWith(`everynode-it-${run}`);
   }, 'agent and daemons');
   agent = await startTestAgent();
   await agent.ready();

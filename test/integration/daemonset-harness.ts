@@ -94,6 +94,15 @@ export function isReady(p: Pod): boolean {
   return (p.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
 }
 
+/** The pod without the fields adoption/orphaning and bookkeeping may change: what must stay equal when a DaemonSet is deleted with orphan propagation and then adopted again. */
+export function comparablePod(p: Pod): unknown {
+  const c = structuredClone(p);
+  delete c.metadata.ownerReferences;
+  delete c.metadata.resourceVersion;
+  delete c.metadata.managedFields;
+  return c;
+}
+
 export function ownerName(o: KubeObject): string | undefined {
   return o.metadata.ownerReferences?.find((r) => r.controller)?.name;
 }
@@ -233,6 +242,24 @@ export class FakeKubelet {
  * PATCH retried on 409 Conflict, as kubectl does. (The server should retry a PATCH without a
  * resourceVersion itself; until it does, concurrent writers can see a conflict.)
  */
+/**
+ * Starts an EventLog watching `resources` (pods by default) and then a FakeKubelet on `c`, so the
+ * log sees every write the kubelet makes; both are stopped by `cleanup`.
+ */
+export async function startEventLogAndKubelet(
+  cleanup: Cleanup,
+  c: Cluster,
+  resources: ResourceDescriptor[] = [podsResource],
+): Promise<{ log: EventLog; kubelet: FakeKubelet }> {
+  const log = new EventLog(c.client);
+  for (const r of resources) await log.watch(r);
+  cleanup.defer(() => log.stop());
+  const kubelet = new FakeKubelet(c.client);
+  await kubelet.start();
+  cleanup.defer(() => kubelet.stop());
+  return { log, kubelet };
+}
+
 export async function patchRetrying<T extends KubeObject>(c: Cluster, r: ResourceDescriptor, namespace: string, name: string, patch: unknown, type: 'strategic' | 'merge' = 'strategic'): Promise<T> {
   for (let i = 0; ; i++) {
     try {

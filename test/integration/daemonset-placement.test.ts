@@ -3,12 +3,11 @@
 // leave, change labels and taints; status and events converge.
 import { afterEach, describe, expect, it } from 'vitest';
 import type { DaemonSet, Event, Node, Pod } from '../../src/api/types.js';
-import { daemonSetsResource, eventsResource, nodesResource, podsResource } from '../../src/client/index.js';
+import { daemonSetsResource, eventsResource, nodesResource } from '../../src/client/index.js';
 import { Cleanup, waitFor } from '../helpers/index.js';
 import {
   type Cluster,
   EventLog,
-  FakeKubelet,
   byNode,
   createNodes,
   getDs,
@@ -21,6 +20,7 @@ import {
   replayPods,
   rolledOut,
   startCluster,
+  startEventLogAndKubelet,
 } from './daemonset-harness.js';
 
 const cleanup = new Cleanup();
@@ -60,12 +60,7 @@ function assertNoDuplicates(log: EventLog, app: string): void {
 describe('DaemonSet placement against the real API server', () => {
   it('runs one pod per node; a joining node gets one; a deleted node loses its pod; status and events converge', async () => {
     const c = await startCluster(cleanup);
-    const log = new EventLog(c.client);
-    await log.watch(podsResource);
-    cleanup.defer(() => log.stop());
-    const kubelet = new FakeKubelet(c.client);
-    await kubelet.start();
-    cleanup.defer(() => kubelet.stop());
+    const { log, kubelet } = await startEventLogAndKubelet(cleanup, c);
 
     await createNodes(c, ['n1', 'n2', 'n3']);
     await c.client.create(daemonSetsResource, ns, makeDaemonSet('agent'));
@@ -114,12 +109,7 @@ describe('DaemonSet placement against the real API server', () => {
 
   it('follows node labels (nodeSelector) and taints (tolerations); misscheduled pods are removed', async () => {
     const c = await startCluster(cleanup);
-    const log = new EventLog(c.client);
-    await log.watch(podsResource);
-    cleanup.defer(() => log.stop());
-    const kubelet = new FakeKubelet(c.client);
-    await kubelet.start();
-    cleanup.defer(() => kubelet.stop());
+    const { log } = await startEventLogAndKubelet(cleanup, c);
 
     await createNodes(c, ['a1', 'a2'], { role: 'edge' });
     await createNodes(c, ['b1']);

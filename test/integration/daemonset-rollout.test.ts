@@ -21,6 +21,7 @@ import {
   replayPods,
   rolledOut,
   startCluster,
+  startEventLogAndKubelet,
 } from './daemonset-harness.js';
 
 const cleanup = new Cleanup();
@@ -30,12 +31,7 @@ const nodes = ['n1', 'n2', 'n3', 'n4', 'n5', 'n6'];
 
 async function setup(): Promise<{ c: Cluster; log: EventLog; kubelet: FakeKubelet }> {
   const c = await startCluster(cleanup);
-  const log = new EventLog(c.client);
-  await log.watch(podsResource);
-  cleanup.defer(() => log.stop());
-  const kubelet = new FakeKubelet(c.client);
-  await kubelet.start();
-  cleanup.defer(() => kubelet.stop());
+  const { log, kubelet } = await startEventLogAndKubelet(cleanup, c);
   await createNodes(c, nodes);
   return { c, log, kubelet };
 }

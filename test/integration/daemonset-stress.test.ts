@@ -4,9 +4,9 @@
 // one old-revision pod beside one new-revision pod (the surge window).
 import { afterEach, describe, expect, it } from 'vitest';
 import type { DaemonSet, Pod } from '../../src/api/types.js';
-import { daemonSetsResource, isNotFound, nodesResource, podsResource } from '../../src/client/index.js';
+import { daemonSetsResource, isNotFound, nodesResource } from '../../src/client/index.js';
 import { Cleanup, sleep, waitFor } from '../helpers/index.js';
-import { EventLog, FakeKubelet, byNode, getDs, hashLabel, listPods, makeDaemonSet, makeNode, ns, patchRetrying, replayPods, startCluster } from './daemonset-harness.js';
+import { byNode, getDs, hashLabel, listPods, makeDaemonSet, makeNode, ns, patchRetrying, replayPods, startCluster, startEventLogAndKubelet } from './daemonset-harness.js';
 
 const cleanup = new Cleanup();
 afterEach(() => cleanup.run());
@@ -23,12 +23,7 @@ function rng(seed: number): () => number {
 describe('DaemonSet stress: concurrent node churn and DaemonSet updates', () => {
   it('no node ever holds two pods of one DaemonSet outside a surge window', async () => {
     const c = await startCluster(cleanup);
-    const log = new EventLog(c.client);
-    await log.watch(podsResource);
-    cleanup.defer(() => log.stop());
-    const kubelet = new FakeKubelet(c.client);
-    await kubelet.start();
-    cleanup.defer(() => kubelet.stop());
+    const { log, kubelet } = await startEventLogAndKubelet(cleanup, c);
     const rand = rng(20240601);
 
     const live = new Set<string>();

@@ -7,7 +7,7 @@
 // Without the `etcd` binary the file is skipped with a message naming the `etcd-server` package.
 
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Lease, Node, Pod } from '../../src/api/types.js';
 import { HttpTransport, RestClient, isNotFound, leasesResource, loadKubeconfig, nodesResource, podsResource } from '../../src/client/index.js';
@@ -17,7 +17,9 @@ import {
   etcdSkipReason,
   everynodeBin,
   freshEtcdStoreUrl,
+  killPidsWith,
   makeTempDir,
+  pidsWith,
   sharedTestEtcd,
   spawnNode,
   startTestServer,
@@ -30,23 +32,6 @@ const haveEtcd = etcdAvailable();
 const run = randomBytes(4).toString('hex');
 const nodeName = `failover-${run}`;
 const marker = `everynode-failover-${run}`;
-
-/** Live (non-zombie) processes whose command line contains `m`. */
-function pidsWith(m: string): number[] {
-  const out: number[] = [];
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      if (!readFileSync(`/proc/${name}/cmdline`, 'utf8').includes(m)) continue;
-      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
-      const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
-      if (state !== 'Z' && state !== 'X') out.push(Number(name));
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return out;
-}
 
 if (!haveEtcd) {
   describe('everynode agent --server with two API servers', () => {
@@ -72,13 +57,7 @@ describe.skipIf(!haveEtcd)('everynode agent --server with two API servers', () =
     viaServer2 = new RestClient(t2.request);
     // Last resort: no pod process of this file outlives it.
     cleanup.defer(async () => {
-      for (const pid of pidsWith(marker)) {
-        try {
-          process.kill(pid, 'SIGKILL');
-        } catch {
-          // gone
-        }
-      }
+      killPidsWith(marker);
     }, 'pod processes');
     const dataDir = makeTempDir(cleanup, 'failover-agent');
     agent = spawnNode(cleanup, [

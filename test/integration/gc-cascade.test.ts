@@ -2,13 +2,13 @@
 // manager: Background removes pods and ControllerRevisions, Foreground removes dependents
 // before the owner, Orphan leaves pods for a new DaemonSet to adopt unchanged.
 import { afterEach, describe, expect, it } from 'vitest';
-import type { ControllerRevision, DaemonSet, KubeObject, Pod } from '../../src/api/types.js';
+import type { ControllerRevision, DaemonSet, Pod } from '../../src/api/types.js';
 import { controllerRevisionsResource, daemonSetsResource, isNotFound, podsResource } from '../../src/client/index.js';
 import { Cleanup, waitFor } from '../helpers/index.js';
 import {
   type Cluster,
   EventLog,
-  FakeKubelet,
+  comparablePod,
   createNodes,
   getDs,
   listPods,
@@ -16,6 +16,7 @@ import {
   ns,
   rolledOut,
   startCluster,
+  startEventLogAndKubelet,
 } from './daemonset-harness.js';
 
 const cleanup = new Cleanup();
@@ -25,13 +26,7 @@ const nodes = ['n1', 'n2', 'n3'];
 
 async function setup(): Promise<{ c: Cluster; log: EventLog }> {
   const c = await startCluster(cleanup);
-  const log = new EventLog(c.client);
-  await log.watch(podsResource);
-  await log.watch(daemonSetsResource);
-  cleanup.defer(() => log.stop());
-  const kubelet = new FakeKubelet(c.client);
-  await kubelet.start();
-  cleanup.defer(() => kubelet.stop());
+  const { log } = await startEventLogAndKubelet(cleanup, c, [podsResource, daemonSetsResource]);
   await createNodes(c, nodes);
   return { c, log };
 }
@@ -59,15 +54,6 @@ async function gone(c: Cluster, name: string): Promise<boolean> {
     if (isNotFound(e)) return true;
     throw e;
   }
-}
-
-/** The pod without the fields adoption/orphaning and bookkeeping may change. */
-function comparable(p: Pod): unknown {
-  const c = structuredClone(p) as KubeObject & Pod;
-  delete c.metadata.ownerReferences;
-  delete c.metadata.resourceVersion;
-  delete c.metadata.managedFields;
-  return c;
 }
 
 describe('garbage collection of DaemonSets', () => {
@@ -118,7 +104,7 @@ describe('garbage collection of DaemonSets', () => {
     });
     // Orphaning changed nothing but ownerReferences.
     const byUid = new Map(before.map((p) => [p.metadata.uid, p]));
-    for (const p of orphans) expect(comparable(p)).toEqual(comparable(byUid.get(p.metadata.uid)!));
+    for (const p of orphans) expect(comparablePod(p)).toEqual(comparablePod(byUid.get(p.metadata.uid)!));
     expect((await revisions(c, 'orph')).every((r) => (r.metadata.ownerReferences ?? []).length === 0)).toBe(true);
 
     const podEventsBefore = log.of<Pod>('pods').length;
@@ -137,7 +123,7 @@ describe('garbage collection of DaemonSets', () => {
       expect(p.metadata.ownerReferences).toEqual([
         { apiVersion: 'apps/v1', kind: 'DaemonSet', name: 'orph', uid: fresh.metadata.uid, controller: true, blockOwnerDeletion: true },
       ]);
-      expect(comparable(p)).toEqual(comparable(byUid.get(p.metadata.uid)!));
+      expect(comparablePod(p)).toEqual(comparablePod(byUid.get(p.metadata.uid)!));
     }
     // No pod was created or deleted by the adoption.
     const later = log.of<Pod>('pods').slice(podEventsBefore).filter((e) => e.obj.metadata.labels?.app === 'orph');

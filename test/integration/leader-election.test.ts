@@ -14,12 +14,11 @@ import {
   inProcessTransport,
   leasesResource,
   nodesResource,
-  podsResource,
 } from '../../src/client/index.js';
 import { ControllerManager, type ControllersOptions } from '../../src/controllers/manager.js';
 import { silentLogger } from '../../src/util/logger.js';
 import { Cleanup, waitFor } from '../helpers/index.js';
-import { type Cluster, EventLog, FakeKubelet, byNode, createNodes, listPods, makeDaemonSet, makeNode, ns, replayPods, startCluster } from './daemonset-harness.js';
+import { type Cluster, byNode, createNodes, listPods, makeDaemonSet, makeNode, ns, replayPods, startCluster, startEventLogAndKubelet } from './daemonset-harness.js';
 
 const cleanup = new Cleanup();
 afterEach(() => cleanup.run());
@@ -91,12 +90,7 @@ async function createdBy(c: Cluster): Promise<Map<string, string>> {
 describe('controller manager leader election', () => {
   it('only the leader acts; a cut-off leader stops at its renew deadline and the standby takes over', async () => {
     const c = await startCluster(cleanup, false);
-    const log = new EventLog(c.client);
-    await log.watch(podsResource);
-    cleanup.defer(() => log.stop());
-    const kubelet = new FakeKubelet(c.client);
-    await kubelet.start();
-    cleanup.defer(() => kubelet.stop());
+    const { log } = await startEventLogAndKubelet(cleanup, c);
 
     // Manager A talks to the server in process, B over HTTP.
     const linkA = cuttable(inProcessTransport(c.server.handler));

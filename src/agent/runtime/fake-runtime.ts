@@ -3,8 +3,7 @@
 // (states, events, exit codes, logs in CRI format) so the pod worker cannot tell it apart, and
 // it records every call for assertions. Also the runtime of the hollow-node simulator.
 
-import type { AgentClock } from '../clock.js';
-import { realAgentClock } from '../clock.js';
+import { realClock, type Clock } from '../../util/index.js';
 import { formatLogEntry, formatRFC3339Nano, parseLogText, renderLogEntries, type LogStream } from './container-log.js';
 import {
   RuntimeError,
@@ -43,7 +42,7 @@ interface FakeContainer {
   env: Record<string, string>;
   log: string;
   ignoreSigterm: boolean;
-  exitTimer?: ReturnType<AgentClock['setTimeout']>;
+  exitTimer?: ReturnType<Clock['setTimeout']>;
   done: Promise<void>;
   markDone: () => void;
 }
@@ -59,7 +58,7 @@ export class FakeRuntime implements ContainerRuntime {
   private readonly sandboxes = new Map<string, PodSandboxConfig>();
   private readonly listeners = new Set<(e: ContainerEvent) => void>();
 
-  constructor(private readonly clock: AgentClock = realAgentClock) {}
+  constructor(private readonly clock: Clock = realClock) {}
 
   private emit(type: ContainerEvent['type'], info: ContainerInfo): void {
     const ev: ContainerEvent = { type, containerId: info.id, sandboxId: info.sandboxId, labels: info.labels };

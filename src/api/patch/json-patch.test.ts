@@ -1,24 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ApiError } from '../errors.js';
+import { deepFreeze, errorOf } from '../testing/index.js';
 import { applyJsonPatch, applyMergePatch } from './index.js';
-
-function deepFreeze<T>(v: T): T {
-  if (v && typeof v === 'object') {
-    for (const x of Object.values(v)) deepFreeze(x);
-    Object.freeze(v);
-  }
-  return v;
-}
-
-function errorOf(fn: () => unknown): ApiError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof ApiError) return e;
-    throw e;
-  }
-  throw new Error('expected an ApiError');
-}
 
 const ds = () =>
   deepFreeze({

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ApiError } from '../errors.js';
+import { deepFreeze, errorOf } from '../testing/index.js';
 import type { SchemaNode } from '../schema/types.js';
 import { applyStrategicMergePatch } from './index.js';
 
@@ -68,24 +68,6 @@ const resolve = (n: SchemaNode): SchemaNode => {
 };
 const DS = ref('DaemonSet');
 const NODE = ref('Node');
-
-function deepFreeze<T>(v: T): T {
-  if (v && typeof v === 'object') {
-    for (const x of Object.values(v)) deepFreeze(x);
-    Object.freeze(v);
-  }
-  return v;
-}
-
-function errorOf(fn: () => unknown): ApiError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof ApiError) return e;
-    throw e;
-  }
-  throw new Error('expected an ApiError');
-}
 
 type J = Record<string, unknown>;
 

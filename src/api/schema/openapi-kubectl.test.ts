@@ -23,7 +23,10 @@ function hasKubectl(): boolean {
 
 const verbs = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
 
-describe.skipIf(!hasKubectl())('OpenAPI v3 documents with kubectl', () => {
+const kubectlFound = hasKubectl();
+if (!kubectlFound) console.warn('[skip] OpenAPI v3 documents with kubectl: no `kubectl` on PATH');
+
+describe.skipIf(!kubectlFound)('OpenAPI v3 documents with kubectl', () => {
   let server: Server;
   let dir: string;
   const seen: string[] = [];

@@ -82,8 +82,3 @@ registerKind({ group: '', version: 'v1', kind: 'DeleteOptions' }, META + 'Delete
 for (const group of ['apps', 'coordination.k8s.io', 'rbac.authorization.k8s.io', 'scheduling.k8s.io', 'meta.k8s.io']) {
   registerKind({ group, version: 'v1', kind: 'DeleteOptions' }, META + 'DeleteOptions');
 }
-
-/** Names of every registered definition, sorted. */
-export function definitionNames(): string[] {
-  return [...definitions.keys()].sort();
-}

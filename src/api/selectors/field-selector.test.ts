@@ -1,17 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { ApiError } from '../errors.js';
+import { errorOf } from '../testing/index.js';
 import type { KubeObject } from '../types.js';
 import { checkFieldSelector, convertFieldSelector, parseFieldSelector, selectableFields } from './index.js';
-
-function errorOf(fn: () => unknown): ApiError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof ApiError) return e;
-    throw e;
-  }
-  throw new Error('expected an ApiError');
-}
 
 describe('parseFieldSelector', () => {
   const cases: [string, { field: string; op: string; value: string }[], string][] = [

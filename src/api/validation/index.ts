@@ -45,8 +45,7 @@ import {
   validateDaemonSetStatusUpdate,
   validateDaemonSetUpdate,
 } from './daemonset.js';
-import { nameIsDNSSubdomain, type NameValidator } from './names.js';
-import { validateObjectMeta, validateObjectMetaUpdate } from './object-meta.js';
+import { validateObjectMetaUpdate } from './object-meta.js';
 import { setBindingDefaults, validateBindingUpdate, validateClusterRole, validateClusterRoleBinding, validateRole, validateRoleBinding } from './rbac.js';
 import { setPriorityClassDefaults, validateLease, validateLeaseUpdate, validatePriorityClass, validatePriorityClassUpdate } from './scheduling.js';
 import type { Obj } from './util.js';
@@ -122,14 +121,6 @@ function toKindValidation(spec: KindSpec): KindValidation {
 }
 
 const cache = new Map<string, KindValidation>();
-
-/**
- * Generic metadata-only validation for kinds without their own rules (e.g. custom resources):
- * object-meta checks with the given scope and name rule.
- */
-export function genericValidation(namespaced: boolean, nameFn: NameValidator = nameIsDNSSubdomain): KindValidation {
-  return toKindValidation({ namespaced, create: (o) => validateObjectMeta(o.metadata, namespaced, nameFn) });
-}
 
 /** Key: `<group>/<Kind>`, '' group for core, e.g. 'apps/DaemonSet', '/Pod'. Unknown kinds get a no-op. */
 export function validationFor(groupKind: string): KindValidation {

@@ -103,11 +103,6 @@ export function objectRef(r: ResourceInfo, name: string): string {
   return `${kindPrefix(r)}/${name}`;
 }
 
-/** The namespace a verb works in: '' for cluster-scoped resources. */
-export function namespaceFor(r: ResourceInfo, ctx: CliContext, cmd: Command): string {
-  return r.namespaced ? ctx.conn(cmd).namespace : '';
-}
-
 /** LabelSelector -> the query string form (`a=b,c in (d,e),!f`). */
 export function selectorString(s: LabelSelector | undefined): string {
   const parts: string[] = [];

@@ -5,6 +5,7 @@
 import type { Command } from 'commander';
 import type { Node, Taint, TaintEffect } from '../../api/types.js';
 import { nodesResource } from '../../client/index.js';
+import { rfc3339 } from '../../util/index.js';
 import { CliError } from '../context.js';
 import type { CliContext } from './common.js';
 
@@ -82,7 +83,7 @@ export function registerNode(program: Command, ctx: CliContext): void {
         if (i >= 0) {
           if (!opts.overwrite) throw new CliError(`node ${name} already has ${add.key} taint(s) with same effect(s) and --overwrite is false`);
           taints[i] = add;
-        } else taints.push(add.effect === 'NoExecute' ? { ...add, timeAdded: new Date().toISOString().replace(/\.\d+Z$/, 'Z') } : add);
+        } else taints.push(add.effect === 'NoExecute' ? { ...add, timeAdded: rfc3339(Date.now()) } : add);
       }
       await conn.client.patch(nodesResource, '', name, 'merge', { spec: { taints: taints.length ? taints : null } }, { fieldManager: 'everynode-taint' });
       const verb = changes.add.length && changes.remove.length ? 'modified' : changes.add.length ? 'tainted' : 'untainted';

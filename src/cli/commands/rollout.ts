@@ -16,6 +16,7 @@ import type { Command } from 'commander';
 import { stringify } from 'yaml';
 import type { ControllerRevision, DaemonSet, Pod } from '../../api/types.js';
 import { controllerRevisionsResource, isResourceExpired, podsResource, resourcePath, WatchDecoder } from '../../client/index.js';
+import { rfc3339 } from '../../util/index.js';
 import { CliError } from '../context.js';
 import type { ResourceInfo } from '../discovery.js';
 import { type CliIO, paint } from '../io.js';
@@ -337,7 +338,7 @@ export function registerRollout(program: Command, ctx: CliContext): void {
     .argument('<target...>', 'ds/NAME or ds NAME')
     .action(async (args: string[], _opts: unknown, cmd: Command) => {
       const { r, ns, name } = await getDaemonSet(ctx, cmd, args);
-      const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+      const now = rfc3339(Date.now());
       await ctx.conn(cmd).client.patch(r, ns, name, 'strategic', { spec: { template: { metadata: { annotations: { 'kubectl.kubernetes.io/restartedAt': now } } } } }, { fieldManager: 'everynode-rollout' });
       ctx.out(`${objectRef(r, name)} restarted\n`);
     });

@@ -2,8 +2,8 @@
 // Each call has a hard deadline (the child is killed, and the result says so) and a clean
 // environment: KUBECONFIG points at the test server unless overridden, NO_COLOR is set.
 
-import { spawn, type ChildProcess } from 'node:child_process';
-import { everynodeBin, repoRoot } from '../../../test/helpers/process.js';
+import type { ChildProcess } from 'node:child_process';
+import { everynodeBin, repoRoot, runCommand } from '../../../test/helpers/process.js';
 
 export interface CliRun {
   code: number | null;
@@ -19,26 +19,11 @@ export function killCliChildren(): void {
   running.clear();
 }
 
-export function runEverynode(args: string[], opts: { kubeconfig?: string; env?: Record<string, string>; input?: string; timeoutMs?: number } = {}): Promise<CliRun> {
-  return new Promise((resolve) => {
-    const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', KUBECONFIG: opts.kubeconfig ?? '', ...(opts.env ?? {}) };
-    const child = spawn(process.execPath, [everynodeBin, ...args], { cwd: repoRoot, env, stdio: ['pipe', 'pipe', 'pipe'] });
-    running.add(child);
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    const timer = setTimeout(() => {
-      stderr += `\n[test] killed after ${opts.timeoutMs ?? 30_000} ms`;
-      child.kill('SIGKILL');
-    }, opts.timeoutMs ?? 30_000);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      running.delete(child);
-      resolve({ code, stdout, stderr });
-    });
-    child.stdin.end(opts.input ?? '');
-  });
+export async function runEverynode(args: string[], opts: { kubeconfig?: string; env?: Record<string, string>; input?: string; timeoutMs?: number } = {}): Promise<CliRun> {
+  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', KUBECONFIG: opts.kubeconfig ?? '', ...(opts.env ?? {}) };
+  const timeoutMs = opts.timeoutMs ?? 30_000;
+  const run = await runCommand(process.execPath, [everynodeBin, ...args], { cwd: repoRoot, env, input: opts.input, timeoutMs, running });
+  return { code: run.code, stdout: run.stdout, stderr: run.timedOut ? `${run.stderr}\n[test] killed after ${timeoutMs} ms` : run.stderr };
 }
 
 export const dsManifest = (name: string, image = 'busybox:1.36', extraLabels = ''): string => `apiVersion: apps/v1

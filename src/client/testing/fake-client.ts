@@ -11,7 +11,7 @@ import { randomUUID } from 'node:crypto';
 import { ApiError } from '../../api/errors.js';
 import type { DeleteOptions, KubeList, KubeObject, Status } from '../../api/types.js';
 import type { ApiClient, ListOptions, PatchType, WatchEvent, WatchHandle, WatchOptions, WriteOptions } from '../api-client.js';
-import { type Clock, realClock } from '../clock.js';
+import { type Clock, realClock, rfc3339 } from '../../util/index.js';
 import { apiVersionOf, type ResourceDescriptor, resourceKey } from '../resources.js';
 
 export interface FakeAction {
@@ -220,7 +220,7 @@ export class FakeApiClient implements ApiClient {
       throw new ApiError(409, 'AlreadyExists', `${r.group ? `${r.plural}.${r.group}` : r.plural} "${o.metadata.name}" already exists`, { name: o.metadata.name, kind: r.plural });
     }
     o.metadata.uid = randomUUID();
-    o.metadata.creationTimestamp = new Date(this.clock.now()).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    o.metadata.creationTimestamp = rfc3339(this.clock.now());
     o.metadata.generation = 1;
     return this.store(r, o, 'ADDED') as T;
   }

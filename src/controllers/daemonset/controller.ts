@@ -65,6 +65,7 @@ import {
   surgeCount,
   unavailableCount,
 } from './util.js';
+import { errorMessage } from '../../util/index.js';
 
 export const burstReplicas = 250;
 export const slowStartInitialBatchSize = 1;
@@ -131,10 +132,6 @@ function oldestFacts(facts: readonly PodFacts[]): PodFacts {
   let best = facts[0]!;
   for (let i = 1; i < facts.length; i++) if (comparePodsByCreationTimestampAndPhase(facts[i]!.pod, best.pod) < 0) best = facts[i]!;
   return best;
-}
-
-function errMsg(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
 }
 
 export class DaemonSetsController {
@@ -251,7 +248,7 @@ export class DaemonSetsController {
       await this.syncDaemonSet(key);
       this.queue.forget(key);
     } catch (e) {
-      this.onError(new Error(`error syncing DaemonSet ${key}, requeuing: ${errMsg(e)}`));
+      this.onError(new Error(`error syncing DaemonSet ${key}, requeuing: ${errorMessage(e)}`));
       this.queue.addRateLimited(key);
     } finally {
       this.queue.done(key);
@@ -604,7 +601,7 @@ export class DaemonSetsController {
     try {
       await this.cleanupHistory(ds, old);
     } catch (e) {
-      throw new Error(`failed to clean up revisions of DaemonSet: ${errMsg(e)}`);
+      throw new Error(`failed to clean up revisions of DaemonSet: ${errorMessage(e)}`);
     }
   }
 
@@ -699,7 +696,7 @@ export class DaemonSetsController {
     try {
       view = await this.passSlots(ds, nodes);
     } catch (e) {
-      throw new Error(`couldn't get node to daemon pod mapping for daemon set "${ds.metadata.name}": ${errMsg(e)}`);
+      throw new Error(`couldn't get node to daemon pod mapping for daemon set "${ds.metadata.name}": ${errorMessage(e)}`);
     }
     const needing: string[] = [];
     const toDelete: string[] = [];
@@ -783,7 +780,7 @@ export class DaemonSetsController {
       ),
     );
     if (errors.length === 1) throw errors[0];
-    if (errors.length > 1) throw new AggregateError(errors, errors.map(errMsg).join('; '));
+    if (errors.length > 1) throw new AggregateError(errors, errors.map(errorMessage).join('; '));
   }
 
   // -------------------------------------------------------------------------------------------
@@ -1053,7 +1050,7 @@ export class DaemonSetsController {
     try {
       view = await this.passSlots(ds, nodes);
     } catch (e) {
-      throw new Error(`couldn't get node to daemon pod mapping for daemon set "${ds.metadata.name}": ${errMsg(e)}`);
+      throw new Error(`couldn't get node to daemon pod mapping for daemon set "${ds.metadata.name}": ${errorMessage(e)}`);
     }
     const now = this.clock.now();
     const minReady = ds.spec.minReadySeconds ?? 0;

@@ -6,7 +6,6 @@ import type { DaemonSet, IntOrString, Pod, PodCondition } from '../../api/types.
 export const controllerRevisionHashLabel = 'controller-revision-hash';
 export const podTemplateGenerationLabel = 'pod-template-generation';
 export const templateGenerationAnnotation = 'deprecated.daemonset.template.generation';
-export const changeCauseAnnotation = 'kubernetes.io/change-cause';
 
 export function isPodTerminal(pod: Pod): boolean {
   const p = pod.status?.phase;

@@ -48,6 +48,7 @@ import {
 } from './graph.js';
 import { PodGarbageCollector, type PodGarbageCollectorOptions } from './pod-gc.js';
 import { ResourceResolver, defaultGarbageCollectorResources } from './resources.js';
+import { errorMessage } from '../../util/index.js';
 
 export interface GarbageCollectorOptions {
   client: ApiClient;
@@ -74,10 +75,6 @@ type Outcome = 'forget' | 'requeue';
 
 /** Returned by attemptToDeleteItem when a virtual delete event was issued instead of acting. */
 const enqueuedVirtualDelete: Outcome = 'forget';
-
-function errMsg(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
-}
 
 const maxConflictRetries = 5;
 
@@ -194,7 +191,7 @@ export class GarbageCollector {
         if (outcome === 'forget') q.forget(uid);
         else q.addRateLimited(uid);
       } catch (e) {
-        this.onError(new Error(`garbage collector: ${uid}: ${errMsg(e)}`));
+        this.onError(new Error(`garbage collector: ${uid}: ${errorMessage(e)}`));
         q.addRateLimited(uid);
       } finally {
         q.done(uid);
@@ -370,7 +367,7 @@ export class GarbageCollector {
       } catch (e) {
         if (isNotFound(e)) return;
         if (isConflict(e) && attempt < maxConflictRetries) continue;
-        throw new Error(`cannot remove finalizer ${finalizer} from ${identityString(owner.identity)}: ${errMsg(e)}`);
+        throw new Error(`cannot remove finalizer ${finalizer} from ${identityString(owner.identity)}: ${errorMessage(e)}`);
       }
     }
   }
@@ -391,7 +388,7 @@ export class GarbageCollector {
       } catch (e) {
         // Gone, or replaced under the same name (UID precondition): nothing to orphan.
         if (isNotFound(e) || isConflict(e)) continue;
-        errors.push(`${identityString(d.identity)}: ${errMsg(e)}`);
+        errors.push(`${identityString(d.identity)}: ${errorMessage(e)}`);
       }
     }
     if (errors.length) throw new Error(`orphaning dependents of ${identityString(owner.identity)}: ${errors.join('; ')}`);

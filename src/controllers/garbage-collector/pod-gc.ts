@@ -23,6 +23,7 @@ import {
   podsResource,
   realClock,
 } from '../../client/index.js';
+import { errorMessage } from '../../util/index.js';
 
 export interface PodGarbageCollectorOptions {
   client: ApiClient;
@@ -33,10 +34,6 @@ export interface PodGarbageCollectorOptions {
   /** Time a missing node stays quarantined before its pods go (upstream: 40 s). */
   quarantineMs?: number;
   onError?: (err: unknown) => void;
-}
-
-function errMsg(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
 }
 
 export class PodGarbageCollector {
@@ -132,7 +129,7 @@ export class PodGarbageCollector {
         await this.client.get(nodesResource, '', nodeName);
       } catch (e) {
         if (!isNotFound(e)) {
-          this.onError(new Error(`pod GC: checking node ${nodeName}: ${errMsg(e)}`));
+          this.onError(new Error(`pod GC: checking node ${nodeName}: ${errorMessage(e)}`));
           continue;
         }
         exists = false;
@@ -151,7 +148,7 @@ export class PodGarbageCollector {
       });
     } catch (e) {
       if (isNotFound(e) || isConflict(e)) return;
-      this.onError(new Error(`pod GC: deleting orphaned pod ${p.metadata.namespace}/${p.metadata.name} (node ${nodeName}): ${errMsg(e)}`));
+      this.onError(new Error(`pod GC: deleting orphaned pod ${p.metadata.namespace}/${p.metadata.name} (node ${nodeName}): ${errorMessage(e)}`));
     }
   }
 

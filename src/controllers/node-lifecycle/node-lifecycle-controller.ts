@@ -25,6 +25,7 @@
 // had before (the agent re-posts its full status on its next report, as a kubelet would).
 
 import type { Lease, Node, NodeCondition, Taint } from '../../api/types.js';
+import { errorMessage, rfc3339 } from '../../util/index.js';
 import {
   ApiEventRecorder,
   type ApiClient,
@@ -109,14 +110,6 @@ interface NodeHealth {
 const nodeConditionTypes = ['Ready', 'MemoryPressure', 'DiskPressure', 'PIDPressure'];
 const statusUpdateRetries = 5;
 const swapTaintRetries = 5;
-
-function rfc3339(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
-}
-
-function errMsg(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
-}
 
 function conditionEqual(a: NodeCondition | undefined, b: NodeCondition | undefined): boolean {
   return JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
@@ -246,7 +239,7 @@ export class NodeLifecycleController {
         await this.doNoScheduleTaintingPass(name);
         this.noScheduleQueue.forget(name);
       } catch (e) {
-        this.onError(new Error(`node lifecycle: NoSchedule taints of ${name}: ${errMsg(e)}`));
+        this.onError(new Error(`node lifecycle: NoSchedule taints of ${name}: ${errorMessage(e)}`));
         this.noScheduleQueue.addRateLimited(name);
       } finally {
         this.noScheduleQueue.done(name);
@@ -296,7 +289,7 @@ export class NodeLifecycleController {
           result = await this.tryUpdateNodeHealth(node);
           break;
         } catch (e) {
-          if (!isConflict(e)) this.onError(new Error(`node lifecycle: updating health of ${name}: ${errMsg(e)}`));
+          if (!isConflict(e)) this.onError(new Error(`node lifecycle: updating health of ${name}: ${errorMessage(e)}`));
           try {
             node = await this.client.get<Node>(nodesResource, '', name);
           } catch (ge) {
@@ -317,7 +310,7 @@ export class NodeLifecycleController {
         try {
           await this.processTaintBaseEviction(node, result.current);
         } catch (e) {
-          this.onError(new Error(`node lifecycle: NoExecute taints of ${name}: ${errMsg(e)}`));
+          this.onError(new Error(`node lifecycle: NoExecute taints of ${name}: ${errorMessage(e)}`));
         }
         if (result.current.status !== 'True' && result.observed.status === 'True') {
           this.recorder.event(node, 'Normal', 'NodeNotReady', `Node ${name} status is now: NodeNotReady`);

@@ -33,6 +33,7 @@ import {
   splitMetaNamespaceKey,
 } from '../../client/index.js';
 import { getMatchingTolerations, minTolerationTimeMs, noExecuteTaints } from './taints.js';
+import { errorMessage } from '../../util/index.js';
 
 export const taintManagerEvictionReason = 'TaintManagerEviction';
 export const taintEvictionComponent = 'taint-eviction-controller';
@@ -50,10 +51,6 @@ interface ScheduledEviction {
   createdAt: number;
   fireAt: number;
   timer: TimerHandle;
-}
-
-function errMsg(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
 }
 
 const deleteRetries = 5;
@@ -144,7 +141,7 @@ export class TaintEvictionController {
         this.processKey(key);
         this.queue.forget(key);
       } catch (e) {
-        this.onError(new Error(`taint eviction: ${key}: ${errMsg(e)}`));
+        this.onError(new Error(`taint eviction: ${key}: ${errorMessage(e)}`));
         this.queue.addRateLimited(key);
       } finally {
         this.queue.done(key);
@@ -245,7 +242,7 @@ export class TaintEvictionController {
       } catch (e) {
         if (isNotFound(e) || isConflict(e)) return;
         if (attempt >= deleteRetries) {
-          this.onError(new Error(`taint eviction: deleting pod ${key}: ${errMsg(e)}`));
+          this.onError(new Error(`taint eviction: deleting pod ${key}: ${errorMessage(e)}`));
           // Look again later: the pod is re-evaluated from the caches.
           this.queue.addRateLimited(`pod:${key}`);
           return;

@@ -56,6 +56,7 @@ import {
   type Watcher,
 } from '../interface.js';
 import { compareKeys } from '../internal/keys.js';
+import { closedError, conflictError, listPage } from '../internal/results.js';
 import { compactedError } from '../internal/watch-hub.js';
 
 export interface EtcdStoreOptions {
@@ -187,7 +188,7 @@ export class EtcdStore implements Store {
     if (res.succeeded) return rev(res.header.revision);
     const cur = this.failedRange(res.responses);
     if (!cur) throw new StorageError('NotFound', `key not found: ${key}`, key);
-    throw conflict(key, expectedModRevision, cur);
+    throw conflictError(key, expectedModRevision, cur);
   }
 
   async delete(key: string, expectedModRevision?: number): Promise<{ revision: number; prev: KeyValue }> {
@@ -211,7 +212,7 @@ export class EtcdStore implements Store {
     }
     const cur = this.failedRange(res.responses);
     if (!cur) throw new StorageError('NotFound', `key not found: ${key}`, key);
-    throw conflict(key, expectedModRevision ?? 0, cur);
+    throw conflictError(key, expectedModRevision ?? 0, cur);
   }
 
   // ---- reads --------------------------------------------------------------------------------
@@ -257,8 +258,7 @@ export class EtcdStore implements Store {
         return { items, revision, more: false };
       }
       if (items.length >= want) {
-        const remaining = Math.max(0, total - items.length);
-        return remaining > 0 ? { items, revision, more: true, remaining } : { items, revision, more: false };
+        return listPage(items, total, revision);
       }
       start = Buffer.concat([last.key, Buffer.from([0])]);
     }
@@ -646,10 +646,3 @@ function rev(v: string | number | undefined | null): number {
   return Number.isFinite(n) ? n : 0;
 }
 
-function conflict(key: string, expected: number, cur: KeyValue): StorageError {
-  return new StorageError('Conflict', `modRevision of ${key} is ${cur.modRevision}, expected ${expected}`, key, cur);
-}
-
-function closedError(): StorageError {
-  return new StorageError('Unavailable', 'store is closed');
-}

@@ -19,6 +19,7 @@ import {
   type Watcher,
 } from '../interface.js';
 import { compareKeys, lowerBound } from '../internal/keys.js';
+import { closedError, conflictError, listPage } from '../internal/results.js';
 import { WatchHub, compactedError } from '../internal/watch-hub.js';
 
 interface LogEntry {
@@ -92,7 +93,7 @@ export class MemoryStore implements Store {
       const total = end - start;
       const limit = opts.limit && opts.limit > 0 ? Math.min(opts.limit, total) : total;
       const items = keys.slice(start, start + limit).map((k) => ({ ...this.current.get(k)! }));
-      return page(items, total, revision);
+      return listPage(items, total, revision);
     }
     all = this.stateAt(prefix, revision);
     if (opts.startAfter !== undefined) {
@@ -100,7 +101,7 @@ export class MemoryStore implements Store {
       all = all.filter((kv) => compareKeys(kv.key, after) > 0);
     }
     const limit = opts.limit && opts.limit > 0 ? Math.min(opts.limit, all.length) : all.length;
-    return page(all.slice(0, limit), all.length, revision);
+    return listPage(all.slice(0, limit), all.length, revision);
   }
 
   async count(prefix: string): Promise<number> {
@@ -115,7 +116,7 @@ export class MemoryStore implements Store {
     this.checkOpen();
     const cur = this.current.get(key);
     if (!cur) throw new StorageError('NotFound', `key not found: ${key}`, key);
-    if (cur.modRevision !== expectedModRevision) throw conflict(key, expectedModRevision, cur);
+    if (cur.modRevision !== expectedModRevision) throw conflictError(key, expectedModRevision, cur);
     const revision = ++this.revision;
     this.current.set(key, { key, value, createRevision: cur.createRevision, modRevision: revision });
     this.append({
@@ -134,7 +135,7 @@ export class MemoryStore implements Store {
     this.checkOpen();
     const cur = this.current.get(key);
     if (!cur) throw new StorageError('NotFound', `key not found: ${key}`, key);
-    if (expectedModRevision !== undefined && cur.modRevision !== expectedModRevision) throw conflict(key, expectedModRevision, cur);
+    if (expectedModRevision !== undefined && cur.modRevision !== expectedModRevision) throw conflictError(key, expectedModRevision, cur);
     const revision = ++this.revision;
     this.current.delete(key);
     this.sortedKeys.splice(lowerBound(this.sortedKeys, key), 1);
@@ -179,11 +180,11 @@ export class MemoryStore implements Store {
     if (this.closed) return;
     this.publishPending();
     this.closed = true;
-    this.hub.closeAll(new StorageError('Unavailable', 'store is closed'));
+    this.hub.closeAll(closedError());
   }
 
   private checkOpen(): void {
-    if (this.closed) throw new StorageError('Unavailable', 'store is closed');
+    if (this.closed) throw closedError();
   }
 
   private append(entry: LogEntry): void {
@@ -238,20 +239,6 @@ export class MemoryStore implements Store {
     }
     return [...state.values()].sort((a, b) => compareKeys(a.key, b.key)).map((kv) => ({ ...kv }));
   }
-}
-
-function page(items: KeyValue[], total: number, revision: number): ListResult {
-  const remaining = total - items.length;
-  return remaining > 0 ? { items, revision, more: true, remaining } : { items, revision, more: false };
-}
-
-function conflict(key: string, expected: number, cur: KeyValue): StorageError {
-  return new StorageError(
-    'Conflict',
-    `modRevision of ${key} is ${cur.modRevision}, expected ${expected}`,
-    key,
-    { ...cur },
-  );
 }
 
 function toEvent(e: LogEntry): WatchEvent {

@@ -12,6 +12,7 @@ import { FakeApiClient, FakeClock, FakeRecorder, applyStrategicMerge } from '../
 import { controllerRevisionsResource, daemonSetsResource } from '../../../client/index.js';
 import { DaemonSetsController } from '../controller.js';
 import { computeHash } from '../history.js';
+import { rfc3339 } from '../../../util/index.js';
 
 export const simpleDaemonSetLabel = { name: 'simple-daemon', type: 'production' };
 export const simpleDaemonSetLabel2 = { name: 'simple-daemon', type: 'test' };
@@ -22,9 +23,8 @@ function uid(prefix: string): string {
   return `${prefix}-uid-${uidCounter}`;
 }
 
-export function iso(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
-}
+/** metav1.Time of `ms`, as the controller writes it. */
+export const iso = rfc3339;
 
 export type Strategy = 'OnDelete' | 'RollingUpdate';
 

@@ -25,6 +25,7 @@ import {
   resourceKey,
 } from '../../../client/index.js';
 import { FakeApiClient } from '../../../client/testing/index.js';
+import { rfc3339 } from '../../../util/index.js';
 
 export interface RecordedCall {
   verb: 'delete' | 'patch' | 'update';
@@ -124,7 +125,7 @@ export class DeletingFakeClient implements ApiClient {
     if (finalizers.length === 0) return this.inner.delete(r, namespace, name);
     const next = structuredClone(cur);
     next.metadata.finalizers = finalizers;
-    next.metadata.deletionTimestamp ??= new Date(this.clock.now()).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    next.metadata.deletionTimestamp ??= rfc3339(this.clock.now());
     return this.inner.update(r, namespace, next);
   }
 

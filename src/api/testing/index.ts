@@ -1,0 +1,23 @@
+// Test helpers for the unit tests of src/api (not part of the build).
+
+import { ApiError } from '../errors.js';
+
+/** Runs `fn` and returns the ApiError it throws; fails when it throws something else or nothing. */
+export function errorOf(fn: () => unknown): ApiError {
+  try {
+    fn();
+  } catch (e) {
+    if (e instanceof ApiError) return e;
+    throw e;
+  }
+  throw new Error('expected an ApiError');
+}
+
+/** Freezes `v` and everything reachable from it, so a test fails if the code under test mutates its input. */
+export function deepFreeze<T>(v: T): T {
+  if (v && typeof v === 'object') {
+    for (const x of Object.values(v)) deepFreeze(x);
+    Object.freeze(v);
+  }
+  return v;
+}

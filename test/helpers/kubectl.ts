@@ -1,0 +1,32 @@
+// The real `kubectl` as a client of a test server. Every call names its kubeconfig and
+// discovery cache dir explicitly (KUBECONFIG is cleared, so nothing of the user's ~/.kube is
+// read) and has a hard deadline, after which the child is SIGKILLed.
+
+import { spawnSync } from 'node:child_process';
+import { runCommand } from './process.js';
+
+/** True when `kubectl` is on PATH. Cached. */
+export function kubectlAvailable(): boolean {
+  available ??= spawnSync('sh', ['-c', 'command -v kubectl'], { encoding: 'utf8' }).status === 0;
+  return available;
+}
+let available: boolean | undefined;
+
+export interface KubectlRun {
+  /** Exit code; -1 when the child died of a signal (e.g. the deadline's SIGKILL). */
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `kubectl --kubeconfig K --cache-dir C ...args` with `input` on stdin (empty by default). */
+export async function runKubectl(
+  target: { kubeconfig: string; cacheDir: string },
+  args: string[],
+  opts: { input?: string; timeoutMs?: number } = {},
+): Promise<KubectlRun> {
+  const argv = ['--kubeconfig', target.kubeconfig, '--cache-dir', target.cacheDir, ...args];
+  const env = { ...process.env, KUBECONFIG: '', NO_COLOR: '1' };
+  const run = await runCommand('kubectl', argv, { env, input: opts.input, timeoutMs: opts.timeoutMs ?? 60_000 });
+  return { code: run.code ?? -1, stdout: run.stdout, stderr: run.stderr };
+}
