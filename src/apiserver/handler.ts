@@ -18,7 +18,8 @@ import type { OpenApi } from './openapi.js';
 import { parseDeleteOptions, parseListQuery, parseWriteQuery } from './query.js';
 import { servePodLog } from './pod-log.js';
 import { listJson, patchTypeOf, type AdmitFn, type RestRegistry } from './registry.js';
-import { JOIN_PATH, RBAC_GROUP } from '../auth/index.js';
+import { JOIN_PATH, RBAC_GROUP, bearerToken } from '../auth/index.js';
+import { auditRequest, type AuditLog } from './audit.js';
 import { secureRequest, serveJoin, type RequestSecurity } from './security.js';
 import { BadPathError, parsePath, type ResourceRoute } from './request-info.js';
 import { buildTable, wantsTable } from './tables/index.js';
@@ -51,6 +52,8 @@ export interface HandlerDeps {
    * (only for an in-process listener whose callers are the server's own components).
    */
   security?: RequestSecurity;
+  /** The audit log of writes (audit.ts); only given with `security` (the user is known). */
+  audit?: AuditLog;
   /** Where pods/log connects to agents with (client certificate + CA); absent = plain HTTP. */
   kubeletClient?: { certPem: string; keyPem: string; caPem: string };
 }
@@ -76,14 +79,12 @@ async function handle(deps: HandlerDeps, req: IncomingMessage, res: ServerRespon
   const query = new URLSearchParams(qi < 0 ? '' : rawUrl.slice(qi + 1));
   const method = req.method ?? 'GET';
 
-  // Security (see security.ts): join first (its token is no API credential), then 401/403.
+  // Security (see security.ts): the audit record (audit.ts), join first (its token is no API
+  // credential), then 401/403.
   let admit: AdmitFn | undefined;
   let rbacWrite = false;
   if (deps.security) {
-    if (path === JOIN_PATH) {
-      const r = await serveJoin(deps.security, method, req.headers, await readBody(req, 64 * 1024));
-      return sendJson(res, r.status, r.json);
-    }
+    const join = path === JOIN_PATH;
     let route: ReturnType<typeof parsePath> | undefined;
     try {
       route = parsePath(path);
@@ -92,7 +93,12 @@ async function handle(deps: HandlerDeps, req: IncomingMessage, res: ServerRespon
     }
     const rr = route?.type === 'resource' ? route : undefined;
     const watch = query.get('watch') === 'true' || query.get('watch') === '1';
-    const sec = await secureRequest(deps.security, req, path, rr, watch);
+    const audit = deps.audit ? auditRequest(deps.audit, req, res, { path, route: rr, watch, ...(join ? { join: { bootstrapTokenId: bootstrapTokenId(req) } } : {}) }) : undefined;
+    if (join) {
+      const r = await serveJoin(deps.security, method, req.headers, await readBody(req, 64 * 1024));
+      return sendJson(res, r.status, r.json);
+    }
+    const sec = await secureRequest(deps.security, req, path, rr, watch, audit && ((u) => (audit.user = u)));
     admit = sec.admit;
     rbacWrite = !!rr && rr.group === RBAC_GROUP && method !== 'GET' && method !== 'HEAD';
   }
@@ -250,6 +256,11 @@ async function handleResource(deps: HandlerDeps, req: IncomingMessage, res: Serv
     default:
       throw methodNotAllowed();
   }
+}
+
+/** The public id half (`<id>.<secret>`) of a join request's bearer token, for the audit log; never the secret. */
+function bootstrapTokenId(req: IncomingMessage): string | undefined {
+  return /^([a-z0-9]{6})\./.exec(bearerToken(req.headers) ?? '')?.[1];
 }
 
 /** Reads a POST/PUT body: JSON (default), YAML, or Kubernetes protobuf for the kinds kubectl creates typed. */

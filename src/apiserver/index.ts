@@ -19,6 +19,7 @@ import { newKindRegistry, type KindRegistry } from '../api/kinds.js';
 import { SECRETS_ENCRYPTION_KEY_FILE, openEncryptedStore, openStore, startCompactor, type Compactor, type Store } from '../storage/index.js';
 import { realClock, type Clock } from '../util/index.js';
 import { createLogger, type Logger } from '../util/logger.js';
+import { openAuditLog, type AuditLog, type AuditOptions } from './audit.js';
 import { Discovery } from './discovery.js';
 import { createHandler } from './handler.js';
 import { ensureBootstrapRbac, initRequestSecurity, writeAdminKubeconfig, type RequestSecurity } from './security.js';
@@ -28,6 +29,7 @@ import { RestRegistry, registryRoot } from './registry.js';
 import { WatchCache } from './watch-cache.js';
 import type { ControllerManager, ControllersOptions } from '../controllers/manager.js';
 
+export { AUDIT_FILE, AUDIT_ID_HEADER, AuditLog, type AuditEvent, type AuditOptions } from './audit.js';
 export { toHttpError } from './errors.js';
 export { versionInfo } from './handler.js';
 export { KUBELET_CLIENT_USER, RbacCache } from './security.js';
@@ -54,6 +56,11 @@ export interface ServerOptions {
    * (`everynode server` passes true unless --disable-controllers).
    */
   controllers?: boolean | ControllersOptions;
+  /**
+   * The audit log of writes on the network listener (audit.ts): JSON lines in
+   * `<dataDir>/audit/audit.log`, rotated at 10 MiB keeping 5 files. Default on; false: none.
+   */
+  audit?: false | AuditOptions;
 }
 
 export interface RunningServer {
@@ -130,6 +137,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   let compactor: Compactor | undefined;
   let server: Server | undefined;
   let registry: RestRegistry | undefined;
+  let audit: AuditLog | undefined;
   try {
     const kinds = newKindRegistry();
     watchCache = new WatchCache({ store, logger: logger.child('watch-cache'), ...(opts.watchCache ?? {}) });
@@ -170,7 +178,9 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     };
     // In-process callers (controller manager) are trusted; the network listener is secured.
     const handler = createHandler(handlerDeps);
-    const srv = createServer({ ...security.auth.pki.tlsOptions, keepAlive: true, requestTimeout: 0 }, createHandler({ ...handlerDeps, security }));
+    audit = openAuditLog(dataDir, opts.audit, logger.child('audit'));
+    const auditLog = audit;
+    const srv = createServer({ ...security.auth.pki.tlsOptions, keepAlive: true, requestTimeout: 0 }, createHandler({ ...handlerDeps, security, ...(auditLog ? { audit: auditLog } : {}) }));
     server = srv;
     // Sockets with a request in flight (close() lets those finish).
     const busy = new Map<Socket, number>();
@@ -257,6 +267,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
             tick.unref();
             sweep();
           });
+          // Every request has ended: the audit log has all its events.
+          await auditLog?.close();
           await compactor?.stop();
           await store.close();
         })();
@@ -268,6 +280,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     registry?.stop();
     await compactor?.stop();
     server?.close();
+    await audit?.close();
     await store.close();
     throw err;
   }

@@ -234,9 +234,18 @@ export interface SecuredRequest {
  * Authenticates (401) and authorizes (403) one request. `route` undefined = non-resource path.
  * Throws the ApiError to answer.
  */
-export async function secureRequest(sec: RequestSecurity, req: { headers: import('node:http').IncomingHttpHeaders; socket: unknown; method?: string }, path: string, route: ResourceRoute | undefined, watch: boolean): Promise<SecuredRequest> {
+export async function secureRequest(
+  sec: RequestSecurity,
+  req: { headers: import('node:http').IncomingHttpHeaders; socket: unknown; method?: string },
+  path: string,
+  route: ResourceRoute | undefined,
+  watch: boolean,
+  /** Told who the caller is as soon as authentication succeeded (before authorization; the audit log). */
+  onAuthenticated?: (user: UserInfo) => void,
+): Promise<SecuredRequest> {
   const u = sec.auth.authenticateRequest(req, path);
   if (u instanceof ApiError) throw u;
+  onAuthenticated?.(u);
   const attrs = requestAttributes(u, req.method ?? 'GET', path, route, watch);
   const d = await sec.authorizer.authorize(attrs);
   if (!d.allowed) throw forbiddenError(attrs, d.reason);

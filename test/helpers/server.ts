@@ -37,6 +37,8 @@ export interface TestServerOptions {
   watchCache?: ServerOptions['watchCache'];
   /** Extra serving certificate names. */
   tlsSans?: string[];
+  /** Passed through to startServer (default: the server's default, on). */
+  audit?: ServerOptions['audit'];
 }
 
 export interface TestServer {
@@ -105,6 +107,7 @@ export async function startTestServer(cleanup: Cleanup, opts: TestServerOptions 
     compaction: opts.compaction ?? false,
     ...(opts.watchCache ? { watchCache: opts.watchCache } : {}),
     ...(opts.tlsSans ? { tlsSans: opts.tlsSans } : {}),
+    ...(opts.audit !== undefined ? { audit: opts.audit } : {}),
   });
   let closed: Promise<void> | undefined;
   const close = (): Promise<void> => (closed ??= server.close());

@@ -1,0 +1,58 @@
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { AuditLog, type AuditEvent } from './audit.js';
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+function tempDir(): string {
+  const d = mkdtempSync(join(tmpdir(), 'audit-'));
+  dirs.push(d);
+  return d;
+}
+
+const ev = (name: string): AuditEvent => ({
+  kind: 'Event',
+  apiVersion: 'audit.k8s.io/v1',
+  level: 'Metadata',
+  auditID: name,
+  stage: 'ResponseComplete',
+  requestURI: `/api/v1/namespaces/default/configmaps/${name}`,
+  verb: 'delete',
+  user: { username: 'u', groups: [] },
+  sourceIPs: [],
+  objectRef: { resource: 'configmaps', namespace: 'default', name, apiGroup: '', apiVersion: 'v1' },
+  responseStatus: { code: 200 },
+  requestReceivedTimestamp: '2025-01-01T00:00:00.000Z',
+  stageTimestamp: '2025-01-01T00:00:00.000Z',
+});
+const ids = (file: string): string[] => readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => (JSON.parse(l) as AuditEvent).auditID);
+
+describe('AuditLog', () => {
+  it('appends across reopenings, writes all on close and ignores records after it', async () => {
+    const dir = tempDir();
+    const a = new AuditLog(dir);
+    a.record(ev('a1'));
+    a.record(ev('a2'));
+    await a.close();
+    a.record(ev('late'));
+    await a.close();
+    const b = new AuditLog(dir);
+    b.record(ev('b1'));
+    await b.flush();
+    expect(ids(join(dir, 'audit.log'))).toEqual(['a1', 'a2', 'b1']);
+    await b.close();
+  });
+
+  it('with maxFiles 0 keeps only the current file; an oversized line gets a file of its own', async () => {
+    const dir = tempDir();
+    const a = new AuditLog(dir, { maxBytes: 10, maxFiles: 0 });
+    for (const n of ['x1', 'x2', 'x3']) a.record(ev(n));
+    await a.close();
+    expect(readdirSync(dir)).toEqual(['audit.log']);
+    expect(ids(join(dir, 'audit.log'))).toEqual(['x3']);
+  });
+});
