@@ -431,9 +431,10 @@ export function runStoreConformance(name: string, factory: StoreFactory): void {
       const rbDel = (await store.delete('/r/b')).revision;
       const rc = await store.create('/r/c', 'c1');
       await store.compact(ra2);
-      // Writes issued right before close must be committed by close.
-      const pending = store.create('/r/d', 'd1');
+      // Writes issued right before close must be committed by close. (`last` is read before the
+      // write is issued: a backend may commit it before a later read returns.)
       const last = await store.currentRevision();
+      const pending = store.create('/r/d', 'd1');
       await store.close();
       const rd = await pending;
       expect(rd).toBeGreaterThan(last);
