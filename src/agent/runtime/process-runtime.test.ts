@@ -148,7 +148,9 @@ describe('ProcessRuntime', () => {
     const stopping = rt.stopContainer(info.id, 1).then(() => (stopped = true));
     // The main process goes at once; the grandchild survives SIGTERM until the grace period ends.
     await until(async () => (await rt.inspectContainer(info.id))?.state === 'exited' || live(`${marker}-main`).length === 0);
-    expect(live(`${marker}-grandchild`).map((p) => p.pid)).toEqual([grandchild]);
+    // (Its loop forks `sleep`: a fork not yet exec'd briefly shows the same command line, so
+    // check for the grandchild itself rather than for an exact list.)
+    expect(live(`${marker}-grandchild`).map((p) => p.pid)).toContain(grandchild);
     expect(stopped).toBe(false);
     await stopping;
     await until(() => live(marker).length === 0);
