@@ -13,5 +13,8 @@ export default defineConfig({
     // that fails twice fails the run. Locally there is no retry, so flakes show and get fixed.
     retry: process.env.CI ? 1 : 0,
     reporters: ['default', './test/summary-reporter.ts'],
+    // Shared watch objects of the in-process transport are frozen under test, so code that
+    // writes to an object it received from a watch or an informer cache fails here.
+    env: { EVERYNODE_FREEZE_WATCH_OBJECTS: '1' },
   },
 });

@@ -4,3 +4,4 @@ export * from './types.js';
 export * from './errors.js';
 export * from './kinds.js';
 export * from './taints.js';
+export * from './watch-objects.js';

@@ -18,6 +18,7 @@
 import type { ServerResponse } from 'node:http';
 import { groupKindOf, groupVersionOf, type KindDef } from '../api/kinds.js';
 import type { KubeObject } from '../api/types.js';
+import { watchObjectSink, watchObjectSinkOf, type WatchObjectEventType, type WatchObjectSink } from '../api/watch-objects.js';
 import { StorageError, type Store, type Watcher as StoreWatcher, type WatchEvent } from '../storage/interface.js';
 import type { Logger } from '../util/logger.js';
 import { buildTable, type TableApiVersion } from './tables/index.js';
@@ -140,6 +141,8 @@ class ActiveWatcher {
   storeWatch?: StoreWatcher;
   timer?: NodeJS.Timeout;
   readonly gk: string;
+  /** Set when the client (in this process) takes events as objects; never for Tables. */
+  private readonly sink: WatchObjectSink | undefined;
 
   constructor(
     readonly req: WatchRequest,
@@ -149,11 +152,23 @@ class ActiveWatcher {
   ) {
     this.lastRev = minRev;
     this.gk = groupKindOf(req.kind);
+    this.sink = req.table ? undefined : watchObjectSinkOf(res);
   }
 
   write(chunk: string): void {
     if (this.closed) return;
     this.res.write(chunk);
+    this.checkBuffered();
+  }
+
+  /** Hands the event to an object sink (see src/api/watch-objects.ts); `bytes` as a line. */
+  private send(sink: WatchObjectSink, type: WatchObjectEventType, obj: KubeObject, bytes: number): void {
+    if (this.closed) return;
+    sink[watchObjectSink](type, obj, bytes);
+    this.checkBuffered();
+  }
+
+  private checkBuffered(): void {
     if (this.res.writableLength > this.cache.maxBufferedBytes) {
       this.cache.logger.warn(`closing slow watcher of ${this.gk} (${this.res.writableLength} bytes unsent)`);
       this.close();
@@ -192,6 +207,13 @@ class ActiveWatcher {
       else type = prevMatch ? 'DELETED' : undefined;
       if (type === undefined) return;
     }
+    if (this.sink) {
+      const obj = type === 'DELETED' ? e.previous() : e.object();
+      if (obj) {
+        this.send(this.sink, type, obj, (type === 'DELETED' ? e.ev.prevValue : e.ev.value)?.length ?? 0);
+        return;
+      }
+    }
     this.write(this.encode(e, type));
   }
 
@@ -206,6 +228,10 @@ class ActiveWatcher {
   /** A synthetic ADDED for an object of the initial state (stored JSON + its modRevision). */
   writeInitial(value: string, modRevision: number, obj: KubeObject | undefined): void {
     const t = this.req.table;
+    if (this.sink) {
+      this.send(this.sink, 'ADDED', obj ?? decodeStored(value, modRevision), value.length);
+      return;
+    }
     if (!t) {
       this.write(`{"type":"ADDED","object":${withResourceVersion(value, modRevision)}}\n`);
       return;
@@ -220,6 +246,10 @@ class ActiveWatcher {
     const k = this.req.kind;
     const metadata: Record<string, unknown> = { resourceVersion: String(rev) };
     if (initialEventsEnd) metadata.annotations = { 'k8s.io/initial-events-end': 'true' };
+    if (this.sink) {
+      this.send(this.sink, 'BOOKMARK', { kind: k.kind, apiVersion: groupVersionOf(k), metadata }, 100);
+      return;
+    }
     this.write(`{"type":"BOOKMARK","object":${JSON.stringify({ kind: k.kind, apiVersion: groupVersionOf(k), metadata })}}\n`);
   }
 
@@ -269,6 +299,13 @@ export class WatchCache {
   private readonly namespaces = new Map<string, boolean>();
   private bookmarkTimer?: NodeJS.Timeout;
   private readonly bookmarkIntervalMs: number;
+  /**
+   * The newest ring event of each key. An update's prevValue is, byte for byte, the value of
+   * the key's previous event; when that event is still in the ring the new event points at the
+   * same string, so the ring holds each stored value once rather than twice (the store reads
+   * the old value back as a fresh string). Entries leave with their event.
+   */
+  private readonly lastByKey = new Map<string, CachedEvent>();
   /** Change listeners (see onChange). */
   private readonly changeListeners = new Set<(resource: string) => void>();
   private stopped = false;
@@ -359,6 +396,7 @@ export class WatchCache {
         if (this._rev < compacted) {
           this._rev = await this.store.currentRevision();
           this.ring.fill(undefined);
+          this.lastByKey.clear();
           this.size = 0;
           this.head = 0;
           this.ringStart = this._rev;
@@ -412,8 +450,18 @@ export class WatchCache {
   }
 
   private push(e: CachedEvent): void {
+    const key = e.ev.key;
+    const prior = this.lastByKey.get(key);
+    const pv = e.ev.prevValue;
+    if (prior && pv !== undefined) {
+      const v = prior.ev.value;
+      // Equal content, so replacing the field is invisible to every other reader of the event.
+      if (v !== undefined && v.length === pv.length && v === pv) e.ev.prevValue = v;
+    }
+    this.lastByKey.set(key, e);
     if (this.size === this.capacity) {
       const evicted = this.ring[this.head]!;
+      if (this.lastByKey.get(evicted.ev.key) === evicted) this.lastByKey.delete(evicted.ev.key);
       this.ringStart = evicted.revision;
       this.head = (this.head + 1) % this.capacity;
       this.size--;
@@ -569,7 +617,10 @@ export class WatchCache {
       const key = resourceIndexKey(w.req.kind);
       for (let i = this.firstAfter(from); i < this.size && !w.closed; i++) {
         const e = this.ring[(this.head + i) % this.capacity]!;
-        if (e.resource === key) w.deliver(e);
+        if (e.resource !== key) continue;
+        w.deliver(e);
+        // The ring keeps only stored JSON (see CachedEvent.release).
+        e.release();
       }
       if (!w.closed) this.register(w);
       return;

@@ -136,7 +136,8 @@ export class Connection {
       throw e;
     }
     if (res.statusCode < 200 || res.statusCode >= 300) throw await errorFromResponse(res);
-    return res;
+    // Never an object watch (no `objectWatch`): the body is text chunks only.
+    return res as { statusCode: number; body: AsyncIterable<Uint8Array | string> };
   }
 
   close(): void {

@@ -23,7 +23,7 @@
 // Assumption: the servers share one store, so a resourceVersion from one is valid on the others.
 
 import { HttpTransport, type HttpTransportOptions } from './http-transport.js';
-import type { Transport, TransportRequest, TransportResponse } from './transport.js';
+import { chunkBytes, type Transport, type TransportRequest, type TransportResponse } from './transport.js';
 
 export interface FailoverTransportOptions extends Omit<HttpTransportOptions, 'server'> {
   /** Base URLs of the servers, in preference order (at least one). */
@@ -95,7 +95,7 @@ async function* once(buf: Buffer): AsyncIterable<Uint8Array> {
   if (buf.length > 0) yield buf;
 }
 
-async function drain(body: AsyncIterable<Uint8Array | string>): Promise<void> {
+async function drain(body: AsyncIterable<unknown>): Promise<void> {
   try {
     for await (const _ of body) {
       // discard
@@ -226,7 +226,7 @@ export class FailoverTransport {
     }
     try {
       const parts: Buffer[] = [];
-      for await (const c of res.body) parts.push(typeof c === 'string' ? Buffer.from(c) : Buffer.from(c));
+      for await (const c of res.body) parts.push(chunkBytes(c));
       return { ...res, body: once(Buffer.concat(parts)) };
     } catch (e) {
       return rethrow(e);

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { inProcessTransport } from './in-process-transport.js';
 import { RestClient } from './rest-client.js';
 import { readAll } from './transport.js';
+import { watchObjectSink, watchObjectSinkOf } from '../api/index.js';
 import { podsResource } from './resources.js';
 
 function readBody(req: IncomingMessage): Promise<string> {
@@ -90,5 +91,33 @@ describe('inProcessTransport', () => {
     const p = never({ method: 'GET', path: '/', headers: {}, signal: ac.signal });
     ac.abort();
     await expect(p).rejects.toMatchObject({ name: 'AbortError' });
+  });
+
+  it('objectWatch: sink events come out in order among text chunks and weigh their bytes in writableLength', async () => {
+    let serverRes: ServerResponse | undefined;
+    const t = inProcessTransport((_req, res) => {
+      serverRes = res;
+      res.writeHead(200);
+      res.flushHeaders();
+    });
+    const plain = await t({ method: 'GET', path: '/watch', headers: {} });
+    expect(watchObjectSinkOf(serverRes)).toBeUndefined();
+    serverRes!.end();
+    await readAll(plain.body);
+
+    const r = await t({ method: 'GET', path: '/watch', headers: {}, objectWatch: true });
+    const sink = watchObjectSinkOf(serverRes)!;
+    expect(sink).toBeDefined();
+    const obj = { metadata: { name: 'a' } };
+    serverRes!.write('{"type":"ADDED","object":{"metadata":{"name":"first"}}}\n');
+    sink[watchObjectSink]('MODIFIED', obj, 100_000);
+    expect(serverRes!.writableLength).toBeGreaterThan(100_000);
+    serverRes!.end();
+    const chunks: unknown[] = [];
+    for await (const c of r.body) chunks.push(c);
+    expect(serverRes!.writableLength).toBe(0);
+    expect(typeof chunks[0]).toBe('string');
+    expect(chunks[1]).toMatchObject({ watchEvent: { type: 'MODIFIED' }, bytes: 100_000 });
+    expect((chunks[1] as { watchEvent: { object: unknown } }).watchEvent.object).toBe(obj);
   });
 });

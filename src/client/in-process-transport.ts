@@ -11,14 +11,20 @@
 // - aborting `signal` ends the exchange from the client side: the response emits 'close' (the
 //   watch cache unregisters its watcher) and the body iteration stops;
 // - backpressure: unread body bytes stay buffered in the response and count in
-//   `res.writableLength`, so the server's slow-watcher limit works as over a socket.
+//   `res.writableLength`, so the server's slow-watcher limit works as over a socket;
+// - a request with `objectWatch` gets a response carrying the watch object sink
+//   (src/api/watch-objects.ts): the server hands events over as objects, which come out of
+//   the body as WatchObjectChunks in order among the text chunks, weighing their `bytes` in
+//   `writableLength`.
 // The shims implement the subset of IncomingMessage/ServerResponse a request listener uses
 // (url, method, headers, data/end events; status, headers, write/end/destroy, close/finish
 // events, headersSent, writableEnded, writableLength). `socket` is null.
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { PassThrough, Readable } from 'node:stream';
-import type { Transport, TransportRequest, TransportResponse } from './transport.js';
+import { freezeSharedInTests, watchObjectSink, type KubeObject, type WatchObjectEventType } from '../api/index.js';
+import type { WatchEvent } from './api-client.js';
+import { isWatchObjectChunk, type Transport, type TransportRequest, type TransportResponse, type WatchObjectChunk } from './transport.js';
 
 /** The shape of a node:http request listener (e.g. the API server's handler). */
 export type RequestListener = (req: IncomingMessage, res: ServerResponse) => void;
@@ -68,9 +74,28 @@ class InProcessResponse extends PassThrough {
   readonly connection = null;
   sendDate = false;
   private readonly outHeaders = new Map<string, HeaderValue>();
+  /** Object mode only: bytes written and not yet read (what writableLength reports). */
+  private unread = 0;
 
-  constructor(private readonly onHead: (statusCode: number, headers: Record<string, HeaderValue>) => void) {
-    super();
+  constructor(
+    private readonly onHead: (statusCode: number, headers: Record<string, HeaderValue>) => void,
+    private readonly objectWatch = false,
+  ) {
+    super(objectWatch ? { objectMode: true } : {});
+    if (objectWatch) {
+      // In object mode the stream counts chunks; the server's slow-watcher limit counts bytes.
+      Object.defineProperty(this, 'writableLength', { get: () => this.unread });
+      (this as unknown as Record<symbol, unknown>)[watchObjectSink] = (type: WatchObjectEventType, object: KubeObject, bytes: number): void => {
+        const chunk: WatchObjectChunk = { watchEvent: { type, object: freezeSharedInTests(object) } as WatchEvent, bytes };
+        this.write(chunk);
+      };
+    }
+  }
+
+  override read(size?: number): unknown {
+    const c: unknown = super.read(size);
+    if (this.objectWatch && c !== null) this.unread -= weight(c);
+    return c;
   }
 
   setHeader(name: string, value: number | string | readonly string[]): this {
@@ -123,11 +148,13 @@ class InProcessResponse extends PassThrough {
 
   override write(chunk: unknown, encodingOrCb?: unknown, cb?: unknown): boolean {
     this.sendHead();
+    if (this.objectWatch) this.unread += weight(chunk);
     return (super.write as (...a: unknown[]) => boolean)(chunk, encodingOrCb, cb);
   }
 
   override end(chunkOrCb?: unknown, encodingOrCb?: unknown, cb?: unknown): this {
     this.sendHead();
+    if (this.objectWatch && chunkOrCb !== undefined && typeof chunkOrCb !== 'function') this.unread += weight(chunkOrCb);
     (super.end as (...a: unknown[]) => unknown)(chunkOrCb, encodingOrCb, cb);
     return this;
   }
@@ -150,7 +177,7 @@ export function inProcessTransport(listener: RequestListener, opts: InProcessTra
       const response = new InProcessResponse((statusCode, headers) => {
         answered = true;
         resolve({ statusCode, headers, body: response });
-      });
+      }, req.objectWatch === true);
       const onAbort = (): void => {
         request.aborted = true;
         request.emit('aborted');
@@ -171,6 +198,13 @@ export function inProcessTransport(listener: RequestListener, opts: InProcessTra
         reject(err instanceof Error ? err : new Error(String(err)));
       }
     });
+}
+
+/** A chunk's weight in bytes (object-mode accounting). */
+function weight(c: unknown): number {
+  if (typeof c === 'string') return Buffer.byteLength(c);
+  if (c instanceof Uint8Array) return c.byteLength;
+  return isWatchObjectChunk(c) ? c.bytes : 0;
 }
 
 function abortError(): Error {

@@ -109,7 +109,7 @@ export class RestClient implements ApiClient {
       timeoutSeconds: o.timeoutSeconds,
     });
     const abort = new AbortController();
-    const res = await this.transport({ method: 'GET', path: resourcePath(r, o.namespace) + q, headers: { Accept: 'application/json' }, signal: abort.signal });
+    const res = await this.transport({ method: 'GET', path: resourcePath(r, o.namespace) + q, headers: { Accept: 'application/json' }, signal: abort.signal, objectWatch: true });
     if (res.statusCode < 200 || res.statusCode >= 300) throw await errorFromResponse(res);
     let stopped = false;
     const decoder = new WatchDecoder();

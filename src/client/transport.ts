@@ -3,6 +3,8 @@
 // over node:http/https; an in-process transport calling the apiserver's handler without
 // sockets will implement the same function type.
 
+import type { WatchEvent } from './api-client.js';
+
 export interface TransportRequest {
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   /** Absolute path plus query, e.g. `/api/v1/namespaces/default/pods?watch=true`. */
@@ -11,18 +13,44 @@ export interface TransportRequest {
   body?: string;
   /** Aborts the request / stream. */
   signal?: AbortSignal;
+  /**
+   * A watch whose client takes events as objects: a transport that can (the in-process one,
+   * see src/api/watch-objects.ts) may then yield WatchObjectChunks in the body, in order
+   * among the other chunks. Others ignore it.
+   */
+  objectWatch?: boolean;
 }
+
+/** One watch event handed over as an object (the object is shared and read-only). */
+export interface WatchObjectChunk {
+  readonly watchEvent: WatchEvent;
+  /** What the event would have weighed as a JSON line. */
+  readonly bytes: number;
+}
+
+export function isWatchObjectChunk(c: unknown): c is WatchObjectChunk {
+  return typeof c === 'object' && c !== null && !(c instanceof Uint8Array) && 'watchEvent' in c;
+}
+
+export type BodyChunk = Uint8Array | string | WatchObjectChunk;
 
 export interface TransportResponse {
   statusCode: number;
   headers: Record<string, string | string[] | undefined>;
-  body: AsyncIterable<Uint8Array | string>;
+  body: AsyncIterable<BodyChunk>;
 }
 
 export type Transport = (req: TransportRequest) => Promise<TransportResponse>;
 
-export async function readAll(body: AsyncIterable<Uint8Array | string>): Promise<string> {
+/** The whole body as text (an object chunk becomes its JSON line). */
+export async function readAll(body: AsyncIterable<BodyChunk>): Promise<string> {
   const parts: Buffer[] = [];
-  for await (const c of body) parts.push(typeof c === 'string' ? Buffer.from(c) : Buffer.from(c));
+  for await (const c of body) parts.push(chunkBytes(c));
   return Buffer.concat(parts).toString('utf8');
+}
+
+export function chunkBytes(c: BodyChunk): Buffer {
+  if (typeof c === 'string') return Buffer.from(c);
+  if (isWatchObjectChunk(c)) return Buffer.from(`${JSON.stringify(c.watchEvent)}\n`);
+  return Buffer.from(c);
 }

@@ -4,6 +4,7 @@
 
 import { StringDecoder } from 'node:string_decoder';
 import type { WatchEvent } from './api-client.js';
+import { isWatchObjectChunk, type BodyChunk } from './transport.js';
 
 export class WatchDecoder {
   private readonly utf8 = new StringDecoder('utf8');
@@ -11,8 +12,15 @@ export class WatchDecoder {
 
   constructor(private readonly onBadLine?: (line: string, err: unknown) => void) {}
 
-  /** Feeds one chunk; returns the complete events it finished. */
-  push(chunk: Uint8Array | string): WatchEvent[] {
+  /** Feeds one chunk; returns the complete events it finished (an object chunk is one event). */
+  push(chunk: BodyChunk): WatchEvent[] {
+    if (isWatchObjectChunk(chunk)) {
+      // Writers hand over whole lines, so no partial line precedes an object; any complete
+      // ones go first to keep the order.
+      const out = this.buf ? this.push('') : [];
+      out.push(chunk.watchEvent);
+      return out;
+    }
     this.buf += typeof chunk === 'string' ? chunk : this.utf8.write(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
     const out: WatchEvent[] = [];
     let nl: number;
