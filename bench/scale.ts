@@ -12,7 +12,9 @@
 // - churn: N/10 more hollow nodes (a second process) -> per node, time from its Node ADDED
 //   event to its first daemon pod's ADDED event (p50/max), and until numberAvailable == 1.1 N;
 // - server process RSS and CPU seconds at the end (the benchmark's own observers, one pod,
-//   node and DaemonSet watch over the in-process transport, run in the same process and count);
+//   node and DaemonSet watch over the in-process transport, run in the same process and count),
+//   after a full GC with --expose-gc, and the peak RSS; the process applies the server heap
+//   policy `everynode server` applies (applyServerHeapPolicy, 2x live heap);
 // - API writes per phase = store revision delta (lease renewals, events and status writes
 //   included, as they are real work);
 // - the floor: the bare store of the same backend in the same run (a SqliteStore in a new file,
@@ -23,11 +25,13 @@
 // Never asserts: targets are printed beside the figures.
 
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import { Session } from 'node:inspector/promises';
+import v8 from 'node:v8';
 import { startServer, type RunningServer } from '../src/apiserver/index.js';
 import type { DaemonSet, KubeObject, Node, Pod } from '../src/api/types.js';
 import {
@@ -45,6 +49,7 @@ import { startHollowNodes, type HollowNodes } from '../src/hollow/index.js';
 import { EtcdStore, SqliteStore, type Store } from '../src/storage/index.js';
 import { etcdAvailable, etcdSkipReason, startEtcd } from '../test/helpers/etcd.js';
 import { createLogger } from '../src/util/logger.js';
+import { applyServerHeapPolicy } from '../src/util/heap.js';
 import { sampleValue } from './storage.js';
 
 export interface ScaleBenchOptions {
@@ -95,6 +100,12 @@ export interface ScaleResult {
   serverHeapMB: number;
   /** process.memoryUsage() at the end, MB (rss, heapTotal, heapUsed, external, arrayBuffers). */
   serverMemoryMB: Record<string, number>;
+  /** Peak resident size of the benchmark process over the whole size (VmHWM), MB. */
+  serverPeakRssMB: number;
+  /** The server heap policy in force (applyServerHeapPolicy), or null when off. */
+  heapGrowthPercent: number | null;
+  /** V8 heap spaces at the end, MB: [committed, used]. */
+  serverHeapSpacesMB: Record<string, [number, number]>;
   serverCpuSeconds: number;
   /** RSS of the hollow process per 1,000 simulated nodes (null when in-process). */
   hollowRssMBPer1000: number | null;
@@ -137,6 +148,16 @@ function rssOfPid(pid: number): number {
   try {
     const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
     return m ? Number(m[1]) * 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** Peak resident size of this process (VmHWM), kB; 0 where /proc is missing. */
+function readPeakRssKb(): number {
+  try {
+    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
+    return m ? Number(m[1]) : 0;
   } catch {
     return 0;
   }
@@ -301,6 +322,28 @@ class Observer {
   }
 }
 
+/**
+ * With EVERYNODE_BENCH_CPU_PROFILE=DIR, a CPU profile of this process (server, controllers,
+ * observers) over one phase, written to DIR/<phase>.cpuprofile (open it in Chrome DevTools).
+ */
+async function startPhaseProfile(): Promise<{ stop(name: string): Promise<void> } | undefined> {
+  const dir = process.env.EVERYNODE_BENCH_CPU_PROFILE;
+  if (!dir) return undefined;
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.setSamplingInterval', { interval: 200 });
+  await session.post('Profiler.start');
+  return {
+    async stop(name: string) {
+      const { profile } = await session.post('Profiler.stop');
+      session.disconnect();
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(path.join(dir, `${name}.cpuprofile`), JSON.stringify(profile));
+    },
+  };
+}
+
 // ---------------------------------------------------------------------------------------------
 // The floor
 
@@ -369,6 +412,7 @@ interface RunOptions {
   /** undefined: SQLite in the run's data dir. */
   etcdEndpoint?: string;
   burstReplicas?: number;
+  heapGrowthPercent: number | undefined;
 }
 
 async function runOne(n: number, o: RunOptions): Promise<ScaleResult> {
@@ -412,8 +456,10 @@ async function runOne(n: number, o: RunOptions): Promise<ScaleResult> {
     let w = await rev();
     t = performance.now();
     let c = cpuMark();
+    const profiler = await startPhaseProfile();
     await client.create(daemonSetsResource, 'default', daemonSet('registry.example/agent:1'));
     await observer.until(() => observer.ds?.status?.numberAvailable === n, o.phaseTimeoutMs, `numberAvailable == ${n}`);
+    await profiler?.stop(`fan-out-${storeKind}-${n}`);
     const fanOutMs = performance.now() - t;
     const fanOutWrites = (await rev()) - w;
     const fanOutCpu = cpuSince(c);
@@ -470,6 +516,8 @@ async function runOne(n: number, o: RunOptions): Promise<ScaleResult> {
     const totalWrites = (await rev()) - rev0;
     // With `node --expose-gc` the figures are taken after a full collection (live memory).
     (globalThis as { gc?: () => void }).gc?.();
+    const peakRssMB = r1(readPeakRssKb() / 1024);
+    if (process.env.EVERYNODE_BENCH_HEAP_SNAPSHOT) v8.writeHeapSnapshot(process.env.EVERYNODE_BENCH_HEAP_SNAPSHOT);
     const mem = process.memoryUsage();
     const cpu = process.cpuUsage(cpu0);
     const hollowRss = hollows[0]?.rssBytes() ?? 0;
@@ -503,7 +551,14 @@ async function runOne(n: number, o: RunOptions): Promise<ScaleResult> {
       totalWrites,
       serverRssMB: r1(mem.rss / 2 ** 20),
       serverHeapMB: r1(mem.heapUsed / 2 ** 20),
+      serverPeakRssMB: peakRssMB,
+      heapGrowthPercent: o.heapGrowthPercent ?? null,
       serverMemoryMB: Object.fromEntries(Object.entries(mem).map(([k, v]) => [k, r1(v / 2 ** 20)])),
+      serverHeapSpacesMB: Object.fromEntries(
+        v8.getHeapSpaceStatistics()
+          .filter((x) => x.space_size > 0)
+          .map((x) => [x.space_name, [r1(x.space_size / 2 ** 20), r1(x.space_used_size / 2 ** 20)]]),
+      ),
       serverCpuSeconds: r1((cpu.user + cpu.system) / 1e6),
       hollowRssMBPer1000: o.hollow === 'process' ? r1(hollowRss / 2 ** 20 / (n / 1000)) : null,
       floorWritesPerSec: Math.round(floorWritesPerSec),
@@ -555,7 +610,10 @@ export async function benchScaleOnStores(opts: Omit<ScaleBenchOptions, 'store'> 
 export async function benchScale(opts: ScaleBenchOptions = {}): Promise<ScaleResult[]> {
   const hollow = opts.hollow ?? (existsSync(everynodeBin) ? 'process' : 'in-process');
   if (opts.store === 'etcd' && !opts.etcdEndpoint) throw new Error('benchScale on etcd needs etcdEndpoint (or use benchScaleOnStores)');
+  // The server runs in this process: give it the heap policy `everynode server` applies.
+  const heapGrowthPercent = applyServerHeapPolicy();
   const o: RunOptions = {
+    heapGrowthPercent,
     readyDelayMs: opts.readyDelayMs ?? 100,
     hollow,
     phaseTimeoutMs: opts.phaseTimeoutMs ?? 600_000,
@@ -588,7 +646,7 @@ export function formatScaleBench(results: ScaleResult[], table: (head: string[],
   lines.push('Resources');
   lines.push(
     table(
-      ['store', 'nodes', 'hollow', 'register ms', 'total writes', 'writes/commit', 'server RSS MB', 'server heap MB', 'server CPU s', 'hollow MB/1000 nodes', 'store floor writes/s'],
+      ['store', 'nodes', 'hollow', 'register ms', 'total writes', 'writes/commit', 'server RSS MB', 'peak RSS MB', 'server heap MB', 'server CPU s', 'hollow MB/1000 nodes', 'store floor writes/s'],
       results.map((r) => [
         r.store,
         String(r.nodes),
@@ -597,6 +655,7 @@ export function formatScaleBench(results: ScaleResult[], table: (head: string[],
         String(r.totalWrites),
         r.storeCommits ? String(r.storeCommits.writesPerCommit) : '-',
         r.serverRssMB.toFixed(0),
+        r.serverPeakRssMB.toFixed(0),
         r.serverHeapMB.toFixed(0),
         r.serverCpuSeconds.toFixed(1),
         r.hollowRssMBPer1000 === null ? '-' : r.hollowRssMBPer1000.toFixed(1),

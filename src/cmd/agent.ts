@@ -25,6 +25,7 @@ import { loadNodeIdentity, storeNodeIdentity, type NodeIdentity } from '../auth/
 import { FailoverTransport, HttpTransport, RestClient, loadKubeconfig, parseServerList, type HttpTransportOptions } from '../client/index.js';
 import { X509Certificate } from 'node:crypto';
 import { createLogger } from '../util/logger.js';
+import { applyServerHeapPolicy } from '../util/heap.js';
 import { storeFlagUsage, storeUrlFromFlag } from './store-flag.js';
 
 export const agentUsage = `  agent    run a node agent (registers a Node, runs the pods bound to it)
@@ -163,6 +164,7 @@ export async function runUp(args: string[]): Promise<void> {
   const logger = createLogger({ name: 'up' });
   const storeUrl = storeUrlFromFlag(values.store);
   // Loaded here, not at the top: `everynode agent` should not carry the server's code.
+  applyServerHeapPolicy();
   const { startServer } = await import('../apiserver/index.js');
   const server = await startServer({ dataDir, listen: values.listen, logger: logger.child('apiserver'), controllers: true, tlsSans: values['tls-san'], ...(storeUrl ? { storeUrl } : {}) });
   process.stdout.write(`everynode server listening on ${server.url} (kubeconfig: ${server.kubeconfigPath})\n`);

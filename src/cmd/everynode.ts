@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util';
 import { agentUsage, runAgent, runUp } from './agent.js';
 import { storeFlagUsage, storeUrlFromFlag } from './store-flag.js';
 import { createLogger } from '../util/logger.js';
+import { applyServerHeapPolicy } from '../util/heap.js';
 
 // Parts are imported when their command runs, so e.g. an agent process does not load the API
 // server (the agent's memory footprint is a measured figure).
@@ -42,6 +43,7 @@ async function runServer(args: string[]): Promise<void> {
     process.stdout.write(await usage());
     return;
   }
+  applyServerHeapPolicy();
   const { startServer } = await import('../apiserver/index.js');
   const logger = createLogger({ name: 'apiserver' });
   const storeUrl = storeUrlFromFlag(values.store);
