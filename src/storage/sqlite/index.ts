@@ -201,6 +201,10 @@ export class SqliteStore implements Store {
     try {
       // EXCLUSIVE before WAL: no shared-memory index, and the file lock is held until close.
       db.pragma('locking_mode = EXCLUSIVE');
+      // 16 KiB pages for a new file (an existing file keeps its own): a pod row with its old
+      // value (~5 KB) fits one page instead of spilling into overflow pages; measured ~25%
+      // less CPU per create and ~30% per update than 4 KiB (docs/performance.md).
+      db.pragma('page_size = 16384');
       const mode = db.pragma('journal_mode = WAL', { simple: true });
       if (String(mode).toLowerCase() !== 'wal') throw new Error(`cannot enable WAL (journal_mode=${String(mode)})`);
       db.pragma(this.walSync === 'background' ? 'synchronous = NORMAL' : 'synchronous = FULL');
