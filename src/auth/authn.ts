@@ -18,7 +18,7 @@
 // - Secrets never appear in errors or return values.
 
 import { createHash, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import type { IncomingHttpHeaders } from 'node:http';
 import { join } from 'node:path';
 import { ensurePrivateDir, writeFileAtomic } from './pki.js';
@@ -98,12 +98,14 @@ export class TokenStore {
   }
 
   private reloadIfChanged(): void {
-    if (!existsSync(this.path)) {
+    // One stat per call (every authenticated request): the file is the source of truth, so a
+    // token revoked by another process stops working on the next request.
+    const stamp = this.stamp();
+    if (stamp === '') {
       this.records.clear();
       this.loadedStamp = '';
       return;
     }
-    const stamp = this.stamp();
     if (stamp === this.loadedStamp) return;
     const parsed = JSON.parse(readFileSync(this.path, 'utf8')) as { tokens?: TokenRecord[] };
     this.records = new Map((parsed.tokens ?? []).map((r) => [r.id, r]));
@@ -116,9 +118,10 @@ export class TokenStore {
     this.loadedStamp = this.stamp();
   }
 
+  /** '' when the file does not exist. */
   private stamp(): string {
-    const st = statSync(this.path);
-    return `${st.ino}:${st.mtimeMs}:${st.size}`;
+    const st = statSync(this.path, { throwIfNoEntry: false });
+    return st ? `${st.ino}:${st.mtimeMs}:${st.size}` : '';
   }
 
   /** Creates a token and returns its plaintext, the only time it is ever visible. */
