@@ -14,12 +14,15 @@
 // - server process RSS and CPU seconds at the end (the benchmark's own observers, one pod,
 //   node and DaemonSet watch over the in-process transport, run in the same process and count),
 //   after a full GC with --expose-gc, and the peak RSS; the process applies the server heap
-//   policy `everynode server` applies (applyServerHeapPolicy, 2x live heap);
+//   policy `everynode server` applies (applyServerHeapPolicy, 1.6x the live heap);
 // - API writes per phase = store revision delta (lease renewals, events and status writes
 //   included, as they are real work);
 // - the floor: the bare store of the same backend in the same run (a SqliteStore in a new file,
 //   or an EtcdStore on the same etcd under a fresh prefix) makes the same number of durable
-//   creates (pod-sized values, 64 concurrent writers); each time is also printed as a ratio to it.
+//   creates (1.3 KB pod-like values, 64 concurrent writers); each time is also printed as a ratio to it;
+// - the replay floor: the same kind of bare store makes the phase's OWN writes, read back from
+//   the server store's history (same keys and values, creates, updates with preconditions,
+//   deletes; 64 writers, each key's writes in order on one writer), and the ratio to that.
 // On etcd (`store: 'etcd'`) the server runs with `etcd://ENDPOINT?prefix=/bench-scale-<random>`
 // against an etcd started for the run (test/helpers startEtcd) unless `etcdEndpoint` names one.
 // Never asserts: targets are printed beside the figures.
@@ -82,6 +85,10 @@ export interface PhaseResult {
   hollowCpuMs: number;
   /** CPU of this process while the floor ran (for etcd: the client side only, not etcd's). */
   floorCpuMs: number;
+  /** The replay floor: the phase's own writes (same keys, values, creates/updates/deletes) replayed on a bare store. */
+  replayFloorMs: number;
+  /** ms / replayFloorMs. */
+  replayRatio: number;
 }
 
 export type ScaleStoreKind = 'sqlite' | 'etcd';
@@ -350,6 +357,97 @@ async function startPhaseProfile(): Promise<{ stop(name: string): Promise<void> 
 /** Where the floor's bare store lives: a directory for SQLite files, or an etcd endpoint. */
 type FloorTarget = { kind: 'sqlite'; dir: string } | { kind: 'etcd'; endpoint: string };
 
+/** One write of a phase as the store recorded it. */
+interface RecordedWrite {
+  key: string;
+  op: 'create' | 'update' | 'delete';
+  value: string | undefined;
+  /** The value before the write (updates, deletes); seeds the floor store for keys older than the phase. */
+  prevValue: string | undefined;
+}
+
+/** The writes with revision in (from, to], read back from the store's history. */
+function recordWrites(store: Store, from: number, to: number): Promise<RecordedWrite[]> {
+  return new Promise((resolve, reject) => {
+    const out: RecordedWrite[] = [];
+    if (to <= from) {
+      resolve(out);
+      return;
+    }
+    const w = store.watch('', from, {
+      onEvents: (events) => {
+        for (const ev of events) {
+          if (ev.revision > to) break;
+          const op = ev.type === 'delete' ? 'delete' : ev.createRevision === ev.revision ? 'create' : 'update';
+          out.push({ key: ev.key, op, value: ev.value, prevValue: ev.prevValue });
+        }
+        if ((events[events.length - 1]?.revision ?? 0) >= to) {
+          w.stop();
+          resolve(out);
+        }
+      },
+      onError: (err) => reject(err),
+    });
+  });
+}
+
+/**
+ * The replay floor: a fresh bare store of the same backend makes exactly the phase's writes
+ * (same keys and values, creates, updates with their preconditions, deletes) as durable
+ * writes, 64 writers, each key's writes in their original order on one writer. Keys that
+ * existed before the phase are created first, untimed, with their value before the phase.
+ */
+async function replayFloor(target: FloorTarget, writes: RecordedWrite[], concurrency = 64): Promise<{ ms: number; cpuMs: number }> {
+  const file = target.kind === 'sqlite' ? path.join(target.dir, `replay-${writes.length}-${Date.now()}.db`) : '';
+  const store: Store =
+    target.kind === 'sqlite'
+      ? await SqliteStore.open(file)
+      : await EtcdStore.open({ endpoints: target.endpoint.split(','), prefix: `/bench-scale-replay-${Math.random().toString(36).slice(2, 10)}` });
+  try {
+    const modRev = new Map<string, number>();
+    const seen = new Set<string>();
+    const seed: Array<[string, string]> = [];
+    for (const wr of writes) {
+      if (seen.has(wr.key)) continue;
+      seen.add(wr.key);
+      if (wr.op !== 'create' && wr.prevValue !== undefined) seed.push([wr.key, wr.prevValue]);
+    }
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: concurrency }, async () => {
+        for (let i = next++; i < seed.length; i = next++) modRev.set(seed[i]![0], await store.create(seed[i]![0], seed[i]![1]));
+      }),
+    );
+    const lanes: RecordedWrite[][] = Array.from({ length: concurrency }, () => []);
+    for (const wr of writes) lanes[laneOf(wr.key, concurrency)]!.push(wr);
+    const t0 = performance.now();
+    const c0 = cpuMsOfSelf();
+    await Promise.all(
+      lanes.map(async (lane) => {
+        for (const wr of lane) {
+          if (wr.op === 'create') modRev.set(wr.key, await store.create(wr.key, wr.value ?? ''));
+          else if (wr.op === 'update') modRev.set(wr.key, await store.update(wr.key, wr.value ?? '', modRev.get(wr.key) ?? 0));
+          else {
+            await store.delete(wr.key, modRev.get(wr.key));
+            modRev.delete(wr.key);
+          }
+        }
+      }),
+    );
+    return { ms: performance.now() - t0, cpuMs: cpuMsOfSelf() - c0 };
+  } finally {
+    if (target.kind === 'etcd') await deleteAll(store).catch(() => undefined);
+    await store.close();
+    if (file) for (const f of [file, `${file}-wal`, `${file}-shm`]) rmSync(f, { force: true });
+  }
+}
+
+function laneOf(key: string, lanes: number): number {
+  let h = 0;
+  for (let i = 0; i < key.length; i++) h = (h * 31 + key.charCodeAt(i)) | 0;
+  return Math.abs(h) % lanes;
+}
+
 /** Time for a fresh bare store of the same backend to make `writes` durable creates with `concurrency` writers. */
 async function storeFloor(target: FloorTarget, writes: number, concurrency = 64): Promise<{ ms: number; cpuMs: number }> {
   const file = target.kind === 'sqlite' ? path.join(target.dir, `floor-${writes}-${Date.now()}.db`) : '';
@@ -462,6 +560,7 @@ async function runOne(n: number, o: RunOptions): Promise<ScaleResult> {
     await profiler?.stop(`fan-out-${storeKind}-${n}`);
     const fanOutMs = performance.now() - t;
     const fanOutWrites = (await rev()) - w;
+    const fanOutWindow: [number, number] = [w, w + fanOutWrites];
     const fanOutCpu = cpuSince(c);
     log(`  ${storeKind} N=${n}: fan-out ${r1(fanOutMs)} ms, ${fanOutWrites} writes`);
 
@@ -475,6 +574,7 @@ async function runOne(n: number, o: RunOptions): Promise<ScaleResult> {
     await observer.until(() => observer.rolledOut('registry.example/agent:2', n), o.phaseTimeoutMs, 'rollout to agent:2');
     const rolloutUMs = performance.now() - t;
     const rolloutUWrites = (await rev()) - w;
+    const rolloutUWindow: [number, number] = [w, w + rolloutUWrites];
     const rolloutUCpu = cpuSince(c);
     log(`  ${storeKind} N=${n}: rollout maxUnavailable=10% ${r1(rolloutUMs)} ms, ${rolloutUWrites} writes`);
 
@@ -491,6 +591,7 @@ async function runOne(n: number, o: RunOptions): Promise<ScaleResult> {
     await observer.until(() => observer.rolledOut('registry.example/agent:3', n), o.phaseTimeoutMs, 'rollout to agent:3');
     const rolloutSMs = performance.now() - t;
     const rolloutSWrites = (await rev()) - w;
+    const rolloutSWindow: [number, number] = [w, w + rolloutSWrites];
     const rolloutSCpu = cpuSince(c);
     log(`  ${storeKind} N=${n}: rollout maxSurge=10% ${r1(rolloutSMs)} ms, ${rolloutSWrites} writes`);
 
@@ -510,6 +611,7 @@ async function runOne(n: number, o: RunOptions): Promise<ScaleResult> {
     await observer.until(() => observer.ds?.status?.numberAvailable === n + m, o.phaseTimeoutMs, `numberAvailable == ${n + m}`);
     const availableMs = performance.now() - t;
     const churnWrites = (await rev()) - w;
+    const churnWindow: [number, number] = [w, w + churnWrites];
     const lat = churnNames.map((x) => (observer.firstPodAt.get(x) ?? 0) - (observer.nodeAddedAt.get(x) ?? 0)).sort((a, b) => a - b);
     log(`  ${storeKind} N=${n}: churn +${m} nodes: all have pods ${r1(churnMs)} ms (per node p50 ${r1(percentile(lat, 50))} max ${r1(lat[lat.length - 1] ?? 0)}), available ${r1(availableMs)} ms`);
 
@@ -517,28 +619,51 @@ async function runOne(n: number, o: RunOptions): Promise<ScaleResult> {
     // With `node --expose-gc` the figures are taken after a full collection (live memory).
     (globalThis as { gc?: () => void }).gc?.();
     const peakRssMB = r1(readPeakRssKb() / 1024);
-    if (process.env.EVERYNODE_BENCH_HEAP_SNAPSHOT) v8.writeHeapSnapshot(process.env.EVERYNODE_BENCH_HEAP_SNAPSHOT);
     const mem = process.memoryUsage();
+    const heapSpaces: Record<string, [number, number]> = Object.fromEntries(
+      v8
+        .getHeapSpaceStatistics()
+        .filter((x) => x.space_size > 0)
+        .map((x) => [x.space_name, [r1(x.space_size / 2 ** 20), r1(x.space_used_size / 2 ** 20)]]),
+    );
+    // A heap snapshot for memory work (after the figures: writing it costs memory itself).
+    if (process.env.EVERYNODE_BENCH_HEAP_SNAPSHOT) v8.writeHeapSnapshot(process.env.EVERYNODE_BENCH_HEAP_SNAPSHOT);
     const cpu = process.cpuUsage(cpu0);
     const hollowRss = hollows[0]?.rssBytes() ?? 0;
     const st = server.store instanceof SqliteStore ? server.store.stats() : undefined;
     const storeCommits = st ? { commits: st.commits, writesPerCommit: r1(st.writes / Math.max(1, st.commits)), maxBatch: st.maxBatch } : null;
 
-    // Stop the load, then the floor in the same run.
+    // Stop the load, read each phase's writes back, then the floors in the same run.
     observer.stop();
     for (const h of hollows.splice(0)) await h.stop();
+    const recorded = {
+      fanOut: await recordWrites(server.store, ...fanOutWindow),
+      rolloutU: await recordWrites(server.store, ...rolloutUWindow),
+      rolloutS: await recordWrites(server.store, ...rolloutSWindow),
+      churn: await recordWrites(server.store, ...churnWindow),
+    };
     await server.close();
     const floorRateWrites = 20_000;
     const floorRateMs = (await storeFloor(floorTarget, floorRateWrites)).ms;
     const floorWritesPerSec = (floorRateWrites / floorRateMs) * 1000;
-    const phase = async (ms: number, writes: number, cpu: { serverCpuMs: number; hollowCpuMs: number }): Promise<PhaseResult> => {
+    const phase = async (ms: number, writes: number, cpu: { serverCpuMs: number; hollowCpuMs: number }, own: RecordedWrite[]): Promise<PhaseResult> => {
       const floor = await storeFloor(floorTarget, writes);
-      return { ms: r1(ms), writes, floorMs: r1(floor.ms), ratio: Math.round((ms / floor.ms) * 100) / 100, ...cpu, floorCpuMs: Math.round(floor.cpuMs) };
+      const replay = await replayFloor(floorTarget, own);
+      return {
+        ms: r1(ms),
+        writes,
+        floorMs: r1(floor.ms),
+        ratio: Math.round((ms / floor.ms) * 100) / 100,
+        ...cpu,
+        floorCpuMs: Math.round(floor.cpuMs),
+        replayFloorMs: r1(replay.ms),
+        replayRatio: Math.round((ms / replay.ms) * 100) / 100,
+      };
     };
-    const fanOut = await phase(fanOutMs, fanOutWrites, fanOutCpu);
-    const rolloutMaxUnavailable = await phase(rolloutUMs, rolloutUWrites, rolloutUCpu);
-    const rolloutMaxSurge = await phase(rolloutSMs, rolloutSWrites, rolloutSCpu);
-    const churnPhase = await phase(churnMs, churnWrites, churnCpu);
+    const fanOut = await phase(fanOutMs, fanOutWrites, fanOutCpu, recorded.fanOut);
+    const rolloutMaxUnavailable = await phase(rolloutUMs, rolloutUWrites, rolloutUCpu, recorded.rolloutU);
+    const rolloutMaxSurge = await phase(rolloutSMs, rolloutSWrites, rolloutSCpu, recorded.rolloutS);
+    const churnPhase = await phase(churnMs, churnWrites, churnCpu, recorded.churn);
     return {
       store: storeKind,
       nodes: n,
@@ -554,11 +679,7 @@ async function runOne(n: number, o: RunOptions): Promise<ScaleResult> {
       serverPeakRssMB: peakRssMB,
       heapGrowthPercent: o.heapGrowthPercent ?? null,
       serverMemoryMB: Object.fromEntries(Object.entries(mem).map(([k, v]) => [k, r1(v / 2 ** 20)])),
-      serverHeapSpacesMB: Object.fromEntries(
-        v8.getHeapSpaceStatistics()
-          .filter((x) => x.space_size > 0)
-          .map((x) => [x.space_name, [r1(x.space_size / 2 ** 20), r1(x.space_used_size / 2 ** 20)]]),
-      ),
+      serverHeapSpacesMB: heapSpaces,
       serverCpuSeconds: r1((cpu.user + cpu.system) / 1e6),
       hollowRssMBPer1000: o.hollow === 'process' ? r1(hollowRss / 2 ** 20 / (n / 1000)) : null,
       floorWritesPerSec: Math.round(floorWritesPerSec),
@@ -627,12 +748,25 @@ export async function benchScale(opts: ScaleBenchOptions = {}): Promise<ScaleRes
 }
 
 function fmtPhase(p: PhaseResult): string[] {
-  return [p.ms.toFixed(0), String(p.writes), p.floorMs.toFixed(0), `${p.ratio.toFixed(2)}x`, String(p.serverCpuMs), String(p.hollowCpuMs), String(p.floorCpuMs)];
+  return [
+    p.ms.toFixed(0),
+    String(p.writes),
+    p.floorMs.toFixed(0),
+    `${p.ratio.toFixed(2)}x`,
+    p.replayFloorMs.toFixed(0),
+    `${p.replayRatio.toFixed(2)}x`,
+    String(p.serverCpuMs),
+    String(p.hollowCpuMs),
+    String(p.floorCpuMs),
+  ];
 }
 
 export function formatScaleBench(results: ScaleResult[], table: (head: string[], rows: string[][]) => string): string {
   const lines: string[] = [];
-  lines.push('Phases (ms; writes = store revisions; floor = bare store of the same backend making as many durable creates, 64 writers)');
+  lines.push(
+    'Phases (ms; writes = store revisions; floor = bare store of the same backend making as many durable creates, 64 writers; ' +
+      'replay = the same bare store making the phase\'s own writes, 64 writers)',
+  );
   const rows: string[][] = [];
   for (const r of results) {
     const k = [r.store, String(r.nodes)];
@@ -641,7 +775,7 @@ export function formatScaleBench(results: ScaleResult[], table: (head: string[],
     rows.push([...k, 'rollout maxSurge 10%', ...fmtPhase(r.rolloutMaxSurge), '']);
     rows.push([...k, `churn +${r.churn.newNodes} nodes`, ...fmtPhase(r.churn), `per node p50 ${r.churn.podP50Ms} ms, max ${r.churn.podMaxMs} ms; available after ${r.churn.availableMs} ms`]);
   }
-  lines.push(table(['store', 'nodes', 'phase', 'ms', 'writes', 'floor ms', 'ratio', 'server CPU ms', 'hollow CPU ms', 'floor CPU ms', 'note'], rows));
+  lines.push(table(['store', 'nodes', 'phase', 'ms', 'writes', 'floor ms', 'ratio', 'replay ms', 'replay ratio', 'server CPU ms', 'hollow CPU ms', 'floor CPU ms', 'note'], rows));
   lines.push('');
   lines.push('Resources');
   lines.push(

@@ -2,10 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { applyServerHeapPolicy, defaultHeapGrowthPercent } from './heap.js';
 
 describe('applyServerHeapPolicy', () => {
-  it('applies 2x live by default, an override, or nothing when off', () => {
+  it('applies 1.6x live by default, an override, or nothing when off', () => {
     expect(applyServerHeapPolicy({})).toBe(defaultHeapGrowthPercent);
-    expect(defaultHeapGrowthPercent).toBe(100);
-    expect(applyServerHeapPolicy({ EVERYNODE_HEAP_GROWTH_PERCENT: '50' })).toBe(50);
+    expect(defaultHeapGrowthPercent).toBe(60);
+    expect(applyServerHeapPolicy({ EVERYNODE_HEAP_GROWTH_PERCENT: '100' })).toBe(100);
     expect(applyServerHeapPolicy({ EVERYNODE_HEAP_GROWTH_PERCENT: 'off' })).toBeUndefined();
     expect(applyServerHeapPolicy({ EVERYNODE_HEAP_GROWTH_PERCENT: '0' })).toBeUndefined();
   });

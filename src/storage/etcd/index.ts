@@ -44,7 +44,9 @@
 // may therefore be applied once and then report AlreadyExists/Conflict on the retry, the same
 // at-least-once window the Kubernetes apiserver has with etcd.
 
-import { Etcd3, type IKeyValue, type IRangeRequest, type IRangeResponse, type IWatchResponse } from 'etcd3';
+// Types only: the client library (and gRPC under it, ~6 MB of heap and ~25 MB of RSS) loads
+// when a store is opened, so a server on SQLite never pays for it.
+import type { Etcd3, IKeyValue, IRangeRequest, IRangeResponse, IWatchResponse } from 'etcd3';
 import {
   StorageError,
   type KeyValue,
@@ -112,7 +114,8 @@ export class EtcdStore implements Store {
 
   /** Connects and checks that etcd answers (fails with Unavailable otherwise). */
   static async open(opts: EtcdStoreOptions): Promise<EtcdStore> {
-    const store = new EtcdStore(opts);
+    const lib = await import('etcd3');
+    const store = new EtcdStore(opts, lib.Etcd3);
     try {
       await store.currentRevision();
     } catch (err) {
@@ -136,7 +139,8 @@ export class EtcdStore implements Store {
   private readonly inFlight = new Set<Promise<unknown>>();
   private readonly watches = new Set<EtcdWatch>();
 
-  constructor(opts: EtcdStoreOptions) {
+  /** Use `open`; `Client` is the etcd3 client class (loaded by open). */
+  private constructor(opts: EtcdStoreOptions, Client: typeof Etcd3) {
     if (opts.endpoints.length === 0) throw new StorageError('Internal', 'EtcdStore needs at least one endpoint');
     this.endpoints = opts.endpoints.map((e) => e.replace(/^https?:\/\//, ''));
     this.prefix = opts.prefix ?? '';
@@ -145,7 +149,7 @@ export class EtcdStore implements Store {
     this.pageBytes = Math.max(1024, opts.pageBytes ?? DEFAULT_PAGE_BYTES);
     this.watchRetryMs = Math.max(0, opts.watchRetryMs ?? 30_000);
     const timeout = Math.max(1, opts.requestTimeoutMs ?? 15_000);
-    this.client = new Etcd3({
+    this.client = new Client({
       hosts: [...this.endpoints],
       grpcOptions: {
         // Notice a dead peer on a silent network (etcd's default minimum ping interval is 5 s).
