@@ -12,6 +12,7 @@ import { benchStore } from './storage.js';
 import { benchScaleOnStores, formatScaleBench } from './scale.js';
 import { benchController, formatControllerBench } from './controller.js';
 import { benchAgent, formatAgentBench } from './agent.js';
+import { benchHttpsFloor } from './https.js';
 
 interface Args {
   names: string[];
@@ -64,6 +65,17 @@ const benchmarks: Record<string, Runner> = {
     for (const s of out.skipped) console.log(`\n-- ${s.store}: skipped (${s.reason}) --`);
     if (out.results.length > 1) console.log(`\n${formatApiBenchSideBySide(out.results)}`);
     return out;
+  },
+  async https(args) {
+    const rows = await benchHttpsFloor(args.quick ? { requests: 5000 } : {});
+    console.log('Request floor of one Node.js server thread (PATCH ~1.2 KB JSON in, ~2.5 KB JSON out, 64 keep-alive connections, client in another process)');
+    console.log(
+      table(
+        ['protocol', 'requests', 'requests/s', 'server CPU us/request'],
+        rows.map((r) => [r.protocol, String(r.requests), String(r.requestsPerSec), r.serverCpuUsPerRequest.toFixed(1)]),
+      ),
+    );
+    return rows;
   },
   async scale(args) {
     const out = await benchScaleOnStores({ nodes: args.nodes ?? (args.quick ? [300] : [1000, 5000]), ...(args.stores.length > 0 ? { stores: args.stores } : {}) });

@@ -524,6 +524,9 @@ async function runOne(n: number, o: RunOptions): Promise<ScaleResult> {
     listen: '127.0.0.1:0',
     ...(o.etcdEndpoint ? { storeUrl: `etcd://${o.etcdEndpoint}?prefix=/bench-scale-${n}-${Math.random().toString(36).slice(2, 10)}` } : {}),
     logger: createLogger({ name: 'apiserver', level: 'warn' }),
+    // No periodic compaction: the replay floor reads every phase's writes back from history
+    // (the default compactor runs every 60 s; the SQLite runs end before it would fire).
+    compaction: false,
     controllers: { leaderElection: false, ...(o.burstReplicas ? { daemonSet: { burstReplicas: o.burstReplicas } } : {}) },
   });
   const hollows: HollowHandle[] = [];
