@@ -49,7 +49,7 @@ import {
   podsResource,
 } from '../src/client/index.js';
 import { startHollowNodes, type HollowNodes } from '../src/hollow/index.js';
-import { EtcdStore, SqliteStore, type Store } from '../src/storage/index.js';
+import { EncryptingStore, EtcdStore, SqliteStore, type Store } from '../src/storage/index.js';
 import { etcdAvailable, etcdSkipReason, startEtcd } from '../test/helpers/etcd.js';
 import { createLogger } from '../src/util/logger.js';
 import { applyServerHeapPolicy } from '../src/util/heap.js';
@@ -633,7 +633,8 @@ async function runOne(n: number, o: RunOptions): Promise<ScaleResult> {
     if (process.env.EVERYNODE_BENCH_HEAP_SNAPSHOT) v8.writeHeapSnapshot(process.env.EVERYNODE_BENCH_HEAP_SNAPSHOT);
     const cpu = process.cpuUsage(cpu0);
     const hollowRss = hollows[0]?.rssBytes() ?? 0;
-    const st = server.store instanceof SqliteStore ? server.store.stats() : undefined;
+    const rawStore = server.store instanceof EncryptingStore ? server.store.raw : server.store;
+    const st = rawStore instanceof SqliteStore ? rawStore.stats() : undefined;
     const storeCommits = st ? { commits: st.commits, writesPerCommit: r1(st.writes / Math.max(1, st.commits)), maxBatch: st.maxBatch } : null;
 
     // Stop the load, read each phase's writes back, then the floors in the same run.

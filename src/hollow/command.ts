@@ -10,6 +10,7 @@
 // Runs until SIGTERM/SIGINT, then stops (Nodes stay registered) and exits 0.
 
 import { parseArgs } from 'node:util';
+import { applyServerHeapPolicy } from '../util/heap.js';
 import { HttpTransport, RestClient, loadKubeconfig } from '../client/index.js';
 import { startHollowNodes } from './hollow-nodes.js';
 
@@ -68,6 +69,9 @@ export async function runHollowNodesCommand(args: string[]): Promise<void> {
     process.stdout.write(`usage: everynode hollow-nodes [options]\n${hollowNodesUsage}`);
     return;
   }
+  // A long-running simulation whose memory per 1,000 nodes is a measured figure: the same
+  // heap policy as the server (src/util/heap.ts).
+  applyServerHeapPolicy();
   if (values.count === undefined) throw new Error('hollow-nodes: --count is required');
   if (!values.server && !values.kubeconfig) throw new Error('hollow-nodes: --server or --kubeconfig is required');
   const count = num(values.count, 'count', 0);
