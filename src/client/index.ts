@@ -39,8 +39,8 @@ export {
   reasonOf,
 } from './errors.js';
 export { type Clock, type TimerHandle, FakeClock, RealClock, realClock, sleep } from '../util/index.js';
-export type { Transport, TransportRequest, TransportResponse } from './transport.js';
-export { readAll } from './transport.js';
+export type { BodyChunk, Transport, TransportRequest, TransportResponse, WatchObjectChunk } from './transport.js';
+export { chunkBytes, isWatchObjectChunk, readAll } from './transport.js';
 export { HttpTransport, type HttpTransportOptions } from './http-transport.js';
 export {
   FailoverTransport,

@@ -47,6 +47,9 @@ export const agentUsage = `  agent    run a node agent (registers a Node, runs t
            --nodes N            local nodes node-1..node-N on 127.0.1.1..N (default 3; 0: none)
            --hollow-nodes N     also N simulated nodes hollow-node-0.. (see hollow-nodes; default 0)
            --tls-san NAME       extra name/IP for the serving certificate (repeatable)
+           --dashboard HOST:PORT|off
+                                the web dashboard's loopback address (default 127.0.0.1:8001,
+                                a free port when taken; off: none)
 ${storeFlagUsage}`;
 
 function onSignals(stop: (signal: string) => Promise<void>): void {
@@ -150,6 +153,7 @@ export async function runUp(args: string[]): Promise<void> {
       'hollow-nodes': { type: 'string', default: '0' },
       store: { type: 'string', default: 'sqlite' },
       'tls-san': { type: 'string', multiple: true, default: [] },
+      dashboard: { type: 'string', default: '127.0.0.1:8001' },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -192,8 +196,20 @@ export async function runUp(args: string[]): Promise<void> {
   const { startHollowNodesForUp } = await import('../hollow/index.js');
   const hollow = hollowCount > 0 ? await startHollowNodesForUp(server.kubeconfigPath, hollowCount) : undefined;
   if (hollow) process.stdout.write(`hollow nodes: ${hollowCount} (hollow-node-0..hollow-node-${hollowCount - 1}, simulated, no processes)\n`);
+  // The dashboard goes through the HTTPS API with the admin kubeconfig, like any client.
+  let dashboard: { close(): Promise<void> } | undefined;
+  let dashboardTransport: HttpTransport | undefined;
+  if (values.dashboard !== 'off') {
+    const { startDashboard } = await import('../dashboard/index.js');
+    dashboardTransport = new HttpTransport({ ...loadKubeconfig(server.kubeconfigPath), userAgent: 'everynode-dashboard' });
+    const d = await startDashboard({ transport: dashboardTransport.request, listen: values.dashboard, fallbackToFreePort: true, logger: logger.child('dashboard') });
+    dashboard = d;
+    process.stdout.write(`dashboard: ${d.url}\n`);
+  }
   onSignals(async (signal) => {
     logger.info(`${signal} received, stopping the daemons and the server`);
+    await dashboard?.close();
+    dashboardTransport?.destroy();
     await Promise.all(agents.map((a) => a.stop({ stopPods: true })));
     await hollow?.stop();
     await server.close();

@@ -22,8 +22,8 @@ ${storeFlagUsage}           --disable-controllers
 ${agentUsage}`;
 
 async function usage(): Promise<string> {
-  const [{ tokenUsage }, { hollowNodesUsage }] = await Promise.all([import('./token.js'), import('../hollow/index.js')]);
-  return usageHead + tokenUsage + hollowNodesUsage;
+  const [{ tokenUsage }, { hollowNodesUsage }, { dashboardUsage }] = await Promise.all([import('./token.js'), import('../hollow/index.js'), import('../dashboard/index.js')]);
+  return usageHead + tokenUsage + hollowNodesUsage + dashboardUsage;
 }
 
 async function runServer(args: string[]): Promise<void> {
@@ -75,6 +75,10 @@ async function main(argv: string[]): Promise<void> {
     }
     case 'server':
       return runServer(rest);
+    case 'dashboard': {
+      const { runDashboardCommand } = await import('../dashboard/index.js');
+      return runDashboardCommand(rest);
+    }
     case 'agent':
       return runAgent(rest);
     case 'up':

@@ -167,6 +167,19 @@ describe('everynode up --nodes 3 with the sample daemon', () => {
     expect(tail).toMatch(/^\d{4}-\d\d-\d\dT\S+Z report node=node-2 .*\n$/);
   }, 40_000);
 
+  it('serves the web dashboard it printed: the page, and the API with the daemon logs through it', async () => {
+    const url = /dashboard: (http:\/\/127\.0\.0\.1:\d+\/)/.exec(up.output())?.[1];
+    expect(url, up.output()).toBeDefined();
+    const page = await fetch(url!);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('<title>everynode dashboard</title>');
+    const list = (await (await fetch(new URL('/api/v1/namespaces/default/pods?labelSelector=app%3Dnode-reporter', url))).json()) as { items: Pod[] };
+    expect(list.items.map((p) => p.spec.nodeName).sort()).toEqual(nodes);
+    const pod = list.items.find((p) => p.spec.nodeName === 'node-1')!;
+    const log = await (await fetch(new URL(`/api/v1/namespaces/default/pods/${pod.metadata.name}/log?tailLines=5`, url))).text();
+    expect(log).toMatch(/report node=node-1 /);
+  }, 30_000);
+
   it('restarts a killed daemon and counts it in RESTARTS', async () => {
     const pod = (await daemonPods()).find((p) => p.spec.nodeName === 'node-1')!;
     const pid = Number(pod.status!.containerStatuses![0]!.containerID!.replace('process://', ''));

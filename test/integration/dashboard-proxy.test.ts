@@ -1,0 +1,159 @@
+// The dashboard server against a real API server over HTTPS with the admin kubeconfig: the
+// page, forwarded reads, streamed watches, and the guards (loopback Host only, writes need
+// the dashboard header, no preflights, loopback listen address only, 502 when the API is gone).
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { request as httpRequest, createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { startServer, type RunningServer } from '../../src/apiserver/index.js';
+import { startDashboard, type RunningDashboard } from '../../src/dashboard/index.js';
+import { HttpTransport, loadKubeconfig } from '../../src/client/index.js';
+import { Cleanup } from '../helpers/cleanup.js';
+import { makeTempDir } from '../helpers/temp-dir.js';
+import { everynodeBin, runCommand, spawnNode } from '../helpers/process.js';
+import { waitFor } from '../helpers/wait.js';
+
+const cleanup = new Cleanup();
+let server: RunningServer;
+let dashboard: RunningDashboard;
+
+interface Answer {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  text: string;
+}
+
+function call(method: string, path: string, opts: { headers?: Record<string, string>; body?: string; base?: string } = {}): Promise<Answer> {
+  const url = new URL(path, opts.base ?? dashboard.url);
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(url, { method, headers: { ...(opts.body ? { 'content-length': String(Buffer.byteLength(opts.body)) } : {}), ...(opts.headers ?? {}) } }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (text += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text }));
+    });
+    req.on('error', reject);
+    req.end(opts.body);
+  });
+}
+
+beforeAll(async () => {
+  const dir = makeTempDir(cleanup, 'everynode-dashboard-proxy-');
+  server = await startServer({ dataDir: dir, listen: '127.0.0.1:0', controllers: false });
+  cleanup.defer(() => server.close());
+  const transport = new HttpTransport(loadKubeconfig(server.kubeconfigPath));
+  cleanup.defer(() => transport.destroy());
+  dashboard = await startDashboard({ transport: transport.request, listen: '127.0.0.1:0' });
+  cleanup.defer(() => dashboard.close());
+});
+
+afterAll(() => cleanup.run());
+
+describe('dashboard server', () => {
+  it('serves the self-contained page with a strict content security policy', async () => {
+    const r = await call('GET', '/');
+    expect(r.status).toBe(200);
+    expect(r.headers['content-type']).toBe('text/html; charset=utf-8');
+    expect(String(r.headers['content-security-policy'])).toContain("connect-src 'self'");
+    expect(r.text).toContain('<title>everynode dashboard</title>');
+    // Nothing loaded from elsewhere.
+    expect(r.text).not.toMatch(/<(script|link|img)[^>]+(src|href)=["']https?:/i);
+  });
+
+  it('forwards API reads with the cluster credentials, and streams watches', async () => {
+    const ns = await call('GET', '/api/v1/namespaces');
+    expect(ns.status).toBe(200);
+    expect(JSON.parse(ns.text).items.map((n: { metadata: { name: string } }) => n.metadata.name)).toContain('default');
+    expect(JSON.parse((await call('GET', '/version')).text).gitVersion).toMatch(/^v1\.32\./);
+    const missing = await call('GET', '/api/v1/namespaces/default/pods/nope');
+    expect(missing.status).toBe(404);
+    expect(JSON.parse(missing.text)).toMatchObject({ kind: 'Status', reason: 'NotFound' });
+
+    // A watch through the dashboard: the event arrives while the stream stays open.
+    const seen: string[] = [];
+    const url = new URL('/api/v1/namespaces/default/configmaps?watch=true&timeoutSeconds=20', dashboard.url);
+    const watch = httpRequest(url, (res) => {
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => seen.push(c));
+    });
+    watch.end();
+    cleanup.defer(() => {
+      watch.destroy();
+    });
+    await new Promise((r) => setTimeout(r, 200));
+    const created = await call('POST', '/api/v1/namespaces/default/configmaps', {
+      headers: { 'content-type': 'application/json', 'x-everynode-dashboard': '1' },
+      body: JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'through-dashboard' }, data: { a: '1' } }),
+    });
+    expect(created.status).toBe(201);
+    const deadline = Date.now() + 10_000;
+    while (!seen.join('').includes('through-dashboard') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect(seen.join('')).toContain('"type":"ADDED"');
+    watch.destroy();
+  });
+
+  it('refuses writes without the dashboard header, preflights, foreign Host names and unknown paths', async () => {
+    const body = JSON.stringify({ data: { a: '2' } });
+    const plain = await call('PATCH', '/api/v1/namespaces/default/configmaps/through-dashboard', { headers: { 'content-type': 'application/merge-patch+json' }, body });
+    expect(plain.status).toBe(403);
+    expect(JSON.parse(plain.text).message).toContain('X-Everynode-Dashboard: 1');
+    const del = await call('DELETE', '/api/v1/namespaces/default/configmaps/through-dashboard');
+    expect(del.status).toBe(403);
+    // Nothing changed.
+    expect(JSON.parse((await call('GET', '/api/v1/namespaces/default/configmaps/through-dashboard')).text).data).toEqual({ a: '1' });
+
+    const ok = await call('PATCH', '/api/v1/namespaces/default/configmaps/through-dashboard', {
+      headers: { 'content-type': 'application/merge-patch+json', 'x-everynode-dashboard': '1' },
+      body,
+    });
+    expect(ok.status).toBe(200);
+    expect(JSON.parse(ok.text).data).toEqual({ a: '2' });
+
+    expect((await call('OPTIONS', '/api/v1/namespaces')).status).toBe(405);
+    const rebinding = await call('GET', '/api/v1/namespaces', { headers: { host: `evil.example:${new URL(dashboard.url).port}` } });
+    expect(rebinding.status).toBe(403);
+    expect((await call('GET', '/api/v1/namespaces', { headers: { host: `localhost:${new URL(dashboard.url).port}` } })).status).toBe(200);
+    expect((await call('GET', '/etc/passwd')).status).toBe(404);
+    expect((await call('GET', '/apis-something')).status).toBe(404);
+  });
+
+  it('listens on loopback only, takes a free port when asked and the port is taken, and answers 502 when the API is gone', async () => {
+    const transport = new HttpTransport(loadKubeconfig(server.kubeconfigPath));
+    cleanup.defer(() => transport.destroy());
+    await expect(startDashboard({ transport: transport.request, listen: '0.0.0.0:0' })).rejects.toThrow(/loopback/);
+    const taken = new URL(dashboard.url).port;
+    await expect(startDashboard({ transport: transport.request, listen: `127.0.0.1:${taken}` })).rejects.toMatchObject({ code: 'EADDRINUSE' });
+    const other = await startDashboard({ transport: transport.request, listen: `127.0.0.1:${taken}`, fallbackToFreePort: true });
+    cleanup.defer(() => other.close());
+    expect(new URL(other.url).port).not.toBe(taken);
+
+    // An API server address where nothing listens.
+    const hole = createServer();
+    await new Promise<void>((r) => hole.listen(0, '127.0.0.1', r));
+    const port = (hole.address() as AddressInfo).port;
+    await new Promise((r) => hole.close(r));
+    const dead = new HttpTransport({ ...loadKubeconfig(server.kubeconfigPath), server: `https://127.0.0.1:${port}` });
+    cleanup.defer(() => dead.destroy());
+    const orphan = await startDashboard({ transport: dead.request, listen: '127.0.0.1:0' });
+    cleanup.defer(() => orphan.close());
+    const r = await call('GET', '/api/v1/nodes', { base: orphan.url });
+    expect(r.status).toBe(502);
+    expect(JSON.parse(r.text)).toMatchObject({ kind: 'Status', code: 502, message: expect.stringContaining('cannot reach the API server') });
+  });
+});
+
+describe('everynode dashboard', () => {
+  it('serves the cluster of a kubeconfig until SIGTERM, and says so when there is no kubeconfig', async () => {
+    const p = spawnNode(cleanup, [everynodeBin, 'dashboard', '--kubeconfig', server.kubeconfigPath, '--listen', '127.0.0.1:0']);
+    const url = await waitFor(() => /everynode dashboard: (http:\/\/127\.0\.0\.1:\d+\/)/.exec(p.output())?.[1], { timeoutMs: 20_000, message: `dashboard started; output:\n${p.output()}` });
+    const v = await call('GET', '/version', { base: url });
+    expect(v.status).toBe(200);
+    expect(JSON.parse(v.text).gitVersion).toMatch(/^v1\.32\./);
+    p.signalGroup('SIGTERM');
+    expect((await p.exited).code).toBe(0);
+
+    const missing = await runCommand(process.execPath, [everynodeBin, 'dashboard', '--kubeconfig', '/nonexistent/kubeconfig.yaml'], { timeoutMs: 20_000 });
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('no kubeconfig at /nonexistent/kubeconfig.yaml');
+  });
+});
+
