@@ -156,6 +156,12 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     }
 
     reg.resumeNamespaceFinalization();
+    // Every server finalizes every terminating namespace it sees, not only the one that took
+    // the DELETE (which may stop before the content is gone): passes are idempotent, and the
+    // namespace's own removal is a compare-and-swap, so servers sharing a store may overlap.
+    wc.onChange((resource) => {
+      if (resource === 'core/namespaces' || resource === '*') reg.resumeNamespaceFinalization();
+    });
     await ensureBootstrapRbac(reg, kinds);
     const security: RequestSecurity = await initRequestSecurity({ dataDir, sans: [host, ...(opts.tlsSans ?? [])], store, kinds, watchCache: wc, logger });
 

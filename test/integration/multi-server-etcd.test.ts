@@ -225,6 +225,29 @@ describe.skipIf(!haveEtcd)('several API servers on one etcd', () => {
     }
   });
 
+  it('a namespace deleted through a server that then stops is finalized by the others', async () => {
+    const extra = await startTestServer(cleanup, { storeUrl });
+    const s3 = extra.server.url;
+    expect((await post(s3, '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'doomed' } })).status).toBe(201);
+    const held = { ...cm('held'), metadata: { name: 'held', finalizers: ['example.com/hold'] } };
+    expect((await post(s3, '/api/v1/namespaces/doomed/configmaps', held)).status).toBe(201);
+    expect((await httpRequest(`${s3}/api/v1/namespaces/doomed`, { method: 'DELETE' })).status).toBe(200);
+    // Server 3 starts finalizing: the ConfigMap is being deleted, held by its finalizer.
+    const marked = async (): Promise<boolean> => {
+      const a = await httpRequest(`${s2}/api/v1/namespaces/doomed/configmaps/held`);
+      return a.status === 200 && Boolean((obj(a).metadata as { deletionTimestamp?: string }).deletionTimestamp);
+    };
+    await waitFor(marked, { message: 'the held ConfigMap marked for deletion' });
+    await extra.close();
+    const released = await httpRequest(`${s2}/api/v1/namespaces/doomed/configmaps/held`, {
+      method: 'PATCH',
+      contentType: 'application/merge-patch+json',
+      body: JSON.stringify({ metadata: { finalizers: null } }),
+    });
+    expect(released.status, released.text).toBe(200);
+    await waitFor(async () => (await httpRequest(`${s2}/api/v1/namespaces/doomed`)).status === 404, { timeoutMs: 15_000, message: 'namespace doomed removed by the remaining servers' });
+  });
+
   it('server 2 keeps serving reads, writes and watches when server 1 is gone', async () => {
     const path = `/api/v1/namespaces/${NS}/configmaps`;
     const w = await openWireWatch(cleanup, s2, `${path}?watch=true&resourceVersion=${listRv(await httpRequest(s2 + path))}`);
