@@ -6,7 +6,8 @@
 //   resource path, and the join endpoint, whatever their outcome (401 and 403 included). Reads,
 //   watches and non-resource requests are not logged. Every response of the secured listener
 //   carries an `Audit-Id` header (the event's auditID when it is logged).
-// - Metadata only: who (user, groups), verb, objectRef, response code, source IP, user agent,
+// - Metadata only: who (user, groups), verb, objectRef (for a create, the name of the object
+//   made, from the registry's answer), response code, source IP, user agent,
 //   timestamps. Never a request or response body, header value or credential, so no Secret
 //   value can reach the file. An unauthenticated attempt is logged as `system:anonymous`; a join
 //   as `system:bootstrap:<token id>` (the id half of the token, never its secret).
@@ -198,6 +199,8 @@ export function openAuditLog(dataDir: string, o: false | AuditOptions | undefine
 /** Who a request turned out to be; filled by the handler once authentication succeeded. */
 export interface AuditContext {
   user?: UserInfo;
+  /** The object's name when the path has none (a create), once the handler knows it. */
+  name?: string;
 }
 
 /**
@@ -248,7 +251,7 @@ export function auditRequest(
             objectRef: {
               resource: attrs.resource,
               ...(attrs.namespace ? { namespace: attrs.namespace } : {}),
-              ...(attrs.name ? { name: attrs.name } : {}),
+              ...(attrs.name || ctx.name ? { name: attrs.name || ctx.name } : {}),
               apiGroup: attrs.apiGroup,
               ...(attrs.apiVersion ? { apiVersion: attrs.apiVersion } : {}),
               ...(attrs.subresource ? { subresource: attrs.subresource } : {}),

@@ -19,7 +19,7 @@ import { parseDeleteOptions, parseListQuery, parseWriteQuery } from './query.js'
 import { servePodLog } from './pod-log.js';
 import { listJson, patchTypeOf, type AdmitFn, type RestRegistry } from './registry.js';
 import { JOIN_PATH, RBAC_GROUP, bearerToken } from '../auth/index.js';
-import { auditRequest, type AuditLog } from './audit.js';
+import { auditRequest, type AuditContext, type AuditLog } from './audit.js';
 import { secureRequest, serveJoin, type RequestSecurity } from './security.js';
 import { BadPathError, parsePath, type ResourceRoute } from './request-info.js';
 import { buildTable, wantsTable } from './tables/index.js';
@@ -83,6 +83,7 @@ async function handle(deps: HandlerDeps, req: IncomingMessage, res: ServerRespon
   // credential), then 401/403.
   let admit: AdmitFn | undefined;
   let rbacWrite = false;
+  let auditCtx: AuditContext | undefined;
   if (deps.security) {
     const join = path === JOIN_PATH;
     let route: ReturnType<typeof parsePath> | undefined;
@@ -94,6 +95,7 @@ async function handle(deps: HandlerDeps, req: IncomingMessage, res: ServerRespon
     const rr = route?.type === 'resource' ? route : undefined;
     const watch = query.get('watch') === 'true' || query.get('watch') === '1';
     const audit = deps.audit ? auditRequest(deps.audit, req, res, { path, route: rr, watch, ...(join ? { join: { bootstrapTokenId: bootstrapTokenId(req) } } : {}) }) : undefined;
+    auditCtx = audit;
     if (join) {
       const r = await serveJoin(deps.security, method, req.headers, await readBody(req, 64 * 1024));
       return sendJson(res, r.status, r.json);
@@ -155,11 +157,20 @@ async function handle(deps: HandlerDeps, req: IncomingMessage, res: ServerRespon
     case 'other':
       throw pathNotFound();
     case 'resource':
-      return handleResource(deps, req, res, method, route, query, admit);
+      return handleResource(deps, req, res, method, route, query, admit, auditCtx);
   }
 }
 
-async function handleResource(deps: HandlerDeps, req: IncomingMessage, res: ServerResponse, method: string, route: ResourceRoute, query: URLSearchParams, admit: AdmitFn | undefined): Promise<void> {
+async function handleResource(
+  deps: HandlerDeps,
+  req: IncomingMessage,
+  res: ServerResponse,
+  method: string,
+  route: ResourceRoute,
+  query: URLSearchParams,
+  admit: AdmitFn | undefined,
+  audit: AuditContext | undefined,
+): Promise<void> {
   const k = deps.kinds.byResource(route.group, route.version, route.plural);
   if (!k) throw pathNotFound();
   // Scope: the Namespace object is addressed as /namespaces/<name>; its route carries name only.
@@ -205,6 +216,8 @@ async function handleResource(deps: HandlerDeps, req: IncomingMessage, res: Serv
         const wq = parseWriteQuery(query);
         const body = await readObjectBody(req, k);
         const r = await deps.registry.create(k, namespace, body, wq, admit);
+        // The audit event names what was created (the path has no name).
+        if (audit && r.name) audit.name = r.name;
         return sendJson(res, r.code, r.json, r.warnings);
       }
       case 'DELETE': {

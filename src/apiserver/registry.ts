@@ -98,6 +98,8 @@ export interface WriteResult {
   /** The response body (object JSON with metadata.resourceVersion). */
   json: string;
   warnings: string[];
+  /** The object's name (set by create, where the request path has none). */
+  name?: string;
 }
 
 /**
@@ -323,12 +325,12 @@ export class RestRegistry {
     if (errs.length > 0) throw invalid(ref, m.name, errs);
     if (k.namespaced) await this.ensureNamespace(namespace!, ref, m.name);
     admit?.(object, undefined);
-    if (dryRun) return { code: 201, json: JSON.stringify(object), warnings };
+    if (dryRun) return { code: 201, json: JSON.stringify(object), warnings, name: m.name };
     for (let attempt = 1; ; attempt++) {
       const json = encodeForStore(object);
       try {
         const rev = await this.store.create(objectKey(k, namespace, m.name), json);
-        return { code: 201, json: withResourceVersion(json, rev), warnings };
+        return { code: 201, json: withResourceVersion(json, rev), warnings, name: m.name };
       } catch (err) {
         if (!(err instanceof StorageError) || err.code !== 'AlreadyExists') throw err;
         if (!generated || attempt >= maxGenerateNameAttempts) throw alreadyExists(ref, m.name);
