@@ -14,7 +14,8 @@ export { dashboardPage } from './page.js';
 
 export const defaultDashboardListen = '127.0.0.1:8001';
 
-export const dashboardUsage = `  dashboard  serve the web dashboard on a loopback address (like kubectl proxy + a UI)
+export const dashboardUsage = `  dashboard  serve the web dashboard on a loopback address (like kubectl proxy + a UI);
+           open the printed URL: its token signs the browser in
            --kubeconfig FILE    credentials to act with (default: $KUBECONFIG, then ./.everynode/kubeconfig.yaml)
            --listen HOST:PORT   loopback address to serve on (default ${defaultDashboardListen})
 `;

@@ -1,22 +1,34 @@
 // The dashboard server: a loopback HTTP server that serves the dashboard page and forwards the
 // Kubernetes API under the same origin with the cluster's credentials (what `kubectl proxy`
-// does for upstream's dashboard), so the browser needs neither the cluster CA nor a token.
+// does for upstream's dashboard), so the browser needs neither the cluster CA nor a token of
+// the cluster.
 //
 // Contracts:
-// - Listens on a loopback address only (127.0.0.0/8, ::1, localhost); anything else is refused
-//   at start. Whoever can reach the port acts with the credentials behind `transport` (the
-//   admin kubeconfig by default), as with `kubectl proxy`.
+// - Listens on a loopback address only (127.0.0.0/8, ::1, localhost), checked on the address
+//   actually bound. Whoever holds the dashboard's login acts with the credentials behind
+//   `transport` (the admin kubeconfig by default).
+// - Login: a random token made at start (or given) is in the printed URL (`/?token=...`).
+//   Opening it sets an HttpOnly, SameSite=Strict cookie and redirects to `/`; every other
+//   request needs that cookie (401 otherwise), so other users of the machine and pages of
+//   other sites get nothing, reads included.
 // - DNS rebinding: a request whose Host header is not a loopback name or address is refused
 //   (403), so a web page on another name resolving to 127.0.0.1 cannot use it.
-// - CSRF: only GET and HEAD go through as they are; POST, PUT, PATCH and DELETE need the header
-//   `X-Everynode-Dashboard: 1`, which a page of another origin cannot send without a CORS
-//   preflight, and preflights (OPTIONS) are refused.
+// - CSRF: only GET and HEAD go through as they are; POST, PUT, PATCH and DELETE also need the
+//   header `X-Everynode-Dashboard: 1`, which a page of another origin cannot send without a
+//   CORS preflight, and preflights (OPTIONS) are refused.
 // - Forwarded: `/api`, `/apis`, `/version`, `/healthz`, `/livez`, `/readyz`, `/openapi` paths
-//   with their query; the request's Content-Type, Accept and body (up to 3 MiB); the answer's
-//   status, Content-Type and Warning headers and its body, streamed (watches and log follows
-//   work). A client that goes away aborts the upstream request.
+//   with their query, except paths with `.`/`..`/empty segments or encoded `.`, `/`, `\`
+//   (which a front proxy of the API server might collapse) and the proxy, exec, attach and
+//   portforward subresources (whose answers come from pods and nodes); the request's
+//   Content-Type, Accept and body (up to 3 MiB, else 413); the answer's status, Content-Type
+//   and Warning headers, with a sandboxing CSP so that no answer runs as a page of this origin,
+//   and its body, streamed with backpressure (watches and log follows work; a reader that
+//   stops reading stops the upstream reads). A client that goes away aborts the upstream
+//   request.
 // - An unreachable API server is a 502 with a Kubernetes Status whose message says so.
 
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { isIP } from 'node:net';
@@ -31,16 +43,24 @@ export interface DashboardOptions {
   listen?: string;
   /** When the port is taken, listen on a free port of the same address instead of failing. */
   fallbackToFreePort?: boolean;
+  /** The login token (default: 32 random bytes, base64url). */
+  token?: string;
   logger?: Logger;
 }
 
 export interface RunningDashboard {
-  /** `http://HOST:PORT/` */
+  /** The login URL to open: `http://HOST:PORT/?token=...` (it sets the session cookie). */
   url: string;
+  /** `http://HOST:PORT/` */
+  baseUrl: string;
+  /** The Cookie header value of a logged-in browser (for clients other than a browser). */
+  cookie: string;
   close(): Promise<void>;
 }
 
 export const DASHBOARD_WRITE_HEADER = 'x-everynode-dashboard';
+/** Subresources whose answers are produced by pods or nodes, not by the API server. */
+const refusedSegments = new Set(['proxy', 'exec', 'attach', 'portforward']);
 const forwardedPrefixes = ['/api/', '/apis/', '/openapi/'];
 const forwardedExact = new Set(['/api', '/apis', '/version', '/healthz', '/livez', '/readyz']);
 const readMethods = new Set(['GET', 'HEAD']);
@@ -79,22 +99,30 @@ function sendStatus(res: ServerResponse, code: number, reason: string, message: 
   res.end(body);
 }
 
-function readBody(req: IncomingMessage): Promise<string | undefined> {
+/** The body as text; `tooLarge` past maxBodyBytes (the rest is drained, not kept). */
+function readBody(req: IncomingMessage): Promise<string | undefined | { tooLarge: true }> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
     req.on('data', (c: Buffer) => {
       size += c.length;
-      if (size > maxBodyBytes) {
-        reject(Object.assign(new Error('request body too large'), { tooLarge: true }));
-        req.destroy();
-        return;
-      }
-      chunks.push(c);
+      if (size <= maxBodyBytes) chunks.push(c);
     });
-    req.on('end', () => resolve(chunks.length === 0 ? undefined : Buffer.concat(chunks).toString('utf8')));
+    req.on('end', () => resolve(size > maxBodyBytes ? { tooLarge: true } : chunks.length === 0 ? undefined : Buffer.concat(chunks).toString('utf8')));
     req.on('error', reject);
   });
+}
+
+function sendTooLarge(res: ServerResponse): void {
+  res.setHeader('Connection', 'close');
+  sendStatus(res, 413, 'RequestEntityTooLarge', 'the request body is larger than 3 MiB');
+}
+
+/** CSP source of the page's one inline script: its hash, so no other inline script can run. */
+function scriptHashSource(page: string): string {
+  const m = /<script>([\s\S]*?)<\/script>/.exec(page);
+  if (!m) throw new Error('dashboard page has no inline script');
+  return `'sha256-${createHash('sha256').update(m[1]!, 'utf8').digest('base64')}'`;
 }
 
 const pageHeaders = {
@@ -103,18 +131,57 @@ const pageHeaders = {
   'Cache-Control': 'no-store',
   'X-Content-Type-Options': 'nosniff',
   'Referrer-Policy': 'no-referrer',
-  // The page is self-contained: inline script and style, API calls to this origin only.
-  'Content-Security-Policy': "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+  // The page is self-contained: its own inline script and style, API calls to this origin only.
+  'Content-Security-Policy': `default-src 'none'; script-src ${scriptHashSource(dashboardPage)}; style-src 'unsafe-inline'; img-src data:; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`,
 };
+
+/** Forwarded answers never act as a page of this origin, whatever their Content-Type. */
+const forwardedCsp = "sandbox; default-src 'none'; frame-ancestors 'none'";
+
+/** Why `pathname` may not be forwarded, or undefined when it may (see the file contract). */
+function refusedPath(pathname: string): string | undefined {
+  if (/%2e|%2f|%5c|\\/i.test(pathname)) return 'encoded dots, slashes and backslashes are not forwarded';
+  const segments = pathname.split('/').slice(1);
+  for (const seg of segments) {
+    if (seg === '' || seg === '.' || seg === '..') return 'empty, . and .. path segments are not forwarded';
+    if (refusedSegments.has(seg)) return `the ${seg} subresource is not forwarded by the dashboard`;
+  }
+  return undefined;
+}
+
+/** The session: the login token and its cookie's name (per port: cookies ignore ports). */
+interface Session {
+  token: string;
+  cookieName: string;
+}
+
+function cookieToken(header: string | undefined, name: string): string | undefined {
+  if (!header) return undefined;
+  for (const part of header.split(';')) {
+    const i = part.indexOf('=');
+    if (i > 0 && part.slice(0, i).trim() === name) return part.slice(i + 1).trim();
+  }
+  return undefined;
+}
+
+function sameToken(a: string | undefined | null, b: string): boolean {
+  if (typeof a !== 'string') return false;
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+const loginPage = `<!doctype html><html><head><meta charset="utf-8"><title>everynode dashboard</title></head><body style="font-family:system-ui,sans-serif;margin:3em">
+<h1>everynode dashboard</h1><p>Open the address that <code>everynode up</code> or <code>everynode dashboard</code> printed (it ends in <code>?token=…</code>) to sign in.</p></body></html>`;
 
 async function forward(transport: Transport, req: IncomingMessage, res: ServerResponse, path: string, logger: Logger | undefined): Promise<void> {
   const method = req.method ?? 'GET';
   let body: string | undefined;
-  try {
-    body = writeMethods.has(method) ? await readBody(req) : undefined;
-  } catch (err) {
-    if ((err as { tooLarge?: boolean }).tooLarge) return sendStatus(res, 413, 'RequestEntityTooLarge', 'the request body is larger than 3 MiB');
-    throw err;
+  if (writeMethods.has(method)) {
+    if (Number(req.headers['content-length'] ?? 0) > maxBodyBytes) return sendTooLarge(res);
+    const read = await readBody(req);
+    if (typeof read === 'object') return sendTooLarge(res);
+    body = read;
   }
   const headers: Record<string, string> = { Accept: req.headers.accept ?? 'application/json' };
   if (req.headers['content-type']) headers['Content-Type'] = req.headers['content-type'];
@@ -130,7 +197,7 @@ async function forward(transport: Transport, req: IncomingMessage, res: ServerRe
     logger?.warn(`dashboard: ${method} ${path}: ${err instanceof Error ? err.message : String(err)}`);
     return sendStatus(res, 502, 'ServiceUnavailable', `cannot reach the API server: ${err instanceof Error ? err.message : String(err)}`);
   }
-  const out: Record<string, string | string[]> = { 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff' };
+  const out: Record<string, string | string[]> = { 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff', 'Content-Security-Policy': forwardedCsp };
   for (const h of ['content-type', 'warning']) {
     const v = answer.headers[h];
     if (v !== undefined) out[h] = v;
@@ -144,7 +211,8 @@ async function forward(transport: Transport, req: IncomingMessage, res: ServerRe
   try {
     for await (const chunk of answer.body) {
       if (res.destroyed) break;
-      res.write(chunkBytes(chunk));
+      // Backpressure: a reader that stops reading stops the upstream reads.
+      if (!res.write(chunkBytes(chunk))) await Promise.race([once(res, 'drain'), once(res, 'close')]);
     }
     res.end();
   } catch {
@@ -153,7 +221,7 @@ async function forward(transport: Transport, req: IncomingMessage, res: ServerRe
   }
 }
 
-function handler(opts: DashboardOptions) {
+function handler(opts: DashboardOptions, session: Session) {
   return (req: IncomingMessage, res: ServerResponse): void => {
     const run = async (): Promise<void> => {
       if (!isLoopbackHost(hostOf(req.headers.host))) {
@@ -163,7 +231,26 @@ function handler(opts: DashboardOptions) {
       const q = url.indexOf('?');
       const pathname = q < 0 ? url : url.slice(0, q);
       const method = req.method ?? 'GET';
-      if (pathname === '/' || pathname === '/index.html') {
+      const isPage = pathname === '/' || pathname === '/index.html';
+      const { token, cookieName } = session;
+      const params = new URLSearchParams(q < 0 ? '' : url.slice(q + 1));
+      if (isPage && readMethods.has(method) && sameToken(params.get('token'), token)) {
+        // Sign in: the cookie, then the page (other parameters kept) without the token.
+        params.delete('token');
+        const rest = params.toString();
+        res.writeHead(303, { Location: rest ? `/?${rest}` : '/', 'Set-Cookie': `${cookieName}=${token}; HttpOnly; SameSite=Strict; Path=/`, 'Cache-Control': 'no-store' });
+        res.end();
+        return;
+      }
+      if (!sameToken(cookieToken(req.headers.cookie, cookieName), token)) {
+        if (isPage && readMethods.has(method)) {
+          res.writeHead(401, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store', 'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'" });
+          res.end(method === 'HEAD' ? undefined : loginPage);
+          return;
+        }
+        return sendStatus(res, 401, 'Unauthorized', 'sign in to the dashboard first: open the address everynode printed (?token=...)');
+      }
+      if (isPage) {
         if (!readMethods.has(method)) return sendStatus(res, 405, 'MethodNotAllowed', `${method} is not allowed here`);
         res.writeHead(200, pageHeaders);
         res.end(method === 'HEAD' ? undefined : dashboardPage);
@@ -172,6 +259,8 @@ function handler(opts: DashboardOptions) {
       if (!forwardedExact.has(pathname) && !forwardedPrefixes.some((p) => pathname.startsWith(p))) {
         return sendStatus(res, 404, 'NotFound', `${pathname} is not served by the dashboard`);
       }
+      const why = refusedPath(pathname);
+      if (why) return sendStatus(res, 404, 'NotFound', why);
       if (writeMethods.has(method)) {
         if (req.headers[DASHBOARD_WRITE_HEADER] !== '1') {
           return sendStatus(res, 403, 'Forbidden', `writes through the dashboard need the header X-Everynode-Dashboard: 1`);
@@ -208,7 +297,8 @@ function listenOn(server: Server, host: string, port: number): Promise<void> {
 /** Starts the dashboard server (see the file comment). */
 export async function startDashboard(opts: DashboardOptions): Promise<RunningDashboard> {
   const { host, port } = parseListen(opts.listen ?? '127.0.0.1:8001');
-  const server = createServer(handler(opts));
+  const session: Session = { token: opts.token ?? randomBytes(32).toString('base64url'), cookieName: '' };
+  const server = createServer(handler(opts, session));
   try {
     await listenOn(server, host, port);
   } catch (err) {
@@ -217,9 +307,18 @@ export async function startDashboard(opts: DashboardOptions): Promise<RunningDas
     await listenOn(server, host, 0);
   }
   const addr = server.address() as AddressInfo;
+  if (!isLoopbackHost(addr.address)) {
+    // A name that resolved to something else (e.g. through DNS): never serve there.
+    server.close();
+    throw new Error(`dashboard: ${host} resolved to ${addr.address}, not a loopback address`);
+  }
+  session.cookieName = `everynode-dashboard-${addr.port}`;
   const shownHost = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
+  const baseUrl = `http://${shownHost}:${addr.port}/`;
   return {
-    url: `http://${shownHost}:${addr.port}/`,
+    url: `${baseUrl}?token=${encodeURIComponent(session.token)}`,
+    baseUrl,
+    cookie: `${session.cookieName}=${session.token}`,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

@@ -63,7 +63,9 @@ describe.skipIf(!haveChromium)('dashboard in a browser', () => {
     cleanup.defer(() => browser.close());
     page = await browser.newPage();
     page.on('pageerror', (e) => pageErrors.push(e.message));
-    await page.goto(`${dashboard.url}?refresh=300`);
+    // The printed login URL: it sets the session cookie and redirects to the page.
+    await page.goto(`${dashboard.url}&refresh=300`);
+    expect(new URL(page.url()).search).toBe('?refresh=300');
   }, 90_000);
 
   afterAll(async () => {

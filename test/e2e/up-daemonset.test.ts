@@ -168,15 +168,20 @@ describe('everynode up --nodes 3 with the sample daemon', () => {
   }, 40_000);
 
   it('serves the web dashboard it printed: the page, and the API with the daemon logs through it', async () => {
-    const url = /dashboard: (http:\/\/127\.0\.0\.1:\d+\/)/.exec(up.output())?.[1];
+    const url = /dashboard: (http:\/\/127\.0\.0\.1:\d+\/\?token=\S+)/.exec(up.output())?.[1];
     expect(url, up.output()).toBeDefined();
-    const page = await fetch(url!);
+    expect((await fetch(new URL('/', url))).status).toBe(401);
+    // Signing in with the printed URL gives the session cookie.
+    const login = await fetch(url!, { redirect: 'manual' });
+    expect(login.status).toBe(303);
+    const headers = { cookie: (login.headers.get('set-cookie') ?? '').split(';')[0]! };
+    const page = await fetch(new URL('/', url), { headers });
     expect(page.status).toBe(200);
     expect(await page.text()).toContain('<title>everynode dashboard</title>');
-    const list = (await (await fetch(new URL('/api/v1/namespaces/default/pods?labelSelector=app%3Dnode-reporter', url))).json()) as { items: Pod[] };
+    const list = (await (await fetch(new URL('/api/v1/namespaces/default/pods?labelSelector=app%3Dnode-reporter', url), { headers })).json()) as { items: Pod[] };
     expect(list.items.map((p) => p.spec.nodeName).sort()).toEqual(nodes);
     const pod = list.items.find((p) => p.spec.nodeName === 'node-1')!;
-    const log = await (await fetch(new URL(`/api/v1/namespaces/default/pods/${pod.metadata.name}/log?tailLines=5`, url))).text();
+    const log = await (await fetch(new URL(`/api/v1/namespaces/default/pods/${pod.metadata.name}/log?tailLines=5`, url), { headers })).text();
     expect(log).toMatch(/report node=node-1 /);
   }, 30_000);
 

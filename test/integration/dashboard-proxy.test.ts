@@ -22,10 +22,15 @@ interface Answer {
   text: string;
 }
 
-function call(method: string, path: string, opts: { headers?: Record<string, string>; body?: string; base?: string } = {}): Promise<Answer> {
-  const url = new URL(path, opts.base ?? dashboard.url);
+/** A request to the dashboard, signed in (its session cookie) unless `cookie` says otherwise. */
+function call(method: string, path: string, opts: { headers?: Record<string, string>; body?: string; base?: string; cookie?: string | null } = {}): Promise<Answer> {
+  const base = new URL(opts.base ?? dashboard.baseUrl);
+  // The request-target goes out as written (a URL object would resolve `.` and `..` first).
+  const target = /^https?:/.test(path) ? new URL(path).pathname + new URL(path).search : path;
+  const cookie = opts.cookie === undefined ? dashboard.cookie : opts.cookie;
   return new Promise((resolve, reject) => {
-    const req = httpRequest(url, { method, headers: { ...(opts.body ? { 'content-length': String(Buffer.byteLength(opts.body)) } : {}), ...(opts.headers ?? {}) } }, (res) => {
+    const headers = { ...(opts.body ? { 'content-length': String(Buffer.byteLength(opts.body)) } : {}), ...(cookie ? { cookie } : {}), ...(opts.headers ?? {}) };
+    const req = httpRequest({ host: base.hostname, port: base.port, path: target, method, headers }, (res) => {
       let text = '';
       res.setEncoding('utf8');
       res.on('data', (c: string) => (text += c));
@@ -49,11 +54,31 @@ beforeAll(async () => {
 afterAll(() => cleanup.run());
 
 describe('dashboard server', () => {
+  it('signs a browser in with the printed URL and refuses everyone else, reads included', async () => {
+    expect(dashboard.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]{43}$/);
+    const login = await call('GET', `/${new URL(dashboard.url).search}&refresh=0`, { cookie: null });
+    expect(login.status).toBe(303);
+    expect(login.headers.location).toBe('/?refresh=0');
+    const setCookie = String(login.headers['set-cookie']);
+    expect(setCookie).toContain(dashboard.cookie);
+    expect(setCookie).toMatch(/HttpOnly; SameSite=Strict; Path=\//);
+    const anonymousPage = await call('GET', '/', { cookie: null });
+    expect(anonymousPage.status).toBe(401);
+    expect(anonymousPage.text).toContain('?token=');
+    expect((await call('GET', '/?token=wrong', { cookie: null })).status).toBe(401);
+    const anonymousApi = await call('GET', '/api/v1/namespaces', { cookie: null });
+    expect(anonymousApi.status).toBe(401);
+    expect(JSON.parse(anonymousApi.text)).toMatchObject({ kind: 'Status', reason: 'Unauthorized' });
+    expect((await call('GET', '/api/v1/namespaces', { cookie: `${dashboard.cookie}x` })).status).toBe(401);
+  });
+
   it('serves the self-contained page with a strict content security policy', async () => {
     const r = await call('GET', '/');
     expect(r.status).toBe(200);
     expect(r.headers['content-type']).toBe('text/html; charset=utf-8');
     expect(String(r.headers['content-security-policy'])).toContain("connect-src 'self'");
+    // Only the page's own script may run (its hash), never another inline script.
+    expect(String(r.headers['content-security-policy'])).toMatch(/script-src 'sha256-[A-Za-z0-9+/]+=*';/);
     expect(r.text).toContain('<title>everynode dashboard</title>');
     // Nothing loaded from elsewhere.
     expect(r.text).not.toMatch(/<(script|link|img)[^>]+(src|href)=["']https?:/i);
@@ -70,8 +95,8 @@ describe('dashboard server', () => {
 
     // A watch through the dashboard: the event arrives while the stream stays open.
     const seen: string[] = [];
-    const url = new URL('/api/v1/namespaces/default/configmaps?watch=true&timeoutSeconds=20', dashboard.url);
-    const watch = httpRequest(url, (res) => {
+    const url = new URL('/api/v1/namespaces/default/configmaps?watch=true&timeoutSeconds=20', dashboard.baseUrl);
+    const watch = httpRequest(url, { headers: { cookie: dashboard.cookie } }, (res) => {
       res.setEncoding('utf8');
       res.on('data', (c: string) => seen.push(c));
     });
@@ -114,6 +139,20 @@ describe('dashboard server', () => {
     expect((await call('GET', '/api/v1/namespaces', { headers: { host: `localhost:${new URL(dashboard.url).port}` } })).status).toBe(200);
     expect((await call('GET', '/etc/passwd')).status).toBe(404);
     expect((await call('GET', '/apis-something')).status).toBe(404);
+    // Paths a front proxy might collapse, and answers that come from pods and nodes.
+    for (const p of ['/api/../x', '/api/v1/%2e%2e/x', '/api//v1/namespaces', '/api/v1/namespaces/default/pods/x/proxy', '/api/v1/nodes/n/proxy/metrics', '/api/..%5cx', '/api/v1/./nodes']) {
+      const r = await call('GET', p);
+      expect(r.status, p).toBe(404);
+    }
+    // Forwarded answers are sandboxed: nothing they contain runs as this origin.
+    expect(String((await call('GET', '/api/v1/namespaces')).headers['content-security-policy'])).toContain('sandbox');
+    // An oversized body is a 413 Status, not a reset connection.
+    const big = await call('POST', '/api/v1/namespaces/default/configmaps', {
+      headers: { 'content-type': 'application/json', 'x-everynode-dashboard': '1' },
+      body: JSON.stringify({ data: { x: 'y'.repeat(3.5 * 1024 * 1024) } }),
+    });
+    expect(big.status).toBe(413);
+    expect(JSON.parse(big.text)).toMatchObject({ reason: 'RequestEntityTooLarge' });
   });
 
   it('listens on loopback only, takes a free port when asked and the port is taken, and answers 502 when the API is gone', async () => {
@@ -125,6 +164,8 @@ describe('dashboard server', () => {
     const other = await startDashboard({ transport: transport.request, listen: `127.0.0.1:${taken}`, fallbackToFreePort: true });
     cleanup.defer(() => other.close());
     expect(new URL(other.url).port).not.toBe(taken);
+    // Each dashboard has its own login: one's cookie does not open the other.
+    expect((await call('GET', '/api/v1/namespaces', { base: other.baseUrl })).status).toBe(401);
 
     // An API server address where nothing listens.
     const hole = createServer();
@@ -135,7 +176,7 @@ describe('dashboard server', () => {
     cleanup.defer(() => dead.destroy());
     const orphan = await startDashboard({ transport: dead.request, listen: '127.0.0.1:0' });
     cleanup.defer(() => orphan.close());
-    const r = await call('GET', '/api/v1/nodes', { base: orphan.url });
+    const r = await call('GET', '/api/v1/nodes', { base: orphan.baseUrl, cookie: orphan.cookie });
     expect(r.status).toBe(502);
     expect(JSON.parse(r.text)).toMatchObject({ kind: 'Status', code: 502, message: expect.stringContaining('cannot reach the API server') });
   });
@@ -144,8 +185,12 @@ describe('dashboard server', () => {
 describe('everynode dashboard', () => {
   it('serves the cluster of a kubeconfig until SIGTERM, and says so when there is no kubeconfig', async () => {
     const p = spawnNode(cleanup, [everynodeBin, 'dashboard', '--kubeconfig', server.kubeconfigPath, '--listen', '127.0.0.1:0']);
-    const url = await waitFor(() => /everynode dashboard: (http:\/\/127\.0\.0\.1:\d+\/)/.exec(p.output())?.[1], { timeoutMs: 20_000, message: `dashboard started; output:\n${p.output()}` });
-    const v = await call('GET', '/version', { base: url });
+    const url = await waitFor(() => /everynode dashboard: (http:\/\/127\.0\.0\.1:\d+\/\?token=\S+) /.exec(p.output())?.[1], { timeoutMs: 20_000, message: `dashboard started; output:\n${p.output()}` });
+    const login = await call('GET', url, { base: url, cookie: null });
+    expect(login.status).toBe(303);
+    const cookie = String(login.headers['set-cookie']).split(';')[0]!;
+    expect((await call('GET', '/version', { base: url, cookie: null })).status).toBe(401);
+    const v = await call('GET', '/version', { base: url, cookie });
     expect(v.status).toBe(200);
     expect(JSON.parse(v.text).gitVersion).toMatch(/^v1\.32\./);
     p.signalGroup('SIGTERM');
