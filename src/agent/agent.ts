@@ -102,6 +102,8 @@ export interface RunningAgent {
   readonly podWorkers: PodWorkers;
   /** Resolves once the Node is registered and the first list of its pods has been acted on. */
   ready(): Promise<void>;
+  /** Serves a renewed serving certificate on the agent's HTTPS endpoint (new connections). */
+  setServingCertificate(certPem: string, keyPem: string): void;
   /**
    * Stops the agent. By default pods keep running (the next agent adopts them); with
    * `stopPods` every pod is stopped first (its grace period, or `gracePeriodSeconds`).
@@ -625,6 +627,7 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
     runtime,
     podWorkers,
     ready: () => readyP,
+    setServingCertificate: (certPem, keyPem) => http.setServingCertificate(certPem, keyPem),
     stop(options = {}) {
       stopping ??= (async () => {
         stopped = true;

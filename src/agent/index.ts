@@ -45,3 +45,4 @@ export {
   type StaticPod,
   type StaticPodSourceOptions,
 } from './static-pods.js';
+export { startIdentityRotation, type IdentityRotation, type IdentityRotationOptions } from './identity-rotation.js';

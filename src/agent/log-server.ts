@@ -94,6 +94,8 @@ export interface AgentHttpServer {
   server: Server;
   host: string;
   port: number;
+  /** Serves a renewed serving certificate to new connections (TLS servers only). */
+  setServingCertificate(certPem: string, keyPem: string): void;
   close(): Promise<void>;
 }
 
@@ -168,6 +170,9 @@ export async function startAgentHttpServer(source: ContainerLogSource, host: str
     server,
     host,
     port: actual,
+    setServingCertificate: (certPem, keyPem) => {
+      if (tls) (server as unknown as import('node:https').Server).setSecureContext({ key: keyPem, cert: certPem, ca: tls.caPem });
+    },
     close: () =>
       new Promise<void>((ok) => {
         server.close(() => ok());

@@ -18,9 +18,9 @@ import type { OpenApi } from './openapi.js';
 import { parseDeleteOptions, parseListQuery, parseWriteQuery } from './query.js';
 import { servePodLog } from './pod-log.js';
 import { listJson, patchTypeOf, type AdmitFn, type RestRegistry } from './registry.js';
-import { JOIN_PATH, RBAC_GROUP, bearerToken } from '../auth/index.js';
+import { JOIN_PATH, RBAC_GROUP, RENEW_PATH, bearerToken } from '../auth/index.js';
 import { auditRequest, type AuditContext, type AuditLog } from './audit.js';
-import { secureRequest, serveJoin, type RequestSecurity } from './security.js';
+import { secureRequest, serveJoin, serveRenew, type RequestSecurity } from './security.js';
 import { BadPathError, parsePath, type ResourceRoute } from './request-info.js';
 import { buildTable, wantsTable } from './tables/index.js';
 import type { WatchCache } from './watch-cache.js';
@@ -98,6 +98,10 @@ async function handle(deps: HandlerDeps, req: IncomingMessage, res: ServerRespon
     auditCtx = audit;
     if (join) {
       const r = await serveJoin(deps.security, method, req.headers, await readBody(req, 64 * 1024));
+      return sendJson(res, r.status, r.json);
+    }
+    if (path === RENEW_PATH) {
+      const r = await serveRenew(deps.security, req, path, (n) => nodeAddresses(deps, n), audit && ((u) => (audit.user = u)));
       return sendJson(res, r.status, r.json);
     }
     const sec = await secureRequest(deps.security, req, path, rr, watch, audit && ((u) => (audit.user = u)));
@@ -268,6 +272,19 @@ async function handleResource(
     }
     default:
       throw methodNotAllowed();
+  }
+}
+
+/** The addresses a Node object reports (status.addresses), for its serving certificate; none when it is not registered. */
+async function nodeAddresses(deps: HandlerDeps, nodeName: string): Promise<string[]> {
+  const k = deps.kinds.byResource('', 'v1', 'nodes');
+  if (!k) return [];
+  try {
+    const node = JSON.parse(await deps.registry.get(k, undefined, nodeName)) as Node;
+    return [...new Set((node.status?.addresses ?? []).map((a) => a.address).filter((a) => typeof a === 'string' && a !== '' && a.length <= 253))].slice(0, 16);
+  } catch (err) {
+    if (err instanceof ApiError && err.code === 404) return [];
+    throw err;
   }
 }
 

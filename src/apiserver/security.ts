@@ -18,7 +18,7 @@
 
 import { existsSync, readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
-import { ApiError, badRequest, methodNotAllowed } from '../api/errors.js';
+import { ApiError, badRequest, forbidden, methodNotAllowed } from '../api/errors.js';
 import type { KindRegistry } from '../api/kinds.js';
 import type { KubeObject, Pod } from '../api/types.js';
 import {
@@ -31,6 +31,8 @@ import {
   forbiddenError,
   initServerAuth,
   issueClientCert,
+  issueNodeIdentity,
+  nodeCredentials,
   kubeconfigWithCredentials,
   nodeNameOf,
   requestAttributes,
@@ -271,3 +273,27 @@ export async function serveJoin(sec: RequestSecurity, method: string, headers: i
   const r = await sec.auth.join(bearerToken(headers), body);
   return { status: r.status, json: JSON.stringify(r.body) };
 }
+
+/**
+ * `POST /everynode/v1/renew`: a node renews its own identity (client and serving certificates)
+ * before it expires, authenticated by its current credential; no other user may call it, and
+ * a node gets certificates for its own name only. The serving certificate names the node and
+ * the addresses its Node object reports (`addressesOf`), not addresses the caller asks for.
+ */
+export async function serveRenew(
+  sec: RequestSecurity,
+  req: { headers: import('node:http').IncomingHttpHeaders; socket: unknown; method?: string },
+  path: string,
+  addressesOf: (nodeName: string) => Promise<string[]>,
+  onAuthenticated?: (user: UserInfo) => void,
+): Promise<{ status: number; json: string }> {
+  const u = sec.auth.authenticateRequest(req, path);
+  if (u instanceof ApiError) throw u;
+  onAuthenticated?.(u);
+  const nodeName = nodeNameOf(u.user, u.groups);
+  if (!nodeName) throw forbidden(`User "${u.user}" cannot renew node credentials: only a node renews its own`);
+  if (req.method !== 'POST') throw methodNotAllowed();
+  const identity = await issueNodeIdentity(sec.auth.pki, nodeName, await addressesOf(nodeName));
+  return { status: 200, json: JSON.stringify(nodeCredentials(nodeName, identity)) };
+}
+

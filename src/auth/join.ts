@@ -113,6 +113,11 @@ export async function issueNodeIdentity(pki: Pick<Pki, 'caCert' | 'caKey' | 'caC
   return { certPem, keyPem, caPem: pki.caCertPem, servingCertPem: serving.certPem, servingKeyPem: serving.keyPem };
 }
 
+/** The wire form of a node identity (join and renew answers). */
+export function nodeCredentials(nodeName: string, c: NodeIdentity): NodeCredentials {
+  return { apiVersion: 'everynode.io/v1', kind: 'NodeCredentials', nodeName, certificate: c.certPem, key: c.keyPem, ca: c.caPem, servingCertificate: c.servingCertPem, servingKey: c.servingKeyPem };
+}
+
 /** Server side: validates a join token (bearer `<id>.<secret>` or full K10 form) and issues the node's identity. */
 export async function exchangeJoinToken(
   deps: { pki: Pki; tokens: TokenStore; now?: Date },
@@ -147,10 +152,7 @@ export function joinHandler(deps: { pki: Pki; tokens: TokenStore }) {
       const rawAddresses = (body as { addresses?: unknown } | null)?.addresses;
       const addresses = Array.isArray(rawAddresses) ? rawAddresses.filter((a): a is string => typeof a === 'string' && a.length > 0 && a.length <= 253).slice(0, 16) : [];
       const c = await exchangeJoinToken(deps, bearer, nodeName, addresses);
-      return {
-        status: 200,
-        body: { apiVersion: 'everynode.io/v1', kind: 'NodeCredentials', nodeName, certificate: c.certPem, key: c.keyPem, ca: c.caPem, servingCertificate: c.servingCertPem, servingKey: c.servingKeyPem },
-      };
+      return { status: 200, body: nodeCredentials(nodeName, c) };
     } catch (e) {
       if (e instanceof ApiError) return { status: e.code, body: e.toStatus() };
       throw e;

@@ -107,7 +107,7 @@ async function drain(body: AsyncIterable<unknown>): Promise<void> {
 
 export class FailoverTransport {
   readonly servers: readonly string[];
-  private readonly endpoints: Array<{ request: Transport; destroy?: () => void }>;
+  private readonly endpoints: Array<{ request: Transport; destroy?: () => void; setCredentials?: HttpTransport['setCredentials'] }>;
   private current = 0;
   private readonly timeoutMs: number;
 
@@ -119,8 +119,13 @@ export class FailoverTransport {
     this.endpoints = this.servers.map((server) => {
       if (transportFor) return transportFor(server);
       const t = new HttpTransport({ ...http, server });
-      return { request: t.request, destroy: () => t.destroy() };
+      return { request: t.request, destroy: () => t.destroy(), setCredentials: (c, g) => t.setCredentials(c, g) };
     });
+  }
+
+  /** New client credentials for every server (see HttpTransport.setCredentials). */
+  setCredentials(c: Parameters<HttpTransport['setCredentials']>[0], graceMs?: number): void {
+    for (const e of this.endpoints) e.setCredentials?.(c, graceMs);
   }
 
   /** The server requests currently go to. */

@@ -20,22 +20,31 @@ export interface HttpTransportOptions {
 
 export class HttpTransport {
   private readonly base: URL;
-  private readonly agent: http.Agent;
+  private agent: http.Agent;
   private readonly isHttps: boolean;
 
-  constructor(private readonly opts: HttpTransportOptions) {
+  constructor(private opts: HttpTransportOptions) {
     this.base = new URL(opts.server);
     this.isHttps = this.base.protocol === 'https:';
-    const common = { keepAlive: true, maxSockets: opts.maxSockets ?? 32 };
-    this.agent = this.isHttps
-      ? new https.Agent({
-          ...common,
-          ca: opts.ca,
-          cert: opts.cert,
-          key: opts.key,
-          rejectUnauthorized: !opts.insecureSkipTLSVerify,
-        })
-      : new http.Agent(common);
+    this.agent = this.newAgent();
+  }
+
+  private newAgent(): http.Agent {
+    const o = this.opts;
+    const common = { keepAlive: true, maxSockets: o.maxSockets ?? 32 };
+    return this.isHttps ? new https.Agent({ ...common, ca: o.ca, cert: o.cert, key: o.key, rejectUnauthorized: !o.insecureSkipTLSVerify }) : new http.Agent(common);
+  }
+
+  /**
+   * New client credentials (a renewed certificate) for every request from now on. Requests and
+   * streams already open keep their connection until `graceMs` (default 60 s) passed, then
+   * those connections close (a watch then reconnects with the new credentials).
+   */
+  setCredentials(c: { cert?: string | Buffer; key?: string | Buffer; ca?: string | Buffer; token?: string }, graceMs = 60_000): void {
+    this.opts = { ...this.opts, ...c };
+    const old = this.agent;
+    this.agent = this.newAgent();
+    setTimeout(() => old.destroy(), graceMs).unref();
   }
 
   /** The Transport function (bound). */

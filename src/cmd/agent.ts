@@ -20,7 +20,7 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { defaultNodeName, parseLabels, parseTaints, startAgent, type RunningAgent } from '../agent/index.js';
+import { defaultNodeName, parseLabels, parseTaints, startAgent, startIdentityRotation, type IdentityRotation, type RunningAgent } from '../agent/index.js';
 import { loadNodeIdentity, storeNodeIdentity, type NodeIdentity } from '../auth/node-identity.js';
 import { FailoverTransport, HttpTransport, RestClient, loadKubeconfig, parseServerList, type HttpTransportOptions } from '../client/index.js';
 import { X509Certificate } from 'node:crypto';
@@ -136,9 +136,12 @@ export async function runAgent(args: string[]): Promise<void> {
     ...(identity ? { tls: { certPem: identity.servingCertPem, keyPem: identity.servingKeyPem, caPem: identity.caPem } } : {}),
   });
   process.stdout.write(`everynode agent ${nodeName} serving logs on ${identity ? 'https' : 'http'}://${values['node-ip']}:${agent.port}\n`);
+  // A joined agent renews its identity before it expires (a kubeconfig is the user's to renew).
+  const rotation = identity && !values.kubeconfig ? rotateIdentity(servers[0]!, identity, dataDir, transport, agent, logger) : undefined;
   // An agent stopped on its own leaves its daemons running: the next agent adopts them.
   onSignals(async (signal) => {
     logger.info(`${signal} received, stopping the agent (pods keep running)`);
+    rotation?.stop();
     await agent.stop({ stopPods: false });
   });
 }
@@ -173,6 +176,7 @@ export async function runUp(args: string[]): Promise<void> {
   const server = await startServer({ dataDir, listen: values.listen, logger: logger.child('apiserver'), controllers: true, tlsSans: values['tls-san'], ...(storeUrl ? { storeUrl } : {}) });
   process.stdout.write(`everynode server listening on ${server.url} (kubeconfig: ${server.kubeconfigPath})\n`);
   const agents: RunningAgent[] = [];
+  const rotations: IdentityRotation[] = [];
   for (let i = 1; i <= n; i++) {
     const nodeName = `node-${i}`;
     const nodeDir = join(dataDir, 'nodes', nodeName);
@@ -185,10 +189,12 @@ export async function runUp(args: string[]): Promise<void> {
       identity = await server.issueNodeIdentity(nodeName, [nodeIP]);
       storeNodeIdentity(nodeDir, identity);
     }
-    const client = new RestClient(new HttpTransport({ server: server.url, ca: identity.caPem, cert: identity.certPem, key: identity.keyPem }).request);
+    const transport = new HttpTransport({ server: server.url, ca: identity.caPem, cert: identity.certPem, key: identity.keyPem });
+    const client = new RestClient(transport.request);
     const tls = { certPem: identity.servingCertPem, keyPem: identity.servingKeyPem, caPem: identity.caPem };
     const agent = await startAgent({ client, nodeName, nodeIP, dataDir: nodeDir, staticPodDir, port: 0, logger: logger.child('agent'), tls });
     agents.push(agent);
+    rotations.push(rotateIdentity(server.url, identity, nodeDir, transport, agent, logger.child('agent')));
     process.stdout.write(`node ${nodeName}: InternalIP ${nodeIP}, logs on port ${agent.port}, data ${nodeDir}, static pods ${staticPodDir}\n`);
   }
   const hollowCount = Number(values['hollow-nodes']);
@@ -210,9 +216,31 @@ export async function runUp(args: string[]): Promise<void> {
     logger.info(`${signal} received, stopping the daemons and the server`);
     await dashboard?.close();
     dashboardTransport?.destroy();
+    for (const r of rotations) r.stop();
     await Promise.all(agents.map((a) => a.stop({ stopPods: true })));
     await hollow?.stop();
     await server.close();
+  });
+}
+
+/** Renews the node identity before it expires, switching the API transport and the agent's endpoint to it. */
+function rotateIdentity(
+  server: string,
+  identity: NodeIdentity,
+  dataDir: string,
+  transport: { setCredentials(c: { cert: string; key: string }): void },
+  agent: RunningAgent,
+  logger: ReturnType<typeof createLogger>,
+): IdentityRotation {
+  return startIdentityRotation({
+    server,
+    identity,
+    dataDir,
+    logger,
+    onRotated: (id) => {
+      transport.setCredentials({ cert: id.certPem, key: id.keyPem });
+      agent.setServingCertificate(id.servingCertPem, id.servingKeyPem);
+    },
   });
 }
 
