@@ -366,7 +366,11 @@ interface RecordedWrite {
   prevValue: string | undefined;
 }
 
-/** The writes with revision in (from, to], read back from the store's history. */
+/**
+ * The writes with revision in (from, to], read back from the store's history. Only a key's
+ * first write keeps its prevValue (the seed). Ends at revision `to`, or after 2 s without
+ * events (on a shared etcd the last revisions of the window may belong to another prefix).
+ */
 function recordWrites(store: Store, from: number, to: number): Promise<RecordedWrite[]> {
   return new Promise((resolve, reject) => {
     const out: RecordedWrite[] = [];
@@ -374,20 +378,32 @@ function recordWrites(store: Store, from: number, to: number): Promise<RecordedW
       resolve(out);
       return;
     }
+    const seen = new Set<string>();
+    let idle: NodeJS.Timeout | undefined;
+    const finish = (): void => {
+      clearTimeout(idle);
+      w.stop();
+      resolve(out);
+    };
     const w = store.watch('', from, {
       onEvents: (events) => {
         for (const ev of events) {
           if (ev.revision > to) break;
           const op = ev.type === 'delete' ? 'delete' : ev.createRevision === ev.revision ? 'create' : 'update';
-          out.push({ key: ev.key, op, value: ev.value, prevValue: ev.prevValue });
+          const first = !seen.has(ev.key);
+          seen.add(ev.key);
+          out.push({ key: ev.key, op, value: ev.value, prevValue: first ? ev.prevValue : undefined });
         }
-        if ((events[events.length - 1]?.revision ?? 0) >= to) {
-          w.stop();
-          resolve(out);
-        }
+        if ((events[events.length - 1]?.revision ?? 0) >= to) return finish();
+        clearTimeout(idle);
+        idle = setTimeout(finish, 2000);
       },
-      onError: (err) => reject(err),
+      onError: (err) => {
+        clearTimeout(idle);
+        reject(err);
+      },
     });
+    idle = setTimeout(finish, 2000);
   });
 }
 

@@ -163,6 +163,8 @@ export class RestRegistry {
   private readonly namespaceRetryMs: number;
   /** Namespaces whose finalization is running or scheduled. */
   private readonly finalizing = new Map<string, NodeJS.Timeout | true>();
+  /** resumeNamespaceFinalization's scan: none, one running, or one running and another asked for. */
+  private resumeScan: 'idle' | 'running' | 'again' = 'idle';
   private stopped = false;
 
   constructor(opts: RegistryOptions) {
@@ -358,15 +360,33 @@ export class RestRegistry {
   // deleted (background), and once none remains and no finalizer is left the Namespace itself
   // is removed. Objects held by finalizers keep the namespace Terminating, as upstream.
 
-  /** Restarts finalization of namespaces that were terminating when the server stopped. */
+  /**
+   * Schedules finalization of every terminating namespace (at start, and whenever namespaces
+   * change: another server may have taken the DELETE). Calls during a scan coalesce into one
+   * more scan after it.
+   */
   resumeNamespaceFinalization(): void {
+    if (this.stopped) return;
+    if (this.resumeScan !== 'idle') {
+      this.resumeScan = 'again';
+      return;
+    }
+    this.resumeScan = 'running';
     void (async () => {
       const list = await this.store.list(`${registryRoot}core/namespaces/`);
       for (const kv of list.items) {
         const obj = JSON.parse(kv.value) as KubeObject;
         if (obj.metadata.deletionTimestamp && obj.metadata.name) this.scheduleNamespaceFinalization(obj.metadata.name, 0);
       }
-    })().catch((err: unknown) => this.logger.error('resuming namespace finalization failed', err));
+    })()
+      .catch((err: unknown) => {
+        if (!this.stopped) this.logger.error('resuming namespace finalization failed', err);
+      })
+      .finally(() => {
+        const again = this.resumeScan === 'again';
+        this.resumeScan = 'idle';
+        if (again) this.resumeNamespaceFinalization();
+      });
   }
 
   private scheduleNamespaceFinalization(ns: string, delayMs: number): void {

@@ -133,5 +133,16 @@ describe('WatchCache', () => {
     expect(onN1.events.map((e) => `${e.type} ${e.object.metadata.name}`)).toEqual(['ADDED p', 'DELETED p']);
     expect(onN2.events.map((e) => `${e.type} ${e.object.metadata.name}`)).toEqual(['ADDED q']);
     expect(unbound.events.map((e) => `${e.type} ${e.object.metadata.name}`)).toEqual(['ADDED p', 'DELETED p']);
+
+    // A node agent re-watching from revision base+1 (not "0", which means the current state)
+    // replays the later events from the ring: other nodes' events are skipped by the node
+    // names recorded at dispatch, its own are decoded and filtered as live ones were.
+    const from = String(base + 1);
+    const again = await watch({ kind: pods, resourceVersion: from, filter: buildFilter(pods, '', 'spec.nodeName=n1') });
+    const againN2 = await watch({ kind: pods, resourceVersion: from, filter: buildFilter(pods, '', 'spec.nodeName=n2') });
+    await until(() => again.events.length === 2 && againN2.events.length === 1, 'replayed indexed events');
+    const show = (e: { type: string; object: { metadata: { name: string; resourceVersion: string } } }) => `${e.type} ${e.object.metadata.name} ${e.object.metadata.resourceVersion}`;
+    expect(again.events.map(show)).toEqual(onN1.events.map(show));
+    expect(againN2.events.map(show)).toEqual(onN2.events.map(show));
   });
 });

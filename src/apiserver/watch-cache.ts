@@ -37,6 +37,11 @@ export class CachedEvent {
   private obj?: KubeObject;
   private prevObj?: KubeObject;
   private lines?: Map<string, string>;
+  /**
+   * spec.nodeName of the new and the previous object ('' when unset), recorded when the event
+   * was routed to node-indexed watchers; lets a replay skip other nodes' events undecoded.
+   */
+  nodeNames?: [string | undefined, string | undefined];
 
   constructor(readonly ev: WatchEvent) {
     const parsed = parseKey(ev.key);
@@ -440,6 +445,7 @@ export class WatchCache {
         // Indexed watchers (spec.nodeName=<n>): only those of the old and the new node.
         const cur = nodeNameOf(e.ev.type === 'put' ? e.object() : undefined);
         const prev = nodeNameOf(e.previous());
+        e.nodeNames = [cur, prev];
         const a = cur !== undefined ? idx.get(cur) : undefined;
         if (a) for (const w of a) if (!w.storeWatch) w.deliver(e);
         const b = prev !== undefined && prev !== cur ? idx.get(prev) : undefined;
@@ -615,9 +621,12 @@ export class WatchCache {
     if (from >= this.ringStart) {
       // Synchronous replay + register: no event can slip in between.
       const key = resourceIndexKey(w.req.kind);
+      const node = nodeIndexValue(w.req);
       for (let i = this.firstAfter(from); i < this.size && !w.closed; i++) {
         const e = this.ring[(this.head + i) % this.capacity]!;
         if (e.resource !== key) continue;
+        // A node agent's re-watch: other nodes' events cannot pass its field selector.
+        if (node !== undefined && e.nodeNames && e.nodeNames[0] !== node && e.nodeNames[1] !== node) continue;
         w.deliver(e);
         // The ring keeps only stored JSON (see CachedEvent.release).
         e.release();

@@ -120,4 +120,23 @@ describe('inProcessTransport', () => {
     expect(chunks[1]).toMatchObject({ watchEvent: { type: 'MODIFIED' }, bytes: 100_000 });
     expect((chunks[1] as { watchEvent: { object: unknown } }).watchEvent.object).toBe(obj);
   });
+
+  it('objectWatch: chunks consumed in flowing mode also leave writableLength', async () => {
+    let serverRes: ServerResponse | undefined;
+    const t = inProcessTransport((_req, res) => {
+      serverRes = res;
+      res.writeHead(200);
+      res.flushHeaders();
+    });
+    const r = await t({ method: 'GET', path: '/watch', headers: {}, objectWatch: true });
+    const sink = watchObjectSinkOf(serverRes)!;
+    const got: unknown[] = [];
+    (r.body as unknown as NodeJS.ReadableStream).on('data', (c: unknown) => got.push(c));
+    for (let i = 0; i < 10; i++) sink[watchObjectSink]('ADDED', { metadata: { name: String(i) } }, 1000);
+    await new Promise((done) => setImmediate(done));
+    expect(got).toHaveLength(10);
+    expect(serverRes!.writableLength).toBe(0);
+    serverRes!.end();
+  });
 });
+

@@ -92,10 +92,11 @@ class InProcessResponse extends PassThrough {
     }
   }
 
-  override read(size?: number): unknown {
-    const c: unknown = super.read(size);
-    if (this.objectWatch && c !== null) this.unread -= weight(c);
-    return c;
+  // Every chunk handed to the consumer goes through a 'data' event, whether it reads with
+  // read() / for await (read() emits 'data') or in flowing mode (listeners, pipe).
+  override emit(event: string | symbol, ...args: unknown[]): boolean {
+    if (this.objectWatch && event === 'data') this.unread -= weight(args[0]);
+    return super.emit(event, ...args);
   }
 
   setHeader(name: string, value: number | string | readonly string[]): this {
