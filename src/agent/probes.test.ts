@@ -2,7 +2,8 @@ import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer as createTcpServer, type AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FakeClock, realClock } from '../util/index.js';
-import { ProbeWorker, probeUserAgent, runProbe, type ProbeOutcome } from './probes.js';
+import * as grpc from '@grpc/grpc-js';
+import { ProbeWorker, decodeHealthCheckResponse, encodeHealthCheckRequest, probeUserAgent, runProbe, type ProbeOutcome } from './probes.js';
 import { FakeRuntime } from './runtime/fake-runtime.js';
 
 const cleanups: (() => void | Promise<void>)[] = [];
@@ -69,6 +70,60 @@ describe('runProbe', () => {
     rt.exec = (_c, cmd) => ({ exitCode: cmd[0] === 'ok' ? 0 : 2, output: 'out' });
     expect(await runProbe({ exec: { command: ['ok'] } }, { containerId: c.id, host: '' }, rt, clock)).toEqual({ result: 'success', output: 'out' });
     expect((await runProbe({ exec: { command: ['bad'] } }, { containerId: c.id, host: '' }, rt, clock)).result).toBe('failure');
+  });
+});
+
+/** A gRPC server on 127.0.0.1 implementing grpc.health.v1.Health/Check from `statuses` (service -> status). */
+async function healthServer(statuses: Record<string, number> | undefined): Promise<number> {
+  const server = new grpc.Server();
+  const id = (x: Buffer): Buffer => x;
+  if (statuses) {
+    server.addService(
+      { Check: { path: '/grpc.health.v1.Health/Check', requestStream: false, responseStream: false, requestSerialize: id, requestDeserialize: id, responseSerialize: id, responseDeserialize: id, originalName: 'Check' } },
+      {
+        Check: (call: grpc.ServerUnaryCall<Buffer, Buffer>, cb: grpc.sendUnaryData<Buffer>) => {
+          // The request is one length-delimited field 1 (or empty): the service name.
+          const service = call.request.length > 2 ? call.request.subarray(2).toString('utf8') : '';
+          const st = statuses[service];
+          if (st === undefined) cb({ code: grpc.status.NOT_FOUND, details: 'unknown service' });
+          else cb(null, st === 0 ? Buffer.alloc(0) : Buffer.from([0x08, st]));
+        },
+      },
+    );
+  }
+  const port = await new Promise<number>((ok, fail) => server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, p) => (err ? fail(err) : ok(p))));
+  cleanups.push(() => new Promise<void>((r) => server.tryShutdown(() => r())));
+  return port;
+}
+
+describe('gRPC probes', () => {
+  it('encode the request and decode the answer of grpc.health.v1', () => {
+    expect(encodeHealthCheckRequest('')).toEqual(Buffer.alloc(0));
+    expect(encodeHealthCheckRequest('db')).toEqual(Buffer.from([0x0a, 2, 0x64, 0x62]));
+    expect(decodeHealthCheckResponse(Buffer.alloc(0))).toBe(0);
+    expect(decodeHealthCheckResponse(Buffer.from([0x08, 1]))).toBe(1);
+    // Unknown fields are skipped; a truncated message is malformed.
+    expect(decodeHealthCheckResponse(Buffer.from([0x12, 1, 0x41, 0x08, 2]))).toBe(2);
+    expect(decodeHealthCheckResponse(Buffer.from([0x12, 5, 0x41]))).toBeUndefined();
+  });
+
+  it('succeed for SERVING only, with the kubelet\'s messages otherwise', async () => {
+    const port = await healthServer({ '': 1, db: 2, cache: 0 });
+    const target = { containerId: 'x', host: '127.0.0.1' };
+    const probe = (service?: string, p = port) => runProbe({ grpc: { port: p, ...(service !== undefined ? { service } : {}) }, timeoutSeconds: 2 }, target, noExec, realClock);
+    expect(await probe()).toEqual({ result: 'success', output: 'service healthy' });
+    expect(await probe('db')).toEqual({ result: 'failure', output: 'service unhealthy (responded with "NOT_SERVING")' });
+    expect(await probe('cache')).toEqual({ result: 'failure', output: 'service unhealthy (responded with "UNKNOWN")' });
+    expect((await probe('nope')).output).toMatch(/^error: health rpc probe failed: .*unknown service/);
+
+    const bare = await healthServer(undefined);
+    expect((await probe(undefined, bare)).output).toMatch(/^this server does not implement the grpc health protocol \(grpc\.health\.v1\.Health\)/);
+
+    const closed = await listen(createTcpServer());
+    await cleanups.pop()!(); // nothing listens there any more
+    const down = await probe(undefined, closed);
+    expect(down.result).toBe('failure');
+    expect(down.output).toMatch(/^timeout: failed to connect service "127\.0\.0\.1:\d+" within 2s/);
   });
 });
 

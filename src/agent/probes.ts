@@ -130,6 +130,96 @@ function tcpProbe(probe: NonNullable<Probe['tcpSocket']>, target: ProbeTarget, c
   );
 }
 
+// gRPC probes: one call of the standard health service, grpc.health.v1.Health/Check, without
+// TLS, to the pod IP (the node IP with host networking) at `port`, asking about `service`
+// (default ""). Success only for SERVING; messages as the kubelet's. The request and answer
+// are encoded by hand (one field each), so no .proto file or code generation is needed; the
+// gRPC library loads only when a pod has such a probe.
+
+const healthCheckPath = '/grpc.health.v1.Health/Check';
+const servingStatusNames = ['UNKNOWN', 'SERVING', 'NOT_SERVING', 'SERVICE_UNKNOWN'];
+
+function varint(n: number): Buffer {
+  const out: number[] = [];
+  do {
+    let b = n & 0x7f;
+    n = Math.floor(n / 128);
+    if (n > 0) b |= 0x80;
+    out.push(b);
+  } while (n > 0);
+  return Buffer.from(out);
+}
+
+/** HealthCheckRequest { string service = 1; } */
+export function encodeHealthCheckRequest(service: string): Buffer {
+  const s = Buffer.from(service, 'utf8');
+  return s.length === 0 ? Buffer.alloc(0) : Buffer.concat([Buffer.from([0x0a]), varint(s.length), s]);
+}
+
+/** HealthCheckResponse { ServingStatus status = 1; }: the status (0 when absent); undefined when malformed. */
+export function decodeHealthCheckResponse(b: Buffer): number | undefined {
+  let i = 0;
+  let status = 0;
+  const readVarint = (): number | undefined => {
+    let v = 0;
+    for (let shift = 0; i < b.length && shift < 49; shift += 7) {
+      const byte = b[i++]!;
+      v += (byte & 0x7f) * 2 ** shift;
+      if ((byte & 0x80) === 0) return v;
+    }
+    return undefined;
+  };
+  while (i < b.length) {
+    const key = readVarint();
+    if (key === undefined) return undefined;
+    const wire = key & 7;
+    if (wire === 0) {
+      const v = readVarint();
+      if (v === undefined) return undefined;
+      if (key >> 3 === 1) status = v;
+    } else if (wire === 2) {
+      const len = readVarint();
+      if (len === undefined || i + len > b.length) return undefined;
+      i += len;
+    } else if (wire === 1) i += 8;
+    else if (wire === 5) i += 4;
+    else return undefined;
+  }
+  return status;
+}
+
+async function grpcProbe(probe: NonNullable<Probe['grpc']>, target: ProbeTarget, timeoutMs: number): Promise<ProbeOutcome> {
+  const grpc = await import('@grpc/grpc-js');
+  const host = target.host.includes(':') ? `[${target.host}]` : target.host;
+  const address = `${host}:${probe.port}`;
+  const secs = `${timeoutMs / 1000}s`;
+  const client = new grpc.Client(address, grpc.credentials.createInsecure());
+  return new Promise<ProbeOutcome>((resolve) => {
+    client.makeUnaryRequest<Buffer, Buffer>(
+      healthCheckPath,
+      (x) => x,
+      (b) => b,
+      encodeHealthCheckRequest(probe.service ?? ''),
+      new grpc.Metadata(),
+      { deadline: Date.now() + timeoutMs },
+      (err, value) => {
+        client.close();
+        if (err) {
+          const code = (err as { code?: number }).code;
+          if (code === grpc.status.UNIMPLEMENTED) resolve({ result: 'failure', output: `this server does not implement the grpc health protocol (grpc.health.v1.Health): ${err.details}` });
+          else if (code === grpc.status.UNAVAILABLE) resolve({ result: 'failure', output: `timeout: failed to connect service "${address}" within ${secs}: ${err.details}` });
+          else if (code === grpc.status.DEADLINE_EXCEEDED) resolve({ result: 'failure', output: `timeout: health rpc did not complete within ${secs}` });
+          else resolve({ result: 'failure', output: `error: health rpc probe failed: ${err.message}` });
+          return;
+        }
+        const st = value ? decodeHealthCheckResponse(value) : undefined;
+        if (st === 1) resolve({ result: 'success', output: 'service healthy' });
+        else resolve({ result: 'failure', output: st === undefined ? 'error: health rpc probe failed: malformed response' : `service unhealthy (responded with "${servingStatusNames[st] ?? String(st)}")` });
+      },
+    );
+  });
+}
+
 /** Performs one check of `probe` against a container. Never rejects. */
 export async function runProbe(
   probe: Probe,
@@ -146,7 +236,7 @@ export async function runProbe(
     }
     if (probe.httpGet) return await httpProbe(probe.httpGet, target, clock, timeoutMs);
     if (probe.tcpSocket) return await tcpProbe(probe.tcpSocket, target, clock, timeoutMs);
-    if (probe.grpc) return { result: 'failure', output: 'gRPC probes are not supported by this agent' };
+    if (probe.grpc) return await grpcProbe(probe.grpc, target, timeoutMs);
     return { result: 'failure', output: 'probe has no handler' };
   } catch (err) {
     return { result: 'failure', output: err instanceof Error ? err.message : String(err) };
