@@ -19,7 +19,8 @@
 //   ready|pending|failed|missing|none; `matrix-note` when nodes are cut at 200.
 // - Nodes: `node-table`; rows `node-row` with data-name; cell `node-status`.
 // - Detail of the selected DaemonSet: `ds-detail`; `restart-button`; rows `pod-row`
-//   (data-name="NS/NAME") with `pod-logs-button` and `pod-delete-button`; `log-view` (<pre>);
+//   (data-name="NS/NAME") with `pod-logs-button` and `pod-delete-button`; `log-view` (<pre>,
+//   reloaded after each refresh while the `log-follow` checkbox is on, as it is by default);
 //   `revision-row` (data-revision, data-current); `action-status`.
 // - Events: `events`; rows `event-row` (data-type Normal|Warning).
 // - `window.EVERYNODE_NO_CONFIRM === true` skips the confirm() before restart and delete.
@@ -268,6 +269,7 @@ const SCRIPT = String.raw`
     } finally {
       running = false;
       render();
+      if (openLog && $('log-follow').checked) showLog(openLog.ns, openLog.pod, openLog.container, true);
       if (again) { again = false; runRefresh(); }
       else if (INTERVAL > 0) timer = setTimeout(runRefresh, Math.max(INTERVAL, 4 * (Date.now() - started)));
     }
@@ -704,18 +706,27 @@ const SCRIPT = String.raw`
   }
 
   var logSeq = 0;
+  /** The log on show ({ns, pod, container}), reloaded after every refresh while "follow" is on. */
+  var openLog = null;
   function closeLog() {
     logSeq++;
+    openLog = null;
     $('log-box').hidden = true;
     $('log-view').textContent = '';
   }
-  /** Loads the last lines of one container's log into the log view; a newer load wins. */
-  async function showLog(ns, pod, container) {
+  /**
+   * Loads the last lines of one container's log into the log view; a newer load wins. "quiet"
+   * (a follow reload) keeps the old text until the new arrives, and the view scrolled to the
+   * end only if it was there.
+   */
+  async function showLog(ns, pod, container, quiet) {
     var seq = ++logSeq;
     var view = $('log-view');
+    openLog = { ns: ns, pod: pod, container: container };
     $('log-box').hidden = false;
     $('log-title').textContent = ns + '/' + pod + ' (' + container + '), last ' + LOG_TAIL_LINES + ' lines';
-    view.textContent = 'loading…';
+    var atEnd = view.scrollTop + view.clientHeight >= view.scrollHeight - 4;
+    if (!quiet) view.textContent = 'loading…';
     var text;
     try {
       text = await request('GET', '/api/v1/namespaces/' + enc(ns) + '/pods/' + enc(pod) + '/log?container=' + enc(container) + '&tailLines=' + LOG_TAIL_LINES, { accept: 'text/plain, */*' });
@@ -724,8 +735,9 @@ const SCRIPT = String.raw`
       text = 'error: ' + e.message;
     }
     if (seq !== logSeq) return;
+    if (quiet && view.textContent === text) return;
     view.textContent = text;
-    view.scrollTop = view.scrollHeight;
+    if (!quiet || atEnd) view.scrollTop = view.scrollHeight;
   }
 
   /** Runs one write; its outcome shows in the detail panel, a failure also in the banner. */
@@ -830,7 +842,7 @@ export const dashboardPage: string = `<!doctype html>
   <section id="detail" data-testid="ds-detail" hidden>
     <div id="detail-body"></div>
     <div id="log-box" hidden>
-      <div class="loghead"><h3 id="log-title"></h3><button type="button" data-action="close-log">close log</button></div>
+      <div class="loghead"><h3 id="log-title"></h3><label><input type="checkbox" id="log-follow" data-testid="log-follow" checked> follow</label><button type="button" data-action="close-log">close log</button></div>
       <pre class="log" data-testid="log-view" id="log-view"></pre>
     </div>
   </section>

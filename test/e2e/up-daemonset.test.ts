@@ -33,6 +33,8 @@ let dataDir = '';
 let cacheDir = '';
 let client: RestClient;
 
+const chromiumBin = process.env.CHROMIUM_BIN ?? '/usr/bin/chromium';
+if (!existsSync(chromiumBin)) console.warn(`the dashboard log-follow check is skipped: no Chromium at ${chromiumBin} (Debian package chromium; .ci/run installs it)`);
 const kubectlPath = (process.env.PATH ?? '').split(':').map((d) => join(d, 'kubectl')).find((p) => existsSync(p));
 
 /** kubectl (where on PATH) or the everynode CLI, against the cluster's kubeconfig. */
@@ -184,6 +186,29 @@ describe('everynode up --nodes 3 with the sample daemon', () => {
     const log = await (await fetch(new URL(`/api/v1/namespaces/default/pods/${pod.metadata.name}/log?tailLines=5`, url), { headers })).text();
     expect(log).toMatch(/report node=node-1 /);
   }, 30_000);
+
+  it.skipIf(!existsSync(chromiumBin))('shows a daemon\'s log in the dashboard and follows it as it grows (Chromium)', async () => {
+    const url = /dashboard: (http:\/\/127\.0\.0\.1:\d+\/\?token=\S+)/.exec(up.output())![1]!;
+    const { chromium } = await import('playwright-core');
+    const browser = await chromium.launch({
+      executablePath: chromiumBin,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+    cleanup.defer(() => browser.close());
+    const page = await browser.newPage();
+    await page.goto(`${url}&refresh=500`);
+    await page.locator('[data-testid="ds-row"][data-name="default/node-reporter"]').click();
+    const pod = (await daemonPods()).find((p) => p.spec.nodeName === 'node-1')!;
+    await page.locator(`[data-testid="pod-row"][data-name="default/${pod.metadata.name}"] [data-testid="pod-logs-button"]`).click();
+    const view = page.locator('[data-testid="log-view"]');
+    const reports = async (): Promise<number> => ((await view.textContent()) ?? '').split('\n').filter((l) => /^report node=node-1 /.test(l)).length;
+    await expect.poll(reports, { timeout: 15_000 }).toBeGreaterThan(0);
+    const first = await reports();
+    // The daemon reports every few seconds; with "follow" on the view grows by itself.
+    expect(await page.locator('[data-testid="log-follow"]').isChecked()).toBe(true);
+    await expect.poll(reports, { timeout: 20_000 }).toBeGreaterThan(first);
+    await browser.close();
+  }, 60_000);
 
   it('restarts a killed daemon and counts it in RESTARTS', async () => {
     const pod = (await daemonPods()).find((p) => p.spec.nodeName === 'node-1')!;
