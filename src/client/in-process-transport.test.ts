@@ -14,6 +14,17 @@ function readBody(req: IncomingMessage): Promise<string> {
   });
 }
 
+/** A transport whose handler answers 200 at once and leaves the stream open; `res()` is the last response. */
+function streamingServer(): { t: ReturnType<typeof inProcessTransport>; res: () => ServerResponse } {
+  let last: ServerResponse | undefined;
+  const t = inProcessTransport((_req, res) => {
+    last = res;
+    res.writeHead(200);
+    res.flushHeaders();
+  });
+  return { t, res: () => last! };
+}
+
 describe('inProcessTransport', () => {
   it('passes method, path, lower-case headers and body; answers status, headers and body', async () => {
     const t = inProcessTransport(async (req, res) => {
@@ -68,18 +79,13 @@ describe('inProcessTransport', () => {
   });
 
   it('the watch ends when the server ends the stream; unread bytes count in writableLength', async () => {
-    let serverRes: ServerResponse | undefined;
-    const t = inProcessTransport((_req, res) => {
-      serverRes = res;
-      res.writeHead(200);
-      res.flushHeaders();
-    });
+    const { t, res } = streamingServer();
     const r = await t({ method: 'GET', path: '/watch', headers: {} });
     const chunk = 'x'.repeat(64 * 1024);
-    for (let i = 0; i < 8; i++) serverRes!.write(chunk);
+    for (let i = 0; i < 8; i++) res().write(chunk);
     // Nobody reads: the bytes stay buffered, as in a socket's send buffer.
-    expect(serverRes!.writableLength).toBeGreaterThan(256 * 1024);
-    serverRes!.end();
+    expect(res().writableLength).toBeGreaterThan(256 * 1024);
+    res().end();
     expect((await readAll(r.body)).length).toBe(8 * 64 * 1024);
   });
 
@@ -94,49 +100,39 @@ describe('inProcessTransport', () => {
   });
 
   it('objectWatch: sink events come out in order among text chunks and weigh their bytes in writableLength', async () => {
-    let serverRes: ServerResponse | undefined;
-    const t = inProcessTransport((_req, res) => {
-      serverRes = res;
-      res.writeHead(200);
-      res.flushHeaders();
-    });
+    const { t, res } = streamingServer();
     const plain = await t({ method: 'GET', path: '/watch', headers: {} });
-    expect(watchObjectSinkOf(serverRes)).toBeUndefined();
-    serverRes!.end();
+    expect(watchObjectSinkOf(res())).toBeUndefined();
+    res().end();
     await readAll(plain.body);
 
     const r = await t({ method: 'GET', path: '/watch', headers: {}, objectWatch: true });
-    const sink = watchObjectSinkOf(serverRes)!;
+    const sink = watchObjectSinkOf(res())!;
     expect(sink).toBeDefined();
     const obj = { metadata: { name: 'a' } };
-    serverRes!.write('{"type":"ADDED","object":{"metadata":{"name":"first"}}}\n');
+    res().write('{"type":"ADDED","object":{"metadata":{"name":"first"}}}\n');
     sink[watchObjectSink]('MODIFIED', obj, 100_000);
-    expect(serverRes!.writableLength).toBeGreaterThan(100_000);
-    serverRes!.end();
+    expect(res().writableLength).toBeGreaterThan(100_000);
+    res().end();
     const chunks: unknown[] = [];
     for await (const c of r.body) chunks.push(c);
-    expect(serverRes!.writableLength).toBe(0);
+    expect(res().writableLength).toBe(0);
     expect(typeof chunks[0]).toBe('string');
     expect(chunks[1]).toMatchObject({ watchEvent: { type: 'MODIFIED' }, bytes: 100_000 });
     expect((chunks[1] as { watchEvent: { object: unknown } }).watchEvent.object).toBe(obj);
   });
 
   it('objectWatch: chunks consumed in flowing mode also leave writableLength', async () => {
-    let serverRes: ServerResponse | undefined;
-    const t = inProcessTransport((_req, res) => {
-      serverRes = res;
-      res.writeHead(200);
-      res.flushHeaders();
-    });
+    const { t, res } = streamingServer();
     const r = await t({ method: 'GET', path: '/watch', headers: {}, objectWatch: true });
-    const sink = watchObjectSinkOf(serverRes)!;
+    const sink = watchObjectSinkOf(res())!;
     const got: unknown[] = [];
     (r.body as unknown as NodeJS.ReadableStream).on('data', (c: unknown) => got.push(c));
     for (let i = 0; i < 10; i++) sink[watchObjectSink]('ADDED', { metadata: { name: String(i) } }, 1000);
     await new Promise((done) => setImmediate(done));
     expect(got).toHaveLength(10);
-    expect(serverRes!.writableLength).toBe(0);
-    serverRes!.end();
+    expect(res().writableLength).toBe(0);
+    res().end();
   });
 });
 
