@@ -15,7 +15,8 @@ import { buildFilter } from './filter.js';
 import { parseJsonBody, readBody, readBodyBuffer, sendJson, sendStatus, sendText } from './http.js';
 import { decodeProtobufObject, protobufContentType } from './protobuf.js';
 import type { OpenApi } from './openapi.js';
-import { parseDeleteOptions, parseListQuery, parseWriteQuery } from './query.js';
+import { parseDeleteOptions, parseListQuery, parseWriteQuery, type WriteQuery } from './query.js';
+import { managerFromUserAgent } from '../api/managedfields/index.js';
 import { servePodLog } from './pod-log.js';
 import { listJson, patchTypeOf, type AdmitFn, type RestRegistry } from './registry.js';
 import { JOIN_PATH, RBAC_GROUP, RENEW_PATH, bearerToken } from '../auth/index.js';
@@ -217,7 +218,7 @@ async function handleResource(
       }
       case 'POST': {
         if (k.namespaced && namespace === undefined) throw methodNotAllowed();
-        const wq = parseWriteQuery(query);
+        const wq = writeQueryOf(query, req);
         const body = await readObjectBody(req, k);
         const r = await deps.registry.create(k, namespace, body, wq, admit);
         // The audit event names what was created (the path has no name).
@@ -250,7 +251,7 @@ async function handleResource(
       return sendJson(res, 200, json);
     }
     case 'PUT': {
-      const wq = parseWriteQuery(query);
+      const wq = writeQueryOf(query, req);
       const body = await readObjectBody(req, k);
       const r = await deps.registry.update(k, namespace, name, sub, body, wq, admit);
       return sendJson(res, r.code, r.json, r.warnings);
@@ -258,7 +259,8 @@ async function handleResource(
     case 'PATCH': {
       const type = patchTypeOf(req.headers['content-type']);
       if (!type) throw unsupportedMediaType(req.headers['content-type'] ?? '');
-      const wq = parseWriteQuery(query);
+      // An apply names its manager (required); other writes default to the User-Agent's.
+      const wq = type === 'apply' ? parseWriteQuery(query) : writeQueryOf(query, req);
       const text = await readBody(req);
       const r = await deps.registry.patch(k, namespace, name, sub, type, text, wq, admit);
       return sendJson(res, r.code, r.json, r.warnings);
@@ -273,6 +275,13 @@ async function handleResource(
     default:
       throw methodNotAllowed();
   }
+}
+
+/** Write options; without a fieldManager the manager is named after the User-Agent, as upstream. */
+function writeQueryOf(query: URLSearchParams, req: IncomingMessage): WriteQuery {
+  const wq = parseWriteQuery(query);
+  if (!wq.fieldManager) wq.fieldManager = managerFromUserAgent(req.headers['user-agent']);
+  return wq;
 }
 
 /** The addresses a Node object reports (status.addresses), for its serving certificate; none when it is not registered. */

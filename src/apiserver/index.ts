@@ -12,6 +12,7 @@
 import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
+import type { TLSSocket } from 'node:tls';
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ApiError } from '../api/errors.js';
@@ -22,6 +23,7 @@ import { createLogger, type Logger } from '../util/logger.js';
 import { openAuditLog, type AuditLog, type AuditOptions } from './audit.js';
 import { Discovery } from './discovery.js';
 import { createHandler } from './handler.js';
+import { maxBodyBytes } from './http.js';
 import { ensureBootstrapRbac, initRequestSecurity, writeAdminKubeconfig, type RequestSecurity } from './security.js';
 import { createJoinToken, issueNodeIdentity, type NodeIdentity, type Pki, type TokenStore } from '../auth/index.js';
 import { OpenApi } from './openapi.js';
@@ -35,6 +37,10 @@ export { versionInfo } from './handler.js';
 export { KUBELET_CLIENT_USER, RbacCache } from './security.js';
 export { RestRegistry, keyPrefix, objectKey } from './registry.js';
 export { WatchCache } from './watch-cache.js';
+
+
+/** Write buffer mark of API connections: above one object answer (bodies are at most maxBodyBytes). See secureConnection below. */
+const answerWriteHighWaterMark = 2 * maxBodyBytes;
 
 export interface ServerOptions {
   dataDir: string;
@@ -207,6 +213,16 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
         sockets.delete(s);
         busy.delete(s);
       });
+    });
+    // Node's HTTP server pauses a connection's parser when a new request arrives while the
+    // previous answer still fills the socket's write buffer (above its high-water mark), but a
+    // TLS socket keeps delivering records it already decrypted (a Go client's request body
+    // after its headers), and the paused parser fails them ("Parse Error: Paused", a 400
+    // without a body). A write buffer mark above any single answer keeps that path closed for
+    // request/answer traffic; streams (watches, logs) still get backpressure at this size.
+    srv.on('secureConnection', (s: TLSSocket) => {
+      const ws = (s as unknown as { _writableState?: { highWaterMark: number } })._writableState;
+      if (ws) ws.highWaterMark = Math.max(ws.highWaterMark, answerWriteHighWaterMark);
     });
     srv.on('clientError', (err, socket) => {
       if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');

@@ -32,6 +32,7 @@ import type { KubeObject } from '../api/types.js';
 import { decodeObject, resolveSchema, schemaFor } from '../api/schema/index.js';
 import { validationFor } from '../api/validation/index.js';
 import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch } from '../api/patch/index.js';
+import { applyConfiguration, recordUpdate, validateFieldManager, type ManagedKind } from '../api/managedfields/index.js';
 import { StorageError, type KeyValue, type Store } from '../storage/interface.js';
 import { rfc3339, type Clock } from '../util/index.js';
 import type { Logger } from '../util/logger.js';
@@ -137,6 +138,21 @@ const maxGenerateNameAttempts = 8;
 
 function isNamespaceKind(k: KindDef): boolean {
   return k.group === '' && k.plural === 'namespaces';
+}
+
+const managedKinds = new WeakMap<KindDef, ManagedKind>();
+
+/** The field manager's view of a kind (cached per KindDef). */
+function managedKindOf(k: KindDef): ManagedKind {
+  let m = managedKinds.get(k);
+  if (!m) {
+    const schema = schemaFor({ group: k.group, version: k.version, kind: k.kind });
+    if (!schema) throw new Error(`schema: no schema for ${k.kind}`);
+    const validation = validationFor(groupKindOf(k));
+    m = { schema, apiVersion: groupVersionOf(k), hasStatus: k.hasStatus, applyDefaults: (obj) => validation.applyDefaults(obj) };
+    managedKinds.set(k, m);
+  }
+  return m;
 }
 
 function checkVerb(k: KindDef, verb: Verb): void {
@@ -305,7 +321,10 @@ export class RestRegistry {
 
   async create(k: KindDef, namespace: string | undefined, body: unknown, q: WriteQuery, admit?: AdmitFn): Promise<WriteResult> {
     checkVerb(k, 'create');
+    validateFieldManager(q.fieldManager, 'CreateOptions');
     const { object, warnings } = this.decode(k, body, q.fieldValidation);
+    // Managed fields sent with a create are kept (and the creator owns what it set); none: none.
+    recordUpdate({ metadata: {} } as KubeObject, object, managedKindOf(k), q.fieldManager, '', rfc3339(this.clock.now()));
     return this.createDecoded(k, namespace, object, warnings, q.dryRun, admit);
   }
 
@@ -456,8 +475,9 @@ export class RestRegistry {
     const { object, warnings } = this.decode(k, body, q.fieldValidation);
     checkNamespace(k, object, namespace);
     checkName(object, name);
+    validateFieldManager(q.fieldManager, 'UpdateOptions');
     // Each attempt gets its own copy: the strategy mutates the produced object.
-    return this.updateWith(k, namespace, name, subresource, q.dryRun, warnings, () => structuredClone(object), admit);
+    return this.updateWith(k, namespace, name, subresource, q.dryRun, warnings, { name: q.fieldManager, apply: false }, () => structuredClone(object), admit);
   }
 
   async patch(
@@ -491,28 +511,38 @@ export class RestRegistry {
           causes: [{ reason: 'FieldValueRequired', message: 'Required value: is required for apply patch', field: 'fieldManager' }],
         });
       }
+      validateFieldManager(q.fieldManager, 'PatchOptions');
       const applied = patch as Record<string, unknown>;
       const meta = isObject(applied.metadata) ? applied.metadata : undefined;
       if (meta?.name !== undefined && meta.name !== name) {
         throw badRequest(`the name of the object (${String(meta.name)}) does not match the name on the URL (${name})`);
       }
+      // The configuration, type-checked and pruned like any body (not defaulted: defaults are nobody's fields).
+      const config = this.decode(k, { ...applied, metadata: { ...(meta ?? {}), name } }, q.fieldValidation);
+      const kind = managedKindOf(k);
+      const opts = { manager: q.fieldManager, force: q.force, subresource: subresource ?? '', now: rfc3339(this.clock.now()) };
       if (subresource === undefined) {
         const existing = await this.store.get(objectKey(k, namespace, name));
         if (!existing) {
           checkVerb(k, 'create');
-          const { object, warnings } = this.decode(k, { ...applied, metadata: { ...(meta ?? {}), name } }, q.fieldValidation);
+          const object = applyConfiguration(undefined, config.object, kind, opts);
           try {
-            return await this.createDecoded(k, namespace, object, warnings, q.dryRun, admit);
+            return await this.createDecoded(k, namespace, object, config.warnings, q.dryRun, admit);
           } catch (err) {
             // Lost a create race: fall through to the update path.
             if (!(err instanceof ApiError) || err.reason !== 'AlreadyExists') throw err;
           }
         }
       }
+      // The merge keeps the live resourceVersion (no precondition) unless the configuration sets one.
+      const manager = { name: q.fieldManager, apply: true };
+      return this.updateWith(k, namespace, name, subresource, q.dryRun, config.warnings, manager, (cur) =>
+        applyConfiguration(cur, config.object, kind, { ...opts, now: rfc3339(this.clock.now()) }), admit);
     }
     const gvk = { group: k.group, version: k.version, kind: k.kind };
     let warnings: string[] = [];
-    return this.updateWith(k, namespace, name, subresource, q.dryRun, () => warnings, (cur) => {
+    validateFieldManager(q.fieldManager, 'PatchOptions');
+    return this.updateWith(k, namespace, name, subresource, q.dryRun, () => warnings, { name: q.fieldManager, apply: false }, (cur) => {
       let patched: unknown;
       switch (type) {
         case 'json':
@@ -522,7 +552,6 @@ export class RestRegistry {
           patched = applyMergePatch(cur, patch);
           break;
         case 'strategic':
-        case 'apply':
           patched = applyStrategicMergePatch(cur, patch, schemaFor(gvk), resolveSchema);
           break;
       }
@@ -545,6 +574,7 @@ export class RestRegistry {
     subresource: string | undefined,
     dryRun: boolean,
     warnings: string[] | (() => string[]),
+    manager: { name: string; apply: boolean },
     produce: (current: KubeObject) => KubeObject,
     admit?: AdmitFn,
   ): Promise<WriteResult> {
@@ -577,6 +607,7 @@ export class RestRegistry {
       }
       if (errs.length > 0) throw invalid(ref, name, errs);
       next.metadata.resourceVersion = currentRV;
+      if (!manager.apply) recordUpdate(old, next, managedKindOf(k), manager.name, subresource ?? '', rfc3339(this.clock.now()));
       admit?.(next, old);
       if (jsonEqual(next, old)) return { code: 200, json: withResourceVersion(kv.value, kv.modRevision), warnings: warn() };
 

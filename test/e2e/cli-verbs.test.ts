@@ -78,6 +78,25 @@ describe('everynode CLI verbs', () => {
     const broken = await cli(['apply', '-f', write('broken.yaml', 'kind: [unclosed\n')]);
     expect(broken.code).toBe(1);
     expect(broken.stderr).toMatch(/^error: error parsing .*broken\.yaml: /);
+    // Field ownership: a label dropped from the manifest goes; one another manager changed is a
+    // conflict (one line, with the way out) until --force-conflicts.
+    const owned = write('owned.yaml', dsManifest('owned', 'busybox:1.36', '\n    tier: edge\n    team: a'));
+    await cli(['apply', '-f', owned]);
+    write('owned.yaml', dsManifest('owned', 'busybox:1.36', '\n    team: a'));
+    expect((await cli(['apply', '-f', owned])).stdout).toBe('daemonset.apps/owned configured\n');
+    const labels = () => cli(['get', 'ds', 'owned', '-o', 'json']).then((g) => (JSON.parse(g.stdout) as { metadata: { labels: Record<string, string> } }).metadata.labels);
+    expect(await labels()).toEqual({ app: 'owned', team: 'a' });
+    await cli(['label', 'ds', 'owned', 'team=b', '--overwrite']);
+    write('owned.yaml', dsManifest('owned', 'busybox:1.36', '\n    team: c'));
+    const contested = await cli(['apply', '-f', owned]);
+    expect(contested.code).toBe(1);
+    expect(contested.stderr.trim().split('\n')).toHaveLength(1);
+    expect(contested.stderr).toContain('Apply failed with 1 conflict: conflict with "everynode-label" using apps/v1');
+    expect(contested.stderr).toContain('.metadata.labels.team');
+    expect(contested.stderr).toContain('--force-conflicts');
+    expect((await labels()).team).toBe('b');
+    expect(await cli(['apply', '--force-conflicts', '-f', owned])).toMatchObject({ code: 0, stdout: 'daemonset.apps/owned configured\n' });
+    expect((await labels()).team).toBe('c');
     const unknownKind = await cli(['apply', '-f', '-'], { input: 'apiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: w\n' });
     expect(unknownKind.code).toBe(1);
     expect(unknownKind.stderr).toMatch(/resource mapping not found for kind "Widget" in version "example.com\/v1"/);

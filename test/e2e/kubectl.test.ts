@@ -274,6 +274,53 @@ describe.skipIf(!hasKubectl)('kubectl against everynode server', () => {
     expect(described).toMatch(/Image:\s+busybox:1\.37/);
   });
 
+  it('server-side apply owns fields: a dropped field goes, another manager\'s change is a conflict, --force-conflicts takes it', async () => {
+    const f = write('ds-own.yaml', dsYaml('web-own', 'busybox:1.36', 'app: web-own\n    team: a'));
+    await ok(['apply', '--server-side', '-f', f]);
+    const fields = JSON.parse(await ok(['get', 'ds', 'web-own', '-o', 'json', '--show-managed-fields']));
+    expect(fields.metadata.managedFields.filter((e: { operation: string }) => e.operation === 'Apply').map((e: { manager: string }) => e.manager)).toEqual(['kubectl']);
+
+    // The manifest no longer sets the env var and the label: the server removes them.
+    write('ds-own.yaml', dsYaml('web-own', 'busybox:1.36').replace(/        env:\n        - name: A\n          value: "1"\n/, ''));
+    await ok(['apply', '--server-side', '-f', f]);
+    const pruned = JSON.parse(await ok(['get', 'ds', 'web-own', '-o', 'json']));
+    expect(pruned.spec.template.spec.containers[0].env).toBeUndefined();
+    expect(pruned.metadata.labels.team).toBeUndefined();
+    expect(pruned.spec.template.spec.containers[0].command).toEqual(['sleep', '3600']);
+
+    // kubectl set image takes the image over; applying another image is then a conflict.
+    await ok(['set', 'image', 'ds/web-own', 'agent=busybox:1.37']);
+    write('ds-own.yaml', dsYaml('web-own', 'busybox:1.38').replace(/        env:\n        - name: A\n          value: "1"\n/, ''));
+    const refused = await kubectl(['apply', '--server-side', '-f', f]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('Apply failed with 1 conflict: conflict with "kubectl-set" using apps/v1');
+    expect(refused.stderr).toContain('.spec.template.spec.containers[name="agent"].image');
+    expect(refused.stderr).toContain('--force-conflicts');
+    expect(JSON.parse(await ok(['get', 'ds', 'web-own', '-o', 'json'])).spec.template.spec.containers[0].image).toBe('busybox:1.37');
+    await ok(['apply', '--server-side', '--force-conflicts', '-f', f]);
+    const forced = JSON.parse(await ok(['get', 'ds', 'web-own', '-o', 'json', '--show-managed-fields']));
+    expect(forced.spec.template.spec.containers[0].image).toBe('busybox:1.38');
+    const setEntry = forced.metadata.managedFields.find((e: { manager: string }) => e.manager === 'kubectl-set');
+    expect(JSON.stringify(setEntry?.fieldsV1 ?? {})).not.toContain('f:image');
+  });
+
+  it('server-side apply after client-side apply takes the object over without conflicts', async () => {
+    const f = write('ds-csa.yaml', dsYaml('web-csa', 'busybox:1.36'));
+    await ok(['apply', '-f', f]);
+    write('ds-csa.yaml', dsYaml('web-csa', 'busybox:1.37'));
+    await ok(['apply', '--server-side', '-f', f]);
+    const ds = JSON.parse(await ok(['get', 'ds', 'web-csa', '-o', 'json']));
+    expect(ds.spec.template.spec.containers[0].image).toBe('busybox:1.37');
+    // The client-side annotation follows, so a later client-side apply diffs against the truth.
+    const last = JSON.parse(ds.metadata.annotations['kubectl.kubernetes.io/last-applied-configuration']);
+    expect(last.spec.template.spec.containers[0].image).toBe('busybox:1.37');
+    write('ds-csa.yaml', dsYaml('web-csa', 'busybox:1.37').replace(/        env:\n        - name: A\n          value: "1"\n/, ''));
+    await ok(['apply', '-f', f]);
+    const after = JSON.parse(await ok(['get', 'ds', 'web-csa', '-o', 'json']));
+    expect(after.spec.template.spec.containers[0].env).toBeUndefined();
+    expect(after.spec.template.spec.containers[0].image).toBe('busybox:1.37');
+  });
+
   it('explain daemonset.spec uses the served OpenAPI', async () => {
     const out = await ok(['explain', 'daemonset.spec']);
     expect(out).toMatch(/KIND:\s+DaemonSet/);
@@ -379,5 +426,28 @@ describe.skipIf(!hasKubectl)('kubectl against everynode server', () => {
     }
     const after = JSON.parse(await ok(['get', 'ds', '-A', '-o', 'json'])) as DsList;
     expect(summary(after)).toEqual(summary(before));
+
+    // The same manifests through server-side apply: kubectl takes over its client-side applies
+    // without conflicts and migrates their field ownership (its first apply); the second apply
+    // settles that (the migrated set also held defaulted fields, and kubectl-last-applied
+    // records itself again), as against upstream servers; from then on an apply writes nothing.
+    type Obj = { kind: string; metadata: { name: string; resourceVersion: string } };
+    const versions = async (f: string) => {
+      const got = JSON.parse(await ok(['get', '-f', join(manifests, f), '-o', 'json'])) as Obj | { items: Obj[] };
+      return ('items' in got ? got.items : [got]).map((o) => `${o.kind}/${o.metadata.name}@${o.metadata.resourceVersion}`);
+    };
+    for (let pass = 0; pass < 2; pass++) {
+      for (const f of applicable) {
+        const r = await kubectl(['apply', '--server-side', '-f', join(manifests, f)]);
+        expect(r.code, `${f}: ${r.stderr}`).toBe(0);
+        expect(r.stderr, f).not.toMatch(/conflict|warning/i);
+      }
+    }
+    for (const f of applicable) {
+      const first = await versions(f);
+      const r = await kubectl(['apply', '--server-side', '-f', join(manifests, f)]);
+      expect(r.code, `${f}: ${r.stderr}`).toBe(0);
+      expect(await versions(f), f).toEqual(first);
+    }
   });
 });

@@ -64,6 +64,7 @@ function toOpenAPI(node: SchemaNode, used: Set<string>): Json {
       for (const [k, v] of Object.entries(node.properties)) properties[k] = toOpenAPI(v, used);
       const o: Json = { type: 'object', properties };
       if (node.required !== undefined && node.required.length > 0) o.required = [...node.required];
+      if (node.structType !== undefined) o['x-kubernetes-map-type'] = node.structType;
       return withDesc(o);
     }
   }

@@ -64,6 +64,26 @@ registerDefinitions(rbacDefinitions);
 registerDefinitions(coordinationDefinitions);
 registerDefinitions(schedulingDefinitions);
 
+// Structs upstream marks `+structType=atomic`: server-side apply owns and replaces them whole
+// (a selector is one value, not a bag of fields).
+const atomicStructs = [
+  META + 'LabelSelector',
+  CORE + 'NodeSelector',
+  CORE + 'NodeSelectorTerm',
+  CORE + 'LocalObjectReference',
+  CORE + 'ObjectReference',
+  CORE + 'TypedLocalObjectReference',
+  CORE + 'ConfigMapKeySelector',
+  CORE + 'SecretKeySelector',
+  CORE + 'FileKeySelector',
+  CORE + 'ObjectFieldSelector',
+  CORE + 'ResourceFieldSelector',
+];
+for (const name of atomicStructs) {
+  const node = definitions.get(name);
+  if (node?.kind === 'object') node.structType = 'atomic';
+}
+
 const builtinKinds: Array<[group: string, prefix: string, kinds: string[]]> = [
   ['', CORE, ['Namespace', 'Node', 'Pod', 'Event', 'Service', 'Endpoints', 'ConfigMap', 'Secret', 'ServiceAccount']],
   ['apps', APPS, ['DaemonSet', 'ControllerRevision']],

@@ -18,6 +18,8 @@ export type SchemaNode =
       kind: 'object';
       properties: Record<string, SchemaNode>;
       required?: string[];
+      /** x-kubernetes-map-type on a struct: 'atomic' structs are owned (and applied) as a whole by server-side apply. */
+      structType?: 'atomic';
       description?: string;
     }
   /** map[string]T (JSON object with free keys). */

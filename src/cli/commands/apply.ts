@@ -3,11 +3,13 @@
 // apply sends each object as a server-side apply PATCH (application/apply-patch+yaml,
 // fieldManager=everynode, fieldValidation=Strict): the server creates it (201) or merges it
 // into the live object (200). A preceding GET tells `configured` from `unchanged` (same
-// resourceVersion after the PATCH). Fields removed from a manifest are not removed from the
-// live object (no last-applied tracking yet). Errors are printed per object and the run
-// continues; the exit code is then 1.
+// resourceVersion after the PATCH). The server tracks field ownership: fields dropped from a
+// manifest are removed from the live object, and a field another manager changed since is a
+// conflict unless --force-conflicts. Errors are printed per object and the run continues; the
+// exit code is then 1.
 
 import type { Command } from 'commander';
+import { ApiError } from '../../api/errors.js';
 import type { KubeObject } from '../../api/types.js';
 import { isNotFound, resourcePath } from '../../client/index.js';
 import { CliError, withContext } from '../context.js';
@@ -18,6 +20,15 @@ import type { ResourceInfo } from '../discovery.js';
 interface FileOptions {
   filename?: string[];
   dryRun?: string;
+  forceConflicts?: boolean;
+}
+
+/** A field-ownership conflict gets the way out appended to its one line. */
+function withConflictHint(e: unknown): unknown {
+  if (e instanceof ApiError && e.code === 409 && e.details?.causes?.some((c) => c.reason === 'FieldManagerConflict')) {
+    return new ApiError(e.code, e.reason, `${e.message} (other managers changed these fields; apply again with --force-conflicts to take them over)`, e.details);
+  }
+  return e;
 }
 
 function dryRunOf(opts: FileOptions): boolean {
@@ -44,6 +55,7 @@ export function registerApply(program: Command, ctx: CliContext): void {
     .description('Create or update resources from files, a directory, or stdin (-f -)')
     .requiredOption('-f, --filename <path>', 'file, directory or - for stdin (repeatable)', collect)
     .option('--dry-run <mode>', 'server: validate on the server without persisting')
+    .option('--force-conflicts', 'take over fields that other managers changed since the last apply')
     .addHelpText('after', '\nExamples:\n  everynode apply -f ds.yaml\n  everynode apply -f manifests/\n  cat ds.yaml | everynode apply -f -\n')
     .action(async (opts: FileOptions, cmd: Command) => {
       const dry = dryRunOf(opts);
@@ -61,13 +73,13 @@ export function registerApply(program: Command, ctx: CliContext): void {
             if (!isNotFound(e)) throw e;
           }
           const body = { ...m.object, metadata: { ...m.object.metadata, ...(r.namespaced ? { namespace: ns } : {}) } };
-          const q = `?fieldManager=everynode&fieldValidation=Strict${dry ? '&dryRun=All' : ''}`;
+          const q = `?fieldManager=everynode&fieldValidation=Strict${opts.forceConflicts ? '&force=true' : ''}${dry ? '&dryRun=All' : ''}`;
           const res = await conn.raw({ method: 'PATCH', path: resourcePath(r, ns, name) + q, body: JSON.stringify(body), contentType: 'application/apply-patch+yaml' });
           const after = JSON.parse(res.text) as KubeObject;
           const verb = res.statusCode === 201 || !before ? 'created' : after.metadata.resourceVersion === before.metadata.resourceVersion ? 'unchanged' : 'configured';
           ctx.out(`${objectRef(r, name)} ${verb}${dry ? ' (server dry run)' : ''}\n`);
         } catch (e) {
-          ctx.report(withContext(e, `error when applying "${m.source}": `));
+          ctx.report(withContext(withConflictHint(e), `error when applying "${m.source}": `));
         }
       }
     });

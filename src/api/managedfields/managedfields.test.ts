@@ -1,0 +1,235 @@
+import { describe, expect, it } from 'vitest';
+import { schemaFor } from '../schema/index.js';
+import { ApiError } from '../errors.js';
+import type { KubeObject } from '../types.js';
+import { applyConfiguration, lastAppliedAnnotation, managerFromUserAgent, recordUpdate, validateFieldManager, type ManagedKind } from './index.js';
+import { compare, difference, intersection, members, mergeApplied, pathString, removeFields, toFieldSet, union } from './fieldset.js';
+
+const dsSchema = schemaFor({ group: 'apps', version: 'v1', kind: 'DaemonSet' })!;
+const ds: ManagedKind = { schema: dsSchema, apiVersion: 'apps/v1', hasStatus: true };
+const now = '2026-11-30T06:00:00Z';
+const later = '2026-11-30T07:00:00Z';
+
+/** A DaemonSet configuration as a user writes it. */
+function config(over: { image?: string; env?: Array<{ name: string; value: string }>; nodeSelector?: Record<string, string>; tolerations?: unknown[]; labels?: Record<string, string> } = {}): KubeObject {
+  const container: Record<string, unknown> = { name: 'agent', image: over.image ?? 'busybox:1' };
+  if (over.env) container.env = over.env;
+  const podSpec: Record<string, unknown> = { containers: [container] };
+  if (over.nodeSelector) podSpec.nodeSelector = over.nodeSelector;
+  if (over.tolerations) podSpec.tolerations = over.tolerations;
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'DaemonSet',
+    metadata: { name: 'x', ...(over.labels ? { labels: over.labels } : {}) },
+    spec: { selector: { matchLabels: { app: 'x' } }, template: { metadata: { labels: { app: 'x' } }, spec: podSpec } },
+  };
+}
+
+function spec(o: KubeObject): any {
+  return (o as any).spec.template.spec;
+}
+
+function apply(live: KubeObject | undefined, cfg: KubeObject, manager: string, force = false, at = now): KubeObject {
+  return applyConfiguration(live, cfg, ds, { manager, force, subresource: '', now: at });
+}
+
+function conflictOf(fn: () => unknown): ApiError {
+  try {
+    fn();
+  } catch (e) {
+    if (e instanceof ApiError) return e;
+    throw e;
+  }
+  throw new Error('expected a conflict');
+}
+
+describe('field sets', () => {
+  it('lists leaves, keyed items and map entries in the fieldsV1 form', () => {
+    const s = toFieldSet(config({ env: [{ name: 'A', value: '1' }] }), dsSchema);
+    const c = (s['f:spec']!['f:template']!['f:spec']!['f:containers']!) as any;
+    expect(Object.keys(c)).toEqual(['k:{"name":"agent"}']);
+    expect(c['k:{"name":"agent"}']['.']).toEqual({});
+    expect(c['k:{"name":"agent"}']['f:env']['k:{"name":"A"}']['f:value']).toEqual({ '.': {} });
+    // The selector is an atomic struct: one member, nothing below it.
+    expect(s['f:spec']!['f:selector']).toEqual({ '.': {} });
+    // Label map entries are members.
+    expect(s['f:spec']!['f:template']!['f:metadata']!['f:labels']!['f:app']).toEqual({ '.': {} });
+  });
+
+  it('keys ports by containerPort and protocol, TCP by default', () => {
+    const cfg = config();
+    spec(cfg).containers[0].ports = [{ containerPort: 80 }, { containerPort: 53, protocol: 'UDP' }];
+    const ports = toFieldSet(cfg, dsSchema)['f:spec']!['f:template']!['f:spec']!['f:containers']!['k:{"name":"agent"}']!['f:ports']!;
+    expect(Object.keys(ports).sort()).toEqual(['k:{"containerPort":53,"protocol":"UDP"}', 'k:{"containerPort":80,"protocol":"TCP"}']);
+    expect(pathString(['f:spec', 'f:ports', 'k:{"containerPort":80,"protocol":"TCP"}'])).toBe('.spec.ports[containerPort=80,protocol="TCP"]');
+  });
+
+  it('algebra: union, difference, intersection and members', () => {
+    const a = { 'f:a': { '.': {} }, 'f:b': { 'f:c': { '.': {} } } };
+    const b = { 'f:b': { 'f:c': { '.': {} }, 'f:d': { '.': {} } } };
+    expect(members(union(a, b))).toEqual([['f:a'], ['f:b', 'f:c'], ['f:b', 'f:d']]);
+    expect(difference(a, b)).toEqual({ 'f:a': { '.': {} } });
+    expect(intersection(a, b)).toEqual({ 'f:b': { 'f:c': { '.': {} } } });
+  });
+
+  it('compare tells added, removed and modified fields and items', () => {
+    const a = config({ image: 'busybox:1', env: [{ name: 'A', value: '1' }, { name: 'B', value: '2' }] });
+    const b = config({ image: 'busybox:2', env: [{ name: 'A', value: '1' }, { name: 'C', value: '3' }] });
+    const c = compare(a, b, dsSchema);
+    expect(members(c.modified).map(pathString)).toEqual(['.spec.template.spec.containers[name="agent"].image']);
+    expect(members(c.added).map(pathString).sort()).toEqual([
+      '.spec.template.spec.containers[name="agent"].env[name="C"]',
+      '.spec.template.spec.containers[name="agent"].env[name="C"].name',
+      '.spec.template.spec.containers[name="agent"].env[name="C"].value',
+    ]);
+    expect(members(c.removed).map(pathString)).toContain('.spec.template.spec.containers[name="agent"].env[name="B"]');
+  });
+
+  it('merges keyed lists by key, replaces atomic values, and a null removes', () => {
+    const live = config({ env: [{ name: 'A', value: '1' }], tolerations: [{ operator: 'Exists' }], nodeSelector: { a: '1', b: '2' } });
+    const cfg = config({ env: [{ name: 'B', value: '2' }], tolerations: [{ key: 'k', operator: 'Exists' }], nodeSelector: { c: '3' } });
+    spec(cfg).hostNetwork = null;
+    spec(live).hostNetwork = true;
+    const merged = mergeApplied(live, cfg, dsSchema) as KubeObject;
+    expect(spec(merged).containers[0].env).toEqual([{ name: 'A', value: '1' }, { name: 'B', value: '2' }]);
+    expect(spec(merged).tolerations).toEqual([{ key: 'k', operator: 'Exists' }]);
+    expect(spec(merged).nodeSelector).toEqual({ c: '3' }); // atomic map
+    expect(spec(merged).hostNetwork).toBeUndefined();
+    expect(spec(live).containers[0].env).toHaveLength(1); // inputs untouched
+  });
+
+  it('removeFields takes out leaves and whole items', () => {
+    const o = config({ env: [{ name: 'A', value: '1' }, { name: 'B', value: '2' }], nodeSelector: { a: '1' } });
+    removeFields(o as any, {
+      'f:spec': { 'f:template': { 'f:spec': { 'f:nodeSelector': { '.': {} }, 'f:containers': { 'k:{"name":"agent"}': { 'f:env': { 'k:{"name":"B"}': { '.': {} } } } } } } },
+    }, dsSchema);
+    expect(spec(o).nodeSelector).toBeUndefined();
+    expect(spec(o).containers[0].env).toEqual([{ name: 'A', value: '1' }]);
+  });
+});
+
+describe('apply', () => {
+  it('records the applier on create, without server fields or status', () => {
+    const cfg = config();
+    (cfg as any).status = { numberReady: 1 };
+    const obj = apply(undefined, cfg, 'kubectl');
+    expect(obj.metadata.managedFields).toHaveLength(1);
+    const e = obj.metadata.managedFields![0]!;
+    expect(e).toMatchObject({ manager: 'kubectl', operation: 'Apply', apiVersion: 'apps/v1', time: now, fieldsType: 'FieldsV1' });
+    const f = e.fieldsV1 as any;
+    // The wire form: a leaf is {}, a member with children (a keyed item) carries ".".
+    expect(f['f:spec']['f:template']['f:spec']['f:containers']['k:{"name":"agent"}']).toEqual({ '.': {}, 'f:image': {}, 'f:name': {} });
+    expect(f['f:spec']['f:selector']).toEqual({});
+    expect(f['f:apiVersion']).toBeUndefined();
+    expect(f['f:metadata']).toBeUndefined(); // only the name, which nobody owns
+    expect(f['f:status']).toBeUndefined();
+  });
+
+  it('removes fields the manager no longer applies', () => {
+    let live = apply(undefined, config({ env: [{ name: 'A', value: '1' }], nodeSelector: { disk: 'ssd' }, tolerations: [{ operator: 'Exists' }], labels: { team: 'a' } }), 'kubectl');
+    live = apply(live, config(), 'kubectl', false, later);
+    expect(spec(live).containers[0].env).toBeUndefined();
+    expect(spec(live).nodeSelector).toBeUndefined();
+    expect(spec(live).tolerations).toBeUndefined();
+    expect(live.metadata.labels?.team).toBeUndefined();
+    expect(live.metadata.managedFields![0]!.time).toBe(later);
+  });
+
+  it('keeps a dropped field another applier also owns', () => {
+    let live = apply(undefined, config({ labels: { team: 'a' } }), 'one');
+    live = apply(live, config({ labels: { team: 'a' } }), 'two'); // same value: shared, no conflict
+    live = apply(live, config(), 'one');
+    expect(live.metadata.labels).toEqual({ team: 'a' });
+    live = apply(live, config(), 'two');
+    expect(live.metadata.labels?.team).toBeUndefined();
+  });
+
+  it('a changed field owned by another manager is a conflict; force takes it over', () => {
+    let live = apply(undefined, config({ image: 'busybox:1' }), 'kubectl');
+    // Another manager changes the image with an ordinary write.
+    const edited = structuredClone(live);
+    spec(edited).containers[0].image = 'busybox:2';
+    recordUpdate(live, edited, ds, 'kubectl-set', '', later);
+    live = edited;
+    expect(live.metadata.managedFields!.map((e) => `${e.manager}/${e.operation}`)).toEqual(['kubectl/Apply', 'kubectl-set/Update']);
+    const err = conflictOf(() => apply(live, config({ image: 'busybox:3' }), 'kubectl'));
+    expect(err.code).toBe(409);
+    expect(err.reason).toBe('Conflict');
+    expect(err.message).toBe(`Apply failed with 1 conflict: conflict with "kubectl-set" using apps/v1 at ${later}: .spec.template.spec.containers[name="agent"].image`);
+    expect(err.details?.causes).toEqual([{ reason: 'FieldManagerConflict', message: `conflict with "kubectl-set" using apps/v1 at ${later}`, field: '.spec.template.spec.containers[name="agent"].image' }]);
+    // The same value is no conflict; force moves ownership.
+    expect(() => apply(live, config({ image: 'busybox:2' }), 'kubectl')).not.toThrow();
+    const forced = apply(live, config({ image: 'busybox:3' }), 'kubectl', true);
+    expect(spec(forced).containers[0].image).toBe('busybox:3');
+    expect(forced.metadata.managedFields!.map((e) => e.manager)).toEqual(['kubectl']);
+  });
+
+  it('several conflicts are grouped by manager', () => {
+    let live = apply(undefined, config({ image: 'busybox:1', labels: { a: '1' } }), 'one');
+    live = apply(live, config({ image: 'busybox:1', labels: { a: '1', b: '2' } }), 'two');
+    const err = conflictOf(() => apply(live, config({ image: 'busybox:9', labels: { a: '9', b: '9' } }), 'three'));
+    expect(err.message).toBe([
+      'Apply failed with 5 conflicts: conflicts with "one":',
+      '- .metadata.labels.a',
+      '- .spec.template.spec.containers[name="agent"].image',
+      'conflicts with "two":',
+      '- .metadata.labels.a',
+      '- .metadata.labels.b',
+      '- .spec.template.spec.containers[name="agent"].image',
+    ].join('\n'));
+  });
+
+  it('the first apply to an unmanaged object hands its fields to before-first-apply', () => {
+    const created = structuredClone(config({ image: 'busybox:1' }));
+    expect(() => apply(created, config({ image: 'busybox:1' }), 'ci')).not.toThrow();
+    const err = conflictOf(() => apply(created, config({ image: 'busybox:2' }), 'ci'));
+    expect(err.message).toContain('conflict with "before-first-apply" using apps/v1');
+  });
+
+  it('kubectl takes over fields its client-side annotation still describes, and keeps the annotation current', () => {
+    const cfg = config({ image: 'busybox:1' });
+    const live = structuredClone(cfg);
+    live.metadata.annotations = { [lastAppliedAnnotation]: JSON.stringify(cfg) + '\n' };
+    const out = apply(live, config({ image: 'busybox:2' }), 'kubectl');
+    expect(spec(out).containers[0].image).toBe('busybox:2');
+    expect(JSON.parse(out.metadata.annotations![lastAppliedAnnotation]!).spec.template.spec.containers[0].image).toBe('busybox:2');
+    // Another manager gets no such pass.
+    expect(() => apply(live, config({ image: 'busybox:2' }), 'ci')).toThrow(/before-first-apply/);
+  });
+
+  it('refuses a configuration that carries managedFields', () => {
+    const cfg = config();
+    cfg.metadata.managedFields = [];
+    expect(conflictOf(() => apply(undefined, cfg, 'x')).code).toBe(400);
+  });
+});
+
+describe('update tracking', () => {
+  it('does nothing for objects never applied', () => {
+    const old = config();
+    const next = config({ image: 'busybox:2' });
+    recordUpdate(old, next, ds, 'kubectl-set', '', now);
+    expect(next.metadata.managedFields).toBeUndefined();
+  });
+
+  it('status writes are recorded per subresource; [{}] clears', () => {
+    const live = apply(undefined, config(), 'kubectl');
+    const next = structuredClone(live);
+    (next as any).status = { numberReady: 3 };
+    recordUpdate(live, next, ds, 'controller', 'status', now);
+    const e = next.metadata.managedFields!.find((m) => m.manager === 'controller')!;
+    expect(e).toMatchObject({ operation: 'Update', subresource: 'status' });
+    expect(Object.keys(e.fieldsV1 as object)).toEqual(['f:status']);
+    const cleared = structuredClone(next);
+    cleared.metadata.managedFields = [{}];
+    recordUpdate(next, cleared, ds, 'x', '', now);
+    expect(cleared.metadata.managedFields).toBeUndefined();
+  });
+
+  it('names managers after the User-Agent and checks the fieldManager parameter', () => {
+    expect(managerFromUserAgent('kubectl/v1.32.0 (linux/amd64) kubernetes/abc')).toBe('kubectl');
+    expect(managerFromUserAgent(undefined)).toBe('');
+    expect(() => validateFieldManager('x'.repeat(129), 'PatchOptions')).toThrow(/may not be more than 128 bytes/);
+    expect(() => validateFieldManager('ok-manager', 'PatchOptions')).not.toThrow();
+  });
+});
