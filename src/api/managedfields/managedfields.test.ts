@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { schemaFor } from '../schema/index.js';
-import { ApiError } from '../errors.js';
+import { deepFreeze, errorOf } from '../testing/index.js';
 import type { KubeObject } from '../types.js';
 import { applyConfiguration, lastAppliedAnnotation, managerFromUserAgent, recordUpdate, validateFieldManager, type ManagedKind } from './index.js';
 import { compare, difference, intersection, members, mergeApplied, pathString, removeFields, toFieldSet, union } from './fieldset.js';
@@ -33,15 +33,6 @@ function apply(live: KubeObject | undefined, cfg: KubeObject, manager: string, f
   return applyConfiguration(live, cfg, ds, { manager, force, subresource: '', now: at });
 }
 
-function conflictOf(fn: () => unknown): ApiError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof ApiError) return e;
-    throw e;
-  }
-  throw new Error('expected a conflict');
-}
 
 describe('field sets', () => {
   it('lists leaves, keyed items and map entries in the fieldsV1 form', () => {
@@ -127,7 +118,7 @@ describe('apply', () => {
 
   it('removes fields the manager no longer applies', () => {
     let live = apply(undefined, config({ env: [{ name: 'A', value: '1' }], nodeSelector: { disk: 'ssd' }, tolerations: [{ operator: 'Exists' }], labels: { team: 'a' } }), 'kubectl');
-    live = apply(live, config(), 'kubectl', false, later);
+    live = apply(deepFreeze(live), deepFreeze(config()), 'kubectl', false, later); // inputs are never modified
     expect(spec(live).containers[0].env).toBeUndefined();
     expect(spec(live).nodeSelector).toBeUndefined();
     expect(spec(live).tolerations).toBeUndefined();
@@ -152,7 +143,7 @@ describe('apply', () => {
     recordUpdate(live, edited, ds, 'kubectl-set', '', later);
     live = edited;
     expect(live.metadata.managedFields!.map((e) => `${e.manager}/${e.operation}`)).toEqual(['kubectl/Apply', 'kubectl-set/Update']);
-    const err = conflictOf(() => apply(live, config({ image: 'busybox:3' }), 'kubectl'));
+    const err = errorOf(() => apply(live, config({ image: 'busybox:3' }), 'kubectl'));
     expect(err.code).toBe(409);
     expect(err.reason).toBe('Conflict');
     expect(err.message).toBe(`Apply failed with 1 conflict: conflict with "kubectl-set" using apps/v1 at ${later}: .spec.template.spec.containers[name="agent"].image`);
@@ -167,7 +158,7 @@ describe('apply', () => {
   it('several conflicts are grouped by manager', () => {
     let live = apply(undefined, config({ image: 'busybox:1', labels: { a: '1' } }), 'one');
     live = apply(live, config({ image: 'busybox:1', labels: { a: '1', b: '2' } }), 'two');
-    const err = conflictOf(() => apply(live, config({ image: 'busybox:9', labels: { a: '9', b: '9' } }), 'three'));
+    const err = errorOf(() => apply(live, config({ image: 'busybox:9', labels: { a: '9', b: '9' } }), 'three'));
     expect(err.message).toBe([
       'Apply failed with 5 conflicts: conflicts with "one":',
       '- .metadata.labels.a',
@@ -182,7 +173,7 @@ describe('apply', () => {
   it('the first apply to an unmanaged object hands its fields to before-first-apply', () => {
     const created = structuredClone(config({ image: 'busybox:1' }));
     expect(() => apply(created, config({ image: 'busybox:1' }), 'ci')).not.toThrow();
-    const err = conflictOf(() => apply(created, config({ image: 'busybox:2' }), 'ci'));
+    const err = errorOf(() => apply(created, config({ image: 'busybox:2' }), 'ci'));
     expect(err.message).toContain('conflict with "before-first-apply" using apps/v1');
   });
 
@@ -200,7 +191,7 @@ describe('apply', () => {
   it('refuses a configuration that carries managedFields', () => {
     const cfg = config();
     cfg.metadata.managedFields = [];
-    expect(conflictOf(() => apply(undefined, cfg, 'x')).code).toBe(400);
+    expect(errorOf(() => apply(undefined, cfg, 'x')).code).toBe(400);
   });
 });
 
