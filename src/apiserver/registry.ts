@@ -598,7 +598,11 @@ export class RestRegistry {
       checkName(next, name);
       let errs: FieldError[];
       if (subresource === 'status') {
+        // The status strategy keeps the stored metadata; an apply's ownership record is new.
+        const owned = manager.apply ? next.metadata.managedFields : undefined;
         next = prepareForStatusUpdate(k, next, old);
+        if (owned !== undefined) next.metadata.managedFields = owned;
+        else if (manager.apply) delete next.metadata.managedFields;
         errs = validation.validateStatusUpdate(next, old);
       } else {
         validation.applyDefaults(next);

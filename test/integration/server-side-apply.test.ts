@@ -104,6 +104,16 @@ describe('server-side apply field ownership', () => {
     expect(failure.status?.message).toMatch(/^Apply failed with 2 conflicts: conflicts with "before-first-apply" using apps\/v1 at \S+Z:\n- \.spec\.template\.spec\.containers\[name="agent"\]\.image\nconflicts with "ci":\n- /);
   });
 
+  it('an apply through /status records its own entry', async () => {
+    await applyDs(dsConfig('stat'), 'ci');
+    const body = { apiVersion: 'apps/v1', kind: 'DaemonSet', metadata: { name: 'stat', namespace: ns }, status: { currentNumberScheduled: 0, desiredNumberScheduled: 0, numberMisscheduled: 0, numberReady: 0, observedGeneration: 7 } };
+    const out = await api.apps.patchNamespacedDaemonSetStatus({ name: 'stat', namespace: ns, body, fieldManager: 'status-writer', force: true }, apply);
+    const entry = out.metadata!.managedFields!.find((e) => e.manager === 'status-writer');
+    expect(entry).toMatchObject({ operation: 'Apply', subresource: 'status' });
+    expect(Object.keys(entry!.fieldsV1 as object)).toEqual(['f:status']);
+    expect(out.metadata!.managedFields!.some((e) => e.manager === 'ci' && e.operation === 'Apply')).toBe(true);
+  });
+
   it('[{}] clears managedFields; a bad fieldManager is 422 and changes nothing', async () => {
     await applyDs(dsConfig('clear'), 'ci');
     const cleared = await api.apps.patchNamespacedDaemonSet({ name: 'clear', namespace: ns, body: { metadata: { managedFields: [{}] } } }, merge);

@@ -75,30 +75,43 @@ export function setsEqual(a: FieldSet | undefined, b: FieldSet | undefined): boo
 }
 
 /** Every member path, as lists of path elements, in trie order. */
-export function members(s: FieldSet, prefix: string[] = []): string[][] {
+export function members(s: FieldSet): string[][] {
   const out: string[][] = [];
-  for (const k of Object.keys(s)) {
-    if (k === MEMBER) out.push(prefix);
-    else out.push(...members(s[k]!, [...prefix, k]));
-  }
+  const walk = (node: FieldSet, prefix: string[]) => {
+    for (const k of Object.keys(node)) {
+      if (k === MEMBER) out.push(prefix);
+      else walk(node[k]!, [...prefix, k]);
+    }
+  };
+  walk(s, []);
   return out;
 }
 
-/** The set holding exactly `path`. */
-export function singleton(path: string[]): FieldSet {
-  let node: FieldSet = { [MEMBER]: {} };
-  for (let i = path.length - 1; i >= 0; i--) node = { [path[i]!]: node };
-  return node;
-}
-
-/** True when the set has `path` or any path below it. */
-export function coversOrBelow(s: FieldSet, path: string[]): boolean {
-  let node: FieldSet | undefined = s;
-  for (const el of path) {
-    node = node[el];
-    if (node === undefined) return false;
+/**
+ * The members of `candidates` that no one in `others` owns at or below: what an applier may
+ * remove. A keyed item that stays (someone owns a field inside it) keeps its key fields, so
+ * it never loses its identity. One walk, linear in the size of the sets.
+ */
+export function unownedMembers(candidates: FieldSet, others: FieldSet | undefined): FieldSet {
+  const out: FieldSet = {};
+  for (const k of Object.keys(candidates)) {
+    if (k === MEMBER) {
+      if (isEmptySet(others)) out[MEMBER] = {};
+      continue;
+    }
+    const sub = unownedMembers(candidates[k]!, others?.[k]);
+    if (k.startsWith('k:') && !(MEMBER in sub)) {
+      let key: JsonObject = {};
+      try {
+        key = JSON.parse(k.slice(2)) as JsonObject;
+      } catch {
+        /* not a key we made: nothing to keep */
+      }
+      for (const field of Object.keys(key)) delete sub[`f:${field}`];
+    }
+    if (!isEmptySet(sub)) out[k] = sub;
   }
-  return !isEmptySet(node);
+  return out;
 }
 
 /** Restricts a set to the subtree under the top-level field `field` (kept) or everything else (dropped). */
@@ -448,18 +461,24 @@ export function mergeApplied(live: unknown, config: unknown, node: SchemaNode | 
       return out;
     }
     case 'listmap': {
-      const out: unknown[] = Array.isArray(live) ? deepClone(live) : [];
-      const index = new Map<string, number>();
-      out.forEach((item, i) => index.set(itemElement(item, shape.keys), i));
-      for (const item of config as unknown[]) {
+      let out: unknown[] = Array.isArray(live) ? deepClone(live) : [];
+      const applied = new Map<string, unknown>();
+      for (const item of config as unknown[]) applied.set(itemElement(item, shape.keys), item);
+      // A key the live list holds more than once is replaced by the applied item (one copy).
+      const seen = new Map<string, number>();
+      for (const item of out) {
         const el = itemElement(item, shape.keys);
-        const i = index.get(el);
-        if (i !== undefined) out[i] = mergeApplied(out[i], item, shape.items);
-        else {
-          index.set(el, out.length);
-          out.push(deepClone(item));
-        }
+        seen.set(el, (seen.get(el) ?? 0) + 1);
       }
+      const placed = new Set<string>();
+      out = out.flatMap((item) => {
+        const el = itemElement(item, shape.keys);
+        if (!applied.has(el)) return [item];
+        if (placed.has(el)) return [];
+        placed.add(el);
+        return [seen.get(el)! > 1 ? deepClone(applied.get(el)) : mergeApplied(item, applied.get(el), shape.items)];
+      });
+      for (const [el, item] of applied) if (!placed.has(el)) out.push(deepClone(item));
       return out;
     }
     case 'set': {

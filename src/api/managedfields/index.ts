@@ -22,7 +22,6 @@ import type { SchemaNode } from '../schema/index.js';
 import { isObject, type JsonObject } from '../patch/json-value.js';
 import {
   compare,
-  coversOrBelow,
   difference,
   intersection,
   isEmptySet,
@@ -31,11 +30,11 @@ import {
   pathString,
   removeFields,
   setsEqual,
-  singleton,
   fromWire,
   toFieldSet,
   toWire,
   union,
+  unownedMembers,
   type FieldSet,
 } from './fieldset.js';
 
@@ -176,7 +175,16 @@ function ownable(set: FieldSet, kind: ManagedKind, subresource: string): FieldSe
  * (`kubectl/v1.32.0 (linux/amd64) ...` → `kubectl`).
  */
 export function managerFromUserAgent(userAgent: string | undefined): string {
-  return (userAgent ?? '').split('/')[0]!.slice(0, maxManagerLength);
+  let out = '';
+  let bytes = 0;
+  for (const ch of (userAgent ?? '').split('/')[0]!) {
+    if (/[\p{C}\p{Zl}\p{Zp}]/u.test(ch)) continue; // unprintable: left out, as upstream
+    const n = Buffer.byteLength(ch);
+    if (bytes + n > maxManagerLength) break;
+    out += ch;
+    bytes += n;
+  }
+  return out;
 }
 
 /** upstream's checks on the fieldManager query parameter (422 on PatchOptions/UpdateOptions/CreateOptions). */
@@ -228,10 +236,7 @@ export function applyConfiguration(live: KubeObject | undefined, config: KubeObj
   // Fields this manager applied last time and not now go, unless someone else owns them.
   if (mine && !isEmptySet(mine.set)) {
     const othersOwn = others.reduce<FieldSet>((acc, o) => union(acc, o.set), {});
-    let drop: FieldSet = {};
-    for (const path of members(difference(mine.set, applied))) {
-      if (!coversOrBelow(othersOwn, path)) drop = union(drop, singleton(path));
-    }
+    const drop = unownedMembers(difference(mine.set, applied), othersOwn);
     if (!isEmptySet(drop)) removeFields(merged as unknown as JsonObject, drop, kind.schema);
   }
 
@@ -311,7 +316,11 @@ function conflictError(conflicts: Array<{ owner: Owner; set: FieldSet }>): ApiEr
   if (all.length === 1) message = `Apply failed with 1 conflict: conflict with ${all[0]!.who}: ${all[0]!.path}`;
   else {
     const byOwner = new Map<string, string[]>();
-    for (const c of all) byOwner.set(c.who, [...(byOwner.get(c.who) ?? []), c.path]);
+    for (const c of all) {
+      const paths = byOwner.get(c.who);
+      if (paths) paths.push(c.path);
+      else byOwner.set(c.who, [c.path]);
+    }
     const lines: string[] = [];
     for (const who of [...byOwner.keys()].sort()) {
       lines.push(`conflicts with ${who}:`);

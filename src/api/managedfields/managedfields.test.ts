@@ -126,6 +126,35 @@ describe('apply', () => {
     expect(live.metadata.managedFields![0]!.time).toBe(later);
   });
 
+  it('a dropped item someone else changed stays whole, key included', () => {
+    const two = config();
+    spec(two).containers.push({ name: 'b', image: 'busybox:1' });
+    let live = apply(undefined, two, 'one');
+    const edited = structuredClone(live);
+    spec(edited).containers[0].image = 'busybox:9';
+    recordUpdate(live, edited, ds, 'other', '', later);
+    const onlyB = config();
+    spec(onlyB).containers = [{ name: 'b', image: 'busybox:1' }];
+    live = apply(edited, onlyB, 'one');
+    expect(spec(live).containers).toEqual([{ name: 'agent', image: 'busybox:9' }, { name: 'b', image: 'busybox:1' }]);
+  });
+
+  it('drops 20,000 fields in one apply (pruning is one walk of the sets)', () => {
+    const cm: ManagedKind = { schema: schemaFor({ group: '', version: 'v1', kind: 'ConfigMap' })!, apiVersion: 'v1', hasStatus: false };
+    const data: Record<string, string> = {};
+    for (let i = 0; i < 20_000; i++) data[`k${i}`] = 'v';
+    const first = applyConfiguration(undefined, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c' }, data } as KubeObject, cm, { manager: 'm', force: false, subresource: '', now });
+    const emptied = applyConfiguration(first, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c' }, data: { keep: 'v' } } as KubeObject, cm, { manager: 'm', force: false, subresource: '', now });
+    expect((emptied as any).data).toEqual({ keep: 'v' });
+    expect(emptied.metadata.managedFields![0]!.fieldsV1).toEqual({ 'f:data': { 'f:keep': {} } });
+  });
+
+  it('a key the live list holds twice is replaced by the applied item', () => {
+    const live = config({ env: [{ name: 'E', value: '1' }, { name: 'E', value: '2' }, { name: 'F', value: '0' }] });
+    const merged = mergeApplied(live, config({ env: [{ name: 'E', value: '3' }] }), dsSchema) as KubeObject;
+    expect(spec(merged).containers[0].env).toEqual([{ name: 'E', value: '3' }, { name: 'F', value: '0' }]);
+  });
+
   it('keeps a dropped field another applier also owns', () => {
     let live = apply(undefined, config({ labels: { team: 'a' } }), 'one');
     live = apply(live, config({ labels: { team: 'a' } }), 'two'); // same value: shared, no conflict
@@ -220,6 +249,11 @@ describe('update tracking', () => {
   it('names managers after the User-Agent and checks the fieldManager parameter', () => {
     expect(managerFromUserAgent('kubectl/v1.32.0 (linux/amd64) kubernetes/abc')).toBe('kubectl');
     expect(managerFromUserAgent(undefined)).toBe('');
+    // Unprintable characters are left out and the name is cut at 128 bytes, so it always validates.
+    expect(managerFromUserAgent('My\tTool/1.0')).toBe('MyTool');
+    const long = managerFromUserAgent('é'.repeat(70));
+    expect(Buffer.byteLength(long)).toBe(128);
+    expect(() => validateFieldManager(long, 'UpdateOptions')).not.toThrow();
     expect(() => validateFieldManager('x'.repeat(129), 'PatchOptions')).toThrow(/may not be more than 128 bytes/);
     expect(() => validateFieldManager('ok-manager', 'PatchOptions')).not.toThrow();
   });
