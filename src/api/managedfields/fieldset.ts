@@ -114,16 +114,6 @@ export function unownedMembers(candidates: FieldSet, others: FieldSet | undefine
   return out;
 }
 
-/** Restricts a set to the subtree under the top-level field `field` (kept) or everything else (dropped). */
-export function filterTop(s: FieldSet, fields: string[], keep: boolean): FieldSet {
-  const out: FieldSet = {};
-  for (const k of Object.keys(s)) {
-    const listed = fields.includes(k);
-    if (listed === keep) out[k] = s[k]!;
-  }
-  return out;
-}
-
 // ---------------------------------------------------------------------------------------
 // Wire form: a member without children is `{}`, one with children carries `"."`. The root is
 // never a member, so an empty root is the empty set.
@@ -228,7 +218,7 @@ function childSchema(shape: Shape, key: string): SchemaNode | undefined {
 }
 
 /** The `k:` element of an associative-list item: its key fields (defaults filled), sorted. */
-export function itemElement(item: unknown, keys: string[]): string {
+function itemElement(item: unknown, keys: string[]): string {
   const o = isObject(item) ? item : {};
   const key: JsonObject = {};
   for (const k of [...keys].sort()) {

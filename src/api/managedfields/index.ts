@@ -39,7 +39,6 @@ import {
 } from './fieldset.js';
 
 export type { FieldSet } from './fieldset.js';
-export { compare, mergeApplied, pathString, toFieldSet } from './fieldset.js';
 
 export const beforeFirstApplyManager = 'before-first-apply';
 export const lastAppliedAnnotation = 'kubectl.kubernetes.io/last-applied-configuration';
