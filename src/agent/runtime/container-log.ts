@@ -304,6 +304,37 @@ export async function readLogFile(path: string, options: LogOptions = {}): Promi
 }
 
 /**
+ * The rotated files of the log at `path`, oldest first, as open handles (a rotated file is
+ * never written again, so a handle reads it whole even once it is renamed or deleted). Names
+ * shift with every rotation, so the listing is taken again until no rotation ran during it.
+ */
+async function openRotated(path: string): Promise<{ fh: FileHandle; ino: number }[]> {
+  for (let attempt = 1; ; attempt++) {
+    const names = rotatedLogFiles(path);
+    const out: { fh: FileHandle; ino: number; name: string }[] = [];
+    for (const name of names) {
+      try {
+        const fh = await open(name, 'r');
+        out.push({ fh, ino: (await fh.stat()).ino, name });
+      } catch {
+        // dropped meanwhile (the check below sees the change)
+      }
+    }
+    let stable = out.length === names.length && rotatedLogFiles(path).join('\0') === names.join('\0');
+    for (const r of out) {
+      if (!stable) break;
+      try {
+        stable = (await stat(r.name)).ino === r.ino;
+      } catch {
+        stable = false;
+      }
+    }
+    if (stable || attempt >= 10) return out.map(({ fh, ino }) => ({ fh, ino }));
+    await Promise.all(out.map((r) => r.fh.close()));
+  }
+}
+
+/**
  * Follows a container log: first what `readLogFile` selects (rotated files included), then every
  * complete entry appended later, polling every `pollMs`. When the live file is rotated, the
  * renamed file is drained through the open descriptor before the new live file is read, so no
@@ -407,25 +438,29 @@ export async function followLogFile(
       if (!send(render(entries))) return;
       const current = await liveIno();
       if (current !== undefined && current !== ino) {
-        // Rotated (or created). The old file was drained above: writes are whole and synchronous,
-        // so nothing more arrives in it. Files rotated after it while we slept are read whole,
-        // oldest first, then the new live file from its start.
+        // Rotated (or created). Entries may have been appended to the old file between the read
+        // above and the rename just seen; after the rename nothing more arrives in it (writes
+        // are whole and synchronous), so one more read drains it. Files rotated after it while
+        // we slept are read whole, oldest first, then the new live file from its start.
+        if (!send(render(await readNew()))) return;
         const oldIno = ino;
         await fh?.close();
         await openLive();
-        const rotated: { file: string; ino: number }[] = [];
-        for (const f of rotatedLogFiles(path)) {
-          try {
-            rotated.push({ file: f, ino: (await stat(f)).ino });
-          } catch {
-            // dropped meanwhile
+        const rotated = await openRotated(path);
+        try {
+          const oldAt = rotated.findIndex((r) => r.ino === oldIno);
+          // oldAt < 0: the old file is gone (rotated beyond maxFiles), so every rotated file is newer.
+          let lastRead = oldIno;
+          for (const r of rotated.slice(oldAt + 1)) {
+            if (r.ino === ino) continue;
+            if (!send(render(parseLogText(await r.fh.readFile('utf8'))))) return;
+            lastRead = r.ino;
           }
-        }
-        const oldAt = rotated.findIndex((r) => r.ino === oldIno);
-        // oldAt < 0: the old file is gone (rotated beyond maxFiles), so every rotated file is newer.
-        for (const r of rotated.slice(oldAt + 1)) {
-          if (r.ino === ino) continue;
-          if (!send(render(parseLogText(await readText(r.file))))) return;
+          // No live file right now (caught between a rename and the new file, as the thread
+          // pool can be): remember where reading stopped, so the next rotation goes on from there.
+          if (fh === undefined) ino = lastRead;
+        } finally {
+          await Promise.all(rotated.map((r) => r.fh.close()));
         }
         continue;
       }
