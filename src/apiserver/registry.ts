@@ -31,7 +31,7 @@ import { groupKindOf, groupVersionOf, resourceRefOf, type KindDef, type KindRegi
 import type { KubeObject } from '../api/types.js';
 import { decodeObject, resolveSchema, schemaFor } from '../api/schema/index.js';
 import { validationFor } from '../api/validation/index.js';
-import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch } from '../api/patch/index.js';
+import { applyJsonPatch, applyMergePatchShared, applyStrategicMergePatch } from '../api/patch/index.js';
 import { applyConfiguration, recordUpdate, validateFieldManager, type ManagedKind } from '../api/managedfields/index.js';
 import { StorageError, type KeyValue, type Store } from '../storage/interface.js';
 import { rfc3339, type Clock } from '../util/index.js';
@@ -203,7 +203,7 @@ export class RestRegistry {
   // Decoding
 
   /** Type-checks and prunes a body against the kind's schema; sets apiVersion/kind. */
-  decode(k: KindDef, body: unknown, fieldValidation: FieldValidation): { object: KubeObject; warnings: string[] } {
+  decode(k: KindDef, body: unknown, fieldValidation: FieldValidation, trusted?: ReadonlySet<object>): { object: KubeObject; warnings: string[] } {
     if (!isObject(body)) throw badRequest(`${k.kind} in version "${k.version}" cannot be handled as a ${k.kind}: the body must be a JSON object`);
     const gv = groupVersionOf(k);
     if (body.apiVersion !== undefined && body.apiVersion !== '' && body.apiVersion !== gv) {
@@ -212,7 +212,7 @@ export class RestRegistry {
     if (body.kind !== undefined && body.kind !== '' && body.kind !== k.kind) {
       throw badRequest(`the kind in the data (${String(body.kind)}) does not match the expected kind (${k.kind})`);
     }
-    const { object, warnings } = decodeObject({ group: k.group, version: k.version, kind: k.kind }, body, fieldValidation);
+    const { object, warnings } = decodeObject({ group: k.group, version: k.version, kind: k.kind }, body, fieldValidation, trusted);
     const obj = object as KubeObject;
     obj.apiVersion = gv;
     obj.kind = k.kind;
@@ -544,19 +544,22 @@ export class RestRegistry {
     validateFieldManager(q.fieldManager, 'PatchOptions');
     return this.updateWith(k, namespace, name, subresource, q.dryRun, () => warnings, { name: q.fieldManager, apply: false }, (cur) => {
       let patched: unknown;
+      // Subtrees of the stored object a merge patch leaves alone were decoded when stored.
+      let trusted: Set<object> | undefined;
       switch (type) {
         case 'json':
           patched = applyJsonPatch(cur, patch as unknown[]);
           break;
         case 'merge':
-          patched = applyMergePatch(cur, patch);
+          trusted = new Set();
+          patched = applyMergePatchShared(cur, patch, trusted);
           break;
         case 'strategic':
           patched = applyStrategicMergePatch(cur, patch, schemaFor(gvk), resolveSchema);
           break;
       }
       if (!isObject(patched)) throw new ApiError(422, 'Invalid', `${ref.kind} "${name}" is invalid: the patched object is not a JSON object`);
-      const decoded = this.decode(k, patched, q.fieldValidation);
+      const decoded = this.decode(k, patched, q.fieldValidation, trusted);
       warnings = decoded.warnings;
       return decoded.object;
     }, admit);

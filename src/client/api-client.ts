@@ -58,7 +58,8 @@ export interface WatchHandle {
  * `namespace` is ignored for cluster-scoped resources (pass ''). `get` of a missing object
  * rejects with NotFound; `update` needs `metadata.name` and honours `metadata.resourceVersion`
  * as a precondition (Conflict); `watch` rejects (e.g. 410 Expired) when the server refuses to
- * start the stream.
+ * start the stream. Objects and patches handed in are neither mutated nor retained (callers
+ * may pass values that share parts with read-only cache objects).
  */
 export interface ApiClient {
   get<T extends KubeObject = KubeObject>(resource: ResourceDescriptor, namespace: string, name: string): Promise<T>;

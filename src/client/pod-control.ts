@@ -29,14 +29,19 @@ function clone<T>(v: T): T {
   return v === undefined ? v : (structuredClone(v) as T);
 }
 
-/** The pod a controller creates from a template (upstream GetPodFromTemplate). */
+/** The pod a controller creates from a template (upstream GetPodFromTemplate); it shares nothing with `template`. */
 export function getPodFromTemplate(template: PodTemplateSpec, controller: KubeObject, controllerRef?: OwnerReference): Pod {
+  return podFromTemplate(template, controller, controllerRef, clone(template.spec));
+}
+
+/** getPodFromTemplate with `spec` as the pod's spec (the metadata is always the pod's own). */
+function podFromTemplate(template: PodTemplateSpec, controller: KubeObject, controllerRef: OwnerReference | undefined, spec: PodTemplateSpec['spec']): Pod {
   const tm = template.metadata ?? {};
   const pod: Pod = {
     apiVersion: 'v1',
     kind: 'Pod',
     metadata: { generateName: podsPrefix(controller.metadata.name ?? '') },
-    spec: clone(template.spec),
+    spec,
   };
   if (tm.labels) pod.metadata.labels = { ...tm.labels };
   if (tm.annotations) pod.metadata.annotations = { ...tm.annotations };
@@ -52,7 +57,9 @@ export class RealPodControl implements PodControl {
   ) {}
 
   async createPods(namespace: string, template: PodTemplateSpec, controller: KubeObject, controllerRef: OwnerReference): Promise<void> {
-    const pod = getPodFromTemplate(template, controller, controllerRef);
+    // The pod shares the template's spec: it only goes to the client, which sends it and
+    // mutates nothing it is given (ApiClient contract), so no copy is needed.
+    const pod = podFromTemplate(template, controller, controllerRef, template.spec);
     if (!pod.metadata.labels || Object.keys(pod.metadata.labels).length === 0) {
       throw new Error('unable to create pods, no labels');
     }

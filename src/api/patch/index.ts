@@ -2,5 +2,5 @@
 // (RFC 7386) and strategic merge patch (schema driven). Pure functions over decoded JSON;
 // none mutates its inputs; failures are ApiErrors with upstream's codes and wording.
 export { applyJsonPatch } from './json-patch.js';
-export { applyMergePatch } from './merge-patch.js';
+export { applyMergePatch, applyMergePatchShared } from './merge-patch.js';
 export { applyStrategicMergePatch } from './strategic-merge-patch.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { deepFreeze, errorOf } from '../testing/index.js';
-import { applyJsonPatch, applyMergePatch } from './index.js';
+import { applyJsonPatch, applyMergePatch, applyMergePatchShared } from './index.js';
 
 const ds = () =>
   deepFreeze({
@@ -158,6 +158,21 @@ describe('applyMergePatch', () => {
   ];
   it.each(cases)('%s', (_name, patch, want) => {
     expect(applyMergePatch(base(), deepFreeze(patch))).toEqual(want);
+  });
+
+  it.each(cases)('shared: %s gives the same result without touching its inputs', (_name, patch, want) => {
+    const untouched = new Set<object>();
+    expect(applyMergePatchShared(base(), deepFreeze(patch), untouched)).toEqual(want);
+  });
+
+  it('shared: reports exactly the target subtrees the patch leaves alone, and keeps them', () => {
+    const target = base();
+    const untouched = new Set<object>();
+    const out = applyMergePatchShared(target, { metadata: { labels: { a: 'b' } } }, untouched) as typeof target;
+    expect(out.spec).toBe(target.spec);
+    expect(out.metadata.labels).not.toBe(target.metadata.labels);
+    // metadata and labels are patched (new objects); spec is kept whole, so its children are not listed.
+    expect([...untouched]).toEqual([target.spec]);
   });
 
   it('a non-object target is replaced by the patch object', () => {

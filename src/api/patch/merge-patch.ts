@@ -24,3 +24,31 @@ export function applyMergePatch(target: unknown, patch: unknown): unknown {
   if (!isObject(patch)) throw badRequest('Invalid JSON Patch');
   return deepClone(merge(target, patch));
 }
+
+/**
+ * The merge patch for a caller that decodes the result against the schema anyway (which copies
+ * what it decodes): the result shares subtrees with `target` and `patch` instead of cloning
+ * them. Every composite value of `target` that the patch leaves untouched is added to
+ * `untouched`, so the decoder can take it as is. `target` and `patch` must be owned by the
+ * caller and never used again except through the result.
+ */
+export function applyMergePatchShared(target: unknown, patch: unknown, untouched: Set<object>): unknown {
+  if (!isObject(patch)) throw badRequest('Invalid JSON Patch');
+  return mergeShared(target, patch, untouched);
+}
+
+function mergeShared(target: unknown, patch: unknown, untouched: Set<object>): unknown {
+  if (!isObject(patch)) return patch;
+  if (!isObject(target)) return merge(undefined, patch);
+  const out: JsonObject = { ...target };
+  for (const k of Object.keys(target)) {
+    const tv = target[k];
+    if (typeof tv === 'object' && tv !== null && !Object.prototype.hasOwnProperty.call(patch, k)) untouched.add(tv);
+  }
+  for (const k of Object.keys(patch)) {
+    const pv = patch[k];
+    if (pv === null) delete out[k];
+    else if (pv !== undefined) out[k] = mergeShared(out[k], pv, untouched);
+  }
+  return out;
+}

@@ -21,6 +21,8 @@ export type FieldValidation = 'Strict' | 'Warn' | 'Ignore';
 
 interface Ctx {
   unknown: string[];
+  /** Composite values known to be decoded already (see decodeWithSchema); returned as is. */
+  trusted: ReadonlySet<object> | undefined;
 }
 
 /** An error raised while decoding; rendered into the upstream sentence by decodeWithSchema. */
@@ -131,20 +133,41 @@ function checkBase64(s: string): string | undefined {
 
 // ---- the walk
 
+/**
+ * Where a value sits, as a chain of parent links: built per composite value during the walk and
+ * turned into paths only when an error or an unknown field needs one (a decode allocates no
+ * path strings or arrays for the fields it accepts).
+ */
 interface Where {
   /** Innermost Go struct name containing the current field ('' at the root value). */
-  struct: string;
-  /** JSON field names from the root (Go's error path). */
-  fields: string[];
-  /** Path with indices, for unknown-field messages. */
-  path: string;
+  readonly struct: string;
+  readonly parent: Where | undefined;
+  /** A JSON field name (`field`), or an array index / map key (shown as `[seg]`). */
+  readonly seg: string;
+  readonly field: boolean;
+}
+
+/** JSON field names from the root (Go's error path: no indices, no map keys). */
+function fieldsOf(at: Where): string[] {
+  const out: string[] = [];
+  for (let w: Where | undefined = at; w?.parent; w = w.parent) if (w.field) out.push(w.seg);
+  return out.reverse();
+}
+
+/** Path with indices and map keys, for unknown-field messages (`spec.containers[0].foo`). */
+function pathOf(at: Where): string {
+  if (!at.parent) return '';
+  const up = pathOf(at.parent);
+  if (!at.field) return `${up}[${at.seg}]`;
+  return up ? `${up}.${at.seg}` : at.seg;
 }
 
 function typeError(v: unknown, node: SchemaNode, at: Where, withNumber = false): DecodeError {
   const goType = goTypeName(node);
-  if (at.fields.length === 0) return new DecodeError(`json: cannot unmarshal ${valueDesc(v, withNumber)} into Go value of type ${goType}`);
+  const fields = fieldsOf(at);
+  if (fields.length === 0) return new DecodeError(`json: cannot unmarshal ${valueDesc(v, withNumber)} into Go value of type ${goType}`);
   return new DecodeError(
-    `json: cannot unmarshal ${valueDesc(v, withNumber)} into Go struct field ${at.struct}.${at.fields.join('.')} of type ${goType}`,
+    `json: cannot unmarshal ${valueDesc(v, withNumber)} into Go struct field ${at.struct}.${fields.join('.')} of type ${goType}`,
   );
 }
 
@@ -229,32 +252,34 @@ function decodeValue(node: SchemaNode, v: unknown, at: Where, ctx: Ctx): unknown
     }
     case 'map': {
       if (typeof v !== 'object' || v === null || Array.isArray(v)) throw typeError(v, node, at);
+      if (ctx.trusted?.has(v)) return v;
       const out: Record<string, unknown> = {};
       for (const [k, item] of Object.entries(v as Record<string, unknown>)) {
-        const inner: Where = { struct: structName, fields: at.fields, path: `${at.path}[${k}]` };
+        const inner: Where = { struct: structName, parent: at, seg: k, field: false };
         out[k] = item === null ? zeroValue(n.values) : decodeValue(n.values, item, inner, ctx);
       }
       return out;
     }
     case 'array': {
       if (!Array.isArray(v)) throw typeError(v, node, at);
+      if (ctx.trusted?.has(v)) return v;
       return v.map((item, i) => {
-        const inner: Where = { struct: structName, fields: at.fields, path: `${at.path}[${i}]` };
+        const inner: Where = { struct: structName, parent: at, seg: String(i), field: false };
         return item === null ? zeroValue(n.items) : decodeValue(n.items, item, inner, ctx);
       });
     }
     case 'object': {
       if (typeof v !== 'object' || v === null || Array.isArray(v)) throw typeError(v, node, at);
+      if (ctx.trusted?.has(v)) return v;
       const out: Record<string, unknown> = {};
       for (const [k, item] of Object.entries(v as Record<string, unknown>)) {
         const prop = Object.prototype.hasOwnProperty.call(n.properties, k) ? n.properties[k] : undefined;
-        const path = at.path ? `${at.path}.${k}` : k;
         if (!prop) {
-          ctx.unknown.push(path);
+          ctx.unknown.push(pathOf({ struct: structName, parent: at, seg: k, field: true }));
           continue;
         }
         if (item === null) continue;
-        out[k] = decodeValue(prop, item, { struct: structName, fields: [...at.fields, k], path }, ctx);
+        out[k] = decodeValue(prop, item, { struct: structName, parent: at, seg: k, field: true }, ctx);
       }
       return out;
     }
@@ -265,10 +290,19 @@ function decodeValue(node: SchemaNode, v: unknown, at: Where, ctx: Ctx): unknown
 /**
  * Decodes `body` against `root` (an object schema). Throws DecodeError for type errors; returns
  * the pruned value and the unknown field paths in document order.
+ *
+ * `trusted`: composite values inside `body` that are the output of an earlier decode against
+ * the same schema (subtrees of a stored object that a patch left alone). They are returned as
+ * is, uncopied, so the result shares them with `body`.
  */
-export function decodeWithSchema(root: SchemaNode, rootName: string, body: unknown): { value: Record<string, unknown>; unknown: string[] } {
-  const ctx: Ctx = { unknown: [] };
-  const at: Where = { struct: shortName(rootName), fields: [], path: '' };
+export function decodeWithSchema(
+  root: SchemaNode,
+  rootName: string,
+  body: unknown,
+  trusted?: ReadonlySet<object>,
+): { value: Record<string, unknown>; unknown: string[] } {
+  const ctx: Ctx = { unknown: [], trusted };
+  const at: Where = { struct: shortName(rootName), parent: undefined, seg: '', field: false };
   const n = resolve(root);
   if (n.kind !== 'object') throw new Error(`schema: root of ${rootName} is not an object`);
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {

@@ -39,18 +39,20 @@ export function resolveSchema(node: SchemaNode): SchemaNode {
  * Throws ApiError 400 BadRequest for wrong JSON types (upstream wording, naming the field path),
  * and in Strict mode for unknown fields. JSON null means absent. apiVersion/kind are not checked.
  * Throws a plain Error for a kind without a schema (a wiring bug, not a client error).
+ * `trusted`: already-decoded subtrees of `body`, kept as they are (see decodeWithSchema).
  */
 export function decodeObject(
   gvk: GroupVersionKind,
   body: unknown,
   fieldValidation: FieldValidation,
+  trusted?: ReadonlySet<object>,
 ): { object: KubeObject; warnings: string[] } {
   const name = definitionOfKind(gvk);
   const root = name === undefined ? undefined : getDefinition(name);
   if (name === undefined || root === undefined) throw new Error(`schema: no schema for ${definitionName(gvk)}`);
   let result: { value: Record<string, unknown>; unknown: string[] };
   try {
-    result = decodeWithSchema(root, name, body);
+    result = decodeWithSchema(root, name, body, trusted);
   } catch (e) {
     if (e instanceof DecodeError) throw cannotHandle(gvk, e.message);
     throw e;

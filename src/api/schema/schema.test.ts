@@ -202,6 +202,27 @@ describe('type errors', () => {
   });
 });
 
+describe('trusted subtrees (already decoded)', () => {
+  it('are kept as they are, uncopied, while the rest is decoded', () => {
+    const body = daemonSet({ containers: [{ name: 'c', image: 'i', imagePullPolcy: 'Always' }] });
+    const template = (body.spec as Record<string, unknown>).template as object;
+    const metadata = body.metadata as object;
+    const { object, warnings } = decodeObject(DS, body, 'Warn', new Set([metadata]));
+    expect(object.metadata).toBe(metadata);
+    // Not trusted: decoded, copied and pruned.
+    expect((object.spec as Record<string, unknown>).template).not.toBe(template);
+    expect(warnings).toEqual(['unknown field "spec.template.spec.containers[0].imagePullPolcy"']);
+  });
+
+  it('skip the checks the rest still gets', () => {
+    const spec = { selector: { matchLabels: { app: 'x' } }, template: {}, bogus: true };
+    const body = { apiVersion: 'apps/v1', kind: 'DaemonSet', metadata: { name: 'x' }, spec };
+    expect(decodeObject(DS, body, 'Strict', new Set([spec])).object.spec).toBe(spec);
+    const bad = { ...body, metadata: { name: 'x', labels: { a: 1 } } };
+    expect(() => decodeObject(DS, bad, 'Strict', new Set([spec]))).toThrow(/Go struct field ObjectMeta\.metadata\.labels of type string/);
+  });
+});
+
 describe('unknown fields: Strict, Warn, Ignore', () => {
   const body = () => {
     const b = daemonSet({ containers: [{ name: 'c', image: 'i', imagePullPolcy: 'Always' }] }, { foo: 1, bar: { x: 1 } });

@@ -749,10 +749,13 @@ export class DaemonSetsController {
       const batch: Promise<void>[] = [];
       for (let i = pos; i < pos + batchSize; i++) {
         const nodeName = nodesNeedingDaemonPods[i]!;
-        const podTemplate = structuredClone(template);
-        podTemplate.spec.affinity = replaceDaemonSetPodNodeNameNodeAffinity(podTemplate.spec.affinity, nodeName);
-        // Decision 1: no scheduler, so the controller binds the pod itself.
-        podTemplate.spec.nodeName = nodeName;
+        // Shares everything but the node-specific fields with `template`; neither is mutated
+        // (createPods copies what it keeps).
+        const podTemplate: PodTemplateSpec = {
+          ...template,
+          // Decision 1: no scheduler, so the controller binds the pod itself.
+          spec: { ...template.spec, affinity: replaceDaemonSetPodNodeNameNodeAffinity(template.spec.affinity, nodeName), nodeName },
+        };
         batch.push(
           this.podControl.createPods(ns, podTemplate, ds, ref).catch((e: unknown) => {
             if (hasStatusCause(e, namespaceTerminatingCause)) return;
