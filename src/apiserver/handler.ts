@@ -13,7 +13,7 @@ import type { Discovery } from './discovery.js';
 import { toHttpError } from './errors.js';
 import { buildFilter } from './filter.js';
 import { parseJsonBody, readBody, readBodyBuffer, sendJson, sendStatus, sendText } from './http.js';
-import { decodeProtobufObject, protobufContentType } from './protobuf.js';
+import { decodeProtobufObject, deleteOptionsGroupKind, protobufContentType } from './protobuf.js';
 import type { OpenApi } from './openapi.js';
 import { parseDeleteOptions, parseListQuery, parseWriteQuery, type WriteQuery } from './query.js';
 import { managerFromUserAgent } from '../api/managedfields/index.js';
@@ -227,8 +227,7 @@ async function handleResource(
       }
       case 'DELETE': {
         const q = parseListQuery(query);
-        const text = await readBody(req);
-        const opts = parseDeleteOptions(query, parseJsonBody(text));
+        const opts = parseDeleteOptions(query, await readDeleteOptionsBody(req));
         const json = await deps.registry.deleteCollection(k, namespace, q, opts, admit);
         return sendJson(res, 200, json);
       }
@@ -267,8 +266,7 @@ async function handleResource(
     }
     case 'DELETE': {
       if (sub !== undefined) throw methodNotAllowed();
-      const text = await readBody(req);
-      const opts = parseDeleteOptions(query, parseJsonBody(text));
+      const opts = parseDeleteOptions(query, await readDeleteOptionsBody(req));
       const r = await deps.registry.delete(k, namespace, name, opts, admit);
       return sendJson(res, r.code, r.json);
     }
@@ -300,6 +298,14 @@ async function nodeAddresses(deps: HandlerDeps, nodeName: string): Promise<strin
 /** The public id half (`<id>.<secret>`) of a join request's bearer token, for the audit log; never the secret. */
 function bootstrapTokenId(req: IncomingMessage): string | undefined {
   return /^([a-z0-9]{6})\./.exec(bearerToken(req.headers) ?? '')?.[1];
+}
+
+/** Reads a DELETE body (DeleteOptions): JSON, or Kubernetes protobuf (kubectl's typed deletes); undefined when empty. */
+async function readDeleteOptionsBody(req: IncomingMessage): Promise<unknown> {
+  const ct = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+  const buf = await readBodyBuffer(req);
+  if (ct === protobufContentType && buf.length > 0) return decodeProtobufObject(buf, deleteOptionsGroupKind);
+  return parseJsonBody(buf.toString('utf8'));
 }
 
 /** Reads a POST/PUT body: JSON (default), YAML, or Kubernetes protobuf for the kinds kubectl creates typed. */

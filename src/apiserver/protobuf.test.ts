@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ApiError } from '../api/errors.js';
-import { decodeProtobufObject, encodeProtobufObject } from './protobuf.js';
+import { decodeProtobufObject, deleteOptionsGroupKind, encodeProtobufObject } from './protobuf.js';
 
 describe('protobuf request bodies', () => {
   it('decodes the ConfigMap body kubectl 1.32 sends for `create configmap cap1 --from-literal=k=v -n ns1`', () => {
@@ -22,6 +22,25 @@ describe('protobuf request bodies', () => {
     expect(decodeProtobufObject(encodeProtobufObject(secret, '/Secret'), '/Secret')).toEqual(secret);
     const pc = { apiVersion: 'scheduling.k8s.io/v1', kind: 'PriorityClass', metadata: { name: 'zero' }, value: 0 };
     expect(decodeProtobufObject(encodeProtobufObject(pc, 'scheduling.k8s.io/PriorityClass'), 'scheduling.k8s.io/PriorityClass')).toEqual(pc);
+  });
+
+  it('decodes the DeleteOptions kubectl 1.32 `drain --grace-period=7` sends with its typed pod delete', () => {
+    // Captured from kubectl 1.32 against the server.
+    const body = Buffer.from('azhzAAoTCgJ2MRINRGVsZXRlT3B0aW9ucxICCAcaACIA', 'base64');
+    expect(decodeProtobufObject(body, deleteOptionsGroupKind)).toEqual({ apiVersion: 'v1', kind: 'DeleteOptions', gracePeriodSeconds: 7 });
+  });
+
+  it('round-trips DeleteOptions, keeping zero values of the pointer fields', () => {
+    const opts = {
+      apiVersion: 'meta.k8s.io/v1',
+      kind: 'DeleteOptions',
+      gracePeriodSeconds: 0,
+      preconditions: { uid: 'u-1', resourceVersion: '' },
+      orphanDependents: false,
+      propagationPolicy: 'Foreground',
+      dryRun: ['All'],
+    };
+    expect(decodeProtobufObject(encodeProtobufObject(opts, deleteOptionsGroupKind), deleteOptionsGroupKind)).toEqual(opts);
   });
 
   it('rejects unknown kinds (415) and malformed bodies (400)', () => {

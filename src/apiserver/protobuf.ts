@@ -1,8 +1,9 @@
 // Decoding of `application/vnd.kubernetes.protobuf` request bodies into the JSON shape.
 //
 // Why: kubectl 1.32+ sends typed create bodies (`kubectl create configmap|secret|namespace|
-// serviceaccount|service|role|rolebinding|clusterrole|clusterrolebinding|priorityclass`) as
-// protobuf, with no fallback on 415. Responses stay JSON (kubectl also accepts JSON).
+// serviceaccount|service|role|rolebinding|clusterrole|clusterrolebinding|priorityclass`) and the
+// DeleteOptions of its typed deletes (`kubectl drain`) as protobuf, with no fallback on 415.
+// Responses stay JSON (kubectl also accepts JSON).
 //
 // Wire format (upstream's protobuf serializer): the 4 magic bytes "k8s\0", then a
 // runtime.Unknown {typeMeta=1 {apiVersion=1, kind=2}, raw=2, contentEncoding=3, contentType=4}
@@ -225,6 +226,19 @@ const messages: Record<string, Message> = {
     2: f('kind', 'string', { keep: true }),
     3: f('name', 'string', { keep: true }),
   },
+  // meta.k8s.io/v1 options (kubectl 1.32+ `drain` deletes pods with a protobuf DeleteOptions body)
+  DeleteOptions: {
+    1: f('gracePeriodSeconds', 'int64', { ptr: true }),
+    2: f('preconditions', msg('Preconditions'), { ptr: true }),
+    3: f('orphanDependents', 'bool', { ptr: true }),
+    4: f('propagationPolicy', 'string', { ptr: true }),
+    5: f('dryRun', 'string', { repeated: true }),
+    6: f('ignoreStoreReadErrorWithClusterBreakingPotential', 'bool', { ptr: true }),
+  },
+  Preconditions: {
+    1: f('uid', 'string', { ptr: true }),
+    2: f('resourceVersion', 'string', { ptr: true }),
+  },
   // scheduling.k8s.io/v1
   PriorityClass: {
     1: f('metadata', msg('ObjectMeta'), { keep: true }),
@@ -247,7 +261,11 @@ const kindMessages: Record<string, string> = {
   'rbac.authorization.k8s.io/RoleBinding': 'RoleBinding',
   'rbac.authorization.k8s.io/ClusterRoleBinding': 'ClusterRoleBinding',
   'scheduling.k8s.io/PriorityClass': 'PriorityClass',
+  'meta.k8s.io/DeleteOptions': 'DeleteOptions',
 };
+
+/** The group/kind under which DeleteOptions bodies are decoded (decodeProtobufObject). */
+export const deleteOptionsGroupKind = 'meta.k8s.io/DeleteOptions';
 
 export const protobufContentType = 'application/vnd.kubernetes.protobuf';
 

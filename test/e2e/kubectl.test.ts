@@ -234,6 +234,23 @@ describe.skipIf(!hasKubectl)('kubectl against everynode server', () => {
     expect(node.spec.unschedulable ?? false).toBe(false);
   });
 
+  it('drain cordons a node and deletes its pods but the DaemonSet ones (typed deletes with protobuf DeleteOptions)', async () => {
+    await ok(['create', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'Node', metadata: { name: 'dn1' } }));
+    await ok(['apply', '-f', write('drain-ds.yaml', dsYaml('drain-ds', 'busybox:1'))]);
+    await ok(['run', 'drain-bare', '--image=busybox', '--overrides', JSON.stringify({ spec: { nodeName: 'dn1' } }), '--command', '--', 'sleep', '3600']);
+    const podsOnNode = async () => (await ok(['get', 'pods', '--field-selector', 'spec.nodeName=dn1', '-o', 'jsonpath={.items[*].metadata.name}'])).split(' ').filter(Boolean);
+    await waitFor('the daemon pod on dn1', async () => ((await podsOnNode()).some((n) => n.startsWith('drain-ds-')) ? true : undefined));
+    // Without an agent nothing would finish a graceful deletion, so the pods go at once (grace 0).
+    const out = await ok(['drain', 'dn1', '--ignore-daemonsets', '--force', '--grace-period=0', '--timeout=30s']);
+    expect(out).toContain('node/dn1 cordoned');
+    expect(out).toContain('node/dn1 drained');
+    const left = await podsOnNode();
+    expect(left).not.toContain('drain-bare');
+    expect(left.filter((n) => n.startsWith('drain-ds-'))).toHaveLength(1);
+    expect(await ok(['get', 'nodes', 'dn1'])).toMatch(/dn1\s+\S*SchedulingDisabled/);
+    await ok(['delete', 'daemonset', 'drain-ds']);
+  });
+
   it('delete: by name, by label, and each cascade mode is accepted', async () => {
     for (const n of ['del-1', 'del-2', 'del-3', 'del-4']) {
       await ok(['create', 'configmap', n, '--from-literal=a=1']);
