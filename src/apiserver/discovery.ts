@@ -9,10 +9,21 @@ interface Cached {
   docs: Map<string, string | null>;
 }
 
+/** A served group/version whose resources are not kinds of the registry (the access reviews). */
+export interface ExtraResources {
+  group: string;
+  version: string;
+  /** APIResource entries, as served. */
+  resources: Record<string, unknown>[];
+}
+
 export class Discovery {
   private cache: Cached = { version: -1, docs: new Map() };
 
-  constructor(private readonly kinds: KindRegistry) {}
+  constructor(
+    private readonly kinds: KindRegistry,
+    private readonly extra: readonly ExtraResources[] = [],
+  ) {}
 
   private memo(key: string, build: () => unknown | null): string | null {
     if (this.cache.version !== this.kinds.version) this.cache = { version: this.kinds.version, docs: new Map() };
@@ -36,7 +47,7 @@ export class Discovery {
 
   private groups(): Map<string, string[]> {
     const groups = new Map<string, string[]>();
-    for (const gv of this.kinds.groupVersions()) {
+    for (const gv of [...this.kinds.groupVersions(), ...this.extra]) {
       if (gv.group === '') continue;
       const vs = groups.get(gv.group) ?? [];
       if (!vs.includes(gv.version)) vs.push(gv.version);
@@ -71,12 +82,13 @@ export class Discovery {
   apiResourceList(group: string, version: string): string | null {
     return this.memo(`${group}/${version}`, () => {
       const kinds = this.kinds.kindsIn(group, version);
-      if (kinds.length === 0) return null;
+      const extra = this.extra.filter((e) => e.group === group && e.version === version).flatMap((e) => e.resources);
+      if (kinds.length === 0 && extra.length === 0) return null;
       return {
         kind: 'APIResourceList',
         apiVersion: 'v1',
         groupVersion: groupVersionOf({ group, version }),
-        resources: kinds.flatMap(resourcesOf),
+        resources: [...kinds.flatMap(resourcesOf), ...extra],
       };
     });
   }

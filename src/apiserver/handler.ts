@@ -14,12 +14,13 @@ import { toHttpError } from './errors.js';
 import { buildFilter } from './filter.js';
 import { parseJsonBody, readBody, readBodyBuffer, sendJson, sendStatus, sendText } from './http.js';
 import { decodeProtobufObject, deleteOptionsGroupKind, protobufContentType } from './protobuf.js';
+import { reviewRouteOf, serveReview } from './reviews.js';
 import type { OpenApi } from './openapi.js';
 import { parseDeleteOptions, parseListQuery, parseWriteQuery, type WriteQuery } from './query.js';
 import { managerFromUserAgent } from '../api/managedfields/index.js';
 import { servePodLog } from './pod-log.js';
 import { listJson, patchTypeOf, type AdmitFn, type RestRegistry } from './registry.js';
-import { JOIN_PATH, RBAC_GROUP, RENEW_PATH, bearerToken } from '../auth/index.js';
+import { JOIN_PATH, RBAC_GROUP, RENEW_PATH, bearerToken, type UserInfo } from '../auth/index.js';
 import { auditRequest, type AuditContext, type AuditLog } from './audit.js';
 import { secureRequest, serveJoin, serveRenew, type RequestSecurity } from './security.js';
 import { BadPathError, parsePath, type ResourceRoute } from './request-info.js';
@@ -83,6 +84,8 @@ async function handle(deps: HandlerDeps, req: IncomingMessage, res: ServerRespon
   // Security (see security.ts): the audit record (audit.ts), join first (its token is no API
   // credential), then 401/403.
   let admit: AdmitFn | undefined;
+  /** Who is asking (undefined: the trusted in-process listener). */
+  let caller: UserInfo | undefined;
   let rbacWrite = false;
   let auditCtx: AuditContext | undefined;
   if (deps.security) {
@@ -107,6 +110,7 @@ async function handle(deps: HandlerDeps, req: IncomingMessage, res: ServerRespon
     }
     const sec = await secureRequest(deps.security, req, path, rr, watch, audit && ((u) => (audit.user = u)));
     admit = sec.admit;
+    caller = sec.user;
     rbacWrite = !!rr && rr.group === RBAC_GROUP && method !== 'GET' && method !== 'HEAD';
   }
   if (rbacWrite) {
@@ -134,6 +138,12 @@ async function handle(deps: HandlerDeps, req: IncomingMessage, res: ServerRespon
     return sendJson(res, 200, doc);
   }
   if (path.startsWith('/healthz/') || path.startsWith('/livez/') || path.startsWith('/readyz/')) return sendText(res, 200, 'ok');
+  const review = reviewRouteOf(path);
+  if (review) {
+    if (method !== 'POST') throw methodNotAllowed();
+    const body = await readObjectBody(req, `${review.group}/${review.kind}`);
+    return sendJson(res, 201, await serveReview(review, body, caller, deps.security?.authorizer));
+  }
 
   let route;
   try {
@@ -219,7 +229,7 @@ async function handleResource(
       case 'POST': {
         if (k.namespaced && namespace === undefined) throw methodNotAllowed();
         const wq = writeQueryOf(query, req);
-        const body = await readObjectBody(req, k);
+        const body = await readObjectBody(req, groupKindOf(k));
         const r = await deps.registry.create(k, namespace, body, wq, admit);
         // The audit event names what was created (the path has no name).
         if (audit && r.name) audit.name = r.name;
@@ -251,7 +261,7 @@ async function handleResource(
     }
     case 'PUT': {
       const wq = writeQueryOf(query, req);
-      const body = await readObjectBody(req, k);
+      const body = await readObjectBody(req, groupKindOf(k));
       const r = await deps.registry.update(k, namespace, name, sub, body, wq, admit);
       return sendJson(res, r.code, r.json, r.warnings);
     }
@@ -309,10 +319,10 @@ async function readDeleteOptionsBody(req: IncomingMessage): Promise<unknown> {
 }
 
 /** Reads a POST/PUT body: JSON (default), YAML, or Kubernetes protobuf for the kinds kubectl creates typed. */
-async function readObjectBody(req: IncomingMessage, k: KindDef): Promise<unknown> {
+async function readObjectBody(req: IncomingMessage, groupKind: string): Promise<unknown> {
   const ct = (req.headers['content-type'] ?? 'application/json').split(';')[0]!.trim().toLowerCase();
   const buf = await readBodyBuffer(req);
-  if (ct === protobufContentType) return decodeProtobufObject(buf, groupKindOf(k));
+  if (ct === protobufContentType) return decodeProtobufObject(buf, groupKind);
   const text = buf.toString('utf8');
   if (ct === 'application/yaml' || ct === 'application/x-yaml' || ct === 'text/yaml') {
     try {

@@ -22,6 +22,7 @@ import { realClock, type Clock } from '../util/index.js';
 import { createLogger, type Logger } from '../util/logger.js';
 import { openAuditLog, type AuditLog, type AuditOptions } from './audit.js';
 import { Discovery } from './discovery.js';
+import { reviewDiscovery } from './reviews.js';
 import { createHandler } from './handler.js';
 import { maxBodyBytes } from './http.js';
 import { ensureBootstrapRbac, initRequestSecurity, writeAdminKubeconfig, type RequestSecurity } from './security.js';
@@ -182,7 +183,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       kinds,
       registry: reg,
       watchCache: wc,
-      discovery: new Discovery(kinds),
+      discovery: new Discovery(kinds, reviewDiscovery),
       openapi: new OpenApi(kinds, logger.child('openapi')),
       logger,
       ready: () => ready,

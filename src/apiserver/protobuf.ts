@@ -2,7 +2,8 @@
 //
 // Why: kubectl 1.32+ sends typed create bodies (`kubectl create configmap|secret|namespace|
 // serviceaccount|service|role|rolebinding|clusterrole|clusterrolebinding|priorityclass`) and the
-// DeleteOptions of its typed deletes (`kubectl drain`) as protobuf, with no fallback on 415.
+// DeleteOptions of its typed deletes (`kubectl drain`) and its reviews (`kubectl auth`) as
+// protobuf, with no fallback on 415.
 // Responses stay JSON (kubectl also accepts JSON).
 //
 // Wire format (upstream's protobuf serializer): the 4 magic bytes "k8s\0", then a
@@ -239,6 +240,46 @@ const messages: Record<string, Message> = {
     1: f('uid', 'string', { ptr: true }),
     2: f('resourceVersion', 'string', { ptr: true }),
   },
+  // authorization.k8s.io/v1 and authentication.k8s.io/v1 reviews (`kubectl auth can-i`, `auth whoami`);
+  // their status fields are answers, not input, and are left out (unknown fields are skipped).
+  SelfSubjectAccessReview: {
+    1: f('metadata', msg('ObjectMeta'), { keep: true }),
+    2: f('spec', msg('SelfSubjectAccessReviewSpec'), { keep: true }),
+  },
+  SelfSubjectAccessReviewSpec: {
+    1: f('resourceAttributes', msg('ResourceAttributes'), { ptr: true }),
+    2: f('nonResourceAttributes', msg('NonResourceAttributes'), { ptr: true }),
+  },
+  SubjectAccessReview: {
+    1: f('metadata', msg('ObjectMeta'), { keep: true }),
+    2: f('spec', msg('SubjectAccessReviewSpec'), { keep: true }),
+  },
+  SubjectAccessReviewSpec: {
+    1: f('resourceAttributes', msg('ResourceAttributes'), { ptr: true }),
+    2: f('nonResourceAttributes', msg('NonResourceAttributes'), { ptr: true }),
+    3: f('user', 'string'),
+    4: f('groups', 'string', { repeated: true }),
+    6: f('uid', 'string'),
+  },
+  ResourceAttributes: {
+    1: f('namespace', 'string'),
+    2: f('verb', 'string'),
+    3: f('group', 'string'),
+    4: f('version', 'string'),
+    5: f('resource', 'string'),
+    6: f('subresource', 'string'),
+    7: f('name', 'string'),
+  },
+  NonResourceAttributes: {
+    1: f('path', 'string'),
+    2: f('verb', 'string'),
+  },
+  SelfSubjectRulesReview: {
+    1: f('metadata', msg('ObjectMeta'), { keep: true }),
+    2: f('spec', msg('SelfSubjectRulesReviewSpec'), { keep: true }),
+  },
+  SelfSubjectRulesReviewSpec: { 1: f('namespace', 'string') },
+  SelfSubjectReview: { 1: f('metadata', msg('ObjectMeta'), { keep: true }) },
   // scheduling.k8s.io/v1
   PriorityClass: {
     1: f('metadata', msg('ObjectMeta'), { keep: true }),
@@ -262,6 +303,10 @@ const kindMessages: Record<string, string> = {
   'rbac.authorization.k8s.io/ClusterRoleBinding': 'ClusterRoleBinding',
   'scheduling.k8s.io/PriorityClass': 'PriorityClass',
   'meta.k8s.io/DeleteOptions': 'DeleteOptions',
+  'authorization.k8s.io/SelfSubjectAccessReview': 'SelfSubjectAccessReview',
+  'authorization.k8s.io/SubjectAccessReview': 'SubjectAccessReview',
+  'authorization.k8s.io/SelfSubjectRulesReview': 'SelfSubjectRulesReview',
+  'authentication.k8s.io/SelfSubjectReview': 'SelfSubjectReview',
 };
 
 /** The group/kind under which DeleteOptions bodies are decoded (decodeProtobufObject). */

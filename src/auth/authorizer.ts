@@ -5,8 +5,8 @@
 // A denial carries the node authorizer's reason (if any), which `forbiddenError` appends to
 // upstream's message.
 
-import { authorizeNode, type NodeGraph } from './node.js';
-import { RbacAuthorizer, SYSTEM_MASTERS, type AuthorizationAttributes, type Decision, type RbacSource } from './rbac.js';
+import { authorizeNode, nodeNameOf, type NodeGraph } from './node.js';
+import { RbacAuthorizer, SYSTEM_MASTERS, type AuthorizationAttributes, type Decision, type PolicyRule, type RbacSource } from './rbac.js';
 
 export class Authorizer {
   private readonly rbac: RbacAuthorizer;
@@ -22,5 +22,15 @@ export class Authorizer {
     const r = await this.rbac.authorize(a);
     if (r.allowed) return r;
     return { allowed: false, reason: node.reason };
+  }
+
+  /**
+   * The rules a user holds in `namespace` (RBAC). `incomplete` when an authorizer that has no
+   * rules to list also decides for the user (the Node authorizer, for nodes), as upstream says.
+   */
+  async rulesFor(user: string, groups: readonly string[], namespace: string): Promise<{ rules: PolicyRule[]; incomplete: boolean; evaluationError?: string }> {
+    const rules = await this.rbac.rulesFor(user, groups, namespace);
+    if (nodeNameOf(user, groups)) return { rules, incomplete: true, evaluationError: 'node authorizer does not support user rule resolution' };
+    return { rules, incomplete: false };
   }
 }

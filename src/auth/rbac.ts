@@ -198,6 +198,25 @@ export class RbacAuthorizer {
     }
     return { allowed: false, reason: '' };
   }
+
+  /**
+   * Every rule granted to the user in `namespace` (cluster-wide bindings first, then the
+   * namespace's RoleBindings; `namespace` '' = cluster-wide only), as upstream's RulesFor.
+   */
+  async rulesFor(user: string, groups: readonly string[], namespace: string): Promise<PolicyRule[]> {
+    const out: PolicyRule[] = [];
+    for (const b of await this.source.listClusterRoleBindings()) {
+      if (b.roleRef.kind !== 'ClusterRole' || !(b.subjects ?? []).some((s) => subjectMatches(user, groups, s, ''))) continue;
+      out.push(...(await this.rulesOf(b.roleRef, '')));
+    }
+    if (namespace) {
+      for (const b of await this.source.listRoleBindings(namespace)) {
+        if (!(b.subjects ?? []).some((s) => subjectMatches(user, groups, s, namespace))) continue;
+        out.push(...(await this.rulesOf(b.roleRef, namespace)));
+      }
+    }
+    return out;
+  }
 }
 
 /** An RbacSource over a fixed list of objects (tests; a server without a cache). */

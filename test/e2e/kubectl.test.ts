@@ -123,6 +123,41 @@ describe.skipIf(!hasKubectl)('kubectl against everynode server', () => {
     expect(denied.stderr).toContain('Error from server (Forbidden): daemonsets.apps is forbidden: User "dave" cannot list resource "daemonsets" in API group "apps" in the namespace "kube-system"');
   });
 
+  it('auth can-i, can-i --list and whoami answer from the same RBAC that guards requests', async () => {
+    const { TokenStore } = await import('../../src/auth/index.js');
+    const t = new TokenStore(join(dir, 'data')).create({ user: 'erin', groups: ['readers'], kind: 'user' }).token;
+    const erin = join(dir, 'erin.yaml');
+    writeFileSync(erin, readFileSync(kubeconfig, 'utf8').replace(/token: \S+/, `token: ${t}`), { mode: 0o600 });
+    await ok(['create', 'namespace', 'can-i']);
+    await ok(['create', 'role', 'ds-reader', '-n', 'can-i', '--verb=get,list,watch', '--resource=daemonsets.apps']);
+    await ok(['create', 'rolebinding', 'readers', '-n', 'can-i', '--role=ds-reader', '--group=readers']);
+
+    // The admin may do anything; kubectl prints yes/no and exits 0/1.
+    expect((await ok(['auth', 'can-i', 'delete', 'nodes'])).trim()).toBe('yes');
+    const yes = await kubectlWith(erin, ['auth', 'can-i', 'list', 'daemonsets.apps', '-n', 'can-i']);
+    expect([yes.code, yes.stdout.trim()]).toEqual([0, 'yes']);
+    const no = await kubectlWith(erin, ['auth', 'can-i', 'delete', 'daemonsets.apps', '-n', 'can-i']);
+    expect([no.code, no.stdout.trim()]).toEqual([1, 'no']);
+    const elsewhere = await kubectlWith(erin, ['auth', 'can-i', 'list', 'daemonsets.apps', '-n', 'default']);
+    expect([elsewhere.code, elsewhere.stdout.trim()]).toEqual([1, 'no']);
+    // What can-i says is what a request meets.
+    expect((await kubectlWith(erin, ['get', 'ds', '-n', 'can-i'])).code).toBe(0);
+    expect((await kubectlWith(erin, ['get', 'ds', '-n', 'default'])).stderr).toContain('Forbidden');
+    // A non-resource URL: every authenticated user may read /version.
+    expect((await kubectlWith(erin, ['auth', 'can-i', 'get', '/version'])).stdout.trim()).toBe('yes');
+
+    const list = await kubectlWith(erin, ['auth', 'can-i', '--list', '-n', 'can-i']);
+    expect(list.code).toBe(0);
+    expect(list.stdout).toMatch(/^daemonsets\.apps\s+\[\]\s+\[\]\s+\[get list watch\]$/m);
+    expect(list.stdout).toMatch(/^selfsubjectaccessreviews\.authorization\.k8s\.io\s+\[\]\s+\[\]\s+\[create\]$/m);
+    expect(list.stdout).not.toMatch(/^\*\.\*/m);
+
+    const who = await kubectlWith(erin, ['auth', 'whoami']);
+    expect(who.code).toBe(0);
+    expect(who.stdout).toMatch(/Username\s+erin/);
+    expect(who.stdout).toMatch(/Groups\s+\[readers system:authenticated\]/);
+  });
+
   it('version reports a 1.32 server', async () => {
     const out = await ok(['version']);
     expect(out).toMatch(/Server Version: v1\.32\.\d+/);

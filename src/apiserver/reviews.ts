@@ -1,0 +1,179 @@
+// Access reviews: the questions `kubectl auth` asks.
+//   auth can-i VERB RESOURCE   → authorization.k8s.io/v1 SelfSubjectAccessReview
+//   auth can-i --list          → authorization.k8s.io/v1 SelfSubjectRulesReview
+//   auth whoami                → authentication.k8s.io/v1 SelfSubjectReview
+// and, for callers allowed to ask about others, SubjectAccessReview and (per namespace)
+// LocalSubjectAccessReview.
+//
+// Contract:
+// - Create-only and never stored: the answer (201) is the request with its status filled in,
+//   decided by the same authorizer that guards every request, so the answer is what that user
+//   would meet.
+// - Creating a review is itself authorized like any request (`create` on the review resource):
+//   the bootstrap role system:basic-user grants the self reviews to every authenticated user.
+// - Bad specs are 422 Invalid with upstream's field paths; a rules review without a namespace
+//   is 400, as upstream.
+// - Without request security (the in-process listener, whose callers are the server's own
+//   components) there is no caller to review: self reviews answer for an unrestricted user.
+
+import { badRequest, fe, invalid as invalidError, type FieldError, type ApiError } from '../api/errors.js';
+import type { Authorizer, AuthorizationAttributes, PolicyRule, UserInfo } from '../auth/index.js';
+
+export interface ReviewRoute {
+  group: string;
+  version: 'v1';
+  plural: string;
+  kind: string;
+  /** LocalSubjectAccessReview: the namespace of the path. */
+  namespace?: string;
+}
+
+const AUTHZ = 'authorization.k8s.io';
+const AUTHN = 'authentication.k8s.io';
+
+const reviewKinds: Record<string, { group: string; kind: string; namespaced: boolean }> = {
+  selfsubjectaccessreviews: { group: AUTHZ, kind: 'SelfSubjectAccessReview', namespaced: false },
+  selfsubjectrulesreviews: { group: AUTHZ, kind: 'SelfSubjectRulesReview', namespaced: false },
+  subjectaccessreviews: { group: AUTHZ, kind: 'SubjectAccessReview', namespaced: false },
+  localsubjectaccessreviews: { group: AUTHZ, kind: 'LocalSubjectAccessReview', namespaced: true },
+  selfsubjectreviews: { group: AUTHN, kind: 'SelfSubjectReview', namespaced: false },
+};
+
+/** Discovery entries (APIResourceList resources) of the review groups. */
+export const reviewDiscovery: { group: string; version: string; resources: Record<string, unknown>[] }[] = [AUTHN, AUTHZ].map((group) => ({
+  group,
+  version: 'v1',
+  resources: Object.entries(reviewKinds)
+    .filter(([, d]) => d.group === group)
+    .map(([plural, d]) => ({ name: plural, singularName: plural.slice(0, -1), namespaced: d.namespaced, kind: d.kind, verbs: ['create'] })),
+}));
+
+/** The review a path names, or undefined (`/apis/<group>/v1/[namespaces/<ns>/]<plural>`). */
+export function reviewRouteOf(path: string): ReviewRoute | undefined {
+  const m = /^\/apis\/(authorization\.k8s\.io|authentication\.k8s\.io)\/v1\/(?:namespaces\/([^/]+)\/)?([a-z]+)\/?$/.exec(path);
+  if (!m) return undefined;
+  const d = reviewKinds[m[3]!];
+  if (!d || d.group !== m[1] || d.namespaced !== (m[2] !== undefined)) return undefined;
+  return { group: d.group, version: 'v1', plural: m[3]!, kind: d.kind, ...(m[2] !== undefined ? { namespace: decodeURIComponent(m[2]) } : {}) };
+}
+
+type Obj = Record<string, unknown>;
+
+function isObj(v: unknown): v is Obj {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function str(o: Obj | undefined, k: string): string {
+  const v = o?.[k];
+  return typeof v === 'string' ? v : '';
+}
+
+function invalid(kind: string, errs: FieldError[]): ApiError {
+  return invalidError({ group: AUTHZ, resource: '', kind }, '', errs);
+}
+
+/** The attributes a review spec asks about, for `user`; 422 unless exactly one attribute set is given. */
+function attributesOf(kind: string, spec: Obj, user: UserInfo): AuthorizationAttributes {
+  const ra = isObj(spec.resourceAttributes) ? spec.resourceAttributes : undefined;
+  const na = isObj(spec.nonResourceAttributes) ? spec.nonResourceAttributes : undefined;
+  if (ra !== undefined && na !== undefined) throw invalid(kind, [fe.invalid('spec.nonResourceAttributes', na, 'cannot be specified in combination with resourceAttributes')]);
+  if (ra === undefined && na === undefined) throw invalid(kind, [fe.invalid('spec.resourceAttributes', null, 'exactly one of nonResourceAttributes or resourceAttributes must be specified')]);
+  const base = { user: user.user, groups: user.groups };
+  if (na) return { ...base, verb: str(na, 'verb'), isResourceRequest: false, apiGroup: '', resource: '', subresource: '', namespace: '', name: '', path: str(na, 'path') };
+  return {
+    ...base,
+    verb: str(ra, 'verb'),
+    isResourceRequest: true,
+    apiGroup: str(ra, 'group'),
+    apiVersion: str(ra, 'version'),
+    resource: str(ra, 'resource'),
+    subresource: str(ra, 'subresource'),
+    namespace: str(ra, 'namespace'),
+    name: str(ra, 'name'),
+    path: '',
+  };
+}
+
+/** The user a SubjectAccessReview names (422 when it names nobody). */
+function subjectOf(kind: string, spec: Obj): UserInfo {
+  const user = str(spec, 'user');
+  const groups = Array.isArray(spec.groups) ? spec.groups.filter((g): g is string => typeof g === 'string') : [];
+  if (!user && groups.length === 0) {
+    throw invalid(kind, [fe.invalid('spec.user', '', 'at least one of user or group must be specified')]);
+  }
+  const uid = str(spec, 'uid');
+  return { user, groups, ...(uid ? { uid } : {}) };
+}
+
+/** Upstream's split of policy rules into resource and non-resource rules. */
+function rulesStatus(rules: PolicyRule[]): { resourceRules: Obj[]; nonResourceRules: Obj[] } {
+  const resourceRules: Obj[] = [];
+  const nonResourceRules: Obj[] = [];
+  for (const r of rules) {
+    if ((r.resources ?? []).length > 0) {
+      resourceRules.push({
+        verbs: [...r.verbs],
+        ...(r.apiGroups?.length ? { apiGroups: [...r.apiGroups] } : {}),
+        resources: [...(r.resources ?? [])],
+        ...(r.resourceNames?.length ? { resourceNames: [...r.resourceNames] } : {}),
+      });
+    }
+    if ((r.nonResourceURLs ?? []).length > 0) nonResourceRules.push({ verbs: [...r.verbs], nonResourceURLs: [...(r.nonResourceURLs ?? [])] });
+  }
+  return { resourceRules, nonResourceRules };
+}
+
+/** Everything allowed: the answer for trusted in-process callers. */
+const UNRESTRICTED: UserInfo = { user: 'system:apiserver', groups: ['system:masters', 'system:authenticated'] };
+
+/**
+ * Answers one review. `body` is the decoded request (JSON shape); `caller` the authenticated
+ * user (undefined: a trusted in-process caller); `authorizer` the server's (undefined with
+ * `caller`: everything is allowed). Returns the JSON answer for a 201.
+ */
+export async function serveReview(route: ReviewRoute, body: unknown, caller: UserInfo | undefined, authorizer: Authorizer | undefined): Promise<string> {
+  if (!isObj(body)) throw badRequest(`${route.kind} in version "v1" cannot be handled as a ${route.kind}: the body must be a JSON object`);
+  const apiVersion = `${route.group}/v1`;
+  if (body.apiVersion !== undefined && body.apiVersion !== '' && body.apiVersion !== apiVersion) {
+    throw badRequest(`the API version in the data (${String(body.apiVersion)}) does not match the expected API version (${apiVersion})`);
+  }
+  if (body.kind !== undefined && body.kind !== '' && body.kind !== route.kind) {
+    throw badRequest(`the kind in the data (${String(body.kind)}) does not match the expected kind (${route.kind})`);
+  }
+  const spec = isObj(body.spec) ? body.spec : {};
+  const self = caller ?? UNRESTRICTED;
+  const decide = async (attrs: AuthorizationAttributes): Promise<Obj> => {
+    if (!authorizer) return { allowed: true, reason: 'in-process caller' };
+    const d = await authorizer.authorize(attrs);
+    return d.allowed ? { allowed: true, ...(d.reason ? { reason: d.reason } : {}) } : { allowed: false, ...(d.reason ? { reason: d.reason } : {}) };
+  };
+  /** The request echoed with its answer; SelfSubjectReview has no spec. */
+  const answer = (status: Obj, withSpec = true): string => JSON.stringify({ kind: route.kind, apiVersion, metadata: {}, ...(withSpec ? { spec } : {}), status });
+
+  switch (route.kind) {
+    case 'SelfSubjectAccessReview':
+      return answer(await decide(attributesOf(route.kind, spec, self)));
+    case 'SubjectAccessReview':
+      return answer(await decide(attributesOf(route.kind, spec, subjectOf(route.kind, spec))));
+    case 'LocalSubjectAccessReview': {
+      const attrs = attributesOf(route.kind, spec, subjectOf(route.kind, spec));
+      if (!attrs.isResourceRequest) {
+        throw invalid(route.kind, [fe.invalid('spec.nonResourceAttributes', 'set', 'disallowed on this kind of request')]);
+      }
+      if (attrs.namespace && attrs.namespace !== route.namespace) {
+        throw invalid(route.kind, [fe.invalid('spec.resourceAttributes.namespace', attrs.namespace, 'must match metadata.namespace')]);
+      }
+      return answer(await decide({ ...attrs, namespace: route.namespace ?? '' }));
+    }
+    case 'SelfSubjectRulesReview': {
+      const namespace = str(spec, 'namespace');
+      if (!namespace) throw badRequest('no namespace on request');
+      if (!authorizer) return answer({ resourceRules: [{ verbs: ['*'], apiGroups: ['*'], resources: ['*'] }], nonResourceRules: [{ verbs: ['*'], nonResourceURLs: ['*'] }], incomplete: false });
+      const r = await authorizer.rulesFor(self.user, self.groups, namespace);
+      return answer({ ...rulesStatus(r.rules), incomplete: r.incomplete, ...(r.evaluationError ? { evaluationError: r.evaluationError } : {}) });
+    }
+    case 'SelfSubjectReview':
+      return answer({ userInfo: { username: self.user, ...(self.uid ? { uid: self.uid } : {}), groups: [...self.groups] } }, false);
+  }
+  throw new Error(`unreachable: review kind ${route.kind}`);
+}
