@@ -26,7 +26,7 @@ import { reviewDiscovery } from './reviews.js';
 import { createHandler } from './handler.js';
 import { maxBodyBytes } from './http.js';
 import { ensureBootstrapRbac, initRequestSecurity, writeAdminKubeconfig, type RequestSecurity } from './security.js';
-import { createJoinToken, issueNodeIdentity, type NodeIdentity, type Pki, type TokenStore } from '../auth/index.js';
+import { createJoinToken, issueNodeIdentity, presentedCertOf, type NodeIdentity, type PresentedCert, type Pki, type TokenStore } from '../auth/index.js';
 import { OpenApi } from './openapi.js';
 import { RestRegistry, registryRoot } from './registry.js';
 import { WatchCache } from './watch-cache.js';
@@ -215,6 +215,28 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
         busy.delete(s);
       });
     });
+    // A revoked certificate loses its open connections too (watches included), not only its
+    // next request: the list is re-read every second (another process may have revoked) and
+    // every change closes the connections whose certificate it revokes.
+    // Connections with a verified client certificate, and that certificate as read once.
+    const tlsSockets = new Map<TLSSocket, PresentedCert>();
+    const revocations = security.auth.revocations;
+    const stopRevocationSweep = revocations.onChange(() => {
+      for (const [s, cert] of tlsSockets) {
+        if (!revocations.isRevokedLoaded(cert)) continue;
+        logger.info(`closing a connection of revoked certificate ${cert.user}`);
+        s.destroy();
+      }
+    });
+    let revocationProblem: string | undefined;
+    const revocationPoll = setInterval(() => {
+      revocations.reloadIfChanged();
+      if (revocations.problem !== revocationProblem) {
+        revocationProblem = revocations.problem;
+        if (revocationProblem) logger.error(`${revocationProblem}; the revocations loaded before stay in force`);
+      }
+    }, 1000);
+    revocationPoll.unref();
     // Node's HTTP server pauses a connection's parser when a new request arrives while the
     // previous answer still fills the socket's write buffer (above its high-water mark), but a
     // TLS socket keeps delivering records it already decrypted (a Go client's request body
@@ -224,6 +246,11 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     srv.on('secureConnection', (s: TLSSocket) => {
       const ws = (s as unknown as { _writableState?: { highWaterMark: number } })._writableState;
       if (ws) ws.highWaterMark = Math.max(ws.highWaterMark, answerWriteHighWaterMark);
+      const cert = presentedCertOf(s);
+      if (cert) {
+        tlsSockets.set(s, cert);
+        s.on('close', () => tlsSockets.delete(s));
+      }
     });
     srv.on('clientError', (err, socket) => {
       if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
@@ -277,6 +304,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
           ready = false;
           reg.stop();
           wc.stop();
+          clearInterval(revocationPoll);
+          stopRevocationSweep();
           await new Promise<void>((ok) => {
             srv.close(() => ok());
             // Connections without a request in flight (idle keep-alive, or opened but silent)

@@ -294,6 +294,10 @@ export async function serveRenew(
   if (!nodeName) throw forbidden(`User "${u.user}" cannot renew node credentials: only a node renews its own`);
   if (req.method !== 'POST') throw methodNotAllowed();
   const identity = await issueNodeIdentity(sec.auth.pki, nodeName, await addressesOf(nodeName));
+  // A revocation may have landed while the certificates were made: ask again before handing
+  // them out (a revoked node must not leave with a credential dated after its cut-off).
+  const again = sec.auth.authenticateRequest(req, path);
+  if (again instanceof ApiError) throw again;
   return { status: 200, json: JSON.stringify(nodeCredentials(nodeName, identity)) };
 }
 

@@ -11,7 +11,8 @@
 //
 // authenticate() contract (upstream union authenticator semantics):
 // - A verified client certificate (TLS `authorized` against the cluster CA) → CN = user,
-//   O = groups. A certificate that failed verification counts as an invalid credential.
+//   O = groups. A certificate that failed verification, or that is revoked (revocation.ts),
+//   counts as an invalid credential.
 // - `Authorization: Bearer <token>` → the token's user; unknown, malformed or expired → invalid.
 // - Any credential that succeeds wins; else 'invalid' if any was presented and failed; else
 //   null (anonymous). Every authenticated user also gets the group `system:authenticated`.
@@ -22,6 +23,7 @@ import { readFileSync, statSync } from 'node:fs';
 import type { IncomingHttpHeaders } from 'node:http';
 import { join } from 'node:path';
 import { ensurePrivateDir, writeFileAtomic } from './pki.js';
+import type { PresentedCert } from './revocation.js';
 
 export interface UserInfo {
   user: string;
@@ -205,6 +207,8 @@ export interface AuthnRequest {
 
 interface PeerCertificateLike {
   subject?: Record<string, string | string[] | undefined>;
+  /** notBefore as OpenSSL prints it (`Nov 30 07:00:00 2026 GMT`). */
+  valid_from?: string;
 }
 
 interface TlsSocketLike {
@@ -232,8 +236,25 @@ export function withAuthenticatedGroup(u: UserInfo): UserInfo {
 
 export type AuthnResult = UserInfo | null | 'invalid';
 
-/** Client certificate: user from a CA-verified peer certificate; 'invalid' if one was presented but not verified. */
-export function authenticateClientCert(socket: unknown): AuthnResult {
+/** The revocation check the authenticator consults (RevocationList). */
+export interface RevocationCheck {
+  isRevoked(c: PresentedCert): boolean;
+}
+
+/** The verified peer certificate of a TLS socket as the revocation check reads it; undefined without one. */
+export function presentedCertOf(socket: unknown): PresentedCert | undefined {
+  const s = socket as TlsSocketLike | null | undefined;
+  if (!s?.authorized || typeof s.getPeerCertificate !== 'function') return undefined;
+  const cert = s.getPeerCertificate(false);
+  const cn = cert && 'subject' in cert && cert.subject ? asArray(cert.subject.CN)[0] : undefined;
+  return cn === undefined ? undefined : { user: cn, notBeforeMs: Date.parse((cert as PeerCertificateLike).valid_from ?? '') };
+}
+
+/**
+ * Client certificate: user from a CA-verified peer certificate; 'invalid' if one was presented
+ * but not verified, or is revoked.
+ */
+export function authenticateClientCert(socket: unknown, revocations?: RevocationCheck): AuthnResult {
   const s = socket as TlsSocketLike | null | undefined;
   if (!s || typeof s.getPeerCertificate !== 'function') return null;
   const cert = s.getPeerCertificate(false);
@@ -241,6 +262,7 @@ export function authenticateClientCert(socket: unknown): AuthnResult {
   if (!s.authorized) return 'invalid';
   const cn = asArray(cert.subject.CN)[0];
   if (!cn) return 'invalid';
+  if (revocations?.isRevoked({ user: cn, notBeforeMs: Date.parse(cert.valid_from ?? '') })) return 'invalid';
   return withAuthenticatedGroup({ user: cn, groups: asArray(cert.subject.O) });
 }
 
@@ -248,12 +270,12 @@ export interface Authenticator {
   authenticate(req: AuthnRequest): AuthnResult;
 }
 
-export function createAuthenticator(deps: { tokens: TokenStore; now?: () => Date }): Authenticator {
+export function createAuthenticator(deps: { tokens: TokenStore; revocations?: RevocationCheck; now?: () => Date }): Authenticator {
   const now = deps.now ?? (() => new Date());
   return {
     authenticate(req) {
       let failed = false;
-      const byCert = authenticateClientCert(req.socket);
+      const byCert = authenticateClientCert(req.socket, deps.revocations);
       if (byCert && byCert !== 'invalid') return byCert;
       if (byCert === 'invalid') failed = true;
       const token = bearerToken(req.headers);

@@ -13,6 +13,7 @@ import { unauthorized, type ApiError } from '../api/errors.js';
 import { createAuthenticator, ensureAdminToken, isPublicPath, TokenStore, type Authenticator, type AuthnRequest, type UserInfo } from './authn.js';
 import { joinHandler } from './join.js';
 import { ensurePki, type Pki } from './pki.js';
+import { RevocationList } from './revocation.js';
 
 export * from './attributes.js';
 export * from './authn.js';
@@ -23,6 +24,7 @@ export * from './kubeconfig.js';
 export * from './node.js';
 export * from './node-identity.js';
 export * from './pki.js';
+export * from './revocation.js';
 export {
   apiGroupMatches, forbiddenError, forbiddenMessage, nonResourceURLMatches, RBAC_GROUP, RbacAuthorizer, requestVerb, resourceMatches, resourceNameMatches,
   ruleAllows, rulesAllow, serviceAccountGroups, serviceAccountUserName, staticRbacSource, subjectMatches, verbMatches,
@@ -34,6 +36,8 @@ export const ANONYMOUS: UserInfo = { user: 'system:anonymous', groups: ['system:
 export interface ServerAuth {
   pki: Pki;
   tokens: TokenStore;
+  /** Revoked client certificates (the server closes their open connections on a change). */
+  revocations: RevocationList;
   authenticator: Authenticator;
   /** Plaintext admin token, present only on the start that created it: write it into kubeconfig.yaml now. */
   adminToken?: string;
@@ -51,13 +55,15 @@ export async function initServerAuth(dataDir: string, o: { sans?: string[] } = {
   const pki = await ensurePki(dataDir, { sans: o.sans ?? [] });
   const tokens = new TokenStore(dataDir);
   const adminToken = ensureAdminToken(tokens);
-  const authenticator = createAuthenticator({ tokens });
+  const revocations = new RevocationList(dataDir);
+  const authenticator = createAuthenticator({ tokens, revocations });
   return {
     pki,
     tokens,
+    revocations,
     authenticator,
     ...(adminToken ? { adminToken } : {}),
-    join: joinHandler({ pki, tokens }),
+    join: joinHandler({ pki, tokens, revocations }),
     authenticateRequest(req, path) {
       const r = authenticator.authenticate(req);
       if (r === 'invalid') return unauthorized();

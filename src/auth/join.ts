@@ -20,7 +20,7 @@
 import { X509Certificate as NodeX509 } from 'node:crypto';
 import { request as httpsRequest } from 'node:https';
 import { connect as tlsConnect, type DetailedPeerCertificate } from 'node:tls';
-import { ApiError, badRequest, unauthorized } from '../api/errors.js';
+import { ApiError, badRequest, forbidden, unauthorized } from '../api/errors.js';
 import type { Status } from '../api/types.js';
 import { TokenStore, splitToken } from './authn.js';
 import { NODE_USER_PREFIX, NODES_GROUP } from './node.js';
@@ -120,7 +120,7 @@ export function nodeCredentials(nodeName: string, c: NodeIdentity): NodeCredenti
 
 /** Server side: validates a join token (bearer `<id>.<secret>` or full K10 form) and issues the node's identity. */
 export async function exchangeJoinToken(
-  deps: { pki: Pki; tokens: TokenStore; now?: Date },
+  deps: { pki: Pki; tokens: TokenStore; revocations?: { cutoffOf(user: string): number | undefined }; now?: Date },
   token: string,
   nodeName: string,
   addresses: string[] = [],
@@ -130,6 +130,12 @@ export async function exchangeJoinToken(
   if (parsed.caHash && parsed.caHash !== caHash(deps.pki)) throw unauthorized();
   const r = deps.tokens.lookup(parsed.bearer, deps.now ?? new Date());
   if (!r.ok || r.record.kind !== 'join') throw unauthorized();
+  // A revoked node comes back only with a token made after its revocation: the machine that
+  // was locked out may still hold the token it joined with.
+  const cutoff = deps.revocations?.cutoffOf(nodeUserName(nodeName));
+  if (cutoff !== undefined && !(Date.parse(r.record.created) >= cutoff)) {
+    throw forbidden(`node "${nodeName}" was revoked at ${new Date(cutoff).toISOString()}: it may join again only with a join token created since`);
+  }
   return issueNodeIdentity(deps.pki, nodeName, addresses);
 }
 
@@ -143,7 +149,7 @@ export interface JoinResponse {
  * authentication (the join token is not an API credential). `bearer` is the token from
  * `Authorization: Bearer` (undefined if absent); `body` the decoded JSON request body.
  */
-export function joinHandler(deps: { pki: Pki; tokens: TokenStore }) {
+export function joinHandler(deps: { pki: Pki; tokens: TokenStore; revocations?: { cutoffOf(user: string): number | undefined } }) {
   return async (bearer: string | undefined, body: unknown): Promise<JoinResponse> => {
     try {
       if (!bearer) throw unauthorized();

@@ -149,6 +149,17 @@ async function createCa(now: Date): Promise<{ cert: x509.X509Certificate; keys: 
   return { cert, keys };
 }
 
+/**
+ * Leaf certificates start this long before they are issued, for clocks a little behind the
+ * issuer's. Revocation relies on it: see issuedAtOf.
+ */
+const LEAF_BACKDATE_MS = 60_000;
+
+/** When a leaf certificate of this PKI was issued, to the second, from its notBefore (ms). */
+export function issuedAtOf(notBeforeMs: number): number {
+  return notBeforeMs + LEAF_BACKDATE_MS;
+}
+
 interface LeafParams {
   subject: x509.JsonName;
   days: number;
@@ -171,7 +182,7 @@ async function issueLeaf(ca: { caCert: x509.X509Certificate; caKey: CryptoKey },
     serialNumber: randomSerial(),
     subject: p.subject,
     issuer: ca.caCert.subjectName,
-    notBefore: new Date(now.getTime() - 60_000),
+    notBefore: new Date(now.getTime() - LEAF_BACKDATE_MS),
     notAfter: new Date(now.getTime() + p.days * DAY_MS),
     publicKey: keys.publicKey,
     signingKey: ca.caKey,

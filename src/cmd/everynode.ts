@@ -22,8 +22,13 @@ ${storeFlagUsage}           --disable-controllers
 ${agentUsage}`;
 
 async function usage(): Promise<string> {
-  const [{ tokenUsage }, { hollowNodesUsage }, { dashboardUsage }] = await Promise.all([import('./token.js'), import('../hollow/index.js'), import('../dashboard/index.js')]);
-  return usageHead + tokenUsage + hollowNodesUsage + dashboardUsage;
+  const [{ tokenUsage }, { nodeUsage }, { hollowNodesUsage }, { dashboardUsage }] = await Promise.all([
+    import('./token.js'),
+    import('./node.js'),
+    import('../hollow/index.js'),
+    import('../dashboard/index.js'),
+  ]);
+  return usageHead + tokenUsage + nodeUsage + hollowNodesUsage + dashboardUsage;
 }
 
 async function runServer(args: string[]): Promise<void> {
@@ -86,6 +91,10 @@ async function main(argv: string[]): Promise<void> {
     case 'token': {
       const { runToken } = await import('./token.js');
       return runToken(rest);
+    }
+    case 'node': {
+      const { runNode } = await import('./node.js');
+      return runNode(rest);
     }
     case undefined:
     case 'help':

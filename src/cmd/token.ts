@@ -4,6 +4,10 @@
 //
 //   everynode token create [--data-dir DIR] [--ttl DURATION] [--description TEXT]
 //       prints a join token `K10<sha256 of the CA>::<id>.<secret>` (default TTL 24h; 0 = never)
+//   everynode token list [--data-dir DIR]
+//       lists the tokens (id, kind, user, created, expires, description; never secrets)
+//   everynode token delete ID... [--data-dir DIR]
+//       deletes tokens at once (the admin token is rotated instead)
 //   everynode token rotate-admin [--data-dir DIR]
 //       replaces the admin token (the old one stops working at once) and rewrites
 //       DIR/kubeconfig.yaml with the new one
@@ -15,12 +19,16 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parse as parseYaml } from 'yaml';
-import { createJoinToken, kubeconfigWithCredentials, rotateAdminToken, TokenStore, writeFileAtomic } from '../auth/index.js';
+import { ADMIN_TOKEN_ID, createJoinToken, kubeconfigWithCredentials, rotateAdminToken, TokenStore, writeFileAtomic } from '../auth/index.js';
 
 export const tokenUsage = `  token create        print a new join token for \`everynode agent --token\`
            --data-dir DIR       the server's data directory (default ./.everynode)
            --ttl DURATION       lifetime, e.g. 30m, 24h, 7d; 0 = never expires (default 24h)
            --description TEXT   stored with the token
+  token list          the tokens in force (ids, kinds, users, expiry; never the secrets)
+           --data-dir DIR       the server's data directory (default ./.everynode)
+  token delete ID...  delete tokens now (a join token handed out and no longer wanted)
+           --data-dir DIR       the server's data directory (default ./.everynode)
   token rotate-admin  replace the admin token and rewrite DIR/kubeconfig.yaml
            --data-dir DIR       the server's data directory (default ./.everynode)
 `;
@@ -34,7 +42,8 @@ export function parseTtl(s: string): number {
   return n * unit;
 }
 
-function serverDataDir(dir: string): { dataDir: string; caPem: string } {
+/** The server's data dir (absolute) and CA; throws where no server has created its CA yet. */
+export function serverDataDir(dir: string): { dataDir: string; caPem: string } {
   const dataDir = resolve(dir);
   const caFile = join(dataDir, 'tls', 'ca.crt');
   if (!existsSync(caFile)) throw new Error(`no server CA in ${dataDir} (start \`everynode server --data-dir ${dir}\` first)`);
@@ -43,8 +52,9 @@ function serverDataDir(dir: string): { dataDir: string; caPem: string } {
 
 export async function runToken(args: string[]): Promise<void> {
   const [sub, ...rest] = args;
-  const { values } = parseArgs({
+  const { values, positionals } = parseArgs({
     args: rest,
+    allowPositionals: true,
     options: {
       'data-dir': { type: 'string', default: './.everynode' },
       ttl: { type: 'string', default: '24h' },
@@ -54,9 +64,10 @@ export async function runToken(args: string[]): Promise<void> {
     strict: true,
   });
   if (values.help || sub === undefined || sub === 'help') {
-    process.stdout.write(`usage: everynode token create|rotate-admin [options]\n${tokenUsage}`);
+    process.stdout.write(`usage: everynode token create|list|delete|rotate-admin [options]\n${tokenUsage}`);
     return;
   }
+  if (sub !== 'delete' && positionals.length > 0) throw new Error(`token ${sub}: unexpected argument ${JSON.stringify(positionals[0])}`);
   const { dataDir, caPem } = serverDataDir(values['data-dir']);
   const tokens = new TokenStore(dataDir);
   switch (sub) {
@@ -78,7 +89,30 @@ export async function runToken(args: string[]): Promise<void> {
       process.stdout.write(`admin token rotated; new kubeconfig written to ${path}\n`);
       return;
     }
+    case 'list': {
+      // Ids and what they are for; the secrets are not stored, so none can be shown.
+      const now = Date.now();
+      const rows = [['ID', 'KIND', 'USER', 'CREATED', 'EXPIRES', 'DESCRIPTION']];
+      for (const r of tokens.list()) {
+        const expired = r.expires !== undefined && Date.parse(r.expires) <= now;
+        rows.push([r.id, r.kind, r.user, r.created, r.expires ? `${r.expires}${expired ? ' (expired)' : ''}` : 'never', r.description ?? '']);
+      }
+      const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+      for (const r of rows) process.stdout.write(`${r.map((c, i) => c.padEnd(widths[i]!)).join('   ').trimEnd()}\n`);
+      return;
+    }
+    case 'delete': {
+      if (positionals.length === 0) throw new Error('token delete: want one or more token ids (see `everynode token list`)');
+      for (const id of positionals) {
+        if (id === ADMIN_TOKEN_ID) throw new Error('token delete: the admin token is replaced with `everynode token rotate-admin`, not deleted');
+      }
+      for (const id of positionals) {
+        if (!tokens.revoke(id)) throw new Error(`token delete: no token with id ${JSON.stringify(id)}`);
+        process.stdout.write(`token ${id} deleted\n`);
+      }
+      return;
+    }
     default:
-      throw new Error(`token: unknown subcommand ${JSON.stringify(sub)} (want create or rotate-admin)`);
+      throw new Error(`token: unknown subcommand ${JSON.stringify(sub)} (want create, list, delete or rotate-admin)`);
   }
 }
