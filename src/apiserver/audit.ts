@@ -60,6 +60,8 @@ export interface AuditEvent {
   requestURI: string;
   verb: string;
   user: { username: string; groups: string[]; uid?: string };
+  /** The user an impersonating request ran as. */
+  impersonatedUser?: { username: string; groups: string[]; uid?: string };
   sourceIPs: string[];
   userAgent?: string;
   objectRef?: { resource: string; namespace?: string; name?: string; apiGroup?: string; apiVersion?: string; subresource?: string };
@@ -199,6 +201,8 @@ export function openAuditLog(dataDir: string, o: false | AuditOptions | undefine
 /** Who a request turned out to be; filled by the handler once authentication succeeded. */
 export interface AuditContext {
   user?: UserInfo;
+  /** The user the request ran as, when it impersonated one. */
+  impersonatedUser?: UserInfo;
   /** The object's name when the path has none (a create), once the handler knows it. */
   name?: string;
 }
@@ -244,6 +248,9 @@ export function auditRequest(
       requestURI: req.url ?? o.path,
       verb,
       user: { username: u.user, groups: u.groups, ...(u.uid ? { uid: u.uid } : {}) },
+      ...(ctx.impersonatedUser
+        ? { impersonatedUser: { username: ctx.impersonatedUser.user, groups: ctx.impersonatedUser.groups, ...(ctx.impersonatedUser.uid ? { uid: ctx.impersonatedUser.uid } : {}) } }
+        : {}),
       sourceIPs: req.socket.remoteAddress ? [req.socket.remoteAddress] : [],
       ...(typeof req.headers['user-agent'] === 'string' ? { userAgent: req.headers['user-agent'].slice(0, 256) } : {}),
       ...(o.route

@@ -108,7 +108,18 @@ async function handle(deps: HandlerDeps, req: IncomingMessage, res: ServerRespon
       const r = await serveRenew(deps.security, req, path, (n) => nodeAddresses(deps, n), audit && ((u) => (audit.user = u)));
       return sendJson(res, r.status, r.json);
     }
-    const sec = await secureRequest(deps.security, req, path, rr, watch, audit && ((u) => (audit.user = u)));
+    const sec = await secureRequest(
+      deps.security,
+      req,
+      path,
+      rr,
+      watch,
+      audit &&
+        ((u, as) => {
+          audit.user = u;
+          if (as) audit.impersonatedUser = as;
+        }),
+    );
     admit = sec.admit;
     caller = sec.user;
     rbacWrite = !!rr && rr.group === RBAC_GROUP && method !== 'GET' && method !== 'HEAD';

@@ -34,6 +34,8 @@ import {
   issueNodeIdentity,
   nodeCredentials,
   kubeconfigWithCredentials,
+  impersonate,
+  impersonationOf,
   nodeNameOf,
   requestAttributes,
   rotateAdminToken,
@@ -41,6 +43,7 @@ import {
   type AuthorizationAttributes,
   type ClusterRole,
   type ClusterRoleBinding,
+  type DistinctHeaders,
   type NodeGraph,
   type RbacSource,
   type Role,
@@ -238,16 +241,27 @@ export interface SecuredRequest {
  */
 export async function secureRequest(
   sec: RequestSecurity,
-  req: { headers: import('node:http').IncomingHttpHeaders; socket: unknown; method?: string },
+  req: { headers: import('node:http').IncomingHttpHeaders; headersDistinct?: DistinctHeaders; socket: unknown; method?: string },
   path: string,
   route: ResourceRoute | undefined,
   watch: boolean,
-  /** Told who the caller is as soon as authentication succeeded (before authorization; the audit log). */
-  onAuthenticated?: (user: UserInfo) => void,
+  /**
+   * Told who the caller is as soon as authentication succeeded (before authorization; the
+   * audit log), and who the request runs as when it impersonates someone.
+   */
+  onAuthenticated?: (user: UserInfo, impersonated?: UserInfo) => void,
 ): Promise<SecuredRequest> {
-  const u = sec.auth.authenticateRequest(req, path);
-  if (u instanceof ApiError) throw u;
-  onAuthenticated?.(u);
+  const caller = sec.auth.authenticateRequest(req, path);
+  if (caller instanceof ApiError) throw caller;
+  onAuthenticated?.(caller);
+  // Impersonation (impersonation.ts) is checked against the caller's own rights; the request
+  // is then authorized, admitted and audited as the impersonated user.
+  let u = caller;
+  const imp = impersonationOf(req.headersDistinct ?? distinctHeaders(req.headers));
+  if (imp) {
+    u = await impersonate(caller, imp, (a) => sec.authorizer.authorize(a));
+    onAuthenticated?.(caller, u);
+  }
   const attrs = requestAttributes(u, req.method ?? 'GET', path, route, watch);
   const d = await sec.authorizer.authorize(attrs);
   if (!d.allowed) throw forbiddenError(attrs, d.reason);
@@ -258,6 +272,13 @@ export async function secureRequest(
       if (e) throw e;
     };
   }
+  return out;
+}
+
+/** Headers as arrays (what `req.headersDistinct` gives; for callers that only have `headers`). */
+function distinctHeaders(h: import('node:http').IncomingHttpHeaders): DistinctHeaders {
+  const out: DistinctHeaders = {};
+  for (const [k, v] of Object.entries(h)) if (v !== undefined) out[k] = Array.isArray(v) ? v : [v];
   return out;
 }
 

@@ -25,6 +25,7 @@ export * from './node.js';
 export * from './node-identity.js';
 export * from './pki.js';
 export * from './revocation.js';
+export * from './impersonation.js';
 export {
   apiGroupMatches, forbiddenError, forbiddenMessage, nonResourceURLMatches, RBAC_GROUP, RbacAuthorizer, requestVerb, resourceMatches, resourceNameMatches,
   ruleAllows, rulesAllow, serviceAccountGroups, serviceAccountUserName, staticRbacSource, subjectMatches, verbMatches,

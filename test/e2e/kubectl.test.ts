@@ -123,7 +123,7 @@ describe.skipIf(!hasKubectl)('kubectl against everynode server', () => {
     expect(denied.stderr).toContain('Error from server (Forbidden): daemonsets.apps is forbidden: User "dave" cannot list resource "daemonsets" in API group "apps" in the namespace "kube-system"');
   });
 
-  it('auth can-i, can-i --list and whoami answer from the same RBAC that guards requests', async () => {
+  it('auth can-i, can-i --list, whoami and --as answer from the same RBAC that guards requests', async () => {
     const { TokenStore } = await import('../../src/auth/index.js');
     const t = new TokenStore(join(dir, 'data')).create({ user: 'erin', groups: ['readers'], kind: 'user' }).token;
     const erin = join(dir, 'erin.yaml');
@@ -156,6 +156,18 @@ describe.skipIf(!hasKubectl)('kubectl against everynode server', () => {
     expect(who.code).toBe(0);
     expect(who.stdout).toMatch(/Username\s+erin/);
     expect(who.stdout).toMatch(/Groups\s+\[readers system:authenticated\]/);
+
+    // --as: the admin checks what erin may do; requests run as the impersonated user.
+    expect((await ok(['auth', 'can-i', 'list', 'daemonsets.apps', '-n', 'can-i', '--as=erin', '--as-group=readers'])).trim()).toBe('yes');
+    const alone = await kubectl(['auth', 'can-i', 'list', 'daemonsets.apps', '-n', 'can-i', '--as=erin']);
+    expect([alone.code, alone.stdout.trim()]).toEqual([1, 'no']);
+    const asErin = await kubectl(['get', 'ds', '-n', 'default', '--as=erin', '--as-group=readers']);
+    expect(asErin.stderr).toContain('User "erin" cannot list resource "daemonsets" in API group "apps" in the namespace "default"');
+    expect(await ok(['auth', 'whoami', '--as=system:serviceaccount:can-i:agent'])).toMatch(/Groups\s+\[system:serviceaccounts system:serviceaccounts:can-i system:authenticated\]/);
+    // erin may not impersonate anyone.
+    const escalate = await kubectlWith(erin, ['get', 'nodes', '--as=system:admin', '--as-group=system:masters']);
+    expect(escalate.code).toBe(1);
+    expect(escalate.stderr).toContain('users "system:admin" is forbidden: User "erin" cannot impersonate resource "users" in API group "" at the cluster scope');
   });
 
   it('version reports a 1.32 server', async () => {

@@ -23,9 +23,10 @@ describe('audit log', () => {
   it('records every write attempt with who, verb, resource and code, and nothing else', async () => {
     const ts = await startTestServer(cleanup);
     const url = ts.server.url;
-    const req = (method: string, path: string, o: { body?: unknown; token?: string; anonymous?: boolean; contentType?: string } = {}): Promise<HttpAnswer> =>
+    const req = (method: string, path: string, o: { body?: unknown; token?: string; anonymous?: boolean; contentType?: string; headers?: Record<string, string> } = {}): Promise<HttpAnswer> =>
       httpRequest(url + path, {
         method,
+        ...(o.headers ? { headers: o.headers } : {}),
         ...(o.body !== undefined ? { body: JSON.stringify(o.body) } : {}),
         ...(o.contentType ? { contentType: o.contentType } : {}),
         ...(o.token ? { token: o.token } : {}),
@@ -45,6 +46,9 @@ describe('audit log', () => {
     expect(anonymous.status, anonymous.text).toBe(401);
     const deleted = await req('DELETE', '/api/v1/namespaces/default/configmaps/audited');
     expect(deleted.status, deleted.text).toBe(200);
+    // The admin acting as bob: both are on record.
+    const asBob = await req('POST', '/api/v1/namespaces/default/configmaps', { body: cm('as-bob'), headers: { 'Impersonate-User': 'bob', 'Impersonate-Group': 'system:masters' } });
+    expect(asBob.status, asBob.text).toBe(201);
 
     // A Secret created and patched: its values must never reach the log.
     const secretPlain = 'hunter2-audit-plain-value';
@@ -86,7 +90,10 @@ describe('audit log', () => {
       ['create', 'mallory', '', 403],
       ['delete', 'system:anonymous', 'audited', 401],
       ['delete', 'system:admin', 'audited', 200],
+      ['create', 'system:admin', 'as-bob', 201],
     ]);
+    expect(cmEvents[5]!.impersonatedUser).toEqual({ username: 'bob', groups: ['system:masters', 'system:authenticated'] });
+    expect(cmEvents[0]!.impersonatedUser).toBeUndefined();
     expect(cmEvents[0]).toMatchObject({ auditID: createAuditId, objectRef: { apiGroup: '', apiVersion: 'v1', namespace: 'default' } });
     expect(cmEvents[2]!.user.groups).toEqual(expect.arrayContaining(['interns', 'system:authenticated']));
     expect(cmEvents[2]!.responseStatus).toEqual({ code: 403, status: 'Failure' });
