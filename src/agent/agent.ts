@@ -43,7 +43,8 @@ import { admitPod } from './admission.js';
 import { errorMessage, realClock, rfc3339, rfc3339Micro, type Clock, type TimerHandle } from '../util/index.js';
 import { LogRequestError, startAgentHttpServer, type AgentHttpServer, type AgentTlsOptions, type ContainerLogSource } from './log-server.js';
 import { desiredNodeStatus, initialNode, machineInfo, managedLabels, nodeStatusEqualIgnoringHeartbeat, type NodeConfig } from './node-status.js';
-import { PodWorkers, type PodLogOptions } from './pod-worker.js';
+import { PodWorkers, labelContainerName, labelPodName, labelPodNamespace, labelPodUID, type PodLogOptions } from './pod-worker.js';
+import { UsageSampler, type AgentStats } from './stats.js';
 import type { LogRotation } from './runtime/container-log.js';
 import type { ContainerRuntime } from './runtime/interface.js';
 import { ProcessRuntime } from './runtime/process-runtime.js';
@@ -91,6 +92,8 @@ export interface AgentOptions {
   logger?: Logger;
   /** Period of the static pod directory rescan. Default 1000 ms. */
   staticPodPollMs?: number;
+  /** Period of the resource usage samples behind `GET /stats/summary` (stats.ts). Default 5000 ms. */
+  statsIntervalMs?: number;
 }
 
 export interface RunningAgent {
@@ -451,6 +454,7 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
   // ------------------------------------------------------------------------------------------
   // Logs
 
+  const sampler = new UsageSampler();
   const logSource: ContainerLogSource = {
     async containerLogs(namespace: string, podName: string, container: string, options: PodLogOptions, onData: (chunk: string) => void): Promise<void> {
       let pod: Pod | undefined;
@@ -475,6 +479,22 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
         return;
       }
       onData(await runtime.readLogs(id, options));
+    },
+    async statsSummary(): Promise<AgentStats> {
+      // Running containers of this runtime with a process group on this host (pgid = main pid).
+      const running = (await runtime.listContainers()).filter((c) => c.state === 'running' && c.pid !== undefined && c.labels[labelPodUID]);
+      const s = sampler.summary(running.map((c) => c.pid!));
+      const byPgid = new Map(s.containers.map((c) => [c.pgid, c]));
+      const pods = new Map<string, AgentStats['pods'][number]>();
+      for (const c of running) {
+        const u = byPgid.get(c.pid!);
+        if (!u) continue;
+        const uid = c.labels[labelPodUID]!;
+        let p = pods.get(uid);
+        if (!p) pods.set(uid, (p = { namespace: c.labels[labelPodNamespace] ?? '', name: c.labels[labelPodName] ?? '', uid, containers: [] }));
+        p.containers.push({ name: c.labels[labelContainerName] ?? c.name, cpuNanoCores: u.cpuNanoCores, memoryBytes: u.memoryBytes });
+      }
+      return { nodeName: o.nodeName, timestamp: s.timestamp, windowMs: s.windowMs, ...(s.node ? { node: s.node } : {}), pods: [...pods.values()] };
     },
   };
 
@@ -615,6 +635,8 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
     every(10_000, async () => {
       scheduleMirrorSync();
     });
+    // Usage samples for the metrics API: a window is ready a few seconds after start.
+    every(o.statsIntervalMs ?? 5_000, async () => sampler.sample());
     markReady();
   })().catch((err: unknown) => logger.error('agent startup failed', err));
 

@@ -1,6 +1,7 @@
 // The agent's HTTP endpoint (the kubelet's port 10250 server, reduced to what everynode uses):
 //   GET /containerLogs/<namespace>/<pod>/<container>?follow&tailLines&timestamps&previous
 //       &sinceSeconds&sinceTime&limitBytes
+//   GET /stats/summary   CPU and memory of the node and its containers (stats.ts; the metrics API)
 //   GET /healthz
 // The API server's `pods/<name>/log` proxies here (node InternalIP + daemonEndpoints port).
 //
@@ -19,6 +20,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { TLSSocket } from 'node:tls';
 import type { AddressInfo } from 'node:net';
 import type { PodLogOptions } from './pod-worker.js';
+import type { AgentStats } from './stats.js';
 
 /** An error with the HTTP status the log endpoint answers. */
 export class LogRequestError extends Error {
@@ -29,6 +31,8 @@ export class LogRequestError extends Error {
 }
 
 export interface ContainerLogSource {
+  /** Resource usage for `GET /stats/summary` (the metrics API); absent: 404. */
+  statsSummary?(): Promise<AgentStats>;
   /**
    * The log selected by `options`; with `options.follow`, streams into `onData` and resolves at
    * the end of the stream. Rejects with LogRequestError for unknown pods/containers.
@@ -106,6 +110,12 @@ async function handle(source: ContainerLogSource, req: IncomingMessage, res: Ser
   const query = new URLSearchParams(qi < 0 ? '' : raw.slice(qi + 1));
   if (path === '/healthz') {
     res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
+    return;
+  }
+  if (path === '/stats/summary' && source.statsSummary) {
+    if (req.method !== 'GET') throw new LogRequestError(405, 'method not allowed');
+    const body = JSON.stringify(await source.statsSummary());
+    res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }).end(body);
     return;
   }
   const parts = path.split('/').filter(Boolean).map(decodeURIComponent);

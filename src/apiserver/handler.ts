@@ -15,6 +15,7 @@ import { buildFilter } from './filter.js';
 import { parseJsonBody, readBody, readBodyBuffer, sendJson, sendStatus, sendText } from './http.js';
 import { decodeProtobufObject, deleteOptionsGroupKind, protobufContentType } from './protobuf.js';
 import { reviewRouteOf, serveReview } from './reviews.js';
+import { metricsRouteOf, serveMetrics } from './metrics-api.js';
 import type { OpenApi } from './openapi.js';
 import { parseDeleteOptions, parseListQuery, parseWriteQuery, type WriteQuery } from './query.js';
 import { managerFromUserAgent } from '../api/managedfields/index.js';
@@ -149,6 +150,8 @@ async function handle(deps: HandlerDeps, req: IncomingMessage, res: ServerRespon
     return sendJson(res, 200, doc);
   }
   if (path.startsWith('/healthz/') || path.startsWith('/livez/') || path.startsWith('/readyz/')) return sendText(res, 200, 'ok');
+  const metrics = metricsRouteOf(path);
+  if (metrics) return sendJson(res, 200, await serveMetrics(metrics, method, query, { registry: deps.registry, kinds: deps.kinds, ...(deps.kubeletClient ? { kubeletClient: deps.kubeletClient } : {}) }));
   const review = reviewRouteOf(path);
   if (review) {
     if (method !== 'POST') throw methodNotAllowed();

@@ -23,6 +23,7 @@ import { createLogger, type Logger } from '../util/logger.js';
 import { openAuditLog, type AuditLog, type AuditOptions } from './audit.js';
 import { Discovery } from './discovery.js';
 import { reviewDiscovery } from './reviews.js';
+import { metricsDiscovery } from './metrics-api.js';
 import { createHandler } from './handler.js';
 import { maxBodyBytes } from './http.js';
 import { ensureBootstrapRbac, initRequestSecurity, writeAdminKubeconfig, type RequestSecurity } from './security.js';
@@ -183,7 +184,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       kinds,
       registry: reg,
       watchCache: wc,
-      discovery: new Discovery(kinds, reviewDiscovery),
+      discovery: new Discovery(kinds, [...reviewDiscovery, metricsDiscovery]),
       openapi: new OpenApi(kinds, logger.child('openapi')),
       logger,
       ready: () => ready,

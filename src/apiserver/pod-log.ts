@@ -14,7 +14,7 @@
 //   cluster CA whose CN is `system:node:<the pod's node>` (the node identity's serving
 //   certificate), whatever address the node reports. Without it: plain HTTP.
 
-import { request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
+import { request as httpRequest, type ClientRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { PeerCertificate } from 'node:tls';
 import { ApiError, badRequest } from '../api/errors.js';
@@ -62,6 +62,42 @@ export function agentEndpoint(node: Node): { host: string; port: number } | unde
   return { host: ip, port };
 }
 
+/**
+ * Starts `GET path` on the agent of `nodeName` at `ep`: HTTPS with the kubelet-client
+ * certificate, accepting only the node's own serving certificate, when `kubeletClient` is
+ * given; plain HTTP otherwise (see the file comment).
+ */
+export function agentGet(
+  nodeName: string,
+  ep: { host: string; port: number },
+  path: string,
+  kubeletClient: { certPem: string; keyPem: string; caPem: string } | undefined,
+  onResponse: (res: IncomingMessage) => void,
+): ClientRequest {
+  const expectedCN = `system:node:${nodeName}`;
+  const r = kubeletClient
+    ? httpsRequest(
+        {
+          host: ep.host,
+          port: ep.port,
+          path,
+          method: 'GET',
+          agent: false,
+          ca: kubeletClient.caPem,
+          cert: kubeletClient.certPem,
+          key: kubeletClient.keyPem,
+          checkServerIdentity: (_host: string, cert: PeerCertificate) => {
+            const cn = cert.subject?.CN;
+            return cn === expectedCN ? undefined : new Error(`agent certificate is for ${JSON.stringify(cn)}, not ${JSON.stringify(expectedCN)}`);
+          },
+        },
+        onResponse,
+      )
+    : httpRequest({ host: ep.host, port: ep.port, path, method: 'GET', agent: false }, onResponse);
+  r.end();
+  return r;
+}
+
 function reasonFor(code: number): 'BadRequest' | 'NotFound' | 'InternalError' {
   return code === 400 ? 'BadRequest' : code === 404 ? 'NotFound' : 'InternalError';
 }
@@ -97,32 +133,12 @@ export async function servePodLog(
   const path = `/containerLogs/${ns}/${encodeURIComponent(pod.metadata.name ?? '')}/${encodeURIComponent(container)}${forward.size ? `?${forward.toString()}` : ''}`;
   const host = ep.host.includes(':') ? `[${ep.host}]` : ep.host;
   const url = `${kubeletClient ? 'https' : 'http'}://${host}:${ep.port}${path}`;
-  const expectedCN = `system:node:${nodeName}`;
 
   const upstream = await new Promise<IncomingMessage>((resolve, reject) => {
-    const r = kubeletClient
-      ? httpsRequest(
-          {
-            host: ep.host,
-            port: ep.port,
-            path,
-            method: 'GET',
-            agent: false,
-            ca: kubeletClient.caPem,
-            cert: kubeletClient.certPem,
-            key: kubeletClient.keyPem,
-            checkServerIdentity: (_host: string, cert: PeerCertificate) => {
-              const cn = cert.subject?.CN;
-              return cn === expectedCN ? undefined : new Error(`agent certificate is for ${JSON.stringify(cn)}, not ${JSON.stringify(expectedCN)}`);
-            },
-          },
-          resolve,
-        )
-      : httpRequest({ host: ep.host, port: ep.port, path, method: 'GET', agent: false }, resolve);
+    const r = agentGet(nodeName, ep, path, kubeletClient, resolve);
     r.on('error', (err) => reject(new ApiError(500, 'InternalError', `Get "${url}": ${err.message}`)));
     req.on('close', () => r.destroy());
     res.on('close', () => r.destroy());
-    r.end();
   });
   const code = upstream.statusCode ?? 500;
   if (code !== 200) {

@@ -65,6 +65,8 @@ function viewRules(): PolicyRule[] {
     rule(['discovery.k8s.io'], ['endpointslices'], READ),
     rule(['events.k8s.io'], ['events'], READ),
     rule(['coordination.k8s.io'], ['leases'], READ),
+    // What metrics-server's aggregated metrics reader adds to view (kubectl top).
+    rule(['metrics.k8s.io'], ['pods', 'nodes'], ['get', 'list', 'watch']),
   ];
 }
 

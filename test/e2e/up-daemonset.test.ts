@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import type { DaemonSet, Pod } from '../../src/api/types.js';
+import type { DaemonSet, KubeObject, Pod } from '../../src/api/types.js';
 import { clientFromKubeconfig, podsResource, type RestClient } from '../../src/client/index.js';
 import { Cleanup } from '../helpers/cleanup.js';
 import { everynodeBin, killPidsWith, pidsWith, repoRoot, spawnNode, type SpawnedProcess } from '../helpers/process.js';
@@ -43,6 +43,13 @@ async function kube(...args: string[]): Promise<string> {
     ? await execFileP(kubectlPath, ['--kubeconfig', kubeconfig, '--cache-dir', cacheDir, ...args])
     : await execFileP(process.execPath, [everynodeBin, ...args, '--kubeconfig', kubeconfig]);
   return stdout;
+}
+
+/** CPU cores from a Quantity (`123456n`, `250m`, `1`). */
+function parseCpu(q: string): number {
+  const m = /^(\d+(?:\.\d+)?)(n|u|m)?$/.exec(q);
+  if (!m) throw new Error(`not a CPU quantity: ${q}`);
+  return Number(m[1]) / ({ n: 1e9, u: 1e6, m: 1e3 }[m[2] as 'n' | 'u' | 'm'] ?? 1);
 }
 
 /** Rows of a printed table as column → cell, cut at the header's column starts. */
@@ -168,6 +175,46 @@ describe('everynode up --nodes 3 with the sample daemon', () => {
     const tail = await kube('logs', pod.metadata.name!, '--tail', '1', '--timestamps');
     expect(tail).toMatch(/^\d{4}-\d\d-\d\dT\S+Z report node=node-2 .*\n$/);
   }, 40_000);
+
+  it('shows what each daemon and node uses through the metrics API (kubectl top)', async () => {
+    const podMetrics = { group: 'metrics.k8s.io', version: 'v1beta1', plural: 'pods', namespaced: true, kind: 'PodMetrics' };
+    type PodMetrics = KubeObject & { window: string; containers: { name: string; usage: { cpu: string; memory: string } }[] };
+    const usageOf = async (name: string) => (await client.list<PodMetrics>(podMetrics, { namespace: 'default' })).items.find((m) => m.metadata.name === name);
+    // A busy process on node-1 beside the idle daemons: its CPU shows as a rate over the sample window.
+    const busyMark = `${mark}-busy`;
+    await client.create(podsResource, 'default', {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'busy', labels: { app: 'busy' } },
+      spec: { nodeName: 'node-1', containers: [{ name: 'spin', image: 'sh', command: ['sh', '-c', `while :; do :; done # ${busyMark}`] }] },
+    } as Pod);
+    try {
+      const busy = await waitFor(async () => {
+        const m = await usageOf('busy');
+        const cpu = m ? parseCpu(m.containers[0]!.usage.cpu) : 0;
+        return cpu >= 0.3 ? m : undefined;
+      }, { timeoutMs: 30_000, message: 'the busy pod using at least 300m CPU in the metrics API' });
+      expect(busy.containers.map((c) => c.name)).toEqual(['spin']);
+      expect(busy.window).toMatch(/^\d+(\.\d+)?s$/);
+      for (const p of await daemonPods()) {
+        const m = await waitFor(() => usageOf(p.metadata.name!), { timeoutMs: 20_000, message: `metrics of ${p.metadata.name}` });
+        const mem = /^(\d+)Ki$/.exec(m.containers[0]!.usage.memory);
+        expect(Number(mem?.[1])).toBeGreaterThan(1000); // a Node.js daemon: tens of MiB
+        expect(parseCpu(m.containers[0]!.usage.cpu)).toBeLessThan(0.3);
+      }
+      if (kubectlPath) {
+        const pods = parseTable(await kube('top', 'pods', '-l', 'app=busy'));
+        expect(pods).toHaveLength(1);
+        expect(Number(/^(\d+)m$/.exec(pods[0]!['CPU(cores)']!)?.[1])).toBeGreaterThanOrEqual(100);
+        const nodeRows = parseTable(await kube('top', 'nodes'));
+        expect(nodeRows.map((r) => r.NAME).sort()).toEqual(nodes);
+        for (const r of nodeRows) expect(r['MEMORY(bytes)']).toMatch(/^\d+Mi$/);
+      }
+    } finally {
+      await client.delete(podsResource, 'default', 'busy', { gracePeriodSeconds: 0 });
+      killPidsWith(busyMark);
+    }
+  }, 60_000);
 
   it('serves the web dashboard it printed: the page, and the API with the daemon logs through it', async () => {
     const url = /dashboard: (http:\/\/127\.0\.0\.1:\d+\/\?token=\S+)/.exec(up.output())?.[1];

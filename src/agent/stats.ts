@@ -1,0 +1,170 @@
+// Resource usage of the node and of its containers, for the metrics API (`kubectl top`): what
+// the kubelet's summary gives metrics-server, reduced to CPU and memory.
+//
+// Contract:
+// - A container's usage is that of its process group (the process runtime starts every
+//   container as a group leader, pgid = main pid): CPU = utime + stime of the live members
+//   plus the time of the children they reaped (cutime + cstime); memory = the sum of their
+//   resident sets.
+// - CPU is a rate: the change of the cumulative time between two samples over the time between
+//   them (`windowMs`). A container seen in only one sample has no CPU figure yet and is left
+//   out, as metrics-server leaves out pods it has no window for.
+// - Samples are taken by `sample()` (the agent calls it every few seconds) and on demand when
+//   the last one is at least `minWindowMs` old, so an answer is at most that stale.
+// - Node usage comes from /proc/stat (non-idle CPU) and /proc/meminfo (MemTotal - MemAvailable).
+//   Local nodes of `everynode up` share one machine, so each reports the machine's usage.
+// - Without /proc (not Linux) every figure is absent.
+
+import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+
+/** Cumulative usage of one process group at one instant. */
+export interface GroupUsage {
+  cpuTicks: number;
+  rssPages: number;
+}
+
+/** One reading of everything. */
+export interface UsageSnapshot {
+  at: number;
+  node?: { busyTicks: number; memoryBytes: number };
+  groups: Map<number, GroupUsage>;
+}
+
+/** What `summary()` answers: rates over the window between the last two samples. */
+export interface StatsSummary {
+  /** When the newest sample was taken (ms since the epoch). */
+  timestamp: number;
+  windowMs: number;
+  node?: { cpuNanoCores: number; memoryBytes: number };
+  containers: { pgid: number; cpuNanoCores: number; memoryBytes: number }[];
+}
+
+/** Linux's units: clock ticks per second and page size (getconf; the usual values otherwise). */
+export const procUnits = (() => {
+  const conf = (name: string, fallback: number): number => {
+    try {
+      const v = Number(execFileSync('getconf', [name], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim());
+      return Number.isFinite(v) && v > 0 ? v : fallback;
+    } catch {
+      return fallback;
+    }
+  };
+  let cached: { clockTicks: number; pageSize: number } | undefined;
+  return () => (cached ??= { clockTicks: conf('CLK_TCK', 100), pageSize: conf('PAGESIZE', 4096) });
+})();
+
+/** pgrp, CPU ticks (utime+stime+cutime+cstime) and rss pages from the text of /proc/PID/stat. */
+export function parseStatLine(text: string): { pgrp: number; cpuTicks: number; rssPages: number } | undefined {
+  const close = text.lastIndexOf(')');
+  if (close < 0) return undefined;
+  // Fields after "pid (comm) ": state ppid pgrp session tty tpgid flags minflt cminflt majflt
+  // cmajflt utime stime cutime cstime priority nice threads itrealvalue starttime vsize rss ...
+  const f = text.slice(close + 2).split(' ');
+  const n = (i: number) => Number(f[i]);
+  const out = { pgrp: n(2), cpuTicks: n(11) + n(12) + n(13) + n(14), rssPages: n(21) };
+  return Number.isFinite(out.pgrp) && Number.isFinite(out.cpuTicks) && Number.isFinite(out.rssPages) ? out : undefined;
+}
+
+/** Non-idle CPU ticks of the whole machine from /proc/stat's `cpu` line. */
+export function parseCpuLine(text: string): number | undefined {
+  const line = text.split('\n').find((l) => l.startsWith('cpu '));
+  if (!line) return undefined;
+  const v = line.trim().split(/\s+/).slice(1).map(Number);
+  // user nice system idle iowait irq softirq steal (guest time is already in user/nice)
+  const total = v.slice(0, 8).reduce((a, b) => a + (Number.isFinite(b) ? b : 0), 0);
+  return total - (v[3] ?? 0) - (v[4] ?? 0);
+}
+
+/** MemTotal - MemAvailable (bytes) from /proc/meminfo. */
+export function parseMeminfo(text: string): number | undefined {
+  const kb = (key: string) => {
+    const m = new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(text);
+    return m ? Number(m[1]) : undefined;
+  };
+  const total = kb('MemTotal');
+  const available = kb('MemAvailable');
+  return total === undefined || available === undefined ? undefined : (total - available) * 1024;
+}
+
+/** Reads /proc now: usage per process group and of the node. */
+export function readUsage(at = Date.now()): UsageSnapshot {
+  const groups = new Map<number, GroupUsage>();
+  let pids: string[];
+  try {
+    pids = readdirSync('/proc').filter((d) => /^\d+$/.test(d));
+  } catch {
+    return { at, groups };
+  }
+  for (const pid of pids) {
+    let text: string;
+    try {
+      text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    } catch {
+      continue; // exited meanwhile
+    }
+    const s = parseStatLine(text);
+    if (!s) continue;
+    const g = groups.get(s.pgrp);
+    if (g) {
+      g.cpuTicks += s.cpuTicks;
+      g.rssPages += s.rssPages;
+    } else groups.set(s.pgrp, { cpuTicks: s.cpuTicks, rssPages: s.rssPages });
+  }
+  let node: UsageSnapshot['node'];
+  try {
+    const busy = parseCpuLine(readFileSync('/proc/stat', 'utf8'));
+    const mem = parseMeminfo(readFileSync('/proc/meminfo', 'utf8'));
+    if (busy !== undefined && mem !== undefined) node = { busyTicks: busy, memoryBytes: mem };
+  } catch {
+    node = undefined;
+  }
+  return { at, groups, ...(node ? { node } : {}) };
+}
+
+export class UsageSampler {
+  private prev: UsageSnapshot | undefined;
+  private last: UsageSnapshot | undefined;
+
+  constructor(
+    private readonly read: (at: number) => UsageSnapshot = readUsage,
+    private readonly opts: { minWindowMs?: number; now?: () => number; clockTicks?: number; pageSize?: number } = {},
+  ) {}
+
+  /** Takes a sample now. */
+  sample(): void {
+    const at = (this.opts.now ?? Date.now)();
+    this.prev = this.last;
+    this.last = this.read(at);
+  }
+
+  /** Usage of the given process groups and of the node (sampling first when the last sample is old). */
+  summary(pgids: readonly number[]): StatsSummary {
+    const now = (this.opts.now ?? Date.now)();
+    if (!this.last || now - this.last.at >= (this.opts.minWindowMs ?? 1000)) this.sample();
+    const last = this.last!;
+    const prev = this.prev;
+    const units = this.opts.clockTicks && this.opts.pageSize ? { clockTicks: this.opts.clockTicks, pageSize: this.opts.pageSize } : procUnits();
+    const windowMs = prev ? last.at - prev.at : 0;
+    const rate = (ticksNow: number, ticksBefore: number) => Math.max(0, Math.round(((ticksNow - ticksBefore) / units.clockTicks / (windowMs / 1000)) * 1e9));
+    const containers: StatsSummary['containers'] = [];
+    for (const pgid of pgids) {
+      const a = prev?.groups.get(pgid);
+      const b = last.groups.get(pgid);
+      if (!a || !b || windowMs <= 0) continue;
+      containers.push({ pgid, cpuNanoCores: rate(b.cpuTicks, a.cpuTicks), memoryBytes: b.rssPages * units.pageSize });
+    }
+    const node = prev?.node && last.node && windowMs > 0 ? { cpuNanoCores: rate(last.node.busyTicks, prev.node.busyTicks), memoryBytes: last.node.memoryBytes } : undefined;
+    return { timestamp: last.at, windowMs, containers, ...(node ? { node } : {}) };
+  }
+}
+
+/** The agent's `GET /stats/summary` answer (the API server's metrics API reads it). */
+export interface AgentStats {
+  nodeName: string;
+  /** ms since the epoch of the sample the rates end at. */
+  timestamp: number;
+  windowMs: number;
+  node?: { cpuNanoCores: number; memoryBytes: number };
+  pods: { namespace: string; name: string; uid: string; containers: { name: string; cpuNanoCores: number; memoryBytes: number }[] }[];
+}

@@ -1,0 +1,190 @@
+// The resource metrics API (`kubectl top node|pod`): metrics.k8s.io/v1beta1 NodeMetrics and
+// PodMetrics, read from the agents as metrics-server reads kubelets.
+//
+//   GET /apis/metrics.k8s.io/v1beta1/nodes[/NAME]
+//   GET /apis/metrics.k8s.io/v1beta1/pods                       (all namespaces)
+//   GET /apis/metrics.k8s.io/v1beta1/namespaces/NS/pods[/NAME]
+//
+// Contract:
+// - Answers are built per request from each agent's `GET /stats/summary` (agent stats.ts),
+//   reached as pod logs are (pod-log.ts: node InternalIP + agent port, the kubelet-client
+//   certificate). Only the agents that matter are asked: a pod query asks the nodes of the
+//   selected pods, a node query the selected nodes; at most `concurrency` at a time, each
+//   within `timeoutMs`. An agent that does not answer is left out, as are pods and nodes it
+//   has no usage window for yet (metrics-server's behaviour): a list is then shorter and a
+//   GET of one is a 404 `podmetrics.metrics.k8s.io "x" not found`.
+// - `labelSelector` selects nodes/pods by their labels (the objects' own); other list
+//   parameters are ignored. Read-only: any other verb is 405.
+// - Usage is written as upstream writes Quantities: CPU in nanocores (`12345n`), memory in
+//   KiB (`1234Ki`); `window` is a duration string (`5s`).
+
+import type { IncomingMessage } from 'node:http';
+import { ApiError, methodNotAllowed } from '../api/errors.js';
+import type { KindDef, KindRegistry } from '../api/kinds.js';
+import type { Node, Pod } from '../api/types.js';
+import type { AgentStats } from '../agent/stats.js';
+import { agentEndpoint, agentGet } from './pod-log.js';
+import { parseListQuery } from './query.js';
+import type { RestRegistry } from './registry.js';
+
+const GROUP = 'metrics.k8s.io';
+const GV = `${GROUP}/v1beta1`;
+
+/** Discovery entries of metrics.k8s.io/v1beta1. */
+export const metricsDiscovery = {
+  group: GROUP,
+  version: 'v1beta1',
+  resources: [
+    { name: 'nodes', singularName: '', namespaced: false, kind: 'NodeMetrics', verbs: ['get', 'list'] },
+    { name: 'pods', singularName: '', namespaced: true, kind: 'PodMetrics', verbs: ['get', 'list'] },
+  ],
+};
+
+export interface MetricsRoute {
+  resource: 'nodes' | 'pods';
+  namespace?: string;
+  name?: string;
+}
+
+/** The metrics request a path names, or undefined. */
+export function metricsRouteOf(path: string): MetricsRoute | undefined {
+  const m = /^\/apis\/metrics\.k8s\.io\/v1beta1\/(?:namespaces\/([^/]+)\/)?(nodes|pods)(?:\/([^/]+))?\/?$/.exec(path);
+  if (!m) return undefined;
+  const resource = m[2] as 'nodes' | 'pods';
+  if (resource === 'nodes' && m[1] !== undefined) return undefined;
+  return { resource, ...(m[1] !== undefined ? { namespace: decodeURIComponent(m[1]) } : {}), ...(m[3] !== undefined ? { name: decodeURIComponent(m[3]) } : {}) };
+}
+
+export interface MetricsDeps {
+  registry: RestRegistry;
+  kinds: KindRegistry;
+  kubeletClient?: { certPem: string; keyPem: string; caPem: string };
+  /** Per-agent answer deadline (default 5 s). */
+  timeoutMs?: number;
+  /** Agents asked at once (default 32). */
+  concurrency?: number;
+}
+
+function kindOf(kinds: KindRegistry, plural: 'nodes' | 'pods'): KindDef {
+  const k = kinds.byResource('', 'v1', plural);
+  if (!k) throw new Error(`metrics API: core ${plural} are not served`);
+  return k;
+}
+
+function cpuQuantity(nanoCores: number): string {
+  return `${Math.max(0, Math.round(nanoCores))}n`;
+}
+
+function memoryQuantity(bytes: number): string {
+  return `${Math.max(0, Math.round(bytes / 1024))}Ki`;
+}
+
+function windowOf(ms: number): string {
+  return `${Number((ms / 1000).toFixed(3))}s`;
+}
+
+/** One agent's stats, or undefined when it has no endpoint, fails, or is too slow. */
+function fetchStats(node: Node, deps: MetricsDeps): Promise<AgentStats | undefined> {
+  const name = node.metadata.name ?? '';
+  const ep = agentEndpoint(node);
+  if (!ep) return Promise.resolve(undefined);
+  return new Promise((resolve) => {
+    let done = false;
+    const finish = (v: AgentStats | undefined): void => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      resolve(v);
+    };
+    const r = agentGet(name, ep, '/stats/summary', deps.kubeletClient, (res: IncomingMessage) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        if (res.statusCode !== 200) return finish(undefined);
+        try {
+          finish(JSON.parse(Buffer.concat(chunks).toString('utf8')) as AgentStats);
+        } catch {
+          finish(undefined);
+        }
+      });
+      res.on('error', () => finish(undefined));
+    });
+    r.on('error', () => finish(undefined));
+    const timer = setTimeout(() => {
+      r.destroy();
+      finish(undefined);
+    }, deps.timeoutMs ?? 5_000);
+  });
+}
+
+/** Stats of every node in `nodes`, at most `concurrency` requests at a time. */
+async function statsOf(nodes: Node[], deps: MetricsDeps): Promise<Map<string, AgentStats>> {
+  const out = new Map<string, AgentStats>();
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < nodes.length) {
+      const node = nodes[next++]!;
+      const s = await fetchStats(node, deps);
+      if (s) out.set(node.metadata.name ?? '', s);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(deps.concurrency ?? 32, nodes.length) }, worker));
+  return out;
+}
+
+async function listObjects<T>(deps: MetricsDeps, plural: 'nodes' | 'pods', namespace: string | undefined, labelSelector: string, fieldSelector = ''): Promise<T[]> {
+  const page = await deps.registry.list(kindOf(deps.kinds, plural), namespace, parseListQuery(new URLSearchParams({ labelSelector, fieldSelector })));
+  return page.items.map((j) => JSON.parse(j) as T);
+}
+
+/** Serves one metrics request; returns the JSON answer. */
+export async function serveMetrics(route: MetricsRoute, method: string, query: URLSearchParams, deps: MetricsDeps): Promise<string> {
+  if (method !== 'GET') throw methodNotAllowed();
+  const labelSelector = query.get('labelSelector') ?? '';
+  const now = new Date().toISOString();
+  if (route.resource === 'nodes') {
+    const nodes = await listObjects<Node>(deps, 'nodes', undefined, route.name ? '' : labelSelector, route.name ? `metadata.name=${route.name}` : '');
+    const stats = await statsOf(nodes, deps);
+    const items = nodes.flatMap((n) => {
+      const s = stats.get(n.metadata.name ?? '');
+      if (!s?.node) return [];
+      return [
+        {
+          metadata: { name: n.metadata.name, creationTimestamp: now, ...(n.metadata.labels ? { labels: n.metadata.labels } : {}) },
+          timestamp: new Date(s.timestamp).toISOString(),
+          window: windowOf(s.windowMs),
+          usage: { cpu: cpuQuantity(s.node.cpuNanoCores), memory: memoryQuantity(s.node.memoryBytes) },
+        },
+      ];
+    });
+    if (route.name) {
+      if (items.length === 0) throw new ApiError(404, 'NotFound', `nodemetrics.metrics.k8s.io "${route.name}" not found`, { name: route.name, group: GROUP, kind: 'nodes' });
+      return JSON.stringify({ kind: 'NodeMetrics', apiVersion: GV, ...items[0] });
+    }
+    return JSON.stringify({ kind: 'NodeMetricsList', apiVersion: GV, metadata: {}, items });
+  }
+
+  const pods = await listObjects<Pod>(deps, 'pods', route.namespace, route.name ? '' : labelSelector, route.name ? `metadata.name=${route.name}` : '');
+  const nodeNames = new Set(pods.map((p) => p.spec?.nodeName).filter((n): n is string => !!n));
+  const nodes = nodeNames.size === 0 ? [] : (await listObjects<Node>(deps, 'nodes', undefined, '')).filter((n) => nodeNames.has(n.metadata.name ?? ''));
+  const stats = await statsOf(nodes, deps);
+  const byUid = new Map<string, { s: AgentStats; p: AgentStats['pods'][number] }>();
+  for (const s of stats.values()) for (const p of s.pods) byUid.set(p.uid, { s, p });
+  const items = pods.flatMap((pod) => {
+    const hit = byUid.get(pod.metadata.uid ?? '');
+    if (!hit) return [];
+    return [
+      {
+        metadata: { name: pod.metadata.name, namespace: pod.metadata.namespace, creationTimestamp: now, ...(pod.metadata.labels ? { labels: pod.metadata.labels } : {}) },
+        timestamp: new Date(hit.s.timestamp).toISOString(),
+        window: windowOf(hit.s.windowMs),
+        containers: hit.p.containers.map((c) => ({ name: c.name, usage: { cpu: cpuQuantity(c.cpuNanoCores), memory: memoryQuantity(c.memoryBytes) } })),
+      },
+    ];
+  });
+  if (route.name) {
+    if (items.length === 0) throw new ApiError(404, 'NotFound', `podmetrics.metrics.k8s.io "${route.name}" not found`, { name: route.name, group: GROUP, kind: 'pods' });
+    return JSON.stringify({ kind: 'PodMetrics', apiVersion: GV, ...items[0] });
+  }
+  return JSON.stringify({ kind: 'PodMetricsList', apiVersion: GV, metadata: {}, items });
+}
