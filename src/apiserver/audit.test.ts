@@ -1,18 +1,10 @@
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { tempDirs } from '../api/testing/index.js';
 import { AuditLog, type AuditEvent } from './audit.js';
 
-const dirs: string[] = [];
-afterEach(() => {
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
-function tempDir(): string {
-  const d = mkdtempSync(join(tmpdir(), 'audit-'));
-  dirs.push(d);
-  return d;
-}
+const tempDir = tempDirs('audit');
 
 const ev = (name: string): AuditEvent => ({
   kind: 'Event',

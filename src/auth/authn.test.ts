@@ -1,18 +1,10 @@
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { tempDirs } from '../api/testing/index.js';
 import { createAuthenticator, ensureAdminToken, isPublicPath, rotateAdminToken, TokenStore } from './authn.js';
 
-const dirs: string[] = [];
-function tempDir(): string {
-  const d = mkdtempSync(join(tmpdir(), 'everynode-authn-'));
-  dirs.push(d);
-  return d;
-}
-afterEach(() => {
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
+const tempDir = tempDirs('authn');
 
 const noCert = { getPeerCertificate: () => ({}), authorized: false };
 const bearer = (t: string) => ({ headers: { authorization: `Bearer ${t}` }, socket: noCert });

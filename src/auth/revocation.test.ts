@@ -1,19 +1,11 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { tempDirs } from '../api/testing/index.js';
 import { issuedAtOf } from './pki.js';
 import { REVOCATIONS_FILE, RevocationList } from './revocation.js';
 
-const dirs: string[] = [];
-function tempDir(): string {
-  const d = mkdtempSync(join(tmpdir(), 'everynode-revocation-'));
-  dirs.push(d);
-  return d;
-}
-afterEach(() => {
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
+const tempDir = tempDirs('revocation');
 
 /** notBefore of a certificate issued at `ms`: backdated, in whole seconds as X.509 stores it. */
 function notBeforeFor(ms: number): number {

@@ -1,5 +1,9 @@
 // Test helpers for the unit tests of src/api (not part of the build).
 
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach } from 'vitest';
 import { ApiError } from '../errors.js';
 
 /** Runs `fn` and returns the ApiError it throws; fails when it throws something else or nothing. */
@@ -20,4 +24,20 @@ export function deepFreeze<T>(v: T): T {
     Object.freeze(v);
   }
   return v;
+}
+
+/**
+ * Temporary directories for one test file: `const tempDir = tempDirs('authn')` at the top
+ * level, then `tempDir()` in a test; each directory is removed after the test that made it.
+ */
+export function tempDirs(prefix: string): () => string {
+  const dirs: string[] = [];
+  afterEach(() => {
+    for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+  });
+  return () => {
+    const d = mkdtempSync(join(tmpdir(), `everynode-${prefix}-`));
+    dirs.push(d);
+    return d;
+  };
 }

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { tempDirs } from '../../api/testing/index.js';
 import { MemoryStore } from '../memory/index.js';
 import { SqliteStore } from '../sqlite/index.js';
 import { StorageError, guaranteedUpdate, type WatchEvent } from '../interface.js';
@@ -17,15 +17,7 @@ runStoreConformance('encrypting(memory)', {
   cleanup: async () => undefined,
 });
 
-const dirs: string[] = [];
-function tempDir(): string {
-  const d = mkdtempSync(join(tmpdir(), 'enc-'));
-  dirs.push(d);
-  return d;
-}
-afterEach(() => {
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
+const tempDir = tempDirs('enc');
 
 const P = '/registry/core/secrets/';
 
