@@ -48,6 +48,22 @@ describe('UsageSampler', () => {
     expect(sum.node).toEqual({ cpuNanoCores: 800_000_000, memoryBytes: 2 ** 30 });
   });
 
+  it('never makes a window shorter than minWindowMs: a timer sample just after an on-demand one is not the window start', () => {
+    let now = 0;
+    let ticks = 0;
+    // A steady 0.3-core container: 30 ticks per second.
+    const s = new UsageSampler((at) => snap(at, 0, [[7, (ticks = (at / 1000) * 30), 1]]), { now: () => now, minWindowMs: 1000, clockTicks: 100, pageSize: 4096 });
+    s.sample(); // timer at 0
+    now = 4_990;
+    s.summary([7]); // a request samples at 4.99 s
+    now = 5_000;
+    s.sample(); // the timer again, 10 ms later
+    const sum = s.summary([7]);
+    expect(sum.windowMs).toBe(5_000);
+    expect(sum.containers[0]!.cpuNanoCores).toBe(300_000_000);
+    expect(ticks).toBe(150);
+  });
+
   it('samples on demand once the last sample is old enough; one sample alone has no window', () => {
     let now = 0;
     let n = 0;

@@ -10,7 +10,9 @@
 //   them (`windowMs`). A container seen in only one sample has no CPU figure yet and is left
 //   out, as metrics-server leaves out pods it has no window for.
 // - Samples are taken by `sample()` (the agent calls it every few seconds) and on demand when
-//   the last one is at least `minWindowMs` old, so an answer is at most that stale.
+//   the last one is at least `minWindowMs` old, so an answer is at most that stale; the window
+//   always spans at least `minWindowMs` (monotonic clock). One /proc scan serves every sampler
+//   of a process for a quarter second (`everynode up` runs its agents in one process).
 // - Node usage comes from /proc/stat (non-idle CPU) and /proc/meminfo (MemTotal - MemAvailable).
 //   Local nodes of `everynode up` share one machine, so each reports the machine's usage.
 // - Without /proc (not Linux) every figure is absent.
@@ -122,30 +124,49 @@ export function readUsage(at = Date.now()): UsageSnapshot {
   return { at, groups, ...(node ? { node } : {}) };
 }
 
+/** Snapshots kept for choosing a window (the newest one at least minWindowMs old is used). */
+const KEEP_SNAPSHOTS = 16;
+
 export class UsageSampler {
-  private prev: UsageSnapshot | undefined;
-  private last: UsageSnapshot | undefined;
+  /** Oldest first; `mono` is performance.now() at the sample, for durations. */
+  private snapshots: (UsageSnapshot & { mono: number })[] = [];
 
   constructor(
-    private readonly read: (at: number) => UsageSnapshot = readUsage,
-    private readonly opts: { minWindowMs?: number; now?: () => number; clockTicks?: number; pageSize?: number } = {},
-  ) {}
+    private readonly read: (at: number) => UsageSnapshot = readSharedUsage,
+    private readonly opts: { minWindowMs?: number; now?: () => number; monotonic?: () => number; clockTicks?: number; pageSize?: number } = {},
+  ) {
+    if (!opts.clockTicks || !opts.pageSize) procUnits(); // getconf once, now, not on a request
+  }
 
   /** Takes a sample now. */
   sample(): void {
     const at = (this.opts.now ?? Date.now)();
-    this.prev = this.last;
-    this.last = this.read(at);
+    const mono = (this.opts.monotonic ?? this.opts.now ?? performance.now.bind(performance))();
+    this.snapshots.push({ ...this.read(at), mono });
+    if (this.snapshots.length > KEEP_SNAPSHOTS) this.snapshots.shift();
   }
 
-  /** Usage of the given process groups and of the node (sampling first when the last sample is old). */
+  /**
+   * Usage of the given process groups and of the node, over the window from the newest
+   * sample at least `minWindowMs` older than the last one to the last one (sampling first when
+   * the last sample is that old), so a sample taken just before another never makes a
+   * window of a few milliseconds.
+   */
   summary(pgids: readonly number[]): StatsSummary {
-    const now = (this.opts.now ?? Date.now)();
-    if (!this.last || now - this.last.at >= (this.opts.minWindowMs ?? 1000)) this.sample();
-    const last = this.last!;
-    const prev = this.prev;
+    const minWindow = this.opts.minWindowMs ?? 1000;
+    const mono = (this.opts.monotonic ?? this.opts.now ?? performance.now.bind(performance))();
+    const newest = this.snapshots[this.snapshots.length - 1];
+    if (!newest || mono - newest.mono >= minWindow) this.sample();
+    const last = this.snapshots[this.snapshots.length - 1]!;
+    let prev: (UsageSnapshot & { mono: number }) | undefined;
+    for (let i = this.snapshots.length - 2; i >= 0; i--) {
+      if (last.mono - this.snapshots[i]!.mono >= minWindow) {
+        prev = this.snapshots[i];
+        break;
+      }
+    }
     const units = this.opts.clockTicks && this.opts.pageSize ? { clockTicks: this.opts.clockTicks, pageSize: this.opts.pageSize } : procUnits();
-    const windowMs = prev ? last.at - prev.at : 0;
+    const windowMs = prev ? last.mono - prev.mono : 0;
     const rate = (ticksNow: number, ticksBefore: number) => Math.max(0, Math.round(((ticksNow - ticksBefore) / units.clockTicks / (windowMs / 1000)) * 1e9));
     const containers: StatsSummary['containers'] = [];
     for (const pgid of pgids) {
@@ -155,8 +176,19 @@ export class UsageSampler {
       containers.push({ pgid, cpuNanoCores: rate(b.cpuTicks, a.cpuTicks), memoryBytes: b.rssPages * units.pageSize });
     }
     const node = prev?.node && last.node && windowMs > 0 ? { cpuNanoCores: rate(last.node.busyTicks, prev.node.busyTicks), memoryBytes: last.node.memoryBytes } : undefined;
-    return { timestamp: last.at, windowMs, containers, ...(node ? { node } : {}) };
+    return { timestamp: last.at, windowMs: Math.round(windowMs), containers, ...(node ? { node } : {}) };
   }
+}
+
+/** How long one /proc scan serves every sampler of this process (the agents of `everynode up`). */
+const SHARED_SCAN_MS = 250;
+let sharedScan: { mono: number; snapshot: UsageSnapshot } | undefined;
+
+/** readUsage, shared by the samplers of one process within SHARED_SCAN_MS. */
+export function readSharedUsage(at: number): UsageSnapshot {
+  const mono = performance.now();
+  if (!sharedScan || mono - sharedScan.mono >= SHARED_SCAN_MS) sharedScan = { mono, snapshot: readUsage(at) };
+  return sharedScan.snapshot;
 }
 
 /** The agent's `GET /stats/summary` answer (the API server's metrics API reads it). */

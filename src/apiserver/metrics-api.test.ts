@@ -11,8 +11,9 @@ describe('metrics API routes', () => {
   });
 
   it('leaves every other path alone', () => {
-    for (const p of ['/apis/metrics.k8s.io/v1beta1', '/apis/metrics.k8s.io/v1beta1/namespaces/ops/nodes', '/apis/metrics.k8s.io/v1/pods', '/api/v1/pods', '/apis/metrics.k8s.io/v1beta1/pods/a/b']) {
+    for (const p of ['/apis/metrics.k8s.io/v1beta1', '/apis/metrics.k8s.io/v1beta1/namespaces/ops/nodes', '/apis/metrics.k8s.io/v1beta1/pods/p1', '/apis/metrics.k8s.io/v1/pods', '/api/v1/pods', '/apis/metrics.k8s.io/v1beta1/pods/a/b']) {
       expect(metricsRouteOf(p)).toBeUndefined();
     }
+    expect(() => metricsRouteOf('/apis/metrics.k8s.io/v1beta1/namespaces/%zz/pods')).toThrow(/malformed path segment/);
   });
 });

@@ -10,7 +10,9 @@
 //   reached as pod logs are (pod-log.ts: node InternalIP + agent port, the kubelet-client
 //   certificate). Only the agents that matter are asked: a pod query asks the nodes of the
 //   selected pods, a node query the selected nodes; at most `concurrency` at a time, each
-//   within `timeoutMs`. An agent that does not answer is left out, as are pods and nodes it
+//   within `timeoutMs`, none started after `totalTimeoutMs`, and only Ready nodes; an answer
+//   counts only for the node it names and the pods bound to that node (a node cannot speak for
+//   another's pods). An agent that does not answer is left out, as are pods and nodes it
 //   has no usage window for yet (metrics-server's behaviour): a list is then shorter and a
 //   GET of one is a 404 `podmetrics.metrics.k8s.io "x" not found`.
 // - `labelSelector` selects nodes/pods by their labels (the objects' own); other list
@@ -19,7 +21,7 @@
 //   KiB (`1234Ki`); `window` is a duration string (`5s`).
 
 import type { IncomingMessage } from 'node:http';
-import { ApiError, methodNotAllowed } from '../api/errors.js';
+import { ApiError, badRequest, methodNotAllowed } from '../api/errors.js';
 import type { KindDef, KindRegistry } from '../api/kinds.js';
 import type { Node, Pod } from '../api/types.js';
 import type { AgentStats } from '../agent/stats.js';
@@ -28,6 +30,7 @@ import { parseListQuery } from './query.js';
 import type { RestRegistry } from './registry.js';
 
 const GROUP = 'metrics.k8s.io';
+const MIRROR_ANNOTATION = 'kubernetes.io/config.mirror';
 const GV = `${GROUP}/v1beta1`;
 
 /** Discovery entries of metrics.k8s.io/v1beta1. */
@@ -51,8 +54,18 @@ export function metricsRouteOf(path: string): MetricsRoute | undefined {
   const m = /^\/apis\/metrics\.k8s\.io\/v1beta1\/(?:namespaces\/([^/]+)\/)?(nodes|pods)(?:\/([^/]+))?\/?$/.exec(path);
   if (!m) return undefined;
   const resource = m[2] as 'nodes' | 'pods';
+  // Nodes are cluster-scoped; a pod is named only inside its namespace.
   if (resource === 'nodes' && m[1] !== undefined) return undefined;
-  return { resource, ...(m[1] !== undefined ? { namespace: decodeURIComponent(m[1]) } : {}), ...(m[3] !== undefined ? { name: decodeURIComponent(m[3]) } : {}) };
+  if (resource === 'pods' && m[3] !== undefined && m[1] === undefined) return undefined;
+  return { resource, ...(m[1] !== undefined ? { namespace: decodeSegment(m[1]) } : {}), ...(m[3] !== undefined ? { name: decodeSegment(m[3]) } : {}) };
+}
+
+function decodeSegment(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    throw badRequest(`malformed path segment ${JSON.stringify(s)}`);
+  }
 }
 
 export interface MetricsDeps {
@@ -63,7 +76,12 @@ export interface MetricsDeps {
   timeoutMs?: number;
   /** Agents asked at once (default 32). */
   concurrency?: number;
+  /** Deadline of the whole request: agents not asked by then are left out (default 10 s). */
+  totalTimeoutMs?: number;
 }
+
+/** An agent's answer larger than this is refused (a node cannot make the server buffer without end). */
+const maxStatsBytes = 8 * 1024 * 1024;
 
 function kindOf(kinds: KindRegistry, plural: 'nodes' | 'pods'): KindDef {
   const k = kinds.byResource('', 'v1', plural);
@@ -96,9 +114,16 @@ function fetchStats(node: Node, deps: MetricsDeps): Promise<AgentStats | undefin
       clearTimeout(timer);
       resolve(v);
     };
-    const r = agentGet(name, ep, '/stats/summary', deps.kubeletClient, (res: IncomingMessage) => {
+    const onResponse = (res: IncomingMessage): void => {
       const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
+      let size = 0;
+      res.on('data', (c: Buffer) => {
+        size += c.length;
+        if (size > maxStatsBytes) {
+          res.destroy();
+          finish(undefined);
+        } else chunks.push(c);
+      });
       res.on('end', () => {
         if (res.statusCode !== 200) return finish(undefined);
         try {
@@ -108,27 +133,44 @@ function fetchStats(node: Node, deps: MetricsDeps): Promise<AgentStats | undefin
         }
       });
       res.on('error', () => finish(undefined));
-    });
-    r.on('error', () => finish(undefined));
+    };
+    let r: ReturnType<typeof agentGet> | undefined;
     const timer = setTimeout(() => {
-      r.destroy();
+      r?.destroy();
       finish(undefined);
     }, deps.timeoutMs ?? 5_000);
+    try {
+      r = agentGet(name, ep, '/stats/summary', deps.kubeletClient, onResponse);
+      r.on('error', () => finish(undefined));
+    } catch {
+      // An address the HTTP client refuses outright (the node reports it): no answer.
+      finish(undefined);
+    }
   });
 }
 
-/** Stats of every node in `nodes`, at most `concurrency` requests at a time. */
+function isReady(node: Node): boolean {
+  return (node.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
+}
+
+/**
+ * Stats of the Ready nodes of `nodes` by node name, at most `concurrency` requests at a time,
+ * none started after the total deadline. Only an answer naming the node asked is kept.
+ */
 async function statsOf(nodes: Node[], deps: MetricsDeps): Promise<Map<string, AgentStats>> {
   const out = new Map<string, AgentStats>();
+  const ready = nodes.filter(isReady);
+  const deadline = Date.now() + (deps.totalTimeoutMs ?? 10_000);
   let next = 0;
   const worker = async (): Promise<void> => {
-    while (next < nodes.length) {
-      const node = nodes[next++]!;
+    while (next < ready.length && Date.now() < deadline) {
+      const node = ready[next++]!;
+      const name = node.metadata.name ?? '';
       const s = await fetchStats(node, deps);
-      if (s) out.set(node.metadata.name ?? '', s);
+      if (s && s.nodeName === name && Array.isArray(s.pods)) out.set(name, s);
     }
   };
-  await Promise.all(Array.from({ length: Math.min(deps.concurrency ?? 32, nodes.length) }, worker));
+  await Promise.all(Array.from({ length: Math.min(deps.concurrency ?? 32, ready.length) }, worker));
   return out;
 }
 
@@ -158,7 +200,7 @@ export async function serveMetrics(route: MetricsRoute, method: string, query: U
       ];
     });
     if (route.name) {
-      if (items.length === 0) throw new ApiError(404, 'NotFound', `nodemetrics.metrics.k8s.io "${route.name}" not found`, { name: route.name, group: GROUP, kind: 'nodes' });
+      if (items.length === 0) throw new ApiError(404, 'NotFound', `nodemetrics.metrics.k8s.io "${route.name}" not found`, { name: route.name, group: GROUP, kind: 'nodemetrics' });
       return JSON.stringify({ kind: 'NodeMetrics', apiVersion: GV, ...items[0] });
     }
     return JSON.stringify({ kind: 'NodeMetricsList', apiVersion: GV, metadata: {}, items });
@@ -168,10 +210,13 @@ export async function serveMetrics(route: MetricsRoute, method: string, query: U
   const nodeNames = new Set(pods.map((p) => p.spec?.nodeName).filter((n): n is string => !!n));
   const nodes = nodeNames.size === 0 ? [] : (await listObjects<Node>(deps, 'nodes', undefined, '')).filter((n) => nodeNames.has(n.metadata.name ?? ''));
   const stats = await statsOf(nodes, deps);
-  const byUid = new Map<string, { s: AgentStats; p: AgentStats['pods'][number] }>();
-  for (const s of stats.values()) for (const p of s.pods) byUid.set(p.uid, { s, p });
   const items = pods.flatMap((pod) => {
-    const hit = byUid.get(pod.metadata.uid ?? '');
+    // Only the agent of the pod's own node speaks for it. A mirror pod's containers carry the
+    // static pod's UID, which the mirror keeps in its config.mirror annotation.
+    const s = stats.get(pod.spec?.nodeName ?? '');
+    const uid = pod.metadata.annotations?.[MIRROR_ANNOTATION] ?? pod.metadata.uid ?? '';
+    const p = s?.pods.find((x) => x.uid === uid);
+    const hit = s && p ? { s, p } : undefined;
     if (!hit) return [];
     return [
       {
@@ -183,7 +228,7 @@ export async function serveMetrics(route: MetricsRoute, method: string, query: U
     ];
   });
   if (route.name) {
-    if (items.length === 0) throw new ApiError(404, 'NotFound', `podmetrics.metrics.k8s.io "${route.name}" not found`, { name: route.name, group: GROUP, kind: 'pods' });
+    if (items.length === 0) throw new ApiError(404, 'NotFound', `podmetrics.metrics.k8s.io "${route.name}" not found`, { name: route.name, group: GROUP, kind: 'podmetrics' });
     return JSON.stringify({ kind: 'PodMetrics', apiVersion: GV, ...items[0] });
   }
   return JSON.stringify({ kind: 'PodMetricsList', apiVersion: GV, metadata: {}, items });

@@ -58,7 +58,8 @@ export function agentEndpoint(node: Node): { host: string; port: number } | unde
   const addresses = node.status?.addresses ?? [];
   const ip = addresses.find((a) => a.type === 'InternalIP')?.address ?? addresses.find((a) => a.type === 'Hostname')?.address;
   const port = (node.status?.daemonEndpoints as { kubeletEndpoint?: { Port?: number } } | undefined)?.kubeletEndpoint?.Port;
-  if (!ip || !port) return undefined;
+  // Reported by the node itself: anything that is no usable port is no endpoint.
+  if (!ip || typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65535) return undefined;
   return { host: ip, port };
 }
 

@@ -38,7 +38,10 @@ describe('access reviews', () => {
     expect(reviewRouteOf('/apis/authorization.k8s.io/v1/namespaces/ops/selfsubjectaccessreviews')).toBeUndefined();
     expect(reviewRouteOf('/apis/authorization.k8s.io/v1/localsubjectaccessreviews')).toBeUndefined();
     expect(reviewRouteOf('/apis/authentication.k8s.io/v1/selfsubjectaccessreviews')).toBeUndefined();
-    expect(reviewRouteOf('/apis/authentication.k8s.io/v1beta1/selfsubjectreviews')).toBeUndefined();
+    // kubectl 1.27 asks whoami in v1beta1, then v1alpha1.
+    expect(reviewRouteOf('/apis/authentication.k8s.io/v1beta1/selfsubjectreviews')).toMatchObject({ version: 'v1beta1', kind: 'SelfSubjectReview' });
+    expect(reviewRouteOf('/apis/authorization.k8s.io/v1beta1/selfsubjectaccessreviews')).toBeUndefined();
+    expect(() => reviewRouteOf('/apis/authorization.k8s.io/v1/namespaces/%zz/localsubjectaccessreviews')).toThrow(/malformed path segment/);
   });
 
   it('SelfSubjectAccessReview answers for the caller, with the decision of the request authorizer', async () => {

@@ -21,7 +21,7 @@ import type { Authorizer, AuthorizationAttributes, PolicyRule, UserInfo } from '
 
 export interface ReviewRoute {
   group: string;
-  version: 'v1';
+  version: string;
   plural: string;
   kind: string;
   /** LocalSubjectAccessReview: the namespace of the path. */
@@ -39,22 +39,44 @@ const reviewKinds: Record<string, { group: string; kind: string; namespaced: boo
   selfsubjectreviews: { group: AUTHN, kind: 'SelfSubjectReview', namespaced: false },
 };
 
+/**
+ * Group versions served: every review in v1; SelfSubjectReview also in v1beta1 and v1alpha1,
+ * where kubectl 1.27 (before it went GA in 1.28) asks `auth whoami`.
+ */
+const reviewVersions: { group: string; version: string; plurals: string[] }[] = [
+  { group: AUTHN, version: 'v1', plurals: ['selfsubjectreviews'] },
+  { group: AUTHN, version: 'v1beta1', plurals: ['selfsubjectreviews'] },
+  { group: AUTHN, version: 'v1alpha1', plurals: ['selfsubjectreviews'] },
+  { group: AUTHZ, version: 'v1', plurals: Object.keys(reviewKinds).filter((p) => reviewKinds[p]!.group === AUTHZ) },
+];
+
 /** Discovery entries (APIResourceList resources) of the review groups. */
-export const reviewDiscovery: { group: string; version: string; resources: Record<string, unknown>[] }[] = [AUTHN, AUTHZ].map((group) => ({
+export const reviewDiscovery: { group: string; version: string; resources: Record<string, unknown>[] }[] = reviewVersions.map(({ group, version, plurals }) => ({
   group,
-  version: 'v1',
-  resources: Object.entries(reviewKinds)
-    .filter(([, d]) => d.group === group)
-    .map(([plural, d]) => ({ name: plural, singularName: plural.slice(0, -1), namespaced: d.namespaced, kind: d.kind, verbs: ['create'] })),
+  version,
+  resources: plurals.map((plural) => {
+    const d = reviewKinds[plural]!;
+    return { name: plural, singularName: plural.slice(0, -1), namespaced: d.namespaced, kind: d.kind, verbs: ['create'] };
+  }),
 }));
 
-/** The review a path names, or undefined (`/apis/<group>/v1/[namespaces/<ns>/]<plural>`). */
+/** The review a path names, or undefined (`/apis/<group>/<version>/[namespaces/<ns>/]<plural>`). */
 export function reviewRouteOf(path: string): ReviewRoute | undefined {
-  const m = /^\/apis\/(authorization\.k8s\.io|authentication\.k8s\.io)\/v1\/(?:namespaces\/([^/]+)\/)?([a-z]+)\/?$/.exec(path);
+  const m = /^\/apis\/(authorization\.k8s\.io|authentication\.k8s\.io)\/(v1|v1beta1|v1alpha1)\/(?:namespaces\/([^/]+)\/)?([a-z]+)\/?$/.exec(path);
   if (!m) return undefined;
-  const d = reviewKinds[m[3]!];
-  if (!d || d.group !== m[1] || d.namespaced !== (m[2] !== undefined)) return undefined;
-  return { group: d.group, version: 'v1', plural: m[3]!, kind: d.kind, ...(m[2] !== undefined ? { namespace: decodeURIComponent(m[2]) } : {}) };
+  const [, group, version, ns, plural] = m as unknown as [string, string, string, string | undefined, string];
+  const d = reviewKinds[plural];
+  if (!d || d.group !== group || d.namespaced !== (ns !== undefined)) return undefined;
+  if (!reviewVersions.some((v) => v.group === group && v.version === version && v.plurals.includes(plural))) return undefined;
+  let namespace: string | undefined;
+  if (ns !== undefined) {
+    try {
+      namespace = decodeURIComponent(ns);
+    } catch {
+      throw badRequest(`malformed path segment ${JSON.stringify(ns)}`);
+    }
+  }
+  return { group, version, plural, kind: d.kind, ...(namespace !== undefined ? { namespace } : {}) };
 }
 
 type Obj = Record<string, unknown>;
@@ -133,7 +155,7 @@ const UNRESTRICTED: UserInfo = { user: 'system:apiserver', groups: ['system:mast
  */
 export async function serveReview(route: ReviewRoute, body: unknown, caller: UserInfo | undefined, authorizer: Authorizer | undefined): Promise<string> {
   if (!isObj(body)) throw badRequest(`${route.kind} in version "v1" cannot be handled as a ${route.kind}: the body must be a JSON object`);
-  const apiVersion = `${route.group}/v1`;
+  const apiVersion = `${route.group}/${route.version}`;
   if (body.apiVersion !== undefined && body.apiVersion !== '' && body.apiVersion !== apiVersion) {
     throw badRequest(`the API version in the data (${String(body.apiVersion)}) does not match the expected API version (${apiVersion})`);
   }

@@ -43,7 +43,9 @@ describe('impersonation headers', () => {
       const err = errorOf(() => impersonationOf(h));
       expect([err.code, err.message]).toEqual([400, 'requested impersonation of groups, uid or extras without impersonating a user']);
     }
-    expect(errorOf(() => impersonationOf({ 'impersonate-user': [''] })).code).toBe(400);
+    // An empty user is no impersonation; an extra key that does not decode is kept as written.
+    expect(impersonationOf({ 'impersonate-user': [''] })).toBeUndefined();
+    expect(impersonationOf({ 'impersonate-user': ['bob'], 'impersonate-extra-%zz': ['v'] })?.extra).toEqual({ '%zz': ['v'] });
   });
 });
 
@@ -57,6 +59,10 @@ describe('impersonate', () => {
       groups: ['system:serviceaccounts', 'system:serviceaccounts:ops', 'system:authenticated'],
     });
     expect(await impersonate(admin, { user: 'system:anonymous', groups: [], extra: {} }, authorize)).toEqual({ user: 'system:anonymous', groups: ['system:unauthenticated'] });
+    expect((await impersonate(admin, { user: 'system:anonymous', groups: ['foo'], extra: {} }, authorize)).groups).toEqual(['foo', 'system:unauthenticated']);
+    expect((await impersonate(admin, { user: 'x', groups: ['system:unauthenticated'], extra: {} }, authorize)).groups).toEqual(['system:unauthenticated']);
+    // Not of the form system:serviceaccount:<ns>:<name>: a user, impersonated as one.
+    await expect(impersonate(carol, { user: 'system:serviceaccount:ops:a:b', groups: [], extra: {} }, authorize)).rejects.toMatchObject({ message: /cannot impersonate resource "users"/ });
     expect(await impersonate(admin, { user: 'x', groups: [], uid: 'u-1', extra: { k: ['v'] } }, authorize)).toEqual({ user: 'x', groups: ['system:authenticated'], uid: 'u-1' });
   });
 

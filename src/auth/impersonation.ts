@@ -10,7 +10,8 @@
 //   The first refusal is a 403 worded as upstream.
 // - The request then runs as the impersonated user: its groups are exactly the requested ones
 //   (a service account without requested groups gets its implicit groups), plus
-//   `system:authenticated` (or `system:unauthenticated` for `system:anonymous` alone).
+//   `system:authenticated` unless `system:(un)authenticated` was requested; `system:anonymous`
+//   always gets `system:unauthenticated` instead.
 // - Extras are checked but not carried: nothing here reads user extras.
 
 import { badRequest } from '../api/errors.js';
@@ -18,6 +19,9 @@ import type { UserInfo } from './authn.js';
 import { forbiddenError, SERVICE_ACCOUNT_PREFIX, serviceAccountGroups, type AuthorizationAttributes, type Decision } from './rbac.js';
 
 const AUTHN_GROUP = 'authentication.k8s.io';
+const ANONYMOUS_USER = 'system:anonymous';
+const AUTHENTICATED = 'system:authenticated';
+const UNAUTHENTICATED = 'system:unauthenticated';
 const EXTRA_PREFIX = 'impersonate-extra-';
 
 /** What a request asks to impersonate; undefined when it asks nothing. */
@@ -38,14 +42,14 @@ export function impersonationOf(headers: DistinctHeaders): Impersonation | undef
   const uid = headers['impersonate-uid']?.[0];
   const extra: Record<string, string[]> = {};
   for (const [name, values] of Object.entries(headers)) {
-    if (name.startsWith(EXTRA_PREFIX) && values) extra[decodeURIComponent(name.slice(EXTRA_PREFIX.length))] = values;
+    if (name.startsWith(EXTRA_PREFIX) && values) extra[unescapeExtraKey(name.slice(EXTRA_PREFIX.length))] = values;
   }
   const others = groups.length > 0 || uid !== undefined || Object.keys(extra).length > 0;
-  if (user === undefined) {
+  // An empty Impersonate-User is no impersonation (as upstream reads it).
+  if (user === undefined || user === '') {
     if (others) throw badRequest('requested impersonation of groups, uid or extras without impersonating a user');
     return undefined;
   }
-  if (user === '') throw badRequest('Impersonate-User must not be empty');
   return { user, groups, ...(uid !== undefined ? { uid } : {}), extra };
 }
 
@@ -70,15 +74,27 @@ export async function impersonate(caller: UserInfo, imp: Impersonation, authoriz
 
   const groups = [...imp.groups];
   if (sa && groups.length === 0) groups.push(...serviceAccountGroups(imp.user));
-  if (imp.user === 'system:anonymous' && groups.length === 0) groups.push('system:unauthenticated');
-  else if (!groups.includes('system:authenticated') && !groups.includes('system:unauthenticated')) groups.push('system:authenticated');
+  if (imp.user === ANONYMOUS_USER) {
+    if (!groups.includes(UNAUTHENTICATED)) groups.push(UNAUTHENTICATED);
+  } else if (!groups.includes(AUTHENTICATED) && !groups.includes(UNAUTHENTICATED)) {
+    groups.push(AUTHENTICATED);
+  }
   return { user: imp.user, groups, ...(imp.uid !== undefined ? { uid: imp.uid } : {}) };
 }
 
+/** `system:serviceaccount:<ns>:<name>` with exactly those two parts; anything else is a plain user. */
 function serviceAccountOf(user: string): { namespace: string; name: string } | undefined {
   if (!user.startsWith(SERVICE_ACCOUNT_PREFIX)) return undefined;
-  const rest = user.slice(SERVICE_ACCOUNT_PREFIX.length);
-  const i = rest.indexOf(':');
-  if (i <= 0 || i === rest.length - 1) return undefined;
-  return { namespace: rest.slice(0, i), name: rest.slice(i + 1) };
+  const parts = user.slice(SERVICE_ACCOUNT_PREFIX.length).split(':');
+  if (parts.length !== 2 || !parts[0] || !parts[1]) return undefined;
+  return { namespace: parts[0], name: parts[1] };
+}
+
+/** Extra keys are percent-encoded in header names; a key that does not decode is taken as written. */
+function unescapeExtraKey(key: string): string {
+  try {
+    return decodeURIComponent(key);
+  } catch {
+    return key;
+  }
 }
