@@ -16,6 +16,7 @@ import { parseJsonBody, readBody, readBodyBuffer, sendJson, sendStatus, sendText
 import { decodeProtobufObject, deleteOptionsGroupKind, protobufContentType } from './protobuf.js';
 import { reviewRouteOf, serveReview } from './reviews.js';
 import { metricsRouteOf, serveMetrics } from './metrics-api.js';
+import type { ServerMetrics } from './metrics.js';
 import type { OpenApi } from './openapi.js';
 import { parseDeleteOptions, parseListQuery, parseWriteQuery, type WriteQuery } from './query.js';
 import { managerFromUserAgent } from '../api/managedfields/index.js';
@@ -57,12 +58,15 @@ export interface HandlerDeps {
   security?: RequestSecurity;
   /** The audit log of writes (audit.ts); only given with `security` (the user is known). */
   audit?: AuditLog;
+  /** Request counters and latencies, served at /metrics (metrics.ts); absent: not recorded, 404. */
+  metrics?: ServerMetrics;
   /** Where pods/log connects to agents with (client certificate + CA); absent = plain HTTP. */
   kubeletClient?: { certPem: string; keyPem: string; caPem: string };
 }
 
 export function createHandler(deps: HandlerDeps): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
+    deps.metrics?.track(req, res);
     handle(deps, req, res).catch((err: unknown) => {
       const apiErr = toHttpError(err, { logger: deps.logger });
       try {
@@ -140,6 +144,14 @@ async function handle(deps: HandlerDeps, req: IncomingMessage, res: ServerRespon
       return sendText(res, 200, 'ok');
     case '/readyz':
       return deps.ready() ? sendText(res, 200, 'ok') : sendText(res, 503, 'not ready');
+    case '/metrics': {
+      if (!deps.metrics) break;
+      if (method !== 'GET' && method !== 'HEAD') throw methodNotAllowed();
+      const text = deps.metrics.render();
+      res.writeHead(200, { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8', 'Content-Length': Buffer.byteLength(text) });
+      res.end(method === 'HEAD' ? undefined : text);
+      return;
+    }
     case '/openapi/v3':
     case '/openapi/v3/':
       return sendJson(res, 200, deps.openapi.index());

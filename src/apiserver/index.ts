@@ -17,13 +17,14 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ApiError } from '../api/errors.js';
 import { newKindRegistry, type KindRegistry } from '../api/kinds.js';
-import { SECRETS_ENCRYPTION_KEY_FILE, openEncryptedStore, openStore, startCompactor, type Compactor, type Store } from '../storage/index.js';
+import { EncryptingStore, SECRETS_ENCRYPTION_KEY_FILE, SqliteStore, openEncryptedStore, openStore, startCompactor, type Compactor, type Store } from '../storage/index.js';
 import { realClock, type Clock } from '../util/index.js';
 import { createLogger, type Logger } from '../util/logger.js';
 import { openAuditLog, type AuditLog, type AuditOptions } from './audit.js';
 import { Discovery } from './discovery.js';
 import { reviewDiscovery } from './reviews.js';
 import { metricsDiscovery } from './metrics-api.js';
+import { ServerMetrics } from './metrics.js';
 import { createHandler } from './handler.js';
 import { maxBodyBytes } from './http.js';
 import { ensureBootstrapRbac, initRequestSecurity, writeAdminKubeconfig, type RequestSecurity } from './security.js';
@@ -189,6 +190,10 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       logger,
       ready: () => ready,
       kubeletClient: security.kubeletClient,
+      metrics: new ServerMetrics(kinds, () => {
+        const raw = store instanceof EncryptingStore ? store.raw : store;
+        return raw instanceof SqliteStore ? raw.stats() : undefined;
+      }),
     };
     // In-process callers (controller manager) are trusted; the network listener is secured.
     const handler = createHandler(handlerDeps);

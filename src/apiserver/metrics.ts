@@ -1,0 +1,163 @@
+// The API server's own metrics, `GET /metrics` in the Prometheus text format (0.0.4), under the
+// names upstream's kube-apiserver uses where one exists, so its dashboards and alerts apply.
+//
+//   apiserver_request_total{verb,group,version,resource,subresource,scope,component,code}
+//   apiserver_request_duration_seconds{verb,group,version,resource,subresource,scope,component}
+//       (histogram; requests that stream — watches, followed logs — are not in it)
+//   apiserver_longrunning_requests{verb,group,version,resource,subresource,scope,component}
+//   everynode_store_commits_total, everynode_store_writes_total (SQLite group commits)
+//   process_cpu_seconds_total, process_resident_memory_bytes, process_start_time_seconds,
+//   nodejs_heap_size_used_bytes, nodejs_heap_size_total_bytes
+//
+// Contract:
+// - Every request the handler serves counts, the in-process controllers' included, once, when
+//   its response ends or its connection closes.
+// - verb is upstream's: GET, LIST, WATCH, POST, PUT, PATCH, APPLY, DELETE, DELETECOLLECTION
+//   (the HTTP method for non-resource paths); scope is cluster, namespace or resource.
+// - Labels name only served resources: a path outside them is counted with empty
+//   group/version/resource (cardinality stays bounded whatever clients send).
+// - Recording costs a path parse and a map lookup; nothing here allocates per request beyond
+//   the label key.
+
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { KindRegistry } from '../api/kinds.js';
+import { parsePath } from './request-info.js';
+
+/** Upstream's request-duration buckets (seconds). */
+const BUCKETS = [0.005, 0.025, 0.05, 0.1, 0.2, 0.4, 0.6, 0.8, 1, 1.25, 1.5, 2, 3, 4, 5, 6, 8, 10, 15, 20, 30, 45, 60];
+
+const LABELS = ['verb', 'group', 'version', 'resource', 'subresource', 'scope', 'component'] as const;
+
+interface Histogram {
+  labels: string;
+  counts: number[];
+  sum: number;
+  count: number;
+}
+
+function escapeLabel(v: string): string {
+  return v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
+}
+
+/** `{a="x",b="y"}` for the label values in LABELS order (plus `extra`). */
+function labelText(values: readonly string[], extra = ''): string {
+  const parts = LABELS.map((n, i) => `${n}="${escapeLabel(values[i] ?? '')}"`);
+  if (extra) parts.push(extra);
+  return `{${parts.join(',')}}`;
+}
+
+export interface StoreCounters {
+  commits: number;
+  writes: number;
+}
+
+export class ServerMetrics {
+  private readonly requests = new Map<string, number>();
+  private readonly durations = new Map<string, Histogram>();
+  private readonly longRunning = new Map<string, number>();
+
+  constructor(
+    private readonly kinds: KindRegistry,
+    private readonly storeCounters: () => StoreCounters | undefined = () => undefined,
+  ) {}
+
+  /** Counts one request: call when it arrives; the figures are taken when it ends. */
+  track(req: IncomingMessage, res: ServerResponse): void {
+    const t0 = performance.now();
+    const labels = this.labelsOf(req);
+    const key = labels.join('\u0000');
+    const streaming = labels[0] === 'WATCH' || (labels[4] === 'log' && /[?&]follow=(true|1)\b/.test(req.url ?? ''));
+    if (streaming) this.longRunning.set(key, (this.longRunning.get(key) ?? 0) + 1);
+    let done = false;
+    const finish = (): void => {
+      if (done) return;
+      done = true;
+      if (streaming) this.longRunning.set(key, (this.longRunning.get(key) ?? 1) - 1);
+      const code = res.statusCode || 0;
+      const rkey = `${key}\u0000${code}`;
+      this.requests.set(rkey, (this.requests.get(rkey) ?? 0) + 1);
+      if (streaming) return;
+      const seconds = (performance.now() - t0) / 1000;
+      let h = this.durations.get(key);
+      if (!h) this.durations.set(key, (h = { labels: key, counts: new Array<number>(BUCKETS.length).fill(0), sum: 0, count: 0 }));
+      for (let i = 0; i < BUCKETS.length; i++) if (seconds <= BUCKETS[i]!) h.counts[i]!++;
+      h.sum += seconds;
+      h.count++;
+    };
+    res.once('finish', finish);
+    res.once('close', finish);
+  }
+
+  /** verb, group, version, resource, subresource, scope, component. */
+  private labelsOf(req: IncomingMessage): string[] {
+    const method = (req.method ?? 'GET').toUpperCase();
+    const url = req.url ?? '/';
+    const qi = url.indexOf('?');
+    const path = qi < 0 ? url : url.slice(0, qi);
+    let route;
+    try {
+      route = parsePath(path);
+    } catch {
+      route = undefined;
+    }
+    if (route?.type !== 'resource' || !this.kinds.byResource(route.group, route.version, route.plural)) {
+      return [method, '', '', '', '', '', 'apiserver'];
+    }
+    const query = qi < 0 ? '' : url.slice(qi + 1);
+    const watch = route.watchPath === true || /(^|&)watch=(true|1)(&|$)/.test(query);
+    let verb: string;
+    switch (method) {
+      case 'GET':
+      case 'HEAD':
+        verb = watch ? 'WATCH' : route.name ? 'GET' : 'LIST';
+        break;
+      case 'PATCH':
+        verb = (req.headers['content-type'] ?? '').startsWith('application/apply-patch') ? 'APPLY' : 'PATCH';
+        break;
+      case 'DELETE':
+        verb = route.name ? 'DELETE' : 'DELETECOLLECTION';
+        break;
+      default:
+        verb = method;
+    }
+    const scope = route.name ? 'resource' : route.namespace !== undefined ? 'namespace' : 'cluster';
+    return [verb, route.group, route.version, route.plural, route.subresource ?? '', scope, 'apiserver'];
+  }
+
+  /** The exposition text. */
+  render(): string {
+    const out: string[] = [];
+    out.push('# HELP apiserver_request_total Counter of apiserver requests broken out for each verb, group, version, resource, scope, component, and HTTP response code.');
+    out.push('# TYPE apiserver_request_total counter');
+    for (const [k, n] of [...this.requests].sort(([a], [b]) => a.localeCompare(b))) {
+      const parts = k.split('\u0000');
+      const code = parts.pop()!;
+      out.push(`apiserver_request_total${labelText(parts, `code="${code}"`)} ${n}`);
+    }
+    out.push('# HELP apiserver_request_duration_seconds Response latency distribution in seconds for each verb, group, version, resource, subresource, scope and component.');
+    out.push('# TYPE apiserver_request_duration_seconds histogram');
+    for (const h of [...this.durations.values()].sort((a, b) => a.labels.localeCompare(b.labels))) {
+      const parts = h.labels.split('\u0000');
+      BUCKETS.forEach((b, i) => out.push(`apiserver_request_duration_seconds_bucket${labelText(parts, `le="${b}"`)} ${h.counts[i]}`));
+      out.push(`apiserver_request_duration_seconds_bucket${labelText(parts, 'le="+Inf"')} ${h.count}`);
+      out.push(`apiserver_request_duration_seconds_sum${labelText(parts)} ${h.sum}`);
+      out.push(`apiserver_request_duration_seconds_count${labelText(parts)} ${h.count}`);
+    }
+    out.push('# HELP apiserver_longrunning_requests Gauge of all active long-running apiserver requests broken out by verb, group, version, resource, scope and component.');
+    out.push('# TYPE apiserver_longrunning_requests gauge');
+    for (const [k, n] of [...this.longRunning].sort(([a], [b]) => a.localeCompare(b))) out.push(`apiserver_longrunning_requests${labelText(k.split('\u0000'))} ${n}`);
+    const st = this.storeCounters();
+    if (st) {
+      out.push('# HELP everynode_store_commits_total Durable commits of the SQLite store (one per group of writes).', '# TYPE everynode_store_commits_total counter', `everynode_store_commits_total ${st.commits}`);
+      out.push('# HELP everynode_store_writes_total Writes committed by the SQLite store.', '# TYPE everynode_store_writes_total counter', `everynode_store_writes_total ${st.writes}`);
+    }
+    const cpu = process.cpuUsage();
+    const mem = process.memoryUsage();
+    out.push('# HELP process_cpu_seconds_total Total user and system CPU time spent in seconds.', '# TYPE process_cpu_seconds_total counter', `process_cpu_seconds_total ${(cpu.user + cpu.system) / 1e6}`);
+    out.push('# HELP process_resident_memory_bytes Resident memory size in bytes.', '# TYPE process_resident_memory_bytes gauge', `process_resident_memory_bytes ${mem.rss}`);
+    out.push('# HELP process_start_time_seconds Start time of the process since unix epoch in seconds.', '# TYPE process_start_time_seconds gauge', `process_start_time_seconds ${Math.floor(Date.now() / 1000 - process.uptime())}`);
+    out.push('# HELP nodejs_heap_size_used_bytes Process heap size used from Node.js in bytes.', '# TYPE nodejs_heap_size_used_bytes gauge', `nodejs_heap_size_used_bytes ${mem.heapUsed}`);
+    out.push('# HELP nodejs_heap_size_total_bytes Process heap size from Node.js in bytes.', '# TYPE nodejs_heap_size_total_bytes gauge', `nodejs_heap_size_total_bytes ${mem.heapTotal}`);
+    return out.join('\n') + '\n';
+  }
+}
