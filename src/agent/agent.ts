@@ -46,7 +46,7 @@ import { desiredNodeStatus, initialNode, machineInfo, managedLabels, nodeStatusE
 import { PodWorkers, labelContainerName, labelPodName, labelPodNamespace, labelPodUID, type PodLogOptions } from './pod-worker.js';
 import { UsageSampler, type AgentStats } from './stats.js';
 import type { LogRotation } from './runtime/container-log.js';
-import type { ContainerRuntime } from './runtime/interface.js';
+import { isRuntimeError, type ContainerRuntime, type ExecIO } from './runtime/interface.js';
 import { ProcessRuntime } from './runtime/process-runtime.js';
 import { annotationConfigMirror, isMirrorPod, mirrorPodFor, StaticPodSource, type StaticPod } from './static-pods.js';
 import { podStatusEqual } from './status.js';
@@ -479,6 +479,21 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
         return;
       }
       onData(await runtime.readLogs(id, options));
+    },
+    async exec(namespace: string, podName: string, container: string, command: string[], io: ExecIO): Promise<{ exitCode: number }> {
+      const pod = findApiPod(namespace, podName);
+      const w = pod && !isMirrorPod(pod) ? podWorkers.get(pod.metadata.uid ?? '') : undefined;
+      if (!pod || !w) throw new LogRequestError(404, `pod "${podName}" in namespace "${namespace}" does not exist on node "${o.nodeName}"`);
+      if (!pod.spec.containers.some((c) => c.name === container)) throw new LogRequestError(404, `container "${container}" not found in pod "${podName}"`);
+      const id = w.containerIdFor(container, false);
+      if (!id) throw new LogRequestError(400, `container "${container}" in pod "${podName}" is not running`);
+      if (!runtime.execStream) throw new LogRequestError(400, 'the container runtime of this node cannot run commands in containers');
+      try {
+        return await runtime.execStream(id, command, io);
+      } catch (err) {
+        if (isRuntimeError(err)) throw new LogRequestError(err.code === 'NotFound' ? 404 : 400, err.message);
+        throw err;
+      }
     },
     async statsSummary(): Promise<AgentStats> {
       // Running containers of this runtime with a process group on this host (pgid = main pid).

@@ -2,6 +2,7 @@
 //   GET /containerLogs/<namespace>/<pod>/<container>?follow&tailLines&timestamps&previous
 //       &sinceSeconds&sinceTime&limitBytes
 //   GET /stats/summary   CPU and memory of the node and its containers (stats.ts; the metrics API)
+//   POST /exec/<namespace>/<pod>/<container>?command=...   a command in the container (kubectl exec)
 //   GET /healthz
 // The API server's `pods/<name>/log` proxies here (node InternalIP + daemonEndpoints port).
 //
@@ -21,6 +22,7 @@ import type { TLSSocket } from 'node:tls';
 import type { AddressInfo } from 'node:net';
 import type { PodLogOptions } from './pod-worker.js';
 import type { AgentStats } from './stats.js';
+import type { ExecIO } from './runtime/interface.js';
 
 /** An error with the HTTP status the log endpoint answers. */
 export class LogRequestError extends Error {
@@ -33,6 +35,11 @@ export class LogRequestError extends Error {
 export interface ContainerLogSource {
   /** Resource usage for `GET /stats/summary` (the metrics API); absent: 404. */
   statsSummary?(): Promise<AgentStats>;
+  /**
+   * Runs a command in a container (`POST /exec/...`, behind `kubectl exec`); rejects with
+   * LogRequestError for unknown pods/containers. Absent: 404.
+   */
+  exec?(namespace: string, podName: string, container: string, command: string[], io: ExecIO): Promise<{ exitCode: number }>;
   /**
    * The log selected by `options`; with `options.follow`, streams into `onData` and resolves at
    * the end of the stream. Rejects with LogRequestError for unknown pods/containers.
@@ -119,6 +126,7 @@ async function handle(source: ContainerLogSource, req: IncomingMessage, res: Ser
     return;
   }
   const parts = path.split('/').filter(Boolean).map(decodeURIComponent);
+  if (parts[0] === 'exec' && parts.length === 4 && source.exec) return serveExec(source.exec.bind(source), parts as [string, string, string, string], query, req, res);
   if (parts[0] !== 'containerLogs' || parts.length !== 4) throw new LogRequestError(404, `404 page not found: ${path}`);
   if (req.method !== 'GET') throw new LogRequestError(405, 'method not allowed');
   const [, namespace, podName, container] = parts as [string, string, string, string];
@@ -145,6 +153,67 @@ async function handle(source: ContainerLogSource, req: IncomingMessage, res: Ser
   let body = '';
   await source.containerLogs(namespace, podName, container, options, (chunk) => (body += chunk));
   res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(body) }).end(body);
+}
+
+/** Channels of the exec answer's frames (`[channel u8][length u32 BE][payload]`). */
+export const EXEC_STDOUT = 1;
+export const EXEC_STDERR = 2;
+/** The last frame: JSON `{ "exitCode": n }` or `{ "error": "..." }`. */
+export const EXEC_RESULT = 3;
+
+export function execFrame(channel: number, payload: Buffer): Buffer {
+  const head = Buffer.allocUnsafe(5);
+  head.writeUInt8(channel, 0);
+  head.writeUInt32BE(payload.length, 1);
+  return Buffer.concat([head, payload]);
+}
+
+/**
+ * `POST /exec/NS/POD/CONTAINER?command=...&command=...[&stdin=true]`: the request body is the
+ * command's stdin (with stdin=true), the answer a stream of frames (stdout, stderr, then the
+ * result). The command is killed when the caller goes away.
+ */
+async function serveExec(
+  exec: NonNullable<ContainerLogSource['exec']>,
+  [, namespace, podName, container]: [string, string, string, string],
+  query: URLSearchParams,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
+  if (req.method !== 'POST') throw new LogRequestError(405, 'method not allowed');
+  const command = query.getAll('command');
+  if (command.length === 0) throw new LogRequestError(400, 'you must specify at least one command for the container');
+  const abort = new AbortController();
+  res.on('close', () => abort.abort());
+  const stdin = query.get('stdin') === 'true' || query.get('stdin') === '1';
+  if (!stdin) req.resume();
+  let started = false;
+  const start = (): void => {
+    if (started) return;
+    started = true;
+    res.writeHead(200, { 'content-type': 'application/octet-stream', 'cache-control': 'no-cache' });
+    res.flushHeaders();
+  };
+  let result: { exitCode: number } | { error: string };
+  try {
+    result = await exec(namespace, podName, container, command, {
+      ...(stdin ? { stdin: req as AsyncIterable<Buffer> } : {}),
+      onStdout: (b) => {
+        start();
+        res.write(execFrame(EXEC_STDOUT, b));
+      },
+      onStderr: (b) => {
+        start();
+        res.write(execFrame(EXEC_STDERR, b));
+      },
+      signal: abort.signal,
+    });
+  } catch (err) {
+    if (!started) throw err; // answered with its status by the caller
+    result = { error: err instanceof Error ? err.message : String(err) };
+  }
+  start();
+  res.end(execFrame(EXEC_RESULT, Buffer.from(JSON.stringify(result))));
 }
 
 /** Starts the agent's HTTP server on `host:port` (port 0 picks a free one). */

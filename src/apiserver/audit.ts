@@ -207,6 +207,14 @@ export interface AuditContext {
   name?: string;
 }
 
+/** What auditing reads from a response: a ServerResponse, or the stand-in of an upgraded connection. */
+export interface AuditedResponse {
+  statusCode: number;
+  readonly writableFinished: boolean;
+  setHeader(name: string, value: string): unknown;
+  once(event: 'finish' | 'close', listener: () => void): unknown;
+}
+
 /**
  * Starts auditing one request of the secured listener: sets the `Audit-Id` response header and,
  * for writes (see the file comment), records the event when the response ends. `route` is the
@@ -216,13 +224,20 @@ export interface AuditContext {
 export function auditRequest(
   log: AuditLog,
   req: IncomingMessage,
-  res: ServerResponse,
-  o: { path: string; route: ResourceRoute | undefined; watch: boolean; join?: { bootstrapTokenId?: string | undefined } },
+  res: AuditedResponse,
+  o: {
+    path: string;
+    route: ResourceRoute | undefined;
+    watch: boolean;
+    join?: { bootstrapTokenId?: string | undefined };
+    /** The method the request counts as (an exec upgrade, a GET, is the `create` of pods/exec). */
+    method?: string;
+  },
 ): AuditContext {
   const auditID = randomUUID();
   res.setHeader(AUDIT_ID_HEADER, auditID);
   const ctx: AuditContext = {};
-  const method = req.method ?? 'GET';
+  const method = o.method ?? req.method ?? 'GET';
   const attrs = requestAttributes(ANONYMOUS, method, o.path, o.route, o.watch);
   let verb = attrs.verb;
   if (o.join) {

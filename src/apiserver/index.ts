@@ -12,6 +12,7 @@
 import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -25,6 +26,7 @@ import { Discovery } from './discovery.js';
 import { reviewDiscovery } from './reviews.js';
 import { metricsDiscovery } from './metrics-api.js';
 import { ServerMetrics } from './metrics.js';
+import { handleExecUpgrade } from './exec.js';
 import { createHandler } from './handler.js';
 import { maxBodyBytes } from './http.js';
 import { ensureBootstrapRbac, initRequestSecurity, writeAdminKubeconfig, type RequestSecurity } from './security.js';
@@ -257,6 +259,18 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
         tlsSockets.set(s, cert);
         s.on('close', () => tlsSockets.delete(s));
       }
+    });
+    // Upgraded connections: `kubectl exec` over WebSocket (exec.ts); nothing else upgrades.
+    srv.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+      handleExecUpgrade({ registry: reg, kinds, security, ...(auditLog ? { audit: auditLog } : {}), kubeletClient: security.kubeletClient }, req, socket, head).then(
+        (handled) => {
+          if (!handled) socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+        },
+        (err: unknown) => {
+          logger.error('exec upgrade failed', err);
+          socket.destroy();
+        },
+      );
     });
     srv.on('clientError', (err, socket) => {
       if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');

@@ -75,14 +75,28 @@ export function agentGet(
   kubeletClient: { certPem: string; keyPem: string; caPem: string } | undefined,
   onResponse: (res: IncomingMessage) => void,
 ): ClientRequest {
+  const r = agentRequest(nodeName, ep, 'GET', path, kubeletClient, onResponse);
+  r.end();
+  return r;
+}
+
+/** agentGet for any method; the caller writes the body and ends the request. */
+export function agentRequest(
+  nodeName: string,
+  ep: { host: string; port: number },
+  method: string,
+  path: string,
+  kubeletClient: { certPem: string; keyPem: string; caPem: string } | undefined,
+  onResponse: (res: IncomingMessage) => void,
+): ClientRequest {
   const expectedCN = `system:node:${nodeName}`;
-  const r = kubeletClient
+  return kubeletClient
     ? httpsRequest(
         {
           host: ep.host,
           port: ep.port,
           path,
-          method: 'GET',
+          method,
           agent: false,
           ca: kubeletClient.caPem,
           cert: kubeletClient.certPem,
@@ -94,9 +108,7 @@ export function agentGet(
         },
         onResponse,
       )
-    : httpRequest({ host: ep.host, port: ep.port, path, method: 'GET', agent: false }, onResponse);
-  r.end();
-  return r;
+    : httpRequest({ host: ep.host, port: ep.port, path, method, agent: false }, onResponse);
 }
 
 function reasonFor(code: number): 'BadRequest' | 'NotFound' | 'InternalError' {

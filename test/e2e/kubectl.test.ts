@@ -164,6 +164,13 @@ describe.skipIf(!hasKubectl)('kubectl against everynode server', () => {
     const asErin = await kubectl(['get', 'ds', '-n', 'default', '--as=erin', '--as-group=readers']);
     expect(asErin.stderr).toContain('User "erin" cannot list resource "daemonsets" in API group "apps" in the namespace "default"');
     expect(await ok(['auth', 'whoami', '--as=system:serviceaccount:can-i:agent'])).toMatch(/Groups\s+\[system:serviceaccounts system:serviceaccounts:can-i system:authenticated\]/);
+    // exec is the create of pods/exec: reading a pod does not allow it.
+    await ok(['create', 'role', 'pod-reader', '-n', 'can-i', '--verb=get', '--resource=pods']);
+    await ok(['create', 'rolebinding', 'pod-readers', '-n', 'can-i', '--role=pod-reader', '--user=erin']);
+    await ok(['run', 'some-pod', '-n', 'can-i', '--image=busybox', '--', 'sleep', '60']);
+    const exec = await kubectlWith(erin, ['exec', '-n', 'can-i', 'some-pod', '--', 'true']);
+    expect(exec.code).toBe(1);
+    expect(exec.stderr).toContain('User "erin" cannot create resource "pods/exec" in API group "" in the namespace "can-i"');
     // erin may not impersonate anyone.
     const escalate = await kubectlWith(erin, ['get', 'nodes', '--as=system:admin', '--as-group=system:masters']);
     expect(escalate.code).toBe(1);

@@ -216,6 +216,34 @@ describe('everynode up --nodes 3 with the sample daemon', () => {
     }
   }, 60_000);
 
+  it.skipIf(!kubectlPath)('kubectl exec runs a command beside a daemon: its output, its exit code, its stdin (needs kubectl on PATH)', async () => {
+    const pod = (await daemonPods()).find((p) => p.spec.nodeName === 'node-3')!;
+    const name = pod.metadata.name!;
+    const base = [kubectlPath!, '--kubeconfig', kubeconfig, '--cache-dir', cacheDir];
+    // In the container's environment: the daemon's env (NODE_NAME from the downward API) and working directory.
+    const env = await execFileP(base[0]!, [...base.slice(1), 'exec', name, '--', 'sh', '-c', 'echo "$NODE_NAME"; pwd']);
+    expect(env.stdout).toBe(`node-3\n${repoRoot}\n`);
+    const failed = await execFileP(base[0]!, [...base.slice(1), 'exec', name, '--', 'sh', '-c', 'echo out; echo err >&2; exit 3']).then(
+      () => undefined,
+      (e: { code: number; stdout: string; stderr: string }) => e,
+    );
+    expect(failed?.code).toBe(3);
+    expect(failed?.stdout).toBe('out\n');
+    expect(failed?.stderr).toContain('err\n');
+    expect(failed?.stderr).toContain('command terminated with exit code 3');
+    const child = execFile(base[0]!, [...base.slice(1), 'exec', '-i', name, '--', 'sh', '-c', 'tr a-z A-Z; echo done']);
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+    child.stdin!.end('hello from stdin\n');
+    const code = await new Promise<number | null>((r) => child.on('close', r));
+    expect([code, out]).toEqual([0, 'HELLO FROM STDIN\ndone\n']);
+    const wrong = await execFileP(base[0]!, [...base.slice(1), 'exec', name, '-c', 'nope', '--', 'true']).then(
+      () => undefined,
+      (e: { stderr: string }) => e,
+    );
+    expect(wrong?.stderr).toContain(`container nope is not valid for pod ${name}`);
+  }, 40_000);
+
   it('serves the web dashboard it printed: the page, and the API with the daemon logs through it', async () => {
     const url = /dashboard: (http:\/\/127\.0\.0\.1:\d+\/\?token=\S+)/.exec(up.output())?.[1];
     expect(url, up.output()).toBeDefined();

@@ -102,6 +102,13 @@ export interface ContainerEvent {
   labels: Record<string, string>;
 }
 
+export interface ExecIO {
+  stdin?: AsyncIterable<Buffer>;
+  onStdout(chunk: Buffer): void;
+  onStderr(chunk: Buffer): void;
+  signal?: AbortSignal;
+}
+
 export interface ExecResult {
   exitCode: number;
   /** stdout and stderr combined, truncated to a few KiB. */
@@ -180,6 +187,13 @@ export interface ContainerRuntime {
   listContainers(filter?: ContainerFilter): Promise<ContainerInfo[]>;
   /** Runs a command in the container's context (exec probes). Never rejects for a failing command. */
   execSync(id: string, command: string[], timeoutMs: number): Promise<ExecResult>;
+  /**
+   * Runs a command in the container's context with its streams (`kubectl exec`): stdout and
+   * stderr as they come, stdin from `io.stdin` until it ends. Resolves with the exit code (126
+   * when it cannot start, 128+n for a signal); `io.signal` kills it. Optional: a runtime
+   * without it cannot serve exec.
+   */
+  execStream?(id: string, command: string[], io: ExecIO): Promise<{ exitCode: number }>;
   /** The container's log as `kubectl logs` prints it. */
   readLogs(id: string, options?: LogOptions): Promise<string>;
   /**

@@ -39,6 +39,7 @@ import {
   type ContainerFilter,
   type ContainerInfo,
   type ContainerRuntime,
+  type ExecIO,
   type ExecResult,
   type FollowOptions,
   type LogOptions,
@@ -546,6 +547,51 @@ export class ProcessRuntime implements ContainerRuntime {
         const done = (): void => finish({ exitCode, output, timedOut });
         child.once('close', done);
         setTimeout(done, 500).unref();
+      });
+    });
+  }
+
+  async execStream(id: string, command: string[], io: ExecIO): Promise<{ exitCode: number }> {
+    const sup = this.containers.get(id);
+    if (!sup) throw new RuntimeError('NotFound', `container "${id}" not found`);
+    if (sup.info.state !== 'running') throw new RuntimeError('InvalidState', `container "${id}" is not running`);
+    if (command.length === 0) throw new RuntimeError('InvalidState', 'no command');
+    return new Promise((resolve) => {
+      // Its own process group, so a kill takes whatever the command started.
+      const child = spawn(command[0]!, command.slice(1), { cwd: sup.workingDir, env: sup.env, detached: true, stdio: [io.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
+      let settled = false;
+      const finish = (exitCode: number): void => {
+        if (settled) return;
+        settled = true;
+        io.signal?.removeEventListener('abort', kill);
+        resolve({ exitCode });
+      };
+      const kill = (): void => {
+        if (child.pid !== undefined) signalGroup(child.pid, 'SIGKILL');
+      };
+      io.signal?.addEventListener('abort', kill, { once: true });
+      child.stdout!.on('data', (b: Buffer) => io.onStdout(b));
+      child.stderr!.on('data', (b: Buffer) => io.onStderr(b));
+      if (io.stdin && child.stdin) {
+        const sink = child.stdin;
+        sink.on('error', () => undefined); // the command may exit without reading
+        void (async () => {
+          try {
+            for await (const chunk of io.stdin!) if (!sink.write(chunk)) await new Promise((r) => sink.once('drain', r));
+          } catch {
+            // the caller's stream failed: end the command's input
+          }
+          sink.end();
+        })();
+      }
+      child.once('error', (err) => {
+        io.onStderr(Buffer.from(`${err.message}\n`));
+        finish(126);
+      });
+      // 'close': the exit and both output pipes drained.
+      child.once('close', (code, sig) => {
+        const signo = signalNumber(sig);
+        finish(code ?? (signo !== undefined ? 128 + signo : 255));
       });
     });
   }

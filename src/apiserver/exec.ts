@@ -1,0 +1,313 @@
+// `kubectl exec` (pods/exec) over WebSocket: the remote command protocol kubectl 1.30+ speaks
+// (subprotocols v5.channel.k8s.io and v4.channel.k8s.io), bridged to the pod's agent
+// (`POST /exec/NS/POD/CONTAINER`, agent log-server.ts).
+//
+// Contract:
+// - The upgrade is authenticated and authorized like any request, as the `create` of
+//   pods/exec (upstream checks create on websocket exec upgrades), audited with code 101.
+//   Refusals and bad requests are answered as plain HTTP with a Status, before the upgrade.
+// - Only WebSocket: an SPDY upgrade (kubectl before 1.30) is a 400 saying so.
+// - Channels (one binary message each, first byte the channel): 0 stdin (client → server),
+//   1 stdout, 2 stderr, 3 the result as a metav1.Status (Success, or Failure with reason
+//   NonZeroExitCode and the code as an ExitCode cause, which kubectl exits with), 4 resize
+//   (ignored: commands run without a terminal), 255 (v5) the client closing stdin.
+// - Query: `command` (repeated, required), `container` (default: the only one), `stdin`,
+//   `stdout`, `stderr`, `tty`. With `tty` the command still runs without a terminal (the
+//   process runtime has none); its output is passed on as it comes.
+// - The command is killed when the client goes away; the connection is closed when it exits.
+
+import { createHash } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { EventEmitter } from 'node:events';
+import { ApiError, badRequest } from '../api/errors.js';
+import type { KindRegistry } from '../api/kinds.js';
+import type { Node, Pod } from '../api/types.js';
+import type { AuditLog } from './audit.js';
+import { auditRequest } from './audit.js';
+import { agentEndpoint, agentRequest, logContainerName } from './pod-log.js';
+import type { RestRegistry } from './registry.js';
+import { parsePath, type ResourceRoute } from './request-info.js';
+import { secureRequest, type RequestSecurity } from './security.js';
+
+const WS_GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
+const PROTOCOLS = ['v5.channel.k8s.io', 'v4.channel.k8s.io'];
+const STDIN = 0;
+const STDOUT = 1;
+const STDERR = 2;
+const ERROR = 3;
+const CLOSE = 255;
+/** Agent answer frame channels (log-server.ts). */
+const AGENT_RESULT = 3;
+/** Largest client message accepted (stdin chunks are small; this bounds buffering). */
+const MAX_MESSAGE = 4 * 1024 * 1024;
+
+export interface ExecDeps {
+  registry: RestRegistry;
+  kinds: KindRegistry;
+  security?: RequestSecurity;
+  audit?: AuditLog;
+  kubeletClient?: { certPem: string; keyPem: string; caPem: string };
+}
+
+/** The pods/exec route of a path, or undefined. */
+function execRouteOf(path: string): ResourceRoute | undefined {
+  let route;
+  try {
+    route = parsePath(path);
+  } catch {
+    return undefined;
+  }
+  return route.type === 'resource' && route.group === '' && route.plural === 'pods' && route.subresource === 'exec' && route.name && route.namespace ? route : undefined;
+}
+
+/** Writes a plain HTTP answer on a socket that was not upgraded, and closes it. */
+function refuse(socket: Duplex, err: ApiError): void {
+  const body = JSON.stringify(err.toStatus());
+  const reason = err.code === 401 ? 'Unauthorized' : err.code === 403 ? 'Forbidden' : err.code === 404 ? 'Not Found' : err.code === 400 ? 'Bad Request' : 'Error';
+  socket.end(`HTTP/1.1 ${err.code} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+}
+
+/** One WebSocket frame from the server (unmasked, FIN). */
+export function wsFrame(opcode: number, payload: Buffer): Buffer {
+  const len = payload.length;
+  const head = len < 126 ? Buffer.alloc(2) : len < 65536 ? Buffer.alloc(4) : Buffer.alloc(10);
+  head[0] = 0x80 | opcode;
+  if (len < 126) head[1] = len;
+  else if (len < 65536) {
+    head[1] = 126;
+    head.writeUInt16BE(len, 2);
+  } else {
+    head[1] = 127;
+    head.writeBigUInt64BE(BigInt(len), 2);
+  }
+  return Buffer.concat([head, payload]);
+}
+
+/** Parses client frames from a byte stream: whole messages (continuations joined), pings, closes. */
+export class WsReader {
+  private buf: Buffer = Buffer.alloc(0);
+  private fragments: Buffer[] = [];
+
+  constructor(private readonly on: { message(data: Buffer): void; ping(data: Buffer): void; close(): void; error(msg: string): void }) {}
+
+  push(chunk: Buffer): void {
+    this.buf = this.buf.length ? Buffer.concat([this.buf, chunk]) : chunk;
+    for (;;) {
+      if (this.buf.length < 2) return;
+      const b0 = this.buf[0]!;
+      const b1 = this.buf[1]!;
+      const fin = (b0 & 0x80) !== 0;
+      const opcode = b0 & 0x0f;
+      const masked = (b1 & 0x80) !== 0;
+      let len = b1 & 0x7f;
+      let at = 2;
+      if (len === 126) {
+        if (this.buf.length < 4) return;
+        len = this.buf.readUInt16BE(2);
+        at = 4;
+      } else if (len === 127) {
+        if (this.buf.length < 10) return;
+        const big = this.buf.readBigUInt64BE(2);
+        if (big > BigInt(MAX_MESSAGE)) return this.on.error('message too large');
+        len = Number(big);
+        at = 10;
+      }
+      if (!masked) return this.on.error('client frames must be masked');
+      if (len > MAX_MESSAGE) return this.on.error('message too large');
+      if (this.buf.length < at + 4 + len) return;
+      const mask = this.buf.subarray(at, at + 4);
+      const payload = Buffer.from(this.buf.subarray(at + 4, at + 4 + len));
+      for (let i = 0; i < payload.length; i++) payload[i]! ^= mask[i & 3]!;
+      this.buf = this.buf.subarray(at + 4 + len);
+      switch (opcode) {
+        case 0x0: // continuation
+        case 0x1:
+        case 0x2:
+          this.fragments.push(payload);
+          if (fin) {
+            const msg = this.fragments.length === 1 ? this.fragments[0]! : Buffer.concat(this.fragments);
+            this.fragments = [];
+            this.on.message(msg);
+          }
+          break;
+        case 0x8:
+          return this.on.close();
+        case 0x9:
+          this.on.ping(payload);
+          break;
+        default:
+          break; // pong and reserved opcodes
+      }
+    }
+  }
+}
+
+/** The Status kubectl reads on the error channel for an exit code. */
+function resultStatus(command: string[], exitCode: number): Record<string, unknown> {
+  if (exitCode === 0) return { metadata: {}, status: 'Success' };
+  return {
+    metadata: {},
+    status: 'Failure',
+    message: `command terminated with non-zero exit code: error executing command [${command.join(' ')}], exit code ${exitCode}`,
+    reason: 'NonZeroExitCode',
+    details: { causes: [{ reason: 'ExitCode', message: String(exitCode) }] },
+  };
+}
+
+function failureStatus(message: string): Record<string, unknown> {
+  return { metadata: {}, status: 'Failure', message, reason: 'InternalError', code: 500 };
+}
+
+/**
+ * Handles one `upgrade` of the secured listener. Returns false when the request is not an exec
+ * (the caller answers it); otherwise answers it, upgrading or refusing.
+ */
+export async function handleExecUpgrade(deps: ExecDeps, req: IncomingMessage, socket: Duplex, head: Buffer): Promise<boolean> {
+  const url = req.url ?? '/';
+  const qi = url.indexOf('?');
+  const path = qi < 0 ? url : url.slice(0, qi);
+  const route = execRouteOf(path);
+  if (!route) return false;
+  socket.on('error', () => socket.destroy());
+  // Audit as the create of pods/exec; the stand-in response ends with the connection.
+  const done = Object.assign(new EventEmitter(), { statusCode: 101, writableFinished: false, setHeader: () => undefined });
+  const audit = deps.audit ? auditRequest(deps.audit, req, done, { path, route, watch: false, method: 'POST' }) : undefined;
+  socket.once('close', () => {
+    done.writableFinished = true;
+    done.emit('finish');
+  });
+  try {
+    if (deps.security) {
+      await secureRequest(deps.security, { headers: req.headers, headersDistinct: req.headersDistinct, socket: req.socket, method: 'POST' }, path, route, false, audit && ((u, as) => {
+        audit.user = u;
+        if (as) audit.impersonatedUser = as;
+      }));
+    }
+    const q = new URLSearchParams(qi < 0 ? '' : url.slice(qi + 1));
+    const command = q.getAll('command');
+    if (command.length === 0) throw badRequest('you must specify at least one command for the container');
+    const flag = (n: string) => q.get(n) === 'true' || q.get(n) === '1';
+    const stdin = flag('stdin');
+    const podKind = deps.kinds.byResource('', 'v1', 'pods');
+    const nodeKind = deps.kinds.byResource('', 'v1', 'nodes');
+    if (!podKind || !nodeKind) throw new Error('exec: core pods and nodes are not served');
+    const pod = JSON.parse(await deps.registry.get(podKind, route.namespace, route.name!)) as Pod;
+    const container = logContainerName(pod, q.get('container'));
+    if (!pod.spec.nodeName) throw badRequest(`pod ${pod.metadata.name ?? ''} is not bound to a node`);
+    if (pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed') {
+      throw badRequest(`cannot exec into a container in a completed pod; current phase is ${pod.status.phase}`);
+    }
+    const node = JSON.parse(await deps.registry.get(nodeKind, undefined, pod.spec.nodeName)) as Node;
+    const ep = agentEndpoint(node);
+    if (!ep) throw new ApiError(500, 'InternalError', `node ${pod.spec.nodeName} has no InternalIP address or agent port in its status`);
+
+    // The protocol last: a client that falls back to SPDY after a failed WebSocket attempt
+    // (kubectl does) hears about its pod or container first.
+    const upgrade = (req.headers.upgrade ?? '').toLowerCase();
+    if (upgrade !== 'websocket') throw badRequest(`pods/exec is served over WebSocket only (kubectl 1.30 or newer); got the upgrade ${JSON.stringify(req.headers.upgrade ?? '')}`);
+    const key = req.headers['sec-websocket-key'];
+    if (typeof key !== 'string' || req.headers['sec-websocket-version'] !== '13') throw badRequest('a WebSocket upgrade needs Sec-WebSocket-Key and Sec-WebSocket-Version 13');
+    const offered = String(req.headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim());
+    const protocol = PROTOCOLS.find((p) => offered.includes(p));
+    if (!protocol) throw badRequest(`unsupported remote command protocols ${JSON.stringify(offered.join(', '))}: want one of ${PROTOCOLS.join(', ')}`);
+
+    // The upgrade.
+    const accept = createHash('sha1').update(key + WS_GUID).digest('base64');
+    socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\nSec-WebSocket-Protocol: ${protocol}\r\n\r\n`);
+    bridge(deps, socket, head, { nodeName: pod.spec.nodeName, ep, namespace: route.namespace!, pod: route.name!, container, command, stdin, v5: protocol.startsWith('v5') });
+  } catch (err) {
+    const apiErr = err instanceof ApiError ? err : new ApiError(500, 'InternalError', err instanceof Error ? err.message : String(err));
+    done.statusCode = apiErr.code;
+    refuse(socket, apiErr);
+  }
+  return true;
+}
+
+interface Target {
+  nodeName: string;
+  ep: { host: string; port: number };
+  namespace: string;
+  pod: string;
+  container: string;
+  command: string[];
+  stdin: boolean;
+  v5: boolean;
+}
+
+/** Relays between the upgraded client socket and the agent's exec answer until either ends. */
+function bridge(deps: ExecDeps, socket: Duplex, head: Buffer, t: Target): void {
+  const send = (channel: number, data: Buffer): void => {
+    if (socket.writable) socket.write(wsFrame(0x2, Buffer.concat([Buffer.from([channel]), data])));
+  };
+  let finished = false;
+  const finish = (status: Record<string, unknown>): void => {
+    if (finished) return;
+    finished = true;
+    send(ERROR, Buffer.from(JSON.stringify(status)));
+    if (socket.writable) socket.end(wsFrame(0x8, Buffer.from([0x03, 0xe8]))); // 1000: normal closure
+  };
+  const qs = new URLSearchParams();
+  for (const c of t.command) qs.append('command', c);
+  if (t.stdin) qs.set('stdin', 'true');
+  const path = `/exec/${encodeURIComponent(t.namespace)}/${encodeURIComponent(t.pod)}/${encodeURIComponent(t.container)}?${qs.toString()}`;
+  let agentBuf: Buffer = Buffer.alloc(0);
+  let upstream: ReturnType<typeof agentRequest>;
+  try {
+    upstream = agentRequest(t.nodeName, t.ep, 'POST', path, deps.kubeletClient, (res) => {
+      if (res.statusCode !== 200) {
+        let text = '';
+        res.on('data', (c: Buffer) => {
+          if (text.length < 64 * 1024) text += c.toString('utf8');
+        });
+        res.on('end', () => finish(failureStatus(text.trim() || `the agent answered ${res.statusCode}`)));
+        return;
+      }
+      res.on('data', (c: Buffer) => {
+        agentBuf = agentBuf.length ? Buffer.concat([agentBuf, c]) : c;
+        while (agentBuf.length >= 5) {
+          const len = agentBuf.readUInt32BE(1);
+          if (agentBuf.length < 5 + len) break;
+          const channel = agentBuf[0]!;
+          const payload = agentBuf.subarray(5, 5 + len);
+          agentBuf = agentBuf.subarray(5 + len);
+          if (channel === STDOUT || channel === STDERR) send(channel, payload);
+          else if (channel === AGENT_RESULT) {
+            const r = JSON.parse(payload.toString('utf8')) as { exitCode?: number; error?: string };
+            finish(r.error !== undefined ? failureStatus(r.error) : resultStatus(t.command, r.exitCode ?? 255));
+          }
+        }
+      });
+      res.on('end', () => finish(failureStatus('the agent ended the command stream without a result')));
+      res.on('error', () => finish(failureStatus('the connection to the agent failed')));
+    });
+  } catch (err) {
+    finish(failureStatus(`cannot reach the agent of node ${t.nodeName}: ${err instanceof Error ? err.message : String(err)}`));
+    return;
+  }
+  upstream.on('error', (err) => finish(failureStatus(`cannot reach the agent of node ${t.nodeName}: ${err.message}`)));
+  if (!t.stdin) upstream.end();
+  const reader = new WsReader({
+    message: (m) => {
+      if (m.length === 0) return;
+      const channel = m[0]!;
+      if (channel === STDIN && t.stdin) upstream.write(m.subarray(1));
+      else if (channel === CLOSE && t.v5 && m[1] === STDIN && t.stdin) upstream.end();
+      // resize (4) and anything else: ignored
+    },
+    ping: (data) => {
+      if (socket.writable) socket.write(wsFrame(0xa, data));
+    },
+    close: () => {
+      upstream.destroy();
+      socket.end();
+    },
+    error: () => {
+      upstream.destroy();
+      socket.destroy();
+    },
+  });
+  socket.on('data', (c: Buffer) => reader.push(c));
+  socket.on('close', () => upstream.destroy());
+  if (head.length) reader.push(head);
+}
