@@ -17,6 +17,7 @@
 // with 400 (bad parameters, container not started), 404 (unknown pod/container) or 500.
 
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { Writable } from 'node:stream';
 import { createServer as createHttpsServer } from 'node:https';
 import type { TLSSocket } from 'node:tls';
 import type { AddressInfo } from 'node:net';
@@ -110,7 +111,7 @@ export interface AgentHttpServer {
   close(): Promise<void>;
 }
 
-async function handle(source: ContainerLogSource, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function handle(source: ContainerLogSource, req: IncomingMessage, res: ServerResponse, secured: boolean): Promise<void> {
   const raw = req.url ?? '/';
   const qi = raw.indexOf('?');
   const path = qi < 0 ? raw : raw.slice(0, qi);
@@ -126,7 +127,11 @@ async function handle(source: ContainerLogSource, req: IncomingMessage, res: Ser
     return;
   }
   const parts = path.split('/').filter(Boolean).map(decodeURIComponent);
-  if (parts[0] === 'exec' && parts.length === 4 && source.exec) return serveExec(source.exec.bind(source), parts as [string, string, string, string], query, req, res);
+  if (parts[0] === 'exec' && parts.length === 4 && source.exec) {
+    // Running commands needs the caller's certificate checked: never on a plain HTTP endpoint.
+    if (!secured) throw new LogRequestError(403, 'exec is served only on the agent\'s HTTPS endpoint (start the agent with a node identity)');
+    return serveExec(source.exec.bind(source), parts as [string, string, string, string], query, req, res);
+  }
   if (parts[0] !== 'containerLogs' || parts.length !== 4) throw new LogRequestError(404, `404 page not found: ${path}`);
   if (req.method !== 'GET') throw new LogRequestError(405, 'method not allowed');
   const [, namespace, podName, container] = parts as [string, string, string, string];
@@ -194,18 +199,21 @@ async function serveExec(
     res.writeHead(200, { 'content-type': 'application/octet-stream', 'cache-control': 'no-cache' });
     res.flushHeaders();
   };
+  // Output as frames; a full socket holds the command (backpressure through the pipes).
+  const channel = (ch: number): Writable =>
+    new Writable({
+      write(chunk: Buffer, _enc, done) {
+        start();
+        if (res.destroyed || res.write(execFrame(ch, chunk))) done();
+        else res.once('drain', () => done());
+      },
+    });
   let result: { exitCode: number } | { error: string };
   try {
     result = await exec(namespace, podName, container, command, {
       ...(stdin ? { stdin: req as AsyncIterable<Buffer> } : {}),
-      onStdout: (b) => {
-        start();
-        res.write(execFrame(EXEC_STDOUT, b));
-      },
-      onStderr: (b) => {
-        start();
-        res.write(execFrame(EXEC_STDERR, b));
-      },
+      stdout: channel(EXEC_STDOUT),
+      stderr: channel(EXEC_STDERR),
       signal: abort.signal,
     });
   } catch (err) {
@@ -223,7 +231,7 @@ export async function startAgentHttpServer(source: ContainerLogSource, host: str
       res.writeHead(403, { 'content-type': 'text/plain; charset=utf-8' }).end('Forbidden: a client certificate of the cluster CA in group system:masters is required');
       return;
     }
-    handle(source, req, res).catch((err: unknown) => {
+    handle(source, req, res, tls !== undefined).catch((err: unknown) => {
       const status = err instanceof LogRequestError ? err.status : 500;
       if (!(err instanceof LogRequestError)) onError?.(err);
       const msg = err instanceof Error ? err.message : String(err);

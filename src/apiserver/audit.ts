@@ -248,6 +248,8 @@ export function auditRequest(
     return ctx;
   }
   const received = new Date().toISOString();
+  // Read now: once an upgraded connection has closed, its socket no longer knows the address.
+  const sourceIP = req.socket.remoteAddress;
   let done = false;
   const finish = (aborted: boolean): void => {
     if (done) return;
@@ -266,7 +268,7 @@ export function auditRequest(
       ...(ctx.impersonatedUser
         ? { impersonatedUser: { username: ctx.impersonatedUser.user, groups: ctx.impersonatedUser.groups, ...(ctx.impersonatedUser.uid ? { uid: ctx.impersonatedUser.uid } : {}) } }
         : {}),
-      sourceIPs: req.socket.remoteAddress ? [req.socket.remoteAddress] : [],
+      sourceIPs: sourceIP ? [sourceIP] : [],
       ...(typeof req.headers['user-agent'] === 'string' ? { userAgent: req.headers['user-agent'].slice(0, 256) } : {}),
       ...(o.route
         ? {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { WsReader, wsFrame } from './exec.js';
+import { LineDiscipline, WsReader, wsFrame } from './exec.js';
 
 /** A client frame: masked, as RFC 6455 requires of clients. */
 function clientFrame(opcode: number, payload: Buffer, fin = true): Buffer {
@@ -49,5 +49,35 @@ describe('WebSocket frames', () => {
     const big = wsFrame(0x2, Buffer.alloc(70_000));
     expect(big[1]).toBe(127);
     expect(Number(big.readBigUInt64BE(2))).toBe(70_000);
+  });
+});
+
+describe('LineDiscipline (kubectl exec -t on a runtime without terminals)', () => {
+  it('echoes what is typed, edits the line, and sends it on Enter', () => {
+    const ld = new LineDiscipline();
+    const a = ld.input(Buffer.from('ecx\x7fho hi'));
+    expect(a.echo.toString('latin1')).toBe('ecx\b \bho hi');
+    expect(a.send.length).toBe(0);
+    const b = ld.input(Buffer.from('\r'));
+    expect([b.echo.toString(), b.send.toString()]).toEqual(['\r\n', 'echo hi\n']);
+    const c = ld.input(Buffer.from('abc\x15ls\r'));
+    expect(c.send.toString()).toBe('ls\n');
+    expect(c.echo.toString('latin1')).toBe('abc\b \b\b \b\b \bls\r\n');
+  });
+
+  it('ends input on Ctrl-D at the start of a line, flushes the line otherwise; Ctrl-C interrupts', () => {
+    const ld = new LineDiscipline();
+    expect(ld.input(Buffer.from('x\x04'))).toMatchObject({ eof: false, interrupt: false });
+    expect(ld.input(Buffer.from('\x04'))).toMatchObject({ eof: true, interrupt: false });
+    const i = new LineDiscipline().input(Buffer.from('sleep 100\x03more'));
+    expect(i).toMatchObject({ interrupt: true });
+    expect(i.echo.toString()).toBe('sleep 100^C\r\n');
+    expect(i.send.length).toBe(0);
+  });
+
+  it('puts CR before each lone LF of the output', () => {
+    expect(LineDiscipline.output(Buffer.from('a\nb\r\nc\n')).toString()).toBe('a\r\nb\r\nc\r\n');
+    const plain = Buffer.from('no newline');
+    expect(LineDiscipline.output(plain)).toBe(plain);
   });
 });

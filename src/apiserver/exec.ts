@@ -12,8 +12,11 @@
 //   NonZeroExitCode and the code as an ExitCode cause, which kubectl exits with), 4 resize
 //   (ignored: commands run without a terminal), 255 (v5) the client closing stdin.
 // - Query: `command` (repeated, required), `container` (default: the only one), `stdin`,
-//   `stdout`, `stderr`, `tty`. With `tty` the command still runs without a terminal (the
-//   process runtime has none); its output is passed on as it comes.
+//   `stdout`, `stderr`, `tty`. The process runtime has no terminals: with `tty` the server
+//   plays the terminal's line discipline (LineDiscipline: echo, line editing, Ctrl-C, Ctrl-D,
+//   CR LF) and sends all output on stdout, as kubectl -t expects.
+// - Backpressure both ways: a client that does not read holds the agent's answer, and so the
+//   command; stdin waits for the agent.
 // - The command is killed when the client goes away; the connection is closed when it exits.
 
 import { createHash } from 'node:crypto';
@@ -88,6 +91,7 @@ export function wsFrame(opcode: number, payload: Buffer): Buffer {
 export class WsReader {
   private buf: Buffer = Buffer.alloc(0);
   private fragments: Buffer[] = [];
+  private fragmentBytes = 0;
 
   constructor(private readonly on: { message(data: Buffer): void; ping(data: Buffer): void; close(): void; error(msg: string): void }) {}
 
@@ -124,10 +128,13 @@ export class WsReader {
         case 0x0: // continuation
         case 0x1:
         case 0x2:
+          this.fragmentBytes += payload.length;
+          if (this.fragmentBytes > MAX_MESSAGE) return this.on.error('message too large');
           this.fragments.push(payload);
           if (fin) {
             const msg = this.fragments.length === 1 ? this.fragments[0]! : Buffer.concat(this.fragments);
             this.fragments = [];
+            this.fragmentBytes = 0;
             this.on.message(msg);
           }
           break;
@@ -140,6 +147,75 @@ export class WsReader {
           break; // pong and reserved opcodes
       }
     }
+  }
+}
+
+/**
+ * What a terminal's line discipline does, for `kubectl exec -t` on a runtime without
+ * terminals: kubectl puts the local terminal in raw mode, so keys arrive one by one (Enter as
+ * CR, Ctrl-C and Ctrl-D as bytes) and output is shown as written. Input is echoed and edited
+ * here (backspace, Ctrl-U) and sent a line at a time; Ctrl-D on an empty line ends the
+ * command's input; Ctrl-C interrupts the command. Output gets CR before each LF.
+ */
+export class LineDiscipline {
+  private line: number[] = [];
+
+  /** Bytes typed → what to echo, what to send to the command, and whether input ended or was interrupted. */
+  input(bytes: Buffer): { echo: Buffer; send: Buffer; eof: boolean; interrupt: boolean } {
+    const echo: number[] = [];
+    const send: number[] = [];
+    let eof = false;
+    let interrupt = false;
+    for (const b of bytes) {
+      if (eof || interrupt) break;
+      switch (b) {
+        case 0x0d: // Enter
+        case 0x0a:
+          echo.push(0x0d, 0x0a);
+          send.push(...this.line, 0x0a);
+          this.line = [];
+          break;
+        case 0x7f: // backspace
+        case 0x08:
+          if (this.line.length > 0) {
+            this.line.pop();
+            echo.push(0x08, 0x20, 0x08);
+          }
+          break;
+        case 0x15: // Ctrl-U
+          for (let i = 0; i < this.line.length; i++) echo.push(0x08, 0x20, 0x08);
+          this.line = [];
+          break;
+        case 0x03: // Ctrl-C
+          echo.push(0x5e, 0x43, 0x0d, 0x0a);
+          interrupt = true;
+          break;
+        case 0x04: // Ctrl-D
+          if (this.line.length === 0) eof = true;
+          else {
+            send.push(...this.line);
+            this.line = [];
+          }
+          break;
+        default:
+          this.line.push(b);
+          echo.push(b);
+      }
+    }
+    return { echo: Buffer.from(echo), send: Buffer.from(send), eof, interrupt };
+  }
+
+  /** Command output for a raw-mode terminal: CR LF for every lone LF. */
+  static output(data: Buffer): Buffer {
+    if (!data.includes(0x0a)) return data;
+    const out: number[] = [];
+    let prev = -1;
+    for (const b of data) {
+      if (b === 0x0a && prev !== 0x0d) out.push(0x0d);
+      out.push(b);
+      prev = b;
+    }
+    return Buffer.from(out);
   }
 }
 
@@ -212,10 +288,11 @@ export async function handleExecUpgrade(deps: ExecDeps, req: IncomingMessage, so
     const protocol = PROTOCOLS.find((p) => offered.includes(p));
     if (!protocol) throw badRequest(`unsupported remote command protocols ${JSON.stringify(offered.join(', '))}: want one of ${PROTOCOLS.join(', ')}`);
 
-    // The upgrade.
+    // The upgrade, unless the client left while it was being checked.
+    if (socket.destroyed || !socket.writable) return true;
     const accept = createHash('sha1').update(key + WS_GUID).digest('base64');
     socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\nSec-WebSocket-Protocol: ${protocol}\r\n\r\n`);
-    bridge(deps, socket, head, { nodeName: pod.spec.nodeName, ep, namespace: route.namespace!, pod: route.name!, container, command, stdin, v5: protocol.startsWith('v5') });
+    bridge(deps, socket, head, { nodeName: pod.spec.nodeName, ep, namespace: route.namespace!, pod: route.name!, container, command, stdin, tty: flag('tty'), v5: protocol.startsWith('v5') });
   } catch (err) {
     const apiErr = err instanceof ApiError ? err : new ApiError(500, 'InternalError', err instanceof Error ? err.message : String(err));
     done.statusCode = apiErr.code;
@@ -232,29 +309,59 @@ interface Target {
   container: string;
   command: string[];
   stdin: boolean;
+  tty: boolean;
   v5: boolean;
 }
 
-/** Relays between the upgraded client socket and the agent's exec answer until either ends. */
+/** Largest frame an agent may send (its output chunks are small). */
+const MAX_AGENT_FRAME = 16 * 1024 * 1024;
+
+/**
+ * Relays between the upgraded client socket and the agent's exec answer until either ends,
+ * with backpressure both ways: a client that does not read holds the agent's answer (and so
+ * the command), an agent that does not take stdin holds the client.
+ */
 function bridge(deps: ExecDeps, socket: Duplex, head: Buffer, t: Target): void {
-  const send = (channel: number, data: Buffer): void => {
-    if (socket.writable) socket.write(wsFrame(0x2, Buffer.concat([Buffer.from([channel]), data])));
+  const tty = t.tty ? new LineDiscipline() : undefined;
+  let agentRes: IncomingMessage | undefined;
+  /** Sends one channel message; false when the socket's buffer is full. */
+  const send = (channel: number, data: Buffer): boolean => {
+    if (!socket.writable) return true;
+    return socket.write(wsFrame(0x2, Buffer.concat([Buffer.from([channel]), data])));
   };
+  socket.on('drain', () => agentRes?.resume());
   let finished = false;
   const finish = (status: Record<string, unknown>): void => {
     if (finished) return;
     finished = true;
     send(ERROR, Buffer.from(JSON.stringify(status)));
     if (socket.writable) socket.end(wsFrame(0x8, Buffer.from([0x03, 0xe8]))); // 1000: normal closure
+    upstream?.destroy();
   };
   const qs = new URLSearchParams();
   for (const c of t.command) qs.append('command', c);
   if (t.stdin) qs.set('stdin', 'true');
   const path = `/exec/${encodeURIComponent(t.namespace)}/${encodeURIComponent(t.pod)}/${encodeURIComponent(t.container)}?${qs.toString()}`;
   let agentBuf: Buffer = Buffer.alloc(0);
-  let upstream: ReturnType<typeof agentRequest>;
+  let upstream: ReturnType<typeof agentRequest> | undefined;
+  const onAgentFrame = (channel: number, payload: Buffer): void => {
+    if (channel === STDOUT || channel === STDERR) {
+      // With a terminal there is one output stream (kubectl -t opens no stderr), shown raw.
+      const ok = tty ? send(STDOUT, LineDiscipline.output(payload)) : send(channel, payload);
+      if (!ok) agentRes?.pause();
+    } else if (channel === AGENT_RESULT) {
+      let r: { exitCode?: unknown; error?: unknown };
+      try {
+        r = JSON.parse(payload.toString('utf8')) as { exitCode?: unknown; error?: unknown };
+      } catch {
+        return finish(failureStatus('the agent sent a malformed result'));
+      }
+      finish(typeof r.error === 'string' ? failureStatus(r.error) : resultStatus(t.command, typeof r.exitCode === 'number' ? r.exitCode : 255));
+    }
+  };
   try {
     upstream = agentRequest(t.nodeName, t.ep, 'POST', path, deps.kubeletClient, (res) => {
+      agentRes = res;
       if (res.statusCode !== 200) {
         let text = '';
         res.on('data', (c: Buffer) => {
@@ -267,15 +374,15 @@ function bridge(deps: ExecDeps, socket: Duplex, head: Buffer, t: Target): void {
         agentBuf = agentBuf.length ? Buffer.concat([agentBuf, c]) : c;
         while (agentBuf.length >= 5) {
           const len = agentBuf.readUInt32BE(1);
+          if (len > MAX_AGENT_FRAME) {
+            res.destroy();
+            return finish(failureStatus('the agent sent an oversized frame'));
+          }
           if (agentBuf.length < 5 + len) break;
           const channel = agentBuf[0]!;
           const payload = agentBuf.subarray(5, 5 + len);
           agentBuf = agentBuf.subarray(5 + len);
-          if (channel === STDOUT || channel === STDERR) send(channel, payload);
-          else if (channel === AGENT_RESULT) {
-            const r = JSON.parse(payload.toString('utf8')) as { exitCode?: number; error?: string };
-            finish(r.error !== undefined ? failureStatus(r.error) : resultStatus(t.command, r.exitCode ?? 255));
-          }
+          onAgentFrame(channel, payload);
         }
       });
       res.on('end', () => finish(failureStatus('the agent ended the command stream without a result')));
@@ -285,29 +392,42 @@ function bridge(deps: ExecDeps, socket: Duplex, head: Buffer, t: Target): void {
     finish(failureStatus(`cannot reach the agent of node ${t.nodeName}: ${err instanceof Error ? err.message : String(err)}`));
     return;
   }
-  upstream.on('error', (err) => finish(failureStatus(`cannot reach the agent of node ${t.nodeName}: ${err.message}`)));
-  if (!t.stdin) upstream.end();
+  const up = upstream;
+  up.on('error', (err) => finish(failureStatus(`cannot reach the agent of node ${t.nodeName}: ${err.message}`)));
+  up.on('drain', () => socket.resume());
+  // Start the command now, not at the first stdin byte (a request holds its headers until then).
+  if (t.stdin) up.flushHeaders();
+  else up.end();
+  const toCommand = (data: Buffer): void => {
+    if (data.length > 0 && !up.write(data)) socket.pause();
+  };
   const reader = new WsReader({
     message: (m) => {
       if (m.length === 0) return;
       const channel = m[0]!;
-      if (channel === STDIN && t.stdin) upstream.write(m.subarray(1));
-      else if (channel === CLOSE && t.v5 && m[1] === STDIN && t.stdin) upstream.end();
+      if (channel === STDIN && t.stdin) {
+        if (!tty) return toCommand(m.subarray(1));
+        const r = tty.input(m.subarray(1));
+        if (r.echo.length) send(STDOUT, r.echo);
+        toCommand(r.send);
+        if (r.interrupt) finish(resultStatus(t.command, 130));
+        else if (r.eof) up.end();
+      } else if (channel === CLOSE && t.v5 && m[1] === STDIN && t.stdin) up.end();
       // resize (4) and anything else: ignored
     },
     ping: (data) => {
       if (socket.writable) socket.write(wsFrame(0xa, data));
     },
     close: () => {
-      upstream.destroy();
+      up.destroy();
       socket.end();
     },
     error: () => {
-      upstream.destroy();
+      up.destroy();
       socket.destroy();
     },
   });
   socket.on('data', (c: Buffer) => reader.push(c));
-  socket.on('close', () => upstream.destroy());
+  socket.on('close', () => up.destroy());
   if (head.length) reader.push(head);
 }

@@ -18,7 +18,7 @@ import { reviewRouteOf, serveReview } from './reviews.js';
 import { metricsRouteOf, serveMetrics } from './metrics-api.js';
 import type { ServerMetrics } from './metrics.js';
 import type { OpenApi } from './openapi.js';
-import { parseDeleteOptions, parseListQuery, parseWriteQuery, type WriteQuery } from './query.js';
+import { parseDeleteOptions, parseListQuery, parseWriteQuery, watchRequested, type WriteQuery } from './query.js';
 import { managerFromUserAgent } from '../api/managedfields/index.js';
 import { servePodLog } from './pod-log.js';
 import { listJson, patchTypeOf, type AdmitFn, type RestRegistry } from './registry.js';
@@ -102,7 +102,7 @@ async function handle(deps: HandlerDeps, req: IncomingMessage, res: ServerRespon
       if (!(err instanceof BadPathError)) throw err;
     }
     const rr = route?.type === 'resource' ? route : undefined;
-    const watch = query.get('watch') === 'true' || query.get('watch') === '1';
+    const watch = watchRequested(query);
     const audit = deps.audit ? auditRequest(deps.audit, req, res, { path, route: rr, watch, ...(join ? { join: { bootstrapTokenId: bootstrapTokenId(req) } } : {}) }) : undefined;
     auditCtx = audit;
     if (join) {

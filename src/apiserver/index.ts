@@ -16,7 +16,7 @@ import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { ApiError } from '../api/errors.js';
+import { ApiError, badRequest } from '../api/errors.js';
 import { newKindRegistry, type KindRegistry } from '../api/kinds.js';
 import { EncryptingStore, SECRETS_ENCRYPTION_KEY_FILE, SqliteStore, openEncryptedStore, openStore, startCompactor, type Compactor, type Store } from '../storage/index.js';
 import { realClock, type Clock } from '../util/index.js';
@@ -264,7 +264,10 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     srv.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
       handleExecUpgrade({ registry: reg, kinds, security, ...(auditLog ? { audit: auditLog } : {}), kubeletClient: security.kubeletClient }, req, socket, head).then(
         (handled) => {
-          if (!handled) socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+          if (!handled) {
+            const body = JSON.stringify(badRequest('the server upgrades only pods/exec (over WebSocket); this request cannot be upgraded').toStatus());
+            socket.end(`HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+          }
         },
         (err: unknown) => {
           logger.error('exec upgrade failed', err);

@@ -21,10 +21,14 @@
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { KindRegistry } from '../api/kinds.js';
+import { watchRequested } from './query.js';
 import { parsePath } from './request-info.js';
 
 /** Upstream's request-duration buckets (seconds). */
 const BUCKETS = [0.005, 0.025, 0.05, 0.1, 0.2, 0.4, 0.6, 0.8, 1, 1.25, 1.5, 2, 3, 4, 5, 6, 8, 10, 15, 20, 30, 45, 60];
+
+/** Subresources served outside the kinds' own list. */
+const STREAM_SUBRESOURCES = new Set(['exec']);
 
 const LABELS = ['verb', 'group', 'version', 'resource', 'subresource', 'scope', 'component'] as const;
 
@@ -44,6 +48,13 @@ function labelText(values: readonly string[], extra = ''): string {
   const parts = LABELS.map((n, i) => `${n}="${escapeLabel(values[i] ?? '')}"`);
   if (extra) parts.push(extra);
   return `{${parts.join(',')}}`;
+}
+
+/** A followed log (`follow` present and not false, as the agent reads it) streams. */
+function followRequested(url: string): boolean {
+  const qi = url.indexOf('?');
+  const v = qi < 0 ? null : new URLSearchParams(url.slice(qi + 1)).get('follow');
+  return v !== null && v !== 'false' && v !== '0';
 }
 
 export interface StoreCounters {
@@ -66,7 +77,7 @@ export class ServerMetrics {
     const t0 = performance.now();
     const labels = this.labelsOf(req);
     const key = labels.join('\u0000');
-    const streaming = labels[0] === 'WATCH' || (labels[4] === 'log' && /[?&]follow=(true|1)\b/.test(req.url ?? ''));
+    const streaming = labels[0] === 'WATCH' || (labels[4] === 'log' && followRequested(req.url ?? ''));
     if (streaming) this.longRunning.set(key, (this.longRunning.get(key) ?? 0) + 1);
     let done = false;
     const finish = (): void => {
@@ -100,11 +111,12 @@ export class ServerMetrics {
     } catch {
       route = undefined;
     }
-    if (route?.type !== 'resource' || !this.kinds.byResource(route.group, route.version, route.plural)) {
-      return [method, '', '', '', '', '', 'apiserver'];
-    }
-    const query = qi < 0 ? '' : url.slice(qi + 1);
-    const watch = route.watchPath === true || /(^|&)watch=(true|1)(&|$)/.test(query);
+    const kind = route?.type === 'resource' ? this.kinds.byResource(route.group, route.version, route.plural) : undefined;
+    if (route?.type !== 'resource' || !kind) return [method, '', '', '', '', '', 'apiserver'];
+    const watch = route.watchPath === true || watchRequested(new URLSearchParams(qi < 0 ? '' : url.slice(qi + 1)));
+    // Only subresources that exist are labels (a path can name anything).
+    const sub = route.subresource ?? '';
+    const subresource = sub === '' || (kind.subresources as readonly string[]).includes(sub) || STREAM_SUBRESOURCES.has(sub) ? sub : '';
     let verb: string;
     switch (method) {
       case 'GET':
@@ -121,7 +133,7 @@ export class ServerMetrics {
         verb = method;
     }
     const scope = route.name ? 'resource' : route.namespace !== undefined ? 'namespace' : 'cluster';
-    return [verb, route.group, route.version, route.plural, route.subresource ?? '', scope, 'apiserver'];
+    return [verb, route.group, route.version, route.plural, subresource, scope, 'apiserver'];
   }
 
   /** The exposition text. */

@@ -31,6 +31,16 @@ export interface WriteQuery {
   force: boolean;
 }
 
+/**
+ * Whether `?watch` asks for a watch, as parseListQuery reads it (`true`, `1` or empty). The
+ * request's authorization and metrics use this too, so a request served as a watch is
+ * authorized as one.
+ */
+export function watchRequested(q: URLSearchParams): boolean {
+  const v = q.get('watch');
+  return v === 'true' || v === '1' || v === '';
+}
+
 function bool(q: URLSearchParams, name: string): boolean | undefined {
   const v = q.get(name);
   if (v === null) return undefined;

@@ -66,6 +66,27 @@ describe('GET /metrics', () => {
     });
   });
 
+  it('keeps its series bounded: paths naming no real subresource are counted without it', async () => {
+    const url = ts.server.url;
+    for (const junk of ['aaa', 'bbb', 'ccc']) await httpRequest(`${url}/api/v1/namespaces/default/configmaps/m1/${junk}`);
+    const text = (await httpRequest(`${url}/metrics`)).text;
+    expect(text).not.toMatch(/subresource="(aaa|bbb|ccc)"/);
+    expect(sample(text, 'apiserver_request_total', { resource: 'configmaps', verb: 'GET', subresource: '', code: '404' })).toBeGreaterThanOrEqual(3);
+  });
+
+  it('a watch asked with an empty ?watch= is served, authorized and counted as a watch', async () => {
+    const url = ts.server.url;
+    const { TokenStore } = await import('../../src/auth/index.js');
+    const lister = new TokenStore(ts.dataDir).create({ user: 'lister', groups: [], kind: 'user' }).token;
+    const admin = (path: string, body: unknown) => httpRequest(`${url}${path}`, { method: 'POST', body: JSON.stringify(body) });
+    expect((await admin('/apis/rbac.authorization.k8s.io/v1/namespaces/default/roles', { metadata: { name: 'list-only' }, rules: [{ verbs: ['list'], apiGroups: [''], resources: ['configmaps'] }] })).status).toBe(201);
+    expect((await admin('/apis/rbac.authorization.k8s.io/v1/namespaces/default/rolebindings', { metadata: { name: 'lister' }, subjects: [{ kind: 'User', name: 'lister' }], roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'list-only' } })).status).toBe(201);
+    expect((await httpRequest(`${url}/api/v1/namespaces/default/configmaps`, { token: lister })).status).toBe(200);
+    const watch = await httpRequest(`${url}/api/v1/namespaces/default/configmaps?watch=`, { token: lister });
+    expect(watch.status).toBe(403);
+    expect(watch.text).toContain('cannot watch resource');
+  });
+
   it('is for the admin and the system:monitoring group only', async () => {
     const url = ts.server.url;
     const viewer = createUserToken(ts.dataDir, 'vic', ['viewers']);

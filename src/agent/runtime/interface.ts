@@ -104,8 +104,9 @@ export interface ContainerEvent {
 
 export interface ExecIO {
   stdin?: AsyncIterable<Buffer>;
-  onStdout(chunk: Buffer): void;
-  onStderr(chunk: Buffer): void;
+  /** Where the command's output goes; their backpressure holds the command (never ended by exec). */
+  stdout: import('node:stream').Writable;
+  stderr: import('node:stream').Writable;
   signal?: AbortSignal;
 }
 
@@ -190,8 +191,9 @@ export interface ContainerRuntime {
   /**
    * Runs a command in the container's context with its streams (`kubectl exec`): stdout and
    * stderr as they come, stdin from `io.stdin` until it ends. Resolves with the exit code (126
-   * when it cannot start, 128+n for a signal); `io.signal` kills it. Optional: a runtime
-   * without it cannot serve exec.
+   * when it cannot start, 128+n for a signal) once it exited and its output is written;
+   * whatever it started is killed with it. `io.signal` kills it, and so does stopping the
+   * container. Optional: a runtime without it cannot serve exec.
    */
   execStream?(id: string, command: string[], io: ExecIO): Promise<{ exitCode: number }>;
   /** The container's log as `kubectl logs` prints it. */

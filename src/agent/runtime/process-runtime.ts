@@ -129,6 +129,8 @@ function writeJsonAtomic(path: string, value: unknown): void {
 export class ProcessRuntime implements ContainerRuntime {
   readonly type = 'process';
   private readonly containers = new Map<string, Supervised>();
+  /** Kill functions of the running `execStream` sessions, per container. */
+  private readonly execSessions = new Map<string, Set<() => void>>();
   private readonly sandboxes = new Map<string, PodSandboxConfig>();
   private readonly listeners = new Set<(e: ContainerEvent) => void>();
   private readonly containersDir: string;
@@ -450,6 +452,7 @@ export class ProcessRuntime implements ContainerRuntime {
   async stopContainer(id: string, gracePeriodSeconds: number): Promise<void> {
     const sup = this.containers.get(id);
     if (!sup) throw new RuntimeError('NotFound', `container "${id}" not found`);
+    for (const kill of this.execSessions.get(id) ?? []) kill();
     if (sup.info.state !== 'running' || sup.pgid === undefined) return sup.done;
     const pgid = sup.pgid;
     sup.stopping = true;
@@ -474,6 +477,7 @@ export class ProcessRuntime implements ContainerRuntime {
 
   private dropRecord(sup: Supervised): void {
     clearTimeout(sup.pollTimer);
+    this.execSessions.delete(sup.info.id);
     this.containers.delete(sup.info.id);
     rmSync(join(this.containersDir, `${sup.info.id}.json`), { force: true });
     if (sup.fifos) {
@@ -559,19 +563,26 @@ export class ProcessRuntime implements ContainerRuntime {
     return new Promise((resolve) => {
       // Its own process group, so a kill takes whatever the command started.
       const child = spawn(command[0]!, command.slice(1), { cwd: sup.workingDir, env: sup.env, detached: true, stdio: [io.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
+      const pgid = child.pid;
+      const killGroup = (): void => {
+        if (pgid !== undefined) signalGroup(pgid, 'SIGKILL');
+      };
+      // Stopping the container ends its exec sessions too.
+      const sessions = (this.execSessions.get(id) ?? this.execSessions.set(id, new Set()).get(id))!;
+      sessions.add(killGroup);
       let settled = false;
       const finish = (exitCode: number): void => {
         if (settled) return;
         settled = true;
-        io.signal?.removeEventListener('abort', kill);
+        killGroup(); // what it left behind in its group
+        sessions.delete(killGroup);
+        io.signal?.removeEventListener('abort', killGroup);
         resolve({ exitCode });
       };
-      const kill = (): void => {
-        if (child.pid !== undefined) signalGroup(child.pid, 'SIGKILL');
-      };
-      io.signal?.addEventListener('abort', kill, { once: true });
-      child.stdout!.on('data', (b: Buffer) => io.onStdout(b));
-      child.stderr!.on('data', (b: Buffer) => io.onStderr(b));
+      io.signal?.addEventListener('abort', killGroup, { once: true });
+      // pipe() pauses the command's output while the caller cannot take more.
+      child.stdout!.pipe(io.stdout, { end: false });
+      child.stderr!.pipe(io.stderr, { end: false });
       if (io.stdin && child.stdin) {
         const sink = child.stdin;
         sink.on('error', () => undefined); // the command may exit without reading
@@ -585,7 +596,7 @@ export class ProcessRuntime implements ContainerRuntime {
         })();
       }
       child.once('error', (err) => {
-        io.onStderr(Buffer.from(`${err.message}\n`));
+        io.stderr.write(`${err.message}\n`);
         finish(126);
       });
       // 'close': the exit and both output pipes drained.
