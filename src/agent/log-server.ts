@@ -22,7 +22,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { TLSSocket } from 'node:tls';
 import type { AddressInfo } from 'node:net';
 import type { PodLogOptions } from './pod-worker.js';
-import type { AgentStats } from './stats.js';
+import { EXEC_RESULT, EXEC_STDERR, EXEC_STDOUT, execFrame, type AgentStats } from '../api/agent-api.js';
 import type { ExecIO } from './runtime/interface.js';
 
 /** An error with the HTTP status the log endpoint answers. */
@@ -158,19 +158,6 @@ async function handle(source: ContainerLogSource, req: IncomingMessage, res: Ser
   let body = '';
   await source.containerLogs(namespace, podName, container, options, (chunk) => (body += chunk));
   res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(body) }).end(body);
-}
-
-/** Channels of the exec answer's frames (`[channel u8][length u32 BE][payload]`). */
-export const EXEC_STDOUT = 1;
-export const EXEC_STDERR = 2;
-/** The last frame: JSON `{ "exitCode": n }` or `{ "error": "..." }`. */
-export const EXEC_RESULT = 3;
-
-export function execFrame(channel: number, payload: Buffer): Buffer {
-  const head = Buffer.allocUnsafe(5);
-  head.writeUInt8(channel, 0);
-  head.writeUInt32BE(payload.length, 1);
-  return Buffer.concat([head, payload]);
 }
 
 /**

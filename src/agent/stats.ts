@@ -19,6 +19,7 @@
 
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
+export type { AgentStats } from '../api/agent-api.js';
 
 /** Cumulative usage of one process group at one instant. */
 export interface GroupUsage {
@@ -189,14 +190,4 @@ export function readSharedUsage(at: number): UsageSnapshot {
   const mono = performance.now();
   if (!sharedScan || mono - sharedScan.mono >= SHARED_SCAN_MS) sharedScan = { mono, snapshot: readUsage(at) };
   return sharedScan.snapshot;
-}
-
-/** The agent's `GET /stats/summary` answer (the API server's metrics API reads it). */
-export interface AgentStats {
-  nodeName: string;
-  /** ms since the epoch of the sample the rates end at. */
-  timestamp: number;
-  windowMs: number;
-  node?: { cpuNanoCores: number; memoryBytes: number };
-  pods: { namespace: string; name: string; uid: string; containers: { name: string; cpuNanoCores: number; memoryBytes: number }[] }[];
 }

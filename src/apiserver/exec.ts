@@ -28,6 +28,7 @@ import type { KindRegistry } from '../api/kinds.js';
 import type { Node, Pod } from '../api/types.js';
 import type { AuditLog } from './audit.js';
 import { auditRequest } from './audit.js';
+import { EXEC_RESULT, EXEC_STDERR, EXEC_STDOUT } from '../api/agent-api.js';
 import { agentEndpoint, agentRequest, logContainerName } from './pod-log.js';
 import type { RestRegistry } from './registry.js';
 import { parsePath, type ResourceRoute } from './request-info.js';
@@ -40,8 +41,6 @@ const STDOUT = 1;
 const STDERR = 2;
 const ERROR = 3;
 const CLOSE = 255;
-/** Agent answer frame channels (log-server.ts). */
-const AGENT_RESULT = 3;
 /** Largest client message accepted (stdin chunks are small; this bounds buffering). */
 const MAX_MESSAGE = 4 * 1024 * 1024;
 
@@ -345,11 +344,11 @@ function bridge(deps: ExecDeps, socket: Duplex, head: Buffer, t: Target): void {
   let agentBuf: Buffer = Buffer.alloc(0);
   let upstream: ReturnType<typeof agentRequest> | undefined;
   const onAgentFrame = (channel: number, payload: Buffer): void => {
-    if (channel === STDOUT || channel === STDERR) {
+    if (channel === EXEC_STDOUT || channel === EXEC_STDERR) {
       // With a terminal there is one output stream (kubectl -t opens no stderr), shown raw.
-      const ok = tty ? send(STDOUT, LineDiscipline.output(payload)) : send(channel, payload);
+      const ok = tty ? send(STDOUT, LineDiscipline.output(payload)) : send(channel === EXEC_STDOUT ? STDOUT : STDERR, payload);
       if (!ok) agentRes?.pause();
-    } else if (channel === AGENT_RESULT) {
+    } else if (channel === EXEC_RESULT) {
       let r: { exitCode?: unknown; error?: unknown };
       try {
         r = JSON.parse(payload.toString('utf8')) as { exitCode?: unknown; error?: unknown };

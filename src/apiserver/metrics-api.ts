@@ -24,7 +24,7 @@ import type { IncomingMessage } from 'node:http';
 import { ApiError, badRequest, methodNotAllowed } from '../api/errors.js';
 import type { KindDef, KindRegistry } from '../api/kinds.js';
 import type { Node, Pod } from '../api/types.js';
-import type { AgentStats } from '../agent/stats.js';
+import type { AgentStats } from '../api/agent-api.js';
 import { agentEndpoint, agentGet } from './pod-log.js';
 import { parseListQuery } from './query.js';
 import type { RestRegistry } from './registry.js';
