@@ -17,12 +17,13 @@ import { decodeProtobufObject, deleteOptionsGroupKind, protobufContentType } fro
 import { reviewRouteOf, serveReview } from './reviews.js';
 import { metricsRouteOf, serveMetrics } from './metrics-api.js';
 import type { ServerMetrics } from './metrics.js';
+import { serveTokenRequest } from './token-request.js';
 import type { OpenApi } from './openapi.js';
 import { parseDeleteOptions, parseListQuery, parseWriteQuery, watchRequested, type WriteQuery } from './query.js';
 import { managerFromUserAgent } from '../api/managedfields/index.js';
 import { servePodLog } from './pod-log.js';
 import { listJson, patchTypeOf, type AdmitFn, type RestRegistry } from './registry.js';
-import { JOIN_PATH, RBAC_GROUP, RENEW_PATH, bearerToken, type UserInfo } from '../auth/index.js';
+import { JOIN_PATH, RBAC_GROUP, RENEW_PATH, bearerToken, type ServiceAccountTokens, type UserInfo } from '../auth/index.js';
 import { auditRequest, type AuditContext, type AuditLog } from './audit.js';
 import { secureRequest, serveJoin, serveRenew, type RequestSecurity } from './security.js';
 import { BadPathError, parsePath, type ResourceRoute } from './request-info.js';
@@ -58,6 +59,8 @@ export interface HandlerDeps {
   security?: RequestSecurity;
   /** The audit log of writes (audit.ts); only given with `security` (the user is known). */
   audit?: AuditLog;
+  /** Signs service account tokens (TokenRequest, token-request.ts); absent: the subresource is 404. */
+  serviceAccountTokens?: ServiceAccountTokens;
   /** Request counters and latencies, served at /metrics (metrics.ts); absent: not recorded, 404. */
   metrics?: ServerMetrics;
   /** Where pods/log connects to agents with (client certificate + CA); absent = plain HTTP. */
@@ -164,6 +167,19 @@ async function handle(deps: HandlerDeps, req: IncomingMessage, res: ServerRespon
   if (path.startsWith('/healthz/') || path.startsWith('/livez/') || path.startsWith('/readyz/')) return sendText(res, 200, 'ok');
   const metrics = metricsRouteOf(path);
   if (metrics) return sendJson(res, 200, await serveMetrics(metrics, method, query, { registry: deps.registry, kinds: deps.kinds, ...(deps.kubeletClient ? { kubeletClient: deps.kubeletClient } : {}) }));
+  const tokenRoute = /^\/api\/v1\/namespaces\/([^/]+)\/serviceaccounts\/([^/]+)\/token\/?$/.exec(path);
+  if (tokenRoute && deps.serviceAccountTokens) {
+    if (method !== 'POST') throw methodNotAllowed();
+    const body = await readObjectBody(req, 'authentication.k8s.io/TokenRequest');
+    const [ns, name] = [tokenRoute[1]!, tokenRoute[2]!].map((s) => {
+      try {
+        return decodeURIComponent(s);
+      } catch {
+        throw badRequest(`malformed path segment ${JSON.stringify(s)}`);
+      }
+    }) as [string, string];
+    return sendJson(res, 201, await serveTokenRequest({ registry: deps.registry, kinds: deps.kinds, signer: deps.serviceAccountTokens }, ns, name, body, caller));
+  }
   const review = reviewRouteOf(path);
   if (review) {
     if (method !== 'POST') throw methodNotAllowed();

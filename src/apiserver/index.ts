@@ -27,6 +27,7 @@ import { reviewDiscovery } from './reviews.js';
 import { metricsDiscovery } from './metrics-api.js';
 import { ServerMetrics } from './metrics.js';
 import { handleExecUpgrade } from './exec.js';
+import { tokenRequestDiscovery } from './token-request.js';
 import { createHandler } from './handler.js';
 import { maxBodyBytes } from './http.js';
 import { ensureBootstrapRbac, initRequestSecurity, writeAdminKubeconfig, type RequestSecurity } from './security.js';
@@ -187,11 +188,12 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       kinds,
       registry: reg,
       watchCache: wc,
-      discovery: new Discovery(kinds, [...reviewDiscovery, metricsDiscovery]),
+      discovery: new Discovery(kinds, [...reviewDiscovery, metricsDiscovery, tokenRequestDiscovery]),
       openapi: new OpenApi(kinds, logger.child('openapi')),
       logger,
       ready: () => ready,
       kubeletClient: security.kubeletClient,
+      serviceAccountTokens: security.auth.serviceAccountTokens,
       metrics: new ServerMetrics(kinds, () => {
         const raw = store instanceof EncryptingStore ? store.raw : store;
         return raw instanceof SqliteStore ? raw.stats() : undefined;

@@ -280,6 +280,22 @@ const messages: Record<string, Message> = {
   },
   SelfSubjectRulesReviewSpec: { 1: f('namespace', 'string') },
   SelfSubjectReview: { 1: f('metadata', msg('ObjectMeta'), { keep: true }) },
+  // authentication.k8s.io/v1 TokenRequest (`kubectl create token`)
+  TokenRequest: {
+    1: f('metadata', msg('ObjectMeta'), { keep: true }),
+    2: f('spec', msg('TokenRequestSpec'), { keep: true }),
+  },
+  TokenRequestSpec: {
+    1: f('audiences', 'string', { repeated: true }),
+    3: f('boundObjectRef', msg('BoundObjectReference'), { ptr: true }),
+    4: f('expirationSeconds', 'int64', { ptr: true }),
+  },
+  BoundObjectReference: {
+    1: f('kind', 'string'),
+    2: f('apiVersion', 'string'),
+    3: f('name', 'string'),
+    4: f('uid', 'string'),
+  },
   // scheduling.k8s.io/v1
   PriorityClass: {
     1: f('metadata', msg('ObjectMeta'), { keep: true }),
@@ -307,6 +323,7 @@ const kindMessages: Record<string, string> = {
   'authorization.k8s.io/SubjectAccessReview': 'SubjectAccessReview',
   'authorization.k8s.io/SelfSubjectRulesReview': 'SelfSubjectRulesReview',
   'authentication.k8s.io/SelfSubjectReview': 'SelfSubjectReview',
+  'authentication.k8s.io/TokenRequest': 'TokenRequest',
 };
 
 /** The group/kind under which DeleteOptions bodies are decoded (decodeProtobufObject). */

@@ -18,7 +18,7 @@
 
 import { existsSync, readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
-import { ApiError, badRequest, forbidden, methodNotAllowed } from '../api/errors.js';
+import { ApiError, badRequest, forbidden, methodNotAllowed, unauthorized } from '../api/errors.js';
 import type { KindRegistry } from '../api/kinds.js';
 import type { KubeObject, Pod } from '../api/types.js';
 import {
@@ -53,7 +53,7 @@ import {
 } from '../auth/index.js';
 import type { Store } from '../storage/index.js';
 import type { Logger } from '../util/logger.js';
-import { keyPrefix, type AdmitFn, type RestRegistry } from './registry.js';
+import { keyPrefix, objectKey, type AdmitFn, type RestRegistry } from './registry.js';
 import type { ResourceRoute } from './request-info.js';
 import type { WatchCache } from './watch-cache.js';
 
@@ -208,6 +208,24 @@ export interface RequestSecurity {
   authorizer: Authorizer;
   rbac: RbacCache;
   kubeletClient: KubeletClientCert;
+  /** Whether a service account token's objects (its account, its pod) still exist with their uids. */
+  stillBound(b: NonNullable<UserInfo['boundTo']>): Promise<boolean>;
+}
+
+/** stillBound over the store: one read per object. */
+function storeBindingCheck(store: Store, kinds: KindRegistry): RequestSecurity['stillBound'] {
+  const uidOf = async (plural: string, namespace: string, name: string): Promise<string | undefined> => {
+    const k = kinds.byResource('', 'v1', plural);
+    if (!k) return undefined;
+    const kv = await store.get(objectKey(k, namespace, name));
+    if (!kv) return undefined;
+    const o = JSON.parse(kv.value) as KubeObject;
+    return o.metadata.deletionTimestamp ? undefined : o.metadata.uid;
+  };
+  return async (b) => {
+    if ((await uidOf('serviceaccounts', b.namespace, b.serviceAccount.name)) !== b.serviceAccount.uid) return false;
+    return !b.pod || (await uidOf('pods', b.namespace, b.pod.name)) === b.pod.uid;
+  };
 }
 
 export async function initRequestSecurity(o: {
@@ -224,7 +242,7 @@ export async function initRequestSecurity(o: {
     if (resource === '*' || resource.startsWith(`${RBAC_GROUP}/`)) rbac.invalidate();
   });
   const authorizer = new Authorizer({ rbac, nodeGraph: storeNodeGraph(o.store, o.kinds) });
-  return { auth, authorizer, rbac, kubeletClient: await issueKubeletClientCert(auth) };
+  return { auth, authorizer, rbac, kubeletClient: await issueKubeletClientCert(auth), stillBound: storeBindingCheck(o.store, o.kinds) };
 }
 
 /** Result of the per-request security step: who, the attributes, and NodeRestriction for writes. */
@@ -253,6 +271,8 @@ export async function secureRequest(
 ): Promise<SecuredRequest> {
   const caller = sec.auth.authenticateRequest(req, path);
   if (caller instanceof ApiError) throw caller;
+  // A service account token stops working with its account or pod.
+  if (caller.boundTo && !(await sec.stillBound(caller.boundTo))) throw unauthorized();
   onAuthenticated?.(caller);
   // Impersonation (impersonation.ts) is checked against the caller's own rights; the request
   // is then authorized, admitted and audited as the impersonated user.

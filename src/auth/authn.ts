@@ -14,6 +14,7 @@
 //   O = groups. A certificate that failed verification, or that is revoked (revocation.ts),
 //   counts as an invalid credential.
 // - `Authorization: Bearer <token>` → the token's user; unknown, malformed or expired → invalid.
+//   A JWT is a service account token (sa-token.ts): the service account, if it verifies.
 // - Any credential that succeeds wins; else 'invalid' if any was presented and failed; else
 //   null (anonymous). Every authenticated user also gets the group `system:authenticated`.
 // - Secrets never appear in errors or return values.
@@ -24,11 +25,17 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { join } from 'node:path';
 import { ensurePrivateDir, writeFileAtomic } from './pki.js';
 import type { PresentedCert } from './revocation.js';
+import { looksLikeJwt, serviceAccountUser, type ServiceAccountTokens } from './sa-token.js';
 
 export interface UserInfo {
   user: string;
   groups: string[];
   uid?: string;
+  /**
+   * Set for a service account token: what it was issued for. The request pipeline checks that
+   * these objects still exist with these uids (a deleted pod's token stops working).
+   */
+  boundTo?: { namespace: string; serviceAccount: { name: string; uid: string }; pod?: { name: string; uid: string } };
 }
 
 export type TokenKind = 'admin' | 'join' | 'node' | 'user';
@@ -270,7 +277,7 @@ export interface Authenticator {
   authenticate(req: AuthnRequest): AuthnResult;
 }
 
-export function createAuthenticator(deps: { tokens: TokenStore; revocations?: RevocationCheck; now?: () => Date }): Authenticator {
+export function createAuthenticator(deps: { tokens: TokenStore; revocations?: RevocationCheck; serviceAccountTokens?: ServiceAccountTokens; now?: () => Date }): Authenticator {
   const now = deps.now ?? (() => new Date());
   return {
     authenticate(req) {
@@ -279,6 +286,14 @@ export function createAuthenticator(deps: { tokens: TokenStore; revocations?: Re
       if (byCert && byCert !== 'invalid') return byCert;
       if (byCert === 'invalid') failed = true;
       const token = bearerToken(req.headers);
+      if (token !== undefined && deps.serviceAccountTokens && looksLikeJwt(token)) {
+        const c = deps.serviceAccountTokens.verify(token, now());
+        if (c) {
+          const k = c['kubernetes.io'];
+          return withAuthenticatedGroup({ ...serviceAccountUser(c), boundTo: { namespace: k.namespace, serviceAccount: k.serviceaccount, ...(k.pod ? { pod: k.pod } : {}) } });
+        }
+        return 'invalid';
+      }
       if (token !== undefined) {
         const r = deps.tokens.lookup(token, now());
         if (r.ok && r.record.kind !== 'join') {

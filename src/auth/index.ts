@@ -14,6 +14,7 @@ import { createAuthenticator, ensureAdminToken, isPublicPath, TokenStore, type A
 import { joinHandler } from './join.js';
 import { ensurePki, type Pki } from './pki.js';
 import { RevocationList } from './revocation.js';
+import { ServiceAccountTokens } from './sa-token.js';
 
 export * from './attributes.js';
 export * from './authn.js';
@@ -26,6 +27,7 @@ export * from './node-identity.js';
 export * from './pki.js';
 export * from './revocation.js';
 export * from './impersonation.js';
+export * from './sa-token.js';
 export {
   apiGroupMatches, forbiddenError, forbiddenMessage, nonResourceURLMatches, RBAC_GROUP, RbacAuthorizer, requestVerb, resourceMatches, resourceNameMatches,
   ruleAllows, rulesAllow, serviceAccountGroups, serviceAccountUserName, staticRbacSource, subjectMatches, verbMatches,
@@ -39,6 +41,8 @@ export interface ServerAuth {
   tokens: TokenStore;
   /** Revoked client certificates (the server closes their open connections on a change). */
   revocations: RevocationList;
+  /** Signs and verifies service account tokens (TokenRequest). */
+  serviceAccountTokens: ServiceAccountTokens;
   authenticator: Authenticator;
   /** Plaintext admin token, present only on the start that created it: write it into kubeconfig.yaml now. */
   adminToken?: string;
@@ -57,11 +61,13 @@ export async function initServerAuth(dataDir: string, o: { sans?: string[] } = {
   const tokens = new TokenStore(dataDir);
   const adminToken = ensureAdminToken(tokens);
   const revocations = new RevocationList(dataDir);
-  const authenticator = createAuthenticator({ tokens, revocations });
+  const serviceAccountTokens = new ServiceAccountTokens(dataDir);
+  const authenticator = createAuthenticator({ tokens, revocations, serviceAccountTokens });
   return {
     pki,
     tokens,
     revocations,
+    serviceAccountTokens,
     authenticator,
     ...(adminToken ? { adminToken } : {}),
     join: joinHandler({ pki, tokens, revocations }),

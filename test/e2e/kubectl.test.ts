@@ -171,6 +171,15 @@ describe.skipIf(!hasKubectl)('kubectl against everynode server', () => {
     const exec = await kubectlWith(erin, ['exec', '-n', 'can-i', 'some-pod', '--', 'true']);
     expect(exec.code).toBe(1);
     expect(exec.stderr).toContain('User "erin" cannot create resource "pods/exec" in API group "" in the namespace "can-i"');
+    // kubectl create token (a protobuf TokenRequest): the token acts as the service account.
+    await ok(['create', 'serviceaccount', 'robot', '-n', 'can-i']);
+    await ok(['create', 'rolebinding', 'robot-reads', '-n', 'can-i', '--role=ds-reader', '--serviceaccount=can-i:robot']);
+    const robotToken = (await ok(['create', 'token', 'robot', '-n', 'can-i', '--duration=15m'])).trim();
+    expect(robotToken).toMatch(/^eyJ[\w-]+\.[\w-]+\.[\w-]+$/);
+    const robotList = await kubectl(['get', 'ds', '-n', 'can-i', '--token', robotToken]);
+    expect([robotList.code, robotList.stderr.trim()]).toEqual([0, 'No resources found in can-i namespace.']);
+    const robotDenied = await kubectl(['get', 'pods', '-n', 'can-i', '--token', robotToken]);
+    expect(robotDenied.stderr).toContain('User "system:serviceaccount:can-i:robot" cannot list resource "pods"');
     // erin may not impersonate anyone.
     const escalate = await kubectlWith(erin, ['get', 'nodes', '--as=system:admin', '--as-group=system:masters']);
     expect(escalate.code).toBe(1);

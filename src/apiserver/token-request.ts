@@ -1,0 +1,101 @@
+// `POST /api/v1/namespaces/NS/serviceaccounts/NAME/token`: the TokenRequest API
+// (authentication.k8s.io/v1), behind `kubectl create token` and the tokens agents give pods.
+//
+// Contract (upstream's serviceaccount token REST):
+// - The service account must exist (404). spec.expirationSeconds defaults to 3600 and must be
+//   at least 600 (422); spec.audiences default to the API audience. spec.boundObjectRef may
+//   name a Pod (other kinds: 422): it must exist (404), match its uid when one is given (409),
+//   and run as this service account (400). The token then stops working with the pod.
+// - A node (system:node:<n>, already authorized by the Node authorizer for the accounts of its
+//   pods) may only get tokens bound to pods bound to it (403).
+// - The answer (201) is the request with status { token, expirationTimestamp }; nothing is
+//   stored.
+
+import { ApiError, badRequest, fe, forbidden, invalid, notFound } from '../api/errors.js';
+import type { KindRegistry } from '../api/kinds.js';
+import type { KubeObject, Pod } from '../api/types.js';
+import { nodeNameOf, type ServiceAccountTokens, type UserInfo } from '../auth/index.js';
+import type { RestRegistry } from './registry.js';
+
+const TOKEN_REQUEST = { group: 'authentication.k8s.io', resource: 'tokenrequests', kind: 'TokenRequest' };
+const MIN_EXPIRATION = 600;
+const DEFAULT_EXPIRATION = 3600;
+/** Upstream caps requested lifetimes at 2^32 seconds. */
+const MAX_EXPIRATION = 2 ** 32;
+
+/** The subresource in core v1 discovery, as upstream lists it. */
+export const tokenRequestDiscovery = {
+  group: '',
+  version: 'v1',
+  resources: [{ name: 'serviceaccounts/token', singularName: '', namespaced: true, group: 'authentication.k8s.io', version: 'v1', kind: 'TokenRequest', verbs: ['create'] }],
+};
+
+export interface TokenRequestDeps {
+  registry: RestRegistry;
+  kinds: KindRegistry;
+  signer: ServiceAccountTokens;
+}
+
+async function getObject<T extends KubeObject>(deps: TokenRequestDeps, plural: string, namespace: string, name: string): Promise<T | undefined> {
+  const k = deps.kinds.byResource('', 'v1', plural);
+  if (!k) return undefined;
+  try {
+    return JSON.parse(await deps.registry.get(k, namespace, name)) as T;
+  } catch (err) {
+    if (err instanceof ApiError && err.code === 404) return undefined;
+    throw err;
+  }
+}
+
+/** Answers one TokenRequest for service account `name` in `namespace`; returns the JSON for a 201. */
+export async function serveTokenRequest(deps: TokenRequestDeps, namespace: string, name: string, body: unknown, caller: UserInfo | undefined, now = new Date()): Promise<string> {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw badRequest('TokenRequest in version "v1" cannot be handled as a TokenRequest: the body must be a JSON object');
+  const req = body as { apiVersion?: unknown; kind?: unknown; spec?: { audiences?: unknown; expirationSeconds?: unknown; boundObjectRef?: { kind?: unknown; apiVersion?: unknown; name?: unknown; uid?: unknown } } };
+  if (req.kind !== undefined && req.kind !== '' && req.kind !== 'TokenRequest') throw badRequest(`the kind in the data (${String(req.kind)}) does not match the expected kind (TokenRequest)`);
+  const spec = req.spec ?? {};
+  const errs = [];
+  const exp = spec.expirationSeconds ?? DEFAULT_EXPIRATION;
+  if (typeof exp !== 'number' || !Number.isInteger(exp)) errs.push(fe.invalid('spec.expirationSeconds', exp, 'must be an integer'));
+  else if (exp < MIN_EXPIRATION) errs.push(fe.invalid('spec.expirationSeconds', exp, 'may not specify a duration less than 10 minutes'));
+  else if (exp > MAX_EXPIRATION) errs.push(fe.invalid('spec.expirationSeconds', exp, 'may not specify a duration larger than 2^32 seconds'));
+  const audiences = spec.audiences ?? [];
+  if (!Array.isArray(audiences) || audiences.some((a) => typeof a !== 'string')) errs.push(fe.invalid('spec.audiences', audiences, 'must be a list of strings'));
+  const ref = spec.boundObjectRef;
+  if (ref !== undefined && ref !== null && ref.kind !== 'Pod') errs.push(fe.notSupported('spec.boundObjectRef.kind', ref.kind, ['Pod']));
+  if (ref && ref.kind === 'Pod' && (typeof ref.name !== 'string' || ref.name === '')) errs.push(fe.required('spec.boundObjectRef.name'));
+  if (errs.length > 0) throw invalid(TOKEN_REQUEST, '', errs);
+
+  const sa = await getObject<KubeObject>(deps, 'serviceaccounts', namespace, name);
+  if (!sa) throw notFound({ group: '', resource: 'serviceaccounts', kind: 'ServiceAccount' }, name);
+  let pod: Pod | undefined;
+  if (ref) {
+    const podName = ref.name as string;
+    pod = await getObject<Pod>(deps, 'pods', namespace, podName);
+    if (!pod) throw notFound({ group: '', resource: 'pods', kind: 'Pod' }, podName);
+    if (typeof ref.uid === 'string' && ref.uid !== '' && ref.uid !== pod.metadata.uid) {
+      throw new ApiError(409, 'Conflict', `the UID in the bound object reference (${ref.uid}) does not match the UID in record. The object might have been deleted and then recreated`);
+    }
+    if ((pod.spec.serviceAccountName || 'default') !== name) {
+      throw badRequest(`cannot bind token for serviceaccount "${name}" to pod running with different serviceaccount name.`);
+    }
+  }
+  const node = caller ? nodeNameOf(caller.user, caller.groups) : undefined;
+  if (node !== undefined && pod?.spec.nodeName !== node) {
+    throw forbidden(`node "${node}" can only create tokens bound to pods bound to it`);
+  }
+  const issued = deps.signer.issue({
+    namespace,
+    serviceAccount: { name, uid: sa.metadata.uid ?? '' },
+    audiences: audiences as string[],
+    expirationSeconds: exp as number,
+    ...(pod ? { pod: { name: pod.metadata.name ?? '', uid: pod.metadata.uid ?? '' } } : {}),
+    now,
+  });
+  return JSON.stringify({
+    kind: 'TokenRequest',
+    apiVersion: 'authentication.k8s.io/v1',
+    metadata: { name, namespace, creationTimestamp: null },
+    spec: { audiences: issued.claims.aud, expirationSeconds: exp, boundObjectRef: ref ? { kind: 'Pod', apiVersion: 'v1', name: pod!.metadata.name, uid: pod!.metadata.uid } : null },
+    status: { token: issued.token, expirationTimestamp: issued.expiration.toISOString().replace(/\.\d{3}Z$/, 'Z') },
+  });
+}

@@ -1,0 +1,43 @@
+import { readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { tempDirs } from '../api/testing/index.js';
+import { API_AUDIENCE, looksLikeJwt, ServiceAccountTokens, serviceAccountUser } from './sa-token.js';
+
+const tempDir = tempDirs('sa-token');
+const sa = { name: 'bot', uid: 'sa-uid' };
+
+describe('service account tokens', () => {
+  it('issues ES256 JWTs with upstream claims that verify with the same key, across restarts', () => {
+    const dir = tempDir();
+    const now = new Date('2026-11-30T10:00:00Z');
+    const t = new ServiceAccountTokens(dir).issue({ namespace: 'ops', serviceAccount: sa, expirationSeconds: 3600, pod: { name: 'p', uid: 'p-uid' }, now });
+    expect(looksLikeJwt(t.token)).toBe(true);
+    expect(JSON.parse(Buffer.from(t.token.split('.')[0]!, 'base64url').toString())).toMatchObject({ alg: 'ES256' });
+    expect(t.expiration.toISOString()).toBe('2026-11-30T11:00:00.000Z');
+    const again = new ServiceAccountTokens(dir); // the key file is reused
+    const c = again.verify(t.token, now);
+    expect(c).toMatchObject({ iss: API_AUDIENCE, sub: 'system:serviceaccount:ops:bot', aud: [API_AUDIENCE], 'kubernetes.io': { namespace: 'ops', serviceaccount: sa, pod: { name: 'p', uid: 'p-uid' } } });
+    expect(serviceAccountUser(c!)).toEqual({ user: 'system:serviceaccount:ops:bot', groups: ['system:serviceaccounts', 'system:serviceaccounts:ops'], uid: 'sa-uid' });
+    expect((statSync(join(dir, 'tls', 'sa.key')).mode & 0o777).toString(8)).toBe('600');
+    expect(readFileSync(join(dir, 'tls', 'sa.key'), 'utf8')).toMatch(/BEGIN PRIVATE KEY/);
+  });
+
+  it('refuses expired, not yet valid, tampered, foreign, and other-audience tokens', () => {
+    const signer = new ServiceAccountTokens(tempDir());
+    const now = new Date('2026-11-30T10:00:00Z');
+    const t = signer.issue({ namespace: 'ops', serviceAccount: sa, expirationSeconds: 600, now }).token;
+    expect(signer.verify(t, new Date('2026-11-30T10:10:30Z'))).toBeDefined(); // within the leeway
+    expect(signer.verify(t, new Date('2026-11-30T10:12:00Z'))).toBeUndefined();
+    expect(signer.verify(t, new Date('2026-11-30T09:58:00Z'))).toBeUndefined();
+    const [h, p, s] = t.split('.') as [string, string, string];
+    const claims = JSON.parse(Buffer.from(p, 'base64url').toString());
+    const forged = `${h}.${Buffer.from(JSON.stringify({ ...claims, sub: 'system:serviceaccount:kube-system:admin' })).toString('base64url')}.${s}`;
+    expect(signer.verify(forged, now)).toBeUndefined();
+    expect(new ServiceAccountTokens(tempDir()).verify(t, now)).toBeUndefined();
+    const elsewhere = signer.issue({ namespace: 'ops', serviceAccount: sa, expirationSeconds: 600, audiences: ['vault'], now }).token;
+    expect(signer.verify(elsewhere, now)).toBeUndefined();
+    expect(signer.verify('abc.def', now)).toBeUndefined();
+    expect(looksLikeJwt('abcdef.0123456789abcdef0123456789abcdef')).toBe(false);
+  });
+});

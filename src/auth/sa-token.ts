@@ -1,0 +1,125 @@
+// Service account tokens: the bound, expiring JWTs of upstream's TokenRequest API
+// (`kubectl create token`, and what an agent hands its pods).
+//
+// Contract:
+// - Tokens are JWTs signed ES256 with `<dataDir>/tls/sa.key` (P-256, made at first start, mode
+//   0600; servers sharing the data dir share it). Claims as upstream's: iss, sub
+//   (`system:serviceaccount:<ns>:<name>`), aud, iat, nbf, exp and `kubernetes.io`
+//   { namespace, serviceaccount { name, uid }, pod? { name, uid } }.
+// - verify() checks form, signature, issuer, time (exp, nbf, 60 s leeway) and that the API
+//   audience is among `aud`. Whether the service account (and the pod a token is bound to)
+//   still exists with the same uid is not known here: the caller checks it (security.ts), so a
+//   deleted pod's token stops working at once.
+// - The user of a valid token is the service account, in groups `system:serviceaccounts` and
+//   `system:serviceaccounts:<ns>`.
+
+import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify as verifySignature, type KeyObject } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ensurePrivateDir, writeFileAtomic } from './pki.js';
+import { serviceAccountGroups, serviceAccountUserName } from './rbac.js';
+
+/** The issuer, and the audience the API server accepts. */
+export const API_AUDIENCE = 'https://kubernetes.default.svc.cluster.local';
+const LEEWAY_S = 60;
+
+export interface TokenClaims {
+  iss: string;
+  sub: string;
+  aud: string[];
+  iat: number;
+  nbf: number;
+  exp: number;
+  'kubernetes.io': {
+    namespace: string;
+    serviceaccount: { name: string; uid: string };
+    pod?: { name: string; uid: string };
+  };
+}
+
+export interface IssueTokenOptions {
+  namespace: string;
+  serviceAccount: { name: string; uid: string };
+  /** Default: the API audience. */
+  audiences?: string[];
+  expirationSeconds: number;
+  pod?: { name: string; uid: string };
+  now?: Date;
+}
+
+function b64url(data: Buffer | string): string {
+  return Buffer.from(data).toString('base64url');
+}
+
+/** Whether a bearer token has a JWT's shape (three base64url parts, a JSON header). */
+export function looksLikeJwt(token: string): boolean {
+  return /^eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/.test(token);
+}
+
+export class ServiceAccountTokens {
+  private readonly key: KeyObject;
+  private readonly publicKey: KeyObject;
+  private readonly kid: string;
+
+  /** Loads `<dataDir>/tls/sa.key`, creating it first when missing. */
+  constructor(dataDir: string) {
+    const dir = join(dataDir, 'tls');
+    const path = join(dir, 'sa.key');
+    if (!existsSync(path)) {
+      ensurePrivateDir(dir);
+      const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+      writeFileAtomic(path, privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), 0o600);
+    }
+    this.key = createPrivateKey(readFileSync(path, 'utf8'));
+    this.publicKey = createPublicKey(this.key);
+    // Upstream names the key by a hash of its public half.
+    this.kid = b64url(createHash('sha256').update(this.publicKey.export({ type: 'spki', format: 'der' })).digest());
+  }
+
+  issue(o: IssueTokenOptions): { token: string; expiration: Date; claims: TokenClaims } {
+    const now = Math.floor((o.now ?? new Date()).getTime() / 1000);
+    const claims: TokenClaims = {
+      aud: o.audiences && o.audiences.length > 0 ? [...o.audiences] : [API_AUDIENCE],
+      exp: now + o.expirationSeconds,
+      iat: now,
+      iss: API_AUDIENCE,
+      nbf: now,
+      sub: serviceAccountUserName(o.namespace, o.serviceAccount.name),
+      'kubernetes.io': {
+        namespace: o.namespace,
+        serviceaccount: { name: o.serviceAccount.name, uid: o.serviceAccount.uid },
+        ...(o.pod ? { pod: { name: o.pod.name, uid: o.pod.uid } } : {}),
+      },
+    };
+    const signingInput = `${b64url(JSON.stringify({ alg: 'ES256', kid: this.kid }))}.${b64url(JSON.stringify(claims))}`;
+    const sig = sign('sha256', Buffer.from(signingInput), { key: this.key, dsaEncoding: 'ieee-p1363' });
+    return { token: `${signingInput}.${b64url(sig)}`, expiration: new Date(claims.exp * 1000), claims };
+  }
+
+  /** The claims of a valid token for this API server; undefined otherwise (never throws). */
+  verify(token: string, now: Date = new Date()): TokenClaims | undefined {
+    const parts = token.split('.');
+    if (parts.length !== 3) return undefined;
+    try {
+      const header = JSON.parse(Buffer.from(parts[0]!, 'base64url').toString('utf8')) as { alg?: unknown };
+      if (header.alg !== 'ES256') return undefined;
+      const ok = verifySignature('sha256', Buffer.from(`${parts[0]}.${parts[1]}`), { key: this.publicKey, dsaEncoding: 'ieee-p1363' }, Buffer.from(parts[2]!, 'base64url'));
+      if (!ok) return undefined;
+      const c = JSON.parse(Buffer.from(parts[1]!, 'base64url').toString('utf8')) as TokenClaims;
+      const t = Math.floor(now.getTime() / 1000);
+      if (c.iss !== API_AUDIENCE || typeof c.exp !== 'number' || typeof c.nbf !== 'number') return undefined;
+      if (t > c.exp + LEEWAY_S || t < c.nbf - LEEWAY_S) return undefined;
+      if (!Array.isArray(c.aud) || !c.aud.includes(API_AUDIENCE)) return undefined;
+      const k = c['kubernetes.io'];
+      if (!k || typeof k.namespace !== 'string' || typeof k.serviceaccount?.name !== 'string' || c.sub !== serviceAccountUserName(k.namespace, k.serviceaccount.name)) return undefined;
+      return c;
+    } catch {
+      return undefined;
+    }
+  }
+}
+
+/** The user a verified token stands for. */
+export function serviceAccountUser(c: TokenClaims): { user: string; groups: string[]; uid: string } {
+  return { user: c.sub, groups: serviceAccountGroups(c.sub), uid: c['kubernetes.io'].serviceaccount.uid };
+}

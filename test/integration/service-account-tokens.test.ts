@@ -1,0 +1,83 @@
+// TokenRequest against a real server over HTTPS: `POST .../serviceaccounts/NAME/token` issues
+// a bound, expiring token that authenticates as the service account (RBAC applies), stops
+// working when its pod or account goes, and a node may get tokens only for its own pods.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Cleanup, httpRequest, startTestServer, type TestServer } from '../helpers/index.js';
+
+const cleanup = new Cleanup();
+let ts: TestServer;
+let url = '';
+
+beforeAll(async () => {
+  ts = await startTestServer(cleanup);
+  url = ts.server.url;
+});
+afterAll(() => cleanup.run());
+
+const post = (path: string, body: unknown, token?: string) => httpRequest(`${url}${path}`, { method: 'POST', body: JSON.stringify(body), ...(token ? { token } : {}) });
+const tokenFor = (sa: string, spec: Record<string, unknown> = {}, token?: string) =>
+  post(`/api/v1/namespaces/default/serviceaccounts/${sa}/token`, { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec }, token);
+const pod = (name: string, sa: string, nodeName?: string) => ({
+  apiVersion: 'v1',
+  kind: 'Pod',
+  metadata: { name },
+  spec: { serviceAccountName: sa, ...(nodeName ? { nodeName } : {}), containers: [{ name: 'c', image: 'busybox', command: ['sleep', '1'] }] },
+});
+
+describe('TokenRequest', () => {
+  it('issues a token that acts as the service account, under RBAC, until its pod is gone', async () => {
+    expect((await post('/api/v1/namespaces/default/serviceaccounts', { metadata: { name: 'bot' } })).status).toBe(201);
+    expect((await post('/apis/rbac.authorization.k8s.io/v1/namespaces/default/roles', { metadata: { name: 'cm-reader' }, rules: [{ verbs: ['list'], apiGroups: [''], resources: ['configmaps'] }] })).status).toBe(201);
+    expect((await post('/apis/rbac.authorization.k8s.io/v1/namespaces/default/rolebindings', { metadata: { name: 'bot' }, subjects: [{ kind: 'ServiceAccount', name: 'bot', namespace: 'default' }], roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'cm-reader' } })).status).toBe(201);
+    expect((await post('/api/v1/namespaces/default/pods', pod('bot-pod', 'bot'))).status).toBe(201);
+
+    const r = await tokenFor('bot', { expirationSeconds: 900, boundObjectRef: { kind: 'Pod', apiVersion: 'v1', name: 'bot-pod' } });
+    expect(r.status, r.text).toBe(201);
+    const answer = r.json as { status: { token: string; expirationTimestamp: string }; spec: { boundObjectRef: { uid: string } } };
+    expect(Date.parse(answer.status.expirationTimestamp) - Date.now()).toBeGreaterThan(800_000);
+    expect(answer.spec.boundObjectRef.uid).toMatch(/^[0-9a-f-]{36}$/);
+    const token = answer.status.token;
+
+    expect((await httpRequest(`${url}/api/v1/namespaces/default/configmaps`, { token })).status).toBe(200);
+    const denied = await httpRequest(`${url}/api/v1/namespaces/default/secrets`, { token });
+    expect(denied.status).toBe(403);
+    expect(denied.text).toContain('User \\"system:serviceaccount:default:bot\\" cannot list resource \\"secrets\\"');
+
+    expect((await httpRequest(`${url}/api/v1/namespaces/default/pods/bot-pod?gracePeriodSeconds=0`, { method: 'DELETE' })).status).toBe(200);
+    expect((await httpRequest(`${url}/api/v1/namespaces/default/configmaps`, { token })).status).toBe(401);
+  });
+
+  it('an unbound token lives with its service account', async () => {
+    expect((await post('/api/v1/namespaces/default/serviceaccounts', { metadata: { name: 'ci' } })).status).toBe(201);
+    const token = ((await tokenFor('ci')).json as { status: { token: string } }).status.token;
+    expect((await httpRequest(`${url}/apis/authentication.k8s.io/v1/selfsubjectreviews`, { method: 'POST', body: '{}', token })).status).toBe(201);
+    expect((await httpRequest(`${url}/api/v1/namespaces/default/serviceaccounts/ci`, { method: 'DELETE' })).status).toBe(200);
+    expect((await httpRequest(`${url}/apis/authentication.k8s.io/v1/selfsubjectreviews`, { method: 'POST', body: '{}', token })).status).toBe(401);
+  });
+
+  it('refuses what upstream refuses', async () => {
+    expect((await tokenFor('nobody')).status).toBe(404);
+    expect((await post('/api/v1/namespaces/default/serviceaccounts', { metadata: { name: 'svc' } })).status).toBe(201);
+    const short = await tokenFor('svc', { expirationSeconds: 60 });
+    expect([short.status, (short.json as { message: string }).message]).toEqual([422, 'TokenRequest.authentication.k8s.io "" is invalid: spec.expirationSeconds: Invalid value: 60: may not specify a duration less than 10 minutes']);
+    expect((await tokenFor('svc', { boundObjectRef: { kind: 'Secret', name: 's' } })).status).toBe(422);
+    expect((await tokenFor('svc', { boundObjectRef: { kind: 'Pod', name: 'missing' } })).status).toBe(404);
+    expect((await post('/api/v1/namespaces/default/pods', pod('other-sa', 'default'))).status).toBe(201);
+    const mismatch = await tokenFor('svc', { boundObjectRef: { kind: 'Pod', name: 'other-sa' } });
+    expect(mismatch.status).toBe(400);
+    expect((await tokenFor('svc', { boundObjectRef: { kind: 'Pod', name: 'other-sa', uid: 'not-its-uid' } })).status).toBe(409);
+  });
+
+  it('a node gets tokens only for the service accounts of its own pods, bound to them', async () => {
+    expect((await post('/api/v1/namespaces/default/serviceaccounts', { metadata: { name: 'agent-sa' } })).status).toBe(201);
+    expect((await post('/api/v1/namespaces/default/pods', pod('on-n1', 'agent-sa', 'n1'))).status).toBe(201);
+    expect((await post('/api/v1/namespaces/default/pods', pod('on-n2', 'agent-sa', 'n2'))).status).toBe(201);
+    const id = await ts.server.issueNodeIdentity('n1', ['127.0.0.1']);
+    const asNode = (spec: Record<string, unknown>, sa = 'agent-sa') =>
+      httpRequest(`${url}/api/v1/namespaces/default/serviceaccounts/${sa}/token`, { method: 'POST', body: JSON.stringify({ spec }), cert: id.certPem, key: id.keyPem });
+    expect((await asNode({ boundObjectRef: { kind: 'Pod', name: 'on-n1' } })).status).toBe(201);
+    expect((await asNode({ boundObjectRef: { kind: 'Pod', name: 'on-n2' } })).status).toBe(403);
+    expect((await asNode({})).status).toBe(403);
+    expect((await asNode({}, 'default')).status).toBe(403);
+  });
+});
