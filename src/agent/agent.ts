@@ -45,10 +45,11 @@ import { LogRequestError, startAgentHttpServer, type AgentHttpServer, type Agent
 import { desiredNodeStatus, initialNode, machineInfo, managedLabels, nodeStatusEqualIgnoringHeartbeat, type NodeConfig } from './node-status.js';
 import { PodWorkers, labelContainerName, labelPodName, labelPodNamespace, labelPodUID, type PodLogOptions } from './pod-worker.js';
 import { UsageSampler, type AgentStats } from './stats.js';
+import { ServiceAccountProvider } from './service-account.js';
 import type { LogRotation } from './runtime/container-log.js';
 import { isRuntimeError, type ContainerRuntime, type ExecIO } from './runtime/interface.js';
 import { ProcessRuntime } from './runtime/process-runtime.js';
-import { annotationConfigMirror, isMirrorPod, mirrorPodFor, StaticPodSource, type StaticPod } from './static-pods.js';
+import { annotationConfigMirror, annotationConfigSource, isMirrorPod, mirrorPodFor, StaticPodSource, type StaticPod } from './static-pods.js';
 import { podStatusEqual } from './status.js';
 import type { Taint } from '../api/types.js';
 
@@ -94,6 +95,11 @@ export interface AgentOptions {
   staticPodPollMs?: number;
   /** Period of the resource usage samples behind `GET /stats/summary` (stats.ts). Default 5000 ms. */
   statsIntervalMs?: number;
+  /**
+   * The API server pods should reach, and its CA: with it, pods get their service account's
+   * token as a kubeconfig (service-account.ts). Absent: pods get no credentials.
+   */
+  apiServer?: { url: string; caPem: string };
 }
 
 export interface RunningAgent {
@@ -198,9 +204,21 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
   /** Latest status computed per pod UID, with the pod it belongs to. */
   const pendingStatus = new Map<string, { pod: Pod; status: PodStatus }>();
 
+  const serviceAccounts = o.apiServer ? new ServiceAccountProvider({ client, dir: join(o.dataDir, 'serviceaccounts'), apiServer: o.apiServer }) : undefined;
   const podWorkers = new PodWorkers({
     runtime,
     clock,
+    // Static pods have no API object to bind a token to.
+    ...(serviceAccounts
+      ? {
+          podEnvironment: (pod: Pod) =>
+            pod.metadata.annotations?.[annotationConfigSource] === 'file'
+              ? Promise.resolve([])
+              : serviceAccounts.environment(pod).catch((err: unknown) => {
+                  throw new Error(`cannot get a token for service account "${pod.spec.serviceAccountName || 'default'}": ${errorMessage(err)}`);
+                }),
+        }
+      : {}),
     nodeName: o.nodeName,
     nodeIP: o.nodeIP,
     logRoot: join(o.dataDir, 'pods'),
@@ -652,6 +670,13 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
     });
     // Usage samples for the metrics API: a window is ready a few seconds after start.
     every(o.statsIntervalMs ?? 5_000, async () => sampler.sample());
+    // Service account tokens: renewed before they expire; files of pods gone are removed.
+    if (serviceAccounts) {
+      every(60_000, async () => {
+        serviceAccounts.retain(new Set(podWorkers.podUIDs()));
+        await serviceAccounts.refresh((pod, err) => logger.warn(`token of pod ${pod.metadata.namespace ?? ''}/${pod.metadata.name ?? ''} not renewed`, errorMessage(err)));
+      });
+    }
     markReady();
   })().catch((err: unknown) => logger.error('agent startup failed', err));
 

@@ -30,7 +30,7 @@ import { Backoff } from './backoff.js';
 import { rfc3339, type Clock, type TimerHandle } from '../util/index.js';
 import { ContainerConfigError, expandCommandAndArgs, makeEnvironment, type PodEnvContext } from './container-env.js';
 import { ProbeWorker, runProbe, type ProbeType } from './probes.js';
-import { isRuntimeError, type ContainerInfo, type ContainerRuntime, type LogOptions, type PodSandboxConfig } from './runtime/interface.js';
+import { isRuntimeError, type ContainerInfo, type ContainerRuntime, type KeyValue, type LogOptions, type PodSandboxConfig } from './runtime/interface.js';
 import { generatePodConditions, getPodPhase, podQOSClass, podStatusEqual } from './status.js';
 
 export const labelPodUID = 'io.kubernetes.pod.uid';
@@ -59,6 +59,12 @@ export interface PodWorkerOptions {
   minimumGracePeriodSeconds?: number;
   /** Period of the safety-net resync pass; 0 disables it. Default 10 s. */
   resyncPeriodMs?: number;
+  /**
+   * Environment a pod's containers get before their own (the service account's, written to
+   * disk first). A rejection holds the container in CreateContainerConfigError, retried with
+   * back-off.
+   */
+  podEnvironment?: (pod: Pod) => Promise<KeyValue[]>;
 }
 
 interface ContainerRecord {
@@ -416,6 +422,15 @@ export class PodWorker {
       if (!(err instanceof ContainerConfigError)) throw err;
       rec.waiting = { reason: 'CreateContainerConfigError', message: err.message };
       return;
+    }
+    if (this.o.podEnvironment) {
+      try {
+        env = [...(await this.o.podEnvironment(this.pod)), ...env];
+      } catch (err) {
+        rec.waiting = { reason: 'CreateContainerConfigError', message: err instanceof Error ? err.message : String(err) };
+        this.after(this.backoff.next(`${this.uid}/${c.name}`, this.o.clock.now()));
+        return;
+      }
     }
     const { command, args } = expandCommandAndArgs(c, env);
     const attempt = rec.nextAttempt;

@@ -134,6 +134,8 @@ export async function runAgent(args: string[]): Promise<void> {
     port,
     logger,
     ...(identity ? { tls: { certPem: identity.servingCertPem, keyPem: identity.servingKeyPem, caPem: identity.caPem } } : {}),
+    // Pods reach the API where the agent does, trusting the same CA.
+    ...(creds.ca ? { apiServer: { url: servers[0]!, caPem: String(creds.ca) } } : {}),
   });
   process.stdout.write(`everynode agent ${nodeName} serving logs on ${identity ? 'https' : 'http'}://${values['node-ip']}:${agent.port}\n`);
   // A joined agent renews its identity before it expires (a kubeconfig is the user's to renew).
@@ -192,7 +194,7 @@ export async function runUp(args: string[]): Promise<void> {
     const transport = new HttpTransport({ server: server.url, ca: identity.caPem, cert: identity.certPem, key: identity.keyPem });
     const client = new RestClient(transport.request);
     const tls = { certPem: identity.servingCertPem, keyPem: identity.servingKeyPem, caPem: identity.caPem };
-    const agent = await startAgent({ client, nodeName, nodeIP, dataDir: nodeDir, staticPodDir, port: 0, logger: logger.child('agent'), tls });
+    const agent = await startAgent({ client, nodeName, nodeIP, dataDir: nodeDir, staticPodDir, port: 0, logger: logger.child('agent'), tls, apiServer: { url: server.url, caPem: identity.caPem } });
     agents.push(agent);
     rotations.push(rotateIdentity(server.url, identity, nodeDir, transport, agent, logger.child('agent')));
     process.stdout.write(`node ${nodeName}: InternalIP ${nodeIP}, logs on port ${agent.port}, data ${nodeDir}, static pods ${staticPodDir}\n`);

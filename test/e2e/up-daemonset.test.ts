@@ -244,6 +244,37 @@ describe('everynode up --nodes 3 with the sample daemon', () => {
     expect(wrong?.stderr).toContain(`container nope is not valid for pod ${name}`);
   }, 40_000);
 
+  it('gives a pod its service account: a token in $KUBECONFIG that acts under the account\'s RBAC', async () => {
+    const admin = (path: string, body: unknown) => client.create({ group: path.startsWith('rbac') ? 'rbac.authorization.k8s.io' : '', version: 'v1', plural: path.replace(/^rbac\//, ''), namespaced: true, kind: 'X' }, 'default', body as never);
+    await admin('serviceaccounts', { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'prober' } });
+    await admin('rbac/rolebindings', {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'RoleBinding',
+      metadata: { name: 'prober-view' },
+      subjects: [{ kind: 'ServiceAccount', name: 'prober', namespace: 'default' }],
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'view' },
+    });
+    // What a daemon does with the file its KUBECONFIG names: read the token and CA, call the API.
+    const script = [
+      "const fs=require('fs'),https=require('https');const y=fs.readFileSync(process.env.KUBECONFIG,'utf8');",
+      "const token=/token: (\\S+)/.exec(y)[1];const ca=Buffer.from(/certificate-authority-data: (\\S+)/.exec(y)[1],'base64');",
+      "const call=(method,path)=>new Promise(r=>{const q=https.request({host:process.env.KUBERNETES_SERVICE_HOST,port:process.env.KUBERNETES_SERVICE_PORT,path,method,ca,headers:{authorization:'Bearer '+token}},res=>{res.resume();res.on('end',()=>r(res.statusCode))});q.on('error',e=>r(e.message));q.end();});",
+      "(async()=>{console.log('list '+await call('GET','/api/v1/namespaces/default/pods'));console.log('delete '+await call('DELETE','/api/v1/namespaces/default/pods/sa-probe'));})();",
+    ].join('');
+    await client.create(podsResource, 'default', {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'sa-probe' },
+      spec: { nodeName: 'node-2', serviceAccountName: 'prober', restartPolicy: 'Never', containers: [{ name: 'probe', image: 'node', command: ['node', '-e', script] }] },
+    } as Pod);
+    const logs = await waitFor(async () => {
+      const text = await kube('logs', 'sa-probe').catch(() => '');
+      return /delete \d+/.test(text) ? text : undefined;
+    }, { timeoutMs: 30_000, message: 'the probe pod to report its calls' });
+    expect(logs).toBe('list 200\ndelete 403\n');
+    await client.delete(podsResource, 'default', 'sa-probe', { gracePeriodSeconds: 0 });
+  }, 45_000);
+
   it('serves the web dashboard it printed: the page, and the API with the daemon logs through it', async () => {
     const url = /dashboard: (http:\/\/127\.0\.0\.1:\d+\/\?token=\S+)/.exec(up.output())?.[1];
     expect(url, up.output()).toBeDefined();

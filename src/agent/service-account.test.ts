@@ -1,0 +1,79 @@
+import { readFileSync, statSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
+import { ApiError } from '../api/errors.js';
+import type { Pod } from '../api/types.js';
+import { tempDirs } from '../api/testing/index.js';
+import type { ApiClient } from '../client/index.js';
+import { ServiceAccountProvider } from './service-account.js';
+
+const tempDir = tempDirs('sa-provider');
+const pod = (name: string, sa?: string, automount?: boolean): Pod =>
+  ({ metadata: { name, namespace: 'ops', uid: `${name}-uid` }, spec: { containers: [], ...(sa ? { serviceAccountName: sa } : {}), ...(automount === false ? { automountServiceAccountToken: false } : {}) } }) as Pod;
+
+/** A client whose only call is TokenRequest: tokens `t1`, `t2`, ... for existing accounts. */
+function fakeClient(accounts: string[]): { client: ApiClient; requests: { path: string; body: any }[] } {
+  const requests: { path: string; body: any }[] = [];
+  let n = 0;
+  const client = {
+    create: async (r: { plural: string }, ns: string, body: any) => {
+      requests.push({ path: `${ns}/${r.plural}`, body });
+      const sa = decodeURIComponent(r.plural.split('/')[1]!);
+      if (!accounts.includes(sa)) throw new ApiError(404, 'NotFound', `serviceaccounts "${sa}" not found`);
+      return { status: { token: `t${++n}`, expirationTimestamp: new Date(Date.now() + 3600_000).toISOString() } };
+    },
+  } as unknown as ApiClient;
+  return { client, requests };
+}
+
+describe('ServiceAccountProvider', () => {
+  it('writes a kubeconfig with a pod-bound token and points the container at it', async () => {
+    const dir = tempDir();
+    const { client, requests } = fakeClient(['reader']);
+    const p = new ServiceAccountProvider({ client, dir, apiServer: { url: 'https://10.0.0.1:6443', caPem: 'CA' } });
+    const env = await p.environment(pod('a', 'reader'));
+    expect(env).toEqual([
+      { name: 'KUBECONFIG', value: join(dir, 'a-uid', 'kubeconfig') },
+      { name: 'KUBERNETES_SERVICE_HOST', value: '10.0.0.1' },
+      { name: 'KUBERNETES_SERVICE_PORT', value: '6443' },
+      { name: 'KUBERNETES_SERVICE_PORT_HTTPS', value: '6443' },
+    ]);
+    expect(requests).toEqual([{ path: 'ops/serviceaccounts/reader/token', body: expect.objectContaining({ spec: { expirationSeconds: 3607, boundObjectRef: { kind: 'Pod', apiVersion: 'v1', name: 'a', uid: 'a-uid' } } }) }]);
+    const kc = parseYaml(readFileSync(join(dir, 'a-uid', 'kubeconfig'), 'utf8'));
+    expect(kc.users[0].user.token).toBe('t1');
+    expect(kc.clusters[0].cluster.server).toBe('https://10.0.0.1:6443');
+    expect(kc.contexts[0].context.namespace).toBe('ops');
+    expect(readFileSync(join(dir, 'a-uid', 'token'), 'utf8')).toBe('t1');
+    expect((statSync(join(dir, 'a-uid', 'kubeconfig')).mode & 0o777).toString(8)).toBe('600');
+    expect((statSync(join(dir, 'a-uid')).mode & 0o777).toString(8)).toBe('700');
+    // A second container of the pod reuses the token.
+    await p.environment(pod('a', 'reader'));
+    expect(requests).toHaveLength(1);
+  });
+
+  it('no token when the pod opts out, or names no account and there is no default one; a missing named account fails', async () => {
+    const { client } = fakeClient(['reader']);
+    const p = new ServiceAccountProvider({ client, dir: tempDir(), apiServer: { url: 'https://h:6443', caPem: 'CA' } });
+    expect(await p.environment(pod('b', 'reader', false))).toEqual([]);
+    expect(await p.environment(pod('c'))).toEqual([]);
+    await expect(p.environment(pod('d', 'ghost'))).rejects.toThrow(/serviceaccounts "ghost" not found/);
+  });
+
+  it('renews tokens past 80% of their life and removes the files of pods gone', async () => {
+    const dir = tempDir();
+    const { client } = fakeClient(['reader']);
+    let now = Date.now();
+    const p = new ServiceAccountProvider({ client, dir, apiServer: { url: 'https://h:6443', caPem: 'CA' }, now: () => now });
+    await p.environment(pod('e', 'reader'));
+    await p.environment(pod('f', 'reader'));
+    await p.refresh(() => undefined);
+    expect(readFileSync(join(dir, 'e-uid', 'token'), 'utf8')).toBe('t1');
+    now += 0.85 * 3600_000;
+    await p.refresh(() => undefined);
+    expect(readFileSync(join(dir, 'e-uid', 'token'), 'utf8')).toBe('t3');
+    p.retain(new Set(['e-uid']));
+    expect(existsSync(join(dir, 'f-uid'))).toBe(false);
+    expect(existsSync(join(dir, 'e-uid', 'token'))).toBe(true);
+  });
+});
