@@ -674,7 +674,11 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
     if (serviceAccounts) {
       every(60_000, async () => {
         serviceAccounts.retain(new Set(podWorkers.podUIDs()));
-        await serviceAccounts.refresh((pod, err) => logger.warn(`token of pod ${pod.metadata.namespace ?? ''}/${pod.metadata.name ?? ''} not renewed`, errorMessage(err)));
+        const pods = podWorkers.podUIDs().flatMap((uid) => {
+          const p = podWorkers.get(uid)?.currentPod;
+          return p && p.metadata.annotations?.[annotationConfigSource] !== 'file' ? [p] : [];
+        });
+        await serviceAccounts.refresh(pods, (pod, err) => logger.warn(`token of pod ${pod.metadata.namespace ?? ''}/${pod.metadata.name ?? ''} not renewed`, errorMessage(err)));
       });
     }
     markReady();

@@ -147,6 +147,11 @@ export class PodWorker {
   }
 
   /** The last status computed (reported or not). */
+  /** The pod as last given. */
+  get currentPod(): Pod {
+    return this.pod;
+  }
+
   get status(): PodStatus | undefined {
     return this.lastStatus;
   }

@@ -60,6 +60,36 @@ describe('ServiceAccountProvider', () => {
     await expect(p.environment(pod('d', 'ghost'))).rejects.toThrow(/serviceaccounts "ghost" not found/);
   });
 
+  it('takes over the token of a pod it did not start (an agent restart) and renews it in time', async () => {
+    const dir = tempDir();
+    const { client, requests } = fakeClient(['reader']);
+    const iat = Math.floor(Date.now() / 1000) - 3000;
+    const jwt = `x.${Buffer.from(JSON.stringify({ iat, exp: iat + 3600 })).toString('base64url')}.y`;
+    const { mkdirSync, writeFileSync } = await import('node:fs');
+    mkdirSync(join(dir, 'g-uid'), { recursive: true });
+    writeFileSync(join(dir, 'g-uid', 'token'), jwt);
+    const p = new ServiceAccountProvider({ client, dir, apiServer: { url: 'https://h:6443', caPem: 'CA' } });
+    await p.refresh([pod('g', 'reader')], () => undefined);
+    // 3000 of 3600 s gone: past 80%, so renewed.
+    expect(requests).toHaveLength(1);
+    expect(readFileSync(join(dir, 'g-uid', 'token'), 'utf8')).toBe('t1');
+  });
+
+  it('backs off after a failure instead of asking on every sync pass; a missing default account is remembered', async () => {
+    const { client, requests } = fakeClient([]);
+    let now = Date.now();
+    const p = new ServiceAccountProvider({ client, dir: tempDir(), apiServer: { url: 'https://h:6443', caPem: 'CA' }, now: () => now });
+    await expect(p.environment(pod('h', 'ghost'))).rejects.toThrow(/not found/);
+    await expect(p.environment(pod('h', 'ghost'))).rejects.toThrow(/not found/);
+    expect(requests).toHaveLength(1);
+    now += 11_000;
+    await expect(p.environment(pod('h', 'ghost'))).rejects.toThrow(/not found/);
+    expect(requests).toHaveLength(2);
+    expect(await p.environment(pod('i'))).toEqual([]);
+    expect(await p.environment(pod('j'))).toEqual([]);
+    expect(requests).toHaveLength(3); // the second pod of the namespace did not ask again
+  });
+
   it('renews tokens past 80% of their life and removes the files of pods gone', async () => {
     const dir = tempDir();
     const { client } = fakeClient(['reader']);
@@ -67,10 +97,10 @@ describe('ServiceAccountProvider', () => {
     const p = new ServiceAccountProvider({ client, dir, apiServer: { url: 'https://h:6443', caPem: 'CA' }, now: () => now });
     await p.environment(pod('e', 'reader'));
     await p.environment(pod('f', 'reader'));
-    await p.refresh(() => undefined);
+    await p.refresh([], () => undefined);
     expect(readFileSync(join(dir, 'e-uid', 'token'), 'utf8')).toBe('t1');
     now += 0.85 * 3600_000;
-    await p.refresh(() => undefined);
+    await p.refresh([], () => undefined);
     expect(readFileSync(join(dir, 'e-uid', 'token'), 'utf8')).toBe('t3');
     p.retain(new Set(['e-uid']));
     expect(existsSync(join(dir, 'f-uid'))).toBe(false);

@@ -12,18 +12,29 @@
 //   `default` one, runs without credentials. In-cluster loaders that only read
 //   /var/run/secrets/kubernetes.io/serviceaccount cannot be served without mounts.
 // - A token is renewed when 80% of its lifetime has passed (`refresh()`, called
-//   periodically): the files are rewritten, so a client that re-reads them keeps working.
+//   periodically, also for containers adopted after an agent restart, whose token is read back
+//   from its file): the files are rewritten, so a client that re-reads them keeps working.
+// - A failed request is retried with back-off (10 s doubling to 5 min), not on every sync pass;
+//   each request is abandoned after 10 s. Files are readable by the agent's user only; the
+//   containers run as that user too, so they do not isolate pods from one another.
 // - `forget(uid)` removes a pod's files; `retain(uids)` removes those of every other pod.
 
-import { mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Pod } from '../api/types.js';
-import { kubeconfigWithCredentials, writeFileAtomic } from '../auth/index.js';
+import { ensurePrivateDir, kubeconfigWithCredentials, writeFileAtomic } from '../auth/index.js';
 import { isNotFound, type ApiClient } from '../client/index.js';
 import type { KeyValue } from './runtime/interface.js';
 
 /** The kubelet's bound token lifetime. */
 const TOKEN_SECONDS = 3607;
+/** A TokenRequest that takes longer is abandoned (the pod's sync pass waits on it). */
+const REQUEST_TIMEOUT_MS = 10_000;
+/** Back-off after a failed request, doubling up to the cap. */
+const RETRY_MIN_MS = 10_000;
+const RETRY_MAX_MS = 300_000;
+/** How long "this namespace has no default account" is believed. */
+const NO_DEFAULT_MS = 60_000;
 
 interface Issued {
   pod: Pod;
@@ -40,22 +51,53 @@ export interface ServiceAccountProviderOptions {
   now?: () => number;
 }
 
+/** iat and exp (ms) of a JWT's payload, read without verifying it (our own file). */
+function tokenTimes(token: string): { iat: number; exp: number } | undefined {
+  try {
+    const c = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as { iat?: unknown; exp?: unknown };
+    return typeof c.iat === 'number' && typeof c.exp === 'number' ? { iat: c.iat * 1000, exp: c.exp * 1000 } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export class ServiceAccountProvider {
   private readonly issued = new Map<string, Issued>();
+  /** Failed requests per pod uid: retried only after `retryAt`. */
+  private readonly failures = new Map<string, { retryAt: number; delay: number; error: unknown }>();
+  /** Namespaces found without a `default` account, until when. */
+  private readonly noDefault = new Map<string, number>();
 
   constructor(private readonly o: ServiceAccountProviderOptions) {}
+
+  private now(): number {
+    return (this.o.now ?? Date.now)();
+  }
 
   /** The environment a container of `pod` gets (files written first); [] when the pod takes no token. */
   async environment(pod: Pod): Promise<KeyValue[]> {
     if (pod.spec.automountServiceAccountToken === false) return [];
+    const ns = pod.metadata.namespace ?? 'default';
+    const named = (pod.spec.serviceAccountName || 'default') !== 'default';
+    if (!named && (this.noDefault.get(ns) ?? 0) > this.now()) return [];
     const uid = pod.metadata.uid ?? '';
-    if (!this.issued.has(uid)) {
+    const have = this.issued.get(uid);
+    // A token close to its end, or whose files are gone, is requested again.
+    if (!have || have.expiresAt - this.now() < 60_000 || !existsSync(join(this.podDir(uid), 'kubeconfig'))) {
+      const failed = this.failures.get(uid);
+      if (failed && this.now() < failed.retryAt) throw failed.error;
       try {
         await this.issue(pod);
+        this.failures.delete(uid);
       } catch (err) {
         // No controller makes a `default` account per namespace here: a pod that names no
         // account runs without credentials when there is none. A named account must exist.
-        if ((pod.spec.serviceAccountName || 'default') === 'default' && isNotFound(err)) return [];
+        if (!named && isNotFound(err)) {
+          this.noDefault.set(ns, this.now() + NO_DEFAULT_MS);
+          return [];
+        }
+        const delay = failed ? Math.min(failed.delay * 2, RETRY_MAX_MS) : RETRY_MIN_MS;
+        this.failures.set(uid, { retryAt: this.now() + delay, delay, error: err });
         throw err;
       }
     }
@@ -69,9 +111,25 @@ export class ServiceAccountProvider {
     ];
   }
 
-  /** Renews the tokens past 80% of their lifetime; failures are reported and retried next time. */
-  async refresh(onError: (pod: Pod, err: unknown) => void): Promise<void> {
-    const now = (this.o.now ?? Date.now)();
+  /**
+   * Renews the tokens past 80% of their lifetime. `pods` are the pods the agent runs: one whose
+   * token this process did not issue (containers adopted after an agent restart) is taken over
+   * from its file. Failures are reported and retried next time.
+   */
+  async refresh(pods: readonly Pod[], onError: (pod: Pod, err: unknown) => void): Promise<void> {
+    for (const pod of pods) {
+      const uid = pod.metadata.uid ?? '';
+      if (this.issued.has(uid)) continue;
+      let token: string;
+      try {
+        token = readFileSync(join(this.podDir(uid), 'token'), 'utf8');
+      } catch {
+        continue; // none written for it
+      }
+      const t = tokenTimes(token);
+      if (t) this.issued.set(uid, { pod, issuedAt: t.iat, expiresAt: t.exp });
+    }
+    const now = this.now();
     for (const [, t] of this.issued) {
       if (now < t.issuedAt + 0.8 * (t.expiresAt - t.issuedAt)) continue;
       try {
@@ -84,19 +142,25 @@ export class ServiceAccountProvider {
 
   forget(uid: string): void {
     this.issued.delete(uid);
-    rmSync(this.podDir(uid), { recursive: true, force: true });
+    this.failures.delete(uid);
+    try {
+      rmSync(this.podDir(uid), { recursive: true, force: true });
+    } catch {
+      // retried by the next retain()
+    }
   }
 
   /** Removes the files of every pod not in `uids`. */
   retain(uids: ReadonlySet<string>): void {
     for (const uid of [...this.issued.keys()]) if (!uids.has(uid)) this.forget(uid);
+    for (const uid of [...this.failures.keys()]) if (!uids.has(uid)) this.failures.delete(uid);
     let dirs: string[] = [];
     try {
       dirs = readdirSync(this.o.dir);
     } catch {
       return;
     }
-    for (const d of dirs) if (!uids.has(d)) rmSync(join(this.o.dir, d), { recursive: true, force: true });
+    for (const d of dirs) if (!uids.has(d)) this.forget(d);
   }
 
   private podDir(uid: string): string {
@@ -107,22 +171,29 @@ export class ServiceAccountProvider {
     const ns = pod.metadata.namespace ?? 'default';
     const sa = pod.spec.serviceAccountName || 'default';
     const resource = { group: '', version: 'v1', plural: `serviceaccounts/${encodeURIComponent(sa)}/token`, namespaced: true, kind: 'TokenRequest' };
-    const answer = await this.o.client.create<{ apiVersion: string; kind: string; metadata: Record<string, unknown>; status?: { token?: string; expirationTimestamp?: string } }>(resource, ns, {
-      apiVersion: 'authentication.k8s.io/v1',
-      kind: 'TokenRequest',
-      metadata: {},
-      spec: { expirationSeconds: TOKEN_SECONDS, boundObjectRef: { kind: 'Pod', apiVersion: 'v1', name: pod.metadata.name, uid: pod.metadata.uid } },
-    } as never);
+    let timer: NodeJS.Timeout | undefined;
+    const answer = await Promise.race([
+      this.o.client.create<{ apiVersion: string; kind: string; metadata: Record<string, unknown>; status?: { token?: string; expirationTimestamp?: string } }>(resource, ns, {
+        apiVersion: 'authentication.k8s.io/v1',
+        kind: 'TokenRequest',
+        metadata: {},
+        spec: { expirationSeconds: TOKEN_SECONDS, boundObjectRef: { kind: 'Pod', apiVersion: 'v1', name: pod.metadata.name, uid: pod.metadata.uid } },
+      } as never),
+      new Promise<never>((_, fail) => {
+        timer = setTimeout(() => fail(new Error(`the TokenRequest took longer than ${REQUEST_TIMEOUT_MS / 1000} s`)), REQUEST_TIMEOUT_MS);
+        timer.unref();
+      }),
+    ]).finally(() => clearTimeout(timer));
     const token = answer.status?.token;
     if (!token) throw new Error('the TokenRequest answer carries no token');
     const uid = pod.metadata.uid ?? '';
     const dir = this.podDir(uid);
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    ensurePrivateDir(dir);
     writeFileAtomic(join(dir, 'token'), token, 0o600);
     writeFileAtomic(join(dir, 'ca.crt'), this.o.apiServer.caPem, 0o644);
     writeFileAtomic(join(dir, 'namespace'), ns, 0o644);
     writeFileAtomic(join(dir, 'kubeconfig'), kubeconfigWithCredentials({ server: this.o.apiServer.url, caPem: this.o.apiServer.caPem, credential: { token }, user: `system:serviceaccount:${ns}:${sa}`, namespace: ns }), 0o600);
-    const now = (this.o.now ?? Date.now)();
+    const now = this.now();
     const expiresAt = Date.parse(answer.status?.expirationTimestamp ?? '') || now + TOKEN_SECONDS * 1000;
     this.issued.set(uid, { pod, issuedAt: now, expiresAt });
   }

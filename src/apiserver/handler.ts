@@ -214,7 +214,7 @@ async function handle(deps: HandlerDeps, req: IncomingMessage, res: ServerRespon
     case 'other':
       throw pathNotFound();
     case 'resource':
-      return handleResource(deps, req, res, method, route, query, admit, auditCtx);
+      return handleResource(deps, req, res, method, route, query, admit, auditCtx, caller);
   }
 }
 
@@ -227,6 +227,7 @@ async function handleResource(
   query: URLSearchParams,
   admit: AdmitFn | undefined,
   audit: AuditContext | undefined,
+  caller: UserInfo | undefined,
 ): Promise<void> {
   const k = deps.kinds.byResource(route.group, route.version, route.plural);
   if (!k) throw pathNotFound();
@@ -255,7 +256,7 @@ async function handleResource(
     switch (method) {
       case 'GET': {
         const q = parseListQuery(query);
-        if (q.watch || route.watchPath) return serveWatch(deps, req, res, k, namespace, undefined, q);
+        if (q.watch || route.watchPath) return serveWatch(deps, req, res, k, namespace, undefined, q, caller?.boundTo?.expiresAt);
         const page = await deps.registry.list(k, namespace, q);
         const t = wantsTable(accept);
         if (t.table) {
@@ -292,7 +293,7 @@ async function handleResource(
   switch (method) {
     case 'GET': {
       const q = parseListQuery(query);
-      if (q.watch || route.watchPath) return serveWatch(deps, req, res, k, namespace, name, q);
+      if (q.watch || route.watchPath) return serveWatch(deps, req, res, k, namespace, name, q, caller?.boundTo?.expiresAt);
       const json = await deps.registry.get(k, namespace, name);
       const t = wantsTable(accept);
       if (t.table) {
@@ -389,8 +390,15 @@ async function serveWatch(
   namespace: string | undefined,
   name: string | undefined,
   q: ReturnType<typeof parseListQuery>,
+  /** When the caller's credential expires (service account tokens): the watch ends by then. */
+  credentialExpiresAt?: number,
 ): Promise<void> {
   if (!k.verbs.includes('watch')) throw methodNotAllowed();
+  let timeoutSeconds = q.timeoutSeconds;
+  if (credentialExpiresAt !== undefined) {
+    const left = Math.max(1, Math.ceil((credentialExpiresAt - Date.now()) / 1000));
+    timeoutSeconds = timeoutSeconds && timeoutSeconds > 0 ? Math.min(timeoutSeconds, left) : left;
+  }
   const filter = buildFilter(k, q.labelSelector, q.fieldSelector, name);
   const t = wantsTable(req.headers.accept);
   await deps.watchCache.serve(
@@ -401,7 +409,7 @@ async function serveWatch(
       resourceVersion: q.resourceVersion,
       sendInitialEvents: q.sendInitialEvents,
       allowBookmarks: q.allowWatchBookmarks,
-      timeoutSeconds: q.timeoutSeconds,
+      timeoutSeconds,
       ...(t.table ? { table: { apiVersion: t.apiVersion ?? 'meta.k8s.io/v1', includeObject: q.includeObject } } : {}),
     },
     res,

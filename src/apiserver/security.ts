@@ -220,7 +220,10 @@ function storeBindingCheck(store: Store, kinds: KindRegistry): RequestSecurity['
     const kv = await store.get(objectKey(k, namespace, name));
     if (!kv) return undefined;
     const o = JSON.parse(kv.value) as KubeObject;
-    return o.metadata.deletionTimestamp ? undefined : o.metadata.uid;
+    // As upstream: an object being deleted keeps its tokens until 60 s past its
+    // deletionTimestamp (a pod's graceful shutdown may still need the API).
+    const deleting = o.metadata.deletionTimestamp ? Date.parse(o.metadata.deletionTimestamp) : undefined;
+    return deleting !== undefined && deleting + 60_000 < Date.now() ? undefined : o.metadata.uid;
   };
   return async (b) => {
     if ((await uidOf('serviceaccounts', b.namespace, b.serviceAccount.name)) !== b.serviceAccount.uid) return false;
@@ -271,9 +274,9 @@ export async function secureRequest(
 ): Promise<SecuredRequest> {
   const caller = sec.auth.authenticateRequest(req, path);
   if (caller instanceof ApiError) throw caller;
+  onAuthenticated?.(caller);
   // A service account token stops working with its account or pod.
   if (caller.boundTo && !(await sec.stillBound(caller.boundTo))) throw unauthorized();
-  onAuthenticated?.(caller);
   // Impersonation (impersonation.ts) is checked against the caller's own rights; the request
   // is then authorized, admitted and audited as the impersonated user.
   let u = caller;

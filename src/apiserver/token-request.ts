@@ -6,15 +6,15 @@
 //   at least 600 (422); spec.audiences default to the API audience. spec.boundObjectRef may
 //   name a Pod (other kinds: 422): it must exist (404), match its uid when one is given (409),
 //   and run as this service account (400). The token then stops working with the pod.
-// - A node (system:node:<n>, already authorized by the Node authorizer for the accounts of its
-//   pods) may only get tokens bound to pods bound to it (403).
+// - A node (system:node:<n>) may only get tokens bound, by uid, to non-mirror pods bound to it
+//   (403), for the account those pods run as.
 // - The answer (201) is the request with status { token, expirationTimestamp }; nothing is
 //   stored.
 
 import { ApiError, badRequest, fe, forbidden, invalid, notFound } from '../api/errors.js';
 import type { KindRegistry } from '../api/kinds.js';
 import type { KubeObject, Pod } from '../api/types.js';
-import { nodeNameOf, type ServiceAccountTokens, type UserInfo } from '../auth/index.js';
+import { MIRROR_POD_ANNOTATION, nodeNameOf, type ServiceAccountTokens, type UserInfo } from '../auth/index.js';
 import type { RestRegistry } from './registry.js';
 
 const TOKEN_REQUEST = { group: 'authentication.k8s.io', resource: 'tokenrequests', kind: 'TokenRequest' };
@@ -65,6 +65,8 @@ export async function serveTokenRequest(deps: TokenRequestDeps, namespace: strin
   if (ref && ref.kind === 'Pod' && (typeof ref.name !== 'string' || ref.name === '')) errs.push(fe.required('spec.boundObjectRef.name'));
   if (errs.length > 0) throw invalid(TOKEN_REQUEST, '', errs);
 
+  const node = caller ? nodeNameOf(caller.user, caller.groups) : undefined;
+  if (node !== undefined && (typeof ref?.uid !== 'string' || ref.uid === '')) throw forbidden(`node "${node}" can only create tokens with a boundObjectRef uid`);
   const sa = await getObject<KubeObject>(deps, 'serviceaccounts', namespace, name);
   if (!sa) throw notFound({ group: '', resource: 'serviceaccounts', kind: 'ServiceAccount' }, name);
   let pod: Pod | undefined;
@@ -79,9 +81,11 @@ export async function serveTokenRequest(deps: TokenRequestDeps, namespace: strin
       throw badRequest(`cannot bind token for serviceaccount "${name}" to pod running with different serviceaccount name.`);
     }
   }
-  const node = caller ? nodeNameOf(caller.user, caller.groups) : undefined;
-  if (node !== undefined && pod?.spec.nodeName !== node) {
-    throw forbidden(`node "${node}" can only create tokens bound to pods bound to it`);
+  if (node !== undefined) {
+    // As upstream's NodeRestriction: bound by uid to a pod of this node. Mirror pods (which a
+    // node creates itself) run as no account, so they get none.
+    if (!pod || pod.spec.nodeName !== node) throw forbidden(`node "${node}" can only create tokens bound to pods bound to it`);
+    if (pod.metadata.annotations?.[MIRROR_POD_ANNOTATION] !== undefined) throw forbidden(`node "${node}" cannot create tokens for mirror pods`);
   }
   const issued = deps.signer.issue({
     namespace,

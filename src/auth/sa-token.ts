@@ -14,9 +14,9 @@
 //   `system:serviceaccounts:<ns>`.
 
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify as verifySignature, type KeyObject } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ensurePrivateDir, writeFileAtomic } from './pki.js';
+import { ensurePrivateDir } from './pki.js';
 import { serviceAccountGroups, serviceAccountUserName } from './rbac.js';
 
 /** The issuer, and the audience the API server accepts. */
@@ -68,7 +68,13 @@ export class ServiceAccountTokens {
     if (!existsSync(path)) {
       ensurePrivateDir(dir);
       const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-      writeFileAtomic(path, privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), 0o600);
+      // Exclusive create: of servers sharing the data dir and starting together, one key wins
+      // and every server reads that one back.
+      try {
+        writeFileSync(path, privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), { mode: 0o600, flag: 'wx' });
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      }
     }
     this.key = createPrivateKey(readFileSync(path, 'utf8'));
     this.publicKey = createPublicKey(this.key);

@@ -47,6 +47,15 @@ describe('TokenRequest', () => {
     expect((await httpRequest(`${url}/api/v1/namespaces/default/configmaps`, { token })).status).toBe(401);
   });
 
+  it('a pod\'s token keeps working through its graceful deletion', async () => {
+    expect((await post('/api/v1/namespaces/default/serviceaccounts', { metadata: { name: 'grace' } })).status).toBe(201);
+    expect((await post('/api/v1/namespaces/default/pods', pod('graceful', 'grace', 'some-node'))).status).toBe(201);
+    const token = ((await tokenFor('grace', { boundObjectRef: { kind: 'Pod', name: 'graceful' } })).json as { status: { token: string } }).status.token;
+    // Bound to a node: deleted gracefully (deletionTimestamp set, the agent would finish it).
+    expect((await httpRequest(`${url}/api/v1/namespaces/default/pods/graceful`, { method: 'DELETE', body: JSON.stringify({ gracePeriodSeconds: 30 }) })).status).toBe(200);
+    expect((await httpRequest(`${url}/apis/authentication.k8s.io/v1/selfsubjectreviews`, { method: 'POST', body: '{}', token })).status).toBe(201);
+  });
+
   it('an unbound token lives with its service account', async () => {
     expect((await post('/api/v1/namespaces/default/serviceaccounts', { metadata: { name: 'ci' } })).status).toBe(201);
     const token = ((await tokenFor('ci')).json as { status: { token: string } }).status.token;
@@ -75,9 +84,20 @@ describe('TokenRequest', () => {
     const id = await ts.server.issueNodeIdentity('n1', ['127.0.0.1']);
     const asNode = (spec: Record<string, unknown>, sa = 'agent-sa') =>
       httpRequest(`${url}/api/v1/namespaces/default/serviceaccounts/${sa}/token`, { method: 'POST', body: JSON.stringify({ spec }), cert: id.certPem, key: id.keyPem });
-    expect((await asNode({ boundObjectRef: { kind: 'Pod', name: 'on-n1' } })).status).toBe(201);
-    expect((await asNode({ boundObjectRef: { kind: 'Pod', name: 'on-n2' } })).status).toBe(403);
+    const uidOf = async (name: string) => ((await httpRequest(`${url}/api/v1/namespaces/default/pods/${name}`)).json as { metadata: { uid: string } }).metadata.uid;
+    expect((await asNode({ boundObjectRef: { kind: 'Pod', name: 'on-n1', uid: await uidOf('on-n1') } })).status).toBe(201);
+    // As upstream's NodeRestriction: the pod is named by uid too.
+    expect((await asNode({ boundObjectRef: { kind: 'Pod', name: 'on-n1' } })).status).toBe(403);
+    expect((await asNode({ boundObjectRef: { kind: 'Pod', name: 'on-n2', uid: await uidOf('on-n2') } })).status).toBe(403);
     expect((await asNode({})).status).toBe(403);
     expect((await asNode({}, 'default')).status).toBe(403);
+    // A mirror pod the node made itself (running as no account) gets no token, not even `default`'s.
+    expect((await post('/api/v1/namespaces/default/serviceaccounts', { metadata: { name: 'default' } })).status).toBe(201);
+    const mirror = {
+      ...pod('mirror-n1', 'default', 'n1'),
+      metadata: { name: 'mirror-n1', annotations: { 'kubernetes.io/config.mirror': 'hash', 'kubernetes.io/config.source': 'file' } },
+    };
+    expect((await post('/api/v1/namespaces/default/pods', mirror)).status).toBe(201);
+    expect((await asNode({ boundObjectRef: { kind: 'Pod', name: 'mirror-n1', uid: await uidOf('mirror-n1') } }, 'default')).status).toBe(403);
   });
 });
