@@ -20,6 +20,7 @@ export {
   podsResource,
   nodesResource,
   namespacesResource,
+  serviceAccountsResource,
   eventsResource,
   daemonSetsResource,
   controllerRevisionsResource,

@@ -28,6 +28,7 @@ import { createLogger, type Logger } from '../util/logger.js';
 import { DaemonSetsController, burstReplicas as upstreamBurstReplicas, controllerComponent } from './daemonset/index.js';
 import { GarbageCollector, type GarbageCollectorOptions } from './garbage-collector/index.js';
 import { LeaderElector, type LeaderElectionTiming } from './leader-election.js';
+import { ServiceAccountsController } from './serviceaccounts/index.js';
 import { NodeLifecycleController, type NodeLifecycleControllerOptions } from './node-lifecycle/index.js';
 
 export const leaderElectionLeaseNamespace = 'kube-system';
@@ -57,6 +58,8 @@ export interface ControllersOptions {
   garbageCollector?: false | Omit<GarbageCollectorOptions, 'client' | 'informers' | 'clock'>;
   /** Node lifecycle controller; `gracePeriodMs` defaults to 50 s. */
   nodeLifecycle?: false | Omit<NodeLifecycleControllerOptions, 'client' | 'informers' | 'clock'>;
+  /** The `default` ServiceAccount of every namespace (serviceaccounts/); false: off. */
+  serviceAccounts?: false;
 }
 
 export interface ControllerManagerOptions extends ControllersOptions {
@@ -73,6 +76,7 @@ export interface RunningControllers {
   daemonSetBurstReplicas?: number;
   garbageCollector?: GarbageCollector;
   nodeLifecycle?: NodeLifecycleController;
+  serviceAccounts?: ServiceAccountsController;
 }
 
 function errMsg(e: unknown): string {
@@ -188,6 +192,9 @@ export class ControllerManager {
     if (this.o.nodeLifecycle !== false) {
       running.nodeLifecycle = new NodeLifecycleController({ onError, ...(this.o.nodeLifecycle ?? {}), client: this.client, informers, clock: this.clock });
     }
+    if (this.o.serviceAccounts !== false) {
+      running.serviceAccounts = new ServiceAccountsController({ onError, client: this.client, informers, clock: this.clock });
+    }
     informers.start();
     this.current = running;
     try {
@@ -199,6 +206,7 @@ export class ControllerManager {
       }
       if (running.garbageCollector) tasks.push(running.garbageCollector.run(signal));
       if (running.nodeLifecycle) tasks.push(running.nodeLifecycle.run(signal));
+      if (running.serviceAccounts) tasks.push(running.serviceAccounts.run(signal));
       await aborted;
     } finally {
       // Stop acting first, then wait for in-flight work, then drop the caches.
