@@ -134,8 +134,41 @@ function encodeOwners(owners: Owner[]): ManagedFieldsEntry[] | undefined {
   });
 }
 
+/** Upstream's cap on Update entries (maxUpdateManagers) and the name of the bucket they fold into. */
+export const MAX_UPDATE_MANAGERS = 10;
+export const ANCIENT_CHANGES = 'ancient-changes';
+
+/**
+ * Keeps at most MAX_UPDATE_MANAGERS Update entries, as upstream does: the oldest (by time,
+ * then name) are folded into an `ancient-changes` Update entry of their API version, which owns
+ * the union of their fields. Apply entries are never folded.
+ */
+function capUpdateManagers(owners: Owner[]): Owner[] {
+  const updaters = owners.filter((o) => o.operation === 'Update');
+  if (updaters.length <= MAX_UPDATE_MANAGERS) return owners;
+  const seconds = (o: Owner) => (o.time ? Math.floor(Date.parse(o.time) / 1000) : 0);
+  updaters.sort((a, b) => seconds(a) - seconds(b) || (a.manager < b.manager ? -1 : a.manager > b.manager ? 1 : 0));
+  let out = [...owners];
+  let count = updaters.length;
+  for (const o of updaters) {
+    if (count <= MAX_UPDATE_MANAGERS) break;
+    if (o.manager === ANCIENT_CHANGES && o.subresource === '') continue;
+    let bucket = out.find((b) => b.manager === ANCIENT_CHANGES && b.operation === 'Update' && b.subresource === '' && b.apiVersion === o.apiVersion);
+    out = out.filter((x) => x !== o);
+    if (bucket) {
+      bucket.set = union(bucket.set, o.set);
+      if (seconds(o) > seconds(bucket)) bucket.time = o.time;
+      count--;
+    } else {
+      bucket = { manager: ANCIENT_CHANGES, operation: 'Update', subresource: '', apiVersion: o.apiVersion, time: o.time, set: o.set };
+      out.push(bucket);
+    }
+  }
+  return out;
+}
+
 function setOwners(obj: KubeObject, owners: Owner[]): void {
-  const entries = encodeOwners(owners);
+  const entries = encodeOwners(capUpdateManagers(owners));
   if (entries === undefined) delete obj.metadata.managedFields;
   else obj.metadata.managedFields = entries;
 }

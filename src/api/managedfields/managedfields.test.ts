@@ -258,3 +258,28 @@ describe('update tracking', () => {
     expect(() => validateFieldManager('ok-manager', 'PatchOptions')).not.toThrow();
   });
 });
+
+describe('the cap on Update managers', () => {
+  it('folds the oldest Update entries into ancient-changes, keeping ten, and keeps every Apply entry', () => {
+    let live = apply(undefined, config(), 'kubectl');
+    // Twelve managers, each setting its own label at its own time.
+    for (let i = 0; i < 12; i++) {
+      const next = structuredClone(live);
+      next.metadata.labels = { ...(next.metadata.labels ?? {}), [`m${i}`]: 'x' };
+      const at = `2026-11-30T06:${String(10 + i).padStart(2, '0')}:00Z`;
+      recordUpdate(live, next, ds, `manager-${String(i).padStart(2, '0')}`, '', at);
+      live = next;
+    }
+    const entries = live.metadata.managedFields!;
+    const updates = entries.filter((e) => e.operation === 'Update');
+    expect(updates).toHaveLength(10);
+    expect(entries.filter((e) => e.operation === 'Apply').map((e) => e.manager)).toEqual(['kubectl']);
+    const bucket = updates.find((e) => e.manager === 'ancient-changes')!;
+    // The three oldest managers are folded: their fields are the bucket's, their time its newest.
+    expect(Object.keys((bucket.fieldsV1 as any)['f:metadata']['f:labels']).sort()).toEqual(['f:m0', 'f:m1', 'f:m2']);
+    expect(bucket.time).toBe('2026-11-30T06:12:00Z');
+    expect(bucket.apiVersion).toBe('apps/v1');
+    expect(updates.map((e) => e.manager)).not.toContain('manager-02');
+    expect(updates.map((e) => e.manager)).toContain('manager-03');
+  });
+});
