@@ -15,6 +15,7 @@ import { registerLabel } from './commands/label.js';
 import { registerLogs } from './commands/logs.js';
 import { clientVersion, registerMisc } from './commands/misc.js';
 import { registerNode } from './commands/node.js';
+import { registerTop } from './commands/top.js';
 import { registerRollout } from './commands/rollout.js';
 import { formatError } from './context.js';
 import { type CliIO, defaultIO, paint } from './io.js';
@@ -54,6 +55,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerLogs(program, ctx);
   registerLabel(program, ctx);
   registerNode(program, ctx);
+  registerTop(program, ctx);
   registerRollout(program, ctx);
   registerMisc(program, ctx);
   return program;

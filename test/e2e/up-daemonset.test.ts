@@ -202,6 +202,15 @@ describe('everynode up --nodes 3 with the sample daemon', () => {
         expect(Number(mem?.[1])).toBeGreaterThan(1000); // a Node.js daemon: tens of MiB
         expect(parseCpu(m.containers[0]!.usage.cpu)).toBeLessThan(0.3);
       }
+      // The everynode CLI prints the same table as kubectl.
+      const cli = async (...args: string[]) => (await execFileP(process.execPath, [everynodeBin, ...args, '--kubeconfig', kubeconfig])).stdout;
+      const cliPods = parseTable(await cli('top', 'pods', '-l', 'app=busy'));
+      expect(cliPods.map((r) => r.NAME)).toEqual(['busy']);
+      expect(Number(/^(\d+)m$/.exec(cliPods[0]!['CPU(cores)']!)?.[1])).toBeGreaterThanOrEqual(100);
+      expect(cliPods[0]!['MEMORY(bytes)']).toMatch(/^\d+Mi$/);
+      const cliNodes = parseTable(await cli('top', 'nodes'));
+      expect(cliNodes.map((r) => r.NAME).sort()).toEqual(nodes);
+      for (const r of cliNodes) expect(r['CPU(%)']).toMatch(/^\d+%$/);
       if (kubectlPath) {
         const pods = parseTable(await kube('top', 'pods', '-l', 'app=busy'));
         expect(pods).toHaveLength(1);
