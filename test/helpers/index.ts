@@ -23,6 +23,7 @@ export {
   setDefaultTestStore,
   sharedTestEtcd,
   startTestServer,
+  useTestServer,
   type TestServer,
   type TestServerOptions,
   type TestStoreKind,

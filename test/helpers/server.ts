@@ -12,6 +12,7 @@
 //   Where the `etcd` binary is missing, starting such a server throws `etcdSkipReason`; callers
 //   that want a skip check `etcdAvailable()` first.
 
+import { afterAll, beforeAll } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import { startServer, type RunningServer, type ServerOptions } from '../../src/apiserver/index.js';
@@ -121,4 +122,25 @@ export async function startTestServer(cleanup: Cleanup, opts: TestServerOptions 
 export async function restartTestServer(cleanup: Cleanup, prev: TestServer, opts: Omit<TestServerOptions, 'dataDir' | 'listen' | 'store' | 'storeUrl'> = {}): Promise<TestServer> {
   await prev.close();
   return startTestServer(cleanup, { ...opts, dataDir: prev.dataDir, storeUrl: prev.storeUrl, listen: `127.0.0.1:${prev.server.port}` });
+}
+
+/**
+ * One server for a whole test file: started before its tests, closed with `cleanup` after
+ * them. Read `ts` and `url` inside tests (they throw before the server has started).
+ */
+export function useTestServer(cleanup: Cleanup, opts: TestServerOptions = {}): { readonly ts: TestServer; readonly url: string } {
+  let started: TestServer | undefined;
+  beforeAll(async () => {
+    started = await startTestServer(cleanup, opts);
+  });
+  afterAll(() => cleanup.run());
+  return {
+    get ts(): TestServer {
+      if (!started) throw new Error('the test server is read before it started (use it inside tests)');
+      return started;
+    },
+    get url(): string {
+      return this.ts.server.url;
+    },
+  };
 }

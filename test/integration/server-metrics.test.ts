@@ -1,17 +1,12 @@
 // The API server's /metrics (Prometheus text format) over HTTPS: request counters and
 // latencies labelled as upstream's kube-apiserver labels them, open watches as long-running
 // requests, the store's commits; readable by the admin and the system:monitoring group only.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Cleanup, createUserToken, httpRequest, openWireWatch, startTestServer, type TestServer } from '../helpers/index.js';
+import { describe, expect, it } from 'vitest';
+import { Cleanup, createUserToken, httpRequest, openWireWatch, useTestServer } from '../helpers/index.js';
 import { waitFor } from '../helpers/wait.js';
 
 const cleanup = new Cleanup();
-let ts: TestServer;
-
-beforeAll(async () => {
-  ts = await startTestServer(cleanup, { store: 'sqlite' });
-});
-afterAll(() => cleanup.run());
+const server = useTestServer(cleanup, { store: 'sqlite' });
 
 /** The value of the sample `name{labels}` whose labels include every pair of `want`; undefined when none. */
 function sample(text: string, name: string, want: Record<string, string>): number | undefined {
@@ -26,7 +21,7 @@ function sample(text: string, name: string, want: Record<string, string>): numbe
 
 describe('GET /metrics', () => {
   it('counts requests by verb, resource, scope and code, times them, and shows open watches', async () => {
-    const url = ts.server.url;
+    const url = server.url;
     const cm = (name: string) => JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name }, data: { k: 'v' } });
     expect((await httpRequest(`${url}/api/v1/namespaces/default/configmaps`, { method: 'POST', body: cm('m1') })).status).toBe(201);
     expect((await httpRequest(`${url}/api/v1/namespaces/default/configmaps`, { method: 'POST', body: cm('m1') })).status).toBe(409);
@@ -67,7 +62,7 @@ describe('GET /metrics', () => {
   });
 
   it('keeps its series bounded: paths naming no real subresource are counted without it', async () => {
-    const url = ts.server.url;
+    const url = server.url;
     for (const junk of ['aaa', 'bbb', 'ccc']) await httpRequest(`${url}/api/v1/namespaces/default/configmaps/m1/${junk}`);
     const text = (await httpRequest(`${url}/metrics`)).text;
     expect(text).not.toMatch(/subresource="(aaa|bbb|ccc)"/);
@@ -75,9 +70,9 @@ describe('GET /metrics', () => {
   });
 
   it('a watch asked with an empty ?watch= is served, authorized and counted as a watch', async () => {
-    const url = ts.server.url;
+    const url = server.url;
     const { TokenStore } = await import('../../src/auth/index.js');
-    const lister = new TokenStore(ts.dataDir).create({ user: 'lister', groups: [], kind: 'user' }).token;
+    const lister = new TokenStore(server.ts.dataDir).create({ user: 'lister', groups: [], kind: 'user' }).token;
     const admin = (path: string, body: unknown) => httpRequest(`${url}${path}`, { method: 'POST', body: JSON.stringify(body) });
     expect((await admin('/apis/rbac.authorization.k8s.io/v1/namespaces/default/roles', { metadata: { name: 'list-only' }, rules: [{ verbs: ['list'], apiGroups: [''], resources: ['configmaps'] }] })).status).toBe(201);
     expect((await admin('/apis/rbac.authorization.k8s.io/v1/namespaces/default/rolebindings', { metadata: { name: 'lister' }, subjects: [{ kind: 'User', name: 'lister' }], roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'list-only' } })).status).toBe(201);
@@ -88,13 +83,13 @@ describe('GET /metrics', () => {
   });
 
   it('is for the admin and the system:monitoring group only', async () => {
-    const url = ts.server.url;
-    const viewer = createUserToken(ts.dataDir, 'vic', ['viewers']);
+    const url = server.url;
+    const viewer = createUserToken(server.ts.dataDir, 'vic', ['viewers']);
     const denied = await httpRequest(`${url}/metrics`, { token: viewer });
     expect(denied.status).toBe(403);
     expect(denied.text).toContain('User \\"vic\\" cannot get path \\"/metrics\\"');
     expect((await httpRequest(`${url}/metrics`, { anonymous: true })).status).toBe(401);
-    const prometheus = createUserToken(ts.dataDir, 'prometheus', ['system:monitoring']);
+    const prometheus = createUserToken(server.ts.dataDir, 'prometheus', ['system:monitoring']);
     const ok = await httpRequest(`${url}/metrics`, { token: prometheus });
     expect(ok.status).toBe(200);
     expect(ok.headers.get('content-type')).toBe('text/plain; version=0.0.4; charset=utf-8');

@@ -1,20 +1,12 @@
 // TokenRequest against a real server over HTTPS: `POST .../serviceaccounts/NAME/token` issues
 // a bound, expiring token that authenticates as the service account (RBAC applies), stops
 // working when its pod or account goes, and a node may get tokens only for its own pods.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Cleanup, httpRequest, startTestServer, type TestServer } from '../helpers/index.js';
+import { describe, expect, it } from 'vitest';
+import { Cleanup, httpRequest, useTestServer } from '../helpers/index.js';
 
-const cleanup = new Cleanup();
-let ts: TestServer;
-let url = '';
+const server = useTestServer(new Cleanup());
 
-beforeAll(async () => {
-  ts = await startTestServer(cleanup);
-  url = ts.server.url;
-});
-afterAll(() => cleanup.run());
-
-const post = (path: string, body: unknown, token?: string) => httpRequest(`${url}${path}`, { method: 'POST', body: JSON.stringify(body), ...(token ? { token } : {}) });
+const post = (path: string, body: unknown, token?: string) => httpRequest(`${server.url}${path}`, { method: 'POST', body: JSON.stringify(body), ...(token ? { token } : {}) });
 const tokenFor = (sa: string, spec: Record<string, unknown> = {}, token?: string) =>
   post(`/api/v1/namespaces/default/serviceaccounts/${sa}/token`, { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec }, token);
 const pod = (name: string, sa: string, nodeName?: string) => ({
@@ -38,13 +30,13 @@ describe('TokenRequest', () => {
     expect(answer.spec.boundObjectRef.uid).toMatch(/^[0-9a-f-]{36}$/);
     const token = answer.status.token;
 
-    expect((await httpRequest(`${url}/api/v1/namespaces/default/configmaps`, { token })).status).toBe(200);
-    const denied = await httpRequest(`${url}/api/v1/namespaces/default/secrets`, { token });
+    expect((await httpRequest(`${server.url}/api/v1/namespaces/default/configmaps`, { token })).status).toBe(200);
+    const denied = await httpRequest(`${server.url}/api/v1/namespaces/default/secrets`, { token });
     expect(denied.status).toBe(403);
     expect(denied.text).toContain('User \\"system:serviceaccount:default:bot\\" cannot list resource \\"secrets\\"');
 
-    expect((await httpRequest(`${url}/api/v1/namespaces/default/pods/bot-pod?gracePeriodSeconds=0`, { method: 'DELETE' })).status).toBe(200);
-    expect((await httpRequest(`${url}/api/v1/namespaces/default/configmaps`, { token })).status).toBe(401);
+    expect((await httpRequest(`${server.url}/api/v1/namespaces/default/pods/bot-pod?gracePeriodSeconds=0`, { method: 'DELETE' })).status).toBe(200);
+    expect((await httpRequest(`${server.url}/api/v1/namespaces/default/configmaps`, { token })).status).toBe(401);
   });
 
   it('a pod\'s token keeps working through its graceful deletion', async () => {
@@ -52,16 +44,16 @@ describe('TokenRequest', () => {
     expect((await post('/api/v1/namespaces/default/pods', pod('graceful', 'grace', 'some-node'))).status).toBe(201);
     const token = ((await tokenFor('grace', { boundObjectRef: { kind: 'Pod', name: 'graceful' } })).json as { status: { token: string } }).status.token;
     // Bound to a node: deleted gracefully (deletionTimestamp set, the agent would finish it).
-    expect((await httpRequest(`${url}/api/v1/namespaces/default/pods/graceful`, { method: 'DELETE', body: JSON.stringify({ gracePeriodSeconds: 30 }) })).status).toBe(200);
-    expect((await httpRequest(`${url}/apis/authentication.k8s.io/v1/selfsubjectreviews`, { method: 'POST', body: '{}', token })).status).toBe(201);
+    expect((await httpRequest(`${server.url}/api/v1/namespaces/default/pods/graceful`, { method: 'DELETE', body: JSON.stringify({ gracePeriodSeconds: 30 }) })).status).toBe(200);
+    expect((await httpRequest(`${server.url}/apis/authentication.k8s.io/v1/selfsubjectreviews`, { method: 'POST', body: '{}', token })).status).toBe(201);
   });
 
   it('an unbound token lives with its service account', async () => {
     expect((await post('/api/v1/namespaces/default/serviceaccounts', { metadata: { name: 'ci' } })).status).toBe(201);
     const token = ((await tokenFor('ci')).json as { status: { token: string } }).status.token;
-    expect((await httpRequest(`${url}/apis/authentication.k8s.io/v1/selfsubjectreviews`, { method: 'POST', body: '{}', token })).status).toBe(201);
-    expect((await httpRequest(`${url}/api/v1/namespaces/default/serviceaccounts/ci`, { method: 'DELETE' })).status).toBe(200);
-    expect((await httpRequest(`${url}/apis/authentication.k8s.io/v1/selfsubjectreviews`, { method: 'POST', body: '{}', token })).status).toBe(401);
+    expect((await httpRequest(`${server.url}/apis/authentication.k8s.io/v1/selfsubjectreviews`, { method: 'POST', body: '{}', token })).status).toBe(201);
+    expect((await httpRequest(`${server.url}/api/v1/namespaces/default/serviceaccounts/ci`, { method: 'DELETE' })).status).toBe(200);
+    expect((await httpRequest(`${server.url}/apis/authentication.k8s.io/v1/selfsubjectreviews`, { method: 'POST', body: '{}', token })).status).toBe(401);
   });
 
   it('refuses what upstream refuses', async () => {
@@ -81,10 +73,10 @@ describe('TokenRequest', () => {
     expect((await post('/api/v1/namespaces/default/serviceaccounts', { metadata: { name: 'agent-sa' } })).status).toBe(201);
     expect((await post('/api/v1/namespaces/default/pods', pod('on-n1', 'agent-sa', 'n1'))).status).toBe(201);
     expect((await post('/api/v1/namespaces/default/pods', pod('on-n2', 'agent-sa', 'n2'))).status).toBe(201);
-    const id = await ts.server.issueNodeIdentity('n1', ['127.0.0.1']);
+    const id = await server.ts.server.issueNodeIdentity('n1', ['127.0.0.1']);
     const asNode = (spec: Record<string, unknown>, sa = 'agent-sa') =>
-      httpRequest(`${url}/api/v1/namespaces/default/serviceaccounts/${sa}/token`, { method: 'POST', body: JSON.stringify({ spec }), cert: id.certPem, key: id.keyPem });
-    const uidOf = async (name: string) => ((await httpRequest(`${url}/api/v1/namespaces/default/pods/${name}`)).json as { metadata: { uid: string } }).metadata.uid;
+      httpRequest(`${server.url}/api/v1/namespaces/default/serviceaccounts/${sa}/token`, { method: 'POST', body: JSON.stringify({ spec }), cert: id.certPem, key: id.keyPem });
+    const uidOf = async (name: string) => ((await httpRequest(`${server.url}/api/v1/namespaces/default/pods/${name}`)).json as { metadata: { uid: string } }).metadata.uid;
     expect((await asNode({ boundObjectRef: { kind: 'Pod', name: 'on-n1', uid: await uidOf('on-n1') } })).status).toBe(201);
     // As upstream's NodeRestriction: the pod is named by uid too.
     expect((await asNode({ boundObjectRef: { kind: 'Pod', name: 'on-n1' } })).status).toBe(403);

@@ -4,13 +4,23 @@
 import { badRequest } from '../errors.js';
 import { deepClone, isObject, type JsonObject } from './json-value.js';
 
-function merge(target: unknown, patch: unknown): unknown {
-  if (!isObject(patch)) return deepClone(patch);
+/**
+ * The merge itself. The result shares subtrees with `target` and `patch`; with `untouched`,
+ * every composite value of an object `target` that the patch leaves alone is recorded there.
+ */
+function merge(target: unknown, patch: unknown, untouched?: Set<object>): unknown {
+  if (!isObject(patch)) return patch;
   const out: JsonObject = isObject(target) ? { ...target } : {};
+  if (untouched && isObject(target)) {
+    for (const k of Object.keys(target)) {
+      const tv = target[k];
+      if (typeof tv === 'object' && tv !== null && !Object.prototype.hasOwnProperty.call(patch, k)) untouched.add(tv);
+    }
+  }
   for (const k of Object.keys(patch)) {
     const pv = patch[k];
     if (pv === null) delete out[k];
-    else if (pv !== undefined) out[k] = merge(out[k], pv);
+    else if (pv !== undefined) out[k] = merge(out[k], pv, untouched);
   }
   return out;
 }
@@ -34,21 +44,5 @@ export function applyMergePatch(target: unknown, patch: unknown): unknown {
  */
 export function applyMergePatchShared(target: unknown, patch: unknown, untouched: Set<object>): unknown {
   if (!isObject(patch)) throw badRequest('Invalid JSON Patch');
-  return mergeShared(target, patch, untouched);
-}
-
-function mergeShared(target: unknown, patch: unknown, untouched: Set<object>): unknown {
-  if (!isObject(patch)) return patch;
-  if (!isObject(target)) return merge(undefined, patch);
-  const out: JsonObject = { ...target };
-  for (const k of Object.keys(target)) {
-    const tv = target[k];
-    if (typeof tv === 'object' && tv !== null && !Object.prototype.hasOwnProperty.call(patch, k)) untouched.add(tv);
-  }
-  for (const k of Object.keys(patch)) {
-    const pv = patch[k];
-    if (pv === null) delete out[k];
-    else if (pv !== undefined) out[k] = mergeShared(out[k], pv, untouched);
-  }
-  return out;
+  return merge(target, patch, untouched);
 }
