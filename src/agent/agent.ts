@@ -513,6 +513,14 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
         throw err;
       }
     },
+    async portForwardHosts(namespace: string, podName: string): Promise<string[]> {
+      const pod = findApiPod(namespace, podName);
+      const w = pod && !isMirrorPod(pod) ? podWorkers.get(pod.metadata.uid ?? '') : undefined;
+      if (!pod || !w) throw new LogRequestError(404, `pod "${podName}" in namespace "${namespace}" does not exist on node "${o.nodeName}"`);
+      // The process runtime's pods share the node's network: their address (the node IP, where
+      // daemons bind), then loopback for daemons that listen only there.
+      return [...new Set([o.nodeIP, '127.0.0.1'])];
+    },
     async statsSummary(): Promise<AgentStats> {
       // Running containers of this runtime with a process group on this host (pgid = main pid).
       const running = (await runtime.listContainers()).filter((c) => c.state === 'running' && c.pid !== undefined && c.labels[labelPodUID]);

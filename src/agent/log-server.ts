@@ -3,6 +3,8 @@
 //       &sinceSeconds&sinceTime&limitBytes
 //   GET /stats/summary   CPU and memory of the node and its containers (stats.ts; the metrics API)
 //   POST /exec/<namespace>/<pod>/<container>?command=...   a command in the container (kubectl exec)
+//   POST /portForward/<namespace>/<pod>?port=N   a connection to a port in the pod's network
+//        (kubectl port-forward): the request body goes to the port, the answer is what it sends
 //   GET /healthz
 // The API server's `pods/<name>/log` proxies here (node InternalIP + daemonEndpoints port).
 //
@@ -20,7 +22,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { Writable } from 'node:stream';
 import { createServer as createHttpsServer } from 'node:https';
 import type { TLSSocket } from 'node:tls';
-import type { AddressInfo } from 'node:net';
+import { connect, type AddressInfo, type Socket } from 'node:net';
 import type { PodLogOptions } from './pod-worker.js';
 import { EXEC_RESULT, EXEC_STDERR, EXEC_STDOUT, execFrame, type AgentStats } from '../api/agent-api.js';
 import type { ExecIO } from './runtime/interface.js';
@@ -41,6 +43,12 @@ export interface ContainerLogSource {
    * LogRequestError for unknown pods/containers. Absent: 404.
    */
   exec?(namespace: string, podName: string, container: string, command: string[], io: ExecIO): Promise<{ exitCode: number }>;
+  /**
+   * The addresses a port of the pod is reached at from this node, in the order to try them
+   * (`POST /portForward/...`, behind `kubectl port-forward`); rejects with LogRequestError for
+   * unknown pods. Absent: 404.
+   */
+  portForwardHosts?(namespace: string, podName: string): Promise<string[]>;
   /**
    * The log selected by `options`; with `options.follow`, streams into `onData` and resolves at
    * the end of the stream. Rejects with LogRequestError for unknown pods/containers.
@@ -132,6 +140,15 @@ async function handle(source: ContainerLogSource, req: IncomingMessage, res: Ser
     if (!secured) throw new LogRequestError(403, 'exec is served only on the agent\'s HTTPS endpoint (start the agent with a node identity)');
     return serveExec(source.exec.bind(source), parts as [string, string, string, string], query, req, res);
   }
+  if (parts[0] === 'portForward' && parts.length === 3 && source.portForwardHosts) {
+    if (!secured) throw new LogRequestError(403, 'port-forward is served only on the agent\'s HTTPS endpoint (start the agent with a node identity)');
+    if (req.method !== 'POST') throw new LogRequestError(405, 'method not allowed');
+    const portText = query.get('port') ?? '';
+    const port = /^\d{1,5}$/.test(portText) ? Number(portText) : 0;
+    if (port < 1 || port > 65535) throw new LogRequestError(400, `unable to parse ${JSON.stringify(portText)} as a port: must be an integer in 1-65535`);
+    const hosts = await source.portForwardHosts(parts[1]!, parts[2]!);
+    return servePortForward(hosts, port, req, res);
+  }
   if (parts[0] !== 'containerLogs' || parts.length !== 4) throw new LogRequestError(404, `404 page not found: ${path}`);
   if (req.method !== 'GET') throw new LogRequestError(405, 'method not allowed');
   const [, namespace, podName, container] = parts as [string, string, string, string];
@@ -209,6 +226,55 @@ async function serveExec(
   }
   start();
   res.end(execFrame(EXEC_RESULT, Buffer.from(JSON.stringify(result))));
+}
+
+/** Connects to `port` at the first of `hosts` that accepts within 10 s each; rejects with the last error. */
+async function connectFirst(hosts: string[], port: number): Promise<Socket> {
+  let last: Error = new Error('no address to connect to');
+  for (const host of hosts) {
+    try {
+      return await new Promise<Socket>((ok, fail) => {
+        const s = connect({ host, port });
+        const timer = setTimeout(() => s.destroy(new Error(`connect to ${host}:${port} timed out`)), 10_000);
+        s.once('connect', () => {
+          clearTimeout(timer);
+          s.removeAllListeners('error');
+          ok(s);
+        });
+        s.once('error', (err) => {
+          clearTimeout(timer);
+          fail(err);
+        });
+      });
+    } catch (err) {
+      last = err instanceof Error ? err : new Error(String(err));
+    }
+  }
+  throw last;
+}
+
+/**
+ * `POST /portForward/NS/POD?port=N`: 200 once connected, then the request body goes to the port
+ * (its end is a half close) and the answer streams what the port sends until it closes; a port
+ * nothing listens on is a 502 with the reason. The connection is dropped when the caller goes.
+ */
+async function servePortForward(hosts: string[], port: number, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  let sock: Socket;
+  try {
+    sock = await connectFirst(hosts, port);
+  } catch (err) {
+    throw new LogRequestError(502, `failed to connect to port ${port} at ${hosts.join(', ')}: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  if (res.destroyed) {
+    sock.destroy();
+    return;
+  }
+  res.writeHead(200, { 'content-type': 'application/octet-stream', 'cache-control': 'no-cache' });
+  res.flushHeaders();
+  sock.on('error', () => res.destroy());
+  res.on('close', () => sock.destroy());
+  req.pipe(sock);
+  sock.pipe(res);
 }
 
 /** Starts the agent's HTTP server on `host:port` (port 0 picks a free one). */

@@ -6,6 +6,10 @@
 //        request body: the command's stdin; answer: frames `[channel u8][length u32 BE][payload]`
 //        on EXEC_STDOUT / EXEC_STDERR, then one EXEC_RESULT frame, JSON
 //        `{ "exitCode": n }` or `{ "error": "..." }`.
+//   POST /portForward/<namespace>/<pod>?port=N
+//        200 once the agent is connected to the port in the pod's network, then a byte stream
+//        both ways (request body → port, port → answer; the body's end is a half close); 502 with
+//        the reason as text when nothing accepts the connection.
 
 /** The agent's `GET /stats/summary` answer (the metrics API reads it). */
 export interface AgentStats {

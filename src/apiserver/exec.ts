@@ -7,6 +7,8 @@
 //   pods/exec (upstream checks create on websocket exec upgrades), audited with code 101.
 //   Refusals and bad requests are answered as plain HTTP with a Status, before the upgrade.
 // - Only WebSocket: an SPDY upgrade (kubectl before 1.30) is a 400 saying so.
+// - pods/portforward upgrades share the checks above (as the `create` of pods/portforward) and
+//   are then served by port-forward.ts.
 // - Channels (one binary message each, first byte the channel): 0 stdin (client → server),
 //   1 stdout, 2 stderr, 3 the result as a metav1.Status (Success, or Failure with reason
 //   NonZeroExitCode and the code as an ExitCode cause, which kubectl exits with), 4 resize
@@ -33,6 +35,7 @@ import { agentEndpoint, agentRequest, logContainerName } from './pod-log.js';
 import type { RestRegistry } from './registry.js';
 import { parsePath, type ResourceRoute } from './request-info.js';
 import { secureRequest, type RequestSecurity } from './security.js';
+import { PORT_FORWARD_PROTOCOL, SPDY_TUNNEL_PROTOCOL, portForwardOverSpdy, servePortForward, wantsSpdyPortForward, type PortForwardTarget } from './port-forward.js';
 
 const WS_GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
 const PROTOCOLS = ['v5.channel.k8s.io', 'v4.channel.k8s.io'];
@@ -52,15 +55,16 @@ export interface ExecDeps {
   kubeletClient?: { certPem: string; keyPem: string; caPem: string };
 }
 
-/** The pods/exec route of a path, or undefined. */
-function execRouteOf(path: string): ResourceRoute | undefined {
+/** The pods/exec or pods/portforward route of a path, or undefined. */
+function upgradeRouteOf(path: string): ResourceRoute | undefined {
   let route;
   try {
     route = parsePath(path);
   } catch {
     return undefined;
   }
-  return route.type === 'resource' && route.group === '' && route.plural === 'pods' && route.subresource === 'exec' && route.name && route.namespace ? route : undefined;
+  const sub = route.type === 'resource' ? route.subresource : undefined;
+  return route.type === 'resource' && route.group === '' && route.plural === 'pods' && (sub === 'exec' || sub === 'portforward') && route.name && route.namespace ? route : undefined;
 }
 
 /** Writes a plain HTTP answer on a socket that was not upgraded, and closes it. */
@@ -235,17 +239,17 @@ function failureStatus(message: string): Record<string, unknown> {
 }
 
 /**
- * Handles one `upgrade` of the secured listener. Returns false when the request is not an exec
- * (the caller answers it); otherwise answers it, upgrading or refusing.
+ * Handles one `upgrade` of the secured listener. Returns false when the request is neither an
+ * exec nor a port-forward (the caller answers it); otherwise answers it, upgrading or refusing.
  */
-export async function handleExecUpgrade(deps: ExecDeps, req: IncomingMessage, socket: Duplex, head: Buffer): Promise<boolean> {
+export async function handlePodUpgrade(deps: ExecDeps, req: IncomingMessage, socket: Duplex, head: Buffer): Promise<boolean> {
   const url = req.url ?? '/';
   const qi = url.indexOf('?');
   const path = qi < 0 ? url : url.slice(0, qi);
-  const route = execRouteOf(path);
+  const route = upgradeRouteOf(path);
   if (!route) return false;
   socket.on('error', () => socket.destroy());
-  // Audit as the create of pods/exec; the stand-in response ends with the connection.
+  // Audit as the create of pods/exec (or pods/portforward); the stand-in response ends with the connection.
   const done = Object.assign(new EventEmitter(), { statusCode: 101, writableFinished: false, setHeader: () => undefined });
   const audit = deps.audit ? auditRequest(deps.audit, req, done, { path, route, watch: false, method: 'POST' }) : undefined;
   socket.once('close', () => {
@@ -260,37 +264,40 @@ export async function handleExecUpgrade(deps: ExecDeps, req: IncomingMessage, so
       }));
     }
     const q = new URLSearchParams(qi < 0 ? '' : url.slice(qi + 1));
+    const forward = route.subresource === 'portforward';
     const command = q.getAll('command');
-    if (command.length === 0) throw badRequest('you must specify at least one command for the container');
+    if (!forward && command.length === 0) throw badRequest('you must specify at least one command for the container');
     const flag = (n: string) => q.get(n) === 'true' || q.get(n) === '1';
     const stdin = flag('stdin');
     const podKind = deps.kinds.byResource('', 'v1', 'pods');
     const nodeKind = deps.kinds.byResource('', 'v1', 'nodes');
     if (!podKind || !nodeKind) throw new Error('exec: core pods and nodes are not served');
     const pod = JSON.parse(await deps.registry.get(podKind, route.namespace, route.name!)) as Pod;
-    const container = logContainerName(pod, q.get('container'));
+    const container = forward ? '' : logContainerName(pod, q.get('container'));
     if (!pod.spec.nodeName) throw badRequest(`pod ${pod.metadata.name ?? ''} is not bound to a node`);
     if (pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed') {
-      throw badRequest(`cannot exec into a container in a completed pod; current phase is ${pod.status.phase}`);
+      throw badRequest(forward ? `cannot forward a port of a completed pod; current phase is ${pod.status.phase}` : `cannot exec into a container in a completed pod; current phase is ${pod.status.phase}`);
     }
     const node = JSON.parse(await deps.registry.get(nodeKind, undefined, pod.spec.nodeName)) as Node;
     const ep = agentEndpoint(node);
     if (!ep) throw new ApiError(500, 'InternalError', `node ${pod.spec.nodeName} has no InternalIP address or agent port in its status`);
+    if (forward) {
+      const target = { nodeName: pod.spec.nodeName, ep, namespace: route.namespace!, pod: route.name!, kubeletClient: deps.kubeletClient };
+      if (wantsSpdyPortForward(req)) {
+        if (socket.destroyed || !socket.writable) return true;
+        socket.write(`HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: SPDY/3.1\r\nX-Stream-Protocol-Version: ${PORT_FORWARD_PROTOCOL}\r\n\r\n`);
+        portForwardOverSpdy(target, socket, head);
+        return true;
+      }
+      const protocol = acceptWebSocket(req, socket, [SPDY_TUNNEL_PROTOCOL], 'port-forward');
+      if (protocol) portForwardOverWebSocket(target, socket, head);
+      return true;
+    }
 
     // The protocol last: a client that falls back to SPDY after a failed WebSocket attempt
     // (kubectl does) hears about its pod or container first.
-    const upgrade = (req.headers.upgrade ?? '').toLowerCase();
-    if (upgrade !== 'websocket') throw badRequest(`pods/exec is served over WebSocket only (kubectl 1.30 or newer); got the upgrade ${JSON.stringify(req.headers.upgrade ?? '')}`);
-    const key = req.headers['sec-websocket-key'];
-    if (typeof key !== 'string' || req.headers['sec-websocket-version'] !== '13') throw badRequest('a WebSocket upgrade needs Sec-WebSocket-Key and Sec-WebSocket-Version 13');
-    const offered = String(req.headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim());
-    const protocol = PROTOCOLS.find((p) => offered.includes(p));
-    if (!protocol) throw badRequest(`unsupported remote command protocols ${JSON.stringify(offered.join(', '))}: want one of ${PROTOCOLS.join(', ')}`);
-
-    // The upgrade, unless the client left while it was being checked.
-    if (socket.destroyed || !socket.writable) return true;
-    const accept = createHash('sha1').update(key + WS_GUID).digest('base64');
-    socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\nSec-WebSocket-Protocol: ${protocol}\r\n\r\n`);
+    const protocol = acceptWebSocket(req, socket, PROTOCOLS, 'exec');
+    if (!protocol) return true;
     bridge(deps, socket, head, { nodeName: pod.spec.nodeName, ep, namespace: route.namespace!, pod: route.name!, container, command, stdin, tty: flag('tty'), v5: protocol.startsWith('v5') });
   } catch (err) {
     const apiErr = err instanceof ApiError ? err : new ApiError(500, 'InternalError', err instanceof Error ? err.message : String(err));
@@ -298,6 +305,63 @@ export async function handleExecUpgrade(deps: ExecDeps, req: IncomingMessage, so
     refuse(socket, apiErr);
   }
   return true;
+}
+
+/**
+ * Checks a WebSocket upgrade asking for one of `protocols` and answers 101 with the first one
+ * offered; throws a 400 ApiError when the request is no such upgrade. Undefined when the client
+ * left while it was being checked (nothing to answer).
+ */
+function acceptWebSocket(req: IncomingMessage, socket: Duplex, protocols: string[], what: 'exec' | 'port-forward'): string | undefined {
+  const upgrade = (req.headers.upgrade ?? '').toLowerCase();
+  if (upgrade !== 'websocket') {
+    throw badRequest(
+      what === 'exec'
+        ? `pods/exec is served over WebSocket only (kubectl 1.30 or newer); got the upgrade ${JSON.stringify(req.headers.upgrade ?? '')}`
+        : `pods/portforward is served over SPDY/3.1 or WebSocket; got the upgrade ${JSON.stringify(req.headers.upgrade ?? '')}`,
+    );
+  }
+  const key = req.headers['sec-websocket-key'];
+  if (typeof key !== 'string' || req.headers['sec-websocket-version'] !== '13') throw badRequest('a WebSocket upgrade needs Sec-WebSocket-Key and Sec-WebSocket-Version 13');
+  const offered = String(req.headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim());
+  const protocol = protocols.find((p) => offered.includes(p));
+  if (!protocol) throw badRequest(`unsupported ${what === 'exec' ? 'remote command' : 'port-forward'} protocols ${JSON.stringify(offered.join(', '))}: want one of ${protocols.join(', ')}`);
+  // The upgrade, unless the client left while it was being checked.
+  if (socket.destroyed || !socket.writable) return undefined;
+  const accept = createHash('sha1').update(key + WS_GUID).digest('base64');
+  socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\nSec-WebSocket-Protocol: ${protocol}\r\n\r\n`);
+  return protocol;
+}
+
+/** Port-forward with SPDY tunneled in binary WebSocket messages (kubectl 1.31+). */
+function portForwardOverWebSocket(t: PortForwardTarget, socket: Duplex, head: Buffer): void {
+  let closing = false;
+  const pf = servePortForward(t, {
+    send: (b) => (socket.writable ? socket.write(wsFrame(0x2, b)) : true),
+    close: () => {
+      if (closing) return;
+      closing = true;
+      if (socket.writable) socket.end(wsFrame(0x8, Buffer.from([0x03, 0xe8]))); // 1000: normal closure
+      else socket.destroy();
+    },
+    pause: () => socket.pause(),
+    resume: () => socket.resume(),
+  });
+  const reader = new WsReader({
+    message: (m) => pf.push(m),
+    ping: (data) => {
+      if (socket.writable) socket.write(wsFrame(0xa, data));
+    },
+    close: () => pf.closed(),
+    error: () => {
+      pf.closed();
+      socket.destroy();
+    },
+  });
+  socket.on('data', (c: Buffer) => reader.push(c));
+  socket.on('drain', () => pf.drain());
+  socket.on('close', () => pf.closed());
+  if (head.length) reader.push(head);
 }
 
 interface Target {

@@ -9,7 +9,7 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -252,6 +252,87 @@ describe('everynode up --nodes 3 with the sample daemon', () => {
     );
     expect(wrong?.stderr).toContain(`container nope is not valid for pod ${name}`);
   }, 40_000);
+
+  it.skipIf(!kubectlPath)('kubectl port-forward reaches a daemon\'s port, over WebSocket and over SPDY, bytes intact both ways (needs kubectl on PATH)', async () => {
+    const pod = (await daemonPods()).find((p) => p.spec.nodeName === 'node-2')!;
+    const name = pod.metadata.name!;
+    const base = ['--kubeconfig', kubeconfig, '--cache-dir', cacheDir];
+    // A second listener in the pod's network (the process runtime's pods share their node's): an echo server.
+    const echo = createServer((s) => {
+      s.on('error', () => undefined);
+      s.pipe(s);
+    });
+    await new Promise<void>((ok) => echo.listen(0, '127.0.1.2', ok));
+    cleanup.defer(() => new Promise<void>((ok) => echo.close(() => ok())), 'echo server');
+    const echoPort = (echo.address() as { port: number }).port;
+
+    /** Runs kubectl port-forward until `use` is done; `use` gets the local port of each remote port. */
+    const forwarding = async (env: Record<string, string>, remotePorts: number[], use: (local: number[]) => Promise<void>): Promise<string> => {
+      const child = execFile(kubectlPath!, [...base, 'port-forward', '--address', '127.0.0.1', name, ...remotePorts.map((p) => `0:${p}`)], { env: { ...process.env, ...env } });
+      let out = '';
+      child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+      child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+      const exited = new Promise<number | null>((r) => child.on('close', r));
+      try {
+        const local = await waitFor(() => {
+          const ports = remotePorts.map((p) => new RegExp(`Forwarding from 127\\.0\\.0\\.1:(\\d+) -> ${p}\\b`).exec(out)?.[1]);
+          return ports.every(Boolean) ? ports.map(Number) : undefined;
+        }, { timeoutMs: 15_000, message: `kubectl port-forward ready; output:\n${out}` });
+        await use(local);
+      } finally {
+        child.kill('SIGINT');
+        await exited;
+      }
+      return out;
+    };
+    const roundTrip = (port: number, data: Buffer): Promise<Buffer> =>
+      new Promise((ok, fail) => {
+        const chunks: Buffer[] = [];
+        let n = 0;
+        const s = connect(port, '127.0.0.1', () => s.end(data));
+        s.on('data', (c: Buffer) => {
+          chunks.push(c);
+          n += c.length;
+        });
+        s.on('error', fail);
+        s.on('close', () => ok(Buffer.concat(chunks, n)));
+      });
+    const payload = randomBytes(3 * 1024 * 1024);
+
+    for (const env of [{}, { KUBECTL_PORT_FORWARD_WEBSOCKETS: 'false' }] as Record<string, string>[]) {
+      const out = await forwarding(env, [port, echoPort], async ([daemon, echoLocal]) => {
+        // The daemon answers with its node's name, on every connection.
+        for (let i = 0; i < 2; i++) expect(await (await fetch(`http://127.0.0.1:${daemon}/`)).text()).toBe('node-2\n');
+        // Megabytes through and back, in order, the half close passed on.
+        const back = await roundTrip(echoLocal!, payload);
+        expect(back.length).toBe(payload.length);
+        expect(back.equals(payload)).toBe(true);
+      });
+      expect(out).not.toMatch(/error/i);
+    }
+
+    // Nothing listening: the agent's reason reaches kubectl, which ends the session as it does upstream.
+    const free = await freePortOnNodes();
+    const failed = execFile(kubectlPath!, [...base, 'port-forward', '--address', '127.0.0.1', name, `0:${free}`]);
+    let out = '';
+    failed.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+    failed.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+    const code = new Promise<number | null>((r) => failed.on('close', r));
+    const local = await waitFor(() => /Forwarding from 127\.0\.0\.1:(\d+)/.exec(out)?.[1], { timeoutMs: 15_000, message: `kubectl port-forward ready; output:\n${out}` });
+    await roundTrip(Number(local), Buffer.from('hello')).catch(() => undefined);
+    expect(await code).toBe(1);
+    expect(out).toContain(`error forwarding port ${free} to pod default/${name}: failed to connect to port ${free}`);
+    expect(out).toContain('ECONNREFUSED');
+
+    // The create of pods/portforward: reading a pod does not allow forwarding its ports.
+    await kube('create', 'role', 'pf-pod-reader', '--verb=get', '--resource=pods');
+    await kube('create', 'rolebinding', 'pf-pod-readers', '--role=pf-pod-reader', '--user=pf-user');
+    const refused = await execFileP(kubectlPath!, [...base, 'port-forward', '--as=pf-user', name, `0:${port}`]).then(
+      () => undefined,
+      (e: { code: number; stderr: string }) => e,
+    );
+    expect(refused?.stderr).toContain('User "pf-user" cannot create resource "pods/portforward" in API group "" in the namespace "default"');
+  }, 90_000);
 
   it('gives a pod its service account: a token in $KUBECONFIG that acts under the account\'s RBAC', async () => {
     const admin = (path: string, body: unknown) => client.create({ group: path.startsWith('rbac') ? 'rbac.authorization.k8s.io' : '', version: 'v1', plural: path.replace(/^rbac\//, ''), namespaced: true, kind: 'X' }, 'default', body as never);
