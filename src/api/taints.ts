@@ -18,7 +18,7 @@ export const taintNodeNetworkUnavailable = 'node.kubernetes.io/network-unavailab
 export function toleratesTaint(t: Toleration, taint: Taint): boolean {
   if (t.effect && t.effect !== taint.effect) return false;
   if (t.key && t.key !== taint.key) return false;
-  switch (t.operator ?? 'Equal') {
+  switch (t.operator || 'Equal') { // an empty operator is Equal, as upstream
     case 'Exists':
       return true;
     case 'Equal':
