@@ -95,6 +95,8 @@ export interface AgentOptions {
   staticPodPollMs?: number;
   /** Period of the resource usage samples behind `GET /stats/summary` (stats.ts). Default 5000 ms. */
   statsIntervalMs?: number;
+  /** Period of the repair pass for pod statuses and deletions a failed write left behind. Default 10000 ms. */
+  podStatusResyncMs?: number;
   /**
    * The API server pods should reach, and its CA: with it, pods get their service account's
    * token as a kubeconfig (service-account.ts). Absent: pods get no credentials.
@@ -249,12 +251,20 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
     return apiPods.get(uid);
   }
 
+  /**
+   * Writes the latest status computed for a pod to its API object, retrying conflicts. A write
+   * that still fails is not lost: `reconcilePodStatuses` compares every pod's API status with
+   * the computed one periodically and writes again where they differ (the kubelet status
+   * manager's periodic sync).
+   */
   async function writePodStatus(uid: string): Promise<void> {
     const want = pendingStatus.get(uid);
     if (!want) return;
+    let targetUid: string | undefined;
     for (let attempt = 1; attempt <= 5; attempt++) {
       let target = statusTarget(uid, want.pod);
       if (!target) return;
+      targetUid ??= target.metadata.uid;
       if (attempt > 1) {
         try {
           target = await client.get<Pod>(podsResource, target.metadata.namespace ?? '', target.metadata.name ?? '');
@@ -262,6 +272,8 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
           if (isNotFound(err)) return;
           throw err;
         }
+        // Deleted and made again under the same name: this status is not the new pod's.
+        if (target.metadata.uid !== targetUid) return;
       }
       if (podStatusEqual(target.status, want.status)) return;
       try {
@@ -277,6 +289,19 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
         if (!isConflict(err)) throw err;
       }
     }
+  }
+
+  /**
+   * Level-triggered repair of what a failed write left behind: every pod whose API status
+   * differs from the status computed for it is written again, and every pod being deleted is
+   * synced again (its final delete may have failed).
+   */
+  function reconcilePodStatuses(): void {
+    for (const [uid, want] of pendingStatus) {
+      const target = statusTarget(uid, want.pod);
+      if (target && !podStatusEqual(target.status, want.status)) void statusSerializer.run(uid, () => writePodStatus(uid));
+    }
+    for (const [uid, p] of apiPods) if (p.metadata.deletionTimestamp) triggerPod(uid);
   }
 
   async function rejectPod(pod: Pod, reason: string, message: string): Promise<void> {
@@ -672,9 +697,11 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
     const removed = await podWorkers.removeOrphanedPods();
     if (removed.length) logger.info(`stopped ${removed.length} pod(s) deleted while the agent was down`);
     scheduleMirrorSync();
-    // Mirrors deleted or missing are recreated on the next periodic check too.
-    every(10_000, async () => {
+    // Mirrors deleted or missing are recreated on the next periodic check too; statuses and
+    // deletions a failed write left behind are repaired.
+    every(o.podStatusResyncMs ?? 10_000, async () => {
       scheduleMirrorSync();
+      reconcilePodStatuses();
     });
     // Usage samples for the metrics API: a window is ready a few seconds after start.
     every(o.statsIntervalMs ?? 5_000, async () => sampler.sample());

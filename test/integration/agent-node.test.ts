@@ -13,7 +13,7 @@ import { silentLogger } from '../../src/util/logger.js';
 import { testFetch } from '../helpers/auth.js';
 import { Cleanup } from '../helpers/cleanup.js';
 import { killPidsWith, pidsWith } from '../helpers/process.js';
-import { startTestServer, type TestServer } from '../helpers/server.js';
+import { restartTestServer, startTestServer, type TestServer } from '../helpers/server.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -114,6 +114,7 @@ function startTestAgent(): Promise<RunningAgent> {
     capacity: { cpu: '2', memory: '4Gi' },
     leaseRenewIntervalMs: 300,
     nodeStatusUpdateFrequencyMs: 300,
+    podStatusResyncMs: 1_000,
     logger: silentLogger,
   });
 }
@@ -362,4 +363,29 @@ describe('node agent against the real API server', () => {
     await waitFor(() => pidsWith(m).length === 0, { message: 'the static pod stopped' });
     await waitFor(async () => (await getPod(mirrorName).then(() => false, (err: unknown) => isNotFound(err))), { message: 'the mirror pod deleted' });
   });
+
+  // Last: it restarts the API server.
+  it('writes a status again that could not be written while the API server was down (the pod turns Ready, the server comes back)', async () => {
+    const m = marker('ready-later');
+    const flag = join(agentDir, `ready-${run}`);
+    await client.create(
+      podsResource,
+      'default',
+      podBody('ready-later', `sleep 1000 # ${m}`, {
+        containers: [{ name: 'main', image: 'sh', command: ['sh', '-c', `sleep 1000 # ${m}`], readinessProbe: { exec: { command: ['test', '-e', flag] }, periodSeconds: 1 } }],
+      }),
+    );
+    await waitPod('ready-later', (p) => p.status?.phase === 'Running' && (p.status.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'False'), 'Running, not Ready');
+    const port = ts.server.port;
+    await ts.close();
+    // The probe passes while nobody can take the status: the write fails and is logged.
+    writeFileSync(flag, '');
+    await new Promise((r) => setTimeout(r, 2_500));
+    ts = await restartTestServer(cleanup, ts);
+    expect(ts.server.port).toBe(port);
+    client = clientFromKubeconfig(ts.server.kubeconfigPath).client;
+    // Nothing else changes in the pod: only the periodic repair can bring the API up to date.
+    await waitPod('ready-later', isReady, 'Ready after the server came back', 20_000);
+    await deleteAndWaitGone('ready-later');
+  }, 60_000);
 });
