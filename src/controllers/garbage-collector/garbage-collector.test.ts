@@ -230,6 +230,20 @@ describe('GarbageCollector: dangling references and multiple owners', () => {
     await vi.waitFor(() => expect(e.client.objectsOf(podsResource)).toEqual([]));
   });
 
+  it('leaves a cluster-scoped object that names a namespaced owner alone, even when that owner is gone (upstream forgets it)', async () => {
+    const e = env();
+    const ds = await e.client.create(daemonSetsResource, ns, newDaemonSet('chart'));
+    await e.client.create<KubeObject>(nodesResource, '', { metadata: { name: 'owned-by-namespaced', ownerReferences: [dsRef(ds)] } });
+    // A control: a cluster-scoped object whose cluster-scoped owner is gone is collected.
+    await e.client.create<KubeObject>(nodesResource, '', { metadata: { name: 'orphaned', ownerReferences: [{ apiVersion: 'v1', kind: 'Node', name: 'gone', uid: 'gone-uid' }] } });
+    await e.start();
+    await e.client.delete(daemonSetsResource, ns, 'chart');
+    await vi.waitFor(() => expect(names(e.client.objectsOf(nodesResource))).toEqual(['owned-by-namespaced']));
+    await e.gc.attemptToDeleteItem(e.gc.graph.node(e.client.objectsOf(nodesResource)[0]!.metadata.uid!)!);
+    expect(names(e.client.objectsOf(nodesResource))).toEqual(['owned-by-namespaced']);
+    expect(e.client.calls.filter((c) => c.verb === 'delete' && c.name === 'owned-by-namespaced')).toEqual([]);
+  });
+
   it('never deletes an object whose UID changed: the stale graph node is dropped instead', async () => {
     const e = env();
     await e.start();

@@ -246,7 +246,12 @@ export class GarbageCollector {
 
     const refs = latest.metadata.ownerReferences ?? [];
     if (refs.length === 0) return 'forget';
-    const { solid, dangling, waiting } = await this.classifyReferences(latest, r);
+    const classified = await this.classifyReferences(latest, r);
+    // A cluster-scoped object naming a namespaced owner is left alone for good, as upstream
+    // (its namespacedOwnerOfClusterScopedObject error): retrying cannot resolve it, and deleting
+    // would take, say, a chart's ClusterRole with its namespaced "owner".
+    if (classified === 'invalid') return 'forget';
+    const { solid, dangling, waiting } = classified;
 
     if (solid.length > 0) {
       if (dangling.length === 0 && waiting.length === 0) return 'forget';
@@ -278,25 +283,23 @@ export class GarbageCollector {
   /**
    * Splits the object's owner references: solid (owner exists, not deleting in foreground),
    * dangling (owner gone or replaced under the same name) and waiting (owner exists with
-   * deletionTimestamp and the `foregroundDeletion` finalizer).
+   * deletionTimestamp and the `foregroundDeletion` finalizer); 'invalid' when a cluster-scoped
+   * object names a namespaced owner.
    */
-  private async classifyReferences(obj: KubeObject, r: ResourceDescriptor): Promise<{ solid: string[]; dangling: string[]; waiting: string[] }> {
+  private async classifyReferences(obj: KubeObject, r: ResourceDescriptor): Promise<{ solid: string[]; dangling: string[]; waiting: string[] } | 'invalid'> {
     const solid: string[] = [];
     const dangling: string[] = [];
     const waiting: string[] = [];
     for (const ref of obj.metadata.ownerReferences ?? []) {
+      const or = this.resolver.resolve(ref.apiVersion, ref.kind);
+      // A cluster-scoped object cannot be owned by a namespaced one: the reference can never resolve.
+      if (or?.namespaced && !r.namespaced) return 'invalid';
       if (this.graph.absentOwnerCache.has(ref.uid)) {
         dangling.push(ref.uid);
         continue;
       }
-      const or = this.resolver.resolve(ref.apiVersion, ref.kind);
       if (!or) {
         solid.push(ref.uid); // cannot verify: assume present
-        continue;
-      }
-      if (or.namespaced && !r.namespaced) {
-        // A cluster-scoped object cannot be owned by a namespaced one: the reference can never resolve.
-        dangling.push(ref.uid);
         continue;
       }
       let owner: KubeObject | undefined;
