@@ -120,6 +120,35 @@ describe('node health', () => {
     expect(n2.spec?.taints ?? []).toEqual([]);
   });
 
+  it('marks the pods of a node that stopped reporting not Ready (once, with an event), and only there', async () => {
+    const e = await env({}, ['n1', 'n2']);
+    const readyConds = (t: number) => [
+      { type: 'Ready' as const, status: 'True' as const, lastTransitionTime: iso(t) },
+      { type: 'ContainersReady' as const, status: 'True' as const, lastTransitionTime: iso(t) },
+    ];
+    for (const [name, nodeName] of [['d1', 'n1'], ['d2', 'n2'], ['pending', 'n1']] as const) {
+      const p = await addPod(e, name, nodeName, [{ operator: 'Exists' }]);
+      if (name !== 'pending') await e.client.updateStatus(podsResource, 'default', { ...p, status: { phase: 'Running', conditions: readyConds(e.clock.now()) } });
+    }
+    await pass(e);
+    e.clock.advance(30_000);
+    await renewLease(e, 'n2');
+    await pass(e);
+    e.clock.advance(21_000);
+    await pass(e);
+    const cond = async (name: string) => (await e.client.get<Pod>(podsResource, 'default', name)).status?.conditions;
+    expect((await cond('d1'))?.find((c) => c.type === 'Ready')).toMatchObject({ status: 'False', lastTransitionTime: iso(e.clock.now()) });
+    // Only Ready flips, as upstream; the other conditions stay as the agent wrote them.
+    expect((await cond('d1'))?.find((c) => c.type === 'ContainersReady')?.status).toBe('True');
+    expect((await cond('d2'))?.find((c) => c.type === 'Ready')?.status).toBe('True');
+    expect(await cond('pending')).toBeUndefined();
+    expect(e.nodeEvents.events.filter((ev) => ev === 'Warning NodeNotReady Node is not ready')).toHaveLength(1);
+    const rv = (await e.client.get<Pod>(podsResource, 'default', 'd1')).metadata.resourceVersion;
+    e.clock.advance(5_000);
+    await pass(e);
+    expect((await e.client.get<Pod>(podsResource, 'default', 'd1')).metadata.resourceVersion).toBe(rv); // acted on once
+  });
+
   it('a node that never posted Ready is judged with the startup grace period', async () => {
     const e = await env({ startupGracePeriodMs: 60_000 }, []);
     await e.client.create<Node>(nodesResource, '', { metadata: { name: 'fresh' }, spec: {} });

@@ -24,7 +24,7 @@
 // node Unknown and the node's Lease is renewed afterwards, Ready is restored to the status it
 // had before (the agent re-posts its full status on its next report, as a kubelet would).
 
-import type { Lease, Node, NodeCondition, Taint } from '../../api/types.js';
+import type { Lease, Node, NodeCondition, Pod, Taint } from '../../api/types.js';
 import { errorMessage, rfc3339 } from '../../util/index.js';
 import {
   ApiEventRecorder,
@@ -35,11 +35,13 @@ import {
   RateLimitingQueue,
   SharedInformerFactory,
   type TimerHandle,
+  indexPodByNodeName,
   isConflict,
   isNotFound,
   isTombstone,
   leasesResource,
   nodesResource,
+  podNodeNameIndex,
   podsResource,
   realClock,
 } from '../../client/index.js';
@@ -148,6 +150,9 @@ export class NodeLifecycleController {
   private readonly zoneStates = new Map<string, ZoneState>();
   private readonly zoneNoExecuteTainter = new Map<string, RateLimitedTimedQueue>();
   private readonly timers = new Set<TimerHandle>();
+  /** Nodes whose pods could not all be marked not Ready: tried again on the next pass. */
+  private readonly nodesToRetry = new Set<string>();
+  readonly podInformer: Informer<Pod>;
   private stopped = false;
 
   constructor(o: NodeLifecycleControllerOptions) {
@@ -177,6 +182,7 @@ export class NodeLifecycleController {
         const node = isTombstone(n) ? n.obj : n;
         const name = node.metadata.name ?? '';
         this.nodeHealth.delete(name);
+        this.nodesToRetry.delete(name);
         for (const q of this.zoneNoExecuteTainter.values()) q.remove(name);
       },
     });
@@ -184,8 +190,9 @@ export class NodeLifecycleController {
       o.taintEviction === false
         ? undefined
         : new TaintEvictionController({ client: o.client, informers: this.informers, clock: this.clock, recorder: o.evictionRecorder, onError: this.onError });
-    // The pods informer is used by the taint eviction controller; make sure it exists either way.
-    if (!this.taintEviction) this.informers.forResource(podsResource);
+    // Pods by node: marked not Ready when their node stops reporting (and used by taint eviction).
+    this.podInformer = this.informers.forResource<Pod>(podsResource);
+    if (!this.podInformer.indexer.hasIndex(podNodeNameIndex)) this.podInformer.addIndexers({ [podNodeNameIndex]: indexPodByNodeName });
   }
 
   // -------------------------------------------------------------------------------------------
@@ -196,7 +203,7 @@ export class NodeLifecycleController {
     if (this.ownsFactory) this.informers.start();
     else for (const r of [nodesResource, leasesResource, podsResource]) this.informers.forResource(r).start();
     const stop = new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
-    await Promise.race([Promise.all([this.nodeInformer.waitForSync(), this.leaseInformer.waitForSync()]), stop]);
+    await Promise.race([Promise.all([this.nodeInformer.waitForSync(), this.leaseInformer.waitForSync(), this.podInformer.waitForSync()]), stop]);
     const tasks: Array<Promise<void>> = [];
     if (!signal.aborted) {
       if (this.taintEviction) tasks.push(this.taintEviction.run(signal));
@@ -312,12 +319,41 @@ export class NodeLifecycleController {
         } catch (e) {
           this.onError(new Error(`node lifecycle: NoExecute taints of ${name}: ${errorMessage(e)}`));
         }
-        if (result.current.status !== 'True' && result.observed.status === 'True') {
-          this.recorder.event(node, 'Normal', 'NodeNotReady', `Node ${name} status is now: NodeNotReady`);
+        const becameNotReady = result.current.status !== 'True' && result.observed.status === 'True';
+        if (becameNotReady) this.recorder.event(node, 'Normal', 'NodeNotReady', `Node ${name} status is now: NodeNotReady`);
+        if (becameNotReady || (this.nodesToRetry.has(name) && result.observed.status !== 'True')) {
+          if (await this.markPodsNotReady(name)) this.nodesToRetry.delete(name);
+          else this.nodesToRetry.add(name);
+          continue;
         }
       }
+      this.nodesToRetry.delete(name);
     }
     await this.handleDisruption(zoneToConditions, nodes);
+  }
+
+  /**
+   * Upstream's MarkPodsNotReady: the Ready condition of every pod on a node that stopped
+   * reporting becomes False (its agent cannot say otherwise), so DaemonSet counts, endpoints and
+   * rollout budgets stop treating its daemons as healthy. The agent writes the truth again when
+   * the node is back. Answers whether every pod was written.
+   */
+  private async markPodsNotReady(nodeName: string): Promise<boolean> {
+    let ok = true;
+    for (const cached of this.podInformer.indexer.byIndex(podNodeNameIndex, nodeName)) {
+      const ready = cached.status?.conditions?.find((c) => c.type === 'Ready');
+      if (!ready || ready.status === 'False' || cached.spec.nodeName !== nodeName) continue;
+      const conditions = (cached.status?.conditions ?? []).map((c) => (c.type === 'Ready' ? { ...c, status: 'False' as const, lastTransitionTime: rfc3339(this.clock.now()) } : c));
+      try {
+        await this.client.updateStatus<Pod>(podsResource, cached.metadata.namespace ?? '', { ...cached, status: { ...cached.status, conditions } });
+        this.recorder.event(cached, 'Warning', 'NodeNotReady', 'Node is not ready');
+      } catch (e) {
+        if (isNotFound(e)) continue;
+        ok = false;
+        this.onError(new Error(`node lifecycle: marking pod ${cached.metadata.namespace ?? ''}/${cached.metadata.name ?? ''} not Ready: ${errorMessage(e)}`));
+      }
+    }
+    return ok;
   }
 
   private async tryUpdateNodeHealth(node: Node): Promise<{ observed: NodeCondition; current: NodeCondition | undefined }> {
