@@ -21,6 +21,13 @@ describe('static pods', () => {
     expect(staticPodFromManifest('/m/web.json', JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'j' }, spec: { containers: [{ name: 'c', image: 'x' }] } }), 'n1', 'x').metadata.name).toBe('j-n1');
   });
 
+  it('tolerates every NoExecute taint, as the kubelet makes file pods (node problems never evict them), once', () => {
+    const p = staticPodFromManifest('/m/web.yaml', yaml, 'n1', 'x');
+    expect(p.spec.tolerations).toEqual([{ operator: 'Exists', effect: 'NoExecute' }]);
+    const own = yaml.replace('spec:\n', 'spec:\n  tolerations: [{key: a, operator: Exists}, {operator: Exists, effect: NoExecute}]\n');
+    expect(staticPodFromManifest('/m/web.yaml', own, 'n1', 'x').spec.tolerations).toEqual([{ key: 'a', operator: 'Exists' }, { operator: 'Exists', effect: 'NoExecute' }]);
+  });
+
   it('rejects what is not a valid Pod with the file name in the message', () => {
     expect(() => staticPodFromManifest('/m/a.yaml', 'kind: Service\napiVersion: v1\n', 'n1', 'x')).toThrow(/\/m\/a.yaml: want apiVersion v1, kind Pod/);
     expect(() => staticPodFromManifest('/m/b.yaml', 'apiVersion: v1\nkind: Pod\nmetadata: {name: b}\nspec: {containers: [{name: "Bad Name", image: x}]}\n', 'n1', 'x')).toThrow(/invalid Pod/);

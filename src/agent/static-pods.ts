@@ -72,6 +72,12 @@ export function staticPodFromManifest(file: string, text: string, nodeName: stri
     },
     spec: { ...obj.spec, nodeName },
   };
+  // Static pods tolerate every NoExecute taint, as the kubelet gives file pods: node problems
+  // never evict them (their mirrors would be deleted and made again in a loop).
+  const tolerations = pod.spec.tolerations ?? [];
+  if (!tolerations.some((t) => t.operator === 'Exists' && t.effect === 'NoExecute' && !t.key && t.tolerationSeconds === undefined)) {
+    pod.spec.tolerations = [...tolerations, { operator: 'Exists', effect: 'NoExecute' }];
+  }
   delete pod.metadata.resourceVersion;
   delete pod.metadata.generateName;
   const v = validationFor('/Pod');

@@ -41,6 +41,7 @@ import { buildFilter, type ObjectFilter } from './filter.js';
 import { decodeStored, encodeForStore, jsonEqual, withResourceVersion } from './object-codec.js';
 import type { FieldValidation, ListQuery, ParsedDeleteOptions, WriteQuery } from './query.js';
 import {
+  admitCreate,
   checkName,
   checkNamespace,
   generateName,
@@ -342,6 +343,7 @@ export class RestRegistry {
       generated = true;
     }
     prepareForCreate(k, object, this.clock.now());
+    admitCreate(k, object);
     const errs = [...checkPathSegmentName('metadata.name', m.name), ...validation.validateCreate(object)];
     if (errs.length > 0) throw invalid(ref, m.name, errs);
     if (k.namespaced) await this.ensureNamespace(namespace!, ref, m.name);

@@ -8,7 +8,8 @@
 import { randomUUID, randomInt } from 'node:crypto';
 import { badRequest, conflict, fe, type FieldError } from '../api/errors.js';
 import { resourceRefOf, type KindDef } from '../api/kinds.js';
-import type { KubeObject, ObjectMeta } from '../api/types.js';
+import type { KubeObject, ObjectMeta, Pod } from '../api/types.js';
+import { taintNodeNotReady, taintNodeUnreachable } from '../api/taints.js';
 import { rfc3339 } from '../util/index.js';
 import { jsonEqual } from './object-codec.js';
 
@@ -61,6 +62,28 @@ export function prepareForCreate(k: KindDef, obj: KubeObject, nowMs: number): vo
     const tg = parseTemplateGeneration(m);
     setAnnotation(m, templateGenerationAnnotation, String(tg !== undefined && tg >= 1 ? tg : 1));
   }
+}
+
+/** How long pods without a toleration of their own stay on a not-ready or unreachable node (upstream's default). */
+export const defaultNotReadyTolerationSeconds = 300;
+
+/**
+ * Mutating admission on create (after defaulting, before validation), as the API server's
+ * default plugins do. Pods: DefaultTolerationSeconds — a pod that tolerates neither the
+ * not-ready nor the unreachable NoExecute taint gets a 300 s toleration of each, so a node
+ * that stops reporting evicts its pods after five minutes, not at once. DaemonSet pods carry
+ * unbounded tolerations of both and are left alone.
+ */
+export function admitCreate(k: KindDef, obj: KubeObject): void {
+  if (k.group !== '' || k.kind !== 'Pod') return;
+  const spec = (obj as Pod).spec;
+  if (!spec) return;
+  const tolerations = spec.tolerations ?? [];
+  const covers = (key: string): boolean => tolerations.some((t) => (t.key === key || !t.key) && (t.effect === 'NoExecute' || !t.effect));
+  const add = [taintNodeNotReady, taintNodeUnreachable]
+    .filter((key) => !covers(key))
+    .map((key) => ({ key, operator: 'Exists' as const, effect: 'NoExecute' as const, tolerationSeconds: defaultNotReadyTolerationSeconds }));
+  if (add.length > 0) spec.tolerations = [...tolerations, ...add];
 }
 
 /**

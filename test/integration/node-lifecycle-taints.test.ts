@@ -201,7 +201,14 @@ describe('node lifecycle with leases written by the test', () => {
     const daemons = await rollOutDaemon(c, 'daemon');
     const tol5: Toleration = { key: unreachable, operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 5 };
     await c.client.create(podsResource, ns, makePod('tolerates-5s', 'n1', [tol5]));
-    await c.client.create(podsResource, ns, makePod('tolerates-nothing', 'n1'));
+    // tolerationSeconds 0: evicted at once.
+    await c.client.create(podsResource, ns, makePod('tolerates-0s', 'n1', [{ ...tol5, tolerationSeconds: 0 }]));
+    // No toleration of its own: admission gives it five minutes (DefaultTolerationSeconds).
+    const defaulted = await c.client.create<Pod>(podsResource, ns, makePod('tolerates-nothing', 'n1'));
+    expect(defaulted.spec.tolerations).toEqual([
+      { key: notReady, operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300 },
+      { key: unreachable, operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300 },
+    ]);
     await c.client.create(podsResource, ns, makePod('healthy-neighbour', 'n2'));
     // Healthy nodes carry no controller taints.
     for (const n of nodeNames) expect(controllerTaints(await getNode(c, n))).toEqual([]);
@@ -223,8 +230,8 @@ describe('node lifecycle with leases written by the test', () => {
     // timeAdded has whole seconds, so it is at or before the moment the taint was added.
     const taintedAt = Date.parse(noExecute.timeAdded!);
 
-    // No toleration: evicted as soon as the taint is seen.
-    await waitFor(async () => evicted(await podNow(c, 'tolerates-nothing')), { message: 'tolerates-nothing evicted' });
+    // tolerationSeconds 0: evicted as soon as the taint is seen.
+    await waitFor(async () => evicted(await podNow(c, 'tolerates-0s')), { message: 'tolerates-0s evicted' });
 
     // tolerationSeconds 5: still there (not being deleted) through timeAdded + 3 s ...
     const checkUntil = taintedAt + 3_000;
@@ -250,7 +257,9 @@ describe('node lifecycle with leases written by the test', () => {
       const deleteSentAt = Date.parse(gone5.p.metadata.deletionTimestamp!) - 30_000;
       expect(deleteSentAt).toBeGreaterThanOrEqual(taintedAt + 5_000);
     }
-    for (const pod of ['tolerates-5s', 'tolerates-nothing']) {
+    // The defaulted pod has minutes left.
+    expect((await podNow(c, 'tolerates-nothing'))?.metadata.deletionTimestamp).toBeUndefined();
+    for (const pod of ['tolerates-5s', 'tolerates-0s']) {
       await waitFor(async () => (await evictionEvents(c, pod)).length === 1, { message: `one TaintManagerEviction event for ${pod}` });
     }
 
@@ -288,7 +297,7 @@ describe('node lifecycle with leases written by the test', () => {
   it('a node reporting Ready=False gets the not-ready taints, removed when it reports Ready=True', async () => {
     const { c, hb } = await setup();
     await rollOutDaemon(c, 'daemon');
-    await c.client.create(podsResource, ns, makePod('plain', 'n2'));
+    await c.client.create(podsResource, ns, makePod('plain', 'n2', [{ key: notReady, operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 0 }]));
     // The agent keeps renewing its lease but reports the node not ready.
     await hb.postReady('n2', 'False');
     const n2 = await waitFor(
