@@ -199,6 +199,8 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
   const apiPods = new Map<string, Pod>();
   let staticPods = new Map<string, StaticPod>();
   const rejected = new Set<string>();
+  /** Pods that left the API without a graceful deletion (their workers stop with the minimum grace). */
+  const forceDeleted = new Set<string>();
   let node: Node | undefined;
 
   const serializer = new KeyedSerializer((key, err) => logger.warn(`sync of ${key} failed`, errorMessage(err)));
@@ -348,7 +350,10 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
     if (!pod) {
       rejected.delete(uid);
       pendingStatus.delete(uid);
-      if (podWorkers.get(uid)) await podWorkers.removePod(uid);
+      // Gone from the API without a graceful deletion we saw through (force-deleted): the
+      // minimum grace period, as the kubelet kills force-deleted pods; else the pod's own.
+      const forced = forceDeleted.delete(uid);
+      if (podWorkers.get(uid)) await podWorkers.removePod(uid, forced ? 0 : undefined);
       return;
     }
     const ns = pod.metadata.namespace ?? '';
@@ -362,6 +367,12 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
       if (podWorkers.get(uid)) {
         await podWorkers.terminatePod(uid, pod.metadata.deletionGracePeriodSeconds);
         await statusSerializer.run(uid, () => writePodStatus(uid));
+      } else {
+        // Deleted while the agent was down (no worker yet): its adopted processes get what is
+        // left of their grace period before the pod leaves the API.
+        const left = Math.ceil((Date.parse(pod.metadata.deletionTimestamp) - clock.now()) / 1000);
+        const grace = Math.min(pod.metadata.deletionGracePeriodSeconds ?? 30, Number.isFinite(left) ? Math.max(left, 0) : 30);
+        await podWorkers.stopUnmanagedPod(uid, grace);
       }
       await deleteNow(pod);
       return;
@@ -416,6 +427,7 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
     delete: (obj) => {
       const p = isTombstone(obj) ? obj.obj : obj;
       const uid = p.metadata.uid ?? '';
+      if (!p.metadata.deletionTimestamp || p.metadata.deletionGracePeriodSeconds === 0) forceDeleted.add(uid);
       apiPods.delete(uid);
       triggerPod(uid);
       if (isMirrorPod(p)) scheduleMirrorSync();

@@ -643,11 +643,14 @@ export class PodWorkers {
     await w.terminate(gracePeriodSeconds);
   }
 
-  /** Terminates the pod if needed, then removes its containers, sandbox and logs and forgets it. */
-  async removePod(uid: string): Promise<void> {
+  /**
+   * Terminates the pod if needed (grace: `gracePeriodSeconds`, else the pod's), then removes its
+   * containers, sandbox and logs and forgets it.
+   */
+  async removePod(uid: string, gracePeriodSeconds?: number): Promise<void> {
     const w = this.workers.get(uid);
     if (w) {
-      await w.terminate();
+      await w.terminate(gracePeriodSeconds);
       w.stop();
       this.workers.delete(uid);
       await this.o.runtime.removePodSandbox(uid);
@@ -656,6 +659,20 @@ export class PodWorkers {
       await this.o.runtime.removePodSandbox(uid);
     }
     this.backoff.resetPrefix(`${uid}/`);
+  }
+
+  /**
+   * Stops the running containers a pod without a worker left in the runtime (adopted after an
+   * agent restart), with `gracePeriodSeconds` (at least the minimum), and removes its sandbox.
+   * For a pod whose deletion started while the agent was down: its daemons get their grace
+   * period before the pod leaves the API.
+   */
+  async stopUnmanagedPod(uid: string, gracePeriodSeconds: number): Promise<void> {
+    if (this.workers.has(uid)) return;
+    const grace = Math.max(gracePeriodSeconds, this.o.minimumGracePeriodSeconds ?? 2);
+    const running = (await this.o.runtime.listContainers({ podUID: uid })).filter((i) => i.state === 'running');
+    await Promise.all(running.map((i) => this.o.runtime.stopContainer(i.id, grace)));
+    await this.o.runtime.removePodSandbox(uid);
   }
 
   /**

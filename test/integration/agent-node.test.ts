@@ -335,6 +335,28 @@ describe('node agent against the real API server', () => {
     await waitFor(() => pidsWith(keep).length === 0, { message: 'the adopted daemon stopped on deletion' });
   });
 
+  it('a pod whose graceful deletion began while the agent was down gets its grace period before it leaves the API', async () => {
+    const m = marker('graceful-restart');
+    const out = join(agentDir, `graceful-${run}.txt`);
+    // On SIGTERM the daemon takes 3 s to finish (more than the 2 s minimum, less than its 8 s grace).
+    await client.create(podsResource, 'default', podBody('graceful', `trap 'echo term >> ${out}; sleep 3; echo done >> ${out}; exit 0' TERM; while true; do sleep 0.1; done # ${m}`, { terminationGracePeriodSeconds: 8 }));
+    await waitPod('graceful', isReady, 'Running');
+    await agent.stop();
+    await client.delete(podsResource, 'default', 'graceful');
+    expect((await getPod('graceful')).metadata.deletionTimestamp).toBeTruthy();
+    agent = await startTestAgent();
+    await agent.ready();
+    let aliveWhenGone: number[] | undefined;
+    await waitFor(async () => {
+      const gone = await getPod('graceful').then(() => false, (err: unknown) => isNotFound(err));
+      if (gone) aliveWhenGone = pidsWith(m);
+      return gone;
+    }, { timeoutMs: 20_000, message: 'the pod removed from the API' });
+    // The process had finished its shutdown before the pod left the API.
+    expect(aliveWhenGone).toEqual([]);
+    expect(readFileSync(out, 'utf8')).toBe('term\ndone\n');
+  }, 40_000);
+
   it('runs a static pod and mirrors it read-only in the API; a deleted mirror comes back; removing the file stops it', async () => {
     const m = marker('static');
     const file = join(staticDir, 'web.yaml');
