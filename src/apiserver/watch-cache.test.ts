@@ -1,9 +1,10 @@
 // WatchCache against a real MemoryStore and a real HTTP server: replay from the store's
-// history when the ring no longer holds a revision, periodic bookmarks, slow-client closing.
+// history when the ring no longer holds a revision, periodic bookmarks, slow-client closing,
+// restarts of a failed store watch (with backoff on timers), clients gone before set-up.
 import { afterEach, describe, expect, it } from 'vitest';
-import { createServer, get, type IncomingMessage, type Server } from 'node:http';
+import { createServer, get, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { newKindRegistry } from '../api/kinds.js';
-import { MemoryStore } from '../storage/index.js';
+import { MemoryStore, StorageError, type ListOptions, type Store, type Watcher, type WatchHandlers } from '../storage/index.js';
 import { silentLogger } from '../util/logger.js';
 import { buildFilter } from './filter.js';
 import { WatchCache, type WatchRequest } from './watch-cache.js';
@@ -24,13 +25,124 @@ function podValue(name: string, nodeName?: string): string {
   return JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'ns' }, spec: { ...(nodeName !== undefined ? { nodeName } : {}), containers: [] } });
 }
 
-async function setup(opts: { capacity?: number; bookmarkIntervalMs?: number; maxBufferedBytes?: number }) {
-  const store = new MemoryStore();
-  const cache = new WatchCache({ store, logger: silentLogger, ...opts });
+/**
+ * A MemoryStore whose faults a test switches on: the cache's own watch (on the registry root)
+ * can be ended with an error (`failLive`, as EtcdWatch ends after `watchRetryMs`) or fail as
+ * soon as it starts (`watchFault`), and compactedRevision can reject or wait (`compactedFault`,
+ * `compactedGate`). Everything else is the MemoryStore's.
+ */
+class FaultyStore implements Store {
+  readonly inner = new MemoryStore();
+  /** Root watches started, and when (Date.now()). */
+  readonly rootWatchStarts: number[] = [];
+  compactedCalls = 0;
+  /** Asked per root watch: an error makes it fail right after it started. */
+  watchFault: () => StorageError | undefined = () => undefined;
+  /** Asked per compactedRevision call: an error makes it reject. */
+  compactedFault: () => StorageError | undefined = () => undefined;
+  /** When set, compactedRevision waits for it. */
+  compactedGate: Promise<void> | undefined;
+  private live: { handlers: WatchHandlers; inner: Watcher } | undefined;
+
+  create(key: string, value: string): Promise<number> {
+    return this.inner.create(key, value);
+  }
+  get(key: string) {
+    return this.inner.get(key);
+  }
+  list(prefix: string, opts?: ListOptions) {
+    return this.inner.list(prefix, opts);
+  }
+  count(prefix: string): Promise<number> {
+    return this.inner.count(prefix);
+  }
+  update(key: string, value: string, expectedModRevision: number): Promise<number> {
+    return this.inner.update(key, value, expectedModRevision);
+  }
+  delete(key: string, expectedModRevision?: number) {
+    return this.inner.delete(key, expectedModRevision);
+  }
+  currentRevision(): Promise<number> {
+    return this.inner.currentRevision();
+  }
+  compact(revision: number): Promise<number> {
+    return this.inner.compact(revision);
+  }
+  async compactedRevision(): Promise<number> {
+    this.compactedCalls++;
+    if (this.compactedGate) await this.compactedGate;
+    const err = this.compactedFault();
+    if (err) throw err;
+    return this.inner.compactedRevision();
+  }
+  close(): Promise<void> {
+    return this.inner.close();
+  }
+
+  watch(prefix: string, fromRevision: number, handlers: WatchHandlers): Watcher {
+    if (prefix !== '/registry/') return this.inner.watch(prefix, fromRevision, handlers);
+    this.rootWatchStarts.push(Date.now());
+    const err = this.watchFault();
+    let stopped = false;
+    if (err) {
+      queueMicrotask(() => {
+        if (!stopped) handlers.onError(err);
+      });
+      return { stop: () => void (stopped = true) };
+    }
+    const entry = { handlers, inner: this.inner.watch(prefix, fromRevision, handlers) };
+    this.live = entry;
+    return {
+      stop: () => {
+        stopped = true;
+        entry.inner.stop();
+        if (this.live === entry) this.live = undefined;
+      },
+    };
+  }
+
+  /** True while a root watch runs (started without a fault and not ended). */
+  get running(): boolean {
+    return this.live !== undefined;
+  }
+
+  /** Ends the running root watch with `err` (no more events from it). */
+  failLive(err: StorageError): void {
+    const l = this.live;
+    if (!l) throw new Error('no root watch is running');
+    this.live = undefined;
+    l.inner.stop();
+    l.handlers.onError(err);
+  }
+}
+
+interface SetupOptions {
+  capacity?: number;
+  bookmarkIntervalMs?: number;
+  maxBufferedBytes?: number;
+  restartDelayMs?: number;
+  maxRestartDelayMs?: number;
+  /** Default: a MemoryStore. */
+  store?: Store;
+  /** Awaited by the HTTP handler before it calls serve() (like authentication). */
+  beforeServe?: () => Promise<void>;
+}
+
+async function setup(opts: SetupOptions) {
+  const { store: given, beforeServe, ...cacheOpts } = opts;
+  const store = given ?? new MemoryStore();
+  const cache = new WatchCache({ store, logger: silentLogger, ...cacheOpts });
   await cache.start();
   let nextReq: Partial<WatchRequest> = {};
+  /** Per request, in arrival order: the response and the promise of its serve() call. */
+  const served: { res: ServerResponse; done: Promise<void> }[] = [];
   const server: Server = createServer((_req, res) => {
-    void cache.serve({ kind: cm, namespace: 'ns', filter: undefined, resourceVersion: undefined, sendInitialEvents: undefined, allowBookmarks: false, timeoutSeconds: 0, ...nextReq }, res);
+    const req: WatchRequest = { kind: cm, namespace: 'ns', filter: undefined, resourceVersion: undefined, sendInitialEvents: undefined, allowBookmarks: false, timeoutSeconds: 0, ...nextReq };
+    const done = (async () => {
+      await beforeServe?.();
+      await cache.serve(req, res);
+    })();
+    served.push({ res, done });
   });
   await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
   stops.push(async () => {
@@ -61,7 +173,17 @@ async function setup(opts: { capacity?: number; bookmarkIntervalMs?: number; max
         ok({ res, events });
       });
     });
-  return { store, cache, watch };
+  /** Sends a watch request and resolves once the server has it; the caller ends it. */
+  const pending = async (req: Partial<WatchRequest>) => {
+    nextReq = req;
+    const before = served.length;
+    const creq = request({ host: '127.0.0.1', port, path: '/' });
+    creq.on('error', () => undefined);
+    creq.end();
+    await until(() => served.length > before, 'the server to receive the request');
+    return { creq, server: served[before]! };
+  };
+  return { store, cache, watch, pending };
 }
 
 async function until(cond: () => boolean, what: string): Promise<void> {
@@ -144,5 +266,127 @@ describe('WatchCache', () => {
     const show = (e: { type: string; object: { metadata: { name: string; resourceVersion: string } } }) => `${e.type} ${e.object.metadata.name} ${e.object.metadata.resourceVersion}`;
     expect(again.events.map(show)).toEqual(onN1.events.map(show));
     expect(againN2.events.map(show)).toEqual(onN2.events.map(show));
+  });
+
+  it('restarts the store watch after Unavailable and after failed restarts, and delivers again', async () => {
+    const store = new FaultyStore();
+    const { cache, watch } = await setup({ store, restartDelayMs: 10, maxRestartDelayMs: 40 });
+    const changes: string[] = [];
+    cache.onChange((r) => changes.push(r));
+    const base = await store.currentRevision();
+    const before = await watch({ resourceVersion: String(base) });
+    await until(() => cache.watcherCount === 1, 'the watcher');
+    const ra = await store.create('/registry/core/configmaps/ns/a', cmValue('a'));
+    await until(() => before.events.length === 1, 'the ADDED event');
+    const ended = new Promise<void>((ok) => before.res.on('end', ok));
+
+    // The store gives up on its watch (EtcdWatch after watchRetryMs) and stays unreachable for
+    // three restart attempts.
+    let unreachable = 3;
+    store.compactedFault = () => (unreachable-- > 0 ? new StorageError('Unavailable', 'connection refused') : undefined);
+    store.failLive(new StorageError('Unavailable', 'etcd watch lost its connection and could not resume'));
+    await ended; // open watchers are closed, so clients re-watch
+    expect(cache.watcherCount).toBe(0);
+    expect(changes).toContain('*');
+    // Written while the cache's watch is down: delivered after the restart, from history.
+    const rb = await store.create('/registry/core/configmaps/ns/b', cmValue('b'));
+    await until(() => cache.rev === rb, 'the cache to catch up after the restart');
+    expect(store.compactedCalls).toBeGreaterThanOrEqual(4);
+    expect(changes.at(-1)).toBe('core/configmaps');
+    const after = await watch({ resourceVersion: String(ra) });
+    await until(() => after.events.length === 1, 'the event missed while down');
+    expect(after.events[0]).toMatchObject({ type: 'ADDED', object: { metadata: { name: 'b', resourceVersion: String(rb) } } });
+
+    // Any other error: the same, and a restart that fails is tried again.
+    unreachable = 2;
+    changes.length = 0;
+    store.failLive(new StorageError('Internal', 'watch handler failed'));
+    await until(() => cache.watcherCount === 0, 'the watcher to be closed');
+    const rc = await store.create('/registry/core/configmaps/ns/c', cmValue('c'));
+    await until(() => cache.rev === rc, 'the cache to catch up after the second restart');
+    expect(changes).toEqual(['*', 'core/configmaps']);
+    const live = await watch({ resourceVersion: String(rc) });
+    await until(() => cache.watcherCount === 1, 'the new watcher');
+    await store.create('/registry/core/configmaps/ns/d', cmValue('d'));
+    await until(() => live.events.length === 1, 'a live event');
+    expect(live.events[0]).toMatchObject({ type: 'ADDED', object: { metadata: { name: 'd' } } });
+  });
+
+  it('backs off on timers when the store watch fails at once, again and again', async () => {
+    const store = new FaultyStore();
+    const { cache } = await setup({ store, restartDelayMs: 20, maxRestartDelayMs: 80 });
+    // A persistent per-event error (say, a value the encrypting store cannot decrypt) fails
+    // every restarted watch at once, in a microtask. The fault stops once the timer below has
+    // fired; without timers between restarts it would only fire after the 1000th attempt.
+    let fired = false;
+    let startsWhenFired = 0;
+    store.watchFault = () => (!fired && store.rootWatchStarts.length < 1000 ? new StorageError('Internal', 'cannot decrypt /registry/core/secrets/ns/s') : undefined);
+    const t0 = Date.now();
+    const timer = new Promise<void>((ok) =>
+      setTimeout(() => {
+        fired = true;
+        startsWhenFired = store.rootWatchStarts.length;
+        ok();
+      }, 50),
+    );
+    store.failLive(new StorageError('Internal', 'cannot decrypt /registry/core/secrets/ns/s'));
+    await timer;
+    expect(Date.now() - t0).toBeLessThan(1000);
+    // The first start (setup) and the restarts after 20 ms and 20 + 40 ms, give or take.
+    expect(startsWhenFired).toBeLessThan(6);
+
+    // It recovers; an event delivered is progress, so the next failure starts the backoff over.
+    await until(() => store.running, 'the restarted watch');
+    const r1 = await store.create('/registry/core/configmaps/ns/x', cmValue('x'));
+    await until(() => cache.rev === r1, 'the cache to deliver again');
+
+    // Fails five more times, then works: the delays double up to the cap.
+    const from = store.rootWatchStarts.length;
+    store.watchFault = () => (store.rootWatchStarts.length <= from + 5 ? new StorageError('Internal', 'cannot decrypt') : undefined);
+    const failedAt = Date.now();
+    store.failLive(new StorageError('Internal', 'cannot decrypt'));
+    await until(() => store.running, 'the sixth attempt to work');
+    const starts = [failedAt, ...store.rootWatchStarts.slice(from)];
+    const gaps = starts.slice(1).map((t, i) => t - starts[i]!);
+    expect(gaps.length).toBe(6);
+    // Timers may fire a millisecond early.
+    [20, 40, 80, 80, 80, 80].forEach((want, i) => expect(gaps[i], `gap ${i} of ${gaps.join(', ')}`).toBeGreaterThanOrEqual(want - 2));
+    const r2 = await store.create('/registry/core/configmaps/ns/y', cmValue('y'));
+    await until(() => cache.rev === r2, 'the cache to deliver again');
+  });
+
+  it('registers no watcher for a client that left before the stream was set up', async () => {
+    const store = new FaultyStore();
+    let releaseAuth = (): void => undefined;
+    let authGate: Promise<void> | undefined;
+    const { cache, pending } = await setup({ store, beforeServe: () => authGate ?? Promise.resolve() });
+    const rv = String(await store.create('/registry/core/configmaps/ns/a', cmValue('a')));
+
+    // Gone while serve() awaits the store's revisions.
+    let releaseStore = (): void => undefined;
+    store.compactedGate = new Promise<void>((ok) => (releaseStore = ok));
+    const callsBefore = store.compactedCalls;
+    const a = await pending({ resourceVersion: rv });
+    await until(() => store.compactedCalls > callsBefore, 'serve() to ask the store');
+    a.creq.destroy();
+    await until(() => a.server.res.destroyed, 'the server to see the disconnect');
+    releaseStore();
+    store.compactedGate = undefined;
+    await a.server.done;
+    expect(cache.watcherCount).toBe(0);
+
+    // Gone before serve() is called (the handler awaited authentication).
+    authGate = new Promise<void>((ok) => (releaseAuth = ok));
+    const b = await pending({ resourceVersion: rv });
+    b.creq.destroy();
+    await until(() => b.server.res.destroyed, 'the server to see the disconnect');
+    releaseAuth();
+    await b.server.done;
+    expect(cache.watcherCount).toBe(0);
+
+    // Events that follow find no watcher either.
+    const r = await store.create('/registry/core/configmaps/ns/b', cmValue('b'));
+    await until(() => cache.rev === r, 'the cache to see the event');
+    expect(cache.watcherCount).toBe(0);
   });
 });

@@ -14,6 +14,14 @@
 //   store watch). Below the store's compaction point the answer is one ERROR event (410).
 // - A watcher whose unsent output exceeds `maxBufferedBytes` is closed (slow clients must not
 //   hold memory or block others); the client re-watches from its last revision.
+// - The store watch never stays down while the cache runs: whatever ended it (Unavailable,
+//   Compacted, a failing event), the cache closes its watchers (clients relist / re-watch),
+//   tells onChange listeners '*', and restarts it on a timer with capped exponential backoff
+//   (`restartDelayMs` doubling up to `maxRestartDelayMs`), retrying failed restarts the same
+//   way until the store answers again or stop() is called. Restarts never run back to back in
+//   microtasks, so a failure that repeats at once cannot starve the event loop.
+// - A watcher whose client is gone before its stream is set up (during the handler's or
+//   serve()'s awaits) is never registered.
 
 import type { ServerResponse } from 'node:http';
 import { groupKindOf, groupVersionOf, type KindDef } from '../api/kinds.js';
@@ -136,6 +144,10 @@ export interface WatchCacheOptions {
   bookmarkIntervalMs?: number;
   /** Unsent bytes after which a watcher is closed (default 32 MiB). */
   maxBufferedBytes?: number;
+  /** First delay before restarting a failed store watch (default 100 ms); doubles per failure. */
+  restartDelayMs?: number;
+  /** Cap of the restart delay (default 5 s). */
+  maxRestartDelayMs?: number;
 }
 
 class ActiveWatcher {
@@ -268,6 +280,11 @@ class ActiveWatcher {
   }
 }
 
+/** True when the client side of `res` is gone (destroyed response or socket). */
+function responseGone(res: ServerResponse): boolean {
+  return res.destroyed || res.socket?.destroyed === true;
+}
+
 /** The spec.nodeName value a watcher's field selector pins with `=`, if any. */
 function nodeIndexValue(req: WatchRequest): string | undefined {
   return req.filter?.field?.requirements.find((r) => r.field === 'spec.nodeName' && r.op === '=')?.value;
@@ -314,6 +331,15 @@ export class WatchCache {
   /** Change listeners (see onChange). */
   private readonly changeListeners = new Set<(resource: string) => void>();
   private stopped = false;
+  private readonly initialRestartDelayMs: number;
+  private readonly maxRestartDelayMs: number;
+  /** The delay the next restart attempt waits (see scheduleRestart). */
+  private restartDelayMs: number;
+  private restartTimer?: NodeJS.Timeout;
+  /** Date.now() when the current store watch was started. */
+  private storeWatchStartedAt = 0;
+  /** Incremented per store watch: callbacks of an earlier (ended) watch are ignored. */
+  private storeWatchGen = 0;
 
   constructor(opts: WatchCacheOptions) {
     this.store = opts.store;
@@ -322,6 +348,9 @@ export class WatchCache {
     this.ring = new Array(this.capacity);
     this.bookmarkIntervalMs = opts.bookmarkIntervalMs ?? 60_000;
     this.maxBufferedBytes = opts.maxBufferedBytes ?? 32 * 1024 * 1024;
+    this.initialRestartDelayMs = Math.max(1, opts.restartDelayMs ?? 100);
+    this.maxRestartDelayMs = Math.max(this.initialRestartDelayMs, opts.maxRestartDelayMs ?? 5_000);
+    this.restartDelayMs = this.initialRestartDelayMs;
   }
 
   /**
@@ -381,42 +410,89 @@ export class WatchCache {
     this.bookmarkTimer.unref();
   }
 
+  /** Starts the one store watch after `_rev`; callbacks of earlier watches are ignored. */
   private startStoreWatch(): void {
+    const gen = ++this.storeWatchGen;
+    this.storeWatchStartedAt = Date.now();
     this.storeWatch = this.store.watch(registryRoot, this._rev, {
-      onEvents: (events) => this.onEvents(events),
-      onError: (err) => this.onStoreError(err),
+      onEvents: (events) => {
+        if (gen === this.storeWatchGen) this.onEvents(events);
+      },
+      onError: (err) => {
+        if (gen === this.storeWatchGen) this.onStoreError(err);
+      },
     });
   }
 
+  /**
+   * The store watch ended. Watchers are closed now (they may miss events until the restart; a
+   * client re-watches from its last revision and is served once the cache catches up), and a
+   * restart is scheduled (see the module invariants).
+   */
   private onStoreError(err: StorageError): void {
     if (this.stopped) return;
-    this.logger.warn(`watch cache: store watch ended: ${err.code}: ${err.message}`);
-    for (const w of [...this.all]) if (!w.storeWatch) w.close();
+    this.storeWatchGen++;
+    this.storeWatch = undefined;
+    // A watch that ran for a while before failing was healthy: start the backoff over. One
+    // that failed right away (a persistent per-event error) keeps the grown delay.
+    if (Date.now() - this.storeWatchStartedAt >= this.maxRestartDelayMs) this.restartDelayMs = this.initialRestartDelayMs;
+    this.logger.warn(`watch cache: store watch ended: ${err.code}: ${err.message}; restarting in ${this.restartDelayMs} ms`);
+    this.closeCacheWatchers();
     this.notifyChange('*');
-    if (err.code === 'Unavailable') return;
-    // Restart after the history we have (Compacted: from the current revision, ring reset).
-    void (async () => {
-      try {
-        const compacted = await this.store.compactedRevision();
-        if (this._rev < compacted) {
-          this._rev = await this.store.currentRevision();
-          this.ring.fill(undefined);
-          this.lastByKey.clear();
-          this.size = 0;
-          this.head = 0;
-          this.ringStart = this._rev;
-          const list = await this.store.list(`${registryRoot}core/namespaces/`, { revision: this._rev });
-          this.namespaces.clear();
-          for (const kv of list.items) {
-            const p = parseKey(kv.key);
-            if (p) this.noteNamespace(p.name, kv.value);
-          }
+    this.scheduleRestart();
+  }
+
+  /** Closes every watcher fed by the cache (not those reading store history themselves). */
+  private closeCacheWatchers(): void {
+    for (const w of [...this.all]) if (!w.storeWatch) w.close();
+  }
+
+  /** Arms the one restart timer with the current delay, then doubles the delay (capped). */
+  private scheduleRestart(): void {
+    if (this.stopped || this.restartTimer) return;
+    const delay = this.restartDelayMs;
+    this.restartDelayMs = Math.min(this.maxRestartDelayMs, delay * 2);
+    this.restartTimer = setTimeout(() => {
+      this.restartTimer = undefined;
+      void this.restartStoreWatch();
+    }, delay);
+    this.restartTimer.unref();
+  }
+
+  /**
+   * Restarts the store watch after the history the cache holds; when the store compacted past
+   * `_rev`, from its current revision with an empty ring (watchers registered since the failure
+   * are closed, listeners told '*': events in between are lost). A failed attempt (the store
+   * still unreachable) schedules the next one. Never rejects.
+   */
+  private async restartStoreWatch(): Promise<void> {
+    try {
+      const compacted = await this.store.compactedRevision();
+      if (this.stopped) return;
+      if (this._rev < compacted) {
+        const rev = await this.store.currentRevision();
+        const list = await this.store.list(`${registryRoot}core/namespaces/`, { revision: rev });
+        if (this.stopped) return;
+        this._rev = rev;
+        this.ring.fill(undefined);
+        this.lastByKey.clear();
+        this.size = 0;
+        this.head = 0;
+        this.ringStart = rev;
+        this.namespaces.clear();
+        for (const kv of list.items) {
+          const p = parseKey(kv.key);
+          if (p) this.noteNamespace(p.name, kv.value);
         }
-        if (!this.stopped) this.startStoreWatch();
-      } catch (e) {
-        this.logger.error('watch cache: restart failed', e);
+        this.closeCacheWatchers();
+        this.notifyChange('*');
       }
-    })();
+      this.startStoreWatch();
+    } catch (e) {
+      if (this.stopped) return;
+      this.logger.warn(`watch cache: restart of the store watch failed; next attempt in ${this.restartDelayMs} ms`, e);
+      this.scheduleRestart();
+    }
   }
 
   private onEvents(events: WatchEvent[]): void {
@@ -428,6 +504,8 @@ export class WatchCache {
   }
 
   private dispatch(events: WatchEvent[]): void {
+    // Progress after a restart: the next failure is retried soon again.
+    if (events.length > 0 && events[events.length - 1]!.revision > this._rev) this.restartDelayMs = this.initialRestartDelayMs;
     for (const ev of events) {
       if (ev.revision <= this._rev) continue;
       const e = new CachedEvent(ev);
@@ -537,15 +615,26 @@ export class WatchCache {
   /**
    * Serves one watch request on `res` (status 200, newline-delimited JSON). Resolves once the
    * stream is set up; the stream ends on timeout, client disconnect, slow client, or close().
+   * A client already gone when this is called (the handler awaited authentication first), or
+   * gone during its own awaits, gets nothing and leaves no watcher behind.
    */
   async serve(req: WatchRequest, res: ServerResponse): Promise<void> {
     const rvRaw = req.resourceVersion;
     const rv = rvRaw === undefined ? undefined : Number(rvRaw);
     const initialByDefault = rv === undefined || rv === 0;
     const sendInitial = req.sendInitialEvents ?? initialByDefault;
+    // The close listener goes on before the first await: 'close' fires once, and a watcher
+    // registered after it would stay forever (a dead socket's writes never fill the buffer).
+    const w = new ActiveWatcher(req, res, 0, this);
+    res.on('close', () => w.close());
+    if (responseGone(res)) {
+      w.close();
+      return;
+    }
     let compacted = 0;
     let current = 0;
     if (rv !== undefined && rv > 0) [compacted, current] = await Promise.all([this.store.compactedRevision(), this.store.currentRevision()]);
+    if (w.closed) return;
 
     res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private', 'Transfer-Encoding': 'chunked' });
     res.flushHeaders();
@@ -563,8 +652,6 @@ export class WatchCache {
       }
     }
 
-    const w = new ActiveWatcher(req, res, 0, this);
-    res.on('close', () => w.close());
     if (req.timeoutSeconds > 0) {
       w.timer = setTimeout(() => w.close(), req.timeoutSeconds * 1000);
       w.timer.unref();
@@ -660,10 +747,13 @@ export class WatchCache {
     return this.all.size;
   }
 
-  /** Ends every watch and the store watch. */
+  /** Ends every watch and the store watch, and cancels a pending restart. */
   stop(): void {
     this.stopped = true;
+    this.storeWatchGen++;
     if (this.bookmarkTimer) clearInterval(this.bookmarkTimer);
+    if (this.restartTimer) clearTimeout(this.restartTimer);
+    this.restartTimer = undefined;
     this.storeWatch?.stop();
     for (const w of [...this.all]) w.close();
   }
