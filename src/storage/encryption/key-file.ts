@@ -7,6 +7,9 @@
 // - Created at first start when missing, exclusively (write a temp file, then link(2) it into
 //   place), so servers of one cluster starting together on a shared data dir end up with the
 //   same key: the loser of the race reads the winner's file.
+// - Durable before use: the temp file's content is fsynced before the link, and the directory
+//   after it, so once createEncryptionKeyFile returns a power loss cannot lose the key while
+//   Secrets written with it survive.
 // - Errors name the file and the line, never key material.
 //
 // openEncryptedStore contract:
@@ -16,7 +19,8 @@
 //   name → a start-up error naming the storage key, the key name and the file.
 
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, linkSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, fchmodSync, fsyncSync, linkSync, openSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { ENCRYPTION_KEY_BYTES, EncryptingStore, isEncryptedValue, validateEncryptionKey, type EncryptionKey } from './encrypting-store.js';
 import type { Store } from '../interface.js';
 
@@ -52,21 +56,59 @@ export function readEncryptionKeyFile(file: string): EncryptionKey[] | undefined
   return parseEncryptionKeys(readFileSync(file, 'utf8'), file);
 }
 
-/** Creates `file` with one new random key (mode 0600); when it appeared meanwhile, reads that one. */
+/**
+ * Creates `path` (must not exist) with `text` and mode 0600 whatever the umask, and fsyncs its
+ * content. On failure the partial file is removed.
+ */
+function writeSyncedPrivateFile(path: string, text: string): void {
+  const fd = openSync(path, 'wx', 0o600);
+  try {
+    fchmodSync(fd, 0o600);
+    writeFileSync(fd, text);
+    fsyncSync(fd);
+  } catch (err) {
+    closeSync(fd);
+    unlinkSync(path);
+    throw err;
+  }
+  closeSync(fd);
+}
+
+/** fsyncs directory `dir`, making changes to its entries (links, removals) durable. */
+function fsyncDirectory(dir: string): void {
+  const fd = openSync(dir, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Creates `file` with one new random key (mode 0600); when it appeared meanwhile, reads that
+ * one. Either way the file is durable when this returns (see the file comment).
+ */
 export function createEncryptionKeyFile(file: string): EncryptionKey[] {
   const key: EncryptionKey = { name: `key-${randomBytes(4).toString('hex')}`, secret: randomBytes(ENCRYPTION_KEY_BYTES) };
   const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  writeFileSync(tmp, `# AES-256-GCM keys for Secrets at rest; the first encrypts. Keep this file private.\n${key.name}:${key.secret.toString('base64')}\n`, { mode: 0o600 });
+  writeSyncedPrivateFile(tmp, `# AES-256-GCM keys for Secrets at rest; the first encrypts. Keep this file private.\n${key.name}:${key.secret.toString('base64')}\n`);
+  let keys: EncryptionKey[];
   try {
-    chmodSync(tmp, 0o600); // regardless of the umask
-    linkSync(tmp, file);
-    return [key];
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-    return readEncryptionKeyFile(file)!;
+    try {
+      linkSync(tmp, file);
+      keys = [key];
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      keys = readEncryptionKeyFile(file)!;
+    }
   } finally {
     unlinkSync(tmp);
   }
+  // One directory fsync makes both the link and the temp file's removal durable. The winner of
+  // a race does it too; doing it here as well means the key this server is about to use is
+  // durable even if it gets here before the winner does.
+  fsyncDirectory(dirname(file));
+  return keys;
 }
 
 async function* valuesUnder(store: Store, prefix: string): AsyncGenerator<{ key: string; value: string }> {
