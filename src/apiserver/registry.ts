@@ -673,9 +673,14 @@ export class RestRegistry {
       if (!kv) throw notFound(ref, name);
       const obj = decodeStored(kv.value, kv.modRevision);
       admit?.(undefined, obj);
+      // Preconditions (uid, resourceVersion) hold against the namespace as read, before
+      // anything else, also when it is already Terminating: a mismatch is 409 Conflict.
       const pre = opts.preconditions;
       if (pre?.uid !== undefined && pre.uid !== obj.metadata.uid) {
         throw conflict(ref, name, `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${obj.metadata.uid ?? ''}`);
+      }
+      if (pre?.resourceVersion !== undefined && pre.resourceVersion !== obj.metadata.resourceVersion) {
+        throw conflict(ref, name, `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${obj.metadata.resourceVersion ?? ''}`);
       }
       if (obj.metadata.deletionTimestamp) {
         if (!opts.dryRun) this.scheduleNamespaceFinalization(name, 0);
