@@ -6,7 +6,8 @@
 // - The upgrade is authenticated and authorized like any request, as the `create` of
 //   pods/exec (upstream checks create on websocket exec upgrades), audited with code 101.
 //   Refusals and bad requests are answered as plain HTTP with a Status, before the upgrade.
-// - Only WebSocket: an SPDY upgrade (kubectl before 1.30) is a 400 saying so.
+// - Also over SPDY/3.1 (kubectl before 1.30, and the fallback of newer ones): protocol
+//   v4.channel.k8s.io, one stream per channel (execOverSpdy).
 // - pods/portforward upgrades share the checks above (as the `create` of pods/portforward) and
 //   are then served by port-forward.ts.
 // - Channels (one binary message each, first byte the channel): 0 stdin (client → server),
@@ -36,6 +37,7 @@ import type { RestRegistry } from './registry.js';
 import { parsePath, type ResourceRoute } from './request-info.js';
 import { secureRequest, type RequestSecurity } from './security.js';
 import { PORT_FORWARD_PROTOCOL, SPDY_TUNNEL_PROTOCOL, portForwardOverSpdy, servePortForward, wantsSpdyPortForward, type PortForwardTarget } from './port-forward.js';
+import { RST, SpdySession } from './spdy.js';
 
 const WS_GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
 const PROTOCOLS = ['v5.channel.k8s.io', 'v4.channel.k8s.io'];
@@ -296,9 +298,19 @@ export async function handlePodUpgrade(deps: ExecDeps, req: IncomingMessage, soc
 
     // The protocol last: a client that falls back to SPDY after a failed WebSocket attempt
     // (kubectl does) hears about its pod or container first.
+    const tty = flag('tty');
+    const target: Target = { nodeName: pod.spec.nodeName, ep, namespace: route.namespace!, pod: route.name!, container, command, stdin, stdout: flag('stdout'), stderr: flag('stderr'), tty };
+    if ((req.headers.upgrade ?? '').toLowerCase() === 'spdy/3.1') {
+      const versions = (req.headersDistinct['x-stream-protocol-version'] ?? []).flatMap((v) => v.split(',')).map((v) => v.trim());
+      if (!versions.includes(SPDY_EXEC_PROTOCOL)) throw badRequest(`unsupported remote command protocols ${JSON.stringify(versions.join(', '))} over SPDY: want ${SPDY_EXEC_PROTOCOL}`);
+      if (socket.destroyed || !socket.writable) return true;
+      socket.write(`HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: SPDY/3.1\r\nX-Stream-Protocol-Version: ${SPDY_EXEC_PROTOCOL}\r\n\r\n`);
+      execOverSpdy(deps, socket, head, target);
+      return true;
+    }
     const protocol = acceptWebSocket(req, socket, PROTOCOLS, 'exec');
     if (!protocol) return true;
-    bridge(deps, socket, head, { nodeName: pod.spec.nodeName, ep, namespace: route.namespace!, pod: route.name!, container, command, stdin, tty: flag('tty'), v5: protocol.startsWith('v5') });
+    execOverWebSocket(deps, socket, head, target, protocol.startsWith('v5'));
   } catch (err) {
     const apiErr = err instanceof ApiError ? err : new ApiError(500, 'InternalError', err instanceof Error ? err.message : String(err));
     done.statusCode = apiErr.code;
@@ -317,7 +329,7 @@ function acceptWebSocket(req: IncomingMessage, socket: Duplex, protocols: string
   if (upgrade !== 'websocket') {
     throw badRequest(
       what === 'exec'
-        ? `pods/exec is served over WebSocket only (kubectl 1.30 or newer); got the upgrade ${JSON.stringify(req.headers.upgrade ?? '')}`
+        ? `pods/exec is served over WebSocket or SPDY/3.1; got the upgrade ${JSON.stringify(req.headers.upgrade ?? '')}`
         : `pods/portforward is served over SPDY/3.1 or WebSocket; got the upgrade ${JSON.stringify(req.headers.upgrade ?? '')}`,
     );
   }
@@ -372,33 +384,49 @@ interface Target {
   container: string;
   command: string[];
   stdin: boolean;
+  stdout: boolean;
+  stderr: boolean;
   tty: boolean;
-  v5: boolean;
 }
 
 /** Largest frame an agent may send (its output chunks are small). */
 const MAX_AGENT_FRAME = 16 * 1024 * 1024;
 
+/** The client side of one exec, whatever carries it (WebSocket channels or SPDY streams). */
+interface ExecPeer {
+  /** Command output (STDOUT or STDERR); false when the client's buffer is full (drained() follows). */
+  output(channel: typeof STDOUT | typeof STDERR, data: Buffer): boolean;
+  /** The result as a metav1.Status; the peer then ends the client connection. */
+  finish(status: Record<string, unknown>): void;
+  /** Stop / restart reading the client's input (stdin backpressure). */
+  pauseInput(): void;
+  resumeInput(): void;
+}
+
+/** What the transport tells the bridge about the client. */
+interface ExecInput {
+  stdin(data: Buffer): void;
+  stdinEnd(): void;
+  /** The client's buffer drained. */
+  drained(): void;
+  /** The client went away. */
+  gone(): void;
+}
+
 /**
- * Relays between the upgraded client socket and the agent's exec answer until either ends,
- * with backpressure both ways: a client that does not read holds the agent's answer (and so
- * the command), an agent that does not take stdin holds the client.
+ * Relays between the client and the agent's exec answer until either ends, with backpressure
+ * both ways: a client that does not read holds the agent's answer (and so the command), an
+ * agent that does not take stdin holds the client.
  */
-function bridge(deps: ExecDeps, socket: Duplex, head: Buffer, t: Target): void {
+function bridge(deps: ExecDeps, peer: ExecPeer, t: Target): ExecInput {
   const tty = t.tty ? new LineDiscipline() : undefined;
   let agentRes: IncomingMessage | undefined;
-  /** Sends one channel message; false when the socket's buffer is full. */
-  const send = (channel: number, data: Buffer): boolean => {
-    if (!socket.writable) return true;
-    return socket.write(wsFrame(0x2, Buffer.concat([Buffer.from([channel]), data])));
-  };
-  socket.on('drain', () => agentRes?.resume());
   let finished = false;
+  let upstream: ReturnType<typeof agentRequest> | undefined;
   const finish = (status: Record<string, unknown>): void => {
     if (finished) return;
     finished = true;
-    send(ERROR, Buffer.from(JSON.stringify(status)));
-    if (socket.writable) socket.end(wsFrame(0x8, Buffer.from([0x03, 0xe8]))); // 1000: normal closure
+    peer.finish(status);
     upstream?.destroy();
   };
   const qs = new URLSearchParams();
@@ -406,11 +434,10 @@ function bridge(deps: ExecDeps, socket: Duplex, head: Buffer, t: Target): void {
   if (t.stdin) qs.set('stdin', 'true');
   const path = `/exec/${encodeURIComponent(t.namespace)}/${encodeURIComponent(t.pod)}/${encodeURIComponent(t.container)}?${qs.toString()}`;
   let agentBuf: Buffer = Buffer.alloc(0);
-  let upstream: ReturnType<typeof agentRequest> | undefined;
   const onAgentFrame = (channel: number, payload: Buffer): void => {
     if (channel === EXEC_STDOUT || channel === EXEC_STDERR) {
       // With a terminal there is one output stream (kubectl -t opens no stderr), shown raw.
-      const ok = tty ? send(STDOUT, LineDiscipline.output(payload)) : send(channel === EXEC_STDOUT ? STDOUT : STDERR, payload);
+      const ok = tty ? peer.output(STDOUT, LineDiscipline.output(payload)) : peer.output(channel === EXEC_STDOUT ? STDOUT : STDERR, payload);
       if (!ok) agentRes?.pause();
     } else if (channel === EXEC_RESULT) {
       let r: { exitCode?: unknown; error?: unknown };
@@ -422,6 +449,7 @@ function bridge(deps: ExecDeps, socket: Duplex, head: Buffer, t: Target): void {
       finish(typeof r.error === 'string' ? failureStatus(r.error) : resultStatus(t.command, typeof r.exitCode === 'number' ? r.exitCode : 255));
     }
   };
+  const noop: ExecInput = { stdin: () => undefined, stdinEnd: () => undefined, drained: () => undefined, gone: () => undefined };
   try {
     upstream = agentRequest(t.nodeName, t.ep, 'POST', path, deps.kubeletClient, (res) => {
       agentRes = res;
@@ -453,44 +481,147 @@ function bridge(deps: ExecDeps, socket: Duplex, head: Buffer, t: Target): void {
     });
   } catch (err) {
     finish(failureStatus(`cannot reach the agent of node ${t.nodeName}: ${err instanceof Error ? err.message : String(err)}`));
-    return;
+    return noop;
   }
   const up = upstream;
   up.on('error', (err) => finish(failureStatus(`cannot reach the agent of node ${t.nodeName}: ${err.message}`)));
-  up.on('drain', () => socket.resume());
+  up.on('drain', () => peer.resumeInput());
   // Start the command now, not at the first stdin byte (a request holds its headers until then).
   if (t.stdin) up.flushHeaders();
   else up.end();
   const toCommand = (data: Buffer): void => {
-    if (data.length > 0 && !up.write(data)) socket.pause();
+    if (data.length > 0 && !up.write(data)) peer.pauseInput();
   };
+  return {
+    stdin(data) {
+      if (!t.stdin || finished) return;
+      if (!tty) return toCommand(data);
+      const r = tty.input(data);
+      if (r.echo.length) peer.output(STDOUT, r.echo);
+      toCommand(r.send);
+      if (r.interrupt) finish(resultStatus(t.command, 130));
+      else if (r.eof) up.end();
+    },
+    stdinEnd() {
+      if (t.stdin) up.end();
+    },
+    drained: () => agentRes?.resume(),
+    gone: () => up.destroy(),
+  };
+}
+
+/** Exec over WebSocket (v5/v4 channels, kubectl 1.30+). */
+function execOverWebSocket(deps: ExecDeps, socket: Duplex, head: Buffer, t: Target, v5: boolean): void {
+  const send = (channel: number, data: Buffer): boolean => {
+    if (!socket.writable) return true;
+    return socket.write(wsFrame(0x2, Buffer.concat([Buffer.from([channel]), data])));
+  };
+  const input = bridge(deps, {
+    output: send,
+    finish(status) {
+      send(ERROR, Buffer.from(JSON.stringify(status)));
+      if (socket.writable) socket.end(wsFrame(0x8, Buffer.from([0x03, 0xe8]))); // 1000: normal closure
+    },
+    pauseInput: () => socket.pause(),
+    resumeInput: () => socket.resume(),
+  }, t);
+  socket.on('drain', () => input.drained());
   const reader = new WsReader({
     message: (m) => {
       if (m.length === 0) return;
       const channel = m[0]!;
-      if (channel === STDIN && t.stdin) {
-        if (!tty) return toCommand(m.subarray(1));
-        const r = tty.input(m.subarray(1));
-        if (r.echo.length) send(STDOUT, r.echo);
-        toCommand(r.send);
-        if (r.interrupt) finish(resultStatus(t.command, 130));
-        else if (r.eof) up.end();
-      } else if (channel === CLOSE && t.v5 && m[1] === STDIN && t.stdin) up.end();
+      if (channel === STDIN) input.stdin(m.subarray(1));
+      else if (channel === CLOSE && v5 && m[1] === STDIN) input.stdinEnd();
       // resize (4) and anything else: ignored
     },
     ping: (data) => {
       if (socket.writable) socket.write(wsFrame(0xa, data));
     },
     close: () => {
-      up.destroy();
+      input.gone();
       socket.end();
     },
     error: () => {
-      up.destroy();
+      input.gone();
       socket.destroy();
     },
   });
   socket.on('data', (c: Buffer) => reader.push(c));
-  socket.on('close', () => up.destroy());
+  socket.on('close', () => input.gone());
   if (head.length) reader.push(head);
+}
+
+/** The remote command protocol served over SPDY (kubectl before 1.30, and its fallback). */
+export const SPDY_EXEC_PROTOCOL = 'v4.channel.k8s.io';
+/** How long a SPDY exec client has to open the streams its query announced. */
+const STREAM_WAIT_MS = 30_000;
+
+/**
+ * Exec over SPDY/3.1 (protocol v4.channel.k8s.io): the client opens one stream per channel
+ * (header `streamtype`: error, stdin, stdout, stderr, resize); the command starts once every
+ * stream the query announced is open. Output goes on the stdout/stderr streams, the result as
+ * a metav1.Status on the error stream, then every stream is ended (FIN).
+ */
+function execOverSpdy(deps: ExecDeps, socket: Duplex, head: Buffer, t: Target): void {
+  const ids = new Map<string, number>();
+  const wanted = ['error', ...(t.stdin ? ['stdin'] : []), ...(t.stdout ? ['stdout'] : []), ...(t.stderr && !t.tty ? ['stderr'] : []), ...(t.tty ? ['resize'] : [])];
+  let input: ExecInput | undefined;
+  let done = false;
+  const send = (b: Buffer): boolean => (socket.writable ? socket.write(b) : true);
+  const session = new SpdySession(send, {
+    stream(id, headers) {
+      const type = (headers.get('streamtype')?.[0] ?? '').toLowerCase();
+      if (!['error', 'stdin', 'stdout', 'stderr', 'resize'].includes(type) || ids.has(type)) {
+        session.reset(id, RST.protocolError);
+        return;
+      }
+      session.reply(id);
+      ids.set(type, id);
+      if (!input && wanted.every((w) => ids.has(w))) {
+        clearTimeout(timer);
+        input = bridge(deps, peer, t);
+      }
+    },
+    data(id, data, fin) {
+      if (!input || id !== ids.get('stdin')) return; // resize and the client's half of error: nothing to do
+      if (data.length) input.stdin(data);
+      if (fin) input.stdinEnd();
+    },
+    reset(id) {
+      if (id === ids.get('stdin')) input?.stdinEnd();
+    },
+    goAway: () => close(),
+    error: () => undefined,
+  });
+  const peer: ExecPeer = {
+    output(channel, data) {
+      const id = ids.get(channel === STDOUT ? 'stdout' : 'stderr');
+      return id === undefined || done ? true : session.data(id, data);
+    },
+    finish(status) {
+      if (done) return;
+      done = true;
+      session.data(ids.get('error')!, Buffer.from(JSON.stringify(status)));
+      for (const type of ['stdout', 'stderr', 'error']) {
+        const id = ids.get(type);
+        if (id !== undefined) session.data(id, Buffer.alloc(0), true);
+      }
+      // The client closes the connection once it has read every stream; end ours soon after.
+      setTimeout(() => socket.end(), 5_000).unref();
+    },
+    pauseInput: () => socket.pause(),
+    resumeInput: () => socket.resume(),
+  };
+  const timer = setTimeout(() => close(), STREAM_WAIT_MS);
+  timer.unref();
+  function close(): void {
+    clearTimeout(timer);
+    input?.gone();
+    session.close();
+    socket.destroy();
+  }
+  socket.on('data', (c: Buffer) => session.push(c));
+  socket.on('drain', () => input?.drained());
+  socket.on('close', () => close());
+  if (head.length) session.push(head);
 }

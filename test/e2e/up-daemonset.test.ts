@@ -8,9 +8,9 @@
 // kubectl is used where it is on PATH; otherwise the everynode CLI prints the same tables.
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
@@ -36,6 +36,8 @@ let client: RestClient;
 const chromiumBin = process.env.CHROMIUM_BIN ?? '/usr/bin/chromium';
 if (!existsSync(chromiumBin)) console.warn(`the dashboard log-follow check is skipped: no Chromium at ${chromiumBin} (Debian package chromium; .ci/run installs it)`);
 const kubectlPath = (process.env.PATH ?? '').split(':').map((d) => join(d, 'kubectl')).find((p) => existsSync(p));
+/** A kubectl 1.29 (SPDY streams) where the machine keeps versioned binaries beside the dispatcher. */
+const kubectl129 = kubectlPath ? [join(dirname(realpathSync(kubectlPath)), 'kubectl.1.29')].find((p) => existsSync(p)) : undefined;
 
 /** kubectl (where on PATH) or the everynode CLI, against the cluster's kubeconfig. */
 async function kube(...args: string[]): Promise<string> {
@@ -246,6 +248,22 @@ describe('everynode up --nodes 3 with the sample daemon', () => {
     child.stdin!.end('hello from stdin\n');
     const code = await new Promise<number | null>((r) => child.on('close', r));
     expect([code, out]).toEqual([0, 'HELLO FROM STDIN\ndone\n']);
+    // kubectl before 1.30 speaks SPDY (one stream per channel): the same answers.
+    if (kubectl129) {
+      const old = [kubectl129, ...base.slice(1)];
+      const spdyFailed = await execFileP(old[0]!, [...old.slice(1), 'exec', name, '--', 'sh', '-c', 'echo "$NODE_NAME"; echo err >&2; exit 4']).then(
+        () => undefined,
+        (e: { code: number; stdout: string; stderr: string }) => e,
+      );
+      expect([spdyFailed?.code, spdyFailed?.stdout]).toEqual([4, 'node-3\n']);
+      expect(spdyFailed?.stderr).toContain('err\n');
+      const spdyChild = execFile(old[0]!, [...old.slice(1), 'exec', '-i', name, '--', 'sh', '-c', 'wc -c; echo done']);
+      let spdyOut = '';
+      spdyChild.stdout!.on('data', (d: Buffer) => (spdyOut += d.toString()));
+      spdyChild.stdin!.end(Buffer.alloc(1_000_000, 'x'));
+      const spdyCode = await new Promise<number | null>((r) => spdyChild.on('close', r));
+      expect([spdyCode, spdyOut.replace(/ +/g, '')]).toEqual([0, '1000000\ndone\n']);
+    } else console.warn('the SPDY exec check is skipped: no kubectl.1.29 beside kubectl');
     const wrong = await execFileP(base[0]!, [...base.slice(1), 'exec', name, '-c', 'nope', '--', 'true']).then(
       () => undefined,
       (e: { stderr: string }) => e,
