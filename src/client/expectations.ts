@@ -37,6 +37,17 @@ export class ControllerExpectations {
     return this.clock.now() - e.timestamp > this.ttlMs;
   }
 
+  /**
+   * Milliseconds until the key's unsatisfied expectations expire (0 when already expired);
+   * undefined when they are satisfied. A controller requeues the key after it, so a lost
+   * event costs one TTL, not a wait for some unrelated event.
+   */
+  expiresInMs(key: string): number | undefined {
+    if (this.satisfiedExpectations(key)) return undefined;
+    const e = this.store.get(key)!;
+    return Math.max(0, e.timestamp + this.ttlMs - this.clock.now());
+  }
+
   setExpectations(key: string, add: number, del: number): void {
     this.store.set(key, { add, del, timestamp: this.clock.now() });
   }

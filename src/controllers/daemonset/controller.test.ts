@@ -683,6 +683,8 @@ describe('expectations gate writes', () => {
     const st = h.liveDaemonSet('foo').status!;
     expect(st.desiredNumberScheduled).toBe(3);
     expect(st.observedGeneration).toBeUndefined();
+    // Requeued for when the expectations expire: a lost event does not wedge the DaemonSet.
+    expect(h.controller.queue.waitingKeys()).toEqual([{ key: 'default/foo', at: T0 + 5 * 60 * 1000 + 1 }]);
     h.clock.advance(5 * 60 * 1000 + 1);
     await expectSync(h, ds, 3, 0);
   });

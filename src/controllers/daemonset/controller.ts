@@ -570,6 +570,10 @@ export class DaemonSetsController {
     const hash = cur.metadata.labels?.[controllerRevisionHashLabel] ?? '';
 
     if (!this.expectations.satisfiedExpectations(key)) {
+      // Look again when they expire: the events they wait for may never come (informers have
+      // no periodic resync to do it).
+      const wait = this.expectations.expiresInMs(key);
+      if (wait !== undefined) this.queue.addAfter(key, wait + 1);
       await this.updateDaemonSetStatus(ds, nodes, hash, false);
       return;
     }
