@@ -295,6 +295,31 @@ describe('taint-based eviction', () => {
     await vi.waitFor(() => expect(podNames(e)).toEqual([]));
   });
 
+  it('a node excluded from disruption (the label present, even empty) in a zone of its own is still tainted when it goes silent', async () => {
+    const e = await env({}, ['x', 'w', 'y']);
+    const labelled = [
+      ['x', { 'topology.kubernetes.io/zone': 'z1', 'node.kubernetes.io/exclude-disruption': 'true' }],
+      ['w', { 'topology.kubernetes.io/zone': 'z3', 'node.kubernetes.io/exclude-disruption': '' }],
+      ['y', { 'topology.kubernetes.io/zone': 'z2' }],
+    ] as const;
+    for (const [n, labels] of labelled) {
+      const cur = await node(e, n);
+      await e.client.update(nodesResource, '', { ...cur, metadata: { ...cur.metadata, labels } });
+    }
+    await pass(e);
+    // Zones of excluded nodes only have no health state, whatever the label's value.
+    expect([e.ctrl.zoneState(':\u0000:z1'), e.ctrl.zoneState(':\u0000:z3'), e.ctrl.zoneState(':\u0000:z2')]).toEqual([undefined, undefined, 'Normal']);
+    await renewLease(e, 'w');
+    e.clock.advance(51_000);
+    await renewLease(e, 'y');
+    await renewLease(e, 'w');
+    await pass(e);
+    e.clock.advance(1_000);
+    await pass(e);
+    expect(taintStrings(await node(e, 'x'))).toContain('node.kubernetes.io/unreachable:NoExecute');
+    expect(taintStrings(await node(e, 'y'))).toEqual([]);
+  });
+
   it('a partially disrupted small zone stops NoExecute tainting', async () => {
     const e = await env({}, ['a', 'b', 'c', 'd']);
     await addPod(e, 'on-a', 'a');

@@ -308,7 +308,8 @@ export class NodeLifecycleController {
       if (!node || !result) continue;
       const zone = zoneKeyOf(node);
       this.ensureZone(zone);
-      if (!(node.metadata.labels ?? {})[labelExcludeDisruption]) {
+      // Present at all (any value, even empty) excludes the node from its zone's health, as upstream.
+      if (!Object.prototype.hasOwnProperty.call(node.metadata.labels ?? {}, labelExcludeDisruption)) {
         let list = zoneToConditions.get(zone);
         if (!list) zoneToConditions.set(zone, (list = []));
         list.push(result.current);
@@ -525,8 +526,9 @@ export class NodeLifecycleController {
     let allWasFullyDisrupted = true;
     for (const [zone, s] of [...this.zoneStates]) {
       if (!zoneToConditions.has(zone)) {
+        // No node of the zone counts (all gone, or all excluded from disruption): forget its
+        // state, but keep its tainting queue, whose nodes must still be tainted (upstream).
         this.zoneStates.delete(zone);
-        this.zoneNoExecuteTainter.delete(zone);
         continue;
       }
       if (s !== 'FullDisruption') allWasFullyDisrupted = false;
