@@ -234,6 +234,11 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
       void statusSerializer.run(uid, () => writePodStatus(uid));
     },
     onError: (pod, err) => logger.warn(`pod ${pod.metadata.namespace ?? ''}/${pod.metadata.name ?? ''}`, errorMessage(err)),
+    onEvent: (pod, ev) => {
+      const line = `pod ${pod.metadata.namespace ?? ''}/${pod.metadata.name ?? ''}: ${ev.reason}: ${ev.detail ?? ev.message}`;
+      if (ev.type === 'Warning') logger.warn(line);
+      else logger.info(line);
+    },
   });
 
   // ------------------------------------------------------------------------------------------

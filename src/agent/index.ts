@@ -2,7 +2,9 @@
 // and the pieces they are made of (env expansion, probes, status, backoff).
 export * from './runtime/index.js';
 export { PodWorker, PodWorkers, containerHash, formatDuration, defaultTerminationGracePeriodSeconds } from './pod-worker.js';
-export type { PodWorkerOptions, PodLogOptions } from './pod-worker.js';
+export type { PodWorkerEvent, PodWorkerOptions, PodLogOptions } from './pod-worker.js';
+export { lifecycleUserAgent, preStopHandler, runPreStopHook } from './lifecycle.js';
+export type { HookTarget, HTTPGetAction, Lifecycle, LifecycleHandler, PreStopResult } from './lifecycle.js';
 export { labelPodUID, labelPodName, labelPodNamespace, labelContainerName, labelContainerHash } from './pod-worker.js';
 export { Backoff, crashLoopInitialMs, crashLoopMaxMs } from './backoff.js';
 export {

@@ -1,8 +1,8 @@
 // Pod worker over the real ProcessRuntime: downward-API env, workingDir, logs, the missing-command
-// failure and termination of the whole process tree.
+// failure, termination of the whole process tree, and preStop hooks within the grace period.
 
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -34,6 +34,7 @@ async function setup() {
   cleanups.push(() => killPidsWith(marker));
   const runtime = await ProcessRuntime.open({ stateDir: join(dir, 'state') });
   const statuses = new Map<string, PodStatus>();
+  const events: string[] = [];
   const workers = new PodWorkers({
     runtime,
     clock: realClock,
@@ -42,9 +43,10 @@ async function setup() {
     logRoot: join(dir, 'pods'),
     minimumGracePeriodSeconds: 0,
     onStatus: (pod, s) => statuses.set(pod.metadata.uid!, s),
+    onEvent: (pod, ev) => events.push(`${pod.metadata.name!} ${ev.type} ${ev.reason}: ${ev.detail ?? ev.message}`),
   });
   cleanups.push(() => workers.shutdown({ gracePeriodSeconds: 0 }));
-  return { dir, marker, runtime, workers, statuses };
+  return { dir, marker, runtime, workers, statuses, events };
 }
 
 describe('PodWorkers on ProcessRuntime', () => {
@@ -80,8 +82,9 @@ describe('PodWorkers on ProcessRuntime', () => {
     });
     expect(running.phase).toBe('Running');
     const cs = running.containerStatuses![0]!;
-    const pid = Number(cs.containerID!.replace('process://', ''));
-    expect(cs.containerID).toMatch(/^process:\/\/\d+$/);
+    // process://<pid>-<random hex>: the pid is readable from the id's prefix.
+    expect(cs.containerID).toMatch(/^process:\/\/\d+-[0-9a-f]{12}$/);
+    const pid = Number(/^process:\/\/(\d+)-/.exec(cs.containerID!)![1]);
     expect(pidsWith(marker)).toContain(pid);
     let text = '';
     for (let i = 0; i < 200 && !text; i++) {
@@ -109,5 +112,73 @@ describe('PodWorkers on ProcessRuntime', () => {
     expect(s.reason).toBe('CreateContainerError');
     expect(s.containerStatuses![0]!.state!.waiting!.reason).toBe('CreateContainerError');
     expect(s.containerStatuses![0]!.state!.waiting!.message).toContain('container "web" has no command');
+  });
+
+  it('runs an exec preStop hook before SIGTERM reaches the main process; its time counts against the grace period', async () => {
+    const { dir, marker, workers, statuses, events } = await setup();
+    const out = join(dir, 'order.txt');
+    workers.syncPod({
+      metadata: { name: 'prestop', namespace: 'default', uid: 'pod-uid-3' },
+      spec: {
+        terminationGracePeriodSeconds: 5,
+        containers: [
+          {
+            name: 'main',
+            image: 'sh',
+            command: ['sh', '-c', `trap 'echo main-term >> "$OUT"; exit 0' TERM; echo main-started >> "$OUT"; while :; do sleep 0.05; done # ${marker}`],
+            env: [{ name: 'OUT', value: out }],
+            lifecycle: { preStop: { exec: { command: ['sh', '-c', `echo hook-start >> "$OUT"; sleep 1; echo hook-end >> "$OUT" # ${marker}-hook`] } } },
+          },
+        ],
+      },
+    });
+    await until(() => (existsSync(out) && readFileSync(out, 'utf8').includes('main-started') ? true : undefined));
+    await until(() => (statuses.get('pod-uid-3')?.phase === 'Running' ? true : undefined));
+    const t0 = Date.now();
+    await workers.terminatePod('pod-uid-3');
+    const took = Date.now() - t0;
+    expect(readFileSync(out, 'utf8')).toBe('main-started\nhook-start\nhook-end\nmain-term\n');
+    // The hook's second, then a prompt exit on SIGTERM: well inside the 5 s grace period.
+    expect(took).toBeGreaterThanOrEqual(1000);
+    expect(took).toBeLessThan(4500);
+    expect(statuses.get('pod-uid-3')!.containerStatuses![0]!.state!.terminated!.exitCode).toBe(0);
+    expect(pidsWith(marker)).toEqual([]);
+    expect(events).toEqual([]);
+  });
+
+  it('cuts off a preStop hook that outlasts the grace period and still kills the container in time', async () => {
+    const { dir, marker, runtime, workers, statuses, events } = await setup();
+    const out = join(dir, 'hook.txt');
+    workers.syncPod({
+      metadata: { name: 'slow-hook', namespace: 'default', uid: 'pod-uid-4' },
+      spec: {
+        terminationGracePeriodSeconds: 2,
+        containers: [
+          {
+            name: 'main',
+            image: 'sh',
+            // Ignores SIGTERM: only the SIGKILL at the end of the grace period ends it.
+            command: ['sh', '-c', `trap '' TERM; while :; do sleep 0.05; done # ${marker}`],
+            env: [{ name: 'OUT', value: out }],
+            lifecycle: { preStop: { exec: { command: ['sh', '-c', `echo hook-start >> "$OUT"; sleep 30; echo hook-end >> "$OUT" # ${marker}-hook`] } } },
+          },
+        ],
+      },
+    });
+    await until(() => (statuses.get('pod-uid-4')?.phase === 'Running' ? true : undefined));
+    const id = workers.get('pod-uid-4')!.containerIdFor('main')!;
+    const t0 = Date.now();
+    await workers.terminatePod('pod-uid-4');
+    const took = Date.now() - t0;
+    // The hook used the whole grace period (2 s); what is left is the minimum (0 here), so the
+    // container is killed at once after it: grace + a small margin.
+    expect(took).toBeGreaterThanOrEqual(2000);
+    expect(took).toBeLessThan(3500);
+    expect(readFileSync(out, 'utf8')).toBe('hook-start\n');
+    expect(await runtime.inspectContainer(id)).toMatchObject({ state: 'exited', exitCode: 137 });
+    expect(statuses.get('pod-uid-4')!.containerStatuses![0]!.state!.terminated!.exitCode).toBe(137);
+    // The hook's command went with the container.
+    await until(() => (pidsWith(marker).length === 0 ? true : undefined));
+    expect(events).toEqual(['slow-hook Warning FailedPreStopHook: container main: the preStop hook did not complete within the grace period (2s)']);
   });
 });

@@ -1,5 +1,5 @@
 // Pod worker over the hollow FakeRuntime with a manual clock: restart policy, CrashLoopBackOff
-// timing, probes, init containers, termination and status reporting.
+// timing, probes, init containers, termination (with preStop hooks) and status reporting.
 
 import { describe, expect, it } from 'vitest';
 import type { Container, Pod, PodStatus } from '../api/types.js';
@@ -25,6 +25,7 @@ function setup() {
   const clock = new FakeClock();
   const runtime = new FakeRuntime(clock);
   const reported: PodStatus[] = [];
+  const events: string[] = [];
   const workers = new PodWorkers({
     runtime,
     clock,
@@ -35,6 +36,7 @@ function setup() {
     onError: (_pod, err) => {
       throw err;
     },
+    onEvent: (_pod, ev) => events.push(`${ev.type} ${ev.reason} ${ev.container ?? ''}: ${ev.detail ?? ev.message}`),
   });
   // FakeRuntime work is all promise-based: a few turns of the event loop run every pending pass.
   const settle = async () => {
@@ -49,7 +51,7 @@ function setup() {
   };
   const last = () => reported[reported.length - 1]!;
   const starts = () => runtime.calls.filter((c) => c.startsWith('start:'));
-  return { clock, runtime, workers, reported, settle, advance, last, starts };
+  return { clock, runtime, workers, reported, events, settle, advance, last, starts };
 }
 
 const cond = (s: PodStatus, type: string) => s.conditions!.find((c) => c.type === type)!;
@@ -288,5 +290,81 @@ describe('PodWorkers', () => {
     await t.settle();
     expect(again.get('uid-1')!.status!.containerStatuses![0]!.containerID).toBe(id);
     expect(t.starts()).toHaveLength(1);
+  });
+
+  it('termination runs each preStop hook first: its time counts against the grace period, a failure does not stop the kill', async () => {
+    const t = setup();
+    t.runtime.exec = (_c, cmd) => (cmd[0] === 'fail' ? { exitCode: 1, output: 'nope' } : { exitCode: 0 });
+    const pod = makePod(
+      [
+        { name: 'sleepy', lifecycle: { preStop: { sleep: { seconds: 4 } } } },
+        { name: 'failing', lifecycle: { preStop: { exec: { command: ['fail'] } } } },
+        { name: 'endless', lifecycle: { preStop: { sleep: { seconds: 60 } } } },
+        { name: 'plain' },
+      ],
+      { terminationGracePeriodSeconds: 10 },
+    );
+    t.workers.syncPod(pod);
+    await t.settle();
+    const nameOf = new Map(t.last().containerStatuses!.map((c) => [c.containerID!.replace('fake://', ''), c.name]));
+    // As `<container>/<grace>`, sorted: the containers are stopped concurrently.
+    const stops = () => t.runtime.calls.filter((c) => c.startsWith('stop:')).map((c) => `${nameOf.get(c.slice(5).split('/')[0]!)}/${c.split('/')[1]}`).sort();
+    let done = false;
+    void t.workers.terminatePod('uid-1').then(() => (done = true));
+    await t.settle();
+    // No hook, or a hook that failed at once: SIGTERM now, with the whole grace period.
+    expect(stops()).toEqual(['failing/10', 'plain/10']);
+    const failingId = [...nameOf].find(([, n]) => n === 'failing')![0];
+    expect(t.runtime.calls.indexOf(`exec:${failingId}/fail`)).toBeLessThan(t.runtime.calls.indexOf(`stop:${failingId}/10`));
+    expect(t.events).toEqual(['Warning FailedPreStopHook failing: container failing: command ["fail"] exited with 1: "nope"']);
+    await t.advance(3750);
+    expect(stops()).toHaveLength(2);
+    await t.advance(250);
+    // The 4 s hook leaves 6 s.
+    expect(stops()).toEqual(['failing/10', 'plain/10', 'sleepy/6']);
+    await t.advance(5750);
+    expect(done).toBe(false);
+    await t.advance(250);
+    // A hook that outlasts the grace period is cut off at 10 s; the minimum grace period (2 s) is left.
+    expect(stops()).toEqual(['endless/2', 'failing/10', 'plain/10', 'sleepy/6']);
+    expect(done).toBe(true);
+    expect(t.last().phase).toBe('Failed');
+    expect(t.events[1]).toBe('Warning FailedPreStopHook endless: container endless: the preStop hook did not complete within the grace period (10s)');
+  });
+
+  it('a liveness failure runs the preStop hook before the container is stopped and restarted', async () => {
+    const t = setup();
+    let alive = true;
+    const failedAt: number[] = [];
+    t.runtime.exec = (_c, cmd) => {
+      if (cmd[0] !== 'live') return { exitCode: 0 };
+      if (!alive) failedAt.push(t.clock.now());
+      return { exitCode: alive ? 0 : 1 };
+    };
+    const stoppedAt: number[] = [];
+    const stop = t.runtime.stopContainer.bind(t.runtime);
+    t.runtime.stopContainer = (id, grace) => {
+      stoppedAt.push(t.clock.now());
+      return stop(id, grace);
+    };
+    t.workers.syncPod(
+      makePod([
+        {
+          livenessProbe: { exec: { command: ['live'] }, periodSeconds: 10, terminationGracePeriodSeconds: 10 },
+          lifecycle: { preStop: { sleep: { seconds: 3 } } },
+        },
+      ]),
+    );
+    await t.advance(1000);
+    alive = false;
+    await t.advance(40_000);
+    const stops = t.runtime.calls.filter((c) => c.startsWith('stop:'));
+    expect(stops).toHaveLength(1);
+    // The probe's grace period (10 s) less the hook's 3 s.
+    expect(stops[0]).toMatch(/\/7$/);
+    expect(failedAt.length).toBeGreaterThanOrEqual(3);
+    expect(stoppedAt[0]! - failedAt[2]!).toBe(3000);
+    expect(t.last().containerStatuses![0]!.restartCount).toBe(1);
+    expect(t.events).toEqual([]);
   });
 });

@@ -19,6 +19,10 @@
 //   `logs --previous`); older ones are removed when a new one starts.
 // - A pod in a terminal phase (Succeeded/Failed) is never acted on again; a terminating pod
 //   gets every container stopped with its grace period and then a terminal phase.
+// - Every stop of a running container the worker decides on (pod termination; a restart after a
+//   failed liveness/startup probe or a spec change) goes through `killContainer`: the
+//   container's `lifecycle.preStop` hook first, its time counted against the grace period, then
+//   SIGTERM, then SIGKILL after what is left (at least the minimum grace period).
 // - `onStatus` is called only when the computed status differs from the last one reported
 //   (initially the status the pod arrived with).
 
@@ -29,6 +33,7 @@ import type { Container, ContainerState, ContainerStatus, Pod, PodStatus } from 
 import { Backoff } from './backoff.js';
 import { rfc3339, type Clock, type TimerHandle } from '../util/index.js';
 import { ContainerConfigError, expandCommandAndArgs, makeEnvironment, type PodEnvContext } from './container-env.js';
+import { preStopHandler, runPreStopHook } from './lifecycle.js';
 import { ProbeWorker, runProbe, type ProbeType } from './probes.js';
 import { isRuntimeError, type ContainerInfo, type ContainerRuntime, type KeyValue, type LogOptions, type PodSandboxConfig } from './runtime/interface.js';
 import { generatePodConditions, getPodPhase, podQOSClass, podStatusEqual } from './status.js';
@@ -65,6 +70,20 @@ export interface PodWorkerOptions {
    * back-off.
    */
   podEnvironment?: (pod: Pod) => Promise<KeyValue[]>;
+  /**
+   * What the kubelet would record as an Event of the pod (e.g. Warning FailedPreStopHook).
+   * Called synchronously; must not throw. `message` is fit for an API Event; `detail` may hold
+   * command output or URLs and is meant for the agent's log only.
+   */
+  onEvent?: (pod: Pod, event: PodWorkerEvent) => void;
+}
+
+export interface PodWorkerEvent {
+  type: 'Normal' | 'Warning';
+  reason: string;
+  message: string;
+  detail?: string;
+  container?: string;
 }
 
 interface ContainerRecord {
@@ -367,10 +386,42 @@ export class PodWorker {
     return false;
   }
 
+  private get minimumGracePeriodSeconds(): number {
+    return this.o.minimumGracePeriodSeconds ?? 2;
+  }
+
   private gracePeriodSeconds(probeOverride?: number): number {
     const spec = this.pod.spec.terminationGracePeriodSeconds ?? defaultTerminationGracePeriodSeconds;
     const g = probeOverride ?? spec;
-    return Math.max(g, this.o.minimumGracePeriodSeconds ?? 2);
+    return Math.max(g, this.minimumGracePeriodSeconds);
+  }
+
+  /** The spec of a container (init or regular) of the pod as last given. */
+  private containerSpec(name: string): Container | undefined {
+    return [...(this.pod.spec.initContainers ?? []), ...this.pod.spec.containers].find((c) => c.name === name);
+  }
+
+  /**
+   * Stops one container as the kubelet's killContainer does. `graceSeconds` is the whole budget
+   * (already at least the minimum). When the spec has a preStop handler and the budget is
+   * positive, the hook runs first, for at most the budget, and its elapsed time in whole seconds
+   * (truncated, as upstream) is taken off the budget; then stopContainer sends SIGTERM and
+   * SIGKILLs after what is left, but at least the minimum grace period (upstream: 2 s). A failed
+   * or cut-off hook is reported through `onEvent` and never prevents the stop. Unlike upstream,
+   * the hook's time counts against a grace-period override too. Resolves when the container has
+   * exited.
+   */
+  private async killContainer(c: Container | undefined, id: string, graceSeconds: number): Promise<void> {
+    let grace = graceSeconds;
+    const handler = c ? preStopHandler(c) : undefined;
+    if (c && handler && grace > 0) {
+      const r = await runPreStopHook(handler, { containerId: id, host: this.o.nodeIP, ports: c.ports }, this.o.runtime, this.o.clock, grace * 1000);
+      if (r.error !== undefined) {
+        this.o.onEvent?.(this.pod, { type: 'Warning', reason: 'FailedPreStopHook', message: 'PreStopHook failed', detail: `container ${c.name}: ${r.error}`, container: c.name });
+      }
+      grace = Math.max(grace - Math.floor(r.elapsedMs / 1000), this.minimumGracePeriodSeconds);
+    }
+    await this.o.runtime.stopContainer(id, grace);
   }
 
   private async syncContainer(c: Container, rec: ContainerRecord): Promise<void> {
@@ -389,7 +440,7 @@ export class PodWorker {
       }
       const probe = liveness ? c.livenessProbe : startup ? c.startupProbe : undefined;
       this.stopProbes(rec);
-      await this.o.runtime.stopContainer(rec.current.id, this.gracePeriodSeconds(probe?.terminationGracePeriodSeconds));
+      await this.killContainer(c, rec.current.id, this.gracePeriodSeconds(probe?.terminationGracePeriodSeconds));
       rec.current = (await this.o.runtime.inspectContainer(rec.current.id)) ?? rec.current;
       if (rec.current.state === 'running') return;
       if (changed) {
@@ -509,7 +560,7 @@ export class PodWorker {
   private async killPod(): Promise<void> {
     const override = this.terminating?.gracePeriodSeconds;
     const spec = this.pod.spec.terminationGracePeriodSeconds ?? defaultTerminationGracePeriodSeconds;
-    const grace = Math.max(override ?? spec, this.o.minimumGracePeriodSeconds ?? 2);
+    const grace = Math.max(override ?? spec, this.minimumGracePeriodSeconds);
     for (const t of this.timers) this.o.clock.clearTimeout(t);
     this.timers.clear();
     const running = [...this.records.values()].filter((r) => r.current?.state === 'running');
@@ -517,7 +568,7 @@ export class PodWorker {
       this.stopProbes(rec);
       rec.waiting = undefined;
     }
-    await Promise.all(running.map((r) => this.o.runtime.stopContainer(r.current!.id, grace)));
+    await Promise.all(running.map((r) => this.killContainer(this.containerSpec(r.name), r.current!.id, grace)));
     await this.refresh();
   }
 

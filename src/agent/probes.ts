@@ -45,7 +45,8 @@ export function probeDefaults(p: Probe): Required<Pick<Probe, 'initialDelaySecon
   };
 }
 
-function resolvePort(port: number | string, ports: ContainerPort[] | undefined): number | undefined {
+/** A probe's or hook's port: a number, a numeric string, or the name of a container port. */
+export function resolvePort(port: number | string, ports: ContainerPort[] | undefined): number | undefined {
   if (typeof port === 'number') return port;
   if (/^[0-9]+$/.test(port)) return Number(port);
   return ports?.find((p) => p.name === port)?.containerPort;
