@@ -15,7 +15,7 @@ import { parse as parseYaml } from 'yaml';
 import type { DaemonSet, Pod } from '../../src/api/types.js';
 import { clientFromKubeconfig, daemonSetsResource, podsResource, type RestClient } from '../../src/client/index.js';
 import { Cleanup } from '../helpers/cleanup.js';
-import { everynodeBin, killPidsWith, pidsWith, repoRoot, spawnNode, startServerProcess, type ServerProcess, type SpawnedProcess } from '../helpers/process.js';
+import { containerPid, everynodeBin, killPidsWith, pidsWith, repoRoot, spawnNode, startServerProcess, type ServerProcess, type SpawnedProcess } from '../helpers/process.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -120,7 +120,7 @@ describe('everynode agent restart', () => {
       return ready(p) ? p : undefined;
     }, { timeoutMs: 30_000, message: 'the node-reporter pod Ready' });
     await waitFor(() => pidsWith(`${mark}-sleeper`).length === 1, { message: 'the sleeper running' });
-    const pid = Number(before.status!.containerStatuses![0]!.containerID!.replace('process://', ''));
+    const pid = containerPid(before.status!.containerStatuses![0]!.containerID);
     expect(pidsWith(`${mark}-ds`)).toEqual([pid]);
     const startTime = procStartTime(pid);
 
@@ -155,7 +155,7 @@ describe('everynode agent restart', () => {
     const after = (await reporterPod())!;
     expect(after.metadata.uid).toBe(before.metadata.uid);
     expect(ready(after)).toBe(true);
-    expect(after.status!.containerStatuses![0]).toMatchObject({ containerID: `process://${pid}`, restartCount: 0, ready: true });
+    expect(after.status!.containerStatuses![0]).toMatchObject({ containerID: before.status!.containerStatuses![0]!.containerID, restartCount: 0, ready: true });
     expect(pidsWith(`${mark}-ds`)).toEqual([pid]);
     expect(procStartTime(pid)).toBe(startTime);
     expect(await (await fetch(`http://${nodeIP}:${port}/`)).text()).toBe('node-a\n');

@@ -17,7 +17,7 @@ import { parse as parseYaml } from 'yaml';
 import type { DaemonSet, KubeObject, Pod } from '../../src/api/types.js';
 import { clientFromKubeconfig, podsResource, type RestClient } from '../../src/client/index.js';
 import { Cleanup } from '../helpers/cleanup.js';
-import { everynodeBin, killPidsWith, pidsWith, repoRoot, spawnNode, type SpawnedProcess } from '../helpers/process.js';
+import { containerPid, everynodeBin, killPidsWith, pidsWith, repoRoot, spawnNode, type SpawnedProcess } from '../helpers/process.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -426,7 +426,7 @@ describe('everynode up --nodes 3 with the sample daemon', () => {
 
   it('restarts a killed daemon and counts it in RESTARTS', async () => {
     const pod = (await daemonPods()).find((p) => p.spec.nodeName === 'node-1')!;
-    const pid = Number(pod.status!.containerStatuses![0]!.containerID!.replace('process://', ''));
+    const pid = containerPid(pod.status!.containerStatuses![0]!.containerID);
     expect(pidsWith(dsMark)).toContain(pid);
     process.kill(pid, 'SIGKILL');
     const restarted = await waitFor(async () => {

@@ -59,6 +59,13 @@ export function isProcessAlive(pid: number): boolean {
   return state !== 'Z' && state !== 'X' && state !== '';
 }
 
+/** The main process id of a process-runtime container: the prefix of its `process://<pid>-<hex>` id. */
+export function containerPid(containerID: string | undefined): number {
+  const m = /^process:\/\/(\d+)-[0-9a-f]+$/.exec(containerID ?? '');
+  if (!m) throw new Error(`not a process runtime container id: ${String(containerID)}`);
+  return Number(m[1]);
+}
+
 /** Live (non-zombie) processes whose command line contains `tag`, e.g. a per-test marker. */
 export function pidsWith(tag: string): number[] {
   const out: number[] = [];

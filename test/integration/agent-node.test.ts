@@ -12,7 +12,7 @@ import type { AgentTlsOptions } from '../../src/agent/index.js';
 import { silentLogger } from '../../src/util/logger.js';
 import { testFetch } from '../helpers/auth.js';
 import { Cleanup } from '../helpers/cleanup.js';
-import { killPidsWith, pidsWith } from '../helpers/process.js';
+import { containerPid, killPidsWith, pidsWith } from '../helpers/process.js';
 import { restartTestServer, startTestServer, type TestServer } from '../helpers/server.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 import { waitFor } from '../helpers/wait.js';
@@ -188,7 +188,7 @@ describe('node agent against the real API server', () => {
     const cs = p.status!.containerStatuses![0]!;
     expect(cs).toMatchObject({ name: 'main', ready: true, started: true, restartCount: 0 });
     expect(cs.state?.running?.startedAt).toBeTruthy();
-    const pid = Number(cs.containerID!.replace('process://', ''));
+    const pid = containerPid(cs.containerID);
     expect(pidsWith(m)).toContain(pid);
 
     const all = await waitFor(async () => {
@@ -255,7 +255,7 @@ describe('node agent against the real API server', () => {
     const m = marker('tree');
     await client.create(podsResource, 'default', podBody('tree', `sleep 1000 & sleep 1000 & wait # ${m}`));
     const p = await waitPod('tree', isReady, 'Running');
-    const pid = Number(p.status!.containerStatuses![0]!.containerID!.replace('process://', ''));
+    const pid = containerPid(p.status!.containerStatuses![0]!.containerID);
     await waitFor(() => groupPids(pid).length >= 3, { message: 'sh and its two sleeps in one process group' });
     const del = (await client.delete(podsResource, 'default', 'tree')) as Pod;
     expect(del.metadata.deletionTimestamp).toBeTruthy();
@@ -306,7 +306,7 @@ describe('node agent against the real API server', () => {
     await client.create(podsResource, 'default', podBody('gone', `sleep 1000 # ${gone}`));
     const p = await waitPod('keep', isReady, 'Running');
     await waitPod('gone', isReady, 'Running');
-    const pid = Number(p.status!.containerStatuses![0]!.containerID!.replace('process://', ''));
+    const pid = containerPid(p.status!.containerStatuses![0]!.containerID);
 
     const ticks = (text: string): number[] => (text.match(/tick-(\d+)/g) ?? []).map((x) => Number(x.slice(5)));
     const seenBefore = await waitFor(async () => {
@@ -322,7 +322,7 @@ describe('node agent against the real API server', () => {
     await waitFor(() => pidsWith(gone).length === 0, { message: 'the pod deleted while the agent was down is stopped' });
     expect(pidsWith(keep)).toContain(pid);
     const after = await waitPod('keep', isReady, 'still Running');
-    expect(after.status!.containerStatuses![0]).toMatchObject({ containerID: `process://${pid}`, restartCount: 0 });
+    expect(after.status!.containerStatuses![0]).toMatchObject({ containerID: p.status!.containerStatuses![0]!.containerID, restartCount: 0 });
     // The daemon kept writing while no agent ran (no SIGPIPE: its log is a FIFO it holds open),
     // and the new agent logs on from where the old one stopped, without a gap.
     const after2 = await waitFor(async () => {
@@ -387,6 +387,22 @@ describe('node agent against the real API server', () => {
   });
 
   // Last: it restarts the API server.
+  it('runs a preStop exec hook on deletion before the process gets SIGTERM', async () => {
+    const m = marker('prestop');
+    const out = join(agentDir, `prestop-${run}.txt`);
+    const body = podBody('prestop', `trap 'echo main-term >> "$OUT"; exit 0' TERM; echo main-started >> "$OUT"; while :; do sleep 0.05; done # ${m}`);
+    const c = body.spec.containers[0]!;
+    c.env = [{ name: 'OUT', value: out }];
+    c.lifecycle = { preStop: { exec: { command: ['sh', '-c', `echo hook-start >> "$OUT"; sleep 1; echo hook-end >> "$OUT" # ${m}-hook`] } } };
+    await client.create(podsResource, 'default', body);
+    await waitPod('prestop', isReady, 'Running');
+    await waitFor(() => readFileSync(out, 'utf8').includes('main-started'), { message: 'the daemon started' });
+    await deleteAndWaitGone('prestop');
+    expect(readFileSync(out, 'utf8')).toBe('main-started\nhook-start\nhook-end\nmain-term\n');
+    await waitFor(() => pidsWith(m).length === 0, { message: 'every process of the pod gone' });
+    rmSync(out, { force: true });
+  });
+
   it('writes a status again that could not be written while the API server was down (the pod turns Ready, the server comes back)', async () => {
     const m = marker('ready-later');
     const flag = join(agentDir, `ready-${run}`);

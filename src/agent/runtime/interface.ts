@@ -8,8 +8,11 @@
 // Contracts every implementation keeps:
 // - Nothing pod-level happens here: no restarts, no probes, no status conditions. A container
 //   that exits stays `exited` (with its exit code, finish time and log) until `removeContainer`.
-// - Container ids are unique among the containers the runtime currently knows; the pod worker
-//   shows them as `<type>://<id>` (ContainerStatus.containerID).
+// - Container ids are opaque and never reused by a runtime, across agent restarts too: an id
+//   that outlived its container (a pod worker's previous container, a stop or removal in flight)
+//   names nothing rather than a later container, even one whose process got the same pid. Nothing
+//   above the runtime parses an id (the pid is `ContainerInfo.pid`). The pod worker shows ids as
+//   `<type>://<id>` (ContainerStatus.containerID).
 // - `labels` given at start are returned unchanged by inspect/list, also after the agent
 //   restarts (list is what restart recovery adopts from), so the pod worker keeps its own
 //   bookkeeping (pod UID, container name, spec hash) there.
@@ -178,7 +181,8 @@ export interface ContainerRuntime {
   /**
    * Stops a container: SIGTERM (or the runtime's equivalent) to everything it runs, SIGKILL to
    * whatever is left after `gracePeriodSeconds`. Resolves when it has exited. Stopping an exited
-   * container is a no-op; NotFound rejects.
+   * container is a no-op; NotFound rejects. Lifecycle hooks are not the runtime's: the pod worker
+   * runs a preStop hook before it calls this, with what is left of the grace period.
    */
   stopContainer(id: string, gracePeriodSeconds: number): Promise<void>;
   /** Removes an exited container and its log file. Running → InvalidState. NotFound is not an error. */

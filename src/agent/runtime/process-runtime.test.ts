@@ -1,7 +1,7 @@
 // ProcessRuntime with real processes. Every process started here carries a unique marker in
 // its command line; assertions read /proc to see exactly which of them exist.
 
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -88,7 +88,8 @@ describe('ProcessRuntime', () => {
     );
     cleanups.push(() => rt.stopContainer(info.id, 0));
     expect(info.state).toBe('running');
-    expect(info.id).toBe(String(info.pid));
+    // `<pid>-<random hex>`: the pid is for people; code reads ContainerInfo.pid.
+    expect(info.id).toMatch(new RegExp(`^${info.pid}-[0-9a-f]{12}$`));
     await until(async () => (await rt.inspectContainer(info.id))?.state === 'exited');
     const done = (await rt.inspectContainer(info.id))!;
     expect(done.exitCode).toBe(0);
@@ -194,5 +195,70 @@ describe('ProcessRuntime', () => {
     await until(() => live(marker).length === 0);
     await again.removePodSandbox(sandboxId);
     expect(await again.listContainers()).toEqual([]);
+  });
+
+  it('a stale container id never resolves to a later container whose process got the same pid', async () => {
+    const { dir, rt, marker, sandbox, sandboxId, config } = await setup();
+    const fresh = await rt.startContainer(sandboxId, sandbox, config({ command: ['sh', '-c', `echo fresh; sleep 1000 # ${marker}`] }));
+    cleanups.push(() => rt.stopContainer(fresh.id, 0).catch(() => undefined));
+    const pid = fresh.pid!;
+    await until(async () => (await rt.readLogs(fresh.id)) === 'fresh\n');
+
+    // Pid reuse, simulated: records of exited containers of another pod whose processes had the
+    // same pid earlier. One in the bare-pid format of older agents (the id a pod worker would
+    // still hold as its previous container), one in the current format.
+    mkdirSync(join(dir, 'other-logs', 'c'), { recursive: true });
+    const stale = (id: string, attempt: number) => {
+      const logPath = join(dir, 'other-logs', 'c', `${attempt}.log`);
+      writeFileSync(logPath, '2024-01-01T00:00:00.000000000Z stdout F other pod\n');
+      return {
+        info: {
+          id,
+          sandboxId: 'uid-other',
+          name: 'c',
+          attempt,
+          labels: { 'io.kubernetes.pod.uid': 'uid-other' },
+          image: 'busybox',
+          imageRef: 'sh',
+          state: 'exited',
+          pid,
+          createdAt: Date.now() - 60_000,
+          startedAt: Date.now() - 60_000,
+          finishedAt: Date.now() - 30_000,
+          exitCode: 1,
+          logPath,
+        },
+        env: {},
+      };
+    };
+    const legacyId = String(pid);
+    const currentId = `${pid}-0123456789ab`;
+    for (const [i, id] of [legacyId, currentId].entries()) writeFileSync(join(dir, 'state', 'containers', `${id}.json`), JSON.stringify(stale(id, i)));
+    rt.detach();
+    const again = await ProcessRuntime.open({ stateDir: join(dir, 'state'), exitPollMs: 50 });
+    cleanups.push(() => again.stopContainer(fresh.id, 0).catch(() => undefined));
+
+    // Every record is found again, each under its own id.
+    const listed = (await again.listContainers()).map((c) => [c.id, c.state, c.pid, c.labels['io.kubernetes.pod.uid']]).sort();
+    expect(listed).toEqual(
+      [
+        [fresh.id, 'running', pid, 'uid-1'],
+        [legacyId, 'exited', pid, 'uid-other'],
+        [currentId, 'exited', pid, 'uid-other'],
+      ].sort(),
+    );
+    for (const id of [legacyId, currentId]) {
+      expect(await again.inspectContainer(id)).toMatchObject({ state: 'exited', exitCode: 1, sandboxId: 'uid-other' });
+      expect(await again.readLogs(id)).toBe('other pod\n');
+      // Stopping or removing by a stale id touches only the stale record.
+      await again.stopContainer(id, 0);
+      await again.removeContainer(id);
+      expect(await again.inspectContainer(id)).toBeUndefined();
+      expect((await again.inspectContainer(fresh.id))?.state).toBe('running');
+      expect(live(marker).map((p) => p.pid)).toContain(pid);
+    }
+    expect(await again.readLogs(fresh.id)).toBe('fresh\n');
+    await again.stopContainer(fresh.id, 1);
+    await until(() => live(marker).length === 0);
   });
 });

@@ -16,8 +16,14 @@
 //   reads again), and a restarted agent reopens the FIFOs and goes on logging. Where FIFOs
 //   cannot be made (no `mkfifo`), plain pipes are used, and output written while no agent runs
 //   is lost (the container gets EPIPE/SIGPIPE).
-// - The container id is the main process id (`process://<pid>` in the API); a container that
-//   could not be exec'd gets a synthetic id and exits at once with 128/StartError.
+// - Container ids are `<pid>-<12 hex digits>` (`process://<pid>-<hex>` in the API): the main
+//   process id and a random suffix (48 bits, and never the id of a record the runtime knows),
+//   so in practice never reused by a state dir, across agent restarts too: an id a pod worker still
+//   holds (a previous container, a stop or removal in flight) cannot name a later container whose
+//   process got the same pid. Code reads the pid from `ContainerInfo.pid`, never from the id. A
+//   container that could not be exec'd gets a `failed-<hex>` id and exits at once with
+//   128/StartError. Records written when the id was the bare pid (older agents) are adopted
+//   under that id unchanged: the formats cannot collide (a new id always has a `-`).
 // - Every container is recorded as JSON under `stateDir`, with the process start time from
 //   /proc, so after an agent restart `open()` finds its processes again without being fooled by
 //   pid reuse. Adopted processes are no longer the agent's children: their exit is detected by
@@ -388,9 +394,7 @@ export class ProcessRuntime implements ContainerRuntime {
     readers[0]!.on('data', (b: Buffer) => writer.write('stdout', b));
     readers[1]!.on('data', (b: Buffer) => writer.write('stderr', b));
 
-    const id = String(pid);
-    const stale = this.containers.get(id);
-    if (stale) this.dropRecord(stale);
+    const id = this.newContainerId(pid);
     const sup = this.track({
       info: { ...base, id, pid, state: 'running', startedAt: Date.now() },
       pgid: pid,
@@ -432,6 +436,14 @@ export class ProcessRuntime implements ContainerRuntime {
     });
     this.emit('started', sup.info);
     return { ...sup.info };
+  }
+
+  /** A container id no container of this runtime (or of a record in its state dir) has. */
+  private newContainerId(pid: number): string {
+    for (;;) {
+      const id = `${pid}-${randomBytes(6).toString('hex')}`;
+      if (!this.containers.has(id)) return id;
+    }
   }
 
   private recordStartError(base: ContainerInfo, env: Record<string, string>, config: ContainerConfig, message: string): ContainerInfo {
