@@ -188,6 +188,131 @@ describe('SqliteStore specifics', () => {
     expect(await store.create('/k/c', 'c')).toBe(6);
   });
 
+  it('compaction clears old_value of the rows it keeps, and only those: history above the point keeps prevValue', async () => {
+    const ra = await store.create('/o/a', 'a1');
+    const ra2 = await store.update('/o/a', 'a2', ra);
+    const rb = await store.create('/o/b', 'b1');
+    const rb2 = await store.update('/o/b', 'b2', rb);
+    const ra3 = await store.update('/o/a', 'a3', ra2);
+    const rbDel = (await store.delete('/o/b', rb2)).revision;
+    await store.compact(rb2);
+    const oldValues = async (): Promise<unknown[]> => {
+      await store.close();
+      const Database = (await import('better-sqlite3')).default;
+      const db = new Database(dbFile(), { readonly: true });
+      const rows = db.prepare('SELECT id, old_value FROM kv ORDER BY id').all();
+      db.close();
+      store = await SqliteStore.open(dbFile());
+      return rows;
+    };
+    // ra2 (a's newest row at the point) and rb2 (b's) lose their replaced values; the rows a
+    // watch from the point replays keep theirs.
+    expect(await oldValues()).toEqual([
+      { id: ra2, old_value: null },
+      { id: rb2, old_value: null },
+      { id: ra3, old_value: 'a2' },
+      { id: rbDel, old_value: 'b2' },
+    ]);
+    const rec = record(store, '/o/', rb2);
+    await waitFor(() => rec.events.length === 2, 'history above the compaction point');
+    rec.stop();
+    expect(rec.events).toEqual([
+      { type: 'put', key: '/o/a', value: 'a3', prevValue: 'a2', revision: ra3, createRevision: ra },
+      { type: 'delete', key: '/o/b', prevValue: 'b2', revision: rbDel, createRevision: rb },
+    ]);
+    await store.compact(rbDel);
+    expect(await oldValues()).toEqual([{ id: ra3, old_value: null }]);
+  });
+
+  it('a key deleted after one compaction stays deleted in lists at older revisions after the next; superseded rows do not pile up', async () => {
+    const rb = await store.create('/z/b', 'b1');
+    const rx = await store.create('/z/x', 'x1');
+    await store.compact(rx);
+    const rx2 = await store.update('/z/x', 'x2', rx);
+    const del = (await store.delete('/z/b', rb)).revision;
+    const ry = await store.create('/z/y', 'y1');
+    await store.compact(ry);
+    const rw = await store.create('/z/w', 'w1');
+    expect((await store.list('/z/', { revision: ry })).items.map((i) => [i.key, i.value])).toEqual([
+      ['/z/x', 'x2'],
+      ['/z/y', 'y1'],
+    ]);
+    expect((await store.list('/z/', { revision: rw })).items.map((i) => i.key)).toEqual(['/z/w', '/z/x', '/z/y']);
+    expect(del).toBeLessThan(ry);
+    await store.close();
+    const Database = (await import('better-sqlite3')).default;
+    const db = new Database(dbFile(), { readonly: true });
+    const ids = db.prepare('SELECT id FROM kv ORDER BY id').all();
+    db.close();
+    expect(ids).toEqual([{ id: rx2 }, { id: ry }, { id: rw }]);
+    store = await SqliteStore.open(dbFile());
+  });
+
+  it('a file compacted by a version that kept superseded rows and old values is repaired at open, once', async () => {
+    const rb = await store.create('/m/b', 'b1');
+    const r = await store.create('/m/a', 'before');
+    const r2 = await store.update('/m/a', 'after', r);
+    const rc = await store.create('/m/c', 'c1');
+    const rc2 = await store.update('/m/c', 'c2', rc);
+    const del = (await store.delete('/m/b', rb)).revision;
+    const rd = await store.create('/m/d', 'd1');
+    const rd2 = await store.update('/m/d', 'd2', rd);
+    await store.compact(rd);
+    await store.close();
+    // Recreate what that version left: b's row kept while its tombstone went, c's superseded
+    // row, the replaced values of kept rows, and no compact_clean mark.
+    const Database = (await import('better-sqlite3')).default;
+    const raw = new Database(dbFile());
+    const ins = raw.prepare('INSERT INTO kv (id, name, created, deleted, create_revision, prev_revision, value, old_value) VALUES (?, ?, ?, 0, ?, ?, ?, ?)');
+    ins.run(rb, '/m/b', 1, rb, 0, 'b1', null);
+    ins.run(rc, '/m/c', 1, rc, 0, 'c1', null);
+    raw.prepare("UPDATE kv SET old_value = 'before' WHERE id = ?").run(r2);
+    raw.prepare("DELETE FROM meta WHERE key = 'compact_clean'").run();
+    raw.close();
+
+    store = await SqliteStore.open(dbFile());
+    await store.close();
+    const check = new Database(dbFile(), { readonly: true });
+    const rows = check.prepare('SELECT id, old_value FROM kv ORDER BY id').all();
+    const mark = check.prepare("SELECT value FROM meta WHERE key = 'compact_clean'").get();
+    check.close();
+    // d's row at the point stays (the row after it replaced it); d2 keeps its previous value.
+    expect(rows).toEqual([
+      { id: r2, old_value: null },
+      { id: rc2, old_value: null },
+      { id: rd, old_value: null },
+      { id: rd2, old_value: 'd1' },
+    ]);
+    expect(mark).toEqual({ value: rd });
+    expect(del).toBeLessThan(rd);
+
+    store = await SqliteStore.open(dbFile());
+    expect((await store.list('/m/', { revision: rd })).items.map((i) => [i.key, i.value])).toEqual([
+      ['/m/a', 'after'],
+      ['/m/c', 'c2'],
+      ['/m/d', 'd1'],
+    ]);
+    const rec = record(store, '/m/', rd);
+    await waitFor(() => rec.events.length === 1, 'history above the point');
+    rec.stop();
+    expect(rec.events).toEqual([{ type: 'put', key: '/m/d', value: 'd2', prevValue: 'd1', revision: rd2, createRevision: rd }]);
+  });
+
+  it('a replaced value is gone from the file once compaction passes the write that replaced it', async () => {
+    const dropped = `dropped-${Math.random().toString(36).slice(2)}`;
+    for (let i = 0; i < 20; i++) await store.create(`/f/pad${i}`, 'p'.repeat(200));
+    const r = await store.create('/f/s', dropped);
+    await store.update('/f/s', 'kept', r);
+    for (let i = 0; i < 20; i++) await store.create(`/f/more${i}`, 'q'.repeat(200));
+    await store.compact(await store.currentRevision());
+    await store.close();
+    const d = path.dirname(dbFile());
+    const bytes = Buffer.concat(fs.readdirSync(d).filter((f) => f.startsWith('state.db')).map((f) => fs.readFileSync(path.join(d, f))));
+    expect(bytes.includes('kept')).toBe(true);
+    expect(bytes.includes(dropped)).toBe(false);
+    store = await SqliteStore.open(dbFile());
+  });
+
   it('never reuses a revision after compaction removed the newest row (a tombstone)', async () => {
     await store.create('/t/a', '1');
     const del = (await store.delete('/t/a')).revision;
