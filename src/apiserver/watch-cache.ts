@@ -11,7 +11,8 @@
 // - Each event's wire line is encoded once per variant and shared by all watchers; per-event
 //   work is proportional to the watchers of that one resource only.
 // - Watches from a revision the ring no longer holds read from the store's history (their own
-//   store watch). Below the store's compaction point the answer is one ERROR event (410).
+//   store watch). Below the store's compaction point, or when that history cannot be read
+//   (the store watch ends with Compacted or Internal), the answer is one ERROR event (410).
 // - A watcher whose unsent output exceeds `maxBufferedBytes` is closed (slow clients must not
 //   hold memory or block others); the client re-watches from its last revision.
 // - The store watch never stays down while the cache runs: whatever ended it (Unavailable,
@@ -732,8 +733,15 @@ export class WatchCache {
           if (e.resource === key) w.deliver(e);
         }
       },
+      // Compacted: the history after `from` is gone (or, through EncryptingStore, unreadable).
+      // Internal: the history cannot be read (e.g. a value that does not decrypt); a re-watch
+      // from `from` would replay it and fail the same way, in a loop. Both end with 410
+      // Expired, so the client relists and watches from the current state. The reason stays in
+      // the server log: it may name an object this client cannot see. Unavailable (the store
+      // is down) only ends the stream; the client re-watches from its last revision.
       onError: (err) => {
-        if (err.code === 'Compacted') {
+        if (err.code !== 'Unavailable') {
+          if (err.code !== 'Compacted') this.logger.warn(`watch of ${w.gk} from revision ${from}: store history cannot be read, answering 410 Expired: ${err.code}: ${err.message}`);
           const status = { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: `too old resource version: ${from}`, reason: 'Expired', code: 410 };
           w.write(`{"type":"ERROR","object":${JSON.stringify(status)}}\n`);
         }

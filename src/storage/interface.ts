@@ -14,7 +14,11 @@
 //   key's current modRevision differs, and change nothing.
 // - watch(prefix, rev) delivers, in revision order and without gaps or duplicates, every event
 //   on keys under `prefix` with revision > rev, first from history, then live. If rev is below
-//   the compaction point the watch fails with `Compacted` (the apiserver answers 410).
+//   the compaction point the watch fails with `Compacted` (the apiserver answers 410). A
+//   watch may also fail with `Compacted` above that point when the history after rev can no
+//   longer be read at all (EncryptingStore: values encrypted with a retired key): for the
+//   consumer that history is gone, and the remedy is the same — relist, then watch from the
+//   list's revision.
 // - list(prefix, {revision}) reads a consistent snapshot at that revision (default: current).
 //   Paging returns keys in ascending byte order; `continueKey` is the last key returned;
 //   the next page reads with `{revision: <same>, startAfter: continueKey}`.
@@ -24,7 +28,7 @@ export type StorageErrorCode =
   | 'NotFound' // key does not exist (update/delete/get with `mustExist`)
   | 'AlreadyExists' // create of an existing key
   | 'Conflict' // compare-and-swap failed: modRevision differs
-  | 'Compacted' // the requested revision is below the compaction point
+  | 'Compacted' // the requested revision is below the compaction point (or its history is unreadable, see watch)
   | 'FutureRevision' // the requested revision is above the current revision
   | 'Unavailable' // the backend cannot be reached or was closed
   | 'Internal'; // anything else; a bug or a corrupt store

@@ -15,11 +15,26 @@
 // - Writes (create, update) of keys under an encrypted prefix always encrypt with the FIRST
 //   key; reads decrypt with the key named in the value (any of `keys`, for rotation).
 // - A value under an encrypted prefix without the `k8s:enc:` prefix is plaintext written
-//   before encryption was enabled: it is returned as is and encrypted on its next write
-//   (upstream's `identity` provider as the fallback reader).
-// - A value that cannot be decrypted (unknown key name, wrong key, corrupt) fails the read with
-//   StorageError 'Internal' naming the storage key and the key name, never any key material or
-//   plaintext. On a watch such a value ends the watch with onError.
+//   before encryption was enabled: it is returned as is, and its next write stores the new
+//   value encrypted (upstream's `identity` provider as the fallback reader). The
+//   plaintext stays in the store's history (the old revision, and the replacing revision's
+//   previous value) until compaction passes that write; this wrapper cannot rewrite history.
+// - A value that cannot be decrypted (unknown key name, wrong key, corrupt) fails a read (get,
+//   list, delete's previous value) with StorageError 'Internal' naming the storage key and the
+//   key name, never any key material or plaintext.
+// - On a watch, an event whose value or previous value cannot be decrypted ends the watch:
+//   - encrypted with a key name that is no longer configured (a key retired after rotation,
+//     as the documented procedure does once the Secrets are rewritten): onError 'Compacted'.
+//     Since the start-up check in key-file.ts decrypts every current value, such a value is
+//     history older than the rewrite, and for this store that history is gone exactly
+//     as if compacted: re-watching from the same revision would fail the same way, while a
+//     relist reads the current values and a watch from there only meets values written with
+//     configured keys. So consumers do what they do for a compacted revision (the apiserver
+//     answers 410 Expired; informers relist). The event is not delivered without its
+//     previous value instead: watchers need it for DELETED objects and for selector
+//     transitions (an object leaving a filter), so dropping it would silently lose events.
+//   - any other failure (wrong key under a configured name, corrupt value, unknown provider):
+//     onError 'Internal', as for reads.
 // - Keys outside the prefixes pass through untouched; the per-call cost for them is a string
 //   prefix check (lists and watches on disjoint prefixes are not even inspected per item).
 // - Random 96-bit nonces: keep well below 2^32 encryptions per key (rotate keys long before).
@@ -69,6 +84,13 @@ export function isEncryptedValue(value: string): boolean {
   return value.startsWith(ENCRYPTED_VALUE_PREFIX);
 }
 
+/** The key name of an AES-GCM value (`AESGCM_PREFIX<name>:...`); '' when it has none. */
+function aesgcmKeyName(value: string): string {
+  const rest = value.slice(AESGCM_PREFIX.length);
+  const colon = rest.indexOf(':');
+  return colon < 0 ? '' : rest.slice(0, colon);
+}
+
 export class EncryptingStore implements Store {
   private readonly prefixes: string[];
   private readonly writeKey: EncryptionKey;
@@ -106,6 +128,16 @@ export class EncryptingStore implements Store {
     c.setAAD(Buffer.from(key, 'utf8'));
     const body = Buffer.concat([nonce, c.update(value, 'utf8'), c.final(), c.getAuthTag()]);
     return `${AESGCM_PREFIX}${this.writeKey.name}:${body.toString('base64')}`;
+  }
+
+  /**
+   * The key name an AES-GCM value of `key` names when no configured key has that name (a
+   * retired key); undefined for anything else (plaintext, a configured key, another provider).
+   */
+  private retiredKeyName(key: string, value: string): string | undefined {
+    if (!this.encrypts(key) || !value.startsWith(AESGCM_PREFIX)) return undefined;
+    const name = aesgcmKeyName(value);
+    return this.byName.has(name) ? undefined : name;
   }
 
   /** Decrypts a stored value of `key` (plaintext passes through). Throws StorageError 'Internal'. */
@@ -183,11 +215,23 @@ export class EncryptingStore implements Store {
   watch(prefix: string, fromRevision: number, handlers: WatchHandlers): Watcher {
     if (!this.overlaps(prefix)) return this.inner.watch(prefix, fromRevision, handlers);
     let failed = false;
+    // Throws the error the watch ends with (see the file comment: Compacted for a retired key).
+    const openWatched = (e: WatchEvent, value: string, what: string): string => {
+      const retired = this.retiredKeyName(e.key, value);
+      if (retired !== undefined) {
+        throw new StorageError(
+          'Compacted',
+          `history at revision ${e.revision} is no longer readable: the ${what} of ${e.key} was encrypted with key ${JSON.stringify(retired)}, which is not among the configured encryption keys (a retired key); relist`,
+          e.key,
+        );
+      }
+      return this.open(e.key, value);
+    };
     const openEvent = (e: WatchEvent): WatchEvent => {
       if (!this.encrypts(e.key)) return e;
       const out: WatchEvent = { ...e };
-      if (e.value !== undefined) out.value = this.open(e.key, e.value);
-      if (e.prevValue !== undefined) out.prevValue = this.open(e.key, e.prevValue);
+      if (e.value !== undefined) out.value = openWatched(e, e.value, 'value');
+      if (e.prevValue !== undefined) out.prevValue = openWatched(e, e.prevValue, 'previous value');
       return out;
     };
     let w: Watcher | undefined;

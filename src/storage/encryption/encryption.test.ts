@@ -84,6 +84,82 @@ describe('EncryptingStore', () => {
   });
 });
 
+describe('EncryptingStore watches over history written with a retired key', () => {
+  /** Records a watch of `store`; `done` resolves once it ended with an error. */
+  const watchUntilError = (s: EncryptingStore, prefix: string, from: number) => {
+    const events: WatchEvent[] = [];
+    let resolve!: (e: StorageError) => void;
+    const done = new Promise<StorageError>((r) => (resolve = r));
+    const w = s.watch(prefix, from, { onEvents: (e) => events.push(...e), onError: resolve });
+    return { events, done, stop: () => w.stop() };
+  };
+  const waitForEvents = async (events: WatchEvent[], n: number): Promise<void> => {
+    for (let i = 0; i < 2000 && events.length < n; i++) await new Promise((r) => setTimeout(r, 5));
+  };
+
+  for (const backend of ['memory', 'sqlite'] as const) {
+    it(`${backend}: ends with Compacted (value or previous value), and a relist plus a watch from its revision work`, async () => {
+      const raw = backend === 'memory' ? new MemoryStore() : await SqliteStore.open(join(tempDir(), 'state.db'));
+      try {
+        const oldKey = key('old');
+        const newKey = key('new');
+        const before = new EncryptingStore(raw, { prefixes: [P], keys: [oldKey] });
+        const ra = await before.create(`${P}ns/a`, 'a1');
+        const rb = await before.create(`${P}ns/b`, 'b1');
+        // Rotation as documented: the new key first, rewrite the Secrets, drop the old key.
+        const both = new EncryptingStore(raw, { prefixes: [P], keys: [newKey, oldKey] });
+        const ra2 = await both.update(`${P}ns/a`, 'a2', ra); // value: new key, previous value: old key
+        const rb2 = await both.update(`${P}ns/b`, 'b2', rb);
+        const after = new EncryptingStore(raw, { prefixes: [P], keys: [newKey] });
+
+        // From before the rewrite, the first event's previous value needs the retired key.
+        const fromRewrite = watchUntilError(after, P, rb);
+        const err = await fromRewrite.done;
+        expect(err.code).toBe('Compacted');
+        expect(err.message).toMatch(new RegExp(`revision ${ra2}.*previous value of /registry/core/secrets/ns/a was encrypted with key "old".*retired`));
+        expect(fromRewrite.events).toEqual([]);
+        // From before the Secrets were written at all, the event's value does.
+        const fromStart = watchUntilError(after, P, ra - 1);
+        expect((await fromStart.done).message).toMatch(new RegExp(`revision ${ra}.*the value of /registry/core/secrets/ns/a was encrypted with key "old"`));
+        // Keys outside the prefixes are not affected: their history is served.
+        const others = watchUntilError(after, '/registry/core/configmaps/', ra - 1);
+        await raw.create('/registry/core/configmaps/ns/c', 'c1');
+        await waitForEvents(others.events, 1);
+        others.stop();
+        expect(others.events.map((e) => e.value)).toEqual(['c1']);
+
+        // What a client does on Compacted: relist, then watch from the list's revision.
+        const list = await after.list(P);
+        expect(list.items.map((kv) => [kv.key, kv.value])).toEqual([
+          [`${P}ns/a`, 'a2'],
+          [`${P}ns/b`, 'b2'],
+        ]);
+        const live = watchUntilError(after, P, list.revision);
+        const ra3 = await after.update(`${P}ns/a`, 'a3', ra2);
+        await after.delete(`${P}ns/b`, rb2);
+        await waitForEvents(live.events, 2);
+        live.stop();
+        expect(live.events.map((e) => [e.type, e.revision === ra3, e.value, e.prevValue])).toEqual([
+          ['put', true, 'a3', 'a2'],
+          ['delete', false, undefined, 'b2'],
+        ]);
+      } finally {
+        await raw.close();
+      }
+    });
+  }
+
+  it('other values that cannot be decrypted still end a watch with Internal', async () => {
+    const raw = new MemoryStore();
+    const s = new EncryptingStore(raw, { prefixes: [P], keys: [key('k1')] });
+    const base = await raw.currentRevision();
+    await raw.create(`${P}ns/bad`, `${AESGCM_PREFIX}k1:${randomBytes(40).toString('base64')}`);
+    const err = await watchUntilError(s, P, base).done;
+    expect(err.code).toBe('Internal');
+    expect(err.message).toMatch(/cannot decrypt \/registry\/core\/secrets\/ns\/bad with key "k1": authentication failed/);
+  });
+});
+
 describe('key file and openEncryptedStore', () => {
   it('creates the key file once (0600) and reuses it', () => {
     const f = join(tempDir(), 'secrets-encryption.key');

@@ -3,7 +3,10 @@
 // Key file contract (`<dataDir>/secrets-encryption.key`, mode 0600):
 // - One key per line, `<name>:<base64 of 32 random bytes>`; blank lines and `#` comments are
 //   ignored. The first key encrypts new writes; every listed key decrypts (rotation: put a new
-//   key first, restart, rewrite the Secrets, then drop the old line).
+//   key first, restart, rewrite the Secrets, then drop the old line and restart). Revisions
+//   written with the old key stay in the store's history until compaction passes the rewrite;
+//   a watch from before the rewrite that meets one ends with Compacted (410: the client
+//   relists), see encrypting-store.ts.
 // - Created at first start when missing, exclusively (write a temp file, then link(2) it into
 //   place), so servers of one cluster starting together on a shared data dir end up with the
 //   same key: the loser of the race reads the winner's file.
@@ -15,8 +18,13 @@
 // openEncryptedStore contract:
 // - Missing key file while the store already holds encrypted values → a start-up error (a new
 //   key would silently make them unreadable).
-// - Every value under the prefixes is decrypted once at start; a wrong key or an unknown key
-//   name → a start-up error naming the storage key, the key name and the file.
+// - Every current value under the prefixes is decrypted once at start; a wrong key or an
+//   unknown key name → a start-up error naming the storage key, the key name and the file.
+//   This is what lets EncryptingStore treat a retired key met on a watch as history.
+// - History (revisions above the compaction point) is deliberately not checked: values there
+//   written with a key since dropped are the normal state right after a rotation, and failing
+//   the start on them would turn the documented rotation into an outage until compaction
+//   passed the rewrite. A watch that meets one is answered as compacted instead.
 
 import { randomBytes } from 'node:crypto';
 import { closeSync, existsSync, fchmodSync, fsyncSync, linkSync, openSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
