@@ -2,12 +2,14 @@
 // uses it for CrashLoopBackOff (key = pod UID + container name).
 //
 // Contract:
-// - `next(key, now)` records a restart: the first call (or the first after the entry expired)
-//   sets the delay to `initialMs`; later calls double it, capped at `maxMs`.
-// - An entry expires when it was not updated for `2 * maxMs` (10 min with the kubelet's 5 min
-//   cap): a container that ran that long without crashing starts again from `initialMs`.
-// - `isInBackOffSince(key, eventTime, now)`: true while `now - eventTime < delay` for a live
-//   entry. The kubelet passes the container's last finish time as `eventTime`.
+// - `next(key, eventTime, now)` records a restart at `now`: the first call (or the first after
+//   the entry expired) sets the delay to `initialMs`; later calls double it, capped at `maxMs`.
+// - Expiry is judged at an event's time: an entry has expired for an event more than
+//   `2 * maxMs` (10 min with the kubelet's 5 min cap) after its last update. The kubelet's
+//   event is the container's finish, so a container that *ran* 10 minutes since its last
+//   restart starts again from `initialMs`; the back-off wait itself does not count.
+// - `isInBackOffSince(key, eventTime, now)`: true while `now - eventTime < delay` for an entry
+//   not expired at `eventTime`. The kubelet passes the container's last finish time.
 
 export const crashLoopInitialMs = 10_000;
 export const crashLoopMaxMs = 300_000;
@@ -25,13 +27,14 @@ export class Backoff {
     readonly maxMs: number = crashLoopMaxMs,
   ) {}
 
-  private expired(entry: Entry, now: number): boolean {
-    return now - entry.lastUpdate > 2 * this.maxMs;
+  private expired(entry: Entry, eventTime: number): boolean {
+    return eventTime - entry.lastUpdate > 2 * this.maxMs;
   }
 
-  next(key: string, now: number): number {
+  /** Records a restart at `now` for an event at `eventTime` (default: now); returns the delay. */
+  next(key: string, eventTime: number, now: number = eventTime): number {
     const entry = this.entries.get(key);
-    if (!entry || this.expired(entry, now)) {
+    if (!entry || this.expired(entry, eventTime)) {
       this.entries.set(key, { delayMs: this.initialMs, lastUpdate: now });
       return this.initialMs;
     }
@@ -40,16 +43,16 @@ export class Backoff {
     return entry.delayMs;
   }
 
-  /** Current delay of a live entry, 0 when none. */
-  get(key: string, now: number): number {
+  /** Current delay of an entry not expired at `eventTime`, 0 when none. */
+  get(key: string, eventTime: number): number {
     const entry = this.entries.get(key);
-    if (!entry || this.expired(entry, now)) return 0;
+    if (!entry || this.expired(entry, eventTime)) return 0;
     return entry.delayMs;
   }
 
   isInBackOffSince(key: string, eventTime: number, now: number): boolean {
     const entry = this.entries.get(key);
-    if (!entry || this.expired(entry, now)) return false;
+    if (!entry || this.expired(entry, eventTime)) return false;
     return now - eventTime < entry.delayMs;
   }
 

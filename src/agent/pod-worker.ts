@@ -456,7 +456,7 @@ export class PodWorker {
     const now = this.o.clock.now();
     const finishedAt = rec.current?.finishedAt ?? now;
     if (this.backoff.isInBackOffSince(key, finishedAt, now)) {
-      const delay = this.backoff.get(key, now);
+      const delay = this.backoff.get(key, finishedAt);
       rec.waiting = {
         reason: 'CrashLoopBackOff',
         message: `back-off ${formatDuration(delay)} restarting failed container=${c.name} pod=${podKey(this.pod)}`,
@@ -464,7 +464,7 @@ export class PodWorker {
       this.after(this.backoff.remaining(key, finishedAt, now));
       return;
     }
-    this.backoff.next(key, now);
+    this.backoff.next(key, finishedAt, now);
     await this.startContainer(c, rec);
   }
 
