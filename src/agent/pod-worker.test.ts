@@ -249,6 +249,20 @@ describe('PodWorkers', () => {
     expect(t.starts()).toHaveLength(1);
   });
 
+  it('a pod failed by a container that can never run stops its other containers', async () => {
+    const t = setup();
+    t.runtime.behavior = (c) => (c.name === 'broken' ? { rejectWith: new RuntimeError('CreateContainerError', 'container "broken" has no command', true) } : {});
+    t.workers.syncPod(makePod([{ name: 'fine' }, { name: 'broken', command: undefined }]));
+    await t.settle();
+    await t.advance(60_000);
+    const s = t.last();
+    expect(s.phase).toBe('Failed');
+    const fine = s.containerStatuses!.find((c) => c.name === 'fine')!;
+    expect(fine.state?.running).toBeUndefined();
+    expect(fine.state?.terminated).toBeDefined();
+    expect(fine.ready).toBe(false);
+  });
+
   it('terminates gracefully: SIGKILL at the grace period, then a terminal phase', async () => {
     const t = setup();
     t.runtime.behavior = (c) => ({ ignoreSigterm: c.name === 'stubborn' });

@@ -330,6 +330,12 @@ export class PodWorker {
     if (status.phase === 'Succeeded' || status.phase === 'Failed') {
       this.terminal = true;
       for (const rec of this.records.values()) this.stopProbes(rec);
+      // A terminal pod runs nothing (the kubelet kills the containers of a pod it failed): a
+      // container that can never start fails the pod, and its running siblings are stopped.
+      if ([...this.records.values()].some((r) => r.current?.state === 'running')) {
+        await this.killPod();
+        this.report();
+      }
     }
     this.scheduleResync();
   }
