@@ -98,6 +98,58 @@ describe('Informer', () => {
     await until(() => client.actions.filter((a) => a.verb === 'list').length === 2);
   });
 
+  it('a watch that ends at once without events is retried after a backoff, never in a tight loop', async () => {
+    const client = new FakeApiClient();
+    client.prependReactor((a) => {
+      if (a.verb === 'watch') setTimeout(() => client.closeWatches(), 0);
+    });
+    const inf = new Informer<Pod>(client, podsResource, { backoffInitialMs: 40, backoffMaxMs: 40 });
+    inf.start();
+    stops.push(() => inf.stop());
+    await inf.waitForSync();
+    await new Promise((r) => setTimeout(r, 300));
+    const watches = client.actions.filter((a) => a.verb === 'watch').length;
+    expect(watches).toBeGreaterThan(2);
+    expect(watches).toBeLessThan(12); // ~300 ms / 40 ms; without the backoff, thousands
+  });
+
+  it('a non-410 ERROR in the stream is reported and backed off', async () => {
+    const client = new FakeApiClient();
+    const errors: unknown[] = [];
+    const inf = new Informer<Pod>(client, podsResource, { backoffInitialMs: 200, backoffMaxMs: 200, onError: (e) => errors.push(e) });
+    inf.start();
+    stops.push(() => inf.stop());
+    await inf.waitForSync();
+    await until(() => client.openWatches() === 1);
+    client.sendWatchError(podsResource, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', reason: 'InternalError', message: 'boom', code: 500 });
+    await until(() => errors.length === 1);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(client.openWatches()).toBe(0); // still backing off
+    await until(() => client.openWatches() === 1);
+  });
+
+  it('stop() releases waitForSync callers and does not wait long for a request in flight', async () => {
+    const failing = new FakeApiClient();
+    failing.prependReactor((a) => {
+      if (a.verb === 'list') throw new Error('connection refused');
+    });
+    const a = new Informer<Pod>(failing, podsResource, { backoffInitialMs: 1, backoffMaxMs: 5 });
+    a.start();
+    const synced = a.waitForSync();
+    await until(() => failing.actions.filter((x) => x.verb === 'list').length >= 2);
+    await a.stop();
+    await synced;
+    expect(a.hasSynced()).toBe(false);
+
+    const hanging = new FakeApiClient();
+    hanging.prependReactor((x) => (x.verb === 'list' ? new Promise<void>(() => undefined) : undefined));
+    const b = new Informer<Pod>(hanging, podsResource, { stopWaitMs: 50 });
+    b.start();
+    const t0 = Date.now();
+    await b.stop();
+    expect(Date.now() - t0).toBeLessThan(1_000);
+  });
+
   it('a handler added after sync receives the cached objects', async () => {
     const client = new FakeApiClient();
     await client.create(podsResource, 'default', pod('a', 'n1'));

@@ -45,6 +45,8 @@ export interface InformerOptions<T> {
   backoffMaxMs?: number;
   /** Server-side watch timeout in seconds; default random in [300, 600). */
   watchTimeoutSeconds?: () => number;
+  /** How long stop() waits for a list or watch request in flight (default 1000 ms). */
+  stopWaitMs?: number;
   onError?: (err: unknown) => void;
 }
 
@@ -101,6 +103,11 @@ export class Informer<T extends KubeObject = KubeObject> {
     this.loop = this.run();
   }
 
+  /**
+   * Stops the informer: no handler is called after this resolves, and `waitForSync()` callers
+   * are released (check hasSynced()). A list or watch request in flight is not waited for longer
+   * than `stopWaitMs` (default 1 s): its answer is dropped when it comes.
+   */
   async stop(): Promise<void> {
     this.stopped = true;
     this.currentWatch?.stop();
@@ -108,7 +115,13 @@ export class Informer<T extends KubeObject = KubeObject> {
       this.clock.clearTimeout(this.sleepTimer.handle);
       this.sleepTimer.wake();
     }
-    await this.loop;
+    const ws = this.syncWaiters;
+    this.syncWaiters = [];
+    for (const w of ws) w();
+    if (!this.loop) return;
+    let timer: TimerHandle | undefined;
+    await Promise.race([this.loop, new Promise<void>((r) => (timer = this.clock.setTimeout(r, this.opts.stopWaitMs ?? 1_000)))]);
+    if (timer !== undefined) this.clock.clearTimeout(timer);
   }
 
   private sleep(ms: number): Promise<void> {
@@ -143,7 +156,16 @@ export class Informer<T extends KubeObject = KubeObject> {
       while (!this.stopped) {
         let expired = false;
         try {
-          expired = await this.watchOnce();
+          const startedAt = this.clock.now();
+          const r = await this.watchOnce();
+          expired = r.expired;
+          // A watch that failed in-stream, or ended at once without a single event, is an error
+          // (upstream's "very short watch"): back off before the next one, never spin.
+          if (!expired && !this.stopped && (r.failed || (r.events === 0 && this.clock.now() - startedAt < 1_000))) {
+            watchBackoff = this.nextBackoff(watchBackoff);
+            await this.sleep(watchBackoff);
+            continue;
+          }
           watchBackoff = 0;
         } catch (e) {
           if (this.stopped) return;
@@ -191,9 +213,14 @@ export class Informer<T extends KubeObject = KubeObject> {
     }
   }
 
-  /** One watch stream; resolves true when the server said 410 (relist), false on a normal end. */
-  private async watchOnce(): Promise<boolean> {
+  /**
+   * One watch stream: `expired` when the server said 410 (relist), `failed` after another ERROR
+   * event, and how many events it carried.
+   */
+  private async watchOnce(): Promise<{ expired: boolean; failed: boolean; events: number }> {
     let expired = false;
+    let failed = false;
+    let events = 0;
     let handle: WatchHandle | undefined;
     let stopRequested = false;
     const timeout = this.opts.watchTimeoutSeconds?.() ?? 300 + Math.floor(Math.random() * 300);
@@ -208,11 +235,15 @@ export class Informer<T extends KubeObject = KubeObject> {
         timeoutSeconds: timeout,
       },
       (ev) => {
-        if (expired || this.stopped) return;
+        if (expired || failed || this.stopped) return;
+        events++;
         if (ev.type === 'ERROR') {
           const err = errorFromStatus(500, ev.object);
           if (isResourceExpired(err)) expired = true;
-          else this.opts.onError?.(err);
+          else {
+            failed = true;
+            this.opts.onError?.(err);
+          }
           if (handle) handle.stop();
           else stopRequested = true;
           return;
@@ -227,7 +258,7 @@ export class Informer<T extends KubeObject = KubeObject> {
     } finally {
       this.currentWatch = undefined;
     }
-    return expired;
+    return { expired, failed, events };
   }
 
   private handleEvent(ev: WatchEvent<T>): void {
