@@ -112,6 +112,28 @@ describe('RestClient over HttpTransport', () => {
     await w.done;
     expect(evs).toEqual(['ADDED']);
   });
+
+  it('ends a bookmark watch that stays silent past watchIdleTimeoutMs (a dead connection), not one without bookmarks', async () => {
+    const { url } = await serve((_req, res) => {
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      res.write('{"type":"BOOKMARK","object":{"metadata":{"resourceVersion":"5"}}}\n');
+    });
+    const t = new HttpTransport({ server: url });
+    cleanups.push(() => t.destroy());
+    const c = new RestClient(t.request, { watchIdleTimeoutMs: 300 });
+    const t0 = Date.now();
+    const w = await c.watch(podsResource, { allowWatchBookmarks: true }, () => undefined);
+    await w.done; // resolves: the caller watches again
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(300);
+    expect(Date.now() - t0).toBeLessThan(3_000);
+    const quiet = await c.watch(podsResource, {}, () => undefined);
+    let ended = false;
+    void quiet.done.then(() => (ended = true));
+    await new Promise((r) => setTimeout(r, 700));
+    expect(ended).toBe(false);
+    quiet.stop();
+    await quiet.done;
+  });
 });
 
 describe('loadKubeconfig', () => {

@@ -32,8 +32,20 @@ function writeQuery(o?: WriteOptions): string {
   return query({ dryRun: o?.dryRun ? 'All' : undefined, fieldManager: o?.fieldManager });
 }
 
+export interface RestClientOptions {
+  /**
+   * A watch that asked for bookmarks and receives nothing for this long is ended (default
+   * 180 s: three of the server's 60 s bookmark intervals); 0 turns the check off.
+   */
+  watchIdleTimeoutMs?: number;
+}
+
 export class RestClient implements ApiClient {
-  constructor(private readonly transport: Transport) {}
+  private readonly watchIdleTimeoutMs: number;
+
+  constructor(private readonly transport: Transport, opts: RestClientOptions = {}) {
+    this.watchIdleTimeoutMs = opts.watchIdleTimeoutMs ?? 180_000;
+  }
 
   private async call<R>(req: TransportRequest): Promise<R> {
     const res = await this.transport(req);
@@ -113,15 +125,32 @@ export class RestClient implements ApiClient {
     if (res.statusCode < 200 || res.statusCode >= 300) throw await errorFromResponse(res);
     let stopped = false;
     const decoder = new WatchDecoder();
+    // With bookmarks asked for, the server sends something at least every minute: a stream
+    // silent for `watchIdleTimeoutMs` is a dead connection (a host gone without a RST), ended so
+    // the caller watches again instead of waiting for TCP keepalive (~11 min).
+    let lastChunkAt = Date.now();
+    let idle = false;
+    const idleMs = this.watchIdleTimeoutMs;
+    const idleTimer = o.allowWatchBookmarks && idleMs > 0
+      ? setInterval(() => {
+          if (Date.now() - lastChunkAt <= idleMs) return;
+          idle = true;
+          abort.abort();
+        }, Math.max(100, Math.floor(idleMs / 4)))
+      : undefined;
+    idleTimer?.unref();
     const done = (async () => {
       try {
         for await (const chunk of res.body) {
+          lastChunkAt = Date.now();
           for (const ev of decoder.push(chunk)) if (!stopped) onEvent(ev as WatchEvent<T>);
           if (stopped) break;
         }
         if (!stopped) for (const ev of decoder.end()) onEvent(ev as WatchEvent<T>);
       } catch (e) {
-        if (!stopped) throw e;
+        if (!stopped && !idle) throw e;
+      } finally {
+        if (idleTimer) clearInterval(idleTimer);
       }
     })();
     return {
