@@ -134,6 +134,15 @@ export class Informer<T extends KubeObject = KubeObject> {
     });
   }
 
+  /** onError, which must not be able to stop the informer by throwing. */
+  private reportError(err: unknown): void {
+    try {
+      this.opts.onError?.(err);
+    } catch {
+      // a failing error handler is not the informer's problem
+    }
+  }
+
   private nextBackoff(cur: number): number {
     return Math.min(cur === 0 ? (this.opts.backoffInitialMs ?? 800) : cur * 2, this.opts.backoffMaxMs ?? 30_000);
   }
@@ -146,7 +155,7 @@ export class Informer<T extends KubeObject = KubeObject> {
         backoff = 0;
       } catch (e) {
         if (this.stopped) return;
-        this.opts.onError?.(e);
+        this.reportError(e);
         backoff = this.nextBackoff(backoff);
         await this.sleep(backoff);
         continue;
@@ -172,7 +181,7 @@ export class Informer<T extends KubeObject = KubeObject> {
           if (isResourceExpired(e)) {
             expired = true;
           } else {
-            this.opts.onError?.(e);
+            this.reportError(e);
             watchBackoff = this.nextBackoff(watchBackoff);
             await this.sleep(watchBackoff);
             continue;
@@ -242,7 +251,7 @@ export class Informer<T extends KubeObject = KubeObject> {
           if (isResourceExpired(err)) expired = true;
           else {
             failed = true;
-            this.opts.onError?.(err);
+            this.reportError(err);
           }
           if (handle) handle.stop();
           else stopRequested = true;
@@ -298,7 +307,7 @@ export class Informer<T extends KubeObject = KubeObject> {
     try {
       fn();
     } catch (e) {
-      this.opts.onError?.(e);
+      this.reportError(e);
     }
   }
 }

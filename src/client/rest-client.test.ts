@@ -113,6 +113,17 @@ describe('RestClient over HttpTransport', () => {
     expect(evs).toEqual(['ADDED']);
   });
 
+  it('ends a watch with an error at a line that is no watch event (the caller re-watches from the last good revision)', async () => {
+    const { url } = await serve((_req, res) => {
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      res.end('{"type":"ADDED","object":{"metadata":{"name":"a","resourceVersion":"2"}}}\n{"type":"MODIF\n{"type":"DELETED","object":{"metadata":{"name":"a","resourceVersion":"3"}}}\n');
+    });
+    const seen: string[] = [];
+    const w = await client(url).watch(podsResource, {}, (e) => seen.push(e.type));
+    await expect(w.done).rejects.toThrow(/malformed watch event/);
+    expect(seen).not.toContain('DELETED');
+  });
+
   it('ends a bookmark watch that stays silent past watchIdleTimeoutMs (a dead connection), not one without bookmarks', async () => {
     const { url } = await serve((_req, res) => {
       res.writeHead(200, { 'Content-Type': 'application/json' });

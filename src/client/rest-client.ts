@@ -124,7 +124,12 @@ export class RestClient implements ApiClient {
     const res = await this.transport({ method: 'GET', path: resourcePath(r, o.namespace) + q, headers: { Accept: 'application/json' }, signal: abort.signal, objectWatch: true });
     if (res.statusCode < 200 || res.statusCode >= 300) throw await errorFromResponse(res);
     let stopped = false;
-    const decoder = new WatchDecoder();
+    // A line that is no watch event ends the watch with an error (as client-go's decoder does):
+    // skipping it could lose an event for good, since later events move the resourceVersion on.
+    let badLine: Error | undefined;
+    const decoder = new WatchDecoder((line, err) => {
+      badLine ??= new Error(`malformed watch event (${err instanceof Error ? err.message : String(err)}): ${line.slice(0, 200)}`);
+    });
     // With bookmarks asked for, the server sends something at least every minute: a stream
     // silent for `watchIdleTimeoutMs` is a dead connection (a host gone without a RST), ended so
     // the caller watches again instead of waiting for TCP keepalive (~11 min).
@@ -143,10 +148,19 @@ export class RestClient implements ApiClient {
       try {
         for await (const chunk of res.body) {
           lastChunkAt = Date.now();
-          for (const ev of decoder.push(chunk)) if (!stopped) onEvent(ev as WatchEvent<T>);
+          for (const ev of decoder.push(chunk)) {
+            if (badLine) break;
+            if (!stopped) onEvent(ev as WatchEvent<T>);
+          }
+          // Leaving the loop destroys the body, which ends the request.
+          if (badLine) throw badLine;
           if (stopped) break;
         }
-        if (!stopped) for (const ev of decoder.end()) onEvent(ev as WatchEvent<T>);
+        if (!stopped) {
+          const rest = decoder.end();
+          if (badLine) throw badLine;
+          for (const ev of rest) onEvent(ev as WatchEvent<T>);
+        }
       } catch (e) {
         if (!stopped && !idle) throw e;
       } finally {
