@@ -490,12 +490,25 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
   function onStaticPods(next: Map<string, StaticPod>): void {
     const prev = staticPods;
     staticPods = next;
-    for (const [uid, sp] of next) void serializer.run(uid, async () => podWorkers.syncPod(sp.pod));
-    for (const uid of prev.keys()) {
+    const fullName = (p: Pod): string => `${p.metadata.namespace ?? ''}/${p.metadata.name ?? ''}`;
+    // A changed file is a new static pod (new UID) under the same name: it starts only once the
+    // old one has stopped, as the kubelet waits, so the two never run together (host ports).
+    const stopping = new Map<string, Promise<void>>();
+    for (const [uid, sp] of prev) {
       if (next.has(uid)) continue;
+      stopping.set(
+        fullName(sp.pod),
+        serializer.run(uid, async () => {
+          pendingStatus.delete(uid);
+          await podWorkers.removePod(uid);
+        }),
+      );
+    }
+    for (const [uid, sp] of next) {
+      const before = stopping.get(fullName(sp.pod));
       void serializer.run(uid, async () => {
-        pendingStatus.delete(uid);
-        await podWorkers.removePod(uid);
+        if (before) await before;
+        podWorkers.syncPod(sp.pod);
       });
     }
     scheduleMirrorSync();

@@ -2,7 +2,7 @@
 // as real `sh -c` processes through the ProcessRuntime. Every daemon carries a unique marker in
 // its command line so the test can find exactly its own processes under /proc.
 import { randomBytes } from 'node:crypto';
-import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAgent, type RunningAgent } from '../../src/agent/index.js';
@@ -385,6 +385,21 @@ describe('node agent against the real API server', () => {
     await waitFor(() => pidsWith(m).length === 0, { message: 'the static pod stopped' });
     await waitFor(async () => (await getPod(mirrorName).then(() => false, (err: unknown) => isNotFound(err))), { message: 'the mirror pod deleted' });
   });
+
+  it('starts a changed static pod only after the old one has stopped (they never run together)', async () => {
+    const m = marker('static-swap');
+    const file = join(staticDir, 'swap.yaml');
+    const out = join(agentDir, `swap-${run}.txt`);
+    const manifest = (version: string): string =>
+      `apiVersion: v1\nkind: Pod\nmetadata:\n  name: swap\nspec:\n  terminationGracePeriodSeconds: 5\n  containers:\n  - name: main\n    image: sh\n    command: [sh, -c, "echo start-${version} >> ${out}; trap 'sleep 1; echo end-${version} >> ${out}; exit 0' TERM; while true; do sleep 0.1; done # ${m}"]\n`;
+    writeFileSync(file, manifest('v1'));
+    await waitFor(() => pidsWith(m).length === 1, { message: 'v1 running' });
+    writeFileSync(file, manifest('v2'));
+    await waitFor(() => existsSync(out) && readFileSync(out, 'utf8').includes('start-v2'), { timeoutMs: 20_000, message: 'v2 started' });
+    expect(readFileSync(out, 'utf8')).toBe('start-v1\nend-v1\nstart-v2\n');
+    rmSync(file);
+    await waitFor(() => pidsWith(m).length === 0, { timeoutMs: 20_000, message: 'the static pod stopped' });
+  }, 40_000);
 
   // Last: it restarts the API server.
   it('runs a preStop exec hook on deletion before the process gets SIGTERM', async () => {
