@@ -4,6 +4,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createServer, get, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { newKindRegistry } from '../api/kinds.js';
+import { collectJsonLines } from '../api/testing/index.js';
 import { MemoryStore, StorageError, type ListOptions, type Store, type Watcher, type WatchHandlers } from '../storage/index.js';
 import { silentLogger } from '../util/logger.js';
 import { buildFilter } from './filter.js';
@@ -157,19 +158,8 @@ async function setup(opts: SetupOptions) {
       nextReq = req;
       get({ host: '127.0.0.1', port, path: '/' }, (res) => {
         const events: any[] = [];
-        let buf = '';
-        if (read) {
-          res.on('data', (c: Buffer) => {
-            buf += c.toString();
-            let i;
-            while ((i = buf.indexOf('\n')) >= 0) {
-              events.push(JSON.parse(buf.slice(0, i)));
-              buf = buf.slice(i + 1);
-            }
-          });
-        } else {
-          res.pause();
-        }
+        if (read) collectJsonLines(res, events);
+        else res.pause();
         ok({ res, events });
       });
     });

@@ -7,6 +7,7 @@
 import { createServer, get, type IncomingMessage, type Server } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
+import { collectJsonLines } from '../../src/api/testing/index.js';
 import { newKindRegistry } from '../../src/api/kinds.js';
 import { WatchCache, type WatchRequest } from '../../src/apiserver/watch-cache.js';
 import { EtcdStore, StorageError } from '../../src/storage/index.js';
@@ -23,16 +24,8 @@ function openWatch(port: number): Promise<{ res: IncomingMessage; events: { type
   return new Promise((ok, fail) => {
     get({ host: '127.0.0.1', port, path: '/' }, (res) => {
       const events: { type: string; object: { metadata: { name: string } } }[] = [];
-      let buf = '';
       const ended = new Promise<void>((done) => res.on('end', done));
-      res.on('data', (c: Buffer) => {
-        buf += c.toString();
-        let i;
-        while ((i = buf.indexOf('\n')) >= 0) {
-          events.push(JSON.parse(buf.slice(0, i)));
-          buf = buf.slice(i + 1);
-        }
-      });
+      collectJsonLines(res, events);
       ok({ res, events, ended });
     }).on('error', fail);
   });

@@ -41,3 +41,16 @@ export function tempDirs(prefix: string): () => string {
     return d;
   };
 }
+
+/** Collects the JSON lines of a streamed answer (a watch) into `into` as they arrive. */
+export function collectJsonLines<T>(res: NodeJS.ReadableStream, into: T[]): void {
+  let buf = '';
+  res.on('data', (c: Buffer | string) => {
+    buf += c.toString();
+    let i;
+    while ((i = buf.indexOf('\n')) >= 0) {
+      into.push(JSON.parse(buf.slice(0, i)) as T);
+      buf = buf.slice(i + 1);
+    }
+  });
+}
