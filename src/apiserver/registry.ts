@@ -137,6 +137,14 @@ const undeletableNamespaces = new Set(['default', 'kube-system', 'kube-public'])
 const maxCasAttempts = 16;
 const maxGenerateNameAttempts = 8;
 
+/** The spec.finalizers entry the namespace lifecycle (this registry) owns. */
+const namespaceFinalizer = 'kubernetes';
+
+function namespaceSpecFinalizers(ns: KubeObject): string[] {
+  const fins = (ns.spec as { finalizers?: unknown } | undefined)?.finalizers;
+  return Array.isArray(fins) ? fins.map(String) : [];
+}
+
 function isNamespaceKind(k: KindDef): boolean {
   return k.group === '' && k.plural === 'namespaces';
 }
@@ -343,6 +351,7 @@ export class RestRegistry {
       generated = true;
     }
     prepareForCreate(k, object, this.clock.now());
+    validation.prepareForCreate?.(object);
     admitCreate(k, object);
     const errs = [...checkPathSegmentName('metadata.name', m.name), ...validation.validateCreate(object)];
     if (errs.length > 0) throw invalid(ref, m.name, errs);
@@ -378,8 +387,10 @@ export class RestRegistry {
   // ---------------------------------------------------------------------------------------
   // Namespace lifecycle (upstream: the namespace controller). Deleting a Namespace marks it
   // Terminating (deletionTimestamp, status.phase); then every namespaced object in it is
-  // deleted (background), and once none remains and no finalizer is left the Namespace itself
-  // is removed. Objects held by finalizers keep the namespace Terminating, as upstream.
+  // deleted (background). Once none remains, the registry, which plays the namespace
+  // controller, drops its `kubernetes` entry from spec.finalizers (every namespace gets it on
+  // create), and when no spec or metadata finalizer is left the Namespace itself is removed.
+  // Objects held by finalizers, and finalizers of other owners, keep it Terminating, as upstream.
 
   /**
    * Schedules finalization of every terminating namespace (at start, and whenever namespaces
@@ -459,10 +470,19 @@ export class RestRegistry {
     if (!kv) return true;
     const obj = JSON.parse(kv.value) as KubeObject;
     if (!obj.metadata.deletionTimestamp) return true;
-    if ((obj.metadata.finalizers ?? []).length > 0) return false;
+    const specFinalizers = namespaceSpecFinalizers(obj);
+    const others = specFinalizers.filter((f) => f !== namespaceFinalizer);
     try {
-      await this.store.delete(nsKey, kv.modRevision);
-      return true;
+      if (others.length === 0 && (obj.metadata.finalizers ?? []).length === 0) {
+        await this.store.delete(nsKey, kv.modRevision);
+        return true;
+      }
+      // Held by someone else's finalizer: give up only ours, and wait.
+      if (others.length !== specFinalizers.length) {
+        const next: KubeObject = { ...obj, spec: { ...(obj.spec as Record<string, unknown>), finalizers: others } };
+        await this.store.update(nsKey, encodeForStore(next), kv.modRevision);
+      }
+      return false;
     } catch (err) {
       if (err instanceof StorageError && (err.code === 'Conflict' || err.code === 'NotFound')) return false;
       throw err;
@@ -603,6 +623,9 @@ export class RestRegistry {
       checkName(next, name);
       let errs: FieldError[];
       if (subresource === 'status') {
+        // Status defaults (upstream defaults every decoded body; the status strategy keeps only
+        // status, so only its defaults matter: see src/api/validation/index.ts).
+        validation.applyStatusDefaults?.(next);
         // The status strategy keeps the stored metadata; an apply's ownership record is new.
         const owned = manager.apply ? next.metadata.managedFields : undefined;
         next = prepareForStatusUpdate(k, next, old);
@@ -612,6 +635,7 @@ export class RestRegistry {
       } else {
         validation.applyDefaults(next);
         prepareForUpdate(k, next, old);
+        validation.prepareForUpdate?.(next, old);
         errs = [...validateFinalizersUpdate(next, old), ...validation.validateUpdate(next, old)];
       }
       if (errs.length > 0) throw invalid(ref, name, errs);

@@ -1,9 +1,12 @@
 // Per-kind create/update strategy, driven by KindDef data (upstream's rest.RESTCreateStrategy
 // / RESTUpdateStrategy, restated). One code path for every kind; switches come from KindDef.
 //
-// Order on create:  decode -> applyDefaults -> prepareForCreate -> validateCreate -> store
-// Order on update:  decode -> applyDefaults -> prepareForUpdate -> validateUpdate -> store
-// Order on /status: decode -> prepareForStatusUpdate -> validateStatusUpdate -> store
+// Order on create:  decode -> applyDefaults -> prepareForCreate -> kind prepareForCreate
+//                   -> validateCreate -> store
+// Order on update:  decode -> applyDefaults -> prepareForUpdate -> kind prepareForUpdate
+//                   -> validateFinalizersUpdate + validateUpdate -> store
+// Order on /status: decode -> applyStatusDefaults -> prepareForStatusUpdate -> validateStatusUpdate -> store
+// ("kind" hooks: KindValidation in src/api/validation/index.ts.)
 
 import { randomUUID, randomInt } from 'node:crypto';
 import { badRequest, conflict, fe, type FieldError } from '../api/errors.js';
@@ -145,11 +148,15 @@ function copyOrDelete(to: ObjectMeta, from: ObjectMeta, key: keyof ObjectMeta): 
   else to[key] = from[key];
 }
 
-/** upstream's rule: no new finalizers once deletionTimestamp is set. */
+/**
+ * upstream's ValidateNoNewFinalizers (part of ValidateObjectMetaUpdate), made here once for
+ * every kind: no finalizer may be added once deletionTimestamp is set. One error naming the
+ * added finalizers as a sorted set, in Go's %#v form (`[]string{"a", "b"}`).
+ */
 export function validateFinalizersUpdate(obj: KubeObject, old: KubeObject): FieldError[] {
   if (!old.metadata.deletionTimestamp) return [];
   const before = new Set(old.metadata.finalizers ?? []);
-  const added = (obj.metadata.finalizers ?? []).filter((f) => !before.has(f));
+  const added = [...new Set((obj.metadata.finalizers ?? []).filter((f) => !before.has(f)))].sort();
   if (added.length === 0) return [];
   return [fe.forbidden('metadata.finalizers', `no new finalizers can be added if the object is being deleted, found new finalizers []string{${added.map((f) => JSON.stringify(f)).join(', ')}}`)];
 }

@@ -19,7 +19,7 @@ import {
 } from './names.js';
 import { validateLabels, validateObjectMeta, validateObjectMetaUpdate } from './object-meta.js';
 import { validatePodOnly, validatePodSpec, validatePodSpecUpdate, validatePodStatus } from './pod-spec.js';
-import { arr, child, deepEqual, ensureObj, index, invalidEach, isObj, key, num, obj, str, validateImmutableField, type Obj } from './util.js';
+import { arr, child, clone, deepEqual, ensureObj, index, invalidEach, isObj, key, num, obj, str, validateImmutableField, type Obj } from './util.js';
 
 // ---------------------------------------------------------------------------------------------
 // Pod
@@ -89,6 +89,23 @@ export function prepareNamespaceForCreate(ns: Obj): void {
   if (!fins.includes('kubernetes')) fins.push('kubernetes');
   spec.finalizers = fins;
   ns.status = { phase: 'Active' };
+}
+
+/**
+ * Registry PrepareForUpdate of the main resource: spec.finalizers keep their stored value.
+ * Upstream changes them only through the /finalize subresource, which everynode does not
+ * serve; the registry's namespace finalization drops `kubernetes` itself.
+ */
+export function prepareNamespaceForUpdate(ns: Obj, old: Obj): void {
+  const oldFins = obj(old.spec)?.finalizers;
+  if (oldFins !== undefined) {
+    ensureObj(ns, 'spec').finalizers = clone(oldFins);
+    return;
+  }
+  const spec = obj(ns.spec);
+  if (!spec) return;
+  delete spec.finalizers;
+  if (Object.keys(spec).length === 0 && old.spec === undefined) delete ns.spec;
 }
 
 function validateNamespaceFinalizers(fins: unknown, path: string): FieldError[] {
@@ -269,11 +286,25 @@ export function setServiceDefaults(svc: Obj): void {
     const cip = ensureObj(cfg, 'clientIP');
     if (cip.timeoutSeconds === undefined || cip.timeoutSeconds === null) cip.timeoutSeconds = 10800;
   }
-  if ((spec.type === 'NodePort' || spec.type === 'LoadBalancer') && !str(spec.externalTrafficPolicy)) spec.externalTrafficPolicy = 'Cluster';
+  if (externallyAccessible(spec) && !str(spec.externalTrafficPolicy)) spec.externalTrafficPolicy = 'Cluster';
   if (spec.type !== 'ExternalName' && !str(spec.internalTrafficPolicy)) spec.internalTrafficPolicy = 'Cluster';
   if (spec.type === 'LoadBalancer' && (spec.allocateLoadBalancerNodePorts === undefined || spec.allocateLoadBalancerNodePorts === null)) {
     spec.allocateLoadBalancerNodePorts = true;
   }
+}
+
+/**
+ * upstream's apiservice.ExternallyAccessible: NodePort and LoadBalancer services, and ClusterIP
+ * services with externalIPs. Only these may carry (and are defaulted) an externalTrafficPolicy.
+ */
+function externallyAccessible(spec: Obj): boolean {
+  const type = spec.type;
+  return type === 'LoadBalancer' || type === 'NodePort' || (type === 'ClusterIP' && arr(spec.externalIPs).length > 0);
+}
+
+/** upstream's NeedsHealthCheck: a LoadBalancer with externalTrafficPolicy Local. */
+function needsHealthCheck(spec: Obj): boolean {
+  return spec.type === 'LoadBalancer' && spec.externalTrafficPolicy === 'Local';
 }
 
 function isHeadless(spec: Obj): boolean {
@@ -354,10 +385,29 @@ export function validateService(svc: Obj): FieldError[] {
   const cip = str(spec.clusterIP);
   if (cip && cip !== 'None') errs.push(...invalidEach('spec.clusterIP', cip, isValidIP(cip)));
   arr(spec.externalIPs).forEach((ip, i) => errs.push(...invalidEach(index('spec.externalIPs', i), String(ip), isValidIP(String(ip)))));
+  if (spec.allocateLoadBalancerNodePorts !== undefined && spec.allocateLoadBalancerNodePorts !== null && type !== 'LoadBalancer') {
+    errs.push(fe.forbidden('spec.allocateLoadBalancerNodePorts', "may only be used when `type` is 'LoadBalancer'"));
+  }
+  const lbClass = spec.loadBalancerClass;
+  if (lbClass !== undefined && lbClass !== null) {
+    if (type === 'LoadBalancer') errs.push(...invalidEach('spec.loadBalancerClass', lbClass, isQualifiedName(String(lbClass))));
+    else errs.push(fe.forbidden('spec.loadBalancerClass', "may only be used when `type` is 'LoadBalancer'"));
+  }
+  // upstream's validateServiceExternalTrafficPolicy (the healthCheckNodePort allocator, and so
+  // its Required check, does not exist here).
   const etp = spec.externalTrafficPolicy;
-  if (etp !== undefined && etp !== null && etp !== '') {
-    if (type === 'ClusterIP' || type === 'ExternalName') errs.push(fe.invalid('spec.externalTrafficPolicy', etp, 'may only be set for externally-accessible services'));
-    else if (etp !== 'Cluster' && etp !== 'Local') errs.push(fe.notSupported('spec.externalTrafficPolicy', etp, ['Cluster', 'Local']));
+  const etpSet = etp !== undefined && etp !== null && etp !== '';
+  if (!externallyAccessible(spec)) {
+    if (etpSet) errs.push(fe.invalid('spec.externalTrafficPolicy', etp, 'may only be set for externally-accessible services'));
+  } else if (!etpSet) {
+    errs.push(fe.required('spec.externalTrafficPolicy'));
+  } else if (etp !== 'Cluster' && etp !== 'Local') {
+    errs.push(fe.notSupported('spec.externalTrafficPolicy', etp, ['Cluster', 'Local']));
+  }
+  const hcnp = num(spec.healthCheckNodePort) ?? 0;
+  if (hcnp !== 0) {
+    if (!needsHealthCheck(spec)) errs.push(fe.invalid('spec.healthCheckNodePort', hcnp, "may only be set when `type` is 'LoadBalancer' and `externalTrafficPolicy` is 'Local'"));
+    else errs.push(...invalidEach('spec.healthCheckNodePort', hcnp, isValidPortNum(hcnp)));
   }
   const itp = spec.internalTrafficPolicy;
   if (itp !== undefined && itp !== null && itp !== 'Cluster' && itp !== 'Local') errs.push(fe.notSupported('spec.internalTrafficPolicy', itp, ['Cluster', 'Local']));
@@ -369,6 +419,60 @@ export function validateService(svc: Obj): FieldError[] {
     if (f !== 'IPv4' && f !== 'IPv6') errs.push(fe.notSupported(index('spec.ipFamilies', i), f, ['IPv4', 'IPv6']));
   });
   return errs;
+}
+
+/**
+ * The Service registry's PrepareForUpdate part of upstream's dropTypeDependentFields: a Service
+ * is a union discriminated by `type`, so when an update changes the type, fields the old type
+ * used (and the server may have defaulted) that the new type does not allow are cleared, but
+ * only when the update left them as they were; a field the client changed in the same update is
+ * kept and validation judges it. Runs after defaulting, before validateServiceUpdate. Never
+ * mutates `old` (nor objects `svc` shares with it, such as the status the registry carried over).
+ */
+export function prepareServiceForUpdate(svc: Obj, old: Obj): void {
+  const spec = obj(svc.spec);
+  const oldSpec = obj(old.spec);
+  if (!spec || !oldSpec) return;
+  const needsClusterIP = (s: Obj): boolean => s.type !== 'ExternalName';
+  if (needsClusterIP(oldSpec) && !needsClusterIP(spec)) {
+    if (deepEqual(spec.clusterIP ?? '', oldSpec.clusterIP ?? '') && deepEqual(arr(spec.clusterIPs), arr(oldSpec.clusterIPs))) {
+      delete spec.clusterIP;
+      delete spec.clusterIPs;
+    }
+    if (deepEqual(spec.ipFamilies, oldSpec.ipFamilies)) delete spec.ipFamilies;
+    if ((str(spec.ipFamilyPolicy) ?? '') === (str(oldSpec.ipFamilyPolicy) ?? '')) delete spec.ipFamilyPolicy;
+  }
+  // Node ports: cleared when the new type uses none and the update adds no node port value.
+  const needsNodePort = (s: Obj): boolean => s.type === 'NodePort' || s.type === 'LoadBalancer';
+  const nodePorts = (s: Obj): Set<number> => new Set(arr(s.ports).map((p) => num(obj(p)?.nodePort) ?? 0).filter((n) => n !== 0));
+  if (needsNodePort(oldSpec) && !needsNodePort(spec)) {
+    const before = nodePorts(oldSpec);
+    if ([...nodePorts(spec)].every((n) => before.has(n))) {
+      spec.ports = arr(spec.ports).map((p) => {
+        const port = obj(p);
+        if (!port || port.nodePort === undefined) return p;
+        const copy: Obj = { ...port };
+        delete copy.nodePort;
+        return copy;
+      });
+    }
+  }
+  if (needsHealthCheck(oldSpec) && !needsHealthCheck(spec) && (num(spec.healthCheckNodePort) ?? 0) === (num(oldSpec.healthCheckNodePort) ?? 0)) {
+    delete spec.healthCheckNodePort;
+  }
+  if (oldSpec.type === 'LoadBalancer' && spec.type !== 'LoadBalancer') {
+    const a = spec.allocateLoadBalancerNodePorts;
+    const b = oldSpec.allocateLoadBalancerNodePorts;
+    if (typeof a === 'boolean' && typeof b === 'boolean' && a === b) delete spec.allocateLoadBalancerNodePorts;
+    if ((spec.loadBalancerClass ?? null) === (oldSpec.loadBalancerClass ?? null)) delete spec.loadBalancerClass;
+  }
+  if (externallyAccessible(oldSpec) && !externallyAccessible(spec) && (str(spec.externalTrafficPolicy) ?? '') === (str(oldSpec.externalTrafficPolicy) ?? '')) {
+    delete spec.externalTrafficPolicy;
+  }
+  // A load-balancer status no longer applies once the type is not LoadBalancer.
+  const status = obj(svc.status);
+  const lb = obj(status?.loadBalancer);
+  if (status && lb && Object.keys(lb).length > 0 && spec.type !== 'LoadBalancer') svc.status = { ...status, loadBalancer: {} };
 }
 
 export function validateServiceUpdate(svc: Obj, old: Obj): FieldError[] {
@@ -462,13 +566,15 @@ export function validateConfigMap(cm: Obj): FieldError[] {
   const errs = validateObjectMeta(cm.metadata, true, nameIsDNSSubdomain);
   let total = 0;
   const data = obj(cm.data) ?? {};
+  const binaryData = obj(cm.binaryData) ?? {};
   for (const [k, v] of Object.entries(data)) {
     errs.push(...invalidEach(key('data', k), k, isConfigMapKey(k)));
+    // upstream reports a key present in both bags once, against data.
+    if (Object.hasOwn(binaryData, k)) errs.push(fe.invalid(key('data', k), k, 'duplicate of key present in binaryData'));
     total += Buffer.byteLength(typeof v === 'string' ? v : String(v));
   }
-  for (const [k, v] of Object.entries(obj(cm.binaryData) ?? {})) {
+  for (const [k, v] of Object.entries(binaryData)) {
     errs.push(...invalidEach(key('binaryData', k), k, isConfigMapKey(k)));
-    if (k in data) errs.push(fe.invalid(key('binaryData', k), k, 'duplicate of key present in data'));
     total += decodedLength(v);
   }
   if (total > maxConfigMapSize) errs.push(fe.tooLong('', maxConfigMapSize));

@@ -2,9 +2,14 @@
 //
 // Contract for callers (the registry):
 //   create:  applyDefaults(obj) → prepareForCreate?.(obj) → [generate name] → validateCreate(obj)
-//   update:  applyDefaults(obj) → validateUpdate(obj, stored)
-//   status:  applyDefaults(obj) → validateStatusUpdate(obj, stored)
-// All functions are pure apart from applyDefaults/prepareForCreate mutating their argument;
+//   update:  applyDefaults(obj) → prepareForUpdate?.(obj, stored) → validateUpdate(obj, stored)
+//   status:  applyStatusDefaults?.(obj) → validateStatusUpdate(obj, stored)
+// Every decoded body is defaulted, /status writes included (upstream defaults on decode). A
+// status write keeps only the status of its body, so only the defaults of status matter there:
+// kinds that have some (Node: allocatable from capacity) give applyStatusDefaults, and the pod
+// status writes of a whole fleet do not pay for walking the pod spec.
+// All functions are pure apart from applyDefaults/prepareForCreate/prepareForUpdate mutating
+// their first argument (never `stored`);
 // none throws on malformed shapes (wrong types read as absent). Validation of an update assumes
 // the registry has filled metadata.resourceVersion and copied status/spec as its strategy
 // requires; optimistic-concurrency checks are not done here.
@@ -12,6 +17,8 @@ import type { FieldError } from '../errors.js';
 import type { KubeObject } from '../types.js';
 import {
   prepareNamespaceForCreate,
+  prepareNamespaceForUpdate,
+  prepareServiceForUpdate,
   setEndpointsDefaults,
   setNamespaceDefaults,
   setNodeDefaults,
@@ -58,6 +65,14 @@ export interface KindValidation {
    * `kubernetes` finalizer). Optional; call after applyDefaults on create only.
    */
   prepareForCreate?(obj: KubeObject): void;
+  /**
+   * Registry PrepareForUpdate extras of the main resource (after applyDefaults and the
+   * registry's generic carry-over of server-owned fields): a Service's dropTypeDependentFields,
+   * a Namespace keeping its spec.finalizers. Optional; never mutates `old`.
+   */
+  prepareForUpdate?(obj: KubeObject, old: KubeObject): void;
+  /** The defaults of status, for /status writes; absent when the kind's status has none. */
+  applyStatusDefaults?(obj: KubeObject): void;
   /** Validates a new object (after defaulting). */
   validateCreate(obj: KubeObject): FieldError[];
   /** Validates an update of the main resource (after defaulting); `old` is the stored object. */
@@ -73,6 +88,8 @@ interface KindSpec {
   namespaced: boolean;
   defaults?: (o: Obj) => void;
   prepare?: (o: Obj) => void;
+  prepareUpdate?: (o: Obj, old: Obj) => void;
+  statusDefaults?: (o: Obj) => void;
   create: Fn1;
   update?: Fn2;
   status?: Fn2;
@@ -84,11 +101,11 @@ const updateThenCreate =
   (o, old) => [...validateObjectMetaUpdate(o.metadata, old.metadata), ...create(o)];
 
 const kinds: Record<string, KindSpec> = {
-  '/Namespace': { namespaced: false, defaults: setNamespaceDefaults, prepare: prepareNamespaceForCreate, create: validateNamespace, update: validateNamespaceUpdate, status: validateNamespaceStatusUpdate },
-  '/Node': { namespaced: false, defaults: setNodeDefaults, create: validateNode, update: validateNodeUpdate, status: validateNodeUpdate },
+  '/Namespace': { namespaced: false, defaults: setNamespaceDefaults, prepare: prepareNamespaceForCreate, prepareUpdate: prepareNamespaceForUpdate, create: validateNamespace, update: validateNamespaceUpdate, status: validateNamespaceStatusUpdate },
+  '/Node': { namespaced: false, defaults: setNodeDefaults, statusDefaults: setNodeDefaults, create: validateNode, update: validateNodeUpdate, status: validateNodeUpdate },
   '/Pod': { namespaced: true, defaults: setPodDefaultsForCreate, create: validatePodCreate, update: validatePodUpdate, status: validatePodStatusUpdate },
   '/Event': { namespaced: true, create: validateEvent, update: validateEventUpdate },
-  '/Service': { namespaced: true, defaults: setServiceDefaults, create: validateService, update: validateServiceUpdate, status: metaUpdate },
+  '/Service': { namespaced: true, defaults: setServiceDefaults, prepareUpdate: prepareServiceForUpdate, create: validateService, update: validateServiceUpdate, status: metaUpdate },
   '/Endpoints': { namespaced: true, defaults: setEndpointsDefaults, create: validateEndpoints, update: updateThenCreate(validateEndpoints) },
   '/ConfigMap': { namespaced: true, create: validateConfigMap, update: validateConfigMapUpdate },
   '/Secret': { namespaced: true, defaults: setSecretDefaults, create: validateSecret, update: validateSecretUpdate },
@@ -117,6 +134,10 @@ function toKindValidation(spec: KindSpec): KindValidation {
   };
   const prepare = spec.prepare;
   if (prepare) kv.prepareForCreate = (o) => prepare(asObj(o));
+  const prepareUpdate = spec.prepareUpdate;
+  if (prepareUpdate) kv.prepareForUpdate = (o, old) => prepareUpdate(asObj(o), asObj(old));
+  const statusDefaults = spec.statusDefaults;
+  if (statusDefaults) kv.applyStatusDefaults = (o) => statusDefaults(asObj(o));
   return kv;
 }
 

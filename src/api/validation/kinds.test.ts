@@ -96,6 +96,16 @@ describe('rules and messages', () => {
       ["data[a b]: Invalid value: \"a b\": a valid config key must consist of alphanumeric characters, '-', '_' or '.' (e.g. 'key.name',  or 'KEY_NAME',  or 'key-name', regex used for validation is '[-._a-zA-Z0-9]+')"],
     ],
     ['/ConfigMap', 'too large', (o) => (o.data = { big: 'x'.repeat(1024 * 1024 + 1) }), [': Too long: may not be more than 1048576 bytes']],
+    ['/ConfigMap', 'key in data and binaryData', (o) => (o.binaryData = { 'app.conf': 'eA==' }), ['data[app.conf]: Invalid value: "app.conf": duplicate of key present in binaryData']],
+    ['/Service', 'externalTrafficPolicy on an internal ClusterIP', (o) => (o.spec.externalTrafficPolicy = 'Local'), ['spec.externalTrafficPolicy: Invalid value: "Local": may only be set for externally-accessible services']],
+    ['/Service', 'allocateLoadBalancerNodePorts off LoadBalancer', (o) => (o.spec.allocateLoadBalancerNodePorts = false), ["spec.allocateLoadBalancerNodePorts: Forbidden: may only be used when `type` is 'LoadBalancer'"]],
+    ['/Service', 'loadBalancerClass off LoadBalancer', (o) => (o.spec.loadBalancerClass = 'example.com/lb'), ["spec.loadBalancerClass: Forbidden: may only be used when `type` is 'LoadBalancer'"]],
+    [
+      '/Service',
+      'healthCheckNodePort without LoadBalancer + Local',
+      (o) => Object.assign(o.spec, { type: 'NodePort', externalTrafficPolicy: 'Local', healthCheckNodePort: 30100 }),
+      ["spec.healthCheckNodePort: Invalid value: 30100: may only be set when `type` is 'LoadBalancer' and `externalTrafficPolicy` is 'Local'"],
+    ],
     ['/Secret', 'tls needs both keys', (o) => (o.type = 'kubernetes.io/tls'), ['data[tls.key]: Required value', 'data[tls.crt]: Required value']],
     ['/Secret', 'dockerconfigjson required', (o) => (o.type = 'kubernetes.io/dockerconfigjson'), ['data[.dockerconfigjson]: Required value']],
     ['/Secret', 'service account token needs annotation', (o) => (o.type = 'kubernetes.io/service-account-token'), ['metadata.annotations[kubernetes.io/service-account.name]: Required value']],
@@ -172,8 +182,106 @@ describe('update rules', () => {
     moved.metadata.namespace = 'other';
     expect(v.validateUpdate(moved, old).map(fieldErrorString)).toEqual(['metadata.namespace: Invalid value: "other": field is immutable']);
   });
+  it('Namespace: an update keeps the stored spec.finalizers (they change only by finalization)', () => {
+    const v = validationFor('/Namespace');
+    const old: any = structuredClone(valid['/Namespace']);
+    v.applyDefaults(old);
+    v.prepareForCreate?.(old);
+    for (const spec of [undefined, {}, { finalizers: [] }, { finalizers: ['kubernetes', 'example.com/x'] }]) {
+      const o: any = structuredClone(old);
+      if (spec === undefined) delete o.spec;
+      else o.spec = spec;
+      v.applyDefaults(o);
+      v.prepareForUpdate?.(o, old);
+      expect(o.spec).toEqual({ finalizers: ['kubernetes'] });
+      expect(v.validateUpdate(o, old)).toEqual([]);
+    }
+    // A namespace stored without spec.finalizers (created before they were added) stays so.
+    const bare: any = { metadata: { name: 'team-b' }, status: { phase: 'Active' } };
+    const o: any = { metadata: { name: 'team-b' }, spec: { finalizers: ['kubernetes'] } };
+    v.prepareForUpdate?.(o, bare);
+    expect(o.spec).toBeUndefined();
+  });
   it('unknown kinds are a no-op', () => {
     const v = validationFor('example.com/Widget');
     expect(v.validateCreate({ metadata: {} })).toEqual([]);
+  });
+});
+
+// Upstream's dropTypeDependentFields (Service PrepareForUpdate): on a type change, fields only
+// the old type uses are cleared when the update left them unchanged.
+describe('Service type changes', () => {
+  const v = validationFor('/Service');
+  function stored(spec: any, status?: any): any {
+    const o: any = { metadata: meta('web', 'default'), spec: { selector: { app: 'web' }, ports: [{ port: 80 }], ...spec } };
+    if (status) o.status = status;
+    v.applyDefaults(o);
+    expect(v.validateCreate(o).map(fieldErrorString)).toEqual([]);
+    return o;
+  }
+  /** The registry's update path: defaults, the kind's prepareForUpdate, validateUpdate. */
+  function update(old: any, change: (o: any) => void): { obj: any; errs: string[] } {
+    const o: any = structuredClone(old);
+    change(o);
+    v.applyDefaults(o);
+    v.prepareForUpdate?.(o, old);
+    return { obj: o, errs: v.validateUpdate(o, old).map(fieldErrorString) };
+  }
+
+  it('NodePort -> ClusterIP drops the defaulted externalTrafficPolicy and the node ports', () => {
+    const old = stored({ type: 'NodePort', ports: [{ port: 80, nodePort: 30080 }] });
+    expect(old.spec.externalTrafficPolicy).toBe('Cluster');
+    const { obj, errs } = update(old, (o) => (o.spec.type = 'ClusterIP'));
+    expect(errs).toEqual([]);
+    expect(obj.spec.externalTrafficPolicy).toBeUndefined();
+    expect(obj.spec.ports).toEqual([{ port: 80, protocol: 'TCP', targetPort: 80 }]);
+    expect(old.spec.ports[0].nodePort).toBe(30080);
+  });
+
+  it('LoadBalancer -> ClusterIP drops every LoadBalancer-only field and the load-balancer status', () => {
+    const old = stored(
+      { type: 'LoadBalancer', externalTrafficPolicy: 'Local', healthCheckNodePort: 30100, loadBalancerClass: 'example.com/lb', ports: [{ port: 80, nodePort: 30080 }] },
+      { loadBalancer: { ingress: [{ ip: '192.0.2.1' }] } },
+    );
+    expect(old.spec.allocateLoadBalancerNodePorts).toBe(true);
+    const { obj, errs } = update(old, (o) => (o.spec.type = 'ClusterIP'));
+    expect(errs).toEqual([]);
+    for (const f of ['externalTrafficPolicy', 'healthCheckNodePort', 'allocateLoadBalancerNodePorts', 'loadBalancerClass']) expect(obj.spec[f], f).toBeUndefined();
+    expect(obj.status).toEqual({ loadBalancer: {} });
+    expect(old.status.loadBalancer.ingress).toHaveLength(1);
+  });
+
+  it('LoadBalancer -> NodePort keeps externalTrafficPolicy and node ports, drops LoadBalancer-only fields', () => {
+    const old = stored({ type: 'LoadBalancer', externalTrafficPolicy: 'Local', healthCheckNodePort: 30100, ports: [{ port: 80, nodePort: 30080 }] });
+    const { obj, errs } = update(old, (o) => (o.spec.type = 'NodePort'));
+    expect(errs).toEqual([]);
+    expect(obj.spec).toMatchObject({ type: 'NodePort', externalTrafficPolicy: 'Local', ports: [{ port: 80, nodePort: 30080 }] });
+    expect(obj.spec.healthCheckNodePort).toBeUndefined();
+    expect(obj.spec.allocateLoadBalancerNodePorts).toBeUndefined();
+  });
+
+  it('a field changed in the same update is kept, and validation judges it', () => {
+    const old = stored({ type: 'NodePort', ports: [{ port: 80, nodePort: 30080 }] });
+    const etp = update(old, (o) => Object.assign(o.spec, { type: 'ClusterIP', externalTrafficPolicy: 'Local' }));
+    expect(etp.errs).toEqual(['spec.externalTrafficPolicy: Invalid value: "Local": may only be set for externally-accessible services']);
+    const np = update(old, (o) => Object.assign(o.spec, { type: 'ClusterIP', ports: [{ port: 80, nodePort: 30081 }] }));
+    expect(np.errs).toEqual(["spec.ports[0].nodePort: Forbidden: may not be used when `type` is 'ClusterIP'"]);
+  });
+
+  it('ClusterIP -> ExternalName drops the unchanged cluster IPs', () => {
+    const old = stored({ clusterIP: '10.96.0.10', clusterIPs: ['10.96.0.10'], ipFamilies: ['IPv4'], ipFamilyPolicy: 'SingleStack' });
+    const { obj, errs } = update(old, (o) => Object.assign(o.spec, { type: 'ExternalName', externalName: 'db.example.com' }));
+    expect(errs).toEqual([]);
+    for (const f of ['clusterIP', 'clusterIPs', 'ipFamilies', 'ipFamilyPolicy']) expect(obj.spec[f], f).toBeUndefined();
+  });
+
+  it('a ClusterIP service with externalIPs is externally accessible: defaulted, may say Local, loses it with its externalIPs', () => {
+    const withIPs = stored({ externalIPs: ['192.0.2.10'] });
+    expect(withIPs.spec.externalTrafficPolicy).toBe('Cluster');
+    const local = stored({ externalIPs: ['192.0.2.10'], externalTrafficPolicy: 'Local' });
+    expect(local.spec.externalTrafficPolicy).toBe('Local');
+    const { obj, errs } = update(local, (o) => delete o.spec.externalIPs);
+    expect(errs).toEqual([]);
+    expect(obj.spec.externalTrafficPolicy).toBeUndefined();
   });
 });

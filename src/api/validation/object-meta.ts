@@ -178,9 +178,11 @@ export function validateObjectMeta(meta: unknown, requiresNamespace: boolean, na
 }
 
 /**
- * apimachinery ValidateObjectMetaUpdate, minus the resourceVersion presence check (the
- * registry fills resourceVersion for unconditional updates before validating, and enforces
- * optimistic concurrency itself).
+ * apimachinery ValidateObjectMetaUpdate, minus two checks the registry makes itself for every
+ * kind: the resourceVersion presence check (the registry fills resourceVersion for
+ * unconditional updates before validating, and enforces optimistic concurrency), and
+ * ValidateNoNewFinalizers on an object being deleted (src/apiserver/strategy.ts
+ * validateFinalizersUpdate, also for kinds whose validation never reaches this function).
  */
 export function validateObjectMetaUpdate(meta: unknown, oldMeta: unknown, path = 'metadata'): FieldError[] {
   const errs: FieldError[] = [];
@@ -190,12 +192,6 @@ export function validateObjectMetaUpdate(meta: unknown, oldMeta: unknown, path =
   errs.push(...validateAnnotations(m.annotations, child(path, 'annotations')));
   errs.push(...validateOwnerReferences(m.ownerReferences, child(path, 'ownerReferences')));
   errs.push(...validateFinalizers(m.finalizers, child(path, 'finalizers')));
-  if (o.deletionTimestamp) {
-    const oldF = new Set(arr(o.finalizers));
-    for (const f of arr(m.finalizers)) {
-      if (!oldF.has(f)) errs.push(fe.forbidden(child(path, 'finalizers'), `no new finalizers can be added if the object is being deleted, found new finalizers ${JSON.stringify([f])}`));
-    }
-  }
   const gen = num(m.generation) ?? 0;
   const oldGen = num(o.generation) ?? 0;
   if (gen < oldGen) errs.push(fe.invalid(child(path, 'generation'), gen, 'must not be decremented'));

@@ -298,3 +298,81 @@ describe('Pod update', () => {
     expect(v.validateStatusUpdate(p, old).map(fieldErrorString)).toEqual(['status.podIPs[0]: Invalid value: "10.0.0.x": must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)']);
   });
 });
+
+// KEP-3838 (GA 1.30) and binding of gated pods, as upstream's ValidatePodUpdate and pods/binding.
+describe('Pod update: scheduling gates', () => {
+  const term = (...exprs: any[]): any => ({ matchExpressions: exprs });
+  const zoneA = { key: 'zone', operator: 'In', values: ['a'] };
+  const gpu = { key: 'gpu', operator: 'Exists' };
+  const required = (...terms: any[]): any => ({ nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: terms } } });
+  function gated(extra: (p: any) => void = () => {}): any {
+    const p = pod((x) => {
+      x.spec.schedulingGates = [{ name: 'example.com/wait' }];
+      extra(x);
+    });
+    v.applyDefaults(p);
+    p.metadata.uid = 'p1';
+    expect(v.validateCreate(p)).toEqual([]);
+    return p;
+  }
+  function update(old: any, change: (p: any) => void): string[] {
+    const p = structuredClone(old);
+    change(p);
+    return v.validateUpdate(p, old).map(fieldErrorString);
+  }
+
+  it('refuses to bind (set spec.nodeName on) a pod that still has scheduling gates', () => {
+    const old = gated();
+    expect(update(old, (p) => (p.spec.nodeName = 'n1'))).toEqual(['spec.nodeName: Forbidden: cannot be set until all schedulingGates have been cleared']);
+    expect(
+      update(old, (p) => {
+        p.spec.schedulingGates = [];
+        p.spec.nodeName = 'n1';
+      }),
+    ).toEqual(['spec.nodeName: Forbidden: cannot be set until all schedulingGates have been cleared']);
+    // Removing the gates first, then binding, is fine.
+    const open = structuredClone(old);
+    open.spec.schedulingGates = [];
+    expect(v.validateUpdate(open, old)).toEqual([]);
+    expect(update(open, (p) => (p.spec.nodeName = 'n1'))).toEqual([]);
+  });
+
+  it('a gated pod may gain nodeSelector keys but not change or drop them', () => {
+    const old = gated((p) => (p.spec.nodeSelector = { zone: 'a' }));
+    expect(update(old, (p) => (p.spec.nodeSelector.disk = 'ssd'))).toEqual([]);
+    expect(update(old, (p) => (p.spec.nodeSelector = { zone: 'b', disk: 'ssd' }))).toEqual([
+      'spec.nodeSelector: Invalid value: {"zone":"b","disk":"ssd"}: only additions to spec.nodeSelector are allowed (no mutations or deletions)',
+    ]);
+    expect(update(old, (p) => delete p.spec.nodeSelector)).toEqual(['spec.nodeSelector: Invalid value: null: only additions to spec.nodeSelector are allowed (no mutations or deletions)']);
+    expect(update(gated(), (p) => (p.spec.nodeSelector = { zone: 'a' }))).toEqual([]);
+  });
+
+  it('a gated pod may set node affinity, or add requirements to its existing terms', () => {
+    expect(update(gated(), (p) => (p.spec.affinity = required(term(zoneA))))).toEqual([]);
+    const old = gated((p) => (p.spec.affinity = required(term(zoneA))));
+    expect(update(old, (p) => p.spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions.push(gpu))).toEqual([]);
+    expect(update(old, (p) => (p.spec.affinity.nodeAffinity.preferredDuringSchedulingIgnoredDuringExecution = [{ weight: 1, preference: term(gpu) }]))).toEqual([]);
+    expect(update(old, (p) => (p.spec.affinity = required(term(gpu))))).toEqual([
+      'spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0]: Invalid value: {"matchExpressions":[{"key":"gpu","operator":"Exists"}]}: only additions are allowed (no mutations or deletions)',
+    ]);
+    expect(update(old, (p) => (p.spec.affinity = required(term(zoneA), term(gpu))))).toEqual([
+      'spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms: Invalid value: [{"matchExpressions":[{"key":"zone","operator":"In","values":["a"]}]},{"matchExpressions":[{"key":"gpu","operator":"Exists"}]}]: no additions/deletions to non-empty NodeSelectorTerms list are allowed',
+    ]);
+    expect(update(old, (p) => delete p.spec.affinity)).toEqual([
+      'spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms: Invalid value: null: no additions/deletions to non-empty NodeSelectorTerms list are allowed',
+    ]);
+  });
+
+  it('other affinity changes, and any change once the gates are gone, stay forbidden', () => {
+    const old = gated();
+    const podAffinity = { podAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ topologyKey: 'zone', labelSelector: { matchLabels: { app: 'x' } } }] } };
+    const e = update(old, (p) => (p.spec.affinity = { ...required(term(zoneA)), ...podAffinity }));
+    expect(e).toHaveLength(1);
+    expect(e[0]).toMatch(/^spec: Forbidden: pod updates may not change fields other than /);
+    const open = structuredClone(old);
+    delete open.spec.schedulingGates;
+    const after = update(open, (p) => (p.spec.nodeSelector = { zone: 'a' }));
+    expect(after).toHaveLength(1);
+    expect(after[0]).toMatch(/^spec: Forbidden: pod updates may not change fields other than /);
+  });
+});

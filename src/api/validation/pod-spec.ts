@@ -1314,9 +1314,69 @@ function describeSpecDiff(oldSpec: Obj, newSpec: Obj): string {
 }
 
 /**
+ * upstream's validateNodeSelectorMutation (gated pods): every stored key must keep its value;
+ * keys may be added.
+ */
+function validateNodeSelectorMutation(path: string, newSel: unknown, oldSel: unknown): FieldError[] {
+  const n = obj(newSel) ?? {};
+  for (const [k, v] of Object.entries(obj(oldSel) ?? {})) {
+    if (!Object.hasOwn(n, k) || n[k] !== v) return [fe.invalid(path, newSel ?? null, 'only additions to spec.nodeSelector are allowed (no mutations or deletions)')];
+  }
+  return [];
+}
+
+/**
+ * upstream's validateNodeSelectorTermHasOnlyAdditions: the new term keeps the stored
+ * matchExpressions and matchFields as a prefix (in order) and may append to them; an empty
+ * stored term (which matches no node) stays empty.
+ */
+function nodeSelectorTermHasOnlyAdditions(newTerm: Obj, oldTerm: Obj): boolean {
+  const oldExprs = arr(oldTerm.matchExpressions);
+  const oldFields = arr(oldTerm.matchFields);
+  const newExprs = arr(newTerm.matchExpressions);
+  const newFields = arr(newTerm.matchFields);
+  if (oldExprs.length === 0 && oldFields.length === 0 && (newExprs.length > 0 || newFields.length > 0)) return false;
+  for (const [olds, news] of [
+    [oldExprs, newExprs],
+    [oldFields, newFields],
+  ] as const) {
+    if (olds.length === 0) continue;
+    if (news.length < olds.length || !deepEqual(news.slice(0, olds.length), olds)) return false;
+  }
+  return true;
+}
+
+/**
+ * upstream's validateNodeAffinityMutation (gated pods): with no stored required node affinity
+ * (or no stored terms) anything may be set; otherwise the number of nodeSelectorTerms is fixed
+ * and each term may only gain requirements. preferredDuringScheduling may change freely.
+ */
+function validateNodeAffinityMutation(path: string, newNA: Obj | undefined, oldNA: Obj | undefined): FieldError[] {
+  const oldReq = obj(oldNA?.requiredDuringSchedulingIgnoredDuringExecution);
+  if (!oldReq) return [];
+  const termsPath = child(path, 'requiredDuringSchedulingIgnoredDuringExecution', 'nodeSelectorTerms');
+  const oldTerms = arr(oldReq.nodeSelectorTerms);
+  const newTermsValue = obj(newNA?.requiredDuringSchedulingIgnoredDuringExecution)?.nodeSelectorTerms;
+  const newTerms = arr(newTermsValue);
+  if (oldTerms.length > 0 && oldTerms.length !== newTerms.length) {
+    return [fe.invalid(termsPath, newTermsValue ?? null, 'no additions/deletions to non-empty NodeSelectorTerms list are allowed')];
+  }
+  const errs: FieldError[] = [];
+  oldTerms.forEach((t, i) => {
+    if (!nodeSelectorTermHasOnlyAdditions(obj(newTerms[i]) ?? {}, obj(t) ?? {})) {
+      errs.push(fe.invalid(index(termsPath, i), newTerms[i] ?? null, 'only additions are allowed (no mutations or deletions)'));
+    }
+  });
+  return errs;
+}
+
+/**
  * The spec part of ValidatePodUpdate: only images, activeDeadlineSeconds (tighten only),
  * tolerations (additions; tolerationSeconds may change) and schedulingGates (removals) may
- * change; additionally `spec.nodeName` may be set once while it is empty (binding).
+ * change. While the stored pod is gated (has schedulingGates, KEP-3838), nodeSelector may gain
+ * keys and required node affinity may be tightened (see the two mutation checks above).
+ * everynode has no pods/binding subresource, so `spec.nodeName` may also be set once while it
+ * is empty (binding) — but, as upstream's binding, not while the stored pod is gated.
  */
 export function validatePodSpecUpdate(newSpecv: unknown, oldSpecv: unknown): FieldError[] {
   const errs: FieldError[] = [];
@@ -1379,9 +1439,29 @@ export function validatePodSpecUpdate(newSpecv: unknown, oldSpecv: unknown): Fie
   else delete munged.activeDeadlineSeconds;
   munged.schedulingGates = os.schedulingGates;
   munged.tolerations = os.tolerations;
-  if ((str(os.nodeName) ?? '') === '') munged.nodeName = os.nodeName;
+  const podIsGated = arr(os.schedulingGates).length > 0;
+  if ((str(os.nodeName) ?? '') === '') {
+    if (podIsGated && (str(ns.nodeName) ?? '') !== '') errs.push(fe.forbidden('spec.nodeName', 'cannot be set until all schedulingGates have been cleared'));
+    munged.nodeName = os.nodeName;
+  }
   const otg = num(os.terminationGracePeriodSeconds);
   if (otg !== undefined && otg < 0 && munged.terminationGracePeriodSeconds === 1) munged.terminationGracePeriodSeconds = otg;
+  if (podIsGated) {
+    if (!deepEqual(munged.nodeSelector, os.nodeSelector)) {
+      errs.push(...validateNodeSelectorMutation('spec.nodeSelector', munged.nodeSelector, os.nodeSelector));
+      munged.nodeSelector = os.nodeSelector;
+    }
+    const oldNA = obj(obj(os.affinity)?.nodeAffinity);
+    const mungedAffinity = obj(munged.affinity);
+    const mungedNA = obj(mungedAffinity?.nodeAffinity);
+    if (!deepEqual(oldNA, mungedNA)) {
+      errs.push(...validateNodeAffinityMutation('spec.affinity.nodeAffinity', mungedNA, oldNA));
+      // Put the stored node affinity back so that the comparison below judges the rest.
+      if (!mungedAffinity) munged.affinity = { nodeAffinity: oldNA };
+      else if (os.affinity === undefined && mungedAffinity.podAffinity === undefined && mungedAffinity.podAntiAffinity === undefined) delete munged.affinity;
+      else mungedAffinity.nodeAffinity = oldNA;
+    }
+  }
   if (!deepEqual(munged, os)) {
     errs.push(fe.forbidden('spec', `pod updates may not change fields other than ${updatablePodSpecFields.join(',')}\n${describeSpecDiff(os, munged)}`));
   }

@@ -1,0 +1,146 @@
+// RestRegistry on a MemoryStore: the strategy steps the registry itself runs around the kinds'
+// validation (defaulting of every write, the kinds' prepareForCreate/prepareForUpdate hooks,
+// the finalizer rule, namespace finalization).
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ApiError } from '../api/errors.js';
+import { newKindRegistry, type KindDef } from '../api/kinds.js';
+import { MemoryStore } from '../storage/memory/index.js';
+import { realClock } from '../util/clock.js';
+import { silentLogger } from '../util/logger.js';
+import { RestRegistry } from './registry.js';
+import type { WriteQuery } from './query.js';
+
+const kinds = newKindRegistry();
+const kind = (group: string, plural: string): KindDef => kinds.byResource(group, 'v1', plural)!;
+const namespaces = kind('', 'namespaces');
+const services = kind('', 'services');
+const configmaps = kind('', 'configmaps');
+const nodes = kind('', 'nodes');
+const pods = kind('', 'pods');
+const q: WriteQuery = { dryRun: false, fieldManager: 'test', fieldValidation: 'Strict', force: false };
+
+let reg: RestRegistry;
+
+beforeEach(async () => {
+  reg = new RestRegistry({ store: new MemoryStore(), clock: realClock, kinds, logger: silentLogger, namespaceRetryMs: 20 });
+  await reg.create(namespaces, undefined, { metadata: { name: 'default' } }, q);
+});
+
+afterEach(() => reg.stop());
+
+const parse = (json: string): any => JSON.parse(json);
+
+/** The 422's field errors, as `field: message` strings. */
+async function invalidErrors(p: Promise<unknown>): Promise<string[]> {
+  const err: unknown = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(ApiError);
+  const e = err as ApiError;
+  expect(e.code).toBe(422);
+  return (e.details?.causes ?? []).map((c) => `${c.field}: ${c.message}`);
+}
+
+async function waitUntil(cond: () => Promise<boolean>, what: string): Promise<void> {
+  const deadline = Date.now() + 5000;
+  while (!(await cond())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+async function exists(k: KindDef, namespace: string | undefined, name: string): Promise<boolean> {
+  try {
+    await reg.get(k, namespace, name);
+    return true;
+  } catch (err) {
+    if (err instanceof ApiError && err.code === 404) return false;
+    throw err;
+  }
+}
+
+describe('Service type changes (dropTypeDependentFields)', () => {
+  it('a strategic-merge patch from NodePort to ClusterIP succeeds and drops externalTrafficPolicy', async () => {
+    await reg.create(services, 'default', { metadata: { name: 's' }, spec: { type: 'NodePort', ports: [{ port: 80 }] } }, q);
+    const r = await reg.patch(services, 'default', 's', undefined, 'strategic', JSON.stringify({ spec: { type: 'ClusterIP' } }), q);
+    const spec = parse(r.json).spec;
+    expect(spec.type).toBe('ClusterIP');
+    expect(spec.externalTrafficPolicy).toBeUndefined();
+  });
+
+  it('a ClusterIP service with externalIPs takes an explicit externalTrafficPolicy', async () => {
+    const r = await reg.create(services, 'default', { metadata: { name: 's2' }, spec: { externalIPs: ['192.0.2.4'], externalTrafficPolicy: 'Local', ports: [{ port: 80 }] } }, q);
+    expect(parse(r.json).spec.externalTrafficPolicy).toBe('Local');
+  });
+});
+
+describe('finalizers of an object being deleted', () => {
+  it('adding one is reported once, with upstream message', async () => {
+    await reg.create(configmaps, 'default', { metadata: { name: 'c', finalizers: ['example.com/a'] } }, q);
+    await reg.delete(configmaps, 'default', 'c', { dryRun: false });
+    const patch = { metadata: { finalizers: ['example.com/a', 'example.com/c', 'example.com/b', 'example.com/c'] } };
+    expect(await invalidErrors(reg.patch(configmaps, 'default', 'c', undefined, 'merge', JSON.stringify(patch), q))).toEqual([
+      'metadata.finalizers: Forbidden: no new finalizers can be added if the object is being deleted, found new finalizers []string{"example.com/b", "example.com/c"}',
+    ]);
+  });
+});
+
+describe('status writes are defaulted', () => {
+  it('a Node status write gets allocatable = capacity, and still changes nothing but status', async () => {
+    await reg.create(nodes, undefined, { metadata: { name: 'n1' }, spec: { unschedulable: true } }, q);
+    const body = { metadata: { name: 'n1' }, spec: { unschedulable: false, podCIDR: '10.0.0.0/24' }, status: { capacity: { cpu: '4' } } };
+    const r = parse((await reg.update(nodes, undefined, 'n1', 'status', body, q)).json);
+    expect(r.status).toEqual({ capacity: { cpu: '4' }, allocatable: { cpu: '4' } });
+    expect(r.spec).toEqual({ unschedulable: true });
+    const p = parse((await reg.patch(nodes, undefined, 'n1', 'status', 'merge', JSON.stringify({ status: { capacity: { cpu: '8' }, allocatable: null } }), q)).json);
+    expect(p.status).toEqual({ capacity: { cpu: '8' }, allocatable: { cpu: '8' } });
+  });
+});
+
+describe('Pod scheduling gates through the registry', () => {
+  it('a gated pod may not be bound by an update, and may gain nodeSelector keys', async () => {
+    await reg.create(pods, 'default', { metadata: { name: 'p' }, spec: { schedulingGates: [{ name: 'g' }], containers: [{ name: 'c', image: 'busybox:1' }] } }, q);
+    expect(await invalidErrors(reg.patch(pods, 'default', 'p', undefined, 'merge', JSON.stringify({ spec: { nodeName: 'n1' } }), q))).toEqual([
+      'spec.nodeName: Forbidden: cannot be set until all schedulingGates have been cleared',
+    ]);
+    const r = await reg.patch(pods, 'default', 'p', undefined, 'strategic', JSON.stringify({ spec: { nodeSelector: { zone: 'a' } } }), q);
+    expect(parse(r.json).spec.nodeSelector).toEqual({ zone: 'a' });
+  });
+});
+
+describe('Namespace spec.finalizers', () => {
+  it('a new namespace gets ["kubernetes"]; updates of the main resource keep them', async () => {
+    const created = parse((await reg.create(namespaces, undefined, { metadata: { name: 'team' }, spec: { finalizers: ['example.com/x'] } }, q)).json);
+    expect(created.spec).toEqual({ finalizers: ['example.com/x', 'kubernetes'] });
+    const plain = parse((await reg.create(namespaces, undefined, { metadata: { name: 'plain' } }, q)).json);
+    expect(plain.spec).toEqual({ finalizers: ['kubernetes'] });
+    const patched = parse((await reg.patch(namespaces, undefined, 'plain', undefined, 'json', JSON.stringify([{ op: 'remove', path: '/spec/finalizers' }]), q)).json);
+    expect(patched.spec).toEqual({ finalizers: ['kubernetes'] });
+    const put = parse((await reg.update(namespaces, undefined, 'plain', undefined, { metadata: { name: 'plain', labels: { a: 'b' } }, spec: { finalizers: ['example.com/y'] } }, q)).json);
+    expect(put.spec).toEqual({ finalizers: ['kubernetes'] });
+    expect(put.metadata.labels).toEqual({ a: 'b', 'kubernetes.io/metadata.name': 'plain' });
+    // The status subresource cannot change them either.
+    const st = parse((await reg.update(namespaces, undefined, 'plain', 'status', { ...put, spec: {}, status: { phase: 'Active' } }, q)).json);
+    expect(st.spec).toEqual({ finalizers: ['kubernetes'] });
+  });
+
+  it('deleting a namespace removes its content, drops "kubernetes" and then the namespace', async () => {
+    await reg.create(namespaces, undefined, { metadata: { name: 'doomed' } }, q);
+    await reg.create(configmaps, 'doomed', { metadata: { name: 'c' } }, q);
+    await reg.delete(namespaces, undefined, 'doomed', { dryRun: false });
+    await waitUntil(async () => !(await exists(namespaces, undefined, 'doomed')), 'namespace doomed gone');
+    expect(await exists(configmaps, 'doomed', 'c')).toBe(false);
+  });
+
+  it('another owner\'s spec finalizer keeps the namespace Terminating after "kubernetes" is dropped', async () => {
+    await reg.create(namespaces, undefined, { metadata: { name: 'held' }, spec: { finalizers: ['example.com/x'] } }, q);
+    await reg.delete(namespaces, undefined, 'held', { dryRun: false });
+    await waitUntil(async () => !parse(await reg.get(namespaces, undefined, 'held')).spec.finalizers.includes('kubernetes'), '"kubernetes" dropped');
+    // Several more finalization passes (20 ms apart) leave it in place.
+    await new Promise((r) => setTimeout(r, 150));
+    const ns = parse(await reg.get(namespaces, undefined, 'held'));
+    expect(ns.spec).toEqual({ finalizers: ['example.com/x'] });
+    expect(ns.status.phase).toBe('Terminating');
+  });
+});

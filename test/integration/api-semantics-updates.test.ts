@@ -1,0 +1,132 @@
+// Update semantics of the real API server (startServer, SQLite, HTTPS with the admin
+// credentials), as kubectl and client libraries see them: Service type changes
+// (dropTypeDependentFields), gated pods, the finalizer rule, defaulted /status writes and a
+// Namespace's spec.finalizers through its whole life.
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startServer, type RunningServer } from '../../src/apiserver/index.js';
+import { credentialsFromKubeconfig, registerServer, testFetch } from '../helpers/auth.js';
+import { Cleanup } from '../helpers/cleanup.js';
+import { kubectlAvailable, runKubectl } from '../helpers/kubectl.js';
+import { makeTempDir } from '../helpers/temp-dir.js';
+import { waitFor } from '../helpers/wait.js';
+
+const cleanup = new Cleanup();
+let dataDir = '';
+let server: RunningServer;
+
+interface Resp {
+  status: number;
+  body: any;
+  text: string;
+}
+
+async function call(method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<Resp> {
+  const init: { method: string; headers: Record<string, string>; body?: string } = { method, headers: { 'content-type': contentType } };
+  if (body !== undefined) init.body = JSON.stringify(body);
+  const r = await testFetch(server.url + path, init);
+  const text = await r.text();
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    parsed = undefined;
+  }
+  return { status: r.status, body: parsed, text };
+}
+
+const smp = 'application/strategic-merge-patch+json';
+const merge = 'application/merge-patch+json';
+
+beforeAll(async () => {
+  dataDir = makeTempDir(cleanup, 'api-semantics-updates');
+  server = await startServer({ dataDir, listen: '127.0.0.1:0', compaction: false });
+  registerServer(server.url, credentialsFromKubeconfig(server.kubeconfigPath));
+});
+
+afterAll(async () => {
+  await server?.close();
+  await cleanup.run();
+});
+
+describe('Service type changes', () => {
+  it('NodePort -> ClusterIP by strategic-merge patch succeeds and drops externalTrafficPolicy', async () => {
+    const svc = { apiVersion: 'v1', kind: 'Service', metadata: { name: 'np' }, spec: { type: 'NodePort', ports: [{ port: 80 }] } };
+    const c = await call('POST', '/api/v1/namespaces/default/services', svc);
+    expect(c.status, c.text).toBe(201);
+    expect(c.body.spec.externalTrafficPolicy).toBe('Cluster');
+    const p = await call('PATCH', '/api/v1/namespaces/default/services/np', { spec: { type: 'ClusterIP' } }, smp);
+    expect(p.status, p.text).toBe(200);
+    expect(p.body.spec.type).toBe('ClusterIP');
+    expect(p.body.spec.externalTrafficPolicy).toBeUndefined();
+  });
+
+  it.skipIf(!kubectlAvailable())('kubectl patch LoadBalancer -> ClusterIP', async () => {
+    const svc = { apiVersion: 'v1', kind: 'Service', metadata: { name: 'lb' }, spec: { type: 'LoadBalancer', externalTrafficPolicy: 'Local', ports: [{ port: 80 }] } };
+    expect((await call('POST', '/api/v1/namespaces/default/services', svc)).status).toBe(201);
+    const target = { kubeconfig: server.kubeconfigPath, cacheDir: join(dataDir, 'kube-cache') };
+    const r = await runKubectl(target, ['patch', 'service', 'lb', '-p', '{"spec":{"type":"ClusterIP"}}']);
+    expect(r.code, r.stderr).toBe(0);
+    const got = await call('GET', '/api/v1/namespaces/default/services/lb');
+    expect(got.body.spec.type).toBe('ClusterIP');
+    for (const f of ['externalTrafficPolicy', 'allocateLoadBalancerNodePorts']) expect(got.body.spec[f], f).toBeUndefined();
+  });
+
+  it('a ClusterIP service with externalIPs accepts externalTrafficPolicy', async () => {
+    const svc = { apiVersion: 'v1', kind: 'Service', metadata: { name: 'ext' }, spec: { externalIPs: ['192.0.2.7'], externalTrafficPolicy: 'Local', ports: [{ port: 80 }] } };
+    const c = await call('POST', '/api/v1/namespaces/default/services', svc);
+    expect(c.status, c.text).toBe(201);
+    expect(c.body.spec.externalTrafficPolicy).toBe('Local');
+  });
+});
+
+describe('gated pods', () => {
+  it('may gain nodeSelector keys but may not be bound until the gates are gone', async () => {
+    const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'gated' }, spec: { schedulingGates: [{ name: 'example.com/wait' }], containers: [{ name: 'c', image: 'busybox:1.36' }] } };
+    expect((await call('POST', '/api/v1/namespaces/default/pods', pod)).status).toBe(201);
+    const sel = await call('PATCH', '/api/v1/namespaces/default/pods/gated', { spec: { nodeSelector: { zone: 'a' } } }, smp);
+    expect(sel.status, sel.text).toBe(200);
+    const bind = await call('PATCH', '/api/v1/namespaces/default/pods/gated', { spec: { nodeName: 'n1' } }, merge);
+    expect(bind.status).toBe(422);
+    expect(bind.body.message).toBe('Pod "gated" is invalid: spec.nodeName: Forbidden: cannot be set until all schedulingGates have been cleared');
+    await call('DELETE', '/api/v1/namespaces/default/pods/gated');
+  });
+});
+
+describe('finalizers and defaulting', () => {
+  it('reports a finalizer added to an object being deleted once', async () => {
+    const cm = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'held', finalizers: ['example.com/a'] } };
+    expect((await call('POST', '/api/v1/namespaces/default/configmaps', cm)).status).toBe(201);
+    expect((await call('DELETE', '/api/v1/namespaces/default/configmaps/held')).status).toBe(200);
+    const add = await call('PATCH', '/api/v1/namespaces/default/configmaps/held', { metadata: { finalizers: ['example.com/a', 'example.com/b'] } }, merge);
+    expect(add.status).toBe(422);
+    expect(add.body.details.causes).toEqual([
+      { reason: 'FieldValueForbidden', field: 'metadata.finalizers', message: 'Forbidden: no new finalizers can be added if the object is being deleted, found new finalizers []string{"example.com/b"}' },
+    ]);
+    expect((await call('PATCH', '/api/v1/namespaces/default/configmaps/held', { metadata: { finalizers: null } }, merge)).status).toBe(200);
+  });
+
+  it('defaults a Node /status write (allocatable from capacity)', async () => {
+    expect((await call('POST', '/api/v1/nodes', { apiVersion: 'v1', kind: 'Node', metadata: { name: 'sem-n1' } })).status).toBe(201);
+    const st = await call('PATCH', '/api/v1/nodes/sem-n1/status', { status: { capacity: { cpu: '4', pods: '110' } } }, merge);
+    expect(st.status, st.text).toBe(200);
+    expect(st.body.status.allocatable).toEqual({ cpu: '4', pods: '110' });
+  });
+});
+
+describe('Namespace spec.finalizers', () => {
+  it('are ["kubernetes"] from creation, survive updates, and deletion still completes', async () => {
+    const c = await call('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'sem-ns' } });
+    expect(c.status, c.text).toBe(201);
+    expect(c.body.spec).toEqual({ finalizers: ['kubernetes'] });
+    const u = await call('PATCH', '/api/v1/namespaces/sem-ns', { spec: { finalizers: [] }, metadata: { labels: { team: 'a' } } }, merge);
+    expect(u.status, u.text).toBe(200);
+    expect(u.body.spec).toEqual({ finalizers: ['kubernetes'] });
+    expect(u.body.metadata.labels.team).toBe('a');
+    expect((await call('POST', '/api/v1/namespaces/sem-ns/configmaps', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c' } })).status).toBe(201);
+    const d = await call('DELETE', '/api/v1/namespaces/sem-ns');
+    expect(d.status, d.text).toBe(200);
+    expect(d.body.status.phase).toBe('Terminating');
+    await waitFor(async () => (await call('GET', '/api/v1/namespaces/sem-ns')).status === 404, { message: 'namespace sem-ns gone' });
+  });
+});
