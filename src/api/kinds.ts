@@ -12,7 +12,7 @@ export const allVerbs: readonly Verb[] = ['create', 'delete', 'deletecollection'
 export const readVerbs: readonly Verb[] = ['get', 'list', 'watch'];
 
 /** Subresources the generic registry knows how to serve. */
-export type Subresource = 'status' | 'log';
+export type Subresource = 'status' | 'log' | 'finalize';
 
 /** What happens to `status` when the main resource is created. */
 export type StatusOnCreate =
@@ -196,7 +196,7 @@ function kind(i: KindInit): KindDef {
  */
 export function builtinKinds(): KindDef[] {
   return [
-    kind({ group: '', kind: 'Namespace', plural: 'namespaces', namespaced: false, shortNames: ['ns'], subresources: ['status'], statusOnCreate: { reset: { phase: 'Active' } } }),
+    kind({ group: '', kind: 'Namespace', plural: 'namespaces', namespaced: false, shortNames: ['ns'], subresources: ['status', 'finalize'], statusOnCreate: { reset: { phase: 'Active' } } }),
     kind({ group: '', kind: 'Node', plural: 'nodes', namespaced: false, shortNames: ['no'], subresources: ['status'], statusOnCreate: 'keep' }),
     kind({ group: '', kind: 'Pod', plural: 'pods', namespaced: true, shortNames: ['po'], categories: ['all'], subresources: ['status', 'log'], statusOnCreate: { reset: { phase: 'Pending' } } }),
     kind({ group: '', kind: 'Event', plural: 'events', namespaced: true, shortNames: ['ev'] }),

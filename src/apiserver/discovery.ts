@@ -111,7 +111,7 @@ function resourcesOf(k: KindDef): Record<string, unknown>[] {
       singularName: '',
       namespaced: k.namespaced,
       kind: k.kind,
-      verbs: sub === 'log' ? ['get'] : ['get', 'patch', 'update'],
+      verbs: sub === 'log' ? ['get'] : sub === 'finalize' ? ['update'] : ['get', 'patch', 'update'],
     });
   }
   return out;

@@ -6,7 +6,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parse as parseYaml } from 'yaml';
 import { ApiError, badRequest, methodNotAllowed, pathNotFound, unsupportedMediaType } from '../api/errors.js';
-import { groupKindOf, type KindDef, type KindRegistry } from '../api/kinds.js';
+import { groupKindOf, type KindDef, type KindRegistry, type Subresource } from '../api/kinds.js';
 import type { KubeObject, Node, Pod } from '../api/types.js';
 import type { Logger } from '../util/logger.js';
 import type { Discovery } from './discovery.js';
@@ -239,7 +239,8 @@ async function handleResource(
   const name = route.name;
   const sub = route.subresource;
   if (sub !== undefined) {
-    if (name === undefined || !k.subresources.includes(sub as 'status' | 'log')) throw pathNotFound();
+    if (name === undefined || !k.subresources.includes(sub as Subresource)) throw pathNotFound();
+    if (sub === 'finalize' && method !== 'PUT') throw methodNotAllowed(); // update only, as upstream
     if (sub === 'log') {
       if (method !== 'GET') throw methodNotAllowed();
       // Proxied to the agent of the pod's node (pod-log.ts).

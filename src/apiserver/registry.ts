@@ -607,7 +607,7 @@ export class RestRegistry {
     const key = objectKey(k, namespace, name);
     const validation = validationFor(groupKindOf(k));
     const warn = () => (typeof warnings === 'function' ? warnings() : warnings);
-    if (subresource !== undefined && subresource !== 'status') throw methodNotAllowed();
+    if (subresource !== undefined && subresource !== 'status' && !(subresource === 'finalize' && isNamespaceKind(k))) throw methodNotAllowed();
     for (let attempt = 1; ; attempt++) {
       const kv = await this.store.get(key);
       if (!kv) throw notFound(ref, name);
@@ -622,7 +622,14 @@ export class RestRegistry {
       checkNamespace(k, next, namespace);
       checkName(next, name);
       let errs: FieldError[];
-      if (subresource === 'status') {
+      if (subresource === 'finalize') {
+        // namespaces/finalize (upstream's finalize REST): only spec.finalizers is taken from the
+        // body; it is how an owner, or an operator, releases a namespace held Terminating by a
+        // spec finalizer. The namespace lifecycle deletes it once none is left.
+        const finalizers = (next.spec as { finalizers?: unknown } | undefined)?.finalizers;
+        next = { ...old, spec: { ...(old.spec as Record<string, unknown>), finalizers: Array.isArray(finalizers) ? finalizers : [] } };
+        errs = validation.validateUpdate(next, old);
+      } else if (subresource === 'status') {
         // Status defaults (upstream defaults every decoded body; the status strategy keeps only
         // status, so only its defaults matter: see src/api/validation/index.ts).
         validation.applyStatusDefaults?.(next);
@@ -660,6 +667,7 @@ export class RestRegistry {
       const json = encodeForStore(next);
       try {
         const rev = await this.store.update(key, json, kv.modRevision);
+        if (subresource === 'finalize' && next.metadata.deletionTimestamp) this.scheduleNamespaceFinalization(name, 0);
         return { code: 200, json: withResourceVersion(json, rev), warnings: warn() };
       } catch (err) {
         if (isCasConflict(err) && attempt < maxCasAttempts) continue;

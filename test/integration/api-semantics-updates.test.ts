@@ -129,4 +129,21 @@ describe('Namespace spec.finalizers', () => {
     expect(d.body.status.phase).toBe('Terminating');
     await waitFor(async () => (await call('GET', '/api/v1/namespaces/sem-ns')).status === 404, { message: 'namespace sem-ns gone' });
   });
+
+  it('a namespace held Terminating by another owner\'s spec finalizer is released through namespaces/finalize (PUT only)', async () => {
+    const c = await call('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'sem-held' }, spec: { finalizers: ['example.com/cleanup'] } });
+    expect(c.status, c.text).toBe(201);
+    expect((await call('DELETE', '/api/v1/namespaces/sem-held')).status).toBe(200);
+    await waitFor(async () => (await call('GET', '/api/v1/namespaces/sem-held')).body?.spec?.finalizers?.length === 1, { message: 'kubernetes finalizer dropped' });
+    const held = await call('GET', '/api/v1/namespaces/sem-held');
+    expect(held.body.spec.finalizers).toEqual(['example.com/cleanup']);
+    expect(held.body.status.phase).toBe('Terminating');
+    expect((await call('PATCH', '/api/v1/namespaces/sem-held/finalize', { spec: { finalizers: [] } }, merge)).status).toBe(405);
+    // What the PUT body says besides spec.finalizers is not taken.
+    const body = { ...held.body, metadata: { ...held.body.metadata, labels: { sneaky: 'yes' } }, spec: { finalizers: [] } };
+    const f = await call('PUT', '/api/v1/namespaces/sem-held/finalize', body);
+    expect(f.status, f.text).toBe(200);
+    expect(f.body.metadata.labels?.sneaky).toBeUndefined();
+    await waitFor(async () => (await call('GET', '/api/v1/namespaces/sem-held')).status === 404, { message: 'namespace sem-held gone' });
+  });
 });
