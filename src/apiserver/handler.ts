@@ -233,6 +233,9 @@ async function handleResource(
   if (!k) throw pathNotFound();
   // Scope: the Namespace object is addressed as /namespaces/<name>; its route carries name only.
   const isNamespaceKind = k.group === '' && k.plural === 'namespaces';
+  // namespaces/<ns>/namespaces[/<name>] does not exist (Namespace is cluster-scoped): it would
+  // be authorized in <ns> while acting on every namespace.
+  if (isNamespaceKind && route.namespace !== undefined) throw pathNotFound();
   const namespace = isNamespaceKind ? undefined : route.namespace;
   if (!k.namespaced && namespace !== undefined) throw pathNotFound();
   if (k.namespaced && namespace === undefined && route.name !== undefined) throw pathNotFound();

@@ -200,8 +200,11 @@ function stableJson(v: unknown): string {
 export function admitNodeRequest(a: AuthorizationAttributes, newObj: KubeObject | undefined, oldObj: KubeObject | undefined): ApiError | undefined {
   const nodeName = nodeNameOf(a.user, a.groups);
   if (!nodeName || !a.isResourceRequest) return undefined;
-  const op = operationOf(a.verb);
+  let op = operationOf(a.verb);
   if (op === 'other') return undefined;
+  // A patch (server-side apply) or update that makes the object is a create, with a create's
+  // rules, as upstream admits it (no old object to compare against).
+  if (op === 'update' && newObj && !oldObj) op = 'create';
   const name = a.name || newObj?.metadata.name || '';
   const nodeQ = JSON.stringify(nodeName);
 

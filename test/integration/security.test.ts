@@ -151,6 +151,26 @@ describe('authorization (RBAC)', () => {
     expect((await as(sa, 'GET', '/apis/rbac.authorization.k8s.io/v1/namespaces/team-a/roles')).status).toBe(403);
   });
 
+  it('namespaces under a namespace path do not exist: full rights in one namespace reach no other', async () => {
+    const bob = createUserToken(ts.dataDir, 'bob');
+    const rb = { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { name: 'bob-admin', namespace: 'team-a' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'cluster-admin' }, subjects: [{ kind: 'User', apiGroup: 'rbac.authorization.k8s.io', name: 'bob' }] };
+    expect((await admin('POST', '/apis/rbac.authorization.k8s.io/v1/namespaces/team-a/rolebindings', rb)).status).toBe(201);
+    expect((await as(bob, 'GET', '/api/v1/namespaces/team-a/configmaps')).status).toBe(200);
+    expect((await as(bob, 'GET', '/api/v1/namespaces')).status).toBe(403);
+    for (const [method, path] of [
+      ['GET', '/api/v1/namespaces/team-a/namespaces'],
+      ['GET', '/api/v1/namespaces/team-a/namespaces/team-b'],
+      ['DELETE', '/api/v1/namespaces/team-a/namespaces?fieldSelector=metadata.name%3Dteam-b'],
+      ['POST', '/api/v1/namespaces/team-a/namespaces'],
+    ] as const) {
+      const r = await as(bob, method, path, method === 'POST' ? { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'bobs' } } : undefined);
+      // 404 (no such route), or 403 where the path names another namespace (authorized there first).
+      expect([403, 404], `${method} ${path}: ${r.status}`).toContain(r.status);
+    }
+    expect((await admin('GET', '/api/v1/namespaces/team-b')).status).toBe(200);
+    expect((await admin('GET', '/api/v1/namespaces/bobs')).status).toBe(404);
+  });
+
   it('client certificates authenticate CN as the user and O as groups', async () => {
     const c = await issueTestClientCert(ts.server, 'carol', ['auditors']);
     const before = await httpRequest(url + '/api/v1/namespaces/team-b/configmaps', { cert: c.certPem, key: c.keyPem });
@@ -286,6 +306,17 @@ describe('node restriction', () => {
     // Secrets and other namespaces' objects stay out of reach.
     expect((await asNode(a, 'GET', '/api/v1/namespaces/default/secrets/anything')).status).toBe(403);
     expect((await asNode(a, 'POST', '/api/v1/namespaces/default/configmaps', cm('from-node'))).status).toBe(403);
+  });
+
+  it('a node that makes its Node by server-side apply meets the create rules (no restricted labels)', async () => {
+    const c = await ts.server.issueNodeIdentity('node-c');
+    const body = { apiVersion: 'v1', kind: 'Node', metadata: { name: 'node-c', labels: { 'node-restriction.kubernetes.io/trusted': 'true' } } };
+    const applied = await asNode(c, 'PATCH', '/api/v1/nodes/node-c?fieldManager=agent', body, 'application/apply-patch+yaml');
+    expectCode(applied, 403, 'Forbidden');
+    expect(asStatus(applied.json)?.message).toContain('is not allowed to set the following labels: node-restriction.kubernetes.io/trusted');
+    expect((await admin('GET', '/api/v1/nodes/node-c')).status).toBe(404);
+    const plain = await asNode(c, 'PATCH', '/api/v1/nodes/node-c?fieldManager=agent', { ...body, metadata: { name: 'node-c', labels: { 'example.com/role': 'edge' } } }, 'application/apply-patch+yaml');
+    expect(plain.status, plain.text).toBe(201);
   });
 
   it('node A updates its own node, its lease, the status of its pods, creates its mirror pods and deletes its pods', async () => {
