@@ -127,6 +127,7 @@ async function handle(deps: HandlerDeps, req: IncomingMessage, res: ServerRespon
           audit.user = u;
           if (as) audit.impersonatedUser = as;
         }),
+      query.get('fieldSelector'),
     );
     admit = sec.admit;
     caller = sec.user;

@@ -271,6 +271,8 @@ export async function secureRequest(
    * audit log), and who the request runs as when it impersonates someone.
    */
   onAuthenticated?: (user: UserInfo, impersonated?: UserInfo) => void,
+  /** The request's `fieldSelector` (a list or watch of one name is authorized for that name). */
+  fieldSelector?: string | null,
 ): Promise<SecuredRequest> {
   const caller = sec.auth.authenticateRequest(req, path);
   if (caller instanceof ApiError) throw caller;
@@ -287,7 +289,7 @@ export async function secureRequest(
     u = await impersonate(caller, imp, (a) => sec.authorizer.authorize(a));
     onAuthenticated?.(caller, u);
   }
-  const attrs = requestAttributes(u, req.method ?? 'GET', path, route, watch);
+  const attrs = requestAttributes(u, req.method ?? 'GET', path, route, watch, fieldSelector);
   const d = await sec.authorizer.authorize(attrs);
   if (!d.allowed) throw forbiddenError(attrs, d.reason);
   const out: SecuredRequest = { user: u, attrs };

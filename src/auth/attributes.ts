@@ -3,6 +3,7 @@
 // depend on apiserver.
 
 import type { UserInfo } from './authn.js';
+import { parseFieldSelector } from '../api/selectors/index.js';
 import { requestVerb, type AuthorizationAttributes } from './rbac.js';
 
 /** The parts of a parsed resource path the authorizer needs (apiserver's ResourceRoute fits). */
@@ -18,22 +19,44 @@ export interface ResourceRouteLike {
 }
 
 /**
+ * The name a list or watch is authorized for: the value of an exact `metadata.name`
+ * requirement of its field selector, when that value could be a path segment (upstream's
+ * RequestInfoFactory), so a role limited by resourceNames allows `kubectl get secret s -w`.
+ */
+export function fieldSelectorName(fieldSelector: string | null | undefined): string | undefined {
+  if (!fieldSelector) return undefined;
+  let sel;
+  try {
+    sel = parseFieldSelector(fieldSelector);
+  } catch {
+    return undefined; // the request fails with 400 later
+  }
+  const names = sel.requirements.filter((r) => r.field === 'metadata.name' && r.op === '=').map((r) => r.value);
+  const name = names[0];
+  if (name === undefined || names.some((n) => n !== name)) return undefined;
+  if (name === '' || name === '.' || name === '..' || /[/%]/.test(name)) return undefined;
+  return name;
+}
+
+/**
  * Attributes of a request. `route` undefined = a non-resource request (discovery, /version,
  * /openapi, ...). `watch` = the `?watch=true|1` query parameter was set.
  * Invariant (upstream): for the core `namespaces` resource the namespace is the object's name.
  */
-export function requestAttributes(user: UserInfo, method: string, path: string, route: ResourceRouteLike | undefined, watch = false): AuthorizationAttributes {
+export function requestAttributes(user: UserInfo, method: string, path: string, route: ResourceRouteLike | undefined, watch = false, fieldSelector?: string | null): AuthorizationAttributes {
   const p = path.split('?')[0] ?? path;
   if (!route) {
     return { user: user.user, groups: user.groups, verb: requestVerb(method, { isResourceRequest: false }), isResourceRequest: false, apiGroup: '', resource: '', subresource: '', namespace: '', name: '', path: p };
   }
-  const name = route.name ?? '';
+  let name = route.name ?? '';
   let namespace = route.namespace ?? '';
   if (route.group === '' && route.plural === 'namespaces' && name) namespace = name;
+  const verb = requestVerb(method, { isResourceRequest: true, name, watch: watch || !!route.watchPath });
+  if (!name && (verb === 'list' || verb === 'watch')) name = fieldSelectorName(fieldSelector) ?? '';
   return {
     user: user.user,
     groups: user.groups,
-    verb: requestVerb(method, { isResourceRequest: true, name, watch: watch || !!route.watchPath }),
+    verb,
     isResourceRequest: true,
     apiGroup: route.group,
     apiVersion: route.version,

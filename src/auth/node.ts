@@ -107,8 +107,10 @@ export async function authorizeNode(a: AuthorizationAttributes, graph?: NodeGrap
   }
 
   if (a.apiGroup === '' && (a.resource === 'secrets' || a.resource === 'configmaps')) {
-    if (a.verb !== 'get' || a.subresource || !a.name || !a.namespace) {
-      return { decision: 'no-opinion', reason: `can only get individual ${a.resource}` };
+    // get, or list/watch narrowed to one name by `fieldSelector=metadata.name=` (the name then
+    // comes from the selector: attributes.ts), as upstream's authorizeReadNamespacedObject.
+    if (!['get', 'list', 'watch'].includes(a.verb) || a.subresource || !a.name || !a.namespace) {
+      return { decision: 'no-opinion', reason: `can only read individual ${a.resource}` };
     }
     if (graph) {
       for (const pod of await graph.podsOnNode(nodeName)) {

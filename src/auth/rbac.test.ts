@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { KubeObject } from '../api/types.js';
 import { Authorizer } from './authorizer.js';
 import { bootstrapRbacObjects } from './bootstrap-policy.js';
+import { fieldSelectorName, requestAttributes } from './attributes.js';
 import { forbiddenError, RbacAuthorizer, requestVerb, serviceAccountGroups, staticRbacSource, type AuthorizationAttributes, type PolicyRule } from './rbac.js';
 
 const G = 'rbac.authorization.k8s.io';
@@ -163,5 +164,23 @@ describe('bootstrap objects and the chain', () => {
     expect((await chain.authorize(attrs('ann', [], 'create', 'rolebindings', { apiGroup: G, namespace: 'ns1' }))).allowed).toBe(true);
     expect((await chain.authorize(attrs('ann', [], 'create', 'rolebindings', { apiGroup: G, namespace: 'ns2' }))).allowed).toBe(false);
     expect((await chain.authorize(attrs('ann', [], 'create', 'clusterroles', { apiGroup: G }))).allowed).toBe(false);
+  });
+});
+
+describe('requestAttributes: a list or watch of one name', () => {
+  const u = { user: 'erin', groups: ['system:authenticated'] };
+  const route = { group: '', version: 'v1', plural: 'secrets', namespace: 'ns' };
+
+  it('is authorized for the name its field selector pins, as upstream RequestInfo does', () => {
+    expect(requestAttributes(u, 'GET', '/api/v1/namespaces/ns/secrets', route, false, 'metadata.name=s1')).toMatchObject({ verb: 'list', name: 's1' });
+    expect(requestAttributes(u, 'GET', '/api/v1/namespaces/ns/secrets', route, true, 'metadata.name==s1,type=Opaque')).toMatchObject({ verb: 'watch', name: 's1' });
+  });
+
+  it('keeps no name for other selectors, a negation, two names, or a name that is no path segment; never renames a get', () => {
+    for (const fs of [undefined, '', 'metadata.name!=s1', 'metadata.namespace=ns', 'metadata.name=a,metadata.name=b', 'metadata.name=..', 'metadata.name=a/b', 'not a selector===']) {
+      expect(requestAttributes(u, 'GET', '/api/v1/namespaces/ns/secrets', route, false, fs).name, String(fs)).toBe('');
+    }
+    expect(fieldSelectorName('metadata.name=x')).toBe('x');
+    expect(requestAttributes(u, 'GET', '/api/v1/namespaces/ns/secrets/s2', { ...route, name: 's2' }, false, 'metadata.name=s1')).toMatchObject({ verb: 'get', name: 's2' });
   });
 });

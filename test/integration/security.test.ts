@@ -171,6 +171,21 @@ describe('authorization (RBAC)', () => {
     expect((await admin('GET', '/api/v1/namespaces/bobs')).status).toBe(404);
   });
 
+  it('a role limited by resourceNames allows a list or watch of that one name (fieldSelector metadata.name), nothing wider', async () => {
+    const dora = createUserToken(ts.dataDir, 'dora');
+    const role = { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name: 'one-secret', namespace: 'team-a' }, rules: [{ apiGroups: [''], resources: ['secrets'], resourceNames: ['s1'], verbs: ['get', 'list', 'watch'] }] };
+    expect((await admin('POST', '/apis/rbac.authorization.k8s.io/v1/namespaces/team-a/roles', role)).status).toBe(201);
+    const rb = { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { name: 'dora-one', namespace: 'team-a' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'one-secret' }, subjects: [{ kind: 'User', apiGroup: 'rbac.authorization.k8s.io', name: 'dora' }] };
+    expect((await admin('POST', '/apis/rbac.authorization.k8s.io/v1/namespaces/team-a/rolebindings', rb)).status).toBe(201);
+    for (const n of ['s1', 's2']) expect((await admin('POST', '/api/v1/namespaces/team-a/secrets', { apiVersion: 'v1', kind: 'Secret', metadata: { name: n }, stringData: { k: n } })).status).toBe(201);
+    const one = await as(dora, 'GET', '/api/v1/namespaces/team-a/secrets?fieldSelector=metadata.name%3Ds1');
+    expect(one.status, one.text).toBe(200);
+    expect((one.json as { items: KubeObject[] }).items.map((i) => i.metadata.name)).toEqual(['s1']);
+    expect((await as(dora, 'GET', '/api/v1/namespaces/team-a/secrets?watch=1&timeoutSeconds=1&fieldSelector=metadata.name%3Ds1')).status).toBe(200);
+    expect((await as(dora, 'GET', '/api/v1/namespaces/team-a/secrets')).status).toBe(403);
+    expect((await as(dora, 'GET', '/api/v1/namespaces/team-a/secrets?fieldSelector=metadata.name%3Ds2')).status).toBe(403);
+  });
+
   it('client certificates authenticate CN as the user and O as groups', async () => {
     const c = await issueTestClientCert(ts.server, 'carol', ['auditors']);
     const before = await httpRequest(url + '/api/v1/namespaces/team-b/configmaps', { cert: c.certPem, key: c.keyPem });
