@@ -23,7 +23,7 @@ import { parseDeleteOptions, parseListQuery, parseWriteQuery, watchRequested, ty
 import { managerFromUserAgent } from '../api/managedfields/index.js';
 import { servePodLog } from './pod-log.js';
 import { listJson, patchTypeOf, type AdmitFn, type RestRegistry } from './registry.js';
-import { JOIN_PATH, RBAC_GROUP, RENEW_PATH, bearerToken, type ServiceAccountTokens, type UserInfo } from '../auth/index.js';
+import { JOIN_PATH, RBAC_GROUP, RENEW_PATH, SYSTEM_MASTERS, bearerToken, checkRbacEscalation, type ServiceAccountTokens, type UserInfo } from '../auth/index.js';
 import { auditRequest, type AuditContext, type AuditLog } from './audit.js';
 import { secureRequest, serveJoin, serveRenew, type RequestSecurity } from './security.js';
 import { BadPathError, parsePath, type ResourceRoute } from './request-info.js';
@@ -132,6 +132,17 @@ async function handle(deps: HandlerDeps, req: IncomingMessage, res: ServerRespon
     admit = sec.admit;
     caller = sec.user;
     rbacWrite = !!rr && rr.group === RBAC_GROUP && method !== 'GET' && method !== 'HEAD';
+    // RBAC escalation prevention (escalation.ts): creates and updates of roles and bindings
+    // grant nothing their writer does not hold, unless the writer may escalate / bind.
+    if (rbacWrite && method !== 'DELETE' && !sec.user.groups.includes(SYSTEM_MASTERS)) {
+      const inner = admit;
+      const writer = sec.user;
+      const authorizer = deps.security.authorizer;
+      admit = async (next, old) => {
+        await inner?.(next, old);
+        if (next) await checkRbacEscalation(authorizer, writer, next, old);
+      };
+    }
   }
   if (rbacWrite) {
     // Read-your-writes for the authorizer: drop the RBAC cache once this write is answered.

@@ -105,12 +105,12 @@ export interface WriteResult {
 }
 
 /**
- * Admission hook (NodeRestriction) called with the final object (after decoding, patching,
- * defaulting and validation) and the stored one, right before a write reaches the store; on
- * every CAS retry again. It refuses by throwing an ApiError. create: (new, undefined);
- * update/patch: (new, old); delete: (undefined, old).
+ * Admission hook (NodeRestriction, RBAC escalation) called with the final object (after
+ * decoding, patching, defaulting and validation) and the stored one, right before a write
+ * reaches the store; on every CAS retry again. It refuses by throwing (or rejecting with) an
+ * ApiError. create: (new, undefined); update/patch: (new, old); delete: (undefined, old).
  */
-export type AdmitFn = (newObj: KubeObject | undefined, oldObj: KubeObject | undefined) => void;
+export type AdmitFn = (newObj: KubeObject | undefined, oldObj: KubeObject | undefined) => void | Promise<void>;
 
 export interface ListPage {
   revision: number;
@@ -356,7 +356,7 @@ export class RestRegistry {
     const errs = [...checkPathSegmentName('metadata.name', m.name), ...validation.validateCreate(object)];
     if (errs.length > 0) throw invalid(ref, m.name, errs);
     if (k.namespaced) await this.ensureNamespace(namespace!, ref, m.name);
-    admit?.(object, undefined);
+    await admit?.(object, undefined);
     if (dryRun) return { code: 201, json: JSON.stringify(object), warnings, name: m.name };
     for (let attempt = 1; ; attempt++) {
       const json = encodeForStore(object);
@@ -648,7 +648,7 @@ export class RestRegistry {
       if (errs.length > 0) throw invalid(ref, name, errs);
       next.metadata.resourceVersion = currentRV;
       if (!manager.apply) recordUpdate(old, next, managedKindOf(k), manager.name, subresource ?? '', rfc3339(this.clock.now()));
-      admit?.(next, old);
+      await admit?.(next, old);
       if (jsonEqual(next, old)) return { code: 200, json: withResourceVersion(kv.value, kv.modRevision), warnings: warn() };
 
       // Removing the last finalizer of an object being deleted deletes it (unless a graceful
@@ -704,7 +704,7 @@ export class RestRegistry {
       const kv = await this.store.get(key);
       if (!kv) throw notFound(ref, name);
       const obj = decodeStored(kv.value, kv.modRevision);
-      admit?.(undefined, obj);
+      await admit?.(undefined, obj);
       // Preconditions (uid, resourceVersion) hold against the namespace as read, before
       // anything else, also when it is already Terminating: a mismatch is 409 Conflict.
       const pre = opts.preconditions;
@@ -743,7 +743,7 @@ export class RestRegistry {
       const kv = await this.store.get(key);
       if (!kv) throw notFound(ref, name);
       const obj = decodeStored(kv.value, kv.modRevision);
-      admit?.(undefined, obj);
+      await admit?.(undefined, obj);
       const m = obj.metadata;
       const pre = opts.preconditions;
       if (pre?.uid !== undefined && pre.uid !== m.uid) {

@@ -24,6 +24,11 @@ export class Authorizer {
     return { allowed: false, reason: node.reason };
   }
 
+  /** The rules of a binding's role reference (RBAC); undefined when that role does not exist. */
+  roleRefRules(ref: { kind?: string; name?: string }, bindingNamespace: string): Promise<PolicyRule[] | undefined> {
+    return this.rbac.roleRefRules({ apiGroup: 'rbac.authorization.k8s.io', kind: ref.kind ?? '', name: ref.name ?? '' }, bindingNamespace);
+  }
+
   /**
    * The rules a user holds in `namespace` (RBAC). `incomplete` when an authorizer that has no
    * rules to list also decides for the user (the Node authorizer, for nodes), as upstream says.

@@ -17,6 +17,7 @@ import { RevocationList } from './revocation.js';
 import { ServiceAccountTokens } from './sa-token.js';
 
 export * from './attributes.js';
+export * from './escalation.js';
 export * from './authn.js';
 export * from './authorizer.js';
 export * from './bootstrap-policy.js';

@@ -178,6 +178,19 @@ export class RbacAuthorizer {
     return [];
   }
 
+  /** The rules of a binding's role reference; undefined when that role does not exist. */
+  async roleRefRules(ref: RoleRef, bindingNamespace: string): Promise<PolicyRule[] | undefined> {
+    if (ref.kind === 'ClusterRole') {
+      const role = await this.source.getClusterRole(ref.name);
+      return role ? (role.rules ?? []) : undefined;
+    }
+    if (ref.kind === 'Role' && bindingNamespace) {
+      const role = await this.source.getRole(bindingNamespace, ref.name);
+      return role ? (role.rules ?? []) : undefined;
+    }
+    return undefined;
+  }
+
   /** Upstream RBAC: allowed when any binding that applies to the user grants a matching rule. */
   async authorize(a: AuthorizationAttributes): Promise<Decision> {
     if (a.groups.includes(SYSTEM_MASTERS)) return { allowed: true, reason: `allowed by group "${SYSTEM_MASTERS}"` };

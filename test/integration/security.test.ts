@@ -186,6 +186,33 @@ describe('authorization (RBAC)', () => {
     expect((await as(dora, 'GET', '/api/v1/namespaces/team-a/secrets?fieldSelector=metadata.name%3Ds2')).status).toBe(403);
   });
 
+  it('nobody grants through RBAC what they do not hold, unless they may escalate or bind (upstream escalation prevention)', async () => {
+    const eve = createUserToken(ts.dataDir, 'eve');
+    const G = 'rbac.authorization.k8s.io';
+    const binding = (name: string, roleKind: string, roleName: string, user: string) => ({ apiVersion: `${G}/v1`, kind: 'RoleBinding', metadata: { name, namespace: 'team-a' }, roleRef: { apiGroup: G, kind: roleKind, name: roleName }, subjects: [{ kind: 'User', apiGroup: G, name: user }] });
+    const roleWith = (name: string, rules: unknown[]) => ({ apiVersion: `${G}/v1`, kind: 'Role', metadata: { name, namespace: 'team-a' }, rules });
+    expect((await admin('POST', `/apis/${G}/v1/namespaces/team-a/rolebindings`, binding('eve-admin', 'ClusterRole', 'admin', 'eve'))).status).toBe(201);
+    // admin may write roles and bindings in team-a, but not hand out more than admin.
+    const toClusterAdmin = await as(eve, 'POST', `/apis/${G}/v1/namespaces/team-a/rolebindings`, binding('eve-everything', 'ClusterRole', 'cluster-admin', 'eve'));
+    expectCode(toClusterAdmin, 403, 'Forbidden');
+    expect(asStatus(toClusterAdmin.json)?.message).toMatch(/^rolebindings\.rbac\.authorization\.k8s\.io "eve-everything" is forbidden: user "eve" \(groups=\["system:authenticated"\]\) is attempting to grant RBAC permissions not currently held:\n\{APIGroups:\["\*"\], Resources:\["\*"\], Verbs:\["\*"\]\}/);
+    expectCode(await as(eve, 'POST', `/apis/${G}/v1/namespaces/team-a/roles`, roleWith('all', [{ apiGroups: ['*'], resources: ['*'], verbs: ['*'] }])), 403, 'Forbidden');
+    // What she holds she may grant.
+    expect((await as(eve, 'POST', `/apis/${G}/v1/namespaces/team-a/roles`, roleWith('cm-read', [{ apiGroups: [''], resources: ['configmaps'], verbs: ['get', 'list'] }]))).status).toBe(201);
+    expect((await as(eve, 'POST', `/apis/${G}/v1/namespaces/team-a/rolebindings`, binding('frank-cm', 'Role', 'cm-read', 'frank'))).status).toBe(201);
+    // A binding to a role that does not exist: 404, as upstream.
+    expectCode(await as(eve, 'POST', `/apis/${G}/v1/namespaces/team-a/rolebindings`, binding('ghost', 'Role', 'no-such-role', 'frank')), 404, 'NotFound');
+    // Updating a role to grant more is checked too.
+    const cmRead = (await as(eve, 'GET', `/apis/${G}/v1/namespaces/team-a/roles/cm-read`)).json as KubeObject;
+    expectCode(await as(eve, 'PUT', `/apis/${G}/v1/namespaces/team-a/roles/cm-read`, { ...cmRead, rules: [{ apiGroups: ['*'], resources: ['*'], verbs: ['*'] }] }), 403, 'Forbidden');
+    // The escalate and bind verbs lift the check.
+    const lift = { apiVersion: `${G}/v1`, kind: 'Role', metadata: { name: 'lift', namespace: 'team-a' }, rules: [{ apiGroups: [G], resources: ['roles'], verbs: ['escalate'] }, { apiGroups: [G], resources: ['clusterroles'], resourceNames: ['cluster-admin'], verbs: ['bind'] }] };
+    expect((await admin('POST', `/apis/${G}/v1/namespaces/team-a/roles`, lift)).status).toBe(201);
+    expect((await admin('POST', `/apis/${G}/v1/namespaces/team-a/rolebindings`, binding('eve-lift', 'Role', 'lift', 'eve'))).status).toBe(201);
+    expect((await as(eve, 'POST', `/apis/${G}/v1/namespaces/team-a/roles`, roleWith('all', [{ apiGroups: ['*'], resources: ['*'], verbs: ['*'] }]))).status).toBe(201);
+    expect((await as(eve, 'POST', `/apis/${G}/v1/namespaces/team-a/rolebindings`, binding('frank-everything', 'ClusterRole', 'cluster-admin', 'frank'))).status).toBe(201);
+  });
+
   it('client certificates authenticate CN as the user and O as groups', async () => {
     const c = await issueTestClientCert(ts.server, 'carol', ['auditors']);
     const before = await httpRequest(url + '/api/v1/namespaces/team-b/configmaps', { cert: c.certPem, key: c.keyPem });
