@@ -199,7 +199,10 @@ export const KUBELET_CLIENT_USER = 'kube-apiserver-kubelet-client';
 
 export async function issueKubeletClientCert(auth: ServerAuth): Promise<KubeletClientCert> {
   const c = await issueClientCert(auth.pki, { commonName: KUBELET_CLIENT_USER, organizations: ['system:masters'], days: 365 });
-  return { ...c, caPem: auth.pki.caCertPem };
+  // Agents' serving certificates chain to the node serving CA; ones issued by earlier
+  // versions chain to the cluster CA and are accepted until the agent renews (the node's name
+  // is pinned either way: pod-log.ts).
+  return { ...c, caPem: auth.pki.nodeServingCaCertPem + auth.pki.caCertPem };
 }
 
 /** What the handler needs to secure requests. */

@@ -103,7 +103,7 @@ export interface NodeCredentials {
  * Issues a node identity directly (the join endpoint after checking the token; `everynode up`
  * for its local agents). `addresses`: IPs/DNS names of the node's endpoint (serving SANs).
  */
-export async function issueNodeIdentity(pki: Pick<Pki, 'caCert' | 'caKey' | 'caCertPem'>, nodeName: string, addresses: string[] = []): Promise<NodeIdentity> {
+export async function issueNodeIdentity(pki: Pick<Pki, 'caCert' | 'caKey' | 'caCertPem' | 'nodeServingCaCert' | 'nodeServingCaKey'>, nodeName: string, addresses: string[] = []): Promise<NodeIdentity> {
   if (!nodeName || nodeName.length > 253 || !DNS1123_SUBDOMAIN.test(nodeName)) {
     throw badRequest(`invalid node name ${JSON.stringify(nodeName)}: must be a lowercase RFC 1123 subdomain`);
   }

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import type { TLSSocket } from 'node:tls';
 import { afterEach, describe, expect, it } from 'vitest';
 import { authenticateClientCert } from './authn.js';
+import { issueNodeIdentity } from './join.js';
 import { caHash, ensurePki, issueClientCert, type Pki } from './pki.js';
 
 const dirs: string[] = [];
@@ -125,5 +126,23 @@ describe('ensurePki', () => {
     // ... and a client cert from another CA is not authorized by the server.
     const foreign = await issueClientCert(other, { commonName: 'mallory', organizations: ['system:masters'], days: 1 });
     expect(await get(port, { ca: pki.caCertPem, cert: foreign.certPem, key: foreign.keyPem })).toEqual({ result: 'invalid' });
+  });
+
+  it('signs agents\' serving certificates with the node serving CA: what a node claims never passes for the API server', async () => {
+    const dir = tempDir();
+    const pki = await ensurePki(dir, {});
+    expect(mode(join(dir, 'tls', 'node-serving-ca.key'))).toBe(0o600);
+    // A node claiming the API server's address and names.
+    const id = await issueNodeIdentity(pki, 'n1', ['127.0.0.1', 'localhost']);
+    const srv = createServer({ key: id.servingKeyPem, cert: id.servingCertPem }, (_req, res) => res.end('{"result":"impostor"}'));
+    servers.push(srv);
+    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+    const port = (srv.address() as AddressInfo).port;
+    // A kubeconfig trusts the cluster CA: the node's certificate does not pass.
+    await expect(get(port, { ca: pki.caCertPem })).rejects.toThrow(/unable to verify|self.signed|certificate/i);
+    // The API server, which trusts the node serving CA for agents, reaches it.
+    expect(await get(port, { ca: pki.nodeServingCaCertPem })).toEqual({ result: 'impostor' });
+    // The node serving CA is created once and kept.
+    expect((await ensurePki(dir, {})).nodeServingCaCertPem).toBe(pki.nodeServingCaCertPem);
   });
 });

@@ -1,12 +1,21 @@
-// The cluster PKI: one CA that signs the serving certificate and every client certificate
-// (admin, nodes), kept under `<dataDir>/tls/`.
+// The cluster PKI, kept under `<dataDir>/tls/`: the cluster CA, which signs the API server's
+// serving certificate and every client certificate (admin, nodes), and the node serving CA,
+// which signs only the agents' serving certificates.
+//
+// Why two: an agent's serving certificate names addresses the node itself reports, which the
+// server cannot verify. Signed by the cluster CA, which kubeconfigs and agents trust for the API
+// server, it would let a node pose as the API server on any address it claims. Only the API
+// server trusts the node serving CA (to reach agents, pinning the node's name).
 //
 // Contract:
 // - `ensurePki` is idempotent: the first call creates the CA (ECDSA P-256, 10 years) and the
 //   serving certificate; later calls reuse both, and re-issue only the serving certificate
 //   when its SAN set differs from the requested one, it expires within 30 days, it is not
 //   signed by the CA on disk, or a file is missing.
-// - Files: tls/ca.crt, tls/ca.key, tls/server.crt, tls/server.key. Private keys are PKCS#8
+// - The node serving CA is created by the first call that finds it missing (data dirs of
+//   earlier versions get it at their next start) and reused afterwards.
+// - Files: tls/ca.crt, tls/ca.key, tls/server.crt, tls/server.key, tls/node-serving-ca.crt,
+//   tls/node-serving-ca.key. Private keys are PKCS#8
 //   PEM with mode 0600; the tls directory has mode 0700. Writes are atomic (tmp + rename).
 // - `tlsOptions.cert` is the serving certificate followed by the CA certificate, so a client
 //   that does not yet trust the CA can read the CA from the handshake and compare its hash
@@ -55,6 +64,10 @@ export interface Pki {
   caCreated: boolean;
   caKey: CryptoKey;
   caCert: x509.X509Certificate;
+  /** The CA of agents' serving certificates (trusted by the API server only). */
+  nodeServingCaCertPem: string;
+  nodeServingCaCert: x509.X509Certificate;
+  nodeServingCaKey: CryptoKey;
 }
 
 export interface EnsurePkiOptions {
@@ -131,11 +144,11 @@ export function caHash(pki: Pick<Pki, 'caCertPem'> | string): string {
 // ---------------------------------------------------------------------------------------------
 // Issuing
 
-async function createCa(now: Date): Promise<{ cert: x509.X509Certificate; keys: CryptoKeyPair }> {
+async function createCa(now: Date, name = 'everynode-ca'): Promise<{ cert: x509.X509Certificate; keys: CryptoKeyPair }> {
   const keys = await generateKeys();
   const cert = await x509.X509CertificateGenerator.createSelfSigned({
     serialNumber: randomSerial(),
-    name: [{ CN: [`everynode-ca@${Math.floor(now.getTime() / 1000)}`] }],
+    name: [{ CN: [`${name}@${Math.floor(now.getTime() / 1000)}`] }],
     notBefore: new Date(now.getTime() - 60_000),
     notAfter: new Date(now.getTime() + CA_VALIDITY_DAYS * DAY_MS),
     keys,
@@ -207,14 +220,17 @@ export async function issueClientCert(pki: Pick<Pki, 'caCert' | 'caKey'>, req: C
   return issueLeaf(pki, { subject, days: req.days, usage: 'client', ...(req.now ? { now: req.now } : {}) });
 }
 
-/** Issues a serving certificate signed by the cluster CA (agents' HTTPS endpoint): CN/O as given, SANs by syntax. */
+/**
+ * Issues an agent's serving certificate (its HTTPS endpoint), signed by the node serving CA:
+ * CN/O as given, SANs by syntax.
+ */
 export async function issueServingCert(
-  pki: Pick<Pki, 'caCert' | 'caKey'>,
+  pki: Pick<Pki, 'nodeServingCaCert' | 'nodeServingCaKey'>,
   req: { commonName: string; organizations: string[]; sans: string[]; days: number; now?: Date },
 ): Promise<{ certPem: string; keyPem: string }> {
   const subject: x509.JsonName = [{ CN: [req.commonName] }, ...req.organizations.map((o) => ({ O: [o] }))];
   const sans = req.sans.map((s) => stripBrackets(s.trim())).filter((s) => s !== '');
-  return issueLeaf(pki, { subject, days: req.days, usage: 'server', ...(sans.length ? { sans } : {}), ...(req.now ? { now: req.now } : {}) });
+  return issueLeaf({ caCert: pki.nodeServingCaCert, caKey: pki.nodeServingCaKey }, { subject, days: req.days, usage: 'server', ...(sans.length ? { sans } : {}), ...(req.now ? { now: req.now } : {}) });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -265,6 +281,24 @@ export async function ensurePki(dataDir: string, opts: EnsurePkiOptions = {}): P
   const caCert = new x509.X509Certificate(caCertPem);
   const caKey = await importKeyPem(caKeyPem);
 
+  const nodeCaCertPath = join(dir, 'node-serving-ca.crt');
+  const nodeCaKeyPath = join(dir, 'node-serving-ca.key');
+  let nodeServingCaCertPem: string;
+  let nodeServingCaKeyPem: string;
+  if (existsSync(nodeCaCertPath) && existsSync(nodeCaKeyPath)) {
+    nodeServingCaCertPem = readFileSync(nodeCaCertPath, 'utf8');
+    nodeServingCaKeyPem = readFileSync(nodeCaKeyPath, 'utf8');
+    chmodSync(nodeCaKeyPath, 0o600);
+  } else {
+    const nodeCa = await createCa(now, 'everynode-node-serving-ca');
+    nodeServingCaCertPem = nodeCa.cert.toString('pem') + '\n';
+    nodeServingCaKeyPem = await exportKeyPem(nodeCa.keys.privateKey);
+    writeFileAtomic(nodeCaKeyPath, nodeServingCaKeyPem, 0o600);
+    writeFileAtomic(nodeCaCertPath, nodeServingCaCertPem, 0o644);
+  }
+  const nodeServingCaCert = new x509.X509Certificate(nodeServingCaCertPem);
+  const nodeServingCaKey = await importKeyPem(nodeServingCaKeyPem);
+
   const sans = normalizeSans(opts.sans);
   let servingCertPem = existsSync(certPath) ? readFileSync(certPath, 'utf8') : '';
   let servingKeyPem = existsSync(keyPath) ? readFileSync(keyPath, 'utf8') : '';
@@ -292,5 +326,8 @@ export async function ensurePki(dataDir: string, opts: EnsurePkiOptions = {}): P
     caCreated,
     caKey,
     caCert,
+    nodeServingCaCertPem,
+    nodeServingCaCert,
+    nodeServingCaKey,
   };
 }
