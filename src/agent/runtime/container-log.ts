@@ -466,11 +466,16 @@ export async function followLogFile(
       }
       if (done && entries.length === 0) return;
       await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, pollMs);
-        signal?.addEventListener('abort', () => {
+        // One listener per wait, removed when the wait ends (they piled up on long follows).
+        const onAbort = (): void => {
           clearTimeout(t);
           resolve();
-        }, { once: true });
+        };
+        const t = setTimeout(() => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve();
+        }, pollMs);
+        signal?.addEventListener('abort', onAbort, { once: true });
       });
     }
   } finally {

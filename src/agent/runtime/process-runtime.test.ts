@@ -5,6 +5,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { getEventListeners } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ProcessRuntime } from './process-runtime.js';
 import { isRuntimeError, type ContainerConfig, type PodSandboxConfig } from './interface.js';
@@ -75,6 +76,23 @@ async function setup() {
 }
 
 describe('ProcessRuntime', () => {
+  it('a followed log ends once the container has exited (kubectl logs -f returns), without piling up abort listeners', async () => {
+    const { rt, marker, sandbox, sandboxId, config } = await setup();
+    const info = await rt.startContainer(sandboxId, sandbox, config({ command: ['sh', '-c', `echo one; sleep 1.2; echo two; exit 3 # ${marker}`] }));
+    cleanups.push(() => rt.stopContainer(info.id, 0));
+    const abort = new AbortController();
+    let text = '';
+    const t0 = Date.now();
+    await rt.followLogs(info.id, { signal: abort.signal }, (c) => (text += c));
+    expect(text).toBe('one\ntwo\n');
+    expect(Date.now() - t0).toBeLessThan(8_000);
+    expect(getEventListeners(abort.signal, 'abort')).toHaveLength(0);
+    // Following an exited container's log returns at once with all of it.
+    let again = '';
+    await rt.followLogs(info.id, {}, (c) => (again += c));
+    expect(again).toBe('one\ntwo\n');
+  });
+
   it('runs command + args with env and workingDir, logging stdout/stderr with timestamps', async () => {
     const { dir, rt, marker, sandbox, sandboxId, config } = await setup();
     const info = await rt.startContainer(

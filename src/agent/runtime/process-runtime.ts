@@ -84,6 +84,8 @@ interface Supervised extends PersistedContainer {
   /** Resolves when the container has reached `exited` and its log is closed. */
   done: Promise<void>;
   markDone: () => void;
+  /** Set by markDone: the container has exited and its log is closed. */
+  finished: boolean;
   pollTimer?: NodeJS.Timeout;
   /** Log writer and FIFO readers of an adopted container. */
   adoptedLog?: { writer: ContainerLogWriter; readers: Socket[] };
@@ -200,9 +202,18 @@ export class ProcessRuntime implements ContainerRuntime {
   }
 
   private track(rec: PersistedContainer): Supervised {
-    let markDone!: () => void;
-    const done = new Promise<void>((resolve) => (markDone = resolve));
-    const sup: Supervised = { ...rec, mainExited: rec.info.state === 'exited', done, markDone };
+    let resolveDone!: () => void;
+    const done = new Promise<void>((resolve) => (resolveDone = resolve));
+    const sup: Supervised = {
+      ...rec,
+      mainExited: rec.info.state === 'exited',
+      done,
+      finished: false,
+      markDone: () => {
+        sup.finished = true;
+        resolveDone();
+      },
+    };
     this.containers.set(rec.info.id, sup);
     return sup;
   }
@@ -628,7 +639,8 @@ export class ProcessRuntime implements ContainerRuntime {
   async followLogs(id: string, options: FollowOptions, onData: (chunk: string) => void): Promise<void> {
     const sup = this.containers.get(id);
     if (!sup) throw new RuntimeError('NotFound', `container "${id}" not found`);
-    await followLogFile(sup.info.logPath, options, onData, async () => sup.info.state !== 'running' && (await Promise.race([sup.done.then(() => true), Promise.resolve(false)])));
+    // Done once the container has exited and its log is closed (nothing more will be written).
+    await followLogFile(sup.info.logPath, options, onData, async () => sup.info.state !== 'running' && sup.finished);
   }
 
   watch(listener: (event: ContainerEvent) => void): () => void {
