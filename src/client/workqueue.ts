@@ -5,7 +5,8 @@
 // - adding a key that is already waiting is a no-op (dirty set): repeated adds collapse;
 // - a key added while it is being processed is re-queued when `done(key)` is called;
 // - after `shutDown()` adds are ignored, waiting `get()`s resolve with `undefined` once the
-//   queue drains.
+//   queue drains; `shutDown({ drain: false })` drops what is waiting instead, so workers stop
+//   after the key they hold (a controller whose term of leadership ended must stop writing).
 // Time (addAfter, rate limiting) goes through an injectable Clock.
 
 import { type Clock, type TimerHandle, realClock } from '../util/index.js';
@@ -71,8 +72,12 @@ export class WorkQueue<K = string> {
     return this.processing.has(key);
   }
 
-  shutDown(): void {
+  shutDown(o: { drain?: boolean } = {}): void {
     this.shutting = true;
+    if (o.drain === false) {
+      this.queue.length = 0;
+      this.dirty.clear();
+    }
     const ws = this.waiters;
     this.waiters = [];
     for (const w of ws) w(undefined);
@@ -223,9 +228,9 @@ export class RateLimitingQueue<K = string> extends WorkQueue<K> {
     return [...this.waiting].map(([key, w]) => ({ key, at: w.at }));
   }
 
-  override shutDown(): void {
+  override shutDown(o: { drain?: boolean } = {}): void {
     for (const w of this.waiting.values()) this.clock.clearTimeout(w.timer);
     this.waiting.clear();
-    super.shutDown();
+    super.shutDown(o);
   }
 }

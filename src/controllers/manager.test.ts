@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { startServer } from '../apiserver/index.js';
-import { RestClient, inProcessTransport } from '../client/index.js';
+import { RestClient, daemonSetsResource, inProcessTransport, nodesResource, podsResource } from '../client/index.js';
+import { FakeApiClient } from '../client/testing/index.js';
 import { createLogger } from '../util/logger.js';
 import { Cleanup } from '../../test/helpers/cleanup.js';
 import { makeTempDir } from '../../test/helpers/temp-dir.js';
@@ -46,5 +47,52 @@ describe('DaemonSet burstReplicas', () => {
     cleanup.defer(() => cm.stop(), 'controller manager');
     expect(cm.running()?.daemonSetBurstReplicas).toBe(burstReplicas);
     expect(burstReplicas).toBe(250);
+  });
+});
+
+describe('a term of leadership that ends stops writing', () => {
+  const node = (name: string) => ({ apiVersion: 'v1', kind: 'Node', metadata: { name }, spec: {}, status: { conditions: [{ type: 'Ready', status: 'True' }] } });
+  const daemonSet = (name: string) => ({
+    apiVersion: 'apps/v1',
+    kind: 'DaemonSet',
+    metadata: { name, namespace: 'default' },
+    spec: { selector: { matchLabels: { app: name } }, template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: 'c', image: 'i' }] } } },
+  });
+  const quiet = createLogger({ name: 'controller-manager', level: 'error' });
+
+  it('no pod is created after stop() resolves, even with creates in flight and many DaemonSets queued', async () => {
+    const client = new FakeApiClient();
+    for (let i = 0; i < 3; i++) await client.create(nodesResource, '', node(`n${i}`));
+    for (let i = 0; i < 20; i++) await client.create(daemonSetsResource, 'default', daemonSet(`d${i}`));
+    let stopped = false;
+    let afterStop = 0;
+    client.prependReactor(async (a) => {
+      if (a.verb !== 'create' || a.resource !== 'pods') return;
+      await new Promise((r) => setTimeout(r, 50));
+      if (stopped) afterStop++;
+    });
+    const cm = new ControllerManager({ client, leaderElection: false, garbageCollector: false, nodeLifecycle: false, serviceAccounts: false, logger: quiet });
+    cm.start();
+    await new Promise((r) => setTimeout(r, 150));
+    await cm.stop();
+    stopped = true;
+    await new Promise((r) => setTimeout(r, 300));
+    expect(afterStop).toBe(0);
+    expect(client.objectsOf(podsResource).length).toBeLessThan(60); // it did stop early
+  });
+
+  it('a term that ends before the pod cache synced creates nothing', async () => {
+    const client = new FakeApiClient();
+    for (let i = 0; i < 3; i++) await client.create(nodesResource, '', node(`n${i}`));
+    await client.create(daemonSetsResource, 'default', daemonSet('d'));
+    client.prependReactor((a) => (a.verb === 'list' && a.resource === 'pods' ? new Promise<void>(() => undefined) : undefined));
+    const setup = client.actions.length;
+    const cm = new ControllerManager({ client, leaderElection: false, garbageCollector: false, nodeLifecycle: false, serviceAccounts: false, logger: quiet });
+    cm.start();
+    await new Promise((r) => setTimeout(r, 200));
+    await cm.stop();
+    await new Promise((r) => setTimeout(r, 200));
+    expect(client.objectsOf(podsResource)).toEqual([]);
+    expect(client.actions.slice(setup).filter((a) => a.verb === 'create' && a.resource !== 'events')).toEqual([]);
   });
 });

@@ -201,8 +201,9 @@ export class ControllerManager {
       const ds = running.daemonSets;
       if (ds) {
         const workers = this.o.daemonSet ? (this.o.daemonSet.workers ?? 2) : 2;
-        // run() waits for the caches first; a term that ends before they sync must not wait for it.
-        tasks.push(Promise.race([ds.run(workers), aborted]));
+        // run() returns soon after shutDown(), also while it still waits for the caches, so the
+        // term's end waits for its last writes (terms never overlap).
+        tasks.push(ds.run(workers));
       }
       if (running.garbageCollector) tasks.push(running.garbageCollector.run(signal));
       if (running.nodeLifecycle) tasks.push(running.nodeLifecycle.run(signal));

@@ -153,6 +153,10 @@ export class DaemonSetsController {
   private readonly burst: number;
   private readonly onError: (err: unknown) => void;
   private gcTimer: TimerHandle | undefined;
+  /** Set by shutDown(): nothing more is taken from the queue or written. */
+  private stopped = false;
+  private markStopped!: () => void;
+  private readonly stoppedSignal = new Promise<void>((resolve) => (this.markStopped = resolve));
   private workers: Promise<void>[] = [];
   /** Pod writes (create/delete/patch) issued so far; a change invalidates `passView`. */
   private podWrites = 0;
@@ -217,9 +221,16 @@ export class DaemonSetsController {
   // -------------------------------------------------------------------------------------------
   // Running
 
-  /** Waits for the caches, then runs `workers` workers until `shutDown()`. */
+  /**
+   * Waits for the caches, then runs `workers` workers until `shutDown()`. Resolves soon after
+   * shutDown(): no key is taken after it, a pass in progress stops before its next batch of
+   * writes, and a run whose caches had not synced starts no worker at all (a term of
+   * leadership that ends must stop writing, whatever state it is in).
+   */
   async run(workers = 2): Promise<void> {
-    await Promise.all([this.dsInformer, this.podInformer, this.nodeInformer, this.historyInformer].map((i) => i.waitForSync()));
+    const informers = [this.dsInformer, this.podInformer, this.nodeInformer, this.historyInformer];
+    await Promise.race([Promise.all(informers.map((i) => i.waitForSync())), this.stoppedSignal]);
+    if (this.stopped || !informers.every((i) => i.hasSynced())) return;
     const gc = (): void => {
       this.failedPodsBackoff.gc();
       this.gcTimer = this.clock.setTimeout(gc, backoffGCIntervalMs);
@@ -230,14 +241,20 @@ export class DaemonSetsController {
   }
 
   shutDown(): void {
+    this.stopped = true;
+    this.markStopped();
     if (this.gcTimer) this.clock.clearTimeout(this.gcTimer);
-    this.queue.shutDown();
+    this.queue.shutDown({ drain: false });
   }
 
   private async worker(): Promise<void> {
     for (;;) {
       const key = await this.queue.get();
       if (key === undefined) return;
+      if (this.stopped) {
+        this.queue.done(key);
+        return;
+      }
       await this.processKey(key);
     }
   }
@@ -749,6 +766,7 @@ export class DaemonSetsController {
 
     let batchSize = Math.min(createDiff, slowStartInitialBatchSize);
     for (let pos = 0; createDiff > pos; ) {
+      if (this.stopped) return; // the term ended: no more writes (expectations die with it)
       const before = errors.length;
       const batch: Promise<void>[] = [];
       for (let i = pos; i < pos + batchSize; i++) {

@@ -177,8 +177,8 @@ export class GarbageCollector {
   }
 
   private async shutDown(): Promise<void> {
-    this.attemptToDelete.shutDown();
-    this.attemptToOrphan.shutDown();
+    this.attemptToDelete.shutDown({ drain: false });
+    this.attemptToOrphan.shutDown({ drain: false });
     if (this.ownsFactory) await this.informers.shutdown();
   }
 

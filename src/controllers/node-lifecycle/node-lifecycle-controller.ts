@@ -150,6 +150,8 @@ export class NodeLifecycleController {
   private readonly zoneStates = new Map<string, ZoneState>();
   private readonly zoneNoExecuteTainter = new Map<string, RateLimitedTimedQueue>();
   private readonly timers = new Set<TimerHandle>();
+  /** Passes in progress (run() waits for them when it stops: no write after the term ends). */
+  private readonly passes = new Set<Promise<void>>();
   /** Nodes whose pods could not all be marked not Ready: tried again on the next pass. */
   private readonly nodesToRetry = new Set<string>();
   readonly podInformer: Informer<Pod>;
@@ -215,8 +217,8 @@ export class NodeLifecycleController {
     this.stopped = true;
     for (const t of this.timers) this.clock.clearTimeout(t);
     this.timers.clear();
-    this.noScheduleQueue.shutDown();
-    await Promise.all(tasks);
+    this.noScheduleQueue.shutDown({ drain: false });
+    await Promise.all([...tasks, ...this.passes]);
     if (this.ownsFactory) await this.informers.shutdown();
   }
 
@@ -224,9 +226,10 @@ export class NodeLifecycleController {
   private every(periodMs: number, fn: () => Promise<void>): void {
     const loop = (): void => {
       if (this.stopped) return;
-      void fn()
+      const pass = fn()
         .catch((e: unknown) => this.onError(e))
         .finally(() => {
+          this.passes.delete(pass);
           if (this.stopped) return;
           const h = this.clock.setTimeout(() => {
             this.timers.delete(h);
@@ -234,6 +237,7 @@ export class NodeLifecycleController {
           }, periodMs);
           this.timers.add(h);
         });
+      this.passes.add(pass);
     };
     loop();
   }
@@ -288,6 +292,7 @@ export class NodeLifecycleController {
     }
     const zoneToConditions = new Map<string, Array<NodeCondition | undefined>>();
     for (const cached of nodes) {
+      if (this.stopped) return; // the term ended: stop writing mid-pass
       const name = cached.metadata.name ?? '';
       let node: Node | undefined = cached;
       let result: { observed: NodeCondition; current: NodeCondition | undefined } | undefined;

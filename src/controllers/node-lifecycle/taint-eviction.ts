@@ -121,7 +121,7 @@ export class TaintEvictionController {
     if (!signal.aborted) for (let i = 0; i < workers; i++) ws.push(this.worker());
     await stop;
     this.stopped = true;
-    this.queue.shutDown();
+    this.queue.shutDown({ drain: false });
     for (const s of this.scheduled.values()) this.clock.clearTimeout(s.timer);
     this.scheduled.clear();
     await Promise.all(ws);

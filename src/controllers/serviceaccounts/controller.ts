@@ -63,6 +63,11 @@ export class ServiceAccountsController {
     if (signal.aborted) return;
     const stop = new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
     await Promise.race([Promise.all([this.namespaces.waitForSync(), this.accounts.waitForSync()]), stop]);
+    // Stopped before the caches synced: start nothing (it would act on partial caches).
+    if (signal.aborted || !this.namespaces.hasSynced() || !this.accounts.hasSynced()) {
+      this.queue.shutDown({ drain: false });
+      return;
+    }
     const worker = async (): Promise<void> => {
       for (;;) {
         const key = await this.queue.get();
@@ -80,7 +85,7 @@ export class ServiceAccountsController {
     };
     const all = Promise.all(Array.from({ length: workers }, worker));
     await stop;
-    this.queue.shutDown();
+    this.queue.shutDown({ drain: false });
     await all;
   }
 
