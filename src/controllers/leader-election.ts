@@ -82,6 +82,8 @@ export class LeaderElector {
   private observedHolder = '';
   private observed: Lease | undefined;
   private leading = false;
+  /** When the write that made this candidate leader was sent (its first renewal deadline counts from it). */
+  private acquiredSentAt = 0;
 
   constructor(o: LeaderElectorOptions) {
     this.o = o;
@@ -125,6 +127,7 @@ export class LeaderElector {
   private async acquire(signal: AbortSignal): Promise<boolean> {
     while (!signal.aborted) {
       let ok = false;
+      this.acquiredSentAt = this.clock.now();
       try {
         ok = await this.tryAcquireOrRenew();
       } catch (e) {
@@ -143,26 +146,30 @@ export class LeaderElector {
     signal.addEventListener('abort', stopLeading, { once: true });
     this.leading = true;
     let deadline: TimerHandle | undefined;
-    const armDeadline = (): void => {
+    /** Arms the deadline renewDeadline after `from`: when the successful renewal was sent. */
+    const armDeadline = (from: number): void => {
       if (deadline) this.clock.clearTimeout(deadline);
       deadline = this.clock.setTimeout(() => {
         if (!leadership.signal.aborted) this.o.onError?.(new Error(`failed to renew lease ${this.namespace}/${this.name} within ${this.renewDeadlineMs} ms: stopping leading`));
         stopLeading();
-      }, this.renewDeadlineMs);
+      }, Math.max(0, from + this.renewDeadlineMs - this.clock.now()));
     };
-    armDeadline();
+    armDeadline(this.acquiredSentAt);
     const renewLoop = (async () => {
       while (!leadership.signal.aborted) {
         await this.sleep(this.retryPeriodMs, leadership.signal);
         if (leadership.signal.aborted) return;
         let ok = false;
+        // Timed from when the renewal was sent: the standbys time the record from when they
+        // read it, which is later (the renewal window never outlasts what they allow).
+        const sentAt = this.clock.now();
         try {
           ok = await this.tryAcquireOrRenew();
         } catch (e) {
           this.o.onError?.(new Error(`failed to renew lease ${this.namespace}/${this.name}: ${errorMessage(e)}`));
         }
         if (leadership.signal.aborted) return;
-        if (ok) armDeadline();
+        if (ok) armDeadline(sentAt);
         else if (this.observedHolder !== this.identity && this.observedHolder !== '') {
           // Someone else holds the record now: we lost it for certain.
           stopLeading();
@@ -219,11 +226,14 @@ export class LeaderElector {
         throw e2;
       }
     }
-    this.observe(current, now);
+    // The record was read when the GET answered: a change first seen now is timed from now (a
+    // slow GET must not make a standby count the holder's lease down early; upstream too).
+    const readAt = this.clock.now();
+    this.observe(current, readAt);
     const spec = current.spec ?? {};
     const holder = spec.holderIdentity ?? '';
     const durationMs = (spec.leaseDurationSeconds ?? leaseSeconds) * 1000;
-    if (holder !== '' && holder !== this.identity && this.observedTime + durationMs > now) return false;
+    if (holder !== '' && holder !== this.identity && this.observedTime + durationMs > readAt) return false;
 
     const next: Lease = structuredClone(current);
     const held = holder === this.identity;

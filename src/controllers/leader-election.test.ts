@@ -1,0 +1,33 @@
+import { describe, expect, it } from 'vitest';
+import type { Lease } from '../api/types.js';
+import { leasesResource } from '../client/index.js';
+import { FakeApiClient } from '../client/testing/index.js';
+import { FakeClock } from '../util/clock.js';
+import { LeaderElector } from './leader-election.js';
+
+describe('LeaderElector timing', () => {
+  it('a standby times the holder\'s record from when its GET answered, not from when it was sent', async () => {
+    const clock = new FakeClock(Date.UTC(2024, 0, 1));
+    const client = new FakeApiClient(clock);
+    await client.create<Lease>(leasesResource, 'kube-system', {
+      apiVersion: 'coordination.k8s.io/v1',
+      kind: 'Lease',
+      metadata: { name: 'lock', namespace: 'kube-system' },
+      spec: { holderIdentity: 'a', leaseDurationSeconds: 15, leaseTransitions: 0 },
+    });
+    let slow = true;
+    client.prependReactor((act) => {
+      // The first GET answers 6 s after it was sent (a busy store).
+      if (act.verb === 'get' && slow) {
+        slow = false;
+        clock.advance(6_000);
+      }
+    });
+    const b = new LeaderElector({ client, clock, identity: 'b', name: 'lock', onStartedLeading: async () => undefined });
+    expect(await b.tryAcquireOrRenew()).toBe(false); // sent at 0, read at 6 s
+    clock.advance(14_000); // 20 s after sending, 14 s after reading: the record is still valid
+    expect(await b.tryAcquireOrRenew()).toBe(false);
+    clock.advance(1_500); // 15.5 s after reading: expired
+    expect(await b.tryAcquireOrRenew()).toBe(true);
+  });
+});
