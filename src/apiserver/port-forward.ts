@@ -77,7 +77,17 @@ export function servePortForward(t: PortForwardTarget, transport: ByteTransport)
   const byRequest = new Map<string, Forward>();
   const byStream = new Map<number, Forward>();
   const paused = new Set<IncomingMessage>();
+  /** Forwards whose agent request is full: the client is read again once none is left. */
+  const backedUp = new Set<Forward>();
   let closed = false;
+  const holdClient = (f: Forward): void => {
+    backedUp.add(f);
+    transport.pause();
+  };
+  const releaseClient = (f: Forward): void => {
+    if (!backedUp.delete(f) || backedUp.size > 0 || closed) return;
+    transport.resume();
+  };
 
   const session = new SpdySession((b) => (closed ? true : transport.send(b)), {
     stream(id, headers, fin) {
@@ -117,12 +127,20 @@ export function servePortForward(t: PortForwardTarget, transport: ByteTransport)
     data(id, data, fin) {
       const f = byStream.get(id);
       if (!f || f.finished || id !== f.dataStream || !f.up) return; // the error stream carries nothing from the client
-      if (data.length > 0 && !f.up.write(data)) transport.pause();
+      if (data.length > 0 && !f.up.write(data)) holdClient(f);
       if (fin) f.up.end();
     },
     reset(id) {
       const f = byStream.get(id);
-      if (!f || id !== f.dataStream) return;
+      if (!f) return;
+      if (id !== f.dataStream) {
+        // The error stream reset before any data stream came (the client gave up on the pair).
+        if (f.dataStream === undefined) {
+          byRequest.delete(f.requestId);
+          byStream.delete(id);
+        }
+        return;
+      }
       f.up?.destroy();
       if (!f.finished) finish(f, undefined);
     },
@@ -168,7 +186,7 @@ export function servePortForward(t: PortForwardTarget, transport: ByteTransport)
     }
     f.up = up;
     up.on('error', (err) => finish(f, `cannot reach the agent of node ${t.nodeName}: ${err.message}`));
-    up.on('drain', () => transport.resume());
+    up.on('drain', () => releaseClient(f));
     up.flushHeaders();
   }
 
@@ -181,6 +199,7 @@ export function servePortForward(t: PortForwardTarget, transport: ByteTransport)
       f.up?.destroy();
     }
     if (f.res) paused.delete(f.res);
+    releaseClient(f); // a forward that ends while backed up no longer holds the client
     if (f.dataStream !== undefined && !closed) session.data(f.dataStream, Buffer.alloc(0), true);
     endRequest(f);
   }
@@ -207,6 +226,7 @@ export function servePortForward(t: PortForwardTarget, transport: ByteTransport)
     byRequest.clear();
     byStream.clear();
     paused.clear();
+    backedUp.clear();
     transport.close();
   }
 

@@ -57,6 +57,12 @@ describe('SPDY/3.1 framing (the server side of kubectl port-forward)', () => {
     const h: SpdyHeaders = new Map([['streamtype', ['data']], ['port', ['8080']], ['x', ['a', 'b']]]);
     expect([...decodeHeaderBlock(encodeHeaderBlock(h))]).toEqual([...h]);
     expect(() => decodeHeaderBlock(Buffer.from([0, 0, 0, 1, 0, 0, 0, 9, 0x61]))).toThrow(/truncated/);
+    // Many headers (or values) are refused at once, in linear time: no block may hold the server up.
+    const many = new Map<string, string[]>(Array.from({ length: 300 }, (_, i) => [`h${i}`, ['']]));
+    expect(() => decodeHeaderBlock(encodeHeaderBlock(many))).toThrow(/more than 256/);
+    const t0 = Date.now();
+    expect(() => decodeHeaderBlock(encodeHeaderBlock(new Map([['a', Array.from({ length: 110_000 }, () => '')]])))).toThrow(/more than 256 values/);
+    expect(Date.now() - t0).toBeLessThan(500);
   });
 
   it('reads the streams a client opens, with compressed headers, in order, from bytes split anywhere', async () => {

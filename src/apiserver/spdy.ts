@@ -78,11 +78,16 @@ export function encodeHeaderBlock(headers: SpdyHeaders): Buffer {
   return Buffer.concat(parts);
 }
 
-/** Parses an uncompressed header block; throws on a malformed one. */
+/** Most header values a block may carry (kubectl sends three or four headers). */
+export const MAX_HEADER_VALUES = 256;
+
+/** Parses an uncompressed header block; throws on a malformed one or one with too many values. */
 export function decodeHeaderBlock(block: Buffer): SpdyHeaders {
   const out: SpdyHeaders = new Map();
   if (block.length < 4) throw new Error('header block too short');
   const count = block.readUInt32BE(0);
+  if (count > MAX_HEADER_VALUES) throw new Error(`header block with ${count} headers, more than ${MAX_HEADER_VALUES}`);
+  let values = 0;
   let at = 4;
   const field = (): string => {
     if (at + 4 > block.length) throw new Error('header block truncated');
@@ -95,8 +100,12 @@ export function decodeHeaderBlock(block: Buffer): SpdyHeaders {
   };
   for (let i = 0; i < count; i++) {
     const name = field().toLowerCase();
-    const values = field().split('\0');
-    out.set(name, [...(out.get(name) ?? []), ...values]);
+    const vs = field().split('\0');
+    values += vs.length;
+    if (values > MAX_HEADER_VALUES) throw new Error(`header block with more than ${MAX_HEADER_VALUES} values`);
+    const list = out.get(name);
+    if (list) list.push(...vs);
+    else out.set(name, vs);
   }
   return out;
 }
