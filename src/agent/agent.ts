@@ -127,24 +127,29 @@ function isTerminalPhase(pod: Pod): boolean {
   return p === 'Succeeded' || p === 'Failed';
 }
 
-/** Runs `fn` per key with no overlap; a call during a run causes exactly one more run. */
-class KeyedSerializer {
-  private readonly running = new Map<string, { again: boolean; done: Promise<void> }>();
+/**
+ * Runs work per key with no overlap; a call during a run causes exactly one more run, of the
+ * latest function given (calls in between collapse into it). The promise settles after the
+ * run that includes the call.
+ */
+export class KeyedSerializer {
+  private readonly running = new Map<string, { again: boolean; fn: () => Promise<void>; done: Promise<void> }>();
   constructor(private readonly onError: (key: string, err: unknown) => void) {}
 
   run(key: string, fn: () => Promise<void>): Promise<void> {
     const cur = this.running.get(key);
     if (cur) {
       cur.again = true;
+      cur.fn = fn;
       return cur.done;
     }
-    const entry = { again: false, done: Promise.resolve() };
+    const entry = { again: false, fn, done: Promise.resolve() };
     entry.done = (async () => {
       try {
         do {
           entry.again = false;
           try {
-            await fn();
+            await entry.fn();
           } catch (err) {
             this.onError(key, err);
           }
@@ -201,6 +206,8 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
   const rejected = new Set<string>();
   /** Pods that left the API without a graceful deletion (their workers stop with the minimum grace). */
   const forceDeleted = new Set<string>();
+  /** Pods deleted while the agent was down whose adopted containers are being stopped. */
+  const stoppingUnmanaged = new Set<string>();
   let node: Node | undefined;
 
   const serializer = new KeyedSerializer((key, err) => logger.warn(`sync of ${key} failed`, errorMessage(err)));
@@ -374,10 +381,19 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
         await statusSerializer.run(uid, () => writePodStatus(uid));
       } else {
         // Deleted while the agent was down (no worker yet): its adopted processes get what is
-        // left of their grace period before the pod leaves the API.
+        // left of their grace period before the pod leaves the API. In the background, so a
+        // long grace period holds up neither this agent's start nor other pods' syncs; the
+        // orphan sweep leaves these containers alone meanwhile.
+        if (stoppingUnmanaged.has(uid)) return;
         const left = Math.ceil((Date.parse(pod.metadata.deletionTimestamp) - clock.now()) / 1000);
         const grace = Math.min(pod.metadata.deletionGracePeriodSeconds ?? 30, Number.isFinite(left) ? Math.max(left, 0) : 30);
-        await podWorkers.stopUnmanagedPod(uid, grace);
+        stoppingUnmanaged.add(uid);
+        void podWorkers
+          .stopUnmanagedPod(uid, grace)
+          .then(() => deleteNow(pod))
+          .catch((err: unknown) => logger.warn(`stopping pod ${ns}/${name}`, errorMessage(err)))
+          .finally(() => stoppingUnmanaged.delete(uid));
+        return;
       }
       await deleteNow(pod);
       return;
@@ -724,7 +740,7 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
     if (stopped) return;
     // Every listed pod has been triggered; wait for those passes, then stop what no pod claims.
     await serializer.idle();
-    const removed = await podWorkers.removeOrphanedPods();
+    const removed = await podWorkers.removeOrphanedPods(stoppingUnmanaged);
     if (removed.length) logger.info(`stopped ${removed.length} pod(s) deleted while the agent was down`);
     scheduleMirrorSync();
     // Mirrors deleted or missing are recreated on the next periodic check too; statuses and

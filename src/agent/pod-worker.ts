@@ -734,13 +734,14 @@ export class PodWorkers {
 
   /**
    * Stops and removes containers of pods that have no worker (deleted while the agent was
-   * down). Call after the first `syncPod` of every desired pod. Returns the UIDs removed.
+   * down), except the pods in `skip` (being stopped with their grace period elsewhere). Call
+   * after the first `syncPod` of every desired pod. Returns the UIDs removed.
    */
-  async removeOrphanedPods(): Promise<string[]> {
+  async removeOrphanedPods(skip: ReadonlySet<string> = new Set()): Promise<string[]> {
     const orphans = new Set<string>();
     for (const info of await this.o.runtime.listContainers()) {
       const uid = info.labels[labelPodUID];
-      if (uid && !this.workers.has(uid)) orphans.add(uid);
+      if (uid && !this.workers.has(uid) && !skip.has(uid)) orphans.add(uid);
     }
     for (const uid of orphans) {
       await Promise.all(
