@@ -15,8 +15,9 @@
 //   another's pods). An agent that does not answer is left out, as are pods and nodes it
 //   has no usage window for yet (metrics-server's behaviour): a list is then shorter and a
 //   GET of one is a 404 `podmetrics.metrics.k8s.io "x" not found`.
-// - `labelSelector` selects nodes/pods by their labels (the objects' own); other list
-//   parameters are ignored. Read-only: any other verb is 405.
+// - `labelSelector` and `fieldSelector` select nodes/pods as they select the objects
+//   themselves (a list narrowed to one name is authorized for that name, so it must return only
+//   that one); other list parameters are ignored. Read-only: any other verb is 405.
 // - Usage is written as upstream writes Quantities: CPU in nanocores (`12345n`), memory in
 //   KiB (`1234Ki`); `window` is a duration string (`5s`).
 
@@ -183,9 +184,10 @@ async function listObjects<T>(deps: MetricsDeps, plural: 'nodes' | 'pods', names
 export async function serveMetrics(route: MetricsRoute, method: string, query: URLSearchParams, deps: MetricsDeps): Promise<string> {
   if (method !== 'GET') throw methodNotAllowed();
   const labelSelector = query.get('labelSelector') ?? '';
+  const fieldSelector = query.get('fieldSelector') ?? '';
   const now = new Date().toISOString();
   if (route.resource === 'nodes') {
-    const nodes = await listObjects<Node>(deps, 'nodes', undefined, route.name ? '' : labelSelector, route.name ? `metadata.name=${route.name}` : '');
+    const nodes = await listObjects<Node>(deps, 'nodes', undefined, route.name ? '' : labelSelector, route.name ? `metadata.name=${route.name}` : fieldSelector);
     const stats = await statsOf(nodes, deps);
     const items = nodes.flatMap((n) => {
       const s = stats.get(n.metadata.name ?? '');
@@ -206,7 +208,7 @@ export async function serveMetrics(route: MetricsRoute, method: string, query: U
     return JSON.stringify({ kind: 'NodeMetricsList', apiVersion: GV, metadata: {}, items });
   }
 
-  const pods = await listObjects<Pod>(deps, 'pods', route.namespace, route.name ? '' : labelSelector, route.name ? `metadata.name=${route.name}` : '');
+  const pods = await listObjects<Pod>(deps, 'pods', route.namespace, route.name ? '' : labelSelector, route.name ? `metadata.name=${route.name}` : fieldSelector);
   const nodeNames = new Set(pods.map((p) => p.spec?.nodeName).filter((n): n is string => !!n));
   const nodes = nodeNames.size === 0 ? [] : (await listObjects<Node>(deps, 'nodes', undefined, '')).filter((n) => nodeNames.has(n.metadata.name ?? ''));
   const stats = await statsOf(nodes, deps);

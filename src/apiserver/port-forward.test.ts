@@ -90,7 +90,10 @@ describe('port-forward sessions', () => {
     // 300 abandoned pairs would exhaust the 256 slots of a connection if they were kept.
     for (let i = 0; i < 300; i++) {
       pf.push(await syn(2 * i + 1, 'error', String(i)));
-      pf.push(controlFrame(3, 0, Buffer.from([0, 0, 0, 0, 0, 0, 0, 5]).map((b, j) => (j < 4 ? (((2 * i + 1) >>> (8 * (3 - j))) & 0xff) : b))));
+      const rst = Buffer.alloc(8);
+      rst.writeUInt32BE(2 * i + 1, 0);
+      rst.writeUInt32BE(5, 4); // CANCEL
+      pf.push(controlFrame(3, 0, rst));
     }
     await new Promise((r) => setTimeout(r, 100));
     // Every SYN_STREAM was answered with a SYN_REPLY, none refused (RST_STREAM, type 3).

@@ -198,6 +198,9 @@ describe('everynode up --nodes 3 with the sample daemon', () => {
       }, { timeoutMs: 30_000, message: 'the busy pod using at least 300m CPU in the metrics API' });
       expect(busy.containers.map((c) => c.name)).toEqual(['spin']);
       expect(busy.window).toMatch(/^\d+(\.\d+)?s$/);
+      // A list narrowed by name (what a role limited to that name may ask) holds only that pod.
+      const one = await client.list<PodMetrics>(podMetrics, { namespace: 'default', fieldSelector: 'metadata.name=busy' });
+      expect(one.items.map((m) => m.metadata.name)).toEqual(['busy']);
       for (const p of await daemonPods()) {
         const m = await waitFor(() => usageOf(p.metadata.name!), { timeoutMs: 20_000, message: `metrics of ${p.metadata.name}` });
         const mem = /^(\d+)Ki$/.exec(m.containers[0]!.usage.memory);
