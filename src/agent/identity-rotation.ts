@@ -6,10 +6,14 @@
 // - Renews once less than `renewBeforeFraction` of the client certificate's lifetime remains
 //   (default 0.2: a one-year certificate is renewed ~73 days before it expires), checked at
 //   start and every `checkIntervalMs`; a failed attempt is retried after `retryMs`.
+// - Also renews at once when the serving certificate was issued by the cluster CA (agents of
+//   earlier versions): those pass for the API server at the addresses they name, so they are
+//   replaced by one of the node serving CA (src/auth/pki.ts) as soon as the server offers it.
 // - The new identity is stored (`storeNodeIdentity`, atomic files) BEFORE `onRotated` runs, so
 //   an agent restarted at any moment finds a valid identity on disk.
 // - Only the first server of a list is asked; a failure there is retried later.
 
+import { X509Certificate } from 'node:crypto';
 import { certificateValidity, renewNodeIdentity, storeNodeIdentity, type NodeIdentity } from '../auth/node-identity.js';
 import type { Logger } from '../util/logger.js';
 
@@ -45,9 +49,24 @@ export function startIdentityRotation(o: IdentityRotationOptions): IdentityRotat
   let stopped = false;
   let inFlight: Promise<boolean> | undefined;
 
+  const servedByClusterCa = (): boolean => {
+    try {
+      return new X509Certificate(identity.servingCertPem).issuer === new X509Certificate(identity.caPem).subject;
+    } catch {
+      return false;
+    }
+  };
+  // A server of an earlier version signs serving certificates with the cluster CA still: ask
+  // it once per start, not in a loop.
+  let askedForServingCa = false;
   const due = (): boolean => {
     const { notBefore, notAfter } = certificateValidity(identity.certPem);
-    return Date.now() >= notAfter - fraction * (notAfter - notBefore);
+    if (Date.now() >= notAfter - fraction * (notAfter - notBefore)) return true;
+    if (!askedForServingCa && servedByClusterCa()) {
+      askedForServingCa = true;
+      return true;
+    }
+    return false;
   };
 
   const renew = async (): Promise<boolean> => {

@@ -7,7 +7,7 @@ import { connect as tlsConnect } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../../src/apiserver/index.js';
 import { FakeRuntime, startAgent, startIdentityRotation, type RunningAgent } from '../../src/agent/index.js';
-import { loadNodeIdentity, RENEW_PATH, renewNodeIdentity, storeNodeIdentity, type NodeIdentity } from '../../src/auth/index.js';
+import { ensurePki, issueServingCert, loadNodeIdentity, RENEW_PATH, renewNodeIdentity, storeNodeIdentity, type NodeIdentity } from '../../src/auth/index.js';
 import { HttpTransport, RestClient, nodesResource } from '../../src/client/index.js';
 import { silentLogger } from '../../src/util/logger.js';
 import { credentialsFromKubeconfig, httpRequest, registerServer } from '../helpers/index.js';
@@ -21,6 +21,7 @@ let agent: RunningAgent;
 let transport: HttpTransport;
 let dataDir = '';
 let original: NodeIdentity;
+let serverDir = '';
 const nodeName = 'rot-node';
 
 /** The certificate the agent's HTTPS endpoint presents, as PEM-equivalent fingerprint. */
@@ -36,6 +37,7 @@ function presentedFingerprint(port: number, id: NodeIdentity): Promise<string> {
 
 beforeAll(async () => {
   const dir = makeTempDir(cleanup, 'everynode-rotation-');
+  serverDir = dir;
   server = await startServer({ dataDir: dir, listen: '127.0.0.1:0', controllers: false });
   cleanup.defer(() => server.close());
   registerServer(server.url, credentialsFromKubeconfig(server.kubeconfigPath));
@@ -100,6 +102,23 @@ describe('node identity rotation', () => {
     expect(await presentedFingerprint(agent.port, next)).toBe(serving.fingerprint256);
     expect(rotation.current()).toBe(next);
     expect(await rotation.check()).toBe(true); // still "due" with fraction 1: renews again
+  });
+
+  it('replaces at once a serving certificate of an earlier version, signed by the cluster CA, with one of the node serving CA', async () => {
+    const pki = await ensurePki(serverDir);
+    // What an agent of an earlier version holds: its serving certificate from the cluster CA.
+    const old = await issueServingCert({ nodeServingCaCert: pki.caCert, nodeServingCaKey: pki.caKey }, { commonName: `system:node:${nodeName}`, organizations: ['system:nodes'], sans: [nodeName], days: 365 });
+    const legacy: NodeIdentity = { ...original, servingCertPem: old.certPem, servingKeyPem: old.keyPem };
+    expect(new X509Certificate(legacy.servingCertPem).checkIssued(new X509Certificate(legacy.caPem))).toBe(true);
+    const rotated: NodeIdentity[] = [];
+    const rotation = startIdentityRotation({ server: server.url, identity: legacy, dataDir, logger: silentLogger, checkIntervalMs: 3_600_000, onRotated: (id) => rotated.push(id) });
+    cleanup.defer(() => rotation.stop());
+    await waitFor(() => rotated.length === 1, { timeoutMs: 10_000, message: 'the serving certificate replaced' });
+    const serving = new X509Certificate(rotated[0]!.servingCertPem);
+    expect(serving.checkIssued(new X509Certificate(pki.nodeServingCaCertPem))).toBe(true);
+    expect(serving.checkIssued(new X509Certificate(pki.caCertPem))).toBe(false);
+    // Its client certificate was not due: only that one renewal.
+    expect(await rotation.check()).toBe(false);
   });
 
   it('is refused to anyone but a node: an admin gets 403, anonymous 401, GET 405', async () => {
