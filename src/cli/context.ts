@@ -85,7 +85,7 @@ export class Connection {
     try {
       this.config = loadKubeconfig(kubeconfigPath, contextName);
     } catch (e) {
-      throw new CliError(e instanceof Error ? e.message : String(e));
+      throw kubeconfigError(kubeconfigPath, e);
     }
     this.transport = new HttpTransport({ ...this.config, userAgent: 'everynode-cli' });
     const inner = this.transport.request;
@@ -145,10 +145,26 @@ export class Connection {
   }
 }
 
-/** The one-line rendering of any error a verb throws (without the trailing newline). */
+/**
+ * A kubeconfig that cannot be used, in one line naming the file: the loader's own messages
+ * already do (`kubeconfig <path>: context "x" not found`); others (YAML syntax, unreadable
+ * files) become kubectl's `error loading config file "<path>": <first line>`.
+ */
+export function kubeconfigError(path: string, e: unknown): CliError {
+  const message = e instanceof Error ? e.message : String(e);
+  if (message.startsWith(`kubeconfig ${path}:`)) return new CliError(message.replace(/\s*\n[\s\S]*$/, ''));
+  const first = message.split('\n').map((l) => l.trim()).find((l) => l !== '') ?? 'unreadable';
+  return new CliError(`error loading config file "${path}": ${first.replace(/:$/, '')}`);
+}
+
+/**
+ * The one-line rendering of any error a verb throws (without the trailing newline). As kubectl,
+ * a 401 reads `error: You must be logged in to the server (<message>)`.
+ */
 export function formatError(e: unknown): string {
   if (e instanceof ApiError) {
     const msg = e.message.replace(/\s*\n\s*/g, ' ');
+    if (e.reason === 'Unauthorized') return `error: You must be logged in to the server (${msg})`;
     return `Error from server (${e.reason}): ${msg}`;
   }
   if (e instanceof UnreachableError || e instanceof CliError) return `error: ${e.message}`;

@@ -14,6 +14,8 @@ export interface ResourceInfo extends ResourceDescriptor {
   verbs: string[];
   /** Subresource names, e.g. `status`, `log`. */
   subresources: string[];
+  /** Discovery categories (`all`: what `get all` lists). */
+  categories: string[];
 }
 
 interface APIResource {
@@ -23,6 +25,7 @@ interface APIResource {
   kind: string;
   verbs?: string[];
   shortNames?: string[];
+  categories?: string[];
 }
 
 export interface APIResourceList {
@@ -54,6 +57,7 @@ export function resourcesFromLists(lists: APIResourceList[]): ResourceInfo[] {
         shortNames: r.shortNames ?? [],
         verbs: r.verbs ?? [],
         subresources: [],
+        categories: r.categories ?? [],
       };
       byName.set(r.name, info);
       out.push(info);
@@ -83,6 +87,16 @@ export function findResource(all: ResourceInfo[], arg: string): ResourceInfo | u
     }
   }
   return candidates.find((r) => r.group === '') ?? candidates[0];
+}
+
+/**
+ * The resources of a discovery category (`all`), in discovery order, or undefined when no
+ * resource declares it. As in kubectl, a category is tried before resource names.
+ */
+export function expandCategory(all: ResourceInfo[], arg: string): ResourceInfo[] | undefined {
+  const name = arg.toLowerCase();
+  const members = all.filter((r) => r.categories.includes(name));
+  return members.length > 0 ? members : undefined;
 }
 
 /** The resource of a manifest's `apiVersion` + `kind`. */
@@ -132,6 +146,11 @@ export class Discovery {
     const r = findResource(await this.resources(), arg);
     if (!r) throw new CliError(`the server doesn't have a resource type "${arg}"`);
     return r;
+  }
+
+  /** A TYPE argument as a list of resources: a category's members, else the one named resource. */
+  async expand(arg: string): Promise<ResourceInfo[]> {
+    return expandCategory(await this.resources(), arg) ?? [await this.resolve(arg)];
   }
 
   async byKind(apiVersion: string, kind: string): Promise<ResourceInfo> {

@@ -2,8 +2,11 @@
 // Kubernetes API with a kubeconfig. Public API: runCli(argv, io) -> exit code.
 //
 // Contracts: every failure ends as ONE line on stderr (`Error from server (Reason): message`
-// for API errors, `error: ...` otherwise) and exit code 1; `--help` on any command exits 0;
-// usage errors exit 1. runCli never calls process.exit and closes its connections.
+// for API errors, `error: You must be logged in to the server (...)` for a 401, `error: ...`
+// otherwise) and exit code 1; `--help` on any command exits 0; usage errors exit 1; a verb
+// interrupted by SIGINT/SIGTERM (rollout status) cleans up and exits 130/143. runCli never
+// calls process.exit and closes its connections. Options are read as kubectl's pflag reads
+// them (`-o=name`, `--wait=false`, see normalizeArgs).
 
 import { Command, CommanderError } from 'commander';
 import { registerApply } from './commands/apply.js';
@@ -26,7 +29,7 @@ export { executeTemplate } from './jsonpath.js';
 export { findResource, resourcesFromLists, type ResourceInfo } from './discovery.js';
 
 const lifecycleHelp = `
-Cluster lifecycle (same binary, see "everynode help"): server, agent, up, hollow-nodes.
+Cluster lifecycle (same binary, see "everynode help"): server, agent, up, token, node, hollow-nodes, dashboard.
 
 Connection: --kubeconfig, else $KUBECONFIG, else ./.everynode/kubeconfig.yaml.
 `;
@@ -61,20 +64,72 @@ export function buildProgram(ctx: CliContext): Command {
   return program;
 }
 
-/** Boolean flags kubectl users write as `--flag=false` (commander only knows `--flag`/`--no-flag`). */
-const negatable = new Set(['wait', 'watch']);
-const booleanFlags = new Set(['overwrite', 'ignore-not-found', 'all-namespaces', 'show-labels', 'follow', 'previous', 'timestamps', 'all-containers', 'prefix', 'raw', 'client', 'nodes', 'all', ...negatable]);
+type Option = Command['options'][number];
 
-/** `--wait=false` -> `--no-wait`, `--overwrite=true` -> `--overwrite`, `--overwrite=false` -> dropped. */
-export function normalizeBooleanFlags(argv: string[]): string[] {
+/** The option spelled `flag` (`-o`, `--output`, `--no-wait`) on `chain`, innermost command first. */
+function findOption(chain: Command[], flag: string): Option | undefined {
+  for (let i = chain.length - 1; i >= 0; i--) {
+    const o = chain[i]!.options.find((x) => x.short === flag || x.long === flag);
+    if (o) return o;
+  }
+  return undefined;
+}
+
+const takesValue = (o: Option): boolean => o.required || o.optional;
+
+/**
+ * Rewrites kubectl (pflag) spellings that commander does not read, using the options of the
+ * command being parsed (a letter can mean different things: `-f` is --filename for apply and
+ * --follow for logs):
+ *   `-o=name`, `-n=default` (any short option with a value) -> `-o`, `name`;
+ *   `--wait=false` -> `--no-wait` when that exists, `--overwrite=false` -> dropped,
+ *   `--overwrite=true` / `-A=true` -> `--overwrite` / `-A`.
+ * Everything after `--` is left alone.
+ */
+export function normalizeArgs(argv: string[], program: Command): string[] {
   const out: string[] = [];
-  for (const a of argv) {
-    const m = /^--([a-z-]+)=(true|false)$/.exec(a);
-    if (!m || !booleanFlags.has(m[1]!)) out.push(a);
-    else if (m[2] === 'true') out.push(`--${m[1]!}`);
-    else if (negatable.has(m[1]!)) out.push(`--no-${m[1]!}`);
+  const chain: Command[] = [program];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--') {
+      out.push(...argv.slice(i));
+      break;
+    }
+    const eq = /^(-[A-Za-z]|--[a-z][a-z0-9-]*)=(.*)$/s.exec(a);
+    const opt = eq ? findOption(chain, eq[1]!) : undefined;
+    if (eq && opt) {
+      const [, flag, value] = eq as unknown as [string, string, string];
+      if (takesValue(opt)) {
+        // `--output=x` commander reads itself; `-o=x` it would read as the value "=x".
+        out.push(...(flag.startsWith('--') ? [a] : [flag, value]));
+      } else if (value === 'true') {
+        out.push(flag);
+      } else if (value === 'false') {
+        const long = opt.long ?? '';
+        const negated = long.startsWith('--no-') ? undefined : findOption(chain, `--no-${long.slice(2)}`);
+        if (negated) out.push(negated.long!);
+      } else {
+        out.push(a);
+      }
+      continue;
+    }
+    out.push(a);
+    if (a.startsWith('-')) {
+      // `-n NS` / `--namespace NS`: the value is not a sub-command name.
+      const o = findOption(chain, a);
+      if (o && o.required && i + 1 < argv.length) out.push(argv[++i]!);
+      continue;
+    }
+    const here = chain[chain.length - 1]!;
+    const sub = here.commands.find((c) => c.name() === a || c.aliases().includes(a));
+    if (sub) chain.push(sub);
   }
   return out;
+}
+
+/** The command tree alone (for the binary's help), with the process's I/O. */
+export function commandTree(): Command {
+  return buildProgram(new CliContext(defaultIO()));
 }
 
 /** Runs one CLI invocation (`argv` without node and script) and resolves with its exit code. */
@@ -82,7 +137,7 @@ export async function runCli(argv: string[], io: CliIO = defaultIO()): Promise<n
   const ctx = new CliContext(io);
   const program = buildProgram(ctx);
   try {
-    await program.parseAsync(normalizeBooleanFlags(argv), { from: 'user' });
+    await program.parseAsync(normalizeArgs(argv, program), { from: 'user' });
     return ctx.exitCode;
   } catch (e) {
     if (e instanceof CommanderError) {

@@ -13,6 +13,12 @@ export interface CliIO {
   /** True when stdout is a terminal: live progress bars and colour are allowed. */
   isTTY: boolean;
   env: Record<string, string | undefined>;
+  /**
+   * Subscribes to SIGINT/SIGTERM for a verb that must clean up before it ends (the rollout
+   * bar restores the terminal); returns the unsubscribe function. While subscribed the signal
+   * does not kill the process: the verb ends itself (exit code 130/143). Absent: no handling.
+   */
+  onInterrupt?: (handler: (signal: 'SIGINT' | 'SIGTERM') => void) => () => void;
 }
 
 export function defaultIO(): CliIO {
@@ -22,6 +28,16 @@ export function defaultIO(): CliIO {
     stdin: process.stdin,
     isTTY: process.stdout.isTTY === true,
     env: process.env,
+    onInterrupt: (handler) => {
+      const onInt = (): void => handler('SIGINT');
+      const onTerm = (): void => handler('SIGTERM');
+      process.on('SIGINT', onInt);
+      process.on('SIGTERM', onTerm);
+      return () => {
+        process.off('SIGINT', onInt);
+        process.off('SIGTERM', onTerm);
+      };
+    },
   };
 }
 

@@ -1,6 +1,8 @@
 // Output formats of `get`: server-side Tables printed like kubectl (upper-case headers, 3-space
 // gutters, priority>0 columns only with -o wide, NAMESPACE from row object metadata with -A,
-// LABELS with --show-labels), and yaml/json/name/jsonpath renderings of objects.
+// LABELS with --show-labels, sorted by key; names prefixed `kind.group/` when several kinds are
+// printed), and yaml/json/name/jsonpath renderings of objects (yaml and json without
+// metadata.managedFields unless asked, as kubectl's --show-managed-fields).
 
 import { stringify } from 'yaml';
 import type { KubeObject } from '../api/types.js';
@@ -11,6 +13,8 @@ import { executeTemplate, JsonPathError } from './jsonpath.js';
 export interface TableColumn {
   name: string;
   type?: string;
+  /** `name` marks the column that holds the object name (kubectl prefixes it with the kind). */
+  format?: string;
   priority?: number;
 }
 
@@ -30,6 +34,8 @@ export interface TableOptions {
   wide: boolean;
   withNamespace: boolean;
   showLabels: boolean;
+  /** `daemonset.apps`: prefix the name column with `<kindPrefix>/` (several kinds printed). */
+  kindPrefix?: string;
 }
 
 function cellText(v: unknown): string {
@@ -39,8 +45,13 @@ function cellText(v: unknown): string {
   return String(v);
 }
 
-function labelsText(labels: Record<string, string> | undefined): string {
-  const e = Object.entries(labels ?? {});
+/** Label or annotation entries sorted by key (kubectl's order everywhere it prints them). */
+export function sortedEntries(m: Record<string, string> | undefined): [string, string][] {
+  return Object.entries(m ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+}
+
+export function labelsText(labels: Record<string, string> | undefined): string {
+  const e = sortedEntries(labels);
   return e.length === 0 ? '<none>' : e.map(([k, v]) => `${k}=${v}`).join(',');
 }
 
@@ -50,8 +61,9 @@ export function tableCells(columns: TableColumn[], rows: TableRow[], o: TableOpt
   const header = keep.map(({ c }) => c.name.toUpperCase());
   if (o.withNamespace) header.unshift('NAMESPACE');
   if (o.showLabels) header.push('LABELS');
+  const nameColumn = o.kindPrefix === undefined ? -1 : columns.findIndex((c) => c.format === 'name' && (c.type ?? 'string') === 'string');
   const out = rows.map((r) => {
-    const cells = keep.map(({ i }) => cellText(r.cells[i]));
+    const cells = keep.map(({ i }) => (i === nameColumn ? `${o.kindPrefix!}/${cellText(r.cells[i])}` : cellText(r.cells[i])));
     if (o.withNamespace) cells.unshift(r.object?.metadata?.namespace ?? '');
     if (o.showLabels) cells.push(labelsText(r.object?.metadata?.labels));
     return cells;
@@ -104,9 +116,26 @@ export function parseOutputFormat(o: string | undefined): OutputFormat {
   throw new CliError(`unable to match a printer suitable for the output format "${o}", allowed formats are: json,jsonpath,name,wide,yaml`);
 }
 
-/** Renders full objects (a single object, or a kubectl `List` when `asList`). */
-export function printObjects(objects: KubeObject[], format: Exclude<OutputFormat, { kind: 'table' }>, asList: boolean, prefixOf: (o: KubeObject) => string): string {
-  const data: unknown = asList ? { apiVersion: 'v1', kind: 'List', metadata: { resourceVersion: '' }, items: objects } : objects[0];
+/** A copy of `o` without metadata.managedFields (the object itself when it has none). */
+export function omitManagedFields(o: KubeObject): KubeObject {
+  if (o.metadata?.managedFields === undefined) return o;
+  const { managedFields: _omit, ...metadata } = o.metadata;
+  return { ...o, metadata };
+}
+
+/**
+ * Renders full objects (a single object, or a kubectl `List` when `asList`). yaml and json
+ * leave out metadata.managedFields unless `showManagedFields`.
+ */
+export function printObjects(
+  objects: KubeObject[],
+  format: Exclude<OutputFormat, { kind: 'table' }>,
+  asList: boolean,
+  prefixOf: (o: KubeObject) => string,
+  showManagedFields = false,
+): string {
+  const shown = (format.kind === 'yaml' || format.kind === 'json') && !showManagedFields ? objects.map(omitManagedFields) : objects;
+  const data: unknown = asList ? { apiVersion: 'v1', kind: 'List', metadata: { resourceVersion: '' }, items: shown } : shown[0];
   switch (format.kind) {
     case 'json':
       return JSON.stringify(data, null, 4) + '\n';

@@ -8,8 +8,9 @@
 // `up` runs the API server with its controllers and N local agents in one process. Local node i
 // is `node-i` with InternalIP 127.0.1.i (its own loopback address, so daemons of different
 // local nodes can bind the same hostPort) and its data under `<data-dir>/nodes/node-i/`
-// (static pods in `static-pods/` there). SIGINT/SIGTERM stop every daemon gracefully, then the
-// server.
+// (static pods in `static-pods/` there). Every option is checked before anything starts.
+// SIGINT/SIGTERM (stopUp): the controllers stop first, so none reacts to the daemons going
+// away (no replacement pods); then every daemon stops gracefully; then the server.
 //
 // Identity: with --token the agent joins (join.ts: the server's CA is checked against the
 // token's hash before the token is sent) and stores its node identity in
@@ -41,7 +42,9 @@ export const agentUsage = `  agent    run a node agent (registers a Node, runs t
            --static-pod-dir DIR pod manifests run without the API server
            --node-ip IP         the node's InternalIP, where its log endpoint listens (default 127.0.0.1)
            --port N             log endpoint port (default 10250)
-  up       run the API server, its controllers and N local agents in one process
+`;
+
+export const upUsage = `  up       run the API server, its controllers and N local agents in one process
            --data-dir DIR       state, kubeconfig and node directories (default ./.everynode)
            --listen HOST:PORT   API address (default 127.0.0.1:6443)
            --nodes N            local nodes node-1..node-N on 127.0.1.1..N (default 3; 0: none)
@@ -164,11 +167,14 @@ export async function runUp(args: string[]): Promise<void> {
     strict: true,
   });
   if (values.help) {
-    process.stdout.write(`usage: everynode up [options]\n${agentUsage}`);
+    process.stdout.write(`usage: everynode up [options]\n${upUsage}`);
     return;
   }
   const n = Number(values.nodes);
   if (!Number.isInteger(n) || n < 0 || n > 254) throw new Error(`up: invalid --nodes ${JSON.stringify(values.nodes)}: want 0..254`);
+  const hollowCount = Number(values['hollow-nodes']);
+  if (values['hollow-nodes'].trim() === '' || !Number.isInteger(hollowCount) || hollowCount < 0) throw new Error(`up: invalid --hollow-nodes ${JSON.stringify(values['hollow-nodes'])}: want a count >= 0`);
+  if (values.dashboard !== 'off' && !/^(\[[^\]]+\]|[^:]*):\d{1,5}$/.test(values.dashboard)) throw new Error(`up: invalid --dashboard ${JSON.stringify(values.dashboard)}: want HOST:PORT or off`);
   const dataDir = resolve(values['data-dir']);
   const logger = createLogger({ name: 'up' });
   const storeUrl = storeUrlFromFlag(values.store);
@@ -199,8 +205,6 @@ export async function runUp(args: string[]): Promise<void> {
     rotations.push(rotateIdentity(server.url, identity, nodeDir, transport, agent, logger.child('agent')));
     process.stdout.write(`node ${nodeName}: InternalIP ${nodeIP}, logs on port ${agent.port}, data ${nodeDir}, static pods ${staticPodDir}\n`);
   }
-  const hollowCount = Number(values['hollow-nodes']);
-  if (!Number.isInteger(hollowCount) || hollowCount < 0) throw new Error(`up: invalid --hollow-nodes ${JSON.stringify(values['hollow-nodes'])}: want a count >= 0`);
   const { startHollowNodesForUp } = await import('../hollow/index.js');
   const hollow = hollowCount > 0 ? await startHollowNodesForUp(server.kubeconfigPath, hollowCount) : undefined;
   if (hollow) process.stdout.write(`hollow nodes: ${hollowCount} (hollow-node-0..hollow-node-${hollowCount - 1}, simulated, no processes)\n`);
@@ -215,14 +219,35 @@ export async function runUp(args: string[]): Promise<void> {
     process.stdout.write(`dashboard: ${d.url}\n`);
   }
   onSignals(async (signal) => {
-    logger.info(`${signal} received, stopping the daemons and the server`);
-    await dashboard?.close();
-    dashboardTransport?.destroy();
-    for (const r of rotations) r.stop();
-    await Promise.all(agents.map((a) => a.stop({ stopPods: true })));
-    await hollow?.stop();
-    await server.close();
+    logger.info(`${signal} received, stopping the controllers, the daemons and the server`);
+    await stopUp({ server, agents, rotations, ...(hollow ? { hollow } : {}), ...(dashboard ? { dashboard } : {}), ...(dashboardTransport ? { dashboardTransport } : {}) });
   });
+}
+
+/** What `everynode up` runs, as stopUp needs it. */
+export interface UpParts {
+  server: { controllerManager?: { stop(): Promise<void> }; close(): Promise<void> };
+  agents: { stop(o: { stopPods: boolean }): Promise<void> }[];
+  rotations: { stop(): void }[];
+  hollow?: { stop(): Promise<void> };
+  dashboard?: { close(): Promise<void> };
+  dashboardTransport?: { destroy(): void };
+}
+
+/**
+ * Stops `up` in the order that leaves a clean cluster: the dashboard; then the controllers
+ * (while the API still serves, so they release their lease), so that no DaemonSet controller
+ * sees the daemons end and creates replacement pods; then the agents, which stop their pods
+ * gracefully; then the hollow nodes; the API server last.
+ */
+export async function stopUp(p: UpParts): Promise<void> {
+  await p.dashboard?.close();
+  p.dashboardTransport?.destroy();
+  await p.server.controllerManager?.stop();
+  for (const r of p.rotations) r.stop();
+  await Promise.all(p.agents.map((a) => a.stop({ stopPods: true })));
+  await p.hollow?.stop();
+  await p.server.close();
 }
 
 /** Renews the node identity before it expires, switching the API transport and the agent's endpoint to it. */

@@ -1,9 +1,13 @@
 #!/usr/bin/env node
 // The `everynode` binary. Thin: parses arguments and calls the parts.
 //   everynode server [--data-dir DIR] [--listen HOST:PORT] [--store sqlite|etcd://...]
+//   everynode agent|up|token|node|hollow-nodes|dashboard ...   (cluster lifecycle)
+//   everynode get|apply|logs|rollout|...                        (client verbs, src/cli)
+//   everynode [help|--help|-h]   all commands (help.ts); everynode help VERB [SUB]: its --help
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { agentUsage, runAgent, runUp } from './agent.js';
+import { agentUsage, runAgent, runUp, upUsage } from './agent.js';
+import { fullUsage, helpArgv } from './help.js';
 import { storeFlagUsage, storeUrlFromFlag } from './store-flag.js';
 import { createLogger } from '../util/logger.js';
 import { applyServerHeapPolicy } from '../util/heap.js';
@@ -12,23 +16,24 @@ import { applyServerHeapPolicy } from '../util/heap.js';
 // server (the agent's memory footprint is a measured figure).
 const usageHead = `usage: everynode <command> [options]
 
-commands:
+cluster commands:
   server   run the API server
            --data-dir DIR       state and kubeconfig directory (default ./.everynode)
            --listen HOST:PORT   address to listen on (default 127.0.0.1:6443)
            --tls-san NAME       extra name/IP for the serving certificate (repeatable)
 ${storeFlagUsage}           --disable-controllers
                                 serve the API alone (no in-process controller manager)
-${agentUsage}`;
+${upUsage}${agentUsage}`;
 
 async function usage(): Promise<string> {
-  const [{ tokenUsage }, { nodeUsage }, { hollowNodesUsage }, { dashboardUsage }] = await Promise.all([
+  const [{ tokenUsage }, { nodeUsage }, { hollowNodesUsage }, { dashboardUsage }, { commandTree }] = await Promise.all([
     import('./token.js'),
     import('./node.js'),
     import('../hollow/index.js'),
     import('../dashboard/index.js'),
+    import('../cli/index.js'),
   ]);
-  return usageHead + tokenUsage + nodeUsage + hollowNodesUsage + dashboardUsage;
+  return fullUsage(usageHead + tokenUsage + nodeUsage + hollowNodesUsage + dashboardUsage, commandTree());
 }
 
 async function runServer(args: string[]): Promise<void> {
@@ -97,11 +102,23 @@ async function main(argv: string[]): Promise<void> {
       return runNode(rest);
     }
     case undefined:
-    case 'help':
     case '--help':
     case '-h':
       process.stdout.write(await usage());
       return;
+    case 'help': {
+      if (rest.length === 0) {
+        process.stdout.write(await usage());
+        return;
+      }
+      const { commandTree } = await import('../cli/index.js');
+      const argv = helpArgv(rest, commandTree());
+      if (!argv) {
+        process.stderr.write(`everynode: unknown command ${JSON.stringify(rest[0])} (run "everynode help" for the list)\n`);
+        process.exit(1);
+      }
+      return main(argv);
+    }
     default: {
       // Every other verb (get, apply, rollout, ...) is a client verb of src/cli; unknown ones
       // are reported there. Loaded lazily so the lifecycle commands do not pay for it.

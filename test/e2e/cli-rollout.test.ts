@@ -89,6 +89,18 @@ describe('everynode rollout', () => {
     expect(await cli(['rollout', 'status', 'daemonset', 'roll'])).toMatchObject({ code: 0, stdout: 'daemon set "roll" successfully rolled out\n' });
   });
 
+  it('status ends with exit code 130 on SIGINT (143 on SIGTERM), without a final status line', async () => {
+    expect((await cli(['apply', '-f', '-'], dsManifest('interrupted'))).code).toBe(0);
+    for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+      const p = spawnNode(cleanup, [everynodeBin, 'rollout', 'status', 'ds/interrupted'], { env: { ...process.env, KUBECONFIG: kc, NO_COLOR: '1' } });
+      await waitFor(() => p.output().includes('Waiting for daemon set spec update to be observed...\n'), { message: 'the first status line' });
+      p.signalGroup(signal);
+      const exit = await p.exited;
+      expect(exit, signal).toEqual({ code, signal: null });
+      expect(p.output(), signal).toBe('Waiting for daemon set spec update to be observed...\n');
+    }
+  });
+
   it('status exits 1 on --timeout, and refuses OnDelete, unknown objects and other kinds', async () => {
     expect((await cli(['apply', '-f', '-'], dsManifest('stuck'))).code).toBe(0);
     await writeStatus('stuck', { observedGeneration: 1, desired: 2, updated: 1, available: 1 });

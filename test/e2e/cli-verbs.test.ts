@@ -127,11 +127,25 @@ describe('everynode CLI verbs', () => {
     expect(none).toMatchObject({ code: 0, stdout: '', stderr: 'No resources found in default namespace.\n' });
   });
 
+  it('get several kinds and `all` as kubectl: kind-prefixed names, -o=name, no managed fields unless asked', async () => {
+    await cli(['apply', '-f', write('kinds.yaml', dsManifest('kinds', 'busybox:1.36', '\n    kinds: me'))]);
+    const all = await cli(['get', 'all', '-l', 'kinds=me', '-n=default']);
+    expect(all.code).toBe(0);
+    expect(all.stdout).toMatch(/^NAME\s+DESIRED\s.*\ndaemonset\.apps\/kinds\s+\d/);
+    const two = await cli(['get', 'po,ds', '-l', 'kinds=me', '--no-headers']);
+    expect(two.stdout).toMatch(/^daemonset\.apps\/kinds\s+\d[^\n]*\n$/);
+    expect(await cli(['get', 'pods,ds', '-l', 'kinds=me', '-o=name'])).toMatchObject({ code: 0, stdout: 'daemonset.apps/kinds\n' });
+    const y = await cli(['get', 'ds', 'kinds', '-o', 'yaml']);
+    expect(y.stdout).toMatch(/^apiVersion: apps\/v1\n/);
+    expect(y.stdout).not.toContain('managedFields');
+    expect((await cli(['get', 'ds', 'kinds', '-o=yaml', '--show-managed-fields'])).stdout).toMatch(/\n {2}managedFields:\n/);
+  });
+
   it('get reports not found, unknown types and bad flags with exit 1', async () => {
     const nf = await cli(['get', 'ds', 'missing']);
     expect(nf).toMatchObject({ code: 1, stdout: '', stderr: 'Error from server (NotFound): daemonsets.apps "missing" not found\n' });
     const po = await cli(['get', 'po/missing', '-o', 'yaml']);
-    expect(po).toMatchObject({ code: 1, stderr: 'Error from server (NotFound): pods "missing" not found\n' });
+    expect(po).toMatchObject({ code: 1, stdout: '', stderr: 'Error from server (NotFound): pods "missing" not found\n' });
     const type = await cli(['get', 'frobs']);
     expect(type).toMatchObject({ code: 1, stderr: 'error: the server doesn\'t have a resource type "frobs"\n' });
     const fmt = await cli(['get', 'ds', '-o', 'xml']);
@@ -232,13 +246,13 @@ describe('everynode CLI verbs', () => {
     expect(ctx).toMatchObject({ code: 1, stderr: `error: kubeconfig ${kc}: context "nope" not found\n` });
   });
 
-  it('unauthorized: a bad token is refused with the server message; a user without RBAC gets the 403', async () => {
+  it('unauthorized: a bad token is refused as kubectl says it; a user without RBAC gets the 403', async () => {
     const probe = await testFetch(`${server.url}/api/v1/namespaces`, { headers: { Authorization: 'Bearer not-a-valid-token' } });
     expect(probe.status).toBe(401);
     const bad = writeKubeconfigFor(dir, 'badtoken', server.url, { token: 'not-a-valid-token' });
     const r = await cli(['get', 'ds'], { kubeconfig: bad });
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/^Error from server \(Unauthorized\): .+\n$/);
+    expect(r.stderr).toBe('error: You must be logged in to the server (Unauthorized)\n');
     const nobody = writeKubeconfigFor(dir, 'nobody', server.url, { token: createUserToken(join(dir, 'data'), 'nobody') });
     const f = await cli(['get', 'ds'], { kubeconfig: nobody });
     expect(f.code).toBe(1);
@@ -252,5 +266,13 @@ describe('everynode CLI verbs', () => {
     const h = await cli(['rollout', 'undo', '--help']);
     expect(h.code).toBe(0);
     expect(h.stdout).toMatch(/^Usage: everynode rollout undo \[options\] <target\.\.\.>/);
+    // The binary's own help lists the client verbs too, and `help VERB` is that verb's help.
+    for (const args of [[], ['help'], ['--help']]) {
+      const top = await cli(args);
+      expect(top.code, args.join(' ')).toBe(0);
+      expect(top.stdout, args.join(' ')).toMatch(/\n {2}up +run the API server[\s\S]*\nBasic Commands \(Intermediate\):\n {2}get +[\s\S]*\n {2}logs +/);
+    }
+    expect(await cli(['help', 'get'])).toMatchObject({ code: 0, stdout: expect.stringMatching(/^Usage: everynode get \[options\] \[resources\.\.\.\]\n/) as unknown as string });
+    expect((await cli(['help', 'up'])).stdout).toMatch(/^usage: everynode up \[options\]\n {2}up +run the API server/);
   });
 });

@@ -1,13 +1,14 @@
 // `everynode delete`: by TYPE NAME..., TYPE/NAME..., -f FILE, or TYPE -l SELECTOR / --all.
 // --cascade picks the propagationPolicy (background, the default; foreground; orphan).
 // With --wait (default) it returns once each object is gone (uid changed or 404), bounded by
-// --timeout (0 = no bound).
+// --timeout (0 = no bound). An object of -f that cannot be deleted is reported as kubectl does:
+// `Error from server (NotFound): error when deleting "<file>": ...`.
 
 import type { Command } from 'commander';
 import type { DeletionPropagation, KubeObject } from '../../api/types.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isNotFound } from '../../client/index.js';
-import { CliError } from '../context.js';
+import { CliError, withContext } from '../context.js';
 import { kindPrefix, qualifiedPlural, type ResourceInfo } from '../discovery.js';
 import { readManifests } from '../manifests.js';
 import { type CliContext, collect, parseDuration, parseTargets } from './common.js';
@@ -55,12 +56,13 @@ export function registerDelete(program: Command, ctx: CliContext): void {
       const timeoutMs = parseDuration(opts.timeout);
       const conn = ctx.conn(cmd);
       const disco = ctx.discovery(cmd);
-      const work: { r: ResourceInfo; ns: string; name: string }[] = [];
+      // `source`: the file an object came from (-f), for kubectl's `error when deleting "<file>": `.
+      const work: { r: ResourceInfo; ns: string; name: string; source?: string }[] = [];
       if (opts.filename?.length) {
         if (args.length) throw new CliError('cannot pass resource names together with -f');
         for (const m of await readManifests(opts.filename, ctx.io)) {
           const r = await disco.byKind(m.object.apiVersion ?? '', m.object.kind ?? '');
-          work.push({ r, ns: r.namespaced ? m.object.metadata.namespace ?? conn.namespace : '', name: m.object.metadata.name ?? '' });
+          work.push({ r, ns: r.namespaced ? m.object.metadata.namespace ?? conn.namespace : '', name: m.object.metadata.name ?? '', source: m.source });
         }
       } else {
         const targets = parseTargets(args);
@@ -88,7 +90,7 @@ export function registerDelete(program: Command, ctx: CliContext): void {
           pending.push({ ...w, uid });
         } catch (e) {
           if (opts.ignoreNotFound && isNotFound(e)) continue;
-          ctx.report(e);
+          ctx.report(w.source === undefined ? e : withContext(e, `error when deleting "${w.source}": `));
         }
       }
       if (!opts.wait) return;

@@ -1,14 +1,19 @@
 // `everynode describe`: a readable, kubectl-like view of one object (or all matching ones)
 // with its events. DaemonSet, Node and Pod get dedicated layouts; any other kind (CRDs
 // included) prints metadata plus its spec/status as indented YAML.
+//
+// As kubectl: labels and annotations are sorted by key; times are RFC 1123 with a numeric
+// zone; a container shows its State and, once it has terminated before, its Last State
+// (Reason, Exit Code, Started, Finished); `describe TYPE NAME` where no object is called NAME
+// describes every object whose name starts with NAME (the NotFound error when none does).
 
 import type { Command } from 'commander';
 import { stringify } from 'yaml';
-import type { Container, DaemonSet, Event, KubeObject, Node, Pod, PodTemplateSpec } from '../../api/types.js';
-import { eventsResource, podsResource } from '../../client/index.js';
+import type { Container, ContainerState, DaemonSet, Event, KubeObject, Node, Pod, PodTemplateSpec } from '../../api/types.js';
+import { eventsResource, isNotFound, podsResource } from '../../client/index.js';
 import { CliError, formatError } from '../context.js';
 import type { ResourceInfo } from '../discovery.js';
-import { formatRows } from '../printers.js';
+import { formatRows, sortedEntries } from '../printers.js';
 import { ageOf, type CliContext, controllerUid, parseTargets, selectorString } from './common.js';
 
 /** Key/value lines aligned per indentation level (kubectl's describe layout). */
@@ -25,7 +30,7 @@ class DescribeWriter {
 
   /** A map printed as `key=value` lines under one key. */
   map(level: number, key: string, m: Record<string, string> | undefined, skip: (k: string) => boolean = () => false): void {
-    const e = Object.entries(m ?? {}).filter(([k]) => !skip(k));
+    const e = sortedEntries(m).filter(([k]) => !skip(k));
     if (e.length === 0) return this.kv(level, key, '<none>');
     e.forEach(([k, v], i) => (i === 0 ? this.kv(level, key, `${k}=${v}`) : this.kv(level, '', `${k}=${v}`)));
   }
@@ -46,13 +51,46 @@ class DescribeWriter {
 
 const lastApplied = (k: string) => k === 'kubectl.kubernetes.io/last-applied-configuration';
 
+const two = (n: number) => String(n).padStart(2, '0');
+const weekdays = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
+const months = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/** Go's time.RFC1123Z in local time (`Mon, 02 Jan 2006 15:04:05 -0700`), as kubectl describe prints times. */
+export function rfc1123z(ts: string | null | undefined): string {
+  const d = new Date(ts ?? '');
+  if (!ts || Number.isNaN(d.getTime())) return '<unknown>';
+  const off = -d.getTimezoneOffset();
+  const zone = `${off < 0 ? '-' : '+'}${two(Math.floor(Math.abs(off) / 60))}${two(Math.abs(off) % 60)}`;
+  return `${weekdays[d.getDay()]!}, ${two(d.getDate())} ${months[d.getMonth()]!} ${d.getFullYear()} ${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())} ${zone}`;
+}
+
+/** kubectl's describeStatus: `State:`/`Last State:` and the details of that state one level in. */
+function containerState(w: DescribeWriter, level: number, title: string, s: ContainerState | undefined): void {
+  if (s?.running) {
+    w.kv(level, title, 'Running');
+    w.kv(level + 1, 'Started', rfc1123z(s.running.startedAt));
+  } else if (s?.terminated) {
+    const t = s.terminated;
+    w.kv(level, title, 'Terminated');
+    if (t.reason) w.kv(level + 1, 'Reason', t.reason);
+    if (t.message) w.kv(level + 1, 'Message', t.message);
+    w.kv(level + 1, 'Exit Code', t.exitCode);
+    if (t.signal) w.kv(level + 1, 'Signal', t.signal);
+    w.kv(level + 1, 'Started', rfc1123z(t.startedAt));
+    w.kv(level + 1, 'Finished', rfc1123z(t.finishedAt));
+  } else {
+    w.kv(level, title, 'Waiting');
+    if (s?.waiting?.reason) w.kv(level + 1, 'Reason', s.waiting.reason);
+  }
+}
+
 function header(w: DescribeWriter, o: KubeObject, r: ResourceInfo): void {
   w.kv(0, 'Name', o.metadata.name);
   if (r.namespaced) w.kv(0, 'Namespace', o.metadata.namespace);
   w.map(0, 'Labels', o.metadata.labels);
   w.map(0, 'Annotations', o.metadata.annotations, lastApplied);
-  if (o.metadata.creationTimestamp) w.kv(0, 'CreationTimestamp', new Date(o.metadata.creationTimestamp).toUTCString());
-  if (o.metadata.deletionTimestamp) w.kv(0, 'DeletionTimestamp', new Date(o.metadata.deletionTimestamp).toUTCString());
+  if (o.metadata.creationTimestamp) w.kv(0, 'CreationTimestamp', rfc1123z(o.metadata.creationTimestamp));
+  if (o.metadata.deletionTimestamp) w.kv(0, 'DeletionTimestamp', rfc1123z(o.metadata.deletionTimestamp));
   const owner = (o.metadata.ownerReferences ?? []).find((x) => x.controller);
   if (owner) w.kv(0, 'Controlled By', `${owner.kind}/${owner.name}`);
 }
@@ -69,9 +107,9 @@ function containers(w: DescribeWriter, level: number, title: string, list: Conta
     if (c.args?.length) w.kv(level + 2, 'Args', c.args.join(' '));
     const st = pod?.status?.containerStatuses?.find((s) => s.name === c.name);
     if (st) {
-      const state = st.state?.running ? 'Running' : st.state?.waiting ? `Waiting (${st.state.waiting.reason ?? ''})` : st.state?.terminated ? `Terminated (${st.state.terminated.reason ?? ''})` : 'Unknown';
-      w.kv(level + 2, 'State', state);
-      w.kv(level + 2, 'Ready', String(st.ready));
+      containerState(w, level + 2, 'State', st.state);
+      if (st.lastState?.terminated) containerState(w, level + 2, 'Last State', st.lastState);
+      w.kv(level + 2, 'Ready', st.ready ? 'True' : 'False');
       w.kv(level + 2, 'Restart Count', st.restartCount);
     }
     const env = (c.env ?? []).map((e) => `${e.name}=${e.value ?? (e.valueFrom ? '<set from reference>' : '')}`);
@@ -107,7 +145,7 @@ function podTemplate(w: DescribeWriter, t: PodTemplateSpec | undefined): void {
 async function describeDaemonSet(ctx: CliContext, cmd: Command, w: DescribeWriter, ds: DaemonSet): Promise<void> {
   const sel = selectorString(ds.spec.selector);
   w.kv(0, 'Selector', sel);
-  const nodeSel = Object.entries(ds.spec.template?.spec?.nodeSelector ?? {}).map(([k, v]) => `${k}=${v}`).join(',');
+  const nodeSel = sortedEntries(ds.spec.template?.spec?.nodeSelector).map(([k, v]) => `${k}=${v}`).join(',');
   w.kv(0, 'Node-Selector', nodeSel || '<none>');
   const st = ds.status ?? ({} as NonNullable<DaemonSet['status']>);
   w.kv(0, 'Desired Number of Nodes Scheduled', st.desiredNumberScheduled ?? 0);
@@ -261,6 +299,16 @@ export function registerDescribe(program: Command, ctx: CliContext): void {
             try {
               objects.push(await conn.client.get(r, ns, name));
             } catch (e) {
+              // kubectl: `describe TYPE NAME` (exactly that) falls back to the names NAME starts.
+              if (isNotFound(e) && args.length === 2 && targets.length === 1 && !args[0]!.includes('/')) {
+                const lo: { namespace: string; labelSelector?: string } = { namespace: ns };
+                if (opts.selector) lo.labelSelector = opts.selector;
+                const matching = (await conn.client.list(r, lo)).items.filter((o) => (o.metadata.name ?? '').startsWith(name));
+                if (matching.length > 0) {
+                  for (const o of matching) ctx.out((await describeObject(ctx, cmd, r, o)) + '\n');
+                  return;
+                }
+              }
               ctx.report(e);
             }
           }

@@ -4,8 +4,11 @@
 //   strategy must be RollingUpdate; generation > observedGeneration -> waiting for the spec;
 //   updated < desired -> "U out of D new pods have been updated"; available < desired ->
 //   "A of D updated pods are available"; else done. On a TTY it draws a live progress bar
-//   (cli-progress; updated/available/desired, plus one line per node with --nodes); otherwise
-//   it prints each new status line once. --timeout bounds the wait (exit 1 on expiry).
+//   (cli-progress; updated/available/desired, plus one line per node with --nodes; lines sized
+//   by their visible length to the terminal width); otherwise it prints each new status line
+//   once. --timeout bounds the wait (exit 1 on expiry). SIGINT/SIGTERM (CliIO.onInterrupt)
+//   stop the bar first, which shows the cursor and turns line wrapping back on, then the
+//   command ends with exit code 130/143.
 // history: ControllerRevisions selected by the DS selector and controlled by its UID.
 // undo: PATCHes the target revision's `data` as a strategic merge patch (skipped when the
 //   current template already matches it). restart: sets the template annotation
@@ -77,19 +80,71 @@ class PlainRenderer implements RolloutRenderer {
   stop(): void {}
 }
 
+const ansi = /\u001b\[[0-9;?]*[A-Za-z]/g;
+
+/** The length of `s` on a terminal (ANSI escape sequences take no room). */
+export function visibleLength(s: string): number {
+  return s.replace(ansi, '').length;
+}
+
+/**
+ * `s` cut to at most `max` visible characters; escape sequences are kept, and a cut line that
+ * had any ends with a reset, so no colour leaks into the next line.
+ */
+export function fitVisible(s: string, max: number): string {
+  if (visibleLength(s) <= max) return s;
+  let out = '';
+  let used = 0;
+  let styled = false;
+  for (let i = 0; i < s.length && used < max; ) {
+    ansi.lastIndex = i;
+    const m = s[i] === '\u001b' ? ansi.exec(s) : null;
+    if (m && m.index === i) {
+      out += m[0];
+      styled = true;
+      i += m[0].length;
+      continue;
+    }
+    out += s[i];
+    used++;
+    i++;
+  }
+  return styled ? `${out}\u001b[0m` : out;
+}
+
+const barFull = 30;
+const barMin = 10;
+
+/**
+ * The main bar line for a terminal `width` columns wide: the bar gets what the text leaves (up
+ * to 30 cells, sized on the visible length, colour codes excluded) and the line never reaches
+ * the last column; when even a 10-cell bar does not fit, the line is cut (fitVisible).
+ */
+export function barLine(name: string, progress: number, p: { value: number; total: number; available: number; phase: string }, width: number): string {
+  const line = (size: number): string => {
+    const done = Math.max(0, Math.min(size, Math.round(progress * size)));
+    return `${name} [${'\u2588'.repeat(done)}${'\u2591'.repeat(size - done)}] ${p.value}/${p.total} updated | ${p.available} available | ${p.phase}`;
+  };
+  const room = width - 1;
+  const size = Math.max(barMin, Math.min(barFull, room - visibleLength(line(0))));
+  return fitVisible(line(size), room);
+}
+
 class BarRenderer implements RolloutRenderer {
   private readonly multi: cliProgress.MultiBar;
   private readonly main: cliProgress.SingleBar;
   private readonly nodeBars = new Map<string, cliProgress.SingleBar>();
+  private stopped = false;
 
   constructor(private readonly io: CliIO, name: string) {
     this.multi = new cliProgress.MultiBar(
       {
         stream: io.stdout as NodeJS.WritableStream,
-        format: `${name} [{bar}] {value}/{total} updated | {available} available | {phase}`,
+        // cli-progress measures lines with their colour codes; the formatters fit them by what shows.
+        format: (_o, params, payload: { available: number; phase: string }) =>
+          barLine(name, params.progress, { value: params.value, total: params.total, available: payload.available, phase: payload.phase }, params.maxWidth),
         hideCursor: true,
         clearOnComplete: false,
-        barsize: 30,
         fps: 10,
       },
       cliProgress.Presets.shades_classic,
@@ -104,14 +159,19 @@ class BarRenderer implements RolloutRenderer {
     for (const n of nodes ?? []) {
       let bar = this.nodeBars.get(n.node);
       if (!bar) {
-        bar = this.multi.create(1, 0, { node: n.node, pod: n.pod, state: n.state }, { format: '  {node}  {pod}  {state}' });
+        bar = this.multi.create(1, 0, { node: n.node, pod: n.pod, state: n.state }, {
+          format: (_o, params, payload: { node: string; pod: string; state: string }) => fitVisible(`  ${payload.node}  ${payload.pod}  ${payload.state}`, params.maxWidth - 1),
+        });
         this.nodeBars.set(n.node, bar);
       }
       bar.update(0, { node: n.node, pod: n.pod, state: n.state });
     }
   }
 
+  /** Draws the last state and gives the terminal back its cursor and line wrapping (once). */
   stop(): void {
+    if (this.stopped) return;
+    this.stopped = true;
     this.multi.stop();
   }
 }
@@ -164,6 +224,11 @@ async function rolloutStatus(ctx: CliContext, cmd: Command, args: string[], opts
   const renderer: RolloutRenderer = ctx.io.isTTY ? new BarRenderer(ctx.io, `daemonset/${name}`) : new PlainRenderer(ctx.io);
   const abort = new AbortController();
   let timedOut = false;
+  let interrupted: 'SIGINT' | 'SIGTERM' | undefined;
+  const unsubscribe = ctx.io.onInterrupt?.((signal) => {
+    interrupted ??= signal;
+    abort.abort();
+  });
   const timer = timeoutMs > 0 ? setTimeout(() => ((timedOut = true), abort.abort()), timeoutMs) : undefined;
   let current = first;
   let nodes: NodeState[] | undefined;
@@ -184,7 +249,7 @@ async function rolloutStatus(ctx: CliContext, cmd: Command, args: string[], opts
       try {
         res = await conn.stream({ path, signal: abort.signal });
       } catch (e) {
-        if (timedOut) break;
+        if (timedOut || interrupted) break;
         if (isResourceExpired(e)) {
           current = await conn.client.get<DaemonSet>(r, ns, name);
           rv = current.metadata.resourceVersion ?? '';
@@ -218,7 +283,7 @@ async function rolloutStatus(ctx: CliContext, cmd: Command, args: string[], opts
         if (e instanceof CliError) throw e;
         // A dropped stream is re-watched from the last resourceVersion.
       }
-      if (timedOut) break;
+      if (timedOut || interrupted) break;
       if (relist) {
         current = await conn.client.get<DaemonSet>(r, ns, name);
         rv = current.metadata.resourceVersion ?? '';
@@ -227,7 +292,7 @@ async function rolloutStatus(ctx: CliContext, cmd: Command, args: string[], opts
       }
     }
   } catch (e) {
-    if (!timedOut) {
+    if (!timedOut && !interrupted) {
       renderer.stop();
       throw e;
     }
@@ -235,8 +300,13 @@ async function rolloutStatus(ctx: CliContext, cmd: Command, args: string[], opts
     if (timer) clearTimeout(timer);
     if (nodePoll) clearInterval(nodePoll);
     abort.abort();
+    renderer.stop();
+    unsubscribe?.();
   }
-  renderer.stop();
+  if (interrupted) {
+    ctx.exitCode = interrupted === 'SIGINT' ? 130 : 143;
+    return;
+  }
   if (timedOut && !state.done) throw new CliError(`timed out waiting for the condition (${state.message})`);
   ctx.out(paint(ctx.io, 'green', state.message) + '\n');
 }

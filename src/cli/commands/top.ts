@@ -1,11 +1,13 @@
 // `top node` and `top pod`: what each node and daemon uses, from the metrics API
 // (metrics.k8s.io, served by the API server from the agents), printed as kubectl prints it:
-// CPU in millicores, memory in Mi, node percentages of allocatable.
+// CPU in millicores, memory in Mi, node percentages of allocatable. No metrics: "metrics not
+// available yet" (exit 1), except `top pod` where no pod exists at all, which says "No
+// resources found" on stderr and exits 0, as kubectl does.
 
 import type { Command } from 'commander';
 import type { KubeObject, Node } from '../../api/types.js';
 import { parseQuantity, type Quantity } from '../../api/validation/quantity.js';
-import { nodesResource } from '../../client/index.js';
+import { nodesResource, podsResource } from '../../client/index.js';
 import { CliError } from '../context.js';
 import { formatRows } from '../printers.js';
 import type { CliContext } from './common.js';
@@ -65,7 +67,13 @@ export function registerTop(program: Command, ctx: CliContext): void {
       const metrics = name
         ? [await conn.client.get<PodMetrics>(podMetrics, conn.namespace, name)]
         : (await conn.client.list<PodMetrics>(podMetrics, { ...(all ? {} : { namespace: conn.namespace }), ...(opts.selector ? { labelSelector: opts.selector } : {}) })).items;
-      if (metrics.length === 0) throw new CliError(all ? 'No resources found' : `No resources found in ${conn.namespace} namespace.`);
+      if (metrics.length === 0) {
+        // kubectl: pods without metrics yet are an error; no pods at all is a message (exit 0).
+        const pods = await conn.client.list(podsResource, { ...(all ? {} : { namespace: conn.namespace }), ...(opts.selector ? { labelSelector: opts.selector } : {}), limit: 1 });
+        if (pods.items.length > 0) throw new CliError('metrics not available yet');
+        ctx.err(all ? 'No resources found\n' : `No resources found in ${conn.namespace} namespace.\n`);
+        return;
+      }
       const head = opts.containers ? ['POD', 'NAME', 'CPU(cores)', 'MEMORY(bytes)'] : ['NAME', 'CPU(cores)', 'MEMORY(bytes)'];
       const rows = [all ? ['NAMESPACE', ...head] : head];
       for (const m of metrics.sort((a, b) => `${a.metadata.namespace}/${a.metadata.name}`.localeCompare(`${b.metadata.namespace}/${b.metadata.name}`))) {

@@ -1,0 +1,279 @@
+// The client verbs run in-process (runCli) against a fake API (testing/fake-api.ts): kubectl's
+// behaviours a reviewer compared with kubectl 1.32 — pflag-style `-o=name`, several kinds and
+// `get all`, --no-headers, managed fields, watch headers, sorted labels, describe's prefix
+// fallback and Last State, logs -l / POD CONTAINER / --since, top pod without pods, 401 and
+// kubeconfig messages, delete -f errors, and the rollout bar's terminal handling.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { KubeObject } from '../api/types.js';
+import { barLine, fitVisible, visibleLength } from './commands/rollout.js';
+import { rfc1123z } from './commands/describe.js';
+import { buildProgram, normalizeArgs, runCli, type CliIO } from './index.js';
+import { CliContext } from './commands/common.js';
+import { FakeApi } from './testing/fake-api.js';
+
+type TestIO = CliIO & { out: () => string; errOut: () => string; interrupt?: (s: 'SIGINT' | 'SIGTERM') => void };
+
+function io(env: Record<string, string | undefined>, tty?: { columns: number }): TestIO {
+  let out = '';
+  let err = '';
+  const t: TestIO = {
+    stdout: { write: (s: string) => (out += s), ...(tty ? { isTTY: true, columns: tty.columns } : {}) },
+    stderr: { write: (s: string) => (err += s) },
+    stdin: Readable.from([]),
+    isTTY: tty !== undefined,
+    env,
+    out: () => out,
+    errOut: () => err,
+    onInterrupt: (handler) => {
+      t.interrupt = handler;
+      return () => delete t.interrupt;
+    },
+  };
+  return t;
+}
+
+const pod = (name: string, labels: Record<string, string>, containers = ['main'], extra: Partial<KubeObject> = {}): KubeObject =>
+  ({ apiVersion: 'v1', kind: 'Pod', metadata: { name, labels, creationTimestamp: '2024-05-01T10:00:00Z' }, spec: { nodeName: 'node-1', containers: containers.map((c) => ({ name: c, image: 'busybox' })) }, ...extra }) as KubeObject;
+
+const ds = (name: string, status?: Record<string, number>): KubeObject =>
+  ({
+    apiVersion: 'apps/v1',
+    kind: 'DaemonSet',
+    metadata: { name, generation: 2, labels: { app: name }, managedFields: [{ manager: 'everynode', operation: 'Apply' }] },
+    spec: { selector: { matchLabels: { app: name } }, template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: 'main', image: 'busybox' }] } } },
+    status: { observedGeneration: 2, desiredNumberScheduled: 3, currentNumberScheduled: 3, numberMisscheduled: 0, numberReady: 1, updatedNumberScheduled: 1, numberAvailable: 1, ...status },
+  }) as unknown as KubeObject;
+
+let dir = '';
+let api: FakeApi;
+let env: Record<string, string>;
+
+async function cli(args: string[], e: Record<string, string | undefined> = env): Promise<{ code: number; stdout: string; stderr: string }> {
+  const t = io(e);
+  const code = await runCli(args, t);
+  return { code, stdout: t.out(), stderr: t.errOut() };
+}
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'cli-verbs-unit-'));
+  api = await FakeApi.start(dir);
+  env = { KUBECONFIG: api.kubeconfigPath };
+  api.add(
+    ds('web'),
+    pod('web-a', { app: 'web', zeta: '1', alpha: '2' }),
+    pod('web-b', { app: 'web' }, ['main', 'side']),
+    pod('other', { app: 'other' }),
+    {
+      ...pod('crashy', { app: 'crashy' }),
+      status: {
+        phase: 'Running',
+        containerStatuses: [{
+          name: 'main', ready: false, restartCount: 4, image: 'busybox', imageID: '',
+          state: { waiting: { reason: 'CrashLoopBackOff', message: 'back-off 40s' } },
+          lastState: { terminated: { exitCode: 3, reason: 'Error', startedAt: '2024-05-01T10:01:00Z', finishedAt: '2024-05-01T10:01:02Z' } },
+        }],
+      },
+    } as KubeObject,
+    { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'sys', namespace: 'kube-system' }, spec: { containers: [{ name: 'main', image: 'x' }] } } as KubeObject,
+  );
+  api.logs.set('default/web-a/main', 'a1\na2\n');
+  api.logs.set('default/web-b/main', 'b1\n');
+  api.logs.set('default/web-b/side', 's1\n');
+});
+
+afterAll(async () => {
+  await api.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('pflag-style options', () => {
+  it('reads -o=x and -n=x as kubectl does', async () => {
+    expect(await cli(['get', 'pods', '-o=name', '-l', 'app=web'])).toEqual({ code: 0, stdout: 'pod/web-a\npod/web-b\n', stderr: '' });
+    expect(await cli(['get', 'pods', '-n=kube-system', '-o=name'])).toEqual({ code: 0, stdout: 'pod/sys\n', stderr: '' });
+    expect(await cli(['-n=kube-system', 'get', 'pods', '-l=app=none'])).toEqual({ code: 0, stdout: '', stderr: 'No resources found in kube-system namespace.\n' });
+  });
+
+  it('normalizes by the options of the command being parsed', () => {
+    const program = buildProgram(new CliContext(io({})));
+    expect(normalizeArgs(['logs', '-f=true', 'x', '-c=main'], program)).toEqual(['logs', '-f', 'x', '-c', 'main']);
+    expect(normalizeArgs(['apply', '-f=ds.yaml'], program)).toEqual(['apply', '-f', 'ds.yaml']);
+    expect(normalizeArgs(['delete', 'ds', 'x', '--wait=false', '--ignore-not-found=true'], program)).toEqual(['delete', 'ds', 'x', '--no-wait', '--ignore-not-found']);
+    expect(normalizeArgs(['label', 'no', 'n', 'a=b', '--overwrite=false'], program)).toEqual(['label', 'no', 'n', 'a=b']);
+    expect(normalizeArgs(['get', 'pods', '--no-headers=true', '-A=false'], program)).toEqual(['get', 'pods', '--no-headers']);
+    expect(normalizeArgs(['-n', 'logs', 'get', 'po', '--', '-o=x'], program)).toEqual(['-n', 'logs', 'get', 'po', '--', '-o=x']);
+  });
+});
+
+describe('get', () => {
+  it('prefixes names with the kind and separates the tables when several kinds are printed', async () => {
+    const r = await cli(['get', 'ds,pods', '-l', 'app=web']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe('NAME                 KIND\ndaemonset.apps/web   DaemonSet\n\nNAME        KIND\npod/web-a   Pod\npod/web-b   Pod\n');
+    const one = await cli(['get', 'pods', '-l', 'app=web']);
+    expect(one.stdout).toBe('NAME    KIND\nweb-a   Pod\nweb-b   Pod\n');
+  });
+
+  it('expands the `all` category from discovery, says "No resources found" once, and --no-headers', async () => {
+    const r = await cli(['get', 'all', '-l', 'app=web', '--no-headers']);
+    expect(r).toEqual({ code: 0, stdout: 'pod/web-a   Pod\npod/web-b   Pod\ndaemonset.apps/web   DaemonSet\n', stderr: '' });
+    expect(await cli(['get', 'all', '-l', 'app=none'])).toEqual({ code: 0, stdout: '', stderr: 'No resources found in default namespace.\n' });
+    expect((await cli(['get', 'all', '-l', 'app=web', '-o', 'name'])).stdout).toBe('pod/web-a\npod/web-b\ndaemonset.apps/web\n');
+  });
+
+  it('hides metadata.managedFields in yaml and json unless --show-managed-fields', async () => {
+    const y = await cli(['get', 'ds', 'web', '-o', 'yaml']);
+    expect(y.stdout).toMatch(/^apiVersion: apps\/v1\nkind: DaemonSet\n/);
+    expect(y.stdout).not.toContain('managedFields');
+    expect((await cli(['get', 'ds', '-o', 'json'])).stdout).not.toContain('managedFields');
+    expect((await cli(['get', 'ds', 'web', '-o', 'yaml', '--show-managed-fields'])).stdout).toContain('managedFields:\n    - manager: everynode');
+  });
+
+  it('prints only the error for one missing object in yaml', async () => {
+    expect(await cli(['get', 'pod', 'nope', '-o', 'yaml'])).toEqual({ code: 1, stdout: '', stderr: 'Error from server (NotFound): pods "nope" not found\n' });
+    expect(await cli(['get', 'pod/nope', '-o', 'json'])).toEqual({ code: 1, stdout: '', stderr: 'Error from server (NotFound): pods "nope" not found\n' });
+  });
+
+  it('-w on an empty list prints the header with the first row', async () => {
+    api.watchEvents = [{ type: 'ADDED', object: { kind: 'Table', columnDefinitions: [{ name: 'Name', type: 'string', format: 'name' }, { name: 'Kind', type: 'string' }], rows: [{ cells: ['late-pod', 'Pod'], object: { metadata: { name: 'late-pod' } } }] } }];
+    try {
+      expect(await cli(['get', 'pods', '-l', 'app=late', '-w'])).toEqual({ code: 0, stdout: 'NAME       KIND\nlate-pod   Pod\n', stderr: '' });
+      expect((await cli(['get', 'pods', '-l', 'app=late', '-w', '--no-headers'])).stdout).toBe('late-pod   Pod\n');
+    } finally {
+      api.watchEvents = [];
+    }
+  });
+
+  it('sorts labels by key in --show-labels and in describe', async () => {
+    expect((await cli(['get', 'pod', 'web-a', '--show-labels'])).stdout).toBe('NAME    KIND   LABELS\nweb-a   Pod    alpha=2,app=web,zeta=1\n');
+    const d = await cli(['describe', 'pod', 'web-a']);
+    expect(d.stdout).toMatch(/\nLabels: +alpha=2\n +app=web\n +zeta=1\n/);
+  });
+});
+
+describe('describe', () => {
+  it('falls back to the objects whose names start with NAME, as kubectl', async () => {
+    const d = await cli(['describe', 'pod', 'web']);
+    expect(d.code).toBe(0);
+    expect([...d.stdout.matchAll(/^Name: +(\S+)$/gm)].map((m) => m[1])).toEqual(['web-a', 'web-b']);
+    expect(d.stdout).toMatch(/Events: +<none>\n\n/);
+    expect(await cli(['describe', 'pod', 'zzz'])).toEqual({ code: 1, stdout: '', stderr: 'Error from server (NotFound): pods "zzz" not found\n' });
+    expect((await cli(['describe', 'pod/web'])).code).toBe(1);
+  });
+
+  it('shows a crash-looping container\'s State and Last State as kubectl', async () => {
+    const d = await cli(['describe', 'pod', 'crashy']);
+    expect(d.code).toBe(0);
+    const re = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    const started = re(rfc1123z('2024-05-01T10:01:00Z'));
+    const finished = re(rfc1123z('2024-05-01T10:01:02Z'));
+    expect(d.stdout).toMatch(new RegExp(
+      `\\n {4}State: +Waiting\\n {6}Reason: +CrashLoopBackOff\\n {4}Last State: +Terminated\\n {6}Reason: +Error\\n {6}Exit Code: +3\\n {6}Started: +${started}\\n {6}Finished: +${finished}\\n {4}Ready: +False\\n {4}Restart Count: +4\\n`,
+    ));
+    expect(rfc1123z('2024-05-01T10:01:00Z')).toMatch(/^Wed, 01 May 2024 \d\d:\d1:00 [+-]\d{4}$/);
+  });
+});
+
+describe('logs', () => {
+  it('-l prints each matching pod in order, --tail=10 unless set, prefixed only with --prefix', async () => {
+    api.requests.length = 0;
+    const r = await cli(['logs', '-l', 'app=web']);
+    expect(r).toEqual({ code: 0, stdout: 'a1\na2\nb1\n', stderr: 'Defaulted container "main" out of: main, side\n' });
+    expect(api.requestsTo('/api/v1/namespaces/default/pods/web-a/log')[0]!.query.get('tailLines')).toBe('10');
+    const p = await cli(['logs', '-l', 'app=web', '--prefix', '--all-containers', '--tail=-1']);
+    expect(p.stdout).toBe('[pod/web-a/main] a1\n[pod/web-a/main] a2\n[pod/web-b/main] b1\n[pod/web-b/side] s1\n');
+    expect(api.requestsTo('/api/v1/namespaces/default/pods/web-a/log').at(-1)!.query.get('tailLines')).toBeNull();
+    expect(await cli(['logs', '-l', 'app=none'])).toEqual({ code: 0, stdout: '', stderr: 'No resources found in default namespace.\n' });
+    expect((await cli(['logs', 'web-a', '-l', 'app=web'])).stderr).toBe('error: only a selector (-l) or a POD name is allowed\n');
+    const many = await cli(['logs', '-f', '-l', 'app=web', '--all-containers', '--max-log-requests', '2']);
+    expect(many).toMatchObject({ code: 1, stderr: 'error: you are attempting to follow 3 log streams, but maximum allowed concurrency is 2, use --max-log-requests to increase the limit\n' });
+  });
+
+  it('takes the container as the second argument, and --since / --since-time', async () => {
+    api.requests.length = 0;
+    expect(await cli(['logs', 'web-b', 'side', '--since=10s'])).toEqual({ code: 0, stdout: 's1\n', stderr: '' });
+    const q = api.requestsTo('/api/v1/namespaces/default/pods/web-b/log')[0]!.query;
+    expect([q.get('container'), q.get('sinceSeconds')]).toEqual(['side', '10']);
+    expect((await cli(['logs', 'web-a', '--since-time=2024-05-01T10:00:00Z'])).code).toBe(0);
+    expect(api.requestsTo('/api/v1/namespaces/default/pods/web-a/log')[0]!.query.get('sinceTime')).toBe('2024-05-01T10:00:00Z');
+    expect((await cli(['logs', 'web-a', '--since=1m', '--since-time=2024-05-01T10:00:00Z'])).stderr).toBe('error: at most one of `sinceTime` or `sinceSeconds` may be specified\n');
+    expect((await cli(['logs', 'web-a', '--since-time=yesterday'])).code).toBe(1);
+    expect((await cli(['logs', 'web-b', 'side', '-c', 'main'])).stderr).toBe('error: only one of -c or an inline [CONTAINER] arg is allowed\n');
+    expect((await cli(['logs'])).code).toBe(1);
+  });
+});
+
+describe('messages', () => {
+  it('a 401 reads as kubectl\'s "You must be logged in to the server"', async () => {
+    const bad = mkdtempSync(join(dir, 'bad-'));
+    const other = await FakeApi.start(bad, { token: 'wrong' });
+    try {
+      expect(await cli(['get', 'ds'], { KUBECONFIG: other.kubeconfigPath })).toEqual({ code: 1, stdout: '', stderr: 'error: You must be logged in to the server (Unauthorized)\n' });
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('a kubeconfig that is not YAML is one line naming the file', async () => {
+    const p = join(dir, 'broken-kubeconfig.yaml');
+    writeFileSync(p, 'clusters: [\n  - {name: a\ncontexts: :\n');
+    const r = await cli(['get', 'ds'], { KUBECONFIG: p });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(new RegExp(`^error: error loading config file "${p.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}": \\S.*\\n$`));
+  });
+
+  it('top pod: no pods is a message on stderr with exit 0; pods without metrics an error', async () => {
+    expect(await cli(['top', 'pod', '-l', 'app=none'])).toEqual({ code: 0, stdout: '', stderr: 'No resources found in default namespace.\n' });
+    expect(await cli(['top', 'pod', '-l', 'app=web'])).toEqual({ code: 1, stdout: '', stderr: 'error: metrics not available yet\n' });
+  });
+
+  it('delete -f prefixes a failure with the file', async () => {
+    const f = join(dir, 'gone.yaml');
+    writeFileSync(f, 'apiVersion: apps/v1\nkind: DaemonSet\nmetadata:\n  name: gone\n');
+    expect(await cli(['delete', '-f', f])).toEqual({ code: 1, stdout: '', stderr: `Error from server (NotFound): error when deleting "${f}": daemonsets.apps "gone" not found\n` });
+  });
+});
+
+describe('rollout status on a terminal', () => {
+  it('SIGINT stops the bar, restoring the cursor and line wrap, and exits 130', async () => {
+    api.add(ds('rolling'));
+    api.holdWatches = true;
+    try {
+      const t = io(env, { columns: 80 });
+      const run = runCli(['rollout', 'status', 'ds/rolling'], t);
+      await expect.poll(() => t.interrupt !== undefined && api.requestsTo('/apis/apps/v1/namespaces/default/daemonsets').some((r) => r.query.get('watch') === 'true'), { timeout: 5000 }).toBe(true);
+      expect(t.out()).toContain('\u001b[?25l');
+      t.interrupt!('SIGINT');
+      expect(await run).toBe(130);
+      const out = t.out();
+      expect(out.lastIndexOf('\u001b[?25h')).toBeGreaterThan(out.lastIndexOf('\u001b[?25l'));
+      expect(out.lastIndexOf('\u001b[?7h')).toBeGreaterThan(out.lastIndexOf('\u001b[?7l'));
+      expect(out).not.toContain('successfully rolled out');
+      expect(t.interrupt).toBeUndefined();
+    } finally {
+      api.holdWatches = false;
+    }
+  });
+
+  it('sizes the bar by the visible length and never leaves a colour open', () => {
+    const green = (s: string) => `\u001b[32m${s}\u001b[39m`;
+    const p = { value: 3, total: 3, available: 3, phase: green('rolled out') };
+    // The text around the bar takes 66 columns: from 77 on, the line fits with a bar of 10 or more.
+    for (const width of [120, 100, 80, 77]) {
+      const line = barLine('daemonset/node-reporter', 1, p, width);
+      expect(visibleLength(line), `width ${width}`).toBeLessThanOrEqual(width - 1);
+      expect(line, `width ${width}`).toContain(green('rolled out'));
+    }
+    expect(barLine('daemonset/x', 0.5, p, 200)).toContain(`[${'\u2588'.repeat(15)}${'\u2591'.repeat(15)}]`);
+    // Narrower: the line is cut at the visible width; a cut inside the colour closes it.
+    const cutInColour = barLine('daemonset/node-reporter', 1, p, 72);
+    expect(visibleLength(cutInColour)).toBe(71);
+    expect(cutInColour.endsWith('\u001b[32mrolled\u001b[0m')).toBe(true);
+    expect(barLine('daemonset/node-reporter', 1, p, 50)).toBe('daemonset/node-reporter [\u2588\u2588\u2588\u2588\u2588\u2588\u2588\u2588\u2588\u2588] 3/3 updated ');
+    expect(fitVisible(green('abcdef'), 3)).toBe('\u001b[32mabc\u001b[0m');
+    expect(fitVisible('plain', 10)).toBe('plain');
+  });
+});

@@ -1,0 +1,47 @@
+// `everynode up`: its options are checked before anything starts, and Ctrl-C stops the
+// controllers before the agents stop their pods (no replacement pods are created).
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runUp, stopUp } from './agent.js';
+
+describe('everynode up', () => {
+  it('rejects a bad --hollow-nodes or --dashboard before starting anything', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'up-flags-'));
+    try {
+      const dataDir = join(dir, 'data');
+      await expect(runUp(['--data-dir', dataDir, '--hollow-nodes', 'x'])).rejects.toThrow('up: invalid --hollow-nodes "x": want a count >= 0');
+      await expect(runUp(['--data-dir', dataDir, '--hollow-nodes', ''])).rejects.toThrow('invalid --hollow-nodes');
+      await expect(runUp(['--data-dir', dataDir, '--dashboard', 'nowhere'])).rejects.toThrow('up: invalid --dashboard "nowhere": want HOST:PORT or off');
+      expect(existsSync(dataDir)).toBe(false);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('stops the controllers, then the agents with their pods, then the server', async () => {
+    const order: string[] = [];
+    const step = (name: string) => async () => {
+      order.push(`${name} start`);
+      await new Promise((r) => setTimeout(r, 5));
+      order.push(`${name} done`);
+    };
+    await stopUp({
+      server: { controllerManager: { stop: step('controllers') }, close: step('server') },
+      agents: [1, 2].map((i) => ({ stop: async (o: { stopPods: boolean }) => step(`agent-${i} stopPods=${o.stopPods}`)() })),
+      rotations: [{ stop: () => void order.push('rotation') }],
+      hollow: { stop: step('hollow') },
+      dashboard: { close: step('dashboard') },
+      dashboardTransport: { destroy: () => void order.push('dashboard transport') },
+    });
+    expect(order).toEqual([
+      'dashboard start', 'dashboard done', 'dashboard transport',
+      'controllers start', 'controllers done',
+      'rotation',
+      'agent-1 stopPods=true start', 'agent-2 stopPods=true start', 'agent-1 stopPods=true done', 'agent-2 stopPods=true done',
+      'hollow start', 'hollow done',
+      'server start', 'server done',
+    ]);
+  });
+});

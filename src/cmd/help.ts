@@ -1,0 +1,62 @@
+// The help of the `everynode` binary: the cluster lifecycle commands (server, agent, up, token,
+// node, hollow-nodes, dashboard) with their options, then the client verbs of src/cli grouped
+// as `kubectl help` groups them (a verb missing from the table lands in "Other Commands", so
+// a new verb is listed without touching this file).
+//
+// `everynode help` / `--help` / `-h` / no arguments print it; `everynode help VERB [SUB]` is
+// `everynode VERB [SUB] --help` (helpArgv), so every command's help comes from one place.
+
+import type { Command } from 'commander';
+
+/** kubectl's help groups, with the everynode verbs that belong to each. */
+const groups: [title: string, verbs: string[]][] = [
+  ['Basic Commands (Beginner)', ['create']],
+  ['Basic Commands (Intermediate)', ['get', 'delete']],
+  ['Deploy Commands', ['rollout']],
+  ['Cluster Management Commands', ['top', 'cordon', 'uncordon', 'taint']],
+  ['Troubleshooting and Debugging Commands', ['describe', 'logs']],
+  ['Advanced Commands', ['apply']],
+  ['Settings Commands', ['label', 'annotate', 'completion']],
+];
+
+/** The lifecycle commands the binary runs itself (everything else goes to the CLI). */
+export const lifecycleCommands = ['server', 'agent', 'up', 'token', 'node', 'hollow-nodes', 'dashboard'];
+
+/** The client verbs of `program` under kubectl's group titles, one `  verb   description` line each. */
+export function clientVerbsHelp(program: Command): string {
+  const verbs = program.commands.filter((c) => c.name() !== 'help');
+  const width = Math.max(...verbs.map((c) => c.name().length)) + 3;
+  const line = (c: Command): string => `  ${c.name().padEnd(width)}${c.description().split('\n')[0]}\n`;
+  const placed = new Set<string>();
+  let out = '';
+  for (const [title, names] of groups) {
+    const members = names.map((n) => verbs.find((c) => c.name() === n)).filter((c): c is Command => c !== undefined);
+    if (members.length === 0) continue;
+    out += `${title}:\n${members.map(line).join('')}\n`;
+    for (const c of members) placed.add(c.name());
+  }
+  const others = verbs.filter((c) => !placed.has(c.name()));
+  if (others.length > 0) out += `Other Commands:\n${others.map(line).join('')}\n`;
+  return out;
+}
+
+/** The whole `everynode --help` text from the lifecycle part and the CLI's command tree. */
+export function fullUsage(lifecycle: string, program: Command): string {
+  return `${lifecycle}
+client commands (kubectl's verbs and flags; the cluster from --kubeconfig, else $KUBECONFIG,
+else ./.everynode/kubeconfig.yaml):
+
+${clientVerbsHelp(program)}Use "everynode help <command>" or "everynode <command> --help" for more about a command.
+`;
+}
+
+/**
+ * What `everynode help ARGS` runs: `[VERB, ...SUB, '--help']` for a known lifecycle command or
+ * client verb, undefined for an unknown one.
+ */
+export function helpArgv(args: string[], program: Command): string[] | undefined {
+  const [verb, ...sub] = args;
+  if (verb === undefined) return undefined;
+  const known = lifecycleCommands.includes(verb) || program.commands.some((c) => c.name() === verb || c.aliases().includes(verb));
+  return known ? [verb, ...sub, '--help'] : undefined;
+}
