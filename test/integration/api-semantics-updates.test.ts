@@ -3,17 +3,15 @@
 // (dropTypeDependentFields), gated pods, the finalizer rule, defaulted /status writes and a
 // Namespace's spec.finalizers through its whole life.
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServer, type RunningServer } from '../../src/apiserver/index.js';
-import { credentialsFromKubeconfig, registerServer, testFetch } from '../helpers/auth.js';
+import { describe, expect, it } from 'vitest';
 import { Cleanup } from '../helpers/cleanup.js';
+import { httpRequest } from '../helpers/http.js';
 import { kubectlAvailable, runKubectl } from '../helpers/kubectl.js';
-import { makeTempDir } from '../helpers/temp-dir.js';
+import { useTestServer } from '../helpers/server.js';
 import { waitFor } from '../helpers/wait.js';
 
 const cleanup = new Cleanup();
-let dataDir = '';
-let server: RunningServer;
+const server = useTestServer(cleanup);
 
 interface Resp {
   status: number;
@@ -22,32 +20,12 @@ interface Resp {
 }
 
 async function call(method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<Resp> {
-  const init: { method: string; headers: Record<string, string>; body?: string } = { method, headers: { 'content-type': contentType } };
-  if (body !== undefined) init.body = JSON.stringify(body);
-  const r = await testFetch(server.url + path, init);
-  const text = await r.text();
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    parsed = undefined;
-  }
-  return { status: r.status, body: parsed, text };
+  const r = await httpRequest(server.url + path, { method, ...(body !== undefined ? { body: JSON.stringify(body), contentType } : {}) });
+  return { status: r.status, body: r.json, text: r.text };
 }
 
 const smp = 'application/strategic-merge-patch+json';
 const merge = 'application/merge-patch+json';
-
-beforeAll(async () => {
-  dataDir = makeTempDir(cleanup, 'api-semantics-updates');
-  server = await startServer({ dataDir, listen: '127.0.0.1:0', compaction: false });
-  registerServer(server.url, credentialsFromKubeconfig(server.kubeconfigPath));
-});
-
-afterAll(async () => {
-  await server?.close();
-  await cleanup.run();
-});
 
 describe('Service type changes', () => {
   it('NodePort -> ClusterIP by strategic-merge patch succeeds and drops externalTrafficPolicy', async () => {
@@ -64,7 +42,7 @@ describe('Service type changes', () => {
   it.skipIf(!kubectlAvailable())('kubectl patch LoadBalancer -> ClusterIP', async () => {
     const svc = { apiVersion: 'v1', kind: 'Service', metadata: { name: 'lb' }, spec: { type: 'LoadBalancer', externalTrafficPolicy: 'Local', ports: [{ port: 80 }] } };
     expect((await call('POST', '/api/v1/namespaces/default/services', svc)).status).toBe(201);
-    const target = { kubeconfig: server.kubeconfigPath, cacheDir: join(dataDir, 'kube-cache') };
+    const target = { kubeconfig: server.ts.server.kubeconfigPath, cacheDir: join(server.ts.dataDir, 'kube-cache') };
     const r = await runKubectl(target, ['patch', 'service', 'lb', '-p', '{"spec":{"type":"ClusterIP"}}']);
     expect(r.code, r.stderr).toBe(0);
     const got = await call('GET', '/api/v1/namespaces/default/services/lb');
