@@ -52,8 +52,10 @@ export function requestAttributes(user: UserInfo, method: string, path: string, 
   let namespace = route.namespace ?? '';
   if (route.group === '' && route.plural === 'namespaces' && name) namespace = name;
   const verb = requestVerb(method, { isResourceRequest: true, name, watch: watch || !!route.watchPath });
-  if (!name && (verb === 'list' || verb === 'watch')) name = fieldSelectorName(fieldSelector) ?? '';
+  const listing = verb === 'list' || verb === 'watch';
+  if (!name && listing) name = fieldSelectorName(fieldSelector) ?? '';
   return {
+    ...(listing && fieldSelector ? { fieldSelector } : {}),
     user: user.user,
     groups: user.groups,
     verb,

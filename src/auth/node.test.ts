@@ -40,14 +40,20 @@ describe('nodeNameOf', () => {
 
 describe('Node authorizer (through the chain: Node, then RBAC)', () => {
   const cases: [string, AuthorizationAttributes, boolean][] = [
-    ['get any node', req('get', 'nodes', { name: 'b' }), true],
-    ['list/watch nodes', req('watch', 'nodes'), true],
+    // Reads are scoped as upstream's selector authorization: its own Node, the pods bound to it.
+    ['get its own node', req('get', 'nodes', { name: 'a' }), true],
+    ['get another node', req('get', 'nodes', { name: 'b' }), false],
+    ['list/watch all nodes', req('watch', 'nodes'), false],
+    ['watch its own node by name', req('watch', 'nodes', { name: 'a', fieldSelector: 'metadata.name=a' }), true],
     ['create a node (name checked by admission)', req('create', 'nodes'), true],
     ['update nodes (narrowed by admission)', req('update', 'nodes', { name: 'a' }), true],
     ['patch nodes/status', req('patch', 'nodes', { name: 'a', subresource: 'status' }), true],
     ['delete a node', req('delete', 'nodes', { name: 'a' }), false],
-    ['list pods', req('list', 'pods'), true],
-    ['get a pod', req('get', 'pods', { namespace: 'default', name: 'p' }), true],
+    ['list all pods', req('list', 'pods'), false],
+    ['list/watch its pods (spec.nodeName=a)', req('watch', 'pods', { fieldSelector: 'spec.nodeName=a' }), true],
+    ["list B's pods", req('list', 'pods', { fieldSelector: 'spec.nodeName=b' }), false],
+    ['get a pod bound to it', req('get', 'pods', { namespace: 'default', name: 'uses-secret' }), true],
+    ["get B's pod", req('get', 'pods', { namespace: 'default', name: 'uses-secret-b' }), false],
     ['update pods/status', req('update', 'pods', { namespace: 'default', name: 'p', subresource: 'status' }), true],
     ['create pods (mirror pods, checked by admission)', req('create', 'pods', { namespace: 'default' }), true],
     ['update a pod spec', req('update', 'pods', { namespace: 'default', name: 'p' }), false],

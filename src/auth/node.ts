@@ -5,8 +5,11 @@
 // authorizeNode (runs before RBAC; 'no-opinion' falls through to RBAC):
 // - leases in coordination.k8s.io: get/create/update/patch/delete only in `kube-node-lease`
 //   and only the lease named <n> (create's name is checked by admission);
-// - secrets/configmaps: get only, and only those referenced by a pod bound to <n> (needs a
-//   NodeGraph; without one, no opinion);
+// - secrets/configmaps: get (or list/watch narrowed to one name), and only those referenced
+//   by a pod bound to <n> (needs a NodeGraph; without one, no opinion);
+// - nodes: reads only of its own Node (list/watch narrowed to its name); pods: list/watch only
+//   with fieldSelector spec.nodeName=<n>, get (or a one-name list/watch) only of a pod bound to
+//   <n> (needs a NodeGraph) — upstream's selector-scoped node reads; writes as the node rules;
 // - serviceaccounts/token: create only; the TokenRequest handler binds a node's tokens to its
 //   own (non-mirror) pods;
 // - everything else: the static node rules (bootstrap-policy.ts `nodeRules`), not narrowed by
@@ -27,6 +30,7 @@
 
 import { forbidden, type ApiError } from '../api/errors.js';
 import type { Container, KubeObject, Node, Pod } from '../api/types.js';
+import { parseFieldSelector } from '../api/selectors/index.js';
 import { nodeRules } from './bootstrap-policy.js';
 import type { AuthorizationAttributes } from './rbac.js';
 import { rulesAllow } from './rbac.js';
@@ -122,6 +126,37 @@ export async function authorizeNode(a: AuthorizationAttributes, graph?: NodeGrap
     return { decision: 'no-opinion', reason: `no relationship found between node '${nodeName}' and this object` };
   }
 
+  // Nodes and pods are read scoped, as upstream's Node authorizer with selector authorization
+  // (on by default since Kubernetes 1.32): a node reads only its own Node, and only the pods
+  // bound to it (list/watch with fieldSelector spec.nodeName=<itself>, or one pod by name).
+  if (a.apiGroup === '' && a.resource === 'nodes') {
+    if (a.subresource === '' && ['create', 'update', 'patch'].includes(a.verb)) return { decision: 'allow', reason: '' };
+    if (a.subresource === '' && ['get', 'list', 'watch'].includes(a.verb)) {
+      if (a.name === nodeName) return { decision: 'allow', reason: '' };
+      return { decision: 'no-opinion', reason: a.name ? `node '${nodeName}' cannot read '${a.name}', only its own Node object` : `node '${nodeName}' cannot read all nodes, only its own Node object` };
+    }
+    if (a.subresource === 'status' && (a.verb === 'update' || a.verb === 'patch')) return { decision: 'allow', reason: '' };
+    return { decision: 'no-opinion', reason: '' };
+  }
+  if (a.apiGroup === '' && a.resource === 'pods') {
+    if (a.subresource === '') {
+      if (a.verb === 'create' || a.verb === 'delete') return { decision: 'allow', reason: '' }; // mirror pods; NodeRestriction narrows
+      if (a.verb === 'list' || a.verb === 'watch') {
+        if (selectsNode(a.fieldSelector, nodeName)) return { decision: 'allow', reason: '' };
+        if (!a.name) return { decision: 'no-opinion', reason: 'can only list/watch pods with spec.nodeName field selector' };
+      }
+      if (a.verb === 'get' || a.verb === 'list' || a.verb === 'watch') {
+        if (!a.name) return { decision: 'no-opinion', reason: 'No Object name found' };
+        if (graph && (await graph.podsOnNode(nodeName)).some((p) => p.metadata.namespace === a.namespace && p.metadata.name === a.name)) return { decision: 'allow', reason: '' };
+        return { decision: 'no-opinion', reason: `no relationship found between node '${nodeName}' and this object` };
+      }
+      return { decision: 'no-opinion', reason: '' };
+    }
+    if (a.subresource === 'status' && (a.verb === 'update' || a.verb === 'patch')) return { decision: 'allow', reason: '' };
+    if (a.subresource === 'eviction' && a.verb === 'create') return { decision: 'allow', reason: '' };
+    return { decision: 'no-opinion', reason: '' };
+  }
+
   // Tokens: the request itself decides (token-request.ts): a node gets only tokens bound, by
   // uid, to a pod bound to it that runs as that account (two reads, no scan of every pod).
   if (a.apiGroup === '' && a.resource === 'serviceaccounts' && a.subresource === 'token') {
@@ -164,6 +199,16 @@ export function isRestrictedNodeLabel(key: string): boolean {
   if (!inDomain(domain, 'kubernetes.io') && !inDomain(domain, 'k8s.io')) return false;
   if (ALLOWED_KUBERNETES_LABELS.has(key)) return false;
   return !ALLOWED_KUBERNETES_DOMAINS.some((d) => inDomain(domain, d));
+}
+
+/** Whether a field selector requires `spec.nodeName` to equal `nodeName`. */
+function selectsNode(fieldSelector: string | undefined, nodeName: string): boolean {
+  if (!fieldSelector) return false;
+  try {
+    return parseFieldSelector(fieldSelector).requirements.some((r) => r.field === 'spec.nodeName' && r.op === '=' && r.value === nodeName);
+  } catch {
+    return false;
+  }
 }
 
 type Operation = 'create' | 'update' | 'delete' | 'other';

@@ -181,6 +181,8 @@ describe('auth pipeline over real https', () => {
     const again = await startServer(serverDir);
     expect(again.auth.adminToken).toBeUndefined();
     expect(again.auth.pki.caCertPem).toBe(auth.pki.caCertPem);
-    expect((await call(again.url, 'GET', '/api/v1/nodes', o)).status).toBe(200);
+    expect((await call(again.url, 'GET', '/api/v1/nodes/a', o)).status).toBe(200);
+    // A node reads only its own Node (upstream's selector-scoped node authorization).
+    expect((await call(again.url, 'GET', '/api/v1/nodes', o)).status).toBe(403);
   });
 });

@@ -75,6 +75,8 @@ export interface AuthorizationAttributes {
   namespace: string;
   /** '' when the request has no name (list, create, deletecollection). */
   name: string;
+  /** The raw `fieldSelector` of a list or watch (the Node authorizer scopes node reads by it). */
+  fieldSelector?: string;
   /** Request path, used for non-resource requests. */
   path: string;
 }
