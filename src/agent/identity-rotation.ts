@@ -11,7 +11,8 @@
 //   replaced by one of the node serving CA (src/auth/pki.ts) as soon as the server offers it.
 // - The new identity is stored (`storeNodeIdentity`, atomic files) BEFORE `onRotated` runs, so
 //   an agent restarted at any moment finds a valid identity on disk.
-// - Only the first server of a list is asked; a failure there is retried later.
+// - The servers are asked in order until one renews (a decommissioned first server must not
+//   let the identity run out); when all fail, the attempt is retried later.
 
 import { X509Certificate } from 'node:crypto';
 import { certificateValidity, renewNodeIdentity, storeNodeIdentity, type NodeIdentity } from '../auth/node-identity.js';
@@ -20,6 +21,8 @@ import type { Logger } from '../util/logger.js';
 export interface IdentityRotationOptions {
   /** The API server to renew with. */
   server: string;
+  /** Further API servers of the cluster, asked in order when `server` cannot renew. */
+  otherServers?: string[];
   /** The identity in use now. */
   identity: NodeIdentity;
   /** Where the identity is stored (`<dataDir>/identity/`). */
@@ -69,9 +72,21 @@ export function startIdentityRotation(o: IdentityRotationOptions): IdentityRotat
     return false;
   };
 
+  const renewAnywhere = async (): Promise<NodeIdentity> => {
+    let last: unknown;
+    for (const server of [o.server, ...(o.otherServers ?? [])]) {
+      try {
+        return await renewNodeIdentity(server, identity);
+      } catch (err) {
+        last = err;
+      }
+    }
+    throw last;
+  };
+
   const renew = async (): Promise<boolean> => {
     if (!due()) return false;
-    const next = await renewNodeIdentity(o.server, identity);
+    const next = await renewAnywhere();
     if (stopped) return false;
     storeNodeIdentity(o.dataDir, next);
     identity = next;

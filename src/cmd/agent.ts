@@ -113,7 +113,18 @@ export async function runAgent(args: string[]): Promise<void> {
     if (!identity) {
       // Loaded only to join: the PKI code is not needed by a running agent.
       const { joinCluster } = await import('../auth/join.js');
-      await joinCluster({ server: servers[0] ?? '', token: values.token!, nodeName, dataDir, addresses: [values['node-ip']] });
+      // Each server in turn: one being down must not keep a node from joining.
+      let joined: unknown = new Error('no server to join');
+      for (const server of servers) {
+        try {
+          await joinCluster({ server, token: values.token!, nodeName, dataDir, addresses: [values['node-ip']] });
+          joined = undefined;
+          break;
+        } catch (err) {
+          joined = err;
+        }
+      }
+      if (joined) throw joined;
       identity = identityFor(dataDir, nodeName);
       if (!identity) throw new Error('agent: join succeeded but the node identity could not be read back');
     }
@@ -142,7 +153,7 @@ export async function runAgent(args: string[]): Promise<void> {
   });
   process.stdout.write(`everynode agent ${nodeName} serving logs on ${identity ? 'https' : 'http'}://${values['node-ip']}:${agent.port}\n`);
   // A joined agent renews its identity before it expires (a kubeconfig is the user's to renew).
-  const rotation = identity && !values.kubeconfig ? rotateIdentity(servers[0]!, identity, dataDir, transport, agent, logger) : undefined;
+  const rotation = identity && !values.kubeconfig ? rotateIdentity(servers, identity, dataDir, transport, agent, logger) : undefined;
   // An agent stopped on its own leaves its daemons running: the next agent adopts them.
   onSignals(async (signal) => {
     logger.info(`${signal} received, stopping the agent (pods keep running)`);
@@ -202,7 +213,7 @@ export async function runUp(args: string[]): Promise<void> {
     const tls = { certPem: identity.servingCertPem, keyPem: identity.servingKeyPem, caPem: identity.caPem };
     const agent = await startAgent({ client, nodeName, nodeIP, dataDir: nodeDir, staticPodDir, port: 0, logger: logger.child('agent'), tls, apiServer: { url: server.url, caPem: identity.caPem } });
     agents.push(agent);
-    rotations.push(rotateIdentity(server.url, identity, nodeDir, transport, agent, logger.child('agent')));
+    rotations.push(rotateIdentity([server.url], identity, nodeDir, transport, agent, logger.child('agent')));
     process.stdout.write(`node ${nodeName}: InternalIP ${nodeIP}, logs on port ${agent.port}, data ${nodeDir}, static pods ${staticPodDir}\n`);
   }
   const { startHollowNodesForUp } = await import('../hollow/index.js');
@@ -252,7 +263,7 @@ export async function stopUp(p: UpParts): Promise<void> {
 
 /** Renews the node identity before it expires, switching the API transport and the agent's endpoint to it. */
 function rotateIdentity(
-  server: string,
+  servers: string[],
   identity: NodeIdentity,
   dataDir: string,
   transport: { setCredentials(c: { cert: string; key: string }): void },
@@ -260,7 +271,8 @@ function rotateIdentity(
   logger: ReturnType<typeof createLogger>,
 ): IdentityRotation {
   return startIdentityRotation({
-    server,
+    server: servers[0]!,
+    otherServers: servers.slice(1),
     identity,
     dataDir,
     logger,

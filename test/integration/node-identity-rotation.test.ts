@@ -121,6 +121,24 @@ describe('node identity rotation', () => {
     expect(await rotation.check()).toBe(false);
   });
 
+  it('renews with the next server when the first cannot answer', async () => {
+    const rotated: NodeIdentity[] = [];
+    // A port nothing listens on stands for a decommissioned first server.
+    const rotation = startIdentityRotation({
+      server: 'https://127.0.0.1:1',
+      otherServers: [server.url],
+      identity: original,
+      dataDir,
+      logger: silentLogger,
+      renewBeforeFraction: 1,
+      checkIntervalMs: 3_600_000,
+      onRotated: (id) => rotated.push(id),
+    });
+    cleanup.defer(() => rotation.stop());
+    await waitFor(() => rotated.length === 1, { timeoutMs: 10_000, message: 'a renewal through the second server' });
+    expect(new X509Certificate(rotated[0]!.certPem).serialNumber).not.toBe(new X509Certificate(original.certPem).serialNumber);
+  });
+
   it('is refused to anyone but a node: an admin gets 403, anonymous 401, GET 405', async () => {
     const admin = await httpRequest(server.url + RENEW_PATH, { method: 'POST', body: '{}' });
     expect(admin.status).toBe(403);
