@@ -147,6 +147,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const store = await openSecretsEncryptedStore(opts.storeUrl ?? `sqlite://${join(dataDir, 'state.db')}`, dataDir);
   let watchCache: WatchCache | undefined;
   let compactor: Compactor | undefined;
+  /** The controller manager whose leadership decides which of the servers sharing a store compacts. */
+  let compactionLeader: { isLeader(): boolean } | undefined;
   let server: Server | undefined;
   let registry: RestRegistry | undefined;
   let audit: AuditLog | undefined;
@@ -179,7 +181,9 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
 
     if (opts.compaction !== false) {
       const c = opts.compaction ?? { intervalMs: 60_000, retainRevisions: 10_000 };
-      compactor = startCompactor(store, { ...c, onError: (err) => logger.warn('compaction failed', err) });
+      // Servers sharing a store compact through one of them: the controller-manager leader
+      // (a server without controllers, or before its manager exists, compacts itself).
+      compactor = startCompactor(store, { ...c, active: () => !compactionLeader || compactionLeader.isLeader(), onError: (err) => logger.warn('compaction failed', err) });
     }
 
     let ready = false;
@@ -300,7 +304,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     let controllerManager: ControllerManager | undefined;
     if (opts.controllers) {
       const { startInProcessControllerManager } = await import('../controllers/manager.js');
-      controllerManager = startInProcessControllerManager(handler, {
+      controllerManager = compactionLeader = startInProcessControllerManager(handler, {
         ...(opts.controllers === true ? {} : opts.controllers),
         logger: logger.child('controller-manager'),
       });

@@ -13,6 +13,12 @@ export interface CompactorOptions {
   onError?: (err: unknown) => void;
   /** Called after each compaction that advanced the compaction point. */
   onCompacted?: (revision: number) => void;
+  /**
+   * Whether this process compacts now (default: always). Servers sharing one store let only
+   * one of them compact (the controller-manager leader), so a shared etcd is compacted once per
+   * interval, not once per server. runOnce() compacts regardless.
+   */
+  active?: () => boolean;
 }
 
 export interface Compactor {
@@ -44,7 +50,7 @@ export function startCompactor(store: Store, opts: CompactorOptions): Compactor 
   };
 
   const timer = setInterval(() => {
-    if (stopped || running) return;
+    if (stopped || running || (opts.active && !opts.active())) return;
     runOnce().catch((err) => opts.onError?.(err));
   }, Math.max(1, opts.intervalMs));
   timer.unref();

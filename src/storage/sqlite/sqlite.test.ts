@@ -343,6 +343,20 @@ describe('SqliteStore specifics', () => {
     await compactor.stop();
     expect(seen[0]).toBe(10);
   });
+
+  it('startCompactor leaves the ticks to whoever is active (one of the servers sharing a store)', async () => {
+    for (let i = 0; i < 12; i++) await store.create(`/a/${i}`, 'v');
+    let active = false;
+    const seen: number[] = [];
+    const compactor = startCompactor(store, { intervalMs: 10, retainRevisions: 2, active: () => active, onCompacted: (r) => seen.push(r) });
+    await new Promise((r) => setTimeout(r, 80));
+    expect(seen).toEqual([]);
+    expect(await store.compactedRevision()).toBe(0);
+    active = true;
+    await waitFor(() => seen.length > 0, 'a timed compaction once active');
+    await compactor.stop();
+    expect(seen[0]).toBe(10);
+  });
 });
 
 describe('openStore', () => {
