@@ -30,4 +30,25 @@ describe('LeaderElector timing', () => {
     clock.advance(1_500); // 15.5 s after reading: expired
     expect(await b.tryAcquireOrRenew()).toBe(true);
   });
+
+  it('times the lease on the monotonic clock: a wall-clock step forward does not expire it', async () => {
+    const fake = new FakeClock(Date.UTC(2024, 0, 1));
+    let step = 0;
+    // Wall time jumps (NTP); the monotonic reading does not.
+    const clock = { now: () => fake.now() + step, monotonic: () => fake.now(), setTimeout: fake.setTimeout.bind(fake), clearTimeout: fake.clearTimeout.bind(fake) };
+    const client = new FakeApiClient(fake);
+    await client.create<Lease>(leasesResource, 'kube-system', {
+      apiVersion: 'coordination.k8s.io/v1',
+      kind: 'Lease',
+      metadata: { name: 'lock', namespace: 'kube-system' },
+      spec: { holderIdentity: 'a', leaseDurationSeconds: 15, leaseTransitions: 0 },
+    });
+    const b = new LeaderElector({ client, clock, identity: 'b', name: 'lock', onStartedLeading: async () => undefined });
+    expect(await b.tryAcquireOrRenew()).toBe(false);
+    fake.advance(5_000);
+    step = 60_000;
+    expect(await b.tryAcquireOrRenew()).toBe(false); // 5 s on the monotonic clock: still held
+    fake.advance(10_500);
+    expect(await b.tryAcquireOrRenew()).toBe(true);
+  });
 });

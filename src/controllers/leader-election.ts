@@ -127,7 +127,7 @@ export class LeaderElector {
   private async acquire(signal: AbortSignal): Promise<boolean> {
     while (!signal.aborted) {
       let ok = false;
-      this.acquiredSentAt = this.clock.now();
+      this.acquiredSentAt = this.elapsed();
       try {
         ok = await this.tryAcquireOrRenew();
       } catch (e) {
@@ -152,7 +152,7 @@ export class LeaderElector {
       deadline = this.clock.setTimeout(() => {
         if (!leadership.signal.aborted) this.o.onError?.(new Error(`failed to renew lease ${this.namespace}/${this.name} within ${this.renewDeadlineMs} ms: stopping leading`));
         stopLeading();
-      }, Math.max(0, from + this.renewDeadlineMs - this.clock.now()));
+      }, Math.max(0, from + this.renewDeadlineMs - this.elapsed()));
     };
     armDeadline(this.acquiredSentAt);
     const renewLoop = (async () => {
@@ -162,7 +162,7 @@ export class LeaderElector {
         let ok = false;
         // Timed from when the renewal was sent: the standbys time the record from when they
         // read it, which is later (the renewal window never outlasts what they allow).
-        const sentAt = this.clock.now();
+        const sentAt = this.elapsed();
         try {
           ok = await this.tryAcquireOrRenew();
         } catch (e) {
@@ -219,7 +219,7 @@ export class LeaderElector {
       };
       try {
         const created = await this.client.create<Lease>(leasesResource, this.namespace, lease);
-        this.observe(created, this.clock.now());
+        this.observe(created, this.elapsed());
         return true;
       } catch (e2) {
         if (isAlreadyExists(e2)) return false;
@@ -228,7 +228,7 @@ export class LeaderElector {
     }
     // The record was read when the GET answered: a change first seen now is timed from now (a
     // slow GET must not make a standby count the holder's lease down early; upstream too).
-    const readAt = this.clock.now();
+    const readAt = this.elapsed();
     this.observe(current, readAt);
     const spec = current.spec ?? {};
     const holder = spec.holderIdentity ?? '';
@@ -247,7 +247,7 @@ export class LeaderElector {
     };
     try {
       const updated = await this.client.update<Lease>(leasesResource, this.namespace, next);
-      this.observe(updated, this.clock.now());
+      this.observe(updated, this.elapsed());
       return true;
     } catch (e) {
       if (isConflict(e) || isNotFound(e)) return false;
@@ -264,12 +264,22 @@ export class LeaderElector {
     next.spec = { ...(cur.spec ?? {}), holderIdentity: '', leaseDurationSeconds: 1, renewTime: microTime(now), acquireTime: microTime(now) };
     try {
       const updated = await this.client.update<Lease>(leasesResource, this.namespace, next);
-      this.observe(updated, now);
+      this.observe(updated, this.elapsed());
     } catch (e) {
       this.o.onError?.(new Error(`failed to release lease ${this.namespace}/${this.name}: ${errorMessage(e)}`));
     }
   }
 
+  /**
+   * Time for durations (lease expiry, renew deadlines): the clock's monotonic reading, so a
+   * step of the wall clock (NTP) neither expires a lease early nor stretches a deadline; the
+   * times written into the Lease stay wall-clock times.
+   */
+  private elapsed(): number {
+    return this.clock.monotonic?.() ?? this.clock.now();
+  }
+
+  /** Records the Lease as read at `at` (an elapsed() reading). */
   private observe(l: Lease, now: number): void {
     const key = recordKey(l);
     this.observed = l;

@@ -10,6 +10,11 @@ export interface TimerHandle {
 
 export interface Clock {
   now(): number;
+  /**
+   * Milliseconds on a clock that never jumps (for measuring durations, e.g. lease expiry);
+   * absent: measure with now(). Only differences between two readings mean anything.
+   */
+  monotonic?(): number;
   setTimeout(fn: () => void, ms: number): TimerHandle;
   clearTimeout(handle: TimerHandle): void;
 }
@@ -21,6 +26,10 @@ export class RealClock implements Clock {
 
   now(): number {
     return Date.now();
+  }
+
+  monotonic(): number {
+    return performance.now();
   }
 
   setTimeout(fn: () => void, ms: number): TimerHandle {
