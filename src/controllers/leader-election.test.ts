@@ -5,16 +5,21 @@ import { FakeApiClient } from '../client/testing/index.js';
 import { FakeClock } from '../util/clock.js';
 import { LeaderElector } from './leader-election.js';
 
+/** The Lease `lock`, held by candidate `a` for 15 s. */
+async function heldByA(client: FakeApiClient): Promise<void> {
+  await client.create<Lease>(leasesResource, 'kube-system', {
+    apiVersion: 'coordination.k8s.io/v1',
+    kind: 'Lease',
+    metadata: { name: 'lock', namespace: 'kube-system' },
+    spec: { holderIdentity: 'a', leaseDurationSeconds: 15, leaseTransitions: 0 },
+  });
+}
+
 describe('LeaderElector timing', () => {
   it('a standby times the holder\'s record from when its GET answered, not from when it was sent', async () => {
     const clock = new FakeClock(Date.UTC(2024, 0, 1));
     const client = new FakeApiClient(clock);
-    await client.create<Lease>(leasesResource, 'kube-system', {
-      apiVersion: 'coordination.k8s.io/v1',
-      kind: 'Lease',
-      metadata: { name: 'lock', namespace: 'kube-system' },
-      spec: { holderIdentity: 'a', leaseDurationSeconds: 15, leaseTransitions: 0 },
-    });
+  await heldByA(client);
     let slow = true;
     client.prependReactor((act) => {
       // The first GET answers 6 s after it was sent (a busy store).
@@ -37,12 +42,7 @@ describe('LeaderElector timing', () => {
     // Wall time jumps (NTP); the monotonic reading does not.
     const clock = { now: () => fake.now() + step, monotonic: () => fake.now(), setTimeout: fake.setTimeout.bind(fake), clearTimeout: fake.clearTimeout.bind(fake) };
     const client = new FakeApiClient(fake);
-    await client.create<Lease>(leasesResource, 'kube-system', {
-      apiVersion: 'coordination.k8s.io/v1',
-      kind: 'Lease',
-      metadata: { name: 'lock', namespace: 'kube-system' },
-      spec: { holderIdentity: 'a', leaseDurationSeconds: 15, leaseTransitions: 0 },
-    });
+  await heldByA(client);
     const b = new LeaderElector({ client, clock, identity: 'b', name: 'lock', onStartedLeading: async () => undefined });
     expect(await b.tryAcquireOrRenew()).toBe(false);
     fake.advance(5_000);
