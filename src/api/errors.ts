@@ -33,6 +33,8 @@ export class ApiError extends Error {
     readonly reason: StatusReason,
     message: string,
     readonly details?: StatusDetails,
+    /** The Status's ListMeta (only `continue`: a fresh token on an expired continue). */
+    readonly listMeta?: { continue?: string },
   ) {
     super(message);
     this.name = 'ApiError';
@@ -42,7 +44,7 @@ export class ApiError extends Error {
     const s: Status = {
       kind: 'Status',
       apiVersion: 'v1',
-      metadata: {},
+      metadata: this.listMeta ? { ...this.listMeta } : {},
       status: 'Failure',
       message: this.message,
       reason: this.reason,
@@ -100,6 +102,17 @@ export function pathNotFound(): ApiError {
 
 export function expired(message: string): ApiError {
   return new ApiError(410, 'Expired', message);
+}
+
+/**
+ * 504 Timeout for a resourceVersion the store has not reached (upstream's
+ * NewTooLargeResourceVersionError): clients retry after `retryAfterSeconds`.
+ */
+export function tooLargeResourceVersion(requested: number, current: number): ApiError {
+  return new ApiError(504, 'Timeout', `Timeout: Too large resource version: ${requested}, current: ${current}`, {
+    causes: [{ reason: 'ResourceVersionTooLarge', message: 'Too large resource version' }],
+    retryAfterSeconds: 1,
+  });
 }
 
 export function gone(message: string): ApiError {

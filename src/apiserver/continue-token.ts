@@ -6,6 +6,7 @@
 import { badRequest } from '../api/errors.js';
 
 export interface ContinueToken {
+  /** -1: continue at the latest revision (handed out with an expired token's 410, as upstream). */
   rv: number;
   /** Last returned key, relative to the list prefix. */
   start: string;
@@ -24,7 +25,7 @@ export function decodeContinue(token: string): ContinueToken {
   }
   const p = parsed as { v?: unknown; rv?: unknown; start?: unknown } | null;
   if (!p || typeof p !== 'object' || p.v !== 'meta.k8s.io/v1') throw badRequest('continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)');
-  if (typeof p.rv !== 'number' || !Number.isInteger(p.rv) || p.rv <= 0) throw badRequest('continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)');
+  if (typeof p.rv !== 'number' || !Number.isInteger(p.rv) || (p.rv <= 0 && p.rv !== -1)) throw badRequest('continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)');
   if (typeof p.start !== 'string' || p.start === '' || p.start.includes('..')) throw badRequest('continue key is not valid: encoded start key is invalid');
   return { rv: p.rv, start: p.start };
 }

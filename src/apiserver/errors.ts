@@ -15,6 +15,7 @@ import {
   internalError,
   notFound,
   serviceUnavailable,
+  tooLargeResourceVersion,
   type ResourceRef,
 } from '../api/errors.js';
 import { StorageError } from '../storage/interface.js';
@@ -39,8 +40,11 @@ export function toHttpError(err: unknown, ctx: ErrorContext = {}): ApiError {
         return ref && name !== undefined ? conflict(ref, name) : new ApiError(409, 'Conflict', err.message);
       case 'Compacted':
         return expired(err.message.startsWith('too old') ? err.message : `too old resource version: ${err.message}`);
-      case 'FutureRevision':
-        return new ApiError(504, 'Timeout', `Too large resource version: ${err.message}`, { retryAfterSeconds: 1 });
+      case 'FutureRevision': {
+        const m = /revision (\d+) is a future revision \(current (\d+)\)/.exec(err.message);
+        if (m) return tooLargeResourceVersion(Number(m[1]), Number(m[2]));
+        return new ApiError(504, 'Timeout', `Timeout: Too large resource version: ${err.message}`, { causes: [{ reason: 'ResourceVersionTooLarge', message: 'Too large resource version' }], retryAfterSeconds: 1 });
+      }
       case 'Unavailable':
         return serviceUnavailable(`storage unavailable: ${err.message}`);
       case 'Internal':

@@ -92,6 +92,9 @@ export function sendStatus(res: ServerResponse, err: ApiError): void {
   }
   const body = JSON.stringify(err.toStatus());
   const headers: Record<string, string | number> = { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body), 'Cache-Control': 'no-cache, private' };
+  // Upstream sets Retry-After from the Status; client-go retries such answers by itself.
+  const retryAfter = err.details?.retryAfterSeconds;
+  if (retryAfter !== undefined && retryAfter > 0) headers['Retry-After'] = retryAfter;
   if (err.code === 413) {
     // The rest of an oversized upload is never read: close the connection after the answer
     // (half-close first so the client can read it, then cut).

@@ -14,7 +14,8 @@ describe('parseListQuery', () => {
   it('defaults and validates', () => {
     const l = parseListQuery(q(''));
     expect(l).toMatchObject({ limit: 0, watch: false, resourceVersion: undefined, sendInitialEvents: undefined, continueToken: '' });
-    expect(parseListQuery(q('sendInitialEvents=true&resourceVersionMatch=NotOlderThan&resourceVersion=0')).sendInitialEvents).toBe(true);
+    expect(parseListQuery(q('watch=true&sendInitialEvents=true&resourceVersionMatch=NotOlderThan&resourceVersion=0')).sendInitialEvents).toBe(true);
+    expect(parseListQuery(q('watch=true&sendInitialEvents=true&resourceVersionMatch=NotOlderThan')).resourceVersion).toBeUndefined();
     expect(() => parseListQuery(q('limit=abc'))).toThrow(ApiError);
     expect(() => parseListQuery(q('resourceVersion=abc'))).toThrow(ApiError);
     expect(() => parseListQuery(q('resourceVersionMatch=Exact'))).toThrow(ApiError);

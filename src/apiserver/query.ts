@@ -1,7 +1,7 @@
 // Query parameter parsing for REST verbs. Queries are decoded with URLSearchParams, so `+`
 // is a space (Go clients encode spaces that way). Invalid values are 400 BadRequest.
 
-import { badRequest, ApiError } from '../api/errors.js';
+import { badRequest, invalid, ApiError, type FieldError } from '../api/errors.js';
 import type { DeleteOptions, DeletionPropagation } from '../api/types.js';
 
 export type FieldValidation = 'Strict' | 'Warn' | 'Ignore';
@@ -58,30 +58,61 @@ function nonNegativeInt(q: URLSearchParams, name: string): number {
   return n;
 }
 
+/** ListOptions' own ResourceRef, for `ListOptions.meta.k8s.io "" is invalid: ...`. */
+const LIST_OPTIONS = { group: 'meta.k8s.io', resource: 'listoptions', kind: 'ListOptions' };
+
+/**
+ * Upstream's ValidateListOptions (lists) and validateWatchOptions (watches, with the WatchList
+ * feature on): the combinations of resourceVersion, resourceVersionMatch, continue and
+ * sendInitialEvents a request may use. All violations are reported together, as 422 Invalid.
+ */
+function validateListOptions(o: { watch: boolean; rv: string; rvm: string; cont: string; sendInitialEvents: boolean | undefined }): FieldError[] {
+  const errs: FieldError[] = [];
+  const forbid = (field: string, detail: string): void => void errs.push({ type: 'FieldValueForbidden', field, detail });
+  if (o.watch) {
+    if (o.sendInitialEvents !== undefined && o.rvm !== 'NotOlderThan') forbid('resourceVersionMatch', 'sendInitialEvents requires setting resourceVersionMatch to NotOlderThan');
+    if (o.rvm !== '') {
+      if (o.sendInitialEvents === undefined) forbid('resourceVersionMatch', 'resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided');
+      if (o.rvm !== 'NotOlderThan') errs.push({ type: 'FieldValueNotSupported', field: 'resourceVersionMatch', badValue: o.rvm, detail: 'supported values: "NotOlderThan"' });
+      if (o.cont !== '') forbid('resourceVersionMatch', 'resourceVersionMatch is forbidden when continue is provided');
+    }
+    return errs;
+  }
+  if (o.rvm !== '') {
+    if (o.rv === '') forbid('resourceVersionMatch', 'resourceVersionMatch is forbidden unless resourceVersion is provided');
+    if (o.cont !== '') forbid('resourceVersionMatch', 'resourceVersionMatch is forbidden when continue is provided');
+    if (o.rvm !== 'Exact' && o.rvm !== 'NotOlderThan') errs.push({ type: 'FieldValueNotSupported', field: 'resourceVersionMatch', badValue: o.rvm, detail: 'supported values: "Exact", "NotOlderThan", ""' });
+    if (o.rvm === 'Exact' && o.rv === '0') forbid('resourceVersionMatch', 'resourceVersionMatch "exact" is forbidden for resourceVersion "0"');
+  }
+  if (o.sendInitialEvents !== undefined) forbid('sendInitialEvents', 'sendInitialEvents is forbidden for list');
+  return errs;
+}
+
 export function parseListQuery(q: URLSearchParams): ListQuery {
   const rvm = q.get('resourceVersionMatch') ?? '';
-  if (rvm !== '' && rvm !== 'Exact' && rvm !== 'NotOlderThan') {
-    throw new ApiError(422, 'Invalid', `ListOptions.meta.k8s.io "" is invalid: resourceVersionMatch: Unsupported value: "${rvm}": supported values: "Exact", "NotOlderThan"`);
-  }
   const rv = q.get('resourceVersion') ?? undefined;
   if (rv !== undefined && rv !== '' && !/^\d+$/.test(rv)) {
     throw badRequest(`invalid resource version "${rv}"`); // upstream: Invalid value in ListOptions; close enough
   }
-  if (rvm !== '' && (rv === undefined || rv === '')) {
-    throw new ApiError(422, 'Invalid', `ListOptions.meta.k8s.io "" is invalid: resourceVersionMatch: Forbidden: resourceVersionMatch is forbidden unless resourceVersion is provided`);
-  }
+  const watch = bool(q, 'watch') ?? false;
+  const sendInitialEvents = bool(q, 'sendInitialEvents');
+  const continueToken = q.get('continue') ?? '';
+  const errs = validateListOptions({ watch, rv: rv ?? '', rvm, cont: continueToken, sendInitialEvents });
+  if (errs.length > 0) throw invalid(LIST_OPTIONS, '', errs);
+  // Upstream's storage refuses a list that continues at another revision (resourceVersion "0" is "any").
+  if (!watch && continueToken !== '' && rv !== undefined && rv !== '' && rv !== '0') throw badRequest('specifying resource version is not allowed when using continue');
   const inc = q.get('includeObject') ?? 'Metadata';
   if (inc !== 'None' && inc !== 'Metadata' && inc !== 'Object') throw badRequest(`invalid includeObject: ${JSON.stringify(inc)}`);
   return {
     labelSelector: q.get('labelSelector') ?? '',
     fieldSelector: q.get('fieldSelector') ?? '',
     limit: nonNegativeInt(q, 'limit'),
-    continueToken: q.get('continue') ?? '',
+    continueToken,
     resourceVersion: rv === '' ? undefined : rv,
     resourceVersionMatch: rvm === '' ? undefined : (rvm as 'Exact' | 'NotOlderThan'),
-    watch: bool(q, 'watch') ?? false,
+    watch,
     allowWatchBookmarks: bool(q, 'allowWatchBookmarks') ?? false,
-    sendInitialEvents: bool(q, 'sendInitialEvents'),
+    sendInitialEvents,
     timeoutSeconds: nonNegativeInt(q, 'timeoutSeconds'),
     includeObject: inc,
   };

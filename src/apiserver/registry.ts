@@ -24,6 +24,7 @@ import {
   notFound,
   expired,
   qualifiedResource,
+  tooLargeResourceVersion,
   type FieldError,
   type ResourceRef,
 } from '../api/errors.js';
@@ -50,6 +51,9 @@ import {
   prepareForUpdate,
   validateFinalizersUpdate,
 } from './strategy.js';
+
+/** How long a list waits for the store to reach a requested resourceVersion (upstream: 3 s). */
+const FRESHNESS_WAIT_MS = 3000;
 
 export const registryRoot = '/registry/';
 
@@ -260,20 +264,31 @@ export class RestRegistry {
 
     let revision: number | undefined;
     let startAfter: string | undefined;
+    const rv = q.resourceVersion === undefined ? 0 : Number(q.resourceVersion);
     if (q.continueToken) {
       const t = decodeContinue(q.continueToken);
-      revision = t.rv;
       startAfter = prefix + t.start;
-      const compacted = await this.store.compactedRevision();
-      if (t.rv < compacted) {
-        throw expired('The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue parameter in this response.');
+      // rv -1: a token handed out with an expired continue, to go on at the latest revision.
+      if (t.rv !== -1) {
+        revision = t.rv;
+        const compacted = await this.store.compactedRevision();
+        if (t.rv < compacted) {
+          const fresh = encodeContinue({ rv: -1, start: t.start });
+          throw new ApiError(410, 'Expired', 'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue parameter in this response.', undefined, { continue: fresh });
+        }
       }
-    } else if (q.resourceVersionMatch === 'Exact' && q.resourceVersion !== undefined) {
-      revision = Number(q.resourceVersion);
-      const compacted = await this.store.compactedRevision();
+    } else if (rv > 0 && (q.resourceVersionMatch === 'Exact' || (q.resourceVersionMatch === undefined && q.limit > 0))) {
+      // Exact, and (upstream's legacy rule) a paged list at a given resourceVersion without a match.
+      revision = rv;
+      const [compacted, current] = await Promise.all([this.store.compactedRevision(), this.store.currentRevision()]);
       if (revision < compacted) throw expired(`too old resource version: ${revision} (${compacted})`);
+      if (revision > current) throw tooLargeResourceVersion(revision, current);
+    } else if (rv > 0) {
+      // NotOlderThan (or no match): any state at least as new; wait briefly for a revision
+      // this store has not reached, as upstream's watch cache does, then answer 504.
+      await this.waitForRevision(rv);
     }
-    // resourceVersion "0" / NotOlderThan / unset: the current state is always acceptable.
+    // resourceVersion "0" / unset: the current state is always acceptable.
 
     const limit = q.limit;
     const items: string[] = [];
@@ -316,6 +331,20 @@ export class RestRegistry {
       if (remaining !== undefined) page.remainingItemCount = remaining;
     }
     return page;
+  }
+
+  /**
+   * Resolves once the store's revision reaches `rv`; 504 Timeout (too large resource version)
+   * after FRESHNESS_WAIT_MS, upstream's wait for a cache to become fresh enough.
+   */
+  private async waitForRevision(rv: number): Promise<void> {
+    const deadline = Date.now() + FRESHNESS_WAIT_MS;
+    for (;;) {
+      const current = await this.store.currentRevision();
+      if (current >= rv) return;
+      if (Date.now() >= deadline) throw tooLargeResourceVersion(rv, current);
+      await new Promise((r) => setTimeout(r, 50));
+    }
   }
 
   private accepts(kv: KeyValue, filter: ObjectFilter | undefined, exactKey: string | undefined): boolean {

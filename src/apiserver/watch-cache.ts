@@ -158,6 +158,8 @@ class ActiveWatcher {
   lastRev: number;
   storeWatch?: StoreWatcher;
   timer?: NodeJS.Timeout;
+  /** The bookmark 2 s before the timeout (allowWatchBookmarks with timeoutSeconds). */
+  deadlineBookmark?: NodeJS.Timeout;
   readonly gk: string;
   /** Set when the client (in this process) takes events as objects; never for Tables. */
   private readonly sink: WatchObjectSink | undefined;
@@ -263,7 +265,12 @@ class ActiveWatcher {
   bookmark(rev: number, initialEventsEnd = false): void {
     const k = this.req.kind;
     const metadata: Record<string, unknown> = { resourceVersion: String(rev) };
-    if (initialEventsEnd) metadata.annotations = { 'k8s.io/initial-events-end': 'true' };
+    if (initialEventsEnd) {
+      // The blueprint is the empty list the client assembles the initial events into
+      // (client-go's WatchList decodes it; upstream encodes it in the response's media type).
+      const blueprint = JSON.stringify({ kind: `${k.kind}List`, apiVersion: groupVersionOf(k), metadata: {}, items: [] });
+      metadata.annotations = { 'k8s.io/initial-events-end': 'true', 'kubernetes.io/initial-events-list-blueprint': Buffer.from(blueprint).toString('base64') };
+    }
     if (this.sink) {
       this.send(this.sink, 'BOOKMARK', { kind: k.kind, apiVersion: groupVersionOf(k), metadata }, 100);
       return;
@@ -275,6 +282,7 @@ class ActiveWatcher {
     if (this.closed) return;
     this.closed = true;
     if (this.timer) clearTimeout(this.timer);
+    if (this.deadlineBookmark) clearTimeout(this.deadlineBookmark);
     this.storeWatch?.stop();
     this.cache.unregister(this);
     if (!this.res.writableEnded) this.res.end();
@@ -608,9 +616,14 @@ export class WatchCache {
   private sendBookmarks(): void {
     for (const w of this.all) {
       if (!w.req.allowBookmarks || w.req.table || w.closed) continue;
-      // Cache-backed watchers have seen every event up to the cache revision.
-      w.bookmark(w.storeWatch ? w.lastRev : Math.max(this._rev, w.minRev));
+      w.bookmark(this.bookmarkRevision(w));
     }
+  }
+
+  /** The revision a bookmark may promise an attached watcher: every event up to it was sent. */
+  private bookmarkRevision(w: ActiveWatcher): number {
+    // Cache-backed watchers have seen every event up to the cache revision.
+    return w.storeWatch ? w.lastRev : Math.max(this._rev, w.minRev);
   }
 
   /**
@@ -653,6 +666,7 @@ export class WatchCache {
       }
     }
 
+    const deadline = Date.now() + req.timeoutSeconds * 1000;
     if (req.timeoutSeconds > 0) {
       w.timer = setTimeout(() => w.close(), req.timeoutSeconds * 1000);
       w.timer.unref();
@@ -662,7 +676,7 @@ export class WatchCache {
     if (sendInitial) {
       from = await this.sendInitialState(w);
       if (w.closed) return;
-      if (req.sendInitialEvents === true) w.bookmark(from, true);
+      if (req.sendInitialEvents === true && req.allowBookmarks) w.bookmark(from, true);
     } else if (rv === undefined || rv === 0) {
       // sendInitialEvents=false without a revision: start at the latest.
       from = Math.max(this._rev, await this.store.currentRevision());
@@ -673,6 +687,17 @@ export class WatchCache {
     w.minRev = from;
     w.lastRev = from;
     this.attach(w, from);
+    // As upstream, a watcher that takes bookmarks gets one 2 s before its timeout, so its client
+    // re-watches from a fresh revision rather than one compaction may have passed.
+    if (req.allowBookmarks && !req.table && req.timeoutSeconds > 2) {
+      const wait = deadline - 2000 - Date.now();
+      if (wait > 0) {
+        w.deadlineBookmark = setTimeout(() => {
+          if (!w.closed) w.bookmark(this.bookmarkRevision(w));
+        }, wait);
+        w.deadlineBookmark.unref();
+      }
+    }
   }
 
   /** Sends synthetic ADDED events for the current state; returns the revision listed at. */

@@ -490,6 +490,84 @@ describe('watch', () => {
     w.stop();
   });
 
+  it('serves the WatchList request client-go sends (no resourceVersion), with the list blueprint; no bookmark unless allowed', async () => {
+    const w = await openWatch('/api/v1/namespaces?watch=true&sendInitialEvents=true&allowWatchBookmarks=true&resourceVersionMatch=NotOlderThan&timeoutSeconds=300');
+    await waitFor(() => w.events.find((e) => e.type === 'BOOKMARK'), { message: 'initial-events-end bookmark' });
+    const bm = w.events.find((e) => e.type === 'BOOKMARK')!;
+    const blueprint = JSON.parse(Buffer.from(bm.object.metadata.annotations['kubernetes.io/initial-events-list-blueprint'], 'base64').toString('utf8'));
+    expect(blueprint).toEqual({ kind: 'NamespaceList', apiVersion: 'v1', metadata: {}, items: [] });
+    expect(w.events.findIndex((e) => e.type === 'BOOKMARK')).toBe(w.events.filter((e) => e.type === 'ADDED').length);
+    w.stop();
+    // Without allowWatchBookmarks the initial events end with no bookmark.
+    const quiet = await openWatch('/api/v1/namespaces?watch=true&sendInitialEvents=true&resourceVersionMatch=NotOlderThan');
+    await call('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'wl-after' } });
+    await waitFor(() => quiet.events.find((e) => e.object?.metadata?.name === 'wl-after'), { message: 'event after the initial state' });
+    expect(quiet.events.map((e) => e.type)).not.toContain('BOOKMARK');
+    quiet.stop();
+  });
+
+  it('refuses resourceVersion / resourceVersionMatch / continue / sendInitialEvents combinations as upstream', async () => {
+    const base = '/api/v1/namespaces/default/configmaps';
+    const cases: [string, number, string][] = [
+      ['?resourceVersionMatch=Exact', 422, 'resourceVersionMatch: Forbidden: resourceVersionMatch is forbidden unless resourceVersion is provided'],
+      ['?resourceVersion=0&resourceVersionMatch=Exact', 422, 'resourceVersionMatch "exact" is forbidden for resourceVersion "0"'],
+      ['?sendInitialEvents=true', 422, 'sendInitialEvents: Forbidden: sendInitialEvents is forbidden for list'],
+      ['?watch=true&sendInitialEvents=true', 422, 'sendInitialEvents requires setting resourceVersionMatch to NotOlderThan'],
+      ['?watch=true&resourceVersion=5&resourceVersionMatch=NotOlderThan', 422, 'resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided'],
+      ['?watch=true&sendInitialEvents=true&resourceVersionMatch=Exact&resourceVersion=5', 422, 'Unsupported value: "Exact"'],
+      ['?limit=1&continue=x&resourceVersion=5', 400, 'specifying resource version is not allowed when using continue'],
+    ];
+    for (const [q, code, message] of cases) {
+      const r = await call('GET', base + q);
+      expectStatus(r, code, code === 422 ? 'Invalid' : 'BadRequest');
+      expect(r.body.message, q).toContain(message);
+      if (code === 422) expect(r.body.details).toMatchObject({ kind: 'ListOptions', group: 'meta.k8s.io' });
+    }
+  });
+
+  it('lists at a resourceVersion as upstream: a limit without a match is Exact, a future one waits then answers 504 with Retry-After', async () => {
+    const base = '/api/v1/namespaces/default/configmaps';
+    const a = await call('POST', base, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'rv-a' }, data: { v: '1' } });
+    const at = Number(a.body.metadata.resourceVersion);
+    await call('PATCH', `${base}/rv-a`, { data: { v: '2' } }, 'application/merge-patch+json');
+    // limit + resourceVersion, no match: the snapshot at that revision (rv-a still at v=1).
+    const paged = await call('GET', `${base}?resourceVersion=${at}&limit=500`);
+    expect(paged.status, paged.text).toBe(200);
+    expect(paged.body.metadata.resourceVersion).toBe(String(at));
+    expect(paged.body.items.find((c: any) => c.metadata.name === 'rv-a').data).toEqual({ v: '1' });
+    // Without a limit it is NotOlderThan: the current state.
+    const current = await call('GET', `${base}?resourceVersion=${at}`);
+    expect(current.body.items.find((c: any) => c.metadata.name === 'rv-a').data).toEqual({ v: '2' });
+    // A revision the store has not reached: Exact at once, NotOlderThan after waiting (~3 s).
+    const head = Number(current.body.metadata.resourceVersion);
+    const exact = await call('GET', `${base}?resourceVersion=${head + 1000}&resourceVersionMatch=Exact`);
+    expectStatus(exact, 504, 'Timeout');
+    expect(exact.body.message).toMatch(new RegExp(`^Timeout: Too large resource version: ${head + 1000}, current: \\d+$`));
+    expect(exact.body.details).toMatchObject({ retryAfterSeconds: 1, causes: [{ reason: 'ResourceVersionTooLarge', message: 'Too large resource version' }] });
+    expect(exact.headers.get('retry-after')).toBe('1');
+    const started = Date.now();
+    const later = await call('GET', `${base}?resourceVersion=${head + 1000}&resourceVersionMatch=NotOlderThan`);
+    expectStatus(later, 504, 'Timeout');
+    expect(Date.now() - started).toBeGreaterThanOrEqual(2900);
+    // A revision reached while the list waits is served.
+    const waiting = call('GET', `${base}?resourceVersion=${head + 50}`);
+    let rv = head;
+    for (let i = 0; rv < head + 50; i++) rv = Number((await call('POST', base, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `rv-fill-${i}` } })).body.metadata.resourceVersion);
+    const served = await waiting;
+    expect(served.status, served.text).toBe(200);
+    expect(Number(served.body.metadata.resourceVersion)).toBeGreaterThanOrEqual(head + 50);
+  });
+
+  it('sends a bookmark 2 s before a watch times out when bookmarks are allowed', async () => {
+    const w = await openWatch('/api/v1/namespaces/default/configmaps?watch=true&resourceVersion=0&allowWatchBookmarks=true&timeoutSeconds=3');
+    const initial = () => w.events.filter((e) => e.type === 'ADDED').length;
+    await waitFor(() => w.ended(), { message: 'watch end', timeoutMs: 10_000 });
+    const bookmarks = w.events.filter((e) => e.type === 'BOOKMARK');
+    expect(bookmarks).toHaveLength(1);
+    expect(w.events.indexOf(bookmarks[0]!)).toBe(initial());
+    expect(Number(bookmarks[0]!.object.metadata.resourceVersion)).toBeGreaterThan(0);
+  });
+
   it('streams Tables when asked, headers only on the first event', async () => {
     const accept = 'application/json;as=Table;v=v1;g=meta.k8s.io,application/json';
     const w = await openWatch('/api/v1/namespaces?watch=true', { accept });
@@ -516,6 +594,13 @@ describe('watch', () => {
     // A continue token of a compacted revision: 410 Expired.
     const stale = await call('GET', `/api/v1/namespaces/default/configmaps?limit=1&continue=${encodeURIComponent(page.body.metadata.continue)}`);
     expectStatus(stale, 410, 'Expired');
+    // The 410 carries a token that goes on at the latest revision from the same place, as upstream's.
+    expect(stale.body.metadata.continue).toBeTruthy();
+    const resumed = await call('GET', `/api/v1/namespaces/default/configmaps?limit=1&continue=${encodeURIComponent(stale.body.metadata.continue)}`);
+    expect(resumed.status, resumed.text).toBe(200);
+    expect(resumed.body.items).toHaveLength(1);
+    expect(resumed.body.items[0].metadata.name > page.body.items[0].metadata.name).toBe(true);
+    expect(Number(resumed.body.metadata.resourceVersion)).toBeGreaterThanOrEqual(await server.store.currentRevision());
     const w = await openWatch(`/api/v1/namespaces/default/configmaps?watch=true&resourceVersion=${Number(r1.body.metadata.resourceVersion) - 1}`);
     await waitFor(() => w.ended(), { message: 'stream end' });
     expect(w.events).toHaveLength(1);
