@@ -270,6 +270,9 @@ function collect(value: unknown, node: SchemaNode | undefined, out: FieldSet): v
       return;
     }
     case 'listmap':
+      // An empty list is owned as a whole, like an empty struct or map (it round-trips
+      // through fieldsV1 as `f:env: {}`).
+      if ((value as unknown[]).length === 0) out[MEMBER] = {};
       for (const item of value as unknown[]) {
         const child: FieldSet = {};
         collect(item, shape.items, child);
@@ -278,6 +281,7 @@ function collect(value: unknown, node: SchemaNode | undefined, out: FieldSet): v
       }
       return;
     case 'set':
+      if ((value as unknown[]).length === 0) out[MEMBER] = {};
       for (const v of value as unknown[]) out[valueElement(v)] = { [MEMBER]: {} };
   }
 }

@@ -126,6 +126,17 @@ describe('apply', () => {
     expect(live.metadata.managedFields![0]!.time).toBe(later);
   });
 
+  it('an applied empty list stays owned: applying the same configuration again keeps it (no rollout)', () => {
+    const cfg = config({ env: [], tolerations: [] });
+    const first = apply(undefined, cfg, 'kubectl');
+    expect(spec(first).containers[0].env).toEqual([]);
+    // The stored object goes through JSON (managedFields in their fieldsV1 form).
+    const second = apply(deepFreeze(JSON.parse(JSON.stringify(first)) as KubeObject), deepFreeze(cfg), 'kubectl', false, later);
+    expect(spec(second).containers[0].env).toEqual([]);
+    expect(spec(second).tolerations).toEqual([]);
+    expect(second.spec).toEqual(first.spec);
+  });
+
   it('a dropped item someone else changed stays whole, key included', () => {
     const two = config();
     spec(two).containers.push({ name: 'b', image: 'busybox:1' });
