@@ -170,6 +170,15 @@ async function handle(deps: HandlerDeps, req: IncomingMessage, res: ServerRespon
     case '/openapi/v3':
     case '/openapi/v3/':
       return sendJson(res, 200, deps.openapi.index());
+    case '/openapi/v2': {
+      // kubectl 1.27/1.28 ask for protobuf and decode the body whatever its type; others get JSON.
+      const v2 = deps.openapi.v2();
+      const protobuf = /protobuf/.test(req.headers.accept ?? '');
+      const body = protobuf ? v2.protobuf : Buffer.from(v2.json);
+      res.writeHead(200, { 'Content-Type': protobuf ? 'application/octet-stream' : 'application/json', 'Content-Length': body.length, ETag: v2.etag, 'Cache-Control': 'no-cache, private' });
+      res.end(method === 'HEAD' ? undefined : body);
+      return;
+    }
   }
   if (path.startsWith('/openapi/v3/')) {
     const doc = deps.openapi.document(path.slice('/openapi/v3/'.length).replace(/\/+$/, ''));

@@ -1,4 +1,4 @@
-// OpenAPI v3: the index (/openapi/v3) with a content hash per group/version document, and the
+// OpenAPI v3 (and v2 derived from it, openapi-v2.ts): the index (/openapi/v3) with a content hash per group/version document, and the
 // documents themselves (/openapi/v3/api/v1, /openapi/v3/apis/<g>/<v>), built by the schema
 // module from the KindRegistry and cached per registry version. The hash changes whenever a
 // document's content does (clients cache documents by URL, kube-api §1.4).
@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import { groupVersionOf, type KindRegistry } from '../api/kinds.js';
 import { buildOpenAPIV3 } from '../api/schema/index.js';
+import { buildOpenAPIV2, encodeOpenAPIV2 } from './openapi-v2.js';
 import type { Logger } from '../util/logger.js';
 
 interface Built {
@@ -13,6 +14,8 @@ interface Built {
   index: string;
   /** 'api/v1' | 'apis/<g>/<v>' -> document JSON */
   docs: Map<string, { json: string; hash: string }>;
+  /** The OpenAPI v2 document (openapi-v2.ts), made on first request. */
+  v2?: { json: string; protobuf: Buffer; etag: string };
 }
 
 export class OpenApi {
@@ -55,6 +58,17 @@ export class OpenApi {
 
   index(): string {
     return this.build().index;
+  }
+
+  /** The OpenAPI v2 document of every group/version, as JSON and as gnostic protobuf, with an ETag. */
+  v2(): { json: string; protobuf: Buffer; etag: string } {
+    const built = this.build();
+    if (!built.v2) {
+      const doc = buildOpenAPIV2([...built.docs.values()].map((d) => JSON.parse(d.json) as Record<string, unknown>), 'v1.32.0');
+      const json = JSON.stringify(doc);
+      built.v2 = { json, protobuf: encodeOpenAPIV2(doc), etag: `"${createHash('sha512').update(json).digest('hex').toUpperCase().slice(0, 128)}"` };
+    }
+    return built.v2;
   }
 
   /** The document at `path` ('api/v1', 'apis/apps/v1'), or undefined. */

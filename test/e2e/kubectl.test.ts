@@ -7,7 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { kubectlAvailable, runKubectl, type KubectlRun } from '../helpers/kubectl.js';
+import { kubectlAvailable, runKubectl, versionedKubectl, type KubectlRun } from '../helpers/kubectl.js';
 
 const root = resolve(import.meta.dirname, '../..');
 const bin = join(root, 'dist/src/cmd/everynode.js');
@@ -406,6 +406,38 @@ describe.skipIf(!hasKubectl)('kubectl against everynode server', () => {
     expect(out).toMatch(/KIND:\s+DaemonSet/);
     expect(out).toMatch(/updateStrategy\s+<DaemonSetUpdateStrategy>/);
   });
+
+  // kubectl 1.27 and 1.28 fetch the OpenAPI v2 protobuf before apply, create, diff and explain
+  // (and fail without it), and take client-side apply's patch metadata from it.
+  for (const minor of [27, 28]) {
+    const binary = versionedKubectl(minor);
+    it.skipIf(!binary)(`kubectl 1.${minor} (OpenAPI v2): apply, re-apply, diff, explain and a client-side apply that merges containers by name`, async () => {
+      const old = async (args: string[], input?: string): Promise<string> => {
+        const r = await runKubectl({ kubeconfig, cacheDir: join(dir, `cache-1.${minor}`) }, args, { input, binary });
+        if (r.code !== 0) throw new Error(`kubectl 1.${minor} ${args.join(' ')} failed (${r.code}): ${r.stderr}${r.stdout}`);
+        return r.stdout;
+      };
+      const name = `old-kubectl-${minor}`;
+      const twoContainers = (image: string) =>
+        dsYaml(name, image) + `      - name: sidecar\n        image: side:1\n        command: ["sleep", "3600"]\n`;
+      const file = write(`${name}.yaml`, twoContainers('busybox:1'));
+      expect(await old(['apply', '-f', file])).toContain(`daemonset.apps/${name} created`);
+      expect(await old(['apply', '-f', file])).toContain(`daemonset.apps/${name} unchanged`);
+      expect(await old(['diff', '-f', file])).toBe('');
+      // A change another writer made to a merged list survives the three-way merge.
+      await ok(['set', 'env', `ds/${name}`, '-c', 'agent', 'B=2']);
+      write(`${name}.yaml`, twoContainers('busybox:2'));
+      expect(await old(['apply', '-f', file])).toContain(`daemonset.apps/${name} configured`);
+      const ds = JSON.parse(await ok(['get', 'ds', name, '-o', 'json'])) as { spec: { template: { spec: { containers: Array<{ name: string; image: string; env?: unknown[] }> } } } };
+      expect(ds.spec.template.spec.containers.map((c) => [c.name, c.image, c.env])).toEqual([
+        ['agent', 'busybox:2', [{ name: 'A', value: '1' }, { name: 'B', value: '2' }]],
+        ['sidecar', 'side:1', undefined],
+      ]);
+      expect(await old(['explain', 'daemonset.spec.updateStrategy'])).toMatch(/rollingUpdate\s+<RollingUpdateDaemonSet>/);
+      expect(await old(['create', '-f', '-'], 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ' + name + '\ndata:\n  k: v\n')).toContain(`configmap/${name} created`);
+      await old(['delete', 'ds,configmap', name]);
+    });
+  }
 
   it('wait --for=jsonpath', async () => {
     await ok(['create', 'configmap', 'waited', '--from-literal=a=1']);

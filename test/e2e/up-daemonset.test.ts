@@ -8,15 +8,16 @@
 // kubectl is used where it is on PATH; otherwise the everynode CLI prints the same tables.
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import type { DaemonSet, KubeObject, Pod } from '../../src/api/types.js';
 import { clientFromKubeconfig, podsResource, type RestClient } from '../../src/client/index.js';
 import { Cleanup } from '../helpers/cleanup.js';
+import { versionedKubectl } from '../helpers/kubectl.js';
 import { containerPid, everynodeBin, killPidsWith, pidsWith, repoRoot, spawnNode, type SpawnedProcess } from '../helpers/process.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 import { waitFor } from '../helpers/wait.js';
@@ -37,7 +38,7 @@ const chromiumBin = process.env.CHROMIUM_BIN ?? '/usr/bin/chromium';
 if (!existsSync(chromiumBin)) console.warn(`the dashboard log-follow check is skipped: no Chromium at ${chromiumBin} (Debian package chromium; .ci/run installs it)`);
 const kubectlPath = (process.env.PATH ?? '').split(':').map((d) => join(d, 'kubectl')).find((p) => existsSync(p));
 /** A kubectl 1.29 (SPDY streams) where the machine keeps versioned binaries beside the dispatcher. */
-const kubectl129 = kubectlPath ? [join(dirname(realpathSync(kubectlPath)), 'kubectl.1.29')].find((p) => existsSync(p)) : undefined;
+const kubectl129 = versionedKubectl(29);
 
 /** kubectl (where on PATH) or the everynode CLI, against the cluster's kubeconfig. */
 async function kube(...args: string[]): Promise<string> {

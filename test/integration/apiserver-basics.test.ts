@@ -122,7 +122,21 @@ describe('discovery and metadata endpoints', () => {
     const doc = await call('GET', url);
     expect(doc.status).toBe(200);
     expect(doc.body.paths).toBeTruthy();
-    expect((await call('GET', '/openapi/v2')).status).toBe(404);
+    // OpenAPI v2 (kubectl 1.27/1.28): JSON by default, gnostic protobuf when asked for.
+    const v2 = await call('GET', '/openapi/v2', undefined, 'application/json', { accept: 'application/json' });
+    expect(v2.body).toMatchObject({ swagger: '2.0', info: { title: 'Kubernetes' } });
+    const dsDef = v2.body.definitions['io.k8s.api.apps.v1.DaemonSet'];
+    expect(dsDef['x-kubernetes-group-version-kind']).toEqual([{ group: 'apps', kind: 'DaemonSet', version: 'v1' }]);
+    expect(dsDef.properties.spec.$ref).toBe('#/definitions/io.k8s.api.apps.v1.DaemonSetSpec');
+    expect(v2.body.definitions['io.k8s.api.core.v1.PodSpec'].properties.containers).toMatchObject({ 'x-kubernetes-patch-merge-key': 'name', 'x-kubernetes-patch-strategy': 'merge' });
+    expect(JSON.stringify(v2.body)).not.toContain('#/components/');
+    const patch = v2.body.paths['/apis/apps/v1/namespaces/{namespace}/daemonsets/{name}'].patch;
+    expect(patch.parameters.map((p: any) => p.name)).toContain('fieldValidation');
+    const pb = await testFetch(server.url + '/openapi/v2', { headers: { accept: 'application/com.github.proto-openapi.spec.v2@v1.0+protobuf' } });
+    expect(pb.headers.get('content-type')).toBe('application/octet-stream');
+    const bytes = Buffer.from(await pb.arrayBuffer());
+    expect([...bytes.subarray(0, 5)]).toEqual([0x0a, 0x03, ...Buffer.from('2.0')]); // Document.swagger = "2.0"
+    expect(bytes.includes(Buffer.from('io.k8s.api.apps.v1.DaemonSetSpec'))).toBe(true);
     const crds = await call('GET', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions');
     expect(crds.body).toMatchObject({ kind: 'CustomResourceDefinitionList', items: [] });
   });
