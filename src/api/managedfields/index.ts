@@ -287,7 +287,9 @@ export function applyConfiguration(live: KubeObject | undefined, config: KubeObj
   for (const { owner, set } of conflicts) owner.set = difference(owner.set, set);
   if (!isEmptySet(removed)) for (const o of others) o.set = difference(o.set, removed);
 
-  const objectChanged = !isEmptySet(change.modified) || !isEmptySet(change.added) || !isEmptySet(change.removed);
+  // Only what this write may own counts: a status in the configuration of a main-resource
+  // apply is reset to the stored one afterwards, so it changes nothing.
+  const objectChanged = !isEmptySet(changed) || !isEmptySet(removed);
   if (mine) {
     if (objectChanged || !setsEqual(mine.set, applied)) mine.time = objectChanged || mine.time === undefined ? now : mine.time;
     mine.set = applied;

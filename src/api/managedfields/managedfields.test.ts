@@ -137,6 +137,14 @@ describe('apply', () => {
     expect(second.spec).toEqual(first.spec);
   });
 
+  it('a status in a main-resource configuration changes nothing: re-applying keeps the entry\'s time', () => {
+    const cfg = { ...config(), status: { numberReady: 7 } } as KubeObject;
+    const first = apply(undefined, cfg, 'kubectl');
+    const stored = JSON.parse(JSON.stringify({ ...first, status: { numberReady: 1 } })) as KubeObject;
+    const second = apply(deepFreeze(stored), deepFreeze(cfg), 'kubectl', false, later);
+    expect(second.metadata.managedFields![0]!.time).toBe(now);
+  });
+
   it('a dropped item someone else changed stays whole, key included', () => {
     const two = config();
     spec(two).containers.push({ name: 'b', image: 'busybox:1' });

@@ -1,8 +1,9 @@
-// apps/v1 DaemonSet and ControllerRevision.
+// apps/v1 DaemonSet, ControllerRevision, and Deployment (stored and served, not run: everynode
+// runs DaemonSets; manifests that ship a Deployment beside their DaemonSet still apply).
 
 import {
   APPS, CORE, RAW_EXTENSION,
-  int32, int64, intOrString, keyedList, labelSelector, listOf, obj, objectMeta, ref, str, time, typeMeta,
+  bool, int32, int64, intOrString, keyedList, labelSelector, listOf, obj, objectMeta, ref, str, time, typeMeta,
   type Definitions,
 } from './dsl.js';
 
@@ -58,4 +59,49 @@ export const appsDefinitions: Definitions = {
     revision: int64('Revision number of the state in data.'),
   }, ['data']),
   [APPS + 'ControllerRevisionList']: listOf(APPS + 'ControllerRevision', 'controller revisions'),
+
+  [APPS + 'Deployment']: obj('Declares replicated pods and their rolling updates (everynode stores Deployments but does not run them).', {
+    ...typeMeta(),
+    metadata: objectMeta(),
+    spec: r('DeploymentSpec', 'Desired behaviour of the deployment.'),
+    status: r('DeploymentStatus', 'Most recently observed status of the deployment. Read-only.'),
+  }),
+  [APPS + 'DeploymentList']: listOf(APPS + 'Deployment', 'deployments'),
+  [APPS + 'DeploymentSpec']: obj('Desired behaviour of a deployment.', {
+    replicas: int32('Number of desired pods. Default 1.'),
+    selector: labelSelector('Selects the pods the deployment owns; must match the template labels.'),
+    template: ref(CORE + 'PodTemplateSpec', 'Template of the pods. Its restartPolicy must be Always.'),
+    strategy: r('DeploymentStrategy', 'How existing pods are replaced by new ones.'),
+    minReadySeconds: int32('Seconds a new pod must be ready before it counts as available. Default 0.'),
+    revisionHistoryLimit: int32('Number of old replica sets kept for rollback. Default 10.'),
+    paused: bool('Whether the deployment is paused.'),
+    progressDeadlineSeconds: int32('Seconds a rollout may make no progress before it is reported as failed. Default 600.'),
+  }, ['selector', 'template']),
+  [APPS + 'DeploymentStrategy']: obj('How a deployment replaces its pods.', {
+    type: str('Recreate or RollingUpdate (default).'),
+    rollingUpdate: r('RollingUpdateDeployment', 'Rolling update parameters; only with type RollingUpdate.'),
+  }),
+  [APPS + 'RollingUpdateDeployment']: obj('Parameters of a deployment\'s rolling update.', {
+    maxUnavailable: intOrString('Most pods that may be unavailable during the update: a number or a percentage (rounded down). Default 25%.'),
+    maxSurge: intOrString('Most pods that may be created above the desired number: a number or a percentage (rounded up). Default 25%.'),
+  }),
+  [APPS + 'DeploymentStatus']: obj('Observed status of a deployment.', {
+    observedGeneration: int64('Most recent generation observed.'),
+    replicas: int32('Pods targeted by the deployment.'),
+    updatedReplicas: int32('Pods on the desired template.'),
+    readyReplicas: int32('Pods that are ready.'),
+    availableReplicas: int32('Pods available for at least minReadySeconds.'),
+    unavailableReplicas: int32('Pods still needed for 100% availability.'),
+    terminatingReplicas: int32('Pods being terminated.'),
+    conditions: keyedList(r('DeploymentCondition'), 'type', 'Latest observations of the deployment state.'),
+    collisionCount: int32('Count of hash collisions of its replica sets.'),
+  }),
+  [APPS + 'DeploymentCondition']: obj('One condition of a deployment.', {
+    type: str('Condition type.'),
+    status: str('True, False or Unknown.'),
+    lastUpdateTime: time('Last time this condition was updated.'),
+    lastTransitionTime: time('Last time the status changed.'),
+    reason: str('CamelCase reason of the last transition.'),
+    message: str('Human-readable details.'),
+  }, ['type', 'status']),
 };

@@ -3,7 +3,7 @@
 // add to the same maps, so nothing downstream assumes a fixed list of kinds.
 
 import type { GroupVersionKind, SchemaNode } from './types.js';
-import { APPS, COORDINATION, CORE, META, RBAC, SCHEDULING, type Definitions } from './dsl.js';
+import { ADMISSION, APIEXTENSIONS, APPS, COORDINATION, CORE, META, POLICY, RBAC, SCHEDULING, STORAGE, type Definitions } from './dsl.js';
 import { metaDefinitions } from './meta.js';
 import { podDefinitions } from './core-pod.js';
 import { volumeDefinitions } from './core-volumes.js';
@@ -12,6 +12,10 @@ import { appsDefinitions } from './apps.js';
 import { rbacDefinitions } from './rbac.js';
 import { coordinationDefinitions } from './coordination.js';
 import { schedulingDefinitions } from './scheduling.js';
+import { policyDefinitions } from './policy.js';
+import { storageDefinitions } from './storage.js';
+import { admissionDefinitions } from './admissionregistration.js';
+import { apiextensionsDefinitions } from './apiextensions.js';
 
 const definitions = new Map<string, SchemaNode>();
 /** gvkKey -> definition name. */
@@ -63,6 +67,10 @@ registerDefinitions(appsDefinitions);
 registerDefinitions(rbacDefinitions);
 registerDefinitions(coordinationDefinitions);
 registerDefinitions(schedulingDefinitions);
+registerDefinitions(policyDefinitions);
+registerDefinitions(storageDefinitions);
+registerDefinitions(admissionDefinitions);
+registerDefinitions(apiextensionsDefinitions);
 
 // Structs upstream marks `+structType=atomic`: server-side apply owns and replaces them whole
 // (a selector is one value, not a bag of fields).
@@ -86,10 +94,14 @@ for (const name of atomicStructs) {
 
 const builtinKinds: Array<[group: string, prefix: string, kinds: string[]]> = [
   ['', CORE, ['Namespace', 'Node', 'Pod', 'Event', 'Service', 'Endpoints', 'ConfigMap', 'Secret', 'ServiceAccount']],
-  ['apps', APPS, ['DaemonSet', 'ControllerRevision']],
+  ['apps', APPS, ['DaemonSet', 'ControllerRevision', 'Deployment']],
   ['coordination.k8s.io', COORDINATION, ['Lease']],
   ['rbac.authorization.k8s.io', RBAC, ['Role', 'RoleBinding', 'ClusterRole', 'ClusterRoleBinding']],
   ['scheduling.k8s.io', SCHEDULING, ['PriorityClass']],
+  ['policy', POLICY, ['PodDisruptionBudget']],
+  ['storage.k8s.io', STORAGE, ['CSIDriver']],
+  ['admissionregistration.k8s.io', ADMISSION, ['ValidatingWebhookConfiguration', 'MutatingWebhookConfiguration']],
+  ['apiextensions.k8s.io', APIEXTENSIONS, ['CustomResourceDefinition']],
 ];
 for (const [group, prefix, kinds] of builtinKinds) {
   for (const kind of kinds) {
@@ -99,6 +111,6 @@ for (const [group, prefix, kinds] of builtinKinds) {
 }
 registerKind({ group: '', version: 'v1', kind: 'Status' }, META + 'Status');
 registerKind({ group: '', version: 'v1', kind: 'DeleteOptions' }, META + 'DeleteOptions');
-for (const group of ['apps', 'coordination.k8s.io', 'rbac.authorization.k8s.io', 'scheduling.k8s.io', 'meta.k8s.io']) {
+for (const group of ['apps', 'coordination.k8s.io', 'rbac.authorization.k8s.io', 'scheduling.k8s.io', 'policy', 'storage.k8s.io', 'admissionregistration.k8s.io', 'apiextensions.k8s.io', 'meta.k8s.io']) {
   registerKind({ group, version: 'v1', kind: 'DeleteOptions' }, META + 'DeleteOptions');
 }

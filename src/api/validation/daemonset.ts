@@ -44,13 +44,13 @@ function intOrPercentValue(v: unknown): number {
   return 0;
 }
 
-function validatePositiveIntOrPercent(v: unknown, path: string): FieldError[] {
+export function validatePositiveIntOrPercent(v: unknown, path: string): FieldError[] {
   if (typeof v === 'string') return isValidPercent(v).map((m) => fe.invalid(path, v, m));
   if (typeof v === 'number') return validateNonnegativeField(v, path);
   return [fe.invalid(path, v ?? null, "must be an integer or percentage (e.g '5%')")];
 }
 
-function isNotMoreThan100Percent(v: unknown, path: string): FieldError[] {
+export function isNotMoreThan100Percent(v: unknown, path: string): FieldError[] {
   if (typeof v !== 'string' || !/^[0-9]+%$/.test(v)) return [];
   return Number.parseInt(v, 10) > 100 ? [fe.invalid(path, v, 'must not be greater than 100%')] : [];
 }

@@ -56,6 +56,17 @@ import { validateObjectMetaUpdate } from './object-meta.js';
 import { setBindingDefaults, validateBindingUpdate, validateClusterRole, validateClusterRoleBinding, validateRole, validateRoleBinding } from './rbac.js';
 import { setPriorityClassDefaults, validateLease, validateLeaseUpdate, validatePriorityClass, validatePriorityClassUpdate } from './scheduling.js';
 import type { Obj } from './util.js';
+import { prepareCRDForCreate, prepareCRDForUpdate, setCRDDefaults, validateCRD, validateCRDUpdate } from './crd.js';
+import {
+  setCSIDriverDefaults,
+  setDeploymentDefaults,
+  setMutatingWebhookConfigurationDefaults,
+  setValidatingWebhookConfigurationDefaults,
+  validateCSIDriver,
+  validateDeployment,
+  validatePodDisruptionBudget,
+  validateWebhookConfiguration,
+} from './stored-kinds.js';
 
 export interface KindValidation {
   /** Applies upstream defaults in place (decode-time defaulting, create and update). */
@@ -118,6 +129,12 @@ const kinds: Record<string, KindSpec> = {
   'rbac.authorization.k8s.io/RoleBinding': { namespaced: true, defaults: setBindingDefaults, create: validateRoleBinding, update: (o, old) => validateBindingUpdate(o, old, true) },
   'rbac.authorization.k8s.io/ClusterRoleBinding': { namespaced: false, defaults: setBindingDefaults, create: validateClusterRoleBinding, update: (o, old) => validateBindingUpdate(o, old, false) },
   'scheduling.k8s.io/PriorityClass': { namespaced: false, defaults: setPriorityClassDefaults, create: validatePriorityClass, update: validatePriorityClassUpdate },
+  'apps/Deployment': { namespaced: true, defaults: setDeploymentDefaults, create: validateDeployment },
+  'policy/PodDisruptionBudget': { namespaced: true, create: validatePodDisruptionBudget },
+  'storage.k8s.io/CSIDriver': { namespaced: false, defaults: setCSIDriverDefaults, create: validateCSIDriver },
+  'admissionregistration.k8s.io/ValidatingWebhookConfiguration': { namespaced: false, defaults: setValidatingWebhookConfigurationDefaults, create: validateWebhookConfiguration },
+  'admissionregistration.k8s.io/MutatingWebhookConfiguration': { namespaced: false, defaults: setMutatingWebhookConfigurationDefaults, create: validateWebhookConfiguration },
+  'apiextensions.k8s.io/CustomResourceDefinition': { namespaced: false, defaults: setCRDDefaults, prepare: prepareCRDForCreate, prepareUpdate: prepareCRDForUpdate, create: validateCRD, update: validateCRDUpdate },
 };
 
 function toKindValidation(spec: KindSpec): KindValidation {

@@ -573,3 +573,18 @@ describe('buildTable', () => {
     expect(t.rows[0]!.cells).toEqual(['w', 3]);
   });
 });
+
+describe('kinds stored but not run', () => {
+  it('Deployment: Ready as ready/desired, Up-to-date, Available', () => {
+    expect(columnNames('apps/Deployment')).toEqual(['Name', 'Ready', 'Up-to-date', 'Available', 'Age', 'Containers', 'Images', 'Selector']);
+    const d = { metadata: { name: 'web', creationTimestamp: '2026-11-30T09:00:00Z' }, spec: { replicas: 3, selector: { matchLabels: { app: 'web' } }, template: { spec: { containers: [{ name: 'c', image: 'i:1' }] } } }, status: { readyReplicas: 2, updatedReplicas: 3, availableReplicas: 2 } };
+    expect(cells('apps/Deployment', d).slice(0, 4)).toEqual(['web', '2/3', 3, 2]);
+    expect(cells('apps/Deployment', d).slice(5)).toEqual(['c', 'i:1', 'app=web']);
+  });
+
+  it('PodDisruptionBudget, CSIDriver and webhook configurations', () => {
+    expect(cells('policy/PodDisruptionBudget', { metadata: { name: 'p' }, spec: { maxUnavailable: 1 }, status: { disruptionsAllowed: 0 } }).slice(0, 4)).toEqual(['p', 'N/A', '1', 0]);
+    expect(cells('storage.k8s.io/CSIDriver', { metadata: { name: 'nfs' }, spec: { attachRequired: false, podInfoOnMount: false, storageCapacity: false, requiresRepublish: false, volumeLifecycleModes: ['Persistent'] } }).slice(0, 7)).toEqual(['nfs', false, false, false, '<unset>', false, 'Persistent']);
+    expect(cells('admissionregistration.k8s.io/ValidatingWebhookConfiguration', { metadata: { name: 'w' }, webhooks: [{}, {}] }).slice(0, 2)).toEqual(['w', 2]);
+  });
+});

@@ -24,6 +24,7 @@ import {
   priorityClassPrinter,
   roleBindingPrinter,
 } from './cluster.js';
+import { csiDriverPrinter, deploymentPrinter, podDisruptionBudgetPrinter, webhookConfigurationPrinter } from './stored-kinds.js';
 
 /** Name, Created At (type `date`, RFC 3339 UTC). */
 export const defaultPrinter: TablePrinter = {
@@ -50,6 +51,11 @@ const printers: ReadonlyMap<string, TablePrinter> = new Map<string, TablePrinter
   ['scheduling.k8s.io/PriorityClass', priorityClassPrinter],
   ['rbac.authorization.k8s.io/RoleBinding', roleBindingPrinter],
   ['rbac.authorization.k8s.io/ClusterRoleBinding', clusterRoleBindingPrinter],
+  ['apps/Deployment', deploymentPrinter],
+  ['policy/PodDisruptionBudget', podDisruptionBudgetPrinter],
+  ['storage.k8s.io/CSIDriver', csiDriverPrinter],
+  ['admissionregistration.k8s.io/ValidatingWebhookConfiguration', webhookConfigurationPrinter],
+  ['admissionregistration.k8s.io/MutatingWebhookConfiguration', webhookConfigurationPrinter],
 ]);
 
 /** Normalizes `Pod`, `/Pod`, `core/Pod` and `v1/Pod`-free spellings to the registry key. */

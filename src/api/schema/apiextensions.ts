@@ -1,0 +1,101 @@
+// apiextensions.k8s.io/v1 CustomResourceDefinition. The schema of each version
+// (openAPIV3Schema) is kept as given, not type-checked field by field here.
+
+import {
+  APIEXTENSIONS,
+  any, bool, bytes, int32, keyedList, list, listOf, obj, objectMeta, ref, str, strList, time, typeMeta,
+  type Definitions,
+} from './dsl.js';
+
+const r = (name: string, description?: string) => ref(APIEXTENSIONS + name, description);
+
+export const apiextensionsDefinitions: Definitions = {
+  [APIEXTENSIONS + 'CustomResourceDefinition']: obj('Declares a custom resource type: its group, names, versions and schemas.', {
+    ...typeMeta(),
+    metadata: objectMeta('Standard object metadata; the name is <plural>.<group>.'),
+    spec: r('CustomResourceDefinitionSpec', 'The custom resource type.'),
+    status: r('CustomResourceDefinitionStatus', 'State of the definition. Read-only.'),
+  }, ['spec']),
+  [APIEXTENSIONS + 'CustomResourceDefinitionList']: listOf(APIEXTENSIONS + 'CustomResourceDefinition', 'custom resource definitions'),
+  [APIEXTENSIONS + 'CustomResourceDefinitionSpec']: obj('A custom resource type.', {
+    group: str('API group of the resources, a DNS subdomain such as stable.example.com.'),
+    names: r('CustomResourceDefinitionNames', 'Names of the resource and its kind.'),
+    scope: str('Cluster or Namespaced.'),
+    versions: list(r('CustomResourceDefinitionVersion'), 'The versions served; exactly one is the storage version.'),
+    conversion: r('CustomResourceConversion', 'How objects are converted between versions.'),
+    preserveUnknownFields: bool('Deprecated: keep fields the schema does not name. Must be false.'),
+  }, ['group', 'names', 'scope', 'versions']),
+  [APIEXTENSIONS + 'CustomResourceDefinitionNames']: obj('Names of a custom resource.', {
+    plural: str('Plural resource name, lowercase (in URLs).'),
+    singular: str('Singular name, lowercase. Default: the kind in lowercase.'),
+    shortNames: strList('Short names for the CLI.'),
+    kind: str('Kind of the objects, CamelCase.'),
+    listKind: str('Kind of lists. Default: <kind>List.'),
+    categories: strList('Categories the resource belongs to, such as all.'),
+  }, ['plural', 'kind']),
+  [APIEXTENSIONS + 'CustomResourceDefinitionVersion']: obj('One version of a custom resource.', {
+    name: str('Version name, such as v1 or v1beta1.'),
+    served: bool('Whether this version is served.'),
+    storage: bool('Whether objects are stored in this version (exactly one version).'),
+    deprecated: bool('Whether this version is deprecated.'),
+    deprecationWarning: str('Warning returned to clients of a deprecated version.'),
+    schema: r('CustomResourceValidation', 'Schema of objects of this version.'),
+    subresources: r('CustomResourceSubresources', 'Subresources served for this version.'),
+    additionalPrinterColumns: list(r('CustomResourceColumnDefinition'), 'Extra columns of table output.'),
+    selectableFields: list(r('SelectableField'), 'Fields that field selectors may use.'),
+  }, ['name', 'served', 'storage']),
+  [APIEXTENSIONS + 'CustomResourceValidation']: obj('The schema of a custom resource version.', {
+    openAPIV3Schema: any('OpenAPI v3 schema of the objects.'),
+  }),
+  [APIEXTENSIONS + 'CustomResourceSubresources']: obj('Subresources of a custom resource.', {
+    status: any('Present (an empty object) to serve /status.'),
+    scale: r('CustomResourceSubresourceScale', 'Present to serve /scale.'),
+  }),
+  [APIEXTENSIONS + 'CustomResourceSubresourceScale']: obj('Paths of the /scale subresource.', {
+    specReplicasPath: str('JSON path of the desired replicas, under .spec.'),
+    statusReplicasPath: str('JSON path of the observed replicas, under .status.'),
+    labelSelectorPath: str('JSON path of the label selector, under .status or .spec.'),
+  }, ['specReplicasPath', 'statusReplicasPath']),
+  [APIEXTENSIONS + 'CustomResourceColumnDefinition']: obj('A column of table output.', {
+    name: str('Column name.'),
+    type: str('OpenAPI type of the column: integer, number, string, boolean or date.'),
+    format: str('Optional OpenAPI format.'),
+    description: str('Column description.'),
+    priority: int32('0 for the default output; higher only with -o wide.'),
+    jsonPath: str('JSON path, from the object, of the column\'s value.'),
+  }, ['name', 'type', 'jsonPath']),
+  [APIEXTENSIONS + 'SelectableField']: obj('A field usable in field selectors.', {
+    jsonPath: str('JSON path of the field.'),
+  }, ['jsonPath']),
+  [APIEXTENSIONS + 'CustomResourceConversion']: obj('How a custom resource is converted between versions.', {
+    strategy: str('None (only apiVersion changes, the default) or Webhook.'),
+    webhook: r('WebhookConversion', 'The conversion webhook, for strategy Webhook.'),
+  }, ['strategy']),
+  [APIEXTENSIONS + 'WebhookConversion']: obj('A conversion webhook.', {
+    clientConfig: r('WebhookClientConfig', 'How to reach the webhook.'),
+    conversionReviewVersions: strList('ConversionReview versions the webhook accepts.'),
+  }, ['conversionReviewVersions']),
+  [APIEXTENSIONS + 'WebhookClientConfig']: obj('How to reach a webhook: a URL or a Service.', {
+    url: str('https URL of the webhook.'),
+    service: r('ServiceReference', 'The Service in front of the webhook.'),
+    caBundle: bytes('PEM CA bundle to verify the webhook\'s certificate.'),
+  }),
+  [APIEXTENSIONS + 'ServiceReference']: obj('A Service and path.', {
+    namespace: str('Namespace of the Service.'),
+    name: str('Name of the Service.'),
+    path: str('URL path of requests.'),
+    port: int32('Port of the Service. Default 443.'),
+  }, ['namespace', 'name']),
+  [APIEXTENSIONS + 'CustomResourceDefinitionStatus']: obj('State of a custom resource definition.', {
+    conditions: keyedList(r('CustomResourceDefinitionCondition'), 'type', 'Conditions: NamesAccepted, Established.'),
+    acceptedNames: r('CustomResourceDefinitionNames', 'The names actually served.'),
+    storedVersions: strList('Every version objects have ever been stored in.'),
+  }),
+  [APIEXTENSIONS + 'CustomResourceDefinitionCondition']: obj('One condition of a custom resource definition.', {
+    type: str('Condition type.'),
+    status: str('True, False or Unknown.'),
+    lastTransitionTime: time('Last time the status changed.'),
+    reason: str('CamelCase reason of the last transition.'),
+    message: str('Human-readable details.'),
+  }, ['type', 'status']),
+};

@@ -1,0 +1,119 @@
+// apiextensions.k8s.io/v1 CustomResourceDefinition: defaults, validation and the status the
+// server sets (upstream's apiextensions-apiserver validation and its naming and establishing
+// controllers, restated). everynode stores CRDs and reports them Established; the custom
+// resources themselves are not served yet.
+
+import { fe, type FieldError } from '../errors.js';
+import { isDNS1035Label, isDNS1123Subdomain, nameIsDNSSubdomain } from './names.js';
+import { validateObjectMeta, validateObjectMetaUpdate } from './object-meta.js';
+import { arr, child, clone, ensureObj, index, isObj, obj, str, validateImmutableField, type Obj } from './util.js';
+
+const APPROVAL = 'api-approved.kubernetes.io';
+
+export function setCRDDefaults(crd: Obj): void {
+  const spec = ensureObj(crd, 'spec');
+  const names = ensureObj(spec, 'names');
+  const kind = str(names.kind);
+  if (kind && !str(names.singular)) names.singular = kind.toLowerCase();
+  if (kind && !str(names.listKind)) names.listKind = `${kind}List`;
+  const conversion = ensureObj(spec, 'conversion');
+  if (!str(conversion.strategy)) conversion.strategy = 'None';
+}
+
+function storageVersion(crd: Obj): string | undefined {
+  const v = arr(obj(crd.spec)?.versions).find((x) => isObj(x) && x.storage === true);
+  return isObj(v) ? str(v.name) : undefined;
+}
+
+function rfc3339Now(): string {
+  return new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+/** A new CRD's status: names accepted and established at once (no conflicts to wait for). */
+export function prepareCRDForCreate(crd: Obj): void {
+  const now = rfc3339Now();
+  const stored = storageVersion(crd);
+  crd.status = {
+    conditions: [
+      { type: 'NamesAccepted', status: 'True', lastTransitionTime: now, reason: 'NoConflicts', message: 'no conflicts found' },
+      { type: 'Established', status: 'True', lastTransitionTime: now, reason: 'InitialNamesAccepted', message: 'the initial names have been accepted' },
+    ],
+    acceptedNames: clone(obj(obj(crd.spec)?.names) ?? {}),
+    storedVersions: stored ? [stored] : [],
+  };
+}
+
+/** An update keeps the status and follows the new names and storage version. */
+export function prepareCRDForUpdate(crd: Obj, _old: Obj): void {
+  const status = ensureObj(crd, 'status');
+  status.acceptedNames = clone(obj(obj(crd.spec)?.names) ?? {});
+  const stored = storageVersion(crd);
+  const versions = arr(status.storedVersions).filter((v): v is string => typeof v === 'string');
+  if (stored && !versions.includes(stored)) versions.push(stored);
+  status.storedVersions = versions;
+}
+
+function protectedGroup(group: string): boolean {
+  return group === 'k8s.io' || group === 'kubernetes.io' || group.endsWith('.k8s.io') || group.endsWith('.kubernetes.io');
+}
+
+export function validateCRD(crd: Obj): FieldError[] {
+  const meta = obj(crd.metadata) ?? {};
+  const errs = validateObjectMeta(meta, false, nameIsDNSSubdomain);
+  const spec = obj(crd.spec) ?? {};
+  const group = str(spec.group) ?? '';
+  const names = obj(spec.names) ?? {};
+  const plural = str(names.plural) ?? '';
+  if (str(meta.name) !== `${plural}.${group}`) errs.push(fe.invalid('metadata.name', meta.name ?? '', 'must be spec.names.plural+"."+spec.group'));
+  if (group === '') errs.push(fe.required('spec.group'));
+  else if (isDNS1123Subdomain(group).length > 0 || !group.includes('.')) errs.push(fe.invalid('spec.group', group, 'should be a domain with at least one dot'));
+  if (protectedGroup(group) && !str(obj(meta.annotations)?.[APPROVAL])) {
+    errs.push(fe.required(`metadata.annotations[${APPROVAL}]`, `protected groups must have approval annotation "${APPROVAL}"`));
+  }
+  if (spec.scope !== 'Cluster' && spec.scope !== 'Namespaced') errs.push(fe.notSupported('spec.scope', spec.scope ?? '', ['Cluster', 'Namespaced']));
+  if (plural === '') errs.push(fe.required('spec.names.plural'));
+  else if (isDNS1035Label(plural).length > 0) errs.push(fe.invalid('spec.names.plural', plural, 'a lowercase RFC 1035 label'));
+  const singular = str(names.singular);
+  if (singular !== undefined && isDNS1035Label(singular).length > 0) errs.push(fe.invalid('spec.names.singular', singular, 'a lowercase RFC 1035 label'));
+  const kind = str(names.kind) ?? '';
+  if (kind === '') errs.push(fe.required('spec.names.kind'));
+  else if (!/^[A-Za-z][A-Za-z0-9]*$/.test(kind)) errs.push(fe.invalid('spec.names.kind', kind, 'may have only alphanumeric characters and must start with a letter'));
+  arr(names.shortNames).forEach((s, i) => {
+    if (typeof s !== 'string' || isDNS1035Label(s).length > 0) errs.push(fe.invalid(index('spec.names.shortNames', i), s, 'a lowercase RFC 1035 label'));
+  });
+  if (spec.preserveUnknownFields === true) errs.push(fe.invalid('spec.preserveUnknownFields', true, 'must be false in order to use defaults in the schema'));
+
+  const versions = arr(spec.versions);
+  if (versions.length === 0) errs.push(fe.required('spec.versions', 'must have exactly one version marked as storage version'));
+  const seen = new Set<string>();
+  let storage = 0;
+  versions.forEach((vv, i) => {
+    const path = index('spec.versions', i);
+    const v = obj(vv) ?? {};
+    const name = str(v.name) ?? '';
+    if (name === '' || isDNS1035Label(name).length > 0) errs.push(fe.invalid(child(path, 'name'), name, 'a DNS-1035 label'));
+    else if (seen.has(name)) errs.push(fe.duplicate(child(path, 'name'), name));
+    seen.add(name);
+    if (v.storage === true) storage++;
+    if (!isObj(obj(v.schema)?.openAPIV3Schema)) errs.push(fe.required(child(path, 'schema', 'openAPIV3Schema'), 'schemas are required'));
+  });
+  if (versions.length > 0 && storage !== 1) errs.push(fe.invalid('spec.versions', versions.length, 'must have exactly one version marked as storage version'));
+
+  const conversion = obj(spec.conversion) ?? {};
+  if (conversion.strategy !== 'None' && conversion.strategy !== 'Webhook') errs.push(fe.notSupported('spec.conversion.strategy', conversion.strategy ?? '', ['None', 'Webhook']));
+  if (conversion.strategy === 'Webhook') {
+    const webhook = obj(conversion.webhook);
+    if (!webhook) errs.push(fe.required('spec.conversion.webhook', 'required when strategy is set to Webhook'));
+    else if (arr(webhook.conversionReviewVersions).length === 0) errs.push(fe.required('spec.conversion.webhook.conversionReviewVersions', 'must specify one of v1, v1beta1'));
+  }
+  return errs;
+}
+
+export function validateCRDUpdate(crd: Obj, old: Obj): FieldError[] {
+  const errs = [...validateObjectMetaUpdate(crd.metadata, old.metadata), ...validateCRD(crd)];
+  const spec = obj(crd.spec) ?? {};
+  const oldSpec = obj(old.spec) ?? {};
+  errs.push(...validateImmutableField(spec.group, oldSpec.group, 'spec.group'));
+  errs.push(...validateImmutableField(spec.scope, oldSpec.scope, 'spec.scope'));
+  return errs;
+}

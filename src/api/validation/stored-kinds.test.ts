@@ -1,0 +1,108 @@
+import { describe, expect, it } from 'vitest';
+import { fieldErrorString } from '../errors.js';
+import type { KubeObject } from '../types.js';
+import { validationFor } from './index.js';
+
+/** Defaults, prepares and validates `o` as the registry does on create; the error strings. */
+function create(groupKind: string, o: Record<string, unknown>): { obj: any; errors: string[] } {
+  const v = validationFor(groupKind);
+  const obj = structuredClone(o) as unknown as KubeObject;
+  v.applyDefaults(obj);
+  v.prepareForCreate?.(obj);
+  return { obj, errors: v.validateCreate(obj).map(fieldErrorString) };
+}
+
+const template = { metadata: { labels: { app: 'x' } }, spec: { containers: [{ name: 'c', image: 'i' }] } };
+
+describe('Deployment', () => {
+  it('defaults as upstream and checks the selector against the template', () => {
+    const ok = create('apps/Deployment', { metadata: { name: 'd', namespace: 'n' }, spec: { selector: { matchLabels: { app: 'x' } }, template } });
+    expect(ok.errors).toEqual([]);
+    expect(ok.obj.spec).toMatchObject({ replicas: 1, revisionHistoryLimit: 10, progressDeadlineSeconds: 600, strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: '25%', maxSurge: '25%' } } });
+    expect(ok.obj.spec.template.spec.restartPolicy).toBe('Always');
+    const bad = create('apps/Deployment', { metadata: { name: 'd', namespace: 'n' }, spec: { selector: { matchLabels: { app: 'y' } }, template, strategy: { type: 'Sideways' } } });
+    expect(bad.errors).toEqual(expect.arrayContaining([
+      'spec.template.metadata.labels: Invalid value: {"app":"x"}: `selector` does not match template `labels`',
+      'spec.strategy.type: Unsupported value: "Sideways": supported values: "Recreate", "RollingUpdate"',
+    ]));
+  });
+});
+
+describe('PodDisruptionBudget, CSIDriver and webhook configurations', () => {
+  it('a budget sets minAvailable or maxUnavailable, not both', () => {
+    expect(create('policy/PodDisruptionBudget', { metadata: { name: 'p', namespace: 'n' }, spec: { maxUnavailable: 1 } }).errors).toEqual([]);
+    expect(create('policy/PodDisruptionBudget', { metadata: { name: 'p', namespace: 'n' }, spec: { maxUnavailable: 1, minAvailable: '50%' } }).errors[0]).toMatch(/^spec: Invalid value: .*minAvailable and maxUnavailable cannot be both set$/);
+    expect(create('policy/PodDisruptionBudget', { metadata: { name: 'p', namespace: 'n' }, spec: { minAvailable: '150%' } }).errors).toEqual(['spec.minAvailable: Invalid value: "150%": must not be greater than 100%']);
+  });
+
+  it('a CSIDriver gets upstream defaults', () => {
+    const d = create('storage.k8s.io/CSIDriver', { metadata: { name: 'nfs.csi.k8s.io' }, spec: { attachRequired: false } });
+    expect(d.errors).toEqual([]);
+    expect(d.obj.spec).toEqual({ attachRequired: false, podInfoOnMount: false, storageCapacity: false, fsGroupPolicy: 'ReadWriteOnceWithFSType', requiresRepublish: false, seLinuxMount: false, volumeLifecycleModes: ['Persistent'] });
+  });
+
+  it('webhooks get their defaults and need sideEffects, review versions and a reachable client', () => {
+    const ok = create('admissionregistration.k8s.io/ValidatingWebhookConfiguration', {
+      metadata: { name: 'w' },
+      webhooks: [{ name: 'v.example.com', clientConfig: { service: { namespace: 'n', name: 's' } }, sideEffects: 'None', admissionReviewVersions: ['v1'], rules: [{ operations: ['CREATE'], apiGroups: [''], apiVersions: ['v1'], resources: ['pods'] }] }],
+    });
+    expect(ok.errors).toEqual([]);
+    expect(ok.obj.webhooks[0]).toMatchObject({ failurePolicy: 'Fail', matchPolicy: 'Equivalent', timeoutSeconds: 10, namespaceSelector: {}, objectSelector: {}, clientConfig: { service: { port: 443 } }, rules: [{ scope: '*' }] });
+    const bad = create('admissionregistration.k8s.io/MutatingWebhookConfiguration', { metadata: { name: 'w' }, webhooks: [{ name: 'v.example.com', clientConfig: {}, timeoutSeconds: 60 }] });
+    expect(bad.obj.webhooks[0].reinvocationPolicy).toBe('Never');
+    expect(bad.errors).toEqual([
+      'webhooks[0].clientConfig: Required value: exactly one of url or service is required',
+      'webhooks[0].sideEffects: Unsupported value: "": supported values: "None", "NoneOnDryRun"',
+      'webhooks[0].admissionReviewVersions: Required value: must specify one of v1, v1beta1',
+      'webhooks[0].timeoutSeconds: Invalid value: 60: the timeout value must be between 1 and 30 seconds',
+    ]);
+  });
+});
+
+describe('CustomResourceDefinition', () => {
+  const crd = (over: Record<string, unknown> = {}) => ({
+    metadata: { name: 'widgets.example.com' },
+    spec: {
+      group: 'example.com',
+      names: { plural: 'widgets', kind: 'Widget' },
+      scope: 'Namespaced',
+      versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object' } } }],
+      ...over,
+    },
+  });
+
+  it('is named <plural>.<group>, has one storage version, and is established at once', () => {
+    const c = create('apiextensions.k8s.io/CustomResourceDefinition', crd());
+    expect(c.errors).toEqual([]);
+    expect(c.obj.spec.names).toEqual({ plural: 'widgets', kind: 'Widget', singular: 'widget', listKind: 'WidgetList' });
+    expect(c.obj.spec.conversion).toEqual({ strategy: 'None' });
+    expect(c.obj.status.acceptedNames).toEqual(c.obj.spec.names);
+    expect(c.obj.status.storedVersions).toEqual(['v1']);
+    expect(c.obj.status.conditions.map((x: any) => [x.type, x.status])).toEqual([['NamesAccepted', 'True'], ['Established', 'True']]);
+    const bad = create('apiextensions.k8s.io/CustomResourceDefinition', {
+      ...crd({ group: 'x.k8s.io', versions: [{ name: 'v1', served: true, storage: false }] }),
+      metadata: { name: 'widgets.example.com' },
+    });
+    expect(bad.errors).toEqual([
+      'metadata.name: Invalid value: "widgets.example.com": must be spec.names.plural+"."+spec.group',
+      'metadata.annotations[api-approved.kubernetes.io]: Required value: protected groups must have approval annotation "api-approved.kubernetes.io"',
+      'spec.versions[0].schema.openAPIV3Schema: Required value: schemas are required',
+      'spec.versions: Invalid value: 1: must have exactly one version marked as storage version',
+    ]);
+  });
+
+  it('an update follows the names and keeps every storage version ever used', () => {
+    const v = validationFor('apiextensions.k8s.io/CustomResourceDefinition');
+    const old = create('apiextensions.k8s.io/CustomResourceDefinition', crd()).obj;
+    const next = structuredClone(old);
+    next.spec.versions = [{ name: 'v1', served: true, storage: false, schema: { openAPIV3Schema: { type: 'object' } } }, { name: 'v2', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object' } } }];
+    next.spec.names.shortNames = ['wd'];
+    v.applyDefaults(next);
+    v.prepareForUpdate?.(next, old);
+    expect(next.status.storedVersions).toEqual(['v1', 'v2']);
+    expect(next.status.acceptedNames.shortNames).toEqual(['wd']);
+    expect(v.validateUpdate(next, old).map(fieldErrorString)).toEqual([]);
+    next.spec.scope = 'Cluster';
+    expect(v.validateUpdate(next, old).map(fieldErrorString)).toContain('spec.scope: Invalid value: "Cluster": field is immutable');
+  });
+});

@@ -1,0 +1,163 @@
+// Kinds everynode stores and serves but does not act on, so manifests that ship them beside
+// their DaemonSet apply unchanged: apps/v1 Deployment, policy/v1 PodDisruptionBudget,
+// storage.k8s.io/v1 CSIDriver and admissionregistration.k8s.io/v1 webhook configurations.
+// Defaults and the main validation rules follow upstream (pkg/apis/apps, policy, storage,
+// admissionregistration validation), so what is stored is what a Kubernetes server would store.
+
+import { fe, type FieldError } from '../errors.js';
+import type { LabelSelector } from '../types.js';
+import { isNotMoreThan100Percent, validatePositiveIntOrPercent } from './daemonset.js';
+import { setPodTemplateDefaults } from './defaults-pod.js';
+import { isDNS1123Subdomain, nameIsDNSSubdomain } from './names.js';
+import { labelSelectorMatches, labelsOf, validateLabelSelector, validateObjectMeta } from './object-meta.js';
+import { validatePodTemplateSpec } from './pod-spec.js';
+import { arr, child, ensureObj, index, isObj, num, obj, str, validateNonnegativeField, type Obj } from './util.js';
+
+const absent = (v: unknown): boolean => v === undefined || v === null;
+
+// ---------------------------------------------------------------------------------------------
+// Deployment
+
+export function setDeploymentDefaults(d: Obj): void {
+  const spec = ensureObj(d, 'spec');
+  if (absent(spec.replicas)) spec.replicas = 1;
+  const strategy = ensureObj(spec, 'strategy');
+  if (!str(strategy.type)) strategy.type = 'RollingUpdate';
+  if (strategy.type === 'RollingUpdate') {
+    const ru = ensureObj(strategy, 'rollingUpdate');
+    if (absent(ru.maxUnavailable)) ru.maxUnavailable = '25%';
+    if (absent(ru.maxSurge)) ru.maxSurge = '25%';
+  }
+  if (absent(spec.revisionHistoryLimit)) spec.revisionHistoryLimit = 10;
+  if (absent(spec.progressDeadlineSeconds)) spec.progressDeadlineSeconds = 600;
+  setPodTemplateDefaults(ensureObj(spec, 'template'));
+}
+
+export function validateDeployment(d: Obj): FieldError[] {
+  const errs = validateObjectMeta(d.metadata, true, nameIsDNSSubdomain);
+  const spec = obj(d.spec) ?? {};
+  errs.push(...validateNonnegativeField(num(spec.replicas) ?? 0, 'spec.replicas'));
+  const template = obj(spec.template) ?? {};
+  errs.push(...validateLabelSelector(spec.selector, 'spec.selector'));
+  const sel = isObj(spec.selector) ? (spec.selector as LabelSelector) : undefined;
+  if (!sel) errs.push(fe.required('spec.selector'));
+  else if (Object.keys(sel.matchLabels ?? {}).length + (sel.matchExpressions ?? []).length === 0) errs.push(fe.invalid('spec.selector', sel, 'empty selector is invalid for deployment'));
+  else if (labelSelectorMatches(sel, labelsOf(template.metadata)) === false) {
+    errs.push(fe.invalid('spec.template.metadata.labels', labelsOf(template.metadata), '`selector` does not match template `labels`'));
+  }
+  errs.push(...validatePodTemplateSpec(template, 'spec.template'));
+  const restart = (obj(template.spec) ?? {}).restartPolicy;
+  if (restart !== 'Always') errs.push(fe.notSupported('spec.template.spec.restartPolicy', restart ?? '', ['Always']));
+  const strategy = obj(spec.strategy) ?? {};
+  if (strategy.type === 'Recreate') {
+    if (!absent(strategy.rollingUpdate)) errs.push(fe.forbidden('spec.strategy.rollingUpdate', 'may not be specified when strategy `type` is \'Recreate\''));
+  } else if (strategy.type === 'RollingUpdate') {
+    const ru = obj(strategy.rollingUpdate) ?? {};
+    const mu = ru.maxUnavailable ?? 0;
+    const ms = ru.maxSurge ?? 0;
+    errs.push(...validatePositiveIntOrPercent(mu, 'spec.strategy.rollingUpdate.maxUnavailable'), ...isNotMoreThan100Percent(mu, 'spec.strategy.rollingUpdate.maxUnavailable'));
+    errs.push(...validatePositiveIntOrPercent(ms, 'spec.strategy.rollingUpdate.maxSurge'));
+    const zero = (v: unknown) => v === 0 || v === '0%' || v === '0';
+    if (zero(mu) && zero(ms)) errs.push(fe.invalid('spec.strategy.rollingUpdate.maxUnavailable', mu, 'may not be 0 when `maxSurge` is 0'));
+  } else {
+    errs.push(fe.notSupported('spec.strategy.type', strategy.type ?? '', ['Recreate', 'RollingUpdate']));
+  }
+  for (const f of ['minReadySeconds', 'revisionHistoryLimit', 'progressDeadlineSeconds']) {
+    const v = num(spec[f]);
+    if (v !== undefined) errs.push(...validateNonnegativeField(v, `spec.${f}`));
+  }
+  const pds = num(spec.progressDeadlineSeconds);
+  if (pds !== undefined && pds <= (num(spec.minReadySeconds) ?? 0)) errs.push(fe.invalid('spec.progressDeadlineSeconds', pds, 'must be greater than minReadySeconds'));
+  return errs;
+}
+
+// ---------------------------------------------------------------------------------------------
+// PodDisruptionBudget
+
+export function validatePodDisruptionBudget(pdb: Obj): FieldError[] {
+  const errs = validateObjectMeta(pdb.metadata, true, nameIsDNSSubdomain);
+  const spec = obj(pdb.spec) ?? {};
+  if (!absent(spec.minAvailable) && !absent(spec.maxUnavailable)) errs.push(fe.invalid('spec', spec, 'minAvailable and maxUnavailable cannot be both set'));
+  for (const f of ['minAvailable', 'maxUnavailable']) {
+    if (absent(spec[f])) continue;
+    errs.push(...validatePositiveIntOrPercent(spec[f], `spec.${f}`), ...isNotMoreThan100Percent(spec[f], `spec.${f}`));
+  }
+  if (!absent(spec.selector)) errs.push(...validateLabelSelector(spec.selector, 'spec.selector'));
+  const policy = spec.unhealthyPodEvictionPolicy;
+  if (!absent(policy) && policy !== 'IfHealthyBudget' && policy !== 'AlwaysAllow') errs.push(fe.notSupported('spec.unhealthyPodEvictionPolicy', policy, ['AlwaysAllow', 'IfHealthyBudget']));
+  return errs;
+}
+
+// ---------------------------------------------------------------------------------------------
+// CSIDriver
+
+export function setCSIDriverDefaults(d: Obj): void {
+  const spec = ensureObj(d, 'spec');
+  if (absent(spec.attachRequired)) spec.attachRequired = true;
+  if (absent(spec.podInfoOnMount)) spec.podInfoOnMount = false;
+  if (absent(spec.storageCapacity)) spec.storageCapacity = false;
+  if (absent(spec.fsGroupPolicy)) spec.fsGroupPolicy = 'ReadWriteOnceWithFSType';
+  if (absent(spec.requiresRepublish)) spec.requiresRepublish = false;
+  if (absent(spec.seLinuxMount)) spec.seLinuxMount = false;
+  if (absent(spec.volumeLifecycleModes) || arr(spec.volumeLifecycleModes).length === 0) spec.volumeLifecycleModes = ['Persistent'];
+}
+
+export function validateCSIDriver(d: Obj): FieldError[] {
+  const errs = validateObjectMeta(d.metadata, false, (name, prefix) => (name.length > 63 ? ['must be no more than 63 characters'] : nameIsDNSSubdomain(name, prefix)));
+  const spec = obj(d.spec) ?? {};
+  const policy = spec.fsGroupPolicy;
+  if (!absent(policy) && !['ReadWriteOnceWithFSType', 'File', 'None'].includes(String(policy))) errs.push(fe.notSupported('spec.fsGroupPolicy', policy, ['File', 'None', 'ReadWriteOnceWithFSType']));
+  arr(spec.volumeLifecycleModes).forEach((m, i) => {
+    if (m !== 'Persistent' && m !== 'Ephemeral') errs.push(fe.notSupported(index('spec.volumeLifecycleModes', i), m, ['Ephemeral', 'Persistent']));
+  });
+  return errs;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Validating- and MutatingWebhookConfiguration
+
+export function setValidatingWebhookConfigurationDefaults(c: Obj): void {
+  setWebhookDefaults(c, false);
+}
+
+export function setMutatingWebhookConfigurationDefaults(c: Obj): void {
+  setWebhookDefaults(c, true);
+}
+
+function setWebhookDefaults(c: Obj, mutating: boolean): void {
+  for (const w of arr(c.webhooks)) {
+    if (!isObj(w)) continue;
+    if (absent(w.failurePolicy)) w.failurePolicy = 'Fail';
+    if (absent(w.matchPolicy)) w.matchPolicy = 'Equivalent';
+    if (absent(w.namespaceSelector)) w.namespaceSelector = {};
+    if (absent(w.objectSelector)) w.objectSelector = {};
+    if (absent(w.timeoutSeconds)) w.timeoutSeconds = 10;
+    if (mutating && absent(w.reinvocationPolicy)) w.reinvocationPolicy = 'Never';
+    for (const r of arr(w.rules)) if (isObj(r) && absent(r.scope)) r.scope = '*';
+    const service = obj(obj(w.clientConfig)?.service);
+    if (service && absent(service.port)) service.port = 443;
+  }
+}
+
+export function validateWebhookConfiguration(c: Obj): FieldError[] {
+  const errs = validateObjectMeta(c.metadata, false, nameIsDNSSubdomain);
+  const seen = new Set<string>();
+  arr(c.webhooks).forEach((wv, i) => {
+    const path = index('webhooks', i);
+    const w = obj(wv) ?? {};
+    const name = str(w.name) ?? '';
+    if (name === '') errs.push(fe.required(child(path, 'name')));
+    else if (seen.has(name)) errs.push(fe.duplicate(child(path, 'name'), name));
+    else if (!name.includes('.') || isDNS1123Subdomain(name).length > 0) errs.push(fe.invalid(child(path, 'name'), name, 'should be a domain with at least three segments separated by dots'));
+    seen.add(name);
+    const cc = obj(w.clientConfig) ?? {};
+    if (absent(cc.url) === absent(cc.service)) errs.push(fe.required(child(path, 'clientConfig'), 'exactly one of url or service is required'));
+    if (!['None', 'NoneOnDryRun'].includes(String(w.sideEffects))) errs.push(fe.notSupported(child(path, 'sideEffects'), w.sideEffects ?? '', ['None', 'NoneOnDryRun']));
+    if (arr(w.admissionReviewVersions).length === 0) errs.push(fe.required(child(path, 'admissionReviewVersions'), 'must specify one of v1, v1beta1'));
+    if (!['Ignore', 'Fail'].includes(String(w.failurePolicy))) errs.push(fe.notSupported(child(path, 'failurePolicy'), w.failurePolicy ?? '', ['Fail', 'Ignore']));
+    const timeout = num(w.timeoutSeconds);
+    if (timeout !== undefined && (timeout < 1 || timeout > 30)) errs.push(fe.invalid(child(path, 'timeoutSeconds'), timeout, 'the timeout value must be between 1 and 30 seconds'));
+    for (const f of ['namespaceSelector', 'objectSelector']) if (isObj(w[f])) errs.push(...validateLabelSelector(w[f], child(path, f)));
+  });
+  return errs;
+}

@@ -1,0 +1,92 @@
+// Rows of the kinds everynode stores but does not run (Deployment, PodDisruptionBudget,
+// CSIDriver, webhook configurations), with upstream's columns.
+
+import type { TablePrinter } from '../types.js';
+import { translateTimestampSince } from '../duration.js';
+import { formatLabelSelector, int, layoutContainerCells, list, rec, str, type Obj } from '../format.js';
+import { ageColumn, col, nameColumn, wide } from './columns.js';
+
+const age = (o: Obj, now: Date): string => translateTimestampSince(rec(o['metadata'])['creationTimestamp'], now);
+const nameOf = (o: Obj): string => str(rec(o['metadata'])['name']);
+
+/** Name, Ready (`ready/desired`), Up-to-date, Available, Age; wide: Containers, Images, Selector. */
+export const deploymentPrinter: TablePrinter = {
+  columns: [
+    nameColumn(),
+    col('Ready', 'string', 'Number of the pod with ready state'),
+    col('Up-to-date', 'integer', 'Total number of non-terminated pods targeted by this deployment that have the desired template spec.'),
+    col('Available', 'integer', 'Total number of available pods (ready for at least minReadySeconds) targeted by this deployment.'),
+    ageColumn(),
+    col('Containers', 'string', 'Names of each container in the template.', wide),
+    col('Images', 'string', 'Images referenced by each container in the template.', wide),
+    col('Selector', 'string', 'Label selector for pods.', wide),
+  ],
+  cells(d: Obj, { now }) {
+    const spec = rec(d['spec']);
+    const status = rec(d['status']);
+    const [names, images] = layoutContainerCells(rec(rec(spec['template'])['spec'])['containers']);
+    return [
+      nameOf(d),
+      `${int(status['readyReplicas'])}/${int(spec['replicas'])}`,
+      int(status['updatedReplicas']),
+      int(status['availableReplicas']),
+      age(d, now),
+      names,
+      images,
+      formatLabelSelector(spec['selector']),
+    ];
+  },
+};
+
+/** An int-or-string budget field as upstream prints it: the value, or N/A when unset. */
+const budget = (v: unknown): string => (typeof v === 'number' || typeof v === 'string' ? String(v) : 'N/A');
+
+/** Name, Min Available, Max Unavailable, Allowed Disruptions, Age. */
+export const podDisruptionBudgetPrinter: TablePrinter = {
+  columns: [
+    nameColumn(),
+    col('Min Available', 'string', 'The minimum number of pods that must be available.'),
+    col('Max Unavailable', 'string', 'The maximum number of pods that may be unavailable.'),
+    col('Allowed Disruptions', 'integer', 'Calculated number of pods that may be disrupted at this time.'),
+    ageColumn(),
+  ],
+  cells(pdb: Obj, { now }) {
+    const spec = rec(pdb['spec']);
+    return [nameOf(pdb), budget(spec['minAvailable']), budget(spec['maxUnavailable']), int(rec(pdb['status'])['disruptionsAllowed']), age(pdb, now)];
+  },
+};
+
+/** Name, AttachRequired, PodInfoOnMount, StorageCapacity, TokenRequests, RequiresRepublish, Modes, Age. */
+export const csiDriverPrinter: TablePrinter = {
+  columns: [
+    nameColumn(),
+    col('AttachRequired', 'boolean', 'Indicates this CSI volume driver requires an attach operation.'),
+    col('PodInfoOnMount', 'boolean', 'Indicates this CSI volume driver requires additional pod information during mount operations.'),
+    col('StorageCapacity', 'boolean', 'Indicates this CSI volume driver reports storage capacity.'),
+    col('TokenRequests', 'string', 'Indicates the audiences of the service account tokens the driver gets.'),
+    col('RequiresRepublish', 'boolean', 'Indicates this CSI volume driver requires repeated NodePublishVolume calls.'),
+    col('Modes', 'string', 'Volume lifecycle modes supported by the driver.'),
+    ageColumn(),
+  ],
+  cells(d: Obj, { now }) {
+    const spec = rec(d['spec']);
+    const audiences = list(spec['tokenRequests']).map((t) => str(rec(t)['audience']));
+    const modes = list(spec['volumeLifecycleModes']).map(str);
+    return [
+      nameOf(d),
+      spec['attachRequired'] === true,
+      spec['podInfoOnMount'] === true,
+      spec['storageCapacity'] === true,
+      audiences.length > 0 ? audiences.join(',') : '<unset>',
+      spec['requiresRepublish'] === true,
+      modes.length > 0 ? modes.join(',') : '<none>',
+      age(d, now),
+    ];
+  },
+};
+
+/** Name, Webhooks (count), Age. */
+export const webhookConfigurationPrinter: TablePrinter = {
+  columns: [nameColumn(), col('Webhooks', 'integer', 'Webhooks indicates the number of webhooks in this configuration.'), ageColumn()],
+  cells: (c: Obj, { now }) => [nameOf(c), list(c['webhooks']).length, age(c, now)],
+};
