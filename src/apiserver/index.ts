@@ -18,6 +18,7 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ApiError, badRequest } from '../api/errors.js';
 import { newKindRegistry, type KindRegistry } from '../api/kinds.js';
+import { CustomResourceKinds } from './custom-resources.js';
 import { EncryptingStore, SECRETS_ENCRYPTION_KEY_FILE, SqliteStore, openEncryptedStore, openStore, startCompactor, type Compactor, type Store } from '../storage/index.js';
 import { realClock, type Clock } from '../util/index.js';
 import { createLogger, type Logger } from '../util/logger.js';
@@ -151,6 +152,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   let compactionLeader: { isLeader(): boolean } | undefined;
   let server: Server | undefined;
   let registry: RestRegistry | undefined;
+  let crds: CustomResourceKinds | undefined;
   let audit: AuditLog | undefined;
   try {
     const kinds = newKindRegistry();
@@ -168,6 +170,14 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
         if (!(err instanceof ApiError && err.reason === 'AlreadyExists')) throw err;
       }
     }
+
+    // The kinds CRDs declare, served before the first request and kept current from the watch.
+    const customResources = new CustomResourceKinds({ store, kinds, registry: reg, logger: logger.child('custom-resources') });
+    crds = customResources;
+    await customResources.sync();
+    wc.onChange((resource) => {
+      if (resource === 'apiextensions.k8s.io/customresourcedefinitions' || resource === '*') void customResources.sync();
+    });
 
     reg.resumeNamespaceFinalization();
     // Every server finalizes every terminating namespace it sees, not only the one that took
@@ -333,6 +343,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
           await controllerManager?.stop();
           ready = false;
           reg.stop();
+          customResources.stop();
           wc.stop();
           clearInterval(revocationPoll);
           stopRevocationSweep();
@@ -360,6 +371,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   } catch (err) {
     watchCache?.stop();
     registry?.stop();
+    crds?.stop();
     await compactor?.stop();
     server?.close();
     await audit?.close();

@@ -439,6 +439,52 @@ describe.skipIf(!hasKubectl)('kubectl against everynode server', () => {
     });
   }
 
+  it('a CRD applied with kubectl serves its custom resources: apply, get with printer columns, explain, delete', async () => {
+    const crd = `apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: gadgets.example.org
+spec:
+  group: example.org
+  names: {plural: gadgets, singular: gadget, kind: Gadget, shortNames: [gd]}
+  scope: Namespaced
+  versions:
+  - name: v1
+    served: true
+    storage: true
+    additionalPrinterColumns:
+    - {name: Size, type: integer, jsonPath: .spec.size}
+    schema:
+      openAPIV3Schema:
+        type: object
+        properties:
+          spec:
+            type: object
+            description: What the gadget should be.
+            properties:
+              size: {type: integer, description: How big.}
+              mode: {type: string, default: auto}
+`;
+    expect(await ok(['apply', '-f', '-'], crd)).toContain('customresourcedefinition.apiextensions.k8s.io/gadgets.example.org created');
+    const gadget = 'apiVersion: example.org/v1\nkind: Gadget\nmetadata:\n  name: g1\nspec:\n  size: 3\n';
+    expect(await waitFor('the Gadget kind', async () => {
+      const r = await kubectl(['apply', '-f', '-'], gadget);
+      return r.code === 0 ? r.stdout : undefined;
+    })).toContain('gadget.example.org/g1 created');
+    expect(await ok(['apply', '-f', '-'], gadget)).toContain('gadget.example.org/g1 unchanged');
+    const table = await ok(['get', 'gd']);
+    expect(table).toMatch(/^NAME\s+SIZE\s+AGE\n/);
+    expect(table).toMatch(/\ng1\s+3\s+\d+s\n/);
+    expect(JSON.parse(await ok(['get', 'gadget', 'g1', '-o', 'json'])).spec).toEqual({ size: 3, mode: 'auto' });
+    const bad = await kubectl(['apply', '-f', '-'], 'apiVersion: example.org/v1\nkind: Gadget\nmetadata:\n  name: g2\nspec:\n  size: 3\n  colour: red\n');
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toContain('unknown field "spec.colour"');
+    expect(await ok(['explain', 'gadget.spec'])).toMatch(/size\s+<integer>/);
+    await ok(['delete', 'crd', 'gadgets.example.org']);
+    const gone = await kubectl(['get', 'gadgets.example.org']);
+    expect(gone.code).not.toBe(0);
+  });
+
   it('wait --for=jsonpath', async () => {
     await ok(['create', 'configmap', 'waited', '--from-literal=a=1']);
     setTimeout(() => void kubectl(['patch', 'cm', 'waited', '--type', 'merge', '-p', '{"data":{"a":"2"}}']), 300);

@@ -275,12 +275,15 @@ function decodeValue(node: SchemaNode, v: unknown, at: Where, ctx: Ctx): unknown
       for (const [k, item] of Object.entries(v as Record<string, unknown>)) {
         const prop = Object.prototype.hasOwnProperty.call(n.properties, k) ? n.properties[k] : undefined;
         if (!prop) {
-          ctx.unknown.push(pathOf({ struct: structName, parent: at, seg: k, field: true }));
+          // A custom resource's x-kubernetes-preserve-unknown-fields keeps the field as sent.
+          if (n.preserveUnknown) out[k] = item;
+          else ctx.unknown.push(pathOf({ struct: structName, parent: at, seg: k, field: true }));
           continue;
         }
         if (item === null) continue;
         out[k] = decodeValue(prop, item, { struct: structName, parent: at, seg: k, field: true }, ctx);
       }
+      if (n.defaults) for (const [k, d] of Object.entries(n.defaults)) if (!(k in out)) out[k] = structuredClone(d);
       return out;
     }
   }

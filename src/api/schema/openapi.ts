@@ -65,6 +65,7 @@ function toOpenAPI(node: SchemaNode, used: Set<string>): Json {
       const o: Json = { type: 'object', properties };
       if (node.required !== undefined && node.required.length > 0) o.required = [...node.required];
       if (node.structType !== undefined) o['x-kubernetes-map-type'] = node.structType;
+      if (node.preserveUnknown) o['x-kubernetes-preserve-unknown-fields'] = true;
       return withDesc(o);
     }
   }

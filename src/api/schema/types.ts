@@ -20,6 +20,10 @@ export type SchemaNode =
       required?: string[];
       /** x-kubernetes-map-type on a struct: 'atomic' structs are owned (and applied) as a whole by server-side apply. */
       structType?: 'atomic';
+      /** x-kubernetes-preserve-unknown-fields (custom resources): fields not in `properties` are kept as they are. */
+      preserveUnknown?: true;
+      /** Custom resources: values of absent properties, filled in on decode (structural schema defaults). */
+      defaults?: Record<string, unknown>;
       description?: string;
     }
   /** map[string]T (JSON object with free keys). */

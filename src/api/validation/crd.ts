@@ -9,6 +9,8 @@ import { validateObjectMeta, validateObjectMetaUpdate } from './object-meta.js';
 import { arr, child, clone, ensureObj, index, isObj, obj, str, validateImmutableField, type Obj } from './util.js';
 
 const APPROVAL = 'api-approved.kubernetes.io';
+/** Holds a deleted CRD until its custom resources are gone (src/apiserver/custom-resources.ts). */
+export const crdCleanupFinalizer = 'customresourcecleanup.apiextensions.k8s.io';
 
 export function setCRDDefaults(crd: Obj): void {
   const spec = ensureObj(crd, 'spec');
@@ -29,8 +31,14 @@ function rfc3339Now(): string {
   return new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
-/** A new CRD's status: names accepted and established at once (no conflicts to wait for). */
+/**
+ * A new CRD's status: names accepted and established at once (no conflicts to wait for); and
+ * the cleanup finalizer, so deleting it deletes its custom resources first.
+ */
 export function prepareCRDForCreate(crd: Obj): void {
+  const meta = ensureObj(crd, 'metadata');
+  const finalizers = arr(meta.finalizers).filter((f): f is string => typeof f === 'string');
+  if (!finalizers.includes(crdCleanupFinalizer)) meta.finalizers = [...finalizers, crdCleanupFinalizer];
   const now = rfc3339Now();
   const stored = storageVersion(crd);
   crd.status = {

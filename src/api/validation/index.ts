@@ -13,7 +13,8 @@
 // none throws on malformed shapes (wrong types read as absent). Validation of an update assumes
 // the registry has filled metadata.resourceVersion and copied status/spec as its strategy
 // requires; optimistic-concurrency checks are not done here.
-import type { FieldError } from '../errors.js';
+import { fe, type FieldError } from '../errors.js';
+import { nameIsDNSSubdomain } from './names.js';
 import type { KubeObject } from '../types.js';
 import {
   prepareNamespaceForCreate,
@@ -52,7 +53,7 @@ import {
   validateDaemonSetStatusUpdate,
   validateDaemonSetUpdate,
 } from './daemonset.js';
-import { validateObjectMetaUpdate } from './object-meta.js';
+import { validateObjectMeta, validateObjectMetaUpdate } from './object-meta.js';
 import { setBindingDefaults, validateBindingUpdate, validateClusterRole, validateClusterRoleBinding, validateRole, validateRoleBinding } from './rbac.js';
 import { setPriorityClassDefaults, validateLease, validateLeaseUpdate, validatePriorityClass, validatePriorityClassUpdate } from './scheduling.js';
 import type { Obj } from './util.js';
@@ -172,6 +173,20 @@ export function validationFor(groupKind: string): KindValidation {
   return kv;
 }
 
+/**
+ * Validation of a custom resource kind (a CRD's): upstream's generic custom resource strategy,
+ * i.e. object metadata with DNS-subdomain names, and the top-level fields the CRD's schema
+ * requires. Registering again replaces it (a CRD update).
+ */
+export function registerCustomResourceValidation(groupKind: string, namespaced: boolean, required: readonly string[] = []): void {
+  const create: Fn1 = (o) => [
+    ...validateObjectMeta(o.metadata, namespaced, nameIsDNSSubdomain),
+    ...required.filter((f) => o[f] === undefined || o[f] === null).map((f) => fe.required(f)),
+  ];
+  kinds[groupKind] = { namespaced, create };
+  cache.delete(groupKind);
+}
+
 /** The group/kind keys that have dedicated validation. */
 export const validatedKinds: readonly string[] = Object.keys(kinds);
 
@@ -199,4 +214,5 @@ export { labelSelectorMatches, validateAnnotations, validateLabelSelector, valid
 export { validatePodSpec, validatePodTemplateSpec, validateTolerations } from './pod-spec.js';
 export { imageTag, setPodDefaults, setPodSpecDefaults, setPodTemplateDefaults } from './defaults-pod.js';
 export { setDaemonSetDefaults, templateGenerationAnnotation } from './daemonset.js';
+export { crdCleanupFinalizer } from './crd.js';
 export { compareQuantity, formatQuantity, parseQuantity, type Quantity } from './quantity.js';

@@ -22,7 +22,8 @@ export type {
 } from './types.js';
 export { wantsTable, parseIncludeObject } from './accept.js';
 export { humanDuration, translateTimestampSince, formatRFC3339 } from './duration.js';
-export { printerFor, defaultPrinter, groupKindKey } from './printers/registry.js';
+export { printerFor, defaultPrinter, groupKindKey, setCustomResourcePrinter } from './printers/registry.js';
+export { customResourcePrinter, simpleJsonPath, type PrinterColumn } from './printers/custom-resource.js';
 
 export interface BuildTableOptions {
   /** Metadata (default): PartialObjectMetadata per row; Object: the full object; None: no object. */

@@ -35,7 +35,7 @@ export const defaultPrinter: TablePrinter = {
   },
 };
 
-const printers: ReadonlyMap<string, TablePrinter> = new Map<string, TablePrinter>([
+const printers = new Map<string, TablePrinter>([
   ['/Pod', podPrinter],
   ['/Node', nodePrinter],
   ['/Event', eventPrinter],
@@ -66,7 +66,17 @@ export function groupKindKey(groupKind: string): string {
   return `${group === 'core' ? '' : group}/${groupKind.slice(slash + 1)}`;
 }
 
+/** Custom resource kinds (`group/Kind`) and their printers, replaced when their CRD changes. */
+const customPrinters = new Map<string, TablePrinter>();
+
+/** Sets (or with undefined, removes) the printer of a custom resource kind; built-ins stay. */
+export function setCustomResourcePrinter(groupKind: string, printer: TablePrinter | undefined): void {
+  if (printer) customPrinters.set(groupKindKey(groupKind), printer);
+  else customPrinters.delete(groupKindKey(groupKind));
+}
+
 /** The built-in printer of a kind, or defaultPrinter. */
 export function printerFor(groupKind: string): TablePrinter {
-  return printers.get(groupKindKey(groupKind)) ?? defaultPrinter;
+  const key = groupKindKey(groupKind);
+  return printers.get(key) ?? customPrinters.get(key) ?? defaultPrinter;
 }

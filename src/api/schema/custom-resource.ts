@@ -1,0 +1,96 @@
+// Schemas of custom resources, made from their CustomResourceDefinition's openAPIV3Schema, so
+// custom resources are type-checked, pruned and patched like built-in kinds.
+//
+// Contract:
+// - Objects with `properties` become object nodes (unknown fields pruned, or refused with
+//   fieldValidation=Strict, as upstream prunes structural schemas); `additionalProperties`
+//   makes a map; `x-kubernetes-preserve-unknown-fields: true`, `x-kubernetes-embedded-resource`
+//   or a schema without a type keep whatever is sent. Arrays keep their x-kubernetes-list-type
+//   and map keys; `x-kubernetes-int-or-string` is an int-or-string. A property's `default` is
+//   filled in when its object is sent without it (on every write, not on read).
+// - The root always has apiVersion, kind and the standard ObjectMeta, whatever the schema says
+//   about them.
+// - Registering a kind again replaces its definitions (a CRD update).
+
+import { META, listOf, typeMeta } from './dsl.js';
+import { definitionName } from './openapi.js';
+import { registerDefinitions, registerKind } from './registry.js';
+import type { GroupVersionKind, SchemaNode } from './types.js';
+
+type Json = Record<string, unknown>;
+
+const isObj = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** The SchemaNode of one JSON schema (openAPIV3Schema of a CRD version). */
+export function schemaFromOpenAPI(s: unknown, depth = 0): SchemaNode {
+  if (!isObj(s) || depth > 64) return { kind: 'any' };
+  const description = typeof s.description === 'string' ? s.description : undefined;
+  const withDesc = (n: SchemaNode): SchemaNode => (description !== undefined ? { ...n, description } : n);
+  if (s['x-kubernetes-int-or-string'] === true) return withDesc({ kind: 'int-or-string' });
+  if (s['x-kubernetes-preserve-unknown-fields'] === true || s['x-kubernetes-embedded-resource'] === true) return withDesc({ kind: 'any' });
+  switch (s.type) {
+    case 'object': {
+      if (isObj(s.additionalProperties)) {
+        const node: SchemaNode = { kind: 'map', values: schemaFromOpenAPI(s.additionalProperties, depth + 1) };
+        if (s['x-kubernetes-map-type'] === 'atomic') node.mapType = 'atomic';
+        return withDesc(node);
+      }
+      if (!isObj(s.properties)) return withDesc(s.additionalProperties === false ? { kind: 'object', properties: {} } : { kind: 'any' });
+      const properties: Record<string, SchemaNode> = {};
+      const defaults: Record<string, unknown> = {};
+      for (const [k, v] of Object.entries(s.properties)) {
+        properties[k] = schemaFromOpenAPI(v, depth + 1);
+        if (isObj(v) && v.default !== undefined && v.default !== null) defaults[k] = v.default;
+      }
+      const node: SchemaNode = { kind: 'object', properties };
+      if (Object.keys(defaults).length > 0) node.defaults = defaults;
+      if (Array.isArray(s.required)) node.required = s.required.filter((r): r is string => typeof r === 'string');
+      if (s['x-kubernetes-map-type'] === 'atomic') node.structType = 'atomic';
+      return withDesc(node);
+    }
+    case 'array': {
+      const node: SchemaNode = { kind: 'array', items: schemaFromOpenAPI(s.items, depth + 1) };
+      const listType = s['x-kubernetes-list-type'];
+      node.listType = listType === 'set' || listType === 'map' ? listType : 'atomic';
+      if (listType === 'map' && Array.isArray(s['x-kubernetes-list-map-keys'])) node.listMapKeys = s['x-kubernetes-list-map-keys'].filter((k): k is string => typeof k === 'string');
+      return withDesc(node);
+    }
+    case 'string':
+    case 'integer':
+    case 'number':
+    case 'boolean': {
+      const node: SchemaNode = { kind: 'scalar', type: s.type };
+      if (typeof s.format === 'string') node.format = s.format;
+      return withDesc(node);
+    }
+    default:
+      return withDesc({ kind: 'any' });
+  }
+}
+
+/**
+ * Registers the schema of a custom resource kind and its list kind (definition names as
+ * upstream's: `com.example.v1.Widget`), and DeleteOptions for its group/version.
+ */
+export function registerCustomResourceSchema(gvk: GroupVersionKind, listKind: string, openAPIV3Schema: unknown): void {
+  const name = definitionName(gvk);
+  const root = schemaFromOpenAPI(openAPIV3Schema);
+  const schema = isObj(openAPIV3Schema) ? openAPIV3Schema : {};
+  const declared = isObj(schema.properties) ? (schemaFromOpenAPI({ type: 'object', properties: schema.properties }) as { properties: Record<string, SchemaNode> }).properties : {};
+  const node: SchemaNode = {
+    kind: 'object',
+    properties: { ...(root.kind === 'object' ? root.properties : declared), ...typeMeta(), metadata: { kind: 'ref', ref: META + 'ObjectMeta', description: 'Standard object metadata.' } },
+    description: root.description ?? `A ${gvk.kind}.`,
+  };
+  // A root that keeps unknown fields (or has no properties) keeps every top-level field.
+  if (root.kind !== 'object') node.preserveUnknown = true;
+  if (root.kind === 'object' && root.required) {
+    const required = root.required.filter((r) => r !== 'metadata' && r !== 'apiVersion' && r !== 'kind');
+    if (required.length > 0) node.required = required;
+  }
+  const listName = definitionName({ ...gvk, kind: listKind });
+  registerDefinitions({ [name]: node, [listName]: listOf(name, `${gvk.kind} objects`) });
+  registerKind(gvk, name);
+  registerKind({ ...gvk, kind: listKind }, listName);
+  registerKind({ group: gvk.group, version: gvk.version, kind: 'DeleteOptions' }, META + 'DeleteOptions');
+}

@@ -1,0 +1,170 @@
+// Custom resources over real HTTPS against a real server (SQLite file store): a CRD is
+// established, its kind is discovered and served with its schema (types checked, unknown fields
+// pruned or refused, required fields, /status), watched, kept across a restart, and deleting the
+// CRD deletes its objects.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { credentialsFromKubeconfig, registerServer, testFetch } from '../helpers/auth.js';
+import { startServer, type RunningServer } from '../../src/apiserver/index.js';
+import { Cleanup } from '../helpers/cleanup.js';
+import { makeTempDir } from '../helpers/temp-dir.js';
+import { waitFor } from '../helpers/wait.js';
+
+const cleanup = new Cleanup();
+let dataDir = '';
+let server: RunningServer;
+
+interface Resp {
+  status: number;
+  body: any;
+  text: string;
+  headers: Headers;
+}
+
+async function call(method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<Resp> {
+  const r = await testFetch(server.url + path, { method, headers: { 'content-type': contentType }, ...(body !== undefined ? { body: typeof body === 'string' ? body : JSON.stringify(body) } : {}) });
+  const text = await r.text();
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    parsed = undefined;
+  }
+  return { status: r.status, body: parsed, text, headers: r.headers };
+}
+
+const widgetSchema = {
+  type: 'object',
+  required: ['spec'],
+  properties: {
+    spec: { type: 'object', properties: { size: { type: 'integer' }, color: { type: 'string', default: 'blue' }, extra: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } } },
+    status: { type: 'object', properties: { phase: { type: 'string' } } },
+  },
+};
+
+const crd = {
+  apiVersion: 'apiextensions.k8s.io/v1',
+  kind: 'CustomResourceDefinition',
+  metadata: { name: 'widgets.example.com' },
+  spec: {
+    group: 'example.com',
+    names: { plural: 'widgets', kind: 'Widget', shortNames: ['wd'], categories: ['all'] },
+    scope: 'Namespaced',
+    versions: [
+      { name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: widgetSchema }, subresources: { status: {} }, additionalPrinterColumns: [{ name: 'Size', type: 'integer', jsonPath: '.spec.size' }, { name: 'Phase', type: 'string', jsonPath: '.status.phase' }] },
+      { name: 'v1beta1', served: true, storage: false, schema: { openAPIV3Schema: widgetSchema } },
+    ],
+  },
+};
+
+const widget = (name: string, spec: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({ apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name }, spec, ...extra });
+const widgets = '/apis/example.com/v1/namespaces/default/widgets';
+
+beforeAll(async () => {
+  dataDir = makeTempDir(cleanup, 'custom-resources');
+  server = await startServer({ dataDir, listen: '127.0.0.1:0', compaction: false });
+  registerServer(server.url, credentialsFromKubeconfig(server.kubeconfigPath));
+});
+
+afterAll(async () => {
+  await server?.close();
+  await cleanup.run();
+});
+
+describe('custom resources', () => {
+  it('a created CRD is established and its kind discovered, with both served versions', async () => {
+    const created = await call('POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', crd);
+    expect(created.status, created.text).toBe(201);
+    expect(created.body.status.conditions.find((c: any) => c.type === 'Established').status).toBe('True');
+    expect(created.body.metadata.finalizers).toEqual(['customresourcecleanup.apiextensions.k8s.io']);
+    const v1 = await waitFor(async () => {
+      const r = await call('GET', '/apis/example.com/v1');
+      return r.status === 200 ? r : undefined;
+    }, { message: 'discovery of example.com/v1' });
+    expect(v1.body.resources).toEqual(expect.arrayContaining([
+      expect.objectContaining({ name: 'widgets', kind: 'Widget', namespaced: true, shortNames: ['wd'], categories: ['all'] }),
+      expect.objectContaining({ name: 'widgets/status' }),
+    ]));
+    expect((await call('GET', '/apis/example.com/v1beta1')).status).toBe(200);
+    const groups = await call('GET', '/apis');
+    expect(groups.body.groups.find((g: any) => g.name === 'example.com').versions.map((v: any) => v.version).sort()).toEqual(['v1', 'v1beta1']);
+    const openapi = await call('GET', '/openapi/v3');
+    const doc = await call('GET', openapi.body.paths['apis/example.com/v1'].serverRelativeURL);
+    expect(doc.body.components.schemas['com.example.v1.Widget'].properties.spec.properties.size).toMatchObject({ type: 'integer' });
+  });
+
+  it('serves the kind with its schema: types, required fields, pruning and strict unknown fields', async () => {
+    const ok = await call('POST', widgets, widget('w1', { size: 3, color: 'red', extra: { anything: [1, { x: true }] } }, { status: { phase: 'Set' } }));
+    expect(ok.status, ok.text).toBe(201);
+    expect(ok.body.spec).toEqual({ size: 3, color: 'red', extra: { anything: [1, { x: true }] } });
+    expect(ok.body.status).toBeUndefined(); // /status is its own subresource: a create drops it
+    expect(ok.body.metadata.generation).toBe(1);
+
+    const badType = await call('POST', widgets, widget('w2', { size: 'big' }));
+    expect(badType.status, badType.text).toBe(400);
+    expect(badType.body.message).toContain('spec.size');
+    const missing = await call('POST', widgets, { apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w3' } });
+    expect(missing.status, missing.text).toBe(422);
+    expect(missing.body.message).toContain('spec: Required value');
+    const badName = await call('POST', widgets, widget('Not_A_Name', { size: 1 }));
+    expect(badName.status).toBe(422);
+    const strict = await call('POST', `${widgets}?fieldValidation=Strict`, widget('w4', { size: 1, shape: 'round' }));
+    expect(strict.status, strict.text).toBe(400);
+    expect(strict.body.message).toContain('unknown field "spec.shape"');
+    const pruned = await call('POST', widgets, widget('w5', { size: 1, shape: 'round' }));
+    expect(pruned.status).toBe(201);
+    expect(pruned.body.spec).toEqual({ size: 1, color: 'blue' }); // pruned, and defaulted from the schema
+    expect(pruned.headers.get('warning')).toContain('unknown field \\"spec.shape\\"');
+    // Nothing half-written: the refused names do not exist.
+    for (const n of ['w2', 'w3', 'w4']) expect((await call('GET', `${widgets}/${n}`)).status).toBe(404);
+  });
+
+  it('status, generation, patches, lists through either version, and watch', async () => {
+    const w = await call('GET', `${widgets}/w1`);
+    const status = await call('PUT', `${widgets}/w1/status`, { ...w.body, status: { phase: 'Ready' } });
+    expect(status.status, status.text).toBe(200);
+    expect(status.body.status).toEqual({ phase: 'Ready' });
+    expect(status.body.metadata.generation).toBe(1);
+    const patched = await call('PATCH', `${widgets}/w1`, { spec: { size: 4 }, status: { phase: 'Ignored' } }, 'application/merge-patch+json');
+    expect(patched.status, patched.text).toBe(200);
+    expect(patched.body.spec.size).toBe(4);
+    expect(patched.body.status).toEqual({ phase: 'Ready' });
+    expect(patched.body.metadata.generation).toBe(2);
+    const table = await testFetch(`${server.url}${widgets}`, { headers: { accept: 'application/json;as=Table;v=v1;g=meta.k8s.io' } }).then((r) => r.json() as Promise<any>);
+    expect(table.columnDefinitions.map((c: any) => c.name)).toEqual(['Name', 'Size', 'Phase', 'Age']);
+    expect(table.rows.find((r: any) => r.cells[0] === 'w1').cells.slice(0, 3)).toEqual(['w1', 4, 'Ready']);
+    const all = await call('GET', '/apis/example.com/v1beta1/widgets');
+    expect(all.body.kind).toBe('WidgetList');
+    expect(all.body.items.map((i: any) => i.metadata.name).sort()).toEqual(['w1', 'w5']);
+
+    const list = await call('GET', widgets);
+    const ac = new AbortController();
+    cleanup.defer(() => ac.abort(), 'widget watch');
+    const r = await testFetch(`${server.url}${widgets}?watch=true&resourceVersion=${list.body.metadata.resourceVersion}`, { signal: ac.signal });
+    const reader = (r.body as ReadableStream<Uint8Array>).getReader();
+    await call('POST', widgets, widget('w6', { size: 6 }));
+    let text = '';
+    while (!text.includes('\n')) text += new TextDecoder().decode((await reader.read()).value);
+    expect(JSON.parse(text.slice(0, text.indexOf('\n')))).toMatchObject({ type: 'ADDED', object: { kind: 'Widget', metadata: { name: 'w6' } } });
+    ac.abort();
+  });
+
+  it('is served again after a restart, and deleting the CRD deletes its objects and stops serving it', async () => {
+    await server.close();
+    server = await startServer({ dataDir, listen: '127.0.0.1:0', compaction: false });
+    registerServer(server.url, credentialsFromKubeconfig(server.kubeconfigPath));
+    expect((await call('GET', `${widgets}/w1`)).body.spec.size).toBe(4);
+
+    const del = await call('DELETE', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions/widgets.example.com');
+    expect(del.status, del.text).toBe(200);
+    await waitFor(async () => (await call('GET', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions/widgets.example.com')).status === 404, { message: 'CRD gone' });
+    expect((await call('GET', '/apis/example.com/v1')).status).toBe(404);
+    expect(await server.store.count('/registry/example.com/widgets/')).toBe(0);
+    // A CRD of the same name starts empty.
+    expect((await call('POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', crd)).status).toBe(201);
+    const fresh = await waitFor(async () => {
+      const r = await call('GET', widgets);
+      return r.status === 200 ? r : undefined;
+    }, { message: 'served again' });
+    expect(fresh.body.items).toEqual([]);
+  });
+});
