@@ -291,6 +291,14 @@ export function setServiceDefaults(svc: Obj): void {
   if (spec.type === 'LoadBalancer' && (spec.allocateLoadBalancerNodePorts === undefined || spec.allocateLoadBalancerNodePorts === null)) {
     spec.allocateLoadBalancerNodePorts = true;
   }
+  // What upstream's IP allocation records for a single-stack IPv4 cluster (no addresses are
+  // allocated here: a headless service has none, and the others get none either).
+  if (spec.type !== 'ExternalName') {
+    if (spec.clusterIP === 'None' && arr(spec.clusterIPs).length === 0) spec.clusterIPs = ['None'];
+    if (arr(spec.clusterIPs)[0] === 'None' && !str(spec.clusterIP)) spec.clusterIP = 'None';
+    if (arr(spec.ipFamilies).length === 0) spec.ipFamilies = ['IPv4'];
+    if (!str(spec.ipFamilyPolicy)) spec.ipFamilyPolicy = 'SingleStack';
+  }
 }
 
 /**

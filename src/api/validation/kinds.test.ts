@@ -49,7 +49,14 @@ describe('defaults', () => {
   it('Service: ClusterIP, None affinity, TCP, targetPort = port', () => {
     const o: any = structuredClone(valid['/Service']);
     validationFor('/Service').applyDefaults(o);
-    expect(o.spec).toMatchObject({ type: 'ClusterIP', sessionAffinity: 'None', internalTrafficPolicy: 'Cluster', ports: [{ port: 80, protocol: 'TCP', targetPort: 80 }] });
+    expect(o.spec).toMatchObject({ type: 'ClusterIP', sessionAffinity: 'None', internalTrafficPolicy: 'Cluster', ports: [{ port: 80, protocol: 'TCP', targetPort: 80 }], ipFamilies: ['IPv4'], ipFamilyPolicy: 'SingleStack' });
+    const headless: any = { metadata: meta('h', 'default'), spec: { clusterIP: 'None', ports: [{ port: 9100 }] } };
+    validationFor('/Service').applyDefaults(headless);
+    expect(headless.spec).toMatchObject({ clusterIP: 'None', clusterIPs: ['None'], ipFamilies: ['IPv4'], ipFamilyPolicy: 'SingleStack' });
+    expect(validationFor('/Service').validateCreate(headless)).toEqual([]);
+    const external: any = { metadata: meta('e', 'default'), spec: { type: 'ExternalName', externalName: 'example.com' } };
+    validationFor('/Service').applyDefaults(external);
+    expect(external.spec.ipFamilies).toBeUndefined();
   });
   it('Secret: stringData merged into data, type Opaque', () => {
     const o: any = structuredClone(valid['/Secret']);
