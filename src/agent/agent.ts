@@ -741,7 +741,7 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
     // Every listed pod has been triggered; wait for those passes, then stop what no pod claims.
     await serializer.idle();
     const removed = await podWorkers.removeOrphanedPods(stoppingUnmanaged);
-    if (removed.length) logger.info(`stopped ${removed.length} pod(s) deleted while the agent was down`);
+    if (removed.length) logger.info(`removed ${removed.length} pod(s) found on this node that the API server no longer has`);
     scheduleMirrorSync();
     // Mirrors deleted or missing are recreated on the next periodic check too; statuses and
     // deletions a failed write left behind are repaired.

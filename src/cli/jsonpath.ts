@@ -285,3 +285,21 @@ function exec(nodes: Node[], data: unknown): string {
 export function executeTemplate(template: string, data: unknown): string {
   return exec(parseTemplate(template), data);
 }
+
+/**
+ * kubectl's relaxed JSONPath of --sort-by and custom-columns: `.a.b`, `a.b`, `{.a.b}` and
+ * `{a.b}` all become `{.a.b}` (one expression; no text or range around it).
+ */
+export function relaxedJsonPath(expr: string): string {
+  if (expr === '') return expr;
+  const m = /^\{\.?([^{}]+)\}$|^\.?([^{}]+)$/.exec(expr);
+  if (!m) throw new JsonPathError(`unexpected path string, expected a 'name1.name2' or '.name1.name2' or '{name1.name2}' or '{.name1.name2}'`);
+  return `{.${m[1] ?? m[2] ?? ''}}`;
+}
+
+/** The values the expressions of `template` find in `data` (text and literals ignored), in order. */
+export function findValues(template: string, data: unknown): unknown[] {
+  const out: unknown[] = [];
+  for (const n of parseTemplate(template)) if (n.t === 'expr') out.push(...evaluatePath(n.steps, data));
+  return out;
+}

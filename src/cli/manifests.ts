@@ -1,6 +1,7 @@
 // Reading `-f FILE|DIR|-`: multi-document YAML (or JSON), `kind: List` expanded, empty
 // documents skipped. A directory contributes its *.yaml, *.yml and *.json files, sorted by
-// name (not recursive). Every object remembers its source for error messages.
+// name; with `recursive` (-R) also those of its sub-directories, each where its name sorts
+// (kubectl's walk order). Every object remembers its source for error messages.
 
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -41,7 +42,19 @@ export function parseManifests(text: string, source: string): Manifest[] {
   return out;
 }
 
-export async function readManifests(files: string[], io: CliIO): Promise<Manifest[]> {
+/** The manifest files of `dir` in walk order (sub-directories only when `recursive`). */
+function manifestFiles(dir: string, recursive: boolean): string[] {
+  const out: string[] = [];
+  for (const e of readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+    const path = join(dir, e.name);
+    if (e.isDirectory() || (e.isSymbolicLink() && statSync(path, { throwIfNoEntry: false })?.isDirectory())) {
+      if (recursive) out.push(...manifestFiles(path, true));
+    } else if (/\.(ya?ml|json)$/.test(e.name)) out.push(path);
+  }
+  return out;
+}
+
+export async function readManifests(files: string[], io: CliIO, opts: { recursive?: boolean } = {}): Promise<Manifest[]> {
   const out: Manifest[] = [];
   for (const f of files) {
     if (f === '-') {
@@ -55,8 +68,7 @@ export async function readManifests(files: string[], io: CliIO): Promise<Manifes
       throw new CliError(`the path "${f}" does not exist`);
     }
     if (st.isDirectory()) {
-      const names = readdirSync(f).filter((n) => /\.(ya?ml|json)$/.test(n)).sort();
-      for (const n of names) out.push(...parseManifests(readFileSync(join(f, n), 'utf8'), join(f, n)));
+      for (const path of manifestFiles(f, opts.recursive === true)) out.push(...parseManifests(readFileSync(path, 'utf8'), path));
     } else out.push(...parseManifests(readFileSync(f, 'utf8'), f));
   }
   return out;

@@ -1,14 +1,18 @@
 // Output formats of `get`: server-side Tables printed like kubectl (upper-case headers, 3-space
 // gutters, priority>0 columns only with -o wide, NAMESPACE from row object metadata with -A,
-// LABELS with --show-labels, sorted by key; names prefixed `kind.group/` when several kinds are
-// printed), and yaml/json/name/jsonpath renderings of objects (yaml and json without
-// metadata.managedFields unless asked, as kubectl's --show-managed-fields).
+// one column per -L label key (headed by the key's last path segment, upper-cased; empty when
+// the object lacks the label), LABELS with --show-labels, sorted by key; names prefixed
+// `kind.group/` when several kinds are printed), custom columns of full objects
+// (`-o custom-columns=HEADER:JSONPATH,...`: headers as given, the values a path finds joined
+// by `,`, `<none>` when it finds none), and yaml/json/name/jsonpath renderings of objects (yaml
+// and json without metadata.managedFields unless asked, as kubectl's --show-managed-fields).
 
 import { stringify } from 'yaml';
 import type { KubeObject } from '../api/types.js';
 import { kindPrefix } from './discovery.js';
 import { CliError } from './context.js';
-import { executeTemplate, JsonPathError } from './jsonpath.js';
+import { readFileSync } from 'node:fs';
+import { executeTemplate, findValues, JsonPathError, relaxedJsonPath } from './jsonpath.js';
 
 export interface TableColumn {
   name: string;
@@ -34,6 +38,8 @@ export interface TableOptions {
   wide: boolean;
   withNamespace: boolean;
   showLabels: boolean;
+  /** -L: label keys shown as columns, after the table's columns. */
+  labelColumns?: string[];
   /** `daemonset.apps`: prefix the name column with `<kindPrefix>/` (several kinds printed). */
   kindPrefix?: string;
 }
@@ -58,13 +64,16 @@ export function labelsText(labels: Record<string, string> | undefined): string {
 /** The header and the text cells of every row, columns already filtered. */
 export function tableCells(columns: TableColumn[], rows: TableRow[], o: TableOptions): { header: string[]; rows: string[][] } {
   const keep = columns.map((c, i) => ({ c, i })).filter(({ c }) => o.wide || (c.priority ?? 0) === 0);
+  const labelColumns = o.labelColumns ?? [];
   const header = keep.map(({ c }) => c.name.toUpperCase());
   if (o.withNamespace) header.unshift('NAMESPACE');
+  for (const key of labelColumns) header.push((key.split('/').at(-1) ?? key).toUpperCase());
   if (o.showLabels) header.push('LABELS');
   const nameColumn = o.kindPrefix === undefined ? -1 : columns.findIndex((c) => c.format === 'name' && (c.type ?? 'string') === 'string');
   const out = rows.map((r) => {
     const cells = keep.map(({ i }) => (i === nameColumn ? `${o.kindPrefix!}/${cellText(r.cells[i])}` : cellText(r.cells[i])));
     if (o.withNamespace) cells.unshift(r.object?.metadata?.namespace ?? '');
+    for (const key of labelColumns) cells.push(r.object?.metadata?.labels?.[key] ?? '');
     if (o.showLabels) cells.push(labelsText(r.object?.metadata?.labels));
     return cells;
   });
@@ -96,12 +105,73 @@ export function printTable(t: Table, o: TableOptions): string {
   return formatRows([header, ...rows]);
 }
 
-export type OutputFormat = { kind: 'table'; wide: boolean } | { kind: 'yaml' } | { kind: 'json' } | { kind: 'name' } | { kind: 'jsonpath'; template: string };
+export interface CustomColumn {
+  header: string;
+  /** The relaxed JSONPath as a template (`{.metadata.name}`). */
+  template: string;
+}
+
+export type OutputFormat =
+  | { kind: 'table'; wide: boolean }
+  | { kind: 'custom-columns'; columns: CustomColumn[] }
+  | { kind: 'yaml' }
+  | { kind: 'json' }
+  | { kind: 'name' }
+  | { kind: 'jsonpath'; template: string };
+
+/** The formats printed from full objects one by one (not columns). */
+export type ObjectFormat = Exclude<OutputFormat, { kind: 'table' } | { kind: 'custom-columns' }>;
+
+function customColumn(header: string, path: string): CustomColumn {
+  try {
+    const template = relaxedJsonPath(path);
+    findValues(template, {}); // syntax check before any request
+    return { header, template };
+  } catch (e) {
+    if (e instanceof JsonPathError) throw new CliError(`error parsing custom-columns path ${JSON.stringify(path)}: ${e.message}`);
+    throw e;
+  }
+}
+
+/** `-o custom-columns=NAME:.metadata.name,NODE:.spec.nodeName` (kubectl splits at every comma). */
+export function parseCustomColumns(spec: string): CustomColumn[] {
+  if (spec === '') throw new CliError('custom-columns format specified but no custom columns given');
+  return spec.split(',').map((part) => {
+    const colon = part.indexOf(':');
+    if (colon < 0) throw new CliError(`unexpected custom-columns spec: ${part}, expected <header>:<json-path-expr>`);
+    return customColumn(part.slice(0, colon), part.slice(colon + 1));
+  });
+}
+
+/** `-o custom-columns-file=FILE`: headers on the first line, paths on the second, split at whitespace. */
+function customColumnsFile(path: string): CustomColumn[] {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new CliError(`error reading custom-columns file ${path}: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  const lines = text.split('\n').filter((l) => l.trim() !== '');
+  const headers = (lines[0] ?? '').trim().split(/\s+/).filter((x) => x !== '');
+  const paths = (lines[1] ?? '').trim().split(/\s+/).filter((x) => x !== '');
+  if (headers.length === 0 || headers.length !== paths.length) throw new CliError(`custom-columns file ${path}: expected a line of headers and a line with as many paths, got ${headers.length} and ${paths.length}`);
+  return headers.map((h, i) => customColumn(h, paths[i]!));
+}
+
+/** The cells of one object under custom columns. */
+export function customColumnCells(columns: CustomColumn[], o: KubeObject): string[] {
+  return columns.map((c) => {
+    const values = findValues(c.template, o);
+    return values.length === 0 ? '<none>' : values.map(cellText).join(',');
+  });
+}
 
 export function parseOutputFormat(o: string | undefined): OutputFormat {
   if (o === undefined || o === '') return { kind: 'table', wide: false };
   if (o === 'wide') return { kind: 'table', wide: true };
   if (o === 'yaml' || o === 'json' || o === 'name') return { kind: o };
+  if (o.startsWith('custom-columns=')) return { kind: 'custom-columns', columns: parseCustomColumns(o.slice('custom-columns='.length)) };
+  if (o.startsWith('custom-columns-file=')) return { kind: 'custom-columns', columns: customColumnsFile(o.slice('custom-columns-file='.length)) };
   const m = /^jsonpath(?:-as-json)?=(.*)$/s.exec(o);
   if (m) {
     const template = m[1] ?? '';
@@ -113,7 +183,7 @@ export function parseOutputFormat(o: string | undefined): OutputFormat {
     }
     return { kind: 'jsonpath', template };
   }
-  throw new CliError(`unable to match a printer suitable for the output format "${o}", allowed formats are: json,jsonpath,name,wide,yaml`);
+  throw new CliError(`unable to match a printer suitable for the output format "${o}", allowed formats are: custom-columns,custom-columns-file,json,jsonpath,name,wide,yaml`);
 }
 
 /** A copy of `o` without metadata.managedFields (the object itself when it has none). */
@@ -129,7 +199,7 @@ export function omitManagedFields(o: KubeObject): KubeObject {
  */
 export function printObjects(
   objects: KubeObject[],
-  format: Exclude<OutputFormat, { kind: 'table' }>,
+  format: ObjectFormat,
   asList: boolean,
   prefixOf: (o: KubeObject) => string,
   showManagedFields = false,

@@ -3,7 +3,7 @@
 // `get all`, --no-headers, managed fields, watch headers, sorted labels, describe's prefix
 // fallback and Last State, logs -l / POD CONTAINER / --since, top pod without pods, 401 and
 // kubeconfig messages, delete -f errors, and the rollout bar's terminal handling.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -154,6 +154,110 @@ describe('get', () => {
   });
 });
 
+describe('get: watch output, --watch-only, -L, custom-columns, --sort-by', () => {
+  const late = { ...pod('late', { app: 'web' }), metadata: { name: 'late', namespace: 'default', labels: { app: 'web' }, resourceVersion: '7' } } as KubeObject;
+  const podRequests = () => api.requests.filter((r) => r.path === '/api/v1/namespaces/default/pods');
+
+  async function watching(args: string[], events: { type: string; object: unknown }[] = [{ type: 'ADDED', object: late }]) {
+    api.requests.length = 0;
+    api.watchEvents = events;
+    try {
+      return await cli(args);
+    } finally {
+      api.watchEvents = [];
+    }
+  }
+
+  it('-w -o yaml prints the listed objects one by one, as yaml documents, and watches from that list', async () => {
+    const r = await watching(['get', 'pods', '-l', 'app=web', '-w', '-o', 'yaml']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).not.toContain('kind: List');
+    const docs = r.stdout.split(/^---\n/m);
+    expect(docs.map((d) => /^ {2}name: (\S+)$/m.exec(d)?.[1])).toEqual(['web-a', 'web-b', 'late']);
+    expect(r.stdout.startsWith('apiVersion: v1\nkind: Pod\n')).toBe(true);
+    // One list, and the watch starts at its resourceVersion (nothing in between is missed).
+    const lists = podRequests().filter((q) => q.query.get('watch') !== 'true');
+    const watches = podRequests().filter((q) => q.query.get('watch') === 'true');
+    expect(lists).toHaveLength(1);
+    expect(watches.map((w) => w.query.get('resourceVersion'))).toEqual([String(api.listRevision)]);
+  });
+
+  it('-w -o jsonpath / json print each object, never a List', async () => {
+    expect((await watching(['get', 'pods', '-l', 'app=web', '-w', '-o', 'jsonpath={.metadata.name}{"\\n"}'])).stdout).toBe('web-a\nweb-b\nlate\n');
+    const j = await watching(['get', 'pods', '-l', 'app=web', '-w', '-o', 'json']);
+    expect(j.stdout.match(/^\{\n {4}"apiVersion": "v1",\n {4}"kind": "Pod",/gm)).toHaveLength(3);
+    expect(j.stdout).not.toContain('"List"');
+  });
+
+  it('--watch-only prints the changes alone (the header with the first row)', async () => {
+    expect(await watching(['get', 'pods', '-l', 'app=web', '--watch-only', '-o', 'name'])).toEqual({ code: 0, stdout: 'pod/late\n', stderr: '' });
+    expect(await watching(['get', 'pods', '-l', 'app=web', '--watch-only', '-o', 'yaml'])).toMatchObject({ code: 0, stdout: expect.stringMatching(/^apiVersion: v1\nkind: Pod\n[\s\S]*name: late\n/) });
+    const tableEvent = { type: 'ADDED', object: { kind: 'Table', columnDefinitions: [{ name: 'Name', type: 'string', format: 'name' }, { name: 'Kind', type: 'string' }], rows: [{ cells: ['late', 'Pod'], object: { metadata: { name: 'late' } } }] } };
+    expect(await watching(['get', 'pods', '-l', 'app=web', '--watch-only'], [tableEvent])).toEqual({ code: 0, stdout: 'NAME   KIND\nlate   Pod\n', stderr: '' });
+    expect(podRequests().find((q) => q.query.get('watch') === 'true')?.query.get('resourceVersion')).toBe(String(api.listRevision));
+  });
+
+  it('-L adds a column per label key, headed by the key\'s last segment', async () => {
+    const r = await cli(['get', 'pods', '-l', 'app=web', '-L', 'zeta,app', '-L', 'example.com/tier']);
+    expect(r).toEqual({ code: 0, stdout: 'NAME    KIND   ZETA   APP   TIER\nweb-a   Pod    1      web\nweb-b   Pod           web\n', stderr: '' });
+    expect((await cli(['get', 'pods', '-l', 'app=web', '--label-columns=zeta', '--show-labels'])).stdout).toBe('NAME    KIND   ZETA   LABELS\nweb-a   Pod    1      alpha=2,app=web,zeta=1\nweb-b   Pod           app=web\n');
+  });
+
+  it('-o custom-columns prints the given headers and the values of each path', async () => {
+    const r = await cli(['get', 'pods', '-l', 'app=web', '-o', 'custom-columns=NAME:.metadata.name,CONTAINERS:.spec.containers[*].name,NODE:{.spec.nodeName},IP:status.podIP']);
+    expect(r).toEqual({ code: 0, stdout: 'NAME    CONTAINERS   NODE     IP\nweb-a   main         node-1   <none>\nweb-b   main,side    node-1   <none>\n', stderr: '' });
+    expect((await cli(['get', 'pods', '-l', 'app=web', '-o=custom-columns=N:.metadata.name', '--no-headers'])).stdout).toBe('web-a\nweb-b\n');
+    expect(await cli(['get', 'pods', '-o', 'custom-columns=bad'])).toEqual({ code: 1, stdout: '', stderr: 'error: unexpected custom-columns spec: bad, expected <header>:<json-path-expr>\n' });
+    const file = join(dir, 'columns.txt');
+    writeFileSync(file, 'NAME        NODE\n.metadata.name   .spec.nodeName\n');
+    expect((await cli(['get', 'pods', '-l', 'app=web', '-o', `custom-columns-file=${file}`])).stdout).toBe('NAME    NODE\nweb-a   node-1\nweb-b   node-1\n');
+    expect(await watching(['get', 'pods', '-l', 'app=web', '-w', '-o', 'custom-columns=NAME:.metadata.name,V:.metadata.resourceVersion'])).toEqual({ code: 0, stdout: 'NAME    V\nweb-a   <none>\nweb-b   <none>\nlate    7\n', stderr: '' });
+  });
+
+  it('--sort-by sorts by the field: missing first, numbers and quantities by value, names naturally', async () => {
+    const sorted = (name: string, priority: number | undefined, memory: string | undefined): KubeObject =>
+      ({
+        apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'sorting' },
+        spec: { ...(priority !== undefined ? { priority } : {}), containers: [{ name: 'c', image: 'x', ...(memory ? { resources: { requests: { memory } } } : {}) }] },
+      }) as KubeObject;
+    api.add(sorted('p-10', 10, '2Gi'), sorted('p-x', undefined, undefined), sorted('p-2', 100, '1Gi'), sorted('p-9', 9, '512Mi'));
+    expect((await cli(['get', 'pods', '-n', 'sorting', '-o', 'name', '--sort-by=.metadata.name'])).stdout).toBe('pod/p-2\npod/p-9\npod/p-10\npod/p-x\n');
+    api.requests.length = 0;
+    expect((await cli(['get', 'pods', '-n', 'sorting', '--sort-by', '{.spec.priority}', '--no-headers'])).stdout).toBe('p-x    Pod\np-9    Pod\np-10   Pod\np-2    Pod\n');
+    expect(api.requests.find((q) => q.path === '/api/v1/namespaces/sorting/pods')?.query.get('includeObject')).toBe('Object');
+    expect((await cli(['get', 'pods', '-n', 'sorting', '-o', 'custom-columns=N:.metadata.name', '--no-headers', '--sort-by=spec.containers[0].resources.requests.memory'])).stdout).toBe('p-x\np-9\np-2\np-10\n');
+    expect(await cli(['get', 'pods', '-n', 'sorting', '--sort-by=.spec.nope'])).toEqual({ code: 1, stdout: '', stderr: 'error: couldn\'t find any field with path "{.spec.nope}" in the list of objects\n' });
+  });
+});
+
+describe('label --all / -l, apply -R, delete -R', () => {
+  it('label --all labels every object of the type; -l those matching; refused ones are reported', async () => {
+    const p = (name: string, labels: Record<string, string>): KubeObject => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'bulk', labels }, spec: { containers: [] } }) as KubeObject;
+    api.add(p('b1', { tier: 'x' }), p('b2', {}));
+    expect(await cli(['label', 'pods', '--all', '-n', 'bulk', 'env=prod'])).toEqual({ code: 0, stdout: 'pod/b1 labeled\npod/b2 labeled\n', stderr: '' });
+    expect(await cli(['label', 'pods', '-n', 'bulk', '-l', 'env=prod', 'tier=y'])).toEqual({ code: 1, stdout: 'pod/b2 labeled\n', stderr: "error: 'tier' already has a value (x), and --overwrite is false\n" });
+    expect((await cli(['get', 'pods', '-n', 'bulk', '-L', 'env,tier', '--no-headers'])).stdout).toBe('b1   Pod   prod   x\nb2   Pod   prod   y\n');
+    expect(await cli(['annotate', 'pods', '--all', '-n', 'bulk', 'note-'])).toEqual({ code: 0, stdout: 'pod/b1 not annotated\npod/b2 not annotated\n', stderr: '' });
+    expect((await cli(['label', 'pods', 'b1', '--all', '-n', 'bulk', 'a=b'])).stderr).toBe('error: resource names (b1) cannot be combined with --all or --selector\n');
+    expect((await cli(['label', 'pods', '--all', '-l', 'a=b', 'c=d'])).stderr).toBe('error: cannot set --all and --selector at the same time\n');
+  });
+
+  it('apply -R and delete -R read the sub-directories too', async () => {
+    const tree = join(dir, 'tree');
+    mkdirSync(join(tree, 'sub'), { recursive: true });
+    writeFileSync(join(tree, 'a.yaml'), 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: tree-a\n  namespace: tree\n');
+    writeFileSync(join(tree, 'sub', 'b.yaml'), 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: tree-b\n  namespace: tree\n');
+    writeFileSync(join(tree, 'sub', 'notes.txt'), 'not a manifest');
+    // The fake does not apply: each object's error names the file it came from.
+    const flat = await cli(['apply', '-f', tree]);
+    expect(flat.stderr.match(/error when applying "[^"]+"/g)).toEqual([`error when applying "${join(tree, 'a.yaml')}"`]);
+    const deep = await cli(['apply', '-R', '-f', tree]);
+    expect(deep.stderr.match(/error when applying "[^"]+"/g)).toEqual([`error when applying "${join(tree, 'a.yaml')}"`, `error when applying "${join(tree, 'sub', 'b.yaml')}"`]);
+    api.add({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'tree-a', namespace: 'tree' } } as KubeObject, { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'tree-b', namespace: 'tree' } } as KubeObject);
+    expect(await cli(['delete', '--recursive', '-f', tree])).toEqual({ code: 0, stdout: 'pod "tree-a" deleted\npod "tree-b" deleted\n', stderr: '' });
+  });
+});
+
 describe('describe', () => {
   it('falls back to the objects whose names start with NAME, as kubectl', async () => {
     const d = await cli(['describe', 'pod', 'web']);
@@ -204,6 +308,15 @@ describe('logs', () => {
     expect((await cli(['logs', 'web-b', 'side', '-c', 'main'])).stderr).toBe('error: only one of -c or an inline [CONTAINER] arg is allowed\n');
     expect((await cli(['logs'])).code).toBe(1);
   });
+
+  it('a -c container missing from a selected pod is an error before any output, for -l and ds/NAME', async () => {
+    expect(await cli(['logs', '-l', 'app=web', '-c', 'nope'])).toEqual({ code: 1, stdout: '', stderr: 'error: container nope is not valid for pod web-a\n' });
+    expect(await cli(['logs', 'ds/web', '-c', 'nope'])).toEqual({ code: 1, stdout: '', stderr: 'error: container nope is not valid for pod web-a\n' });
+    // web-b has `side`, web-a has not: as kubectl, nothing is printed.
+    expect(await cli(['logs', '-l', 'app=web', '-c', 'side'])).toEqual({ code: 1, stdout: '', stderr: 'error: container side is not valid for pod web-a\n' });
+    expect(await cli(['logs', 'web-a', '-c', 'nope'])).toEqual({ code: 1, stdout: '', stderr: 'error: container nope is not valid for pod web-a\n' });
+    expect(await cli(['logs', '-l', 'app=web', '-c', 'main'])).toEqual({ code: 0, stdout: 'a1\na2\nb1\n', stderr: '' });
+  });
 });
 
 describe('messages', () => {
@@ -228,6 +341,25 @@ describe('messages', () => {
   it('top pod: no pods is a message on stderr with exit 0; pods without metrics an error', async () => {
     expect(await cli(['top', 'pod', '-l', 'app=none'])).toEqual({ code: 0, stdout: '', stderr: 'No resources found in default namespace.\n' });
     expect(await cli(['top', 'pod', '-l', 'app=web'])).toEqual({ code: 1, stdout: '', stderr: 'error: metrics not available yet\n' });
+  });
+
+  it('top node: truncated percentages and Mi, millicores rounded up, <unknown> rows for nodes without metrics, --sort-by', async () => {
+    const node = (name: string): KubeObject => ({ apiVersion: 'v1', kind: 'Node', metadata: { name, labels: { top: 'yes' } }, status: { allocatable: { cpu: '4', memory: '2Gi' } } }) as KubeObject;
+    const metrics = (name: string, cpu: string, memory: string): KubeObject => ({ apiVersion: 'metrics.k8s.io/v1beta1', kind: 'NodeMetrics', metadata: { name, labels: { top: 'yes' } }, usage: { cpu, memory } }) as KubeObject;
+    // 3.580000001 cores: 3581m (rounded up), 89.5% -> 89%; 1465000Ki = 1430.7Mi -> 1430Mi, 69.9% -> 69%.
+    api.add(node('top-a'), node('top-b'), node('top-c'), metrics('top-a', '3580000001n', '1465000Ki'), metrics('top-c', '100m', '1900Mi'));
+    expect(await cli(['top', 'node', '-l', 'top=yes'])).toEqual({
+      code: 0,
+      stdout:
+        'NAME    CPU(cores)   CPU(%)      MEMORY(bytes)   MEMORY(%)\n' +
+        'top-a   3581m        89%         1430Mi          69%\n' +
+        'top-c   100m         2%          1900Mi          92%\n' +
+        'top-b   <unknown>    <unknown>   <unknown>       <unknown>\n',
+      stderr: '',
+    });
+    expect((await cli(['top', 'node', '-l', 'top=yes', '--sort-by=memory', '--no-headers'])).stdout.split('\n').map((l) => l.split(' ')[0])).toEqual(['top-c', 'top-a', 'top-b', '']);
+    expect((await cli(['top', 'node', '-l', 'top=yes', '--sort-by', 'cpu'])).stdout.split('\n').slice(1, 3).map((l) => l.split(' ')[0])).toEqual(['top-a', 'top-c']);
+    expect(await cli(['top', 'node', '--sort-by=name'])).toEqual({ code: 1, stdout: '', stderr: 'error: --sort-by accepts only cpu or memory\n' });
   });
 
   it('delete -f prefixes a failure with the file', async () => {

@@ -55,6 +55,7 @@ export { inProcessTransport, type InProcessTransportOptions, type RequestListene
 export { RestClient, resourcePath } from './rest-client.js';
 export { WatchDecoder } from './watch-decoder.js';
 export { loadKubeconfig, type ResolvedKubeconfig } from './kubeconfig.js';
+export { KubeconfigTransport, type KubeconfigTransportOptions } from './kubeconfig-transport.js';
 export {
   Indexer,
   type IndexFunc,

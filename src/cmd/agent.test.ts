@@ -4,7 +4,8 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runUp, stopUp } from './agent.js';
+import { silentLogger } from '../util/logger.js';
+import { runUp, startOrStopUp, stopUp, type UpParts } from './agent.js';
 
 describe('everynode up', () => {
   it('rejects a bad --hollow-nodes or --dashboard before starting anything', async () => {
@@ -14,6 +15,9 @@ describe('everynode up', () => {
       await expect(runUp(['--data-dir', dataDir, '--hollow-nodes', 'x'])).rejects.toThrow('up: invalid --hollow-nodes "x": want a count >= 0');
       await expect(runUp(['--data-dir', dataDir, '--hollow-nodes', ''])).rejects.toThrow('invalid --hollow-nodes');
       await expect(runUp(['--data-dir', dataDir, '--dashboard', 'nowhere'])).rejects.toThrow('up: invalid --dashboard "nowhere": want HOST:PORT or off');
+      // Not a loopback address: refused by the dashboard's own rule, before the server starts.
+      await expect(runUp(['--data-dir', dataDir, '--dashboard', '0.0.0.0:8001'])).rejects.toThrow(/^up: invalid --dashboard "0\.0\.0\.0:8001": refusing to listen on 0\.0\.0\.0: .*loopback address only$/);
+      await expect(runUp(['--data-dir', dataDir, '--dashboard', '[::]:8001'])).rejects.toThrow('refusing to listen on ::');
       expect(existsSync(dataDir)).toBe(false);
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -43,5 +47,17 @@ describe('everynode up', () => {
       'hollow start', 'hollow done',
       'server start', 'server done',
     ]);
+  });
+
+  it('a startup failure stops what had started (the controllers release their lease) and is rethrown', async () => {
+    const order: string[] = [];
+    const parts: UpParts = { server: { controllerManager: { stop: async () => void order.push('controllers') }, close: async () => void order.push('server') }, agents: [], rotations: [] };
+    const failed = startOrStopUp(parts, async () => {
+      parts.agents.push({ stop: async (o) => void order.push(`agent stopPods=${o.stopPods}`) });
+      parts.rotations.push({ stop: () => void order.push('rotation') });
+      throw new Error('dashboard: 127.0.0.1 resolved to 10.0.0.1, not a loopback address');
+    }, silentLogger);
+    await expect(failed).rejects.toThrow('not a loopback address');
+    expect(order).toEqual(['controllers', 'rotation', 'agent stopPods=true', 'server']);
   });
 });

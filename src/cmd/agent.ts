@@ -8,7 +8,9 @@
 // `up` runs the API server with its controllers and N local agents in one process. Local node i
 // is `node-i` with InternalIP 127.0.1.i (its own loopback address, so daemons of different
 // local nodes can bind the same hostPort) and its data under `<data-dir>/nodes/node-i/`
-// (static pods in `static-pods/` there). Every option is checked before anything starts.
+// (static pods in `static-pods/` there). Every option is checked before anything starts (the
+// dashboard address too: loopback only); a part that fails to start stops what had started
+// (stopUp) before the error is reported, so no leader lease is left behind.
 // SIGINT/SIGTERM (stopUp): the controllers stop first, so none reacts to the daemons going
 // away (no replacement pods); then every daemon stops gracefully; then the server.
 //
@@ -23,11 +25,12 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { defaultNodeName, parseLabels, parseTaints, startAgent, startIdentityRotation, type IdentityRotation, type RunningAgent } from '../agent/index.js';
 import { loadNodeIdentity, storeNodeIdentity, type NodeIdentity } from '../auth/node-identity.js';
-import { FailoverTransport, HttpTransport, RestClient, loadKubeconfig, parseServerList, type HttpTransportOptions } from '../client/index.js';
+import { FailoverTransport, HttpTransport, KubeconfigTransport, RestClient, loadKubeconfig, parseServerList, type HttpTransportOptions } from '../client/index.js';
 import { X509Certificate } from 'node:crypto';
-import { createLogger } from '../util/logger.js';
+import { createLogger, type Logger } from '../util/logger.js';
 import { applyServerHeapPolicy } from '../util/heap.js';
 import { storeFlagUsage, storeUrlFromFlag } from './store-flag.js';
+import type { RunningServer } from '../apiserver/index.js';
 
 export const agentUsage = `  agent    run a node agent (registers a Node, runs the pods bound to it)
            --server URL[,URL...] API server URL(s), https:// (default: the kubeconfig's); with several,
@@ -186,6 +189,15 @@ export async function runUp(args: string[]): Promise<void> {
   const hollowCount = Number(values['hollow-nodes']);
   if (values['hollow-nodes'].trim() === '' || !Number.isInteger(hollowCount) || hollowCount < 0) throw new Error(`up: invalid --hollow-nodes ${JSON.stringify(values['hollow-nodes'])}: want a count >= 0`);
   if (values.dashboard !== 'off' && !/^(\[[^\]]+\]|[^:]*):\d{1,5}$/.test(values.dashboard)) throw new Error(`up: invalid --dashboard ${JSON.stringify(values.dashboard)}: want HOST:PORT or off`);
+  // The dashboard's own rule (a loopback address only), checked before anything starts.
+  const dashboardPart = values.dashboard !== 'off' ? await import('../dashboard/index.js') : undefined;
+  if (dashboardPart) {
+    try {
+      dashboardPart.parseDashboardListen(values.dashboard);
+    } catch (e) {
+      throw new Error(`up: invalid --dashboard ${JSON.stringify(values.dashboard)}: ${e instanceof Error ? e.message.replace(/^dashboard: /, '') : String(e)}`);
+    }
+  }
   const dataDir = resolve(values['data-dir']);
   const logger = createLogger({ name: 'up' });
   const storeUrl = storeUrlFromFlag(values.store);
@@ -194,9 +206,62 @@ export async function runUp(args: string[]): Promise<void> {
   const { startServer } = await import('../apiserver/index.js');
   const server = await startServer({ dataDir, listen: values.listen, logger: logger.child('apiserver'), controllers: true, tlsSans: values['tls-san'], ...(storeUrl ? { storeUrl } : {}) });
   process.stdout.write(`everynode server listening on ${server.url} (kubeconfig: ${server.kubeconfigPath})\n`);
-  const agents: RunningAgent[] = [];
-  const rotations: IdentityRotation[] = [];
-  for (let i = 1; i <= n; i++) {
+  // What has started so far: a failure from here on stops it (stopUp) before it is reported,
+  // so the controllers release their lease and the daemons stop as on Ctrl-C.
+  const parts: UpParts = { server, agents: [], rotations: [] };
+  await startOrStopUp(parts, () => startUpParts(server, parts, { dataDir, nodes: n, hollowCount, dashboard: dashboardPart ? { listen: values.dashboard, start: dashboardPart.startDashboard } : undefined, logger }), logger);
+  const leaseWatch = reportLeaderWait(server.controllerManager, logger);
+  onSignals(async (signal) => {
+    logger.info(`${signal} received, stopping the controllers, the daemons and the server`);
+    clearTimeout(leaseWatch);
+    await stopUp(parts);
+  });
+}
+
+/**
+ * Runs `start`, which records in `parts` each part as it starts; when it fails, stops what
+ * was recorded (stopUp: the controllers release their lease, the daemons stop) and rethrows.
+ */
+export async function startOrStopUp(parts: UpParts, start: () => Promise<void>, logger: Logger): Promise<void> {
+  try {
+    await start();
+  } catch (err) {
+    logger.error(`startup failed, stopping what was started: ${err instanceof Error ? err.message : String(err)}`);
+    await stopUp(parts).catch((e: unknown) => logger.error('stopping after the failed startup failed too', e));
+    throw err;
+  }
+}
+
+/**
+ * The controllers wait when the leader Lease is held by someone else: another server on the
+ * same etcd, or an earlier run that ended without releasing it (killed), whose lease then
+ * expires within its duration (15 s). Said once, a few seconds after the start, so a user
+ * knows why a DaemonSet applied meanwhile is not acted on yet.
+ */
+function reportLeaderWait(cm: { isLeader(): boolean } | undefined, logger: Logger): NodeJS.Timeout {
+  const t = setTimeout(() => {
+    if (cm && !cm.isLeader()) {
+      logger.info('the controllers are waiting for the leader lease kube-system/everynode-controller-manager: another server holds it, or an earlier run that did not stop cleanly does (then it expires within 15 s of its last renewal)');
+    }
+  }, 3_000);
+  t.unref();
+  return t;
+}
+
+/** Starts the local agents, the hollow nodes and the dashboard of `up`, recording each in `parts` as it starts. */
+async function startUpParts(
+  server: RunningServer,
+  parts: UpParts,
+  o: {
+    dataDir: string;
+    nodes: number;
+    hollowCount: number;
+    dashboard: { listen: string; start: typeof import('../dashboard/index.js').startDashboard } | undefined;
+    logger: Logger;
+  },
+): Promise<void> {
+  const { dataDir, logger } = o;
+  for (let i = 1; i <= o.nodes; i++) {
     const nodeName = `node-${i}`;
     const nodeDir = join(dataDir, 'nodes', nodeName);
     const staticPodDir = join(nodeDir, 'static-pods');
@@ -212,27 +277,25 @@ export async function runUp(args: string[]): Promise<void> {
     const client = new RestClient(transport.request);
     const tls = { certPem: identity.servingCertPem, keyPem: identity.servingKeyPem, caPem: identity.caPem };
     const agent = await startAgent({ client, nodeName, nodeIP, dataDir: nodeDir, staticPodDir, port: 0, logger: logger.child('agent'), tls, apiServer: { url: server.url, caPem: identity.caPem } });
-    agents.push(agent);
-    rotations.push(rotateIdentity([server.url], identity, nodeDir, transport, agent, logger.child('agent')));
+    parts.agents.push(agent);
+    parts.rotations.push(rotateIdentity([server.url], identity, nodeDir, transport, agent, logger.child('agent')));
     process.stdout.write(`node ${nodeName}: InternalIP ${nodeIP}, logs on port ${agent.port}, data ${nodeDir}, static pods ${staticPodDir}\n`);
   }
-  const { startHollowNodesForUp } = await import('../hollow/index.js');
-  const hollow = hollowCount > 0 ? await startHollowNodesForUp(server.kubeconfigPath, hollowCount) : undefined;
-  if (hollow) process.stdout.write(`hollow nodes: ${hollowCount} (hollow-node-0..hollow-node-${hollowCount - 1}, simulated, no processes)\n`);
-  // The dashboard goes through the HTTPS API with the admin kubeconfig, like any client.
-  let dashboard: { close(): Promise<void> } | undefined;
-  let dashboardTransport: HttpTransport | undefined;
-  if (values.dashboard !== 'off') {
-    const { startDashboard } = await import('../dashboard/index.js');
-    dashboardTransport = new HttpTransport({ ...loadKubeconfig(server.kubeconfigPath), userAgent: 'everynode-dashboard' });
-    const d = await startDashboard({ transport: dashboardTransport.request, listen: values.dashboard, fallbackToFreePort: true, logger: logger.child('dashboard') });
-    dashboard = d;
+  if (o.hollowCount > 0) {
+    const { startHollowNodesForUp } = await import('../hollow/index.js');
+    parts.hollow = await startHollowNodesForUp(server.kubeconfigPath, o.hollowCount, { logger: logger.child('hollow-nodes') });
+    process.stdout.write(`hollow nodes: ${o.hollowCount} (hollow-node-0..hollow-node-${o.hollowCount - 1}, simulated, no processes)\n`);
+  }
+  if (o.dashboard) {
+    // The dashboard goes through the HTTPS API with the admin kubeconfig, like any client; it
+    // follows the file, so `everynode token rotate-admin` does not lock it out.
+    const dashboardLogger = logger.child('dashboard');
+    const transport = new KubeconfigTransport(server.kubeconfigPath, { userAgent: 'everynode-dashboard', logger: dashboardLogger });
+    parts.dashboardTransport = transport;
+    const d = await o.dashboard.start({ transport: transport.request, listen: o.dashboard.listen, fallbackToFreePort: true, logger: dashboardLogger });
+    parts.dashboard = d;
     process.stdout.write(`dashboard: ${d.url}\n`);
   }
-  onSignals(async (signal) => {
-    logger.info(`${signal} received, stopping the controllers, the daemons and the server`);
-    await stopUp({ server, agents, rotations, ...(hollow ? { hollow } : {}), ...(dashboard ? { dashboard } : {}), ...(dashboardTransport ? { dashboardTransport } : {}) });
-  });
 }
 
 /** What `everynode up` runs, as stopUp needs it. */
@@ -268,7 +331,7 @@ function rotateIdentity(
   dataDir: string,
   transport: { setCredentials(c: { cert: string; key: string }): void },
   agent: RunningAgent,
-  logger: ReturnType<typeof createLogger>,
+  logger: Logger,
 ): IdentityRotation {
   return startIdentityRotation({
     server: servers[0]!,

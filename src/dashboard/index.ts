@@ -5,11 +5,11 @@
 import { existsSync } from 'node:fs';
 import { delimiter, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { HttpTransport, loadKubeconfig } from '../client/index.js';
+import { KubeconfigTransport } from '../client/index.js';
 import { createLogger } from '../util/logger.js';
 import { startDashboard } from './proxy.js';
 
-export { DASHBOARD_WRITE_HEADER, isLoopbackHost, startDashboard, type DashboardOptions, type RunningDashboard } from './proxy.js';
+export { DASHBOARD_WRITE_HEADER, isLoopbackHost, parseDashboardListen, startDashboard, type DashboardOptions, type RunningDashboard } from './proxy.js';
 export { dashboardPage } from './page.js';
 
 export const defaultDashboardListen = '127.0.0.1:8001';
@@ -44,8 +44,9 @@ export async function runDashboardCommand(args: string[]): Promise<void> {
   }
   const path = kubeconfigPath(values.kubeconfig, process.env);
   if (!existsSync(path)) throw new Error(`no kubeconfig at ${path}: start a cluster with "everynode up", or pass --kubeconfig`);
-  const transport = new HttpTransport({ ...loadKubeconfig(path), userAgent: 'everynode-dashboard' });
   const logger = createLogger({ name: 'dashboard' });
+  // Follows the file: a rewritten kubeconfig (rotated admin token) is picked up on the next 401.
+  const transport = new KubeconfigTransport(path, { userAgent: 'everynode-dashboard', logger });
   const dashboard = await startDashboard({ transport: transport.request, listen: values.listen, logger });
   process.stdout.write(`everynode dashboard: ${dashboard.url} (acting with ${path})\n`);
   await new Promise<void>((done) => {

@@ -85,7 +85,11 @@ function hostOf(header: string | undefined): string {
   return i > 0 && header.indexOf(':') === i ? header.slice(0, i) : header;
 }
 
-function parseListen(listen: string): { host: string; port: number } {
+/**
+ * `HOST:PORT` of the dashboard, refused unless HOST is a loopback address or name (the same
+ * check as at start, so `up` can make it before it starts anything).
+ */
+export function parseDashboardListen(listen: string): { host: string; port: number } {
   const m = /^(?:\[([^\]]+)\]|([^:]+)):(\d+)$/.exec(listen);
   if (!m) throw new Error(`dashboard: --listen must be HOST:PORT, got ${JSON.stringify(listen)}`);
   const host = m[1] ?? m[2]!;
@@ -296,7 +300,7 @@ function listenOn(server: Server, host: string, port: number): Promise<void> {
 
 /** Starts the dashboard server (see the file comment). */
 export async function startDashboard(opts: DashboardOptions): Promise<RunningDashboard> {
-  const { host, port } = parseListen(opts.listen ?? '127.0.0.1:8001');
+  const { host, port } = parseDashboardListen(opts.listen ?? '127.0.0.1:8001');
   const session: Session = { token: opts.token ?? randomBytes(32).toString('base64url'), cookieName: '' };
   const server = createServer(handler(opts, session));
   try {

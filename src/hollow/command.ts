@@ -11,7 +11,8 @@
 
 import { parseArgs } from 'node:util';
 import { applyServerHeapPolicy } from '../util/heap.js';
-import { HttpTransport, RestClient, loadKubeconfig } from '../client/index.js';
+import { HttpTransport, KubeconfigTransport, RestClient } from '../client/index.js';
+import { createLogger, type Logger } from '../util/logger.js';
 import { startHollowNodes } from './hollow-nodes.js';
 
 export const hollowNodesUsage = `  hollow-nodes  simulate many nodes in this process (registration, leases, pod lifecycle)
@@ -76,8 +77,12 @@ export async function runHollowNodesCommand(args: string[]): Promise<void> {
   if (!values.server && !values.kubeconfig) throw new Error('hollow-nodes: --server or --kubeconfig is required');
   const count = num(values.count, 'count', 0);
   const concurrency = Math.max(1, num(values.concurrency, 'concurrency', 64));
-  const cfg = values.kubeconfig ? loadKubeconfig(values.kubeconfig) : undefined;
-  const transport = new HttpTransport({ ...(cfg ?? {}), server: values.server ?? cfg?.server ?? '', userAgent: 'everynode-hollow-nodes', maxSockets: concurrency + 8 });
+  // With a kubeconfig, its credentials are followed: a rewritten file (rotated token) is
+  // picked up on the next 401 instead of every node going NotReady.
+  const common = { userAgent: 'everynode-hollow-nodes', maxSockets: concurrency + 8 };
+  const transport = values.kubeconfig
+    ? new KubeconfigTransport(values.kubeconfig, { ...common, ...(values.server ? { server: values.server } : {}), logger: createLogger({ name: 'hollow-nodes' }) })
+    : new HttpTransport({ ...common, server: values.server ?? '' });
   const client = new RestClient(transport.request);
   let errors = 0;
   const started = Date.now();
@@ -114,13 +119,19 @@ export async function runHollowNodesCommand(args: string[]): Promise<void> {
 
 /**
  * Hollow nodes inside `everynode up` (alongside the real local nodes): a client of its own
- * over HTTP to the server's kubeconfig, `count` nodes named hollow-node-<i>. `stop()` stops
- * them (the Nodes stay registered).
+ * over HTTP to the server's kubeconfig, `count` nodes named hollow-node-<i>. The kubeconfig is
+ * followed (KubeconfigTransport: `token rotate-admin` rewrites it), and a 401 is logged with
+ * `logger`. `stop()` stops them (the Nodes stay registered).
  */
-export async function startHollowNodesForUp(kubeconfigPath: string, count: number, opts: { readyDelayMs?: number } = {}): Promise<{ stop(): Promise<void> }> {
-  const cfg = loadKubeconfig(kubeconfigPath);
-  const transport = new HttpTransport({ ...cfg, userAgent: 'everynode-hollow-nodes', maxSockets: 72 });
-  const hollow = await startHollowNodes({ client: new RestClient(transport.request), count, ...(opts.readyDelayMs !== undefined ? { readyDelayMs: opts.readyDelayMs } : {}) });
+export async function startHollowNodesForUp(kubeconfigPath: string, count: number, opts: { readyDelayMs?: number; logger?: Logger } = {}): Promise<{ stop(): Promise<void> }> {
+  const transport = new KubeconfigTransport(kubeconfigPath, { userAgent: 'everynode-hollow-nodes', maxSockets: 72, ...(opts.logger ? { logger: opts.logger } : {}) });
+  let hollow;
+  try {
+    hollow = await startHollowNodes({ client: new RestClient(transport.request), count, ...(opts.readyDelayMs !== undefined ? { readyDelayMs: opts.readyDelayMs } : {}) });
+  } catch (e) {
+    transport.destroy();
+    throw e;
+  }
   return {
     stop: async () => {
       await hollow.stop();

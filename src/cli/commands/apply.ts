@@ -19,6 +19,8 @@ import type { ResourceInfo } from '../discovery.js';
 
 interface FileOptions {
   filename?: string[];
+  /** -R: directories with their sub-directories. */
+  recursive?: boolean;
   dryRun?: string;
   forceConflicts?: boolean;
 }
@@ -54,12 +56,13 @@ export function registerApply(program: Command, ctx: CliContext): void {
     .command('apply')
     .description('Create or update resources from files, a directory, or stdin (-f -)')
     .requiredOption('-f, --filename <path>', 'file, directory or - for stdin (repeatable)', collect)
+    .option('-R, --recursive', 'with -f DIR: also the files of its sub-directories')
     .option('--dry-run <mode>', 'server: validate on the server without persisting')
     .option('--force-conflicts', 'take over fields that other managers changed since the last apply')
-    .addHelpText('after', '\nExamples:\n  everynode apply -f ds.yaml\n  everynode apply -f manifests/\n  cat ds.yaml | everynode apply -f -\n')
+    .addHelpText('after', '\nExamples:\n  everynode apply -f ds.yaml\n  everynode apply -f manifests/\n  everynode apply -R -f manifests/\n  cat ds.yaml | everynode apply -f -\n')
     .action(async (opts: FileOptions, cmd: Command) => {
       const dry = dryRunOf(opts);
-      const manifests = await readManifests(opts.filename ?? [], ctx.io);
+      const manifests = await readManifests(opts.filename ?? [], ctx.io, { recursive: opts.recursive === true });
       if (manifests.length === 0) throw new CliError('no objects passed to apply');
       const conn = ctx.conn(cmd);
       for (const m of manifests) {
@@ -88,10 +91,11 @@ export function registerApply(program: Command, ctx: CliContext): void {
     .command('create')
     .description('Create resources from files, a directory, or stdin (-f -); existing objects are an error')
     .requiredOption('-f, --filename <path>', 'file, directory or - for stdin (repeatable)', collect)
+    .option('-R, --recursive', 'with -f DIR: also the files of its sub-directories')
     .option('--dry-run <mode>', 'server: validate on the server without persisting')
     .action(async (opts: FileOptions, cmd: Command) => {
       const dry = dryRunOf(opts);
-      const manifests = await readManifests(opts.filename ?? [], ctx.io);
+      const manifests = await readManifests(opts.filename ?? [], ctx.io, { recursive: opts.recursive === true });
       if (manifests.length === 0) throw new CliError('no objects passed to create');
       const conn = ctx.conn(cmd);
       for (const m of manifests) {

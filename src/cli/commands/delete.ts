@@ -15,6 +15,7 @@ import { type CliContext, collect, parseDuration, parseTargets } from './common.
 
 interface DeleteOpts {
   filename?: string[];
+  recursive?: boolean;
   selector?: string;
   all?: boolean;
   cascade: string;
@@ -44,6 +45,7 @@ export function registerDelete(program: Command, ctx: CliContext): void {
     .description('Delete resources by name, by file, or by label selector')
     .argument('[resources...]', 'TYPE NAME..., TYPE/NAME..., or TYPE with -l/--all')
     .option('-f, --filename <path>', 'delete the objects in a file, directory or stdin (repeatable)', collect)
+    .option('-R, --recursive', 'with -f DIR: also the files of its sub-directories')
     .option('-l, --selector <selector>', 'delete all objects of TYPE matching the label selector')
     .option('--all', 'delete all objects of TYPE in the namespace')
     .option('--cascade <policy>', 'background|foreground|orphan', 'background')
@@ -60,7 +62,7 @@ export function registerDelete(program: Command, ctx: CliContext): void {
       const work: { r: ResourceInfo; ns: string; name: string; source?: string }[] = [];
       if (opts.filename?.length) {
         if (args.length) throw new CliError('cannot pass resource names together with -f');
-        for (const m of await readManifests(opts.filename, ctx.io)) {
+        for (const m of await readManifests(opts.filename, ctx.io, { recursive: opts.recursive === true })) {
           const r = await disco.byKind(m.object.apiVersion ?? '', m.object.kind ?? '');
           work.push({ r, ns: r.namespaced ? m.object.metadata.namespace ?? conn.namespace : '', name: m.object.metadata.name ?? '', source: m.source });
         }

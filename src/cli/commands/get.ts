@@ -1,17 +1,38 @@
-// `everynode get`: Tables from the server for human output, full objects for yaml/json/name/
-// jsonpath, optional watch (-w) that prints one row per event.
+// `everynode get`: Tables from the server for human output, full objects for custom-columns,
+// yaml/json/name/jsonpath, optional watch (-w, --watch-only).
 //
 // As kubectl: TYPE may be a discovery category (`all`); with more than one resource type the
 // names carry their kind (`daemonset.apps/x`) and the tables are separated by a blank line;
-// "No resources found" (stderr, exit 0) only when nothing at all was listed; -w prints the
-// header with the first row; --no-headers drops header lines.
+// "No resources found" (stderr, exit 0) only when nothing at all was listed; --no-headers drops
+// header lines; --sort-by sorts what was listed (sorting.ts; Tables are then asked with the
+// whole object in each row).
+//
+// Watch (-w): one resource type; the first list (or get) is printed, then a watch from THAT
+// list's resourceVersion prints every change, so nothing between the two is missed. Columns
+// print one row per event, the header with the first row (also when the list was empty).
+// Objects print one by one, also those of the first list (never a List): yaml documents
+// separated by `---` (before every document but the first), json objects one after the other,
+// jsonpath once per object. --watch-only lists only for the resourceVersion and prints the
+// changes alone.
 
 import type { Command } from 'commander';
 import type { KubeObject } from '../../api/types.js';
 import { apiVersionOf, resourcePath, WatchDecoder } from '../../client/index.js';
 import { CliError, tableAccept } from '../context.js';
 import { kindPrefix, type ResourceInfo } from '../discovery.js';
-import { alignLine, columnWidths, parseOutputFormat, printObjects, tableCells, type OutputFormat, type Table, type TableOptions } from '../printers.js';
+import {
+  alignLine,
+  columnWidths,
+  customColumnCells,
+  parseOutputFormat,
+  printObjects,
+  tableCells,
+  type CustomColumn,
+  type Table,
+  type TableColumn,
+  type TableOptions,
+} from '../printers.js';
+import { sortByField, sortTemplate } from '../sorting.js';
 import { type CliContext, parseTargets } from './common.js';
 
 interface GetOptions {
@@ -20,7 +41,10 @@ interface GetOptions {
   fieldSelector?: string;
   allNamespaces?: boolean;
   watch?: boolean;
+  watchOnly?: boolean;
   showLabels?: boolean;
+  labelColumns?: string[];
+  sortBy?: string;
   /** False with --no-headers. */
   headers?: boolean;
   showKind?: boolean;
@@ -32,21 +56,32 @@ function query(params: Record<string, string | undefined>): string {
   return p.length ? '?' + p.map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v!)}`).join('&') : '';
 }
 
+/** `-L a,b -L c` -> [a, b, c]. */
+function collectKeys(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), ...value.split(',').map((k) => k.trim()).filter((k) => k !== '')];
+}
+
 export function registerGet(program: Command, ctx: CliContext): void {
   program
     .command('get')
     .description('Display one or many resources (TYPE [NAME...], TYPE1,TYPE2, TYPE/NAME..., or all)')
     .argument('[resources...]', 'TYPE [NAME...] or TYPE/NAME ...')
-    .option('-o, --output <format>', 'output format: wide|yaml|json|name|jsonpath=TEMPLATE')
+    .option('-o, --output <format>', 'output format: wide|yaml|json|name|jsonpath=TEMPLATE|custom-columns=HEADER:PATH,...|custom-columns-file=FILE')
     .option('-l, --selector <selector>', 'label selector, e.g. app=x,tier!=db')
     .option('--field-selector <selector>', 'field selector, e.g. spec.nodeName=n1')
     .option('-A, --all-namespaces', 'list across all namespaces')
     .option('-w, --watch', 'after listing, watch for changes')
+    .option('--watch-only', 'watch for changes without printing the current state first')
     .option('--show-labels', 'add a LABELS column')
+    .option('-L, --label-columns <keys>', 'a column for each of these label keys (comma-separated, repeatable)', collectKeys)
+    .option('--sort-by <jsonpath>', 'sort the list by this field, e.g. .metadata.name or {.status.numberReady}')
     .option('--no-headers', 'print tables without their header line')
     .option('--show-kind', 'prefix names with their kind even for one resource type')
     .option('--show-managed-fields', 'keep metadata.managedFields in yaml and json output')
-    .addHelpText('after', '\nExamples:\n  everynode get ds\n  everynode get all -A\n  everynode get pods -o wide -l app=x\n  everynode get ds/x -o jsonpath={.status.numberReady}\n  everynode get nodes -w\n')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  everynode get ds\n  everynode get all -A\n  everynode get pods -o wide -l app=x -L tier\n  everynode get ds/x -o jsonpath={.status.numberReady}\n  everynode get pods -o custom-columns=NAME:.metadata.name,NODE:.spec.nodeName --sort-by=.spec.nodeName\n  everynode get nodes -w\n',
+    )
     .action(async (resources: string[], opts: GetOptions, cmd: Command) => {
       await runGet(ctx, cmd, resources, opts);
     });
@@ -56,124 +91,211 @@ function noResources(ctx: CliContext, r: ResourceInfo, allNs: boolean, namespace
   ctx.err(r.namespaced && !allNs ? `No resources found in ${namespace} namespace.\n` : 'No resources found\n');
 }
 
+interface Resolved {
+  r: ResourceInfo;
+  names: string[];
+}
+
+/** Lines of aligned columns printed so far: later rows (watch events) keep and widen the widths. */
+class ColumnPrinter {
+  private widths: number[] = [];
+  private headerShown: boolean;
+
+  constructor(private readonly ctx: CliContext, private readonly headers: boolean) {
+    this.headerShown = !headers;
+  }
+
+  /** Prints a block (a list): its header (when wanted) and rows, aligned together. */
+  block(header: string[], rows: string[][], separated: boolean): void {
+    // The header counts even while it is not printed yet (-w on an empty list), not with --no-headers.
+    this.widths = columnWidths([...(this.headers ? [header] : []), ...rows]);
+    if (rows.length === 0) return;
+    if (separated && this.headers) this.ctx.out('\n');
+    if (this.headers) this.ctx.out(alignLine(header, this.widths) + '\n');
+    for (const l of rows) this.ctx.out(alignLine(l, this.widths) + '\n');
+    this.headerShown = true;
+  }
+
+  /** Rows of a watch event; as kubectl, the header comes with the first row ever printed. */
+  rows(header: string[], rows: string[][]): void {
+    if (rows.length === 0) return;
+    this.widths = columnWidths([this.widths.map((w) => ' '.repeat(w)), ...(this.headerShown ? [] : [header]), ...rows]);
+    if (!this.headerShown) this.ctx.out(alignLine(header, this.widths) + '\n');
+    this.headerShown = true;
+    for (const row of rows) this.ctx.out(alignLine(row, this.widths) + '\n');
+  }
+}
+
 async function runGet(ctx: CliContext, cmd: Command, args: string[], opts: GetOptions): Promise<void> {
   const format = parseOutputFormat(opts.output);
+  const sortBy = opts.sortBy !== undefined && opts.sortBy !== '' ? sortTemplate(opts.sortBy) : undefined;
+  const watch = opts.watch === true || opts.watchOnly === true;
   const targets = parseTargets(args);
   if (targets.length === 0) throw new CliError('you must specify the type of resource to get, e.g. "everynode get ds"');
   const conn = ctx.conn(cmd);
   const disco = ctx.discovery(cmd);
   // Categories (`all`) expand to their member resources, in discovery order.
-  const resolved: { r: ResourceInfo; names: string[] }[] = [];
+  const resolved: Resolved[] = [];
   for (const t of targets) for (const r of await disco.expand(t.type)) resolved.push({ r, names: t.names });
-  if (opts.watch && resolved.length > 1) throw new CliError('you may only specify a single resource type with --watch');
+  if (watch && resolved.length > 1) throw new CliError('you may only specify a single resource type with --watch');
   const allNs = opts.allNamespaces === true;
   if (resolved.some((t) => t.names.length > 0) && allNs) {
     // kubectl allows it for cluster-scoped kinds; namespaced names need a namespace.
     if (resolved.some((t) => t.names.length > 0 && t.r.namespaced)) throw new CliError('a resource cannot be retrieved by name across all namespaces');
   }
+  const ns = allNs ? undefined : conn.namespace;
   // kubectl prefixes names with `kind.group/` as soon as more than one resource type is requested.
   const withKind = opts.showKind === true || new Set(resolved.map((t) => t.r)).size > 1;
   const headers = opts.headers !== false;
+  const printer = new ColumnPrinter(ctx, headers);
+  const nothingNamed = resolved.every((t) => t.names.length === 0);
 
   if (format.kind === 'table') {
     let written = false;
-    let watchFrom: { r: ResourceInfo; rv: string; names: string[]; widths: number[]; topts: TableOptions; headerShown: boolean } | undefined;
+    let last: { r: ResourceInfo; rv: string; names: string[]; topts: TableOptions } | undefined;
     for (const { r, names } of resolved) {
-      const ns = allNs ? undefined : conn.namespace;
-      const topts: TableOptions = { wide: format.wide, withNamespace: allNs && r.namespaced, showLabels: opts.showLabels === true, ...(withKind ? { kindPrefix: kindPrefix(r) } : {}) };
-      const tables: Table[] = [];
-      let rv = '';
-      if (names.length > 0) {
-        for (const name of names) {
-          try {
-            const t = await conn.rawJson<Table>({ path: resourcePath(r, ns, name), accept: tableAccept });
-            tables.push(t);
-            rv = t.rows?.[0]?.object?.metadata?.resourceVersion ?? rv;
-          } catch (e) {
-            ctx.report(e);
-          }
-        }
-      } else {
-        let cont: string | undefined;
-        do {
-          const t = await conn.rawJson<Table>({
-            path: resourcePath(r, ns) + query({ labelSelector: opts.selector, fieldSelector: opts.fieldSelector, limit: '500', continue: cont }),
-            accept: tableAccept,
-          });
-          tables.push(t);
-          rv ||= t.metadata?.resourceVersion ?? '';
-          cont = t.metadata?.continue || undefined;
-        } while (cont);
-      }
+      const topts: TableOptions = {
+        wide: format.wide,
+        withNamespace: allNs && r.namespaced,
+        showLabels: opts.showLabels === true,
+        labelColumns: opts.labelColumns ?? [],
+        ...(withKind ? { kindPrefix: kindPrefix(r) } : {}),
+      };
+      const { tables, rv } = await listTables(ctx, cmd, r, ns, names, opts, sortBy !== undefined);
       const columns = tables.find((t) => t.columnDefinitions && t.columnDefinitions.length > 0)?.columnDefinitions ?? [];
-      const rows = tables.flatMap((t) => t.rows ?? []);
+      let rows = tables.flatMap((t) => t.rows ?? []);
+      if (sortBy) rows = sortByField(rows, sortBy, (row) => row.object);
       const cells = tableCells(columns, rows, topts);
-      // Widths count the header even while it is not printed yet (-w on an empty list).
-      const widths = columnWidths([cells.header, ...cells.rows]);
-      if (rows.length > 0) {
-        // Tables of successive kinds are separated by a blank line (not without headers).
-        if (written && headers) ctx.out('\n');
-        if (headers) ctx.out(alignLine(cells.header, widths) + '\n');
-        for (const l of cells.rows) ctx.out(alignLine(l, widths) + '\n');
-        written = true;
-      }
-      watchFrom = { r, rv, names, widths, topts, headerShown: rows.length > 0 || !headers };
+      printer.block(cells.header, opts.watchOnly ? [] : cells.rows, written);
+      if (cells.rows.length > 0 && !opts.watchOnly) written = true;
+      last = { r, rv, names, topts };
     }
-    if (!written && !opts.watch && resolved.every((t) => t.names.length === 0)) noResources(ctx, resolved[0]!.r, allNs, conn.namespace);
-    if (opts.watch && watchFrom) {
-      const { r, rv, names, topts } = watchFrom;
-      let { widths, headerShown } = watchFrom;
-      const columnsSeen: { defs: Table['columnDefinitions'] } = { defs: null };
-      await watchTable(ctx, cmd, r, allNs ? undefined : conn.namespace, rv, names, opts, (t) => {
-        if (t.columnDefinitions && t.columnDefinitions.length > 0) columnsSeen.defs = t.columnDefinitions;
-        const cells = tableCells(columnsSeen.defs ?? [], t.rows ?? [], topts);
-        if (cells.rows.length === 0) return;
-        widths = columnWidths([widths.map((w) => ' '.repeat(w)), ...(headerShown ? [] : [cells.header]), ...cells.rows]);
-        // As kubectl: the header comes with the first row, also when the list was empty.
-        if (!headerShown) ctx.out(alignLine(cells.header, widths) + '\n');
-        headerShown = true;
-        for (const row of cells.rows) ctx.out(alignLine(row, widths) + '\n');
+    if (!written && !watch && nothingNamed) noResources(ctx, resolved[0]!.r, allNs, conn.namespace);
+    if (watch && last) {
+      const { r, rv, names, topts } = last;
+      let defs: TableColumn[] | null = null;
+      await streamEvents(ctx, cmd, watchPath(r, ns, rv, names, opts), tableAccept, (_type, obj) => {
+        const t = obj as Table;
+        if (t.columnDefinitions && t.columnDefinitions.length > 0) defs = t.columnDefinitions;
+        const cells = tableCells(defs ?? [], t.rows ?? [], topts);
+        printer.rows(cells.header, cells.rows);
       });
     }
     return;
   }
 
-  // Full objects. Like kubectl, one named object is printed alone (and nothing at all when it is
-  // missing: the error says it); anything else becomes a List.
-  const objects: KubeObject[] = [];
-  const single = resolved.length === 1 && resolved[0]!.names.length === 1;
+  // Full objects. Without watch, like kubectl: one named object is printed alone (and nothing
+  // at all when it is missing: the error says it); anything else becomes a List.
+  let objects: KubeObject[] = [];
+  let rv = '';
   for (const { r, names } of resolved) {
-    const ns = allNs ? undefined : conn.namespace;
-    const typed = (o: KubeObject): KubeObject => ({ ...o, apiVersion: o.apiVersion ?? apiVersionOf(r), kind: o.kind ?? r.kind });
-    if (names.length > 0) {
-      for (const name of names) {
-        try {
-          objects.push(typed(await conn.client.get(r, ns ?? '', name)));
-        } catch (e) {
-          ctx.report(e);
-        }
-      }
-    } else {
-      const opt: { namespace?: string; labelSelector?: string; fieldSelector?: string } = {};
-      if (ns !== undefined) opt.namespace = ns;
-      if (opts.selector) opt.labelSelector = opts.selector;
-      if (opts.fieldSelector) opt.fieldSelector = opts.fieldSelector;
-      const list = await conn.client.list(r, opt);
-      objects.push(...list.items.map(typed));
-    }
+    const got = await listObjects(ctx, cmd, r, ns, names, opts);
+    objects.push(...got.objects);
+    rv = got.rv;
   }
+  if (sortBy) objects = sortByField(objects, sortBy, (o) => o);
   const showManaged = opts.showManagedFields === true;
-  if (objects.length === 0 && resolved.every((t) => t.names.length === 0)) {
+
+  if (format.kind === 'custom-columns') {
+    const header = format.columns.map((c) => c.header);
+    const rows = objects.map((o) => customColumnCells(format.columns, o));
+    printer.block(header, opts.watchOnly ? [] : rows, false);
+    if (objects.length === 0 && !watch && nothingNamed) noResources(ctx, resolved[0]!.r, allNs, conn.namespace);
+    if (watch) await watchCustomColumns(ctx, cmd, resolved[0]!, ns, rv, opts, format.columns, printer);
+    return;
+  }
+
+  const single = resolved.length === 1 && resolved[0]!.names.length === 1;
+  const prefixOf = (o: KubeObject): string => kindPrefixOf(resolved, o);
+  if (watch) {
+    // One object at a time, the first list's included (see the file comment).
+    let printed = 0;
+    const print = (o: KubeObject): void => {
+      const text = printObjects([o], format, false, prefixOf, showManaged);
+      ctx.out(format.kind === 'yaml' && printed > 0 ? `---\n${text}` : text);
+      printed++;
+    };
+    if (!opts.watchOnly) for (const o of objects) print(o);
+    const { r, names } = resolved[0]!;
+    await streamEvents(ctx, cmd, watchPath(r, ns, rv, names, opts), 'application/json', (_type, obj) => print(typed(r, obj as KubeObject)));
+    return;
+  }
+  if (objects.length === 0 && nothingNamed) {
     noResources(ctx, resolved[0]!.r, allNs, conn.namespace);
     if (format.kind === 'name') return;
   }
   if (objects.length > 0 || (format.kind !== 'name' && !single)) {
-    ctx.out(printObjects(objects, format as Exclude<OutputFormat, { kind: 'table' }>, !single, (o) => kindPrefixOf(resolved, o), showManaged));
+    ctx.out(printObjects(objects, format, !single, prefixOf, showManaged));
   }
-  if (opts.watch && resolved[0]) {
-    const { r, names } = resolved[0];
-    await watchObjects(ctx, cmd, r, allNs ? undefined : conn.namespace, names, opts, format as Exclude<OutputFormat, { kind: 'table' }>);
+}
+
+const typed = (r: ResourceInfo, o: KubeObject): KubeObject => ({ ...o, apiVersion: o.apiVersion ?? apiVersionOf(r), kind: o.kind ?? r.kind });
+
+/**
+ * The Tables of one resource (all pages, or one per name; a missing name is reported and the
+ * others go on) and the resourceVersion to watch from. `withObjects` asks for whole objects in
+ * the rows (--sort-by).
+ */
+async function listTables(ctx: CliContext, cmd: Command, r: ResourceInfo, ns: string | undefined, names: string[], opts: GetOptions, withObjects: boolean): Promise<{ tables: Table[]; rv: string }> {
+  const conn = ctx.conn(cmd);
+  const includeObject = withObjects ? 'Object' : undefined;
+  const tables: Table[] = [];
+  let rv = '';
+  if (names.length > 0) {
+    for (const name of names) {
+      try {
+        const t = await conn.rawJson<Table>({ path: resourcePath(r, ns, name) + query({ includeObject }), accept: tableAccept });
+        tables.push(t);
+        rv = t.rows?.[0]?.object?.metadata?.resourceVersion ?? rv;
+      } catch (e) {
+        ctx.report(e);
+      }
+    }
+    return { tables, rv };
   }
+  let cont: string | undefined;
+  do {
+    const t = await conn.rawJson<Table>({
+      path: resourcePath(r, ns) + query({ labelSelector: opts.selector, fieldSelector: opts.fieldSelector, limit: '500', continue: cont, includeObject }),
+      accept: tableAccept,
+    });
+    tables.push(t);
+    rv ||= t.metadata?.resourceVersion ?? '';
+    cont = t.metadata?.continue || undefined;
+  } while (cont);
+  return { tables, rv };
+}
+
+/** Full objects of one resource (a missing name is reported, the others go on) and the resourceVersion to watch from. */
+async function listObjects(ctx: CliContext, cmd: Command, r: ResourceInfo, ns: string | undefined, names: string[], opts: GetOptions): Promise<{ objects: KubeObject[]; rv: string }> {
+  const conn = ctx.conn(cmd);
+  const objects: KubeObject[] = [];
+  let rv = '';
+  if (names.length > 0) {
+    for (const name of names) {
+      try {
+        const o = typed(r, await conn.client.get(r, ns ?? '', name));
+        objects.push(o);
+        rv = o.metadata.resourceVersion ?? rv;
+      } catch (e) {
+        ctx.report(e);
+      }
+    }
+    return { objects, rv };
+  }
+  const opt: { namespace?: string; labelSelector?: string; fieldSelector?: string } = {};
+  if (ns !== undefined) opt.namespace = ns;
+  if (opts.selector) opt.labelSelector = opts.selector;
+  if (opts.fieldSelector) opt.fieldSelector = opts.fieldSelector;
+  const list = await conn.client.list(r, opt);
+  return { objects: list.items.map((o) => typed(r, o)), rv: list.metadata?.resourceVersion ?? '' };
+}
+
+async function watchCustomColumns(ctx: CliContext, cmd: Command, { r, names }: Resolved, ns: string | undefined, rv: string, opts: GetOptions, columns: CustomColumn[], printer: ColumnPrinter): Promise<void> {
+  const header = columns.map((c) => c.header);
+  await streamEvents(ctx, cmd, watchPath(r, ns, rv, names, opts), 'application/json', (_type, obj) => {
+    printer.rows(header, [customColumnCells(columns, typed(r, obj as KubeObject))]);
+  });
 }
 
 function kindPrefixOf(resolved: { r: ResourceInfo }[], o: KubeObject): string {
@@ -181,13 +303,8 @@ function kindPrefixOf(resolved: { r: ResourceInfo }[], o: KubeObject): string {
   return kindPrefix(r);
 }
 
-async function streamEvents(
-  ctx: CliContext,
-  cmd: Command,
-  path: string,
-  accept: string,
-  onEvent: (type: string, object: unknown) => void,
-): Promise<void> {
+/** Streams a watch; ends silently when the server closes the stream (as kubectl does). */
+async function streamEvents(ctx: CliContext, cmd: Command, path: string, accept: string, onEvent: (type: string, object: unknown) => void): Promise<void> {
   const res = await ctx.conn(cmd).stream({ path, accept });
   const decoder = new WatchDecoder();
   const handle = (evs: { type: string; object: unknown }[]) => {
@@ -208,19 +325,3 @@ function watchPath(r: ResourceInfo, ns: string | undefined, rv: string, names: s
   const fieldSelector = names.length === 1 ? [`metadata.name=${names[0]}`, opts.fieldSelector].filter(Boolean).join(',') : opts.fieldSelector;
   return resourcePath(r, ns) + query({ watch: 'true', resourceVersion: rv || undefined, labelSelector: opts.selector, fieldSelector });
 }
-
-/** Watches with the Table Accept; ends silently when the server closes the stream (as kubectl does). */
-async function watchTable(ctx: CliContext, cmd: Command, r: ResourceInfo, ns: string | undefined, rv: string, names: string[], opts: GetOptions, onTable: (t: Table) => void): Promise<void> {
-  await streamEvents(ctx, cmd, watchPath(r, ns, rv, names, opts), tableAccept, (_type, obj) => onTable(obj as Table));
-}
-
-async function watchObjects(ctx: CliContext, cmd: Command, r: ResourceInfo, ns: string | undefined, names: string[], opts: GetOptions, format: Exclude<OutputFormat, { kind: 'table' }>): Promise<void> {
-  const list = await ctx.conn(cmd).client.list(r, ns !== undefined ? { namespace: ns, limit: 1 } : { limit: 1 });
-  const rv = list.metadata?.resourceVersion ?? '';
-  await streamEvents(ctx, cmd, watchPath(r, ns, rv, names, opts), 'application/json', (_type, obj) => {
-    const o = obj as KubeObject;
-    const text = printObjects([{ ...o, apiVersion: o.apiVersion ?? apiVersionOf(r), kind: o.kind ?? r.kind }], format, false, () => kindPrefix(r), opts.showManagedFields === true);
-    ctx.out(format.kind === 'yaml' ? `---\n${text}` : text);
-  });
-}
-

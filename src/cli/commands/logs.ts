@@ -4,7 +4,8 @@
 // with --prefix, at most --max-log-requests streams with -f. For a controller (ds/NAME, or
 // anything with spec.selector) every matching pod's containers are printed, each line prefixed
 // `[NODE pod/NAME/CONTAINER]`. A failing pod of several is reported on stderr and the others
-// continue (exit code 1 at the end).
+// continue (exit code 1 at the end); a -c container that one of the pods lacks is an error
+// before anything is printed (kubectl's `container X is not valid for pod P`).
 
 import type { Command } from 'commander';
 import type { KubeObject, LabelSelector, Pod } from '../../api/types.js';
@@ -160,8 +161,10 @@ async function runLogs(ctx: CliContext, cmd: Command, targetArg: string | undefi
   for (const pod of pods) {
     const names = (pod.spec?.containers ?? []).map((c) => c.name);
     if (container) {
-      if (!names.includes(container) && !many) throw new CliError(`container ${container} is not valid for pod ${pod.metadata.name ?? ''}`);
-      if (names.includes(container)) streams.push({ pod, container });
+      // As kubectl, for one pod or many: a pod without that container fails the whole command
+      // before any log is printed.
+      if (!names.includes(container)) throw new CliError(`container ${container} is not valid for pod ${pod.metadata.name ?? ''}`);
+      streams.push({ pod, container });
     } else if (opts.allContainers || (controller && names.length > 1)) for (const c of names) streams.push({ pod, container: c });
     else streams.push({ pod, container: defaultContainer(pod, ctx) });
   }

@@ -1,8 +1,10 @@
 // `top node` and `top pod`: what each node and daemon uses, from the metrics API
 // (metrics.k8s.io, served by the API server from the agents), printed as kubectl prints it:
-// CPU in millicores, memory in Mi, node percentages of allocatable. No metrics: "metrics not
-// available yet" (exit 1), except `top pod` where no pod exists at all, which says "No
-// resources found" on stderr and exits 0, as kubectl does.
+// CPU in millicores rounded up, memory in Mi truncated, node percentages of allocatable
+// truncated; nodes without metrics yet as a row of <unknown> after the others; sorted by name,
+// or with --sort-by cpu|memory the largest first. No metrics at all: "metrics not available
+// yet" (exit 1), except `top pod` where no pod exists at all, which says "No resources found"
+// on stderr and exits 0, as kubectl does.
 
 import type { Command } from 'commander';
 import type { KubeObject, Node } from '../../api/types.js';
@@ -19,14 +21,34 @@ type PodMetrics = KubeObject & { containers: { name: string; usage: Usage }[] };
 const nodeMetrics = { group: 'metrics.k8s.io', version: 'v1beta1', plural: 'nodes', namespaced: false, kind: 'NodeMetrics' };
 const podMetrics = { group: 'metrics.k8s.io', version: 'v1beta1', plural: 'pods', namespaced: true, kind: 'PodMetrics' };
 
-/** A quantity as a number (cores or bytes); 0 when unreadable. */
-function amount(q: Quantity | undefined): number {
-  return q ? Number(q.mantissa) * 10 ** q.exp10 : 0;
+/** ceil(q * 10^scale) of a quantity (apimachinery's ScaledValue rounding); 0 when unreadable. */
+function scaledCeil(q: Quantity | undefined, scale: number): bigint {
+  if (!q) return 0n;
+  const e = q.exp10 + scale;
+  if (e >= 0) return q.mantissa * 10n ** BigInt(e);
+  const d = 10n ** BigInt(-e);
+  const t = q.mantissa / d; // truncates toward zero
+  return q.mantissa > 0n && t * d !== q.mantissa ? t + 1n : t;
 }
 
-const cores = (s: string | number | undefined) => amount(parseQuantity(s ?? '0'));
-const milli = (c: number) => `${Math.round(c * 1000)}m`;
-const mebi = (b: number) => `${Math.round(b / 2 ** 20)}Mi`;
+const quantity = (s: string | number | undefined): Quantity | undefined => parseQuantity(s ?? '0');
+/** Quantity.MilliValue(): millicores (or milli-bytes), rounded up. */
+const milliValue = (s: string | number | undefined): bigint => scaledCeil(quantity(s), 3);
+/** Quantity.Value(): bytes, rounded up. */
+const value = (s: string | number | undefined): bigint => scaledCeil(quantity(s), 0);
+
+// As kubectl's top printer: CPU `<MilliValue>m`, memory `<Value / 2^20>Mi` (truncated), and a
+// node's percentage the truncated MilliValue ratio to its allocatable.
+const milli = (m: bigint): string => `${m}m`;
+const mebi = (bytes: bigint): string => `${bytes / 2n ** 20n}Mi`;
+const percent = (used: bigint, total: bigint): string => (total > 0n ? `${Math.trunc((Number(used) / Number(total)) * 100)}%` : '<unknown>');
+
+/** `top --sort-by`: cpu or memory, the largest first (kubectl's order); undefined: by name. */
+function sortField(v: string | undefined): 'cpu' | 'memory' | undefined {
+  if (v === undefined || v === '') return undefined;
+  if (v === 'cpu' || v === 'memory') return v;
+  throw new CliError('--sort-by accepts only cpu or memory');
+}
 
 export function registerTop(program: Command, ctx: CliContext): void {
   const top = program.command('top').description('Show CPU and memory of nodes or pods (the metrics API)');
@@ -34,22 +56,31 @@ export function registerTop(program: Command, ctx: CliContext): void {
     .command('node')
     .alias('nodes')
     .alias('no')
-    .description('CPU and memory of nodes')
+    .description('CPU and memory of nodes (a node without metrics yet shows <unknown>)')
     .argument('[name]', 'one node')
     .option('-l, --selector <selector>', 'label selector')
-    .action(async (name: string | undefined, opts: { selector?: string }, cmd: Command) => {
+    .option('--sort-by <field>', 'cpu or memory: the largest first (default: by name)')
+    .option('--no-headers', 'print the table without its header line')
+    .action(async (name: string | undefined, opts: { selector?: string; sortBy?: string; headers?: boolean }, cmd: Command) => {
+      const by = sortField(opts.sortBy);
       const conn = ctx.conn(cmd);
-      const metrics = name ? [await conn.client.get<NodeMetrics>(nodeMetrics, '', name)] : (await conn.client.list<NodeMetrics>(nodeMetrics, { ...(opts.selector ? { labelSelector: opts.selector } : {}) })).items;
+      const selector = opts.selector ? { labelSelector: opts.selector } : {};
+      const metrics = name ? [await conn.client.get<NodeMetrics>(nodeMetrics, '', name)] : (await conn.client.list<NodeMetrics>(nodeMetrics, selector)).items;
       if (metrics.length === 0) throw new CliError('metrics not available yet');
-      const nodes = new Map((await conn.client.list<Node>(nodesResource, {})).items.map((n) => [n.metadata.name ?? '', n]));
-      const rows = [['NAME', 'CPU(cores)', 'CPU(%)', 'MEMORY(bytes)', 'MEMORY(%)']];
-      for (const m of metrics.sort((a, b) => (a.metadata.name ?? '').localeCompare(b.metadata.name ?? ''))) {
-        const alloc = nodes.get(m.metadata.name ?? '')?.status?.allocatable ?? {};
-        const cpu = cores(m.usage.cpu);
-        const mem = cores(m.usage.memory);
-        const pct = (used: number, total: number) => (total > 0 ? `${Math.round((used / total) * 100)}%` : '<unknown>');
-        rows.push([m.metadata.name ?? '', milli(cpu), pct(cpu, cores(alloc.cpu)), mebi(mem), pct(mem, cores(alloc.memory))]);
+      const nodes = name ? [await conn.client.get<Node>(nodesResource, '', name)] : (await conn.client.list<Node>(nodesResource, selector)).items;
+      const byName = new Map(nodes.map((n) => [n.metadata.name ?? '', n]));
+      const usage = (m: NodeMetrics) => ({ cpu: milliValue(m.usage.cpu), memory: value(m.usage.memory) });
+      const sorted = metrics
+        .map((m) => ({ m, u: usage(m) }))
+        .sort((a, b) => (by ? Number(b.u[by] - a.u[by]) || 0 : (a.m.metadata.name ?? '') < (b.m.metadata.name ?? '') ? -1 : 1));
+      const rows = opts.headers === false ? [] : [['NAME', 'CPU(cores)', 'CPU(%)', 'MEMORY(bytes)', 'MEMORY(%)']];
+      for (const { m, u } of sorted) {
+        const alloc = byName.get(m.metadata.name ?? '')?.status?.allocatable ?? {};
+        rows.push([m.metadata.name ?? '', milli(u.cpu), percent(u.cpu, milliValue(alloc.cpu)), mebi(u.memory), percent(milliValue(m.usage.memory), milliValue(alloc.memory))]);
       }
+      // As kubectl: the nodes the metrics API has nothing for yet, after the others.
+      const measured = new Set(metrics.map((m) => m.metadata.name ?? ''));
+      for (const n of nodes) if (!measured.has(n.metadata.name ?? '')) rows.push([n.metadata.name ?? '', '<unknown>', '<unknown>', '<unknown>', '<unknown>']);
       ctx.out(formatRows(rows));
     });
   top
@@ -61,7 +92,10 @@ export function registerTop(program: Command, ctx: CliContext): void {
     .option('-A, --all-namespaces', 'across all namespaces')
     .option('-l, --selector <selector>', 'label selector')
     .option('--containers', 'one line per container')
-    .action(async (name: string | undefined, opts: { allNamespaces?: boolean; selector?: string; containers?: boolean }, cmd: Command) => {
+    .option('--sort-by <field>', 'cpu or memory: the largest first (default: by namespace and name)')
+    .option('--no-headers', 'print the table without its header line')
+    .action(async (name: string | undefined, opts: { allNamespaces?: boolean; selector?: string; containers?: boolean; sortBy?: string; headers?: boolean }, cmd: Command) => {
+      const by = sortField(opts.sortBy);
       const conn = ctx.conn(cmd);
       const all = opts.allNamespaces === true;
       const metrics = name
@@ -75,15 +109,19 @@ export function registerTop(program: Command, ctx: CliContext): void {
         return;
       }
       const head = opts.containers ? ['POD', 'NAME', 'CPU(cores)', 'MEMORY(bytes)'] : ['NAME', 'CPU(cores)', 'MEMORY(bytes)'];
-      const rows = [all ? ['NAMESPACE', ...head] : head];
-      for (const m of metrics.sort((a, b) => `${a.metadata.namespace}/${a.metadata.name}`.localeCompare(`${b.metadata.namespace}/${b.metadata.name}`))) {
+      const rows = opts.headers === false ? [] : [all ? ['NAMESPACE', ...head] : head];
+      const total = (m: PodMetrics) => ({
+        cpu: m.containers.reduce((s, c) => s + milliValue(c.usage.cpu), 0n),
+        memory: m.containers.reduce((s, c) => s + value(c.usage.memory), 0n),
+      });
+      const key = (m: PodMetrics) => `${m.metadata.namespace ?? ''}/${m.metadata.name ?? ''}`;
+      const sorted = metrics.map((m) => ({ m, u: total(m) })).sort((a, b) => (by ? Number(b.u[by] - a.u[by]) || 0 : key(a.m) < key(b.m) ? -1 : 1));
+      for (const { m, u } of sorted) {
         const ns = all ? [m.metadata.namespace ?? ''] : [];
         if (opts.containers) {
-          for (const c of m.containers) rows.push([...ns, m.metadata.name ?? '', c.name, milli(cores(c.usage.cpu)), mebi(cores(c.usage.memory))]);
+          for (const c of m.containers) rows.push([...ns, m.metadata.name ?? '', c.name, milli(milliValue(c.usage.cpu)), mebi(value(c.usage.memory))]);
         } else {
-          const cpu = m.containers.reduce((s, c) => s + cores(c.usage.cpu), 0);
-          const mem = m.containers.reduce((s, c) => s + cores(c.usage.memory), 0);
-          rows.push([...ns, m.metadata.name ?? '', milli(cpu), mebi(mem)]);
+          rows.push([...ns, m.metadata.name ?? '', milli(u.cpu), mebi(u.memory)]);
         }
       }
       ctx.out(formatRows(rows));

@@ -5,10 +5,13 @@
 // It serves: discovery (/api, /apis, core v1, apps/v1, metrics.k8s.io/v1beta1, with the `all`
 // category on pods, services and daemonsets as the real server); objects held in memory (list
 // with equality label selectors and metadata.name field selectors, get, delete, Tables when the
-// Accept asks for one: NAME (format name) and KIND columns); `pods/<name>/log` from `logs`;
-// watches that send `watchEvents` and end (or stay open: holdWatches); 401 for any other bearer token than `token`.
-// Every request is recorded. Not a server: no validation, no resourceVersions, no writes but
-// delete. A kubeconfig for it is written to the directory given to start().
+// Accept asks for one: NAME (format name) and KIND columns, the rows' objects metadata only
+// unless includeObject=Object); `pods/<name>/log` from `logs`; watches that send `watchEvents`
+// and end (or stay open: holdWatches); PATCH of metadata labels/annotations (merge patch);
+// 401 for any other bearer token than `token`.
+// Every request is recorded. Not a server: no validation; every list answers the next
+// resourceVersion of a counter (so a test can tell which list a watch started from); no
+// writes but delete and that PATCH. A kubeconfig for it is written to the directory given to start().
 
 import { once } from 'node:events';
 import { writeFileSync } from 'node:fs';
@@ -82,6 +85,8 @@ export class FakeApi {
   watchEvents: { type: string; object: unknown }[] = [];
   holdWatches = false;
   readonly token = 'fake-admin-token';
+  /** The resourceVersion of the last list answered. */
+  listRevision = 0;
   private readonly objects = new Map<FakeResource, KubeObject[]>();
 
   private constructor(
@@ -168,12 +173,13 @@ export class FakeApi {
     const all = this.objects.get(r) ?? [];
     const inNs = all.filter((o) => ns === undefined || o.metadata.namespace === ns);
     const asTable = accept.includes('as=Table');
-    const table = (items: KubeObject[], withColumns: boolean): object => ({
+    const whole = u.searchParams.get('includeObject') === 'Object';
+    const table = (items: KubeObject[], withColumns: boolean, rv = ''): object => ({
       kind: 'Table',
       apiVersion: 'meta.k8s.io/v1',
-      metadata: { resourceVersion: '1' },
+      metadata: { resourceVersion: rv },
       columnDefinitions: withColumns ? [{ name: 'Name', type: 'string', format: 'name', priority: 0 }, { name: 'Kind', type: 'string', format: '', priority: 0 }] : null,
-      rows: items.map((o) => ({ cells: [o.metadata.name, o.kind], object: { kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: o.metadata } })),
+      rows: items.map((o) => ({ cells: [o.metadata.name, o.kind], object: whole ? o : { kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: o.metadata } })),
     });
     if (name === undefined) {
       if (req.method !== 'GET') return json(405, status(405, 'MethodNotAllowed', 'not supported by the fake'));
@@ -184,8 +190,9 @@ export class FakeApi {
         return;
       }
       const items = inNs.filter((o) => matchesLabels(o, u.searchParams.get('labelSelector')) && matchesFields(o, u.searchParams.get('fieldSelector')));
-      if (asTable) return json(200, table(items, true));
-      return json(200, { kind: `${r.kind}List`, apiVersion: gv(r), metadata: { resourceVersion: '1' }, items });
+      const rv = String(++this.listRevision);
+      if (asTable) return json(200, table(items, true, rv));
+      return json(200, { kind: `${r.kind}List`, apiVersion: gv(r), metadata: { resourceVersion: rv }, items });
     }
     const obj = inNs.find((o) => o.metadata.name === name);
     if (!obj) return json(404, { ...status(404, 'NotFound', `${qualified} "${name}" not found`), details: { name, group: r.group, kind: r.plural } });
@@ -199,6 +206,27 @@ export class FakeApi {
     if (req.method === 'DELETE') {
       this.objects.set(r, all.filter((o) => o !== obj));
       return json(200, obj);
+    }
+    if (req.method === 'PATCH') {
+      // A merge patch of metadata maps (labels, annotations) only.
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString('utf8')));
+      req.on('end', () => {
+        const patch = JSON.parse(body) as { metadata?: Record<string, Record<string, string | null>> };
+        const meta: Record<string, unknown> = { ...obj.metadata };
+        for (const [field, changes] of Object.entries(patch.metadata ?? {})) {
+          const cur = { ...((meta[field] as Record<string, string> | undefined) ?? {}) };
+          for (const [k, v] of Object.entries(changes)) {
+            if (v === null) delete cur[k];
+            else cur[k] = v;
+          }
+          meta[field] = cur;
+        }
+        const updated = { ...obj, metadata: meta } as KubeObject;
+        this.objects.set(r, all.map((o) => (o === obj ? updated : o)));
+        json(200, updated);
+      });
+      return;
     }
     return json(200, asTable ? table([obj], true) : obj);
   }

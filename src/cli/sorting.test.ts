@@ -1,0 +1,31 @@
+// --sort-by's order (kubectl's): natural order of strings, quantities by value, missing first.
+import { describe, expect, it } from 'vitest';
+import { relaxedJsonPath } from './jsonpath.js';
+import { compareSortValues, naturalLess, sortByField } from './sorting.js';
+
+describe('--sort-by order', () => {
+  it('orders strings naturally', () => {
+    const names = ['node-10', 'node-2', 'node-1', 'agent', 'node-02', 'node-1a'];
+    expect([...names].sort((a, b) => (naturalLess(a, b) ? -1 : naturalLess(b, a) ? 1 : 0))).toEqual(['agent', 'node-1', 'node-1a', 'node-2', 'node-02', 'node-10']);
+  });
+
+  it('compares quantities by value, numbers numerically, other strings naturally', () => {
+    expect(compareSortValues('512Mi', '1Gi')).toBeLessThan(0);
+    expect(compareSortValues('250m', '1')).toBeLessThan(0);
+    expect(compareSortValues(9, 10)).toBeLessThan(0);
+    expect(compareSortValues('2024-05-01T10:00:00Z', '2024-05-01T09:00:00Z')).toBeGreaterThan(0);
+    expect(compareSortValues(false, true)).toBeLessThan(0);
+  });
+
+  it('puts objects without the field first and refuses a field no object has', () => {
+    const items = [{ n: 'b', v: 2 }, { n: 'none' }, { n: 'a', v: 1 }];
+    expect(sortByField(items, relaxedJsonPath('.v'), (x) => x).map((x) => x.n)).toEqual(['none', 'a', 'b']);
+    expect(() => sortByField(items, relaxedJsonPath('v.w'), (x) => x)).toThrow('couldn\'t find any field with path "{.v.w}" in the list of objects');
+    expect(sortByField([], '{.v}', (x) => x)).toEqual([]);
+  });
+
+  it('reads relaxed paths as kubectl', () => {
+    expect(['.a.b', 'a.b', '{.a.b}', '{a.b}'].map(relaxedJsonPath)).toEqual(['{.a.b}', '{.a.b}', '{.a.b}', '{.a.b}']);
+    expect(() => relaxedJsonPath('{.a}{.b}')).toThrow(/unexpected path string/);
+  });
+});
