@@ -52,6 +52,10 @@ export interface KindDef {
   verbs: Verb[];
   /** Default propagationPolicy of DELETE when the client gives none. */
   defaultPropagation?: 'Background' | 'Orphan';
+  /** Custom resources only: set on the kinds of a terminating CRD, creates are refused (405) with this message. */
+  createForbidden?: string;
+  /** Custom resources only: served from a CRD (no strategic merge patch; generation covers every field but metadata and a /status status). */
+  custom?: true;
 }
 
 export function groupVersionOf(k: Pick<KindDef, 'group' | 'version'>): string {

@@ -2,31 +2,39 @@
 //
 // Contract:
 // - sync() reads every CRD from the store and makes the KindRegistry serve exactly the served
-//   versions of the CRDs that are not being deleted: one KindDef per version (group, version,
+//   versions of the CRDs whose names are accepted: one KindDef per version (group, version,
 //   plural, kind, scope, short names, categories, /status when the version declares it), its
-//   schema (from the version's openAPIV3Schema, src/api/schema/custom-resource.ts) and its
-//   validation. Kinds of removed CRDs are removed. A kind is (re)registered only when its CRD
-//   version changed, so discovery and OpenAPI are rebuilt only then. A CRD cannot replace a
-//   built-in kind.
+//   schema (from the version's openAPIV3Schema, src/api/schema/custom-resource.ts), its
+//   validation and its table columns. A kind is (re)registered only when its CRD version
+//   changed, so discovery and OpenAPI are rebuilt only then; everything registered for a kind
+//   is unregistered when it stops being served.
+// - Names: a CRD in a group the server serves itself is never served (validation refuses new
+//   ones). Within a group, the plural, singular, kind, list kind and short names of an earlier
+//   CRD (by creationTimestamp, then name) win: a later CRD claiming one of them is not served,
+//   and its status says NamesAccepted=False and Established=False (upstream's naming
+//   controller), until the conflict goes.
 // - All versions of a CRD share one storage prefix (/registry/<group>/<plural>/); objects are not
 //   converted between versions (they keep the apiVersion they were written with).
-// - A CRD being deleted (held by the customresourcecleanup finalizer its create added) stops
-//   being served; its custom resources are deleted (their own finalizers honoured), and once
-//   none is left the finalizer is removed, so the CRD goes. Every server may do this: each step
-//   is idempotent.
-// - Syncs run one at a time; a sync asked for while one runs runs once more after it. Failures
-//   are logged and retried after RETRY_MS.
+// - A CRD being deleted (held by the customresourcecleanup finalizer its create added) is still
+//   served, except create ("create not allowed while custom resource definition is
+//   terminating"), so objects held by finalizers can be released. Its objects are deleted
+//   (their finalizers honoured, served versions or not); once none is left the finalizer is
+//   removed, so the CRD goes. Every server may do this: each step is idempotent.
+// - Syncs run one at a time; a sync asked for while one runs runs once more after it. Failures,
+//   and cleanups waiting on finalizers, are retried with a delay doubling up to RETRY_MAX_MS.
 
 import { allVerbs, type KindDef, type KindRegistry } from '../api/kinds.js';
-import { registerCustomResourceSchema } from '../api/schema/index.js';
-import { crdCleanupFinalizer, registerCustomResourceValidation } from '../api/validation/index.js';
+import { registerCustomResourceSchema, unregisterCustomResourceSchema } from '../api/schema/index.js';
+import { crdCleanupFinalizer, registerCustomResourceValidation, reservedGroups, unregisterCustomResourceValidation } from '../api/validation/index.js';
 import type { Store } from '../storage/interface.js';
 import type { Logger } from '../util/logger.js';
 import { keyPrefix, registryRoot, type RestRegistry } from './registry.js';
 import { customResourcePrinter, setCustomResourcePrinter, type PrinterColumn } from './tables/index.js';
 
 const CRD_PREFIX = `${registryRoot}apiextensions.k8s.io/customresourcedefinitions/`;
-const RETRY_MS = 1000;
+const RETRY_MIN_MS = 1000;
+const RETRY_MAX_MS = 30_000;
+const TERMINATING = 'create not allowed while custom resource definition is terminating';
 
 type Json = Record<string, unknown>;
 const isObj = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -39,19 +47,30 @@ interface Served {
 }
 
 /** The KindDefs (with their schemas) a CRD asks to serve. */
-function kindsOf(crd: Json): Array<{ def: KindDef; schema: unknown; columns: PrinterColumn[]; signature: string }> {
+interface CrdKind {
+  def: KindDef;
+  served: boolean;
+  storage: boolean;
+  schema: unknown;
+  columns: PrinterColumn[];
+  signature: string;
+}
+
+/** Every version of a CRD as a KindDef (served or not), with its schema and table columns. */
+function kindsOf(crd: Json): CrdKind[] {
   const spec = isObj(crd.spec) ? crd.spec : {};
   const names = isObj(spec.names) ? spec.names : {};
   const group = typeof spec.group === 'string' ? spec.group : '';
   const plural = typeof names.plural === 'string' ? names.plural : '';
   const kind = typeof names.kind === 'string' ? names.kind : '';
   if (!group || !plural || !kind) return [];
-  const out: Array<{ def: KindDef; schema: unknown; columns: PrinterColumn[]; signature: string }> = [];
+  const out: CrdKind[] = [];
+  const terminating = isObj(crd.metadata) && Boolean(crd.metadata.deletionTimestamp);
   const versions: unknown[] = Array.isArray(spec.versions) ? spec.versions : [];
   // Tables are chosen per kind, not per version: every version prints the storage version's columns.
   const storageVersion = versions.find((v): v is Json => isObj(v) && v.storage === true);
   for (const v of versions) {
-    if (!isObj(v) || v.served !== true || typeof v.name !== 'string') continue;
+    if (!isObj(v) || typeof v.name !== 'string') continue;
     const hasStatus = isObj(v.subresources) && isObj(v.subresources.status);
     const def: KindDef = {
       group,
@@ -68,30 +87,48 @@ function kindsOf(crd: Json): Array<{ def: KindDef; schema: unknown; columns: Pri
       statusOnCreate: hasStatus ? 'wipe' : 'keep',
       tracksGeneration: true,
       verbs: [...allVerbs],
+      custom: true,
     };
+    if (terminating) def.createForbidden = TERMINATING;
     const schema = isObj(v.schema) ? v.schema.openAPIV3Schema : undefined;
     const columns = (Array.isArray(storageVersion?.additionalPrinterColumns) ? storageVersion.additionalPrinterColumns : Array.isArray(v.additionalPrinterColumns) ? v.additionalPrinterColumns : []).filter(
       (c): c is PrinterColumn => isObj(c) && typeof c.name === 'string' && typeof c.type === 'string' && typeof c.jsonPath === 'string',
     );
-    out.push({ def, schema, columns, signature: JSON.stringify([def, schema, columns]) });
+    out.push({ def, served: v.served === true, storage: v.storage === true, schema, columns, signature: JSON.stringify([def, schema, columns]) });
   }
   return out;
 }
 
 const gvr = (k: Pick<KindDef, 'group' | 'version' | 'plural'>): string => `${k.group}/${k.version}/${k.plural}`;
 
+/** The names a CRD claims in its group, each with the condition reason a conflict on it gives. */
+function claimedNames(crd: Json): Array<[name: string, reason: string]> {
+  const spec = isObj(crd.spec) ? crd.spec : {};
+  const names = isObj(spec.names) ? spec.names : {};
+  const kind = typeof names.kind === 'string' ? names.kind : '';
+  const out: Array<[string, string]> = [];
+  if (typeof names.plural === 'string') out.push([`resource:${names.plural}`, 'PluralConflict']);
+  out.push([`resource:${typeof names.singular === 'string' && names.singular ? names.singular : kind.toLowerCase()}`, 'SingularConflict']);
+  for (const sn of strs(names.shortNames)) out.push([`resource:${sn}`, 'ShortNamesConflict']);
+  out.push([`kind:${kind}`, 'KindConflict']);
+  out.push([`kind:${typeof names.listKind === 'string' && names.listKind ? names.listKind : `${kind}List`}`, 'ListKindConflict']);
+  return out;
+}
+
 export class CustomResourceKinds {
   private readonly served = new Map<string, Served>();
-  private readonly builtin: Set<string>;
+  /** Groups the server serves itself: never served from a CRD. */
+  private readonly builtinGroups: Set<string>;
   private running: Promise<void> | undefined;
   private again = false;
   private retry: NodeJS.Timeout | undefined;
+  private retryDelayMs = RETRY_MIN_MS;
   private stopped = false;
 
   constructor(
     private readonly o: { store: Store; kinds: KindRegistry; registry: RestRegistry; logger: Logger },
   ) {
-    this.builtin = new Set(o.kinds.all().map(gvr));
+    this.builtinGroups = new Set([...reservedGroups, ...o.kinds.all().map((k) => k.group)]);
   }
 
   /** Brings the served kinds up to date with the stored CRDs (see the contract). */
@@ -102,10 +139,13 @@ export class CustomResourceKinds {
     }
     this.running = (async () => {
       try {
+        let pending = false;
         do {
           this.again = false;
-          await this.syncOnce();
+          pending = await this.syncOnce();
         } while (this.again && !this.stopped);
+        if (pending) this.scheduleRetry();
+        else this.retryDelayMs = RETRY_MIN_MS;
       } catch (err) {
         this.o.logger.warn('custom resources: sync failed; retrying', err);
         this.scheduleRetry();
@@ -126,35 +166,61 @@ export class CustomResourceKinds {
     this.retry = setTimeout(() => {
       this.retry = undefined;
       void this.sync();
-    }, RETRY_MS);
+    }, this.retryDelayMs);
     this.retry.unref();
+    this.retryDelayMs = Math.min(RETRY_MAX_MS, this.retryDelayMs * 2);
   }
 
-  private async syncOnce(): Promise<void> {
+  /** One pass; true when something is left to retry (a cleanup held by finalizers, a status write). */
+  private async syncOnce(): Promise<boolean> {
     const { kinds, store } = this.o;
     const list = await store.list(CRD_PREFIX);
-    const wanted = new Map<string, ReturnType<typeof kindsOf>[number]>();
-    let cleanupPending = false;
+    const crds: Array<{ crd: Json; modRevision: number }> = [];
     for (const kv of list.items) {
-      let crd: Json;
       try {
-        crd = JSON.parse(kv.value) as Json;
+        crds.push({ crd: JSON.parse(kv.value) as Json, modRevision: kv.modRevision });
       } catch {
-        continue;
+        /* not JSON: nothing to serve */
       }
-      const meta = isObj(crd.metadata) ? crd.metadata : {};
-      if (meta.deletionTimestamp) {
-        if (!(await this.cleanUp(crd))) cleanupPending = true;
-        continue;
-      }
-      for (const k of kindsOf(crd)) if (!this.builtin.has(gvr(k.def))) wanted.set(gvr(k.def), k);
     }
+    // Earlier CRDs keep their names (creationTimestamp, then name).
+    const created = (c: Json): string => String((c.metadata as Json | undefined)?.creationTimestamp ?? '');
+    const nameOf = (c: Json): string => String((c.metadata as Json | undefined)?.name ?? '');
+    crds.sort((a, b) => created(a.crd).localeCompare(created(b.crd)) || nameOf(a.crd).localeCompare(nameOf(b.crd)));
+
+    const wanted = new Map<string, CrdKind>();
+    const claimed = new Map<string, string>(); // group + claimed name -> CRD name
+    let pending = false;
+    for (const { crd, modRevision } of crds) {
+      const spec = isObj(crd.spec) ? crd.spec : {};
+      const group = typeof spec.group === 'string' ? spec.group : '';
+      let conflict: { reason: string; message: string } | undefined;
+      if (this.builtinGroups.has(group)) conflict = { reason: 'GroupConflict', message: `group "${group}" is served by the API server` };
+      for (const [n, reason] of conflict ? [] : claimedNames(crd)) {
+        const owner = claimed.get(`${group}/${n}`);
+        if (owner !== undefined && owner !== nameOf(crd)) {
+          conflict = { reason, message: `"${n.slice(n.indexOf(':') + 1)}" is already in use` };
+          break;
+        }
+      }
+      if (!conflict) for (const [n] of claimedNames(crd)) claimed.set(`${group}/${n}`, nameOf(crd));
+      if (!(await this.reconcileNamesStatus(crd, modRevision, conflict))) pending = true;
+      const versions = kindsOf(crd);
+      if ((crd.metadata as Json | undefined)?.deletionTimestamp && !(await this.cleanUp(crd, versions))) pending = true;
+      if (conflict) continue;
+      for (const k of versions) if (k.served) wanted.set(gvr(k.def), k);
+    }
+
     for (const [key, s] of this.served) {
       if (wanted.has(key)) continue;
       kinds.remove(s.def.group, s.def.version, s.def.plural);
+      unregisterCustomResourceSchema({ group: s.def.group, version: s.def.version, kind: s.def.kind }, s.def.listKind);
       this.served.delete(key);
       const gk = `${s.def.group}/${s.def.kind}`;
-      if (![...wanted.values()].some((w) => `${w.def.group}/${w.def.kind}` === gk)) setCustomResourcePrinter(gk, undefined);
+      if (![...wanted.values()].some((w) => `${w.def.group}/${w.def.kind}` === gk)) {
+        setCustomResourcePrinter(gk, undefined);
+        unregisterCustomResourceValidation(gk);
+      }
     }
     for (const [key, k] of wanted) {
       if (this.served.get(key)?.signature === k.signature) continue;
@@ -165,26 +231,48 @@ export class CustomResourceKinds {
       kinds.add(k.def);
       this.served.set(key, { def: k.def, signature: k.signature });
     }
-    if (cleanupPending) this.scheduleRetry();
+    return pending;
+  }
+
+  /**
+   * Writes NamesAccepted/Established when they disagree with the name check (`conflict`
+   * undefined: accepted). False when the write failed (retried later).
+   */
+  private async reconcileNamesStatus(crd: Json, modRevision: number, conflict: { reason: string; message: string } | undefined): Promise<boolean> {
+    const status = isObj(crd.status) ? crd.status : {};
+    const conditions = (Array.isArray(status.conditions) ? status.conditions : []).filter(isObj);
+    const want: Record<string, { status: string; reason: string; message: string }> = conflict
+      ? { NamesAccepted: { status: 'False', ...conflict }, Established: { status: 'False', reason: 'NotAccepted', message: 'not all names are accepted' } }
+      : { NamesAccepted: { status: 'True', reason: 'NoConflicts', message: 'no conflicts found' }, Established: { status: 'True', reason: 'InitialNamesAccepted', message: 'the initial names have been accepted' } };
+    const same = Object.entries(want).every(([type, w]) => conditions.some((c) => c.type === type && c.status === w.status));
+    if (same) return true;
+    const now = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+    const next = Object.entries(want).map(([type, w]) => ({ type, ...w, lastTransitionTime: now }));
+    const others = conditions.filter((c) => c.type !== 'NamesAccepted' && c.type !== 'Established');
+    const body = { ...crd, metadata: { ...(crd.metadata as Json), resourceVersion: String(modRevision) }, status: { ...status, conditions: [...next, ...others] } };
+    const crdKind = this.o.kinds.byResource('apiextensions.k8s.io', 'v1', 'customresourcedefinitions')!;
+    try {
+      await this.o.registry.update(crdKind, undefined, String((crd.metadata as Json).name), 'status', body, { dryRun: false, fieldManager: 'everynode-crd-names', fieldValidation: 'Ignore', force: false });
+      return true;
+    } catch (err) {
+      this.o.logger.debug?.(`custom resources: status of ${String((crd.metadata as Json).name)} not written yet: ${err instanceof Error ? err.message : String(err)}`);
+      return false;
+    }
   }
 
   /** Deletes a deleting CRD's custom resources; true once none is left and its finalizer is gone. */
-  private async cleanUp(crd: Json): Promise<boolean> {
+  private async cleanUp(crd: Json, versions: CrdKind[]): Promise<boolean> {
     const meta = crd.metadata as Json;
     const name = String(meta.name);
     if (!strs(meta.finalizers).includes(crdCleanupFinalizer)) return true;
-    const defs = kindsOf(crd);
-    const spec = isObj(crd.spec) ? crd.spec : {};
-    const names = isObj(spec.names) ? spec.names : {};
-    const def: KindDef | undefined = defs[0]?.def;
-    if (def) {
+    // Every version shares the storage prefix; a CRD of a built-in group owns none of it.
+    const def = (versions.find((v) => v.storage) ?? versions[0])?.def;
+    if (def && !this.builtinGroups.has(def.group)) {
       const prefix = keyPrefix(def);
       if ((await this.o.store.count(prefix)) > 0) {
         await this.o.registry.deleteCollection(def, undefined, { labelSelector: '', fieldSelector: '', limit: 0, continueToken: '', resourceVersion: undefined, resourceVersionMatch: undefined, watch: false, allowWatchBookmarks: false, sendInitialEvents: undefined, timeoutSeconds: 0, includeObject: 'Metadata' }, { dryRun: false, propagationPolicy: 'Background' });
         if ((await this.o.store.count(prefix)) > 0) return false; // held by their finalizers
       }
-    } else if (typeof spec.group === 'string' && typeof names.plural === 'string' && (await this.o.store.count(`${registryRoot}${spec.group}/${names.plural}/`)) > 0) {
-      return false;
     }
     const crdKind = this.o.kinds.byResource('apiextensions.k8s.io', 'v1', 'customresourcedefinitions')!;
     const finalizers = strs(meta.finalizers).filter((f) => f !== crdCleanupFinalizer);

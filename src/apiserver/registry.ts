@@ -367,6 +367,8 @@ export class RestRegistry {
   }
 
   private async createDecoded(k: KindDef, namespace: string | undefined, object: KubeObject, warnings: string[], dryRun: boolean, admit?: AdmitFn): Promise<WriteResult> {
+    // A terminating CRD's kinds refuse creates (custom-resources.ts).
+    if (k.createForbidden) throw methodNotAllowed(k.createForbidden);
     const ref = resourceRefOf(k);
     checkNamespace(k, object, namespace);
     const m = object.metadata;
@@ -384,6 +386,8 @@ export class RestRegistry {
     admitCreate(k, object);
     const errs = [...checkPathSegmentName('metadata.name', m.name), ...validation.validateCreate(object)];
     if (errs.length > 0) throw invalid(ref, m.name, errs);
+    const kindWarnings = validation.warnings?.(object);
+    if (kindWarnings && kindWarnings.length > 0) warnings = [...warnings, ...kindWarnings];
     if (k.namespaced) await this.ensureNamespace(namespace!, ref, m.name);
     await admit?.(object, undefined);
     if (dryRun) return { code: 201, json: JSON.stringify(object), warnings, name: m.name };
@@ -542,6 +546,10 @@ export class RestRegistry {
     admit?: AdmitFn,
   ): Promise<WriteResult> {
     checkVerb(k, 'patch');
+    // Custom resources have no patch strategies: strategic merge is refused as upstream refuses it.
+    if (k.custom && type === 'strategic') {
+      throw new ApiError(415, 'UnsupportedMediaType', 'the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml');
+    }
     const ref = resourceRefOf(k);
     let patch: unknown;
     try {
@@ -635,7 +643,9 @@ export class RestRegistry {
     const ref = resourceRefOf(k);
     const key = objectKey(k, namespace, name);
     const validation = validationFor(groupKindOf(k));
-    const warn = () => (typeof warnings === 'function' ? warnings() : warnings);
+    // The kind's own warnings (deprecated annotations...) of the last main-resource update checked.
+    let kindWarnings: string[] = [];
+    const warn = () => [...(typeof warnings === 'function' ? warnings() : warnings), ...kindWarnings];
     if (subresource !== undefined && subresource !== 'status' && !(subresource === 'finalize' && isNamespaceKind(k))) throw methodNotAllowed();
     for (let attempt = 1; ; attempt++) {
       const kv = await this.store.get(key);
@@ -673,6 +683,7 @@ export class RestRegistry {
         prepareForUpdate(k, next, old);
         validation.prepareForUpdate?.(next, old);
         errs = [...validateFinalizersUpdate(next, old), ...validation.validateUpdate(next, old)];
+        kindWarnings = errs.length === 0 ? (validation.warnings?.(next) ?? []) : [];
       }
       if (errs.length > 0) throw invalid(ref, name, errs);
       next.metadata.resourceVersion = currentRV;

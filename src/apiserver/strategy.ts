@@ -89,6 +89,12 @@ export function admitCreate(k: KindDef, obj: KubeObject): void {
   if (add.length > 0) spec.tolerations = [...tolerations, ...add];
 }
 
+/** A custom resource without its metadata: any other change is a new generation (upstream's customResourceStrategy). */
+function withoutMetadata(o: KubeObject): Record<string, unknown> {
+  const { metadata: _m, ...rest } = o as unknown as Record<string, unknown>;
+  return rest;
+}
+
 /**
  * Carries server-owned fields from `old` into `obj` (an update of the main resource) and
  * bumps generation. Throws 409 when the body's uid differs from the stored one.
@@ -110,7 +116,7 @@ export function prepareForUpdate(k: KindDef, obj: KubeObject, old: KubeObject): 
     else obj.status = old.status;
   }
   const templateChanged = k.tracksTemplateGeneration && !jsonEqual((spec(obj) as { template?: unknown } | undefined)?.template, (spec(old) as { template?: unknown } | undefined)?.template);
-  if (k.tracksGeneration && (templateChanged || !jsonEqual(spec(obj), spec(old)))) {
+  if (k.tracksGeneration && (templateChanged || (k.custom ? !jsonEqual(withoutMetadata(obj), withoutMetadata(old)) : !jsonEqual(spec(obj), spec(old))))) {
     m.generation = (om.generation ?? 0) + 1;
   }
   if (k.tracksTemplateGeneration) {

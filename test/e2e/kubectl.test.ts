@@ -473,8 +473,8 @@ spec:
     })).toContain('gadget.example.org/g1 created');
     expect(await ok(['apply', '-f', '-'], gadget)).toContain('gadget.example.org/g1 unchanged');
     const table = await ok(['get', 'gd']);
-    expect(table).toMatch(/^NAME\s+SIZE\s+AGE\n/);
-    expect(table).toMatch(/\ng1\s+3\s+\d+s\n/);
+    expect(table).toMatch(/^NAME\s+SIZE\n/);
+    expect(table).toMatch(/\ng1\s+3\n/);
     expect(JSON.parse(await ok(['get', 'gadget', 'g1', '-o', 'json'])).spec).toEqual({ size: 3, mode: 'auto' });
     const bad = await kubectl(['apply', '-f', '-'], 'apiVersion: example.org/v1\nkind: Gadget\nmetadata:\n  name: g2\nspec:\n  size: 3\n  colour: red\n');
     expect(bad.code).not.toBe(0);
@@ -554,6 +554,8 @@ spec:
       const r = await kubectl(['apply', '-f', join(manifests, f)]);
       expect(r.stderr, f).not.toMatch(/error/i);
       expect(r.code, `${f}: ${r.stderr}`).toBe(0);
+      // Upstream answers datadog's deprecated pod-template annotations with warnings.
+      if (f === 'datadog-agent.yaml') expect(r.stderr).toContain('Warning: spec.template.metadata.annotations[container.apparmor.security.beta.kubernetes.io/system-probe]: deprecated since v1.30; use the "appArmorProfile" field instead');
     }
     // A second apply changes nothing. kubectl decides "unchanged" client-side from its three-way
     // patch; a manifest that spells a field as an explicit null (datadog's `tolerations:`, falco's
@@ -597,7 +599,9 @@ spec:
       for (const f of applicable) {
         const r = await kubectl(['apply', '--server-side', '-f', join(manifests, f)]);
         expect(r.code, `${f}: ${r.stderr}`).toBe(0);
-        expect(r.stderr, f).not.toMatch(/conflict|warning/i);
+        // The only warnings are upstream's for datadog's deprecated seccomp/AppArmor annotations.
+        const unexpected = r.stderr.split('\n').filter((l) => l.trim() !== '' && !/^Warning: spec\.template\.metadata\.annotations\[container\.(seccomp|apparmor)\.security\.(alpha|beta)\.kubernetes\.io\/system-probe\]: (non-functional in v1\.27\+|deprecated since v1\.30)/.test(l));
+        expect(unexpected, f).toEqual([]);
       }
     }
     for (const f of applicable) {

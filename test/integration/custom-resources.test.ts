@@ -130,7 +130,7 @@ describe('custom resources', () => {
     expect(patched.body.status).toEqual({ phase: 'Ready' });
     expect(patched.body.metadata.generation).toBe(2);
     const table = await testFetch(`${server.url}${widgets}`, { headers: { accept: 'application/json;as=Table;v=v1;g=meta.k8s.io' } }).then((r) => r.json() as Promise<any>);
-    expect(table.columnDefinitions.map((c: any) => c.name)).toEqual(['Name', 'Size', 'Phase', 'Age']);
+    expect(table.columnDefinitions.map((c: any) => c.name)).toEqual(['Name', 'Size', 'Phase']);
     expect(table.rows.find((r: any) => r.cells[0] === 'w1').cells.slice(0, 3)).toEqual(['w1', 4, 'Ready']);
     const all = await call('GET', '/apis/example.com/v1beta1/widgets');
     expect(all.body.kind).toBe('WidgetList');
@@ -166,5 +166,70 @@ describe('custom resources', () => {
       return r.status === 200 ? r : undefined;
     }, { message: 'served again' });
     expect(fresh.body.items).toEqual([]);
+  });
+});
+
+describe('custom resource definitions: names, versions, termination', () => {
+  const thing = (plural: string, kind: string, group = 'conflict.example.com') => ({
+    apiVersion: 'apiextensions.k8s.io/v1',
+    kind: 'CustomResourceDefinition',
+    metadata: { name: `${plural}.${group}` },
+    spec: { group, names: { plural, kind }, scope: 'Namespaced', versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } } }] },
+  });
+  const crds = '/apis/apiextensions.k8s.io/v1/customresourcedefinitions';
+  const condition = (crd: any, type: string) => crd.status.conditions.find((c: any) => c.type === type);
+
+  it('a CRD may not declare kinds in a group the server serves itself', async () => {
+    for (const group of ['apiextensions.k8s.io', 'coordination.k8s.io', 'metrics.k8s.io']) {
+      const r = await call('POST', crds, { ...thing('leases', 'Lease2', group), metadata: { name: `leases.${group}`, annotations: { 'api-approved.kubernetes.io': 'unapproved, test' } } });
+      expect(r.status, group).toBe(422);
+      expect(r.body.message).toContain(`spec.group: Forbidden: group "${group}" is served by the API server itself`);
+    }
+  });
+
+  it('a later CRD claiming a kind already in use in its group is not served until the first goes', async () => {
+    expect((await call('POST', crds, thing('foos', 'Foo'))).status).toBe(201);
+    await new Promise((r) => setTimeout(r, 1100)); // a later creationTimestamp
+    expect((await call('POST', crds, thing('bars', 'Foo'))).status).toBe(201);
+    const bars = await waitFor(async () => {
+      const r = await call('GET', `${crds}/bars.conflict.example.com`);
+      return condition(r.body, 'NamesAccepted').status === 'False' ? r.body : undefined;
+    }, { message: 'NamesAccepted=False on the later CRD' });
+    expect(condition(bars, 'NamesAccepted')).toMatchObject({ reason: 'SingularConflict', message: '"foo" is already in use' }); // its singular defaults to the kind's
+    expect(condition(bars, 'Established').status).toBe('False');
+    expect((await call('GET', '/apis/conflict.example.com/v1/namespaces/default/foos')).status).toBe(200);
+    expect((await call('GET', '/apis/conflict.example.com/v1/namespaces/default/bars')).status).toBe(404);
+    await call('DELETE', `${crds}/foos.conflict.example.com`);
+    await waitFor(async () => (await call('GET', '/apis/conflict.example.com/v1/namespaces/default/bars')).status === 200, { message: 'bars served once foos is gone' });
+    expect(condition((await call('GET', `${crds}/bars.conflict.example.com`)).body, 'Established').status).toBe('True');
+  });
+
+  it('a terminating CRD still serves its objects (not creates) so finalizers can be released; strategic merge is refused; generation counts every field', async () => {
+    const base = '/apis/conflict.example.com/v1/namespaces/default/bars';
+    const held = await call('POST', base, { apiVersion: 'conflict.example.com/v1', kind: 'Foo', metadata: { name: 'held', finalizers: ['example.com/hold'] }, data: { a: 1 } });
+    expect(held.status, held.text).toBe(201);
+    const smp = await call('PATCH', `${base}/held`, { data: { a: 2 } }, 'application/strategic-merge-patch+json');
+    expect(smp.status).toBe(415);
+    const merged = await call('PATCH', `${base}/held`, { data: { a: 2 } }, 'application/merge-patch+json');
+    expect(merged.body.metadata.generation).toBe(2); // no /status: any change but metadata is a generation
+
+    expect((await call('DELETE', `${crds}/bars.conflict.example.com`)).status).toBe(200);
+    await waitFor(async () => (await call('POST', base, { apiVersion: 'conflict.example.com/v1', kind: 'Foo', metadata: { name: 'late' } })).status === 405, { message: 'creates refused while terminating' });
+    const stillThere = await call('GET', `${base}/held`);
+    expect(stillThere.body.metadata.deletionTimestamp).toBeTruthy();
+    expect((await call('GET', `${crds}/bars.conflict.example.com`)).status).toBe(200); // held by its object's finalizer
+    expect((await call('PATCH', `${base}/held`, { metadata: { finalizers: null } }, 'application/merge-patch+json')).status).toBe(200);
+    await waitFor(async () => (await call('GET', `${crds}/bars.conflict.example.com`)).status === 404, { message: 'CRD gone after its last object', timeoutMs: 15_000 });
+  });
+
+  it('a version objects were stored in cannot be removed from spec.versions', async () => {
+    const crd = thing('bazs', 'Baz');
+    expect((await call('POST', crds, crd)).status).toBe(201);
+    const current = await call('GET', `${crds}/bazs.conflict.example.com`);
+    const next = structuredClone(current.body);
+    next.spec.versions = [{ ...next.spec.versions[0], name: 'v2' }];
+    const r = await call('PUT', `${crds}/bazs.conflict.example.com`, next);
+    expect(r.status, r.text).toBe(422);
+    expect(r.body.message).toContain('status.storedVersions[0]: Invalid value: "v1": must appear in spec.versions');
   });
 });

@@ -14,7 +14,7 @@
 
 import { META, listOf, typeMeta } from './dsl.js';
 import { definitionName } from './openapi.js';
-import { registerDefinitions, registerKind } from './registry.js';
+import { registerDefinitions, registerKind, unregisterDefinitions } from './registry.js';
 import type { GroupVersionKind, SchemaNode } from './types.js';
 
 type Json = Record<string, unknown>;
@@ -93,4 +93,10 @@ export function registerCustomResourceSchema(gvk: GroupVersionKind, listKind: st
   registerKind(gvk, name);
   registerKind({ ...gvk, kind: listKind }, listName);
   registerKind({ group: gvk.group, version: gvk.version, kind: 'DeleteOptions' }, META + 'DeleteOptions');
+}
+
+/** Removes what registerCustomResourceSchema registered for a kind (its CRD version went). */
+export function unregisterCustomResourceSchema(gvk: GroupVersionKind, listKind: string): void {
+  const listGvk = { ...gvk, kind: listKind };
+  unregisterDefinitions([definitionName(gvk), definitionName(listGvk)], [gvk, listGvk]);
 }

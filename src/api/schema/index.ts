@@ -11,7 +11,7 @@ export type { GroupVersionKind, SchemaNode, ScalarType } from './types.js';
 export type { FieldValidation } from './decode.js';
 export { buildOpenAPIV3, definitionName, type OpenAPIResource } from './openapi.js';
 export { registerDefinitions, registerKind, getDefinition, kindsOfDefinition } from './registry.js';
-export { registerCustomResourceSchema, schemaFromOpenAPI } from './custom-resource.js';
+export { registerCustomResourceSchema, schemaFromOpenAPI, unregisterCustomResourceSchema } from './custom-resource.js';
 export type { Definitions } from './dsl.js';
 
 /** Root object schema of a kind (resolved, kind 'object'), or undefined when not served. */

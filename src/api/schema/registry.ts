@@ -44,6 +44,20 @@ export function registerKind(gvk: GroupVersionKind, definition: string): void {
   definitionToKinds.set(definition, kinds);
 }
 
+/** Removes named definitions and what maps kinds onto them (a custom resource kind that went). */
+export function unregisterDefinitions(names: readonly string[], gvks: readonly GroupVersionKind[]): void {
+  for (const g of gvks) {
+    const key = gvkKey(g);
+    const def = kindToDefinition.get(key);
+    if (def === undefined) continue;
+    kindToDefinition.delete(key);
+    const list = definitionToKinds.get(def)?.filter((k) => gvkKey(k) !== key) ?? [];
+    if (list.length > 0) definitionToKinds.set(def, list);
+    else definitionToKinds.delete(def);
+  }
+  for (const n of names) definitions.delete(n);
+}
+
 export function getDefinition(name: string): SchemaNode | undefined {
   return definitions.get(name);
 }

@@ -3,6 +3,7 @@
 // pkg/apis/core/v1/defaults.go and pkg/apis/core/validation.
 
 import { fe, type FieldError } from '../errors.js';
+import { validatePodAnnotations } from './pod-annotations.js';
 import { setPodDefaults } from './defaults-pod.js';
 import {
   isConfigMapKey,
@@ -47,6 +48,7 @@ export function validatePod(pod: Obj): FieldError[] {
 
 export function validatePodCreate(pod: Obj): FieldError[] {
   const errs = validatePod(pod);
+  errs.push(...validatePodAnnotations(pod.metadata, pod.spec, 'metadata'));
   const spec = obj(pod.spec) ?? {};
   if (arr(spec.ephemeralContainers).length > 0) errs.push(fe.forbidden('spec.ephemeralContainers', 'cannot be set on create'));
   if ((str(spec.nodeName) ?? '') !== '' && arr(spec.schedulingGates).length !== 0) {

@@ -4,6 +4,7 @@
 // resources themselves are not served yet.
 
 import { fe, type FieldError } from '../errors.js';
+import { builtinKinds } from '../kinds.js';
 import { isDNS1035Label, isDNS1123Subdomain, nameIsDNSSubdomain } from './names.js';
 import { validateObjectMeta, validateObjectMetaUpdate } from './object-meta.js';
 import { arr, child, clone, ensureObj, index, isObj, obj, str, validateImmutableField, type Obj } from './util.js';
@@ -61,6 +62,15 @@ export function prepareCRDForUpdate(crd: Obj, _old: Obj): void {
   status.storedVersions = versions;
 }
 
+/** Groups the server serves itself (kinds, reviews, metrics); a CRD may not declare kinds in them. */
+export const reservedGroups: ReadonlySet<string> = new Set([
+  ...builtinKinds().map((k) => k.group),
+  'authorization.k8s.io',
+  'authentication.k8s.io',
+  'metrics.k8s.io',
+  'events.k8s.io',
+]);
+
 function protectedGroup(group: string): boolean {
   return group === 'k8s.io' || group === 'kubernetes.io' || group.endsWith('.k8s.io') || group.endsWith('.kubernetes.io');
 }
@@ -75,6 +85,7 @@ export function validateCRD(crd: Obj): FieldError[] {
   if (str(meta.name) !== `${plural}.${group}`) errs.push(fe.invalid('metadata.name', meta.name ?? '', 'must be spec.names.plural+"."+spec.group'));
   if (group === '') errs.push(fe.required('spec.group'));
   else if (isDNS1123Subdomain(group).length > 0 || !group.includes('.')) errs.push(fe.invalid('spec.group', group, 'should be a domain with at least one dot'));
+  else if (reservedGroups.has(group)) errs.push(fe.forbidden('spec.group', `group "${group}" is served by the API server itself`));
   if (protectedGroup(group) && !str(obj(meta.annotations)?.[APPROVAL])) {
     errs.push(fe.required(`metadata.annotations[${APPROVAL}]`, `protected groups must have approval annotation "${APPROVAL}"`));
   }
@@ -123,5 +134,10 @@ export function validateCRDUpdate(crd: Obj, old: Obj): FieldError[] {
   const oldSpec = obj(old.spec) ?? {};
   errs.push(...validateImmutableField(spec.group, oldSpec.group, 'spec.group'));
   errs.push(...validateImmutableField(spec.scope, oldSpec.scope, 'spec.scope'));
+  // Objects may be stored in every version the CRD ever stored in: those stay in spec.versions.
+  const names = new Set(arr(spec.versions).map((v) => str(obj(v)?.name)));
+  arr(obj(crd.status)?.storedVersions).forEach((v, i) => {
+    if (typeof v === 'string' && !names.has(v)) errs.push(fe.invalid(`status.storedVersions[${i}]`, v, 'must appear in spec.versions'));
+  });
   return errs;
 }

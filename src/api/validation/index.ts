@@ -57,6 +57,7 @@ import { validateObjectMeta, validateObjectMetaUpdate } from './object-meta.js';
 import { setBindingDefaults, validateBindingUpdate, validateClusterRole, validateClusterRoleBinding, validateRole, validateRoleBinding } from './rbac.js';
 import { setPriorityClassDefaults, validateLease, validateLeaseUpdate, validatePriorityClass, validatePriorityClassUpdate } from './scheduling.js';
 import type { Obj } from './util.js';
+import { podWarnings } from './pod-annotations.js';
 import { prepareCRDForCreate, prepareCRDForUpdate, setCRDDefaults, validateCRD, validateCRDUpdate } from './crd.js';
 import {
   setCSIDriverDefaults,
@@ -91,6 +92,8 @@ export interface KindValidation {
   validateUpdate(obj: KubeObject, old: KubeObject): FieldError[];
   /** Validates a write through the /status subresource. */
   validateStatusUpdate(obj: KubeObject, old: KubeObject): FieldError[];
+  /** Upstream's warnings for an accepted create or update (deprecated annotations, node labels). */
+  warnings?(obj: KubeObject): string[];
 }
 
 type Fn1 = (o: Obj) => FieldError[];
@@ -105,7 +108,14 @@ interface KindSpec {
   create: Fn1;
   update?: Fn2;
   status?: Fn2;
+  warnings?: (o: Obj) => string[];
 }
+
+/** Warnings for the pod template at spec.template. */
+const templateWarnings = (o: Obj): string[] => {
+  const t = (o.spec as Obj | undefined)?.template as Obj | undefined;
+  return t ? podWarnings(t.metadata, t.spec, 'spec.template.metadata', 'spec.template.spec') : [];
+};
 
 const metaUpdate: Fn2 = (o, old) => validateObjectMetaUpdate(o.metadata, old.metadata);
 const updateThenCreate =
@@ -115,14 +125,14 @@ const updateThenCreate =
 const kinds: Record<string, KindSpec> = {
   '/Namespace': { namespaced: false, defaults: setNamespaceDefaults, prepare: prepareNamespaceForCreate, prepareUpdate: prepareNamespaceForUpdate, create: validateNamespace, update: validateNamespaceUpdate, status: validateNamespaceStatusUpdate },
   '/Node': { namespaced: false, defaults: setNodeDefaults, statusDefaults: setNodeDefaults, create: validateNode, update: validateNodeUpdate, status: validateNodeUpdate },
-  '/Pod': { namespaced: true, defaults: setPodDefaultsForCreate, create: validatePodCreate, update: validatePodUpdate, status: validatePodStatusUpdate },
+  '/Pod': { namespaced: true, defaults: setPodDefaultsForCreate, create: validatePodCreate, update: validatePodUpdate, status: validatePodStatusUpdate, warnings: (o) => podWarnings(o.metadata, o.spec, 'metadata', 'spec') },
   '/Event': { namespaced: true, create: validateEvent, update: validateEventUpdate },
   '/Service': { namespaced: true, defaults: setServiceDefaults, prepareUpdate: prepareServiceForUpdate, create: validateService, update: validateServiceUpdate, status: metaUpdate },
   '/Endpoints': { namespaced: true, defaults: setEndpointsDefaults, create: validateEndpoints, update: updateThenCreate(validateEndpoints) },
   '/ConfigMap': { namespaced: true, create: validateConfigMap, update: validateConfigMapUpdate },
   '/Secret': { namespaced: true, defaults: setSecretDefaults, create: validateSecret, update: validateSecretUpdate },
   '/ServiceAccount': { namespaced: true, create: validateServiceAccount, update: updateThenCreate(validateServiceAccount) },
-  'apps/DaemonSet': { namespaced: true, defaults: setDaemonSetDefaults, create: validateDaemonSet, update: validateDaemonSetUpdate, status: validateDaemonSetStatusUpdate },
+  'apps/DaemonSet': { namespaced: true, defaults: setDaemonSetDefaults, create: validateDaemonSet, update: validateDaemonSetUpdate, status: validateDaemonSetStatusUpdate, warnings: templateWarnings },
   'apps/ControllerRevision': { namespaced: true, create: validateControllerRevision, update: validateControllerRevisionUpdate },
   'coordination.k8s.io/Lease': { namespaced: true, create: validateLease, update: validateLeaseUpdate },
   'rbac.authorization.k8s.io/Role': { namespaced: true, create: validateRole, update: updateThenCreate(validateRole) },
@@ -130,7 +140,7 @@ const kinds: Record<string, KindSpec> = {
   'rbac.authorization.k8s.io/RoleBinding': { namespaced: true, defaults: setBindingDefaults, create: validateRoleBinding, update: (o, old) => validateBindingUpdate(o, old, true) },
   'rbac.authorization.k8s.io/ClusterRoleBinding': { namespaced: false, defaults: setBindingDefaults, create: validateClusterRoleBinding, update: (o, old) => validateBindingUpdate(o, old, false) },
   'scheduling.k8s.io/PriorityClass': { namespaced: false, defaults: setPriorityClassDefaults, create: validatePriorityClass, update: validatePriorityClassUpdate },
-  'apps/Deployment': { namespaced: true, defaults: setDeploymentDefaults, create: validateDeployment },
+  'apps/Deployment': { namespaced: true, defaults: setDeploymentDefaults, create: validateDeployment, warnings: templateWarnings },
   'policy/PodDisruptionBudget': { namespaced: true, create: validatePodDisruptionBudget },
   'storage.k8s.io/CSIDriver': { namespaced: false, defaults: setCSIDriverDefaults, create: validateCSIDriver },
   'admissionregistration.k8s.io/ValidatingWebhookConfiguration': { namespaced: false, defaults: setValidatingWebhookConfigurationDefaults, create: validateWebhookConfiguration },
@@ -156,6 +166,8 @@ function toKindValidation(spec: KindSpec): KindValidation {
   if (prepareUpdate) kv.prepareForUpdate = (o, old) => prepareUpdate(asObj(o), asObj(old));
   const statusDefaults = spec.statusDefaults;
   if (statusDefaults) kv.applyStatusDefaults = (o) => statusDefaults(asObj(o));
+  const warnings = spec.warnings;
+  if (warnings) kv.warnings = (o) => warnings(asObj(o));
   return kv;
 }
 
@@ -183,9 +195,20 @@ export function registerCustomResourceValidation(groupKind: string, namespaced: 
     ...validateObjectMeta(o.metadata, namespaced, nameIsDNSSubdomain),
     ...required.filter((f) => o[f] === undefined || o[f] === null).map((f) => fe.required(f)),
   ];
+  if (builtinValidation.has(groupKind)) return; // never replaces a built-in kind's rules
   kinds[groupKind] = { namespaced, create };
   cache.delete(groupKind);
 }
+
+/** Removes a custom resource kind's validation (its CRD went); built-in kinds stay. */
+export function unregisterCustomResourceValidation(groupKind: string): void {
+  if (builtinValidation.has(groupKind)) return;
+  delete kinds[groupKind];
+  cache.delete(groupKind);
+}
+
+/** The built-in kinds' keys: custom resources never replace them. */
+const builtinValidation: ReadonlySet<string> = new Set(Object.keys(kinds));
 
 /** The group/kind keys that have dedicated validation. */
 export const validatedKinds: readonly string[] = Object.keys(kinds);
@@ -214,5 +237,5 @@ export { labelSelectorMatches, validateAnnotations, validateLabelSelector, valid
 export { validatePodSpec, validatePodTemplateSpec, validateTolerations } from './pod-spec.js';
 export { imageTag, setPodDefaults, setPodSpecDefaults, setPodTemplateDefaults } from './defaults-pod.js';
 export { setDaemonSetDefaults, templateGenerationAnnotation } from './daemonset.js';
-export { crdCleanupFinalizer } from './crd.js';
+export { crdCleanupFinalizer, reservedGroups } from './crd.js';
 export { compareQuantity, formatQuantity, parseQuantity, type Quantity } from './quantity.js';

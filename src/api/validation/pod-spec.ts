@@ -3,6 +3,7 @@
 // a missing terminationGracePeriodSeconds or imagePullPolicy is an error here, as upstream.
 
 import { fe, type FieldError } from '../errors.js';
+import { validatePodAnnotations } from './pod-annotations.js';
 import {
   inclusiveRangeError,
   isConfigMapKey,
@@ -1267,6 +1268,7 @@ export function validatePodTemplateSpec(template: unknown, path: string): FieldE
   const meta = obj(t.metadata) ?? {};
   errs.push(...validateLabels(meta.labels, child(path, 'labels')));
   errs.push(...validateAnnotations(meta.annotations, child(path, 'annotations')));
+  errs.push(...validatePodAnnotations(meta, t.spec, child(path, 'metadata')));
   errs.push(...validatePodSpec(t.spec, child(path, 'spec'), { resourceIsPod: false }));
   if (arr(obj(t.spec)?.ephemeralContainers).length > 0) errs.push(fe.forbidden(child(path, 'spec', 'ephemeralContainers'), 'ephemeral containers not allowed in pod template'));
   return errs;

@@ -1,5 +1,5 @@
-// Rows of custom resources: Name, the CRD version's additionalPrinterColumns, Age (upstream's
-// columns for custom resources). Column values come from simple JSONPath expressions
+// Rows of custom resources: Name and the CRD's additionalPrinterColumns, or Name and Age when it
+// declares none (upstream's columns for custom resources). Column values come from simple JSONPath expressions
 // (`.spec.size`, `.status.items[0].name`, `.metadata.labels.app`); filter expressions and
 // wildcards are not evaluated (the cell is empty). Dates print as ages, like upstream.
 
@@ -38,13 +38,17 @@ function cell(v: unknown, c: PrinterColumn, now: Date): unknown {
 }
 
 export function customResourcePrinter(columns: PrinterColumn[]): TablePrinter {
+  if (columns.length === 0) {
+    return {
+      columns: [nameColumn(), ageColumn()],
+      cells: (o: Obj, { now }) => {
+        const meta = rec(o['metadata']);
+        return [str(meta['name']), translateTimestampSince(meta['creationTimestamp'], now)];
+      },
+    };
+  }
   return {
-    columns: [nameColumn(), ...columns.map((c) => col(c.name, c.type, c.description ?? '', c.priority ?? 0, c.format ?? '')), ...(columns.some((c) => c.name.toLowerCase() === 'age') ? [] : [ageColumn()])],
-    cells(o: Obj, { now }) {
-      const meta = rec(o['metadata']);
-      const cells = [str(meta['name']), ...columns.map((c) => cell(simpleJsonPath(o, c.jsonPath), c, now))];
-      if (!columns.some((c) => c.name.toLowerCase() === 'age')) cells.push(translateTimestampSince(meta['creationTimestamp'], now));
-      return cells;
-    },
+    columns: [nameColumn(), ...columns.map((c) => col(c.name, c.type, c.description ?? '', c.priority ?? 0, c.format ?? ''))],
+    cells: (o: Obj, { now }) => [str(rec(o['metadata'])['name']), ...columns.map((c) => cell(simpleJsonPath(o, c.jsonPath), c, now))],
   };
 }
