@@ -233,3 +233,30 @@ describe('custom resource definitions: names, versions, termination', () => {
     expect(r.body.message).toContain('status.storedVersions[0]: Invalid value: "v1": must appear in spec.versions');
   });
 });
+
+describe('garbage collection of custom resources', () => {
+  it('a custom resource owned by a ConfigMap goes with it, and a ConfigMap owned by a custom resource goes with that', async () => {
+    // The same data dir, now with the controller manager (its garbage collector).
+    await server.close();
+    server = await startServer({ dataDir, listen: '127.0.0.1:0', compaction: false, controllers: { leaderElection: false, daemonSet: false, nodeLifecycle: false } });
+    registerServer(server.url, credentialsFromKubeconfig(server.kubeconfigPath));
+    const crd = {
+      apiVersion: 'apiextensions.k8s.io/v1',
+      kind: 'CustomResourceDefinition',
+      metadata: { name: 'parts.gc.example.com' },
+      spec: { group: 'gc.example.com', names: { plural: 'parts', kind: 'Part' }, scope: 'Namespaced', versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } } }] },
+    };
+    expect((await call('POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', crd)).status).toBe(201);
+    const parts = '/apis/gc.example.com/v1/namespaces/default/parts';
+    await waitFor(async () => (await call('GET', parts)).status === 200, { message: 'parts served' });
+    const owner = await call('POST', '/api/v1/namespaces/default/configmaps', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'gc-owner' } });
+    const ownerRef = (o: any, apiVersion: string, kind: string) => [{ apiVersion, kind, name: o.metadata.name, uid: o.metadata.uid }];
+    const part = await call('POST', parts, { apiVersion: 'gc.example.com/v1', kind: 'Part', metadata: { name: 'p1', ownerReferences: ownerRef(owner.body, 'v1', 'ConfigMap') } });
+    expect(part.status, part.text).toBe(201);
+    const dependent = await call('POST', '/api/v1/namespaces/default/configmaps', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'gc-dependent', ownerReferences: ownerRef(part.body, 'gc.example.com/v1', 'Part') } });
+    expect(dependent.status).toBe(201);
+    await call('DELETE', '/api/v1/namespaces/default/configmaps/gc-owner');
+    await waitFor(async () => (await call('GET', `${parts}/p1`)).status === 404, { message: 'the Part goes with its ConfigMap', timeoutMs: 30_000 });
+    await waitFor(async () => (await call('GET', '/api/v1/namespaces/default/configmaps/gc-dependent')).status === 404, { message: 'the ConfigMap goes with its Part', timeoutMs: 30_000 });
+  });
+});

@@ -47,7 +47,7 @@ import {
   identityString,
 } from './graph.js';
 import { PodGarbageCollector, type PodGarbageCollectorOptions } from './pod-gc.js';
-import { ResourceResolver, defaultGarbageCollectorResources } from './resources.js';
+import { ResourceResolver, customResourceDefinitionsResource, customResourceOf, defaultGarbageCollectorResources } from './resources.js';
 import { errorMessage } from '../../util/index.js';
 
 export interface GarbageCollectorOptions {
@@ -93,6 +93,9 @@ export class GarbageCollector {
   private readonly deleteWorkers: number;
   private readonly orphanWorkers: number;
   private synced = false;
+  private running = false;
+  /** `group/plural` of every monitored resource. */
+  private readonly monitored = new Set<string>();
   private readonly syncTimeoutMs: number;
 
   constructor(o: GarbageCollectorOptions) {
@@ -112,24 +115,44 @@ export class GarbageCollector {
       { attemptToDelete: (uid) => this.attemptToDelete.add(uid), attemptToOrphan: (uid) => this.attemptToOrphan.add(uid) },
       (apiVersion, kind) => this.resolver.resolve(apiVersion, kind)?.namespaced,
     );
-    for (const r of resources) {
-      const inf = this.informers.forResource<KubeObject>(r);
-      this.monitors.push(inf);
-      const observe = (type: GraphEventType, obj: KubeObject | DeletedFinalStateUnknown<KubeObject>, old?: KubeObject): void => {
-        const o2 = isTombstone(obj) ? obj.obj : obj;
-        this.graph.observe(type, o2, this.identityOf(r, o2), old);
+    for (const r of resources) this.monitor(r);
+    // Custom resources come and go with their CRDs: each CRD seen adds its kind's monitor.
+    if (resources.some((r) => r.group === customResourceDefinitionsResource.group && r.plural === customResourceDefinitionsResource.plural)) {
+      const crds = this.informers.forResource<KubeObject>(customResourceDefinitionsResource);
+      const add = (crd: KubeObject): void => {
+        const r = customResourceOf(crd);
+        if (r) this.monitor(r);
       };
-      inf.addEventHandler({
-        add: (obj) => observe('add', obj),
-        update: (old, cur) => observe('update', cur, old),
-        delete: (obj) => observe('delete', obj),
-      });
+      crds.addEventHandler({ add: (crd) => add(crd), update: (_old, crd) => add(crd), delete: () => {} });
     }
     const monitorsPodsAndNodes = resources.some((r) => r.group === '' && r.plural === 'pods') && resources.some((r) => r.group === '' && r.plural === 'nodes');
     this.podGC =
       o.podGC === false || !monitorsPodsAndNodes
         ? undefined
         : new PodGarbageCollector({ ...(o.podGC ?? {}), client: o.client, informers: this.informers, clock: this.clock, onError: o.podGC?.onError ?? this.onError });
+  }
+
+  /**
+   * Monitors one resource (once per group/plural): its objects feed the dependency graph. A
+   * monitor added while the collector runs starts at once; it joins the graph as it lists.
+   */
+  private monitor(r: ResourceDescriptor): void {
+    const key = `${r.group}/${r.plural}`;
+    if (this.monitored.has(key)) return;
+    this.monitored.add(key);
+    this.resolver.add(r);
+    const inf = this.informers.forResource<KubeObject>(r);
+    this.monitors.push(inf);
+    const observe = (type: GraphEventType, obj: KubeObject | DeletedFinalStateUnknown<KubeObject>, old?: KubeObject): void => {
+      const o2 = isTombstone(obj) ? obj.obj : obj;
+      this.graph.observe(type, o2, this.identityOf(r, o2), old);
+    };
+    inf.addEventHandler({
+      add: (obj) => observe('add', obj),
+      update: (old, cur) => observe('update', cur, old),
+      delete: (obj) => observe('delete', obj),
+    });
+    if (this.running) inf.start();
   }
 
   private identityOf(r: ResourceDescriptor, obj: KubeObject): ObjectIdentity {
@@ -153,6 +176,7 @@ export class GarbageCollector {
    */
   async run(signal: AbortSignal): Promise<void> {
     if (signal.aborted) return;
+    this.running = true;
     if (this.ownsFactory) this.informers.start();
     else for (const m of this.monitors) m.start();
     const stop = new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));

@@ -12,6 +12,7 @@ import {
   nodesResource,
   podsResource,
 } from '../../client/index.js';
+import type { KubeObject } from '../../api/types.js';
 
 const core = (plural: string, kind: string, namespaced = true): ResourceDescriptor => ({ group: '', version: 'v1', plural, namespaced, kind });
 const rbac = (plural: string, kind: string, namespaced: boolean): ResourceDescriptor => ({
@@ -31,8 +32,35 @@ export const rolesResource = rbac('roles', 'Role', true);
 export const roleBindingsResource = rbac('rolebindings', 'RoleBinding', true);
 export const clusterRolesResource = rbac('clusterroles', 'ClusterRole', false);
 export const clusterRoleBindingsResource = rbac('clusterrolebindings', 'ClusterRoleBinding', false);
+const other = (group: string, plural: string, kind: string, namespaced: boolean): ResourceDescriptor => ({ group, version: 'v1', plural, namespaced, kind });
+export const deploymentsResource = other('apps', 'deployments', 'Deployment', true);
+export const podDisruptionBudgetsResource = other('policy', 'poddisruptionbudgets', 'PodDisruptionBudget', true);
+export const csiDriversResource = other('storage.k8s.io', 'csidrivers', 'CSIDriver', false);
+export const validatingWebhookConfigurationsResource = other('admissionregistration.k8s.io', 'validatingwebhookconfigurations', 'ValidatingWebhookConfiguration', false);
+export const mutatingWebhookConfigurationsResource = other('admissionregistration.k8s.io', 'mutatingwebhookconfigurations', 'MutatingWebhookConfiguration', false);
+/** Monitored for their own ownerReferences, and to monitor the custom resources each declares. */
+export const customResourceDefinitionsResource = other('apiextensions.k8s.io', 'customresourcedefinitions', 'CustomResourceDefinition', false);
 
-/** Default monitored set. Nodes are included because mirror pods are owned by their Node. */
+/**
+ * The resource of the custom resources a CRD declares (its storage version: every version
+ * names the same objects), or undefined for a CRD without usable names.
+ */
+export function customResourceOf(crd: KubeObject): ResourceDescriptor | undefined {
+  const spec = (crd as { spec?: { group?: unknown; scope?: unknown; names?: { plural?: unknown; kind?: unknown }; versions?: Array<{ name?: unknown; served?: unknown; storage?: unknown }> } }).spec;
+  const versions = Array.isArray(spec?.versions) ? spec.versions : [];
+  const version = (versions.find((v) => v?.storage === true && v.served === true) ?? versions.find((v) => v?.served === true))?.name;
+  const { group } = spec ?? {};
+  const plural = spec?.names?.plural;
+  const kind = spec?.names?.kind;
+  if (typeof group !== 'string' || typeof plural !== 'string' || typeof kind !== 'string' || typeof version !== 'string' || !group || !plural || !kind) return undefined;
+  return { group, version, plural, kind, namespaced: spec?.scope !== 'Cluster' };
+}
+
+/**
+ * Default monitored set. Nodes are included because mirror pods are owned by their Node. With
+ * CustomResourceDefinitions in it, the collector also monitors the custom resources of every
+ * CRD it sees (GarbageCollector.monitorCustomResources).
+ */
 export const defaultGarbageCollectorResources: readonly ResourceDescriptor[] = [
   podsResource,
   nodesResource,
@@ -48,6 +76,12 @@ export const defaultGarbageCollectorResources: readonly ResourceDescriptor[] = [
   roleBindingsResource,
   clusterRolesResource,
   clusterRoleBindingsResource,
+  deploymentsResource,
+  podDisruptionBudgetsResource,
+  csiDriversResource,
+  validatingWebhookConfigurationsResource,
+  mutatingWebhookConfigurationsResource,
+  customResourceDefinitionsResource,
 ];
 
 /** `apps/v1` → `apps`, `v1` → ''. */
@@ -68,6 +102,12 @@ export class ResourceResolver {
       const k = `${r.group}/${r.kind}`;
       if (!this.byGroupKind.has(k)) this.byGroupKind.set(k, r);
     }
+  }
+
+  /** Adds a resource (a custom resource kind that appeared); the first of a group/kind stays. */
+  add(r: ResourceDescriptor): void {
+    const k = `${r.group}/${r.kind}`;
+    if (!this.byGroupKind.has(k)) this.byGroupKind.set(k, r);
   }
 
   resolve(apiVersion: string, kind: string): ResourceDescriptor | undefined {
