@@ -188,10 +188,13 @@ export function renderValue(v: unknown): string {
 export function fieldErrorBody(e: FieldError): string {
   const t = typeText[e.type];
   switch (e.type) {
+    case 'FieldValueTooMany':
+      // upstream's field.TooMany shows the actual count when it is known
+      if (e.badValue !== undefined) return `${t}: ${renderValue(e.badValue)}${e.detail ? `: ${e.detail}` : ''}`;
+      return e.detail ? `${t}: ${e.detail}` : t;
     case 'FieldValueRequired':
     case 'FieldValueForbidden':
     case 'FieldValueTooLong':
-    case 'FieldValueTooMany':
       return e.detail ? `${t}: ${e.detail}` : t;
     case 'FieldValueNotSupported':
     case 'FieldValueInvalid':

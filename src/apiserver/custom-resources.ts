@@ -225,8 +225,7 @@ export class CustomResourceKinds {
     for (const [key, k] of wanted) {
       if (this.served.get(key)?.signature === k.signature) continue;
       registerCustomResourceSchema({ group: k.def.group, version: k.def.version, kind: k.def.kind }, k.def.listKind, k.schema);
-      const required = isObj(k.schema) ? strs(k.schema.required).filter((f) => f !== 'metadata' && f !== 'apiVersion' && f !== 'kind') : [];
-      registerCustomResourceValidation(`${k.def.group}/${k.def.kind}`, k.def.namespaced, required);
+      registerCustomResourceValidation(`${k.def.group}/${k.def.kind}`, k.def.namespaced, k.schema);
       setCustomResourcePrinter(`${k.def.group}/${k.def.kind}`, customResourcePrinter(k.columns));
       kinds.add(k.def);
       this.served.set(key, { def: k.def, signature: k.signature });

@@ -36,7 +36,7 @@ const widgetSchema = {
   type: 'object',
   required: ['spec'],
   properties: {
-    spec: { type: 'object', properties: { size: { type: 'integer' }, color: { type: 'string', default: 'blue' }, extra: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } } },
+    spec: { type: 'object', required: ['size'], properties: { size: { type: 'integer', minimum: 1, maximum: 10 }, color: { type: 'string', default: 'blue', enum: ['blue', 'red'] }, extra: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } } },
     status: { type: 'object', properties: { phase: { type: 'string' } } },
   },
 };
@@ -105,6 +105,13 @@ describe('custom resources', () => {
     const missing = await call('POST', widgets, { apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w3' } });
     expect(missing.status, missing.text).toBe(422);
     expect(missing.body.message).toContain('spec: Required value');
+    const constraints = await call('POST', widgets, widget('w7', { size: 0, color: 'green' }));
+    expect(constraints.status, constraints.text).toBe(422);
+    expect(constraints.body.message).toContain('spec.size: Invalid value: 0: spec.size in body should be greater than or equal to 1');
+    expect(constraints.body.message).toContain('spec.color: Unsupported value: "green": supported values: "blue", "red"');
+    const nestedRequired = await call('POST', widgets, widget('w8', { color: 'red' }));
+    expect(nestedRequired.status).toBe(422);
+    expect(nestedRequired.body.message).toContain('spec.size: Required value');
     const badName = await call('POST', widgets, widget('Not_A_Name', { size: 1 }));
     expect(badName.status).toBe(422);
     const strict = await call('POST', `${widgets}?fieldValidation=Strict`, widget('w4', { size: 1, shape: 'round' }));
@@ -115,7 +122,7 @@ describe('custom resources', () => {
     expect(pruned.body.spec).toEqual({ size: 1, color: 'blue' }); // pruned, and defaulted from the schema
     expect(pruned.headers.get('warning')).toContain('unknown field \\"spec.shape\\"');
     // Nothing half-written: the refused names do not exist.
-    for (const n of ['w2', 'w3', 'w4']) expect((await call('GET', `${widgets}/${n}`)).status).toBe(404);
+    for (const n of ['w2', 'w3', 'w4', 'w7', 'w8']) expect((await call('GET', `${widgets}/${n}`)).status).toBe(404);
   });
 
   it('status, generation, patches, lists through either version, and watch', async () => {

@@ -13,7 +13,8 @@
 // none throws on malformed shapes (wrong types read as absent). Validation of an update assumes
 // the registry has filled metadata.resourceVersion and copied status/spec as its strategy
 // requires; optimistic-concurrency checks are not done here.
-import { fe, type FieldError } from '../errors.js';
+import type { FieldError } from '../errors.js';
+import { validateCustomResourceValue } from './custom-resource.js';
 import { nameIsDNSSubdomain } from './names.js';
 import type { KubeObject } from '../types.js';
 import {
@@ -187,16 +188,14 @@ export function validationFor(groupKind: string): KindValidation {
 
 /**
  * Validation of a custom resource kind (a CRD's): upstream's generic custom resource strategy,
- * i.e. object metadata with DNS-subdomain names, and the top-level fields the CRD's schema
- * requires. Registering again replaces it (a CRD update).
+ * i.e. object metadata with DNS-subdomain names, and the value against the version's
+ * openAPIV3Schema (custom-resource.ts). Registering again replaces it (a CRD update); a
+ * built-in kind's rules are never replaced.
  */
-export function registerCustomResourceValidation(groupKind: string, namespaced: boolean, required: readonly string[] = []): void {
-  const create: Fn1 = (o) => [
-    ...validateObjectMeta(o.metadata, namespaced, nameIsDNSSubdomain),
-    ...required.filter((f) => o[f] === undefined || o[f] === null).map((f) => fe.required(f)),
-  ];
-  if (builtinValidation.has(groupKind)) return; // never replaces a built-in kind's rules
-  kinds[groupKind] = { namespaced, create };
+export function registerCustomResourceValidation(groupKind: string, namespaced: boolean, openAPIV3Schema: unknown): void {
+  const create: Fn1 = (o) => [...validateObjectMeta(o.metadata, namespaced, nameIsDNSSubdomain), ...validateCustomResourceValue(o, openAPIV3Schema)];
+  if (builtinValidation.has(groupKind)) return;
+  kinds[groupKind] = { namespaced, create, status: (o, old) => [...validateObjectMetaUpdate(o.metadata, old.metadata), ...validateCustomResourceValue(o, openAPIV3Schema)] };
   cache.delete(groupKind);
 }
 

@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import { fieldErrorString } from '../errors.js';
+import { validateCustomResourceValue } from './custom-resource.js';
+
+const schema = {
+  type: 'object',
+  required: ['spec'],
+  properties: {
+    spec: {
+      type: 'object',
+      required: ['name'],
+      properties: {
+        name: { type: 'string', minLength: 2, maxLength: 5, pattern: '^[a-z]+$' },
+        count: { type: 'integer', minimum: 0, exclusiveMinimum: true, maximum: 3 },
+        mode: { type: 'string', enum: ['a', 'b'] },
+        tags: { type: 'array', maxItems: 2, uniqueItems: true, items: { type: 'string', minLength: 1 } },
+        labels: { type: 'object', maxProperties: 1, additionalProperties: { type: 'string', maxLength: 3 } },
+      },
+    },
+  },
+};
+
+describe('custom resource values against their openAPIV3Schema', () => {
+  it('passes a valid object and ignores the root metadata', () => {
+    expect(validateCustomResourceValue({ apiVersion: 'x/v1', kind: 'X', metadata: { name: 'Not Checked Here' }, spec: { name: 'ab', count: 3, mode: 'a', tags: ['t'], labels: { k: 'v' } } }, schema)).toEqual([]);
+  });
+
+  it('reports every violated constraint with its path, as upstream words them', () => {
+    const errs = validateCustomResourceValue({ spec: { name: 'ABCDEF', count: 0, mode: 'c', tags: ['x', 'x', ''], labels: { a: 'long', b: 'v' } } }, schema).map(fieldErrorString);
+    expect(errs).toEqual([
+      'spec.name: Too long: may not be more than 5 bytes',
+      "spec.name: Invalid value: \"ABCDEF\": spec.name in body should match '^[a-z]+$'",
+      'spec.count: Invalid value: 0: spec.count in body should be greater than 0',
+      'spec.mode: Unsupported value: "c": supported values: "a", "b"',
+      'spec.tags: Too many: 3: must have at most 2 items',
+      "spec.tags: Invalid value: [\"x\",\"x\",\"\"]: spec.tags in body shouldn't contain duplicates",
+      'spec.tags[2]: Invalid value: "": spec.tags[2] in body should be at least 1 chars long',
+      'spec.labels: Invalid value: 2: spec.labels in body should have at most 1 properties',
+      'spec.labels.a: Too long: may not be more than 3 bytes',
+    ]);
+    expect(validateCustomResourceValue({ spec: {} }, schema).map(fieldErrorString)).toEqual(['spec.name: Required value']);
+    expect(validateCustomResourceValue({}, schema).map(fieldErrorString)).toEqual(['spec: Required value']);
+  });
+});

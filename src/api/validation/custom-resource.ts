@@ -1,0 +1,78 @@
+// Values of custom resources against their CRD version's openAPIV3Schema: the constraints the
+// schema decoder does not check (types and unknown fields are its job, src/api/schema/decode.ts):
+// required properties at every level, enum, minimum/maximum (exclusive too), minLength/
+// maxLength, pattern, minItems/maxItems, uniqueItems, minProperties/maxProperties. Messages
+// follow upstream's OpenAPI validation (`<path> in body should be ...`). The root's apiVersion,
+// kind and metadata are not the schema's business (object metadata is validated apart).
+
+import { fe, type FieldError } from '../errors.js';
+
+type Json = Record<string, unknown>;
+const isObj = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Patterns are compiled once per schema node; a pattern that is not a valid RegExp never matches. */
+const patterns = new WeakMap<Json, RegExp | null>();
+
+function patternOf(s: Json): RegExp | null {
+  let re = patterns.get(s);
+  if (re === undefined) {
+    try {
+      re = typeof s.pattern === 'string' ? new RegExp(s.pattern, 'u') : null;
+    } catch {
+      re = null;
+    }
+    patterns.set(s, re);
+  }
+  return re;
+}
+
+function walk(v: unknown, s: unknown, path: string, errs: FieldError[], depth: number): void {
+  if (!isObj(s) || depth > 64 || v === undefined || v === null) return;
+  if (Array.isArray(s.enum) && !s.enum.some((e) => JSON.stringify(e) === JSON.stringify(v))) {
+    errs.push(fe.notSupported(path, v, s.enum.map((e) => (typeof e === 'string' ? e : JSON.stringify(e)))));
+  }
+  if (typeof v === 'number') {
+    const { minimum, maximum } = s;
+    if (typeof minimum === 'number' && (s.exclusiveMinimum === true ? v <= minimum : v < minimum)) {
+      errs.push(fe.invalid(path, v, `${path} in body should be greater than ${s.exclusiveMinimum === true ? '' : 'or equal to '}${minimum}`));
+    }
+    if (typeof maximum === 'number' && (s.exclusiveMaximum === true ? v >= maximum : v > maximum)) {
+      errs.push(fe.invalid(path, v, `${path} in body should be less than ${s.exclusiveMaximum === true ? '' : 'or equal to '}${maximum}`));
+    }
+    if (typeof s.multipleOf === 'number' && s.multipleOf > 0 && !Number.isInteger(v / s.multipleOf)) errs.push(fe.invalid(path, v, `${path} in body should be a multiple of ${s.multipleOf}`));
+  } else if (typeof v === 'string') {
+    const length = [...v].length;
+    if (typeof s.minLength === 'number' && length < s.minLength) errs.push(fe.invalid(path, v, `${path} in body should be at least ${s.minLength} chars long`));
+    if (typeof s.maxLength === 'number' && length > s.maxLength) errs.push(fe.tooLong(path, s.maxLength));
+    const re = patternOf(s);
+    if (re && !re.test(v)) errs.push(fe.invalid(path, v, `${path} in body should match '${String(s.pattern)}'`));
+  } else if (Array.isArray(v)) {
+    if (typeof s.minItems === 'number' && v.length < s.minItems) errs.push(fe.invalid(path, v.length, `${path} in body should have at least ${s.minItems} items`));
+    if (typeof s.maxItems === 'number' && v.length > s.maxItems) errs.push({ type: 'FieldValueTooMany', field: path, badValue: v.length, detail: `must have at most ${s.maxItems} items` });
+    if (s.uniqueItems === true && new Set(v.map((x) => JSON.stringify(x))).size !== v.length) errs.push(fe.invalid(path, v, `${path} in body shouldn't contain duplicates`));
+    v.forEach((item, i) => walk(item, s.items, `${path}[${i}]`, errs, depth + 1));
+  } else if (isObj(v)) {
+    const keys = Object.keys(v);
+    if (typeof s.minProperties === 'number' && keys.length < s.minProperties) errs.push(fe.invalid(path, keys.length, `${path} in body should have at least ${s.minProperties} properties`));
+    if (typeof s.maxProperties === 'number' && keys.length > s.maxProperties) errs.push(fe.invalid(path, keys.length, `${path} in body should have at most ${s.maxProperties} properties`));
+    const root = depth === 0;
+    for (const r of Array.isArray(s.required) ? s.required : []) {
+      if (typeof r !== 'string' || (root && (r === 'apiVersion' || r === 'kind' || r === 'metadata'))) continue;
+      if (v[r] === undefined || v[r] === null) errs.push(fe.required(root ? r : `${path}.${r}`));
+    }
+    const props = isObj(s.properties) ? s.properties : {};
+    for (const k of keys) {
+      if (root && (k === 'apiVersion' || k === 'kind' || k === 'metadata')) continue;
+      const child = root ? k : `${path}.${k}`;
+      if (k in props) walk(v[k], props[k], child, errs, depth + 1);
+      else if (isObj(s.additionalProperties)) walk(v[k], s.additionalProperties, child, errs, depth + 1);
+    }
+  }
+}
+
+/** The field errors of a custom resource's value against its version's openAPIV3Schema. */
+export function validateCustomResourceValue(obj: unknown, openAPIV3Schema: unknown): FieldError[] {
+  const errs: FieldError[] = [];
+  walk(obj, openAPIV3Schema, '', errs, 0);
+  return errs;
+}
