@@ -2,7 +2,8 @@
 //   GET /containerLogs/<namespace>/<pod>/<container>?follow&tailLines&timestamps&previous
 //       &sinceSeconds&sinceTime&limitBytes
 //   GET /stats/summary   CPU and memory of the node and its containers (stats.ts; the metrics API)
-//   POST /exec/<namespace>/<pod>/<container>?command=...   a command in the container (kubectl exec)
+//   POST /exec/<namespace>/<pod>/<container>?command=...[&stdin][&tty&cols&rows]   a command in the
+//        container (kubectl exec; the framing and the tty contract are in api/agent-api.ts)
 //   POST /portForward/<namespace>/<pod>?port=N   a connection to a port in the pod's network
 //        (kubectl port-forward): the request body goes to the port, the answer is what it sends
 //   GET /healthz
@@ -24,7 +25,20 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { TLSSocket } from 'node:tls';
 import { connect, type AddressInfo, type Socket } from 'node:net';
 import type { PodLogOptions } from './pod-worker.js';
-import { EXEC_RESULT, EXEC_STDERR, EXEC_STDOUT, execFrame, type AgentStats } from '../api/agent-api.js';
+import {
+  EXEC_RESIZE,
+  EXEC_RESULT,
+  EXEC_STDERR,
+  EXEC_STDIN,
+  EXEC_STDOUT,
+  EXEC_TERMINAL_HEADER,
+  ExecFrameDecoder,
+  MAX_TERMINAL_DIMENSION,
+  execFrame,
+  terminalSizeOf,
+  type AgentStats,
+  type TerminalSize,
+} from '../api/agent-api.js';
 import type { ExecIO } from './runtime/interface.js';
 
 /** An error with the HTTP status the log endpoint answers. */
@@ -178,9 +192,11 @@ async function handle(source: ContainerLogSource, req: IncomingMessage, res: Ser
 }
 
 /**
- * `POST /exec/NS/POD/CONTAINER?command=...&command=...[&stdin=true]`: the request body is the
- * command's stdin (with stdin=true), the answer a stream of frames (stdout, stderr, then the
- * result). The command is killed when the caller goes away.
+ * `POST /exec/NS/POD/CONTAINER?command=...&command=...[&stdin=true][&tty=true[&cols=W&rows=H]]`
+ * (contract in api/agent-api.ts): the answer is a stream of frames (stdout, stderr, then the
+ * result), its headers sent once the command started; without tty the request body is the
+ * command's stdin (with stdin=true), with tty a stream of stdin and resize frames. The command
+ * is killed when the caller goes away.
  */
 async function serveExec(
   exec: NonNullable<ContainerLogSource['exec']>,
@@ -192,41 +208,82 @@ async function serveExec(
   if (req.method !== 'POST') throw new LogRequestError(405, 'method not allowed');
   const command = query.getAll('command');
   if (command.length === 0) throw new LogRequestError(400, 'you must specify at least one command for the container');
+  const flag = (name: string): boolean => query.get(name) === 'true' || query.get(name) === '1';
+  const stdin = flag('stdin');
+  const tty = flag('tty');
+  const cols = intParam(query, 'cols', 1);
+  const rows = intParam(query, 'rows', 1);
+  if ((cols === undefined) !== (rows === undefined)) throw new LogRequestError(400, 'cols and rows go together');
+  if ((cols ?? 0) > MAX_TERMINAL_DIMENSION || (rows ?? 0) > MAX_TERMINAL_DIMENSION) throw new LogRequestError(400, `cols and rows must be at most ${MAX_TERMINAL_DIMENSION}`);
   const abort = new AbortController();
   res.on('close', () => abort.abort());
-  const stdin = query.get('stdin') === 'true' || query.get('stdin') === '1';
-  if (!stdin) req.resume();
   let started = false;
-  const start = (): void => {
+  const start = (terminal: boolean): void => {
     if (started) return;
     started = true;
-    res.writeHead(200, { 'content-type': 'application/octet-stream', 'cache-control': 'no-cache' });
+    res.writeHead(200, { 'content-type': 'application/octet-stream', 'cache-control': 'no-cache', ...(tty ? { [EXEC_TERMINAL_HEADER]: terminal ? 'pty' : 'none' } : {}) });
     res.flushHeaders();
   };
   // Output as frames; a full socket holds the command (backpressure through the pipes).
   const channel = (ch: number): Writable =>
     new Writable({
       write(chunk: Buffer, _enc, done) {
-        start();
+        start(false);
         if (res.destroyed || res.write(execFrame(ch, chunk))) done();
         else res.once('drain', () => done());
       },
     });
+  // With tty the body is frames: stdin (to the command, when it reads stdin) and resizes.
+  let resizeListener: ((size: TerminalSize) => void) | undefined;
+  const framedBody = async function* (): AsyncGenerator<Buffer> {
+    const decoder = new ExecFrameDecoder(MAX_STDIN_FRAME);
+    for await (const chunk of req as AsyncIterable<Buffer>) {
+      for (const f of decoder.push(chunk)) {
+        if (f.channel === EXEC_STDIN) {
+          if (stdin && f.payload.length > 0) yield f.payload;
+        } else if (f.channel === EXEC_RESIZE) {
+          const size = terminalSizeOf(f.payload.toString('utf8'));
+          if (size) resizeListener?.(size);
+        }
+      }
+    }
+  };
+  let input: AsyncIterable<Buffer> | undefined;
+  if (!tty) {
+    if (stdin) input = req as AsyncIterable<Buffer>;
+    else req.resume();
+  } else if (stdin) {
+    input = framedBody();
+  } else {
+    // No stdin: the body carries resizes only, read here.
+    void (async () => {
+      try {
+        for await (const _ of framedBody()) void _;
+      } catch {
+        // a broken body: later sizes are lost, the command goes on
+      }
+    })();
+  }
   let result: { exitCode: number } | { error: string };
   try {
     result = await exec(namespace, podName, container, command, {
-      ...(stdin ? { stdin: req as AsyncIterable<Buffer> } : {}),
+      ...(input ? { stdin: input } : {}),
       stdout: channel(EXEC_STDOUT),
       stderr: channel(EXEC_STDERR),
       signal: abort.signal,
+      ...(tty ? { tty: { ...(cols !== undefined && rows !== undefined ? { size: { cols, rows } } : {}), onResize: (l: (size: TerminalSize) => void) => (resizeListener = l) } } : {}),
+      started: ({ terminal }) => start(terminal),
     });
   } catch (err) {
     if (!started) throw err; // answered with its status by the caller
     result = { error: err instanceof Error ? err.message : String(err) };
   }
-  start();
+  start(false);
   res.end(execFrame(EXEC_RESULT, Buffer.from(JSON.stringify(result))));
 }
+
+/** Largest stdin or resize frame the agent takes from an exec body (the API server sends small ones). */
+const MAX_STDIN_FRAME = 4 * 1024 * 1024;
 
 /** Connects to `port` at the first of `hosts` that accepts within 10 s each; rejects with the last error. */
 async function connectFirst(hosts: string[], port: number): Promise<Socket> {

@@ -13,11 +13,19 @@
 // - Channels (one binary message each, first byte the channel): 0 stdin (client → server),
 //   1 stdout, 2 stderr, 3 the result as a metav1.Status (Success, or Failure with reason
 //   NonZeroExitCode and the code as an ExitCode cause, which kubectl exits with), 4 resize
-//   (ignored: commands run without a terminal), 255 (v5) the client closing stdin.
+//   (client → server, JSON {"Width":W,"Height":H}), 255 (v5) the client closing stdin.
 // - Query: `command` (repeated, required), `container` (default: the only one), `stdin`,
-//   `stdout`, `stderr`, `tty`. The process runtime has no terminals: with `tty` the server
-//   plays the terminal's line discipline (LineDiscipline: echo, line editing, Ctrl-C, Ctrl-D,
-//   CR LF) and sends all output on stdout, as kubectl -t expects.
+//   `stdout`, `stderr`, `tty`.
+// - With `tty` the agent is called once the client's first resize has come (kubectl sends it
+//   right after connecting), or after FIRST_RESIZE_WAIT_MS without one, and the command starts
+//   at that size. Where the node has terminals (the agent answers `pty`, api/agent-api.ts), the
+//   command runs on a pseudo-terminal: input goes to it byte by byte (the terminal echoes,
+//   edits lines, turns Ctrl-C into SIGINT), its output comes back as the terminal shows it, on
+//   stdout, and later resizes are passed on. Otherwise (the agent answers `none`, or predates
+//   terminals) the server plays the terminal's line discipline (LineDiscipline: echo, line
+//   editing, Ctrl-C ends the command with 130, Ctrl-D ends input, CR LF) and sends all output
+//   on stdout, as kubectl -t expects; resizes are ignored. Input that comes before the agent
+//   has answered waits for it.
 // - Backpressure both ways: a client that does not read holds the agent's answer, and so the
 //   command; stdin waits for the agent.
 // - The command is killed when the client goes away; the connection is closed when it exits.
@@ -31,7 +39,18 @@ import type { KindRegistry } from '../api/kinds.js';
 import type { Node, Pod } from '../api/types.js';
 import type { AuditLog } from './audit.js';
 import { auditRequest } from './audit.js';
-import { EXEC_RESULT, EXEC_STDERR, EXEC_STDOUT } from '../api/agent-api.js';
+import {
+  EXEC_RESIZE,
+  EXEC_RESULT,
+  EXEC_STDERR,
+  EXEC_STDIN,
+  EXEC_STDOUT,
+  EXEC_TERMINAL_HEADER,
+  ExecFrameDecoder,
+  ResizeDecoder,
+  execFrame,
+  type TerminalSize,
+} from '../api/agent-api.js';
 import { agentEndpoint, agentRequest, logContainerName } from './pod-log.js';
 import type { RestRegistry } from './registry.js';
 import { parsePath, type ResourceRoute } from './request-info.js';
@@ -45,7 +64,12 @@ const STDIN = 0;
 const STDOUT = 1;
 const STDERR = 2;
 const ERROR = 3;
+const RESIZE = 4;
 const CLOSE = 255;
+/** How long a tty exec waits for the client's first resize before starting the command without a size. */
+const FIRST_RESIZE_WAIT_MS = 200;
+/** Input held while the agent has not answered a tty exec, beyond which the client is paused. */
+const MAX_HELD_INPUT = 64 * 1024;
 /** Largest client message accepted (stdin chunks are small; this bounds buffering). */
 const MAX_MESSAGE = 4 * 1024 * 1024;
 
@@ -407,6 +431,8 @@ interface ExecPeer {
 interface ExecInput {
   stdin(data: Buffer): void;
   stdinEnd(): void;
+  /** The client's terminal size (tty; the first one starts the command). */
+  resize(size: TerminalSize): void;
   /** The client's buffer drained. */
   drained(): void;
   /** The client went away. */
@@ -417,27 +443,86 @@ interface ExecInput {
  * Relays between the client and the agent's exec answer until either ends, with backpressure
  * both ways: a client that does not read holds the agent's answer (and so the command), an
  * agent that does not take stdin holds the client.
+ *
+ * With `tty` (see the file comment): the agent is called after the first resize or
+ * FIRST_RESIZE_WAIT_MS; input is held until the agent's answer says how the command runs
+ * (`terminal`): on a pty (raw bytes both ways, as frames with resizes) or without a terminal
+ * (LineDiscipline here; frames when the agent reads frames, raw stdin for an older agent).
  */
 function bridge(deps: ExecDeps, peer: ExecPeer, t: Target): ExecInput {
-  const tty = t.tty ? new LineDiscipline() : undefined;
   let agentRes: IncomingMessage | undefined;
   let finished = false;
   let upstream: ReturnType<typeof agentRequest> | undefined;
+  /** tty: how the agent runs the command, once it has answered. */
+  let terminal: 'pty' | LineDiscipline | undefined;
+  /** The agent reads the request body as frames (tty, an agent that knows terminals). */
+  let framed = false;
+  let bodyEnded = false;
+  /** tty: the latest size from the client, and the one the agent last got. */
+  let size: TerminalSize | undefined;
+  let sentSize: TerminalSize | undefined;
+  /** tty: input (and its end) from before the agent answered. */
+  const held: Buffer[] = [];
+  let heldBytes = 0;
+  let heldEnd = false;
+  let startTimer: NodeJS.Timeout | undefined;
+
   const finish = (status: Record<string, unknown>): void => {
     if (finished) return;
     finished = true;
+    clearTimeout(startTimer);
     peer.finish(status);
     upstream?.destroy();
   };
-  const qs = new URLSearchParams();
-  for (const c of t.command) qs.append('command', c);
-  if (t.stdin) qs.set('stdin', 'true');
-  const path = `/exec/${encodeURIComponent(t.namespace)}/${encodeURIComponent(t.pod)}/${encodeURIComponent(t.container)}?${qs.toString()}`;
-  let agentBuf: Buffer = Buffer.alloc(0);
+  const endBody = (): void => {
+    if (bodyEnded || !upstream) return;
+    bodyEnded = true;
+    upstream.end();
+  };
+  /** Writes to the agent's request body (framed when the agent reads frames); a full body pauses the client until 'drain'. */
+  const toAgent = (channel: number, data: Buffer): void => {
+    if (!upstream || bodyEnded || data.length === 0) return;
+    if (!upstream.write(framed ? execFrame(channel, data) : data)) peer.pauseInput();
+  };
+  const sendSize = (): void => {
+    if (terminal !== 'pty' || !size || (sentSize && sentSize.cols === size.cols && sentSize.rows === size.rows)) return;
+    sentSize = size;
+    toAgent(EXEC_RESIZE, Buffer.from(JSON.stringify({ Width: size.cols, Height: size.rows })));
+  };
+  /** Input once the agent has answered (or without tty). */
+  const deliver = (data: Buffer): void => {
+    if (terminal === undefined || terminal === 'pty') return toAgent(EXEC_STDIN, data);
+    const r = terminal.input(data);
+    if (r.echo.length) peer.output(STDOUT, r.echo);
+    toAgent(EXEC_STDIN, r.send);
+    if (r.interrupt) finish(resultStatus(t.command, 130));
+    else if (r.eof) endBody();
+  };
+  const onAnswer = (res: IncomingMessage): void => {
+    if (!t.tty) return;
+    const mode = res.headers[EXEC_TERMINAL_HEADER];
+    framed = mode === 'pty' || mode === 'none';
+    terminal = mode === 'pty' ? 'pty' : new LineDiscipline();
+    sendSize();
+    for (const data of held.splice(0)) {
+      if (finished) return;
+      deliver(data);
+    }
+    heldBytes = 0;
+    if (!upstream?.writableNeedDrain) peer.resumeInput(); // else at the body's 'drain'
+    // Without stdin the body only carries resizes: none to send without a pty.
+    if (heldEnd || (!t.stdin && terminal !== 'pty')) endBody();
+  };
+
   const onAgentFrame = (channel: number, payload: Buffer): void => {
     if (channel === EXEC_STDOUT || channel === EXEC_STDERR) {
       // With a terminal there is one output stream (kubectl -t opens no stderr), shown raw.
-      const ok = tty ? peer.output(STDOUT, LineDiscipline.output(payload)) : peer.output(channel === EXEC_STDOUT ? STDOUT : STDERR, payload);
+      const ok =
+        terminal === 'pty'
+          ? peer.output(STDOUT, payload)
+          : terminal
+            ? peer.output(STDOUT, LineDiscipline.output(payload))
+            : peer.output(channel === EXEC_STDOUT ? STDOUT : STDERR, payload);
       if (!ok) agentRes?.pause();
     } else if (channel === EXEC_RESULT) {
       let r: { exitCode?: unknown; error?: unknown };
@@ -449,64 +534,93 @@ function bridge(deps: ExecDeps, peer: ExecPeer, t: Target): ExecInput {
       finish(typeof r.error === 'string' ? failureStatus(r.error) : resultStatus(t.command, typeof r.exitCode === 'number' ? r.exitCode : 255));
     }
   };
-  const noop: ExecInput = { stdin: () => undefined, stdinEnd: () => undefined, drained: () => undefined, gone: () => undefined };
-  try {
-    upstream = agentRequest(t.nodeName, t.ep, 'POST', path, deps.kubeletClient, (res) => {
-      agentRes = res;
-      if (res.statusCode !== 200) {
-        let text = '';
-        res.on('data', (c: Buffer) => {
-          if (text.length < 64 * 1024) text += c.toString('utf8');
-        });
-        res.on('end', () => finish(failureStatus(text.trim() || `the agent answered ${res.statusCode}`)));
-        return;
+
+  /** Calls the agent (at once without tty; with tty after the first resize or the wait). */
+  const begin = (): void => {
+    clearTimeout(startTimer);
+    if (upstream || finished) return;
+    const qs = new URLSearchParams();
+    for (const c of t.command) qs.append('command', c);
+    if (t.stdin) qs.set('stdin', 'true');
+    if (t.tty) {
+      qs.set('tty', 'true');
+      if (size) {
+        qs.set('cols', String(size.cols));
+        qs.set('rows', String(size.rows));
+        sentSize = size;
       }
-      res.on('data', (c: Buffer) => {
-        agentBuf = agentBuf.length ? Buffer.concat([agentBuf, c]) : c;
-        while (agentBuf.length >= 5) {
-          const len = agentBuf.readUInt32BE(1);
-          if (len > MAX_AGENT_FRAME) {
+    }
+    const path = `/exec/${encodeURIComponent(t.namespace)}/${encodeURIComponent(t.pod)}/${encodeURIComponent(t.container)}?${qs.toString()}`;
+    let up: ReturnType<typeof agentRequest>;
+    try {
+      up = agentRequest(t.nodeName, t.ep, 'POST', path, deps.kubeletClient, (res) => {
+        agentRes = res;
+        if (res.statusCode !== 200) {
+          let text = '';
+          res.on('data', (c: Buffer) => {
+            if (text.length < 64 * 1024) text += c.toString('utf8');
+          });
+          res.on('end', () => finish(failureStatus(text.trim() || `the agent answered ${res.statusCode}`)));
+          return;
+        }
+        onAnswer(res);
+        const decoder = new ExecFrameDecoder(MAX_AGENT_FRAME);
+        res.on('data', (c: Buffer) => {
+          let frames;
+          try {
+            frames = decoder.push(c);
+          } catch {
             res.destroy();
             return finish(failureStatus('the agent sent an oversized frame'));
           }
-          if (agentBuf.length < 5 + len) break;
-          const channel = agentBuf[0]!;
-          const payload = agentBuf.subarray(5, 5 + len);
-          agentBuf = agentBuf.subarray(5 + len);
-          onAgentFrame(channel, payload);
-        }
+          for (const f of frames) onAgentFrame(f.channel, f.payload);
+        });
+        res.on('end', () => finish(failureStatus('the agent ended the command stream without a result')));
+        res.on('error', () => finish(failureStatus('the connection to the agent failed')));
       });
-      res.on('end', () => finish(failureStatus('the agent ended the command stream without a result')));
-      res.on('error', () => finish(failureStatus('the connection to the agent failed')));
-    });
-  } catch (err) {
-    finish(failureStatus(`cannot reach the agent of node ${t.nodeName}: ${err instanceof Error ? err.message : String(err)}`));
-    return noop;
-  }
-  const up = upstream;
-  up.on('error', (err) => finish(failureStatus(`cannot reach the agent of node ${t.nodeName}: ${err.message}`)));
-  up.on('drain', () => peer.resumeInput());
-  // Start the command now, not at the first stdin byte (a request holds its headers until then).
-  if (t.stdin) up.flushHeaders();
-  else up.end();
-  const toCommand = (data: Buffer): void => {
-    if (data.length > 0 && !up.write(data)) peer.pauseInput();
+    } catch (err) {
+      finish(failureStatus(`cannot reach the agent of node ${t.nodeName}: ${err instanceof Error ? err.message : String(err)}`));
+      return;
+    }
+    upstream = up;
+    up.on('error', (err) => finish(failureStatus(`cannot reach the agent of node ${t.nodeName}: ${err.message}`)));
+    up.on('drain', () => peer.resumeInput());
+    // Start the command now, not at the first stdin byte (a request holds its headers until
+    // then). With tty the body stays open for resizes until the agent says how it runs.
+    if (t.stdin || t.tty) up.flushHeaders();
+    else endBody();
   };
+  if (t.tty) startTimer = setTimeout(begin, FIRST_RESIZE_WAIT_MS);
+  else begin();
+
   return {
     stdin(data) {
-      if (!t.stdin || finished) return;
-      if (!tty) return toCommand(data);
-      const r = tty.input(data);
-      if (r.echo.length) peer.output(STDOUT, r.echo);
-      toCommand(r.send);
-      if (r.interrupt) finish(resultStatus(t.command, 130));
-      else if (r.eof) up.end();
+      if (!t.stdin || finished || data.length === 0) return;
+      if (t.tty && !agentRes) {
+        held.push(Buffer.from(data));
+        heldBytes += data.length;
+        if (heldBytes > MAX_HELD_INPUT) peer.pauseInput();
+        return;
+      }
+      deliver(data);
     },
     stdinEnd() {
-      if (t.stdin) up.end();
+      if (!t.stdin || finished) return;
+      if (t.tty && !agentRes) heldEnd = true;
+      else endBody();
+    },
+    resize(s) {
+      if (!t.tty || finished) return;
+      size = s;
+      if (!upstream) begin();
+      else sendSize();
     },
     drained: () => agentRes?.resume(),
-    gone: () => up.destroy(),
+    gone: () => {
+      clearTimeout(startTimer);
+      finished = true;
+      upstream?.destroy();
+    },
   };
 }
 
@@ -526,13 +640,15 @@ function execOverWebSocket(deps: ExecDeps, socket: Duplex, head: Buffer, t: Targ
     resumeInput: () => socket.resume(),
   }, t);
   socket.on('drain', () => input.drained());
+  const sizes = new ResizeDecoder();
   const reader = new WsReader({
     message: (m) => {
       if (m.length === 0) return;
       const channel = m[0]!;
       if (channel === STDIN) input.stdin(m.subarray(1));
+      else if (channel === RESIZE) for (const size of sizes.push(m.subarray(1))) input.resize(size);
       else if (channel === CLOSE && v5 && m[1] === STDIN) input.stdinEnd();
-      // resize (4) and anything else: ignored
+      // anything else: ignored
     },
     ping: (data) => {
       if (socket.writable) socket.write(wsFrame(0xa, data));
@@ -559,14 +675,18 @@ const STREAM_WAIT_MS = 30_000;
 /**
  * Exec over SPDY/3.1 (protocol v4.channel.k8s.io): the client opens one stream per channel
  * (header `streamtype`: error, stdin, stdout, stderr, resize); the command starts once every
- * stream the query announced is open. Output goes on the stdout/stderr streams, the result as
- * a metav1.Status on the error stream, then every stream is ended (FIN).
+ * stream the query announced is open (with tty, after the first size, as over WebSocket); the
+ * resize stream carries JSON sizes back to back. Output goes on the stdout/stderr streams, the
+ * result as a metav1.Status on the error stream, then every stream is ended (FIN).
  */
 function execOverSpdy(deps: ExecDeps, socket: Duplex, head: Buffer, t: Target): void {
   const ids = new Map<string, number>();
   const wanted = ['error', ...(t.stdin ? ['stdin'] : []), ...(t.stdout ? ['stdout'] : []), ...(t.stderr && !t.tty ? ['stderr'] : []), ...(t.tty ? ['resize'] : [])];
   let input: ExecInput | undefined;
   let done = false;
+  const sizes = new ResizeDecoder();
+  /** A size sent before every stream was open (passed on when the command starts). */
+  let earlySize: TerminalSize | undefined;
   const send = (b: Buffer): boolean => (socket.writable ? socket.write(b) : true);
   const session = new SpdySession(send, {
     stream(id, headers) {
@@ -580,10 +700,18 @@ function execOverSpdy(deps: ExecDeps, socket: Duplex, head: Buffer, t: Target): 
       if (!input && wanted.every((w) => ids.has(w))) {
         clearTimeout(timer);
         input = bridge(deps, peer, t);
+        if (earlySize) input.resize(earlySize);
       }
     },
     data(id, data, fin) {
-      if (!input || id !== ids.get('stdin')) return; // resize and the client's half of error: nothing to do
+      if (id === ids.get('resize')) {
+        for (const size of sizes.push(data)) {
+          if (input) input.resize(size);
+          else earlySize = size;
+        }
+        return;
+      }
+      if (!input || id !== ids.get('stdin')) return; // the client's half of error: nothing to do
       if (data.length) input.stdin(data);
       if (fin) input.stdinEnd();
     },

@@ -111,6 +111,26 @@ export interface ExecIO {
   stdout: import('node:stream').Writable;
   stderr: import('node:stream').Writable;
   signal?: AbortSignal;
+  /**
+   * Run the command on a pseudo-terminal (`kubectl exec -t`) if the runtime can. The terminal
+   * starts at `size` (absent: 0×0, a size unknown to the programs) and follows the sizes
+   * given to the listener registered with `onResize` where the runtime can apply them. With a
+   * terminal, all output goes to `stdout` as the terminal shows it, and stdin bytes are typed
+   * into it. A runtime without terminals runs the command as without `tty`.
+   */
+  tty?: ExecTerminal;
+  /**
+   * Called once when the command has been started, before any of its output: whether it runs
+   * on a terminal. Runtimes with `execStream` call it (the agent answers its caller then).
+   */
+  started?(info: { terminal: boolean }): void;
+}
+
+/** The terminal asked for by an exec (ExecIO.tty). */
+export interface ExecTerminal {
+  size?: { cols: number; rows: number };
+  /** Registers the runtime's listener for later sizes (at most one, called in order). */
+  onResize?(listener: (size: { cols: number; rows: number }) => void): void;
 }
 
 export interface ExecResult {
@@ -197,7 +217,7 @@ export interface ContainerRuntime {
    * stderr as they come, stdin from `io.stdin` until it ends. Resolves with the exit code (126
    * when it cannot start, 128+n for a signal) once it exited and its output is written;
    * whatever it started is killed with it. `io.signal` kills it, and so does stopping the
-   * container. Optional: a runtime without it cannot serve exec.
+   * container. `io.tty`: see ExecIO. Optional: a runtime without it cannot serve exec.
    */
   execStream?(id: string, command: string[], io: ExecIO): Promise<{ exitCode: number }>;
   /** The container's log as `kubectl logs` prints it. */

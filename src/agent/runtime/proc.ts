@@ -94,3 +94,49 @@ export function signalGroup(pgid: number, signal: NodeJS.Signals): void {
     // ESRCH: nothing left; EPERM cannot happen for groups we created.
   }
 }
+
+/**
+ * Live (non-zombie) processes of session `sid`, in whatever process group. Empty without /proc.
+ * A session outlives its leader: members keep the id after it exits.
+ */
+export function sessionMembers(sid: number): number[] {
+  if (!hasProcFs || sid <= 1) return [];
+  const members: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (name.charCodeAt(0) < 48 || name.charCodeAt(0) > 57) continue;
+    const st = readProcStat(Number(name));
+    if (st && st.session === sid && st.state !== 'Z' && st.state !== 'X') members.push(st.pid);
+  }
+  return members;
+}
+
+/** Sessions led by live children of `pid` (processes that called setsid). Empty without /proc. */
+export function childSessions(pid: number): number[] {
+  if (!hasProcFs) return [];
+  const out: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (name.charCodeAt(0) < 48 || name.charCodeAt(0) > 57) continue;
+    const st = readProcStat(Number(name));
+    if (st && st.ppid === pid && st.session === st.pid && st.state !== 'Z' && st.state !== 'X') out.push(st.pid);
+  }
+  return out;
+}
+
+/**
+ * SIGKILLs every process of session `sid` (see sessionMembers); gone ones are not an error.
+ * Scans again while members are left (one may have forked between a scan and its kill), a
+ * few times at most.
+ */
+export function killSession(sid: number): void {
+  for (let pass = 0; pass < 5; pass++) {
+    const members = sessionMembers(sid);
+    if (members.length === 0) return;
+    for (const pid of members) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // raced with its exit
+      }
+    }
+  }
+}

@@ -29,15 +29,20 @@
 //   pid reuse. Adopted processes are no longer the agent's children: their exit is detected by
 //   polling and their exit code is unknown (reported as 137 with reason ContainerStatusUnknown).
 //   Their output is read again from their FIFOs.
+// - `execStream` with `io.tty` runs the command on a pseudo-terminal under util-linux script(1)
+//   where the node has one that works (terminal.ts; checked once, `terminalTools`),
+//   else on pipes as without tty. Either way the exec's processes die with it: its process group
+//   and, on a terminal, the whole session the command leads.
 
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { closeSync, constants as fsConstants, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync, renameSync, statSync } from 'node:fs';
 import { Socket } from 'node:net';
 import { constants as osConstants } from 'node:os';
 import { dirname, join } from 'node:path';
 import { ContainerLogWriter, defaultLogRotation, followLogFile, readLogFile, removeLogFiles, type LogRotation } from './container-log.js';
-import { groupMembers, isSameProcessAlive, readProcStat, signalGroup } from './proc.js';
+import { childSessions, groupMembers, isSameProcessAlive, killSession, readProcStat, signalGroup } from './proc.js';
+import { detectTerminalTools, parseTerminalReport, scriptArgs, terminalScript, type TerminalTools } from './terminal.js';
 import {
   RuntimeError,
   type ContainerConfig,
@@ -65,6 +70,12 @@ export interface ProcessRuntimeOptions {
   stopPollMs?: number;
   /** Size-based rotation of container logs. Default 10 MiB, 5 files (the kubelet's). */
   logRotation?: LogRotation;
+  /**
+   * The programs that give `exec -t` a pseudo-terminal (terminal.ts: util-linux script, stty,
+   * tty). Default: those on the agent's PATH if script works here (checked once per process);
+   * false: no terminals.
+   */
+  terminalTools?: TerminalTools | false;
 }
 
 interface PersistedContainer {
@@ -134,6 +145,39 @@ function writeJsonAtomic(path: string, value: unknown): void {
   renameSync(tmp, path);
 }
 
+/**
+ * Applies terminal sizes to a pty slave with `stty -F SLAVE cols W rows H`, one at a time: a
+ * size that comes while one is applied, or before the slave is known, waits (only the latest
+ * waiting one is kept); `kick()` retries once the slave is known. `slave()` is the slave's path
+ * while it is safe to touch (script still holds the master), undefined before it is known, and
+ * null once the exec is over (waiting sizes are dropped). Failures are ignored: a size is
+ * advisory.
+ */
+function terminalResizer(stty: string, slave: () => string | undefined | null): { resize(size: { cols: number; rows: number }): void; kick(): void } {
+  let running = false;
+  let next: { cols: number; rows: number } | undefined;
+  const kick = (): void => {
+    if (running || !next) return;
+    const path = slave();
+    if (path === null) next = undefined;
+    if (!path) return;
+    const size = next!;
+    next = undefined;
+    running = true;
+    execFile(stty, ['-F', path, 'cols', String(Math.trunc(size.cols)), 'rows', String(Math.trunc(size.rows))], { timeout: 5_000 }, () => {
+      running = false;
+      kick();
+    });
+  };
+  return {
+    resize(size) {
+      next = size;
+      kick();
+    },
+    kick,
+  };
+}
+
 export class ProcessRuntime implements ContainerRuntime {
   readonly type = 'process';
   private readonly containers = new Map<string, Supervised>();
@@ -147,6 +191,8 @@ export class ProcessRuntime implements ContainerRuntime {
   private readonly exitPollMs: number;
   private readonly stopPollMs: number;
   private readonly logRotation: LogRotation;
+  /** The programs that run `exec -t` commands on a pty; undefined: no terminals (pipes). */
+  readonly terminalTools: TerminalTools | undefined;
 
   private constructor(private readonly options: ProcessRuntimeOptions) {
     this.containersDir = join(options.stateDir, 'containers');
@@ -155,6 +201,7 @@ export class ProcessRuntime implements ContainerRuntime {
     this.exitPollMs = options.exitPollMs ?? 1000;
     this.stopPollMs = options.stopPollMs ?? 50;
     this.logRotation = options.logRotation ?? defaultLogRotation;
+    this.terminalTools = options.terminalTools === false ? undefined : options.terminalTools ?? detectTerminalTools(process.env.PATH ?? '');
   }
 
   /** Opens the runtime, adopting the still-running containers recorded in `stateDir`. */
@@ -583,29 +630,62 @@ export class ProcessRuntime implements ContainerRuntime {
     if (!sup) throw new RuntimeError('NotFound', `container "${id}" not found`);
     if (sup.info.state !== 'running') throw new RuntimeError('InvalidState', `container "${id}" is not running`);
     if (command.length === 0) throw new RuntimeError('InvalidState', 'no command');
+    const tools = io.tty ? this.terminalTools : undefined;
+    const script = tools?.script;
     return new Promise((resolve) => {
-      // Its own process group, so a kill takes whatever the command started.
-      const child = spawn(command[0]!, command.slice(1), { cwd: sup.workingDir, env: sup.env, detached: true, stdio: [io.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
+      let child: ChildProcess;
+      /** The command's session and pty slave when on a terminal (reported by the wrapper on fd 3). */
+      let pty: { sid: number; slave?: string } | undefined;
+      let settled = false;
+      const resizer = terminalResizer(tools?.stty ?? 'stty', () => (settled || child.exitCode !== null || child.signalCode !== null ? null : pty ? pty.slave ?? null : undefined));
+      if (script) {
+        // script(1) runs `$SHELL -c`: SHELL is taken out for it and put back by the wrapper.
+        const { SHELL: shell, ...env } = sup.env;
+        env.TERM = sup.env.TERM || 'xterm';
+        const wrapper = terminalScript(tools!, command, io.tty?.size, shell);
+        child = spawn(script, scriptArgs(wrapper), { cwd: sup.workingDir, env, detached: true, stdio: ['pipe', 'pipe', 'pipe', 'pipe'] });
+        let report = '';
+        const side = child.stdio[3] as import('node:stream').Readable | null;
+        side?.on('data', (b: Buffer) => {
+          report += b.toString('utf8');
+          if (pty || !report.includes('\n')) return;
+          pty = parseTerminalReport(report.slice(0, report.indexOf('\n'))) ?? { sid: 0 };
+          resizer.kick();
+        });
+        side?.on('error', () => undefined);
+      } else {
+        child = spawn(command[0]!, command.slice(1), { cwd: sup.workingDir, env: sup.env, detached: true, stdio: [io.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
+      }
+      // Its own process group (and on a terminal, the command's own session), so a kill takes
+      // whatever the command started.
       const pgid = child.pid;
       const killGroup = (): void => {
-        if (pgid !== undefined) signalGroup(pgid, 'SIGKILL');
+        if (pgid === undefined) return;
+        // The command's session: known from the wrapper, or (killed before it reported) the
+        // sessions script's children lead.
+        const sessions = script ? (pty?.sid ? [pty.sid] : childSessions(pgid)) : [];
+        signalGroup(pgid, 'SIGKILL');
+        for (const sid of sessions) killSession(sid);
       };
       // Stopping the container ends its exec sessions too.
       const sessions = (this.execSessions.get(id) ?? this.execSessions.set(id, new Set()).get(id))!;
       sessions.add(killGroup);
-      let settled = false;
       const finish = (exitCode: number): void => {
         if (settled) return;
         settled = true;
-        killGroup(); // what it left behind in its group
+        killGroup(); // what it left behind in its group (and session)
         sessions.delete(killGroup);
         io.signal?.removeEventListener('abort', killGroup);
+        if (script) child.stdin?.destroy();
         resolve({ exitCode });
       };
       io.signal?.addEventListener('abort', killGroup, { once: true });
-      // pipe() pauses the command's output while the caller cannot take more.
+      if (script) io.tty?.onResize?.((size) => resizer.resize(size));
+      io.started?.({ terminal: script !== undefined });
+      // pipe() pauses the command's output while the caller cannot take more. A terminal has
+      // one output stream; script's own stderr (its failures) goes with it.
       child.stdout!.pipe(io.stdout, { end: false });
-      child.stderr!.pipe(io.stderr, { end: false });
+      child.stderr!.pipe(script ? io.stdout : io.stderr, { end: false });
       if (io.stdin && child.stdin) {
         const sink = child.stdin;
         sink.on('error', () => undefined); // the command may exit without reading
@@ -617,6 +697,10 @@ export class ProcessRuntime implements ContainerRuntime {
           }
           sink.end();
         })();
+      } else if (child.stdin) {
+        // A terminal nobody types into (exec -t without -i): script's stdin stays open, so the
+        // command waits for input as on an idle terminal; it is closed when the exec ends.
+        child.stdin.on('error', () => undefined);
       }
       child.once('error', (err) => {
         io.stderr.write(`${err.message}\n`);

@@ -1,0 +1,308 @@
+// `kubectl exec -it` on a real terminal, driven without kubectl: a small WebSocket client speaking
+// the remote command protocol (v5.channel.k8s.io) to `everynode up --nodes 1` (the built binary),
+// whose agent runs the command under util-linux script(1) on a pseudo-terminal. The client sends
+// the terminal size on the resize channel right after connecting, as kubectl does, and types
+// bytes on stdin as a raw-mode terminal would.
+//
+// Shows: the shell's prompt; `stty size` reporting the size from the first resize message and
+// then from a later one; Ctrl-C (0x03) interrupting `sleep 30` within a second without ending
+// the shell; `exit 3` reaching the client as exit code 3; argv passed through quoting intact
+// (-t without -i); a client that goes away taking the command's whole session with it
+// (background jobs in their own process groups, one ignoring SIGHUP). Where kubectl is on PATH,
+// `kubectl exec -it` itself (given a terminal by script) over WebSocket, and kubectl 1.29 over
+// SPDY. A second `up` whose PATH has no `script` shows the fallback: the API server's line
+// discipline (echo, CR LF, Ctrl-C → 130).
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, symlinkSync } from 'node:fs';
+import { request } from 'node:https';
+import { join } from 'node:path';
+import type { Duplex } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Pod } from '../../src/api/types.js';
+import { clientFromKubeconfig, podsResource, type RestClient } from '../../src/client/index.js';
+import { Cleanup } from '../helpers/cleanup.js';
+import { credentialsFromKubeconfig, type ServerCredentials } from '../helpers/auth.js';
+import { everynodeBin, killPidsWith, pidsWith, repoRoot, spawnNode } from '../helpers/process.js';
+import { versionedKubectl } from '../helpers/kubectl.js';
+import { makeTempDir } from '../helpers/temp-dir.js';
+import { waitFor } from '../helpers/wait.js';
+
+const cleanup = new Cleanup();
+const mark = `everynode-e2e-tty-${randomBytes(4).toString('hex')}`;
+const kubectlPath = (process.env.PATH ?? '').split(':').map((d) => join(d, 'kubectl')).find((p) => existsSync(p));
+const hasScript = (process.env.PATH ?? '').split(':').some((d) => d && existsSync(join(d, 'script')));
+if (!hasScript) console.warn('the pseudo-terminal checks are skipped: no util-linux `script` on PATH (Debian package bsdutils)');
+
+/** Arguments of the `sleep`s the session test starts (unique to this run: pidsWith finds them). */
+const sleepTags = [1, 2, 3].map((i) => `${900_000 + i}.${parseInt(randomBytes(3).toString('hex'), 16)}`);
+
+const STDIN = 0;
+const STDOUT = 1;
+const STDERR = 2;
+const ERROR = 3;
+const RESIZE = 4;
+
+/** One exec over WebSocket, as kubectl 1.30+ speaks it (client frames masked). */
+class ExecClient {
+  stdout = '';
+  stderr = '';
+  status: { status?: string; details?: { causes?: { reason?: string; message?: string }[] } } | undefined;
+  readonly closed: Promise<void>;
+  private buf: Buffer = Buffer.alloc(0);
+
+  constructor(private readonly socket: Duplex, head: Buffer) {
+    this.closed = new Promise((resolve) => socket.once('close', () => resolve()));
+    socket.on('error', () => undefined);
+    socket.on('data', (c: Buffer) => this.push(c));
+    if (head.length) this.push(head);
+  }
+
+  /** The exit code the status carries (kubectl's: 0 on Success). */
+  get exitCode(): number | undefined {
+    if (!this.status) return undefined;
+    if (this.status.status === 'Success') return 0;
+    const cause = this.status.details?.causes?.find((c) => c.reason === 'ExitCode');
+    return cause ? Number(cause.message) : -1;
+  }
+
+  send(channel: number, data: string | Buffer): void {
+    const payload = Buffer.concat([Buffer.from([channel]), Buffer.from(data)]);
+    const mask = randomBytes(4);
+    const len = payload.length;
+    const head = len < 126 ? Buffer.from([0x82, 0x80 | len]) : Buffer.from([0x82, 0x80 | 126, len >> 8, len & 0xff]);
+    const body = Buffer.from(payload.map((b, i) => b ^ mask[i & 3]!));
+    this.socket.write(Buffer.concat([head, mask, body]));
+  }
+
+  type(text: string): void {
+    this.send(STDIN, text);
+  }
+
+  resize(cols: number, rows: number): void {
+    this.send(RESIZE, JSON.stringify({ Width: cols, Height: rows }));
+  }
+
+  /** Waits until stdout after `from` matches; returns the match and where it ends. */
+  async expectOutput(re: RegExp, from: number, timeoutMs = 10_000): Promise<{ match: RegExpExecArray; end: number }> {
+    return waitFor(() => {
+      const m = re.exec(this.stdout.slice(from));
+      return m ? { match: m, end: from + m.index + m[0].length } : undefined;
+    }, { timeoutMs, intervalMs: 5, message: `${re} in the terminal output after offset ${from}; output so far: ${JSON.stringify(this.stdout)}` });
+  }
+
+  destroy(): void {
+    this.socket.destroy();
+  }
+
+  private push(chunk: Buffer): void {
+    this.buf = this.buf.length ? Buffer.concat([this.buf, chunk]) : chunk;
+    for (;;) {
+      if (this.buf.length < 2) return;
+      const opcode = this.buf[0]! & 0x0f;
+      let len = this.buf[1]! & 0x7f;
+      let at = 2;
+      if (len === 126) {
+        if (this.buf.length < 4) return;
+        len = this.buf.readUInt16BE(2);
+        at = 4;
+      } else if (len === 127) {
+        if (this.buf.length < 10) return;
+        len = Number(this.buf.readBigUInt64BE(2));
+        at = 10;
+      }
+      if (this.buf.length < at + len) return;
+      const payload = this.buf.subarray(at, at + len);
+      this.buf = this.buf.subarray(at + len);
+      if (opcode === 0x8) {
+        this.socket.end();
+        return;
+      }
+      if (opcode !== 0x2 || payload.length === 0) continue;
+      const text = payload.subarray(1).toString('utf8');
+      if (payload[0] === STDOUT) this.stdout += text;
+      else if (payload[0] === STDERR) this.stderr += text;
+      else if (payload[0] === ERROR) this.status = JSON.parse(text) as ExecClient['status'];
+    }
+  }
+}
+
+interface Cluster {
+  url: URL;
+  kubeconfig: string;
+  creds: ServerCredentials;
+  client: RestClient;
+}
+
+/** `everynode up --nodes 1` with `env`, and a pod on node-1 that just sleeps. */
+async function startCluster(name: string, env: NodeJS.ProcessEnv = process.env): Promise<Cluster> {
+  const dataDir = makeTempDir(cleanup, name);
+  const up = spawnNode(cleanup, [everynodeBin, 'up', '--data-dir', dataDir, '--listen', '127.0.0.1:0', '--nodes', '1'], { cwd: repoRoot, env });
+  const m = await waitFor(() => /everynode server listening on (http\S+) \(kubeconfig: ([^)]+)\)/.exec(up.output()) ?? undefined, {
+    timeoutMs: 30_000,
+    message: `everynode up listening; output:\n${up.output()}`,
+  });
+  const client = clientFromKubeconfig(m[2]!).client;
+  await client.create(podsResource, 'default', {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: 'shell' },
+    spec: { nodeName: 'node-1', containers: [{ name: 'main', image: 'sh', command: ['sh', '-c', `sleep 100000 # ${mark}-${name}`] }] },
+  } as Pod);
+  await waitFor(async () => (await client.get<Pod>(podsResource, 'default', 'shell')).status?.phase === 'Running', { timeoutMs: 30_000, message: 'the shell pod Running' });
+  return { url: new URL(m[1]!), kubeconfig: m[2]!, creds: credentialsFromKubeconfig(m[2]!), client };
+}
+
+/** Opens `pods/shell/exec` with `command`, tty and (by default) stdin. */
+function openExec(c: Cluster, command: string[], o: { stdin?: boolean } = {}): Promise<ExecClient> {
+  const q = new URLSearchParams();
+  for (const a of command) q.append('command', a);
+  q.set('stdout', 'true');
+  q.set('tty', 'true');
+  if (o.stdin !== false) q.set('stdin', 'true');
+  return new Promise((resolve, reject) => {
+    const req = request({
+      host: c.url.hostname,
+      port: c.url.port,
+      path: `/api/v1/namespaces/default/pods/shell/exec?${q.toString()}`,
+      method: 'GET',
+      ca: c.creds.caPem,
+      headers: {
+        authorization: `Bearer ${c.creds.token}`,
+        connection: 'Upgrade',
+        upgrade: 'websocket',
+        'sec-websocket-version': '13',
+        'sec-websocket-key': randomBytes(16).toString('base64'),
+        'sec-websocket-protocol': 'v5.channel.k8s.io',
+      },
+    });
+    req.on('upgrade', (res, socket, head) => {
+      if (res.headers['sec-websocket-protocol'] !== 'v5.channel.k8s.io') reject(new Error(`protocol ${String(res.headers['sec-websocket-protocol'])}`));
+      else resolve(new ExecClient(socket, head));
+    });
+    req.on('response', (res) => {
+      let body = '';
+      res.on('data', (d: Buffer) => (body += d.toString()));
+      res.on('end', () => reject(new Error(`no upgrade: ${res.statusCode} ${body}`)));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+afterAll(async () => {
+  await cleanup.run();
+  killPidsWith(mark);
+  for (const tag of sleepTags) killPidsWith(tag);
+}, 60_000);
+
+describe.skipIf(!hasScript)('kubectl exec -it on a pseudo-terminal (util-linux script on the node)', () => {
+  let cluster: Cluster;
+  beforeAll(async () => {
+    if (!existsSync(everynodeBin)) throw new Error(`${everynodeBin} is missing: run \`npm run build\` first`);
+    cluster = await startCluster('pty');
+  }, 60_000);
+
+  it('a shell shows its prompt, sees the size, is interrupted by Ctrl-C, follows a resize, and exits with its code', async () => {
+    const t = await openExec(cluster, ['env', 'PS1=ready> ', 'sh', '-i']);
+    t.resize(97, 31); // kubectl's first message on a terminal
+    let at = (await t.expectOutput(/ready> $/, 0)).end;
+    t.type('stty size\r');
+    at = (await t.expectOutput(/stty size\r\n31 97\r\nready> $/, at)).end; // echoed by the pty, CR LF by its ONLCR
+
+    t.type('sleep 30\r');
+    at = (await t.expectOutput(/sleep 30\r\n$/, at)).end;
+    await new Promise((r) => setTimeout(r, 300)); // sleep is running in the foreground
+    t.type('\x03');
+    // Well before the sleep would end by itself: the prompt is back because Ctrl-C interrupted it.
+    at = (await t.expectOutput(/\^C\r\n(?:ready> )$/, at, 5_000)).end;
+    t.type('echo "alive $((6 * 7))"\r');
+    at = (await t.expectOutput(/\r\nalive 42\r\nready> $/, at)).end;
+
+    // A later size is applied from outside the terminal (stty -F), beside the typed input: wait for it there.
+    t.resize(120, 40);
+    t.type('until [ "$(stty size)" = "40 120" ]; do sleep 0.05; done; stty size; echo "TERM=$TERM"\r');
+    at = (await t.expectOutput(/\r\n40 120\r\nTERM=xterm\r\nready> $/, at)).end;
+
+    t.type('exit 3\r');
+    await t.closed;
+    expect(t.exitCode).toBe(3);
+    expect(t.stderr).toBe(''); // a terminal has one output stream
+  }, 30_000);
+
+  it('passes argv through intact without stdin (-t without -i) and exits 0', async () => {
+    const args = ["it's", 'a  b', '$HOME', '`id`', '"q"', 'back\\slash', '*'];
+    const t = await openExec(cluster, ['sh', '-c', 'printf "<%s>" "$@"; echo; tty >/dev/null && echo on-a-tty', 'sh', ...args], { stdin: false });
+    t.resize(80, 24);
+    await t.closed;
+    expect(t.stdout).toBe(`${args.map((a) => `<${a}>`).join('')}\r\non-a-tty\r\n`);
+    expect(t.exitCode).toBe(0);
+  }, 20_000);
+
+  it('starts without a size when the client sends none (after a bounded wait)', async () => {
+    const t = await openExec(cluster, ['stty', 'size'], { stdin: false });
+    await t.closed;
+    expect(t.stdout).toBe('0 0\r\n');
+    expect(t.exitCode).toBe(0);
+  }, 20_000);
+
+  it.skipIf(!kubectlPath)('kubectl exec -it itself, over WebSocket and (kubectl 1.29) over SPDY: prompt, window size, exit code (needs kubectl on PATH)', async () => {
+    const cacheDir = makeTempDir(cleanup, 'kubectl-cache');
+    const old = versionedKubectl(29);
+    if (!old) console.warn('the SPDY tty check is skipped: no kubectl.1.29 beside kubectl');
+    for (const bin of [kubectlPath!, ...(old ? [old] : [])]) {
+      // kubectl wants a terminal of its own: script gives it one, sized 91x33 before it starts.
+      const line = `stty cols 91 rows 33; exec '${bin}' --kubeconfig '${cluster.kubeconfig}' --cache-dir '${cacheDir}' exec -it shell -- env 'PS1=ready> ' sh -i`;
+      const k = spawn('script', ['-q', '-e', '-E', 'never', '-c', line, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'] });
+      let out = '';
+      k.stdout.on('data', (d: Buffer) => (out += d.toString()));
+      const code = new Promise<number | null>((r) => k.on('close', r));
+      await waitFor(() => out.endsWith('ready> '), { message: `the prompt through ${bin}; output: ${JSON.stringify(out)}` });
+      k.stdin.write('stty size\r');
+      await waitFor(() => out.includes('\r\n33 91\r\nready> '), { message: `the size through ${bin}; output: ${JSON.stringify(out)}` });
+      k.stdin.write('exit 4\r');
+      expect(await code).toBe(4);
+      expect(out).toContain('command terminated with exit code 4');
+    }
+  }, 40_000);
+
+  it('a client that goes away takes the command\'s whole session with it', async () => {
+    const t = await openExec(cluster, ['sh', '-i']);
+    t.resize(80, 24);
+    // Job control puts each job in a process group of its own; one of them ignores SIGHUP.
+    t.type(`sleep ${sleepTags[0]} & (trap "" HUP; exec sleep ${sleepTags[1]}) & sleep ${sleepTags[2]}\r`);
+    await waitFor(() => sleepTags.every((tag) => pidsWith(tag).length === 1), { message: 'three sleeps in the exec session' });
+    t.destroy();
+    await waitFor(() => sleepTags.every((tag) => pidsWith(tag).length === 0), { timeoutMs: 10_000, message: 'no sleep of the exec session left' });
+  }, 30_000);
+});
+
+describe('kubectl exec -it on a node without `script`: the line discipline fallback', () => {
+  let cluster: Cluster;
+  beforeAll(async () => {
+    if (!existsSync(everynodeBin)) throw new Error(`${everynodeBin} is missing: run \`npm run build\` first`);
+    // A PATH with every program of ours but `script`.
+    const bin = join(makeTempDir(cleanup, 'path-without-script'), 'bin');
+    mkdirSync(bin);
+    for (const dir of (process.env.PATH ?? '').split(':')) {
+      if (!dir || !existsSync(dir)) continue;
+      for (const name of readdirSync(dir)) {
+        if (name === 'script' || existsSync(join(bin, name))) continue;
+        symlinkSync(join(dir, name), join(bin, name));
+      }
+    }
+    cluster = await startCluster('fallback', { ...process.env, PATH: bin });
+  }, 60_000);
+
+  it('echoes and edits typed lines, sends output with CR LF, and Ctrl-C ends the command with 130', async () => {
+    const t = await openExec(cluster, ['sh']);
+    t.resize(80, 24);
+    t.type('echo hellx\x7fo\r');
+    const at = (await t.expectOutput(/^echo hellx\x08 \x08o\r\nhello\r\n$/, 0)).end;
+    t.type('sleep 30\r');
+    await t.expectOutput(/sleep 30\r\n$/, at);
+    t.type('\x03');
+    await t.closed;
+    expect(t.exitCode).toBe(130);
+  }, 30_000);
+});
