@@ -4,22 +4,22 @@
 // edge (errors.ts) as a metav1.Status.
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { parse as parseYaml } from 'yaml';
 import { ApiError, badRequest, methodNotAllowed, pathNotFound, unsupportedMediaType } from '../api/errors.js';
 import { groupKindOf, type KindDef, type KindRegistry, type Subresource } from '../api/kinds.js';
+import { MAX_NESTING_DEPTH, nestingDepth } from '../api/patch/index.js';
 import type { KubeObject, Node, Pod } from '../api/types.js';
 import type { Logger } from '../util/logger.js';
 import type { Discovery } from './discovery.js';
 import { toHttpError } from './errors.js';
 import { buildFilter } from './filter.js';
-import { parseJsonBody, readBody, readBodyBuffer, sendJson, sendStatus, sendText } from './http.js';
+import { parseJsonBody, parseJsonText, parseYamlText, readBody, readBodyBuffer, sendJson, sendStatus, sendText, type JsonTextFindings } from './http.js';
 import { decodeProtobufObject, deleteOptionsGroupKind, protobufContentType } from './protobuf.js';
 import { reviewRouteOf, serveReview } from './reviews.js';
 import { metricsRouteOf, serveMetrics } from './metrics-api.js';
 import type { ServerMetrics } from './metrics.js';
 import { serveTokenRequest } from './token-request.js';
 import type { OpenApi } from './openapi.js';
-import { parseDeleteOptions, parseListQuery, parseWriteQuery, watchRequested, type WriteQuery } from './query.js';
+import { parseDeleteOptions, parseListQuery, parseWriteQuery, watchRequested, type FieldValidation, type WriteOptionsKind, type WriteQuery } from './query.js';
 import { managerFromUserAgent } from '../api/managedfields/index.js';
 import { servePodLog } from './pod-log.js';
 import { listJson, patchTypeOf, type AdmitFn, type RestRegistry } from './registry.js';
@@ -191,7 +191,7 @@ async function handle(deps: HandlerDeps, req: IncomingMessage, res: ServerRespon
   const tokenRoute = /^\/api\/v1\/namespaces\/([^/]+)\/serviceaccounts\/([^/]+)\/token\/?$/.exec(path);
   if (tokenRoute && deps.serviceAccountTokens) {
     if (method !== 'POST') throw methodNotAllowed();
-    const body = await readObjectBody(req, 'authentication.k8s.io/TokenRequest');
+    const { value: body } = await readObjectBody(req, 'authentication.k8s.io/TokenRequest');
     const [ns, name] = [tokenRoute[1]!, tokenRoute[2]!].map((s) => {
       try {
         return decodeURIComponent(s);
@@ -204,7 +204,7 @@ async function handle(deps: HandlerDeps, req: IncomingMessage, res: ServerRespon
   const review = reviewRouteOf(path);
   if (review) {
     if (method !== 'POST') throw methodNotAllowed();
-    const body = await readObjectBody(req, `${review.group}/${review.kind}`);
+    const { value: body } = await readObjectBody(req, `${review.group}/${review.kind}`);
     return sendJson(res, 201, await serveReview(review, body, caller, deps.security?.authorizer));
   }
 
@@ -215,23 +215,23 @@ async function handle(deps: HandlerDeps, req: IncomingMessage, res: ServerRespon
     if (err instanceof BadPathError) throw badRequest(err.message);
     throw err;
   }
+  // Discovery is read-only: GET and HEAD only (upstream: 405 for other methods).
+  const discovery = (json: string | null): void => {
+    if (json === null) throw pathNotFound();
+    if (method !== 'GET' && method !== 'HEAD') throw methodNotAllowed();
+    sendJson(res, 200, json);
+  };
   switch (route.type) {
     case 'root':
-      return sendJson(res, 200, JSON.stringify({ paths: ['/api', '/api/v1', '/apis', '/healthz', '/livez', '/openapi/v3', '/readyz', '/version'] }));
+      return discovery(JSON.stringify({ paths: ['/api', '/api/v1', '/apis', '/healthz', '/livez', '/openapi/v3', '/readyz', '/version'] }));
     case 'legacy-versions':
-      return sendJson(res, 200, deps.discovery.apiVersions(req.headers.host ?? '127.0.0.1'));
+      return discovery(deps.discovery.apiVersions(req.headers.host ?? '127.0.0.1'));
     case 'group-list':
-      return sendJson(res, 200, deps.discovery.apiGroupList());
-    case 'group': {
-      const doc = deps.discovery.apiGroup(route.group);
-      if (doc === null) throw pathNotFound();
-      return sendJson(res, 200, doc);
-    }
-    case 'resource-list': {
-      const doc = deps.discovery.apiResourceList(route.group, route.version);
-      if (doc === null) throw pathNotFound();
-      return sendJson(res, 200, doc);
-    }
+      return discovery(deps.discovery.apiGroupList());
+    case 'group':
+      return discovery(deps.discovery.apiGroup(route.group));
+    case 'resource-list':
+      return discovery(deps.discovery.apiResourceList(route.group, route.version));
     case 'other':
       throw pathNotFound();
     case 'resource':
@@ -275,6 +275,8 @@ async function handleResource(
     }
   }
 
+  // /watch/ paths only watch: a write through one would act on the object it names.
+  if (route.watchPath && method !== 'GET') throw methodNotAllowed();
   const accept = req.headers.accept;
   if (name === undefined) {
     // Collection.
@@ -296,9 +298,9 @@ async function handleResource(
       }
       case 'POST': {
         if (k.namespaced && namespace === undefined) throw methodNotAllowed();
-        const wq = writeQueryOf(query, req);
-        const body = await readObjectBody(req, groupKindOf(k));
-        const r = await deps.registry.create(k, namespace, body, wq, admit);
+        const wq = writeQueryOf(query, req, 'CreateOptions');
+        const body = await readObjectBody(req, groupKindOf(k), wq.fieldValidation);
+        const r = await deps.registry.create(k, namespace, body.value, wq, admit, body.findings);
         // The audit event names what was created (the path has no name).
         if (audit && r.name) audit.name = r.name;
         return sendJson(res, r.code, r.json, r.warnings);
@@ -328,16 +330,16 @@ async function handleResource(
       return sendJson(res, 200, json);
     }
     case 'PUT': {
-      const wq = writeQueryOf(query, req);
-      const body = await readObjectBody(req, groupKindOf(k));
-      const r = await deps.registry.update(k, namespace, name, sub, body, wq, admit);
+      const wq = writeQueryOf(query, req, 'UpdateOptions');
+      const body = await readObjectBody(req, groupKindOf(k), wq.fieldValidation);
+      const r = await deps.registry.update(k, namespace, name, sub, body.value, wq, admit, body.findings);
       return sendJson(res, r.code, r.json, r.warnings);
     }
     case 'PATCH': {
       const type = patchTypeOf(req.headers['content-type']);
       if (!type) throw unsupportedMediaType(req.headers['content-type'] ?? '');
       // An apply names its manager (required); other writes default to the User-Agent's.
-      const wq = type === 'apply' ? parseWriteQuery(query) : writeQueryOf(query, req);
+      const wq = type === 'apply' ? parseWriteQuery(query, 'PatchOptions', true) : writeQueryOf(query, req, 'PatchOptions');
       const text = await readBody(req);
       const r = await deps.registry.patch(k, namespace, name, sub, type, text, wq, admit);
       return sendJson(res, r.code, r.json, r.warnings);
@@ -354,8 +356,8 @@ async function handleResource(
 }
 
 /** Write options; without a fieldManager the manager is named after the User-Agent, as upstream. */
-function writeQueryOf(query: URLSearchParams, req: IncomingMessage): WriteQuery {
-  const wq = parseWriteQuery(query);
+function writeQueryOf(query: URLSearchParams, req: IncomingMessage, kind: WriteOptionsKind): WriteQuery {
+  const wq = parseWriteQuery(query, kind);
   if (!wq.fieldManager) wq.fieldManager = managerFromUserAgent(req.headers['user-agent']);
   return wq;
 }
@@ -386,15 +388,24 @@ async function readDeleteOptionsBody(req: IncomingMessage): Promise<unknown> {
   return parseJsonBody(buf.toString('utf8'));
 }
 
-/** Reads a POST/PUT body: JSON (default), YAML, or Kubernetes protobuf for the kinds kubectl creates typed. */
-async function readObjectBody(req: IncomingMessage, groupKind: string): Promise<unknown> {
+/**
+ * Reads a POST/PUT body: JSON (default), YAML, or Kubernetes protobuf for the kinds kubectl
+ * creates typed. JSON bodies come with what JSON.parse drops (duplicate fields unless
+ * `fieldValidation` is Ignore, number literals; see parseJsonText) for the decoder.
+ */
+async function readObjectBody(req: IncomingMessage, groupKind: string, fieldValidation: FieldValidation = 'Ignore'): Promise<{ value: unknown; findings?: JsonTextFindings }> {
   const ct = (req.headers['content-type'] ?? 'application/json').split(';')[0]!.trim().toLowerCase();
   const buf = await readBodyBuffer(req);
-  if (ct === protobufContentType) return decodeProtobufObject(buf, groupKind);
+  if (ct === protobufContentType) {
+    // Its RawExtensions carry JSON of any depth.
+    const value = decodeProtobufObject(buf, groupKind);
+    if (nestingDepth(value) > MAX_NESTING_DEPTH) throw badRequest(`the protobuf body could not be decoded: nesting depth exceeds the limit of ${MAX_NESTING_DEPTH}`);
+    return { value };
+  }
   const text = buf.toString('utf8');
   if (ct === 'application/yaml' || ct === 'application/x-yaml' || ct === 'text/yaml') {
     try {
-      return parseYaml(text);
+      return { value: parseYamlText(text) };
     } catch (err) {
       throw badRequest(`the body of the request could not be decoded as YAML: ${err instanceof Error ? err.message : String(err)}`);
     }
@@ -402,9 +413,12 @@ async function readObjectBody(req: IncomingMessage, groupKind: string): Promise<
   if (ct !== 'application/json' && ct !== '' && ct !== '*/*' && ct !== 'text/plain') {
     throw new ApiError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/vnd.kubernetes.protobuf; got ${ct}`);
   }
-  const body = parseJsonBody(text);
-  if (body === undefined) throw badRequest('the request body is empty');
-  return body;
+  if (text.trim() === '') throw badRequest('the request body is empty');
+  try {
+    return parseJsonText(text, fieldValidation);
+  } catch (err) {
+    throw badRequest(`the body of the request could not be decoded as JSON: ${err instanceof Error ? err.message : String(err)}`);
+  }
 }
 
 async function serveWatch(

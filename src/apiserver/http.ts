@@ -1,7 +1,16 @@
-// HTTP plumbing: bounded body reading, JSON/Status responses, Warning headers.
+// HTTP plumbing: bounded body reading, JSON/YAML body parsing, JSON/Status responses, Warning
+// headers.
+//
+// Body parsing contract: every JSON or YAML body and patch is parsed here, and refused (400)
+// when it nests arrays and objects deeper than MAX_NESTING_DEPTH (YAML: MAX_YAML_NESTING_DEPTH,
+// checked before the YAML library composes it), so the recursive code after it never meets a
+// value that could exhaust the stack.
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { CST, Parser, parse as parseYaml } from 'yaml';
 import { ApiError, badRequest, tooLarge } from '../api/errors.js';
+import { MAX_NESTING_DEPTH, nestingDepth } from '../api/patch/index.js';
+import { countMembers, jsonTextDetails, scanJsonText, type FieldValidation, type NumberLiteral } from '../api/schema/decode.js';
 
 /** Upstream's request body limit (3 MiB). */
 export const maxBodyBytes = 3 * 1024 * 1024;
@@ -52,14 +61,99 @@ export function readBodyBuffer(req: IncomingMessage, limit = maxBodyBytes): Prom
   });
 }
 
-/** Parses a JSON body; 400 with the parser's message when malformed. Empty body: undefined. */
+/**
+ * The nesting YAML bodies may have as written: the YAML library composes documents
+ * recursively, with large frames (from the top of the stack it overflows at about 650 levels
+ * before the JIT has run), so YAML gets half of MAX_NESTING_DEPTH; an apply creating an object
+ * nested this deep needs about 350 KiB of node's 984 KiB stack. Aliases may nest the composed
+ * value deeper than the text; that value is then held to MAX_NESTING_DEPTH as JSON is.
+ */
+export const MAX_YAML_NESTING_DEPTH = 256;
+
+function tooDeep(limit: number): string {
+  return `nesting depth exceeds the limit of ${limit}`;
+}
+
+/** Parses a JSON body; 400 with the parser's message when malformed or too deep. Empty body: undefined. */
 export function parseJsonBody(text: string): unknown {
   if (text.trim() === '') return undefined;
+  let value: unknown;
   try {
-    return JSON.parse(text);
+    value = JSON.parse(text);
   } catch (err) {
     throw badRequest(`the body of the request could not be decoded as JSON: ${err instanceof Error ? err.message : String(err)}`);
   }
+  if (nestingDepth(value) > MAX_NESTING_DEPTH) throw badRequest(`the body of the request could not be decoded as JSON: ${tooDeep(MAX_NESTING_DEPTH)}`);
+  return value;
+}
+
+/** What JSON.parse drops from a request body and the decoder needs (see parseJsonText). */
+export interface JsonTextFindings {
+  /** Paths of duplicate fields, upstream's strict-decoding form; only looked for unless fieldValidation is Ignore. */
+  duplicates: string[];
+  /** Number literals JSON.parse may have changed (see jsonTextDetails). */
+  literals: NumberLiteral[];
+}
+
+const noFindings: JsonTextFindings = { duplicates: [], literals: [] };
+
+/**
+ * Parses the JSON text of an object body or a patch: JSON.parse, then one fast pass over the
+ * text (depth, member count, suspicious number literals; scanJsonText). Only when that pass
+ * finds more members in the text than in the value (a duplicate) or a number literal with a
+ * fraction, an exponent or 16+ digits is the text read a second time for the details.
+ * Throws a plain Error (the caller words the 400) when malformed or nested too deep.
+ */
+export function parseJsonText(text: string, fieldValidation: FieldValidation): { value: unknown; findings: JsonTextFindings } {
+  const value: unknown = JSON.parse(text);
+  const facts = scanJsonText(text);
+  if (facts.depth > MAX_NESTING_DEPTH) throw new Error(tooDeep(MAX_NESTING_DEPTH));
+  const duplicates = fieldValidation !== 'Ignore' && facts.members !== countMembers(value);
+  if (!duplicates && !facts.inexactNumbers) return { value, findings: noFindings };
+  const details = jsonTextDetails(text);
+  return { value, findings: { duplicates: duplicates ? details.duplicates : [], literals: details.literals } };
+}
+
+/** The nesting depth of a YAML text as written (its syntax tree, walked without recursion), up to `limit + 1`. */
+function yamlTextDepth(text: string, limit: number): number {
+  const tokens: CST.Token[] = [];
+  const depths: number[] = [];
+  for (const t of new Parser().parse(text)) {
+    if (t.type === 'document' && t.value) {
+      tokens.push(t.value);
+      depths.push(0);
+    }
+  }
+  let max = 0;
+  while (tokens.length > 0) {
+    const t = tokens.pop()!;
+    const d = depths.pop()!;
+    if (!CST.isCollection(t)) continue;
+    if (d + 1 > max) {
+      max = d + 1;
+      if (max > limit) return max;
+    }
+    for (const item of t.items) {
+      for (const x of [item.key, item.value]) {
+        if (x) {
+          tokens.push(x);
+          depths.push(d + 1);
+        }
+      }
+    }
+  }
+  return max;
+}
+
+/**
+ * Parses a YAML text (a body or an apply patch) after checking its nesting as written, then
+ * the composed value's. Throws a plain Error (the caller words the 400) when malformed or too deep.
+ */
+export function parseYamlText(text: string): unknown {
+  if (yamlTextDepth(text, MAX_YAML_NESTING_DEPTH) > MAX_YAML_NESTING_DEPTH) throw new Error(tooDeep(MAX_YAML_NESTING_DEPTH));
+  const value: unknown = parseYaml(text);
+  if (nestingDepth(value) > MAX_NESTING_DEPTH) throw new Error(tooDeep(MAX_NESTING_DEPTH));
+  return value;
 }
 
 function setWarnings(res: ServerResponse, warnings: string[] | undefined): void {

@@ -49,6 +49,13 @@ export { WatchCache } from './watch-cache.js';
 /** Write buffer mark of API connections: above one object answer (bodies are at most maxBodyBytes). See secureConnection below. */
 const answerWriteHighWaterMark = 2 * maxBodyBytes;
 
+/**
+ * The request line and headers a request may have (node's default is 16 KiB; Go's
+ * DefaultMaxHeaderBytes, which the upstream API server keeps, is 1 MiB): long label selectors
+ * and field selectors travel in the URL. Beyond it: 431 with a Status.
+ */
+const maxHeaderSize = 1 << 20;
+
 export interface ServerOptions {
   dataDir: string;
   /** 'host:port' (port 0 picks a free port); default 127.0.0.1:6443. */
@@ -217,7 +224,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     const handler = createHandler(handlerDeps);
     audit = openAuditLog(dataDir, opts.audit, logger.child('audit'));
     const auditLog = audit;
-    const srv = createServer({ ...security.auth.pki.tlsOptions, keepAlive: true, requestTimeout: 0 }, createHandler({ ...handlerDeps, security, ...(auditLog ? { audit: auditLog } : {}) }));
+    const srv = createServer({ ...security.auth.pki.tlsOptions, keepAlive: true, requestTimeout: 0, maxHeaderSize }, createHandler({ ...handlerDeps, security, ...(auditLog ? { audit: auditLog } : {}) }));
     server = srv;
     // Sockets with a request in flight (close() lets those finish).
     const busy = new Map<Socket, number>();
@@ -292,10 +299,22 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
         },
       );
     });
-    srv.on('clientError', (err, socket) => {
-      if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
-      else socket.destroy();
+    // A request node's parser refuses (malformed, or its request line and headers beyond
+    // maxHeaderSize) is answered with a Status too, and the connection closed. A reset
+    // connection gets nothing.
+    srv.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
       logger.debug('client error', err.message);
+      if (!socket.writable || err.code === 'ECONNRESET') {
+        socket.destroy();
+        return;
+      }
+      const status =
+        err.code === 'HPE_HEADER_OVERFLOW'
+          ? new ApiError(431, 'RequestEntityTooLarge', `Request Header Fields Too Large: the request line and headers exceed ${maxHeaderSize} bytes`)
+          : badRequest(`the request could not be parsed as HTTP: ${err.message}`);
+      const body = JSON.stringify(status.toStatus());
+      const text = status.code === 431 ? 'Request Header Fields Too Large' : 'Bad Request';
+      socket.end(`HTTP/1.1 ${status.code} ${text}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
     });
     await new Promise<void>((ok, fail) => {
       srv.once('error', fail);

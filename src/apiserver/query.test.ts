@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ApiError } from '../api/errors.js';
+import { errorOf } from '../api/testing/index.js';
 import { parseDeleteOptions, parseListQuery, parseWriteQuery } from './query.js';
 
 const q = (s: string) => new URLSearchParams(s);
@@ -26,10 +27,50 @@ describe('parseListQuery', () => {
 
 describe('parseWriteQuery', () => {
   it('defaults fieldValidation to Warn and parses dryRun', () => {
-    expect(parseWriteQuery(q(''))).toEqual({ dryRun: false, fieldManager: '', fieldValidation: 'Warn', force: false });
-    expect(parseWriteQuery(q('dryRun=All&fieldManager=kubectl&fieldValidation=Strict&force=true'))).toEqual({ dryRun: true, fieldManager: 'kubectl', fieldValidation: 'Strict', force: true });
-    expect(() => parseWriteQuery(q('fieldValidation=Loose'))).toThrow(ApiError);
-    expect(() => parseWriteQuery(q('dryRun=Some'))).toThrow(ApiError);
+    expect(parseWriteQuery(q(''), 'CreateOptions')).toEqual({ dryRun: false, fieldManager: '', fieldValidation: 'Warn', force: false });
+    expect(parseWriteQuery(q('fieldValidation='), 'UpdateOptions').fieldValidation).toBe('Warn');
+    expect(parseWriteQuery(q('dryRun=All&fieldManager=kubectl&fieldValidation=Strict&force=true'), 'PatchOptions', true)).toEqual({ dryRun: true, fieldManager: 'kubectl', fieldValidation: 'Strict', force: true });
+    expect(() => parseWriteQuery(q('dryRun=Some'), 'CreateOptions')).toThrow(ApiError);
+  });
+
+  it('refuses an unknown fieldValidation with 422 on the options kind (upstream ValidateCreateOptions and co.)', () => {
+    for (const kind of ['CreateOptions', 'UpdateOptions', 'PatchOptions'] as const) {
+      const err = errorOf(() => parseWriteQuery(q('fieldValidation=Loose'), kind));
+      expect(err.code).toBe(422);
+      expect(err.reason).toBe('Invalid');
+      expect(err.message).toBe(`${kind}.meta.k8s.io "" is invalid: fieldValidation: Unsupported value: "Loose": supported values: "", "Ignore", "Strict", "Warn"`);
+      expect(err.details).toMatchObject({ name: '', kind, group: 'meta.k8s.io', causes: [{ reason: 'FieldValueNotSupported', field: 'fieldValidation' }] });
+    }
+  });
+
+  it('forbids force on patches other than apply, even force=false (upstream ValidatePatchOptions)', () => {
+    for (const force of ['true', 'false', '']) {
+      const err = errorOf(() => parseWriteQuery(q(`force=${force}`), 'PatchOptions'));
+      expect(err.code).toBe(422);
+      expect(err.message).toBe('PatchOptions.meta.k8s.io "" is invalid: force: Forbidden: may not be specified for non-apply patch');
+    }
+    expect(errorOf(() => parseWriteQuery(q('force=true&fieldValidation=X'), 'PatchOptions')).message).toBe(
+      'PatchOptions.meta.k8s.io "" is invalid: [force: Forbidden: may not be specified for non-apply patch, fieldValidation: Unsupported value: "X": supported values: "", "Ignore", "Strict", "Warn"]',
+    );
+    expect(parseWriteQuery(q('force=true'), 'PatchOptions', true).force).toBe(true);
+    // Not an option of creates and updates: ignored there, as any unknown parameter.
+    expect(parseWriteQuery(q('force=true'), 'UpdateOptions').force).toBe(true);
+  });
+});
+
+describe('int64 query parameters', () => {
+  it('refuses limits and timeouts that are not int64 with 400 and clamps the rest', () => {
+    expect(parseListQuery(q('limit=9223372036854775807')).limit).toBe(Number.MAX_SAFE_INTEGER);
+    expect(parseListQuery(q('limit=-9223372036854775808')).limit).toBe(0);
+    for (const v of ['9223372036854775808', '-9223372036854775809', '99999999999999999999999']) {
+      const err = errorOf(() => parseListQuery(q(`limit=${v}`)));
+      expect(err.code).toBe(400);
+      expect(err.message).toBe(`invalid value for limit: "${v}": strconv.ParseInt: parsing "${v}": value out of range`);
+    }
+    expect(errorOf(() => parseListQuery(q('timeoutSeconds=9223372036854775808'))).code).toBe(400);
+    // Timers take at most 2^31-1 ms: longer timeouts are that (a longer timer fires at once).
+    expect(parseListQuery(q('timeoutSeconds=9223372036854775807')).timeoutSeconds).toBe(2147483);
+    expect(parseListQuery(q('timeoutSeconds=300')).timeoutSeconds).toBe(300);
   });
 });
 
@@ -39,6 +80,28 @@ describe('parseDeleteOptions', () => {
     expect(parseDeleteOptions(q('propagationPolicy=Orphan&gracePeriodSeconds=0'), undefined)).toEqual({ dryRun: false, propagationPolicy: 'Orphan', gracePeriodSeconds: 0 });
     expect(parseDeleteOptions(q(''), { orphanDependents: true })).toEqual({ dryRun: false, propagationPolicy: 'Orphan' });
     expect(parseDeleteOptions(q(''), { preconditions: { uid: 'u', resourceVersion: '3' } }).preconditions).toEqual({ uid: 'u', resourceVersion: '3' });
+  });
+
+  it('refuses preconditions of another JSON type with 400 rather than dropping them', () => {
+    const cases: [unknown, string][] = [
+      [{ resourceVersion: 1 }, 'json: cannot unmarshal number into Go struct field Preconditions.preconditions.resourceVersion of type string'],
+      [{ resourceVersion: {} }, 'json: cannot unmarshal object into Go struct field Preconditions.preconditions.resourceVersion of type string'],
+      [{ uid: true }, 'json: cannot unmarshal bool into Go struct field Preconditions.preconditions.uid of type types.UID'],
+      [{ uid: ['u'] }, 'json: cannot unmarshal array into Go struct field Preconditions.preconditions.uid of type types.UID'],
+    ];
+    for (const [preconditions, message] of cases) {
+      const err = errorOf(() => parseDeleteOptions(q(''), { preconditions }));
+      expect(err.code).toBe(400);
+      expect(err.message).toBe(message);
+    }
+    expect(parseDeleteOptions(q(''), { preconditions: { uid: null, resourceVersion: '5' } }).preconditions).toEqual({ resourceVersion: '5' });
+  });
+
+  it('refuses grace periods beyond int64 with 400', () => {
+    expect(errorOf(() => parseDeleteOptions(q('gracePeriodSeconds=9223372036854775808'), undefined)).message).toBe('strconv.ParseInt: parsing "9223372036854775808": value out of range');
+    expect(parseDeleteOptions(q('gracePeriodSeconds=9223372036854775807'), undefined).gracePeriodSeconds).toBe(2 ** 63);
+    expect(errorOf(() => parseDeleteOptions(q(''), { gracePeriodSeconds: 2 ** 63 })).message).toBe('json: cannot unmarshal number 9223372036854775808 into Go struct field DeleteOptions.gracePeriodSeconds of type int64');
+    expect(parseDeleteOptions(q(''), { gracePeriodSeconds: -(2 ** 63) }).gracePeriodSeconds).toBe(-(2 ** 63));
   });
 
   it('rejects bad values', () => {

@@ -1,7 +1,7 @@
 // Query parameter parsing for REST verbs. Queries are decoded with URLSearchParams, so `+`
 // is a space (Go clients encode spaces that way). Invalid values are 400 BadRequest.
 
-import { badRequest, invalid, ApiError, type FieldError } from '../api/errors.js';
+import { badRequest, fe, invalid, ApiError, type FieldError } from '../api/errors.js';
 import type { DeleteOptions, DeletionPropagation } from '../api/types.js';
 
 export type FieldValidation = 'Strict' | 'Warn' | 'Ignore';
@@ -49,14 +49,35 @@ function bool(q: URLSearchParams, name: string): boolean | undefined {
   throw badRequest(`invalid value for ${name}: ${JSON.stringify(v)}`);
 }
 
-function nonNegativeInt(q: URLSearchParams, name: string): number {
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+
+/** Whether a string of decimal digits (with an optional sign) is an int64, as Go's strconv.ParseInt(v, 10, 64) takes it. */
+function isInt64(v: string): boolean {
+  const n = BigInt(v);
+  return n >= INT64_MIN && n <= INT64_MAX;
+}
+
+/**
+ * An int64 query parameter (limit, timeoutSeconds) as a number of at most `max`: 0 when absent
+ * or negative (upstream treats a negative limit as "no limit"), 400 when not an int64 (upstream's
+ * parameter decoding). Larger values are clamped to `max`, which is far beyond any real use.
+ */
+function nonNegativeInt(q: URLSearchParams, name: string, max = Number.MAX_SAFE_INTEGER): number {
   const v = q.get(name);
   if (v === null || v === '') return 0;
-  if (!/^-?\d+$/.test(v)) throw badRequest(`invalid value for ${name}: ${JSON.stringify(v)}: must be an integer`);
+  if (!/^[-+]?\d+$/.test(v)) throw badRequest(`invalid value for ${name}: ${JSON.stringify(v)}: must be an integer`);
+  if (!isInt64(v)) throw badRequest(`invalid value for ${name}: ${JSON.stringify(v)}: strconv.ParseInt: parsing ${JSON.stringify(v)}: value out of range`);
   const n = Number(v);
-  if (n < 0) return 0; // upstream treats negative limits as "no limit"
-  return n;
+  if (n < 0) return 0;
+  return Math.min(n, max);
 }
+
+/**
+ * The longest watch timeout honoured, in seconds: timers take at most 2^31-1 ms (a longer one
+ * fires at once), about 24.8 days; upstream serves any int64, which is the same in practice.
+ */
+const MAX_TIMEOUT_SECONDS = Math.floor((2 ** 31 - 1) / 1000);
 
 /** ListOptions' own ResourceRef, for `ListOptions.meta.k8s.io "" is invalid: ...`. */
 const LIST_OPTIONS = { group: 'meta.k8s.io', resource: 'listoptions', kind: 'ListOptions' };
@@ -113,7 +134,7 @@ export function parseListQuery(q: URLSearchParams): ListQuery {
     watch,
     allowWatchBookmarks: bool(q, 'allowWatchBookmarks') ?? false,
     sendInitialEvents,
-    timeoutSeconds: nonNegativeInt(q, 'timeoutSeconds'),
+    timeoutSeconds: nonNegativeInt(q, 'timeoutSeconds', MAX_TIMEOUT_SECONDS),
     includeObject: inc,
   };
 }
@@ -127,16 +148,26 @@ function parseDryRun(values: unknown[]): boolean {
   return dry;
 }
 
-/** Options of POST/PUT/PATCH. fieldValidation defaults to Warn, as upstream since 1.27. */
-export function parseWriteQuery(q: URLSearchParams): WriteQuery {
-  const fv = q.get('fieldValidation') || 'Warn';
-  if (fv !== 'Strict' && fv !== 'Warn' && fv !== 'Ignore') {
-    throw badRequest(`fieldValidation: Unsupported value: ${JSON.stringify(fv)}: supported values: "Ignore", "Strict", "Warn"`);
-  }
+/** The options kind of a write: POST, PUT, PATCH. */
+export type WriteOptionsKind = 'CreateOptions' | 'UpdateOptions' | 'PatchOptions';
+
+/**
+ * Options of POST/PUT/PATCH. fieldValidation defaults to Warn, as upstream since 1.27. As
+ * upstream's ValidateCreateOptions/ValidateUpdateOptions/ValidatePatchOptions: an unknown
+ * fieldValidation, and `force` (present at all, even false) on a patch other than apply, are
+ * 422 Invalid on the options kind (`PatchOptions.meta.k8s.io "" is invalid: ...`), all
+ * violations together. `apply`: the patch is a server-side apply.
+ */
+export function parseWriteQuery(q: URLSearchParams, kind: WriteOptionsKind, apply = false): WriteQuery {
+  const errs: FieldError[] = [];
+  if (kind === 'PatchOptions' && !apply && q.get('force') !== null) errs.push(fe.forbidden('force', 'may not be specified for non-apply patch'));
+  const fv = q.get('fieldValidation') ?? '';
+  if (fv !== '' && fv !== 'Strict' && fv !== 'Warn' && fv !== 'Ignore') errs.push(fe.notSupported('fieldValidation', fv, ['', 'Ignore', 'Strict', 'Warn']));
+  if (errs.length > 0) throw invalid({ group: 'meta.k8s.io', resource: kind.toLowerCase(), kind }, '', errs);
   return {
     dryRun: parseDryRun(q.getAll('dryRun')),
     fieldManager: q.get('fieldManager') ?? '',
-    fieldValidation: fv,
+    fieldValidation: fv === '' ? 'Warn' : (fv as FieldValidation),
     force: bool(q, 'force') ?? false,
   };
 }
@@ -148,6 +179,15 @@ export interface ParsedDeleteOptions {
   preconditions?: { uid?: string; resourceVersion?: string };
 }
 
+/** A string field of DeleteOptions.preconditions (null: absent); 400 in Go's wording for another JSON type. */
+function preconditionField(p: Record<string, unknown>, name: string, goType: string): string | undefined {
+  const v = p[name];
+  if (v === undefined || v === null) return undefined;
+  if (typeof v === 'string') return v;
+  const kind = Array.isArray(v) ? 'array' : typeof v === 'boolean' ? 'bool' : typeof v;
+  throw badRequest(`json: cannot unmarshal ${kind} into Go struct field Preconditions.preconditions.${name} of type ${goType}`);
+}
+
 /**
  * DeleteOptions from the body (kubectl; no kind/apiVersion required) merged over the query
  * (client-node). `orphanDependents` (legacy) maps to Orphan/Background.
@@ -156,7 +196,8 @@ export function parseDeleteOptions(q: URLSearchParams, body: unknown): ParsedDel
   const opts: DeleteOptions = {};
   const gp = q.get('gracePeriodSeconds');
   if (gp !== null && gp !== '') {
-    if (!/^-?\d+$/.test(gp)) throw badRequest(`invalid gracePeriodSeconds: ${JSON.stringify(gp)}`);
+    if (!/^[-+]?\d+$/.test(gp)) throw badRequest(`invalid gracePeriodSeconds: ${JSON.stringify(gp)}`);
+    if (!isInt64(gp)) throw badRequest(`strconv.ParseInt: parsing ${JSON.stringify(gp)}: value out of range`);
     opts.gracePeriodSeconds = Number(gp);
   }
   const pp = q.get('propagationPolicy');
@@ -169,8 +210,11 @@ export function parseDeleteOptions(q: URLSearchParams, body: unknown): ParsedDel
     const b = body as Record<string, unknown>;
     if (b.kind !== undefined && b.kind !== 'DeleteOptions') throw badRequest(`unexpected kind ${JSON.stringify(b.kind)} in DeleteOptions`);
     if (b.gracePeriodSeconds !== undefined && b.gracePeriodSeconds !== null) {
-      if (typeof b.gracePeriodSeconds !== 'number' || !Number.isInteger(b.gracePeriodSeconds)) throw badRequest('DeleteOptions.gracePeriodSeconds must be an integer');
-      opts.gracePeriodSeconds = b.gracePeriodSeconds;
+      const g = b.gracePeriodSeconds;
+      if (typeof g !== 'number' || !Number.isInteger(g)) throw badRequest('DeleteOptions.gracePeriodSeconds must be an integer');
+      // Beyond int64 (what Go's decoder refuses; 2^63 itself is the first double past it).
+      if (g >= 2 ** 63 || g < -(2 ** 63)) throw badRequest(`json: cannot unmarshal number ${BigInt(g)} into Go struct field DeleteOptions.gracePeriodSeconds of type int64`);
+      opts.gracePeriodSeconds = g;
     }
     if (b.propagationPolicy !== undefined && b.propagationPolicy !== null) {
       if (typeof b.propagationPolicy !== 'string') throw badRequest('DeleteOptions.propagationPolicy must be a string');
@@ -187,9 +231,13 @@ export function parseDeleteOptions(q: URLSearchParams, body: unknown): ParsedDel
     if (b.preconditions !== undefined && b.preconditions !== null) {
       const p = b.preconditions as Record<string, unknown>;
       if (typeof p !== 'object' || Array.isArray(p)) throw badRequest('DeleteOptions.preconditions must be an object');
+      // A precondition of another type is refused as Go's decoder does: dropping it would
+      // delete unconditionally what the client meant to delete only as it last saw it.
       opts.preconditions = {};
-      if (typeof p.uid === 'string') opts.preconditions.uid = p.uid;
-      if (typeof p.resourceVersion === 'string') opts.preconditions.resourceVersion = p.resourceVersion;
+      const uid = preconditionField(p, 'uid', 'types.UID');
+      if (uid !== undefined) opts.preconditions.uid = uid;
+      const rv = preconditionField(p, 'resourceVersion', 'string');
+      if (rv !== undefined) opts.preconditions.resourceVersion = rv;
     }
   }
   if (opts.propagationPolicy !== undefined && !['Orphan', 'Background', 'Foreground'].includes(opts.propagationPolicy)) {

@@ -11,7 +11,6 @@
 // - A write that changes nothing answers 200 with the stored object and writes nothing.
 // - dryRun runs everything except the store write.
 
-import { parse as parseYaml } from 'yaml';
 import {
   ApiError,
   alreadyExists,
@@ -31,6 +30,7 @@ import {
 import { groupKindOf, groupVersionOf, resourceRefOf, type KindDef, type KindRegistry, type Verb } from '../api/kinds.js';
 import type { KubeObject } from '../api/types.js';
 import { decodeObject, resolveSchema, schemaFor } from '../api/schema/index.js';
+import { cannotHandle, checkNumberLiterals, strictDecodingMessage, type NumberLiteral } from '../api/schema/decode.js';
 import { validationFor } from '../api/validation/index.js';
 import { applyJsonPatch, applyMergePatchShared, applyStrategicMergePatch } from '../api/patch/index.js';
 import { applyConfiguration, recordUpdate, validateFieldManager, type ManagedKind } from '../api/managedfields/index.js';
@@ -38,6 +38,7 @@ import { StorageError, type KeyValue, type Store } from '../storage/interface.js
 import { rfc3339, type Clock } from '../util/index.js';
 import type { Logger } from '../util/logger.js';
 import { decodeContinue, encodeContinue } from './continue-token.js';
+import { parseJsonText, parseYamlText, type JsonTextFindings } from './http.js';
 import { buildFilter, type ObjectFilter } from './filter.js';
 import { decodeStored, encodeForStore, jsonEqual, withResourceVersion } from './object-codec.js';
 import type { FieldValidation, ListQuery, ParsedDeleteOptions, WriteQuery } from './query.js';
@@ -215,8 +216,23 @@ export class RestRegistry {
   // ---------------------------------------------------------------------------------------
   // Decoding
 
-  /** Type-checks and prunes a body against the kind's schema; sets apiVersion/kind. */
-  decode(k: KindDef, body: unknown, fieldValidation: FieldValidation, trusted?: ReadonlySet<object>): { object: KubeObject; warnings: string[] } {
+  /**
+   * Type-checks and prunes a body against the kind's schema; sets apiVersion/kind.
+   * `findings`: what the body's JSON text showed beyond its value (duplicate fields, number
+   * literals as written), when the body is that text's value. Duplicate fields are strict
+   * decoding errors as unknown fields are, reported before them: with Strict one 400, with
+   * Warn warnings. `patch`: the body is a patched object; its strict decoding errors are
+   * worded as upstream's patch handler does (`strict decoding error: ...`, without the
+   * `<Kind> in version ... cannot be handled` of a body).
+   */
+  decode(
+    k: KindDef,
+    body: unknown,
+    fieldValidation: FieldValidation,
+    trusted?: ReadonlySet<object>,
+    findings?: { duplicates: readonly string[]; literals: readonly NumberLiteral[] },
+    patch = false,
+  ): { object: KubeObject; warnings: string[] } {
     if (!isObject(body)) throw badRequest(`${k.kind} in version "${k.version}" cannot be handled as a ${k.kind}: the body must be a JSON object`);
     const gv = groupVersionOf(k);
     if (body.apiVersion !== undefined && body.apiVersion !== '' && body.apiVersion !== gv) {
@@ -225,7 +241,18 @@ export class RestRegistry {
     if (body.kind !== undefined && body.kind !== '' && body.kind !== k.kind) {
       throw badRequest(`the kind in the data (${String(body.kind)}) does not match the expected kind (${k.kind})`);
     }
-    const { object, warnings } = decodeObject({ group: k.group, version: k.version, kind: k.kind }, body, fieldValidation, trusted);
+    const gvk = { group: k.group, version: k.version, kind: k.kind };
+    if (findings) checkNumberLiterals(gvk, findings.literals);
+    const duplicates = fieldValidation === 'Ignore' ? [] : (findings?.duplicates ?? []).map((p) => `duplicate field ${JSON.stringify(p)}`);
+    // Strict errors the decoder does not report itself (duplicates; any for a patch, in the
+    // patch wording) are collected as warnings first, unknown fields after the duplicates.
+    const collect = duplicates.length > 0 || (patch && fieldValidation === 'Strict');
+    const { object, warnings: unknown } = decodeObject(gvk, body, collect ? 'Warn' : fieldValidation, trusted);
+    const warnings = duplicates.length > 0 ? [...duplicates, ...unknown] : unknown;
+    if (collect && fieldValidation === 'Strict' && warnings.length > 0) {
+      const message = strictDecodingMessage(warnings);
+      throw patch ? badRequest(message) : cannotHandle(gvk, message);
+    }
     const obj = object as KubeObject;
     obj.apiVersion = gv;
     obj.kind = k.kind;
@@ -357,10 +384,11 @@ export class RestRegistry {
   // ---------------------------------------------------------------------------------------
   // Create
 
-  async create(k: KindDef, namespace: string | undefined, body: unknown, q: WriteQuery, admit?: AdmitFn): Promise<WriteResult> {
+  /** POST. `findings`: from the body's JSON text, when it was JSON (see decode). */
+  async create(k: KindDef, namespace: string | undefined, body: unknown, q: WriteQuery, admit?: AdmitFn, findings?: JsonTextFindings): Promise<WriteResult> {
     checkVerb(k, 'create');
     validateFieldManager(q.fieldManager, 'CreateOptions');
-    const { object, warnings } = this.decode(k, body, q.fieldValidation);
+    const { object, warnings } = this.decode(k, body, q.fieldValidation, undefined, findings);
     // Managed fields sent with a create are kept (and the creator owns what it set); none: none.
     recordUpdate({ metadata: {} } as KubeObject, object, managedKindOf(k), q.fieldManager, '', rfc3339(this.clock.now()));
     return this.createDecoded(k, namespace, object, warnings, q.dryRun, admit);
@@ -525,9 +553,19 @@ export class RestRegistry {
   // ---------------------------------------------------------------------------------------
   // Update (PUT) and patch
 
-  async update(k: KindDef, namespace: string | undefined, name: string, subresource: string | undefined, body: unknown, q: WriteQuery, admit?: AdmitFn): Promise<WriteResult> {
+  /** PUT. `findings`: from the body's JSON text, when it was JSON (see decode). */
+  async update(
+    k: KindDef,
+    namespace: string | undefined,
+    name: string,
+    subresource: string | undefined,
+    body: unknown,
+    q: WriteQuery,
+    admit?: AdmitFn,
+    findings?: JsonTextFindings,
+  ): Promise<WriteResult> {
     checkVerb(k, 'update');
-    const { object, warnings } = this.decode(k, body, q.fieldValidation);
+    const { object, warnings } = this.decode(k, body, q.fieldValidation, undefined, findings);
     checkNamespace(k, object, namespace);
     checkName(object, name);
     validateFieldManager(q.fieldManager, 'UpdateOptions');
@@ -552,8 +590,10 @@ export class RestRegistry {
     }
     const ref = resourceRefOf(k);
     let patch: unknown;
+    let findings: JsonTextFindings | undefined;
     try {
-      patch = type === 'apply' ? parseYaml(rawBody) : JSON.parse(rawBody);
+      if (type === 'apply') patch = parseYamlText(rawBody);
+      else ({ value: patch, findings } = parseJsonText(rawBody, q.fieldValidation));
     } catch (err) {
       throw badRequest(`error decoding patch: ${err instanceof Error ? err.message : String(err)}`);
     }
@@ -572,12 +612,18 @@ export class RestRegistry {
       }
       validateFieldManager(q.fieldManager, 'PatchOptions');
       const applied = patch as Record<string, unknown>;
+      // upstream's field manager: the configuration is of the served version exactly.
+      const gv = groupVersionOf(k);
+      const specified = typeof applied.apiVersion === 'string' ? applied.apiVersion : '';
+      if (specified !== gv) throw badRequest(`Incorrect version specified in apply patch. Specified patch version: ${specified}, expected: ${gv}`);
       const meta = isObject(applied.metadata) ? applied.metadata : undefined;
       if (meta?.name !== undefined && meta.name !== name) {
         throw badRequest(`the name of the object (${String(meta.name)}) does not match the name on the URL (${name})`);
       }
-      // The configuration, type-checked and pruned like any body (not defaulted: defaults are nobody's fields).
-      const config = this.decode(k, { ...applied, metadata: { ...(meta ?? {}), name } }, q.fieldValidation);
+      // The configuration, type-checked and pruned like any body (not defaulted: defaults are
+      // nobody's fields), named after the URL. Metadata of another type is the decoder's 400.
+      const named = meta !== undefined || applied.metadata === undefined || applied.metadata === null ? { ...applied, metadata: { ...(meta ?? {}), name } } : applied;
+      const config = this.decode(k, named, q.fieldValidation);
       const kind = managedKindOf(k);
       const opts = { manager: q.fieldManager, force: q.force, subresource: subresource ?? '', now: rfc3339(this.clock.now()) };
       if (subresource === undefined) {
@@ -605,9 +651,12 @@ export class RestRegistry {
       let patched: unknown;
       // Subtrees of the stored object a merge patch leaves alone were decoded when stored.
       let trusted: Set<object> | undefined;
+      // The patch's number literals, at their paths in the patched object.
+      let literals = findings?.literals ?? [];
       switch (type) {
         case 'json':
           patched = applyJsonPatch(cur, patch as unknown[]);
+          literals = jsonPatchLiterals(patch as unknown[], literals);
           break;
         case 'merge':
           trusted = new Set();
@@ -618,7 +667,7 @@ export class RestRegistry {
           break;
       }
       if (!isObject(patched)) throw new ApiError(422, 'Invalid', `${ref.kind} "${name}" is invalid: the patched object is not a JSON object`);
-      const decoded = this.decode(k, patched, q.fieldValidation, trusted);
+      const decoded = this.decode(k, patched, q.fieldValidation, trusted, { duplicates: findings?.duplicates ?? [], literals }, true);
       warnings = decoded.warnings;
       return decoded.object;
     }, admit);
@@ -888,7 +937,10 @@ function gracefulDeletion(k: KindDef, obj: KubeObject, opts: ParsedDeleteOptions
     if (cur === undefined || cur <= 0) return undefined;
     if (requested === undefined || requested >= cur) return { pending: true };
     if (requested === 0) return undefined;
-    const start = Date.parse(m.deletionTimestamp) - cur * 1000;
+    // When the deletion began; a deletionTimestamp capped at year 9999 no longer tells (the
+    // start falls before the object existed): then the shorter grace counts from now.
+    let start = Date.parse(m.deletionTimestamp) - cur * 1000;
+    if (!(start >= Date.parse(m.creationTimestamp ?? '') && start <= nowMs)) start = nowMs;
     return { metadata: { deletionTimestamp: rfc3339(start + requested * 1000), deletionGracePeriodSeconds: requested } };
   }
   const spec = (obj.spec ?? {}) as { nodeName?: string; terminationGracePeriodSeconds?: number };
@@ -899,6 +951,24 @@ function gracefulDeletion(k: KindDef, obj: KubeObject, opts: ParsedDeleteOptions
   const meta: Partial<KubeObject['metadata']> = { deletionTimestamp: rfc3339(nowMs + period * 1000), deletionGracePeriodSeconds: period };
   if (typeof m.generation === 'number' && k.tracksGeneration) meta.generation = m.generation + 1;
   return { metadata: meta };
+}
+
+/**
+ * The number literals of a JSON patch's add and replace values, at their paths in the patched
+ * object (`[i, 'value', ...rest]` becomes the operation's path + rest). Other literals land
+ * nowhere (an operation's own fields, test values) or are the stored object's (copy, move).
+ */
+function jsonPatchLiterals(ops: readonly unknown[], literals: readonly NumberLiteral[]): NumberLiteral[] {
+  const out: NumberLiteral[] = [];
+  for (const lit of literals) {
+    const [i, field, ...rest] = lit.path;
+    if (typeof i !== 'number' || field !== 'value') continue;
+    const op = ops[i];
+    if (!isObject(op) || (op.op !== 'add' && op.op !== 'replace') || typeof op.path !== 'string') continue;
+    const pointer = op.path === '' ? [] : op.path.split('/').slice(1).map((t) => t.replace(/~1/g, '/').replace(/~0/g, '~'));
+    out.push({ path: [...pointer, ...rest], text: lit.text });
+  }
+  return out;
 }
 
 function isCasConflict(err: unknown): boolean {

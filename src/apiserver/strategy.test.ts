@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { builtinKinds } from '../api/kinds.js';
 import type { Pod } from '../api/types.js';
-import { admitCreate } from './strategy.js';
+import { ApiError } from '../api/errors.js';
+import type { KubeObject } from '../api/types.js';
+import { admitCreate, checkName } from './strategy.js';
 
 const podKind = builtinKinds().find((k) => k.group === '' && k.kind === 'Pod')!;
 const dsKind = builtinKinds().find((k) => k.group === 'apps' && k.kind === 'DaemonSet')!;
@@ -34,5 +36,32 @@ describe('admitCreate: DefaultTolerationSeconds', () => {
     const ds = { apiVersion: 'apps/v1', kind: 'DaemonSet', metadata: { name: 'd' }, spec: {} };
     admitCreate(dsKind, ds as never);
     expect(ds.spec).toEqual({});
+  });
+});
+
+describe('checkName (updates and patches)', () => {
+  const obj = (name?: string): KubeObject => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: name === undefined ? { labels: { a: 'b' } } : { name } });
+
+  it('accepts the URL name', () => {
+    expect(() => checkName(obj('x'), 'x')).not.toThrow();
+  });
+
+  it('refuses an object without a name with 400 rather than filling it in (upstream: undeterminable)', () => {
+    for (const o of [obj(), obj('')]) {
+      let err: unknown;
+      try {
+        checkName(o, 'x');
+      } catch (e) {
+        err = e;
+      }
+      expect(err).toBeInstanceOf(ApiError);
+      expect((err as ApiError).code).toBe(400);
+      expect((err as ApiError).message).toBe('the name of the object (x based on URL) was undeterminable: name must be provided');
+      expect(o.metadata.name === undefined || o.metadata.name === '').toBe(true);
+    }
+  });
+
+  it('refuses another name with 400', () => {
+    expect(() => checkName(obj('y'), 'x')).toThrow('the name of the object (y) does not match the name on the URL (x)');
   });
 });

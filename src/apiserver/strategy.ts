@@ -180,12 +180,19 @@ export function checkNamespace(k: KindDef, obj: KubeObject, namespace: string | 
   }
 }
 
-/** The body's metadata.name against the URL's (400 on mismatch; set when absent). */
+/**
+ * upstream's checkName for updates and patches: the object (a PUT body, a patched object) must
+ * name itself, as the URL does. Absent (a body without metadata.name, a patch removing
+ * metadata) is 400 rather than filled from the URL: what came without a name came without the
+ * rest of its metadata too, and writing it would wipe labels, finalizers and owners.
+ */
 export function checkName(obj: KubeObject, name: string): void {
   const n = obj.metadata.name;
-  if (n !== undefined && n !== '' && n !== name) {
+  if (n === undefined || n === '') {
+    throw badRequest(`the name of the object (${name} based on URL) was undeterminable: name must be provided`);
+  }
+  if (n !== name) {
     throw badRequest(`the name of the object (${n}) does not match the name on the URL (${name})`);
   }
-  obj.metadata.name = name;
 }
 

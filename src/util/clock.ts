@@ -19,6 +19,9 @@ export interface Clock {
   clearTimeout(handle: TimerHandle): void;
 }
 
+/** The longest delay one Node.js timer takes (2^31 - 1 ms, about 24.8 days). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /** Wall-clock time backed by the Node.js timers. Timers are unref'd: they never keep the process alive. */
 export class RealClock implements Clock {
   private next = 1;
@@ -34,12 +37,21 @@ export class RealClock implements Clock {
 
   setTimeout(fn: () => void, ms: number): TimerHandle {
     const id = this.next++;
-    const t = setTimeout(() => {
-      this.timers.delete(id);
-      fn();
-    }, Math.max(0, ms));
-    t.unref();
-    this.timers.set(id, t);
+    // Node's timers take at most MAX_TIMER_MS (a longer delay fires after 1 ms): a longer one
+    // (a pod's grace period of 9e12 s) is waited for in steps; Infinity never fires.
+    const arm = (left: number): void => {
+      const t = setTimeout(
+        () => {
+          if (left > MAX_TIMER_MS) return arm(left - MAX_TIMER_MS);
+          this.timers.delete(id);
+          fn();
+        },
+        Math.min(Math.max(0, left), MAX_TIMER_MS),
+      );
+      t.unref();
+      this.timers.set(id, t);
+    };
+    arm(ms);
     return { id };
   }
 
@@ -115,12 +127,26 @@ export class FakeClock implements Clock {
   }
 }
 
-/** RFC 3339 with second precision, as Kubernetes writes metav1.Time: 2026-11-30T01:20:26Z. */
-export function rfc3339(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+/** The first and last instants RFC 3339 can write (years 0000 to 9999), in ms since the epoch. */
+const RFC3339_MIN_MS = Date.parse('0000-01-01T00:00:00.000Z');
+const RFC3339_MAX_MS = Date.parse('9999-12-31T23:59:59.999Z');
+
+/**
+ * `ms` within the years RFC 3339 (and Go's metav1.Time) can write: a deadline computed from a
+ * client's number (now + a grace period of 9e12 s) is capped at the end of year 9999 rather
+ * than made an invalid date. NaN is a caller's bug and stays an error.
+ */
+function clampRfc3339(ms: number): Date {
+  if (Number.isNaN(ms)) throw new RangeError('Invalid time value: NaN');
+  return new Date(Math.min(Math.max(ms, RFC3339_MIN_MS), RFC3339_MAX_MS));
 }
 
-/** RFC 3339 with microsecond precision, as Kubernetes writes metav1.MicroTime: 2026-11-30T01:20:26.123000Z. */
+/** RFC 3339 with second precision, as Kubernetes writes metav1.Time: 2026-11-30T01:20:26Z. Capped to years 0000-9999. */
+export function rfc3339(ms: number): string {
+  return clampRfc3339(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+/** RFC 3339 with microsecond precision, as Kubernetes writes metav1.MicroTime: 2026-11-30T01:20:26.123000Z. Capped to years 0000-9999. */
 export function rfc3339Micro(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
+  return clampRfc3339(ms).toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
 }

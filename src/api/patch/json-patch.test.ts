@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { deepFreeze, errorOf } from '../testing/index.js';
-import { applyJsonPatch, applyMergePatch, applyMergePatchShared } from './index.js';
+import { MAX_NESTING_DEPTH, applyJsonPatch, applyMergePatch, applyMergePatchShared, nestingDepth } from './index.js';
 
 const ds = () =>
   deepFreeze({
@@ -120,6 +120,38 @@ describe('applyJsonPatch', () => {
     const ops = Array.from({ length: 10001 }, () => ({ op: 'test', path: '/list/0', value: 1 }));
     expect(errorOf(() => applyJsonPatch(ds(), ops)).code).toBe(413);
   });
+
+  it('422 once copies add more than 3 MiB (upstream JSONPatchMaxCopyBytes), however they grow', () => {
+    // 26 copies of /data into itself would double it 26 times: gigabytes.
+    const doc = deepFreeze({ data: { k: 'v'.repeat(64) } });
+    const ops = Array.from({ length: 26 }, (_, i) => ({ op: 'copy', from: '/data', path: `/data/x${i}` }));
+    const err = errorOf(() => applyJsonPatch(doc, ops));
+    expect(err.code).toBe(422);
+    expect(err.reason).toBe('Invalid');
+    expect(err.message).toMatch(/^Unable to complete the copy, the accumulated size increase of copy is \d+, exceeding the limit 3145728$/);
+    // The limit counts every copy of the patch together.
+    const big = deepFreeze({ a: 'x'.repeat(1024 * 1024) });
+    const copies = (n: number) => Array.from({ length: n }, (_, i) => ({ op: 'copy', from: '/a', path: `/c${i}` }));
+    expect(Object.keys(applyJsonPatch(big, copies(2)) as object)).toEqual(['a', 'c0', 'c1']);
+    expect(errorOf(() => applyJsonPatch(big, copies(3))).message).toBe(`Unable to complete the copy, the accumulated size increase of copy is ${3 * (1024 * 1024 + 2)}, exceeding the limit 3145728`);
+  });
+
+  it('422 for a patch that nests the document deeper than MAX_NESTING_DEPTH', () => {
+    let chain: unknown = 1;
+    for (let i = 0; i < 300; i++) chain = { a: chain };
+    const bottom = '/a'.repeat(299);
+    // A copy of a 300-level chain to its own bottom.
+    const copy = [{ op: 'add', path: '/c', value: chain }, { op: 'copy', from: '/c', path: `/c${bottom}/b` }];
+    expect(errorOf(() => applyJsonPatch({}, copy)).message).toBe(`the patched document's nesting depth exceeds the limit of ${MAX_NESTING_DEPTH}`);
+    // The same with move, and with an add of a value at a deep path.
+    const move = [{ op: 'add', path: '/c', value: chain }, { op: 'add', path: '/d', value: chain }, { op: 'move', from: '/d', path: `/c${bottom}/b` }];
+    expect(errorOf(() => applyJsonPatch({}, move)).code).toBe(422);
+    const add = [{ op: 'add', path: '/c', value: chain }, { op: 'add', path: `/c${bottom}/b`, value: chain }];
+    expect(errorOf(() => applyJsonPatch({}, add)).code).toBe(422);
+    // Up to the limit is fine: 1 (the document) + 1 (/c) + 210 + 300.
+    const fits = [{ op: 'add', path: '/c', value: chain }, { op: 'add', path: `/c${'/a'.repeat(210)}/b`, value: chain }];
+    expect(nestingDepth(applyJsonPatch({}, fits))).toBe(MAX_NESTING_DEPTH);
+  });
 });
 
 describe('applyMergePatch', () => {
@@ -183,5 +215,20 @@ describe('applyMergePatch', () => {
     const err = errorOf(() => applyMergePatch(base(), patch));
     expect(err.code).toBe(400);
     expect(err.message).toBe('Invalid JSON Patch');
+  });
+});
+
+describe('nestingDepth', () => {
+  it('counts containers without recursing, and stops past the limit (cycles too)', () => {
+    expect(nestingDepth(1)).toBe(0);
+    expect(nestingDepth({})).toBe(1);
+    expect(nestingDepth({ a: [1, { b: [] }], c: 'x' })).toBe(4);
+    let deep: unknown = null;
+    for (let i = 0; i < 100_000; i++) deep = [deep];
+    expect(nestingDepth(deep, Infinity)).toBe(100_000);
+    expect(nestingDepth(deep)).toBe(MAX_NESTING_DEPTH + 1);
+    const cyclic: Record<string, unknown> = {};
+    cyclic.self = cyclic;
+    expect(nestingDepth(cyclic, 50)).toBe(51);
   });
 });

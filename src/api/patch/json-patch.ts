@@ -4,13 +4,22 @@
 // null succeeds, and negative array indices count from the end.
 //
 // Errors: a body that is not an array of operation objects -> 400 BadRequest; more than 10000
-// operations -> 413; an operation that does not apply -> 422 Invalid (the message says why).
+// operations -> 413; an operation that does not apply -> 422 Invalid (the message says why),
+// as do copies of more than 3 MiB in total and a document nested deeper than
+// MAX_NESTING_DEPTH (a patch may build one: every copy can double the nesting).
 
 import { ApiError, badRequest, tooLarge } from '../errors.js';
-import { deepClone, deepEqual, goTypeName, hasOwn, isObject, type JsonObject } from './json-value.js';
+import { MAX_NESTING_DEPTH, deepClone, deepEqual, goTypeName, hasOwn, isObject, nestingDepth, type JsonObject } from './json-value.js';
 
 /** Upstream's maxJSONPatchOperations. */
 const MAX_OPERATIONS = 10000;
+
+/**
+ * Upstream's JSONPatchMaxCopyBytes (json-patch's AccumulatedCopySizeLimit as the API server
+ * sets it): the JSON bytes all `copy` operations of one patch may add together. Without it 26
+ * copies doubling a member build gigabytes.
+ */
+export const JSON_PATCH_MAX_COPY_BYTES = 3 * 1024 * 1024;
 
 class OpError extends Error {}
 
@@ -118,7 +127,37 @@ function errText(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
-function applyOperation(root: { doc: Container }, op: JsonObject): void {
+/**
+ * The document being patched, with what the limits need. `depth` is an upper bound of the
+ * document's nesting depth, kept without walking it: a value put at a path of n segments
+ * nests at most n + its own depth, and a value read at a path of n segments has at most
+ * `depth - n` levels. `copied`: the JSON bytes copies have added so far.
+ */
+interface PatchState {
+  doc: Container;
+  depth: number;
+  copied: number;
+}
+
+/** The number of reference tokens of a JSON pointer ('' is the document itself: 0). */
+function segments(path: string): number {
+  let n = 0;
+  for (let i = path.indexOf('/'); i >= 0; i = path.indexOf('/', i + 1)) n++;
+  return n;
+}
+
+/** Records that a value of depth `valueDepth` was put at `path`; throws past the limit. */
+function putAt(st: PatchState, path: string, valueDepth: number): void {
+  st.depth = Math.max(st.depth, segments(path) + valueDepth);
+  if (st.depth > MAX_NESTING_DEPTH) throw new OpError(`the patched document's nesting depth exceeds the limit of ${MAX_NESTING_DEPTH}`);
+}
+
+/** Depth bound of the value found at `path` (see PatchState). */
+function depthAt(st: PatchState, path: string): number {
+  return Math.max(0, st.depth - segments(path));
+}
+
+function applyOperation(root: PatchState, op: JsonObject): void {
   const kind = typeof op['op'] === 'string' ? op['op'] : 'unknown';
   const path = typeof op['path'] === 'string' ? op['path'] : undefined;
   const from = typeof op['from'] === 'string' ? op['from'] : undefined;
@@ -131,6 +170,7 @@ function applyOperation(root: { doc: Container }, op: JsonObject): void {
       if (path === undefined) throw new OpError(`add operation failed to decode path: ${MISSING}`);
       const found = findObject(root.doc, path);
       if (!found) throw new OpError(`add operation does not apply: doc is missing path: "${path}": ${MISSING}`);
+      putAt(root, path, nestingDepth(value));
       try {
         add(found[0], found[1], deepClone(value));
       } catch (e) {
@@ -153,6 +193,8 @@ function applyOperation(root: { doc: Container }, op: JsonObject): void {
       if (path === undefined) throw new OpError(`replace operation failed to decode path: ${missingPath}`);
       if (path === '') {
         if (value === null || typeof value !== 'object') throw new OpError('replace operation value must be object or array');
+        root.depth = 0;
+        putAt(root, path, nestingDepth(value));
         root.doc = deepClone(value) as Container;
         return;
       }
@@ -163,6 +205,7 @@ function applyOperation(root: { doc: Container }, op: JsonObject): void {
       } catch {
         throw new OpError(`replace operation does not apply: doc is missing key: ${path}: ${MISSING}`);
       }
+      putAt(root, path, nestingDepth(value));
       set(found[0], found[1], deepClone(value));
       return;
     }
@@ -185,6 +228,7 @@ function applyOperation(root: { doc: Container }, op: JsonObject): void {
       } catch (e) {
         throw new OpError(`error in move for path: '${path}': ${errText(e)}`);
       }
+      putAt(root, path, depthAt(root, from));
       return;
     }
     case 'test': {
@@ -218,8 +262,17 @@ function applyOperation(root: { doc: Container }, op: JsonObject): void {
       if (path === undefined) throw new OpError(`copy operation failed to decode path: ${MISSING}`);
       const dst = findObject(root.doc, path);
       if (!dst) throw new OpError(`copy operation does not apply: doc is missing destination path: ${path}: ${MISSING}`);
+      // The copy is made through its JSON text, whose size is what the limit counts (as
+      // upstream, which copies by marshalling). Nesting is checked first: the text of a value
+      // nested too deep is not made at all.
+      putAt(root, path, depthAt(root, from));
+      const text = JSON.stringify(val);
+      root.copied += Buffer.byteLength(text);
+      if (root.copied > JSON_PATCH_MAX_COPY_BYTES) {
+        throw new OpError(`Unable to complete the copy, the accumulated size increase of copy is ${root.copied}, exceeding the limit ${JSON_PATCH_MAX_COPY_BYTES}`);
+      }
       try {
-        add(dst[0], dst[1], deepClone(val));
+        add(dst[0], dst[1], JSON.parse(text));
       } catch (e) {
         throw new OpError(`error while adding value during copy: ${errText(e)}`);
       }
@@ -241,7 +294,8 @@ function goUnmarshalKind(v: unknown): string {
 /**
  * Applies an RFC 6902 patch (a decoded JSON array of operations) to a JSON document.
  * Never mutates its inputs. Throws ApiError (400 non-array body, 413 too many operations,
- * 422 an operation that does not apply).
+ * 422 an operation that does not apply, copies beyond JSON_PATCH_MAX_COPY_BYTES, a result
+ * nested deeper than MAX_NESTING_DEPTH).
  */
 export function applyJsonPatch(target: unknown, patch: unknown): unknown {
   if (!Array.isArray(patch)) {
@@ -257,7 +311,8 @@ export function applyJsonPatch(target: unknown, patch: unknown): unknown {
   if (patch.length > MAX_OPERATIONS) {
     throw tooLarge(`The allowed maximum operations in a JSON patch is ${MAX_OPERATIONS}, got ${patch.length}`);
   }
-  const root = { doc: (target !== null && typeof target === 'object' ? deepClone(target) : {}) as Container };
+  const doc = (target !== null && typeof target === 'object' ? deepClone(target) : {}) as Container;
+  const root: PatchState = { doc, depth: nestingDepth(doc, Infinity), copied: 0 };
   for (const op of patch as JsonObject[]) {
     try {
       applyOperation(root, op);

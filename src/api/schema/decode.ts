@@ -12,10 +12,17 @@
 // - JSON null means "absent": null fields are dropped; null elements of lists and maps become
 //   the element type's zero value, as Go leaves them.
 // - Values under 'any' nodes (RawExtension, FieldsV1) are kept as given.
+// - Integers must be safe JavaScript integers (|n| <= 2^53-1): an int64 beyond that could not be
+//   kept exactly, so it is refused as one beyond int64 is, rather than silently rounded.
+// - What JSON.parse loses is recovered from the request's text when the caller has it
+//   (scanJsonText, jsonTextDetails): duplicate fields (strict decoding errors upstream) and
+//   number literals an integer field refuses although they parse to an integer (`1.0`, `1e-400`,
+//   `9007199254740993`: Go's strconv.ParseInt takes only integer syntax in range), reported
+//   with the literal as written (checkNumberLiterals).
 
 import { ApiError } from '../errors.js';
 import type { GroupVersionKind, SchemaNode } from './types.js';
-import { getDefinition } from './registry.js';
+import { definitionOfKind, getDefinition } from './registry.js';
 
 export type FieldValidation = 'Strict' | 'Warn' | 'Ignore';
 
@@ -233,7 +240,7 @@ function decodeValue(node: SchemaNode, v: unknown, at: Where, ctx: Ctx): unknown
           return v;
         case 'integer': {
           if (typeof v !== 'number') throw typeError(v, node, at);
-          const fits = Number.isInteger(v) && (n.format !== 'int32' || (v >= INT32_MIN && v <= INT32_MAX));
+          const fits = Number.isSafeInteger(v) && (n.format !== 'int32' || (v >= INT32_MIN && v <= INT32_MAX));
           if (!fits) throw typeError(v, node, at, true);
           return v;
         }
@@ -329,5 +336,242 @@ export function cannotHandle(gvk: GroupVersionKind, detail: string): ApiError {
 }
 
 export function strictError(gvk: GroupVersionKind, unknown: string[]): ApiError {
-  return cannotHandle(gvk, `strict decoding error: ${unknown.map((p) => `unknown field ${JSON.stringify(p)}`).join(', ')}`);
+  return cannotHandle(gvk, strictDecodingMessage(unknown.map((p) => `unknown field ${JSON.stringify(p)}`)));
+}
+
+/** runtime.StrictDecodingError's text: `strict decoding error: <error>, <error>`, each `unknown field "<path>"` or `duplicate field "<path>"`. */
+export function strictDecodingMessage(errors: readonly string[]): string {
+  return `strict decoding error: ${errors.join(', ')}`;
+}
+
+// ---- what JSON.parse does not tell
+
+/** A number literal of a JSON text, where it is (object keys and array indices from the root) and as written. */
+export interface NumberLiteral {
+  path: (string | number)[];
+  text: string;
+}
+
+/** What one fast pass over a JSON text finds (see scanJsonText). */
+export interface JsonTextFacts {
+  /** The deepest nesting of arrays and objects (`{}` is 1). */
+  depth: number;
+  /** Object members in the text, duplicates included (JSON.parse keeps the last of each). */
+  members: number;
+  /** Some number literal has a fraction or an exponent, or 16 or more digits: it may not be what JSON.parse made of it. */
+  inexactNumbers: boolean;
+}
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+
+/** The index of the quote closing the string whose opening quote is at `i`. */
+function stringEnd(text: string, i: number): number {
+  let j = i;
+  for (;;) {
+    j = text.indexOf('"', j + 1);
+    if (j < 0) return text.length;
+    let k = j - 1;
+    while (text.charCodeAt(k) === BACKSLASH) k--;
+    if ((j - k) % 2 === 1) return j; // an even number of backslashes before it
+  }
+}
+
+/** The end of the number literal starting at `i`, and whether it is inexact (see JsonTextFacts). */
+function numberEnd(text: string, i: number): { end: number; inexact: boolean } {
+  let j = i;
+  let digits = 0;
+  let inexact = false;
+  for (; j < text.length; j++) {
+    const c = text.charCodeAt(j);
+    if (c >= 0x30 && c <= 0x39) digits++;
+    else if (c === 0x2e || c === 0x65 || c === 0x45) inexact = true; // . e E
+    else if (c !== 0x2d && c !== 0x2b) break; // - +
+  }
+  return { end: j, inexact: inexact || digits >= 16 };
+}
+
+/**
+ * One pass over a JSON text that JSON.parse has accepted: its nesting depth, its object members
+ * and whether it has number literals worth a closer look. No allocation per token: strings
+ * are skipped with indexOf. Meant for every request body; the closer look (jsonTextDetails)
+ * only when this finds a reason.
+ */
+export function scanJsonText(text: string): JsonTextFacts {
+  let depth = 0;
+  let max = 0;
+  let members = 0;
+  let inexactNumbers = false;
+  const n = text.length;
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c === QUOTE) i = stringEnd(text, i);
+    else if (c === 0x7b || c === 0x5b) {
+      if (++depth > max) max = depth; // { [
+    } else if (c === 0x7d || c === 0x5d) depth--; // } ]
+    else if (c === 0x3a) members++; // ':' only ever follows a member name
+    else if (c === 0x2d || (c >= 0x30 && c <= 0x39)) {
+      const num = numberEnd(text, i);
+      if (num.inexact) inexactNumbers = true;
+      i = num.end - 1;
+    }
+  }
+  return { depth: max, members, inexactNumbers };
+}
+
+/** The number of object members of a decoded JSON value (iterative). */
+export function countMembers(v: unknown): number {
+  let count = 0;
+  const stack: unknown[] = [v];
+  while (stack.length > 0) {
+    const cur = stack.pop();
+    if (typeof cur !== 'object' || cur === null) continue;
+    if (Array.isArray(cur)) {
+      for (const x of cur) if (typeof x === 'object' && x !== null) stack.push(x);
+      continue;
+    }
+    for (const k in cur) {
+      count++;
+      const x = (cur as Record<string, unknown>)[k];
+      if (typeof x === 'object' && x !== null) stack.push(x);
+    }
+  }
+  return count;
+}
+
+/** At most this many duplicate fields are reported (upstream keeps at most 100 strict errors). */
+const MAX_DUPLICATES = 100;
+
+interface Frame {
+  /** Member names seen (objects); undefined for arrays. */
+  readonly names: Set<string> | undefined;
+  /** The current member name (objects) or element index (arrays). */
+  at: string | number;
+  /** Objects: the next string is a member name. */
+  expectName: boolean;
+}
+
+/** Upstream's strict error path: member names joined by '.', indices as `[i]`. */
+function strictPath(frames: readonly Frame[], upTo: number, last: string): string {
+  let out = '';
+  for (let f = 0; f < upTo; f++) {
+    const at = frames[f]!.at;
+    if (typeof at === 'number') out += `[${at}]`;
+    else out += out === '' ? at : `.${at}`;
+  }
+  return out === '' ? last : `${out}.${last}`;
+}
+
+/**
+ * The closer look at a JSON text that JSON.parse has accepted (iterative; the text must be
+ * nested no deeper than the caller allows): the paths of duplicate member names in upstream's
+ * strict-decoding form (`metadata.name`, `spec.containers[0].name`, `[0].path`), each once,
+ * in document order, and the number literals that JSON.parse may have changed (fraction,
+ * exponent, or not a safe integer) with their paths.
+ *
+ * Unlike upstream, duplicates are reported everywhere, also under fields the schema does not
+ * know or keeps raw (RawExtension): there a second value of a name is as lost as anywhere.
+ */
+export function jsonTextDetails(text: string): { duplicates: string[]; literals: NumberLiteral[] } {
+  const duplicates: string[] = [];
+  const seen = new Set<string>();
+  const literals: NumberLiteral[] = [];
+  const frames: Frame[] = [];
+  const n = text.length;
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    const top = frames[frames.length - 1];
+    if (c === QUOTE) {
+      const end = stringEnd(text, i);
+      if (top?.names && top.expectName) {
+        const raw = text.slice(i + 1, end);
+        const name = raw.includes('\\') ? (JSON.parse(`"${raw}"`) as string) : raw;
+        if (top.names.has(name)) {
+          const path = strictPath(frames, frames.length - 1, name);
+          if (!seen.has(path) && duplicates.length < MAX_DUPLICATES) {
+            seen.add(path);
+            duplicates.push(path);
+          }
+        } else top.names.add(name);
+        top.at = name;
+        top.expectName = false;
+      }
+      i = end;
+    } else if (c === 0x7b) frames.push({ names: new Set(), at: '', expectName: true });
+    else if (c === 0x5b) frames.push({ names: undefined, at: 0, expectName: false });
+    else if (c === 0x7d || c === 0x5d) frames.pop();
+    else if (c === 0x2c) {
+      // ','
+      if (top?.names) top.expectName = true;
+      else if (top) top.at = (top.at as number) + 1;
+    } else if (c === 0x2d || (c >= 0x30 && c <= 0x39)) {
+      const num = numberEnd(text, i);
+      if (num.inexact) {
+        const literal = text.slice(i, num.end);
+        if (/[.eE]/.test(literal) || !Number.isSafeInteger(Number(literal))) literals.push({ path: frames.map((f) => f.at), text: literal });
+      }
+      i = num.end - 1;
+    }
+  }
+  return { duplicates, literals };
+}
+
+/**
+ * The decode error upstream gives for the first of `literals` (in document order) that sits
+ * where the kind's schema wants an integer (or an IntOrString): Go parses integer fields with
+ * strconv.ParseInt, which refuses a fraction or an exponent (`1.0`, `1e-400`) and numbers
+ * beyond int64; beyond 2^53 a JavaScript number is not the number written either. Literals
+ * under 'any' nodes, unknown fields and float fields are fine. Throws ApiError 400 in the
+ * decoder's wording (`json: cannot unmarshal number 1e-400 into Go struct field
+ * ControllerRevision.revision of type int64`, wrapped as every decode error).
+ */
+export function checkNumberLiterals(gvk: GroupVersionKind, literals: readonly NumberLiteral[]): void {
+  if (literals.length === 0) return;
+  const name = definitionOfKind(gvk);
+  const root = name === undefined ? undefined : getDefinition(name);
+  if (name === undefined || root === undefined) return; // the decoder reports a kind without a schema
+  for (const lit of literals) {
+    const err = numberLiteralError(root, name, lit);
+    if (err) throw cannotHandle(gvk, err);
+  }
+}
+
+function numberLiteralError(root: SchemaNode, rootName: string, lit: NumberLiteral): string | undefined {
+  let node = root;
+  let at: Where = { struct: shortName(rootName), parent: undefined, seg: '', field: false };
+  for (const seg of lit.path) {
+    let structName = at.struct;
+    let n = node;
+    if (n.kind === 'ref') {
+      const ref = n.ref;
+      n = resolve(n);
+      if (n.kind === 'object') structName = shortName(ref);
+    }
+    switch (n.kind) {
+      case 'object': {
+        if (typeof seg !== 'string' || !Object.prototype.hasOwnProperty.call(n.properties, seg)) return undefined; // unknown: pruned
+        node = n.properties[seg]!;
+        at = { struct: structName, parent: at, seg, field: true };
+        break;
+      }
+      case 'map':
+        node = n.values;
+        at = { struct: structName, parent: at, seg: String(seg), field: false };
+        break;
+      case 'array':
+        node = n.items;
+        at = { struct: structName, parent: at, seg: String(seg), field: false };
+        break;
+      default:
+        return undefined; // 'any' keeps it; a scalar here is the decoder's type error
+    }
+  }
+  const target = resolve(node);
+  if (target.kind === 'scalar' && target.type === 'integer') {
+    const fields = fieldsOf(at);
+    if (fields.length === 0) return `json: cannot unmarshal number ${lit.text} into Go value of type ${goTypeName(node)}`;
+    return `json: cannot unmarshal number ${lit.text} into Go struct field ${at.struct}.${fields.join('.')} of type ${goTypeName(node)}`;
+  }
+  if (target.kind === 'int-or-string') return `json: cannot unmarshal number ${lit.text} into Go value of type int32`;
+  return undefined;
 }

@@ -461,7 +461,9 @@ export class SqliteStore implements Store {
     const after = opts.startAfter !== undefined && compareKeys(opts.startAfter, prefix) >= 0 ? opts.startAfter : undefined;
     const lower = after ?? prefix;
     const lowerOp = after !== undefined ? '>' : '>=';
-    const limit = opts.limit && opts.limit > 0 ? opts.limit : -1;
+    // SQLite's LIMIT takes an integer: a limit beyond the safe integers (bound as a float) is
+    // "datatype mismatch". No store holds that many keys, so such a limit is no limit.
+    const limit = opts.limit && opts.limit > 0 && opts.limit < Number.MAX_SAFE_INTEGER ? Math.floor(opts.limit) : -1;
     return this.run(() => {
       const params: Array<string | number> = end === undefined ? [lower] : [lower, end];
       let rows: KvRow[];

@@ -134,6 +134,18 @@ describe('SqliteStore specifics', () => {
     expect(await store.currentRevision()).toBe(base + 4);
   });
 
+  it('lists with a limit beyond the safe integers (or fractional) as SQLite can bind it', async () => {
+    await store.create('/l/a', 'a');
+    await store.create('/l/b', 'b');
+    const rev = await store.currentRevision();
+    for (const limit of [2 ** 63, Number.MAX_SAFE_INTEGER, 1.5]) {
+      for (const opts of [{ limit }, { limit, revision: rev - 1 }]) {
+        const page = await store.list('/l/', opts);
+        expect(page.items.length).toBe(limit === 1.5 ? 1 : opts.revision ? 1 : 2);
+      }
+    }
+  });
+
   it('many concurrent writers share few commits', async () => {
     const before = store.stats();
     await Promise.all(Array.from({ length: 200 }, (_, i) => store.create(`/many/${i}`, String(i))));

@@ -1,0 +1,95 @@
+// What JSON.parse does not tell the decoder (duplicate fields, number literals as written) and
+// the integer range checks of the decoder itself.
+import { describe, expect, it } from 'vitest';
+import { errorOf } from '../testing/index.js';
+import { checkNumberLiterals, countMembers, jsonTextDetails, scanJsonText } from './decode.js';
+import { decodeObject, type GroupVersionKind } from './index.js';
+
+const CR: GroupVersionKind = { group: 'apps', version: 'v1', kind: 'ControllerRevision' };
+const DS: GroupVersionKind = { group: 'apps', version: 'v1', kind: 'DaemonSet' };
+
+describe('scanJsonText', () => {
+  it('measures depth and members, skipping strings with brackets, colons and escaped quotes', () => {
+    expect(scanJsonText('{"a":{"b":[1,{"c":2}]}}')).toEqual({ depth: 4, members: 3, inexactNumbers: false });
+    expect(scanJsonText('{"a\\":{[":"x:{[\\\\","b":"\\\\"}')).toEqual({ depth: 1, members: 2, inexactNumbers: false });
+    expect(scanJsonText('[]')).toEqual({ depth: 1, members: 0, inexactNumbers: false });
+    expect(scanJsonText('"x"')).toEqual({ depth: 0, members: 0, inexactNumbers: false });
+  });
+
+  it('flags number literals with a fraction, an exponent or 16+ digits, not true/false/null', () => {
+    expect(scanJsonText('{"a":true,"b":false,"c":null,"d":-12,"e":"1.5"}').inexactNumbers).toBe(false);
+    for (const n of ['1.0', '1e-400', '-2E5', '9007199254740993', '1234567890123456']) {
+      expect(scanJsonText(`{"a":${n}}`).inexactNumbers, n).toBe(true);
+    }
+    expect(scanJsonText('[123456789012345]').inexactNumbers).toBe(false);
+  });
+
+  it('counts the members of a parsed value as the text does when no name repeats', () => {
+    const text = '{"a":{"b":[1,{"c":2,"d":{}}]},"__proto__":1}';
+    expect(countMembers(JSON.parse(text))).toBe(scanJsonText(text).members);
+    const dup = '{"a":1,"a":2}';
+    expect(countMembers(JSON.parse(dup))).toBe(1);
+    expect(scanJsonText(dup).members).toBe(2);
+  });
+});
+
+describe('jsonTextDetails', () => {
+  it('reports duplicate fields with upstream strict-decoding paths, once each, in document order', () => {
+    const text = '{"metadata":{"name":"a","name":"b","name":"c"},"spec":{"containers":[{"name":"x"},{"name":"y","image":"i","image":"j"}]},"kind":"k","kind":"l"}';
+    expect(jsonTextDetails(text).duplicates).toEqual(['metadata.name', 'spec.containers[1].image', 'kind']);
+    expect(jsonTextDetails('[{"op":"add","path":"/a","path":"/b"}]').duplicates).toEqual(['[0].path']);
+    // Escapes name the same member.
+    expect(jsonTextDetails('{"ab":1,"a\\u0062":2}').duplicates).toEqual(['ab']);
+    // The same name in different objects is no duplicate.
+    expect(jsonTextDetails('{"a":{"x":1},"b":{"x":1},"c":[{"x":1},{"x":1}]}').duplicates).toEqual([]);
+  });
+
+  it('reports number literals JSON.parse may have changed, with their paths', () => {
+    const text = '{"a":[1,2.0,{"b":1e-400}],"c":9007199254740993,"d":9007199254740991,"e":0.5}';
+    expect(jsonTextDetails(text).literals).toEqual([
+      { path: ['a', 1], text: '2.0' },
+      { path: ['a', 2, 'b'], text: '1e-400' },
+      { path: ['c'], text: '9007199254740993' },
+      { path: ['e'], text: '0.5' },
+    ]);
+  });
+});
+
+describe('checkNumberLiterals', () => {
+  const int64 = (n: string) => `ControllerRevision in version "v1" cannot be handled as a ControllerRevision: json: cannot unmarshal number ${n} into Go struct field ControllerRevision.revision of type int64`;
+
+  it('refuses literals an integer field does not take, in the decoder wording with the literal as written', () => {
+    for (const n of ['1.0', '1e-400', '9007199254740993', '-1e300']) {
+      const err = errorOf(() => checkNumberLiterals(CR, [{ path: ['revision'], text: n }]));
+      expect(err.code).toBe(400);
+      expect(err.message).toBe(int64(n));
+    }
+    const nested = errorOf(() => checkNumberLiterals(DS, [{ path: ['spec', 'template', 'spec', 'containers', 0, 'ports', '3', 'containerPort'], text: '80.0' }]));
+    expect(nested.message).toBe('DaemonSet in version "v1" cannot be handled as a DaemonSet: json: cannot unmarshal number 80.0 into Go struct field ContainerPort.spec.template.spec.containers.ports.containerPort of type int32');
+    const intOrString = errorOf(() => checkNumberLiterals(DS, [{ path: ['spec', 'updateStrategy', 'rollingUpdate', 'maxUnavailable'], text: '1.0' }]));
+    expect(intOrString.message).toBe('DaemonSet in version "v1" cannot be handled as a DaemonSet: json: cannot unmarshal number 1.0 into Go value of type int32');
+  });
+
+  it('leaves literals where anything, a float, a quantity or nothing is expected', () => {
+    expect(() =>
+      checkNumberLiterals(CR, [
+        { path: ['data', 'x'], text: '1.0' },
+        { path: ['unknown'], text: '1.0' },
+        { path: ['metadata', 'labels', 'a'], text: '1.0' }, // a type error the decoder reports
+      ]),
+    ).not.toThrow();
+    expect(() => checkNumberLiterals(DS, [{ path: ['spec', 'template', 'spec', 'containers', 0, 'resources', 'limits', 'cpu'], text: '0.5' }])).not.toThrow();
+  });
+});
+
+describe('integer fields', () => {
+  it('take safe integers only: beyond 2^53 a number is no longer the one sent', () => {
+    const body = (revision: number) => ({ metadata: { name: 'x' }, data: {}, revision });
+    expect(decodeObject(CR, body(2 ** 53 - 1), 'Strict').object).toMatchObject({ revision: 2 ** 53 - 1 });
+    for (const n of [2 ** 53, 2 ** 64, -(2 ** 63) - 4096]) {
+      const err = errorOf(() => decodeObject(CR, body(n), 'Strict'));
+      expect(err.code).toBe(400);
+      expect(err.message).toBe(`ControllerRevision in version "v1" cannot be handled as a ControllerRevision: json: cannot unmarshal number ${String(n)} into Go struct field ControllerRevision.revision of type int64`);
+    }
+  });
+});

@@ -1,0 +1,437 @@
+// Hostile and malformed input against the real API server (startServer over HTTPS with a real
+// SQLite file), found by fuzzing: every answer is a metav1.Status with upstream's code, reason
+// and wording, never a 500, and a rejected request never changes the stored object.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { request as httpRequest } from 'node:https';
+import { credentialsFromKubeconfig, registerServer, serverCredentials, testFetch, type TestFetchInit } from '../helpers/auth.js';
+import { startServer, type RunningServer } from '../../src/apiserver/index.js';
+import { Cleanup } from '../helpers/cleanup.js';
+import { makeTempDir } from '../helpers/temp-dir.js';
+
+const cleanup = new Cleanup();
+/** API objects to release (finalizers) before the server stops. */
+const objects = new Cleanup();
+let server: RunningServer;
+
+interface Resp {
+  status: number;
+  body: any;
+  text: string;
+  headers: Headers;
+}
+
+const JSON_CT = 'application/json';
+const MERGE = 'application/merge-patch+json';
+const STRATEGIC = 'application/strategic-merge-patch+json';
+const JSON_PATCH = 'application/json-patch+json';
+const APPLY = 'application/apply-patch+yaml';
+
+async function call(method: string, path: string, body?: unknown, contentType = JSON_CT): Promise<Resp> {
+  const init: TestFetchInit = { method, headers: { 'content-type': contentType } };
+  if (body !== undefined) init.body = typeof body === 'string' ? body : JSON.stringify(body);
+  const r = await testFetch(server.url + path, init);
+  const text = await r.text();
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    parsed = undefined;
+  }
+  return { status: r.status, body: parsed, text, headers: r.headers };
+}
+
+function expectStatus(r: Resp, code: number, reason: string, message?: string | RegExp): void {
+  expect(r.status, r.text).toBe(code);
+  expect(r.body).toMatchObject({ kind: 'Status', apiVersion: 'v1', status: 'Failure', code, reason });
+  if (typeof message === 'string') expect(r.body.message).toBe(message);
+  else if (message) expect(r.body.message).toMatch(message);
+}
+
+const cmPath = (name = '') => `/api/v1/namespaces/default/configmaps${name ? `/${name}` : ''}`;
+const crPath = (name = '') => `/apis/apps/v1/namespaces/default/controllerrevisions${name ? `/${name}` : ''}`;
+
+/** Creates a ConfigMap with labels, annotations and data; returns the stored object. */
+async function configMap(name: string): Promise<any> {
+  const r = await call('POST', cmPath(), { metadata: { name, labels: { app: 'x' }, annotations: { a: 'b' }, finalizers: ['example.com/keep'] }, data: { k: 'v' } });
+  expect(r.status, r.text).toBe(201);
+  // The finalizer only makes the metadata a wipe would lose visible; tests release it at the end.
+  objects.defer(async () => {
+    await call('PATCH', cmPath(name), { metadata: { finalizers: null } }, MERGE);
+    await call('DELETE', cmPath(name));
+  });
+  return r.body;
+}
+
+/** The stored object, without its resourceVersion-independent noise. */
+async function stored(path: string): Promise<any> {
+  const r = await call('GET', path);
+  expect(r.status, r.text).toBe(200);
+  return r.body;
+}
+
+/** `{"a":{"a":...1...}}` nested `depth` objects deep (the value at the bottom counts as none). */
+function nested(depth: number): string {
+  return '{"a":'.repeat(depth - 1) + '{"a":1' + '}'.repeat(depth);
+}
+
+/** A raw HTTPS request with the admin token and arbitrary headers; resolves with status and body. */
+function rawRequest(path: string, headers: Record<string, string>): Promise<{ status: number; contentType: string | undefined; body: string }> {
+  const url = new URL(server.url);
+  const creds = serverCredentials(server.url);
+  return new Promise((resolve, reject) => {
+    const req = httpRequest({ host: url.hostname, port: url.port, path, method: 'GET', ca: creds.caPem, headers: { authorization: `Bearer ${creds.token}`, ...headers } }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (body += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, contentType: res.headers['content-type'], body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+beforeAll(async () => {
+  const dataDir = makeTempDir(cleanup, 'api-bad-input');
+  server = await startServer({ dataDir, listen: '127.0.0.1:0', compaction: false });
+  registerServer(server.url, credentialsFromKubeconfig(server.kubeconfigPath));
+});
+
+afterAll(async () => {
+  await objects.run();
+  await server?.close();
+  await cleanup.run();
+});
+
+describe('JSON patch copy', () => {
+  it('stops copies beyond 3 MiB in total with 422 (upstream JSONPatchMaxCopyBytes)', async () => {
+    expect((await call('POST', cmPath(), { metadata: { name: 'copy' }, data: { blob: 'x'.repeat(700_000) } })).status).toBe(201);
+    const before = await stored(cmPath('copy'));
+    // Copies to unknown fields (pruned by the decoder): only the copy limit stops them.
+    const ops = [1, 2, 3, 4, 5].map((i) => ({ op: 'copy', from: '/data/blob', path: `/c${i}` }));
+    const r = await call('PATCH', cmPath('copy'), ops, JSON_PATCH);
+    expectStatus(r, 422, 'Invalid', /^Unable to complete the copy, the accumulated size increase of copy is \d+, exceeding the limit 3145728$/);
+    expect(await stored(cmPath('copy'))).toEqual(before);
+    // Under the limit copies work.
+    const ok = await call('PATCH', cmPath('copy'), ops.slice(0, 2), JSON_PATCH);
+    expect(ok.status, ok.text).toBe(200);
+    expect(ok.headers.get('warning')).toBe('299 - "unknown field \\"c1\\"", 299 - "unknown field \\"c2\\""');
+    expect((await call('DELETE', cmPath('copy'))).status).toBe(200);
+  });
+
+  it('answers a doubling copy bomb at once instead of blocking the server', async () => {
+    await configMap('bomb');
+    const ops = Array.from({ length: 26 }, (_, i) => ({ op: 'copy', from: '/data', path: `/data/x${i}` }));
+    const [r, health] = await Promise.all([call('PATCH', `${cmPath('bomb')}?dryRun=All`, ops, JSON_PATCH), call('GET', '/healthz')]);
+    expectStatus(r, 422, 'Invalid', /exceeding the limit 3145728/);
+    expect(health.status).toBe(200);
+  });
+});
+
+describe('DELETE preconditions', () => {
+  it('rejects preconditions of the wrong JSON type with 400 and keeps the object', async () => {
+    await configMap('pre');
+    let r = await call('DELETE', cmPath('pre'), { preconditions: { resourceVersion: 1 } });
+    expectStatus(r, 400, 'BadRequest', 'json: cannot unmarshal number into Go struct field Preconditions.preconditions.resourceVersion of type string');
+    r = await call('DELETE', cmPath('pre'), { preconditions: { uid: true } });
+    expectStatus(r, 400, 'BadRequest', 'json: cannot unmarshal bool into Go struct field Preconditions.preconditions.uid of type types.UID');
+    expect((await stored(cmPath('pre'))).metadata.deletionTimestamp).toBeUndefined();
+    // A matching string precondition still deletes (marks: the finalizer holds it).
+    const rv = (await stored(cmPath('pre'))).metadata.resourceVersion;
+    r = await call('DELETE', cmPath('pre'), { preconditions: { resourceVersion: rv } });
+    expect(r.status, r.text).toBe(200);
+    expect(r.body.metadata.deletionTimestamp).toBeDefined();
+  });
+});
+
+describe('the name of the object', () => {
+  const undeterminable = (name: string) => `the name of the object (${name} based on URL) was undeterminable: name must be provided`;
+
+  it('rejects a patch that removes metadata, or its name, with 400 and keeps the metadata', async () => {
+    await configMap('named');
+    const before = await stored(cmPath('named'));
+    expectStatus(await call('PATCH', cmPath('named'), { metadata: null }, MERGE), 400, 'BadRequest', undeterminable('named'));
+    expectStatus(await call('PATCH', cmPath('named'), { metadata: null }, STRATEGIC), 400, 'BadRequest', undeterminable('named'));
+    expectStatus(await call('PATCH', cmPath('named'), [{ op: 'remove', path: '/metadata/name' }], JSON_PATCH), 400, 'BadRequest', undeterminable('named'));
+    expect(await stored(cmPath('named'))).toEqual(before);
+  });
+
+  it('rejects a PUT without metadata.name with 400 and keeps the metadata', async () => {
+    await configMap('put');
+    const before = await stored(cmPath('put'));
+    expectStatus(await call('PUT', cmPath('put'), { apiVersion: 'v1', kind: 'ConfigMap', data: {} }), 400, 'BadRequest', undeterminable('put'));
+    expectStatus(await call('PUT', cmPath('put'), { apiVersion: 'v1', kind: 'ConfigMap', metadata: { labels: {} }, data: {} }), 400, 'BadRequest', undeterminable('put'));
+    expect(await stored(cmPath('put'))).toEqual(before);
+  });
+});
+
+describe('pod grace periods', () => {
+  const pod = (name: string, grace: number) => ({
+    metadata: { name },
+    spec: { nodeName: 'no-such-node', terminationGracePeriodSeconds: grace, containers: [{ name: 'c', image: 'busybox' }] },
+  });
+
+  it('deletes a pod with a huge grace period with a capped deletionTimestamp', async () => {
+    const podsPath = '/api/v1/namespaces/default/pods';
+    expect((await call('POST', podsPath, pod('huge', 9_000_000_000_000))).status).toBe(201);
+    const r = await call('DELETE', `${podsPath}/huge`);
+    expect(r.status, r.text).toBe(200);
+    expect(r.body.metadata.deletionTimestamp).toBe('9999-12-31T23:59:59Z');
+    expect(r.body.metadata.deletionGracePeriodSeconds).toBe(9_000_000_000_000);
+    // A shorter grace moves it (counted from now: the capped timestamp no longer tells when
+    // the deletion began); 0 deletes.
+    const shorter = await call('DELETE', `${podsPath}/huge?gracePeriodSeconds=600`);
+    expect(shorter.status, shorter.text).toBe(200);
+    expect(shorter.body.metadata.deletionGracePeriodSeconds).toBe(600);
+    const at = Date.parse(shorter.body.metadata.deletionTimestamp);
+    expect(at).toBeGreaterThan(Date.now() + 500_000);
+    expect(at).toBeLessThan(Date.now() + 700_000);
+    expect((await call('DELETE', `${podsPath}/huge?gracePeriodSeconds=0`)).status).toBe(200);
+    expect((await call('GET', `${podsPath}/huge`)).status).toBe(404);
+  });
+
+  it('rejects grace periods beyond int64 with 400 and keeps the pod', async () => {
+    const podsPath = '/api/v1/namespaces/default/pods';
+    expect((await call('POST', podsPath, pod('int64', 30))).status).toBe(201);
+    expectStatus(await call('DELETE', `${podsPath}/int64?gracePeriodSeconds=99999999999999999999`), 400, 'BadRequest', 'strconv.ParseInt: parsing "99999999999999999999": value out of range');
+    expectStatus(await call('DELETE', `${podsPath}/int64`, { gracePeriodSeconds: 1e20 }), 400, 'BadRequest', /^json: cannot unmarshal number 100000000000000000000 into Go struct field DeleteOptions.gracePeriodSeconds of type int64$/);
+    expect((await stored(`${podsPath}/int64`)).metadata.deletionTimestamp).toBeUndefined();
+    expect((await call('DELETE', `${podsPath}/int64?gracePeriodSeconds=0`)).status).toBe(200);
+  });
+
+  it('finalizes a namespace holding a pod with a huge grace period', async () => {
+    expect((await call('POST', '/api/v1/namespaces', { metadata: { name: 'grace-ns' } })).status).toBe(201);
+    expect((await call('POST', '/api/v1/namespaces/grace-ns/pods', pod('p', 9_000_000_000_000))).status).toBe(201);
+    expect((await call('DELETE', '/api/v1/namespaces/grace-ns')).status).toBe(200);
+    // The finalization pass marks the pod (it used to fail on the timestamp and retry forever).
+    const deadline = Date.now() + 10_000;
+    let p = await stored('/api/v1/namespaces/grace-ns/pods/p');
+    while (!p.metadata.deletionTimestamp && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 50));
+      p = await stored('/api/v1/namespaces/grace-ns/pods/p');
+    }
+    expect(p.metadata.deletionTimestamp).toBe('9999-12-31T23:59:59Z');
+    // The node's agent would stop it; without one, a forced delete lets the namespace go.
+    expect((await call('DELETE', '/api/v1/namespaces/grace-ns/pods/p?gracePeriodSeconds=0')).status).toBe(200);
+    while ((await call('GET', '/api/v1/namespaces/grace-ns')).status !== 404) {
+      if (Date.now() > deadline) throw new Error('namespace grace-ns was not finalized');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  });
+});
+
+describe('deeply nested bodies', () => {
+  const tooDeep = /nesting depth exceeds the limit of (512|256)$/;
+
+  it('rejects bodies and patches nested beyond 512 levels (YAML: 256) with 400', async () => {
+    await configMap('deep');
+    const before = await stored(cmPath('deep'));
+    const deepPatch = `{"data":${nested(4000)}}`;
+    expectStatus(await call('PATCH', cmPath('deep'), deepPatch, MERGE), 400, 'BadRequest', tooDeep);
+    expectStatus(await call('PATCH', cmPath('deep'), deepPatch, STRATEGIC), 400, 'BadRequest', tooDeep);
+    expectStatus(await call('PATCH', cmPath('deep'), `[{"op":"add","path":"/data/x","value":${nested(4000)}}]`, JSON_PATCH), 400, 'BadRequest', tooDeep);
+    expectStatus(await call('PATCH', `${cmPath('deep')}?fieldManager=t`, `apiVersion: v1\nkind: ConfigMap\ndata: ${nested(4000)}\n`, APPLY), 400, 'BadRequest', tooDeep);
+    expectStatus(await call('PUT', cmPath('deep'), `{"metadata":{"name":"deep"},"data":${nested(4000)}}`), 400, 'BadRequest', tooDeep);
+    expect(await stored(cmPath('deep'))).toEqual(before);
+    expectStatus(await call('POST', crPath(), `{"metadata":{"name":"deep"},"revision":1,"data":${nested(5000)}}`), 400, 'BadRequest', tooDeep);
+    expectStatus(await call('POST', crPath(), `metadata: {name: deep}\nrevision: 1\ndata: ${nested(5000)}\n`, 'application/yaml'), 400, 'BadRequest', tooDeep);
+    expectStatus(await call('DELETE', cmPath('deep'), `{"preconditions":${nested(5000)}}`), 400, 'BadRequest', tooDeep);
+  });
+
+  it('serves objects nested right up to the limit through every write path', async () => {
+    // ControllerRevision.data is a RawExtension: kept as given (and immutable), at any depth.
+    const data = nested(511); // inside the object: 512 levels
+    const label = (v: string) => `"metadata":{"labels":{"step":"${v}"}}`;
+    let r = await call('POST', crPath(), `{"metadata":{"name":"limit"},"revision":1,"data":${data}}`);
+    expect(r.status, r.text).toBe(201);
+    r = await call('PUT', crPath('limit'), `{"metadata":{"name":"limit","labels":{"step":"put"}},"revision":1,"data":${data},"x":1}`);
+    expect(r.status, r.text).toBe(200);
+    r = await call('PATCH', crPath('limit'), `{${label('merge')},"data":${data}}`, MERGE);
+    expect(r.status, r.text).toBe(200);
+    r = await call('PATCH', crPath('limit'), `{${label('strategic')},"data":${data}}`, STRATEGIC);
+    expect(r.status, r.text).toBe(200);
+    r = await call('PATCH', crPath('limit'), '[{"op":"replace","path":"/metadata/labels/step","value":"json"}]', JSON_PATCH);
+    expect(r.status, r.text).toBe(200);
+    // Apply patches are YAML, held to MAX_YAML_NESTING_DEPTH (256); the live object is deep.
+    r = await call('PATCH', `${crPath('limit')}?fieldManager=t&force=true`, `{"apiVersion":"apps/v1","kind":"ControllerRevision",${label('apply')}}`, APPLY);
+    expect(r.status, r.text).toBe(200);
+    expect(r.body.metadata.labels.step).toBe('apply');
+    expect((await call('GET', crPath('limit'))).status).toBe(200);
+    expect((await call('GET', crPath())).status).toBe(200);
+    expect((await call('DELETE', crPath('limit'))).status).toBe(200);
+    // YAML up to its limit.
+    r = await call('POST', crPath(), `metadata: {name: yaml-limit}\nrevision: 1\ndata: ${nested(255)}\n`, 'application/yaml');
+    expect(r.status, r.text).toBe(201);
+    expectStatus(await call('POST', crPath(), `metadata: {name: yaml-over}\nrevision: 1\ndata: ${nested(256)}\n`, 'application/yaml'), 400, 'BadRequest', tooDeep);
+  });
+
+  it('stops a JSON patch that builds a document nested beyond the limit with 422', async () => {
+    expect((await call('POST', crPath(), { metadata: { name: 'grow' }, revision: 1, data: { a: 1 } })).status).toBe(201);
+    const before = await stored(crPath('grow'));
+    // A copy of a 400-level chain to its own bottom: 800 levels.
+    const ops = [
+      { op: 'add', path: '/data/a', value: JSON.parse(nested(400)) },
+      { op: 'copy', from: '/data/a', path: `/data/a${'/a'.repeat(399)}/b` },
+    ];
+    expectStatus(await call('PATCH', crPath('grow'), ops, JSON_PATCH), 422, 'Invalid', tooDeep);
+    expect(await stored(crPath('grow'))).toEqual(before);
+  });
+});
+
+describe('list limit', () => {
+  it('rejects a limit beyond int64 with 400 and serves the largest one', async () => {
+    expectStatus(await call('GET', `${cmPath()}?limit=9223372036854775808`), 400, 'BadRequest', /limit/);
+    const r = await call('GET', `${cmPath()}?limit=9223372036854775807`);
+    expect(r.status, r.text).toBe(200);
+    expect(r.body.metadata.continue).toBeUndefined();
+  });
+});
+
+describe('integer fields', () => {
+  const crBody = (name: string, revision: string) => `{"metadata":{"name":"${name}"},"data":{},"revision":${revision}}`;
+  const int64Error = (n: string) => `ControllerRevision in version "v1" cannot be handled as a ControllerRevision: json: cannot unmarshal number ${n} into Go struct field ControllerRevision.revision of type int64`;
+
+  it('rejects numbers an int64 cannot hold or JavaScript cannot hold exactly', async () => {
+    expectStatus(await call('POST', `${crPath()}?dryRun=All`, crBody('i1', '18446744073709551616')), 400, 'BadRequest', int64Error('18446744073709551616'));
+    expectStatus(await call('POST', `${crPath()}?dryRun=All`, crBody('i2', '9007199254740993')), 400, 'BadRequest', int64Error('9007199254740993'));
+    expectStatus(await call('POST', `${crPath()}?dryRun=All`, crBody('i3', '-1e300')), 400, 'BadRequest', int64Error('-1e300'));
+    // Bodies without the literal's text (YAML) show the number as parsed.
+    const yaml = 'metadata: {name: i5}\ndata: {}\nrevision: 18446744073709551616\n';
+    expectStatus(await call('POST', `${crPath()}?dryRun=All`, yaml, 'application/yaml'), 400, 'BadRequest', int64Error('18446744073709552000'));
+    const ok = await call('POST', `${crPath()}?dryRun=All`, crBody('i4', '9007199254740991'));
+    expect(ok.status, ok.text).toBe(201);
+    expect(ok.body.revision).toBe(9007199254740991);
+  });
+
+  it('rejects non-integer literals that JSON.parse rounds to integers', async () => {
+    expectStatus(await call('POST', `${crPath()}?dryRun=All`, crBody('f1', '1e-400')), 400, 'BadRequest', int64Error('1e-400'));
+    expectStatus(await call('POST', `${crPath()}?dryRun=All`, crBody('f2', '1.0')), 400, 'BadRequest', int64Error('1.0'));
+    // Where a number (or anything) is expected, such literals are fine.
+    const ok = await call('POST', `${crPath()}?dryRun=All`, '{"metadata":{"name":"f3"},"data":{"x":1.0,"y":1e-400},"revision":2}');
+    expect(ok.status, ok.text).toBe(201);
+    // Patches too, at the patched field's path.
+    expect((await call('POST', crPath(), crBody('f4', '1'))).status).toBe(201);
+    const before = await stored(crPath('f4'));
+    expectStatus(await call('PATCH', crPath('f4'), '{"revision":2.0}', MERGE), 400, 'BadRequest', int64Error('2.0'));
+    expectStatus(await call('PATCH', crPath('f4'), '[{"op":"replace","path":"/revision","value":1e-400}]', JSON_PATCH), 400, 'BadRequest', int64Error('1e-400'));
+    expect(await stored(crPath('f4'))).toEqual(before);
+  });
+});
+
+describe('duplicate fields', () => {
+  const dupBody = '{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"d1","name":"d2"},"data":{"a":"1","a":"2"},"bogus":1}';
+
+  it('rejects duplicate fields with fieldValidation=Strict', async () => {
+    const r = await call('POST', `${cmPath()}?fieldValidation=Strict`, dupBody);
+    expectStatus(r, 400, 'BadRequest', 'ConfigMap in version "v1" cannot be handled as a ConfigMap: strict decoding error: duplicate field "metadata.name", duplicate field "data.a", unknown field "bogus"');
+    expect((await call('GET', cmPath('d2'))).status).toBe(404);
+  });
+
+  it('warns about duplicate fields with fieldValidation=Warn (the default)', async () => {
+    const r = await call('POST', `${cmPath()}?dryRun=All`, dupBody);
+    expect(r.status, r.text).toBe(201);
+    expect(r.headers.get('warning')).toBe('299 - "duplicate field \\"metadata.name\\"", 299 - "duplicate field \\"data.a\\"", 299 - "unknown field \\"bogus\\""');
+    expect(r.body.metadata.name).toBe('d2');
+    const ignored = await call('POST', `${cmPath()}?dryRun=All&fieldValidation=Ignore`, dupBody);
+    expect(ignored.status, ignored.text).toBe(201);
+    expect(ignored.headers.get('warning')).toBeNull();
+  });
+
+  it('reports duplicate fields of patches as upstream does', async () => {
+    await configMap('dup');
+    const before = await stored(cmPath('dup'));
+    const strict = await call('PATCH', `${cmPath('dup')}?fieldValidation=Strict`, '{"data":{"z":"1","z":"2"},"metadata":{"labels":{"l":"1"},"labels":{"m":"2"}}}', MERGE);
+    expectStatus(strict, 400, 'BadRequest', 'strict decoding error: duplicate field "data.z", duplicate field "metadata.labels"');
+    const ops = await call('PATCH', `${cmPath('dup')}?fieldValidation=Strict`, '[{"op":"add","path":"/data/z","path":"/data/y","value":"1"}]', JSON_PATCH);
+    expectStatus(ops, 400, 'BadRequest', 'strict decoding error: duplicate field "[0].path"');
+    // Unknown fields of the patched object are worded the same way, after the duplicates.
+    const both = await call('PATCH', `${cmPath('dup')}?fieldValidation=Strict`, '{"data":{"z":"1","z":"2"},"bogus":1}', MERGE);
+    expectStatus(both, 400, 'BadRequest', 'strict decoding error: duplicate field "data.z", unknown field "bogus"');
+    expectStatus(await call('PATCH', `${cmPath('dup')}?fieldValidation=Strict`, '{"bogus":1}', STRATEGIC), 400, 'BadRequest', 'strict decoding error: unknown field "bogus"');
+    expect(await stored(cmPath('dup'))).toEqual(before);
+    const warn = await call('PATCH', cmPath('dup'), '{"data":{"z":"1","z":"2"}}', STRATEGIC);
+    expect(warn.status, warn.text).toBe(200);
+    expect(warn.headers.get('warning')).toBe('299 - "duplicate field \\"data.z\\""');
+    expect(warn.body.data.z).toBe('2');
+  });
+});
+
+describe('write options', () => {
+  it('forbids force on patches other than apply with 422', async () => {
+    await configMap('force');
+    const before = await stored(cmPath('force'));
+    for (const ct of [MERGE, STRATEGIC]) {
+      const r = await call('PATCH', `${cmPath('force')}?force=true`, { data: { z: '1' } }, ct);
+      expectStatus(r, 422, 'Invalid', 'PatchOptions.meta.k8s.io "" is invalid: force: Forbidden: may not be specified for non-apply patch');
+      expect(r.body.details).toMatchObject({ group: 'meta.k8s.io', kind: 'PatchOptions', causes: [{ reason: 'FieldValueForbidden', field: 'force' }] });
+    }
+    expect(await stored(cmPath('force'))).toEqual(before);
+  });
+
+  it('rejects an unknown fieldValidation with 422 naming the options kind', async () => {
+    const msg = (kind: string) => `${kind}.meta.k8s.io "" is invalid: fieldValidation: Unsupported value: "Bogus": supported values: "", "Ignore", "Strict", "Warn"`;
+    await configMap('fv');
+    expectStatus(await call('POST', `${cmPath()}?fieldValidation=Bogus`, { metadata: { name: 'fv2' } }), 422, 'Invalid', msg('CreateOptions'));
+    expectStatus(await call('PUT', `${cmPath('fv')}?fieldValidation=Bogus`, { metadata: { name: 'fv' } }), 422, 'Invalid', msg('UpdateOptions'));
+    expectStatus(await call('PATCH', `${cmPath('fv')}?fieldValidation=Bogus`, { data: {} }, MERGE), 422, 'Invalid', msg('PatchOptions'));
+    expectStatus(await call('PATCH', `${cmPath('fv')}?fieldValidation=Bogus&fieldManager=t`, 'data: {}\n', APPLY), 422, 'Invalid', msg('PatchOptions'));
+  });
+});
+
+describe('server-side apply', () => {
+  it('requires the apply patch to name the served version', async () => {
+    await configMap('apply');
+    const before = await stored(cmPath('apply'));
+    expectStatus(await call('PATCH', `${cmPath('apply')}?fieldManager=t`, 'data:\n  z: "1"\n', APPLY), 400, 'BadRequest', 'Incorrect version specified in apply patch. Specified patch version: , expected: v1');
+    expectStatus(await call('PATCH', `${cmPath('apply')}?fieldManager=t`, 'apiVersion: v2\nkind: ConfigMap\n', APPLY), 400, 'BadRequest', 'Incorrect version specified in apply patch. Specified patch version: v2, expected: v1');
+    expectStatus(await call('PATCH', `${crPath('x')}?fieldManager=t`, 'apiVersion: v1\nkind: ControllerRevision\n', APPLY), 400, 'BadRequest', 'Incorrect version specified in apply patch. Specified patch version: v1, expected: apps/v1');
+    expect(await stored(cmPath('apply'))).toEqual(before);
+  });
+
+  it('rejects metadata that is not an object with 400', async () => {
+    await configMap('apply-meta');
+    const before = await stored(cmPath('apply-meta'));
+    const r = await call('PATCH', `${cmPath('apply-meta')}?fieldManager=t`, 'apiVersion: v1\nkind: ConfigMap\nmetadata: 5\ndata:\n  z: "1"\n', APPLY);
+    expectStatus(r, 400, 'BadRequest', 'ConfigMap in version "v1" cannot be handled as a ConfigMap: json: cannot unmarshal number into Go struct field ConfigMap.metadata of type v1.ObjectMeta');
+    expect(await stored(cmPath('apply-meta'))).toEqual(before);
+  });
+});
+
+describe('request line and headers', () => {
+  it('serves a request line beyond 16 KiB', async () => {
+    const selector = `app in (${Array.from({ length: 3000 }, (_, i) => `v${i}`).join(',')})`;
+    const r = await call('GET', `/api/v1/namespaces/default/pods?labelSelector=${encodeURIComponent(selector)}`);
+    expect(r.status, r.text).toBe(200);
+  });
+
+  it('answers headers beyond 1 MiB with 431 and a Status', async () => {
+    const r = await rawRequest('/api/v1/namespaces/default/pods', { 'x-big': 'y'.repeat(1100 * 1024) });
+    expect(r.status).toBe(431);
+    expect(r.contentType).toBe('application/json');
+    expect(JSON.parse(r.body)).toMatchObject({ kind: 'Status', status: 'Failure', code: 431 });
+    expect((await call('GET', '/healthz')).status).toBe(200);
+  });
+});
+
+describe('read-only routes', () => {
+  it('refuses writes through /watch/ paths with 405 and keeps the object', async () => {
+    await configMap('watched');
+    const before = await stored(cmPath('watched'));
+    const watchPath = '/api/v1/watch/namespaces/default/configmaps';
+    expectStatus(await call('PATCH', `${watchPath}/watched`, { data: { via: 'watch' } }, MERGE), 405, 'MethodNotAllowed');
+    expectStatus(await call('PUT', `${watchPath}/watched`, { metadata: { name: 'watched' }, data: {} }), 405, 'MethodNotAllowed');
+    expectStatus(await call('DELETE', `${watchPath}/watched`), 405, 'MethodNotAllowed');
+    expectStatus(await call('DELETE', watchPath), 405, 'MethodNotAllowed');
+    expectStatus(await call('POST', watchPath, { metadata: { name: 'via-watch' } }), 405, 'MethodNotAllowed');
+    expect(await stored(cmPath('watched'))).toEqual(before);
+    expect((await call('GET', cmPath('via-watch'))).status).toBe(404);
+  });
+
+  it('refuses methods other than GET and HEAD on discovery with 405', async () => {
+    for (const path of ['/', '/api', '/api/v1', '/apis', '/apis/apps', '/apis/apps/v1']) {
+      expectStatus(await call('POST', path, {}), 405, 'MethodNotAllowed');
+      expectStatus(await call('DELETE', path), 405, 'MethodNotAllowed');
+      expect((await call('GET', path)).status).toBe(200);
+      expect((await call('HEAD', path)).status).toBe(200);
+    }
+  });
+});
