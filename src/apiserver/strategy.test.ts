@@ -3,7 +3,7 @@ import { builtinKinds } from '../api/kinds.js';
 import type { Pod } from '../api/types.js';
 import { ApiError } from '../api/errors.js';
 import type { KubeObject } from '../api/types.js';
-import { admitCreate, checkName } from './strategy.js';
+import { admitCreate, checkName, prepareForCreate, prepareForUpdate } from './strategy.js';
 
 const podKind = builtinKinds().find((k) => k.group === '' && k.kind === 'Pod')!;
 const dsKind = builtinKinds().find((k) => k.group === 'apps' && k.kind === 'DaemonSet')!;
@@ -63,5 +63,18 @@ describe('checkName (updates and patches)', () => {
 
   it('refuses another name with 400', () => {
     expect(() => checkName(obj('y'), 'x')).toThrow('the name of the object (y) does not match the name on the URL (x)');
+  });
+});
+
+describe('empty metadata lists and maps', () => {
+  it('are dropped on create and update, as upstream stores them omitempty', () => {
+    const k = builtinKinds().find((x) => x.group === '' && x.kind === 'ConfigMap')!;
+    const obj = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', labels: {}, annotations: { a: 'b' }, finalizers: [], ownerReferences: [] } } as unknown as KubeObject;
+    prepareForCreate(k, obj, Date.parse('2026-11-30T00:00:00Z'));
+    expect(Object.keys(obj.metadata).sort()).toEqual(['annotations', 'creationTimestamp', 'name', 'uid']);
+    const next = { ...obj, metadata: { ...obj.metadata, ownerReferences: [], labels: {} } } as KubeObject;
+    prepareForUpdate(k, next, obj);
+    expect(next.metadata.ownerReferences).toBeUndefined();
+    expect(next.metadata.labels).toBeUndefined();
   });
 });

@@ -45,9 +45,26 @@ function setAnnotation(meta: ObjectMeta, key: string, value: string): void {
   meta.annotations = { ...(meta.annotations ?? {}), [key]: value };
 }
 
+/**
+ * Drops empty lists and maps from metadata (labels, annotations, finalizers, ownerReferences,
+ * managedFields): upstream stores them `omitempty`, so an orphaning patch that leaves
+ * `ownerReferences: []` reads back without the field, not as an empty list.
+ */
+export function dropEmptyMetadata(m: KubeObject['metadata']): void {
+  const r = m as Record<string, unknown>;
+  for (const f of ['labels', 'annotations'] as const) {
+    const v = r[f];
+    if (v !== null && typeof v === 'object' && !Array.isArray(v) && Object.keys(v).length === 0) delete r[f];
+  }
+  for (const f of ['finalizers', 'ownerReferences', 'managedFields'] as const) {
+    if (Array.isArray(r[f]) && (r[f] as unknown[]).length === 0) delete r[f];
+  }
+}
+
 /** `nowMs`: milliseconds since the Unix epoch, from the registry's Clock. */
 export function prepareForCreate(k: KindDef, obj: KubeObject, nowMs: number): void {
   const m = obj.metadata;
+  dropEmptyMetadata(m);
   m.uid = randomUUID();
   m.creationTimestamp = rfc3339(nowMs);
   delete m.deletionTimestamp;
@@ -107,6 +124,7 @@ export function prepareForUpdate(k: KindDef, obj: KubeObject, old: KubeObject): 
   }
   m.uid = om.uid;
   m.creationTimestamp = om.creationTimestamp;
+  dropEmptyMetadata(m);
   copyOrDelete(m, om, 'deletionTimestamp');
   copyOrDelete(m, om, 'deletionGracePeriodSeconds');
   copyOrDelete(m, om, 'generation');
