@@ -29,6 +29,7 @@ import { secureRequest, serveJoin, serveRenew, type RequestSecurity } from './se
 import { BadPathError, parsePath, type ResourceRoute } from './request-info.js';
 import { buildTable, wantsTable } from './tables/index.js';
 import type { WatchCache } from './watch-cache.js';
+import { asServedVersion } from './object-codec.js';
 
 export const versionInfo = {
   major: '1',
@@ -294,6 +295,7 @@ async function handleResource(
           const table = buildTable(groupKindOf(k), items, { includeObject: q.includeObject, listMeta, apiVersion: t.apiVersion ?? 'meta.k8s.io/v1' });
           return sendJson(res, 200, JSON.stringify(table));
         }
+        if (k.custom) page.items = page.items.map((j) => asServedVersion(k, j));
         return sendJson(res, 200, listJson(k, page));
       }
       case 'POST': {
@@ -303,7 +305,7 @@ async function handleResource(
         const r = await deps.registry.create(k, namespace, body.value, wq, admit, body.findings);
         // The audit event names what was created (the path has no name).
         if (audit && r.name) audit.name = r.name;
-        return sendJson(res, r.code, r.json, r.warnings);
+        return sendJson(res, r.code, asServedVersion(k, r.json), r.warnings);
       }
       case 'DELETE': {
         const q = parseListQuery(query);
@@ -321,7 +323,7 @@ async function handleResource(
     case 'GET': {
       const q = parseListQuery(query);
       if (q.watch || route.watchPath) return serveWatch(deps, req, res, k, namespace, name, q, caller?.boundTo?.expiresAt);
-      const json = await deps.registry.get(k, namespace, name);
+      const json = asServedVersion(k, await deps.registry.get(k, namespace, name));
       const t = wantsTable(accept);
       if (t.table) {
         const table = buildTable(groupKindOf(k), [JSON.parse(json) as KubeObject], { includeObject: q.includeObject, apiVersion: t.apiVersion ?? 'meta.k8s.io/v1' });
@@ -333,7 +335,7 @@ async function handleResource(
       const wq = writeQueryOf(query, req, 'UpdateOptions');
       const body = await readObjectBody(req, groupKindOf(k), wq.fieldValidation);
       const r = await deps.registry.update(k, namespace, name, sub, body.value, wq, admit, body.findings);
-      return sendJson(res, r.code, r.json, r.warnings);
+      return sendJson(res, r.code, asServedVersion(k, r.json), r.warnings);
     }
     case 'PATCH': {
       const type = patchTypeOf(req.headers['content-type']);
@@ -342,13 +344,13 @@ async function handleResource(
       const wq = type === 'apply' ? parseWriteQuery(query, 'PatchOptions', true) : writeQueryOf(query, req, 'PatchOptions');
       const text = await readBody(req);
       const r = await deps.registry.patch(k, namespace, name, sub, type, text, wq, admit);
-      return sendJson(res, r.code, r.json, r.warnings);
+      return sendJson(res, r.code, asServedVersion(k, r.json), r.warnings);
     }
     case 'DELETE': {
       if (sub !== undefined) throw methodNotAllowed();
       const opts = parseDeleteOptions(query, await readDeleteOptionsBody(req));
       const r = await deps.registry.delete(k, namespace, name, opts, admit);
-      return sendJson(res, r.code, r.json);
+      return sendJson(res, r.code, asServedVersion(k, r.json));
     }
     default:
       throw methodNotAllowed();

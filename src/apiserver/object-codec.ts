@@ -9,6 +9,7 @@
 //   text `"metadata":{` in a stored value is the top-level metadata key (apiVersion and kind
 //   precede it and are strings).
 
+import type { KindDef } from '../api/kinds.js';
 import type { KubeObject } from '../api/types.js';
 
 const META = '"metadata":{';
@@ -77,4 +78,16 @@ export function jsonEqual(a: unknown, b: unknown): boolean {
   let nb = 0;
   for (const k in bo) if (bo[k] !== undefined) nb++;
   return na === nb;
+}
+
+/**
+ * A custom resource's JSON as the requested version serves it: a CRD's versions convert with
+ * strategy None, so only the top-level apiVersion changes. Other kinds are returned as they are.
+ */
+export function asServedVersion(k: Pick<KindDef, 'custom' | 'group' | 'version'>, json: string): string {
+  if (!k.custom) return json;
+  const gv = `${k.group}/${k.version}`;
+  const obj = JSON.parse(json) as { apiVersion?: unknown; kind?: unknown };
+  if (obj.apiVersion === gv || obj.kind === 'Status') return json;
+  return JSON.stringify({ ...obj, apiVersion: gv });
 }

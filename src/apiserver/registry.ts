@@ -53,6 +53,15 @@ import {
   validateFinalizersUpdate,
 } from './strategy.js';
 
+/**
+ * A stored custom resource as the requested version sees it: a CRD's versions convert with
+ * strategy None, so an object written through another version only changes its apiVersion.
+ */
+function asRequestedVersion(k: KindDef, obj: KubeObject): KubeObject {
+  if (k.custom) obj.apiVersion = groupVersionOf(k);
+  return obj;
+}
+
 /** How long a list waits for the store to reach a requested resourceVersion (upstream: 3 s). */
 const FRESHNESS_WAIT_MS = 3000;
 
@@ -699,9 +708,9 @@ export class RestRegistry {
     for (let attempt = 1; ; attempt++) {
       const kv = await this.store.get(key);
       if (!kv) throw notFound(ref, name);
-      const old = decodeStored(kv.value, kv.modRevision);
+      const old = asRequestedVersion(k, decodeStored(kv.value, kv.modRevision));
       const currentRV = String(kv.modRevision);
-      let next = produce(decodeStored(kv.value, kv.modRevision));
+      let next = produce(asRequestedVersion(k, decodeStored(kv.value, kv.modRevision)));
       const precondition = next.metadata.resourceVersion;
       const conditional = precondition !== undefined && precondition !== '';
       // Preconditions are checked on every attempt, so a CAS conflict below is always retried:

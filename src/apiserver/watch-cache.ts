@@ -32,7 +32,7 @@ import { StorageError, type Store, type Watcher as StoreWatcher, type WatchEvent
 import type { Logger } from '../util/logger.js';
 import { buildTable, type TableApiVersion } from './tables/index.js';
 import type { ObjectFilter } from './filter.js';
-import { decodeStored, withResourceVersion } from './object-codec.js';
+import { asServedVersion, decodeStored, withResourceVersion } from './object-codec.js';
 import type { IncludeObject } from './query.js';
 import { keyPrefix, parseKey, registryRoot, resourceIndexKey } from './registry.js';
 
@@ -239,7 +239,16 @@ class ActiveWatcher {
 
   private encode(e: CachedEvent, type: EventType): string {
     const t = this.req.table;
-    if (!t) return e.line(type);
+    if (!t) {
+      // Custom resources are served in the watched version whatever version wrote them (a CRD's
+      // versions convert with strategy None: only apiVersion differs).
+      if (this.req.kind.custom) {
+        const obj = type === 'DELETED' ? e.previous() : e.object();
+        const gv = groupVersionOf(this.req.kind);
+        if (obj && obj.apiVersion !== gv) return `{"type":"${type}","object":${JSON.stringify({ ...obj, apiVersion: gv })}}\n`;
+      }
+      return e.line(type);
+    }
     const omit = this.headersSent;
     this.headersSent = true;
     return e.tableLine(type, this.gk, t.includeObject, t.apiVersion, omit);
@@ -253,7 +262,7 @@ class ActiveWatcher {
       return;
     }
     if (!t) {
-      this.write(`{"type":"ADDED","object":${withResourceVersion(value, modRevision)}}\n`);
+      this.write(`{"type":"ADDED","object":${this.req.kind.custom ? asServedVersion(this.req.kind, withResourceVersion(value, modRevision)) : withResourceVersion(value, modRevision)}}\n`);
       return;
     }
     const o = obj ?? decodeStored(value, modRevision);

@@ -142,16 +142,22 @@ describe('custom resources', () => {
     const all = await call('GET', '/apis/example.com/v1beta1/widgets');
     expect(all.body.kind).toBe('WidgetList');
     expect(all.body.items.map((i: any) => i.metadata.name).sort()).toEqual(['w1', 'w5']);
+    // Every version serves every object in its own apiVersion (conversion None), and writes through either.
+    expect(all.body.items.map((i: any) => i.apiVersion)).toEqual(['example.com/v1beta1', 'example.com/v1beta1']);
+    const old = await call('PATCH', '/apis/example.com/v1beta1/namespaces/default/widgets/w5', { spec: { color: 'red' } }, 'application/merge-patch+json');
+    expect(old.status, old.text).toBe(200);
+    expect(old.body.apiVersion).toBe('example.com/v1beta1');
+    expect((await call('GET', `${widgets}/w5`)).body).toMatchObject({ apiVersion: 'example.com/v1', spec: { color: 'red' } });
 
     const list = await call('GET', widgets);
     const ac = new AbortController();
     cleanup.defer(() => ac.abort(), 'widget watch');
-    const r = await testFetch(`${server.url}${widgets}?watch=true&resourceVersion=${list.body.metadata.resourceVersion}`, { signal: ac.signal });
+    const r = await testFetch(`${server.url}/apis/example.com/v1beta1/namespaces/default/widgets?watch=true&resourceVersion=${list.body.metadata.resourceVersion}`, { signal: ac.signal });
     const reader = (r.body as ReadableStream<Uint8Array>).getReader();
     await call('POST', widgets, widget('w6', { size: 6 }));
     let text = '';
     while (!text.includes('\n')) text += new TextDecoder().decode((await reader.read()).value);
-    expect(JSON.parse(text.slice(0, text.indexOf('\n')))).toMatchObject({ type: 'ADDED', object: { kind: 'Widget', metadata: { name: 'w6' } } });
+    expect(JSON.parse(text.slice(0, text.indexOf('\n')))).toMatchObject({ type: 'ADDED', object: { apiVersion: 'example.com/v1beta1', kind: 'Widget', metadata: { name: 'w6' } } });
     ac.abort();
   });
 
