@@ -44,3 +44,26 @@ export function asStatus(body: unknown): Status | undefined {
   const s = body as Partial<Status>;
   return s.kind === 'Status' && s.apiVersion === 'v1' ? (s as Status) : undefined;
 }
+
+/** An answer as the integration tests read it: `body` is the parsed JSON (undefined when not JSON). */
+export interface ApiAnswer {
+  status: number;
+  body: any;
+  text: string;
+  headers: Headers;
+}
+
+/**
+ * `call(method, path, body?, contentType?, headers?)` against the server at `base()` (read per
+ * call, so a restarted server's new URL is used): objects are sent as JSON, strings as they are.
+ */
+export function apiCaller(base: () => string): (method: string, path: string, body?: unknown, contentType?: string, headers?: Record<string, string>) => Promise<ApiAnswer> {
+  return async (method, path, body, contentType = 'application/json', headers = {}) => {
+    const a = await httpRequest(base() + path, {
+      method,
+      headers,
+      ...(body !== undefined ? { body: typeof body === 'string' ? body : JSON.stringify(body), contentType } : {}),
+    });
+    return { status: a.status, body: a.json, text: a.text, headers: a.headers };
+  };
+}

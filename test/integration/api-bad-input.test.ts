@@ -3,22 +3,16 @@
 // and wording, never a 500, and a rejected request never changes the stored object.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { request as httpRequest } from 'node:https';
-import { credentialsFromKubeconfig, registerServer, serverCredentials, testFetch, type TestFetchInit } from '../helpers/auth.js';
+import { credentialsFromKubeconfig, registerServer, serverCredentials, testFetch } from '../helpers/auth.js';
 import { startServer, type RunningServer } from '../../src/apiserver/index.js';
 import { Cleanup } from '../helpers/cleanup.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
+import { apiCaller, type ApiAnswer } from '../helpers/http.js';
 
 const cleanup = new Cleanup();
 /** API objects to release (finalizers) before the server stops. */
 const objects = new Cleanup();
 let server: RunningServer;
-
-interface Resp {
-  status: number;
-  body: any;
-  text: string;
-  headers: Headers;
-}
 
 const JSON_CT = 'application/json';
 const MERGE = 'application/merge-patch+json';
@@ -26,21 +20,9 @@ const STRATEGIC = 'application/strategic-merge-patch+json';
 const JSON_PATCH = 'application/json-patch+json';
 const APPLY = 'application/apply-patch+yaml';
 
-async function call(method: string, path: string, body?: unknown, contentType = JSON_CT): Promise<Resp> {
-  const init: TestFetchInit = { method, headers: { 'content-type': contentType } };
-  if (body !== undefined) init.body = typeof body === 'string' ? body : JSON.stringify(body);
-  const r = await testFetch(server.url + path, init);
-  const text = await r.text();
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    parsed = undefined;
-  }
-  return { status: r.status, body: parsed, text, headers: r.headers };
-}
+const call = apiCaller(() => server.url);
 
-function expectStatus(r: Resp, code: number, reason: string, message?: string | RegExp): void {
+function expectStatus(r: ApiAnswer, code: number, reason: string, message?: string | RegExp): void {
   expect(r.status, r.text).toBe(code);
   expect(r.body).toMatchObject({ kind: 'Status', apiVersion: 'v1', status: 'Failure', code, reason });
   if (typeof message === 'string') expect(r.body.message).toBe(message);

@@ -3,38 +3,20 @@
 // restart durability.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { request as httpRequest } from 'node:https';
-import { credentialsFromKubeconfig, registerServer, serverCredentials, testFetch, type TestFetchInit } from '../helpers/auth.js';
+import { credentialsFromKubeconfig, registerServer, serverCredentials, testFetch } from '../helpers/auth.js';
 import { startServer, type RunningServer } from '../../src/apiserver/index.js';
 import { Cleanup } from '../helpers/cleanup.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 import { waitFor } from '../helpers/wait.js';
+import { apiCaller, type ApiAnswer } from '../helpers/http.js';
 
 const cleanup = new Cleanup();
 let dataDir = '';
 let server: RunningServer;
 
-interface Resp {
-  status: number;
-  body: any;
-  text: string;
-  headers: Headers;
-}
+const call = apiCaller(() => server.url);
 
-async function call(method: string, path: string, body?: unknown, contentType = 'application/json', headers: Record<string, string> = {}): Promise<Resp> {
-  const init: TestFetchInit = { method, headers: { 'content-type': contentType, ...headers } };
-  if (body !== undefined) init.body = typeof body === 'string' ? body : JSON.stringify(body);
-  const r = await testFetch(server.url + path, init);
-  const text = await r.text();
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    parsed = undefined;
-  }
-  return { status: r.status, body: parsed, text, headers: r.headers };
-}
-
-function expectStatus(r: Resp, code: number, reason: string): void {
+function expectStatus(r: ApiAnswer, code: number, reason: string): void {
   expect(r.status, r.text).toBe(code);
   expect(r.body).toMatchObject({ kind: 'Status', apiVersion: 'v1', status: 'Failure', code, reason });
 }

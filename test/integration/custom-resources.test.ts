@@ -8,29 +8,13 @@ import { startServer, type RunningServer } from '../../src/apiserver/index.js';
 import { Cleanup } from '../helpers/cleanup.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 import { waitFor } from '../helpers/wait.js';
+import { apiCaller } from '../helpers/http.js';
 
 const cleanup = new Cleanup();
 let dataDir = '';
 let server: RunningServer;
 
-interface Resp {
-  status: number;
-  body: any;
-  text: string;
-  headers: Headers;
-}
-
-async function call(method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<Resp> {
-  const r = await testFetch(server.url + path, { method, headers: { 'content-type': contentType }, ...(body !== undefined ? { body: typeof body === 'string' ? body : JSON.stringify(body) } : {}) });
-  const text = await r.text();
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    parsed = undefined;
-  }
-  return { status: r.status, body: parsed, text, headers: r.headers };
-}
+const call = apiCaller(() => server.url);
 
 const widgetSchema = {
   type: 'object',

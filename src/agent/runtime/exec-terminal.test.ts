@@ -4,7 +4,7 @@
 
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -13,6 +13,7 @@ import type { ExecIO } from './interface.js';
 import { ProcessRuntime } from './process-runtime.js';
 import { readProcStat } from './proc.js';
 import { detectTerminalTools, parseTerminalReport, shellQuote, terminalScript, type TerminalTools } from './terminal.js';
+import { pidsWith } from '../../../test/helpers/process.js';
 
 const cleanups: (() => void | Promise<void>)[] = [];
 afterEach(async () => {
@@ -21,23 +22,6 @@ afterEach(async () => {
 
 const tools = detectTerminalTools(process.env.PATH ?? '');
 const sleepBin = execFileSync('sh', ['-c', 'command -v sleep']).toString().trim();
-
-/** Live processes whose command line contains `marker`. */
-function liveWith(marker: string): number[] {
-  const out: number[] = [];
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    let cmd: string;
-    try {
-      cmd = readFileSync(`/proc/${name}/cmdline`, 'utf8');
-    } catch {
-      continue;
-    }
-    const st = readProcStat(Number(name));
-    if (cmd.includes(marker) && st && st.state !== 'Z') out.push(st.pid);
-  }
-  return out;
-}
 
 async function until(cond: () => boolean, ms = 10_000): Promise<void> {
   const end = Date.now() + ms;
@@ -54,7 +38,7 @@ async function container(terminalTools?: TerminalTools | false, env: { name: str
   const rt = await ProcessRuntime.open({ stateDir: join(dir, 'state'), ...(terminalTools !== undefined ? { terminalTools } : {}) });
   const marker = `everynode-tty-${randomBytes(6).toString('hex')}`;
   cleanups.push(() => {
-    for (const pid of liveWith(marker)) process.kill(pid, 'SIGKILL');
+    for (const pid of pidsWith(marker)) process.kill(pid, 'SIGKILL');
   });
   const sandbox = { uid: 'uid-1', name: 'p', namespace: 'default', logDirectory: join(dir, 'logs') };
   const sandboxId = await rt.runPodSandbox(sandbox);
@@ -186,16 +170,16 @@ describe.skipIf(!tools)('ProcessRuntime.execStream on a pseudo-terminal (util-li
     const x = io({ size: { cols: 80, rows: 24 } });
     const tag = `${800_000}.${parseInt(randomBytes(3).toString('hex'), 16)}`;
     cleanups.push(() => {
-      for (const pid of liveWith(tag)) process.kill(pid, 'SIGKILL');
+      for (const pid of pidsWith(tag)) process.kill(pid, 'SIGKILL');
     });
     const done = rt.execStream(id, ['sh', '-i'], x.value);
     x.type(`(trap "" HUP; exec sleep ${tag}) & sleep ${tag}\r`);
-    await until(() => liveWith(tag).length === 2);
-    const groups = new Set(liveWith(tag).map((pid) => readProcStat(pid)!.pgrp));
+    await until(() => pidsWith(tag).length === 2);
+    const groups = new Set(pidsWith(tag).map((pid) => readProcStat(pid)!.pgrp));
     expect(groups.size).toBe(2);
     x.abort.abort();
     expect((await done).exitCode).toBe(137);
-    await until(() => liveWith(tag).length === 0, 5_000);
+    await until(() => pidsWith(tag).length === 0, 5_000);
   });
 });
 
