@@ -350,6 +350,18 @@ export class SharedInformerFactory {
     return inf as unknown as Informer<T>;
   }
 
+  /**
+   * Stops and forgets the informer of a resource that is no longer served (a custom resource
+   * whose CRD went); a later forResource makes a new one.
+   */
+  async remove(resource: ResourceDescriptor): Promise<void> {
+    const key = `${resource.group}/${resource.version}/${resource.plural}`;
+    const inf = this.informers.get(key);
+    if (!inf) return;
+    this.informers.delete(key);
+    await inf.stop();
+  }
+
   /** Starts every informer requested so far (and any requested later). */
   start(): void {
     this.started = true;

@@ -123,7 +123,11 @@ export class GarbageCollector {
         const r = customResourceOf(crd);
         if (r) this.monitor(r);
       };
-      crds.addEventHandler({ add: (crd) => add(crd), update: (_old, crd) => add(crd), delete: () => {} });
+      const remove = (crd: KubeObject): void => {
+        const r = customResourceOf(crd);
+        if (r) void this.unmonitor(r);
+      };
+      crds.addEventHandler({ add: (crd) => add(crd), update: (_old, crd) => add(crd), delete: (crd) => remove(isTombstone(crd) ? crd.obj : crd) });
     }
     const monitorsPodsAndNodes = resources.some((r) => r.group === '' && r.plural === 'pods') && resources.some((r) => r.group === '' && r.plural === 'nodes');
     this.podGC =
@@ -153,6 +157,15 @@ export class GarbageCollector {
       delete: (obj) => observe('delete', obj),
     });
     if (this.running) inf.start();
+  }
+
+  /** Stops monitoring a resource that is no longer served (its CRD went). */
+  private async unmonitor(r: ResourceDescriptor): Promise<void> {
+    const key = `${r.group}/${r.plural}`;
+    if (!this.monitored.delete(key)) return;
+    const i = this.monitors.findIndex((m) => m.resource.group === r.group && m.resource.plural === r.plural);
+    const [inf] = i >= 0 ? this.monitors.splice(i, 1) : [];
+    if (inf) await this.informers.remove(inf.resource);
   }
 
   private identityOf(r: ResourceDescriptor, obj: KubeObject): ObjectIdentity {
