@@ -730,6 +730,8 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
         delay = Math.min(delay * 2, 10_000);
       }
     }
+    // Stopped while registering: start nothing (stop() is waiting for this to end).
+    if (stopped) return;
     every(leaseRenewIntervalMs, () => renewLease().catch((err: unknown) => logger.warn('lease renewal failed', errorMessage(err))));
     let first = true;
     every(statusUpdateMs, async () => {

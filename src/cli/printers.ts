@@ -162,8 +162,19 @@ function customColumnsFile(path: string): CustomColumn[] {
 export function customColumnCells(columns: CustomColumn[], o: KubeObject): string[] {
   return columns.map((c) => {
     const values = findValues(c.template, o);
-    return values.length === 0 ? '<none>' : values.map(cellText).join(',');
+    return values.length === 0 ? '<none>' : values.map((v) => (v === null || v === undefined ? '<none>' : goValueText(v))).join(',');
   });
+}
+
+/** A value as Go's %v prints it (what kubectl's custom columns show): `[a b]`, `map[k:v]` with sorted keys. */
+export function goValueText(v: unknown): string {
+  if (v === null || v === undefined) return '<nil>';
+  if (Array.isArray(v)) return `[${v.map(goValueText).join(' ')}]`;
+  if (typeof v === 'object') {
+    const keys = Object.keys(v as Record<string, unknown>).sort();
+    return `map[${keys.map((k) => `${k}:${goValueText((v as Record<string, unknown>)[k])}`).join(' ')}]`;
+  }
+  return String(v);
 }
 
 export function parseOutputFormat(o: string | undefined): OutputFormat {

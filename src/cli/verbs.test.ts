@@ -3,6 +3,7 @@
 // `get all`, --no-headers, managed fields, watch headers, sorted labels, describe's prefix
 // fallback and Last State, logs -l / POD CONTAINER / --since, top pod without pods, 401 and
 // kubeconfig messages, delete -f errors, and the rollout bar's terminal handling.
+import { goValueText } from './printers.js';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -208,6 +209,9 @@ describe('get: watch output, --watch-only, -L, custom-columns, --sort-by', () =>
     expect(r).toEqual({ code: 0, stdout: 'NAME    CONTAINERS   NODE     IP\nweb-a   main         node-1   <none>\nweb-b   main,side    node-1   <none>\n', stderr: '' });
     expect((await cli(['get', 'pods', '-l', 'app=web', '-o=custom-columns=N:.metadata.name', '--no-headers'])).stdout).toBe('web-a\nweb-b\n');
     expect(await cli(['get', 'pods', '-o', 'custom-columns=bad'])).toEqual({ code: 1, stdout: '', stderr: 'error: unexpected custom-columns spec: bad, expected <header>:<json-path-expr>\n' });
+    // Lists and maps print as Go's %v does, as kubectl shows them.
+    expect((await cli(['get', 'pods', 'web-a', '-o', 'custom-columns=L:.metadata.labels,C:.spec.containers[0].command', '--no-headers'])).stdout).toBe('map[alpha:2 app:web zeta:1]   <none>\n');
+    expect(goValueText({ b: [1, 'x'], a: { c: true } })).toBe('map[a:map[c:true] b:[1 x]]');
     const file = join(dir, 'columns.txt');
     writeFileSync(file, 'NAME        NODE\n.metadata.name   .spec.nodeName\n');
     expect((await cli(['get', 'pods', '-l', 'app=web', '-o', `custom-columns-file=${file}`])).stdout).toBe('NAME    NODE\nweb-a   node-1\nweb-b   node-1\n');

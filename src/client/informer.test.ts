@@ -128,6 +128,16 @@ describe('Informer', () => {
     await until(() => client.openWatches() === 1);
   });
 
+  it('a stopped informer cannot be started again, and waitForSync on it returns at once', async () => {
+    const client = new FakeApiClient();
+    const inf = new Informer<Pod>(client, podsResource, {});
+    await inf.stop();
+    inf.start();
+    await inf.waitForSync(); // would never return if start() had listed again without syncing
+    expect(inf.hasSynced()).toBe(false);
+    expect(client.actions.filter((a) => a.verb === 'list')).toEqual([]);
+  });
+
   it('stop() releases waitForSync callers and does not wait long for a request in flight', async () => {
     const failing = new FakeApiClient();
     failing.prependReactor((a) => {

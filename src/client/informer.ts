@@ -93,12 +93,13 @@ export class Informer<T extends KubeObject = KubeObject> {
 
   /** Resolves once the first list has been stored (or immediately if it has). */
   waitForSync(): Promise<void> {
-    if (this.synced) return Promise.resolve();
+    // A stopped informer never syncs: its callers are released at once (check hasSynced()).
+    if (this.synced || this.stopped) return Promise.resolve();
     return new Promise((resolve) => this.syncWaiters.push(resolve));
   }
 
   start(): void {
-    if (this.started) return;
+    if (this.started || this.stopped) return;
     this.started = true;
     this.loop = this.run();
   }

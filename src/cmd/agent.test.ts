@@ -18,6 +18,8 @@ describe('everynode up', () => {
       // Not a loopback address: refused by the dashboard's own rule, before the server starts.
       await expect(runUp(['--data-dir', dataDir, '--dashboard', '0.0.0.0:8001'])).rejects.toThrow(/^up: invalid --dashboard "0\.0\.0\.0:8001": refusing to listen on 0\.0\.0\.0: .*loopback address only$/);
       await expect(runUp(['--data-dir', dataDir, '--dashboard', '[::]:8001'])).rejects.toThrow('refusing to listen on ::');
+      // A port out of range is refused before the start too (it failed after the agents had started, and up hung).
+      await expect(runUp(['--data-dir', dataDir, '--dashboard', '[::1]:99999'])).rejects.toThrow('port must be 0 to 65535, got 99999');
       expect(existsSync(dataDir)).toBe(false);
     } finally {
       rmSync(dir, { recursive: true, force: true });

@@ -94,7 +94,9 @@ export function parseDashboardListen(listen: string): { host: string; port: numb
   if (!m) throw new Error(`dashboard: --listen must be HOST:PORT, got ${JSON.stringify(listen)}`);
   const host = m[1] ?? m[2]!;
   if (!isLoopbackHost(host)) throw new Error(`dashboard: refusing to listen on ${host}: it acts with the cluster's credentials, so it listens on a loopback address only`);
-  return { host, port: Number(m[3]) };
+  const port = Number(m[3]);
+  if (port > 65535) throw new Error(`dashboard: --listen port must be 0 to 65535, got ${port}`);
+  return { host, port };
 }
 
 function sendStatus(res: ServerResponse, code: number, reason: string, message: string): void {

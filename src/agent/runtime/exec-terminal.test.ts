@@ -184,6 +184,15 @@ describe.skipIf(!tools)('ProcessRuntime.execStream on a pseudo-terminal (util-li
 });
 
 describe('ProcessRuntime.execStream with terminals off (no script)', () => {
+  it('a command word starting with "-" is not an option of the wrapper: it runs on pipes, not found as without a terminal', async () => {
+    const { rt, id } = await container();
+    const x = io({ size: { cols: 80, rows: 24 } }, false);
+    const r = await rt.execStream(id, ['-c', 'echo', 'injected-option'], x.value);
+    expect(x.terminal()).toBe(false);
+    expect(x.out()).not.toContain('injected-option');
+    expect(r.exitCode).not.toBe(0);
+  });
+
   it('runs a tty exec on pipes and says so', async () => {
     const { rt, id } = await container(false);
     expect(rt.terminalTools).toBeUndefined();

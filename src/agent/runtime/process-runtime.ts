@@ -630,7 +630,9 @@ export class ProcessRuntime implements ContainerRuntime {
     if (!sup) throw new RuntimeError('NotFound', `container "${id}" not found`);
     if (sup.info.state !== 'running') throw new RuntimeError('InvalidState', `container "${id}" is not running`);
     if (command.length === 0) throw new RuntimeError('InvalidState', 'no command');
-    const tools = io.tty ? this.terminalTools : undefined;
+    // A command word starting with '-' would be read as an option of the wrapper's `exec`: such
+    // a command runs on pipes, as without a terminal (where it is simply not found).
+    const tools = io.tty && !command[0]!.startsWith('-') ? this.terminalTools : undefined;
     const script = tools?.script;
     return new Promise((resolve) => {
       let child: ChildProcess;

@@ -130,6 +130,7 @@ async function runGet(ctx: CliContext, cmd: Command, args: string[], opts: GetOp
   const format = parseOutputFormat(opts.output);
   const sortBy = opts.sortBy !== undefined && opts.sortBy !== '' ? sortTemplate(opts.sortBy) : undefined;
   const watch = opts.watch === true || opts.watchOnly === true;
+  if (watch && sortBy) ctx.err('warning: --watch requested, --sort-by will be ignored for watch events received\n');
   const targets = parseTargets(args);
   if (targets.length === 0) throw new CliError('you must specify the type of resource to get, e.g. "everynode get ds"');
   const conn = ctx.conn(cmd);
