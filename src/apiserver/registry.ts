@@ -46,6 +46,7 @@ import {
   admitCreate,
   checkName,
   checkNamespace,
+  dropEmptyMetadata,
   generateName,
   prepareForCreate,
   prepareForStatusUpdate,
@@ -172,7 +173,12 @@ function managedKindOf(k: KindDef): ManagedKind {
     const schema = schemaFor({ group: k.group, version: k.version, kind: k.kind });
     if (!schema) throw new Error(`schema: no schema for ${k.kind}`);
     const validation = validationFor(groupKindOf(k));
-    m = { schema, apiVersion: groupVersionOf(k), hasStatus: k.hasStatus, applyDefaults: (obj) => validation.applyDefaults(obj) };
+    const applyDefaults = (obj: KubeObject): void => {
+      validation.applyDefaults(obj);
+      // As the write will store it (strategy.ts): an applied `labels: {}` changes nothing.
+      if (obj.metadata) dropEmptyMetadata(obj.metadata);
+    };
+    m = { schema, apiVersion: groupVersionOf(k), hasStatus: k.hasStatus, applyDefaults };
     managedKinds.set(k, m);
   }
   return m;

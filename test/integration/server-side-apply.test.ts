@@ -104,6 +104,19 @@ describe('server-side apply field ownership', () => {
     expect(failure.status?.message).toMatch(/^Apply failed with 2 conflicts: conflicts with "before-first-apply" using apps\/v1 at \S+Z:\n- \.spec\.template\.spec\.containers\[name="agent"\]\.image\nconflicts with "ci":\n- /);
   });
 
+  it('re-applying a configuration with empty metadata maps (labels: {}) changes nothing, even a second later', async () => {
+    const cfg = dsConfig('empties');
+    cfg.metadata = { ...cfg.metadata, labels: {}, annotations: {} };
+    const first = await applyDs(cfg, 'ci');
+    expect(first.metadata!.labels).toBeUndefined(); // stored omitempty, as upstream
+    await new Promise((r) => setTimeout(r, 1100)); // a managedFields time would differ now
+    const second = await applyDs(cfg, 'ci');
+    // The applier's entry keeps its time (it moved on every apply: each was a write).
+    const time = (o: k8s.V1DaemonSet) => o.metadata!.managedFields!.find((e) => e.manager === 'ci')!.time;
+    expect(time(second)).toEqual(time(first));
+    expect(second.metadata!.generation).toBe(first.metadata!.generation);
+  });
+
   it('an apply through /status records its own entry', async () => {
     await applyDs(dsConfig('stat'), 'ci');
     const body = { apiVersion: 'apps/v1', kind: 'DaemonSet', metadata: { name: 'stat', namespace: ns }, status: { currentNumberScheduled: 0, desiredNumberScheduled: 0, numberMisscheduled: 0, numberReady: 0, observedGeneration: 7 } };
