@@ -222,13 +222,20 @@ export class CustomResourceKinds {
         unregisterCustomResourceValidation(gk);
       }
     }
+    const changedKinds = new Set<string>();
     for (const [key, k] of wanted) {
       if (this.served.get(key)?.signature === k.signature) continue;
       registerCustomResourceSchema({ group: k.def.group, version: k.def.version, kind: k.def.kind }, k.def.listKind, k.schema);
-      registerCustomResourceValidation(`${k.def.group}/${k.def.kind}`, k.def.namespaced, k.schema);
       setCustomResourcePrinter(`${k.def.group}/${k.def.kind}`, customResourcePrinter(k.columns));
       kinds.add(k.def);
       this.served.set(key, { def: k.def, signature: k.signature });
+      changedKinds.add(`${k.def.group}/${k.def.kind}`);
+    }
+    // Validation is per kind, with the schema of each served version (chosen by apiVersion).
+    for (const gk of changedKinds) {
+      const versions = [...wanted.values()].filter((w) => `${w.def.group}/${w.def.kind}` === gk);
+      const schemas = new Map(versions.map((w) => [`${w.def.group}/${w.def.version}`, w.schema] as const));
+      registerCustomResourceValidation(gk, versions[0]!.def.namespaced, schemas);
     }
     return pending;
   }

@@ -219,6 +219,19 @@ describe('custom resource definitions: names, versions, termination', () => {
     await waitFor(async () => (await call('GET', `${crds}/bars.conflict.example.com`)).status === 404, { message: 'CRD gone after its last object', timeoutMs: 15_000 });
   });
 
+  it('each version validates against its own schema', async () => {
+    const version = (name: string, storage: boolean, maximum: number) => ({ name, served: true, storage, schema: { openAPIV3Schema: { type: 'object', properties: { spec: { type: 'object', properties: { size: { type: 'integer', maximum } } } } } } });
+    const crd = { ...thing('sizes', 'Size'), spec: { ...thing('sizes', 'Size').spec, versions: [version('v1', true, 10), version('v1beta1', false, 100)] } };
+    expect((await call('POST', crds, crd)).status).toBe(201);
+    const at = (v: string) => `/apis/conflict.example.com/${v}/namespaces/default/sizes`;
+    await waitFor(async () => (await call('GET', at('v1beta1'))).status === 200, { message: 'sizes served' });
+    const body = (v: string, name: string) => ({ apiVersion: `conflict.example.com/${v}`, kind: 'Size', metadata: { name }, spec: { size: 50 } });
+    expect((await call('POST', at('v1beta1'), body('v1beta1', 's1'))).status).toBe(201);
+    const refused = await call('POST', at('v1'), body('v1', 's2'));
+    expect(refused.status).toBe(422);
+    expect(refused.body.message).toContain('spec.size in body should be less than or equal to 10');
+  });
+
   it('a version objects were stored in cannot be removed from spec.versions', async () => {
     const crd = thing('bazs', 'Baz');
     expect((await call('POST', crds, crd)).status).toBe(201);

@@ -188,14 +188,18 @@ export function validationFor(groupKind: string): KindValidation {
 
 /**
  * Validation of a custom resource kind (a CRD's): upstream's generic custom resource strategy,
- * i.e. object metadata with DNS-subdomain names, and the value against the version's
- * openAPIV3Schema (custom-resource.ts). Registering again replaces it (a CRD update); a
- * built-in kind's rules are never replaced.
+ * i.e. object metadata with DNS-subdomain names, and the value against the openAPIV3Schema of
+ * its version (`schemas`, by apiVersion `group/version`; custom-resource.ts). Registering again
+ * replaces it (a CRD update); a built-in kind's rules are never replaced.
  */
-export function registerCustomResourceValidation(groupKind: string, namespaced: boolean, openAPIV3Schema: unknown): void {
-  const create: Fn1 = (o) => [...validateObjectMeta(o.metadata, namespaced, nameIsDNSSubdomain), ...validateCustomResourceValue(o, openAPIV3Schema)];
+export function registerCustomResourceValidation(groupKind: string, namespaced: boolean, schemas: ReadonlyMap<string, unknown>): void {
   if (builtinValidation.has(groupKind)) return;
-  kinds[groupKind] = { namespaced, create, status: (o, old) => [...validateObjectMetaUpdate(o.metadata, old.metadata), ...validateCustomResourceValue(o, openAPIV3Schema)] };
+  const value = (o: Obj): FieldError[] => validateCustomResourceValue(o, schemas.get(String(o.apiVersion)));
+  kinds[groupKind] = {
+    namespaced,
+    create: (o) => [...validateObjectMeta(o.metadata, namespaced, nameIsDNSSubdomain), ...value(o)],
+    status: (o, old) => [...validateObjectMetaUpdate(o.metadata, old.metadata), ...value(o)],
+  };
   cache.delete(groupKind);
 }
 
