@@ -50,6 +50,9 @@ import { PodGarbageCollector, type PodGarbageCollectorOptions } from './pod-gc.j
 import { ResourceResolver, customResourceDefinitionsResource, customResourceOf, defaultGarbageCollectorResources } from './resources.js';
 import { errorMessage } from '../../util/index.js';
 
+/** How long after a CRD event its custom resources' monitor starts listing. */
+const CUSTOM_RESOURCE_START_DELAY_MS = 500;
+
 export interface GarbageCollectorOptions {
   client: ApiClient;
   /** Monitored resources (default: defaultGarbageCollectorResources). */
@@ -119,9 +122,24 @@ export class GarbageCollector {
     // Custom resources come and go with their CRDs: each CRD seen adds its kind's monitor.
     if (resources.some((r) => r.group === customResourceDefinitionsResource.group && r.plural === customResourceDefinitionsResource.plural)) {
       const crds = this.informers.forResource<KubeObject>(customResourceDefinitionsResource);
+      /** The CRD as the cache has it now, unless it is gone or being deleted. */
+      const live = (name: string): KubeObject | undefined => {
+        const crd = crds.indexer.getByKey(name);
+        return crd && !crd.metadata.deletionTimestamp ? crd : undefined;
+      };
       const add = (crd: KubeObject): void => {
-        const r = customResourceOf(crd);
-        if (r) this.monitor(r);
+        if (crd.metadata.deletionTimestamp || !customResourceOf(crd)) return;
+        const name = crd.metadata.name ?? '';
+        // A CRD's kind is served a moment after the CRD event arrives (the API server registers
+        // it from the same watch): a monitor listing at once would only meet a 404 and its
+        // warning. When the moment has passed, the CRD must still be there.
+        const start = (): void => {
+          const now = live(name);
+          const r = now && customResourceOf(now);
+          if (r) this.monitor(r);
+        };
+        if (this.running) this.clock.setTimeout(() => this.running && start(), CUSTOM_RESOURCE_START_DELAY_MS);
+        else start();
       };
       const remove = (crd: KubeObject): void => {
         const r = customResourceOf(crd);
@@ -214,6 +232,7 @@ export class GarbageCollector {
   }
 
   private async shutDown(): Promise<void> {
+    this.running = false;
     this.attemptToDelete.shutDown({ drain: false });
     this.attemptToOrphan.shutDown({ drain: false });
     if (this.ownsFactory) await this.informers.shutdown();
