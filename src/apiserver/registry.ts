@@ -257,6 +257,12 @@ export class RestRegistry {
       throw badRequest(`the kind in the data (${String(body.kind)}) does not match the expected kind (${k.kind})`);
     }
     const gvk = { group: k.group, version: k.version, kind: k.kind };
+    if (k.custom) {
+      // Custom resources are checked against their schema first, as upstream: a wrong type is 422.
+      const errs = validationFor(groupKindOf(k)).typeErrors?.(body, gv) ?? [];
+      const meta = isObject(body.metadata) ? body.metadata : {};
+      if (errs.length > 0) throw invalid(resourceRefOf(k), typeof meta.name === 'string' ? meta.name : '', errs);
+    }
     if (findings) checkNumberLiterals(gvk, findings.literals);
     const duplicates = fieldValidation === 'Ignore' ? [] : (findings?.duplicates ?? []).map((p) => `duplicate field ${JSON.stringify(p)}`);
     // Strict errors the decoder does not report itself (duplicates; any for a patch, in the

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { fieldErrorString } from '../errors.js';
-import { validateCustomResourceValue } from './custom-resource.js';
+import { customResourceTypeErrors, validateCustomResourceValue } from './custom-resource.js';
 
 const schema = {
   type: 'object',
@@ -40,5 +40,19 @@ describe('custom resource values against their openAPIV3Schema', () => {
     ]);
     expect(validateCustomResourceValue({ spec: {} }, schema).map(fieldErrorString)).toEqual(['spec.name: Required value']);
     expect(validateCustomResourceValue({}, schema).map(fieldErrorString)).toEqual(['spec: Required value']);
+  });
+});
+
+describe('custom resource types against their openAPIV3Schema', () => {
+  it('reports each wrong type with its path and does not look inside it', () => {
+    const s = { type: 'object', properties: { spec: { type: 'object', properties: { n: { type: 'integer' }, f: { type: 'number' }, port: { 'x-kubernetes-int-or-string': true }, list: { type: 'array', items: { type: 'string' } } } } } };
+    expect(customResourceTypeErrors({ metadata: 5, spec: { n: 1, f: 2, port: 'http', list: ['a'] } }, s)).toEqual([]);
+    expect(customResourceTypeErrors({ spec: { n: 1.5, f: 'x', port: true, list: ['a', 3] } }, s).map(fieldErrorString)).toEqual([
+      'spec.n: Invalid value: "number": spec.n in body must be of type integer: "number"',
+      'spec.f: Invalid value: "string": spec.f in body must be of type number: "string"',
+      'spec.port: Invalid value: "boolean": spec.port in body must be of type integer,string: "boolean"',
+      'spec.list[1]: Invalid value: "integer": spec.list[1] in body must be of type string: "integer"',
+    ]);
+    expect(customResourceTypeErrors({ spec: 'x' }, s).map(fieldErrorString)).toEqual(['spec: Invalid value: "string": spec in body must be of type object: "string"']);
   });
 });

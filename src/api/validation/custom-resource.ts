@@ -76,3 +76,50 @@ export function validateCustomResourceValue(obj: unknown, openAPIV3Schema: unkno
   walk(obj, openAPIV3Schema, '', errs, 0);
   return errs;
 }
+
+/** The JSON type name upstream's schema validation reports for a value. */
+function jsonTypeOf(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'array';
+  if (typeof v === 'number') return Number.isInteger(v) ? 'integer' : 'number';
+  return typeof v;
+}
+
+function typeMatches(type: string, v: unknown): boolean {
+  const t = jsonTypeOf(v);
+  return t === type || (type === 'number' && t === 'integer');
+}
+
+function walkTypes(v: unknown, s: unknown, path: string, errs: FieldError[], depth: number): void {
+  if (!isObj(s) || depth > 64 || v === undefined || v === null) return;
+  if (s['x-kubernetes-int-or-string'] === true) {
+    if (typeof v !== 'string' && !(typeof v === 'number' && Number.isInteger(v))) errs.push(fe.invalid(path, jsonTypeOf(v), `${path} in body must be of type integer,string: ${JSON.stringify(jsonTypeOf(v))}`));
+    return;
+  }
+  if (typeof s.type === 'string' && !typeMatches(s.type, v)) {
+    errs.push(fe.invalid(path, jsonTypeOf(v), `${path} in body must be of type ${s.type}: ${JSON.stringify(jsonTypeOf(v))}`));
+    return;
+  }
+  const root = depth === 0;
+  if (Array.isArray(v)) v.forEach((item, i) => walkTypes(item, s.items, `${path}[${i}]`, errs, depth + 1));
+  else if (isObj(v)) {
+    const props = isObj(s.properties) ? s.properties : {};
+    for (const [k, item] of Object.entries(v)) {
+      if (root && (k === 'apiVersion' || k === 'kind' || k === 'metadata')) continue;
+      const child = root ? k : `${path}.${k}`;
+      if (k in props) walkTypes(item, props[k], child, errs, depth + 1);
+      else if (isObj(s.additionalProperties)) walkTypes(item, s.additionalProperties, child, errs, depth + 1);
+    }
+  }
+}
+
+/**
+ * The type errors of a custom resource's value against its schema (upstream answers them as 422
+ * Invalid, `<path> in body must be of type <type>: "<actual>"`), checked before the value is
+ * decoded; the root's apiVersion, kind and metadata excepted.
+ */
+export function customResourceTypeErrors(obj: unknown, openAPIV3Schema: unknown): FieldError[] {
+  const errs: FieldError[] = [];
+  walkTypes(obj, openAPIV3Schema, '', errs, 0);
+  return errs;
+}

@@ -14,7 +14,7 @@
 // the registry has filled metadata.resourceVersion and copied status/spec as its strategy
 // requires; optimistic-concurrency checks are not done here.
 import type { FieldError } from '../errors.js';
-import { validateCustomResourceValue } from './custom-resource.js';
+import { customResourceTypeErrors, validateCustomResourceValue } from './custom-resource.js';
 import { nameIsDNSSubdomain } from './names.js';
 import type { KubeObject } from '../types.js';
 import {
@@ -95,6 +95,8 @@ export interface KindValidation {
   validateStatusUpdate(obj: KubeObject, old: KubeObject): FieldError[];
   /** Upstream's warnings for an accepted create or update (deprecated annotations, node labels). */
   warnings?(obj: KubeObject): string[];
+  /** Custom resources: type errors of a body sent to `apiVersion`, checked before decoding (422, not a decode 400). */
+  typeErrors?(body: unknown, apiVersion: string): FieldError[];
 }
 
 type Fn1 = (o: Obj) => FieldError[];
@@ -110,6 +112,7 @@ interface KindSpec {
   update?: Fn2;
   status?: Fn2;
   warnings?: (o: Obj) => string[];
+  typeErrors?: (body: unknown, apiVersion: string) => FieldError[];
 }
 
 /** Warnings for the pod template at spec.template. */
@@ -169,6 +172,7 @@ function toKindValidation(spec: KindSpec): KindValidation {
   if (statusDefaults) kv.applyStatusDefaults = (o) => statusDefaults(asObj(o));
   const warnings = spec.warnings;
   if (warnings) kv.warnings = (o) => warnings(asObj(o));
+  if (spec.typeErrors) kv.typeErrors = spec.typeErrors;
   return kv;
 }
 
@@ -199,6 +203,7 @@ export function registerCustomResourceValidation(groupKind: string, namespaced: 
     namespaced,
     create: (o) => [...validateObjectMeta(o.metadata, namespaced, nameIsDNSSubdomain), ...value(o)],
     status: (o, old) => [...validateObjectMetaUpdate(o.metadata, old.metadata), ...value(o)],
+    typeErrors: (body, apiVersion) => customResourceTypeErrors(body, schemas.get(apiVersion)),
   };
   cache.delete(groupKind);
 }
