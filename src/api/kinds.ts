@@ -67,6 +67,14 @@ export function groupKindOf(k: Pick<KindDef, 'group' | 'kind'>): string {
   return `${k.group}/${k.kind}`;
 }
 
+/**
+ * The key of a kind's table printer: its group/kind, and for a custom resource also its version
+ * (each CRD version has its own printer columns).
+ */
+export function tableKeyOf(k: Pick<KindDef, 'group' | 'version' | 'kind' | 'custom'>): string {
+  return k.custom ? `${k.group}/${k.version}/${k.kind}` : `${k.group}/${k.kind}`;
+}
+
 export function resourceRefOf(k: KindDef): ResourceRef {
   return { group: k.group, resource: k.plural, kind: k.kind };
 }

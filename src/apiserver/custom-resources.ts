@@ -23,7 +23,7 @@
 // - Syncs run one at a time; a sync asked for while one runs runs once more after it. Failures,
 //   and cleanups waiting on finalizers, are retried with a delay doubling up to RETRY_MAX_MS.
 
-import { allVerbs, type KindDef, type KindRegistry } from '../api/kinds.js';
+import { allVerbs, tableKeyOf, type KindDef, type KindRegistry } from '../api/kinds.js';
 import { registerCustomResourceSchema, unregisterCustomResourceSchema } from '../api/schema/index.js';
 import { crdCleanupFinalizer, registerCustomResourceValidation, reservedGroups, unregisterCustomResourceValidation } from '../api/validation/index.js';
 import type { Store } from '../storage/interface.js';
@@ -67,8 +67,6 @@ function kindsOf(crd: Json): CrdKind[] {
   const out: CrdKind[] = [];
   const terminating = isObj(crd.metadata) && Boolean(crd.metadata.deletionTimestamp);
   const versions: unknown[] = Array.isArray(spec.versions) ? spec.versions : [];
-  // Tables are chosen per kind, not per version: every version prints the storage version's columns.
-  const storageVersion = versions.find((v): v is Json => isObj(v) && v.storage === true);
   for (const v of versions) {
     if (!isObj(v) || typeof v.name !== 'string') continue;
     const hasStatus = isObj(v.subresources) && isObj(v.subresources.status);
@@ -91,7 +89,7 @@ function kindsOf(crd: Json): CrdKind[] {
     };
     if (terminating) def.createForbidden = TERMINATING;
     const schema = isObj(v.schema) ? v.schema.openAPIV3Schema : undefined;
-    const columns = (Array.isArray(storageVersion?.additionalPrinterColumns) ? storageVersion.additionalPrinterColumns : Array.isArray(v.additionalPrinterColumns) ? v.additionalPrinterColumns : []).filter(
+    const columns = (Array.isArray(v.additionalPrinterColumns) ? v.additionalPrinterColumns : []).filter(
       (c): c is PrinterColumn => isObj(c) && typeof c.name === 'string' && typeof c.type === 'string' && typeof c.jsonPath === 'string',
     );
     out.push({ def, served: v.served === true, storage: v.storage === true, schema, columns, signature: JSON.stringify([def, schema, columns]) });
@@ -216,17 +214,15 @@ export class CustomResourceKinds {
       kinds.remove(s.def.group, s.def.version, s.def.plural);
       unregisterCustomResourceSchema({ group: s.def.group, version: s.def.version, kind: s.def.kind }, s.def.listKind);
       this.served.delete(key);
+      setCustomResourcePrinter(tableKeyOf(s.def), undefined);
       const gk = `${s.def.group}/${s.def.kind}`;
-      if (![...wanted.values()].some((w) => `${w.def.group}/${w.def.kind}` === gk)) {
-        setCustomResourcePrinter(gk, undefined);
-        unregisterCustomResourceValidation(gk);
-      }
+      if (![...wanted.values()].some((w) => `${w.def.group}/${w.def.kind}` === gk)) unregisterCustomResourceValidation(gk);
     }
     const changedKinds = new Set<string>();
     for (const [key, k] of wanted) {
       if (this.served.get(key)?.signature === k.signature) continue;
       registerCustomResourceSchema({ group: k.def.group, version: k.def.version, kind: k.def.kind }, k.def.listKind, k.schema);
-      setCustomResourcePrinter(`${k.def.group}/${k.def.kind}`, customResourcePrinter(k.columns));
+      setCustomResourcePrinter(tableKeyOf(k.def), customResourcePrinter(k.columns));
       kinds.add(k.def);
       this.served.set(key, { def: k.def, signature: k.signature });
       changedKinds.add(`${k.def.group}/${k.def.kind}`);

@@ -5,7 +5,7 @@
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ApiError, badRequest, methodNotAllowed, pathNotFound, unsupportedMediaType } from '../api/errors.js';
-import { groupKindOf, type KindDef, type KindRegistry, type Subresource } from '../api/kinds.js';
+import { groupKindOf, tableKeyOf, type KindDef, type KindRegistry, type Subresource } from '../api/kinds.js';
 import { MAX_NESTING_DEPTH, nestingDepth } from '../api/patch/index.js';
 import type { KubeObject, Node, Pod } from '../api/types.js';
 import type { Logger } from '../util/logger.js';
@@ -292,7 +292,7 @@ async function handleResource(
           const listMeta: { resourceVersion: string; continue?: string; remainingItemCount?: number } = { resourceVersion: String(page.revision) };
           if (page.continueToken) listMeta.continue = page.continueToken;
           if (page.remainingItemCount !== undefined) listMeta.remainingItemCount = page.remainingItemCount;
-          const table = buildTable(groupKindOf(k), items, { includeObject: q.includeObject, listMeta, apiVersion: t.apiVersion ?? 'meta.k8s.io/v1' });
+          const table = buildTable(tableKeyOf(k), items, { includeObject: q.includeObject, listMeta, apiVersion: t.apiVersion ?? 'meta.k8s.io/v1' });
           return sendJson(res, 200, JSON.stringify(table));
         }
         if (k.custom) page.items = page.items.map((j) => asServedVersion(k, j));
@@ -326,7 +326,7 @@ async function handleResource(
       const json = asServedVersion(k, await deps.registry.get(k, namespace, name));
       const t = wantsTable(accept);
       if (t.table) {
-        const table = buildTable(groupKindOf(k), [JSON.parse(json) as KubeObject], { includeObject: q.includeObject, apiVersion: t.apiVersion ?? 'meta.k8s.io/v1' });
+        const table = buildTable(tableKeyOf(k), [JSON.parse(json) as KubeObject], { includeObject: q.includeObject, apiVersion: t.apiVersion ?? 'meta.k8s.io/v1' });
         return sendJson(res, 200, JSON.stringify(table));
       }
       return sendJson(res, 200, json);

@@ -25,7 +25,7 @@
 //   serve()'s awaits) is never registered.
 
 import type { ServerResponse } from 'node:http';
-import { groupKindOf, groupVersionOf, type KindDef } from '../api/kinds.js';
+import { groupVersionOf, tableKeyOf, type KindDef } from '../api/kinds.js';
 import type { KubeObject } from '../api/types.js';
 import { watchObjectSink, watchObjectSinkOf, type WatchObjectEventType, type WatchObjectSink } from '../api/watch-objects.js';
 import { StorageError, type Store, type Watcher as StoreWatcher, type WatchEvent } from '../storage/interface.js';
@@ -171,7 +171,7 @@ class ActiveWatcher {
     private readonly cache: WatchCache,
   ) {
     this.lastRev = minRev;
-    this.gk = groupKindOf(req.kind);
+    this.gk = tableKeyOf(req.kind);
     this.sink = req.table ? undefined : watchObjectSinkOf(res);
   }
 

@@ -122,6 +122,9 @@ describe('custom resources', () => {
     expect(patched.body.metadata.generation).toBe(2);
     const table = await testFetch(`${server.url}${widgets}`, { headers: { accept: 'application/json;as=Table;v=v1;g=meta.k8s.io' } }).then((r) => r.json() as Promise<any>);
     expect(table.columnDefinitions.map((c: any) => c.name)).toEqual(['Name', 'Size', 'Phase']);
+    // Each version prints its own columns: v1beta1 declares none (Name and Age).
+    const beta = await testFetch(`${server.url}/apis/example.com/v1beta1/namespaces/default/widgets`, { headers: { accept: 'application/json;as=Table;v=v1;g=meta.k8s.io' } }).then((r) => r.json() as Promise<any>);
+    expect(beta.columnDefinitions.map((c: any) => c.name)).toEqual(['Name', 'Age']);
     expect(table.rows.find((r: any) => r.cells[0] === 'w1').cells.slice(0, 3)).toEqual(['w1', 4, 'Ready']);
     const all = await call('GET', '/apis/example.com/v1beta1/widgets');
     expect(all.body.kind).toBe('WidgetList');
