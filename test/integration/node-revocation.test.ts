@@ -128,13 +128,15 @@ describe('everynode node revoke', () => {
   });
 
   it('--keep-node leaves the Node object; bad names and unknown subcommands are refused with a clear message', async () => {
-    const id = await server.issueNodeIdentity('kept-object', ['127.0.0.1']);
-    await nodeClient(id).create(nodesResource, '', nodeObject('kept-object'));
-    const run = await everynode('node', 'revoke', 'kept-object', '--keep-node', '--data-dir', dataDir);
+    // A name of its own per attempt: a retried attempt (CI) must not meet the first one's Node.
+    const name = `kept-object-${Math.random().toString(36).slice(2, 8)}`;
+    const id = await server.issueNodeIdentity(name, ['127.0.0.1']);
+    await nodeClient(id).create(nodesResource, '', nodeObject(name));
+    const run = await everynode('node', 'revoke', name, '--keep-node', '--data-dir', dataDir);
     expect(run.code).toBe(0);
     expect(run.stdout).not.toMatch(/deleted/);
-    expect((await adminClient().get<Node>(nodesResource, '', 'kept-object')).metadata.name).toBe('kept-object');
-    expect((await failure(nodeClient(id).get(nodesResource, '', 'kept-object'))).code).toBe(401);
+    expect((await adminClient().get<Node>(nodesResource, '', name)).metadata.name).toBe(name);
+    expect((await failure(nodeClient(id).get(nodesResource, '', name))).code).toBe(401);
 
     const bad = await everynode('node', 'revoke', 'Not_A_Node', '--data-dir', dataDir);
     expect(bad.code).not.toBe(0);
