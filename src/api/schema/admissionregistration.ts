@@ -3,7 +3,8 @@
 
 import {
   ADMISSION,
-  bytes, int32, keyedList, labelSelector, list, listOf, obj, objectMeta, ref, str, strList, typeMeta,
+  int32, keyedList, labelSelector, list, listOf, obj, objectMeta, ref, str, strList, typeMeta,
+  webhookClientDefinitions,
   type Definitions, type Props,
 } from './dsl.js';
 
@@ -39,17 +40,7 @@ export const admissionDefinitions: Definitions = {
     ...webhookProps(),
     reinvocationPolicy: str('Whether the webhook is called again after later mutations: Never (default) or IfNeeded.'),
   }, ['name', 'clientConfig', 'sideEffects', 'admissionReviewVersions']),
-  [ADMISSION + 'WebhookClientConfig']: obj('How to reach a webhook: a URL or a Service.', {
-    url: str('https URL of the webhook.'),
-    service: ref(ADMISSION + 'ServiceReference', 'The Service in front of the webhook.'),
-    caBundle: bytes('PEM CA bundle to verify the webhook\'s certificate.'),
-  }),
-  [ADMISSION + 'ServiceReference']: obj('A Service and path.', {
-    namespace: str('Namespace of the Service.'),
-    name: str('Name of the Service.'),
-    path: str('URL path of requests.'),
-    port: int32('Port of the Service. Default 443.'),
-  }, ['namespace', 'name']),
+  ...webhookClientDefinitions(ADMISSION),
   [ADMISSION + 'RuleWithOperations']: obj('Operations and resources a webhook matches.', {
     operations: strList('CREATE, UPDATE, DELETE, CONNECT or *.'),
     apiGroups: strList('API groups; "" is the core group, * all.'),

@@ -3,7 +3,8 @@
 
 import {
   APIEXTENSIONS,
-  any, bool, bytes, int32, keyedList, list, listOf, obj, objectMeta, ref, str, strList, time, typeMeta,
+  any, bool, int32, keyedList, list, listOf, obj, objectMeta, ref, str, strList, time, typeMeta,
+  webhookClientDefinitions,
   type Definitions,
 } from './dsl.js';
 
@@ -75,17 +76,7 @@ export const apiextensionsDefinitions: Definitions = {
     clientConfig: r('WebhookClientConfig', 'How to reach the webhook.'),
     conversionReviewVersions: strList('ConversionReview versions the webhook accepts.'),
   }, ['conversionReviewVersions']),
-  [APIEXTENSIONS + 'WebhookClientConfig']: obj('How to reach a webhook: a URL or a Service.', {
-    url: str('https URL of the webhook.'),
-    service: r('ServiceReference', 'The Service in front of the webhook.'),
-    caBundle: bytes('PEM CA bundle to verify the webhook\'s certificate.'),
-  }),
-  [APIEXTENSIONS + 'ServiceReference']: obj('A Service and path.', {
-    namespace: str('Namespace of the Service.'),
-    name: str('Name of the Service.'),
-    path: str('URL path of requests.'),
-    port: int32('Port of the Service. Default 443.'),
-  }, ['namespace', 'name']),
+  ...webhookClientDefinitions(APIEXTENSIONS),
   [APIEXTENSIONS + 'CustomResourceDefinitionStatus']: obj('State of a custom resource definition.', {
     conditions: keyedList(r('CustomResourceDefinitionCondition'), 'type', 'Conditions: NamesAccepted, Established.'),
     acceptedNames: r('CustomResourceDefinitionNames', 'The names actually served.'),

@@ -115,3 +115,21 @@ export const listOf = (itemDef: string, plural: string): SchemaNode =>
     metadata: listMeta(),
     items: list(ref(itemDef), `The ${plural} in this list.`, {}),
   }, ['items']);
+
+/**
+ * `<prefix>WebhookClientConfig` and `<prefix>ServiceReference`: how to reach a webhook. The
+ * admissionregistration and apiextensions groups each name their own copy of these types.
+ */
+export const webhookClientDefinitions = (prefix: string): Definitions => ({
+  [prefix + 'WebhookClientConfig']: obj('How to reach a webhook: a URL or a Service.', {
+    url: str('https URL of the webhook.'),
+    service: ref(prefix + 'ServiceReference', 'The Service in front of the webhook.'),
+    caBundle: bytes('PEM CA bundle to verify the webhook\'s certificate.'),
+  }),
+  [prefix + 'ServiceReference']: obj('A Service and path.', {
+    namespace: str('Namespace of the Service.'),
+    name: str('Name of the Service.'),
+    path: str('URL path of requests.'),
+    port: int32('Port of the Service. Default 443.'),
+  }, ['namespace', 'name']),
+});
