@@ -5,3 +5,5 @@ export * from './errors.js';
 export * from './kinds.js';
 export * from './taints.js';
 export * from './watch-objects.js';
+export * from './disruption.js';
+export * from './intstr.js';

@@ -12,7 +12,7 @@ export const allVerbs: readonly Verb[] = ['create', 'delete', 'deletecollection'
 export const readVerbs: readonly Verb[] = ['get', 'list', 'watch'];
 
 /** Subresources the generic registry knows how to serve. */
-export type Subresource = 'status' | 'log' | 'finalize';
+export type Subresource = 'status' | 'log' | 'finalize' | 'eviction';
 
 /** What happens to `status` when the main resource is created. */
 export type StatusOnCreate =
@@ -210,7 +210,7 @@ export function builtinKinds(): KindDef[] {
   return [
     kind({ group: '', kind: 'Namespace', plural: 'namespaces', namespaced: false, shortNames: ['ns'], subresources: ['status', 'finalize'], statusOnCreate: { reset: { phase: 'Active' } } }),
     kind({ group: '', kind: 'Node', plural: 'nodes', namespaced: false, shortNames: ['no'], subresources: ['status'], statusOnCreate: 'keep' }),
-    kind({ group: '', kind: 'Pod', plural: 'pods', namespaced: true, shortNames: ['po'], categories: ['all'], subresources: ['status', 'log'], statusOnCreate: { reset: { phase: 'Pending' } } }),
+    kind({ group: '', kind: 'Pod', plural: 'pods', namespaced: true, shortNames: ['po'], categories: ['all'], subresources: ['status', 'log', 'eviction'], statusOnCreate: { reset: { phase: 'Pending' } } }),
     kind({ group: '', kind: 'Event', plural: 'events', namespaced: true, shortNames: ['ev'] }),
     kind({ group: '', kind: 'Service', plural: 'services', namespaced: true, shortNames: ['svc'], categories: ['all'], subresources: ['status'] }),
     kind({ group: '', kind: 'Endpoints', plural: 'endpoints', namespaced: true, shortNames: ['ep'] }),

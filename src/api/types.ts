@@ -353,6 +353,43 @@ export interface ControllerRevision extends KubeObject {
 }
 
 // ---------------------------------------------------------------------------------------------
+// policy/v1
+
+/** metav1.Condition: the condition type of newer kinds (reason and lastTransitionTime required). */
+export interface MetaCondition {
+  type: string;
+  status: 'True' | 'False' | 'Unknown';
+  observedGeneration?: number;
+  lastTransitionTime: string;
+  reason: string;
+  message: string;
+}
+
+export interface PodDisruptionBudgetSpec {
+  minAvailable?: IntOrString;
+  maxUnavailable?: IntOrString;
+  /** Empty: every pod of the namespace; absent: none. */
+  selector?: LabelSelector | null;
+  unhealthyPodEvictionPolicy?: 'IfHealthyBudget' | 'AlwaysAllow';
+}
+
+export interface PodDisruptionBudgetStatus {
+  observedGeneration?: number;
+  /** Pod name → when the eviction API let it go (RFC 3339), until the pod is seen deleting. */
+  disruptedPods?: Record<string, string>;
+  disruptionsAllowed: number;
+  currentHealthy: number;
+  desiredHealthy: number;
+  expectedPods: number;
+  conditions?: MetaCondition[];
+}
+
+export interface PodDisruptionBudget extends KubeObject {
+  spec?: PodDisruptionBudgetSpec;
+  status?: PodDisruptionBudgetStatus;
+}
+
+// ---------------------------------------------------------------------------------------------
 // Events, leases, namespaces
 
 export interface ObjectReference {

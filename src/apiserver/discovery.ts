@@ -106,6 +106,11 @@ function resourcesOf(k: KindDef): Record<string, unknown>[] {
   if (k.categories.length > 0) main.categories = [...k.categories];
   const out = [main];
   for (const sub of k.subresources) {
+    if (sub === 'eviction') {
+      // pods/eviction takes a policy/v1 Eviction (kubectl drain finds it by this group and version).
+      out.push({ name: `${k.plural}/eviction`, singularName: '', namespaced: true, group: 'policy', version: 'v1', kind: 'Eviction', verbs: ['create'] });
+      continue;
+    }
     out.push({
       name: `${k.plural}/${sub}`,
       singularName: '',

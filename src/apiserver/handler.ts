@@ -18,6 +18,7 @@ import { reviewRouteOf, serveReview } from './reviews.js';
 import { metricsRouteOf, serveMetrics } from './metrics-api.js';
 import type { ServerMetrics } from './metrics.js';
 import { serveTokenRequest } from './token-request.js';
+import { serveEviction } from './eviction.js';
 import type { OpenApi } from './openapi.js';
 import { parseDeleteOptions, parseListQuery, parseWriteQuery, watchRequested, type FieldValidation, type WriteOptionsKind, type WriteQuery } from './query.js';
 import { managerFromUserAgent } from '../api/managedfields/index.js';
@@ -266,6 +267,13 @@ async function handleResource(
   if (sub !== undefined) {
     if (name === undefined || !k.subresources.includes(sub as Subresource)) throw pathNotFound();
     if (sub === 'finalize' && method !== 'PUT') throw methodNotAllowed(); // update only, as upstream
+    if (sub === 'eviction') {
+      if (method !== 'POST' || route.watchPath) throw methodNotAllowed(); // create only
+      const wq = writeQueryOf(query, req, 'CreateOptions');
+      const body = await readObjectBody(req, 'policy/Eviction');
+      const r = await serveEviction({ registry: deps.registry, kinds: deps.kinds, now: () => Date.now() }, namespace!, name, body.value, wq, admit);
+      return sendJson(res, r.code, r.json);
+    }
     if (sub === 'log') {
       if (method !== 'GET') throw methodNotAllowed();
       // Proxied to the agent of the pod's node (pod-log.ts).

@@ -1,8 +1,9 @@
 // Decoding of `application/vnd.kubernetes.protobuf` request bodies into the JSON shape.
 //
 // Why: kubectl 1.32+ sends typed create bodies (`kubectl create configmap|secret|namespace|
-// serviceaccount|service|role|rolebinding|clusterrole|clusterrolebinding|priorityclass`) and the
-// DeleteOptions of its typed deletes (`kubectl drain`) and its reviews (`kubectl auth`) as
+// serviceaccount|service|role|rolebinding|clusterrole|clusterrolebinding|priorityclass|
+// poddisruptionbudget|deployment`) and the
+// DeleteOptions of its typed deletes and Evictions (`kubectl drain`) and its reviews (`kubectl auth`) as
 // protobuf, with no fallback on 415.
 // Responses stay JSON (kubectl also accepts JSON).
 //
@@ -296,6 +297,89 @@ const messages: Record<string, Message> = {
     3: f('name', 'string'),
     4: f('uid', 'string'),
   },
+  // policy/v1 Eviction (`kubectl drain` evicts with a protobuf body)
+  Eviction: {
+    1: f('metadata', msg('ObjectMeta'), { keep: true }),
+    2: f('deleteOptions', msg('DeleteOptions'), { ptr: true }),
+  },
+  // policy/v1 PodDisruptionBudget (`kubectl create poddisruptionbudget`; status is the controller's)
+  PodDisruptionBudget: {
+    1: f('metadata', msg('ObjectMeta'), { keep: true }),
+    2: f('spec', msg('PodDisruptionBudgetSpec'), { keep: true }),
+  },
+  PodDisruptionBudgetSpec: {
+    1: f('minAvailable', 'intOrString', { ptr: true }),
+    2: f('selector', msg('LabelSelector'), { ptr: true }),
+    3: f('maxUnavailable', 'intOrString', { ptr: true }),
+    4: f('unhealthyPodEvictionPolicy', 'string', { ptr: true }),
+  },
+  // apps/v1 Deployment (`kubectl create deployment`): the pod template fields that command sets
+  // and the common ones beside them; status is not input.
+  Deployment: {
+    1: f('metadata', msg('ObjectMeta'), { keep: true }),
+    2: f('spec', msg('DeploymentSpec'), { keep: true }),
+  },
+  DeploymentSpec: {
+    1: f('replicas', 'int32', { ptr: true }),
+    2: f('selector', msg('LabelSelector'), { ptr: true }),
+    3: f('template', msg('PodTemplateSpec'), { keep: true }),
+    4: f('strategy', msg('DeploymentStrategy')),
+    5: f('minReadySeconds', 'int32'),
+    6: f('revisionHistoryLimit', 'int32', { ptr: true }),
+    7: f('paused', 'bool'),
+    9: f('progressDeadlineSeconds', 'int32', { ptr: true }),
+  },
+  DeploymentStrategy: {
+    1: f('type', 'string'),
+    2: f('rollingUpdate', msg('RollingUpdateDeployment'), { ptr: true }),
+  },
+  RollingUpdateDeployment: {
+    1: f('maxUnavailable', 'intOrString', { ptr: true }),
+    2: f('maxSurge', 'intOrString', { ptr: true }),
+  },
+  PodTemplateSpec: {
+    1: f('metadata', msg('ObjectMeta'), { keep: true }),
+    2: f('spec', msg('PodSpec'), { keep: true }),
+  },
+  PodSpec: {
+    2: f('containers', msg('Container'), { repeated: true }),
+    3: f('restartPolicy', 'string'),
+    4: f('terminationGracePeriodSeconds', 'int64', { ptr: true }),
+    6: f('dnsPolicy', 'string'),
+    7: f('nodeSelector', 'mapString'),
+    8: f('serviceAccountName', 'string'),
+    10: f('nodeName', 'string'),
+    11: f('hostNetwork', 'bool'),
+    19: f('schedulerName', 'string'),
+    20: f('initContainers', msg('Container'), { repeated: true }),
+    24: f('priorityClassName', 'string'),
+  },
+  Container: {
+    1: f('name', 'string', { keep: true }),
+    2: f('image', 'string'),
+    3: f('command', 'string', { repeated: true }),
+    4: f('args', 'string', { repeated: true }),
+    5: f('workingDir', 'string'),
+    6: f('ports', msg('ContainerPort'), { repeated: true }),
+    7: f('env', msg('EnvVar'), { repeated: true }),
+    13: f('terminationMessagePath', 'string'),
+    14: f('imagePullPolicy', 'string'),
+    16: f('stdin', 'bool'),
+    17: f('stdinOnce', 'bool'),
+    18: f('tty', 'bool'),
+    20: f('terminationMessagePolicy', 'string'),
+  },
+  ContainerPort: {
+    1: f('name', 'string'),
+    2: f('hostPort', 'int32'),
+    3: f('containerPort', 'int32', { keep: true }),
+    4: f('protocol', 'string'),
+    5: f('hostIP', 'string'),
+  },
+  EnvVar: {
+    1: f('name', 'string', { keep: true }),
+    2: f('value', 'string'),
+  },
   // scheduling.k8s.io/v1
   PriorityClass: {
     1: f('metadata', msg('ObjectMeta'), { keep: true }),
@@ -324,6 +408,9 @@ const kindMessages: Record<string, string> = {
   'authorization.k8s.io/SelfSubjectRulesReview': 'SelfSubjectRulesReview',
   'authentication.k8s.io/SelfSubjectReview': 'SelfSubjectReview',
   'authentication.k8s.io/TokenRequest': 'TokenRequest',
+  'policy/Eviction': 'Eviction',
+  'policy/PodDisruptionBudget': 'PodDisruptionBudget',
+  'apps/Deployment': 'Deployment',
 };
 
 /** The group/kind under which DeleteOptions bodies are decoded (decodeProtobufObject). */

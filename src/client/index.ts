@@ -25,6 +25,7 @@ export {
   daemonSetsResource,
   controllerRevisionsResource,
   leasesResource,
+  podDisruptionBudgetsResource,
 } from './resources.js';
 export {
   ApiError,

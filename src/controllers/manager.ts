@@ -1,5 +1,6 @@
 // The controller manager: one set of shared informers feeding the DaemonSet controller, the
-// garbage collector and the node lifecycle controller, run only while this process holds the
+// garbage collector, the node lifecycle, service account and disruption (PodDisruptionBudget
+// status) controllers, run only while this process holds the
 // `kube-system/everynode-controller-manager` Lease (leader-election.ts).
 //
 // Contract:
@@ -29,6 +30,7 @@ import { DaemonSetsController, burstReplicas as upstreamBurstReplicas, controlle
 import { GarbageCollector, type GarbageCollectorOptions } from './garbage-collector/index.js';
 import { LeaderElector, type LeaderElectionTiming } from './leader-election.js';
 import { ServiceAccountsController } from './serviceaccounts/index.js';
+import { DisruptionController } from './disruption/index.js';
 import { NodeLifecycleController, type NodeLifecycleControllerOptions } from './node-lifecycle/index.js';
 
 export const leaderElectionLeaseNamespace = 'kube-system';
@@ -60,6 +62,8 @@ export interface ControllersOptions {
   nodeLifecycle?: false | Omit<NodeLifecycleControllerOptions, 'client' | 'informers' | 'clock'>;
   /** The `default` ServiceAccount of every namespace (serviceaccounts/); false: off. */
   serviceAccounts?: false;
+  /** PodDisruptionBudget status for the eviction API (disruption/); false: off. */
+  disruption?: false;
 }
 
 export interface ControllerManagerOptions extends ControllersOptions {
@@ -77,6 +81,7 @@ export interface RunningControllers {
   garbageCollector?: GarbageCollector;
   nodeLifecycle?: NodeLifecycleController;
   serviceAccounts?: ServiceAccountsController;
+  disruption?: DisruptionController;
 }
 
 function errMsg(e: unknown): string {
@@ -195,6 +200,17 @@ export class ControllerManager {
     if (this.o.serviceAccounts !== false) {
       running.serviceAccounts = new ServiceAccountsController({ onError, client: this.client, informers, clock: this.clock });
     }
+    if (this.o.disruption !== false) {
+      // Upstream's disruption controller records its events as the "controllermanager" component.
+      const recorder = new ApiEventRecorder(this.client, {
+        component: 'controllermanager',
+        host: this.identity,
+        clock: this.clock,
+        defaultKind: { kind: 'PodDisruptionBudget', apiVersion: 'policy/v1' },
+        onError,
+      });
+      running.disruption = new DisruptionController({ onError, client: this.client, informers, recorder, clock: this.clock });
+    }
     informers.start();
     this.current = running;
     try {
@@ -208,6 +224,7 @@ export class ControllerManager {
       if (running.garbageCollector) tasks.push(running.garbageCollector.run(signal));
       if (running.nodeLifecycle) tasks.push(running.nodeLifecycle.run(signal));
       if (running.serviceAccounts) tasks.push(running.serviceAccounts.run(signal));
+      if (running.disruption) tasks.push(running.disruption.run(signal));
       await aborted;
     } finally {
       // Stop acting first, then wait for in-flight work, then drop the caches.

@@ -277,6 +277,18 @@ describe.skipIf(!hasKubectl)('kubectl against everynode server', () => {
     expect(ds.spec.template.spec.containers[0]).toMatchObject({ name: 'agent', image: 'busybox:2', command: ['sleep', '3600'] });
   });
 
+  it('create deployment and create poddisruptionbudget (typed protobuf bodies) store what was asked', async () => {
+    expect(await ok(['create', 'deployment', 'made', '--image=nginx:1', '--replicas=3', '--port=8080', '--', 'sh', '-c', 'sleep 1'])).toContain('deployment.apps/made created');
+    const d = JSON.parse(await ok(['get', 'deployment', 'made', '-o', 'json']));
+    expect(d.spec).toMatchObject({ replicas: 3, selector: { matchLabels: { app: 'made' } }, template: { metadata: { labels: { app: 'made' } } } });
+    expect(d.spec.template.spec.containers).toEqual([
+      expect.objectContaining({ name: 'nginx', image: 'nginx:1', command: ['sh', '-c', 'sleep 1'], ports: [{ containerPort: 8080, protocol: 'TCP' }] }),
+    ]);
+    expect(await ok(['create', 'pdb', 'made', '--selector=app=made', '--max-unavailable=25%'])).toContain('poddisruptionbudget.policy/made created');
+    expect(JSON.parse(await ok(['get', 'pdb', 'made', '-o', 'json'])).spec).toEqual({ maxUnavailable: '25%', selector: { matchLabels: { app: 'made' } } });
+    await ok(['delete', 'deployment/made', 'pdb/made']);
+  });
+
   it('label, annotate, taint, cordon and uncordon a node', async () => {
     await ok(['create', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'Node', metadata: { name: 'n1' } }));
     expect(await ok(['label', 'node', 'n1', 'disk=ssd'])).toContain('node/n1 labeled');
@@ -297,7 +309,7 @@ describe.skipIf(!hasKubectl)('kubectl against everynode server', () => {
     expect(node.spec.unschedulable ?? false).toBe(false);
   });
 
-  it('drain cordons a node and deletes its pods but the DaemonSet ones (typed deletes with protobuf DeleteOptions)', async () => {
+  it('drain cordons a node and evicts its pods but the DaemonSet ones (protobuf Evictions)', async () => {
     await ok(['create', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'Node', metadata: { name: 'dn1' } }));
     await ok(['apply', '-f', write('drain-ds.yaml', dsYaml('drain-ds', 'busybox:1'))]);
     await ok(['run', 'drain-bare', '--image=busybox', '--overrides', JSON.stringify({ spec: { nodeName: 'dn1' } }), '--command', '--', 'sleep', '3600']);
@@ -307,11 +319,35 @@ describe.skipIf(!hasKubectl)('kubectl against everynode server', () => {
     const out = await ok(['drain', 'dn1', '--ignore-daemonsets', '--force', '--grace-period=0', '--timeout=30s']);
     expect(out).toContain('node/dn1 cordoned');
     expect(out).toContain('node/dn1 drained');
+    expect(out).toContain('pod/drain-bare evicted');
     const left = await podsOnNode();
     expect(left).not.toContain('drain-bare');
     expect(left.filter((n) => n.startsWith('drain-ds-'))).toHaveLength(1);
     expect(await ok(['get', 'nodes', 'dn1'])).toMatch(/dn1\s+\S*SchedulingDisabled/);
     await ok(['delete', 'daemonset', 'drain-ds']);
+  });
+
+  it('drain respects a PodDisruptionBudget: it retries while the budget allows no disruption, and evicts once it does', async () => {
+    await ok(['create', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'Node', metadata: { name: 'dn2' } }));
+    await ok(['run', 'guarded', '--image=busybox', '--labels=app=guarded', '--overrides', JSON.stringify({ spec: { nodeName: 'dn2' } }), '--command', '--', 'sleep', '3600']);
+    // No agent runs here: the test plays the kubelet and reports the pod Running and Ready.
+    const now = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+    await ok(['patch', 'pod', 'guarded', '--subresource=status', '--type=merge', '-p', JSON.stringify({ status: { phase: 'Running', conditions: [{ type: 'Ready', status: 'True', lastTransitionTime: now }] } })]);
+    await ok(['create', 'poddisruptionbudget', 'guarded', '--selector=app=guarded', '--min-available=1']);
+    await waitFor('the budget computed', async () => ((await ok(['get', 'pdb', 'guarded', '-o', 'jsonpath={.status.observedGeneration}/{.status.currentHealthy}'])) === '1/1' ? true : undefined));
+    expect(await ok(['get', 'pdb', 'guarded'])).toMatch(/guarded\s+1\s+N\/A\s+0\s/);
+
+    const blocked = await kubectl(['drain', 'dn2', '--ignore-daemonsets', '--force', '--grace-period=0', '--timeout=3s']);
+    expect(blocked.code).not.toBe(0);
+    expect(blocked.stdout + blocked.stderr).toContain(`error when evicting pods/"guarded" -n "default" (will retry after 5s): Cannot evict pod as it would violate the pod's disruption budget.`);
+    expect(await ok(['get', 'pod', 'guarded', '-o', 'jsonpath={.metadata.deletionTimestamp}'])).toBe('');
+
+    await ok(['patch', 'pdb', 'guarded', '--type=merge', '-p', '{"spec":{"minAvailable":0}}']);
+    await waitFor('the budget allowing one', async () => ((await ok(['get', 'pdb', 'guarded', '-o', 'jsonpath={.status.disruptionsAllowed}'])) === '1' ? true : undefined));
+    const out = await ok(['drain', 'dn2', '--ignore-daemonsets', '--force', '--grace-period=0', '--timeout=30s']);
+    expect(out).toContain('pod/guarded evicted');
+    expect((await kubectl(['get', 'pod', 'guarded'])).code).not.toBe(0);
+    await ok(['delete', 'pdb', 'guarded']);
   });
 
   it('delete: by name, by label, and each cascade mode is accepted', async () => {

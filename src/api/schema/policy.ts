@@ -1,4 +1,4 @@
-// policy/v1 PodDisruptionBudget (stored and served; everynode has no eviction API to enforce it).
+// policy/v1 PodDisruptionBudget (its status is the disruption controller's; the eviction API enforces it).
 
 import {
   META, POLICY,

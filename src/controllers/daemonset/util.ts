@@ -2,6 +2,7 @@
 // pkg/controller/daemon/util and pkg/api/v1/pod).
 
 import type { DaemonSet, IntOrString, Pod, PodCondition } from '../../api/types.js';
+import { scaledValueFromIntOrPercent } from '../../api/intstr.js';
 
 export const controllerRevisionHashLabel = 'controller-revision-hash';
 export const podTemplateGenerationLabel = 'pod-template-generation';
@@ -60,16 +61,6 @@ export function comparePodsByCreationTimestampAndPhase(a: Pod, b: Pod): number {
   const an = a.metadata.name ?? '';
   const bn = b.metadata.name ?? '';
   return an < bn ? -1 : an > bn ? 1 : 0;
-}
-
-/** apimachinery GetScaledValueFromIntOrPercent with rounding up. */
-export function scaledValueFromIntOrPercent(v: IntOrString, total: number, roundUp: boolean): number {
-  if (typeof v === 'number') return v;
-  const m = /^(\d+)%$/.exec(v);
-  if (!m) throw new Error(`invalid value for IntOrString: invalid type: string is not a percentage`);
-  const p = Number(m[1]);
-  const x = (p * total) / 100;
-  return roundUp ? Math.ceil(x) : Math.floor(x);
 }
 
 function rollingUpdateOf(ds: DaemonSet): { maxUnavailable?: IntOrString; maxSurge?: IntOrString } | undefined {

@@ -1,0 +1,296 @@
+// DisruptionController: keeps every PodDisruptionBudget's status current (upstream's
+// disruption controller), which the eviction API (apiserver/eviction.ts) reads to decide
+// whether a pod may go.
+//
+// Contract: level-triggered on PDB keys ("ns/name"). A budget is queued when it changes, when a
+// pod it covers is added, changed or deleted, when a DaemonSet in its namespace changes its
+// desiredNumberScheduled, and again when an entry of its status.disruptedPods expires. sync(key)
+// reads only the caches and writes status only when it differs:
+// - pods: the pods of the namespace its selector matches (empty selector: all of them);
+// - expectedPods / desiredHealthy: with an integer minAvailable, the number of pods and
+//   minAvailable; with a percentage minAvailable or any maxUnavailable, the sum of the scale of
+//   the pods' controllers. everynode decision: a DaemonSet's scale is its
+//   status.desiredNumberScheduled (upstream finds no scale for DaemonSets and fails the sync);
+//   a pod with no controller is left out of the sum (Warning UnmanagedPods), a controller of
+//   another kind fails the sync;
+// - disruptedPods: entries for pods still present and not deleting, younger than 2 minutes;
+// - currentHealthy: pods Ready, not deleting and not in disruptedPods;
+// - disruptionsAllowed: currentHealthy - desiredHealthy, at least 0, and 0 while no pod is
+//   expected; observedGeneration: the budget's generation; the DisruptionAllowed condition.
+// A failed sync (bad selector, unknown controller) sets disruptionsAllowed 0 with
+// DisruptionAllowed=False/SyncFailed and is retried with back-off; write conflicts are retried
+// without that fail-safe.
+
+import {
+  type DaemonSet,
+  type IntOrString,
+  type Pod,
+  type PodDisruptionBudget,
+  type PodDisruptionBudgetStatus,
+  budgetCoversPod,
+  disruptionConditionUpToDate,
+  DISRUPTION_ALLOWED_CONDITION,
+  podIsReady,
+  scaledValueFromIntOrPercent,
+  setMetaCondition,
+  SYNC_FAILED_REASON,
+  withDisruptionAllowedCondition,
+} from '../../api/index.js';
+import { labelSelectorAsSelector } from '../../api/selectors/index.js';
+import {
+  type ApiClient,
+  type Clock,
+  type EventRecorder,
+  type Informer,
+  type SharedInformerFactory,
+  RateLimitingQueue,
+  daemonSetsResource,
+  getControllerOf,
+  isConflict,
+  isTombstone,
+  podDisruptionBudgetsResource,
+  podsResource,
+  realClock,
+} from '../../client/index.js';
+import { rfc3339 } from '../../util/index.js';
+
+/** How long an eviction's entry in disruptedPods counts the pod as going (upstream DeletionTimeout). */
+export const DELETION_TIMEOUT_MS = 2 * 60 * 1000;
+
+export interface DisruptionControllerOptions {
+  client: ApiClient;
+  informers: SharedInformerFactory;
+  recorder: EventRecorder;
+  clock?: Clock;
+  onError?: (err: unknown) => void;
+}
+
+const keyOf = (o: { metadata: { namespace?: string; name?: string } }): string => `${o.metadata.namespace ?? ''}/${o.metadata.name ?? ''}`;
+
+/** A failure of the budget's inputs (not of the API): recorded in its status by the fail-safe. */
+class SyncError extends Error {}
+
+export class DisruptionController {
+  private readonly client: ApiClient;
+  private readonly clock: Clock;
+  private readonly recorder: EventRecorder;
+  private readonly onError: (err: unknown) => void;
+  private readonly budgets: Informer<PodDisruptionBudget>;
+  private readonly pods: Informer<Pod>;
+  private readonly daemonSets: Informer<DaemonSet>;
+  readonly queue: RateLimitingQueue<string>;
+
+  constructor(o: DisruptionControllerOptions) {
+    this.client = o.client;
+    this.clock = o.clock ?? realClock;
+    this.recorder = o.recorder;
+    this.onError = o.onError ?? (() => {});
+    this.queue = new RateLimitingQueue<string>(this.clock);
+    this.budgets = o.informers.forResource<PodDisruptionBudget>(podDisruptionBudgetsResource);
+    this.pods = o.informers.forResource<Pod>(podsResource);
+    this.daemonSets = o.informers.forResource<DaemonSet>(daemonSetsResource);
+    this.budgets.addEventHandler({
+      add: (b) => this.queue.add(keyOf(b)),
+      update: (_old, b) => this.queue.add(keyOf(b)),
+      delete: (b) => this.queue.add(keyOf(isTombstone(b) ? b.obj : b)),
+    });
+    const podChanged = (pod: Pod): void => {
+      for (const b of this.budgets.lister.namespace(pod.metadata.namespace ?? '').list()) if (budgetCoversPod(b, pod)) this.queue.add(keyOf(b));
+    };
+    this.pods.addEventHandler({
+      add: podChanged,
+      update: (old, pod) => {
+        // A relabelled pod leaves the budgets of its old labels.
+        if (!sameMap(old.metadata.labels, pod.metadata.labels)) podChanged(old);
+        podChanged(pod);
+      },
+      delete: (p) => podChanged(isTombstone(p) ? p.obj : p),
+    });
+    const scaleChanged = (ds: DaemonSet): void => {
+      for (const b of this.budgets.lister.namespace(ds.metadata.namespace ?? '').list()) this.queue.add(keyOf(b));
+    };
+    this.daemonSets.addEventHandler({
+      update: (old, ds) => {
+        if (old.status?.desiredNumberScheduled !== ds.status?.desiredNumberScheduled) scaleChanged(ds);
+      },
+      delete: (ds) => scaleChanged(isTombstone(ds) ? ds.obj : ds),
+    });
+  }
+
+  /** Runs `workers` workers until `signal` aborts. */
+  async run(signal: AbortSignal, workers = 1): Promise<void> {
+    if (signal.aborted) return;
+    const stop = new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+    const informers = [this.budgets, this.pods, this.daemonSets];
+    await Promise.race([Promise.all(informers.map((i) => i.waitForSync())), stop]);
+    if (signal.aborted || !informers.every((i) => i.hasSynced())) {
+      this.queue.shutDown({ drain: false });
+      return;
+    }
+    const worker = async (): Promise<void> => {
+      for (;;) {
+        const key = await this.queue.get();
+        if (key === undefined) return;
+        try {
+          await this.sync(key);
+          this.queue.forget(key);
+        } catch (err) {
+          this.onError(err);
+          this.queue.addRateLimited(key);
+        } finally {
+          this.queue.done(key);
+        }
+      }
+    };
+    const all = Promise.all(Array.from({ length: workers }, worker));
+    await stop;
+    this.queue.shutDown({ drain: false });
+    await all;
+  }
+
+  async sync(key: string): Promise<void> {
+    const slash = key.indexOf('/');
+    const pdb = this.budgets.lister.namespace(key.slice(0, slash)).get(key.slice(slash + 1));
+    if (!pdb) return;
+    try {
+      await this.trySync(pdb);
+    } catch (err) {
+      if (isConflict(err)) throw err; // the cache is behind: retried, without the fail-safe
+      await this.failSafe(pdb, err instanceof Error ? err.message : String(err));
+      throw err;
+    }
+  }
+
+  private async trySync(pdb: PodDisruptionBudget): Promise<void> {
+    let pods: Pod[];
+    try {
+      const selector = labelSelectorAsSelector(pdb.spec?.selector);
+      pods = this.pods.lister.namespace(pdb.metadata.namespace ?? '').list(selector);
+    } catch (err) {
+      this.recorder.event(pdb, 'Warning', 'NoPods', `Failed to get pods: ${err instanceof Error ? err.message : String(err)}`);
+      throw new SyncError(err instanceof Error ? err.message : String(err));
+    }
+    if (pods.length === 0) this.recorder.event(pdb, 'Normal', 'NoPods', 'No matching pods found');
+
+    const { expected, desired, unmanaged } = this.expectedCounts(pdb, pods);
+    if (unmanaged.length > 0) {
+      this.recorder.event(
+        pdb,
+        'Warning',
+        'UnmanagedPods',
+        `Pods selected by this PodDisruptionBudget (selector: ${JSON.stringify(pdb.spec?.selector ?? null)}) were found to be unmanaged. As a result, the status of the PDB cannot be calculated correctly, which may result in undefined behavior. To account for these pods please set ".spec.minAvailable" field of the PDB to an integer value.`,
+      );
+    }
+
+    const nowMs = this.clock.now();
+    const disrupted: Record<string, string> = {};
+    let recheckMs: number | undefined;
+    const old = pdb.status?.disruptedPods ?? {};
+    for (const pod of pods) {
+      if (pod.metadata.deletionTimestamp) continue;
+      const at = old[pod.metadata.name ?? ''];
+      if (at === undefined) continue;
+      const expires = Date.parse(at) + DELETION_TIMEOUT_MS;
+      if (!(expires > nowMs)) {
+        this.recorder.event({ ...pod, apiVersion: 'v1', kind: 'Pod' }, 'Warning', 'NotDeleted', `Pod was expected by PDB ${pdb.metadata.namespace ?? ''}/${pdb.metadata.name ?? ''} to be deleted but it wasn't`);
+        continue;
+      }
+      disrupted[pod.metadata.name ?? ''] = at;
+      recheckMs = recheckMs === undefined ? expires - nowMs : Math.min(recheckMs, expires - nowMs);
+    }
+    let healthy = 0;
+    for (const pod of pods) {
+      if (pod.metadata.deletionTimestamp || disrupted[pod.metadata.name ?? ''] !== undefined) continue;
+      if (podIsReady(pod)) healthy++;
+    }
+    const allowed = expected <= 0 ? 0 : Math.max(0, healthy - desired);
+    await this.writeStatus(pdb, { currentHealthy: healthy, desiredHealthy: desired, expectedPods: expected, disruptionsAllowed: allowed, disruptedPods: disrupted });
+    if (recheckMs !== undefined) this.queue.addAfter(keyOf(pdb), recheckMs);
+  }
+
+  /** expectedPods, desiredHealthy and the pods with no controller (upstream getExpectedPodCount). */
+  private expectedCounts(pdb: PodDisruptionBudget, pods: Pod[]): { expected: number; desired: number; unmanaged: string[] } {
+    const spec = pdb.spec ?? {};
+    if (spec.maxUnavailable !== undefined && spec.maxUnavailable !== null) {
+      const { scale, unmanaged } = this.expectedScale(pods);
+      const maxUnavailable = scaledOrFail(spec.maxUnavailable, scale);
+      return { expected: scale, desired: Math.max(0, scale - maxUnavailable), unmanaged };
+    }
+    if (spec.minAvailable !== undefined && spec.minAvailable !== null) {
+      if (typeof spec.minAvailable === 'number') return { expected: pods.length, desired: spec.minAvailable, unmanaged: [] };
+      const { scale, unmanaged } = this.expectedScale(pods);
+      return { expected: scale, desired: scaledOrFail(spec.minAvailable, scale), unmanaged };
+    }
+    return { expected: 0, desired: 0, unmanaged: [] };
+  }
+
+  /** The summed scale of the pods' controllers; pods without one are listed apart. */
+  private expectedScale(pods: Pod[]): { scale: number; unmanaged: string[] } {
+    const scales = new Map<string, number>();
+    const unmanaged: string[] = [];
+    for (const pod of pods) {
+      const ref = getControllerOf(pod);
+      if (!ref) {
+        unmanaged.push(pod.metadata.name ?? '');
+        continue;
+      }
+      if (scales.has(ref.uid)) continue;
+      const group = ref.apiVersion.includes('/') ? ref.apiVersion.slice(0, ref.apiVersion.indexOf('/')) : '';
+      const ds = ref.kind === 'DaemonSet' && group === 'apps' ? this.daemonSets.lister.namespace(pod.metadata.namespace ?? '').get(ref.name) : undefined;
+      if (!ds || ds.metadata.uid !== ref.uid) throw new SyncError(`found no controllers for pod ${JSON.stringify(pod.metadata.name ?? '')}`);
+      scales.set(ref.uid, ds.status?.desiredNumberScheduled ?? 0);
+    }
+    let scale = 0;
+    for (const n of scales.values()) scale += n;
+    return { scale, unmanaged };
+  }
+
+  private async writeStatus(pdb: PodDisruptionBudget, next: Omit<PodDisruptionBudgetStatus, 'observedGeneration' | 'conditions'>): Promise<void> {
+    const s = pdb.status;
+    const generation = pdb.metadata.generation ?? 0;
+    if (
+      s &&
+      s.currentHealthy === next.currentHealthy &&
+      s.desiredHealthy === next.desiredHealthy &&
+      s.expectedPods === next.expectedPods &&
+      s.disruptionsAllowed === next.disruptionsAllowed &&
+      sameMap(s.disruptedPods, next.disruptedPods) &&
+      s.observedGeneration === generation &&
+      disruptionConditionUpToDate(pdb)
+    ) {
+      return;
+    }
+    const status = withDisruptionAllowedCondition({ ...next, observedGeneration: generation, conditions: s?.conditions ?? [] }, rfc3339(this.clock.now()));
+    if (Object.keys(status.disruptedPods ?? {}).length === 0) delete status.disruptedPods;
+    await this.client.updateStatus(podDisruptionBudgetsResource, pdb.metadata.namespace ?? '', { ...pdb, status });
+  }
+
+  /** At least disruptionsAllowed 0, with why, when the budget could not be computed (upstream failSafe). */
+  private async failSafe(pdb: PodDisruptionBudget, message: string): Promise<void> {
+    const s = pdb.status ?? { currentHealthy: 0, desiredHealthy: 0, expectedPods: 0, disruptionsAllowed: 0 };
+    const conditions = setMetaCondition(
+      s.conditions ?? [],
+      { type: DISRUPTION_ALLOWED_CONDITION, status: 'False', reason: SYNC_FAILED_REASON, message, ...(s.observedGeneration !== undefined ? { observedGeneration: s.observedGeneration } : {}) },
+      rfc3339(this.clock.now()),
+    );
+    try {
+      await this.client.updateStatus(podDisruptionBudgetsResource, pdb.metadata.namespace ?? '', { ...pdb, status: { ...s, disruptionsAllowed: 0, conditions } });
+    } catch (err) {
+      this.onError(err);
+    }
+  }
+}
+
+function scaledOrFail(v: IntOrString, total: number): number {
+  try {
+    return scaledValueFromIntOrPercent(v, total, true);
+  } catch (err) {
+    throw new SyncError(err instanceof Error ? err.message : String(err));
+  }
+}
+
+/** Equal string maps (disruptedPods, labels); absent equals empty. */
+function sameMap(a: Record<string, string> | undefined, b: Record<string, string> | undefined): boolean {
+  const ka = Object.keys(a ?? {});
+  return ka.length === Object.keys(b ?? {}).length && ka.every((k) => b?.[k] === a?.[k]);
+}
