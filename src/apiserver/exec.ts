@@ -55,8 +55,22 @@ import { agentEndpoint, agentRequest, logContainerName } from './pod-log.js';
 import type { RestRegistry } from './registry.js';
 import { parsePath, type ResourceRoute } from './request-info.js';
 import { secureRequest, type RequestSecurity } from './security.js';
-import { PORT_FORWARD_PROTOCOL, SPDY_TUNNEL_PROTOCOL, portForwardOverSpdy, servePortForward, wantsSpdyPortForward, type PortForwardTarget } from './port-forward.js';
+import {
+  PORT_FORWARD_PROTOCOL,
+  PORT_FORWARD_WEBSOCKET_PROTOCOLS,
+  SPDY_TUNNEL_PROTOCOL,
+  channelPorts,
+  choosePortForwardWebSocketProtocol,
+  portForwardOverChannels,
+  portForwardOverSpdy,
+  portForwardOverWebSocket,
+  wantsSpdyPortForward,
+} from './port-forward.js';
 import { RST, SpdySession } from './spdy.js';
+import { WS_BINARY, WS_CLOSE, WS_NORMAL_CLOSURE, WS_PONG, WsReader, wsFrame } from './websocket.js';
+
+/** The WebSocket framing, where exec's tests have always found it. */
+export { WsReader, wsFrame } from './websocket.js';
 
 const WS_GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
 const PROTOCOLS = ['v5.channel.k8s.io', 'v4.channel.k8s.io'];
@@ -70,8 +84,6 @@ const CLOSE = 255;
 const FIRST_RESIZE_WAIT_MS = 200;
 /** Input held while the agent has not answered a tty exec, beyond which the client is paused. */
 const MAX_HELD_INPUT = 64 * 1024;
-/** Largest client message accepted (stdin chunks are small; this bounds buffering). */
-const MAX_MESSAGE = 4 * 1024 * 1024;
 
 export interface ExecDeps {
   registry: RestRegistry;
@@ -98,85 +110,6 @@ function refuse(socket: Duplex, err: ApiError): void {
   const body = JSON.stringify(err.toStatus());
   const reason = err.code === 401 ? 'Unauthorized' : err.code === 403 ? 'Forbidden' : err.code === 404 ? 'Not Found' : err.code === 400 ? 'Bad Request' : 'Error';
   socket.end(`HTTP/1.1 ${err.code} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
-}
-
-/** One WebSocket frame from the server (unmasked, FIN). */
-export function wsFrame(opcode: number, payload: Buffer): Buffer {
-  const len = payload.length;
-  const head = len < 126 ? Buffer.alloc(2) : len < 65536 ? Buffer.alloc(4) : Buffer.alloc(10);
-  head[0] = 0x80 | opcode;
-  if (len < 126) head[1] = len;
-  else if (len < 65536) {
-    head[1] = 126;
-    head.writeUInt16BE(len, 2);
-  } else {
-    head[1] = 127;
-    head.writeBigUInt64BE(BigInt(len), 2);
-  }
-  return Buffer.concat([head, payload]);
-}
-
-/** Parses client frames from a byte stream: whole messages (continuations joined), pings, closes. */
-export class WsReader {
-  private buf: Buffer = Buffer.alloc(0);
-  private fragments: Buffer[] = [];
-  private fragmentBytes = 0;
-
-  constructor(private readonly on: { message(data: Buffer): void; ping(data: Buffer): void; close(): void; error(msg: string): void }) {}
-
-  push(chunk: Buffer): void {
-    this.buf = this.buf.length ? Buffer.concat([this.buf, chunk]) : chunk;
-    for (;;) {
-      if (this.buf.length < 2) return;
-      const b0 = this.buf[0]!;
-      const b1 = this.buf[1]!;
-      const fin = (b0 & 0x80) !== 0;
-      const opcode = b0 & 0x0f;
-      const masked = (b1 & 0x80) !== 0;
-      let len = b1 & 0x7f;
-      let at = 2;
-      if (len === 126) {
-        if (this.buf.length < 4) return;
-        len = this.buf.readUInt16BE(2);
-        at = 4;
-      } else if (len === 127) {
-        if (this.buf.length < 10) return;
-        const big = this.buf.readBigUInt64BE(2);
-        if (big > BigInt(MAX_MESSAGE)) return this.on.error('message too large');
-        len = Number(big);
-        at = 10;
-      }
-      if (!masked) return this.on.error('client frames must be masked');
-      if (len > MAX_MESSAGE) return this.on.error('message too large');
-      if (this.buf.length < at + 4 + len) return;
-      const mask = this.buf.subarray(at, at + 4);
-      const payload = Buffer.from(this.buf.subarray(at + 4, at + 4 + len));
-      for (let i = 0; i < payload.length; i++) payload[i]! ^= mask[i & 3]!;
-      this.buf = this.buf.subarray(at + 4 + len);
-      switch (opcode) {
-        case 0x0: // continuation
-        case 0x1:
-        case 0x2:
-          this.fragmentBytes += payload.length;
-          if (this.fragmentBytes > MAX_MESSAGE) return this.on.error('message too large');
-          this.fragments.push(payload);
-          if (fin) {
-            const msg = this.fragments.length === 1 ? this.fragments[0]! : Buffer.concat(this.fragments);
-            this.fragments = [];
-            this.fragmentBytes = 0;
-            this.on.message(msg);
-          }
-          break;
-        case 0x8:
-          return this.on.close();
-        case 0x9:
-          this.on.ping(payload);
-          break;
-        default:
-          break; // pong and reserved opcodes
-      }
-    }
-  }
 }
 
 /**
@@ -315,8 +248,14 @@ export async function handlePodUpgrade(deps: ExecDeps, req: IncomingMessage, soc
         portForwardOverSpdy(target, socket, head);
         return true;
       }
-      const protocol = acceptWebSocket(req, socket, [SPDY_TUNNEL_PROTOCOL], 'port-forward');
-      if (protocol) portForwardOverWebSocket(target, socket, head);
+      const protocol = webSocketProtocol(req, choosePortForwardWebSocketProtocol, PORT_FORWARD_WEBSOCKET_PROTOCOLS, 'port-forward');
+      if (protocol === SPDY_TUNNEL_PROTOCOL) {
+        if (acceptWebSocket(req, socket, protocol)) portForwardOverWebSocket(target, socket, head);
+        return true;
+      }
+      // The kubelet's channel protocol: the ports come from the query, checked before the upgrade.
+      const ports = channelPorts(q);
+      if (acceptWebSocket(req, socket, protocol)) portForwardOverChannels(target, ports, protocol, socket, head);
       return true;
     }
 
@@ -332,8 +271,8 @@ export async function handlePodUpgrade(deps: ExecDeps, req: IncomingMessage, soc
       execOverSpdy(deps, socket, head, target);
       return true;
     }
-    const protocol = acceptWebSocket(req, socket, PROTOCOLS, 'exec');
-    if (!protocol) return true;
+    const protocol = webSocketProtocol(req, (offered) => PROTOCOLS.find((p) => offered.includes(p)), PROTOCOLS, 'exec');
+    if (!acceptWebSocket(req, socket, protocol)) return true;
     execOverWebSocket(deps, socket, head, target, protocol.startsWith('v5'));
   } catch (err) {
     const apiErr = err instanceof ApiError ? err : new ApiError(500, 'InternalError', err instanceof Error ? err.message : String(err));
@@ -344,11 +283,12 @@ export async function handlePodUpgrade(deps: ExecDeps, req: IncomingMessage, soc
 }
 
 /**
- * Checks a WebSocket upgrade asking for one of `protocols` and answers 101 with the first one
- * offered; throws a 400 ApiError when the request is no such upgrade. Undefined when the client
- * left while it was being checked (nothing to answer).
+ * Checks that a request is a WebSocket upgrade and picks its subprotocol with `choose`, from the
+ * ones the client offers (`Sec-WebSocket-Protocol`, in its order; none offered is an empty list).
+ * '' means no subprotocol. Throws a 400 ApiError (naming `wanted`) when the request is no such
+ * upgrade or `choose` finds nothing.
  */
-function acceptWebSocket(req: IncomingMessage, socket: Duplex, protocols: string[], what: 'exec' | 'port-forward'): string | undefined {
+function webSocketProtocol(req: IncomingMessage, choose: (offered: string[]) => string | undefined, wanted: string[], what: 'exec' | 'port-forward'): string {
   const upgrade = (req.headers.upgrade ?? '').toLowerCase();
   if (upgrade !== 'websocket') {
     throw badRequest(
@@ -359,45 +299,23 @@ function acceptWebSocket(req: IncomingMessage, socket: Duplex, protocols: string
   }
   const key = req.headers['sec-websocket-key'];
   if (typeof key !== 'string' || req.headers['sec-websocket-version'] !== '13') throw badRequest('a WebSocket upgrade needs Sec-WebSocket-Key and Sec-WebSocket-Version 13');
-  const offered = String(req.headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim());
-  const protocol = protocols.find((p) => offered.includes(p));
-  if (!protocol) throw badRequest(`unsupported ${what === 'exec' ? 'remote command' : 'port-forward'} protocols ${JSON.stringify(offered.join(', '))}: want one of ${protocols.join(', ')}`);
-  // The upgrade, unless the client left while it was being checked.
-  if (socket.destroyed || !socket.writable) return undefined;
-  const accept = createHash('sha1').update(key + WS_GUID).digest('base64');
-  socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\nSec-WebSocket-Protocol: ${protocol}\r\n\r\n`);
+  const offered = (req.headersDistinct['sec-websocket-protocol'] ?? []).flatMap((v) => v.split(',')).map((p) => p.trim()).filter((p) => p !== '');
+  const protocol = choose(offered);
+  if (protocol === undefined) throw badRequest(`unsupported ${what === 'exec' ? 'remote command' : 'port-forward'} protocols ${JSON.stringify(offered.join(', '))}: want one of ${wanted.join(', ')}`);
   return protocol;
 }
 
-/** Port-forward with SPDY tunneled in binary WebSocket messages (kubectl 1.31+). */
-function portForwardOverWebSocket(t: PortForwardTarget, socket: Duplex, head: Buffer): void {
-  let closing = false;
-  const pf = servePortForward(t, {
-    send: (b) => (socket.writable ? socket.write(wsFrame(0x2, b)) : true),
-    close: () => {
-      if (closing) return;
-      closing = true;
-      if (socket.writable) socket.end(wsFrame(0x8, Buffer.from([0x03, 0xe8]))); // 1000: normal closure
-      else socket.destroy();
-    },
-    pause: () => socket.pause(),
-    resume: () => socket.resume(),
-  });
-  const reader = new WsReader({
-    message: (m) => pf.push(m),
-    ping: (data) => {
-      if (socket.writable) socket.write(wsFrame(0xa, data));
-    },
-    close: () => pf.closed(),
-    error: () => {
-      pf.closed();
-      socket.destroy();
-    },
-  });
-  socket.on('data', (c: Buffer) => reader.push(c));
-  socket.on('drain', () => pf.drain());
-  socket.on('close', () => pf.closed());
-  if (head.length) reader.push(head);
+/**
+ * Answers a request webSocketProtocol accepted with 101 and `protocol` (no
+ * Sec-WebSocket-Protocol header for ''). False when the client left while it was being checked
+ * (nothing to answer, nothing to serve).
+ */
+function acceptWebSocket(req: IncomingMessage, socket: Duplex, protocol: string): boolean {
+  if (socket.destroyed || !socket.writable) return false;
+  const accept = createHash('sha1').update(String(req.headers['sec-websocket-key']) + WS_GUID).digest('base64');
+  const subprotocol = protocol === '' ? '' : `Sec-WebSocket-Protocol: ${protocol}\r\n`;
+  socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n${subprotocol}\r\n`);
+  return true;
 }
 
 interface Target {
@@ -628,13 +546,13 @@ function bridge(deps: ExecDeps, peer: ExecPeer, t: Target): ExecInput {
 function execOverWebSocket(deps: ExecDeps, socket: Duplex, head: Buffer, t: Target, v5: boolean): void {
   const send = (channel: number, data: Buffer): boolean => {
     if (!socket.writable) return true;
-    return socket.write(wsFrame(0x2, Buffer.concat([Buffer.from([channel]), data])));
+    return socket.write(wsFrame(WS_BINARY, Buffer.concat([Buffer.from([channel]), data])));
   };
   const input = bridge(deps, {
     output: send,
     finish(status) {
       send(ERROR, Buffer.from(JSON.stringify(status)));
-      if (socket.writable) socket.end(wsFrame(0x8, Buffer.from([0x03, 0xe8]))); // 1000: normal closure
+      if (socket.writable) socket.end(wsFrame(WS_CLOSE, WS_NORMAL_CLOSURE));
     },
     pauseInput: () => socket.pause(),
     resumeInput: () => socket.resume(),
@@ -651,7 +569,7 @@ function execOverWebSocket(deps: ExecDeps, socket: Duplex, head: Buffer, t: Targ
       // anything else: ignored
     },
     ping: (data) => {
-      if (socket.writable) socket.write(wsFrame(0xa, data));
+      if (socket.writable) socket.write(wsFrame(WS_PONG, data));
     },
     close: () => {
       input.gone();

@@ -1,0 +1,98 @@
+// WebSocket framing (RFC 6455) for the upgraded pods/exec and pods/portforward connections:
+// server frames out, client frames in. One implementation, shared by exec.ts (remote command
+// channels) and port-forward.ts (SPDY tunneled in WebSocket, and the port-forward channels).
+//
+// Contract: server frames are unmasked and unfragmented; client frames must be masked
+// (unmasked ones are a protocol error). Messages (text or binary, continuations joined) are
+// delivered whole, up to MAX_MESSAGE bytes; pongs and reserved opcodes are ignored.
+
+/** Largest client message accepted (stdin and port-forward chunks are small; this bounds buffering). */
+const MAX_MESSAGE = 4 * 1024 * 1024;
+
+/** Opcodes of the frames the server sends. */
+export const WS_TEXT = 0x1;
+export const WS_BINARY = 0x2;
+export const WS_CLOSE = 0x8;
+export const WS_PONG = 0xa;
+
+/** The payload of a close frame with status 1000 (normal closure). */
+export const WS_NORMAL_CLOSURE = Buffer.from([0x03, 0xe8]);
+
+/** One WebSocket frame from the server (unmasked, FIN). */
+export function wsFrame(opcode: number, payload: Buffer): Buffer {
+  const len = payload.length;
+  const head = len < 126 ? Buffer.alloc(2) : len < 65536 ? Buffer.alloc(4) : Buffer.alloc(10);
+  head[0] = 0x80 | opcode;
+  if (len < 126) head[1] = len;
+  else if (len < 65536) {
+    head[1] = 126;
+    head.writeUInt16BE(len, 2);
+  } else {
+    head[1] = 127;
+    head.writeBigUInt64BE(BigInt(len), 2);
+  }
+  return Buffer.concat([head, payload]);
+}
+
+/** Parses client frames from a byte stream: whole messages (continuations joined), pings, closes. */
+export class WsReader {
+  private buf: Buffer = Buffer.alloc(0);
+  private fragments: Buffer[] = [];
+  private fragmentBytes = 0;
+
+  constructor(private readonly on: { message(data: Buffer): void; ping(data: Buffer): void; close(): void; error(msg: string): void }) {}
+
+  push(chunk: Buffer): void {
+    this.buf = this.buf.length ? Buffer.concat([this.buf, chunk]) : chunk;
+    for (;;) {
+      if (this.buf.length < 2) return;
+      const b0 = this.buf[0]!;
+      const b1 = this.buf[1]!;
+      const fin = (b0 & 0x80) !== 0;
+      const opcode = b0 & 0x0f;
+      const masked = (b1 & 0x80) !== 0;
+      let len = b1 & 0x7f;
+      let at = 2;
+      if (len === 126) {
+        if (this.buf.length < 4) return;
+        len = this.buf.readUInt16BE(2);
+        at = 4;
+      } else if (len === 127) {
+        if (this.buf.length < 10) return;
+        const big = this.buf.readBigUInt64BE(2);
+        if (big > BigInt(MAX_MESSAGE)) return this.on.error('message too large');
+        len = Number(big);
+        at = 10;
+      }
+      if (!masked) return this.on.error('client frames must be masked');
+      if (len > MAX_MESSAGE) return this.on.error('message too large');
+      if (this.buf.length < at + 4 + len) return;
+      const mask = this.buf.subarray(at, at + 4);
+      const payload = Buffer.from(this.buf.subarray(at + 4, at + 4 + len));
+      for (let i = 0; i < payload.length; i++) payload[i]! ^= mask[i & 3]!;
+      this.buf = this.buf.subarray(at + 4 + len);
+      switch (opcode) {
+        case 0x0: // continuation
+        case 0x1:
+        case 0x2:
+          this.fragmentBytes += payload.length;
+          if (this.fragmentBytes > MAX_MESSAGE) return this.on.error('message too large');
+          this.fragments.push(payload);
+          if (fin) {
+            const msg = this.fragments.length === 1 ? this.fragments[0]! : Buffer.concat(this.fragments);
+            this.fragments = [];
+            this.fragmentBytes = 0;
+            this.on.message(msg);
+          }
+          break;
+        case 0x8:
+          return this.on.close();
+        case 0x9:
+          this.on.ping(payload);
+          break;
+        default:
+          break; // pong and reserved opcodes
+      }
+    }
+  }
+}
