@@ -23,6 +23,12 @@
 //   The Lease is renewed every `leaseRenewIntervalMs` (default: a quarter of its duration, 10 s).
 // - Stopping the agent leaves its pods running by default; the next agent on the same data dir
 //   adopts them (ProcessRuntime recovery) and stops those whose pods were deleted meanwhile.
+// - Events (events.ts) are recorded as the kubelet's, fire and forget: the pod workers' (about
+//   pods and their containers), and about the Node: Starting at start, a condition event when a
+//   status write changes a condition's status (NodeHasSufficientMemory, NodeHasNoDiskPressure,
+//   NodeHasSufficientPID, NodeReady, ...), NodeNotSchedulable/NodeSchedulable when a status pass
+//   sees spec.unschedulable differ from the last pass (initially schedulable). No pod or node
+//   work ever waits for an event write; stop() waits for the queued ones at most 2 s.
 
 import { join } from 'node:path';
 import type { Lease, Node, Pod, PodStatus } from '../api/types.js';
@@ -40,6 +46,7 @@ import {
 } from '../client/index.js';
 import { createLogger, type Logger } from '../util/logger.js';
 import { admitPod } from './admission.js';
+import { containerReference, KubeletEventRecorder, nodeConditionEventReasons, nodeReference, nodeStatusEventMessage, podReference } from './events.js';
 import { errorMessage, realClock, rfc3339, rfc3339Micro, type Clock, type TimerHandle } from '../util/index.js';
 import { LogRequestError, startAgentHttpServer, type AgentHttpServer, type AgentTlsOptions, type ContainerLogSource } from './log-server.js';
 import { desiredNodeStatus, initialNode, machineInfo, managedLabels, nodeStatusEqualIgnoringHeartbeat, type NodeConfig } from './node-status.js';
@@ -219,6 +226,15 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
   /** Latest status computed per pod UID, with the pod it belongs to. */
   const pendingStatus = new Map<string, { pod: Pod; status: PodStatus }>();
 
+  const recorder = new KubeletEventRecorder({
+    client,
+    host: o.nodeName,
+    clock,
+    onError: (err) => logger.debug('event not recorded', errorMessage(err)),
+  });
+  const nodeRef = nodeReference(o.nodeName);
+  recorder.record(nodeRef, 'Normal', 'Starting', 'Starting kubelet.');
+
   const serviceAccounts = o.apiServer ? new ServiceAccountProvider({ client, dir: join(o.dataDir, 'serviceaccounts'), apiServer: o.apiServer }) : undefined;
   const podWorkers = new PodWorkers({
     runtime,
@@ -246,9 +262,11 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
     },
     onError: (pod, err) => logger.warn(`pod ${pod.metadata.namespace ?? ''}/${pod.metadata.name ?? ''}`, errorMessage(err)),
     onEvent: (pod, ev) => {
+      recorder.record(ev.container !== undefined ? containerReference(pod, ev.container) : podReference(pod), ev.type, ev.reason, ev.message);
+      // A detail exists only here (the Event leaves it out): worth a warning. The rest is in the API.
       const line = `pod ${pod.metadata.namespace ?? ''}/${pod.metadata.name ?? ''}: ${ev.reason}: ${ev.detail ?? ev.message}`;
-      if (ev.type === 'Warning') logger.warn(line);
-      else logger.info(line);
+      if (ev.detail !== undefined) logger.warn(line);
+      else logger.debug(line);
     },
   });
 
@@ -628,6 +646,8 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
     ...(o.capacity ? { capacity: o.capacity } : {}),
   });
   let lastStatusWrite = 0;
+  /** spec.unschedulable as the last status pass saw it (the kubelet starts from schedulable). */
+  let lastUnschedulable = false;
 
   async function registerNode(): Promise<void> {
     const cfg = nodeConfig();
@@ -664,11 +684,18 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
       throw err;
     }
     node = current;
+    const unschedulable = current.spec?.unschedulable === true;
+    if (unschedulable !== lastUnschedulable) {
+      const reason = unschedulable ? 'NodeNotSchedulable' : 'NodeSchedulable';
+      recorder.record(nodeRef, 'Normal', reason, nodeStatusEventMessage(o.nodeName, reason));
+      lastUnschedulable = unschedulable;
+    }
     const now = clock.now();
     const desired = desiredNodeStatus(nodeConfig(), current.status, rfc3339(now));
     if (!force && nodeStatusEqualIgnoringHeartbeat(current.status, desired) && now - lastStatusWrite < statusReportMs) return;
     node = await client.updateStatus<Node>(nodesResource, '', { ...current, status: desired });
     lastStatusWrite = now;
+    for (const reason of nodeConditionEventReasons(current.status, desired)) recorder.record(nodeRef, 'Normal', reason, nodeStatusEventMessage(o.nodeName, reason));
   }
 
   async function renewLease(): Promise<void> {
@@ -793,6 +820,14 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
         await serializer.idle();
         await podWorkers.shutdown({ stopPods: options.stopPods ?? false, gracePeriodSeconds: options.gracePeriodSeconds });
         await statusSerializer.idle();
+        // The last events (Killing, ...) get a bounded chance to be written.
+        await new Promise<void>((resolve) => {
+          const t = clock.setTimeout(resolve, 2000);
+          void recorder.flush().then(() => {
+            clock.clearTimeout(t);
+            resolve();
+          });
+        });
         await http.close();
         if (ownRuntime && runtime instanceof ProcessRuntime) runtime.detach();
       })();

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Pod } from '../api/types.js';
-import { ContainerConfigError, expandCommandAndArgs, expandVars, makeEnvironment } from './container-env.js';
+import { ContainerConfigError, expandCommandAndArgs, expandVars, makeEnvironment, podHostname } from './container-env.js';
 
 const pod: Pod = {
   metadata: { name: 'web-abc', namespace: 'prod', uid: 'u-1', labels: { app: 'web' }, annotations: { team: 'core' } },
@@ -80,5 +80,19 @@ describe('container environment', () => {
     expect(() => makeEnvironment(pod, s, {})).toThrow('secret "s" not found');
     const opt = { name: 'a', env: [{ name: 'X', valueFrom: { secretKeyRef: { name: 's', key: 'k', optional: true } } }] };
     expect(makeEnvironment(pod, opt, {})).toEqual([]);
+  });
+});
+
+describe('podHostname', () => {
+  const named = (name: string, spec: Partial<Pod['spec']> = {}): Pod => ({ metadata: { name }, spec: { containers: [], ...spec } });
+  it('is the pod name, spec.hostname when set, the machine\'s with hostNetwork', () => {
+    expect(podHostname(named('web-abc'), 'machine')).toBe('web-abc');
+    expect(podHostname(named('web-abc', { hostname: 'custom' }), 'machine')).toBe('custom');
+    expect(podHostname(named('web-abc', { hostNetwork: true }), 'machine')).toBe('machine');
+  });
+  it('cuts a long name to 63 characters without a trailing - or .', () => {
+    const long = `${'a'.repeat(61)}-.b-more`;
+    expect(podHostname(named(long), 'm')).toBe('a'.repeat(61));
+    expect(podHostname(named('x'.repeat(70)), 'm')).toBe('x'.repeat(63));
   });
 });

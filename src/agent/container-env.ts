@@ -194,3 +194,17 @@ export function expandCommandAndArgs(container: Container, env: KeyValue[]): { c
     args: (container.args ?? []).map((s) => expandVars(s, mapping)),
   };
 }
+
+/**
+ * The hostname a pod's containers get (their HOSTNAME), as the kubelet and CRI runtimes set it:
+ * with hostNetwork, the machine's (`nodeHostname`); otherwise `spec.hostname` when set, else the
+ * pod's name, cut to 63 characters without a trailing '-' or '.' (upstream's
+ * truncatePodHostnameIfNeeded). A container's own `env` entry named HOSTNAME still wins.
+ */
+export function podHostname(pod: Pod, nodeHostname: string): string {
+  if (pod.spec.hostNetwork) return nodeHostname;
+  const explicit = pod.spec['hostname'];
+  const name = typeof explicit === 'string' && explicit !== '' ? explicit : (pod.metadata.name ?? '');
+  if (name.length <= 63) return name;
+  return name.slice(0, 63).replace(/[-.]+$/, '');
+}

@@ -14,8 +14,19 @@ export {
   expandVars,
   makeEnvironment,
   podFieldValue,
+  podHostname,
   type PodEnvContext,
 } from './container-env.js';
+export {
+  KubeletEventRecorder,
+  containerReference,
+  kubeletComponent,
+  nodeConditionEventReasons,
+  nodeReference,
+  nodeStatusEventMessage,
+  podReference,
+  type KubeletEventRecorderOptions,
+} from './events.js';
 export { ProbeWorker, probeDefaults, probeUserAgent, runProbe } from './probes.js';
 export type { ProbeOutcome, ProbeResult, ProbeTarget, ProbeType, ProbeWorkerOptions } from './probes.js';
 export { generatePodConditions, getPodPhase, podQOSClass, podStatusEqual } from './status.js';

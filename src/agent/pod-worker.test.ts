@@ -1,6 +1,7 @@
 // Pod worker over the hollow FakeRuntime with a manual clock: restart policy, CrashLoopBackOff
 // timing, probes, init containers, termination (with preStop hooks) and status reporting.
 
+import { hostname } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import type { Container, Pod, PodStatus } from '../api/types.js';
 import { FakeClock } from '../util/index.js';
@@ -68,7 +69,8 @@ describe('PodWorkers', () => {
     expect(first.podIP).toBe('10.1.0.7');
     expect(first.startTime).toBe('2024-01-01T00:00:00Z');
     expect(first.qosClass).toBe('BestEffort');
-    expect(first.conditions!.map((c) => `${c.type}=${c.status}`)).toEqual(['Initialized=True', 'Ready=False', 'ContainersReady=False', 'PodScheduled=True']);
+    expect(first.conditions!.map((c) => `${c.type}=${c.status}`)).toEqual(['PodReadyToStartContainers=True', 'Initialized=True', 'Ready=False', 'ContainersReady=False', 'PodScheduled=True']);
+    expect(cond(first, 'PodReadyToStartContainers')).toEqual({ type: 'PodReadyToStartContainers', status: 'True', lastProbeTime: null, lastTransitionTime: '2024-01-01T00:00:00Z' });
     expect(cond(first, 'Ready').reason).toBe('ContainersNotReady');
     expect(cond(first, 'Ready').message).toBe('containers with unready status: [c0]');
     const cs = first.containerStatuses![0]!;
@@ -330,7 +332,15 @@ describe('PodWorkers', () => {
     expect(stops()).toEqual(['failing/10', 'plain/10']);
     const failingId = [...nameOf].find(([, n]) => n === 'failing')![0];
     expect(t.runtime.calls.indexOf(`exec:${failingId}/fail`)).toBeLessThan(t.runtime.calls.indexOf(`stop:${failingId}/10`));
-    expect(t.events).toEqual(['Warning FailedPreStopHook failing: container failing: command ["fail"] exited with 1: "nope"']);
+    const warnings = () => t.events.filter((e) => e.startsWith('Warning'));
+    expect(warnings()).toEqual(['Warning FailedPreStopHook failing: container failing: command ["fail"] exited with 1: "nope"']);
+    // Every stop is announced first (upstream's Killing, before the hook runs).
+    expect(t.events.filter((e) => e.includes(' Killing ')).sort()).toEqual([
+      'Normal Killing endless: Stopping container endless',
+      'Normal Killing failing: Stopping container failing',
+      'Normal Killing plain: Stopping container plain',
+      'Normal Killing sleepy: Stopping container sleepy',
+    ]);
     await t.advance(3750);
     expect(stops()).toHaveLength(2);
     await t.advance(250);
@@ -343,7 +353,9 @@ describe('PodWorkers', () => {
     expect(stops()).toEqual(['endless/2', 'failing/10', 'plain/10', 'sleepy/6']);
     expect(done).toBe(true);
     expect(t.last().phase).toBe('Failed');
-    expect(t.events[1]).toBe('Warning FailedPreStopHook endless: container endless: the preStop hook did not complete within the grace period (10s)');
+    expect(warnings()[1]).toBe('Warning FailedPreStopHook endless: container endless: the preStop hook did not complete within the grace period (10s)');
+    // The sandbox of a stopped pod is gone.
+    expect(cond(t.last(), 'PodReadyToStartContainers').status).toBe('False');
   });
 
   it('a liveness failure runs the preStop hook before the container is stopped and restarted', async () => {
@@ -379,6 +391,64 @@ describe('PodWorkers', () => {
     expect(failedAt.length).toBeGreaterThanOrEqual(3);
     expect(stoppedAt[0]! - failedAt[2]!).toBe(3000);
     expect(t.last().containerStatuses![0]!.restartCount).toBe(1);
-    expect(t.events).toEqual([]);
+    // Upstream's events: one Unhealthy per failed attempt, Killing with the probe's message (a
+    // hook that succeeds records nothing), then the new container's start.
+    const started = ['Normal Pulled c0: Container image "img" already present on machine', 'Normal Created c0: Created container: c0', 'Normal Started c0: Started container c0'];
+    const unhealthy = 'Warning Unhealthy c0: Liveness probe failed: command exited with 1';
+    expect(t.events.slice(0, 7)).toEqual([...started, unhealthy, unhealthy, unhealthy, 'Normal Killing c0: Container c0 failed liveness probe, will be restarted']);
+    expect(t.events.slice(7, 10)).toEqual(started);
+  });
+
+  it('records the kubelet events of a crash loop: Pulled/Created/Started per attempt, BackOff while waiting', async () => {
+    const t = setup();
+    t.runtime.behavior = () => ({ exitAfterMs: 1000, exitCode: 2 });
+    t.workers.syncPod(makePod([{}]));
+    await t.settle();
+    await t.advance(15_000);
+    const started = ['Normal Pulled c0: Container image "img" already present on machine', 'Normal Created c0: Created container: c0', 'Normal Started c0: Started container c0'];
+    // The first restart is immediate; the second waits 10 s, and every pass meanwhile records BackOff.
+    expect(t.events.slice(0, 6)).toEqual([...started, ...started]);
+    const backOff = 'Warning BackOff c0: Back-off restarting failed container c0 in pod ds-x_default(uid-1)';
+    expect(t.events[6]).toBe(backOff);
+    expect(t.events.slice(6, t.events.indexOf(started[0]!, 6))).toEqual(Array(t.events.indexOf(started[0]!, 6) - 6).fill(backOff));
+    expect(t.events.filter((e) => e === started[2])).toHaveLength(3);
+  });
+
+  it('records Failed for a container that cannot be configured or started, and Unhealthy for every failed readiness attempt', async () => {
+    const t = setup();
+    t.runtime.behavior = (c) => (c.name === 'noexec' ? { startError: 'exec: "nope": executable file not found in $PATH' } : undefined);
+    t.runtime.exec = () => ({ exitCode: 1, output: 'not ready yet' });
+    t.workers.syncPod(
+      makePod([
+        { name: 'badenv', env: [{ name: 'X', valueFrom: { secretKeyRef: { name: 'missing', key: 'k' } } }] },
+        { name: 'noexec' },
+        { name: 'unready', readinessProbe: { exec: { command: ['ready'] }, periodSeconds: 5 } },
+      ]),
+    );
+    await t.settle();
+    await t.advance(11_000);
+    const of = (name: string) => t.events.filter((e) => e.includes(` ${name}: `));
+    expect(of('badenv').slice(0, 2)).toEqual(['Normal Pulled badenv: Container image "img" already present on machine', 'Warning Failed badenv: Error: secret "missing" not found']);
+    expect(of('noexec').slice(0, 3)).toEqual([
+      'Normal Pulled noexec: Container image "img" already present on machine',
+      'Normal Created noexec: Created container: noexec',
+      'Warning Failed noexec: Error: exec: "nope": executable file not found in $PATH',
+    ]);
+    // Attempts at 0, 5 and 10 s: one event each, below the failure threshold (3) too.
+    expect(of('unready').filter((e) => e.includes('Unhealthy'))).toEqual(Array(3).fill('Warning Unhealthy unready: Readiness probe failed: not ready yet'));
+  });
+
+  it('gives containers the pod name as hostname (the machine\'s with hostNetwork), and PodReadyToStartContainers', async () => {
+    const t = setup();
+    const hostnames: string[] = [];
+    t.runtime.behavior = (_c, sandbox) => {
+      hostnames.push(sandbox.hostname ?? '');
+      return undefined;
+    };
+    t.workers.syncPod(makePod([{}]));
+    t.workers.syncPod({ ...makePod([{}], { hostNetwork: true }), metadata: { name: 'host-net', namespace: 'default', uid: 'uid-2' } });
+    await t.settle();
+    expect(hostnames).toEqual(['ds-x', hostname()]);
+    for (const uid of ['uid-1', 'uid-2']) expect(cond(t.workers.get(uid)!.status!, 'PodReadyToStartContainers').status).toBe('True');
   });
 });

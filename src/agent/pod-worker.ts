@@ -25,14 +25,21 @@
 //   SIGTERM, then SIGKILL after what is left (at least the minimum grace period).
 // - `onStatus` is called only when the computed status differs from the last one reported
 //   (initially the status the pod arrived with).
+// - What the kubelet records as Events is reported through `onEvent`, synchronously, with
+//   upstream's reasons and messages: every start attempt Pulled (there are no images: "already
+//   present"), then Created and Started, or Failed ("Error: ...") when the environment cannot be
+//   built or the command cannot be run; BackOff on every pass that finds a container in
+//   CrashLoopBackOff; Killing before every stop; FailedPreStopHook; Unhealthy on every failed
+//   probe attempt (not only at the failure threshold).
 
 import { createHash } from 'node:crypto';
+import { hostname as osHostname } from 'node:os';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Container, ContainerState, ContainerStatus, Pod, PodStatus } from '../api/types.js';
 import { Backoff } from './backoff.js';
 import { rfc3339, type Clock, type TimerHandle } from '../util/index.js';
-import { ContainerConfigError, expandCommandAndArgs, makeEnvironment, type PodEnvContext } from './container-env.js';
+import { ContainerConfigError, expandCommandAndArgs, makeEnvironment, podHostname, type PodEnvContext } from './container-env.js';
 import { preStopHandler, runPreStopHook } from './lifecycle.js';
 import { ProbeWorker, runProbe, type ProbeType } from './probes.js';
 import { isRuntimeError, type ContainerInfo, type ContainerRuntime, type KeyValue, type LogOptions, type PodSandboxConfig } from './runtime/interface.js';
@@ -52,6 +59,8 @@ export interface PodWorkerOptions {
   /** Shared by all pods of the node; keys are `<pod uid>/<container name>`. */
   backoff?: Backoff;
   nodeName: string;
+  /** The machine's hostname: the hostname (HOSTNAME) of hostNetwork pods. Default os.hostname(). */
+  hostname?: string;
   /** The node's IP: hostIP, and podIP (pods use host networking). */
   nodeIP: string;
   /** Pod log directories are `<logRoot>/<namespace>_<name>_<uid>/`. */
@@ -71,9 +80,9 @@ export interface PodWorkerOptions {
    */
   podEnvironment?: (pod: Pod) => Promise<KeyValue[]>;
   /**
-   * What the kubelet would record as an Event of the pod (e.g. Warning FailedPreStopHook).
-   * Called synchronously; must not throw. `message` is fit for an API Event; `detail` may hold
-   * command output or URLs and is meant for the agent's log only.
+   * What the kubelet would record as an Event of the pod (e.g. Warning FailedPreStopHook), or of
+   * its container `container`. Called synchronously; must not throw. `message` is fit for an API
+   * Event; `detail` may hold command output or URLs and is meant for the agent's log only.
    */
   onEvent?: (pod: Pod, event: PodWorkerEvent) => void;
 }
@@ -98,6 +107,9 @@ interface ContainerRecord {
   /** Container id the probe workers were started for. */
   probedId?: string;
 }
+
+/** Probe types as upstream's events name them. */
+const probeTypeNames: Record<ProbeType, string> = { liveness: 'Liveness', readiness: 'Readiness', startup: 'Startup' };
 
 /** Go's time.Duration.String for whole seconds: 10s, 1m20s, 5m0s. */
 export function formatDuration(ms: number): string {
@@ -266,7 +278,7 @@ export class PodWorker {
       name: this.pod.metadata.name ?? '',
       namespace: this.pod.metadata.namespace ?? '',
       logDirectory: this.logDirectory(),
-      hostname: this.o.nodeName,
+      hostname: podHostname(this.pod, this.o.hostname ?? osHostname()),
       labels: { ...(this.pod.metadata.labels ?? {}) },
     };
   }
@@ -402,6 +414,14 @@ export class PodWorker {
     return Math.max(g, this.minimumGracePeriodSeconds);
   }
 
+  /** Reports an event of the pod (of its container `container` when given). */
+  private event(type: PodWorkerEvent['type'], reason: string, message: string, container?: string, detail?: string): void {
+    const ev: PodWorkerEvent = { type, reason, message };
+    if (container !== undefined) ev.container = container;
+    if (detail !== undefined) ev.detail = detail;
+    this.o.onEvent?.(this.pod, ev);
+  }
+
   /** The spec of a container (init or regular) of the pod as last given. */
   private containerSpec(name: string): Container | undefined {
     return [...(this.pod.spec.initContainers ?? []), ...this.pod.spec.containers].find((c) => c.name === name);
@@ -412,18 +432,21 @@ export class PodWorker {
    * (already at least the minimum). When the spec has a preStop handler and the budget is
    * positive, the hook runs first, for at most the budget, and its elapsed time in whole seconds
    * (truncated, as upstream) is taken off the budget; then stopContainer sends SIGTERM and
-   * SIGKILLs after what is left, but at least the minimum grace period (upstream: 2 s). A failed
-   * or cut-off hook is reported through `onEvent` and never prevents the stop. Unlike upstream,
+   * SIGKILLs after what is left, but at least the minimum grace period (upstream: 2 s). A
+   * Killing event (`message`, default "Stopping container NAME") comes first; a failed or
+   * cut-off hook is reported through `onEvent` and never prevents the stop. Unlike upstream,
    * the hook's time counts against a grace-period override too. Resolves when the container has
    * exited.
    */
-  private async killContainer(c: Container | undefined, id: string, graceSeconds: number): Promise<void> {
+  private async killContainer(name: string, c: Container | undefined, id: string, graceSeconds: number, message?: string): Promise<void> {
+    this.event('Normal', 'Killing', message ?? `Stopping container ${name}`, name);
     let grace = graceSeconds;
     const handler = c ? preStopHandler(c) : undefined;
     if (c && handler && grace > 0) {
       const r = await runPreStopHook(handler, { containerId: id, host: this.o.nodeIP, ports: c.ports }, this.o.runtime, this.o.clock, grace * 1000);
       if (r.error !== undefined) {
-        this.o.onEvent?.(this.pod, { type: 'Warning', reason: 'FailedPreStopHook', message: 'PreStopHook failed', detail: `container ${c.name}: ${r.error}`, container: c.name });
+        // The hook's output stays out of the Event (it may hold secrets), as upstream.
+        this.event('Warning', 'FailedPreStopHook', 'PreStopHook failed', c.name, `container ${c.name}: ${r.error}`);
       }
       grace = Math.max(grace - Math.floor(r.elapsedMs / 1000), this.minimumGracePeriodSeconds);
     }
@@ -445,8 +468,11 @@ export class PodWorker {
         return;
       }
       const probe = liveness ? c.livenessProbe : startup ? c.startupProbe : undefined;
+      // Upstream's Killing messages (computePodActions): a changed spec first, then the probes.
+      const why = changed ? `Container ${c.name} definition changed` : liveness ? `Container ${c.name} failed liveness probe` : `Container ${c.name} failed startup probe`;
+      const restarts = changed || (this.pod.spec.restartPolicy ?? 'Always') !== 'Never';
       this.stopProbes(rec);
-      await this.killContainer(c, rec.current.id, this.gracePeriodSeconds(probe?.terminationGracePeriodSeconds));
+      await this.killContainer(c.name, c, rec.current.id, this.gracePeriodSeconds(probe?.terminationGracePeriodSeconds), restarts ? `${why}, will be restarted` : why);
       rec.current = (await this.o.runtime.inspectContainer(rec.current.id)) ?? rec.current;
       if (rec.current.state === 'running') return;
       if (changed) {
@@ -463,6 +489,7 @@ export class PodWorker {
     const finishedAt = rec.current?.finishedAt ?? now;
     if (this.backoff.isInBackOffSince(key, finishedAt, now)) {
       const delay = this.backoff.get(key, finishedAt);
+      this.event('Warning', 'BackOff', `Back-off restarting failed container ${c.name} in pod ${podKey(this.pod)}`, c.name);
       rec.waiting = {
         reason: 'CrashLoopBackOff',
         message: `back-off ${formatDuration(delay)} restarting failed container=${c.name} pod=${podKey(this.pod)}`,
@@ -475,6 +502,8 @@ export class PodWorker {
   }
 
   private async startContainer(c: Container, rec: ContainerRecord): Promise<void> {
+    // The image is only recorded, never pulled: as upstream's IfNotPresent with the image there.
+    if (c.image) this.event('Normal', 'Pulled', `Container image ${JSON.stringify(c.image)} already present on machine`, c.name);
     const ctx: PodEnvContext = { nodeName: this.o.nodeName, hostIP: this.o.nodeIP, podIP: this.o.nodeIP };
     if (this.o.allocatable) ctx.allocatable = this.o.allocatable;
     let env;
@@ -483,6 +512,7 @@ export class PodWorker {
     } catch (err) {
       if (!(err instanceof ContainerConfigError)) throw err;
       rec.waiting = { reason: 'CreateContainerConfigError', message: err.message };
+      this.event('Warning', 'Failed', `Error: ${err.message}`, c.name);
       return;
     }
     if (this.o.podEnvironment) {
@@ -490,6 +520,7 @@ export class PodWorker {
         env = [...(await this.o.podEnvironment(this.pod)), ...env];
       } catch (err) {
         rec.waiting = { reason: 'CreateContainerConfigError', message: err instanceof Error ? err.message : String(err) };
+        this.event('Warning', 'Failed', `Error: ${rec.waiting.message ?? ''}`, c.name);
         this.after(this.backoff.next(`${this.uid}/${c.name}`, this.o.clock.now()));
         return;
       }
@@ -519,6 +550,7 @@ export class PodWorker {
     } catch (err) {
       if (!isRuntimeError(err)) throw err;
       rec.waiting = { reason: 'CreateContainerError', message: err.message };
+      this.event('Warning', 'Failed', `Error: ${err.message}`, c.name);
       if (err.permanent) this.failure = { reason: 'CreateContainerError', message: err.message };
       else this.after(this.backoff.next(`${this.uid}/${c.name}`, this.o.clock.now()));
       return;
@@ -530,6 +562,10 @@ export class PodWorker {
     rec.restartCount = attempt;
     rec.nextAttempt = attempt + 1;
     rec.waiting = undefined;
+    this.event('Normal', 'Created', `Created container: ${c.name}`, c.name);
+    // A command that could not be run is a container that failed to start (CRI StartContainer).
+    if (info.state === 'exited' && info.reason === 'StartError') this.event('Warning', 'Failed', `Error: ${info.message ?? 'failed to start'}`, c.name);
+    else this.event('Normal', 'Started', `Started container ${c.name}`, c.name);
     if (info.state === 'running') this.ensureProbes(c, rec);
   }
 
@@ -550,6 +586,7 @@ export class PodWorker {
         run: () => runProbe(probe, target, this.o.runtime, this.o.clock),
         gate: type === 'startup' ? undefined : startupOk,
         onResult: () => this.kick(),
+        onFailure: (output) => this.event('Warning', 'Unhealthy', `${probeTypeNames[type]} probe failed: ${output}`, c.name),
       });
     if (c.startupProbe) rec.probes.startup = make('startup', c.startupProbe);
     if (c.livenessProbe) rec.probes.liveness = make('liveness', c.livenessProbe);
@@ -574,7 +611,7 @@ export class PodWorker {
       this.stopProbes(rec);
       rec.waiting = undefined;
     }
-    await Promise.all(running.map((r) => this.killContainer(this.containerSpec(r.name), r.current!.id, grace)));
+    await Promise.all(running.map((r) => this.killContainer(r.name, this.containerSpec(r.name), r.current!.id, grace)));
     await this.refresh();
   }
 
@@ -640,7 +677,10 @@ export class PodWorker {
       status.reason = this.failure.reason;
       status.message = this.failure.message;
     }
-    status.conditions = generatePodConditions(spec, status, this.lastStatus?.conditions, rfc3339(this.o.clock.now()));
+    // The sandbox is "ready" from the first pass until the pod stops for good (the kubelet kills
+    // the sandbox of a terminated or terminal pod).
+    const sandboxReady = this.sandboxId !== undefined && !this.terminated && phase !== 'Succeeded' && phase !== 'Failed';
+    status.conditions = generatePodConditions(spec, status, this.lastStatus?.conditions, rfc3339(this.o.clock.now()), sandboxReady);
     if (!podStatusEqual(status, this.lastStatus)) {
       this.lastStatus = status;
       this.o.onStatus(this.pod, status);

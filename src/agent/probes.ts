@@ -255,6 +255,8 @@ export interface ProbeWorkerOptions {
   gate?: () => boolean;
   /** Called when the reported result changes. */
   onResult: (type: ProbeType, result: ProbeResult, output: string) => void;
+  /** Called with the output of every failed attempt, below the failure threshold too (the kubelet's Unhealthy event). */
+  onFailure?: (output: string) => void;
 }
 
 export class ProbeWorker {
@@ -296,6 +298,7 @@ export class ProbeWorker {
     }
     const outcome = await this.o.run();
     if (this.stopped) return;
+    if (outcome.result === 'failure') this.o.onFailure?.(outcome.output);
     this.lastOutput = outcome.output;
     if (outcome.result === this.lastOutcome) this.run++;
     else {

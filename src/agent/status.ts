@@ -5,8 +5,10 @@
 //   Running while any container runs, or all stopped but will be restarted; Succeeded/Failed
 //   when all stopped for good. A terminal pod (deleted and stopped) is Succeeded when every
 //   container exited 0, otherwise Failed.
-// - Conditions in the kubelet's order: Initialized, Ready, ContainersReady, PodScheduled.
-//   `lastTransitionTime` is carried over from the previous status unless `status` changed.
+// - Conditions in the kubelet's order: PodReadyToStartContainers (kubelet 1.29+: True while the
+//   pod's sandbox is up; only when the caller knows it), Initialized, Ready, ContainersReady,
+//   PodScheduled. `lastTransitionTime` is carried over from the previous status unless `status`
+//   changed.
 // - `podStatusEqual` compares whole statuses (key order does not matter); the worker reports a
 //   status only when it differs from the last one reported.
 
@@ -66,8 +68,11 @@ function condition(type: string, ok: boolean, reason?: string, message?: string)
   return c;
 }
 
-/** Conditions for a status whose phase and container statuses are already computed. */
-export function generatePodConditions(spec: PodSpec, status: PodStatus, previous: PodCondition[] | undefined, now: string): PodCondition[] {
+/**
+ * Conditions for a status whose phase and container statuses are already computed;
+ * `sandboxReady` given: with PodReadyToStartContainers first.
+ */
+export function generatePodConditions(spec: PodSpec, status: PodStatus, previous: PodCondition[] | undefined, now: string, sandboxReady?: boolean): PodCondition[] {
   const init = status.initContainerStatuses ?? [];
   const incompleteInit = (spec.initContainers ?? [])
     .filter((c) => {
@@ -99,6 +104,8 @@ export function generatePodConditions(spec: PodSpec, status: PodStatus, previous
   const ready = { ...containersReady, type: 'Ready' };
 
   const out = [initialized, ready, containersReady, condition('PodScheduled', true)];
+  // Upstream's condition carries neither reason nor message.
+  if (sandboxReady !== undefined) out.unshift({ type: 'PodReadyToStartContainers', status: sandboxReady ? 'True' : 'False', lastProbeTime: null });
   for (const c of out) {
     const prev = previous?.find((p) => p.type === c.type);
     c.lastTransitionTime = prev && prev.status === c.status && prev.lastTransitionTime ? prev.lastTransitionTime : now;

@@ -1,0 +1,205 @@
+// The node agent records the kubelet's Events, through the real API server (temp SQLite, HTTPS)
+// with its node identity (system:node:<name>), so the Node authorizer and NodeRestriction
+// decide its event writes: a crash-looping container's Pulled/Created/Started/BackOff, a failing
+// readiness probe's Unhealthy, Killing at deletion, the Node's Starting/condition events and
+// NodeNotSchedulable/NodeSchedulable at cordon/uncordon, found the way kubectl finds them (a
+// field selector on involvedObject) and, where kubectl is on PATH, in `kubectl describe`.
+// Also: containers get the pod's name as HOSTNAME (an explicit env entry wins), and the pod
+// reports PodReadyToStartContainers.
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startAgent, type RunningAgent } from '../../src/agent/index.js';
+import type { Event, Node, Pod } from '../../src/api/types.js';
+import { clientFromKubeconfig, eventsResource, HttpTransport, isNotFound, nodesResource, podsResource, RestClient } from '../../src/client/index.js';
+import { silentLogger } from '../../src/util/logger.js';
+import { testFetch } from '../helpers/auth.js';
+import { Cleanup } from '../helpers/cleanup.js';
+import { kubectlAvailable, runKubectl } from '../helpers/kubectl.js';
+import { killPidsWith } from '../helpers/process.js';
+import { startTestServer, type TestServer } from '../helpers/server.js';
+import { makeTempDir } from '../helpers/temp-dir.js';
+import { waitFor } from '../helpers/wait.js';
+
+const cleanup = new Cleanup();
+const run = randomBytes(4).toString('hex');
+const nodeName = `events-it-${run}`;
+const marker = `everynode-it-events-${run}`;
+let ts: TestServer;
+let client: RestClient;
+let agent: RunningAgent;
+/** The agent's own client: its node identity. */
+let agentClient: RestClient;
+let kubectlTarget: { kubeconfig: string; cacheDir: string };
+
+function pod(name: string, containers: Pod['spec']['containers']): Pod {
+  return { apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'default' }, spec: { nodeName, terminationGracePeriodSeconds: 2, containers } };
+}
+
+/** The events of one object, as kubectl describe lists them (a field selector on involvedObject). */
+async function eventsOf(kind: string, name: string, namespace: string): Promise<Event[]> {
+  const list = await client.list<Event>(eventsResource, { namespace, fieldSelector: `involvedObject.kind=${kind},involvedObject.name=${name}` });
+  return list.items;
+}
+
+function byReason(events: Event[], reason: string): Event | undefined {
+  return events.find((e) => e.reason === reason);
+}
+
+beforeAll(async () => {
+  ts = await startTestServer(cleanup);
+  client = clientFromKubeconfig(ts.server.kubeconfigPath).client;
+  kubectlTarget = { kubeconfig: ts.server.kubeconfigPath, cacheDir: join(ts.dataDir, 'kube-cache') };
+  const id = await ts.server.issueNodeIdentity(nodeName, ['127.0.0.1']);
+  agentClient = new RestClient(new HttpTransport({ server: ts.server.url, ca: id.caPem, cert: id.certPem, key: id.keyPem }).request);
+  cleanup.defer(async () => {
+    await agent?.stop({ stopPods: true, gracePeriodSeconds: 0 });
+    killPidsWith(marker);
+  }, 'agent and daemons');
+  agent = await startAgent({
+    client: agentClient,
+    tls: { certPem: id.servingCertPem, keyPem: id.servingKeyPem, caPem: id.caPem },
+    nodeName,
+    nodeIP: '127.0.0.1',
+    port: 0,
+    dataDir: makeTempDir(cleanup, 'agent-events'),
+    capacity: { cpu: '2', memory: '4Gi' },
+    leaseRenewIntervalMs: 300,
+    nodeStatusUpdateFrequencyMs: 300,
+    podStatusResyncMs: 1_000,
+    logger: silentLogger,
+  });
+  await agent.ready();
+}, 60_000);
+
+afterAll(async () => {
+  await cleanup.run();
+}, 60_000);
+
+describe('agent events', () => {
+  it('the Node gets Starting and its condition events at registration', async () => {
+    const events = await waitFor(
+      async () => {
+        const evs = await eventsOf('Node', nodeName, 'default');
+        return ['Starting', 'NodeHasSufficientMemory', 'NodeHasNoDiskPressure', 'NodeHasSufficientPID', 'NodeReady'].every((r) => byReason(evs, r)) ? evs : undefined;
+      },
+      { message: 'node events' },
+    );
+    expect(byReason(events, 'Starting')).toMatchObject({
+      type: 'Normal',
+      message: 'Starting kubelet.',
+      involvedObject: { kind: 'Node', name: nodeName, uid: nodeName },
+      source: { component: 'kubelet', host: nodeName },
+    });
+    expect(byReason(events, 'NodeReady')!.message).toBe(`Node ${nodeName} status is now: NodeReady`);
+    expect(byReason(events, 'NodeHasSufficientPID')!.message).toBe(`Node ${nodeName} status is now: NodeHasSufficientPID`);
+  });
+
+  it('cordon and uncordon are seen by the agent as NodeNotSchedulable and NodeSchedulable', async () => {
+    await client.patch<Node>(nodesResource, '', nodeName, 'merge', { spec: { unschedulable: true } });
+    await waitFor(async () => byReason(await eventsOf('Node', nodeName, 'default'), 'NodeNotSchedulable'), { message: 'NodeNotSchedulable' });
+    await client.patch<Node>(nodesResource, '', nodeName, 'merge', { spec: { unschedulable: null } });
+    const ev = await waitFor(async () => byReason(await eventsOf('Node', nodeName, 'default'), 'NodeSchedulable'), { message: 'NodeSchedulable' });
+    expect(ev.message).toBe(`Node ${nodeName} status is now: NodeSchedulable`);
+  });
+
+  it('a crash-looping container: Pulled, Created, Started (counted), then BackOff, on its pod with the container fieldPath', async () => {
+    const created = await client.create<Pod>(podsResource, 'default', pod('crasher', [{ name: 'crash', image: 'busybox:1.36', command: ['sh', '-c', `echo crashing; exit 3 # ${marker}`] }]));
+    const events = await waitFor(
+      async () => {
+        const evs = await eventsOf('Pod', 'crasher', 'default');
+        const started = byReason(evs, 'Started');
+        return started && (started.count ?? 0) >= 2 && byReason(evs, 'BackOff') ? evs : undefined;
+      },
+      { timeoutMs: 30_000, message: 'crash loop events' },
+    );
+    const common = {
+      type: 'Normal',
+      involvedObject: { kind: 'Pod', apiVersion: 'v1', name: 'crasher', namespace: 'default', uid: created.metadata.uid, fieldPath: 'spec.containers{crash}' },
+      source: { component: 'kubelet', host: nodeName },
+      reportingComponent: 'kubelet',
+      reportingInstance: nodeName,
+    };
+    expect(byReason(events, 'Pulled')).toMatchObject({ ...common, message: 'Container image "busybox:1.36" already present on machine' });
+    expect(byReason(events, 'Created')).toMatchObject({ ...common, message: 'Created container: crash' });
+    expect(byReason(events, 'Started')).toMatchObject({ ...common, message: 'Started container crash' });
+    // One Event per distinct occurrence: the restart raised the first one's count.
+    expect(events.filter((e) => e.reason === 'Started')).toHaveLength(1);
+    expect(byReason(events, 'BackOff')).toMatchObject({
+      ...common,
+      type: 'Warning',
+      message: `Back-off restarting failed container crash in pod crasher_default(${created.metadata.uid})`,
+    });
+    const started = byReason(events, 'Started')!;
+    expect(Date.parse(started.lastTimestamp!)).toBeGreaterThanOrEqual(Date.parse(started.firstTimestamp!));
+
+    if (!kubectlAvailable()) return;
+    const d = await runKubectl(kubectlTarget, ['describe', 'pod', 'crasher']);
+    expect(d.code, d.stderr).toBe(0);
+    const section = d.stdout.slice(d.stdout.indexOf('Events:'));
+    expect(section).toMatch(/Warning\s+BackOff\s+.*kubelet\s+.*Back-off restarting failed container crash in pod crasher_default/);
+    expect(section).toMatch(/Normal\s+Started\s+.*\(x\d+ over .*\)\s+kubelet\s+.*Started container crash/);
+  });
+
+  it('a failing readiness probe: Unhealthy; deletion: Killing', async () => {
+    await client.create<Pod>(podsResource, 'default', pod('unready', [
+      {
+        name: 'main',
+        image: 'sh',
+        command: ['sh', '-c', `sleep 1000 # ${marker}`],
+        readinessProbe: { exec: { command: ['sh', '-c', 'echo not ready; exit 1'] }, periodSeconds: 1 },
+      },
+    ]));
+    const unhealthy = await waitFor(async () => byReason(await eventsOf('Pod', 'unready', 'default'), 'Unhealthy'), { timeoutMs: 30_000, message: 'Unhealthy' });
+    expect(unhealthy).toMatchObject({ type: 'Warning', involvedObject: { fieldPath: 'spec.containers{main}' } });
+    expect(unhealthy.message).toMatch(/^Readiness probe failed: not ready/);
+
+    await client.delete(podsResource, 'default', 'unready');
+    const killing = await waitFor(async () => byReason(await eventsOf('Pod', 'unready', 'default'), 'Killing'), { timeoutMs: 30_000, message: 'Killing' });
+    expect(killing).toMatchObject({ type: 'Normal', message: 'Stopping container main', involvedObject: { fieldPath: 'spec.containers{main}' } });
+  });
+
+  it('HOSTNAME is the pod name unless the container sets it; PodReadyToStartContainers is True', async () => {
+    await client.create<Pod>(podsResource, 'default', pod('named-host', [
+      { name: 'plain', image: 'sh', command: ['sh', '-c', `echo "host=$HOSTNAME"; sleep 1000 # ${marker}`] },
+      { name: 'explicit', image: 'sh', command: ['sh', '-c', `echo "host=$HOSTNAME"; sleep 1000 # ${marker}`], env: [{ name: 'HOSTNAME', value: 'mine' }] },
+    ]));
+    const log = async (container: string) => {
+      const r = await testFetch(`${ts.server.url}/api/v1/namespaces/default/pods/named-host/log?container=${container}`);
+      return r.status === 200 ? await r.text() : undefined;
+    };
+    expect(await waitFor(async () => (await log('plain'))?.includes('host=') && (await log('plain')), { message: 'plain log' })).toBe('host=named-host\n');
+    expect(await waitFor(async () => (await log('explicit'))?.includes('host=') && (await log('explicit')), { message: 'explicit log' })).toBe('host=mine\n');
+    const p = await client.get<Pod>(podsResource, 'default', 'named-host');
+    expect(p.status!.conditions!.map((c) => c.type)).toEqual(['PodReadyToStartContainers', 'Initialized', 'Ready', 'ContainersReady', 'PodScheduled']);
+    expect(p.status!.conditions![0]).toMatchObject({ type: 'PodReadyToStartContainers', status: 'True' });
+  });
+
+  it.skipIf(!kubectlAvailable())('kubectl describe node shows the kubelet events', async () => {
+    const d = await runKubectl(kubectlTarget, ['describe', 'node', nodeName]);
+    expect(d.code, d.stderr).toBe(0);
+    const section = d.stdout.slice(d.stdout.indexOf('Events:'));
+    expect(section).toMatch(/Normal\s+Starting\s+.*kubelet\s+Starting kubelet\./);
+    expect(section).toMatch(new RegExp(`Normal\\s+NodeReady\\s+.*kubelet\\s+Node ${nodeName} status is now: NodeReady`));
+  });
+
+  it('a node identity may create and patch events, as upstream allows (the counts above are its patches)', async () => {
+    const ev: Event = {
+      apiVersion: 'v1',
+      kind: 'Event',
+      metadata: { name: `${nodeName}.direct`, namespace: 'default' },
+      involvedObject: { kind: 'Node', name: nodeName, uid: nodeName },
+      reason: 'Probe',
+      message: 'written by the node identity',
+      source: { component: 'kubelet', host: nodeName },
+      count: 1,
+      type: 'Normal',
+    };
+    await agentClient.create<Event>(eventsResource, 'default', ev);
+    const patched = await agentClient.patch<Event>(eventsResource, 'default', `${nodeName}.direct`, 'strategic', { count: 2 });
+    expect(patched.count).toBe(2);
+    await client.delete(podsResource, 'default', 'crasher').catch((err: unknown) => {
+      if (!isNotFound(err)) throw err;
+    });
+  });
+});
