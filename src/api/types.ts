@@ -194,7 +194,10 @@ export interface PodSpec {
   hostNetwork?: boolean;
   priorityClassName?: string;
   priority?: number;
+  preemptionPolicy?: string;
   serviceAccountName?: string;
+  /** Deprecated alias of serviceAccountName (the API keeps them equal). */
+  serviceAccount?: string;
   schedulerName?: string;
   dnsPolicy?: string;
   volumes?: Array<{ name: string; [key: string]: unknown }>;

@@ -7,7 +7,7 @@
 //   schema (from the version's openAPIV3Schema, src/api/schema/custom-resource.ts), its
 //   validation and its table columns. A kind is (re)registered only when its CRD version
 //   changed, so discovery and OpenAPI are rebuilt only then; everything registered for a kind
-//   is unregistered when it stops being served.
+//   is unregistered when it stops being served, and its open watches end (clients relist).
 // - Names: a CRD in a group the server serves itself is never served (validation refuses new
 //   ones). Within a group, the plural, singular, kind, list kind and short names of an earlier
 //   CRD (by creationTimestamp, then name) win: a later CRD claiming one of them is not served,
@@ -124,7 +124,14 @@ export class CustomResourceKinds {
   private stopped = false;
 
   constructor(
-    private readonly o: { store: Store; kinds: KindRegistry; registry: RestRegistry; logger: Logger },
+    private readonly o: {
+      store: Store;
+      kinds: KindRegistry;
+      registry: RestRegistry;
+      logger: Logger;
+      /** Called for each kind that stops being served (its open watches are ended there). */
+      onUnserved?: (def: KindDef) => void;
+    },
   ) {
     this.builtinGroups = new Set([...reservedGroups, ...o.kinds.all().map((k) => k.group)]);
   }
@@ -212,6 +219,7 @@ export class CustomResourceKinds {
     for (const [key, s] of this.served) {
       if (wanted.has(key)) continue;
       kinds.remove(s.def.group, s.def.version, s.def.plural);
+      this.o.onUnserved?.(s.def);
       unregisterCustomResourceSchema({ group: s.def.group, version: s.def.version, kind: s.def.kind }, s.def.listKind);
       this.served.delete(key);
       setCustomResourcePrinter(tableKeyOf(s.def), undefined);

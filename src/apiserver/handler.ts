@@ -331,6 +331,9 @@ async function handleResource(
     case 'GET': {
       const q = parseListQuery(query);
       if (q.watch || route.watchPath) return serveWatch(deps, req, res, k, namespace, name, q, caller?.boundTo?.expiresAt);
+      // A resourceVersion newer than the store's: wait briefly for it, then 504 (upstream's
+      // cacher.Get). "0", empty or not newer: the current state is fresh enough.
+      if (q.resourceVersion !== undefined) await deps.watchCache.waitUntilFresh(Number(q.resourceVersion));
       const json = asServedVersion(k, await deps.registry.get(k, namespace, name));
       const t = wantsTable(accept);
       if (t.table) {

@@ -29,6 +29,7 @@ import { metricsDiscovery } from './metrics-api.js';
 import { ServerMetrics } from './metrics.js';
 import { handlePodUpgrade } from './exec.js';
 import { tokenRequestDiscovery } from './token-request.js';
+import { ensureSystemPriorityClasses, PodAdmission } from './pod-admission.js';
 import { createHandler } from './handler.js';
 import { maxBodyBytes } from './http.js';
 import { ensureBootstrapRbac, initRequestSecurity, writeAdminKubeconfig, type RequestSecurity } from './security.js';
@@ -166,7 +167,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     watchCache = new WatchCache({ store, logger: logger.child('watch-cache'), ...(opts.watchCache ?? {}) });
     await watchCache.start();
     const wc = watchCache;
-    const reg = new RestRegistry({ store, clock, kinds, logger: logger.child('registry'), namespacePhase: (ns) => wc.namespacePhase(ns) });
+    const podAdmission = new PodAdmission(store, kinds.byResource('scheduling.k8s.io', 'v1', 'priorityclasses')!, () => clock.now());
+    const reg = new RestRegistry({ store, clock, kinds, logger: logger.child('registry'), namespacePhase: (ns) => wc.namespacePhase(ns), admitPod: (pod) => podAdmission.admit(pod) });
     registry = reg;
 
     const nsKind = kinds.byResource('', 'v1', 'namespaces')!;
@@ -178,8 +180,10 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       }
     }
 
+    await ensureSystemPriorityClasses(reg, kinds);
+
     // The kinds CRDs declare, served before the first request and kept current from the watch.
-    const customResources = new CustomResourceKinds({ store, kinds, registry: reg, logger: logger.child('custom-resources') });
+    const customResources = new CustomResourceKinds({ store, kinds, registry: reg, logger: logger.child('custom-resources'), onUnserved: (def) => wc.closeWatchersOf(def) });
     crds = customResources;
     await customResources.sync();
     wc.onChange((resource) => {

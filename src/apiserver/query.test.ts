@@ -43,6 +43,20 @@ describe('parseWriteQuery', () => {
     }
   });
 
+  it('refuses a dryRun other than All with 422 on the options kind, with details like fieldValidation\'s', () => {
+    for (const kind of ['CreateOptions', 'UpdateOptions', 'PatchOptions'] as const) {
+      const err = errorOf(() => parseWriteQuery(q('dryRun=Foo'), kind));
+      expect(err.code).toBe(422);
+      expect(err.reason).toBe('Invalid');
+      // Upstream's bad value is the whole list (field.NotSupported(dryRun, options.DryRun, ...)).
+      expect(err.message).toBe(`${kind}.meta.k8s.io "" is invalid: dryRun: Unsupported value: ["Foo"]: supported values: "All"`);
+      expect(err.details).toEqual({ name: '', group: 'meta.k8s.io', kind, causes: [{ reason: 'FieldValueNotSupported', message: 'Unsupported value: ["Foo"]: supported values: "All"', field: 'dryRun' }] });
+    }
+    expect(errorOf(() => parseWriteQuery(q('dryRun=All&dryRun=x'), 'CreateOptions')).message).toBe('CreateOptions.meta.k8s.io "" is invalid: dryRun: Unsupported value: ["All","x"]: supported values: "All"');
+    // Every violation in one answer, in upstream's order.
+    expect(errorOf(() => parseWriteQuery(q('force=1&dryRun=Foo&fieldValidation=X'), 'PatchOptions')).details?.causes?.map((c) => c.field)).toEqual(['force', 'dryRun', 'fieldValidation']);
+  });
+
   it('forbids force on patches other than apply, even force=false (upstream ValidatePatchOptions)', () => {
     for (const force of ['true', 'false', '']) {
       const err = errorOf(() => parseWriteQuery(q(`force=${force}`), 'PatchOptions'));
@@ -102,6 +116,32 @@ describe('parseDeleteOptions', () => {
     expect(parseDeleteOptions(q('gracePeriodSeconds=9223372036854775807'), undefined).gracePeriodSeconds).toBe(2 ** 63);
     expect(errorOf(() => parseDeleteOptions(q(''), { gracePeriodSeconds: 2 ** 63 })).message).toBe('json: cannot unmarshal number 9223372036854775808 into Go struct field DeleteOptions.gracePeriodSeconds of type int64');
     expect(parseDeleteOptions(q(''), { gracePeriodSeconds: -(2 ** 63) }).gracePeriodSeconds).toBe(-(2 ** 63));
+  });
+
+  it('refuses a bad propagationPolicy or dryRun with 422 on DeleteOptions, with details (upstream ValidateDeleteOptions)', () => {
+    const bad = errorOf(() => parseDeleteOptions(q('propagationPolicy=Sideways'), undefined));
+    expect(bad.code).toBe(422);
+    expect(bad.reason).toBe('Invalid');
+    expect(bad.message).toBe('DeleteOptions.meta.k8s.io "" is invalid: propagationPolicy: Unsupported value: "Sideways": supported values: "Foreground", "Background", "Orphan", "nil"');
+    expect(bad.details).toEqual({
+      name: '',
+      group: 'meta.k8s.io',
+      kind: 'DeleteOptions',
+      causes: [{ reason: 'FieldValueNotSupported', message: 'Unsupported value: "Sideways": supported values: "Foreground", "Background", "Orphan", "nil"', field: 'propagationPolicy' }],
+    });
+    const dry = errorOf(() => parseDeleteOptions(q('dryRun=Foo'), undefined));
+    expect(dry.message).toBe('DeleteOptions.meta.k8s.io "" is invalid: dryRun: Unsupported value: ["Foo"]: supported values: "All"');
+    expect(dry.details).toMatchObject({ group: 'meta.k8s.io', kind: 'DeleteOptions', causes: [{ reason: 'FieldValueNotSupported', field: 'dryRun' }] });
+    expect(errorOf(() => parseDeleteOptions(q(''), { dryRun: ['Foo'] })).details?.kind).toBe('DeleteOptions');
+    const both = errorOf(() => parseDeleteOptions(q(''), { orphanDependents: true, propagationPolicy: 'Orphan' }));
+    expect(both.message).toBe('DeleteOptions.meta.k8s.io "" is invalid: propagationPolicy: Invalid value: "Orphan": orphanDependents and deletionPropagation cannot be both set');
+    expect(both.details?.causes).toEqual([{ reason: 'FieldValueInvalid', message: 'Invalid value: "Orphan": orphanDependents and deletionPropagation cannot be both set', field: 'propagationPolicy' }]);
+    // All violations together, in upstream's order.
+    expect(errorOf(() => parseDeleteOptions(q('dryRun=x'), { orphanDependents: false, propagationPolicy: 'Up' })).details?.causes?.map((c) => `${c.field}/${c.reason}`)).toEqual([
+      'propagationPolicy/FieldValueInvalid',
+      'propagationPolicy/FieldValueNotSupported',
+      'dryRun/FieldValueNotSupported',
+    ]);
   });
 
   it('rejects bad values', () => {

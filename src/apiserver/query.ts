@@ -1,7 +1,9 @@
 // Query parameter parsing for REST verbs. Queries are decoded with URLSearchParams, so `+`
-// is a space (Go clients encode spaces that way). Invalid values are 400 BadRequest.
+// is a space (Go clients encode spaces that way). Undecodable values are 400 BadRequest; values
+// upstream's options validation refuses are 422 Invalid on the options kind (ListOptions,
+// CreateOptions, UpdateOptions, PatchOptions, DeleteOptions), with details.
 
-import { badRequest, fe, invalid, ApiError, type FieldError } from '../api/errors.js';
+import { badRequest, fe, invalid, type FieldError } from '../api/errors.js';
 import type { DeleteOptions, DeletionPropagation } from '../api/types.js';
 
 export type FieldValidation = 'Strict' | 'Warn' | 'Ignore';
@@ -139,33 +141,41 @@ export function parseListQuery(q: URLSearchParams): ListQuery {
   };
 }
 
-function parseDryRun(values: unknown[]): boolean {
-  let dry = false;
-  for (const v of values) {
-    if (v === 'All') dry = true;
-    else throw new ApiError(422, 'Invalid', `dryRun: Unsupported value: ${JSON.stringify(v)}: supported values: "All"`);
-  }
-  return dry;
+/**
+ * Upstream's ValidateDryRun: every value must be "All". One error for the whole list, whose bad
+ * value is the list itself (`dryRun: Unsupported value: ["Foo"]: supported values: "All"`).
+ */
+function dryRunErrors(values: unknown[]): FieldError[] {
+  return values.every((v) => v === 'All') ? [] : [fe.notSupported('dryRun', values, ['All'])];
 }
 
 /** The options kind of a write: POST, PUT, PATCH. */
 export type WriteOptionsKind = 'CreateOptions' | 'UpdateOptions' | 'PatchOptions';
 
+/** The options kinds' own ResourceRef, for `<Kind>.meta.k8s.io "" is invalid: ...` (upstream's errors.NewInvalid on the options' GroupKind). */
+function optionsRef(kind: WriteOptionsKind | 'DeleteOptions'): { group: string; resource: string; kind: string } {
+  return { group: 'meta.k8s.io', resource: kind.toLowerCase(), kind };
+}
+
 /**
  * Options of POST/PUT/PATCH. fieldValidation defaults to Warn, as upstream since 1.27. As
- * upstream's ValidateCreateOptions/ValidateUpdateOptions/ValidatePatchOptions: an unknown
- * fieldValidation, and `force` (present at all, even false) on a patch other than apply, are
- * 422 Invalid on the options kind (`PatchOptions.meta.k8s.io "" is invalid: ...`), all
- * violations together. `apply`: the patch is a server-side apply.
+ * upstream's ValidateCreateOptions/ValidateUpdateOptions/ValidatePatchOptions: `force` (present
+ * at all, even false) on a patch other than apply, a dryRun value other than "All" and an
+ * unknown fieldValidation are 422 Invalid on the options kind
+ * (`PatchOptions.meta.k8s.io "" is invalid: ...`, details group meta.k8s.io, kind the options
+ * kind, one cause per violation), all violations together in upstream's order. `apply`: the
+ * patch is a server-side apply. The fieldManager checks are validateFieldManager's.
  */
 export function parseWriteQuery(q: URLSearchParams, kind: WriteOptionsKind, apply = false): WriteQuery {
   const errs: FieldError[] = [];
   if (kind === 'PatchOptions' && !apply && q.get('force') !== null) errs.push(fe.forbidden('force', 'may not be specified for non-apply patch'));
+  const dryRun = q.getAll('dryRun');
+  errs.push(...dryRunErrors(dryRun));
   const fv = q.get('fieldValidation') ?? '';
   if (fv !== '' && fv !== 'Strict' && fv !== 'Warn' && fv !== 'Ignore') errs.push(fe.notSupported('fieldValidation', fv, ['', 'Ignore', 'Strict', 'Warn']));
-  if (errs.length > 0) throw invalid({ group: 'meta.k8s.io', resource: kind.toLowerCase(), kind }, '', errs);
+  if (errs.length > 0) throw invalid(optionsRef(kind), '', errs);
   return {
-    dryRun: parseDryRun(q.getAll('dryRun')),
+    dryRun: dryRun.length > 0,
     fieldManager: q.get('fieldManager') ?? '',
     fieldValidation: fv === '' ? 'Warn' : (fv as FieldValidation),
     force: bool(q, 'force') ?? false,
@@ -240,13 +250,17 @@ export function parseDeleteOptions(q: URLSearchParams, body: unknown): ParsedDel
       if (rv !== undefined) opts.preconditions.resourceVersion = rv;
     }
   }
-  if (opts.propagationPolicy !== undefined && !['Orphan', 'Background', 'Foreground'].includes(opts.propagationPolicy)) {
-    throw new ApiError(422, 'Invalid', `DeleteOptions.meta.k8s.io "" is invalid: propagationPolicy: Unsupported value: "${opts.propagationPolicy}": supported values: "Foreground", "Background", "Orphan", "nil"`);
-  }
+  // Upstream's ValidateDeleteOptions: all violations together, as 422 Invalid on DeleteOptions.
+  const errs: FieldError[] = [];
   if (opts.orphanDependents !== undefined && opts.propagationPolicy !== undefined) {
-    throw new ApiError(422, 'Invalid', `DeleteOptions.meta.k8s.io "" is invalid: propagationPolicy: Invalid value: "${opts.propagationPolicy}": orphanDependents and deletionPropagation cannot be both set`);
+    errs.push(fe.invalid('propagationPolicy', opts.propagationPolicy, 'orphanDependents and deletionPropagation cannot be both set'));
   }
-  const out: ParsedDeleteOptions = { dryRun: parseDryRun(dryRunValues) };
+  if (opts.propagationPolicy !== undefined && !['Orphan', 'Background', 'Foreground'].includes(opts.propagationPolicy)) {
+    errs.push(fe.notSupported('propagationPolicy', opts.propagationPolicy, ['Foreground', 'Background', 'Orphan', 'nil']));
+  }
+  errs.push(...dryRunErrors(dryRunValues));
+  if (errs.length > 0) throw invalid(optionsRef('DeleteOptions'), '', errs);
+  const out: ParsedDeleteOptions = { dryRun: dryRunValues.length > 0 };
   if (opts.gracePeriodSeconds !== undefined) out.gracePeriodSeconds = opts.gracePeriodSeconds;
   if (opts.orphanDependents !== undefined) out.propagationPolicy = opts.orphanDependents ? 'Orphan' : 'Background';
   if (opts.propagationPolicy !== undefined) out.propagationPolicy = opts.propagationPolicy;

@@ -28,7 +28,8 @@ import {
   type ResourceRef,
 } from '../api/errors.js';
 import { groupKindOf, groupVersionOf, resourceRefOf, type KindDef, type KindRegistry, type Verb } from '../api/kinds.js';
-import type { KubeObject } from '../api/types.js';
+import type { KubeObject, Pod } from '../api/types.js';
+import { systemPriorityClassDeletion } from '../api/validation/scheduling.js';
 import { decodeObject, resolveSchema, schemaFor } from '../api/schema/index.js';
 import { cannotHandle, checkNumberLiterals, strictDecodingMessage, type NumberLiteral } from '../api/schema/decode.js';
 import { validationFor } from '../api/validation/index.js';
@@ -145,6 +146,11 @@ export interface RegistryOptions {
   namespacePhase?: (ns: string) => 'Active' | 'Terminating' | undefined;
   /** Delay between namespace finalization passes while content remains (default 1 s). */
   namespaceRetryMs?: number;
+  /**
+   * Admission of pod creates that reads other objects (pod-admission.ts): called after
+   * defaulting, before validation; mutates the pod or throws the ApiError to answer.
+   */
+  admitPod?: (pod: Pod) => Promise<void>;
 }
 
 const namespaceRef = { group: '', resource: 'namespaces', kind: 'Namespace' };
@@ -206,6 +212,7 @@ export class RestRegistry {
   private readonly logger: Logger;
   private readonly namespacePhase: (ns: string) => 'Active' | 'Terminating' | undefined;
   private readonly namespaceRetryMs: number;
+  private readonly admitPod: ((pod: Pod) => Promise<void>) | undefined;
   /** Namespaces whose finalization is running or scheduled. */
   private readonly finalizing = new Map<string, NodeJS.Timeout | true>();
   /** resumeNamespaceFinalization's scan: none, one running, or one running and another asked for. */
@@ -219,6 +226,7 @@ export class RestRegistry {
     this.logger = opts.logger;
     this.namespacePhase = opts.namespacePhase ?? (() => undefined);
     this.namespaceRetryMs = opts.namespaceRetryMs ?? 1000;
+    this.admitPod = opts.admitPod;
   }
 
   /** Stops background work (namespace finalization). */
@@ -424,6 +432,8 @@ export class RestRegistry {
     if (m.resourceVersion !== undefined && m.resourceVersion !== '') throw badRequest('resourceVersion should not be set on objects to be created');
     const validation = validationFor(groupKindOf(k));
     validation.applyDefaults(object);
+    // Before the name is generated: admission names a generateName pod by its prefix, as upstream.
+    if (this.admitPod && k.group === '' && k.kind === 'Pod') await this.admitPod(object as Pod);
     let generated = false;
     if (!m.name) {
       if (!m.generateName) throw invalid(ref, '', [fe.required('metadata.name', 'name or generateName is required')]);
@@ -799,6 +809,8 @@ export class RestRegistry {
   async delete(k: KindDef, namespace: string | undefined, name: string, opts: ParsedDeleteOptions, admit?: AdmitFn): Promise<{ code: 200 | 202; json: string }> {
     checkVerb(k, 'delete');
     const ref = resourceRefOf(k);
+    const systemClass = k.group === 'scheduling.k8s.io' && k.plural === 'priorityclasses' ? systemPriorityClassDeletion(name) : undefined;
+    if (systemClass) throw systemClass;
     if (isNamespaceKind(k)) {
       if (undeletableNamespaces.has(name)) throw forbidden(`namespaces "${name}" is forbidden: this namespace may not be deleted`, ref, name);
       return this.deleteNamespace(k, name, opts, admit);
@@ -912,7 +924,7 @@ export class RestRegistry {
         }
         if (opts.dryRun) return { code: 200, json: withResourceVersion(kv.value, kv.modRevision) };
         const { revision } = await this.store.delete(key, kv.modRevision);
-        return { code: 200, json: withResourceVersion(kv.value, revision) };
+        return { code: 200, json: returnsDeletedObject(k) ? withResourceVersion(kv.value, revision) : deletedStatus(k, name, m.uid) };
       } catch (err) {
         if (isCasConflict(err) && attempt < maxCasAttempts) continue;
         throw mapWriteError(err, ref, name);
@@ -929,7 +941,8 @@ export class RestRegistry {
       const obj = JSON.parse(item) as KubeObject;
       try {
         const res = await this.delete(k, obj.metadata.namespace, obj.metadata.name ?? '', opts, admit);
-        deleted.push(res.json);
+        // The list names the objects: a Status answer (a kind deleted at once) stands for the item as listed.
+        deleted.push((JSON.parse(res.json) as { kind?: string }).kind === 'Status' ? item : res.json);
       } catch (err) {
         if (err instanceof ApiError && err.code === 404) continue;
         throw err;
@@ -937,6 +950,22 @@ export class RestRegistry {
     }
     return listJson(k, { revision: await this.store.currentRevision(), items: deleted });
   }
+}
+
+/** Kinds whose immediate deletion answers the deleted object (upstream's ReturnDeletedObject); others answer a Status. */
+const deletedObjectKinds = new Set(['pods', 'serviceaccounts', 'services']);
+
+function returnsDeletedObject(k: KindDef): boolean {
+  return k.group === '' && deletedObjectKinds.has(k.plural);
+}
+
+/** The Success Status of an immediate deletion (upstream finalizeDelete): details name the object. */
+function deletedStatus(k: KindDef, name: string, uid: string | undefined): string {
+  const details: Record<string, string> = { name };
+  if (k.group) details.group = k.group;
+  details.kind = k.plural;
+  if (uid) details.uid = uid;
+  return JSON.stringify({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', details });
 }
 
 /**

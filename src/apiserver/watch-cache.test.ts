@@ -380,3 +380,30 @@ describe('WatchCache', () => {
     expect(cache.watcherCount).toBe(0);
   });
 });
+
+describe('WatchCache.waitUntilFresh (a GET at a resourceVersion)', () => {
+  it('resolves at once for a revision reached, waits for one about to be, and answers 504 for one never reached', async () => {
+    const { store, cache } = await setup({});
+    const rev = await store.create('/registry/core/configmaps/ns/w', cmValue('w'));
+    await expect(cache.waitUntilFresh(0)).resolves.toBeUndefined();
+    await expect(cache.waitUntilFresh(rev)).resolves.toBeUndefined();
+
+    // A revision written while the read waits.
+    const waiting = cache.waitUntilFresh(rev + 1, 5_000);
+    await store.create('/registry/core/configmaps/ns/w2', cmValue('w2'));
+    await expect(waiting).resolves.toBeUndefined();
+
+    const started = Date.now();
+    const err = await cache.waitUntilFresh(rev + 100, 200).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(Date.now() - started).toBeGreaterThanOrEqual(190);
+    expect(err).toMatchObject({
+      code: 504,
+      reason: 'Timeout',
+      message: `Timeout: Too large resource version: ${rev + 100}, current: ${rev + 1}`,
+      details: { retryAfterSeconds: 1, causes: [{ reason: 'ResourceVersionTooLarge', message: 'Too large resource version' }] },
+    });
+  });
+});

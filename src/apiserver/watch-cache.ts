@@ -25,6 +25,7 @@
 //   serve()'s awaits) is never registered.
 
 import type { ServerResponse } from 'node:http';
+import { tooLargeResourceVersion } from '../api/errors.js';
 import { groupVersionOf, tableKeyOf, type KindDef } from '../api/kinds.js';
 import type { KubeObject } from '../api/types.js';
 import { watchObjectSink, watchObjectSinkOf, type WatchObjectEventType, type WatchObjectSink } from '../api/watch-objects.js';
@@ -37,6 +38,11 @@ import type { IncludeObject } from './query.js';
 import { keyPrefix, parseKey, registryRoot, resourceIndexKey } from './registry.js';
 
 type EventType = 'ADDED' | 'MODIFIED' | 'DELETED';
+
+/** How long a read at a resourceVersion the store has not reached waits for it (upstream: 3 s). */
+export const FRESHNESS_WAIT_MS = 3000;
+/** How often such a wait looks at the store's revision again. */
+const FRESHNESS_POLL_MS = 50;
 
 /** One store event, with lazily decoded objects and lazily encoded wire lines. */
 export class CachedEvent {
@@ -393,6 +399,26 @@ export class WatchCache {
 
   get rev(): number {
     return this._rev;
+  }
+
+  /**
+   * Resolves once the store has reached revision `rv`, for a GET at a resourceVersion
+   * (upstream's cacher.Get waiting until fresh). Not reached after `timeoutMs`: 504 Timeout,
+   * `Too large resource version` with Retry-After (tooLargeResourceVersion), as a list at such a
+   * revision. The store's current revision decides, as it does for lists (reads are served from
+   * the store; revisions the cache never sees count too); the cache's own revision is only a
+   * fast path, since the store is always at least there. `rv` <= 0 resolves at once.
+   */
+  async waitUntilFresh(rv: number, timeoutMs = FRESHNESS_WAIT_MS): Promise<void> {
+    if (rv <= this._rev) return;
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const current = await this.store.currentRevision();
+      if (current >= rv) return;
+      const left = deadline - Date.now();
+      if (left <= 0) throw tooLargeResourceVersion(rv, current);
+      await new Promise((r) => setTimeout(r, Math.min(FRESHNESS_POLL_MS, left)));
+    }
   }
 
   /**
@@ -782,6 +808,17 @@ export class WatchCache {
         w.close();
       },
     });
+  }
+
+  /**
+   * Ends the watches of a kind no longer served (a CRD's version, or the CRD, gone), as
+   * upstream tears the kind's storage down: clients relist and meet its 404.
+   */
+  closeWatchersOf(kind: { group: string; version: string; plural: string }): void {
+    for (const w of [...this.all]) {
+      const k = w.req.kind;
+      if (k.group === kind.group && k.version === kind.version && k.plural === kind.plural) w.close();
+    }
   }
 
   /** Number of open watchers (tests, metrics). */

@@ -9,6 +9,7 @@ import { Cleanup } from '../helpers/cleanup.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 import { waitFor } from '../helpers/wait.js';
 import { apiCaller } from '../helpers/http.js';
+import { openWireWatch } from '../helpers/watch.js';
 
 const cleanup = new Cleanup();
 let dataDir = '';
@@ -154,9 +155,14 @@ describe('custom resources', () => {
     registerServer(server.url, credentialsFromKubeconfig(server.kubeconfigPath));
     expect((await call('GET', `${widgets}/w1`)).body.spec.size).toBe(4);
 
+    const watch = await openWireWatch(cleanup, server.url, `${widgets}?watch=1`);
+    expect(watch.status).toBe(200);
     const del = await call('DELETE', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions/widgets.example.com');
     expect(del.status, del.text).toBe(200);
     await waitFor(async () => (await call('GET', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions/widgets.example.com')).status === 404, { message: 'CRD gone' });
+    // The kind's watches end with it (a client relists and meets the 404), after the DELETED of its objects.
+    await waitFor(async () => watch.ended(), { message: 'the watch of the deleted kind ended', timeoutMs: 5000 });
+    expect(watch.events.map((e) => e.type)).toContain('DELETED');
     expect((await call('GET', '/apis/example.com/v1')).status).toBe(404);
     expect(await server.store.count('/registry/example.com/widgets/')).toBe(0);
     // A CRD of the same name starts empty.

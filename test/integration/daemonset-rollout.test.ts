@@ -158,7 +158,7 @@ describe('DaemonSet rolling updates against the real API server', () => {
     const updated = await setImage(c, 'ondel', 'busybox:2');
     await waitFor(async () => {
       const s = (await getDs(c, 'ondel')).status;
-      return (s?.observedGeneration ?? 0) >= (updated.metadata.generation ?? 0) && s?.updatedNumberScheduled === 0;
+      return (s?.observedGeneration ?? 0) >= (updated.metadata.generation ?? 0) && (s?.updatedNumberScheduled ?? 0) === 0;
     });
     await sleep(500);
     const unchanged = byNode(await listPods(c, 'ondel'));

@@ -10,6 +10,10 @@
 //   track-on-create probability set to 0). Objects never applied carry no managedFields, so
 //   controller-made objects such as daemon pods pay nothing for ownership. The first apply to
 //   an existing object gives its existing fields to the `before-first-apply` manager.
+// - A manager whose field set becomes empty (another manager forced or wrote its fields away)
+//   leaves managedFields, Apply and Update entries alike, as in structured-merge-diff; the
+//   applier of the write being made keeps its entry even when its configuration owns nothing
+//   (the mark that the object is applied, so re-applying it is a no-op).
 // - `kubectl` applies to an object that carries kubectl's client-side last-applied annotation
 //   are not conflicts on fields that annotation still describes (upstream's upgrade path from
 //   client-side apply), and keep the annotation up to date.
@@ -68,8 +72,9 @@ interface Owner {
   time: string | undefined;
   set: FieldSet;
   /**
-   * Kept even when it owns nothing: Apply entries, whose presence marks the object as applied
-   * (upstream drops empty entries, but tracks every object, so it needs no marker).
+   * The entry of the apply being made: kept even when it owns nothing, because its presence
+   * marks the object as applied (tracking starts at the first apply here, unlike upstream,
+   * which tracks every object and so drops every empty entry).
    */
   keep?: boolean;
 }
@@ -95,7 +100,6 @@ function decodeOwners(entries: unknown): Owner[] | undefined {
       apiVersion: typeof apiVersion === 'string' ? apiVersion : '',
       time: typeof time === 'string' ? time : undefined,
       set: fieldsV1 === undefined ? {} : fromWire(fieldsV1 as FieldSet),
-      keep: operation === 'Apply',
     });
   }
   return out;
@@ -112,7 +116,12 @@ function isReset(entries: unknown): boolean {
   return Array.isArray(entries) && entries.length > 0 && entries.every((e) => isObject(e) && Object.keys(e).length === 0);
 }
 
-/** Upstream's order: Apply before Update, then by time, manager, apiVersion, subresource. */
+/**
+ * Upstream's order: Apply before Update, then by time, manager, apiVersion, subresource. An
+ * entry that owns nothing is left out (structured-merge-diff removes a manager whose set became
+ * empty, e.g. after another manager forced its only field away), except the current applier's.
+ * Undefined when no entry is left: the object is then untracked again until its next apply.
+ */
 function encodeOwners(owners: Owner[]): ManagedFieldsEntry[] | undefined {
   const kept = owners.filter((o) => o.keep || !isEmptySet(o.set));
   if (kept.length === 0) return undefined;

@@ -203,6 +203,28 @@ describe('apply', () => {
     expect(forced.metadata.managedFields!.map((e) => e.manager)).toEqual(['kubectl']);
   });
 
+  it('drops a manager whose only field another manager forced away, as structured-merge-diff does', () => {
+    const cm: ManagedKind = { schema: schemaFor({ group: '', version: 'v1', kind: 'ConfigMap' })!, apiVersion: 'v1', hasStatus: false };
+    const cfg = (v: string) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c' }, data: { k: v } }) as KubeObject;
+    const first = applyConfiguration(undefined, cfg('1'), cm, { manager: 'mgr1', force: false, subresource: '', now });
+    const taken = applyConfiguration(deepFreeze(JSON.parse(JSON.stringify(first)) as KubeObject), cfg('2'), cm, { manager: 'mgr2', force: true, subresource: '', now: later });
+    expect(taken.metadata.managedFields).toEqual([
+      { manager: 'mgr2', operation: 'Apply', apiVersion: 'v1', time: later, fieldsType: 'FieldsV1', fieldsV1: { 'f:data': { 'f:k': {} } } },
+    ]);
+  });
+
+  it('an applier that owns nothing keeps its empty entry while it is the latest applier (the object stays applied), and loses it after', () => {
+    let live = apply(undefined, config({ labels: { team: 'a' } }), 'one');
+    // 'two' applies only the name: nothing ownable.
+    const nameOnly = { apiVersion: 'apps/v1', kind: 'DaemonSet', metadata: { name: 'x' } } as KubeObject;
+    live = apply(live, nameOnly, 'two');
+    expect(live.metadata.managedFields!.map((e) => [e.manager, Object.keys(e.fieldsV1 as object).length > 0])).toEqual([['one', true], ['two', false]]);
+    // Re-applying it changes nothing.
+    expect(apply(live, nameOnly, 'two').metadata.managedFields).toEqual(live.metadata.managedFields);
+    live = apply(live, config({ labels: { team: 'a' } }), 'one');
+    expect(live.metadata.managedFields!.map((e) => e.manager)).toEqual(['one']);
+  });
+
   it('several conflicts are grouped by manager', () => {
     let live = apply(undefined, config({ image: 'busybox:1', labels: { a: '1' } }), 'one');
     live = apply(live, config({ image: 'busybox:1', labels: { a: '1', b: '2' } }), 'two');
@@ -263,6 +285,25 @@ describe('update tracking', () => {
     cleared.metadata.managedFields = [{}];
     recordUpdate(next, cleared, ds, 'x', '', now);
     expect(cleared.metadata.managedFields).toBeUndefined();
+  });
+
+  it('drops an Update manager whose fields another write took over, and an empty Apply entry likewise', () => {
+    const live = apply(undefined, config({ image: 'busybox:1', labels: { team: 'a' } }), 'kubectl');
+    const a = structuredClone(live);
+    a.metadata.labels = { team: 'b' };
+    recordUpdate(live, a, ds, 'first', '', now);
+    expect(a.metadata.managedFields!.map((e) => e.manager)).toEqual(['kubectl', 'first']);
+    const b = structuredClone(a);
+    b.metadata.labels = { team: 'c' };
+    recordUpdate(a, b, ds, 'second', '', later);
+    expect(b.metadata.managedFields!.map((e) => e.manager)).toEqual(['kubectl', 'second']);
+    // An Apply entry whose fields all went to an updater is dropped too.
+    const only = apply(undefined, { ...config(), spec: undefined, metadata: { name: 'x', labels: { team: 'a' } } } as KubeObject, 'ci');
+    expect(only.metadata.managedFields!.map((e) => e.manager)).toEqual(['ci']);
+    const next = structuredClone(only);
+    next.metadata.labels = { team: 'z' };
+    recordUpdate(only, next, ds, 'editor', '', later);
+    expect(next.metadata.managedFields!.map((e) => `${e.manager}/${e.operation}`)).toEqual(['editor/Update']);
   });
 
   it('names managers after the User-Agent and checks the fieldManager parameter', () => {

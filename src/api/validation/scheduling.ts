@@ -1,7 +1,7 @@
 // scheduling.k8s.io/v1 PriorityClass and coordination.k8s.io/v1 Lease
 // (pkg/apis/scheduling/validation, pkg/apis/coordination/validation).
 
-import { fe, type FieldError } from '../errors.js';
+import { fe, forbidden, type ApiError, type FieldError } from '../errors.js';
 import { nameIsDNSSubdomain } from './names.js';
 import { validateObjectMeta, validateObjectMetaUpdate } from './object-meta.js';
 import { num, obj, str, validateImmutableField, type Obj } from './util.js';
@@ -12,6 +12,12 @@ export const systemPriorityClasses: Record<string, number> = {
   'system-cluster-critical': 2000000000,
   'system-node-critical': 2000001000,
 };
+
+/** 403 for deleting a system PriorityClass (upstream's priorityclass REST); undefined for any other name. */
+export function systemPriorityClassDeletion(name: string): ApiError | undefined {
+  if (systemPriorityClasses[name] === undefined) return undefined;
+  return forbidden(`priorityclasses.scheduling.k8s.io "${name}" is forbidden: this is a system priority class and cannot be deleted`, { group: 'scheduling.k8s.io', resource: 'priorityclasses', kind: 'PriorityClass' }, name);
+}
 
 export function setPriorityClassDefaults(pc: Obj): void {
   if (pc.preemptionPolicy === undefined || pc.preemptionPolicy === null) pc.preemptionPolicy = 'PreemptLowerPriority';

@@ -5,7 +5,7 @@
 // `Error from server (NotFound): error when deleting "<file>": ...`.
 
 import type { Command } from 'commander';
-import type { DeletionPropagation, KubeObject } from '../../api/types.js';
+import type { DeletionPropagation, KubeObject, Status } from '../../api/types.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isNotFound } from '../../client/index.js';
 import { CliError, withContext } from '../context.js';
@@ -88,7 +88,8 @@ export function registerDelete(program: Command, ctx: CliContext): void {
         try {
           const res = await conn.client.delete(w.r, w.ns, w.name, { propagationPolicy: policy });
           ctx.out(`${kindPrefix(w.r)} "${w.name}" deleted\n`);
-          const uid = (res as KubeObject).metadata?.uid;
+          // The deleted object, or (for most kinds, deleted at once) a Status whose details name it.
+          const uid = res.kind === 'Status' ? (res as Status).details?.uid : (res as KubeObject).metadata?.uid;
           pending.push({ ...w, uid });
         } catch (e) {
           if (opts.ignoreNotFound && isNotFound(e)) continue;

@@ -1140,9 +1140,14 @@ export class DaemonSetsController {
       st.currentNumberScheduled = c.current;
       st.numberMisscheduled = c.misscheduled;
       st.numberReady = c.ready;
-      st.updatedNumberScheduled = c.updated;
-      st.numberAvailable = c.available;
-      st.numberUnavailable = c.unavailable;
+      // apps/v1 leaves these three out when zero (omitempty), as upstream's status shows them.
+      const omitZero = (k: 'updatedNumberScheduled' | 'numberAvailable' | 'numberUnavailable', v: number): void => {
+        if (v === 0) delete st[k];
+        else st[k] = v;
+      };
+      omitZero('updatedNumberScheduled', c.updated);
+      omitZero('numberAvailable', c.available);
+      omitZero('numberUnavailable', c.unavailable);
       toUpdate.status = st;
       try {
         await this.client.updateStatus<DaemonSet>(daemonSetsResource, ns, toUpdate);
