@@ -89,6 +89,8 @@ export {
   BucketRateLimiter,
   MaxOfRateLimiter,
   defaultControllerRateLimiter,
+  runQueueWorkers,
+  type SyncedCache,
 } from './workqueue.js';
 export {
   ControllerExpectations,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { FakeClock } from '../util/index.js';
-import { BucketRateLimiter, ItemExponentialFailureRateLimiter, RateLimitingQueue, WorkQueue, defaultControllerRateLimiter } from './workqueue.js';
+import { BucketRateLimiter, ItemExponentialFailureRateLimiter, RateLimitingQueue, WorkQueue, defaultControllerRateLimiter, runQueueWorkers } from './workqueue.js';
 
 describe('WorkQueue', () => {
   it('collapses repeated adds and keeps FIFO order', () => {
@@ -82,5 +82,55 @@ describe('rate limiting', () => {
     expect(q.tryGet()).toBe('b');
     q.forget('b');
     expect(q.numRequeues('b')).toBe(0);
+  });
+});
+
+describe('runQueueWorkers', () => {
+  const cache = (synced: boolean) => ({ waitForSync: () => (synced ? Promise.resolve() : new Promise<void>(() => {})), hasSynced: () => synced });
+
+  it('syncs nothing when stopped before the caches synced', async () => {
+    const queue = new RateLimitingQueue<string>(new FakeClock());
+    queue.add('a');
+    const ac = new AbortController();
+    const seen: string[] = [];
+    const run = runQueueWorkers({ queue, caches: [cache(false)], signal: ac.signal, workers: 1, sync: async (k) => void seen.push(k), onError: () => {} });
+    ac.abort();
+    await run;
+    expect(seen).toEqual([]);
+    expect(queue.shuttingDown()).toBe(true);
+  });
+
+  it('syncs keys, retries a failed one rate-limited, and forgets its back-off once it succeeds', async () => {
+    const clock = new FakeClock();
+    const queue = new RateLimitingQueue<string>(clock);
+    const ac = new AbortController();
+    const seen: string[] = [];
+    const errors: unknown[] = [];
+    let fail = true;
+    const run = runQueueWorkers({
+      queue,
+      caches: [cache(true)],
+      signal: ac.signal,
+      workers: 2,
+      sync: async (k) => {
+        seen.push(k);
+        if (k === 'bad' && fail) {
+          fail = false;
+          throw new Error('boom');
+        }
+      },
+      onError: (e) => errors.push(e),
+    });
+    queue.add('ok');
+    queue.add('bad');
+    await new Promise((r) => setTimeout(r, 10));
+    expect(errors).toHaveLength(1);
+    expect(queue.numRequeues('bad')).toBe(1);
+    clock.advance(1000);
+    await new Promise((r) => setTimeout(r, 10));
+    expect(seen).toEqual(['ok', 'bad', 'bad']);
+    expect(queue.numRequeues('bad')).toBe(0);
+    ac.abort();
+    await run;
   });
 });

@@ -234,3 +234,53 @@ export class RateLimitingQueue<K = string> extends WorkQueue<K> {
     super.shutDown(o);
   }
 }
+
+/** What runQueueWorkers waits on before the first sync: an informer's cache. */
+export interface SyncedCache {
+  waitForSync(): Promise<void>;
+  hasSynced(): boolean;
+}
+
+/**
+ * The standard controller loop over `queue`: once every cache in `caches` has synced (nothing
+ * runs on partial caches; stopped before that, nothing runs at all), `workers` workers take
+ * keys and `sync` them until `signal` aborts. A sync that throws is reported to `onError` and
+ * the key is retried rate-limited; one that succeeds forgets the key's back-off. Resolves once
+ * the queue is shut down and every worker has finished its current key.
+ */
+export async function runQueueWorkers<K>(o: {
+  queue: RateLimitingQueue<K>;
+  caches: SyncedCache[];
+  signal: AbortSignal;
+  workers: number;
+  sync: (key: K) => Promise<void>;
+  onError: (err: unknown) => void;
+}): Promise<void> {
+  const { queue, caches, signal } = o;
+  if (signal.aborted) return;
+  const stop = new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+  await Promise.race([Promise.all(caches.map((c) => c.waitForSync())), stop]);
+  if (signal.aborted || !caches.every((c) => c.hasSynced())) {
+    queue.shutDown({ drain: false });
+    return;
+  }
+  const worker = async (): Promise<void> => {
+    for (;;) {
+      const key = await queue.get();
+      if (key === undefined) return;
+      try {
+        await o.sync(key);
+        queue.forget(key);
+      } catch (err) {
+        o.onError(err);
+        queue.addRateLimited(key);
+      } finally {
+        queue.done(key);
+      }
+    }
+  };
+  const all = Promise.all(Array.from({ length: o.workers }, worker));
+  await stop;
+  queue.shutDown({ drain: false });
+  await all;
+}

@@ -44,6 +44,7 @@ import {
   type Informer,
   type SharedInformerFactory,
   RateLimitingQueue,
+  runQueueWorkers,
   daemonSetsResource,
   getControllerOf,
   isConflict,
@@ -117,35 +118,9 @@ export class DisruptionController {
     });
   }
 
-  /** Runs `workers` workers until `signal` aborts. */
-  async run(signal: AbortSignal, workers = 1): Promise<void> {
-    if (signal.aborted) return;
-    const stop = new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
-    const informers = [this.budgets, this.pods, this.daemonSets];
-    await Promise.race([Promise.all(informers.map((i) => i.waitForSync())), stop]);
-    if (signal.aborted || !informers.every((i) => i.hasSynced())) {
-      this.queue.shutDown({ drain: false });
-      return;
-    }
-    const worker = async (): Promise<void> => {
-      for (;;) {
-        const key = await this.queue.get();
-        if (key === undefined) return;
-        try {
-          await this.sync(key);
-          this.queue.forget(key);
-        } catch (err) {
-          this.onError(err);
-          this.queue.addRateLimited(key);
-        } finally {
-          this.queue.done(key);
-        }
-      }
-    };
-    const all = Promise.all(Array.from({ length: workers }, worker));
-    await stop;
-    this.queue.shutDown({ drain: false });
-    await all;
+  /** Runs `workers` workers until `signal` aborts (runQueueWorkers). */
+  run(signal: AbortSignal, workers = 1): Promise<void> {
+    return runQueueWorkers({ queue: this.queue, caches: [this.budgets, this.pods, this.daemonSets], signal, workers, sync: (key) => this.sync(key), onError: this.onError });
   }
 
   async sync(key: string): Promise<void> {

@@ -14,6 +14,7 @@ import {
   type Informer,
   type SharedInformerFactory,
   RateLimitingQueue,
+  runQueueWorkers,
   isAlreadyExists,
   hasStatusCause,
   namespaceTerminatingCause,
@@ -58,35 +59,9 @@ export class ServiceAccountsController {
     });
   }
 
-  /** Runs `workers` workers until `signal` aborts. */
-  async run(signal: AbortSignal, workers = 1): Promise<void> {
-    if (signal.aborted) return;
-    const stop = new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
-    await Promise.race([Promise.all([this.namespaces.waitForSync(), this.accounts.waitForSync()]), stop]);
-    // Stopped before the caches synced: start nothing (it would act on partial caches).
-    if (signal.aborted || !this.namespaces.hasSynced() || !this.accounts.hasSynced()) {
-      this.queue.shutDown({ drain: false });
-      return;
-    }
-    const worker = async (): Promise<void> => {
-      for (;;) {
-        const key = await this.queue.get();
-        if (key === undefined) return;
-        try {
-          await this.sync(key);
-          this.queue.forget(key);
-        } catch (err) {
-          this.onError(err);
-          this.queue.addRateLimited(key);
-        } finally {
-          this.queue.done(key);
-        }
-      }
-    };
-    const all = Promise.all(Array.from({ length: workers }, worker));
-    await stop;
-    this.queue.shutDown({ drain: false });
-    await all;
+  /** Runs `workers` workers until `signal` aborts (runQueueWorkers). */
+  run(signal: AbortSignal, workers = 1): Promise<void> {
+    return runQueueWorkers({ queue: this.queue, caches: [this.namespaces, this.accounts], signal, workers, sync: (key) => this.sync(key), onError: this.onError });
   }
 
   async sync(namespace: string): Promise<void> {
