@@ -127,7 +127,7 @@ describe('offline behaviour', () => {
       }
     };
     walk(program, []);
-    expect(paths.map((p) => p.join(' '))).toEqual(expect.arrayContaining(['get', 'describe', 'apply', 'create', 'delete', 'logs', 'label', 'annotate', 'taint', 'cordon', 'uncordon', 'rollout status', 'rollout history', 'rollout undo', 'rollout restart', 'version', 'kubeconfig', 'completion']));
+    expect(paths.map((p) => p.join(' '))).toEqual(expect.arrayContaining(['get', 'describe', 'apply', 'create', 'delete', 'logs', 'label', 'annotate', 'taint', 'cordon', 'uncordon', 'drain', 'rollout status', 'rollout history', 'rollout undo', 'rollout restart', 'version', 'kubeconfig', 'completion']));
     for (const p of paths) {
       const t = io();
       expect(await runCli([...p, '--help'], t), p.join(' ')).toBe(0);

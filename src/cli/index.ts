@@ -18,6 +18,7 @@ import { registerLabel } from './commands/label.js';
 import { registerLogs } from './commands/logs.js';
 import { clientVersion, registerMisc } from './commands/misc.js';
 import { registerNode } from './commands/node.js';
+import { registerDrain } from './commands/drain.js';
 import { registerTop } from './commands/top.js';
 import { registerRollout } from './commands/rollout.js';
 import { formatError } from './context.js';
@@ -58,6 +59,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerLogs(program, ctx);
   registerLabel(program, ctx);
   registerNode(program, ctx);
+  registerDrain(program, ctx);
   registerTop(program, ctx);
   registerRollout(program, ctx);
   registerMisc(program, ctx);

@@ -13,7 +13,7 @@ const groups: [title: string, verbs: string[]][] = [
   ['Basic Commands (Beginner)', ['create']],
   ['Basic Commands (Intermediate)', ['get', 'delete']],
   ['Deploy Commands', ['rollout']],
-  ['Cluster Management Commands', ['top', 'cordon', 'uncordon', 'taint']],
+  ['Cluster Management Commands', ['top', 'cordon', 'uncordon', 'drain', 'taint']],
   ['Troubleshooting and Debugging Commands', ['describe', 'logs']],
   ['Advanced Commands', ['apply']],
   ['Settings Commands', ['label', 'annotate', 'completion']],

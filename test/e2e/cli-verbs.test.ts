@@ -210,6 +210,40 @@ describe('everynode CLI verbs', () => {
     expect(await cli(['cordon', 'ghost-node'])).toMatchObject({ code: 1, stderr: 'Error from server (NotFound): nodes "ghost-node" not found\n' });
   });
 
+  it('drain refuses unmanaged pods without --force, waits while a PodDisruptionBudget allows nothing, and evicts once it does', async () => {
+    await cli(['apply', '-f', '-'], { input: 'apiVersion: v1\nkind: Node\nmetadata:\n  name: cli-d1\n' });
+    await cli(['apply', '-f', '-'], { input: 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: d-bare\n  labels: {app: d-bare}\nspec:\n  nodeName: cli-d1\n  containers: [{name: c, image: busybox}]\n' });
+    // No agent runs here: the test reports the pod Running and Ready, as its kubelet would.
+    const now = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+    const st = await testFetch(`${server.url}/api/v1/namespaces/default/pods/d-bare/status`, {
+      method: 'PATCH',
+      headers: { 'content-type': 'application/merge-patch+json' },
+      body: JSON.stringify({ status: { phase: 'Running', conditions: [{ type: 'Ready', status: 'True', lastTransitionTime: now }] } }),
+    });
+    expect(st.status).toBe(200);
+
+    const refused = await cli(['drain', 'cli-d1']);
+    expect(refused.code).toBe(1);
+    expect(refused.stdout).toBe('node/cli-d1 cordoned\n');
+    expect(refused.stderr).toContain('error: unable to drain node "cli-d1" due to error: cannot delete Pods that declare no controller (use --force to override): default/d-bare, continuing command...\nThere are pending nodes to be drained:\n cli-d1\n');
+
+    await cli(['apply', '-f', '-'], { input: 'apiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata:\n  name: d-bare\nspec:\n  minAvailable: 1\n  selector: {matchLabels: {app: d-bare}}\n' });
+    await waitFor(async () => (await cli(['get', 'pdb', 'd-bare', '-o', 'jsonpath={.status.currentHealthy}'])).stdout === '1', { message: 'the budget computed' });
+    const blocked = await cli(['drain', 'cli-d1', '--force', '--timeout', '2s']);
+    expect(blocked.code).toBe(1);
+    expect(blocked.stdout).toBe('node/cli-d1 already cordoned\nevicting pod default/d-bare\n');
+    expect(blocked.stderr).toContain(`error when evicting pods/"d-bare" -n "default" (will retry after 5s): Cannot evict pod as it would violate the pod's disruption budget.`);
+    expect(blocked.stderr).toContain('global timeout reached');
+    expect((await cli(['get', 'pod', 'd-bare', '-o', 'name'])).stdout).toBe('pod/d-bare\n');
+
+    await cli(['apply', '-f', '-'], { input: 'apiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata:\n  name: d-bare\nspec:\n  minAvailable: 0\n  selector: {matchLabels: {app: d-bare}}\n' });
+    await waitFor(async () => (await cli(['get', 'pdb', 'd-bare', '-o', 'jsonpath={.status.disruptionsAllowed}'])).stdout === '1', { message: 'the budget allowing one' });
+    const drained = await cli(['drain', 'node/cli-d1', '--force', '--grace-period', '0', '--timeout', '30s']);
+    expect(drained).toMatchObject({ code: 0, stdout: 'node/cli-d1 already cordoned\nevicting pod default/d-bare\npod/d-bare evicted\nnode/cli-d1 drained\n' });
+    expect(drained.stderr).toBe('Warning: deleting Pods that declare no controller: default/d-bare\n');
+    expect((await cli(['get', 'pod', 'd-bare'])).code).toBe(1);
+  });
+
   it('logs: not found for a missing pod or DaemonSet, one line each', async () => {
     expect(await cli(['logs', 'ghost'])).toMatchObject({ code: 1, stdout: '', stderr: 'Error from server (NotFound): pods "ghost" not found\n' });
     expect(await cli(['logs', 'ds/ghost', '-f', '--tail', '5'])).toMatchObject({ code: 1, stderr: 'Error from server (NotFound): daemonsets.apps "ghost" not found\n' });

@@ -1,0 +1,199 @@
+// `everynode drain NODE`: kubectl drain. Cordons the node, then evicts (or, with
+// --disable-eviction, deletes) its pods and waits until they are gone.
+//
+// Contract (kubectl's drain, its messages included):
+// - Which pods: those bound to the node (spec.nodeName), optionally narrowed by --pod-selector.
+//   Mirror pods are skipped. DaemonSet pods are an error unless --ignore-daemonsets (then a
+//   warning and skipped: their DaemonSet would put them back); pods with emptyDir volumes are
+//   an error unless --delete-emptydir-data; pods with no controller are an error unless
+//   --force. Succeeded and Failed pods are always removable. Any error stops the drain before
+//   anything is evicted ("There are pending nodes to be drained"), exit 1.
+// - Evictions go through the eviction API, so PodDisruptionBudgets hold: a 429 is retried every
+//   5 s (printed), until --timeout (0: no limit) ends the drain with "global timeout reached".
+//   A pod already gone counts as evicted. Each evicted pod is waited for (polled every second)
+//   until it is gone or replaced by another of its name.
+// - --grace-period N (>= 0) goes into the eviction's deleteOptions; --dry-run=client changes
+//   nothing and prints what would happen, --dry-run=server sends dry-run requests.
+
+import type { Command } from 'commander';
+import type { KubeObject, Node, Pod } from '../../api/types.js';
+import { ApiError, getControllerOf, isNotFound, nodesResource, podsResource, resourcePath } from '../../client/index.js';
+
+import { CliError } from '../context.js';
+import { type CliContext, parseDuration } from './common.js';
+
+interface DrainOptions {
+  ignoreDaemonsets?: boolean;
+  force?: boolean;
+  deleteEmptydirData?: boolean;
+  deleteLocalData?: boolean;
+  gracePeriod: string;
+  timeout: string;
+  podSelector?: string;
+  disableEviction?: boolean;
+  dryRun: string;
+}
+
+const EVICTION_RETRY_MS = 5000;
+const DELETE_POLL_MS = 1000;
+
+const daemonSetFatal = 'cannot delete DaemonSet-managed Pods (use --ignore-daemonsets to ignore)';
+const daemonSetWarning = 'ignoring DaemonSet-managed Pods';
+const localStorageFatal = 'cannot delete Pods with local storage (use --delete-emptydir-data to override)';
+const localStorageWarning = 'deleting Pods with local storage';
+const unmanagedFatal = 'cannot delete Pods that declare no controller (use --force to override)';
+const unmanagedWarning = 'deleting Pods that declare no controller';
+
+/** The pods to remove, and the warnings and errors (message -> pods) that decided it. */
+export function podsForDeletion(pods: Pod[], o: { ignoreDaemonsets: boolean; deleteEmptyDirData: boolean; force: boolean }): { remove: Pod[]; warnings: Map<string, string[]>; errors: Map<string, string[]> } {
+  const remove: Pod[] = [];
+  const warnings = new Map<string, string[]>();
+  const errors = new Map<string, string[]>();
+  const note = (m: Map<string, string[]>, msg: string, pod: Pod): void => {
+    const list = m.get(msg) ?? [];
+    list.push(`${pod.metadata.namespace ?? ''}/${pod.metadata.name ?? ''}`);
+    m.set(msg, list);
+  };
+  for (const pod of pods) {
+    const terminal = pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed';
+    const owner = getControllerOf(pod);
+    if (owner?.kind === 'DaemonSet' && !terminal) {
+      if (o.ignoreDaemonsets) note(warnings, daemonSetWarning, pod);
+      else note(errors, daemonSetFatal, pod);
+      continue;
+    }
+    if (pod.metadata.annotations?.['kubernetes.io/config.mirror'] !== undefined) continue;
+    // kubectl's filters in order; the first that refuses a pod decides its error.
+    if (!terminal && (pod.spec.volumes ?? []).some((v) => v['emptyDir'] !== undefined)) {
+      if (!o.deleteEmptyDirData) {
+        note(errors, localStorageFatal, pod);
+        continue;
+      }
+      note(warnings, localStorageWarning, pod);
+    }
+    if (!terminal && !owner) {
+      if (!o.force) {
+        note(errors, unmanagedFatal, pod);
+        continue;
+      }
+      note(warnings, unmanagedWarning, pod);
+    }
+    remove.push(pod);
+  }
+  return { remove, warnings, errors };
+}
+
+const joinReasons = (m: Map<string, string[]>): string => [...m].map(([msg, pods]) => `${msg}: ${pods.join(', ')}`).join('; ');
+
+export function registerDrain(program: Command, ctx: CliContext): void {
+  program
+    .command('drain')
+    .description('Cordon a node and evict its pods, respecting their PodDisruptionBudgets')
+    .argument('<node>', 'NAME or node/NAME')
+    .option('--ignore-daemonsets', 'skip DaemonSet-managed pods (their DaemonSet would recreate them)')
+    .option('--force', 'also remove pods that declare no controller')
+    .option('--delete-emptydir-data', 'also remove pods with emptyDir volumes (their data is lost)')
+    .option('--delete-local-data', 'deprecated name of --delete-emptydir-data')
+    .option('--grace-period <seconds>', 'termination grace period for each pod; -1: the pod\'s own', '-1')
+    .option('--timeout <duration>', 'give up after this long (0: wait for ever)', '0s')
+    .option('--pod-selector <selector>', 'only pods matching this label selector')
+    .option('--disable-eviction', 'delete pods instead of evicting them (bypasses PodDisruptionBudgets)')
+    .option('--dry-run <mode>', 'none, client or server', 'none')
+    .action(async (arg: string, opts: DrainOptions, cmd: Command) => {
+      const name = arg.startsWith('node/') || arg.startsWith('nodes/') ? arg.slice(arg.indexOf('/') + 1) : arg;
+      if (!['none', 'client', 'server'].includes(opts.dryRun)) throw new CliError(`Invalid dry-run value (${opts.dryRun}). Must be "none", "server", or "client".`);
+      const grace = Number(opts.gracePeriod);
+      if (!Number.isInteger(grace)) throw new CliError(`invalid --grace-period ${JSON.stringify(opts.gracePeriod)}: an integer number of seconds`);
+      const timeoutMs = parseDuration(opts.timeout);
+      const deadline = timeoutMs > 0 ? Date.now() + timeoutMs : Infinity;
+      const suffix = opts.dryRun === 'client' ? ' (dry run)' : opts.dryRun === 'server' ? ' (server dry run)' : '';
+      const dryRunQuery = opts.dryRun === 'server' ? '?dryRun=All' : '';
+      const conn = ctx.conn(cmd);
+
+      const node = await conn.client.get<Node>(nodesResource, '', name);
+      if (node.spec?.unschedulable === true) ctx.out(`node/${name} already cordoned${suffix}\n`);
+      else {
+        if (opts.dryRun !== 'client') {
+          await conn.client.patch(nodesResource, '', name, 'merge', { spec: { unschedulable: true } }, { fieldManager: 'everynode-cordon', dryRun: opts.dryRun === 'server' });
+        }
+        ctx.out(`node/${name} cordoned${suffix}\n`);
+      }
+
+      const list = await conn.client.list<Pod>(podsResource, { fieldSelector: `spec.nodeName=${name}`, ...(opts.podSelector ? { labelSelector: opts.podSelector } : {}) });
+      const { remove, warnings, errors } = podsForDeletion(list.items, {
+        ignoreDaemonsets: !!opts.ignoreDaemonsets,
+        deleteEmptyDirData: !!(opts.deleteEmptydirData || opts.deleteLocalData),
+        force: !!opts.force,
+      });
+      if (errors.size > 0) {
+        const why = joinReasons(errors);
+        ctx.err(`error: unable to drain node "${name}" due to error: ${why}, continuing command...\nThere are pending nodes to be drained:\n ${name}\n`);
+        throw new CliError(why);
+      }
+      if (warnings.size > 0) ctx.err(`Warning: ${joinReasons(warnings)}\n`);
+
+      const failures: string[] = [];
+      await Promise.all(
+        remove.map(async (pod) => {
+          const ns = pod.metadata.namespace ?? '';
+          const podName = pod.metadata.name ?? '';
+          try {
+            if (opts.disableEviction) {
+              if (opts.dryRun !== 'client') {
+                await conn.client.delete(podsResource, ns, podName, { ...(grace >= 0 ? { gracePeriodSeconds: grace } : {}), ...(opts.dryRun === 'server' ? { dryRun: ['All'] } : {}) });
+              }
+            } else {
+              ctx.out(`evicting pod ${ns}/${podName}${suffix}\n`);
+              if (opts.dryRun !== 'client') await evict(ctx, conn, pod, grace, dryRunQuery, deadline);
+            }
+            if (opts.dryRun === 'none') await waitGone(conn, pod, deadline);
+            ctx.out(`pod/${podName} ${opts.disableEviction ? 'deleted' : 'evicted'}${suffix}\n`);
+          } catch (e) {
+            failures.push(e instanceof Error ? e.message : String(e));
+          }
+        }),
+      );
+      if (failures.length > 0) {
+        ctx.err(`There are pending pods in node "${name}" when an error occurred: ${failures.join('; ')}\n`);
+        throw new CliError(`unable to drain node "${name}": ${failures.join('; ')}`);
+      }
+      ctx.out(`node/${name} drained${suffix}\n`);
+    });
+}
+
+type Conn = ReturnType<CliContext['conn']>;
+
+/** One eviction, retried while a disruption budget refuses it (429), until `deadline`. */
+async function evict(ctx: CliContext, conn: Conn, pod: Pod, grace: number, dryRunQuery: string, deadline: number): Promise<void> {
+  const ns = pod.metadata.namespace ?? '';
+  const name = pod.metadata.name ?? '';
+  const body = JSON.stringify({ apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name, namespace: ns }, deleteOptions: grace >= 0 ? { gracePeriodSeconds: grace } : {} });
+  for (;;) {
+    try {
+      await conn.raw({ method: 'POST', path: resourcePath(podsResource, ns, name, 'eviction') + dryRunQuery, body });
+      return;
+    } catch (e) {
+      if (isNotFound(e)) return;
+      if (!(e instanceof ApiError) || e.code !== 429) throw new Error(`error when evicting pods/${JSON.stringify(name)} -n ${JSON.stringify(ns)}: ${e instanceof Error ? e.message : String(e)}`);
+      ctx.err(`error when evicting pods/${JSON.stringify(name)} -n ${JSON.stringify(ns)} (will retry after 5s): ${e.message}\n`);
+      if (Date.now() + EVICTION_RETRY_MS > deadline) throw new Error(`error when evicting pods/${JSON.stringify(name)} -n ${JSON.stringify(ns)}: global timeout reached`);
+      await new Promise((r) => setTimeout(r, EVICTION_RETRY_MS));
+    }
+  }
+}
+
+/** Waits until `pod` is gone (or its name holds another pod), polling every second, until `deadline`. */
+async function waitGone(conn: Conn, pod: Pod, deadline: number): Promise<void> {
+  for (;;) {
+    let cur: KubeObject | undefined;
+    try {
+      cur = await conn.client.get(podsResource, pod.metadata.namespace ?? '', pod.metadata.name ?? '');
+    } catch (e) {
+      if (isNotFound(e)) return;
+      throw e;
+    }
+    if (cur.metadata.uid !== pod.metadata.uid) return;
+    if (Date.now() + DELETE_POLL_MS > deadline) throw new Error(`error when waiting for pod ${JSON.stringify(pod.metadata.name ?? '')} in namespace ${JSON.stringify(pod.metadata.namespace ?? '')} to terminate: global timeout reached`);
+    await new Promise((r) => setTimeout(r, DELETE_POLL_MS));
+  }
+}
