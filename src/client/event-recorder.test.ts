@@ -7,30 +7,48 @@ import { FakeApiClient } from './testing/index.js';
 
 const ds = (name: string): KubeObject => ({ apiVersion: 'apps/v1', kind: 'DaemonSet', metadata: { name, namespace: 'default', uid: `uid-${name}` } });
 
-describe('ApiEventRecorder spam filter', () => {
-  it('writes a burst of 25 events per source+object, then one per 300 s; other objects have their own bucket', async () => {
+describe('ApiEventRecorder correlation and spam filter', () => {
+  const list = async (client: FakeApiClient, name: string) => (await client.list<Event>(eventsResource, { namespace: 'default' })).items.filter((e) => e.involvedObject.name === name);
+  const combined = (events: Event[]) => events.find((e) => e.message?.startsWith('(combined from similar events): '));
+
+  it('aggregates similar events after 10 messages, and writes 25 times per source+object, then once per 300 s; other objects have their own bucket', async () => {
     const clock = new FakeClock();
     const client = new FakeApiClient(clock);
     const rec = new ApiEventRecorder(client, { component: 'daemonset-controller', clock });
     for (let i = 0; i < 100; i++) rec.event(ds('a'), 'Normal', 'SuccessfulCreate', `Created pod: a-${i}`);
     rec.event(ds('b'), 'Normal', 'SuccessfulCreate', 'Created pod: b-0');
     await rec.flush();
-    const list = async () => (await client.list<Event>(eventsResource, { namespace: 'default' })).items;
-    expect((await list()).filter((e) => e.involvedObject.name === 'a')).toHaveLength(25);
-    expect((await list()).filter((e) => e.involvedObject.name === 'b')).toHaveLength(1);
+    // 9 distinct events, then one combined event whose count grows: 25 writes in all.
+    const a = await list(client, 'a');
+    expect(a).toHaveLength(10);
+    expect(combined(a)).toMatchObject({ message: '(combined from similar events): Created pod: a-24', count: 16 });
+    expect(await list(client, 'b')).toHaveLength(1);
     expect(rec.dropped).toBe(75);
     clock.advance(300_000);
     rec.event(ds('a'), 'Normal', 'SuccessfulCreate', 'Created pod: a-100');
     rec.event(ds('a'), 'Normal', 'SuccessfulCreate', 'Created pod: a-101');
     await rec.flush();
-    expect((await list()).filter((e) => e.involvedObject.name === 'a')).toHaveLength(26);
+    // One token back: the next write carries the count of every occurrence since.
+    expect(combined(await list(client, 'a'))).toMatchObject({ message: '(combined from similar events): Created pod: a-100', count: 92 });
   });
 
-  it('spamFilter: false writes every event', async () => {
+  it('a repeated event is one Event whose count grows', async () => {
+    const client = new FakeApiClient();
+    const rec = new ApiEventRecorder(client, { component: 'x', defaultKind: { kind: 'DaemonSet', apiVersion: 'apps/v1' } });
+    for (let i = 0; i < 3; i++) rec.event({ metadata: { name: 'a', namespace: 'default', uid: 'u' } } as KubeObject, 'Warning', 'FailedDaemonPod', 'Found failed daemon pod default/p on node n, will try to kill it');
+    await rec.flush();
+    const a = await list(client, 'a');
+    expect(a).toHaveLength(1);
+    expect(a[0]).toMatchObject({ count: 3, involvedObject: { kind: 'DaemonSet', apiVersion: 'apps/v1', name: 'a' }, source: { component: 'x' } });
+  });
+
+  it('spamFilter: false writes every occurrence', async () => {
     const client = new FakeApiClient();
     const rec = new ApiEventRecorder(client, { component: 'x', spamFilter: false });
     for (let i = 0; i < 40; i++) rec.event(ds('a'), 'Normal', 'R', `m${i}`);
     await rec.flush();
-    expect((await client.list<Event>(eventsResource, { namespace: 'default' })).items).toHaveLength(40);
+    const a = await list(client, 'a');
+    expect(a).toHaveLength(10);
+    expect(combined(a)?.count).toBe(31);
   });
 });

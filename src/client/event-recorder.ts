@@ -1,15 +1,30 @@
-// Event recorder: core/v1 Events about an involved object, written asynchronously (a failure
-// to record an event never fails a sync). Every recorded call creates one Event with count 1.
+// Event recorder: core/v1 Events about an involved object, as client-go's tools/record writes
+// them (controllers, and the node agent as the kubelet). Recording never fails the caller's work.
 //
-// Spam filter (upstream client-go's EventSourceObjectSpamFilter): each (source component,
-// source host, involved object) key owns a token bucket of `burst` tokens (default 25)
-// refilled at `qps` (default 1 per 300 s); an event finding the bucket empty is dropped, not
-// written. A DaemonSet creating 5,000 pods thus writes ~25 SuccessfulCreate events, not 5,000.
-// Keys are kept in an LRU of 4,096 entries, as upstream does.
+// Contracts:
+// - `event` / `record` never throw, never wait and do no I/O: the event is correlated at once
+//   and one write queued. Writes go out one at a time in order (so the create of an event
+//   always precedes its count patches); at most `maxQueued` (default 1000, upstream's queue
+//   length) wait, and an event finding the queue full is dropped. A failed write is dropped
+//   (reported to `onError`); the next occurrence of the event repairs it (a patch of an event
+//   the server lacks becomes a create).
+// - Correlation, in upstream's order (EventCorrelator):
+//   1. aggregation: events alike but for their message (same source, involved object without
+//      fieldPath, type, reason) are combined once 10 distinct messages were seen within 600 s:
+//      the event written is then "(combined from similar events): MSG", one object for them all
+//      (a DaemonSet creating 5,000 pods writes a handful of SuccessfulCreate events);
+//   2. deduplication: an event equal to one already written (involved object with fieldPath,
+//      type, reason, message) is a strategic-merge patch of that Event's count, lastTimestamp
+//      and message, its name and firstTimestamp kept;
+//   3. spam filter (EventSourceObjectSpamFilter): per source + involved object (fieldPath
+//      aside) a token bucket of `burst` (25) refilled at `qps` (1 per 300 s); an event finding
+//      it empty is not written, though it is still counted in 2 (the next write carries the
+//      count of every occurrence).
+//   Every cache is an LRU of 4096 keys, as upstream's.
 
-import { randomBytes } from 'node:crypto';
 import type { Event, KubeObject, ObjectReference } from '../api/types.js';
 import type { ApiClient } from './api-client.js';
+import { isAlreadyExists, isNotFound } from './errors.js';
 import { type Clock, realClock, rfc3339 } from '../util/index.js';
 import { eventsResource } from './resources.js';
 
@@ -27,93 +42,201 @@ export function objectReference(obj: KubeObject): ObjectReference {
 }
 
 export interface ApiEventRecorderOptions {
+  /** source.component and reportingComponent. */
   component: string;
+  /** source.host and reportingInstance (the kubelet's node name; controllers leave it empty). */
   host?: string;
   clock?: Clock;
   /** Filled in when the involved object lacks kind/apiVersion (objects from lists often do). */
   defaultKind?: { kind: string; apiVersion: string };
+  /** A write that failed (the event is dropped). */
   onError?: (err: unknown) => void;
-  /** Token bucket per source+object (default burst 25, qps 1/300); false: write every event. */
+  /** Token bucket per source+object (default burst 25, qps 1/300); false: no spam filter. */
   spamFilter?: { burst: number; qps: number } | false;
+  /** Default 10 distinct messages within 600 s (upstream's). */
+  aggregation?: { maxEvents: number; intervalMs: number };
+  /** Writes allowed to wait; default 1000. */
+  maxQueued?: number;
 }
 
-const spamFilterCacheSize = 4096;
+const cacheSize = 4096;
+
+/** A Map bounded to `max` keys that forgets the least recently used one. */
+class Lru<V> {
+  private readonly m = new Map<string, V>();
+  constructor(private readonly max: number) {}
+  get(k: string): V | undefined {
+    const v = this.m.get(k);
+    if (v !== undefined) {
+      this.m.delete(k);
+      this.m.set(k, v);
+    }
+    return v;
+  }
+  set(k: string, v: V): void {
+    this.m.delete(k);
+    if (this.m.size >= this.max) {
+      const oldest = this.m.keys().next();
+      if (!oldest.done) this.m.delete(oldest.value);
+    }
+    this.m.set(k, v);
+  }
+}
+
+interface Write {
+  event: Event;
+  /** Patch the existing Event `event.metadata.name` (else create it). */
+  patch: boolean;
+}
 
 export class ApiEventRecorder implements EventRecorder {
-  private pending = new Set<Promise<unknown>>();
   private readonly clock: Clock;
+  private readonly component: string;
+  private readonly host: string;
+  private readonly spam = new Lru<{ tokens: number; at: number }>(cacheSize);
+  private readonly aggregates = new Lru<{ messages: Set<string>; last: number }>(cacheSize);
+  private readonly observed = new Lru<{ count: number; name: string; firstTimestamp: string }>(cacheSize);
+  private readonly queue: Write[] = [];
+  private sending: Promise<void> | undefined;
+  private seq = 0;
+  /** Events not written: spam-filtered or finding the queue full. */
+  dropped = 0;
 
   constructor(
     private readonly client: ApiClient,
-    private readonly opts: ApiEventRecorderOptions,
+    private readonly o: ApiEventRecorderOptions,
   ) {
-    this.clock = opts.clock ?? realClock;
+    this.clock = o.clock ?? realClock;
+    this.component = o.component;
+    this.host = o.host ?? '';
   }
 
-  /** Events dropped by the spam filter so far. */
-  dropped = 0;
-  /** Spam filter buckets by key, in LRU order (Map iteration order = least recently used first). */
-  private readonly buckets = new Map<string, { tokens: number; at: number }>();
+  /** Records an event about `obj` (EventRecorder). */
+  event(obj: KubeObject, type: EventType, reason: string, message: string): void {
+    const ref = objectReference(obj);
+    if (!ref.kind && this.o.defaultKind) ref.kind = this.o.defaultKind.kind;
+    if (!ref.apiVersion && this.o.defaultKind) ref.apiVersion = this.o.defaultKind.apiVersion;
+    this.record(ref, type, reason, message);
+  }
 
-  /** Takes a token for `key`; false when the bucket is empty (the event is spam). */
-  private allow(key: string): boolean {
-    const f = this.opts.spamFilter ?? { burst: 25, qps: 1 / 300 };
-    if (f === false) return true;
+  /** Records an event about `ref` (its namespace, or "default" for cluster-scoped objects). */
+  record(ref: ObjectReference, type: EventType, reason: string, message: string): void {
+    try {
+      this.correlate(ref, type, reason, message);
+    } catch (err) {
+      this.o.onError?.(err);
+    }
+  }
+
+  /** Resolves once every write queued so far has been sent (or failed). */
+  async flush(): Promise<void> {
+    while (this.sending) await this.sending;
+  }
+
+  private correlate(ref: ObjectReference, type: EventType, reason: string, rawMessage: string): void {
     const now = this.clock.now();
-    let b = this.buckets.get(key);
+    const ts = rfc3339(now);
+    const host = this.host;
+    const obj = [ref.kind ?? '', ref.namespace ?? '', ref.name ?? '', ref.uid ?? '', ref.apiVersion ?? ''];
+
+    // 1. Aggregation of events alike but for their message.
+    let message = rawMessage;
+    let key = [this.component, host, ...obj, ref.fieldPath ?? '', type, reason, message].join('\u0000');
+    const aggKey = [this.component, host, ...obj, type, reason].join('\u0000');
+    const agg = this.o.aggregation ?? { maxEvents: 10, intervalMs: 600_000 };
+    let a = this.aggregates.get(aggKey);
+    if (!a || now - a.last > agg.intervalMs) a = { messages: new Set(), last: now };
+    a.messages.add(rawMessage);
+    a.last = now;
+    this.aggregates.set(aggKey, a);
+    if (a.messages.size >= agg.maxEvents) {
+      // Keep the set below the threshold, so every later message stays aggregated.
+      const first = a.messages.values().next();
+      if (!first.done) a.messages.delete(first.value);
+      message = `(combined from similar events): ${rawMessage}`;
+      key = aggKey;
+    }
+
+    // 2. Deduplication: a repeat is a patch of the Event written first.
+    const seen = this.observed.get(key);
+    const ns = ref.namespace || 'default';
+    const event: Event = {
+      apiVersion: 'v1',
+      kind: 'Event',
+      metadata: { name: seen?.name ?? this.eventName(ref.name ?? '', now), namespace: ns },
+      involvedObject: { ...ref },
+      reason,
+      message,
+      source: host ? { component: this.component, host } : { component: this.component },
+      firstTimestamp: seen?.firstTimestamp ?? ts,
+      lastTimestamp: ts,
+      count: (seen?.count ?? 0) + 1,
+      type,
+      reportingComponent: this.component,
+      reportingInstance: host,
+    };
+    this.observed.set(key, { count: event.count!, name: event.metadata.name!, firstTimestamp: event.firstTimestamp! });
+
+    // 3. Spam filter per source + involved object.
+    if (!this.allow([this.component, host, ...obj].join('\u0000'), now)) {
+      this.dropped++;
+      return;
+    }
+    if (this.queue.length >= (this.o.maxQueued ?? 1000)) {
+      this.dropped++;
+      return;
+    }
+    this.queue.push({ event, patch: seen !== undefined });
+    this.sending ??= this.send();
+  }
+
+  /** `<object name>.<hex nanoseconds>`, as upstream names events, unique within this recorder. */
+  private eventName(objectName: string, now: number): string {
+    const nanos = BigInt(now) * 1_000_000n + BigInt(this.seq++ % 1_000_000);
+    return `${objectName}.${nanos.toString(16)}`;
+  }
+
+  private allow(key: string, now: number): boolean {
+    const f = this.o.spamFilter ?? { burst: 25, qps: 1 / 300 };
+    if (f === false) return true;
+    let b = this.spam.get(key);
     if (b) {
-      this.buckets.delete(key);
       b.tokens = Math.min(f.burst, b.tokens + ((now - b.at) / 1000) * f.qps);
       b.at = now;
-    } else {
-      b = { tokens: f.burst, at: now };
-      if (this.buckets.size >= spamFilterCacheSize) {
-        const oldest = this.buckets.keys().next();
-        if (!oldest.done) this.buckets.delete(oldest.value);
-      }
-    }
-    this.buckets.set(key, b);
+    } else b = { tokens: f.burst, at: now };
+    this.spam.set(key, b);
     if (b.tokens < 1) return false;
     b.tokens -= 1;
     return true;
   }
 
-  event(obj: KubeObject, type: EventType, reason: string, message: string): void {
-    const involved = objectReference(obj);
-    if (!involved.kind && this.opts.defaultKind) involved.kind = this.opts.defaultKind.kind;
-    if (!involved.apiVersion && this.opts.defaultKind) involved.apiVersion = this.opts.defaultKind.apiVersion;
-    const spamKey = [this.opts.component, this.opts.host ?? '', involved.kind ?? '', involved.namespace ?? '', involved.name ?? '', involved.uid ?? '', involved.apiVersion ?? ''].join('\u0000');
-    if (!this.allow(spamKey)) {
-      this.dropped++;
-      return;
+  private async send(): Promise<void> {
+    try {
+      for (let w = this.queue.shift(); w; w = this.queue.shift()) {
+        try {
+          await this.write(w);
+        } catch (err) {
+          if (!isAlreadyExists(err)) this.o.onError?.(err);
+        }
+      }
+    } finally {
+      this.sending = undefined;
     }
-    const now = rfc3339(this.clock.now());
-    const ns = obj.metadata.namespace || 'default';
-    const ev: Event = {
-      apiVersion: 'v1',
-      kind: 'Event',
-      metadata: { name: `${obj.metadata.name ?? 'unknown'}.${randomBytes(8).toString('hex')}`, namespace: ns },
-      involvedObject: involved,
-      reason,
-      message,
-      source: this.opts.host ? { component: this.opts.component, host: this.opts.host } : { component: this.opts.component },
-      firstTimestamp: now,
-      lastTimestamp: now,
-      count: 1,
-      type,
-      reportingComponent: this.opts.component,
-      reportingInstance: this.opts.host ?? '',
-    };
-    const p = this.client
-      .create(eventsResource, ns, ev)
-      .catch((e: unknown) => this.opts.onError?.(e))
-      .finally(() => this.pending.delete(p));
-    this.pending.add(p);
   }
 
-  /** Resolves when every event recorded so far has been written (or failed). */
-  async flush(): Promise<void> {
-    while (this.pending.size > 0) await Promise.all([...this.pending]);
+  private async write(w: Write): Promise<void> {
+    const ns = w.event.metadata.namespace ?? 'default';
+    if (w.patch) {
+      try {
+        const body = { count: w.event.count, lastTimestamp: w.event.lastTimestamp, message: w.event.message };
+        await this.client.patch<Event>(eventsResource, ns, w.event.metadata.name ?? '', 'strategic', body);
+        return;
+      } catch (err) {
+        // Gone (expired, deleted) or never written: create it, count and all.
+        if (!isNotFound(err)) throw err;
+      }
+    }
+    await this.client.create<Event>(eventsResource, ns, w.event);
   }
 }
 
