@@ -158,6 +158,14 @@ const undeletableNamespaces = new Set(['default', 'kube-system', 'kube-public'])
 const maxCasAttempts = 16;
 const maxGenerateNameAttempts = 8;
 
+interface NamespaceCondition {
+  type: string;
+  status: 'True' | 'False';
+  lastTransitionTime?: string;
+  reason: string;
+  message: string;
+}
+
 /** The spec.finalizers entry the namespace lifecycle (this registry) owns. */
 const namespaceFinalizer = 'kubernetes';
 
@@ -553,11 +561,25 @@ export class RestRegistry {
     }
     if (this.stopped) return true;
     if (remaining > 0) {
-      // Deleted objects are gone now unless finalizers hold them: check again next pass.
-      let left = 0;
-      for (const k of this.kinds.all()) if (k.namespaced) left += await this.store.count(keyPrefix(k, ns));
-      if (left > 0) return false;
+      // Deleted objects are gone now unless finalizers hold them: check again next pass, and
+      // say in the namespace's conditions what remains and which finalizers hold it.
+      const left = new Map<string, number>();
+      const holding = new Map<string, number>();
+      for (const k of this.kinds.all()) {
+        if (!k.namespaced) continue;
+        const list = await this.store.list(keyPrefix(k, ns));
+        if (list.items.length === 0) continue;
+        left.set(`${k.plural}.${k.group}`, list.items.length);
+        for (const kv of list.items) {
+          for (const f of (JSON.parse(kv.value) as KubeObject).metadata.finalizers ?? []) holding.set(f, (holding.get(f) ?? 0) + 1);
+        }
+      }
+      if (left.size > 0) {
+        await this.setNamespaceConditions(nsKey, left, holding);
+        return false;
+      }
     }
+    await this.setNamespaceConditions(nsKey, new Map(), new Map());
     const kv = await this.store.get(nsKey);
     if (!kv) return true;
     const obj = JSON.parse(kv.value) as KubeObject;
@@ -578,6 +600,45 @@ export class RestRegistry {
     } catch (err) {
       if (err instanceof StorageError && (err.code === 'Conflict' || err.code === 'NotFound')) return false;
       throw err;
+    }
+  }
+
+  /**
+   * The conditions upstream's namespace controller keeps on a terminating namespace (discovery,
+   * group versions and content deletion succeeded; what content and which finalizers remain),
+   * written only when they change; a lost write race is left to the next pass.
+   */
+  private async setNamespaceConditions(nsKey: string, left: Map<string, number>, holding: Map<string, number>): Promise<void> {
+    const kv = await this.store.get(nsKey);
+    if (!kv) return;
+    const obj = JSON.parse(kv.value) as KubeObject;
+    if (!obj.metadata.deletionTimestamp) return;
+    const status = (obj.status ?? {}) as { conditions?: NamespaceCondition[] };
+    const old = status.conditions ?? [];
+    const now = rfc3339(this.clock.now());
+    const list = (m: Map<string, number>, fmt: (k: string, n: number) => string) => [...m].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([k, n]) => fmt(k, n)).join(', ');
+    const want: Omit<NamespaceCondition, 'lastTransitionTime'>[] = [
+      { type: 'NamespaceDeletionDiscoveryFailure', status: 'False', reason: 'ResourcesDiscovered', message: 'All resources successfully discovered' },
+      { type: 'NamespaceDeletionGroupVersionParsingFailure', status: 'False', reason: 'ParsedGroupVersions', message: 'All legacy kube types successfully parsed' },
+      { type: 'NamespaceDeletionContentFailure', status: 'False', reason: 'ContentDeleted', message: 'All content successfully deleted, may be waiting on finalization' },
+      left.size > 0
+        ? { type: 'NamespaceContentRemaining', status: 'True', reason: 'SomeResourcesRemain', message: `Some resources are remaining: ${list(left, (r, n) => `${r} has ${n} resource instances`)}` }
+        : { type: 'NamespaceContentRemaining', status: 'False', reason: 'ContentRemoved', message: 'All content successfully removed' },
+      holding.size > 0
+        ? { type: 'NamespaceFinalizersRemaining', status: 'True', reason: 'SomeFinalizersRemain', message: `Some content in the namespace has finalizers remaining: ${list(holding, (f, n) => `${f} in ${n} resource instances`)}` }
+        : { type: 'NamespaceFinalizersRemaining', status: 'False', reason: 'ContentHasNoFinalizers', message: 'All content-preserving finalizers finished' },
+    ];
+    const conditions = want.map((c) => {
+      const prev = old.find((o) => o.type === c.type);
+      return { ...c, lastTransitionTime: prev && prev.status === c.status ? (prev.lastTransitionTime ?? now) : now };
+    });
+    const same = conditions.length === old.length && conditions.every((c, i) => { const o = old[i]!; return o.type === c.type && o.status === c.status && o.reason === c.reason && o.message === c.message; });
+    if (same) return;
+    const next: KubeObject = { ...obj, status: { ...status, conditions } };
+    try {
+      await this.store.update(nsKey, encodeForStore(next), kv.modRevision);
+    } catch (err) {
+      if (!(err instanceof StorageError && (err.code === 'Conflict' || err.code === 'NotFound'))) throw err;
     }
   }
 

@@ -321,8 +321,16 @@ describe('namespace lifecycle', () => {
     expectStatus(denied, 403, 'Forbidden');
     expect(denied.body.message).toContain('because it is being terminated');
     await waitFor(async () => (await call('GET', '/api/v1/namespaces/doomed/pods/p1')).status === 404, { message: 'pod deleted' });
-    // The finalizer holds the ConfigMap, and the ConfigMap holds the namespace.
-    expect((await call('GET', '/api/v1/namespaces/doomed')).status).toBe(200);
+    // The finalizer holds the ConfigMap, and the ConfigMap holds the namespace: its conditions say so.
+    const stuck = await waitFor(async () => {
+      const r = await call('GET', '/api/v1/namespaces/doomed');
+      return r.body.status?.conditions?.length === 5 ? r : undefined;
+    }, { message: 'the namespace conditions' });
+    expect(stuck.status).toBe(200);
+    const cond = (t: string) => stuck.body.status.conditions.find((c: any) => c.type === t);
+    expect(cond('NamespaceDeletionContentFailure')).toMatchObject({ status: 'False', reason: 'ContentDeleted' });
+    expect(cond('NamespaceContentRemaining')).toMatchObject({ status: 'True', reason: 'SomeResourcesRemain', message: 'Some resources are remaining: configmaps. has 1 resource instances' });
+    expect(cond('NamespaceFinalizersRemaining')).toMatchObject({ status: 'True', reason: 'SomeFinalizersRemain', message: 'Some content in the namespace has finalizers remaining: example.com/hold in 1 resource instances' });
     const rm = await call('PATCH', '/api/v1/namespaces/doomed/configmaps/held', { metadata: { finalizers: null } }, 'application/merge-patch+json');
     expect(rm.status, rm.text).toBe(200);
     await waitFor(async () => (await call('GET', '/api/v1/namespaces/doomed')).status === 404, { message: 'namespace gone' });
