@@ -57,7 +57,7 @@ import type { LogRotation } from './runtime/container-log.js';
 import { isRuntimeError, type ContainerRuntime, type ExecIO } from './runtime/interface.js';
 import { ProcessRuntime } from './runtime/process-runtime.js';
 import { annotationConfigMirror, annotationConfigSource, isMirrorPod, mirrorPodFor, StaticPodSource, type StaticPod } from './static-pods.js';
-import { podStatusEqual } from './status.js';
+import { podStatusEqual, withForeignConditions } from './status.js';
 import type { Taint } from '../api/types.js';
 
 export const nodeLeaseNamespace = 'kube-node-lease';
@@ -311,9 +311,10 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
         // Deleted and made again under the same name: this status is not the new pod's.
         if (target.metadata.uid !== targetUid) return;
       }
-      if (podStatusEqual(target.status, want.status)) return;
+      const status = withForeignConditions(target.status, want.status);
+      if (podStatusEqual(target.status, status)) return;
       try {
-        const updated = await client.updateStatus<Pod>(podsResource, target.metadata.namespace ?? '', { ...target, status: want.status });
+        const updated = await client.updateStatus<Pod>(podsResource, target.metadata.namespace ?? '', { ...target, status });
         // Keep the cache current so the next comparison sees this write even before the watch does.
         if (updated.metadata.uid) {
           const cached = apiPods.get(updated.metadata.uid);
@@ -335,7 +336,7 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
   function reconcilePodStatuses(): void {
     for (const [uid, want] of pendingStatus) {
       const target = statusTarget(uid, want.pod);
-      if (target && !podStatusEqual(target.status, want.status)) void statusSerializer.run(uid, () => writePodStatus(uid));
+      if (target && !podStatusEqual(target.status, withForeignConditions(target.status, want.status))) void statusSerializer.run(uid, () => writePodStatus(uid));
     }
     for (const [uid, p] of apiPods) if (p.metadata.deletionTimestamp) triggerPod(uid);
   }

@@ -9,6 +9,8 @@
 //   pod's sandbox is up; only when the caller knows it), Initialized, Ready, ContainersReady,
 //   PodScheduled. `lastTransitionTime` is carried over from the previous status unless `status`
 //   changed.
+// - `withForeignConditions` keeps the conditions other writers own (DisruptionTarget, readiness
+//   gates) when the agent writes its status over the API object's.
 // - `podStatusEqual` compares whole statuses (key order does not matter); the worker reports a
 //   status only when it differs from the last one reported.
 
@@ -143,6 +145,19 @@ function canonical(v: unknown): unknown {
     return o;
   }
   return v;
+}
+
+/** The pod conditions the kubelet owns; others (DisruptionTarget, readiness gates) belong to other writers. */
+const kubeletConditions = new Set(['PodScheduled', 'Ready', 'Initialized', 'ContainersReady', 'PodReadyToStartContainers']);
+
+/**
+ * The status to write over `current`: `computed` with the conditions other writers set on the
+ * API object kept (after the agent's own, in their order), as the kubelet's status manager
+ * merges them (mergePodStatus); an eviction's DisruptionTarget stays until the pod is gone.
+ */
+export function withForeignConditions(current: PodStatus | undefined, computed: PodStatus): PodStatus {
+  const foreign = (current?.conditions ?? []).filter((c) => !kubeletConditions.has(c.type) && !(computed.conditions ?? []).some((x) => x.type === c.type));
+  return foreign.length === 0 ? computed : { ...computed, conditions: [...(computed.conditions ?? []), ...foreign] };
 }
 
 export function podStatusEqual(a: PodStatus | undefined, b: PodStatus | undefined): boolean {

@@ -5,8 +5,9 @@
 // Contract:
 // - The body is an Eviction (policy/v1 or v1beta1) naming the pod of the path (400 otherwise),
 //   with optional deleteOptions used for the pod's deletion; dryRun may come from the query or
-//   the body (kubectl drain --dry-run=server sends it in the body). The request is admitted (NodeRestriction) as
-//   the `create` of pods/eviction against the pod.
+//   the body (kubectl drain --dry-run=server sends it in the body). The request is admitted
+//   (NodeRestriction) as the `create` of pods/eviction against the pod; in a terminating
+//   namespace it is 403 with the NamespaceTerminating cause, as every create there.
 // - A pod that is Pending, Succeeded, Failed or already being deleted is deleted without looking
 //   at budgets. Otherwise the budgets of its namespace that cover it decide:
 //   - none: the pod is deleted;
@@ -167,6 +168,8 @@ class Eviction {
   async run(opts: ParsedDeleteOptions, admit: AdmitFn | undefined): Promise<{ code: number; json: string }> {
     const callerRv = opts.preconditions?.resourceVersion;
     let pod = await this.getPod();
+    // An eviction is a create: none in a terminating namespace (kubectl drain knows the cause).
+    await this.deps.registry.ensureNamespace(this.namespace, { group: '', resource: 'pods', kind: 'Pod' }, this.name);
     await admit?.(undefined, pod);
 
     // Pods a budget does not protect: deleted as they are (retried when the pod changes under us,

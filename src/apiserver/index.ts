@@ -168,7 +168,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     await watchCache.start();
     const wc = watchCache;
     const podAdmission = new PodAdmission(store, kinds.byResource('scheduling.k8s.io', 'v1', 'priorityclasses')!, () => clock.now());
-    const reg = new RestRegistry({ store, clock, kinds, logger: logger.child('registry'), namespacePhase: (ns) => wc.namespacePhase(ns), admitPod: (pod) => podAdmission.admit(pod) });
+    const reg = new RestRegistry({ store, clock, kinds, logger: logger.child('registry'), namespacePhase: (ns) => wc.namespacePhase(ns), admitPod: (pod) => podAdmission.admit(pod), admitPriorityClass: (pc) => podAdmission.admitPriorityClass(pc) });
     registry = reg;
 
     const nsKind = kinds.byResource('', 'v1', 'namespaces')!;

@@ -7,9 +7,10 @@
 //   spec.serviceAccount mirrors spec.serviceAccountName, as the v1 API shows it. Mirror pods are
 //   left alone. everynode decision: an account that does not exist is not refused (upstream:
 //   403); the agent runs such a pod without credentials.
+// - PriorityClass: only one class may be the global default (403 for a second one).
 // - Priority: a pod naming a PriorityClass gets its value and preemptionPolicy; an unknown
 //   class is 403 `no PriorityClass with name X was found`. A pod naming none gets the global
-//   default class (name, value, policy) if one exists, else priority 0 and
+//   default class (the lowest-valued if several) if one exists, else priority 0 and
 //   PreemptLowerPriority. A spec.priority or preemptionPolicy that differs from the computed
 //   one is 403, with upstream's messages. The global default is looked up at most once a
 //   second (upstream reads an informer cache: also a moment behind).
@@ -108,17 +109,34 @@ export class PodAdmission {
     spec.preemptionPolicy = policy;
   }
 
-  /** The class marked globalDefault (the oldest, should there be several), if any. */
+  /**
+   * Admits a PriorityClass create or update: only one class may be the global default (403
+   * naming the one that is). Two writers racing can still both succeed; pods then get the
+   * lowest-valued default, as upstream.
+   */
+  async admitPriorityClass(obj: KubeObject): Promise<void> {
+    const pc = obj as PriorityClass;
+    if (pc.globalDefault !== true) return;
+    const other = (await this.defaults()).find((d) => d.metadata.name !== pc.metadata.name);
+    if (other) {
+      const name = pc.metadata.name ?? '';
+      throw forbidden(`priorityclasses.scheduling.k8s.io "${name}" is forbidden: PriorityClass ${other.metadata.name ?? ''} is already marked as default. Only one default can exist`, { group: 'scheduling.k8s.io', resource: 'priorityclasses', kind: 'PriorityClass' }, name);
+    }
+    this.defaultClass = undefined; // a new default applies to the next pod at once
+  }
+
+  /** Every class marked globalDefault, from the store. */
+  private async defaults(): Promise<PriorityClass[]> {
+    const list = await this.store.list(keyPrefix(this.priorityClasses));
+    return list.items.map((kv) => JSON.parse(kv.value) as PriorityClass).filter((pc) => pc.globalDefault === true);
+  }
+
+  /** The class marked globalDefault (the lowest-valued, should there be several), if any. */
   private async globalDefault(): Promise<PriorityClass | undefined> {
     const now = this.now();
     if (this.defaultClass && now - this.defaultClass.at < DEFAULT_CLASS_TTL_MS) return this.defaultClass.pc;
-    const list = await this.store.list(keyPrefix(this.priorityClasses));
     let found: PriorityClass | undefined;
-    for (const kv of list.items) {
-      const pc = JSON.parse(kv.value) as PriorityClass;
-      if (pc.globalDefault !== true) continue;
-      if (!found || (pc.metadata.creationTimestamp ?? '') < (found.metadata.creationTimestamp ?? '')) found = pc;
-    }
+    for (const pc of await this.defaults()) if (!found || (pc.value ?? 0) < (found.value ?? 0)) found = pc;
     this.defaultClass = { at: now, pc: found };
     return found;
   }

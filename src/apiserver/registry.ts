@@ -151,6 +151,8 @@ export interface RegistryOptions {
    * defaulting, before validation; mutates the pod or throws the ApiError to answer.
    */
   admitPod?: (pod: Pod) => Promise<void>;
+  /** Admission of PriorityClass creates and updates (pod-admission.ts: one global default). */
+  admitPriorityClass?: (pc: KubeObject) => Promise<void>;
 }
 
 const namespaceRef = { group: '', resource: 'namespaces', kind: 'Namespace' };
@@ -172,6 +174,10 @@ const namespaceFinalizer = 'kubernetes';
 function namespaceSpecFinalizers(ns: KubeObject): string[] {
   const fins = (ns.spec as { finalizers?: unknown } | undefined)?.finalizers;
   return Array.isArray(fins) ? fins.map(String) : [];
+}
+
+function isPriorityClassKind(k: KindDef): boolean {
+  return k.group === 'scheduling.k8s.io' && k.plural === 'priorityclasses';
 }
 
 function isNamespaceKind(k: KindDef): boolean {
@@ -221,6 +227,7 @@ export class RestRegistry {
   private readonly namespacePhase: (ns: string) => 'Active' | 'Terminating' | undefined;
   private readonly namespaceRetryMs: number;
   private readonly admitPod: ((pod: Pod) => Promise<void>) | undefined;
+  private readonly admitPriorityClass: ((pc: KubeObject) => Promise<void>) | undefined;
   /** Namespaces whose finalization is running or scheduled. */
   private readonly finalizing = new Map<string, NodeJS.Timeout | true>();
   /** resumeNamespaceFinalization's scan: none, one running, or one running and another asked for. */
@@ -235,6 +242,7 @@ export class RestRegistry {
     this.namespacePhase = opts.namespacePhase ?? (() => undefined);
     this.namespaceRetryMs = opts.namespaceRetryMs ?? 1000;
     this.admitPod = opts.admitPod;
+    this.admitPriorityClass = opts.admitPriorityClass;
   }
 
   /** Stops background work (namespace finalization). */
@@ -457,6 +465,7 @@ export class RestRegistry {
     if (kindWarnings && kindWarnings.length > 0) warnings = [...warnings, ...kindWarnings];
     if (k.namespaced) await this.ensureNamespace(namespace!, ref, m.name);
     await admit?.(object, undefined);
+    if (this.admitPriorityClass && isPriorityClassKind(k)) await this.admitPriorityClass(object);
     if (dryRun) return { code: 201, json: JSON.stringify(object), warnings, name: m.name };
     for (let attempt = 1; ; attempt++) {
       const json = encodeForStore(object);
@@ -471,8 +480,11 @@ export class RestRegistry {
     }
   }
 
-  /** upstream's NamespaceLifecycle admission: 404 for a missing namespace, 403 while it terminates. */
-  private async ensureNamespace(ns: string, ref: ResourceRef, name: string): Promise<void> {
+  /**
+   * upstream's NamespaceLifecycle admission of creates (subresources such as pods/eviction too):
+   * 404 for a missing namespace, 403 with the NamespaceTerminating cause while it terminates.
+   */
+  async ensureNamespace(ns: string, ref: ResourceRef, name: string): Promise<void> {
     let phase = this.namespacePhase(ns);
     if (phase === undefined) {
       const kv = await this.store.get(`${registryRoot}core/namespaces/${ns}`);
@@ -480,7 +492,12 @@ export class RestRegistry {
       phase = (JSON.parse(kv.value) as KubeObject).metadata.deletionTimestamp ? 'Terminating' : 'Active';
     }
     if (phase === 'Terminating') {
-      throw forbidden(`${qualifiedResource(ref)} "${name}" is forbidden: unable to create new content in namespace ${ns} because it is being terminated`, ref, name);
+      throw new ApiError(403, 'Forbidden', `${qualifiedResource(ref)} "${name}" is forbidden: unable to create new content in namespace ${ns} because it is being terminated`, {
+        name,
+        ...(ref.group ? { group: ref.group } : {}),
+        kind: ref.resource,
+        causes: [{ reason: 'NamespaceTerminating', message: `namespace ${ns} is being terminated`, field: 'metadata.namespace' }],
+      });
     }
   }
 
@@ -830,6 +847,7 @@ export class RestRegistry {
       next.metadata.resourceVersion = currentRV;
       if (!manager.apply) recordUpdate(old, next, managedKindOf(k), manager.name, subresource ?? '', rfc3339(this.clock.now()));
       await admit?.(next, old);
+      if (this.admitPriorityClass && isPriorityClassKind(k)) await this.admitPriorityClass(next);
       if (jsonEqual(next, old)) return { code: 200, json: withResourceVersion(kv.value, kv.modRevision), warnings: warn() };
 
       // Removing the last finalizer of an object being deleted deletes it (unless a graceful
@@ -870,7 +888,7 @@ export class RestRegistry {
   async delete(k: KindDef, namespace: string | undefined, name: string, opts: ParsedDeleteOptions, admit?: AdmitFn): Promise<{ code: 200 | 202; json: string }> {
     checkVerb(k, 'delete');
     const ref = resourceRefOf(k);
-    const systemClass = k.group === 'scheduling.k8s.io' && k.plural === 'priorityclasses' ? systemPriorityClassDeletion(name) : undefined;
+    const systemClass = isPriorityClassKind(k) ? systemPriorityClassDeletion(name) : undefined;
     if (systemClass) throw systemClass;
     if (isNamespaceKind(k)) {
       if (undeletableNamespaces.has(name)) throw forbidden(`namespaces "${name}" is forbidden: this namespace may not be deleted`, ref, name);
@@ -983,7 +1001,7 @@ export class RestRegistry {
           const rev = await this.store.update(key, json, kv.modRevision);
           return { code: 200, json: withResourceVersion(json, rev) };
         }
-        if (opts.dryRun) return { code: 200, json: withResourceVersion(kv.value, kv.modRevision) };
+        if (opts.dryRun) return { code: 200, json: returnsDeletedObject(k) ? withResourceVersion(kv.value, kv.modRevision) : deletedStatus(k, name, m.uid) };
         const { revision } = await this.store.delete(key, kv.modRevision);
         return { code: 200, json: returnsDeletedObject(k) ? withResourceVersion(kv.value, revision) : deletedStatus(k, name, m.uid) };
       } catch (err) {
@@ -1001,6 +1019,8 @@ export class RestRegistry {
     for (const item of page.items) {
       const obj = JSON.parse(item) as KubeObject;
       try {
+        // The system PriorityClasses stay (each is refused on its own; a collection leaves them).
+        if (isPriorityClassKind(k) && systemPriorityClassDeletion(obj.metadata.name ?? '')) continue;
         const res = await this.delete(k, obj.metadata.namespace, obj.metadata.name ?? '', opts, admit);
         // The list names the objects: a Status answer (a kind deleted at once) stands for the item as listed.
         deleted.push((JSON.parse(res.json) as { kind?: string }).kind === 'Status' ? item : res.json);

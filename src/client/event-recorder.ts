@@ -178,7 +178,7 @@ export class ApiEventRecorder implements EventRecorder {
     this.observed.set(key, { count: event.count!, name: event.metadata.name!, firstTimestamp: event.firstTimestamp! });
 
     // 3. Spam filter per source + involved object.
-    if (!this.allow([this.component, host, ...obj].join('\u0000'), now)) {
+    if (!this.allow([this.component, host, ...obj, type].join('\u0000'), now)) {
       this.dropped++;
       return;
     }

@@ -159,3 +159,31 @@ describe('GET of one object at a resourceVersion', () => {
     expect((await api.core.readNamespacedConfigMap({ namespace: NS, name: 'rv-now' })).metadata?.name).toBe('rv-now');
   });
 });
+
+describe('DELETE answers', () => {
+  it('a kind deleted at once answers a Success Status naming it (dry runs too); pods answer the pod', async () => {
+    const cm = (await createCm('gone-cm')) as { metadata: { resourceVersion: string; uid?: string } };
+    const dry = await httpRequest(`${cms('gone-cm')}?dryRun=All`, { method: 'DELETE' });
+    expect(dry.status).toBe(200);
+    expect(dry.json).toEqual({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', details: { name: 'gone-cm', kind: 'configmaps', uid: cm.metadata.uid } });
+    expect((await httpRequest(cms('gone-cm'))).status).toBe(200);
+    const del = await httpRequest(cms('gone-cm'), { method: 'DELETE' });
+    expect(del.json).toEqual(dry.json);
+    expect((await httpRequest(cms('gone-cm'))).status).toBe(404);
+
+    const pods = `${base}/api/v1/namespaces/${NS}/pods`;
+    expect((await httpRequest(pods, { method: 'POST', body: JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'gone-pod' }, spec: { containers: [{ name: 'c', image: 'busybox' }] } }) })).status).toBe(201);
+    const podDel = await httpRequest(`${pods}/gone-pod`, { method: 'DELETE' });
+    expect(podDel.json).toMatchObject({ kind: 'Pod', metadata: { name: 'gone-pod' } });
+  });
+
+  it('deleting every PriorityClass leaves the system classes', async () => {
+    const pcs = `${base}/apis/scheduling.k8s.io/v1/priorityclasses`;
+    expect((await httpRequest(pcs, { method: 'POST', body: JSON.stringify({ apiVersion: 'scheduling.k8s.io/v1', kind: 'PriorityClass', metadata: { name: 'user-class' }, value: 10 }) })).status).toBe(201);
+    const all = await httpRequest(pcs, { method: 'DELETE' });
+    expect(all.status, all.text).toBe(200);
+    expect((all.json as { items: { metadata: { name: string } }[] }).items.map((i) => i.metadata.name)).toEqual(['user-class']);
+    const left = (await httpRequest(pcs)).json as { items: { metadata: { name: string } }[] };
+    expect(left.items.map((i) => i.metadata.name).sort()).toEqual(['system-cluster-critical', 'system-node-critical']);
+  });
+});

@@ -6,8 +6,8 @@
 //   DaemonSet's pods (with a fake kubelet making pods Ready), and evictions use it.
 import * as k8s from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Pod, PodDisruptionBudget, PodDisruptionBudgetStatus } from '../../src/api/types.js';
-import { daemonSetsResource, isNotFound, podDisruptionBudgetsResource, podsResource } from '../../src/client/index.js';
+import type { KubeObject, Pod, PodDisruptionBudget, PodDisruptionBudgetStatus } from '../../src/api/types.js';
+import { daemonSetsResource, eventsResource, isNotFound, namespacesResource, podDisruptionBudgetsResource, podsResource } from '../../src/client/index.js';
 import { apiClients, apiFailure, Cleanup, credentialsFromKubeconfig, registerServer, waitFor, type ApiClients } from '../helpers/index.js';
 import { apiCaller } from '../helpers/http.js';
 import { createNodes, fastControllers, FakeKubelet, makeDaemonSet, ns, startCluster, type Cluster } from './daemonset-harness.js';
@@ -183,6 +183,17 @@ describe('eviction API', () => {
     expect(await getPod(c, 'target')).toEqual(pod);
   });
 
+  it('is refused in a terminating namespace, with the NamespaceTerminating cause kubectl drain looks for', async () => {
+    await c.client.create(namespacesResource, '', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'ending' } });
+    await c.client.create(podsResource, 'ending', { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'kept', namespace: 'ending', finalizers: ['example.com/hold'] }, spec: { containers: [{ name: 'c', image: 'busybox' }] } } as Pod);
+    await c.client.delete(namespacesResource, '', 'ending');
+    const f = await apiFailure(api.core.createNamespacedPodEviction({ name: 'kept', namespace: 'ending', body: { apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name: 'kept', namespace: 'ending' } } }));
+    expect(f.code).toBe(403);
+    expect(f.status?.message).toBe('pods "kept" is forbidden: unable to create new content in namespace ending because it is being terminated');
+    expect(f.status?.details?.causes).toEqual([{ reason: 'NamespaceTerminating', message: 'namespace ending is being terminated', field: 'metadata.namespace' }]);
+    await c.client.patch(podsResource, 'ending', 'kept', 'merge', { metadata: { finalizers: null } });
+  });
+
   it('honours a resourceVersion precondition: a stale one is 409 and the pod stays', async () => {
     const pod = await createPod(c, 'versioned', { app: 'versioned' });
     await c.client.patch(podsResource, ns, 'versioned', 'merge', { metadata: { labels: { touched: 'yes' } } });
@@ -260,5 +271,10 @@ describe('disruption controller', () => {
     }, { message: 'the fail-safe condition' });
     expect(s.disruptionsAllowed).toBe(0);
     expect(s.conditions?.find((x) => x.type === 'DisruptionAllowed')).toMatchObject({ status: 'False', reason: 'SyncFailed', message: 'found no controllers for pod "orphan-rs"' });
+    const events = await waitFor(async () => {
+      const list = (await c.client.list<KubeObject & { reason?: string; message?: string }>(eventsResource, { namespace: ns, fieldSelector: 'involvedObject.name=rs' })).items;
+      return list.some((e) => e.reason === 'CalculateExpectedPodCountFailed') ? list : undefined;
+    }, { message: 'the Warning event' });
+    expect(events.find((e) => e.reason === 'CalculateExpectedPodCountFailed')?.message).toBe('Failed to calculate the number of expected pods: found no controllers for pod "orphan-rs"');
   });
 });

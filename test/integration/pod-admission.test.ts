@@ -57,6 +57,9 @@ describe('pod admission', () => {
       return p.spec.priorityClassName === 'everyone' ? p : undefined;
     }, { message: 'a pod with the default class', timeoutMs: 5000 });
     expect(dflt.spec).toMatchObject({ priorityClassName: 'everyone', priority: 1000, preemptionPolicy: 'Never' });
+    // Only one class may be the default.
+    const second = await apiFailure(api.scheduling.createPriorityClass({ body: { apiVersion: 'scheduling.k8s.io/v1', kind: 'PriorityClass', metadata: { name: 'second' }, value: 5, globalDefault: true } }));
+    expect([second.code, second.status?.message]).toEqual([403, 'priorityclasses.scheduling.k8s.io "second" is forbidden: PriorityClass everyone is already marked as default. Only one default can exist']);
   });
 
   it('runs a pod that names no account as default, and keeps serviceAccount and serviceAccountName equal', async () => {

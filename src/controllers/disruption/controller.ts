@@ -17,9 +17,9 @@
 // - currentHealthy: pods Ready, not deleting and not in disruptedPods;
 // - disruptionsAllowed: currentHealthy - desiredHealthy, at least 0, and 0 while no pod is
 //   expected; observedGeneration: the budget's generation; the DisruptionAllowed condition.
-// A failed sync (bad selector, unknown controller) sets disruptionsAllowed 0 with
-// DisruptionAllowed=False/SyncFailed and is retried with back-off; write conflicts are retried
-// without that fail-safe.
+// A sync whose inputs are wrong (bad selector, a controller it cannot scale) sets
+// disruptionsAllowed 0 with DisruptionAllowed=False/SyncFailed (and a Warning event) and waits
+// for the next change, as upstream; API errors (write conflicts) are retried with back-off.
 
 import {
   type DaemonSet,
@@ -130,9 +130,10 @@ export class DisruptionController {
     try {
       await this.trySync(pdb);
     } catch (err) {
-      if (isConflict(err)) throw err; // the cache is behind: retried, without the fail-safe
-      await this.failSafe(pdb, err instanceof Error ? err.message : String(err));
-      throw err;
+      if (!(err instanceof SyncError)) throw err; // an API error (a conflict: the cache is behind): retried
+      // The budget's inputs are wrong: say so in its status (as upstream, then wait for a change).
+      this.onError(err);
+      await this.failSafe(pdb, err.message);
     }
   }
 
@@ -147,7 +148,14 @@ export class DisruptionController {
     }
     if (pods.length === 0) this.recorder.event(pdb, 'Normal', 'NoPods', 'No matching pods found');
 
-    const { expected, desired, unmanaged } = this.expectedCounts(pdb, pods);
+    let counts: { expected: number; desired: number; unmanaged: string[] };
+    try {
+      counts = this.expectedCounts(pdb, pods);
+    } catch (err) {
+      this.recorder.event(pdb, 'Warning', 'CalculateExpectedPodCountFailed', `Failed to calculate the number of expected pods: ${err instanceof Error ? err.message : String(err)}`);
+      throw err;
+    }
+    const { expected, desired, unmanaged } = counts;
     if (unmanaged.length > 0) {
       this.recorder.event(
         pdb,
@@ -240,7 +248,10 @@ export class DisruptionController {
     await this.client.updateStatus(podDisruptionBudgetsResource, pdb.metadata.namespace ?? '', { ...pdb, status });
   }
 
-  /** At least disruptionsAllowed 0, with why, when the budget could not be computed (upstream failSafe). */
+  /**
+   * At least disruptionsAllowed 0, with why, when the budget could not be computed (upstream
+   * failSafe); a failed write of it is retried with back-off (it throws).
+   */
   private async failSafe(pdb: PodDisruptionBudget, message: string): Promise<void> {
     const s = pdb.status ?? { currentHealthy: 0, desiredHealthy: 0, expectedPods: 0, disruptionsAllowed: 0 };
     const conditions = setMetaCondition(
@@ -248,11 +259,7 @@ export class DisruptionController {
       { type: DISRUPTION_ALLOWED_CONDITION, status: 'False', reason: SYNC_FAILED_REASON, message, ...(s.observedGeneration !== undefined ? { observedGeneration: s.observedGeneration } : {}) },
       rfc3339(this.clock.now()),
     );
-    try {
-      await this.client.updateStatus(podDisruptionBudgetsResource, pdb.metadata.namespace ?? '', { ...pdb, status: { ...s, disruptionsAllowed: 0, conditions } });
-    } catch (err) {
-      this.onError(err);
-    }
+    await this.client.updateStatus(podDisruptionBudgetsResource, pdb.metadata.namespace ?? '', { ...pdb, status: { ...s, disruptionsAllowed: 0, conditions } });
   }
 }
 
