@@ -30,6 +30,7 @@ import { ServerMetrics } from './metrics.js';
 import { handlePodUpgrade } from './exec.js';
 import { tokenRequestDiscovery } from './token-request.js';
 import { ensureSystemPriorityClasses, PodAdmission } from './pod-admission.js';
+import { startEventExpiry, type EventExpiry } from './event-expiry.js';
 import { createHandler } from './handler.js';
 import { maxBodyBytes } from './http.js';
 import { ensureBootstrapRbac, initRequestSecurity, writeAdminKubeconfig, type RequestSecurity } from './security.js';
@@ -63,6 +64,11 @@ export interface ServerOptions {
   listen?: string;
   /** Store URL for openStore(); default sqlite in <dataDir>/state.db. */
   storeUrl?: string;
+  /**
+   * How long an Event lives after its last write (upstream --event-ttl; default 1 h), swept
+   * every `intervalMs` (default 60 s); false: events never expire.
+   */
+  eventTtl?: { ttlMs: number; intervalMs?: number } | false;
   /** Periodic compaction (default every 60 s keeping 10,000 revisions); false: none. */
   compaction?: { intervalMs: number; retainRevisions: number } | false;
   logger?: Logger;
@@ -108,6 +114,8 @@ export interface RunningServer {
   controllerManager?: ControllerManager;
   /** Compacts the store's history up to the current revision now (tests); returns the compaction point. */
   compactNow(): Promise<number>;
+  /** Deletes the expired Events now (tests); resolves with how many (0 with eventTtl false). */
+  expireEventsNow(): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -156,6 +164,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const store = await openSecretsEncryptedStore(opts.storeUrl ?? `sqlite://${join(dataDir, 'state.db')}`, dataDir);
   let watchCache: WatchCache | undefined;
   let compactor: Compactor | undefined;
+  let eventExpiry: EventExpiry | undefined;
   /** The controller manager whose leadership decides which of the servers sharing a store compacts. */
   let compactionLeader: { isLeader(): boolean } | undefined;
   let server: Server | undefined;
@@ -205,6 +214,11 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       // Servers sharing a store compact through one of them: the controller-manager leader
       // (a server without controllers, or before its manager exists, compacts itself).
       compactor = startCompactor(store, { ...c, active: () => !compactionLeader || compactionLeader.isLeader(), onError: (err) => logger.warn('compaction failed', err) });
+    }
+
+    if (opts.eventTtl !== false) {
+      // As compaction, the controller-manager leader's server sweeps (or a server without one).
+      eventExpiry = startEventExpiry(store, { ...(opts.eventTtl ?? {}), active: () => !compactionLeader || compactionLeader.isLeader(), onError: (err) => logger.warn('event expiry failed', err) });
     }
 
     let ready = false;
@@ -360,6 +374,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       async compactNow() {
         return store.compact(await store.currentRevision());
       },
+      expireEventsNow: () => eventExpiry?.sweep() ?? Promise.resolve(0),
       close() {
         closing ??= (async () => {
           // Controllers first: they release their lease through this server.
@@ -386,6 +401,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
           // Every request has ended: the audit log has all its events.
           await auditLog?.close();
           await compactor?.stop();
+          await eventExpiry?.stop();
           await store.close();
         })();
         return closing;
@@ -396,6 +412,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     registry?.stop();
     crds?.stop();
     await compactor?.stop();
+    await eventExpiry?.stop();
     server?.close();
     await audit?.close();
     await store.close();
