@@ -58,6 +58,9 @@ const answerWriteHighWaterMark = 2 * maxBodyBytes;
  */
 const maxHeaderSize = 1 << 20;
 
+/** How long a revoked connection's answer not yet begun at the revocation may take before the connection is cut anyway (revocation sweep). */
+const revokedAnswerGraceMs = 2_000;
+
 export interface ServerOptions {
   dataDir: string;
   /** 'host:port' (port 0 picks a free port); default 127.0.0.1:6443. */
@@ -242,21 +245,25 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     const handler = createHandler(handlerDeps);
     audit = openAuditLog(dataDir, opts.audit, logger.child('audit'));
     const auditLog = audit;
-    const srv = createServer({ ...security.auth.pki.tlsOptions, keepAlive: true, requestTimeout: 0, maxHeaderSize }, createHandler({ ...handlerDeps, security, ...(auditLog ? { audit: auditLog } : {}) }));
+    const srv = createServer({ ...security.auth.pki.tlsOptions, keepAlive: true, requestTimeout: 0, maxHeaderSize });
     server = srv;
-    // Sockets with a request in flight (close() lets those finish).
-    const busy = new Map<Socket, number>();
-    srv.on('request', (req, res) => {
-      // Tracked by the TCP socket under the TLS one (closing that closes both; it also
-      // covers connections still in the handshake). `_parent` is node's TLSSocket internal.
-      const s = (req.socket as unknown as { _parent?: Socket })._parent ?? req.socket;
-      busy.set(s, (busy.get(s) ?? 0) + 1);
+    // Tracked by the TCP socket under the TLS one (closing that closes both; it also covers
+    // connections still in the handshake). `_parent` is node's TLSSocket internal.
+    const tcpOf = (s: Socket): Socket => (s as unknown as { _parent?: Socket })._parent ?? s;
+    // Answers in flight per connection (close() lets those finish; so does the revocation
+    // sweep for answers not begun yet). Registered before the handler: the handler's
+    // authentication may run the revocation sweep (a re-read of a changed list) at once.
+    const busy = new Map<Socket, Set<ServerResponse>>();
+    srv.on('request', (req: IncomingMessage, res: ServerResponse) => {
+      const s = tcpOf(req.socket);
+      const answers = busy.get(s) ?? new Set<ServerResponse>();
+      busy.set(s, answers.add(res));
       res.on('close', () => {
-        const n = (busy.get(s) ?? 1) - 1;
-        if (n <= 0) busy.delete(s);
-        else busy.set(s, n);
+        answers.delete(res);
+        if (answers.size === 0 && busy.get(s) === answers) busy.delete(s);
       });
     });
+    srv.on('request', createHandler({ ...handlerDeps, security, ...(auditLog ? { audit: auditLog } : {}) }));
     srv.on('connection', (s: Socket) => {
       sockets.add(s);
       s.on('close', () => {
@@ -270,9 +277,21 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     // Connections with a verified client certificate, and that certificate as read once.
     const tlsSockets = new Map<TLSSocket, PresentedCert>();
     const revocations = security.auth.revocations;
+    // Cut at once: idle connections, upgraded ones, and answers under way (a watch, a log).
+    // An answer not begun yet (the request being refused by the very check that re-read the
+    // list, or one authorized just before it) goes out first, with `Connection: close`:
+    // destroying it would leave the client a "socket hang up" instead of its 401, or guessing
+    // whether its write was applied. One that turns into a stream is cut after a grace.
     const stopRevocationSweep = revocations.onChange(() => {
       for (const [s, cert] of tlsSockets) {
         if (!revocations.isRevokedLoaded(cert)) continue;
+        const pending = [...(busy.get(tcpOf(s)) ?? [])].filter((r) => !r.writableEnded);
+        if (pending.length > 0 && pending.every((r) => !r.headersSent)) {
+          logger.info(`closing a connection of revoked certificate ${cert.user} after its answer`);
+          for (const r of pending) r.setHeader('Connection', 'close');
+          setTimeout(() => s.destroy(), revokedAnswerGraceMs).unref();
+          continue;
+        }
         logger.info(`closing a connection of revoked certificate ${cert.user}`);
         s.destroy();
       }
