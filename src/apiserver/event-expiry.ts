@@ -13,6 +13,7 @@
 
 import type { Store } from '../storage/interface.js';
 import { StorageError } from '../storage/interface.js';
+import { startPeriodic, type PeriodicTask } from '../util/index.js';
 import { registryRoot } from './registry.js';
 
 export interface EventExpiryOptions {
@@ -50,51 +51,27 @@ export function startEventExpiry(store: Store, opts: EventExpiryOptions = {}): E
   const ttlMs = opts.ttlMs ?? 3_600_000;
   const now = opts.now ?? Date.now;
   const prefix = `${registryRoot}core/events/`;
-  let running: Promise<number> | undefined;
-  let stopped = false;
-
-  const sweep = (): Promise<number> => {
-    running ??= (async () => {
+  const task: PeriodicTask<number> = startPeriodic(async () => {
+    const cutoff = now() - ttlMs;
+    const list = await store.list(prefix);
+    let deleted = 0;
+    for (const kv of list.items) {
+      if (task.stopped) break;
+      let at: number;
       try {
-        const cutoff = now() - ttlMs;
-        const list = await store.list(prefix);
-        let deleted = 0;
-        for (const kv of list.items) {
-          if (stopped) break;
-          let at: number;
-          try {
-            at = lastActivity(JSON.parse(kv.value) as StoredEvent);
-          } catch {
-            continue; // not JSON (never written by this server): left alone
-          }
-          if (!(at < cutoff)) continue;
-          try {
-            await store.delete(kv.key, kv.modRevision);
-            deleted++;
-          } catch (err) {
-            if (!(err instanceof StorageError && (err.code === 'Conflict' || err.code === 'NotFound'))) throw err;
-          }
-        }
-        return deleted;
-      } finally {
-        running = undefined;
+        at = lastActivity(JSON.parse(kv.value) as StoredEvent);
+      } catch {
+        continue; // not JSON (never written by this server): left alone
       }
-    })();
-    return running;
-  };
-
-  const timer = setInterval(() => {
-    if (stopped || running || (opts.active && !opts.active())) return;
-    sweep().catch((err: unknown) => opts.onError?.(err));
-  }, Math.max(1, opts.intervalMs ?? 60_000));
-  timer.unref();
-
-  return {
-    sweep,
-    async stop() {
-      stopped = true;
-      clearInterval(timer);
-      await running?.catch(() => 0);
-    },
-  };
+      if (!(at < cutoff)) continue;
+      try {
+        await store.delete(kv.key, kv.modRevision);
+        deleted++;
+      } catch (err) {
+        if (!(err instanceof StorageError && (err.code === 'Conflict' || err.code === 'NotFound'))) throw err;
+      }
+    }
+    return deleted;
+  }, { intervalMs: opts.intervalMs ?? 60_000, ...(opts.active ? { active: opts.active } : {}), ...(opts.onError ? { onError: opts.onError } : {}) });
+  return { sweep: () => task.runOnce(), stop: () => task.stop() };
 }

@@ -2,6 +2,7 @@
 // and lists at older revisions can still reach) and drops the rest, like the apiserver's
 // etcd compactor. Errors are reported and retried on the next tick; they never throw.
 
+import { startPeriodic } from '../util/index.js';
 import type { Store } from './interface.js';
 
 export interface CompactorOptions {
@@ -30,37 +31,12 @@ export interface Compactor {
 
 export function startCompactor(store: Store, opts: CompactorOptions): Compactor {
   const retain = Math.max(0, opts.retainRevisions ?? 1000);
-  let running: Promise<number> | undefined;
-  let stopped = false;
-
-  const runOnce = (): Promise<number> => {
-    running ??= (async () => {
-      try {
-        const [current, compacted] = await Promise.all([store.currentRevision(), store.compactedRevision()]);
-        const target = current - retain;
-        if (target <= compacted) return compacted;
-        const point = await store.compact(target);
-        opts.onCompacted?.(point);
-        return point;
-      } finally {
-        running = undefined;
-      }
-    })();
-    return running;
-  };
-
-  const timer = setInterval(() => {
-    if (stopped || running || (opts.active && !opts.active())) return;
-    runOnce().catch((err) => opts.onError?.(err));
-  }, Math.max(1, opts.intervalMs));
-  timer.unref();
-
-  return {
-    runOnce,
-    async stop() {
-      stopped = true;
-      clearInterval(timer);
-      await running?.catch(() => undefined);
-    },
-  };
+  return startPeriodic(async () => {
+    const [current, compacted] = await Promise.all([store.currentRevision(), store.compactedRevision()]);
+    const target = current - retain;
+    if (target <= compacted) return compacted;
+    const point = await store.compact(target);
+    opts.onCompacted?.(point);
+    return point;
+  }, opts);
 }

@@ -3,3 +3,4 @@ export * from './logger.js';
 export * from './clock.js';
 export * from './errors.js';
 export * from './heap.js';
+export * from './periodic.js';
