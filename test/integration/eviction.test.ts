@@ -257,6 +257,21 @@ describe('disruption controller', () => {
     await evict(api, pods[1]!.metadata.name ?? '');
   });
 
+  it("resets a DisruptionTarget condition left True on a pod that was not deleted (after 2 minutes), as upstream's controller", async () => {
+    await createPod(c, 'spared', { app: 'spared' });
+    const old = new Date(Date.now() - 3 * 60_000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    await c.client.patch(podsResource, ns, 'spared', 'strategic', { status: { conditions: [{ type: 'DisruptionTarget', status: 'True', reason: 'EvictionByEvictionAPI', message: 'Eviction API: evicting', lastTransitionTime: old }] } }, { subresource: 'status' });
+    const cond = await waitFor(async () => {
+      const p = await getPod(c, 'spared');
+      const d = p?.status?.conditions?.find((x) => x.type === 'DisruptionTarget');
+      return d?.status === 'False' ? d : undefined;
+    }, { message: 'the stale condition reset' });
+    expect(cond.reason).toBeUndefined();
+    expect(Date.parse(cond.lastTransitionTime ?? '')).toBeGreaterThan(Date.parse(old));
+    // The pod's other conditions are untouched.
+    expect((await getPod(c, 'spared'))?.status?.conditions?.find((x) => x.type === 'Ready')?.status).toBe('True');
+  });
+
   it('fails safe on a controller it cannot scale: disruptionsAllowed 0 with SyncFailed', async () => {
     await c.client.create(podsResource, ns, {
       apiVersion: 'v1',

@@ -17,6 +17,8 @@
 // - currentHealthy: pods Ready, not deleting and not in disruptedPods;
 // - disruptionsAllowed: currentHealthy - desiredHealthy, at least 0, and 0 while no pod is
 //   expected; observedGeneration: the budget's generation; the DisruptionAllowed condition.
+// A pod left with DisruptionTarget=True (an eviction that did not delete it), not deleting and
+// not finished, gets the condition reset to False after 2 minutes.
 // A sync whose inputs are wrong (bad selector, a controller it cannot scale) sets
 // disruptionsAllowed 0 with DisruptionAllowed=False/SyncFailed (and a Warning event) and waits
 // for the next change, as upstream; API errors (write conflicts) are retried with back-off.
@@ -64,7 +66,12 @@ export interface DisruptionControllerOptions {
   recorder: EventRecorder;
   clock?: Clock;
   onError?: (err: unknown) => void;
+  /** How long a DisruptionTarget condition may stay True on a pod not being deleted (default 2 min). */
+  stalePodDisruptionTimeoutMs?: number;
 }
+
+/** Upstream's stalePodDisruptionTimeout. */
+const STALE_POD_DISRUPTION_MS = 2 * 60 * 1000;
 
 const keyOf = (o: { metadata: { namespace?: string; name?: string } }): string => `${o.metadata.namespace ?? ''}/${o.metadata.name ?? ''}`;
 
@@ -80,6 +87,9 @@ export class DisruptionController {
   private readonly pods: Informer<Pod>;
   private readonly daemonSets: Informer<DaemonSet>;
   readonly queue: RateLimitingQueue<string>;
+  /** Pods ("ns/name") whose DisruptionTarget condition may have gone stale. */
+  readonly staleQueue: RateLimitingQueue<string>;
+  private readonly staleTimeoutMs: number;
 
   constructor(o: DisruptionControllerOptions) {
     this.client = o.client;
@@ -87,6 +97,8 @@ export class DisruptionController {
     this.recorder = o.recorder;
     this.onError = o.onError ?? (() => {});
     this.queue = new RateLimitingQueue<string>(this.clock);
+    this.staleQueue = new RateLimitingQueue<string>(this.clock);
+    this.staleTimeoutMs = o.stalePodDisruptionTimeoutMs ?? STALE_POD_DISRUPTION_MS;
     this.budgets = o.informers.forResource<PodDisruptionBudget>(podDisruptionBudgetsResource);
     this.pods = o.informers.forResource<Pod>(podsResource);
     this.daemonSets = o.informers.forResource<DaemonSet>(daemonSetsResource);
@@ -99,11 +111,15 @@ export class DisruptionController {
       for (const b of this.budgets.lister.namespace(pod.metadata.namespace ?? '').list()) if (budgetCoversPod(b, pod)) this.queue.add(keyOf(b));
     };
     this.pods.addEventHandler({
-      add: podChanged,
+      add: (pod) => {
+        podChanged(pod);
+        this.watchDisruptionTarget(pod);
+      },
       update: (old, pod) => {
         // A relabelled pod leaves the budgets of its old labels.
         if (!sameMap(old.metadata.labels, pod.metadata.labels)) podChanged(old);
         podChanged(pod);
+        this.watchDisruptionTarget(pod);
       },
       delete: (p) => podChanged(isTombstone(p) ? p.obj : p),
     });
@@ -118,9 +134,50 @@ export class DisruptionController {
     });
   }
 
-  /** Runs `workers` workers until `signal` aborts (runQueueWorkers). */
-  run(signal: AbortSignal, workers = 1): Promise<void> {
-    return runQueueWorkers({ queue: this.queue, caches: [this.budgets, this.pods, this.daemonSets], signal, workers, sync: (key) => this.sync(key), onError: this.onError });
+  /** Runs `workers` workers (and one for stale pod conditions) until `signal` aborts. */
+  async run(signal: AbortSignal, workers = 1): Promise<void> {
+    const caches = [this.budgets, this.pods, this.daemonSets];
+    await Promise.all([
+      runQueueWorkers({ queue: this.queue, caches, signal, workers, sync: (key) => this.sync(key), onError: this.onError }),
+      runQueueWorkers({ queue: this.staleQueue, caches, signal, workers: 1, sync: (key) => this.syncStalePodDisruption(key), onError: this.onError }),
+    ]);
+  }
+
+  /**
+   * How long until `pod`'s DisruptionTarget condition is stale (0: now), or undefined when it
+   * has none that can go stale: only a True one set by someone other than the kubelet, on a pod
+   * neither being deleted nor finished (upstream nonTerminatingPodHasStaleDisruptionCondition).
+   */
+  private staleIn(pod: Pod): number | undefined {
+    if (pod.metadata.deletionTimestamp || pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed') return undefined;
+    const c = pod.status?.conditions?.find((x) => x.type === 'DisruptionTarget');
+    if (!c || c.status !== 'True' || c.reason === 'TerminationByKubelet') return undefined;
+    const since = Date.parse(c.lastTransitionTime ?? '');
+    return Math.max(0, (Number.isFinite(since) ? since : 0) + this.staleTimeoutMs - this.clock.now());
+  }
+
+  private watchDisruptionTarget(pod: Pod): void {
+    const wait = this.staleIn(pod);
+    if (wait !== undefined) this.staleQueue.addAfter(keyOf(pod), wait);
+  }
+
+  /**
+   * An eviction marks its pod DisruptionTarget just before deleting it; if the pod is still
+   * there, not deleting, after the timeout, the deletion did not happen and the condition is
+   * reset to False (upstream syncStalePodDisruption).
+   */
+  async syncStalePodDisruption(key: string): Promise<void> {
+    const slash = key.indexOf('/');
+    const pod = this.pods.lister.namespace(key.slice(0, slash)).get(key.slice(slash + 1));
+    if (!pod) return;
+    const wait = this.staleIn(pod);
+    if (wait === undefined) return;
+    if (wait > 0) {
+      this.staleQueue.addAfter(key, wait);
+      return;
+    }
+    const patch = { status: { conditions: [{ type: 'DisruptionTarget', status: 'False', lastTransitionTime: rfc3339(this.clock.now()), reason: null, message: null }] } };
+    await this.client.patch(podsResource, pod.metadata.namespace ?? '', pod.metadata.name ?? '', 'strategic', patch, { subresource: 'status' });
   }
 
   async sync(key: string): Promise<void> {
