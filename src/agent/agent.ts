@@ -57,7 +57,7 @@ import type { LogRotation } from './runtime/container-log.js';
 import { isRuntimeError, type ContainerRuntime, type ExecIO } from './runtime/interface.js';
 import { ProcessRuntime } from './runtime/process-runtime.js';
 import { annotationConfigMirror, annotationConfigSource, isMirrorPod, mirrorPodFor, StaticPodSource, type StaticPod } from './static-pods.js';
-import { podStatusEqual, withForeignConditions } from './status.js';
+import { apiPodStatus, podStatusEqual } from './status.js';
 import type { Taint } from '../api/types.js';
 
 export const nodeLeaseNamespace = 'kube-node-lease';
@@ -311,7 +311,7 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
         // Deleted and made again under the same name: this status is not the new pod's.
         if (target.metadata.uid !== targetUid) return;
       }
-      const status = withForeignConditions(target.status, want.status);
+      const status = apiPodStatus(target, want.status, rfc3339(clock.now()));
       if (podStatusEqual(target.status, status)) return;
       try {
         const updated = await client.updateStatus<Pod>(podsResource, target.metadata.namespace ?? '', { ...target, status });
@@ -336,7 +336,7 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
   function reconcilePodStatuses(): void {
     for (const [uid, want] of pendingStatus) {
       const target = statusTarget(uid, want.pod);
-      if (target && !podStatusEqual(target.status, withForeignConditions(target.status, want.status))) void statusSerializer.run(uid, () => writePodStatus(uid));
+      if (target && !podStatusEqual(target.status, apiPodStatus(target, want.status, rfc3339(clock.now())))) void statusSerializer.run(uid, () => writePodStatus(uid));
     }
     for (const [uid, p] of apiPods) if (p.metadata.deletionTimestamp) triggerPod(uid);
   }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { PodStatus } from '../api/types.js';
-import { podStatusEqual, withForeignConditions } from './status.js';
+import type { PodSpec, PodStatus } from '../api/types.js';
+import { apiPodStatus, podStatusEqual, withForeignConditions } from './status.js';
 
 describe('withForeignConditions', () => {
   const computed: PodStatus = { phase: 'Running', conditions: [{ type: 'Ready', status: 'True' }, { type: 'PodScheduled', status: 'True' }] };
@@ -15,7 +15,7 @@ describe('withForeignConditions', () => {
       ],
     };
     const merged = withForeignConditions(current, computed);
-    expect(merged.conditions?.map((c) => `${c.type}=${c.status}`)).toEqual(['Ready=True', 'PodScheduled=True', 'DisruptionTarget=True', 'example.com/gate=True']);
+    expect(merged.conditions?.map((c) => `${c.type}=${c.status}`)).toEqual(['DisruptionTarget=True', 'example.com/gate=True', 'Ready=True', 'PodScheduled=True']);
     // Once written, the API status equals what the agent would write again: no endless rewrite.
     expect(podStatusEqual(merged, withForeignConditions(merged, computed))).toBe(true);
   });
@@ -23,5 +23,39 @@ describe('withForeignConditions', () => {
   it('changes nothing when there is no foreign condition', () => {
     expect(withForeignConditions({ conditions: [{ type: 'Ready', status: 'False' }] }, computed)).toBe(computed);
     expect(withForeignConditions(undefined, computed)).toBe(computed);
+  });
+});
+
+describe('apiPodStatus: readiness gates', () => {
+  const now = '2026-01-01T00:10:00Z';
+  const computed: PodStatus = {
+    phase: 'Running',
+    conditions: [
+      { type: 'Ready', status: 'True', lastTransitionTime: '2026-01-01T00:00:00Z' },
+      { type: 'ContainersReady', status: 'True', lastTransitionTime: '2026-01-01T00:00:00Z' },
+    ],
+  };
+  const gates = [{ conditionType: 'example.com/gate' }, { conditionType: 'example.com/lb' }];
+  const ready = (s: PodStatus) => s.conditions?.find((c) => c.type === 'Ready');
+
+  it('keeps Ready False while a gate is missing or not True, with upstream messages; ContainersReady stays True', () => {
+    const current: { spec: PodSpec; status: PodStatus } = { spec: { containers: [], readinessGates: gates }, status: { conditions: [{ type: 'example.com/gate', status: 'False' }] } };
+    const s = apiPodStatus(current, computed, now);
+    expect(ready(s)).toEqual({
+      type: 'Ready',
+      status: 'False',
+      reason: 'ReadinessGatesNotReady',
+      message: 'the status of pod readiness gate "example.com/gate" is not "True", but False, corresponding condition of pod readiness gate "example.com/lb" does not exist.',
+      lastTransitionTime: now,
+    });
+    expect(s.conditions?.find((c) => c.type === 'ContainersReady')?.status).toBe('True');
+    // Written once, it is stable: the same status again, its transition time kept.
+    expect(podStatusEqual(apiPodStatus({ ...current, status: s }, computed, '2026-01-01T00:20:00Z'), s)).toBe(true);
+  });
+
+  it('is Ready once every gate is True, and without gates nothing changes', () => {
+    const current: { spec: PodSpec; status: PodStatus } = { spec: { containers: [], readinessGates: gates }, status: { conditions: [{ type: 'example.com/gate', status: 'True' }, { type: 'example.com/lb', status: 'True' }] } };
+    expect(ready(apiPodStatus(current, computed, now))?.status).toBe('True');
+    expect(apiPodStatus({ spec: { containers: [] } }, computed, now)).toBe(computed);
   });
 });

@@ -10,7 +10,8 @@
 //   PodScheduled. `lastTransitionTime` is carried over from the previous status unless `status`
 //   changed.
 // - `withForeignConditions` keeps the conditions other writers own (DisruptionTarget, readiness
-//   gates) when the agent writes its status over the API object's.
+//   gates) when the agent writes its status over the API object's; `withReadinessGates` keeps
+//   Ready False while a readiness gate is not True; `apiPodStatus` does both.
 // - `podStatusEqual` compares whole statuses (key order does not matter); the worker reports a
 //   status only when it differs from the last one reported.
 
@@ -152,12 +153,41 @@ const kubeletConditions = new Set(['PodScheduled', 'Ready', 'Initialized', 'Cont
 
 /**
  * The status to write over `current`: `computed` with the conditions other writers set on the
- * API object kept (after the agent's own, in their order), as the kubelet's status manager
+ * API object kept (before the agent's own, in their order), as the kubelet's status manager
  * merges them (mergePodStatus); an eviction's DisruptionTarget stays until the pod is gone.
  */
 export function withForeignConditions(current: PodStatus | undefined, computed: PodStatus): PodStatus {
   const foreign = (current?.conditions ?? []).filter((c) => !kubeletConditions.has(c.type) && !(computed.conditions ?? []).some((x) => x.type === c.type));
-  return foreign.length === 0 ? computed : { ...computed, conditions: [...(computed.conditions ?? []), ...foreign] };
+  return foreign.length === 0 ? computed : { ...computed, conditions: [...foreign, ...(computed.conditions ?? [])] };
+}
+
+/**
+ * Ready as upstream's GeneratePodReadyCondition has it once the pod's readiness gates are
+ * known: with the containers ready, Ready stays False (ReadinessGatesNotReady) while a gate's
+ * condition is missing or not True. `conditions` hold the gates' conditions (set by other
+ * writers); lastTransitionTime moves only when Ready's status changes against `previous`.
+ */
+export function withReadinessGates(status: PodStatus, gates: Array<{ conditionType: string }> | undefined, previous: PodCondition[] | undefined, now: string): PodStatus {
+  if (!gates || gates.length === 0) return status;
+  const conditions = status.conditions ?? [];
+  const ready = conditions.find((c) => c.type === 'Ready');
+  if (!ready || ready.status !== 'True') return status;
+  const unready: string[] = [];
+  for (const g of gates) {
+    const c = conditions.find((x) => x.type === g.conditionType);
+    if (!c) unready.push(`corresponding condition of pod readiness gate ${JSON.stringify(g.conditionType)} does not exist.`);
+    else if (c.status !== 'True') unready.push(`the status of pod readiness gate ${JSON.stringify(g.conditionType)} is not "True", but ${c.status}`);
+  }
+  if (unready.length === 0) return status;
+  const prev = previous?.find((c) => c.type === 'Ready');
+  const gated: PodCondition = { type: 'Ready', status: 'False', reason: 'ReadinessGatesNotReady', message: unready.join(', '), lastTransitionTime: prev && prev.status === 'False' && prev.lastTransitionTime ? prev.lastTransitionTime : now };
+  if (ready.lastProbeTime !== undefined) gated.lastProbeTime = ready.lastProbeTime;
+  return { ...status, conditions: conditions.map((c) => (c === ready ? gated : c)) };
+}
+
+/** The status the agent writes over the API pod `current`: its own, other writers' conditions kept, readiness gates applied. */
+export function apiPodStatus(current: { spec?: PodSpec; status?: PodStatus }, computed: PodStatus, now: string): PodStatus {
+  return withReadinessGates(withForeignConditions(current.status, computed), current.spec?.readinessGates, current.status?.conditions, now);
 }
 
 export function podStatusEqual(a: PodStatus | undefined, b: PodStatus | undefined): boolean {

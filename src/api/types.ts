@@ -201,6 +201,8 @@ export interface PodSpec {
   schedulerName?: string;
   dnsPolicy?: string;
   volumes?: Array<{ name: string; [key: string]: unknown }>;
+  /** Conditions (set by other writers) that must be True for the pod to be Ready. */
+  readinessGates?: Array<{ conditionType: string }>;
   [key: string]: unknown;
 }
 

@@ -1,11 +1,13 @@
-// Events expire (upstream: kube-apiserver --event-ttl, 1 h, an etcd lease on every event write).
+// Events expire (upstream: kube-apiserver --event-ttl, 1 h, an etcd lease renewed by every write
+// of the event).
 //
 // Contract:
-// - Every `intervalMs` (default 60 s) the sweeper reads the stored core/v1 Events and deletes
-//   those whose last activity is more than `ttlMs` (default 1 h) old. Last activity is the
-//   latest of metadata.creationTimestamp, firstTimestamp, lastTimestamp, eventTime and
-//   series.lastObservedTime: a repeated event (its count patched) lives on, as a lease renewed
-//   by each write would.
+// - Every `intervalMs` (default 60 s) the sweeper reads the stored core/v1 Events. It remembers,
+//   per event, the revision it last saw and when it first saw that revision; an event whose
+//   revision has not changed for more than `ttlMs` (default 1 h) is deleted. So an event lives
+//   a TTL after its last write (a repeat patching its count renews it), give or take one
+//   interval, whatever times its body names (agents' clocks may be off). After a restart, or
+//   when another server takes over sweeping, known events get a fresh TTL.
 // - Deletes are compare-and-swap on the revision read, straight on the store as a lease expiry
 //   is (no finalizers, no admission); watchers see DELETED. A conflict (the event was just
 //   written again) keeps it for the next sweep. Several servers sharing a store may all sweep.
@@ -30,47 +32,35 @@ export interface EventExpiry {
   stop(): Promise<void>;
 }
 
-interface StoredEvent {
-  metadata?: { creationTimestamp?: string };
-  firstTimestamp?: string | null;
-  lastTimestamp?: string | null;
-  eventTime?: string | null;
-  series?: { lastObservedTime?: string | null } | null;
-}
-
-/** The event's last activity (ms since the epoch); NaN when it names no time at all. */
-export function lastActivity(e: StoredEvent): number {
-  const times = [e.metadata?.creationTimestamp, e.firstTimestamp, e.lastTimestamp, e.eventTime, e.series?.lastObservedTime]
-    .filter((t): t is string => typeof t === 'string' && t !== '')
-    .map((t) => Date.parse(t))
-    .filter((t) => Number.isFinite(t));
-  return times.length > 0 ? Math.max(...times) : NaN;
-}
-
 export function startEventExpiry(store: Store, opts: EventExpiryOptions = {}): EventExpiry {
   const ttlMs = opts.ttlMs ?? 3_600_000;
   const now = opts.now ?? Date.now;
   const prefix = `${registryRoot}core/events/`;
+  /** Per event key: the revision last seen, and when it was first seen. */
+  const seen = new Map<string, { rev: number; at: number }>();
   const task: PeriodicTask<number> = startPeriodic(async () => {
-    const cutoff = now() - ttlMs;
+    const t = now();
     const list = await store.list(prefix);
+    const present = new Set<string>();
     let deleted = 0;
     for (const kv of list.items) {
       if (task.stopped) break;
-      let at: number;
-      try {
-        at = lastActivity(JSON.parse(kv.value) as StoredEvent);
-      } catch {
-        continue; // not JSON (never written by this server): left alone
+      present.add(kv.key);
+      const s = seen.get(kv.key);
+      if (!s || s.rev !== kv.modRevision) {
+        seen.set(kv.key, { rev: kv.modRevision, at: t });
+        continue;
       }
-      if (!(at < cutoff)) continue;
+      if (t - s.at <= ttlMs) continue;
       try {
         await store.delete(kv.key, kv.modRevision);
+        seen.delete(kv.key);
         deleted++;
       } catch (err) {
         if (!(err instanceof StorageError && (err.code === 'Conflict' || err.code === 'NotFound'))) throw err;
       }
     }
+    if (!task.stopped) for (const k of seen.keys()) if (!present.has(k)) seen.delete(k);
     return deleted;
   }, { intervalMs: opts.intervalMs ?? 60_000, ...(opts.active ? { active: opts.active } : {}), ...(opts.onError ? { onError: opts.onError } : {}) });
   return { sweep: () => task.runOnce(), stop: () => task.stop() };

@@ -167,9 +167,10 @@ class Eviction {
 
   async run(opts: ParsedDeleteOptions, admit: AdmitFn | undefined): Promise<{ code: number; json: string }> {
     const callerRv = opts.preconditions?.resourceVersion;
-    let pod = await this.getPod();
-    // An eviction is a create: none in a terminating namespace (kubectl drain knows the cause).
+    // An eviction is a create: none in a terminating namespace (kubectl drain knows the cause),
+    // decided before the pod is looked up, as namespace admission runs before the store.
     await this.deps.registry.ensureNamespace(this.namespace, { group: '', resource: 'pods', kind: 'Pod' }, this.name);
+    let pod = await this.getPod();
     await admit?.(undefined, pod);
 
     // Pods a budget does not protect: deleted as they are (retried when the pod changes under us,

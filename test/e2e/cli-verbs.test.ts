@@ -222,6 +222,9 @@ describe('everynode CLI verbs', () => {
     });
     expect(st.status).toBe(200);
 
+    // A bad selector is refused before anything changes.
+    expect(await cli(['drain', 'cli-d1', '--pod-selector', 'app in ('])).toMatchObject({ code: 1, stderr: 'error: --pod-selector=<pod_selector> must be a valid label selector\n' });
+    expect((await cli(['get', 'no', 'cli-d1', '-o', 'jsonpath={.spec.unschedulable}'])).stdout).toBe('');
     // Other tests' DaemonSets have pods on every node: --ignore-daemonsets leaves them.
     const refused = await cli(['drain', 'cli-d1', '--ignore-daemonsets']);
     expect(refused.code).toBe(1);
@@ -243,6 +246,20 @@ describe('everynode CLI verbs', () => {
     expect(drained).toMatchObject({ code: 0, stdout: 'node/cli-d1 already cordoned\nevicting pod default/d-bare\npod/d-bare evicted\nnode/cli-d1 drained\n' });
     expect(drained.stderr).toMatch(/^Warning: .*deleting Pods that declare no controller: default\/d-bare\n$/);
     expect((await cli(['get', 'pod', 'd-bare'])).code).toBe(1);
+
+    // A pod of a terminating namespace cannot be evicted (403 NamespaceTerminating): the drain
+    // waits for the namespace's deletion to take it instead of failing (here no agent finishes
+    // it, so the wait times out).
+    await cli(['apply', '-f', '-'], { input: 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: d-ending\n' });
+    await cli(['apply', '-f', '-'], { input: 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: d-late\n  namespace: d-ending\nspec:\n  nodeName: cli-d1\n  containers: [{name: c, image: busybox}]\n' });
+    await cli(['delete', 'namespace', 'd-ending', '--wait=false']);
+    await waitFor(async () => (await cli(['get', 'pod', 'd-late', '-n', 'd-ending', '-o', 'jsonpath={.metadata.deletionTimestamp}'])).stdout !== '', { message: 'the pod being deleted' });
+    const ending = await cli(['drain', 'cli-d1', '--ignore-daemonsets', '--force', '--timeout', '2s']);
+    expect(ending.code).toBe(1);
+    expect(ending.stdout).toContain('evicting pod d-ending/d-late\n');
+    expect(ending.stderr).not.toContain('forbidden');
+    expect(ending.stderr).toContain('error when waiting for pod "d-late" in namespace "d-ending" to terminate: global timeout reached: 2s');
+    await cli(['delete', 'pod', 'd-late', '-n', 'd-ending', '--grace-period=0', '--force']);
   });
 
   it('logs: not found for a missing pod or DaemonSet, one line each', async () => {

@@ -9,16 +9,19 @@
 //   --force. Succeeded and Failed pods are always removable. Any error stops the drain before
 //   anything is evicted ("There are pending nodes to be drained"), exit 1.
 // - Evictions go through the eviction API, so PodDisruptionBudgets hold: a 429 is retried every
-//   5 s (printed), until --timeout (0: no limit) ends the drain with "global timeout reached".
-//   A pod already gone counts as evicted. Each evicted pod is waited for (polled every second)
-//   until it is gone or replaced by another of its name.
+//   5 s (printed), and so is a 403 NamespaceTerminating for a pod not yet being deleted (one
+//   being deleted is waited for), until --timeout (0: no limit) ends the drain with "global
+//   timeout reached: T". A pod already gone counts as evicted. Each evicted pod is waited for
+//   (polled every second) until it is gone or replaced by another of its name. An invalid
+//   --pod-selector is refused before the node is cordoned.
 // - --grace-period N (>= 0) goes into the eviction's deleteOptions; --dry-run=client changes
 //   nothing and prints what would happen, --dry-run=server sends dry-run requests.
 
 import type { Command } from 'commander';
 import type { KubeObject, Node, Pod } from '../../api/types.js';
-import { ApiError, getControllerOf, isNotFound, nodesResource, podsResource, resourcePath } from '../../client/index.js';
+import { ApiError, getControllerOf, hasStatusCause, isNotFound, nodesResource, podsResource, resourcePath } from '../../client/index.js';
 
+import { parseLabelSelector } from '../../api/selectors/index.js';
 import { CliError } from '../context.js';
 import { type CliContext, parseDuration } from './common.js';
 
@@ -104,8 +107,15 @@ export function registerDrain(program: Command, ctx: CliContext): void {
       if (!['none', 'client', 'server'].includes(opts.dryRun)) throw new CliError(`Invalid dry-run value (${opts.dryRun}). Must be "none", "server", or "client".`);
       const grace = Number(opts.gracePeriod);
       if (!Number.isInteger(grace)) throw new CliError(`invalid --grace-period ${JSON.stringify(opts.gracePeriod)}: an integer number of seconds`);
+      if (opts.podSelector !== undefined) {
+        try {
+          parseLabelSelector(opts.podSelector);
+        } catch {
+          throw new CliError('--pod-selector=<pod_selector> must be a valid label selector');
+        }
+      }
       const timeoutMs = parseDuration(opts.timeout);
-      const deadline = timeoutMs > 0 ? Date.now() + timeoutMs : Infinity;
+      const timeout = { deadline: timeoutMs > 0 ? Date.now() + timeoutMs : Infinity, text: opts.timeout };
       const suffix = opts.dryRun === 'client' ? ' (dry run)' : opts.dryRun === 'server' ? ' (server dry run)' : '';
       const dryRunQuery = opts.dryRun === 'server' ? '?dryRun=All' : '';
       const conn = ctx.conn(cmd);
@@ -142,20 +152,26 @@ export function registerDrain(program: Command, ctx: CliContext): void {
               if (opts.dryRun !== 'client') {
                 await conn.client.delete(podsResource, ns, podName, { ...(grace >= 0 ? { gracePeriodSeconds: grace } : {}), ...(opts.dryRun === 'server' ? { dryRun: ['All'] } : {}) });
               }
-            } else {
+            } else if (opts.dryRun === 'client') {
               ctx.out(`evicting pod ${ns}/${podName}${suffix}\n`);
-              if (opts.dryRun !== 'client') await evict(ctx, conn, pod, grace, dryRunQuery, deadline);
+            } else {
+              await evict(ctx, conn, pod, grace, dryRunQuery, suffix, timeout);
             }
-            if (opts.dryRun === 'none') await waitGone(conn, pod, deadline);
-            ctx.out(`pod/${podName} ${opts.disableEviction ? 'deleted' : 'evicted'}${suffix}\n`);
+            // As kubectl: a dry run ends with the node's line, not one per pod.
+            if (opts.dryRun === 'none') {
+              await waitGone(conn, pod, timeout);
+              ctx.out(`pod/${podName} ${opts.disableEviction ? 'deleted' : 'evicted'}\n`);
+            }
           } catch (e) {
             failures.push(e instanceof Error ? e.message : String(e));
           }
         }),
       );
       if (failures.length > 0) {
-        ctx.err(`There are pending pods in node "${name}" when an error occurred: ${failures.join('; ')}\n`);
-        throw new CliError(`unable to drain node "${name}": ${failures.join('; ')}`);
+        const why = failures.join('; ');
+        ctx.err(`There are pending pods in node "${name}" when an error occurred: ${why}\n`);
+        ctx.err(`error: unable to drain node "${name}" due to error: ${why}, continuing command...\nThere are pending nodes to be drained:\n ${name}\n`);
+        throw new CliError(why);
       }
       ctx.out(`node/${name} drained${suffix}\n`);
     });
@@ -163,27 +179,67 @@ export function registerDrain(program: Command, ctx: CliContext): void {
 
 type Conn = ReturnType<CliContext['conn']>;
 
-/** One eviction, retried while a disruption budget refuses it (429), until `deadline`. */
-async function evict(ctx: CliContext, conn: Conn, pod: Pod, grace: number, dryRunQuery: string, deadline: number): Promise<void> {
+interface Timeout {
+  /** When the drain gives up (ms since the epoch; Infinity: never). */
+  deadline: number;
+  /** --timeout as given, for the message. */
+  text: string;
+}
+
+const timedOut = (t: Timeout): Error => new Error(`global timeout reached: ${t.text}`);
+
+/** Sleeps `ms`, or throws the drain's timeout when the deadline comes first. */
+async function pause(ms: number, t: Timeout): Promise<void> {
+  const left = t.deadline - Date.now();
+  if (left <= 0) throw timedOut(t);
+  await new Promise((r) => setTimeout(r, Math.min(ms, left)));
+  if (Date.now() >= t.deadline) throw timedOut(t);
+}
+
+/**
+ * One eviction, as kubectl's evictPods: "evicting pod" before each attempt; a 429 (a
+ * disruption budget) is retried every 5 s; in a terminating namespace (403
+ * NamespaceTerminating) the pod is waited for if it is already being deleted, else retried;
+ * a pod already gone counts as evicted; until the drain's timeout.
+ */
+async function evict(ctx: CliContext, conn: Conn, pod: Pod, grace: number, dryRunQuery: string, suffix: string, t: Timeout): Promise<void> {
   const ns = pod.metadata.namespace ?? '';
   const name = pod.metadata.name ?? '';
   const body = JSON.stringify({ apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name, namespace: ns }, deleteOptions: grace >= 0 ? { gracePeriodSeconds: grace } : {} });
   for (;;) {
+    ctx.out(`evicting pod ${ns}/${name}${suffix}\n`);
     try {
       await conn.raw({ method: 'POST', path: resourcePath(podsResource, ns, name, 'eviction') + dryRunQuery, body });
       return;
     } catch (e) {
       if (isNotFound(e)) return;
-      if (!(e instanceof ApiError) || e.code !== 429) throw new Error(`error when evicting pods/${JSON.stringify(name)} -n ${JSON.stringify(ns)}: ${e instanceof Error ? e.message : String(e)}`);
-      ctx.err(`error when evicting pods/${JSON.stringify(name)} -n ${JSON.stringify(ns)} (will retry after 5s): ${e.message}\n`);
-      if (Date.now() + EVICTION_RETRY_MS > deadline) throw new Error(`error when evicting pods/${JSON.stringify(name)} -n ${JSON.stringify(ns)}: global timeout reached`);
-      await new Promise((r) => setTimeout(r, EVICTION_RETRY_MS));
+      if (e instanceof ApiError && e.code === 429) {
+        ctx.err(`error when evicting pods/${JSON.stringify(name)} -n ${JSON.stringify(ns)} (will retry after 5s): ${e.message}\n`);
+      } else if (e instanceof ApiError && e.code === 403 && hasStatusCause(e, 'NamespaceTerminating')) {
+        // The namespace's deletion takes the pod anyway: wait for it once it is going.
+        if (pod.metadata.deletionTimestamp) return;
+        ctx.err(`error when evicting pod ${JSON.stringify(name)} from terminating namespace ${JSON.stringify(ns)} (will retry after 5s): ${e.message}\n`);
+      } else {
+        throw new Error(`error when evicting pods/${JSON.stringify(name)} -n ${JSON.stringify(ns)}: ${e instanceof Error ? e.message : String(e)}`);
+      }
+    }
+    try {
+      await pause(EVICTION_RETRY_MS, t);
+    } catch (err) {
+      throw new Error(`error when evicting pods/${JSON.stringify(name)} -n ${JSON.stringify(ns)}: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    // Re-read the pod: it may be going by now (or gone).
+    try {
+      pod = await conn.client.get<Pod>(podsResource, ns, name);
+    } catch (e) {
+      if (isNotFound(e)) return;
+      throw e;
     }
   }
 }
 
-/** Waits until `pod` is gone (or its name holds another pod), polling every second, until `deadline`. */
-async function waitGone(conn: Conn, pod: Pod, deadline: number): Promise<void> {
+/** Waits until `pod` is gone (or its name holds another pod), polling every second, until the timeout. */
+async function waitGone(conn: Conn, pod: Pod, t: Timeout): Promise<void> {
   for (;;) {
     let cur: KubeObject | undefined;
     try {
@@ -193,7 +249,10 @@ async function waitGone(conn: Conn, pod: Pod, deadline: number): Promise<void> {
       throw e;
     }
     if (cur.metadata.uid !== pod.metadata.uid) return;
-    if (Date.now() + DELETE_POLL_MS > deadline) throw new Error(`error when waiting for pod ${JSON.stringify(pod.metadata.name ?? '')} in namespace ${JSON.stringify(pod.metadata.namespace ?? '')} to terminate: global timeout reached`);
-    await new Promise((r) => setTimeout(r, DELETE_POLL_MS));
+    try {
+      await pause(DELETE_POLL_MS, t);
+    } catch (err) {
+      throw new Error(`error when waiting for pod ${JSON.stringify(pod.metadata.name ?? '')} in namespace ${JSON.stringify(pod.metadata.namespace ?? '')} to terminate: ${err instanceof Error ? err.message : String(err)}`);
+    }
   }
 }

@@ -187,10 +187,12 @@ export class DisruptionController {
     try {
       await this.trySync(pdb);
     } catch (err) {
-      if (!(err instanceof SyncError)) throw err; // an API error (a conflict: the cache is behind): retried
-      // The budget's inputs are wrong: say so in its status (as upstream, then wait for a change).
+      if (isConflict(err)) throw err; // the cache is behind: retried, without the fail-safe
+      // As upstream: whatever else failed, at least no disruption is allowed, and the status
+      // says why; a budget whose inputs are wrong then waits for a change, an API error (the
+      // fail-safe's own write failing too) is retried.
       this.onError(err);
-      await this.failSafe(pdb, err.message);
+      await this.failSafe(pdb, err instanceof Error ? err.message : String(err));
     }
   }
 
