@@ -829,6 +829,7 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
             resolve();
           });
         });
+        recorder.stop();
         await http.close();
         if (ownRuntime && runtime instanceof ProcessRuntime) runtime.detach();
       })();

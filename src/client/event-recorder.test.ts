@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Event, KubeObject } from '../api/types.js';
 import { FakeClock } from '../util/index.js';
 import { ApiEventRecorder } from './event-recorder.js';
+import { ApiError } from './errors.js';
 import { eventsResource } from './resources.js';
 import { FakeApiClient } from './testing/index.js';
 
@@ -50,5 +51,57 @@ describe('ApiEventRecorder correlation and spam filter', () => {
     const a = await list(client, 'a');
     expect(a).toHaveLength(10);
     expect(combined(a)?.count).toBe(31);
+  });
+});
+
+describe('ApiEventRecorder write retries', () => {
+  /** A client whose first `failures` creates cannot reach the server. */
+  function flaky(clock: FakeClock, failures: number, error: () => unknown) {
+    const inner = new FakeApiClient(clock);
+    let left = failures;
+    const client = {
+      ...inner,
+      create: (r: never, ns: string, obj: never) => {
+        if (left-- > 0) return Promise.reject(error());
+        return inner.create(r, ns, obj);
+      },
+      patch: inner.patch.bind(inner),
+    } as unknown as FakeApiClient;
+    return { inner, client };
+  }
+  const unreachable = () => Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:6443'), { code: 'ECONNREFUSED' });
+  const tick = () => new Promise((r) => setTimeout(r, 0));
+
+  it('tries a write that could not reach the server again 10 s later, and writes it once the server is back', async () => {
+    const clock = new FakeClock();
+    const { inner, client } = flaky(clock, 2, unreachable);
+    const errors: unknown[] = [];
+    const rec = new ApiEventRecorder(client, { component: 'x', clock, onError: (e) => errors.push(e) });
+    rec.event(ds('a'), 'Normal', 'R', 'm');
+    for (let i = 0; i < 2; i++) {
+      await tick();
+      clock.advance(10_000);
+    }
+    await rec.flush();
+    expect((await inner.list<Event>(eventsResource, { namespace: 'default' })).items).toHaveLength(1);
+    expect(errors).toEqual([]);
+  });
+
+  it('drops a write the server refused, and stop() ends the retries', async () => {
+    const clock = new FakeClock();
+    const refused = flaky(clock, 1, () => new ApiError(422, 'Invalid', 'bad event'));
+    const errors: unknown[] = [];
+    const rec = new ApiEventRecorder(refused.client, { component: 'x', clock, onError: (e) => errors.push(e) });
+    rec.event(ds('a'), 'Normal', 'R', 'm');
+    await rec.flush();
+    expect(errors).toHaveLength(1);
+
+    const down = flaky(clock, 100, unreachable);
+    const rec2 = new ApiEventRecorder(down.client, { component: 'x', clock, onError: (e) => errors.push(e) });
+    rec2.event(ds('b'), 'Normal', 'R', 'm');
+    await tick();
+    rec2.stop();
+    await rec2.flush(); // returns without the clock moving: the pause was cut short
+    expect(errors).toHaveLength(2);
   });
 });

@@ -5,9 +5,11 @@
 // - `event` / `record` never throw, never wait and do no I/O: the event is correlated at once
 //   and one write queued. Writes go out one at a time in order (so the create of an event
 //   always precedes its count patches); at most `maxQueued` (default 1000, upstream's queue
-//   length) wait, and an event finding the queue full is dropped. A failed write is dropped
-//   (reported to `onError`); the next occurrence of the event repairs it (a patch of an event
-//   the server lacks becomes a create).
+//   length) wait, and an event finding the queue full is dropped. A write the server refuses
+//   is dropped (reported to `onError`); one that cannot reach the server is tried again 10 s
+//   later, up to 12 times (client-go's recordToSink), unless stop() was called. The next
+//   occurrence of a dropped event repairs it (a patch of an event the server lacks becomes a
+//   create).
 // - Correlation, in upstream's order (EventCorrelator):
 //   1. aggregation: events alike but for their message (same source, involved object without
 //      fieldPath, type, reason) are combined once 10 distinct messages were seen within 600 s:
@@ -24,7 +26,7 @@
 
 import type { Event, KubeObject, ObjectReference } from '../api/types.js';
 import type { ApiClient } from './api-client.js';
-import { isAlreadyExists, isNotFound } from './errors.js';
+import { isAlreadyExists, isApiError, isNotFound } from './errors.js';
 import { type Clock, realClock, rfc3339 } from '../util/index.js';
 import { eventsResource } from './resources.js';
 
@@ -57,9 +59,14 @@ export interface ApiEventRecorderOptions {
   aggregation?: { maxEvents: number; intervalMs: number };
   /** Writes allowed to wait; default 1000. */
   maxQueued?: number;
+  /** Pause before trying again a write that could not reach the server (default 10 s). */
+  retryMs?: number;
 }
 
 const cacheSize = 4096;
+/** client-go's maxTriesPerEvent and sleepDuration for writes that could not reach the server. */
+const MAX_WRITE_TRIES = 12;
+const WRITE_RETRY_MS = 10_000;
 
 /** A Map bounded to `max` keys that forgets the least recently used one. */
 class Lru<V> {
@@ -99,6 +106,9 @@ export class ApiEventRecorder implements EventRecorder {
   private readonly queue: Write[] = [];
   private sending: Promise<void> | undefined;
   private seq = 0;
+  private stopped = false;
+  /** Ends the pause before a retry (stop()). */
+  private wake: (() => void) | undefined;
   /** Events not written: spam-filtered or finding the queue full. */
   dropped = 0;
 
@@ -213,15 +223,40 @@ export class ApiEventRecorder implements EventRecorder {
   private async send(): Promise<void> {
     try {
       for (let w = this.queue.shift(); w; w = this.queue.shift()) {
-        try {
-          await this.write(w);
-        } catch (err) {
-          if (!isAlreadyExists(err)) this.o.onError?.(err);
+        for (let attempt = 1; ; attempt++) {
+          try {
+            await this.write(w);
+            break;
+          } catch (err) {
+            // As client-go's recordToSink: the server's refusal is final; a failure to reach it
+            // (the API server restarting) is tried again, 10 s apart, 12 times in all.
+            if (isApiError(err) || attempt >= MAX_WRITE_TRIES || this.stopped) {
+              if (!isAlreadyExists(err)) this.o.onError?.(err);
+              break;
+            }
+            await new Promise<void>((resolve) => {
+              const t = this.clock.setTimeout(() => {
+                this.wake = undefined;
+                resolve();
+              }, this.o.retryMs ?? WRITE_RETRY_MS);
+              this.wake = () => {
+                this.clock.clearTimeout(t);
+                this.wake = undefined;
+                resolve();
+              };
+            });
+          }
         }
       }
     } finally {
       this.sending = undefined;
     }
+  }
+
+  /** Ends retries of failed writes (what is queued is still tried once); flush() then returns soon. */
+  stop(): void {
+    this.stopped = true;
+    this.wake?.();
   }
 
   private async write(w: Write): Promise<void> {

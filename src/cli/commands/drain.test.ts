@@ -36,4 +36,14 @@ describe('podsForDeletion (kubectl drain filters)', () => {
     expect(r.errors.size).toBe(0);
     expect([...r.warnings.keys()]).toEqual(['ignoring DaemonSet-managed Pods', 'deleting Pods that declare no controller', 'deleting Pods with local storage']);
   });
+
+  it('a daemon pod whose DaemonSet is gone is an error, or removed with --force', () => {
+    const orphan = [pod('orphan', { owner: 'DaemonSet' })];
+    const missingDaemonSets = new Set(['ns/o']);
+    const strict = podsForDeletion(orphan, { ignoreDaemonsets: true, deleteEmptyDirData: false, force: false, missingDaemonSets });
+    expect([...strict.errors]).toEqual([['daemonsets.apps "o" not found', ['ns/orphan']]]);
+    const forced = podsForDeletion(orphan, { ignoreDaemonsets: true, deleteEmptyDirData: false, force: true, missingDaemonSets });
+    expect(forced.remove.map((p) => p.metadata.name)).toEqual(['orphan']);
+    expect([...forced.warnings.keys()]).toEqual(['daemonsets.apps "o" not found']);
+  });
 });

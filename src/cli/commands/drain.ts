@@ -4,7 +4,8 @@
 // Contract (kubectl's drain, its messages included):
 // - Which pods: those bound to the node (spec.nodeName), optionally narrowed by --pod-selector.
 //   Mirror pods are skipped. DaemonSet pods are an error unless --ignore-daemonsets (then a
-//   warning and skipped: their DaemonSet would put them back); pods with emptyDir volumes are
+//   warning and skipped: their DaemonSet would put them back), and those whose DaemonSet is gone
+//   an error unless --force (then removed); pods with emptyDir volumes are
 //   an error unless --delete-emptydir-data; pods with no controller are an error unless
 //   --force. Succeeded and Failed pods are always removable. Any error stops the drain before
 //   anything is evicted ("There are pending nodes to be drained"), exit 1.
@@ -19,7 +20,7 @@
 
 import type { Command } from 'commander';
 import type { KubeObject, Node, Pod } from '../../api/types.js';
-import { ApiError, getControllerOf, hasStatusCause, isNotFound, nodesResource, podsResource, resourcePath } from '../../client/index.js';
+import { ApiError, daemonSetsResource, getControllerOf, hasStatusCause, isNotFound, nodesResource, podsResource, resourcePath } from '../../client/index.js';
 
 import { parseLabelSelector } from '../../api/selectors/index.js';
 import { CliError } from '../context.js';
@@ -48,7 +49,10 @@ const unmanagedFatal = 'cannot delete Pods that declare no controller (use --for
 const unmanagedWarning = 'deleting Pods that declare no controller';
 
 /** The pods to remove, and the warnings and errors (message -> pods) that decided it. */
-export function podsForDeletion(pods: Pod[], o: { ignoreDaemonsets: boolean; deleteEmptyDirData: boolean; force: boolean }): { remove: Pod[]; warnings: Map<string, string[]>; errors: Map<string, string[]> } {
+export function podsForDeletion(
+  pods: Pod[],
+  o: { ignoreDaemonsets: boolean; deleteEmptyDirData: boolean; force: boolean; missingDaemonSets?: ReadonlySet<string> },
+): { remove: Pod[]; warnings: Map<string, string[]>; errors: Map<string, string[]> } {
   const remove: Pod[] = [];
   const warnings = new Map<string, string[]>();
   const errors = new Map<string, string[]>();
@@ -61,6 +65,16 @@ export function podsForDeletion(pods: Pod[], o: { ignoreDaemonsets: boolean; del
     const terminal = pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed';
     const owner = getControllerOf(pod);
     if (owner?.kind === 'DaemonSet' && !terminal) {
+      const gone = o.missingDaemonSets?.has(`${pod.metadata.namespace ?? ''}/${owner.name}`);
+      if (gone) {
+        // An orphan of a deleted DaemonSet: removed with --force, else an error (kubectl's).
+        const msg = `daemonsets.apps ${JSON.stringify(owner.name)} not found`;
+        if (o.force) {
+          note(warnings, msg, pod);
+          remove.push(pod);
+        } else note(errors, msg, pod);
+        continue;
+      }
       if (o.ignoreDaemonsets) note(warnings, daemonSetWarning, pod);
       else note(errors, daemonSetFatal, pod);
       continue;
@@ -130,10 +144,27 @@ export function registerDrain(program: Command, ctx: CliContext): void {
       }
 
       const list = await conn.client.list<Pod>(podsResource, { fieldSelector: `spec.nodeName=${name}`, ...(opts.podSelector ? { labelSelector: opts.podSelector } : {}) });
+      // Daemon pods whose DaemonSet is gone are orphans (kubectl looks each DaemonSet up).
+      const missingDaemonSets = new Set<string>();
+      const owners = new Set<string>();
+      for (const p of list.items) {
+        const r = getControllerOf(p);
+        if (r?.kind === 'DaemonSet') owners.add(`${p.metadata.namespace ?? ''}/${r.name}`);
+      }
+      for (const key of owners) {
+        const [ns, dsName] = [key.slice(0, key.indexOf('/')), key.slice(key.indexOf('/') + 1)];
+        try {
+          await conn.client.get(daemonSetsResource, ns, dsName);
+        } catch (e) {
+          if (!isNotFound(e)) throw e;
+          missingDaemonSets.add(key);
+        }
+      }
       const { remove, warnings, errors } = podsForDeletion(list.items, {
         ignoreDaemonsets: !!opts.ignoreDaemonsets,
         deleteEmptyDirData: !!(opts.deleteEmptydirData || opts.deleteLocalData),
         force: !!opts.force,
+        missingDaemonSets,
       });
       if (errors.size > 0) {
         const why = joinReasons(errors);
