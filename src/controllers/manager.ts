@@ -177,6 +177,8 @@ export class ControllerManager {
     const informers = new SharedInformerFactory(this.client, { clock: this.clock, onError });
     const running: RunningControllers = { informers };
     const tasks: Array<Promise<void>> = [];
+    /** This term's event recorders: their retries end with the term. */
+    const recorders: ApiEventRecorder[] = [];
     const aborted = new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
 
     if (this.o.daemonSet !== false) {
@@ -187,6 +189,7 @@ export class ControllerManager {
         defaultKind: { kind: 'DaemonSet', apiVersion: 'apps/v1' },
         onError,
       });
+      recorders.push(recorder);
       const burst = (this.o.daemonSet ? this.o.daemonSet.burstReplicas : undefined) ?? upstreamBurstReplicas;
       running.daemonSets = new DaemonSetsController({ client: this.client, informers, clock: this.clock, recorder, onError, burstReplicas: burst });
       running.daemonSetBurstReplicas = burst;
@@ -209,6 +212,7 @@ export class ControllerManager {
         defaultKind: { kind: 'PodDisruptionBudget', apiVersion: 'policy/v1' },
         onError,
       });
+      recorders.push(recorder);
       running.disruption = new DisruptionController({ onError, client: this.client, informers, recorder, clock: this.clock });
     }
     informers.start();
@@ -232,6 +236,7 @@ export class ControllerManager {
       this.current = undefined;
       const results = await Promise.allSettled(tasks);
       for (const r of results) if (r.status === 'rejected') onError(r.reason);
+      for (const r of recorders) r.stop();
       await informers.shutdown();
     }
   }
