@@ -333,11 +333,15 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
    * differs from the status computed for it is written again, and every pod being deleted is
    * synced again (its final delete may have failed).
    */
+  function reconcilePodStatus(uid: string): void {
+    const want = pendingStatus.get(uid);
+    if (!want) return;
+    const target = statusTarget(uid, want.pod);
+    if (target && !podStatusEqual(target.status, apiPodStatus(target, want.status, rfc3339(clock.now())))) void statusSerializer.run(uid, () => writePodStatus(uid));
+  }
+
   function reconcilePodStatuses(): void {
-    for (const [uid, want] of pendingStatus) {
-      const target = statusTarget(uid, want.pod);
-      if (target && !podStatusEqual(target.status, apiPodStatus(target, want.status, rfc3339(clock.now())))) void statusSerializer.run(uid, () => writePodStatus(uid));
-    }
+    for (const uid of pendingStatus.keys()) reconcilePodStatus(uid);
     for (const [uid, p] of apiPods) if (p.metadata.deletionTimestamp) triggerPod(uid);
   }
 
@@ -467,6 +471,9 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
       const uid = p.metadata.uid ?? '';
       apiPods.set(uid, p);
       triggerPod(uid);
+      // A readiness gate's condition changed by another writer: Ready follows now, not at the
+      // next periodic reconcile (upstream's NeedToReconcilePodReadiness).
+      if ((p.spec.readinessGates ?? []).length > 0) reconcilePodStatus(uid);
     },
     delete: (obj) => {
       const p = isTombstone(obj) ? obj.obj : obj;

@@ -53,9 +53,15 @@ describe('apiPodStatus: readiness gates', () => {
     expect(podStatusEqual(apiPodStatus({ ...current, status: s }, computed, '2026-01-01T00:20:00Z'), s)).toBe(true);
   });
 
-  it('is Ready once every gate is True, and without gates nothing changes', () => {
-    const current: { spec: PodSpec; status: PodStatus } = { spec: { containers: [], readinessGates: gates }, status: { conditions: [{ type: 'example.com/gate', status: 'True' }, { type: 'example.com/lb', status: 'True' }] } };
-    expect(ready(apiPodStatus(current, computed, now))?.status).toBe('True');
+  it('is Ready once every gate is True, from that moment, and without gates nothing changes', () => {
+    const current: { spec: PodSpec; status: PodStatus } = {
+      spec: { containers: [], readinessGates: gates },
+      status: { conditions: [{ type: 'Ready', status: 'False', reason: 'ReadinessGatesNotReady', lastTransitionTime: '2026-01-01T00:05:00Z' }, { type: 'example.com/gate', status: 'True' }, { type: 'example.com/lb', status: 'True' }] },
+    };
+    const s = apiPodStatus(current, computed, now);
+    expect(ready(s)).toMatchObject({ status: 'True', lastTransitionTime: now });
+    // Once written it stays as it is.
+    expect(podStatusEqual(apiPodStatus({ ...current, status: s }, computed, '2026-01-01T00:30:00Z'), s)).toBe(true);
     expect(apiPodStatus({ spec: { containers: [] } }, computed, now)).toBe(computed);
   });
 });

@@ -178,8 +178,14 @@ export function withReadinessGates(status: PodStatus, gates: Array<{ conditionTy
     if (!c) unready.push(`corresponding condition of pod readiness gate ${JSON.stringify(g.conditionType)} does not exist.`);
     else if (c.status !== 'True') unready.push(`the status of pod readiness gate ${JSON.stringify(g.conditionType)} is not "True", but ${c.status}`);
   }
-  if (unready.length === 0) return status;
   const prev = previous?.find((c) => c.type === 'Ready');
+  if (unready.length === 0) {
+    // Ready turned True when the API's Ready did (now, if it was not True: minReadySeconds
+    // counts from the last gate, not from when the containers became ready).
+    if (!prev) return status;
+    const at = prev.status === 'True' && prev.lastTransitionTime ? prev.lastTransitionTime : now;
+    return at === ready.lastTransitionTime ? status : { ...status, conditions: conditions.map((c) => (c === ready ? { ...c, lastTransitionTime: at } : c)) };
+  }
   const gated: PodCondition = { type: 'Ready', status: 'False', reason: 'ReadinessGatesNotReady', message: unready.join(', '), lastTransitionTime: prev && prev.status === 'False' && prev.lastTransitionTime ? prev.lastTransitionTime : now };
   if (ready.lastProbeTime !== undefined) gated.lastProbeTime = ready.lastProbeTime;
   return { ...status, conditions: conditions.map((c) => (c === ready ? gated : c)) };

@@ -258,7 +258,7 @@ describe('everynode CLI verbs', () => {
     expect(ending.code).toBe(1);
     expect(ending.stdout).toContain('evicting pod d-ending/d-late\n');
     expect(ending.stderr).not.toContain('forbidden');
-    expect(ending.stderr).toContain('error when waiting for pod "d-late" in namespace "d-ending" to terminate: global timeout reached: 2s');
+    expect(ending.stderr).toContain('error when waiting for pod "d-late" in namespace "d-ending" to terminate: context deadline exceeded');
     await cli(['delete', 'pod', 'd-late', '-n', 'd-ending', '--grace-period=0', '--force']);
   });
 

@@ -129,7 +129,7 @@ export function registerDrain(program: Command, ctx: CliContext): void {
         }
       }
       const timeoutMs = parseDuration(opts.timeout);
-      const timeout = { deadline: timeoutMs > 0 ? Date.now() + timeoutMs : Infinity, text: opts.timeout };
+      const timeout = { deadline: timeoutMs > 0 ? Date.now() + timeoutMs : Infinity, text: goDuration(timeoutMs) };
       const suffix = opts.dryRun === 'client' ? ' (dry run)' : opts.dryRun === 'server' ? ' (server dry run)' : '';
       const dryRunQuery = opts.dryRun === 'server' ? '?dryRun=All' : '';
       const conn = ctx.conn(cmd);
@@ -179,12 +179,10 @@ export function registerDrain(program: Command, ctx: CliContext): void {
           const ns = pod.metadata.namespace ?? '';
           const podName = pod.metadata.name ?? '';
           try {
-            if (opts.disableEviction) {
-              if (opts.dryRun !== 'client') {
-                await conn.client.delete(podsResource, ns, podName, { ...(grace >= 0 ? { gracePeriodSeconds: grace } : {}), ...(opts.dryRun === 'server' ? { dryRun: ['All'] } : {}) });
-              }
-            } else if (opts.dryRun === 'client') {
-              ctx.out(`evicting pod ${ns}/${podName}${suffix}\n`);
+            if (opts.dryRun === 'client') {
+              ctx.out(`evicting pod ${ns}/${podName}${suffix}\n`); // kubectl's line, --disable-eviction or not
+            } else if (opts.disableEviction) {
+              await conn.client.delete(podsResource, ns, podName, { ...(grace >= 0 ? { gracePeriodSeconds: grace } : {}), ...(opts.dryRun === 'server' ? { dryRun: ['All'] } : {}) });
             } else {
               await evict(ctx, conn, pod, grace, dryRunQuery, suffix, timeout);
             }
@@ -210,10 +208,23 @@ export function registerDrain(program: Command, ctx: CliContext): void {
 
 type Conn = ReturnType<CliContext['conn']>;
 
+/** A duration as Go prints it (time.Duration.String): 3s, 1m0s, 1h30m0s, 1.5s, 250ms. */
+export function goDuration(ms: number): string {
+  if (ms === 0) return '0s';
+  if (ms < 1000) return `${ms}ms`;
+  const h = Math.floor(ms / 3_600_000);
+  const m = Math.floor((ms % 3_600_000) / 60_000);
+  const sec = (ms % 60_000) / 1000;
+  const secText = `${Number.isInteger(sec) ? sec : Number(sec.toFixed(3))}s`;
+  if (h > 0) return `${h}h${m}m${secText}`;
+  if (m > 0) return `${m}m${secText}`;
+  return secText;
+}
+
 interface Timeout {
   /** When the drain gives up (ms since the epoch; Infinity: never). */
   deadline: number;
-  /** --timeout as given, for the message. */
+  /** --timeout as Go prints it, for the message. */
   text: string;
 }
 
@@ -282,8 +293,9 @@ async function waitGone(conn: Conn, pod: Pod, t: Timeout): Promise<void> {
     if (cur.metadata.uid !== pod.metadata.uid) return;
     try {
       await pause(DELETE_POLL_MS, t);
-    } catch (err) {
-      throw new Error(`error when waiting for pod ${JSON.stringify(pod.metadata.name ?? '')} in namespace ${JSON.stringify(pod.metadata.namespace ?? '')} to terminate: ${err instanceof Error ? err.message : String(err)}`);
+    } catch {
+      // kubectl's wait ends on its context: "context deadline exceeded".
+      throw new Error(`error when waiting for pod ${JSON.stringify(pod.metadata.name ?? '')} in namespace ${JSON.stringify(pod.metadata.namespace ?? '')} to terminate: context deadline exceeded`);
     }
   }
 }
