@@ -31,9 +31,10 @@
 //   work ever waits for an event write; stop() waits for the queued ones at most 2 s.
 
 import { join } from 'node:path';
-import type { Lease, Node, Pod, PodStatus } from '../api/types.js';
+import type { ConfigMap, Lease, Node, Pod, PodStatus, Secret } from '../api/types.js';
 import {
   type ApiClient,
+  configMapsResource,
   Informer,
   clientFromKubeconfig,
   isAlreadyExists,
@@ -43,6 +44,7 @@ import {
   leasesResource,
   nodesResource,
   podsResource,
+  secretsResource,
 } from '../client/index.js';
 import { createLogger, type Logger } from '../util/logger.js';
 import { admitPod } from './admission.js';
@@ -57,6 +59,7 @@ import type { LogRotation } from './runtime/container-log.js';
 import { isRuntimeError, type ContainerRuntime, type ExecIO } from './runtime/interface.js';
 import { ProcessRuntime } from './runtime/process-runtime.js';
 import { annotationConfigMirror, annotationConfigSource, isMirrorPod, mirrorPodFor, StaticPodSource, type StaticPod } from './static-pods.js';
+import type { EnvSources } from './container-env.js';
 import { apiPodStatus, podStatusEqual } from './status.js';
 import type { Taint } from '../api/types.js';
 
@@ -250,6 +253,7 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
                 }),
         }
       : {}),
+    envSources: (pod, names) => readEnvSources(client, pod, names),
     nodeName: o.nodeName,
     nodeIP: o.nodeIP,
     logRoot: join(o.dataDir, 'pods'),
@@ -843,4 +847,29 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
       return stopping;
     },
   };
+}
+
+/**
+ * The ConfigMaps and Secrets a container names, read from the API server when it starts (the
+ * node authorizer lets an agent read exactly those of the pods bound to it). Not found: null.
+ * Static pods have no API object to authorize the reads: everything counts as not found, as
+ * the kubelet refuses ConfigMaps and Secrets for them.
+ */
+async function readEnvSources(client: ApiClient, pod: Pod, names: { configMaps: string[]; secrets: string[] }): Promise<EnvSources> {
+  const ns = pod.metadata.namespace ?? '';
+  const staticPod = pod.metadata.annotations?.[annotationConfigSource] === 'file';
+  const read = async <T extends ConfigMap | Secret>(resource: typeof configMapsResource, name: string): Promise<[string, T | null]> => {
+    if (staticPod || name === '') return [name, null];
+    try {
+      return [name, await client.get<T>(resource, ns, name)];
+    } catch (err) {
+      if (isNotFound(err)) return [name, null];
+      throw err;
+    }
+  };
+  const [configMaps, secrets] = await Promise.all([
+    Promise.all(names.configMaps.map((n) => read<ConfigMap>(configMapsResource, n))),
+    Promise.all(names.secrets.map((n) => read<Secret>(secretsResource, n))),
+  ]);
+  return { configMaps: new Map(configMaps), secrets: new Map(secrets) };
 }

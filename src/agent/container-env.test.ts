@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Pod } from '../api/types.js';
-import { ContainerConfigError, expandCommandAndArgs, expandVars, makeEnvironment, podHostname } from './container-env.js';
+import { ContainerConfigError, envSourceNames, expandCommandAndArgs, expandVars, makeEnvironment, podHostname } from './container-env.js';
 
 const pod: Pod = {
   metadata: { name: 'web-abc', namespace: 'prod', uid: 'u-1', labels: { app: 'web' }, annotations: { team: 'core' } },
@@ -94,5 +94,56 @@ describe('podHostname', () => {
     const long = `${'a'.repeat(61)}-.b-more`;
     expect(podHostname(named(long), 'm')).toBe('a'.repeat(61));
     expect(podHostname(named('x'.repeat(70)), 'm')).toBe('x'.repeat(63));
+  });
+});
+
+describe('ConfigMap and Secret values', () => {
+  const b64 = (s: string) => Buffer.from(s).toString('base64');
+  const sources = {
+    configMaps: new Map([
+      ['cfg', { metadata: { name: 'cfg' }, data: { A: '1', B: 'two words', '1bad': 'x', 'dotted.key': 'd' } }],
+      ['gone', null],
+    ]),
+    secrets: new Map([['sec', { metadata: { name: 'sec' }, data: { TOKEN: b64('s3cr3t'), 'PASS': b64('pw') } }]]),
+  };
+  const of = (env: { name: string; value: string }[]) => Object.fromEntries(env.map((e) => [e.name, e.value]));
+
+  it('envFrom takes every valid key (with prefix), then env overrides and may reference them', () => {
+    const warnings: string[] = [];
+    const c = {
+      name: 'a',
+      envFrom: [{ configMapRef: { name: 'cfg' } }, { prefix: 'S_', secretRef: { name: 'sec' } }, { configMapRef: { name: 'gone', optional: true } }],
+      env: [
+        { name: 'A', value: 'over $(B)' },
+        { name: 'ONE', valueFrom: { configMapKeyRef: { name: 'cfg', key: 'A' } } },
+        { name: 'TOK', valueFrom: { secretKeyRef: { name: 'sec', key: 'TOKEN' } } },
+        { name: 'OPT', valueFrom: { configMapKeyRef: { name: 'cfg', key: 'nokey', optional: true } } },
+        { name: 'OPT2', valueFrom: { secretKeyRef: { name: 'nosecret', key: 'k', optional: true } } },
+      ],
+    };
+    const env = of(makeEnvironment(pod, c, { sources, warn: (reason, m) => warnings.push(`${reason}: ${m}`) }));
+    expect(env).toEqual({ A: 'over two words', B: 'two words', 'dotted.key': 'd', S_TOKEN: 's3cr3t', S_PASS: 'pw', ONE: '1', TOK: 's3cr3t' });
+    expect(warnings).toEqual([
+      'InvalidEnvironmentVariableNames: Keys [1bad] from the EnvFrom configMap prod/cfg were skipped since they are considered invalid environment variable names.',
+    ]);
+  });
+
+  it('a missing object or key stops the container unless optional, with the kubelet\'s messages', () => {
+    const ref = (from: object) => ({ name: 'a', env: [{ name: 'X', valueFrom: from }] });
+    expect(() => makeEnvironment(pod, ref({ configMapKeyRef: { name: 'gone', key: 'A' } }), { sources })).toThrow('configmap "gone" not found');
+    expect(() => makeEnvironment(pod, ref({ configMapKeyRef: { name: 'cfg', key: 'Z' } }), { sources })).toThrow("couldn't find key Z in ConfigMap prod/cfg");
+    expect(() => makeEnvironment(pod, ref({ secretKeyRef: { name: 'sec', key: 'Z' } }), { sources })).toThrow("couldn't find key Z in Secret prod/sec");
+    expect(() => makeEnvironment(pod, { name: 'a', envFrom: [{ secretRef: { name: 'nosecret' } }] }, { sources })).toThrow('secret "nosecret" not found');
+    expect(() => makeEnvironment(pod, { name: 'a', envFrom: [{ configMapRef: { name: 'gone' } }] }, { sources })).toThrow(ContainerConfigError);
+  });
+
+  it('names what to fetch: envFrom sources and valueFrom references', () => {
+    expect(
+      envSourceNames({
+        name: 'a',
+        envFrom: [{ configMapRef: { name: 'c1' } }, { secretRef: { name: 's1' } }],
+        env: [{ name: 'X', valueFrom: { configMapKeyRef: { name: 'c2', key: 'k' } } }, { name: 'Y', valueFrom: { secretKeyRef: { name: 's1', key: 'k' } } }, { name: 'Z', value: 'v' }],
+      }),
+    ).toEqual({ configMaps: ['c1', 'c2'], secrets: ['s1'] });
   });
 });

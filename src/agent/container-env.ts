@@ -1,13 +1,19 @@
 // A container's environment and command line as the kubelet computes them, above any runtime:
-// - `env` entries in order; a `value` may reference earlier entries (and nothing later) with
+// - `envFrom` sources first, in order (ConfigMap data, Secret data decoded; each key with the
+//   source's prefix; keys that are no environment variable name are skipped and reported), then
+//   `env` entries in order; a `value` may reference earlier entries (and nothing later) with
 //   `$(NAME)`; `valueFrom` values are taken literally.
+// - ConfigMaps and Secrets are read from `EnvSources` (the agent fetches what a container names
+//   just before starting it, as the kubelet does; values are fixed for that container's life). A
+//   missing object or key stops the container (CreateContainerConfigError) unless the reference
+//   is `optional`, in which case the entry is left out.
 // - downward API: `fieldRef` (pod metadata, node and IPs) and `resourceFieldRef` (limits and
 //   requests; an unset limit is the node's allocatable, as the kubelet does).
 // - `command` and `args` are expanded against the final environment.
 // Expansion rules (upstream third_party/forked/golang/expansion): `$(NAME)` is replaced when NAME
 // is defined and kept verbatim otherwise; `$$` is an escaped `$`; any other `$` is literal.
 
-import type { Container, EnvVar, Pod } from '../api/types.js';
+import type { ConfigMap, Container, EnvVar, Pod, Secret } from '../api/types.js';
 import { parseQuantity, type Quantity } from '../api/validation/quantity.js';
 import type { KeyValue } from './runtime/interface.js';
 
@@ -18,6 +24,40 @@ export interface PodEnvContext {
   podIP?: string;
   /** Node allocatable, used for unset limits: cpu, memory, ephemeral-storage. */
   allocatable?: Record<string, string | number>;
+  /** The ConfigMaps and Secrets the container names; absent ones count as not found. */
+  sources?: EnvSources;
+  /** A kubelet warning about the environment (reason, message), e.g. skipped envFrom keys. */
+  warn?: (reason: string, message: string) => void;
+}
+
+/** ConfigMaps and Secrets of the pod's namespace by name; null: the object does not exist. */
+export interface EnvSources {
+  configMaps: ReadonlyMap<string, ConfigMap | null>;
+  secrets: ReadonlyMap<string, Secret | null>;
+}
+
+/** The ConfigMaps and Secrets a container's `env` and `envFrom` name (what to fetch). */
+export function envSourceNames(c: Container): { configMaps: string[]; secrets: string[] } {
+  const configMaps = new Set<string>();
+  const secrets = new Set<string>();
+  for (const f of c.envFrom ?? []) {
+    if (f.configMapRef) configMaps.add(f.configMapRef.name ?? '');
+    if (f.secretRef) secrets.add(f.secretRef.name ?? '');
+  }
+  for (const v of c.env ?? []) {
+    if (v.value) continue;
+    if (v.valueFrom?.configMapKeyRef) configMaps.add(v.valueFrom.configMapKeyRef.name ?? '');
+    if (v.valueFrom?.secretKeyRef) secrets.add(v.valueFrom.secretKeyRef.name ?? '');
+  }
+  return { configMaps: [...configMaps], secrets: [...secrets] };
+}
+
+/** Upstream's IsEnvVarName: what the kubelet takes from an envFrom source. */
+const ENV_VAR_NAME = /^[-._a-zA-Z][-._a-zA-Z0-9]*$/;
+
+/** A Secret's value as the process sees it (Go's string(bytes)). */
+function secretValue(b64: string): string {
+  return Buffer.from(b64, 'base64').toString('utf8');
 }
 
 /** A container whose environment cannot be built; the kubelet's CreateContainerConfigError. */
@@ -140,7 +180,8 @@ export function containerResourceValue(
   return divideCeil(q, div);
 }
 
-function valueFrom(pod: Pod, container: Container, v: EnvVar, ctx: PodEnvContext): string {
+/** A `valueFrom` value; undefined when an optional ConfigMap/Secret reference finds nothing. */
+function valueFrom(pod: Pod, container: Container, v: EnvVar, ctx: PodEnvContext): string | undefined {
   const from = v.valueFrom!;
   if (from.fieldRef) return podFieldValue(pod, from.fieldRef.fieldPath, ctx);
   if (from.resourceFieldRef) {
@@ -155,31 +196,83 @@ function valueFrom(pod: Pod, container: Container, v: EnvVar, ctx: PodEnvContext
     return containerResourceValue(target, ref.resource, ref.divisor, ctx);
   }
   if (from.configMapKeyRef) {
-    if (from.configMapKeyRef.optional) return '';
-    throw new ContainerConfigError(`configmap ${JSON.stringify(from.configMapKeyRef.name ?? '')} not found`);
+    const { name = '', key, optional } = from.configMapKeyRef;
+    const cm = ctx.sources?.configMaps.get(name) ?? null;
+    if (!cm) {
+      if (optional) return undefined;
+      throw new ContainerConfigError(`configmap ${JSON.stringify(name)} not found`);
+    }
+    const value = cm.data?.[key];
+    if (value === undefined) {
+      if (optional) return undefined;
+      throw new ContainerConfigError(`couldn't find key ${key} in ConfigMap ${pod.metadata.namespace ?? ''}/${name}`);
+    }
+    return value;
   }
   if (from.secretKeyRef) {
-    if (from.secretKeyRef.optional) return '';
-    throw new ContainerConfigError(`secret ${JSON.stringify(from.secretKeyRef.name ?? '')} not found`);
+    const { name = '', key, optional } = from.secretKeyRef;
+    const secret = ctx.sources?.secrets.get(name) ?? null;
+    if (!secret) {
+      if (optional) return undefined;
+      throw new ContainerConfigError(`secret ${JSON.stringify(name)} not found`);
+    }
+    const value = secret.data?.[key];
+    if (value === undefined) {
+      if (optional) return undefined;
+      throw new ContainerConfigError(`couldn't find key ${key} in Secret ${pod.metadata.namespace ?? ''}/${name}`);
+    }
+    return secretValue(value);
   }
   throw new ContainerConfigError(`env var ${JSON.stringify(v.name)} has an empty valueFrom`);
 }
 
+/** The variables of one envFrom source into `env`; keys that are no variable name are reported. */
+function addEnvFrom(pod: Pod, f: NonNullable<Container['envFrom']>[number], env: Map<string, string>, ctx: PodEnvContext): void {
+  const isConfigMap = !!f.configMapRef;
+  const ref = f.configMapRef ?? f.secretRef;
+  if (!ref) return;
+  const name = ref.name ?? '';
+  const obj = isConfigMap ? (ctx.sources?.configMaps.get(name) ?? null) : (ctx.sources?.secrets.get(name) ?? null);
+  if (!obj) {
+    if (ref.optional) return;
+    throw new ContainerConfigError(`${isConfigMap ? 'configmap' : 'secret'} ${JSON.stringify(name)} not found`);
+  }
+  const data = obj.data ?? {};
+  const invalid: string[] = [];
+  for (const key of Object.keys(data)) {
+    const k = (f.prefix ?? '') + key;
+    if (!ENV_VAR_NAME.test(k)) {
+      invalid.push(k);
+      continue;
+    }
+    env.set(k, isConfigMap ? data[key]! : secretValue(data[key]!));
+  }
+  if (invalid.length > 0) {
+    invalid.sort();
+    ctx.warn?.(
+      'InvalidEnvironmentVariableNames',
+      `Keys [${invalid.join(', ')}] from the EnvFrom ${isConfigMap ? 'configMap' : 'secret'} ${pod.metadata.namespace ?? ''}/${name} were skipped since they are considered invalid environment variable names.`,
+    );
+  }
+}
+
 /**
  * The container's environment, in order with duplicates resolved (a later entry replaces an
- * earlier one in place). Throws ContainerConfigError when a reference cannot be resolved.
- * `optional` configMap/secret references resolve to nothing until the agent reads them via the API.
+ * earlier one in place): `envFrom` sources, then `env`. Throws ContainerConfigError when a
+ * reference cannot be resolved.
  */
 export function makeEnvironment(pod: Pod, container: Container, ctx: PodEnvContext): KeyValue[] {
   const env = new Map<string, string>();
   const mapping = (name: string): string | undefined => env.get(name);
+  for (const f of container.envFrom ?? []) addEnvFrom(pod, f, env, ctx);
   for (const v of container.env ?? []) {
-    if (v.valueFrom) {
-      const from = v.valueFrom;
-      if ((from.configMapKeyRef?.optional || from.secretKeyRef?.optional) && !from.fieldRef && !from.resourceFieldRef) continue;
-      env.set(v.name, valueFrom(pod, container, v, ctx));
+    if (v.value) {
+      env.set(v.name, expandVars(v.value, mapping));
+    } else if (v.valueFrom) {
+      const value = valueFrom(pod, container, v, ctx);
+      if (value !== undefined) env.set(v.name, value);
     } else {
-      env.set(v.name, expandVars(v.value ?? '', mapping));
+      env.set(v.name, '');
     }
   }
   return [...env].map(([name, value]) => ({ name, value }));

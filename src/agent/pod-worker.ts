@@ -39,7 +39,7 @@ import { join } from 'node:path';
 import type { Container, ContainerState, ContainerStatus, Pod, PodStatus } from '../api/types.js';
 import { Backoff } from './backoff.js';
 import { rfc3339, type Clock, type TimerHandle } from '../util/index.js';
-import { ContainerConfigError, expandCommandAndArgs, makeEnvironment, podHostname, type PodEnvContext } from './container-env.js';
+import { ContainerConfigError, envSourceNames, expandCommandAndArgs, makeEnvironment, podHostname, type EnvSources, type PodEnvContext } from './container-env.js';
 import { preStopHandler, runPreStopHook } from './lifecycle.js';
 import { ProbeWorker, runProbe, type ProbeType } from './probes.js';
 import { isRuntimeError, type ContainerInfo, type ContainerRuntime, type KeyValue, type LogOptions, type PodSandboxConfig } from './runtime/interface.js';
@@ -79,6 +79,13 @@ export interface PodWorkerOptions {
    * back-off.
    */
   podEnvironment?: (pod: Pod) => Promise<KeyValue[]>;
+  /**
+   * Reads the ConfigMaps and Secrets of the pod's namespace a container's `env`/`envFrom`
+   * names, just before it starts (null: not found). A rejection holds the container in
+   * CreateContainerConfigError, retried with back-off. Absent: every such object counts as
+   * not found.
+   */
+  envSources?: (pod: Pod, names: { configMaps: string[]; secrets: string[] }) => Promise<EnvSources>;
   /**
    * What the kubelet would record as an Event of the pod (e.g. Warning FailedPreStopHook), or of
    * its container `container`. Called synchronously; must not throw. `message` is fit for an API
@@ -506,11 +513,28 @@ export class PodWorker {
     if (c.image) this.event('Normal', 'Pulled', `Container image ${JSON.stringify(c.image)} already present on machine`, c.name);
     const ctx: PodEnvContext = { nodeName: this.o.nodeName, hostIP: this.o.nodeIP, podIP: this.o.nodeIP };
     if (this.o.allocatable) ctx.allocatable = this.o.allocatable;
+    ctx.warn = (reason, message) => this.event('Warning', reason, message);
+    /** A failed read from the API: CreateContainerConfigError, retried with back-off. */
+    const configFailed = (err: unknown): void => {
+      rec.waiting = { reason: 'CreateContainerConfigError', message: err instanceof Error ? err.message : String(err) };
+      this.event('Warning', 'Failed', `Error: ${rec.waiting.message ?? ''}`, c.name);
+      this.after(this.backoff.next(`${this.uid}/${c.name}`, this.o.clock.now()));
+    };
+    const names = envSourceNames(c);
+    if (this.o.envSources && (names.configMaps.length > 0 || names.secrets.length > 0)) {
+      try {
+        ctx.sources = await this.o.envSources(this.pod, names);
+      } catch (err) {
+        configFailed(err);
+        return;
+      }
+    }
     let env;
     try {
       env = makeEnvironment(this.pod, c, ctx);
     } catch (err) {
       if (!(err instanceof ContainerConfigError)) throw err;
+      // Tried again at the next sync pass (a missing ConfigMap or key may appear by then).
       rec.waiting = { reason: 'CreateContainerConfigError', message: err.message };
       this.event('Warning', 'Failed', `Error: ${err.message}`, c.name);
       return;
@@ -519,9 +543,7 @@ export class PodWorker {
       try {
         env = [...(await this.o.podEnvironment(this.pod)), ...env];
       } catch (err) {
-        rec.waiting = { reason: 'CreateContainerConfigError', message: err instanceof Error ? err.message : String(err) };
-        this.event('Warning', 'Failed', `Error: ${rec.waiting.message ?? ''}`, c.name);
-        this.after(this.backoff.next(`${this.uid}/${c.name}`, this.o.clock.now()));
+        configFailed(err);
         return;
       }
     }

@@ -9,7 +9,8 @@
 //   and KUBERNETES_SERVICE_HOST / KUBERNETES_SERVICE_PORT(_HTTPS) naming the API server, so
 //   clients that load `$KUBECONFIG` (kubectl, client-go's and client-node's default loaders)
 //   act as the service account. A pod that names no account, in a namespace without a
-//   `default` one, runs without credentials. In-cluster loaders that only read
+//   `default` one, runs without credentials; a pod naming an account that does not exist waits
+//   (CreateContainerConfigError) until it does. In-cluster loaders that only read
 //   /var/run/secrets/kubernetes.io/serviceaccount cannot be served without mounts.
 // - A token is renewed when 80% of its lifetime has passed (`refresh()`, called
 //   periodically, also for containers adopted after an agent restart, whose token is read back
@@ -96,7 +97,9 @@ export class ServiceAccountProvider {
           this.noDefault.set(ns, this.now() + NO_DEFAULT_MS);
           return [];
         }
-        const delay = failed ? Math.min(failed.delay * 2, RETRY_MAX_MS) : RETRY_MIN_MS;
+        // A named account that does not exist yet (applied after its DaemonSet, say) is looked
+        // for again every 10 s, so its pods start soon after it is created.
+        const delay = failed && !isNotFound(err) ? Math.min(failed.delay * 2, RETRY_MAX_MS) : RETRY_MIN_MS;
         this.failures.set(uid, { retryAt: this.now() + delay, delay, error: err });
         throw err;
       }

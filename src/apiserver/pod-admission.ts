@@ -6,7 +6,8 @@
 //   (spec.serviceAccountName, from the deprecated spec.serviceAccount when only that is given);
 //   spec.serviceAccount mirrors spec.serviceAccountName, as the v1 API shows it. Mirror pods are
 //   left alone. everynode decision: an account that does not exist is not refused (upstream:
-//   403); the agent runs such a pod without credentials.
+//   403); the agent holds such a pod's containers (CreateContainerConfigError) until the
+//   account exists, looking again every 10 s.
 // - PriorityClass: only one class may be the global default (403 for a second one).
 // - Priority: a pod naming a PriorityClass gets its value and preemptionPolicy; an unknown
 //   class is 403 `no PriorityClass with name X was found`. A pod naming none gets the global

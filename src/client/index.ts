@@ -21,6 +21,8 @@ export {
   nodesResource,
   namespacesResource,
   serviceAccountsResource,
+  configMapsResource,
+  secretsResource,
   eventsResource,
   daemonSetsResource,
   controllerRevisionsResource,

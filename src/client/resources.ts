@@ -24,6 +24,8 @@ export function resourceKey(r: ResourceDescriptor): string {
 export const podsResource: ResourceDescriptor = { group: '', version: 'v1', plural: 'pods', namespaced: true, kind: 'Pod' };
 export const nodesResource: ResourceDescriptor = { group: '', version: 'v1', plural: 'nodes', namespaced: false, kind: 'Node' };
 export const namespacesResource: ResourceDescriptor = { group: '', version: 'v1', plural: 'namespaces', namespaced: false, kind: 'Namespace' };
+export const configMapsResource: ResourceDescriptor = { group: '', version: 'v1', plural: 'configmaps', namespaced: true, kind: 'ConfigMap' };
+export const secretsResource: ResourceDescriptor = { group: '', version: 'v1', plural: 'secrets', namespaced: true, kind: 'Secret' };
 export const serviceAccountsResource: ResourceDescriptor = { group: '', version: 'v1', plural: 'serviceaccounts', namespaced: true, kind: 'ServiceAccount' };
 export const eventsResource: ResourceDescriptor = { group: '', version: 'v1', plural: 'events', namespaced: true, kind: 'Event' };
 export const daemonSetsResource: ResourceDescriptor = { group: 'apps', version: 'v1', plural: 'daemonsets', namespaced: true, kind: 'DaemonSet' };

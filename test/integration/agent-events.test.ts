@@ -5,13 +5,14 @@
 // NodeNotSchedulable/NodeSchedulable at cordon/uncordon, found the way kubectl finds them (a
 // field selector on involvedObject) and, where kubectl is on PATH, in `kubectl describe`.
 // Also: containers get the pod's name as HOSTNAME (an explicit env entry wins), and the pod
-// reports PodReadyToStartContainers.
+// reports PodReadyToStartContainers, and ConfigMap/Secret values (envFrom, keyRefs) read with the
+// node identity.
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAgent, type RunningAgent } from '../../src/agent/index.js';
 import type { Event, Node, Pod } from '../../src/api/types.js';
-import { clientFromKubeconfig, eventsResource, HttpTransport, isNotFound, nodesResource, podsResource, RestClient } from '../../src/client/index.js';
+import { clientFromKubeconfig, configMapsResource, eventsResource, secretsResource, HttpTransport, isNotFound, nodesResource, podsResource, RestClient } from '../../src/client/index.js';
 import { silentLogger } from '../../src/util/logger.js';
 import { testFetch } from '../helpers/auth.js';
 import { Cleanup } from '../helpers/cleanup.js';
@@ -174,6 +175,43 @@ describe('agent events', () => {
     expect(p.status!.conditions!.map((c) => c.type)).toEqual(['PodReadyToStartContainers', 'Initialized', 'Ready', 'ContainersReady', 'PodScheduled']);
     expect(p.status!.conditions![0]).toMatchObject({ type: 'PodReadyToStartContainers', status: 'True' });
   });
+
+  it('containers get ConfigMap and Secret values (envFrom, keyRefs), read with the node identity; a missing ConfigMap holds the container until it exists', async () => {
+    const cm = (name: string, data: Record<string, string>) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'default' }, data });
+    await client.create(configMapsResource, 'default', cm('env-cfg', { GREETING: 'hello there', LEVEL: '3', '9lives': 'skipped' }));
+    await client.create(secretsResource, 'default', { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'env-sec', namespace: 'default' }, data: { token: Buffer.from('s3cr3t').toString('base64') } });
+    const script = `echo "g=$GREETING l=$LEVEL p=$P_LEVEL t=$TOKEN o=\${OPT-unset} late=\${LATE-unset}"; sleep 1000 # ${marker}`;
+    await client.create<Pod>(podsResource, 'default', pod('env-sources', [
+      {
+        name: 'main',
+        image: 'sh',
+        command: ['sh', '-c', script],
+        envFrom: [{ configMapRef: { name: 'env-cfg' } }, { prefix: 'P_', configMapRef: { name: 'env-cfg' } }],
+        env: [
+          { name: 'TOKEN', valueFrom: { secretKeyRef: { name: 'env-sec', key: 'token' } } },
+          { name: 'OPT', valueFrom: { configMapKeyRef: { name: 'no-such-cfg', key: 'x', optional: true } } },
+        ],
+      },
+      { name: 'waits', image: 'sh', command: ['sh', '-c', script], env: [{ name: 'LATE', valueFrom: { configMapKeyRef: { name: 'env-late', key: 'v' } } }] },
+    ]));
+    const log = async (container: string) => {
+      const r = await testFetch(`${ts.server.url}/api/v1/namespaces/default/pods/env-sources/log?container=${container}`);
+      return r.status === 200 ? await r.text() : undefined;
+    };
+    expect(await waitFor(async () => (await log('main'))?.includes('g=') && (await log('main')), { message: 'main log' })).toBe('g=hello there l=3 p=3 t=s3cr3t o=unset late=unset\n');
+    const waiting = await waitFor(async () => {
+      const p = await client.get<Pod>(podsResource, 'default', 'env-sources');
+      return p.status?.containerStatuses?.find((c) => c.name === 'waits' && c.state?.waiting?.reason === 'CreateContainerConfigError');
+    }, { message: 'waits held in CreateContainerConfigError' });
+    expect(waiting.state!.waiting!.message).toBe('configmap "env-late" not found');
+    const events = await eventsOf('Pod', 'env-sources', 'default');
+    expect(byReason(events, 'InvalidEnvironmentVariableNames')?.message).toBe(
+      'Keys [9lives] from the EnvFrom configMap default/env-cfg were skipped since they are considered invalid environment variable names.',
+    );
+    // Created later: the container starts at a later sync pass.
+    await client.create(configMapsResource, 'default', cm('env-late', { v: 'now' }));
+    expect(await waitFor(async () => (await log('waits'))?.includes('late=') && (await log('waits')), { timeoutMs: 30_000, message: 'waits log' })).toContain('late=now');
+  }, 45_000);
 
   it.skipIf(!kubectlAvailable())('kubectl describe node shows the kubelet events', async () => {
     const d = await runKubectl(kubectlTarget, ['describe', 'node', nodeName]);

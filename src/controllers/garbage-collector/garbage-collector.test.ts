@@ -11,7 +11,7 @@ import { FakeClock } from '../../client/testing/index.js';
 import { ApiError } from '../../api/errors.js';
 import { GarbageCollector } from './garbage-collector.js';
 import { GraphNode } from './graph.js';
-import { configMapsResource } from './resources.js';
+import { configMapsResource } from '../../client/index.js';
 import { DeletingFakeClient } from './testing/deleting-fake-client.js';
 
 const ns = 'default';

@@ -13,8 +13,6 @@ export {
 export {
   defaultGarbageCollectorResources,
   ResourceResolver,
-  configMapsResource,
-  secretsResource,
   servicesResource,
   endpointsResource,
   serviceAccountsResource,
@@ -23,3 +21,4 @@ export {
   clusterRolesResource,
   clusterRoleBindingsResource,
 } from './resources.js';
+export { configMapsResource, secretsResource } from '../../client/index.js';

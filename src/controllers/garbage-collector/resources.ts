@@ -6,11 +6,13 @@
 import {
   type ResourceDescriptor,
   apiVersionOf,
+  configMapsResource,
   controllerRevisionsResource,
   daemonSetsResource,
   leasesResource,
   nodesResource,
   podsResource,
+  secretsResource,
 } from '../../client/index.js';
 import type { KubeObject } from '../../api/types.js';
 
@@ -23,8 +25,6 @@ const rbac = (plural: string, kind: string, namespaced: boolean): ResourceDescri
   kind,
 });
 
-export const configMapsResource = core('configmaps', 'ConfigMap');
-export const secretsResource = core('secrets', 'Secret');
 export const servicesResource = core('services', 'Service');
 export const endpointsResource = core('endpoints', 'Endpoints');
 export const serviceAccountsResource = core('serviceaccounts', 'ServiceAccount');
