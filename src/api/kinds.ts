@@ -16,11 +16,15 @@ export type Subresource = 'status' | 'log' | 'finalize' | 'eviction';
 
 /** What happens to `status` when the main resource is created. */
 export type StatusOnCreate =
-  /** status is cleared (upstream DaemonSet, Service: controllers own it). */
+  /** status is cleared (custom resources: controllers own it). */
   | 'wipe'
   /** status kept as sent (upstream Node: the kubelet registers with status). */
   | 'keep'
-  /** status reset to this value (upstream Pod: `{phase: Pending}`; Namespace: `{phase: Active}`). */
+  /**
+   * status reset to this value: upstream's PrepareForCreate sets an empty status, which Go prints
+   * with its non-omitempty fields (DaemonSet's four counts, PodDisruptionBudget's four, Service's
+   * `loadBalancer: {}`), or a phase (Pod: `{phase: Pending}`; Namespace: `{phase: Active}`).
+   */
   | { reset: Record<string, unknown> };
 
 export interface KindDef {
@@ -212,12 +216,12 @@ export function builtinKinds(): KindDef[] {
     kind({ group: '', kind: 'Node', plural: 'nodes', namespaced: false, shortNames: ['no'], subresources: ['status'], statusOnCreate: 'keep' }),
     kind({ group: '', kind: 'Pod', plural: 'pods', namespaced: true, shortNames: ['po'], categories: ['all'], subresources: ['status', 'log', 'eviction'], statusOnCreate: { reset: { phase: 'Pending' } } }),
     kind({ group: '', kind: 'Event', plural: 'events', namespaced: true, shortNames: ['ev'] }),
-    kind({ group: '', kind: 'Service', plural: 'services', namespaced: true, shortNames: ['svc'], categories: ['all'], subresources: ['status'] }),
+    kind({ group: '', kind: 'Service', plural: 'services', namespaced: true, shortNames: ['svc'], categories: ['all'], subresources: ['status'], statusOnCreate: { reset: { loadBalancer: {} } } }),
     kind({ group: '', kind: 'Endpoints', plural: 'endpoints', namespaced: true, shortNames: ['ep'] }),
     kind({ group: '', kind: 'ConfigMap', plural: 'configmaps', namespaced: true, shortNames: ['cm'] }),
     kind({ group: '', kind: 'Secret', plural: 'secrets', namespaced: true }),
     kind({ group: '', kind: 'ServiceAccount', plural: 'serviceaccounts', namespaced: true, shortNames: ['sa'] }),
-    kind({ group: 'apps', kind: 'DaemonSet', plural: 'daemonsets', namespaced: true, shortNames: ['ds'], categories: ['all'], subresources: ['status'], tracksGeneration: true, tracksTemplateGeneration: true }),
+    kind({ group: 'apps', kind: 'DaemonSet', plural: 'daemonsets', namespaced: true, shortNames: ['ds'], categories: ['all'], subresources: ['status'], tracksGeneration: true, tracksTemplateGeneration: true, statusOnCreate: { reset: { currentNumberScheduled: 0, numberMisscheduled: 0, desiredNumberScheduled: 0, numberReady: 0 } } }),
     kind({ group: 'apps', kind: 'ControllerRevision', plural: 'controllerrevisions', namespaced: true }),
     kind({ group: 'coordination.k8s.io', kind: 'Lease', plural: 'leases', namespaced: true }),
     kind({ group: 'rbac.authorization.k8s.io', kind: 'Role', plural: 'roles', namespaced: true }),
@@ -225,8 +229,8 @@ export function builtinKinds(): KindDef[] {
     kind({ group: 'rbac.authorization.k8s.io', kind: 'ClusterRole', plural: 'clusterroles', namespaced: false }),
     kind({ group: 'rbac.authorization.k8s.io', kind: 'ClusterRoleBinding', plural: 'clusterrolebindings', namespaced: false }),
     kind({ group: 'scheduling.k8s.io', kind: 'PriorityClass', plural: 'priorityclasses', namespaced: false, shortNames: ['pc'] }),
-    kind({ group: 'apps', kind: 'Deployment', plural: 'deployments', namespaced: true, shortNames: ['deploy'], categories: ['all'], subresources: ['status'], tracksGeneration: true }),
-    kind({ group: 'policy', kind: 'PodDisruptionBudget', plural: 'poddisruptionbudgets', namespaced: true, shortNames: ['pdb'], subresources: ['status'], tracksGeneration: true }),
+    kind({ group: 'apps', kind: 'Deployment', plural: 'deployments', namespaced: true, shortNames: ['deploy'], categories: ['all'], subresources: ['status'], tracksGeneration: true, statusOnCreate: { reset: {} } }),
+    kind({ group: 'policy', kind: 'PodDisruptionBudget', plural: 'poddisruptionbudgets', namespaced: true, shortNames: ['pdb'], subresources: ['status'], tracksGeneration: true, statusOnCreate: { reset: { disruptionsAllowed: 0, currentHealthy: 0, desiredHealthy: 0, expectedPods: 0 } } }),
     kind({ group: 'storage.k8s.io', kind: 'CSIDriver', plural: 'csidrivers', namespaced: false }),
     kind({ group: 'admissionregistration.k8s.io', kind: 'ValidatingWebhookConfiguration', plural: 'validatingwebhookconfigurations', namespaced: false }),
     kind({ group: 'admissionregistration.k8s.io', kind: 'MutatingWebhookConfiguration', plural: 'mutatingwebhookconfigurations', namespaced: false }),

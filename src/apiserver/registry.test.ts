@@ -144,3 +144,23 @@ describe('Namespace spec.finalizers', () => {
     expect(ns.status.phase).toBe('Terminating');
   });
 });
+
+describe('status on create', () => {
+  it('is the empty status as Go prints it: required counts zero, loadBalancer {}, sent values dropped', async () => {
+    const ds = kinds.byResource('apps', 'v1', 'daemonsets')!;
+    const pdbs = kinds.byResource('policy', 'v1', 'poddisruptionbudgets')!;
+    const deployments = kinds.byResource('apps', 'v1', 'deployments')!;
+    const template = { metadata: { labels: { app: 'a' } }, spec: { containers: [{ name: 'c', image: 'i' }] } };
+    const d = parse((await reg.create(ds, 'default', { metadata: { name: 'd' }, spec: { selector: { matchLabels: { app: 'a' } }, template }, status: { numberReady: 7 } }, q)).json);
+    expect(d.status).toEqual({ currentNumberScheduled: 0, numberMisscheduled: 0, desiredNumberScheduled: 0, numberReady: 0 });
+    const s = parse((await reg.create(services, 'default', { metadata: { name: 'lb' }, spec: { ports: [{ port: 80 }] }, status: { loadBalancer: { ingress: [{ ip: '192.0.2.1' }] } } }, q)).json);
+    expect(s.status).toEqual({ loadBalancer: {} });
+    const p = parse((await reg.create(pdbs, 'default', { metadata: { name: 'p' }, spec: { maxUnavailable: 1 } }, q)).json);
+    expect(p.status).toEqual({ disruptionsAllowed: 0, currentHealthy: 0, desiredHealthy: 0, expectedPods: 0 });
+    const dep = parse((await reg.create(deployments, 'default', { metadata: { name: 'dep' }, spec: { selector: { matchLabels: { app: 'a' } }, template }, status: { replicas: 3 } }, q)).json);
+    expect(dep.status).toEqual({});
+    // Each create gets its own status object (the reset value is not shared).
+    const d2 = parse((await reg.create(ds, 'default', { metadata: { name: 'd2' }, spec: { selector: { matchLabels: { app: 'a' } }, template } }, q)).json);
+    expect(d2.status.numberReady).toBe(0);
+  });
+});

@@ -76,7 +76,7 @@ export function prepareForCreate(k: KindDef, obj: KubeObject, nowMs: number): vo
   if (k.hasStatus) {
     const soc = k.statusOnCreate;
     if (soc === 'wipe') delete obj.status;
-    else if (soc !== 'keep') obj.status = { ...soc.reset };
+    else if (soc !== 'keep') obj.status = structuredClone(soc.reset);
   }
   if (k.tracksTemplateGeneration) {
     const tg = parseTemplateGeneration(m);
