@@ -185,6 +185,28 @@ async function until(cond: () => boolean, what: string): Promise<void> {
 }
 
 describe('WatchCache', () => {
+  it('a watch-list from a revision the store has not reached waits for it, then ends with Too large resource version', async () => {
+    const { store, cache, watch } = await setup({});
+    const rev = await store.create('/registry/core/configmaps/ns/w0', cmValue('w0', { v: '0' }));
+    await until(() => cache.rev === rev, 'cache to catch up');
+    // Reached while waiting: the initial state and the bookmark at (at least) that revision.
+    const waiting = watch({ resourceVersion: String(rev + 1), sendInitialEvents: true, allowBookmarks: true });
+    await new Promise((r) => setTimeout(r, 100));
+    await store.create('/registry/core/configmaps/ns/w1', cmValue('w1', { v: '1' }));
+    const { events } = await waiting;
+    await until(() => events.some((e) => e.type === 'BOOKMARK'), 'the initial-events-end bookmark');
+    expect(events.filter((e) => e.type === 'ADDED').map((e) => e.object.metadata.name).sort()).toEqual(['w0', 'w1']);
+    expect(Number(events.find((e) => e.type === 'BOOKMARK').object.metadata.resourceVersion)).toBeGreaterThanOrEqual(rev + 1);
+    // Never reached: one ERROR event after ~3 s, as upstream's cacher.
+    const started = Date.now();
+    const { res, events: failed } = await watch({ resourceVersion: String(rev + 1000), sendInitialEvents: true, allowBookmarks: true });
+    await new Promise((ok) => res.on('end', ok));
+    expect(Date.now() - started).toBeGreaterThanOrEqual(2900);
+    expect(failed).toHaveLength(1);
+    expect(failed[0]).toMatchObject({ type: 'ERROR', object: { kind: 'Status', code: 504, reason: 'Timeout', details: { causes: [{ reason: 'ResourceVersionTooLarge' }] } } });
+    expect(failed[0].object.message).toBe(`Timeout: Too large resource version: ${rev + 1000}, current: ${rev + 1}`);
+  }, 15_000);
+
   it('replays from the store history when the ring has evicted the revision', async () => {
     const { store, cache, watch } = await setup({ capacity: 16 });
     const first = await store.create('/registry/core/configmaps/ns/c0', cmValue('c0', { v: '0' }));

@@ -25,7 +25,7 @@
 //   serve()'s awaits) is never registered.
 
 import type { ServerResponse } from 'node:http';
-import { tooLargeResourceVersion } from '../api/errors.js';
+import { ApiError, tooLargeResourceVersion } from '../api/errors.js';
 import { groupVersionOf, tableKeyOf, type KindDef } from '../api/kinds.js';
 import type { KubeObject } from '../api/types.js';
 import { watchObjectSink, watchObjectSinkOf, type WatchObjectEventType, type WatchObjectSink } from '../api/watch-objects.js';
@@ -699,6 +699,21 @@ export class WatchCache {
         res.end(`{"type":"ERROR","object":${JSON.stringify(status)}}\n`);
         return;
       }
+    }
+
+    if (req.sendInitialEvents === true && rv !== undefined && rv > current) {
+      // A watch-list (sendInitialEvents=true, resourceVersionMatch=NotOlderThan) must start
+      // from a state at least as new as the RV: wait for the store to reach it, as upstream's
+      // cacher does, else end with its Timeout error (Too large resource version) as the one
+      // ERROR event, so the client falls back to a list.
+      try {
+        await this.waitUntilFresh(rv);
+      } catch (err) {
+        if (!(err instanceof ApiError)) throw err;
+        if (!w.closed) res.end(`{"type":"ERROR","object":${JSON.stringify(err.toStatus())}}\n`);
+        return;
+      }
+      if (w.closed) return;
     }
 
     const deadline = Date.now() + req.timeoutSeconds * 1000;
