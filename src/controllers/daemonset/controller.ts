@@ -171,6 +171,12 @@ export class DaemonSetsController {
   private readonly slotsByKey = new Map<string, DaemonSetNodeSlots>();
   /** Memos keyed by immutable cached objects (the informer cache contract). */
   private readonly selectors = new WeakMap<object, Selector>();
+  /**
+   * Selectors by their JSON, so each new version of a DS object (every status write decodes a
+   * fresh `spec.selector`) gets the Selector instance the previous one had: the node slots'
+   * per-pod match results are keyed by that instance and stay valid. Cleared when large.
+   */
+  private readonly selectorsByJSON = new Map<string, Selector>();
   private readonly payloads = new WeakMap<DaemonSet, string>();
   private readonly revisionJSON = new WeakMap<ControllerRevision, string>();
 
@@ -456,7 +462,16 @@ export class DaemonSetsController {
     const src = ds.spec.selector;
     if (!src || typeof src !== 'object') return labelSelectorAsSelector(src);
     let sel = this.selectors.get(src);
-    if (!sel) this.selectors.set(src, (sel = labelSelectorAsSelector(src)));
+    if (!sel) {
+      const json = JSON.stringify(src);
+      sel = this.selectorsByJSON.get(json);
+      if (!sel) {
+        sel = labelSelectorAsSelector(src);
+        if (this.selectorsByJSON.size >= 1024) this.selectorsByJSON.clear();
+        this.selectorsByJSON.set(json, sel);
+      }
+      this.selectors.set(src, sel);
+    }
     return sel;
   }
 

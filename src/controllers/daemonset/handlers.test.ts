@@ -145,3 +145,18 @@ describe('worker semantics', () => {
     expect(h.controller.expectations.getExpectations('default/gone')).toBeUndefined();
   });
 });
+
+describe('selector memo', () => {
+  it('a new DS object with an equal selector gets the same Selector; a changed one a new one', () => {
+    const h = new Harness();
+    const a = newDaemonSet('foo1');
+    const copy = JSON.parse(JSON.stringify(a)) as DaemonSet;
+    const first = h.controller.selectorOf(a);
+    expect(h.controller.selectorOf(copy)).toBe(first);
+    copy.spec.selector = { matchLabels: { app: 'other' } };
+    const other = h.controller.selectorOf(copy);
+    expect(other).not.toBe(first);
+    expect(other.matches({ app: 'other' })).toBe(true);
+    expect(first.matches({ app: 'other' })).toBe(false);
+  });
+});
