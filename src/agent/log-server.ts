@@ -13,7 +13,9 @@
 // endpoint is HTTPS and requires a client certificate signed by the cluster CA whose
 // organizations include `system:masters` (the API server's kubelet-client certificate, or an
 // admin); anything else is refused at the handshake (no or foreign certificate) or with 403.
-// Without `tls` it is plain HTTP without authentication (agents started without an identity).
+// Without `tls` (an agent started with a kubeconfig and no node identity) it is plain HTTP that
+// cannot tell who asks, so it serves only /healthz: logs, stats, exec and port-forward are 403
+// there (they would be open to anyone who can reach the node's address).
 //
 // Contract: 200 text/plain with the log (streamed, chunk by chunk, when follow=true, until the
 // container has exited and its log is drained or the client goes away); errors are plain text
@@ -142,6 +144,7 @@ async function handle(source: ContainerLogSource, req: IncomingMessage, res: Ser
     res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
     return;
   }
+  if (!secured) throw new LogRequestError(403, 'Forbidden: this agent has no node identity, so its endpoint serves nothing but /healthz (logs, stats, exec and port-forward need an agent joined with --token)');
   if (path === '/stats/summary' && source.statsSummary) {
     if (req.method !== 'GET') throw new LogRequestError(405, 'method not allowed');
     const body = JSON.stringify(await source.statsSummary());
@@ -150,12 +153,9 @@ async function handle(source: ContainerLogSource, req: IncomingMessage, res: Ser
   }
   const parts = path.split('/').filter(Boolean).map(decodeURIComponent);
   if (parts[0] === 'exec' && parts.length === 4 && source.exec) {
-    // Running commands needs the caller's certificate checked: never on a plain HTTP endpoint.
-    if (!secured) throw new LogRequestError(403, 'exec is served only on the agent\'s HTTPS endpoint (start the agent with a node identity)');
     return serveExec(source.exec.bind(source), parts as [string, string, string, string], query, req, res);
   }
   if (parts[0] === 'portForward' && parts.length === 3 && source.portForwardHosts) {
-    if (!secured) throw new LogRequestError(403, 'port-forward is served only on the agent\'s HTTPS endpoint (start the agent with a node identity)');
     if (req.method !== 'POST') throw new LogRequestError(405, 'method not allowed');
     const portText = query.get('port') ?? '';
     const port = /^\d{1,5}$/.test(portText) ? Number(portText) : 0;

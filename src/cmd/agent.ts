@@ -154,7 +154,11 @@ export async function runAgent(args: string[]): Promise<void> {
     // Pods reach the API where the agent does, trusting the same CA.
     ...(creds.ca ? { apiServer: { url: servers[0]!, caPem: String(creds.ca) } } : {}),
   });
-  process.stdout.write(`everynode agent ${nodeName} serving logs on ${identity ? 'https' : 'http'}://${values['node-ip']}:${agent.port}\n`);
+  process.stdout.write(
+    identity
+      ? `everynode agent ${nodeName} serving logs on https://${values['node-ip']}:${agent.port}\n`
+      : `everynode agent ${nodeName} running without a node identity: logs, exec, port-forward and metrics are not served (join with --token for them)\n`,
+  );
   // A joined agent renews its identity before it expires (a kubeconfig is the user's to renew).
   const rotation = identity && !values.kubeconfig ? rotateIdentity(servers, identity, dataDir, transport, agent, logger) : undefined;
   // An agent stopped on its own leaves its daemons running: the next agent adopts them.

@@ -1,0 +1,42 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { startAgentHttpServer, type AgentHttpServer, type ContainerLogSource } from './log-server.js';
+
+let server: AgentHttpServer | undefined;
+afterEach(async () => {
+  await server?.close();
+  server = undefined;
+});
+
+describe('agent endpoint without a node identity (plain HTTP)', () => {
+  it('serves /healthz only: logs, stats, exec and port-forward are 403, and the source is never asked', async () => {
+    const asked: string[] = [];
+    const source: ContainerLogSource = {
+      containerLogs: async (ns, pod, c, _o, onData) => {
+        asked.push(`logs ${ns}/${pod}/${c}`);
+        onData('secret line\n');
+      },
+      statsSummary: async () => {
+        asked.push('stats');
+        return { node: { name: 'n' }, pods: [] } as never;
+      },
+      portForwardHosts: async () => {
+        asked.push('portForward');
+        return ['127.0.0.1'];
+      },
+    };
+    server = await startAgentHttpServer(source, '127.0.0.1', 0);
+    const base = `http://127.0.0.1:${server.port}`;
+    expect((await fetch(`${base}/healthz`)).status).toBe(200);
+    for (const [path, method] of [
+      ['/containerLogs/default/p/c', 'GET'],
+      ['/stats/summary', 'GET'],
+      ['/exec/default/p/c?command=id', 'POST'],
+      ['/portForward/default/p?port=80', 'POST'],
+    ] as const) {
+      const r = await fetch(`${base}${path}`, { method });
+      expect([path, r.status]).toEqual([path, 403]);
+      expect(await r.text()).toContain('no node identity');
+    }
+    expect(asked).toEqual([]);
+  });
+});
