@@ -30,6 +30,7 @@ import { ServerMetrics } from './metrics.js';
 import { handlePodUpgrade } from './exec.js';
 import { tokenRequestDiscovery } from './token-request.js';
 import { ensureSystemPriorityClasses, PodAdmission } from './pod-admission.js';
+import { ServiceAllocator } from './service-alloc.js';
 import { startEventExpiry, type EventExpiry } from './event-expiry.js';
 import { createHandler } from './handler.js';
 import { maxBodyBytes } from './http.js';
@@ -180,7 +181,17 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     await watchCache.start();
     const wc = watchCache;
     const podAdmission = new PodAdmission(store, kinds.byResource('scheduling.k8s.io', 'v1', 'priorityclasses')!, () => clock.now());
-    const reg = new RestRegistry({ store, clock, kinds, logger: logger.child('registry'), namespacePhase: (ns) => wc.namespacePhase(ns), admitPod: (pod) => podAdmission.admit(pod), admitPriorityClass: (pc) => podAdmission.admitPriorityClass(pc) });
+    const serviceAllocator = new ServiceAllocator({ store, services: kinds.byResource('', 'v1', 'services')! });
+    const reg = new RestRegistry({
+      store,
+      clock,
+      kinds,
+      logger: logger.child('registry'),
+      namespacePhase: (ns) => wc.namespacePhase(ns),
+      admitPod: (pod) => podAdmission.admit(pod),
+      admitPriorityClass: (pc) => podAdmission.admitPriorityClass(pc),
+      serviceAllocator,
+    });
     registry = reg;
 
     const nsKind = kinds.byResource('', 'v1', 'namespaces')!;

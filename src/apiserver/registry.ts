@@ -40,6 +40,7 @@ import { rfc3339, type Clock } from '../util/index.js';
 import type { Logger } from '../util/logger.js';
 import { decodeContinue, encodeContinue } from './continue-token.js';
 import { parseJsonText, parseYamlText, type JsonTextFindings } from './http.js';
+import { patchAllocatedValues, type ServiceAllocator } from './service-alloc.js';
 import { buildFilter, type ObjectFilter } from './filter.js';
 import { decodeStored, encodeForStore, jsonEqual, withResourceVersion } from './object-codec.js';
 import type { FieldValidation, ListQuery, ParsedDeleteOptions, WriteQuery } from './query.js';
@@ -153,6 +154,8 @@ export interface RegistryOptions {
   admitPod?: (pod: Pod) => Promise<void>;
   /** Admission of PriorityClass creates and updates (pod-admission.ts: one global default). */
   admitPriorityClass?: (pc: KubeObject) => Promise<void>;
+  /** Cluster IPs and node ports of Services (service-alloc.ts); absent: none are allocated. */
+  serviceAllocator?: ServiceAllocator;
 }
 
 const namespaceRef = { group: '', resource: 'namespaces', kind: 'Namespace' };
@@ -178,6 +181,10 @@ function namespaceSpecFinalizers(ns: KubeObject): string[] {
 
 function isPriorityClassKind(k: KindDef): boolean {
   return k.group === 'scheduling.k8s.io' && k.plural === 'priorityclasses';
+}
+
+function isServiceKind(k: KindDef): boolean {
+  return k.group === '' && k.kind === 'Service' && !k.custom;
 }
 
 function isNamespaceKind(k: KindDef): boolean {
@@ -227,6 +234,7 @@ export class RestRegistry {
   private readonly namespacePhase: (ns: string) => 'Active' | 'Terminating' | undefined;
   private readonly namespaceRetryMs: number;
   private readonly admitPod: ((pod: Pod) => Promise<void>) | undefined;
+  private readonly serviceAllocator: ServiceAllocator | undefined;
   private readonly admitPriorityClass: ((pc: KubeObject) => Promise<void>) | undefined;
   /** Namespaces whose finalization is running or scheduled. */
   private readonly finalizing = new Map<string, NodeJS.Timeout | true>();
@@ -242,6 +250,7 @@ export class RestRegistry {
     this.namespacePhase = opts.namespacePhase ?? (() => undefined);
     this.namespaceRetryMs = opts.namespaceRetryMs ?? 1000;
     this.admitPod = opts.admitPod;
+    this.serviceAllocator = opts.serviceAllocator;
     this.admitPriorityClass = opts.admitPriorityClass;
   }
 
@@ -466,12 +475,20 @@ export class RestRegistry {
     if (k.namespaced) await this.ensureNamespace(namespace!, ref, m.name);
     await admit?.(object, undefined);
     if (this.admitPriorityClass && isPriorityClassKind(k)) await this.admitPriorityClass(object);
-    if (dryRun) return { code: 201, json: JSON.stringify(object), warnings, name: m.name };
+    const allocator = isServiceKind(k) ? this.serviceAllocator : undefined;
+    if (dryRun) {
+      // A dry run shows what would be allocated, reserving nothing.
+      if (allocator) await allocator.allocate(object, undefined, async () => undefined);
+      return { code: 201, json: JSON.stringify(object), warnings, name: m.name };
+    }
     for (let attempt = 1; ; attempt++) {
-      const json = encodeForStore(object);
       try {
-        const rev = await this.store.create(objectKey(k, namespace, m.name), json);
-        return { code: 201, json: withResourceVersion(json, rev), warnings, name: m.name };
+        const write = async () => {
+          const json = encodeForStore(object);
+          return withResourceVersion(json, await this.store.create(objectKey(k, namespace, m.name!), json));
+        };
+        const json = allocator ? await allocator.allocate(object, undefined, write) : await write();
+        return { code: 201, json, warnings, name: m.name };
       } catch (err) {
         if (!(err instanceof StorageError) || err.code !== 'AlreadyExists') throw err;
         if (!generated || attempt >= maxGenerateNameAttempts) throw alreadyExists(ref, m.name);
@@ -840,6 +857,7 @@ export class RestRegistry {
         validation.applyDefaults(next);
         prepareForUpdate(k, next, old);
         validation.prepareForUpdate?.(next, old);
+        if (isServiceKind(k)) patchAllocatedValues(next, old);
         errs = [...validateFinalizersUpdate(next, old), ...validation.validateUpdate(next, old)];
         kindWarnings = errs.length === 0 ? (validation.warnings?.(next) ?? []) : [];
       }
@@ -862,12 +880,20 @@ export class RestRegistry {
           throw mapWriteError(err, ref, name);
         }
       }
-      if (dryRun) return { code: 200, json: JSON.stringify(next), warnings: warn() };
-      const json = encodeForStore(next);
+      const allocator = isServiceKind(k) && subresource === undefined ? this.serviceAllocator : undefined;
+      if (dryRun) {
+        if (allocator) await allocator.allocate(next, old, async () => undefined);
+        return { code: 200, json: JSON.stringify(next), warnings: warn() };
+      }
+      const toWrite = next;
+      const write = async () => {
+        const json = encodeForStore(toWrite);
+        return withResourceVersion(json, await this.store.update(key, json, kv.modRevision));
+      };
       try {
-        const rev = await this.store.update(key, json, kv.modRevision);
+        const json = allocator ? await allocator.allocate(next, old, write) : await write();
         if (subresource === 'finalize' && next.metadata.deletionTimestamp) this.scheduleNamespaceFinalization(name, 0);
-        return { code: 200, json: withResourceVersion(json, rev), warnings: warn() };
+        return { code: 200, json, warnings: warn() };
       } catch (err) {
         if (isCasConflict(err) && attempt < maxCasAttempts) continue;
         throw mapWriteError(err, ref, name);
