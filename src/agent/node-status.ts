@@ -3,8 +3,11 @@
 //
 // Contracts:
 // - Labels the agent manages: the configured ones plus `kubernetes.io/hostname` (= node name),
-//   `kubernetes.io/os`, `kubernetes.io/arch`. Re-registration merges them into the existing
-//   node's labels; other labels, taints and spec.unschedulable set by users are kept. Taints
+//   `kubernetes.io/os`, `kubernetes.io/arch` and, as the kubelet still sets them (initialNode),
+//   the deprecated `beta.kubernetes.io/os` and `beta.kubernetes.io/arch` that older manifests
+//   select on. Re-registration merges them into the existing node's labels (the kubelet's
+//   updateDefaultLabels covers the same five); other labels, taints and spec.unschedulable set by
+//   users are kept. Taints
 //   given at registration are applied only when the node is created (register-with-taints).
 // - Conditions: MemoryPressure, DiskPressure, PIDPressure (False) and Ready (True), each with
 //   upstream's reason and message. lastTransitionTime moves only when the status changes;
@@ -17,6 +20,9 @@ import type { Node, NodeCondition, NodeStatus, Taint } from '../api/types.js';
 export const labelHostname = 'kubernetes.io/hostname';
 export const labelOS = 'kubernetes.io/os';
 export const labelArch = 'kubernetes.io/arch';
+/** The beta OS/arch labels (kubeletapis.LabelOS/LabelArch), set beside the GA ones. */
+export const labelOSBeta = 'beta.kubernetes.io/os';
+export const labelArchBeta = 'beta.kubernetes.io/arch';
 /** The version the agent reports as kubeletVersion (the API server's gitVersion). */
 export const agentKubeletVersion = 'v1.32.0';
 export const defaultMaxPods = 110;
@@ -93,6 +99,8 @@ export function managedLabels(cfg: NodeConfig): Record<string, string> {
     [labelHostname]: cfg.nodeName,
     [labelOS]: process.platform,
     [labelArch]: goArch(),
+    [labelOSBeta]: process.platform,
+    [labelArchBeta]: goArch(),
   };
 }
 

@@ -23,4 +23,11 @@ describe('KindRegistry', () => {
     expect(r.remove('example.com', 'v1', 'widgets')).toBe(true);
     expect(r.byShortName('wd')).toBeUndefined();
   });
+
+  it('gives Namespace upstream\'s verbs: no deletecollection (its collection DELETE is 405)', () => {
+    const r = newKindRegistry();
+    expect(r.byResource('', 'v1', 'namespaces')!.verbs).toEqual(['create', 'delete', 'get', 'list', 'patch', 'update', 'watch']);
+    expect(r.byResource('', 'v1', 'pods')!.verbs).toContain('deletecollection');
+    expect(r.byResource('', 'v1', 'pods')!.connectSubresources).toEqual(['exec', 'portforward']);
+  });
 });

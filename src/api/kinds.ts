@@ -14,6 +14,13 @@ export const readVerbs: readonly Verb[] = ['get', 'list', 'watch'];
 /** Subresources the generic registry knows how to serve. */
 export type Subresource = 'status' | 'log' | 'finalize' | 'eviction';
 
+/**
+ * Streaming subresources served outside the generic registry (upgraded connections, exec.ts and
+ * port-forward.ts): listed by discovery only, as upstream's connecters (`pods/exec` with kind
+ * PodExecOptions, `pods/portforward` with kind PodPortForwardOptions, verbs create and get).
+ */
+export type ConnectSubresource = 'exec' | 'portforward';
+
 /** What happens to `status` when the main resource is created. */
 export type StatusOnCreate =
   /** status is cleared (custom resources: controllers own it). */
@@ -38,6 +45,8 @@ export interface KindDef {
   shortNames: string[];
   categories: string[];
   subresources: Subresource[];
+  /** Streaming subresources (see ConnectSubresource), for discovery. */
+  connectSubresources?: ConnectSubresource[];
   /**
    * True when `status` is a separate concern written through `/status`: writes to the main
    * resource keep the stored status, writes to `/status` keep everything but status (and
@@ -52,7 +61,10 @@ export interface KindDef {
    * (kube-semantics §2.2): 1 on create (or the client's value ≥ 1), +1 when spec.template changes.
    */
   tracksTemplateGeneration?: boolean;
-  /** Verbs of the main resource, as discovery lists them. Verbs not listed answer 405. */
+  /**
+   * Verbs of the main resource, as discovery lists them. Verbs not listed answer 405 (the
+   * registry's checkVerb), as upstream answers a verb whose storage lacks it.
+   */
   verbs: Verb[];
   /** Default propagationPolicy of DELETE when the client gives none. */
   defaultPropagation?: 'Background' | 'Orphan';
@@ -174,6 +186,7 @@ interface KindInit {
   shortNames?: string[];
   categories?: string[];
   subresources?: Subresource[];
+  connectSubresources?: ConnectSubresource[];
   statusOnCreate?: StatusOnCreate;
   tracksGeneration?: boolean;
   tracksTemplateGeneration?: boolean;
@@ -200,6 +213,7 @@ function kind(i: KindInit): KindDef {
     tracksGeneration: i.tracksGeneration ?? false,
     verbs: i.verbs ?? [...allVerbs],
   };
+  if (i.connectSubresources) def.connectSubresources = [...i.connectSubresources];
   if (i.tracksTemplateGeneration) def.tracksTemplateGeneration = true;
   if (i.defaultPropagation) def.defaultPropagation = i.defaultPropagation;
   return def;
@@ -212,9 +226,11 @@ function kind(i: KindInit): KindDef {
  */
 export function builtinKinds(): KindDef[] {
   return [
-    kind({ group: '', kind: 'Namespace', plural: 'namespaces', namespaced: false, shortNames: ['ns'], subresources: ['status', 'finalize'], statusOnCreate: { reset: { phase: 'Active' } } }),
+    // Upstream's namespace storage has no deletecollection (discovery lists the other seven verbs;
+    // `DELETE /api/v1/namespaces` is 405).
+    kind({ group: '', kind: 'Namespace', plural: 'namespaces', namespaced: false, shortNames: ['ns'], subresources: ['status', 'finalize'], statusOnCreate: { reset: { phase: 'Active' } }, verbs: allVerbs.filter((v) => v !== 'deletecollection') }),
     kind({ group: '', kind: 'Node', plural: 'nodes', namespaced: false, shortNames: ['no'], subresources: ['status'], statusOnCreate: 'keep' }),
-    kind({ group: '', kind: 'Pod', plural: 'pods', namespaced: true, shortNames: ['po'], categories: ['all'], subresources: ['status', 'log', 'eviction'], statusOnCreate: { reset: { phase: 'Pending' } } }),
+    kind({ group: '', kind: 'Pod', plural: 'pods', namespaced: true, shortNames: ['po'], categories: ['all'], subresources: ['status', 'log', 'eviction'], connectSubresources: ['exec', 'portforward'], statusOnCreate: { reset: { phase: 'Pending' } } }),
     kind({ group: '', kind: 'Event', plural: 'events', namespaced: true, shortNames: ['ev'] }),
     kind({ group: '', kind: 'Service', plural: 'services', namespaced: true, shortNames: ['svc'], categories: ['all'], subresources: ['status'], statusOnCreate: { reset: { loadBalancer: {} } } }),
     kind({ group: '', kind: 'Endpoints', plural: 'endpoints', namespaced: true, shortNames: ['ep'] }),

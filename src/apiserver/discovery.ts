@@ -2,7 +2,7 @@
 // KindRegistry and cached per registry version (kinds may change at run time).
 // Serving legacy JSON to the aggregated-discovery Accept is valid (kube-api §3.2).
 
-import { groupVersionOf, type KindDef, type KindRegistry } from '../api/kinds.js';
+import { groupVersionOf, type ConnectSubresource, type KindDef, type KindRegistry } from '../api/kinds.js';
 
 interface Cached {
   version: number;
@@ -84,16 +84,26 @@ export class Discovery {
       const kinds = this.kinds.kindsIn(group, version);
       const extra = this.extra.filter((e) => e.group === group && e.version === version).flatMap((e) => e.resources);
       if (kinds.length === 0 && extra.length === 0) return null;
-      return {
-        kind: 'APIResourceList',
-        apiVersion: 'v1',
-        groupVersion: groupVersionOf({ group, version }),
-        resources: [...kinds.flatMap(resourcesOf), ...extra],
-      };
+      // Sorted by name, as upstream lists them (a kind's subresources right after it).
+      const resources = [...kinds.flatMap(resourcesOf), ...extra].sort((a, b) => compareNames(String(a.name), String(b.name)));
+      return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: groupVersionOf({ group, version }), resources };
     });
   }
 }
 
+function compareNames(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Upstream's kinds of the streaming subresources' options (their APIResource `kind`). */
+const connectKinds: Record<ConnectSubresource, string> = { exec: 'PodExecOptions', portforward: 'PodPortForwardOptions' };
+
+/**
+ * The APIResource entries of a kind and its subresources, as upstream's api__v1.json /
+ * apis__<group>__<version>.json list them: subresources have singularName "" and the parent's
+ * scope; `<plural>/status` get, patch, update; `/log` get; `/finalize` update; `/eviction` a
+ * policy/v1 Eviction create; `/exec` and `/portforward` create and get with their options kinds.
+ */
 function resourcesOf(k: KindDef): Record<string, unknown>[] {
   const main: Record<string, unknown> = {
     name: k.plural,
@@ -118,6 +128,9 @@ function resourcesOf(k: KindDef): Record<string, unknown>[] {
       kind: k.kind,
       verbs: sub === 'log' ? ['get'] : sub === 'finalize' ? ['update'] : ['get', 'patch', 'update'],
     });
+  }
+  for (const sub of k.connectSubresources ?? []) {
+    out.push({ name: `${k.plural}/${sub}`, singularName: '', namespaced: k.namespaced, kind: connectKinds[sub], verbs: ['create', 'get'] });
   }
   return out;
 }

@@ -51,6 +51,12 @@ import { TimerWheel, type WheelTimer } from './timer-wheel.js';
 import { WriteQueue } from './write-queue.js';
 
 export const hollowNodeLabel = 'node.everynode.io/hollow';
+
+/**
+ * The labels the kubelet sets on its Node itself (initialNode), GA and deprecated beta OS/arch
+ * alike, and restores on re-registration (updateDefaultLabels).
+ */
+const kubeletDefaultLabelKeys = ['kubernetes.io/hostname', 'kubernetes.io/os', 'kubernetes.io/arch', 'beta.kubernetes.io/os', 'beta.kubernetes.io/arch'] as const;
 export const nodeLeaseNamespace = 'kube-node-lease';
 
 export interface HollowNodesOptions {
@@ -61,7 +67,7 @@ export interface HollowNodesOptions {
   namePrefix?: string;
   /** Index of the first node (default 0). */
   firstIndex?: number;
-  /** Extra labels on every Node (beside hostname/os/arch and `node.everynode.io/hollow=true`). */
+  /** Extra labels on every Node (beside hostname, os/arch (GA and beta) and `node.everynode.io/hollow=true`). */
   labels?: Record<string, string>;
   /** Time from first seeing a pod to reporting it Running and Ready (default 100 ms). */
   readyDelayMs?: number;
@@ -368,6 +374,8 @@ class HollowNodeSet implements HollowNodes {
           'kubernetes.io/hostname': name,
           'kubernetes.io/os': 'linux',
           'kubernetes.io/arch': 'amd64',
+          'beta.kubernetes.io/os': 'linux',
+          'beta.kubernetes.io/arch': 'amd64',
           [hollowNodeLabel]: 'true',
           ...this.labels,
         },
@@ -388,7 +396,7 @@ class HollowNodeSet implements HollowNodes {
           kernelVersion: 'hollow',
           osImage: 'everynode hollow node',
           containerRuntimeVersion: 'hollow://0.1.0',
-          kubeletVersion: 'v1.31.0-everynode',
+          kubeletVersion: 'v1.32.0', // as real agents report (the API server's gitVersion)
           kubeProxyVersion: '',
           operatingSystem: 'linux',
           architecture: 'amd64',
@@ -399,11 +407,20 @@ class HollowNodeSet implements HollowNodes {
 
   private async register(name: string, index: number): Promise<void> {
     let node: Node;
+    const initial = this.nodeObject(name, index);
     try {
-      node = await this.client.create<Node>(nodesResource, '', this.nodeObject(name, index));
+      node = await this.client.create<Node>(nodesResource, '', initial);
     } catch (e) {
       if (!isAlreadyExists(e)) throw e;
       node = await this.client.get<Node>(nodesResource, '', name);
+      // As the kubelet's updateDefaultLabels: the default labels of the node it would create
+      // (configured labels included) replace differing ones; other labels are kept.
+      const want: Record<string, string> = {};
+      for (const key of kubeletDefaultLabelKeys) {
+        const v = initial.metadata.labels?.[key];
+        if (v !== undefined && node.metadata.labels?.[key] !== v) want[key] = v;
+      }
+      if (Object.keys(want).length > 0) node = await this.client.patch<Node>(nodesResource, '', name, 'merge', { metadata: { labels: want } });
     }
     this.counters.nodes++;
     const st: NodeState = { name, index, uid: node.metadata.uid ?? '', leaseRV: undefined, alive: true, leaseTimer: undefined, statusTimer: undefined, podSeq: 0 };

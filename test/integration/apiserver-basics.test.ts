@@ -158,7 +158,7 @@ describe('DaemonSet CRUD', () => {
     expect(upd.status, upd.text).toBe(200);
     expect(upd.body.metadata.generation).toBe(2);
     expect(upd.body.metadata.annotations['deprecated.daemonset.template.generation']).toBe('2');
-    expect(upd.body.status?.numberReady).toBeUndefined();
+    expect(upd.body.status?.numberReady).toBe(0);
     expect(Number(upd.body.metadata.resourceVersion)).toBeGreaterThan(Number(m.resourceVersion));
 
     // Metadata-only change: no generation bump.

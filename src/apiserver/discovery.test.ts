@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import { newKindRegistry } from '../api/kinds.js';
+import { Discovery } from './discovery.js';
+
+interface Resource {
+  name: string;
+  [k: string]: unknown;
+}
+
+function coreResources(): Resource[] {
+  const d = new Discovery(newKindRegistry(), [
+    { group: '', version: 'v1', resources: [{ name: 'serviceaccounts/token', singularName: '', namespaced: true, group: 'authentication.k8s.io', version: 'v1', kind: 'TokenRequest', verbs: ['create'] }] },
+  ]);
+  return (JSON.parse(d.apiResourceList('', 'v1')!) as { resources: Resource[] }).resources;
+}
+
+describe('legacy discovery (/api/v1)', () => {
+  // The entries of kubernetes/kubernetes api/discovery/api__v1.json for what everynode serves.
+  const upstream: Record<string, Record<string, unknown>> = {
+    namespaces: { name: 'namespaces', singularName: 'namespace', namespaced: false, kind: 'Namespace', shortNames: ['ns'], verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'] },
+    'namespaces/finalize': { name: 'namespaces/finalize', singularName: '', namespaced: false, kind: 'Namespace', verbs: ['update'] },
+    'namespaces/status': { name: 'namespaces/status', singularName: '', namespaced: false, kind: 'Namespace', verbs: ['get', 'patch', 'update'] },
+    'nodes/status': { name: 'nodes/status', singularName: '', namespaced: false, kind: 'Node', verbs: ['get', 'patch', 'update'] },
+    'pods/eviction': { name: 'pods/eviction', singularName: '', namespaced: true, group: 'policy', version: 'v1', kind: 'Eviction', verbs: ['create'] },
+    'pods/exec': { name: 'pods/exec', singularName: '', namespaced: true, kind: 'PodExecOptions', verbs: ['create', 'get'] },
+    'pods/log': { name: 'pods/log', singularName: '', namespaced: true, kind: 'Pod', verbs: ['get'] },
+    'pods/portforward': { name: 'pods/portforward', singularName: '', namespaced: true, kind: 'PodPortForwardOptions', verbs: ['create', 'get'] },
+    'pods/status': { name: 'pods/status', singularName: '', namespaced: true, kind: 'Pod', verbs: ['get', 'patch', 'update'] },
+    'serviceaccounts/token': { name: 'serviceaccounts/token', singularName: '', namespaced: true, group: 'authentication.k8s.io', version: 'v1', kind: 'TokenRequest', verbs: ['create'] },
+  };
+
+  it('lists the namespace verbs and the pod, node, namespace and service account subresources as upstream', () => {
+    const resources = coreResources();
+    for (const [name, want] of Object.entries(upstream)) expect(resources.find((r) => r.name === name), name).toEqual(want);
+  });
+
+  it('lists pods/exec and pods/portforward but not pods/attach (not served)', () => {
+    const names = coreResources().map((r) => r.name);
+    expect(names).toEqual(expect.arrayContaining(['pods/exec', 'pods/portforward']));
+    expect(names).not.toContain('pods/attach');
+  });
+
+  it('sorts resources by name, as upstream (each kind followed by its subresources)', () => {
+    const names = coreResources().map((r) => r.name);
+    expect(names).toEqual([...names].sort());
+    const i = names.indexOf('pods');
+    expect(names.slice(i, i + 6)).toEqual(['pods', 'pods/eviction', 'pods/exec', 'pods/log', 'pods/portforward', 'pods/status']);
+    expect(names[names.indexOf('serviceaccounts') + 1]).toBe('serviceaccounts/token');
+  });
+});
