@@ -28,6 +28,8 @@ export {
   controllerRevisionsResource,
   leasesResource,
   podDisruptionBudgetsResource,
+  servicesResource,
+  endpointsResource,
 } from './resources.js';
 export {
   ApiError,

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { startServer } from '../apiserver/index.js';
-import { RestClient, daemonSetsResource, inProcessTransport, nodesResource, podsResource } from '../client/index.js';
+import { RestClient, daemonSetsResource, endpointsResource, inProcessTransport, nodesResource, podsResource, servicesResource } from '../client/index.js';
 import { FakeApiClient } from '../client/testing/index.js';
 import { createLogger } from '../util/logger.js';
 import { Cleanup } from '../../test/helpers/cleanup.js';
@@ -94,5 +94,32 @@ describe('a term of leadership that ends stops writing', () => {
     await new Promise((r) => setTimeout(r, 200));
     expect(client.objectsOf(podsResource)).toEqual([]);
     expect(client.actions.slice(setup).filter((a) => a.verb === 'create' && a.resource !== 'events')).toEqual([]);
+  });
+});
+
+describe('the endpoints controller', () => {
+  const quiet = createLogger({ name: 'controller-manager', level: 'error' });
+  const service = { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', namespace: 'default' }, spec: { selector: { app: 'web' }, ports: [{ port: 80 }] } };
+
+  it('runs by default, keeping the Endpoints of a Service with a selector', async () => {
+    const client = new FakeApiClient();
+    await client.create(servicesResource, 'default', service);
+    const cm = new ControllerManager({ client, leaderElection: false, garbageCollector: false, nodeLifecycle: false, logger: quiet });
+    cm.start();
+    cleanup.defer(() => cm.stop(), 'controller manager');
+    expect(cm.running()?.endpoints).toBeDefined();
+    for (let i = 0; i < 100 && client.objectsOf(endpointsResource).length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(client.objectsOf(endpointsResource).map((e) => e.metadata.name)).toEqual(['web']);
+  });
+
+  it('endpoints: false turns it off', async () => {
+    const client = new FakeApiClient();
+    await client.create(servicesResource, 'default', service);
+    const cm = new ControllerManager({ client, leaderElection: false, garbageCollector: false, nodeLifecycle: false, endpoints: false, logger: quiet });
+    cm.start();
+    cleanup.defer(() => cm.stop(), 'controller manager');
+    expect(cm.running()?.endpoints).toBeUndefined();
+    await new Promise((r) => setTimeout(r, 100));
+    expect(client.objectsOf(endpointsResource)).toEqual([]);
   });
 });

@@ -1,6 +1,7 @@
 // The controller manager: one set of shared informers feeding the DaemonSet controller, the
-// garbage collector, the node lifecycle, service account and disruption (PodDisruptionBudget
-// status) controllers, run only while this process holds the
+// garbage collector, the node lifecycle, service account, disruption (PodDisruptionBudget
+// status) and endpoints (the Endpoints of Services with a selector) controllers, run only
+// while this process holds the
 // `kube-system/everynode-controller-manager` Lease (leader-election.ts).
 //
 // Contract:
@@ -31,6 +32,7 @@ import { GarbageCollector, type GarbageCollectorOptions } from './garbage-collec
 import { LeaderElector, type LeaderElectionTiming } from './leader-election.js';
 import { ServiceAccountsController } from './serviceaccounts/index.js';
 import { DisruptionController } from './disruption/index.js';
+import { EndpointsController, endpointControllerName } from './endpoints/index.js';
 import { NodeLifecycleController, type NodeLifecycleControllerOptions } from './node-lifecycle/index.js';
 
 export const leaderElectionLeaseNamespace = 'kube-system';
@@ -64,6 +66,11 @@ export interface ControllersOptions {
   serviceAccounts?: false;
   /** PodDisruptionBudget status for the eviction API (disruption/); false: off. */
   disruption?: false;
+  /**
+   * The Endpoints of every Service with a selector (endpoints/; default 5 workers, upstream's
+   * --concurrent-endpoint-syncs, and no batch period); false: off.
+   */
+  endpoints?: false | { workers?: number; batchPeriodMs?: number };
 }
 
 export interface ControllerManagerOptions extends ControllersOptions {
@@ -82,6 +89,7 @@ export interface RunningControllers {
   nodeLifecycle?: NodeLifecycleController;
   serviceAccounts?: ServiceAccountsController;
   disruption?: DisruptionController;
+  endpoints?: EndpointsController;
 }
 
 function errMsg(e: unknown): string {
@@ -215,6 +223,18 @@ export class ControllerManager {
       recorders.push(recorder);
       running.disruption = new DisruptionController({ onError, client: this.client, informers, recorder, clock: this.clock });
     }
+    if (this.o.endpoints !== false) {
+      const recorder = new ApiEventRecorder(this.client, {
+        component: endpointControllerName,
+        host: this.identity,
+        clock: this.clock,
+        defaultKind: { kind: 'Endpoints', apiVersion: 'v1' },
+        onError,
+      });
+      recorders.push(recorder);
+      const batchPeriodMs = this.o.endpoints ? this.o.endpoints.batchPeriodMs : undefined;
+      running.endpoints = new EndpointsController({ onError, client: this.client, informers, recorder, clock: this.clock, ...(batchPeriodMs !== undefined ? { batchPeriodMs } : {}) });
+    }
     informers.start();
     this.current = running;
     try {
@@ -229,6 +249,7 @@ export class ControllerManager {
       if (running.nodeLifecycle) tasks.push(running.nodeLifecycle.run(signal));
       if (running.serviceAccounts) tasks.push(running.serviceAccounts.run(signal));
       if (running.disruption) tasks.push(running.disruption.run(signal));
+      if (running.endpoints) tasks.push(running.endpoints.run(signal, this.o.endpoints ? (this.o.endpoints.workers ?? 5) : 5));
       await aborted;
     } finally {
       // Stop acting first, then wait for in-flight work, then drop the caches.

@@ -1,7 +1,8 @@
 // `everynode up --nodes 3` as a subprocess (the built binary) running the sample daemon of
 // examples/node-reporter: one real process per local node, Running and 1/1 Ready on distinct
 // nodes in `kubectl get pods -o wide`, each answering on its node's 127.0.1.x:hostPort; a killed
-// daemon is restarted and RESTARTS counts it; `kubectl logs` shows its output; a static pod file
+// daemon is restarted and RESTARTS counts it; a headless Service over them lists one address per
+// daemon in its Endpoints; `kubectl logs` shows its output; a static pod file
 // becomes a mirror pod; deleting the DaemonSet leaves no process; Ctrl-C (SIGINT) stops every
 // daemon gracefully (each logs its SIGTERM) and `up` exits 0.
 //
@@ -167,6 +168,24 @@ describe('everynode up --nodes 3 with the sample daemon', () => {
       expect(await res.text()).toBe(`node-${i}\n`);
     }
   }, 60_000);
+
+  it('a headless Service with the DaemonSet\'s selector lists one address per daemon (its node\'s), with the named port', async () => {
+    const file = join(makeTempDir(cleanup, 'svc'), 'svc.json');
+    writeFileSync(file, JSON.stringify({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'reporters', namespace: 'default' }, spec: { clusterIP: 'None', selector: { app: 'node-reporter' }, ports: [{ name: 'http', port: 80, targetPort: 'http' }] } }));
+    await kube('apply', '-f', file);
+    type Endpoints = KubeObject & { subsets?: { addresses?: { ip: string; nodeName?: string; targetRef?: { name: string } }[]; ports?: { name?: string; port: number }[] }[] };
+    const ep = await waitFor(async () => {
+      const e = (await client.get<Endpoints>({ group: '', version: 'v1', plural: 'endpoints', namespaced: true, kind: 'Endpoints' }, 'default', 'reporters').catch(() => undefined)) as Endpoints | undefined;
+      return e?.subsets?.[0]?.addresses?.length === 3 ? e : undefined;
+    }, { message: 'Endpoints of the headless Service with three addresses' });
+    const addresses = ep.subsets![0]!.addresses!;
+    expect(addresses.map((a) => [a.ip, a.nodeName]).sort()).toEqual(nodes.map((n) => [`127.0.1.${n.replace('node-', '')}`, n]));
+    expect(ep.subsets![0]!.ports).toEqual([{ name: 'http', port, protocol: 'TCP' }]);
+    expect(ep.metadata.labels).toMatchObject({ 'service.kubernetes.io/headless': '' });
+    // Through them, a client reaches every daemon.
+    for (const a of addresses) expect(await (await fetch(`http://${a.ip}:${port}/`)).text()).toBe(`${a.nodeName}\n`);
+    await kube('delete', 'service', 'reporters');
+  }, 40_000);
 
   it('shows the daemon output through kubectl logs', async () => {
     const pod = (await daemonPods()).find((p) => p.spec.nodeName === 'node-2')!;

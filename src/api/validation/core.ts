@@ -509,9 +509,14 @@ export function setEndpointsDefaults(ep: Obj): void {
   }
 }
 
+/**
+ * Upstream's ValidateNonSpecialIP for Endpoints addresses, with one everynode decision: loopback
+ * addresses are allowed. Nodes of `everynode up` share one machine and are told apart by
+ * loopback addresses (127.0.1.x), which are their daemons' pod IPs (host networking); refusing
+ * them would leave every Service over local daemons without Endpoints.
+ */
 function validateNonSpecialIP(ip: string, path: string): FieldError[] {
   if (ip === '0.0.0.0' || ip === '::') return [fe.invalid(path, ip, 'may not be unspecified (0.0.0.0, ::)')];
-  if (ip.startsWith('127.') || ip === '::1') return [fe.invalid(path, ip, 'may not be in the loopback range (127.0.0.0/8, ::1/128)')];
   if (ip.startsWith('169.254.') || /^fe[89ab]/i.test(ip)) return [fe.invalid(path, ip, 'may not be in the link-local range (169.254.0.0/16, fe80::/10)')];
   if (ip.startsWith('224.0.0.') || /^ff02:/i.test(ip)) return [fe.invalid(path, ip, 'may not be in the link-local multicast range (224.0.0.0/24, ff02::/10)')];
   return [];

@@ -94,7 +94,8 @@ describe('rules and messages', () => {
     ['/Service', 'port names required when several', (o) => o.spec.ports.push({ port: 81, name: 'b' }), ['spec.ports[0].name: Required value']],
     ['/Service', 'nodePort on ClusterIP', (o) => (o.spec.ports[0].nodePort = 30080), ["spec.ports[0].nodePort: Forbidden: may not be used when `type` is 'ClusterIP'"]],
     ['/Service', 'bad type', (o) => (o.spec.type = 'Internal'), ['spec.type: Unsupported value: "Internal": supported values: "ClusterIP", "ExternalName", "LoadBalancer", "NodePort"']],
-    ['/Endpoints', 'loopback address', (o) => (o.subsets[0].addresses[0].ip = '127.0.0.1'), ['subsets[0].addresses[0].ip: Invalid value: "127.0.0.1": may not be in the loopback range (127.0.0.0/8, ::1/128)']],
+    // everynode decision: loopback addresses are allowed (local nodes' daemons have them).
+    ['/Endpoints', 'loopback address', (o) => (o.subsets[0].addresses[0].ip = '127.0.1.1'), []],
     ['/Endpoints', 'no addresses', (o) => (o.subsets[0].addresses = []), ['subsets[0]: Required value: must specify `addresses` or `notReadyAddresses`']],
     [
       '/ConfigMap',

@@ -13,12 +13,10 @@ export {
 export {
   defaultGarbageCollectorResources,
   ResourceResolver,
-  servicesResource,
-  endpointsResource,
   serviceAccountsResource,
   rolesResource,
   roleBindingsResource,
   clusterRolesResource,
   clusterRoleBindingsResource,
 } from './resources.js';
-export { configMapsResource, secretsResource } from '../../client/index.js';
+export { configMapsResource, secretsResource, servicesResource, endpointsResource } from '../../client/index.js';

@@ -9,10 +9,12 @@ import {
   configMapsResource,
   controllerRevisionsResource,
   daemonSetsResource,
+  endpointsResource,
   leasesResource,
   nodesResource,
   podsResource,
   secretsResource,
+  servicesResource,
 } from '../../client/index.js';
 import type { KubeObject } from '../../api/types.js';
 
@@ -25,8 +27,6 @@ const rbac = (plural: string, kind: string, namespaced: boolean): ResourceDescri
   kind,
 });
 
-export const servicesResource = core('services', 'Service');
-export const endpointsResource = core('endpoints', 'Endpoints');
 export const serviceAccountsResource = core('serviceaccounts', 'ServiceAccount');
 export const rolesResource = rbac('roles', 'Role', true);
 export const roleBindingsResource = rbac('rolebindings', 'RoleBinding', true);
