@@ -28,6 +28,18 @@ describe('static pods', () => {
     expect(staticPodFromManifest('/m/web.yaml', own, 'n1', 'x').spec.tolerations).toEqual([{ key: 'a', operator: 'Exists' }, { operator: 'Exists', effect: 'NoExecute' }]);
   });
 
+  it('reads the manifest as the kubelet does (YAML 1.1: 0400 is the file mode 256, yes is true)', () => {
+    const text = yaml.replace(
+      'spec:\n',
+      'spec:\n  volumes: [{name: cfg, configMap: {name: cfg, defaultMode: 0400, items: [{key: k, path: k, mode: 0644}]}}]\n  enableServiceLinks: no\n',
+    ).replace("metadata: {name: web, labels: {app: web}}", "metadata: {name: web, labels: {app: web}, annotations: {seen: 2024-01-01T00:00:00Z, flag: 'yes'}}");
+    const p = staticPodFromManifest('/m/web.yaml', text, 'n1', 'x');
+    expect(p.spec.volumes?.[0]?.configMap).toEqual({ name: 'cfg', defaultMode: 256, items: [{ key: 'k', path: 'k', mode: 420 }] });
+    expect(p.spec.enableServiceLinks).toBe(false);
+    expect(p.metadata.annotations).toMatchObject({ seen: '2024-01-01T00:00:00Z', flag: 'yes' });
+    expect(() => staticPodFromManifest('/m/c.yaml', 'a: [1', 'n1', 'x')).toThrow(/^\/m\/c.yaml: not valid YAML or JSON: Flow sequence in block collection/);
+  });
+
   it('rejects what is not a valid Pod with the file name in the message', () => {
     expect(() => staticPodFromManifest('/m/a.yaml', 'kind: Service\napiVersion: v1\n', 'n1', 'x')).toThrow(/\/m\/a.yaml: want apiVersion v1, kind Pod/);
     expect(() => staticPodFromManifest('/m/b.yaml', 'apiVersion: v1\nkind: Pod\nmetadata: {name: b}\nspec: {containers: [{name: "Bad Name", image: x}]}\n', 'n1', 'x')).toThrow(/invalid Pod/);

@@ -18,10 +18,9 @@
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, statSync, watch, type FSWatcher } from 'node:fs';
 import { join } from 'node:path';
-import { parse as parseYaml } from 'yaml';
 import type { Node, OwnerReference, Pod } from '../api/types.js';
 import { validationFor } from '../api/validation/index.js';
-import { rfc3339 } from '../util/index.js';
+import { readYaml, rfc3339 } from '../util/index.js';
 
 export const annotationConfigHash = 'kubernetes.io/config.hash';
 export const annotationConfigSource = 'kubernetes.io/config.source';
@@ -42,7 +41,8 @@ export function isMirrorPod(pod: Pod): boolean {
 export function staticPodFromManifest(file: string, text: string, nodeName: string, now: string): Pod {
   let doc: unknown;
   try {
-    doc = parseYaml(text);
+    // As the kubelet reads it (sigs.k8s.io/yaml: YAML 1.1, `defaultMode: 0644` is 420).
+    doc = readYaml(text);
   } catch (err) {
     throw new Error(`${file}: not valid YAML or JSON: ${err instanceof Error ? err.message : String(err)}`);
   }

@@ -7,10 +7,11 @@
 // value that could exhaust the stack.
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { CST, Parser, parse as parseYaml } from 'yaml';
+import { CST, Parser } from 'yaml';
 import { ApiError, badRequest, tooLarge } from '../api/errors.js';
 import { MAX_NESTING_DEPTH, nestingDepth } from '../api/patch/index.js';
 import { countMembers, jsonTextDetails, scanJsonText, type FieldValidation, type NumberLiteral } from '../api/schema/decode.js';
+import { readYaml } from '../util/index.js';
 
 /** Upstream's request body limit (3 MiB). */
 export const maxBodyBytes = 3 * 1024 * 1024;
@@ -147,11 +148,13 @@ function yamlTextDepth(text: string, limit: number): number {
 
 /**
  * Parses a YAML text (a body or an apply patch) after checking its nesting as written, then
- * the composed value's. Throws a plain Error (the caller words the 400) when malformed or too deep.
+ * the composed value's. Values are read as kube-apiserver reads them (sigs.k8s.io/yaml: YAML
+ * 1.1, so `defaultMode: 0644` is 420; see util/yaml.ts). Throws a plain Error (the caller words
+ * the 400) when malformed or too deep.
  */
 export function parseYamlText(text: string): unknown {
   if (yamlTextDepth(text, MAX_YAML_NESTING_DEPTH) > MAX_YAML_NESTING_DEPTH) throw new Error(tooDeep(MAX_YAML_NESTING_DEPTH));
-  const value: unknown = parseYaml(text);
+  const value: unknown = readYaml(text);
   if (nestingDepth(value) > MAX_NESTING_DEPTH) throw new Error(tooDeep(MAX_NESTING_DEPTH));
   return value;
 }

@@ -5,8 +5,8 @@
 
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseAllDocuments } from 'yaml';
 import type { KubeObject } from '../api/types.js';
+import { errorMessage, readYamlDocuments } from '../util/index.js';
 import { CliError } from './context.js';
 import { type CliIO, readStream } from './io.js';
 
@@ -21,11 +21,15 @@ function isObject(v: unknown): v is Record<string, unknown> {
 
 export function parseManifests(text: string, source: string): Manifest[] {
   const out: Manifest[] = [];
-  const docs = parseAllDocuments(text);
-  const list = Array.isArray(docs) ? docs : [docs];
-  for (const doc of list) {
+  for (const doc of readYamlDocuments(text)) {
     if (doc.errors.length > 0) throw new CliError(`error parsing ${source}: ${doc.errors[0]!.message.split('\n')[0]}`);
-    const v: unknown = doc.toJS();
+    let v: unknown;
+    try {
+      v = doc.toJS();
+    } catch (e) {
+      // An alias expansion beyond the limit (a YAML bomb).
+      throw new CliError(`error parsing ${source}: ${errorMessage(e)}`);
+    }
     if (v === null || v === undefined) continue;
     if (!isObject(v)) throw new CliError(`error parsing ${source}: a document is not an object`);
     const push = (o: Record<string, unknown>) => {

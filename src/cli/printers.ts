@@ -5,10 +5,12 @@
 // `kind.group/` when several kinds are printed), custom columns of full objects
 // (`-o custom-columns=HEADER:JSONPATH,...`: headers as given, the values a path finds joined
 // by `,`, `<none>` when it finds none), and yaml/json/name/jsonpath renderings of objects (yaml
-// and json without metadata.managedFields unless asked, as kubectl's --show-managed-fields).
+// and json without metadata.managedFields unless asked, as kubectl's --show-managed-fields; yaml
+// byte for byte as kubectl prints it: keys sorted, YAML 1.1 look-alike strings quoted, see
+// util/yaml.ts).
 
-import { stringify } from 'yaml';
 import type { KubeObject } from '../api/types.js';
+import { writeYaml } from '../util/index.js';
 import { kindPrefix } from './discovery.js';
 import { CliError } from './context.js';
 import { readFileSync } from 'node:fs';
@@ -221,7 +223,7 @@ export function printObjects(
     case 'json':
       return JSON.stringify(data, null, 4) + '\n';
     case 'yaml':
-      return stringify(data, { lineWidth: 0 });
+      return writeYaml(data);
     case 'name':
       return objects.map((o) => `${prefixOf(o)}/${o.metadata.name ?? ''}\n`).join('');
     case 'jsonpath':

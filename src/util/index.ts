@@ -1,6 +1,7 @@
-// Public API of `util`: logger, clock and error messages.
+// Public API of `util`: logger, clock, error messages and YAML as Kubernetes reads and writes it.
 export * from './logger.js';
 export * from './clock.js';
 export * from './errors.js';
 export * from './heap.js';
 export * from './periodic.js';
+export * from './yaml.js';

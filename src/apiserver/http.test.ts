@@ -1,0 +1,107 @@
+// YAML bodies are read as kube-apiserver reads them (sigs.k8s.io/yaml: YAML 1.1 values), both
+// in parseYamlText and through a real server: a server-side apply patch
+// (application/apply-patch+yaml) or an application/yaml body with `defaultMode: 0644` stores 420.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startServer, type RunningServer } from './index.js';
+import { MAX_YAML_NESTING_DEPTH, parseYamlText } from './http.js';
+import { createLogger } from '../util/logger.js';
+import { credentialsFromKubeconfig, registerServer } from '../../test/helpers/auth.js';
+import { Cleanup } from '../../test/helpers/cleanup.js';
+import { apiCaller } from '../../test/helpers/http.js';
+import { makeTempDir } from '../../test/helpers/temp-dir.js';
+
+describe('parseYamlText', () => {
+  it('reads YAML 1.1 values: octal file modes, yes/on, timestamps as strings', () => {
+    expect(parseYamlText('defaultMode: 0644\nmode: 0400\nhex: 0x1F\nflag: yes\nsw: off\nts: 2024-01-01T00:00:00Z\nquoted: "0644"\n')).toEqual({
+      defaultMode: 420,
+      mode: 256,
+      hex: 31,
+      flag: true,
+      sw: false,
+      ts: '2024-01-01T00:00:00Z',
+      quoted: '0644',
+    });
+  });
+
+  it('keeps the errors and limits: malformed YAML, duplicate keys, nesting, .inf', () => {
+    expect(() => parseYamlText('a: [1')).toThrow(/^Flow sequence in block collection must be sufficiently indented and end with a \] at line 1, column 6/);
+    expect(() => parseYamlText('a: 1\na: 2\n')).toThrow(/^Map keys must be unique at line 2, column 1/);
+    expect(() => parseYamlText(`a: ${'['.repeat(MAX_YAML_NESTING_DEPTH)}${']'.repeat(MAX_YAML_NESTING_DEPTH)}`)).toThrow(`nesting depth exceeds the limit of ${MAX_YAML_NESTING_DEPTH}`);
+    expect(() => parseYamlText('a: .inf')).toThrow(/^json: unsupported value: \+Inf/);
+  });
+
+  it('reads JSON (kubectl sends apply patches as JSON) unchanged', () => {
+    const o = { spec: { volumes: [{ name: 'v', configMap: { name: 'c', defaultMode: 420 } }] }, data: { a: '0644', b: 'yes' } };
+    expect(parseYamlText(JSON.stringify(o))).toEqual(o);
+  });
+});
+
+describe('YAML bodies against the server', () => {
+  const cleanup = new Cleanup();
+  let server: RunningServer;
+  const call = apiCaller(() => server.url);
+
+  beforeAll(async () => {
+    server = await startServer({
+      dataDir: makeTempDir(cleanup, 'http-yaml'),
+      listen: '127.0.0.1:0',
+      compaction: false,
+      controllers: false,
+      logger: createLogger({ name: 'apiserver', level: 'error' }),
+    });
+    registerServer(server.url, credentialsFromKubeconfig(server.kubeconfigPath));
+  });
+
+  afterAll(async () => {
+    await server?.close();
+    await cleanup.run();
+  });
+
+  const daemonSet = (name: string, mode: string) => `apiVersion: apps/v1
+kind: DaemonSet
+metadata:
+  name: ${name}
+  annotations:
+    flag: "yes"
+    created: "2024-01-01T00:00:00Z"
+spec:
+  selector: {matchLabels: {app: ${name}}}
+  template:
+    metadata: {labels: {app: ${name}}}
+    spec:
+      containers:
+      - name: main
+        image: busybox
+        tty: yes
+        volumeMounts: [{name: cfg, mountPath: /etc/cfg}]
+      volumes:
+      - name: cfg
+        configMap:
+          name: cfg
+          defaultMode: ${mode}
+          items:
+          - {key: k, path: k, mode: 0400}
+`;
+
+  it('stores defaultMode: 0644 of a server-side apply patch as 420', async () => {
+    const path = '/apis/apps/v1/namespaces/default/daemonsets/yaml-apply?fieldManager=test';
+    const r = await call('PATCH', path, daemonSet('yaml-apply', '0644'), 'application/apply-patch+yaml');
+    expect(r.status, r.text).toBe(201);
+    const stored = (await call('GET', '/apis/apps/v1/namespaces/default/daemonsets/yaml-apply')).body;
+    expect(stored.spec.template.spec.volumes[0].configMap).toEqual({ name: 'cfg', defaultMode: 420, items: [{ key: 'k', path: 'k', mode: 256 }] });
+    expect(stored.spec.template.spec.containers[0].tty).toBe(true);
+    expect(stored.metadata.annotations).toMatchObject({ flag: 'yes', created: '2024-01-01T00:00:00Z' });
+  });
+
+  it('stores defaultMode: 0400 of an application/yaml body as 256', async () => {
+    const r = await call('POST', '/apis/apps/v1/namespaces/default/daemonsets', daemonSet('yaml-create', '0400'), 'application/yaml');
+    expect(r.status, r.text).toBe(201);
+    expect(r.body.spec.template.spec.volumes[0].configMap.defaultMode).toBe(256);
+  });
+
+  it('answers 400 for malformed YAML with the parser message', async () => {
+    const r = await call('PATCH', '/apis/apps/v1/namespaces/default/daemonsets/bad?fieldManager=test', 'a: [1', 'application/apply-patch+yaml');
+    expect(r.status, r.text).toBe(400);
+    expect(r.body.message).toMatch(/^error decoding patch: Flow sequence in block collection must be sufficiently indented/);
+  });
+});
