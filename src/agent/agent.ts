@@ -60,6 +60,7 @@ import { isRuntimeError, type ContainerRuntime, type ExecIO } from './runtime/in
 import { ProcessRuntime } from './runtime/process-runtime.js';
 import { annotationConfigMirror, annotationConfigSource, isMirrorPod, mirrorPodFor, StaticPodSource, type StaticPod } from './static-pods.js';
 import type { EnvSources } from './container-env.js';
+import { ServiceProxy } from './service-proxy.js';
 import { apiPodStatus, podStatusEqual } from './status.js';
 import type { Taint } from '../api/types.js';
 
@@ -67,6 +68,11 @@ export const nodeLeaseNamespace = 'kube-node-lease';
 export const defaultAgentPort = 10250;
 
 export interface AgentOptions {
+  /**
+   * Serve the node ports of NodePort/LoadBalancer Services on the node's address, passing
+   * connections to the Services' endpoints (service-proxy.ts). Default true.
+   */
+  serviceProxy?: boolean;
   /** The API client; or `kubeconfig` (path) to build one. */
   client?: ApiClient;
   kubeconfig?: string;
@@ -461,6 +467,8 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
     void serializer.run(uid, () => syncApiPod(uid));
   }
 
+  const serviceProxy = o.serviceProxy === false ? undefined : new ServiceProxy({ client, nodeName: o.nodeName, address: o.nodeIP, logger: logger.child('node-ports') });
+
   const podInformer = new Informer<Pod>(client, podsResource, {
     fieldSelector: `spec.nodeName=${o.nodeName}`,
     onError: (err) => logger.debug('pod watch', errorMessage(err)),
@@ -780,6 +788,7 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
       }
       await updateNodeStatus(false).catch((err: unknown) => logger.warn('node status update failed', errorMessage(err)));
     });
+    serviceProxy?.start();
     podInformer.start();
     await podInformer.waitForSync();
     if (stopped) return;
@@ -827,7 +836,7 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
         timers.clear();
         if (mirrorTimer) clock.clearTimeout(mirrorTimer);
         staticSource?.stop();
-        await podInformer.stop();
+        await Promise.all([podInformer.stop(), serviceProxy?.stop()]);
         await startup;
         await serializer.idle();
         await podWorkers.shutdown({ stopPods: options.stopPods ?? false, gracePeriodSeconds: options.gracePeriodSeconds });

@@ -2,7 +2,7 @@
 // examples/node-reporter: one real process per local node, Running and 1/1 Ready on distinct
 // nodes in `kubectl get pods -o wide`, each answering on its node's 127.0.1.x:hostPort; a killed
 // daemon is restarted and RESTARTS counts it; a headless Service over them lists one address per
-// daemon in its Endpoints; `kubectl logs` shows its output; a static pod file
+// daemon in its Endpoints, and a NodePort Service reaches them through any node's address; `kubectl logs` shows its output; a static pod file
 // becomes a mirror pod; deleting the DaemonSet leaves no process; Ctrl-C (SIGINT) stops every
 // daemon gracefully (each logs its SIGTERM) and `up` exits 0.
 //
@@ -10,6 +10,7 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { get as httpGet } from 'node:http';
 import { connect, createServer } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -186,6 +187,37 @@ describe('everynode up --nodes 3 with the sample daemon', () => {
     for (const a of addresses) expect(await (await fetch(`http://${a.ip}:${port}/`)).text()).toBe(`${a.nodeName}\n`);
     await kube('delete', 'service', 'reporters');
   }, 40_000);
+
+  it('a NodePort Service reaches the daemons through any node\'s address; with externalTrafficPolicy Local, that node\'s own', async () => {
+    const file = join(makeTempDir(cleanup, 'svc'), 'np.json');
+    const svc = { apiVersion: 'v1', kind: 'Service', metadata: { name: 'reporters-np', namespace: 'default' }, spec: { type: 'NodePort', selector: { app: 'node-reporter' }, ports: [{ name: 'http', port: 80, targetPort: 'http' }] } };
+    writeFileSync(file, JSON.stringify(svc));
+    await kube('apply', '-f', file);
+    const created = await client.get<KubeObject & { spec: { ports: { nodePort: number }[] } }>({ group: '', version: 'v1', plural: 'services', namespaced: true, kind: 'Service' }, 'default', 'reporters-np');
+    const nodePort = created.spec.ports[0]!.nodePort;
+    expect(nodePort).toBeGreaterThanOrEqual(30000);
+    /** One GET on a fresh connection (no keep-alive: each connection picks an endpoint). */
+    const once = (host: string) =>
+      new Promise<string>((resolve, reject) => {
+        httpGet({ host, port: nodePort, path: '/', agent: false }, (res) => {
+          let body = '';
+          res.setEncoding('utf8').on('data', (c: string) => (body += c)).on('end', () => resolve(body.trim()));
+        }).on('error', reject);
+      });
+    const answers = await waitFor(async () => {
+      const got: string[] = [];
+      for (let i = 0; i < 24; i++) got.push(await once('127.0.1.1').catch(() => 'refused'));
+      return new Set(got).size >= 2 && got.every((a) => nodes.includes(a)) ? got : undefined;
+    }, { timeoutMs: 20_000, message: 'answers from several daemons through node-1\'s node port' });
+    expect(new Set(answers).size).toBeGreaterThanOrEqual(2);
+    await kube('patch', 'service', 'reporters-np', '--type', 'merge', '-p', JSON.stringify({ spec: { externalTrafficPolicy: 'Local' } }));
+    await waitFor(async () => {
+      const got = await Promise.all(Array.from({ length: 8 }, () => once('127.0.1.2').catch(() => 'refused')));
+      return got.every((a) => a === 'node-2') ? got : undefined;
+    }, { timeoutMs: 20_000, message: 'only node-2\'s daemon through node-2\'s node port' });
+    await kube('delete', 'service', 'reporters-np');
+    await waitFor(async () => (await once('127.0.1.1').then(() => false, () => true)) || undefined, { message: 'the node port closed with its Service' });
+  }, 60_000);
 
   it('shows the daemon output through kubectl logs', async () => {
     const pod = (await daemonPods()).find((p) => p.spec.nodeName === 'node-2')!;
