@@ -4,11 +4,16 @@
 //
 // Kubeconfig precedence: --kubeconfig, then the first existing entry of $KUBECONFIG (a
 // path list), then ./.everynode/kubeconfig.yaml (the server's default data dir).
+//
+// Every request of a run goes out through Connection.send, which hands the server's `Warning:`
+// response headers (RFC 7234 warning-values; code 299 only, as client-go) to the run's
+// warning handler: kubectl prints each distinct text once per command, `Warning: <text>` on
+// stderr (see CliContext).
 
 import { existsSync } from 'node:fs';
 import { delimiter, resolve } from 'node:path';
 import { ApiError } from '../api/errors.js';
-import { errorFromResponse, HttpTransport, loadKubeconfig, readAll, RestClient, type ResolvedKubeconfig, type TransportRequest } from '../client/index.js';
+import { errorFromResponse, HttpTransport, loadKubeconfig, readAll, RestClient, type ResolvedKubeconfig, type TransportRequest, type TransportResponse } from '../client/index.js';
 import type { CliIO } from './io.js';
 
 /** A client-side failure: printed as `error: <message>`, exit code 1. */
@@ -66,6 +71,49 @@ export interface RawResponse {
   text: string;
 }
 
+export interface WarningHeader {
+  code: number;
+  agent: string;
+  text: string;
+}
+
+/**
+ * The warning-values of `Warning` headers (client-go's ParseWarningHeaders): `299 - "text"`
+ * with an optional quoted date, several per header separated by commas (Node joins repeated
+ * headers that way). Parsing stops at the first malformed value.
+ */
+export function parseWarningHeaders(values: string | string[] | undefined): WarningHeader[] {
+  const out: WarningHeader[] = [];
+  for (const header of values === undefined ? [] : Array.isArray(values) ? values : [values]) {
+    let s = header;
+    for (;;) {
+      s = s.replace(/^[\s,]+/, '');
+      if (s === '') break;
+      const m = /^(\d{3}) (\S+) "/.exec(s);
+      if (!m) break;
+      let i = m[0].length;
+      let text = '';
+      let closed = false;
+      for (; i < s.length; i++) {
+        const c = s[i]!;
+        if (c === '\\' && i + 1 < s.length) text += s[++i]!;
+        else if (c === '"') {
+          closed = true;
+          i++;
+          break;
+        } else text += c;
+      }
+      if (!closed) break;
+      s = s.slice(i);
+      const date = /^ "[^"]*"/.exec(s);
+      if (date) s = s.slice(date[0].length);
+      out.push({ code: Number(m[1]), agent: m[2]!, text });
+      if (s !== '' && !/^\s*,/.test(s)) break;
+    }
+  }
+  return out;
+}
+
 export const tableAccept = 'application/json;as=Table;v=v1;g=meta.k8s.io,application/json';
 
 export class Connection {
@@ -78,6 +126,8 @@ export class Connection {
     contextName: string | undefined,
     /** The namespace from -n, else the context's, else `default`. */
     readonly namespaceFlag: string | undefined,
+    /** Receives the text of each 299 warning the server sends (every request of the run). */
+    private readonly onWarning: (text: string) => void = () => {},
   ) {
     if (!existsSync(kubeconfigPath)) {
       throw new CliError(`no kubeconfig at ${kubeconfigPath}: start a server with "everynode server", or pass --kubeconfig or set KUBECONFIG`);
@@ -88,17 +138,23 @@ export class Connection {
       throw kubeconfigError(kubeconfigPath, e);
     }
     this.transport = new HttpTransport({ ...this.config, userAgent: 'everynode-cli' });
-    const inner = this.transport.request;
-    const server = this.config.server;
-    // Connection failures become one UnreachableError, whichever verb hit them.
-    this.client = new RestClient(async (req) => {
-      try {
-        return await inner(req);
-      } catch (e) {
-        if (isNetworkError(e)) throw new UnreachableError(server, e);
-        throw e;
-      }
-    });
+    this.client = new RestClient((req) => this.send(req));
+  }
+
+  /**
+   * The one place requests go out: connection failures become one UnreachableError, whichever
+   * verb hit them, and the answer's warnings go to the warning handler.
+   */
+  private async send(req: TransportRequest): Promise<TransportResponse> {
+    let res: TransportResponse;
+    try {
+      res = await this.transport.request(req);
+    } catch (e) {
+      if (isNetworkError(e)) throw new UnreachableError(this.config.server, e);
+      throw e;
+    }
+    for (const w of parseWarningHeaders(res.headers['warning'])) if (w.code === 299 && w.text !== '') this.onWarning(w.text);
+    return res;
   }
 
   get namespace(): string {
@@ -128,13 +184,7 @@ export class Connection {
     const req: TransportRequest = { method: r.method ?? 'GET', path: r.path, headers };
     if (r.body !== undefined) req.body = r.body;
     if (r.signal) req.signal = r.signal;
-    let res;
-    try {
-      res = await this.transport.request(req);
-    } catch (e) {
-      if (isNetworkError(e)) throw new UnreachableError(this.config.server, e);
-      throw e;
-    }
+    const res = await this.send(req);
     if (res.statusCode < 200 || res.statusCode >= 300) throw await errorFromResponse(res);
     // Never an object watch (no `objectWatch`): the body is text chunks only.
     return res as { statusCode: number; body: AsyncIterable<Uint8Array | string> };

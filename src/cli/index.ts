@@ -8,7 +8,7 @@
 // calls process.exit and closes its connections. Options are read as kubectl's pflag reads
 // them (`-o=name`, `--wait=false`, see normalizeArgs).
 
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, Help } from 'commander';
 import { registerApply } from './commands/apply.js';
 import { CliContext } from './commands/common.js';
 import { registerDelete } from './commands/delete.js';
@@ -45,6 +45,18 @@ export function buildProgram(ctx: CliContext): Command {
     .option('--context <name>', 'kubeconfig context to use')
     .option('-n, --namespace <namespace>', 'namespace (default: the context\'s, else "default")')
     .showHelpAfterError('(run with --help for usage)')
+    // A bare `--dry-run` stands for a value (normalizeArgs); the help need not say it.
+    .configureHelp({
+      optionDescription(option) {
+        const preset: unknown = option.presetArg;
+        option.presetArg = undefined;
+        try {
+          return Help.prototype.optionDescription.call(this, option);
+        } finally {
+          option.presetArg = preset;
+        }
+      },
+    })
     .exitOverride()
     .configureOutput({
       writeOut: (s) => void ctx.io.stdout.write(s),
@@ -85,7 +97,9 @@ const takesValue = (o: Option): boolean => o.required || o.optional;
  * --follow for logs):
  *   `-o=name`, `-n=default` (any short option with a value) -> `-o`, `name`;
  *   `--wait=false` -> `--no-wait` when that exists, `--overwrite=false` -> dropped,
- *   `--overwrite=true` / `-A=true` -> `--overwrite` / `-A`.
+ *   `--overwrite=true` / `-A=true` -> `--overwrite` / `-A`;
+ *   a bare `--dry-run` (an option with an optional value and a preset) -> `--dry-run=<preset>`,
+ *   so the next argument stays an argument, as pflag reads it.
  * Everything after `--` is left alone.
  */
 export function normalizeArgs(argv: string[], program: Command): string[] {
@@ -114,6 +128,15 @@ export function normalizeArgs(argv: string[], program: Command): string[] {
         out.push(a);
       }
       continue;
+    }
+    if (a.startsWith('--')) {
+      // An option whose value is optional (pflag's NoOptDefVal: --dry-run) never
+      // takes the next argument: a bare one stands for its preset value.
+      const o = findOption(chain, a);
+      if (o && o.optional && o.presetArg !== undefined) {
+        out.push(`${a}=${String(o.presetArg)}`);
+        continue;
+      }
     }
     out.push(a);
     if (a.startsWith('-')) {

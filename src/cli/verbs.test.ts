@@ -130,7 +130,7 @@ describe('get', () => {
     expect(y.stdout).toMatch(/^apiVersion: apps\/v1\nkind: DaemonSet\n/);
     expect(y.stdout).not.toContain('managedFields');
     expect((await cli(['get', 'ds', '-o', 'json'])).stdout).not.toContain('managedFields');
-    expect((await cli(['get', 'ds', 'web', '-o', 'yaml', '--show-managed-fields'])).stdout).toContain('managedFields:\n    - manager: everynode');
+    expect((await cli(['get', 'ds', 'web', '-o', 'yaml', '--show-managed-fields'])).stdout).toContain('managedFields:\n  - manager: everynode');
   });
 
   it('prints only the error for one missing object in yaml', async () => {
@@ -242,7 +242,9 @@ describe('label --all / -l, apply -R, delete -R', () => {
     expect(await cli(['label', 'pods', '-n', 'bulk', '-l', 'env=prod', 'tier=y'])).toEqual({ code: 1, stdout: 'pod/b2 labeled\n', stderr: "error: 'tier' already has a value (x), and --overwrite is false\n" });
     expect((await cli(['get', 'pods', '-n', 'bulk', '-L', 'env,tier', '--no-headers'])).stdout).toBe('b1   Pod   prod   x\nb2   Pod   prod   y\n');
     expect(await cli(['annotate', 'pods', '--all', '-n', 'bulk', 'note-'])).toEqual({ code: 0, stdout: 'pod/b1 not annotated\npod/b2 not annotated\n', stderr: '' });
-    expect((await cli(['label', 'pods', 'b1', '--all', '-n', 'bulk', 'a=b'])).stderr).toBe('error: resource names (b1) cannot be combined with --all or --selector\n');
+    // As kubectl: names win over --all; names and a selector are an error.
+    expect(await cli(['label', 'pods', 'b1', '--all', '-n', 'bulk', 'a=b'])).toEqual({ code: 0, stdout: 'pod/b1 labeled\n', stderr: '' });
+    expect((await cli(['label', 'pods', 'b1', '-l', 'env=prod', '-n', 'bulk', 'a=b'])).stderr).toBe('error: name cannot be provided when a selector is specified\n');
     expect((await cli(['label', 'pods', '--all', '-l', 'a=b', 'c=d'])).stderr).toBe('error: cannot set --all and --selector at the same time\n');
   });
 

@@ -3,27 +3,30 @@
 //   everynode server [--data-dir DIR] [--listen HOST:PORT] [--store sqlite|etcd://...]
 //   everynode agent|up|token|node|hollow-nodes|dashboard ...   (cluster lifecycle)
 //   everynode get|apply|logs|rollout|...                        (client verbs, src/cli)
-//   everynode [help|--help|-h]   all commands (help.ts); everynode help VERB [SUB]: its --help
+//   everynode [help|--help|-h]   all commands (help.ts); everynode help VERB [SUB]: its --help;
+//   --help/-h after a lifecycle command (sub-command): that command's part of the usage
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { agentUsage, runAgent, runUp, upUsage } from './agent.js';
-import { fullUsage, helpArgv } from './help.js';
+import { fullUsage, helpArgv, lifecycleHelp, wantsHelp } from './help.js';
 import { storeFlagUsage, storeUrlFromFlag } from './store-flag.js';
 import { createLogger } from '../util/logger.js';
 import { applyServerHeapPolicy } from '../util/heap.js';
 
 // Parts are imported when their command runs, so e.g. an agent process does not load the API
 // server (the agent's memory footprint is a measured figure).
-const usageHead = `usage: everynode <command> [options]
-
-cluster commands:
-  server   run the API server
+const serverUsage = `  server   run the API server
            --data-dir DIR       state and kubeconfig directory (default ./.everynode)
            --listen HOST:PORT   address to listen on (default 127.0.0.1:6443)
            --tls-san NAME       extra name/IP for the serving certificate (repeatable)
 ${storeFlagUsage}           --disable-controllers
                                 serve the API alone (no in-process controller manager)
-${upUsage}${agentUsage}`;
+`;
+
+const usageHead = `usage: everynode <command> [options]
+
+cluster commands:
+${serverUsage}${upUsage}${agentUsage}`;
 
 async function usage(): Promise<string> {
   const [{ tokenUsage }, { nodeUsage }, { hollowNodesUsage }, { dashboardUsage }, { commandTree }] = await Promise.all([
@@ -50,7 +53,7 @@ async function runServer(args: string[]): Promise<void> {
     strict: true,
   });
   if (values.help) {
-    process.stdout.write(await usage());
+    process.stdout.write(`usage: everynode server [options]\n${serverUsage}`);
     return;
   }
   applyServerHeapPolicy();
@@ -80,25 +83,54 @@ async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
   switch (command) {
     case 'hollow-nodes': {
-      const { runHollowNodesCommand } = await import('../hollow/index.js');
+      const { runHollowNodesCommand, hollowNodesUsage } = await import('../hollow/index.js');
+      if (wantsHelp(rest)) {
+        process.stdout.write(`usage: everynode hollow-nodes [options]\n${hollowNodesUsage}`);
+        return;
+      }
       return runHollowNodesCommand(rest);
     }
     case 'server':
+      if (wantsHelp(rest)) {
+        process.stdout.write(`usage: everynode server [options]\n${serverUsage}`);
+        return;
+      }
       return runServer(rest);
     case 'dashboard': {
-      const { runDashboardCommand } = await import('../dashboard/index.js');
+      const { runDashboardCommand, dashboardUsage } = await import('../dashboard/index.js');
+      if (wantsHelp(rest)) {
+        process.stdout.write(`usage: everynode dashboard [options]\n${dashboardUsage}`);
+        return;
+      }
       return runDashboardCommand(rest);
     }
     case 'agent':
+      if (wantsHelp(rest)) {
+        process.stdout.write(`usage: everynode agent [options]\n${agentUsage}`);
+        return;
+      }
       return runAgent(rest);
     case 'up':
+      if (wantsHelp(rest)) {
+        process.stdout.write(`usage: everynode up [options]\n${upUsage}`);
+        return;
+      }
       return runUp(rest);
     case 'token': {
-      const { runToken } = await import('./token.js');
+      const { runToken, tokenUsage } = await import('./token.js');
+      // `token --help`, `token create --help`, `help token [SUB]`: before the options are parsed.
+      if (wantsHelp(rest) || rest[0] === 'help') {
+        process.stdout.write(lifecycleHelp('token', ['create', 'list', 'delete', 'rotate-admin'], tokenUsage, rest[0]));
+        return;
+      }
       return runToken(rest);
     }
     case 'node': {
-      const { runNode } = await import('./node.js');
+      const { runNode, nodeUsage } = await import('./node.js');
+      if (wantsHelp(rest) || rest[0] === 'help') {
+        process.stdout.write(lifecycleHelp('node', ['revoke', 'revocations'], nodeUsage, rest[0]));
+        return;
+      }
       return runNode(rest);
     }
     case undefined:

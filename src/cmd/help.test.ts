@@ -2,7 +2,11 @@
 // commands, and `help VERB` means `VERB --help`.
 import { describe, expect, it } from 'vitest';
 import { commandTree } from '../cli/index.js';
-import { clientVerbsHelp, fullUsage, helpArgv } from './help.js';
+import { existsSync } from 'node:fs';
+import { everynodeBin } from '../../test/helpers/process.js';
+import { runEverynode } from '../cli/testing/run-binary.js';
+import { clientVerbsHelp, fullUsage, helpArgv, lifecycleHelp, usageSection, wantsHelp } from './help.js';
+import { tokenUsage } from './token.js';
 
 describe('everynode help', () => {
   const program = commandTree();
@@ -26,5 +30,32 @@ describe('everynode help', () => {
     expect(helpArgv(['up'], program)).toEqual(['up', '--help']);
     expect(helpArgv(['hollow-nodes'], program)).toEqual(['hollow-nodes', '--help']);
     expect(helpArgv(['frobnicate'], program)).toBeUndefined();
+  });
+
+  it('finds --help and -h before `--`, and a command\'s or sub-command\'s part of the usage', () => {
+    expect(wantsHelp(['create', '--help'])).toBe(true);
+    expect(wantsHelp(['-h'])).toBe(true);
+    expect(wantsHelp(['create', '--', '--help'])).toBe(false);
+    expect(usageSection(tokenUsage, 'token list')).toBe('  token list          the tokens in force (ids, kinds, users, expiry; never the secrets)\n           --data-dir DIR       the server\'s data directory (default ./.everynode)\n');
+    expect(lifecycleHelp('token', ['create', 'list'], tokenUsage, 'create')).toMatch(/^usage: everynode token create \[options\]\n {2}token create {8}print a new join token[^\n]*\n( {11}--\S+[^\n]*\n){3}$/);
+    expect(lifecycleHelp('token', ['create', 'list'], tokenUsage, '--help')).toBe(`usage: everynode token create|list [options]\n${tokenUsage}`);
+  });
+
+  it.skipIf(!existsSync(everynodeBin))('the binary prints each lifecycle command\'s help (exit 0), never the whole usage', async () => {
+    for (const [args, head] of [
+      [['help', 'token'], 'usage: everynode token create|list|delete|rotate-admin [options]\n'],
+      [['token', '--help'], 'usage: everynode token create|list|delete|rotate-admin [options]\n'],
+      [['token', 'create', '-h'], 'usage: everynode token create [options]\n'],
+      [['server', '--help'], 'usage: everynode server [options]\n  server   run the API server\n'],
+      [['help', 'server'], 'usage: everynode server [options]\n'],
+      [['node', 'revoke', '--help'], 'usage: everynode node revoke [options]\n'],
+      [['up', '--nodes', '2', '--help'], 'usage: everynode up [options]\n'],
+      [['help', 'rollout', 'undo'], 'Usage: everynode rollout undo [options] <target...>\n'],
+    ] as const) {
+      const r = await runEverynode([...args]);
+      expect({ args, code: r.code, stderr: r.stderr }).toEqual({ args, code: 0, stderr: '' });
+      expect(r.stdout.startsWith(head), `${args.join(' ')}: ${r.stdout.slice(0, 200)}`).toBe(true);
+      expect(r.stdout, args.join(' ')).not.toContain('client commands');
+    }
   });
 });

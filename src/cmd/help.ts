@@ -5,6 +5,8 @@
 //
 // `everynode help` / `--help` / `-h` / no arguments print it; `everynode help VERB [SUB]` is
 // `everynode VERB [SUB] --help` (helpArgv), so every command's help comes from one place.
+// `--help`/`-h` anywhere in a lifecycle command's arguments (before `--`) prints that command's
+// part of the usage (lifecycleHelp), that sub-command's part for `token create --help`.
 
 import type { Command } from 'commander';
 
@@ -59,4 +61,35 @@ export function helpArgv(args: string[], program: Command): string[] | undefined
   if (verb === undefined) return undefined;
   const known = lifecycleCommands.includes(verb) || program.commands.some((c) => c.name() === verb || c.aliases().includes(verb));
   return known ? [verb, ...sub, '--help'] : undefined;
+}
+
+/** True when `args` ask for help: `--help` or `-h` before any `--`. */
+export function wantsHelp(args: string[]): boolean {
+  const end = args.indexOf('--');
+  return (end < 0 ? args : args.slice(0, end)).some((a) => a === '--help' || a === '-h');
+}
+
+/**
+ * The entries of a usage block (`  token create   ...` and its deeper-indented option lines)
+ * whose name starts with `name` (`token create`, or `server`); '' when none does.
+ */
+export function usageSection(block: string, name: string): string {
+  let out = '';
+  let inside = false;
+  for (const line of block.split('\n')) {
+    if (/^ {2}\S/.test(line)) inside = line.slice(2) === name || line.slice(2).startsWith(`${name} `);
+    if (inside && line !== '') out += `${line}\n`;
+  }
+  return out;
+}
+
+/**
+ * The help of a lifecycle command with sub-commands (`token`, `node`): the sub-command's entry
+ * when `sub` names one, else every entry; `subs` lists them for the usage line.
+ */
+export function lifecycleHelp(command: string, subs: string[], block: string, sub: string | undefined): string {
+  const known = sub !== undefined && subs.includes(sub);
+  const section = known ? usageSection(block, `${command} ${sub}`) : '';
+  if (known && section !== '') return `usage: everynode ${command} ${sub} [options]\n${section}`;
+  return `usage: everynode ${command} ${subs.join('|')} [options]\n${block}`;
 }

@@ -63,7 +63,7 @@ export async function runToken(args: string[]): Promise<void> {
     },
     strict: true,
   });
-  if (values.help || sub === undefined || sub === 'help') {
+  if (values.help || sub === undefined || sub === 'help' || sub === '--help' || sub === '-h') {
     process.stdout.write(`usage: everynode token create|list|delete|rotate-admin [options]\n${tokenUsage}`);
     return;
   }

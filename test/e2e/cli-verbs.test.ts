@@ -175,10 +175,10 @@ describe('everynode CLI verbs', () => {
     expect((await cli(['create', '-f', '-'], { input: event })).code).toBe(0);
     const d = await cli(['describe', 'ds', 'desc']);
     expect(d.code).toBe(0);
-    expect(d.stdout).toMatch(/^Name:\s+desc\nNamespace:\s+default\n/);
-    expect(d.stdout).toMatch(/\nSelector:\s+app=desc\n/);
+    // As kubectl 1.32: no Namespace line for a DaemonSet.
+    expect(d.stdout).toMatch(/^Name:\s+desc\nSelector:\s+app=desc\n/);
     expect(d.stdout).toMatch(/\nPods Status:\s+0 Running \/ 0 Waiting \/ 0 Succeeded \/ 0 Failed\n/);
-    expect(d.stdout).toMatch(/\n {4}agent:\n {6}Image:\s+busybox:1\.36\n/);
+    expect(d.stdout).toMatch(/\n {3}agent:\n {4}Image:\s+busybox:1\.36\n/);
     expect(d.stdout).toMatch(/\nEvents:\n\s+Type\s+Reason\s+Age\s+From\s+Message\n\s+----.*\n\s+Normal\s+SuccessfulCreate\s+\S+\s+daemonset-controller\s+Created pod: desc-abcde\n/);
     const nf = await cli(['describe', 'ds/ghost']);
     expect(nf).toMatchObject({ code: 1, stderr: 'Error from server (NotFound): daemonsets.apps "ghost" not found\n' });

@@ -7,6 +7,11 @@
 // manifest are removed from the live object, and a field another manager changed since is a
 // conflict unless --force-conflicts. Errors are printed per object and the run continues; the
 // exit code is then 1.
+//
+// --dry-run as kubectl: `server` sends the requests with dryRun=All (`... (server dry run)`);
+// `client` sends nothing that writes and prints what would happen (`... created (dry run)`,
+// for apply `configured (dry run)` when the object exists, as kubectl's client-side apply); a
+// bare --dry-run is `client`.
 
 import type { Command } from 'commander';
 import { ApiError } from '../../api/errors.js';
@@ -14,7 +19,7 @@ import type { KubeObject } from '../../api/types.js';
 import { isNotFound, resourcePath } from '../../client/index.js';
 import { CliError, withContext } from '../context.js';
 import { readManifests, type Manifest } from '../manifests.js';
-import { type CliContext, collect, objectRef } from './common.js';
+import { type CliContext, collect, type DryRun, dryRunOption, dryRunStrategy, dryRunSuffix, objectRef } from './common.js';
 import type { ResourceInfo } from '../discovery.js';
 
 interface FileOptions {
@@ -31,12 +36,6 @@ function withConflictHint(e: unknown): unknown {
     return new ApiError(e.code, e.reason, `${e.message} (other managers changed these fields; apply again with --force-conflicts to take them over)`, e.details);
   }
   return e;
-}
-
-function dryRunOf(opts: FileOptions): boolean {
-  if (opts.dryRun === undefined || opts.dryRun === 'none') return false;
-  if (opts.dryRun === 'server') return true;
-  throw new CliError(`invalid --dry-run value ${JSON.stringify(opts.dryRun)}: use "server" or "none"`);
 }
 
 async function target(ctx: CliContext, cmd: Command, m: Manifest): Promise<{ r: ResourceInfo; ns: string; name: string }> {
@@ -57,11 +56,12 @@ export function registerApply(program: Command, ctx: CliContext): void {
     .description('Create or update resources from files, a directory, or stdin (-f -)')
     .requiredOption('-f, --filename <path>', 'file, directory or - for stdin (repeatable)', collect)
     .option('-R, --recursive', 'with -f DIR: also the files of its sub-directories')
-    .option('--dry-run <mode>', 'server: validate on the server without persisting')
+    .addOption(dryRunOption())
     .option('--force-conflicts', 'take over fields that other managers changed since the last apply')
     .addHelpText('after', '\nExamples:\n  everynode apply -f ds.yaml\n  everynode apply -f manifests/\n  everynode apply -R -f manifests/\n  cat ds.yaml | everynode apply -f -\n')
     .action(async (opts: FileOptions, cmd: Command) => {
-      const dry = dryRunOf(opts);
+      const dryRun: DryRun = dryRunStrategy(opts.dryRun);
+      const dry = dryRun === 'server';
       const manifests = await readManifests(opts.filename ?? [], ctx.io, { recursive: opts.recursive === true });
       if (manifests.length === 0) throw new CliError('no objects passed to apply');
       const conn = ctx.conn(cmd);
@@ -75,12 +75,16 @@ export function registerApply(program: Command, ctx: CliContext): void {
           } catch (e) {
             if (!isNotFound(e)) throw e;
           }
+          if (dryRun === 'client') {
+            ctx.out(`${objectRef(r, name)} ${before ? 'configured' : 'created'} (dry run)\n`);
+            continue;
+          }
           const body = { ...m.object, metadata: { ...m.object.metadata, ...(r.namespaced ? { namespace: ns } : {}) } };
           const q = `?fieldManager=everynode&fieldValidation=Strict${opts.forceConflicts ? '&force=true' : ''}${dry ? '&dryRun=All' : ''}`;
           const res = await conn.raw({ method: 'PATCH', path: resourcePath(r, ns, name) + q, body: JSON.stringify(body), contentType: 'application/apply-patch+yaml' });
           const after = JSON.parse(res.text) as KubeObject;
           const verb = res.statusCode === 201 || !before ? 'created' : after.metadata.resourceVersion === before.metadata.resourceVersion ? 'unchanged' : 'configured';
-          ctx.out(`${objectRef(r, name)} ${verb}${dry ? ' (server dry run)' : ''}\n`);
+          ctx.out(`${objectRef(r, name)} ${verb}${dryRunSuffix(dryRun)}\n`);
         } catch (e) {
           ctx.report(withContext(withConflictHint(e), `error when applying "${m.source}": `));
         }
@@ -92,17 +96,22 @@ export function registerApply(program: Command, ctx: CliContext): void {
     .description('Create resources from files, a directory, or stdin (-f -); existing objects are an error')
     .requiredOption('-f, --filename <path>', 'file, directory or - for stdin (repeatable)', collect)
     .option('-R, --recursive', 'with -f DIR: also the files of its sub-directories')
-    .option('--dry-run <mode>', 'server: validate on the server without persisting')
+    .addOption(dryRunOption())
     .action(async (opts: FileOptions, cmd: Command) => {
-      const dry = dryRunOf(opts);
+      const dryRun: DryRun = dryRunStrategy(opts.dryRun);
+      const dry = dryRun === 'server';
       const manifests = await readManifests(opts.filename ?? [], ctx.io, { recursive: opts.recursive === true });
       if (manifests.length === 0) throw new CliError('no objects passed to create');
       const conn = ctx.conn(cmd);
       for (const m of manifests) {
         try {
           const { r, ns } = await target(ctx, cmd, m);
+          if (dryRun === 'client') {
+            ctx.out(`${objectRef(r, m.object.metadata.name ?? '')} created (dry run)\n`);
+            continue;
+          }
           const created = await conn.client.create(r, ns, m.object, { fieldManager: 'everynode', dryRun: dry });
-          ctx.out(`${objectRef(r, created.metadata.name ?? '')} created${dry ? ' (server dry run)' : ''}\n`);
+          ctx.out(`${objectRef(r, created.metadata.name ?? '')} created${dryRunSuffix(dryRun)}\n`);
         } catch (e) {
           ctx.report(withContext(e, `error when creating "${m.source}": `));
         }

@@ -1,7 +1,8 @@
 // Helpers shared by the verbs: the per-run context, TYPE/NAME argument parsing, selectors,
 // durations and ages.
 
-import type { Command } from 'commander';
+import { existsSync } from 'node:fs';
+import { type Command, Option } from 'commander';
 import type { KubeObject, LabelSelector } from '../../api/types.js';
 import { Connection, CliError, formatError, resolveKubeconfigPath, UnreachableError, type GlobalOptions } from '../context.js';
 import { Discovery, kindPrefix, type ResourceInfo } from '../discovery.js';
@@ -13,8 +14,22 @@ export class CliContext {
   private disco?: Discovery;
   /** Set by a verb that failed partially (it printed the errors itself). */
   exitCode = 0;
+  /** The warnings printed so far (kubectl's warning writer prints each text once per command). */
+  private readonly warned = new Set<string>();
 
   constructor(readonly io: CliIO) {}
+
+  /**
+   * A warning for the user, as kubectl's warning printer writes it: `Warning: <text>` on stderr,
+   * once per distinct text, `Warning:` in bold yellow when stderr is a terminal that allows colour.
+   */
+  warn(text: string): void {
+    if (this.warned.has(text)) return;
+    this.warned.add(text);
+    const stderrTTY = (this.io.stderr as { isTTY?: boolean }).isTTY === true;
+    const colour = stderrTTY && this.io.env['TERM'] !== 'dumb' && this.io.env['NO_COLOR'] === undefined;
+    this.err(colour ? `\u001b[33;1mWarning:\u001b[0m ${text}\n` : `Warning: ${text}\n`);
+  }
 
   globals(cmd: Command): GlobalOptions {
     return cmd.optsWithGlobals<GlobalOptions>();
@@ -23,7 +38,9 @@ export class CliContext {
   conn(cmd: Command): Connection {
     if (!this.connection) {
       const g = this.globals(cmd);
-      this.connection = new Connection(resolveKubeconfigPath(g, this.io.env), g.context, g.namespace);
+      // kubectl's loader stats an explicit --kubeconfig and fails with Go's wording.
+      if (g.kubeconfig && !existsSync(g.kubeconfig)) throw new CliError(`stat ${g.kubeconfig}: no such file or directory`);
+      this.connection = new Connection(resolveKubeconfigPath(g, this.io.env), g.context, g.namespace, (text) => this.warn(text));
     }
     return this.connection;
   }
@@ -173,4 +190,73 @@ export function controllerUid(o: KubeObject): string | undefined {
 /** Collects repeated option values (`-f a -f b`). */
 export function collect(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), value];
+}
+
+/** kubectl's --dry-run strategies. */
+export type DryRun = 'none' | 'client' | 'server';
+
+/** The value a bare `--dry-run` stands for (pflag's NoOptDefVal; normalizeArgs writes it out). */
+export const dryRunBare = 'unchanged';
+
+/**
+ * kubectl's --dry-run flag: `--dry-run=client|server|none` (a bare `--dry-run` is `client`, and
+ * never takes the next argument as its value, as with pflag).
+ */
+export function dryRunOption(): Option {
+  return new Option('--dry-run [strategy]', 'Must be "none", "server", or "client". If client strategy, only print the object that would be sent, without sending it. If server strategy, submit server-side request without persisting the resource.').preset(dryRunBare);
+}
+
+/** cmdutil.GetDryRunStrategy: the strategy of a --dry-run value (undefined: not given). */
+export function dryRunStrategy(value: string | undefined): DryRun {
+  if (value === undefined) return 'none';
+  const bool = goParseBool(value);
+  if (bool !== undefined) return bool ? 'client' : 'none';
+  if (value === dryRunBare || value === 'client') return 'client';
+  if (value === 'server') return 'server';
+  if (value === 'none') return 'none';
+  throw new CliError(`Invalid dry-run value (${value}). Must be "none", "server", or "client".`);
+}
+
+/** What kubectl's printers append to an operation (`deleted (dry run)`). */
+export function dryRunSuffix(d: DryRun): string {
+  return d === 'client' ? ' (dry run)' : d === 'server' ? ' (server dry run)' : '';
+}
+
+/** Go's strconv.ParseBool. */
+export function goParseBool(s: string): boolean | undefined {
+  if (['1', 't', 'T', 'TRUE', 'true', 'True'].includes(s)) return true;
+  if (['0', 'f', 'F', 'FALSE', 'false', 'False'].includes(s)) return false;
+  return undefined;
+}
+
+/**
+ * Go's strconv.ParseInt(s, 0, 64): an optional sign, then decimal, 0x/0o/0b or a leading-0 octal
+ * number (underscores between digits allowed with a prefix). Throws the strconv error text.
+ */
+export function goParseInt(s: string): number {
+  const m = /^([+-]?)(0[xX][0-9a-fA-F_]+|0[oO][0-7_]+|0[bB][01_]+|0[0-7_]*|[1-9][0-9]*)$/.exec(s);
+  const syntax = `strconv.ParseInt: parsing ${JSON.stringify(s)}: invalid syntax`;
+  if (!m) throw new Error(syntax);
+  let digits = m[2]!;
+  if (digits.includes('_') && (!/^0[xXoObB]?/.test(digits) || /__|_$|^0[xXoObB]?_?$/.test(digits))) throw new Error(syntax);
+  digits = digits.replace(/_/g, '');
+  const big = /^0[0-7]+$/.test(digits) ? BigInt(`0o${digits.slice(1)}`) : BigInt(digits);
+  const value = m[1] === '-' ? -big : big;
+  if (value > 9223372036854775807n || value < -9223372036854775808n) throw new Error(`strconv.ParseInt: parsing ${JSON.stringify(s)}: value out of range`);
+  return Number(value);
+}
+
+/**
+ * The parser of an integer flag (pflag's Int/Int64Var): a value Go cannot read fails the
+ * command with kubectl's two lines (`invalid argument "abc" for "--revision" flag: ...` and
+ * `See 'everynode <command> --help' for usage.`).
+ */
+export function intFlag(flag: string, command: string): (value: string) => number {
+  return (value) => {
+    try {
+      return goParseInt(value);
+    } catch (e) {
+      throw new CliError(`invalid argument ${JSON.stringify(value)} for ${JSON.stringify(flag)} flag: ${(e as Error).message}\nSee 'everynode ${command} --help' for usage.`);
+    }
+  };
 }

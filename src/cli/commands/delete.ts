@@ -3,6 +3,14 @@
 // With --wait (default) it returns once each object is gone (uid changed or 404), bounded by
 // --timeout (0 = no bound). An object of -f that cannot be deleted is reported as kubectl does:
 // `Error from server (NotFound): error when deleting "<file>": ...`.
+//
+// Grace and dry runs as kubectl: --grace-period N (-1, the default: the object's own) is sent as
+// gracePeriodSeconds; --now is --grace-period=1; 0 without --force becomes 1; --force alone is
+// 0, which prints kubectl's "Immediate deletion" warning first and `force deleted` per object
+// (--force with a period above 0 is an error). --dry-run=client prints `... deleted (dry run)`
+// and sends nothing; --dry-run=server sends the deletes with dryRun [All] (`(server dry run)`);
+// neither waits. With --all or -l, objects already gone are not errors (--ignore-not-found
+// unless given), and nothing to delete prints kubectl's `No resources found` on stdout.
 
 import type { Command } from 'commander';
 import type { DeletionPropagation, KubeObject, Status } from '../../api/types.js';
@@ -11,7 +19,7 @@ import { isNotFound } from '../../client/index.js';
 import { CliError, withContext } from '../context.js';
 import { kindPrefix, qualifiedPlural, type ResourceInfo } from '../discovery.js';
 import { readManifests } from '../manifests.js';
-import { type CliContext, collect, parseDuration, parseTargets } from './common.js';
+import { type CliContext, collect, dryRunOption, dryRunStrategy, dryRunSuffix, intFlag, parseDuration, parseTargets } from './common.js';
 
 interface DeleteOpts {
   filename?: string[];
@@ -22,6 +30,25 @@ interface DeleteOpts {
   wait: boolean;
   timeout: string;
   ignoreNotFound?: boolean;
+  gracePeriod: number;
+  force?: boolean;
+  now?: boolean;
+  dryRun?: string;
+  output?: string;
+}
+
+/** kubectl's DeleteOptions.Complete/Validate for the grace period: the period to send (-1: none). */
+export function effectiveGracePeriod(o: { gracePeriod: number; force?: boolean; now?: boolean }): number {
+  let gp = o.gracePeriod;
+  if (o.now) {
+    if (gp !== -1) throw new CliError('--now and --grace-period cannot be specified together');
+    gp = 1;
+  }
+  // kubectl: --grace-period=0 without --force is turned into 1, to prevent accidental data loss.
+  if (gp === 0 && !o.force) gp = 1;
+  if (o.force && gp < 0) gp = 0;
+  if (o.force && gp > 0) throw new CliError('--force and --grace-period greater than 0 cannot be specified together');
+  return gp;
 }
 
 function propagation(c: string): DeletionPropagation {
@@ -49,12 +76,25 @@ export function registerDelete(program: Command, ctx: CliContext): void {
     .option('-l, --selector <selector>', 'delete all objects of TYPE matching the label selector')
     .option('--all', 'delete all objects of TYPE in the namespace')
     .option('--cascade <policy>', 'background|foreground|orphan', 'background')
-    .option('--wait', 'wait until the objects are gone (default)', true)
+    .option('--grace-period <seconds>', 'seconds the objects get to terminate gracefully; ignored if negative; 1 for immediate shutdown; 0 only with --force', intFlag('--grace-period', 'delete'), -1)
+    .option('--now', 'signal the objects for immediate shutdown (same as --grace-period=1)')
+    .option('--force', 'remove the objects from the API at once, bypassing graceful deletion (with --grace-period=0, the default with --force)')
+    .addOption(dryRunOption())
+    .option('-o, --output <mode>', 'name: print resource/name only')
+    .option('--wait', 'wait until the objects are gone', true)
     .option('--no-wait', 'return right after the delete requests')
     .option('--timeout <duration>', 'give up waiting after this long (0 = no limit)', '0')
-    .option('--ignore-not-found', 'treat "not found" as success')
+    .option('--ignore-not-found', 'treat "not found" as success (the default with --all or -l)')
     .action(async (args: string[], opts: DeleteOpts, cmd: Command) => {
+      if (opts.output !== undefined && opts.output !== '' && opts.output !== 'name') throw new CliError(`unexpected -o output mode: ${opts.output}. We only support '-o name'`);
+      if (opts.all && opts.selector) throw new CliError('cannot set --all and --selector at the same time');
       const policy = propagation(opts.cascade);
+      const gracePeriod = effectiveGracePeriod(opts);
+      const dryRun = dryRunStrategy(opts.dryRun);
+      if (gracePeriod === 0 && opts.force) {
+        ctx.warn('Immediate deletion does not wait for confirmation that the running resource has been terminated. The resource may continue to run on the cluster indefinitely.');
+      }
+      const ignoreNotFound = opts.ignoreNotFound ?? (opts.all === true || opts.selector !== undefined);
       const timeoutMs = parseDuration(opts.timeout);
       const conn = ctx.conn(cmd);
       const disco = ctx.discovery(cmd);
@@ -66,6 +106,7 @@ export function registerDelete(program: Command, ctx: CliContext): void {
           const r = await disco.byKind(m.object.apiVersion ?? '', m.object.kind ?? '');
           work.push({ r, ns: r.namespaced ? m.object.metadata.namespace ?? conn.namespace : '', name: m.object.metadata.name ?? '', source: m.source });
         }
+        if (work.length === 0) throw new CliError('no objects passed to delete');
       } else {
         const targets = parseTargets(args);
         if (targets.length === 0) throw new CliError('you must specify the type of resource to delete, or -f FILE');
@@ -79,24 +120,44 @@ export function registerDelete(program: Command, ctx: CliContext): void {
             if (!opts.selector && !opts.all) throw new CliError(`resource(s) were provided, but no name was specified: pass NAME, -l SELECTOR or --all`);
             const list = await conn.client.list(r, opts.selector ? { namespace: ns, labelSelector: opts.selector } : { namespace: ns });
             for (const o of list.items) work.push({ r, ns, name: o.metadata.name ?? '' });
-            if (list.items.length === 0) ctx.err(r.namespaced ? `No resources found in ${ns} namespace.\n` : 'No resources found\n');
           }
         }
       }
+      // kubectl warns once when -n was given and a cluster-scoped object is deleted.
+      let warnClusterScope = ctx.globals(cmd).namespace !== undefined;
+      const operation = (gracePeriod === 0 ? 'force deleted' : 'deleted') + dryRunSuffix(dryRun);
+      const printed = (w: { r: ResourceInfo; name: string }): void =>
+        ctx.out(opts.output === 'name' ? `${kindPrefix(w.r)}/${w.name}\n` : `${kindPrefix(w.r)} "${w.name}" ${operation}\n`);
       const pending: { r: ResourceInfo; ns: string; name: string; uid: string | undefined }[] = [];
+      if (work.length === 0) {
+        ctx.out('No resources found\n');
+        return;
+      }
       for (const w of work) {
+        if (warnClusterScope && !w.r.namespaced) {
+          ctx.warn('deleting cluster-scoped resources, not scoped to the provided namespace');
+          warnClusterScope = false;
+        }
+        if (dryRun === 'client') {
+          printed(w);
+          continue;
+        }
         try {
-          const res = await conn.client.delete(w.r, w.ns, w.name, { propagationPolicy: policy });
-          ctx.out(`${kindPrefix(w.r)} "${w.name}" deleted\n`);
+          const res = await conn.client.delete(w.r, w.ns, w.name, {
+            propagationPolicy: policy,
+            ...(gracePeriod >= 0 ? { gracePeriodSeconds: gracePeriod } : {}),
+            ...(dryRun === 'server' ? { dryRun: ['All'] } : {}),
+          });
+          printed(w);
           // The deleted object, or (for most kinds, deleted at once) a Status whose details name it.
           const uid = res.kind === 'Status' ? (res as Status).details?.uid : (res as KubeObject).metadata?.uid;
           pending.push({ ...w, uid });
         } catch (e) {
-          if (opts.ignoreNotFound && isNotFound(e)) continue;
+          if (ignoreNotFound && isNotFound(e)) continue;
           ctx.report(w.source === undefined ? e : withContext(e, `error when deleting "${w.source}": `));
         }
       }
-      if (!opts.wait) return;
+      if (!opts.wait || dryRun !== 'none') return;
       const deadline = timeoutMs > 0 ? Date.now() + timeoutMs : Infinity;
       for (const p of pending) {
         for (;;) {

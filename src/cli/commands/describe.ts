@@ -1,55 +1,105 @@
 // `everynode describe`: a readable, kubectl-like view of one object (or all matching ones)
-// with its events. DaemonSet, Node and Pod get dedicated layouts; any other kind (CRDs
+// with its events. Pod and DaemonSet are laid out line for line as kubectl 1.32's describers
+// (describePod, describeDaemonSet, DescribePodTemplate: the same fields, order and wording,
+// and the same alignment: the text goes through a copy of Go's text/tabwriter with kubectl's
+// settings, see tabwriterFormat); Node gets a layout of its own; any other kind (CRDs
 // included) prints metadata plus its spec/status as indented YAML.
 //
-// As kubectl: labels and annotations are sorted by key; times are RFC 1123 with a numeric
-// zone; a container shows its State and, once it has terminated before, its Last State
-// (Reason, Exit Code, Started, Finished); `describe TYPE NAME` where no object is called NAME
-// describes every object whose name starts with NAME (the NotFound error when none does).
+// As kubectl: labels and annotations are sorted by key (annotations as `key: value`, long ones
+// cut); times are RFC 1123 with a numeric zone; a container shows its State and, once it has
+// terminated before, its Last State (Reason, Exit Code, Started, Finished) — init containers
+// too, from status.initContainerStatuses; tolerations read `key=value:Effect`, `op=Exists`
+// for the match-all one and ` for Ns` with tolerationSeconds; `describe TYPE NAME` where no
+// object is called NAME describes every object whose name starts with NAME (the NotFound error
+// when none does).
 
 import type { Command } from 'commander';
 import { stringify } from 'yaml';
-import type { Container, ContainerState, DaemonSet, Event, KubeObject, Node, Pod, PodTemplateSpec } from '../../api/types.js';
+import { podQOSClass } from '../../agent/status.js';
+import type { Container, ContainerState, ContainerStatus, DaemonSet, EnvVar, Event, KubeObject, LabelSelector, Node, Pod, PodTemplateSpec, Probe, ResourceRequirements, Toleration } from '../../api/types.js';
+import { formatQuantity, parseQuantity } from '../../api/validation/quantity.js';
 import { eventsResource, isNotFound, podsResource } from '../../client/index.js';
-import { CliError, formatError } from '../context.js';
+import { CliError } from '../context.js';
 import type { ResourceInfo } from '../discovery.js';
-import { formatRows, sortedEntries } from '../printers.js';
-import { ageOf, type CliContext, controllerUid, parseTargets, selectorString } from './common.js';
+import { formatRows } from '../printers.js';
+import { type CliContext, controllerUid, parseTargets } from './common.js';
 
-/** Key/value lines aligned per indentation level (kubectl's describe layout). */
-class DescribeWriter {
-  private readonly lines: ({ level: number; key: string; value: string } | { level: number; text: string })[] = [];
+// ---------------------------------------------------------------------------------------------
+// Go's text/tabwriter and kubectl's PrefixWriter
 
-  kv(level: number, key: string, value: string | number | undefined): void {
-    this.lines.push({ level, key: `${key}:`, value: value === undefined || value === '' ? '<none>' : String(value) });
+/**
+ * What Go's text/tabwriter writes for `text` with kubectl describe's settings (minwidth 0,
+ * padding 2, padchar ' ', no flags): cells end at tabs; a column block is a run of consecutive
+ * lines that have a cell in that column (the last cell of a line is not in a column), and every
+ * cell of a block is padded to the widest one plus 2. Widths count characters (runes).
+ */
+export function tabwriterFormat(text: string, padding = 2): string {
+  const lines = text.split('\n').map((l) => l.split('\t'));
+  const runes = (s: string): number => [...s].length;
+  const widths: number[] = [];
+  let out = '';
+  const writeLines = (from: number, to: number): void => {
+    for (let i = from; i < to; i++) {
+      const line = lines[i]!;
+      line.forEach((cell, j) => {
+        out += cell;
+        if (j < widths.length && j < line.length - 1) out += ' '.repeat(Math.max(0, widths[j]! - runes(cell)));
+      });
+      if (i + 1 < lines.length) out += '\n';
+    }
+  };
+  const format = (line0: number, line1: number): void => {
+    const column = widths.length;
+    for (let t = line0; t < line1; t++) {
+      if (column >= lines[t]!.length - 1) continue;
+      writeLines(line0, t);
+      line0 = t;
+      let width = 0;
+      for (; t < line1; t++) {
+        const line = lines[t]!;
+        if (column >= line.length - 1) break;
+        width = Math.max(width, runes(line[column]!) + padding);
+      }
+      widths.push(width);
+      format(line0, t);
+      widths.pop();
+      line0 = t;
+    }
+    writeLines(line0, line1);
+  };
+  format(0, lines.length);
+  return out;
+}
+
+/** kubectl's printers.WriteEscaped: no terminal escape sequence reaches the terminal. */
+const escapeTerminal = (s: string): string => s.replace(/\u001b/g, '^[').replace(/\r/g, '\\r');
+
+/** kubectl's describe PrefixWriter: text at an indentation level (2 spaces each), tabs separating cells. */
+export class PrefixWriter {
+  private buf = '';
+
+  write(level: number, text: string): void {
+    this.buf += escapeTerminal('  '.repeat(level) + text);
   }
 
-  text(level: number, text: string): void {
-    this.lines.push({ level, text });
+  /** WriteLine: the text and a newline, without indentation. */
+  line(text: string): void {
+    this.buf += escapeTerminal(text + '\n');
   }
 
-  /** A map printed as `key=value` lines under one key. */
-  map(level: number, key: string, m: Record<string, string> | undefined, skip: (k: string) => boolean = () => false): void {
-    const e = sortedEntries(m).filter(([k]) => !skip(k));
-    if (e.length === 0) return this.kv(level, key, '<none>');
-    e.forEach(([k, v], i) => (i === 0 ? this.kv(level, key, `${k}=${v}`) : this.kv(level, '', `${k}=${v}`)));
+  /** The text as written (kubectl prints rollout templates this way, tabs included). */
+  raw(): string {
+    return this.buf;
   }
 
-  render(): string {
-    const width = new Map<number, number>();
-    for (const l of this.lines) if ('key' in l) width.set(l.level, Math.max(width.get(l.level) ?? 0, l.key.length));
-    return this.lines
-      .map((l) => {
-        const pad = '  '.repeat(l.level);
-        if ('text' in l) return pad + l.text;
-        const key = l.key === ':' ? '' : l.key;
-        return `${pad}${key.padEnd((width.get(l.level) ?? 0) + 2)}${l.value}`.trimEnd();
-      })
-      .join('\n') + '\n';
+  /** The text aligned as kubectl's tabbedString does. */
+  tabbed(): string {
+    return tabwriterFormat(this.buf);
   }
 }
 
-const lastApplied = (k: string) => k === 'kubectl.kubernetes.io/last-applied-configuration';
+// ---------------------------------------------------------------------------------------------
+// Values as kubectl formats them
 
 const two = (n: number) => String(n).padStart(2, '0');
 const weekdays = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
@@ -64,219 +114,638 @@ export function rfc1123z(ts: string | null | undefined): string {
   return `${weekdays[d.getDay()]!}, ${two(d.getDate())} ${months[d.getMonth()]!} ${d.getFullYear()} ${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())} ${zone}`;
 }
 
-/** kubectl's describeStatus: `State:`/`Last State:` and the details of that state one level in. */
-function containerState(w: DescribeWriter, level: number, title: string, s: ContainerState | undefined): void {
+/** apimachinery's duration.HumanDuration of the time since `ts` (`<unknown>` when unset, `<invalid>` in the future). */
+export function humanSince(ts: string | null | undefined, now = Date.now()): string {
+  if (!ts) return '<unknown>';
+  const t = Date.parse(ts);
+  if (Number.isNaN(t)) return '<unknown>';
+  const ms = now - t;
+  const seconds = Math.trunc(ms / 1000);
+  if (seconds < -1) return '<invalid>';
+  if (seconds < 0) return '0s';
+  if (seconds < 120) return `${seconds}s`;
+  const minutes = Math.floor(seconds / 60);
+  if (minutes < 10) return seconds % 60 === 0 ? `${minutes}m` : `${minutes}m${seconds % 60}s`;
+  if (minutes < 180) return `${minutes}m`;
+  const hours = Math.floor(minutes / 60);
+  if (hours < 8) return minutes % 60 === 0 ? `${hours}h` : `${hours}h${minutes % 60}m`;
+  if (hours < 48) return `${hours}h`;
+  if (hours < 24 * 8) return hours % 24 === 0 ? `${Math.floor(hours / 24)}d` : `${Math.floor(hours / 24)}d${hours % 24}h`;
+  if (hours < 24 * 365 * 2) return `${Math.floor(hours / 24)}d`;
+  if (hours < 24 * 365 * 8) {
+    const dy = Math.floor(hours / 24) % 365;
+    return dy === 0 ? `${Math.floor(hours / 24 / 365)}y` : `${Math.floor(hours / 24 / 365)}y${dy}d`;
+  }
+  return `${Math.floor(hours / 24 / 365)}y`;
+}
+
+const byteLength = (s: string): number => Buffer.byteLength(s);
+const sortStrings = (a: string[]): string[] => [...a].sort((x, y) => (x < y ? -1 : x > y ? 1 : 0));
+const printBool = (b: boolean | undefined): string => (b ? 'True' : 'False');
+const orNone = (s: string | undefined): string => (s ? s : '<none>');
+/** Go's %q of a string (the common cases). */
+const goQuote = (s: string): string => JSON.stringify(s);
+
+/** A quantity in its canonical form (resource.Quantity.String()). */
+function quantityText(v: string | number | undefined): string {
+  const q = parseQuantity(v);
+  return q ? formatQuantity(q) : String(v ?? '0');
+}
+
+function quantityNumber(v: string | number | undefined): number {
+  const q = parseQuantity(v);
+  return q ? Number(q.mantissa) * 10 ** q.exp10 : 0;
+}
+
+/** labels.FormatLabels: `a=b,c=d` sorted, `<none>` when empty. */
+function formatLabels(m: Record<string, string> | undefined): string {
+  const keys = sortStrings(Object.keys(m ?? {}));
+  return keys.length === 0 ? '<none>' : keys.map((k) => `${k}=${m![k]!}`).join(',');
+}
+
+/** metav1.LabelSelectorAsSelector(s).String(): requirements sorted by key, values sorted. */
+export function selectorText(s: LabelSelector | undefined | null): string {
+  const reqs: { key: string; text: string }[] = [];
+  for (const k of sortStrings(Object.keys(s?.matchLabels ?? {}))) reqs.push({ key: k, text: `${k}=${s!.matchLabels![k]!}` });
+  for (const e of s?.matchExpressions ?? []) {
+    const values = e.values ?? [];
+    const list = values.length === 1 ? values[0]! : sortStrings(values).join(',');
+    const text =
+      e.operator === 'In' ? `${e.key} in (${list})` : e.operator === 'NotIn' ? `${e.key} notin (${list})` : e.operator === 'Exists' ? e.key : e.operator === 'DoesNotExist' ? `!${e.key}` : e.key;
+    reqs.push({ key: e.key, text });
+  }
+  // sort.Sort(ByKey): an insertion sort for the few requirements of a selector, so stable.
+  return reqs
+    .map((r, i) => ({ ...r, i }))
+    .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : a.i - b.i))
+    .map((r) => r.text)
+    .join(',');
+}
+
+/** metav1.FormatLabelSelector: the selector's text, `<none>` when it selects everything. */
+function formatLabelSelector(s: LabelSelector | undefined): string {
+  const t = selectorText(s);
+  return t === '' ? '<none>' : t;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Shared parts (printLabelsMultiline, printAnnotationsMultiline, tolerations, events)
+
+const lastApplied = 'kubectl.kubernetes.io/last-applied-configuration';
+const maxAnnotationLen = 140;
+
+function printLabelsMultiline(w: PrefixWriter, title: string, labels: Record<string, string> | undefined, initialIndent = '', innerIndent = '\t'): void {
+  w.write(0, `${initialIndent}${title}:${innerIndent}`);
+  const keys = sortStrings(Object.keys(labels ?? {}));
+  if (keys.length === 0) return w.line('<none>');
+  keys.forEach((k, i) => {
+    if (i !== 0) {
+      w.write(0, initialIndent);
+      w.write(0, innerIndent);
+    }
+    w.write(0, `${k}=${labels![k]!}\n`);
+  });
+}
+
+function printAnnotationsMultiline(w: PrefixWriter, title: string, annotations: Record<string, string> | undefined): void {
+  w.write(0, `${title}:\t`);
+  const keys = sortStrings(Object.keys(annotations ?? {}).filter((k) => k !== lastApplied));
+  if (keys.length === 0) return w.line('<none>');
+  const indent = '\t';
+  keys.forEach((key, i) => {
+    if (i !== 0) w.write(0, indent);
+    const value = annotations![key]!.replace(/\n$/, '');
+    if (byteLength(value) + byteLength(key) + 2 > maxAnnotationLen || value.includes('\n')) {
+      w.write(0, `${key}:\n`);
+      for (const s of value.split('\n')) w.write(0, `${indent}  ${s.length > maxAnnotationLen - 2 ? `${s.slice(0, maxAnnotationLen - 2)}...` : s}\n`);
+    } else {
+      w.write(0, `${key}: ${value}\n`);
+    }
+  });
+}
+
+/** One toleration as kubectl prints it: `key=value:Effect`, ` op=Exists` (or `op=Exists` alone), ` for Ns`. */
+export function tolerationText(t: Toleration): string {
+  let s = t.key ?? '';
+  if (t.value) s += `=${t.value}`;
+  if (t.effect) s += `:${t.effect}`;
+  if (t.operator === 'Exists' && !t.value) s += t.key || t.effect ? ' op=Exists' : 'op=Exists';
+  if (t.tolerationSeconds !== undefined && t.tolerationSeconds !== null) s += ` for ${t.tolerationSeconds}s`;
+  return s;
+}
+
+function printTolerationsMultiline(w: PrefixWriter, title: string, tolerations: Toleration[] | undefined): void {
+  w.write(0, `${title}:\t`);
+  const list = tolerations ?? [];
+  if (list.length === 0) return w.line('<none>');
+  // sort.Slice by key: an insertion sort (stable) for the handful a pod has.
+  const sorted = list.map((t, i) => ({ t, i })).sort((a, b) => ((a.t.key ?? '') < (b.t.key ?? '') ? -1 : (a.t.key ?? '') > (b.t.key ?? '') ? 1 : a.i - b.i));
+  sorted.forEach(({ t }, i) => {
+    if (i !== 0) w.write(0, '\t');
+    w.write(0, `${tolerationText(t)}\n`);
+  });
+}
+
+function describeEvents(w: PrefixWriter, list: Event[]): void {
+  if (list.length === 0) return w.write(0, 'Events:\t<none>\n');
+  const sorted = list.map((e, i) => ({ e, i })).sort((a, b) => Date.parse(a.e.lastTimestamp ?? '') - Date.parse(b.e.lastTimestamp ?? '') || a.i - b.i);
+  w.write(0, 'Events:\n  Type\tReason\tAge\tFrom\tMessage\n');
+  w.write(1, '----\t------\t----\t----\t-------\n');
+  for (const { e } of sorted) {
+    const first = e.eventTime ? humanSince(e.eventTime) : humanSince(e.firstTimestamp);
+    const series = (e as { series?: { count?: number; lastObservedTime?: string } }).series;
+    let interval: string;
+    if (series) interval = `${humanSince(series.lastObservedTime)} (x${series.count ?? 0} over ${first})`;
+    else if ((e.count ?? 0) > 1) interval = `${humanSince(e.lastTimestamp)} (x${e.count!} over ${first})`;
+    else interval = first;
+    const source = e.source?.component || e.reportingComponent || '';
+    w.write(1, `${e.type ?? ''}\t${e.reason ?? ''}\t${interval}\t${source}\t${(e.message ?? '').trim()}\n`);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Containers (describeContainers and its parts)
+
+function describeResources(w: PrefixWriter, r: ResourceRequirements | undefined, level: number): void {
+  if (!r) return;
+  const limits = r.limits ?? {};
+  const requests = r.requests ?? {};
+  if (Object.keys(limits).length > 0) w.write(level, 'Limits:\n');
+  for (const name of sortStrings(Object.keys(limits))) w.write(level + 1, `${name}:\t${quantityText(limits[name])}\n`);
+  if (Object.keys(requests).length > 0) w.write(level, 'Requests:\n');
+  for (const name of sortStrings(Object.keys(requests))) w.write(level + 1, `${name}:\t${quantityText(requests[name])}\n`);
+}
+
+/** describe.DescribeProbe. */
+export function probeText(p: Probe): string {
+  const attrs = `delay=${p.initialDelaySeconds ?? 0}s timeout=${p.timeoutSeconds ?? 1}s period=${p.periodSeconds ?? 10}s #success=${p.successThreshold ?? 1} #failure=${p.failureThreshold ?? 3}`;
+  if (p.exec) return `exec [${(p.exec.command ?? []).join(' ')}] ${attrs}`;
+  if (p.httpGet) {
+    const port = String(p.httpGet.port ?? '');
+    const hostName = p.httpGet.host ?? '';
+    const host = port === '' ? hostName : `${hostName.includes(':') ? `[${hostName}]` : hostName}:${port}`;
+    let path = p.httpGet.path ?? '';
+    if (path !== '' && !path.startsWith('/') && host !== '') path = `/${path}`;
+    return `http-get ${(p.httpGet.scheme ?? 'HTTP').toLowerCase()}://${host}${path} ${attrs}`;
+  }
+  if (p.tcpSocket) return `tcp-socket ${p.tcpSocket.host ?? ''}:${String(p.tcpSocket.port)} ${attrs}`;
+  if (p.grpc) return `grpc <pod>:${p.grpc.port} ${p.grpc.service ?? ''} ${attrs}`;
+  return `unknown ${attrs}`;
+}
+
+/**
+ * The value kubectl shows for a downward-API field (EnvValueRetriever): its scheme converts only
+ * the generic field labels metadata.name and metadata.namespace, so every other path shows ''.
+ */
+function fieldValue(pod: Pod, fieldPath: string): string {
+  if (fieldPath === 'metadata.name') return pod.metadata.name ?? '';
+  if (fieldPath === 'metadata.namespace') return pod.metadata.namespace ?? '';
+  return '';
+}
+
+/** resourcehelper.ExtractContainerResourceValue: the container's limit/request in units of the divisor, rounded up. */
+function containerResourceValue(ref: { resource: string; divisor?: string | number }, c: Container): string {
+  const [kind, name] = ref.resource.split('.', 2) as [string, string | undefined];
+  const list = kind === 'limits' ? c.resources?.limits : c.resources?.requests;
+  const raw = name ? list?.[name] : undefined;
+  const divisor = ref.divisor === undefined || ref.divisor === '' || ref.divisor === 0 || ref.divisor === '0' ? 1 : quantityNumber(ref.divisor);
+  const value = quantityNumber(raw);
+  if (name === 'cpu') return String(Math.ceil(Math.round(value * 1000) / Math.round(divisor * 1000 || 1000)));
+  return String(Math.ceil(value / (divisor || 1)));
+}
+
+function describeEnv(w: PrefixWriter, c: Container, pod: Pod | undefined): void {
+  const envFrom = c.envFrom ?? [];
+  if (envFrom.length > 0) {
+    w.write(2, 'Environment Variables from:\n');
+    for (const e of envFrom) {
+      const [from, name, optional] = e.configMapRef ? ['ConfigMap', e.configMapRef.name ?? '', e.configMapRef.optional === true] : e.secretRef ? ['Secret', e.secretRef.name ?? '', e.secretRef.optional === true] : ['', '', false];
+      w.write(3, e.prefix ? `${name}\t${from} with prefix '${e.prefix}'\tOptional: ${String(optional)}\n` : `${name}\t${from}\tOptional: ${String(optional)}\n`);
+    }
+  }
+  const env: EnvVar[] = c.env ?? [];
+  w.write(2, `Environment:${env.length === 0 ? '\t<none>' : ''}\n`);
+  for (const e of env) {
+    const vf = e.valueFrom;
+    if (!vf) {
+      (e.value ?? '').split('\n').forEach((s, i) => w.write(3, i === 0 ? `${e.name}:\t${s}\n` : `\t${s}\n`));
+      continue;
+    }
+    if (vf.fieldRef) {
+      const value = pod ? fieldValue(pod, vf.fieldRef.fieldPath) : '';
+      w.write(3, `${e.name}:\t${value} (${vf.fieldRef.apiVersion ?? 'v1'}:${vf.fieldRef.fieldPath})\n`);
+    } else if (vf.resourceFieldRef) {
+      let value = containerResourceValue(vf.resourceFieldRef, c);
+      const resource = vf.resourceFieldRef.resource;
+      if (value === '0' && (resource === 'limits.cpu' || resource === 'limits.memory')) value = 'node allocatable';
+      w.write(3, `${e.name}:\t${value} (${resource})\n`);
+    } else if (vf.secretKeyRef) {
+      w.write(3, `${e.name}:\t<set to the key '${vf.secretKeyRef.key}' in secret '${vf.secretKeyRef.name ?? ''}'>\tOptional: ${String(vf.secretKeyRef.optional === true)}\n`);
+    } else if (vf.configMapKeyRef) {
+      w.write(3, `${e.name}:\t<set to the key '${vf.configMapKeyRef.key}' of config map '${vf.configMapKeyRef.name ?? ''}'>\tOptional: ${String(vf.configMapKeyRef.optional === true)}\n`);
+    }
+  }
+}
+
+interface VolumeMount {
+  name: string;
+  mountPath: string;
+  readOnly?: boolean;
+  subPath?: string;
+}
+
+function describeMounts(w: PrefixWriter, c: Container): void {
+  const mounts = [...((c['volumeMounts'] as VolumeMount[] | undefined) ?? [])].sort((a, b) => (a.mountPath < b.mountPath ? -1 : a.mountPath > b.mountPath ? 1 : 0));
+  const none = mounts.length === 0 ? '\t<none>' : '';
+  w.write(2, `Mounts:${none}\n`);
+  for (const m of mounts) {
+    const flags = [m.readOnly ? 'ro' : 'rw', ...(m.subPath ? [`path=${goQuote(m.subPath)}`] : [])];
+    w.write(3, `${m.mountPath} from ${m.name} (${flags.join(',')})\n`);
+  }
+  const devices = [...((c['volumeDevices'] as { name: string; devicePath: string }[] | undefined) ?? [])].sort((a, b) => (a.devicePath < b.devicePath ? -1 : a.devicePath > b.devicePath ? 1 : 0));
+  if (devices.length > 0) {
+    w.write(2, `Devices:${none}\n`);
+    for (const d of devices) w.write(3, `${d.devicePath} from ${d.name}\n`);
+  }
+}
+
+/** describeStatus: `State:`/`Last State:` and the details of that state. */
+function describeStatus(w: PrefixWriter, title: string, s: ContainerState | undefined): void {
   if (s?.running) {
-    w.kv(level, title, 'Running');
-    w.kv(level + 1, 'Started', rfc1123z(s.running.startedAt));
+    w.write(2, `${title}:\tRunning\n`);
+    w.write(3, `Started:\t${rfc1123z(s.running.startedAt)}\n`);
+  } else if (s?.waiting) {
+    w.write(2, `${title}:\tWaiting\n`);
+    if (s.waiting.reason) w.write(3, `Reason:\t${s.waiting.reason}\n`);
   } else if (s?.terminated) {
     const t = s.terminated;
-    w.kv(level, title, 'Terminated');
-    if (t.reason) w.kv(level + 1, 'Reason', t.reason);
-    if (t.message) w.kv(level + 1, 'Message', t.message);
-    w.kv(level + 1, 'Exit Code', t.exitCode);
-    if (t.signal) w.kv(level + 1, 'Signal', t.signal);
-    w.kv(level + 1, 'Started', rfc1123z(t.startedAt));
-    w.kv(level + 1, 'Finished', rfc1123z(t.finishedAt));
+    w.write(2, `${title}:\tTerminated\n`);
+    if (t.reason) w.write(3, `Reason:\t${t.reason}\n`);
+    if (t.message) w.write(3, `Message:\t${t.message}\n`);
+    w.write(3, `Exit Code:\t${t.exitCode}\n`);
+    if (t.signal) w.write(3, `Signal:\t${t.signal}\n`);
+    w.write(3, `Started:\t${rfc1123z(t.startedAt)}\n`);
+    w.write(3, `Finished:\t${rfc1123z(t.finishedAt)}\n`);
   } else {
-    w.kv(level, title, 'Waiting');
-    if (s?.waiting?.reason) w.kv(level + 1, 'Reason', s.waiting.reason);
+    w.write(2, `${title}:\tWaiting\n`);
   }
 }
 
-function header(w: DescribeWriter, o: KubeObject, r: ResourceInfo): void {
-  w.kv(0, 'Name', o.metadata.name);
-  if (r.namespaced) w.kv(0, 'Namespace', o.metadata.namespace);
-  w.map(0, 'Labels', o.metadata.labels);
-  w.map(0, 'Annotations', o.metadata.annotations, lastApplied);
-  if (o.metadata.creationTimestamp) w.kv(0, 'CreationTimestamp', rfc1123z(o.metadata.creationTimestamp));
-  if (o.metadata.deletionTimestamp) w.kv(0, 'DeletionTimestamp', rfc1123z(o.metadata.deletionTimestamp));
-  const owner = (o.metadata.ownerReferences ?? []).find((x) => x.controller);
-  if (owner) w.kv(0, 'Controlled By', `${owner.kind}/${owner.name}`);
-}
+type SecurityContext = { seccompProfile?: { type?: string; localhostProfile?: string } };
 
-function containers(w: DescribeWriter, level: number, title: string, list: Container[] | undefined, pod?: Pod): void {
-  if (!list || list.length === 0) return;
-  w.text(level, `${title}:`);
-  for (const c of list) {
-    w.text(level + 1, `${c.name}:`);
-    w.kv(level + 2, 'Image', c.image);
+/**
+ * describeContainers: `title:` (`title: <none>` without containers), then each container with
+ * its status when `statuses` has one. `space` is the template's extra indentation ("  ").
+ */
+function describeContainers(w: PrefixWriter, title: string, list: Container[] | undefined, statuses: ContainerStatus[] | undefined, pod: Pod | undefined, space: string): void {
+  const cs = list ?? [];
+  w.write(0, `${space}${title}:${cs.length === 0 ? ' <none>' : ''}\n`);
+  const byName = new Map((statuses ?? []).map((s) => [s.name, s]));
+  for (const c of cs) {
+    const st = byName.get(c.name);
+    w.write(1, `${space ? ' ' : ''}${c.name}:\n`);
+    if (st) w.write(2, `Container ID:\t${st.containerID ?? ''}\n`);
+    w.write(2, `Image:\t${c.image ?? ''}\n`);
+    if (st) w.write(2, `Image ID:\t${st.imageID ?? ''}\n`);
     const ports = (c.ports ?? []).map((p) => `${p.containerPort}/${p.protocol ?? 'TCP'}`).join(', ');
-    w.kv(level + 2, 'Port', ports || '<none>');
-    if (c.command?.length) w.kv(level + 2, 'Command', c.command.join(' '));
-    if (c.args?.length) w.kv(level + 2, 'Args', c.args.join(' '));
-    const st = pod?.status?.containerStatuses?.find((s) => s.name === c.name);
+    w.write(2, ports.includes(',') ? `Ports:\t${ports}\n` : `Port:\t${orNone(ports)}\n`);
+    const hostPorts = (c.ports ?? []).map((p) => `${p.hostPort ?? 0}/${p.protocol ?? 'TCP'}`).join(', ');
+    w.write(2, hostPorts.includes(',') ? `Host Ports:\t${hostPorts}\n` : `Host Port:\t${orNone(hostPorts)}\n`);
+    const seccomp = (c['securityContext'] as SecurityContext | undefined)?.seccompProfile;
+    if (seccomp) {
+      w.write(2, `SeccompProfile:\t${seccomp.type ?? ''}\n`);
+      if (seccomp.type === 'Localhost') w.write(3, `LocalhostProfile:\t${seccomp.localhostProfile ?? ''}\n`);
+    }
+    if (c.command?.length) {
+      w.write(2, 'Command:\n');
+      for (const part of c.command) for (const s of part.split('\n')) w.write(3, `${s}\n`);
+    }
+    if (c.args?.length) {
+      w.write(2, 'Args:\n');
+      for (const part of c.args) for (const s of part.split('\n')) w.write(3, `${s}\n`);
+    }
     if (st) {
-      containerState(w, level + 2, 'State', st.state);
-      if (st.lastState?.terminated) containerState(w, level + 2, 'Last State', st.lastState);
-      w.kv(level + 2, 'Ready', st.ready ? 'True' : 'False');
-      w.kv(level + 2, 'Restart Count', st.restartCount);
+      describeStatus(w, 'State', st.state);
+      if (st.lastState?.terminated) describeStatus(w, 'Last State', st.lastState);
+      w.write(2, `Ready:\t${printBool(st.ready)}\n`);
+      w.write(2, `Restart Count:\t${st.restartCount ?? 0}\n`);
     }
-    const env = (c.env ?? []).map((e) => `${e.name}=${e.value ?? (e.valueFrom ? '<set from reference>' : '')}`);
-    if (env.length === 0) w.kv(level + 2, 'Environment', '<none>');
-    else env.forEach((e, i) => w.kv(level + 2, i === 0 ? 'Environment' : '', e));
-    const mounts = ((c as { volumeMounts?: { name: string; mountPath: string; readOnly?: boolean }[] }).volumeMounts ?? []).map((m) => `${m.mountPath} from ${m.name}${m.readOnly ? ' (ro)' : ' (rw)'}`);
-    if (mounts.length === 0) w.kv(level + 2, 'Mounts', '<none>');
-    else mounts.forEach((m, i) => w.kv(level + 2, i === 0 ? 'Mounts' : '', m));
+    describeResources(w, c.resources, 2);
+    if (c.livenessProbe) w.write(2, `Liveness:\t${probeText(c.livenessProbe)}\n`);
+    if (c.readinessProbe) w.write(2, `Readiness:\t${probeText(c.readinessProbe)}\n`);
+    if (c.startupProbe) w.write(2, `Startup:\t${probeText(c.startupProbe)}\n`);
+    describeEnv(w, c, pod);
+    describeMounts(w, c);
   }
 }
 
-function podTemplate(w: DescribeWriter, t: PodTemplateSpec | undefined): void {
-  w.text(0, 'Pod Template:');
-  w.map(1, 'Labels', t?.metadata?.labels);
-  if (t?.metadata?.annotations) w.map(1, 'Annotations', t.metadata.annotations);
-  if (t?.spec?.nodeSelector) w.map(1, 'Node-Selector', t.spec.nodeSelector);
-  if (t?.spec?.hostNetwork) w.kv(1, 'Host Network', 'true');
-  containers(w, 1, 'Init Containers', t?.spec?.initContainers);
-  containers(w, 1, 'Containers', t?.spec?.containers);
-  const vols = t?.spec?.volumes ?? [];
-  if (vols.length === 0) w.kv(1, 'Volumes', '<none>');
+// ---------------------------------------------------------------------------------------------
+// Volumes, topology spread
+
+type Json = Record<string, unknown>;
+
+function describeVolumes(w: PrefixWriter, volumes: Json[] | undefined, space: string): void {
+  const vols = volumes ?? [];
+  if (vols.length === 0) return w.write(0, `${space}Volumes:\t<none>\n`);
+  w.write(0, `${space}Volumes:\n`);
+  const str = (v: unknown): string => (v === undefined || v === null ? '' : String(v));
+  const bool = (v: unknown): string => String(v === true);
+  for (const v of vols) {
+    w.write(1, `${space ? ' ' : ''}${str(v['name'])}:\n`);
+    const hostPath = v['hostPath'] as Json | undefined;
+    const emptyDir = v['emptyDir'] as Json | undefined;
+    const secret = v['secret'] as Json | undefined;
+    const configMap = v['configMap'] as Json | undefined;
+    const pvc = v['persistentVolumeClaim'] as Json | undefined;
+    const downward = v['downwardAPI'] as { items?: { path: string; fieldRef?: { fieldPath: string }; resourceFieldRef?: { resource: string } }[] } | undefined;
+    const projected = v['projected'] as { sources?: Json[] } | undefined;
+    const csi = v['csi'] as Json | undefined;
+    const nfs = v['nfs'] as Json | undefined;
+    const image = v['image'] as Json | undefined;
+    if (hostPath) {
+      w.write(2, `Type:\tHostPath (bare host directory volume)\n    Path:\t${str(hostPath['path'])}\n    HostPathType:\t${hostPath['type'] === undefined || hostPath['type'] === null ? '<none>' : str(hostPath['type'])}\n`);
+    } else if (emptyDir) {
+      const limit = emptyDir['sizeLimit'] !== undefined && quantityNumber(emptyDir['sizeLimit'] as string) > 0 ? quantityText(emptyDir['sizeLimit'] as string) : '<unset>';
+      w.write(2, `Type:\tEmptyDir (a temporary directory that shares a pod's lifetime)\n    Medium:\t${str(emptyDir['medium'])}\n    SizeLimit:\t${limit}\n`);
+    } else if (secret) {
+      w.write(2, `Type:\tSecret (a volume populated by a Secret)\n    SecretName:\t${str(secret['secretName'])}\n    Optional:\t${bool(secret['optional'])}\n`);
+    } else if (configMap) {
+      w.write(2, `Type:\tConfigMap (a volume populated by a ConfigMap)\n    Name:\t${str(configMap['name'])}\n    Optional:\t${bool(configMap['optional'])}\n`);
+    } else if (pvc) {
+      w.write(2, `Type:\tPersistentVolumeClaim (a reference to a PersistentVolumeClaim in the same namespace)\n    ClaimName:\t${str(pvc['claimName'])}\n    ReadOnly:\t${bool(pvc['readOnly'])}\n`);
+    } else if (nfs) {
+      w.write(2, `Type:\tNFS (an NFS mount that lasts the lifetime of a pod)\n    Server:\t${str(nfs['server'])}\n    Path:\t${str(nfs['path'])}\n    ReadOnly:\t${bool(nfs['readOnly'])}\n`);
+    } else if (downward) {
+      w.write(2, 'Type:\tDownwardAPI (a volume populated by information about the pod)\n    Items:\n');
+      for (const item of downward.items ?? []) {
+        if (item.fieldRef) w.write(3, `${item.fieldRef.fieldPath} -> ${item.path}\n`);
+        if (item.resourceFieldRef) w.write(3, `${item.resourceFieldRef.resource} -> ${item.path}\n`);
+      }
+    } else if (projected) {
+      w.write(2, 'Type:\tProjected (a volume that contains injected data from multiple sources)\n');
+      const optional = (x: Json): string => (x['optional'] === undefined ? '<nil>' : String(x['optional']));
+      for (const s of projected.sources ?? []) {
+        const sec = s['secret'] as Json | undefined;
+        const cm = s['configMap'] as Json | undefined;
+        const token = s['serviceAccountToken'] as Json | undefined;
+        if (sec) w.write(2, `SecretName:\t${str(sec['name'])}\n    SecretOptionalName:\t${optional(sec)}\n`);
+        else if (s['downwardAPI']) w.write(2, 'DownwardAPI:\ttrue\n');
+        else if (cm) w.write(2, `ConfigMapName:\t${str(cm['name'])}\n    ConfigMapOptional:\t${optional(cm)}\n`);
+        else if (token) w.write(2, `TokenExpirationSeconds:\t${str(token['expirationSeconds'] ?? 3607)}\n`);
+      }
+    } else if (csi) {
+      w.write(2, `Type:\tCSI (a Container Storage Interface (CSI) volume source)\n    Driver:\t${str(csi['driver'])}\n    FSType:\t${str(csi['fsType'])}\n    ReadOnly:\t${bool(csi['readOnly'])}\n`);
+      const attrs = (csi['volumeAttributes'] as Record<string, string> | undefined) ?? {};
+      w.write(2, 'VolumeAttributes:\t');
+      const keys = sortStrings(Object.keys(attrs));
+      if (keys.length === 0) w.line('<none>');
+      keys.forEach((k, i) => {
+        if (i !== 0) w.write(2, '\t');
+        const line = `${k}=${attrs[k]!}`;
+        w.write(2, line.length > maxAnnotationLen ? `${line.slice(0, maxAnnotationLen)}...\n` : `${line}\n`);
+      });
+    } else if (image) {
+      w.write(2, `Type:\tImage (a container image or OCI artifact)\n    Reference:\t${str(image['reference'])}\n    PullPolicy:\t${str(image['pullPolicy'])}\n`);
+    } else {
+      w.write(1, '<unknown>\n');
+    }
+  }
+}
+
+interface TopologySpreadConstraint {
+  topologyKey: string;
+  whenUnsatisfiable?: string;
+  maxSkew?: number;
+  labelSelector?: LabelSelector;
+}
+
+function describeTopologySpreadConstraints(w: PrefixWriter, list: TopologySpreadConstraint[] | undefined, space: string): void {
+  if (!list || list.length === 0) return;
+  const sorted = [...list].sort((a, b) => (a.topologyKey < b.topologyKey ? -1 : a.topologyKey > b.topologyKey ? 1 : 0));
+  w.write(0, `${space}Topology Spread Constraints:\t`);
+  sorted.forEach((t, i) => {
+    if (i !== 0) {
+      w.write(0, space);
+      w.write(0, '\t');
+    }
+    w.write(0, `${t.topologyKey}:${t.whenUnsatisfiable ?? ''} when max skew ${t.maxSkew ?? 0} is exceeded${t.labelSelector ? ` for selector ${formatLabelSelector(t.labelSelector)}` : ''}\n`);
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Pod, pod template, DaemonSet
+
+/** kubectl's DescribePodTemplate (also what `rollout history --revision` and `rollout undo --dry-run` print). */
+export function describePodTemplate(w: PrefixWriter, t: PodTemplateSpec | undefined): void {
+  w.write(0, 'Pod Template:\n');
+  if (!t) return w.write(1, '<unset>');
+  printLabelsMultiline(w, '  Labels', t.metadata?.labels);
+  if (Object.keys(t.metadata?.annotations ?? {}).length > 0) printAnnotationsMultiline(w, '  Annotations', t.metadata?.annotations);
+  const spec = t.spec ?? ({ containers: [] } as PodTemplateSpec['spec']);
+  if (spec.serviceAccountName) w.write(1, `Service Account:\t${spec.serviceAccountName}\n`);
+  if (spec.initContainers?.length) describeContainers(w, 'Init Containers', spec.initContainers, undefined, undefined, '  ');
+  describeContainers(w, 'Containers', spec.containers, undefined, undefined, '  ');
+  describeVolumes(w, spec.volumes, '  ');
+  describeTopologySpreadConstraints(w, spec['topologySpreadConstraints'] as TopologySpreadConstraint[] | undefined, '  ');
+  if (spec.priorityClassName) w.write(1, `Priority Class Name:\t${spec.priorityClassName}\n`);
+  printLabelsMultiline(w, '  Node-Selectors', spec.nodeSelector);
+  printTolerationsMultiline(w, '  Tolerations', spec.tolerations);
+}
+
+/** The pod template as `rollout history --revision` prints it (kubectl: PrefixWriter without tabwriter). */
+export function podTemplateText(t: PodTemplateSpec | undefined): string {
+  const w = new PrefixWriter();
+  describePodTemplate(w, t);
+  return w.raw();
+}
+
+export function describePod(w: PrefixWriter, p: Pod): void {
+  const spec = p.spec ?? ({ containers: [] } as Pod['spec']);
+  const st = p.status ?? {};
+  w.write(0, `Name:\t${p.metadata.name ?? ''}\n`);
+  w.write(0, `Namespace:\t${p.metadata.namespace ?? ''}\n`);
+  if (spec.priority !== undefined && spec.priority !== null) w.write(0, `Priority:\t${spec.priority}\n`);
+  if (spec.priorityClassName) w.write(0, `Priority Class Name:\t${spec.priorityClassName}\n`);
+  if (spec['runtimeClassName']) w.write(0, `Runtime Class Name:\t${String(spec['runtimeClassName'])}\n`);
+  if (spec.serviceAccountName) w.write(0, `Service Account:\t${spec.serviceAccountName}\n`);
+  w.write(0, spec.nodeName ? `Node:\t${spec.nodeName}/${st.hostIP ?? ''}\n` : 'Node:\t<none>\n');
+  if (st.startTime) w.write(0, `Start Time:\t${rfc1123z(st.startTime)}\n`);
+  printLabelsMultiline(w, 'Labels', p.metadata.labels);
+  printAnnotationsMultiline(w, 'Annotations', p.metadata.annotations);
+  if (p.metadata.deletionTimestamp && st.phase !== 'Failed' && st.phase !== 'Succeeded') {
+    w.write(0, `Status:\tTerminating (lasts ${humanSince(p.metadata.deletionTimestamp)})\n`);
+    w.write(0, `Termination Grace Period:\t${p.metadata.deletionGracePeriodSeconds ?? 0}s\n`);
+  } else {
+    w.write(0, `Status:\t${st.phase ?? ''}\n`);
+  }
+  if (st.reason) w.write(0, `Reason:\t${st.reason}\n`);
+  if (st.message) w.write(0, `Message:\t${st.message}\n`);
+  const seccomp = (spec['securityContext'] as SecurityContext | undefined)?.seccompProfile;
+  if (seccomp) {
+    w.write(0, `SeccompProfile:\t${seccomp.type ?? ''}\n`);
+    if (seccomp.type === 'Localhost') w.write(0, `LocalhostProfile:\t${seccomp.localhostProfile ?? ''}\n`);
+  }
+  w.write(0, `IP:\t${st.podIP ?? ''}\n`);
+  if (!st.podIPs?.length) w.write(0, 'IPs:\t<none>\n');
   else {
-    w.text(1, 'Volumes:');
-    for (const v of vols) {
-      const { name, ...source } = v as { name: string } & Record<string, unknown>;
-      w.kv(2, name, Object.keys(source).join(', ') || '<none>');
-    }
+    w.write(0, 'IPs:\n');
+    for (const ip of st.podIPs) w.write(1, `IP:\t${ip.ip}\n`);
   }
-  const tol = t?.spec?.tolerations ?? [];
-  if (tol.length) tol.forEach((x, i) => w.kv(1, i === 0 ? 'Tolerations' : '', `${x.key ?? ''}${x.operator === 'Exists' ? '' : `=${x.value ?? ''}`}${x.effect ? `:${x.effect}` : ''}`));
+  const owner = (p.metadata.ownerReferences ?? []).find((x) => x.controller);
+  if (owner) w.write(0, `Controlled By:\t${owner.kind}/${owner.name}\n`);
+  if (st['nominatedNodeName']) w.write(0, `NominatedNodeName:\t${String(st['nominatedNodeName'])}\n`);
+  if (spec['resources']) {
+    w.write(0, 'Resources:\n');
+    describeResources(w, spec['resources'] as ResourceRequirements, 1);
+  }
+  if (spec.initContainers?.length) describeContainers(w, 'Init Containers', spec.initContainers, st.initContainerStatuses, p, '');
+  describeContainers(w, 'Containers', spec.containers, st.containerStatuses, p, '');
+  const ephemeral = spec['ephemeralContainers'] as Container[] | undefined;
+  if (ephemeral?.length) describeContainers(w, 'Ephemeral Containers', ephemeral, st['ephemeralContainerStatuses'] as ContainerStatus[] | undefined, p, '');
+  const conditions = st.conditions ?? [];
+  if (spec.readinessGates?.length) {
+    w.write(0, 'Readiness Gates:\n  Type\tStatus\n');
+    for (const g of spec.readinessGates) w.write(1, `${g.conditionType} \t${conditions.find((c) => c.type === g.conditionType)?.status ?? '<none>'} \n`);
+  }
+  if (conditions.length > 0) {
+    w.write(0, 'Conditions:\n  Type\tStatus\n');
+    for (const c of conditions) w.write(1, `${c.type} \t${c.status} \n`);
+  }
+  describeVolumes(w, spec.volumes, '');
+  w.write(0, `QoS Class:\t${(st['qosClass'] as string | undefined) || podQOSClass(spec)}\n`);
+  printLabelsMultiline(w, 'Node-Selectors', spec.nodeSelector);
+  printTolerationsMultiline(w, 'Tolerations', spec.tolerations);
+  describeTopologySpreadConstraints(w, spec['topologySpreadConstraints'] as TopologySpreadConstraint[] | undefined, '');
 }
 
-async function describeDaemonSet(ctx: CliContext, cmd: Command, w: DescribeWriter, ds: DaemonSet): Promise<void> {
-  const sel = selectorString(ds.spec.selector);
-  w.kv(0, 'Selector', sel);
-  const nodeSel = sortedEntries(ds.spec.template?.spec?.nodeSelector).map(([k, v]) => `${k}=${v}`).join(',');
-  w.kv(0, 'Node-Selector', nodeSel || '<none>');
+async function describeDaemonSet(ctx: CliContext, cmd: Command, w: PrefixWriter, ds: DaemonSet): Promise<void> {
+  w.write(0, `Name:\t${ds.metadata.name ?? ''}\n`);
+  w.write(0, `Selector:\t${selectorText(ds.spec.selector)}\n`);
+  w.write(0, `Node-Selector:\t${formatLabels(ds.spec.template?.spec?.nodeSelector)}\n`);
+  printLabelsMultiline(w, 'Labels', ds.metadata.labels);
+  printAnnotationsMultiline(w, 'Annotations', ds.metadata.annotations);
   const st = ds.status ?? ({} as NonNullable<DaemonSet['status']>);
-  w.kv(0, 'Desired Number of Nodes Scheduled', st.desiredNumberScheduled ?? 0);
-  w.kv(0, 'Current Number of Nodes Scheduled', st.currentNumberScheduled ?? 0);
-  w.kv(0, 'Number of Nodes Scheduled with Up-to-date Pods', st.updatedNumberScheduled ?? 0);
-  w.kv(0, 'Number of Nodes Scheduled with Available Pods', st.numberAvailable ?? 0);
-  w.kv(0, 'Number of Nodes Misscheduled', st.numberMisscheduled ?? 0);
-  const strategy = ds.spec.updateStrategy;
-  w.kv(0, 'Update Strategy', strategy?.type ?? 'RollingUpdate');
-  if (strategy?.rollingUpdate) {
-    w.kv(1, 'Max Unavailable', String(strategy.rollingUpdate.maxUnavailable ?? 1));
-    w.kv(1, 'Max Surge', String(strategy.rollingUpdate.maxSurge ?? 0));
+  w.write(0, `Desired Number of Nodes Scheduled: ${st.desiredNumberScheduled ?? 0}\n`);
+  w.write(0, `Current Number of Nodes Scheduled: ${st.currentNumberScheduled ?? 0}\n`);
+  w.write(0, `Number of Nodes Scheduled with Up-to-date Pods: ${st.updatedNumberScheduled ?? 0}\n`);
+  w.write(0, `Number of Nodes Scheduled with Available Pods: ${st.numberAvailable ?? 0}\n`);
+  w.write(0, `Number of Nodes Misscheduled: ${st.numberMisscheduled ?? 0}\n`);
+  // kubectl's getPodStatusForController: the pods the selector finds that this DaemonSet controls.
+  const counts = { running: 0, waiting: 0, succeeded: 0, failed: 0 };
+  const pods = await ctx.conn(cmd).client.list<Pod>(podsResource, { namespace: ds.metadata.namespace ?? '', labelSelector: selectorText(ds.spec.selector) });
+  for (const p of pods.items) {
+    if (controllerUid(p) !== ds.metadata.uid) continue;
+    const phase = p.status?.phase;
+    if (phase === 'Running') counts.running++;
+    else if (phase === 'Pending') counts.waiting++;
+    else if (phase === 'Succeeded') counts.succeeded++;
+    else if (phase === 'Failed') counts.failed++;
   }
-  const counts = { Running: 0, Waiting: 0, Succeeded: 0, Failed: 0 };
-  try {
-    const pods = await ctx.conn(cmd).client.list<Pod>(podsResource, { namespace: ds.metadata.namespace ?? '', labelSelector: sel });
-    for (const p of pods.items) {
-      if (controllerUid(p) !== ds.metadata.uid) continue;
-      const phase = p.status?.phase;
-      if (phase === 'Running') counts.Running++;
-      else if (phase === 'Succeeded') counts.Succeeded++;
-      else if (phase === 'Failed') counts.Failed++;
-      else counts.Waiting++;
-    }
-  } catch {
-    // Pod counts are best effort.
-  }
-  w.kv(0, 'Pods Status', `${counts.Running} Running / ${counts.Waiting} Waiting / ${counts.Succeeded} Succeeded / ${counts.Failed} Failed`);
-  podTemplate(w, ds.spec.template);
+  w.write(0, `Pods Status:\t${counts.running} Running / ${counts.waiting} Waiting / ${counts.succeeded} Succeeded / ${counts.failed} Failed\n`);
+  describePodTemplate(w, ds.spec.template);
 }
 
-async function describeNode(ctx: CliContext, cmd: Command, w: DescribeWriter, n: Node): Promise<void> {
+// ---------------------------------------------------------------------------------------------
+// Node and other kinds (everynode's own layouts)
+
+function header(w: PrefixWriter, o: KubeObject, r: ResourceInfo): void {
+  w.write(0, `Name:\t${o.metadata.name ?? ''}\n`);
+  if (r.namespaced) w.write(0, `Namespace:\t${o.metadata.namespace ?? ''}\n`);
+  printLabelsMultiline(w, 'Labels', o.metadata.labels);
+  printAnnotationsMultiline(w, 'Annotations', o.metadata.annotations);
+  if (o.metadata.creationTimestamp) w.write(0, `CreationTimestamp:\t${rfc1123z(o.metadata.creationTimestamp)}\n`);
+  if (o.metadata.deletionTimestamp) w.write(0, `DeletionTimestamp:\t${rfc1123z(o.metadata.deletionTimestamp)}\n`);
+  const owner = (o.metadata.ownerReferences ?? []).find((x) => x.controller);
+  if (owner) w.write(0, `Controlled By:\t${owner.kind}/${owner.name}\n`);
+}
+
+/** Rows of aligned columns, each line at `level`, as one block (no tab cells). */
+function table(w: PrefixWriter, level: number, rows: string[][]): void {
+  for (const l of formatRows(rows).trimEnd().split('\n')) w.write(level, `${l}\n`);
+}
+
+async function describeNode(ctx: CliContext, cmd: Command, w: PrefixWriter, n: Node): Promise<void> {
   const roles = Object.keys(n.metadata.labels ?? {})
     .filter((k) => k.startsWith('node-role.kubernetes.io/'))
     .map((k) => k.slice('node-role.kubernetes.io/'.length));
-  w.kv(0, 'Roles', roles.join(',') || '<none>');
+  w.write(0, `Roles:\t${roles.join(',') || '<none>'}\n`);
   const taints = (n.spec?.taints ?? []).map((t) => `${t.key}${t.value ? `=${t.value}` : ''}:${t.effect}`);
-  if (taints.length === 0) w.kv(0, 'Taints', '<none>');
-  else taints.forEach((t, i) => w.kv(0, i === 0 ? 'Taints' : '', t));
-  w.kv(0, 'Unschedulable', String(n.spec?.unschedulable === true));
+  if (taints.length === 0) w.write(0, 'Taints:\t<none>\n');
+  else taints.forEach((t, i) => w.write(0, i === 0 ? `Taints:\t${t}\n` : `\t${t}\n`));
+  w.write(0, `Unschedulable:\t${String(n.spec?.unschedulable === true)}\n`);
   const conds = n.status?.conditions ?? [];
-  if (conds.length === 0) w.kv(0, 'Conditions', '<none>');
+  if (conds.length === 0) w.write(0, 'Conditions:\t<none>\n');
   else {
-    w.text(0, 'Conditions:');
+    w.write(0, 'Conditions:\n');
     const rows = [['Type', 'Status', 'LastHeartbeatTime', 'Reason', 'Message'], ['----', '------', '-----------------', '------', '-------']];
     for (const c of conds) rows.push([c.type, c.status, c.lastHeartbeatTime ?? '', c.reason ?? '', c.message ?? '']);
-    for (const l of formatRows(rows).trimEnd().split('\n')) w.text(1, l);
+    table(w, 1, rows);
   }
   const addrs = n.status?.addresses ?? [];
   if (addrs.length) {
-    w.text(0, 'Addresses:');
-    for (const a of addrs) w.kv(1, a.type, a.address);
+    w.write(0, 'Addresses:\n');
+    for (const a of addrs) w.write(1, `${a.type}:\t${a.address}\n`);
   }
   const info = n.status?.nodeInfo as Record<string, string> | undefined;
   if (info) {
-    w.text(0, 'System Info:');
-    for (const [k, v] of Object.entries(info)) w.kv(1, k.replace(/^./, (c) => c.toUpperCase()).replace(/([a-z])([A-Z])/g, '$1 $2'), v);
+    w.write(0, 'System Info:\n');
+    for (const [k, v] of Object.entries(info)) w.write(1, `${k.replace(/^./, (c) => c.toUpperCase()).replace(/([a-z])([A-Z])/g, '$1 $2')}:\t${orNone(v)}\n`);
   }
   try {
     const pods = await ctx.conn(cmd).client.list<Pod>(podsResource, { fieldSelector: `spec.nodeName=${n.metadata.name ?? ''},status.phase!=Succeeded,status.phase!=Failed` });
-    w.text(0, `Non-terminated Pods: (${pods.items.length} in total)`);
+    w.write(0, `Non-terminated Pods: (${pods.items.length} in total)\n`);
     if (pods.items.length) {
       const rows = [['Namespace', 'Name', 'Age'], ['---------', '----', '---']];
-      for (const p of pods.items) rows.push([p.metadata.namespace ?? '', p.metadata.name ?? '', ageOf(p.metadata.creationTimestamp)]);
-      for (const l of formatRows(rows).trimEnd().split('\n')) w.text(1, l);
+      for (const p of pods.items) rows.push([p.metadata.namespace ?? '', p.metadata.name ?? '', humanSince(p.metadata.creationTimestamp)]);
+      table(w, 1, rows);
     }
   } catch {
     // Pod listing is best effort.
   }
 }
 
-function describePod(w: DescribeWriter, p: Pod): void {
-  w.kv(0, 'Node', p.spec?.nodeName);
-  w.kv(0, 'Status', p.metadata.deletionTimestamp ? 'Terminating' : p.status?.phase ?? 'Pending');
-  w.kv(0, 'IP', p.status?.podIP);
-  containers(w, 0, 'Init Containers', p.spec?.initContainers, p);
-  containers(w, 0, 'Containers', p.spec?.containers, p);
-  const conds = p.status?.conditions ?? [];
-  if (conds.length) {
-    w.text(0, 'Conditions:');
-    const rows = [['Type', 'Status'], ['----', '------'], ...conds.map((c) => [c.type, c.status])];
-    for (const l of formatRows(rows).trimEnd().split('\n')) w.text(1, l);
-  }
-}
-
-function describeGeneric(w: DescribeWriter, o: KubeObject): void {
+function describeGeneric(w: PrefixWriter, o: KubeObject): void {
   const rest = o as unknown as Record<string, unknown>;
   for (const [k, v] of Object.entries(rest)) {
     if (k === 'apiVersion' || k === 'kind' || k === 'metadata') continue;
     const title = k.charAt(0).toUpperCase() + k.slice(1);
     if (v === null || typeof v !== 'object') {
-      w.kv(0, title, String(v));
+      w.write(0, `${title}:\t${String(v)}\n`);
       continue;
     }
-    w.text(0, `${title}:`);
-    for (const line of stringify(v, { lineWidth: 0 }).trimEnd().split('\n')) w.text(1, line);
+    w.write(0, `${title}:\n`);
+    for (const line of stringify(v, { lineWidth: 0 }).trimEnd().split('\n')) w.write(1, `${line}\n`);
   }
 }
 
-async function events(ctx: CliContext, cmd: Command, o: KubeObject, r: ResourceInfo): Promise<string> {
+async function events(ctx: CliContext, cmd: Command, w: PrefixWriter, o: KubeObject, r: ResourceInfo): Promise<void> {
   const conn = ctx.conn(cmd);
   const fs = [`involvedObject.name=${o.metadata.name ?? ''}`, `involvedObject.kind=${r.kind}`];
   if (r.namespaced) fs.push(`involvedObject.namespace=${o.metadata.namespace ?? ''}`);
   if (o.metadata.uid && r.kind !== 'Node') fs.push(`involvedObject.uid=${o.metadata.uid}`);
+  const opts: { namespace?: string; fieldSelector: string } = { fieldSelector: fs.join(',') };
+  if (r.namespaced) opts.namespace = o.metadata.namespace ?? '';
   let list: Event[];
   try {
-    const opts: { namespace?: string; fieldSelector: string } = { fieldSelector: fs.join(',') };
-    if (r.namespaced) opts.namespace = o.metadata.namespace ?? '';
     list = (await conn.client.list<Event>(eventsResource, opts)).items;
-  } catch (e) {
-    return `Events:  <unavailable: ${formatError(e)}>\n`;
+  } catch {
+    // As kubectl (searchEvents' error is dropped): no Events section when they cannot be read.
+    return;
   }
-  if (list.length === 0) return 'Events:  <none>\n';
-  const when = (e: Event): string | undefined => e.lastTimestamp ?? e.eventTime ?? e.firstTimestamp ?? e.metadata.creationTimestamp ?? undefined;
-  list.sort((a, b) => Date.parse(when(a) ?? '') - Date.parse(when(b) ?? ''));
-  const rows = [['Type', 'Reason', 'Age', 'From', 'Message'], ['----', '------', '----', '----', '-------']];
-  for (const e of list) {
-    const count = (e.count ?? 1) > 1 ? ` (x${e.count} over ${ageOf(e.firstTimestamp ?? undefined)})` : '';
-    rows.push([e.type ?? '', e.reason ?? '', ageOf(when(e)) + count, e.source?.component ?? e.reportingComponent ?? '', (e.message ?? '').trim()]);
-  }
-  return 'Events:\n' + formatRows(rows).split('\n').filter((l) => l !== '').map((l) => `  ${l}\n`).join('');
+  describeEvents(w, list);
 }
 
 export async function describeObject(ctx: CliContext, cmd: Command, r: ResourceInfo, o: KubeObject): Promise<string> {
-  const w = new DescribeWriter();
-  header(w, o, r);
+  const w = new PrefixWriter();
   if (r.group === 'apps' && r.kind === 'DaemonSet') await describeDaemonSet(ctx, cmd, w, o as DaemonSet);
-  else if (r.group === '' && r.kind === 'Node') await describeNode(ctx, cmd, w, o as Node);
   else if (r.group === '' && r.kind === 'Pod') describePod(w, o as Pod);
-  else describeGeneric(w, o);
-  return w.render() + (await events(ctx, cmd, o, r));
+  else {
+    header(w, o, r);
+    if (r.group === '' && r.kind === 'Node') await describeNode(ctx, cmd, w, o as Node);
+    else describeGeneric(w, o);
+  }
+  await events(ctx, cmd, w, o, r);
+  return w.tabbed();
 }
 
 export function registerDescribe(program: Command, ctx: CliContext): void {

@@ -14,8 +14,14 @@
 // separated by `---` (before every document but the first), json objects one after the other,
 // jsonpath once per object. --watch-only lists only for the resourceVersion and prints the
 // changes alone.
+//
+// Go templates as kubectl: `-o go-template=T`, `-o template=T`, `-o go-template-file=F`,
+// `-o templatefile=F`, or --template T (with or without -o go-template): the template runs on
+// the object (one named object) or on a List of them; a failure prints kubectl's debugging
+// block on stdout and the error (jsonpath.ts has the template engine).
 
 import type { Command } from 'commander';
+import { readFileSync } from 'node:fs';
 import type { KubeObject } from '../../api/types.js';
 import { apiVersionOf, resourcePath, WatchDecoder } from '../../client/index.js';
 import { CliError, tableAccept } from '../context.js';
@@ -32,6 +38,7 @@ import {
   type TableColumn,
   type TableOptions,
 } from '../printers.js';
+import { GoTemplateError, goPrint, parseGoTemplate } from '../jsonpath.js';
 import { sortByField, sortTemplate } from '../sorting.js';
 import { type CliContext, parseTargets } from './common.js';
 
@@ -49,6 +56,94 @@ interface GetOptions {
   headers?: boolean;
   showKind?: boolean;
   showManagedFields?: boolean;
+  template?: string;
+}
+
+interface GoTemplate {
+  raw: string;
+  execute(data: unknown): string;
+}
+
+const templateFormats = ['go-template', 'go-template-file', 'template', 'templatefile'];
+
+/**
+ * The Go template of -o/--template (kubectl's GoTemplatePrintFlags.ToPrinter), read and parsed
+ * before any request; undefined for the other output formats.
+ */
+export function goTemplateOf(output: string | undefined, templateArg: string | undefined): GoTemplate | undefined {
+  let format = output ?? '';
+  let value = templateArg ?? '';
+  if (value === '' && format === '') return undefined;
+  if (value === '') {
+    if (templateFormats.includes(format)) throw new CliError('template format specified but no template given');
+    const f = templateFormats.find((x) => format.startsWith(`${x}=`));
+    if (!f) return undefined;
+    value = format.slice(f.length + 1);
+    format = f;
+  } else if (format === '') format = 'go-template';
+  if (!templateFormats.includes(format)) return undefined;
+  if (value === '') throw new CliError('template format specified but no template given');
+  if (format === 'templatefile' || format === 'go-template-file') {
+    try {
+      value = readFileSync(value, 'utf8');
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      throw new CliError(`error reading --template ${value}, open ${value}: ${code === 'ENOENT' ? 'no such file or directory' : code === 'EACCES' ? 'permission denied' : (e as Error).message}`);
+    }
+  }
+  const raw = value;
+  try {
+    const t = parseGoTemplate(raw);
+    return { raw, execute: (data) => t.execute(data) };
+  } catch (e) {
+    if (e instanceof GoTemplateError) throw new CliError(`error parsing template ${raw}, ${e.message}`);
+    throw e;
+  }
+}
+
+/** parseOutputFormat, with the Go template formats (handled here) among the allowed ones. */
+function outputFormat(o: string | undefined): ReturnType<typeof parseOutputFormat> {
+  try {
+    return parseOutputFormat(o);
+  } catch (e) {
+    if (e instanceof CliError && e.message.startsWith('unable to match a printer')) {
+      throw new CliError(e.message.replace(/allowed formats are: .*$/s, 'allowed formats are: custom-columns,custom-columns-file,go-template,go-template-file,json,jsonpath,name,template,templatefile,wide,yaml'));
+    }
+    throw e;
+  }
+}
+
+/** Go's json.Marshal of decoded JSON: keys sorted, compact, <, > and & escaped. */
+function goJson(v: unknown): string {
+  const sorted = (x: unknown): unknown => {
+    if (Array.isArray(x)) return x.map(sorted);
+    if (x && typeof x === 'object') {
+      const o: Record<string, unknown> = {};
+      for (const k of Object.keys(x).sort()) o[k] = sorted((x as Record<string, unknown>)[k]);
+      return o;
+    }
+    return x;
+  };
+  return JSON.stringify(sorted(v))
+    .replace(/</g, '\\u003c')
+    .replace(/>/g, '\\u003e')
+    .replace(/&/g, '\\u0026')
+    .replace(/\u2028/g, '\\u2028')
+    .replace(/\u2029/g, '\\u2029');
+}
+
+/** Runs a Go template on `data`; a failure writes kubectl's debugging block to stdout first. */
+function runGoTemplate(ctx: CliContext, t: GoTemplate, data: unknown): string {
+  try {
+    return t.execute(data);
+  } catch (e) {
+    if (!(e instanceof GoTemplateError)) throw e;
+    ctx.out(
+      `${e.partial}Error executing template: ${e.message}. Printing more information for debugging the template:\n` +
+        `\ttemplate was:\n\t\t${t.raw}\n\traw data was:\n\t\t${goJson(data)}\n\tobject given to template engine was:\n\t\t${goPrint(data)}\n\n`,
+    );
+    throw new CliError(`error executing template ${JSON.stringify(t.raw)}: ${e.message}`);
+  }
 }
 
 function query(params: Record<string, string | undefined>): string {
@@ -66,7 +161,8 @@ export function registerGet(program: Command, ctx: CliContext): void {
     .command('get')
     .description('Display one or many resources (TYPE [NAME...], TYPE1,TYPE2, TYPE/NAME..., or all)')
     .argument('[resources...]', 'TYPE [NAME...] or TYPE/NAME ...')
-    .option('-o, --output <format>', 'output format: wide|yaml|json|name|jsonpath=TEMPLATE|custom-columns=HEADER:PATH,...|custom-columns-file=FILE')
+    .option('-o, --output <format>', 'output format: wide|yaml|json|name|jsonpath=TEMPLATE|go-template=TEMPLATE|go-template-file=FILE|custom-columns=HEADER:PATH,...|custom-columns-file=FILE')
+    .option('--template <template>', 'the Go template (or its file) of -o go-template / go-template-file')
     .option('-l, --selector <selector>', 'label selector, e.g. app=x,tier!=db')
     .option('--field-selector <selector>', 'field selector, e.g. spec.nodeName=n1')
     .option('-A, --all-namespaces', 'list across all namespaces')
@@ -127,7 +223,9 @@ class ColumnPrinter {
 }
 
 async function runGet(ctx: CliContext, cmd: Command, args: string[], opts: GetOptions): Promise<void> {
-  const format = parseOutputFormat(opts.output);
+  const goTemplate = goTemplateOf(opts.output, opts.template);
+  // A Go template prints full objects as jsonpath does (managed fields kept, a List for several).
+  const format = goTemplate ? ({ kind: 'jsonpath', template: '' } as const) : outputFormat(opts.output);
   const sortBy = opts.sortBy !== undefined && opts.sortBy !== '' ? sortTemplate(opts.sortBy) : undefined;
   const watch = opts.watch === true || opts.watchOnly === true;
   if (watch && sortBy) ctx.err('warning: --watch requested, --sort-by will be ignored for watch events received\n');
@@ -208,11 +306,15 @@ async function runGet(ctx: CliContext, cmd: Command, args: string[], opts: GetOp
 
   const single = resolved.length === 1 && resolved[0]!.names.length === 1;
   const prefixOf = (o: KubeObject): string => kindPrefixOf(resolved, o);
+  const render = (objs: KubeObject[], asList: boolean): string =>
+    goTemplate
+      ? runGoTemplate(ctx, goTemplate, asList ? { apiVersion: 'v1', kind: 'List', metadata: { resourceVersion: '' }, items: objs } : objs[0])
+      : printObjects(objs, format, asList, prefixOf, showManaged);
   if (watch) {
     // One object at a time, the first list's included (see the file comment).
     let printed = 0;
     const print = (o: KubeObject): void => {
-      const text = printObjects([o], format, false, prefixOf, showManaged);
+      const text = render([o], false);
       ctx.out(format.kind === 'yaml' && printed > 0 ? `---\n${text}` : text);
       printed++;
     };
@@ -226,7 +328,7 @@ async function runGet(ctx: CliContext, cmd: Command, args: string[], opts: GetOp
     if (format.kind === 'name') return;
   }
   if (objects.length > 0 || (format.kind !== 'name' && !single)) {
-    ctx.out(printObjects(objects, format, !single, prefixOf, showManaged));
+    ctx.out(render(objects, !single));
   }
 }
 

@@ -1,13 +1,21 @@
-// `everynode label|annotate TYPE NAME key=value key-` (or TYPE/NAME), or every object of TYPE
-// in the namespace (--all) or matching -l SELECTOR: a JSON merge patch of metadata.labels /
+// `everynode label|annotate TYPE NAME... key=value key-` (or TYPE/NAME...), or every object of
+// TYPE in the namespace (--all) or matching -l SELECTOR: a JSON merge patch of metadata.labels /
 // metadata.annotations per object. An existing key with a different value needs --overwrite
 // (checked client-side, like kubectl); with several objects a refused one is reported and the
 // others go on (exit code 1 at the end).
+//
+// As kubectl: the resources come first, then the changes (cmdutil.GetResourcesAndPairs);
+// --list prints the labels (annotations) an object has, after the changes given with it, which
+// are then not sent (one object: `key=value` lines; several: `Listing labels for
+// Kind.group/name:` and ` key=value` lines); --dry-run=client prints `... labeled (dry run)`
+// without sending; --dry-run=server sends the patch with dryRun=All (`(server dry run)`);
+// `label` says `label "k" not found.` for a key to remove that the object does not have.
 
 import type { Command } from 'commander';
 import type { KubeObject } from '../../api/types.js';
 import { CliError } from '../context.js';
-import { type CliContext, objectRef } from './common.js';
+import type { ResourceInfo } from '../discovery.js';
+import { type CliContext, dryRunOption, dryRunStrategy, dryRunSuffix, objectRef, parseTargets } from './common.js';
 
 export interface KeyChanges {
   set: Record<string, string>;
@@ -15,7 +23,6 @@ export interface KeyChanges {
 }
 
 function parseChanges(rest: string[], what: 'label' | 'annotation'): KeyChanges {
-  if (rest.length === 0) throw new CliError(`at least one ${what} update is required`);
   const changes: KeyChanges = { set: {}, remove: [] };
   for (const a of rest) {
     if (a.endsWith('-') && !a.includes('=')) changes.remove.push(a.slice(0, -1));
@@ -25,36 +32,32 @@ function parseChanges(rest: string[], what: 'label' | 'annotation'): KeyChanges 
       changes.set[a.slice(0, eq)] = a.slice(eq + 1);
     }
   }
+  if (changes.remove.some((k) => k in changes.set)) throw new CliError(`can not both modify and remove ${what === 'label' ? 'a label' : 'an annotation'} in the same command`);
   return changes;
 }
 
-/** Splits `TYPE k=v k-` (with --all or -l) into the type and the changes; names are refused. */
-export function parseBulkKeyChanges(args: string[], what: 'label' | 'annotation'): { type: string; changes: KeyChanges } {
-  const [type, ...rest] = args;
-  if (!type || type.includes('/') || type.includes('=')) throw new CliError(`with --all or --selector, give the resource type only (e.g. "ds"), then the ${what} updates`);
-  const names = rest.filter((a) => !a.includes('=') && !a.endsWith('-'));
-  if (names.length > 0) throw new CliError(`resource names (${names.join(', ')}) cannot be combined with --all or --selector`);
-  return { type, changes: parseChanges(rest, what) };
+/**
+ * cmdutil.GetResourcesAndPairs: the arguments up to the first `key=value` / `key-` name the
+ * resources, the rest are the changes (a resource after a change is an error).
+ */
+export function splitResourcesAndPairs(args: string[], what: 'label' | 'annotation'): { resources: string[]; pairs: string[] } {
+  const resources: string[] = [];
+  const pairs: string[] = [];
+  for (const s of args) {
+    const pair = (s.includes('=') && s[0] !== '=') || (s.endsWith('-') && s !== '-');
+    if (pair) pairs.push(s);
+    else if (pairs.length > 0) throw new CliError(`all resources must be specified before ${what} changes: ${s}`);
+    else resources.push(s);
+  }
+  return { resources, pairs };
 }
 
-/** Splits `TYPE NAME k=v k-` / `TYPE/NAME k=v` into the target and the changes. */
-export function parseKeyChanges(args: string[], what: 'label' | 'annotation'): { type: string; name: string; changes: KeyChanges } {
-  let type: string;
-  let name: string;
-  let rest: string[];
-  const first = args[0] ?? '';
-  if (first.includes('/')) {
-    type = first.slice(0, first.indexOf('/'));
-    name = first.slice(first.indexOf('/') + 1);
-    rest = args.slice(1);
-  } else {
-    if (args.length < 2) throw new CliError(`one or more resources must be specified as <resource> <name> or <resource>/<name>`);
-    type = first;
-    name = args[1]!;
-    rest = args.slice(2);
-  }
-  if (!type || !name) throw new CliError(`one or more resources must be specified as <resource> <name> or <resource>/<name>`);
-  return { type, name, changes: parseChanges(rest, what) };
+interface LabelOpts {
+  overwrite?: boolean;
+  all?: boolean;
+  selector?: string;
+  list?: boolean;
+  dryRun?: string;
 }
 
 function register(program: Command, ctx: CliContext, verb: 'label' | 'annotate'): void {
@@ -64,18 +67,33 @@ function register(program: Command, ctx: CliContext, verb: 'label' | 'annotate')
   program
     .command(verb)
     .description(`Add, update or remove ${field} of a resource (key=value to set, key- to remove)`)
-    .argument('<args...>', `TYPE NAME key=value... | TYPE/NAME key=value... | TYPE key=value... with --all or -l (key- removes)`)
+    .argument('<args...>', `TYPE NAME... key=value... | TYPE/NAME... key=value... | TYPE key=value... with --all or -l (key- removes)`)
     .option('--overwrite', `allow replacing existing ${field}`)
     .option('--all', `every object of TYPE in the namespace`)
     .option('-l, --selector <selector>', `the objects of TYPE matching this label selector`)
-    .action(async (args: string[], opts: { overwrite?: boolean; all?: boolean; selector?: string }, cmd: Command) => {
+    .option('--list', `print the ${field} of the objects (after the changes given, which are not sent)`)
+    .addOption(dryRunOption())
+    .action(async (args: string[], opts: LabelOpts, cmd: Command) => {
+      const dryRun = dryRunStrategy(opts.dryRun);
+      const { resources, pairs } = splitResourcesAndPairs(args, what);
+      const changes = parseChanges(pairs, what);
       if (opts.all && opts.selector) throw new CliError('cannot set --all and --selector at the same time');
-      const bulk = opts.all === true || opts.selector !== undefined;
-      const { type, name, changes } = bulk ? { ...parseBulkKeyChanges(args, what), name: undefined } : parseKeyChanges(args, what);
+      if (resources.length === 0) throw new CliError('one or more resources must be specified as <resource> <name> or <resource>/<name>');
+      if (Object.keys(changes.set).length === 0 && changes.remove.length === 0 && !opts.list) throw new CliError(`at least one ${what} update is required`);
+      const targets = parseTargets(resources);
+      const named = targets.some((x) => x.names.length > 0);
+      // As kubectl's builder: names win over --all; names and a selector together are an error.
+      if (named && opts.selector !== undefined) throw new CliError('name cannot be provided when a selector is specified');
+      const bulk = !named && (opts.all === true || opts.selector !== undefined);
+      if (!named && !bulk) throw new CliError('resource(s) were provided, but no name was specified');
       const conn = ctx.conn(cmd);
-      const r = await ctx.discovery(cmd).resolve(type);
-      const ns = r.namespaced ? conn.namespace : '';
-      const one = async (cur: KubeObject): Promise<void> => {
+      const resolved: { r: ResourceInfo; names: string[] }[] = [];
+      for (const t of targets) resolved.push({ r: await ctx.discovery(cmd).resolve(t.type), names: t.names });
+      const nsOf = (r: ResourceInfo): string => (r.namespaced ? conn.namespace : '');
+      // kubectl's IntoSingleItemImplied: exactly one object named.
+      const single = named && resolved.reduce((n, x) => n + x.names.length, 0) === 1;
+      const one = async (r: ResourceInfo, cur: KubeObject): Promise<void> => {
+        const ns = nsOf(r);
         const objName = cur.metadata.name ?? '';
         const existing = ((cur.metadata as Record<string, unknown>)[field] as Record<string, string> | undefined) ?? {};
         const patch: Record<string, string | null> = {};
@@ -84,19 +102,47 @@ function register(program: Command, ctx: CliContext, verb: 'label' | 'annotate')
           if (existing[k] !== v) patch[k] = v;
         }
         for (const k of changes.remove) if (k in existing) patch[k] = null;
-        if (Object.keys(patch).length === 0) {
-          ctx.out(`${objectRef(r, objName)} not ${past}\n`);
+        const message = Object.keys(patch).length === 0 ? `not ${past}` : past;
+        if (opts.list) {
+          const after: Record<string, string> = { ...existing };
+          for (const [k, v] of Object.entries(patch)) {
+            if (v === null) delete after[k];
+            else after[k] = v;
+          }
+          const indent = single ? '' : ' ';
+          if (!single) ctx.out(`Listing ${field} for ${r.kind}.${r.group}/${objName}:\n`);
+          for (const k of Object.keys(after).sort()) ctx.out(`${indent}${k}=${after[k]!}\n`);
           return;
         }
-        await conn.client.patch(r, ns, objName, 'merge', { metadata: { [field]: patch } }, { fieldManager: `everynode-${verb}` });
-        ctx.out(`${objectRef(r, objName)} ${past}\n`);
+        if (dryRun === 'client') {
+          ctx.out(`${objectRef(r, objName)} ${message}${dryRunSuffix(dryRun)}\n`);
+          return;
+        }
+        if (verb === 'label') for (const k of changes.remove) if (!(k in existing)) ctx.out(`label ${JSON.stringify(k)} not found.\n`);
+        if (Object.keys(patch).length > 0) {
+          await conn.client.patch(r, ns, objName, 'merge', { metadata: { [field]: patch } }, { fieldManager: `everynode-${verb}`, dryRun: dryRun === 'server' });
+        }
+        ctx.out(`${objectRef(r, objName)} ${message}${dryRunSuffix(dryRun)}\n`);
       };
-      if (name !== undefined) return one(await conn.client.get(r, ns, name));
-      const list = await conn.client.list(r, { ...(ns ? { namespace: ns } : {}), ...(opts.selector ? { labelSelector: opts.selector } : {}) });
-      if (list.items.length === 0) ctx.err(r.namespaced ? `No resources found in ${ns} namespace.\n` : 'No resources found\n');
-      for (const o of list.items) {
+      if (single) {
+        const { r, names } = resolved.find((x) => x.names.length > 0)!;
+        return one(r, await conn.client.get(r, nsOf(r), names[0]!));
+      }
+      const work: (() => Promise<{ r: ResourceInfo; o: KubeObject }>)[] = [];
+      for (const { r, names } of resolved) {
+        if (named) {
+          for (const n of names) work.push(async () => ({ r, o: await conn.client.get(r, nsOf(r), n) }));
+          continue;
+        }
+        const ns = nsOf(r);
+        const objects = (await conn.client.list(r, { ...(ns ? { namespace: ns } : {}), ...(opts.selector ? { labelSelector: opts.selector } : {}) })).items;
+        if (objects.length === 0) ctx.err(r.namespaced ? `No resources found in ${ns} namespace.\n` : 'No resources found\n');
+        for (const o of objects) work.push(async () => ({ r, o }));
+      }
+      for (const get of work) {
         try {
-          await one(o);
+          const { r, o } = await get();
+          await one(r, o);
         } catch (e) {
           ctx.report(e);
         }

@@ -9,22 +9,27 @@
 //   once. --timeout bounds the wait (exit 1 on expiry). SIGINT/SIGTERM (CliIO.onInterrupt)
 //   stop the bar first, which shows the cursor and turns line wrapping back on, then the
 //   command ends with exit code 130/143.
-// history: ControllerRevisions selected by the DS selector and controlled by its UID.
+// history: ControllerRevisions selected by the DS selector and controlled by its UID (--revision
+//   N: that revision's pod template, as YAML).
 // undo: PATCHes the target revision's `data` as a strategic merge patch (skipped when the
-//   current template already matches it). restart: sets the template annotation
-//   kubectl.kubernetes.io/restartedAt, which makes a new revision and a normal rollout.
+//   current template already matches it). --dry-run=client prints `will roll back to <pod
+//   template> (dry run)` and sends nothing; --dry-run=server sends the patch with dryRun=All.
+//   restart: sets the template annotation kubectl.kubernetes.io/restartedAt, which makes a new
+//   revision and a normal rollout. --revision / --to-revision read integers as pflag does.
 
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
-import { stringify } from 'yaml';
 import type { ControllerRevision, DaemonSet, Pod } from '../../api/types.js';
 import { controllerRevisionsResource, isResourceExpired, podsResource, resourcePath, WatchDecoder } from '../../client/index.js';
 import { rfc3339 } from '../../util/index.js';
 import { CliError } from '../context.js';
 import type { ResourceInfo } from '../discovery.js';
 import { type CliIO, paint } from '../io.js';
+import { type CliContext, controllerUid, dryRunOption, dryRunStrategy, dryRunSuffix, intFlag, objectRef, parseDuration, parseSingleTarget, selectorString } from './common.js';
+import { podTemplateText } from './describe.js';
 import { formatRows } from '../printers.js';
-import { type CliContext, controllerUid, objectRef, parseDuration, parseSingleTarget, selectorString } from './common.js';
+import { stringify } from 'yaml';
+import type { PodTemplateSpec } from '../../api/types.js';
 
 export interface RolloutState {
   done: boolean;
@@ -321,11 +326,22 @@ function sortKeys(v: unknown): unknown {
   return v;
 }
 
-/** Canonical form of a revision payload for comparison (sorted keys, null creationTimestamp dropped). */
+/**
+ * Canonical form of a revision payload for comparison (sorted keys, null creationTimestamp
+ * dropped, and so is an empty `resources: {}` of a container, which revisions carry and the
+ * DaemonSet as served may leave out: Go's JSON always writes it).
+ */
 export function canonicalPayload(data: unknown): string {
-  const copy = JSON.parse(JSON.stringify(data ?? null)) as { spec?: { template?: { metadata?: Record<string, unknown> } } };
+  const copy = JSON.parse(JSON.stringify(data ?? null)) as { spec?: { template?: { metadata?: Record<string, unknown>; spec?: Record<string, unknown> } } };
   const meta = copy?.spec?.template?.metadata;
   if (meta && meta['creationTimestamp'] === null) delete meta['creationTimestamp'];
+  const spec = copy?.spec?.template?.spec;
+  for (const list of ['containers', 'initContainers', 'ephemeralContainers']) {
+    for (const c of (spec?.[list] as Record<string, unknown>[] | undefined) ?? []) {
+      const res = c['resources'];
+      if (res && typeof res === 'object' && Object.keys(res).length === 0) delete c['resources'];
+    }
+  }
   return JSON.stringify(sortKeys(copy));
 }
 
@@ -333,10 +349,10 @@ export function currentPayload(ds: DaemonSet): unknown {
   return { spec: { template: { ...(ds.spec.template as unknown as Record<string, unknown>), $patch: 'replace' } } };
 }
 
-function templateOf(cr: ControllerRevision): unknown {
+function templateOf(cr: ControllerRevision): PodTemplateSpec {
   const t = (cr.data as { spec?: { template?: Record<string, unknown> } } | undefined)?.spec?.template ?? {};
   const { $patch: _omit, ...rest } = t;
-  return rest;
+  return rest as unknown as PodTemplateSpec;
 }
 
 export function registerRollout(program: Command, ctx: CliContext): void {
@@ -358,15 +374,15 @@ export function registerRollout(program: Command, ctx: CliContext): void {
     .command('history')
     .description('List the revisions of a DaemonSet (or show one with --revision)')
     .argument('<target...>', 'ds/NAME or ds NAME')
-    .option('--revision <n>', 'show the pod template of this revision')
-    .action(async (args: string[], opts: { revision?: string }, cmd: Command) => {
+    .option('--revision <n>', 'show the pod template of this revision', intFlag('--revision', 'rollout history'), 0)
+    .action(async (args: string[], opts: { revision: number }, cmd: Command) => {
+      if (opts.revision < 0) throw new CliError(`revision must be a positive integer: ${opts.revision}`);
       const { r, ds, name } = await getDaemonSet(ctx, cmd, args);
       const revs = await ownedRevisions(ctx, cmd, ds);
-      if (opts.revision !== undefined && opts.revision !== '0') {
-        const n = Number(opts.revision);
-        const cr = revs.find((x) => x.revision === n);
+      if (opts.revision > 0) {
+        const cr = revs.find((x) => x.revision === opts.revision);
         if (!cr) throw new CliError('unable to find the specified revision');
-        ctx.out(`${objectRef(r, name)} with revision #${n}\nPod Template:\n`);
+        ctx.out(`${objectRef(r, name)} with revision #${opts.revision}\nPod Template:\n`);
         ctx.out(stringify(templateOf(cr), { lineWidth: 0 }).trimEnd().split('\n').map((l) => `  ${l}\n`).join(''));
         return;
       }
@@ -382,11 +398,13 @@ export function registerRollout(program: Command, ctx: CliContext): void {
     .command('undo')
     .description('Roll a DaemonSet back to the previous (or a given) revision')
     .argument('<target...>', 'ds/NAME or ds NAME')
-    .option('--to-revision <n>', 'the revision to roll back to (0 = the previous one)', '0')
-    .action(async (args: string[], opts: { toRevision: string }, cmd: Command) => {
-      const n = Number(opts.toRevision);
-      if (!Number.isInteger(n) || n < 0) throw new CliError(`unable to find specified revision ${opts.toRevision} in history`);
+    .option('--to-revision <n>', 'the revision to roll back to (0 = the previous one)', intFlag('--to-revision', 'rollout undo'), 0)
+    .addOption(dryRunOption())
+    .action(async (args: string[], opts: { toRevision: number; dryRun?: string }, cmd: Command) => {
+      const dryRun = dryRunStrategy(opts.dryRun);
+      const n = opts.toRevision;
       const { r, ds, ns, name } = await getDaemonSet(ctx, cmd, args);
+      if (n < 0) throw new CliError(`unable to find specified revision ${n} in history`);
       const revs = await ownedRevisions(ctx, cmd, ds);
       let target: ControllerRevision | undefined;
       if (n === 0) {
@@ -394,12 +412,18 @@ export function registerRollout(program: Command, ctx: CliContext): void {
         target = revs[revs.length - 2];
       } else target = revs.find((x) => x.revision === n);
       if (!target) throw new CliError(`unable to find specified revision ${n} in history`);
-      if (canonicalPayload(currentPayload(ds)) === canonicalPayload(target.data)) {
-        ctx.out(`${objectRef(r, name)} skipped rollback (current template already matches revision ${target.revision})\n`);
+      if (dryRun === 'client') {
+        // kubectl: the template the DaemonSet would get, before the "already matches" check.
+        ctx.out(`${objectRef(r, name)} will roll back to ${podTemplateText(templateOf(target))}${dryRunSuffix(dryRun)}\n`);
         return;
       }
-      await ctx.conn(cmd).client.patch(r, ns, name, 'strategic', target.data);
-      ctx.out(`${objectRef(r, name)} rolled back\n`);
+      if (canonicalPayload(currentPayload(ds)) === canonicalPayload(target.data)) {
+        // As kubectl, the revision asked for (0 for "the previous one").
+        ctx.out(`${objectRef(r, name)} skipped rollback (current template already matches revision ${n})${dryRunSuffix(dryRun)}\n`);
+        return;
+      }
+      await ctx.conn(cmd).client.patch(r, ns, name, 'strategic', target.data, { dryRun: dryRun === 'server' });
+      ctx.out(`${objectRef(r, name)} rolled back${dryRunSuffix(dryRun)}\n`);
     });
 
   rollout

@@ -9,9 +9,11 @@
 // unless includeObject=Object); `pods/<name>/log` from `logs`; watches that send `watchEvents`
 // and end (or stay open: holdWatches); PATCH of metadata labels/annotations (merge patch);
 // 401 for any other bearer token than `token`.
-// Every request is recorded. Not a server: no validation; every list answers the next
-// resourceVersion of a counter (so a test can tell which list a watch started from); no
-// writes but delete and that PATCH. A kubeconfig for it is written to the directory given to start().
+// Every request is recorded (with the body of a DELETE or PATCH). Not a server: no validation;
+// every list answers the next resourceVersion of a counter (so a test can tell which list a
+// watch started from); no writes but delete and that PATCH, neither with dryRun (query
+// dryRun=All, or dryRun [All] in a DELETE body). Every answer carries a `Warning` header per
+// entry of `warnings`. A kubeconfig for it is written to the directory given to start().
 
 import { once } from 'node:events';
 import { writeFileSync } from 'node:fs';
@@ -50,6 +52,8 @@ export interface RecordedRequest {
   path: string;
   query: URLSearchParams;
   accept: string;
+  /** The body of a DELETE or PATCH. */
+  body?: string;
 }
 
 function status(code: number, reason: string, message: string): object {
@@ -84,6 +88,8 @@ export class FakeApi {
   /** What every watch sends (`{ type, object }`); then it ends, or stays open with holdWatches. */
   watchEvents: { type: string; object: unknown }[] = [];
   holdWatches = false;
+  /** Texts sent as `Warning: 299 - "<text>"` headers on every answer. */
+  warnings: string[] = [];
   readonly token = 'fake-admin-token';
   /** The resourceVersion of the last list answered. */
   listRevision = 0;
@@ -136,7 +142,9 @@ export class FakeApi {
   private handle(req: IncomingMessage, res: ServerResponse): void {
     const u = new URL(req.url ?? '/', this.url);
     const accept = req.headers.accept ?? '';
-    this.requests.push({ method: req.method ?? 'GET', path: u.pathname, query: u.searchParams, accept });
+    const recorded: RecordedRequest = { method: req.method ?? 'GET', path: u.pathname, query: u.searchParams, accept };
+    this.requests.push(recorded);
+    if (this.warnings.length > 0) res.setHeader('Warning', this.warnings.map((w) => `299 - ${JSON.stringify(w)}`));
     const json = (code: number, body: unknown): void => {
       res.writeHead(code, { 'Content-Type': 'application/json' });
       res.end(JSON.stringify(body));
@@ -204,14 +212,24 @@ export class FakeApi {
       return;
     }
     if (req.method === 'DELETE') {
-      this.objects.set(r, all.filter((o) => o !== obj));
-      return json(200, obj);
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString('utf8')));
+      req.on('end', () => {
+        recorded.body = body;
+        const opts = (body ? JSON.parse(body) : {}) as { dryRun?: string[] };
+        const dry = u.searchParams.get('dryRun') === 'All' || (opts.dryRun ?? []).includes('All');
+        if (!dry) this.objects.set(r, all.filter((o) => o !== obj));
+        json(200, obj);
+      });
+      return;
     }
     if (req.method === 'PATCH') {
       // A merge patch of metadata maps (labels, annotations) only.
       let body = '';
       req.on('data', (c: Buffer) => (body += c.toString('utf8')));
       req.on('end', () => {
+        recorded.body = body;
+        if (u.searchParams.get('dryRun') === 'All') return json(200, obj);
         const patch = JSON.parse(body) as { metadata?: Record<string, Record<string, string | null>> };
         const meta: Record<string, unknown> = { ...obj.metadata };
         for (const [field, changes] of Object.entries(patch.metadata ?? {})) {

@@ -1,0 +1,303 @@
+// Review findings checked beside kubectl 1.32, in-process against the fake API
+// (testing/fake-api.ts): describe of pods (init containers' state, tolerations, Node-Selectors)
+// and DaemonSets line for line as kubectl prints them (testing/describe-golden.json holds
+// objects of a real cluster and kubectl 1.32's `describe` of each); the server's Warning
+// headers; delete --grace-period/--force/--now/--dry-run; apply/create --dry-run=client;
+// label --dry-run/--list; rollout undo --dry-run and integer flags; the
+// explicit --kubeconfig that does not exist.
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { KubeObject } from '../api/types.js';
+import { tabwriterFormat, tolerationText } from './commands/describe.js';
+import { dryRunStrategy, goParseInt } from './commands/common.js';
+import { parseWarningHeaders } from './context.js';
+import { buildProgram, normalizeArgs, runCli, type CliIO } from './index.js';
+import { CliContext } from './commands/common.js';
+import { FakeApi } from './testing/fake-api.js';
+
+function io(env: Record<string, string | undefined>): CliIO & { out: () => string; errOut: () => string } {
+  let out = '';
+  let err = '';
+  return {
+    stdout: { write: (s: string) => (out += s) },
+    stderr: { write: (s: string) => (err += s) },
+    stdin: Readable.from([]),
+    isTTY: false,
+    env,
+    out: () => out,
+    errOut: () => err,
+  };
+}
+
+let dir = '';
+let api: FakeApi;
+let env: Record<string, string>;
+const savedTZ = process.env['TZ'];
+
+async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const t = io(env);
+  const code = await runCli(args, t);
+  return { code, stdout: t.out(), stderr: t.errOut() };
+}
+
+const golden = JSON.parse(readFileSync(new URL('./testing/describe-golden.json', import.meta.url), 'utf8')) as { object: KubeObject; describe: string }[];
+
+const pod = (name: string, extra: Record<string, unknown> = {}): KubeObject =>
+  ({ apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'parity', labels: { app: 'parity' } }, spec: { containers: [{ name: 'main', image: 'busybox' }] }, ...extra }) as KubeObject;
+
+const dsUid = '5d5b8a1e-0000-4000-8000-000000000001';
+const template = (image: string) => ({ metadata: { labels: { app: 'roll' } }, spec: { containers: [{ name: 'main', image, command: ['sh', '-c', 'sleep 1'] }], tolerations: [{ operator: 'Exists' }] } });
+const rollDs = {
+  apiVersion: 'apps/v1',
+  kind: 'DaemonSet',
+  metadata: { name: 'roll', namespace: 'parity', uid: dsUid, labels: { app: 'roll' } },
+  spec: { selector: { matchLabels: { app: 'roll' } }, template: template('busybox:2') },
+} as unknown as KubeObject;
+const revision = (n: number, image: string) =>
+  ({
+    apiVersion: 'apps/v1',
+    kind: 'ControllerRevision',
+    metadata: { name: `roll-${n}`, namespace: 'parity', labels: { app: 'roll', 'controller-revision-hash': `h${n}` }, ownerReferences: [{ apiVersion: 'apps/v1', kind: 'DaemonSet', name: 'roll', uid: dsUid, controller: true }] },
+    revision: n,
+    data: { spec: { template: { $patch: 'replace', ...template(image) } } },
+  }) as unknown as KubeObject;
+
+beforeAll(async () => {
+  // The golden output was printed by kubectl on a machine in UTC.
+  process.env['TZ'] = 'UTC';
+  dir = mkdtempSync(join(tmpdir(), 'cli-parity-'));
+  api = await FakeApi.start(dir);
+  env = { KUBECONFIG: api.kubeconfigPath };
+  api.add(...golden.map((g) => g.object));
+  api.add(pod('victim-1'), pod('victim-2'), pod('victim-3'), pod('victim-4'), pod('labelled', { metadata: { name: 'labelled', namespace: 'parity', labels: { app: 'parity', tier: 'web' } } }));
+  api.add(rollDs, revision(1, 'busybox'), revision(2, 'busybox:2'));
+});
+
+afterAll(async () => {
+  await api.close();
+  rmSync(dir, { recursive: true, force: true });
+  if (savedTZ === undefined) delete process.env['TZ'];
+  else process.env['TZ'] = savedTZ;
+});
+
+describe('describe, as kubectl 1.32 prints it', () => {
+  for (const g of golden) {
+    const { kind, name, namespace } = { kind: g.object.kind!, name: g.object.metadata.name!, namespace: g.object.metadata.namespace! };
+    it(`${kind} ${namespace}/${name}`, async () => {
+      const r = await cli(['describe', kind === 'Pod' ? 'pod' : 'ds', '-n', namespace, name]);
+      expect(r.stderr).toBe('');
+      expect(r.stdout).toBe(g.describe);
+    });
+  }
+
+  it('shows the failing init container of a pod in Init:CrashLoopBackOff', () => {
+    const text = golden.find((g) => g.object.kind === 'Pod')!.describe;
+    expect(text).toMatch(/\nInit Containers:\n {2}install-cni:\n(.*\n)*? {4}State: {10}Waiting\n {6}Reason: {7}CrashLoopBackOff\n {4}Last State: {5}Terminated\n {6}Reason: {7}Error\n {6}Exit Code: {4}2\n/);
+    expect(text).toContain('\nNode-Selectors:               kubernetes.io/os=linux\nTolerations:                  op=Exists\n');
+  });
+
+  it('prints tolerations as kubectl: op=Exists alone, with a key or an effect, and for Ns', () => {
+    expect(tolerationText({ operator: 'Exists' })).toBe('op=Exists');
+    expect(tolerationText({ key: 'CriticalAddonsOnly', operator: 'Exists' })).toBe('CriticalAddonsOnly op=Exists');
+    expect(tolerationText({ effect: 'NoSchedule', operator: 'Exists' })).toBe(':NoSchedule op=Exists');
+    expect(tolerationText({ key: 'node.kubernetes.io/not-ready', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300 })).toBe('node.kubernetes.io/not-ready:NoExecute op=Exists for 300s');
+    expect(tolerationText({ key: 'foo', operator: 'Equal', value: 'bar', effect: 'NoSchedule' })).toBe('foo=bar:NoSchedule');
+  });
+
+  it('a pod without tolerations or node selector says <none>, aligned with its block', async () => {
+    const r = await cli(['describe', 'pod', '-n', 'parity', 'victim-1']);
+    // One tab block from the container's lines down: the widest cell is `    Environment:`.
+    expect(r.stdout).toContain('\n    Mounts:       <none>\nVolumes:          <none>\nQoS Class:        BestEffort\nNode-Selectors:   <none>\nTolerations:      <none>\nEvents:           <none>\n');
+  });
+
+  it('aligns cells as Go\'s text/tabwriter: per block of consecutive lines with that column', () => {
+    expect(tabwriterFormat('a:\tx\nlonger:\ty\nbreak\nb:\tz\n')).toBe('a:       x\nlonger:  y\nbreak\nb:  z\n');
+    expect(tabwriterFormat('  Type\tStatus\n  Ready \tTrue \n')).toBe('  Type    Status\n  Ready   True \n');
+    expect(tabwriterFormat('k:\t\n\tv\n')).toBe('k:  \n    v\n');
+  });
+});
+
+describe('server warnings', () => {
+  it('prints each Warning header as kubectl does, once per text for the whole command', async () => {
+    api.warnings = ['spec.template.metadata.annotations[x]: deprecated', 'second "quoted", with a comma'];
+    try {
+      const r = await cli(['get', 'pods', '-n', 'parity', '-o', 'name']);
+      expect(r.code).toBe(0);
+      expect(r.stderr).toBe('Warning: spec.template.metadata.annotations[x]: deprecated\nWarning: second "quoted", with a comma\n');
+    } finally {
+      api.warnings = [];
+    }
+  });
+
+  it('parses RFC 7234 warning values (several per header, dates, escapes)', () => {
+    expect(parseWarningHeaders('299 - "a, b", 299 kube-apiserver "c \\"d\\"" "Mon, 01 Jan 2024 00:00:00 GMT",199 - "e"')).toEqual([
+      { code: 299, agent: '-', text: 'a, b' },
+      { code: 299, agent: 'kube-apiserver', text: 'c "d"' },
+      { code: 199, agent: '-', text: 'e' },
+    ]);
+    expect(parseWarningHeaders(['299 - "x"', '299 - "y"']).map((w) => w.text)).toEqual(['x', 'y']);
+    expect(parseWarningHeaders('garbage')).toEqual([]);
+  });
+});
+
+describe('delete: --grace-period, --force, --now, --dry-run', () => {
+  const deletes = () => api.requests.filter((q) => q.method === 'DELETE');
+
+  it('--force deletes at once with kubectl\'s warning; --now is a grace period of 1; 0 without --force is 1', async () => {
+    api.requests.length = 0;
+    expect(await cli(['delete', 'pod', '-n', 'parity', 'victim-1', '--force', '--wait=false'])).toEqual({
+      code: 0,
+      stdout: 'pod "victim-1" force deleted\n',
+      stderr: 'Warning: Immediate deletion does not wait for confirmation that the running resource has been terminated. The resource may continue to run on the cluster indefinitely.\n',
+    });
+    expect(JSON.parse(deletes()[0]!.body!)).toEqual({ propagationPolicy: 'Background', gracePeriodSeconds: 0 });
+    api.requests.length = 0;
+    expect(await cli(['delete', 'pod', '-n', 'parity', 'victim-2', '--now', '--wait=false'])).toEqual({ code: 0, stdout: 'pod "victim-2" deleted\n', stderr: '' });
+    expect(JSON.parse(deletes()[0]!.body!)).toMatchObject({ gracePeriodSeconds: 1 });
+    api.requests.length = 0;
+    expect((await cli(['delete', 'pod', '-n', 'parity', 'victim-3', '--grace-period=0', '--wait=false'])).stdout).toBe('pod "victim-3" deleted\n');
+    expect(JSON.parse(deletes()[0]!.body!)).toMatchObject({ gracePeriodSeconds: 1 });
+  });
+
+  it('refuses the combinations kubectl refuses, and a grace period that is no integer', async () => {
+    expect(await cli(['delete', 'pod', 'x', '--now', '--grace-period=3'])).toEqual({ code: 1, stdout: '', stderr: 'error: --now and --grace-period cannot be specified together\n' });
+    expect(await cli(['delete', 'pod', 'x', '--force', '--grace-period=3'])).toEqual({ code: 1, stdout: '', stderr: 'error: --force and --grace-period greater than 0 cannot be specified together\n' });
+    expect(await cli(['delete', 'pod', 'x', '--grace-period=abc'])).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: 'error: invalid argument "abc" for "--grace-period" flag: strconv.ParseInt: parsing "abc": invalid syntax\nSee \'everynode delete --help\' for usage.\n',
+    });
+    expect(await cli(['delete', 'pod', 'x', '--dry-run=maybe'])).toEqual({ code: 1, stdout: '', stderr: 'error: Invalid dry-run value (maybe). Must be "none", "server", or "client".\n' });
+    expect(await cli(['delete', 'pod', 'x', '-o', 'yaml'])).toEqual({ code: 1, stdout: '', stderr: "error: unexpected -o output mode: yaml. We only support '-o name'\n" });
+  });
+
+  it('--dry-run=client sends nothing; --dry-run=server sends dryRun [All]; a bare --dry-run is client', async () => {
+    api.requests.length = 0;
+    expect(await cli(['delete', 'pod', '-n', 'parity', 'victim-4', '--dry-run=client'])).toEqual({ code: 0, stdout: 'pod "victim-4" deleted (dry run)\n', stderr: '' });
+    expect(await cli(['delete', 'pod', '-n', 'parity', 'victim-4', 'labelled', '--dry-run'])).toEqual({ code: 0, stdout: 'pod "victim-4" deleted (dry run)\npod "labelled" deleted (dry run)\n', stderr: '' });
+    expect(deletes()).toEqual([]);
+    expect(await cli(['delete', 'pod', '-n', 'parity', 'victim-4', '--dry-run=server'])).toEqual({ code: 0, stdout: 'pod "victim-4" deleted (server dry run)\n', stderr: '' });
+    expect(JSON.parse(deletes()[0]!.body!)).toEqual({ propagationPolicy: 'Background', dryRun: ['All'] });
+    expect((await cli(['get', 'pod', '-n', 'parity', 'victim-4', '-o', 'name'])).stdout).toBe('pod/victim-4\n');
+    expect((await cli(['delete', 'pod', '-n', 'parity', 'victim-4', '--force', '--dry-run=server', '-o', 'name'])).stdout).toBe('pod/victim-4\n');
+  });
+
+  it('says "No resources found" on stdout when a selector finds nothing; --help has no double default', async () => {
+    expect(await cli(['delete', 'pods', '-n', 'parity', '-l', 'app=none'])).toEqual({ code: 0, stdout: 'No resources found\n', stderr: '' });
+    const h = await cli(['delete', '--help']);
+    expect(h.stdout).toContain('--wait                     wait until the objects are gone (default: true)\n');
+    expect(h.stdout).not.toContain('(default) (default');
+    expect(h.stdout).not.toContain('preset');
+  });
+});
+
+describe('apply / create --dry-run=client', () => {
+  it('prints what would happen and sends no write', async () => {
+    const f = join(dir, 'dry.yaml');
+    writeFileSync(f, 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: labelled\n  namespace: parity\n---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: brand-new\n  namespace: parity\n');
+    api.requests.length = 0;
+    expect(await cli(['apply', '-f', f, '--dry-run=client'])).toEqual({ code: 0, stdout: 'pod/labelled configured (dry run)\npod/brand-new created (dry run)\n', stderr: '' });
+    expect(await cli(['create', '-f', f, '--dry-run'])).toEqual({ code: 0, stdout: 'pod/labelled created (dry run)\npod/brand-new created (dry run)\n', stderr: '' });
+    expect(api.requests.filter((q) => q.method !== 'GET')).toEqual([]);
+    expect((await cli(['apply', '-f', f, '--dry-run=bogus'])).stderr).toBe('error: Invalid dry-run value (bogus). Must be "none", "server", or "client".\n');
+  });
+});
+
+describe('label --dry-run and --list', () => {
+  it('--dry-run=client prints "(dry run)" without a patch; server sends dryRun=All', async () => {
+    api.requests.length = 0;
+    expect(await cli(['label', 'pod', '-n', 'parity', 'labelled', 'env=prod', '--dry-run'])).toEqual({ code: 0, stdout: 'pod/labelled labeled (dry run)\n', stderr: '' });
+    expect(api.requests.filter((q) => q.method === 'PATCH')).toEqual([]);
+    expect(await cli(['label', 'pod', '-n', 'parity', 'labelled', 'env=prod', '--dry-run=server'])).toEqual({ code: 0, stdout: 'pod/labelled labeled (server dry run)\n', stderr: '' });
+    expect(api.requests.filter((q) => q.method === 'PATCH').map((q) => q.query.get('dryRun'))).toEqual(['All']);
+    expect(await cli(['label', 'pod', '-n', 'parity', 'labelled', 'gone-'])).toEqual({ code: 0, stdout: 'label "gone" not found.\npod/labelled not labeled\n', stderr: '' });
+  });
+
+  it('--list prints one object\'s labels, several under "Listing labels for", with the given changes', async () => {
+    expect(await cli(['label', 'pod', '-n', 'parity', 'labelled', '--list'])).toEqual({ code: 0, stdout: 'app=parity\ntier=web\n', stderr: '' });
+    expect((await cli(['label', 'pod', '-n', 'parity', 'labelled', 'x=y', 'tier-', '--list'])).stdout).toBe('app=parity\nx=y\n');
+    expect((await cli(['label', 'pods', '-n', 'parity', 'labelled', 'victim-4', '--list'])).stdout).toBe('Listing labels for Pod./labelled:\n app=parity\n tier=web\nListing labels for Pod./victim-4:\n app=parity\n');
+    expect((await cli(['label', 'pods', '-n', 'parity', '-l', 'tier=web', '--list'])).stdout).toBe('Listing labels for Pod./labelled:\n app=parity\n tier=web\n');
+    expect((await cli(['label', 'pods', '-n', 'parity', 'labelled', '-l', 'a=b', '--list'])).stderr).toBe('error: name cannot be provided when a selector is specified\n');
+    expect((await cli(['label', 'pods', '-n', 'parity', 'labelled'])).stderr).toBe('error: at least one label update is required\n');
+  });
+});
+
+describe('rollout', () => {
+  it('history: a --revision that is no integer is kubectl\'s flag error; a negative one is refused', async () => {
+    expect(await cli(['rollout', 'history', 'ds/roll', '-n', 'parity', '--revision=abc'])).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: 'error: invalid argument "abc" for "--revision" flag: strconv.ParseInt: parsing "abc": invalid syntax\nSee \'everynode rollout history --help\' for usage.\n',
+    });
+    expect((await cli(['rollout', 'history', 'ds/roll', '-n', 'parity', '--revision=-1'])).stderr).toBe('error: revision must be a positive integer: -1\n');
+    expect((await cli(['rollout', 'history', 'ds/roll', '-n', 'parity', '--revision=7'])).stderr).toBe('error: unable to find the specified revision\n');
+    expect((await cli(['rollout', 'history', 'ds/roll', '-n', 'parity', '--revision', '1'])).stdout).toMatch(/^daemonset\.apps\/roll with revision #1\nPod Template:\n[\s\S]*image: busybox\n/);
+  });
+
+  it('undo --dry-run=client prints the template it would restore; server sends the patch with dryRun=All', async () => {
+    api.requests.length = 0;
+    const c = await cli(['rollout', 'undo', 'ds/roll', '-n', 'parity', '--dry-run=client']);
+    expect(c.stdout).toMatch(/^daemonset\.apps\/roll will roll back to Pod Template:\n {2}Labels:\tapp=roll\n[\s\S]*\n {4}Image:\tbusybox\n[\s\S]*\n {2}Tolerations:\top=Exists\n \(dry run\)\n$/);
+    expect(api.requests.filter((q) => q.method === 'PATCH')).toEqual([]);
+    expect(await cli(['rollout', 'undo', 'ds/roll', '-n', 'parity', '--dry-run=server'])).toEqual({ code: 0, stdout: 'daemonset.apps/roll rolled back (server dry run)\n', stderr: '' });
+    expect(api.requests.filter((q) => q.method === 'PATCH').map((q) => q.query.get('dryRun'))).toEqual(['All']);
+    expect(await cli(['rollout', 'undo', 'ds/roll', '-n', 'parity', '--to-revision=2', '--dry-run=server'])).toEqual({
+      code: 0,
+      stdout: 'daemonset.apps/roll skipped rollback (current template already matches revision 2) (server dry run)\n',
+      stderr: '',
+    });
+    expect((await cli(['rollout', 'undo', 'ds/roll', '--to-revision=x'])).stderr).toBe('error: invalid argument "x" for "--to-revision" flag: strconv.ParseInt: parsing "x": invalid syntax\nSee \'everynode rollout undo --help\' for usage.\n');
+  });
+});
+
+describe('get -o go-template', () => {
+  it('runs the template on the object, or on a List of several; -file and --template forms', async () => {
+    expect(await cli(['get', 'pod', '-n', 'parity', 'labelled', '-o', 'go-template={{.metadata.name}} {{.metadata.labels.tier}} {{.metadata.nope}}'])).toEqual({ code: 0, stdout: 'labelled web <no value>', stderr: '' });
+    expect((await cli(['get', 'pods', '-n', 'parity', '-l', 'app=parity', '-o', 'go-template={{.kind}}:{{range .items}} {{.metadata.name}}{{end}}'])).stdout).toBe('List: victim-4 labelled');
+    const f = join(dir, 'tpl.txt');
+    writeFileSync(f, '{{.kind}}/{{.metadata.name}}\n');
+    expect((await cli(['get', 'pod', '-n', 'parity', 'labelled', '-o', `go-template-file=${f}`])).stdout).toBe('Pod/labelled\n');
+    expect((await cli(['get', 'pod', '-n', 'parity', 'labelled', '--template', '{{.kind}}'])).stdout).toBe('Pod');
+    expect((await cli(['get', 'pod', '-n', 'parity', 'labelled', '-o', 'template'])).stderr).toBe('error: template format specified but no template given\n');
+    expect((await cli(['get', 'pod', 'x', '-o', 'templatefile=/nonexistent'])).stderr).toBe('error: error reading --template /nonexistent, open /nonexistent: no such file or directory\n');
+    expect((await cli(['get', 'pod', 'x', '-o', 'go-template={{foo}}'])).stderr).toBe('error: error parsing template {{foo}}, template: output:1: function "foo" not defined\n');
+  });
+
+  it('a failing template prints what it wrote and kubectl\'s debugging block, then the error', async () => {
+    const r = await cli(['get', 'pod', '-n', 'parity', 'labelled', '-o', 'go-template={{.metadata.name}}|{{.metadata.name.x}}']);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/^labelled\|Error executing template: template: output:1:30: executing "output" at <\.metadata\.name\.x>: can't evaluate field x in type interface \{\}\. Printing more information for debugging the template:\n\ttemplate was:\n\t\t\{\{\.metadata\.name\}\}\|\{\{\.metadata\.name\.x\}\}\n\traw data was:\n\t\t\{"apiVersion":"v1","kind":"Pod","metadata":\{"labels":\{"app":"parity","tier":"web"\},"name":"labelled","namespace":"parity"\},"spec":.*\n\tobject given to template engine was:\n\t\tmap\[apiVersion:v1 kind:Pod metadata:map\[labels:map\[app:parity tier:web\] name:labelled namespace:parity\] spec:.*\]\n\n$/);
+    expect(r.stderr).toBe('error: error executing template "{{.metadata.name}}|{{.metadata.name.x}}": template: output:1:30: executing "output" at <.metadata.name.x>: can\'t evaluate field x in type interface {}\n');
+  });
+});
+
+describe('flags and messages', () => {
+  it('reads --dry-run as pflag does (a bare one never takes the next argument)', () => {
+    const program = buildProgram(new CliContext(io({})));
+    expect(normalizeArgs(['delete', 'pod', 'x', '--dry-run', 'y'], program)).toEqual(['delete', 'pod', 'x', '--dry-run=unchanged', 'y']);
+    expect(normalizeArgs(['delete', 'pod', 'x', '--cascade', 'orphan', '--dry-run=server'], program)).toEqual(['delete', 'pod', 'x', '--cascade', 'orphan', '--dry-run=server']);
+    expect(dryRunStrategy(undefined)).toBe('none');
+    expect(dryRunStrategy('unchanged')).toBe('client');
+    expect(dryRunStrategy('true')).toBe('client');
+    expect(dryRunStrategy('false')).toBe('none');
+    expect(dryRunStrategy('server')).toBe('server');
+  });
+
+  it('reads integers as Go\'s strconv.ParseInt', () => {
+    expect(goParseInt('12')).toBe(12);
+    expect(goParseInt('-3')).toBe(-3);
+    expect(goParseInt('0x10')).toBe(16);
+    expect(goParseInt('010')).toBe(8);
+    expect(() => goParseInt('1.5')).toThrow('strconv.ParseInt: parsing "1.5": invalid syntax');
+    expect(() => goParseInt('99999999999999999999')).toThrow('value out of range');
+  });
+
+  it('an explicit --kubeconfig that does not exist reads as kubectl\'s stat error', async () => {
+    expect(await cli(['--kubeconfig', '/nonexistent', 'get', 'pods'])).toEqual({ code: 1, stdout: '', stderr: 'error: stat /nonexistent: no such file or directory\n' });
+    expect(await cli(['get', 'pods', '--kubeconfig=missing.yaml'])).toEqual({ code: 1, stdout: '', stderr: 'error: stat missing.yaml: no such file or directory\n' });
+  });
+});
