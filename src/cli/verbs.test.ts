@@ -302,6 +302,17 @@ describe('logs', () => {
     expect(many).toMatchObject({ code: 1, stderr: 'error: you are attempting to follow 3 log streams, but maximum allowed concurrency is 2, use --max-log-requests to increase the limit\n' });
   });
 
+  it('names every container, init ones too, when it picks the first; not when the default-container annotation names one', async () => {
+    api.add(
+      { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'with-init', namespace: 'default' }, spec: { initContainers: [{ name: 'setup', image: 'x' }], containers: [{ name: 'app', image: 'x' }] } } as KubeObject,
+      { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'annotated', namespace: 'default', annotations: { 'kubectl.kubernetes.io/default-container': 'side' } }, spec: { containers: [{ name: 'main', image: 'x' }, { name: 'side', image: 'x' }] } } as KubeObject,
+    );
+    api.logs.set('default/with-init/app', 'i1\n');
+    api.logs.set('default/annotated/side', 'n1\n');
+    expect(await cli(['logs', 'with-init'])).toEqual({ code: 0, stdout: 'i1\n', stderr: 'Defaulted container "app" out of: app, setup (init)\n' });
+    expect(await cli(['logs', 'annotated'])).toEqual({ code: 0, stdout: 'n1\n', stderr: '' });
+  });
+
   it('takes the container as the second argument, and --since / --since-time', async () => {
     api.requests.length = 0;
     expect(await cli(['logs', 'web-b', 'side', '--since=10s'])).toEqual({ code: 0, stdout: 's1\n', stderr: '' });

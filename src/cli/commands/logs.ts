@@ -81,12 +81,20 @@ export function logQuery(container: string, o: LogsOpts, defaultTail?: number): 
   return '?' + p.join('&');
 }
 
+/**
+ * kubectl's FindOrDefaultContainerByName: the annotated default container when the pod has it,
+ * else the first, with a note naming every container (then ephemeral `(ephem)` and init
+ * `(init)` ones) when there was a choice.
+ */
 function defaultContainer(pod: Pod, ctx: CliContext): string {
   const names = (pod.spec?.containers ?? []).map((c) => c.name);
   const annotated = pod.metadata.annotations?.['kubectl.kubernetes.io/default-container'];
-  const chosen = annotated && names.includes(annotated) ? annotated : names[0];
-  if (!chosen) throw new CliError(`pod ${pod.metadata.name ?? ''} has no containers`);
-  if (names.length > 1 && !annotated) ctx.err(`Defaulted container "${chosen}" out of: ${names.join(', ')}\n`);
+  if (annotated && names.includes(annotated)) return annotated;
+  const chosen = names[0];
+  if (!chosen) throw new CliError(`pod ${pod.metadata.namespace ?? ''}/${pod.metadata.name ?? ''} does not have any containers`);
+  const ephemeral = ((pod.spec?.['ephemeralContainers'] as { name: string }[] | undefined) ?? []).map((c) => `${c.name} (ephem)`);
+  const init = (pod.spec?.initContainers ?? []).map((c) => `${c.name} (init)`);
+  if (names.length > 1 || ephemeral.length > 0 || init.length > 0) ctx.err(`Defaulted container "${chosen}" out of: ${[...names, ...ephemeral, ...init].join(', ')}\n`);
   return chosen;
 }
 
