@@ -112,3 +112,40 @@ describe('node ports', () => {
     expect(e.clusterIP).toMatch(/^10\.96\./);
   });
 });
+
+describe('from review', () => {
+  it('a pick never lands on a node port the Service keeps; same-number ports share one; LoadBalancers without allocation still have asked ports checked', async () => {
+    // Every port of the range but two is this Service's own (kept) ports.
+    const many = Array.from({ length: 20 }, (_, i) => ({ name: `p${i}`, port: 1000 + i, nodePort: 30000 + i }));
+    await create('many', { type: 'NodePort', ports: many });
+    const patched = JSON.parse((await reg.patch(services, 'default', 'many', undefined, 'json', JSON.stringify([{ op: 'add', path: '/spec/ports/-', value: { name: 'extra', port: 9999 } }]), q)).json).spec;
+    const nodePorts = patched.ports.map((p: Spec) => p.nodePort);
+    expect(new Set(nodePorts).size).toBe(21);
+    expect(patched.ports[20].nodePort).toBe(30020);
+    const dns = await create('dns', { type: 'NodePort', ports: [{ name: 'udp', port: 53, protocol: 'UDP' }, { name: 'tcp', port: 53, protocol: 'TCP' }] });
+    expect(dns.ports[0].nodePort).toBe(dns.ports[1].nodePort);
+    const dns2 = await create('dns2', { type: 'NodePort', ports: [{ name: 'udp', port: 53, protocol: 'UDP', nodePort: 31053 }, { name: 'tcp', port: 53, protocol: 'TCP', nodePort: 31053 }] });
+    expect(dns2.ports.map((p: Spec) => p.nodePort)).toEqual([31053, 31053]);
+    expect(await refused(create('lbnoalloc', { type: 'LoadBalancer', allocateLoadBalancerNodePorts: false, ports: [{ name: 'a', port: 80, nodePort: 31053 }, { name: 'b', port: 81, nodePort: 80 }] }))).toContain(
+      'spec.ports[0].nodePort: Invalid value: 31053: provided port is already allocated, spec.ports[1].nodePort: Invalid value: 80: provided port is not in the valid range',
+    );
+  });
+
+  it('clusterIP and clusterIPs agree; dual-stack asks are refused on this single-stack cluster', async () => {
+    expect(await refused(create('mismatch', { clusterIP: '10.96.0.70', clusterIPs: ['10.96.0.71'] }))).toContain('spec.clusterIPs: Invalid value: ["10.96.0.71"]: first value must match `clusterIP`');
+    expect(await refused(create('plural', { clusterIPs: ['10.96.0.80'] }))).toContain('must be empty when `clusterIP` is not specified');
+    expect(await refused(create('none2', { clusterIP: 'None', clusterIPs: ['None', '10.96.0.9'] }))).toContain("'None' must be the first and only value");
+    expect(await refused(create('hnp', { type: 'NodePort', clusterIP: 'None' }))).toContain("spec.clusterIPs[0]: Invalid value: \"None\": may not be set to 'None' for NodePort services");
+    expect(await refused(create('dual', { ipFamilyPolicy: 'RequireDualStack' }))).toContain('spec.ipFamilyPolicy: Invalid value: "RequireDualStack": this cluster is not configured for dual-stack services');
+    expect(await refused(create('v6', { ipFamilies: ['IPv6'] }))).toContain('spec.ipFamilies[0]: Invalid value: "IPv6": not configured on this cluster');
+    expect((await create('prefer', { ipFamilyPolicy: 'PreferDualStack' })).clusterIPs).toHaveLength(1);
+    // Changing clusterIPs after create is the immutable clusterIP's change.
+    const c = await create('c', { clusterIP: '10.96.0.90' });
+    expect(c.clusterIPs).toEqual(['10.96.0.90']);
+    const err = await reg.patch(services, 'default', 'c', undefined, 'merge', JSON.stringify({ spec: { clusterIPs: ['10.96.0.91'] } }), q).then(() => undefined, (e: unknown) => e);
+    expect((err as ApiError).code).toBe(422);
+    // An empty selector is no selector (Go drops the empty map).
+    const empty = await create('emptysel', { selector: {} });
+    expect(empty.selector).toBeUndefined();
+  });
+});

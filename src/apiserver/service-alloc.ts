@@ -8,8 +8,10 @@
 //   for, as upstream does); an address asked for must be in the range (not its network or
 //   broadcast address) and free. `spec.clusterIPs` mirrors it. NodePort services, and
 //   LoadBalancer services with allocateLoadBalancerNodePorts, get a node port (30000-32767) for
-//   every port without one; a LoadBalancer with externalTrafficPolicy Local a
-//   healthCheckNodePort. Errors are upstream's 422s (`failed to allocate IP ...`, `provided
+//   every port without one (ports of the same number share one); node ports asked for (any
+//   LoadBalancer's too) must be in range and free; a LoadBalancer with externalTrafficPolicy
+//   Local gets a healthCheckNodePort. The cluster is single-stack IPv4: RequireDualStack,
+//   IPv6 families and a second cluster IP are refused. Errors are upstream's 422s (`failed to allocate IP ...`, `provided
 //   port is already allocated`, ...).
 // - Updates: values the client left out are first taken from the stored object (upstream's
 //   patchAllocatedValues: `kubectl replace` of a manifest without them keeps them); then new
@@ -133,8 +135,7 @@ export class ServiceAllocator {
   async allocate<T>(svc: KubeObject, old: KubeObject | undefined, write: () => Promise<T>): Promise<T> {
     const spec = obj(svc.spec);
     if (!spec) return write();
-    const wants = needsClusterIP(spec) || needsNodePort(spec) || needsHealthCheckNodePort(spec);
-    if (!wants) return write();
+    if (spec.type === 'ExternalName') return write();
     const run = this.tail.then(async () => {
       await this.fill(svc, spec, old);
       return write();
@@ -147,6 +148,12 @@ export class ServiceAllocator {
     const oldSpec = obj(old?.spec) ?? {};
     const used = await this.inUse(svc);
     const errs: FieldError[] = [];
+    // A single-stack IPv4 cluster (upstream's initIPFamilyFields).
+    if (spec.ipFamilyPolicy === 'RequireDualStack') errs.push(fe.invalid('spec.ipFamilyPolicy', 'RequireDualStack', 'this cluster is not configured for dual-stack services'));
+    arr(spec.ipFamilies).forEach((family, i) => {
+      if (family !== 'IPv4') errs.push(fe.invalid(`spec.ipFamilies[${i}]`, family, 'not configured on this cluster'));
+    });
+    if (arr(spec.clusterIPs).length > 1) errs.push(fe.invalid('spec.clusterIPs', arr(spec.clusterIPs), 'this cluster is not configured for dual-stack services'));
     if (needsClusterIP(spec)) {
       const asked = str(spec.clusterIP) || str(arr(spec.clusterIPs)[0]);
       const kept = asked !== '' && asked === str(oldSpec.clusterIP);
@@ -163,23 +170,49 @@ export class ServiceAllocator {
         else if (arr(spec.clusterIPs).length === 0) spec.clusterIPs = [asked];
       }
     }
-    const oldNodePorts = new Set(needsNodePort(oldSpec) ? arr(oldSpec.ports).map((p) => num(obj(p)?.nodePort)).filter((n) => n !== 0) : []);
-    if (needsNodePort(spec)) {
-      arr(spec.ports).forEach((p, i) => {
-        const port = obj(p);
-        if (!port) return;
-        const asked = num(port.nodePort);
-        if (asked === 0) {
-          const n = this.pickPort(used.ports);
-          if (n === undefined) errs.push(fe.invalid(`spec.ports[${i}].nodePort`, 0, 'range is full'));
-          else {
-            port.nodePort = n;
-            used.ports.add(n);
-          }
-        } else if (!oldNodePorts.has(asked)) {
+    // Node ports: every explicit one is checked (LoadBalancers without node port allocation
+    // too: "respect specific requests") and counts as taken before any is picked, so a pick
+    // never lands on one this Service keeps; ports of the same number share one node port
+    // (a TCP and a UDP port 53, say), as upstream's initNodePorts does.
+    const oldNodePorts = new Set(arr(oldSpec.ports).map((p) => num(obj(p)?.nodePort)).filter((n) => n !== 0));
+    const ports = arr(spec.ports).map(obj);
+    const checkNodePorts = needsNodePort(spec) || spec.type === 'LoadBalancer';
+    const byPortNumber = new Map<number, number>();
+    const own = new Map<number, number>();
+    if (checkNodePorts) {
+      ports.forEach((port, i) => {
+        const asked = num(port?.nodePort);
+        if (!port || asked === 0) return;
+        const number = num(port.port);
+        const sharedWith = own.get(asked);
+        if (sharedWith !== undefined) {
+          if (sharedWith !== number) errs.push(fe.invalid(`spec.ports[${i}].nodePort`, asked, 'provided port is already allocated'));
+          return;
+        }
+        if (!oldNodePorts.has(asked)) {
           const why = this.checkPort(asked, used.ports);
           if (why) errs.push(fe.invalid(`spec.ports[${i}].nodePort`, asked, why));
-          else used.ports.add(asked);
+        }
+        own.set(asked, number);
+        byPortNumber.set(number, asked);
+        used.ports.add(asked);
+      });
+    }
+    if (needsNodePort(spec)) {
+      ports.forEach((port, i) => {
+        if (!port || num(port.nodePort) !== 0) return;
+        const number = num(port.port);
+        const shared = byPortNumber.get(number);
+        if (shared !== undefined) {
+          port.nodePort = shared;
+          return;
+        }
+        const n = this.pickPort(used.ports);
+        if (n === undefined) errs.push(fe.invalid(`spec.ports[${i}].nodePort`, 0, 'range is full'));
+        else {
+          port.nodePort = n;
+          used.ports.add(n);
+          byPortNumber.set(number, n);
         }
       });
     }
@@ -189,8 +222,8 @@ export class ServiceAllocator {
         const n = this.pickPort(used.ports);
         if (n === undefined) errs.push(fe.invalid('spec.healthCheckNodePort', 0, 'range is full'));
         else spec.healthCheckNodePort = n;
-      } else if (asked !== num(oldSpec.healthCheckNodePort)) {
-        const why = this.checkPort(asked, used.ports);
+      } else if (asked !== num(oldSpec.healthCheckNodePort) || own.has(asked)) {
+        const why = own.has(asked) ? 'provided port is already allocated' : this.checkPort(asked, used.ports);
         if (why) errs.push(fe.invalid('spec.healthCheckNodePort', asked, why));
       }
     }

@@ -295,8 +295,12 @@ export function setServiceDefaults(svc: Obj): void {
   }
   // What upstream's IP allocation records for a single-stack IPv4 cluster (no addresses are
   // allocated here: a headless service has none, and the others get none either).
+  // Go drops an empty selector map (omitempty): `selector: {}` is no selector.
+  const sel = obj(spec.selector);
+  if (sel && Object.keys(sel).length === 0) delete spec.selector;
   if (spec.type !== 'ExternalName') {
-    if (spec.clusterIP === 'None' && arr(spec.clusterIPs).length === 0) spec.clusterIPs = ['None'];
+    // upstream's NormalizeClusterIPs: a client that sets only clusterIP gets clusterIPs from it.
+    if (str(spec.clusterIP) && arr(spec.clusterIPs).length === 0) spec.clusterIPs = [spec.clusterIP];
     if (arr(spec.clusterIPs)[0] === 'None' && !str(spec.clusterIP)) spec.clusterIP = 'None';
     if (arr(spec.ipFamilies).length === 0) spec.ipFamilies = ['IPv4'];
     if (!str(spec.ipFamilyPolicy)) spec.ipFamilyPolicy = 'SingleStack';
@@ -392,6 +396,20 @@ export function validateService(svc: Obj): FieldError[] {
     const s = String(ip);
     if (s !== 'None' && s !== '') errs.push(...invalidEach(index('spec.clusterIPs', i), s, isValidIP(s)));
   });
+  if (type !== 'ExternalName') {
+    // upstream's ValidateServiceClusterIPsRelatedFields: the two fields agree.
+    const ips = arr(spec.clusterIPs);
+    if (str(spec.clusterIP)) {
+      if (ips.length === 0) errs.push(fe.required('spec.clusterIPs'));
+      else if (ips[0] !== spec.clusterIP) errs.push(fe.invalid('spec.clusterIPs', ips, 'first value must match `clusterIP`'));
+    } else if (ips.length > 0) {
+      errs.push(fe.invalid('spec.clusterIPs', ips, 'must be empty when `clusterIP` is not specified'));
+    }
+    if (ips[0] === 'None' && ips.length > 1) errs.push(fe.invalid('spec.clusterIPs', ips, "'None' must be the first and only value"));
+    if (isHeadless(spec) && (type === 'NodePort' || type === 'LoadBalancer')) {
+      errs.push(fe.invalid('spec.clusterIPs[0]', 'None', `may not be set to 'None' for ${type} services`));
+    }
+  }
   const cip = str(spec.clusterIP);
   if (cip && cip !== 'None') errs.push(...invalidEach('spec.clusterIP', cip, isValidIP(cip)));
   arr(spec.externalIPs).forEach((ip, i) => errs.push(...invalidEach(index('spec.externalIPs', i), String(ip), isValidIP(String(ip)))));
