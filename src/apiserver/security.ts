@@ -143,7 +143,12 @@ export function storeNodeGraph(store: Store, kinds: KindRegistry): NodeGraph {
       if (!k) return [];
       const r = await store.list(keyPrefix(k));
       const out: Pod[] = [];
+      // Only pods whose stored JSON names the node are parsed (stored values are compact
+      // JSON, and node names need no escaping): a node's ConfigMap or Secret read then costs a
+      // scan of the text, not a parse of every pod of the cluster.
+      const needle = `"nodeName":${JSON.stringify(nodeName)}`;
       for (const kv of r.items) {
+        if (!kv.value.includes(needle)) continue;
         const p = JSON.parse(kv.value) as Pod;
         if (p.spec?.nodeName === nodeName) out.push(p);
       }
