@@ -76,7 +76,8 @@ describe.skipIf(!haveEtcd)('everynode agent --server with two API servers', () =
       '--port',
       '0',
     ]);
-    await waitFor(() => agent.output().includes(`everynode agent ${nodeName} serving logs`), { timeoutMs: 30_000, message: `the agent to start; output: ${agent.output()}` });
+    // A --kubeconfig agent has no node identity: it says so when it has started.
+    await waitFor(() => agent.output().includes(`everynode agent ${nodeName} running without a node identity`), { timeoutMs: 30_000, message: `the agent to start; output: ${agent.output()}` });
   });
   afterAll(() => cleanup.run());
 
