@@ -56,6 +56,7 @@ export class HttpTransport {
     if (req.body !== undefined) headers['Content-Length'] = String(Buffer.byteLength(req.body));
     const mod = this.isHttps ? https : http;
     return new Promise<TransportResponse>((resolve, reject) => {
+      let response: http.IncomingMessage | undefined;
       const r = mod.request(
         {
           protocol: this.base.protocol,
@@ -65,13 +66,31 @@ export class HttpTransport {
           path: prefix + req.path,
           headers,
           agent: this.agent,
-          signal: req.signal,
         },
         (res) => {
+          response = res;
           resolve({ statusCode: res.statusCode ?? 0, headers: res.headers, body: res });
         },
       );
       r.on('error', reject);
+      // The caller's signal ends the exchange only while it lasts: before the answer, the
+      // request is destroyed (the promise rejects); during it, the answer's stream is destroyed
+      // without an error (its reader sees a premature close); after it, nothing happens. (Given
+      // to http.request as `signal`, an abort after the answer had ended destroyed its socket,
+      // already back in the keep-alive pool, with an AbortError nothing listened to: the process
+      // died. An informer stopping its watch on a 410 did exactly that.)
+      const signal = req.signal;
+      if (signal) {
+        const onAbort = (): void => {
+          if (!response) r.destroy(signal.reason instanceof Error ? signal.reason : abortError());
+          else if (!response.complete && !response.destroyed) response.destroy();
+        };
+        if (signal.aborted) onAbort();
+        else {
+          signal.addEventListener('abort', onAbort, { once: true });
+          r.once('close', () => signal.removeEventListener('abort', onAbort));
+        }
+      }
       if (req.body !== undefined) r.write(req.body);
       r.end();
     });
@@ -80,4 +99,10 @@ export class HttpTransport {
   destroy(): void {
     this.agent.destroy();
   }
+}
+
+function abortError(): Error {
+  const e = new Error('The operation was aborted');
+  e.name = 'AbortError';
+  return e;
 }

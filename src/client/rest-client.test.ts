@@ -100,6 +100,37 @@ describe('RestClient over HttpTransport', () => {
     await expect(client(url).watch(podsResource, { resourceVersion: '1' }, () => {})).rejects.toSatisfy(isResourceExpired);
   });
 
+  it('stop() after the server ended the watch (an informer stopping on a 410 ERROR event) harms nothing: the kept-alive socket serves the next request', async () => {
+    // Before: the abort destroyed the socket already back in the keep-alive pool with an
+    // AbortError nobody listened to, and the process died (every agent, after a server restart).
+    let n = 0;
+    const { url } = await serve((_req, res) => {
+      n++;
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      res.end('{"type":"ERROR","object":{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"too old resource version: 1 (5)","reason":"Expired","code":410}}\n');
+    });
+    const c = client(url);
+    const errors: unknown[] = [];
+    const onUncaught = (e: unknown) => errors.push(e);
+    process.on('uncaughtException', onUncaught);
+    cleanups.push(() => void process.off('uncaughtException', onUncaught));
+    for (let i = 0; i < 10; i++) {
+      let handle: Awaited<ReturnType<RestClient['watch']>> | undefined;
+      let stopRequested = false;
+      handle = await c.watch(podsResource, { resourceVersion: '1' }, (e) => {
+        if (e.type !== 'ERROR') return;
+        if (handle) handle.stop();
+        else stopRequested = true;
+      });
+      await new Promise((r) => setTimeout(r, 5));
+      if (stopRequested) handle.stop();
+      await handle.done;
+    }
+    await new Promise((r) => setTimeout(r, 50));
+    expect(errors).toEqual([]);
+    expect(n).toBe(10);
+  });
+
   it('stop() ends a watch the server keeps open', async () => {
     const { url } = await serve((_req, res) => {
       res.writeHead(200, { 'Content-Type': 'application/json' });
