@@ -207,6 +207,24 @@ describe('WatchCache', () => {
     expect(failed[0].object.message).toBe(`Timeout: Too large resource version: ${rev + 1000}, current: ${rev + 1}`);
   }, 15_000);
 
+  it('a watcher reading store history moves to the cache once the ring holds what follows: no event lost or repeated, bookmarks carry the cache revision', async () => {
+    const { store, cache, watch } = await setup({ capacity: 16, bookmarkIntervalMs: 100 });
+    const first = await store.create('/registry/core/configmaps/ns/m0', cmValue('m0', { v: '0' }));
+    for (let i = 1; i <= 40; i++) await store.update('/registry/core/configmaps/ns/m0', cmValue('m0', { v: String(i) }), first + i - 1);
+    await until(() => cache.rev === first + 40, 'cache to catch up');
+    const { events } = await watch({ resourceVersion: String(first), allowBookmarks: true });
+    await until(() => events.filter((e) => e.type === 'MODIFIED').length === 40, '40 replayed events from the store');
+    // More changes of the kind (the watcher passes the ring's start), then only other kinds.
+    let cmRev = first + 40;
+    for (let i = 41; i <= 60; i++) cmRev = await store.update('/registry/core/configmaps/ns/m0', cmValue('m0', { v: String(i) }), cmRev);
+    let rev = cmRev;
+    for (let i = 0; i < 5; i++) rev = await store.create(`/registry/core/pods/ns/p${i}`, podValue(`p${i}`));
+    await until(() => events.some((e) => e.type === 'BOOKMARK' && Number(e.object.metadata.resourceVersion) >= rev), 'a bookmark at the cache revision');
+    for (let i = 61; i <= 63; i++) cmRev = await store.update('/registry/core/configmaps/ns/m0', cmValue('m0', { v: String(i) }), cmRev);
+    await until(() => events.filter((e) => e.type === 'MODIFIED').length === 63, 'live events after the move');
+    expect(events.filter((e) => e.type === 'MODIFIED').map((e) => Number(e.object.data.v))).toEqual(Array.from({ length: 63 }, (_, i) => i + 1));
+  });
+
   it('replays from the store history when the ring has evicted the revision', async () => {
     const { store, cache, watch } = await setup({ capacity: 16 });
     const first = await store.create('/registry/core/configmaps/ns/c0', cmValue('c0', { v: '0' }));

@@ -649,9 +649,31 @@ export class WatchCache {
   }
 
   private sendBookmarks(): void {
-    for (const w of this.all) {
+    for (const w of [...this.all]) {
+      if (w.storeWatch && !w.closed) this.migrateToCache(w);
       if (!w.req.allowBookmarks || w.req.table || w.closed) continue;
       w.bookmark(this.bookmarkRevision(w));
+    }
+  }
+
+  /**
+   * A watcher reading store history (it started before the ring, e.g. every agent re-watching
+   * after a server restart) is fed by the cache from the moment the ring holds every event
+   * after what it has seen: its own store watch stops (each one reads every event of its
+   * kind), the ring's later events are replayed to it, and live ones follow. Its bookmarks
+   * then carry the cache's revision, not its last event's.
+   */
+  private migrateToCache(w: ActiveWatcher): void {
+    if (w.lastRev < this.ringStart || w.lastRev > this._rev) return;
+    w.storeWatch!.stop();
+    w.storeWatch = undefined;
+    w.minRev = w.lastRev;
+    const key = resourceIndexKey(w.req.kind);
+    for (let i = this.firstAfter(w.lastRev); i < this.size && !w.closed; i++) {
+      const e = this.ring[(this.head + i) % this.capacity]!;
+      if (e.resource !== key) continue;
+      w.deliver(e);
+      e.release();
     }
   }
 
