@@ -164,3 +164,14 @@ describe('status on create', () => {
     expect(d2.status.numberReady).toBe(0);
   });
 });
+
+describe('writes without a precondition under contention', () => {
+  it('all land (compare-and-swap retried as upstream GuaranteedUpdate does), none answers 409', async () => {
+    await reg.create(configmaps, 'default', { metadata: { name: 'hot' }, data: {} }, q);
+    const results = await Promise.allSettled(
+      Array.from({ length: 40 }, (_, w) => reg.patch(configmaps, 'default', 'hot', undefined, 'merge', JSON.stringify({ data: { [`w${w}`]: 'x' } }), q)),
+    );
+    expect(results.filter((r) => r.status === 'rejected')).toEqual([]);
+    expect(Object.keys(parse(await reg.get(configmaps, 'default', 'hot')).data)).toHaveLength(40);
+  });
+});

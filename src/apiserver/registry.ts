@@ -160,7 +160,13 @@ export interface RegistryOptions {
 
 const namespaceRef = { group: '', resource: 'namespaces', kind: 'Namespace' };
 const undeletableNamespaces = new Set(['default', 'kube-system', 'kube-public']);
-const maxCasAttempts = 16;
+/**
+ * Compare-and-swap attempts of one write. Upstream's GuaranteedUpdate retries a write without
+ * a precondition until it lands (a conditional one fails on its precondition, checked on every
+ * attempt); a write loses a round only to another write landing, so contention ends. The bound
+ * only guards against a bug looping for ever. (It was 16: ten writers on one object got 409s.)
+ */
+const maxCasAttempts = 1000;
 const maxGenerateNameAttempts = 8;
 
 interface NamespaceCondition {
