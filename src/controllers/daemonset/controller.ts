@@ -71,6 +71,8 @@ export const burstReplicas = 250;
 export const slowStartInitialBatchSize = 1;
 export const statusUpdateRetries = 1;
 export const backoffGCIntervalMs = 60_000;
+/** A DaemonSet's node slots are dropped after this long without a pass (checked with the backoff GC). */
+export const idleSlotsMs = 60_000;
 export const controllerComponent = 'daemonset-controller';
 /** Pod index: namespace of every pod without a controller reference (adoption candidates). */
 export const orphanPodsIndex = 'orphan-namespace';
@@ -167,8 +169,12 @@ export class DaemonSetsController {
    * can be delivered between its phases, so the cache they would re-read is unchanged.
    */
   private passView: { ds: DaemonSet; nodes: readonly Node[]; writes: number; slots: DaemonSetNodeSlots } | undefined;
-  /** Per-DaemonSet node slots by DS key, kept across passes (dropped when the DS goes). */
-  private readonly slotsByKey = new Map<string, DaemonSetNodeSlots>();
+  /**
+   * Per-DaemonSet node slots by DS key, kept across passes (dropped when the DS goes, and when
+   * it has not synced for `idleSlotsMs`: the slots hold the pod and node lists of their last
+   * pass, whose objects would otherwise stay in memory, stale or deleted, while the DS is idle).
+   */
+  private readonly slotsByKey = new Map<string, { slots: DaemonSetNodeSlots; usedAt: number }>();
   /** Memos keyed by immutable cached objects (the informer cache contract). */
   private readonly selectors = new WeakMap<object, Selector>();
   /**
@@ -239,11 +245,22 @@ export class DaemonSetsController {
     if (this.stopped || !informers.every((i) => i.hasSynced())) return;
     const gc = (): void => {
       this.failedPodsBackoff.gc();
+      this.dropIdleSlots();
       this.gcTimer = this.clock.setTimeout(gc, backoffGCIntervalMs);
     };
     this.gcTimer = this.clock.setTimeout(gc, backoffGCIntervalMs);
     for (let i = 0; i < workers; i++) this.workers.push(this.worker());
     await Promise.all(this.workers);
+  }
+
+  /** Drops the node slots of DaemonSets idle for `idleSlotsMs` (rebuilt by their next pass). */
+  private dropIdleSlots(): void {
+    const now = this.clock.now();
+    for (const [key, e] of this.slotsByKey) {
+      if (now - e.usedAt < idleSlotsMs) continue;
+      this.slotsByKey.delete(key);
+      if (this.passView?.slots === e.slots) this.passView = undefined;
+    }
   }
 
   shutDown(): void {
@@ -555,11 +572,12 @@ export class DaemonSetsController {
     if (memo && memo.ds === ds && memo.nodes === nodes && memo.writes === this.podWrites) return memo.slots;
     const writes = this.podWrites;
     const key = keyOf(ds);
-    let slots = this.slotsByKey.get(key);
+    const entry = this.slotsByKey.get(key);
+    let slots = entry?.slots;
     if (!slots || slots.uid !== (ds.metadata.uid ?? '')) {
       slots = new DaemonSetNodeSlots(ds.metadata.uid ?? '', ds.metadata.namespace ?? '');
-      this.slotsByKey.set(key, slots);
-    }
+      this.slotsByKey.set(key, { slots, usedAt: this.clock.now() });
+    } else entry!.usedAt = this.clock.now();
     const selector = this.selectorOf(ds);
     // The whole pod list is a sequential copy; the slots compare it with the previous pass by
     // position, so unchanged pods cost a pointer comparison (see node-slots.ts).

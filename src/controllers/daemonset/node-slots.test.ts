@@ -104,3 +104,33 @@ describe('state kept across sync passes', () => {
     expect(r.creates).toBe(2);
   });
 });
+
+describe('memory kept across passes', () => {
+  type Internals = { slotsByKey: Map<string, { slots: { nodeSlots: { name: string; facts: unknown[] }[] } }>; dropIdleSlots(): void };
+  const internals = (h: Harness) => h.controller as unknown as Internals;
+
+  it('a node whose daemon pod went keeps no pod object; an idle DaemonSet\'s slots are dropped and rebuilt by its next pass', async () => {
+    const h = new Harness();
+    const d = newDaemonSet('foo');
+    d.spec.template.spec.nodeSelector = { color: 'blue' };
+    const ds = h.addDaemonSet(d);
+    const nodes: Node[] = [newNode('a', { color: 'blue' }), newNode('b', { color: 'blue' })];
+    h.addNodes(...nodes);
+    await converge(h, ds);
+    // b no longer selected: its pod is deleted; the pod goes from the cache as the informer would.
+    h.controller.nodeInformer.indexer.update({ ...nodes[1]!, metadata: { ...nodes[1]!.metadata, labels: { color: 'red' } } });
+    await h.sync(ds);
+    for (const p of h.pods().filter((p) => p.spec.nodeName === 'b')) h.controller.podInformer.indexer.delete(p);
+    await h.sync(ds);
+    const slots = internals(h).slotsByKey.get('default/foo')!.slots;
+    expect(slots.nodeSlots.find((s) => s.name === 'b')!.facts).toEqual([]);
+    // Idle for a minute: dropped; the next pass rebuilds them and still sees the right state.
+    h.clock.advance(61_000);
+    internals(h).dropIdleSlots();
+    expect(internals(h).slotsByKey.size).toBe(0);
+    const r = await h.sync(ds);
+    expect([r.creates, r.deleted.length]).toEqual([0, 0]);
+    expect(status(h, ds)).toMatchObject({ desired: 1, current: 1 });
+    expect(internals(h).slotsByKey.size).toBe(1);
+  });
+});

@@ -127,7 +127,9 @@ export class DaemonSetNodeSlots {
   /** Slots holding pods whose target node is not in the node list of the current build. */
   readonly strays: NodeSlot[] = [];
   /** Slots holding pods in the current build (nodes and strays). */
-  private readonly podSlots: NodeSlot[] = [];
+  private podSlots: NodeSlot[] = [];
+  /** `podSlots` of the previous build: those left without pods drop their stale facts. */
+  private prevPodSlots: NodeSlot[] = [];
   private stamp = 0;
   private epoch = 0;
   private placementSpec: PodSpec | undefined;
@@ -212,6 +214,9 @@ export class DaemonSetNodeSlots {
    */
   collect(ds: DaemonSet, selector: Selector, allPods: readonly Pod[]): Pod[] {
     const stamp = ++this.stamp;
+    const previous = this.podSlots;
+    this.podSlots = this.prevPodSlots;
+    this.prevPodSlots = previous;
     this.podSlots.length = 0;
     const contested: Pod[] = [];
     const dsDeleting = !!ds.metadata.deletionTimestamp;
@@ -312,6 +317,12 @@ export class DaemonSetNodeSlots {
         s.node = undefined;
         this.strays.push(s);
       }
+    }
+
+    // A slot whose pods all went keeps no pod object alive (deleted pods would stay in memory
+    // until a new pod lands on that node).
+    for (const s of this.prevPodSlots) {
+      if (s.podStamp !== stamp && s.facts.length > 0) s.facts.length = 0;
     }
 
     // Forget names that are neither nodes nor pod targets any more (deleted nodes).
