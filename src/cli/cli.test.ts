@@ -1,7 +1,6 @@
 // In-process checks of the CLI's pure parts and of its offline behaviour (help, usage errors,
 // missing kubeconfig). Everything that talks to a server is in test/e2e/cli-*.test.ts.
 import { describe, expect, it } from 'vitest';
-import { Readable } from 'node:stream';
 import type { DaemonSet } from '../api/types.js';
 import { parseTaints } from './commands/node.js';
 import { parseDuration, parseTargets, selectorString, shortAge } from './commands/common.js';
@@ -10,20 +9,9 @@ import { LinePrefixer } from './commands/logs.js';
 import { buildProgram, findResource, resourcesFromLists, runCli, type CliIO } from './index.js';
 import { CliContext } from './commands/common.js';
 import { printTable } from './printers.js';
+import { memoryIO } from './testing/memory-io.js';
 
-function io(env: Record<string, string | undefined> = {}): CliIO & { out: () => string; errOut: () => string } {
-  let out = '';
-  let err = '';
-  return {
-    stdout: { write: (s: string) => (out += s) },
-    stderr: { write: (s: string) => (err += s) },
-    stdin: Readable.from([]),
-    isTTY: false,
-    env,
-    out: () => out,
-    errOut: () => err,
-  };
-}
+const io = memoryIO;
 
 describe('discovery-based resource names', () => {
   const all = resourcesFromLists([

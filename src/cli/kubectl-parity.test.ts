@@ -8,7 +8,6 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KubeObject } from '../api/types.js';
 import { tabwriterFormat, tolerationText } from './commands/describe.js';
@@ -17,20 +16,9 @@ import { parseWarningHeaders } from './context.js';
 import { buildProgram, normalizeArgs, runCli, type CliIO } from './index.js';
 import { CliContext } from './commands/common.js';
 import { FakeApi } from './testing/fake-api.js';
+import { memoryIO } from './testing/memory-io.js';
 
-function io(env: Record<string, string | undefined>): CliIO & { out: () => string; errOut: () => string } {
-  let out = '';
-  let err = '';
-  return {
-    stdout: { write: (s: string) => (out += s) },
-    stderr: { write: (s: string) => (err += s) },
-    stdin: Readable.from([]),
-    isTTY: false,
-    env,
-    out: () => out,
-    errOut: () => err,
-  };
-}
+const io = memoryIO;
 
 let dir = '';
 let api: FakeApi;

@@ -595,39 +595,32 @@ class Emitter {
 
   private writePlain(cps: number[], allowBreaks: boolean): void {
     if (!this.whitespace) this.put(' ');
-    let spaces = false;
-    let breaks = false;
-    for (let i = 0; i < cps.length; i++) {
-      const c = cps[i]!;
-      if (c === 0x20) {
-        if (allowBreaks && !spaces && this.column > bestWidth && cps[i + 1] !== 0x20) this.writeIndent();
-        else this.put(' ');
-        spaces = true;
-      } else if (isBreak(c)) {
-        if (!breaks && c === 0x0a) this.putBreak();
-        this.writeBreak(c);
-        this.indention = true;
-        breaks = true;
-      } else {
-        if (breaks) this.writeIndent();
-        this.put(String.fromCodePoint(c));
-        this.indention = false;
-        spaces = false;
-        breaks = false;
-      }
-    }
+    this.writeFlowChars(cps, allowBreaks, false);
     this.whitespace = false;
     this.indention = false;
   }
 
   private writeSingleQuoted(cps: number[], allowBreaks: boolean): void {
     this.writeIndicator("'", true, false, false);
+    this.writeFlowChars(cps, allowBreaks, true);
+    this.writeIndicator("'", false, false, false);
+    this.whitespace = false;
+    this.indention = false;
+  }
+
+  /**
+   * The characters of a plain or single-quoted scalar (go-yaml's writers of both): a space past
+   * the width may fold the line, breaks are written out, and in single quotes `'` is doubled and
+   * neither the first nor the last space folds.
+   */
+  private writeFlowChars(cps: number[], allowBreaks: boolean, singleQuoted: boolean): void {
     let spaces = false;
     let breaks = false;
     for (let i = 0; i < cps.length; i++) {
       const c = cps[i]!;
       if (c === 0x20) {
-        if (allowBreaks && !spaces && this.column > bestWidth && i > 0 && i < cps.length - 1 && cps[i + 1] !== 0x20) this.writeIndent();
+        const inner = !singleQuoted || (i > 0 && i < cps.length - 1);
+        if (allowBreaks && !spaces && this.column > bestWidth && inner && cps[i + 1] !== 0x20) this.writeIndent();
         else this.put(' ');
         spaces = true;
       } else if (isBreak(c)) {
@@ -637,16 +630,13 @@ class Emitter {
         breaks = true;
       } else {
         if (breaks) this.writeIndent();
-        if (c === 0x27) this.put("'");
+        if (singleQuoted && c === 0x27) this.put("'");
         this.put(String.fromCodePoint(c));
         this.indention = false;
         spaces = false;
         breaks = false;
       }
     }
-    this.writeIndicator("'", false, false, false);
-    this.whitespace = false;
-    this.indention = false;
   }
 
   private writeDoubleQuoted(cps: number[], allowBreaks: boolean): void {
