@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { FailoverTransport, isConnectionError, isNotSentError, parseServerList } from './failover-transport.js';
+import { FailoverTransport, ServerFailedError, isConnectionError, isNotSentError, parseServerList } from './failover-transport.js';
 import { readAll } from './transport.js';
 
 type Handler = (req: http.IncomingMessage, res: http.ServerResponse) => void;
@@ -51,11 +51,48 @@ const ok = (name: string): Handler => (req, res) => {
   });
 };
 
-function transport(servers: string[], extra: { requestTimeoutMs?: number } = {}): { t: FailoverTransport; failovers: string[] } {
+function transport(servers: string[], extra: { requestTimeoutMs?: number } = {}): { t: FailoverTransport; failovers: string[]; failedAt: number[] } {
   const failovers: string[] = [];
-  const t = new FailoverTransport({ servers, ...extra, onFailover: (from, to) => failovers.push(`${from} -> ${to}`) });
+  const failedAt: number[] = [];
+  const t = new FailoverTransport({
+    servers,
+    ...extra,
+    onFailover: (from, to) => {
+      failovers.push(`${from} -> ${to}`);
+      failedAt.push(Date.now());
+    },
+  });
   toClose.push(async () => t.destroy());
-  return { t, failovers };
+  return { t, failovers, failedAt };
+}
+
+async function waitUntil(cond: () => boolean, ms: number, what: string): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+/**
+ * A server that streams a watch (one event, then nothing: the stream stays open) and answers
+ * other requests, until `hang()`: from then on it answers nothing new, like a stopped process.
+ * `watchesClosed` counts watch connections closed (seen from the server side).
+ */
+async function watchServer(name: string): Promise<TestServer & { hang(): void; watchesClosed: () => number }> {
+  let hung = false;
+  let closed = 0;
+  const s = await serve((req, res) => {
+    if (hung) return;
+    if (req.url?.includes('watch=true')) {
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      res.write(`${JSON.stringify({ type: 'ADDED', object: { from: name } })}\n`);
+      res.on('close', () => closed++);
+      return;
+    }
+    ok(name)(req, res);
+  });
+  return { ...s, hang: () => (hung = true), watchesClosed: () => closed };
 }
 
 async function get(t: FailoverTransport, path = '/api/v1/pods'): Promise<{ status: number; from?: string }> {
@@ -182,6 +219,121 @@ describe('FailoverTransport', () => {
     expect(chunks.join('')).toContain('ADDED');
     expect(isConnectionError(err)).toBe(true);
     expect(t.currentServer).toBe(b.url);
+  });
+
+  it('ends the watches and requests still open on a server as soon as a request marks it failed', async () => {
+    const a = await watchServer('a');
+    const b = await watchServer('b');
+    const { t, failovers, failedAt } = transport([a.url, b.url], { requestTimeoutMs: 1000 });
+    const watchPath = '/api/v1/pods?watch=true&resourceVersion=5';
+    const w = await t.request({ method: 'GET', path: watchPath, headers: {} });
+    const it = w.body[Symbol.asyncIterator]();
+    expect(String((await it.next()).value)).toContain('"from":"a"');
+
+    a.hang();
+    // The watch on a now gets nothing (no RST either): only the transport can end it.
+    const watchEnd = it.next().then(
+      (n) => ({ at: Date.now(), err: undefined as unknown, done: n.done }),
+      (e: unknown) => ({ at: Date.now(), err: e, done: true }),
+    );
+    const first = get(t); // times out on a after 1000 ms, then is retried on b
+    await new Promise((r) => setTimeout(r, 500));
+    const secondStart = Date.now();
+    const second = get(t); // would time out at +1000 ms on its own; is ended when `first` marks a failed
+    expect(await first).toEqual({ status: 200, from: 'b' });
+    expect(await second).toEqual({ status: 200, from: 'b' });
+    expect(Date.now() - secondStart).toBeLessThan(900);
+    expect(a.hits.filter((h) => !h.includes('watch'))).toHaveLength(2);
+    expect(failovers).toEqual([`${a.url} -> ${b.url}`]);
+
+    const end = await watchEnd;
+    expect(end.err).toBeInstanceOf(ServerFailedError);
+    expect(isConnectionError(end.err)).toBe(true);
+    expect(isNotSentError(end.err)).toBe(false);
+    expect(end.at - failedAt[0]!).toBeLessThan(500);
+    // ... and its connection is gone, as the server sees it.
+    await waitUntil(() => a.watchesClosed() === 1, 2000, 'the watch connection to a to close');
+
+    // Watching again goes to b; the ended stream did not move the transport on again.
+    const w2 = await t.request({ method: 'GET', path: watchPath, headers: {} });
+    const it2 = w2.body[Symbol.asyncIterator]();
+    expect(String((await it2.next()).value)).toContain('"from":"b"');
+    await it2.return?.();
+    expect(t.currentServer).toBe(b.url);
+    expect(failovers).toHaveLength(1);
+  });
+
+  it('ends a watch on a server whose other watch broke, and a write in flight there goes to its caller', async () => {
+    let writeRes: http.ServerResponse | undefined;
+    const a = await serve((req, res) => {
+      if (req.url?.includes('watch=true') && req.url.includes('break')) {
+        res.writeHead(200);
+        res.write('{"type":"ADDED","object":{}}\n');
+        setTimeout(() => res.socket?.destroy(), 100);
+        return;
+      }
+      if (req.url?.includes('watch=true')) {
+        res.writeHead(200);
+        res.write('{"type":"ADDED","object":{}}\n');
+        return;
+      }
+      if (req.method === 'POST') {
+        writeRes = res; // headers sent, body never finished
+        res.writeHead(201, { 'Content-Type': 'application/json' });
+        res.write('{"kind":');
+      }
+    });
+    const b = await serve(ok('b'));
+    const { t } = transport([a.url, b.url]);
+    const keep = await t.request({ method: 'GET', path: '/api/v1/pods?watch=true', headers: {} });
+    const post = await t.request({ method: 'POST', path: '/api/v1/namespaces/default/pods', headers: {}, body: '{}' });
+    expect(post.statusCode).toBe(201);
+    const broken = await t.request({ method: 'GET', path: '/api/v1/pods?watch=true&break=1', headers: {} });
+    const settle = (body: AsyncIterable<unknown>): Promise<unknown> =>
+      readAll(body as AsyncIterable<Uint8Array>).then(
+        () => 'ended',
+        (e: unknown) => e,
+      );
+    const [k, p, br] = await Promise.race([
+      Promise.all([settle(keep.body), settle(post.body), settle(broken.body)]),
+      new Promise<never>((_, reject) => setTimeout(() => reject(new Error('the streams on a were not ended')), 3000)),
+    ]);
+    expect(isConnectionError(br)).toBe(true);
+    expect(br).not.toBeInstanceOf(ServerFailedError);
+    expect(k).toBeInstanceOf(ServerFailedError);
+    expect(p).toBeInstanceOf(ServerFailedError);
+    expect(writeRes).toBeDefined();
+    expect(t.currentServer).toBe(b.url);
+    expect(b.hits).toEqual([]);
+  });
+
+  it('with a single server, a failure ends nothing else', async () => {
+    let n = 0;
+    const a = await serve((req, res) => {
+      if (req.url?.includes('watch=true')) {
+        res.writeHead(200);
+        res.write('{"type":"ADDED","object":{}}\n');
+        return;
+      }
+      if (n++ === 0) return; // the first plain request hangs
+      ok('a')(req, res);
+    });
+    const { t } = transport([a.url], { requestTimeoutMs: 200 });
+    const stopWatch = new AbortController();
+    const w = await t.request({ method: 'GET', path: '/api/v1/pods?watch=true', headers: {}, signal: stopWatch.signal });
+    const it = w.body[Symbol.asyncIterator]();
+    await it.next();
+    let watchSettled = false;
+    void it.next().then(
+      () => (watchSettled = true),
+      () => (watchSettled = true),
+    );
+    await expect(get(t)).rejects.toThrow(/timed out/);
+    expect(await get(t)).toEqual({ status: 200, from: 'a' });
+    await new Promise((r) => setTimeout(r, 100));
+    expect(watchSettled).toBe(false);
+    stopWatch.abort();
+    await waitUntil(() => watchSettled, 2000, 'the stopped watch to end');
   });
 
   it("does not fail over when the caller aborts", async () => {

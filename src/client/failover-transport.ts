@@ -18,12 +18,19 @@
 //   anything else may have been applied, so the error (or the 503 answer) goes to the caller,
 //   which re-reads and decides (level-triggered), and the next request uses the next server.
 // - When every server failed, the last failure is returned (a 503 answer) or thrown.
+// - When a server is marked failed (by any request or stream), every request and stream still
+//   open on it is ended at once with a ServerFailedError (a connection error): its socket is
+//   destroyed, a waiting request rejects (a GET is then retried on the next server, a write goes
+//   to the caller as above), and an open watch's body throws, as a dropped connection would, so
+//   the informer re-watches, on the next server. Without this a watch on a hung server (no RST)
+//   would sit there until the watch idle timeout while new requests already used another server.
+//   (With one server there is nowhere else to go, and nothing is ended.)
 // - The caller's AbortSignal aborts the request wherever it is; an abort is never a failover.
 //
 // Assumption: the servers share one store, so a resourceVersion from one is valid on the others.
 
 import { HttpTransport, type HttpTransportOptions } from './http-transport.js';
-import { chunkBytes, type Transport, type TransportRequest, type TransportResponse } from './transport.js';
+import { chunkBytes, type BodyChunk, type Transport, type TransportRequest, type TransportResponse } from './transport.js';
 
 export interface FailoverTransportOptions extends Omit<HttpTransportOptions, 'server'> {
   /** Base URLs of the servers, in preference order (at least one). */
@@ -84,6 +91,19 @@ export class RequestTimeoutError extends Error {
   }
 }
 
+/**
+ * Thrown by a request or stream that was still open on a server when the transport marked that
+ * server failed (another request timed out or lost its connection there): the transport ended
+ * it. A connection error (isConnectionError), never a "not sent" one.
+ */
+export class ServerFailedError extends Error {
+  readonly code = 'ECONNABORTED';
+  constructor(server: string, cause: unknown) {
+    super(`connection to ${server} ended: the server failed (${cause instanceof Error ? cause.message : String(cause)})`, { cause });
+    this.name = 'ServerFailedError';
+  }
+}
+
 function isWatch(path: string): boolean {
   const q = path.indexOf('?');
   if (q < 0) return false;
@@ -93,6 +113,40 @@ function isWatch(path: string): boolean {
 
 async function* once(buf: Buffer): AsyncIterable<Uint8Array> {
   if (buf.length > 0) yield buf;
+}
+
+/**
+ * The chunks of `body` until it ends or `stop` rejects, whichever comes first: a stop throws at
+ * once, even from a body whose transport does not honour its signal. Leaving early (a stop, an
+ * error, or the reader's return) returns the body's iterator, which for a node stream destroys
+ * it; that happens in the background, so a body stuck in a read never holds up the caller.
+ */
+async function* untilStopped(body: AsyncIterable<BodyChunk>, stop: Promise<never>): AsyncGenerator<BodyChunk, void, undefined> {
+  const it = body[Symbol.asyncIterator]();
+  let done = false;
+  try {
+    for (;;) {
+      const n = await Promise.race([stop, it.next()]);
+      if (n.done) {
+        done = true;
+        return;
+      }
+      yield n.value;
+    }
+  } finally {
+    if (!done) void Promise.resolve().then(() => it.return?.()).catch(() => undefined);
+  }
+}
+
+/** Lets go of a body nobody will read (a response that came after its exchange was ended). */
+function release(body: AsyncIterable<BodyChunk>): void {
+  const d = (body as { destroy?: unknown }).destroy;
+  if (typeof d === 'function') {
+    (d as () => void).call(body);
+    return;
+  }
+  const it = body[Symbol.asyncIterator]();
+  void Promise.resolve().then(() => it.return?.()).catch(() => undefined);
 }
 
 async function drain(body: AsyncIterable<unknown>): Promise<void> {
@@ -110,6 +164,8 @@ export class FailoverTransport {
   private readonly endpoints: Array<{ request: Transport; destroy?: () => void; setCredentials?: HttpTransport['setCredentials'] }>;
   private current = 0;
   private readonly timeoutMs: number;
+  /** Per server, the exchanges (requests and streams) open on it: each one's `end`. */
+  private readonly open: Array<Set<(cause: unknown) => void>>;
 
   constructor(private readonly opts: FailoverTransportOptions) {
     if (opts.servers.length === 0) throw new Error('FailoverTransport: no servers');
@@ -121,6 +177,7 @@ export class FailoverTransport {
       const t = new HttpTransport({ ...http, server });
       return { request: t.request, destroy: () => t.destroy(), setCredentials: (c, g) => t.setCredentials(c, g) };
     });
+    this.open = this.servers.map(() => new Set());
   }
 
   /** New client credentials for every server (see HttpTransport.setCredentials). */
@@ -150,7 +207,9 @@ export class FailoverTransport {
       } catch (e) {
         if (req.signal?.aborted) throw e;
         if (!isConnectionError(e)) throw e;
-        this.markFailed(i, e);
+        // Ended because its server was marked failed: that is done already (and the current
+        // server may have moved on since).
+        if (!(e instanceof ServerFailedError)) this.markFailed(i, e);
         lastError = e;
         if (idempotent || isNotSentError(e)) continue;
         throw e;
@@ -173,45 +232,74 @@ export class FailoverTransport {
     for (const e of this.endpoints) e.destroy?.();
   }
 
+  /**
+   * Server i failed: requests go to the next server from now on (unless another request moved
+   * on already), and whatever is still open on server i is ended.
+   */
   private markFailed(i: number, cause: unknown): void {
-    if (this.current !== i) return; // another request already moved on
-    this.current = (i + 1) % this.servers.length;
-    if (this.current !== i) this.opts.onFailover?.(this.servers[i]!, this.servers[this.current]!, cause);
+    if (this.current === i) {
+      this.current = (i + 1) % this.servers.length;
+      if (this.current !== i) this.opts.onFailover?.(this.servers[i]!, this.servers[this.current]!, cause);
+    }
+    if (this.servers.length < 2) return;
+    for (const end of [...this.open[i]!]) end(cause);
   }
 
   /**
-   * One request to server i, bounded by the timeout: a plain GET to its whole body (returned
-   * read), a watch or a write to its headers (its body streamed through).
+   * One request to server i, bounded by the timeout: a plain GET (or any 503 answer) to its
+   * whole body (returned read), a watch or a write to its headers (its body streamed through).
+   * Until it is over (body read, failed or returned), markFailed(i) can end it.
    */
   private async attempt(i: number, req: TransportRequest, watch: boolean): Promise<TransportResponse> {
     const server = this.servers[i]!;
     const ac = new AbortController();
-    let timedOut = false;
+    // Why this transport ended the exchange (its timeout, or its server failed); the first wins.
+    let ended: Error | undefined;
+    let stop!: (e: Error) => void;
+    const stopped = new Promise<never>((_, reject) => (stop = reject));
+    stopped.catch(() => undefined);
+    const open = this.open[i]!;
+    const endWith = (e: Error): void => {
+      if (ended || ac.signal.aborted) return;
+      ended = e;
+      open.delete(onServerFailed);
+      // The transport destroys the request or the answer's stream (without an unhandled error);
+      // `stopped` ends the wait for it even if it did not.
+      ac.abort(e);
+      stop(e);
+    };
+    const onServerFailed = (cause: unknown): void => endWith(new ServerFailedError(server, cause));
+    open.add(onServerFailed);
     const onCallerAbort = (): void => ac.abort(req.signal?.reason);
     req.signal?.addEventListener('abort', onCallerAbort, { once: true });
-    const timer = setTimeout(() => {
-      timedOut = true;
-      ac.abort();
-    }, this.timeoutMs);
+    const timer = setTimeout(() => endWith(new RequestTimeoutError(server, this.timeoutMs)), this.timeoutMs);
     timer.unref?.();
     const finish = (): void => {
       clearTimeout(timer);
+      open.delete(onServerFailed);
       req.signal?.removeEventListener('abort', onCallerAbort);
-    };
-    const rethrow = (e: unknown): never => {
-      if (timedOut) throw new RequestTimeoutError(server, this.timeoutMs);
-      throw e;
     };
     let res: TransportResponse;
     try {
-      res = await this.endpoints[i]!.request({ ...req, signal: ac.signal });
+      const answer = this.endpoints[i]!.request({ ...req, signal: ac.signal });
+      // An answer that comes after the exchange was ended is let go of.
+      answer.then(
+        (r) => {
+          if (ended) release(r.body);
+        },
+        () => undefined,
+      );
+      res = await Promise.race([stopped, answer]);
     } catch (e) {
       finish();
-      return rethrow(e);
+      throw ended ?? e;
     }
-    if (watch || req.method !== 'GET') {
+    // A 503 is read whole (it is a short Status), so that the markFailed it leads to does not
+    // end it before its caller read it.
+    if ((watch || req.method !== 'GET') && res.statusCode !== 503) {
       // Streamed through: only the headers were bounded by the timeout; the caller's signal
-      // stays linked until the body ends. A stream that breaks marks its server failed.
+      // stays linked until the body ends. A stream that breaks marks its server failed; one
+      // ended because its server failed throws the ServerFailedError.
       clearTimeout(timer);
       const body = res.body;
       const self = this;
@@ -219,22 +307,27 @@ export class FailoverTransport {
         ...res,
         body: (async function* () {
           try {
-            for await (const c of body) yield c;
+            yield* untilStopped(body, stopped);
           } catch (e) {
-            if (!req.signal?.aborted && isConnectionError(e)) self.markFailed(i, e);
-            throw e;
+            if (ended instanceof ServerFailedError) throw ended;
+            const err = ended ?? e;
+            if (!req.signal?.aborted && isConnectionError(err)) {
+              open.delete(onServerFailed);
+              self.markFailed(i, err);
+            }
+            throw err;
           } finally {
-            req.signal?.removeEventListener('abort', onCallerAbort);
+            finish();
           }
         })(),
       };
     }
     try {
       const parts: Buffer[] = [];
-      for await (const c of res.body) parts.push(chunkBytes(c));
+      for await (const c of untilStopped(res.body, stopped)) parts.push(chunkBytes(c));
       return { ...res, body: once(Buffer.concat(parts)) };
     } catch (e) {
-      return rethrow(e);
+      throw ended ?? e;
     } finally {
       finish();
     }
