@@ -192,7 +192,7 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
   else throw new Error('startAgent: give `client` or `kubeconfig`');
 
   const ownRuntime = o.runtime === undefined;
-  const runtime = o.runtime ?? (await ProcessRuntime.open({ stateDir: join(o.dataDir, 'runtime'), ...(o.containerLogRotation ? { logRotation: o.containerLogRotation } : {}) }));
+  const runtime = o.runtime ?? (await ProcessRuntime.open({ stateDir: join(o.dataDir, 'runtime'), logger: logger.child('runtime'), ...(o.containerLogRotation ? { logRotation: o.containerLogRotation } : {}) }));
   if (runtime instanceof ProcessRuntime) {
     if (runtime.terminalTools) logger.debug(`kubectl exec -t runs commands on a pseudo-terminal (${runtime.terminalTools.script})`);
     else logger.info('no working util-linux script(1) (2.35 or later), stty and tty on PATH: kubectl exec -t runs commands without a terminal (the API server emulates line editing)');

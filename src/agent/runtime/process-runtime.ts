@@ -29,6 +29,25 @@
 //   pid reuse. Adopted processes are no longer the agent's children: their exit is detected by
 //   polling and their exit code is unknown (reported as 137 with reason ContainerStatusUnknown).
 //   Their output is read again from their FIFOs.
+// - Records and processes (the one-daemon-per-node promise rests on it): a container process
+//   runs only while its record is on disk, where the next `open()` finds it. The record is
+//   written right after spawn(), before anything else happens (no await in between), with the
+//   real pid and start time, atomically (`<id>.json.tmp` renamed over `<id>.json`). When it
+//   cannot be written (ENOSPC, EIO, state dir gone) the process group is SIGKILLed and reaped,
+//   its FIFOs and log are removed, nothing is reported as started, and startContainer rejects
+//   with a non-permanent RuntimeError (`cannot record container state: <cause>`), which the
+//   pod worker retries with back-off. A failed write leaves no `.tmp` behind. Later updates
+//   (exit, ContainerStatusUnknown) that fail are logged and do not throw: the record on disk
+//   then still says `running`, which the next `open()` checks against the process (pid and
+//   start time) and finishes as ContainerStatusUnknown; only the exit code is lost. A sandbox
+//   is recorded before `runPodSandbox` reports it (failure: RuntimeError, nothing kept); an
+//   unchanged sandbox record is not written again. At `open()`, `.json.tmp` leftovers are
+//   resolved: beside a record, removed; holding a whole record, renamed into place and
+//   adopted; torn (an older agent on a full disk left a 0-byte one while its container ran),
+//   the process it names is SIGKILLed if it is surely that container (a session and group
+//   leader started before the file was, holding one of this runtime's FIFOs that no record
+//   names), since without labels it cannot be adopted and the pod worker starts a new copy.
+//   FIFOs no record names are removed.
 // - `execStream` with `io.tty` runs the command on a pseudo-terminal under util-linux script(1)
 //   where the node has one that works (terminal.ts; checked once, `terminalTools`),
 //   else on pipes as without tty. Either way the exec's processes die with it: its process group
@@ -36,12 +55,14 @@
 
 import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { closeSync, constants as fsConstants, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync, renameSync, statSync } from 'node:fs';
+import { closeSync, constants as fsConstants, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, realpathSync, rmSync, writeFileSync, renameSync, statSync } from 'node:fs';
 import { Socket } from 'node:net';
 import { constants as osConstants } from 'node:os';
 import { dirname, join } from 'node:path';
 import { ContainerLogWriter, defaultLogRotation, followLogFile, readLogFile, removeLogFiles, type LogRotation } from './container-log.js';
-import { childSessions, groupMembers, isSameProcessAlive, killSession, readProcStat, signalGroup } from './proc.js';
+import { childSessions, groupMembers, hasProcFs, isSameProcessAlive, killSession, readProcStat, signalGroup } from './proc.js';
+import { errorMessage } from '../../util/errors.js';
+import { createLogger, type Logger } from '../../util/logger.js';
 import { detectTerminalTools, parseTerminalReport, scriptArgs, terminalScript, type TerminalTools } from './terminal.js';
 import {
   RuntimeError,
@@ -76,6 +97,17 @@ export interface ProcessRuntimeOptions {
    * false: no terminals.
    */
   terminalTools?: TerminalTools | false;
+  /**
+   * Where the runtime reports what it cannot hand to a caller: a record update that failed, a
+   * leftover process killed or left alone at `open()`. Default: a logger named
+   * `process-runtime` (stderr).
+   */
+  logger?: Logger;
+  /**
+   * Writes a record's JSON into its open temporary file; default `fs.writeFileSync(fd, data)`.
+   * A seam for tests: a function that throws ENOSPC is a full disk.
+   */
+  writeRecordData?: (fd: number, data: string) => void;
 }
 
 interface PersistedContainer {
@@ -139,10 +171,57 @@ function signalNumber(sig: NodeJS.Signals | null): number | undefined {
   return (osConstants.signals as Record<string, number>)[sig];
 }
 
-function writeJsonAtomic(path: string, value: unknown): void {
+const defaultWriteRecordData = (fd: number, data: string): void => writeFileSync(fd, data);
+
+/**
+ * Writes `value` as JSON to `path` atomically: into `<path>.tmp`, renamed over `path`, so a
+ * reader (the next agent) finds the previous record or the new one, never a torn one. A failure
+ * (ENOSPC, EIO, a state dir that is gone) throws an error naming the file, leaves `path` as it
+ * was and removes the temporary file. Not fsynced, as before: a record has to outlive the agent
+ * process (kill -9, OOM kill), which the page cache gives; a host crash takes the containers'
+ * processes down with it, so a write lost that way cannot leave a process untracked. Local
+ * filesystems report ENOSPC/EDQUOT at write(2), NFS at close(2); both are checked here.
+ */
+function writeJsonAtomic(path: string, value: unknown, writeData: (fd: number, data: string) => void): void {
   const tmp = `${path}.tmp`;
-  writeFileSync(tmp, JSON.stringify(value));
-  renameSync(tmp, path);
+  try {
+    // Readable by the agent's user only: a container's record holds its environment, Secret
+    // values included.
+    const fd = openSync(tmp, 'w', 0o600);
+    try {
+      writeData(fd, JSON.stringify(value));
+    } catch (err) {
+      try {
+        closeSync(fd);
+      } catch {
+        // the write's error is the one to report
+      }
+      throw err;
+    }
+    closeSync(fd);
+    renameSync(tmp, path);
+  } catch (err) {
+    try {
+      rmSync(tmp, { force: true });
+    } catch {
+      // the directory itself is gone
+    }
+    if (err instanceof Error && !err.message.includes(tmp)) err.message = `${err.message} '${tmp}'`;
+    throw err;
+  }
+}
+
+/** Clock ticks per second of /proc/<pid>/stat start times (USER_HZ: 100 on Linux). */
+const userHz = 100;
+
+/** Milliseconds since process `startTicks` (a /proc start time) started; undefined without /proc. */
+function processAgeMs(startTicks: number): number | undefined {
+  try {
+    const uptime = Number(readFileSync('/proc/uptime', 'utf8').split(' ')[0]);
+    return Number.isFinite(uptime) ? (uptime - startTicks / userHz) * 1000 : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -191,6 +270,8 @@ export class ProcessRuntime implements ContainerRuntime {
   private readonly exitPollMs: number;
   private readonly stopPollMs: number;
   private readonly logRotation: LogRotation;
+  private readonly logger: Logger;
+  private readonly writeRecordData: (fd: number, data: string) => void;
   /** The programs that run `exec -t` commands on a pty; undefined: no terminals (pipes). */
   readonly terminalTools: TerminalTools | undefined;
 
@@ -201,6 +282,8 @@ export class ProcessRuntime implements ContainerRuntime {
     this.exitPollMs = options.exitPollMs ?? 1000;
     this.stopPollMs = options.stopPollMs ?? 50;
     this.logRotation = options.logRotation ?? defaultLogRotation;
+    this.logger = options.logger ?? createLogger({ name: 'process-runtime' });
+    this.writeRecordData = options.writeRecordData ?? defaultWriteRecordData;
     this.terminalTools = options.terminalTools === false ? undefined : options.terminalTools ?? detectTerminalTools(process.env.PATH ?? '');
   }
 
@@ -215,6 +298,12 @@ export class ProcessRuntime implements ContainerRuntime {
     mkdirSync(this.containersDir, { recursive: true });
     mkdirSync(this.sandboxesDir, { recursive: true });
     for (const name of readdirSync(this.sandboxesDir)) {
+      if (name.endsWith('.json.tmp')) {
+        // A write that failed or was cut short: the sandbox is in `<uid>.json` or nowhere (the
+        // pod worker creates it again).
+        this.removeLeftover(join(this.sandboxesDir, name));
+        continue;
+      }
       if (!name.endsWith('.json')) continue;
       try {
         const cfg = JSON.parse(readFileSync(join(this.sandboxesDir, name), 'utf8')) as PodSandboxConfig;
@@ -223,7 +312,44 @@ export class ProcessRuntime implements ContainerRuntime {
         // A torn record (crash during the first write) names nothing we can act on.
       }
     }
-    for (const name of readdirSync(this.containersDir)) {
+    const names = new Set(readdirSync(this.containersDir));
+    /** Leftover temporary files naming no record, whose container may run (see recoverTorn). */
+    const torn: string[] = [];
+    for (const name of [...names]) {
+      if (!name.endsWith('.json.tmp')) continue;
+      const path = join(this.containersDir, name);
+      const final = name.slice(0, -'.tmp'.length);
+      if (names.has(final)) {
+        // A failed or interrupted update: the record before it is the one in place.
+        this.removeLeftover(path);
+        continue;
+      }
+      let rec: PersistedContainer | undefined;
+      try {
+        rec = JSON.parse(readFileSync(path, 'utf8')) as PersistedContainer;
+      } catch {
+        rec = undefined;
+      }
+      if (rec?.info?.id !== undefined && `${rec.info.id}.json` === final) {
+        // A whole record whose rename did not happen: finish the write and adopt it below.
+        try {
+          renameSync(path, join(this.containersDir, final));
+          names.add(final);
+          continue;
+        } catch (err) {
+          this.logger.warn(`cannot put the record of container ${rec.info.id} in place`, errorMessage(err));
+          if (rec.info.state === 'running' && rec.info.pid !== undefined && isSameProcessAlive(rec.info.pid, rec.procStartTime)) {
+            // It must not run untracked: the next agent would start a second copy.
+            signalGroup(rec.pgid ?? rec.info.pid, 'SIGKILL');
+            this.logger.warn(`killed container ${rec.info.id} (process group ${rec.pgid ?? rec.info.pid}): its record could not be put in place`);
+          }
+          this.removeLeftover(path);
+          continue;
+        }
+      }
+      torn.push(name);
+    }
+    for (const name of names) {
       if (!name.endsWith('.json')) continue;
       let rec: PersistedContainer;
       try {
@@ -246,6 +372,111 @@ export class ProcessRuntime implements ContainerRuntime {
         sup.markDone();
       }
     }
+    for (const name of torn) this.recoverTorn(name);
+    this.removeStrayFifos();
+  }
+
+  private removeLeftover(path: string): void {
+    try {
+      rmSync(path, { force: true });
+    } catch (err) {
+      this.logger.warn(`cannot remove ${path}`, errorMessage(err));
+    }
+  }
+
+  /** The runtime's FIFO directory, resolved as /proc shows paths (undefined: not there). */
+  private fifoDir(): string | undefined {
+    try {
+      return realpathSync(join(this.options.stateDir, 'fifos'));
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** FIFOs named by the records the runtime knows (as /proc shows paths). */
+  private knownFifos(): Set<string> {
+    const known = new Set<string>();
+    const dir = this.fifoDir();
+    for (const sup of this.containers.values()) {
+      if (!sup.fifos) continue;
+      for (const f of [sup.fifos.stdout, sup.fifos.stderr]) {
+        known.add(f);
+        if (dir) known.add(join(dir, f.slice(f.lastIndexOf('/') + 1)));
+      }
+    }
+    return known;
+  }
+
+  /**
+   * A `<id>.json.tmp` with no `<id>.json` and no whole record in it: the first write of a
+   * container's record failed or was cut short (an older agent on a full disk left such 0-byte
+   * files while the container ran on). Without its labels the container cannot be adopted and
+   * the pod worker will start a new copy, so the process the id names is SIGKILLed (its group)
+   * if it is surely that container: a live leader of its own session and process group (as
+   * containers are started), started before the file was written (at most a few seconds of
+   * clock slack), whose stdout or stderr is one of this runtime's FIFOs that no record names.
+   * Anything less sure is left alone with a warning. The file is removed either way.
+   */
+  private recoverTorn(name: string): void {
+    const path = join(this.containersDir, name);
+    const pid = /^(\d+)(?:-[0-9a-f]+)?\.json\.tmp$/.exec(name)?.[1];
+    if (pid !== undefined) {
+      const orphan = this.identifyOrphan(Number(pid), path);
+      if (orphan === 'none') {
+        // nothing to do
+      } else if (orphan === undefined) {
+        this.logger.warn(`${path}: the record of a container that may still run as process ${pid} was never written; it cannot be told apart from another process, so it is left alone`);
+      } else {
+        signalGroup(Number(pid), 'SIGKILL');
+        for (const f of orphan) this.removeLeftover(f);
+        this.logger.warn(`killed process group ${pid}: a container whose record was never written (${path}); it could not be adopted`);
+      }
+    }
+    this.removeLeftover(path);
+  }
+
+  /** See recoverTorn: the FIFOs process `pid` holds if it is surely an unrecorded container. */
+  private identifyOrphan(pid: number, recordPath: string): string[] | 'none' | undefined {
+    const st = readProcStat(pid);
+    if (!hasProcFs || !st || st.state === 'Z' || st.state === 'X') return hasProcFs ? 'none' : undefined;
+    if (st.pgrp !== pid || st.session !== pid) return 'none'; // not started as a container
+    for (const sup of this.containers.values()) if (sup.info.state === 'running' && sup.info.pid === pid) return 'none'; // a recorded one
+    let fileAgeMs: number;
+    try {
+      fileAgeMs = Date.now() - statSync(recordPath).mtimeMs;
+    } catch {
+      return undefined;
+    }
+    const age = processAgeMs(st.startTime);
+    if (age === undefined || age < fileAgeMs - 5_000) return 'none'; // started after the file was written
+    const dir = this.fifoDir();
+    if (!dir) return undefined;
+    const known = this.knownFifos();
+    const held = new Set<string>();
+    for (const fd of [1, 2]) {
+      let target: string;
+      try {
+        target = readlinkSync(`/proc/${pid}/fd/${fd}`);
+      } catch {
+        continue;
+      }
+      if (target.startsWith(`${dir}/`) && !target.endsWith(' (deleted)') && !known.has(target)) held.add(target);
+    }
+    return held.size > 0 ? [...held] : undefined;
+  }
+
+  /** Removes FIFOs that no record names (left by containers whose records are gone). */
+  private removeStrayFifos(): void {
+    const dir = this.fifoDir();
+    if (!dir) return;
+    const known = this.knownFifos();
+    let names: string[];
+    try {
+      names = readdirSync(dir);
+    } catch {
+      return;
+    }
+    for (const name of names) if (!known.has(join(dir, name))) this.removeLeftover(join(dir, name));
   }
 
   private track(rec: PersistedContainer): Supervised {
@@ -265,16 +496,32 @@ export class ProcessRuntime implements ContainerRuntime {
     return sup;
   }
 
-  private persist(sup: Supervised): void {
+  /** The container's record as written to disk. */
+  private recordOf(sup: Supervised): PersistedContainer {
     const rec: PersistedContainer = { info: sup.info, env: sup.env };
     if (sup.pgid !== undefined) rec.pgid = sup.pgid;
     if (sup.procStartTime !== undefined) rec.procStartTime = sup.procStartTime;
     if (sup.workingDir !== undefined) rec.workingDir = sup.workingDir;
     if (sup.fifos) rec.fifos = sup.fifos;
+    return rec;
+  }
+
+  /** Writes the container's record; throws when it cannot (see writeJsonAtomic). */
+  private writeRecord(sup: Supervised): void {
+    writeJsonAtomic(join(this.containersDir, `${sup.info.id}.json`), this.recordOf(sup), this.writeRecordData);
+  }
+
+  /**
+   * Updates the record of a container that is not running (exited, or never started). A
+   * failure is logged, not thrown: the record on disk keeps its previous state, the in-memory one
+   * stays authoritative while this agent runs, and a record left saying `running` is finished
+   * as ContainerStatusUnknown by the next open() (its process is gone by then, or it is adopted).
+   */
+  private persist(sup: Supervised): void {
     try {
-      writeJsonAtomic(join(this.containersDir, `${sup.info.id}.json`), rec);
-    } catch {
-      // State dir gone (agent shutting down in a test); the in-memory record stays authoritative.
+      this.writeRecord(sup);
+    } catch (err) {
+      this.logger.warn(`container ${sup.info.id}: cannot record its state (${sup.info.state})`, errorMessage(err));
     }
   }
 
@@ -348,8 +595,17 @@ export class ProcessRuntime implements ContainerRuntime {
 
   async runPodSandbox(config: PodSandboxConfig): Promise<string> {
     mkdirSync(config.logDirectory, { recursive: true });
+    // Recorded before it is known, so a sandbox the runtime reports is one the next agent finds;
+    // an unchanged record is not written again (an agent restarting on a full disk keeps its pods).
+    const known = this.sandboxes.get(config.uid);
+    if (!known || JSON.stringify(known) !== JSON.stringify(config)) {
+      try {
+        writeJsonAtomic(join(this.sandboxesDir, `${config.uid}.json`), config, this.writeRecordData);
+      } catch (err) {
+        throw new RuntimeError('RuntimeError', `cannot record pod sandbox state: ${errorMessage(err)}`);
+      }
+    }
     this.sandboxes.set(config.uid, config);
-    writeJsonAtomic(join(this.sandboxesDir, `${config.uid}.json`), config);
     return config.uid;
   }
 
@@ -428,11 +684,12 @@ export class ProcessRuntime implements ContainerRuntime {
     for (const fd of childEnds) closeSync(fd);
     if (!fifos) readers = [child.stdout as Socket, child.stderr as Socket];
     for (const r of readers) r.on('error', () => undefined);
-    const spawned = await new Promise<Error | undefined>((resolve) => {
-      child.once('spawn', () => resolve(undefined));
-      child.once('error', (err) => resolve(err));
-    });
-    if (spawned || child.pid === undefined) {
+    // A later 'error' (a failed kill()) must not take the agent down.
+    child.on('error', () => undefined);
+    const pid = child.pid;
+    if (pid === undefined) {
+      // Not started (exec failed): Node tells why with an 'error' event.
+      const spawned = await new Promise<Error>((resolve) => child.once('error', resolve));
       for (const r of readers) r.destroy();
       if (fifos) {
         rmSync(fifos.stdout, { force: true });
@@ -448,10 +705,9 @@ export class ProcessRuntime implements ContainerRuntime {
             : `exec: ${JSON.stringify(argv[0])}: ${err?.message ?? 'failed'}`;
       return this.recordStartError(base, env, config, what);
     }
-    const pid = child.pid;
-    readers[0]!.on('data', (b: Buffer) => writer.write('stdout', b));
-    readers[1]!.on('data', (b: Buffer) => writer.write('stderr', b));
 
+    // Recorded at once, with no await since spawn(): a running container always has a record
+    // the next agent adopts. One that cannot be recorded must not run (see the header).
     const id = this.newContainerId(pid);
     const sup = this.track({
       info: { ...base, id, pid, state: 'running', startedAt: Date.now() },
@@ -461,9 +717,17 @@ export class ProcessRuntime implements ContainerRuntime {
       workingDir: config.workingDir,
       ...(fifos ? { fifos } : {}),
     });
+    try {
+      this.writeRecord(sup);
+    } catch (err) {
+      this.containers.delete(id);
+      await this.undoStart(child, pid, readers, writer, fifos);
+      throw new RuntimeError('RuntimeError', `cannot record container state: ${errorMessage(err)}`);
+    }
+    readers[0]!.on('data', (b: Buffer) => writer.write('stdout', b));
+    readers[1]!.on('data', (b: Buffer) => writer.write('stderr', b));
     sup.child = child;
     sup.startedLog = { writer, readers };
-    this.persist(sup);
 
     let closed = false;
     const closedP = allClosed(readers).then(() => {
@@ -494,6 +758,25 @@ export class ProcessRuntime implements ContainerRuntime {
     });
     this.emit('started', sup.info);
     return { ...sup.info };
+  }
+
+  /**
+   * Undoes a start whose record could not be written: SIGKILLs the process group, waits (a few
+   * seconds at most) until the process has exited and is reaped, and removes its FIFOs and log.
+   */
+  private async undoStart(child: ChildProcess, pid: number, readers: Socket[], writer: ContainerLogWriter, fifos: { stdout: string; stderr: string } | undefined): Promise<void> {
+    const exited =
+      child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    signalGroup(pid, 'SIGKILL');
+    await Promise.race([exited, new Promise((r) => setTimeout(r, 5000).unref())]);
+    signalGroup(pid, 'SIGKILL'); // whatever it forked meanwhile
+    for (const r of readers) r.destroy();
+    if (fifos) {
+      rmSync(fifos.stdout, { force: true });
+      rmSync(fifos.stderr, { force: true });
+    }
+    await writer.close();
+    removeLogFiles(writer.path);
   }
 
   /** A container id no container of this runtime (or of a record in its state dir) has. */
