@@ -18,31 +18,14 @@ import { PodWorkers } from '../pod-worker.js';
 import { isRuntimeError, type ContainerConfig, type ContainerEvent, type PodSandboxConfig } from './interface.js';
 import { ProcessRuntime } from './process-runtime.js';
 import { readProcStat } from './proc.js';
+import { live, processesWith, until } from './testing/processes.js';
 
 const cleanups: (() => void | Promise<void>)[] = [];
 afterEach(async () => {
   for (let f = cleanups.pop(); f; f = cleanups.pop()) await f();
 });
 
-/** Live or zombie processes whose command line contains `marker`. */
-function processesWith(marker: string): { pid: number; state: string }[] {
-  const out: { pid: number; state: string }[] = [];
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    let cmd: string;
-    try {
-      cmd = readFileSync(`/proc/${name}/cmdline`, 'utf8');
-    } catch {
-      continue;
-    }
-    if (!cmd.includes(marker)) continue;
-    const st = readProcStat(Number(name));
-    if (st) out.push({ pid: st.pid, state: st.state });
-  }
-  return out;
-}
 
-const live = (marker: string) => processesWith(marker).filter((p) => p.state !== 'Z');
 
 /**
  * The process groups (containers) of the live processes carrying `marker`. (A shell's fork not
@@ -50,13 +33,6 @@ const live = (marker: string) => processesWith(marker).filter((p) => p.state !==
  */
 const copies = (marker: string) => [...new Set(live(marker).map((p) => readProcStat(p.pid)?.pgrp))].filter((g) => g !== undefined).sort();
 
-async function until(cond: () => boolean | Promise<boolean>, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 function enospc(): NodeJS.ErrnoException {
   return Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC', errno: -28, syscall: 'write' });

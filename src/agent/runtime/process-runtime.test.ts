@@ -10,39 +10,15 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ProcessRuntime } from './process-runtime.js';
 import { isRuntimeError, type ContainerConfig, type PodSandboxConfig } from './interface.js';
 import { readProcStat } from './proc.js';
+import { live, processesWith, until } from './testing/processes.js';
 
 const cleanups: (() => void | Promise<void>)[] = [];
 afterEach(async () => {
   for (let f = cleanups.pop(); f; f = cleanups.pop()) await f();
 });
 
-/** Pids of live or zombie processes whose command line contains `marker`. */
-function processesWith(marker: string): { pid: number; state: string }[] {
-  const out: { pid: number; state: string }[] = [];
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    let cmd: string;
-    try {
-      cmd = readFileSync(`/proc/${name}/cmdline`, 'utf8');
-    } catch {
-      continue;
-    }
-    if (!cmd.includes(marker)) continue;
-    const st = readProcStat(Number(name));
-    if (st) out.push({ pid: st.pid, state: st.state });
-  }
-  return out;
-}
 
-const live = (marker: string) => processesWith(marker).filter((p) => p.state !== 'Z');
 
-async function until(cond: () => boolean | Promise<boolean>, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 async function setup() {
   const dir = mkdtempSync(join(tmpdir(), 'everynode-agent-rt-'));
