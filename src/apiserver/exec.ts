@@ -51,7 +51,7 @@ import {
   execFrame,
   type TerminalSize,
 } from '../api/agent-api.js';
-import { agentEndpoint, agentRequest, logContainerName } from './pod-log.js';
+import { agentConnectionError, agentEndpoint, agentRequest, logContainerName } from './pod-log.js';
 import type { RestRegistry } from './registry.js';
 import { parsePath, type ResourceRoute } from './request-info.js';
 import { secureRequest, type RequestSecurity } from './security.js';
@@ -497,11 +497,11 @@ function bridge(deps: ExecDeps, peer: ExecPeer, t: Target): ExecInput {
         res.on('error', () => finish(failureStatus('the connection to the agent failed')));
       });
     } catch (err) {
-      finish(failureStatus(`cannot reach the agent of node ${t.nodeName}: ${err instanceof Error ? err.message : String(err)}`));
+      finish(failureStatus(`cannot reach the agent of node ${t.nodeName}: ${agentConnectionError(err)}`));
       return;
     }
     upstream = up;
-    up.on('error', (err) => finish(failureStatus(`cannot reach the agent of node ${t.nodeName}: ${err.message}`)));
+    up.on('error', (err) => finish(failureStatus(`cannot reach the agent of node ${t.nodeName}: ${agentConnectionError(err)}`)));
     up.on('drain', () => peer.resumeInput());
     // Start the command now, not at the first stdin byte (a request holds its headers until
     // then). With tty the body stays open for resizes until the agent says how it runs.

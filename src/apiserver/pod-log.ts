@@ -53,6 +53,18 @@ export function logContainerName(pod: Pod, requested: string | null): string {
   return requested;
 }
 
+/**
+ * Why the API server cannot talk to a node's agent, for the client: the connection error, and
+ * when the agent answered TLS with plain HTTP, what that means (an agent started without a node
+ * identity serves no logs, exec or port-forward).
+ */
+export function agentConnectionError(err: unknown): string {
+  const e = err as { message?: unknown; code?: unknown } | undefined;
+  const text = typeof e?.message === 'string' ? e.message : String(err);
+  const plainHttp = e?.code === 'EPROTO' || e?.code === 'ERR_SSL_WRONG_VERSION_NUMBER' || /wrong version number/i.test(text);
+  return plainHttp ? `${text} (the agent does not serve HTTPS: an agent started without a node identity serves no logs, exec or port-forward)` : text;
+}
+
 /** Where the agent of `node` serves logs; undefined when the node has not reported one. */
 export function agentEndpoint(node: Node): { host: string; port: number } | undefined {
   const addresses = node.status?.addresses ?? [];
@@ -149,7 +161,7 @@ export async function servePodLog(
 
   const upstream = await new Promise<IncomingMessage>((resolve, reject) => {
     const r = agentGet(nodeName, ep, path, kubeletClient, resolve);
-    r.on('error', (err) => reject(new ApiError(500, 'InternalError', `Get "${url}": ${err.message}`)));
+    r.on('error', (err) => reject(new ApiError(500, 'InternalError', `Get "${url}": ${agentConnectionError(err)}`)));
     req.on('close', () => r.destroy());
     res.on('close', () => r.destroy());
   });

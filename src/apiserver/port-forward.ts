@@ -45,7 +45,7 @@
 import type { ClientRequest, IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { badRequest } from '../api/errors.js';
-import { agentRequest } from './pod-log.js';
+import { agentConnectionError, agentRequest } from './pod-log.js';
 import { RST, SpdySession, type SpdyHeaders } from './spdy.js';
 import { WS_BINARY, WS_CLOSE, WS_NORMAL_CLOSURE, WS_PONG, WS_TEXT, WsReader, wsFrame } from './websocket.js';
 
@@ -143,11 +143,11 @@ export function forwardToAgent(t: PortForwardTarget, port: number, ev: AgentForw
       r.on('error', lost);
     });
   } catch (err) {
-    const reason = `cannot reach the agent of node ${t.nodeName}: ${err instanceof Error ? err.message : String(err)}`;
+    const reason = `cannot reach the agent of node ${t.nodeName}: ${agentConnectionError(err)}`;
     queueMicrotask(() => end(reason));
   }
   if (up) {
-    up.on('error', (err) => end(`cannot reach the agent of node ${t.nodeName}: ${err.message}`));
+    up.on('error', (err) => end(`cannot reach the agent of node ${t.nodeName}: ${agentConnectionError(err)}`));
     up.on('drain', () => {
       if (!over) ev.drain();
     });
