@@ -265,6 +265,27 @@ describe('PodWorkers', () => {
     expect(fine.ready).toBe(false);
   });
 
+  it('a pod whose sandbox cannot be recorded (full disk) keeps failing until it is deleted, then terminates without one', async () => {
+    const clock = new FakeClock();
+    const runtime = new FakeRuntime(clock);
+    runtime.runPodSandbox = async () => {
+      throw new Error('cannot record pod sandbox state: ENOSPC: no space left on device');
+    };
+    const errors: string[] = [];
+    const workers = new PodWorkers({ runtime, clock, nodeName: 'node-1', nodeIP: '10.1.0.7', logRoot: '/nonexistent/logs', onStatus: () => undefined, onError: (_p, err) => errors.push(String(err)) });
+    workers.syncPod(makePod([{}]));
+    for (let i = 0; i < 4; i++) await new Promise((r) => setImmediate(r));
+    expect(errors.length).toBeGreaterThan(0);
+    let done = false;
+    void workers.terminatePod('uid-1').then(() => (done = true));
+    for (let i = 0; i < 8 && !done; i++) {
+      clock.advance(1000);
+      for (let j = 0; j < 4; j++) await new Promise((r) => setImmediate(r));
+    }
+    expect(done).toBe(true);
+    expect(runtime.calls.filter((c) => c.startsWith('start:'))).toEqual([]);
+  });
+
   it('terminates gracefully: SIGKILL at the grace period, then a terminal phase', async () => {
     const t = setup();
     t.runtime.behavior = (c) => ({ ignoreSigterm: c.name === 'stubborn' });

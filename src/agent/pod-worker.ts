@@ -324,7 +324,15 @@ export class PodWorker {
   private async syncOnce(): Promise<void> {
     if (this.terminated) return;
     const pod = this.pod;
-    if (!this.sandboxId) this.sandboxId = await this.o.runtime.runPodSandbox(this.sandboxConfig());
+    if (!this.sandboxId) {
+      try {
+        this.sandboxId = await this.o.runtime.runPodSandbox(this.sandboxConfig());
+      } catch (err) {
+        // A pod being deleted whose sandbox cannot be recorded (a full disk) started nothing
+        // here: it terminates without one instead of failing every pass until there is space.
+        if (!this.terminating) throw err;
+      }
+    }
     if (!this.recovered) await this.recover();
     this.startTime ??= rfc3339(this.o.clock.now());
 
