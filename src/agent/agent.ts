@@ -30,6 +30,7 @@
 //   sees spec.unschedulable differ from the last pass (initially schedulable). No pod or node
 //   work ever waits for an event write; stop() waits for the queued ones at most 2 s.
 
+import { statfsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ConfigMap, Lease, Node, Pod, PodStatus, Secret } from '../api/types.js';
 import {
@@ -51,7 +52,7 @@ import { admitPod } from './admission.js';
 import { containerReference, KubeletEventRecorder, nodeConditionEventReasons, nodeReference, nodeStatusEventMessage, podReference } from './events.js';
 import { errorMessage, realClock, rfc3339, rfc3339Micro, type Clock, type TimerHandle } from '../util/index.js';
 import { LogRequestError, startAgentHttpServer, type AgentHttpServer, type AgentTlsOptions, type ContainerLogSource } from './log-server.js';
-import { desiredNodeStatus, initialNode, machineInfo, managedLabels, nodeStatusEqualIgnoringHeartbeat, type NodeConfig } from './node-status.js';
+import { desiredNodeStatus, diskPressure, initialNode, machineInfo, managedLabels, nodeStatusEqualIgnoringHeartbeat, type NodeConfig } from './node-status.js';
 import { PodWorkers, labelContainerName, labelPodName, labelPodNamespace, labelPodUID, type PodLogOptions } from './pod-worker.js';
 import { UsageSampler, type AgentStats } from './stats.js';
 import { ServiceAccountProvider } from './service-account.js';
@@ -664,7 +665,16 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
     port: httpServer?.port ?? o.port ?? defaultAgentPort,
     machine,
     ...(o.capacity ? { capacity: o.capacity } : {}),
+    diskPressure: dataDirPressure(),
   });
+  /** DiskPressure of the data dir's filesystem (statfs at each status pass; an error is none). */
+  const dataDirPressure = (): boolean => {
+    try {
+      return diskPressure(statfsSync(o.dataDir));
+    } catch {
+      return false;
+    }
+  };
   let lastStatusWrite = 0;
   /** spec.unschedulable as the last status pass saw it (the kubelet starts from schedulable). */
   let lastUnschedulable = false;

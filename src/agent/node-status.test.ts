@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { goArch, initialNode, managedLabels, type NodeConfig } from './node-status.js';
+import { desiredNodeStatus, diskPressure, goArch, initialNode, managedLabels, type NodeConfig } from './node-status.js';
 
 const cfg: NodeConfig = {
   nodeName: 'n1',
@@ -26,5 +26,25 @@ describe('node labels', () => {
   it('merges them on re-registration with the other managed labels', () => {
     // registerNode patches every managed label that differs from the existing node's.
     expect(managedLabels(cfg)).toMatchObject({ 'beta.kubernetes.io/os': process.platform, 'beta.kubernetes.io/arch': goArch() });
+  });
+});
+
+describe('DiskPressure', () => {
+  it('is True below the kubelet\'s default thresholds (10% space, 5% inodes available), with its reason; the transition time follows the status', () => {
+    expect(diskPressure({ blocks: 1000, bavail: 99, files: 1000, ffree: 500 })).toBe(true);
+    expect(diskPressure({ blocks: 1000, bavail: 500, files: 1000, ffree: 49 })).toBe(true);
+    expect(diskPressure({ blocks: 1000, bavail: 100, files: 1000, ffree: 50 })).toBe(false);
+    expect(diskPressure(undefined)).toBe(false);
+    const calm = desiredNodeStatus(cfg, undefined, '2024-01-01T00:00:00Z');
+    expect(calm.conditions!.find((c) => c.type === 'DiskPressure')).toMatchObject({ status: 'False', reason: 'KubeletHasNoDiskPressure' });
+    const full = desiredNodeStatus({ ...cfg, diskPressure: true }, calm, '2024-01-01T00:01:00Z');
+    expect(full.conditions!.find((c) => c.type === 'DiskPressure')).toEqual({
+      type: 'DiskPressure',
+      status: 'True',
+      reason: 'KubeletHasDiskPressure',
+      message: 'kubelet has disk pressure',
+      lastHeartbeatTime: '2024-01-01T00:01:00Z',
+      lastTransitionTime: '2024-01-01T00:01:00Z',
+    });
   });
 });

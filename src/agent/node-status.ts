@@ -9,7 +9,8 @@
 //   updateDefaultLabels covers the same five); other labels, taints and spec.unschedulable set by
 //   users are kept. Taints
 //   given at registration are applied only when the node is created (register-with-taints).
-// - Conditions: MemoryPressure, DiskPressure, PIDPressure (False) and Ready (True), each with
+// - Conditions: MemoryPressure, PIDPressure (False), DiskPressure (True below the kubelet's
+//   default eviction thresholds on the agent's data dir, else False) and Ready (True), each with
 //   upstream's reason and message. lastTransitionTime moves only when the status changes;
 //   lastHeartbeatTime is the time of the report.
 
@@ -91,6 +92,20 @@ export interface NodeConfig {
   /** Capacity overrides (tests): e.g. `{cpu: '1', memory: '1Gi'}`. */
   capacity?: Record<string, string>;
   maxPods?: number;
+  /** The agent's data dir is short of space (see diskPressure); default false. */
+  diskPressure?: boolean;
+}
+
+/**
+ * The kubelet's default hard eviction thresholds for the node's filesystem: less than 10% of
+ * its space, or 5% of its inodes, available. `fs` is statfs of the agent's data dir (where pods'
+ * logs and records live); undefined (no statfs) is no pressure.
+ */
+export function diskPressure(fs: { blocks: number; bavail: number; files: number; ffree: number } | undefined): boolean {
+  if (!fs) return false;
+  const lowSpace = fs.blocks > 0 && fs.bavail / fs.blocks < 0.1;
+  const lowInodes = fs.files > 0 && fs.ffree / fs.files < 0.05;
+  return lowSpace || lowInodes;
 }
 
 export function managedLabels(cfg: NodeConfig): Record<string, string> {
@@ -126,6 +141,7 @@ const conditionTexts: Record<string, { status: NodeCondition['status']; reason: 
   PIDPressure: { status: 'False', reason: 'KubeletHasSufficientPID', message: 'kubelet has sufficient PID available' },
   Ready: { status: 'True', reason: 'KubeletReady', message: 'kubelet is posting ready status' },
 };
+const diskPressureText = { status: 'True' as const, reason: 'KubeletHasDiskPressure', message: 'kubelet has disk pressure' };
 
 /**
  * The status to report, given the current one: conditions keep their lastTransitionTime when
@@ -139,7 +155,8 @@ export function desiredNodeStatus(cfg: NodeConfig, current: NodeStatus | undefin
     ...(cfg.capacity ?? {}),
   };
   const conditions: NodeCondition[] = [];
-  for (const [type, want] of Object.entries(conditionTexts)) {
+  for (const [type, normal] of Object.entries(conditionTexts)) {
+    const want = type === 'DiskPressure' && cfg.diskPressure ? diskPressureText : normal;
     const prev = current?.conditions?.find((c) => c.type === type);
     const same = prev !== undefined && prev.status === want.status && prev.reason === want.reason;
     conditions.push({
