@@ -121,12 +121,27 @@ async function* once(buf: Buffer): AsyncIterable<Uint8Array> {
  * error, or the reader's return) returns the body's iterator, which for a node stream destroys
  * it; that happens in the background, so a body stuck in a read never holds up the caller.
  */
-async function* untilStopped(body: AsyncIterable<BodyChunk>, stop: Promise<never>): AsyncGenerator<BodyChunk, void, undefined> {
+async function* untilStopped(body: AsyncIterable<BodyChunk>, stop: AbortSignal): AsyncGenerator<BodyChunk, void, undefined> {
   const it = body[Symbol.asyncIterator]();
   let done = false;
   try {
     for (;;) {
-      const n = await Promise.race([stop, it.next()]);
+      if (stop.aborted) throw stop.reason;
+      // A fresh wake-up per read, its listener removed after: racing one long-lived promise
+      // would keep a reaction, and through it every chunk read, until the exchange ends (a
+      // watch's whole traffic).
+      let onStop!: () => void;
+      const stopped = new Promise<never>((_, reject) => {
+        onStop = () => reject(stop.reason);
+        stop.addEventListener('abort', onStop, { once: true });
+      });
+      stopped.catch(() => undefined);
+      let n: IteratorResult<BodyChunk>;
+      try {
+        n = await Promise.race([stopped, it.next()]);
+      } finally {
+        stop.removeEventListener('abort', onStop);
+      }
       if (n.done) {
         done = true;
         return;
@@ -258,6 +273,8 @@ export class FailoverTransport {
     let stop!: (e: Error) => void;
     const stopped = new Promise<never>((_, reject) => (stop = reject));
     stopped.catch(() => undefined);
+    /** Aborted with the same reason: what the body readers wait on, one read at a time. */
+    const stopAc = new AbortController();
     const open = this.open[i]!;
     const endWith = (e: Error): void => {
       if (ended || ac.signal.aborted) return;
@@ -267,6 +284,7 @@ export class FailoverTransport {
       // `stopped` ends the wait for it even if it did not.
       ac.abort(e);
       stop(e);
+      stopAc.abort(e);
     };
     const onServerFailed = (cause: unknown): void => endWith(new ServerFailedError(server, cause));
     open.add(onServerFailed);
@@ -307,7 +325,7 @@ export class FailoverTransport {
         ...res,
         body: (async function* () {
           try {
-            yield* untilStopped(body, stopped);
+            yield* untilStopped(body, stopAc.signal);
           } catch (e) {
             if (ended instanceof ServerFailedError) throw ended;
             const err = ended ?? e;
@@ -324,7 +342,7 @@ export class FailoverTransport {
     }
     try {
       const parts: Buffer[] = [];
-      for await (const c of untilStopped(res.body, stopped)) parts.push(chunkBytes(c));
+      for await (const c of untilStopped(res.body, stopAc.signal)) parts.push(chunkBytes(c));
       return { ...res, body: once(Buffer.concat(parts)) };
     } catch (e) {
       throw ended ?? e;
