@@ -338,7 +338,8 @@ export class ProcessRuntime implements ContainerRuntime {
           continue;
         } catch (err) {
           this.logger.warn(`cannot put the record of container ${rec.info.id} in place`, errorMessage(err));
-          if (rec.info.state === 'running' && rec.info.pid !== undefined && isSameProcessAlive(rec.info.pid, rec.procStartTime)) {
+          // Only a process known by its start time is killed (a pid alone may have been reused).
+          if (rec.info.state === 'running' && rec.info.pid !== undefined && rec.procStartTime !== undefined && isSameProcessAlive(rec.info.pid, rec.procStartTime)) {
             // It must not run untracked: the next agent would start a second copy.
             signalGroup(rec.pgid ?? rec.info.pid, 'SIGKILL');
             this.logger.warn(`killed container ${rec.info.id} (process group ${rec.pgid ?? rec.info.pid}): its record could not be put in place`);
