@@ -18,7 +18,7 @@ import { PodWorkers } from '../pod-worker.js';
 import { isRuntimeError, type ContainerConfig, type ContainerEvent, type PodSandboxConfig } from './interface.js';
 import { ProcessRuntime } from './process-runtime.js';
 import { readProcStat } from './proc.js';
-import { live, processesWith, until } from './testing/processes.js';
+import { killAllWith, live, processesWith, until } from './testing/processes.js';
 
 const cleanups: (() => void | Promise<void>)[] = [];
 afterEach(async () => {
@@ -72,15 +72,7 @@ async function setup() {
   const dir = mkdtempSync(join(tmpdir(), 'everynode-agent-rec-'));
   cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
   const marker = `everynode-rec-${randomBytes(6).toString('hex')}`;
-  cleanups.push(() => {
-    for (const p of processesWith(marker)) {
-      try {
-        process.kill(p.pid, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    }
-  });
+  cleanups.push(() => killAllWith(marker));
   const stateDir = join(dir, 'state');
   const d = disk();
   const log = captureLogger();
@@ -335,15 +327,7 @@ describe.skipIf(!canMountTmpfs())('ProcessRuntime on a real full tmpfs (the fail
     cleanups.push(() => {
       spawnSync('umount', ['-l', mnt]);
     });
-    cleanups.push(() => {
-      for (const p of processesWith(marker)) {
-        try {
-          process.kill(p.pid, 'SIGKILL');
-        } catch {
-          // already gone
-        }
-      }
-    });
+    cleanups.push(() => killAllWith(marker));
     const stateDir = join(mnt, 'runtime');
     const { logger } = captureLogger();
     const rt = await ProcessRuntime.open({ stateDir, logger, exitPollMs: 50 });

@@ -10,7 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ProcessRuntime } from './process-runtime.js';
 import { isRuntimeError, type ContainerConfig, type PodSandboxConfig } from './interface.js';
 import { readProcStat } from './proc.js';
-import { live, processesWith, until } from './testing/processes.js';
+import { killAllWith, live, processesWith, until } from './testing/processes.js';
 
 const cleanups: (() => void | Promise<void>)[] = [];
 afterEach(async () => {
@@ -26,15 +26,7 @@ async function setup() {
   const rt = await ProcessRuntime.open({ stateDir: join(dir, 'state') });
   const marker = `everynode-test-${randomBytes(6).toString('hex')}`;
   // Kill anything left with our marker, whatever the assertions did.
-  cleanups.push(() => {
-    for (const p of processesWith(marker)) {
-      try {
-        process.kill(p.pid, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    }
-  });
+  cleanups.push(() => killAllWith(marker));
   const sandbox: PodSandboxConfig = { uid: 'uid-1', name: 'p', namespace: 'default', logDirectory: join(dir, 'logs') };
   const sandboxId = await rt.runPodSandbox(sandbox);
   const config = (over: Partial<ContainerConfig>): ContainerConfig => ({

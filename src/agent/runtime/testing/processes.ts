@@ -31,3 +31,14 @@ export async function until(cond: () => boolean | Promise<boolean>, ms = 10_000)
     await new Promise((r) => setTimeout(r, 25));
   }
 }
+
+/** SIGKILLs every process carrying `marker` (test cleanup; those already gone are skipped). */
+export function killAllWith(marker: string): void {
+  for (const p of processesWith(marker)) {
+    try {
+      process.kill(p.pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+}
