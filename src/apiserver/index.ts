@@ -40,6 +40,7 @@ import { OpenApi } from './openapi.js';
 import { RestRegistry, registryRoot } from './registry.js';
 import { WatchCache } from './watch-cache.js';
 import type { ControllerManager, ControllersOptions } from '../controllers/manager.js';
+import type { ClusterDns } from '../dns/index.js';
 
 export { AUDIT_FILE, AUDIT_ID_HEADER, AuditLog, type AuditEvent, type AuditOptions } from './audit.js';
 export { toHttpError } from './errors.js';
@@ -92,6 +93,12 @@ export interface ServerOptions {
    * `<dataDir>/audit/audit.log`, rotated at 10 MiB keeping 5 files. Default on; false: none.
    */
   audit?: false | AuditOptions;
+  /**
+   * Serve the cluster DNS (src/dns: the Kubernetes DNS schema over this server's Services and
+   * Endpoints, other names forwarded to the host's resolvers) on UDP and TCP at `listen`
+   * ('host:port'). `fallbackToFreePort`: a free port when that one is taken. Default: none.
+   */
+  clusterDns?: { listen: string; domain?: string; upstreams?: string[]; fallbackToFreePort?: boolean };
 }
 
 export interface RunningServer {
@@ -116,11 +123,32 @@ export interface RunningServer {
   handler: (req: IncomingMessage, res: ServerResponse) => void;
   /** The in-process controller manager, when `controllers` was enabled. */
   controllerManager?: ControllerManager;
+  /** The cluster DNS, when `clusterDns` was given: its bound address (host:port) and domain. */
+  clusterDns?: { address: string; port: number; domain: string };
   /** Compacts the store's history up to the current revision now (tests); returns the compaction point. */
   compactNow(): Promise<number>;
   /** Deletes the expired Events now (tests); resolves with how many (0 with eventTtl false). */
   expireEventsNow(): Promise<number>;
   close(): Promise<void>;
+}
+
+/** Starts the cluster DNS over the in-process transport (it reads Services and Endpoints as every server's own component does). */
+async function startClusterDns(handler: (req: IncomingMessage, res: ServerResponse) => void, o: NonNullable<ServerOptions['clusterDns']>, logger: Logger): Promise<ClusterDns> {
+  const { ClusterDns } = await import('../dns/index.js');
+  const { RestClient, inProcessTransport } = await import('../client/index.js');
+  const { host, port } = parseListen(o.listen);
+  const make = (p: number) =>
+    new ClusterDns({ client: new RestClient(inProcessTransport(handler, { userAgent: 'everynode-dns' })), host, port: p, logger, ...(o.domain ? { domain: o.domain } : {}), ...(o.upstreams ? { upstreams: o.upstreams } : {}) });
+  let dns = make(port);
+  try {
+    await dns.start();
+  } catch (err) {
+    if (!o.fallbackToFreePort || (err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw new Error(`cluster DNS: cannot listen on ${o.listen}: ${err instanceof Error ? err.message : String(err)}`);
+    logger.warn(`cluster DNS: port ${port} is taken; using a free port`);
+    dns = make(0);
+    await dns.start();
+  }
+  return dns;
 }
 
 const bootstrapNamespaces = ['default', 'kube-system', 'kube-node-lease', 'kube-public'];
@@ -386,6 +414,15 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
         logger: logger.child('controller-manager'),
       });
     }
+    let clusterDns: ClusterDns | undefined;
+    if (opts.clusterDns) {
+      try {
+        clusterDns = await startClusterDns(handler, opts.clusterDns, logger.child('dns'));
+      } catch (err) {
+        await controllerManager?.stop();
+        throw err;
+      }
+    }
 
     let closing: Promise<void> | undefined;
     return {
@@ -401,6 +438,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       issueNodeIdentity: (nodeName, addresses = []) => issueNodeIdentity(security.auth.pki, nodeName, addresses),
       handler,
       ...(controllerManager ? { controllerManager } : {}),
+      ...(clusterDns ? { clusterDns: { address: clusterDns.address, port: clusterDns.port, domain: clusterDns.zone.domain } } : {}),
       async compactNow() {
         return store.compact(await store.currentRevision());
       },
@@ -409,6 +447,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
         closing ??= (async () => {
           // Controllers first: they release their lease through this server.
           await controllerManager?.stop();
+          await clusterDns?.stop();
           ready = false;
           reg.stop();
           customResources.stop();

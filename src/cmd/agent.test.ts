@@ -8,7 +8,7 @@ import { silentLogger } from '../util/logger.js';
 import { runUp, startOrStopUp, stopUp, type UpParts } from './agent.js';
 
 describe('everynode up', () => {
-  it('rejects a bad --hollow-nodes or --dashboard before starting anything', async () => {
+  it('rejects a bad --hollow-nodes, --dashboard, --cluster-dns or --cluster-domain before starting anything', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'up-flags-'));
     try {
       const dataDir = join(dir, 'data');
@@ -20,6 +20,9 @@ describe('everynode up', () => {
       await expect(runUp(['--data-dir', dataDir, '--dashboard', '[::]:8001'])).rejects.toThrow('refusing to listen on ::');
       // A port out of range is refused before the start too (it failed after the agents had started, and up hung).
       await expect(runUp(['--data-dir', dataDir, '--dashboard', '[::1]:99999'])).rejects.toThrow('port must be 0 to 65535, got 99999');
+      await expect(runUp(['--data-dir', dataDir, '--dashboard', 'off', '--cluster-dns', '127.0.0.1'])).rejects.toThrow('up: invalid --cluster-dns "127.0.0.1": want HOST:PORT or off');
+      await expect(runUp(['--data-dir', dataDir, '--dashboard', 'off', '--cluster-dns', '127.0.0.1:70000'])).rejects.toThrow('invalid --cluster-dns');
+      await expect(runUp(['--data-dir', dataDir, '--dashboard', 'off', '--cluster-domain', 'bad_domain'])).rejects.toThrow('up: invalid --cluster-domain "bad_domain": want a DNS name such as cluster.local');
       expect(existsSync(dataDir)).toBe(false);
     } finally {
       rmSync(dir, { recursive: true, force: true });

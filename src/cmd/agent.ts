@@ -29,7 +29,7 @@ import { FailoverTransport, HttpTransport, KubeconfigTransport, RestClient, load
 import { X509Certificate } from 'node:crypto';
 import { createLogger, type Logger } from '../util/logger.js';
 import { applyServerHeapPolicy } from '../util/heap.js';
-import { storeFlagUsage, storeUrlFromFlag } from './store-flag.js';
+import { clusterDnsFlags, storeFlagUsage, storeUrlFromFlag } from './store-flag.js';
 import type { RunningServer } from '../apiserver/index.js';
 
 export const agentUsage = `  agent    run a node agent (registers a Node, runs the pods bound to it)
@@ -47,6 +47,9 @@ export const agentUsage = `  agent    run a node agent (registers a Node, runs t
            --port N             log endpoint port (default 10250)
 `;
 
+/** `up`'s cluster DNS address unless told otherwise (a free port when it is taken). */
+const defaultUpClusterDns = '127.0.0.1:1053';
+
 export const upUsage = `  up       run the API server, its controllers and N local agents in one process
            --data-dir DIR       state, kubeconfig and node directories (default ./.everynode)
            --listen HOST:PORT   API address (default 127.0.0.1:6443)
@@ -56,6 +59,11 @@ export const upUsage = `  up       run the API server, its controllers and N loc
            --dashboard HOST:PORT|off
                                 the web dashboard's loopback address (default 127.0.0.1:8001,
                                 a free port when taken; off: none)
+           --cluster-dns HOST:PORT|off
+                                the cluster DNS, UDP and TCP (default 127.0.0.1:1053, a free port
+                                when taken; off: none)
+           --cluster-domain NAME
+                                the cluster DNS zone (default cluster.local)
 ${storeFlagUsage}`;
 
 function onSignals(stop: (signal: string) => Promise<void>): void {
@@ -180,6 +188,8 @@ export async function runUp(args: string[]): Promise<void> {
       store: { type: 'string', default: 'sqlite' },
       'tls-san': { type: 'string', multiple: true, default: [] },
       dashboard: { type: 'string', default: '127.0.0.1:8001' },
+      'cluster-dns': { type: 'string', default: defaultUpClusterDns },
+      'cluster-domain': { type: 'string', default: 'cluster.local' },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -202,14 +212,16 @@ export async function runUp(args: string[]): Promise<void> {
       throw new Error(`up: invalid --dashboard ${JSON.stringify(values.dashboard)}: ${e instanceof Error ? e.message.replace(/^dashboard: /, '') : String(e)}`);
     }
   }
+  const clusterDns = clusterDnsFlags('up', values['cluster-dns'], values['cluster-domain'], values['cluster-dns'] === defaultUpClusterDns);
   const dataDir = resolve(values['data-dir']);
   const logger = createLogger({ name: 'up' });
   const storeUrl = storeUrlFromFlag(values.store);
   // Loaded here, not at the top: `everynode agent` should not carry the server's code.
   applyServerHeapPolicy();
   const { startServer } = await import('../apiserver/index.js');
-  const server = await startServer({ dataDir, listen: values.listen, logger: logger.child('apiserver'), controllers: true, tlsSans: values['tls-san'], ...(storeUrl ? { storeUrl } : {}) });
+  const server = await startServer({ dataDir, listen: values.listen, logger: logger.child('apiserver'), controllers: true, tlsSans: values['tls-san'], ...(storeUrl ? { storeUrl } : {}), ...(clusterDns ? { clusterDns } : {}) });
   process.stdout.write(`everynode server listening on ${server.url} (kubeconfig: ${server.kubeconfigPath})\n`);
+  if (server.clusterDns) process.stdout.write(`cluster DNS: ${server.clusterDns.address} (zone ${server.clusterDns.domain})\n`);
   // What has started so far: a failure from here on stops it (stopUp) before it is reported,
   // so the controllers release their lease and the daemons stop as on Ctrl-C.
   const parts: UpParts = { server, agents: [], rotations: [] };

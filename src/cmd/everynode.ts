@@ -9,7 +9,7 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { agentUsage, runAgent, runUp, upUsage } from './agent.js';
 import { fullUsage, helpArgv, lifecycleHelp, wantsHelp } from './help.js';
-import { storeFlagUsage, storeUrlFromFlag } from './store-flag.js';
+import { clusterDnsFlags, storeFlagUsage, storeUrlFromFlag } from './store-flag.js';
 import { createLogger } from '../util/logger.js';
 import { applyServerHeapPolicy } from '../util/heap.js';
 
@@ -21,6 +21,10 @@ const serverUsage = `  server   run the API server
            --tls-san NAME       extra name/IP for the serving certificate (repeatable)
 ${storeFlagUsage}           --disable-controllers
                                 serve the API alone (no in-process controller manager)
+           --cluster-dns HOST:PORT
+                                serve the cluster DNS (UDP and TCP) there (default: none)
+           --cluster-domain NAME
+                                the cluster DNS zone (default cluster.local)
 `;
 
 const usageHead = `usage: everynode <command> [options]
@@ -48,6 +52,8 @@ async function runServer(args: string[]): Promise<void> {
       store: { type: 'string', default: 'sqlite' },
       'disable-controllers': { type: 'boolean', default: false },
       'tls-san': { type: 'string', multiple: true, default: [] },
+      'cluster-dns': { type: 'string' },
+      'cluster-domain': { type: 'string', default: 'cluster.local' },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -60,8 +66,10 @@ async function runServer(args: string[]): Promise<void> {
   const { startServer } = await import('../apiserver/index.js');
   const logger = createLogger({ name: 'apiserver' });
   const storeUrl = storeUrlFromFlag(values.store);
-  const server = await startServer({ dataDir: resolve(values['data-dir']), listen: values.listen, logger, controllers: !values['disable-controllers'], tlsSans: values['tls-san'], ...(storeUrl ? { storeUrl } : {}) });
+  const clusterDns = clusterDnsFlags('server', values['cluster-dns'] ?? 'off', values['cluster-domain']);
+  const server = await startServer({ dataDir: resolve(values['data-dir']), listen: values.listen, logger, controllers: !values['disable-controllers'], tlsSans: values['tls-san'], ...(storeUrl ? { storeUrl } : {}), ...(clusterDns ? { clusterDns } : {}) });
   process.stdout.write(`everynode server listening on ${server.url} (kubeconfig: ${server.kubeconfigPath})\n`);
+  if (server.clusterDns) process.stdout.write(`cluster DNS: ${server.clusterDns.address} (zone ${server.clusterDns.domain})\n`);
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;

@@ -9,6 +9,7 @@
 // kubectl is used where it is on PATH; otherwise the everynode CLI prints the same tables.
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { Resolver } from 'node:dns/promises';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { get as httpGet } from 'node:http';
 import { connect, createServer } from 'node:net';
@@ -185,6 +186,19 @@ describe('everynode up --nodes 3 with the sample daemon', () => {
     expect(ep.metadata.labels).toMatchObject({ 'service.kubernetes.io/headless': '' });
     // Through them, a client reaches every daemon.
     for (const a of addresses) expect(await (await fetch(`http://${a.ip}:${port}/`)).text()).toBe(`${a.nodeName}\n`);
+    // And through the cluster DNS `up` serves: the Service's name gives one address per daemon,
+    // its SRV records the daemons' port, and each target name the daemon's address.
+    const dnsAddress = /cluster DNS: (127\.0\.0\.1:\d+) \(zone cluster\.local\)/.exec(up.output())?.[1];
+    expect(dnsAddress, up.output()).toBeDefined();
+    const resolver = new Resolver({ timeout: 2000, tries: 2 });
+    resolver.setServers([dnsAddress!]);
+    expect((await resolver.resolve4('reporters.default.svc.cluster.local')).sort()).toEqual(addresses.map((a) => a.ip).sort());
+    const srv = await resolver.resolveSrv('_http._tcp.reporters.default.svc.cluster.local');
+    expect(srv).toHaveLength(3);
+    for (const r of srv) {
+      const [ip] = await resolver.resolve4(r.name);
+      expect(await (await fetch(`http://${ip!}:${r.port}/`)).text()).toBe(`${addresses.find((a) => a.ip === ip)!.nodeName}\n`);
+    }
     await kube('delete', 'service', 'reporters');
   }, 40_000);
 

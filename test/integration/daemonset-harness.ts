@@ -5,7 +5,7 @@
 // through /status as they are bound to nodes.
 
 import type { DaemonSet, KubeObject, Node, Pod, Taint, Toleration } from '../../src/api/types.js';
-import { startServer, type RunningServer } from '../../src/apiserver/index.js';
+import { startServer, type RunningServer, type ServerOptions } from '../../src/apiserver/index.js';
 import {
   loadKubeconfig,
   HttpTransport,
@@ -39,9 +39,9 @@ export const fastControllers: ControllersOptions = {
   nodeLifecycle: { gracePeriodMs: 60_000 },
 };
 
-export async function startCluster(cleanup: Cleanup, controllers: ControllersOptions | false = fastControllers, dataDir?: string): Promise<Cluster> {
+export async function startCluster(cleanup: Cleanup, controllers: ControllersOptions | false = fastControllers, dataDir?: string, serverOptions: Partial<ServerOptions> = {}): Promise<Cluster> {
   const dir = dataDir ?? makeTempDir(cleanup, 'ds-int');
-  const server = await startServer({ dataDir: dir, listen: '127.0.0.1:0', compaction: false, logger: silentLogger, controllers });
+  const server = await startServer({ dataDir: dir, listen: '127.0.0.1:0', compaction: false, logger: silentLogger, controllers, ...serverOptions });
   cleanup.defer(() => server.close(), `apiserver ${server.url}`);
   const transport = new HttpTransport({ ...loadKubeconfig(server.kubeconfigPath) });
   cleanup.defer(() => transport.destroy(), 'http transport');
@@ -306,4 +306,66 @@ export function rolledOut(ds: DaemonSet, nodes: number): boolean {
     (s.numberUnavailable ?? 0) === 0 &&
     s.numberMisscheduled === 0
   );
+}
+
+/**
+ * A fake agent: reports each bound pod Running and Ready once, with hostIP = podIP = its node's
+ * address (host networking, as src/agent's pod worker writes it), and finishes graceful
+ * deletions at once. Later status changes are the test's.
+ */
+export class HostNetworkKubelet {
+  private readonly reported = new Set<string>();
+  private informer: Informer<Pod> | undefined;
+  readonly errors: unknown[] = [];
+  constructor(
+    private readonly client: RestClient,
+    /** A node's InternalIP, reported as hostIP and podIP of its pods. */
+    private readonly nodeIP: (node: string) => string,
+  ) {}
+
+  async start(): Promise<void> {
+    const inf = new Informer<Pod>(this.client, podsResource, { namespace: ns });
+    inf.addEventHandler({ add: (p) => this.consider(p), update: (_a, b) => this.consider(b) });
+    inf.start();
+    await inf.waitForSync();
+    this.informer = inf;
+  }
+
+  private consider(p: Pod): void {
+    const uid = p.metadata.uid ?? '';
+    const node = p.spec.nodeName;
+    if (!node) return;
+    if (p.metadata.deletionTimestamp) {
+      if (this.reported.has(`delete/${uid}`)) return;
+      this.reported.add(`delete/${uid}`);
+      this.client.delete(podsResource, ns, p.metadata.name ?? '', { gracePeriodSeconds: 0, preconditions: { uid } }).catch((e: unknown) => {
+        if (!isNotFound(e)) this.errors.push(e);
+      });
+      return;
+    }
+    if (this.reported.has(uid)) return;
+    this.reported.add(uid);
+    const now = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+    const ip = this.nodeIP(node);
+    const status = {
+      phase: 'Running',
+      startTime: now,
+      hostIP: ip,
+      hostIPs: [{ ip }],
+      podIP: ip,
+      podIPs: [{ ip }],
+      conditions: [
+        { type: 'Initialized', status: 'True', lastTransitionTime: now },
+        { type: 'ContainersReady', status: 'True', lastTransitionTime: now },
+        { type: 'Ready', status: 'True', lastTransitionTime: now },
+      ],
+    };
+    this.client.patch(podsResource, ns, p.metadata.name ?? '', 'merge', { status }, { subresource: 'status' }).catch((e: unknown) => {
+      if (!isNotFound(e)) this.errors.push(e);
+    });
+  }
+
+  async stop(): Promise<void> {
+    await this.informer?.stop();
+  }
 }

@@ -6,10 +6,10 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DaemonSet, KubeObject, Pod } from '../../src/api/types.js';
-import { Informer, daemonSetsResource, endpointsResource, eventsResource, isNotFound, podsResource, servicesResource, type RestClient } from '../../src/client/index.js';
+import { daemonSetsResource, endpointsResource, eventsResource, isNotFound, podsResource, servicesResource } from '../../src/client/index.js';
 import type { Endpoints, Service } from '../../src/controllers/endpoints/index.js';
 import { Cleanup, kubectlAvailable, makeTempDir, runKubectl, sleep, waitFor } from '../helpers/index.js';
-import { createNodes, makeDaemonSet, ns, startCluster, type Cluster } from './daemonset-harness.js';
+import { HostNetworkKubelet, createNodes, makeDaemonSet, ns, startCluster, type Cluster } from './daemonset-harness.js';
 
 const cleanup = new Cleanup();
 let c: Cluster;
@@ -17,70 +17,12 @@ const nodes = ['ep-node-1', 'ep-node-2', 'ep-node-3'];
 /** Each node's InternalIP, which the agent reports as hostIP and podIP of its pods. */
 const nodeIP = (node: string) => `10.20.0.${nodes.indexOf(node) + 1}`;
 
-/**
- * A fake agent: reports each bound pod Running and Ready once, with hostIP = podIP = its node's
- * address (host networking, as src/agent's pod worker writes it), and finishes graceful
- * deletions at once. Later status changes are the test's.
- */
-class HostNetworkKubelet {
-  private readonly reported = new Set<string>();
-  private informer: Informer<Pod> | undefined;
-  readonly errors: unknown[] = [];
-  constructor(private readonly client: RestClient) {}
-
-  async start(): Promise<void> {
-    const inf = new Informer<Pod>(this.client, podsResource, { namespace: ns });
-    inf.addEventHandler({ add: (p) => this.consider(p), update: (_a, b) => this.consider(b) });
-    inf.start();
-    await inf.waitForSync();
-    this.informer = inf;
-  }
-
-  private consider(p: Pod): void {
-    const uid = p.metadata.uid ?? '';
-    const node = p.spec.nodeName;
-    if (!node) return;
-    if (p.metadata.deletionTimestamp) {
-      if (this.reported.has(`delete/${uid}`)) return;
-      this.reported.add(`delete/${uid}`);
-      this.client.delete(podsResource, ns, p.metadata.name ?? '', { gracePeriodSeconds: 0, preconditions: { uid } }).catch((e: unknown) => {
-        if (!isNotFound(e)) this.errors.push(e);
-      });
-      return;
-    }
-    if (this.reported.has(uid)) return;
-    this.reported.add(uid);
-    const now = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
-    const ip = nodeIP(node);
-    const status = {
-      phase: 'Running',
-      startTime: now,
-      hostIP: ip,
-      hostIPs: [{ ip }],
-      podIP: ip,
-      podIPs: [{ ip }],
-      conditions: [
-        { type: 'Initialized', status: 'True', lastTransitionTime: now },
-        { type: 'ContainersReady', status: 'True', lastTransitionTime: now },
-        { type: 'Ready', status: 'True', lastTransitionTime: now },
-      ],
-    };
-    this.client.patch(podsResource, ns, p.metadata.name ?? '', 'merge', { status }, { subresource: 'status' }).catch((e: unknown) => {
-      if (!isNotFound(e)) this.errors.push(e);
-    });
-  }
-
-  async stop(): Promise<void> {
-    await this.informer?.stop();
-  }
-}
-
 let kubelet: HostNetworkKubelet;
 
 beforeAll(async () => {
   c = await startCluster(cleanup);
   await createNodes(c, nodes);
-  kubelet = new HostNetworkKubelet(c.client);
+  kubelet = new HostNetworkKubelet(c.client, nodeIP);
   await kubelet.start();
   cleanup.defer(() => kubelet.stop(), 'fake kubelet');
 });
