@@ -19,9 +19,16 @@
 // On stop (`run`'s signal) a leader releases the Lease (holderIdentity '', leaseDurationSeconds
 // 1) so a standby takes over without waiting the full duration.
 
+import { setMaxListeners } from 'node:events';
 import type { Lease } from '../api/types.js';
 import { type ApiClient, type Clock, type TimerHandle, isAlreadyExists, isConflict, isNotFound, leasesResource, realClock } from '../client/index.js';
 import { errorMessage, rfc3339Micro as microTime } from '../util/index.js';
+
+/**
+ * Abort listeners a controller-manager signal may carry: every controller and each of its
+ * workers adds one (about a dozen today), so Node's default warning at 10 is not a leak here.
+ */
+export const controllerSignalListeners = 64;
 
 export const defaultLeaseDurationMs = 15_000;
 export const defaultRenewDeadlineMs = 10_000;
@@ -142,6 +149,7 @@ export class LeaderElector {
   /** Leads until a renewal misses its deadline or `signal` aborts. */
   private async lead(signal: AbortSignal): Promise<void> {
     const leadership = new AbortController();
+    setMaxListeners(controllerSignalListeners, leadership.signal);
     const stopLeading = (): void => leadership.abort();
     signal.addEventListener('abort', stopLeading, { once: true });
     this.leading = true;

@@ -15,6 +15,7 @@
 //   released (so a standby takes over at once instead of after the lease duration).
 
 import { randomUUID } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import { hostname } from 'node:os';
 import {
   type ApiClient,
@@ -29,7 +30,7 @@ import {
 import { createLogger, type Logger } from '../util/logger.js';
 import { DaemonSetsController, burstReplicas as upstreamBurstReplicas, controllerComponent } from './daemonset/index.js';
 import { GarbageCollector, type GarbageCollectorOptions } from './garbage-collector/index.js';
-import { LeaderElector, type LeaderElectionTiming } from './leader-election.js';
+import { LeaderElector, controllerSignalListeners, type LeaderElectionTiming } from './leader-election.js';
 import { ServiceAccountsController } from './serviceaccounts/index.js';
 import { DisruptionController } from './disruption/index.js';
 import { EndpointsController, endpointControllerName } from './endpoints/index.js';
@@ -147,6 +148,8 @@ export class ControllerManager {
   start(): void {
     if (this.loop) return;
     const abort = new AbortController();
+    // Every controller and its workers listen on this signal: a fixed number, not a leak.
+    setMaxListeners(controllerSignalListeners, abort.signal);
     this.abort = abort;
     this.loop = (this.elector ? this.elector.run(abort.signal) : this.runControllers(abort.signal)).catch((e: unknown) => {
       this.logger.error('controller manager failed', e);
