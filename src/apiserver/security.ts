@@ -218,20 +218,29 @@ export interface RequestSecurity {
   kubeletClient: KubeletClientCert;
   /** Whether a service account token's objects (its account, its pod) still exist with their uids. */
   stillBound(b: NonNullable<UserInfo['boundTo']>): Promise<boolean>;
+  /** The stored uid of a Node (NodeRestriction checks a mirror pod's owner against it). */
+  nodeUid(name: string): Promise<string | undefined>;
+}
+
+/** A stored object's uid, read from the store. */
+async function storedUid(store: Store, kinds: KindRegistry, plural: string, namespace: string, name: string): Promise<{ uid?: string; deletionTimestamp?: string } | undefined> {
+  const k = kinds.byResource('', 'v1', plural);
+  if (!k) return undefined;
+  const kv = await store.get(objectKey(k, namespace, name));
+  if (!kv) return undefined;
+  const o = JSON.parse(kv.value) as KubeObject;
+  return { ...(o.metadata.uid ? { uid: o.metadata.uid } : {}), ...(o.metadata.deletionTimestamp ? { deletionTimestamp: o.metadata.deletionTimestamp } : {}) };
 }
 
 /** stillBound over the store: one read per object. */
 function storeBindingCheck(store: Store, kinds: KindRegistry): RequestSecurity['stillBound'] {
   const uidOf = async (plural: string, namespace: string, name: string): Promise<string | undefined> => {
-    const k = kinds.byResource('', 'v1', plural);
-    if (!k) return undefined;
-    const kv = await store.get(objectKey(k, namespace, name));
-    if (!kv) return undefined;
-    const o = JSON.parse(kv.value) as KubeObject;
+    const o = await storedUid(store, kinds, plural, namespace, name);
+    if (!o) return undefined;
     // As upstream: an object being deleted keeps its tokens until 60 s past its
     // deletionTimestamp (a pod's graceful shutdown may still need the API).
-    const deleting = o.metadata.deletionTimestamp ? Date.parse(o.metadata.deletionTimestamp) : undefined;
-    return deleting !== undefined && deleting + 60_000 < Date.now() ? undefined : o.metadata.uid;
+    const deleting = o.deletionTimestamp ? Date.parse(o.deletionTimestamp) : undefined;
+    return deleting !== undefined && deleting + 60_000 < Date.now() ? undefined : o.uid;
   };
   return async (b) => {
     if ((await uidOf('serviceaccounts', b.namespace, b.serviceAccount.name)) !== b.serviceAccount.uid) return false;
@@ -253,7 +262,7 @@ export async function initRequestSecurity(o: {
     if (resource === '*' || resource.startsWith(`${RBAC_GROUP}/`)) rbac.invalidate();
   });
   const authorizer = new Authorizer({ rbac, nodeGraph: storeNodeGraph(o.store, o.kinds) });
-  return { auth, authorizer, rbac, kubeletClient: await issueKubeletClientCert(auth), stillBound: storeBindingCheck(o.store, o.kinds) };
+  return { auth, authorizer, rbac, kubeletClient: await issueKubeletClientCert(auth), stillBound: storeBindingCheck(o.store, o.kinds), nodeUid: async (name) => (await storedUid(o.store, o.kinds, 'nodes', '', name))?.uid };
 }
 
 /** Result of the per-request security step: who, the attributes, and NodeRestriction for writes. */
@@ -301,9 +310,12 @@ export async function secureRequest(
   const d = await sec.authorizer.authorize(attrs);
   if (!d.allowed) throw forbiddenError(attrs, d.reason);
   const out: SecuredRequest = { user: u, attrs };
-  if (nodeNameOf(u.user, u.groups)) {
-    out.admit = (newObj, oldObj) => {
-      const e = admitNodeRequest(attrs, newObj, oldObj);
+  const node = nodeNameOf(u.user, u.groups);
+  if (node) {
+    out.admit = async (newObj, oldObj) => {
+      // A mirror pod's owner must be this Node by its uid: read it only for pod creates.
+      const podCreate = attrs.apiGroup === '' && attrs.resource === 'pods' && attrs.subresource === '' && newObj !== undefined && oldObj === undefined;
+      const e = admitNodeRequest(attrs, newObj, oldObj, podCreate ? await sec.nodeUid(node) : undefined);
       if (e) throw e;
     };
   }

@@ -77,7 +77,10 @@ export async function serveTokenRequest(deps: TokenRequestDeps, namespace: strin
     if (typeof ref.uid === 'string' && ref.uid !== '' && ref.uid !== pod.metadata.uid) {
       throw new ApiError(409, 'Conflict', `the UID in the bound object reference (${ref.uid}) does not match the UID in record. The object might have been deleted and then recreated`);
     }
-    if ((pod.spec.serviceAccountName || 'default') !== name) {
+    // A pod without an account runs as `default` (pods stored before admission set it), except
+    // a mirror pod, which runs as none: it can never be bound to a token.
+    const podAccount = pod.spec.serviceAccountName || (isMirrorPod(pod) ? '' : 'default');
+    if (podAccount !== name) {
       throw badRequest(`cannot bind token for serviceaccount "${name}" to pod running with different serviceaccount name.`);
     }
   }
@@ -85,7 +88,7 @@ export async function serveTokenRequest(deps: TokenRequestDeps, namespace: strin
     // As upstream's NodeRestriction: bound by uid to a pod of this node. Mirror pods (which a
     // node creates itself) run as no account, so they get none.
     if (!pod || pod.spec.nodeName !== node) throw forbidden(`node "${node}" can only create tokens bound to pods bound to it`);
-    if (pod.metadata.annotations?.[MIRROR_POD_ANNOTATION] !== undefined) throw forbidden(`node "${node}" cannot create tokens for mirror pods`);
+    if (isMirrorPod(pod)) throw forbidden(`node "${node}" cannot create tokens for mirror pods`);
   }
   const issued = deps.signer.issue({
     namespace,
@@ -102,4 +105,10 @@ export async function serveTokenRequest(deps: TokenRequestDeps, namespace: strin
     spec: { audiences: issued.claims.aud, expirationSeconds: exp, boundObjectRef: ref ? { kind: 'Pod', apiVersion: 'v1', name: pod!.metadata.name, uid: pod!.metadata.uid } : null },
     status: { token: issued.token, expirationTimestamp: issued.expiration.toISOString().replace(/\.\d{3}Z$/, 'Z') },
   });
+}
+
+/** A mirror pod: marked by the annotation, or controlled by its Node (as every mirror pod a node may create is). */
+function isMirrorPod(pod: Pod): boolean {
+  if (pod.metadata.annotations?.[MIRROR_POD_ANNOTATION] !== undefined) return true;
+  return (pod.metadata.ownerReferences ?? []).some((o) => o.apiVersion === 'v1' && o.kind === 'Node' && o.controller === true);
 }

@@ -97,6 +97,16 @@ describe('Node authorizer (through the chain: Node, then RBAC)', () => {
 
 describe('NodeRestriction admission', () => {
   const mirror = { 'kubernetes.io/config.mirror': 'hash' };
+  /** The owner reference the agent gives its mirror pods: its Node, by uid, as controller. */
+  const nodeOwner = { apiVersion: 'v1', kind: 'Node', name: 'a', uid: 'uid-a', controller: true };
+  const mirrorPod = (spec: Record<string, unknown> = {}, owners: unknown[] = [nodeOwner], node: string | null = 'a'): KubeObject => {
+    const p = pod('m', node ?? undefined, spec as never, mirror);
+    return { ...p, metadata: { ...p.metadata, ownerReferences: owners as never } };
+  };
+  const labelled = (labels: Record<string, string>, annotations?: Record<string, string>): KubeObject => {
+    const p = pod('p', 'a');
+    return { ...p, metadata: { ...p.metadata, labels, ...(annotations ? { annotations } : {}) } };
+  };
   type Case = [string, AuthorizationAttributes, KubeObject | undefined, KubeObject | undefined, string | undefined];
   const cases: Case[] = [
     // nodes
@@ -116,23 +126,46 @@ describe('NodeRestriction admission', () => {
     ['keep own restricted label unchanged', req('update', 'nodes', { name: 'a' }), node('a', { 'node-restriction.kubernetes.io/pool': 'x', z: '1' }), node('a', { 'node-restriction.kubernetes.io/pool': 'x' }), undefined],
     ['change own taints', req('update', 'nodes', { name: 'a' }), node('a', {}, { taints: [] }), node('a', {}, { taints: [{ key: 'k', effect: 'NoSchedule' }] }),
       'nodes "a" is forbidden: node "a" is not allowed to modify taints'],
+    ['set an owner of its own node', req('patch', 'nodes', { name: 'a' }), { ...node('a'), metadata: { name: 'a', ownerReferences: [{ apiVersion: 'v1', kind: 'ConfigMap', name: 'x', uid: 'u' }] } } as KubeObject, node('a'),
+      'nodes "a" is forbidden: node "a" is not allowed to modify ownerReferences'],
+    ['create own node with an owner', req('create', 'nodes'), { ...node('a'), metadata: { name: 'a', ownerReferences: [{ apiVersion: 'v1', kind: 'ConfigMap', name: 'x', uid: 'u' }] } } as KubeObject, undefined,
+      'nodes "a" is forbidden: node "a" is not allowed to set ownerReferences'],
     ['add own taint', req('patch', 'nodes', { name: 'a' }), node('a', {}, { taints: [{ key: 'k', effect: 'NoExecute' }] }), node('a'), 'nodes "a" is forbidden: node "a" is not allowed to modify taints'],
     // pods
-    ['create a mirror pod bound to itself', req('create', 'pods', { namespace: 'default' }), pod('m', 'a', {}, mirror), undefined, undefined],
+    ['create a mirror pod bound to itself', req('create', 'pods', { namespace: 'default' }), mirrorPod(), undefined, undefined],
     ['create a non-mirror pod', req('create', 'pods', { namespace: 'default' }), pod('p', 'a'), undefined,
       'pods "p" is forbidden: pod does not have "kubernetes.io/config.mirror" annotation, node "a" can only create mirror pods'],
-    ['create a mirror pod bound to B', req('create', 'pods', { namespace: 'default' }), pod('m', 'b', {}, mirror), undefined, 'pods "m" is forbidden: node "a" can only create pods with spec.nodeName set to itself'],
-    ['create an unbound mirror pod', req('create', 'pods', { namespace: 'default' }), pod('m', undefined, {}, mirror), undefined, 'pods "m" is forbidden: node "a" can only create pods with spec.nodeName set to itself'],
-    ['create a mirror pod using a secret', req('create', 'pods', { namespace: 'default' }), pod('m', 'a', { volumes: [{ name: 'v', secret: { secretName: 's' } }] } as never, mirror), undefined,
+    ['create a mirror pod bound to B', req('create', 'pods', { namespace: 'default' }), mirrorPod({}, [nodeOwner], 'b'), undefined, 'pods "m" is forbidden: node "a" can only create pods with spec.nodeName set to itself'],
+    ['create an unbound mirror pod', req('create', 'pods', { namespace: 'default' }), mirrorPod({}, [nodeOwner], null), undefined, 'pods "m" is forbidden: node "a" can only create pods with spec.nodeName set to itself'],
+    ['create a mirror pod using a secret', req('create', 'pods', { namespace: 'default' }), mirrorPod({ volumes: [{ name: 'v', secret: { secretName: 's' } }] }), undefined,
       'pods "m" is forbidden: node "a" can not create pods that reference secrets'],
-    ['create a mirror pod owned by B', req('create', 'pods', { namespace: 'default' }), { ...pod('m', 'a', {}, mirror), metadata: { name: 'm', namespace: 'default', annotations: mirror, ownerReferences: [{ apiVersion: 'v1', kind: 'Node', name: 'b', uid: 'u' }] } }, undefined,
+    ['create a mirror pod naming the default service account', req('create', 'pods', { namespace: 'default' }), mirrorPod({ serviceAccountName: 'default' }), undefined,
+      'pods "m" is forbidden: node "a" can not create pods that reference a service account'],
+    ['create a mirror pod owned by B', req('create', 'pods', { namespace: 'default' }), mirrorPod({}, [{ ...nodeOwner, name: 'b' }]), undefined,
       'pods "m" is forbidden: node "a" can only create pods with an owner reference set to itself'],
+    ['create a mirror pod without an owner', req('create', 'pods', { namespace: 'default' }), mirrorPod({}, []), undefined,
+      'pods "m" is forbidden: node "a" can only create pods with an owner reference set to itself'],
+    ['create a mirror pod with two owners', req('create', 'pods', { namespace: 'default' }), mirrorPod({}, [nodeOwner, nodeOwner]), undefined,
+      'pods "m" is forbidden: node "a" can only create pods with a single owner reference set to itself'],
+    ['create a mirror pod whose owner is not its controller', req('create', 'pods', { namespace: 'default' }), mirrorPod({}, [{ ...nodeOwner, controller: false }]), undefined,
+      'pods "m" is forbidden: node "a" can only create pods with a controller owner reference set to itself'],
+    ['create a mirror pod that blocks its owner\'s deletion', req('create', 'pods', { namespace: 'default' }), mirrorPod({}, [{ ...nodeOwner, blockOwnerDeletion: true }]), undefined,
+      'pods "m" is forbidden: node "a" must not set blockOwnerDeletion on an owner reference'],
+    ['create a mirror pod owned by another uid', req('create', 'pods', { namespace: 'default' }), mirrorPod({}, [{ ...nodeOwner, uid: 'bogus' }]), undefined,
+      'pods "m" is forbidden: node a UID mismatch: expected uid-a got bogus'],
     ['delete a pod bound to itself', req('delete', 'pods', { namespace: 'default', name: 'p' }), undefined, pod('p', 'a'), undefined],
     ['delete a pod bound to B', req('delete', 'pods', { namespace: 'default', name: 'p' }), undefined, pod('p', 'b'), 'pods "p" is forbidden: node "a" can only delete pods with spec.nodeName set to itself'],
     ['update a pod', req('update', 'pods', { namespace: 'default', name: 'p' }), pod('p', 'a'), pod('p', 'a'), 'pods "p" is forbidden: unexpected operation "UPDATE", node "a" can only create and delete mirror pods'],
     ['update status of its pod', req('update', 'pods', { namespace: 'default', name: 'p', subresource: 'status' }), pod('p', 'a'), pod('p', 'a'), undefined],
     ["update status of B's pod", req('patch', 'pods', { namespace: 'default', name: 'p', subresource: 'status' }), pod('p', 'b'), pod('p', 'b'),
       'pods "p" is forbidden: node "a" can only update pod status for pods with spec.nodeName set to itself'],
+    ['status update cannot change its pod\'s labels', req('patch', 'pods', { namespace: 'default', name: 'p', subresource: 'status' }), labelled({ app: 'db' }), labelled({ app: 'web' }),
+      'pods "p" is forbidden: node "a" cannot update labels through pod status'],
+    ['status update may change other annotations', req('patch', 'pods', { namespace: 'default', name: 'p', subresource: 'status' }), labelled({ app: 'web' }, { note: 'x' }), labelled({ app: 'web' }), undefined],
+    ['status update cannot make its pod a mirror pod', req('patch', 'pods', { namespace: 'default', name: 'p', subresource: 'status' }), labelled({}, mirror), labelled({}),
+      'pods "p" is forbidden: node "a" cannot update the kubernetes.io/config.mirror annotation through pod status'],
+    ['status update cannot unmark a mirror pod', req('patch', 'pods', { namespace: 'default', name: 'p', subresource: 'status' }), labelled({}), labelled({}, mirror),
+      'pods "p" is forbidden: node "a" cannot update the kubernetes.io/config.mirror annotation through pod status'],
     ["status update cannot move B's pod to itself", req('update', 'pods', { namespace: 'default', name: 'p', subresource: 'status' }), pod('p', 'a'), pod('p', 'b'),
       'pods "p" is forbidden: node "a" can only update pod status for pods with spec.nodeName set to itself'],
     // leases
@@ -143,7 +176,7 @@ describe('NodeRestriction admission', () => {
     ['admin updates node taints', req('update', 'nodes', { name: 'a' }, { user: 'system:admin', groups: ['system:masters'] }), node('a', {}, { taints: [] }), node('a', {}, { taints: [{ key: 'k', effect: 'NoSchedule' }] }), undefined],
   ];
   it.each(cases)('%s', (_n, a, newObj, oldObj, want) => {
-    const err = admitNodeRequest(a, newObj, oldObj);
+    const err = admitNodeRequest(a, newObj, oldObj, 'uid-a');
     if (want === undefined) {
       expect(err).toBeUndefined();
     } else {
@@ -151,6 +184,12 @@ describe('NodeRestriction admission', () => {
       expect(err?.reason).toBe('Forbidden');
       expect(err?.message).toBe(want);
     }
+  });
+
+  it('refuses a mirror pod when its Node does not exist', () => {
+    expect(admitNodeRequest(req('create', 'pods', { namespace: 'default' }), mirrorPod(), undefined, undefined)?.message).toBe(
+      'pods "m" is forbidden: node "a" can only create pods with a valid owner reference set to itself (its Node does not exist)',
+    );
   });
 
   it.each([

@@ -242,9 +242,11 @@ function stableJson(v: unknown): string {
  * NodeRestriction. Returns the 403 to answer, or undefined to let the request continue.
  * `newObj`: the decoded object of create/update/patch (after applying a patch);
  * `oldObj`: the stored object for update/patch/delete and for pods/status, pods/eviction
- * (pass the target pod). Non-node users and unrelated resources pass untouched.
+ * (pass the target pod). `nodeUid`: the stored uid of the calling node's Node (needed to admit
+ * a mirror pod create; absent: such a create is refused). Non-node users and unrelated resources
+ * pass untouched.
  */
-export function admitNodeRequest(a: AuthorizationAttributes, newObj: KubeObject | undefined, oldObj: KubeObject | undefined): ApiError | undefined {
+export function admitNodeRequest(a: AuthorizationAttributes, newObj: KubeObject | undefined, oldObj: KubeObject | undefined, nodeUid?: string): ApiError | undefined {
   const nodeName = nodeNameOf(a.user, a.groups);
   if (!nodeName || !a.isResourceRequest) return undefined;
   let op = operationOf(a.verb);
@@ -257,7 +259,7 @@ export function admitNodeRequest(a: AuthorizationAttributes, newObj: KubeObject 
 
   if (a.apiGroup === '' && a.resource === 'pods') {
     if (a.subresource === '') {
-      if (op === 'create') return admitPodCreate(a, nodeName, name, newObj as Pod | undefined);
+      if (op === 'create') return admitPodCreate(a, nodeName, name, newObj as Pod | undefined, nodeUid);
       if (op === 'delete') {
         const pod = oldObj as Pod | undefined;
         if (!pod) return undefined; // not found: the request fails with 404 anyway
@@ -271,6 +273,15 @@ export function admitNodeRequest(a: AuthorizationAttributes, newObj: KubeObject 
       const pod = (oldObj ?? newObj) as Pod | undefined;
       if (!pod) return undefined;
       if (pod.spec?.nodeName !== nodeName) return deny(a, name, `node ${nodeQ} can only update pod status for pods with spec.nodeName set to itself`);
+      if (newObj && oldObj) {
+        // As upstream (since 1.17): labels decide which Services and controllers select a pod.
+        if (stableJson(newObj.metadata.labels ?? {}) !== stableJson(oldObj.metadata.labels ?? {})) return deny(a, name, `node ${nodeQ} cannot update labels through pod status`);
+        // everynode also keeps the mirror-pod mark: a node turning its pod into a mirror pod (or
+        // back) would change what the pod may do (tokens, deletion by the agent).
+        if (newObj.metadata.annotations?.[MIRROR_POD_ANNOTATION] !== oldObj.metadata.annotations?.[MIRROR_POD_ANNOTATION]) {
+          return deny(a, name, `node ${nodeQ} cannot update the ${MIRROR_POD_ANNOTATION} annotation through pod status`);
+        }
+      }
       return undefined;
     }
     if (a.subresource === 'eviction') {
@@ -286,11 +297,15 @@ export function admitNodeRequest(a: AuthorizationAttributes, newObj: KubeObject 
     if (op === 'create') {
       const labels = Object.keys((newObj as Node | undefined)?.metadata.labels ?? {}).filter(isRestrictedNodeLabel).sort();
       if (labels.length) return deny(a, name, `node ${nodeQ} is not allowed to set the following labels: ${labels.join(', ')}`);
+      // An owner that does not exist has the garbage collector delete the Node: a node could
+      // delete (and re-register) itself, dropping the taints an admin set (CVE-2025-5187).
+      if ((newObj?.metadata.ownerReferences ?? []).length > 0) return deny(a, name, `node ${nodeQ} is not allowed to set ownerReferences`);
       return undefined;
     }
     if (op === 'update' && newObj && oldObj) {
       const n = newObj as Node;
       const o = oldObj as Node;
+      if (stableJson(n.metadata.ownerReferences) !== stableJson(o.metadata.ownerReferences)) return deny(a, name, `node ${nodeQ} is not allowed to modify ownerReferences`);
       const nl = n.metadata.labels ?? {};
       const ol = o.metadata.labels ?? {};
       const changed = [...new Set([...Object.keys(nl), ...Object.keys(ol)])].filter((k) => nl[k] !== ol[k] && isRestrictedNodeLabel(k)).sort();
@@ -309,24 +324,29 @@ export function admitNodeRequest(a: AuthorizationAttributes, newObj: KubeObject 
   return undefined;
 }
 
-function admitPodCreate(a: AuthorizationAttributes, nodeName: string, name: string, pod: Pod | undefined): ApiError | undefined {
+function admitPodCreate(a: AuthorizationAttributes, nodeName: string, name: string, pod: Pod | undefined, nodeUid: string | undefined): ApiError | undefined {
   const nodeQ = JSON.stringify(nodeName);
   if (!pod) return deny(a, name, `node ${nodeQ} can only create mirror pods`);
   if (!(pod.metadata.annotations && MIRROR_POD_ANNOTATION in pod.metadata.annotations)) {
     return deny(a, name, `pod does not have "${MIRROR_POD_ANNOTATION}" annotation, node ${nodeQ} can only create mirror pods`);
   }
   if (pod.spec?.nodeName !== nodeName) return deny(a, name, `node ${nodeQ} can only create pods with spec.nodeName set to itself`);
+  // As upstream: exactly one controller reference, to this Node by its uid, that blocks nothing.
   const owners = pod.metadata.ownerReferences ?? [];
   if (owners.length > 1) return deny(a, name, `node ${nodeQ} can only create pods with a single owner reference set to itself`);
   const owner = owners[0];
-  if (owner && !(owner.apiVersion === 'v1' && owner.kind === 'Node' && owner.name === nodeName)) {
+  if (!owner || !(owner.apiVersion === 'v1' && owner.kind === 'Node' && owner.name === nodeName)) {
     return deny(a, name, `node ${nodeQ} can only create pods with an owner reference set to itself`);
   }
+  if (owner.controller !== true) return deny(a, name, `node ${nodeQ} can only create pods with a controller owner reference set to itself`);
+  if (owner.blockOwnerDeletion === true) return deny(a, name, `node ${nodeQ} must not set blockOwnerDeletion on an owner reference`);
+  if (nodeUid === undefined) return deny(a, name, `node ${nodeQ} can only create pods with a valid owner reference set to itself (its Node does not exist)`);
+  if (owner.uid !== nodeUid) return deny(a, name, `node ${nodeName} UID mismatch: expected ${nodeUid} got ${owner.uid}`);
   const refs = podReferences(pod);
   if (refs.secrets.size) return deny(a, name, `node ${nodeQ} can not create pods that reference secrets`);
   if (refs.configMaps.size) return deny(a, name, `node ${nodeQ} can not create pods that reference configmaps`);
   if (refs.claims.size) return deny(a, name, `node ${nodeQ} can not create pods that reference persistentvolumeclaims`);
   const sa = (pod.spec as Record<string, unknown>).serviceAccountName;
-  if (typeof sa === 'string' && sa !== '' && sa !== 'default') return deny(a, name, `node ${nodeQ} can not create pods that reference a service account`);
+  if (typeof sa === 'string' && sa !== '') return deny(a, name, `node ${nodeQ} can not create pods that reference a service account`);
   return undefined;
 }

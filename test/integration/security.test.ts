@@ -385,6 +385,63 @@ describe('node restriction', () => {
   });
 });
 
+describe('NodeRestriction against the security review\'s escalations', () => {
+  let a: { certPem: string; keyPem: string };
+  const asNode = (id: { certPem: string; keyPem: string }, method: string, path: string, body?: unknown, contentType?: string) =>
+    httpRequest(url + path, { method, ...(body !== undefined ? { body: json(body) } : {}), cert: id.certPem, key: id.keyPem, ...(contentType ? { contentType } : {}) });
+  let nodeUid = '';
+  const mirrorPod = (name: string, owners: unknown[]) => ({
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name, namespace: 'default', annotations: { 'kubernetes.io/config.mirror': 'h' }, ownerReferences: owners },
+    spec: { nodeName: 'node-r', containers: [{ name: 'c', image: 'x' }] },
+  });
+
+  beforeAll(async () => {
+    a = await ts.server.issueNodeIdentity('node-r');
+    const created = await asNode(a, 'POST', '/api/v1/nodes', { apiVersion: 'v1', kind: 'Node', metadata: { name: 'node-r' } });
+    expect(created.status, created.text).toBe(201);
+    nodeUid = (created.json as Node).metadata.uid ?? '';
+    const sa = await admin('POST', '/api/v1/namespaces/default/serviceaccounts', { metadata: { name: 'default' } });
+    expect([201, 409]).toContain(sa.status);
+  });
+
+  it('a mirror pod must be controlled by the node\'s own Node, by uid, and name no service account', async () => {
+    const owner = { apiVersion: 'v1', kind: 'Node', name: 'node-r', uid: nodeUid, controller: true };
+    expect((await asNode(a, 'POST', '/api/v1/namespaces/default/pods', mirrorPod('m-none', []))).status).toBe(403);
+    const bogus = await asNode(a, 'POST', '/api/v1/namespaces/default/pods', mirrorPod('m-bogus', [{ ...owner, uid: 'bogus' }]));
+    expectCode(bogus, 403, 'Forbidden');
+    expect(asStatus(bogus.json)?.message).toContain(`node node-r UID mismatch: expected ${nodeUid} got bogus`);
+    expect((await asNode(a, 'POST', '/api/v1/namespaces/default/pods', mirrorPod('m-block', [{ ...owner, blockOwnerDeletion: true }]))).status).toBe(403);
+    const withSa = { ...mirrorPod('m-sa', [owner]), spec: { nodeName: 'node-r', serviceAccountName: 'default', containers: [{ name: 'c', image: 'x' }] } };
+    expect((await asNode(a, 'POST', '/api/v1/namespaces/default/pods', withSa)).status).toBe(403);
+    const ok = await asNode(a, 'POST', '/api/v1/namespaces/default/pods', mirrorPod('m-ok', [owner]));
+    expect(ok.status, ok.text).toBe(201);
+  });
+
+  it('a node can neither unmark its mirror pod nor relabel a pod through pods/status, so it gets no default token', async () => {
+    const unmark = await asNode(a, 'PATCH', '/api/v1/namespaces/default/pods/m-ok/status', [{ op: 'remove', path: '/metadata/annotations/kubernetes.io~1config.mirror' }], 'application/json-patch+json');
+    expectCode(unmark, 403, 'Forbidden');
+    expect(asStatus(unmark.json)?.message).toContain('cannot update the kubernetes.io/config.mirror annotation through pod status');
+    const relabel = await asNode(a, 'PATCH', '/api/v1/namespaces/default/pods/m-ok/status', { metadata: { labels: { app: 'db' } } }, 'application/merge-patch+json');
+    expectCode(relabel, 403, 'Forbidden');
+    expect(asStatus(relabel.json)?.message).toBe('pods "m-ok" is forbidden: node "node-r" cannot update labels through pod status');
+    const uid = ((await admin('GET', '/api/v1/namespaces/default/pods/m-ok')).json as Pod).metadata.uid;
+    // A mirror pod runs as no account: no `default` token bound to it, for the node or anyone.
+    expect((await asNode(a, 'POST', '/api/v1/namespaces/default/serviceaccounts/default/token', { spec: { boundObjectRef: { kind: 'Pod', apiVersion: 'v1', name: 'm-ok', uid } } })).status).toBe(400);
+    expect((await admin('POST', '/api/v1/namespaces/default/serviceaccounts/default/token', { spec: { boundObjectRef: { kind: 'Pod', apiVersion: 'v1', name: 'm-ok', uid } } })).status).toBe(400);
+    // Its status it may still write.
+    expect((await asNode(a, 'PATCH', '/api/v1/namespaces/default/pods/m-ok/status', { status: { phase: 'Running' } }, 'application/merge-patch+json')).status).toBe(200);
+  });
+
+  it('a node cannot give its own Node an owner (the garbage collector would delete it, and its taints with it)', async () => {
+    const owned = await asNode(a, 'PATCH', '/api/v1/nodes/node-r', { metadata: { ownerReferences: [{ apiVersion: 'v1', kind: 'ConfigMap', name: 'gone', uid: '11111111-2222-3333-4444-555555555555' }] } }, 'application/merge-patch+json');
+    expectCode(owned, 403, 'Forbidden');
+    expect(asStatus(owned.json)?.message).toBe('nodes "node-r" is forbidden: node "node-r" is not allowed to modify ownerReferences');
+    expect(((await admin('GET', '/api/v1/nodes/node-r')).json as Node).metadata.ownerReferences).toBeUndefined();
+  });
+});
+
 describe.skipIf(!etcdAvailable())('RBAC cache across servers on one etcd', () => {
   it("a binding written through one server takes effect (and is revoked) on another through its watch", async () => {
     const storeUrl = await freshEtcdStoreUrl(cleanup);
