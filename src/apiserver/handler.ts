@@ -12,6 +12,7 @@ import type { Logger } from '../util/logger.js';
 import type { Discovery } from './discovery.js';
 import { toHttpError } from './errors.js';
 import { buildFilter } from './filter.js';
+import { healthRouteOf, type ServerHealth } from './health.js';
 import { parseJsonBody, parseJsonText, parseYamlText, readBody, readBodyBuffer, sendJson, sendStatus, sendText, type JsonTextFindings } from './http.js';
 import { decodeProtobufObject, deleteOptionsGroupKind, protobufContentType } from './protobuf.js';
 import { reviewRouteOf, serveReview } from './reviews.js';
@@ -52,8 +53,11 @@ export interface HandlerDeps {
   discovery: Discovery;
   openapi: OpenApi;
   logger: Logger;
-  /** False while starting or after close began (readyz). */
-  ready: () => boolean;
+  /**
+   * The /healthz, /livez and /readyz checks (health.ts; `shutdown` fails while starting or
+   * after close began). Every failed request is reported to it (the store check).
+   */
+  health: ServerHealth;
   /**
    * Authentication, authorization and NodeRestriction. Absent = every request is trusted
    * (only for an in-process listener whose callers are the server's own components).
@@ -73,6 +77,8 @@ export function createHandler(deps: HandlerDeps): (req: IncomingMessage, res: Se
   return (req, res) => {
     deps.metrics?.track(req, res);
     handle(deps, req, res).catch((err: unknown) => {
+      // A write the store refused (StorageError 'Unavailable') fails /readyz until one succeeds.
+      deps.health.observeRequestFailure(req.method ?? 'GET', err);
       const apiErr = toHttpError(err, { logger: deps.logger });
       try {
         sendStatus(res, apiErr);
@@ -156,11 +162,6 @@ async function handle(deps: HandlerDeps, req: IncomingMessage, res: ServerRespon
     case '/version':
     case '/version/':
       return sendJson(res, 200, versionJson);
-    case '/healthz':
-    case '/livez':
-      return sendText(res, 200, 'ok');
-    case '/readyz':
-      return deps.ready() ? sendText(res, 200, 'ok') : sendText(res, 503, 'not ready');
     case '/metrics': {
       if (!deps.metrics) break;
       if (method !== 'GET' && method !== 'HEAD') throw methodNotAllowed();
@@ -187,7 +188,13 @@ async function handle(deps: HandlerDeps, req: IncomingMessage, res: ServerRespon
     if (doc === undefined) throw pathNotFound();
     return sendJson(res, 200, doc);
   }
-  if (path.startsWith('/healthz/') || path.startsWith('/livez/') || path.startsWith('/readyz/')) return sendText(res, 200, 'ok');
+  // /healthz, /livez, /readyz and their single checks (health.ts); as before, any method.
+  const healthRoute = healthRouteOf(path);
+  if (healthRoute) {
+    const answer = await deps.health.serve(healthRoute, query);
+    if (!answer) throw pathNotFound();
+    return sendText(res, answer.code, answer.body);
+  }
   const metrics = metricsRouteOf(path);
   if (metrics) return sendJson(res, 200, await serveMetrics(metrics, method, query, { registry: deps.registry, kinds: deps.kinds, ...(deps.kubeletClient ? { kubeletClient: deps.kubeletClient } : {}) }));
   const tokenRoute = /^\/api\/v1\/namespaces\/([^/]+)\/serviceaccounts\/([^/]+)\/token\/?$/.exec(path);

@@ -33,6 +33,7 @@ import { ensureSystemPriorityClasses, PodAdmission } from './pod-admission.js';
 import { ServiceAllocator } from './service-alloc.js';
 import { startEventExpiry, type EventExpiry } from './event-expiry.js';
 import { createHandler } from './handler.js';
+import { ServerHealth } from './health.js';
 import { maxBodyBytes } from './http.js';
 import { ensureBootstrapRbac, initRequestSecurity, writeAdminKubeconfig, type RequestSecurity } from './security.js';
 import { createJoinToken, issueNodeIdentity, presentedCertOf, type NodeIdentity, type PresentedCert, type Pki, type TokenStore } from '../auth/index.js';
@@ -272,7 +273,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       discovery: new Discovery(kinds, [...reviewDiscovery, metricsDiscovery, tokenRequestDiscovery]),
       openapi: new OpenApi(kinds, logger.child('openapi')),
       logger,
-      ready: () => ready,
+      // /healthz, /livez, /readyz: `shutdown` fails until the listener is up and once close() began.
+      health: new ServerHealth({ serving: () => ready, store, logger: logger.child('health') }),
       kubeletClient: security.kubeletClient,
       serviceAccountTokens: security.auth.serviceAccountTokens,
       metrics: new ServerMetrics(kinds, () => {
