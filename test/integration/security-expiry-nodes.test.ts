@@ -130,7 +130,9 @@ describe('node restriction', () => {
     expectForbidden(await asNode(a, 'PUT', '/api/v1/namespaces/default/pods/on-b', { ...onB, metadata: { ...onB.metadata, labels: { x: 'y' } } }));
     expectForbidden(await asNode(a, 'PATCH', '/api/v1/namespaces/default/pods/on-a', { metadata: { labels: { x: 'y' } } }, mergePatch), 'cannot patch resource "pods"'); // system:node grants no pod update
     // A mirror pod may not pull in a Secret (the node would gain read access to it).
-    const mirror = pod('static-a', 'node-a', { containers: [{ name: 'c', image: 'x', envFrom: [{ secretRef: { name: 'for-b' } }] }] }, { annotations: { 'kubernetes.io/config.mirror': 'x' } });
+    const nodeA = (await admin('GET', '/api/v1/nodes/node-a')).json as Node;
+    const owner = { apiVersion: 'v1', kind: 'Node', name: 'node-a', uid: nodeA.metadata.uid, controller: true };
+    const mirror = pod('static-a', 'node-a', { containers: [{ name: 'c', image: 'x', envFrom: [{ secretRef: { name: 'for-b' } }] }] }, { annotations: { 'kubernetes.io/config.mirror': 'x' }, ownerReferences: [owner] });
     expectForbidden(await asNode(a, 'POST', '/api/v1/namespaces/default/pods', mirror), 'can not create pods that reference secrets');
   });
 
