@@ -125,3 +125,28 @@ describe('Namespace spec.finalizers', () => {
     await waitFor(async () => (await call('GET', '/api/v1/namespaces/sem-held')).status === 404, { message: 'namespace sem-held gone' });
   });
 });
+
+describe('resource quantities', () => {
+  it('are stored in canonical form, so an equivalent rewrite of a DaemonSet changes nothing (no new generation, no rollout)', async () => {
+    const ds = (cpu: unknown, memory: unknown) => ({
+      apiVersion: 'apps/v1',
+      kind: 'DaemonSet',
+      metadata: { name: 'quantities' },
+      spec: {
+        selector: { matchLabels: { app: 'q' } },
+        template: { metadata: { labels: { app: 'q' } }, spec: { containers: [{ name: 'c', image: 'x', resources: { requests: { cpu, memory }, limits: { cpu: '1000m', memory } } }] } },
+      },
+    });
+    const created = await call('POST', '/apis/apps/v1/namespaces/default/daemonsets', ds('0.5', '1024Mi'));
+    expect(created.status, created.text).toBe(201);
+    const res = created.body.spec.template.spec.containers[0].resources;
+    expect(res).toEqual({ requests: { cpu: '500m', memory: '1Gi' }, limits: { cpu: '1', memory: '1Gi' } });
+    for (const [cpu, memory] of [['500m', '1Gi'], [0.5, '1048576Ki'], ['0.5', '1024Mi']] as const) {
+      const patched = await call('PATCH', '/apis/apps/v1/namespaces/default/daemonsets/quantities', ds(cpu, memory), merge);
+      expect(patched.status, patched.text).toBe(200);
+      expect(patched.body.metadata.generation, `${cpu} ${memory}`).toBe(1);
+    }
+    const changed = await call('PATCH', '/apis/apps/v1/namespaces/default/daemonsets/quantities', ds('0.6', '1024Mi'), merge);
+    expect([changed.body.metadata.generation, changed.body.spec.template.spec.containers[0].resources.requests.cpu]).toEqual([2, '600m']);
+  });
+});

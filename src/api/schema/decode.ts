@@ -21,6 +21,7 @@
 //   with the literal as written (checkNumberLiterals).
 
 import { ApiError } from '../errors.js';
+import { formatQuantity, parseQuantity } from '../validation/quantity.js';
 import type { GroupVersionKind, SchemaNode } from './types.js';
 import { definitionOfKind, getDefinition } from './registry.js';
 
@@ -251,11 +252,14 @@ function decodeValue(node: SchemaNode, v: unknown, at: Where, ctx: Ctx): unknown
       if (typeof v === 'number' && Number.isInteger(v) && v >= INT32_MIN && v <= INT32_MAX) return v;
       throw new DecodeError(`json: cannot unmarshal ${valueDesc(v, true)} into Go value of type int32`);
     case 'quantity': {
-      // Upstream parses the raw JSON text of non-strings; numbers keep their text.
+      // Upstream parses the raw JSON text of non-strings, and a Quantity is stored and served in
+      // its canonical form (`0.5` → `500m`, `1024Mi` → `1Gi`), so an equivalent rewrite of a
+      // manifest changes nothing (no new template hash, no rollout).
       const text = typeof v === 'string' ? v : typeof v === 'number' ? String(v) : JSON.stringify(v);
       const err = checkQuantity(text.trim());
       if (err) throw new DecodeError(err);
-      return typeof v === 'string' ? v : text.trim();
+      const q = parseQuantity(text.trim());
+      return q ? formatQuantity(q) : text.trim();
     }
     case 'map': {
       if (typeof v !== 'object' || v === null || Array.isArray(v)) throw typeError(v, node, at);

@@ -3,6 +3,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { ApiError } from '../errors.js';
+import { formatQuantity, parseQuantity } from '../validation/quantity.js';
 import {
   buildOpenAPIV3, decodeObject, definitionName, resolveSchema, schemaFor,
   type GroupVersionKind, type OpenAPIResource, type SchemaNode,
@@ -64,11 +65,16 @@ function schemaAt(root: SchemaNode, path: string): SchemaNode {
   return n;
 }
 
-function withoutNullFields(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(withoutNullFields);
+/** `v` as the server keeps it: null-valued fields dropped, resource quantities in canonical form (`1000m` → `1`). */
+function withoutNullFields(v: unknown, key = ''): unknown {
+  if (Array.isArray(v)) return v.map((x) => withoutNullFields(x));
   if (v && typeof v === 'object') {
     const out: Record<string, unknown> = {};
-    for (const [k, x] of Object.entries(v)) if (x !== null) out[k] = withoutNullFields(x);
+    const quantities = key === 'limits' || key === 'requests';
+    for (const [k, x] of Object.entries(v)) {
+      if (x === null) continue;
+      out[k] = quantities && (typeof x === 'string' || typeof x === 'number') ? formatQuantity(parseQuantity(x)!) : withoutNullFields(x, k);
+    }
     return out;
   }
   return v;
@@ -311,7 +317,10 @@ describe('values', () => {
     const { object } = decodeObject(DS, body, 'Strict');
     const res = (object.spec as any).template.spec.containers[0].resources;
     expect(res.limits).toEqual({ cpu: '1', memory: '128Mi' });
-    expect(res.requests).toEqual({ cpu: '100m', memory: '1500000000', 'example.com/gpu': '2' });
+    // Stored and served in canonical form, as upstream's Quantity marshals it.
+    expect(res.requests).toEqual({ cpu: '100m', memory: '1500M', 'example.com/gpu': '2' });
+    const canonical = (q: unknown) => ((decodeObject(DS, daemonSet({ overhead: { cpu: q } }), 'Strict').object.spec as any).template.spec.overhead.cpu as string);
+    expect(['0.5', '1000m', '1024Mi', '1536Mi', '1.5', '2000', '12e2', '1e3', '0.0000000001', '0.5Ki', 0.25].map(canonical)).toEqual(['500m', '1', '1Gi', '1536Mi', '1500m', '2k', '1200', '1e3', '1n', '512', '250m']);
     for (const ok of ['0.5', '1e3', '1E3', '-1', '+1', '.5', '5.', '2Gi', '10k', '7n']) {
       expect(() => decodeObject(DS, daemonSet({ overhead: { cpu: ok } }), 'Strict'), ok).not.toThrow();
     }
