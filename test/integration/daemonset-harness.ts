@@ -167,19 +167,10 @@ export function replayPods(events: Array<RecordedEvent<Pod>>, check: (live: Map<
   }
 }
 
-/**
- * A fake kubelet: reports every bound pod Running and Ready (merge patch of /status), unless
- * `hold(pod)` says to keep it pending, and finishes graceful deletions at once (DELETE with
- * gracePeriodSeconds 0), as a node agent does after stopping the containers. `release()`
- * re-evaluates held pods.
- */
-export class FakeKubelet {
-  hold: (pod: Pod) => boolean = () => false;
-  private readonly inFlight = new Set<string>();
-  private informer: Informer<Pod> | undefined;
-  private errors: unknown[] = [];
-
-  constructor(private readonly client: RestClient) {}
+/** A fake agent's pod watch: `consider` sees every pod of the namespace as it is added or updated. */
+abstract class PodWatchingKubelet {
+  protected informer: Informer<Pod> | undefined;
+  constructor(protected readonly client: RestClient) {}
 
   async start(): Promise<void> {
     const inf = new Informer<Pod>(this.client, podsResource, { namespace: ns });
@@ -188,6 +179,24 @@ export class FakeKubelet {
     await inf.waitForSync();
     this.informer = inf;
   }
+
+  protected abstract consider(p: Pod): void;
+
+  async stop(): Promise<void> {
+    await this.informer?.stop();
+  }
+}
+
+/**
+ * A fake kubelet: reports every bound pod Running and Ready (merge patch of /status), unless
+ * `hold(pod)` says to keep it pending, and finishes graceful deletions at once (DELETE with
+ * gracePeriodSeconds 0), as a node agent does after stopping the containers. `release()`
+ * re-evaluates held pods.
+ */
+export class FakeKubelet extends PodWatchingKubelet {
+  hold: (pod: Pod) => boolean = () => false;
+  private readonly inFlight = new Set<string>();
+  private errors: unknown[] = [];
 
   /** Marks held pods that are no longer held. */
   release(): void {
@@ -198,7 +207,7 @@ export class FakeKubelet {
     return this.errors;
   }
 
-  private consider(p: Pod): void {
+  protected consider(p: Pod): void {
     const uid = p.metadata.uid ?? '';
     if (p.metadata.deletionTimestamp && p.spec.nodeName) {
       const key = `delete/${uid}`;
@@ -231,10 +240,6 @@ export class FakeKubelet {
         if (!isNotFound(e)) this.errors.push(e);
       })
       .finally(() => this.inFlight.delete(uid));
-  }
-
-  async stop(): Promise<void> {
-    await this.informer?.stop();
   }
 }
 
@@ -313,25 +318,18 @@ export function rolledOut(ds: DaemonSet, nodes: number): boolean {
  * address (host networking, as src/agent's pod worker writes it), and finishes graceful
  * deletions at once. Later status changes are the test's.
  */
-export class HostNetworkKubelet {
+export class HostNetworkKubelet extends PodWatchingKubelet {
   private readonly reported = new Set<string>();
-  private informer: Informer<Pod> | undefined;
   readonly errors: unknown[] = [];
   constructor(
-    private readonly client: RestClient,
+    client: RestClient,
     /** A node's InternalIP, reported as hostIP and podIP of its pods. */
     private readonly nodeIP: (node: string) => string,
-  ) {}
-
-  async start(): Promise<void> {
-    const inf = new Informer<Pod>(this.client, podsResource, { namespace: ns });
-    inf.addEventHandler({ add: (p) => this.consider(p), update: (_a, b) => this.consider(b) });
-    inf.start();
-    await inf.waitForSync();
-    this.informer = inf;
+  ) {
+    super(client);
   }
 
-  private consider(p: Pod): void {
+  protected consider(p: Pod): void {
     const uid = p.metadata.uid ?? '';
     const node = p.spec.nodeName;
     if (!node) return;
@@ -363,9 +361,5 @@ export class HostNetworkKubelet {
     this.client.patch(podsResource, ns, p.metadata.name ?? '', 'merge', { status }, { subresource: 'status' }).catch((e: unknown) => {
       if (!isNotFound(e)) this.errors.push(e);
     });
-  }
-
-  async stop(): Promise<void> {
-    await this.informer?.stop();
   }
 }

@@ -16,24 +16,11 @@ import { credentialsFromKubeconfig, registerServer } from '../helpers/auth.js';
 import { Cleanup } from '../helpers/cleanup.js';
 import { httpRequest } from '../helpers/http.js';
 import { kubectlAvailable, runKubectl } from '../helpers/kubectl.js';
+import { canMountTmpfs } from '../../src/util/testing/index.js';
 
 const cleanup = new Cleanup();
 afterEach(() => cleanup.run());
 
-/** True when this process may mount a tmpfs (root with CAP_SYS_ADMIN, mount(8) present). */
-function canMountTmpfs(): boolean {
-  if (process.getuid?.() !== 0) return false;
-  const probe = mkdtempSync(join(tmpdir(), 'everynode-mount-probe-'));
-  try {
-    if (spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', probe], { stdio: 'ignore' }).status !== 0) return false;
-    spawnSync('umount', [probe], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  } finally {
-    rmSync(probe, { recursive: true, force: true });
-  }
-}
 
 const tmpfsOk = canMountTmpfs();
 if (!tmpfsOk) console.warn('readyz.test.ts: skipped: mounting a tmpfs needs root with CAP_SYS_ADMIN (the full-disk case needs a real small filesystem)');

@@ -19,6 +19,7 @@ import { isRuntimeError, type ContainerConfig, type ContainerEvent, type PodSand
 import { ProcessRuntime } from './process-runtime.js';
 import { readProcStat } from './proc.js';
 import { killAllWith, live, processesWith, until } from './testing/processes.js';
+import { canMountTmpfs } from '../../util/testing/index.js';
 
 const cleanups: (() => void | Promise<void>)[] = [];
 afterEach(async () => {
@@ -299,20 +300,6 @@ describe('ProcessRuntime records on a full disk', () => {
   });
 });
 
-/** True when this process may mount a tmpfs (root with CAP_SYS_ADMIN, mount(8) present). */
-function canMountTmpfs(): boolean {
-  if (process.getuid?.() !== 0) return false;
-  const probe = mkdtempSync(join(tmpdir(), 'everynode-mount-probe-'));
-  try {
-    if (spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', probe], { stdio: 'ignore' }).status !== 0) return false;
-    spawnSync('umount', [probe], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  } finally {
-    rmSync(probe, { recursive: true, force: true });
-  }
-}
 
 describe.skipIf(!canMountTmpfs())('ProcessRuntime on a real full tmpfs (the failure review repro)', () => {
   it('a start on a full state dir fails and leaves no process; after space is freed one copy runs and is adopted', async () => {
