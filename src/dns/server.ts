@@ -9,8 +9,8 @@
 //   never NXDOMAIN from an empty cache.
 // - UDP answers fit 512 bytes, or the EDNS(0) size the client offered (at most 4096); larger
 //   ones are cut with TC set, and the client asks again over TCP (answers up to 64 KiB). TCP
-//   connections may carry several queries; one idle for 10 s, or sending a malformed frame, is
-//   closed.
+//   connections may carry several queries; one idle for 10 s, sending a malformed frame, or
+//   leaving more than 1 MiB of answers unread is closed; at most 256 are served at once.
 // - Malformed queries get FORMERR, other opcodes NOTIMP, classes other than IN and ANY REFUSED;
 //   a message that is a response, or too short to have an id, gets nothing.
 // - Forwarding: the query's bytes go to each upstream in turn (UDP for UDP clients, TCP for TCP
@@ -43,6 +43,10 @@ export interface ClusterDnsOptions {
 const FORWARD_TIMEOUT_MS = 2_000;
 const MAX_FORWARDS = 256;
 const TCP_IDLE_MS = 10_000;
+/** TCP connections served at once; more are closed at once. */
+const MAX_TCP_CONNECTIONS = 256;
+/** Answers a TCP client may leave unread before it is cut off. */
+const MAX_TCP_UNREAD_BYTES = 1 << 20;
 
 /** The `nameserver` lines of a resolv.conf, as host:port. */
 export function resolvConfNameservers(path = '/etc/resolv.conf'): string[] {
@@ -289,7 +293,7 @@ export class ClusterDns {
   }
 
   private onTcp(socket: Socket): void {
-    if (this.stopped) {
+    if (this.stopped || this.sockets.size >= MAX_TCP_CONNECTIONS) {
       socket.destroy();
       return;
     }
@@ -315,6 +319,10 @@ export class ClusterDns {
           const out = this.respond(msg, () => TCP_MAX_SIZE);
           const answer = out === 'forward' ? await this.forward(msg, 'tcp') : out;
           if (!answer || socket.destroyed) return;
+          if (socket.writableLength > MAX_TCP_UNREAD_BYTES) {
+            socket.destroy();
+            return;
+          }
           const frame = Buffer.alloc(2);
           frame.writeUInt16BE(answer.length);
           socket.write(Buffer.concat([frame, answer]));
