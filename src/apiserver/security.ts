@@ -45,6 +45,7 @@ import {
   type ClusterRoleBinding,
   type DistinctHeaders,
   type NodeGraph,
+  type NodeNameHeld,
   type RbacSource,
   type Role,
   type RoleBinding,
@@ -248,6 +249,32 @@ function storeBindingCheck(store: Store, kinds: KindRegistry): RequestSecurity['
   };
 }
 
+/**
+ * A join's name is held while the node's Lease (kube-node-lease/<name>) is within its duration
+ * of its last renewal: an agent of that name is alive. A machine that lost its data dir joins
+ * again once its old agent's lease has expired (or at once after `everynode node revoke`).
+ */
+function storeNodeNameHeld(store: Store, kinds: KindRegistry): NodeNameHeld {
+  return async (nodeName, revokedAt) => {
+    const k = kinds.byResource('coordination.k8s.io', 'v1', 'leases');
+    if (!k) return undefined;
+    const kv = await store.get(objectKey(k, 'kube-node-lease', nodeName));
+    if (!kv) return undefined;
+    const spec = (JSON.parse(kv.value) as { spec?: { renewTime?: string; leaseDurationSeconds?: number } }).spec ?? {};
+    const renewed = spec.renewTime ? Date.parse(spec.renewTime) : NaN;
+    const durationMs = (spec.leaseDurationSeconds ?? 40) * 1000;
+    const ago = Date.now() - renewed;
+    if (!Number.isFinite(renewed) || ago > durationMs) return undefined;
+    // A revoked agent can no longer renew: its last renewal does not hold the name.
+    if (revokedAt !== undefined && renewed <= revokedAt) return undefined;
+    return (
+      `node "${nodeName}" is already registered and its agent renewed its lease ${Math.max(0, Math.round(ago / 1000))}s ago: ` +
+      `another machine is using this name. Give this agent another --name, or stop the other agent (the name is free ` +
+      `${Math.round(durationMs / 1000)}s after its last renewal), or lock it out with \`everynode node revoke ${nodeName}\``
+    );
+  };
+}
+
 export async function initRequestSecurity(o: {
   dataDir: string;
   sans: string[];
@@ -256,7 +283,7 @@ export async function initRequestSecurity(o: {
   watchCache: WatchCache;
   logger: Logger;
 }): Promise<RequestSecurity> {
-  const auth = await initServerAuth(o.dataDir, { sans: o.sans });
+  const auth = await initServerAuth(o.dataDir, { sans: o.sans, nameHeld: storeNodeNameHeld(o.store, o.kinds) });
   const rbac = new RbacCache(o.store, o.kinds);
   o.watchCache.onChange((resource) => {
     if (resource === '*' || resource.startsWith(`${RBAC_GROUP}/`)) rbac.invalidate();

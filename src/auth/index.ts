@@ -11,7 +11,7 @@
 
 import { unauthorized, type ApiError } from '../api/errors.js';
 import { createAuthenticator, ensureAdminToken, isPublicPath, TokenStore, type Authenticator, type AuthnRequest, type UserInfo } from './authn.js';
-import { joinHandler } from './join.js';
+import { joinHandler, type NodeNameHeld } from './join.js';
 import { ensurePki, type Pki } from './pki.js';
 import { RevocationList } from './revocation.js';
 import { ServiceAccountTokens } from './sa-token.js';
@@ -57,7 +57,7 @@ export interface ServerAuth {
 }
 
 /** Everything the server needs at start: PKI (TLS options), token store, admin token, authenticator, join handler. */
-export async function initServerAuth(dataDir: string, o: { sans?: string[] } = {}): Promise<ServerAuth> {
+export async function initServerAuth(dataDir: string, o: { sans?: string[]; nameHeld?: NodeNameHeld } = {}): Promise<ServerAuth> {
   const pki = await ensurePki(dataDir, { sans: o.sans ?? [] });
   const tokens = new TokenStore(dataDir);
   const adminToken = ensureAdminToken(tokens);
@@ -71,7 +71,7 @@ export async function initServerAuth(dataDir: string, o: { sans?: string[] } = {
     serviceAccountTokens,
     authenticator,
     ...(adminToken ? { adminToken } : {}),
-    join: joinHandler({ pki, tokens, revocations }),
+    join: joinHandler({ pki, tokens, revocations, ...(o.nameHeld ? { nameHeld: o.nameHeld } : {}) }),
     authenticateRequest(req, path) {
       const r = authenticator.authenticate(req);
       if (r === 'invalid') return unauthorized();

@@ -119,8 +119,15 @@ export function nodeCredentials(nodeName: string, c: NodeIdentity): NodeCredenti
 }
 
 /** Server side: validates a join token (bearer `<id>.<secret>` or full K10 form) and issues the node's identity. */
+/**
+ * Whether a live node already holds a name: the reason to refuse a join with it (409), or
+ * undefined. The server answers from the node's Lease (see apiserver security.ts); an agent
+ * locked out at `revokedAt` (ms) holds nothing renewed before then.
+ */
+export type NodeNameHeld = (nodeName: string, revokedAt: number | undefined) => Promise<string | undefined>;
+
 export async function exchangeJoinToken(
-  deps: { pki: Pki; tokens: TokenStore; revocations?: { cutoffOf(user: string): number | undefined }; now?: Date },
+  deps: { pki: Pki; tokens: TokenStore; revocations?: { cutoffOf(user: string): number | undefined }; nameHeld?: NodeNameHeld; now?: Date },
   token: string,
   nodeName: string,
   addresses: string[] = [],
@@ -136,6 +143,11 @@ export async function exchangeJoinToken(
   if (cutoff !== undefined && !(Date.parse(r.record.created) >= cutoff)) {
     throw forbidden(`node "${nodeName}" was revoked at ${new Date(cutoff).toISOString()}: it may join again only with a join token created since`);
   }
+  // Two machines under one name would both run its pods and overwrite each other's Node (a
+  // cloned VM keeps its host name, the agent's default --name): refused while the name's agent
+  // is alive, as k3s refuses a duplicate host name.
+  const held = await deps.nameHeld?.(nodeName, cutoff);
+  if (held !== undefined) throw new ApiError(409, 'Conflict', held);
   return issueNodeIdentity(deps.pki, nodeName, addresses);
 }
 
@@ -149,7 +161,7 @@ export interface JoinResponse {
  * authentication (the join token is not an API credential). `bearer` is the token from
  * `Authorization: Bearer` (undefined if absent); `body` the decoded JSON request body.
  */
-export function joinHandler(deps: { pki: Pki; tokens: TokenStore; revocations?: { cutoffOf(user: string): number | undefined } }) {
+export function joinHandler(deps: { pki: Pki; tokens: TokenStore; revocations?: { cutoffOf(user: string): number | undefined }; nameHeld?: NodeNameHeld }) {
   return async (bearer: string | undefined, body: unknown): Promise<JoinResponse> => {
     try {
       if (!bearer) throw unauthorized();

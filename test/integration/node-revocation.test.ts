@@ -5,8 +5,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../../src/apiserver/index.js';
 import { joinCluster, loadNodeIdentity, renewNodeIdentity, type NodeIdentity } from '../../src/auth/index.js';
-import { HttpTransport, RestClient, clientFromKubeconfig, isNotFound, nodesResource, podsResource, type WatchHandle } from '../../src/client/index.js';
-import type { Node } from '../../src/api/types.js';
+import { HttpTransport, RestClient, clientFromKubeconfig, isNotFound, leasesResource, nodesResource, podsResource, type WatchHandle } from '../../src/client/index.js';
+import type { Lease, Node } from '../../src/api/types.js';
 import { credentialsFromKubeconfig, registerServer } from '../helpers/index.js';
 import { ApiError } from '../../src/api/errors.js';
 import { Cleanup } from '../helpers/cleanup.js';
@@ -147,5 +147,36 @@ describe('everynode node revoke', () => {
     const noServer = await everynode('node', 'revoke', 'x', '--data-dir', makeTempDir(cleanup, 'everynode-empty-'));
     expect(noServer.code).not.toBe(0);
     expect(noServer.stderr).toMatch(/no server CA in/);
+  });
+});
+
+describe('joining under a name a live node holds', () => {
+  it('is refused (409) while that node\'s agent renews its lease; allowed once the lease expired, or after a revocation', async () => {
+    const firstDir = makeTempDir(cleanup, 'everynode-twin-');
+    await joinCluster({ server: server.url, token: server.createJoinToken(), nodeName: 'twin-1', dataDir: firstDir });
+    const first = nodeClient(loadNodeIdentity(firstDir)!);
+    await first.create(nodesResource, '', nodeObject('twin-1'));
+    const micro = (msAgo: number) => new Date(Date.now() - msAgo).toISOString().replace('Z', '000Z');
+    const lease = await first.create<Lease>(leasesResource, 'kube-node-lease', {
+      apiVersion: 'coordination.k8s.io/v1',
+      kind: 'Lease',
+      metadata: { name: 'twin-1', namespace: 'kube-node-lease' },
+      spec: { holderIdentity: 'twin-1', leaseDurationSeconds: 40, renewTime: micro(0) },
+    });
+    // A cloned machine (same host name, hence the same default --name).
+    const twin = () => joinCluster({ server: server.url, token: server.createJoinToken(), nodeName: 'twin-1', dataDir: makeTempDir(cleanup, 'everynode-twin-') });
+    await expect(twin()).rejects.toThrow(
+      /join refused by server \(409\): node "twin-1" is already registered and its agent renewed its lease \d+s ago: another machine is using this name\. Give this agent another --name, or stop the other agent \(the name is free 40s after its last renewal\), or lock it out with `everynode node revoke twin-1`/,
+    );
+    // The first agent stopped 60 s ago: its lease has expired, the name is free.
+    await first.patch(leasesResource, 'kube-node-lease', 'twin-1', 'merge', { spec: { renewTime: micro(60_000) } });
+    await twin();
+    // Alive again: refused again, until the admin revokes it.
+    await first.patch(leasesResource, 'kube-node-lease', 'twin-1', 'merge', { spec: { renewTime: micro(0) } });
+    await expect(twin()).rejects.toThrow(/\(409\)/);
+    const run = await everynode('node', 'revoke', 'twin-1', '--data-dir', dataDir);
+    expect(run.code, run.stderr).toBe(0);
+    await twin();
+    expect(lease.metadata.resourceVersion).toBeDefined();
   });
 });
