@@ -405,7 +405,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     const actualPort = typeof addr === 'object' && addr ? addr.port : port;
     const url = `https://${urlHost(host)}:${actualPort}`;
     const kubeconfigPath = join(dataDir, 'kubeconfig.yaml');
-    writeAdminKubeconfig(kubeconfigPath, url, security.auth);
+    writeAdminKubeconfig(kubeconfigPath, url, security.auth, logger);
     ready = true;
 
     let controllerManager: ControllerManager | undefined;

@@ -184,12 +184,17 @@ function tokenFromKubeconfig(path: string): string | undefined {
 }
 
 /** Writes `<dataDir>/kubeconfig.yaml` (0600) with the CA and the admin token (see the file comment). */
-export function writeAdminKubeconfig(path: string, url: string, auth: ServerAuth): void {
+export function writeAdminKubeconfig(path: string, url: string, auth: ServerAuth, logger?: Logger): void {
   let token = auth.adminToken;
   if (!token) {
     const existing = tokenFromKubeconfig(path);
     const r = existing ? auth.tokens.lookup(existing) : undefined;
-    token = existing && r?.ok && r.record.id === ADMIN_TOKEN_ID ? existing : rotateAdminToken(auth.tokens);
+    if (existing && r?.ok && r.record.id === ADMIN_TOKEN_ID) token = existing;
+    else {
+      // Only kubeconfig.yaml holds the admin token in plaintext (tokens.json has its hash).
+      token = rotateAdminToken(auth.tokens);
+      logger?.warn(`${path} was missing or held no valid admin token: issued a new admin token there; copies of the old admin kubeconfig no longer work`);
+    }
   }
   writeFileAtomic(path, kubeconfigWithCredentials({ server: url, caPem: auth.pki.caCertPem, credential: { token }, user: 'admin' }), 0o600);
 }
