@@ -3,8 +3,10 @@
 // and DaemonSets line for line as kubectl prints them (testing/describe-golden.json holds
 // objects of a real cluster and kubectl 1.32's `describe` of each); the server's Warning
 // headers; delete --grace-period/--force/--now/--dry-run; apply/create --dry-run=client;
-// label --dry-run/--list; rollout undo --dry-run and integer flags; the
-// explicit --kubeconfig that does not exist.
+// label --dry-run/--list; label/annotate's words (labeled, unlabeled, not labeled, annotated)
+// and annotate's refusals; rollout history --revision (the describe-style pod template of the
+// revision applied to the live DaemonSet), undo --dry-run and integer flags; rollout
+// pause/resume refused per object; the explicit --kubeconfig that does not exist.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -53,6 +55,35 @@ const revision = (n: number, image: string) =>
     data: { spec: { template: { $patch: 'replace', ...template(image) } } },
   }) as unknown as KubeObject;
 
+// A DaemonSet with a revision whose data is a partial template (no `$patch: replace`), as an
+// older or hand-made ControllerRevision: kubectl merges it into the live template.
+const mergeUid = '5d5b8a1e-0000-4000-8000-000000000002';
+const mergeDs = {
+  apiVersion: 'apps/v1',
+  kind: 'DaemonSet',
+  metadata: { name: 'merge', namespace: 'parity', uid: mergeUid },
+  spec: {
+    selector: { matchLabels: { app: 'merge' } },
+    template: {
+      metadata: { labels: { app: 'merge' }, annotations: { note: 'live' } },
+      spec: { containers: [{ name: 'main', image: 'busybox:live', args: ['sleep', '60'], ports: [{ containerPort: 80, hostPort: 8080, protocol: 'TCP' }] }], nodeSelector: { 'kubernetes.io/os': 'linux' } },
+    },
+  },
+} as unknown as KubeObject;
+const mergeRevision = {
+  apiVersion: 'apps/v1',
+  kind: 'ControllerRevision',
+  metadata: { name: 'merge-1', namespace: 'parity', labels: { app: 'merge' }, ownerReferences: [{ apiVersion: 'apps/v1', kind: 'DaemonSet', name: 'merge', uid: mergeUid, controller: true }] },
+  revision: 1,
+  data: { spec: { template: { metadata: { labels: { old: 'yes' } }, spec: { containers: [{ name: 'main', image: 'busybox:old' }] } } } },
+} as unknown as KubeObject;
+const emptyDs = {
+  apiVersion: 'apps/v1',
+  kind: 'DaemonSet',
+  metadata: { name: 'empty', namespace: 'parity', uid: '5d5b8a1e-0000-4000-8000-000000000003' },
+  spec: { selector: { matchLabels: { app: 'empty' } }, template: template('busybox') },
+} as unknown as KubeObject;
+
 beforeAll(async () => {
   // The golden output was printed by kubectl on a machine in UTC.
   process.env['TZ'] = 'UTC';
@@ -62,6 +93,7 @@ beforeAll(async () => {
   api.add(...golden.map((g) => g.object));
   api.add(pod('victim-1'), pod('victim-2'), pod('victim-3'), pod('victim-4'), pod('labelled', { metadata: { name: 'labelled', namespace: 'parity', labels: { app: 'parity', tier: 'web' } } }));
   api.add(rollDs, revision(1, 'busybox'), revision(2, 'busybox:2'));
+  api.add(mergeDs, mergeRevision, emptyDs);
 });
 
 afterAll(async () => {
@@ -214,6 +246,55 @@ describe('label --dry-run and --list', () => {
   });
 });
 
+describe('label / annotate: the word after each object, as kubectl 1.32', () => {
+  const msgPod = (name: string, metadata: Record<string, unknown>): KubeObject =>
+    ({ apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'msgs', ...metadata }, spec: { containers: [{ name: 'main', image: 'busybox' }] } }) as KubeObject;
+  const patches = () => api.requests.filter((q) => q.method === 'PATCH').map((q) => JSON.parse(q.body!) as unknown);
+
+  it('label: labeled, not labeled, unlabeled, and what adding and removing at once says', async () => {
+    api.add(msgPod('l1', { labels: { keep: 'k', long: 'aaaaaaaaaa' } }), msgPod('nolabels', {}));
+    const label = async (...args: string[]) => (await cli(['label', 'pod', '-n', 'msgs', ...args])).stdout;
+    expect(await label('l1', 'a=b')).toBe('pod/l1 labeled\n');
+    expect(await label('l1', 'a=b')).toBe('pod/l1 not labeled\n');
+    expect(await label('l1', 'a-')).toBe('pod/l1 unlabeled\n');
+    expect(await label('l1', 'a-')).toBe('label "a" not found.\npod/l1 not labeled\n');
+    // Removed and added together: `unlabeled` when the object got shorter, else `labeled`.
+    expect(await label('l1', 'long-', 's=b')).toBe('pod/l1 unlabeled\n');
+    expect(await label('l1', 's-', 'long=aaaaaaaaaa')).toBe('pod/l1 labeled\n');
+    expect(await label('l1', 'long-', 'lang=aaaaaaaaaa')).toBe('pod/l1 labeled\n');
+    // With --overwrite a removal says `labeled`.
+    expect(await label('l1', 'lang-', '--overwrite')).toBe('pod/l1 labeled\n');
+    expect(await label('l1', 'keep-', '--dry-run=client')).toBe('pod/l1 unlabeled (dry run)\n');
+    expect(await label('l1', 'keep-', '--dry-run=server')).toBe('pod/l1 unlabeled (server dry run)\n');
+    expect(await label('l1', 'zz-', '--dry-run=client')).toBe('pod/l1 not labeled (dry run)\n');
+    // An object with no labels field: kubectl writes one, which it counts as a change.
+    expect(await label('nolabels', 'zz-')).toBe('label "zz" not found.\npod/nolabels labeled\n');
+    expect((await cli(['label', 'pods', 'l1', 'nolabels', '-n', 'msgs', 'keep-'])).stdout).toBe('pod/l1 unlabeled\nlabel "keep" not found.\npod/nolabels labeled\n');
+  });
+
+  it('annotate says annotated, whether or not anything changes; its refusals have annotate\'s wording', async () => {
+    api.add(msgPod('a1', { annotations: { c: 'zz', e: 'yy' } }));
+    api.requests.length = 0;
+    const annotate = async (...args: string[]) => cli(['annotate', 'pod', 'a1', '-n', 'msgs', ...args]);
+    expect(await annotate('a=b')).toEqual({ code: 0, stdout: 'pod/a1 annotated\n', stderr: '' });
+    expect(await annotate('a=b')).toEqual({ code: 0, stdout: 'pod/a1 annotated\n', stderr: '' });
+    expect(await annotate('a-')).toEqual({ code: 0, stdout: 'pod/a1 annotated\n', stderr: '' });
+    expect(await annotate('a-')).toEqual({ code: 0, stdout: 'pod/a1 annotated\n', stderr: '' });
+    expect(await annotate('zz-', '--dry-run=client')).toEqual({ code: 0, stdout: 'pod/a1 annotated (dry run)\n', stderr: '' });
+    expect(patches()).toEqual([{ metadata: { annotations: { a: 'b' } } }, { metadata: { annotations: { a: null } } }]);
+    expect(await annotate('c=q', 'e=r', 'f=s')).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: "error: --overwrite is false but found the following declared annotation(s): 'c' already has a value (zz); 'e' already has a value (yy)\n",
+    });
+    expect(await annotate('c=q', 'c-', 'e=1', 'e-')).toEqual({ code: 1, stdout: '', stderr: 'error: can not both modify and remove the following annotation(s) in the same command: c, e\n' });
+    // The change-cause annotation may be replaced without --overwrite.
+    expect(await annotate('kubernetes.io/change-cause=one')).toEqual({ code: 0, stdout: 'pod/a1 annotated\n', stderr: '' });
+    expect(await annotate('kubernetes.io/change-cause=two')).toEqual({ code: 0, stdout: 'pod/a1 annotated\n', stderr: '' });
+    expect(patches().at(-1)).toEqual({ metadata: { annotations: { 'kubernetes.io/change-cause': 'two' } } });
+  });
+});
+
 describe('rollout', () => {
   it('history: a --revision that is no integer is kubectl\'s flag error; a negative one is refused', async () => {
     expect(await cli(['rollout', 'history', 'ds/roll', '-n', 'parity', '--revision=abc'])).toEqual({
@@ -223,7 +304,81 @@ describe('rollout', () => {
     });
     expect((await cli(['rollout', 'history', 'ds/roll', '-n', 'parity', '--revision=-1'])).stderr).toBe('error: revision must be a positive integer: -1\n');
     expect((await cli(['rollout', 'history', 'ds/roll', '-n', 'parity', '--revision=7'])).stderr).toBe('error: unable to find the specified revision\n');
-    expect((await cli(['rollout', 'history', 'ds/roll', '-n', 'parity', '--revision', '1'])).stdout).toMatch(/^daemonset\.apps\/roll with revision #1\nPod Template:\n[\s\S]*image: busybox\n/);
+  });
+
+  it('history --revision prints the revision\'s pod template as describe does, then a blank line (kubectl 1.32)', async () => {
+    expect(await cli(['rollout', 'history', 'ds/roll', '-n', 'parity', '--revision', '1'])).toEqual({
+      code: 0,
+      stdout: [
+        'daemonset.apps/roll with revision #1',
+        'Pod Template:',
+        '  Labels:\tapp=roll',
+        '  Containers:',
+        '   main:',
+        '    Image:\tbusybox',
+        '    Port:\t<none>',
+        '    Host Port:\t<none>',
+        '    Command:',
+        '      sh',
+        '      -c',
+        '      sleep 1',
+        '    Environment:\t<none>',
+        '    Mounts:\t<none>',
+        '  Volumes:\t<none>',
+        '  Node-Selectors:\t<none>',
+        '  Tolerations:\top=Exists',
+        '',
+        '',
+      ].join('\n'),
+      stderr: '',
+    });
+    // The same printer as undo --dry-run=client: the same template text after the header.
+    const undo = await cli(['rollout', 'undo', 'ds/roll', '-n', 'parity', '--to-revision=1', '--dry-run=client']);
+    const hist = await cli(['rollout', 'history', 'ds/roll', '-n', 'parity', '--revision=1']);
+    expect(undo.stdout.replace(/^daemonset\.apps\/roll will roll back to /, '').replace(/ \(dry run\)\n$/, '')).toBe(hist.stdout.replace(/^.*\n/, '').replace(/\n$/, ''));
+  });
+
+  it('history --revision applies the revision to the live DaemonSet (a partial template merges into it)', async () => {
+    const expected = [
+      'Pod Template:',
+      '  Labels:\tapp=merge',
+      '\told=yes',
+      '  Annotations:\tnote: live',
+      '  Containers:',
+      '   main:',
+      '    Image:\tbusybox:old',
+      '    Port:\t80/TCP',
+      '    Host Port:\t8080/TCP',
+      '    Args:',
+      '      sleep',
+      '      60',
+      '    Environment:\t<none>',
+      '    Mounts:\t<none>',
+      '  Volumes:\t<none>',
+      '  Node-Selectors:\tkubernetes.io/os=linux',
+      '  Tolerations:\t<none>',
+      '',
+    ].join('\n');
+    expect(await cli(['rollout', 'history', 'ds/merge', '-n', 'parity', '--revision=1'])).toEqual({ code: 0, stdout: `daemonset.apps/merge with revision #1\n${expected}\n`, stderr: '' });
+    expect(await cli(['rollout', 'undo', 'ds/merge', '-n', 'parity', '--to-revision=1', '--dry-run=client'])).toEqual({ code: 0, stdout: `daemonset.apps/merge will roll back to ${expected} (dry run)\n`, stderr: '' });
+  });
+
+  it('history --revision of a DaemonSet without history says so (exit 0), as kubectl', async () => {
+    expect(await cli(['rollout', 'history', 'ds/empty', '-n', 'parity', '--revision=3'])).toEqual({ code: 0, stdout: 'daemonset.apps/empty with revision #3\nNo rollout history found.\n', stderr: '' });
+  });
+
+  it('pause / resume: each object is read, then refused as kubectl refuses it (exit 1)', async () => {
+    api.requests.length = 0;
+    expect(await cli(['rollout', 'pause', 'ds/roll', '-n', 'parity'])).toEqual({ code: 1, stdout: '', stderr: 'error: daemonsets.apps "roll" pausing is not supported\n' });
+    expect(await cli(['rollout', 'resume', 'ds', 'roll', '-n', 'parity'])).toEqual({ code: 1, stdout: '', stderr: 'error: daemonsets.apps "roll" resuming is not supported\n' });
+    expect(api.requests.filter((q) => q.method !== 'GET')).toEqual([]);
+    expect(await cli(['rollout', 'pause', 'ds', 'roll', 'nope', '-n', 'parity'])).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: 'Error from server (NotFound): daemonsets.apps "nope" not found\nerror: daemonsets.apps "roll" pausing is not supported\n',
+    });
+    expect(await cli(['rollout', 'resume', 'pod/labelled', '-n', 'parity'])).toEqual({ code: 1, stdout: '', stderr: 'error: pods "labelled" resuming is not supported\n' });
+    expect(await cli(['rollout', 'pause'])).toEqual({ code: 1, stdout: '', stderr: 'error: required resource not specified\n' });
   });
 
   it('undo --dry-run=client prints the template it would restore; server sends the patch with dryRun=All', async () => {

@@ -130,7 +130,7 @@ describe('everynode rollout', () => {
     const h = await cli(['rollout', 'history', 'ds/hist']);
     expect(h).toMatchObject({ code: 0, stdout: 'daemonset.apps/hist\nREVISION   CHANGE-CAUSE\n1          <none>\n2          image bump\n' });
     const one = await cli(['rollout', 'history', 'ds/hist', '--revision', '1']);
-    expect(one.stdout).toMatch(/^daemonset\.apps\/hist with revision #1\nPod Template:\n[\s\S]*image: busybox:1\.36\n/);
+    expect(one.stdout).toMatch(/^daemonset\.apps\/hist with revision #1\nPod Template:\n[\s\S]*Image:\tbusybox:1\.36\n/);
     expect(await cli(['rollout', 'history', 'ds/hist', '--revision', '7'])).toMatchObject({ code: 1, stderr: 'error: unable to find the specified revision\n' });
 
     expect(await cli(['rollout', 'undo', 'ds/hist', '--to-revision', '2'])).toMatchObject({ code: 0, stdout: 'daemonset.apps/hist skipped rollback (current template already matches revision 2)\n' });
@@ -142,6 +142,6 @@ describe('everynode rollout', () => {
     expect(await cli(['rollout', 'restart', 'ds/hist'])).toMatchObject({ code: 0, stdout: 'daemonset.apps/hist restarted\n' });
     const stamp = await cli(['get', 'ds', 'hist', '-o', "jsonpath={.spec.template.metadata.annotations['kubectl.kubernetes.io/restartedAt']}"]);
     expect(stamp.stdout).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
-    expect((await cli(['rollout', 'pause', 'ds/hist'])).stderr).toBe('error: rollout pause is not supported for daemonsets\n');
+    expect((await cli(['rollout', 'pause', 'ds/hist'])).stderr).toBe('error: daemonsets.apps "hist" pausing is not supported\n');
   });
 });

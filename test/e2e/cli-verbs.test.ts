@@ -192,7 +192,7 @@ describe('everynode CLI verbs', () => {
     expect((await cli(['label', 'no/cli-n1', 'zone=b', '--overwrite'])).stdout).toBe('node/cli-n1 labeled\n');
     expect((await cli(['annotate', 'nodes', 'cli-n1', 'note=hi'])).stdout).toBe('node/cli-n1 annotated\n');
     expect((await cli(['get', 'no', 'cli-n1', '-o', 'jsonpath={.metadata.labels.zone} {.metadata.annotations.note}'])).stdout).toBe('b hi');
-    expect((await cli(['label', 'node', 'cli-n1', 'zone-'])).stdout).toBe('node/cli-n1 labeled\n');
+    expect((await cli(['label', 'node', 'cli-n1', 'zone-'])).stdout).toBe('node/cli-n1 unlabeled\n');
 
     expect(await cli(['taint', 'node', 'cli-n1', 'dedicated=edge:NoSchedule'])).toMatchObject({ code: 0, stdout: 'node/cli-n1 tainted\n' });
     const dup = await cli(['taint', 'node', 'cli-n1', 'dedicated=core:NoSchedule']);

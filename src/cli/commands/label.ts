@@ -10,12 +10,21 @@
 // Kind.group/name:` and ` key=value` lines); --dry-run=client prints `... labeled (dry run)`
 // without sending; --dry-run=server sends the patch with dryRun=All (`(server dry run)`);
 // `label` says `label "k" not found.` for a key to remove that the object does not have.
+//
+// The word printed after each object is kubectl 1.32's: `annotate` always says `annotated`
+// (even when nothing changes); `label` says `not labeled` when the labels stay as they are,
+// else `labeled`, or `unlabeled` when, without --overwrite, the object's JSON got shorter
+// (labelChangeMessage). annotate's refusals have their own wording (an existing key with
+// another value, a key both set and removed; kubernetes.io/change-cause needs no --overwrite).
 
 import type { Command } from 'commander';
 import type { KubeObject } from '../../api/types.js';
 import { CliError } from '../context.js';
 import type { ResourceInfo } from '../discovery.js';
 import { type CliContext, dryRunOption, dryRunStrategy, dryRunSuffix, objectRef, parseTargets } from './common.js';
+
+/** kubectl's annotate lets this annotation be replaced without --overwrite. */
+const changeCause = 'kubernetes.io/change-cause';
 
 export interface KeyChanges {
   set: Record<string, string>;
@@ -32,8 +41,31 @@ function parseChanges(rest: string[], what: 'label' | 'annotation'): KeyChanges 
       changes.set[a.slice(0, eq)] = a.slice(eq + 1);
     }
   }
-  if (changes.remove.some((k) => k in changes.set)) throw new CliError(`can not both modify and remove ${what === 'label' ? 'a label' : 'an annotation'} in the same command`);
+  const both = changes.remove.filter((k) => k in changes.set);
+  if (both.length > 0) {
+    throw new CliError(what === 'label' ? 'can not both modify and remove a label in the same command' : `can not both modify and remove the following annotation(s) in the same command: ${both.join(', ')}`);
+  }
   return changes;
+}
+
+/** The length of Go's json.Marshal of `v` (UTF-8 bytes; `<`, `>`, `&`, U+2028/9 escaped). */
+function goJsonLength(v: unknown): number {
+  const json = JSON.stringify(v);
+  return Buffer.byteLength(json) + 5 * (json.match(/[<>&]/g)?.length ?? 0) + 3 * (json.match(/[\u2028\u2029]/g)?.length ?? 0);
+}
+
+/**
+ * kubectl 1.32's word for a label change of one object, from its labels before (undefined: the
+ * object had no `labels` field) and after (always a map, as kubectl sets one): `not labeled`
+ * when the object's JSON is unchanged, else `labeled`, but `unlabeled` when, without
+ * --overwrite, the JSON got shorter (only the labels differ, so their encodings are compared).
+ */
+export function labelChangeMessage(before: Record<string, string> | undefined, after: Record<string, string>, overwrite: boolean): string {
+  const sorted = (m: Record<string, string>) => Object.fromEntries(Object.keys(m).sort().map((k) => [k, m[k]]));
+  // No field before: kubectl adds one (`labels: {}` at least), which is a change that lengthens.
+  if (before === undefined) return 'labeled';
+  if (JSON.stringify(sorted(before)) === JSON.stringify(sorted(after))) return 'not labeled';
+  return !overwrite && goJsonLength(sorted(after)) < goJsonLength(sorted(before)) ? 'unlabeled' : 'labeled';
 }
 
 /**
@@ -95,20 +127,23 @@ function register(program: Command, ctx: CliContext, verb: 'label' | 'annotate')
       const one = async (r: ResourceInfo, cur: KubeObject): Promise<void> => {
         const ns = nsOf(r);
         const objName = cur.metadata.name ?? '';
-        const existing = ((cur.metadata as Record<string, unknown>)[field] as Record<string, string> | undefined) ?? {};
+        const present = (cur.metadata as Record<string, unknown>)[field] as Record<string, string> | undefined;
+        const existing = present ?? {};
         const patch: Record<string, string | null> = {};
-        for (const [k, v] of Object.entries(changes.set)) {
-          if (k in existing && existing[k] !== v && !opts.overwrite) throw new CliError(`'${k}' already has a value (${existing[k]!}), and --overwrite is false`);
-          if (existing[k] !== v) patch[k] = v;
+        const conflicts = Object.entries(changes.set).filter(([k, v]) => k in existing && existing[k] !== v && !opts.overwrite && !(verb === 'annotate' && k === changeCause));
+        if (conflicts.length > 0) {
+          if (verb === 'label') throw new CliError(`'${conflicts[0]![0]}' already has a value (${existing[conflicts[0]![0]]!}), and --overwrite is false`);
+          throw new CliError(`--overwrite is false but found the following declared annotation(s): ${conflicts.map(([k]) => `'${k}' already has a value (${existing[k]!})`).join('; ')}`);
         }
+        for (const [k, v] of Object.entries(changes.set)) if (existing[k] !== v) patch[k] = v;
         for (const k of changes.remove) if (k in existing) patch[k] = null;
-        const message = Object.keys(patch).length === 0 ? `not ${past}` : past;
+        const after: Record<string, string> = { ...existing };
+        for (const [k, v] of Object.entries(patch)) {
+          if (v === null) delete after[k];
+          else after[k] = v;
+        }
+        const message = verb === 'annotate' ? past : labelChangeMessage(present, after, opts.overwrite === true);
         if (opts.list) {
-          const after: Record<string, string> = { ...existing };
-          for (const [k, v] of Object.entries(patch)) {
-            if (v === null) delete after[k];
-            else after[k] = v;
-          }
           const indent = single ? '' : ' ';
           if (!single) ctx.out(`Listing ${field} for ${r.kind}.${r.group}/${objName}:\n`);
           for (const k of Object.keys(after).sort()) ctx.out(`${indent}${k}=${after[k]!}\n`);

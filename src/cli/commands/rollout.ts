@@ -10,26 +10,31 @@
 //   stop the bar first, which shows the cursor and turns line wrapping back on, then the
 //   command ends with exit code 130/143.
 // history: ControllerRevisions selected by the DS selector and controlled by its UID (--revision
-//   N: that revision's pod template, as YAML).
+//   N: `<ref> with revision #N`, then that revision's pod template in describe style, as kubectl:
+//   the revision's `data` applied to the live DaemonSet as a strategic merge patch).
 // undo: PATCHes the target revision's `data` as a strategic merge patch (skipped when the
 //   current template already matches it). --dry-run=client prints `will roll back to <pod
-//   template> (dry run)` and sends nothing; --dry-run=server sends the patch with dryRun=All.
+//   template> (dry run)` (the same printer and the same applied template as history --revision)
+//   and sends nothing; --dry-run=server sends the patch with dryRun=All.
 //   restart: sets the template annotation kubectl.kubernetes.io/restartedAt, which makes a new
 //   revision and a normal rollout. --revision / --to-revision read integers as pflag does.
+// pause / resume: kubectl gets each object, then refuses it (only Deployments can be paused):
+//   `error: daemonsets.apps "NAME" pausing is not supported` (resuming), exit code 1.
 
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import type { ControllerRevision, DaemonSet, Pod } from '../../api/types.js';
+import { applyStrategicMergePatch } from '../../api/patch/index.js';
+import { resolveSchema, schemaFor } from '../../api/schema/index.js';
 import { controllerRevisionsResource, isResourceExpired, podsResource, resourcePath, WatchDecoder } from '../../client/index.js';
 import { rfc3339 } from '../../util/index.js';
 import { CliError } from '../context.js';
-import type { ResourceInfo } from '../discovery.js';
+import { qualifiedPlural, type ResourceInfo } from '../discovery.js';
 import { type CliIO, paint } from '../io.js';
-import { type CliContext, controllerUid, dryRunOption, dryRunStrategy, dryRunSuffix, intFlag, objectRef, parseDuration, parseSingleTarget, selectorString } from './common.js';
+import { type CliContext, controllerUid, dryRunOption, dryRunStrategy, dryRunSuffix, intFlag, objectRef, parseDuration, parseSingleTarget, parseTargets, selectorString } from './common.js';
 import { podTemplateText } from './describe.js';
 import { formatRows } from '../printers.js';
-import { stringify } from 'yaml';
-import type { PodTemplateSpec } from '../../api/types.js';
+import type { KubeObject, PodTemplateSpec } from '../../api/types.js';
 
 export interface RolloutState {
   done: boolean;
@@ -349,10 +354,19 @@ export function currentPayload(ds: DaemonSet): unknown {
   return { spec: { template: { ...(ds.spec.template as unknown as Record<string, unknown>), $patch: 'replace' } } };
 }
 
-function templateOf(cr: ControllerRevision): PodTemplateSpec {
-  const t = (cr.data as { spec?: { template?: Record<string, unknown> } } | undefined)?.spec?.template ?? {};
-  const { $patch: _omit, ...rest } = t;
-  return rest as unknown as PodTemplateSpec;
+/**
+ * The pod template the DaemonSet has at revision `cr`, as kubectl's applyDaemonSetHistory: the
+ * revision's `data` applied to the live DaemonSet as a strategic merge patch (a revision written
+ * by the controller replaces the whole template; older or hand-made data merges into it).
+ */
+export function revisionTemplate(ds: DaemonSet, cr: ControllerRevision): PodTemplateSpec {
+  let applied: DaemonSet;
+  try {
+    applied = applyStrategicMergePatch(ds, cr.data ?? {}, schemaFor({ group: 'apps', version: 'v1', kind: 'DaemonSet' }), resolveSchema) as DaemonSet;
+  } catch {
+    throw new CliError(`unable to parse history ${cr.metadata.name ?? ''}`);
+  }
+  return applied.spec?.template ?? ({} as PodTemplateSpec);
 }
 
 export function registerRollout(program: Command, ctx: CliContext): void {
@@ -379,11 +393,16 @@ export function registerRollout(program: Command, ctx: CliContext): void {
       if (opts.revision < 0) throw new CliError(`revision must be a positive integer: ${opts.revision}`);
       const { r, ds, name } = await getDaemonSet(ctx, cmd, args);
       const revs = await ownedRevisions(ctx, cmd, ds);
+      // kubectl looks for history before it looks for the revision asked for.
+      if (revs.length === 0 && opts.revision > 0) {
+        ctx.out(`${objectRef(r, name)} with revision #${opts.revision}\nNo rollout history found.\n`);
+        return;
+      }
       if (opts.revision > 0) {
         const cr = revs.find((x) => x.revision === opts.revision);
         if (!cr) throw new CliError('unable to find the specified revision');
-        ctx.out(`${objectRef(r, name)} with revision #${opts.revision}\nPod Template:\n`);
-        ctx.out(stringify(templateOf(cr), { lineWidth: 0 }).trimEnd().split('\n').map((l) => `  ${l}\n`).join(''));
+        // kubectl's name printer: `<ref> with revision #N\n<template>` and a newline of its own.
+        ctx.out(`${objectRef(r, name)} with revision #${opts.revision}\n${podTemplateText(revisionTemplate(ds, cr))}\n`);
         return;
       }
       if (revs.length === 0) {
@@ -414,7 +433,7 @@ export function registerRollout(program: Command, ctx: CliContext): void {
       if (!target) throw new CliError(`unable to find specified revision ${n} in history`);
       if (dryRun === 'client') {
         // kubectl: the template the DaemonSet would get, before the "already matches" check.
-        ctx.out(`${objectRef(r, name)} will roll back to ${podTemplateText(templateOf(target))}${dryRunSuffix(dryRun)}\n`);
+        ctx.out(`${objectRef(r, name)} will roll back to ${podTemplateText(revisionTemplate(ds, target))}${dryRunSuffix(dryRun)}\n`);
         return;
       }
       if (canonicalPayload(currentPayload(ds)) === canonicalPayload(target.data)) {
@@ -437,14 +456,49 @@ export function registerRollout(program: Command, ctx: CliContext): void {
       ctx.out(`${objectRef(r, name)} restarted\n`);
     });
 
-  for (const verb of ['pause', 'resume']) {
+  for (const [verb, doing] of [
+    ['pause', 'pausing'],
+    ['resume', 'resuming'],
+  ] as const) {
     rollout
       .command(verb)
-      .description(`not supported for DaemonSets (kubectl refuses it too)`)
-      .argument('<target...>')
-      .action(() => {
-        throw new CliError(`rollout ${verb} is not supported for daemonsets`);
+      .description(`not supported for DaemonSets (kubectl refuses it too: only Deployments can be ${verb}d)`)
+      .argument('[target...]', 'ds/NAME or ds NAME...')
+      .option('-l, --selector <selector>', 'the objects of TYPE matching this label selector')
+      .action(async (args: string[], opts: { selector?: string }, cmd: Command) => {
+        await refuseRollout(ctx, cmd, args, opts.selector, doing);
       });
   }
 }
 
+/**
+ * `rollout pause|resume`: as kubectl, every object named (or, for a bare TYPE, every object of
+ * the type in the namespace, or those matching -l) is read first, a failed read reported as it
+ * happens; then each object found is refused (`<resource>.<group> "NAME" pausing is not
+ * supported`), exit code 1.
+ */
+async function refuseRollout(ctx: CliContext, cmd: Command, args: string[], selector: string | undefined, doing: 'pausing' | 'resuming'): Promise<void> {
+  if (args.length === 0) throw new CliError('required resource not specified');
+  const targets = parseTargets(args);
+  if (selector !== undefined && targets.some((t) => t.names.length > 0)) throw new CliError('name cannot be provided when a selector is specified');
+  const conn = ctx.conn(cmd);
+  const found: { r: ResourceInfo; name: string }[] = [];
+  for (const t of targets) {
+    const r = await ctx.discovery(cmd).resolve(t.type);
+    const ns = r.namespaced ? conn.namespace : '';
+    if (t.names.length === 0) {
+      const list = await conn.client.list<KubeObject>(r, { ...(ns ? { namespace: ns } : {}), ...(selector ? { labelSelector: selector } : {}) });
+      for (const o of list.items) found.push({ r, name: o.metadata.name ?? '' });
+      continue;
+    }
+    for (const name of t.names) {
+      try {
+        await conn.client.get(r, ns, name);
+        found.push({ r, name });
+      } catch (e) {
+        ctx.report(e);
+      }
+    }
+  }
+  for (const { r, name } of found) ctx.report(new CliError(`${qualifiedPlural(r)} ${JSON.stringify(name)} ${doing} is not supported`));
+}
