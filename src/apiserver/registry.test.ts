@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ApiError } from '../api/errors.js';
 import { newKindRegistry, type KindDef } from '../api/kinds.js';
 import { MemoryStore } from '../storage/memory/index.js';
+import type { KeyValue, Store } from '../storage/interface.js';
 import { realClock } from '../util/clock.js';
 import { silentLogger } from '../util/logger.js';
 import { RestRegistry } from './registry.js';
@@ -173,5 +174,124 @@ describe('writes without a precondition under contention', () => {
     );
     expect(results.filter((r) => r.status === 'rejected')).toEqual([]);
     expect(Object.keys(parse(await reg.get(configmaps, 'default', 'hot')).data)).toHaveLength(40);
+  });
+});
+
+/**
+ * A store that commits writes the way SqliteStore's group commit does (queued, one batch per
+ * event-loop turn, each compare-and-swap checked in order inside the batch), ordering each
+ * batch so that the writes `last` picks go after all others: such a writer, whenever it meets
+ * another writer of the same key in a batch, loses.
+ */
+class GroupCommitStore {
+  private pending: { run: () => Promise<number>; late: boolean; resolve: (rev: number) => void; reject: (err: unknown) => void }[] = [];
+  gets = 0;
+  constructor(
+    readonly inner: Store,
+    private readonly last: (value: string) => boolean,
+  ) {}
+  get(key: string): Promise<KeyValue | undefined> {
+    this.gets++;
+    return this.inner.get(key);
+  }
+  update(key: string, value: string, expected: number): Promise<number> {
+    return new Promise((resolve, reject) => {
+      if (this.pending.length === 0) setImmediate(() => void this.flush());
+      this.pending.push({ run: () => this.inner.update(key, value, expected), late: this.last(value), resolve, reject });
+    });
+  }
+  private async flush(): Promise<void> {
+    const batch = this.pending.splice(0);
+    batch.sort((a, b) => Number(a.late) - Number(b.late));
+    const settled = [];
+    for (const w of batch) settled.push(await w.run().then((rev) => () => w.resolve(rev), (err: unknown) => () => w.reject(err)));
+    for (const s of settled) s();
+  }
+  /** The inner store with get and update going through this one. */
+  asStore(): Store {
+    const own: Partial<Record<PropertyKey, unknown>> = { get: (key: string) => this.get(key), update: (key: string, value: string, expected: number) => this.update(key, value, expected) };
+    return new Proxy(this.inner, {
+      get: (target, prop) => {
+        if (prop in own) return own[prop];
+        const v: unknown = Reflect.get(target, prop);
+        return typeof v === 'function' ? v.bind(target) : v;
+      },
+    });
+  }
+}
+
+describe('same-key writes through one registry take turns', () => {
+  it('a writer that would lose every group-commit round still lands, in its turn (no 409 after maxCasAttempts)', async () => {
+    const store = new GroupCommitStore(new MemoryStore(), (v) => v.includes('victim'));
+    const r = new RestRegistry({ store: store.asStore(), clock: realClock, kinds, logger: silentLogger });
+    try {
+      await r.create(namespaces, undefined, { metadata: { name: 'default' } }, q);
+      await r.create(configmaps, 'default', { metadata: { name: 'hot' }, data: {} }, q);
+      const patch = (data: Record<string, string>) => r.patch(configmaps, 'default', 'hot', undefined, 'merge', JSON.stringify({ data }), q);
+      // Three writers patch back to back; the victim starts while they run. Without turns, each
+      // round the victim reads the same revision as a hog and its compare-and-swap goes last.
+      let victimDone = false;
+      let hogWrites = 0;
+      const hogs = Array.from({ length: 3 }, async (_, h) => {
+        for (let i = 0; !victimDone && i < 1200; i++) {
+          await patch({ [`hog${h}`]: String(i) });
+          hogWrites++;
+        }
+      });
+      await new Promise((res) => setImmediate(res));
+      const victim = patch({ victim: 'v' }).finally(() => (victimDone = true));
+      await expect(victim).resolves.toBeDefined();
+      await Promise.all(hogs);
+      // Its turn came after the writes queued ahead of it, not a thousand rounds later.
+      expect(hogWrites).toBeLessThan(20);
+      expect(parse(await r.get(configmaps, 'default', 'hot')).data.victim).toBe('v');
+    } finally {
+      r.stop();
+    }
+  });
+
+  it('a conflict with another writer (another server) is retried on the state the conflict carries, not a fresh read', async () => {
+    const inner = new MemoryStore();
+    const store = new GroupCommitStore(inner, () => false);
+    const r = new RestRegistry({ store: store.asStore(), clock: realClock, kinds, logger: silentLogger });
+    try {
+      await r.create(namespaces, undefined, { metadata: { name: 'default' } }, q);
+      await r.create(configmaps, 'default', { metadata: { name: 'c' }, data: { a: '1' } }, q);
+      const key = '/registry/core/configmaps/default/c';
+      const kv = (await inner.get(key))!;
+      // Another server writes between this registry's read and its compare-and-swap.
+      const update = store.update.bind(store);
+      let raced = false;
+      store.update = async (k, v, expected) => {
+        if (!raced && k === key) {
+          raced = true;
+          const cur = JSON.parse(kv.value);
+          await inner.update(key, JSON.stringify({ ...cur, data: { ...cur.data, other: 'x' } }), kv.modRevision);
+        }
+        return update(k, v, expected);
+      };
+      const gets = store.gets;
+      const res = parse((await r.patch(configmaps, 'default', 'c', undefined, 'merge', JSON.stringify({ data: { b: '2' } }), q)).json);
+      expect(raced).toBe(true);
+      expect(res.data).toEqual({ a: '1', b: '2', other: 'x' });
+      expect(store.gets - gets).toBe(1);
+    } finally {
+      r.stop();
+    }
+  });
+
+  it('keeps no queue entry for a key with nothing queued, also after failed writes', async () => {
+    await reg.create(configmaps, 'default', { metadata: { name: 'q' }, data: {} }, q);
+    const writes = Array.from({ length: 20 }, (_, i) => reg.patch(configmaps, 'default', 'q', undefined, 'merge', JSON.stringify({ data: { [`k${i}`]: 'v' } }), q));
+    const failing = [
+      reg.patch(configmaps, 'default', 'q', undefined, 'merge', JSON.stringify({ data: { k: 1 } }), q),
+      reg.patch(configmaps, 'default', 'missing', undefined, 'merge', JSON.stringify({ data: { k: 'v' } }), q),
+      reg.delete(configmaps, 'default', 'missing', { dryRun: false }),
+    ];
+    await Promise.all(writes);
+    expect((await Promise.allSettled(failing)).map((r) => r.status)).toEqual(['rejected', 'rejected', 'rejected']);
+    await reg.delete(configmaps, 'default', 'q', { dryRun: false });
+    await expect(reg.get(configmaps, 'default', 'q')).rejects.toMatchObject({ code: 404 });
+    expect((reg as unknown as { turns: { size: number } }).turns.size).toBe(0);
   });
 });

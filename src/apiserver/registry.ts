@@ -7,7 +7,15 @@
 // - Stored JSON never holds metadata.resourceVersion (see object-codec.ts); responses are the
 //   stored string with the modRevision spliced in, so the write path stringifies once.
 // - Writes with a client resourceVersion (PUT body, patch body) are conditional: a mismatch is
-//   409 Conflict. Writes without one retry compare-and-swap conflicts with the fresh state.
+//   409 Conflict. Writes without one retry compare-and-swap conflicts until they land (upstream's
+//   GuaranteedUpdate), each retry on the current state the Conflict carries (a fresh read only
+//   when it carries none).
+// - Updates and deletes of one key through this registry take turns, first come first served
+//   (`turns`), so same-key writers never race each other in the store (where, with SQLite's
+//   group commit, one of them could lose every round until maxCasAttempts and answer 409). A
+//   CAS conflict then comes only from another server or an out-of-band writer. dryRun requests
+//   take no turn. The cost per write is a Map lookup and a promise; a key has an entry only
+//   while a write to it runs or waits.
 // - A write that changes nothing answers 200 with the stored object and writes nothing.
 // - dryRun runs everything except the store write.
 
@@ -163,10 +171,39 @@ const undeletableNamespaces = new Set(['default', 'kube-system', 'kube-public'])
 /**
  * Compare-and-swap attempts of one write. Upstream's GuaranteedUpdate retries a write without
  * a precondition until it lands (a conditional one fails on its precondition, checked on every
- * attempt); a write loses a round only to another write landing, so contention ends. The bound
- * only guards against a bug looping for ever. (It was 16: ten writers on one object got 409s.)
+ * attempt); a write loses a round only to another write landing, so contention ends. Writers of
+ * one key through this registry take turns (WriteTurns), so only other servers and out-of-band
+ * writers make it lose at all. The bound only guards against a bug looping for ever. (It was
+ * 16: ten writers on one object got 409s; at 1000, without turns, one of 8 writers sometimes
+ * lost every group-commit round.)
  */
 const maxCasAttempts = 1000;
+
+/**
+ * Per-key FIFO turns (see the file comment). `enter` queues a writer behind the last writer of
+ * its key: await `ahead` when set, write, then call `leave` exactly once (also on failure). The
+ * entry of a key is the promise of its last queued writer, removed when that writer leaves.
+ */
+class WriteTurns {
+  private readonly last = new Map<string, Promise<void>>();
+
+  get size(): number {
+    return this.last.size;
+  }
+
+  enter(key: string): { ahead: Promise<void> | undefined; leave: () => void } {
+    const ahead = this.last.get(key);
+    let leave!: () => void;
+    const mine: Promise<void> = new Promise((resolve) => {
+      leave = () => {
+        if (this.last.get(key) === mine) this.last.delete(key);
+        resolve();
+      };
+    });
+    this.last.set(key, mine);
+    return { ahead, leave };
+  }
+}
 const maxGenerateNameAttempts = 8;
 
 interface NamespaceCondition {
@@ -247,6 +284,8 @@ export class RestRegistry {
   /** resumeNamespaceFinalization's scan: none, one running, or one running and another asked for. */
   private resumeScan: 'idle' | 'running' | 'again' = 'idle';
   private stopped = false;
+  /** Same-key updates and deletes take turns (see the file comment). */
+  private readonly turns = new WriteTurns();
 
   constructor(opts: RegistryOptions) {
     this.store = opts.store;
@@ -806,9 +845,9 @@ export class RestRegistry {
   }
 
   /**
-   * The update loop shared by PUT and PATCH. `produce` builds the desired object from a fresh
-   * copy of the current one (attempts after a CAS conflict call it again). A resourceVersion
-   * in the produced object is a precondition.
+   * The update shared by PUT and PATCH, in the key's turn (dryRun: without one). `produce`
+   * builds the desired object from a fresh copy of the current one (attempts after a CAS
+   * conflict call it again). A resourceVersion in the produced object is a precondition.
    */
   private async updateWith(
     k: KindDef,
@@ -821,15 +860,38 @@ export class RestRegistry {
     produce: (current: KubeObject) => KubeObject,
     admit?: AdmitFn,
   ): Promise<WriteResult> {
-    const ref = resourceRefOf(k);
+    if (subresource !== undefined && subresource !== 'status' && !(subresource === 'finalize' && isNamespaceKind(k))) throw methodNotAllowed();
     const key = objectKey(k, namespace, name);
+    if (dryRun) return this.updateLoop(k, key, namespace, name, subresource, dryRun, warnings, manager, produce, admit);
+    const turn = this.turns.enter(key);
+    try {
+      if (turn.ahead) await turn.ahead;
+      return await this.updateLoop(k, key, namespace, name, subresource, dryRun, warnings, manager, produce, admit);
+    } finally {
+      turn.leave();
+    }
+  }
+
+  /** updateWith's read-produce-CAS loop. */
+  private async updateLoop(
+    k: KindDef,
+    key: string,
+    namespace: string | undefined,
+    name: string,
+    subresource: string | undefined,
+    dryRun: boolean,
+    warnings: string[] | (() => string[]),
+    manager: { name: string; apply: boolean },
+    produce: (current: KubeObject) => KubeObject,
+    admit?: AdmitFn,
+  ): Promise<WriteResult> {
+    const ref = resourceRefOf(k);
     const validation = validationFor(groupKindOf(k));
     // The kind's own warnings (deprecated annotations...) of the last main-resource update checked.
     let kindWarnings: string[] = [];
     const warn = () => [...(typeof warnings === 'function' ? warnings() : warnings), ...kindWarnings];
-    if (subresource !== undefined && subresource !== 'status' && !(subresource === 'finalize' && isNamespaceKind(k))) throw methodNotAllowed();
+    let kv = await this.store.get(key);
     for (let attempt = 1; ; attempt++) {
-      const kv = await this.store.get(key);
       if (!kv) throw notFound(ref, name);
       const old = asRequestedVersion(k, decodeStored(kv.value, kv.modRevision));
       const currentRV = String(kv.modRevision);
@@ -882,8 +944,9 @@ export class RestRegistry {
           const { revision } = await this.store.delete(key, kv.modRevision);
           return { code: 200, json: withResourceVersion(encodeForStore(next), revision), warnings: warn() };
         } catch (err) {
-          if (isCasConflict(err) && attempt < maxCasAttempts) continue;
-          throw mapWriteError(err, ref, name);
+          if (!(isCasConflict(err) && attempt < maxCasAttempts)) throw mapWriteError(err, ref, name);
+          kv = await this.stateAfterConflict(err, key);
+          continue;
         }
       }
       const allocator = isServiceKind(k) && subresource === undefined ? this.serviceAllocator : undefined;
@@ -892,17 +955,18 @@ export class RestRegistry {
         return { code: 200, json: JSON.stringify(next), warnings: warn() };
       }
       const toWrite = next;
+      const expected = kv.modRevision;
       const write = async () => {
         const json = encodeForStore(toWrite);
-        return withResourceVersion(json, await this.store.update(key, json, kv.modRevision));
+        return withResourceVersion(json, await this.store.update(key, json, expected));
       };
       try {
         const json = allocator ? await allocator.allocate(next, old, write) : await write();
         if (subresource === 'finalize' && next.metadata.deletionTimestamp) this.scheduleNamespaceFinalization(name, 0);
         return { code: 200, json, warnings: warn() };
       } catch (err) {
-        if (isCasConflict(err) && attempt < maxCasAttempts) continue;
-        throw mapWriteError(err, ref, name);
+        if (!(isCasConflict(err) && attempt < maxCasAttempts)) throw mapWriteError(err, ref, name);
+        kv = await this.stateAfterConflict(err, key);
       }
     }
   }
@@ -922,19 +986,30 @@ export class RestRegistry {
     const ref = resourceRefOf(k);
     const systemClass = isPriorityClassKind(k) ? systemPriorityClassDeletion(name) : undefined;
     if (systemClass) throw systemClass;
-    if (isNamespaceKind(k)) {
-      if (undeletableNamespaces.has(name)) throw forbidden(`namespaces "${name}" is forbidden: this namespace may not be deleted`, ref, name);
-      return this.deleteNamespace(k, name, opts, admit);
+    const ns = isNamespaceKind(k);
+    if (ns && undeletableNamespaces.has(name)) throw forbidden(`namespaces "${name}" is forbidden: this namespace may not be deleted`, ref, name);
+    if (opts.dryRun) return ns ? this.deleteNamespace(k, name, opts, admit) : this.deleteObject(k, namespace, name, opts, admit);
+    // In the key's turn, as updates (see the file comment).
+    const turn = this.turns.enter(objectKey(k, namespace, name));
+    try {
+      if (turn.ahead) await turn.ahead;
+      return await (ns ? this.deleteNamespace(k, name, opts, admit) : this.deleteObject(k, namespace, name, opts, admit));
+    } finally {
+      turn.leave();
     }
-    return this.deleteObject(k, namespace, name, opts, admit);
+  }
+
+  /** The key's state after a failed compare-and-swap: the one a Conflict carries, else a fresh read. */
+  private stateAfterConflict(err: unknown, key: string): KeyValue | undefined | Promise<KeyValue | undefined> {
+    return err instanceof StorageError && err.code === 'Conflict' && err.current ? err.current : this.store.get(key);
   }
 
   /** DELETE of a Namespace: mark Terminating and start finalization (see the lifecycle section). */
   private async deleteNamespace(k: KindDef, name: string, opts: ParsedDeleteOptions, admit?: AdmitFn): Promise<{ code: 200 | 202; json: string }> {
     const ref = resourceRefOf(k);
     const key = objectKey(k, undefined, name);
+    let kv = await this.store.get(key);
     for (let attempt = 1; ; attempt++) {
-      const kv = await this.store.get(key);
       if (!kv) throw notFound(ref, name);
       const obj = decodeStored(kv.value, kv.modRevision);
       await admit?.(undefined, obj);
@@ -963,8 +1038,8 @@ export class RestRegistry {
         this.scheduleNamespaceFinalization(name, 0);
         return { code: 200, json: withResourceVersion(json, rev) };
       } catch (err) {
-        if (isCasConflict(err) && attempt < maxCasAttempts) continue;
-        throw mapWriteError(err, ref, name);
+        if (!(isCasConflict(err) && attempt < maxCasAttempts)) throw mapWriteError(err, ref, name);
+        kv = await this.stateAfterConflict(err, key);
       }
     }
   }
@@ -972,8 +1047,8 @@ export class RestRegistry {
   private async deleteObject(k: KindDef, namespace: string | undefined, name: string, opts: ParsedDeleteOptions, admit?: AdmitFn): Promise<{ code: 200 | 202; json: string }> {
     const ref = resourceRefOf(k);
     const key = objectKey(k, namespace, name);
+    let kv = await this.store.get(key);
     for (let attempt = 1; ; attempt++) {
-      const kv = await this.store.get(key);
       if (!kv) throw notFound(ref, name);
       const obj = decodeStored(kv.value, kv.modRevision);
       await admit?.(undefined, obj);
@@ -1000,8 +1075,9 @@ export class RestRegistry {
             const rev = await this.store.update(key, json, kv.modRevision);
             return { code: 200, json: withResourceVersion(json, rev) };
           } catch (err) {
-            if (isCasConflict(err) && attempt < maxCasAttempts) continue;
-            throw mapWriteError(err, ref, name);
+            if (!(isCasConflict(err) && attempt < maxCasAttempts)) throw mapWriteError(err, ref, name);
+            kv = await this.stateAfterConflict(err, key);
+            continue;
           }
         }
       }
@@ -1037,8 +1113,8 @@ export class RestRegistry {
         const { revision } = await this.store.delete(key, kv.modRevision);
         return { code: 200, json: returnsDeletedObject(k) ? withResourceVersion(kv.value, revision) : deletedStatus(k, name, m.uid) };
       } catch (err) {
-        if (isCasConflict(err) && attempt < maxCasAttempts) continue;
-        throw mapWriteError(err, ref, name);
+        if (!(isCasConflict(err) && attempt < maxCasAttempts)) throw mapWriteError(err, ref, name);
+        kv = await this.stateAfterConflict(err, key);
       }
     }
   }
