@@ -206,6 +206,20 @@ class WriteTurns {
 }
 const maxGenerateNameAttempts = 8;
 
+/** What one update (PUT or PATCH) needs through its CAS loop. */
+interface UpdateArgs {
+  k: KindDef;
+  key: string;
+  namespace: string | undefined;
+  name: string;
+  subresource: string | undefined;
+  dryRun: boolean;
+  warnings: string[] | (() => string[]);
+  manager: { name: string; apply: boolean };
+  produce: (current: KubeObject) => KubeObject;
+  admit?: AdmitFn;
+}
+
 interface NamespaceCondition {
   type: string;
   status: 'True' | 'False';
@@ -862,29 +876,20 @@ export class RestRegistry {
   ): Promise<WriteResult> {
     if (subresource !== undefined && subresource !== 'status' && !(subresource === 'finalize' && isNamespaceKind(k))) throw methodNotAllowed();
     const key = objectKey(k, namespace, name);
-    if (dryRun) return this.updateLoop(k, key, namespace, name, subresource, dryRun, warnings, manager, produce, admit);
+    const args: UpdateArgs = { k, key, namespace, name, subresource, dryRun, warnings, manager, produce, ...(admit ? { admit } : {}) };
+    if (dryRun) return this.updateLoop(args);
     const turn = this.turns.enter(key);
     try {
       if (turn.ahead) await turn.ahead;
-      return await this.updateLoop(k, key, namespace, name, subresource, dryRun, warnings, manager, produce, admit);
+      return await this.updateLoop(args);
     } finally {
       turn.leave();
     }
   }
 
   /** updateWith's read-produce-CAS loop. */
-  private async updateLoop(
-    k: KindDef,
-    key: string,
-    namespace: string | undefined,
-    name: string,
-    subresource: string | undefined,
-    dryRun: boolean,
-    warnings: string[] | (() => string[]),
-    manager: { name: string; apply: boolean },
-    produce: (current: KubeObject) => KubeObject,
-    admit?: AdmitFn,
-  ): Promise<WriteResult> {
+  private async updateLoop(a: UpdateArgs): Promise<WriteResult> {
+    const { k, key, namespace, name, subresource, dryRun, warnings, manager, produce, admit } = a;
     const ref = resourceRefOf(k);
     const validation = validationFor(groupKindOf(k));
     // The kind's own warnings (deprecated annotations...) of the last main-resource update checked.
