@@ -184,12 +184,6 @@ export class ClusterDns {
     if (self >= 0) this.upstreams.splice(self, 1);
   }
 
-  /** Resolves once the caches have synced (tests). */
-  async ready(): Promise<void> {
-    await Promise.all([this.services.waitForSync(), this.endpoints.waitForSync()]);
-    this.synced = true;
-  }
-
   private async listen(): Promise<void> {
     // With port 0 the UDP port is free but the same TCP port may not be: a few tries.
     for (let attempt = 0; ; attempt++) {

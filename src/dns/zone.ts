@@ -125,20 +125,15 @@ function clusterIPs(svc: Service): string[] {
 
 export class ClusterZone {
   readonly domain: string;
-  private readonly soaName: string;
+  private readonly ttl: number;
 
   constructor(
     private readonly source: ZoneSource,
-    o: { domain?: string; ttl?: number; nameserver?: string } = {},
+    o: { domain?: string; ttl?: number } = {},
   ) {
     this.domain = (o.domain ?? DEFAULT_CLUSTER_DOMAIN).toLowerCase().replace(/\.$/, '');
     this.ttl = o.ttl ?? DEFAULT_TTL;
-    this.nameserver = o.nameserver;
-    this.soaName = this.domain;
   }
-
-  private readonly ttl: number;
-  private readonly nameserver: string | undefined;
 
   /** The records of `q`, or 'forward' when the name is not this zone's (see the file's contract). */
   answer(q: Question): ZoneAnswer | 'forward' {
@@ -151,7 +146,7 @@ export class ClusterZone {
 
   private soa(): ResourceRecord {
     return {
-      name: this.soaName,
+      name: this.domain,
       type: RRType.SOA,
       ttl: this.ttl,
       data: { mname: `ns.dns.${this.domain}`, rname: `hostmaster.${this.domain}`, serial: this.source.serial(), refresh: 7200, retry: 1800, expire: 86400, minimum: this.ttl },
@@ -194,13 +189,9 @@ export class ClusterZone {
     if (rel.length === 1) {
       if (rel[0] === 'dns-version') return t === RRType.TXT || t === RRType.ANY ? this.records([{ name: owner, type: RRType.TXT, ttl: this.ttl, data: [DNS_SCHEMA_VERSION] }]) : this.noData();
       if (rel[0] === 'svc' || rel[0] === 'pod') return this.noData();
-      if (rel[0] === 'dns') return this.nameserver ? this.noData() : this.nxDomain();
       return this.nxDomain();
     }
     const kind = rel[rel.length - 1];
-    if (rel.length === 2 && rel[0] === 'ns' && rel[1] === 'dns' && this.nameserver) {
-      return this.records(this.addressRecords(owner, [this.nameserver], t));
-    }
     if (kind === 'pod') {
       if (rel.length === 2) return this.noData();
       if (rel.length !== 3) return this.nxDomain();
