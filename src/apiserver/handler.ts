@@ -32,6 +32,7 @@ import { BadPathError, parsePath, type ResourceRoute } from './request-info.js';
 import { buildTable, wantsTable } from './tables/index.js';
 import type { WatchCache } from './watch-cache.js';
 import { asServedVersion } from './object-codec.js';
+import { BACKUP_PATH } from './backup.js';
 
 export const versionInfo = {
   major: '1',
@@ -71,6 +72,8 @@ export interface HandlerDeps {
   metrics?: ServerMetrics;
   /** Where pods/log connects to agents with (client certificate + CA); absent = plain HTTP. */
   kubeletClient?: { certPem: string; keyPem: string; caPem: string };
+  /** GET /everynode/backup (backup.ts); absent: 404. */
+  backup?: (req: IncomingMessage, res: ServerResponse) => Promise<void>;
 }
 
 export function createHandler(deps: HandlerDeps): (req: IncomingMessage, res: ServerResponse) => void {
@@ -173,6 +176,9 @@ async function handle(deps: HandlerDeps, req: IncomingMessage, res: ServerRespon
     case '/openapi/v3':
     case '/openapi/v3/':
       return sendJson(res, 200, deps.openapi.index());
+    case BACKUP_PATH:
+      if (!deps.backup) break;
+      return deps.backup(req, res);
     case '/openapi/v2': {
       // kubectl 1.27/1.28 ask for protobuf and decode the body whatever its type; others get JSON.
       const v2 = deps.openapi.v2();

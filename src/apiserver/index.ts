@@ -33,6 +33,7 @@ import { ensureSystemPriorityClasses, PodAdmission } from './pod-admission.js';
 import { ServiceAllocator } from './service-alloc.js';
 import { startEventExpiry, type EventExpiry } from './event-expiry.js';
 import { createHandler } from './handler.js';
+import { createBackupHandler } from './backup.js';
 import { ServerHealth } from './health.js';
 import { maxBodyBytes } from './http.js';
 import { ensureBootstrapRbac, initRequestSecurity, writeAdminKubeconfig, type RequestSecurity } from './security.js';
@@ -43,6 +44,7 @@ import { WatchCache } from './watch-cache.js';
 import type { ControllerManager, ControllersOptions } from '../controllers/manager.js';
 import type { ClusterDns } from '../dns/index.js';
 
+export { BACKUP_PATH, BACKUP_REVISION_HEADER } from './backup.js';
 export { AUDIT_FILE, AUDIT_ID_HEADER, AuditLog, type AuditEvent, type AuditOptions } from './audit.js';
 export { toHttpError } from './errors.js';
 export { versionInfo } from './handler.js';
@@ -177,6 +179,12 @@ export const SECRETS_KEY_PREFIX = `${registryRoot}core/secrets/`;
  * key of `<dataDir>/secrets-encryption.key`, created at first start. Servers of one cluster
  * share the data dir, hence the key. Fails at start-up for a missing or wrong key.
  */
+/** The SQLite store under the encryption wrapper, if the server's store is one. */
+function sqliteStoreOf(store: Store): SqliteStore | undefined {
+  const raw = store instanceof EncryptingStore ? store.raw : store;
+  return raw instanceof SqliteStore ? raw : undefined;
+}
+
 async function openSecretsEncryptedStore(url: string, dataDir: string): Promise<Store> {
   const raw = await openStore(url);
   try {
@@ -277,9 +285,11 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       health: new ServerHealth({ serving: () => ready, store, logger: logger.child('health') }),
       kubeletClient: security.kubeletClient,
       serviceAccountTokens: security.auth.serviceAccountTokens,
-      metrics: new ServerMetrics(kinds, () => {
-        const raw = store instanceof EncryptingStore ? store.raw : store;
-        return raw instanceof SqliteStore ? raw.stats() : undefined;
+      metrics: new ServerMetrics(kinds, () => sqliteStoreOf(store)?.stats()),
+      backup: createBackupHandler({
+        dir: dataDir,
+        describe: (opts.storeUrl ?? 'sqlite:').split(':')[0]!,
+        ...(sqliteStoreOf(store) ? { backup: (file: string) => sqliteStoreOf(store)!.backup(file) } : {}),
       }),
     };
     // In-process callers (controller manager) are trusted; the network listener is secured.

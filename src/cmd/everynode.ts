@@ -1,14 +1,14 @@
 #!/usr/bin/env node
 // The `everynode` binary. Thin: parses arguments and calls the parts.
 //   everynode server [--data-dir DIR] [--listen HOST:PORT] [--store sqlite|etcd://...]
-//   everynode agent|up|token|node|hollow-nodes|dashboard ...   (cluster lifecycle)
+//   everynode agent|up|token|node|backup|restore|hollow-nodes|dashboard ...   (cluster lifecycle)
 //   everynode get|apply|logs|rollout|...                        (client verbs, src/cli)
 //   everynode [help|--help|-h]   all commands (help.ts); everynode help VERB [SUB]: its --help;
 //   --help/-h after a lifecycle command (sub-command): that command's part of the usage
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { agentUsage, runAgent, runUp, upUsage } from './agent.js';
-import { fullUsage, helpArgv, lifecycleHelp, wantsHelp } from './help.js';
+import { fullUsage, helpArgv, lifecycleHelp, usageSection, wantsHelp } from './help.js';
 import { clusterDnsFlags, storeFlagUsage, storeUrlFromFlag } from './store-flag.js';
 import { createLogger } from '../util/logger.js';
 import { applyServerHeapPolicy } from '../util/heap.js';
@@ -33,14 +33,15 @@ cluster commands:
 ${serverUsage}${upUsage}${agentUsage}`;
 
 async function usage(): Promise<string> {
-  const [{ tokenUsage }, { nodeUsage }, { hollowNodesUsage }, { dashboardUsage }, { commandTree }] = await Promise.all([
+  const [{ tokenUsage }, { nodeUsage }, { backupUsage }, { hollowNodesUsage }, { dashboardUsage }, { commandTree }] = await Promise.all([
     import('./token.js'),
     import('./node.js'),
+    import('./backup.js'),
     import('../hollow/index.js'),
     import('../dashboard/index.js'),
     import('../cli/index.js'),
   ]);
-  return fullUsage(usageHead + tokenUsage + nodeUsage + hollowNodesUsage + dashboardUsage, commandTree());
+  return fullUsage(usageHead + tokenUsage + nodeUsage + backupUsage + hollowNodesUsage + dashboardUsage, commandTree());
 }
 
 async function runServer(args: string[]): Promise<void> {
@@ -132,6 +133,15 @@ async function main(argv: string[]): Promise<void> {
         return;
       }
       return runToken(rest);
+    }
+    case 'backup':
+    case 'restore': {
+      const { runBackup, runRestore, backupUsage } = await import('./backup.js');
+      if (wantsHelp(rest)) {
+        process.stdout.write(`usage: everynode ${command} ${command === 'backup' ? 'OUT_DIR' : 'BACKUP_DIR'} [options]\n${usageSection(backupUsage, command)}`);
+        return;
+      }
+      return command === 'backup' ? runBackup(rest) : runRestore(rest);
     }
     case 'node': {
       const { runNode, nodeUsage } = await import('./node.js');

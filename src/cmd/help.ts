@@ -1,5 +1,5 @@
 // The help of the `everynode` binary: the cluster lifecycle commands (server, agent, up, token,
-// node, hollow-nodes, dashboard) with their options, then the client verbs of src/cli grouped
+// node, backup, restore, hollow-nodes, dashboard) with their options, then the client verbs of src/cli grouped
 // as `kubectl help` groups them (a verb missing from the table lands in "Other Commands", so
 // a new verb is listed without touching this file).
 //
@@ -22,7 +22,7 @@ const groups: [title: string, verbs: string[]][] = [
 ];
 
 /** The lifecycle commands the binary runs itself (everything else goes to the CLI). */
-export const lifecycleCommands = ['server', 'agent', 'up', 'token', 'node', 'hollow-nodes', 'dashboard'];
+export const lifecycleCommands = ['server', 'agent', 'up', 'token', 'node', 'backup', 'restore', 'hollow-nodes', 'dashboard'];
 
 /** The client verbs of `program` under kubectl's group titles, one `  verb   description` line each. */
 export function clientVerbsHelp(program: Command): string {

@@ -7,7 +7,7 @@ import { openStore } from '../factory.js';
 import { MemoryStore } from '../memory/index.js';
 import { startCompactor } from '../compactor.js';
 import { errorCode, record, runStoreConformance, waitFor } from '../testing/conformance.js';
-import { SqliteStore } from './index.js';
+import { SqliteStore, restoreSqliteBackup } from './index.js';
 
 let dir: string | undefined;
 const dbFile = (): string => {
@@ -368,6 +368,103 @@ describe('SqliteStore specifics', () => {
     await waitFor(() => seen.length > 0, 'a timed compaction once active');
     await compactor.stop();
     expect(seen[0]).toBe(10);
+  });
+});
+
+describe('SqliteStore backup and restoreSqliteBackup', () => {
+  afterEach(removeDir);
+
+  it('backs up while writes continue; the copy holds exactly a prefix of the log', async () => {
+    const store = await SqliteStore.open(dbFile());
+    try {
+      for (let i = 0; i < 300; i++) await store.create(`/b/k${i}`, 'x'.repeat(2000) + i);
+      // Writers keep going during the backup (carried into the copy up to its last step).
+      let stop = false;
+      let n = 0;
+      const writers = (async () => {
+        while (!stop) {
+          const key = `/b/k${n % 300}`;
+          await store.update(key, `v${n++}`, (await store.get(key))!.modRevision);
+        }
+      })();
+      const out = path.join(path.dirname(dbFile()), 'copy.db');
+      const { revision, bytes } = await store.backup(out);
+      stop = true;
+      await writers;
+      expect(bytes).toBeGreaterThan(300 * 2000);
+      expect(revision).toBeGreaterThanOrEqual(300);
+      await expect(store.backup(out)).rejects.toMatchObject({ code: 'AlreadyExists' });
+      // The copy opens as a store at its revision, and agrees with the live store's history there.
+      const copy = new SqliteStore(out);
+      try {
+        expect(await copy.currentRevision()).toBe(revision);
+        const atCopy = await copy.list('/b/');
+        const live = await store.list('/b/', { revision });
+        expect(atCopy.items).toEqual(live.items);
+      } finally {
+        await copy.close();
+      }
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('restores with the revision bumped and everything below it compacted', async () => {
+    const store = await SqliteStore.open(dbFile());
+    const out = path.join(path.dirname(dbFile()), 'copy.db');
+    let created: number;
+    try {
+      created = await store.create('/r/a', 'a1');
+      const upd = await store.update('/r/a', 'a2', created);
+      await store.create('/r/b', 'b1');
+      await store.delete('/r/b');
+      await store.create('/r/c', 'c1');
+      expect(upd).toBeGreaterThan(created);
+      await store.backup(out);
+    } finally {
+      await store.close();
+    }
+    const target = path.join(path.dirname(dbFile()), 'restored', 'state.db');
+    fs.mkdirSync(path.dirname(target));
+    const r = await restoreSqliteBackup(out, target, { bumpRevision: 1000 });
+    expect(r).toEqual({ backupRevision: 5, revision: 1005, keys: 2 });
+    await expect(restoreSqliteBackup(out, target)).rejects.toMatchObject({ code: 'AlreadyExists' });
+    const restored = new SqliteStore(target);
+    try {
+      expect(await restored.compactedRevision()).toBe(1005);
+      const a = await restored.get('/r/a');
+      expect(a).toMatchObject({ value: 'a2', createRevision: created });
+      expect((await restored.list('/r/')).items.map((kv) => kv.key)).toEqual(['/r/a', '/r/c']);
+      // A client holding a revision from before the loss must relist.
+      expect(await errorCode(restored.list('/r/', { revision: 4 }))).toBe('Compacted');
+      const events: unknown[] = [];
+      const errors: unknown[] = [];
+      const w = restored.watch('/r/', 3, { onEvents: (evs) => events.push(...evs), onError: (e) => errors.push(e) });
+      await waitFor(() => errors.length > 0, 'the watch from before the restore to fail');
+      w.stop();
+      expect(events).toEqual([]);
+      expect(await errorCode(Promise.reject(errors[0]))).toBe('Compacted');
+      // New writes continue above the bump; the compacted log keeps one row per live key.
+      expect(await restored.update('/r/a', 'a3', a!.modRevision)).toBe(1006);
+    } finally {
+      await restored.close();
+    }
+  });
+
+  it('refuses a damaged or foreign file and leaves no target behind', async () => {
+    const d = path.dirname(dbFile());
+    const junk = path.join(d, 'junk.db');
+    fs.writeFileSync(junk, 'not a database at all'.repeat(100));
+    const target = path.join(d, 'out.db');
+    await expect(restoreSqliteBackup(junk, target)).rejects.toThrow(/restore from/);
+    const Database = (await import('better-sqlite3')).default;
+    const other = path.join(d, 'other.db');
+    const db = new Database(other);
+    db.exec('CREATE TABLE t (x)');
+    db.close();
+    await expect(restoreSqliteBackup(other, target)).rejects.toThrow(/not an everynode store backup/);
+    expect(fs.readdirSync(d).filter((f) => f.startsWith('out.db'))).toEqual([]);
+    await expect(restoreSqliteBackup(junk, target, { bumpRevision: 0 })).rejects.toThrow(/positive integer/);
   });
 });
 

@@ -1,0 +1,61 @@
+// GET /everynode/backup: a consistent copy of the server's SQLite store, streamed while the
+// server keeps serving (`everynode backup` calls it; restore with `everynode restore`).
+//
+// Contract:
+// - Authorized like any non-resource URL (RBAC `nonResourceURLs: ["/everynode/backup"]`,
+//   verb get): the admin has it, nodes and service accounts do not. The copy holds every
+//   object, Secrets included (encrypted at rest with the data dir's key, which is not sent).
+// - The body is an SQLite database file (`application/vnd.sqlite3`) with Content-Length; the
+//   header `Everynode-Backup-Revision` carries its revision. The copy is written to a
+//   temporary file in the data dir first (SqliteStore.backup: online, a few hundred pages per
+//   event-loop turn) and removed once sent or when the client goes away.
+// - A server whose store is not SQLite (etcd) answers 400 naming etcd's own snapshot tool.
+// - One backup at a time per server: a second concurrent request gets 429 with Retry-After.
+
+import fs from 'node:fs';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { ApiError, badRequest, methodNotAllowed } from '../api/errors.js';
+
+export const BACKUP_PATH = '/everynode/backup';
+export const BACKUP_REVISION_HEADER = 'everynode-backup-revision';
+
+export interface BackupSource {
+  /** Writes the copy to `file`; undefined when the store cannot (not SQLite). */
+  backup?: (file: string) => Promise<{ revision: number; bytes: number }>;
+  /** Where the temporary copy is written (the data dir). */
+  dir: string;
+  /** What the store is, for the error when it cannot back up. */
+  describe: string;
+}
+
+let seq = 0;
+
+export function createBackupHandler(src: BackupSource): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
+  let running = false;
+  return async (req, res) => {
+    const method = req.method ?? 'GET';
+    if (method !== 'GET') throw methodNotAllowed();
+    if (!src.backup) {
+      throw badRequest(`the store is ${src.describe}: back it up with etcd's own tool (etcdctl snapshot save), and the data dir's files by copying them`);
+    }
+    if (running) throw new ApiError(429, 'TooManyRequests', 'a backup is already running on this server; try again when it is done', { retryAfterSeconds: 5 });
+    running = true;
+    const file = path.join(src.dir, `.backup-${process.pid}-${++seq}.db`);
+    try {
+      const { revision, bytes } = await src.backup(file);
+      res.writeHead(200, {
+        'Content-Type': 'application/vnd.sqlite3',
+        'Content-Length': bytes,
+        'Cache-Control': 'no-cache, private',
+        [BACKUP_REVISION_HEADER]: String(revision),
+      });
+      // A client that goes away ends the pipeline with an error: nothing more to answer.
+      await pipeline(fs.createReadStream(file), res).catch(() => res.destroy());
+    } finally {
+      running = false;
+      fs.rmSync(file, { force: true });
+    }
+  };
+}
