@@ -2,7 +2,7 @@
 // failure, termination of the whole process tree, and preStop hooks within the grace period.
 
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -100,6 +100,39 @@ describe('PodWorkers on ProcessRuntime', () => {
     expect(final.phase).toBe('Failed');
     expect(final.containerStatuses![0]!.state!.terminated!.exitCode).toBe(143);
     await workers.removePod('pod-uid-1');
+  });
+
+  it('stopping and removing a pod known only to the runtime (an agent restarted) removes its log directory too', async () => {
+    const { dir, marker, runtime, workers, statuses } = await setup();
+    workers.syncPod({
+      metadata: { name: 'old-daemon', namespace: 'kube-system', uid: 'pod-uid-9' },
+      spec: { nodeName: 'node-a', terminationGracePeriodSeconds: 0, containers: [{ name: 'main', image: 'x', command: ['sh', '-c', `echo hi; sleep 1000 # ${marker}`] }] },
+    });
+    await until(() => (statuses.get('pod-uid-9')?.phase === 'Running' ? true : undefined));
+    const logDir = join(dir, 'pods', 'kube-system_old-daemon_pod-uid-9');
+    expect(existsSync(logDir)).toBe(true);
+    // The agent stops leaving its daemons running; the next agent's workers know nothing of
+    // the pod, the runtime still has it.
+    await workers.shutdown({ stopPods: false });
+    const next = new PodWorkers({ runtime, clock: realClock, nodeName: 'node-a', nodeIP: '127.0.0.1', logRoot: join(dir, 'pods'), minimumGracePeriodSeconds: 0, onStatus: () => undefined });
+    await next.stopUnmanagedPod('pod-uid-9', 0);
+    await next.removePod('pod-uid-9');
+    expect(existsSync(logDir)).toBe(false);
+    expect(pidsWith(marker)).toEqual([]);
+    // The start-up sweep removes directories an earlier agent left without containers, and
+    // keeps those of pods the workers run.
+    const stray = join(dir, 'pods', 'default_gone_pod-uid-stray');
+    mkdirSync(join(stray, 'main'), { recursive: true });
+    next.syncPod({
+      metadata: { name: 'live', namespace: 'default', uid: 'pod-uid-live' },
+      spec: { nodeName: 'node-a', terminationGracePeriodSeconds: 0, containers: [{ name: 'main', image: 'x', command: ['sh', '-c', `sleep 1000 # ${marker}`] }] },
+    });
+    const live = join(dir, 'pods', 'default_live_pod-uid-live');
+    await until(() => (existsSync(live) ? true : undefined));
+    await next.removeOrphanedPods();
+    expect(existsSync(stray)).toBe(false);
+    expect(existsSync(live)).toBe(true);
+    await next.shutdown({ gracePeriodSeconds: 0 });
   });
 
   it('fails a pod whose container has no command, with a clear reason', async () => {

@@ -34,7 +34,7 @@
 
 import { createHash } from 'node:crypto';
 import { hostname as osHostname } from 'node:os';
-import { rm } from 'node:fs/promises';
+import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Container, ContainerState, ContainerStatus, Pod, PodStatus } from '../api/types.js';
 import { Backoff } from './backoff.js';
@@ -783,7 +783,7 @@ export class PodWorkers {
       await this.o.runtime.removePodSandbox(uid);
       await rm(w.logDirectory(), { recursive: true, force: true });
     } else {
-      await this.o.runtime.removePodSandbox(uid);
+      await this.removeUnmanagedSandbox(uid);
     }
     this.backoff.resetPrefix(`${uid}/`);
   }
@@ -799,7 +799,17 @@ export class PodWorkers {
     const grace = Math.max(gracePeriodSeconds, this.o.minimumGracePeriodSeconds ?? 2);
     const running = (await this.o.runtime.listContainers({ podUID: uid })).filter((i) => i.state === 'running');
     await Promise.all(running.map((i) => this.o.runtime.stopContainer(i.id, grace)));
+    await this.removeUnmanagedSandbox(uid);
+  }
+
+  /**
+   * Removes the sandbox of a pod known only to the runtime (from before an agent restart) and
+   * its log directory, found by the uid that ends its name (namespace and name have no '_').
+   */
+  private async removeUnmanagedSandbox(uid: string): Promise<void> {
     await this.o.runtime.removePodSandbox(uid);
+    const dirs = await readdir(this.o.logRoot).catch(() => [] as string[]);
+    for (const d of dirs) if (d.endsWith(`_${uid}`)) await rm(join(this.o.logRoot, d), { recursive: true, force: true });
   }
 
   /**
@@ -819,7 +829,15 @@ export class PodWorkers {
           .filter((i) => i.state === 'running')
           .map((i) => this.o.runtime.stopContainer(i.id, this.o.minimumGracePeriodSeconds ?? 2)),
       );
-      await this.o.runtime.removePodSandbox(uid);
+      await this.removeUnmanagedSandbox(uid);
+    }
+    // Log directories of pods neither a worker nor the runtime knows (left by an earlier agent
+    // that removed the containers but not the directory) go too.
+    const known = new Set([...this.workers.keys(), ...skip]);
+    for (const info of await this.o.runtime.listContainers()) known.add(info.labels[labelPodUID] ?? '');
+    for (const d of await readdir(this.o.logRoot).catch(() => [] as string[])) {
+      const uid = d.slice(d.lastIndexOf('_') + 1);
+      if (d.includes('_') && !known.has(uid)) await rm(join(this.o.logRoot, d), { recursive: true, force: true });
     }
     return [...orphans];
   }
@@ -853,11 +871,13 @@ export class PodWorkers {
   /**
    * Stops all workers. With `stopPods` (default) every pod is terminated first (its grace period,
    * or `gracePeriodSeconds`); without it containers keep running for the next agent to adopt.
+   * The workers are forgotten: a second call does nothing.
    */
   async shutdown(options: { stopPods?: boolean; gracePeriodSeconds?: number } = {}): Promise<void> {
     const all = [...this.workers.values()];
     if (options.stopPods ?? true) await Promise.all(all.map((w) => w.terminate(options.gracePeriodSeconds)));
     for (const w of all) w.stop();
+    this.workers.clear();
     this.unwatch();
   }
 }

@@ -288,7 +288,11 @@ export async function initRequestSecurity(o: {
   watchCache: WatchCache;
   logger: Logger;
 }): Promise<RequestSecurity> {
-  const auth = await initServerAuth(o.dataDir, { sans: o.sans, nameHeld: storeNodeNameHeld(o.store, o.kinds) });
+  const auth = await initServerAuth(o.dataDir, {
+    sans: o.sans,
+    nameHeld: storeNodeNameHeld(o.store, o.kinds),
+    onJoinRefused: (nodeName, why) => o.logger.warn(`join of node ${JSON.stringify(nodeName)} refused: ${why}`),
+  });
   const rbac = new RbacCache(o.store, o.kinds);
   o.watchCache.onChange((resource) => {
     if (resource === '*' || resource.startsWith(`${RBAC_GROUP}/`)) rbac.invalidate();

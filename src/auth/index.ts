@@ -57,7 +57,7 @@ export interface ServerAuth {
 }
 
 /** Everything the server needs at start: PKI (TLS options), token store, admin token, authenticator, join handler. */
-export async function initServerAuth(dataDir: string, o: { sans?: string[]; nameHeld?: NodeNameHeld } = {}): Promise<ServerAuth> {
+export async function initServerAuth(dataDir: string, o: { sans?: string[]; nameHeld?: NodeNameHeld; onJoinRefused?: (nodeName: string, why: string) => void } = {}): Promise<ServerAuth> {
   const pki = await ensurePki(dataDir, { sans: o.sans ?? [] });
   const tokens = new TokenStore(dataDir);
   const adminToken = ensureAdminToken(tokens);
@@ -71,7 +71,7 @@ export async function initServerAuth(dataDir: string, o: { sans?: string[]; name
     serviceAccountTokens,
     authenticator,
     ...(adminToken ? { adminToken } : {}),
-    join: joinHandler({ pki, tokens, revocations, ...(o.nameHeld ? { nameHeld: o.nameHeld } : {}) }),
+    join: joinHandler({ pki, tokens, revocations, ...(o.nameHeld ? { nameHeld: o.nameHeld } : {}), ...(o.onJoinRefused ? { onRefused: o.onJoinRefused } : {}) }),
     authenticateRequest(req, path) {
       const r = authenticator.authenticate(req);
       if (r === 'invalid') return unauthorized();

@@ -75,11 +75,13 @@ describe('join tokens', () => {
     expect(cert.verify(new X509Certificate(pki.caCertPem).publicKey)).toBe(true);
     expect(c.caPem).toBe(pki.caCertPem);
 
-    const handle = joinHandler({ pki, tokens });
+    const refused: string[] = [];
+    const handle = joinHandler({ pki, tokens, onRefused: (name, why) => refused.push(`${name}: ${why}`) });
     const bearer = parseJoinToken(t)!.bearer;
     expect((await handle(bearer, { nodeName: 'node-b' })).status).toBe(200);
-    expect(await handle(undefined, { nodeName: 'x' })).toMatchObject({ status: 401, body: { reason: 'Unauthorized', message: 'Unauthorized' } });
-    expect((await handle(bearer.slice(0, -1) + (bearer.endsWith('a') ? 'b' : 'a'), { nodeName: 'x' })).status).toBe(401);
+    expect(await handle(undefined, { nodeName: 'x' })).toMatchObject({ status: 401, body: { reason: 'Unauthorized', message: 'a join token is required (Authorization: Bearer)' } });
+    const wrongSecret = await handle(bearer.slice(0, -1) + (bearer.endsWith('a') ? 'b' : 'a'), { nodeName: 'x' });
+    expect(wrongSecret).toMatchObject({ status: 401, body: { message: expect.stringMatching(/^the join token is not valid here: unknown, deleted, or made by another cluster/) } });
     expect((await handle(bearer, { nodeName: 'Bad_Name' })).status).toBe(400);
     expect((await handle(bearer, {})).status).toBe(400);
     // An admin (non-join) token is not a join token.
@@ -87,7 +89,21 @@ describe('join tokens', () => {
     expect((await handle(admin, { nodeName: 'x' })).status).toBe(401);
     // Expired join token.
     const { token: old } = tokens.create({ user: 'system:bootstrap', groups: [], kind: 'join', ttlSeconds: 1, now: new Date('2000-01-01T00:00:00Z') });
-    expect((await handle(old, { nodeName: 'x' })).status).toBe(401);
+    const id = old.split('.')[0]!;
+    expect(await handle(old, { nodeName: 'x' })).toMatchObject({ status: 401, body: { message: `the join token ${id} has expired: make a new one with \`everynode token create\`` } });
+    // A token of another cluster (its CA hash) is refused before any lookup.
+    const foreign = t.replace(/^K10([0-9a-f]+)::/, (_, h: string) => `K10${h.replace(/^./, (c) => (c === '0' ? '1' : '0'))}::`);
+    expect((await handle(foreign, { nodeName: 'x' })).status).toBe(401);
+    // The server is told why, for its log (the caller of a wrong secret learns no more than "not valid").
+    expect(refused).toEqual([
+      'x: no join token',
+      'x: an unknown join token',
+      'Bad_Name: invalid node name "Bad_Name": must be a lowercase RFC 1123 subdomain',
+      ': nodeName: Required value',
+      `x: token ${admin.split('.')[0]}, not a join token`,
+      `x: expired join token ${id}`,
+      "x: a join token of another cluster (its CA hash is not this CA's)",
+    ]);
   });
 
   it('agent round trip over real TLS: verifies the CA by hash, joins, stores identity 0600', async () => {

@@ -133,10 +133,15 @@ export async function exchangeJoinToken(
   addresses: string[] = [],
 ): Promise<NodeIdentity> {
   const parsed = parseJoinToken(token);
-  if (!parsed) throw unauthorized();
-  if (parsed.caHash && parsed.caHash !== caHash(deps.pki)) throw unauthorized();
+  if (!parsed) throw new JoinRefused(JOIN_TOKEN_INVALID, 'a malformed join token');
+  if (parsed.caHash && parsed.caHash !== caHash(deps.pki)) throw new JoinRefused(JOIN_TOKEN_INVALID, 'a join token of another cluster (its CA hash is not this CA\'s)');
   const r = deps.tokens.lookup(parsed.bearer, deps.now ?? new Date());
-  if (!r.ok || r.record.kind !== 'join') throw unauthorized();
+  if (!r.ok && r.why === 'expired') {
+    // Only a caller that knows the token's secret gets this far: naming the expiry tells it nothing new.
+    const id = parsed.bearer.split('.')[0] ?? '';
+    throw new JoinRefused(`the join token ${id} has expired: make a new one with \`everynode token create\``, `expired join token ${id}`);
+  }
+  if (!r.ok || r.record.kind !== 'join') throw new JoinRefused(JOIN_TOKEN_INVALID, r.ok ? `token ${r.record.id}, not a join token` : 'an unknown join token');
   // A revoked node comes back only with a token made after its revocation: the machine that
   // was locked out may still hold the token it joined with.
   const cutoff = deps.revocations?.cutoffOf(nodeUserName(nodeName));
@@ -151,6 +156,15 @@ export async function exchangeJoinToken(
   return issueNodeIdentity(deps.pki, nodeName, addresses);
 }
 
+const JOIN_TOKEN_INVALID = 'the join token is not valid here: unknown, deleted, or made by another cluster (`everynode token list` on the server shows the valid ones)';
+
+/** A join refused for its token: 401 with `message` for the caller; `why` for the server's log. */
+class JoinRefused extends ApiError {
+  constructor(message: string, readonly why: string) {
+    super(401, 'Unauthorized', message);
+  }
+}
+
 export interface JoinResponse {
   status: number;
   body: NodeCredentials | Status;
@@ -161,18 +175,29 @@ export interface JoinResponse {
  * authentication (the join token is not an API credential). `bearer` is the token from
  * `Authorization: Bearer` (undefined if absent); `body` the decoded JSON request body.
  */
-export function joinHandler(deps: { pki: Pki; tokens: TokenStore; revocations?: { cutoffOf(user: string): number | undefined }; nameHeld?: NodeNameHeld }) {
+export function joinHandler(deps: {
+  pki: Pki;
+  tokens: TokenStore;
+  revocations?: { cutoffOf(user: string): number | undefined };
+  nameHeld?: NodeNameHeld;
+  /** Told of every refused join (the server logs it: an operator sees why a node cannot join). */
+  onRefused?: (nodeName: string, why: string) => void;
+}) {
   return async (bearer: string | undefined, body: unknown): Promise<JoinResponse> => {
+    const named = (body as { nodeName?: unknown } | null)?.nodeName;
+    const nodeName = typeof named === 'string' ? named.slice(0, 253) : '';
     try {
-      if (!bearer) throw unauthorized();
-      const nodeName = (body as { nodeName?: unknown } | null)?.nodeName;
-      if (typeof nodeName !== 'string') throw badRequest('nodeName: Required value');
+      if (!bearer) throw new JoinRefused('a join token is required (Authorization: Bearer)', 'no join token');
+      if (typeof named !== 'string') throw badRequest('nodeName: Required value');
       const rawAddresses = (body as { addresses?: unknown } | null)?.addresses;
       const addresses = Array.isArray(rawAddresses) ? rawAddresses.filter((a): a is string => typeof a === 'string' && a.length > 0 && a.length <= 253).slice(0, 16) : [];
-      const c = await exchangeJoinToken(deps, bearer, nodeName, addresses);
-      return { status: 200, body: nodeCredentials(nodeName, c) };
+      const c = await exchangeJoinToken(deps, bearer, named, addresses);
+      return { status: 200, body: nodeCredentials(named, c) };
     } catch (e) {
-      if (e instanceof ApiError) return { status: e.code, body: e.toStatus() };
+      if (e instanceof ApiError) {
+        deps.onRefused?.(nodeName, e instanceof JoinRefused ? e.why : e.message);
+        return { status: e.code, body: e.toStatus() };
+      }
       throw e;
     }
   };

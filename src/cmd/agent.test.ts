@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../util/logger.js';
-import { runUp, startOrStopUp, stopUp, type UpParts } from './agent.js';
+import { ensurePki, issueClientCert, storeNodeIdentity } from '../auth/index.js';
+import { runAgent, runUp, startOrStopUp, stopUp, type UpParts } from './agent.js';
 
 describe('everynode up', () => {
   it('rejects a bad --hollow-nodes, --dashboard, --cluster-dns or --cluster-domain before starting anything', async () => {
@@ -64,5 +65,23 @@ describe('everynode up', () => {
     }, silentLogger);
     await expect(failed).rejects.toThrow('not a loopback address');
     expect(order).toEqual(['controllers', 'rotation', 'agent stopPods=true', 'server']);
+  });
+});
+
+describe('everynode agent', () => {
+  it('started under another --name than its data dir joined as, says so instead of asking for a token', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'agent-name-'));
+    try {
+      const pki = await ensurePki(join(dir, 'server'));
+      const client = await issueClientCert(pki, { commonName: 'system:node:alpha', organizations: ['system:nodes'], days: 1 });
+      const agentDir = join(dir, 'agent');
+      storeNodeIdentity(agentDir, { ...client, caPem: pki.caCertPem, servingCertPem: client.certPem, servingKeyPem: client.keyPem });
+      await expect(runAgent(['--data-dir', agentDir, '--name', 'beta'])).rejects.toThrow(
+        `agent: ${agentDir} holds the identity of node "alpha", not "beta": run with --name alpha, or join as beta with --server URL --token TOKEN`,
+      );
+      await expect(runAgent(['--data-dir', join(dir, 'empty'), '--name', 'beta'])).rejects.toThrow('agent: --server URL --token TOKEN (or --kubeconfig FILE) is required');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

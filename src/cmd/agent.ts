@@ -141,6 +141,10 @@ export async function runAgent(args: string[]): Promise<void> {
     }
     creds = { ca: identity.caPem, cert: identity.certPem, key: identity.keyPem };
   } else {
+    const other = identityNodeName(dataDir);
+    if (other !== undefined && other !== nodeName) {
+      throw new Error(`agent: ${dataDir} holds the identity of node ${JSON.stringify(other)}, not ${JSON.stringify(nodeName)}: run with --name ${other}, or join as ${nodeName} with --server URL --token TOKEN (a join token from \`everynode token create\`)`);
+    }
     throw new Error('agent: --server URL --token TOKEN (or --kubeconfig FILE) is required');
   }
   if (servers.length === 0) throw new Error(`agent: invalid --server ${JSON.stringify(values.server)}`);
@@ -363,6 +367,18 @@ function rotateIdentity(
 }
 
 /** The stored node identity when it is this node's (CN system:node:<name>) and of a CA; undefined otherwise. */
+/** The node name the data dir's identity certificate was issued to, if it holds one. */
+function identityNodeName(dataDir: string): string | undefined {
+  const id = loadNodeIdentity(dataDir);
+  if (!id) return undefined;
+  try {
+    const cn = new X509Certificate(id.certPem).subject.split('\n').find((l) => l.startsWith('CN=system:node:'));
+    return cn?.slice('CN=system:node:'.length);
+  } catch {
+    return undefined;
+  }
+}
+
 function identityFor(dataDir: string, nodeName: string): NodeIdentity | undefined {
   const id = loadNodeIdentity(dataDir);
   if (!id) return undefined;
