@@ -363,6 +363,25 @@ describe('rollout', () => {
     expect(await cli(['rollout', 'undo', 'ds/merge', '-n', 'parity', '--to-revision=1', '--dry-run=client'])).toEqual({ code: 0, stdout: `daemonset.apps/merge will roll back to ${expected} (dry run)\n`, stderr: '' });
   });
 
+  it('history lists revisions in kubectl 1.32\'s layout; -o prints the DaemonSet as of each revision', async () => {
+    expect(await cli(['rollout', 'history', 'ds/roll', '-n', 'parity'])).toEqual({
+      code: 0,
+      stdout: 'daemonset.apps/roll \nREVISION  CHANGE-CAUSE\n1         <none>\n2         <none>\n\n',
+      stderr: '',
+    });
+    expect((await cli(['rollout', 'history', 'ds/roll', '-n', 'parity', '-o', 'name'])).stdout).toBe('daemonset.apps/roll\ndaemonset.apps/roll\n');
+    expect((await cli(['rollout', 'history', 'ds/roll', '-n', 'parity', '-o', 'jsonpath={.spec.template.spec.containers[0].image};'])).stdout).toBe('busybox;busybox:2;');
+    const yaml = (await cli(['rollout', 'history', 'ds/roll', '-n', 'parity', '-o', 'yaml'])).stdout;
+    expect(yaml.split('\n---\n').map((d) => /image: (\S+)/.exec(d)?.[1])).toEqual(['busybox', 'busybox:2']);
+    expect(yaml).toMatch(/^apiVersion: apps\/v1\nkind: DaemonSet\n/);
+    const one = JSON.parse((await cli(['rollout', 'history', 'ds/roll', '-n', 'parity', '--revision=1', '-o', 'json'])).stdout) as { kind: string; metadata: { name: string }; spec: { template: { spec: { containers: { image: string }[] } } } };
+    expect([one.kind, one.metadata.name, one.spec.template.spec.containers[0]!.image]).toEqual(['DaemonSet', 'roll', 'busybox']);
+    expect(await cli(['rollout', 'history', 'ds/roll', '-n', 'parity', '--revision=7', '-o', 'yaml'])).toMatchObject({ code: 1, stderr: 'error: unable to find the specified revision\n' });
+    expect((await cli(['rollout', 'history', 'ds/roll', '-n', 'parity', '-o', 'wide'])).stderr).toBe(
+      'error: unable to match a printer suitable for the output format "wide", allowed formats are: json,jsonpath,jsonpath-as-json,name,yaml\n',
+    );
+  });
+
   it('history --revision of a DaemonSet without history says so (exit 0), as kubectl', async () => {
     expect(await cli(['rollout', 'history', 'ds/empty', '-n', 'parity', '--revision=3'])).toEqual({ code: 0, stdout: 'daemonset.apps/empty with revision #3\nNo rollout history found.\n', stderr: '' });
   });

@@ -128,7 +128,7 @@ describe('everynode rollout', () => {
     expect((await cli(['create', '-f', f])).code).toBe(0);
 
     const h = await cli(['rollout', 'history', 'ds/hist']);
-    expect(h).toMatchObject({ code: 0, stdout: 'daemonset.apps/hist\nREVISION   CHANGE-CAUSE\n1          <none>\n2          image bump\n' });
+    expect(h).toMatchObject({ code: 0, stdout: 'daemonset.apps/hist \nREVISION  CHANGE-CAUSE\n1         <none>\n2         image bump\n\n' });
     const one = await cli(['rollout', 'history', 'ds/hist', '--revision', '1']);
     expect(one.stdout).toMatch(/^daemonset\.apps\/hist with revision #1\nPod Template:\n[\s\S]*Image:\tbusybox:1\.36\n/);
     expect(await cli(['rollout', 'history', 'ds/hist', '--revision', '7'])).toMatchObject({ code: 1, stderr: 'error: unable to find the specified revision\n' });

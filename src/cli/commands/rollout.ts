@@ -33,7 +33,7 @@ import { qualifiedPlural, type ResourceInfo } from '../discovery.js';
 import { type CliIO, paint } from '../io.js';
 import { type CliContext, controllerUid, dryRunOption, dryRunStrategy, dryRunSuffix, intFlag, objectRef, parseDuration, parseSingleTarget, parseTargets, selectorString } from './common.js';
 import { podTemplateText } from './describe.js';
-import { formatRows } from '../printers.js';
+import { columnWidths, parseOutputFormat, printObjects, type ObjectFormat } from '../printers.js';
 import type { KubeObject, PodTemplateSpec } from '../../api/types.js';
 
 export interface RolloutState {
@@ -369,6 +369,15 @@ export function revisionTemplate(ds: DaemonSet, cr: ControllerRevision): PodTemp
   return applied.spec?.template ?? ({} as PodTemplateSpec);
 }
 
+/** The -o formats of `rollout history` (kubectl's: the object printers, no tables). */
+function historyFormat(o: string): ObjectFormat {
+  const f = parseOutputFormat(o);
+  if (f.kind === 'table' || f.kind === 'custom-columns') {
+    throw new CliError(`unable to match a printer suitable for the output format "${o}", allowed formats are: json,jsonpath,jsonpath-as-json,name,yaml`);
+  }
+  return f;
+}
+
 export function registerRollout(program: Command, ctx: CliContext): void {
   const rollout = program.command('rollout').description('Manage the rollout of a DaemonSet: status, history, undo, restart');
 
@@ -389,13 +398,26 @@ export function registerRollout(program: Command, ctx: CliContext): void {
     .description('List the revisions of a DaemonSet (or show one with --revision)')
     .argument('<target...>', 'ds/NAME or ds NAME')
     .option('--revision <n>', 'show the pod template of this revision', intFlag('--revision', 'rollout history'), 0)
-    .action(async (args: string[], opts: { revision: number }, cmd: Command) => {
+    .option('-o, --output <format>', 'print the DaemonSet as of each revision (or --revision): json|yaml|name|jsonpath=TEMPLATE')
+    .action(async (args: string[], opts: { revision: number; output?: string }, cmd: Command) => {
       if (opts.revision < 0) throw new CliError(`revision must be a positive integer: ${opts.revision}`);
+      const format = opts.output === undefined ? undefined : historyFormat(opts.output);
       const { r, ds, name } = await getDaemonSet(ctx, cmd, args);
       const revs = await ownedRevisions(ctx, cmd, ds);
       // kubectl looks for history before it looks for the revision asked for.
       if (revs.length === 0 && opts.revision > 0) {
         ctx.out(`${objectRef(r, name)} with revision #${opts.revision}\nNo rollout history found.\n`);
+        return;
+      }
+      if (format) {
+        // As kubectl: the live DaemonSet with each revision's template, one document per revision.
+        const picked = opts.revision > 0 ? revs.filter((x) => x.revision === opts.revision) : revs;
+        if (picked.length === 0) throw new CliError('unable to find the specified revision');
+        const docs = picked.map((cr) => {
+          const asOf = { ...ds, spec: { ...ds.spec, template: revisionTemplate(ds, cr) } } as unknown as KubeObject;
+          return printObjects([asOf], format, false, () => objectRef(r, name).split('/')[0]!);
+        });
+        ctx.out(docs.join(format.kind === 'yaml' ? '---\n' : ''));
         return;
       }
       if (opts.revision > 0) {
@@ -410,7 +432,11 @@ export function registerRollout(program: Command, ctx: CliContext): void {
         return;
       }
       const rows = [['REVISION', 'CHANGE-CAUSE'], ...revs.map((cr) => [String(cr.revision), cr.metadata.annotations?.['kubernetes.io/change-cause'] ?? '<none>'])];
-      ctx.out(`${objectRef(r, name)}\n${formatRows(rows)}`);
+      // kubectl's layout: its name printer's line (with the space of an empty operation), a
+      // tabwriter table with a padding of two, and a blank line.
+      const widths = columnWidths(rows);
+      const table = rows.map((row) => row.map((c, i) => (i === row.length - 1 ? c : c.padEnd((widths[i] ?? 0) + 2))).join('')).join('\n');
+      ctx.out(`${objectRef(r, name)} \n${table}\n\n`);
     });
 
   rollout
