@@ -21,6 +21,10 @@ import { registerNode } from './commands/node.js';
 import { registerDrain } from './commands/drain.js';
 import { registerTop } from './commands/top.js';
 import { registerRollout } from './commands/rollout.js';
+import { registerSet } from './commands/set.js';
+import { registerPatch } from './commands/patch.js';
+import { registerEdit } from './commands/edit.js';
+import { registerEvents } from './commands/events.js';
 import { formatError } from './context.js';
 import { type CliIO, defaultIO, paint } from './io.js';
 
@@ -74,6 +78,10 @@ export function buildProgram(ctx: CliContext): Command {
   registerDrain(program, ctx);
   registerTop(program, ctx);
   registerRollout(program, ctx);
+  registerSet(program, ctx);
+  registerPatch(program, ctx);
+  registerEdit(program, ctx);
+  registerEvents(program, ctx);
   registerMisc(program, ctx);
   return program;
 }

@@ -12,12 +12,12 @@ import type { Command } from 'commander';
 
 /** kubectl's help groups, with the everynode verbs that belong to each. */
 const groups: [title: string, verbs: string[]][] = [
-  ['Basic Commands (Beginner)', ['create']],
-  ['Basic Commands (Intermediate)', ['get', 'delete']],
+  ['Basic Commands (Beginner)', ['create', 'set']],
+  ['Basic Commands (Intermediate)', ['get', 'edit', 'delete']],
   ['Deploy Commands', ['rollout']],
   ['Cluster Management Commands', ['top', 'cordon', 'uncordon', 'drain', 'taint']],
-  ['Troubleshooting and Debugging Commands', ['describe', 'logs']],
-  ['Advanced Commands', ['apply']],
+  ['Troubleshooting and Debugging Commands', ['describe', 'logs', 'events']],
+  ['Advanced Commands', ['apply', 'patch']],
   ['Settings Commands', ['label', 'annotate', 'completion']],
 ];
 

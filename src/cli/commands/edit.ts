@@ -1,0 +1,8 @@
+// `everynode edit`: (being written).
+
+import type { Command } from 'commander';
+import type { CliContext } from './common.js';
+
+export function registerEdit(_program: Command, _ctx: CliContext): void {
+  // registered once the verb exists
+}
