@@ -156,6 +156,12 @@ export interface RegistryOptions {
   /** Delay between namespace finalization passes while content remains (default 1 s). */
   namespaceRetryMs?: number;
   /**
+   * How long after a namespace is marked for deletion its content starts to be deleted (default
+   * 5 s, upstream's namespaceDeletionGracePeriod): `kubectl delete -f` of a manifest that lists
+   * the Namespace first deletes the objects after it itself, instead of finding them gone.
+   */
+  namespaceDeletionGraceMs?: number;
+  /**
    * Admission of pod creates that reads other objects (pod-admission.ts): called after
    * defaulting, before validation; mutates the pod or throws the ApiError to answer.
    */
@@ -290,6 +296,7 @@ export class RestRegistry {
   private readonly logger: Logger;
   private readonly namespacePhase: (ns: string) => 'Active' | 'Terminating' | undefined;
   private readonly namespaceRetryMs: number;
+  private readonly namespaceDeletionGraceMs: number;
   private readonly admitPod: ((pod: Pod) => Promise<void>) | undefined;
   private readonly serviceAllocator: ServiceAllocator | undefined;
   private readonly admitPriorityClass: ((pc: KubeObject) => Promise<void>) | undefined;
@@ -308,6 +315,7 @@ export class RestRegistry {
     this.logger = opts.logger;
     this.namespacePhase = opts.namespacePhase ?? (() => undefined);
     this.namespaceRetryMs = opts.namespaceRetryMs ?? 1000;
+    this.namespaceDeletionGraceMs = opts.namespaceDeletionGraceMs ?? 5000;
     this.admitPod = opts.admitPod;
     this.serviceAllocator = opts.serviceAllocator;
     this.admitPriorityClass = opts.admitPriorityClass;
@@ -601,7 +609,12 @@ export class RestRegistry {
       const list = await this.store.list(`${registryRoot}core/namespaces/`);
       for (const kv of list.items) {
         const obj = JSON.parse(kv.value) as KubeObject;
-        if (obj.metadata.deletionTimestamp && obj.metadata.name) this.scheduleNamespaceFinalization(obj.metadata.name, 0);
+        if (!obj.metadata.deletionTimestamp || !obj.metadata.name) continue;
+        // What is left of the deletion grace (a namespace deleted through another server, or
+        // before this one started); a timestamp that does not parse waits the whole grace.
+        const since = Date.parse(obj.metadata.deletionTimestamp);
+        const left = Number.isFinite(since) ? since + this.namespaceDeletionGraceMs - this.clock.now() : this.namespaceDeletionGraceMs;
+        this.scheduleNamespaceFinalization(obj.metadata.name, Math.max(0, Math.min(left, this.namespaceDeletionGraceMs)));
       }
     })()
       .catch((err: unknown) => {
@@ -1028,7 +1041,7 @@ export class RestRegistry {
         throw conflict(ref, name, `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${obj.metadata.resourceVersion ?? ''}`);
       }
       if (obj.metadata.deletionTimestamp) {
-        if (!opts.dryRun) this.scheduleNamespaceFinalization(name, 0);
+        if (!opts.dryRun) this.scheduleNamespaceFinalization(name, this.namespaceDeletionGraceMs);
         return { code: 200, json: withResourceVersion(kv.value, kv.modRevision) };
       }
       const next: KubeObject = {
@@ -1040,7 +1053,7 @@ export class RestRegistry {
       const json = encodeForStore(next);
       try {
         const rev = await this.store.update(key, json, kv.modRevision);
-        this.scheduleNamespaceFinalization(name, 0);
+        this.scheduleNamespaceFinalization(name, this.namespaceDeletionGraceMs);
         return { code: 200, json: withResourceVersion(json, rev) };
       } catch (err) {
         if (!(isCasConflict(err) && attempt < maxCasAttempts)) throw mapWriteError(err, ref, name);

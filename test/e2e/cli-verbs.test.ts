@@ -280,6 +280,26 @@ describe('everynode CLI verbs', () => {
     expect((await cli(['delete', 'ds'])).code).toBe(1);
   });
 
+  it('delete -f of a manifest that lists its Namespace first deletes every object in it (the content waits 5 s, as upstream)', async () => {
+    const manifest = write(
+      'app-with-ns.yaml',
+      [
+        'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: nsfirst',
+        'apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: agent\n  namespace: nsfirst',
+        'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: agent-config\n  namespace: nsfirst\ndata:\n  a: "1"',
+        dsManifest('agent', 'busybox:1.36').replace('metadata:\n  name: agent', 'metadata:\n  name: agent\n  namespace: nsfirst'),
+      ].join('\n---\n'),
+    );
+    expect((await cli(['apply', '-f', manifest])).code).toBe(0);
+    const del = await cli(['delete', '-f', manifest, '--wait=false']);
+    expect(del).toMatchObject({
+      code: 0,
+      stdout: 'namespace "nsfirst" deleted\nserviceaccount "agent" deleted\nconfigmap "agent-config" deleted\ndaemonset.apps "agent" deleted\n',
+      stderr: '',
+    });
+    await waitFor(async () => (await cli(['get', 'namespace', 'nsfirst'])).code === 1, { timeoutMs: 30_000, message: 'namespace nsfirst gone' });
+  });
+
   it('says once that the server is unreachable', async () => {
     // A port that was free a moment ago and has nothing listening now.
     const port = await new Promise<number>((resolve) => {
