@@ -38,6 +38,7 @@ export class OpenApi {
         namespaced: k.namespaced,
         subresources: [...k.subresources],
         verbs: [...k.verbs],
+        ...(k.custom ? { custom: true } : {}),
       }));
       const groupVersion = groupVersionOf(gv);
       const path = gv.group === '' ? `api/${gv.version}` : `apis/${gv.group}/${gv.version}`;

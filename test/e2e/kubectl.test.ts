@@ -508,6 +508,14 @@ spec:
       return r.code === 0 ? r.stdout : undefined;
     })).toContain('gadget.example.org/g1 created');
     expect(await ok(['apply', '-f', '-'], gadget)).toContain('gadget.example.org/g1 unchanged');
+    // A change through client-side apply, diff and a server dry run: kubectl 1.29+ pick the
+    // patch type from OpenAPI v3, which must not offer strategic merge patch for a custom
+    // resource (the server answers it with 415).
+    const bigger = gadget.replace('size: 3', 'size: 4');
+    expect((await kubectl(['diff', '-f', '-'], bigger)).stdout).toMatch(/^\+  size: 4$/m);
+    expect(await ok(['apply', '--dry-run=server', '-f', '-'], bigger)).toContain('gadget.example.org/g1 configured (server dry run)');
+    expect(await ok(['apply', '-f', '-'], bigger)).toContain('gadget.example.org/g1 configured');
+    expect(await ok(['apply', '-f', '-'], gadget)).toContain('gadget.example.org/g1 configured');
     const table = await ok(['get', 'gd']);
     expect(table).toMatch(/^NAME\s+SIZE\n/);
     expect(table).toMatch(/\ng1\s+3\n/);

@@ -75,6 +75,10 @@ describe('custom resources', () => {
     const openapi = await call('GET', '/openapi/v3');
     const doc = await call('GET', openapi.body.paths['apis/example.com/v1'].serverRelativeURL);
     expect(doc.body.components.schemas['com.example.v1.Widget'].properties.spec.properties.size).toMatchObject({ type: 'integer' });
+    // As upstream documents custom resources: no strategic merge patch (refused with 415), no protobuf.
+    const patchOp = doc.body.paths['/apis/example.com/v1/namespaces/{namespace}/widgets/{name}'].patch;
+    expect(Object.keys(patchOp.requestBody.content).sort()).toEqual(['application/apply-patch+yaml', 'application/json-patch+json', 'application/merge-patch+json']);
+    expect(Object.keys(patchOp.responses['200'].content).sort()).toEqual(['application/json', 'application/yaml']);
   });
 
   it('serves the kind with its schema: types, required fields, pruning and strict unknown fields', async () => {

@@ -18,6 +18,11 @@ export interface OpenAPIResource {
   namespaced: boolean;
   subresources: string[];
   verbs: string[];
+  /**
+   * A custom resource: as upstream documents CRDs, no strategic merge patch (the server
+   * refuses it with 415: kubectl 1.29+ read this to pick the patch type) and no protobuf.
+   */
+  custom?: boolean;
 }
 
 type Json = Record<string, unknown>;
@@ -136,6 +141,8 @@ const P = {
 const JSON_TYPES = ['application/json', 'application/yaml', 'application/vnd.kubernetes.protobuf'];
 const content = (schema: Json, types = JSON_TYPES): Json => Object.fromEntries(types.map((t) => [t, { schema }]));
 const PATCH_TYPES = ['application/apply-patch+yaml', 'application/json-patch+json', 'application/merge-patch+json', 'application/strategic-merge-patch+json'];
+const CUSTOM_TYPES = JSON_TYPES.filter((t) => !t.includes('protobuf'));
+const CUSTOM_PATCH_TYPES = PATCH_TYPES.filter((t) => !t.includes('strategic'));
 
 function capitalize(s: string): string {
   return s.charAt(0).toUpperCase() + s.slice(1);
@@ -182,7 +189,7 @@ export function buildOpenAPIV3(groupVersion: string, resources: OpenAPIResource[
     const base = res.namespaced ? `${root}/namespaces/{namespace}/${res.plural}` : `${root}/${res.plural}`;
     const scopeParams: Json[] = res.namespaced ? [P.namespace] : [];
     const objSchema = refTo(kindDef);
-    const ok = (schema: Json, code = '200', description = 'OK'): Json => ({ [code]: { description, content: content(schema) } });
+    const ok = (schema: Json, code = '200', description = 'OK'): Json => ({ [code]: { description, content: content(schema, res.custom ? CUSTOM_TYPES : JSON_TYPES) } });
     const unauthorized = { '401': { description: 'Unauthorized' } };
     const op = (action: string, verbId: string, description: string, extra: Json): Json => ({
       tags: [tag],
@@ -197,7 +204,7 @@ export function buildOpenAPIV3(groupVersion: string, resources: OpenAPIResource[
     const patchOp = (what: string, verbId: string): Json =>
       op('patch', verbId, `partially update ${what}`, {
         parameters: [...writeParams, P.force],
-        requestBody: { content: Object.fromEntries(PATCH_TYPES.map((t) => [t, { schema: refTo(META + 'Patch') }])), required: true },
+        requestBody: { content: Object.fromEntries((res.custom ? CUSTOM_PATCH_TYPES : PATCH_TYPES).map((t) => [t, { schema: refTo(META + 'Patch') }])), required: true },
         responses: { ...ok(objSchema), ...ok(objSchema, '201', 'Created'), ...unauthorized },
       });
     const putOp = (what: string, verbId: string): Json =>
