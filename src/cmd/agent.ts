@@ -121,6 +121,12 @@ export async function runAgent(args: string[]): Promise<void> {
   } else if (values.token || identity) {
     if (!values.server) throw new Error('agent: --server URL is required with --token');
     servers = parseServerList(values.server);
+    if (identity && values.token && (await identityRefused(servers, identity, nodeName))) {
+      // A revoked node (or one whose cluster got a new CA) comes back with a new join token:
+      // the stored identity is what the server refuses, so it is replaced by joining again.
+      logger.warn(`the node identity in ${dataDir}/identity is refused by the server (revoked?): joining again with --token`);
+      identity = undefined;
+    }
     if (!identity) {
       // Loaded only to join: the PKI code is not needed by a running agent.
       const { joinCluster } = await import('../auth/join.js');
@@ -367,6 +373,29 @@ function rotateIdentity(
 }
 
 /** The stored node identity when it is this node's (CN system:node:<name>) and of a CA; undefined otherwise. */
+/**
+ * True when the first server that answers refuses the stored identity with 401 (revoked, or
+ * issued by another CA). A server that cannot be reached or answers otherwise does not count:
+ * the agent then starts with the identity as before and retries as usual.
+ */
+async function identityRefused(servers: string[], id: NodeIdentity, nodeName: string): Promise<boolean> {
+  for (const server of servers) {
+    const transport = new HttpTransport({ server, ca: id.caPem, cert: id.certPem, key: id.keyPem });
+    try {
+      const res = await transport.request({ method: 'GET', path: `/api/v1/nodes/${encodeURIComponent(nodeName)}`, headers: { Accept: 'application/json' }, signal: AbortSignal.timeout(10_000) });
+      for await (const _ of res.body) {
+        // drained
+      }
+      return res.statusCode === 401;
+    } catch {
+      // unreachable or the TLS handshake failed: try the next server
+    } finally {
+      transport.destroy();
+    }
+  }
+  return false;
+}
+
 /** The node name the data dir's identity certificate was issued to, if it holds one. */
 function identityNodeName(dataDir: string): string | undefined {
   const id = loadNodeIdentity(dataDir);

@@ -106,6 +106,30 @@ describe('everynode agent --token', () => {
     }
   });
 
+  it('a revoked node comes back on its own data dir with a new join token (the refused identity is replaced)', async () => {
+    const name = `revoked-${tag}`;
+    const agentDir = makeTempDir(cleanup, 'agent-revoked');
+    const start = (token: string) => spawnNode(cleanup, [everynodeBin, 'agent', '--server', server.url, '--token', token, '--name', name, '--data-dir', agentDir, '--node-ip', '127.0.0.1', '--port', '0']);
+    const registered = (p: { output(): string }) =>
+      waitFor(async () => ((await client.get<Node>(nodesResource, '', name).catch(() => undefined))?.status?.daemonEndpoints ? true : undefined), {
+        timeoutMs: 30_000,
+        message: `node ${name} registered; agent output:\n${p.output()}`,
+      });
+    const first = start(await tokenCreate());
+    await registered(first);
+    const before = statSync(nodeIdentityFiles(agentDir).certFile).mtimeMs;
+    const revoke = await run(process.execPath, [everynodeBin, 'node', 'revoke', name, '--data-dir', dataDir]);
+    expect(revoke.stdout).toContain(`node ${name}: certificates issued before`);
+    process.kill(-first.pid, 'SIGTERM');
+    await first.exited;
+    const again = start(await tokenCreate());
+    await registered(again);
+    expect(again.output()).toContain('is refused by the server (revoked?): joining again with --token');
+    expect(statSync(nodeIdentityFiles(agentDir).certFile).mtimeMs).toBeGreaterThan(before);
+    process.kill(-again.pid, 'SIGTERM');
+    await again.exited;
+  });
+
   it('token rotate-admin replaces the admin token: the old one gets 401, the rewritten kubeconfig works', async () => {
     const old = server.adminToken;
     const r = await run(process.execPath, [everynodeBin, 'token', 'rotate-admin', '--data-dir', dataDir]);
