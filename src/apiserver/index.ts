@@ -34,6 +34,7 @@ import { ServiceAllocator } from './service-alloc.js';
 import { startEventExpiry, type EventExpiry } from './event-expiry.js';
 import { createHandler } from './handler.js';
 import { createBackupHandler } from './backup.js';
+import { clusterCaGuard } from './cluster-ca.js';
 import { ServerHealth } from './health.js';
 import { maxBodyBytes } from './http.js';
 import { ensureBootstrapRbac, initRequestSecurity, writeAdminKubeconfig, type RequestSecurity } from './security.js';
@@ -213,6 +214,9 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   let crds: CustomResourceKinds | undefined;
   let audit: AuditLog | undefined;
   try {
+    // Servers sharing a store must share the CA (cluster-ca.ts); a SQLite store is its data dir's.
+    const caGuard = sqliteStoreOf(store) ? undefined : clusterCaGuard(store, dataDir);
+    await caGuard?.beforePki();
     const kinds = newKindRegistry();
     watchCache = new WatchCache({ store, logger: logger.child('watch-cache'), ...(opts.watchCache ?? {}) });
     await watchCache.start();
@@ -259,6 +263,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     });
     await ensureBootstrapRbac(reg, kinds);
     const security: RequestSecurity = await initRequestSecurity({ dataDir, sans: [host, ...(opts.tlsSans ?? [])], store, kinds, watchCache: wc, logger });
+    await caGuard?.afterPki(security.auth.pki.caCertPem);
 
     if (opts.compaction !== false) {
       const c = opts.compaction ?? { intervalMs: 60_000, retainRevisions: 10_000 };

@@ -27,6 +27,8 @@ export {
   type TestServer,
   type TestServerOptions,
   type TestStoreKind,
+  clusterDataDirs,
+  CLUSTER_FILES,
 } from './server.js';
 export { etcdAvailable, etcdBin, etcdSkipReason, startEtcd, type EtcdProcess } from './etcd.js';
 export { apiClients, apiFailure, decodeApiError, kubeConfigFromFile, type ApiClients, type ApiFailure } from './kube.js';

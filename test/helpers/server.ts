@@ -14,7 +14,8 @@
 
 import { afterAll, beforeAll } from 'vitest';
 import { randomBytes } from 'node:crypto';
-import { resolve } from 'node:path';
+import { cpSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { startServer, type RunningServer, type ServerOptions } from '../../src/apiserver/index.js';
 import { credentialsFromKubeconfig, registerServer } from './auth.js';
 import type { Cleanup } from './cleanup.js';
@@ -143,4 +144,23 @@ export function useTestServer(cleanup: Cleanup, opts: TestServerOptions = {}): {
       return this.ts.server.url;
     },
   };
+}
+
+/** The files of a data dir that every server of one cluster must share (README, "Several servers on etcd"). */
+export const CLUSTER_FILES = ['tls', 'secrets-encryption.key', 'tokens.json', 'kubeconfig.yaml'];
+
+/**
+ * `n` data dirs of one cluster, for servers sharing an etcd prefix: a server is started once on
+ * a store of its own (SQLite) to create the CA, the Secrets key and the admin token, and its
+ * CLUSTER_FILES are copied into each dir, as an operator prepares a second server.
+ */
+export async function clusterDataDirs(cleanup: Cleanup, n: number): Promise<string[]> {
+  const template = makeTempDir(cleanup, 'cluster-template');
+  const first = await startServer({ dataDir: template, listen: '127.0.0.1:0', compaction: false, audit: false, controllers: false });
+  await first.close();
+  return Array.from({ length: n }, (_, i) => {
+    const dir = makeTempDir(cleanup, `cluster-${i}`);
+    for (const f of CLUSTER_FILES) cpSync(join(template, f), join(dir, f), { recursive: true });
+    return dir;
+  });
 }

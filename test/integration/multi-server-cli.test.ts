@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   Cleanup,
+  clusterDataDirs,
   credentialsFromKubeconfig,
   registerServer,
   etcdAvailable,
@@ -39,11 +40,15 @@ describe.skipIf(!haveEtcd)('everynode server --store etcd', () => {
   let storeUrl = '';
   const procs: ServerProcess[] = [];
   const dirs: string[] = [];
+  let upDir = '';
 
   beforeAll(async () => {
     await sharedTestEtcd(cleanup);
     storeUrl = await freshEtcdStoreUrl(cleanup);
-    for (let i = 0; i < 2; i++) dirs.push(makeTempDir(cleanup, `multi-cli-${i}`));
+    // Servers of one cluster share the CA, the Secrets key and the tokens (copied files).
+    const all = await clusterDataDirs(cleanup, 3);
+    dirs.push(all[0]!, all[1]!);
+    upDir = all[2]!;
     procs.push(...(await Promise.all(dirs.map((dataDir) => startServerProcess(cleanup, { dataDir, extraArgs: ['--store', storeUrl] })))));
   });
   afterAll(() => cleanup.run());
@@ -74,11 +79,21 @@ describe.skipIf(!haveEtcd)('everynode server --store etcd', () => {
     w.stop();
   });
 
+  it('refuses a server whose data dir is not the cluster\'s: a fresh one, or another cluster\'s', async () => {
+    for (const dataDir of [makeTempDir(cleanup, 'multi-cli-fresh'), (await clusterDataDirs(cleanup, 1))[0]!]) {
+      const p = spawnNode(cleanup, [everynodeBin, 'server', '--data-dir', dataDir, '--listen', '127.0.0.1:0', '--store', storeUrl]);
+      expect((await p.exited).code).toBe(1);
+      expect(p.output()).toMatch(/(the store already holds a cluster, and \S+ has no CA \(tls\/ca\.crt\)|the store belongs to a cluster whose CA is sha256:[0-9a-f]{16}…, not this data dir's \(sha256:[0-9a-f]{16}…\)): a server joining a cluster on a shared store needs the files of an existing server's data dir\. Copy tls\/, secrets-encryption\.key, tokens\.json and kubeconfig\.yaml from one of its servers into /);
+    }
+    // The first server's admin kubeconfig works on the second (one cluster, one admin token).
+    const creds = credentialsFromKubeconfig(procs[0]!.kubeconfigPath);
+    expect((await httpRequest(`${procs[1]!.url}/api/v1/namespaces`, { token: creds.token })).status).toBe(200);
+  });
+
   it('everynode up --store joins the same etcd prefix', async () => {
-    const dataDir = makeTempDir(cleanup, 'multi-cli-up');
+    const dataDir = upDir;
     const up = spawnNode(cleanup, [everynodeBin, 'up', '--data-dir', dataDir, '--listen', '127.0.0.1:0', '--nodes', '0', '--store', storeUrl]);
     const m = await waitFor(() => /everynode server listening on (https:\/\/\S+)/.exec(up.output()) ?? undefined, { message: `everynode up listening; output: ${up.output()}`, timeoutMs: 30_000 });
-    // Each data dir has its own CA and admin token (the objects are shared through etcd).
     registerServer(m[1]!, credentialsFromKubeconfig(join(dataDir, 'kubeconfig.yaml')));
     const got = await httpRequest(`${m[1]}/api/v1/namespaces/cli/configmaps/x`);
     expect(got.status, got.text).toBe(200);

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EtcdStore } from '../../src/storage/index.js';
 import {
   Cleanup,
+  clusterDataDirs,
   etcdAvailable,
   etcdSkipReason,
   freshEtcdStoreUrl,
@@ -44,16 +45,19 @@ describe.skipIf(!haveEtcd)('several API servers on one etcd', () => {
   const cleanup = new Cleanup();
   let storeUrl = '';
   let servers: TestServer[] = [];
+  let dirs: string[] = [];
   let s1 = '';
   let s2 = '';
 
   beforeAll(async () => {
     await sharedTestEtcd(cleanup);
     storeUrl = await freshEtcdStoreUrl(cleanup);
+    // Servers of one cluster share its CA, Secrets key and tokens (copied data dir files).
+    dirs = await clusterDataDirs(cleanup, 4);
     // Three servers start at the same moment on one empty prefix: each bootstraps the default
     // namespaces, and all but one of each create meet AlreadyExists.
     servers = await Promise.all(
-      [0, 1, 2].map(() => startTestServer(cleanup, { storeUrl, compaction: { intervalMs: 200, retainRevisions: 50 } })),
+      dirs.slice(0, 3).map((dataDir) => startTestServer(cleanup, { storeUrl, dataDir, compaction: { intervalMs: 200, retainRevisions: 50 } })),
     );
     s1 = servers[0]!.server.url;
     s2 = servers[1]!.server.url;
@@ -226,7 +230,7 @@ describe.skipIf(!haveEtcd)('several API servers on one etcd', () => {
   });
 
   it('a namespace deleted through a server that then stops is finalized by the others', async () => {
-    const extra = await startTestServer(cleanup, { storeUrl });
+    const extra = await startTestServer(cleanup, { storeUrl, dataDir: dirs[3]! });
     const s3 = extra.server.url;
     expect((await post(s3, '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'doomed' } })).status).toBe(201);
     const held = { ...cm('held'), metadata: { name: 'held', finalizers: ['example.com/hold'] } };
