@@ -1,6 +1,7 @@
 // `everynode up`: its options are checked before anything starts, and Ctrl-C stops the
 // controllers before the agents stop their pods (no replacement pods are created).
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -66,6 +67,21 @@ describe('everynode up', () => {
     await expect(failed).rejects.toThrow('not a loopback address');
     expect(order).toEqual(['controllers', 'rotation', 'agent stopPods=true', 'server']);
   });
+});
+
+describe('everynode up --dashboard', () => {
+  it('an address given on the command line that is taken is an error (only the default falls back to a free port)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'up-dash-'));
+    const taken = createServer();
+    await new Promise<void>((r) => taken.listen(0, '127.0.0.1', r));
+    const port = (taken.address() as { port: number }).port;
+    try {
+      await expect(runUp(['--data-dir', join(dir, 'data'), '--listen', '127.0.0.1:0', '--nodes', '0', '--cluster-dns', 'off', '--dashboard', `127.0.0.1:${port}`])).rejects.toThrow(/EADDRINUSE/);
+    } finally {
+      taken.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });
 
 describe('everynode agent', () => {

@@ -187,6 +187,9 @@ export async function runAgent(args: string[]): Promise<void> {
   });
 }
 
+/** up's dashboard address; only this default falls back to a free port when taken (one given is used or fails, as --cluster-dns). */
+const defaultUpDashboard = '127.0.0.1:8001';
+
 export async function runUp(args: string[]): Promise<void> {
   const { values } = parseArgs({
     args,
@@ -197,7 +200,7 @@ export async function runUp(args: string[]): Promise<void> {
       'hollow-nodes': { type: 'string', default: '0' },
       store: { type: 'string', default: 'sqlite' },
       'tls-san': { type: 'string', multiple: true, default: [] },
-      dashboard: { type: 'string', default: '127.0.0.1:8001' },
+      dashboard: { type: 'string', default: defaultUpDashboard },
       'cluster-dns': { type: 'string', default: defaultUpClusterDns },
       'cluster-domain': { type: 'string', default: 'cluster.local' },
       help: { type: 'boolean', short: 'h', default: false },
@@ -235,7 +238,7 @@ export async function runUp(args: string[]): Promise<void> {
   // What has started so far: a failure from here on stops it (stopUp) before it is reported,
   // so the controllers release their lease and the daemons stop as on Ctrl-C.
   const parts: UpParts = { server, agents: [], rotations: [] };
-  await startOrStopUp(parts, () => startUpParts(server, parts, { dataDir, nodes: n, hollowCount, dashboard: dashboardPart ? { listen: values.dashboard, start: dashboardPart.startDashboard } : undefined, logger }), logger);
+  await startOrStopUp(parts, () => startUpParts(server, parts, { dataDir, nodes: n, hollowCount, dashboard: dashboardPart ? { listen: values.dashboard, fallbackToFreePort: values.dashboard === defaultUpDashboard, start: dashboardPart.startDashboard } : undefined, logger }), logger);
   const leaseWatch = reportLeaderWait(server.controllerManager, logger);
   onSignals(async (signal) => {
     logger.info(`${signal} received, stopping the controllers, the daemons and the server`);
@@ -282,7 +285,7 @@ async function startUpParts(
     dataDir: string;
     nodes: number;
     hollowCount: number;
-    dashboard: { listen: string; start: typeof import('../dashboard/index.js').startDashboard } | undefined;
+    dashboard: { listen: string; fallbackToFreePort: boolean; start: typeof import('../dashboard/index.js').startDashboard } | undefined;
     logger: Logger;
   },
 ): Promise<void> {
@@ -318,7 +321,7 @@ async function startUpParts(
     const dashboardLogger = logger.child('dashboard');
     const transport = new KubeconfigTransport(server.kubeconfigPath, { userAgent: 'everynode-dashboard', logger: dashboardLogger });
     parts.dashboardTransport = transport;
-    const d = await o.dashboard.start({ transport: transport.request, listen: o.dashboard.listen, fallbackToFreePort: true, logger: dashboardLogger });
+    const d = await o.dashboard.start({ transport: transport.request, listen: o.dashboard.listen, fallbackToFreePort: o.dashboard.fallbackToFreePort, logger: dashboardLogger });
     parts.dashboard = d;
     process.stdout.write(`dashboard: ${d.url}\n`);
   }

@@ -112,6 +112,15 @@ describe('ProcessRuntime', () => {
     }
     expect(isRuntimeError(err, 'CreateContainerError')).toBe(true);
     expect((err as Error).message).toContain('has no command');
+    // Args alone that start with a flag were meant for an image's entrypoint.
+    const flags = await rt.startContainer(sandboxId, sandbox, config({ name: 'f', image: 'quay.io/prometheus/node-exporter:v1', args: ['--web.listen-address=127.0.0.1:9100'] })).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(isRuntimeError(flags, 'CreateContainerError')).toBe(true);
+    expect((flags as Error).message).toBe(
+      'container "f" has no command: its args ("--web.listen-address=127.0.0.1:9100" ...) are flags for the entrypoint of image "quay.io/prometheus/node-exporter:v1", which the process runtime does not know (it runs host processes, not images); set "command"',
+    );
   });
 
   it('graceful stop: SIGTERM to the group, SIGKILL to a grandchild that ignores it after the grace period', async () => {

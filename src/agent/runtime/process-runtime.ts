@@ -1,7 +1,8 @@
 // ProcessRuntime: containers are plain processes on the host, supervised by the agent.
 //
 // - A container is `command + args` (there are no images; `imageEntrypoints` can name the
-//   command of well-known images). Neither → CreateContainerError (permanent).
+//   command of well-known images). Neither, or args alone that start with a flag (meant for an
+//   image's entrypoint) → CreateContainerError (permanent).
 // - Each container is the leader of its own process group and session (detached), so stop
 //   signals reach the whole tree: SIGTERM to the group, SIGKILL to the group after the grace
 //   period. When the main process exits on its own, what is left of its group is SIGKILLed at
@@ -630,6 +631,17 @@ export class ProcessRuntime implements ContainerRuntime {
     if (config.command.length > 0) argv = [...config.command, ...config.args];
     else if (known) argv = [...known.command, ...(config.args.length > 0 ? config.args : (known.args ?? []))];
     else argv = [...config.args];
+    // Args that start with a flag were written for an image's entrypoint (node-exporter's
+    // `--web.listen-address=...`): running the flag as a program would fail with a misleading
+    // "executable file not found".
+    if (argv.length > 0 && config.command.length === 0 && !known && argv[0]!.startsWith('-')) {
+      throw new RuntimeError(
+        'CreateContainerError',
+        `container "${config.name}" has no command: its args (${JSON.stringify(argv[0])} ...) are flags for the entrypoint of image ` +
+          `${JSON.stringify(config.image)}, which the process runtime does not know (it runs host processes, not images); set "command"`,
+        true,
+      );
+    }
     if (argv.length === 0) {
       throw new RuntimeError(
         'CreateContainerError',

@@ -53,12 +53,12 @@ async function target(ctx: CliContext, cmd: Command, m: Manifest): Promise<{ r: 
 export function registerApply(program: Command, ctx: CliContext): void {
   program
     .command('apply')
-    .description('Create or update resources from files, a directory, or stdin (-f -)')
+    .description('Create or update resources from files, a directory, or stdin (-f -) by server-side apply, as kubectl apply --server-side')
     .requiredOption('-f, --filename <path>', 'file, directory or - for stdin (repeatable)', collect)
     .option('-R, --recursive', 'with -f DIR: also the files of its sub-directories')
     .addOption(dryRunOption())
     .option('--force-conflicts', 'take over fields that other managers changed since the last apply')
-    .addHelpText('after', '\nExamples:\n  everynode apply -f ds.yaml\n  everynode apply -f manifests/\n  everynode apply -R -f manifests/\n  cat ds.yaml | everynode apply -f -\n')
+    .addHelpText('after', '\nThe field manager is "everynode": a field another manager (kubectl, a controller) set differently\nis a conflict until --force-conflicts takes it over.\n\nExamples:\n  everynode apply -f ds.yaml\n  everynode apply -f manifests/\n  everynode apply -R -f manifests/\n  cat ds.yaml | everynode apply -f -\n')
     .action(async (opts: FileOptions, cmd: Command) => {
       const dryRun: DryRun = dryRunStrategy(opts.dryRun);
       const dry = dryRun === 'server';
