@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { deepFreeze, errorOf } from '../testing/index.js';
 import type { SchemaNode } from '../schema/types.js';
 import { applyStrategicMergePatch } from './index.js';
+import { resolveSchema, schemaFor } from '../schema/index.js';
 
 // Hand-built schema trees mirroring the upstream shapes (merge keys and strategies from the
 // Kubernetes type definitions). Named definitions go through `ref` to exercise `resolve`.
@@ -478,6 +479,15 @@ describe('applyStrategicMergePatch', () => {
     const got = applyStrategicMergePatch(target, { metadata: { labels: { b: '2' } } }, DS, resolve) as J;
     ((got['spec'] as J)['selector'] as J)['x'] = 1;
     expect((target['spec'] as J)['selector']).toEqual({ matchLabels: { app: 'agent' } });
+  });
+
+  it('a struct field whose strategy is replace takes the patch whole (PodDisruptionBudgetSpec.selector, with the served schema)', () => {
+    const pdb = schemaFor({ group: 'policy', version: 'v1', kind: 'PodDisruptionBudget' });
+    const target = { spec: { minAvailable: 1, selector: { matchLabels: { app: 'x', tier: 'old' } } } };
+    expect(applyStrategicMergePatch(target, { spec: { selector: { matchLabels: { app: 'x' } } } }, pdb, resolveSchema)).toEqual({ spec: { minAvailable: 1, selector: { matchLabels: { app: 'x' } } } });
+    // Elsewhere a selector still merges (a DaemonSet's has no strategy).
+    const ds = schemaFor({ group: 'apps', version: 'v1', kind: 'DaemonSet' });
+    expect(applyStrategicMergePatch({ spec: { selector: { matchLabels: { a: '1' } } } }, { spec: { selector: { matchLabels: { b: '2' } } } }, ds, resolveSchema)).toEqual({ spec: { selector: { matchLabels: { a: '1', b: '2' } } } });
   });
 
   it('a non-object target is patched as an empty object', () => {

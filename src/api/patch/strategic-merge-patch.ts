@@ -93,6 +93,13 @@ class Schema {
     return undefined;
   }
 
+  /** The patch strategy of a struct-valued field ('replace', 'retainKeys' or ''), from its reference. */
+  structStrategy(key: string): string {
+    const n = this.node;
+    const raw = n?.kind === 'object' && hasOwn(n.properties, key) ? n.properties[key] : undefined;
+    return raw?.kind === 'ref' ? (raw.patchStrategy ?? '') : '';
+  }
+
   /** Schema of a map/struct-valued field. */
   forStruct(key: string): Schema {
     return new Schema(this.field(key), this.resolve);
@@ -338,7 +345,8 @@ function mergeMap(original: JsonObject, patch: JsonObject, schema: Schema): Json
     }
     const origV = original[k];
     if (isObject(origV)) {
-      original[k] = mergeMap(origV, patchV as JsonObject, schema.forStruct(k));
+      // A struct whose strategy is 'replace' takes the patch's value whole, as upstream.
+      original[k] = schema.structStrategy(k) === REPLACE_DIRECTIVE ? (sanitize(patchV) as JsonObject) : mergeMap(origV, patchV as JsonObject, schema.forStruct(k));
     } else if (Array.isArray(origV)) {
       original[k] = mergeSliceHandler(origV, patchV as unknown[], schema, schema.forSlice(k), isDeleteList);
     } else {

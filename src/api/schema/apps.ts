@@ -3,7 +3,7 @@
 
 import {
   APPS, CORE, RAW_EXTENSION,
-  bool, int32, int64, intOrString, keyedList, labelSelector, listOf, obj, objectMeta, ref, str, time, typeMeta,
+  bool, int32, int64, intOrString, keyedList, labelSelector, listOf, obj, objectMeta, ref, str, time, typeMeta, withPatchStrategy,
   type Definitions,
 } from './dsl.js';
 
@@ -71,7 +71,7 @@ export const appsDefinitions: Definitions = {
     replicas: int32('Number of desired pods. Default 1.'),
     selector: labelSelector('Selects the pods the deployment owns; must match the template labels.'),
     template: ref(CORE + 'PodTemplateSpec', 'Template of the pods. Its restartPolicy must be Always.'),
-    strategy: r('DeploymentStrategy', 'How existing pods are replaced by new ones.'),
+    strategy: withPatchStrategy(r('DeploymentStrategy', 'How existing pods are replaced by new ones.'), 'retainKeys'),
     minReadySeconds: int32('Seconds a new pod must be ready before it counts as available. Default 0.'),
     revisionHistoryLimit: int32('Number of old replica sets kept for rollback. Default 10.'),
     paused: bool('Whether the deployment is paused.'),

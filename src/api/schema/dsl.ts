@@ -41,6 +41,8 @@ export const intOrString = (description?: string): SchemaNode => withDesc({ kind
 export const any = (description?: string): SchemaNode => withDesc({ kind: 'any' }, description);
 
 export const ref = (name: string, description?: string): SchemaNode => withDesc({ kind: 'ref', ref: name }, description);
+/** A struct-valued field's strategic merge patch strategy (types.ts); only references carry one. */
+export const withPatchStrategy = (node: SchemaNode, patchStrategy: 'replace' | 'retainKeys'): SchemaNode => (node.kind === 'ref' ? { ...node, patchStrategy } : node);
 export const time = (description?: string): SchemaNode => ref(META + 'Time', description);
 export const microTime = (description?: string): SchemaNode => ref(META + 'MicroTime', description);
 export const labelSelector = (description?: string): SchemaNode => ref(META + 'LabelSelector', description);

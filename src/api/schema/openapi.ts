@@ -34,9 +34,13 @@ const refTo = (name: string): Json => ({ $ref: REF_PREFIX + name });
 function toOpenAPI(node: SchemaNode, used: Set<string>): Json {
   const withDesc = (o: Json): Json => (node.description !== undefined ? { ...o, description: node.description } : o);
   switch (node.kind) {
-    case 'ref':
+    case 'ref': {
       used.add(node.ref);
-      return node.description !== undefined ? { allOf: [refTo(node.ref)], description: node.description } : { allOf: [refTo(node.ref)] };
+      const o: Json = { allOf: [refTo(node.ref)] };
+      if (node.description !== undefined) o.description = node.description;
+      if (node.patchStrategy !== undefined) o['x-kubernetes-patch-strategy'] = node.patchStrategy;
+      return o;
+    }
     case 'scalar': {
       const o: Json = { type: node.type };
       if (node.format !== undefined) o.format = node.format;

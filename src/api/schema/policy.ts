@@ -2,7 +2,7 @@
 
 import {
   META, POLICY,
-  int32, int64, intOrString, keyedList, labelSelector, listOf, map, obj, objectMeta, ref, str, time, typeMeta,
+  int32, int64, intOrString, keyedList, labelSelector, listOf, map, obj, objectMeta, ref, str, time, typeMeta, withPatchStrategy,
   type Definitions,
 } from './dsl.js';
 
@@ -17,7 +17,7 @@ export const policyDefinitions: Definitions = {
   [POLICY + 'PodDisruptionBudgetSpec']: obj('A disruption budget: minAvailable or maxUnavailable, not both.', {
     minAvailable: intOrString('Pods that must stay available after an eviction: a number or a percentage.'),
     maxUnavailable: intOrString('Pods that may be unavailable after an eviction: a number or a percentage.'),
-    selector: labelSelector('The pods the budget covers; an empty selector covers every pod of the namespace.'),
+    selector: withPatchStrategy(labelSelector('The pods the budget covers; an empty selector covers every pod of the namespace.'), 'replace'),
     unhealthyPodEvictionPolicy: str('When unhealthy pods may be evicted: IfHealthyBudget or AlwaysAllow.'),
   }),
   [POLICY + 'PodDisruptionBudgetStatus']: obj('Observed state of a disruption budget.', {

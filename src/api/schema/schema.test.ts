@@ -500,6 +500,10 @@ describe('OpenAPI v3', () => {
     expect(patch.parameters.find((p: { name: string }) => p.name === 'fieldValidation')).toMatchObject({ in: 'query' });
     expect(doc.paths['/apis/apps/v1/namespaces/{namespace}/daemonsets/{name}/status']!.patch.operationId).toBe('patchAppsV1NamespacedDaemonSetStatus');
     expect(doc.paths['/apis/apps/v1/daemonsets']!.get.operationId).toBe('listAppsV1DaemonSetForAllNamespaces');
+    // Struct-level patch strategies beside the $ref, as upstream (kubectl 1.29+ read them).
+    const withDeployments = buildOpenAPIV3('apps/v1', [...appsResources, { ...appsResources[0]!, kind: 'Deployment', plural: 'deployments' }]) as Doc;
+    expect(withDeployments.components.schemas['io.k8s.api.apps.v1.DeploymentSpec'].properties.strategy).toMatchObject({ 'x-kubernetes-patch-strategy': 'retainKeys' });
+    expect(doc.components.schemas['io.k8s.api.apps.v1.DaemonSetSpec'].properties.updateStrategy['x-kubernetes-patch-strategy']).toBeUndefined();
   });
 
   it('renders refs, maps, lists and extensions', () => {

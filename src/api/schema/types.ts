@@ -6,7 +6,17 @@ export type ScalarType = 'string' | 'integer' | 'number' | 'boolean';
 
 export type SchemaNode =
   /** A named definition, e.g. 'io.k8s.api.core.v1.Container' (resolved through the registry). */
-  | { kind: 'ref'; ref: string; description?: string }
+  | {
+      kind: 'ref';
+      ref: string;
+      description?: string;
+      /**
+       * Strategic merge patch of a struct-valued field (x-kubernetes-patch-strategy beside the
+       * $ref): 'replace' takes the patch's struct whole (PodDisruptionBudgetSpec.selector);
+       * 'retainKeys' tells clients to send `$retainKeys` (DeploymentSpec.strategy).
+       */
+      patchStrategy?: 'replace' | 'retainKeys';
+    }
   | { kind: 'scalar'; type: ScalarType; format?: string; enum?: string[]; description?: string }
   /** intstr.IntOrString: a JSON number (integer) or string. */
   | { kind: 'int-or-string'; description?: string }
