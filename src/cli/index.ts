@@ -51,6 +51,8 @@ export function buildProgram(ctx: CliContext): Command {
     .showHelpAfterError('(run with --help for usage)')
     // A bare `--dry-run` stands for a value (normalizeArgs); the help need not say it.
     .configureHelp({
+      // -n, --kubeconfig and --context under each verb's own options, as kubectl's help points to them.
+      showGlobalOptions: true,
       optionDescription(option) {
         const preset: unknown = option.presetArg;
         option.presetArg = undefined;

@@ -208,7 +208,7 @@ describe('delete: --grace-period, --force, --now, --dry-run', () => {
   it('says "No resources found" on stdout when a selector finds nothing; --help has no double default', async () => {
     expect(await cli(['delete', 'pods', '-n', 'parity', '-l', 'app=none'])).toEqual({ code: 0, stdout: 'No resources found\n', stderr: '' });
     const h = await cli(['delete', '--help']);
-    expect(h.stdout).toContain('--wait                     wait until the objects are gone (default: true)\n');
+    expect(h.stdout).toMatch(/--wait +wait until the objects are gone \(default: true\)\n/);
     expect(h.stdout).not.toContain('(default) (default');
     expect(h.stdout).not.toContain('preset');
   });

@@ -287,7 +287,8 @@ describe('everynode CLI verbs', () => {
         'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: nsfirst',
         'apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: agent\n  namespace: nsfirst',
         'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: agent-config\n  namespace: nsfirst\ndata:\n  a: "1"',
-        dsManifest('agent', 'busybox:1.36').replace('metadata:\n  name: agent', 'metadata:\n  name: agent\n  namespace: nsfirst'),
+        // No node matches: the nodes other tests registered have no agent to confirm a pod's deletion.
+        dsManifest('agent', 'busybox:1.36').replace('metadata:\n  name: agent', 'metadata:\n  name: agent\n  namespace: nsfirst').replace('    spec:\n      containers:', '    spec:\n      nodeSelector:\n        none: here\n      containers:'),
       ].join('\n---\n'),
     );
     expect((await cli(['apply', '-f', manifest])).code).toBe(0);
