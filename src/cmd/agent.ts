@@ -25,6 +25,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { defaultNodeName, parseLabels, parseTaints, startAgent, startIdentityRotation, type IdentityRotation, type RunningAgent } from '../agent/index.js';
 import { loadNodeIdentity, storeNodeIdentity, type NodeIdentity } from '../auth/node-identity.js';
+import { isRestrictedNodeLabel } from '../auth/node.js';
 import { FailoverTransport, HttpTransport, KubeconfigTransport, RestClient, loadKubeconfig, parseServerList, type HttpTransportOptions } from '../client/index.js';
 import { X509Certificate } from 'node:crypto';
 import { createLogger, type Logger } from '../util/logger.js';
@@ -108,6 +109,13 @@ export async function runAgent(args: string[]): Promise<void> {
   const port = Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`agent: invalid --port ${JSON.stringify(values.port)}`);
   const nodeName = values.name ?? defaultNodeName();
+  const labels = parseLabels(values.labels);
+  // A node may not set these on its own Node (NodeRestriction): refused at start, as kubelet
+  // refuses such --node-labels, instead of a registration retried for ever.
+  const restricted = values.kubeconfig ? [] : Object.keys(labels).filter(isRestrictedNodeLabel);
+  if (restricted.length > 0) {
+    throw new Error(`agent: --labels ${restricted.join(', ')}: a node may not set these labels on its own Node (NodeRestriction); an admin sets them with \`kubectl label node ${nodeName} KEY=VALUE\` (a node may set labels under node.kubernetes.io, kubelet.kubernetes.io or a domain of its own)`);
+  }
   const dataDir = resolve(values['data-dir']);
   const logger = createLogger({ name: 'agent' });
   let creds: Omit<HttpTransportOptions, 'server'>;
@@ -162,7 +170,7 @@ export async function runAgent(args: string[]): Promise<void> {
     client,
     nodeName,
     nodeIP: values['node-ip'],
-    labels: parseLabels(values.labels),
+    labels,
     taints: parseTaints(values.taints),
     dataDir,
     ...(values['static-pod-dir'] ? { staticPodDir: resolve(values['static-pod-dir']) } : {}),

@@ -24,6 +24,7 @@ export const nodeUsage = `  node revoke NAME    lock node NAME out: its certific
            --data-dir DIR       the server's data directory (default ./.everynode)
            --reason TEXT        stored with the revocation
            --keep-node          do not delete the Node object
+           --force              revoke a name the server has no Node for
   node revocations    list the revoked certificates' users
            --data-dir DIR       the server's data directory (default ./.everynode)
 `;
@@ -37,6 +38,7 @@ export async function runNode(args: string[]): Promise<void> {
       'data-dir': { type: 'string', default: './.everynode' },
       reason: { type: 'string' },
       'keep-node': { type: 'boolean', default: false },
+      force: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
     allowPositionals: true,
@@ -54,6 +56,11 @@ export async function runNode(args: string[]): Promise<void> {
       const [name, ...extra] = names;
       if (name === undefined || extra.length > 0) throw new Error('node revoke: want exactly one node name');
       if (name.length > 253 || !DNS1123_SUBDOMAIN.test(name)) throw new Error(`node revoke: ${JSON.stringify(name)} is not a valid node name`);
+      // A typo must not pass for a lockout: a name the server has no Node for needs --force
+      // (a node already deleted, or one whose Node the server cannot be asked about, is revoked).
+      if (!values.force && (await nodeMissing(dataDir, name))) {
+        throw new Error(`node revoke: the server has no Node ${JSON.stringify(name)} (mistyped?); --force revokes the name anyway`);
+      }
       const entry = await revocations.revoke(nodeUserName(name), values.reason ? { reason: values.reason } : {});
       process.stdout.write(`node ${name}: certificates issued before ${entry.before} revoked\n`);
       if (!values['keep-node']) process.stdout.write(`${await deleteNode(dataDir, name)}\n`);
@@ -73,6 +80,24 @@ export async function runNode(args: string[]): Promise<void> {
     }
     default:
       throw new Error(`node: unknown subcommand ${JSON.stringify(sub)} (want revoke or revocations)`);
+  }
+}
+
+/** True only when the server answers that Node `name` does not exist (unreachable: false). */
+async function nodeMissing(dataDir: string, name: string): Promise<boolean> {
+  let c: ReturnType<typeof clientFromKubeconfig>;
+  try {
+    c = clientFromKubeconfig(join(dataDir, 'kubeconfig.yaml'));
+  } catch {
+    return false;
+  }
+  try {
+    await c.client.get(nodesResource, '', name);
+    return false;
+  } catch (err) {
+    return isNotFound(err);
+  } finally {
+    c.transport.destroy();
   }
 }
 

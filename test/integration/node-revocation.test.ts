@@ -141,6 +141,13 @@ describe('everynode node revoke', () => {
     const bad = await everynode('node', 'revoke', 'Not_A_Node', '--data-dir', dataDir);
     expect(bad.code).not.toBe(0);
     expect(bad.stderr).toMatch(/"Not_A_Node" is not a valid node name/);
+    // A name the server has no Node for (a typo) is refused unless --force.
+    const typo = await everynode('node', 'revoke', 'no-such-node', '--data-dir', dataDir);
+    expect(typo).toMatchObject({ code: 1, stderr: 'everynode: node revoke: the server has no Node "no-such-node" (mistyped?); --force revokes the name anyway\n' });
+    expect(await everynode('node', 'revocations', '--data-dir', dataDir).then((r) => r.stdout)).not.toContain('system:node:no-such-node');
+    const forced = await everynode('node', 'revoke', 'no-such-node', '--force', '--data-dir', dataDir);
+    expect(forced.code).toBe(0);
+    expect(forced.stdout).toMatch(/^node no-such-node: certificates issued before \S+ revoked\nNode no-such-node: no such Node object\n$/);
     const unknown = await everynode('node', 'forget', 'x', '--data-dir', dataDir);
     expect(unknown.code).not.toBe(0);
     expect(unknown.stderr).toMatch(/unknown subcommand "forget"/);
