@@ -163,7 +163,9 @@ class BarRenderer implements RolloutRenderer {
   }
 
   update(s: RolloutState, nodes: NodeState[] | undefined): void {
-    const phase = s.done ? paint(this.io, 'green', 'rolled out') : s.message.startsWith('Waiting for daemon set spec') ? 'waiting for the controller' : 'rolling out';
+    // Plain text: cli-progress cuts its last frame by a width that counts colour codes, which
+    // lost the end of a coloured phase and its reset (the green summary line follows anyway).
+    const phase = s.done ? 'rolled out' : s.message.startsWith('Waiting for daemon set spec') ? 'waiting for the controller' : 'rolling out';
     this.main.setTotal(Math.max(s.desired, 1));
     this.main.update(s.updated, { available: s.available, phase });
     for (const n of nodes ?? []) {
