@@ -32,6 +32,30 @@ export class UnreachableError extends Error {
   }
 }
 
+/** The server's certificate did not verify against the kubeconfig's CA (or does not name the server). */
+export class UntrustedServerError extends Error {
+  constructor(readonly server: string, cause: unknown) {
+    const code = (cause as { code?: unknown } | null)?.code;
+    const why =
+      code === 'ERR_TLS_CERT_ALTNAME_INVALID'
+        ? 'its certificate does not name this address (start the server with --tls-san for it)'
+        : "its certificate is not signed by the kubeconfig's CA (a kubeconfig of another cluster, or the server's CA was replaced)";
+    super(`unable to connect to the server at ${server}: ${why}: ${cause instanceof Error ? cause.message : String(cause)}`);
+    this.name = 'UntrustedServerError';
+  }
+}
+
+const tlsTrustCodes = new Set([
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'CERT_SIGNATURE_FAILURE',
+  'CERT_UNTRUSTED',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
+
 export const defaultKubeconfigPath = './.everynode/kubeconfig.yaml';
 
 export interface GlobalOptions {
@@ -151,6 +175,8 @@ export class Connection {
       res = await this.transport.request(req);
     } catch (e) {
       if (isNetworkError(e)) throw new UnreachableError(this.config.server, e);
+      const code = (e as { code?: unknown } | null)?.code;
+      if (typeof code === 'string' && tlsTrustCodes.has(code)) throw new UntrustedServerError(this.config.server, e);
       throw e;
     }
     for (const w of parseWarningHeaders(res.headers['warning'])) if (w.code === 299 && w.text !== '') this.onWarning(w.text);
@@ -217,7 +243,7 @@ export function formatError(e: unknown): string {
     if (e.reason === 'Unauthorized') return `error: You must be logged in to the server (${msg})`;
     return `Error from server (${e.reason}): ${msg}`;
   }
-  if (e instanceof UnreachableError || e instanceof CliError) return `error: ${e.message}`;
+  if (e instanceof UnreachableError || e instanceof UntrustedServerError || e instanceof CliError) return `error: ${e.message}`;
   if (isNetworkError(e)) return `error: ${(e as Error).message}`;
   return `error: ${e instanceof Error ? e.message : String(e)}`;
 }

@@ -1,12 +1,13 @@
 // The built `everynode` CLI against a started `everynode server` subprocess: every client verb,
 // its output and its exit code on success and on each kind of error. One server for the file;
 // each test uses its own object names.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Cleanup, createUserToken, makeTempDir, spawnNode, startServerProcess, everynodeBin, testFetch, waitFor, writeKubeconfigFor, type ServerProcess } from '../helpers/index.js';
 import { dsManifest, killCliChildren, runEverynode } from '../../src/cli/testing/run-binary.js';
+import { ensurePki } from '../../src/auth/index.js';
 
 const cleanup = new Cleanup();
 let server: ServerProcess;
@@ -317,6 +318,12 @@ describe('everynode CLI verbs', () => {
     }
     const ctx = await cli(['get', 'ds', '--context', 'nope']);
     expect(ctx).toMatchObject({ code: 1, stderr: `error: kubeconfig ${kc}: context "nope" not found\n` });
+    // A kubeconfig whose CA is another cluster's: said with the server's address and why.
+    const otherCa = (await ensurePki(makeTempDir(cleanup, 'other-ca'))).caCertPem;
+    const foreign = write('foreign.yaml', readFileSync(kc, 'utf8').replace(/certificate-authority-data: \S+/, `certificate-authority-data: ${Buffer.from(otherCa).toString('base64')}`));
+    const untrusted = await cli(['get', 'ds'], { kubeconfig: foreign });
+    expect(untrusted.code).toBe(1);
+    expect(untrusted.stderr).toMatch(new RegExp(`^error: unable to connect to the server at ${server.url.replace(/[.]/g, '\\.')}: its certificate is not signed by the kubeconfig's CA \\(a kubeconfig of another cluster, or the server's CA was replaced\\): `));
   });
 
   it('unauthorized: a bad token is refused as kubectl says it; a user without RBAC gets the 403', async () => {

@@ -4,7 +4,7 @@
 import { existsSync } from 'node:fs';
 import { type Command, Option } from 'commander';
 import type { KubeObject, LabelSelector } from '../../api/types.js';
-import { Connection, CliError, formatError, resolveKubeconfigPath, UnreachableError, type GlobalOptions } from '../context.js';
+import { Connection, CliError, formatError, resolveKubeconfigPath, UnreachableError, UntrustedServerError, type GlobalOptions } from '../context.js';
 import { Discovery, kindPrefix, type ResourceInfo } from '../discovery.js';
 import type { CliIO } from '../io.js';
 
@@ -63,7 +63,7 @@ export class CliContext {
    * end); an unreachable server ends the whole run instead, so it is said only once.
    */
   report(e: unknown, suffix = ''): void {
-    if (e instanceof UnreachableError) throw e;
+    if (e instanceof UnreachableError || e instanceof UntrustedServerError) throw e;
     this.err(formatError(e) + suffix + '\n');
     this.exitCode = 1;
   }
