@@ -15,6 +15,7 @@ import { delimiter, resolve } from 'node:path';
 import { ApiError } from '../api/errors.js';
 import { errorFromResponse, HttpTransport, loadKubeconfig, readAll, RestClient, type ResolvedKubeconfig, type TransportRequest, type TransportResponse } from '../client/index.js';
 import type { CliIO } from './io.js';
+import { unreadable } from '../util/errors.js';
 
 /** A client-side failure: printed as `error: <message>`, exit code 1. */
 export class CliError extends Error {
@@ -153,9 +154,9 @@ export class Connection {
     /** Receives the text of each 299 warning the server sends (every request of the run). */
     private readonly onWarning: (text: string) => void = () => {},
   ) {
-    if (!existsSync(kubeconfigPath)) {
-      throw new CliError(`no kubeconfig at ${kubeconfigPath}: start a server with "everynode server", or pass --kubeconfig or set KUBECONFIG`);
-    }
+    const why = unreadable(kubeconfigPath);
+    if (why === 'missing') throw new CliError(`no kubeconfig at ${kubeconfigPath}: start a server with "everynode server", or pass --kubeconfig or set KUBECONFIG`);
+    if (why !== undefined) throw new CliError(why);
     try {
       this.config = loadKubeconfig(kubeconfigPath, contextName);
     } catch (e) {

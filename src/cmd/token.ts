@@ -20,6 +20,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parse as parseYaml } from 'yaml';
 import { ADMIN_TOKEN_ID, createJoinToken, kubeconfigWithCredentials, rotateAdminToken, TokenStore, writeFileAtomic } from '../auth/index.js';
+import { unreadable } from '../util/errors.js';
 
 export const tokenUsage = `  token create        print a new join token for \`everynode agent --token\`
            --data-dir DIR       the server's data directory (default ./.everynode)
@@ -46,7 +47,9 @@ export function parseTtl(s: string): number {
 export function serverDataDir(dir: string): { dataDir: string; caPem: string } {
   const dataDir = resolve(dir);
   const caFile = join(dataDir, 'tls', 'ca.crt');
-  if (!existsSync(caFile)) throw new Error(`no server CA in ${dataDir} (start \`everynode server --data-dir ${dir}\` first)`);
+  const why = unreadable(caFile);
+  if (why === 'missing') throw new Error(`no server CA in ${dataDir} (start \`everynode server --data-dir ${dir}\` first)`);
+  if (why !== undefined) throw new Error(`${why}: run this as the server's user`);
   return { dataDir, caPem: readFileSync(caFile, 'utf8') };
 }
 

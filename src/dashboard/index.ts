@@ -8,6 +8,7 @@ import { parseArgs } from 'node:util';
 import { KubeconfigTransport } from '../client/index.js';
 import { createLogger } from '../util/logger.js';
 import { startDashboard } from './proxy.js';
+import { unreadable } from '../util/errors.js';
 
 export { DASHBOARD_WRITE_HEADER, isLoopbackHost, parseDashboardListen, startDashboard, type DashboardOptions, type RunningDashboard } from './proxy.js';
 export { dashboardPage } from './page.js';
@@ -43,7 +44,9 @@ export async function runDashboardCommand(args: string[]): Promise<void> {
     return;
   }
   const path = kubeconfigPath(values.kubeconfig, process.env);
-  if (!existsSync(path)) throw new Error(`no kubeconfig at ${path}: start a cluster with "everynode up", or pass --kubeconfig`);
+  const why = unreadable(path);
+  if (why === 'missing') throw new Error(`no kubeconfig at ${path}: start a cluster with "everynode up"${values.kubeconfig ? '' : ', or pass --kubeconfig'}`);
+  if (why !== undefined) throw new Error(why);
   const logger = createLogger({ name: 'dashboard' });
   // Follows the file: a rewritten kubeconfig (rotated admin token) is picked up on the next 401.
   const transport = new KubeconfigTransport(path, { userAgent: 'everynode-dashboard', logger });

@@ -7,6 +7,7 @@ import type { KubeObject, LabelSelector } from '../../api/types.js';
 import { Connection, CliError, formatError, resolveKubeconfigPath, UnreachableError, UntrustedServerError, type GlobalOptions } from '../context.js';
 import { Discovery, kindPrefix, type ResourceInfo } from '../discovery.js';
 import type { CliIO } from '../io.js';
+import { unreadable } from '../../util/errors.js';
 
 /** One CLI run: lazily connects, so offline verbs (completion, kubeconfig) need no server. */
 export class CliContext {
@@ -39,7 +40,9 @@ export class CliContext {
     if (!this.connection) {
       const g = this.globals(cmd);
       // kubectl's loader stats an explicit --kubeconfig and fails with Go's wording.
-      if (g.kubeconfig && !existsSync(g.kubeconfig)) throw new CliError(`stat ${g.kubeconfig}: no such file or directory`);
+      const why = g.kubeconfig ? unreadable(g.kubeconfig) : undefined;
+      if (why === 'missing') throw new CliError(`stat ${g.kubeconfig}: no such file or directory`);
+      if (why !== undefined) throw new CliError(why);
       this.connection = new Connection(resolveKubeconfigPath(g, this.io.env), g.context, g.namespace, (text) => this.warn(text));
     }
     return this.connection;

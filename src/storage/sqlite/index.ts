@@ -219,7 +219,12 @@ export class SqliteStore implements Store {
     this.backgroundSyncMinBatch = Math.max(1, opts.backgroundSyncMinBatch ?? 2);
     this.walSync = opts.walSync ?? 'background';
     fs.mkdirSync(path.dirname(this.file), { recursive: true });
-    const db = new Database(this.file, { timeout: opts.busyTimeoutMs ?? 5000 });
+    let db: Database.Database;
+    try {
+      db = new Database(this.file, { timeout: opts.busyTimeoutMs ?? 5000 });
+    } catch (err) {
+      throw sqliteError(err, this.file);
+    }
     this.db = db;
     try {
       // EXCLUSIVE before WAL: no shared-memory index, and the file lock is held until close.
@@ -847,7 +852,11 @@ function sqliteError(err: unknown, file: string): StorageError {
   const code = (err as { code?: unknown })?.code;
   const message = err instanceof Error ? err.message : String(err);
   if (typeof code === 'string' && /^SQLITE_(BUSY|LOCKED|IOERR|FULL|CANTOPEN|READONLY)/.test(code)) {
-    const hint = code.startsWith('SQLITE_BUSY') ? ' (is another process using this store?)' : '';
+    const hint = code.startsWith('SQLITE_BUSY')
+      ? ' (is another process using this store?)'
+      : code.startsWith('SQLITE_CANTOPEN') || code.startsWith('SQLITE_READONLY')
+        ? ` (can this user, uid ${process.getuid?.() ?? '?'}, write to ${path.dirname(file)}?)`
+        : '';
     return new StorageError('Unavailable', `sqlite ${file}: ${message}${hint}`);
   }
   return new StorageError('Internal', `sqlite ${file}: ${message}`);
