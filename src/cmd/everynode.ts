@@ -8,7 +8,7 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { agentUsage, runAgent, runUp, upUsage } from './agent.js';
-import { fullUsage, helpArgv, lifecycleHelp, usageSection, wantsHelp } from './help.js';
+import { fullUsage, helpArgv, lifecycleHelp, nearestOption, usageSection, wantsHelp } from './help.js';
 import { clusterDnsFlags, storeFlagUsage, storeUrlFromFlag } from './store-flag.js';
 import { createLogger } from '../util/logger.js';
 import { applyServerHeapPolicy } from '../util/heap.js';
@@ -184,7 +184,15 @@ process.stdout.on('error', (err: NodeJS.ErrnoException) => {
   throw err;
 });
 
-main(process.argv.slice(2)).catch((err: unknown) => {
-  process.stderr.write(`everynode: ${err instanceof Error ? err.message : String(err)}\n`);
+main(process.argv.slice(2)).catch(async (err: unknown) => {
+  const [command] = process.argv.slice(2);
+  const unknown = (err as { code?: unknown }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' ? /Unknown option '([^']+)'/.exec(err instanceof Error ? err.message : '')?.[1] : undefined;
+  if (unknown !== undefined && command !== undefined) {
+    // As the client verbs say it: the option, the nearest known one, and where the help is.
+    const near = nearestOption(unknown, usageSection(await usage(), command));
+    process.stderr.write(`everynode ${command}: unknown option '${unknown}'${near ? ` (did you mean ${near}?)` : ''} (see everynode ${command} --help)\n`);
+  } else {
+    process.stderr.write(`everynode: ${err instanceof Error ? err.message : String(err)}\n`);
+  }
   process.exit(1);
 });

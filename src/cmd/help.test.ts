@@ -5,7 +5,7 @@ import { commandTree } from '../cli/index.js';
 import { existsSync } from 'node:fs';
 import { everynodeBin } from '../../test/helpers/process.js';
 import { runEverynode } from '../cli/testing/run-binary.js';
-import { clientVerbsHelp, fullUsage, helpArgv, lifecycleHelp, usageSection, wantsHelp } from './help.js';
+import { clientVerbsHelp, fullUsage, helpArgv, lifecycleHelp, nearestOption, usageSection, wantsHelp } from './help.js';
 import { tokenUsage } from './token.js';
 
 describe('everynode help', () => {
@@ -57,5 +57,12 @@ describe('everynode help', () => {
       expect(r.stdout.startsWith(head), `${args.join(' ')}: ${r.stdout.slice(0, 200)}`).toBe(true);
       expect(r.stdout, args.join(' ')).not.toContain('client commands');
     }
+  });
+
+  it('nearestOption suggests an option at most two edits away', () => {
+    const text = '  agent   run a node agent\n           --name NAME   the node name\n           --node-ip IP\n           --token K10...\n';
+    expect(nearestOption('--nmae', text)).toBe('--name');
+    expect(nearestOption('--tokn', text)).toBe('--token');
+    expect(nearestOption('--zzzzzz', text)).toBeUndefined();
   });
 });

@@ -93,3 +93,25 @@ export function lifecycleHelp(command: string, subs: string[], block: string, su
   if (known && section !== '') return `usage: everynode ${command} ${sub} [options]\n${section}`;
   return `usage: everynode ${command} ${subs.join('|')} [options]\n${block}`;
 }
+
+/** The `--option` of `text` closest to `given` (at most 2 edits away), if any. */
+export function nearestOption(given: string, text: string): string | undefined {
+  const options = new Set(text.match(/--[a-z][a-z0-9-]*/g) ?? []);
+  let best: string | undefined;
+  let bestDistance = 3;
+  for (const o of options) {
+    const d = editDistance(given, o);
+    if (d < bestDistance) [best, bestDistance] = [o, d];
+  }
+  return best;
+}
+
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    prev = cur;
+  }
+  return prev[b.length]!;
+}

@@ -342,6 +342,8 @@ describe('everynode CLI verbs', () => {
   it('completion and help come from the command tree', async () => {
     const bash = await cli(['completion', 'bash']);
     expect(bash.code).toBe(0);
+    // The lifecycle commands say an unknown option as the client verbs do.
+    expect(await cli(['agent', '--nmae', 'x'])).toMatchObject({ code: 1, stderr: "everynode agent: unknown option '--nmae' (did you mean --name?) (see everynode agent --help)\n" });
     expect(bash.stdout).toContain('complete -F _everynode everynode');
     const h = await cli(['rollout', 'undo', '--help']);
     expect(h.code).toBe(0);
