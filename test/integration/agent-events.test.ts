@@ -14,6 +14,8 @@ import { startAgent, type RunningAgent } from '../../src/agent/index.js';
 import type { Event, Node, Pod } from '../../src/api/types.js';
 import { clientFromKubeconfig, configMapsResource, eventsResource, secretsResource, HttpTransport, isNotFound, nodesResource, podsResource, RestClient } from '../../src/client/index.js';
 import { silentLogger } from '../../src/util/logger.js';
+import { runCli } from '../../src/cli/index.js';
+import { memoryIO } from '../../src/cli/testing/memory-io.js';
 import { testFetch } from '../helpers/auth.js';
 import { Cleanup } from '../helpers/cleanup.js';
 import { kubectlAvailable, runKubectl } from '../helpers/kubectl.js';
@@ -219,6 +221,15 @@ describe('agent events', () => {
     const section = d.stdout.slice(d.stdout.indexOf('Events:'));
     expect(section).toMatch(/Normal\s+Starting\s+.*kubelet\s+Starting kubelet\./);
     expect(section).toMatch(new RegExp(`Normal\\s+NodeReady\\s+.*kubelet\\s+Node ${nodeName} status is now: NodeReady`));
+    // everynode describe node prints what kubectl 1.32 prints (its lease, conditions, capacity,
+    // the pods' requests against allocatable, the totals), ages and lease times aside.
+    const io = memoryIO({ KUBECONFIG: ts.server.kubeconfigPath });
+    expect(await runCli(['describe', 'node', nodeName], io)).toBe(0);
+    const again = await runKubectl(kubectlTarget, ['describe', 'node', nodeName]);
+    const normalize = (text: string) => text.replace(/RenewTime:.*\n/, 'RenewTime: X\n').replace(/\b\d+(s|m\d*s?|h\d*m?)\b/g, 'AGE').replace(/ +/g, ' ');
+    expect(normalize(io.out())).toBe(normalize(again.stdout));
+    expect(io.out()).toMatch(/\nCapacity:\n {2}cpu: +\d+\n/);
+    expect(io.out()).toMatch(/\nAllocated resources:\n {2}\(Total limits may be over 100 percent, i\.e\., overcommitted\.\)\n/);
   });
 
   it('a node identity may create and patch events, as upstream allows (the counts above are its patches)', async () => {

@@ -16,9 +16,9 @@
 import type { Command } from 'commander';
 import { stringify } from 'yaml';
 import { podQOSClass } from '../../agent/status.js';
-import type { Container, ContainerState, ContainerStatus, DaemonSet, EnvVar, Event, KubeObject, LabelSelector, Node, Pod, PodTemplateSpec, Probe, ResourceRequirements, Toleration } from '../../api/types.js';
-import { formatQuantity, parseQuantity } from '../../api/validation/quantity.js';
-import { eventsResource, isNotFound, podsResource } from '../../client/index.js';
+import type { Container, ContainerState, ContainerStatus, DaemonSet, EnvVar, Event, KubeObject, LabelSelector, Lease, Node, Pod, PodTemplateSpec, Probe, ResourceRequirements, Toleration } from '../../api/types.js';
+import { compareQuantity, formatQuantity, parseQuantity, type Quantity } from '../../api/validation/quantity.js';
+import { eventsResource, isNotFound, leasesResource, podsResource } from '../../client/index.js';
 import { CliError } from '../context.js';
 import type { ResourceInfo } from '../discovery.js';
 import { formatRows } from '../printers.js';
@@ -650,6 +650,12 @@ async function describeDaemonSet(ctx: CliContext, cmd: Command, w: PrefixWriter,
 
 function header(w: PrefixWriter, o: KubeObject, r: ResourceInfo): void {
   w.write(0, `Name:\t${o.metadata.name ?? ''}\n`);
+  if (r.group === '' && r.kind === 'Node') {
+    const roles = Object.keys(o.metadata.labels ?? {})
+      .filter((k) => k.startsWith('node-role.kubernetes.io/'))
+      .map((k) => k.slice('node-role.kubernetes.io/'.length));
+    w.write(0, `Roles:\t${roles.join(',') || '<none>'}\n`);
+  }
   if (r.namespaced) w.write(0, `Namespace:\t${o.metadata.namespace ?? ''}\n`);
   printLabelsMultiline(w, 'Labels', o.metadata.labels);
   printAnnotationsMultiline(w, 'Annotations', o.metadata.annotations);
@@ -664,43 +670,144 @@ function table(w: PrefixWriter, level: number, rows: string[][]): void {
   for (const l of formatRows(rows).trimEnd().split('\n')) w.write(level, `${l}\n`);
 }
 
+/** Sum of two quantities (exact), in the first one's format unless it is absent. */
+function addQuantity(a: Quantity | undefined, b: Quantity): Quantity {
+  if (!a) return b;
+  const e = Math.min(a.exp10, b.exp10);
+  return { mantissa: a.mantissa * 10n ** BigInt(a.exp10 - e) + b.mantissa * 10n ** BigInt(b.exp10 - e), exp10: e, format: a.format };
+}
+
+/** A quantity in thousandths (MilliValue), rounded up as apimachinery does. */
+function milliValue(q: Quantity | undefined): number {
+  if (!q) return 0;
+  const e = q.exp10 + 3;
+  if (e >= 0) return Number(q.mantissa * 10n ** BigInt(e));
+  const div = 10n ** BigInt(-e);
+  return Number((q.mantissa + div - 1n) / div);
+}
+
+/**
+ * A pod's requests and limits per resource as kubectl's PodRequestsAndLimits adds them: the sum
+ * over its containers, at least the largest of any init container, plus the pod's overhead.
+ */
+function podRequestsAndLimits(p: Pod): { requests: Map<string, Quantity>; limits: Map<string, Quantity> } {
+  const pick = (which: 'requests' | 'limits'): Map<string, Quantity> => {
+    const out = new Map<string, Quantity>();
+    for (const c of p.spec?.containers ?? []) {
+      for (const [k, v] of Object.entries((c.resources?.[which] ?? {}) as Record<string, unknown>)) {
+        const q = parseQuantity(v);
+        if (q) out.set(k, addQuantity(out.get(k), q));
+      }
+    }
+    for (const c of p.spec?.initContainers ?? []) {
+      for (const [k, v] of Object.entries((c.resources?.[which] ?? {}) as Record<string, unknown>)) {
+        const q = parseQuantity(v);
+        const have = out.get(k);
+        if (q && (!have || compareQuantity(q, have) > 0)) out.set(k, q);
+      }
+    }
+    for (const [k, v] of Object.entries(((p.spec as { overhead?: Record<string, unknown> } | undefined)?.overhead ?? {}))) {
+      const q = parseQuantity(v);
+      if (q && out.has(k)) out.set(k, addQuantity(out.get(k), q));
+    }
+    return out;
+  };
+  return { requests: pick('requests'), limits: pick('limits') };
+}
+
+/** `<quantity> (<percent of allocatable>%)`, the percentage truncated as Go's int64() does. */
+function ofAllocatable(q: Quantity | undefined, allocatable: Quantity | undefined): string {
+  const total = milliValue(allocatable);
+  const pct = total === 0 ? 0 : Math.trunc((milliValue(q) / total) * 100);
+  return `${q ? formatQuantity(q) : '0'} (${pct}%)`;
+}
+
+const standardResources = new Set(['cpu', 'memory', 'ephemeral-storage', 'storage', 'pods']);
+
+/**
+ * kubectl 1.32's describeNode: the node Lease, conditions with both times, capacity and
+ * allocatable, system info, the non-terminated pods with their requests and limits as a share
+ * of allocatable, and the allocated totals. Cells are tab-separated (aligned by tabbed()).
+ */
 async function describeNode(ctx: CliContext, cmd: Command, w: PrefixWriter, n: Node): Promise<void> {
-  const roles = Object.keys(n.metadata.labels ?? {})
-    .filter((k) => k.startsWith('node-role.kubernetes.io/'))
-    .map((k) => k.slice('node-role.kubernetes.io/'.length));
-  w.write(0, `Roles:\t${roles.join(',') || '<none>'}\n`);
+  const name = n.metadata.name ?? '';
   const taints = (n.spec?.taints ?? []).map((t) => `${t.key}${t.value ? `=${t.value}` : ''}:${t.effect}`);
   if (taints.length === 0) w.write(0, 'Taints:\t<none>\n');
   else taints.forEach((t, i) => w.write(0, i === 0 ? `Taints:\t${t}\n` : `\t${t}\n`));
   w.write(0, `Unschedulable:\t${String(n.spec?.unschedulable === true)}\n`);
+  const conn = ctx.conn(cmd);
+  const lease = await conn.client.get<Lease>(leasesResource, 'kube-node-lease', name).catch(() => undefined);
+  if (lease) {
+    w.write(0, 'Lease:\n');
+    w.write(1, `HolderIdentity:\t${lease.spec?.holderIdentity ?? '<unset>'}\n`);
+    w.write(1, `AcquireTime:\t${lease.spec?.acquireTime ? rfc1123z(lease.spec.acquireTime) : '<unset>'}\n`);
+    w.write(1, `RenewTime:\t${lease.spec?.renewTime ? rfc1123z(lease.spec.renewTime) : '<unset>'}\n`);
+  }
   const conds = n.status?.conditions ?? [];
-  if (conds.length === 0) w.write(0, 'Conditions:\t<none>\n');
-  else {
-    w.write(0, 'Conditions:\n');
-    const rows = [['Type', 'Status', 'LastHeartbeatTime', 'Reason', 'Message'], ['----', '------', '-----------------', '------', '-------']];
-    for (const c of conds) rows.push([c.type, c.status, c.lastHeartbeatTime ?? '', c.reason ?? '', c.message ?? '']);
-    table(w, 1, rows);
+  if (conds.length > 0) {
+    w.write(0, 'Conditions:\n  Type\tStatus\tLastHeartbeatTime\tLastTransitionTime\tReason\tMessage\n');
+    w.write(1, '----\t------\t-----------------\t------------------\t------\t-------\n');
+    for (const c of conds) w.write(1, `${c.type} \t${c.status} \t${rfc1123z(c.lastHeartbeatTime)} \t${rfc1123z(c.lastTransitionTime)} \t${c.reason ?? ''} \t${c.message ?? ''}\n`);
   }
-  const addrs = n.status?.addresses ?? [];
-  if (addrs.length) {
-    w.write(0, 'Addresses:\n');
-    for (const a of addrs) w.write(1, `${a.type}:\t${a.address}\n`);
-  }
-  const info = n.status?.nodeInfo as Record<string, string> | undefined;
-  if (info) {
-    w.write(0, 'System Info:\n');
-    for (const [k, v] of Object.entries(info)) w.write(1, `${k.replace(/^./, (c) => c.toUpperCase()).replace(/([a-z])([A-Z])/g, '$1 $2')}:\t${orNone(v)}\n`);
-  }
-  try {
-    const pods = await ctx.conn(cmd).client.list<Pod>(podsResource, { fieldSelector: `spec.nodeName=${n.metadata.name ?? ''},status.phase!=Succeeded,status.phase!=Failed` });
-    w.write(0, `Non-terminated Pods: (${pods.items.length} in total)\n`);
-    if (pods.items.length) {
-      const rows = [['Namespace', 'Name', 'Age'], ['---------', '----', '---']];
-      for (const p of pods.items) rows.push([p.metadata.namespace ?? '', p.metadata.name ?? '', humanSince(p.metadata.creationTimestamp)]);
-      table(w, 1, rows);
+  w.write(0, 'Addresses:\n');
+  for (const a of n.status?.addresses ?? []) w.write(1, `${a.type}:\t${a.address}\n`);
+  const resourceList = (title: string, list: Record<string, unknown> | undefined): void => {
+    const keys = Object.keys(list ?? {}).sort();
+    if (keys.length === 0) return;
+    w.write(0, `${title}:\n`);
+    for (const k of keys) {
+      const q = parseQuantity(list![k]);
+      w.write(0, `  ${k}:\t${q ? formatQuantity(q) : String(list![k])}\n`);
     }
+  };
+  resourceList('Capacity', n.status?.capacity as Record<string, unknown> | undefined);
+  resourceList('Allocatable', n.status?.allocatable as Record<string, unknown> | undefined);
+  const info = (n.status?.nodeInfo ?? {}) as Record<string, string | undefined>;
+  w.write(0, 'System Info:\n');
+  for (const [label, key] of [
+    ['Machine ID', 'machineID'], ['System UUID', 'systemUUID'], ['Boot ID', 'bootID'], ['Kernel Version', 'kernelVersion'], ['OS Image', 'osImage'],
+    ['Operating System', 'operatingSystem'], ['Architecture', 'architecture'], ['Container Runtime Version', 'containerRuntimeVersion'],
+    ['Kubelet Version', 'kubeletVersion'], ['Kube-Proxy Version', 'kubeProxyVersion'],
+  ] as const) {
+    w.write(0, `  ${label}:\t${info[key] ?? ''}\n`);
+  }
+  const spec = (n.spec ?? {}) as { podCIDR?: string; podCIDRs?: string[]; providerID?: string };
+  if (spec.podCIDR) w.write(0, `PodCIDR:\t${spec.podCIDR}\n`);
+  if (spec.podCIDRs?.length) w.write(0, `PodCIDRs:\t${spec.podCIDRs.join(',')}\n`);
+  if (spec.providerID) w.write(0, `ProviderID:\t${spec.providerID}\n`);
+  let pods: Pod[];
+  try {
+    pods = (await conn.client.list<Pod>(podsResource, { fieldSelector: `spec.nodeName=${name},status.phase!=Failed,status.phase!=Succeeded` })).items;
   } catch {
-    // Pod listing is best effort.
+    w.write(0, 'Pods:\tnot authorized\n');
+    return;
+  }
+  const capacity = (n.status?.capacity ?? {}) as Record<string, unknown>;
+  const allocatableList = (Object.keys(n.status?.allocatable ?? {}).length > 0 ? n.status!.allocatable : capacity) as Record<string, unknown>;
+  const alloc = (k: string): Quantity | undefined => parseQuantity(allocatableList[k]);
+  w.write(0, `Non-terminated Pods:\t(${pods.length} in total)\n`);
+  w.write(1, 'Namespace\tName\t\tCPU Requests\tCPU Limits\tMemory Requests\tMemory Limits\tAge\n');
+  w.write(1, '---------\t----\t\t------------\t----------\t---------------\t-------------\t---\n');
+  const totals = { requests: new Map<string, Quantity>(), limits: new Map<string, Quantity>() };
+  for (const p of pods) {
+    const { requests, limits } = podRequestsAndLimits(p);
+    for (const [k, q] of requests) totals.requests.set(k, addQuantity(totals.requests.get(k), q));
+    for (const [k, q] of limits) totals.limits.set(k, addQuantity(totals.limits.get(k), q));
+    w.write(
+      1,
+      `${p.metadata.namespace ?? ''}\t${p.metadata.name ?? ''}\t\t${ofAllocatable(requests.get('cpu'), alloc('cpu'))}\t${ofAllocatable(limits.get('cpu'), alloc('cpu'))}\t` +
+        `${ofAllocatable(requests.get('memory'), alloc('memory'))}\t${ofAllocatable(limits.get('memory'), alloc('memory'))}\t${humanSince(p.metadata.creationTimestamp)}\n`,
+    );
+  }
+  w.write(0, 'Allocated resources:\n  (Total limits may be over 100 percent, i.e., overcommitted.)\n');
+  w.write(1, 'Resource\tRequests\tLimits\n');
+  w.write(1, '--------\t--------\t------\n');
+  for (const k of ['cpu', 'memory', 'ephemeral-storage']) w.write(1, `${k}\t${ofAllocatable(totals.requests.get(k), alloc(k))}\t${ofAllocatable(totals.limits.get(k), alloc(k))}\n`);
+  const extended = Object.keys(allocatableList).filter((k) => k.startsWith('hugepages-') || (!standardResources.has(k) && !k.startsWith('requests.') && !k.startsWith('limits.')));
+  for (const k of extended.sort()) {
+    const r = totals.requests.get(k);
+    const l = totals.limits.get(k);
+    w.write(1, `${k}\t${r ? formatQuantity(r) : '0'}\t${l ? formatQuantity(l) : '0'}\n`);
   }
 }
 
