@@ -30,7 +30,7 @@
 //   sees spec.unschedulable differ from the last pass (initially schedulable). No pod or node
 //   work ever waits for an event write; stop() waits for the queued ones at most 2 s.
 
-import { statfsSync } from 'node:fs';
+import { existsSync, statfsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ConfigMap, Lease, Node, Pod, PodStatus, Secret } from '../api/types.js';
 import {
@@ -573,6 +573,8 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
     scheduleMirrorSync();
   }
 
+  // A mistyped directory is watched all the same (it is picked up once created), but said once.
+  if (o.staticPodDir && !existsSync(o.staticPodDir)) logger.warn(`static pod directory ${o.staticPodDir} does not exist (yet): its manifests run once it is created`);
   const staticSource = o.staticPodDir
     ? new StaticPodSource({
         dir: o.staticPodDir,
@@ -773,12 +775,16 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
   const readyP = new Promise<void>((r) => (markReady = r));
   const startup = (async () => {
     let delay = 500;
+    let failures = 0;
     for (;;) {
       if (stopped) return;
       try {
         await registerNode();
+        // The operator saw the failures: say that they are over.
+        if (failures > 0) logger.info(`node ${o.nodeName} registered after ${failures} failed attempt(s)`);
         break;
       } catch (err) {
+        failures++;
         logger.warn(`node registration failed (retrying in ${delay} ms)`, errorMessage(err));
         await new Promise<void>((r) => {
           const t = clock.setTimeout(r, delay);

@@ -9,6 +9,8 @@
 //   {"event":"stats",...HollowNodesStats,"rssBytes":R} every --stats-interval-ms (0: never)
 // Runs until SIGTERM/SIGINT, then stops (Nodes stay registered) and exits 0.
 
+import { existsSync } from 'node:fs';
+import { delimiter } from 'node:path';
 import { parseArgs } from 'node:util';
 import { applyServerHeapPolicy } from '../util/heap.js';
 import { HttpTransport, KubeconfigTransport, RestClient } from '../client/index.js';
@@ -16,7 +18,8 @@ import { createLogger, type Logger } from '../util/logger.js';
 import { startHollowNodes } from './hollow-nodes.js';
 
 export const hollowNodesUsage = `  hollow-nodes  simulate many nodes in this process (registration, leases, pod lifecycle)
-           --server URL | --kubeconfig FILE   the API server (--server wins for the address)
+           --server URL | --kubeconfig FILE   the API server (--server wins for the address;
+                                     default: $KUBECONFIG, else ./.everynode/kubeconfig.yaml)
            --count N                 nodes to register (required)
            --name-prefix P           node names are P<index> (default hollow-node-)
            --first-index I           first index (default 0)
@@ -74,7 +77,12 @@ export async function runHollowNodesCommand(args: string[]): Promise<void> {
   // heap policy as the server (src/util/heap.ts).
   applyServerHeapPolicy();
   if (values.count === undefined) throw new Error('hollow-nodes: --count is required');
-  if (!values.server && !values.kubeconfig) throw new Error('hollow-nodes: --server or --kubeconfig is required');
+  // As the client commands: no --server and no --kubeconfig → $KUBECONFIG, else ./.everynode/kubeconfig.yaml.
+  if (!values.server && !values.kubeconfig) {
+    const candidates = [...(process.env['KUBECONFIG'] ?? '').split(delimiter).filter((p) => p !== ''), './.everynode/kubeconfig.yaml'];
+    values.kubeconfig = candidates.find((p) => existsSync(p));
+    if (!values.kubeconfig) throw new Error('hollow-nodes: --server or --kubeconfig is required (no $KUBECONFIG and no ./.everynode/kubeconfig.yaml)');
+  }
   const count = num(values.count, 'count', 0);
   const concurrency = Math.max(1, num(values.concurrency, 'concurrency', 64));
   // With a kubeconfig, its credentials are followed: a rewritten file (rotated token) is

@@ -40,5 +40,12 @@ describe('everynode hollow-nodes', () => {
     proc.signalGroup('SIGTERM');
     const exit = await proc.exited;
     expect(exit.code).toBe(0);
+
+    // Without --server or --kubeconfig, $KUBECONFIG is used, as by the client commands.
+    const byEnv = spawnNode(cleanup, [everynodeBin, 'hollow-nodes', '--count', '2', '--name-prefix', 'hc-env-'], { env: { ...process.env, KUBECONFIG: server.kubeconfigPath } });
+    await waitFor(() => /^\{"event":"ready"/m.test(byEnv.output()), { timeoutMs: 30_000, message: `ready line from $KUBECONFIG (output: ${byEnv.output()})` });
+    expect((await client.get<Node>(nodesResource, '', 'hc-env-1')).metadata.name).toBe('hc-env-1');
+    byEnv.signalGroup('SIGTERM');
+    expect((await byEnv.exited).code).toBe(0);
   }, 60_000);
 });

@@ -388,7 +388,7 @@ export function registerRollout(program: Command, ctx: CliContext): void {
     .description('Watch a DaemonSet rollout until it completes (a progress bar on a terminal)')
     .argument('<target...>', 'ds/NAME or ds NAME')
     .option('--timeout <duration>', 'give up after this long and exit 1 (0 = wait forever)', '0')
-    .option('-w, --watch', 'watch until done (default)', true)
+    .option('-w, --watch', 'watch until done', true)
     .option('--no-watch', 'print the current status once and exit')
     .option('--nodes', 'show the state of every node (pod, revision, readiness)')
     .action(async (args: string[], opts: { timeout: string; watch: boolean; nodes?: boolean }, cmd: Command) => {
