@@ -62,7 +62,11 @@ describe.skipIf(!etcdAvailable())('EtcdStore (real etcd)', () => {
 
     it('an etcd that does not answer is Unavailable', async () => {
       // Port 1 on loopback: nothing listens there.
-      expect(await errorCode(EtcdStore.open({ endpoints: ['127.0.0.1:1'], requestTimeoutMs: 5000 }))).toBe('Unavailable');
+      const opened = EtcdStore.open({ endpoints: ['127.0.0.1:1'], requestTimeoutMs: 5000 });
+      const err = await opened.then(() => undefined, (e: unknown) => e);
+      expect(await errorCode(Promise.reject(err))).toBe('Unavailable');
+      // The message ends with the cause, not gRPC's empty "Resolution note:".
+      expect((err as Error).message).toMatch(/^etcd 127\.0\.0\.1:1: .*last error: connect ECONNREFUSED 127\.0\.0\.1:1\.?$/);
     });
 
     it('stores with different prefixes share the revision counter but not keys or events', async () => {

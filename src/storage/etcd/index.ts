@@ -461,7 +461,8 @@ export class EtcdStore implements Store {
   mapError(err: unknown): StorageError {
     if (err instanceof StorageError) return err;
     const e = err as { name?: unknown; message?: unknown; constructor?: { name?: string } };
-    const message = typeof e?.message === 'string' ? e.message : String(err);
+    // gRPC's connection errors end in an empty "Resolution note:" and repeat "Error:".
+    const message = (typeof e?.message === 'string' ? e.message : String(err)).replace(/\s*Resolution note:\s*$/, '').replace(/Last error: Error: /, 'last error: ');
     const kind = e?.constructor?.name ?? '';
     const where = `etcd ${this.endpoints.join(',')}`;
     if (/required revision has been compacted/.test(message)) {
