@@ -14,7 +14,7 @@ describe('everynode help', () => {
   it('lists every client verb under kubectl\'s groups', () => {
     const text = clientVerbsHelp(program);
     expect(text).toMatch(/^Basic Commands \(Beginner\):\n {2}create +Create resources/);
-    expect(text).toMatch(/\nBasic Commands \(Intermediate\):\n {2}get +Display one or many resources.*\n {2}delete +/);
+    expect(text).toMatch(/\nBasic Commands \(Intermediate\):\n {2}get +Display one or many resources.*\n( {2}edit +.*\n)? {2}delete +/);
     expect(text).toMatch(/\nDeploy Commands:\n {2}rollout +/);
     expect(text).toMatch(/\nTroubleshooting and Debugging Commands:\n {2}describe +.*\n {2}logs +/);
     expect(text).toMatch(/\nOther Commands:\n {2}version +.*\n {2}kubeconfig +/);

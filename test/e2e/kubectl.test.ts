@@ -608,13 +608,15 @@ spec:
     // inside an atomic list (konnectivity's projected serviceAccountToken gets
     // `expirationSeconds: 3600`, so kubectl resends the whole `sources` list), and a status in a
     // manifest (calico's clusternetworkpolicies CRD), which writes of the main resource ignore.
+    // A PodDisruptionBudget's selector is patched with strategy `replace`, so kubectl always
+    // sends it and says `configured` (as against upstream servers).
     // There the check is that the server changed nothing (same generation, same spec).
     const explicitNulls = new Map([
       ['datadog-agent.yaml', ['daemonset.apps/datadog configured']],
       ['falco.yaml', ['daemonset.apps/falco configured']],
       ['konnectivity-agent.yaml', ['daemonset.apps/konnectivity-agent configured']],
       ['metallb-native.yaml', ['validatingwebhookconfiguration.admissionregistration.k8s.io/metallb-webhook-configuration configured']],
-      ['calico.yaml', ['customresourcedefinition.apiextensions.k8s.io/clusternetworkpolicies.policy.networking.k8s.io configured']],
+      ['calico.yaml', ['customresourcedefinition.apiextensions.k8s.io/clusternetworkpolicies.policy.networking.k8s.io configured', 'poddisruptionbudget.policy/calico-kube-controllers configured']],
     ]);
     type DsList = { items: Array<{ metadata: { name: string; generation: number }; spec: unknown }> };
     const summary = (l: DsList) => l.items.map((d) => [d.metadata.name, d.metadata.generation, JSON.stringify(d.spec)]);
