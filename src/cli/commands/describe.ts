@@ -22,53 +22,15 @@ import { eventsResource, isNotFound, leasesResource, podsResource } from '../../
 import { CliError } from '../context.js';
 import type { ResourceInfo } from '../discovery.js';
 import { formatRows } from '../printers.js';
+import { TabWriter } from '../tabwriter.js';
 import { type CliContext, controllerUid, parseTargets } from './common.js';
 
 // ---------------------------------------------------------------------------------------------
 // Go's text/tabwriter and kubectl's PrefixWriter
 
-/**
- * What Go's text/tabwriter writes for `text` with kubectl describe's settings (minwidth 0,
- * padding 2, padchar ' ', no flags): cells end at tabs; a column block is a run of consecutive
- * lines that have a cell in that column (the last cell of a line is not in a column), and every
- * cell of a block is padded to the widest one plus 2. Widths count characters (runes).
- */
+/** What Go's text/tabwriter writes for `text` with kubectl describe's settings (minwidth 0, padding 2, no flags). */
 export function tabwriterFormat(text: string, padding = 2): string {
-  const lines = text.split('\n').map((l) => l.split('\t'));
-  const runes = (s: string): number => [...s].length;
-  const widths: number[] = [];
-  let out = '';
-  const writeLines = (from: number, to: number): void => {
-    for (let i = from; i < to; i++) {
-      const line = lines[i]!;
-      line.forEach((cell, j) => {
-        out += cell;
-        if (j < widths.length && j < line.length - 1) out += ' '.repeat(Math.max(0, widths[j]! - runes(cell)));
-      });
-      if (i + 1 < lines.length) out += '\n';
-    }
-  };
-  const format = (line0: number, line1: number): void => {
-    const column = widths.length;
-    for (let t = line0; t < line1; t++) {
-      if (column >= lines[t]!.length - 1) continue;
-      writeLines(line0, t);
-      line0 = t;
-      let width = 0;
-      for (; t < line1; t++) {
-        const line = lines[t]!;
-        if (column >= line.length - 1) break;
-        width = Math.max(width, runes(line[column]!) + padding);
-      }
-      widths.push(width);
-      format(line0, t);
-      widths.pop();
-      line0 = t;
-    }
-    writeLines(line0, line1);
-  };
-  format(0, lines.length);
-  return out;
+  return new TabWriter(0, padding, false).flush(text);
 }
 
 /** kubectl's printers.WriteEscaped: no terminal escape sequence reaches the terminal. */

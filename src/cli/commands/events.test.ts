@@ -14,7 +14,8 @@ import type { KubeObject } from '../../api/types.js';
 import { runCli } from '../index.js';
 import { FakeApi } from '../testing/fake-api.js';
 import { memoryIO } from '../testing/memory-io.js';
-import { goEvent, lastSeen, TabWriter } from './events.js';
+import { goEvent, lastSeen } from './events.js';
+import { TabWriter } from '../tabwriter.js';
 
 const now = Date.parse('2026-01-02T03:04:05Z');
 /** RFC 3339 (seconds) of `now - seconds`. */
