@@ -979,24 +979,29 @@ async function runImage(ctx: CliContext, cmd: Command, args: string[], opts: Ima
   reportFailures(ctx, failures);
 }
 
-export function registerSet(program: Command, ctx: CliContext): void {
-  const set = program.command('set').description('Set specific features on objects: the images or the environment of their containers');
-
-  set
-    .command('image')
-    .description('Update the image of containers of objects with a pod template (DaemonSets, Pods, ...)')
-    .argument('<args...>', 'TYPE NAME... CONTAINER=IMAGE... | TYPE/NAME... CONTAINER=IMAGE... | TYPE CONTAINER=IMAGE... with --all or -l (*=IMAGE: every container)')
+/** The options both set verbs take: which objects (--all, -l), -o, and how the change is sent. */
+function withTargetOptions(c: Command): Command {
+  return c
     .option('--all', 'every object of TYPE in the namespace')
     .option('-l, --selector <selector>', 'the objects of TYPE matching this label selector')
     .option('-o, --output <format>', 'print the changed objects: json|yaml|name|jsonpath=TEMPLATE')
     .option('--show-managed-fields', 'keep metadata.managedFields in json and yaml output')
     .option('--field-manager <name>', 'the name of the manager of the fields set', defaultFieldManager)
-    .addOption(dryRunOption())
-    .action(async (args: string[], opts: ImageOpts, cmd: Command) => {
-      await runImage(ctx, cmd, args, opts);
-    });
+    .addOption(dryRunOption());
+}
 
-  set
+export function registerSet(program: Command, ctx: CliContext): void {
+  const set = program.command('set').description('Set specific features on objects: the images or the environment of their containers');
+
+  const image = set
+    .command('image')
+    .description('Update the image of containers of objects with a pod template (DaemonSets, Pods, ...)')
+    .argument('<args...>', 'TYPE NAME... CONTAINER=IMAGE... | TYPE/NAME... CONTAINER=IMAGE... | TYPE CONTAINER=IMAGE... with --all or -l (*=IMAGE: every container)');
+  withTargetOptions(image).action(async (args: string[], opts: ImageOpts, cmd: Command) => {
+    await runImage(ctx, cmd, args, opts);
+  });
+
+  const env = set
     .command('env')
     .description('Update (or --list) the environment variables of containers of objects with a pod template')
     .argument('<args...>', 'TYPE NAME... KEY=VALUE... KEY-... | TYPE/NAME... ... | TYPE ... with --all or -l (- reads KEY=VALUE lines from stdin)')
@@ -1008,14 +1013,8 @@ export function registerSet(program: Command, ctx: CliContext): void {
     .option('--prefix <prefix>', 'with --from: prepend this to the variable names')
     .option('--keys <keys>', 'with --from: only these keys (comma-separated, repeatable)', collect)
     .option('--overwrite', 'replace existing values (default)')
-    .option('--no-overwrite', 'refuse to change a variable that has another value (--overwrite=false)')
-    .option('--all', 'every object of TYPE in the namespace')
-    .option('-l, --selector <selector>', 'the objects of TYPE matching this label selector')
-    .option('-o, --output <format>', 'print the changed objects: json|yaml|name|jsonpath=TEMPLATE')
-    .option('--show-managed-fields', 'keep metadata.managedFields in json and yaml output')
-    .option('--field-manager <name>', 'the name of the manager of the fields set', defaultFieldManager)
-    .addOption(dryRunOption())
-    .action(async (args: string[], opts: EnvOpts, cmd: Command) => {
-      await runEnv(ctx, cmd, args, opts);
-    });
+    .option('--no-overwrite', 'refuse to change a variable that has another value (--overwrite=false)');
+  withTargetOptions(env).action(async (args: string[], opts: EnvOpts, cmd: Command) => {
+    await runEnv(ctx, cmd, args, opts);
+  });
 }
