@@ -264,6 +264,10 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     await ensureBootstrapRbac(reg, kinds);
     const security: RequestSecurity = await initRequestSecurity({ dataDir, sans: [host, ...(opts.tlsSans ?? [])], store, kinds, watchCache: wc, logger });
     await caGuard?.afterPki(security.auth.pki.caCertPem);
+    // A new admin token exists in plaintext only now: kept in kubeconfig.yaml at once (its
+    // address is completed once the server listens), so a start that fails later does not
+    // lose it (the next start would issue another one and warn about copies that never were).
+    if (security.auth.adminToken) writeAdminKubeconfig(join(dataDir, 'kubeconfig.yaml'), `https://${urlHost(host)}:${port}`, security.auth, logger);
 
     if (opts.compaction !== false) {
       const c = opts.compaction ?? { intervalMs: 60_000, retainRevisions: 10_000 };
