@@ -236,3 +236,13 @@ export function printObjects(
 }
 
 export { kindPrefix };
+
+/** A --template / -o *-file template read as kubectl reads it, its failure worded as kubectl's. */
+export function readTemplateFile(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new CliError(`error reading --template ${path}, open ${path}: ${code === 'ENOENT' ? 'no such file or directory' : code === 'EACCES' ? 'permission denied' : (e as Error).message}`);
+  }
+}

@@ -38,7 +38,6 @@
 //   debugging text on stdout, and the exit code stays 0.
 
 import type { Command } from 'commander';
-import { readFileSync } from 'node:fs';
 import { ApiError, eventsResource, resourcePath, WatchDecoder } from '../../client/index.js';
 import { writeYaml } from '../../util/index.js';
 import { CliError } from '../context.js';
@@ -48,6 +47,7 @@ import { type CliContext, intFlag } from './common.js';
 import { humanSince } from './describe.js';
 import { goTemplateOf } from './get.js';
 import { TabWriter } from '../tabwriter.js';
+import { readTemplateFile } from '../printers.js';
 
 interface EventsOptions {
   output?: string;
@@ -320,12 +320,7 @@ function printerOf(opts: EventsOptions): Printer | undefined {
     if (template === '') template = opts.template ?? '';
     if (template === '') throw new CliError('template format specified but no template given');
     if (format === 'jsonpath-file') {
-      try {
-        template = readFileSync(template, 'utf8');
-      } catch (e) {
-        const code = (e as NodeJS.ErrnoException).code;
-        throw new CliError(`error reading --template ${template}, open ${template}: ${code === 'ENOENT' ? 'no such file or directory' : code === 'EACCES' ? 'permission denied' : (e as Error).message}`);
-      }
+      template = readTemplateFile(template);
     }
     return jsonPathPrinter(template, format === 'jsonpath-as-json');
   }

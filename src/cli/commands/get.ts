@@ -21,7 +21,6 @@
 // block on stdout and the error (jsonpath.ts has the template engine).
 
 import type { Command } from 'commander';
-import { readFileSync } from 'node:fs';
 import type { KubeObject } from '../../api/types.js';
 import { apiVersionOf, resourcePath, WatchDecoder } from '../../client/index.js';
 import { CliError, tableAccept } from '../context.js';
@@ -37,6 +36,7 @@ import {
   type Table,
   type TableColumn,
   type TableOptions,
+  readTemplateFile,
 } from '../printers.js';
 import { GoTemplateError, goPrint, parseGoTemplate } from '../jsonpath.js';
 import { sortByField, sortTemplate } from '../sorting.js';
@@ -84,12 +84,7 @@ export function goTemplateOf(output: string | undefined, templateArg: string | u
   if (!templateFormats.includes(format)) return undefined;
   if (value === '') throw new CliError('template format specified but no template given');
   if (format === 'templatefile' || format === 'go-template-file') {
-    try {
-      value = readFileSync(value, 'utf8');
-    } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      throw new CliError(`error reading --template ${value}, open ${value}: ${code === 'ENOENT' ? 'no such file or directory' : code === 'EACCES' ? 'permission denied' : (e as Error).message}`);
-    }
+    value = readTemplateFile(value);
   }
   const raw = value;
   try {

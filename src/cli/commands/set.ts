@@ -52,7 +52,6 @@
 // --allow-missing-template-keys=false, `set resources|selector|serviceaccount|subject`.
 
 import type { Command } from 'commander';
-import { readFileSync } from 'node:fs';
 import type { KubeObject } from '../../api/types.js';
 import { definitionName, getDefinition, type SchemaNode } from '../../api/schema/index.js';
 import { parseQuantity, type Quantity } from '../../api/validation/quantity.js';
@@ -61,7 +60,7 @@ import { CliError, formatError, UnreachableError } from '../context.js';
 import type { ResourceInfo } from '../discovery.js';
 import { readStream } from '../io.js';
 import { executeTemplate, findValues, GoTemplateError, JsonPathError } from '../jsonpath.js';
-import { printObjects, type ObjectFormat } from '../printers.js';
+import { printObjects, type ObjectFormat, readTemplateFile } from '../printers.js';
 import { goTemplateOf } from './get.js';
 import { type CliContext, collect, dryRunOption, dryRunStrategy, dryRunSuffix, type DryRun, objectRef, parseTargets } from './common.js';
 
@@ -367,16 +366,6 @@ export type SetFormat =
   | { kind: 'go-template'; raw: string; execute(data: unknown): string };
 
 const allowedFormats = 'go-template,go-template-file,json,jsonpath,jsonpath-as-json,jsonpath-file,name,template,templatefile,yaml';
-
-/** Reads a template file as kubectl words its failure. */
-function readTemplateFile(path: string): string {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new CliError(`error reading --template ${path}, open ${path}: ${code === 'ENOENT' ? 'no such file or directory' : code === 'EACCES' ? 'permission denied' : (e as Error).message}`);
-  }
-}
 
 /** A JSONPath template checked before any request, as kubectl parses it. */
 function checkedJsonPath(template: string): string {
