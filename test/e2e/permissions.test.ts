@@ -13,8 +13,15 @@ afterAll(() => cleanup.run());
 
 const isRoot = process.getuid?.() === 0;
 const haveSetpriv = spawnSync('setpriv', ['--version'], { stdio: 'ignore' }).status === 0;
-const skip = !isRoot || !haveSetpriv;
-const why = !isRoot ? 'needs root to run a command as another user' : 'needs util-linux setpriv';
+// The checkout itself must be readable by that user (a clone in a private 0700 directory is not).
+const binaryReadable =
+  isRoot && haveSetpriv && spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, '-e', `require('fs').accessSync(${JSON.stringify(everynodeBin)})`], { stdio: 'ignore' }).status === 0;
+const skip = !binaryReadable;
+const why = !isRoot
+  ? 'needs root to run a command as another user'
+  : !haveSetpriv
+    ? 'needs util-linux setpriv'
+    : `uid 65534 cannot read ${everynodeBin} (the checkout is in a directory only its owner may enter)`;
 
 function asNobody(args: string[], cwd: string): { code: number | null; stderr: string } {
   const r = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, everynodeBin, ...args], { cwd, encoding: 'utf8', timeout: 30_000 });
