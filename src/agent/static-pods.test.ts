@@ -43,6 +43,10 @@ describe('static pods', () => {
   it('rejects what is not a valid Pod with the file name in the message', () => {
     expect(() => staticPodFromManifest('/m/a.yaml', 'kind: Service\napiVersion: v1\n', 'n1', 'x')).toThrow(/\/m\/a.yaml: want apiVersion v1, kind Pod/);
     expect(() => staticPodFromManifest('/m/b.yaml', 'apiVersion: v1\nkind: Pod\nmetadata: {name: b}\nspec: {containers: [{name: "Bad Name", image: x}]}\n', 'n1', 'x')).toThrow(/invalid Pod/);
+    // The API server's wording of the same error, not its type name.
+    expect(() => staticPodFromManifest('/m/c.yaml', 'apiVersion: v1\nkind: Pod\nmetadata: {name: c}\nspec: {restartPolicy: Bogus, containers: [{name: c, image: x}]}\n', 'n1', 'x')).toThrow(
+      /^\/m\/c\.yaml: invalid Pod: spec\.restartPolicy: Unsupported value: "Bogus": supported values: /,
+    );
   });
 
   it('mirrors a static pod with the mirror annotation and the Node as owner', () => {

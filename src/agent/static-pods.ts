@@ -19,6 +19,7 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, statSync, watch, type FSWatcher } from 'node:fs';
 import { join } from 'node:path';
 import type { Node, OwnerReference, Pod } from '../api/types.js';
+import { fieldErrorString } from '../api/errors.js';
 import { validationFor } from '../api/validation/index.js';
 import { readYaml, rfc3339 } from '../util/index.js';
 
@@ -84,8 +85,8 @@ export function staticPodFromManifest(file: string, text: string, nodeName: stri
   v.applyDefaults(pod);
   const errs = v.validateCreate(pod);
   if (errs.length > 0) {
-    const msgs = errs.map((e) => `${e.field}: ${e.type}${e.detail ? `: ${e.detail}` : ''}`);
-    throw new Error(`${file}: invalid Pod: ${msgs.join('; ')}`);
+    // Worded as the API server words the same errors (`spec.restartPolicy: Unsupported value: ...`).
+    throw new Error(`${file}: invalid Pod: ${errs.map(fieldErrorString).join('; ')}`);
   }
   return pod;
 }

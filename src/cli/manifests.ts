@@ -22,7 +22,7 @@ function isObject(v: unknown): v is Record<string, unknown> {
 export function parseManifests(text: string, source: string): Manifest[] {
   const out: Manifest[] = [];
   for (const doc of readYamlDocuments(text)) {
-    if (doc.errors.length > 0) throw new CliError(`error parsing ${source}: ${doc.errors[0]!.message.split('\n')[0]}`);
+    if (doc.errors.length > 0) throw new CliError(`error parsing ${source}: ${doc.errors[0]!.message.split('\n')[0]!.replace(/:$/, '')}`);
     let v: unknown;
     try {
       v = doc.toJS();

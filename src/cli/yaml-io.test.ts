@@ -45,10 +45,10 @@ spec:
 
   it('keeps its error messages: the first line of the parser message, with the source', () => {
     expect(() => parseManifests('apiVersion: v1\nkind: [\n', 'bad.yaml')).toThrow(
-      new CliError('error parsing bad.yaml: Flow sequence in block collection must be sufficiently indented and end with a ] at line 3, column 1:'),
+      new CliError('error parsing bad.yaml: Flow sequence in block collection must be sufficiently indented and end with a ] at line 3, column 1'),
     );
-    expect(() => parseManifests('a: 1\na: 2\n', 'dup.yaml')).toThrow(new CliError('error parsing dup.yaml: Map keys must be unique at line 2, column 1:'));
-    expect(() => parseManifests('apiVersion: v1\nkind: ConfigMap\ndata: {x: .inf}\n', 'inf.yaml')).toThrow(new CliError('error parsing inf.yaml: json: unsupported value: +Inf at line 3, column 11:'));
+    expect(() => parseManifests('a: 1\na: 2\n', 'dup.yaml')).toThrow(new CliError('error parsing dup.yaml: Map keys must be unique at line 2, column 1'));
+    expect(() => parseManifests('apiVersion: v1\nkind: ConfigMap\ndata: {x: .inf}\n', 'inf.yaml')).toThrow(new CliError('error parsing inf.yaml: json: unsupported value: +Inf at line 3, column 11'));
   });
 
   it('stops alias expansion bombs with a CLI error', () => {
