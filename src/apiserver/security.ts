@@ -250,7 +250,9 @@ function storeBindingCheck(store: Store, kinds: KindRegistry): RequestSecurity['
   };
   return async (b) => {
     if ((await uidOf('serviceaccounts', b.namespace, b.serviceAccount.name)) !== b.serviceAccount.uid) return false;
-    return !b.pod || (await uidOf('pods', b.namespace, b.pod.name)) === b.pod.uid;
+    if (b.pod && (await uidOf('pods', b.namespace, b.pod.name)) !== b.pod.uid) return false;
+    if (b.node && (await uidOf('nodes', '', b.node.name)) !== b.node.uid) return false;
+    return !b.secret || (await uidOf('secrets', b.namespace, b.secret.name)) === b.secret.uid;
   };
 }
 

@@ -4,8 +4,9 @@
 // Contract (upstream's serviceaccount token REST):
 // - The service account must exist (404). spec.expirationSeconds defaults to 3600 and must be
 //   at least 600 (422); spec.audiences default to the API audience. spec.boundObjectRef may
-//   name a Pod (other kinds: 422): it must exist (404), match its uid when one is given (409),
-//   and run as this service account (400). The token then stops working with the pod.
+//   name a Pod, a Node or a Secret (other kinds: 422): it must exist (404; a Pod or Secret in the
+//   account's namespace), match its uid when one is given (409), and a Pod must run as this
+//   service account (400). The token then stops working with that object.
 // - A node (system:node:<n>) may only get tokens bound, by uid, to non-mirror pods bound to it
 //   (403), for the account those pods run as.
 // - The answer (201) is the request with status { token, expirationTimestamp }; nothing is
@@ -61,8 +62,9 @@ export async function serveTokenRequest(deps: TokenRequestDeps, namespace: strin
   const audiences = spec.audiences ?? [];
   if (!Array.isArray(audiences) || audiences.some((a) => typeof a !== 'string')) errs.push(fe.invalid('spec.audiences', audiences, 'must be a list of strings'));
   const ref = spec.boundObjectRef;
-  if (ref !== undefined && ref !== null && ref.kind !== 'Pod') errs.push(fe.notSupported('spec.boundObjectRef.kind', ref.kind, ['Pod']));
-  if (ref && ref.kind === 'Pod' && (typeof ref.name !== 'string' || ref.name === '')) errs.push(fe.required('spec.boundObjectRef.name'));
+  const bindable = ['Node', 'Pod', 'Secret'];
+  if (ref !== undefined && ref !== null && !bindable.includes(ref.kind as string)) errs.push(fe.notSupported('spec.boundObjectRef.kind', ref.kind, bindable));
+  if (ref && bindable.includes(ref.kind as string) && (typeof ref.name !== 'string' || ref.name === '')) errs.push(fe.required('spec.boundObjectRef.name'));
   if (errs.length > 0) throw invalid(TOKEN_REQUEST, '', errs);
 
   const node = caller ? nodeNameOf(caller.user, caller.groups) : undefined;
@@ -70,13 +72,18 @@ export async function serveTokenRequest(deps: TokenRequestDeps, namespace: strin
   const sa = await getObject<KubeObject>(deps, 'serviceaccounts', namespace, name);
   if (!sa) throw notFound({ group: '', resource: 'serviceaccounts', kind: 'ServiceAccount' }, name);
   let pod: Pod | undefined;
+  let bound: KubeObject | undefined;
   if (ref) {
-    const podName = ref.name as string;
-    pod = await getObject<Pod>(deps, 'pods', namespace, podName);
-    if (!pod) throw notFound({ group: '', resource: 'pods', kind: 'Pod' }, podName);
-    if (typeof ref.uid === 'string' && ref.uid !== '' && ref.uid !== pod.metadata.uid) {
+    const [plural, scope] = ref.kind === 'Node' ? ['nodes', ''] : ref.kind === 'Secret' ? ['secrets', namespace] : ['pods', namespace];
+    const objName = ref.name as string;
+    bound = await getObject<KubeObject>(deps, plural, scope, objName);
+    if (!bound) throw notFound({ group: '', resource: plural, kind: ref.kind as string }, objName);
+    if (typeof ref.uid === 'string' && ref.uid !== '' && ref.uid !== bound.metadata.uid) {
       throw new ApiError(409, 'Conflict', `the UID in the bound object reference (${ref.uid}) does not match the UID in record. The object might have been deleted and then recreated`);
     }
+  }
+  if (ref?.kind === 'Pod') {
+    pod = bound as Pod;
     // A pod without an account runs as `default` (pods stored before admission set it), except
     // a mirror pod, which runs as none: it can never be bound to a token.
     const podAccount = pod.spec.serviceAccountName || (isMirrorPod(pod) ? '' : 'default');
@@ -95,14 +102,14 @@ export async function serveTokenRequest(deps: TokenRequestDeps, namespace: strin
     serviceAccount: { name, uid: sa.metadata.uid ?? '' },
     audiences: audiences as string[],
     expirationSeconds: exp as number,
-    ...(pod ? { pod: { name: pod.metadata.name ?? '', uid: pod.metadata.uid ?? '' } } : {}),
+    ...(bound ? { [ref!.kind === 'Node' ? 'node' : ref!.kind === 'Secret' ? 'secret' : 'pod']: { name: bound.metadata.name ?? '', uid: bound.metadata.uid ?? '' } } : {}),
     now,
   });
   return JSON.stringify({
     kind: 'TokenRequest',
     apiVersion: 'authentication.k8s.io/v1',
     metadata: { name, namespace, creationTimestamp: null },
-    spec: { audiences: issued.claims.aud, expirationSeconds: exp, boundObjectRef: ref ? { kind: 'Pod', apiVersion: 'v1', name: pod!.metadata.name, uid: pod!.metadata.uid } : null },
+    spec: { audiences: issued.claims.aud, expirationSeconds: exp, boundObjectRef: ref ? { kind: ref.kind, apiVersion: 'v1', name: bound!.metadata.name, uid: bound!.metadata.uid } : null },
     status: { token: issued.token, expirationTimestamp: issued.expiration.toISOString().replace(/\.\d{3}Z$/, 'Z') },
   });
 }

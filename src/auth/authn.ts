@@ -35,7 +35,14 @@ export interface UserInfo {
    * Set for a service account token: what it was issued for. The request pipeline checks that
    * these objects still exist with these uids (a deleted pod's token stops working).
    */
-  boundTo?: { namespace: string; serviceAccount: { name: string; uid: string }; pod?: { name: string; uid: string }; expiresAt: number };
+  boundTo?: {
+    namespace: string;
+    serviceAccount: { name: string; uid: string };
+    pod?: { name: string; uid: string };
+    node?: { name: string; uid: string };
+    secret?: { name: string; uid: string };
+    expiresAt: number;
+  };
 }
 
 export type TokenKind = 'admin' | 'join' | 'node' | 'user';
@@ -290,7 +297,7 @@ export function createAuthenticator(deps: { tokens: TokenStore; revocations?: Re
         const c = deps.serviceAccountTokens.verify(token, now());
         if (c) {
           const k = c['kubernetes.io'];
-          return withAuthenticatedGroup({ ...serviceAccountUser(c), boundTo: { namespace: k.namespace, serviceAccount: k.serviceaccount, ...(k.pod ? { pod: k.pod } : {}), expiresAt: c.exp * 1000 } });
+          return withAuthenticatedGroup({ ...serviceAccountUser(c), boundTo: { namespace: k.namespace, serviceAccount: k.serviceaccount, ...(k.pod ? { pod: k.pod } : {}), ...(k.node ? { node: k.node } : {}), ...(k.secret ? { secret: k.secret } : {}), expiresAt: c.exp * 1000 } });
         }
         return 'invalid';
       }

@@ -5,7 +5,8 @@
 // - Tokens are JWTs signed ES256 with `<dataDir>/tls/sa.key` (P-256, made at first start, mode
 //   0600; servers sharing the data dir share it). Claims as upstream's: iss, sub
 //   (`system:serviceaccount:<ns>:<name>`), aud, iat, nbf, exp and `kubernetes.io`
-//   { namespace, serviceaccount { name, uid }, pod? { name, uid } }.
+//   { namespace, serviceaccount { name, uid }, pod? | node? | secret? { name, uid } } (the object
+//   the token is bound to, if any).
 // - verify() checks form, signature, issuer, time (exp, nbf, 60 s leeway) and that the API
 //   audience is among `aud`. Whether the service account (and the pod a token is bound to)
 //   still exists with the same uid is not known here: the caller checks it (security.ts), so a
@@ -34,6 +35,8 @@ export interface TokenClaims {
     namespace: string;
     serviceaccount: { name: string; uid: string };
     pod?: { name: string; uid: string };
+    node?: { name: string; uid: string };
+    secret?: { name: string; uid: string };
   };
 }
 
@@ -43,7 +46,10 @@ export interface IssueTokenOptions {
   /** Default: the API audience. */
   audiences?: string[];
   expirationSeconds: number;
+  /** The object the token is bound to (it stops working when that object is gone). */
   pod?: { name: string; uid: string };
+  node?: { name: string; uid: string };
+  secret?: { name: string; uid: string };
   now?: Date;
 }
 
@@ -95,6 +101,8 @@ export class ServiceAccountTokens {
         namespace: o.namespace,
         serviceaccount: { name: o.serviceAccount.name, uid: o.serviceAccount.uid },
         ...(o.pod ? { pod: { name: o.pod.name, uid: o.pod.uid } } : {}),
+        ...(o.node ? { node: { name: o.node.name, uid: o.node.uid } } : {}),
+        ...(o.secret ? { secret: { name: o.secret.name, uid: o.secret.uid } } : {}),
       },
     };
     const signingInput = `${b64url(JSON.stringify({ alg: 'ES256', kid: this.kid }))}.${b64url(JSON.stringify(claims))}`;

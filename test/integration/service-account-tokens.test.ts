@@ -56,12 +56,32 @@ describe('TokenRequest', () => {
     expect((await httpRequest(`${server.url}/apis/authentication.k8s.io/v1/selfsubjectreviews`, { method: 'POST', body: '{}', token })).status).toBe(401);
   });
 
+  it('binds a token to a Node or a Secret (kubectl 1.31+ create token --bound-object-kind), which it lives with', async () => {
+    expect((await post('/api/v1/namespaces/default/serviceaccounts', { metadata: { name: 'binder' } })).status).toBe(201);
+    expect((await post('/api/v1/nodes', { apiVersion: 'v1', kind: 'Node', metadata: { name: 'bind-node' } })).status).toBe(201);
+    expect((await post('/api/v1/namespaces/default/secrets', { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'bind-secret' }, stringData: { a: 'b' } })).status).toBe(201);
+    const review = (token: string) => httpRequest(`${server.url}/apis/authentication.k8s.io/v1/selfsubjectreviews`, { method: 'POST', body: '{}', token });
+    for (const [kind, path] of [['Node', '/api/v1/nodes/bind-node'], ['Secret', '/api/v1/namespaces/default/secrets/bind-secret']] as const) {
+      const r = await tokenFor('binder', { boundObjectRef: { kind, apiVersion: 'v1', name: path.split('/').pop() } });
+      expect(r.status, r.text).toBe(201);
+      const answer = r.json as { status: { token: string }; spec: { boundObjectRef: { kind: string; uid: string } } };
+      expect(answer.spec.boundObjectRef).toMatchObject({ kind, apiVersion: 'v1', uid: expect.stringMatching(/^[0-9a-f-]{36}$/) });
+      const claims = JSON.parse(Buffer.from(answer.status.token.split('.')[1]!, 'base64url').toString('utf8')) as { 'kubernetes.io': Record<string, unknown> };
+      expect(claims['kubernetes.io'][kind.toLowerCase()]).toEqual({ name: path.split('/').pop(), uid: answer.spec.boundObjectRef.uid });
+      expect((await review(answer.status.token)).status).toBe(201);
+      expect((await httpRequest(`${server.url}${path}`, { method: 'DELETE', body: JSON.stringify({ gracePeriodSeconds: 0 }) })).status).toBe(200);
+      expect((await review(answer.status.token)).status).toBe(401);
+    }
+  });
+
   it('refuses what upstream refuses', async () => {
     expect((await tokenFor('nobody')).status).toBe(404);
     expect((await post('/api/v1/namespaces/default/serviceaccounts', { metadata: { name: 'svc' } })).status).toBe(201);
     const short = await tokenFor('svc', { expirationSeconds: 60 });
     expect([short.status, (short.json as { message: string }).message]).toEqual([422, 'TokenRequest.authentication.k8s.io "" is invalid: spec.expirationSeconds: Invalid value: 60: may not specify a duration less than 10 minutes']);
-    expect((await tokenFor('svc', { boundObjectRef: { kind: 'Secret', name: 's' } })).status).toBe(422);
+    expect((await tokenFor('svc', { boundObjectRef: { kind: 'Secret', name: 's' } })).status).toBe(404);
+    const kind = await tokenFor('svc', { boundObjectRef: { kind: 'ConfigMap', name: 's' } });
+    expect([kind.status, (kind.json as { message: string }).message]).toEqual([422, 'TokenRequest.authentication.k8s.io "" is invalid: spec.boundObjectRef.kind: Unsupported value: "ConfigMap": supported values: "Node", "Pod", "Secret"']);
     expect((await tokenFor('svc', { boundObjectRef: { kind: 'Pod', name: 'missing' } })).status).toBe(404);
     expect((await post('/api/v1/namespaces/default/pods', pod('other-sa', 'default'))).status).toBe(201);
     const mismatch = await tokenFor('svc', { boundObjectRef: { kind: 'Pod', name: 'other-sa' } });
