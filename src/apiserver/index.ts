@@ -19,7 +19,7 @@ import { join, resolve } from 'node:path';
 import { ApiError, badRequest } from '../api/errors.js';
 import { newKindRegistry, type KindRegistry } from '../api/kinds.js';
 import { CustomResourceKinds } from './custom-resources.js';
-import { EncryptingStore, SECRETS_ENCRYPTION_KEY_FILE, SqliteStore, openEncryptedStore, openStore, startCompactor, type Compactor, type Store } from '../storage/index.js';
+import { EncryptingStore, SECRETS_ENCRYPTION_KEY_FILE, SqliteStore, StorageError, openEncryptedStore, openStore, startCompactor, type Compactor, type Store } from '../storage/index.js';
 import { realClock, type Clock } from '../util/index.js';
 import { createLogger, type Logger } from '../util/logger.js';
 import { openAuditLog, type AuditLog, type AuditOptions } from './audit.js';
@@ -73,6 +73,12 @@ export interface ServerOptions {
   listen?: string;
   /** Store URL for openStore(); default sqlite in <dataDir>/state.db. */
   storeUrl?: string;
+  /**
+   * How long start-up keeps trying a store that is not reachable yet (an etcd started at the
+   * same time as this server, as a supervisor does), ms; default 0: fail at once. Only
+   * Unavailable is waited for; any other store error (a wrong URL, a damaged file) fails at once.
+   */
+  storeWaitMs?: number;
   /**
    * How long an Event lives after its last write (upstream --event-ttl; default 1 h), swept
    * every `intervalMs` (default 60 s); false: events never expire.
@@ -196,6 +202,42 @@ async function openSecretsEncryptedStore(url: string, dataDir: string): Promise<
   }
 }
 
+/** Delays between start-up attempts on an unreachable store: 0.5 s doubling to 5 s. */
+const storeRetryMinMs = 500;
+const storeRetryMaxMs = 5_000;
+/** A wait for the store is logged when it starts and then at most this often. */
+const storeWaitLogEveryMs = 10_000;
+
+/**
+ * openSecretsEncryptedStore, retried while the store answers Unavailable and `waitMs` has not
+ * passed since the first attempt. The last error is thrown unchanged (its message names the
+ * endpoint and the cause), after a log line saying how long it was tried.
+ */
+async function openStoreWaiting(url: string, dataDir: string, waitMs: number, logger: Logger, clock: Clock): Promise<Store> {
+  const start = clock.now();
+  let delay = storeRetryMinMs;
+  let lastLog = -Infinity;
+  for (;;) {
+    try {
+      const store = await openSecretsEncryptedStore(url, dataDir);
+      if (lastLog > -Infinity) logger.info(`store reachable after ${((clock.now() - start) / 1000).toFixed(1)} s`);
+      return store;
+    } catch (err) {
+      const waited = clock.now() - start;
+      if (!(err instanceof StorageError && err.code === 'Unavailable') || waited >= waitMs) {
+        if (lastLog > -Infinity) logger.error(`gave up waiting for the store after ${(waited / 1000).toFixed(1)} s`);
+        throw err;
+      }
+      if (clock.now() - lastLog >= storeWaitLogEveryMs) {
+        lastLog = clock.now();
+        logger.warn(`waiting for the store (up to ${Math.round(waitMs / 1000)} s in all): ${err.message}`);
+      }
+      await new Promise<void>((r) => setTimeout(r, Math.min(delay, Math.max(0, waitMs - waited))));
+      delay = Math.min(storeRetryMaxMs, delay * 2);
+    }
+  }
+}
+
 export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const logger = opts.logger ?? createLogger({ name: 'apiserver' });
   const clock = opts.clock ?? realClock;
@@ -203,7 +245,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   mkdirSync(dataDir, { recursive: true });
   const { host, port } = parseListen(opts.listen ?? '127.0.0.1:6443');
 
-  const store = await openSecretsEncryptedStore(opts.storeUrl ?? `sqlite://${join(dataDir, 'state.db')}`, dataDir);
+  const store = await openStoreWaiting(opts.storeUrl ?? `sqlite://${join(dataDir, 'state.db')}`, dataDir, opts.storeWaitMs ?? 0, logger, clock);
   let watchCache: WatchCache | undefined;
   let compactor: Compactor | undefined;
   let eventExpiry: EventExpiry | undefined;

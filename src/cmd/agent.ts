@@ -30,7 +30,7 @@ import { FailoverTransport, HttpTransport, KubeconfigTransport, RestClient, load
 import { X509Certificate } from 'node:crypto';
 import { createLogger, type Logger } from '../util/logger.js';
 import { applyServerHeapPolicy } from '../util/heap.js';
-import { clusterDnsFlags, storeFlagUsage, storeUrlFromFlag } from './store-flag.js';
+import { clusterDnsFlags, defaultStoreWait, storeFlagUsage, storeUrlFromFlag, storeWaitMsFromFlag } from './store-flag.js';
 import type { RunningServer } from '../apiserver/index.js';
 
 export const agentUsage = `  agent    run a node agent (registers a Node, runs the pods bound to it)
@@ -207,6 +207,7 @@ export async function runUp(args: string[]): Promise<void> {
       nodes: { type: 'string', default: '3' },
       'hollow-nodes': { type: 'string', default: '0' },
       store: { type: 'string', default: 'sqlite' },
+      'store-wait': { type: 'string', default: defaultStoreWait },
       'tls-san': { type: 'string', multiple: true, default: [] },
       dashboard: { type: 'string', default: defaultUpDashboard },
       'cluster-dns': { type: 'string', default: defaultUpClusterDns },
@@ -237,10 +238,11 @@ export async function runUp(args: string[]): Promise<void> {
   const dataDir = resolve(values['data-dir']);
   const logger = createLogger({ name: 'up' });
   const storeUrl = storeUrlFromFlag(values.store);
+  const storeWaitMs = storeWaitMsFromFlag(values['store-wait'], storeUrl);
   // Loaded here, not at the top: `everynode agent` should not carry the server's code.
   applyServerHeapPolicy();
   const { startServer } = await import('../apiserver/index.js');
-  const server = await startServer({ dataDir, listen: values.listen, logger: logger.child('apiserver'), controllers: true, tlsSans: values['tls-san'], ...(storeUrl ? { storeUrl } : {}), ...(clusterDns ? { clusterDns } : {}) });
+  const server = await startServer({ dataDir, listen: values.listen, logger: logger.child('apiserver'), controllers: true, tlsSans: values['tls-san'], storeWaitMs, ...(storeUrl ? { storeUrl } : {}), ...(clusterDns ? { clusterDns } : {}) });
   process.stdout.write(`everynode server listening on ${server.url} (kubeconfig: ${server.kubeconfigPath})\n`);
   if (server.clusterDns) process.stdout.write(`cluster DNS: ${server.clusterDns.address} (zone ${server.clusterDns.domain})\n`);
   // What has started so far: a failure from here on stops it (stopUp) before it is reported,

@@ -9,7 +9,7 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { agentUsage, runAgent, runUp, upUsage } from './agent.js';
 import { fullUsage, helpArgv, lifecycleHelp, nearestOption, usageSection, wantsHelp } from './help.js';
-import { clusterDnsFlags, storeFlagUsage, storeUrlFromFlag } from './store-flag.js';
+import { clusterDnsFlags, defaultStoreWait, storeFlagUsage, storeUrlFromFlag, storeWaitMsFromFlag } from './store-flag.js';
 import { createLogger } from '../util/logger.js';
 import { applyServerHeapPolicy } from '../util/heap.js';
 
@@ -51,6 +51,7 @@ async function runServer(args: string[]): Promise<void> {
       'data-dir': { type: 'string', default: './.everynode' },
       listen: { type: 'string', default: '127.0.0.1:6443' },
       store: { type: 'string', default: 'sqlite' },
+      'store-wait': { type: 'string', default: defaultStoreWait },
       'disable-controllers': { type: 'boolean', default: false },
       'tls-san': { type: 'string', multiple: true, default: [] },
       'cluster-dns': { type: 'string' },
@@ -67,8 +68,9 @@ async function runServer(args: string[]): Promise<void> {
   const { startServer } = await import('../apiserver/index.js');
   const logger = createLogger({ name: 'apiserver' });
   const storeUrl = storeUrlFromFlag(values.store);
+  const storeWaitMs = storeWaitMsFromFlag(values['store-wait'], storeUrl);
   const clusterDns = clusterDnsFlags('server', values['cluster-dns'] ?? 'off', values['cluster-domain']);
-  const server = await startServer({ dataDir: resolve(values['data-dir']), listen: values.listen, logger, controllers: !values['disable-controllers'], tlsSans: values['tls-san'], ...(storeUrl ? { storeUrl } : {}), ...(clusterDns ? { clusterDns } : {}) });
+  const server = await startServer({ dataDir: resolve(values['data-dir']), listen: values.listen, logger, controllers: !values['disable-controllers'], tlsSans: values['tls-san'], storeWaitMs, ...(storeUrl ? { storeUrl } : {}), ...(clusterDns ? { clusterDns } : {}) });
   process.stdout.write(`everynode server listening on ${server.url} (kubeconfig: ${server.kubeconfigPath})\n`);
   if (server.clusterDns) process.stdout.write(`cluster DNS: ${server.clusterDns.address} (zone ${server.clusterDns.domain})\n`);
   let stopping = false;

@@ -3,7 +3,35 @@
 /** Usage text of the flag (indented like the commands' option lists). */
 export const storeFlagUsage = `           --store STORE        sqlite (default: DIR/state.db) or etcd://HOST:PORT[,HOST:PORT...][?prefix=/p]
                                 (several servers may share one etcd; the kubeconfig stays in DIR)
+           --store-wait DURATION
+                                how long to wait at start for an etcd that is not reachable yet,
+                                e.g. 30s, 5m; 0 = fail at once (default 60s)
 `;
+
+/** Default of `--store-wait`: an etcd started by the same supervisor is up well within it. */
+export const defaultStoreWait = '60s';
+
+/**
+ * `--store-wait` in ms for startServer's storeWaitMs: `90s`, `5m`, `1h`, `1m30s` or plain
+ * seconds. Only an etcd store is waited for (a SQLite file is local: there is nothing to wait for).
+ */
+export function storeWaitMsFromFlag(value: string, storeUrl: string | undefined): number {
+  const t = value.trim();
+  const re = /(\d+)(ms|s|m|h)/gy;
+  let ms = 0;
+  let end = 0;
+  let m: RegExpExecArray | null;
+  if (/^\d+$/.test(t)) ms = Number(t) * 1000;
+  else {
+    while ((m = re.exec(t)) !== null) {
+      const n = Number(m[1]);
+      ms += m[2] === 'ms' ? n : m[2] === 's' ? n * 1000 : m[2] === 'm' ? n * 60_000 : n * 3_600_000;
+      end = re.lastIndex;
+    }
+    if (t === '' || end !== t.length) throw new Error(`invalid --store-wait ${JSON.stringify(value)}: want e.g. 30s, 5m or 0`);
+  }
+  return storeUrl === undefined ? 0 : ms;
+}
 
 /**
  * `sqlite` means the data dir's state.db (undefined: startServer's default); an `etcd://` URL is
