@@ -6,7 +6,8 @@
 //   at least 600 (422); spec.audiences default to the API audience. spec.boundObjectRef may
 //   name a Pod, a Node or a Secret (other kinds: 422): it must exist (404; a Pod or Secret in the
 //   account's namespace), match its uid when one is given (409), and a Pod must run as this
-//   service account (400). The token then stops working with that object.
+//   service account (400). The token then stops working with that object. A pod-bound token
+//   also names the pod's node (when it can be read) and stops working with it too.
 // - A node (system:node:<n>) may only get tokens bound, by uid, to non-mirror pods bound to it
 //   (403), for the account those pods run as.
 // - The answer (201) is the request with status { token, expirationTimestamp }; nothing is
@@ -97,12 +98,17 @@ export async function serveTokenRequest(deps: TokenRequestDeps, namespace: strin
     if (!pod || pod.spec.nodeName !== node) throw forbidden(`node "${node}" can only create tokens bound to pods bound to it`);
     if (isMirrorPod(pod)) throw forbidden(`node "${node}" cannot create tokens for mirror pods`);
   }
+  const refOf = (o: KubeObject): { name: string; uid: string } => ({ name: o.metadata.name ?? '', uid: o.metadata.uid ?? '' });
+  // A pod-bound token also names the pod's node, as upstream's (ServiceAccountTokenPodNodeInfo):
+  // a node that cannot be read is left out, not an error.
+  const podNode = pod?.spec.nodeName ? await getObject<KubeObject>(deps, 'nodes', '', pod.spec.nodeName).catch(() => undefined) : undefined;
   const issued = deps.signer.issue({
     namespace,
     serviceAccount: { name, uid: sa.metadata.uid ?? '' },
     audiences: audiences as string[],
     expirationSeconds: exp as number,
-    ...(bound ? { [ref!.kind === 'Node' ? 'node' : ref!.kind === 'Secret' ? 'secret' : 'pod']: { name: bound.metadata.name ?? '', uid: bound.metadata.uid ?? '' } } : {}),
+    ...(bound ? { [ref!.kind === 'Node' ? 'node' : ref!.kind === 'Secret' ? 'secret' : 'pod']: refOf(bound) } : {}),
+    ...(podNode ? { node: refOf(podNode) } : {}),
     now,
   });
   return JSON.stringify({

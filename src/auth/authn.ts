@@ -33,7 +33,8 @@ export interface UserInfo {
   uid?: string;
   /**
    * Set for a service account token: what it was issued for. The request pipeline checks that
-   * these objects still exist with these uids (a deleted pod's token stops working).
+   * these objects still exist with these uids (a deleted pod's token stops working). A pod-bound
+   * token also names its pod's node, which is not checked (as upstream: the pod goes with its node).
    */
   boundTo?: {
     namespace: string;
@@ -297,7 +298,7 @@ export function createAuthenticator(deps: { tokens: TokenStore; revocations?: Re
         const c = deps.serviceAccountTokens.verify(token, now());
         if (c) {
           const k = c['kubernetes.io'];
-          return withAuthenticatedGroup({ ...serviceAccountUser(c), boundTo: { namespace: k.namespace, serviceAccount: k.serviceaccount, ...(k.pod ? { pod: k.pod } : {}), ...(k.node ? { node: k.node } : {}), ...(k.secret ? { secret: k.secret } : {}), expiresAt: c.exp * 1000 } });
+          return withAuthenticatedGroup({ ...serviceAccountUser(c), boundTo: { namespace: k.namespace, serviceAccount: k.serviceaccount, ...(k.pod ? { pod: k.pod } : {}), ...(k.node && !k.pod ? { node: k.node } : {}), ...(k.secret ? { secret: k.secret } : {}), expiresAt: c.exp * 1000 } });
         }
         return 'invalid';
       }

@@ -74,6 +74,24 @@ describe('TokenRequest', () => {
     }
   });
 
+  it("a pod-bound token also names the pod's node, and lives with the pod, not the node", async () => {
+    expect((await post('/api/v1/namespaces/default/serviceaccounts', { metadata: { name: 'on-node' } })).status).toBe(201);
+    const node = await post('/api/v1/nodes', { apiVersion: 'v1', kind: 'Node', metadata: { name: 'token-node' } });
+    expect(node.status).toBe(201);
+    const nodeUid = (node.json as { metadata: { uid: string } }).metadata.uid;
+    expect((await post('/api/v1/namespaces/default/pods', pod('placed', 'on-node', 'token-node'))).status).toBe(201);
+    const r = await tokenFor('on-node', { boundObjectRef: { kind: 'Pod', name: 'placed' } });
+    expect(r.status, r.text).toBe(201);
+    const answer = r.json as { status: { token: string }; spec: { boundObjectRef: { uid: string } } };
+    const claims = JSON.parse(Buffer.from(answer.status.token.split('.')[1]!, 'base64url').toString('utf8')) as { 'kubernetes.io': Record<string, unknown> };
+    expect(claims['kubernetes.io']['pod']).toEqual({ name: 'placed', uid: answer.spec.boundObjectRef.uid });
+    expect(claims['kubernetes.io']['node']).toEqual({ name: 'token-node', uid: nodeUid });
+    const review = () => httpRequest(`${server.url}/apis/authentication.k8s.io/v1/selfsubjectreviews`, { method: 'POST', body: '{}', token: answer.status.token });
+    // The node going does not end the token by itself (its pods go with it, and that does).
+    expect((await httpRequest(`${server.url}/api/v1/nodes/token-node`, { method: 'DELETE' })).status).toBe(200);
+    expect((await review()).status).toBe(201);
+  });
+
   it('refuses what upstream refuses', async () => {
     expect((await tokenFor('nobody')).status).toBe(404);
     expect((await post('/api/v1/namespaces/default/serviceaccounts', { metadata: { name: 'svc' } })).status).toBe(201);
