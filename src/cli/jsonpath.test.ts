@@ -67,6 +67,13 @@ describe('Go templates (-o go-template), compared with kubectl 1.32', () => {
     expect(run('{{range .items}}x{{else}}none{{end}}', { items: [] })).toBe('none');
   });
 
+  it('prints a null field as <no value> (kubectl 1.32 on creationTimestamp: null), but <nil> inside a map or through printf', () => {
+    const cm = { metadata: { name: 'x', creationTimestamp: null } };
+    expect(run('[{{.metadata.creationTimestamp}}] [{{.metadata}}] [{{index .metadata "creationTimestamp"}}] [{{with .metadata.creationTimestamp}}set{{else}}unset{{end}}] [{{printf "%v" .metadata.creationTimestamp}}]', cm)).toBe(
+      '[<no value>] [map[creationTimestamp:<nil> name:x]] [<no value>] [unset] [<nil>]',
+    );
+  });
+
   it('fails as text/template does, at the node and with its message', () => {
     const failure = (t: string): string => {
       try {

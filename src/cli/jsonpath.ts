@@ -956,7 +956,9 @@ class GoExec {
         return;
       case 'action': {
         const v = this.pipe(n.pipe, dot);
-        if (n.pipe.decl.length === 0) this.out += goPrint(v);
+        // A null printed by an action is text/template's invalid value (its pipeline unwraps the
+        // interface holding nil): `<no value>`; inside a map or through printf it stays `<nil>`.
+        if (n.pipe.decl.length === 0) this.out += v === null ? '<no value>' : goPrint(v);
         return;
       }
       case 'break':
