@@ -1,6 +1,6 @@
 // Events expire an hour (here: a TTL of 1.5 s) after their last write, as upstream's
 // --event-ttl: the sweep deletes events not written for a TTL and keeps those written since,
-// whatever times their bodies name.
+// whatever times their bodies name; a restart does not give old events a fresh TTL.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KubeObject } from '../../src/api/types.js';
 import { startServer, type RunningServer } from '../../src/apiserver/index.js';
@@ -47,5 +47,26 @@ describe('event expiry', () => {
     expect(await exists('old')).toBe(false);
     expect(await exists('fresh')).toBe(true);
     expect(await exists('repeated')).toBe(true);
+  });
+
+  it('counts an event first seen after a restart from its last recorded write, not from the restart', async () => {
+    const dataDir = makeTempDir(cleanup, 'event-ttl-restart');
+    const opts = { dataDir, listen: '127.0.0.1:0', compaction: false as const, logger: silentLogger, controllers: false, eventTtl: { ttlMs: 1_500, intervalMs: 3_600_000 } };
+    let s = await startServer(opts);
+    const t = new HttpTransport({ ...loadKubeconfig(s.kubeconfigPath) });
+    await new RestClient(t.request).create(eventsResource, 'default', event('before-restart', iso(0), iso(0)));
+    t.destroy();
+    await s.close();
+    await new Promise((r) => setTimeout(r, 1_700));
+    s = await startServer(opts);
+    cleanup.defer(() => s.close());
+    const t2 = new HttpTransport({ ...loadKubeconfig(s.kubeconfigPath) });
+    cleanup.defer(() => t2.destroy());
+    const c2 = new RestClient(t2.request);
+    await c2.create(eventsResource, 'default', event('after-restart', iso(0), iso(0)));
+    // The first sweep of the new server: the old event's TTL ran out while it was down.
+    expect(await s.expireEventsNow()).toBe(1);
+    await expect(c2.get(eventsResource, 'default', 'before-restart')).rejects.toMatchObject({ code: 404 });
+    expect((await c2.get(eventsResource, 'default', 'after-restart')).metadata.name).toBe('after-restart');
   });
 });
