@@ -1,4 +1,4 @@
-// `everynode set image|env` as the built binary against a started `everynode server` (with its
+// `everynode set image|env|resources` as the built binary against a started `everynode server` (with its
 // controllers, no nodes): a template change bumps the DaemonSet's generation and the DaemonSet
 // controller records a new ControllerRevision (a new line in `rollout history`), a command that
 // changes nothing sends nothing; and, where the real kubectl 1.32 is installed, the same
@@ -167,6 +167,14 @@ describe('everynode set', () => {
       ['env', 'ds/twin', '1X=1'],
       ['env', 'ds', '--all', 'Z=1', '-c', 'side', '-o', 'name'],
       ['env', 'ds/twin', 'R=1', '--dry-run=client', '-o', 'jsonpath={.spec.template.spec.containers[0].env}'],
+      ['resources', 'ds/twin', '--limits=cpu=0.5,memory=128Mi', '--requests=cpu=100m'],
+      ['resources', 'ds/twin', '--limits=cpu=500m'],
+      ['resources', 'ds/twin', '-c', 'init', '--limits=cpu=300m', '-o', 'name'],
+      ['resources', 'ds/twin', '-c', 'nope', '--limits=cpu=1'],
+      ['resources', 'ds/twin', '-c', 'a*', '--requests=memory=1Gi', '--limits=memory=512Mi'],
+      ['resources', 'ds', '--all', '--limits=cpu=2', '--dry-run=client', '-o', 'jsonpath={.spec.template.spec.containers[*].resources}'],
+      ['resources', 'ds/twin', '--limits=cpu'],
+      ['resources', 'ds/twin'],
     ];
     for (const c of commands) {
       const k = await runKubectl({ kubeconfig: kc, cacheDir }, ['set', ...c, '-n', 'set-kc'], { binary: kubectlBinary! });

@@ -1,4 +1,4 @@
-// `everynode set image|env` in-process against the fake API (testing/fake-api.ts): the output,
+// `everynode set image|env|resources` in-process against the fake API (testing/fake-api.ts): the output,
 // errors and exit codes kubectl 1.32 gives for the same commands, and the strategic merge
 // patches it sends (the expected bodies below were captured from kubectl 1.32 with -v=8 against
 // an everynode server holding the same objects).
@@ -11,7 +11,7 @@ import type { KubeObject } from '../../api/types.js';
 import { runCli } from '../index.js';
 import { FakeApi } from '../testing/fake-api.js';
 import { memoryIO } from '../testing/memory-io.js';
-import { envNameErrors, envRefString, fieldPathValue, keyToEnvName, parseImagePairs, resourceFieldValue, selectString, splitEnvArgs, updateEnv } from './set.js';
+import { envNameErrors, envRefString, fieldPathValue, keyToEnvName, parseImagePairs, parseResourceList, resourceFieldValue, selectString, splitEnvArgs, updateEnv } from './set.js';
 
 let dir = '';
 let api: FakeApi;
@@ -187,6 +187,42 @@ describe('set image', () => {
   it('works on pods', async () => {
     expect(await cli(['set', 'image', 'pod/p1', 'p1=busybox:2'])).toEqual({ code: 0, stdout: 'pod/p1 image updated\n', stderr: '' });
     expect(patches()[0]!.body).toBe('{"spec":{"$setElementOrder/containers":[{"name":"p1"}],"containers":[{"image":"busybox:2","name":"p1"}]}}');
+  });
+});
+
+describe('set resources', () => {
+  const all = { limits: { cpu: '500m', memory: '128Mi' }, requests: { cpu: '100m' } };
+  it('merges limits and requests into every container, init containers too, as kubectl 1.32 sends it', async () => {
+    expect(await cli(['set', 'resources', 'ds/web', '--limits=cpu=0.5,memory=128Mi', '--requests=cpu=100m'])).toEqual({ code: 0, stdout: 'daemonset.apps/web resource requirements updated\n', stderr: '' });
+    const [p] = patches();
+    expect(p!.query.get('fieldManager')).toBe('everynode-set');
+    // The shape kubectl 1.32 sent (-v=8) for a DaemonSet with two containers and an init container.
+    const r = JSON.stringify(all);
+    expect(p!.body).toBe(
+      '{"spec":{"template":{"spec":{"$setElementOrder/containers":[{"name":"agent"},{"name":"side"}],"$setElementOrder/initContainers":[{"name":"init"}],' +
+        `"containers":[{"name":"agent","resources":${r}},{"name":"side","resources":${r}}],"initContainers":[{"name":"init","resources":${r}}]}}}}`,
+    );
+  });
+
+  it('-c picks containers by name with wildcards; none picked is an error naming the selector', async () => {
+    expect((await cli(['set', 'resources', 'ds/web', '-c', 's*', '--requests=memory=64Mi'])).code).toBe(0);
+    expect(patches()[0]!.body).toBe('{"spec":{"template":{"spec":{"$setElementOrder/containers":[{"name":"agent"},{"name":"side"}],"containers":[{"name":"side","resources":{"requests":{"memory":"64Mi"}}}]}}}}');
+    expect(await cli(['set', 'resources', 'ds/web', '-c', 'nope', '--limits=cpu=1'])).toEqual({ code: 1, stdout: '', stderr: 'error: unable to find container named nope\n' });
+  });
+
+  it('refuses what kubectl refuses, with its words', async () => {
+    expect(await cli(['set', 'resources', 'ds/web'])).toEqual({ code: 1, stdout: '', stderr: 'error: you must specify an update to requests or limits (in the form of --requests/--limits)\n' });
+    expect((await cli(['set', 'resources', 'ds/web', '--limits=cpu'])).stderr).toBe('error: Invalid argument syntax cpu, expected <resource>=<value>\n');
+    expect((await cli(['set', 'resources', 'ds/web', '--limits=cpu=1kk'])).stderr).toBe("error: unable to parse quantity's suffix\n");
+    expect((await cli(['set', 'resources', 'ds/web', '--limits=memory='])).stderr).toBe("error: quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'\n");
+    expect((await cli(['set', 'resources', 'service/svc', '--limits=cpu=1'])).stderr).toBe('error: services/svc the object is not a pod or does not have a pod template: *v1.Service\n');
+    expect(patches()).toHaveLength(0);
+  });
+
+  it('reads quantities as kubectl does: canonical form, last one of a name wins', () => {
+    expect(parseResourceList('cpu=0.5,memory=1.5Gi,cpu=2,nvidia.com/gpu=1')).toEqual({ cpu: '2', memory: '1536Mi', 'nvidia.com/gpu': '1' });
+    expect(parseResourceList('')).toBeUndefined();
+    expect(() => parseResourceList('cpu=1=2')).toThrow('Invalid argument syntax cpu=1=2, expected <resource>=<value>');
   });
 });
 

@@ -1,6 +1,6 @@
-// `everynode set image|env`: change the containers of objects that have a pod spec (Pods,
-// DaemonSets, Deployments, ReplicaSets, StatefulSets, ReplicationControllers, Jobs, CronJobs),
-// as kubectl 1.32's `set image` and `set env` do.
+// `everynode set image|env|resources`: change the containers of objects that have a pod spec
+// (Pods, DaemonSets, Deployments, ReplicaSets, StatefulSets, ReplicationControllers, Jobs,
+// CronJobs), as kubectl 1.32's `set image`, `set env` and `set resources` do.
 //
 // Objects: `TYPE NAME...`, `TYPE/NAME...`, or every object of TYPE in the namespace (--all) or
 // matching -l SELECTOR (names win over --all; names with -l are an error, worded as kubectl's
@@ -15,7 +15,8 @@
 // output line. A DaemonSet's template change makes the server bump its generation and the
 // controller roll it out (a new ControllerRevision).
 //
-// Output, as kubectl prints it: `<kind>.<group>/<name> image updated` (`env updated`), with
+// Output, as kubectl prints it: `<kind>.<group>/<name> image updated` (`env updated`,
+// `resource requirements updated`), with
 // ` (dry run)` (--dry-run=client: nothing sent, the changed object printed) or
 // ` (server dry run)`; -o name prints `<kind>.<group>/<name>`; -o json|yaml print each object
 // (the server's answer, or the changed object with --dry-run=client) as kubectl's typed objects
@@ -48,13 +49,18 @@
 // keys, metadata field paths of the object, container resources), after the changes given,
 // which are then not sent.
 //
+// set resources: --limits and --requests as `NAME=QUANTITY,...` (quantities in their canonical
+// form, as kubectl's typed encoding writes them), merged into the requirements of the
+// containers -c selects (`*` wildcards; default all, init containers included); a selection
+// that matches nothing is `error: unable to find container named <c>`.
+//
 // Not supported: -f/--filename and --local (objects come from the server only), --record,
-// --allow-missing-template-keys=false, `set resources|selector|serviceaccount|subject`.
+// --allow-missing-template-keys=false, `set selector|serviceaccount|subject`.
 
 import type { Command } from 'commander';
 import type { KubeObject } from '../../api/types.js';
 import { definitionName, getDefinition, type SchemaNode } from '../../api/schema/index.js';
-import { parseQuantity, type Quantity } from '../../api/validation/quantity.js';
+import { formatQuantity, parseQuantity, quantityParseError, quantityRegexpText, type Quantity } from '../../api/validation/quantity.js';
 import { ApiError } from '../../api/errors.js';
 import { CliError, formatError, UnreachableError } from '../context.js';
 import type { ResourceInfo } from '../discovery.js';
@@ -456,7 +462,7 @@ class SetPrinter {
 // The shared run: change each object, then send (or print) each change.
 
 interface RunOptions {
-  verb: 'image' | 'env';
+  verb: 'image' | 'env' | 'resources';
   dryRun: DryRun;
   printer: SetPrinter;
   fieldManager: string;
@@ -521,7 +527,8 @@ async function sendChanges(ctx: CliContext, cmd: Command, computed: Computed[], 
       const ns = r.namespaced ? (obj.metadata.namespace ?? conn.namespace) : '';
       actual = await conn.client.patch<KubeObject>(r, ns, obj.metadata.name ?? '', 'strategic', c.patch, { fieldManager: o.fieldManager, dryRun: o.dryRun === 'server' });
     } catch (e) {
-      failures.push(`failed to patch ${o.verb} update to pod template: ${errorText(e)}`);
+      // kubectl's words: `set resources` has no colon after "template".
+      failures.push(`failed to patch ${o.verb} update to pod template${o.verb === 'resources' ? '' : ':'} ${errorText(e)}`);
       continue;
     }
     try {
@@ -968,7 +975,68 @@ async function runImage(ctx: CliContext, cmd: Command, args: string[], opts: Ima
   reportFailures(ctx, failures);
 }
 
-/** The options both set verbs take: which objects (--all, -l), -o, and how the change is sent. */
+/**
+ * kubectl's populateResourceListV1: `cpu=100m,memory=256Mi` → the quantities in canonical form
+ * (kubectl sends its typed Quantity's encoding). Empty: undefined. Throws kubectl's messages.
+ */
+export function parseResourceList(spec: string | undefined): Record<string, string> | undefined {
+  if (spec === undefined || spec === '') return undefined;
+  const out: Record<string, string> = {};
+  for (const statement of spec.split(',')) {
+    const parts = statement.split('=');
+    if (parts.length !== 2) throw new CliError(`Invalid argument syntax ${statement}, expected <resource>=<value>`);
+    const [name, value] = parts as [string, string];
+    if (!new RegExp(quantityRegexpText).test(value)) throw new CliError(quantityParseError);
+    const q = parseQuantity(value);
+    if (!q) throw new CliError("unable to parse quantity's suffix");
+    out[name] = formatQuantity(q);
+  }
+  return out;
+}
+
+interface ResourcesOpts extends Selection {
+  containers: string;
+  limits?: string;
+  requests?: string;
+  output?: string;
+  dryRun?: string;
+  fieldManager: string;
+  showManagedFields?: boolean;
+}
+
+async function runResources(ctx: CliContext, cmd: Command, resources: string[], opts: ResourcesOpts): Promise<void> {
+  const format = setOutputFormat(opts.output);
+  const dryRun = dryRunStrategy(opts.dryRun);
+  const targets = await readTargets(ctx, cmd, resources, opts);
+  if (!targets) return;
+  // kubectl's Validate, after the objects are read.
+  if (opts.all && opts.selector !== undefined) throw new CliError('cannot set --all and --selector at the same time');
+  const limitsText = opts.limits ?? '';
+  const requestsText = opts.requests ?? '';
+  if (limitsText === '' && requestsText === '') throw new CliError('you must specify an update to requests or limits (in the form of --requests/--limits)');
+  const limits = parseResourceList(limitsText);
+  const requests = parseResourceList(requestsText);
+  const failures: Failure[] = [];
+  const computed = computeChanges(targets, (_t, spec) => {
+    const selected = [...containersOf(spec, 'containers'), ...containersOf(spec, 'initContainers')].filter((c) => selectString(String(c['name'] ?? ''), opts.containers));
+    if (selected.length === 0) {
+      failures.push(`error: unable to find container named ${opts.containers}`);
+      return;
+    }
+    for (const c of selected) {
+      const req = isMap(c['resources']) ? c['resources'] : {};
+      for (const [field, list] of [['limits', limits], ['requests', requests]] as const) {
+        if (!list) continue;
+        req[field] = { ...(isMap(req[field]) ? req[field] : {}), ...list };
+      }
+      c['resources'] = req;
+    }
+  });
+  await sendChanges(ctx, cmd, computed, { verb: 'resources', dryRun, printer: new SetPrinter(ctx, format, 'resource requirements updated', dryRun, opts.showManagedFields === true), fieldManager: opts.fieldManager }, failures);
+  reportFailures(ctx, failures);
+}
+
+/** The options every set verb takes: which objects (--all, -l), -o, and how the change is sent. */
 function withTargetOptions(c: Command): Command {
   return c
     .option('--all', 'every object of TYPE in the namespace')
@@ -980,7 +1048,7 @@ function withTargetOptions(c: Command): Command {
 }
 
 export function registerSet(program: Command, ctx: CliContext): void {
-  const set = program.command('set').description('Set specific features on objects: the images or the environment of their containers');
+  const set = program.command('set').description('Set specific features on objects: the images, environment or resources of their containers');
 
   const image = set
     .command('image')
@@ -1005,5 +1073,16 @@ export function registerSet(program: Command, ctx: CliContext): void {
     .option('--no-overwrite', 'refuse to change a variable that has another value (--overwrite=false)');
   withTargetOptions(env).action(async (args: string[], opts: EnvOpts, cmd: Command) => {
     await runEnv(ctx, cmd, args, opts);
+  });
+
+  const res = set
+    .command('resources')
+    .description('Update the resource requests and limits of containers of objects with a pod template')
+    .argument('[resources...]', 'TYPE NAME... | TYPE/NAME... | TYPE with --all or -l')
+    .option('--limits <list>', 'the limits to set, e.g. cpu=200m,memory=512Mi')
+    .option('--requests <list>', 'the requests to set, e.g. cpu=100m,memory=256Mi')
+    .option('-c, --containers <name>', 'the containers to change, by name with * wildcards (init containers included)', '*');
+  withTargetOptions(res).action(async (args: string[], opts: ResourcesOpts, cmd: Command) => {
+    await runResources(ctx, cmd, args, opts);
   });
 }
