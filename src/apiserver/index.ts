@@ -32,6 +32,7 @@ import { tokenRequestDiscovery } from './token-request.js';
 import { ensureSystemPriorityClasses, PodAdmission } from './pod-admission.js';
 import { ServiceAllocator } from './service-alloc.js';
 import { startEventExpiry, type EventExpiry } from './event-expiry.js';
+import { startRevocationSharing, type RevocationSharing } from './shared-revocations.js';
 import { createHandler } from './handler.js';
 import { createBackupHandler } from './backup.js';
 import { clusterCaGuard } from './cluster-ca.js';
@@ -249,6 +250,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   let watchCache: WatchCache | undefined;
   let compactor: Compactor | undefined;
   let eventExpiry: EventExpiry | undefined;
+  let revocationSharing: RevocationSharing | undefined;
   /** The controller manager whose leadership decides which of the servers sharing a store compacts. */
   let compactionLeader: { isLeader(): boolean } | undefined;
   let server: Server | undefined;
@@ -306,6 +308,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     await ensureBootstrapRbac(reg, kinds);
     const security: RequestSecurity = await initRequestSecurity({ dataDir, sans: [host, ...(opts.tlsSans ?? [])], store, kinds, watchCache: wc, logger });
     await caGuard?.afterPki(security.auth.pki.caCertPem);
+    // Servers sharing a store share their revocations through it (SQLite has one server).
+    revocationSharing = sqliteStoreOf(store) ? undefined : startRevocationSharing({ store, list: security.auth.revocations, logger });
     // A new admin token exists in plaintext only now: kept in kubeconfig.yaml at once (its
     // address is completed once the server listens), so a start that fails later does not
     // lose it (the next start would issue another one and warn about copies that never were).
@@ -534,6 +538,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
           await auditLog?.close();
           await compactor?.stop();
           await eventExpiry?.stop();
+          await revocationSharing?.stop();
           await store.close();
         })();
         return closing;
@@ -545,6 +550,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     crds?.stop();
     await compactor?.stop();
     await eventExpiry?.stop();
+    await revocationSharing?.stop();
     server?.close();
     await audit?.close();
     await store.close();

@@ -17,8 +17,9 @@
 //   restart; listeners hear of every change seen (the server closes revoked connections).
 //   Damage never unlocks: an unreadable, malformed or vanished file keeps what was loaded.
 // - Join tokens created before a node's revocation cannot bring that node name back (join.ts).
-// - Servers see the revocations of their own data dir: servers of one cluster with separate
-//   data dirs need the same revocation on each.
+// - Servers see the revocations of their own data dir. Servers sharing a store (etcd) also
+//   share them through it (src/apiserver/shared-revocations.ts): merge() takes another server's
+//   entries, keeping per user the later cut-off, so a revocation made on one reaches all.
 
 import { closeSync, openSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -112,6 +113,32 @@ export class RevocationList {
     }
     for (let t = now(); t < beforeMs; t = now()) await new Promise((ok) => setTimeout(ok, beforeMs - t));
     return entry;
+  }
+
+  /**
+   * Takes entries made elsewhere (another server's list): per user, the later cut-off wins, so
+   * merging never lifts a revocation. Written under the lock like revoke(); resolves true when
+   * the list changed (listeners are told). A list whose file is damaged is left alone (false).
+   */
+  async merge(entries: readonly RevocationEntry[], o: { now?: () => number } = {}): Promise<boolean> {
+    const release = await this.lock(o.now ?? Date.now);
+    try {
+      this.reloadIfChanged();
+      if (this.problem) return false;
+      let changed = false;
+      for (const e of entries) {
+        const beforeMs = Date.parse(e?.before);
+        if (typeof e?.user !== 'string' || !Number.isFinite(beforeMs)) continue;
+        const mine = this.entries.get(e.user);
+        if (mine && mine.beforeMs >= beforeMs) continue;
+        this.entries.set(e.user, { user: e.user, before: e.before, revoked: e.revoked, ...(e.reason ? { reason: e.reason } : {}), beforeMs });
+        changed = true;
+      }
+      if (changed) this.save();
+      return changed;
+    } finally {
+      release();
+    }
   }
 
   /** Entries, oldest first. */
