@@ -93,3 +93,21 @@ describe('integer fields', () => {
     }
   });
 });
+
+describe('metav1.Time and MicroTime', () => {
+  const LEASE: GroupVersionKind = { group: 'coordination.k8s.io', version: 'v1', kind: 'Lease' };
+  const EVENT: GroupVersionKind = { group: '', version: 'v1', kind: 'Event' };
+
+  it('are stored as Go writes them: UTC, whole seconds or exactly six fractional digits (a JavaScript Date has three)', () => {
+    const lease = decodeObject(LEASE, { metadata: { name: 'l' }, spec: { renewTime: '2026-11-30T23:57:38.151Z', acquireTime: '2026-11-30T23:57:38+01:00' } }, 'Strict').object as unknown as { spec: Record<string, string> };
+    expect(lease.spec).toEqual({ renewTime: '2026-11-30T23:57:38.151000Z', acquireTime: '2026-11-30T22:57:38.000000Z' });
+    const ev = decodeObject(EVENT, { metadata: { name: 'e' }, involvedObject: {}, firstTimestamp: '2026-11-30T23:57:56.957Z', lastTimestamp: '2026-11-30T23:57:56.9999999-00:30', eventTime: '2026-11-30T23:57:56.1234567Z' }, 'Strict').object as unknown as Record<string, string>;
+    expect([ev['firstTimestamp'], ev['lastTimestamp'], ev['eventTime']]).toEqual(['2026-11-30T23:57:56Z', '2026-12-01T00:27:56Z', '2026-11-30T23:57:56.123456Z']);
+  });
+
+  it('refuse what is no RFC 3339 time, in the decoder wording', () => {
+    const err = errorOf(() => decodeObject(LEASE, { metadata: { name: 'l' }, spec: { renewTime: 'yesterday' } }, 'Strict'));
+    expect(err.code).toBe(400);
+    expect(err.message).toBe('Lease in version "v1" cannot be handled as a Lease: parsing time "yesterday" as "2006-01-02T15:04:05.000000Z07:00": cannot parse "yesterday" as "2006"');
+  });
+});

@@ -113,14 +113,35 @@ export function checkQuantity(s: string): string | undefined {
 
 const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
 
-function checkTime(s: string, micro: boolean): string | undefined {
+/**
+ * A metav1.Time (`micro` false) or MicroTime as upstream stores and answers it: parsed from
+ * RFC 3339 (any offset, any fraction), written back in UTC with whole seconds (Time) or exactly
+ * six fractional digits (MicroTime), truncated, as Go's MarshalJSON writes them. So a client's
+ * `toISOString()` milliseconds come back as upstream answers them, and a MicroTime never
+ * reaches storage in a form Go clients cannot parse. Returns `{ error }` for what upstream's
+ * decoder refuses.
+ */
+export function canonicalTime(s: string, micro: boolean): { value: string } | { error: string } {
   const m = RFC3339.exec(s);
   const layout = micro ? '2006-01-02T15:04:05.000000Z07:00' : '2006-01-02T15:04:05Z07:00';
-  if (!m) return `parsing time ${JSON.stringify(s)} as ${JSON.stringify(layout)}: cannot parse ${JSON.stringify(s)} as "2006"`;
-  const [month, day, hour, min, sec] = [m[2], m[3], m[4], m[5], m[6]].map(Number) as [number, number, number, number, number];
-  if (month < 1 || month > 12) return `parsing time ${JSON.stringify(s)}: month out of range`;
-  if (day < 1 || day > 31 || hour > 23 || min > 59 || sec > 59) return `parsing time ${JSON.stringify(s)}: day out of range`;
-  return undefined;
+  if (!m) return { error: `parsing time ${JSON.stringify(s)} as ${JSON.stringify(layout)}: cannot parse ${JSON.stringify(s)} as "2006"` };
+  const [year, month, day, hour, min, sec] = [m[1], m[2], m[3], m[4], m[5], m[6]].map(Number) as [number, number, number, number, number, number];
+  if (month < 1 || month > 12) return { error: `parsing time ${JSON.stringify(s)}: month out of range` };
+  if (day < 1 || day > 31 || hour > 23 || min > 59 || sec > 59) return { error: `parsing time ${JSON.stringify(s)}: day out of range` };
+  const fraction = m[7] ?? '';
+  const zone = m[8]!;
+  // Already canonical (every time the cluster's own parts write): as it is.
+  if ((zone === 'Z' || zone === 'z') && (micro ? fraction.length === 7 : fraction === '')) return { value: zone === 'Z' ? s : `${s.slice(0, -1)}Z` };
+  const d = new Date(0);
+  d.setUTCFullYear(year, month - 1, day);
+  d.setUTCHours(hour, min, sec, 0);
+  if (zone !== 'Z' && zone !== 'z') {
+    const offsetMin = (zone[0] === '-' ? -1 : 1) * (Number(zone.slice(1, 3)) * 60 + Number(zone.slice(4, 6)));
+    d.setTime(d.getTime() - offsetMin * 60_000);
+  }
+  const base = d.toISOString().slice(0, 19);
+  if (!micro) return { value: `${base}Z` };
+  return { value: `${base}.${fraction.slice(1, 7).padEnd(6, '0')}Z` };
 }
 
 const BASE64 = /^[A-Za-z0-9+/]*$/;
@@ -214,9 +235,9 @@ function decodeValue(node: SchemaNode, v: unknown, at: Where, ctx: Ctx): unknown
     if (n.kind === 'object') structName = shortName(name);
     if (name.endsWith('meta.v1.Time') || name.endsWith('meta.v1.MicroTime')) {
       if (typeof v !== 'string') throw new DecodeError(`json: cannot unmarshal ${valueDesc(v, false)} into Go value of type string`);
-      const err = checkTime(v, name.endsWith('MicroTime'));
-      if (err) throw new DecodeError(err);
-      return v;
+      const t = canonicalTime(v, name.endsWith('MicroTime'));
+      if ('error' in t) throw new DecodeError(t.error);
+      return t.value;
     }
   }
   switch (n.kind) {
