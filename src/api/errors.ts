@@ -176,7 +176,13 @@ const typeText: Record<FieldErrorType, string> = {
   FieldValueTypeInvalid: 'Invalid value',
 };
 
-/** Renders a bad value the way Go's %#v-ish printing in apimachinery does for common types. */
+/**
+ * Renders a bad value as apimachinery's field errors do since Kubernetes 1.34: strings quoted,
+ * numbers and booleans as they are, anything else as JSON (`Invalid value: {"app":"b"}`).
+ * Servers before 1.34 printed composites with Go's %#v (`map[string]string{"app":"b"}`,
+ * `intstr.IntOrString{Type:0, IntVal:1, StrVal:""}`); everynode keeps the newer, readable form
+ * on purpose, for every kubectl version.
+ */
 export function renderValue(v: unknown): string {
   if (typeof v === 'string') return JSON.stringify(v);
   if (v === null || v === undefined) return 'null';
