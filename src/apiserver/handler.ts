@@ -220,7 +220,7 @@ async function handle(deps: HandlerDeps, req: IncomingMessage, res: ServerRespon
   if (review) {
     if (method !== 'POST') throw methodNotAllowed();
     const { value: body } = await readObjectBody(req, `${review.group}/${review.kind}`);
-    return sendJson(res, 201, await serveReview(review, body, caller, deps.security?.authorizer));
+    return sendJson(res, 201, await serveReview(review, body, caller, deps.security?.authorizer, deps.security?.reviewToken));
   }
 
   let route;

@@ -2,8 +2,9 @@
 //   auth can-i VERB RESOURCE   → authorization.k8s.io/v1 SelfSubjectAccessReview
 //   auth can-i --list          → authorization.k8s.io/v1 SelfSubjectRulesReview
 //   auth whoami                → authentication.k8s.io/v1 SelfSubjectReview
-// and, for callers allowed to ask about others, SubjectAccessReview and (per namespace)
-// LocalSubjectAccessReview.
+// and, for callers allowed to ask about others, SubjectAccessReview, (per namespace)
+// LocalSubjectAccessReview and TokenReview (who a bearer token is: what webhook authenticators
+// and proxies such as kube-rbac-proxy ask).
 //
 // Contract:
 // - Create-only and never stored: the answer (201) is the request with its status filled in,
@@ -18,6 +19,10 @@
 
 import { badRequest, fe, invalid as invalidError, type FieldError, type ApiError } from '../api/errors.js';
 import type { Authorizer, AuthorizationAttributes, PolicyRule, UserInfo } from '../auth/index.js';
+import type { TokenReviewResult } from './security.js';
+
+/** Answers a TokenReview (security.ts's reviewToken); absent without request security. */
+export type TokenReviewer = (token: string, audiences: readonly string[]) => Promise<TokenReviewResult>;
 
 export interface ReviewRoute {
   group: string;
@@ -37,6 +42,7 @@ const reviewKinds: Record<string, { group: string; kind: string; namespaced: boo
   subjectaccessreviews: { group: AUTHZ, kind: 'SubjectAccessReview', namespaced: false },
   localsubjectaccessreviews: { group: AUTHZ, kind: 'LocalSubjectAccessReview', namespaced: true },
   selfsubjectreviews: { group: AUTHN, kind: 'SelfSubjectReview', namespaced: false },
+  tokenreviews: { group: AUTHN, kind: 'TokenReview', namespaced: false },
 };
 
 /**
@@ -44,7 +50,7 @@ const reviewKinds: Record<string, { group: string; kind: string; namespaced: boo
  * where kubectl 1.27 (before it went GA in 1.28) asks `auth whoami`.
  */
 const reviewVersions: { group: string; version: string; plurals: string[] }[] = [
-  { group: AUTHN, version: 'v1', plurals: ['selfsubjectreviews'] },
+  { group: AUTHN, version: 'v1', plurals: ['selfsubjectreviews', 'tokenreviews'] },
   { group: AUTHN, version: 'v1beta1', plurals: ['selfsubjectreviews'] },
   { group: AUTHN, version: 'v1alpha1', plurals: ['selfsubjectreviews'] },
   { group: AUTHZ, version: 'v1', plurals: Object.keys(reviewKinds).filter((p) => reviewKinds[p]!.group === AUTHZ) },
@@ -145,6 +151,11 @@ function rulesStatus(rules: PolicyRule[]): { resourceRules: Obj[]; nonResourceRu
   return { resourceRules, nonResourceRules };
 }
 
+/** authentication.k8s.io UserInfo of a user. */
+function userInfoOf(u: UserInfo): Obj {
+  return { username: u.user, ...(u.uid ? { uid: u.uid } : {}), groups: [...u.groups], ...(u.extra ? { extra: u.extra } : {}) };
+}
+
 /** Everything allowed: the answer for trusted in-process callers. */
 const UNRESTRICTED: UserInfo = { user: 'system:apiserver', groups: ['system:masters', 'system:authenticated'] };
 
@@ -153,7 +164,7 @@ const UNRESTRICTED: UserInfo = { user: 'system:apiserver', groups: ['system:mast
  * user (undefined: a trusted in-process caller); `authorizer` the server's (undefined with
  * `caller`: everything is allowed). Returns the JSON answer for a 201.
  */
-export async function serveReview(route: ReviewRoute, body: unknown, caller: UserInfo | undefined, authorizer: Authorizer | undefined): Promise<string> {
+export async function serveReview(route: ReviewRoute, body: unknown, caller: UserInfo | undefined, authorizer: Authorizer | undefined, reviewToken?: TokenReviewer): Promise<string> {
   if (!isObj(body)) throw badRequest(`${route.kind} in version "v1" cannot be handled as a ${route.kind}: the body must be a JSON object`);
   const apiVersion = `${route.group}/${route.version}`;
   if (body.apiVersion !== undefined && body.apiVersion !== '' && body.apiVersion !== apiVersion) {
@@ -195,7 +206,16 @@ export async function serveReview(route: ReviewRoute, body: unknown, caller: Use
       return answer({ ...rulesStatus(r.rules), incomplete: r.incomplete, ...(r.evaluationError ? { evaluationError: r.evaluationError } : {}) });
     }
     case 'SelfSubjectReview':
-      return answer({ userInfo: { username: self.user, ...(self.uid ? { uid: self.uid } : {}), groups: [...self.groups] } }, false);
+      return answer({ userInfo: userInfoOf(self) }, false);
+    case 'TokenReview': {
+      const token = spec.token;
+      if (typeof token !== 'string' || token === '') throw badRequest('token is required for TokenReview in authentication');
+      const audiences = Array.isArray(spec.audiences) ? spec.audiences.filter((a): a is string => typeof a === 'string') : [];
+      if (!reviewToken) return answer({ user: {}, error: 'token review is not available on this listener' });
+      const r = await reviewToken(token, audiences);
+      if (!r.authenticated) return answer({ user: {}, ...(r.error ? { error: r.error } : {}) });
+      return answer({ authenticated: true, user: userInfoOf(r.user), audiences: r.audiences });
+    }
   }
   throw new Error(`unreachable: review kind ${route.kind}`);
 }

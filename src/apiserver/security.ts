@@ -23,6 +23,7 @@ import type { KindRegistry } from '../api/kinds.js';
 import type { KubeObject, Pod } from '../api/types.js';
 import {
   ADMIN_TOKEN_ID,
+  API_AUDIENCE,
   Authorizer,
   RBAC_GROUP,
   admitNodeRequest,
@@ -34,6 +35,9 @@ import {
   issueNodeIdentity,
   nodeCredentials,
   kubeconfigWithCredentials,
+  looksLikeJwt,
+  serviceAccountIdentity,
+  withAuthenticatedGroup,
   impersonate,
   impersonationOf,
   nodeNameOf,
@@ -226,6 +230,35 @@ export interface RequestSecurity {
   stillBound(b: NonNullable<UserInfo['boundTo']>): Promise<boolean>;
   /** The stored uid of a Node (NodeRestriction checks a mirror pod's owner against it). */
   nodeUid(name: string): Promise<string | undefined>;
+  /** TokenReview: who a bearer token authenticates as, for some of `audiences` (reviewToken). */
+  reviewToken(token: string, audiences: readonly string[]): Promise<TokenReviewResult>;
+}
+
+export type TokenReviewResult = { authenticated: true; user: UserInfo; audiences: string[] } | { authenticated: false; error?: string };
+
+/**
+ * Upstream's TokenReview over this server's authenticators: `audiences` empty means the API
+ * server's own. A service account token must be valid for one of them (the answer's audiences
+ * are those it names) and its account and bound object must still exist; a static token (the
+ * admin's, a user token) is audience-agnostic: valid only when the API audience is asked for.
+ * Join tokens and client certificates authenticate nobody here, as a request's token would not.
+ */
+function tokenReviewer(auth: ServerAuth, stillBound: RequestSecurity['stillBound']): RequestSecurity['reviewToken'] {
+  return async (token, requested) => {
+    const wanted = requested.length > 0 ? [...requested] : [API_AUDIENCE];
+    if (looksLikeJwt(token)) {
+      const claims = auth.serviceAccountTokens.verify(token, new Date(), wanted);
+      if (!claims) return { authenticated: false, error: 'invalid bearer token' };
+      const user = serviceAccountIdentity(claims);
+      if (user.boundTo && !(await stillBound(user.boundTo))) return { authenticated: false, error: 'invalid bearer token, service account token has been invalidated' };
+      const { boundTo: _b, ...shown } = user;
+      return { authenticated: true, user: shown, audiences: claims.aud.filter((a) => wanted.includes(a)) };
+    }
+    const r = auth.tokens.lookup(token);
+    if (!r.ok || r.record.kind === 'join') return { authenticated: false, error: 'invalid bearer token' };
+    if (!wanted.includes(API_AUDIENCE)) return { authenticated: false };
+    return { authenticated: true, user: withAuthenticatedGroup({ user: r.record.user, groups: [...r.record.groups], ...(r.record.uid ? { uid: r.record.uid } : {}) }), audiences: [API_AUDIENCE] };
+  };
 }
 
 /** A stored object's uid, read from the store. */
@@ -300,7 +333,8 @@ export async function initRequestSecurity(o: {
     if (resource === '*' || resource.startsWith(`${RBAC_GROUP}/`)) rbac.invalidate();
   });
   const authorizer = new Authorizer({ rbac, nodeGraph: storeNodeGraph(o.store, o.kinds) });
-  return { auth, authorizer, rbac, kubeletClient: await issueKubeletClientCert(auth), stillBound: storeBindingCheck(o.store, o.kinds), nodeUid: async (name) => (await storedUid(o.store, o.kinds, 'nodes', '', name))?.uid };
+  const stillBound = storeBindingCheck(o.store, o.kinds);
+  return { auth, authorizer, rbac, kubeletClient: await issueKubeletClientCert(auth), stillBound, nodeUid: async (name) => (await storedUid(o.store, o.kinds, 'nodes', '', name))?.uid, reviewToken: tokenReviewer(auth, stillBound) };
 }
 
 /** Result of the per-request security step: who, the attributes, and NodeRestriction for writes. */

@@ -25,12 +25,14 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { join } from 'node:path';
 import { ensurePrivateDir, writeFileAtomic } from './pki.js';
 import type { PresentedCert } from './revocation.js';
-import { looksLikeJwt, serviceAccountUser, type ServiceAccountTokens } from './sa-token.js';
+import { looksLikeJwt, serviceAccountUser, type ServiceAccountTokens, type TokenClaims } from './sa-token.js';
 
 export interface UserInfo {
   user: string;
   groups: string[];
   uid?: string;
+  /** Upstream's user extra (a service account token's bound pod, node and credential id). */
+  extra?: Record<string, string[]>;
   /**
    * Set for a service account token: what it was issued for. The request pipeline checks that
    * these objects still exist with these uids (a deleted pod's token stops working). A pod-bound
@@ -285,6 +287,12 @@ export interface Authenticator {
   authenticate(req: AuthnRequest): AuthnResult;
 }
 
+/** The user of a verified service account token, with what it is bound to (UserInfo.boundTo). */
+export function serviceAccountIdentity(c: TokenClaims): UserInfo {
+  const k = c['kubernetes.io'];
+  return withAuthenticatedGroup({ ...serviceAccountUser(c), boundTo: { namespace: k.namespace, serviceAccount: k.serviceaccount, ...(k.pod ? { pod: k.pod } : {}), ...(k.node && !k.pod ? { node: k.node } : {}), ...(k.secret ? { secret: k.secret } : {}), expiresAt: c.exp * 1000 } });
+}
+
 export function createAuthenticator(deps: { tokens: TokenStore; revocations?: RevocationCheck; serviceAccountTokens?: ServiceAccountTokens; now?: () => Date }): Authenticator {
   const now = deps.now ?? (() => new Date());
   return {
@@ -296,11 +304,7 @@ export function createAuthenticator(deps: { tokens: TokenStore; revocations?: Re
       const token = bearerToken(req.headers);
       if (token !== undefined && deps.serviceAccountTokens && looksLikeJwt(token)) {
         const c = deps.serviceAccountTokens.verify(token, now());
-        if (c) {
-          const k = c['kubernetes.io'];
-          return withAuthenticatedGroup({ ...serviceAccountUser(c), boundTo: { namespace: k.namespace, serviceAccount: k.serviceaccount, ...(k.pod ? { pod: k.pod } : {}), ...(k.node && !k.pod ? { node: k.node } : {}), ...(k.secret ? { secret: k.secret } : {}), expiresAt: c.exp * 1000 } });
-        }
-        return 'invalid';
+        return c ? serviceAccountIdentity(c) : 'invalid';
       }
       if (token !== undefined) {
         const r = deps.tokens.lookup(token, now());

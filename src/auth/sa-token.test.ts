@@ -18,7 +18,17 @@ describe('service account tokens', () => {
     const again = new ServiceAccountTokens(dir); // the key file is reused
     const c = again.verify(t.token, now);
     expect(c).toMatchObject({ iss: API_AUDIENCE, sub: 'system:serviceaccount:ops:bot', aud: [API_AUDIENCE], 'kubernetes.io': { namespace: 'ops', serviceaccount: sa, pod: { name: 'p', uid: 'p-uid' } } });
-    expect(serviceAccountUser(c!)).toEqual({ user: 'system:serviceaccount:ops:bot', groups: ['system:serviceaccounts', 'system:serviceaccounts:ops'], uid: 'sa-uid' });
+    expect(c!.jti).toMatch(/^[0-9a-f-]{36}$/);
+    expect(serviceAccountUser(c!)).toEqual({
+      user: 'system:serviceaccount:ops:bot',
+      groups: ['system:serviceaccounts', 'system:serviceaccounts:ops'],
+      uid: 'sa-uid',
+      extra: { 'authentication.kubernetes.io/pod-name': ['p'], 'authentication.kubernetes.io/pod-uid': ['p-uid'], 'authentication.kubernetes.io/credential-id': [`JTI=${c!.jti}`] },
+    });
+    // Accepted for another audience only when asked for it.
+    const vault = again.issue({ namespace: 'ops', serviceAccount: sa, expirationSeconds: 3600, audiences: ['vault'], now }).token;
+    expect(again.verify(vault, now)).toBeUndefined();
+    expect(again.verify(vault, now, ['vault', 'x'])?.aud).toEqual(['vault']);
     expect((statSync(join(dir, 'tls', 'sa.key')).mode & 0o777).toString(8)).toBe('600');
     expect(readFileSync(join(dir, 'tls', 'sa.key'), 'utf8')).toMatch(/BEGIN PRIVATE KEY/);
   });

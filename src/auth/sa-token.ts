@@ -4,17 +4,18 @@
 // Contract:
 // - Tokens are JWTs signed ES256 with `<dataDir>/tls/sa.key` (P-256, made at first start, mode
 //   0600; servers sharing the data dir share it). Claims as upstream's: iss, sub
-//   (`system:serviceaccount:<ns>:<name>`), aud, iat, nbf, exp and `kubernetes.io`
-//   { namespace, serviceaccount { name, uid }, pod? | node? | secret? { name, uid } } (the object
-//   the token is bound to, if any).
-// - verify() checks form, signature, issuer, time (exp, nbf, 60 s leeway) and that the API
-//   audience is among `aud`. Whether the service account (and the pod a token is bound to)
+//   (`system:serviceaccount:<ns>:<name>`), aud, iat, nbf, exp, jti (a random UUID naming this
+//   token in audit trails) and `kubernetes.io` { namespace, serviceaccount { name, uid },
+//   pod? | node? | secret? { name, uid } } (the object the token is bound to, if any; a
+//   pod-bound token also names the pod's node).
+// - verify() checks form, signature, issuer, time (exp, nbf, 60 s leeway) and that one of the
+//   accepted audiences (default: the API audience) is among `aud`. Whether the service account (and the pod a token is bound to)
 //   still exists with the same uid is not known here: the caller checks it (security.ts), so a
 //   deleted pod's token stops working at once.
 // - The user of a valid token is the service account, in groups `system:serviceaccounts` and
 //   `system:serviceaccounts:<ns>`.
 
-import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify as verifySignature, type KeyObject } from 'node:crypto';
+import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, randomUUID, sign, verify as verifySignature, type KeyObject } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensurePrivateDir } from './pki.js';
@@ -31,6 +32,8 @@ export interface TokenClaims {
   iat: number;
   nbf: number;
   exp: number;
+  /** Absent in tokens issued before it was added. */
+  jti?: string;
   'kubernetes.io': {
     namespace: string;
     serviceaccount: { name: string; uid: string };
@@ -95,6 +98,7 @@ export class ServiceAccountTokens {
       exp: now + o.expirationSeconds,
       iat: now,
       iss: API_AUDIENCE,
+      jti: randomUUID(),
       nbf: now,
       sub: serviceAccountUserName(o.namespace, o.serviceAccount.name),
       'kubernetes.io': {
@@ -110,8 +114,8 @@ export class ServiceAccountTokens {
     return { token: `${signingInput}.${b64url(sig)}`, expiration: new Date(claims.exp * 1000), claims };
   }
 
-  /** The claims of a valid token for this API server; undefined otherwise (never throws). */
-  verify(token: string, now: Date = new Date()): TokenClaims | undefined {
+  /** The claims of a valid token for one of `audiences` (default: this API server's); undefined otherwise (never throws). */
+  verify(token: string, now: Date = new Date(), audiences: readonly string[] = [API_AUDIENCE]): TokenClaims | undefined {
     const parts = token.split('.');
     if (parts.length !== 3) return undefined;
     try {
@@ -123,7 +127,7 @@ export class ServiceAccountTokens {
       const t = Math.floor(now.getTime() / 1000);
       if (c.iss !== API_AUDIENCE || typeof c.exp !== 'number' || typeof c.nbf !== 'number') return undefined;
       if (t > c.exp + LEEWAY_S || t < c.nbf - LEEWAY_S) return undefined;
-      if (!Array.isArray(c.aud) || !c.aud.includes(API_AUDIENCE)) return undefined;
+      if (!Array.isArray(c.aud) || !c.aud.some((a) => audiences.includes(a))) return undefined;
       const k = c['kubernetes.io'];
       if (!k || typeof k.namespace !== 'string' || typeof k.serviceaccount?.name !== 'string' || c.sub !== serviceAccountUserName(k.namespace, k.serviceaccount.name)) return undefined;
       return c;
@@ -133,7 +137,17 @@ export class ServiceAccountTokens {
   }
 }
 
-/** The user a verified token stands for. */
-export function serviceAccountUser(c: TokenClaims): { user: string; groups: string[]; uid: string } {
-  return { user: c.sub, groups: serviceAccountGroups(c.sub), uid: c['kubernetes.io'].serviceaccount.uid };
+/**
+ * The user a verified token stands for, with upstream's user extra: the bound pod
+ * (`authentication.kubernetes.io/pod-name`, `pod-uid`), the node (`node-name`, `node-uid`) and
+ * the token's id (`credential-id`: `JTI=<jti>`).
+ */
+export function serviceAccountUser(c: TokenClaims): { user: string; groups: string[]; uid: string; extra?: Record<string, string[]> } {
+  const k = c['kubernetes.io'];
+  const extra: Record<string, string[]> = {};
+  const key = (name: string) => `authentication.kubernetes.io/${name}`;
+  if (k.pod) Object.assign(extra, { [key('pod-name')]: [k.pod.name], [key('pod-uid')]: [k.pod.uid] });
+  if (k.node) Object.assign(extra, { [key('node-name')]: [k.node.name], [key('node-uid')]: [k.node.uid] });
+  if (typeof c.jti === 'string' && c.jti !== '') extra[key('credential-id')] = [`JTI=${c.jti}`];
+  return { user: c.sub, groups: serviceAccountGroups(c.sub), uid: k.serviceaccount.uid, ...(Object.keys(extra).length > 0 ? { extra } : {}) };
 }

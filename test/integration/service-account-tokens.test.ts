@@ -2,7 +2,7 @@
 // a bound, expiring token that authenticates as the service account (RBAC applies), stops
 // working when its pod or account goes, and a node may get tokens only for its own pods.
 import { describe, expect, it } from 'vitest';
-import { Cleanup, httpRequest, useTestServer } from '../helpers/index.js';
+import { Cleanup, httpRequest, useTestServer, waitFor } from '../helpers/index.js';
 
 const server = useTestServer(new Cleanup());
 
@@ -90,6 +90,61 @@ describe('TokenRequest', () => {
     // The node going does not end the token by itself (its pods go with it, and that does).
     expect((await httpRequest(`${server.url}/api/v1/nodes/token-node`, { method: 'DELETE' })).status).toBe(200);
     expect((await review()).status).toBe(201);
+  });
+
+  it('TokenReview says who a token is (kube-rbac-proxy, webhook authenticators), for the audiences asked, until its pod goes', async () => {
+    const review = async (token: string, audiences?: string[], as?: string) => {
+      const r = await post('/apis/authentication.k8s.io/v1/tokenreviews', { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenReview', spec: { token, ...(audiences ? { audiences } : {}) } }, as);
+      expect(r.status, r.text).toBe(201);
+      return (r.json as { status: Record<string, unknown> }).status;
+    };
+    expect((await post('/api/v1/namespaces/default/serviceaccounts', { metadata: { name: 'reviewed' } })).status).toBe(201);
+    expect((await post('/api/v1/nodes', { apiVersion: 'v1', kind: 'Node', metadata: { name: 'review-node' } })).status).toBe(201);
+    expect((await post('/api/v1/namespaces/default/pods', pod('reviewed-pod', 'reviewed', 'review-node'))).status).toBe(201);
+    const issued = (await tokenFor('reviewed', { boundObjectRef: { kind: 'Pod', name: 'reviewed-pod' } })).json as { status: { token: string }; spec: { boundObjectRef: { uid: string } } };
+    const token = issued.status.token;
+    const claims = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString('utf8')) as { jti: string };
+    expect(claims.jti).toMatch(/^[0-9a-f-]{36}$/);
+
+    const ok = await review(token);
+    expect(ok).toMatchObject({ authenticated: true, audiences: ['https://kubernetes.default.svc.cluster.local'] });
+    expect(ok['user']).toMatchObject({
+      username: 'system:serviceaccount:default:reviewed',
+      groups: ['system:serviceaccounts', 'system:serviceaccounts:default', 'system:authenticated'],
+      extra: {
+        'authentication.kubernetes.io/pod-name': ['reviewed-pod'],
+        'authentication.kubernetes.io/pod-uid': [issued.spec.boundObjectRef.uid],
+        'authentication.kubernetes.io/node-name': ['review-node'],
+        'authentication.kubernetes.io/node-uid': [expect.stringMatching(/^[0-9a-f-]{36}$/)],
+        'authentication.kubernetes.io/credential-id': [`JTI=${claims.jti}`],
+      },
+    });
+    // `kubectl auth whoami` with the token shows the same extra.
+    const whoami = await httpRequest(`${server.url}/apis/authentication.k8s.io/v1/selfsubjectreviews`, { method: 'POST', body: '{}', token });
+    expect((whoami.json as { status: { userInfo: { extra: Record<string, string[]> } } }).status.userInfo.extra['authentication.kubernetes.io/pod-name']).toEqual(['reviewed-pod']);
+
+    // Audiences: a token is good only for the audiences it names.
+    expect(await review(token, ['vault'])).toEqual({ user: {}, error: 'invalid bearer token' });
+    const forVault = ((await tokenFor('reviewed', { audiences: ['vault', 'other'] })).json as { status: { token: string } }).status.token;
+    expect(await review(forVault, ['vault'])).toMatchObject({ authenticated: true, audiences: ['vault'] });
+    expect((await review(forVault)).authenticated).toBeUndefined();
+    // The admin's static token is audience-agnostic: only for the API audience.
+    expect(await review(server.ts.adminToken)).toMatchObject({ authenticated: true, user: { username: 'system:admin', groups: ['system:masters', 'system:authenticated'] } });
+    expect(await review(server.ts.adminToken, ['vault'])).toEqual({ user: {} });
+    expect(await review('not-a-token')).toEqual({ user: {}, error: 'invalid bearer token' });
+    const empty = await post('/apis/authentication.k8s.io/v1/tokenreviews', { spec: {} });
+    expect([empty.status, (empty.json as { message: string }).message]).toEqual([400, 'token is required for TokenReview in authentication']);
+
+    // Asking is itself authorized: the account may not, until it is an auth delegator.
+    expect((await post('/apis/authentication.k8s.io/v1/tokenreviews', { spec: { token } }, token)).status).toBe(403);
+    expect((await post('/apis/rbac.authorization.k8s.io/v1/clusterrolebindings', { metadata: { name: 'reviewed-delegator' }, subjects: [{ kind: 'ServiceAccount', name: 'reviewed', namespace: 'default' }], roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'system:auth-delegator' } })).status).toBe(201);
+    // (RBAC changes reach the authorizer through the watch cache, a moment later.)
+    await waitFor(async () => (await post('/apis/authentication.k8s.io/v1/tokenreviews', { spec: { token } }, token)).status === 201, { timeoutMs: 5_000, message: 'the binding to take effect' });
+    expect((await review(token, undefined, token)).authenticated).toBe(true);
+
+    // The pod goes: so does the token.
+    expect((await httpRequest(`${server.url}/api/v1/namespaces/default/pods/reviewed-pod?gracePeriodSeconds=0`, { method: 'DELETE' })).status).toBe(200);
+    expect(await review(token)).toEqual({ user: {}, error: 'invalid bearer token, service account token has been invalidated' });
   });
 
   it('refuses what upstream refuses', async () => {
