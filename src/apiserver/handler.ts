@@ -21,7 +21,7 @@ import type { ServerMetrics } from './metrics.js';
 import { serveTokenRequest } from './token-request.js';
 import { serveEviction } from './eviction.js';
 import type { OpenApi } from './openapi.js';
-import { parseDeleteOptions, parseListQuery, parseWriteQuery, watchRequested, type FieldValidation, type WriteOptionsKind, type WriteQuery } from './query.js';
+import { parseDeleteOptions, parseListQuery, parseWriteQuery, watchRequested, watchTimeoutSeconds, type FieldValidation, type WriteOptionsKind, type WriteQuery } from './query.js';
 import { managerFromUserAgent } from '../api/managedfields/index.js';
 import { servePodLog } from './pod-log.js';
 import { listJson, patchTypeOf, type AdmitFn, type RestRegistry } from './registry.js';
@@ -459,11 +459,7 @@ async function serveWatch(
   credentialExpiresAt?: number,
 ): Promise<void> {
   if (!k.verbs.includes('watch')) throw methodNotAllowed();
-  let timeoutSeconds = q.timeoutSeconds;
-  if (credentialExpiresAt !== undefined) {
-    const left = Math.max(1, Math.ceil((credentialExpiresAt - Date.now()) / 1000));
-    timeoutSeconds = timeoutSeconds && timeoutSeconds > 0 ? Math.min(timeoutSeconds, left) : left;
-  }
+  const timeoutSeconds = watchTimeoutSeconds(q.timeoutSeconds, credentialExpiresAt, Date.now(), Math.random());
   const filter = buildFilter(k, q.labelSelector, q.fieldSelector, name);
   const t = wantsTable(req.headers.accept);
   await deps.watchCache.serve(

@@ -29,6 +29,7 @@ import type { AgentStats } from '../api/agent-api.js';
 import { agentEndpoint, agentGet } from './pod-log.js';
 import { parseListQuery } from './query.js';
 import type { RestRegistry } from './registry.js';
+import { rfc3339 } from '../util/index.js';
 
 const GROUP = 'metrics.k8s.io';
 const MIRROR_ANNOTATION = 'kubernetes.io/config.mirror';
@@ -185,7 +186,8 @@ export async function serveMetrics(route: MetricsRoute, method: string, query: U
   if (method !== 'GET') throw methodNotAllowed();
   const labelSelector = query.get('labelSelector') ?? '';
   const fieldSelector = query.get('fieldSelector') ?? '';
-  const now = new Date().toISOString();
+  // metav1.Time: whole seconds, as metrics-server answers.
+  const now = rfc3339(Date.now());
   if (route.resource === 'nodes') {
     const nodes = await listObjects<Node>(deps, 'nodes', undefined, route.name ? '' : labelSelector, route.name ? `metadata.name=${route.name}` : fieldSelector);
     const stats = await statsOf(nodes, deps);
@@ -195,7 +197,7 @@ export async function serveMetrics(route: MetricsRoute, method: string, query: U
       return [
         {
           metadata: { name: n.metadata.name, creationTimestamp: now, ...(n.metadata.labels ? { labels: n.metadata.labels } : {}) },
-          timestamp: new Date(s.timestamp).toISOString(),
+          timestamp: rfc3339(s.timestamp),
           window: windowOf(s.windowMs),
           usage: { cpu: cpuQuantity(s.node.cpuNanoCores), memory: memoryQuantity(s.node.memoryBytes) },
         },
@@ -223,7 +225,7 @@ export async function serveMetrics(route: MetricsRoute, method: string, query: U
     return [
       {
         metadata: { name: pod.metadata.name, namespace: pod.metadata.namespace, creationTimestamp: now, ...(pod.metadata.labels ? { labels: pod.metadata.labels } : {}) },
-        timestamp: new Date(hit.s.timestamp).toISOString(),
+        timestamp: rfc3339(hit.s.timestamp),
         window: windowOf(hit.s.windowMs),
         containers: hit.p.containers.map((c) => ({ name: c.name, usage: { cpu: cpuQuantity(c.cpuNanoCores), memory: memoryQuantity(c.memoryBytes) } })),
       },

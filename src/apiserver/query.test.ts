@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ApiError } from '../api/errors.js';
 import { errorOf } from '../api/testing/index.js';
-import { parseDeleteOptions, parseListQuery, parseWriteQuery } from './query.js';
+import { parseDeleteOptions, parseListQuery, parseWriteQuery, watchTimeoutSeconds } from './query.js';
 
 const q = (s: string) => new URLSearchParams(s);
 
@@ -149,5 +149,18 @@ describe('parseDeleteOptions', () => {
     expect(() => parseDeleteOptions(q(''), [1, 2])).toThrow(ApiError);
     expect(() => parseDeleteOptions(q(''), { gracePeriodSeconds: 'soon' })).toThrow(ApiError);
     expect(() => parseDeleteOptions(q(''), { orphanDependents: true, propagationPolicy: 'Orphan' })).toThrow(ApiError);
+  });
+});
+
+describe('watchTimeoutSeconds', () => {
+  it('keeps a requested timeout, and gives a watch that names none 30-60 min, as upstream', () => {
+    expect(watchTimeoutSeconds(42, undefined, 0, 0.5)).toBe(42);
+    expect(watchTimeoutSeconds(0, undefined, 0, 0)).toBe(1800);
+    expect(watchTimeoutSeconds(0, undefined, 0, 0.999)).toBe(3598);
+  });
+  it('never runs past the credential (at least 1 s)', () => {
+    expect(watchTimeoutSeconds(0, 10_500, 0, 0.5)).toBe(11);
+    expect(watchTimeoutSeconds(5, 10_500, 0, 0.5)).toBe(5);
+    expect(watchTimeoutSeconds(0, 0, 5_000, 0.5)).toBe(1);
   });
 });

@@ -267,3 +267,17 @@ export function parseDeleteOptions(q: URLSearchParams, body: unknown): ParsedDel
   if (opts.preconditions) out.preconditions = opts.preconditions;
   return out;
 }
+
+/** Upstream's default --min-request-timeout, seconds. */
+const minRequestTimeoutSeconds = 1800;
+
+/**
+ * How long a watch runs, seconds: its `timeoutSeconds`, or, as upstream, a random 30-60 min
+ * (`random` in [0, 1)) when it names none, so long-lived watches spread over servers and load
+ * balancers; never past the caller's credential (`credentialExpiresAt`, ms), at least 1 s then.
+ */
+export function watchTimeoutSeconds(requested: number, credentialExpiresAt: number | undefined, nowMs: number, random: number): number {
+  const timeout = requested > 0 ? requested : Math.floor(minRequestTimeoutSeconds * (1 + random));
+  if (credentialExpiresAt === undefined) return timeout;
+  return Math.min(timeout, Math.max(1, Math.ceil((credentialExpiresAt - nowMs) / 1000)));
+}

@@ -422,14 +422,15 @@ export class RestRegistry {
         const compacted = await this.store.compactedRevision();
         if (t.rv < compacted) {
           const fresh = encodeContinue({ rv: -1, start: t.start });
-          throw new ApiError(410, 'Expired', 'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue parameter in this response.', undefined, { continue: fresh });
+          throw new ApiError(410, 'Expired', 'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.', undefined, { continue: fresh });
         }
       }
     } else if (rv > 0 && (q.resourceVersionMatch === 'Exact' || (q.resourceVersionMatch === undefined && q.limit > 0))) {
       // Exact, and (upstream's legacy rule) a paged list at a given resourceVersion without a match.
       revision = rv;
       const [compacted, current] = await Promise.all([this.store.compactedRevision(), this.store.currentRevision()]);
-      if (revision < compacted) throw expired(`too old resource version: ${revision} (${compacted})`);
+      // Upstream's words for a list (a watch says "too old resource version: R (C)").
+      if (revision < compacted) throw expired('The resourceVersion for the provided list is too old.');
       if (revision > current) throw tooLargeResourceVersion(revision, current);
     } else if (rv > 0) {
       // NotOlderThan (or no match): any state at least as new; wait briefly for a revision

@@ -264,6 +264,8 @@ describe('everynode up --nodes 3 with the sample daemon', () => {
       }, { timeoutMs: 30_000, message: 'the busy pod using at least 300m CPU in the metrics API' });
       expect(busy.containers.map((c) => c.name)).toEqual(['spin']);
       expect(busy.window).toMatch(/^\d+(\.\d+)?s$/);
+      // Times as metrics-server writes them (metav1.Time: whole seconds).
+      expect([(busy as unknown as { timestamp: string }).timestamp, busy.metadata.creationTimestamp]).toEqual([expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/), expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/)]);
       // A list narrowed by name (what a role limited to that name may ask) holds only that pod.
       const one = await client.list<PodMetrics>(podMetrics, { namespace: 'default', fieldSelector: 'metadata.name=busy' });
       expect(one.items.map((m) => m.metadata.name)).toEqual(['busy']);
