@@ -477,6 +477,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     if (opts.controllers) {
       const { startInProcessControllerManager } = await import('../controllers/manager.js');
       controllerManager = compactionLeader = startInProcessControllerManager(handler, {
+        rootCaPem: security.auth.pki.caCertPem,
         ...(opts.controllers === true ? {} : opts.controllers),
         logger: logger.child('controller-manager'),
       });

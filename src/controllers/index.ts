@@ -3,6 +3,7 @@ export * from './daemonset/index.js';
 export * from './garbage-collector/index.js';
 export * from './node-lifecycle/index.js';
 export * from './serviceaccounts/index.js';
+export * from './root-ca-publisher/index.js';
 export * from './endpoints/index.js';
 export * from './manager.js';
 export * from './leader-election.js';

@@ -32,6 +32,7 @@ import { DaemonSetsController, burstReplicas as upstreamBurstReplicas, controlle
 import { GarbageCollector, type GarbageCollectorOptions } from './garbage-collector/index.js';
 import { LeaderElector, controllerSignalListeners, type LeaderElectionTiming } from './leader-election.js';
 import { ServiceAccountsController } from './serviceaccounts/index.js';
+import { RootCaPublisher } from './root-ca-publisher/index.js';
 import { DisruptionController } from './disruption/index.js';
 import { EndpointsController, endpointControllerName } from './endpoints/index.js';
 import { NodeLifecycleController, type NodeLifecycleControllerOptions } from './node-lifecycle/index.js';
@@ -65,6 +66,11 @@ export interface ControllersOptions {
   nodeLifecycle?: false | Omit<NodeLifecycleControllerOptions, 'client' | 'informers' | 'clock'>;
   /** The `default` ServiceAccount of every namespace (serviceaccounts/); false: off. */
   serviceAccounts?: false;
+  /**
+   * The cluster CA (PEM) published as the `kube-root-ca.crt` ConfigMap of every namespace
+   * (root-ca-publisher/); absent: not published.
+   */
+  rootCaPem?: string;
   /** PodDisruptionBudget status for the eviction API (disruption/); false: off. */
   disruption?: false;
   /**
@@ -89,6 +95,7 @@ export interface RunningControllers {
   garbageCollector?: GarbageCollector;
   nodeLifecycle?: NodeLifecycleController;
   serviceAccounts?: ServiceAccountsController;
+  rootCaPublisher?: RootCaPublisher;
   disruption?: DisruptionController;
   endpoints?: EndpointsController;
 }
@@ -214,6 +221,9 @@ export class ControllerManager {
     if (this.o.serviceAccounts !== false) {
       running.serviceAccounts = new ServiceAccountsController({ onError, client: this.client, informers, clock: this.clock });
     }
+    if (this.o.rootCaPem) {
+      running.rootCaPublisher = new RootCaPublisher({ onError, client: this.client, informers, caPem: this.o.rootCaPem, clock: this.clock });
+    }
     if (this.o.disruption !== false) {
       // Upstream's disruption controller records its events as the "controllermanager" component.
       const recorder = new ApiEventRecorder(this.client, {
@@ -251,6 +261,7 @@ export class ControllerManager {
       if (running.garbageCollector) tasks.push(running.garbageCollector.run(signal));
       if (running.nodeLifecycle) tasks.push(running.nodeLifecycle.run(signal));
       if (running.serviceAccounts) tasks.push(running.serviceAccounts.run(signal));
+      if (running.rootCaPublisher) tasks.push(running.rootCaPublisher.run(signal));
       if (running.disruption) tasks.push(running.disruption.run(signal));
       if (running.endpoints) tasks.push(running.endpoints.run(signal, this.o.endpoints ? (this.o.endpoints.workers ?? 5) : 5));
       await aborted;
