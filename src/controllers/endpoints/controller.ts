@@ -285,6 +285,8 @@ export class EndpointsController {
       ? { ...current, apiVersion: 'v1', kind: 'Endpoints', metadata: { ...current.metadata, labels, annotations }, subsets: desiredSubsets }
       : { apiVersion: 'v1', kind: 'Endpoints', metadata: { name, namespace, labels, annotations }, subsets: desiredSubsets };
     if (Object.keys(annotations).length === 0) delete next.metadata.annotations;
+    // As upstream's (omitempty): an Endpoints with no subsets has no `subsets` field.
+    if (desiredSubsets.length === 0) delete next.subsets;
 
     try {
       if (!current) {
