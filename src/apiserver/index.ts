@@ -11,7 +11,9 @@
 
 import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Socket } from 'node:net';
+import { isIP, type Socket } from 'node:net';
+import { networkInterfaces } from 'node:os';
+import { lookup } from 'node:dns/promises';
 import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
 import { mkdirSync } from 'node:fs';
@@ -33,6 +35,7 @@ import { ensureSystemPriorityClasses, PodAdmission } from './pod-admission.js';
 import { ServiceAllocator } from './service-alloc.js';
 import { startEventExpiry, type EventExpiry } from './event-expiry.js';
 import { startRevocationSharing, type RevocationSharing } from './shared-revocations.js';
+import { startKubernetesService, type KubernetesServiceReconciler } from './kubernetes-service.js';
 import { createHandler } from './handler.js';
 import { createBackupHandler } from './backup.js';
 import { clusterCaGuard } from './cluster-ca.js';
@@ -164,6 +167,24 @@ async function startClusterDns(handler: (req: IncomingMessage, res: ServerRespon
 
 const bootstrapNamespaces = ['default', 'kube-system', 'kube-node-lease', 'kube-public'];
 
+/**
+ * The IP the default/kubernetes Endpoints give for this server: the listen address; for an
+ * unspecified one (0.0.0.0, ::) the first external IPv4 of the machine (else 127.0.0.1), as
+ * upstream picks its advertise address; a host name resolved. Undefined when nothing resolves.
+ */
+async function advertisedAddress(host: string): Promise<string | undefined> {
+  if (host === '0.0.0.0' || host === '::') {
+    for (const list of Object.values(networkInterfaces())) for (const a of list ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
+    return '127.0.0.1';
+  }
+  if (isIP(host)) return host;
+  try {
+    return (await lookup(host, { family: 4 })).address;
+  } catch {
+    return undefined;
+  }
+}
+
 export function parseListen(listen: string): { host: string; port: number } {
   const i = listen.lastIndexOf(':');
   if (i < 0) throw new Error(`invalid listen address ${JSON.stringify(listen)}: want host:port`);
@@ -251,6 +272,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   let compactor: Compactor | undefined;
   let eventExpiry: EventExpiry | undefined;
   let revocationSharing: RevocationSharing | undefined;
+  let kubernetesService: KubernetesServiceReconciler | undefined;
   /** The controller manager whose leadership decides which of the servers sharing a store compacts. */
   let compactionLeader: { isLeader(): boolean } | undefined;
   let server: Server | undefined;
@@ -472,6 +494,14 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     const kubeconfigPath = join(dataDir, 'kubeconfig.yaml');
     writeAdminKubeconfig(kubeconfigPath, url, security.auth, logger);
     ready = true;
+    {
+      const address = await advertisedAddress(host);
+      if (address === undefined) logger.warn(`the default/kubernetes Service is not kept: no address for ${JSON.stringify(host)}`);
+      else {
+        const { RestClient, inProcessTransport } = await import('../client/index.js');
+        kubernetesService = startKubernetesService({ store, client: new RestClient(inProcessTransport(handler, { userAgent: 'everynode-apiserver' })), address, port: actualPort, logger });
+      }
+    }
 
     let controllerManager: ControllerManager | undefined;
     if (opts.controllers) {
@@ -515,6 +545,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
         closing ??= (async () => {
           // Controllers first: they release their lease through this server.
           await controllerManager?.stop();
+          await kubernetesService?.stop();
           await clusterDns?.stop();
           ready = false;
           reg.stop();
@@ -552,6 +583,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     await compactor?.stop();
     await eventExpiry?.stop();
     await revocationSharing?.stop();
+    await kubernetesService?.stop();
     server?.close();
     await audit?.close();
     await store.close();

@@ -1,0 +1,167 @@
+// The `default/kubernetes` Service and its Endpoints: the API servers, as upstream's bootstrap
+// controller and its lease endpoint reconciler keep them, so `kubectl get svc` in a fresh
+// cluster shows them, the cluster DNS answers `kubernetes.default.svc`, and clients that look
+// up the API servers through the Endpoints find every live one.
+//
+// Contract:
+// - Every `intervalMs` (default 10 s; first at start) each server renews its lease, the store
+//   key `/everynode/apiserver-leases/<address>:<port>` holding the time of the renewal, and
+//   deletes leases not renewed for 3 intervals (a stopped or dead server). stop() deletes this
+//   server's lease.
+// - Then it makes sure the Service exists: ClusterIP, the first address of the service range
+//   (10.96.0.1) when free, else any; port 443 named `https` to this server's port; labels
+//   component=apiserver, provider=kubernetes. An existing Service is left as it is (upstream
+//   rewrites only a Service whose ports differ; clusters keep what operators changed).
+// - And that the Endpoints list exactly the addresses of the live leases (one subset per port,
+//   addresses sorted), written only when different. No other controller touches them: the
+//   Service has no selector.
+// - Writes go through the API (the in-process transport, validation and allocation as for any
+//   client); conflicts and errors are logged at most once a minute and retried next interval.
+
+import type { KubeObject } from '../api/types.js';
+import { endpointsResource, isAlreadyExists, isConflict, isNotFound, servicesResource, type ApiClient } from '../client/index.js';
+import { StorageError, type Store } from '../storage/index.js';
+import type { Logger } from '../util/logger.js';
+
+export const KUBERNETES_SERVICE = 'kubernetes';
+const LEASE_PREFIX = '/everynode/apiserver-leases/';
+const labels = { component: 'apiserver', provider: 'kubernetes' };
+
+type Endpoints = KubeObject & { subsets?: Array<{ addresses: Array<{ ip: string }>; ports: Array<{ name: string; port: number; protocol: string }> }> };
+
+export interface KubernetesServiceOptions {
+  store: Store;
+  client: ApiClient;
+  /** The address clients reach this server at (an IP), and its port. */
+  address: string;
+  port: number;
+  logger: Logger;
+  intervalMs?: number;
+  /** The first address of the service range (default 10.96.0.1). */
+  clusterIP?: string;
+  now?: () => number;
+}
+
+export interface KubernetesServiceReconciler {
+  /** One pass now (tests). */
+  reconcileNow(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export function startKubernetesService(o: KubernetesServiceOptions): KubernetesServiceReconciler {
+  const intervalMs = o.intervalMs ?? 10_000;
+  const now = o.now ?? Date.now;
+  const myKey = `${LEASE_PREFIX}${o.address}:${o.port}`;
+  let lastComplaint = -Infinity;
+  let running: Promise<void> | undefined;
+  let stopped = false;
+
+  const renewLease = async (): Promise<Array<{ ip: string; port: number }>> => {
+    const body = JSON.stringify({ address: o.address, port: o.port, renewTime: now() });
+    const mine = await o.store.get(myKey);
+    try {
+      if (mine) await o.store.update(myKey, body, mine.modRevision);
+      else await o.store.create(myKey, body);
+    } catch (err) {
+      if (!(err instanceof StorageError && (err.code === 'Conflict' || err.code === 'AlreadyExists' || err.code === 'NotFound'))) throw err;
+    }
+    const live: Array<{ ip: string; port: number }> = [];
+    for (const kv of (await o.store.list(LEASE_PREFIX)).items) {
+      let lease: { address?: unknown; port?: unknown; renewTime?: unknown };
+      try {
+        lease = JSON.parse(kv.value) as typeof lease;
+      } catch {
+        lease = {};
+      }
+      const fresh = typeof lease.renewTime === 'number' && now() - lease.renewTime <= 3 * intervalMs;
+      if (kv.key !== myKey && !fresh) {
+        await o.store.delete(kv.key, kv.modRevision).catch(() => undefined);
+        continue;
+      }
+      if (typeof lease.address === 'string' && typeof lease.port === 'number') live.push({ ip: lease.address, port: lease.port });
+    }
+    return live;
+  };
+
+  const ensureService = async (): Promise<void> => {
+    try {
+      await o.client.get(servicesResource, 'default', KUBERNETES_SERVICE);
+      return;
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+    }
+    const service = (clusterIP?: string): KubeObject =>
+      ({
+        apiVersion: 'v1',
+        kind: 'Service',
+        metadata: { name: KUBERNETES_SERVICE, namespace: 'default', labels },
+        spec: { type: 'ClusterIP', sessionAffinity: 'None', ...(clusterIP ? { clusterIP } : {}), ports: [{ name: 'https', port: 443, protocol: 'TCP', targetPort: o.port }] },
+      }) as unknown as KubeObject;
+    try {
+      await o.client.create(servicesResource, 'default', service(o.clusterIP ?? '10.96.0.1'));
+    } catch (err) {
+      if (isAlreadyExists(err)) return;
+      // The first address is taken (a Service made before this reconciler existed): any other.
+      await o.client.create(servicesResource, 'default', service()).catch((e: unknown) => {
+        if (!isAlreadyExists(e)) throw e;
+      });
+    }
+  };
+
+  const ensureEndpoints = async (live: Array<{ ip: string; port: number }>): Promise<void> => {
+    const byPort = new Map<number, string[]>();
+    for (const l of live) byPort.set(l.port, [...(byPort.get(l.port) ?? []), l.ip]);
+    const subsets = [...byPort.entries()]
+      .sort((a, b) => a[0] - b[0])
+      .map(([port, ips]) => ({ addresses: [...new Set(ips)].sort().map((ip) => ({ ip })), ports: [{ name: 'https', port, protocol: 'TCP' }] }));
+    let current: Endpoints | undefined;
+    try {
+      current = await o.client.get<Endpoints>(endpointsResource, 'default', KUBERNETES_SERVICE);
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+    }
+    const want = subsets.length > 0 ? { subsets } : {};
+    if (current && JSON.stringify(current.subsets ?? []) === JSON.stringify(subsets)) return;
+    const next = { apiVersion: 'v1', kind: 'Endpoints', metadata: current ? { ...current.metadata, labels: { ...(current.metadata.labels ?? {}), ...labels } } : { name: KUBERNETES_SERVICE, namespace: 'default', labels }, ...want } as Endpoints;
+    try {
+      if (current) await o.client.update(endpointsResource, 'default', next);
+      else await o.client.create(endpointsResource, 'default', next);
+    } catch (err) {
+      if (!(isConflict(err) || isAlreadyExists(err))) throw err;
+    }
+  };
+
+  const reconcile = (): Promise<void> => {
+    running ??= (async () => {
+      try {
+        const live = await renewLease();
+        if (stopped) return;
+        await ensureService();
+        await ensureEndpoints(live);
+      } catch (err) {
+        if (!stopped && now() - lastComplaint > 60_000) {
+          lastComplaint = now();
+          o.logger.warn('keeping the default/kubernetes Service and Endpoints failed (retried)', err);
+        }
+      }
+    })().finally(() => {
+      running = undefined;
+    });
+    return running;
+  };
+
+  const timer = setInterval(() => void reconcile(), intervalMs);
+  timer.unref();
+  void reconcile();
+  return {
+    reconcileNow: reconcile,
+    async stop() {
+      stopped = true;
+      clearInterval(timer);
+      await running;
+      // This server leaves the Endpoints at the next pass of another server.
+      const mine = await o.store.get(myKey).catch(() => undefined);
+      if (mine) await o.store.delete(myKey, mine.modRevision).catch(() => undefined);
+    },
+  };
+}
