@@ -1241,10 +1241,22 @@ function mapWriteError(err: unknown, ref: ReturnType<typeof resourceRefOf>, name
   return err;
 }
 
-/** `{kind: <Kind>List, apiVersion, metadata, items}` assembled from item JSON strings. */
+/**
+ * `{kind: <Kind>List, apiVersion, metadata, items}` assembled from item JSON strings. Items of
+ * built-in kinds carry no apiVersion/kind, as upstream's typed lists encode them (clients take
+ * them from the list; code written against everynode then also works against a real cluster);
+ * custom resources keep theirs, as upstream's unstructured lists do.
+ */
 export function listJson(k: KindDef, page: ListPage): string {
   const meta: Record<string, unknown> = { resourceVersion: String(page.revision) };
   if (page.continueToken) meta.continue = page.continueToken;
   if (page.remainingItemCount !== undefined) meta.remainingItemCount = page.remainingItemCount;
-  return `{"kind":${JSON.stringify(k.listKind)},"apiVersion":${JSON.stringify(groupVersionOf(k))},"metadata":${JSON.stringify(meta)},"items":[${page.items.join(',')}]}`;
+  const gv = groupVersionOf(k);
+  let items = page.items;
+  if (!k.custom) {
+    // encodeForStore writes apiVersion and kind first: a prefix to cut.
+    const typeMeta = `{"apiVersion":${JSON.stringify(gv)},"kind":${JSON.stringify(k.kind)},`;
+    items = items.map((i) => (i.startsWith(typeMeta) ? `{${i.slice(typeMeta.length)}` : i));
+  }
+  return `{"kind":${JSON.stringify(k.listKind)},"apiVersion":${JSON.stringify(gv)},"metadata":${JSON.stringify(meta)},"items":[${items.join(',')}]}`;
 }

@@ -79,9 +79,21 @@ export class RestClient implements ApiClient {
     return this.call<T>(this.json('GET', resourcePath(r, namespace, name)));
   }
 
-  list<T extends KubeObject>(r: ResourceDescriptor, o: ListOptions = {}): Promise<KubeList<T>> {
+  /**
+   * A list, its items with apiVersion and kind filled in where the server left them out (as
+   * upstream does for built-in kinds), as client-go's decoding does: callers see whole objects.
+   */
+  async list<T extends KubeObject>(r: ResourceDescriptor, o: ListOptions = {}): Promise<KubeList<T>> {
     const q = query({ labelSelector: o.labelSelector, fieldSelector: o.fieldSelector, resourceVersion: o.resourceVersion, limit: o.limit, continue: o.continue });
-    return this.call<KubeList<T>>(this.json('GET', resourcePath(r, o.namespace) + q));
+    const list = await this.call<KubeList<T>>(this.json('GET', resourcePath(r, o.namespace) + q));
+    if (Array.isArray(list.items)) {
+      const apiVersion = apiVersionOf(r);
+      for (let i = 0; i < list.items.length; i++) {
+        const item = list.items[i]!;
+        if (item.kind === undefined || item.apiVersion === undefined) list.items[i] = { apiVersion: item.apiVersion ?? apiVersion, kind: item.kind ?? r.kind, ...item };
+      }
+    }
+    return list;
   }
 
   create<T extends KubeObject>(r: ResourceDescriptor, namespace: string, obj: T, o?: WriteOptions): Promise<T> {
