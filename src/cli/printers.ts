@@ -216,12 +216,14 @@ export function printObjects(
   asList: boolean,
   prefixOf: (o: KubeObject) => string,
   showManagedFields = false,
+  /** JSON with every map's keys sorted, as kubectl writes the unstructured objects of `get`. */
+  sortJsonKeys = false,
 ): string {
   const shown = (format.kind === 'yaml' || format.kind === 'json') && !showManagedFields ? objects.map(omitManagedFields) : objects;
   const data: unknown = asList ? { apiVersion: 'v1', kind: 'List', metadata: { resourceVersion: '' }, items: shown } : shown[0];
   switch (format.kind) {
     case 'json':
-      return JSON.stringify(data, null, 4) + '\n';
+      return JSON.stringify(sortJsonKeys ? sortedKeys(data) : data, null, 4) + '\n';
     case 'yaml':
       return writeYaml(data);
     case 'name':
@@ -236,6 +238,18 @@ export function printObjects(
 }
 
 export { kindPrefix };
+
+const byteOrder = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+/** `v` with the keys of every map sorted, as Go's encoding/json writes a map. */
+export function sortedKeys(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(sortedKeys);
+  if (typeof v !== 'object' || v === null) return v;
+  const o = v as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(o).sort(byteOrder)) out[k] = sortedKeys(o[k]);
+  return out;
+}
 
 /** A --template / -o *-file template read as kubectl reads it, its failure worded as kubectl's. */
 export function readTemplateFile(path: string): string {

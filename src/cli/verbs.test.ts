@@ -133,6 +133,21 @@ describe('get', () => {
     expect((await cli(['get', 'ds', 'web', '-o', 'yaml', '--show-managed-fields'])).stdout).toContain('managedFields:\n  - manager: everynode');
   });
 
+  it('writes json with every map key sorted, as kubectl writes the objects of get (compared with kubectl 1.32)', async () => {
+    const keysInOrder = (v: unknown): boolean => {
+      if (Array.isArray(v)) return v.every(keysInOrder);
+      if (typeof v !== 'object' || v === null) return true;
+      const keys = Object.keys(v);
+      return keys.every((k, i) => i === 0 || keys[i - 1]! < k) && Object.values(v).every(keysInOrder);
+    };
+    const one = JSON.parse((await cli(['get', 'ds', 'web', '-o', 'json'])).stdout) as Record<string, unknown>;
+    expect(Object.keys(one)).toEqual(['apiVersion', 'kind', 'metadata', 'spec', 'status']);
+    expect(keysInOrder(one)).toBe(true);
+    const list = JSON.parse((await cli(['get', 'ds,pods', '-o', 'json'])).stdout) as Record<string, unknown>;
+    expect(Object.keys(list)).toEqual(['apiVersion', 'items', 'kind', 'metadata']);
+    expect(keysInOrder(list)).toBe(true);
+  });
+
   it('prints only the error for one missing object in yaml', async () => {
     expect(await cli(['get', 'pod', 'nope', '-o', 'yaml'])).toEqual({ code: 1, stdout: '', stderr: 'Error from server (NotFound): pods "nope" not found\n' });
     expect(await cli(['get', 'pod/nope', '-o', 'json'])).toEqual({ code: 1, stdout: '', stderr: 'Error from server (NotFound): pods "nope" not found\n' });

@@ -304,7 +304,7 @@ async function runGet(ctx: CliContext, cmd: Command, args: string[], opts: GetOp
   const render = (objs: KubeObject[], asList: boolean): string =>
     goTemplate
       ? runGoTemplate(ctx, goTemplate, asList ? { apiVersion: 'v1', kind: 'List', metadata: { resourceVersion: '' }, items: objs } : objs[0])
-      : printObjects(objs, format, asList, prefixOf, showManaged);
+      : printObjects(objs, format, asList, prefixOf, showManaged, true);
   if (watch) {
     // One object at a time, the first list's included (see the file comment).
     let printed = 0;

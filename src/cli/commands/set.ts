@@ -66,7 +66,7 @@ import { CliError, formatError, UnreachableError } from '../context.js';
 import type { ResourceInfo } from '../discovery.js';
 import { readStream } from '../io.js';
 import { executeTemplate, findValues, GoTemplateError, JsonPathError } from '../jsonpath.js';
-import { printObjects, type ObjectFormat, readTemplateFile } from '../printers.js';
+import { printObjects, type ObjectFormat, readTemplateFile, sortedKeys } from '../printers.js';
 import { goTemplateOf } from './get.js';
 import { type CliContext, collect, dryRunOption, dryRunStrategy, dryRunSuffix, type DryRun, objectRef, parseTargets } from './common.js';
 
@@ -302,14 +302,6 @@ export function diffMaps(original: JsonMap, modified: JsonMap, node: SchemaNode 
   return patch;
 }
 
-/** `v` with the keys of every map sorted, as Go's encoding/json writes a map. */
-function sortedKeys(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(sortedKeys);
-  if (!isMap(v)) return v;
-  const out: JsonMap = {};
-  for (const k of Object.keys(v).sort(byteOrder)) out[k] = sortedKeys(v[k]);
-  return out;
-}
 
 /** The patch of a whole object from the diff of its pod spec at `path`, keys sorted (Go's encoding). */
 function objectPatch(path: string[], specPatch: JsonMap): JsonMap {
