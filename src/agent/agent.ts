@@ -9,9 +9,9 @@
 //
 // Invariants:
 // - Per pod UID, reconcile passes never overlap (a trigger during a pass causes one more pass).
-// - A pod is admitted once, before its first start (admission.ts); a rejected pod is set Failed
-//   and never run. Pods the agent had already started (status.startTime set) are not re-admitted
-//   after an agent restart.
+// - A pod is admitted once, before its first start (admission.ts); a rejected pod gets a Warning
+//   event with the rejection's reason, is set Failed and never run. Pods the agent had already
+//   started (status.startTime set) are not re-admitted after an agent restart.
 // - Graceful deletion: a pod with deletionTimestamp is stopped with its deletionGracePeriodSeconds,
 //   its final status is written, then it is deleted with gracePeriodSeconds 0 and a UID
 //   precondition (the kubelet's status manager). A pod gone from the API is stopped and its
@@ -24,11 +24,16 @@
 // - Stopping the agent leaves its pods running by default; the next agent on the same data dir
 //   adopts them (ProcessRuntime recovery) and stops those whose pods were deleted meanwhile.
 // - Events (events.ts) are recorded as the kubelet's, fire and forget: the pod workers' (about
-//   pods and their containers), and about the Node: Starting at start, a condition event when a
-//   status write changes a condition's status (NodeHasSufficientMemory, NodeHasNoDiskPressure,
-//   NodeHasSufficientPID, NodeReady, ...), NodeNotSchedulable/NodeSchedulable when a status pass
-//   sees spec.unschedulable differ from the last pass (initially schedulable). No pod or node
-//   work ever waits for an event write; stop() waits for the queued ones at most 2 s.
+//   pods and their containers), a pod's rejection at admission, and about the Node: Starting at
+//   start, a condition event when a status write changes a condition's status
+//   (NodeHasSufficientMemory, NodeHasNoDiskPressure, NodeHasSufficientPID, NodeReady, ...),
+//   NodeNotSchedulable/NodeSchedulable when a status pass sees spec.unschedulable differ from the
+//   last pass (initially schedulable). No pod or node work ever waits for an event write; stop()
+//   waits for the queued ones at most 2 s.
+// - stop() ends promptly in every start-up phase: the wait between node registration attempts
+//   ends at once, and a registration request in flight is waited for at most 2 s (a server that
+//   accepts and never answers must not keep a stopping agent alive). A registration attempt
+//   answered after that may finish its own writes, but nothing is started after stop().
 
 import { existsSync, statfsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -206,6 +211,20 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
 
   let stopped = false;
   const timers = new Set<TimerHandle>();
+  /** Wake-ups of the start-up's pauses in progress: stop() ends them (a stopping agent waits for no pause). */
+  const pauses = new Set<() => void>();
+  const pause = (ms: number): Promise<void> =>
+    new Promise<void>((resolve) => {
+      const wake = (): void => {
+        clock.clearTimeout(t);
+        timers.delete(t);
+        pauses.delete(wake);
+        resolve();
+      };
+      const t = clock.setTimeout(wake, ms);
+      timers.add(t);
+      pauses.add(wake);
+    });
   const every = (ms: number, fn: () => Promise<void>): void => {
     const tick = (): void => {
       if (stopped) return;
@@ -356,8 +375,14 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
     for (const [uid, p] of apiPods) if (p.metadata.deletionTimestamp) triggerPod(uid);
   }
 
+  /**
+   * As the kubelet's rejectPod: a Warning event on the pod with the reason (its message without
+   * the status's "Pod was rejected: " prefix, as upstream's), then phase Failed with the reason
+   * and message.
+   */
   async function rejectPod(pod: Pod, reason: string, message: string): Promise<void> {
     logger.info(`rejecting pod ${pod.metadata.namespace ?? ''}/${pod.metadata.name ?? ''}: ${reason}: ${message}`);
+    recorder.record(podReference(pod), 'Warning', reason, message.replace(/^Pod was rejected: /, ''));
     const status: PodStatus = { ...(pod.status ?? {}), phase: 'Failed', reason, message };
     for (let attempt = 1; attempt <= 5; attempt++) {
       try {
@@ -773,6 +798,7 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
 
   let markReady!: () => void;
   const readyP = new Promise<void>((r) => (markReady = r));
+  let registering = true;
   const startup = (async () => {
     let delay = 500;
     let failures = 0;
@@ -784,17 +810,16 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
         if (failures > 0) logger.info(`node ${o.nodeName} registered after ${failures} failed attempt(s)`);
         break;
       } catch (err) {
+        if (stopped) return;
         failures++;
         logger.warn(`node registration failed (retrying in ${delay} ms)`, errorMessage(err));
-        await new Promise<void>((r) => {
-          const t = clock.setTimeout(r, delay);
-          timers.add(t);
-        });
+        await pause(delay);
         delay = Math.min(delay * 2, 10_000);
       }
     }
-    // Stopped while registering: start nothing (stop() is waiting for this to end).
+    // Stopped while registering: start nothing (stop() may have stopped waiting for this).
     if (stopped) return;
+    registering = false;
     every(leaseRenewIntervalMs, () => renewLease().catch((err: unknown) => logger.warn('lease renewal failed', errorMessage(err))));
     let first = true;
     every(statusUpdateMs, async () => {
@@ -848,12 +873,19 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
     stop(options = {}) {
       stopping ??= (async () => {
         stopped = true;
+        for (const wake of [...pauses]) wake();
         for (const t of timers) clock.clearTimeout(t);
         timers.clear();
         if (mirrorTimer) clock.clearTimeout(mirrorTimer);
         staticSource?.stop();
         await Promise.all([podInformer.stop(), serviceProxy?.stop()]);
-        await startup;
+        // Still registering: a request in flight is not waited for long (there is no timeout on a
+        // request to a server that accepts and never answers); its answer starts nothing.
+        if (registering) {
+          let t: TimerHandle | undefined;
+          await Promise.race([startup, new Promise<void>((r) => (t = clock.setTimeout(r, 2000)))]);
+          if (t !== undefined) clock.clearTimeout(t);
+        } else await startup;
         await serializer.idle();
         await podWorkers.shutdown({ stopPods: options.stopPods ?? false, gracePeriodSeconds: options.gracePeriodSeconds });
         await statusSerializer.idle();

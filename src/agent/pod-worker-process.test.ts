@@ -1,5 +1,6 @@
-// Pod worker over the real ProcessRuntime: downward-API env, workingDir, logs, the missing-command
-// failure, termination of the whole process tree, and preStop hooks within the grace period.
+// Pod worker over the real ProcessRuntime: downward-API env, workingDir, logs, a container with no
+// command (CreateContainerError), termination of the whole process tree, and preStop hooks
+// within the grace period.
 
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -135,16 +136,27 @@ describe('PodWorkers on ProcessRuntime', () => {
     await next.shutdown({ gracePeriodSeconds: 0 });
   });
 
-  it('fails a pod whose container has no command, with a clear reason', async () => {
-    const { workers, statuses } = await setup();
+  it('holds a container with no command in CreateContainerError with a clear message; the pod stays Pending and its other container runs', async () => {
+    const { workers, statuses, events, marker } = await setup();
     workers.syncPod({
       metadata: { name: 'nocmd', namespace: 'default', uid: 'pod-uid-2' },
-      spec: { containers: [{ name: 'web', image: 'nginx:1.27' }] },
+      spec: {
+        terminationGracePeriodSeconds: 0,
+        containers: [
+          { name: 'web', image: 'nginx:1.27' },
+          { name: 'side', image: 'sh', command: ['sh', '-c', `sleep 1000 # ${marker}`] },
+        ],
+      },
     });
-    const s = await until(() => (statuses.get('pod-uid-2')?.phase === 'Failed' ? statuses.get('pod-uid-2') : undefined));
-    expect(s.reason).toBe('CreateContainerError');
-    expect(s.containerStatuses![0]!.state!.waiting!.reason).toBe('CreateContainerError');
+    const s = await until(() => {
+      const st = statuses.get('pod-uid-2');
+      return st?.containerStatuses?.[1]?.state?.running && st.containerStatuses[0]?.state?.waiting?.reason === 'CreateContainerError' ? st : undefined;
+    });
+    expect(s.phase).toBe('Pending');
+    expect(s.reason).toBeUndefined();
     expect(s.containerStatuses![0]!.state!.waiting!.message).toContain('container "web" has no command');
+    expect(events.some((e) => e.startsWith('nocmd Warning Failed: Error: container "web" has no command'))).toBe(true);
+    expect(pidsWith(marker)).toHaveLength(1);
   });
 
   it('runs an exec preStop hook before SIGTERM reaches the main process; its time counts against the grace period', async () => {

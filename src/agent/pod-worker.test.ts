@@ -238,31 +238,80 @@ describe('PodWorkers', () => {
     ]);
   });
 
-  it('a container that can never run fails the pod with a clear reason', async () => {
+  it('a container that can never be created waits in CreateContainerError (pod Pending, never Failed) and is tried again with back-off', async () => {
     const t = setup();
-    t.runtime.behavior = () => ({ rejectWith: new RuntimeError('CreateContainerError', 'container "c0" has no command', true) });
-    t.workers.syncPod(makePod([{ command: undefined }]));
+    const noCommand = 'container "c0" has no command';
+    t.runtime.behavior = () => ({ rejectWith: new RuntimeError('CreateContainerError', noCommand, true) });
+    const pod = makePod([{ command: undefined }]);
+    t.workers.syncPod(pod);
     await t.settle();
-    await t.advance(60_000);
+    const attempts: number[] = [];
+    const record = () => {
+      while (attempts.length < t.starts().length) attempts.push(t.clock.now());
+    };
+    record();
+    for (let i = 0; i < 6000 && attempts.length < 8; i++) {
+      await t.advance(250);
+      // Pod updates (as the agent's own status writes bring) and the 10 s resyncs do not try
+      // again before the back-off has passed.
+      t.workers.syncPod(pod);
+      await t.settle();
+      record();
+    }
+    // Creation is tried at once, then after 10, 20, 40, 80, 160, 300, 300 s: the CrashLoopBackOff delays.
+    expect(attempts.slice(1).map((v, i) => v - attempts[i]!)).toEqual([10_000, 20_000, 40_000, 80_000, 160_000, 300_000, 300_000]);
+    expect(t.starts().every((s) => s.endsWith('/c0#0'))).toBe(true);
     const s = t.last();
-    expect(s.phase).toBe('Failed');
-    expect(s.reason).toBe('CreateContainerError');
-    expect(s.containerStatuses![0]!.state!.waiting).toEqual({ reason: 'CreateContainerError', message: 'container "c0" has no command' });
-    expect(t.starts()).toHaveLength(1);
+    expect(s.phase).toBe('Pending');
+    expect(s.reason).toBeUndefined();
+    expect(s.message).toBeUndefined();
+    expect(s.containerStatuses![0]!.state).toEqual({ waiting: { reason: 'CreateContainerError', message: noCommand } });
+    expect(s.containerStatuses![0]!.restartCount).toBe(0);
+    expect(t.reported.every((r) => r.phase === 'Pending')).toBe(true);
+    // Every attempt: Pulled, then the Warning Failed with the error (the recorder counts repeats).
+    expect(t.events).toEqual(attempts.flatMap(() => ['Normal Pulled c0: Container image "img" already present on machine', `Warning Failed c0: Error: ${noCommand}`]));
+    expect(t.runtime.calls.filter((c) => c.startsWith('stop:'))).toEqual([]);
   });
 
-  it('a pod failed by a container that can never run stops its other containers', async () => {
+  it('the other containers of a pod run while one waits in CreateContainerError, which starts once it can', async () => {
     const t = setup();
-    t.runtime.behavior = (c) => (c.name === 'broken' ? { rejectWith: new RuntimeError('CreateContainerError', 'container "broken" has no command', true) } : {});
+    let broken = true;
+    t.runtime.behavior = (c) => (c.name === 'broken' && broken ? { rejectWith: new RuntimeError('CreateContainerError', 'container "broken" has no command', true) } : {});
     t.workers.syncPod(makePod([{ name: 'fine' }, { name: 'broken', command: undefined }]));
     await t.settle();
     await t.advance(60_000);
     const s = t.last();
-    expect(s.phase).toBe('Failed');
-    const fine = s.containerStatuses!.find((c) => c.name === 'fine')!;
-    expect(fine.state?.running).toBeUndefined();
-    expect(fine.state?.terminated).toBeDefined();
-    expect(fine.ready).toBe(false);
+    expect(s.phase).toBe('Pending');
+    const byName = (name: string) => s.containerStatuses!.find((c) => c.name === name)!;
+    expect(byName('fine').state!.running).toBeDefined();
+    expect(byName('fine').ready).toBe(true);
+    expect(byName('broken').state!.waiting).toEqual({ reason: 'CreateContainerError', message: 'container "broken" has no command' });
+    expect(cond(s, 'ContainersReady')).toMatchObject({ status: 'False', message: 'containers with unready status: [broken]' });
+    expect(t.runtime.calls.filter((c) => c.startsWith('stop:'))).toEqual([]);
+    expect(t.starts().filter((c) => c.endsWith('/fine#0'))).toHaveLength(1);
+    // Tried at 0, 10, 30 s; the next attempt (at 70 s) succeeds.
+    broken = false;
+    await t.advance(10_000);
+    expect(t.last().phase).toBe('Running');
+    expect(t.last().containerStatuses!.find((c) => c.name === 'broken')!.state!.running).toBeDefined();
+    expect(t.starts().filter((c) => c.endsWith('/broken#0'))).toHaveLength(4);
+  });
+
+  it('an init container in CreateContainerError holds the app containers back; the pod stays Pending', async () => {
+    const t = setup();
+    t.runtime.behavior = (c) => (c.name === 'init' ? { rejectWith: new RuntimeError('CreateContainerError', 'container "init" has no command', true) } : {});
+    const pod = makePod([{ name: 'app' }]);
+    pod.spec.initContainers = [{ name: 'init', image: 'img' }];
+    t.workers.syncPod(pod);
+    await t.settle();
+    await t.advance(60_000);
+    const s = t.last();
+    expect(s.phase).toBe('Pending');
+    expect(s.initContainerStatuses![0]!.state!.waiting).toEqual({ reason: 'CreateContainerError', message: 'container "init" has no command' });
+    expect(s.containerStatuses![0]!.state!.waiting!.reason).toBe('PodInitializing');
+    expect(cond(s, 'Initialized')).toMatchObject({ status: 'False', reason: 'ContainersNotInitialized' });
+    expect(t.starts().filter((c) => c.endsWith('/app#0'))).toEqual([]);
+    expect(t.starts().filter((c) => c.endsWith('/init#0')).length).toBeGreaterThan(1);
   });
 
   it('a pod whose sandbox cannot be recorded (full disk) keeps failing until it is deleted, then terminates without one', async () => {

@@ -11,6 +11,13 @@
 // - Init containers run one at a time in order; regular containers start only after every init
 //   container exited 0. A failed init container is restarted (with backoff) unless
 //   restartPolicy is Never, which fails the pod.
+// - A container the runtime cannot create (CreateContainerError, e.g. no command) waits with that
+//   reason and the runtime's message (a Warning Failed event each attempt), and its creation is
+//   tried again once its back-off (the CrashLoopBackOff delays, from the failure) has passed, not
+//   on every pass. As upstream, the error is the container's alone, even when the runtime says
+//   the config can never run: the phase follows from the container states as always (Pending
+//   while a container that never started waits), the other containers start as usual, and the
+//   pod is never failed for it (a Failed daemon pod would be replaced by its DaemonSet, forever).
 // - A container is restarted when it exited and restartPolicy says so (Always; OnFailure with a
 //   non-zero exit), after a failed liveness/startup probe (it is stopped first), or when its spec
 //   hash changed. The first restart is immediate; later ones wait the CrashLoopBackOff delay
@@ -110,6 +117,8 @@ interface ContainerRecord {
   restartCount: number;
   nextAttempt: number;
   waiting?: { reason: string; message?: string };
+  /** While waiting in CreateContainerError: the clock time before which no creation is tried. */
+  retryCreateAt?: number;
   probes: Partial<Record<ProbeType, ProbeWorker>>;
   /** Container id the probe workers were started for. */
   probedId?: string;
@@ -162,8 +171,6 @@ export class PodWorker {
   private resyncTimer: TimerHandle | undefined;
   private lastStatus: PodStatus | undefined;
   private startTime: string | undefined;
-  /** A pod-level failure that makes the pod Failed (e.g. a container that can never run). */
-  private failure: { reason: string; message: string } | undefined;
   private terminal = false;
   private terminating: { gracePeriodSeconds: number | undefined } | undefined;
   private terminated = false;
@@ -347,9 +354,9 @@ export class PodWorker {
       return;
     }
 
-    if (!this.terminal && !this.failure) {
+    if (!this.terminal) {
       const initDone = await this.syncInitContainers();
-      if (initDone && !this.failure) {
+      if (initDone) {
         for (const c of pod.spec.containers) await this.syncContainer(c, this.record(c, false));
       }
     }
@@ -357,8 +364,7 @@ export class PodWorker {
     if (status.phase === 'Succeeded' || status.phase === 'Failed') {
       this.terminal = true;
       for (const rec of this.records.values()) this.stopProbes(rec);
-      // A terminal pod runs nothing (the kubelet kills the containers of a pod it failed): a
-      // container that can never start fails the pod, and its running siblings are stopped.
+      // A terminal pod runs nothing (the kubelet kills the containers of a pod it failed).
       if ([...this.records.values()].some((r) => r.current?.state === 'running')) {
         await this.killPod();
         this.report();
@@ -403,7 +409,7 @@ export class PodWorker {
       const cur = rec.current;
       if (cur?.state === 'exited' && cur.exitCode === 0) continue;
       if (!cur) {
-        if (!rec.waiting || rec.waiting.reason !== 'CrashLoopBackOff') await this.startContainer(c, rec);
+        if (rec.waiting?.reason !== 'CrashLoopBackOff' && !this.waitingToRetryCreate(rec)) await this.startContainer(c, rec);
       } else if (cur.state === 'exited') {
         if (restartPolicy !== 'Never') await this.restartWithBackoff(c, rec);
       }
@@ -470,7 +476,7 @@ export class PodWorker {
 
   private async syncContainer(c: Container, rec: ContainerRecord): Promise<void> {
     if (!rec.current) {
-      if (rec.waiting?.reason === 'CrashLoopBackOff') return;
+      if (rec.waiting?.reason === 'CrashLoopBackOff' || this.waitingToRetryCreate(rec)) return;
       await this.startContainer(c, rec);
       return;
     }
@@ -496,6 +502,19 @@ export class PodWorker {
       }
     }
     if (rec.current.state === 'exited' && this.shouldRestart(rec.current)) await this.restartWithBackoff(c, rec);
+  }
+
+  /**
+   * True while a container that could not be created waits out its back-off (a pass then tries
+   * nothing; the pass at its end, or after it, does). Schedules that pass.
+   */
+  private waitingToRetryCreate(rec: ContainerRecord): boolean {
+    if (rec.waiting?.reason !== 'CreateContainerError' || rec.retryCreateAt === undefined) return false;
+    const left = rec.retryCreateAt - this.o.clock.now();
+    if (left <= 0) return false;
+    // Set again on every such pass: a timer may fire a moment before the clock reaches its time.
+    this.after(left);
+    return true;
   }
 
   private async restartWithBackoff(c: Container, rec: ContainerRecord): Promise<void> {
@@ -579,10 +598,14 @@ export class PodWorker {
       });
     } catch (err) {
       if (!isRuntimeError(err)) throw err;
+      // Permanent or not, the container waits and is tried again after its back-off (see the
+      // invariants): upstream's CreateContainerError never fails the pod.
+      const now = this.o.clock.now();
+      const delay = this.backoff.next(`${this.uid}/${c.name}`, now);
       rec.waiting = { reason: 'CreateContainerError', message: err.message };
+      rec.retryCreateAt = now + delay;
       this.event('Warning', 'Failed', `Error: ${err.message}`, c.name);
-      if (err.permanent) this.failure = { reason: 'CreateContainerError', message: err.message };
-      else this.after(this.backoff.next(`${this.uid}/${c.name}`, this.o.clock.now()));
+      this.after(delay);
       return;
     }
     // Keep one dead container per name: the one being replaced becomes `previous`.
@@ -592,6 +615,7 @@ export class PodWorker {
     rec.restartCount = attempt;
     rec.nextAttempt = attempt + 1;
     rec.waiting = undefined;
+    rec.retryCreateAt = undefined;
     this.event('Normal', 'Created', `Created container: ${c.name}`, c.name);
     // A command that could not be run is a container that failed to start (CRI StartContainer).
     if (info.state === 'exited' && info.reason === 'StartError') this.event('Warning', 'Failed', `Error: ${info.message ?? 'failed to start'}`, c.name);
@@ -689,8 +713,7 @@ export class PodWorker {
     });
     const containerStatuses = spec.containers.map((c) => this.containerStatus(c, false, initializing));
     const isTerminal = this.terminated || this.terminating !== undefined;
-    let phase = getPodPhase(spec, initStatuses, containerStatuses, isTerminal);
-    if (this.failure) phase = 'Failed';
+    const phase = getPodPhase(spec, initStatuses, containerStatuses, isTerminal);
     const status: PodStatus = {
       phase,
       conditions: [],
@@ -703,10 +726,6 @@ export class PodWorker {
       qosClass: podQOSClass(spec),
     };
     if (inits.length) status.initContainerStatuses = initStatuses;
-    if (this.failure) {
-      status.reason = this.failure.reason;
-      status.message = this.failure.message;
-    }
     // The sandbox is "ready" from the first pass until the pod stops for good (the kubelet kills
     // the sandbox of a terminated or terminal pod).
     const sandboxReady = this.sandboxId !== undefined && !this.terminated && phase !== 'Succeeded' && phase !== 'Failed';
