@@ -6,25 +6,39 @@
 // - Every API call is a relative path on the page's origin (`/version`, `/api/v1/...`,
 //   `/apis/apps/v1/...`), answered as the Kubernetes API answers it; errors are Status JSON.
 // - Writes (PATCH, DELETE) carry `X-Everynode-Dashboard: 1`; GETs carry no extra header.
-// - The page needs `script-src 'unsafe-inline'`, `style-src 'unsafe-inline'` and
-//   `connect-src 'self'` from the page's Content-Security-Policy, nothing else.
+// - The page needs its one inline script allowed (proxy.ts allows it by its sha256 hash, computed
+//   from this text at start), `style-src 'unsafe-inline'` and `connect-src 'self'` from the
+//   page's Content-Security-Policy, nothing else.
+// - A 401 with `X-Everynode-Dashboard-Session: invalid` (the server's own, not the API
+//   server's) ends the session: the page says to open the new address, dims its data and stops
+//   polling. No HTTP answer (the server is down) or a 502 (the API server is): the page dims its
+//   data, says since when, and polls less often (doubling up to 30 s).
 //
 // Contracts with tests (data-testid):
 // - Header: `summary-nodes` ("R/T nodes ready"), `summary-daemonsets`, `summary-unready`,
 //   `server-version`, `last-updated`, `refresh-button`, `error-banner`.
-// - DaemonSets: `ds-table`; rows `ds-row` with data-name="NS/NAME"; cells `ds-desired`,
-//   `ds-current`, `ds-ready`, `ds-updated`, `ds-available` (plain numbers); `ds-progress` with
-//   data-complete="true|false".
-// - Matrix: `matrix`; cells `matrix-cell` with data-node, data-ds="NS/NAME" and data-state
-//   ready|pending|failed|missing|none; `matrix-note` when nodes are cut at 200.
-// - Nodes: `node-table`; rows `node-row` with data-name; cell `node-status`.
+// - DaemonSets: `ds-table`; rows `ds-row` with data-name="NS/NAME"; cells `ds-status`
+//   (data-status failing|waiting|idle|complete|rolling; "Failing: N <reason>" when pods are in
+//   a failed state), `ds-misscheduled`, `ds-desired`, `ds-current`, `ds-ready`, `ds-updated`,
+//   `ds-available` (plain numbers), `ds-placement`; `ds-progress` with data-complete.
+// - Matrix: `matrix`; cells `matrix-cell` with data-node, data-ds="NS/NAME", data-state
+//   ready|pending|failed|missing|none and data-stale="true" on unreachable nodes; legend
+//   `legend-ready|pending|failed|missing|stale` (ids) count all nodes, drawn or not;
+//   `matrix-note` (data-hidden-problems) when nodes are cut at 200 (`?matrixNodes=N`), the nodes
+//   with failed, pending or missing cells drawn first.
+// - Nodes: `node-table`; rows `node-row` with data-name; cell `node-status` (Ready|NotReady as
+//   kubectl shows them, the Ready condition in its title, data-unreachable when Unknown).
 // - Detail of the selected DaemonSet: `ds-detail`; `restart-button`; rows `pod-row`
-//   (data-name="NS/NAME") with `pod-logs-button` and `pod-delete-button`; `log-view` (<pre>,
-//   reloaded after each refresh while the `log-follow` checkbox is on, as it is by default);
-//   `revision-row` (data-revision, data-current); `action-status`.
-// - Events: `events`; rows `event-row` (data-type Normal|Warning).
+//   (data-name="NS/NAME", problem pods first) with `pod-status` (kubectl's STATUS, Init:...),
+//   `pod-restarts` (kubectl's RESTARTS), `pod-logs-button` (data-container, data-init for init
+//   containers) and `pod-delete-button`; `log-view` (<pre>, reloaded after each refresh while
+//   the `log-follow` checkbox is on, as it is by default; when the pod is gone it follows the
+//   DaemonSet's new pod on the same node, else stops) and `log-note`; `revision-row`
+//   (data-revision, data-current); `action-status`.
+// - Events: `events`; rows `event-row` (data-type Normal|Warning); `events-warnings-only`.
 // - `window.EVERYNODE_NO_CONFIRM === true` skips the confirm() before restart and delete.
 // - `?refresh=MS` sets the auto-refresh interval (default 2000); 0 turns it off.
+// - A refresh patches the DOM in place (setHtml), so focus and text selection survive it.
 //
 // The CSS and JS are String.raw templates without backticks or dollar-brace sequences, so they
 // reach the browser byte for byte; the script contains no closing script tag.
@@ -49,9 +63,20 @@ header .version { color: var(--muted); font-family: ui-monospace, SFMono-Regular
 .updated.stale { color: var(--failed); }
 button { font: inherit; padding: 2px 10px; border: 1px solid var(--border); border-radius: 6px; background: #fff; color: var(--fg); cursor: pointer; }
 button:hover { background: var(--soft); }
-button:disabled { opacity: .55; cursor: default; }
+button:disabled, button[aria-disabled="true"] { opacity: .55; cursor: default; }
+/* Long names wrap anywhere rather than widen the page; in tables a minimum width keeps them readable. */
+.name { overflow-wrap: anywhere; }
+td.name { min-width: 13em; }
+td.mono.name { min-width: 11em; }
+td.name.short { min-width: 7em; }
+td.actions { min-width: 10em; }
+td.actions button { margin: 0 2px 2px 0; padding: 0 6px; font-size: 12px; overflow-wrap: anywhere; text-align: left; }
+@media (max-width: 600px) { td.name, td.mono.name { min-width: 8em; } }
 button.danger { color: var(--failed); }
 button.primary { border-color: var(--accent); color: var(--accent); }
+body.data-stale main { opacity: .55; filter: grayscale(.8); }
+body.session-ended main { opacity: .25; filter: grayscale(1); pointer-events: none; user-select: none; }
+#banner[data-kind="session-ended"] { font-weight: 600; }
 #banner { margin: 8px 16px 0; padding: 8px 12px; border: 1px solid var(--failed); border-radius: 6px; background: var(--err-bg); color: #82071e; }
 main { padding: 4px 16px 24px; }
 section { margin-top: 14px; }
@@ -71,6 +96,9 @@ tr.ds:hover td { background: var(--soft); }
 tr.ds.selected td { background: var(--sel-bg); }
 tr.ds:focus { outline: 2px solid var(--accent); outline-offset: -2px; }
 .ns { color: var(--muted); }
+details.more { display: inline; }
+details.more summary { display: inline-block; cursor: pointer; color: var(--muted); font-size: 11px; padding: 0 5px; border: 1px solid var(--none); border-radius: 4px; }
+details.more[open] summary { margin-bottom: 2px; }
 .tag { display: inline-block; margin: 0 3px 2px 0; padding: 0 5px; border-radius: 4px; background: var(--soft); border: 1px solid var(--none); font-size: 11px; white-space: nowrap; }
 .status-ok { color: #1a7f37; }
 .status-bad { color: var(--failed); font-weight: 600; }
@@ -99,6 +127,7 @@ td.cell { width: 16px; min-width: 16px; height: 16px; padding: 0; border-radius:
 .st-failed { background: var(--failed); }
 .st-missing { background: repeating-linear-gradient(45deg, var(--missing) 0 3px, #d8dee4 3px 6px); }
 .st-none { background: #fff; box-shadow: inset 0 0 0 1px var(--none); }
+.stale { opacity: .45; background-image: repeating-linear-gradient(-45deg, rgba(255,255,255,.8) 0 2px, transparent 2px 5px); }
 .legend { display: flex; flex-wrap: wrap; gap: 12px; margin: 6px 0; font-size: 12px; color: var(--muted); align-items: center; }
 .legend i { display: inline-block; width: 12px; height: 12px; border-radius: 3px; vertical-align: -2px; margin-right: 4px; }
 .note { margin: 4px 0; color: #9a6700; font-size: 12px; }
@@ -107,6 +136,7 @@ td.cell { width: 16px; min-width: 16px; height: 16px; padding: 0; border-radius:
 #detail .head h2 { margin: 0; font-size: 15px; }
 #detail .cols { display: grid; grid-template-columns: minmax(0, 3fr) minmax(0, 2fr); gap: 12px; margin-top: 8px; }
 @media (max-width: 900px) { #detail .cols { grid-template-columns: minmax(0, 1fr); } }
+@media (max-width: 600px) { header { position: static; padding: 6px 10px; } main { padding: 4px 8px 16px; } #banner { margin: 6px 8px 0; } }
 #detail h3 { font-size: 13px; margin: 8px 0 4px; }
 .action { font-size: 12px; }
 .action.err { color: var(--failed); }
@@ -133,7 +163,11 @@ const SCRIPT = String.raw`
   })();
   /** A request taking longer than this is aborted, so one refresh never waits forever. */
   var REQUEST_TIMEOUT_MS = 15000;
-  var MATRIX_MAX_NODES = 200;
+  /** Nodes drawn in the matrix at most (the legend counts all); ?matrixNodes=N changes it. */
+  var MATRIX_MAX_NODES = (function () {
+    var n = Number(new URLSearchParams(location.search).get('matrixNodes'));
+    return isFinite(n) && n >= 1 ? Math.floor(n) : 200;
+  })();
   var EVENTS_MAX = 50;
   var DETAIL_EVENTS_MAX = 20;
   var LOG_TAIL_LINES = 200;
@@ -157,6 +191,7 @@ const SCRIPT = String.raw`
   var state = {
     loaded: false, version: null, nodes: [], dss: [], pods: [], events: [],
     podsByDs: new Map(), lastUpdated: null, error: null,
+    sessionEnded: false, lostSince: null, lostWhat: null, failures: 0,
     selected: selectionFromHash(), revisions: null, action: null, busy: false
   };
 
@@ -191,9 +226,84 @@ const SCRIPT = String.raw`
   function byName(a, b) { return String(meta(a).name).localeCompare(String(meta(b).name), undefined, { numeric: true }); }
   function byKey(a, b) { return key(a).localeCompare(key(b), undefined, { numeric: true }); }
   function $(id) { return document.getElementById(id); }
-  /** Replaces el's content only when it changed: no flicker, hover and text selection survive. */
+  /**
+   * Puts html into el. Nothing happens when the html is what el shows already. Otherwise the
+   * new markup is parsed into an inert template and el's DOM is patched in place: elements
+   * with the same identity (see nodeKey) are kept and only their changed attributes and texts
+   * are updated. So keyboard focus, text selection in unchanged text, hover and open <details>
+   * survive a refresh. If the focused element was replaced anyway, focus goes to the new
+   * element with the same identity.
+   */
   function setHtml(el, html) {
-    if (el._html !== html) { el.innerHTML = html; el._html = html; }
+    if (el._html === html) return;
+    el._html = html;
+    var active = document.activeElement;
+    var focusKey = active && active !== el && el.contains(active) ? nodeKey(active) : null;
+    var tpl = document.createElement('template');
+    tpl.innerHTML = html;
+    morphChildren(el, tpl.content);
+    if (focusKey && !el.contains(document.activeElement)) {
+      var all = el.querySelectorAll('*');
+      for (var i = 0; i < all.length; i++) {
+        if (nodeKey(all[i]) === focusKey) { all[i].focus({ preventScroll: true }); break; }
+      }
+    }
+  }
+  var KEY_ATTRS = ['data-testid', 'data-name', 'data-node', 'data-ds', 'data-action', 'data-pod', 'data-container', 'data-revision', 'data-select'];
+  /** The identity of a rendered element (tag and identifying data attributes), or null. */
+  function nodeKey(n) {
+    if (n.nodeType !== 1) return null;
+    var parts = [], any = false;
+    for (var i = 0; i < KEY_ATTRS.length; i++) {
+      var v = n.getAttribute(KEY_ATTRS[i]);
+      if (v !== null) any = true;
+      parts.push(v === null ? '' : v);
+    }
+    return any ? n.nodeName + '|' + parts.join('|') : null;
+  }
+  function morphChildren(from, to) {
+    var newKids = Array.prototype.slice.call(to.childNodes);
+    var newKeys = new Set();
+    newKids.forEach(function (n) { var k = nodeKey(n); if (k) newKeys.add(k); });
+    var keyed = new Map();
+    Array.prototype.slice.call(from.childNodes).forEach(function (n) {
+      var k = nodeKey(n);
+      if (k && !newKeys.has(k)) from.removeChild(n);
+      else if (k) keyed.set(k, n);
+    });
+    var cursor = from.firstChild;
+    newKids.forEach(function (nn) {
+      var k = nodeKey(nn), match = null;
+      if (k) {
+        var c = keyed.get(k);
+        keyed.delete(k);
+        if (c && c.parentNode === from) match = c;
+      } else if (cursor && !nodeKey(cursor) && cursor.nodeType === nn.nodeType && cursor.nodeName === nn.nodeName) {
+        match = cursor;
+      }
+      if (!match) { from.insertBefore(nn, cursor); return; }
+      if (match === cursor) cursor = cursor.nextSibling;
+      else from.insertBefore(match, cursor);
+      morphNode(match, nn);
+    });
+    while (cursor) { var next = cursor.nextSibling; from.removeChild(cursor); cursor = next; }
+  }
+  function morphNode(a, b) {
+    if (a.nodeType !== 1) {
+      if (a.nodeValue !== b.nodeValue) a.nodeValue = b.nodeValue;
+      return;
+    }
+    var i, attr;
+    for (i = a.attributes.length - 1; i >= 0; i--) {
+      attr = a.attributes[i];
+      // The user opens and closes <details>; a refresh keeps that.
+      if (!b.hasAttribute(attr.name) && !(attr.name === 'open' && a.nodeName === 'DETAILS')) a.removeAttribute(attr.name);
+    }
+    for (i = 0; i < b.attributes.length; i++) {
+      attr = b.attributes[i];
+      if (a.getAttribute(attr.name) !== attr.value) a.setAttribute(attr.name, attr.value);
+    }
+    morphChildren(a, b);
   }
   function confirmed(question) {
     return window.EVERYNODE_NO_CONFIRM === true || window.confirm(question);
@@ -222,11 +332,23 @@ const SCRIPT = String.raw`
       res = await fetch(path, init);
       text = await res.text();
     } catch (e) {
-      throw new Error(ctl.signal.aborted ? 'cannot reach the API server (no answer within ' + REQUEST_TIMEOUT_MS / 1000 + ' s)' : 'cannot reach the API server');
+      // No HTTP answer at all: the dashboard server itself is gone (or did not answer in time).
+      var down = new Error(ctl.signal.aborted ? 'no answer from the dashboard server within ' + REQUEST_TIMEOUT_MS / 1000 + ' s' : 'cannot reach the dashboard server');
+      down.unreachable = true;
+      throw down;
     } finally {
       clearTimeout(timer);
     }
-    if (!res.ok) throw new Error(errorMessage(res, text));
+    if (!res.ok) {
+      var err = new Error(errorMessage(res, text));
+      err.status = res.status;
+      // The dashboard server's own 401 (not one of the API server's) means this browser's
+      // session is not valid (any more): the server restarted with a new token.
+      if (res.status === 401 && res.headers.get('X-Everynode-Dashboard-Session') === 'invalid') err.sessionEnded = true;
+      // 502 is the dashboard server saying that the API server does not answer.
+      if (res.status === 502) err.unreachable = true;
+      throw err;
+    }
     return text;
   }
   /** The message of a Status body, else the HTTP status and the start of the body. */
@@ -256,9 +378,13 @@ const SCRIPT = String.raw`
     runRefresh();
   }
 
+  /** Longest wait between two refreshes while the server cannot be reached. */
+  var MAX_BACKOFF_MS = 30000;
   // On a large cluster a refresh (four full lists) takes long: the next one waits at least
   // four times as long as the last took, so the page never keeps the server more than ~20%
-  // busy, whatever the interval asked for.
+  // busy, whatever the interval asked for. While the server cannot be reached the wait doubles
+  // with every failed refresh (up to MAX_BACKOFF_MS); once the session has ended (401) the page
+  // stops polling: only the new sign-in address can help.
   async function runRefresh() {
     clearTimeout(timer);
     timer = null;
@@ -269,9 +395,14 @@ const SCRIPT = String.raw`
     } finally {
       running = false;
       render();
-      if (openLog && $('log-follow').checked) showLog(openLog.ns, openLog.pod, openLog.container, true);
+      if (state.sessionEnded) { again = false; closeLog(); return; }
+      if (openLog && $('log-follow').checked && !state.lostSince) followLog();
       if (again) { again = false; runRefresh(); }
-      else if (INTERVAL > 0) timer = setTimeout(runRefresh, Math.max(INTERVAL, 4 * (Date.now() - started)));
+      else if (INTERVAL > 0) {
+        var wait = Math.max(INTERVAL, 4 * (Date.now() - started));
+        if (state.failures > 0) wait = Math.min(MAX_BACKOFF_MS, Math.max(wait, INTERVAL * Math.pow(2, state.failures)));
+        timer = setTimeout(runRefresh, wait);
+      }
     }
   }
 
@@ -283,12 +414,36 @@ const SCRIPT = String.raw`
     jobs.push(state.version ? Promise.resolve(null) : getJSON('/version'));
     jobs.push(sel ? getJSON('/apis/apps/v1/namespaces/' + enc(sel.split('/')[0]) + '/controllerrevisions') : Promise.resolve(null));
     var r = await Promise.allSettled(jobs);
-    var failure = null;
-    for (var i = 0; i < 4; i++) if (r[i].status === 'rejected') { failure = failure || r[i].reason.message; }
+    var failure = null, unreachable = null, ended = false;
+    for (var i = 0; i < 4; i++) {
+      if (r[i].status !== 'rejected') continue;
+      var why = r[i].reason;
+      failure = failure || why.message;
+      if (why.sessionEnded) ended = true;
+      if (why.unreachable && !unreachable) unreachable = why.status === 502 ? 'the API server' : 'the dashboard server';
+    }
+    if (ended) {
+      state.sessionEnded = true;
+      state.error = 'Session ended: the dashboard server no longer accepts this browser\'s sign-in (it was restarted, and everynode up printed a new address). Open the new address printed by everynode up (http://…/?token=…).';
+      return;
+    }
+    state.sessionEnded = false;
+    if (unreachable) {
+      state.failures++;
+      if (!state.lostSince || state.lostWhat !== unreachable) { state.lostSince = state.lostSince || new Date(); state.lostWhat = unreachable; }
+    } else {
+      state.failures = failure ? state.failures + 1 : 0;
+      state.lostSince = null;
+      state.lostWhat = null;
+    }
     if (r[0].status === 'fulfilled') state.nodes = items(r[0].value).slice().sort(byName);
     if (r[1].status === 'fulfilled') state.dss = items(r[1].value).slice().sort(byKey);
     if (r[2].status === 'fulfilled') state.pods = items(r[2].value);
-    if (r[3].status === 'fulfilled') state.events = items(r[3].value).slice().sort(function (a, b) { return eventTime(b) - eventTime(a); });
+    // A timestamp in the future (a wrong clock, a hand-made event) counts as now, so it does
+    // not stay on top for good.
+    var loadedAt = Date.now();
+    var sortTime = function (e) { return Math.min(eventTime(e), loadedAt); };
+    if (r[3].status === 'fulfilled') state.events = items(r[3].value).slice().sort(function (a, b) { return sortTime(b) - sortTime(a); });
     if (r[4].status === 'fulfilled' && r[4].value) state.version = r[4].value.gitVersion || null;
     if (sel && sel === state.selected) {
       state.revisions = r[5].status === 'fulfilled'
@@ -332,15 +487,35 @@ const SCRIPT = String.raw`
     if (byNode) byNode.forEach(function (list) { out.push.apply(out, list); });
     return out;
   }
-  function conditionStatus(obj, type) {
+  function condition(obj, type) {
     var conds = (obj.status && obj.status.conditions) || [];
-    for (var i = 0; i < conds.length; i++) if (conds[i].type === type) return conds[i].status;
-    return undefined;
+    for (var i = 0; i < conds.length; i++) if (conds[i] && conds[i].type === type) return conds[i];
+    return null;
   }
-  /** 'Ready' | 'NotReady' | 'Unknown' from the node's Ready condition. */
+  function conditionStatus(obj, type) {
+    var c = condition(obj, type);
+    return c ? c.status : undefined;
+  }
+  /** 'Ready' | 'NotReady' from the node's Ready condition, as kubectl shows it (Unknown is NotReady). */
   function nodeReadiness(node) {
+    return conditionStatus(node, 'Ready') === 'True' ? 'Ready' : 'NotReady';
+  }
+  /** The node's Ready condition is Unknown (or missing): its agent stopped reporting, so what is known of its pods may be stale. */
+  function nodeUnreachable(node) {
     var s = conditionStatus(node, 'Ready');
-    return s === 'True' ? 'Ready' : s === 'False' ? 'NotReady' : 'Unknown';
+    return s !== 'True' && s !== 'False';
+  }
+  /** Tooltip of a node's status: its Ready condition's reason, message and last heartbeat, and other conditions that are not fine. */
+  function nodeStatusTitle(node, now) {
+    var c = condition(node, 'Ready');
+    if (!c) return 'no Ready condition reported yet';
+    var lines = ['Ready: ' + c.status + (c.reason ? ' (' + c.reason + ')' : '') + (c.message ? ': ' + c.message : '')];
+    if (c.lastHeartbeatTime) lines.push('last heartbeat ' + c.lastHeartbeatTime + ' (' + age(c.lastHeartbeatTime, now) + ' ago)');
+    if (c.lastTransitionTime) lines.push('since ' + c.lastTransitionTime);
+    ((node.status && node.status.conditions) || []).forEach(function (o) {
+      if (o && o.type !== 'Ready' && o.status !== 'False') lines.push(o.type + ': ' + o.status + (o.reason ? ' (' + o.reason + ')' : '') + (o.message ? ': ' + o.message : ''));
+    });
+    return lines.join('\n');
   }
   function isPodReady(p) {
     return (p.status && p.status.phase) === 'Running' && conditionStatus(p, 'Ready') === 'True';
@@ -360,26 +535,89 @@ const SCRIPT = String.raw`
     if ((p.status && p.status.phase) === 'Failed' || FAILED_REASONS[waitingReason(p)] === true) return 'failed';
     return isPodReady(p) ? 'ready' : 'pending';
   }
-  /** Like kubectl's STATUS column: Terminating, a waiting/terminated reason, or the phase. */
-  function podStatusText(p) {
-    if (meta(p).deletionTimestamp) return 'Terminating';
-    var st = p.status || {};
-    var reason = waitingReason(p);
-    if (!reason) {
-      (st.containerStatuses || []).forEach(function (c) {
-        var t = c.state && c.state.terminated;
-        if (!reason && t) reason = t.reason || ('ExitCode:' + t.exitCode);
-      });
+  /**
+   * kubectl's STATUS and RESTARTS columns (printPod): while init containers run, the status is
+   * Init:<reason> (or Init:N/M) and the restarts are the init containers'; afterwards the
+   * regular containers' (plus those of restartable "sidecar" init containers). lastRestart is
+   * the latest finishedAt of a counted container's last termination (ms, or 0).
+   */
+  function podInfo(p) {
+    var st = p.status || {}, spec = p.spec || {};
+    var reason = st.reason || st.phase || 'Unknown';
+    var initSpecs = spec.initContainers || [];
+    var restartable = {};
+    initSpecs.forEach(function (c) { if (c && c.restartPolicy === 'Always') restartable[c.name] = true; });
+    var restarts = 0, sidecarRestarts = 0, last = 0, sidecarLast = 0, initializing = false;
+    var lastOf = function (c) {
+      var t = Date.parse(c.lastState && c.lastState.terminated && c.lastState.terminated.finishedAt);
+      return isFinite(t) ? t : 0;
+    };
+    var inits = st.initContainerStatuses || [];
+    for (var i = 0; i < inits.length; i++) {
+      var c = inits[i] || {}, s = c.state || {};
+      restarts += count(c.restartCount);
+      last = Math.max(last, lastOf(c));
+      if (restartable[c.name]) { sidecarRestarts += count(c.restartCount); sidecarLast = Math.max(sidecarLast, lastOf(c)); }
+      if (s.terminated && Number(s.terminated.exitCode) === 0) continue;
+      if (restartable[c.name] && c.started === true) continue;
+      if (s.terminated) {
+        reason = s.terminated.reason ? 'Init:' + s.terminated.reason : s.terminated.signal ? 'Init:Signal:' + s.terminated.signal : 'Init:ExitCode:' + s.terminated.exitCode;
+      } else if (s.waiting && s.waiting.reason && s.waiting.reason !== 'PodInitializing') {
+        reason = 'Init:' + s.waiting.reason;
+      } else {
+        reason = 'Init:' + i + '/' + (initSpecs.length || inits.length);
+      }
+      initializing = true;
+      break;
     }
-    return reason || st.phase || 'Unknown';
+    if (!initializing || conditionStatus(p, 'Initialized') === 'True') {
+      restarts = sidecarRestarts;
+      last = sidecarLast;
+      var hasRunning = false;
+      var cs = st.containerStatuses || [];
+      for (var j = cs.length - 1; j >= 0; j--) {
+        var k = cs[j] || {}, ks = k.state || {};
+        restarts += count(k.restartCount);
+        last = Math.max(last, lastOf(k));
+        if (ks.waiting && ks.waiting.reason) reason = ks.waiting.reason;
+        else if (ks.terminated && ks.terminated.reason) reason = ks.terminated.reason;
+        else if (ks.terminated) reason = ks.terminated.signal ? 'Signal:' + ks.terminated.signal : 'ExitCode:' + ks.terminated.exitCode;
+        else if (k.ready && ks.running) hasRunning = true;
+      }
+      if (reason === 'Completed' && hasRunning) reason = conditionStatus(p, 'Ready') === 'True' ? 'Running' : 'NotReady';
+    }
+    if (meta(p).deletionTimestamp) reason = st.reason === 'NodeLost' ? 'Unknown' : (st.phase === 'Succeeded' || st.phase === 'Failed') ? reason : 'Terminating';
+    return { reason: reason, restarts: restarts, lastRestart: last };
+  }
+  function podStatusText(p) { return podInfo(p).reason; }
+  /** Per container (init ones marked): the waiting message and the last termination, for a tooltip. */
+  function containerDetails(p) {
+    var st = p.status || {};
+    var lines = [];
+    var add = function (c, init) {
+      if (!c) return;
+      var s = c.state || {}, parts = [];
+      if (s.waiting) parts.push('waiting: ' + (s.waiting.reason || '') + (s.waiting.message ? ': ' + s.waiting.message : ''));
+      else if (s.terminated) parts.push('terminated: ' + (s.terminated.reason || '') + ' exit code ' + s.terminated.exitCode);
+      else if (s.running) parts.push('running');
+      var lt = c.lastState && c.lastState.terminated;
+      if (lt) parts.push('last exit code ' + lt.exitCode + (lt.reason ? ' (' + lt.reason + ')' : '') + (lt.finishedAt ? ' at ' + lt.finishedAt : ''));
+      if (count(c.restartCount)) parts.push(plural(count(c.restartCount), 'restart', 'restarts'));
+      lines.push((init ? 'init container ' : 'container ') + c.name + ': ' + parts.join('; '));
+    };
+    (st.initContainerStatuses || []).forEach(function (c) { add(c, true); });
+    (st.containerStatuses || []).forEach(function (c) { add(c, false); });
+    return lines.join('\n');
   }
   function readyContainers(p) {
     var cs = (p.status && p.status.containerStatuses) || [];
     var total = ((p.spec && p.spec.containers) || []).length || cs.length;
     return cs.filter(function (c) { return c.ready === true; }).length + '/' + total;
   }
-  function restarts(p) {
-    return ((p.status && p.status.containerStatuses) || []).reduce(function (n, c) { return n + count(c.restartCount); }, 0);
+  /** Like kubectl's RESTARTS: "4" or "4 (2m ago)". */
+  function restartsText(p, now) {
+    var info = podInfo(p);
+    return info.restarts + (info.restarts > 0 && info.lastRestart ? ' (' + age(new Date(info.lastRestart).toISOString(), now) + ' ago)' : '');
   }
   function tolerates(tolerations, taint) {
     return tolerations.some(function (t) {
@@ -388,7 +626,58 @@ const SCRIPT = String.raw`
       return t.key === taint.key && (t.value || '') === (taint.value || '');
     });
   }
-  /** Whether the DaemonSet's pod template would be placed on the node (nodeSelector, taints). */
+  /**
+   * One node selector requirement against the node's labels (matchExpressions) or fields
+   * (matchFields: metadata.name only): true, false, or null when it cannot be evaluated here
+   * (an unknown operator or field, a malformed Gt/Lt value).
+   */
+  function requirementMatches(req, values, isField) {
+    if (!req || typeof req.key !== 'string') return null;
+    if (isField && req.key !== 'metadata.name') return null;
+    var has = Object.prototype.hasOwnProperty.call(values, req.key);
+    var v = has ? String(values[req.key]) : undefined;
+    var list = Array.isArray(req.values) ? req.values.map(String) : [];
+    switch (req.operator) {
+      case 'In': return has && list.indexOf(v) >= 0;
+      case 'NotIn': return !has || list.indexOf(v) < 0;
+      case 'Exists': return isField ? null : has;
+      case 'DoesNotExist': return isField ? null : !has;
+      case 'Gt': case 'Lt': {
+        if (isField || list.length !== 1 || !/^-?[0-9]+$/.test(list[0])) return null;
+        if (!has || !/^-?[0-9]+$/.test(v)) return false;
+        return req.operator === 'Gt' ? Number(v) > Number(list[0]) : Number(v) < Number(list[0]);
+      }
+      default: return null;
+    }
+  }
+  /**
+   * requiredDuringSchedulingIgnoredDuringExecution of a node affinity: its terms are ORed, the
+   * requirements of one term ANDed; a term without requirements matches nothing. true, false,
+   * or null when the answer depends on a requirement that cannot be evaluated.
+   */
+  function nodeAffinityMatches(required, node) {
+    var terms = (required && required.nodeSelectorTerms) || [];
+    var labels = meta(node).labels || {}, fields = { 'metadata.name': meta(node).name };
+    var unknown = false;
+    for (var i = 0; i < terms.length; i++) {
+      var exprs = (terms[i] && terms[i].matchExpressions) || [], flds = (terms[i] && terms[i].matchFields) || [];
+      if (exprs.length + flds.length === 0) continue;
+      var result = true;
+      for (var j = 0; j < exprs.length + flds.length && result !== false; j++) {
+        var r = j < exprs.length ? requirementMatches(exprs[j], labels, false) : requirementMatches(flds[j - exprs.length], fields, true);
+        if (r === false) result = false;
+        else if (r === null) result = null;
+      }
+      if (result === true) return true;
+      if (result === null) unknown = true;
+    }
+    return unknown ? null : false;
+  }
+  /**
+   * Whether the DaemonSet's pod template would be placed on the node: its nodeSelector, its
+   * required node affinity and the node's taints. true, false, or null when that cannot be
+   * told here.
+   */
   function dsFitsNode(ds, node) {
     var spec = (ds.spec && ds.spec.template && ds.spec.template.spec) || {};
     var labels = meta(node).labels || {};
@@ -396,19 +685,25 @@ const SCRIPT = String.raw`
     for (var k in sel) if (labels[k] !== sel[k]) return false;
     var tols = spec.tolerations || [];
     var taints = (node.spec && node.spec.taints) || [];
-    return taints.every(function (t) {
+    var tolerated = taints.every(function (t) {
       return t.effect === 'PreferNoSchedule' || DS_TOLERATED_TAINTS[t.key] === true || tolerates(tols, t);
     });
+    if (!tolerated) return false;
+    var required = spec.affinity && spec.affinity.nodeAffinity && spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution;
+    return required ? nodeAffinityMatches(required, node) : true;
   }
   var SEVERITY = { ready: 0, pending: 1, failed: 2 };
   /**
    * A matrix cell: the most severe state of the DaemonSet's pods on the node; without a pod,
-   * 'missing' when the DaemonSet has pods elsewhere and the node is Ready, schedulable and fits
-   * the template (a hint, not the controller's placement), else 'none'.
+   * 'missing' when the DaemonSet has pods elsewhere, its status says that fewer pods are
+   * scheduled than desired, and the node is Ready, schedulable and surely fits the template
+   * (a hint, not the controller's placement), else 'none'. stale: the node is unreachable, so
+   * its pods' states are the last ones it reported.
    */
-  function cell(ds, node, dsHasPods) {
+  function cell(ds, node, dsHasPods, unreachable) {
     var byNode = state.podsByDs.get(meta(ds).uid);
     var pods = (byNode && byNode.get(meta(node).name)) || [];
+    var staleNote = unreachable ? ' (stale: node ' + meta(node).name + ' is unreachable, this is its last report)' : '';
     if (pods.length > 0) {
       var worst = 'ready';
       var parts = pods.map(function (p) {
@@ -416,12 +711,13 @@ const SCRIPT = String.raw`
         if (SEVERITY[s] > SEVERITY[worst]) worst = s;
         return 'pod ' + key(p) + ': ' + podStatusText(p) + (isPodReady(p) ? ', ready' : ', not ready');
       });
-      return { state: worst, title: parts.join('; ') };
+      return { state: worst, stale: unreachable, title: parts.join('; ') + staleNote };
     }
-    if (dsHasPods && nodeReadiness(node) === 'Ready' && !(node.spec && node.spec.unschedulable) && dsFitsNode(ds, node)) {
-      return { state: 'missing', title: 'no pod of ' + key(ds) + ' on ' + meta(node).name + ' (node Ready and schedulable; the DaemonSet runs elsewhere)' };
+    var c = dsCounts(ds);
+    if (dsHasPods && c.observed && c.current < c.desired && !unreachable && nodeReadiness(node) === 'Ready' && !(node.spec && node.spec.unschedulable) && dsFitsNode(ds, node) === true) {
+      return { state: 'missing', stale: false, title: 'no pod of ' + key(ds) + ' on ' + meta(node).name + ' (node Ready, schedulable and matching the template; ' + c.current + ' of ' + c.desired + ' desired pods scheduled)' };
     }
-    return { state: 'none', title: 'no pod of ' + key(ds) + ' on ' + meta(node).name };
+    return { state: 'none', stale: unreachable, title: 'no pod of ' + key(ds) + ' on ' + meta(node).name + staleNote };
   }
   function eventTime(e) {
     var t = Date.parse(e.lastTimestamp || e.eventTime || (e.series && e.series.lastObservedTime) || meta(e).creationTimestamp);
@@ -455,10 +751,21 @@ const SCRIPT = String.raw`
   function renderHeader() {
     $('server-version').textContent = state.version || '';
     var banner = $('banner');
-    banner.hidden = !state.error;
-    banner.textContent = state.error || '';
+    var text = state.error || '';
+    if (!state.sessionEnded && state.lostSince) {
+      text = 'Lost connection to ' + state.lostWhat + ' since ' + state.lostSince.toLocaleTimeString() +
+        ': the data below is from ' + (state.lastUpdated ? state.lastUpdated.toLocaleTimeString() : 'nowhere yet') + ' (' + state.error + '; retrying less often).';
+    }
+    banner.hidden = !text;
+    banner.textContent = text;
+    banner.setAttribute('data-kind', state.sessionEnded ? 'session-ended' : state.lostSince ? 'lost' : state.error ? 'error' : '');
+    // Data that may be out of date is dimmed; after the end of the session it is dimmed more
+    // and cannot be used (its pods and buttons may not exist any more).
+    document.body.classList.toggle('data-stale', !!state.lostSince && !state.sessionEnded);
+    document.body.classList.toggle('session-ended', state.sessionEnded);
+    $('main').inert = state.sessionEnded;
     var upd = $('last-updated');
-    upd.textContent = state.lastUpdated ? 'updated ' + state.lastUpdated.toLocaleTimeString() : (state.error ? 'not updated' : 'loading…');
+    upd.textContent = state.sessionEnded ? 'session ended' : state.lastUpdated ? 'updated ' + state.lastUpdated.toLocaleTimeString() : (state.error ? 'not updated' : 'loading…');
     upd.classList.toggle('stale', !!state.error);
     if (!state.loaded) return;
     var ready = state.nodes.filter(function (n) { return nodeReadiness(n) === 'Ready'; }).length;
@@ -474,7 +781,7 @@ const SCRIPT = String.raw`
   }
 
   function progress(c) {
-    var complete = c.observed && c.updated === c.desired && c.available === c.desired && c.current === c.desired && c.ready === c.desired;
+    var complete = isComplete(c);
     var pct = function (n) { return c.desired > 0 ? Math.min(100, Math.round((n / c.desired) * 100)) : 100; };
     var text = complete ? 'complete'
       : !c.observed ? 'waiting for the controller'
@@ -499,54 +806,133 @@ const SCRIPT = String.raw`
     return 'RollingUpdate <span class="muted">maxUnavailable ' + esc(mu) + ', maxSurge ' + esc(ms) + '</span>';
   }
 
+  function isComplete(c) {
+    return c.observed && c.updated === c.desired && c.available === c.desired && c.current === c.desired && c.ready === c.desired;
+  }
+  /**
+   * The DaemonSet's status: Failing (its pods in a failed state, by reason) wins over
+   * everything, then waiting for the controller, Complete, no matching node, Rolling out.
+   */
+  function dsStatus(ds) {
+    var c = dsCounts(ds), reasons = {}, failing = 0;
+    podsOf(ds).forEach(function (p) {
+      if (podState(p) !== 'failed') return;
+      failing++;
+      var r = podStatusText(p);
+      reasons[r] = (reasons[r] || 0) + 1;
+    });
+    var misscheduled = count(ds.status && ds.status.numberMisscheduled);
+    var extra = misscheduled > 0 ? misscheduled + ' misscheduled' : '';
+    if (failing > 0) {
+      var parts = Object.keys(reasons).sort().map(function (r) { return reasons[r] + ' ' + r; });
+      return { kind: 'failing', cls: 'status-bad', text: 'Failing: ' + parts.join(', '), extra: extra };
+    }
+    if (!c.observed) return { kind: 'waiting', cls: 'muted', text: 'Waiting for the controller', extra: extra };
+    if (c.desired === 0) return { kind: 'idle', cls: 'status-warn', text: 'No matching nodes', extra: extra };
+    if (isComplete(c)) return { kind: 'complete', cls: 'status-ok', text: 'Complete', extra: extra };
+    return { kind: 'rolling', cls: 'status-warn', text: 'Rolling out', extra: extra };
+  }
+  /** One node selector requirement as text: "key In (a, b)", "key Exists", "metadata.name NotIn (x)". */
+  function requirementText(r) {
+    if (!r) return '';
+    var vals = Array.isArray(r.values) && r.values.length ? ' (' + r.values.join(', ') + ')' : '';
+    return r.key + ' ' + r.operator + vals;
+  }
+  /** Where the pods may go: nodeSelector and required node affinity, as tags. */
+  function placement(ds) {
+    var spec = (ds.spec && ds.spec.template && ds.spec.template.spec) || {};
+    var out = [];
+    var sel = spec.nodeSelector || {};
+    Object.keys(sel).sort().forEach(function (k) { out.push('<span class="tag" title="nodeSelector">' + esc(k + '=' + sel[k]) + '</span>'); });
+    var req = spec.affinity && spec.affinity.nodeAffinity && spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution;
+    var terms = (req && req.nodeSelectorTerms) || [];
+    var termTexts = terms.map(function (t) {
+      return ((t && t.matchExpressions) || []).concat((t && t.matchFields) || []).map(requirementText).join(' and ');
+    });
+    if (termTexts.length) out.push('<span class="tag" title="required node affinity (terms ORed)">affinity: ' + esc(termTexts.join(' or ')) + '</span>');
+    return out.length ? out.join('') : '<span class="muted">all nodes</span>';
+  }
+
   function renderDaemonSets(now) {
     if (!state.loaded) return;
     var rows = state.dss.map(function (ds) {
       var k = key(ds), c = dsCounts(ds), sel = k === state.selected;
       var tpl = (ds.spec && ds.spec.template && ds.spec.template.spec) || {};
+      var st = dsStatus(ds);
       return '<tr class="ds' + (sel ? ' selected' : '') + '" data-testid="ds-row" data-name="' + esc(k) + '" tabindex="0" aria-selected="' + sel + '">' +
-        '<td><span class="ns">' + esc(meta(ds).namespace) + '/</span>' + esc(meta(ds).name) + '</td>' +
+        '<td class="name"><span class="ns">' + esc(meta(ds).namespace) + '/</span>' + esc(meta(ds).name) + '</td>' +
+        '<td data-testid="ds-status" data-status="' + st.kind + '" class="' + st.cls + '">' + esc(st.text) +
+          (st.extra ? '<br><span class="status-warn" data-testid="ds-misscheduled">' + esc(st.extra) + '</span>' : '') + '</td>' +
         '<td class="num" data-testid="ds-desired">' + c.desired + '</td>' +
         '<td class="num" data-testid="ds-current">' + c.current + '</td>' +
         '<td class="num" data-testid="ds-ready">' + c.ready + '</td>' +
         '<td class="num" data-testid="ds-updated">' + c.updated + '</td>' +
         '<td class="num" data-testid="ds-available">' + c.available + '</td>' +
-        '<td class="mono">' + images(tpl.containers) + '</td>' +
+        '<td class="nowrap">' + progress(c) + '</td>' +
+        '<td data-testid="ds-placement">' + placement(ds) + '</td>' +
+        '<td class="mono name">' + images(tpl.containers) + '</td>' +
         '<td>' + strategy(ds) + '</td>' +
-        ageCell(meta(ds).creationTimestamp, now) +
-        '<td class="nowrap">' + progress(c) + '</td></tr>';
+        ageCell(meta(ds).creationTimestamp, now) + '</tr>';
     });
-    setHtml($('ds-body'), rows.length ? rows.join('') : '<tr><td class="empty" colspan="10">No DaemonSets. Create one with <span class="mono">everynode apply -f daemonset.yaml</span>.</td></tr>');
+    setHtml($('ds-body'), rows.length ? rows.join('') : '<tr><td class="empty" colspan="12">No DaemonSets. Create one with <span class="mono">everynode apply -f daemonset.yaml</span>.</td></tr>');
   }
 
+  /**
+   * The matrix: every node's cells are computed and counted in the legend; at most MATRIX_MAX
+   * nodes are drawn. When nodes are cut, the nodes with a failed, pending or missing cell (or
+   * an unreachable node) come first, and the note says how many of them are not drawn.
+   */
   function renderMatrix() {
     if (!state.loaded) return;
-    var nodes = state.nodes.slice(0, MATRIX_MAX_NODES);
     var note = $('matrix-note');
-    note.hidden = state.nodes.length <= MATRIX_MAX_NODES;
-    note.textContent = 'showing ' + MATRIX_MAX_NODES + ' of ' + state.nodes.length + ' nodes (sorted by name)';
-    var totals = { ready: 0, pending: 0, failed: 0, missing: 0, none: 0 };
-    if (nodes.length === 0 || state.dss.length === 0) {
-      setHtml($('matrix'), '<tbody><tr><td class="empty">' + (nodes.length === 0 ? 'No nodes registered.' : 'No DaemonSets.') + '</td></tr></tbody>');
+    var totals = { ready: 0, pending: 0, failed: 0, missing: 0, none: 0, stale: 0 };
+    if (state.nodes.length === 0 || state.dss.length === 0) {
+      note.hidden = true;
+      setHtml($('matrix'), '<tbody><tr><td class="empty">' + (state.nodes.length === 0 ? 'No nodes registered.' : 'No DaemonSets.') + '</td></tr></tbody>');
     } else {
       var hasPods = state.dss.map(function (ds) { return state.podsByDs.has(meta(ds).uid); });
+      var rows = state.nodes.map(function (node) {
+        var unreachable = nodeUnreachable(node), problem = unreachable;
+        var cells = state.dss.map(function (ds, i) {
+          var c = cell(ds, node, hasPods[i], unreachable);
+          totals[c.state]++;
+          if (c.stale) totals.stale++;
+          if (c.state !== 'ready' && c.state !== 'none') problem = true;
+          return c;
+        });
+        return { node: node, cells: cells, problem: problem };
+      });
+      var problems = rows.filter(function (r) { return r.problem; }).length;
+      var shown = rows;
+      if (rows.length > MATRIX_MAX_NODES) {
+        shown = rows.filter(function (r) { return r.problem; }).concat(rows.filter(function (r) { return !r.problem; })).slice(0, MATRIX_MAX_NODES);
+        var hiddenProblems = Math.max(0, problems - MATRIX_MAX_NODES);
+        note.textContent = 'showing ' + MATRIX_MAX_NODES + ' of ' + rows.length + ' nodes: ' +
+          (problems === 0 ? 'no node has a failed, pending or missing pod; the first by name'
+            : 'the ' + plural(problems, 'node', 'nodes') + ' with failed, pending or missing pods (or unreachable) first' +
+              (hiddenProblems > 0 ? '; ' + plural(hiddenProblems, 'node with problems is', 'nodes with problems are') + ' not shown' : '')) +
+          '. The legend counts all ' + rows.length + ' nodes.';
+        note.setAttribute('data-hidden-problems', String(hiddenProblems));
+        note.hidden = false;
+      } else {
+        note.hidden = true;
+      }
       var head = '<thead><tr><th class="corner"></th>' + state.dss.map(function (ds) {
         var k = key(ds);
         return '<th class="' + (k === state.selected ? 'selected' : '') + '" title="' + esc(k) + '"><div class="vlabel" data-select="' + esc(k) + '">' + esc(meta(ds).name) + '</div></th>';
       }).join('') + '</tr></thead>';
-      var body = nodes.map(function (node) {
-        var name = meta(node).name, readiness = nodeReadiness(node);
-        return '<tr data-node="' + esc(name) + '"><th class="' + (readiness === 'Ready' ? '' : 'notready') + '" title="' + esc(name + ': ' + readiness) + '">' + esc(name) + '</th>' +
-          state.dss.map(function (ds, i) {
-            var c = cell(ds, node, hasPods[i]);
-            totals[c.state]++;
-            return '<td class="cell st-' + c.state + '" data-testid="matrix-cell" data-node="' + esc(name) + '" data-ds="' + esc(key(ds)) +
-              '" data-state="' + c.state + '" data-select="' + esc(key(ds)) + '" title="' + esc(c.title) + '"></td>';
+      var body = shown.map(function (r) {
+        var name = meta(r.node).name, readiness = nodeReadiness(r.node), unreachable = nodeUnreachable(r.node);
+        return '<tr data-node="' + esc(name) + '"><th class="' + (readiness === 'Ready' ? '' : 'notready') + '" title="' + esc(name + ': ' + readiness + (unreachable ? ' (unreachable: its cells show the last report)' : '')) + '">' + esc(name) + '</th>' +
+          r.cells.map(function (c, i) {
+            var ds = state.dss[i];
+            return '<td class="cell st-' + c.state + (c.stale ? ' stale' : '') + '" data-testid="matrix-cell" data-node="' + esc(name) + '" data-ds="' + esc(key(ds)) +
+              '" data-state="' + c.state + '"' + (c.stale ? ' data-stale="true"' : '') + ' data-select="' + esc(key(ds)) + '" title="' + esc(c.title) + '"></td>';
           }).join('') + '</tr>';
       }).join('');
       setHtml($('matrix'), head + '<tbody>' + body + '</tbody>');
     }
-    ['ready', 'pending', 'failed', 'missing'].forEach(function (s) { $('legend-' + s).textContent = String(totals[s]); });
+    ['ready', 'pending', 'failed', 'missing', 'stale'].forEach(function (s) { $('legend-' + s).textContent = String(totals[s]); });
   }
 
   function taintsText(node) {
@@ -554,14 +940,24 @@ const SCRIPT = String.raw`
       return '<span class="tag">' + esc(t.key + (t.value ? '=' + t.value : '') + ':' + t.effect) + '</span>';
     }).join('');
   }
+  /** Labels under the prefixes Kubernetes itself uses (kubernetes.io, k8s.io and their subdomains). */
+  function wellKnownLabel(k) {
+    var slash = k.indexOf('/');
+    if (slash < 0) return false;
+    var prefix = k.slice(0, slash);
+    return /(^|\.)(kubernetes\.io|k8s\.io)$/.test(prefix);
+  }
+  /** The labels set by users first, then the kubernetes.io ones; 4 shown, the rest in a <details>. */
   function labelsText(labels) {
-    var keys = Object.keys(labels || {}).sort();
-    var shown = keys.slice(0, 4).map(function (k) {
-      return '<span class="tag">' + esc(labels[k] === '' ? k : k + '=' + labels[k]) + '</span>';
-    }).join('');
+    labels = labels || {};
+    var keys = Object.keys(labels).sort(function (a, b) {
+      var wa = wellKnownLabel(a), wb = wellKnownLabel(b);
+      return wa === wb ? (a < b ? -1 : a > b ? 1 : 0) : wa ? 1 : -1;
+    });
+    var tag = function (k) { return '<span class="tag' + (wellKnownLabel(k) ? ' muted' : '') + '">' + esc(labels[k] === '' ? k : k + '=' + labels[k]) + '</span>'; };
+    var shown = keys.slice(0, 4).map(tag).join('');
     if (keys.length <= 4) return shown;
-    var all = keys.map(function (k) { return k + '=' + labels[k]; }).join('\n');
-    return shown + '<span class="tag muted" title="' + esc(all) + '">+' + (keys.length - 4) + ' more</span>';
+    return shown + '<details class="more"><summary>+' + (keys.length - 4) + ' more</summary>' + keys.slice(4).map(tag).join('') + '</details>';
   }
   function internalIP(node) {
     var addrs = (node.status && node.status.addresses) || [];
@@ -579,10 +975,13 @@ const SCRIPT = String.raw`
     var rows = state.nodes.map(function (node) {
       var m = meta(node), readiness = nodeReadiness(node), unsched = !!(node.spec && node.spec.unschedulable);
       var status = readiness + (unsched ? ',SchedulingDisabled' : '');
+      var ready = condition(node, 'Ready');
+      var why = readiness === 'Ready' || !ready ? '' : ready.reason || '';
       var info = (node.status && node.status.nodeInfo) || {};
       return '<tr data-testid="node-row" data-name="' + esc(m.name) + '">' +
         '<td class="nowrap">' + esc(m.name) + '</td>' +
-        '<td data-testid="node-status" class="nowrap ' + (readiness === 'Ready' ? (unsched ? 'status-warn' : 'status-ok') : 'status-bad') + '">' + esc(status) + '</td>' +
+        '<td data-testid="node-status" class="nowrap ' + (readiness === 'Ready' ? (unsched ? 'status-warn' : 'status-ok') : 'status-bad') + '" title="' + esc(nodeStatusTitle(node, now)) + '"' +
+          (nodeUnreachable(node) ? ' data-unreachable="true"' : '') + '>' + esc(status) + (why ? ' <span class="muted">(' + esc(why) + ')</span>' : '') + '</td>' +
         '<td class="mono nowrap">' + esc(internalIP(node)) + '</td>' +
         '<td class="mono nowrap">' + esc(info.kubeletVersion) + '</td>' +
         '<td class="num">' + (podsOnNode.get(m.name) || 0) + '</td>' +
@@ -597,8 +996,10 @@ const SCRIPT = String.raw`
   function eventRow(e, now) {
     var io = e.involvedObject || {};
     var warn = e.type === 'Warning';
+    var t = eventTime(e), future = t > now + 60000;
     return '<tr data-testid="event-row" data-type="' + esc(e.type) + '"' + (warn ? ' class="warning"' : '') + '>' +
-      '<td class="num" title="' + esc(eventIso(e)) + '">' + esc(eventTime(e) ? age(eventIso(e), now) : '') + '</td>' +
+      '<td class="num" title="' + esc((future ? 'timestamp in the future: ' : '') + eventIso(e)) + '"' + (future ? ' data-future="true"' : '') + '>' +
+        (future ? '<span class="status-warn">future</span>' : esc(t ? age(eventIso(e), now) : '')) + '</td>' +
       '<td class="type">' + esc(e.type) + '</td>' +
       '<td>' + esc(e.reason) + '</td>' +
       '<td class="mono">' + esc(io.kind) + '/' + (io.namespace ? esc(io.namespace) + '/' : '') + esc(io.name) + '</td>' +
@@ -609,8 +1010,10 @@ const SCRIPT = String.raw`
 
   function renderEvents(now) {
     if (!state.loaded) return;
-    var rows = state.events.slice(0, EVENTS_MAX).map(function (e) { return eventRow(e, now); });
-    setHtml($('events-body'), rows.length ? rows.join('') : '<tr><td class="empty" colspan="6">No events.</td></tr>');
+    var warningsOnly = $('events-warnings-only').checked;
+    var list = warningsOnly ? state.events.filter(function (e) { return e.type === 'Warning'; }) : state.events;
+    var rows = list.slice(0, EVENTS_MAX).map(function (e) { return eventRow(e, now); });
+    setHtml($('events-body'), rows.length ? rows.join('') : '<tr><td class="empty" colspan="6">' + (warningsOnly ? 'No warnings.' : 'No events.') + '</td></tr>');
   }
 
   function renderDetail(now) {
@@ -620,35 +1023,43 @@ const SCRIPT = String.raw`
     var sel = state.selected;
     var ds = state.dss.filter(function (d) { return key(d) === sel; })[0];
     var action = state.action ? '<span class="action ' + (state.action.error ? 'err' : 'ok') + '" data-testid="action-status">' + esc(state.action.text) + '</span>' : '';
-    var head = '<div class="head"><h2>DaemonSet <span class="ns">' + esc(sel.split('/')[0]) + '/</span>' + esc(sel.split('/').slice(1).join('/')) + '</h2>' +
-      (ds ? '<button type="button" class="primary" data-testid="restart-button" data-action="restart"' + (state.busy ? ' disabled' : '') + '>Restart</button>' : '') +
+    // While a write runs the buttons are aria-disabled (and their clicks ignored), not disabled:
+    // a disabled button would lose the keyboard focus.
+    var head = '<div class="head"><h2 class="name">DaemonSet <span class="ns">' + esc(sel.split('/')[0]) + '/</span>' + esc(sel.split('/').slice(1).join('/')) + '</h2>' +
+      (ds ? '<button type="button" class="primary" data-testid="restart-button" data-action="restart" aria-disabled="' + state.busy + '">Restart</button>' : '') +
       action + '<span class="spacer"></span><button type="button" data-action="close" title="close the panel">✕</button></div>';
     if (!ds) {
       setHtml($('detail-body'), head + '<p class="muted">' + (state.loaded ? 'This DaemonSet does not exist (any more).' : 'loading…') + '</p>');
       return;
     }
+    // Problem pods first (failed, then pending), each group by node name.
     var pods = podsOf(ds).sort(function (a, b) {
-      return String((a.spec && a.spec.nodeName) || '').localeCompare(String((b.spec && b.spec.nodeName) || ''), undefined, { numeric: true });
+      return (SEVERITY[podState(b)] - SEVERITY[podState(a)]) ||
+        String((a.spec && a.spec.nodeName) || '').localeCompare(String((b.spec && b.spec.nodeName) || ''), undefined, { numeric: true });
     });
     var podRows = pods.map(function (p) {
-      var m = meta(p), st = p.status || {}, statusText = podStatusText(p);
-      var containers = (p.spec && p.spec.containers) || [];
-      var logButtons = containers.map(function (c) {
+      var m = meta(p), st = p.status || {}, statusText = podStatusText(p), ps = podState(p);
+      var inits = (p.spec && p.spec.initContainers) || [], containers = (p.spec && p.spec.containers) || [];
+      var many = inits.length + containers.length > 1;
+      var logButton = function (c, init) {
         return '<button type="button" data-testid="pod-logs-button" data-action="logs" data-ns="' + esc(m.namespace) + '" data-pod="' + esc(m.name) +
-          '" data-container="' + esc(c.name) + '">' + (containers.length > 1 ? 'logs: ' + esc(c.name) : 'logs') + '</button> ';
-      }).join('');
+          '" data-container="' + esc(c.name) + '"' + (init ? ' data-init="true"' : '') + ' title="' + esc('log of ' + (init ? 'init container ' : 'container ') + c.name) + '">' +
+          (many ? esc(c.name) + (init ? ' <span class="muted">(init)</span>' : '') : 'logs') + '</button> ';
+      };
+      var logButtons = inits.map(function (c) { return logButton(c, true); }).join('') + containers.map(function (c) { return logButton(c, false); }).join('');
+      var details = containerDetails(p);
       return '<tr data-testid="pod-row" data-name="' + esc(key(p)) + '">' +
-        '<td class="mono">' + esc(m.name) + '</td>' +
-        '<td>' + esc((p.spec && p.spec.nodeName) || '(unscheduled)') + '</td>' +
-        '<td class="' + (podState(p) === 'failed' ? 'status-bad' : podState(p) === 'pending' ? 'status-warn' : 'status-ok') + '">' +
-          esc(st.phase || 'Unknown') + (statusText !== st.phase ? ' <span class="muted">(' + esc(statusText) + ')</span>' : '') + '</td>' +
+        '<td class="mono name short">' + esc(m.name) + '</td>' +
+        '<td class="name short">' + esc((p.spec && p.spec.nodeName) || '(unscheduled)') + '</td>' +
+        '<td data-testid="pod-status" class="' + (ps === 'failed' ? 'status-bad' : ps === 'pending' ? 'status-warn' : 'status-ok') + '" title="' + esc('phase ' + (st.phase || 'Unknown') + (details ? '\n' + details : '')) + '">' +
+          esc(statusText) + (statusText !== st.phase && st.phase ? ' <span class="muted">(' + esc(st.phase) + ')</span>' : '') + '</td>' +
         '<td class="num">' + esc(readyContainers(p)) + '</td>' +
-        '<td class="num">' + restarts(p) + '</td>' +
+        '<td class="num nowrap" data-testid="pod-restarts">' + esc(restartsText(p, now)) + '</td>' +
         ageCell(m.creationTimestamp, now) +
-        '<td class="nowrap">' + logButtons +
-        '<button type="button" class="danger" data-testid="pod-delete-button" data-action="delete" data-ns="' + esc(m.namespace) + '" data-pod="' + esc(m.name) + '">delete</button></td></tr>';
+        '<td class="actions">' + (many ? '<span class="muted">logs:</span> ' : '') + logButtons +
+        '<button type="button" class="danger" data-testid="pod-delete-button" data-action="delete" data-ns="' + esc(m.namespace) + '" data-pod="' + esc(m.name) + '" aria-disabled="' + state.busy + '">delete</button></td></tr>';
     });
-    var podTable = '<div class="scroll"><table class="grid"><thead><tr><th>Pod</th><th>Node</th><th>Phase</th><th class="num">Ready</th><th class="num">Restarts</th><th class="num">Age</th><th></th></tr></thead><tbody>' +
+    var podTable = '<div class="scroll"><table class="grid"><thead><tr><th>Pod</th><th>Node</th><th>Status</th><th class="num">Ready</th><th class="num">Restarts</th><th class="num">Age</th><th></th></tr></thead><tbody>' +
       (podRows.length ? podRows.join('') : '<tr><td class="empty" colspan="7">No pods.</td></tr>') + '</tbody></table></div>';
 
     var names = new Set(pods.map(function (p) { return meta(p).name; }));
@@ -706,23 +1117,95 @@ const SCRIPT = String.raw`
   }
 
   var logSeq = 0;
-  /** The log on show ({ns, pod, container}), reloaded after every refresh while "follow" is on. */
+  /** How long follow waits for the DaemonSet's new pod on the node after the followed pod went away. */
+  var LOG_REPLACEMENT_WAIT_MS = 30000;
+  /**
+   * The log on show ({ns, pod, container, dsUid, node, goneSince, ended}), reloaded after every
+   * refresh while "follow" is on. dsUid and node are those of the pod when it was opened: when
+   * the pod is gone, follow moves to the DaemonSet's new pod on the same node.
+   */
   var openLog = null;
   function closeLog() {
     logSeq++;
     openLog = null;
     $('log-box').hidden = true;
     $('log-view').textContent = '';
+    setLogNote('', false);
+  }
+  function setLogNote(text, bad) {
+    var n = $('log-note');
+    n.textContent = text;
+    n.className = 'action' + (bad ? ' err' : '');
+    n.hidden = !text;
+  }
+  function findPod(ns, name) {
+    for (var i = 0; i < state.pods.length; i++) {
+      var m = meta(state.pods[i]);
+      if (m.namespace === ns && m.name === name) return state.pods[i];
+    }
+    return null;
+  }
+  /** The newest pod (not being deleted) of the DaemonSet on the node, other than the one named. */
+  function replacementPod(dsUid, node, oldName) {
+    var byNode = dsUid && state.podsByDs.get(dsUid);
+    var list = ((byNode && byNode.get(node)) || []).filter(function (p) { return meta(p).name !== oldName && !meta(p).deletionTimestamp; });
+    list.sort(function (a, b) { return String(meta(b).creationTimestamp).localeCompare(String(meta(a).creationTimestamp)); });
+    return list[0] || null;
+  }
+  /**
+   * After a refresh, with follow on: reloads the log; when the pod is gone (not listed, or its
+   * log answered 404), switches to the DaemonSet's new pod on the same node, or waits up to
+   * LOG_REPLACEMENT_WAIT_MS for one (without asking for the gone pod's log), then stops.
+   */
+  function followLog() {
+    var l = openLog;
+    if (!l || l.ended) return;
+    var pod = state.error ? true : findPod(l.ns, l.pod);
+    if (pod && !l.notFound) { showLog(l.ns, l.pod, l.container, true); return; }
+    var next = replacementPod(l.dsUid, l.node, l.pod);
+    var old = l.ns + '/' + l.pod;
+    if (next) {
+      var names = ((next.spec && next.spec.initContainers) || []).concat((next.spec && next.spec.containers) || []).map(function (c) { return c.name; });
+      var container = names.indexOf(l.container) >= 0 ? l.container : (((next.spec && next.spec.containers) || [])[0] || {}).name || l.container;
+      showLog(l.ns, meta(next).name, container, false, { dsUid: l.dsUid, node: l.node });
+      setLogNote('pod ' + old + ' was replaced by ' + meta(next).name + ' on node ' + l.node + ': following the new pod', false);
+      return;
+    }
+    if (!l.goneSince) l.goneSince = Date.now();
+    // No new pod can come when the DaemonSet or the node is gone.
+    var dsLives = !!l.dsUid && state.dss.some(function (d) { return meta(d).uid === l.dsUid; });
+    var nodeLives = !!l.node && state.nodes.some(function (n) { return meta(n).name === l.node; });
+    if (dsLives && nodeLives && Date.now() - l.goneSince < LOG_REPLACEMENT_WAIT_MS) {
+      setLogNote('pod ' + old + ' is gone; waiting for the DaemonSet\'s new pod on node ' + l.node + '…', true);
+      return;
+    }
+    l.ended = true;
+    $('log-follow').checked = false;
+    setLogNote('pod ' + old + ' was deleted' + (!dsLives ? (l.dsUid ? ' with its DaemonSet' : '') : !nodeLives ? ' with its node ' + l.node : ' and no new pod of its DaemonSet came up on node ' + l.node) +
+      ': follow stopped (the log below is its last)', true);
+  }
+  /** Terminal escape sequences (colours, cursor moves, titles) are removed from logs. */
+  function stripAnsi(text) {
+    return text.replace(/\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)/g, '').replace(/\x1b\[[0-?]*[ -\/]*[@-~]/g, '').replace(/\x1b[@-Z\\-_]/g, '');
   }
   /**
    * Loads the last lines of one container's log into the log view; a newer load wins. "quiet"
    * (a follow reload) keeps the old text until the new arrives, and the view scrolled to the
    * end only if it was there.
    */
-  async function showLog(ns, pod, container, quiet) {
+  async function showLog(ns, pod, container, quiet, origin) {
     var seq = ++logSeq;
     var view = $('log-view');
-    openLog = { ns: ns, pod: pod, container: container };
+    var known = findPod(ns, pod);
+    var same = openLog && openLog.ns === ns && openLog.pod === pod && openLog.container === container;
+    if (!same) setLogNote('', false);
+    openLog = {
+      ns: ns, pod: pod, container: container,
+      dsUid: (origin && origin.dsUid) || (known && ownerDsUid(known)) || (same && openLog.dsUid) || null,
+      node: (origin && origin.node) || (known && known.spec && known.spec.nodeName) || (same && openLog.node) || null,
+      goneSince: null, ended: false, notFound: false
+    };
+    var current = openLog;
     $('log-box').hidden = false;
     $('log-title').textContent = ns + '/' + pod + ' (' + container + '), last ' + LOG_TAIL_LINES + ' lines';
     var atEnd = view.scrollTop + view.clientHeight >= view.scrollHeight - 4;
@@ -730,8 +1213,12 @@ const SCRIPT = String.raw`
     var text;
     try {
       text = await request('GET', '/api/v1/namespaces/' + enc(ns) + '/pods/' + enc(pod) + '/log?container=' + enc(container) + '&tailLines=' + LOG_TAIL_LINES, { accept: 'text/plain, */*' });
-      if (text === '') text = '(the log is empty)';
+      text = text === '' ? '(the log is empty)' : stripAnsi(text);
     } catch (e) {
+      if (seq !== logSeq) return;
+      // The pod is gone: the next refresh looks for its replacement (see followLog).
+      if (e.status === 404 && e.message.indexOf('pods "' + pod + '" not found') >= 0) current.notFound = true;
+      if (quiet && current.notFound) return;
       text = 'error: ' + e.message;
     }
     if (seq !== logSeq) return;
@@ -781,7 +1268,7 @@ const SCRIPT = String.raw`
       else if (a === 'close') select(null);
       else if (a === 'close-log') closeLog();
       else if (a === 'restart' && state.selected && !state.busy) restart();
-      else if (a === 'logs') showLog(btn.getAttribute('data-ns'), btn.getAttribute('data-pod'), btn.getAttribute('data-container'));
+      else if (a === 'logs') { $('log-follow').checked = true; showLog(btn.getAttribute('data-ns'), btn.getAttribute('data-pod'), btn.getAttribute('data-container')); }
       else if (a === 'delete' && !state.busy) deletePod(btn.getAttribute('data-ns'), btn.getAttribute('data-pod'));
       return;
     }
@@ -797,6 +1284,10 @@ const SCRIPT = String.raw`
       select(t.getAttribute('data-name'));
     }
   });
+  $('log-follow').addEventListener('change', function () {
+    if ($('log-follow').checked && openLog && openLog.ended) { openLog.ended = false; openLog.goneSince = null; setLogNote('', false); followLog(); }
+  });
+  $('events-warnings-only').addEventListener('change', function () { renderEvents(Date.now()); });
   window.addEventListener('hashchange', function () { select(selectionFromHash()); });
 
   $('refresh-mode').textContent = INTERVAL > 0 ? 'auto-refresh every ' + (INTERVAL >= 1000 ? INTERVAL / 1000 + ' s' : INTERVAL + ' ms') : 'auto-refresh off';
@@ -829,20 +1320,20 @@ export const dashboardPage: string = `<!doctype html>
   <button type="button" data-testid="refresh-button" data-action="refresh">Refresh</button>
 </header>
 <div id="banner" data-testid="error-banner" role="alert" hidden></div>
-<main>
+<main id="main">
   <section>
     <h2>DaemonSets <span class="sub">click a row for its pods, logs, history and events</span></h2>
     <div class="scroll">
       <table class="grid" data-testid="ds-table">
-        <thead><tr><th>Name</th><th class="num">Desired</th><th class="num">Current</th><th class="num">Ready</th><th class="num">Up-to-date</th><th class="num">Available</th><th>Images</th><th>Strategy</th><th class="num">Age</th><th>Rollout</th></tr></thead>
-        <tbody id="ds-body"><tr><td class="empty" colspan="10">loading…</td></tr></tbody>
+        <thead><tr><th>Name</th><th>Status</th><th class="num">Desired</th><th class="num">Current</th><th class="num">Ready</th><th class="num">Up-to-date</th><th class="num">Available</th><th>Rollout</th><th>Placement</th><th>Images</th><th>Strategy</th><th class="num">Age</th></tr></thead>
+        <tbody id="ds-body"><tr><td class="empty" colspan="12">loading…</td></tr></tbody>
       </table>
     </div>
   </section>
   <section id="detail" data-testid="ds-detail" hidden>
     <div id="detail-body"></div>
     <div id="log-box" hidden>
-      <div class="loghead"><h3 id="log-title"></h3><label><input type="checkbox" id="log-follow" data-testid="log-follow" checked> follow</label><button type="button" data-action="close-log">close log</button></div>
+      <div class="loghead"><h3 id="log-title"></h3><label><input type="checkbox" id="log-follow" data-testid="log-follow" checked> follow</label><button type="button" data-action="close-log">close log</button><span id="log-note" data-testid="log-note" class="action" role="status" hidden></span></div>
       <pre class="log" data-testid="log-view" id="log-view"></pre>
     </div>
   </section>
@@ -854,6 +1345,8 @@ export const dashboardPage: string = `<!doctype html>
       <span><i class="st-failed"></i>failed <b id="legend-failed">0</b></span>
       <span><i class="st-missing"></i>missing (hint) <b id="legend-missing">0</b></span>
       <span><i class="st-none"></i>no pod</span>
+      <span><i class="st-ready stale"></i>stale (node unreachable) <b id="legend-stale">0</b></span>
+      <span class="muted">(counts over all nodes)</span>
     </div>
     <p class="note" data-testid="matrix-note" id="matrix-note" hidden></p>
     <div class="scroll" id="matrix-wrap"><table class="matrix" data-testid="matrix" id="matrix"><tbody><tr><td class="empty">loading…</td></tr></tbody></table></div>
@@ -868,7 +1361,7 @@ export const dashboardPage: string = `<!doctype html>
     </div>
   </section>
   <section>
-    <h2>Events <span class="sub">newest first, at most 50</span></h2>
+    <h2>Events <span class="sub">newest first, at most 50</span> <label class="sub"><input type="checkbox" id="events-warnings-only" data-testid="events-warnings-only"> warnings only</label></h2>
     <div class="scroll" id="events-wrap">
       <table class="grid" data-testid="events">
         <thead><tr><th class="num">Last seen</th><th>Type</th><th>Reason</th><th>Object</th><th>Message</th><th class="num">Count</th></tr></thead>

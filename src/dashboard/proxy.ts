@@ -11,6 +11,9 @@
 //   Opening it sets an HttpOnly, SameSite=Strict cookie and redirects to `/`; every other
 //   request needs that cookie (401 otherwise), so other users of the machine and pages of
 //   other sites get nothing, reads included.
+//   A 401 of the server itself carries `X-Everynode-Dashboard-Session: invalid` (the page then
+//   says that its session ended), and the sign-in page says so when a token was given but is
+//   not the current one (a mistyped one, or one printed before a restart).
 // - DNS rebinding: a request whose Host header is not a loopback name or address is refused
 //   (403), so a web page on another name resolving to 127.0.0.1 cannot use it.
 // - CSRF: only GET and HEAD go through as they are; POST, PUT, PATCH and DELETE also need the
@@ -99,11 +102,17 @@ export function parseDashboardListen(listen: string): { host: string; port: numb
   return { host, port };
 }
 
-function sendStatus(res: ServerResponse, code: number, reason: string, message: string): void {
+function sendStatus(res: ServerResponse, code: number, reason: string, message: string, extraHeaders: Record<string, string> = {}): void {
   const body = JSON.stringify({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, code });
-  res.writeHead(code, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body), 'Cache-Control': 'no-store' });
+  res.writeHead(code, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body), 'Cache-Control': 'no-store', ...extraHeaders });
   res.end(body);
 }
+
+/**
+ * On the dashboard server's own 401 (never on a forwarded answer, whose headers are not
+ * copied): tells the page that its session is not valid, as opposed to a 401 of the API server.
+ */
+export const DASHBOARD_SESSION_HEADER = 'X-Everynode-Dashboard-Session';
 
 /** The body as text; `tooLarge` past maxBodyBytes (the rest is drained, not kept). */
 function readBody(req: IncomingMessage): Promise<string | undefined | { tooLarge: true }> {
@@ -177,8 +186,12 @@ function sameToken(a: string | undefined | null, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
-const loginPage = `<!doctype html><html><head><meta charset="utf-8"><title>everynode dashboard</title></head><body style="font-family:system-ui,sans-serif;margin:3em">
-<h1>everynode dashboard</h1><p>Open the address that <code>everynode up</code> or <code>everynode dashboard</code> printed (it ends in <code>?token=…</code>) to sign in.</p></body></html>`;
+const loginPage = (badToken: boolean): string => `<!doctype html><html><head><meta charset="utf-8"><title>everynode dashboard</title></head><body style="font-family:system-ui,sans-serif;margin:3em">
+<h1>everynode dashboard</h1>${
+  badToken
+    ? '<p id="bad-token"><strong>That sign-in token is not valid.</strong> It may be mistyped, or from an earlier start: <code>everynode up</code> and <code>everynode dashboard</code> print a new address each time they start.</p>'
+    : ''
+}<p>Open the address that <code>everynode up</code> or <code>everynode dashboard</code> printed last (it ends in <code>?token=…</code>) to sign in.</p></body></html>`;
 
 async function forward(transport: Transport, req: IncomingMessage, res: ServerResponse, path: string, logger: Logger | undefined): Promise<void> {
   const method = req.method ?? 'GET';
@@ -250,11 +263,11 @@ function handler(opts: DashboardOptions, session: Session) {
       }
       if (!sameToken(cookieToken(req.headers.cookie, cookieName), token)) {
         if (isPage && readMethods.has(method)) {
-          res.writeHead(401, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store', 'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'" });
-          res.end(method === 'HEAD' ? undefined : loginPage);
+          res.writeHead(401, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store', 'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'", [DASHBOARD_SESSION_HEADER]: 'invalid' });
+          res.end(method === 'HEAD' ? undefined : loginPage(params.has('token')));
           return;
         }
-        return sendStatus(res, 401, 'Unauthorized', 'sign in to the dashboard first: open the address everynode printed (?token=...)');
+        return sendStatus(res, 401, 'Unauthorized', 'sign in to the dashboard first: open the address everynode printed (?token=...)', { [DASHBOARD_SESSION_HEADER]: 'invalid' });
       }
       if (isPage) {
         if (!readMethods.has(method)) return sendStatus(res, 405, 'MethodNotAllowed', `${method} is not allowed here`);
