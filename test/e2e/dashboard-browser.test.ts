@@ -2,7 +2,6 @@
 // real cluster: API server with its controllers, three hollow nodes, one DaemonSet. The page
 // must show the DaemonSet's counts, the node × DaemonSet matrix, the nodes and the events,
 // follow changes, and restart a rollout through the dashboard server.
-import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
@@ -14,10 +13,9 @@ import { startHollowNodes, type HollowNodes } from '../../src/hollow/index.js';
 import { Cleanup } from '../helpers/cleanup.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 import { waitFor } from '../helpers/wait.js';
+import { chromiumAvailable, launchChromium } from '../helpers/browser.js';
 
-const chromium = process.env.CHROMIUM_BIN ?? '/usr/bin/chromium';
-const haveChromium = existsSync(chromium);
-if (!haveChromium) console.warn(`dashboard browser test skipped: no Chromium at ${chromium} (Debian package chromium; .ci/run installs it)`);
+const haveChromium = chromiumAvailable('the dashboard browser test');
 
 const cleanup = new Cleanup();
 let server: RunningServer;
@@ -55,12 +53,7 @@ describe.skipIf(!haveChromium)('dashboard in a browser', () => {
     await client.create(daemonSetsResource, 'default', daemonSet('fleet-agent', 'registry.example/agent:1'));
     await waitFor(async () => ((await client.get<DaemonSet>(daemonSetsResource, 'default', 'fleet-agent')).status?.numberAvailable ?? 0) === 3, { timeoutMs: 20_000 });
 
-    const { chromium: launcher } = await import('playwright-core');
-    browser = await launcher.launch({
-      executablePath: chromium,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
-    cleanup.defer(() => browser.close());
+    browser = await launchChromium(cleanup);
     page = await browser.newPage();
     page.on('pageerror', (e) => pageErrors.push(e.message));
     // The printed login URL: it sets the session cookie and redirects to the page.

@@ -6,7 +6,6 @@
 // claim no "missing" pod the affinity excludes, keep keyboard focus and text selection through
 // refreshes, show init containers as kubectl does, mark unreachable nodes, follow a replaced
 // pod's log, and say when the connection is lost and when the session has ended.
-import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page, Request } from 'playwright-core';
 import { startServer, type RunningServer } from '../../src/apiserver/index.js';
@@ -17,10 +16,9 @@ import { startHollowNodes, type HollowNodes } from '../../src/hollow/index.js';
 import { Cleanup } from '../helpers/cleanup.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 import { waitFor } from '../helpers/wait.js';
+import { chromiumAvailable, launchChromium } from '../helpers/browser.js';
 
-const chromium = process.env.CHROMIUM_BIN ?? '/usr/bin/chromium';
-const haveChromium = existsSync(chromium);
-if (!haveChromium) console.warn(`dashboard problems test skipped: no Chromium at ${chromium} (Debian package chromium; .ci/run installs it)`);
+const haveChromium = chromiumAvailable('the dashboard problems test');
 
 const cleanup = new Cleanup();
 let server: RunningServer;
@@ -120,12 +118,7 @@ describe.skipIf(!haveChromium)('dashboard with problems in a browser', () => {
       lastTimestamp: '2030-01-01T00:00:00Z', firstTimestamp: '2030-01-01T00:00:00Z', count: 1,
     } as never);
 
-    const { chromium: launcher } = await import('playwright-core');
-    browser = await launcher.launch({
-      executablePath: chromium,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
-    cleanup.defer(() => browser.close());
+    browser = await launchChromium(cleanup);
     context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     page = await context.newPage();
     page.on('pageerror', (e) => pageErrors.push(e.message));

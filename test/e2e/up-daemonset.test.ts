@@ -20,6 +20,7 @@ import { parse as parseYaml } from 'yaml';
 import type { DaemonSet, KubeObject, Pod } from '../../src/api/types.js';
 import { clientFromKubeconfig, podsResource, type RestClient } from '../../src/client/index.js';
 import { Cleanup } from '../helpers/cleanup.js';
+import { chromiumAvailable, launchChromium } from '../helpers/browser.js';
 import { versionedKubectl } from '../helpers/kubectl.js';
 import { containerPid, everynodeBin, killPidsWith, pidsWith, repoRoot, spawnNode, type SpawnedProcess } from '../helpers/process.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
@@ -37,8 +38,7 @@ let dataDir = '';
 let cacheDir = '';
 let client: RestClient;
 
-const chromiumBin = process.env.CHROMIUM_BIN ?? '/usr/bin/chromium';
-if (!existsSync(chromiumBin)) console.warn(`the dashboard log-follow check is skipped: no Chromium at ${chromiumBin} (Debian package chromium; .ci/run installs it)`);
+const haveChromium = chromiumAvailable('the dashboard log-follow check');
 const kubectlPath = (process.env.PATH ?? '').split(':').map((d) => join(d, 'kubectl')).find((p) => existsSync(p));
 /** A kubectl 1.29 (SPDY streams) where the machine keeps versioned binaries beside the dispatcher. */
 const kubectl129 = versionedKubectl(29);
@@ -472,14 +472,9 @@ describe('everynode up --nodes 3 with the sample daemon', () => {
     expect(log).toMatch(/report node=node-1 /);
   }, 30_000);
 
-  it.skipIf(!existsSync(chromiumBin))('shows a daemon\'s log in the dashboard and follows it as it grows (Chromium)', async () => {
+  it.skipIf(!haveChromium)('shows a daemon\'s log in the dashboard and follows it as it grows (Chromium)', async () => {
     const url = /dashboard: (http:\/\/127\.0\.0\.1:\d+\/\?token=\S+)/.exec(up.output())![1]!;
-    const { chromium } = await import('playwright-core');
-    const browser = await chromium.launch({
-      executablePath: chromiumBin,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
-    cleanup.defer(() => browser.close());
+    const browser = await launchChromium(cleanup);
     const page = await browser.newPage();
     await page.goto(`${url}&refresh=500`);
     await page.locator('[data-testid="ds-row"][data-name="default/node-reporter"]').click();
