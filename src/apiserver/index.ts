@@ -16,7 +16,7 @@ import { networkInterfaces } from 'node:os';
 import { lookup } from 'node:dns/promises';
 import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ApiError, badRequest } from '../api/errors.js';
 import { newKindRegistry, type KindRegistry } from '../api/kinds.js';
@@ -35,6 +35,7 @@ import { ensureSystemPriorityClasses, PodAdmission } from './pod-admission.js';
 import { ServiceAllocator } from './service-alloc.js';
 import { startEventExpiry, type EventExpiry } from './event-expiry.js';
 import { startRevocationSharing, type RevocationSharing } from './shared-revocations.js';
+import { pullSharedTokens, startTokenSharing, type TokenSharing } from './shared-tokens.js';
 import { startKubernetesService, type KubernetesServiceReconciler } from './kubernetes-service.js';
 import { createHandler } from './handler.js';
 import { createBackupHandler } from './backup.js';
@@ -42,7 +43,7 @@ import { clusterCaGuard } from './cluster-ca.js';
 import { ServerHealth } from './health.js';
 import { maxBodyBytes } from './http.js';
 import { ensureBootstrapRbac, initRequestSecurity, writeAdminKubeconfig, type RequestSecurity } from './security.js';
-import { createJoinToken, issueNodeIdentity, presentedCertOf, type NodeIdentity, type PresentedCert, type Pki, type TokenStore } from '../auth/index.js';
+import { createJoinToken, issueNodeIdentity, presentedCertOf, type NodeIdentity, type PresentedCert, type Pki, TokenStore } from '../auth/index.js';
 import { OpenApi } from './openapi.js';
 import { RestRegistry, registryRoot } from './registry.js';
 import { WatchCache } from './watch-cache.js';
@@ -272,6 +273,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   let compactor: Compactor | undefined;
   let eventExpiry: EventExpiry | undefined;
   let revocationSharing: RevocationSharing | undefined;
+  let tokenSharing: TokenSharing | undefined;
   let kubernetesService: KubernetesServiceReconciler | undefined;
   /** The controller manager whose leadership decides which of the servers sharing a store compacts. */
   let compactionLeader: { isLeader(): boolean } | undefined;
@@ -328,14 +330,21 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       if (resource === 'core/namespaces' || resource === '*') reg.resumeNamespaceFinalization();
     });
     await ensureBootstrapRbac(reg, kinds);
+    // Servers sharing a store share their tokens through it: the data dir takes the cluster's
+    // tokens before its admin token is ensured (shared-tokens.ts).
+    const sharedStore = !sqliteStoreOf(store);
+    if (sharedStore && existsSync(join(dataDir, 'tls', 'ca.crt'))) await pullSharedTokens(store, new TokenStore(dataDir));
     const security: RequestSecurity = await initRequestSecurity({ dataDir, sans: [host, ...(opts.tlsSans ?? [])], store, kinds, watchCache: wc, logger });
     await caGuard?.afterPki(security.auth.pki.caCertPem);
-    // Servers sharing a store share their revocations through it (SQLite has one server).
-    revocationSharing = sqliteStoreOf(store) ? undefined : startRevocationSharing({ store, list: security.auth.revocations, logger });
+    // Servers sharing a store share their revocations and tokens through it (SQLite has one server).
+    if (sharedStore) {
+      revocationSharing = startRevocationSharing({ store, list: security.auth.revocations, logger });
+      tokenSharing = startTokenSharing({ store, tokens: security.auth.tokens, logger });
+    }
     // A new admin token exists in plaintext only now: kept in kubeconfig.yaml at once (its
     // address is completed once the server listens), so a start that fails later does not
     // lose it (the next start would issue another one and warn about copies that never were).
-    if (security.auth.adminToken) writeAdminKubeconfig(join(dataDir, 'kubeconfig.yaml'), `https://${urlHost(host)}:${port}`, security.auth, logger);
+    if (security.auth.adminToken) writeAdminKubeconfig(join(dataDir, 'kubeconfig.yaml'), `https://${urlHost(host)}:${port}`, security.auth, { logger, shared: sharedStore });
 
     if (opts.compaction !== false) {
       const c = opts.compaction ?? { intervalMs: 60_000, retainRevisions: 10_000 };
@@ -492,7 +501,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     const actualPort = typeof addr === 'object' && addr ? addr.port : port;
     const url = `https://${urlHost(host)}:${actualPort}`;
     const kubeconfigPath = join(dataDir, 'kubeconfig.yaml');
-    writeAdminKubeconfig(kubeconfigPath, url, security.auth, logger);
+    writeAdminKubeconfig(kubeconfigPath, url, security.auth, { logger, shared: !sqliteStoreOf(store) });
     ready = true;
     {
       const address = await advertisedAddress(host);
@@ -571,6 +580,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
           await compactor?.stop();
           await eventExpiry?.stop();
           await revocationSharing?.stop();
+          await tokenSharing?.stop();
           await store.close();
         })();
         return closing;
@@ -583,6 +593,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     await compactor?.stop();
     await eventExpiry?.stop();
     await revocationSharing?.stop();
+    await tokenSharing?.stop();
     await kubernetesService?.stop();
     server?.close();
     await audit?.close();

@@ -187,14 +187,26 @@ function tokenFromKubeconfig(path: string): string | undefined {
   }
 }
 
-/** Writes `<dataDir>/kubeconfig.yaml` (0600) with the CA and the admin token (see the file comment). */
-export function writeAdminKubeconfig(path: string, url: string, auth: ServerAuth, logger?: Logger): void {
+/**
+ * Writes `<dataDir>/kubeconfig.yaml` (0600) with the CA and the admin token (see the file comment).
+ * When the file holds no valid admin token, a server of its own store issues a new one; a
+ * server sharing its store (`shared`) leaves the file alone and says so instead: the admin
+ * token is the cluster's, rotated on another server (whose kubeconfig.yaml has it), and issuing
+ * one here would lock out every other copy.
+ */
+export function writeAdminKubeconfig(path: string, url: string, auth: ServerAuth, o: { logger?: Logger; shared?: boolean } = {}): void {
+  const { logger } = o;
   let token = auth.adminToken;
   if (!token) {
     const existing = tokenFromKubeconfig(path);
     const r = existing ? auth.tokens.lookup(existing) : undefined;
     if (existing && r?.ok && r.record.id === ADMIN_TOKEN_ID) token = existing;
-    else {
+    else if (o.shared && auth.tokens.list().some((t) => t.id === ADMIN_TOKEN_ID)) {
+      logger?.warn(
+        `${path} is ${existing ? 'out of date: its admin token is no longer valid' : 'missing'}; the cluster's admin token was made or rotated on another server sharing the store: copy kubeconfig.yaml from that server (or run \`everynode token rotate-admin\` here, which replaces it for every server)`,
+      );
+      return;
+    } else {
       // Only kubeconfig.yaml holds the admin token in plaintext (tokens.json has its hash).
       token = rotateAdminToken(auth.tokens);
       logger?.warn(`${path} was missing or held no valid admin token: issued a new admin token there; copies of the old admin kubeconfig no longer work`);

@@ -20,7 +20,7 @@
 // - Secrets never appear in errors or return values.
 
 import { createHash, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
-import { readFileSync, statSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, rmSync, statSync } from 'node:fs';
 import type { IncomingHttpHeaders } from 'node:http';
 import { join } from 'node:path';
 import { ensurePrivateDir, writeFileAtomic } from './pki.js';
@@ -103,10 +103,88 @@ export function splitToken(token: string): { id: string; secret: string } | unde
 
 export type TokenLookup = { ok: true; record: TokenRecord } | { ok: false; why: 'malformed' | 'unknown' | 'expired' };
 
-/** The hashed token file. Not safe against two processes rewriting it at the same instant. */
+/**
+ * A deleted token: its id and salt (the salt names the one token instance it deleted, so a
+ * token later made under the same id, such as a rotated admin token, is not deleted by it).
+ */
+export interface TokenTombstone {
+  id: string;
+  salt: string;
+  /** When it was deleted (RFC 3339). */
+  deleted: string;
+  /** The deleted token's expiry, if it had one: the tombstone is dropped a day after it. */
+  expires?: string;
+}
+
+/** Every token and every deletion: what `tokens.json` holds and what servers on etcd share. */
+export interface TokenState {
+  tokens: TokenRecord[];
+  deleted: TokenTombstone[];
+}
+
+/** Tombstones of tokens that expired this long ago are dropped (the token is useless anyway). */
+const TOMBSTONE_AFTER_EXPIRY_MS = 24 * 3600 * 1000;
+
+function canonicalRecord(r: TokenRecord): TokenRecord {
+  return {
+    id: r.id,
+    salt: r.salt,
+    hash: r.hash,
+    user: r.user,
+    groups: [...r.groups],
+    ...(r.uid !== undefined ? { uid: r.uid } : {}),
+    kind: r.kind,
+    ...(r.description !== undefined ? { description: r.description } : {}),
+    created: r.created,
+    ...(r.expires !== undefined ? { expires: r.expires } : {}),
+  };
+}
+
+/**
+ * The union of two token states, the same whichever order (a state-based CRDT, so servers
+ * converge however their exchanges interleave): every tombstone of either side is kept (until a
+ * day after its token's expiry) and deletes the token instance it names (same id and salt) on
+ * both sides; of two live tokens with one id, the later `created` wins (ties: the larger salt).
+ * The result is canonical: sorted, fields in one order, so equal states serialize equally.
+ */
+export function mergeTokenStates(a: TokenState, b: TokenState, now: Date = new Date()): TokenState {
+  const deleted = new Map<string, TokenTombstone>();
+  for (const t of [...a.deleted, ...b.deleted]) {
+    if (t.expires && Date.parse(t.expires) + TOMBSTONE_AFTER_EXPIRY_MS < now.getTime()) continue;
+    const key = `${t.id}:${t.salt}`;
+    const cur = deleted.get(key);
+    if (!cur || t.deleted < cur.deleted) deleted.set(key, { id: t.id, salt: t.salt, deleted: t.deleted, ...(t.expires ? { expires: t.expires } : {}) });
+  }
+  const tokens = new Map<string, TokenRecord>();
+  for (const r of [...a.tokens, ...b.tokens]) {
+    if (deleted.has(`${r.id}:${r.salt}`)) continue;
+    const cur = tokens.get(r.id);
+    if (cur && (cur.created > r.created || (cur.created === r.created && cur.salt >= r.salt))) continue;
+    tokens.set(r.id, canonicalRecord(r));
+  }
+  const byKey = <T extends { id: string; salt: string }>(x: T, y: T) => (x.id === y.id ? (x.salt < y.salt ? -1 : 1) : x.id < y.id ? -1 : 1);
+  return { tokens: [...tokens.values()].sort(byKey), deleted: [...deleted.values()].sort(byKey) };
+}
+
+/** Lock file timing: a writer holds it for one read-modify-write (milliseconds). */
+const LOCK_WAIT_MS = 3_000;
+const LOCK_STALE_MS = 10_000;
+
+function sleepSync(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+/**
+ * The hashed token file. Every change is a read-modify-write under `tokens.json.lock` (created
+ * exclusively; one older than 10 s is a crashed writer's and is taken over), so the CLI and a
+ * running server changing it at the same moment both keep their change. Deleting a token
+ * leaves a tombstone in the file, which is how a deletion reaches the other servers of a
+ * shared store (src/apiserver/shared-tokens.ts).
+ */
 export class TokenStore {
   readonly path: string;
   private records = new Map<string, TokenRecord>();
+  private tombstones: TokenTombstone[] = [];
   /** `ino:mtime:size` of the file last read; files are replaced by rename, so the inode changes on every write. */
   private loadedStamp = '';
 
@@ -122,17 +200,51 @@ export class TokenStore {
     const stamp = this.stamp();
     if (stamp === '') {
       this.records.clear();
+      this.tombstones = [];
       this.loadedStamp = '';
       return;
     }
     if (stamp === this.loadedStamp) return;
-    const parsed = JSON.parse(readFileSync(this.path, 'utf8')) as { tokens?: TokenRecord[] };
+    const parsed = JSON.parse(readFileSync(this.path, 'utf8')) as { tokens?: TokenRecord[]; deleted?: TokenTombstone[] };
     this.records = new Map((parsed.tokens ?? []).map((r) => [r.id, r]));
+    this.tombstones = parsed.deleted ?? [];
     this.loadedStamp = stamp;
   }
 
+  /**
+   * Runs `change` on the current file contents under the lock and saves when it returns true.
+   * Throws when another process holds the lock for longer than LOCK_WAIT_MS.
+   */
+  private mutate<T>(change: () => { save: boolean; result: T }): T {
+    const lock = `${this.path}.lock`;
+    const deadline = Date.now() + LOCK_WAIT_MS;
+    for (;;) {
+      try {
+        closeSync(openSync(lock, 'wx', 0o600));
+        break;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+        const st = statSync(lock, { throwIfNoEntry: false });
+        if (st && Date.now() - st.mtimeMs > LOCK_STALE_MS) {
+          rmSync(lock, { force: true });
+          continue;
+        }
+        if (Date.now() > deadline) throw new Error(`${lock}: held by another process for over ${LOCK_WAIT_MS / 1000} s (remove it if no everynode process is running)`);
+        sleepSync(5);
+      }
+    }
+    try {
+      this.reloadIfChanged();
+      const { save, result } = change();
+      if (save) this.save();
+      return result;
+    } finally {
+      rmSync(lock, { force: true });
+    }
+  }
+
   private save(): void {
-    const body = JSON.stringify({ tokens: [...this.records.values()] }, null, 2) + '\n';
+    const body = JSON.stringify({ tokens: [...this.records.values()], ...(this.tombstones.length ? { deleted: this.tombstones } : {}) }, null, 2) + '\n';
     writeFileAtomic(this.path, body, 0o600);
     this.loadedStamp = this.stamp();
   }
@@ -145,42 +257,65 @@ export class TokenStore {
 
   /** Creates a token and returns its plaintext, the only time it is ever visible. */
   create(o: CreateTokenOptions): { token: string; record: TokenRecord } {
-    this.reloadIfChanged();
-    const now = o.now ?? new Date();
-    let id = o.id ?? randomString(6);
-    while (!o.id && this.records.has(id)) id = randomString(6);
-    if (!/^[a-z0-9]{6}$/.test(id)) throw new Error('token id must be 6 characters [a-z0-9]');
-    const secret = randomString(32);
-    const salt = randomBytes(16).toString('hex');
-    const record: TokenRecord = {
-      id,
-      salt,
-      hash: hashSecret(salt, secret).toString('hex'),
-      user: o.user,
-      groups: [...o.groups],
-      kind: o.kind,
-      created: now.toISOString(),
-      ...(o.uid ? { uid: o.uid } : {}),
-      ...(o.description ? { description: o.description } : {}),
-      ...(o.ttlSeconds ? { expires: new Date(now.getTime() + o.ttlSeconds * 1000).toISOString() } : {}),
-    };
-    this.records.set(id, record);
-    this.save();
-    return { token: `${id}.${secret}`, record };
+    return this.mutate(() => {
+      const now = o.now ?? new Date();
+      let id = o.id ?? randomString(6);
+      while (!o.id && this.records.has(id)) id = randomString(6);
+      if (!/^[a-z0-9]{6}$/.test(id)) throw new Error('token id must be 6 characters [a-z0-9]');
+      const secret = randomString(32);
+      const salt = randomBytes(16).toString('hex');
+      const record: TokenRecord = {
+        id,
+        salt,
+        hash: hashSecret(salt, secret).toString('hex'),
+        user: o.user,
+        groups: [...o.groups],
+        kind: o.kind,
+        created: now.toISOString(),
+        ...(o.uid ? { uid: o.uid } : {}),
+        ...(o.description ? { description: o.description } : {}),
+        ...(o.ttlSeconds ? { expires: new Date(now.getTime() + o.ttlSeconds * 1000).toISOString() } : {}),
+      };
+      const replaced = this.records.get(id);
+      if (replaced) this.tombstones.push(tombstoneOf(replaced, now));
+      this.records.set(id, record);
+      return { save: true, result: { token: `${id}.${secret}`, record } };
+    });
   }
 
-  /** Removes a token by id; returns whether it existed. */
-  revoke(id: string): boolean {
-    this.reloadIfChanged();
-    const had = this.records.delete(id);
-    if (had) this.save();
-    return had;
+  /** Removes a token by id (leaving a tombstone); returns whether it existed. */
+  revoke(id: string, now: Date = new Date()): boolean {
+    return this.mutate(() => {
+      const r = this.records.get(id);
+      if (!r) return { save: false, result: false };
+      this.records.delete(id);
+      this.tombstones.push(tombstoneOf(r, now));
+      return { save: true, result: true };
+    });
   }
 
   /** Records without secrets (hash and salt included; they do not reveal the secret). */
   list(): TokenRecord[] {
     this.reloadIfChanged();
     return [...this.records.values()].map((r) => ({ ...r, groups: [...r.groups] }));
+  }
+
+  /** Every token and tombstone, canonical (see mergeTokenStates). */
+  state(now: Date = new Date()): TokenState {
+    this.reloadIfChanged();
+    return mergeTokenStates({ tokens: [...this.records.values()], deleted: this.tombstones }, { tokens: [], deleted: [] }, now);
+  }
+
+  /** Merges `other` into the file (mergeTokenStates); returns whether the file changed. */
+  merge(other: TokenState, now: Date = new Date()): boolean {
+    return this.mutate(() => {
+      const before = JSON.stringify(mergeTokenStates({ tokens: [...this.records.values()], deleted: this.tombstones }, { tokens: [], deleted: [] }, now));
+      const merged = mergeTokenStates({ tokens: [...this.records.values()], deleted: this.tombstones }, other, now);
+      if (JSON.stringify(merged) === before) return { save: false, result: false };
+      this.records = new Map(merged.tokens.map((r) => [r.id, r]));
+      this.tombstones = merged.deleted;
+      return { save: true, result: true };
+    });
   }
 
   lookup(token: string, now: Date = new Date()): TokenLookup {
@@ -197,6 +332,10 @@ export class TokenStore {
   }
 }
 
+function tombstoneOf(r: TokenRecord, now: Date): TokenTombstone {
+  return { id: r.id, salt: r.salt, deleted: now.toISOString(), ...(r.expires ? { expires: r.expires } : {}) };
+}
+
 /**
  * Ensures the admin token exists (id `admin0`, user `system:admin`, group `system:masters`).
  * Returns the plaintext only when it was created now; the caller writes it into
@@ -209,7 +348,6 @@ export function ensureAdminToken(store: TokenStore): string | undefined {
 
 /** Replaces the admin token; the old one stops working immediately. Returns the new plaintext. */
 export function rotateAdminToken(store: TokenStore): string {
-  store.revoke(ADMIN_TOKEN_ID);
   return store.create({ id: ADMIN_TOKEN_ID, user: ADMIN_USER, groups: [SYSTEM_MASTERS], kind: 'admin', description: 'cluster admin (kubeconfig.yaml)' }).token;
 }
 
