@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Pod } from '../api/types.js';
+import type { Node, Pod } from '../api/types.js';
 import { admitPod, podRequest, quantityValue } from './admission.js';
 import { nodeStatusEqualIgnoringHeartbeat, desiredNodeStatus, parseLabels, parseTaints, type NodeConfig } from './node-status.js';
 
@@ -14,6 +14,49 @@ function pod(name: string, requests: Record<string, string> = {}, hostPort?: num
 }
 
 const allocatable = { cpu: '2', memory: '1Gi', pods: '3' };
+
+describe('--labels and --taints', () => {
+  it('refuses keys and values the API server would refuse, naming the item and why', () => {
+    expect(parseLabels('a=b, example.com/x=y_1')).toEqual({ a: 'b', 'example.com/x': 'y_1' });
+    expect(() => parseLabels('Bad Key=x')).toThrow(/^invalid label "Bad Key=x": key: name part must consist of alphanumeric characters/);
+    expect(() => parseLabels('ok=has space')).toThrow(/^invalid label "ok=has space": value: a valid label must be an empty string or consist of alphanumeric/);
+    expect(() => parseLabels(`k=${'v'.repeat(64)}`)).toThrow(/value: must be no more than 63 characters/);
+    expect(parseTaints('dedicated=gpu:NoExecute')).toEqual([{ key: 'dedicated', value: 'gpu', effect: 'NoExecute' }]);
+    expect(() => parseTaints('a/b/c=x:NoSchedule')).toThrow(/^invalid taint "a\/b\/c=x:NoSchedule": key: /);
+  });
+});
+
+describe('admission against the Node', () => {
+  const node: Node = { metadata: { name: 'n1', labels: { zone: 'a' } }, spec: { taints: [{ key: 'soft', effect: 'NoSchedule' }] } } as Node;
+  const on = (spec: Partial<Pod['spec']>): Pod => ({ ...pod('p'), spec: { ...pod('p').spec, ...spec } }) as Pod;
+
+  it('refuses a pod whose nodeSelector or required node affinity the node does not match (NodeAffinity)', () => {
+    expect(admitPod(on({ nodeSelector: { zone: 'a' } }), [], allocatable, node)).toEqual({ admit: true });
+    expect(admitPod(on({ nodeSelector: { zone: 'b' } }), [], allocatable, node)).toEqual({ admit: false, reason: 'NodeAffinity', message: 'Pod was rejected: Predicate NodeAffinity failed' });
+    const affinity = (values: string[]) => ({ nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'zone', operator: 'In' as const, values }] }] } } });
+    expect(admitPod(on({ affinity: affinity(['a', 'c']) }), [], allocatable, node).admit).toBe(true);
+    expect(admitPod(on({ affinity: affinity(['c']) }), [], allocatable, node).reason).toBe('NodeAffinity');
+    // Without the Node (not read yet) the check is not made.
+    expect(admitPod(on({ nodeSelector: { zone: 'b' } }), [], allocatable).admit).toBe(true);
+  });
+
+  it('refuses a pod that does not tolerate a NoExecute taint (TaintToleration); NoSchedule taints are the scheduler’s', () => {
+    const tainted = { ...node, spec: { taints: [{ key: 'gone', value: 'x', effect: 'NoExecute' }] } } as Node;
+    expect(admitPod(on({}), [], allocatable, node).admit).toBe(true);
+    expect(admitPod(on({}), [], allocatable, tainted)).toEqual({ admit: false, reason: 'TaintToleration', message: 'Pod was rejected: Predicate TaintToleration failed' });
+    expect(admitPod(on({ tolerations: [{ key: 'gone', operator: 'Exists' }] }), [], allocatable, tainted).admit).toBe(true);
+    expect(admitPod(on({ tolerations: [{ key: 'gone', value: 'y' }] }), [], allocatable, tainted).reason).toBe('TaintToleration');
+  });
+
+  it('checks in the kubelet order: resources before affinity, affinity before ports, taints last', () => {
+    const tainted = { ...node, spec: { taints: [{ key: 'gone', effect: 'NoExecute' }] } } as Node;
+    const big = { ...pod('big', { cpu: '3' }, 8080), spec: { ...pod('big', { cpu: '3' }, 8080).spec, nodeSelector: { zone: 'b' } } } as Pod;
+    expect(admitPod(big, [], allocatable, tainted).reason).toBe('OutOfcpu');
+    const ported = { ...pod('p2', {}, 8080), spec: { ...pod('p2', {}, 8080).spec, nodeSelector: { zone: 'b' } } } as Pod;
+    expect(admitPod(ported, [pod('a', {}, 8080)], allocatable, tainted).reason).toBe('NodeAffinity');
+    expect(admitPod(pod('p3', {}, 8080), [pod('a', {}, 8080)], allocatable, tainted).reason).toBe('HostPortConflict');
+  });
+});
 
 describe('admission', () => {
   it('reads quantities in the unit the check uses', () => {

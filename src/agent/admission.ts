@@ -8,10 +8,17 @@
 //   copied limits into missing requests.
 // - Pods use host networking: a hostPort (or, for hostNetwork pods, a containerPort) is taken on
 //   the node IP; hostIP '' / 0.0.0.0 overlaps every address.
+// - With the agent's Node at hand, the pod must also match the node (its nodeSelector and
+//   required node affinity: reason `NodeAffinity`) and tolerate the node's NoExecute taints
+//   (reason `TaintToleration`), as the kubelet's general predicates check; the message is the
+//   kubelet's "Predicate <name> failed". A caller holding a possibly stale Node re-reads it
+//   before acting on these two (admitPod says which reasons depend on the Node: nodeDependent).
 // A rejected pod is set Failed with reason `OutOfcpu` / `OutOfmemory` / `OutOfpods` /
-// `HostPortConflict` and a message; it is never run.
+// `NodeAffinity` / `HostPortConflict` / `TaintToleration` and a message; it is never run.
 
-import type { Container, Pod } from '../api/types.js';
+import { podMatchesNodeSelectorAndAffinityTerms } from '../api/node-affinity.js';
+import { toleratesTaint } from '../api/taints.js';
+import type { Container, Node, Pod } from '../api/types.js';
 import { parseQuantity } from '../api/validation/quantity.js';
 
 export interface AdmissionResult {
@@ -19,6 +26,9 @@ export interface AdmissionResult {
   reason?: string;
   message?: string;
 }
+
+/** Rejection reasons that depend on the Node object (its labels, its taints). */
+export const nodeDependent: ReadonlySet<string> = new Set(['NodeAffinity', 'TaintToleration']);
 
 /** The value of a quantity in the given unit scale (cpu: 1000 → millicores), rounded up. */
 export function quantityValue(raw: string | number | undefined, scale = 1): number {
@@ -74,9 +84,10 @@ function ipsOverlap(a: string, b: string): boolean {
 
 /**
  * Decides whether `pod` may run next to `admitted` (the pods already running on the node) given
- * the node's allocatable. Checks run in upstream's order: pods count, resources, then ports.
+ * the node's allocatable and, when known, the Node. Checks run in the kubelet's order: pods
+ * count, resources, node affinity, ports, then NoExecute taints; the first failure is the verdict.
  */
-export function admitPod(pod: Pod, admitted: Pod[], allocatable: Record<string, string>): AdmissionResult {
+export function admitPod(pod: Pod, admitted: Pod[], allocatable: Record<string, string>, node?: Node): AdmissionResult {
   const maxPods = quantityValue(allocatable.pods);
   if (allocatable.pods !== undefined && admitted.length + 1 > maxPods) {
     return {
@@ -98,6 +109,9 @@ export function admitPod(pod: Pod, admitted: Pod[], allocatable: Record<string, 
       };
     }
   }
+  if (node && !podMatchesNodeSelectorAndAffinityTerms(pod.spec, node)) {
+    return { admit: false, reason: 'NodeAffinity', message: 'Pod was rejected: Predicate NodeAffinity failed' };
+  }
   const wanted = podHostPorts(pod);
   if (wanted.length > 0) {
     for (const other of admitted) {
@@ -115,5 +129,7 @@ export function admitPod(pod: Pod, admitted: Pod[], allocatable: Record<string, 
       }
     }
   }
+  const untolerated = (node?.spec?.taints ?? []).some((t) => t.effect === 'NoExecute' && !(pod.spec.tolerations ?? []).some((tol) => toleratesTaint(tol, t)));
+  if (untolerated) return { admit: false, reason: 'TaintToleration', message: 'Pod was rejected: Predicate TaintToleration failed' };
   return { admit: true };
 }

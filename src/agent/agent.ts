@@ -53,7 +53,7 @@ import {
   secretsResource,
 } from '../client/index.js';
 import { createLogger, type Logger } from '../util/logger.js';
-import { admitPod } from './admission.js';
+import { admitPod, nodeDependent } from './admission.js';
 import { containerReference, KubeletEventRecorder, nodeConditionEventReasons, nodeReference, nodeStatusEventMessage, podReference } from './events.js';
 import { errorMessage, realClock, rfc3339, rfc3339Micro, type Clock, type TimerHandle } from '../util/index.js';
 import { LogRequestError, startAgentHttpServer, type AgentHttpServer, type AgentTlsOptions, type ContainerLogSource } from './log-server.js';
@@ -467,7 +467,18 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
     }
     if (rejected.has(uid) || isTerminalPhase(pod)) return;
     if (!pod.status?.startTime) {
-      const verdict = admitPod(pod, activePods(uid), allocatable());
+      let verdict = admitPod(pod, activePods(uid), allocatable(), node);
+      if (!verdict.admit && nodeDependent.has(verdict.reason ?? '')) {
+        // `node` is as fresh as the last status pass (up to its period old): a label or taint
+        // changed since (the change that made a DaemonSet place this pod) is read before refusing.
+        try {
+          node = await client.get<Node>(nodesResource, '', o.nodeName);
+        } catch (err) {
+          logger.debug(`reading node ${o.nodeName} for the admission of ${ns}/${name}`, errorMessage(err));
+        }
+        if (stopped || apiPods.get(uid) !== pod) return triggerPod(uid);
+        verdict = admitPod(pod, activePods(uid), allocatable(), node);
+      }
       if (!verdict.admit) {
         rejected.add(uid);
         await rejectPod(pod, verdict.reason ?? 'UnexpectedAdmissionError', verdict.message ?? '');

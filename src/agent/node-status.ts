@@ -17,6 +17,7 @@
 import { readFileSync } from 'node:fs';
 import { arch as osArch, availableParallelism, hostname as osHostname, release, totalmem } from 'node:os';
 import type { Node, NodeCondition, NodeStatus, Taint } from '../api/types.js';
+import { isQualifiedName, isValidLabelValue } from '../api/validation/names.js';
 
 export const labelHostname = 'kubernetes.io/hostname';
 export const labelOS = 'kubernetes.io/os';
@@ -189,6 +190,16 @@ export function nodeStatusEqualIgnoringHeartbeat(a: NodeStatus | undefined, b: N
   return JSON.stringify(strip(a)) === JSON.stringify(strip(b));
 }
 
+/**
+ * Refuses a key or value the API server would refuse on the Node (a qualified name; a label
+ * value), so a bad flag stops the agent at start with the reason instead of a registration
+ * retried for ever.
+ */
+function checkKeyValue(what: 'label' | 'taint', item: string, key: string, value: string | undefined): void {
+  const bad = [...isQualifiedName(key).map((m) => `key: ${m}`), ...(value === undefined ? [] : isValidLabelValue(value).map((m) => `value: ${m}`))];
+  if (bad.length > 0) throw new Error(`invalid ${what} ${JSON.stringify(item)}: ${bad.join('; ')}`);
+}
+
 /** `k=v:Effect` / `k:Effect` / `k=v` (NoSchedule) items, comma separated. */
 export function parseTaints(text: string): Taint[] {
   const out: Taint[] = [];
@@ -204,6 +215,7 @@ export function parseTaints(text: string): Taint[] {
     if (!key) throw new Error(`invalid taint ${JSON.stringify(item)}: empty key`);
     const t: Taint = { key, effect };
     if (eq >= 0) t.value = kv.slice(eq + 1);
+    checkKeyValue('taint', item, key, t.value);
     out.push(t);
   }
   return out;
@@ -215,6 +227,7 @@ export function parseLabels(text: string): Record<string, string> {
   for (const item of text.split(',').map((s) => s.trim()).filter(Boolean)) {
     const eq = item.indexOf('=');
     if (eq <= 0) throw new Error(`invalid label ${JSON.stringify(item)}: want key=value`);
+    checkKeyValue('label', item, item.slice(0, eq), item.slice(eq + 1));
     out[item.slice(0, eq)] = item.slice(eq + 1);
   }
   return out;

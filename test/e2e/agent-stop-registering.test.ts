@@ -1,11 +1,12 @@
 // `everynode agent` (the built binary) stops on SIGTERM/SIGINT while it is still trying to
-// register its Node, and exits 0: between attempts (the API server refuses the Node: a label
-// value longer than 63 characters) and with a registration request in flight that never gets
+// register its Node, and exits 0: between attempts (the API server refuses the registration:
+// the agent's credential is a service account token with no rights on Nodes) and with a registration request in flight that never gets
 // an answer (a "server" that accepts connections and says nothing).
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { httpRequest } from '../helpers/http.js';
 import { Cleanup, everynodeBin, makeTempDir, spawnNode, startServerProcess, waitFor, withDeadline, type ServerProcess } from '../helpers/index.js';
 
 const cleanup = new Cleanup();
@@ -21,9 +22,18 @@ function agentArgs(kubeconfig: string, name: string, extra: string[] = []): stri
 }
 
 describe('everynode agent stopped before its Node is registered', () => {
-  it('SIGTERM between registration attempts (a label the server refuses): exits 0', async () => {
-    const agent = spawnNode(cleanup, agentArgs(server.kubeconfigPath, 'bad-label', ['--labels', `example.com/long=${'x'.repeat(64)}`]));
-    await waitFor(() => /node registration failed \(retrying in 1000 ms\).*must be no more than 63 characters/.test(agent.output()), {
+  it('SIGTERM between registration attempts (a credential the server refuses): exits 0', async () => {
+    // A credential the server knows but that may not read or write Nodes.
+    const admin = { token: server.adminToken };
+    const sa = await httpRequest(`${server.url}/api/v1/namespaces/default/serviceaccounts`, { method: 'POST', body: JSON.stringify({ metadata: { name: 'no-rights' } }), ...admin });
+    expect(sa.status, sa.text).toBe(201);
+    const tr = await httpRequest(`${server.url}/api/v1/namespaces/default/serviceaccounts/no-rights/token`, { method: 'POST', body: JSON.stringify({ spec: {} }), ...admin });
+    expect(tr.status, tr.text).toBe(201);
+    const token = (JSON.parse(tr.text) as { status: { token: string } }).status.token;
+    const kubeconfig = join(makeTempDir(cleanup, 'no-rights-kubeconfig'), 'kubeconfig.yaml');
+    writeFileSync(kubeconfig, readFileSync(server.kubeconfigPath, 'utf8').replace(/token: \S+/, `token: ${token}`));
+    const agent = spawnNode(cleanup, agentArgs(kubeconfig, 'no-rights'));
+    await waitFor(() => /node registration failed \(retrying in 1000 ms\).*forbidden/.test(agent.output()), {
       timeoutMs: 30_000,
       message: `a second failed registration; output:\n${agent.output()}`,
     });

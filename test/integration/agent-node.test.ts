@@ -299,6 +299,25 @@ describe('node agent against the real API server', () => {
     for (const n of ['big-cpu', 'big-mem', 'port-a', 'port-b']) await deleteAndWaitGone(n);
   });
 
+  it('rejects a pod that does not match the node (NodeAffinity) and admits one right after a label makes it match', async () => {
+    const selecting = (name: string, nodeSelector: Record<string, string>): Pod => ({ ...podBody(name, `sleep 1000 # ${marker(name)}`), spec: { ...podBody(name, `sleep 1000 # ${marker(name)}`).spec, nodeSelector } }) as Pod;
+    await client.create(podsResource, 'default', selecting('wrong-zone', { zone: 'nowhere' }));
+    const wrong = await waitPod('wrong-zone', (x) => x.status?.phase === 'Failed', 'rejected');
+    expect(wrong.status).toMatchObject({ phase: 'Failed', reason: 'NodeAffinity', message: 'Pod was rejected: Predicate NodeAffinity failed' });
+    expect(pidsWith(marker('wrong-zone'))).toEqual([]);
+
+    // The label is set an instant before the pod arrives: the agent's copy of its Node is older
+    // than that, and it reads the Node again before refusing.
+    await client.patch(nodesResource, '', nodeName, 'merge', { metadata: { labels: { 'admission-test': 'yes' } } });
+    await client.create(podsResource, 'default', selecting('labelled', { 'admission-test': 'yes' }));
+    await waitPod('labelled', isReady, 'Running');
+
+    // (The NoExecute taint check is shown in src/agent/admission.test.ts: here the taint
+    // eviction controller deletes such a pod before the agent sees it, as upstream's does.)
+    await client.patch(nodesResource, '', nodeName, 'merge', { metadata: { labels: { 'admission-test': null } } });
+    for (const n of ['wrong-zone', 'labelled']) await deleteAndWaitGone(n);
+  });
+
   it('adopts its daemons across an agent restart (same PID) and stops pods deleted while it was down', async () => {
     const keep = marker('keep');
     const gone = marker('gone');
