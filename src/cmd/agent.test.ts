@@ -1,15 +1,33 @@
 // `everynode up`: its options are checked before anything starts, and Ctrl-C stops the
 // controllers before the agents stop their pods (no replacement pods are created).
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../util/logger.js';
 import { ensurePki, issueClientCert, storeNodeIdentity } from '../auth/index.js';
-import { runAgent, runUp, startOrStopUp, stopUp, type UpParts } from './agent.js';
+import { dashboardToken, runAgent, runUp, startOrStopUp, stopUp, type UpParts } from './agent.js';
 
 describe('everynode up', () => {
+  it('keeps the dashboard sign-in token in the data dir (0600); a deleted or malformed file gives a new one', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'up-dash-token-'));
+    try {
+      const t = dashboardToken(dir);
+      expect(t).toMatch(/^[A-Za-z0-9_-]{43}$/);
+      expect(dashboardToken(dir)).toBe(t);
+      expect(statSync(join(dir, 'dashboard-token')).mode & 0o777).toBe(0o600);
+      writeFileSync(join(dir, 'dashboard-token'), 'short\n');
+      const u = dashboardToken(dir);
+      expect(u).not.toBe(t);
+      expect(readFileSync(join(dir, 'dashboard-token'), 'utf8').trim()).toBe(u);
+      rmSync(join(dir, 'dashboard-token'));
+      expect(dashboardToken(dir)).not.toBe(u);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('rejects a bad --hollow-nodes, --dashboard, --cluster-dns or --cluster-domain before starting anything', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'up-flags-'));
     try {

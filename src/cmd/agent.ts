@@ -20,7 +20,9 @@
 // again). With --kubeconfig the API credential is the kubeconfig's; a stored identity, if any,
 // still serves the log endpoint. `up` issues its local agents' identities directly.
 
-import { mkdirSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { writeFileAtomic } from '../auth/files.js';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { defaultNodeName, parseLabels, parseTaints, startAgent, startIdentityRotation, type IdentityRotation, type RunningAgent } from '../agent/index.js';
@@ -287,6 +289,25 @@ function reportLeaderWait(cm: { isLeader(): boolean } | undefined, logger: Logge
   return t;
 }
 
+/**
+ * The sign-in token of up's dashboard, kept in `DIR/dashboard-token` (0600) so the address
+ * printed once stays valid across restarts of the same data dir (and browsers stay signed in);
+ * deleting the file makes the next start issue a new one. An unreadable or malformed file is
+ * replaced.
+ */
+export function dashboardToken(dataDir: string): string {
+  const path = join(dataDir, 'dashboard-token');
+  try {
+    const t = readFileSync(path, 'utf8').trim();
+    if (/^[A-Za-z0-9_-]{32,128}$/.test(t)) return t;
+  } catch {
+    // Missing: made below.
+  }
+  const t = randomBytes(32).toString('base64url');
+  writeFileAtomic(path, t + '\n', 0o600);
+  return t;
+}
+
 /** Starts the local agents, the hollow nodes and the dashboard of `up`, recording each in `parts` as it starts. */
 async function startUpParts(
   server: RunningServer,
@@ -331,7 +352,7 @@ async function startUpParts(
     const dashboardLogger = logger.child('dashboard');
     const transport = new KubeconfigTransport(server.kubeconfigPath, { userAgent: 'everynode-dashboard', logger: dashboardLogger });
     parts.dashboardTransport = transport;
-    const d = await o.dashboard.start({ transport: transport.request, listen: o.dashboard.listen, fallbackToFreePort: o.dashboard.fallbackToFreePort, logger: dashboardLogger });
+    const d = await o.dashboard.start({ transport: transport.request, listen: o.dashboard.listen, fallbackToFreePort: o.dashboard.fallbackToFreePort, logger: dashboardLogger, token: dashboardToken(o.dataDir) });
     parts.dashboard = d;
     process.stdout.write(`dashboard: ${d.url}\n`);
   }

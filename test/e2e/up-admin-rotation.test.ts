@@ -58,4 +58,15 @@ describe('token rotate-admin under everynode up', () => {
     up.signalGroup('SIGINT');
     expect((await up.exited).code).toBe(0);
   }, 60_000);
+
+  it('up started again on the same data dir keeps the dashboard address printed before', async () => {
+    const again = spawnNode(cleanup, [everynodeBin, 'up', '--data-dir', dataDir, '--listen', '127.0.0.1:0', '--nodes', '0', '--dashboard', '127.0.0.1:0'], { cwd: repoRoot });
+    const url = await waitFor(() => /dashboard: (http:\/\/127\.0\.0\.1:\d+\/\?token=\S+)/.exec(again.output())?.[1], { timeoutMs: 30_000, message: `the dashboard line; output:\n${again.output()}` });
+    expect(new URL(url).searchParams.get('token')).toBe(new URL(dashboardUrl).searchParams.get('token'));
+    const login = await fetch(url, { redirect: 'manual' });
+    expect(login.status).toBe(303);
+    expect((await fetch(new URL('/api/v1/nodes', url), { headers: { cookie: (login.headers.get('set-cookie') ?? '').split(';')[0]! } })).status).toBe(200);
+    again.signalGroup('SIGINT');
+    expect((await again.exited).code).toBe(0);
+  }, 60_000);
 });
