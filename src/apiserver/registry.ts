@@ -942,6 +942,7 @@ export class RestRegistry {
         errs = validation.validateStatusUpdate(next, old);
       } else {
         validation.applyDefaults(next);
+        keepStoredSpecForm(k, next, old);
         prepareForUpdate(k, next, old);
         validation.prepareForUpdate?.(next, old);
         if (isServiceKind(k)) patchAllocatedValues(next, old);
@@ -1259,4 +1260,25 @@ export function listJson(k: KindDef, page: ListPage): string {
     items = items.map((i) => (i.startsWith(typeMeta) ? `{${i.slice(typeMeta.length)}` : i));
   }
   return `{"kind":${JSON.stringify(k.listKind)},"apiVersion":${JSON.stringify(gv)},"metadata":${JSON.stringify(meta)},"items":[${items.join(',')}]}`;
+}
+
+/**
+ * An update whose spec equals the stored spec once that is decoded as a request body is (the
+ * quantities and times in canonical form, as this server stores them) keeps the stored spec as
+ * it is. Older builds stored those values as sent (`cpu: "0.5"`), so an unchanged manifest
+ * applied again after an upgrade would otherwise count as a change: a new generation, a new
+ * DaemonSet revision and a rollout restarting every daemon, or a refused pod update. Costs one
+ * decode of the stored object, only when the specs differ as JSON.
+ */
+function keepStoredSpecForm(k: KindDef, next: KubeObject, old: KubeObject): void {
+  const nextSpec = (next as { spec?: unknown }).spec;
+  const oldSpec = (old as { spec?: unknown }).spec;
+  if (k.custom || nextSpec === undefined || oldSpec === undefined || jsonEqual(nextSpec, oldSpec)) return;
+  let canonical: unknown;
+  try {
+    canonical = (decodeObject({ group: k.group, version: k.version, kind: k.kind }, structuredClone(old), 'Ignore').object as { spec?: unknown }).spec;
+  } catch {
+    return;
+  }
+  if (jsonEqual(nextSpec, canonical)) (next as { spec?: unknown }).spec = oldSpec;
 }

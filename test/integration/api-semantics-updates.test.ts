@@ -149,4 +149,42 @@ describe('resource quantities', () => {
     const changed = await call('PATCH', '/apis/apps/v1/namespaces/default/daemonsets/quantities', ds('0.6', '1024Mi'), merge);
     expect([changed.body.metadata.generation, changed.body.spec.template.spec.containers[0].resources.requests.cpu]).toEqual([2, '600m']);
   });
+
+  it('stored as sent by an older build, they stay as stored when an unchanged manifest is applied again (no new generation, no rollout); a pod update is not refused', async () => {
+    const store = server.ts.server.store;
+    const template = (cpu: string) => ({ metadata: { labels: { app: 'old' } }, spec: { containers: [{ name: 'c', image: 'x', resources: { requests: { cpu, memory: '1024Mi' } } }] } });
+    const ds = (cpu: string) => ({ apiVersion: 'apps/v1', kind: 'DaemonSet', metadata: { name: 'from-old-build' }, spec: { selector: { matchLabels: { app: 'old' } }, template: template(cpu) } });
+    const created = await call('POST', '/apis/apps/v1/namespaces/default/daemonsets', ds('0.5'));
+    expect(created.status, created.text).toBe(201);
+    const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'from-old-build' }, spec: { nodeName: 'nowhere', ...template('0.5').spec } };
+    expect((await call('POST', '/api/v1/namespaces/default/pods', pod)).status).toBe(201);
+    // What a build before canonical quantities stored: the values as sent.
+    const asOldBuildStored = async (key: string, edit: (o: { spec: { containers?: { resources: { requests: Record<string, string> } }[]; template?: { spec: { containers: { resources: { requests: Record<string, string> } }[] } } } }) => void) => {
+      const kv = (await store.get(key))!;
+      const o = JSON.parse(kv.value) as Parameters<typeof edit>[0];
+      edit(o);
+      await store.update(key, JSON.stringify(o), kv.modRevision);
+    };
+    await asOldBuildStored('/registry/apps/daemonsets/default/from-old-build', (o) => (o.spec.template!.spec.containers[0]!.resources.requests = { cpu: '0.5', memory: '1024Mi' }));
+    await asOldBuildStored('/registry/core/pods/default/from-old-build', (o) => (o.spec.containers![0]!.resources.requests = { cpu: '0.5', memory: '1024Mi' }));
+    await waitFor(async () => (await call('GET', '/apis/apps/v1/namespaces/default/daemonsets/from-old-build')).body.spec.template.spec.containers[0].resources.requests.cpu === '0.5', { message: 'the raw form served' });
+
+    const before = await call('GET', '/apis/apps/v1/namespaces/default/daemonsets/from-old-build');
+    const put = await call('PUT', '/apis/apps/v1/namespaces/default/daemonsets/from-old-build', { ...ds('0.5'), metadata: { name: 'from-old-build', resourceVersion: before.body.metadata.resourceVersion } });
+    expect(put.status, put.text).toBe(200);
+    expect(put.body.metadata.generation).toBe(before.body.metadata.generation);
+    expect(put.body.metadata.annotations['deprecated.daemonset.template.generation']).toBe(before.body.metadata.annotations['deprecated.daemonset.template.generation']);
+    expect(put.body.spec.template.spec.containers[0].resources.requests).toEqual({ cpu: '0.5', memory: '1024Mi' });
+    // A real change still counts, and is stored canonical.
+    const changed = await call('PATCH', '/apis/apps/v1/namespaces/default/daemonsets/from-old-build', ds('0.6'), merge);
+    expect([changed.body.metadata.generation, changed.body.spec.template.spec.containers[0].resources.requests.cpu]).toEqual([before.body.metadata.generation + 1, '600m']);
+
+    // A pod's spec is immutable but for a few fields: the same spec sent back canonical is no change.
+    const p = await call('GET', '/api/v1/namespaces/default/pods/from-old-build');
+    expect(p.body.spec.containers[0].resources.requests.cpu).toBe('0.5');
+    const relabel = await call('PUT', '/api/v1/namespaces/default/pods/from-old-build', { ...p.body, metadata: { ...p.body.metadata, labels: { extra: 'yes' } } });
+    expect(relabel.status, relabel.text).toBe(200);
+    expect(relabel.body.spec.containers[0].resources.requests.cpu).toBe('0.5');
+    await call('DELETE', '/api/v1/namespaces/default/pods/from-old-build?gracePeriodSeconds=0');
+  });
 });
