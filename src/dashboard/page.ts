@@ -5,14 +5,19 @@
 // Contracts with the dashboard server (proxy.ts):
 // - Every API call is a relative path on the page's origin (`/version`, `/api/v1/...`,
 //   `/apis/apps/v1/...`), answered as the Kubernetes API answers it; errors are Status JSON.
+// - Nodes, DaemonSets, pods and events are listed once, then kept current by their watches,
+//   all four in one `GET /dashboard/watch?path=...` (the server's multiplexer, see proxy.ts; one
+//   connection per tab). The selected DaemonSet's controller revisions and a followed log are
+//   polled GETs; `/version` is read once.
 // - Writes (PATCH, DELETE) carry `X-Everynode-Dashboard: 1`; GETs carry no extra header.
 // - The page needs its one inline script allowed (proxy.ts allows it by its sha256 hash, computed
 //   from this text at start), `style-src 'unsafe-inline'` and `connect-src 'self'` from the
 //   page's Content-Security-Policy, nothing else.
 // - A 401 with `X-Everynode-Dashboard-Session: invalid` (the server's own, not the API
 //   server's) ends the session: the page says to open the new address, dims its data and stops
-//   polling. No HTTP answer (the server is down) or a 502 (the API server is): the page dims its
-//   data, says since when, and polls less often (doubling up to 30 s).
+//   watching and polling (until the refresh button). No HTTP answer (the server is down) or a
+//   502 (the API server is): the page dims its data, says since when, and retries less often
+//   (doubling up to 30 s), resuming its watches from the last resourceVersions it saw.
 //
 // Contracts with tests (data-testid):
 // - Header: `summary-nodes` ("R/T nodes ready"), `summary-daemonsets`, `summary-unready`,
@@ -37,8 +42,12 @@
 //   (data-revision, data-current); `action-status`.
 // - Events: `events`; rows `event-row` (data-type Normal|Warning); `events-warnings-only`.
 // - `window.EVERYNODE_NO_CONFIRM === true` skips the confirm() before restart and delete.
-// - `?refresh=MS` sets the auto-refresh interval (default 2000); 0 turns it off.
-// - A refresh patches the DOM in place (setHtml), so focus and text selection survive it.
+// - `?refresh=MS` (default 2000): watch events are drawn at most every MS ms (a burst is one
+//   redraw; ages tick at that pace too), and revisions and a followed log are re-read as often.
+//   0 turns auto-refresh off: no watch, no timer; the page lists at load, on the refresh button
+//   and after a write.
+// - The refresh button lists all four collections again and re-opens the watch from those lists.
+// - A redraw patches the DOM in place (setHtml), so focus and text selection survive it.
 //
 // The CSS and JS are String.raw templates without backticks or dollar-brace sequences, so they
 // reach the browser byte for byte; the script contains no closing script tag.
@@ -154,7 +163,7 @@ td.msg { min-width: 260px; }
 const SCRIPT = String.raw`
 'use strict';
 (function () {
-  /** Auto-refresh interval in ms from ?refresh=MS (default 2000; 0 = off; invalid = default). */
+  /** Redraw (and poll) interval in ms from ?refresh=MS (default 2000; 0 = auto-refresh off: no watch; invalid = default). */
   var INTERVAL = (function () {
     var raw = new URLSearchParams(location.search).get('refresh');
     if (raw === null || raw.trim() === '') return 2000;
@@ -339,17 +348,19 @@ const SCRIPT = String.raw`
     } finally {
       clearTimeout(timer);
     }
-    if (!res.ok) {
-      var err = new Error(errorMessage(res, text));
-      err.status = res.status;
-      // The dashboard server's own 401 (not one of the API server's) means this browser's
-      // session is not valid (any more): the server restarted with a new token.
-      if (res.status === 401 && res.headers.get('X-Everynode-Dashboard-Session') === 'invalid') err.sessionEnded = true;
-      // 502 is the dashboard server saying that the API server does not answer.
-      if (res.status === 502) err.unreachable = true;
-      throw err;
-    }
+    if (!res.ok) throw httpError(res, text);
     return text;
+  }
+  /** The Error of an answer that is not 2xx (flags: status, sessionEnded, unreachable). */
+  function httpError(res, text) {
+    var err = new Error(errorMessage(res, text));
+    err.status = res.status;
+    // The dashboard server's own 401 (not one of the API server's) means this browser's
+    // session is not valid (any more): the server restarted with a new token.
+    if (res.status === 401 && res.headers.get('X-Everynode-Dashboard-Session') === 'invalid') err.sessionEnded = true;
+    // 502 is the dashboard server saying that the API server does not answer.
+    if (res.status === 502) err.unreachable = true;
+    return err;
   }
   /** The message of a Status body, else the HTTP status and the start of the body. */
   function errorMessage(res, text) {
@@ -367,61 +378,237 @@ const SCRIPT = String.raw`
   function items(list) { return list && Array.isArray(list.items) ? list.items : []; }
   function enc(s) { return encodeURIComponent(s); }
 
-  // ---- refresh loop ---------------------------------------------------------------------
-  // At most one refresh runs at a time. A refresh asked for while one runs (button, selection,
-  // write) runs right after it; the timer is armed only when a refresh has finished.
+  // ---- informer: list once, then watch --------------------------------------------------
+  // Each of the four collections is listed once and then kept current by a Kubernetes watch
+  // from the list's resourceVersion, applied to a Map keyed by "namespace/name". The four
+  // watches share one connection, the dashboard server's /dashboard/watch (see proxy.ts):
+  // browsers open at most six connections per host, so four per tab would starve a second tab.
+  // Contracts:
+  // - A watch that ends (its timeoutSeconds, a broken connection) is opened again from the last
+  //   resourceVersion seen (an object's or a BOOKMARK's) of every collection; nothing is listed.
+  // - A 410 (an ERROR event with code 410, or the API server's HTTP 410) relists that collection,
+  //   then the watch resumes; any other ERROR event relists its collection after the back-off.
+  // - No answer or a 502 is a lost connection (banner, dimmed data, retries doubling from
+  //   INTERVAL up to MAX_BACKOFF_MS) and the re-watch starts from the last resourceVersions; a 401
+  //   of the dashboard server ends the session: no more watches or polls until the refresh button.
+  // - The refresh button relists all four collections (the watch is closed and opened again).
+  // - ?refresh=0 (auto-refresh off): no watch and no timer; the page lists at load, on the
+  //   refresh button and after a write, and fetches the selected DaemonSet's revisions when it
+  //   is selected. Nothing changes by itself.
+  // - Watch events do not redraw by themselves: a tick (runPoll) every INTERVAL ms, or longer
+  //   while lost, re-polls the selected DaemonSet's revisions, renders what changed since (so a
+  //   burst of events is one render) and reloads a followed log. The next tick waits at least
+  //   four times as long as this one took, so a large fleet never keeps the browser more than ~20% busy.
 
-  var running = false, again = false, timer = null;
+  /** A collection: its list path, its objects by "namespace/name", the last resourceVersion seen. */
+  function collection(name, path) {
+    return { name: name, path: path, items: new Map(), rv: '', listed: false, stale: true, dirty: false };
+  }
+  var store = {
+    nodes: collection('nodes', '/api/v1/nodes'),
+    dss: collection('dss', '/apis/apps/v1/daemonsets'),
+    pods: collection('pods', '/api/v1/pods'),
+    events: collection('events', '/api/v1/events')
+  };
+  var COLLECTIONS = [store.nodes, store.dss, store.pods, store.events];
+  /** A watch lasts 5 to 10 minutes (spread, as informers do), then resumes from its resourceVersion. */
+  var WATCH_MIN_SECONDS = 300;
+  /** A watch that ended sooner than this without news is opened again only after this long. */
+  var MIN_WATCH_MS = 1000;
+  /** Longest wait between two attempts while the server cannot be reached. */
+  var MAX_BACKOFF_MS = 30000;
 
-  function requestRefresh() {
-    if (running) { again = true; return; }
-    runRefresh();
+  /** The arrays the renderers read (sorted nodes, DaemonSets, newest-first events, pod index), from the Maps that changed. */
+  function derive() {
+    var now = Date.now();
+    COLLECTIONS.forEach(function (c) {
+      if (!c.dirty) return;
+      c.dirty = false;
+      var list = Array.from(c.items.values());
+      if (c === store.nodes) state.nodes = list.sort(byName);
+      else if (c === store.dss) state.dss = list.sort(byKey);
+      else if (c === store.pods) { state.pods = list; indexPods(); }
+      else {
+        // A timestamp in the future (a wrong clock, a hand-made event) counts as now, so it
+        // does not stay on top for good.
+        var sortTime = function (e) { return Math.min(eventTime(e), now); };
+        state.events = list.sort(function (a, b) { return sortTime(b) - sortTime(a); });
+      }
+    });
   }
 
-  /** Longest wait between two refreshes while the server cannot be reached. */
-  var MAX_BACKOFF_MS = 30000;
-  // On a large cluster a refresh (four full lists) takes long: the next one waits at least
-  // four times as long as the last took, so the page never keeps the server more than ~20%
-  // busy, whatever the interval asked for. While the server cannot be reached the wait doubles
-  // with every failed refresh (up to MAX_BACKOFF_MS); once the session has ended (401) the page
-  // stops polling: only the new sign-in address can help.
-  async function runRefresh() {
-    clearTimeout(timer);
-    timer = null;
-    running = true;
-    var started = Date.now();
+  /** Lists the collections, replacing their Maps; resolves with the errors (none: all listed). */
+  async function relist(cols) {
+    cols.forEach(function (c) { c.stale = false; });
+    var jobs = cols.map(function (c) { return getJSON(c.path); });
+    jobs.push(state.version ? Promise.resolve(null) : getJSON('/version'));
+    var r = await Promise.allSettled(jobs);
+    var errs = [];
+    cols.forEach(function (c, i) {
+      if (r[i].status === 'rejected') { c.stale = true; errs.push(r[i].reason); return; }
+      var list = r[i].value, m = new Map();
+      items(list).forEach(function (o) { m.set(key(o), o); });
+      c.items = m;
+      c.rv = (list && list.metadata && list.metadata.resourceVersion) || '';
+      c.listed = true;
+      c.dirty = true;
+    });
+    var v = r[cols.length];
+    if (v.status === 'fulfilled' && v.value) state.version = v.value.gitVersion || null;
+    return errs;
+  }
+
+  /**
+   * Applies one line of /dashboard/watch. Returns null to go on, or {error} to stop the watch
+   * (error null after a 410: the collection is marked stale and relisted).
+   */
+  function applyWatchLine(msg) {
+    var c = msg && COLLECTIONS[msg.watch];
+    if (!c) return null;
+    var st = msg.status || (msg.event && msg.event.type === 'ERROR' ? msg.event.object || {} : null);
+    if (st) {
+      c.stale = true;
+      if (st.code === 410) return { error: null };
+      var err = new Error(st.message || 'watch of ' + c.path + ' failed (HTTP ' + st.code + ')');
+      err.status = st.code;
+      if (st.code === 502) err.unreachable = true;
+      return { error: err };
+    }
+    var ev = msg.event || {}, obj = ev.object, rv = meta(obj).resourceVersion;
+    if (ev.type === 'ADDED' || ev.type === 'MODIFIED') { c.items.set(key(obj), obj); c.dirty = true; }
+    else if (ev.type === 'DELETED') { c.items.delete(key(obj)); c.dirty = true; }
+    else if (ev.type !== 'BOOKMARK') return null;
+    if (rv) c.rv = rv;
+    return null;
+  }
+
+  /**
+   * Watches every collection from its resourceVersion over one connection and applies the
+   * events until the watch ends (or signal aborts it). Resolves with an error (no answer,
+   * session ended, an error other than 410) or null. onOpen runs once the watch answered 200.
+   */
+  async function watchAll(signal, onOpen) {
+    var seconds = WATCH_MIN_SECONDS + Math.floor(Math.random() * WATCH_MIN_SECONDS);
+    var query = COLLECTIONS.map(function (c) {
+      return 'path=' + enc(c.path + '?watch=1&allowWatchBookmarks=true&timeoutSeconds=' + seconds + '&resourceVersion=' + enc(c.rv));
+    }).join('&');
+    var res;
     try {
-      await load();
-    } finally {
-      running = false;
-      render();
-      if (state.sessionEnded) { again = false; closeLog(); return; }
-      if (openLog && $('log-follow').checked && !state.lostSince) followLog();
-      if (again) { again = false; runRefresh(); }
-      else if (INTERVAL > 0) {
-        var wait = Math.max(INTERVAL, 4 * (Date.now() - started));
-        if (state.failures > 0) wait = Math.min(MAX_BACKOFF_MS, Math.max(wait, INTERVAL * Math.pow(2, state.failures)));
-        timer = setTimeout(runRefresh, wait);
+      res = await fetch('/dashboard/watch?' + query, { headers: { Accept: 'application/x-ndjson' }, signal: signal, cache: 'no-store', credentials: 'same-origin' });
+    } catch (e) {
+      if (signal.aborted) return null;
+      var down = new Error('cannot reach the dashboard server');
+      down.unreachable = true;
+      return down;
+    }
+    if (!res.ok) {
+      var text = '';
+      try { text = await res.text(); } catch (e) { /* the status is enough */ }
+      return httpError(res, text);
+    }
+    onOpen();
+    var reader = res.body.getReader(), decoder = new TextDecoder(), rest = '';
+    try {
+      for (;;) {
+        var chunk = await reader.read();
+        if (chunk.done) return null;
+        var lines = (rest + decoder.decode(chunk.value, { stream: true })).split('\n');
+        rest = lines.pop();
+        for (var i = 0; i < lines.length; i++) {
+          if (lines[i].trim() === '') continue;
+          var msg;
+          try { msg = JSON.parse(lines[i]); } catch (e) {
+            COLLECTIONS.forEach(function (c) { c.stale = true; });
+            return new Error('invalid data in the watch stream');
+          }
+          var stop = applyWatchLine(msg);
+          if (stop) { reader.cancel().catch(function () { /* closing anyway */ }); return stop.error; }
+        }
       }
+    } catch (e) {
+      // The stream broke (the server went away) or was aborted: the watch has ended; opening
+      // it again tells which.
+      return null;
     }
   }
 
-  /** Fetches the four lists (and /version, and the selected DaemonSet's revisions) in parallel. */
-  async function load() {
-    var sel = state.selected;
-    var paths = ['/api/v1/nodes', '/apis/apps/v1/daemonsets', '/api/v1/pods', '/api/v1/events'];
-    var jobs = paths.map(getJSON);
-    jobs.push(state.version ? Promise.resolve(null) : getJSON('/version'));
-    jobs.push(sel ? getJSON('/apis/apps/v1/namespaces/' + enc(sel.split('/')[0]) + '/controllerrevisions') : Promise.resolve(null));
-    var r = await Promise.allSettled(jobs);
+  var sync = { running: false, live: false, abort: null, wake: null };
+  /** Sleeps ms (Infinity: until woken); requestRefresh wakes it. */
+  function sleep(ms) {
+    return new Promise(function (resolve) {
+      var t = ms === Infinity ? null : setTimeout(done, ms);
+      function done() { clearTimeout(t); if (sync.wake === done) sync.wake = null; resolve(); }
+      sync.wake = done;
+    });
+  }
+  function backoffMs() {
+    return Math.min(MAX_BACKOFF_MS, Math.max(INTERVAL, INTERVAL * Math.pow(2, state.failures)));
+  }
+
+  /** The refresh button (and, with auto-refresh off, a write): relists all four collections. */
+  function requestRefresh() {
+    COLLECTIONS.forEach(function (c) { c.stale = true; });
+    if (sync.abort) sync.abort.abort();
+    if (sync.wake) sync.wake();
+    if (!sync.running) syncLoop();
+  }
+
+  /** Lists what is stale, watches, and again, until the session ends (see the contracts above). */
+  async function syncLoop() {
+    sync.running = true;
+    try {
+      for (;;) {
+        var stale = COLLECTIONS.filter(function (c) { return c.stale; });
+        var errs = [];
+        if (stale.length > 0) {
+          errs = await relist(stale);
+          noteOutcome(errs);
+          if (state.sessionEnded) { endSession(); return; }
+          pollSoon();
+        }
+        if (errs.length === 0 && INTERVAL > 0) {
+          var ctl = new AbortController(), opened = Date.now();
+          sync.abort = ctl;
+          var werr = await watchAll(ctl.signal, function () {
+            sync.live = true;
+            // Connected again: the banner goes, the data is current.
+            if (state.error || state.lostSince) { noteOutcome([]); render(); }
+          });
+          sync.abort = null;
+          sync.live = false;
+          if (werr) {
+            errs = [werr];
+            noteOutcome(errs);
+            if (state.sessionEnded) { endSession(); return; }
+            render();
+          } else if (!ctl.signal.aborted && !COLLECTIONS.some(function (c) { return c.stale; }) && Date.now() - opened < MIN_WATCH_MS) {
+            await sleep(MIN_WATCH_MS);
+          }
+        }
+        if (errs.length > 0) await sleep(INTERVAL > 0 ? backoffMs() : Infinity);
+        else if (INTERVAL === 0 && !COLLECTIONS.some(function (c) { return c.stale; })) await sleep(Infinity);
+      }
+    } finally {
+      sync.running = false;
+    }
+  }
+
+  /** After the session ended: no tick, no log; the page shows why. */
+  function endSession() {
+    clearTimeout(pollTimer);
+    pollTimer = null;
+    closeLog();
+    render();
+  }
+
+  /** Sets the banner state from the errors of a list or watch (none: all is well). */
+  function noteOutcome(errs) {
     var failure = null, unreachable = null, ended = false;
-    for (var i = 0; i < 4; i++) {
-      if (r[i].status !== 'rejected') continue;
-      var why = r[i].reason;
+    errs.forEach(function (why) {
       failure = failure || why.message;
       if (why.sessionEnded) ended = true;
       if (why.unreachable && !unreachable) unreachable = why.status === 502 ? 'the API server' : 'the dashboard server';
-    }
+    });
     if (ended) {
       state.sessionEnded = true;
       state.error = 'Session ended: the dashboard server no longer accepts this browser\'s sign-in (it was restarted, and everynode up printed a new address). Open the new address printed by everynode up (http://…/?token=…).';
@@ -436,24 +623,52 @@ const SCRIPT = String.raw`
       state.lostSince = null;
       state.lostWhat = null;
     }
-    if (r[0].status === 'fulfilled') state.nodes = items(r[0].value).slice().sort(byName);
-    if (r[1].status === 'fulfilled') state.dss = items(r[1].value).slice().sort(byKey);
-    if (r[2].status === 'fulfilled') state.pods = items(r[2].value);
-    // A timestamp in the future (a wrong clock, a hand-made event) counts as now, so it does
-    // not stay on top for good.
-    var loadedAt = Date.now();
-    var sortTime = function (e) { return Math.min(eventTime(e), loadedAt); };
-    if (r[3].status === 'fulfilled') state.events = items(r[3].value).slice().sort(function (a, b) { return sortTime(b) - sortTime(a); });
-    if (r[4].status === 'fulfilled' && r[4].value) state.version = r[4].value.gitVersion || null;
-    if (sel && sel === state.selected) {
-      state.revisions = r[5].status === 'fulfilled'
-        ? { key: sel, items: items(r[5].value), error: null }
-        : { key: sel, items: state.revisions && state.revisions.key === sel ? state.revisions.items : [], error: r[5].reason.message };
-    }
-    indexPods();
-    // Until every list has loaded once, the tables say "loading…" rather than "no items".
-    state.loaded = state.loaded || !failure;
+    // Until every collection has been listed once, the tables say "loading…" rather than "no items".
+    state.loaded = state.loaded || COLLECTIONS.every(function (c) { return c.listed; });
     if (failure) { state.error = failure; } else { state.error = null; state.lastUpdated = new Date(); }
+  }
+
+  // ---- the tick: revisions, render, log follow -------------------------------------------
+  // At most one tick runs at a time; one asked for while one runs (selection, write) runs
+  // right after it; the timer is armed only when a tick has finished.
+
+  var polling = false, pollAgain = false, pollTimer = null;
+  function pollSoon() {
+    if (polling) { pollAgain = true; return; }
+    runPoll();
+  }
+  async function runPoll() {
+    clearTimeout(pollTimer);
+    pollTimer = null;
+    polling = true;
+    var started = Date.now();
+    try {
+      await loadRevisions();
+    } finally {
+      polling = false;
+      // While the watch is open without error, the data is current.
+      if (sync.live && !state.error) state.lastUpdated = new Date();
+      render();
+      if (state.sessionEnded) { pollAgain = false; closeLog(); return; }
+      if (openLog && $('log-follow').checked && !state.lostSince) followLog();
+      if (pollAgain) { pollAgain = false; runPoll(); }
+      else if (INTERVAL > 0) {
+        var wait = Math.max(INTERVAL, 4 * (Date.now() - started));
+        if (state.failures > 0) wait = Math.min(MAX_BACKOFF_MS, Math.max(wait, INTERVAL * Math.pow(2, state.failures)));
+        pollTimer = setTimeout(runPoll, wait);
+      }
+    }
+  }
+  /** The selected DaemonSet's controller revisions (a plain GET each tick: they change rarely and are few). */
+  async function loadRevisions() {
+    var sel = state.selected;
+    if (!sel) return;
+    var list = null, error = null;
+    try { list = await getJSON('/apis/apps/v1/namespaces/' + enc(sel.split('/')[0]) + '/controllerrevisions'); } catch (e) { error = e.message; }
+    if (sel !== state.selected) return;
+    state.revisions = error === null
+      ? { key: sel, items: items(list), error: null }
+      : { key: sel, items: state.revisions && state.revisions.key === sel ? state.revisions.items : [], error: error };
   }
 
   // ---- derived data ---------------------------------------------------------------------
@@ -739,6 +954,7 @@ const SCRIPT = String.raw`
   // ---- rendering ------------------------------------------------------------------------
 
   function render() {
+    derive();
     var now = Date.now();
     renderHeader();
     renderDaemonSets(now);
@@ -1113,7 +1329,7 @@ const SCRIPT = String.raw`
     closeLog();
     history.replaceState(null, '', location.pathname + location.search + (k ? '#ds=' + enc(k) : ''));
     render();
-    if (k) requestRefresh();
+    if (k) pollSoon();
   }
 
   var logSeq = 0;
@@ -1139,11 +1355,7 @@ const SCRIPT = String.raw`
     n.hidden = !text;
   }
   function findPod(ns, name) {
-    for (var i = 0; i < state.pods.length; i++) {
-      var m = meta(state.pods[i]);
-      if (m.namespace === ns && m.name === name) return state.pods[i];
-    }
-    return null;
+    return store.pods.items.get(ns + '/' + name) || null;
   }
   /** The newest pod (not being deleted) of the DaemonSet on the node, other than the one named. */
   function replacementPod(dsUid, node, oldName) {
@@ -1235,7 +1447,9 @@ const SCRIPT = String.raw`
     try {
       await request(method, path, opts);
       state.action = { text: describe + ': done', error: false };
-      requestRefresh();
+      // The change comes with the watch; without one (auto-refresh off) a relist shows it.
+      if (INTERVAL > 0) pollSoon();
+      else requestRefresh();
     } catch (e) {
       state.action = { text: describe + ' failed: ' + e.message, error: true };
       state.error = e.message;
@@ -1290,7 +1504,7 @@ const SCRIPT = String.raw`
   $('events-warnings-only').addEventListener('change', function () { renderEvents(Date.now()); });
   window.addEventListener('hashchange', function () { select(selectionFromHash()); });
 
-  $('refresh-mode').textContent = INTERVAL > 0 ? 'auto-refresh every ' + (INTERVAL >= 1000 ? INTERVAL / 1000 + ' s' : INTERVAL + ' ms') : 'auto-refresh off';
+  $('refresh-mode').textContent = INTERVAL > 0 ? 'live, redrawn every ' + (INTERVAL >= 1000 ? INTERVAL / 1000 + ' s' : INTERVAL + ' ms') : 'auto-refresh off';
   render();
   requestRefresh();
 })();

@@ -28,13 +28,30 @@
 //   and its body, streamed with backpressure (watches and log follows work; a reader that
 //   stops reading stops the upstream reads). A client that goes away aborts the upstream
 //   request.
+//   The status line and headers go out at once (a watch with no event yet is established
+//   for its client), then every upstream chunk as it comes (chunked, no buffering). The server
+//   sets no timeout of its own on an answer: a watch lasts until the API server ends it (its
+//   timeoutSeconds), the client goes away or the upstream connection breaks.
 // - An unreachable API server is a 502 with a Kubernetes Status whose message says so.
+// - `GET /dashboard/watch?path=P&path=P...` (the page's informer): up to 8 watches of the API
+//   in one answer, so one tab holds one long-lived connection (browsers allow six per host over
+//   HTTP/1.1; four watches per tab would starve a second tab). Each P is a path with query that
+//   may be forwarded (above) under `/api/` or `/apis/` and asks for `watch=1` or `watch=true`.
+//   The answer is 200 with newline-delimited JSON, one line per upstream line:
+//   `{"watch":I,"event":E}` with E a watch event exactly as the API server sent it (I is the
+//   index of its path), or `{"watch":I,"status":S}` when watch I got no stream: S is the API
+//   server's Status for a non-200 answer, or a 502 Status when it cannot be reached. The answer
+//   ends when any of its watches ends (its timeout, an error, a broken connection), so the
+//   client re-watches all of them from the last resourceVersions it saw; a client that goes
+//   away aborts every upstream watch. Backpressure as above: a reader that stops reading stops
+//   the upstream reads.
 
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { isIP } from 'node:net';
+import { StringDecoder } from 'node:string_decoder';
 import { chunkBytes, type Transport, type TransportRequest } from '../client/index.js';
 import type { Logger } from '../util/logger.js';
 import { dashboardPage } from './page.js';
@@ -222,6 +239,8 @@ async function forward(transport: Transport, req: IncomingMessage, res: ServerRe
     if (v !== undefined) out[h] = v;
   }
   res.writeHead(answer.statusCode, out);
+  // Headers at once: a watch without events yet (or a quiet log follow) is open for the client.
+  res.flushHeaders();
   if (method === 'HEAD') {
     abort.abort();
     res.end();
@@ -238,6 +257,94 @@ async function forward(transport: Transport, req: IncomingMessage, res: ServerRe
     // The upstream stream broke (or we aborted it): end what we sent.
     res.destroy();
   }
+}
+
+/** The path of the watch multiplexer (see the file contract). */
+export const DASHBOARD_WATCH_PATH = '/dashboard/watch';
+const maxMultiplexedWatches = 8;
+
+/** The watch paths of a multiplexer request, or why they may not be forwarded. */
+function watchPaths(params: URLSearchParams): string[] | { refused: string } {
+  const paths = params.getAll('path');
+  if (paths.length === 0 || paths.length > maxMultiplexedWatches) return { refused: `name 1 to ${maxMultiplexedWatches} watches with path=` };
+  for (const p of paths) {
+    const q = p.indexOf('?');
+    const pathname = q < 0 ? p : p.slice(0, q);
+    if (!pathname.startsWith('/api/') && !pathname.startsWith('/apis/')) return { refused: `${pathname}: only /api/ and /apis/ paths are watched` };
+    const why = refusedPath(pathname);
+    if (why) return { refused: `${pathname}: ${why}` };
+    const watch = new URLSearchParams(q < 0 ? '' : p.slice(q + 1)).get('watch');
+    if (watch !== '1' && watch !== 'true') return { refused: `${pathname}: a watch needs watch=1` };
+  }
+  return paths;
+}
+
+/**
+ * Serves `GET /dashboard/watch` (see the file contract): the watches in `paths`, merged line by
+ * line into one answer that ends when the first of them ends.
+ */
+async function multiplexWatches(transport: Transport, res: ServerResponse, paths: string[], logger: Logger | undefined): Promise<void> {
+  const abort = new AbortController();
+  res.on('close', () => abort.abort());
+  res.writeHead(200, { 'Content-Type': 'application/x-ndjson', 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff', 'Content-Security-Policy': forwardedCsp });
+  res.flushHeaders();
+  /** Writes one line; resolves when the client may take more (backpressure). */
+  const send = async (line: string): Promise<void> => {
+    if (res.destroyed || abort.signal.aborted) return;
+    if (!res.write(line)) await Promise.race([once(res, 'drain'), once(res, 'close')]);
+  };
+  const status = (code: number, reason: string, message: string): string => JSON.stringify({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, code });
+  const one = async (i: number, path: string): Promise<void> => {
+    let answer;
+    try {
+      answer = await transport({ method: 'GET', path, headers: { Accept: 'application/json' }, signal: abort.signal });
+    } catch (err) {
+      if (abort.signal.aborted) return;
+      const message = err instanceof Error ? err.message : String(err);
+      logger?.warn(`dashboard: watch ${path}: ${message}`);
+      await send(`{"watch":${i},"status":${status(502, 'ServiceUnavailable', `cannot reach the API server: ${message}`)}}\n`);
+      return;
+    }
+    if (answer.statusCode !== 200) {
+      let text = '';
+      try {
+        for await (const c of answer.body) text += chunkBytes(c).toString('utf8');
+      } catch {
+        // A broken error answer: its status code is all there is.
+      }
+      let st: string;
+      try {
+        const parsed: unknown = JSON.parse(text);
+        st = typeof parsed === 'object' && parsed !== null && (parsed as { kind?: unknown }).kind === 'Status' ? JSON.stringify(parsed) : status(answer.statusCode, 'Unknown', `HTTP ${answer.statusCode}`);
+      } catch {
+        st = status(answer.statusCode, 'Unknown', `HTTP ${answer.statusCode}: ${text.trim().slice(0, 200)}`);
+      }
+      await send(`{"watch":${i},"status":${st}}\n`);
+      return;
+    }
+    // Upstream chunks split lines anywhere; only whole lines are passed on.
+    const decoder = new StringDecoder('utf8');
+    let partial = '';
+    try {
+      for await (const chunk of answer.body) {
+        if (abort.signal.aborted) return;
+        const text = partial + decoder.write(chunkBytes(chunk));
+        const lines = text.split('\n');
+        partial = lines.pop() ?? '';
+        let out = '';
+        for (const line of lines) if (line.trim() !== '') out += `{"watch":${i},"event":${line}}\n`;
+        if (out !== '') await send(out);
+      }
+    } catch {
+      // The upstream stream broke (or was aborted): this watch has ended.
+    }
+  };
+  const watches = paths.map((p, i) => one(i, p));
+  // The first watch to end ends the answer (and aborts the others).
+  await Promise.race(watches);
+  abort.abort();
+  await Promise.allSettled(watches);
+  if (!res.destroyed) res.end();
 }
 
 function handler(opts: DashboardOptions, session: Session) {
@@ -274,6 +381,12 @@ function handler(opts: DashboardOptions, session: Session) {
         res.writeHead(200, pageHeaders);
         res.end(method === 'HEAD' ? undefined : dashboardPage);
         return;
+      }
+      if (pathname === DASHBOARD_WATCH_PATH) {
+        if (method !== 'GET') return sendStatus(res, 405, 'MethodNotAllowed', `${method} is not allowed here`);
+        const paths = watchPaths(params);
+        if (!Array.isArray(paths)) return sendStatus(res, 400, 'BadRequest', paths.refused);
+        return multiplexWatches(opts.transport, res, paths, opts.logger);
       }
       if (!forwardedExact.has(pathname) && !forwardedPrefixes.some((p) => pathname.startsWith(p))) {
         return sendStatus(res, 404, 'NotFound', `${pathname} is not served by the dashboard`);

@@ -116,6 +116,74 @@ describe('dashboard server', () => {
     watch.destroy();
   });
 
+  it('answers a watch at once, before its first event', async () => {
+    const list = JSON.parse((await call('GET', '/api/v1/namespaces/default/configmaps')).text) as { metadata: { resourceVersion: string } };
+    const url = new URL(`/api/v1/namespaces/default/configmaps?watch=1&resourceVersion=${list.metadata.resourceVersion}&timeoutSeconds=20`, dashboard.baseUrl);
+    const status = await new Promise<number>((resolve, reject) => {
+      const watch = httpRequest(url, { headers: { cookie: dashboard.cookie } }, (res) => {
+        resolve(res.statusCode ?? 0);
+        watch.destroy();
+      });
+      watch.on('error', reject);
+      watch.end();
+      setTimeout(() => {
+        watch.destroy();
+        reject(new Error('no answer within 3 s to a watch without events'));
+      }, 3_000).unref();
+    });
+    expect(status).toBe(200);
+  });
+
+  it('multiplexes watches for the page: tagged events, a 410 relayed, and the answer ends with the first watch', async () => {
+    const list = JSON.parse((await call('GET', '/api/v1/namespaces/default/configmaps')).text) as { metadata: { resourceVersion: string } };
+    const rv = list.metadata.resourceVersion;
+    const q = (paths: string[]) => '/dashboard/watch?' + paths.map((p) => `path=${encodeURIComponent(p)}`).join('&');
+    const lines: string[] = [];
+    let ended = false;
+    const url = new URL(q([`/api/v1/namespaces/default/configmaps?watch=1&resourceVersion=${rv}&timeoutSeconds=3`, `/api/v1/namespaces/default/secrets?watch=1&resourceVersion=${rv}&timeoutSeconds=20`]), dashboard.baseUrl);
+    const watch = httpRequest(url, { headers: { cookie: dashboard.cookie } }, (res) => {
+      expect(res.statusCode).toBe(200);
+      expect(res.headers['content-type']).toBe('application/x-ndjson');
+      let buf = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => {
+        buf += c;
+        const parts = buf.split('\n');
+        buf = parts.pop() ?? '';
+        lines.push(...parts);
+      });
+      res.on('end', () => (ended = true));
+    });
+    watch.end();
+    cleanup.defer(() => {
+      watch.destroy();
+    });
+    const created = await call('POST', '/api/v1/namespaces/default/configmaps', {
+      headers: { 'content-type': 'application/json', 'x-everynode-dashboard': '1' },
+      body: JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'multiplexed' }, data: { a: '1' } }),
+    });
+    expect(created.status).toBe(201);
+    await waitFor(() => lines.some((l) => l.includes('"multiplexed"')), { timeoutMs: 5_000 });
+    const first = JSON.parse(lines.find((l) => l.includes('"multiplexed"'))!) as { watch: number; event: { type: string; object: { metadata: { name: string } } } };
+    expect(first).toMatchObject({ watch: 0, event: { type: 'ADDED', object: { metadata: { name: 'multiplexed' } } } });
+    // The configmaps watch times out after 3 s: the whole answer ends (the secrets watch too).
+    await waitFor(() => ended, { timeoutMs: 10_000 });
+
+    // A resourceVersion this store never had: the API server's 410 comes through as an ERROR event.
+    const expired = await call('GET', q(['/api/v1/namespaces/default/configmaps?watch=1&resourceVersion=999999999', `/api/v1/nodes?watch=true&resourceVersion=${rv}`]));
+    expect(expired.status).toBe(200);
+    const msgs = expired.text.trim().split('\n').map((l) => JSON.parse(l) as { watch: number; event?: { type: string; object: { code?: number } } });
+    expect(msgs).toEqual([expect.objectContaining({ watch: 0, event: expect.objectContaining({ type: 'ERROR', object: expect.objectContaining({ code: 410, reason: 'Expired' }) }) })]);
+
+    // Only watches of forwardable API paths, signed in, with GET.
+    expect((await call('GET', q(['/api/v1/namespaces']))).status).toBe(400);
+    expect((await call('GET', q(['/api/v1/namespaces/default/pods/x/exec?watch=1']))).status).toBe(400);
+    expect((await call('GET', q(['/version?watch=1']))).status).toBe(400);
+    expect((await call('GET', '/dashboard/watch')).status).toBe(400);
+    expect((await call('GET', q(['/api/v1/nodes?watch=1']), { cookie: null })).status).toBe(401);
+    expect((await call('POST', q(['/api/v1/nodes?watch=1']), { headers: { 'x-everynode-dashboard': '1' } })).status).toBe(405);
+  });
+
   it('refuses writes without the dashboard header, preflights, foreign Host names and unknown paths', async () => {
     const body = JSON.stringify({ data: { a: '2' } });
     const plain = await call('PATCH', '/api/v1/namespaces/default/configmaps/through-dashboard', { headers: { 'content-type': 'application/merge-patch+json' }, body });
