@@ -21,7 +21,8 @@ import { StorageError, type Store } from '../storage/index.js';
 
 export const CLUSTER_CA_KEY = '/everynode/cluster-ca';
 
-function refusal(dataDir: string, why: string): Error {
+/** The error of a data dir that is not the cluster's (what to copy into it). */
+export function refusal(dataDir: string, why: string): Error {
   return new Error(
     `${why}: a server joining a cluster on a shared store needs the files of an existing server's data dir. ` +
       `Copy tls/, secrets-encryption.key, tokens.json and kubeconfig.yaml from one of its servers into ${dataDir} and start again ` +

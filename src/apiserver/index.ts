@@ -39,7 +39,7 @@ import { pullSharedTokens, startTokenSharing, type TokenSharing } from './shared
 import { startKubernetesService, type KubernetesServiceReconciler } from './kubernetes-service.js';
 import { createHandler } from './handler.js';
 import { createBackupHandler } from './backup.js';
-import { clusterCaGuard } from './cluster-ca.js';
+import { CLUSTER_CA_KEY, clusterCaGuard, refusal } from './cluster-ca.js';
 import { ServerHealth } from './health.js';
 import { maxBodyBytes } from './http.js';
 import { ensureBootstrapRbac, initRequestSecurity, writeAdminKubeconfig, type RequestSecurity } from './security.js';
@@ -201,6 +201,9 @@ function urlHost(host: string): string {
   return host.includes(':') ? `[${host}]` : host;
 }
 
+/** The encrypted value servers sharing a store check their Secrets key with (openSecretsEncryptedStore). */
+export const SECRETS_ENCRYPTION_CHECK_KEY = '/everynode/secrets-encryption-check';
+
 /** Storage key prefix of Secrets (= keyPrefix of the secrets kind); their values are encrypted at rest. */
 export const SECRETS_KEY_PREFIX = `${registryRoot}core/secrets/`;
 
@@ -218,7 +221,25 @@ function sqliteStoreOf(store: Store): SqliteStore | undefined {
 async function openSecretsEncryptedStore(url: string, dataDir: string): Promise<Store> {
   const raw = await openStore(url);
   try {
-    return await openEncryptedStore(raw, { keyFile: join(dataDir, SECRETS_ENCRYPTION_KEY_FILE), prefixes: [SECRETS_KEY_PREFIX] });
+    if (raw instanceof SqliteStore) return await openEncryptedStore(raw, { keyFile: join(dataDir, SECRETS_ENCRYPTION_KEY_FILE), prefixes: [SECRETS_KEY_PREFIX] });
+    // A shared store also holds an encrypted check value, written by every server at start with
+    // its current key: a server whose data dir lacks the cluster's key file (which would mint a
+    // key of its own) or holds another key is refused at start, as with a stored Secret, even
+    // while no Secret exists yet; Secrets written through one server would otherwise not
+    // decrypt on the others. Rewritten at each start, so a key rotation carries it along.
+    const keyFile = join(dataDir, SECRETS_ENCRYPTION_KEY_FILE);
+    if (!existsSync(keyFile) && (await raw.get(CLUSTER_CA_KEY))) throw refusal(dataDir, `the store already holds a cluster, and ${dataDir} has no ${SECRETS_ENCRYPTION_KEY_FILE}`);
+    const store = await openEncryptedStore(raw, { keyFile, prefixes: [SECRETS_KEY_PREFIX, SECRETS_ENCRYPTION_CHECK_KEY] });
+    const check = JSON.stringify({ check: 'everynode secrets encryption' });
+    const kv = await store.get(SECRETS_ENCRYPTION_CHECK_KEY);
+    try {
+      if (kv) await store.update(SECRETS_ENCRYPTION_CHECK_KEY, check, kv.modRevision);
+      else await store.create(SECRETS_ENCRYPTION_CHECK_KEY, check);
+    } catch (err) {
+      // Another server wrote it at the same moment: it has been checked, and is current.
+      if (!(err instanceof StorageError && (err.code === 'Conflict' || err.code === 'AlreadyExists'))) throw err;
+    }
+    return store;
   } catch (err) {
     await raw.close();
     throw err;

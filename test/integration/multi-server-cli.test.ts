@@ -5,7 +5,7 @@
 //
 // Without the `etcd` binary the etcd cases are skipped with a message naming `etcd-server`.
 
-import { existsSync } from 'node:fs';
+import { cpSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -79,11 +79,26 @@ describe.skipIf(!haveEtcd)('everynode server --store etcd', () => {
     w.stop();
   });
 
-  it('refuses a server whose data dir is not the cluster\'s: a fresh one, or another cluster\'s', async () => {
-    for (const dataDir of [makeTempDir(cleanup, 'multi-cli-fresh'), (await clusterDataDirs(cleanup, 1))[0]!]) {
+  it('refuses a server whose data dir is not the cluster\'s: a fresh one, another cluster\'s, or one without the cluster\'s Secrets key (even while no Secret exists)', async () => {
+    const fresh = makeTempDir(cleanup, 'multi-cli-fresh');
+    const otherCluster = (await clusterDataDirs(cleanup, 1))[0]!;
+    // The cluster's files, but its Secrets key left out, or replaced by another cluster's.
+    const noKey = makeTempDir(cleanup, 'multi-cli-nokey');
+    const otherKey = makeTempDir(cleanup, 'multi-cli-otherkey');
+    for (const d of [noKey, otherKey]) for (const f of ['tls', 'tokens.json', 'kubeconfig.yaml']) cpSync(join(dirs[0]!, f), join(d, f), { recursive: true });
+    cpSync(join(otherCluster, 'secrets-encryption.key'), join(otherKey, 'secrets-encryption.key'));
+    const copyAll = "a server joining a cluster on a shared store needs the files of an existing server's data dir\\. Copy tls\\/, secrets-encryption\\.key, tokens\\.json and kubeconfig\\.yaml from one of its servers into ";
+    const cases: [string, RegExp][] = [
+      [fresh, new RegExp(`the store already holds a cluster, and \\S+ has no secrets-encryption\\.key: ${copyAll}`)],
+      [otherCluster, /cannot decrypt \/everynode\/secrets-encryption-check.* check the encryption key file \S+ \(servers of one cluster must share it\)/],
+      [noKey, new RegExp(`has no secrets-encryption\\.key: ${copyAll}`)],
+      [otherKey, /cannot decrypt \/everynode\/secrets-encryption-check/],
+    ];
+    for (const [dataDir, message] of cases) {
       const p = spawnNode(cleanup, [everynodeBin, 'server', '--data-dir', dataDir, '--listen', '127.0.0.1:0', '--store', storeUrl]);
       expect((await p.exited).code).toBe(1);
-      expect(p.output()).toMatch(/(the store already holds a cluster, and \S+ has no CA \(tls\/ca\.crt\)|the store belongs to a cluster whose CA is sha256:[0-9a-f]{16}…, not this data dir's \(sha256:[0-9a-f]{16}…\)): a server joining a cluster on a shared store needs the files of an existing server's data dir\. Copy tls\/, secrets-encryption\.key, tokens\.json and kubeconfig\.yaml from one of its servers into /);
+      expect(p.output()).toMatch(message);
+      expect(existsSync(join(dataDir, 'secrets-encryption.key')), dataDir).toBe(dataDir === otherCluster || dataDir === otherKey);
     }
     // The first server's admin kubeconfig works on the second (one cluster, one admin token).
     const creds = credentialsFromKubeconfig(procs[0]!.kubeconfigPath);
