@@ -17,7 +17,7 @@
 
 import type { RevocationEntry, RevocationList } from '../auth/index.js';
 import { StorageError, type Store } from '../storage/index.js';
-import type { Logger } from '../util/logger.js';
+import { outageLog, type Logger } from '../util/logger.js';
 
 export const REVOCATIONS_KEY = '/everynode/auth/revocations';
 
@@ -59,6 +59,7 @@ export function startRevocationSharing(o: { store: Store; list: RevocationList; 
   /** One exchange at a time; a change during one runs another after it. */
   let running: Promise<void> | undefined;
   let again = false;
+  const outage = outageLog(logger, 'sharing revocations through the store');
 
   const push = async (): Promise<void> => {
     for (let attempt = 0; attempt < maxCasAttempts; attempt++) {
@@ -95,8 +96,9 @@ export function startRevocationSharing(o: { store: Store; list: RevocationList; 
         try {
           await push();
           await pull();
+          outage.ok();
         } catch (err) {
-          if (!stopped) logger.warn('sharing revocations through the store failed (retried at the next change)', err);
+          if (!stopped) outage.failed(err);
         }
       } while (again && !stopped);
     })().finally(() => {

@@ -20,7 +20,7 @@
 
 import { mergeTokenStates, type TokenState, type TokenStore } from '../auth/index.js';
 import { StorageError, type Store } from '../storage/index.js';
-import type { Logger } from '../util/logger.js';
+import { outageLog, type Logger } from '../util/logger.js';
 
 export const TOKENS_KEY = '/everynode/auth/tokens';
 
@@ -55,6 +55,7 @@ export function startTokenSharing(o: { store: Store; tokens: TokenStore; logger:
   /** The key's revision and the file's state after the last exchange: unchanged ⇒ nothing to do. */
   let seenRevision = -1;
   let seenLocal = '';
+  const outage = outageLog(logger, 'sharing tokens through the store');
 
   const once = async (): Promise<void> => {
     for (let attempt = 0; attempt < maxCasAttempts; attempt++) {
@@ -85,8 +86,9 @@ export function startTokenSharing(o: { store: Store; tokens: TokenStore; logger:
   const exchange = (): Promise<void> => {
     if (running) return running;
     running = once()
+      .then(() => outage.ok())
       .catch((err: unknown) => {
-        if (!stopped) logger.warn('sharing tokens through the store failed (retried at the next poll)', err);
+        if (!stopped) outage.failed(err);
       })
       .finally(() => {
         running = undefined;

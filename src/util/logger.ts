@@ -57,3 +57,25 @@ export function createLogger(opts: LoggerOptions = {}): Logger {
 
 /** A logger that drops everything (tests). */
 export const silentLogger: Logger = createLogger({ level: 'silent' });
+
+/**
+ * Logs a background loop's failures once per outage: the first failure as a warning (the
+ * message, no stack), repeats at debug, and one info line when the loop works again. For loops
+ * that retry every second or so against a store that may be down for minutes.
+ */
+export function outageLog(logger: Logger, what: string): { failed(err: unknown): void; ok(): void } {
+  let down = false;
+  return {
+    failed(err) {
+      const message = err instanceof Error ? err.message : String(err);
+      if (down) return logger.debug(`${what} still failing: ${message}`);
+      down = true;
+      logger.warn(`${what} failed (retried every second until it works; said once): ${message}`);
+    },
+    ok() {
+      if (!down) return;
+      down = false;
+      logger.info(`${what} works again`);
+    },
+  };
+}

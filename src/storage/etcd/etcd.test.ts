@@ -9,7 +9,7 @@ import { etcdAvailable, startEtcd, type EtcdProcess } from '../../../test/helper
 import { openStore } from '../factory.js';
 import { StorageError } from '../interface.js';
 import { errorCode, record, runStoreConformance, waitFor } from '../testing/conformance.js';
-import { EtcdStore } from './index.js';
+import { EtcdStore, hostPolicy } from './index.js';
 
 let etcd: EtcdProcess | undefined;
 const endpoint = (): string => {
@@ -213,5 +213,20 @@ describe.skipIf(!etcdAvailable())('EtcdStore (real etcd)', () => {
         await impatient.close();
       }
     });
+  });
+});
+
+describe('etcd client fault handling', () => {
+  it('one endpoint gets no circuit breaker (nothing to steer to; it held every call for 5 s after three errors); several get one that retries after 1 s', async () => {
+    const [lib, c] = await Promise.all([import('etcd3'), import('cockatiel')]);
+    expect(hostPolicy(1, lib.isRecoverableError, c)()).toBe(c.noop);
+    const breaker = hostPolicy(3, lib.isRecoverableError, c)();
+    expect(breaker).toBeInstanceOf(c.CircuitBreakerPolicy);
+    // Three recoverable errors open it; a second later it lets a call through again.
+    const unavailable = Object.assign(new lib.GRPCUnavailableError('down'), {});
+    for (let i = 0; i < 3; i++) await expect(breaker.execute(() => Promise.reject(unavailable))).rejects.toBe(unavailable);
+    await expect(breaker.execute(() => Promise.resolve(1))).rejects.toBeInstanceOf(c.BrokenCircuitError);
+    await new Promise((r) => setTimeout(r, 1_100));
+    await expect(breaker.execute(() => Promise.resolve(2))).resolves.toBe(2);
   });
 });

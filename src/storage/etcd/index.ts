@@ -47,6 +47,7 @@
 // Types only: the client library (and gRPC under it, ~6 MB of heap and ~25 MB of RSS) loads
 // when a store is opened, so a server on SQLite never pays for it.
 import type { Etcd3, IKeyValue, IRangeRequest, IRangeResponse, IWatchResponse } from 'etcd3';
+import type { IPolicy } from 'cockatiel';
 import {
   StorageError,
   type KeyValue,
@@ -91,6 +92,20 @@ export interface EtcdStoreStats {
   largestRangeBytes: number;
 }
 
+/**
+ * The etcd client's policy per endpoint. Its default, a circuit breaker opening for 5 s after
+ * three consecutive recoverable errors, exists to steer calls to other endpoints; with one
+ * endpoint there is nowhere to steer, and it turned one broken watch stream (which cancels
+ * every call in flight on that connection) or a paused process into 5 s of 503s for every
+ * client of the server. So: none with one endpoint (each call fails or succeeds on its own, and
+ * the client's global retry still retries it); with several, a breaker that tries the
+ * endpoint again after 1 s.
+ */
+export function hostPolicy(endpoints: number, recoverable: (err: Error) => boolean, c: typeof import('cockatiel')): () => IPolicy {
+  if (endpoints <= 1) return () => c.noop;
+  return () => c.circuitBreaker(c.handleWhen(recoverable), { halfOpenAfter: 1_000, breaker: new c.ConsecutiveBreaker(3) });
+}
+
 export class EtcdStore implements Store {
   /**
    * Parses `etcd://HOST:PORT[,HOST:PORT...][?prefix=/p]` (also `etcd+http://`). The prefix may
@@ -114,8 +129,8 @@ export class EtcdStore implements Store {
 
   /** Connects and checks that etcd answers (fails with Unavailable otherwise). */
   static async open(opts: EtcdStoreOptions): Promise<EtcdStore> {
-    const lib = await import('etcd3');
-    const store = new EtcdStore(opts, lib.Etcd3);
+    const [lib, cockatiel] = await Promise.all([import('etcd3'), import('cockatiel')]);
+    const store = new EtcdStore(opts, lib.Etcd3, (endpoints) => hostPolicy(endpoints, lib.isRecoverableError, cockatiel));
     try {
       await store.currentRevision();
     } catch (err) {
@@ -140,7 +155,7 @@ export class EtcdStore implements Store {
   private readonly watches = new Set<EtcdWatch>();
 
   /** Use `open`; `Client` is the etcd3 client class (loaded by open). */
-  private constructor(opts: EtcdStoreOptions, Client: typeof Etcd3) {
+  private constructor(opts: EtcdStoreOptions, Client: typeof Etcd3, policyFor: (endpoints: number) => () => IPolicy) {
     if (opts.endpoints.length === 0) throw new StorageError('Internal', 'EtcdStore needs at least one endpoint');
     this.endpoints = opts.endpoints.map((e) => e.replace(/^https?:\/\//, ''));
     this.prefix = opts.prefix ?? '';
@@ -158,6 +173,7 @@ export class EtcdStore implements Store {
         'grpc.max_receive_message_length': MAX_RECEIVE_BYTES,
       },
       defaultCallOptions: (ctx) => (ctx.isStream ? {} : { deadline: Date.now() + timeout }),
+      faultHandling: { host: policyFor(this.endpoints.length) },
     });
   }
 
