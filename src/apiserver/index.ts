@@ -36,6 +36,7 @@ import { ServiceAllocator } from './service-alloc.js';
 import { startEventExpiry, type EventExpiry } from './event-expiry.js';
 import { startRevocationSharing, type RevocationSharing } from './shared-revocations.js';
 import { pullSharedTokens, startTokenSharing, type TokenSharing } from './shared-tokens.js';
+import { canonicalizeStoredTimes } from './stored-times.js';
 import { startKubernetesService, type KubernetesServiceReconciler } from './kubernetes-service.js';
 import { createHandler } from './handler.js';
 import { createBackupHandler } from './backup.js';
@@ -293,6 +294,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   let watchCache: WatchCache | undefined;
   let compactor: Compactor | undefined;
   let eventExpiry: EventExpiry | undefined;
+  let storedTimes: Promise<number> | undefined;
   let revocationSharing: RevocationSharing | undefined;
   let tokenSharing: TokenSharing | undefined;
   let kubernetesService: KubernetesServiceReconciler | undefined;
@@ -378,6 +380,11 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       // As compaction, the controller-manager leader's server sweeps (or a server without one).
       eventExpiry = startEventExpiry(store, { ...(opts.eventTtl ?? {}), active: () => !compactionLeader || compactionLeader.isLeader(), onError: (err) => logger.warn('event expiry failed', err) });
     }
+    // Times older builds stored as clients sent them (stored-times.ts), in the background.
+    storedTimes = canonicalizeStoredTimes(store, kinds, logger).catch((err: unknown) => {
+      logger.warn('rewriting times stored by an older build failed (tried again at the next start)', err instanceof Error ? err.message : err);
+      return 0;
+    });
 
     let ready = false;
     const sockets = new Set<Socket>();
@@ -600,6 +607,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
           await auditLog?.close();
           await compactor?.stop();
           await eventExpiry?.stop();
+          await storedTimes;
           await revocationSharing?.stop();
           await tokenSharing?.stop();
           await store.close();
