@@ -25,7 +25,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { writeFileAtomic } from '../auth/files.js';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { defaultNodeName, parseLabels, parseTaints, startAgent, startIdentityRotation, type IdentityRotation, type RunningAgent } from '../agent/index.js';
+import { defaultNodeName, parseLabels, parseTaints, startAgent, startApiForwarder, startIdentityRotation, type IdentityRotation, type RunningAgent } from '../agent/index.js';
 import { loadNodeIdentity, storeNodeIdentity, type NodeIdentity } from '../auth/node-identity.js';
 import { isRestrictedNodeLabel } from '../auth/node.js';
 import { FailoverTransport, HttpTransport, KubeconfigTransport, RestClient, loadKubeconfig, parseServerList, type HttpTransportOptions } from '../client/index.js';
@@ -168,6 +168,12 @@ export async function runAgent(args: string[]): Promise<void> {
     logger.warn(`API server ${from} failed (${cause instanceof Error ? cause.message : String(cause)}); using ${to}`);
   const transport = servers.length > 1 ? new FailoverTransport({ ...creds, servers, onFailover }) : new HttpTransport({ ...creds, server: servers[0]! });
   const client = new RestClient(transport.request);
+  // Pods reach the API where the agent does, trusting the same CA; with several servers through
+  // a forwarder on 127.0.0.1 that follows the agent's failover (api-forwarder.ts).
+  const forwarder =
+    creds.ca && transport instanceof FailoverTransport
+      ? await startApiForwarder({ servers, current: () => transport.currentServer, stateFile: join(dataDir, 'api-forward-port'), logger })
+      : undefined;
   const agent = await startAgent({
     client,
     nodeName,
@@ -179,8 +185,7 @@ export async function runAgent(args: string[]): Promise<void> {
     port,
     logger,
     ...(identity ? { tls: { certPem: identity.servingCertPem, keyPem: identity.servingKeyPem, caPem: identity.caPem } } : {}),
-    // Pods reach the API where the agent does, trusting the same CA.
-    ...(creds.ca ? { apiServer: { url: servers[0]!, caPem: String(creds.ca) } } : {}),
+    ...(creds.ca ? { apiServer: { url: forwarder?.url ?? servers[0]!, caPem: String(creds.ca) } } : {}),
   });
   process.stdout.write(
     identity
@@ -194,6 +199,7 @@ export async function runAgent(args: string[]): Promise<void> {
     logger.info(`${signal} received, stopping the agent (pods keep running)`);
     rotation?.stop();
     await agent.stop({ stopPods: false });
+    await forwarder?.close();
   });
 }
 
