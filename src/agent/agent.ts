@@ -767,7 +767,9 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
   }
 
   async function renewLease(): Promise<void> {
-    const nowMicro = rfc3339Micro(clock.now());
+    // renewTime is taken when the write goes out, after the read (which may have waited for a
+    // hung server and failed over): a renewal must not claim an instant it was not alive at.
+    const now = () => rfc3339Micro(clock.now());
     const owner = node?.metadata.uid
       ? [{ apiVersion: 'v1', kind: 'Node', name: o.nodeName, uid: node.metadata.uid }]
       : undefined;
@@ -780,7 +782,7 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
         apiVersion: 'coordination.k8s.io/v1',
         kind: 'Lease',
         metadata: { name: o.nodeName, namespace: nodeLeaseNamespace, ...(owner ? { ownerReferences: owner } : {}) },
-        spec: { holderIdentity: o.nodeName, leaseDurationSeconds, renewTime: nowMicro },
+        spec: { holderIdentity: o.nodeName, leaseDurationSeconds, renewTime: now() },
       };
       try {
         await client.create<Lease>(leasesResource, nodeLeaseNamespace, fresh);
@@ -792,7 +794,7 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
     const next: Lease = {
       ...lease,
       metadata: { ...lease.metadata, ...(owner && !lease.metadata.ownerReferences?.some((r) => r.uid === owner[0]!.uid) ? { ownerReferences: owner } : {}) },
-      spec: { ...(lease.spec ?? {}), holderIdentity: o.nodeName, leaseDurationSeconds, renewTime: nowMicro },
+      spec: { ...(lease.spec ?? {}), holderIdentity: o.nodeName, leaseDurationSeconds, renewTime: now() },
     };
     try {
       await client.update<Lease>(leasesResource, nodeLeaseNamespace, next);
