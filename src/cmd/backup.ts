@@ -51,9 +51,18 @@ export async function runBackup(args: string[]): Promise<void> {
   const { dataDir } = serverDataDir(values['data-dir']);
   const outDir = path.resolve(out);
   if (fs.existsSync(outDir) && fs.readdirSync(outDir).length > 0) throw new Error(`backup: ${outDir} is not empty`);
+  const existed = fs.existsSync(outDir);
   fs.mkdirSync(outDir, { recursive: true, mode: 0o700 });
   const target = path.join(outDir, 'state.db');
-  const { revision, bytes, from } = await backupStore(dataDir, target);
+  let stored: Awaited<ReturnType<typeof backupStore>>;
+  try {
+    stored = await backupStore(dataDir, target);
+  } catch (err) {
+    // Nothing was backed up (a store on etcd, a server that cannot answer): leave no empty directory behind.
+    if (!existed) fs.rmSync(outDir, { recursive: true, force: true });
+    throw err;
+  }
+  const { revision, bytes, from } = stored;
   const copied = copyDataDirFiles(dataDir, outDir);
   process.stdout.write(`backed up revision ${revision} (${(bytes / 1048576).toFixed(1)} MiB, ${from}) and ${copied.join(', ')} to ${outDir}\n`);
 }

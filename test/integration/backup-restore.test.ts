@@ -130,5 +130,7 @@ describe('everynode backup / restore', () => {
     const r = await everynode('backup', path.join(dir, 'out'), '--data-dir', dir);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/answered 400: the store is etcd: back it up with etcd's own tool \(etcdctl snapshot save\)/);
+    // Nothing backed up, nothing left behind.
+    expect(fs.existsSync(path.join(dir, 'out'))).toBe(false);
   }, 60_000);
 });
