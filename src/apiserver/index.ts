@@ -37,6 +37,7 @@ import { startEventExpiry, type EventExpiry } from './event-expiry.js';
 import { startRevocationSharing, type RevocationSharing } from './shared-revocations.js';
 import { pullSharedTokens, startTokenSharing, type TokenSharing } from './shared-tokens.js';
 import { canonicalizeStoredTimes } from './stored-times.js';
+import { checkStoreFormat } from './store-format.js';
 import { startKubernetesService, type KubernetesServiceReconciler } from './kubernetes-service.js';
 import { createHandler } from './handler.js';
 import { createBackupHandler } from './backup.js';
@@ -305,6 +306,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   let crds: CustomResourceKinds | undefined;
   let audit: AuditLog | undefined;
   try {
+    // A store a newer build has changed is refused (a downgrade), an older one raised (store-format.ts).
+    await checkStoreFormat(store);
     // Servers sharing a store must share the CA (cluster-ca.ts); a SQLite store is its data dir's.
     const caGuard = sqliteStoreOf(store) ? undefined : clusterCaGuard(store, dataDir);
     await caGuard?.beforePki();

@@ -6,7 +6,9 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startServer } from '../../src/apiserver/index.js';
 import { createLogger } from '../../src/util/logger.js';
-import { Cleanup, httpRequest, makeTempDir, registerServer, credentialsFromKubeconfig } from '../helpers/index.js';
+import { Cleanup, httpRequest, makeTempDir, registerServer, credentialsFromKubeconfig, startTestServer } from '../helpers/index.js';
+import { STORE_FORMAT, STORE_FORMAT_KEY } from '../../src/apiserver/store-format.js';
+import { openStore } from '../../src/storage/index.js';
 
 const cleanup = new Cleanup();
 afterAll(() => cleanup.run());
@@ -31,4 +33,31 @@ describe('first start', () => {
     expect((await httpRequest(`${server.url}/api/v1/namespaces`)).status).toBe(200);
     expect(lines.filter((l) => l.includes('issued a new admin token'))).toEqual([]);
   });
+});
+
+describe('a store written by a newer build', () => {
+  const cleanup2 = new Cleanup();
+  afterAll(() => cleanup2.run());
+
+  it('is refused at start, saying what to do, and left as it is', async () => {
+    const ts = await startTestServer(cleanup2, { store: 'sqlite' });
+    const storeUrl = ts.storeUrl;
+    const dataDir = ts.dataDir;
+    await ts.close();
+    const store = await openStore(storeUrl);
+    try {
+      const kv = (await store.get(STORE_FORMAT_KEY))!;
+      expect(JSON.parse(kv.value)).toEqual({ format: STORE_FORMAT });
+      await store.update(STORE_FORMAT_KEY, JSON.stringify({ format: STORE_FORMAT + 1 }), kv.modRevision);
+    } finally {
+      await store.close();
+    }
+    await expect(startTestServer(cleanup2, { dataDir, storeUrl })).rejects.toThrow(/the store was written by a newer everynode \(store format \d+; this build knows format \d+ and older\): start the newer build again/);
+    const after = await openStore(storeUrl);
+    try {
+      expect(JSON.parse((await after.get(STORE_FORMAT_KEY))!.value)).toEqual({ format: STORE_FORMAT + 1 });
+    } finally {
+      await after.close();
+    }
+  }, 60_000);
 });

@@ -1,0 +1,53 @@
+// Which store format a store holds, so a build never serves a store that a newer build has
+// changed in ways it does not know (a downgrade).
+//
+// Contract:
+// - The store key STORE_FORMAT_KEY holds `{"format": N}`. Stores written before the key
+//   existed count as format 1.
+// - At start a server refuses a store whose format is above STORE_FORMAT (naming both and what
+//   to do), and raises a lower or missing one to STORE_FORMAT (compare-and-swap; a server that
+//   loses the race reads again).
+// - STORE_FORMAT goes up when a build stores something an older build would misread or lose
+//   (a change of meaning, not a new field older builds ignore). Format 2: tokens' tombstones and
+//   their sharing, service account tokens bound to Secrets and Nodes, canonical stored times.
+//   Builds before the key cannot refuse; from format 2 on, every build does.
+
+import { StorageError, type Store } from '../storage/index.js';
+
+export const STORE_FORMAT_KEY = '/everynode/store-format';
+export const STORE_FORMAT = 2;
+
+function formatOf(value: string | undefined): number {
+  if (value === undefined) return 1;
+  try {
+    const f = (JSON.parse(value) as { format?: unknown }).format;
+    return typeof f === 'number' && Number.isInteger(f) && f >= 1 ? f : Number.POSITIVE_INFINITY;
+  } catch {
+    return Number.POSITIVE_INFINITY;
+  }
+}
+
+/** Refuses a store of a newer format; raises an older one to this build's. */
+export async function checkStoreFormat(store: Store, ours = STORE_FORMAT): Promise<void> {
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const kv = await store.get(STORE_FORMAT_KEY);
+    const theirs = formatOf(kv?.value);
+    if (theirs > ours) {
+      const what = Number.isFinite(theirs) ? `format ${theirs}` : `an unreadable format (${STORE_FORMAT_KEY}: ${JSON.stringify(kv?.value)})`;
+      throw new Error(
+        `the store was written by a newer everynode (store ${what}; this build knows format ${ours} and older): start the newer build again, ` +
+          'or restore a backup made before the upgrade (`everynode restore`); an older build would misread or lose what the newer one stored',
+      );
+    }
+    if (theirs === ours) return;
+    const body = JSON.stringify({ format: ours });
+    try {
+      if (kv) await store.update(STORE_FORMAT_KEY, body, kv.modRevision);
+      else await store.create(STORE_FORMAT_KEY, body);
+      return;
+    } catch (err) {
+      if (!(err instanceof StorageError && (err.code === 'Conflict' || err.code === 'AlreadyExists' || err.code === 'NotFound'))) throw err;
+    }
+  }
+  throw new Error(`${STORE_FORMAT_KEY}: too many concurrent writers`);
+}
