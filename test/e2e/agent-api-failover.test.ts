@@ -4,44 +4,31 @@
 // processes on one etcd, a real agent process and a real pod process calling the API with its
 // service account's kubeconfig. Skipped, saying why, without the etcd binary.
 
+import { readPodKubeconfigJs } from '../helpers/pod-scripts.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Pod } from '../../src/api/types.js';
 import { clientFromKubeconfig, podsResource } from '../../src/client/index.js';
 import {
   Cleanup,
-  clusterDataDirs,
-  etcdAvailable,
-  etcdSkipReason,
+  describeWithEtcd,
   everynodeBin,
-  freshEtcdStoreUrl,
   makeTempDir,
-  sharedTestEtcd,
   spawnNode,
+  startEtcdCluster,
   startServerProcess,
   waitFor,
   type ServerProcess,
 } from '../helpers/index.js';
 
-const haveEtcd = etcdAvailable();
-
-if (!haveEtcd) {
-  describe('pods of an agent with several API servers', () => {
-    it.skip(etcdSkipReason, () => undefined);
-  });
-}
-
-describe.skipIf(!haveEtcd)('pods of an agent with several API servers', () => {
+describeWithEtcd('pods of an agent with several API servers', () => {
   const cleanup = new Cleanup();
   let a: ServerProcess;
   let b: ServerProcess;
 
   beforeAll(async () => {
-    await sharedTestEtcd(cleanup);
-    const storeUrl = await freshEtcdStoreUrl(cleanup);
-    const dirs = await clusterDataDirs(cleanup, 2);
-    [a, b] = (await Promise.all(dirs.map((dataDir) => startServerProcess(cleanup, { dataDir, extraArgs: ['--store', storeUrl] })))) as [ServerProcess, ServerProcess];
+    [a, b] = (await startEtcdCluster(cleanup, 2, ({ dataDir, storeUrl }) => startServerProcess(cleanup, { dataDir, extraArgs: ['--store', storeUrl] }))).servers as [ServerProcess, ServerProcess];
   }, 60_000);
   afterAll(() => cleanup.run(), 60_000);
 
@@ -54,8 +41,7 @@ describe.skipIf(!haveEtcd)('pods of an agent with several API servers', () => {
     // A daemon that calls the API with its kubeconfig every 200 ms and writes down what it got.
     const out = join(makeTempDir(cleanup, 'fo-pod'), 'calls.log');
     const script = [
-      "const fs=require('fs'),https=require('https');const y=fs.readFileSync(process.env.KUBECONFIG,'utf8');",
-      "const server=/server: (\\S+)/.exec(y)[1];const token=/token: (\\S+)/.exec(y)[1];const ca=Buffer.from(/certificate-authority-data: (\\S+)/.exec(y)[1],'base64');",
+      readPodKubeconfigJs,
       `const out=${JSON.stringify(out)};fs.appendFileSync(out,'env '+process.env.KUBERNETES_SERVICE_HOST+':'+process.env.KUBERNETES_SERVICE_PORT+' '+server+'\\n');`,
       "const call=()=>new Promise(r=>{const q=https.request(server+'/api/v1/namespaces/default/pods',{ca,headers:{authorization:'Bearer '+token},timeout:2000},res=>{res.resume();res.on('end',()=>r(String(res.statusCode)))});q.on('timeout',()=>q.destroy(new Error('timeout')));q.on('error',e=>r('error '+e.code));q.end();});",
       "(async()=>{for(;;){fs.appendFileSync(out,Date.now()+' '+await call()+'\\n');await new Promise(r=>setTimeout(r,200));}})();",

@@ -7,6 +7,7 @@
 // daemon gracefully (each logs its SIGTERM) and `up` exits 0.
 //
 // kubectl is used where it is on PATH; otherwise the everynode CLI prints the same tables.
+import { readPodKubeconfigJs } from '../helpers/pod-scripts.js';
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { Resolver } from 'node:dns/promises';
@@ -435,8 +436,7 @@ describe('everynode up --nodes 3 with the sample daemon', () => {
     });
     // What a daemon does with the file its KUBECONFIG names: read the token and CA, call the API.
     const script = [
-      "const fs=require('fs'),https=require('https');const y=fs.readFileSync(process.env.KUBECONFIG,'utf8');",
-      "const token=/token: (\\S+)/.exec(y)[1];const ca=Buffer.from(/certificate-authority-data: (\\S+)/.exec(y)[1],'base64');",
+      readPodKubeconfigJs,
       "const call=(method,path)=>new Promise(r=>{const q=https.request({host:process.env.KUBERNETES_SERVICE_HOST,port:process.env.KUBERNETES_SERVICE_PORT,path,method,ca,headers:{authorization:'Bearer '+token}},res=>{res.resume();res.on('end',()=>r(res.statusCode))});q.on('error',e=>r(e.message));q.end();});",
       "(async()=>{console.log('list '+await call('GET','/api/v1/namespaces/default/pods'));console.log('delete '+await call('DELETE','/api/v1/namespaces/default/pods/sa-probe'));})();",
     ].join('');

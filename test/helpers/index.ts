@@ -29,6 +29,8 @@ export {
   type TestStoreKind,
   clusterDataDirs,
   CLUSTER_FILES,
+  describeWithEtcd,
+  startEtcdCluster,
 } from './server.js';
 export { etcdAvailable, etcdBin, etcdSkipReason, startEtcd, type EtcdProcess } from './etcd.js';
 export { apiClients, apiFailure, decodeApiError, kubeConfigFromFile, type ApiClients, type ApiFailure } from './kube.js';

@@ -12,14 +12,14 @@
 //   Where the `etcd` binary is missing, starting such a server throws `etcdSkipReason`; callers
 //   that want a skip check `etcdAvailable()` first.
 
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import { cpSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { startServer, type RunningServer, type ServerOptions } from '../../src/apiserver/index.js';
 import { credentialsFromKubeconfig, registerServer } from './auth.js';
 import type { Cleanup } from './cleanup.js';
-import { startEtcd, type EtcdProcess } from './etcd.js';
+import { etcdAvailable, etcdSkipReason, startEtcd, type EtcdProcess } from './etcd.js';
 import { makeTempDir } from './temp-dir.js';
 
 export type TestStoreKind = 'sqlite' | 'etcd';
@@ -163,4 +163,26 @@ export async function clusterDataDirs(cleanup: Cleanup, n: number): Promise<stri
     for (const f of CLUSTER_FILES) cpSync(join(template, f), join(dir, f), { recursive: true });
     return dir;
   });
+}
+
+/**
+ * `n` servers of one cluster on a fresh prefix of the shared test etcd (clusterDataDirs), each
+ * started by `start` (in process or as a process). Call inside a beforeAll of describeWithEtcd.
+ */
+export async function startEtcdCluster<T>(cleanup: Cleanup, n: number, start: (o: { dataDir: string; storeUrl: string }) => Promise<T>): Promise<{ storeUrl: string; servers: T[] }> {
+  await sharedTestEtcd(cleanup);
+  const storeUrl = await freshEtcdStoreUrl(cleanup);
+  const dirs = await clusterDataDirs(cleanup, n);
+  return { storeUrl, servers: await Promise.all(dirs.map((dataDir) => start({ dataDir, storeUrl }))) };
+}
+
+/** `describe` that runs where the etcd binary is; elsewhere one skipped test that says why. */
+export function describeWithEtcd(name: string, fn: () => void): void {
+  if (!etcdAvailable()) {
+    describe(name, () => {
+      it.skip(etcdSkipReason, () => undefined);
+    });
+    return;
+  }
+  describe(name, fn);
 }

@@ -6,32 +6,21 @@
 
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Node } from '../../src/api/types.js';
 import { ApiError } from '../../src/api/errors.js';
 import { HttpTransport, RestClient, nodesResource, podsResource, type WatchHandle } from '../../src/client/index.js';
 import type { NodeIdentity } from '../../src/auth/index.js';
-import { Cleanup, clusterDataDirs, etcdAvailable, etcdSkipReason, freshEtcdStoreUrl, sharedTestEtcd, startTestServer, waitFor, type TestServer } from '../helpers/index.js';
+import { Cleanup, describeWithEtcd, startEtcdCluster, startTestServer, waitFor, type TestServer } from '../helpers/index.js';
 import { everynodeBin, runCommand } from '../helpers/process.js';
 
-const haveEtcd = etcdAvailable();
-
-if (!haveEtcd) {
-  describe('revocations shared through the store', () => {
-    it.skip(etcdSkipReason, () => undefined);
-  });
-}
-
-describe.skipIf(!haveEtcd)('revocations shared through the store', () => {
+describeWithEtcd('revocations shared through the store', () => {
   const cleanup = new Cleanup();
   let a: TestServer;
   let b: TestServer;
 
   beforeAll(async () => {
-    await sharedTestEtcd(cleanup);
-    const storeUrl = await freshEtcdStoreUrl(cleanup);
-    const dirs = await clusterDataDirs(cleanup, 2);
-    [a, b] = (await Promise.all(dirs.map((dataDir) => startTestServer(cleanup, { storeUrl, dataDir })))) as [TestServer, TestServer];
+    [a, b] = (await startEtcdCluster(cleanup, 2, (o) => startTestServer(cleanup, o))).servers as [TestServer, TestServer];
   });
   afterAll(() => cleanup.run());
 

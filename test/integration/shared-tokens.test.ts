@@ -7,30 +7,19 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { parseJoinToken } from '../../src/auth/index.js';
-import { Cleanup, clusterDataDirs, etcdAvailable, etcdSkipReason, freshEtcdStoreUrl, restartTestServer, sharedTestEtcd, startTestServer, waitFor, type TestServer } from '../helpers/index.js';
+import { Cleanup, describeWithEtcd, restartTestServer, startEtcdCluster, startTestServer, waitFor, type TestServer } from '../helpers/index.js';
 import { httpRequest } from '../helpers/http.js';
 import { everynodeBin, runCommand } from '../helpers/process.js';
 
-const haveEtcd = etcdAvailable();
-
-if (!haveEtcd) {
-  describe('tokens shared through the store', () => {
-    it.skip(etcdSkipReason, () => undefined);
-  });
-}
-
-describe.skipIf(!haveEtcd)('tokens shared through the store', () => {
+describeWithEtcd('tokens shared through the store', () => {
   const cleanup = new Cleanup();
   let a: TestServer;
   let b: TestServer;
 
   beforeAll(async () => {
-    await sharedTestEtcd(cleanup);
-    const storeUrl = await freshEtcdStoreUrl(cleanup);
-    const dirs = await clusterDataDirs(cleanup, 2);
-    [a, b] = (await Promise.all(dirs.map((dataDir) => startTestServer(cleanup, { storeUrl, dataDir })))) as [TestServer, TestServer];
+    [a, b] = (await startEtcdCluster(cleanup, 2, (o) => startTestServer(cleanup, o))).servers as [TestServer, TestServer];
   });
   afterAll(() => cleanup.run());
 
