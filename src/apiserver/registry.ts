@@ -1268,12 +1268,17 @@ export function listJson(k: KindDef, page: ListPage): string {
  * it is. Older builds stored those values as sent (`cpu: "0.5"`), so an unchanged manifest
  * applied again after an upgrade would otherwise count as a change: a new generation, a new
  * DaemonSet revision and a rollout restarting every daemon, or a refused pod update. Costs one
- * decode of the stored object, only when the specs differ as JSON.
+ * decode of the stored object, only for kinds with a generation and pods, when the specs differ
+ * as JSON.
  */
 function keepStoredSpecForm(k: KindDef, next: KubeObject, old: KubeObject): void {
   const nextSpec = (next as { spec?: unknown }).spec;
   const oldSpec = (old as { spec?: unknown }).spec;
-  if (k.custom || nextSpec === undefined || oldSpec === undefined || jsonEqual(nextSpec, oldSpec)) return;
+  // Only where a spec change has consequences (a new generation: a DaemonSet's rollout; a pod's
+  // immutable spec); elsewhere the canonical form is simply stored, and hot paths such as Lease
+  // renewals, whose spec changes every time, pay nothing.
+  const matters = k.tracksGeneration || (k.group === '' && k.kind === 'Pod');
+  if (!matters || k.custom || nextSpec === undefined || oldSpec === undefined || jsonEqual(nextSpec, oldSpec)) return;
   let canonical: unknown;
   try {
     canonical = (decodeObject({ group: k.group, version: k.version, kind: k.kind }, structuredClone(old), 'Ignore').object as { spec?: unknown }).spec;
