@@ -46,6 +46,7 @@
 //   redraw; ages tick at that pace too), and revisions and a followed log are re-read as often.
 //   0 turns auto-refresh off: no watch, no timer; the page lists at load, on the refresh button
 //   and after a write.
+// - Lists are paged: `?listPage=N` items per request (default 500), continue tokens followed.
 // - The refresh button lists all four collections again and re-opens the watch from those lists.
 // - A redraw patches the DOM in place (setHtml), so focus and text selection survive it.
 //
@@ -176,6 +177,11 @@ const SCRIPT = String.raw`
   var MATRIX_MAX_NODES = (function () {
     var n = Number(new URLSearchParams(location.search).get('matrixNodes'));
     return isFinite(n) && n >= 1 ? Math.floor(n) : 200;
+  })();
+  /** Items per list request (the first list of a large fleet comes in pages); ?listPage=N changes it. */
+  var LIST_PAGE = (function () {
+    var n = Number(new URLSearchParams(location.search).get('listPage'));
+    return isFinite(n) && n >= 1 ? Math.floor(n) : 500;
   })();
   var EVENTS_MAX = 50;
   var DETAIL_EVENTS_MAX = 20;
@@ -437,10 +443,35 @@ const SCRIPT = String.raw`
     });
   }
 
+  /**
+   * A whole collection, LIST_PAGE items per request (continue tokens: every page is of one
+   * snapshot, whose resourceVersion the watch starts from), so a large fleet never needs one
+   * huge answer within REQUEST_TIMEOUT_MS. A continue token that expired (410) lists again from
+   * the start, twice at most.
+   */
+  async function listAll(path) {
+    for (var attempt = 0; ; attempt++) {
+      var all = [], cont = '', rv = '';
+      try {
+        do {
+          var page = await getJSON(path + '?limit=' + LIST_PAGE + (cont ? '&continue=' + enc(cont) : ''));
+          items(page).forEach(function (o) { all.push(o); });
+          var md = (page && page.metadata) || {};
+          rv = md.resourceVersion || rv;
+          cont = md.continue || '';
+        } while (cont);
+        return { items: all, metadata: { resourceVersion: rv } };
+      } catch (e) {
+        if (e.status === 410 && cont && attempt < 2) continue;
+        throw e;
+      }
+    }
+  }
+
   /** Lists the collections, replacing their Maps; resolves with the errors (none: all listed). */
   async function relist(cols) {
     cols.forEach(function (c) { c.stale = false; });
-    var jobs = cols.map(function (c) { return getJSON(c.path); });
+    var jobs = cols.map(function (c) { return listAll(c.path); });
     jobs.push(state.version ? Promise.resolve(null) : getJSON('/version'));
     var r = await Promise.allSettled(jobs);
     var errs = [];

@@ -32,7 +32,7 @@ const pageErrors: string[] = [];
 const nodes = ['w-node-0', 'w-node-1', 'w-node-2'];
 
 /** What the browser asked for, by kind: full lists of pods, and opened watches. */
-const browserRequests: { podLists: number[]; watches: number[] } = { podLists: [], watches: [] };
+const browserRequests: { podLists: number[]; podListPages: number[]; nodeListLimits: string[]; watches: number[] } = { podLists: [], podListPages: [], nodeListLimits: [], watches: [] };
 /** The watch requests the dashboard server sent upstream (paths with query). */
 const upstreamWatches: string[] = [];
 
@@ -110,10 +110,13 @@ describe.skipIf(!haveChromium)('dashboard keeps current with watches', () => {
     page.on('pageerror', (e) => pageErrors.push(e.message));
     page.on('request', (r: Request) => {
       const u = new URL(r.url());
-      if (u.pathname === '/api/v1/pods' && !u.searchParams.has('watch')) browserRequests.podLists.push(Date.now());
+      // A list is its first page; the pages after it carry a continue token.
+      if (u.pathname === '/api/v1/pods' && !u.searchParams.has('watch')) (u.searchParams.has('continue') ? browserRequests.podListPages : browserRequests.podLists).push(Date.now());
+      if (u.pathname === '/api/v1/nodes' && !u.searchParams.has('watch')) browserRequests.nodeListLimits.push(u.searchParams.get('limit') ?? '');
       if (u.pathname === '/dashboard/watch') browserRequests.watches.push(Date.now());
     });
-    await page.goto(`${dashboard.url}&refresh=300`);
+    // Two items per list request: the three nodes and their pods come in pages.
+    await page.goto(`${dashboard.url}&refresh=300&listPage=2`);
     await waitFor(async () => (await page.locator('[data-testid="matrix-cell"][data-ds="default/watched"][data-state="ready"]').count()) === nodes.length, { timeoutMs: 15_000 });
   }, 90_000);
 
@@ -123,6 +126,10 @@ describe.skipIf(!haveChromium)('dashboard keeps current with watches', () => {
 
   it('lists pods once, then shows a node label change, a new pod and a deleted pod from its watch', async () => {
     expect(browserRequests.podLists.length).toBe(1);
+    // Paged: every node was listed and drawn though one request asks for two.
+    expect(browserRequests.podListPages.length).toBeGreaterThanOrEqual(1);
+    expect(browserRequests.nodeListLimits).toEqual(['2', '2']);
+    expect(await page.locator('[data-testid="node-row"]').count()).toBe(nodes.length);
     await waitFor(() => browserRequests.watches.length >= 1 && upstreamWatches.length >= 4, { timeoutMs: 10_000 });
     const t0 = Date.now();
     expect(await podsOnNode('w-node-1')).toBe('1');
