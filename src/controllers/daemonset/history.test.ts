@@ -26,6 +26,23 @@ describe('revision payload (§9.1, kube-api §3.7)', () => {
     expect(matchRevision(ds, { metadata: {}, revision: 1, data } as ControllerRevision)).toBe(true);
     expect(matchRevision(ds, { metadata: {}, revision: 1, data: JSON.stringify(data) } as ControllerRevision)).toBe(true);
   });
+  it('revisions and templates an older build stored with quantities as sent match their canonical form; other quantities do not', () => {
+    const withResources = (requests: Record<string, string>) => {
+      const d = newDaemonSet('foo');
+      d.spec.template.spec.containers[0]!.resources = { requests, limits: { memory: requests['memory'] ?? '1Gi' } };
+      return d;
+    };
+    const canonical = withResources({ cpu: '500m', memory: '1Gi' });
+    const asSent = withResources({ cpu: '0.5', memory: '1024Mi' });
+    const dataOf = (d: DaemonSet) => JSON.parse(canonicalJSON({ spec: { template: { ...d.spec.template, $patch: 'replace' } } })) as unknown;
+    // A revision stored as sent is the current one of the canonical template, and the other way round.
+    expect(matchRevision(canonical, { metadata: {}, revision: 1, data: dataOf(asSent) } as ControllerRevision)).toBe(true);
+    expect(matchRevision(asSent, { metadata: {}, revision: 1, data: dataOf(canonical) } as ControllerRevision)).toBe(true);
+    expect(revisionPayload(asSent)).toBe(revisionPayload(canonical));
+    expect(matchRevision(withResources({ cpu: '0.6', memory: '1Gi' }), { metadata: {}, revision: 1, data: dataOf(asSent) } as ControllerRevision)).toBe(false);
+    // The hash (what pods are labelled with) is of the template as stored: unchanged by this.
+    expect(computeHash(asSent.spec.template, undefined)).not.toBe(computeHash(canonical.spec.template, undefined));
+  });
   it('canonicalJSON sorts keys recursively and keeps array order', () => {
     expect(canonicalJSON({ b: 1, a: { d: [3, { z: 1, y: 2 }], c: null }, u: undefined })).toBe('{"a":{"c":null,"d":[3,{"y":2,"z":1}]},"b":1}');
   });

@@ -16,6 +16,7 @@
 // changes every hash and rolls every DaemonSet.
 
 import type { ControllerRevision, DaemonSet, PodTemplateSpec } from '../../api/types.js';
+import { formatQuantity, parseQuantity } from '../../api/validation/quantity.js';
 
 /** JSON with recursively sorted object keys; `undefined` members are dropped as JSON.stringify does. */
 export function canonicalJSON(v: unknown): string {
@@ -63,9 +64,47 @@ export function kubectlTemplate(t: PodTemplateSpec): Record<string, unknown> {
   return out;
 }
 
+/** A quantity in the form the API server stores it (`0.5` → `500m`); anything unparseable as is. */
+function canonicalQuantity(v: unknown): unknown {
+  if (typeof v !== 'string' && typeof v !== 'number') return v;
+  const q = parseQuantity(String(v).trim());
+  return q ? formatQuantity(q) : v;
+}
+
+function canonicalQuantityMap(m: unknown): unknown {
+  if (!m || typeof m !== 'object' || Array.isArray(m)) return m;
+  return Object.fromEntries(Object.entries(m as Record<string, unknown>).map(([k, v]) => [k, canonicalQuantity(v)]));
+}
+
+/**
+ * The template with its resource quantities (containers' requests and limits, the pod's
+ * overhead) in canonical form: templates and revisions stored by builds that kept quantities
+ * as sent (`cpu: "0.5"`) compare equal to the canonical form this build stores, so the current
+ * revision is still found (and an undo to such a revision renumbers it rather than adding a
+ * duplicate). Templates already canonical come back unchanged (new objects where a quantity is).
+ */
+function withCanonicalQuantities(t: Record<string, unknown>): Record<string, unknown> {
+  const spec = t['spec'];
+  if (!spec || typeof spec !== 'object') return t;
+  const s = { ...(spec as Record<string, unknown>) };
+  for (const list of containerLists) {
+    const cs = s[list];
+    if (!Array.isArray(cs)) continue;
+    s[list] = cs.map((c: unknown) => {
+      const r = c && typeof c === 'object' ? (c as Record<string, unknown>)['resources'] : undefined;
+      if (!r || typeof r !== 'object') return c;
+      const rr = { ...(r as Record<string, unknown>) };
+      for (const f of ['requests', 'limits']) if (rr[f] !== undefined) rr[f] = canonicalQuantityMap(rr[f]);
+      return { ...(c as object), resources: rr };
+    });
+  }
+  if (s['overhead'] !== undefined) s['overhead'] = canonicalQuantityMap(s['overhead']);
+  return { ...t, spec: s };
+}
+
 /** §9.1 revision payload as a canonical JSON string. */
 export function revisionPayload(ds: DaemonSet): string {
-  return canonicalJSON({ spec: { template: { ...kubectlTemplate(ds.spec.template), $patch: 'replace' } } });
+  return canonicalJSON({ spec: { template: { ...withCanonicalQuantities(kubectlTemplate(ds.spec.template)), $patch: 'replace' } } });
 }
 
 /** Stored revision data completed as `revisionPayload` completes a template (see the header). */
@@ -73,7 +112,7 @@ function completedData(d: unknown): unknown {
   const tmpl = (d as { spec?: { template?: unknown } } | null)?.spec?.template;
   if (!tmpl || typeof tmpl !== 'object') return d;
   const dd = d as { spec: Record<string, unknown> };
-  return { ...dd, spec: { ...dd.spec, template: { ...kubectlTemplate(tmpl as PodTemplateSpec), ...('$patch' in tmpl ? { $patch: (tmpl as Record<string, unknown>)['$patch'] } : {}) } } };
+  return { ...dd, spec: { ...dd.spec, template: { ...withCanonicalQuantities(kubectlTemplate(tmpl as PodTemplateSpec)), ...('$patch' in tmpl ? { $patch: (tmpl as Record<string, unknown>)['$patch'] } : {}) } } };
 }
 
 /** The payload object (what goes into ControllerRevision.data). */
