@@ -474,7 +474,10 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
         try {
           node = await client.get<Node>(nodesResource, '', o.nodeName);
         } catch (err) {
+          // Not judged on a copy that may be stale: tried again in a second.
           logger.debug(`reading node ${o.nodeName} for the admission of ${ns}/${name}`, errorMessage(err));
+          if (!stopped) setTimeout(() => triggerPod(uid), 1_000).unref();
+          return;
         }
         if (stopped || apiPods.get(uid) !== pod) return triggerPod(uid);
         verdict = admitPod(pod, activePods(uid), allocatable(), node);

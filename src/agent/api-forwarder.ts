@@ -19,7 +19,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { writeFileAtomic } from '../auth/files.js';
-import type { Logger } from '../util/logger.js';
+import { outageLog, type Logger } from '../util/logger.js';
 
 export interface ApiForwarder {
   /** `https://127.0.0.1:PORT`, the API address for pods. */
@@ -53,6 +53,7 @@ function connectTo(url: string, timeoutMs: number): Promise<Socket> {
 export async function startApiForwarder(o: { servers: readonly string[]; current: () => string; stateFile: string; logger: Logger; connectTimeoutMs?: number }): Promise<ApiForwarder> {
   const timeoutMs = o.connectTimeoutMs ?? 3_000;
   const sockets = new Set<Socket>();
+  const outage = outageLog(o.logger, 'API forwarder: connecting a pod to an API server');
   const track = (s: Socket) => {
     sockets.add(s);
     s.once('close', () => sockets.delete(s));
@@ -75,12 +76,13 @@ export async function startApiForwarder(o: { servers: readonly string[]; current
           client.once('close', () => upstream.destroy());
           upstream.once('close', () => client.destroy());
           client.resume();
+          outage.ok();
           return;
         } catch (err) {
           o.logger.debug(`API forwarder: ${url}: ${err instanceof Error ? err.message : String(err)}`);
         }
       }
-      o.logger.warn(`API forwarder: no API server accepted a pod's connection (${order.join(', ')})`);
+      outage.failed(new Error(`no API server accepted the connection (${order.join(', ')})`));
       client.destroy();
     })();
   });

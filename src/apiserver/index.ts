@@ -38,7 +38,7 @@ import { startRevocationSharing, type RevocationSharing } from './shared-revocat
 import { pullSharedTokens, startTokenSharing, type TokenSharing } from './shared-tokens.js';
 import { canonicalizeStoredTimes } from './stored-times.js';
 import { checkStoreFormat } from './store-format.js';
-import { startKubernetesService, type KubernetesServiceReconciler } from './kubernetes-service.js';
+import { otherServersLive, startKubernetesService, type KubernetesServiceReconciler } from './kubernetes-service.js';
 import { createHandler } from './handler.js';
 import { createBackupHandler } from './backup.js';
 import { CLUSTER_CA_KEY, clusterCaGuard, refusal } from './cluster-ca.js';
@@ -231,21 +231,35 @@ async function openSecretsEncryptedStore(url: string, dataDir: string): Promise<
     // decrypt on the others. Rewritten at each start, so a key rotation carries it along.
     const keyFile = join(dataDir, SECRETS_ENCRYPTION_KEY_FILE);
     if (!existsSync(keyFile) && (await raw.get(CLUSTER_CA_KEY))) throw refusal(dataDir, `the store already holds a cluster, and ${dataDir} has no ${SECRETS_ENCRYPTION_KEY_FILE}`);
-    const store = await openEncryptedStore(raw, { keyFile, prefixes: [SECRETS_KEY_PREFIX, SECRETS_ENCRYPTION_CHECK_KEY] });
-    const check = JSON.stringify({ check: 'everynode secrets encryption' });
-    const kv = await store.get(SECRETS_ENCRYPTION_CHECK_KEY);
-    try {
-      if (kv) await store.update(SECRETS_ENCRYPTION_CHECK_KEY, check, kv.modRevision);
-      else await store.create(SECRETS_ENCRYPTION_CHECK_KEY, check);
-    } catch (err) {
-      // Another server wrote it at the same moment: it has been checked, and is current.
-      if (!(err instanceof StorageError && (err.code === 'Conflict' || err.code === 'AlreadyExists'))) throw err;
-    }
-    return store;
+    // (Written by writeSecretsCheck once the data dir is known to be the cluster's.)
+    return await openEncryptedStore(raw, { keyFile, prefixes: [SECRETS_KEY_PREFIX, SECRETS_ENCRYPTION_CHECK_KEY] });
   } catch (err) {
     await raw.close();
     throw err;
   }
+}
+
+/**
+ * Writes the Secrets check value of a shared store with this server's current key (see
+ * openSecretsEncryptedStore), after the data dir was found to be the cluster's. One written by
+ * another server in between is read back through the key, which refuses a key that cannot
+ * decrypt it (two servers with different keys starting at once).
+ */
+async function writeSecretsCheck(store: Store, keyFile: string): Promise<void> {
+  const check = JSON.stringify({ check: 'everynode secrets encryption' });
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const kv = await store.get(SECRETS_ENCRYPTION_CHECK_KEY).catch((err: unknown) => {
+      throw new Error(`${err instanceof Error ? err.message : String(err)} — check the encryption key file ${keyFile} (servers of one cluster must share it)`);
+    });
+    try {
+      if (kv) await store.update(SECRETS_ENCRYPTION_CHECK_KEY, check, kv.modRevision);
+      else await store.create(SECRETS_ENCRYPTION_CHECK_KEY, check);
+      return;
+    } catch (err) {
+      if (!(err instanceof StorageError && (err.code === 'Conflict' || err.code === 'AlreadyExists' || err.code === 'NotFound'))) throw err;
+    }
+  }
+  throw new Error(`${SECRETS_ENCRYPTION_CHECK_KEY}: too many concurrent writers`);
 }
 
 /** Delays between start-up attempts on an unreachable store: 0.5 s doubling to 5 s. */
@@ -296,6 +310,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   let compactor: Compactor | undefined;
   let eventExpiry: EventExpiry | undefined;
   let storedTimes: Promise<number> | undefined;
+  /** Set when the server starts closing (background passes stop early). */
+  let stopping = false;
   let revocationSharing: RevocationSharing | undefined;
   let tokenSharing: TokenSharing | undefined;
   let kubernetesService: KubernetesServiceReconciler | undefined;
@@ -306,8 +322,9 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   let crds: CustomResourceKinds | undefined;
   let audit: AuditLog | undefined;
   try {
-    // A store a newer build has changed is refused (a downgrade), an older one raised (store-format.ts).
-    await checkStoreFormat(store);
+    // A store a newer build has changed is refused (a downgrade) before anything is written; an
+    // older one is raised below, once the data dir is known to be the cluster's (store-format.ts).
+    await checkStoreFormat(store, { raise: false });
     // Servers sharing a store must share the CA (cluster-ca.ts); a SQLite store is its data dir's.
     const caGuard = sqliteStoreOf(store) ? undefined : clusterCaGuard(store, dataDir);
     await caGuard?.beforePki();
@@ -362,6 +379,10 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     if (sharedStore && existsSync(join(dataDir, 'tls', 'ca.crt'))) await pullSharedTokens(store, new TokenStore(dataDir));
     const security: RequestSecurity = await initRequestSecurity({ dataDir, sans: [host, ...(opts.tlsSans ?? [])], store, kinds, watchCache: wc, logger });
     await caGuard?.afterPki(security.auth.pki.caCertPem);
+    // The data dir is the cluster's: only now does it leave its marks (the store's format, the
+    // Secrets check value), so a wrong data dir started by mistake changes nothing.
+    await checkStoreFormat(store);
+    if (!sqliteStoreOf(store)) await writeSecretsCheck(store, join(dataDir, SECRETS_ENCRYPTION_KEY_FILE));
     // Servers sharing a store share their revocations and tokens through it (SQLite has one server).
     if (sharedStore) {
       revocationSharing = startRevocationSharing({ store, list: security.auth.revocations, logger });
@@ -370,7 +391,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     // A new admin token exists in plaintext only now: kept in kubeconfig.yaml at once (its
     // address is completed once the server listens), so a start that fails later does not
     // lose it (the next start would issue another one and warn about copies that never were).
-    if (security.auth.adminToken) writeAdminKubeconfig(join(dataDir, 'kubeconfig.yaml'), `https://${urlHost(host)}:${port}`, security.auth, { logger, shared: sharedStore });
+    if (security.auth.adminToken) writeAdminKubeconfig(join(dataDir, 'kubeconfig.yaml'), `https://${urlHost(host)}:${port}`, security.auth, { logger });
 
     if (opts.compaction !== false) {
       const c = opts.compaction ?? { intervalMs: 60_000, retainRevisions: 10_000 };
@@ -384,7 +405,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       eventExpiry = startEventExpiry(store, { ...(opts.eventTtl ?? {}), active: () => !compactionLeader || compactionLeader.isLeader(), onError: (err) => logger.warn('event expiry failed', err) });
     }
     // Times older builds stored as clients sent them (stored-times.ts), in the background.
-    storedTimes = canonicalizeStoredTimes(store, kinds, logger).catch((err: unknown) => {
+    storedTimes = canonicalizeStoredTimes(store, kinds, logger, () => stopping).catch((err: unknown) => {
       logger.warn('rewriting times stored by an older build failed (tried again at the next start)', err instanceof Error ? err.message : err);
       return 0;
     });
@@ -532,10 +553,13 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     const actualPort = typeof addr === 'object' && addr ? addr.port : port;
     const url = `https://${urlHost(host)}:${actualPort}`;
     const kubeconfigPath = join(dataDir, 'kubeconfig.yaml');
-    writeAdminKubeconfig(kubeconfigPath, url, security.auth, { logger, shared: !sqliteStoreOf(store) });
+    const address = await advertisedAddress(host);
+    // Another live server on the store holds the cluster's admin token in its kubeconfig.yaml;
+    // alone (SQLite, or the only server on etcd) a missing or stale file gets a new token.
+    const othersLive = sqliteStoreOf(store) ? false : await otherServersLive(store, address === undefined ? undefined : `${address}:${actualPort}`);
+    writeAdminKubeconfig(kubeconfigPath, url, security.auth, { logger, shared: othersLive });
     ready = true;
     {
-      const address = await advertisedAddress(host);
       if (address === undefined) logger.warn(`the default/kubernetes Service is not kept: no address for ${JSON.stringify(host)}`);
       else {
         const { RestClient, inProcessTransport } = await import('../client/index.js');
@@ -582,6 +606,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       },
       expireEventsNow: () => eventExpiry?.sweep() ?? Promise.resolve(0),
       close() {
+        stopping = true;
         closing ??= (async () => {
           // Controllers first: they release their lease through this server.
           await controllerManager?.stop();
@@ -619,6 +644,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       },
     };
   } catch (err) {
+    stopping = true;
     watchCache?.stop();
     registry?.stop();
     crds?.stop();

@@ -29,6 +29,23 @@ const labels = { component: 'apiserver', provider: 'kubernetes' };
 
 type Endpoints = KubeObject & { subsets?: Array<{ addresses: Array<{ ip: string }>; ports: Array<{ name: string; port: number; protocol: string }> }> };
 
+/**
+ * Whether another API server shares the store: a lease other than `self` (`<address>:<port>`, or
+ * undefined before this server knows its address) renewed within the last 40 s.
+ */
+export async function otherServersLive(store: Store, self: string | undefined, now = Date.now()): Promise<boolean> {
+  const { items } = await store.list(LEASE_PREFIX);
+  return items.some((kv) => {
+    if (self !== undefined && kv.key === LEASE_PREFIX + self) return false;
+    try {
+      const t = (JSON.parse(kv.value) as { renewTime?: unknown }).renewTime;
+      return typeof t === 'number' && now - t <= 40_000;
+    } catch {
+      return false;
+    }
+  });
+}
+
 export interface KubernetesServiceOptions {
   store: Store;
   client: ApiClient;

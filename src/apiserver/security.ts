@@ -189,10 +189,10 @@ function tokenFromKubeconfig(path: string): string | undefined {
 
 /**
  * Writes `<dataDir>/kubeconfig.yaml` (0600) with the CA and the admin token (see the file comment).
- * When the file holds no valid admin token, a server of its own store issues a new one; a
- * server sharing its store (`shared`) leaves the file alone and says so instead: the admin
- * token is the cluster's, rotated on another server (whose kubeconfig.yaml has it), and issuing
- * one here would lock out every other copy.
+ * When the file holds no valid admin token, a server alone on its store issues a new one; a
+ * server with other live servers on its store (`shared`) leaves the file alone and says so
+ * instead: the admin token is the cluster's, rotated on another server (whose kubeconfig.yaml
+ * has it), and issuing one here would lock out every other copy.
  */
 export function writeAdminKubeconfig(path: string, url: string, auth: ServerAuth, o: { logger?: Logger; shared?: boolean } = {}): void {
   const { logger } = o;

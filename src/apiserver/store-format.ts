@@ -5,8 +5,9 @@
 // - The store key STORE_FORMAT_KEY holds `{"format": N}`. Stores written before the key
 //   existed count as format 1.
 // - At start a server refuses a store whose format is above STORE_FORMAT (naming both and what
-//   to do), and raises a lower or missing one to STORE_FORMAT (compare-and-swap; a server that
-//   loses the race reads again).
+//   to do) before it writes anything, and raises a lower or missing one to STORE_FORMAT once its
+//   data dir is known to be the cluster's (compare-and-swap; a server that loses the race reads
+//   again).
 // - STORE_FORMAT goes up when a build stores something an older build would misread or lose
 //   (a change of meaning, not a new field older builds ignore). Format 2: tokens' tombstones and
 //   their sharing, service account tokens bound to Secrets and Nodes, canonical stored times.
@@ -27,8 +28,9 @@ function formatOf(value: string | undefined): number {
   }
 }
 
-/** Refuses a store of a newer format; raises an older one to this build's. */
-export async function checkStoreFormat(store: Store, ours = STORE_FORMAT): Promise<void> {
+/** Refuses a store of a newer format; raises an older one to this build's (unless `raise` is false). */
+export async function checkStoreFormat(store: Store, o: { ours?: number; raise?: boolean } = {}): Promise<void> {
+  const ours = o.ours ?? STORE_FORMAT;
   for (let attempt = 0; attempt < 5; attempt++) {
     const kv = await store.get(STORE_FORMAT_KEY);
     const theirs = formatOf(kv?.value);
@@ -39,7 +41,7 @@ export async function checkStoreFormat(store: Store, ours = STORE_FORMAT): Promi
           'or restore a backup made before the upgrade (`everynode restore`); an older build would misread or lose what the newer one stored',
       );
     }
-    if (theirs === ours) return;
+    if (theirs === ours || o.raise === false) return;
     const body = JSON.stringify({ format: ours });
     try {
       if (kv) await store.update(STORE_FORMAT_KEY, body, kv.modRevision);

@@ -30,19 +30,23 @@ const kindsWithClientTimes = [
   { group: 'coordination.k8s.io', version: 'v1', plural: 'leases' },
 ];
 
-/** Rewrites the stored Events and Leases that need it; resolves to how many were rewritten. */
-export async function canonicalizeStoredTimes(store: Store, kinds: KindRegistry, logger: Logger): Promise<number> {
+/**
+ * Rewrites the stored Events and Leases that need it; resolves to how many were rewritten. Pages
+ * are read at the current revision each (a long pass is not ended by compaction); `stopped()`
+ * is asked before each page and each write, so a server's shutdown does not wait for the pass.
+ */
+export async function canonicalizeStoredTimes(store: Store, kinds: KindRegistry, logger: Logger, stopped: () => boolean = () => false): Promise<number> {
   let rewritten = 0;
   for (const r of kindsWithClientTimes) {
     const k = kinds.byResource(r.group, r.version, r.plural);
     if (!k) continue;
     const gvk = { group: k.group, version: k.version, kind: k.kind };
     let startAfter: string | undefined;
-    let revision: number | undefined;
     for (;;) {
-      const page = await store.list(keyPrefix(k), { limit: 500, ...(revision !== undefined ? { revision } : {}), ...(startAfter !== undefined ? { startAfter } : {}) });
-      revision = page.revision;
+      if (stopped()) return rewritten;
+      const page = await store.list(keyPrefix(k), { limit: 500, ...(startAfter !== undefined ? { startAfter } : {}) });
       for (const kv of page.items) {
+        if (stopped()) return rewritten;
         if (!oddFraction.test(kv.value)) continue;
         let stored: ReturnType<typeof decodeStored>;
         let canonical: ReturnType<typeof decodeStored>;

@@ -110,6 +110,8 @@ export type TokenLookup = { ok: true; record: TokenRecord } | { ok: false; why: 
 export interface TokenTombstone {
   id: string;
   salt: string;
+  /** The deleted token's `created`: no token of this id made before it can come back. */
+  created?: string;
   /** When it was deleted (RFC 3339). */
   deleted: string;
   /** The deleted token's expiry, if it had one: the tombstone is dropped a day after it. */
@@ -141,11 +143,13 @@ function canonicalRecord(r: TokenRecord): TokenRecord {
 }
 
 /**
- * The union of two token states, the same whichever order (a state-based CRDT, so servers
- * converge however their exchanges interleave): every tombstone of either side is kept (until a
- * day after its token's expiry) and deletes the token instance it names (same id and salt) on
- * both sides; of two live tokens with one id, the later `created` wins (ties: the larger salt).
- * The result is canonical: sorted, fields in one order, so equal states serialize equally.
+ * The union of two token states, the same whichever order and grouping (a state-based CRDT, so
+ * servers converge however their exchanges interleave): every tombstone of either side is kept
+ * (until a day after its token's expiry) and deletes the token instance it names (same id and
+ * salt); per id, only the newest instance can be live (the highest `created` among the id's
+ * tokens and tombstones; ties: the larger salt), so a token superseded or deleted anywhere
+ * never comes back through a replica that still holds it. The result is canonical: sorted,
+ * fields in one order, so equal states serialize equally.
  */
 export function mergeTokenStates(a: TokenState, b: TokenState, now: Date = new Date()): TokenState {
   const deleted = new Map<string, TokenTombstone>();
@@ -153,13 +157,23 @@ export function mergeTokenStates(a: TokenState, b: TokenState, now: Date = new D
     if (t.expires && Date.parse(t.expires) + TOMBSTONE_AFTER_EXPIRY_MS < now.getTime()) continue;
     const key = `${t.id}:${t.salt}`;
     const cur = deleted.get(key);
-    if (!cur || t.deleted < cur.deleted) deleted.set(key, { id: t.id, salt: t.salt, deleted: t.deleted, ...(t.expires ? { expires: t.expires } : {}) });
+    if (!cur || t.deleted < cur.deleted || (t.deleted === cur.deleted && (t.created ?? '') > (cur.created ?? ''))) {
+      deleted.set(key, { id: t.id, salt: t.salt, ...(t.created ? { created: t.created } : {}), deleted: t.deleted, ...(t.expires ? { expires: t.expires } : {}) });
+    }
   }
+  /** Per id, the newest instance (created, then salt) of every token and tombstone seen. */
+  const newest = new Map<string, { created: string; salt: string }>();
+  const see = (id: string, created: string, salt: string) => {
+    const cur = newest.get(id);
+    if (!cur || created > cur.created || (created === cur.created && salt > cur.salt)) newest.set(id, { created, salt });
+  };
+  for (const t of deleted.values()) see(t.id, t.created ?? '', t.salt);
+  for (const r of [...a.tokens, ...b.tokens]) see(r.id, r.created, r.salt);
   const tokens = new Map<string, TokenRecord>();
   for (const r of [...a.tokens, ...b.tokens]) {
     if (deleted.has(`${r.id}:${r.salt}`)) continue;
-    const cur = tokens.get(r.id);
-    if (cur && (cur.created > r.created || (cur.created === r.created && cur.salt >= r.salt))) continue;
+    const top = newest.get(r.id)!;
+    if (top.created !== r.created || top.salt !== r.salt) continue;
     tokens.set(r.id, canonicalRecord(r));
   }
   const byKey = <T extends { id: string; salt: string }>(x: T, y: T) => (x.id === y.id ? (x.salt < y.salt ? -1 : 1) : x.id < y.id ? -1 : 1);
@@ -258,10 +272,14 @@ export class TokenStore {
   /** Creates a token and returns its plaintext, the only time it is ever visible. */
   create(o: CreateTokenOptions): { token: string; record: TokenRecord } {
     return this.mutate(() => {
-      const now = o.now ?? new Date();
+      let now = o.now ?? new Date();
       let id = o.id ?? randomString(6);
       while (!o.id && this.records.has(id)) id = randomString(6);
       if (!/^[a-z0-9]{6}$/.test(id)) throw new Error('token id must be 6 characters [a-z0-9]');
+      // A new instance of an id is made after every earlier one (the newest instance is the live
+      // one: mergeTokenStates), even within the same millisecond as a rotation.
+      const latest = [this.records.get(id)?.created, ...this.tombstones.filter((t) => t.id === id).map((t) => t.created)].reduce<string>((m, c) => (c !== undefined && c > m ? c : m), '');
+      if (latest !== '' && now.toISOString() <= latest) now = new Date(Date.parse(latest) + 1);
       const secret = randomString(32);
       const salt = randomBytes(16).toString('hex');
       const record: TokenRecord = {
@@ -333,7 +351,7 @@ export class TokenStore {
 }
 
 function tombstoneOf(r: TokenRecord, now: Date): TokenTombstone {
-  return { id: r.id, salt: r.salt, deleted: now.toISOString(), ...(r.expires ? { expires: r.expires } : {}) };
+  return { id: r.id, salt: r.salt, created: r.created, deleted: now.toISOString(), ...(r.expires ? { expires: r.expires } : {}) };
 }
 
 /**

@@ -28,7 +28,7 @@ describe('token tombstones', () => {
     expect(s.lookup(token).ok).toBe(false);
     const file = JSON.parse(readFileSync(join(d, 'tokens.json'), 'utf8')) as TokenState;
     expect(file.tokens).toEqual([]);
-    expect(file.deleted).toEqual([{ id: record.id, salt: record.salt, deleted: expect.any(String), expires: record.expires }]);
+    expect(file.deleted).toEqual([{ id: record.id, salt: record.salt, created: record.created, deleted: expect.any(String), expires: record.expires }]);
     expect(s.revoke(record.id)).toBe(false);
   });
 
@@ -98,6 +98,28 @@ describe('mergeTokenStates', () => {
     expect(m.tokens.find((t) => t.id === 'same01')!.created).toBe(s0.tokens.find((t) => t.id === 'same01')!.created);
     expect(JSON.stringify(mergeTokenStates(m, m))).toBe(orders[0]);
     expect(JSON.stringify(mergeTokenStates(m, empty))).toBe(orders[0]);
+  });
+
+  it('a token superseded or deleted anywhere does not come back, whatever the grouping of merges', () => {
+    const rec = (salt: string, created: string) => ({ id: ADMIN_TOKEN_ID, salt, hash: '00'.repeat(32), user: 'u', groups: [], kind: 'admin' as const, created });
+    const a: TokenState = { tokens: [rec('11'.repeat(16), '2026-12-01T00:00:01.000Z')], deleted: [] };
+    const b: TokenState = { tokens: [rec('22'.repeat(16), '2026-12-01T00:00:02.000Z')], deleted: [] };
+    const c: TokenState = { tokens: [], deleted: [{ id: ADMIN_TOKEN_ID, salt: '22'.repeat(16), created: '2026-12-01T00:00:02.000Z', deleted: '2026-12-01T00:00:03.000Z' }] };
+    const left = mergeTokenStates(mergeTokenStates(a, b), c);
+    const right = mergeTokenStates(a, mergeTokenStates(b, c));
+    expect(JSON.stringify(left)).toBe(JSON.stringify(right));
+    expect(left.tokens).toEqual([]);
+  });
+
+  it('an admin token rotated within the same millisecond is still the live one', () => {
+    const s = new TokenStore(dir());
+    const at = new Date('2026-12-01T00:00:00.000Z');
+    s.create({ id: ADMIN_TOKEN_ID, user: 'u', groups: [], kind: 'admin', now: at });
+    const { token } = s.create({ id: ADMIN_TOKEN_ID, user: 'u', groups: [], kind: 'admin', now: at });
+    expect(s.lookup(token, at).ok).toBe(true);
+    const other = new TokenStore(dir());
+    other.merge(s.state());
+    expect(other.lookup(token, at).ok).toBe(true);
   });
 
   it('drops the tombstones of tokens that expired over a day ago', () => {

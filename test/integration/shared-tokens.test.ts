@@ -4,7 +4,7 @@
 // admin token works there and the old one is refused. The second server's own tokens.json
 // gains the change. Skipped, saying why, without the etcd binary.
 
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -67,5 +67,15 @@ describeWithEtcd('tokens shared through the store', () => {
     expect(await status(b, fresh)).toBe(200);
     await new Promise((r) => setTimeout(r, 2_500));
     expect(await status(a, fresh)).toBe(200);
+  }, 60_000);
+  it('a server alone on its etcd whose kubeconfig.yaml was deleted issues a new admin token, as on SQLite', async () => {
+    let [solo] = (await startEtcdCluster(cleanup, 1, (o) => startTestServer(cleanup, o))).servers as [TestServer];
+    const old = solo.adminToken;
+    await solo.close();
+    rmSync(join(solo.dataDir, 'kubeconfig.yaml'));
+    solo = await restartTestServer(cleanup, solo);
+    expect(solo.adminToken).not.toBe(old);
+    expect(await status(solo, solo.adminToken)).toBe(200);
+    expect(await status(solo, old)).toBe(401);
   }, 60_000);
 });
