@@ -21,7 +21,7 @@ import { join, resolve } from 'node:path';
 import { ApiError, badRequest } from '../api/errors.js';
 import { newKindRegistry, type KindRegistry } from '../api/kinds.js';
 import { CustomResourceKinds } from './custom-resources.js';
-import { EncryptingStore, SECRETS_ENCRYPTION_KEY_FILE, SqliteStore, StorageError, openEncryptedStore, openStore, startCompactor, type Compactor, type Store } from '../storage/index.js';
+import { EncryptingStore, SECRETS_ENCRYPTION_KEY_FILE, SqliteStore, StorageError, casWrite, openEncryptedStore, openStore, startCompactor, type Compactor, type Store } from '../storage/index.js';
 import { realClock, type Clock } from '../util/index.js';
 import { createLogger, type Logger } from '../util/logger.js';
 import { openAuditLog, type AuditLog, type AuditOptions } from './audit.js';
@@ -247,19 +247,12 @@ async function openSecretsEncryptedStore(url: string, dataDir: string): Promise<
  */
 async function writeSecretsCheck(store: Store, keyFile: string): Promise<void> {
   const check = JSON.stringify({ check: 'everynode secrets encryption' });
-  for (let attempt = 0; attempt < 5; attempt++) {
-    const kv = await store.get(SECRETS_ENCRYPTION_CHECK_KEY).catch((err: unknown) => {
-      throw new Error(`${err instanceof Error ? err.message : String(err)} — check the encryption key file ${keyFile} (servers of one cluster must share it)`);
-    });
-    try {
-      if (kv) await store.update(SECRETS_ENCRYPTION_CHECK_KEY, check, kv.modRevision);
-      else await store.create(SECRETS_ENCRYPTION_CHECK_KEY, check);
-      return;
-    } catch (err) {
-      if (!(err instanceof StorageError && (err.code === 'Conflict' || err.code === 'AlreadyExists' || err.code === 'NotFound'))) throw err;
-    }
+  try {
+    await casWrite(store, SECRETS_ENCRYPTION_CHECK_KEY, () => check);
+  } catch (err) {
+    if (err instanceof StorageError && err.code === 'Unavailable') throw err;
+    throw new Error(`${err instanceof Error ? err.message : String(err)} — check the encryption key file ${keyFile} (servers of one cluster must share it)`);
   }
-  throw new Error(`${SECRETS_ENCRYPTION_CHECK_KEY}: too many concurrent writers`);
 }
 
 /** Delays between start-up attempts on an unreachable store: 0.5 s doubling to 5 s. */

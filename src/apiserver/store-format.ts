@@ -13,7 +13,7 @@
 //   their sharing, service account tokens bound to Secrets and Nodes, canonical stored times.
 //   Builds before the key cannot refuse; from format 2 on, every build does.
 
-import { StorageError, type Store } from '../storage/index.js';
+import { casWrite, type Store } from '../storage/index.js';
 
 export const STORE_FORMAT_KEY = '/everynode/store-format';
 export const STORE_FORMAT = 2;
@@ -31,8 +31,7 @@ function formatOf(value: string | undefined): number {
 /** Refuses a store of a newer format; raises an older one to this build's (unless `raise` is false). */
 export async function checkStoreFormat(store: Store, o: { ours?: number; raise?: boolean } = {}): Promise<void> {
   const ours = o.ours ?? STORE_FORMAT;
-  for (let attempt = 0; attempt < 5; attempt++) {
-    const kv = await store.get(STORE_FORMAT_KEY);
+  await casWrite(store, STORE_FORMAT_KEY, (kv) => {
     const theirs = formatOf(kv?.value);
     if (theirs > ours) {
       const what = Number.isFinite(theirs) ? `format ${theirs}` : `an unreadable format (${STORE_FORMAT_KEY}: ${JSON.stringify(kv?.value)})`;
@@ -41,15 +40,6 @@ export async function checkStoreFormat(store: Store, o: { ours?: number; raise?:
           'or restore a backup made before the upgrade (`everynode restore`); an older build would misread or lose what the newer one stored',
       );
     }
-    if (theirs === ours || o.raise === false) return;
-    const body = JSON.stringify({ format: ours });
-    try {
-      if (kv) await store.update(STORE_FORMAT_KEY, body, kv.modRevision);
-      else await store.create(STORE_FORMAT_KEY, body);
-      return;
-    } catch (err) {
-      if (!(err instanceof StorageError && (err.code === 'Conflict' || err.code === 'AlreadyExists' || err.code === 'NotFound'))) throw err;
-    }
-  }
-  throw new Error(`${STORE_FORMAT_KEY}: too many concurrent writers`);
+    return theirs === ours || o.raise === false ? undefined : JSON.stringify({ format: ours });
+  });
 }
