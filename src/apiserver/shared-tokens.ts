@@ -18,7 +18,7 @@
 // - Deleting a token's tombstone is how one would resurrect it; nothing here does that. Store or
 //   file trouble is logged and retried at the next poll; it never stops the server.
 
-import { mergeTokenStates, type TokenState, type TokenStore } from '../auth/index.js';
+import { LockBusy, mergeTokenStates, type TokenState, type TokenStore } from '../auth/index.js';
 import { StorageError, type Store } from '../storage/index.js';
 import { outageLog, type Logger } from '../util/logger.js';
 
@@ -63,7 +63,16 @@ export function startTokenSharing(o: { store: Store; tokens: TokenStore; logger:
       const local = JSON.stringify(tokens.state());
       if ((kv?.modRevision ?? 0) === seenRevision && local === seenLocal) return;
       const shared = parseShared(kv?.value);
-      if (tokens.merge(shared)) logger.info('tokens changed on another server taken from the shared store');
+      // Never waits for the file's lock (that would stop the server): a CLI changing the file
+      // right now makes this exchange skip to the next poll.
+      let changed: boolean;
+      try {
+        changed = tokens.merge(shared, new Date(), { wait: false });
+      } catch (err) {
+        if (err instanceof LockBusy) return;
+        throw err;
+      }
+      if (changed) logger.info('tokens changed on another server taken from the shared store');
       const merged = tokens.state();
       const body = JSON.stringify(merged);
       // The file now holds the merge; the key is written only when it lacks something.

@@ -180,6 +180,14 @@ export function mergeTokenStates(a: TokenState, b: TokenState, now: Date = new D
   return { tokens: [...tokens.values()].sort(byKey), deleted: [...deleted.values()].sort(byKey) };
 }
 
+/** Thrown by a change that would not wait for a lock another process holds. */
+export class LockBusy extends Error {
+  constructor(lock: string) {
+    super(`${lock} is held by another process`);
+    this.name = 'LockBusy';
+  }
+}
+
 /** Lock file timing: a writer holds it for one read-modify-write (milliseconds). */
 const LOCK_WAIT_MS = 3_000;
 const LOCK_STALE_MS = 10_000;
@@ -227,11 +235,12 @@ export class TokenStore {
 
   /**
    * Runs `change` on the current file contents under the lock and saves when it returns true.
-   * Throws when another process holds the lock for longer than LOCK_WAIT_MS.
+   * Throws when another process holds the lock for longer than `waitMs` (LOCK_WAIT_MS; the wait
+   * blocks the thread, so a server passes 0); with 0, a held lock throws LockBusy at once.
    */
-  private mutate<T>(change: () => { save: boolean; result: T }): T {
+  private mutate<T>(change: () => { save: boolean; result: T }, waitMs = LOCK_WAIT_MS): T {
     const lock = `${this.path}.lock`;
-    const deadline = Date.now() + LOCK_WAIT_MS;
+    const deadline = Date.now() + waitMs;
     for (;;) {
       try {
         closeSync(openSync(lock, 'wx', 0o600));
@@ -243,7 +252,8 @@ export class TokenStore {
           rmSync(lock, { force: true });
           continue;
         }
-        if (Date.now() > deadline) throw new Error(`${lock}: held by another process for over ${LOCK_WAIT_MS / 1000} s (remove it if no everynode process is running)`);
+        if (waitMs === 0) throw new LockBusy(lock);
+        if (Date.now() > deadline) throw new Error(`${lock}: held by another process for over ${waitMs / 1000} s (remove it if no everynode process is running)`);
         sleepSync(5);
       }
     }
@@ -324,8 +334,12 @@ export class TokenStore {
     return mergeTokenStates({ tokens: [...this.records.values()], deleted: this.tombstones }, { tokens: [], deleted: [] }, now);
   }
 
-  /** Merges `other` into the file (mergeTokenStates); returns whether the file changed. */
-  merge(other: TokenState, now: Date = new Date()): boolean {
+  /**
+   * Merges `other` into the file (mergeTokenStates); returns whether the file changed. With
+   * `wait: false` (a server's event loop) a lock held by another process throws LockBusy at once
+   * instead of blocking for up to LOCK_WAIT_MS.
+   */
+  merge(other: TokenState, now: Date = new Date(), o: { wait?: boolean } = {}): boolean {
     return this.mutate(() => {
       const before = JSON.stringify(mergeTokenStates({ tokens: [...this.records.values()], deleted: this.tombstones }, { tokens: [], deleted: [] }, now));
       const merged = mergeTokenStates({ tokens: [...this.records.values()], deleted: this.tombstones }, other, now);
@@ -333,7 +347,7 @@ export class TokenStore {
       this.records = new Map(merged.tokens.map((r) => [r.id, r]));
       this.tombstones = merged.deleted;
       return { save: true, result: true };
-    });
+    }, o.wait === false ? 0 : LOCK_WAIT_MS);
   }
 
   lookup(token: string, now: Date = new Date()): TokenLookup {

@@ -5,7 +5,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ADMIN_TOKEN_ID, ensureAdminToken, mergeTokenStates, rotateAdminToken, TokenStore, type TokenState } from './authn.js';
+import { ADMIN_TOKEN_ID, ensureAdminToken, LockBusy, mergeTokenStates, rotateAdminToken, TokenStore, type TokenState } from './authn.js';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -151,6 +151,21 @@ describe('tokens.json lock', () => {
     await new Promise((r) => child.once('exit', r));
     expect(s.list().map((t) => t.id).sort()).toEqual(expect.arrayContaining(['mine01', 'other1']));
     expect(existsSync(join(d, 'tokens.json.lock'))).toBe(false);
+  });
+
+  it('a merge that must not wait (a server\'s event loop) gives up at once on a held lock, changing nothing', () => {
+    const d = dir();
+    const s = new TokenStore(d);
+    const other = new TokenStore(dir());
+    other.create(join1);
+    writeFileSync(join(d, 'tokens.json.lock'), '');
+    const started = Date.now();
+    expect(() => s.merge(other.state(), new Date(), { wait: false })).toThrow(LockBusy);
+    expect(Date.now() - started).toBeLessThan(500);
+    expect(s.list()).toEqual([]);
+    rmSync(join(d, 'tokens.json.lock'));
+    expect(s.merge(other.state(), new Date(), { wait: false })).toBe(true);
+    expect(s.list()).toHaveLength(1);
   });
 
   it('a lock left by a crashed writer (over 10 s old) is taken over', () => {
