@@ -35,6 +35,16 @@ import { applyServerHeapPolicy } from '../util/heap.js';
 import { clusterDnsFlags, defaultStoreWait, storeFlagUsage, storeUrlFromFlag, storeWaitMsFromFlag } from './store-flag.js';
 import type { RunningServer } from '../apiserver/index.js';
 
+/**
+ * With several servers, a request that has not answered within this many ms fails over to the
+ * next server. A hung (stopped, not dead) server gives no connection error, so this bounds what
+ * it costs: below the Lease renewal interval (10 s), as the kubelet bounds its heartbeat client,
+ * so a renewal stuck on a hung server is followed by one on the next server before the 40 s
+ * Lease expires. Only the response headers of a write or watch are bounded; the agent's plain
+ * GETs are its own Node and its own pods, small answers.
+ */
+export const agentRequestTimeoutMs = 10_000;
+
 export const agentUsage = `  agent    run a node agent (registers a Node, runs the pods bound to it)
            --server URL[,URL...] API server URL(s), https:// (default: the kubeconfig's); with several,
                                 requests stick to one and fail over to the next when it goes away
@@ -166,7 +176,10 @@ export async function runAgent(args: string[]): Promise<void> {
   if (servers.length === 0) throw new Error(`agent: invalid --server ${JSON.stringify(values.server)}`);
   const onFailover = (from: string, to: string, cause: unknown): void =>
     logger.warn(`API server ${from} failed (${cause instanceof Error ? cause.message : String(cause)}); using ${to}`);
-  const transport = servers.length > 1 ? new FailoverTransport({ ...creds, servers, onFailover }) : new HttpTransport({ ...creds, server: servers[0]! });
+  const transport =
+    servers.length > 1
+      ? new FailoverTransport({ ...creds, servers, onFailover, requestTimeoutMs: agentRequestTimeoutMs })
+      : new HttpTransport({ ...creds, server: servers[0]! });
   const client = new RestClient(transport.request);
   // Pods reach the API where the agent does, trusting the same CA; with several servers through
   // a forwarder on 127.0.0.1 that follows the agent's failover (api-forwarder.ts).

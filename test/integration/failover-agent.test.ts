@@ -3,6 +3,8 @@
 // keeps working through server 2: its node Lease is renewed, a pod bound to it afterwards is
 // run (a real process) and reported Running, and a graceful delete of that pod is finished.
 // The kubeconfig (server 1's file) stays the credential source; --server only lists where to go.
+// A second agent reaches server 1 through a proxy that hangs (a stopped server, no connection
+// error): its Lease is renewed through server 2 within its request timeout plus one interval.
 //
 // Without the `etcd` binary the file is skipped with a message naming the `etcd-server` package.
 
@@ -22,6 +24,7 @@ import {
   pidsWith,
   sharedTestEtcd,
   spawnNode,
+  startHangingProxy,
   startTestServer,
   waitFor,
   type SpawnedProcess,
@@ -80,6 +83,51 @@ describe.skipIf(!haveEtcd)('everynode agent --server with two API servers', () =
     await waitFor(() => agent.output().includes(`everynode agent ${nodeName} running without a node identity`), { timeoutMs: 30_000, message: `the agent to start; output: ${agent.output()}` });
   });
   afterAll(() => cleanup.run());
+
+  it('fails over from a hung server (no connection error) before its Lease expires', async () => {
+    // A second agent whose first server is behind a proxy that hangs: the server is stopped, not
+    // dead, so only the agent's request timeout tells (10 s, below the Lease renewal interval).
+    const proxy = await startHangingProxy(cleanup, servers[0]!.server.url);
+    const name = `${nodeName}-hung`;
+    const hungAgent = spawnNode(cleanup, [
+      everynodeBin,
+      'agent',
+      '--kubeconfig',
+      servers[0]!.server.kubeconfigPath,
+      '--server',
+      `${proxy.url},${servers[1]!.server.url}`,
+      '--name',
+      name,
+      '--data-dir',
+      makeTempDir(cleanup, 'failover-agent-hung'),
+      '--node-ip',
+      '127.0.0.1',
+      '--port',
+      '0',
+    ]);
+    const renewTime = async (): Promise<string | undefined> => {
+      try {
+        return (await viaServer2.get<Lease>(leasesResource, 'kube-node-lease', name)).spec?.renewTime;
+      } catch (e) {
+        if (isNotFound(e)) return undefined;
+        throw e;
+      }
+    };
+    const before = await waitFor(renewTime, { timeoutMs: 30_000, message: `the hung agent's Lease; output:\n${hungAgent.output()}` });
+    expect(proxy.accepted).toBeGreaterThan(0);
+    proxy.hang();
+    const hungAt = Date.now();
+    // The next renewal (due within 10 s) waits at most 10 s on the hung server, then goes to
+    // server 2. With a 30 s timeout it would come 30-40 s after the hang, as the 40 s Lease of
+    // the last renewal runs out.
+    await waitFor(async () => {
+      const t = await renewTime();
+      return t !== undefined && t !== before;
+    }, { timeoutMs: 25_000, intervalMs: 250, message: `a Lease renewal through server 2 within 25 s of the hang; output:\n${hungAgent.output()}` });
+    expect(Date.now() - hungAt).toBeLessThan(25_000);
+    expect(hungAgent.output()).toContain(`API server ${proxy.url} failed (request to ${proxy.url} timed out after 10000 ms); using ${servers[1]!.server.url}`);
+    await hungAgent.stop();
+  }, 60_000);
 
   it('keeps renewing its Lease and running its pods through server 2 when server 1 stops', async () => {
     await waitFor(async () => (await viaServer2.get<Node>(nodesResource, '', nodeName)).metadata.name === nodeName, { message: 'the Node registered' });
