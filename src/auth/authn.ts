@@ -20,10 +20,10 @@
 // - Secrets never appear in errors or return values.
 
 import { createHash, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
-import { closeSync, openSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { readFileSync, rmSync, statSync } from 'node:fs';
 import type { IncomingHttpHeaders } from 'node:http';
 import { join } from 'node:path';
-import { ensurePrivateDir, writeFileAtomic } from './pki.js';
+import { ensurePrivateDir, tryLockFile, writeFileAtomic } from './files.js';
 import type { PresentedCert } from './revocation.js';
 import { looksLikeJwt, serviceAccountUser, type ServiceAccountTokens, type TokenClaims } from './sa-token.js';
 
@@ -241,21 +241,10 @@ export class TokenStore {
   private mutate<T>(change: () => { save: boolean; result: T }, waitMs = LOCK_WAIT_MS): T {
     const lock = `${this.path}.lock`;
     const deadline = Date.now() + waitMs;
-    for (;;) {
-      try {
-        closeSync(openSync(lock, 'wx', 0o600));
-        break;
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-        const st = statSync(lock, { throwIfNoEntry: false });
-        if (st && Date.now() - st.mtimeMs > LOCK_STALE_MS) {
-          rmSync(lock, { force: true });
-          continue;
-        }
-        if (waitMs === 0) throw new LockBusy(lock);
-        if (Date.now() > deadline) throw new Error(`${lock}: held by another process for over ${waitMs / 1000} s (remove it if no everynode process is running)`);
-        sleepSync(5);
-      }
+    while (!tryLockFile(lock, LOCK_STALE_MS)) {
+      if (waitMs === 0) throw new LockBusy(lock);
+      if (Date.now() > deadline) throw new Error(`${lock}: held by another process for over ${waitMs / 1000} s (remove it if no everynode process is running)`);
+      sleepSync(5);
     }
     try {
       this.reloadIfChanged();

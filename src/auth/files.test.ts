@@ -1,8 +1,8 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { writeFileAtomic } from './files.js';
+import { breakStaleLock, tryLockFile, writeFileAtomic } from './files.js';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -26,5 +26,65 @@ describe('writeFileAtomic', () => {
     mkdirSync(target);
     expect(() => writeFileAtomic(target, 'b', 0o600)).toThrow(target);
     expect(readdirSync(dir).filter((n) => n.includes('.tmp-'))).toEqual([]);
+  });
+});
+
+describe('tryLockFile and breakStaleLock', () => {
+  const dir = (): string => {
+    const d = mkdtempSync(join(tmpdir(), 'lock-'));
+    dirs.push(d);
+    return d;
+  };
+  const old = (path: string, ageMs: number): void => {
+    const t = new Date(Date.now() - ageMs);
+    utimesSync(path, t, t);
+  };
+
+  it('takes a free lock once, and not while it is held', () => {
+    const lock = join(dir(), 'f.lock');
+    expect(tryLockFile(lock, 10_000)).toBe(true);
+    expect(tryLockFile(lock, 10_000)).toBe(false);
+    rmSync(lock);
+    expect(tryLockFile(lock, 10_000)).toBe(true);
+  });
+
+  it('breaks a lock older than the stale age and takes it, leaving no takeover file', () => {
+    const d = dir();
+    const lock = join(d, 'f.lock');
+    writeFileSync(lock, '');
+    old(lock, 20_000);
+    expect(tryLockFile(lock, 10_000)).toBe(true);
+    expect(Date.now() - statSync(lock).mtimeMs).toBeLessThan(5_000);
+    expect(readdirSync(d)).toEqual(['f.lock']);
+  });
+
+  it('does not remove a lock taken by another process after this one judged it stale', () => {
+    const lock = join(dir(), 'f.lock');
+    writeFileSync(lock, '');
+    old(lock, 20_000);
+    const judged = statSync(lock);
+    // Another process broke the stale lock and took it in between.
+    rmSync(lock);
+    writeFileSync(lock, 'other');
+    expect(breakStaleLock(lock, judged, 10_000)).toBe(false);
+    expect(readFileSync(lock, 'utf8')).toBe('other');
+    // Still the judged file: removed.
+    const again = statSync(lock);
+    expect(breakStaleLock(lock, again, 10_000)).toBe(true);
+    expect(existsSync(lock)).toBe(false);
+  });
+
+  it('leaves the lock alone while another process is taking it over; a crashed takeover is cleared', () => {
+    const lock = join(dir(), 'f.lock');
+    writeFileSync(lock, '');
+    old(lock, 20_000);
+    writeFileSync(`${lock}.takeover`, '');
+    expect(breakStaleLock(lock, statSync(lock), 10_000)).toBe(false);
+    expect(tryLockFile(lock, 10_000)).toBe(false);
+    expect(existsSync(lock)).toBe(true);
+    old(`${lock}.takeover`, 20_000);
+    expect(breakStaleLock(lock, statSync(lock), 10_000)).toBe(false);
+    expect(existsSync(`${lock}.takeover`)).toBe(false);
+    expect(tryLockFile(lock, 10_000)).toBe(true);
   });
 });

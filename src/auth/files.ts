@@ -1,7 +1,8 @@
-// Private files of the security parts: atomic writes with an enforced mode, private dirs.
+// Private files of the security parts: atomic writes with an enforced mode, private dirs, lock
+// files shared by processes on one data dir.
 // No X.509 dependency, so light processes (the agent) can use it.
 
-import { chmodSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 
 /**
  * Writes atomically with the given mode (the mode is enforced even if the file existed). A
@@ -33,4 +34,50 @@ export function writeFileAtomic(path: string, data: string, mode: number): void 
 export function ensurePrivateDir(dir: string): void {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   chmodSync(dir, 0o700);
+}
+
+/**
+ * One attempt at an exclusive lock file (created with O_EXCL); true when it was taken, and the
+ * caller removes it to release. A lock whose mtime is more than `staleMs` old was left by a
+ * holder that crashed and is broken (breakStaleLock), then taken.
+ */
+export function tryLockFile(lock: string, staleMs: number): boolean {
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      closeSync(openSync(lock, 'wx', 0o600));
+      return true;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+    const st = statSync(lock, { throwIfNoEntry: false });
+    if (st && (Date.now() - st.mtimeMs <= staleMs || !breakStaleLock(lock, st, staleMs))) return false;
+  }
+  return false;
+}
+
+/**
+ * Removes the stale lock file `seen` was read from, if `lock` is still that file (same inode
+ * and mtime), under `<lock>.takeover` (O_EXCL): of two processes that judged the same lock
+ * stale, the second finds the first's new lock in its place and leaves it (removing it would
+ * let both hold the lock). Returns whether it removed the lock. A takeover file older than
+ * `staleMs` (its process crashed within the takeover) is removed, and this attempt gives up.
+ */
+export function breakStaleLock(lock: string, seen: { ino: number; mtimeMs: number }, staleMs: number): boolean {
+  const guard = `${lock}.takeover`;
+  try {
+    closeSync(openSync(guard, 'wx', 0o600));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    const g = statSync(guard, { throwIfNoEntry: false });
+    if (g && Date.now() - g.mtimeMs > staleMs) rmSync(guard, { force: true });
+    return false;
+  }
+  try {
+    const now = statSync(lock, { throwIfNoEntry: false });
+    if (!now || now.ino !== seen.ino || now.mtimeMs !== seen.mtimeMs) return false;
+    rmSync(lock, { force: true });
+    return true;
+  } finally {
+    rmSync(guard, { force: true });
+  }
 }

@@ -21,9 +21,10 @@
 //   share them through it (src/apiserver/shared-revocations.ts): merge() takes another server's
 //   entries, keeping per user the later cut-off, so a revocation made on one reaches all.
 
-import { closeSync, openSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { ensurePrivateDir, issuedAtOf, writeFileAtomic } from './pki.js';
+import { ensurePrivateDir, tryLockFile, writeFileAtomic } from './files.js';
+import { issuedAtOf } from './pki.js';
 
 export interface RevocationEntry {
   /** The certificate's user (CN). */
@@ -211,21 +212,11 @@ export class RevocationList {
     ensurePrivateDir(this.dataDir);
     const lockPath = `${this.path}.lock`;
     const deadline = now() + LOCK_WAIT_MS;
-    for (;;) {
-      try {
-        closeSync(openSync(lockPath, 'wx', 0o600));
-        return () => rmSync(lockPath, { force: true });
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      }
-      const st = statSync(lockPath, { throwIfNoEntry: false });
-      if (st && Date.now() - st.mtimeMs > STALE_LOCK_MS) {
-        rmSync(lockPath, { force: true });
-        continue;
-      }
+    while (!tryLockFile(lockPath, STALE_LOCK_MS)) {
       if (now() > deadline) throw new Error(`${lockPath} is held by another process (remove it if no revocation is running)`);
       await new Promise((ok) => setTimeout(ok, 20));
     }
+    return () => rmSync(lockPath, { force: true });
   }
 
   private notify(): void {
