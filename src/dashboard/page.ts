@@ -30,7 +30,8 @@
 //   ready|pending|failed|missing|none and data-stale="true" on unreachable nodes; legend
 //   `legend-ready|pending|failed|missing|stale` (ids) count all nodes, drawn or not;
 //   `matrix-note` (data-hidden-problems) when nodes are cut at 200 (`?matrixNodes=N`), the nodes
-//   with failed, pending or missing cells drawn first.
+//   with failed, pending or missing cells drawn first. The matrix is a keyboard grid: one cell
+//   has tabindex 0, the arrow keys (Home, End) move it, Enter or Space selects its DaemonSet.
 // - Nodes: `node-table`; rows `node-row` with data-name; cell `node-status` (Ready|NotReady as
 //   kubectl shows them, the Ready condition in its title, data-unreachable when Unknown).
 // - Detail of the selected DaemonSet: `ds-detail`; `restart-button`; rows `pod-row`
@@ -132,6 +133,7 @@ table.matrix thead th.selected .vlabel { color: var(--accent); font-weight: 600;
 table.matrix tbody th { position: sticky; left: 0; z-index: 1; text-align: right; padding: 0 8px 0 4px; white-space: nowrap; font-size: 12px; }
 table.matrix tbody th.notready { color: var(--failed); }
 td.cell { width: 16px; min-width: 16px; height: 16px; padding: 0; border-radius: 3px; cursor: pointer; }
+td.cell:focus-visible { outline: 2px solid var(--accent); outline-offset: 1px; }
 .st-ready { background: var(--ready); }
 .st-pending { background: var(--pending); }
 .st-failed { background: var(--failed); }
@@ -207,7 +209,9 @@ const SCRIPT = String.raw`
     loaded: false, version: null, nodes: [], dss: [], pods: [], events: [],
     podsByDs: new Map(), lastUpdated: null, error: null,
     sessionEnded: false, lostSince: null, lostWhat: null, failures: 0,
-    selected: selectionFromHash(), revisions: null, action: null, busy: false
+    selected: selectionFromHash(), revisions: null, action: null, busy: false,
+    /** The matrix cell that is the grid's one tab stop ('NODE|NS/NAME'), moved by the arrow keys. */
+    matrixFocus: null
   };
 
   // ---- helpers --------------------------------------------------------------------------
@@ -1166,15 +1170,21 @@ const SCRIPT = String.raw`
       }
       var head = '<thead><tr><th class="corner"></th>' + state.dss.map(function (ds) {
         var k = key(ds);
-        return '<th class="' + (k === state.selected ? 'selected' : '') + '" title="' + esc(k) + '"><div class="vlabel" data-select="' + esc(k) + '">' + esc(meta(ds).name) + '</div></th>';
+        return '<th scope="col" class="' + (k === state.selected ? 'selected' : '') + '" title="' + esc(k) + '"><div class="vlabel" data-select="' + esc(k) + '">' + esc(meta(ds).name) + '</div></th>';
       }).join('') + '</tr></thead>';
+      // One tab stop for the whole grid (the cell last moved to, else the first one); the arrow
+      // keys move it (matrixKey), Enter or Space selects the cell's DaemonSet.
+      var stop = shown.length > 0 ? meta(shown[0].node).name + '|' + key(state.dss[0]) : null;
+      if (state.matrixFocus && shown.some(function (r) { return state.matrixFocus.indexOf(meta(r.node).name + '|') === 0; }) &&
+          state.dss.some(function (ds) { return state.matrixFocus.slice(state.matrixFocus.indexOf('|') + 1) === key(ds); })) stop = state.matrixFocus;
       var body = shown.map(function (r) {
         var name = meta(r.node).name, readiness = nodeReadiness(r.node), unreachable = nodeUnreachable(r.node);
-        return '<tr data-node="' + esc(name) + '"><th class="' + (readiness === 'Ready' ? '' : 'notready') + '" title="' + esc(name + ': ' + readiness + (unreachable ? ' (unreachable: its cells show the last report)' : '')) + '">' + esc(name) + '</th>' +
+        return '<tr data-node="' + esc(name) + '"><th scope="row" class="' + (readiness === 'Ready' ? '' : 'notready') + '" title="' + esc(name + ': ' + readiness + (unreachable ? ' (unreachable: its cells show the last report)' : '')) + '">' + esc(name) + '</th>' +
           r.cells.map(function (c, i) {
             var ds = state.dss[i];
             return '<td class="cell st-' + c.state + (c.stale ? ' stale' : '') + '" data-testid="matrix-cell" data-node="' + esc(name) + '" data-ds="' + esc(key(ds)) +
-              '" data-state="' + c.state + '"' + (c.stale ? ' data-stale="true"' : '') + ' data-select="' + esc(key(ds)) + '" title="' + esc(c.title) + '"></td>';
+              '" data-state="' + c.state + '"' + (c.stale ? ' data-stale="true"' : '') + ' data-select="' + esc(key(ds)) + '" title="' + esc(c.title) +
+              '" aria-label="' + esc(key(ds) + ' on ' + name + ': ' + c.state + (c.stale ? ' (stale)' : '')) + '" tabindex="' + (name + '|' + key(ds) === stop ? '0' : '-1') + '"></td>';
           }).join('') + '</tr>';
       }).join('');
       setHtml($('matrix'), head + '<tbody>' + body + '</tbody>');
@@ -1527,8 +1537,35 @@ const SCRIPT = String.raw`
     if (t && (ev.key === 'Enter' || ev.key === ' ') && t.matches('tr[data-testid="ds-row"]')) {
       ev.preventDefault();
       select(t.getAttribute('data-name'));
+    } else if (t && t.matches('td[data-testid="matrix-cell"]') && matrixKey(t, ev.key)) {
+      ev.preventDefault();
     }
   });
+  /**
+   * The matrix as a keyboard grid: the arrow keys move between cells (Home and End to the row's
+   * ends), taking the grid's one tab stop along; Enter or Space selects the cell's DaemonSet.
+   * Returns whether the key was one of these.
+   */
+  function matrixKey(td, k) {
+    if (k === 'Enter' || k === ' ') { select(td.getAttribute('data-select')); return true; }
+    var tr = td.parentElement, cells = tr.querySelectorAll('td[data-testid="matrix-cell"]');
+    var col = Array.prototype.indexOf.call(cells, td), next = null, rowTo = null;
+    if (k === 'ArrowRight') next = cells[col + 1];
+    else if (k === 'ArrowLeft') next = cells[col - 1];
+    else if (k === 'Home') next = cells[0];
+    else if (k === 'End') next = cells[cells.length - 1];
+    else if (k === 'ArrowDown') rowTo = tr.nextElementSibling;
+    else if (k === 'ArrowUp') rowTo = tr.previousElementSibling;
+    else return false;
+    if (rowTo) next = rowTo.querySelectorAll('td[data-testid="matrix-cell"]')[col];
+    if (next) {
+      td.setAttribute('tabindex', '-1');
+      next.setAttribute('tabindex', '0');
+      state.matrixFocus = next.getAttribute('data-node') + '|' + next.getAttribute('data-ds');
+      next.focus();
+    }
+    return true;
+  }
   $('log-follow').addEventListener('change', function () {
     if ($('log-follow').checked && openLog && openLog.ended) { openLog.ended = false; openLog.goneSince = null; setLogNote('', false); followLog(); }
   });
@@ -1594,7 +1631,7 @@ export const dashboardPage: string = `<!doctype html>
       <span class="muted">(counts over all nodes)</span>
     </div>
     <p class="note" data-testid="matrix-note" id="matrix-note" hidden></p>
-    <div class="scroll" id="matrix-wrap"><table class="matrix" data-testid="matrix" id="matrix"><tbody><tr><td class="empty">loading…</td></tr></tbody></table></div>
+    <div class="scroll" id="matrix-wrap"><table class="matrix" data-testid="matrix" id="matrix" role="grid" aria-label="Pods of each DaemonSet (columns) on each node (rows); arrow keys move, Enter selects the DaemonSet"><tbody><tr><td class="empty">loading…</td></tr></tbody></table></div>
   </section>
   <section>
     <h2>Nodes <span class="sub" id="node-count"></span></h2>

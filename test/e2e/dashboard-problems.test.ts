@@ -207,6 +207,40 @@ describe.skipIf(!haveChromium)('dashboard with problems in a browser', () => {
     expect(podAges.size).toBeGreaterThan(1);
   });
 
+  it('walks the matrix with the keyboard: one tab stop, arrow keys move it, Enter selects the DaemonSet', async () => {
+    const focused = () =>
+      page.evaluate<string>(`(() => {
+        const a = document.activeElement;
+        return a && a.getAttribute('data-testid') === 'matrix-cell' ? a.getAttribute('data-node') + ' ' + a.getAttribute('data-ds') : '';
+      })()`);
+    const stops = () => page.locator('[data-testid="matrix-cell"][tabindex="0"]');
+    expect(await stops().count()).toBe(1);
+    // The grid is named for assistive technology, and so is each cell.
+    expect(await page.locator('[data-testid="matrix"]').getAttribute('role')).toBe('grid');
+    expect(await cell(page, 'crashy', 'p-node-0').getAttribute('aria-label')).toMatch(/^default\/crashy on p-node-0: \w+/);
+    await stops().focus();
+    expect(await focused()).toBe('p-node-0 default/crashy');
+    await page.keyboard.press('ArrowRight');
+    expect(await focused()).toBe('p-node-0 default/edge-only');
+    await page.keyboard.press('ArrowDown');
+    expect(await focused()).toBe('p-node-1 default/edge-only');
+    // Past the edge nothing moves.
+    await page.keyboard.press('ArrowRight');
+    expect(await focused()).toBe('p-node-1 default/edge-only');
+    // The tab stop moved along and survives refreshes (every 250 ms).
+    await page.waitForTimeout(800);
+    expect(await focused()).toBe('p-node-1 default/edge-only');
+    expect(await stops().count()).toBe(1);
+    expect(await stops().getAttribute('data-node')).toBe('p-node-1');
+    await page.keyboard.press('Enter');
+    await page.locator('[data-testid="ds-detail"] h2', { hasText: 'edge-only' }).waitFor({ timeout: 5_000 });
+    await stops().focus();
+    await page.keyboard.press('Home');
+    expect(await focused()).toBe('p-node-1 default/crashy');
+    await page.keyboard.press(' ');
+    await page.locator('[data-testid="ds-detail"] h2', { hasText: 'crashy' }).waitFor({ timeout: 5_000 });
+  });
+
   it('shows init containers as kubectl does: Init:CrashLoopBackOff, their restarts, their logs', async () => {
     // crashy is selected (previous test); its problem pods are listed first.
     const first = await page.locator('[data-testid="pod-row"]').evaluateAll((rows) => rows.slice(0, 3).map((r) => r.querySelector('td:nth-child(2)')!.textContent));
