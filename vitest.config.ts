@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
 
 // Unit tests live next to the code (src/**/*.test.ts); integration and e2e tests under test/.
@@ -8,6 +9,11 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // Two files at a time at least. Vitest's default for a run is one worker fewer than the cores,
+    // which is one on a 2-core machine: every file in turn. The real-process tests mostly wait
+    // (for processes, timers, fsync), so two at once on 2 cores halved the run (12.4 -> 7.0 min)
+    // with no new failure.
+    maxWorkers: Math.max(2, availableParallelism() - 1),
     // In CI (CI=true) a failed test is run once more, so a timing accident of real processes on a
     // loaded machine does not hide a green build; vitest still reports every retry, and a test
     // that fails twice fails the run. Locally there is no retry, so flakes show and get fixed.
