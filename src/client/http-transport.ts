@@ -1,5 +1,11 @@
 // HttpTransport: the Transport over HTTP(S) with keep-alive, bearer tokens and client
-// certificates. One agent per transport; `destroy()` closes its sockets.
+// certificates. `destroy()` closes its sockets.
+//
+// Two connection pools: requests share up to `maxSockets` connections (default 32); long-lived
+// streams (watches, `follow=true` logs) get a connection each from a pool of their own, with no
+// cap. A stream holds its connection for as long as it lasts, so in one pool 32 open watches
+// (the dashboard's four per browser tab, eight tabs) left no connection for any request, and
+// every later request waited for good.
 
 import http from 'node:http';
 import https from 'node:https';
@@ -21,17 +27,20 @@ export interface HttpTransportOptions {
 export class HttpTransport {
   private readonly base: URL;
   private agent: http.Agent;
+  /** Streams' pool (see the file comment). */
+  private streamAgent: http.Agent;
   private readonly isHttps: boolean;
 
   constructor(private opts: HttpTransportOptions) {
     this.base = new URL(opts.server);
     this.isHttps = this.base.protocol === 'https:';
-    this.agent = this.newAgent();
+    this.agent = this.newAgent(opts.maxSockets ?? 32);
+    this.streamAgent = this.newAgent(Infinity);
   }
 
-  private newAgent(): http.Agent {
+  private newAgent(maxSockets: number): http.Agent {
     const o = this.opts;
-    const common = { keepAlive: true, maxSockets: o.maxSockets ?? 32 };
+    const common = { keepAlive: true, maxSockets };
     return this.isHttps ? new https.Agent({ ...common, ca: o.ca, cert: o.cert, key: o.key, rejectUnauthorized: !o.insecureSkipTLSVerify }) : new http.Agent(common);
   }
 
@@ -42,9 +51,10 @@ export class HttpTransport {
    */
   setCredentials(c: { cert?: string | Buffer; key?: string | Buffer; ca?: string | Buffer; token?: string }, graceMs = 60_000): void {
     this.opts = { ...this.opts, ...c };
-    const old = this.agent;
-    this.agent = this.newAgent();
-    setTimeout(() => old.destroy(), graceMs).unref();
+    const old = [this.agent, this.streamAgent];
+    this.agent = this.newAgent(this.opts.maxSockets ?? 32);
+    this.streamAgent = this.newAgent(Infinity);
+    setTimeout(() => old.forEach((a) => a.destroy()), graceMs).unref();
   }
 
   /** The Transport function (bound). */
@@ -65,7 +75,7 @@ export class HttpTransport {
           method: req.method,
           path: prefix + req.path,
           headers,
-          agent: this.agent,
+          agent: req.method === 'GET' && isStream(req.path) ? this.streamAgent : this.agent,
         },
         (res) => {
           response = res;
@@ -98,11 +108,25 @@ export class HttpTransport {
 
   destroy(): void {
     this.agent.destroy();
+    this.streamAgent.destroy();
   }
+}
+
+/** A GET whose answer lasts: a watch (`watch=1|true`) or a followed log (`follow=true`). */
+export function isStream(path: string): boolean {
+  const q = path.indexOf('?');
+  if (q < 0) return false;
+  const p = new URLSearchParams(path.slice(q + 1));
+  return goTrue(p.get('watch')) || goTrue(p.get('follow'));
 }
 
 function abortError(): Error {
   const e = new Error('The operation was aborted');
   e.name = 'AbortError';
   return e;
+}
+
+/** The values Go's strconv.ParseBool reads as true (the API server parses query booleans so). */
+function goTrue(v: string | null): boolean {
+  return v === 'true' || v === '1' || v === 't' || v === 'T' || v === 'TRUE' || v === 'True';
 }

@@ -134,6 +134,33 @@ describe('dashboard server', () => {
     expect(status).toBe(200);
   });
 
+  it('keeps answering reads while many tabs hold watches open (more than its request connections)', async () => {
+    // Twelve tabs of four watches: 48 upstream watches, beyond the 32 connections requests share.
+    const paths = ['/api/v1/nodes', '/apis/apps/v1/daemonsets', '/api/v1/pods', '/api/v1/events'].map((p) => `path=${encodeURIComponent(`${p}?watch=1&timeoutSeconds=30`)}`).join('&');
+    const open: Array<ReturnType<typeof httpRequest>> = [];
+    try {
+      await Promise.all(
+        Array.from({ length: 12 }, () =>
+          new Promise<void>((resolve, reject) => {
+            const req = httpRequest(new URL(`/dashboard/watch?${paths}`, dashboard.baseUrl), { headers: { cookie: dashboard.cookie } }, (res) => {
+              expect(res.statusCode).toBe(200);
+              resolve();
+            });
+            open.push(req);
+            req.on('error', reject);
+            req.end();
+          }),
+        ),
+      );
+      const started = Date.now();
+      const answers = await Promise.all([1, 2, 3].map(() => call('GET', '/api/v1/namespaces')));
+      expect(answers.map((a) => a.status)).toEqual([200, 200, 200]);
+      expect(Date.now() - started).toBeLessThan(5_000);
+    } finally {
+      for (const r of open) r.destroy();
+    }
+  });
+
   it('multiplexes watches for the page: tagged events, a 410 relayed, and the answer ends with the first watch', async () => {
     const list = JSON.parse((await call('GET', '/api/v1/namespaces/default/configmaps')).text) as { metadata: { resourceVersion: string } };
     const rv = list.metadata.resourceVersion;

@@ -1,0 +1,69 @@
+// HttpTransport's two pools: open watches and followed logs never use up the connections that
+// requests need (they did: 32 dashboard watches left every request waiting for good).
+import { once } from 'node:events';
+import { createServer, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { HttpTransport, isStream } from './http-transport.js';
+import { readAll } from './transport.js';
+
+const cleanups: Array<() => Promise<void> | void> = [];
+const within = <T>(ms: number, p: Promise<T>, what: string): Promise<T> =>
+  Promise.race([p, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(what)), ms))]);
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+describe('HttpTransport', () => {
+  it('tells streams (watch, follow) from requests', () => {
+    expect(isStream('/api/v1/pods?watch=1')).toBe(true);
+    expect(isStream('/api/v1/pods?labelSelector=a&watch=true')).toBe(true);
+    expect(isStream('/api/v1/namespaces/d/pods/p/log?follow=true&container=c')).toBe(true);
+    expect(isStream('/api/v1/pods?watch=false')).toBe(false);
+    expect(isStream('/api/v1/pods')).toBe(false);
+    expect(isStream('/api/v1/namespaces/d/pods/p/log?follow=false')).toBe(false);
+  });
+
+  it('answers requests while more streams are open than it has request connections', async () => {
+    const held: ServerResponse[] = [];
+    const server = createServer((req, res) => {
+      if (isStream(req.url ?? '')) {
+        // A watch without events: headers, then nothing until the test ends.
+        res.writeHead(200, { 'Content-Type': 'application/json' });
+        res.flushHeaders();
+        held.push(res);
+        return;
+      }
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      res.end('{"kind":"PodList","items":[]}');
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    cleanups.push(() => new Promise<void>((ok) => {
+      server.closeAllConnections();
+      server.close(() => ok());
+    }));
+    const t = new HttpTransport({ server: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, maxSockets: 2 });
+    cleanups.push(() => t.destroy());
+
+    const streams = await within(
+      5_000,
+      Promise.all(
+        ['/api/v1/pods?watch=1', '/api/v1/nodes?watch=true', '/apis/apps/v1/daemonsets?watch=1', '/api/v1/namespaces/d/pods/p/log?follow=true'].map((path) =>
+          t.request({ method: 'GET', path, headers: {} }),
+        ),
+      ),
+      'streams waited for a connection',
+    );
+    expect(streams.map((s) => s.statusCode)).toEqual([200, 200, 200, 200]);
+    expect(held).toHaveLength(4);
+    // Four streams open, two request connections: requests still go through, several at once.
+    const answers = await within(
+      5_000,
+      Promise.all([1, 2, 3].map(async () => readAll((await t.request({ method: 'GET', path: '/api/v1/pods?limit=1', headers: {} })).body))),
+      'requests waited behind the open streams',
+    );
+    expect(answers).toEqual(Array(3).fill('{"kind":"PodList","items":[]}'));
+    for (const r of held) r.end();
+  });
+});
