@@ -181,9 +181,11 @@ interface HollowHandle {
 }
 
 async function spawnHollow(kubeconfig: string, count: number, prefix: string, readyDelayMs: number, log: (l: string) => void): Promise<HollowHandle> {
+  // EVERYNODE_BENCH_HOLLOW_NODE_ARGS: extra node flags for the child (e.g. "--cpu-prof --cpu-prof-dir=DIR").
+  const nodeArgs = (process.env.EVERYNODE_BENCH_HOLLOW_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
   const child: ChildProcess = spawn(
     process.execPath,
-    [everynodeBin, 'hollow-nodes', '--kubeconfig', kubeconfig, '--count', String(count), '--name-prefix', prefix, '--ready-delay-ms', String(readyDelayMs)],
+    [...nodeArgs, everynodeBin, 'hollow-nodes', '--kubeconfig', kubeconfig, '--count', String(count), '--name-prefix', prefix, '--ready-delay-ms', String(readyDelayMs)],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let stderrLines = 0;
