@@ -5,6 +5,8 @@
 // and watch `registry.version` to invalidate derived documents (discovery, OpenAPI).
 
 import type { ResourceRef } from './errors.js';
+import { eventFromV1, eventToV1 } from './events-v1.js';
+import type { KubeObject } from './types.js';
 
 export type Verb = 'create' | 'delete' | 'deletecollection' | 'get' | 'list' | 'patch' | 'update' | 'watch';
 
@@ -33,6 +35,20 @@ export type StatusOnCreate =
    * `loadBalancer: {}`), or a phase (Pod: `{phase: Pending}`; Namespace: `{phase: Active}`).
    */
   | { reset: Record<string, unknown> };
+
+/**
+ * Another version of a stored kind (events.k8s.io/v1 Event of core v1 Event, as upstream serves
+ * one Event type through both groups): its objects are stored in the form and under the keys of
+ * `stored`, and converted on every read and write. Writes through either version are seen
+ * through both; storage-wide passes (namespace deletion) visit the stored kind only.
+ */
+export interface KindView {
+  stored: { group: string; plural: string };
+  /** A stored object as this kind serves it; an object already in that form is returned as is. */
+  fromStored(obj: KubeObject): KubeObject;
+  /** An object of this kind in its stored form; an object already stored-form is returned as is. */
+  toStored(obj: KubeObject): KubeObject;
+}
 
 export interface KindDef {
   group: string; // '' for core
@@ -72,6 +88,8 @@ export interface KindDef {
   createForbidden?: string;
   /** Custom resources only: served from a CRD (no strategic merge patch; generation covers every field but metadata and a /status status). */
   custom?: true;
+  /** Set when this kind is another version of a stored kind (see KindView). */
+  view?: KindView;
 }
 
 export function groupVersionOf(k: Pick<KindDef, 'group' | 'version'>): string {
@@ -253,6 +271,8 @@ export function builtinKinds(): KindDef[] {
     // Stored with the status the server sets (Established); the custom resources they define
     // are not served yet.
     kind({ group: 'apiextensions.k8s.io', kind: 'CustomResourceDefinition', plural: 'customresourcedefinitions', namespaced: false, shortNames: ['crd', 'crds'], subresources: ['status'], tracksGeneration: true }),
+    // The core Events again, as events.k8s.io/v1 (client-go's newer events API): the same objects.
+    { ...kind({ group: 'events.k8s.io', kind: 'Event', plural: 'events', namespaced: true, shortNames: ['ev'] }), view: { stored: { group: '', plural: 'events' }, fromStored: eventToV1, toStored: eventFromV1 } },
   ];
 }
 

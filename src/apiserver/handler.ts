@@ -309,7 +309,7 @@ async function handleResource(
         const page = await deps.registry.list(k, namespace, q);
         const t = wantsTable(accept);
         if (t.table) {
-          const items = page.items.map((j) => JSON.parse(j) as KubeObject);
+          const items = page.items.map((j) => (k.view ? k.view.fromStored(JSON.parse(j) as KubeObject) : (JSON.parse(j) as KubeObject)));
           const listMeta: { resourceVersion: string; continue?: string; remainingItemCount?: number } = { resourceVersion: String(page.revision) };
           if (page.continueToken) listMeta.continue = page.continueToken;
           if (page.remainingItemCount !== undefined) listMeta.remainingItemCount = page.remainingItemCount;

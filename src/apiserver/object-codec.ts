@@ -81,10 +81,17 @@ export function jsonEqual(a: unknown, b: unknown): boolean {
 }
 
 /**
- * A custom resource's JSON as the requested version serves it: a CRD's versions convert with
- * strategy None, so only the top-level apiVersion changes. Other kinds are returned as they are.
+ * An object's JSON as the requested version serves it: a custom resource's CRD versions convert
+ * with strategy None, so only the top-level apiVersion changes; a view (KindView) converts the
+ * stored form field by field. Other kinds, and Status answers, are returned as they are.
  */
-export function asServedVersion(k: Pick<KindDef, 'custom' | 'group' | 'version'>, json: string): string {
+export function asServedVersion(k: Pick<KindDef, 'custom' | 'group' | 'version' | 'view'>, json: string): string {
+  if (k.view) {
+    const obj = JSON.parse(json) as KubeObject;
+    if (obj.kind === 'Status') return json;
+    const served = k.view.fromStored(obj);
+    return served === obj ? json : goJsonEscape(JSON.stringify(served));
+  }
   if (!k.custom) return json;
   const gv = `${k.group}/${k.version}`;
   const obj = JSON.parse(json) as { apiVersion?: unknown; kind?: unknown };

@@ -50,7 +50,7 @@ import { decodeContinue, encodeContinue } from './continue-token.js';
 import { parseJsonText, parseYamlText, type JsonTextFindings } from './http.js';
 import { patchAllocatedValues, type ServiceAllocator } from './service-alloc.js';
 import { buildFilter, type ObjectFilter } from './filter.js';
-import { decodeStored, encodeForStore, jsonEqual, withResourceVersion } from './object-codec.js';
+import { asServedVersion, decodeStored, encodeForStore, jsonEqual, withResourceVersion } from './object-codec.js';
 import type { FieldValidation, ListQuery, ParsedDeleteOptions, WriteQuery } from './query.js';
 import {
   admitCreate,
@@ -70,7 +70,13 @@ import {
  */
 function asRequestedVersion(k: KindDef, obj: KubeObject): KubeObject {
   if (k.custom) obj.apiVersion = groupVersionOf(k);
+  if (k.view) return k.view.fromStored(obj);
   return obj;
+}
+
+/** An object of kind k as the store holds it: its stored kind's form for a view (KindView). */
+function storedForm(k: KindDef, obj: KubeObject): KubeObject {
+  return k.view ? k.view.toStored(obj) : obj;
 }
 
 /** How long a list waits for the store to reach a requested resourceVersion (upstream: 3 s). */
@@ -79,7 +85,8 @@ const FRESHNESS_WAIT_MS = 3000;
 export const registryRoot = '/registry/';
 
 export function keyPrefix(k: KindDef, namespace?: string): string {
-  const base = `${registryRoot}${k.group || 'core'}/${k.plural}/`;
+  const s = k.view?.stored ?? k;
+  const base = `${registryRoot}${s.group || 'core'}/${s.plural}/`;
   return namespace !== undefined ? `${base}${namespace}/` : base;
 }
 
@@ -98,7 +105,8 @@ export function parseKey(key: string): { resource: string; namespace?: string; n
 
 /** `<group or core>/<plural>`: how the watch cache indexes watchers. */
 export function resourceIndexKey(k: KindDef): string {
-  return `${k.group || 'core'}/${k.plural}`;
+  const s = k.view?.stored ?? k;
+  return `${s.group || 'core'}/${s.plural}`;
 }
 
 export type PatchType = 'json' | 'merge' | 'strategic' | 'apply';
@@ -552,7 +560,7 @@ export class RestRegistry {
     for (let attempt = 1; ; attempt++) {
       try {
         const write = async () => {
-          const json = encodeForStore(object);
+          const json = encodeForStore(storedForm(k, object));
           return withResourceVersion(json, await this.store.create(objectKey(k, namespace, m.name!), json));
         };
         const json = allocator ? await allocator.allocate(object, undefined, write) : await write();
@@ -652,7 +660,7 @@ export class RestRegistry {
     const nsKey = `${registryRoot}core/namespaces/${ns}`;
     let remaining = 0;
     for (const k of this.kinds.all()) {
-      if (!k.namespaced || this.stopped) continue;
+      if (!k.namespaced || k.view || this.stopped) continue;
       const list = await this.store.list(keyPrefix(k, ns));
       for (const kv of list.items) {
         remaining++;
@@ -673,7 +681,7 @@ export class RestRegistry {
       const left = new Map<string, number>();
       const holding = new Map<string, number>();
       for (const k of this.kinds.all()) {
-        if (!k.namespaced) continue;
+        if (!k.namespaced || k.view) continue;
         const list = await this.store.list(keyPrefix(k, ns));
         if (list.items.length === 0) continue;
         left.set(`${k.plural}.${k.group}`, list.items.length);
@@ -962,7 +970,7 @@ export class RestRegistry {
         if (dryRun) return { code: 200, json: JSON.stringify(next), warnings: warn() };
         try {
           const { revision } = await this.store.delete(key, kv.modRevision);
-          return { code: 200, json: withResourceVersion(encodeForStore(next), revision), warnings: warn() };
+          return { code: 200, json: withResourceVersion(encodeForStore(storedForm(k, next)), revision), warnings: warn() };
         } catch (err) {
           if (!(isCasConflict(err) && attempt < maxCasAttempts)) throw mapWriteError(err, ref, name);
           kv = await this.stateAfterConflict(err, key);
@@ -977,7 +985,7 @@ export class RestRegistry {
       const toWrite = next;
       const expected = kv.modRevision;
       const write = async () => {
-        const json = encodeForStore(toWrite);
+        const json = encodeForStore(storedForm(k, toWrite));
         return withResourceVersion(json, await this.store.update(key, json, expected));
       };
       try {
@@ -1253,7 +1261,7 @@ export function listJson(k: KindDef, page: ListPage): string {
   if (page.continueToken) meta.continue = page.continueToken;
   if (page.remainingItemCount !== undefined) meta.remainingItemCount = page.remainingItemCount;
   const gv = groupVersionOf(k);
-  let items = page.items;
+  let items = k.view ? page.items.map((i) => asServedVersion(k, i)) : page.items;
   if (!k.custom) {
     // encodeForStore writes apiVersion and kind first: a prefix to cut.
     const typeMeta = `{"apiVersion":${JSON.stringify(gv)},"kind":${JSON.stringify(k.kind)},`;

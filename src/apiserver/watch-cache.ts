@@ -33,7 +33,7 @@ import { StorageError, type Store, type Watcher as StoreWatcher, type WatchEvent
 import type { Logger } from '../util/logger.js';
 import { buildTable, type TableApiVersion } from './tables/index.js';
 import type { ObjectFilter } from './filter.js';
-import { asServedVersion, decodeStored, withResourceVersion } from './object-codec.js';
+import { asServedVersion, decodeStored, goJsonEscape, withResourceVersion } from './object-codec.js';
 import type { IncludeObject } from './query.js';
 import { keyPrefix, parseKey, registryRoot, resourceIndexKey } from './registry.js';
 
@@ -236,15 +236,29 @@ class ActiveWatcher {
     if (this.sink) {
       const obj = type === 'DELETED' ? e.previous() : e.object();
       if (obj) {
-        this.send(this.sink, type, obj, (type === 'DELETED' ? e.ev.prevValue : e.ev.value)?.length ?? 0);
+        this.send(this.sink, type, this.served(obj), (type === 'DELETED' ? e.ev.prevValue : e.ev.value)?.length ?? 0);
         return;
       }
     }
     this.write(this.encode(e, type));
   }
 
+  /** A stored object as the watched kind serves it (a view's form; see KindView). */
+  private served(obj: KubeObject): KubeObject {
+    return this.req.kind.view ? this.req.kind.view.fromStored(obj) : obj;
+  }
+
   private encode(e: CachedEvent, type: EventType): string {
     const t = this.req.table;
+    if (this.req.kind.view) {
+      // A view's events are converted for each watcher (views are rare: Events through events.k8s.io/v1).
+      const obj = type === 'DELETED' ? e.previous() : e.object();
+      const served = obj ? this.served(obj) : undefined;
+      if (!t) return `{"type":"${type}","object":${served ? goJsonEscape(JSON.stringify(served)) : '{}'}}\n`;
+      const table = buildTable(this.gk, served ? [served] : [], { includeObject: t.includeObject, apiVersion: t.apiVersion, omitHeaders: this.headersSent });
+      this.headersSent = true;
+      return `{"type":"${type}","object":${JSON.stringify(table)}}\n`;
+    }
     if (!t) {
       // Custom resources are served in the watched version whatever version wrote them (a CRD's
       // versions convert with strategy None: only apiVersion differs).
@@ -264,14 +278,15 @@ class ActiveWatcher {
   writeInitial(value: string, modRevision: number, obj: KubeObject | undefined): void {
     const t = this.req.table;
     if (this.sink) {
-      this.send(this.sink, 'ADDED', obj ?? decodeStored(value, modRevision), value.length);
+      this.send(this.sink, 'ADDED', this.served(obj ?? decodeStored(value, modRevision)), value.length);
       return;
     }
     if (!t) {
-      this.write(`{"type":"ADDED","object":${this.req.kind.custom ? asServedVersion(this.req.kind, withResourceVersion(value, modRevision)) : withResourceVersion(value, modRevision)}}\n`);
+      const k = this.req.kind;
+      this.write(`{"type":"ADDED","object":${k.custom || k.view ? asServedVersion(k, withResourceVersion(value, modRevision)) : withResourceVersion(value, modRevision)}}\n`);
       return;
     }
-    const o = obj ?? decodeStored(value, modRevision);
+    const o = this.served(obj ?? decodeStored(value, modRevision));
     const table = buildTable(this.gk, [o], { includeObject: t.includeObject, apiVersion: t.apiVersion, omitHeaders: this.headersSent });
     this.headersSent = true;
     this.write(`{"type":"ADDED","object":${JSON.stringify(table)}}\n`);

@@ -3,7 +3,7 @@
 // add to the same maps, so nothing downstream assumes a fixed list of kinds.
 
 import type { GroupVersionKind, SchemaNode } from './types.js';
-import { ADMISSION, APIEXTENSIONS, APPS, COORDINATION, CORE, META, POLICY, RBAC, SCHEDULING, STORAGE, type Definitions } from './dsl.js';
+import { ADMISSION, APIEXTENSIONS, APPS, COORDINATION, CORE, EVENTS, META, POLICY, RBAC, SCHEDULING, STORAGE, type Definitions } from './dsl.js';
 import { metaDefinitions } from './meta.js';
 import { podDefinitions } from './core-pod.js';
 import { volumeDefinitions } from './core-volumes.js';
@@ -11,6 +11,7 @@ import { coreOtherDefinitions } from './core-other.js';
 import { appsDefinitions } from './apps.js';
 import { rbacDefinitions } from './rbac.js';
 import { coordinationDefinitions } from './coordination.js';
+import { eventsDefinitions } from './events.js';
 import { schedulingDefinitions } from './scheduling.js';
 import { policyDefinitions } from './policy.js';
 import { storageDefinitions } from './storage.js';
@@ -77,6 +78,7 @@ registerDefinitions(metaDefinitions);
 registerDefinitions(podDefinitions);
 registerDefinitions(volumeDefinitions);
 registerDefinitions(coreOtherDefinitions);
+registerDefinitions(eventsDefinitions);
 registerDefinitions(appsDefinitions);
 registerDefinitions(rbacDefinitions);
 registerDefinitions(coordinationDefinitions);
@@ -116,6 +118,7 @@ const builtinKinds: Array<[group: string, prefix: string, kinds: string[]]> = [
   ['storage.k8s.io', STORAGE, ['CSIDriver']],
   ['admissionregistration.k8s.io', ADMISSION, ['ValidatingWebhookConfiguration', 'MutatingWebhookConfiguration']],
   ['apiextensions.k8s.io', APIEXTENSIONS, ['CustomResourceDefinition']],
+  ['events.k8s.io', EVENTS, ['Event']],
 ];
 for (const [group, prefix, kinds] of builtinKinds) {
   for (const kind of kinds) {
@@ -125,6 +128,6 @@ for (const [group, prefix, kinds] of builtinKinds) {
 }
 registerKind({ group: '', version: 'v1', kind: 'Status' }, META + 'Status');
 registerKind({ group: '', version: 'v1', kind: 'DeleteOptions' }, META + 'DeleteOptions');
-for (const group of ['apps', 'coordination.k8s.io', 'rbac.authorization.k8s.io', 'scheduling.k8s.io', 'policy', 'storage.k8s.io', 'admissionregistration.k8s.io', 'apiextensions.k8s.io', 'meta.k8s.io']) {
+for (const group of ['apps', 'events.k8s.io', 'coordination.k8s.io', 'rbac.authorization.k8s.io', 'scheduling.k8s.io', 'policy', 'storage.k8s.io', 'admissionregistration.k8s.io', 'apiextensions.k8s.io', 'meta.k8s.io']) {
   registerKind({ group, version: 'v1', kind: 'DeleteOptions' }, META + 'DeleteOptions');
 }

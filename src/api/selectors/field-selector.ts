@@ -209,6 +209,26 @@ const KINDS: Record<string, KindFields> = {
     },
     unsupported: explicitUnsupported,
   },
+  // The same Events through events.k8s.io/v1: upstream's field label conversion of that version
+  // (regarding.* for involvedObject.*, reportingController for reportingComponent), read from
+  // the core form the objects are stored in.
+  'events.k8s.io/Event': {
+    fields: {
+      'metadata.name': metaName,
+      'metadata.namespace': metaNamespace,
+      'regarding.kind': (o) => str(o, 'involvedObject', 'kind'),
+      'regarding.namespace': (o) => str(o, 'involvedObject', 'namespace'),
+      'regarding.name': (o) => str(o, 'involvedObject', 'name'),
+      'regarding.uid': (o) => str(o, 'involvedObject', 'uid'),
+      'regarding.apiVersion': (o) => str(o, 'involvedObject', 'apiVersion'),
+      'regarding.resourceVersion': (o) => str(o, 'involvedObject', 'resourceVersion'),
+      'regarding.fieldPath': (o) => str(o, 'involvedObject', 'fieldPath'),
+      reason: (o) => str(o, 'reason'),
+      reportingController: (o) => str(o, 'reportingComponent'),
+      type: (o) => str(o, 'type'),
+    },
+    unsupported: explicitUnsupported,
+  },
   '/Namespace': {
     fields: { 'metadata.name': metaName, 'status.phase': (o) => str(o, 'status', 'phase') },
     unsupported: explicitUnsupported,

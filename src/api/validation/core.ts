@@ -3,6 +3,7 @@
 // pkg/apis/core/v1/defaults.go and pkg/apis/core/validation.
 
 import { fe, type FieldError } from '../errors.js';
+import { eventFromV1 } from '../events-v1.js';
 import { validatePodAnnotations } from './pod-annotations.js';
 import { setPodDefaults } from './defaults-pod.js';
 import {
@@ -229,6 +230,14 @@ export function validateNodeUpdate(node: Obj, old: Obj): FieldError[] {
 // Event (core/v1 legacy validation only, as upstream does for v1 requests)
 
 export function validateEvent(ev: Obj): FieldError[] {
+  return legacyEventErrors(ev, 'reportingComponent');
+}
+
+/**
+ * Upstream's legacy Event validation, which every Event write passes through either API, on the
+ * core form; `reportingField` names reportingComponent as the request's version calls it.
+ */
+function legacyEventErrors(ev: Obj, reportingField: string): FieldError[] {
   const errs: FieldError[] = [];
   const meta = obj(ev.metadata) ?? {};
   const namespace = str(meta.namespace) ?? '';
@@ -246,8 +255,8 @@ export function validateEvent(ev: Obj): FieldError[] {
   } else {
     if (ioNs.length === 0 && namespace !== 'default' && namespace !== 'kube-system') errs.push(fe.invalid('involvedObject.namespace', ioNs, 'does not match event.namespace'));
     const rc = str(ev.reportingComponent) ?? '';
-    if (rc.length === 0) errs.push(fe.required('reportingComponent'));
-    errs.push(...invalidEach('reportingComponent', rc, isQualifiedName(rc)));
+    if (rc.length === 0) errs.push(fe.required(reportingField));
+    errs.push(...invalidEach(reportingField, rc, isQualifiedName(rc)));
     const ri = str(ev.reportingInstance) ?? '';
     if (ri.length === 0) errs.push(fe.required('reportingInstance'));
     if (ri.length > 128) errs.push(fe.invalid('reportingInstance', '', 'can have at most 128 characters'));
@@ -260,6 +269,56 @@ export function validateEvent(ev: Obj): FieldError[] {
     if ((str(ev.message) ?? '').length > 1024) errs.push(fe.invalid('message', '', 'can have at most 1024 characters'));
   }
   errs.push(...invalidEach('namespace', namespace, isDNS1123Subdomain(namespace)));
+  return errs;
+}
+
+/** An unset metav1.Time / MicroTime (Go's zero time marshals as null). */
+function unsetTime(v: unknown): boolean {
+  return v === undefined || v === null || v === '';
+}
+
+/** events.k8s.io/v1's series check: at least 2 occurrences and the last one's time. */
+function eventSeriesErrors(series: unknown): FieldError[] {
+  const s = obj(series);
+  if (!s) return [];
+  const errs: FieldError[] = [];
+  if ((num(s.count) ?? 0) < 2) errs.push(fe.invalid('series.count', '', 'should be at least 2'));
+  if (unsetTime(s.lastObservedTime)) errs.push(fe.required('series.lastObservedTime'));
+  return errs;
+}
+
+/**
+ * An Event created through events.k8s.io/v1 (the object in that version's form): the legacy
+ * checks, then upstream's strict ones for new events: eventTime set, type Normal or Warning, a
+ * series of at least 2, and none of the deprecated core fields.
+ */
+export function validateEventV1(ev: Obj): FieldError[] {
+  const errs = legacyEventErrors(eventFromV1(ev as never) as unknown as Obj, 'reportingController');
+  errs.push(...eventSeriesErrors(ev.series));
+  if (unsetTime(ev.eventTime)) errs.push(fe.required('eventTime'));
+  const type = str(ev.type) ?? '';
+  if (type !== 'Normal' && type !== 'Warning') errs.push(fe.invalid('type', '', `has invalid value: ${type}`));
+  if (!unsetTime(ev.deprecatedFirstTimestamp)) errs.push(fe.invalid('deprecatedFirstTimestamp', '', 'needs to be unset'));
+  if (!unsetTime(ev.deprecatedLastTimestamp)) errs.push(fe.invalid('deprecatedLastTimestamp', '', 'needs to be unset'));
+  if ((num(ev.deprecatedCount) ?? 0) !== 0) errs.push(fe.invalid('deprecatedCount', '', 'needs to be unset'));
+  const src = obj(ev.deprecatedSource);
+  if ((str(src?.component) ?? '') !== '' || (str(src?.host) ?? '') !== '') errs.push(fe.invalid('deprecatedSource', '', 'needs to be unset'));
+  return errs;
+}
+
+/**
+ * An Event updated through events.k8s.io/v1: the legacy checks, a changed series checked again,
+ * and what the event says about what happened (regarding, reason, note, type, times, ...)
+ * immutable, as upstream.
+ */
+export function validateEventV1Update(ev: Obj, old: Obj): FieldError[] {
+  const errs = legacyEventErrors(eventFromV1(ev as never) as unknown as Obj, 'reportingController');
+  errs.push(...validateImmutableField(obj(ev.metadata)?.name ?? '', obj(old.metadata)?.name ?? '', 'metadata.name'));
+  errs.push(...validateImmutableField(obj(ev.metadata)?.namespace ?? '', obj(old.metadata)?.namespace ?? '', 'metadata.namespace'));
+  if (!deepEqual(ev.series, old.series)) errs.push(...eventSeriesErrors(ev.series));
+  for (const f of ['regarding', 'reason', 'note', 'deprecatedSource', 'deprecatedFirstTimestamp', 'deprecatedLastTimestamp', 'deprecatedCount', 'type', 'eventTime', 'action', 'related', 'reportingController', 'reportingInstance']) {
+    errs.push(...validateImmutableField(ev[f] ?? null, old[f] ?? null, f));
+  }
   return errs;
 }
 

@@ -9,6 +9,8 @@ import { col, nameColumn } from './columns.js';
 import { podPrinter } from './pod.js';
 import { nodePrinter } from './node.js';
 import { eventPrinter } from './event.js';
+import { eventFromV1 } from '../../../api/events-v1.js';
+import type { KubeObject } from '../../../api/types.js';
 import { controllerRevisionPrinter, daemonSetPrinter } from './apps.js';
 import {
   configMapPrinter,
@@ -39,6 +41,8 @@ const printers = new Map<string, TablePrinter>([
   ['/Pod', podPrinter],
   ['/Node', nodePrinter],
   ['/Event', eventPrinter],
+  // The same Events through events.k8s.io/v1: core's columns, from the core form.
+  ['events.k8s.io/Event', { ...eventPrinter, cells: (o, ctx) => eventPrinter.cells(eventFromV1(o as KubeObject) as unknown as Obj, ctx) }],
   ['/Namespace', namespacePrinter],
   ['/Service', servicePrinter],
   ['/Endpoints', endpointsPrinter],
