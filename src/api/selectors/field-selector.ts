@@ -168,6 +168,13 @@ function podIP(o: KubeObject): string {
   return str(o, 'status', 'podIP');
 }
 
+/** An Event's involvedObject fields, labelled `<label>.kind` etc. (`regarding` in events.k8s.io/v1), read from the core form. */
+function involvedObjectFields(label: string): Record<string, FieldGetter> {
+  const out: Record<string, FieldGetter> = {};
+  for (const f of ['kind', 'namespace', 'name', 'uid', 'apiVersion', 'resourceVersion', 'fieldPath']) out[`${label}.${f}`] = (o) => str(o, 'involvedObject', f);
+  return out;
+}
+
 /** Keyed by `<group>/<Kind>`; kinds not listed get upstream's default (name and namespace). */
 const KINDS: Record<string, KindFields> = {
   '/Pod': {
@@ -195,13 +202,7 @@ const KINDS: Record<string, KindFields> = {
     fields: {
       'metadata.name': metaName,
       'metadata.namespace': metaNamespace,
-      'involvedObject.kind': (o) => str(o, 'involvedObject', 'kind'),
-      'involvedObject.namespace': (o) => str(o, 'involvedObject', 'namespace'),
-      'involvedObject.name': (o) => str(o, 'involvedObject', 'name'),
-      'involvedObject.uid': (o) => str(o, 'involvedObject', 'uid'),
-      'involvedObject.apiVersion': (o) => str(o, 'involvedObject', 'apiVersion'),
-      'involvedObject.resourceVersion': (o) => str(o, 'involvedObject', 'resourceVersion'),
-      'involvedObject.fieldPath': (o) => str(o, 'involvedObject', 'fieldPath'),
+      ...involvedObjectFields('involvedObject'),
       reason: (o) => str(o, 'reason'),
       reportingComponent: (o) => str(o, 'reportingComponent'),
       source: (o) => str(o, 'source', 'component') || str(o, 'reportingComponent'),
@@ -216,13 +217,7 @@ const KINDS: Record<string, KindFields> = {
     fields: {
       'metadata.name': metaName,
       'metadata.namespace': metaNamespace,
-      'regarding.kind': (o) => str(o, 'involvedObject', 'kind'),
-      'regarding.namespace': (o) => str(o, 'involvedObject', 'namespace'),
-      'regarding.name': (o) => str(o, 'involvedObject', 'name'),
-      'regarding.uid': (o) => str(o, 'involvedObject', 'uid'),
-      'regarding.apiVersion': (o) => str(o, 'involvedObject', 'apiVersion'),
-      'regarding.resourceVersion': (o) => str(o, 'involvedObject', 'resourceVersion'),
-      'regarding.fieldPath': (o) => str(o, 'involvedObject', 'fieldPath'),
+      ...involvedObjectFields('regarding'),
       reason: (o) => str(o, 'reason'),
       reportingController: (o) => str(o, 'reportingComponent'),
       type: (o) => str(o, 'type'),
