@@ -114,7 +114,13 @@ describe('events.k8s.io/v1 Events', () => {
     expect(noTime.reason).toBe('Invalid');
     expect(noTime.causes).toContain('eventTime: Required value');
     const legacyFields = await fails({ ...newEvent('bad.2'), deprecatedCount: 2, deprecatedSource: { component: 'x' } });
-    expect(legacyFields.causes).toEqual(expect.arrayContaining(['deprecatedCount: Invalid value: "": needs to be unset', 'deprecatedSource: Invalid value: "": needs to be unset']));
+    // Reported by the core names, as upstream (it validates its one internal type).
+    expect(legacyFields.causes).toEqual(expect.arrayContaining(['count: Invalid value: "": needs to be unset', 'source: Invalid value: "": needs to be unset']));
+    const badName = await fails({ ...newEvent('Bad_Name'), metadata: { name: 'Bad_Name', namespace: NS, labels: { 'bad key!': 'v' } } });
+    expect(badName.causes).toEqual(expect.arrayContaining([expect.stringMatching(/^metadata\.name: Invalid value: "Bad_Name": a lowercase RFC 1123 subdomain/), expect.stringMatching(/^metadata\.labels: Invalid value: "bad key!"/)]));
+    // Go clients send zero values of what they leave unset: the same as absent.
+    const zero = await eventsApi.createNamespacedEvent({ namespace: NS, body: { ...newEvent('zero.1'), deprecatedSource: {}, deprecatedCount: 0 } });
+    expect(zero.metadata?.name).toBe('zero.1');
     const noController = await fails({ ...newEvent('bad.3'), reportingController: undefined, action: undefined });
     expect(noController.causes).toEqual(expect.arrayContaining(['reportingController: Required value', 'action: Required value']));
     const series = await fails({ ...newEvent('bad.4'), series: { count: 1, lastObservedTime: now() } });
@@ -123,7 +129,7 @@ describe('events.k8s.io/v1 Events', () => {
     expect(type.causes).toContain('type: Invalid value: "": has invalid value: Odd');
     // Nothing was stored by the refused creates.
     const names = (await coreApi.listNamespacedEvent({ namespace: NS })).items.map((e) => e.metadata.name);
-    for (const n of ['bad.1', 'bad.2', 'bad.3', 'bad.4', 'bad.5']) expect(names).not.toContain(n);
+    for (const n of ['bad.1', 'bad.2', 'bad.3', 'bad.4', 'bad.5', 'Bad_Name']) expect(names).not.toContain(n);
   });
 
   it('take a series patch as client-go sends it, and keep what happened immutable', async () => {
@@ -141,8 +147,15 @@ describe('events.k8s.io/v1 Events', () => {
     expect((await coreApi.readNamespacedEvent({ namespace: NS, name: 'series.1' })).metadata.labels).toEqual({ seen: 'yes' });
     const rewrite = await raw('PATCH', `/apis/events.k8s.io/v1/namespaces/${NS}/events/series.1`, { note: 'something else' }, 'application/merge-patch+json');
     expect(rewrite.status).toBe(422);
-    expect(rewrite.json.details.causes).toEqual([{ reason: 'FieldValueInvalid', message: 'Invalid value: "something else": field is immutable', field: 'note' }]);
+    expect(rewrite.json.details.causes).toEqual([{ reason: 'FieldValueInvalid', message: 'Invalid value: "something else": field is immutable', field: 'message' }]);
     expect((await coreApi.readNamespacedEvent({ namespace: NS, name: 'series.1' })).message).toBe('probe ok');
+    // A whole update as a Go client sends it (zero values for what is unset) changes nothing it may not.
+    const cur = (await raw('GET', `/apis/events.k8s.io/v1/namespaces/${NS}/events/series.1`)).json;
+    const put = await raw('PUT', `/apis/events.k8s.io/v1/namespaces/${NS}/events/series.1`, { ...cur, deprecatedSource: {}, deprecatedCount: 0, metadata: { ...cur.metadata, annotations: { put: 'yes' } } });
+    expect(put.status).toBe(200);
+    expect(put.json.metadata.annotations).toEqual({ put: 'yes' });
+    const badLabel = await raw('PATCH', `/apis/events.k8s.io/v1/namespaces/${NS}/events/series.1`, { metadata: { labels: { 'bad key!': 'v' } } }, 'application/merge-patch+json');
+    expect(badLabel.status).toBe(422);
   });
 
   it('take a server-side apply in the new shape', async () => {
@@ -179,6 +192,8 @@ describe('events.k8s.io/v1 Events', () => {
     } finally {
       req.abort();
     }
+    const bySource = (await raw('GET', `/apis/events.k8s.io/v1/namespaces/${NS}/events?fieldSelector=source%3Dkubelet`)).json;
+    expect(bySource.items.map((i: KubeObject) => i.metadata.name)).toEqual(['legacy.1']);
     const bad = await raw('GET', `/apis/events.k8s.io/v1/namespaces/${NS}/events?fieldSelector=involvedObject.name%3Dx`);
     expect(bad.status).toBe(400);
     expect(bad.json.message).toBe('field label not supported: involvedObject.name');

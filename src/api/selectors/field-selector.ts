@@ -211,8 +211,8 @@ const KINDS: Record<string, KindFields> = {
     unsupported: explicitUnsupported,
   },
   // The same Events through events.k8s.io/v1: upstream's field label conversion of that version
-  // (regarding.* for involvedObject.*, reportingController for reportingComponent), read from
-  // the core form the objects are stored in.
+  // (regarding.* for involvedObject.*, reportingController for reportingComponent, source kept),
+  // read from the core form the objects are stored in.
   'events.k8s.io/Event': {
     fields: {
       'metadata.name': metaName,
@@ -220,6 +220,7 @@ const KINDS: Record<string, KindFields> = {
       ...involvedObjectFields('regarding'),
       reason: (o) => str(o, 'reason'),
       reportingController: (o) => str(o, 'reportingComponent'),
+      source: (o) => str(o, 'source', 'component') || str(o, 'reportingComponent'),
       type: (o) => str(o, 'type'),
     },
     unsupported: explicitUnsupported,

@@ -277,6 +277,25 @@ function unsetTime(v: unknown): boolean {
   return v === undefined || v === null || v === '';
 }
 
+/**
+ * A JSON value as Go's zero-value semantics see it once decoded: null, '', 0, false and objects
+ * with nothing else in them are all "unset" (undefined); what is left is kept. Upstream compares
+ * decoded structs, where an absent field and its zero value are the same.
+ */
+function goValue(v: unknown): unknown {
+  if (v === null || v === '' || v === 0 || v === false) return undefined;
+  if (Array.isArray(v)) return v.length === 0 ? undefined : v.map(goValue);
+  if (typeof v === 'object' && v !== null) {
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v)) {
+      const g = goValue(x);
+      if (g !== undefined) out[k] = g;
+    }
+    return Object.keys(out).length === 0 ? undefined : out;
+  }
+  return v;
+}
+
 /** events.k8s.io/v1's series check: at least 2 occurrences and the last one's time. */
 function eventSeriesErrors(series: unknown): FieldError[] {
   const s = obj(series);
@@ -288,36 +307,40 @@ function eventSeriesErrors(series: unknown): FieldError[] {
 }
 
 /**
- * An Event created through events.k8s.io/v1 (the object in that version's form): the legacy
- * checks, then upstream's strict ones for new events: eventTime set, type Normal or Warning, a
- * series of at least 2, and none of the deprecated core fields.
+ * An Event created through events.k8s.io/v1 (the object in that version's form): upstream's
+ * ValidateEventCreate for that version, which reports the fields by their core names (it checks
+ * the one internal type) but for reportingController: the legacy checks, the object metadata
+ * (a DNS subdomain name, labels, annotations), then the strict checks of new events: eventTime
+ * set, type Normal or Warning, a series of at least 2, none of the deprecated core fields.
  */
 export function validateEventV1(ev: Obj): FieldError[] {
-  const errs = legacyEventErrors(eventFromV1(ev as never) as unknown as Obj, 'reportingController');
+  const core = eventFromV1(ev as never) as unknown as Obj;
+  const errs = legacyEventErrors(core, 'reportingController');
+  errs.push(...validateObjectMeta(ev.metadata, true, nameIsDNSSubdomain));
   errs.push(...eventSeriesErrors(ev.series));
   if (unsetTime(ev.eventTime)) errs.push(fe.required('eventTime'));
   const type = str(ev.type) ?? '';
   if (type !== 'Normal' && type !== 'Warning') errs.push(fe.invalid('type', '', `has invalid value: ${type}`));
-  if (!unsetTime(ev.deprecatedFirstTimestamp)) errs.push(fe.invalid('deprecatedFirstTimestamp', '', 'needs to be unset'));
-  if (!unsetTime(ev.deprecatedLastTimestamp)) errs.push(fe.invalid('deprecatedLastTimestamp', '', 'needs to be unset'));
-  if ((num(ev.deprecatedCount) ?? 0) !== 0) errs.push(fe.invalid('deprecatedCount', '', 'needs to be unset'));
-  const src = obj(ev.deprecatedSource);
-  if ((str(src?.component) ?? '') !== '' || (str(src?.host) ?? '') !== '') errs.push(fe.invalid('deprecatedSource', '', 'needs to be unset'));
+  for (const f of ['firstTimestamp', 'lastTimestamp', 'count', 'source']) {
+    if (goValue(core[f]) !== undefined) errs.push(fe.invalid(f, '', 'needs to be unset'));
+  }
   return errs;
 }
 
 /**
- * An Event updated through events.k8s.io/v1: the legacy checks, a changed series checked again,
- * and what the event says about what happened (regarding, reason, note, type, times, ...)
- * immutable, as upstream.
+ * An Event updated through events.k8s.io/v1: the legacy checks, the metadata update rules, a
+ * changed series checked again, and what the event says happened immutable, compared as decoded
+ * values (an absent field equals its zero value, `deprecatedSource: {}` equals none), reported
+ * by core names as upstream does.
  */
 export function validateEventV1Update(ev: Obj, old: Obj): FieldError[] {
-  const errs = legacyEventErrors(eventFromV1(ev as never) as unknown as Obj, 'reportingController');
-  errs.push(...validateImmutableField(obj(ev.metadata)?.name ?? '', obj(old.metadata)?.name ?? '', 'metadata.name'));
-  errs.push(...validateImmutableField(obj(ev.metadata)?.namespace ?? '', obj(old.metadata)?.namespace ?? '', 'metadata.namespace'));
-  if (!deepEqual(ev.series, old.series)) errs.push(...eventSeriesErrors(ev.series));
-  for (const f of ['regarding', 'reason', 'note', 'deprecatedSource', 'deprecatedFirstTimestamp', 'deprecatedLastTimestamp', 'deprecatedCount', 'type', 'eventTime', 'action', 'related', 'reportingController', 'reportingInstance']) {
-    errs.push(...validateImmutableField(ev[f] ?? null, old[f] ?? null, f));
+  const core = eventFromV1(ev as never) as unknown as Obj;
+  const oldCore = eventFromV1(old as never) as unknown as Obj;
+  const errs = legacyEventErrors(core, 'reportingController');
+  errs.push(...validateObjectMetaUpdate(ev.metadata, old.metadata));
+  if (!deepEqual(goValue(ev.series), goValue(old.series))) errs.push(...eventSeriesErrors(ev.series));
+  for (const f of ['involvedObject', 'reason', 'message', 'source', 'firstTimestamp', 'lastTimestamp', 'count', 'type', 'eventTime', 'action', 'related', 'reportingComponent', 'reportingInstance']) {
+    if (!deepEqual(goValue(core[f]), goValue(oldCore[f]))) errs.push(fe.invalid(f === 'reportingComponent' ? 'reportingController' : f, core[f] ?? null, 'field is immutable'));
   }
   return errs;
 }
