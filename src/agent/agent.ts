@@ -81,6 +81,13 @@ export interface AgentOptions {
   serviceProxy?: boolean;
   /** The API client; or `kubeconfig` (path) to build one. */
   client?: ApiClient;
+  /**
+   * The client of the heartbeat: Lease renewals and node status writes (default: `client`). As
+   * the kubelet does, a multi-server agent gives it a short request timeout of its own, so a hung
+   * server cannot hold a renewal until the Lease expires, while other requests keep the longer
+   * bound a busy but healthy server needs.
+   */
+  heartbeatClient?: ApiClient;
   kubeconfig?: string;
   nodeName: string;
   /** The node's InternalIP: hostIP/podIP of its pods, and the address its HTTP server listens on. */
@@ -196,6 +203,7 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
   if (o.client) client = o.client;
   else if (o.kubeconfig) client = clientFromKubeconfig(o.kubeconfig).client;
   else throw new Error('startAgent: give `client` or `kubeconfig`');
+  const heartbeat = o.heartbeatClient ?? client;
 
   const ownRuntime = o.runtime === undefined;
   const runtime = o.runtime ?? (await ProcessRuntime.open({ stateDir: join(o.dataDir, 'runtime'), logger: logger.child('runtime'), ...(o.containerLogRotation ? { logRotation: o.containerLogRotation } : {}) }));
@@ -746,7 +754,7 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
   async function updateNodeStatus(force: boolean): Promise<void> {
     let current: Node;
     try {
-      current = await client.get<Node>(nodesResource, '', o.nodeName);
+      current = await heartbeat.get<Node>(nodesResource, '', o.nodeName);
     } catch (err) {
       if (isNotFound(err)) {
         logger.warn(`node ${o.nodeName} was deleted; registering it again`);
@@ -764,7 +772,7 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
     const now = clock.now();
     const desired = desiredNodeStatus(nodeConfig(), current.status, rfc3339(now));
     if (!force && nodeStatusEqualIgnoringHeartbeat(current.status, desired) && now - lastStatusWrite < statusReportMs) return;
-    node = await client.updateStatus<Node>(nodesResource, '', { ...current, status: desired });
+    node = await heartbeat.updateStatus<Node>(nodesResource, '', { ...current, status: desired });
     lastStatusWrite = now;
     for (const reason of nodeConditionEventReasons(current.status, desired)) recorder.record(nodeRef, 'Normal', reason, nodeStatusEventMessage(o.nodeName, reason));
   }
@@ -778,7 +786,7 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
       : undefined;
     let lease: Lease;
     try {
-      lease = await client.get<Lease>(leasesResource, nodeLeaseNamespace, o.nodeName);
+      lease = await heartbeat.get<Lease>(leasesResource, nodeLeaseNamespace, o.nodeName);
     } catch (err) {
       if (!isNotFound(err)) throw err;
       const fresh: Lease = {
@@ -788,7 +796,7 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
         spec: { holderIdentity: o.nodeName, leaseDurationSeconds, renewTime: now() },
       };
       try {
-        await client.create<Lease>(leasesResource, nodeLeaseNamespace, fresh);
+        await heartbeat.create<Lease>(leasesResource, nodeLeaseNamespace, fresh);
       } catch (e) {
         if (!isAlreadyExists(e)) throw e;
       }
@@ -800,7 +808,7 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
       spec: { ...(lease.spec ?? {}), holderIdentity: o.nodeName, leaseDurationSeconds, renewTime: now() },
     };
     try {
-      await client.update<Lease>(leasesResource, nodeLeaseNamespace, next);
+      await heartbeat.update<Lease>(leasesResource, nodeLeaseNamespace, next);
     } catch (err) {
       if (!isConflict(err) && !isNotFound(err)) throw err;
     }

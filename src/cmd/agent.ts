@@ -36,14 +36,15 @@ import { clusterDnsFlags, defaultStoreWait, storeFlagUsage, storeUrlFromFlag, st
 import type { RunningServer } from '../apiserver/index.js';
 
 /**
- * With several servers, a request that has not answered within this many ms fails over to the
- * next server. A hung (stopped, not dead) server gives no connection error, so this bounds what
- * it costs: below the Lease renewal interval (10 s), as the kubelet bounds its heartbeat client,
- * so a renewal stuck on a hung server is followed by one on the next server before the 40 s
- * Lease expires. Only the response headers of a write or watch are bounded; the agent's plain
- * GETs are its own Node and its own pods, small answers.
+ * With several servers, a heartbeat request (Lease renewal, node status) that has not answered
+ * within this many ms fails over to the next server. A hung (stopped, not dead) server gives no
+ * connection error, so this bounds what it costs: the Lease renewal interval (10 s), as the
+ * kubelet bounds its heartbeat client, so a renewal stuck on a hung server is followed by one
+ * on the next server before the 40 s Lease expires. The agent's other requests keep the
+ * transport's default (30 s): its lists of every Service and Endpoints may take a busy server
+ * longer, and a timeout there would end every stream on a healthy server.
  */
-export const agentRequestTimeoutMs = 10_000;
+export const agentHeartbeatTimeoutMs = 10_000;
 
 export const agentUsage = `  agent    run a node agent (registers a Node, runs the pods bound to it)
            --server URL[,URL...] API server URL(s), https:// (default: the kubeconfig's); with several,
@@ -176,11 +177,11 @@ export async function runAgent(args: string[]): Promise<void> {
   if (servers.length === 0) throw new Error(`agent: invalid --server ${JSON.stringify(values.server)}`);
   const onFailover = (from: string, to: string, cause: unknown): void =>
     logger.warn(`API server ${from} failed (${cause instanceof Error ? cause.message : String(cause)}); using ${to}`);
-  const transport =
-    servers.length > 1
-      ? new FailoverTransport({ ...creds, servers, onFailover, requestTimeoutMs: agentRequestTimeoutMs })
-      : new HttpTransport({ ...creds, server: servers[0]! });
+  const transport = servers.length > 1 ? new FailoverTransport({ ...creds, servers, onFailover }) : new HttpTransport({ ...creds, server: servers[0]! });
   const client = new RestClient(transport.request);
+  // The heartbeat (Lease renewals, node status) has its own transport with a short timeout, as
+  // the kubelet's heartbeat client has (see agentHeartbeatTimeoutMs).
+  const heartbeatTransport = transport instanceof FailoverTransport ? new FailoverTransport({ ...creds, servers, onFailover, requestTimeoutMs: agentHeartbeatTimeoutMs }) : undefined;
   // Pods reach the API where the agent does, trusting the same CA; with several servers through
   // a forwarder on 127.0.0.1 that follows the agent's failover (api-forwarder.ts).
   const forwarder =
@@ -189,6 +190,7 @@ export async function runAgent(args: string[]): Promise<void> {
       : undefined;
   const agent = await startAgent({
     client,
+    ...(heartbeatTransport ? { heartbeatClient: new RestClient(heartbeatTransport.request) } : {}),
     nodeName,
     nodeIP: values['node-ip'],
     labels,
@@ -206,7 +208,8 @@ export async function runAgent(args: string[]): Promise<void> {
       : `everynode agent ${nodeName} running without a node identity: logs, exec, port-forward and metrics are not served (join with --token for them)\n`,
   );
   // A joined agent renews its identity before it expires (a kubeconfig is the user's to renew).
-  const rotation = identity && !values.kubeconfig ? rotateIdentity(servers, identity, dataDir, transport, agent, logger) : undefined;
+  const transports = { setCredentials: (c: { cert: string; key: string }) => [transport, heartbeatTransport].forEach((t) => t?.setCredentials(c)) };
+  const rotation = identity && !values.kubeconfig ? rotateIdentity(servers, identity, dataDir, transports, agent, logger) : undefined;
   // An agent stopped on its own leaves its daemons running: the next agent adopts them.
   onSignals(async (signal) => {
     logger.info(`${signal} received, stopping the agent (pods keep running)`);
