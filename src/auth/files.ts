@@ -2,7 +2,8 @@
 // files shared by processes on one data dir.
 // No X.509 dependency, so light processes (the agent) can use it.
 
-import { chmodSync, closeSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { chmodSync, closeSync, linkSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 
 /**
  * Writes atomically with the given mode (the mode is enforced even if the file existed). A
@@ -56,11 +57,35 @@ export function tryLockFile(lock: string, staleMs: number): boolean {
 }
 
 /**
+ * Removes `path` if it is still the file `seen` was read from: it is moved aside first (one
+ * rename wins), and a file that turns out to be another (taken since) is put back unless its
+ * place was taken again meanwhile.
+ */
+function removeIfSame(path: string, seen: { ino: number; mtimeMs: number }): void {
+  const aside = `${path}.${process.pid}.${randomBytes(4).toString('hex')}`;
+  try {
+    renameSync(path, aside);
+  } catch {
+    return; // gone already, or moved by another process
+  }
+  const moved = statSync(aside, { throwIfNoEntry: false });
+  if (moved && (moved.ino !== seen.ino || moved.mtimeMs !== seen.mtimeMs)) {
+    try {
+      linkSync(aside, path);
+    } catch {
+      // Its place was taken again: nothing to put back.
+    }
+  }
+  rmSync(aside, { force: true });
+}
+
+/**
  * Removes the stale lock file `seen` was read from, if `lock` is still that file (same inode
  * and mtime), under `<lock>.takeover` (O_EXCL): of two processes that judged the same lock
  * stale, the second finds the first's new lock in its place and leaves it (removing it would
  * let both hold the lock). Returns whether it removed the lock. A takeover file older than
- * `staleMs` (its process crashed within the takeover) is removed, and this attempt gives up.
+ * `staleMs` (its process crashed within the takeover) is removed the same careful way, and this
+ * attempt gives up.
  */
 export function breakStaleLock(lock: string, seen: { ino: number; mtimeMs: number }, staleMs: number): boolean {
   const guard = `${lock}.takeover`;
@@ -69,7 +94,7 @@ export function breakStaleLock(lock: string, seen: { ino: number; mtimeMs: numbe
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
     const g = statSync(guard, { throwIfNoEntry: false });
-    if (g && Date.now() - g.mtimeMs > staleMs) rmSync(guard, { force: true });
+    if (g && Date.now() - g.mtimeMs > staleMs) removeIfSame(guard, g);
     return false;
   }
   try {

@@ -19,6 +19,10 @@ describe('HttpTransport', () => {
     expect(isStream('/api/v1/pods?watch=1')).toBe(true);
     expect(isStream('/api/v1/pods?labelSelector=a&watch=true')).toBe(true);
     expect(isStream('/api/v1/namespaces/d/pods/p/log?follow=true&container=c')).toBe(true);
+    expect(isStream('/api/v1/pods?watch=')).toBe(true);
+    expect(isStream('/api/v1/watch/namespaces/d/pods')).toBe(true);
+    expect(isStream('/apis/apps/v1/watch/daemonsets')).toBe(true);
+    expect(isStream('/api/v1/namespaces/watch/pods')).toBe(false);
     expect(isStream('/api/v1/pods?watch=false')).toBe(false);
     expect(isStream('/api/v1/pods')).toBe(false);
     expect(isStream('/api/v1/namespaces/d/pods/p/log?follow=false')).toBe(false);

@@ -112,21 +112,26 @@ export class HttpTransport {
   }
 }
 
-/** A GET whose answer lasts: a watch (`watch=1|true`) or a followed log (`follow=true`). */
+/**
+ * A GET whose answer lasts, as the API server reads its query: a watch (`watch` true, 1 or
+ * empty, or a `/watch/` path of the legacy form) or a followed log (`follow` likewise).
+ */
 export function isStream(path: string): boolean {
   const q = path.indexOf('?');
+  const pathname = q < 0 ? path : path.slice(0, q);
+  if (/^\/(?:api\/[^/]+|apis\/[^/]+\/[^/]+)\/watch\//.test(pathname)) return true;
   if (q < 0) return false;
   const p = new URLSearchParams(path.slice(q + 1));
-  return goTrue(p.get('watch')) || goTrue(p.get('follow'));
+  return queryTrue(p.get('watch')) || queryTrue(p.get('follow'));
+}
+
+/** A query boolean the API server reads as true. */
+function queryTrue(v: string | null): boolean {
+  return v === 'true' || v === '1' || v === '';
 }
 
 function abortError(): Error {
   const e = new Error('The operation was aborted');
   e.name = 'AbortError';
   return e;
-}
-
-/** The values Go's strconv.ParseBool reads as true (the API server parses query booleans so). */
-function goTrue(v: string | null): boolean {
-  return v === 'true' || v === '1' || v === 't' || v === 'T' || v === 'TRUE' || v === 'True';
 }
