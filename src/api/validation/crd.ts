@@ -7,6 +7,7 @@ import { fe, type FieldError } from '../errors.js';
 import { builtinKinds } from '../kinds.js';
 import { isDNS1035Label, isDNS1123Subdomain, nameIsDNSSubdomain } from './names.js';
 import { validateObjectMeta, validateObjectMetaUpdate } from './object-meta.js';
+import { re2Problem } from './re2.js';
 import { arr, child, clone, ensureObj, index, isObj, obj, str, validateImmutableField, type Obj } from './util.js';
 
 const APPROVAL = 'api-approved.kubernetes.io';
@@ -114,7 +115,9 @@ export function validateCRD(crd: Obj): FieldError[] {
     else if (seen.has(name)) errs.push(fe.duplicate(child(path, 'name'), name));
     seen.add(name);
     if (v.storage === true) storage++;
-    if (!isObj(obj(v.schema)?.openAPIV3Schema)) errs.push(fe.required(child(path, 'schema', 'openAPIV3Schema'), 'schemas are required'));
+    const schema = obj(v.schema)?.openAPIV3Schema;
+    if (!isObj(schema)) errs.push(fe.required(child(path, 'schema', 'openAPIV3Schema'), 'schemas are required'));
+    else errs.push(...schemaErrors(schema, child(path, 'schema', 'openAPIV3Schema'), true));
   });
   if (versions.length > 0 && storage !== 1) errs.push(fe.invalid('spec.versions', versions.length, 'must have exactly one version marked as storage version'));
 
@@ -125,6 +128,50 @@ export function validateCRD(crd: Obj): FieldError[] {
     if (!webhook) errs.push(fe.required('spec.conversion.webhook', 'required when strategy is set to Webhook'));
     else if (arr(webhook.conversionReviewVersions).length === 0) errs.push(fe.required('spec.conversion.webhook.conversionReviewVersions', 'must specify one of v1, v1beta1'));
   }
+  return errs;
+}
+
+const schemaTypes = ['array', 'boolean', 'integer', 'number', 'object', 'string'];
+
+/**
+ * The structural-schema rules of upstream's CRD validation that keep custom resources checkable:
+ * an object at the root, a supported `type` everywhere and one on every property (unless it is
+ * int-or-string or preserves unknown fields), `items` for arrays, no `$ref`, and every `pattern`
+ * a valid RE2 expression (the engine the custom resources' patterns are matched with, in linear
+ * time: customResourceTypeErrors).
+ */
+function schemaErrors(s: Obj, path: string, root: boolean, depth = 0): FieldError[] {
+  const errs: FieldError[] = [];
+  if (depth > 64) return errs;
+  if ('$ref' in s) errs.push(fe.forbidden(child(path, '$ref'), '$ref is not supported'));
+  const type = s.type;
+  if (type !== undefined && (typeof type !== 'string' || !schemaTypes.includes(type))) errs.push(fe.notSupported(child(path, 'type'), type, schemaTypes));
+  else if (root && type !== 'object') errs.push(fe.invalid(child(path, 'type'), type ?? '', 'must be object at the root'));
+  if (type === 'array' && !isObj(s.items)) errs.push(fe.required(child(path, 'items'), 'must be specified'));
+  if (s.pattern !== undefined) {
+    const problem = typeof s.pattern === 'string' ? re2Problem(s.pattern) : 'must be a string';
+    if (problem !== undefined) errs.push(fe.invalid(child(path, 'pattern'), s.pattern, `must be a valid regular expression, but isn't: ${problem}`));
+  }
+  const props = s.properties;
+  if (props !== undefined && !isObj(props)) errs.push(fe.invalid(child(path, 'properties'), props, 'must be an object of schemas'));
+  for (const [k, p] of Object.entries(isObj(props) ? props : {})) {
+    const at = `${path}.properties[${k}]`;
+    if (!isObj(p)) {
+      errs.push(fe.invalid(at, p, 'must be a schema object'));
+      continue;
+    }
+    const untyped = p['x-kubernetes-int-or-string'] === true || p['x-kubernetes-preserve-unknown-fields'] === true;
+    if ((p.type === undefined || p.type === '') && !untyped) errs.push(fe.required(child(at, 'type'), 'must not be empty for specified object fields'));
+    errs.push(...schemaErrors(p, at, false, depth + 1));
+  }
+  if (isObj(s.items)) errs.push(...schemaErrors(s.items, child(path, 'items'), false, depth + 1));
+  if (isObj(s.additionalProperties)) errs.push(...schemaErrors(s.additionalProperties, child(path, 'additionalProperties'), false, depth + 1));
+  for (const k of ['allOf', 'anyOf', 'oneOf']) {
+    arr(s[k]).forEach((x, i) => {
+      if (isObj(x)) errs.push(...schemaErrors(x, index(child(path, k), i), false, depth + 1));
+    });
+  }
+  if (isObj(s.not)) errs.push(...schemaErrors(s.not, child(path, 'not'), false, depth + 1));
   return errs;
 }
 

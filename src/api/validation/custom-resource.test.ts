@@ -56,3 +56,16 @@ describe('custom resource types against their openAPIV3Schema', () => {
     expect(customResourceTypeErrors({ spec: 'x' }, s).map(fieldErrorString)).toEqual(['spec: Invalid value: "string": spec in body must be of type object: "string"']);
   });
 });
+
+describe('custom resource patterns', () => {
+  it('are matched as RE2, in linear time: a pattern with nested quantifiers cannot stall the server', () => {
+    const redos = { type: 'object', properties: { spec: { type: 'object', properties: { a: { type: 'string', pattern: '^(a+)+$' } } } } };
+    const started = Date.now();
+    const errs = validateCustomResourceValue({ spec: { a: `${'a'.repeat(200_000)}!` } }, redos).map(fieldErrorString);
+    // A backtracking engine takes seconds at 28 characters and ages at 200,000.
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(errs).toHaveLength(1);
+    expect(errs[0]).toMatch(/^spec\.a: Invalid value: "a+!": spec\.a in body should match '\^\(a\+\)\+\$'$/);
+    expect(validateCustomResourceValue({ spec: { a: 'aaaa' } }, redos)).toEqual([]);
+  });
+});

@@ -5,19 +5,24 @@
 // follow upstream's OpenAPI validation (`<path> in body should be ...`). The root's apiVersion,
 // kind and metadata are not the schema's business (object metadata is validated apart).
 
+import { compileRe2, type Re2Pattern } from './re2.js';
 import { fe, type FieldError } from '../errors.js';
 
 type Json = Record<string, unknown>;
 const isObj = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-/** Patterns are compiled once per schema node; a pattern that is not a valid RegExp never matches. */
-const patterns = new WeakMap<Json, RegExp | null>();
+/**
+ * Patterns are compiled once per schema node, as RE2 (re2.ts: linear time, whatever the pattern
+ * and the value); a pattern that is not valid RE2 (refused on CRDs now, but possibly stored by an
+ * older build) never matches.
+ */
+const patterns = new WeakMap<Json, Re2Pattern | null>();
 
-function patternOf(s: Json): RegExp | null {
+function patternOf(s: Json): Re2Pattern | null {
   let re = patterns.get(s);
   if (re === undefined) {
     try {
-      re = typeof s.pattern === 'string' ? new RegExp(s.pattern, 'u') : null;
+      re = typeof s.pattern === 'string' ? compileRe2(s.pattern) : null;
     } catch {
       re = null;
     }

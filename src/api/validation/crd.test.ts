@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import { fieldErrorString } from '../errors.js';
+import { validateCRD } from './crd.js';
+
+function crd(openAPIV3Schema: unknown): Record<string, unknown> {
+  return {
+    apiVersion: 'apiextensions.k8s.io/v1',
+    kind: 'CustomResourceDefinition',
+    metadata: { name: 'widgets.ex.com' },
+    spec: {
+      group: 'ex.com',
+      scope: 'Namespaced',
+      names: { plural: 'widgets', singular: 'widget', kind: 'Widget', listKind: 'WidgetList' },
+      versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema } }],
+      conversion: { strategy: 'None' },
+    },
+  };
+}
+const at = 'spec.versions[0].schema.openAPIV3Schema';
+const errorsOf = (schema: unknown): string[] => validateCRD(crd(schema)).map(fieldErrorString);
+const spec = (props: Record<string, unknown>) => ({ type: 'object', properties: { spec: { type: 'object', properties: props } } });
+
+describe('CRD openAPIV3Schema', () => {
+  it('accepts a structural schema with RE2 patterns, int-or-string and preserved fields', () => {
+    expect(errorsOf(spec({ name: { type: 'string', pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$' }, port: { 'x-kubernetes-int-or-string': true }, raw: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true }, list: { type: 'array', items: { type: 'string' } } }))).toEqual([]);
+  });
+
+  it('refuses patterns that are not RE2, as upstream (Go regexp) does', () => {
+    expect(errorsOf(spec({ a: { type: 'string', pattern: '((' } }))).toEqual([
+      `${at}.properties[spec].properties[a].pattern: Invalid value: "((": must be a valid regular expression, but isn't: error parsing regexp: missing closing ): \`((\``,
+    ]);
+    expect(errorsOf(spec({ a: { type: 'string', pattern: '(a)\\1' } }))[0]).toMatch(/pattern: Invalid value: "\(a\)\\\\1": must be a valid regular expression, but isn't: error parsing regexp: invalid escape sequence/);
+  });
+
+  it('refuses what would leave custom resources uncheckable: the root, types, items, $ref', () => {
+    expect(errorsOf({ type: 'string' })).toEqual([`${at}.type: Invalid value: "string": must be object at the root`]);
+    expect(errorsOf({ type: 'bogus' })).toEqual([`${at}.type: Unsupported value: "bogus": supported values: "array", "boolean", "integer", "number", "object", "string"`]);
+    expect(errorsOf(spec({ a: {}, b: { type: 'array' }, c: { type: 'string', $ref: '#/x' } }))).toEqual([
+      `${at}.properties[spec].properties[a].type: Required value: must not be empty for specified object fields`,
+      `${at}.properties[spec].properties[b].items: Required value: must be specified`,
+      `${at}.properties[spec].properties[c].$ref: Forbidden: $ref is not supported`,
+    ]);
+  });
+});
