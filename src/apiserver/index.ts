@@ -436,6 +436,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     // sweep for answers not begun yet). Registered before the handler: the handler's
     // authentication may run the revocation sweep (a re-read of a changed list) at once.
     const busy = new Map<Socket, Set<ServerResponse>>();
+    /** Connections to close once their request in flight is answered (see clientError below). */
+    const closingAfterAnswer = new WeakSet<Duplex>();
     srv.on('request', (req: IncomingMessage, res: ServerResponse) => {
       const s = tcpOf(req.socket);
       const answers = busy.get(s) ?? new Set<ServerResponse>();
@@ -525,6 +527,19 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       logger.debug('client error', err.message);
       if (!socket.writable || err.code === 'ECONNRESET') {
         socket.destroy();
+        return;
+      }
+      // Bytes after a request on this connection are not HTTP while that request is still being
+      // answered (a body sent without Content-Length, for one): its answer goes out first, as
+      // Go's server sends it, and the connection closes after it. A 400 written ahead of it told
+      // the client that a request it had carried out (a DELETE) had failed.
+      const inFlight = (socket as Duplex & { _httpMessage?: ServerResponse | null })._httpMessage;
+      if (inFlight && !inFlight.writableFinished) {
+        if (!closingAfterAnswer.has(socket)) {
+          closingAfterAnswer.add(socket);
+          inFlight.shouldKeepAlive = false;
+          inFlight.once('close', () => socket.destroy());
+        }
         return;
       }
       const status =

@@ -3,6 +3,7 @@
 // and wording, never a 500, and a rejected request never changes the stored object.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { request as httpRequest } from 'node:https';
+import { connect as tlsConnect } from 'node:tls';
 import { credentialsFromKubeconfig, registerServer, serverCredentials, testFetch } from '../helpers/auth.js';
 import { startServer, type RunningServer } from '../../src/apiserver/index.js';
 import { Cleanup } from '../helpers/cleanup.js';
@@ -379,6 +380,33 @@ describe('server-side apply', () => {
 });
 
 describe('request line and headers', () => {
+  it('answers a request whose trailing bytes are not HTTP first, then closes (never a 400 for a request it carried out)', async () => {
+    // A DELETE with a body but no Content-Length: the body is not part of it (a real deletion,
+    // not the dry run the body asks for, as upstream reads it) and is garbage as a next request.
+    expect((await call('POST', cmPath(), { metadata: { name: 'unframed' } })).status).toBe(201);
+    const url = new URL(server.url);
+    const creds = serverCredentials(server.url);
+    const answer = await new Promise<string>((resolve, reject) => {
+      const sock = tlsConnect({ host: url.hostname, port: Number(url.port), ca: creds.caPem }, () => {
+        sock.write(`DELETE ${cmPath('unframed')} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${creds.token}\r\nContent-Type: application/json\r\nConnection: keep-alive\r\n\r\n{"dryRun":["All"]}`);
+      });
+      let data = '';
+      sock.setEncoding('utf8');
+      sock.on('data', (d: string) => (data += d));
+      sock.on('close', () => resolve(data));
+      sock.on('error', reject);
+      setTimeout(() => {
+        sock.destroy();
+        reject(new Error(`the connection stayed open; got: ${data}`));
+      }, 10_000).unref();
+    });
+    // The DELETE's own answer, and nothing claiming it failed; the connection is closed after it.
+    expect(answer).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
+    expect(answer).toContain('"kind":"Status"');
+    expect(answer).not.toMatch(/HTTP\/1\.1 400/);
+    expect((await call('GET', cmPath('unframed'))).status).toBe(404);
+  });
+
   it('serves a request line beyond 16 KiB', async () => {
     const selector = `app in (${Array.from({ length: 3000 }, (_, i) => `v${i}`).join(',')})`;
     const r = await call('GET', `/api/v1/namespaces/default/pods?labelSelector=${encodeURIComponent(selector)}`);
