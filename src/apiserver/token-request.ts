@@ -52,8 +52,14 @@ async function getObject<T extends KubeObject>(deps: TokenRequestDeps, plural: s
 /** Answers one TokenRequest for service account `name` in `namespace`; returns the JSON for a 201. */
 export async function serveTokenRequest(deps: TokenRequestDeps, namespace: string, name: string, body: unknown, caller: UserInfo | undefined, now = new Date()): Promise<string> {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) throw badRequest('TokenRequest in version "v1" cannot be handled as a TokenRequest: the body must be a JSON object');
-  const req = body as { apiVersion?: unknown; kind?: unknown; spec?: { audiences?: unknown; expirationSeconds?: unknown; boundObjectRef?: { kind?: unknown; apiVersion?: unknown; name?: unknown; uid?: unknown } } };
+  const req = body as { apiVersion?: unknown; kind?: unknown; metadata?: { name?: unknown; namespace?: unknown }; spec?: { audiences?: unknown; expirationSeconds?: unknown; boundObjectRef?: { kind?: unknown; apiVersion?: unknown; name?: unknown; uid?: unknown } } };
   if (req.kind !== undefined && req.kind !== '' && req.kind !== 'TokenRequest') throw badRequest(`the kind in the data (${String(req.kind)}) does not match the expected kind (TokenRequest)`);
+  // A name or namespace in the body must be the service account's, as upstream requires.
+  const meta = typeof req.metadata === 'object' && req.metadata !== null ? req.metadata : {};
+  if (typeof meta.name === 'string' && meta.name !== '' && meta.name !== name) throw invalid(TOKEN_REQUEST, name, [fe.invalid('metadata.name', meta.name, 'must match the service account name if specified')]);
+  if (typeof meta.namespace === 'string' && meta.namespace !== '' && meta.namespace !== namespace) {
+    throw invalid(TOKEN_REQUEST, name, [fe.invalid('metadata.namespace', meta.namespace, 'must match the service account namespace if specified')]);
+  }
   const spec = req.spec ?? {};
   const errs = [];
   const exp = spec.expirationSeconds ?? DEFAULT_EXPIRATION;

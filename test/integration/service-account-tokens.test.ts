@@ -160,6 +160,11 @@ describe('TokenRequest', () => {
     const mismatch = await tokenFor('svc', { boundObjectRef: { kind: 'Pod', name: 'other-sa' } });
     expect(mismatch.status).toBe(400);
     expect((await tokenFor('svc', { boundObjectRef: { kind: 'Pod', name: 'other-sa', uid: 'not-its-uid' } })).status).toBe(409);
+    // A name in the body is the service account's, or nothing is issued.
+    const named = await post('/api/v1/namespaces/default/serviceaccounts/svc/token', { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', metadata: { name: 'other' }, spec: {} });
+    expect([named.status, (named.json as { message: string }).message]).toEqual([422, 'TokenRequest.authentication.k8s.io "svc" is invalid: metadata.name: Invalid value: "other": must match the service account name if specified']);
+    const same = await post('/api/v1/namespaces/default/serviceaccounts/svc/token', { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', metadata: { name: 'svc', namespace: 'default' }, spec: {} });
+    expect(same.status).toBe(201);
   });
 
   it('a node gets tokens only for the service accounts of its own pods, bound to them', async () => {
