@@ -5,7 +5,7 @@
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ApiError, badRequest, methodNotAllowed, pathNotFound, unsupportedMediaType } from '../api/errors.js';
-import { groupKindOf, tableKeyOf, type KindDef, type KindRegistry, type Subresource } from '../api/kinds.js';
+import { groupKindOf, tableKeyOf, type KindDef, type ConnectSubresource, type KindRegistry, type Subresource } from '../api/kinds.js';
 import { MAX_NESTING_DEPTH, nestingDepth } from '../api/patch/index.js';
 import type { KubeObject, Node, Pod } from '../api/types.js';
 import type { Logger } from '../util/logger.js';
@@ -278,6 +278,13 @@ async function handleResource(
   const name = route.name;
   const sub = route.subresource;
   if (sub !== undefined) {
+    // pods/exec and pods/portforward are served on upgraded connections (exec.ts); a plain
+    // request reaches them here: the pod must exist, then upstream's 400.
+    if (name !== undefined && k.connectSubresources?.includes(sub as ConnectSubresource)) {
+      if (method !== 'GET' && method !== 'POST') throw methodNotAllowed();
+      await deps.registry.get(k, namespace, name);
+      throw badRequest('Upgrade request required');
+    }
     if (name === undefined || !k.subresources.includes(sub as Subresource)) throw pathNotFound();
     if (sub === 'finalize' && method !== 'PUT') throw methodNotAllowed(); // update only, as upstream
     if (sub === 'eviction') {

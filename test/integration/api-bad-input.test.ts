@@ -407,6 +407,15 @@ describe('request line and headers', () => {
     expect((await call('GET', cmPath('unframed'))).status).toBe(404);
   });
 
+  it('answers pods/exec and pods/portforward without an upgrade with 400, as upstream', async () => {
+    expect((await call('POST', '/api/v1/namespaces/default/pods', { metadata: { name: 'no-upgrade' }, spec: { containers: [{ name: 'c', image: 'x' }] } })).status).toBe(201);
+    expectStatus(await call('POST', '/api/v1/namespaces/default/pods/no-upgrade/exec?command=ls&stdout=true'), 400, 'BadRequest', 'Upgrade request required');
+    expectStatus(await call('GET', '/api/v1/namespaces/default/pods/no-upgrade/portforward?ports=80'), 400, 'BadRequest', 'Upgrade request required');
+    expectStatus(await call('POST', '/api/v1/namespaces/default/pods/missing/exec?command=ls&stdout=true'), 404, 'NotFound');
+    expectStatus(await call('PUT', '/api/v1/namespaces/default/pods/no-upgrade/exec', {}), 405, 'MethodNotAllowed');
+    expect((await call('DELETE', '/api/v1/namespaces/default/pods/no-upgrade?gracePeriodSeconds=0')).status).toBe(200);
+  });
+
   it('serves a request line beyond 16 KiB', async () => {
     const selector = `app in (${Array.from({ length: 3000 }, (_, i) => `v${i}`).join(',')})`;
     const r = await call('GET', `/api/v1/namespaces/default/pods?labelSelector=${encodeURIComponent(selector)}`);
