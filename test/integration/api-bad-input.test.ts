@@ -416,6 +416,21 @@ describe('request line and headers', () => {
     expect((await call('DELETE', '/api/v1/namespaces/default/pods/no-upgrade?gracePeriodSeconds=0')).status).toBe(200);
   });
 
+  it('checks a pod status podIP as its podIPs, as upstream converts them, and keeps the two in step', async () => {
+    expect((await call('POST', '/api/v1/namespaces/default/pods', { metadata: { name: 'ips' }, spec: { containers: [{ name: 'c', image: 'x' }] } })).status).toBe(201);
+    const statusPath = '/api/v1/namespaces/default/pods/ips/status';
+    const bad = await call('PATCH', statusPath, { status: { podIP: 'not-an-ip' } }, MERGE);
+    expectStatus(bad, 422, 'Invalid');
+    expect(bad.body.details.causes).toEqual([expect.objectContaining({ field: 'status.podIPs[0]', message: expect.stringContaining('Invalid value: "not-an-ip"') })]);
+    expect((await stored('/api/v1/namespaces/default/pods/ips')).status.podIP).toBeUndefined();
+    const good = await call('PATCH', statusPath, { status: { podIP: '10.1.2.3' } }, MERGE);
+    expect(good.status, good.text).toBe(200);
+    expect(good.body.status).toMatchObject({ podIP: '10.1.2.3', podIPs: [{ ip: '10.1.2.3' }] });
+    const listOnly = await call('PATCH', statusPath, { status: { podIP: null, podIPs: [{ ip: '10.1.2.4' }] } }, MERGE);
+    expect(listOnly.body.status).toMatchObject({ podIP: '10.1.2.4', podIPs: [{ ip: '10.1.2.4' }] });
+    expect((await call('DELETE', '/api/v1/namespaces/default/pods/ips?gracePeriodSeconds=0')).status).toBe(200);
+  });
+
   it('serves a request line beyond 16 KiB', async () => {
     const selector = `app in (${Array.from({ length: 3000 }, (_, i) => `v${i}`).join(',')})`;
     const r = await call('GET', `/api/v1/namespaces/default/pods?labelSelector=${encodeURIComponent(selector)}`);

@@ -26,6 +26,25 @@ import { arr, child, clone, deepEqual, ensureObj, index, invalidEach, isObj, key
 // ---------------------------------------------------------------------------------------------
 // Pod
 
+/**
+ * A pod status's podIP and podIPs (hostIP and hostIPs) as upstream's v1 conversion leaves them:
+ * a list given without its single field gets it from its first entry, a single field without
+ * its list (or differing from its first entry: the single field wins, for older clients)
+ * becomes the list. Validation then checks the list, so a bad podIP is refused by its path
+ * `status.podIPs[0]` as upstream refuses it.
+ */
+export function syncPodStatusIPs(pod: Obj): void {
+  const status = obj(pod.status);
+  if (!status) return;
+  for (const [one, many] of [['podIP', 'podIPs'], ['hostIP', 'hostIPs']] as const) {
+    const single = str(status[one]) ?? '';
+    const list = arr(status[many]);
+    const first = str(obj(list[0])?.ip) ?? '';
+    if (single !== '' && first !== single) status[many] = [{ ip: single }];
+    else if (single === '' && first !== '') status[one] = first;
+  }
+}
+
 export function setPodDefaultsForCreate(pod: Obj): void {
   setPodDefaults(pod);
 }

@@ -25,6 +25,7 @@ import {
   setNamespaceDefaults,
   setNodeDefaults,
   setPodDefaultsForCreate,
+  syncPodStatusIPs,
   setSecretDefaults,
   setServiceDefaults,
   validateConfigMap,
@@ -131,7 +132,7 @@ const updateThenCreate =
 const kinds: Record<string, KindSpec> = {
   '/Namespace': { namespaced: false, defaults: setNamespaceDefaults, prepare: prepareNamespaceForCreate, prepareUpdate: prepareNamespaceForUpdate, create: validateNamespace, update: validateNamespaceUpdate, status: validateNamespaceStatusUpdate },
   '/Node': { namespaced: false, defaults: setNodeDefaults, statusDefaults: setNodeDefaults, create: validateNode, update: validateNodeUpdate, status: validateNodeUpdate },
-  '/Pod': { namespaced: true, defaults: setPodDefaultsForCreate, create: validatePodCreate, update: validatePodUpdate, status: validatePodStatusUpdate, warnings: (o) => podWarnings(o.metadata, o.spec, 'metadata', 'spec') },
+  '/Pod': { namespaced: true, defaults: setPodDefaultsForCreate, statusDefaults: syncPodStatusIPs, create: validatePodCreate, update: validatePodUpdate, status: validatePodStatusUpdate, warnings: (o) => podWarnings(o.metadata, o.spec, 'metadata', 'spec') },
   '/Event': { namespaced: true, create: validateEvent, update: validateEventUpdate },
   'events.k8s.io/Event': { namespaced: true, create: validateEventV1, update: validateEventV1Update },
   '/Service': { namespaced: true, defaults: setServiceDefaults, prepareUpdate: prepareServiceForUpdate, create: validateService, update: validateServiceUpdate, status: metaUpdate },
