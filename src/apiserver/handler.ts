@@ -29,9 +29,9 @@ import { JOIN_PATH, RBAC_GROUP, RENEW_PATH, SYSTEM_MASTERS, bearerToken, checkRb
 import { auditRequest, type AuditContext, type AuditLog } from './audit.js';
 import { secureRequest, serveJoin, serveRenew, type RequestSecurity } from './security.js';
 import { BadPathError, parsePath, type ResourceRoute } from './request-info.js';
-import { buildTable, wantsTable } from './tables/index.js';
+import { buildTable, negotiateRendering } from './tables/index.js';
 import type { WatchCache } from './watch-cache.js';
-import { asServedVersion } from './object-codec.js';
+import { asServedVersion, partialObjectMetadata } from './object-codec.js';
 import { BACKUP_PATH } from './backup.js';
 
 export const versionInfo = {
@@ -314,13 +314,16 @@ async function handleResource(
         const q = parseListQuery(query);
         if (q.watch || route.watchPath) return serveWatch(deps, req, res, k, namespace, undefined, q, caller?.boundTo?.expiresAt);
         const page = await deps.registry.list(k, namespace, q);
-        const t = wantsTable(accept);
-        if (t.table) {
+        const r = negotiateRendering(accept, true);
+        if (r.as !== 'object') {
           const items = page.items.map((j) => (k.view ? k.view.fromStored(JSON.parse(j) as KubeObject) : (JSON.parse(j) as KubeObject)));
           const listMeta: { resourceVersion: string; continue?: string; remainingItemCount?: number } = { resourceVersion: String(page.revision) };
           if (page.continueToken) listMeta.continue = page.continueToken;
           if (page.remainingItemCount !== undefined) listMeta.remainingItemCount = page.remainingItemCount;
-          const table = buildTable(tableKeyOf(k), items, { includeObject: q.includeObject, listMeta, apiVersion: t.apiVersion ?? 'meta.k8s.io/v1' });
+          if (r.as !== 'Table') {
+            return sendJson(res, 200, JSON.stringify({ kind: r.as, apiVersion: r.apiVersion, metadata: listMeta, items: items.map((o) => partialObjectMetadata(o, r.apiVersion)) }));
+          }
+          const table = buildTable(tableKeyOf(k), items, { includeObject: q.includeObject, listMeta, apiVersion: r.apiVersion });
           return sendJson(res, 200, JSON.stringify(table));
         }
         if (k.custom) page.items = page.items.map((j) => asServedVersion(k, j));
@@ -355,11 +358,12 @@ async function handleResource(
       // cacher.Get). "0", empty or not newer: the current state is fresh enough.
       if (q.resourceVersion !== undefined) await deps.watchCache.waitUntilFresh(Number(q.resourceVersion));
       const json = asServedVersion(k, await deps.registry.get(k, namespace, name));
-      const t = wantsTable(accept);
-      if (t.table) {
-        const table = buildTable(tableKeyOf(k), [JSON.parse(json) as KubeObject], { includeObject: q.includeObject, apiVersion: t.apiVersion ?? 'meta.k8s.io/v1' });
+      const r = negotiateRendering(accept, false);
+      if (r.as === 'Table') {
+        const table = buildTable(tableKeyOf(k), [JSON.parse(json) as KubeObject], { includeObject: q.includeObject, apiVersion: r.apiVersion });
         return sendJson(res, 200, JSON.stringify(table));
       }
+      if (r.as !== 'object') return sendJson(res, 200, JSON.stringify(partialObjectMetadata(JSON.parse(json) as KubeObject, r.apiVersion)));
       return sendJson(res, 200, json);
     }
     case 'PUT': {
@@ -468,7 +472,7 @@ async function serveWatch(
   if (!k.verbs.includes('watch')) throw methodNotAllowed();
   const timeoutSeconds = watchTimeoutSeconds(q.timeoutSeconds, credentialExpiresAt, Date.now(), Math.random());
   const filter = buildFilter(k, q.labelSelector, q.fieldSelector, name);
-  const t = wantsTable(req.headers.accept);
+  const r = negotiateRendering(req.headers.accept, false);
   await deps.watchCache.serve(
     {
       kind: k,
@@ -478,7 +482,8 @@ async function serveWatch(
       sendInitialEvents: q.sendInitialEvents,
       allowBookmarks: q.allowWatchBookmarks,
       timeoutSeconds,
-      ...(t.table ? { table: { apiVersion: t.apiVersion ?? 'meta.k8s.io/v1', includeObject: q.includeObject } } : {}),
+      ...(r.as === 'Table' ? { table: { apiVersion: r.apiVersion, includeObject: q.includeObject } } : {}),
+      ...(r.as === 'PartialObjectMetadata' ? { partialMetadata: r.apiVersion } : {}),
     },
     res,
   );

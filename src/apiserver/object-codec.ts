@@ -98,3 +98,8 @@ export function asServedVersion(k: Pick<KindDef, 'custom' | 'group' | 'version' 
   if (obj.apiVersion === gv || obj.kind === 'Status') return json;
   return JSON.stringify({ ...obj, apiVersion: gv });
 }
+
+/** An object as metadata-only clients ask for it (`Accept: ...;as=PartialObjectMetadata`). */
+export function partialObjectMetadata(obj: KubeObject, apiVersion: string): KubeObject {
+  return { kind: 'PartialObjectMetadata', apiVersion, metadata: obj.metadata } as KubeObject;
+}

@@ -33,7 +33,7 @@ import { StorageError, type Store, type Watcher as StoreWatcher, type WatchEvent
 import type { Logger } from '../util/logger.js';
 import { buildTable, type TableApiVersion } from './tables/index.js';
 import type { ObjectFilter } from './filter.js';
-import { asServedVersion, decodeStored, goJsonEscape, withResourceVersion } from './object-codec.js';
+import { asServedVersion, decodeStored, goJsonEscape, partialObjectMetadata, withResourceVersion } from './object-codec.js';
 import type { IncludeObject } from './query.js';
 import { keyPrefix, parseKey, registryRoot, resourceIndexKey } from './registry.js';
 
@@ -140,6 +140,8 @@ export interface WatchRequest {
   allowBookmarks: boolean;
   timeoutSeconds: number;
   table?: TableOptions;
+  /** Set (the meta.k8s.io apiVersion) when events carry PartialObjectMetadata (metadata-only clients). */
+  partialMetadata?: string;
 }
 
 export interface WatchCacheOptions {
@@ -178,7 +180,7 @@ class ActiveWatcher {
   ) {
     this.lastRev = minRev;
     this.gk = tableKeyOf(req.kind);
-    this.sink = req.table ? undefined : watchObjectSinkOf(res);
+    this.sink = req.table || req.partialMetadata ? undefined : watchObjectSinkOf(res);
   }
 
   write(chunk: string): void {
@@ -250,6 +252,11 @@ class ActiveWatcher {
 
   private encode(e: CachedEvent, type: EventType): string {
     const t = this.req.table;
+    const partial = this.req.partialMetadata;
+    if (partial) {
+      const obj = type === 'DELETED' ? e.previous() : e.object();
+      return `{"type":"${type}","object":${JSON.stringify(partialObjectMetadata(obj ?? ({ metadata: {} } as KubeObject), partial))}}\n`;
+    }
     if (this.req.kind.view) {
       // A view's events are converted for each watcher (views are rare: Events through events.k8s.io/v1).
       const obj = type === 'DELETED' ? e.previous() : e.object();
@@ -277,6 +284,10 @@ class ActiveWatcher {
   /** A synthetic ADDED for an object of the initial state (stored JSON + its modRevision). */
   writeInitial(value: string, modRevision: number, obj: KubeObject | undefined): void {
     const t = this.req.table;
+    if (this.req.partialMetadata) {
+      this.write(`{"type":"ADDED","object":${JSON.stringify(partialObjectMetadata(obj ?? decodeStored(value, modRevision), this.req.partialMetadata))}}\n`);
+      return;
+    }
     if (this.sink) {
       this.send(this.sink, 'ADDED', this.served(obj ?? decodeStored(value, modRevision)), value.length);
       return;
@@ -305,7 +316,8 @@ class ActiveWatcher {
       this.send(this.sink, 'BOOKMARK', { kind: k.kind, apiVersion: groupVersionOf(k), metadata }, 100);
       return;
     }
-    this.write(`{"type":"BOOKMARK","object":${JSON.stringify({ kind: k.kind, apiVersion: groupVersionOf(k), metadata })}}\n`);
+    const object = this.req.partialMetadata ? { kind: 'PartialObjectMetadata', apiVersion: this.req.partialMetadata, metadata } : { kind: k.kind, apiVersion: groupVersionOf(k), metadata };
+    this.write(`{"type":"BOOKMARK","object":${JSON.stringify(object)}}\n`);
   }
 
   close(): void {

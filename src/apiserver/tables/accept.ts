@@ -4,8 +4,8 @@
 // ranked by q (descending; q=0 excluded), then by specificity, keeping header order among
 // equals. The first clause we can serve decides. We serve JSON only, so a clause is servable
 // when its media type is application/json, application/* or */*. A servable clause with
-// `as=Table` is servable only with g=meta.k8s.io and v=v1|v1beta1; other transforms
-// (as=PartialObjectMetadata..., unknown versions) are skipped so a later clause can win.
+// `as=Table` or `as=PartialObjectMetadata[List]` is servable only with g=meta.k8s.io and
+// v=v1|v1beta1; other transforms and versions are skipped so a later clause can win.
 // Protobuf and YAML clauses are skipped: kubectl always offers application/json after them.
 
 import { badRequest } from '../../api/errors.js';
@@ -70,24 +70,44 @@ function servesJson(c: Clause): boolean {
   return (c.type === '*' && c.subtype === '*') || (c.type === 'application' && (c.subtype === 'json' || c.subtype === '*'));
 }
 
+/** What the answer should be, from the Accept header: the object(s), a Table, or their metadata only. */
+export type Rendering =
+  | { as: 'object' }
+  | { as: 'Table'; apiVersion: TableApiVersion }
+  /** PartialObjectMetadata (an item, a watch) or PartialObjectMetadataList (a list): metadata-only clients. */
+  | { as: 'PartialObjectMetadata' | 'PartialObjectMetadataList'; apiVersion: TableApiVersion };
+
+/**
+ * The first Accept clause (see the model above) this server can answer for a request that
+ * returns a list (`list`) or one object or watch events: plain JSON, `as=Table`, or
+ * `as=PartialObjectMetadata` (items, watches) / `as=PartialObjectMetadataList` (lists), with
+ * g=meta.k8s.io and v=v1|v1beta1; other clauses are skipped. No header, or nothing servable:
+ * plain JSON.
+ */
+export function negotiateRendering(accept: string | undefined, list: boolean): Rendering {
+  if (accept === undefined || accept.trim() === '') return { as: 'object' };
+  for (const c of parseAccept(accept)) {
+    if (!servesJson(c)) continue;
+    const as = c.params.get('as');
+    if (as === undefined || as === '') return { as: 'object' };
+    const partial = list ? 'PartialObjectMetadataList' : 'PartialObjectMetadata';
+    if (as !== 'Table' && as !== partial) continue;
+    if (c.params.get('g') !== 'meta.k8s.io') continue;
+    const v = c.params.get('v');
+    if (v !== 'v1' && v !== 'v1beta1') continue;
+    return { as, apiVersion: `meta.k8s.io/${v}` };
+  }
+  return { as: 'object' };
+}
+
 /**
  * Whether a response should be a Table, and in which meta.k8s.io version.
  * `{table: false}` for absent headers, plain JSON, wildcard and protobuf-only offers, and when
  * no clause asks for a Table we can produce (the caller then answers plain JSON).
  */
 export function wantsTable(accept: string | undefined): { table: boolean; apiVersion?: TableApiVersion } {
-  if (accept === undefined || accept.trim() === '') return { table: false };
-  for (const c of parseAccept(accept)) {
-    if (!servesJson(c)) continue;
-    const as = c.params.get('as');
-    if (as === undefined || as === '') return { table: false };
-    if (as !== 'Table') continue;
-    if (c.params.get('g') !== 'meta.k8s.io') continue;
-    const v = c.params.get('v');
-    if (v === 'v1') return { table: true, apiVersion: 'meta.k8s.io/v1' };
-    if (v === 'v1beta1') return { table: true, apiVersion: 'meta.k8s.io/v1beta1' };
-  }
-  return { table: false };
+  const r = negotiateRendering(accept, true);
+  return r.as === 'Table' ? { table: true, apiVersion: r.apiVersion } : { table: false };
 }
 
 /**
