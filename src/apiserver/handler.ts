@@ -431,7 +431,12 @@ async function readDeleteOptionsBody(req: IncomingMessage): Promise<unknown> {
  * `fieldValidation` is Ignore, number literals; see parseJsonText) for the decoder.
  */
 async function readObjectBody(req: IncomingMessage, groupKind: string, fieldValidation: FieldValidation = 'Ignore'): Promise<{ value: unknown; findings?: JsonTextFindings }> {
-  const ct = (req.headers['content-type'] ?? 'application/json').split(';')[0]!.trim().toLowerCase();
+  const raw = req.headers['content-type'] ?? '';
+  const ct = raw.split(';')[0]!.trim().toLowerCase();
+  // No Content-Type: JSON, as upstream. A malformed one, a wildcard or text/plain: 415 below.
+  if (raw.trim() !== '' && !/^[a-z0-9!#$&^_.+-]+\/[a-z0-9!#$&^_.+-]+$/.test(ct)) {
+    throw new ApiError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/vnd.kubernetes.protobuf; got ${JSON.stringify(raw)}`);
+  }
   const buf = await readBodyBuffer(req);
   if (ct === protobufContentType) {
     // Its RawExtensions carry JSON of any depth.
@@ -447,7 +452,7 @@ async function readObjectBody(req: IncomingMessage, groupKind: string, fieldVali
       throw badRequest(`the body of the request could not be decoded as YAML: ${err instanceof Error ? err.message : String(err)}`);
     }
   }
-  if (ct !== 'application/json' && ct !== '' && ct !== '*/*' && ct !== 'text/plain') {
+  if (ct !== 'application/json' && ct !== '') {
     throw new ApiError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/vnd.kubernetes.protobuf; got ${ct}`);
   }
   if (text.trim() === '') throw badRequest('the request body is empty');

@@ -431,6 +431,15 @@ describe('request line and headers', () => {
     expect((await call('DELETE', '/api/v1/namespaces/default/pods/ips?gracePeriodSeconds=0')).status).toBe(200);
   });
 
+  it('refuses bodies of a media type it does not decode, wildcards and malformed ones with 415', async () => {
+    for (const ct of ['text/plain', '*/*', ';;;==', 'application/x-www-form-urlencoded']) {
+      const r = await call('POST', cmPath(), { metadata: { name: 'media' } }, ct);
+      expectStatus(r, 415, 'UnsupportedMediaType', /^the body of the request was in an unknown format - accepted media types include: application\/json, application\/yaml, application\/vnd\.kubernetes\.protobuf; got /);
+    }
+    expect((await call('GET', cmPath('media'))).status).toBe(404);
+    expect((await call('POST', cmPath(), { metadata: { name: 'media' } }, 'application/json; charset=utf-8')).status).toBe(201);
+  });
+
   it('serves a request line beyond 16 KiB', async () => {
     const selector = `app in (${Array.from({ length: 3000 }, (_, i) => `v${i}`).join(',')})`;
     const r = await call('GET', `/api/v1/namespaces/default/pods?labelSelector=${encodeURIComponent(selector)}`);
