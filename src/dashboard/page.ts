@@ -1537,10 +1537,21 @@ const SCRIPT = String.raw`
     if (t && (ev.key === 'Enter' || ev.key === ' ') && t.matches('tr[data-testid="ds-row"]')) {
       ev.preventDefault();
       select(t.getAttribute('data-name'));
-    } else if (t && t.matches('td[data-testid="matrix-cell"]') && matrixKey(t, ev.key)) {
+    } else if (t && t.matches('td[data-testid="matrix-cell"]') && !ev.altKey && !ev.ctrlKey && !ev.metaKey && matrixKey(t, ev.key)) {
       ev.preventDefault();
     }
   });
+  // A cell focused by a click (or any other way) takes the grid's one tab stop.
+  document.addEventListener('focusin', function (ev) {
+    var t = ev.target instanceof Element ? ev.target : null;
+    if (t && t.matches('td[data-testid="matrix-cell"]')) moveMatrixStop(t);
+  });
+  function moveMatrixStop(td) {
+    var grid = td.closest('table');
+    if (grid) grid.querySelectorAll('td[data-testid="matrix-cell"][tabindex="0"]').forEach(function (c) { if (c !== td) c.setAttribute('tabindex', '-1'); });
+    td.setAttribute('tabindex', '0');
+    state.matrixFocus = td.getAttribute('data-node') + '|' + td.getAttribute('data-ds');
+  }
   /**
    * The matrix as a keyboard grid: the arrow keys move between cells (Home and End to the row's
    * ends), taking the grid's one tab stop along; Enter or Space selects the cell's DaemonSet.
@@ -1559,9 +1570,7 @@ const SCRIPT = String.raw`
     else return false;
     if (rowTo) next = rowTo.querySelectorAll('td[data-testid="matrix-cell"]')[col];
     if (next) {
-      td.setAttribute('tabindex', '-1');
-      next.setAttribute('tabindex', '0');
-      state.matrixFocus = next.getAttribute('data-node') + '|' + next.getAttribute('data-ds');
+      moveMatrixStop(next);
       next.focus();
     }
     return true;

@@ -239,6 +239,17 @@ describe.skipIf(!haveChromium)('dashboard with problems in a browser', () => {
     expect(await focused()).toBe('p-node-1 default/crashy');
     await page.keyboard.press(' ');
     await page.locator('[data-testid="ds-detail"] h2', { hasText: 'crashy' }).waitFor({ timeout: 5_000 });
+    // A click moves the one tab stop too, and the arrows go on from there.
+    await cell(page, 'edge-only', 'p-node-2').click();
+    expect(await stops().count()).toBe(1);
+    expect(await stops().getAttribute('data-node')).toBe('p-node-2');
+    await page.keyboard.press('ArrowUp');
+    expect(await focused()).toBe('p-node-1 default/edge-only');
+    expect(await stops().count()).toBe(1);
+    // The click selected edge-only; the tests after this one read crashy's detail.
+    await page.keyboard.press('Home');
+    await page.keyboard.press('Enter');
+    await page.locator('[data-testid="ds-detail"] h2', { hasText: 'crashy' }).waitFor({ timeout: 5_000 });
   });
 
   it('shows init containers as kubectl does: Init:CrashLoopBackOff, their restarts, their logs', async () => {
