@@ -168,10 +168,18 @@ function podIP(o: KubeObject): string {
   return str(o, 'status', 'podIP');
 }
 
-/** An Event's involvedObject fields, labelled `<label>.kind` etc. (`regarding` in events.k8s.io/v1), read from the core form. */
-function involvedObjectFields(label: string): Record<string, FieldGetter> {
-  const out: Record<string, FieldGetter> = {};
-  for (const f of ['kind', 'namespace', 'name', 'uid', 'apiVersion', 'resourceVersion', 'fieldPath']) out[`${label}.${f}`] = (o) => str(o, 'involvedObject', f);
+/**
+ * An Event's selectable fields, read from the core form (the form both Event versions are stored
+ * in), labelled as a version names them: `ref` for involvedObject (`regarding` in
+ * events.k8s.io/v1) and `reporting` for reportingComponent (`reportingController`).
+ */
+function eventFields(ref: string, reporting: string): Record<string, FieldGetter> {
+  const out: Record<string, FieldGetter> = { 'metadata.name': metaName, 'metadata.namespace': metaNamespace };
+  for (const f of ['kind', 'namespace', 'name', 'uid', 'apiVersion', 'resourceVersion', 'fieldPath']) out[`${ref}.${f}`] = (o) => str(o, 'involvedObject', f);
+  out.reason = (o) => str(o, 'reason');
+  out[reporting] = (o) => str(o, 'reportingComponent');
+  out.source = (o) => str(o, 'source', 'component') || str(o, 'reportingComponent');
+  out.type = (o) => str(o, 'type');
   return out;
 }
 
@@ -198,33 +206,11 @@ const KINDS: Record<string, KindFields> = {
     fields: { 'metadata.name': metaName, 'spec.unschedulable': (o) => bool(o, 'spec', 'unschedulable') },
     unsupported: explicitUnsupported,
   },
-  '/Event': {
-    fields: {
-      'metadata.name': metaName,
-      'metadata.namespace': metaNamespace,
-      ...involvedObjectFields('involvedObject'),
-      reason: (o) => str(o, 'reason'),
-      reportingComponent: (o) => str(o, 'reportingComponent'),
-      source: (o) => str(o, 'source', 'component') || str(o, 'reportingComponent'),
-      type: (o) => str(o, 'type'),
-    },
-    unsupported: explicitUnsupported,
-  },
+  '/Event': { fields: eventFields('involvedObject', 'reportingComponent'), unsupported: explicitUnsupported },
   // The same Events through events.k8s.io/v1: upstream's field label conversion of that version
   // (regarding.* for involvedObject.*, reportingController for reportingComponent, source kept),
   // read from the core form the objects are stored in.
-  'events.k8s.io/Event': {
-    fields: {
-      'metadata.name': metaName,
-      'metadata.namespace': metaNamespace,
-      ...involvedObjectFields('regarding'),
-      reason: (o) => str(o, 'reason'),
-      reportingController: (o) => str(o, 'reportingComponent'),
-      source: (o) => str(o, 'source', 'component') || str(o, 'reportingComponent'),
-      type: (o) => str(o, 'type'),
-    },
-    unsupported: explicitUnsupported,
-  },
+  'events.k8s.io/Event': { fields: eventFields('regarding', 'reportingController'), unsupported: explicitUnsupported },
   '/Namespace': {
     fields: { 'metadata.name': metaName, 'status.phase': (o) => str(o, 'status', 'phase') },
     unsupported: explicitUnsupported,
