@@ -32,6 +32,13 @@ describe('CRD openAPIV3Schema', () => {
     expect(errorsOf(spec({ a: { type: 'string', pattern: '(a)\\1' } }))[0]).toMatch(/pattern: Invalid value: "\(a\)\\\\1": must be a valid regular expression, but isn't: error parsing regexp: invalid escape sequence/);
   });
 
+  it('refuses defaults of another type than their field (a custom resource would get them unchecked)', () => {
+    expect(errorsOf(spec({ n: { type: 'integer', default: 'abc' }, f: { type: 'number', default: 2 }, i: { type: 'integer', default: 3 }, l: { type: 'array', items: { type: 'string' }, default: {} } }))).toEqual([
+      `${at}.properties[spec].properties[n].default: Invalid value: "string": must be of type integer: "string"`,
+      `${at}.properties[spec].properties[l].default: Invalid value: "object": must be of type array: "object"`,
+    ]);
+  });
+
   it('refuses what would leave custom resources uncheckable: the root, types, items, $ref', () => {
     expect(errorsOf({ type: 'string' })).toEqual([`${at}.type: Invalid value: "string": must be object at the root`]);
     expect(errorsOf({ type: 'bogus' })).toEqual([`${at}.type: Unsupported value: "bogus": supported values: "array", "boolean", "integer", "number", "object", "string"`]);

@@ -133,6 +133,14 @@ export function validateCRD(crd: Obj): FieldError[] {
 
 const schemaTypes = ['array', 'boolean', 'integer', 'number', 'object', 'string'];
 
+/** The OpenAPI type of a JSON value; an integral number is `integer` where `integer` is wanted, else `number`. */
+function jsonTypeOf(v: unknown, wanted: string): string {
+  if (Array.isArray(v)) return 'array';
+  if (typeof v === 'number') return Number.isInteger(v) && wanted !== 'number' ? 'integer' : 'number';
+  if (typeof v === 'object') return 'object';
+  return typeof v;
+}
+
 /**
  * The structural-schema rules of upstream's CRD validation that keep custom resources checkable:
  * an object at the root, a supported `type` everywhere and one on every property (unless it is
@@ -148,6 +156,10 @@ function schemaErrors(s: Obj, path: string, root: boolean, depth = 0): FieldErro
   if (type !== undefined && (typeof type !== 'string' || !schemaTypes.includes(type))) errs.push(fe.notSupported(child(path, 'type'), type, schemaTypes));
   else if (root && type !== 'object') errs.push(fe.invalid(child(path, 'type'), type ?? '', 'must be object at the root'));
   if (type === 'array' && !isObj(s.items)) errs.push(fe.required(child(path, 'items'), 'must be specified'));
+  // A default is what a custom resource gets without asking: it must be of the field's type.
+  if (s.default !== undefined && s.default !== null && typeof type === 'string' && schemaTypes.includes(type) && jsonTypeOf(s.default, type) !== type) {
+    errs.push(fe.invalid(child(path, 'default'), jsonTypeOf(s.default, type), `must be of type ${type}: "${jsonTypeOf(s.default, type)}"`));
+  }
   if (s.pattern !== undefined) {
     const problem = typeof s.pattern === 'string' ? re2Problem(s.pattern) : 'must be a string';
     if (problem !== undefined) errs.push(fe.invalid(child(path, 'pattern'), s.pattern, `must be a valid regular expression, but isn't: ${problem}`));
