@@ -742,7 +742,7 @@ export class WatchCache {
       // cannot come from this store (it was reset): both make informers relist.
       let message: string | undefined;
       if (rv < compacted) message = `too old resource version: ${rv} (${compacted})`;
-      else if (rv > current) message = `too old resource version: ${rv} is newer than the current revision ${current} of this store; relist`;
+      else if (rv > current) message = `resource version ${rv} is newer than the current revision ${current} of this store (a store wiped and started again?); list again`;
       if (message !== undefined) {
         const status = { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason: 'Expired', code: 410 };
         res.end(`{"type":"ERROR","object":${JSON.stringify(status)}}\n`);

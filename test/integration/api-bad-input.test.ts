@@ -440,6 +440,15 @@ describe('request line and headers', () => {
     expect((await call('POST', cmPath(), { metadata: { name: 'media' } }, 'application/json; charset=utf-8')).status).toBe(201);
   });
 
+  it('ends a watch from a resourceVersion newer than the store with 410 Expired and a message that says so', async () => {
+    const r = await call('GET', `${cmPath()}?watch=true&resourceVersion=99999999&timeoutSeconds=5`);
+    expect(r.status).toBe(200);
+    const ev = JSON.parse(r.text.trim().split('\n')[0]!) as { type: string; object: { code: number; reason: string; message: string } };
+    expect(ev.type).toBe('ERROR');
+    expect(ev.object).toMatchObject({ code: 410, reason: 'Expired' });
+    expect(ev.object.message).toMatch(/^resource version 99999999 is newer than the current revision \d+ of this store \(a store wiped and started again\?\); list again$/);
+  });
+
   it('serves a request line beyond 16 KiB', async () => {
     const selector = `app in (${Array.from({ length: 3000 }, (_, i) => `v${i}`).join(',')})`;
     const r = await call('GET', `/api/v1/namespaces/default/pods?labelSelector=${encodeURIComponent(selector)}`);
