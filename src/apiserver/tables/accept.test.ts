@@ -1,25 +1,27 @@
 import { describe, expect, it } from 'vitest';
 import { ApiError } from '../../api/errors.js';
-import { parseIncludeObject, wantsTable } from './accept.js';
+import { negotiateRendering, parseIncludeObject } from './accept.js';
+
+const render = (accept: string | undefined) => negotiateRendering(accept, true);
 
 // Headers as kubectl / client-node send them (kube-api.md §2).
 const KUBECTL_GET =
   'application/json;as=Table;v=v1;g=meta.k8s.io,application/json;as=Table;v=v1beta1;g=meta.k8s.io,application/json';
 
-describe('wantsTable', () => {
+describe('negotiateRendering', () => {
   it('accepts the exact header kubectl get sends, preferring v1', () => {
-    expect(wantsTable(KUBECTL_GET)).toEqual({ table: true, apiVersion: 'meta.k8s.io/v1' });
+    expect(render(KUBECTL_GET)).toEqual({ as: 'Table', apiVersion: 'meta.k8s.io/v1' });
   });
 
   it('answers v1beta1 when only v1beta1 is offered (older clients)', () => {
-    expect(wantsTable('application/json;as=Table;v=v1beta1;g=meta.k8s.io,application/json')).toEqual({
-      table: true,
+    expect(render('application/json;as=Table;v=v1beta1;g=meta.k8s.io,application/json')).toEqual({
+      as: 'Table',
       apiVersion: 'meta.k8s.io/v1beta1',
     });
   });
 
   it('tolerates spaces, reordered and quoted parameters', () => {
-    expect(wantsTable('application/json; g=meta.k8s.io; as=Table; v="v1" , application/json').table).toBe(true);
+    expect(render('application/json; g=meta.k8s.io; as=Table; v="v1" , application/json').as).toBe('Table');
   });
 
   it.each([
@@ -34,25 +36,23 @@ describe('wantsTable', () => {
     ['application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json'],
     ['application/com.github.proto-openapi.spec.v2@v1.0+protobuf'],
   ])('plain JSON for %s', (accept) => {
-    expect(wantsTable(accept)).toEqual({ table: false });
+    expect(render(accept)).toEqual({ as: 'object' });
   });
 
   it('skips Table offers it cannot produce and falls through to the next clause', () => {
-    expect(wantsTable('application/json;as=Table;v=v2;g=meta.k8s.io,application/json')).toEqual({ table: false });
-    expect(wantsTable('application/json;as=Table;v=v1;g=other.io,application/json')).toEqual({ table: false });
-    expect(wantsTable('application/json;as=Table;v=v1')).toEqual({ table: false });
+    expect(render('application/json;as=Table;v=v2;g=meta.k8s.io,application/json')).toEqual({ as: 'object' });
+    expect(render('application/json;as=Table;v=v1;g=other.io,application/json')).toEqual({ as: 'object' });
+    expect(render('application/json;as=Table;v=v1')).toEqual({ as: 'object' });
     expect(
-      wantsTable('application/vnd.kubernetes.protobuf;as=Table;v=v1;g=meta.k8s.io,application/json;as=Table;v=v1;g=meta.k8s.io'),
-    ).toEqual({ table: true, apiVersion: 'meta.k8s.io/v1' });
+      render('application/vnd.kubernetes.protobuf;as=Table;v=v1;g=meta.k8s.io,application/json;as=Table;v=v1;g=meta.k8s.io'),
+    ).toEqual({ as: 'Table', apiVersion: 'meta.k8s.io/v1' });
   });
 
   it('honours q-values', () => {
-    expect(wantsTable('application/json;q=0.5,application/json;as=Table;v=v1;g=meta.k8s.io').table).toBe(true);
-    expect(wantsTable('application/json;as=Table;v=v1;g=meta.k8s.io;q=0.1,application/json').table).toBe(false);
-    expect(wantsTable('application/json;as=Table;v=v1;g=meta.k8s.io;q=0,application/json').table).toBe(false);
-    expect(wantsTable('*/*;q=0.9,application/json;as=Table;v=v1beta1;g=meta.k8s.io;q=0.95').apiVersion).toBe(
-      'meta.k8s.io/v1beta1',
-    );
+    expect(render('application/json;q=0.5,application/json;as=Table;v=v1;g=meta.k8s.io').as).toBe('Table');
+    expect(render('application/json;as=Table;v=v1;g=meta.k8s.io;q=0.1,application/json').as).toBe('object');
+    expect(render('application/json;as=Table;v=v1;g=meta.k8s.io;q=0,application/json').as).toBe('object');
+    expect(render('*/*;q=0.9,application/json;as=Table;v=v1beta1;g=meta.k8s.io;q=0.95')).toEqual({ as: 'Table', apiVersion: 'meta.k8s.io/v1beta1' });
   });
 });
 
@@ -74,5 +74,19 @@ describe('parseIncludeObject', () => {
     expect(err).toBeInstanceOf(ApiError);
     expect((err as ApiError).code).toBe(400);
     expect((err as ApiError).message).toBe('unrecognized includeObject value: "object"');
+  });
+});
+
+describe('negotiateRendering for metadata-only clients', () => {
+  const meta = (as: string) => `application/vnd.kubernetes.protobuf;as=${as};g=meta.k8s.io;v=v1,application/json;as=${as};g=meta.k8s.io;v=v1,application/json`;
+  it('gives PartialObjectMetadataList to lists and PartialObjectMetadata to items and watches, in the offered version', () => {
+    expect(negotiateRendering(meta('PartialObjectMetadataList'), true)).toEqual({ as: 'PartialObjectMetadataList', apiVersion: 'meta.k8s.io/v1' });
+    expect(negotiateRendering(meta('PartialObjectMetadata'), false)).toEqual({ as: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1' });
+    expect(negotiateRendering('application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1beta1', false)).toEqual({ as: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1beta1' });
+  });
+  it('skips the form that does not fit the request, and unknown groups or versions, for the next clause', () => {
+    expect(negotiateRendering(meta('PartialObjectMetadataList'), false)).toEqual({ as: 'object' });
+    expect(negotiateRendering(meta('PartialObjectMetadata'), true)).toEqual({ as: 'object' });
+    expect(negotiateRendering('application/json;as=PartialObjectMetadata;g=other.io;v=v1,application/json', false)).toEqual({ as: 'object' });
   });
 });

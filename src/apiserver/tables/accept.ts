@@ -101,16 +101,6 @@ export function negotiateRendering(accept: string | undefined, list: boolean): R
 }
 
 /**
- * Whether a response should be a Table, and in which meta.k8s.io version.
- * `{table: false}` for absent headers, plain JSON, wildcard and protobuf-only offers, and when
- * no clause asks for a Table we can produce (the caller then answers plain JSON).
- */
-export function wantsTable(accept: string | undefined): { table: boolean; apiVersion?: TableApiVersion } {
-  const r = negotiateRendering(accept, true);
-  return r.as === 'Table' ? { table: true, apiVersion: r.apiVersion } : { table: false };
-}
-
-/**
  * Parses the `includeObject` query parameter (TableOptions). Absent or empty means Metadata.
  * Throws a 400 ApiError with upstream's wording for any other value.
  */

@@ -1,6 +1,6 @@
 // Server-side printing: meta.k8s.io Table responses for list, get and watch.
 //
-// Pure functions, no I/O. The apiserver calls wantsTable() on the Accept header, parses
+// Pure functions, no I/O. The apiserver calls negotiateRendering() on the Accept header, parses
 // `includeObject` with parseIncludeObject(), then builds the response with buildTable():
 //   - list:  buildTable(gk, items, { includeObject, listMeta, apiVersion })
 //   - get:   buildTable(gk, [obj], { includeObject, apiVersion })   (RV taken from obj)
@@ -20,7 +20,7 @@ export type {
   TableRow,
   TableRowCondition,
 } from './types.js';
-export { negotiateRendering, wantsTable, parseIncludeObject, type Rendering } from './accept.js';
+export { negotiateRendering, parseIncludeObject, type Rendering } from './accept.js';
 export { humanDuration, translateTimestampSince, formatRFC3339 } from './duration.js';
 export { printerFor, defaultPrinter, groupKindKey, setCustomResourcePrinter } from './printers/registry.js';
 export { customResourcePrinter, simpleJsonPath, type PrinterColumn } from './printers/custom-resource.js';
@@ -38,7 +38,7 @@ export interface BuildTableOptions {
   now?: Date;
   /** columnDefinitions: null (watch events after the first, or TableOptions.noHeaders). */
   omitHeaders?: boolean;
-  /** meta.k8s.io version negotiated by wantsTable(); also used for PartialObjectMetadata. Default v1. */
+  /** meta.k8s.io version negotiated by negotiateRendering(). Default v1. */
   apiVersion?: TableApiVersion;
   /** Overrides the built-in printer for this kind (e.g. a custom resource's printer columns). */
   printer?: TablePrinter;
