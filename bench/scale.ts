@@ -89,6 +89,8 @@ export interface PhaseResult {
   replayFloorMs: number;
   /** ms / replayFloorMs. */
   replayRatio: number;
+  /** The phase's writes by resource and operation (`pods create`, `leases update`, ...), from the store's history. */
+  writesByResource: Record<string, number>;
 }
 
 export type ScaleStoreKind = 'sqlite' | 'etcd';
@@ -460,6 +462,16 @@ async function replayFloor(target: FloorTarget, writes: RecordedWrite[], concurr
   }
 }
 
+/** Counts writes by the resource segment of their key (`/registry/<group>/<resource>/...`) and operation. */
+function writesByResource(writes: RecordedWrite[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const wr of writes) {
+    const k = `${wr.key.split('/').slice(2, 4).join('/')} ${wr.op}`;
+    out[k] = (out[k] ?? 0) + 1;
+  }
+  return Object.fromEntries(Object.entries(out).sort((a, b) => b[1] - a[1]));
+}
+
 function laneOf(key: string, lanes: number): number {
   let h = 0;
   for (let i = 0; i < key.length; i++) h = (h * 31 + key.charCodeAt(i)) | 0;
@@ -680,6 +692,7 @@ async function runOne(n: number, o: RunOptions): Promise<ScaleResult> {
         floorCpuMs: Math.round(floor.cpuMs),
         replayFloorMs: r1(replay.ms),
         replayRatio: Math.round((ms / replay.ms) * 100) / 100,
+        writesByResource: writesByResource(own),
       };
     };
     const fanOut = await phase(fanOutMs, fanOutWrites, fanOutCpu, recorded.fanOut);

@@ -64,6 +64,22 @@ describe('TokenStore', () => {
     expect(authn.authenticate(bearer(user))).toBe('invalid');
   });
 
+  it('a token verified before stops working once revoked or rotated by this process', () => {
+    const dir = tempDir();
+    const store = new TokenStore(dir);
+    const authn = createAuthenticator({ tokens: store });
+    const admin = ensureAdminToken(store)!;
+    const { token: user } = store.create({ user: 'erin', groups: [], kind: 'user' });
+    for (let i = 0; i < 3; i++) expect(authn.authenticate(bearer(user))).toMatchObject({ user: 'erin' });
+    expect(authn.authenticate(bearer(admin))).toMatchObject({ user: 'system:admin' });
+    // Same id, wrong secret: never matched through a cached token.
+    expect(authn.authenticate(bearer(user.slice(0, -1) + (user.endsWith('a') ? 'b' : 'a')))).toBe('invalid');
+    expect(store.revoke(user.split('.')[0]!)).toBe(true);
+    expect(authn.authenticate(bearer(user))).toBe('invalid');
+    rotateAdminToken(store);
+    expect(authn.authenticate(bearer(admin))).toBe('invalid');
+  });
+
   it('a verified client cert wins over a bad token; an unverified cert is invalid', () => {
     const store = new TokenStore(tempDir());
     const authn = createAuthenticator({ tokens: store });

@@ -84,6 +84,8 @@ export const ADMIN_TOKEN_ID = 'admin0';
 const ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789';
 const TOKEN_RE = /^([a-z0-9]{6})\.([a-z0-9]{16,64})$/;
 const DUMMY_SALT = '00'.repeat(16);
+/** Bound of TokenStore's verified-token cache (tokens in use at once: admins, nodes, joins). */
+const VERIFIED_CACHE_MAX = 1024;
 
 function randomString(n: number): string {
   let s = '';
@@ -209,6 +211,14 @@ export class TokenStore {
   private tombstones: TokenTombstone[] = [];
   /** `ino:mtime:size` of the file last read; files are replaced by rename, so the inode changes on every write. */
   private loadedStamp = '';
+  /**
+   * Presented tokens whose secret matched a record of the file as loaded now, so a token seen
+   * before costs a map lookup instead of two SHA-256 digests. Emptied whenever the records are
+   * read or written again (a revoked or rotated token is checked afresh against the new file)
+   * and when it reaches VERIFIED_CACHE_MAX entries. Holds secrets only as long as the process
+   * does (the server's memory also holds its CA key).
+   */
+  private readonly verified = new Map<string, TokenRecord>();
 
   constructor(dataDir: string) {
     ensurePrivateDir(dataDir);
@@ -224,9 +234,11 @@ export class TokenStore {
       this.records.clear();
       this.tombstones = [];
       this.loadedStamp = '';
+      this.verified.clear();
       return;
     }
     if (stamp === this.loadedStamp) return;
+    this.verified.clear();
     const parsed = JSON.parse(readFileSync(this.path, 'utf8')) as { tokens?: TokenRecord[]; deleted?: TokenTombstone[] };
     this.records = new Map((parsed.tokens ?? []).map((r) => [r.id, r]));
     this.tombstones = parsed.deleted ?? [];
@@ -248,6 +260,8 @@ export class TokenStore {
     }
     try {
       this.reloadIfChanged();
+      // The change may drop records even if saving it fails below.
+      this.verified.clear();
       const { save, result } = change();
       if (save) this.save();
       return result;
@@ -341,6 +355,8 @@ export class TokenStore {
 
   lookup(token: string, now: Date = new Date()): TokenLookup {
     this.reloadIfChanged();
+    const known = this.verified.get(token);
+    if (known) return known.expires && Date.parse(known.expires) <= now.getTime() ? { ok: false, why: 'expired' } : { ok: true, record: known };
     const parts = splitToken(token);
     if (!parts) return { ok: false, why: 'malformed' };
     const record = this.records.get(parts.id);
@@ -348,6 +364,8 @@ export class TokenStore {
     const actual = hashSecret(record ? record.salt : DUMMY_SALT, parts.secret);
     const equal = expected.length === actual.length && timingSafeEqual(expected, actual);
     if (!record || !equal) return { ok: false, why: 'unknown' };
+    if (this.verified.size >= VERIFIED_CACHE_MAX) this.verified.clear();
+    this.verified.set(token, record);
     if (record.expires && Date.parse(record.expires) <= now.getTime()) return { ok: false, why: 'expired' };
     return { ok: true, record };
   }
