@@ -20,7 +20,9 @@ describe('parseListQuery', () => {
     expect(() => parseListQuery(q('limit=abc'))).toThrow(ApiError);
     expect(() => parseListQuery(q('resourceVersion=abc'))).toThrow(ApiError);
     expect(() => parseListQuery(q('resourceVersionMatch=Exact'))).toThrow(ApiError);
-    expect(() => parseListQuery(q('watch=maybe'))).toThrow(ApiError);
+    // Booleans read as upstream's query conversion: only "0" and "false" (any case) are false.
+    for (const v of ['true', '1', '', 'maybe', 'yes', 'TRUE']) expect(parseListQuery(q(`watch=${v}`)).watch).toBe(true);
+    for (const v of ['false', 'FALSE', 'False', '0']) expect(parseListQuery(q(`watch=${v}`)).watch).toBe(false);
     expect(() => parseListQuery(q('includeObject=All'))).toThrow(ApiError);
   });
 });
@@ -157,6 +159,13 @@ describe('watchTimeoutSeconds', () => {
     expect(watchTimeoutSeconds(42, undefined, 0, 0.5)).toBe(42);
     expect(watchTimeoutSeconds(0, undefined, 0, 0)).toBe(1800);
     expect(watchTimeoutSeconds(0, undefined, 0, 0.999)).toBe(3598);
+  });
+  it('a negative timeoutSeconds ends the watch at once (upstream: its timer has already fired)', () => {
+    expect(parseListQuery(q('watch=true&timeoutSeconds=-5')).timeoutSeconds).toBe(-1);
+    expect(parseListQuery(q('watch=true&timeoutSeconds=-0')).timeoutSeconds).toBe(0);
+    expect(parseListQuery(q('watch=true')).timeoutSeconds).toBe(0);
+    expect(watchTimeoutSeconds(-1, undefined, 0, 0.5)).toBe(-1);
+    expect(watchTimeoutSeconds(-1, 10_500, 0, 0.5)).toBe(-1);
   });
   it('never runs past the credential (at least 1 s)', () => {
     expect(watchTimeoutSeconds(0, 10_500, 0, 0.5)).toBe(11);

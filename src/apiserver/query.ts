@@ -34,21 +34,22 @@ export interface WriteQuery {
 }
 
 /**
- * Whether `?watch` asks for a watch, as parseListQuery reads it (`true`, `1` or empty). The
+ * Whether `?watch` asks for a watch, as parseListQuery reads it (see `bool`). The
  * request's authorization and metrics use this too, so a request served as a watch is
  * authorized as one.
  */
 export function watchRequested(q: URLSearchParams): boolean {
-  const v = q.get('watch');
-  return v === 'true' || v === '1' || v === '';
+  return bool(q, 'watch') ?? false;
 }
 
+/**
+ * A boolean query parameter as upstream's query conversion reads it: undefined when absent,
+ * false for "0" and "false" (any case), true for anything else, the empty string included.
+ */
 function bool(q: URLSearchParams, name: string): boolean | undefined {
   const v = q.get(name);
   if (v === null) return undefined;
-  if (v === 'true' || v === '1' || v === '') return true;
-  if (v === 'false' || v === '0') return false;
-  throw badRequest(`invalid value for ${name}: ${JSON.stringify(v)}`);
+  return !(v === '0' || v.toLowerCase() === 'false');
 }
 
 const INT64_MIN = -(2n ** 63n);
@@ -71,8 +72,17 @@ function nonNegativeInt(q: URLSearchParams, name: string, max = Number.MAX_SAFE_
   if (!/^[-+]?\d+$/.test(v)) throw badRequest(`invalid value for ${name}: ${JSON.stringify(v)}: must be an integer`);
   if (!isInt64(v)) throw badRequest(`invalid value for ${name}: ${JSON.stringify(v)}: strconv.ParseInt: parsing ${JSON.stringify(v)}: value out of range`);
   const n = Number(v);
-  if (n < 0) return 0;
+  if (n <= 0) return 0; // also turns "-0" into 0
   return Math.min(n, max);
+}
+
+/**
+ * `timeoutSeconds`: 0 when absent, -1 when negative (upstream's watch timer then fires at once:
+ * the watch ends with no event), else as nonNegativeInt.
+ */
+function timeoutParam(q: URLSearchParams): number {
+  const n = nonNegativeInt(q, 'timeoutSeconds', MAX_TIMEOUT_SECONDS);
+  return n === 0 && Number(q.get('timeoutSeconds')) < 0 ? -1 : n;
 }
 
 /**
@@ -136,7 +146,7 @@ export function parseListQuery(q: URLSearchParams): ListQuery {
     watch,
     allowWatchBookmarks: bool(q, 'allowWatchBookmarks') ?? false,
     sendInitialEvents,
-    timeoutSeconds: nonNegativeInt(q, 'timeoutSeconds', MAX_TIMEOUT_SECONDS),
+    timeoutSeconds: timeoutParam(q),
     includeObject: inc,
   };
 }
@@ -275,8 +285,10 @@ const minRequestTimeoutSeconds = 1800;
  * How long a watch runs, seconds: its `timeoutSeconds`, or, as upstream, a random 30-60 min
  * (`random` in [0, 1)) when it names none, so long-lived watches spread over servers and load
  * balancers; never past the caller's credential (`credentialExpiresAt`, ms), at least 1 s then.
+ * A negative `timeoutSeconds` (-1 from parseListQuery) stays -1: the watch ends at once.
  */
 export function watchTimeoutSeconds(requested: number, credentialExpiresAt: number | undefined, nowMs: number, random: number): number {
+  if (requested < 0) return -1;
   const timeout = requested > 0 ? requested : Math.floor(minRequestTimeoutSeconds * (1 + random));
   if (credentialExpiresAt === undefined) return timeout;
   return Math.min(timeout, Math.max(1, Math.ceil((credentialExpiresAt - nowMs) / 1000)));

@@ -138,6 +138,7 @@ export interface WatchRequest {
   resourceVersion: string | undefined;
   sendInitialEvents: boolean | undefined;
   allowBookmarks: boolean;
+  /** Seconds until the stream ends; 0: no timeout; negative: it ends at once, with no event. */
   timeoutSeconds: number;
   table?: TableOptions;
   /** Set (the meta.k8s.io apiVersion) when events carry PartialObjectMetadata (metadata-only clients). */
@@ -736,6 +737,11 @@ export class WatchCache {
 
     res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private', 'Transfer-Encoding': 'chunked' });
     res.flushHeaders();
+    if (req.timeoutSeconds < 0) {
+      // A timeout already passed (a negative timeoutSeconds): over before any event.
+      w.close();
+      return;
+    }
 
     if (rv !== undefined && rv > 0 && !sendInitial) {
       // Below the compaction point the history is gone; above the store's revision the RV

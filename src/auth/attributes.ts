@@ -40,7 +40,7 @@ export function fieldSelectorName(fieldSelector: string | null | undefined): str
 
 /**
  * Attributes of a request. `route` undefined = a non-resource request (discovery, /version,
- * /openapi, ...). `watch` = the `?watch=true|1` query parameter was set.
+ * /openapi, ...). `watch` = the `?watch` query parameter asks for a watch (watchRequested: anything but `0`/`false`).
  * Invariant (upstream): for the core `namespaces` resource the namespace is the object's name.
  */
 export function requestAttributes(user: UserInfo, method: string, path: string, route: ResourceRouteLike | undefined, watch = false, fieldSelector?: string | null): AuthorizationAttributes {

@@ -588,6 +588,13 @@ describe('watch', () => {
     await waitFor(() => w.ended(), { message: 'watch end' });
   });
 
+  it('ends at once, with no event, for a negative timeoutSeconds', async () => {
+    await call('POST', '/api/v1/namespaces/default/configmaps', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'negative-timeout' } });
+    const w = await openWatch('/api/v1/namespaces/default/configmaps?watch=true&timeoutSeconds=-1');
+    await waitFor(() => w.ended(), { message: 'watch end', timeoutMs: 2_000 });
+    expect(w.events).toEqual([]);
+  });
+
   it('answers a compacted resourceVersion with one 410 ERROR event', async () => {
     const r1 = await call('POST', '/api/v1/namespaces/default/configmaps', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'old1' } });
     await call('POST', '/api/v1/namespaces/default/configmaps', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'old2' } });
