@@ -1214,7 +1214,9 @@ function gracefulDeletion(k: KindDef, obj: KubeObject, opts: ParsedDeleteOptions
   const phase = (obj.status as { phase?: string } | undefined)?.phase;
   let period = requested ?? spec.terminationGracePeriodSeconds ?? 30;
   if (!spec.nodeName || phase === 'Succeeded' || phase === 'Failed') period = 0;
-  if (period <= 0) return undefined;
+  // A negative spec.terminationGracePeriodSeconds (stored as sent, as upstream stores it) is 1 s.
+  if (period < 0) period = 1;
+  if (period === 0) return undefined;
   const meta: Partial<KubeObject['metadata']> = { deletionTimestamp: rfc3339(nowMs + period * 1000), deletionGracePeriodSeconds: period };
   if (typeof m.generation === 'number' && k.tracksGeneration) meta.generation = m.generation + 1;
   return { metadata: meta };

@@ -172,6 +172,18 @@ describe('pod grace periods', () => {
     expect((await call('GET', `${podsPath}/huge`)).status).toBe(404);
   });
 
+  it('stores a negative terminationGracePeriodSeconds as sent and deletes the bound pod with 1 s of grace, as upstream', async () => {
+    const podsPath = '/api/v1/namespaces/default/pods';
+    const created = await call('POST', podsPath, pod('negative-grace', -5));
+    expect(created.status, created.text).toBe(201);
+    expect(created.body.spec.terminationGracePeriodSeconds).toBe(-5);
+    const r = await call('DELETE', `${podsPath}/negative-grace`);
+    expect(r.status, r.text).toBe(200);
+    expect(r.body.metadata.deletionGracePeriodSeconds).toBe(1);
+    expect((await call('GET', `${podsPath}/negative-grace`)).status).toBe(200);
+    expect((await call('DELETE', `${podsPath}/negative-grace?gracePeriodSeconds=0`)).status).toBe(200);
+  });
+
   it('rejects grace periods beyond int64 with 400 and keeps the pod', async () => {
     const podsPath = '/api/v1/namespaces/default/pods';
     expect((await call('POST', podsPath, pod('int64', 30))).status).toBe(201);
