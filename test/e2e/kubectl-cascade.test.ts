@@ -14,6 +14,7 @@ import type { ControllerRevision, DaemonSet, Lease, Node, Pod } from '../../src/
 import { HttpTransport, loadKubeconfig, RestClient, controllerRevisionsResource, daemonSetsResource, isNotFound, leasesResource, nodesResource, podsResource } from '../../src/client/index.js';
 import { Cleanup, kubectlAvailable, makeTempDir, runKubectl, startServerProcess, waitFor, type KubectlRun, type ServerProcess } from '../helpers/index.js';
 import { comparablePod, EventLog, FakeKubelet, isReady } from '../integration/daemonset-harness.js';
+import { dsManifest } from '../../src/cli/testing/run-binary.js';
 
 const hasKubectl = kubectlAvailable();
 if (!hasKubectl) console.warn('kubectl cascade e2e tests skipped: no `kubectl` on PATH');
@@ -44,25 +45,6 @@ function manifest(name: string, text: string): string {
   return p;
 }
 
-const dsYaml = (name: string): string => `apiVersion: apps/v1
-kind: DaemonSet
-metadata:
-  name: ${name}
-  namespace: ${ns}
-spec:
-  selector:
-    matchLabels:
-      app: ${name}
-  template:
-    metadata:
-      labels:
-        app: ${name}
-    spec:
-      containers:
-      - name: agent
-        image: busybox:1
-        command: ["sleep", "3600"]
-`;
 
 const nodesYaml = nodeNames
   .map((n) => `apiVersion: v1
@@ -124,7 +106,7 @@ async function dsNow(name: string): Promise<DaemonSet | undefined> {
 
 /** Applies the DaemonSet with kubectl and waits until kubectl reports it rolled out on every node. */
 async function applyAndRollOut(name: string): Promise<{ ds: DaemonSet; pods: Pod[] }> {
-  expect(await ok(['apply', '-f', manifest(name, dsYaml(name))])).toMatch(new RegExp(`daemonset.apps/${name} (created|configured)`));
+  expect(await ok(['apply', '-f', manifest(name, dsManifest(name, 'busybox:1'))])).toMatch(new RegExp(`daemonset.apps/${name} (created|configured)`));
   await ok(['rollout', 'status', `daemonset/${name}`, '--timeout=60s']);
   const ps = await waitFor(
     async () => {

@@ -7,6 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { dsManifest } from '../../src/cli/testing/run-binary.js';
 import { kubectlAvailable, runKubectl, versionedKubectl, type KubectlRun } from '../helpers/kubectl.js';
 
 const root = resolve(import.meta.dirname, '../..');
@@ -41,29 +42,8 @@ function write(name: string, text: string): string {
   return p;
 }
 
-const dsYaml = (name: string, image: string, labels = `app: ${name}`) => `apiVersion: apps/v1
-kind: DaemonSet
-metadata:
-  name: ${name}
-  labels:
-    ${labels}
-spec:
-  selector:
-    matchLabels:
-      app: ${name}
-  template:
-    metadata:
-      labels:
-        app: ${name}
-    spec:
-      containers:
-      - name: agent
-        image: ${image}
-        command: ["sleep", "3600"]
-        env:
-        - name: A
-          value: "1"
-`;
+/** The kubectl tests' DaemonSet: env A=1 (the field ownership tests apply it again without). */
+const dsYaml = (name: string, image: string, extraLabels = ''): string => dsManifest(name, image, extraLabels, { A: '1' });
 
 async function waitFor<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -391,13 +371,13 @@ describe.skipIf(!hasKubectl)('kubectl against everynode server', () => {
   });
 
   it('server-side apply owns fields: a dropped field goes, another manager\'s change is a conflict, --force-conflicts takes it', async () => {
-    const f = write('ds-own.yaml', dsYaml('web-own', 'busybox:1.36', 'app: web-own\n    team: a'));
+    const f = write('ds-own.yaml', dsYaml('web-own', 'busybox:1.36', '\n    team: a'));
     await ok(['apply', '--server-side', '-f', f]);
     const fields = JSON.parse(await ok(['get', 'ds', 'web-own', '-o', 'json', '--show-managed-fields']));
     expect(fields.metadata.managedFields.filter((e: { operation: string }) => e.operation === 'Apply').map((e: { manager: string }) => e.manager)).toEqual(['kubectl']);
 
     // The manifest no longer sets the env var and the label: the server removes them.
-    write('ds-own.yaml', dsYaml('web-own', 'busybox:1.36').replace(/        env:\n        - name: A\n          value: "1"\n/, ''));
+    write('ds-own.yaml', dsManifest('web-own', 'busybox:1.36'));
     await ok(['apply', '--server-side', '-f', f]);
     const pruned = JSON.parse(await ok(['get', 'ds', 'web-own', '-o', 'json']));
     expect(pruned.spec.template.spec.containers[0].env).toBeUndefined();
@@ -406,7 +386,7 @@ describe.skipIf(!hasKubectl)('kubectl against everynode server', () => {
 
     // kubectl set image takes the image over; applying another image is then a conflict.
     await ok(['set', 'image', 'ds/web-own', 'agent=busybox:1.37']);
-    write('ds-own.yaml', dsYaml('web-own', 'busybox:1.38').replace(/        env:\n        - name: A\n          value: "1"\n/, ''));
+    write('ds-own.yaml', dsManifest('web-own', 'busybox:1.38'));
     const refused = await kubectl(['apply', '--server-side', '-f', f]);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain('Apply failed with 1 conflict: conflict with "kubectl-set" using apps/v1');
@@ -430,7 +410,7 @@ describe.skipIf(!hasKubectl)('kubectl against everynode server', () => {
     // The client-side annotation follows, so a later client-side apply diffs against the truth.
     const last = JSON.parse(ds.metadata.annotations['kubectl.kubernetes.io/last-applied-configuration']);
     expect(last.spec.template.spec.containers[0].image).toBe('busybox:1.37');
-    write('ds-csa.yaml', dsYaml('web-csa', 'busybox:1.37').replace(/        env:\n        - name: A\n          value: "1"\n/, ''));
+    write('ds-csa.yaml', dsManifest('web-csa', 'busybox:1.37'));
     await ok(['apply', '-f', f]);
     const after = JSON.parse(await ok(['get', 'ds', 'web-csa', '-o', 'json']));
     expect(after.spec.template.spec.containers[0].env).toBeUndefined();

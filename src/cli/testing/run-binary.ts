@@ -26,7 +26,12 @@ export async function runEverynode(args: string[], opts: { kubeconfig?: string; 
   return { code: run.code, stdout: run.stdout, stderr: run.timedOut ? `${run.stderr}\n[test] killed after ${timeoutMs} ms` : run.stderr };
 }
 
-export const dsManifest = (name: string, image = 'busybox:1.36', extraLabels = ''): string => `apiVersion: apps/v1
+/**
+ * A DaemonSet manifest (YAML) for CLI and kubectl tests: labels `app: <name>` plus
+ * `extraLabels` (YAML lines, each starting with a newline and four spaces), one container
+ * `agent` running `sleep 3600`, with `env` as its environment when given.
+ */
+export const dsManifest = (name: string, image = 'busybox:1.36', extraLabels = '', env: Record<string, string> = {}): string => `apiVersion: apps/v1
 kind: DaemonSet
 metadata:
   name: ${name}
@@ -45,4 +50,4 @@ spec:
       - name: agent
         image: ${image}
         command: ["sleep", "3600"]
-`;
+${Object.keys(env).length ? `        env:\n${Object.entries(env).map(([k, v]) => `        - name: ${k}\n          value: ${JSON.stringify(v)}\n`).join('')}` : ''}`;
