@@ -38,4 +38,16 @@ describe('parsePath', () => {
     expect(parsePath('/metrics').type).toBe('other');
     expect(() => parsePath('/api/v1/namespaces/%E0%A4%A/pods')).toThrow();
   });
+
+  it('answers a path parsed again with the same frozen route, and a bad path with an error every time', () => {
+    const a = parsePath('/api/v1/namespaces/memo/pods/p1/status');
+    expect(parsePath('/api/v1/namespaces/memo/pods/p1/status')).toBe(a);
+    expect(Object.isFrozen(a)).toBe(true);
+    expect(() => {
+      (a as { name?: string }).name = 'other';
+    }).toThrow(TypeError);
+    for (let i = 0; i < 300; i++) parsePath(`/api/v1/namespaces/memo/pods/p${i + 2}`);
+    expect(parsePath('/api/v1/namespaces/memo/pods/p1/status')).toEqual(a);
+    for (let i = 0; i < 2; i++) expect(() => parsePath('/api/v1/namespaces/%E0%A4%A/pods')).toThrow();
+  });
 });

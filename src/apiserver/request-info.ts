@@ -47,7 +47,26 @@ function decodeSegments(path: string): string[] {
   });
 }
 
+/**
+ * The routes of the last paths parsed: one request parses its path up to three times (metrics,
+ * security, routing), with other requests' parses in between while it awaits. Routes are
+ * frozen, so the shared ones cannot be changed by a caller.
+ */
+const recentRoutes = new Map<string, Route>();
+const RECENT_ROUTES_MAX = 256;
+
+/** The route of a path (see the file comment); throws BadPathError for a segment that is not valid percent-encoding. */
 export function parsePath(pathname: string): Route {
+  let route = recentRoutes.get(pathname);
+  if (route === undefined) {
+    route = Object.freeze(parseUncached(pathname));
+    if (recentRoutes.size >= RECENT_ROUTES_MAX) recentRoutes.delete(recentRoutes.keys().next().value!);
+    recentRoutes.set(pathname, route);
+  }
+  return route;
+}
+
+function parseUncached(pathname: string): Route {
   const parts = decodeSegments(pathname);
   if (parts.length === 0) return { type: 'root' };
   let group: string;
