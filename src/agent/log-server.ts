@@ -42,6 +42,7 @@ import {
   type TerminalSize,
 } from '../api/agent-api.js';
 import type { ExecIO } from './runtime/interface.js';
+import { queryBool } from '../util/index.js';
 
 /** An error with the HTTP status the log endpoint answers. */
 export class LogRequestError extends Error {
@@ -82,8 +83,7 @@ function intParam(q: URLSearchParams, name: string, min: number): number | undef
 }
 
 function boolParam(q: URLSearchParams, name: string): boolean {
-  const v = q.get(name);
-  return v !== null && v !== 'false' && v !== '0';
+  return queryBool(q.get(name)) === true;
 }
 
 /** Parses the log query parameters shared by the agent and the API server (upstream PodLogOptions). */
@@ -208,7 +208,7 @@ async function serveExec(
   if (req.method !== 'POST') throw new LogRequestError(405, 'method not allowed');
   const command = query.getAll('command');
   if (command.length === 0) throw new LogRequestError(400, 'you must specify at least one command for the container');
-  const flag = (name: string): boolean => query.get(name) === 'true' || query.get(name) === '1';
+  const flag = (name: string): boolean => queryBool(query.get(name)) === true;
   const stdin = flag('stdin');
   const tty = flag('tty');
   const cols = intParam(query, 'cols', 1);

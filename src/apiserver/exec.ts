@@ -15,7 +15,8 @@
 //   NonZeroExitCode and the code as an ExitCode cause, which kubectl exits with), 4 resize
 //   (client → server, JSON {"Width":W,"Height":H}), 255 (v5) the client closing stdin.
 // - Query: `command` (repeated, required), `container` (default: the only one), `stdin`,
-//   `stdout`, `stderr`, `tty`.
+//   `stdout`, `stderr`, `tty` (booleans as upstream reads them: util's queryBool; at least one
+//   of the three streams). Output of a stream not asked for is dropped.
 // - With `tty` the agent is called once the client's first resize has come (kubectl sends it
 //   right after connecting), or after FIRST_RESIZE_WAIT_MS without one, and the command starts
 //   at that size. Where the node has terminals (the agent answers `pty`, api/agent-api.ts), the
@@ -68,6 +69,7 @@ import {
 } from './port-forward.js';
 import { RST, SpdySession } from './spdy.js';
 import { WS_BINARY, WS_CLOSE, WS_NORMAL_CLOSURE, WS_PONG, WsReader, wsFrame } from './websocket.js';
+import { queryBool } from '../util/index.js';
 
 /** The WebSocket framing, where exec's tests have always found it. */
 export { WsReader, wsFrame } from './websocket.js';
@@ -226,8 +228,10 @@ export async function handlePodUpgrade(deps: ExecDeps, req: IncomingMessage, soc
     const forward = route.subresource === 'portforward';
     const command = q.getAll('command');
     if (!forward && command.length === 0) throw badRequest('you must specify at least one command for the container');
-    const flag = (n: string) => q.get(n) === 'true' || q.get(n) === '1';
+    const flag = (n: string) => queryBool(q.get(n)) === true;
     const stdin = flag('stdin');
+    // The kubelet's remote command options refuse an exec with no stream at all.
+    if (!forward && !stdin && !flag('stdout') && !flag('stderr')) throw badRequest('you must specify at least 1 of stdin, stdout, stderr');
     const podKind = deps.kinds.byResource('', 'v1', 'pods');
     const nodeKind = deps.kinds.byResource('', 'v1', 'nodes');
     if (!podKind || !nodeKind) throw new Error('exec: core pods and nodes are not served');
@@ -434,7 +438,10 @@ function bridge(deps: ExecDeps, peer: ExecPeer, t: Target): ExecInput {
 
   const onAgentFrame = (channel: number, payload: Buffer): void => {
     if (channel === EXEC_STDOUT || channel === EXEC_STDERR) {
-      // With a terminal there is one output stream (kubectl -t opens no stderr), shown raw.
+      // Output the client did not ask for is dropped, as the kubelet attaches only the streams
+      // requested. With a terminal there is one output stream, stdout (kubectl -t opens no
+      // stderr), shown raw.
+      if (terminal ? !t.stdout : channel === EXEC_STDOUT ? !t.stdout : !t.stderr) return;
       const ok =
         terminal === 'pty'
           ? peer.output(STDOUT, payload)

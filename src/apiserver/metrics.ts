@@ -23,6 +23,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { KindRegistry } from '../api/kinds.js';
 import { watchRequested } from './query.js';
 import { parsePath } from './request-info.js';
+import { queryBool } from '../util/index.js';
 
 /** Upstream's request-duration buckets (seconds). */
 const BUCKETS = [0.005, 0.025, 0.05, 0.1, 0.2, 0.4, 0.6, 0.8, 1, 1.25, 1.5, 2, 3, 4, 5, 6, 8, 10, 15, 20, 30, 45, 60];
@@ -50,11 +51,10 @@ function labelText(values: readonly string[], extra = ''): string {
   return `{${parts.join(',')}}`;
 }
 
-/** A followed log (`follow` present and not false, as the agent reads it) streams. */
+/** A followed log (`follow` true as the agent reads it: queryBool) streams. */
 function followRequested(url: string): boolean {
   const qi = url.indexOf('?');
-  const v = qi < 0 ? null : new URLSearchParams(url.slice(qi + 1)).get('follow');
-  return v !== null && v !== 'false' && v !== '0';
+  return qi >= 0 && queryBool(new URLSearchParams(url.slice(qi + 1)).get('follow')) === true;
 }
 
 export interface StoreCounters {

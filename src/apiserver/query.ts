@@ -5,6 +5,7 @@
 
 import { badRequest, fe, invalid, type FieldError } from '../api/errors.js';
 import type { DeleteOptions, DeletionPropagation } from '../api/types.js';
+import { queryBool } from '../util/index.js';
 
 export type FieldValidation = 'Strict' | 'Warn' | 'Ignore';
 export type IncludeObject = 'None' | 'Metadata' | 'Object';
@@ -42,14 +43,9 @@ export function watchRequested(q: URLSearchParams): boolean {
   return bool(q, 'watch') ?? false;
 }
 
-/**
- * A boolean query parameter as upstream's query conversion reads it: undefined when absent,
- * false for "0" and "false" (any case), true for anything else, the empty string included.
- */
+/** A boolean query parameter (queryBool: only "0" and "false", any case, are false). */
 function bool(q: URLSearchParams, name: string): boolean | undefined {
-  const v = q.get(name);
-  if (v === null) return undefined;
-  return !(v === '0' || v.toLowerCase() === 'false');
+  return queryBool(q.get(name));
 }
 
 const INT64_MIN = -(2n ** 63n);

@@ -10,6 +10,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { Transport, TransportRequest, TransportResponse } from './transport.js';
+import { queryBool } from '../util/index.js';
 
 export interface HttpTransportOptions {
   /** Base URL, e.g. `https://127.0.0.1:6443`. A path prefix is kept. */
@@ -122,12 +123,7 @@ export function isStream(path: string): boolean {
   if (/^\/(?:api\/[^/]+|apis\/[^/]+\/[^/]+)\/watch\//.test(pathname)) return true;
   if (q < 0) return false;
   const p = new URLSearchParams(path.slice(q + 1));
-  return queryTrue(p.get('watch')) || queryTrue(p.get('follow'));
-}
-
-/** A query boolean the API server reads as true. */
-function queryTrue(v: string | null): boolean {
-  return v === 'true' || v === '1' || v === '';
+  return queryBool(p.get('watch')) === true || queryBool(p.get('follow')) === true;
 }
 
 function abortError(): Error {

@@ -153,13 +153,19 @@ async function startCluster(name: string, env: NodeJS.ProcessEnv = process.env):
   return { url: new URL(m[1]!), kubeconfig: m[2]!, creds: credentialsFromKubeconfig(m[2]!), client };
 }
 
-/** Opens `pods/shell/exec` with `command`, tty and (by default) stdin. */
-function openExec(c: Cluster, command: string[], o: { stdin?: boolean } = {}): Promise<ExecClient> {
+/**
+ * Opens `pods/shell/exec` with `command`, tty and (by default) stdin; `flags` instead sets the
+ * stream and tty parameters exactly as given (other clients' spellings).
+ */
+function openExec(c: Cluster, command: string[], o: { stdin?: boolean; flags?: Record<string, string> } = {}): Promise<ExecClient> {
   const q = new URLSearchParams();
   for (const a of command) q.append('command', a);
-  q.set('stdout', 'true');
-  q.set('tty', 'true');
-  if (o.stdin !== false) q.set('stdin', 'true');
+  if (o.flags) for (const [k, v] of Object.entries(o.flags)) q.set(k, v);
+  else {
+    q.set('stdout', 'true');
+    q.set('tty', 'true');
+    if (o.stdin !== false) q.set('stdin', 'true');
+  }
   return new Promise((resolve, reject) => {
     const req = request({
       host: c.url.hostname,
@@ -304,5 +310,18 @@ describe('kubectl exec -it on a node without `script`: the line discipline fallb
     t.type('\x03');
     await t.closed;
     expect(t.exitCode).toBe(130);
+  }, 30_000);
+
+  it('reads the stream flags as upstream does (the Python client sends True/False), drops a stream not asked for, and refuses an exec with none', async () => {
+    // stdin=True attaches input; the command ends when it is closed (v5: channel 255).
+    const t = await openExec(cluster, ['sh', '-c', 'tr a-z A-Z; echo oops >&2'], { flags: { stdin: 'True', stdout: 'True', stderr: 'False', tty: 'False' } });
+    t.type('from python\n');
+    t.send(255, Buffer.from([STDIN]));
+    await t.closed;
+    expect([t.exitCode, t.stdout, t.stderr]).toEqual([0, 'FROM PYTHON\n', '']);
+    const e = await openExec(cluster, ['sh', '-c', 'echo out; echo err >&2'], { flags: { stdout: '0', stderr: 'TRUE' } });
+    await e.closed;
+    expect([e.exitCode, e.stdout, e.stderr]).toEqual([0, '', 'err\n']);
+    await expect(openExec(cluster, ['true'], { flags: { stdout: 'false' } })).rejects.toThrow(/no upgrade: 400 .*you must specify at least 1 of stdin, stdout, stderr/);
   }, 30_000);
 });

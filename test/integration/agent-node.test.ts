@@ -199,6 +199,10 @@ describe('node agent against the real API server', () => {
     expect(await podLog('bare', '?tailLines=1')).toEqual({ status: 200, text: 'three\n' });
     const ts1 = await podLog('bare', '?timestamps=true&tailLines=1');
     expect(ts1.text).toMatch(/^\d{4}-\d\d-\d\dT[\d:.]+Z three\n$/);
+    // Booleans as upstream reads them (the Python client sends False/True): a log not followed
+    // ends while the container runs, without timestamps, and previous=False is the current one.
+    expect(await podLog('bare', '?follow=False&previous=False&timestamps=False&tailLines=1')).toEqual({ status: 200, text: 'three\n' });
+    expect((await podLog('bare', '?timestamps=True&tailLines=1')).text).toMatch(/^\d{4}-\d\d-\d\dT[\d:.]+Z three\n$/);
     const bad = await podLog('bare', '?container=nope');
     expect(bad.status).toBe(400);
     expect(JSON.parse(bad.text).message).toBe('container nope is not valid for pod bare');
