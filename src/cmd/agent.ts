@@ -202,11 +202,6 @@ export async function runAgent(args: string[]): Promise<void> {
     ...(identity ? { tls: { certPem: identity.servingCertPem, keyPem: identity.servingKeyPem, caPem: identity.caPem } } : {}),
     ...(creds.ca ? { apiServer: { url: forwarder?.url ?? servers[0]!, caPem: String(creds.ca) } } : {}),
   });
-  process.stdout.write(
-    identity
-      ? `everynode agent ${nodeName} serving logs on https://${values['node-ip']}:${agent.port}\n`
-      : `everynode agent ${nodeName} running without a node identity: logs, exec, port-forward and metrics are not served (join with --token for them)\n`,
-  );
   // A joined agent renews its identity before it expires (a kubeconfig is the user's to renew).
   const transports = { setCredentials: (c: { cert: string; key: string }) => [transport, heartbeatTransport].forEach((t) => t?.setCredentials(c)) };
   const rotation = identity && !values.kubeconfig ? rotateIdentity(servers, identity, dataDir, transports, agent, logger) : undefined;
@@ -217,6 +212,12 @@ export async function runAgent(args: string[]): Promise<void> {
     await agent.stop({ stopPods: false });
     await forwarder?.close();
   });
+  // Announced only once the signals are handled: a stop asked for right after it is a clean one.
+  process.stdout.write(
+    identity
+      ? `everynode agent ${nodeName} serving logs on https://${values['node-ip']}:${agent.port}\n`
+      : `everynode agent ${nodeName} running without a node identity: logs, exec, port-forward and metrics are not served (join with --token for them)\n`,
+  );
 }
 
 /** up's dashboard address; only this default falls back to a free port when taken (one given is used or fails, as --cluster-dns). */
@@ -267,18 +268,25 @@ export async function runUp(args: string[]): Promise<void> {
   applyServerHeapPolicy();
   const { startServer } = await import('../apiserver/index.js');
   const server = await startServer({ dataDir, listen: values.listen, logger: logger.child('apiserver'), controllers: true, tlsSans: values['tls-san'], storeWaitMs, ...(storeUrl ? { storeUrl } : {}), ...(clusterDns ? { clusterDns } : {}) });
-  process.stdout.write(`everynode server listening on ${server.url} (kubeconfig: ${server.kubeconfigPath})\n`);
-  if (server.clusterDns) process.stdout.write(`cluster DNS: ${server.clusterDns.address} (zone ${server.clusterDns.domain})\n`);
   // What has started so far: a failure from here on stops it (stopUp) before it is reported,
   // so the controllers release their lease and the daemons stop as on Ctrl-C.
   const parts: UpParts = { server, agents: [], rotations: [] };
-  await startOrStopUp(parts, () => startUpParts(server, parts, { dataDir, nodes: n, hollowCount, dashboard: dashboardPart ? { listen: values.dashboard, fallbackToFreePort: values.dashboard === defaultUpDashboard, start: dashboardPart.startDashboard } : undefined, logger }), logger);
-  const leaseWatch = reportLeaderWait(server.controllerManager, logger);
+  let starting: Promise<void> | undefined;
+  let leaseWatch: NodeJS.Timeout | undefined;
+  // Ctrl-C from the moment the server is announced stops everything cleanly; one during the
+  // start of the nodes waits for it to end (startOrStopUp has stopped the parts if it failed).
   onSignals(async (signal) => {
     logger.info(`${signal} received, stopping the controllers, the daemons and the server`);
+    const failed = await starting?.then(() => false, () => true);
+    if (failed) return; // stopped already; the failure is reported by the caller
     clearTimeout(leaseWatch);
     await stopUp(parts);
   });
+  process.stdout.write(`everynode server listening on ${server.url} (kubeconfig: ${server.kubeconfigPath})\n`);
+  if (server.clusterDns) process.stdout.write(`cluster DNS: ${server.clusterDns.address} (zone ${server.clusterDns.domain})\n`);
+  starting = startOrStopUp(parts, () => startUpParts(server, parts, { dataDir, nodes: n, hollowCount, dashboard: dashboardPart ? { listen: values.dashboard, fallbackToFreePort: values.dashboard === defaultUpDashboard, start: dashboardPart.startDashboard } : undefined, logger }), logger);
+  await starting;
+  leaseWatch = reportLeaderWait(server.controllerManager, logger);
 }
 
 /**

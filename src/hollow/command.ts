@@ -112,14 +112,16 @@ export async function runHollowNodesCommand(args: string[]): Promise<void> {
   const line = (o: Record<string, unknown>): void => {
     process.stdout.write(`${JSON.stringify({ ...o, rssBytes: process.memoryUsage().rss })}\n`);
   };
-  line({ event: 'ready', nodes: hollow.nodeNames().length, ms: Date.now() - started });
-  const every = num(values['stats-interval-ms'], 'stats-interval-ms', 0);
-  const statsTimer = every > 0 ? setInterval(() => line({ event: 'stats', ...hollow.stats() }), every) : undefined;
-  await new Promise<void>((resolve) => {
+  // The signals are handled before `ready` is announced: a stop asked for right after it is a clean one.
+  const stopped = new Promise<void>((resolve) => {
     const stop = (): void => resolve();
     process.once('SIGTERM', stop);
     process.once('SIGINT', stop);
   });
+  line({ event: 'ready', nodes: hollow.nodeNames().length, ms: Date.now() - started });
+  const every = num(values['stats-interval-ms'], 'stats-interval-ms', 0);
+  const statsTimer = every > 0 ? setInterval(() => line({ event: 'stats', ...hollow.stats() }), every) : undefined;
+  await stopped;
   if (statsTimer) clearInterval(statsTimer);
   await hollow.stop();
   transport.destroy();
