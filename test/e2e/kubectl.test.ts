@@ -616,10 +616,17 @@ spec:
     // without conflicts and migrates their field ownership (its first apply); the second apply
     // settles that (the migrated set also held defaulted fields, and kubectl-last-applied
     // records itself again), as against upstream servers; from then on an apply writes nothing.
-    type Obj = { kind: string; metadata: { name: string; resourceVersion: string } };
+    // An apply that writes changes the object outside its status (fields, or at least the time of
+    // its manager's managedFields entry); the controllers' status writes in between (a DaemonSet's
+    // counts settling) change only the status and its status managers' entries.
+    type Obj = { kind: string; metadata: { name: string; resourceVersion: string; managedFields?: Array<{ subresource?: string }> }; status?: unknown };
     const versions = async (f: string) => {
-      const got = JSON.parse(await ok(['get', '-f', join(manifests, f), '-o', 'json'])) as Obj | { items: Obj[] };
-      return ('items' in got ? got.items : [got]).map((o) => `${o.kind}/${o.metadata.name}@${o.metadata.resourceVersion}`);
+      const got = JSON.parse(await ok(['get', '-f', join(manifests, f), '-o', 'json', '--show-managed-fields'])) as Obj | { items: Obj[] };
+      return ('items' in got ? got.items : [got]).map((o) => {
+        const { status: _status, metadata, ...rest } = o;
+        const { resourceVersion: _rv, managedFields, ...meta } = metadata;
+        return JSON.stringify({ ...rest, metadata: { ...meta, managedFields: (managedFields ?? []).filter((m) => m.subresource !== 'status') } });
+      });
     };
     for (let pass = 0; pass < 2; pass++) {
       for (const f of applicable) {
