@@ -14,7 +14,18 @@ export const allVerbs: readonly Verb[] = ['create', 'delete', 'deletecollection'
 export const readVerbs: readonly Verb[] = ['get', 'list', 'watch'];
 
 /** Subresources the generic registry knows how to serve. */
-export type Subresource = 'status' | 'log' | 'finalize' | 'eviction';
+export type Subresource = 'status' | 'log' | 'finalize' | 'eviction' | 'scale';
+
+/**
+ * A custom resource's `scale` subresource (its CRD version's `subresources.scale`): where the
+ * autoscaling/v1 Scale's fields live in the object, as simple dotted JSON paths
+ * (`.spec.replicas`).
+ */
+export interface ScaleSubresource {
+  specReplicasPath: string;
+  statusReplicasPath: string;
+  labelSelectorPath?: string;
+}
 
 /**
  * Streaming subresources served outside the generic registry (upgraded connections, exec.ts and
@@ -63,6 +74,8 @@ export interface KindDef {
   subresources: Subresource[];
   /** Streaming subresources (see ConnectSubresource), for discovery. */
   connectSubresources?: ConnectSubresource[];
+  /** Set with `scale` in `subresources` (custom resources only). */
+  scale?: ScaleSubresource;
   /**
    * True when `status` is a separate concern written through `/status`: writes to the main
    * resource keep the stored status, writes to `/status` keep everything but status (and

@@ -3,7 +3,8 @@
 // Contract:
 // - sync() reads every CRD from the store and makes the KindRegistry serve exactly the served
 //   versions of the CRDs whose names are accepted: one KindDef per version (group, version,
-//   plural, kind, scope, short names, categories, /status when the version declares it), its
+//   plural, kind, scope, short names, categories, /status and /scale when the version declares
+//   them: scale.ts), its
 //   schema (from the version's openAPIV3Schema, src/api/schema/custom-resource.ts), its
 //   validation and its table columns. A kind is (re)registered only when its CRD version
 //   changed, so discovery and OpenAPI are rebuilt only then; everything registered for a kind
@@ -70,6 +71,11 @@ function kindsOf(crd: Json): CrdKind[] {
   for (const v of versions) {
     if (!isObj(v) || typeof v.name !== 'string') continue;
     const hasStatus = isObj(v.subresources) && isObj(v.subresources.status);
+    const scaleSpec = isObj(v.subresources) && isObj(v.subresources.scale) ? v.subresources.scale : undefined;
+    const scale =
+      scaleSpec && typeof scaleSpec.specReplicasPath === 'string' && typeof scaleSpec.statusReplicasPath === 'string'
+        ? { specReplicasPath: scaleSpec.specReplicasPath, statusReplicasPath: scaleSpec.statusReplicasPath, ...(typeof scaleSpec.labelSelectorPath === 'string' && scaleSpec.labelSelectorPath ? { labelSelectorPath: scaleSpec.labelSelectorPath } : {}) }
+        : undefined;
     const def: KindDef = {
       group,
       version: v.name,
@@ -80,7 +86,8 @@ function kindsOf(crd: Json): CrdKind[] {
       namespaced: spec.scope !== 'Cluster',
       shortNames: strs(names.shortNames),
       categories: strs(names.categories),
-      subresources: hasStatus ? ['status'] : [],
+      subresources: [...(hasStatus ? (['status'] as const) : []), ...(scale ? (['scale'] as const) : [])],
+      ...(scale ? { scale } : {}),
       hasStatus,
       statusOnCreate: hasStatus ? 'wipe' : 'keep',
       tracksGeneration: true,

@@ -102,7 +102,7 @@ const connectKinds: Record<ConnectSubresource, string> = { exec: 'PodExecOptions
  * The APIResource entries of a kind and its subresources, as upstream's api__v1.json /
  * apis__<group>__<version>.json list them: subresources have singularName "" and the parent's
  * scope; `<plural>/status` get, patch, update; `/log` get; `/finalize` update; `/eviction` a
- * policy/v1 Eviction create; `/exec` and `/portforward` create and get with their options kinds.
+ * policy/v1 Eviction create; `/scale` an autoscaling/v1 Scale get, patch, update; `/exec` and `/portforward` create and get with their options kinds.
  */
 function resourcesOf(k: KindDef): Record<string, unknown>[] {
   const main: Record<string, unknown> = {
@@ -116,6 +116,11 @@ function resourcesOf(k: KindDef): Record<string, unknown>[] {
   if (k.categories.length > 0) main.categories = [...k.categories];
   const out = [main];
   for (const sub of k.subresources) {
+    if (sub === 'scale') {
+      // A custom resource's /scale is an autoscaling/v1 Scale (kubectl scale finds it by this group and version).
+      out.push({ name: `${k.plural}/scale`, singularName: '', namespaced: k.namespaced, group: 'autoscaling', version: 'v1', kind: 'Scale', verbs: ['get', 'patch', 'update'] });
+      continue;
+    }
     if (sub === 'eviction') {
       // pods/eviction takes a policy/v1 Eviction (kubectl drain finds it by this group and version).
       out.push({ name: `${k.plural}/eviction`, singularName: '', namespaced: true, group: 'policy', version: 'v1', kind: 'Eviction', verbs: ['create'] });

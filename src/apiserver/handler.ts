@@ -29,6 +29,7 @@ import { JOIN_PATH, RBAC_GROUP, RENEW_PATH, SYSTEM_MASTERS, bearerToken, checkRb
 import { auditRequest, type AuditContext, type AuditLog } from './audit.js';
 import { secureRequest, serveJoin, serveRenew, type RequestSecurity } from './security.js';
 import { BadPathError, parsePath, type ResourceRoute } from './request-info.js';
+import { serveScale } from './scale.js';
 import { buildTable, negotiateRendering } from './tables/index.js';
 import type { WatchCache } from './watch-cache.js';
 import { asServedVersion, partialObjectMetadata } from './object-codec.js';
@@ -287,6 +288,12 @@ async function handleResource(
     }
     if (name === undefined || !k.subresources.includes(sub as Subresource)) throw pathNotFound();
     if (sub === 'finalize' && method !== 'PUT') throw methodNotAllowed(); // update only, as upstream
+    if (sub === 'scale') {
+      if (route.watchPath) throw methodNotAllowed();
+      const kind = method === 'PATCH' ? 'PatchOptions' : 'UpdateOptions';
+      const r = await serveScale({ registry: deps.registry, kind: k, namespace, name, method, req, writeQuery: () => writeQueryOf(query, req, kind), ...(admit ? { admit } : {}) });
+      return sendJson(res, r.code, r.json, r.warnings);
+    }
     if (sub === 'eviction') {
       if (method !== 'POST' || route.watchPath) throw methodNotAllowed(); // create only
       const wq = writeQueryOf(query, req, 'CreateOptions');

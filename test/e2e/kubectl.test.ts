@@ -470,6 +470,8 @@ spec:
     storage: true
     additionalPrinterColumns:
     - {name: Size, type: integer, jsonPath: .spec.size}
+    subresources:
+      scale: {specReplicasPath: .spec.size, statusReplicasPath: .status.size}
     schema:
       openAPIV3Schema:
         type: object
@@ -499,6 +501,13 @@ spec:
     const table = await ok(['get', 'gd']);
     expect(table).toMatch(/^NAME\s+SIZE\n/);
     expect(table).toMatch(/\ng1\s+3\n/);
+    expect(JSON.parse(await ok(['get', 'gadget', 'g1', '-o', 'json'])).spec).toEqual({ size: 3, mode: 'auto' });
+    // The scale subresource: kubectl scale (with a --current-replicas precondition too) and get --subresource.
+    expect(await ok(['scale', 'gadget/g1', '--replicas=6'])).toContain('gadget.example.org/g1 scaled');
+    expect(JSON.parse(await ok(['get', 'gadget', 'g1', '--subresource=scale', '-o', 'json'])).spec).toEqual({ replicas: 6 });
+    const wrongCurrent = await kubectl(['scale', 'gadget/g1', '--current-replicas=5', '--replicas=2']);
+    expect(wrongCurrent.code).not.toBe(0);
+    expect(await ok(['scale', 'gadget/g1', '--current-replicas=6', '--replicas=3'])).toContain('gadget.example.org/g1 scaled');
     expect(JSON.parse(await ok(['get', 'gadget', 'g1', '-o', 'json'])).spec).toEqual({ size: 3, mode: 'auto' });
     const bad = await kubectl(['apply', '-f', '-'], 'apiVersion: example.org/v1\nkind: Gadget\nmetadata:\n  name: g2\nspec:\n  size: 3\n  colour: red\n');
     expect(bad.code).not.toBe(0);

@@ -245,6 +245,81 @@ describe('custom resource definitions: names, versions, termination', () => {
     expect(refused.body.message).toContain('spec.size in body should be less than or equal to 10');
   });
 
+  it('serves /scale as an autoscaling/v1 Scale: GET, PUT and PATCH write spec.replicas at its path, checked by the Scale and by the object\'s schema', async () => {
+    const scaled = {
+      ...thing('replicators', 'Replicator'),
+      spec: {
+        ...thing('replicators', 'Replicator').spec,
+        versions: [{
+          name: 'v1', served: true, storage: true,
+          schema: { openAPIV3Schema: { type: 'object', properties: { spec: { type: 'object', properties: { workers: { type: 'object', properties: { count: { type: 'integer', maximum: 20 } } }, selector: { type: 'string' } } }, status: { type: 'object', properties: { ready: { type: 'integer' } } } } } },
+          subresources: { status: {}, scale: { specReplicasPath: '.spec.workers.count', statusReplicasPath: '.status.ready', labelSelectorPath: '.spec.selector' } },
+        }],
+      },
+    };
+    expect((await call('POST', crds, scaled)).status).toBe(201);
+    const at = '/apis/conflict.example.com/v1/namespaces/default/replicators';
+    await waitFor(async () => (await call('GET', at)).status === 200, { message: 'replicators served' });
+    const discovery = await call('GET', '/apis/conflict.example.com/v1');
+    expect(discovery.body.resources.find((r: any) => r.name === 'replicators/scale')).toEqual({ name: 'replicators/scale', singularName: '', namespaced: true, group: 'autoscaling', version: 'v1', kind: 'Scale', verbs: ['get', 'patch', 'update'] });
+
+    const created = await call('POST', at, { apiVersion: 'conflict.example.com/v1', kind: 'Replicator', metadata: { name: 'r1' }, spec: { selector: 'app=r1' } });
+    expect(created.status, created.text).toBe(201);
+    const s0 = await call('GET', `${at}/r1/scale`);
+    expect(s0.status, s0.text).toBe(200);
+    expect(s0.body).toEqual({
+      apiVersion: 'autoscaling/v1',
+      kind: 'Scale',
+      metadata: { name: 'r1', namespace: 'default', uid: created.body.metadata.uid, resourceVersion: created.body.metadata.resourceVersion, creationTimestamp: created.body.metadata.creationTimestamp },
+      spec: { replicas: 0 },
+      status: { replicas: 0, selector: 'app=r1' },
+    });
+    // The status replicas come from the object's status.
+    const st = await call('PATCH', `${at}/r1/status`, { status: { ready: 2 } }, 'application/merge-patch+json');
+    expect(st.status, st.text).toBe(200);
+
+    // kubectl scale's request: a merge patch of the Scale.
+    const patched = await call('PATCH', `${at}/r1/scale`, { spec: { replicas: 3 } }, 'application/merge-patch+json');
+    expect(patched.status, patched.text).toBe(200);
+    expect([patched.body.spec, patched.body.status]).toEqual([{ replicas: 3 }, { replicas: 2, selector: 'app=r1' }]);
+    expect((await call('GET', `${at}/r1`)).body.spec).toEqual({ selector: 'app=r1', workers: { count: 3 } });
+    const json = await call('PATCH', `${at}/r1/scale`, [{ op: 'replace', path: '/spec/replicas', value: 5 }], 'application/json-patch+json');
+    expect([json.status, json.body.spec?.replicas]).toEqual([200, 5]);
+
+    // PUT with the current resourceVersion works; a stale one is a conflict; the name must match.
+    const cur = (await call('GET', `${at}/r1/scale`)).body;
+    const put = await call('PUT', `${at}/r1/scale`, { ...cur, spec: { replicas: 7 } });
+    expect([put.status, put.body.spec?.replicas]).toEqual([200, 7]);
+    const stale = await call('PUT', `${at}/r1/scale`, { ...cur, spec: { replicas: 8 } });
+    expect(stale.status, stale.text).toBe(409);
+    const renamed = await call('PUT', `${at}/r1/scale`, { ...cur, metadata: { name: 'other' }, spec: { replicas: 8 } });
+    expect([renamed.status, renamed.body.message]).toEqual([400, 'the name of the object (other) does not match the name on the URL (r1)']);
+
+    // Bad replicas: the Scale's own check, then the object's schema; the object is unchanged.
+    const negative = await call('PATCH', `${at}/r1/scale`, { spec: { replicas: -1 } }, 'application/merge-patch+json');
+    expect([negative.status, negative.body.message]).toEqual([422, 'Scale.autoscaling "r1" is invalid: spec.replicas: Invalid value: -1: must be greater than or equal to 0']);
+    const tooMany = await call('PATCH', `${at}/r1/scale`, { spec: { replicas: 50 } }, 'application/merge-patch+json');
+    expect(tooMany.status, tooMany.text).toBe(422);
+    expect(tooMany.body.message).toContain('spec.workers.count in body should be less than or equal to 20');
+    expect((await call('GET', `${at}/r1/scale`)).body.spec).toEqual({ replicas: 7 });
+    expect((await call('DELETE', `${at}/r1/scale`)).status).toBe(405);
+    expect((await call('PATCH', `${at}/r1/scale`, 'spec: {replicas: 1}', 'application/apply-patch+yaml')).status).toBe(415);
+    expect((await call('GET', `${at}/missing/scale`)).status).toBe(404);
+    // A kind without the subresource has no /scale.
+    expect((await call('GET', `/apis/conflict.example.com/v1/namespaces/default/sizes/s1/scale`)).status).toBe(404);
+
+    // The CRD's scale paths are checked as upstream checks them.
+    const bad = (scale: Record<string, unknown>) => ({ ...scaled, metadata: { name: 'badscales.conflict.example.com' }, spec: { ...scaled.spec, names: { plural: 'badscales', kind: 'BadScale' }, versions: [{ ...scaled.spec.versions[0]!, subresources: { scale } }] } });
+    const refused = await call('POST', crds, bad({ specReplicasPath: '.status.x', statusReplicasPath: 'status.y', labelSelectorPath: '.metadata.labels' }));
+    expect(refused.status).toBe(422);
+    for (const m of [
+      'spec.versions[0].subresources.scale.specReplicasPath: Invalid value: ".status.x": should be a json path under .spec',
+      'spec.versions[0].subresources.scale.statusReplicasPath: Invalid value: "status.y": must be a simple json path starting with .',
+      'spec.versions[0].subresources.scale.labelSelectorPath: Invalid value: ".metadata.labels": should be a json path under either .spec or .status',
+    ]) expect(refused.body.message).toContain(m);
+    expect((await call('POST', crds, bad({ statusReplicasPath: '.status.y' }))).body.message).toContain('spec.versions[0].subresources.scale.specReplicasPath: Required value');
+  });
+
   it('a version objects were stored in cannot be removed from spec.versions', async () => {
     const crd = thing('bazs', 'Baz');
     expect((await call('POST', crds, crd)).status).toBe(201);

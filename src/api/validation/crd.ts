@@ -1,7 +1,6 @@
 // apiextensions.k8s.io/v1 CustomResourceDefinition: defaults, validation and the status the
 // server sets (upstream's apiextensions-apiserver validation and its naming and establishing
-// controllers, restated). everynode stores CRDs and reports them Established; the custom
-// resources themselves are not served yet.
+// controllers, restated). The custom resources are served by src/apiserver/custom-resources.ts.
 
 import { fe, type FieldError } from '../errors.js';
 import { builtinKinds } from '../kinds.js';
@@ -118,6 +117,7 @@ export function validateCRD(crd: Obj): FieldError[] {
     const schema = obj(v.schema)?.openAPIV3Schema;
     if (!isObj(schema)) errs.push(fe.required(child(path, 'schema', 'openAPIV3Schema'), 'schemas are required'));
     else errs.push(...schemaErrors(schema, child(path, 'schema', 'openAPIV3Schema'), true));
+    errs.push(...scaleErrors(obj(v.subresources)?.scale, child(path, 'subresources')));
   });
   if (versions.length > 0 && storage !== 1) errs.push(fe.invalid('spec.versions', versions.length, 'must have exactly one version marked as storage version'));
 
@@ -127,6 +127,39 @@ export function validateCRD(crd: Obj): FieldError[] {
     const webhook = obj(conversion.webhook);
     if (!webhook) errs.push(fe.required('spec.conversion.webhook', 'required when strategy is set to Webhook'));
     else if (arr(webhook.conversionReviewVersions).length === 0) errs.push(fe.required('spec.conversion.webhook.conversionReviewVersions', 'must specify one of v1, v1beta1'));
+  }
+  return errs;
+}
+
+/** upstream's validateSimpleJSONPath: `.a.b` (a leading dot). */
+function simpleJsonPathErrors(s: unknown, path: string): FieldError[] {
+  if (typeof s !== 'string' || s === '') return [fe.invalid(path, s ?? '', 'must not be empty')];
+  if (!s.startsWith('.')) return [fe.invalid(path, s, 'must be a simple json path starting with .')];
+  return [];
+}
+
+/** A version's `subresources.scale` (upstream's ValidateCustomResourceDefinitionSubresources). */
+function scaleErrors(scale: unknown, path: string): FieldError[] {
+  if (scale === undefined || scale === null) return [];
+  const s = obj(scale);
+  if (!s) return [fe.invalid(child(path, 'scale'), scale, 'must be an object')];
+  const errs: FieldError[] = [];
+  const check = (field: 'specReplicasPath' | 'statusReplicasPath', under: string): void => {
+    const p = child(path, `scale.${field}`);
+    const v = s[field];
+    if (v === undefined || v === null || v === '') return void errs.push(fe.required(p, ''));
+    const pathErrs = simpleJsonPathErrors(v, p);
+    if (pathErrs.length > 0) errs.push(...pathErrs);
+    else if (!(v as string).startsWith(`${under}.`)) errs.push(fe.invalid(p, v, `should be a json path under ${under}`));
+  };
+  check('specReplicasPath', '.spec');
+  check('statusReplicasPath', '.status');
+  const selector = s.labelSelectorPath;
+  if (selector !== undefined && selector !== null && selector !== '') {
+    const p = child(path, 'scale.labelSelectorPath');
+    const pathErrs = simpleJsonPathErrors(selector, p);
+    if (pathErrs.length > 0) errs.push(...pathErrs);
+    else if (!(selector as string).startsWith('.spec.') && !(selector as string).startsWith('.status.')) errs.push(fe.invalid(p, selector, 'should be a json path under either .spec or .status'));
   }
   return errs;
 }

@@ -1,0 +1,146 @@
+// A custom resource's `scale` subresource (its CRD version's `subresources.scale`), as upstream's
+// custom resource ScaleREST serves it: what `kubectl scale` and autoscalers read and write.
+//
+// Contract:
+// - GET answers an autoscaling/v1 Scale made from the object: `spec.replicas` from
+//   specReplicasPath (0 when absent), `status.replicas` from statusReplicasPath (0 when absent),
+//   `status.selector` from labelSelectorPath (a string; absent: none), and metadata name,
+//   namespace, uid, resourceVersion and creationTimestamp of the object.
+// - PUT takes a Scale (its metadata.name must be the path's); PATCH (JSON, merge or strategic
+//   merge; not apply) is applied to the object's current Scale. The result's spec.replicas must
+//   be an integer >= 0 (422 on the Scale otherwise); its resourceVersion, when set, is a
+//   precondition on the object (409 when stale). Only spec.replicas is taken: it is written at
+//   specReplicasPath as a merge patch of the object, so the object's own validation (its schema:
+//   a maximum, say) applies, as its errors. The answer is the Scale of the written object.
+// - Integers above 2^53 are refused with 422 rather than rounded.
+
+import type { IncomingMessage } from 'node:http';
+import { ApiError, badRequest, fe, invalid, unsupportedMediaType } from '../api/errors.js';
+import type { KindDef, ScaleSubresource } from '../api/kinds.js';
+import { applyJsonPatch, applyMergePatch } from '../api/patch/index.js';
+import type { KubeObject } from '../api/types.js';
+import { parseJsonText, readBody } from './http.js';
+import type { WriteQuery } from './query.js';
+import { patchTypeOf, type AdmitFn, type RestRegistry } from './registry.js';
+
+const scaleRef = { group: 'autoscaling', resource: 'scale', kind: 'Scale' };
+
+export interface Scale {
+  apiVersion: 'autoscaling/v1';
+  kind: 'Scale';
+  metadata: { name?: string | undefined; namespace?: string; uid?: string | undefined; resourceVersion?: string | undefined; creationTimestamp?: string };
+  spec: { replicas: number };
+  status: { replicas: number; selector?: string };
+}
+
+/** The value at a simple dotted JSON path (`.spec.replicas`); undefined when any step is missing. */
+function valueAt(obj: unknown, path: string): unknown {
+  let cur: unknown = obj;
+  for (const step of path.split('.').slice(1)) {
+    if (typeof cur !== 'object' || cur === null || Array.isArray(cur)) return undefined;
+    cur = (cur as Record<string, unknown>)[step];
+  }
+  return cur;
+}
+
+/** A merge patch setting `path` to `value`. */
+function patchAt(path: string, value: unknown): Record<string, unknown> {
+  const steps = path.split('.').slice(1);
+  let out: unknown = value;
+  for (let i = steps.length - 1; i >= 0; i--) out = { [steps[i]!]: out };
+  return out as Record<string, unknown>;
+}
+
+const count = (v: unknown): number => (typeof v === 'number' && Number.isInteger(v) ? v : 0);
+
+/** The Scale of a custom resource object. */
+export function scaleOf(obj: KubeObject, s: ScaleSubresource): Scale {
+  const m = obj.metadata;
+  const selector = s.labelSelectorPath ? valueAt(obj, s.labelSelectorPath) : undefined;
+  return {
+    apiVersion: 'autoscaling/v1',
+    kind: 'Scale',
+    metadata: {
+      name: m.name,
+      ...(m.namespace ? { namespace: m.namespace } : {}),
+      uid: m.uid,
+      resourceVersion: m.resourceVersion,
+      ...(m.creationTimestamp ? { creationTimestamp: m.creationTimestamp } : {}),
+    },
+    spec: { replicas: count(valueAt(obj, s.specReplicasPath)) },
+    status: { replicas: count(valueAt(obj, s.statusReplicasPath)), ...(typeof selector === 'string' && selector ? { selector } : {}) },
+  };
+}
+
+/** upstream's ValidateScale on what this subresource reads (spec.replicas). */
+function checkedReplicas(scale: unknown, name: string): number {
+  const spec = typeof scale === 'object' && scale !== null ? (scale as { spec?: unknown }).spec : undefined;
+  const replicas = typeof spec === 'object' && spec !== null ? (spec as { replicas?: unknown }).replicas : undefined;
+  if (replicas === undefined || replicas === null) return 0;
+  if (typeof replicas !== 'number' || !Number.isInteger(replicas)) throw invalid(scaleRef, name, [fe.invalid('spec.replicas', replicas, 'must be an integer')]);
+  if (replicas < 0) throw invalid(scaleRef, name, [fe.invalid('spec.replicas', replicas, 'must be greater than or equal to 0')]);
+  if (!Number.isSafeInteger(replicas)) throw invalid(scaleRef, name, [fe.invalid('spec.replicas', replicas, 'must be at most 2^53-1')]);
+  return replicas;
+}
+
+export interface ScaleRequest {
+  registry: RestRegistry;
+  kind: KindDef;
+  namespace: string | undefined;
+  name: string;
+  method: string;
+  req: IncomingMessage;
+  /** Write options of the request (PUT: UpdateOptions, PATCH: PatchOptions). */
+  writeQuery: () => WriteQuery;
+  admit?: AdmitFn;
+}
+
+/** Serves GET, PUT and PATCH of `<plural>/<name>/scale`; the answer's JSON. */
+export async function serveScale(r: ScaleRequest): Promise<{ code: 200; json: string; warnings: string[] }> {
+  const s = r.kind.scale;
+  if (!s) throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
+  const current = (): Promise<KubeObject> => r.registry.get(r.kind, r.namespace, r.name).then((j) => JSON.parse(j) as KubeObject);
+  if (r.method === 'GET') return { code: 200, json: JSON.stringify(scaleOf(await current(), s)), warnings: [] };
+
+  let wanted: unknown;
+  if (r.method === 'PUT') {
+    const wq = r.writeQuery();
+    const text = await readBody(r.req);
+    try {
+      wanted = parseJsonText(text, wq.fieldValidation).value;
+    } catch (err) {
+      throw badRequest(`error decoding the Scale: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    if (typeof wanted !== 'object' || wanted === null || Array.isArray(wanted)) throw badRequest('the body must be an autoscaling/v1 Scale object');
+    const bodyName = (wanted as { metadata?: { name?: unknown } }).metadata?.name;
+    if (bodyName !== undefined && bodyName !== r.name) throw badRequest(`the name of the object (${String(bodyName)}) does not match the name on the URL (${r.name})`);
+    return write(r, s, wanted, wq);
+  }
+  if (r.method === 'PATCH') {
+    const type = patchTypeOf(r.req.headers['content-type']);
+    if (!type) throw unsupportedMediaType(r.req.headers['content-type'] ?? '');
+    if (type === 'apply') throw new ApiError(415, 'UnsupportedMediaType', 'the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json');
+    const wq = r.writeQuery();
+    const text = await readBody(r.req);
+    let patch: unknown;
+    try {
+      patch = parseJsonText(text, wq.fieldValidation).value;
+    } catch (err) {
+      throw badRequest(`error decoding patch: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    const base = scaleOf(await current(), s);
+    // A Scale has no lists: a strategic merge patch merges as a merge patch does.
+    wanted = type === 'json' ? applyJsonPatch(base, patch) : applyMergePatch(base, patch);
+    return write(r, s, wanted, wq);
+  }
+  throw new ApiError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
+}
+
+async function write(r: ScaleRequest, s: ScaleSubresource, wanted: unknown, wq: WriteQuery): Promise<{ code: 200; json: string; warnings: string[] }> {
+  const replicas = checkedReplicas(wanted, r.name);
+  const rv = (wanted as { metadata?: { resourceVersion?: unknown } }).metadata?.resourceVersion;
+  const patch = patchAt(s.specReplicasPath, replicas);
+  if (typeof rv === 'string' && rv !== '') patch.metadata = { resourceVersion: rv };
+  const res = await r.registry.patch(r.kind, r.namespace, r.name, undefined, 'merge', JSON.stringify(patch), wq, r.admit);
+  return { code: 200, json: JSON.stringify(scaleOf(JSON.parse(res.json) as KubeObject, s)), warnings: res.warnings };
+}
