@@ -25,6 +25,7 @@ describe('legacy discovery (/api/v1)', () => {
     'pods/exec': { name: 'pods/exec', singularName: '', namespaced: true, kind: 'PodExecOptions', verbs: ['create', 'get'] },
     'pods/log': { name: 'pods/log', singularName: '', namespaced: true, kind: 'Pod', verbs: ['get'] },
     'pods/portforward': { name: 'pods/portforward', singularName: '', namespaced: true, kind: 'PodPortForwardOptions', verbs: ['create', 'get'] },
+    'pods/proxy': { name: 'pods/proxy', singularName: '', namespaced: true, kind: 'PodProxyOptions', verbs: ['create', 'delete', 'get', 'patch', 'update'] },
     'pods/status': { name: 'pods/status', singularName: '', namespaced: true, kind: 'Pod', verbs: ['get', 'patch', 'update'] },
     'serviceaccounts/token': { name: 'serviceaccounts/token', singularName: '', namespaced: true, group: 'authentication.k8s.io', version: 'v1', kind: 'TokenRequest', verbs: ['create'] },
   };
@@ -44,7 +45,7 @@ describe('legacy discovery (/api/v1)', () => {
     const names = coreResources().map((r) => r.name);
     expect(names).toEqual([...names].sort());
     const i = names.indexOf('pods');
-    expect(names.slice(i, i + 6)).toEqual(['pods', 'pods/eviction', 'pods/exec', 'pods/log', 'pods/portforward', 'pods/status']);
+    expect(names.slice(i, i + 7)).toEqual(['pods', 'pods/eviction', 'pods/exec', 'pods/log', 'pods/portforward', 'pods/proxy', 'pods/status']);
     expect(names[names.indexOf('serviceaccounts') + 1]).toBe('serviceaccounts/token');
   });
 });

@@ -96,13 +96,14 @@ function compareNames(a: string, b: string): number {
 }
 
 /** Upstream's kinds of the streaming subresources' options (their APIResource `kind`). */
-const connectKinds: Record<ConnectSubresource, string> = { exec: 'PodExecOptions', portforward: 'PodPortForwardOptions' };
+const connectKinds: Record<ConnectSubresource, string> = { exec: 'PodExecOptions', portforward: 'PodPortForwardOptions', proxy: 'PodProxyOptions' };
 
 /**
  * The APIResource entries of a kind and its subresources, as upstream's api__v1.json /
  * apis__<group>__<version>.json list them: subresources have singularName "" and the parent's
  * scope; `<plural>/status` get, patch, update; `/log` get; `/finalize` update; `/eviction` a
- * policy/v1 Eviction create; `/scale` an autoscaling/v1 Scale get, patch, update; `/exec` and `/portforward` create and get with their options kinds.
+ * policy/v1 Eviction create; `/scale` an autoscaling/v1 Scale get, patch, update; `/exec` and
+ * `/portforward` create and get with their options kinds; `/proxy` create, delete, get, patch, update.
  */
 function resourcesOf(k: KindDef): Record<string, unknown>[] {
   const main: Record<string, unknown> = {
@@ -135,7 +136,7 @@ function resourcesOf(k: KindDef): Record<string, unknown>[] {
     });
   }
   for (const sub of k.connectSubresources ?? []) {
-    out.push({ name: `${k.plural}/${sub}`, singularName: '', namespaced: k.namespaced, kind: connectKinds[sub], verbs: ['create', 'get'] });
+    out.push({ name: `${k.plural}/${sub}`, singularName: '', namespaced: k.namespaced, kind: connectKinds[sub], verbs: sub === 'proxy' ? ['create', 'delete', 'get', 'patch', 'update'] : ['create', 'get'] });
   }
   return out;
 }

@@ -30,6 +30,7 @@ import { auditRequest, type AuditContext, type AuditLog } from './audit.js';
 import { secureRequest, serveJoin, serveRenew, type RequestSecurity } from './security.js';
 import { BadPathError, parsePath, type ResourceRoute } from './request-info.js';
 import { serveScale } from './scale.js';
+import { servePodProxy } from './pod-proxy.js';
 import { buildTable, negotiateRendering } from './tables/index.js';
 import type { WatchCache } from './watch-cache.js';
 import { asServedVersion, partialObjectMetadata } from './object-codec.js';
@@ -279,6 +280,25 @@ async function handleResource(
   const name = route.name;
   const sub = route.subresource;
   if (sub !== undefined) {
+    if (sub === 'proxy' && k.group === '' && k.plural === 'pods' && name !== undefined && namespace !== undefined) {
+      const nodeKind = deps.kinds.byResource('', 'v1', 'nodes');
+      if (!nodeKind) throw pathNotFound();
+      const rawUrl = req.url ?? '';
+      const qi = rawUrl.indexOf('?');
+      return servePodProxy(
+        {
+          getPod: async (ns, n) => JSON.parse(await deps.registry.get(k, ns, n)) as Pod,
+          getNode: async (n) => JSON.parse(await deps.registry.get(nodeKind, undefined, n)) as Node,
+          kubeletClient: deps.kubeletClient,
+        },
+        namespace,
+        name,
+        route.proxyPath ?? '/',
+        qi < 0 ? '' : rawUrl.slice(qi),
+        req,
+        res,
+      );
+    }
     // pods/exec and pods/portforward are served on upgraded connections (exec.ts); a plain
     // request reaches them here: the pod must exist, then upstream's 400.
     if (name !== undefined && k.connectSubresources?.includes(sub as ConnectSubresource)) {

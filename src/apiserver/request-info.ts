@@ -8,6 +8,7 @@
 //   <gv-prefix>/namespaces/<ns>/<plural>[/<name>[/<sub>]]     namespaced
 //   <gv-prefix>/namespaces/<ns>[/status|/finalize]            the Namespace object itself
 //   <gv-prefix>/watch/...                                     legacy watch form (same as ?watch=true)
+//   <gv-prefix>/namespaces/<ns>/<plural>/<name>/proxy[/<path>] a proxy subresource (pods/proxy)
 // where <gv-prefix> is /api/v1 or /apis/<g>/<v>. Segments are percent-decoded.
 
 export type Route =
@@ -30,6 +31,11 @@ export interface ResourceRoute {
   subresource?: string;
   /** The deprecated `/watch/` path form was used. */
   watchPath: boolean;
+  /**
+   * With subresource `proxy`: the path to ask the target for, as sent (still percent-encoded,
+   * trailing slash kept), '/' when the request path ends at `proxy`.
+   */
+  proxyPath?: string;
 }
 
 const namespaceSubresources = new Set(['status', 'finalize']);
@@ -45,6 +51,19 @@ function decodeSegments(path: string): string[] {
       throw new BadPathError(`invalid path segment: ${s}`);
     }
   });
+}
+
+/** What follows the first `skip` non-empty segments of a raw path, as sent ('/' when nothing does). */
+function rawRemainder(pathname: string, skip: number): string {
+  let at = 0;
+  for (let seen = 0; seen < skip; ) {
+    while (pathname[at] === '/') at++;
+    const next = pathname.indexOf('/', at);
+    seen++;
+    if (next < 0) return '/';
+    at = next;
+  }
+  return pathname.slice(at) || '/';
 }
 
 /**
@@ -108,10 +127,12 @@ function parseUncached(pathname: string): Route {
       return route;
     }
   }
-  if (rest.length > 3) return { type: 'other', path: pathname };
+  const proxy = rest[2] === 'proxy' && !watchPath;
+  if (rest.length > 3 && !proxy) return { type: 'other', path: pathname };
   const route: ResourceRoute = { type: 'resource', group, version, plural: rest[0]!, watchPath };
   if (namespace !== undefined) route.namespace = namespace;
   if (rest[1] !== undefined) route.name = rest[1];
   if (rest[2] !== undefined) route.subresource = rest[2];
+  if (proxy) route.proxyPath = rawRemainder(pathname, parts.length - rest.length + 3);
   return route;
 }

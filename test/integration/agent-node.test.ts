@@ -425,6 +425,34 @@ describe('node agent against the real API server', () => {
   }, 40_000);
 
   // Last: it restarts the API server.
+  it('pods/proxy reaches a daemon\'s HTTP port through its agent: method, path, query and body pass, the caller\'s credentials do not', async () => {
+    const m = marker('web');
+    const port = 20_000 + Math.floor(Math.random() * 20_000);
+    // A daemon echoing what it got: method, url, the headers it saw, the body.
+    const server = `require('http').createServer((q, s) => { let b = ''; q.on('data', (c) => (b += c)); q.on('end', () => { s.setHeader('x-daemon', 'yes'); s.end(JSON.stringify({ method: q.method, url: q.url, auth: q.headers.authorization ?? null, host: q.headers.host, body: b })); }); }).listen(${port}, '127.0.0.1'); // ${m}`;
+    await client.create(podsResource, 'default', podBody('web', '', { containers: [{ name: 'main', image: 'node', command: [process.execPath, '-e', server], ports: [{ name: 'http', containerPort: port }] }] }));
+    await waitPod('web', isReady, 'Running and Ready');
+    const proxy = `${ts.server.url}/api/v1/namespaces/default/pods`;
+    const got = await waitFor(async () => {
+      const r = await testFetch(`${proxy}/web:${port}/proxy/some/path?x=1&y=two`);
+      return r.status === 200 ? r : undefined;
+    }, { message: 'the daemon answering through the proxy' });
+    expect(got.headers.get('x-daemon')).toBe('yes');
+    expect(await got.json()).toEqual({ method: 'GET', url: '/some/path?x=1&y=two', auth: null, host: `web:${port}`, body: '' });
+    // The port by name, and by default (the first declared one); POST with a body.
+    const posted = await testFetch(`${proxy}/web:http/proxy/`, { method: 'POST', body: 'hello', headers: { 'content-type': 'text/plain' } });
+    expect(await posted.json()).toMatchObject({ method: 'POST', url: '/', body: 'hello' });
+    expect(((await (await testFetch(`${proxy}/web/proxy`)).json()) as { url: string }).url).toBe('/');
+    // A port name the pod does not have: 400; a port nothing listens on: 503 with the reason.
+    const unknown = await testFetch(`${proxy}/web:nope/proxy/`);
+    expect(unknown.status).toBe(400);
+    const closed = await testFetch(`${proxy}/web:${port + 1}/proxy/`);
+    expect(closed.status).toBe(503);
+    expect(((await closed.json()) as { message: string }).message).toMatch(/^error trying to reach service: /);
+    expect((await testFetch(`${proxy}/missing:${port}/proxy/`)).status).toBe(404);
+    await deleteAndWaitGone('web');
+  });
+
   it('runs a preStop exec hook on deletion before the process gets SIGTERM', async () => {
     const m = marker('prestop');
     const out = join(agentDir, `prestop-${run}.txt`);

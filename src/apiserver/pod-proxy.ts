@@ -1,0 +1,162 @@
+// pods/proxy: `/api/v1/namespaces/NS/pods/[SCHEME:]NAME[:PORT]/proxy[/PATH]` forwards one HTTP
+// request to a port of the pod and streams the answer back, as upstream's pod proxy does (what
+// `kubectl get --raw .../pods/node-exporter-x:9100/proxy/metrics` uses to read a daemon).
+//
+// Contract:
+// - The name may carry a scheme (`http`, default, or `https`) and a port: a number, or the name
+//   of one of the pod's container ports; without one the first declared container port is used,
+//   else 80 (443 for https). An unknown port name or scheme is 400.
+// - The pod must be bound to a node with an agent address (else 503): the connection goes through
+//   that node's agent (forwardToAgent, as port-forward), which dials the port in the pod's
+//   network, so a daemon listening on its node's loopback is reachable too. https is spoken over
+//   that connection without verifying the pod's certificate (as upstream's proxy transport).
+// - The request goes with its method, the path after `/proxy` (as sent) and the query string;
+//   its headers minus hop-by-hop ones and the caller's credentials (Authorization,
+//   Impersonate-*, Cookie): a daemon never sees the caller's token. The answer comes back with
+//   its status, headers (minus hop-by-hop ones) and body, streamed both ways.
+// - A failure to reach the port is 503 ServiceUnavailable with the reason (`error trying to
+//   reach service: ...`); the caller's connection closing ends the proxied one.
+// - Upgrades (WebSocket through the proxy) are not served.
+
+import { request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
+import { Duplex } from 'node:stream';
+import { connect as tlsConnect } from 'node:tls';
+import { ApiError, badRequest } from '../api/errors.js';
+import type { Node, Pod } from '../api/types.js';
+import { forwardToAgent, type AgentForward, type PortForwardTarget } from './port-forward.js';
+import { agentEndpoint } from './pod-log.js';
+
+/** Hop-by-hop headers (RFC 9110 §7.6.1) and credentials, never passed through. */
+const DROPPED_REQUEST_HEADERS = new Set(['connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'host', 'authorization', 'cookie']);
+const DROPPED_RESPONSE_HEADERS = new Set(['connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade']);
+
+/** `[scheme:]name[:port]` of a proxy path, as upstream's net.SplitSchemeNamePort. */
+export function splitSchemeNamePort(id: string): { scheme: 'http' | 'https'; name: string; port: string } {
+  const parts = id.split(':');
+  let scheme = '';
+  let name = '';
+  let port = '';
+  if (parts.length === 1) name = parts[0]!;
+  else if (parts.length === 2) [name, port] = parts as [string, string];
+  else if (parts.length === 3) [scheme, name, port] = parts as [string, string, string];
+  else throw badRequest(`invalid request ${JSON.stringify(id)}`);
+  if (scheme !== '' && scheme !== 'http' && scheme !== 'https') throw badRequest(`invalid request ${JSON.stringify(id)}`);
+  if (name === '') throw badRequest(`invalid request ${JSON.stringify(id)}`);
+  return { scheme: scheme === 'https' ? 'https' : 'http', name, port };
+}
+
+/** The port number the proxy connects to (see the contract). */
+export function proxyPort(pod: Pod, scheme: 'http' | 'https', port: string): number {
+  const declared = pod.spec.containers.flatMap((c) => c.ports ?? []);
+  if (port === '') return declared[0]?.containerPort ?? (scheme === 'https' ? 443 : 80);
+  if (/^\d+$/.test(port)) {
+    const n = Number(port);
+    if (n >= 1 && n <= 65535) return n;
+    throw badRequest(`invalid port ${JSON.stringify(port)}`);
+  }
+  const named = declared.find((p) => p.name === port);
+  if (!named) throw badRequest(`no container port named ${JSON.stringify(port)} in pod ${pod.metadata.name ?? ''}`);
+  return named.containerPort;
+}
+
+/** One forwarded connection to the pod's port as a Duplex stream (for an HTTP client). */
+function agentStream(t: PortForwardTarget, port: number): Duplex {
+  let pendingWrite: ((err?: Error | null) => void) | undefined;
+  let forward: AgentForward | undefined;
+  const stream = new Duplex({
+    write(chunk: Buffer, _enc, done) {
+      if (!forward || forward.write(chunk)) done();
+      else pendingWrite = done;
+    },
+    final(done) {
+      forward?.end();
+      done();
+    },
+    read() {
+      forward?.resume();
+    },
+    destroy(err, done) {
+      forward?.destroy();
+      done(err);
+    },
+  });
+  forward = forwardToAgent(t, port, {
+    data: (bytes) => stream.push(bytes),
+    drain: () => {
+      const done = pendingWrite;
+      pendingWrite = undefined;
+      done?.();
+    },
+    end: (error) => {
+      if (error !== undefined) stream.destroy(new Error(error));
+      else stream.push(null);
+    },
+  });
+  return stream;
+}
+
+export interface PodProxyDeps {
+  getPod: (namespace: string, name: string) => Promise<Pod>;
+  getNode: (name: string) => Promise<Node>;
+  kubeletClient: { certPem: string; keyPem: string; caPem: string } | undefined;
+}
+
+/**
+ * Proxies `req` to the pod named by `id` (`[scheme:]name[:port]`) in `namespace`, to `path`
+ * (from the route: as sent) with `search` (the query string, with its `?`, or '').
+ */
+export async function servePodProxy(deps: PodProxyDeps, namespace: string, id: string, path: string, search: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  if (req.headers.upgrade) throw badRequest('upgrade requests are not proxied to pods');
+  const { scheme, name, port: portText } = splitSchemeNamePort(id);
+  const pod = await deps.getPod(namespace, name);
+  const port = proxyPort(pod, scheme, portText);
+  const nodeName = pod.spec.nodeName;
+  if (!nodeName) throw new ApiError(503, 'ServiceUnavailable', `pod ${name} is not bound to a node`);
+  const ep = agentEndpoint(await deps.getNode(nodeName));
+  if (!ep) throw new ApiError(503, 'ServiceUnavailable', `node ${nodeName} has no InternalIP address or agent port in its status`);
+  const target: PortForwardTarget = { nodeName, ep, namespace, pod: name, kubeletClient: deps.kubeletClient };
+
+  const headers: Record<string, string | string[]> = {};
+  for (const [k, v] of Object.entries(req.headers)) {
+    if (v === undefined || DROPPED_REQUEST_HEADERS.has(k) || k.startsWith('impersonate-')) continue;
+    headers[k] = v;
+  }
+  headers.host = `${name}:${port}`;
+
+  await new Promise<void>((resolve, reject) => {
+    let answered = false;
+    const fail = (reason: string): void => {
+      if (answered) {
+        res.destroy();
+        resolve();
+        return;
+      }
+      answered = true;
+      reject(new ApiError(503, 'ServiceUnavailable', `error trying to reach service: ${reason}`));
+    };
+    const up = httpRequest({
+      method: req.method,
+      path: path + search,
+      headers,
+      createConnection: () => {
+        const stream = agentStream(target, port);
+        return (scheme === 'https' ? tlsConnect({ socket: stream, rejectUnauthorized: false }) : stream) as never;
+      },
+    });
+    up.on('response', (r) => {
+      answered = true;
+      const out: Record<string, string | string[]> = {};
+      for (const [k, v] of Object.entries(r.headers)) if (v !== undefined && !DROPPED_RESPONSE_HEADERS.has(k)) out[k] = v;
+      res.writeHead(r.statusCode ?? 502, out);
+      r.pipe(res);
+      r.on('end', () => resolve());
+      r.on('error', () => fail('the connection to the pod was lost'));
+    });
+    up.on('error', (err) => fail(err.message));
+    res.on('close', () => {
+      if (!res.writableFinished) up.destroy();
+      resolve();
+    });
+    req.pipe(up);
+  });
+}
