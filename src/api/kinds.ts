@@ -264,7 +264,7 @@ export function builtinKinds(): KindDef[] {
     kind({ group: '', kind: 'Node', plural: 'nodes', namespaced: false, shortNames: ['no'], subresources: ['status'], statusOnCreate: 'keep' }),
     kind({ group: '', kind: 'Pod', plural: 'pods', namespaced: true, shortNames: ['po'], categories: ['all'], subresources: ['status', 'log', 'eviction'], connectSubresources: ['exec', 'portforward', 'proxy'], statusOnCreate: { reset: { phase: 'Pending' } } }),
     kind({ group: '', kind: 'Event', plural: 'events', namespaced: true, shortNames: ['ev'] }),
-    kind({ group: '', kind: 'Service', plural: 'services', namespaced: true, shortNames: ['svc'], categories: ['all'], subresources: ['status'], statusOnCreate: { reset: { loadBalancer: {} } } }),
+    kind({ group: '', kind: 'Service', plural: 'services', namespaced: true, shortNames: ['svc'], categories: ['all'], subresources: ['status'], connectSubresources: ['proxy'], statusOnCreate: { reset: { loadBalancer: {} } } }),
     kind({ group: '', kind: 'Endpoints', plural: 'endpoints', namespaced: true, shortNames: ['ep'] }),
     kind({ group: '', kind: 'ConfigMap', plural: 'configmaps', namespaced: true, shortNames: ['cm'] }),
     kind({ group: '', kind: 'Secret', plural: 'secrets', namespaced: true }),

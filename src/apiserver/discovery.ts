@@ -97,6 +97,8 @@ function compareNames(a: string, b: string): number {
 
 /** Upstream's kinds of the streaming subresources' options (their APIResource `kind`). */
 const connectKinds: Record<ConnectSubresource, string> = { exec: 'PodExecOptions', portforward: 'PodPortForwardOptions', proxy: 'PodProxyOptions' };
+/** The options kind of each kind's proxy subresource. */
+const proxyKinds: Record<string, string> = { Pod: 'PodProxyOptions', Service: 'ServiceProxyOptions' };
 
 /**
  * The APIResource entries of a kind and its subresources, as upstream's api__v1.json /
@@ -136,7 +138,7 @@ function resourcesOf(k: KindDef): Record<string, unknown>[] {
     });
   }
   for (const sub of k.connectSubresources ?? []) {
-    out.push({ name: `${k.plural}/${sub}`, singularName: '', namespaced: k.namespaced, kind: connectKinds[sub], verbs: sub === 'proxy' ? ['create', 'delete', 'get', 'patch', 'update'] : ['create', 'get'] });
+    out.push({ name: `${k.plural}/${sub}`, singularName: '', namespaced: k.namespaced, kind: sub === 'proxy' ? (proxyKinds[k.kind] ?? connectKinds[sub]) : connectKinds[sub], verbs: sub === 'proxy' ? ['create', 'delete', 'get', 'patch', 'update'] : ['create', 'get'] });
   }
   return out;
 }

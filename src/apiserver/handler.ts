@@ -30,7 +30,7 @@ import { auditRequest, type AuditContext, type AuditLog } from './audit.js';
 import { secureRequest, serveJoin, serveRenew, type RequestSecurity } from './security.js';
 import { BadPathError, parsePath, type ResourceRoute } from './request-info.js';
 import { serveScale } from './scale.js';
-import { servePodProxy } from './pod-proxy.js';
+import { servePodProxy, serveServiceProxy, type ProxiedEndpoints, type ProxiedService } from './pod-proxy.js';
 import { buildTable, negotiateRendering } from './tables/index.js';
 import type { WatchCache } from './watch-cache.js';
 import { asServedVersion, partialObjectMetadata } from './object-codec.js';
@@ -280,24 +280,24 @@ async function handleResource(
   const name = route.name;
   const sub = route.subresource;
   if (sub !== undefined) {
-    if (sub === 'proxy' && k.group === '' && k.plural === 'pods' && name !== undefined && namespace !== undefined) {
-      const nodeKind = deps.kinds.byResource('', 'v1', 'nodes');
-      if (!nodeKind) throw pathNotFound();
+    if (sub === 'proxy' && k.group === '' && (k.plural === 'pods' || k.plural === 'services') && name !== undefined && namespace !== undefined) {
+      const kindOf = (plural: string): KindDef => {
+        const found = deps.kinds.byResource('', 'v1', plural);
+        if (!found) throw pathNotFound();
+        return found;
+      };
+      const read = async <T>(plural: string, ns: string | undefined, n: string): Promise<T> => JSON.parse(await deps.registry.get(kindOf(plural), ns, n)) as T;
+      const proxyDeps = {
+        getPod: (ns: string, n: string) => read<Pod>('pods', ns, n),
+        getNode: (n: string) => read<Node>('nodes', undefined, n),
+        getService: (ns: string, n: string) => read<ProxiedService>('services', ns, n),
+        getEndpoints: (ns: string, n: string) => read<ProxiedEndpoints>('endpoints', ns, n),
+        kubeletClient: deps.kubeletClient,
+      };
       const rawUrl = req.url ?? '';
       const qi = rawUrl.indexOf('?');
-      return servePodProxy(
-        {
-          getPod: async (ns, n) => JSON.parse(await deps.registry.get(k, ns, n)) as Pod,
-          getNode: async (n) => JSON.parse(await deps.registry.get(nodeKind, undefined, n)) as Node,
-          kubeletClient: deps.kubeletClient,
-        },
-        namespace,
-        name,
-        route.proxyPath ?? '/',
-        qi < 0 ? '' : rawUrl.slice(qi),
-        req,
-        res,
-      );
+      const serve = k.plural === 'pods' ? servePodProxy : serveServiceProxy;
+      return serve(proxyDeps, namespace, name, route.proxyPath ?? '/', qi < 0 ? '' : rawUrl.slice(qi), req, res);
     }
     // pods/exec and pods/portforward are served on upgraded connections (exec.ts); a plain
     // request reaches them here: the pod must exist, then upstream's 400.

@@ -1,4 +1,4 @@
-// pods/proxy: `/api/v1/namespaces/NS/pods/[SCHEME:]NAME[:PORT]/proxy[/PATH]` forwards one HTTP
+// pods/proxy and services/proxy. `/api/v1/namespaces/NS/pods/[SCHEME:]NAME[:PORT]/proxy[/PATH]` forwards one HTTP
 // request to a port of the pod and streams the answer back, as upstream's pod proxy does (what
 // `kubectl get --raw .../pods/node-exporter-x:9100/proxy/metrics` uses to read a daemon).
 //
@@ -16,13 +16,15 @@
 //   its status, headers (minus hop-by-hop ones) and body, streamed both ways.
 // - A failure to reach the port is 503 ServiceUnavailable with the reason (`error trying to
 //   reach service: ...`); the caller's connection closing ends the proxied one.
+// - services/proxy (`.../services/[SCHEME:]NAME[:PORT]/proxy[/PATH]`) goes the same way to one
+//   ready endpoint of the service (serveServiceProxy).
 // - Upgrades (WebSocket through the proxy) are not served.
 
 import { request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import { Duplex } from 'node:stream';
 import { connect as tlsConnect } from 'node:tls';
 import { ApiError, badRequest } from '../api/errors.js';
-import type { Node, Pod } from '../api/types.js';
+import type { KubeObject, Node, Pod } from '../api/types.js';
 import { forwardToAgent, type AgentForward, type PortForwardTarget } from './port-forward.js';
 import { agentEndpoint } from './pod-log.js';
 
@@ -95,10 +97,38 @@ function agentStream(t: PortForwardTarget, port: number): Duplex {
   return stream;
 }
 
+/** What services/proxy reads of a v1 Service and its Endpoints. */
+export interface ProxiedService extends KubeObject {
+  spec?: { ports?: Array<{ name?: string; port: number }> };
+}
+export interface ProxiedEndpoints extends KubeObject {
+  subsets?: Array<{ addresses?: Array<{ targetRef?: { kind?: string; name?: string } }>; ports?: Array<{ name?: string; port: number }> }>;
+}
+
 export interface PodProxyDeps {
   getPod: (namespace: string, name: string) => Promise<Pod>;
   getNode: (name: string) => Promise<Node>;
+  /** services/proxy only. */
+  getService?: (namespace: string, name: string) => Promise<ProxiedService>;
+  getEndpoints?: (namespace: string, name: string) => Promise<ProxiedEndpoints>;
   kubeletClient: { certPem: string; keyPem: string; caPem: string } | undefined;
+}
+
+/** Where a proxied request goes: a pod's port, reached through its node's agent. */
+interface ProxyTarget {
+  forward: PortForwardTarget;
+  port: number;
+  scheme: 'http' | 'https';
+  host: string;
+}
+
+async function podTarget(deps: PodProxyDeps, namespace: string, pod: Pod, port: number, scheme: 'http' | 'https', host: string): Promise<ProxyTarget> {
+  const name = pod.metadata.name ?? '';
+  const nodeName = pod.spec.nodeName;
+  if (!nodeName) throw new ApiError(503, 'ServiceUnavailable', `pod ${name} is not bound to a node`);
+  const ep = agentEndpoint(await deps.getNode(nodeName));
+  if (!ep) throw new ApiError(503, 'ServiceUnavailable', `node ${nodeName} has no InternalIP address or agent port in its status`);
+  return { forward: { nodeName, ep, namespace, pod: name, kubeletClient: deps.kubeletClient }, port, scheme, host };
 }
 
 /**
@@ -110,18 +140,71 @@ export async function servePodProxy(deps: PodProxyDeps, namespace: string, id: s
   const { scheme, name, port: portText } = splitSchemeNamePort(id);
   const pod = await deps.getPod(namespace, name);
   const port = proxyPort(pod, scheme, portText);
-  const nodeName = pod.spec.nodeName;
-  if (!nodeName) throw new ApiError(503, 'ServiceUnavailable', `pod ${name} is not bound to a node`);
-  const ep = agentEndpoint(await deps.getNode(nodeName));
-  if (!ep) throw new ApiError(503, 'ServiceUnavailable', `node ${nodeName} has no InternalIP address or agent port in its status`);
-  const target: PortForwardTarget = { nodeName, ep, namespace, pod: name, kubeletClient: deps.kubeletClient };
+  return proxyTo(await podTarget(deps, namespace, pod, port, scheme, `${name}:${port}`), path, search, req, res);
+}
+
+/**
+ * services/proxy: as upstream's service ResourceLocation, `id` is `[scheme:]name[:port]` where
+ * port is a service port's name (or its number, which names it); a ready endpoint address
+ * serving that port is picked at random among those whose pod exists, and its target port is
+ * proxied to through the pod's agent. 503 when there is none.
+ */
+export async function serveServiceProxy(deps: PodProxyDeps, namespace: string, id: string, path: string, search: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  if (req.headers.upgrade) throw badRequest('upgrade requests are not proxied to services');
+  if (!deps.getService || !deps.getEndpoints) throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
+  const { scheme, name, port: portText } = splitSchemeNamePort(id);
+  const svc = await deps.getService(namespace, name);
+  let portName = portText;
+  if (/^\d+$/.test(portText)) {
+    const declared = (svc.spec?.ports ?? []).find((p) => p.port === Number(portText));
+    if (!declared) throw new ApiError(503, 'ServiceUnavailable', `no service port ${portText} found for service "${name}"`);
+    portName = declared.name ?? '';
+  }
+  const none = new ApiError(503, 'ServiceUnavailable', `no endpoints available for service "${id}"`);
+  let eps: ProxiedEndpoints;
+  try {
+    eps = await deps.getEndpoints(namespace, name);
+  } catch (err) {
+    if (err instanceof ApiError && err.code === 404) throw none;
+    throw err;
+  }
+  const candidates: Array<{ pod: string; port: number }> = [];
+  for (const ss of eps.subsets ?? []) {
+    const p = (ss.ports ?? []).find((x) => (x.name ?? '') === portName);
+    if (!p) continue;
+    for (const a of ss.addresses ?? []) {
+      if (a.targetRef?.kind === 'Pod' && a.targetRef.name) candidates.push({ pod: a.targetRef.name, port: p.port });
+    }
+  }
+  // Random order, then the first whose pod exists (upstream's isValidAddress).
+  for (let i = candidates.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [candidates[i], candidates[j]] = [candidates[j]!, candidates[i]!];
+  }
+  for (const c of candidates) {
+    let pod: Pod;
+    try {
+      pod = await deps.getPod(namespace, c.pod);
+    } catch (err) {
+      if (err instanceof ApiError && err.code === 404) continue;
+      throw err;
+    }
+    if (!pod.spec.nodeName) continue;
+    return proxyTo(await podTarget(deps, namespace, pod, c.port, scheme, `${name}.${namespace}.svc:${c.port}`), path, search, req, res);
+  }
+  throw none;
+}
+
+/** Sends `req` to the target and streams the answer into `res` (see the file contract). */
+async function proxyTo(t: ProxyTarget, path: string, search: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const { forward: target, port, scheme } = t;
 
   const headers: Record<string, string | string[]> = {};
   for (const [k, v] of Object.entries(req.headers)) {
     if (v === undefined || DROPPED_REQUEST_HEADERS.has(k) || k.startsWith('impersonate-')) continue;
     headers[k] = v;
   }
-  headers.host = `${name}:${port}`;
+  headers.host = t.host;
 
   await new Promise<void>((resolve, reject) => {
     let answered = false;

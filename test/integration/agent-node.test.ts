@@ -425,7 +425,7 @@ describe('node agent against the real API server', () => {
   }, 40_000);
 
   // Last: it restarts the API server.
-  it('pods/proxy reaches a daemon\'s HTTP port through its agent: method, path, query and body pass, the caller\'s credentials do not', async () => {
+  it('pods/proxy and services/proxy reach a daemon\'s HTTP port through its agent: method, path, query and body pass, the caller\'s credentials do not', async () => {
     const m = marker('web');
     const port = 20_000 + Math.floor(Math.random() * 20_000);
     // A daemon echoing what it got: method, url, the headers it saw, the body.
@@ -450,6 +450,24 @@ describe('node agent against the real API server', () => {
     expect(closed.status).toBe(503);
     expect(((await closed.json()) as { message: string }).message).toMatch(/^error trying to reach service: /);
     expect((await testFetch(`${proxy}/missing:${port}/proxy/`)).status).toBe(404);
+
+    // services/proxy: to a ready endpoint, the service port by name or by number. (This server
+    // runs no endpoints controller: the Endpoints are written here, as for a selector-less Service.)
+    const services = `${ts.server.url}/api/v1/namespaces/default/services`;
+    const post = (path: string, body: unknown) => testFetch(path, { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
+    expect((await post(services, { apiVersion: 'v1', kind: 'Service', metadata: { name: 'websvc' }, spec: { ports: [{ name: 'web', port: 80, targetPort: port }] } })).status).toBe(201);
+    const endpoints = { apiVersion: 'v1', kind: 'Endpoints', metadata: { name: 'websvc' }, subsets: [{ addresses: [{ ip: '127.0.0.1', nodeName, targetRef: { kind: 'Pod', namespace: 'default', name: 'web' } }], ports: [{ name: 'web', port }] }] };
+    expect((await post(`${ts.server.url}/api/v1/namespaces/default/endpoints`, endpoints)).status).toBe(201);
+    const viaService = await testFetch(`${services}/websvc:web/proxy/through/service?q=1`);
+    expect(viaService.status).toBe(200);
+    expect(await viaService.json()).toMatchObject({ method: 'GET', url: '/through/service?q=1', auth: null, host: `websvc.default.svc:${port}` });
+    expect((await testFetch(`${services}/websvc:80/proxy/`)).status).toBe(200);
+    const noPort = await testFetch(`${services}/websvc:81/proxy/`);
+    expect([noPort.status, ((await noPort.json()) as { message: string }).message]).toEqual([503, 'no service port 81 found for service "websvc"']);
+    expect((await post(services, { apiVersion: 'v1', kind: 'Service', metadata: { name: 'lonely' }, spec: { ports: [{ port: 80 }] } })).status).toBe(201);
+    expect((await testFetch(`${services}/lonely/proxy/`)).status).toBe(503);
+    for (const n of ['websvc', 'lonely']) await testFetch(`${services}/${n}`, { method: 'DELETE' });
+    await testFetch(`${ts.server.url}/api/v1/namespaces/default/endpoints/websvc`, { method: 'DELETE' });
     await deleteAndWaitGone('web');
   });
 
