@@ -13,6 +13,7 @@ import { badRequest, conflict, fe, type FieldError } from '../api/errors.js';
 import { resourceRefOf, type KindDef } from '../api/kinds.js';
 import type { KubeObject, ObjectMeta, Pod } from '../api/types.js';
 import { taintNodeNotReady, taintNodeUnreachable } from '../api/taints.js';
+import { templateWithoutEmptyLists } from '../api/pod-template.js';
 import { rfc3339 } from '../util/index.js';
 import { jsonEqual } from './object-codec.js';
 
@@ -133,8 +134,16 @@ export function prepareForUpdate(k: KindDef, obj: KubeObject, old: KubeObject): 
     if (old.status === undefined) delete obj.status;
     else obj.status = old.status;
   }
-  const templateChanged = k.tracksTemplateGeneration && !jsonEqual((spec(obj) as { template?: unknown } | undefined)?.template, (spec(old) as { template?: unknown } | undefined)?.template);
-  if (k.tracksGeneration && (templateChanged || (k.custom ? !jsonEqual(withoutMetadata(obj), withoutMetadata(old)) : !jsonEqual(spec(obj), spec(old))))) {
+  // Templates compare as upstream's Go structs do: an empty omitempty list is no list
+  // (`tolerations: []` dropped from a manifest changes nothing, and rolls no daemon).
+  const specOf = (o: KubeObject): unknown => {
+    const s = spec(o) as { template?: unknown } | undefined;
+    return k.tracksTemplateGeneration && s?.template && typeof s.template === 'object' ? { ...s, template: templateWithoutEmptyLists(s.template as Record<string, unknown>) } : s;
+  };
+  const newSpec = specOf(obj);
+  const oldSpec = specOf(old);
+  const templateChanged = k.tracksTemplateGeneration && !jsonEqual((newSpec as { template?: unknown } | undefined)?.template, (oldSpec as { template?: unknown } | undefined)?.template);
+  if (k.tracksGeneration && (templateChanged || (k.custom ? !jsonEqual(withoutMetadata(obj), withoutMetadata(old)) : !jsonEqual(newSpec, oldSpec)))) {
     m.generation = (om.generation ?? 0) + 1;
   }
   if (k.tracksTemplateGeneration) {

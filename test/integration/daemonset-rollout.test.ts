@@ -178,6 +178,38 @@ describe('DaemonSet rolling updates against the real API server', () => {
     await waitFor(async () => (await getDs(c, 'ondel')).status?.updatedNumberScheduled === 1);
   });
 
+  it('a template that only gains or loses empty lists (tolerations: [], env: []) is the same template: no new generation, revision or pod', async () => {
+    const { c } = await setup();
+    const ds = makeDaemonSet('empties', { tolerations: [] });
+    ds.spec.template.spec.containers[0]!.env = [];
+    ds.spec.template.spec.nodeSelector = {};
+    await c.client.create(daemonSetsResource, ns, ds);
+    const first = await waitRolledOut(c, 'empties');
+    const before = byNode(await listPods(c, 'empties'));
+    const revs = async () => (await c.client.list<ControllerRevision>(controllerRevisionsResource, { namespace: ns, labelSelector: 'app=empties' })).items.map((r) => `${r.metadata.name}@${r.revision}`);
+    const revsBefore = await revs();
+    expect(revsBefore).toHaveLength(1);
+
+    // As a manifest that stopped rendering its empty lists, re-applied (a full update).
+    const current = await getDs(c, 'empties');
+    const stripped = structuredClone(current);
+    delete stripped.spec.template.spec.tolerations;
+    delete stripped.spec.template.spec.nodeSelector;
+    delete stripped.spec.template.spec.containers[0]!.env;
+    const updated = await c.client.update<DaemonSet>(daemonSetsResource, ns, stripped);
+    expect(updated.metadata.generation).toBe(first.metadata.generation);
+    expect(updated.metadata.annotations?.['deprecated.daemonset.template.generation']).toBe(first.metadata.annotations?.['deprecated.daemonset.template.generation']);
+    // And back again.
+    const again = await c.client.update<DaemonSet>(daemonSetsResource, ns, { ...structuredClone(updated), spec: { ...updated.spec, template: makeDaemonSet('empties', { tolerations: [] }).spec.template } });
+    expect(again.metadata.generation).toBe(first.metadata.generation);
+
+    await sleep(1_000);
+    expect(await revs()).toEqual(revsBefore);
+    const after = byNode(await listPods(c, 'empties'));
+    for (const n of nodes) expect(after.get(n)?.[0]?.metadata.uid).toBe(before.get(n)?.[0]?.metadata.uid);
+    expect((await getDs(c, 'empties')).status?.updatedNumberScheduled).toBe(nodes.length);
+  });
+
   it('rollback with a ControllerRevision restores the old template without restarting pods that already run it', async () => {
     const { c, kubelet } = await setup();
     await c.client.create(daemonSetsResource, ns, makeDaemonSet('undo', { strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 1 } } }));

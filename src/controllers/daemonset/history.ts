@@ -4,7 +4,7 @@
 // (keys sorted at every level, no whitespace), with what Go's typed encoding of the template
 // always emits added where the served object omits it: `creationTimestamp: null` in the
 // template metadata and `resources: {}` in every container (non-pointer structs are never
-// omitted). This is byte-identical to what kubectl computes (it round-trips the DS through its
+// omitted), and what it never emits dropped: empty omitempty lists and maps (`tolerations: []`). This is byte-identical to what kubectl computes (it round-trips the DS through its
 // Go types), so `rollout undo` to the current revision is skipped. Matching a DS against a
 // revision applies the same completion to the stored data (revisions written before
 // `resources: {}` was added still match), canonicalises, and compares strings.
@@ -17,6 +17,7 @@
 
 import type { ControllerRevision, DaemonSet, PodTemplateSpec } from '../../api/types.js';
 import { formatQuantity, parseQuantity } from '../../api/validation/quantity.js';
+import { templateWithoutEmptyLists } from '../../api/pod-template.js';
 
 /** JSON with recursively sorted object keys; `undefined` members are dropped as JSON.stringify does. */
 export function canonicalJSON(v: unknown): string {
@@ -46,11 +47,12 @@ export function normalizedTemplate(t: PodTemplateSpec): Record<string, unknown> 
 const containerLists = ['initContainers', 'containers', 'ephemeralContainers'] as const;
 
 /**
- * The template as kubectl's Go types serialise it: `normalizedTemplate` plus `resources: {}`
- * in every container that has none. Returns new objects down to the changed containers.
+ * The template as kubectl's Go types serialise it: `normalizedTemplate` without the empty
+ * omitempty lists and maps (templateWithoutEmptyLists), plus `resources: {}` in every container
+ * that has none. Returns new objects down to the changed containers.
  */
 export function kubectlTemplate(t: PodTemplateSpec): Record<string, unknown> {
-  const out = normalizedTemplate(t);
+  const out = normalizedTemplate(templateWithoutEmptyLists(t));
   const spec = out['spec'];
   if (!spec || typeof spec !== 'object') return out;
   let specCopy: Record<string, unknown> | undefined;
