@@ -107,6 +107,19 @@ describe('§5.2 default tolerations merge', () => {
       { key: 'node.kubernetes.io/network-unavailable', operator: 'Exists', effect: 'NoSchedule' },
     ]);
   });
+
+  it('replaces every duplicate that differs (a second unreachable toleration with 5 s would still evict the daemon); one already exact leaves the list alone', () => {
+    const unreachable5 = { key: 'node.kubernetes.io/unreachable', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 5 } as const;
+    const dup = addOrUpdateDaemonPodTolerations({ containers: [], tolerations: [unreachable5, { key: 'b', operator: 'Exists' }, unreachable5] });
+    expect(dup.filter((t) => t.key === 'node.kubernetes.io/unreachable')).toEqual([
+      { key: 'node.kubernetes.io/unreachable', operator: 'Exists', effect: 'NoExecute' },
+      { key: 'node.kubernetes.io/unreachable', operator: 'Exists', effect: 'NoExecute' },
+    ]);
+    expect(dup[1]).toEqual({ key: 'b', operator: 'Exists' });
+    const exact = { key: 'node.kubernetes.io/unreachable', operator: 'Exists', effect: 'NoExecute' } as const;
+    const kept = addOrUpdateDaemonPodTolerations({ containers: [], tolerations: [unreachable5, exact] });
+    expect(kept.slice(0, 2)).toEqual([unreachable5, exact]);
+  });
 });
 
 describe('§5.3 pinning and target node', () => {

@@ -38,15 +38,21 @@ function sameIdentity(a: Toleration, b: Toleration): boolean {
 }
 
 /**
- * Adds or updates one toleration: an existing toleration with the same key/operator/value/effect
- * is replaced in place when it differs in any field (e.g. tolerationSeconds), else appended.
+ * Adds or updates one toleration, as upstream's AddOrUpdateTolerationInPodSpec: when a
+ * toleration with the same key/operator/value/effect is already exactly `t`, nothing changes;
+ * else every such toleration is replaced in place by `t` (duplicates too: one left with a short
+ * tolerationSeconds would still evict the daemon), and `t` is appended when there is none.
  * Returns a new array.
  */
 export function addOrUpdateToleration(tolerations: Toleration[], t: Toleration): Toleration[] {
-  const out = [...tolerations];
-  const i = out.findIndex((x) => sameIdentity(x, t));
-  if (i < 0) out.push({ ...t });
-  else if (!tolerationsEqual(out[i]!, t)) out[i] = { ...t };
+  if (tolerations.some((x) => sameIdentity(x, t) && tolerationsEqual(x, t))) return [...tolerations];
+  let replaced = false;
+  const out = tolerations.map((x) => {
+    if (!sameIdentity(x, t)) return x;
+    replaced = true;
+    return { ...t };
+  });
+  if (!replaced) out.push({ ...t });
   return out;
 }
 
