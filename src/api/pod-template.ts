@@ -22,8 +22,11 @@ const specOmitEmpty = [
   'overhead',
 ] as const;
 
-/** Container fields that are `omitempty` lists in Go. */
-const containerOmitEmpty = ['command', 'args', 'ports', 'envFrom', 'env', 'volumeMounts', 'volumeDevices', 'resizePolicy'] as const;
+/**
+ * Container fields that are `omitempty` lists in Go, and `resources`: a struct value, which Go
+ * always encodes, so `resources: {}` and no resources are one value too.
+ */
+const containerOmitEmpty = ['command', 'args', 'ports', 'envFrom', 'env', 'volumeMounts', 'volumeDevices', 'resizePolicy', 'resources'] as const;
 const containerLists = ['initContainers', 'containers', 'ephemeralContainers'] as const;
 
 type Obj = Record<string, unknown>;
@@ -45,8 +48,8 @@ function withoutEmpty(o: Obj, fields: readonly string[]): Obj {
 }
 
 /**
- * The template without the empty `omitempty` lists and maps of its pod spec and containers, and
- * empty template labels and annotations. Returns the template itself when nothing is dropped,
+ * The template without the empty `omitempty` lists and maps of its pod spec and containers (and
+ * containers' empty `resources`), and empty template labels and annotations. Returns the template itself when nothing is dropped,
  * else new objects down to what changed; never mutates its input.
  */
 export function templateWithoutEmptyLists<T extends PodTemplateSpec | Obj>(t: T): T {

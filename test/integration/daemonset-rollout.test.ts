@@ -196,6 +196,7 @@ describe('DaemonSet rolling updates against the real API server', () => {
     delete stripped.spec.template.spec.tolerations;
     delete stripped.spec.template.spec.nodeSelector;
     delete stripped.spec.template.spec.containers[0]!.env;
+    stripped.spec.template.spec.containers[0]!.resources = {};
     const updated = await c.client.update<DaemonSet>(daemonSetsResource, ns, stripped);
     expect(updated.metadata.generation).toBe(first.metadata.generation);
     expect(updated.metadata.annotations?.['deprecated.daemonset.template.generation']).toBe(first.metadata.annotations?.['deprecated.daemonset.template.generation']);
