@@ -278,7 +278,8 @@ export async function runUp(args: string[]): Promise<void> {
   onSignals(async (signal) => {
     logger.info(`${signal} received, stopping the controllers, the daemons and the server`);
     const failed = await starting?.then(() => false, () => true);
-    if (failed) return; // stopped already; the failure is reported by the caller
+    // Stopped already; the caller reports the failure and exits 1 (this stop must not exit 0 first).
+    if (failed) return new Promise<void>(() => undefined);
     clearTimeout(leaseWatch);
     await stopUp(parts);
   });
