@@ -118,7 +118,8 @@ async function handle(deps: HandlerDeps, req: IncomingMessage, res: ServerRespon
       if (!(err instanceof BadPathError)) throw err;
     }
     const rr = route?.type === 'resource' ? route : undefined;
-    const watch = watchRequested(query);
+    // A proxy's query is the target's: its `watch` does not make the request a watch.
+    const watch = rr?.subresource !== 'proxy' && watchRequested(query);
     const audit = deps.audit ? auditRequest(deps.audit, req, res, { path, route: rr, watch, ...(join ? { join: { bootstrapTokenId: bootstrapTokenId(req) } } : {}) }) : undefined;
     auditCtx = audit;
     if (join) {

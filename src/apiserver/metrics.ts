@@ -113,7 +113,7 @@ export class ServerMetrics {
     }
     const kind = route?.type === 'resource' ? this.kinds.byResource(route.group, route.version, route.plural) : undefined;
     if (route?.type !== 'resource' || !kind) return [method, '', '', '', '', '', 'apiserver'];
-    const watch = route.watchPath === true || watchRequested(new URLSearchParams(qi < 0 ? '' : url.slice(qi + 1)));
+    const watch = route.watchPath === true || (route.subresource !== 'proxy' && watchRequested(new URLSearchParams(qi < 0 ? '' : url.slice(qi + 1))));
     // Only subresources that exist are labels (a path can name anything).
     const sub = route.subresource ?? '';
     const subresource = sub === '' || (kind.subresources as readonly string[]).includes(sub) || STREAM_SUBRESOURCES.has(sub) ? sub : '';

@@ -4,16 +4,22 @@
 //
 // Contract:
 // - The name may carry a scheme (`http`, default, or `https`) and a port: a number, or the name
-//   of one of the pod's container ports; without one the first declared container port is used,
-//   else 80 (443 for https). An unknown port name or scheme is 400.
+//   of one of the pod's container ports; without one the first declared container port is used.
+//   Only ports the pod's containers declare are reached (400 otherwise, as for an unknown port
+//   name or scheme): the process runtime's pods share their node's network, so any other port
+//   would be any service of the node (upstream's proxy refuses loopback addresses for the same
+//   reason). services/proxy likewise skips endpoints whose port their pod does not declare.
 // - The pod must be bound to a node with an agent address (else 503): the connection goes through
 //   that node's agent (forwardToAgent, as port-forward), which dials the port in the pod's
-//   network, so a daemon listening on its node's loopback is reachable too. https is spoken over
-//   that connection without verifying the pod's certificate (as upstream's proxy transport).
+//   network. https is spoken over that connection without verifying the pod's certificate (as
+//   upstream's proxy transport).
 // - The request goes with its method, the path after `/proxy` (as sent) and the query string;
-//   its headers minus hop-by-hop ones and the caller's credentials (Authorization,
-//   Impersonate-*, Cookie): a daemon never sees the caller's token. The answer comes back with
-//   its status, headers (minus hop-by-hop ones) and body, streamed both ways.
+//   its headers minus hop-by-hop ones (and those its Connection header names) and the caller's
+//   credentials (Authorization, Impersonate-*, Cookie): a daemon never sees the caller's token.
+//   Its body keeps its framing: Content-Length as sent, chunked when it came chunked, none when
+//   it came with neither (bytes after such a request are never passed on as another request).
+//   The answer comes back with its status, headers (minus hop-by-hop ones) and body, streamed
+//   both ways.
 // - A failure to reach the port is 503 ServiceUnavailable with the reason (`error trying to
 //   reach service: ...`); the caller's connection closing ends the proxied one.
 // - services/proxy (`.../services/[SCHEME:]NAME[:PORT]/proxy[/PATH]`) goes the same way to one
@@ -47,17 +53,28 @@ export function splitSchemeNamePort(id: string): { scheme: 'http' | 'https'; nam
   return { scheme: scheme === 'https' ? 'https' : 'http', name, port };
 }
 
+/** The container ports a pod declares (the only ports the proxy reaches). */
+function declaredPorts(pod: Pod): Array<{ name?: string; containerPort: number }> {
+  return [...(pod.spec.initContainers ?? []), ...pod.spec.containers].flatMap((c) => c.ports ?? []);
+}
+
 /** The port number the proxy connects to (see the contract). */
-export function proxyPort(pod: Pod, scheme: 'http' | 'https', port: string): number {
-  const declared = pod.spec.containers.flatMap((c) => c.ports ?? []);
-  if (port === '') return declared[0]?.containerPort ?? (scheme === 'https' ? 443 : 80);
+export function proxyPort(pod: Pod, port: string): number {
+  const declared = declaredPorts(pod);
+  const name = pod.metadata.name ?? '';
+  if (port === '') {
+    const first = declared[0];
+    if (!first) throw badRequest(`pod ${name} declares no container port to proxy to`);
+    return first.containerPort;
+  }
   if (/^\d+$/.test(port)) {
     const n = Number(port);
-    if (n >= 1 && n <= 65535) return n;
-    throw badRequest(`invalid port ${JSON.stringify(port)}`);
+    if (!(n >= 1 && n <= 65535)) throw badRequest(`invalid port ${JSON.stringify(port)}`);
+    if (!declared.some((p) => p.containerPort === n)) throw badRequest(`port ${n} is not a container port of pod ${name}: the proxy reaches only the ports a pod declares`);
+    return n;
   }
   const named = declared.find((p) => p.name === port);
-  if (!named) throw badRequest(`no container port named ${JSON.stringify(port)} in pod ${pod.metadata.name ?? ''}`);
+  if (!named) throw badRequest(`no container port named ${JSON.stringify(port)} in pod ${name}`);
   return named.containerPort;
 }
 
@@ -139,7 +156,7 @@ export async function servePodProxy(deps: PodProxyDeps, namespace: string, id: s
   if (req.headers.upgrade) throw badRequest('upgrade requests are not proxied to pods');
   const { scheme, name, port: portText } = splitSchemeNamePort(id);
   const pod = await deps.getPod(namespace, name);
-  const port = proxyPort(pod, scheme, portText);
+  const port = proxyPort(pod, portText);
   return proxyTo(await podTarget(deps, namespace, pod, port, scheme, `${name}:${port}`), path, search, req, res);
 }
 
@@ -189,7 +206,7 @@ export async function serveServiceProxy(deps: PodProxyDeps, namespace: string, i
       if (err instanceof ApiError && err.code === 404) continue;
       throw err;
     }
-    if (!pod.spec.nodeName) continue;
+    if (!pod.spec.nodeName || !declaredPorts(pod).some((p) => p.containerPort === c.port)) continue;
     return proxyTo(await podTarget(deps, namespace, pod, c.port, scheme, `${name}.${namespace}.svc:${c.port}`), path, search, req, res);
   }
   throw none;
@@ -199,12 +216,20 @@ export async function serveServiceProxy(deps: PodProxyDeps, namespace: string, i
 async function proxyTo(t: ProxyTarget, path: string, search: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const { forward: target, port, scheme } = t;
 
+  const named = new Set(String(req.headers.connection ?? '').split(',').map((h) => h.trim().toLowerCase()).filter((h) => h !== ''));
   const headers: Record<string, string | string[]> = {};
   for (const [k, v] of Object.entries(req.headers)) {
-    if (v === undefined || DROPPED_REQUEST_HEADERS.has(k) || k.startsWith('impersonate-')) continue;
+    if (v === undefined || DROPPED_REQUEST_HEADERS.has(k) || named.has(k) || k.startsWith('impersonate-')) continue;
     headers[k] = v;
   }
   headers.host = t.host;
+  // The body's framing (see the contract); Node's client would not chunk a GET's body itself.
+  const chunked = /(^|,)\s*chunked\s*$/i.test(String(req.headers['transfer-encoding'] ?? ''));
+  const sized = req.headers['content-length'] !== undefined;
+  if (chunked) {
+    delete headers['content-length'];
+    headers['transfer-encoding'] = 'chunked';
+  }
 
   await new Promise<void>((resolve, reject) => {
     let answered = false;
@@ -240,6 +265,7 @@ async function proxyTo(t: ProxyTarget, path: string, search: string, req: Incomi
       if (!res.writableFinished) up.destroy();
       resolve();
     });
-    req.pipe(up);
+    if (chunked || sized) req.pipe(up);
+    else up.end();
   });
 }

@@ -2,6 +2,8 @@
 // as real `sh -c` processes through the ProcessRuntime. Every daemon carries a unique marker in
 // its command line so the test can find exactly its own processes under /proc.
 import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
+import { request as httpsRequest } from 'node:https';
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,7 +12,7 @@ import type { Lease, Node, Pod } from '../../src/api/types.js';
 import { clientFromKubeconfig, HttpTransport, isNotFound, leasesResource, nodesResource, podsResource, RestClient } from '../../src/client/index.js';
 import type { AgentTlsOptions } from '../../src/agent/index.js';
 import { silentLogger } from '../../src/util/logger.js';
-import { testFetch } from '../helpers/auth.js';
+import { credentialsFromKubeconfig, testFetch } from '../helpers/auth.js';
 import { Cleanup } from '../helpers/cleanup.js';
 import { containerPid, killPidsWith, pidsWith } from '../helpers/process.js';
 import { restartTestServer, startTestServer, type TestServer } from '../helpers/server.js';
@@ -429,8 +431,12 @@ describe('node agent against the real API server', () => {
     const m = marker('web');
     const port = 20_000 + Math.floor(Math.random() * 20_000);
     // A daemon echoing what it got: method, url, the headers it saw, the body.
-    const server = `require('http').createServer((q, s) => { let b = ''; q.on('data', (c) => (b += c)); q.on('end', () => { s.setHeader('x-daemon', 'yes'); s.end(JSON.stringify({ method: q.method, url: q.url, auth: q.headers.authorization ?? null, host: q.headers.host, body: b })); }); }).listen(${port}, '127.0.0.1'); // ${m}`;
-    await client.create(podsResource, 'default', podBody('web', '', { containers: [{ name: 'main', image: 'node', command: [process.execPath, '-e', server], ports: [{ name: 'http', containerPort: port }] }] }));
+    const server = `require('http').createServer((q, s) => { let b = ''; q.on('data', (c) => (b += c)); q.on('end', () => { s.setHeader('x-daemon', 'yes'); s.end(JSON.stringify({ method: q.method, url: q.url, auth: q.headers.authorization ?? null, host: q.headers.host, hidden: [q.headers.cookie, q.headers['x-secret'], q.headers['impersonate-user']].filter(Boolean), body: b })); }); }).listen(${port}, '127.0.0.1'); // ${m}`;
+    // A second declared port nothing listens on; port + 2, undeclared, is a service of the node.
+    await client.create(podsResource, 'default', podBody('web', '', { containers: [{ name: 'main', image: 'node', command: [process.execPath, '-e', server], ports: [{ name: 'http', containerPort: port }, { name: 'idle', containerPort: port + 1 }] }] }));
+    const nodeService = createServer((s) => s.end('HTTP/1.1 200 OK\r\ncontent-length: 6\r\n\r\nsecret'));
+    await new Promise<void>((r) => nodeService.listen(port + 2, '127.0.0.1', r));
+    cleanup.defer(() => new Promise<void>((r) => nodeService.close(() => r())), 'node service');
     await waitPod('web', isReady, 'Running and Ready');
     const proxy = `${ts.server.url}/api/v1/namespaces/default/pods`;
     const got = await waitFor(async () => {
@@ -438,18 +444,36 @@ describe('node agent against the real API server', () => {
       return r.status === 200 ? r : undefined;
     }, { message: 'the daemon answering through the proxy' });
     expect(got.headers.get('x-daemon')).toBe('yes');
-    expect(await got.json()).toEqual({ method: 'GET', url: '/some/path?x=1&y=two', auth: null, host: `web:${port}`, body: '' });
+    expect(await got.json()).toEqual({ method: 'GET', url: '/some/path?x=1&y=two', auth: null, host: `web:${port}`, hidden: [], body: '' });
     // The port by name, and by default (the first declared one); POST with a body.
     const posted = await testFetch(`${proxy}/web:http/proxy/`, { method: 'POST', body: 'hello', headers: { 'content-type': 'text/plain' } });
     expect(await posted.json()).toMatchObject({ method: 'POST', url: '/', body: 'hello' });
     expect(((await (await testFetch(`${proxy}/web/proxy`)).json()) as { url: string }).url).toBe('/');
-    // A port name the pod does not have: 400; a port nothing listens on: 503 with the reason.
+    // A port name the pod does not have, or a port it does not declare (here a service of the
+    // node itself): 400; a declared port nothing listens on: 503 with the reason.
     const unknown = await testFetch(`${proxy}/web:nope/proxy/`);
     expect(unknown.status).toBe(400);
-    const closed = await testFetch(`${proxy}/web:${port + 1}/proxy/`);
+    const undeclared = await testFetch(`${proxy}/web:${port + 2}/proxy/`);
+    expect(undeclared.status).toBe(400);
+    expect(await undeclared.text()).toContain(`port ${port + 2} is not a container port of pod web`);
+    const closed = await testFetch(`${proxy}/web:idle/proxy/`);
     expect(closed.status).toBe(503);
     expect(((await closed.json()) as { message: string }).message).toMatch(/^error trying to reach service: /);
     expect((await testFetch(`${proxy}/missing:${port}/proxy/`)).status).toBe(404);
+    // A GET whose body comes chunked reaches the daemon as one request with that body, never as
+    // a second request made of it; the caller's Connection-named and credential headers stay.
+    const creds = credentialsFromKubeconfig(ts.server.kubeconfigPath);
+    const smuggled = 'POST /admin HTTP/1.1\r\nhost: x\r\ncontent-length: 0\r\n\r\n';
+    const raw = await new Promise<string>((resolve, reject) => {
+      const r = httpsRequest(`${proxy}/web:${port}/proxy/first`, { method: 'GET', ca: creds.caPem, headers: { authorization: `Bearer ${creds.token}`, 'transfer-encoding': 'chunked', connection: 'x-secret', 'x-secret': 'no', cookie: 'session=1' } }, (res) => {
+        let b = '';
+        res.on('data', (c: Buffer) => (b += c.toString()));
+        res.on('end', () => resolve(b));
+      });
+      r.on('error', reject);
+      r.end(smuggled);
+    });
+    expect(JSON.parse(raw)).toMatchObject({ method: 'GET', url: '/first', auth: null, hidden: [], body: smuggled });
 
     // services/proxy: to a ready endpoint, the service port by name or by number. (This server
     // runs no endpoints controller: the Endpoints are written here, as for a selector-less Service.)
