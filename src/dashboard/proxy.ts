@@ -174,7 +174,14 @@ const forwardedCsp = "sandbox; default-src 'none'; frame-ancestors 'none'";
 function refusedPath(pathname: string): string | undefined {
   if (/%2e|%2f|%5c|\\/i.test(pathname)) return 'encoded dots, slashes and backslashes are not forwarded';
   const segments = pathname.split('/').slice(1);
-  for (const seg of segments) {
+  for (const raw of segments) {
+    // As the API server reads the segment (percent-decoded): `%70roxy` is `proxy` there.
+    let seg: string;
+    try {
+      seg = decodeURIComponent(raw);
+    } catch {
+      return 'path segments that are not valid percent-encoding are not forwarded';
+    }
     if (seg === '' || seg === '.' || seg === '..') return 'empty, . and .. path segments are not forwarded';
     if (refusedSegments.has(seg)) return `the ${seg} subresource is not forwarded by the dashboard`;
   }

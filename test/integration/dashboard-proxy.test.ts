@@ -235,7 +235,7 @@ describe('dashboard server', () => {
     expect((await call('GET', '/etc/passwd')).status).toBe(404);
     expect((await call('GET', '/apis-something')).status).toBe(404);
     // Paths a front proxy might collapse, and answers that come from pods and nodes.
-    for (const p of ['/api/../x', '/api/v1/%2e%2e/x', '/api//v1/namespaces', '/api/v1/namespaces/default/pods/x/proxy', '/api/v1/nodes/n/proxy/metrics', '/api/..%5cx', '/api/v1/./nodes']) {
+    for (const p of ['/api/../x', '/api/v1/%2e%2e/x', '/api//v1/namespaces', '/api/v1/namespaces/default/pods/x/proxy', '/api/v1/nodes/n/proxy/metrics', '/api/..%5cx', '/api/v1/./nodes', '/api/v1/namespaces/default/pods/x/%70roxy/', '/api/v1/namespaces/default/pods/x/%65xec', '/api/v1/namespaces/%E0%A4%A/pods']) {
       const r = await call('GET', p);
       expect(r.status, p).toBe(404);
     }
