@@ -12,7 +12,7 @@
 //   precondition on the object (409 when stale). Only spec.replicas is taken: it is written at
 //   specReplicasPath as a merge patch of the object, so the object's own validation (its schema:
 //   a maximum, say) applies, as its errors. The answer is the Scale of the written object.
-// - Integers above 2^53 are refused with 422 rather than rounded.
+// - spec.replicas above int32 is refused with 400, as upstream's decoding of the Scale refuses it.
 
 import type { IncomingMessage } from 'node:http';
 import { ApiError, badRequest, fe, invalid, unsupportedMediaType } from '../api/errors.js';
@@ -79,7 +79,8 @@ function checkedReplicas(scale: unknown, name: string): number {
   if (replicas === undefined || replicas === null) return 0;
   if (typeof replicas !== 'number' || !Number.isInteger(replicas)) throw invalid(scaleRef, name, [fe.invalid('spec.replicas', replicas, 'must be an integer')]);
   if (replicas < 0) throw invalid(scaleRef, name, [fe.invalid('spec.replicas', replicas, 'must be greater than or equal to 0')]);
-  if (!Number.isSafeInteger(replicas)) throw invalid(scaleRef, name, [fe.invalid('spec.replicas', replicas, 'must be at most 2^53-1')]);
+  // autoscaling/v1 ScaleSpec.replicas is an int32: upstream's decoding refuses more (400).
+  if (replicas > 2147483647) throw badRequest(`json: cannot unmarshal number ${replicas} into Go struct field ScaleSpec.spec.replicas of type int32`);
   return replicas;
 }
 

@@ -82,9 +82,18 @@ ${storeFlagUsage}`;
 
 function onSignals(stop: (signal: string) => Promise<void>): void {
   let stopping = false;
+  let firstAt = 0;
   const handler = (signal: string): void => {
-    if (stopping) return;
+    if (stopping) {
+      // A second Ctrl-C while the stop (or a start it waits for) goes on: leave now. One press
+      // can arrive twice at once (the terminal signals the process group, and `npm start`
+      // forwards it too), so repeats within 2 s are that one.
+      if (Date.now() - firstAt < 2_000) return;
+      process.stderr.write(`everynode: ${signal} again, exiting without finishing the stop\n`);
+      process.exit(1);
+    }
     stopping = true;
+    firstAt = Date.now();
     stop(signal).then(
       () => process.exit(0),
       (err: unknown) => {

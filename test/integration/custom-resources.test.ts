@@ -298,6 +298,8 @@ describe('custom resource definitions: names, versions, termination', () => {
     // Bad replicas: the Scale's own check, then the object's schema; the object is unchanged.
     const negative = await call('PATCH', `${at}/r1/scale`, { spec: { replicas: -1 } }, 'application/merge-patch+json');
     expect([negative.status, negative.body.message]).toEqual([422, 'Scale.autoscaling "r1" is invalid: spec.replicas: Invalid value: -1: must be greater than or equal to 0']);
+    const huge = await call('PATCH', `${at}/r1/scale`, { spec: { replicas: 3_000_000_000 } }, 'application/merge-patch+json');
+    expect([huge.status, huge.body.message]).toEqual([400, 'json: cannot unmarshal number 3000000000 into Go struct field ScaleSpec.spec.replicas of type int32']);
     const tooMany = await call('PATCH', `${at}/r1/scale`, { spec: { replicas: 50 } }, 'application/merge-patch+json');
     expect(tooMany.status, tooMany.text).toBe(422);
     expect(tooMany.body.message).toContain('spec.workers.count in body should be less than or equal to 20');
