@@ -29,7 +29,7 @@ import { queryBool } from '../util/index.js';
 const BUCKETS = [0.005, 0.025, 0.05, 0.1, 0.2, 0.4, 0.6, 0.8, 1, 1.25, 1.5, 2, 3, 4, 5, 6, 8, 10, 15, 20, 30, 45, 60];
 
 /** Subresources served outside the kinds' own list. */
-const STREAM_SUBRESOURCES = new Set(['exec']);
+const STREAM_SUBRESOURCES = new Set(['exec', 'proxy']);
 
 const LABELS = ['verb', 'group', 'version', 'resource', 'subresource', 'scope', 'component'] as const;
 
@@ -77,7 +77,8 @@ export class ServerMetrics {
     const t0 = performance.now();
     const labels = this.labelsOf(req);
     const key = labels.join('\u0000');
-    const streaming = labels[0] === 'WATCH' || (labels[4] === 'log' && followRequested(req.url ?? ''));
+    // Long-running as upstream counts them: watches, followed logs, and proxied requests.
+    const streaming = labels[0] === 'WATCH' || labels[4] === 'proxy' || (labels[4] === 'log' && followRequested(req.url ?? ''));
     if (streaming) this.longRunning.set(key, (this.longRunning.get(key) ?? 0) + 1);
     let done = false;
     const finish = (): void => {

@@ -320,6 +320,7 @@ describe('custom resource definitions: names, versions, termination', () => {
       'spec.versions[0].subresources.scale.labelSelectorPath: Invalid value: ".metadata.labels": should be a json path under either .spec or .status',
     ]) expect(refused.body.message).toContain(m);
     expect((await call('POST', crds, bad({ statusReplicasPath: '.status.y' }))).body.message).toContain('spec.versions[0].subresources.scale.specReplicasPath: Required value');
+    expect((await call('POST', crds, bad({ specReplicasPath: '.spec..x', statusReplicasPath: '.status.y.' }))).body.message).toContain('spec.versions[0].subresources.scale.specReplicasPath: Invalid value: ".spec..x": must be a json path in the dot notation');
   });
 
   it('a version objects were stored in cannot be removed from spec.versions', async () => {

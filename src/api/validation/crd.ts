@@ -135,6 +135,7 @@ export function validateCRD(crd: Obj): FieldError[] {
 function simpleJsonPathErrors(s: unknown, path: string): FieldError[] {
   if (typeof s !== 'string' || s === '') return [fe.invalid(path, s ?? '', 'must not be empty')];
   if (!s.startsWith('.')) return [fe.invalid(path, s, 'must be a simple json path starting with .')];
+  if (s !== '.' && s.slice(1).split('.').some((step) => step === '')) return [fe.invalid(path, s, 'must be a json path in the dot notation')];
   return [];
 }
 
