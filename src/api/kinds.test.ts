@@ -28,6 +28,6 @@ describe('KindRegistry', () => {
     const r = newKindRegistry();
     expect(r.byResource('', 'v1', 'namespaces')!.verbs).toEqual(['create', 'delete', 'get', 'list', 'patch', 'update', 'watch']);
     expect(r.byResource('', 'v1', 'pods')!.verbs).toContain('deletecollection');
-    expect(r.byResource('', 'v1', 'pods')!.connectSubresources).toEqual(['exec', 'portforward', 'proxy']);
+    expect(r.byResource('', 'v1', 'pods')!.connectSubresources).toEqual(['attach', 'exec', 'portforward', 'proxy']);
   });
 });

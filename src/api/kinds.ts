@@ -33,7 +33,7 @@ export interface ScaleSubresource {
  * (`pods/exec` with kind PodExecOptions, `pods/portforward` with kind PodPortForwardOptions, verbs
  * create and get; `pods/proxy` with kind PodProxyOptions, verbs create, delete, get, patch, update).
  */
-export type ConnectSubresource = 'exec' | 'portforward' | 'proxy';
+export type ConnectSubresource = 'exec' | 'attach' | 'portforward' | 'proxy';
 
 /** What happens to `status` when the main resource is created. */
 export type StatusOnCreate =
@@ -262,7 +262,7 @@ export function builtinKinds(): KindDef[] {
     // `DELETE /api/v1/namespaces` is 405).
     kind({ group: '', kind: 'Namespace', plural: 'namespaces', namespaced: false, shortNames: ['ns'], subresources: ['status', 'finalize'], statusOnCreate: { reset: { phase: 'Active' } }, verbs: allVerbs.filter((v) => v !== 'deletecollection') }),
     kind({ group: '', kind: 'Node', plural: 'nodes', namespaced: false, shortNames: ['no'], subresources: ['status'], statusOnCreate: 'keep' }),
-    kind({ group: '', kind: 'Pod', plural: 'pods', namespaced: true, shortNames: ['po'], categories: ['all'], subresources: ['status', 'log', 'eviction'], connectSubresources: ['exec', 'portforward', 'proxy'], statusOnCreate: { reset: { phase: 'Pending' } } }),
+    kind({ group: '', kind: 'Pod', plural: 'pods', namespaced: true, shortNames: ['po'], categories: ['all'], subresources: ['status', 'log', 'eviction'], connectSubresources: ['attach', 'exec', 'portforward', 'proxy'], statusOnCreate: { reset: { phase: 'Pending' } } }),
     kind({ group: '', kind: 'Event', plural: 'events', namespaced: true, shortNames: ['ev'] }),
     kind({ group: '', kind: 'Service', plural: 'services', namespaced: true, shortNames: ['svc'], categories: ['all'], subresources: ['status'], connectSubresources: ['proxy'], statusOnCreate: { reset: { loadBalancer: {} } } }),
     kind({ group: '', kind: 'Endpoints', plural: 'endpoints', namespaced: true, shortNames: ['ep'] }),

@@ -21,6 +21,7 @@ describe('legacy discovery (/api/v1)', () => {
     'namespaces/finalize': { name: 'namespaces/finalize', singularName: '', namespaced: false, kind: 'Namespace', verbs: ['update'] },
     'namespaces/status': { name: 'namespaces/status', singularName: '', namespaced: false, kind: 'Namespace', verbs: ['get', 'patch', 'update'] },
     'nodes/status': { name: 'nodes/status', singularName: '', namespaced: false, kind: 'Node', verbs: ['get', 'patch', 'update'] },
+    'pods/attach': { name: 'pods/attach', singularName: '', namespaced: true, kind: 'PodAttachOptions', verbs: ['create', 'get'] },
     'pods/eviction': { name: 'pods/eviction', singularName: '', namespaced: true, group: 'policy', version: 'v1', kind: 'Eviction', verbs: ['create'] },
     'pods/exec': { name: 'pods/exec', singularName: '', namespaced: true, kind: 'PodExecOptions', verbs: ['create', 'get'] },
     'pods/log': { name: 'pods/log', singularName: '', namespaced: true, kind: 'Pod', verbs: ['get'] },
@@ -36,17 +37,16 @@ describe('legacy discovery (/api/v1)', () => {
     for (const [name, want] of Object.entries(upstream)) expect(resources.find((r) => r.name === name), name).toEqual(want);
   });
 
-  it('lists pods/exec and pods/portforward but not pods/attach (not served)', () => {
+  it('lists pods/attach, pods/exec, pods/portforward and pods/proxy', () => {
     const names = coreResources().map((r) => r.name);
-    expect(names).toEqual(expect.arrayContaining(['pods/exec', 'pods/portforward']));
-    expect(names).not.toContain('pods/attach');
+    expect(names).toEqual(expect.arrayContaining(['pods/attach', 'pods/exec', 'pods/portforward', 'pods/proxy']));
   });
 
   it('sorts resources by name, as upstream (each kind followed by its subresources)', () => {
     const names = coreResources().map((r) => r.name);
     expect(names).toEqual([...names].sort());
     const i = names.indexOf('pods');
-    expect(names.slice(i, i + 7)).toEqual(['pods', 'pods/eviction', 'pods/exec', 'pods/log', 'pods/portforward', 'pods/proxy', 'pods/status']);
+    expect(names.slice(i, i + 8)).toEqual(['pods', 'pods/attach', 'pods/eviction', 'pods/exec', 'pods/log', 'pods/portforward', 'pods/proxy', 'pods/status']);
     expect(names[names.indexOf('serviceaccounts') + 1]).toBe('serviceaccounts/token');
   });
 });

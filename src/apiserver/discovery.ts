@@ -96,7 +96,7 @@ function compareNames(a: string, b: string): number {
 }
 
 /** Upstream's kinds of the streaming subresources' options (their APIResource `kind`). */
-const connectKinds: Record<ConnectSubresource, string> = { exec: 'PodExecOptions', portforward: 'PodPortForwardOptions', proxy: 'PodProxyOptions' };
+const connectKinds: Record<ConnectSubresource, string> = { exec: 'PodExecOptions', attach: 'PodAttachOptions', portforward: 'PodPortForwardOptions', proxy: 'PodProxyOptions' };
 /** The options kind of each kind's proxy subresource. */
 const proxyKinds: Record<string, string> = { Pod: 'PodProxyOptions', Service: 'ServiceProxyOptions' };
 

@@ -95,7 +95,7 @@ export interface ExecDeps {
   kubeletClient?: { certPem: string; keyPem: string; caPem: string };
 }
 
-/** The pods/exec or pods/portforward route of a path, or undefined. */
+/** The pods/exec, pods/attach or pods/portforward route of a path, or undefined. */
 function upgradeRouteOf(path: string): ResourceRoute | undefined {
   let route;
   try {
@@ -104,7 +104,7 @@ function upgradeRouteOf(path: string): ResourceRoute | undefined {
     return undefined;
   }
   const sub = route.type === 'resource' ? route.subresource : undefined;
-  return route.type === 'resource' && route.group === '' && route.plural === 'pods' && (sub === 'exec' || sub === 'portforward') && route.name && route.namespace ? route : undefined;
+  return route.type === 'resource' && route.group === '' && route.plural === 'pods' && (sub === 'exec' || sub === 'portforward' || sub === 'attach') && route.name && route.namespace ? route : undefined;
 }
 
 /** Writes a plain HTTP answer on a socket that was not upgraded, and closes it. */
@@ -226,10 +226,13 @@ export async function handlePodUpgrade(deps: ExecDeps, req: IncomingMessage, soc
     }
     const q = new URLSearchParams(qi < 0 ? '' : url.slice(qi + 1));
     const forward = route.subresource === 'portforward';
-    const command = q.getAll('command');
-    if (!forward && command.length === 0) throw badRequest('you must specify at least one command for the container');
+    const attach = route.subresource === 'attach';
+    const command = attach ? [] : q.getAll('command');
+    if (!forward && !attach && command.length === 0) throw badRequest('you must specify at least one command for the container');
     const flag = (n: string) => queryBool(q.get(n)) === true;
     const stdin = flag('stdin');
+    // The process runtime runs containers without stdin: an attach can only watch the output.
+    if (attach && stdin) throw badRequest('attaching to the input of a container is not supported: containers run without stdin here (attach without -i shows its output)');
     // The kubelet's remote command options refuse an exec with no stream at all.
     if (!forward && !stdin && !flag('stdout') && !flag('stderr')) throw badRequest('you must specify at least 1 of stdin, stdout, stderr');
     const podKind = deps.kinds.byResource('', 'v1', 'pods');
@@ -272,12 +275,12 @@ export async function handlePodUpgrade(deps: ExecDeps, req: IncomingMessage, soc
       if (!versions.includes(SPDY_EXEC_PROTOCOL)) throw badRequest(`unsupported remote command protocols ${JSON.stringify(versions.join(', '))} over SPDY: want ${SPDY_EXEC_PROTOCOL}`);
       if (socket.destroyed || !socket.writable) return true;
       socket.write(`HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: SPDY/3.1\r\nX-Stream-Protocol-Version: ${SPDY_EXEC_PROTOCOL}\r\n\r\n`);
-      execOverSpdy(deps, socket, head, target);
+      execOverSpdy(deps, socket, head, target, attach ? attachBridge : bridge);
       return true;
     }
     const protocol = webSocketProtocol(req, (offered) => PROTOCOLS.find((p) => offered.includes(p)), PROTOCOLS, 'exec');
     if (!acceptWebSocket(req, socket, protocol)) return true;
-    execOverWebSocket(deps, socket, head, target, protocol.startsWith('v5'));
+    execOverWebSocket(deps, socket, head, target, protocol.startsWith('v5'), attach ? attachBridge : bridge);
   } catch (err) {
     const apiErr = err instanceof ApiError ? err : new ApiError(500, 'InternalError', err instanceof Error ? err.message : String(err));
     done.statusCode = apiErr.code;
@@ -549,13 +552,58 @@ function bridge(deps: ExecDeps, peer: ExecPeer, t: Target): ExecInput {
   };
 }
 
+/**
+ * pods/attach: the container's output from now on (its log followed from the end, stdout and
+ * stderr as the log holds them, on the stdout channel) until the container stops (Success) or
+ * the client goes away. No input: containers here run without stdin.
+ */
+function attachBridge(deps: ExecDeps, peer: ExecPeer, t: Target): ExecInput {
+  let finished = false;
+  let res: IncomingMessage | undefined;
+  const finish = (status: Record<string, unknown>): void => {
+    if (finished) return;
+    finished = true;
+    peer.finish(status);
+    up.destroy();
+  };
+  const path = `/containerLogs/${encodeURIComponent(t.namespace)}/${encodeURIComponent(t.pod)}/${encodeURIComponent(t.container)}?follow=true&tailLines=0`;
+  const up = agentRequest(t.nodeName, t.ep, 'GET', path, deps.kubeletClient, (r) => {
+    res = r;
+    if (r.statusCode !== 200) {
+      let text = '';
+      r.on('data', (c: Buffer) => {
+        if (text.length < 16 * 1024) text += c.toString('utf8');
+      });
+      r.on('end', () => finish(failureStatus(text.trim() || `the agent of node ${t.nodeName} answered ${r.statusCode}`)));
+      return;
+    }
+    r.on('data', (c: Buffer) => {
+      if (!finished && (t.stdout || t.stderr) && !peer.output(STDOUT, c)) r.pause();
+    });
+    r.on('end', () => finish({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success' }));
+    r.on('error', () => finish(failureStatus(`lost the connection to the agent of node ${t.nodeName}`)));
+  });
+  up.on('error', (err) => finish(failureStatus(`cannot reach the agent of node ${t.nodeName}: ${agentConnectionError(err)}`)));
+  up.end();
+  return {
+    stdin: () => undefined,
+    stdinEnd: () => undefined,
+    resize: () => undefined,
+    drained: () => res?.resume(),
+    gone: () => {
+      finished = true;
+      up.destroy();
+    },
+  };
+}
+
 /** Exec over WebSocket (v5/v4 channels, kubectl 1.30+). */
-function execOverWebSocket(deps: ExecDeps, socket: Duplex, head: Buffer, t: Target, v5: boolean): void {
+function execOverWebSocket(deps: ExecDeps, socket: Duplex, head: Buffer, t: Target, v5: boolean, makeBridge: typeof bridge = bridge): void {
   const send = (channel: number, data: Buffer): boolean => {
     if (!socket.writable) return true;
     return socket.write(wsFrame(WS_BINARY, Buffer.concat([Buffer.from([channel]), data])));
   };
-  const input = bridge(deps, {
+  const input = makeBridge(deps, {
     output: send,
     finish(status) {
       send(ERROR, Buffer.from(JSON.stringify(status)));
@@ -604,7 +652,7 @@ const STREAM_WAIT_MS = 30_000;
  * resize stream carries JSON sizes back to back. Output goes on the stdout/stderr streams, the
  * result as a metav1.Status on the error stream, then every stream is ended (FIN).
  */
-function execOverSpdy(deps: ExecDeps, socket: Duplex, head: Buffer, t: Target): void {
+function execOverSpdy(deps: ExecDeps, socket: Duplex, head: Buffer, t: Target, makeBridge: typeof bridge = bridge): void {
   const ids = new Map<string, number>();
   const wanted = ['error', ...(t.stdin ? ['stdin'] : []), ...(t.stdout ? ['stdout'] : []), ...(t.stderr && !t.tty ? ['stderr'] : []), ...(t.tty ? ['resize'] : [])];
   let input: ExecInput | undefined;
@@ -624,7 +672,7 @@ function execOverSpdy(deps: ExecDeps, socket: Duplex, head: Buffer, t: Target): 
       ids.set(type, id);
       if (!input && wanted.every((w) => ids.has(w))) {
         clearTimeout(timer);
-        input = bridge(deps, peer, t);
+        input = makeBridge(deps, peer, t);
         if (earlySize) input.resize(earlySize);
       }
     },

@@ -157,7 +157,7 @@ async function startCluster(name: string, env: NodeJS.ProcessEnv = process.env):
  * Opens `pods/shell/exec` with `command`, tty and (by default) stdin; `flags` instead sets the
  * stream and tty parameters exactly as given (other clients' spellings).
  */
-function openExec(c: Cluster, command: string[], o: { stdin?: boolean; flags?: Record<string, string> } = {}): Promise<ExecClient> {
+function openExec(c: Cluster, command: string[], o: { stdin?: boolean; flags?: Record<string, string>; pod?: string; subresource?: 'exec' | 'attach' } = {}): Promise<ExecClient> {
   const q = new URLSearchParams();
   for (const a of command) q.append('command', a);
   if (o.flags) for (const [k, v] of Object.entries(o.flags)) q.set(k, v);
@@ -170,7 +170,7 @@ function openExec(c: Cluster, command: string[], o: { stdin?: boolean; flags?: R
     const req = request({
       host: c.url.hostname,
       port: c.url.port,
-      path: `/api/v1/namespaces/default/pods/shell/exec?${q.toString()}`,
+      path: `/api/v1/namespaces/default/pods/${o.pod ?? 'shell'}/${o.subresource ?? 'exec'}?${q.toString()}`,
       method: 'GET',
       ca: c.creds.caPem,
       headers: {
@@ -324,4 +324,30 @@ describe('kubectl exec -it on a node without `script`: the line discipline fallb
     expect([e.exitCode, e.stdout, e.stderr]).toEqual([0, '', 'err\n']);
     await expect(openExec(cluster, ['true'], { flags: { stdout: 'false' } })).rejects.toThrow(/no upgrade: 400 .*you must specify at least 1 of stdin, stdout, stderr/);
   }, 30_000);
+
+  it('attach shows a running container\'s output from now on, and ends with Success when the container stops; input is refused', async () => {
+    await cluster.client.create(podsResource, 'default', {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'ticker' },
+      spec: { nodeName: 'node-1', terminationGracePeriodSeconds: 1, containers: [{ name: 'main', image: 'sh', command: ['sh', '-c', `i=0; while true; do i=$((i+1)); echo tick-$i; sleep 0.1; done # ${mark}-ticker`] }] },
+    } as Pod);
+    await waitFor(async () => (await cluster.client.get<Pod>(podsResource, 'default', 'ticker')).status?.phase === 'Running', { timeoutMs: 30_000, message: 'the ticker pod Running' });
+    const a = await openExec(cluster, [], { pod: 'ticker', subresource: 'attach', flags: { stdout: 'true', stderr: 'true' } });
+    await a.expectOutput(/tick-\d+\n[\s\S]*tick-\d+\n/, 0);
+    // From now on: not the log from the start.
+    expect(a.stdout).not.toMatch(/^tick-1\n/);
+    if (kubectlPath) {
+      // kubectl attach itself (no -i), stopped after a while as a user's Ctrl-C would.
+      const k = spawn(kubectlPath, ['--kubeconfig', cluster.kubeconfig, '--cache-dir', join(cluster.kubeconfig, '..', 'kubectl-cache'), 'attach', 'ticker'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      k.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+      await waitFor(() => /tick-\d+\n[\s\S]*tick-\d+\n/.test(out), { timeoutMs: 15_000, message: 'kubectl attach printing the ticks' });
+      k.kill('SIGINT');
+    }
+    await cluster.client.delete(podsResource, 'default', 'ticker');
+    await a.closed;
+    expect(a.exitCode).toBe(0);
+    await expect(openExec(cluster, [], { pod: 'shell', subresource: 'attach', flags: { stdin: 'true', stdout: 'true' } })).rejects.toThrow(/no upgrade: 400 .*containers run without stdin/);
+  }, 40_000);
 });

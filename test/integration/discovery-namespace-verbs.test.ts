@@ -47,7 +47,7 @@ describe('namespaces: no deletecollection', () => {
 });
 
 describe('pod subresources in discovery', () => {
-  it('lists pods/exec and pods/portforward as upstream (and not the unserved pods/attach)', async () => {
+  it('lists pods/attach, pods/exec, pods/portforward and pods/proxy as upstream', async () => {
     const core = await call('GET', '/api/v1');
     const find = (name: string): unknown => core.body.resources.find((r: any) => r.name === name);
     expect(find('pods/exec')).toEqual({ name: 'pods/exec', singularName: '', namespaced: true, kind: 'PodExecOptions', verbs: ['create', 'get'] });
@@ -57,6 +57,6 @@ describe('pod subresources in discovery', () => {
     expect(find('pods/status')).toEqual({ name: 'pods/status', singularName: '', namespaced: true, kind: 'Pod', verbs: ['get', 'patch', 'update'] });
     expect(find('pods/eviction')).toEqual({ name: 'pods/eviction', singularName: '', namespaced: true, group: 'policy', version: 'v1', kind: 'Eviction', verbs: ['create'] });
     expect(find('serviceaccounts/token')).toEqual({ name: 'serviceaccounts/token', singularName: '', namespaced: true, group: 'authentication.k8s.io', version: 'v1', kind: 'TokenRequest', verbs: ['create'] });
-    expect(find('pods/attach')).toBeUndefined();
+    expect(find('pods/attach')).toEqual({ name: 'pods/attach', singularName: '', namespaced: true, kind: 'PodAttachOptions', verbs: ['create', 'get'] });
   });
 });
