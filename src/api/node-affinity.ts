@@ -3,15 +3,12 @@
 // Invalid requirements never match; an empty term matches nothing; terms are ORed, the
 // expressions of a term ANDed; matchFields knows only `metadata.name` with In/NotIn.
 
+import { parseInt64 } from './selectors/index.js';
 import type { Node, NodeSelectorRequirement, NodeSelectorTerm, PodSpec } from './types.js';
 
 /** The node field key usable in `matchFields`. */
 export const nodeFieldSelectorKeyNodeName = 'metadata.name';
 
-function parseIntStrict(s: string | undefined): number | undefined {
-  if (s === undefined || !/^-?\d+$/.test(s)) return undefined;
-  return Number(s);
-}
 
 /** One requirement against a value map (labels, or fields for matchFields). Invalid requirements never match. */
 function requirementMatches(r: NodeSelectorRequirement, values: Record<string, string>): boolean {
@@ -30,8 +27,10 @@ function requirementMatches(r: NodeSelectorRequirement, values: Record<string, s
     case 'Gt':
     case 'Lt': {
       if (vals.length !== 1) return false;
-      const want = parseIntStrict(vals[0]);
-      const got = parseIntStrict(v);
+      // Both sides as upstream's label requirement reads them (strconv.ParseInt: optional sign,
+      // int64 range, compared exactly, not as doubles).
+      const want = parseInt64(vals[0]!);
+      const got = v === undefined ? undefined : parseInt64(v);
       if (want === undefined || got === undefined) return false;
       return r.operator === 'Gt' ? got > want : got < want;
     }

@@ -11,6 +11,7 @@ export {
   everything,
   nothing,
   requirementToString,
+  parseInt64,
 } from './label-selector.js';
 export {
   type FieldRequirement,

@@ -33,7 +33,8 @@ function lookup(labels: Record<string, string> | undefined, key: string): string
 }
 
 const INT64_RE = /^[+-]?[0-9]+$/;
-function parseInt64(s: string): bigint | undefined {
+/** A decimal int64 as Go's strconv.ParseInt(s, 10, 64) reads it (optional sign); undefined when it would fail. */
+export function parseInt64(s: string): bigint | undefined {
   if (!INT64_RE.test(s)) return undefined;
   const n = BigInt(s);
   if (n > 9223372036854775807n || n < -9223372036854775808n) return undefined;
