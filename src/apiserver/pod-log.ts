@@ -92,7 +92,21 @@ export function agentGet(
   return r;
 }
 
-/** agentGet for any method; the caller writes the body and ends the request. */
+/**
+ * How long a connection to an agent may take to be established (TCP connect, and with
+ * `kubeletClient` the TLS handshake). Upstream's dialer to kubelets gives up after 30 s; an
+ * agent that takes longer than 10 s to accept is treated as unreachable, so `kubectl logs`,
+ * exec, attach, port-forward and the proxies fail with a reason instead of hanging on a node
+ * whose address swallows packets. Once connected there is no limit: logs may be followed and
+ * sessions kept open for as long as the client wants.
+ */
+export const agentDialTimeoutMs = 10_000;
+
+/**
+ * agentGet for any method; the caller writes the body and ends the request. A connection not
+ * established within `dialTimeoutMs` is destroyed with an error naming the agent's address
+ * (the request's 'error' event, as any other connection failure).
+ */
 export function agentRequest(
   nodeName: string,
   ep: { host: string; port: number },
@@ -100,9 +114,10 @@ export function agentRequest(
   path: string,
   kubeletClient: { certPem: string; keyPem: string; caPem: string } | undefined,
   onResponse: (res: IncomingMessage) => void,
+  dialTimeoutMs = agentDialTimeoutMs,
 ): ClientRequest {
   const expectedCN = `system:node:${nodeName}`;
-  return kubeletClient
+  const req = kubeletClient
     ? httpsRequest(
         {
           host: ep.host,
@@ -121,6 +136,15 @@ export function agentRequest(
         onResponse,
       )
     : httpRequest({ host: ep.host, port: ep.port, path, method, agent: false }, onResponse);
+  const timer = setTimeout(() => {
+    const host = ep.host.includes(':') ? `[${ep.host}]` : ep.host;
+    req.destroy(Object.assign(new Error(`dial ${host}:${ep.port}: no connection within ${dialTimeoutMs / 1000} s (i/o timeout)`), { code: 'ETIMEDOUT' }));
+  }, dialTimeoutMs);
+  timer.unref();
+  const connected = (): void => clearTimeout(timer);
+  req.once('socket', (socket) => socket.once(kubeletClient ? 'secureConnect' : 'connect', connected));
+  req.once('close', connected);
+  return req;
 }
 
 function reasonFor(code: number): 'BadRequest' | 'NotFound' | 'InternalError' {
