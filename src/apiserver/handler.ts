@@ -13,7 +13,7 @@ import type { Discovery } from './discovery.js';
 import { toHttpError } from './errors.js';
 import { buildFilter } from './filter.js';
 import { healthRouteOf, type ServerHealth } from './health.js';
-import { parseJsonBody, parseJsonText, parseYamlText, readBody, readBodyBuffer, sendJson, sendStatus, sendText, type JsonTextFindings } from './http.js';
+import { answerInYaml, parseJsonBody, parseJsonText, parseYamlText, readBody, readBodyBuffer, sendJson, sendStatus, sendText, type JsonTextFindings } from './http.js';
 import { decodeProtobufObject, deleteOptionsGroupKind, protobufContentType } from './protobuf.js';
 import { reviewRouteOf, serveReview } from './reviews.js';
 import { metricsRouteOf, serveMetrics } from './metrics-api.js';
@@ -31,7 +31,7 @@ import { secureRequest, serveJoin, serveRenew, type RequestSecurity } from './se
 import { BadPathError, parsePath, type ResourceRoute } from './request-info.js';
 import { serveScale } from './scale.js';
 import { servePodProxy, serveServiceProxy, type ProxiedEndpoints, type ProxiedService } from './pod-proxy.js';
-import { buildTable, negotiateRendering } from './tables/index.js';
+import { acceptedMediaTypes, buildTable, negotiateMediaType, negotiateRendering } from './tables/index.js';
 import type { WatchCache } from './watch-cache.js';
 import { asServedVersion, partialObjectMetadata } from './object-codec.js';
 import { BACKUP_PATH } from './backup.js';
@@ -280,6 +280,18 @@ async function handleResource(
   if (k.namespaced && namespace === undefined && route.name !== undefined) throw pathNotFound();
   const name = route.name;
   const sub = route.subresource;
+  // The media type of object answers (the object, its list, status and scale, and their
+  // errors), negotiated before anything is done, as upstream: no acceptable type is a 406 and
+  // nothing is written. Watches, logs, exec and the proxies stream their own formats.
+  let accept = req.headers.accept;
+  if ((sub === undefined || sub === 'status' || sub === 'scale') && !route.watchPath && !watchRequested(query)) {
+    const media = negotiateMediaType(accept);
+    if (media === undefined) throw new ApiError(406, 'NotAcceptable', `only the following media types are accepted: ${acceptedMediaTypes.join(', ')}`);
+    if (media === 'yaml') {
+      answerInYaml(res);
+      accept = undefined; // the object itself, never a Table or metadata in YAML
+    }
+  }
   if (sub !== undefined) {
     if (sub === 'proxy' && k.group === '' && (k.plural === 'pods' || k.plural === 'services') && name !== undefined && namespace !== undefined) {
       const kindOf = (plural: string): KindDef => {
@@ -334,7 +346,6 @@ async function handleResource(
 
   // /watch/ paths only watch: a write through one would act on the object it names.
   if (route.watchPath && method !== 'GET') throw methodNotAllowed();
-  const accept = req.headers.accept;
   if (name === undefined) {
     // Collection.
     switch (method) {

@@ -11,7 +11,7 @@ import { CST, Parser } from 'yaml';
 import { ApiError, badRequest, tooLarge } from '../api/errors.js';
 import { MAX_NESTING_DEPTH, nestingDepth } from '../api/patch/index.js';
 import { countMembers, jsonTextDetails, scanJsonText, type FieldValidation, type NumberLiteral } from '../api/schema/decode.js';
-import { readYaml } from '../util/index.js';
+import { readYaml, writeYaml } from '../util/index.js';
 
 /** Upstream's request body limit (3 MiB). */
 export const maxBodyBytes = 3 * 1024 * 1024;
@@ -167,14 +167,28 @@ function setWarnings(res: ServerResponse, warnings: string[] | undefined): void 
   );
 }
 
+/** Answers whose request asked for YAML (negotiateMediaType): sendJson and sendStatus write YAML. */
+const yamlAnswers = new WeakSet<ServerResponse>();
+
+/** From now on, this response's object and Status answers are written as YAML (`application/yaml`). */
+export function answerInYaml(res: ServerResponse): void {
+  yamlAnswers.add(res);
+}
+
+/** The body and Content-Type of a JSON answer, as YAML when the request asked for it. */
+function rendered(res: ServerResponse, json: string): { body: string; type: string } {
+  return yamlAnswers.has(res) ? { body: writeYaml(JSON.parse(json)), type: 'application/yaml' } : { body: json, type: 'application/json' };
+}
+
 export function sendJson(res: ServerResponse, code: number, json: string, warnings?: string[]): void {
   if (res.headersSent) {
     res.end();
     return;
   }
   setWarnings(res, warnings);
-  res.writeHead(code, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(json), 'Cache-Control': 'no-cache, private' });
-  res.end(json);
+  const { body, type } = rendered(res, json);
+  res.writeHead(code, { 'Content-Type': type, 'Content-Length': Buffer.byteLength(body), 'Cache-Control': 'no-cache, private' });
+  res.end(body);
 }
 
 export function sendText(res: ServerResponse, code: number, text: string): void {
@@ -187,8 +201,8 @@ export function sendStatus(res: ServerResponse, err: ApiError): void {
     res.end();
     return;
   }
-  const body = JSON.stringify(err.toStatus());
-  const headers: Record<string, string | number> = { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body), 'Cache-Control': 'no-cache, private' };
+  const { body, type } = rendered(res, JSON.stringify(err.toStatus()));
+  const headers: Record<string, string | number> = { 'Content-Type': type, 'Content-Length': Buffer.byteLength(body), 'Cache-Control': 'no-cache, private' };
   // Upstream sets Retry-After from the Status; client-go retries such answers by itself.
   const retryAfter = err.details?.retryAfterSeconds;
   if (retryAfter !== undefined && retryAfter > 0) headers['Retry-After'] = retryAfter;

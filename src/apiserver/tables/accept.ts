@@ -70,6 +70,27 @@ function servesJson(c: Clause): boolean {
   return (c.type === '*' && c.subtype === '*') || (c.type === 'application' && (c.subtype === 'json' || c.subtype === '*'));
 }
 
+/** The media types an object answer can be asked for in, as upstream lists them in a 406. */
+export const acceptedMediaTypes = ['application/json', 'application/yaml', 'application/vnd.kubernetes.protobuf'];
+
+/**
+ * The media type of an object answer (upstream's NegotiateOutputMediaType, reduced to what we
+ * write): the first ranked clause that is JSON (`application/json`, `application/*`, `*\/*`)
+ * or YAML (`application/yaml`) decides; a protobuf clause is answered with JSON, which every
+ * client that offers protobuf also decodes (client-go picks its decoder by the answer's
+ * Content-Type). No header: JSON. Undefined when no clause is any of these: a 406.
+ */
+export function negotiateMediaType(accept: string | undefined): 'json' | 'yaml' | undefined {
+  if (accept === undefined || accept.trim() === '') return 'json';
+  for (const c of parseAccept(accept)) {
+    if (servesJson(c)) return 'json';
+    if (c.type !== 'application') continue;
+    if (c.subtype === 'yaml') return 'yaml';
+    if (c.subtype === 'vnd.kubernetes.protobuf') return 'json';
+  }
+  return undefined;
+}
+
 /** What the answer should be, from the Accept header: the object(s), a Table, or their metadata only. */
 export type Rendering =
   | { as: 'object' }
