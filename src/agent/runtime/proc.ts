@@ -140,3 +140,59 @@ export function killSession(sid: number): void {
     }
   }
 }
+
+/**
+ * The environment variable every container's main process starts with, set by the runtime
+ * (after the pod's own env, so a pod cannot set it): its value marks the container's processes
+ * wherever they go. A descendant that leaves the container's process group and session
+ * (setsid, a daemon that forks into the background) keeps it, so it is found and killed with
+ * the container (markedProcesses), as a container's processes die with its init process.
+ */
+export const containerMarkEnv = 'EVERYNODE_CONTAINER';
+
+/**
+ * Live (non-zombie) processes whose environment, as /proc/PID/environ shows it, holds
+ * `name=value`. Processes of other users (unreadable) are skipped. Empty without /proc.
+ * A process that replaced its environment block (execve with a new environment, or
+ * setproctitle overwriting it) is not found.
+ */
+export function markedProcesses(name: string, value: string): number[] {
+  if (!hasProcFs) return [];
+  const needle = Buffer.from(`${name}=${value}\0`);
+  const out: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (entry.charCodeAt(0) < 48 || entry.charCodeAt(0) > 57) continue;
+    const pid = Number(entry);
+    if (pid === process.pid) continue;
+    let env: Buffer;
+    try {
+      env = readFileSync(`/proc/${entry}/environ`);
+    } catch {
+      continue; // gone, or another user's
+    }
+    const at = env.indexOf(needle);
+    // Whole entries only: at the start, or right after the previous entry's NUL.
+    if (at < 0 || (at > 0 && env[at - 1] !== 0)) continue;
+    const st = readProcStat(pid);
+    if (st && st.state !== 'Z' && st.state !== 'X') out.push(pid);
+  }
+  return out;
+}
+
+/**
+ * SIGKILLs every process marked `name=value` (see markedProcesses); gone ones are not an error.
+ * Scans again while some are left (one may fork between a scan and its kill), a few times at most.
+ */
+export function killMarked(name: string, value: string): void {
+  for (let pass = 0; pass < 5; pass++) {
+    const pids = markedProcesses(name, value);
+    if (pids.length === 0) return;
+    for (const pid of pids) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // raced with its exit
+      }
+    }
+  }
+}

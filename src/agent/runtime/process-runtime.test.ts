@@ -165,6 +165,57 @@ describe('ProcessRuntime', () => {
     await until(() => live(marker).length === 0);
   });
 
+  it('a process that left the group and session (setsid, a daemonizing command) dies with the container, once per restart, never piling up', async () => {
+    const { rt, marker, sandbox, sandboxId, config } = await setup();
+    // The daemonizing mistake: the command forks a background daemon into its own session and exits 0.
+    const daemonize = config({ command: ['sh', '-c', `setsid sh -c 'while :; do sleep 0.05; done # ${marker}-escaped' </dev/null >/dev/null 2>&1 & sleep 1 # ${marker}`] });
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const info = await rt.startContainer(sandboxId, sandbox, { ...daemonize, attempt });
+      cleanups.push(() => rt.stopContainer(info.id, 0));
+      // Outside the container's session and group (setsid(1) shows the marker before it calls setsid()).
+      const outside = (): number | undefined => live(`${marker}-escaped`).find((p) => readProcStat(p.pid)?.session !== info.pid)?.pid;
+      await until(() => outside() !== undefined);
+      const escaped = outside()!;
+      expect(readFileSync(`/proc/${escaped}/environ`, 'utf8').split('\0')).toContain(`EVERYNODE_CONTAINER=${info.id.split('-')[1]}`);
+      await until(async () => (await rt.inspectContainer(info.id))?.state === 'exited');
+      await until(() => live(`${marker}-escaped`).length === 0);
+    }
+  });
+
+  it('a stop kills the escaped processes too, after the main process, and a pod cannot unset the mark', async () => {
+    const { rt, marker, sandbox, sandboxId, config } = await setup();
+    const info = await rt.startContainer(
+      sandboxId,
+      sandbox,
+      config({
+        command: ['sh', '-c', `setsid sh -c 'while :; do sleep 0.05; done # ${marker}-escaped' </dev/null >/dev/null 2>&1 & exec sleep 1000 # ${marker}`],
+        env: [{ name: 'EVERYNODE_CONTAINER', value: 'mine' }],
+      }),
+    );
+    cleanups.push(() => rt.stopContainer(info.id, 0));
+    await until(() => live(`${marker}-escaped`).length === 1);
+    await rt.stopContainer(info.id, 1);
+    expect((await rt.inspectContainer(info.id))!.state).toBe('exited');
+    await until(() => live(marker).length === 0);
+  });
+
+  it('an adopted container (agent restarted) still takes its escaped processes with it', async () => {
+    const { dir, rt, marker, sandbox, sandboxId, config } = await setup();
+    const info = await rt.startContainer(
+      sandboxId,
+      sandbox,
+      config({ command: ['sh', '-c', `setsid sh -c 'while :; do sleep 0.05; done # ${marker}-escaped' </dev/null >/dev/null 2>&1 & exec sleep 1000 # ${marker}-main`] }),
+    );
+    await until(() => live(`${marker}-escaped`).length === 1);
+    rt.detach();
+    const again = await ProcessRuntime.open({ stateDir: join(dir, 'state'), exitPollMs: 50 });
+    cleanups.push(() => again.stopContainer(info.id, 0).catch(() => undefined));
+    // The main process dies on its own (not by the runtime): the poller notices and cleans up.
+    process.kill(info.pid!, 'SIGKILL');
+    await until(async () => (await again.inspectContainer(info.id))?.state === 'exited');
+    await until(() => live(`${marker}-escaped`).length === 0);
+  });
+
   it('execSync runs in the container context and enforces the timeout', async () => {
     const { rt, marker, sandbox, sandboxId, config } = await setup();
     const info = await rt.startContainer(sandboxId, sandbox, config({ command: ['sh', '-c', `sleep 1000 # ${marker}`], env: [{ name: 'X', value: '42' }] }));

@@ -7,7 +7,13 @@
 //   signals reach the whole tree: SIGTERM to the group, SIGKILL to the group after the grace
 //   period. When the main process exits on its own, what is left of its group is SIGKILLed at
 //   once, as a container's processes die with its init process. A descendant that leaves the
-//   group (setsid/setpgid) escapes supervision; the bubblewrap runtime closes that gap.
+//   group and session (setsid: a daemon that forks into the background) is still the
+//   container's: every container starts with `EVERYNODE_CONTAINER=<the hex part of its id>` in
+//   its environment (proc.ts containerMarkEnv, set after the pod's env), which descendants
+//   inherit, and whatever carries it is SIGKILLed when the main process exits and at the end of
+//   a stop, so nothing outlives its container to hold its ports, files and log pipes, or pile up
+//   with every restart. A descendant that replaces its environment (execve with a new one, or
+//   setproctitle writing over it) is not found this way.
 // - Container logs rotate by size (`logRotation`, see ContainerLogWriter); reading and following
 //   span the rotated files.
 // - stdout/stderr are named pipes (FIFOs under `stateDir/fifos`) read by the agent and written
@@ -61,7 +67,7 @@ import { Socket } from 'node:net';
 import { constants as osConstants } from 'node:os';
 import { dirname, join } from 'node:path';
 import { ContainerLogWriter, defaultLogRotation, followLogFile, readLogFile, removeLogFiles, type LogRotation } from './container-log.js';
-import { childSessions, groupMembers, hasProcFs, isSameProcessAlive, killSession, readProcStat, signalGroup } from './proc.js';
+import { childSessions, containerMarkEnv, groupMembers, hasProcFs, isSameProcessAlive, killMarked, killSession, readProcStat, signalGroup } from './proc.js';
 import { errorMessage } from '../../util/errors.js';
 import { createLogger, type Logger } from '../../util/logger.js';
 import { detectTerminalTools, parseTerminalReport, scriptArgs, terminalScript, type TerminalTools } from './terminal.js';
@@ -582,6 +588,7 @@ export class ProcessRuntime implements ContainerRuntime {
       if (sup.info.state !== 'running') return;
       if (!isSameProcessAlive(sup.info.pid!, sup.procStartTime)) {
         if (sup.pgid !== undefined) signalGroup(sup.pgid, 'SIGKILL');
+        this.killEscaped(sup);
         void this.closeAdoptedLog(sup).then(() => {
           if (sup.info.state !== 'running') return;
           this.finishUnknown(sup, 'the process was adopted after an agent restart; its exit code is unknown');
@@ -653,6 +660,9 @@ export class ProcessRuntime implements ContainerRuntime {
     const env: Record<string, string> = { ...this.baseEnv };
     if (sandbox.hostname) env.HOSTNAME = sandbox.hostname;
     for (const kv of config.env) env[kv.name] = kv.value;
+    // The container's mark (see the header); the id is `<pid>-<mark>` once the pid is known.
+    const mark = this.newMark();
+    env[containerMarkEnv] = mark;
     const logPath = join(sandbox.logDirectory, config.logPath);
     mkdirSync(dirname(logPath), { recursive: true });
 
@@ -721,7 +731,7 @@ export class ProcessRuntime implements ContainerRuntime {
 
     // Recorded at once, with no await since spawn(): a running container always has a record
     // the next agent adopts. One that cannot be recorded must not run (see the header).
-    const id = this.newContainerId(pid);
+    const id = `${pid}-${mark}`;
     const sup = this.track({
       info: { ...base, id, pid, state: 'running', startedAt: Date.now() },
       pgid: pid,
@@ -734,7 +744,7 @@ export class ProcessRuntime implements ContainerRuntime {
       this.writeRecord(sup);
     } catch (err) {
       this.containers.delete(id);
-      await this.undoStart(child, pid, readers, writer, fifos);
+      await this.undoStart(child, pid, mark, readers, writer, fifos);
       throw new RuntimeError('RuntimeError', `cannot record container state: ${errorMessage(err)}`);
     }
     readers[0]!.on('data', (b: Buffer) => writer.write('stdout', b));
@@ -750,7 +760,10 @@ export class ProcessRuntime implements ContainerRuntime {
       sup.mainExited = true;
       // Container semantics: the rest of the tree dies with the main process. During a stop,
       // stopContainer gives the group its grace period instead.
-      if (!sup.stopping) signalGroup(pid, 'SIGKILL');
+      if (!sup.stopping) {
+        signalGroup(pid, 'SIGKILL');
+        this.killEscaped(sup);
+      }
       const signo = signalNumber(sig);
       const exitCode = code ?? (signo !== undefined ? 128 + signo : 255);
       void (async () => {
@@ -774,15 +787,17 @@ export class ProcessRuntime implements ContainerRuntime {
   }
 
   /**
-   * Undoes a start whose record could not be written: SIGKILLs the process group, waits (a few
-   * seconds at most) until the process has exited and is reaped, and removes its FIFOs and log.
+   * Undoes a start whose record could not be written: SIGKILLs the process group and what
+   * carries the container's mark, waits (a few seconds at most) until the process has exited
+   * and is reaped, and removes its FIFOs and log.
    */
-  private async undoStart(child: ChildProcess, pid: number, readers: Socket[], writer: ContainerLogWriter, fifos: { stdout: string; stderr: string } | undefined): Promise<void> {
+  private async undoStart(child: ChildProcess, pid: number, mark: string, readers: Socket[], writer: ContainerLogWriter, fifos: { stdout: string; stderr: string } | undefined): Promise<void> {
     const exited =
       child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise<void>((resolve) => child.once('exit', () => resolve()));
     signalGroup(pid, 'SIGKILL');
     await Promise.race([exited, new Promise((r) => setTimeout(r, 5000).unref())]);
     signalGroup(pid, 'SIGKILL'); // whatever it forked meanwhile
+    killMarked(containerMarkEnv, mark);
     for (const r of readers) r.destroy();
     if (fifos) {
       rmSync(fifos.stdout, { force: true });
@@ -792,12 +807,28 @@ export class ProcessRuntime implements ContainerRuntime {
     removeLogFiles(writer.path);
   }
 
-  /** A container id no container of this runtime (or of a record in its state dir) has. */
-  private newContainerId(pid: number): string {
+  /**
+   * A container mark (12 hex digits) no container of this runtime (or of a record in its state
+   * dir) has: the id `<pid>-<mark>` is then new whatever the pid, and the mark names one
+   * container's processes only.
+   */
+  private newMark(): string {
     for (;;) {
-      const id = `${pid}-${randomBytes(6).toString('hex')}`;
-      if (!this.containers.has(id)) return id;
+      const mark = randomBytes(6).toString('hex');
+      let used = false;
+      for (const id of this.containers.keys()) if (id.endsWith(`-${mark}`)) used = true;
+      if (!used) return mark;
     }
+  }
+
+  /**
+   * SIGKILLs what is left of a container outside its process group: the processes carrying its
+   * mark. Containers started before marks existed (no mark in their recorded env) have none.
+   */
+  private killEscaped(sup: PersistedContainer): void {
+    const dash = sup.info.id.indexOf('-');
+    const mark = dash < 0 ? undefined : sup.info.id.slice(dash + 1);
+    if (mark !== undefined && sup.env[containerMarkEnv] === mark) killMarked(containerMarkEnv, mark);
   }
 
   private recordStartError(base: ContainerInfo, env: Record<string, string>, config: ContainerConfig, message: string): ContainerInfo {
@@ -832,6 +863,7 @@ export class ProcessRuntime implements ContainerRuntime {
       await new Promise((r) => setTimeout(r, Math.min(this.stopPollMs, left)));
     }
     signalGroup(pgid, 'SIGKILL');
+    this.killEscaped(sup);
     if (!sup.child && sup.info.state === 'running') {
       // Adopted: not our child, so no exit event; the poller notices, but finish now.
       clearTimeout(sup.pollTimer);
