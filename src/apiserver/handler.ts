@@ -123,7 +123,9 @@ async function handle(deps: HandlerDeps, req: IncomingMessage, res: ServerRespon
     const audit = deps.audit ? auditRequest(deps.audit, req, res, { path, route: rr, watch, ...(join ? { join: { bootstrapTokenId: bootstrapTokenId(req) } } : {}) }) : undefined;
     auditCtx = audit;
     if (join) {
-      const r = await serveJoin(deps.security, method, req.headers, await readBody(req, 64 * 1024));
+      const r = await serveJoin(deps.security, method, req.headers, () => readBody(req, 64 * 1024));
+      // Refused before its body was read: the connection is not kept for the rest of it.
+      if (!req.complete) res.setHeader('Connection', 'close');
       return sendJson(res, r.status, r.json);
     }
     if (path === RENEW_PATH) {

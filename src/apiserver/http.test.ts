@@ -1,9 +1,13 @@
 // YAML bodies are read as kube-apiserver reads them (sigs.k8s.io/yaml: YAML 1.1 values), both
 // in parseYamlText and through a real server: a server-side apply patch
 // (application/apply-patch+yaml) or an application/yaml body with `defaultMode: 0644` stores 420.
+// Bodies that stop arriving end with upstream's 504 Timeout and a closed connection.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from './index.js';
-import { MAX_YAML_NESTING_DEPTH, parseYamlText } from './http.js';
+import { createServer as createHttpServer } from 'node:http';
+import { createConnection, type AddressInfo } from 'node:net';
+import type { ApiError } from '../api/errors.js';
+import { MAX_YAML_NESTING_DEPTH, maxBodyBytes, parseYamlText, readBody, sendJson, sendStatus } from './http.js';
 import { createLogger } from '../util/logger.js';
 import { credentialsFromKubeconfig, registerServer } from '../../test/helpers/auth.js';
 import { Cleanup } from '../../test/helpers/cleanup.js';
@@ -103,5 +107,47 @@ spec:
     const r = await call('PATCH', '/apis/apps/v1/namespaces/default/daemonsets/bad?fieldManager=test', 'a: [1', 'application/apply-patch+yaml');
     expect(r.status, r.text).toBe(400);
     expect(r.body.message).toMatch(/^error decoding patch: Flow sequence in block collection must be sufficiently indented/);
+  });
+});
+
+describe('readBody deadline', () => {
+  it('a body that stops arriving gets a 504 Timeout Status and the connection is closed (the rest is never read)', async () => {
+    const srv = createHttpServer((req, res) => {
+      readBody(req, maxBodyBytes, 300).then(
+        (text) => sendJson(res, 200, JSON.stringify({ text })),
+        (err: ApiError) => sendStatus(res, err),
+      );
+    });
+    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+    try {
+      const port = (srv.address() as AddressInfo).port;
+      const talk = (payload: string, stall: boolean): Promise<{ text: string; afterMs: number }> =>
+        new Promise((resolve) => {
+          const sock = createConnection({ host: '127.0.0.1', port }, () => sock.write(payload));
+          const t0 = Date.now();
+          let text = '';
+          sock.on('data', (c: Buffer) => {
+            text += c.toString();
+            if (!stall) sock.end();
+          });
+          sock.on('error', () => undefined);
+          sock.on('close', () => resolve({ text, afterMs: Date.now() - t0 }));
+        });
+      const stalled = await talk('POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{"a"', true);
+      expect(stalled.text).toMatch(/^HTTP\/1\.1 504/);
+      expect(stalled.text).toMatch(/connection: close/i);
+      expect(JSON.parse(stalled.text.slice(stalled.text.indexOf('\r\n\r\n') + 4))).toMatchObject({
+        kind: 'Status',
+        code: 504,
+        reason: 'Timeout',
+        message: 'Timeout: request did not complete within requested timeout - context deadline exceeded',
+      });
+      expect(stalled.afterMs).toBeLessThan(5_000);
+      const whole = await talk('POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n{}', false);
+      expect(whole.text).toMatch(/^HTTP\/1\.1 200/);
+    } finally {
+      srv.closeAllConnections();
+      srv.close();
+    }
   });
 });

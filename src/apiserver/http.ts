@@ -17,44 +17,69 @@ import { readYaml, writeYaml } from '../util/index.js';
 export const maxBodyBytes = 3 * 1024 * 1024;
 
 /**
- * Reads the request body as UTF-8, at most `limit` bytes. Over the limit: rejects with 413
- * and stops buffering (the connection is closed after the response, so an endless upload
- * cannot hold the server).
+ * How long a request body may take to arrive, from the moment the handler starts reading it
+ * (upstream cuts a request that is not long-running at 60 s, its --request-timeout). Bodies of
+ * long-running requests (proxies, exec and port-forward streams) are not read here.
  */
-export async function readBody(req: IncomingMessage, limit = maxBodyBytes): Promise<string> {
-  return (await readBodyBuffer(req, limit)).toString('utf8');
+export const bodyReadTimeoutMs = 60_000;
+
+/** Errors after which the rest of the body is never read: the connection closes after the answer. */
+const unreadBody = new WeakSet<ApiError>();
+
+/**
+ * Reads the request body as UTF-8, at most `limit` bytes. Over the limit: rejects with 413
+ * and stops buffering; not all there within `timeoutMs`: rejects with upstream's 504 Timeout.
+ * Either way the connection is closed after the response, so an endless or stalled upload
+ * cannot hold the server.
+ */
+export async function readBody(req: IncomingMessage, limit = maxBodyBytes, timeoutMs = bodyReadTimeoutMs): Promise<string> {
+  return (await readBodyBuffer(req, limit, timeoutMs)).toString('utf8');
 }
 
 /** Like readBody, as bytes (protobuf bodies). */
-export function readBodyBuffer(req: IncomingMessage, limit = maxBodyBytes): Promise<Buffer> {
+export function readBodyBuffer(req: IncomingMessage, limit = maxBodyBytes, timeoutMs = bodyReadTimeoutMs): Promise<Buffer> {
   return new Promise((resolve, reject) => {
+    const refuse = (err: ApiError): void => {
+      unreadBody.add(err);
+      reject(err);
+    };
     const declared = Number(req.headers['content-length'] ?? NaN);
     if (Number.isFinite(declared) && declared > limit) {
       req.resume();
-      reject(tooLarge(`the request entity is too large: limit is ${limit} bytes`));
+      refuse(tooLarge(`the request entity is too large: limit is ${limit} bytes`));
       return;
     }
     const chunks: Buffer[] = [];
     let size = 0;
     let done = false;
+    const timer = setTimeout(() => {
+      if (done) return;
+      done = true;
+      chunks.length = 0;
+      refuse(new ApiError(504, 'Timeout', 'Timeout: request did not complete within requested timeout - context deadline exceeded'));
+    }, timeoutMs);
+    timer.unref();
     const onData = (c: Buffer) => {
       if (done) return;
       size += c.length;
       if (size > limit) {
         done = true;
+        clearTimeout(timer);
         chunks.length = 0;
-        reject(tooLarge(`the request entity is too large: limit is ${limit} bytes`));
+        refuse(tooLarge(`the request entity is too large: limit is ${limit} bytes`));
         return;
       }
       chunks.push(c);
     };
     req.on('data', onData);
     req.on('end', () => {
+      clearTimeout(timer);
       if (done) return;
       done = true;
       resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks));
     });
     req.on('error', (err) => {
+      clearTimeout(timer);
       if (done) return;
       done = true;
       reject(err);
@@ -206,9 +231,9 @@ export function sendStatus(res: ServerResponse, err: ApiError): void {
   // Upstream sets Retry-After from the Status; client-go retries such answers by itself.
   const retryAfter = err.details?.retryAfterSeconds;
   if (retryAfter !== undefined && retryAfter > 0) headers['Retry-After'] = retryAfter;
-  if (err.code === 413) {
-    // The rest of an oversized upload is never read: close the connection after the answer
-    // (half-close first so the client can read it, then cut).
+  if (err.code === 413 || unreadBody.has(err)) {
+    // The rest of an oversized or stalled upload is never read: close the connection after the
+    // answer (half-close first so the client can read it, then cut).
     headers.Connection = 'close';
     res.on('finish', () => {
       const socket = res.socket;

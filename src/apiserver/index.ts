@@ -71,11 +71,26 @@ const answerWriteHighWaterMark = 2 * maxBodyBytes;
  */
 const maxHeaderSize = 1 << 20;
 
+/**
+ * How long a connection may take to be useful (all in ms): its TLS handshake; its request's
+ * headers (from the first byte, and with no request at all from the handshake, as upstream's
+ * ReadHeaderTimeout); and how long it may stay idle between requests (Node's keep-alive timeout,
+ * as before).
+ */
+export interface ConnectionLimits {
+  tlsHandshakeTimeoutMs: number;
+  headersTimeoutMs: number;
+  keepAliveTimeoutMs: number;
+}
+export const defaultConnectionLimits: ConnectionLimits = { tlsHandshakeTimeoutMs: 10_000, headersTimeoutMs: 32_000, keepAliveTimeoutMs: 5_000 };
+
 /** How long a revoked connection's answer not yet begun at the revocation may take before the connection is cut anyway (revocation sweep). */
 const revokedAnswerGraceMs = 2_000;
 
 export interface ServerOptions {
   dataDir: string;
+  /** Connection timeouts (tests shorten them); default defaultConnectionLimits. */
+  connectionLimits?: Partial<ConnectionLimits>;
   /** 'host:port' (port 0 picks a free port); default 127.0.0.1:6443. */
   listen?: string;
   /** Store URL for openStore(); default sqlite in <dataDir>/state.db. */
@@ -427,7 +442,40 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     const handler = createHandler(handlerDeps);
     audit = openAuditLog(dataDir, opts.audit, logger.child('audit'));
     const auditLog = audit;
-    const srv = createServer({ ...security.auth.pki.tlsOptions, keepAlive: true, requestTimeout: 0, maxHeaderSize });
+    // Connection limits (upstream's secure serving: 32 s to read a request's headers, idle
+    // connections closed). A request's body has its own deadline where it is read (http.ts
+    // readBody); once a request is in, nothing limits its answer (watches, logs, proxies, and
+    // upgraded exec/port-forward streams last as long as the client wants).
+    const connectionLimits = { ...defaultConnectionLimits, ...opts.connectionLimits };
+    const srv = createServer({
+      ...security.auth.pki.tlsOptions,
+      keepAlive: true,
+      requestTimeout: 0,
+      headersTimeout: connectionLimits.headersTimeoutMs,
+      // Node looks for expired request heads this often (its default, 30 s, would let one live
+      // almost twice the limit).
+      connectionsCheckingInterval: Math.max(100, Math.min(30_000, Math.floor(connectionLimits.headersTimeoutMs / 4))),
+      handshakeTimeout: connectionLimits.tlsHandshakeTimeoutMs,
+      maxHeaderSize,
+    });
+    srv.keepAliveTimeout = connectionLimits.keepAliveTimeoutMs;
+    // A connection that sends no request at all (Node's headers timeout only starts with a
+    // request's first byte) is closed after the same 32 s.
+    const firstRequest = new WeakMap<Duplex, NodeJS.Timeout>();
+    srv.on('secureConnection', (tls: Duplex) => {
+      const timer = setTimeout(() => tls.destroy(), connectionLimits.headersTimeoutMs);
+      timer.unref();
+      firstRequest.set(tls, timer);
+      tls.once('close', () => clearTimeout(timer));
+    });
+    const requestArrived = (req: IncomingMessage): void => {
+      const timer = firstRequest.get(req.socket);
+      if (timer === undefined) return;
+      clearTimeout(timer);
+      firstRequest.delete(req.socket);
+    };
+    srv.on('request', requestArrived);
+    srv.on('upgrade', requestArrived);
     server = srv;
     // Tracked by the TCP socket under the TLS one (closing that closes both; it also covers
     // connections still in the handshake). `_parent` is node's TLSSocket internal.

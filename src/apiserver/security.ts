@@ -414,8 +414,19 @@ function distinctHeaders(h: import('node:http').IncomingHttpHeaders): DistinctHe
 }
 
 /** `POST /everynode/v1/join`: answered before authentication (the join token is its credential). */
-export async function serveJoin(sec: RequestSecurity, method: string, headers: import('node:http').IncomingHttpHeaders, bodyText: string): Promise<{ status: number; json: string }> {
+export async function serveJoin(
+  sec: RequestSecurity,
+  method: string,
+  headers: import('node:http').IncomingHttpHeaders,
+  readBodyText: () => Promise<string>,
+): Promise<{ status: number; json: string }> {
   if (method !== 'POST') throw methodNotAllowed();
+  // Nothing is read from a caller without a join token: the refusal comes first.
+  if (!bearerToken(headers)) {
+    const r = await sec.auth.join(undefined, {});
+    return { status: r.status, json: JSON.stringify(r.body) };
+  }
+  const bodyText = await readBodyText();
   let body: unknown;
   try {
     body = bodyText.trim() === '' ? {} : JSON.parse(bodyText);

@@ -41,6 +41,8 @@ export interface TestServerOptions {
   tlsSans?: string[];
   /** Passed through to startServer (default: the server's default, on). */
   audit?: ServerOptions['audit'];
+  /** Passed through to startServer (shorter connection timeouts). */
+  connectionLimits?: ServerOptions['connectionLimits'];
 }
 
 export interface TestServer {
@@ -110,6 +112,7 @@ export async function startTestServer(cleanup: Cleanup, opts: TestServerOptions 
     ...(opts.watchCache ? { watchCache: opts.watchCache } : {}),
     ...(opts.tlsSans ? { tlsSans: opts.tlsSans } : {}),
     ...(opts.audit !== undefined ? { audit: opts.audit } : {}),
+    ...(opts.connectionLimits ? { connectionLimits: opts.connectionLimits } : {}),
   });
   let closed: Promise<void> | undefined;
   const close = (): Promise<void> => (closed ??= server.close());
