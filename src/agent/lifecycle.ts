@@ -20,6 +20,7 @@ import type { Container, ContainerPort } from '../api/types.js';
 import type { Clock, TimerHandle } from '../util/index.js';
 import { resolvePort } from './probes.js';
 import type { ContainerRuntime } from './runtime/interface.js';
+import { agentKubeletVersion, majorMinor } from './version.js';
 
 /** core/v1 HTTPGetAction. */
 export interface HTTPGetAction {
@@ -44,7 +45,8 @@ export interface Lifecycle {
   preStop?: LifecycleHandler;
 }
 
-export const lifecycleUserAgent = 'kube-lifecycle/1.33';
+/** As upstream: `kube-lifecycle/<major>.<minor>` of the version the node reports (kubeletVersion). */
+export const lifecycleUserAgent = `kube-lifecycle/${majorMinor(agentKubeletVersion)}`;
 
 /** Output kept from an exec hook for the failure message. */
 const execOutputLimit = 4 * 1024;

@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { desiredNodeStatus, diskPressure, goArch, initialNode, managedLabels, type NodeConfig } from './node-status.js';
+import { lifecycleUserAgent } from './lifecycle.js';
+import { agentKubeletVersion, desiredNodeStatus, diskPressure, goArch, initialNode, machineInfo, managedLabels, type NodeConfig } from './node-status.js';
+import { probeUserAgent } from './probes.js';
+import { majorMinor } from './version.js';
 
 const cfg: NodeConfig = {
   nodeName: 'n1',
@@ -46,5 +49,16 @@ describe('DiskPressure', () => {
       lastHeartbeatTime: '2024-01-01T00:01:00Z',
       lastTransitionTime: '2024-01-01T00:01:00Z',
     });
+  });
+});
+
+describe('the version the node reports', () => {
+  it("is the one probes and hooks name in their User-Agent (upstream kube-probe/<major>.<minor>)", () => {
+    const version = machineInfo('process').nodeInfo['kubeletVersion'];
+    expect(version).toBe(agentKubeletVersion);
+    expect(majorMinor('v1.32.0')).toBe('1.32');
+    expect(probeUserAgent).toBe(`kube-probe/${majorMinor(agentKubeletVersion)}`);
+    expect(lifecycleUserAgent).toBe(`kube-lifecycle/${majorMinor(agentKubeletVersion)}`);
+    expect(probeUserAgent).toBe('kube-probe/1.32');
   });
 });

@@ -18,6 +18,7 @@ import { readFileSync } from 'node:fs';
 import { arch as osArch, availableParallelism, hostname as osHostname, release, totalmem } from 'node:os';
 import type { Node, NodeCondition, NodeStatus, Taint } from '../api/types.js';
 import { isQualifiedName, isValidLabelValue } from '../api/validation/names.js';
+import { agentKubeletVersion } from './version.js';
 
 export const labelHostname = 'kubernetes.io/hostname';
 export const labelOS = 'kubernetes.io/os';
@@ -25,8 +26,8 @@ export const labelArch = 'kubernetes.io/arch';
 /** The beta OS/arch labels (kubeletapis.LabelOS/LabelArch), set beside the GA ones. */
 export const labelOSBeta = 'beta.kubernetes.io/os';
 export const labelArchBeta = 'beta.kubernetes.io/arch';
-/** The version the agent reports as kubeletVersion (the API server's gitVersion). */
-export const agentKubeletVersion = 'v1.32.0';
+/** The version the agent reports as kubeletVersion (version.ts: also the probes' User-Agent). */
+export { agentKubeletVersion };
 export const defaultMaxPods = 110;
 
 export function goArch(a: string = osArch()): string {

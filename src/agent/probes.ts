@@ -17,6 +17,7 @@ import { connect } from 'node:net';
 import type { ContainerPort, Probe } from '../api/types.js';
 import type { Clock } from '../util/index.js';
 import type { ContainerRuntime } from './runtime/interface.js';
+import { agentKubeletVersion, majorMinor } from './version.js';
 
 export type ProbeType = 'liveness' | 'readiness' | 'startup';
 export type ProbeResult = 'success' | 'failure' | 'unknown';
@@ -33,7 +34,8 @@ export interface ProbeTarget {
   ports?: ContainerPort[];
 }
 
-export const probeUserAgent = 'kube-probe/1.33';
+/** As upstream: `kube-probe/<major>.<minor>` of the version the node reports (kubeletVersion). */
+export const probeUserAgent = `kube-probe/${majorMinor(agentKubeletVersion)}`;
 
 export function probeDefaults(p: Probe): Required<Pick<Probe, 'initialDelaySeconds' | 'timeoutSeconds' | 'periodSeconds' | 'successThreshold' | 'failureThreshold'>> {
   return {
