@@ -4,7 +4,7 @@ export * from './runtime/index.js';
 export { startApiForwarder, type ApiForwarder } from './api-forwarder.js';
 export { PodWorker, PodWorkers, containerHash, formatDuration, defaultTerminationGracePeriodSeconds } from './pod-worker.js';
 export type { PodWorkerEvent, PodWorkerOptions, PodLogOptions } from './pod-worker.js';
-export { lifecycleUserAgent, preStopHandler, runPreStopHook } from './lifecycle.js';
+export { lifecycleUserAgent, postStartHandler, preStopHandler, runPostStartHook, runPreStopHook } from './lifecycle.js';
 export type { HookTarget, HTTPGetAction, Lifecycle, LifecycleHandler, PreStopResult } from './lifecycle.js';
 export { labelPodUID, labelPodName, labelPodNamespace, labelContainerName, labelContainerHash } from './pod-worker.js';
 export { Backoff, crashLoopInitialMs, crashLoopMaxMs } from './backoff.js';
@@ -30,7 +30,7 @@ export {
 } from './events.js';
 export { ProbeWorker, probeDefaults, probeUserAgent, runProbe } from './probes.js';
 export type { ProbeOutcome, ProbeResult, ProbeTarget, ProbeType, ProbeWorkerOptions } from './probes.js';
-export { generatePodConditions, getPodPhase, podQOSClass, podStatusEqual } from './status.js';
+export { generatePodConditions, getPodPhase, isSidecar, podQOSClass, podStatusEqual } from './status.js';
 export { startAgent, nodeLeaseNamespace, defaultAgentPort, type AgentOptions, type RunningAgent } from './agent.js';
 export { admitPod, podRequest, podHostPorts, quantityValue, type AdmissionResult } from './admission.js';
 export { LOG_READER_GROUP, LogRequestError, parseLogQuery, startAgentHttpServer, type AgentHttpServer, type AgentTlsOptions, type ContainerLogSource } from './log-server.js';

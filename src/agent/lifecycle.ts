@@ -1,5 +1,5 @@
-// Container lifecycle hooks as the kubelet runs them, above the runtime (the preStop half of
-// kuberuntime's killContainer).
+// Container lifecycle hooks as the kubelet runs them, above the runtime: preStop (the first half
+// of kuberuntime's killContainer) and postStart (step 4 of kuberuntime's startContainer).
 //
 // Contracts:
 // - A handler is `exec` (the command runs in the container's context as `kubectl exec` runs it:
@@ -12,6 +12,12 @@
 //   at the budget the hook is abandoned (an exec is killed, a request destroyed, a sleep cut
 //   short) and reported as not completed. The caller stops the container afterwards whatever
 //   the outcome; a failure is something to report, never a reason not to stop.
+// - `runPostStartHook` runs the handler until it ends, with no time limit (as upstream), or until
+//   its signal aborts it (the pod is being terminated). It never rejects; a failure resolves with
+//   upstream's message for the container's `PostStartHookError` waiting state (exec: "Exec
+//   lifecycle hook ([cmd]) for Container ... failed - error: ..., message: <output>"; httpGet:
+//   "HTTP lifecycle hook (path) ..."), which may hold the hook's output: it is status, not Event,
+//   material (upstream's Event says only "PostStartHook failed").
 
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
@@ -55,6 +61,13 @@ const execOutputLimit = 4 * 1024;
 export function preStopHandler(c: Container): LifecycleHandler | undefined {
   const lifecycle = c.lifecycle as Lifecycle | undefined;
   const h = lifecycle?.preStop;
+  return h && typeof h === 'object' ? h : undefined;
+}
+
+/** The container's postStart handler, if its spec has one. */
+export function postStartHandler(c: Container): LifecycleHandler | undefined {
+  const lifecycle = c.lifecycle as Lifecycle | undefined;
+  const h = lifecycle?.postStart;
   return h && typeof h === 'object' ? h : undefined;
 }
 
@@ -106,18 +119,26 @@ function collector(): { sink: Writable; text: () => string } {
   return { sink, text: () => Buffer.concat(chunks).toString('utf8') };
 }
 
-async function runExec(command: string[], target: HookTarget, runtime: ContainerRuntime, budgetMs: number, signal: AbortSignal): Promise<string | undefined> {
+/** How a handler ended: `error` set when it failed (with the exec's output, for logs); `output` and `exitCode` of an exec. */
+interface HandlerOutcome {
+  error?: string;
+  output?: string;
+  exitCode?: number;
+}
+
+async function runExec(command: string[], target: HookTarget, runtime: ContainerRuntime, budgetMs: number, signal: AbortSignal): Promise<HandlerOutcome> {
   const what = `command ${JSON.stringify(command)}`;
-  if (command.length === 0) return 'exec hook has no command';
+  if (command.length === 0) return { error: 'exec hook has no command' };
   if (runtime.execStream) {
     const out = collector();
     const { exitCode } = await runtime.execStream(target.containerId, command, { stdout: out.sink, stderr: out.sink, signal });
-    if (exitCode === 0) return undefined;
-    return `${what} exited with ${exitCode}${out.text() ? `: ${JSON.stringify(out.text())}` : ''}`;
+    const output = out.text();
+    if (exitCode === 0) return { output, exitCode };
+    return { error: `${what} exited with ${exitCode}${output ? `: ${JSON.stringify(output)}` : ''}`, output, exitCode };
   }
   const r = await runtime.execSync(target.containerId, command, budgetMs);
-  if (r.exitCode === 0 && !r.timedOut) return undefined;
-  return `${what} ${r.timedOut ? 'timed out' : `exited with ${r.exitCode}`}${r.output ? `: ${JSON.stringify(r.output)}` : ''}`;
+  if (r.exitCode === 0 && !r.timedOut) return { output: r.output, exitCode: 0 };
+  return { error: `${what} ${r.timedOut ? 'timed out' : `exited with ${r.exitCode}`}${r.output ? `: ${JSON.stringify(r.output)}` : ''}`, output: r.output, exitCode: r.exitCode };
 }
 
 function runHttpGet(action: HTTPGetAction, target: HookTarget, signal: AbortSignal): Promise<string | undefined> {
@@ -142,19 +163,22 @@ function runHttpGet(action: HTTPGetAction, target: HookTarget, signal: AbortSign
   });
 }
 
-/** Runs one handler to its end (or until `signal` aborts it); resolves with an error message or undefined. */
-async function runHandler(handler: LifecycleHandler, target: HookTarget, runtime: ContainerRuntime, clock: Clock, budgetMs: number, signal: AbortSignal): Promise<string | undefined> {
+/** Runs one handler to its end (or until `signal` aborts it). */
+async function runHandler(handler: LifecycleHandler, target: HookTarget, runtime: ContainerRuntime, clock: Clock, budgetMs: number, signal: AbortSignal): Promise<HandlerOutcome> {
   try {
     if (handler.exec) return await runExec(handler.exec.command ?? [], target, runtime, budgetMs, signal);
-    if (handler.httpGet) return await runHttpGet(handler.httpGet, target, signal);
+    if (handler.httpGet) {
+      const error = await runHttpGet(handler.httpGet, target, signal);
+      return error === undefined ? {} : { error };
+    }
     if (handler.sleep) {
       await sleepFor(clock, Math.max(0, handler.sleep.seconds) * 1000, signal);
-      return undefined;
+      return {};
     }
-    if (handler.tcpSocket) return 'tcpSocket is not supported as a lifecycle handler';
-    return 'the handler has no action';
+    if (handler.tcpSocket) return { error: 'tcpSocket is not supported as a lifecycle handler' };
+    return { error: 'the handler has no action' };
   } catch (err) {
-    return err instanceof Error ? err.message : String(err);
+    return { error: err instanceof Error ? err.message : String(err) };
   }
 }
 
@@ -175,7 +199,7 @@ export async function runPreStopHook(
   const expired = new Promise<'expired'>((resolve) => {
     timer = clock.setTimeout(() => resolve('expired'), Math.max(0, budgetMs));
   });
-  const outcome = await Promise.race([runHandler(handler, target, runtime, clock, budgetMs, abort.signal).then((error) => ({ error })), expired]);
+  const outcome = await Promise.race([runHandler(handler, target, runtime, clock, budgetMs, abort.signal), expired]);
   if (timer !== undefined) clock.clearTimeout(timer);
   const elapsedMs = clock.now() - start;
   if (outcome === 'expired') {
@@ -183,4 +207,38 @@ export async function runPreStopHook(
     return { completed: false, elapsedMs, error: `the preStop hook did not complete within the grace period (${Math.round(budgetMs / 1000)}s)` };
   }
   return outcome.error === undefined ? { completed: true, elapsedMs } : { completed: true, elapsedMs, error: outcome.error };
+}
+
+/** A timeout long enough to mean none, that timers still take (at most 2^31-1 ms). */
+const noTimeoutMs = 2 ** 31 - 1;
+
+/**
+ * Runs a postStart handler against the container just started: to its end, or until `signal`
+ * aborts it (counted as a failure). Resolves with undefined on success, else with upstream's
+ * message for the PostStartHookError waiting state; never rejects. `container` and `pod`
+ * (`name_namespace(uid)`) only name them in that message.
+ */
+export async function runPostStartHook(
+  handler: LifecycleHandler,
+  target: HookTarget,
+  runtime: ContainerRuntime,
+  clock: Clock,
+  signal: AbortSignal,
+  names: { container: string; pod: string },
+): Promise<string | undefined> {
+  if (signal.aborted) return 'the pod is being terminated';
+  const outcome = await runHandler(handler, target, runtime, clock, noTimeoutMs, signal);
+  const aborted = signal.aborted;
+  if (outcome.error === undefined && !aborted) return undefined;
+  const error = aborted && outcome.error === undefined ? 'the pod is being terminated' : outcome.error ?? '';
+  const where = `for Container ${JSON.stringify(names.container)} in Pod ${JSON.stringify(names.pod)} failed`;
+  if (handler.exec) {
+    const command = handler.exec.command ?? [];
+    const output = outcome.output ?? '';
+    // As upstream's CRI ExecSync error (command '...' exited with N: <stderr>) and the hook's output.
+    const cause = outcome.exitCode !== undefined && outcome.exitCode !== 0 ? `command '${command.join(' ')}' exited with ${outcome.exitCode}: ${output}` : error;
+    return `Exec lifecycle hook ([${command.join(' ')}]) ${where} - error: ${cause}, message: ${JSON.stringify(output)}`;
+  }
+  if (handler.httpGet) return `HTTP lifecycle hook (${handler.httpGet.path ?? ''}) ${where} - error: ${error}`;
+  return `Lifecycle hook ${where} - error: ${error}`;
 }

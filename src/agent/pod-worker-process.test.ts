@@ -1,6 +1,7 @@
 // Pod worker over the real ProcessRuntime: downward-API env, workingDir, logs, a container with no
-// command (CreateContainerError), termination of the whole process tree, and preStop hooks
-// within the grace period.
+// command (CreateContainerError), termination of the whole process tree, preStop hooks within
+// the grace period, sidecars (started before and stopped after the main container), postStart
+// hooks and FallbackToLogsOnError termination messages.
 
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -28,7 +29,7 @@ async function until<T>(get: () => T | undefined, ms = 10_000): Promise<T> {
   }
 }
 
-async function setup() {
+async function setup(observe?: (pod: Pod, s: PodStatus) => void) {
   const dir = mkdtempSync(join(tmpdir(), 'everynode-agent-pw-'));
   cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
   const marker = `everynode-pw-${randomBytes(6).toString('hex')}`;
@@ -43,7 +44,10 @@ async function setup() {
     nodeIP: '127.0.0.1',
     logRoot: join(dir, 'pods'),
     minimumGracePeriodSeconds: 0,
-    onStatus: (pod, s) => statuses.set(pod.metadata.uid!, s),
+    onStatus: (pod, s) => {
+      observe?.(pod, s);
+      statuses.set(pod.metadata.uid!, s);
+    },
     onEvent: (pod, ev) => events.push(`${pod.metadata.name!} ${ev.type} ${ev.reason}: ${ev.detail ?? ev.message}`),
   });
   cleanups.push(() => workers.shutdown({ gracePeriodSeconds: 0 }));
@@ -231,5 +235,125 @@ describe('PodWorkers on ProcessRuntime', () => {
     // The hook's command went with the container.
     await until(() => (pidsWith(marker).length === 0 ? true : undefined));
     expect(events.filter((e) => e.includes(' Warning '))).toEqual(['slow-hook Warning FailedPreStopHook: container main: the preStop hook did not complete within the grace period (2s)']);
+  });
+
+  it('starts a sidecar before the main container, gates it on its startup probe, is Ready with both, and stops the sidecar last', async () => {
+    const { dir, marker, workers, statuses } = await setup();
+    const out = join(dir, 'sidecar-order.txt');
+    const ready = join(dir, 'side.ready');
+    const env = [
+      { name: 'OUT', value: out },
+      { name: 'READY', value: ready },
+    ];
+    workers.syncPod({
+      metadata: { name: 'with-sidecar', namespace: 'default', uid: 'pod-uid-side' },
+      spec: {
+        terminationGracePeriodSeconds: 5,
+        initContainers: [
+          {
+            name: 'side',
+            image: 'sh',
+            restartPolicy: 'Always',
+            // Ready only after a while: the main container must not start before.
+            command: ['sh', '-c', `trap 'echo side-term >> "$OUT"; exit 0' TERM; sleep 0.3; echo up > "$READY"; while :; do sleep 0.05; done # ${marker}`],
+            env,
+            startupProbe: { exec: { command: ['sh', '-c', 'test -f "$READY"'] }, periodSeconds: 1, failureThreshold: 30 },
+          },
+        ],
+        containers: [
+          {
+            name: 'main',
+            image: 'sh',
+            command: ['sh', '-c', `trap 'sleep 0.3; echo main-term >> "$OUT"; exit 0' TERM; test -f "$READY" && echo main-saw-side >> "$OUT"; while :; do sleep 0.05; done # ${marker}`],
+            env,
+          },
+        ],
+      },
+    });
+    const s = await until(() => {
+      const st = statuses.get('pod-uid-side');
+      return st?.conditions?.find((c) => c.type === 'Ready')?.status === 'True' ? st : undefined;
+    });
+    expect(s.phase).toBe('Running');
+    expect(s.conditions!.find((c) => c.type === 'Initialized')!.status).toBe('True');
+    expect(s.initContainerStatuses![0]).toMatchObject({ name: 'side', ready: true, started: true });
+    expect(s.initContainerStatuses![0]!.state!.running).toBeDefined();
+    expect(s.containerStatuses![0]).toMatchObject({ name: 'main', ready: true, started: true });
+    await until(() => (existsSync(out) ? true : undefined));
+    await workers.terminatePod('pod-uid-side');
+    // The sidecar got SIGTERM only once the main container had exited.
+    expect(readFileSync(out, 'utf8')).toBe('main-saw-side\nmain-term\nside-term\n');
+    expect(pidsWith(marker)).toEqual([]);
+  });
+
+  it('runs an exec postStart hook before the container is reported started', async () => {
+    const out = { path: '' };
+    const seenRunning: boolean[] = [];
+    const { dir, marker, workers, statuses, events } = await setup((_pod, s) => {
+      // Whenever the container is reported running, the hook has already written its file.
+      if (s.containerStatuses?.[0]?.state?.running) seenRunning.push(existsSync(out.path));
+    });
+    out.path = join(dir, 'poststart.out');
+    workers.syncPod({
+      metadata: { name: 'poststart', namespace: 'default', uid: 'pod-uid-ps' },
+      spec: {
+        terminationGracePeriodSeconds: 0,
+        containers: [
+          {
+            name: 'main',
+            image: 'sh',
+            command: ['sh', '-c', `while :; do sleep 0.05; done # ${marker}`],
+            env: [{ name: 'OUT', value: out.path }],
+            lifecycle: { postStart: { exec: { command: ['sh', '-c', 'sleep 0.5; echo hook-ran > "$OUT"'] } } },
+          },
+        ],
+      },
+    });
+    const s = await until(() => (statuses.get('pod-uid-ps')?.containerStatuses?.[0]?.started ? statuses.get('pod-uid-ps') : undefined));
+    expect(s.phase).toBe('Running');
+    expect(readFileSync(out.path, 'utf8')).toBe('hook-ran\n');
+    expect(seenRunning.length).toBeGreaterThan(0);
+    expect(seenRunning.every((x) => x)).toBe(true);
+    expect(events.filter((e) => e.includes('PostStartHook'))).toEqual([]);
+  });
+
+  it('a failing postStart hook kills the container, which waits in PostStartHookError', async () => {
+    const waitings: { reason?: string; message?: string }[] = [];
+    const { marker, workers, events } = await setup((_pod, s) => {
+      const w = s.containerStatuses?.[0]?.state?.waiting;
+      if (w) waitings.push(w);
+    });
+    workers.syncPod({
+      metadata: { name: 'badhook', namespace: 'default', uid: 'pod-uid-bh' },
+      spec: {
+        terminationGracePeriodSeconds: 0,
+        containers: [
+          {
+            name: 'main',
+            image: 'sh',
+            command: ['sh', '-c', `while :; do sleep 0.05; done # ${marker}`],
+            lifecycle: { postStart: { exec: { command: ['sh', '-c', 'echo no config; exit 3'] } } },
+          },
+        ],
+      },
+    });
+    // Shown until the restart (the first one is immediate), then CrashLoopBackOff.
+    const waiting = await until(() => waitings.find((w) => w.reason === 'PostStartHookError'));
+    expect(waiting.message).toBe(`Exec lifecycle hook ([sh -c echo no config; exit 3]) for Container "main" in Pod "badhook_default(pod-uid-bh)" failed - error: command 'sh -c echo no config; exit 3' exited with 3: no config\n, message: "no config\\n"`);
+    expect(events).toContain('badhook Warning FailedPostStartHook: ' + waiting.message);
+    expect(events).toContain('badhook Normal Killing: FailedPostStartHook');
+  });
+
+  it('FallbackToLogsOnError: a failed container\'s message is the end of its log', async () => {
+    const { workers, statuses } = await setup();
+    workers.syncPod({
+      metadata: { name: 'termmsg', namespace: 'default', uid: 'pod-uid-tm' },
+      spec: {
+        restartPolicy: 'Never',
+        containers: [{ name: 'c', image: 'sh', terminationMessagePolicy: 'FallbackToLogsOnError', command: ['sh', '-c', 'echo line1; echo fatal: config missing >&2; exit 4'] }],
+      },
+    });
+    const s = await until(() => (statuses.get('pod-uid-tm')?.phase === 'Failed' ? statuses.get('pod-uid-tm') : undefined));
+    expect(s.containerStatuses![0]!.state!.terminated).toMatchObject({ exitCode: 4, reason: 'Error', message: 'line1\nfatal: config missing\n' });
   });
 });

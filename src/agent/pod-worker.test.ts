@@ -1,5 +1,6 @@
 // Pod worker over the hollow FakeRuntime with a manual clock: restart policy, CrashLoopBackOff
-// timing, probes, init containers, termination (with preStop hooks) and status reporting.
+// timing, probes, init containers and sidecars, termination (with preStop hooks and sidecar
+// ordering), postStart hooks, termination messages and status reporting.
 
 import { hostname } from 'node:os';
 import { describe, expect, it } from 'vitest';
@@ -520,5 +521,298 @@ describe('PodWorkers', () => {
     await t.settle();
     expect(hostnames).toEqual(['ds-x', hostname()]);
     for (const uid of ['uid-1', 'uid-2']) expect(cond(t.workers.get(uid)!.status!, 'PodReadyToStartContainers').status).toBe('True');
+  });
+
+  describe('sidecars (init containers with restartPolicy Always)', () => {
+    const sidecarPod = (extra: Partial<Pod['spec']> = {}, side: Partial<Container> = {}) => {
+      const pod = makePod([{ name: 'app' }], extra);
+      pod.spec.initContainers = [
+        { name: 'side', image: 'img', command: ['side'], restartPolicy: 'Always', ...side },
+        { name: 'setup', image: 'img', command: ['setup'] },
+      ];
+      return pod;
+    };
+
+    it('starts the next init container once the sidecar runs, keeps it running beside the app, and counts it towards Ready', async () => {
+      const t = setup();
+      t.runtime.behavior = (c) => (c.name === 'setup' ? { exitAfterMs: 1000, exitCode: 0 } : undefined);
+      t.workers.syncPod(sidecarPod());
+      await t.settle();
+      expect(t.starts().map((s) => s.split('/')[1])).toEqual(['side#0', 'setup#0']);
+      const init = t.last();
+      expect(init.phase).toBe('Pending');
+      expect(cond(init, 'Initialized')).toMatchObject({ status: 'False', reason: 'ContainersNotInitialized', message: 'containers with incomplete status: [setup]' });
+      expect(init.initContainerStatuses![0]).toMatchObject({ name: 'side', ready: true, started: true });
+      expect(init.initContainerStatuses![0]!.state!.running).toBeDefined();
+      expect(init.containerStatuses![0]!.state!.waiting!.reason).toBe('PodInitializing');
+
+      await t.advance(1000);
+      expect(t.starts().map((s) => s.split('/')[1])).toEqual(['side#0', 'setup#0', 'app#0']);
+      const s = t.last();
+      expect(s.phase).toBe('Running');
+      expect(s.conditions!.map((c) => `${c.type}=${c.status}`)).toEqual(['PodReadyToStartContainers=True', 'Initialized=True', 'Ready=True', 'ContainersReady=True', 'PodScheduled=True']);
+      expect(s.initContainerStatuses!.map((c) => [c.name, c.ready, c.started, c.state!.running !== undefined])).toEqual([
+        ['side', true, true, true],
+        ['setup', true, false, false],
+      ]);
+      // Nothing is restarted or stopped while the pod runs.
+      await t.advance(60_000);
+      expect(t.starts()).toHaveLength(3);
+      expect(t.runtime.calls.filter((c) => c.startsWith('stop:'))).toEqual([]);
+    });
+
+    it("gates the next container on the sidecar's startup probe, and its readiness probe on Ready", async () => {
+      const t = setup();
+      let started = false;
+      let ready = false;
+      t.runtime.exec = (_c, cmd) => ({ exitCode: (cmd[0] === 'startup' ? started : ready) ? 0 : 1 });
+      t.runtime.behavior = (c) => (c.name === 'setup' ? { exitAfterMs: 1000, exitCode: 0 } : undefined);
+      const pod = sidecarPod({}, {
+        startupProbe: { exec: { command: ['startup'] }, periodSeconds: 1, failureThreshold: 100 },
+        readinessProbe: { exec: { command: ['ready'] }, periodSeconds: 1 },
+      });
+      t.workers.syncPod(pod);
+      await t.advance(5000);
+      expect(t.starts().map((s) => s.split('/')[1])).toEqual(['side#0']);
+      expect(t.last().initContainerStatuses![0]).toMatchObject({ ready: false, started: false });
+      expect(t.last().phase).toBe('Pending');
+      expect(cond(t.last(), 'Initialized').message).toBe('containers with incomplete status: [side setup]');
+      started = true;
+      await t.advance(3000);
+      expect(t.starts().map((s) => s.split('/')[1])).toEqual(['side#0', 'setup#0', 'app#0']);
+      const s = t.last();
+      expect(s.phase).toBe('Running');
+      expect(cond(s, 'Initialized').status).toBe('True');
+      expect(s.initContainerStatuses![0]).toMatchObject({ ready: false, started: true });
+      expect(cond(s, 'ContainersReady')).toMatchObject({ status: 'False', reason: 'ContainersNotReady', message: 'containers with unready status: [side]' });
+      expect(cond(s, 'Ready')).toMatchObject({ status: 'False', message: 'containers with unready status: [side]' });
+      ready = true;
+      await t.advance(2000);
+      expect(t.last().initContainerStatuses![0]!.ready).toBe(true);
+      expect(cond(t.last(), 'Ready').status).toBe('True');
+    });
+
+    it('restarts a sidecar whenever it exits, with back-off, even under restartPolicy Never; the pod stays Running and Initialized', async () => {
+      const t = setup();
+      t.runtime.behavior = (c) => (c.name === 'setup' ? { exitAfterMs: 1000, exitCode: 0 } : c.name === 'side' ? { exitAfterMs: 2000, exitCode: 0 } : undefined);
+      t.workers.syncPod(sidecarPod({ restartPolicy: 'Never' }));
+      await t.settle();
+      await t.advance(30_000);
+      const sides = t.starts().filter((s) => s.includes('/side#'));
+      // Exits at 2 s (restarted at once), 4 s (back-off 10 s), 16 s (20 s)...
+      expect(sides.length).toBeGreaterThanOrEqual(3);
+      const s = t.last();
+      expect(s.phase).toBe('Running');
+      expect(cond(s, 'Initialized').status).toBe('True');
+      expect(t.starts().filter((x) => x.includes('/app#'))).toHaveLength(1);
+      expect(t.starts().filter((x) => x.includes('/setup#'))).toHaveLength(1);
+      const waiting = t.reported.find((r) => r.initContainerStatuses![0]!.state!.waiting?.reason === 'CrashLoopBackOff')!;
+      expect(waiting.phase).toBe('Running');
+      expect(waiting.initContainerStatuses![0]!.state!.waiting!.message).toBe('back-off 10s restarting failed container=side pod=ds-x_default(uid-1)');
+      expect(waiting.initContainerStatuses![0]).toMatchObject({ ready: false, started: false, restartCount: 1 });
+      expect(cond(waiting, 'Initialized').status).toBe('True');
+      expect(cond(waiting, 'Ready')).toMatchObject({ status: 'False', message: 'containers with unready status: [side]' });
+    });
+
+    it("restarts a sidecar that fails its liveness probe, with upstream's Killing message", async () => {
+      const t = setup();
+      let alive = true;
+      t.runtime.exec = () => ({ exitCode: alive ? 0 : 1 });
+      t.runtime.behavior = (c) => (c.name === 'setup' ? { exitAfterMs: 1000, exitCode: 0 } : undefined);
+      t.workers.syncPod(sidecarPod({ restartPolicy: 'Never' }, { livenessProbe: { exec: { command: ['live'] }, periodSeconds: 1, failureThreshold: 2 } }));
+      await t.advance(3000);
+      alive = false;
+      await t.advance(3000);
+      expect(t.events).toContain('Normal Killing side: Init container side failed liveness probe');
+      expect(t.starts().filter((s) => s.includes('/side#'))).toHaveLength(2);
+      expect(t.last().initContainerStatuses![0]!.lastState!.terminated).toMatchObject({ exitCode: 143 });
+      expect(t.last().phase).toBe('Running');
+    });
+
+    it('stops the sidecars once the app containers are done (Never/OnFailure); the phase and conditions follow from the app containers', async () => {
+      for (const [code, phase, reason] of [
+        [0, 'Succeeded', 'PodCompleted'],
+        [3, 'Failed', 'PodFailed'],
+      ] as const) {
+        const t = setup();
+        t.runtime.behavior = (c) => (c.name === 'setup' ? { exitAfterMs: 1000, exitCode: 0 } : c.name === 'app' ? { exitAfterMs: 2000, exitCode: code } : undefined);
+        t.workers.syncPod(sidecarPod({ restartPolicy: 'Never', terminationGracePeriodSeconds: 5 }));
+        await t.settle();
+        await t.advance(2000);
+        expect(t.last().phase).toBe('Running');
+        await t.advance(1000);
+        const s = t.last();
+        expect(s.phase).toBe(phase);
+        expect(t.runtime.calls.filter((c) => c.startsWith('stop:'))).toHaveLength(1);
+        expect(s.initContainerStatuses![0]!.state!.terminated).toMatchObject({ exitCode: 143 });
+        expect(s.containerStatuses![0]!.state!.terminated!.exitCode).toBe(code);
+        expect(cond(s, 'Ready')).toEqual({ type: 'Ready', status: 'False', reason, lastProbeTime: null, lastTransitionTime: cond(s, 'Ready').lastTransitionTime });
+        expect(cond(s, 'ContainersReady').message).toBeUndefined();
+        expect(cond(s, 'Initialized')).toMatchObject(phase === 'Succeeded' ? { status: 'True', reason: 'PodCompleted' } : { status: 'True' });
+        if (phase === 'Failed') expect(cond(s, 'Initialized').reason).toBeUndefined();
+        // Nothing is started again.
+        await t.advance(60_000);
+        expect(t.starts()).toHaveLength(3);
+      }
+    });
+
+    it('termination stops the app containers first, then the sidecars in reverse order, within the grace period', async () => {
+      const t = setup();
+      const pod = makePod([{ name: 'app', lifecycle: { preStop: { sleep: { seconds: 3 } } } }], { terminationGracePeriodSeconds: 10 });
+      pod.spec.initContainers = [
+        { name: 'first', image: 'img', command: ['a'], restartPolicy: 'Always' },
+        { name: 'second', image: 'img', command: ['b'], restartPolicy: 'Always', lifecycle: { preStop: { sleep: { seconds: 1 } } } },
+      ];
+      t.workers.syncPod(pod);
+      await t.settle();
+      expect(t.last().phase).toBe('Running');
+      const nameOf = new Map([...t.last().initContainerStatuses!, ...t.last().containerStatuses!].map((c) => [c.containerID!.replace('fake://', ''), c.name]));
+      const stops: string[] = [];
+      const stop = t.runtime.stopContainer.bind(t.runtime);
+      t.runtime.stopContainer = (id, grace) => {
+        stops.push(`${nameOf.get(id)}/${grace}@${t.clock.now() - t0}`);
+        return stop(id, grace);
+      };
+      const t0 = t.clock.now();
+      let done = false;
+      void t.workers.terminatePod('uid-1').then(() => (done = true));
+      await t.settle();
+      // Every container is announced (and its preStop hook started) at once.
+      expect(t.events.filter((e) => e.includes(' Killing ')).sort()).toEqual([
+        'Normal Killing app: Stopping container app',
+        'Normal Killing first: Stopping container first',
+        'Normal Killing second: Stopping container second',
+      ]);
+      await t.advance(5000);
+      expect(done).toBe(true);
+      // app after its 3 s hook; second (its own hook took 1 s) waits for app: 10 - 1 - 2 = 7 s
+      // left; first waits for app and second: 10 - 3 = 7 s left.
+      expect(stops).toEqual(['app/7@3000', 'second/7@3000', 'first/7@3000']);
+      expect(t.last().phase).toBe('Failed');
+      expect(cond(t.last(), 'Ready')).toMatchObject({ status: 'False', reason: 'PodFailed' });
+    });
+  });
+
+  describe('postStart hooks', () => {
+    it('runs the hook right after the start; the container is reported only once it returned', async () => {
+      const t = setup();
+      t.workers.syncPod(makePod([{ lifecycle: { postStart: { sleep: { seconds: 5 } } } }]));
+      await t.settle();
+      await t.advance(4750);
+      expect(t.starts()).toHaveLength(1);
+      expect(t.reported).toEqual([]);
+      expect(t.events).toEqual(['Normal Pulled c0: Container image "img" already present on machine', 'Normal Created c0: Created container: c0', 'Normal Started c0: Started container c0']);
+      await t.advance(250);
+      expect(t.last().containerStatuses![0]).toMatchObject({ started: true, ready: true });
+      expect(t.last().containerStatuses![0]!.state!.running).toBeDefined();
+    });
+
+    it('a failed hook: FailedPostStartHook, the container is killed, waits in PostStartHookError, then restarts as its policy says', async () => {
+      const t = setup();
+      let fail = true;
+      t.runtime.exec = (_c, cmd) => (cmd[0] === 'hook' && fail ? { exitCode: 2, output: 'nope' } : { exitCode: 0 });
+      t.workers.syncPod(makePod([{ lifecycle: { postStart: { exec: { command: ['hook', 'x'] } } } }], { terminationGracePeriodSeconds: 4 }));
+      await t.settle();
+      const message = 'Exec lifecycle hook ([hook x]) for Container "c0" in Pod "ds-x_default(uid-1)" failed - error: command \'hook x\' exited with 2: nope, message: "nope"';
+      const first = t.reported[0]!;
+      expect(first.containerStatuses![0]!.state).toEqual({ waiting: { reason: 'PostStartHookError', message } });
+      expect(first.containerStatuses![0]!.lastState!.terminated).toMatchObject({ exitCode: 143, reason: 'Error' });
+      expect(first.containerStatuses![0]).toMatchObject({ started: false, ready: false });
+      expect(t.events.slice(0, 5)).toEqual([
+        'Normal Pulled c0: Container image "img" already present on machine',
+        'Normal Created c0: Created container: c0',
+        'Normal Started c0: Started container c0',
+        `Warning FailedPostStartHook c0: ${message}`,
+        'Normal Killing c0: FailedPostStartHook',
+      ]);
+      expect(t.runtime.calls.filter((c) => c.startsWith('stop:'))[0]).toMatch(/\/4$/);
+      // The first restart is immediate (fails again), the next waits out the back-off.
+      expect(t.starts()).toHaveLength(2);
+      expect(t.last().containerStatuses![0]!.state!.waiting!.reason).toBe('CrashLoopBackOff');
+      fail = false;
+      await t.advance(10_000);
+      expect(t.starts()).toHaveLength(3);
+      expect(t.last().containerStatuses![0]).toMatchObject({ started: true, restartCount: 2 });
+
+      // Under Never the pod fails with the killed container's state.
+      const n = setup();
+      n.runtime.exec = () => ({ exitCode: 1 });
+      n.workers.syncPod(makePod([{ lifecycle: { postStart: { exec: { command: ['hook'] } } } }], { restartPolicy: 'Never' }));
+      await n.settle();
+      expect(n.starts()).toHaveLength(1);
+      expect(n.last().phase).toBe('Failed');
+      expect(n.last().containerStatuses![0]!.state!.terminated).toMatchObject({ exitCode: 143 });
+    });
+
+    it('termination aborts a hook still running', async () => {
+      const t = setup();
+      t.workers.syncPod(makePod([{ lifecycle: { postStart: { sleep: { seconds: 600 } } } }], { terminationGracePeriodSeconds: 30 }));
+      await t.advance(1000);
+      let done = false;
+      void t.workers.terminatePod('uid-1', 5).then(() => (done = true));
+      await t.advance(1000);
+      expect(done).toBe(true);
+      // Stopped once, by the termination, with its grace period; the cut-off hook is no failure to report.
+      expect(t.runtime.calls.filter((c) => c.startsWith('stop:')).map((c) => c.split('/')[1])).toEqual(['5']);
+      expect(t.events.filter((e) => e.includes('PostStartHook'))).toEqual([]);
+      expect(t.last().containerStatuses![0]!.state!.terminated).toMatchObject({ exitCode: 143 });
+      expect(t.last().phase).toBe('Failed');
+    });
+  });
+
+  it('a container whose command cannot be run waits in RunContainerError until CrashLoopBackOff takes over (terminated StartError under Never)', async () => {
+    const t = setup();
+    const err = 'exec: "nope": executable file not found in $PATH';
+    t.runtime.behavior = () => ({ startError: err });
+    t.workers.syncPod(makePod([{}]));
+    await t.settle();
+    const first = t.reported[0]!.containerStatuses![0]!;
+    expect(first.state).toEqual({ waiting: { reason: 'RunContainerError', message: err } });
+    expect(first.lastState!.terminated).toMatchObject({ exitCode: 128, reason: 'StartError', message: err });
+    expect(t.reported.map((r) => r.containerStatuses![0]!.state!.waiting!.reason)).toEqual(['RunContainerError', 'RunContainerError', 'CrashLoopBackOff']);
+    expect(t.last().phase).toBe('Running');
+
+    const n = setup();
+    n.runtime.behavior = () => ({ startError: err });
+    n.workers.syncPod(makePod([{}], { restartPolicy: 'Never' }));
+    await n.settle();
+    expect(n.last().containerStatuses![0]!.state!.terminated).toMatchObject({ exitCode: 128, reason: 'StartError', message: err });
+    expect(n.last().phase).toBe('Failed');
+  });
+
+  it('FallbackToLogsOnError: a non-zero exit gets the last 80 lines of the log, at most 2048 bytes, as its message', async () => {
+    const t = setup();
+    const many = Array.from({ length: 100 }, (_, i) => `line ${String(i).padStart(3, '0')} ${'x'.repeat(20)}`);
+    t.runtime.behavior = (c) => ({ exitAfterMs: 1000, exitCode: c.name === 'ok' ? 0 : 4, logLines: c.name === 'many' ? many : ['line1', 'fatal: config missing'] });
+    t.workers.syncPod(
+      makePod(
+        [
+          { name: 'short', terminationMessagePolicy: 'FallbackToLogsOnError' },
+          { name: 'many', terminationMessagePolicy: 'FallbackToLogsOnError' },
+          { name: 'ok', terminationMessagePolicy: 'FallbackToLogsOnError' },
+          { name: 'file', terminationMessagePolicy: 'File' },
+        ],
+        { restartPolicy: 'Never' },
+      ),
+    );
+    await t.settle();
+    await t.advance(1000);
+    const s = t.last();
+    expect(s.phase).toBe('Failed');
+    const byName = (name: string) => s.containerStatuses!.find((c) => c.name === name)!.state!.terminated!;
+    expect(byName('short').message).toBe('line1\nfatal: config missing\n');
+    const tail = many.slice(-80).join('\n') + '\n';
+    expect(Buffer.byteLength(tail)).toBeGreaterThan(2048);
+    expect(byName('many').message).toBe(Buffer.from(tail).subarray(-2048).toString());
+    expect(byName('ok').message).toBeUndefined();
+    expect(byName('file').message).toBeUndefined();
+
+    // The message stays with the container: lastState after a restart shows it too.
+    const r = setup();
+    r.runtime.behavior = () => ({ exitAfterMs: 1000, exitCode: 1, logLines: ['boom'] });
+    r.workers.syncPod(makePod([{ terminationMessagePolicy: 'FallbackToLogsOnError' }]));
+    await r.settle();
+    await r.advance(1000);
+    expect(r.last().containerStatuses![0]!.lastState!.terminated).toMatchObject({ exitCode: 1, message: 'boom\n' });
   });
 });

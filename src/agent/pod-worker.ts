@@ -8,9 +8,36 @@
 // - Container names are unique across init and regular containers (API validation).
 //
 // Invariants:
-// - Init containers run one at a time in order; regular containers start only after every init
-//   container exited 0. A failed init container is restarted (with backoff) unless
-//   restartPolicy is Never, which fails the pod.
+// - Init containers run one at a time in order (upstream computeInitContainerActions): a regular
+//   one must exit 0 before the next starts; a sidecar (restartPolicy Always) must be running with
+//   its startup probe (if any) passed, and then keeps running beside the regular containers. The
+//   regular containers start once every init container got that far. Once a later container
+//   has been started, an earlier init container no longer holds anything back: regular ones are
+//   never run again, sidecars are only kept running. A failed regular init container is
+//   restarted (with backoff) unless restartPolicy is Never, which fails the pod.
+// - A sidecar is restarted whenever it exits, whatever the pod's restartPolicy (with the
+//   CrashLoopBackOff delays), and after a failed liveness/startup probe or a spec change, as
+//   a regular container. Under OnFailure/Never, once every regular container has exited for good
+//   the running sidecars are stopped and the pod's phase follows from the regular containers.
+// - Stopping the pod (termination, or the completion above) stops the regular containers first,
+//   then the sidecars in reverse order (upstream terminationOrdering): every container's Killing
+//   and preStop hook come at once; a sidecar then waits, within what is left of its grace
+//   period, until every regular container and every later sidecar has exited.
+// - A container's `lifecycle.postStart` hook runs right after it started, in the pass, which it
+//   holds: the container is reported (running, started, probed) only once the hook returned.
+//   A failed hook is a Warning FailedPostStartHook event; the container is then stopped as
+//   killContainer does (Killing "FailedPostStartHook") and waits in PostStartHookError with the
+//   hook's message until it is restarted as its restart policy says (with back-off). The pod's
+//   termination aborts a running hook; the termination then stops the container with its own
+//   grace period, and the cut-off hook is not reported as a failure.
+// - A container whose command could not be run (exited with StartError) waits in
+//   RunContainerError with the runtime's message until the next attempt (or CrashLoopBackOff)
+//   replaces that reason, when it is to be restarted (upstream's reasonCache); otherwise it shows
+//   its terminated state.
+// - With terminationMessagePolicy FallbackToLogsOnError, a container that exited non-zero gets
+//   the last 80 lines of its log, at most the last 2048 bytes, as `terminated.message`
+//   (upstream readLastStringFromContainerLogs), read once when its exit is first seen. The
+//   message file of policy File is never read: the process runtime has no mounts (README).
 // - A container the runtime cannot create (CreateContainerError, e.g. no command) waits with that
 //   reason and the runtime's message (a Warning Failed event each attempt), and its creation is
 //   tried again once its back-off (the CrashLoopBackOff delays, from the failure) has passed, not
@@ -47,10 +74,10 @@ import type { Container, ContainerState, ContainerStatus, Pod, PodStatus } from 
 import { Backoff } from './backoff.js';
 import { rfc3339, type Clock, type TimerHandle } from '../util/index.js';
 import { ContainerConfigError, envSourceNames, expandCommandAndArgs, makeEnvironment, podHostname, type EnvSources, type PodEnvContext } from './container-env.js';
-import { preStopHandler, runPreStopHook } from './lifecycle.js';
+import { postStartHandler, preStopHandler, runPostStartHook, runPreStopHook } from './lifecycle.js';
 import { ProbeWorker, runProbe, type ProbeType } from './probes.js';
 import { isRuntimeError, type ContainerInfo, type ContainerRuntime, type KeyValue, type LogOptions, type PodSandboxConfig } from './runtime/interface.js';
-import { generatePodConditions, getPodPhase, podQOSClass, podStatusEqual } from './status.js';
+import { generatePodConditions, getPodPhase, isSidecar, podQOSClass, podStatusEqual } from './status.js';
 
 export const labelPodUID = 'io.kubernetes.pod.uid';
 export const labelPodName = 'io.kubernetes.pod.name';
@@ -146,7 +173,29 @@ function podKey(pod: Pod): string {
   return `${pod.metadata.name ?? ''}_${pod.metadata.namespace ?? ''}(${pod.metadata.uid ?? ''})`;
 }
 
-function terminatedState(info: ContainerInfo, runtimeType: string): ContainerState {
+/** Upstream MaxContainerTerminationMessageLogLines and MaxContainerTerminationMessageLogLength. */
+export const terminationMessageLogLines = 80;
+export const terminationMessageLogBytes = 2048;
+
+/**
+ * Upstream readLastStringFromContainerLogs: the last 80 lines of a container's log, cut to their
+ * last 2048 bytes. A log that cannot be read gives upstream's error text instead.
+ */
+export async function terminationMessageFromLogs(runtime: ContainerRuntime, id: string): Promise<string> {
+  let text: string;
+  try {
+    text = await runtime.readLogs(id, { tailLines: terminationMessageLogLines });
+  } catch (err) {
+    // A container the runtime no longer knows (ContainerStatusUnknown) has no log to read.
+    if (isRuntimeError(err, 'NotFound')) return '';
+    return `Error on reading termination message from logs: ${err instanceof Error ? err.message : String(err)}`;
+  }
+  const bytes = Buffer.from(text, 'utf8');
+  return bytes.length <= terminationMessageLogBytes ? text : bytes.subarray(bytes.length - terminationMessageLogBytes).toString('utf8');
+}
+
+/** `message`: what the container's termination message adds to the runtime's (upstream joins them with ": "). */
+function terminatedState(info: ContainerInfo, runtimeType: string, message?: string): ContainerState {
   const exitCode = info.exitCode ?? 0;
   const t: NonNullable<ContainerState['terminated']> = {
     exitCode,
@@ -156,7 +205,8 @@ function terminatedState(info: ContainerInfo, runtimeType: string): ContainerSta
     containerID: `${runtimeType}://${info.id}`,
   };
   if (info.signal !== undefined) t.signal = info.signal;
-  if (info.message) t.message = info.message;
+  const text = [info.message, message].filter((m) => m).join(': ');
+  if (text) t.message = text;
   return { terminated: t };
 }
 
@@ -178,6 +228,10 @@ export class PodWorker {
   private stopped = false;
   private readonly backoff: Backoff;
   private readonly uid: string;
+  /** Termination messages (FallbackToLogsOnError) of exited containers by id; '' = none. */
+  private readonly terminationMessages = new Map<string, string>();
+  /** Aborted when termination starts: ends a postStart hook still running. */
+  private readonly hookAbort = new AbortController();
 
   constructor(pod: Pod, private readonly o: PodWorkerOptions) {
     this.pod = pod;
@@ -210,14 +264,17 @@ export class PodWorker {
     this.pod = pod;
     if (pod.metadata.deletionTimestamp && !this.terminating) {
       this.terminating = { gracePeriodSeconds: pod.metadata.deletionGracePeriodSeconds };
+      this.hookAbort.abort();
     }
     this.kick();
   }
 
   /** Stops every container (grace: override, else the pod's) and resolves once all have exited. */
   terminate(gracePeriodSeconds?: number): Promise<void> {
-    if (!this.terminating) this.terminating = { gracePeriodSeconds };
-    else if (gracePeriodSeconds !== undefined) {
+    if (!this.terminating) {
+      this.terminating = { gracePeriodSeconds };
+      this.hookAbort.abort();
+    } else if (gracePeriodSeconds !== undefined) {
       const cur = this.terminating.gracePeriodSeconds;
       this.terminating.gracePeriodSeconds = cur === undefined ? gracePeriodSeconds : Math.min(cur, gracePeriodSeconds);
     }
@@ -261,6 +318,7 @@ export class PodWorker {
   /** Stops timers and probes; containers are left as they are. */
   stop(): void {
     this.stopped = true;
+    this.hookAbort.abort();
     for (const t of this.timers) this.o.clock.clearTimeout(t);
     this.timers.clear();
     if (this.resyncTimer) this.o.clock.clearTimeout(this.resyncTimer);
@@ -348,26 +406,32 @@ export class PodWorker {
     if (this.terminating) {
       await this.killPod();
       this.terminated = true;
-      this.report();
+      await this.reportStatus();
       for (const w of this.terminatedWaiters.splice(0)) w();
       this.stop();
       return;
     }
 
     if (!this.terminal) {
-      const initDone = await this.syncInitContainers();
-      if (initDone) {
-        for (const c of pod.spec.containers) await this.syncContainer(c, this.record(c, false));
+      if (this.regularContainersCompleted()) {
+        // Upstream computePodActions' KillPod: nothing restarts any more, and the sidecars
+        // still running go (after the regular containers, which have all exited).
+        if (this.anyRunning()) await this.killPod();
+      } else {
+        const initDone = await this.syncInitContainers();
+        if (initDone) {
+          for (const c of pod.spec.containers) await this.syncContainer(c, this.record(c, false));
+        }
       }
     }
-    const status = this.report();
+    const status = await this.reportStatus();
     if (status.phase === 'Succeeded' || status.phase === 'Failed') {
       this.terminal = true;
       for (const rec of this.records.values()) this.stopProbes(rec);
       // A terminal pod runs nothing (the kubelet kills the containers of a pod it failed).
-      if ([...this.records.values()].some((r) => r.current?.state === 'running')) {
+      if (this.anyRunning()) {
         await this.killPod();
-        this.report();
+        await this.reportStatus();
       }
     }
     this.scheduleResync();
@@ -381,6 +445,48 @@ export class PodWorker {
       this.resyncTimer = undefined;
       this.kick();
     }, period);
+  }
+
+  private anyRunning(): boolean {
+    return [...this.records.values()].some((r) => r.current?.state === 'running');
+  }
+
+  /**
+   * True when every regular container has been started and has exited, and none will be
+   * restarted (restartPolicy Never, or OnFailure after exit 0): the pod is done but for its
+   * sidecars. Never under restartPolicy Always.
+   */
+  private regularContainersCompleted(): boolean {
+    return this.pod.spec.containers.every((c) => {
+      const cur = this.records.get(c.name)?.current;
+      return cur?.state === 'exited' && !this.shouldRestart(cur);
+    });
+  }
+
+  /** Reads the termination messages not read yet, then computes (and maybe reports) the status. */
+  private async reportStatus(): Promise<PodStatus> {
+    await this.readTerminationMessages();
+    return this.report();
+  }
+
+  /**
+   * Reads once, for every exited container (current or previous) whose spec says
+   * FallbackToLogsOnError and whose exit code is not 0, its termination message from its log
+   * (upstream: a container that could not even be started has no logs to read).
+   */
+  private async readTerminationMessages(): Promise<void> {
+    const live = new Set<string>();
+    for (const rec of this.records.values()) {
+      const c = this.containerSpec(rec.name);
+      for (const info of [rec.current, rec.previous]) {
+        if (!info) continue;
+        live.add(info.id);
+        if (info.state !== 'exited' || this.terminationMessages.has(info.id)) continue;
+        const fallback = c?.terminationMessagePolicy === 'FallbackToLogsOnError' && (info.exitCode ?? 0) !== 0 && info.reason !== 'StartError';
+        this.terminationMessages.set(info.id, fallback ? await terminationMessageFromLogs(this.o.runtime, info.id) : '');
+      }
+    }
+    for (const id of this.terminationMessages.keys()) if (!live.has(id)) this.terminationMessages.delete(id);
   }
 
   /** Re-reads every container from the runtime; stops probes of containers no longer running. */
@@ -401,11 +507,31 @@ export class PodWorker {
     }
   }
 
-  /** Returns true when every init container has succeeded. */
+  /**
+   * Brings the init containers forward (see the invariants). Returns true when the pod is
+   * initialized: every regular init container exited 0 and every sidecar started, or a
+   * regular container has been started before.
+   */
   private async syncInitContainers(): Promise<boolean> {
     const restartPolicy = this.pod.spec.restartPolicy ?? 'Always';
-    for (const c of this.pod.spec.initContainers ?? []) {
+    const inits = this.pod.spec.initContainers ?? [];
+    const hasStarted = (c: Container): boolean => this.records.get(c.name)?.current !== undefined;
+    // initializedBefore[i]: a container after init container i has been started, so i has
+    // done its part once (upstream's isPreviouslyInitialized).
+    const initializedBefore: boolean[] = [];
+    let later = this.pod.spec.containers.some(hasStarted);
+    for (let i = inits.length - 1; i >= 0; i--) {
+      initializedBefore[i] = later;
+      if (hasStarted(inits[i]!)) later = true;
+    }
+    for (const [i, c] of inits.entries()) {
       const rec = this.record(c, true);
+      if (isSidecar(c)) {
+        await this.syncContainer(c, rec, true);
+        if (!initializedBefore[i] && !this.isStarted(rec)) return false;
+        continue;
+      }
+      if (initializedBefore[i]) continue;
       const cur = rec.current;
       if (cur?.state === 'exited' && cur.exitCode === 0) continue;
       if (!cur) {
@@ -416,6 +542,22 @@ export class PodWorker {
       return false;
     }
     return true;
+  }
+
+  /** Running, and its startup probe (if any) succeeded: the container's `started`. */
+  private isStarted(rec: ContainerRecord | undefined): boolean {
+    return rec?.current?.state === 'running' && (!rec.probes.startup || rec.probes.startup.result === 'success');
+  }
+
+  /** Whether a container (of the pod as last given) that exited as `info` is to be started again. */
+  private willRestart(c: Container, info: ContainerInfo): boolean {
+    if (isSidecar(c)) return true;
+    if (this.isInitContainer(c.name)) return (this.pod.spec.restartPolicy ?? 'Always') !== 'Never' && (info.exitCode ?? 0) !== 0;
+    return this.shouldRestart(info);
+  }
+
+  private isInitContainer(name: string): boolean {
+    return (this.pod.spec.initContainers ?? []).some((c) => c.name === name);
   }
 
   private shouldRestart(info: ContainerInfo): boolean {
@@ -452,14 +594,15 @@ export class PodWorker {
    * Stops one container as the kubelet's killContainer does. `graceSeconds` is the whole budget
    * (already at least the minimum). When the spec has a preStop handler and the budget is
    * positive, the hook runs first, for at most the budget, and its elapsed time in whole seconds
-   * (truncated, as upstream) is taken off the budget; then stopContainer sends SIGTERM and
-   * SIGKILLs after what is left, but at least the minimum grace period (upstream: 2 s). A
-   * Killing event (`message`, default "Stopping container NAME") comes first; a failed or
-   * cut-off hook is reported through `onEvent` and never prevents the stop. Unlike upstream,
-   * the hook's time counts against a grace-period override too. Resolves when the container has
-   * exited.
+   * (truncated, as upstream) is taken off the budget. With `turn` (termination ordering) the
+   * container then waits for it, for at most what is left, and that wait (truncated to whole
+   * seconds) is taken off too. Then stopContainer sends SIGTERM and SIGKILLs after what is left,
+   * but at least the minimum grace period (upstream: 2 s). A Killing event (`message`, default
+   * "Stopping container NAME") comes first; a failed or cut-off hook is reported through
+   * `onEvent` and never prevents the stop. Unlike upstream, the hook's time counts against a
+   * grace-period override too. Resolves when the container has exited.
    */
-  private async killContainer(name: string, c: Container | undefined, id: string, graceSeconds: number, message?: string): Promise<void> {
+  private async killContainer(name: string, c: Container | undefined, id: string, graceSeconds: number, message?: string, turn?: Promise<unknown>): Promise<void> {
     this.event('Normal', 'Killing', message ?? `Stopping container ${name}`, name);
     let grace = graceSeconds;
     const handler = c ? preStopHandler(c) : undefined;
@@ -469,12 +612,26 @@ export class PodWorker {
         // The hook's output stays out of the Event (it may hold secrets), as upstream.
         this.event('Warning', 'FailedPreStopHook', 'PreStopHook failed', c.name, `container ${c.name}: ${r.error}`);
       }
-      grace = Math.max(grace - Math.floor(r.elapsedMs / 1000), this.minimumGracePeriodSeconds);
+      grace -= Math.floor(r.elapsedMs / 1000);
     }
-    await this.o.runtime.stopContainer(id, grace);
+    if (turn && grace > 0) {
+      const start = this.o.clock.now();
+      let timer: TimerHandle | undefined;
+      const expired = new Promise<'expired'>((resolve) => {
+        timer = this.o.clock.setTimeout(() => resolve('expired'), grace * 1000);
+      });
+      const outcome = await Promise.race([turn.then(() => 'turn' as const), expired]);
+      if (timer !== undefined) this.o.clock.clearTimeout(timer);
+      grace = outcome === 'expired' ? 0 : Math.min(grace, Math.trunc(grace - (this.o.clock.now() - start) / 1000));
+    }
+    await this.o.runtime.stopContainer(id, Math.max(grace, this.minimumGracePeriodSeconds));
   }
 
-  private async syncContainer(c: Container, rec: ContainerRecord): Promise<void> {
+  /**
+   * Converges one container that is to run: a regular container, or a sidecar (`sidecar`:
+   * restarted whenever it exits, and upstream's "Init container ..." Killing messages).
+   */
+  private async syncContainer(c: Container, rec: ContainerRecord, sidecar = false): Promise<void> {
     if (!rec.current) {
       if (rec.waiting?.reason === 'CrashLoopBackOff' || this.waitingToRetryCreate(rec)) return;
       await this.startContainer(c, rec);
@@ -489,19 +646,21 @@ export class PodWorker {
         return;
       }
       const probe = liveness ? c.livenessProbe : startup ? c.startupProbe : undefined;
-      // Upstream's Killing messages (computePodActions): a changed spec first, then the probes.
-      const why = changed ? `Container ${c.name} definition changed` : liveness ? `Container ${c.name} failed liveness probe` : `Container ${c.name} failed startup probe`;
+      // Upstream's Killing messages (computePodActions, computeInitContainerActions): a changed
+      // spec first, then the probes.
+      const kind = sidecar ? 'Init container' : 'Container';
+      const why = changed ? `${kind} ${c.name} definition changed` : liveness ? `${kind} ${c.name} failed liveness probe` : `${kind} ${c.name} failed startup probe`;
       const restarts = changed || (this.pod.spec.restartPolicy ?? 'Always') !== 'Never';
       this.stopProbes(rec);
-      await this.killContainer(c.name, c, rec.current.id, this.gracePeriodSeconds(probe?.terminationGracePeriodSeconds), restarts ? `${why}, will be restarted` : why);
+      await this.killContainer(c.name, c, rec.current.id, this.gracePeriodSeconds(probe?.terminationGracePeriodSeconds), sidecar || !restarts ? why : `${why}, will be restarted`);
       rec.current = (await this.o.runtime.inspectContainer(rec.current.id)) ?? rec.current;
       if (rec.current.state === 'running') return;
-      if (changed) {
+      if (changed || sidecar) {
         await this.restartWithBackoff(c, rec);
         return;
       }
     }
-    if (rec.current.state === 'exited' && this.shouldRestart(rec.current)) await this.restartWithBackoff(c, rec);
+    if (rec.current.state === 'exited' && (sidecar || this.shouldRestart(rec.current))) await this.restartWithBackoff(c, rec);
   }
 
   /**
@@ -618,9 +777,36 @@ export class PodWorker {
     rec.retryCreateAt = undefined;
     this.event('Normal', 'Created', `Created container: ${c.name}`, c.name);
     // A command that could not be run is a container that failed to start (CRI StartContainer).
-    if (info.state === 'exited' && info.reason === 'StartError') this.event('Warning', 'Failed', `Error: ${info.message ?? 'failed to start'}`, c.name);
-    else this.event('Normal', 'Started', `Started container ${c.name}`, c.name);
-    if (info.state === 'running') this.ensureProbes(c, rec);
+    if (info.state === 'exited' && info.reason === 'StartError') {
+      const message = info.message ?? 'failed to start';
+      this.event('Warning', 'Failed', `Error: ${message}`, c.name);
+      if (this.willRestart(c, info)) rec.waiting = { reason: 'RunContainerError', message };
+      return;
+    }
+    this.event('Normal', 'Started', `Started container ${c.name}`, c.name);
+    const hook = postStartHandler(c);
+    if (hook && info.state === 'running' && !(await this.runPostStart(c, rec, info, hook))) return;
+    if (rec.current?.state === 'running') this.ensureProbes(c, rec);
+  }
+
+  /**
+   * Runs the container's postStart hook (see the invariants); returns true when it succeeded.
+   * On a failure the container has been stopped when this returns.
+   */
+  private async runPostStart(c: Container, rec: ContainerRecord, info: ContainerInfo, hook: NonNullable<ReturnType<typeof postStartHandler>>): Promise<boolean> {
+    const target = { containerId: info.id, host: this.o.nodeIP, ports: c.ports };
+    const failure = await runPostStartHook(hook, target, this.o.runtime, this.o.clock, this.hookAbort.signal, { container: c.name, pod: podKey(this.pod) });
+    if (failure === undefined) return true;
+    // Cut short by the pod's termination: killPod stops the container, with the termination's
+    // grace period, in the pass that follows.
+    if (this.terminating) return false;
+    // As upstream: the Event does not carry the hook's output (it may hold secrets).
+    this.event('Warning', 'FailedPostStartHook', 'PostStartHook failed', c.name, failure);
+    const cur = (await this.o.runtime.inspectContainer(info.id)) ?? info;
+    if (cur.state === 'running') await this.killContainer(c.name, c, info.id, this.gracePeriodSeconds(), 'FailedPostStartHook');
+    rec.current = (await this.o.runtime.inspectContainer(info.id)) ?? cur;
+    if (rec.current.state === 'exited' && this.willRestart(c, rec.current)) rec.waiting = { reason: 'PostStartHookError', message: failure };
+    return false;
   }
 
   private ensureProbes(c: Container, rec: ContainerRecord): void {
@@ -654,6 +840,11 @@ export class PodWorker {
     rec.probedId = undefined;
   }
 
+  /**
+   * Stops every running container with the pod's grace period (the termination's override
+   * first): regular containers at once, each sidecar once the regular containers and the
+   * sidecars after it have exited (upstream terminationOrdering; see killContainer).
+   */
   private async killPod(): Promise<void> {
     const override = this.terminating?.gracePeriodSeconds;
     const spec = this.pod.spec.terminationGracePeriodSeconds ?? defaultTerminationGracePeriodSeconds;
@@ -665,17 +856,39 @@ export class PodWorker {
       this.stopProbes(rec);
       rec.waiting = undefined;
     }
-    await Promise.all(running.map((r) => this.killContainer(r.name, this.containerSpec(r.name), r.current!.id, grace)));
+    // exited.get(name) settles once that container has been stopped; absent: not running.
+    const exited = new Map<string, { done: Promise<void>; resolve: () => void }>();
+    for (const r of running) {
+      let resolve!: () => void;
+      const done = new Promise<void>((res) => (resolve = res));
+      exited.set(r.name, { done, resolve });
+    }
+    const regular = this.pod.spec.containers.map((c) => exited.get(c.name)?.done).filter((p) => p !== undefined);
+    const turns = new Map<string, Promise<unknown>>();
+    let laterSidecar: string | undefined;
+    for (const c of [...(this.pod.spec.initContainers ?? [])].reverse()) {
+      if (!isSidecar(c)) continue;
+      const waitFor = [...regular];
+      const later = laterSidecar !== undefined ? exited.get(laterSidecar)?.done : undefined;
+      if (later) waitFor.push(later);
+      turns.set(c.name, Promise.all(waitFor));
+      laterSidecar = c.name;
+    }
+    await Promise.all(
+      running.map((r) =>
+        this.killContainer(r.name, this.containerSpec(r.name), r.current!.id, grace, undefined, turns.get(r.name)).finally(() => exited.get(r.name)!.resolve()),
+      ),
+    );
     await this.refresh();
   }
 
-  private containerStatus(c: Container, isInit: boolean, initializing: boolean): ContainerStatus {
+  private containerStatus(c: Container, isInit: boolean, hasInitContainers: boolean): ContainerStatus {
     const rec = this.records.get(c.name);
     const cur = rec?.current;
     const running = cur?.state === 'running';
-    const started = running && (!rec!.probes.startup || rec!.probes.startup.result === 'success');
+    const started = this.isStarted(rec);
     let ready: boolean;
-    if (isInit) ready = cur?.state === 'exited' && cur.exitCode === 0;
+    if (isInit && !isSidecar(c)) ready = cur?.state === 'exited' && cur.exitCode === 0;
     else ready = started && (!rec!.probes.readiness || rec!.probes.readiness.result === 'success');
     const s: ContainerStatus = {
       name: c.name,
@@ -691,13 +904,14 @@ export class PodWorker {
     const type = this.o.runtime.type;
     if (rec?.waiting) {
       s.state = { waiting: { ...rec.waiting } };
-      if (cur?.state === 'exited') s.lastState = terminatedState(cur, type);
-      else if (rec.previous) s.lastState = terminatedState(rec.previous, type);
+      if (cur?.state === 'exited') s.lastState = terminatedState(cur, type, this.terminationMessages.get(cur.id));
+      else if (rec.previous) s.lastState = terminatedState(rec.previous, type, this.terminationMessages.get(rec.previous.id));
     } else if (!cur) {
-      s.state = { waiting: { reason: isInit || initializing ? 'PodInitializing' : 'ContainerCreating' } };
+      // Upstream's default waiting state: PodInitializing in a pod with init containers.
+      s.state = { waiting: { reason: isInit || hasInitContainers ? 'PodInitializing' : 'ContainerCreating' } };
     } else {
-      s.state = running ? { running: { startedAt: rfc3339(cur.startedAt ?? this.o.clock.now()) } } : terminatedState(cur, type);
-      if (rec.previous) s.lastState = terminatedState(rec.previous, type);
+      s.state = running ? { running: { startedAt: rfc3339(cur.startedAt ?? this.o.clock.now()) } } : terminatedState(cur, type, this.terminationMessages.get(cur.id));
+      if (rec.previous) s.lastState = terminatedState(rec.previous, type, this.terminationMessages.get(rec.previous.id));
     }
     return s;
   }
@@ -706,12 +920,8 @@ export class PodWorker {
   private report(): PodStatus {
     const spec = this.pod.spec;
     const inits = spec.initContainers ?? [];
-    const initStatuses = inits.map((c) => this.containerStatus(c, true, false));
-    const initializing = inits.some((c) => {
-      const cur = this.records.get(c.name)?.current;
-      return !(cur?.state === 'exited' && cur.exitCode === 0);
-    });
-    const containerStatuses = spec.containers.map((c) => this.containerStatus(c, false, initializing));
+    const initStatuses = inits.map((c) => this.containerStatus(c, true, true));
+    const containerStatuses = spec.containers.map((c) => this.containerStatus(c, false, inits.length > 0));
     const isTerminal = this.terminated || this.terminating !== undefined;
     const phase = getPodPhase(spec, initStatuses, containerStatuses, isTerminal);
     const status: PodStatus = {

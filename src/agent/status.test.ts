@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { PodSpec, PodStatus } from '../api/types.js';
-import { apiPodStatus, podStatusEqual, withForeignConditions } from './status.js';
+import type { ContainerStatus, PodSpec, PodStatus } from '../api/types.js';
+import { apiPodStatus, generatePodConditions, getPodPhase, podStatusEqual, withForeignConditions } from './status.js';
 
 describe('withForeignConditions', () => {
   const computed: PodStatus = { phase: 'Running', conditions: [{ type: 'Ready', status: 'True' }, { type: 'PodScheduled', status: 'True' }] };
@@ -63,5 +63,52 @@ describe('apiPodStatus: readiness gates', () => {
     // Once written it stays as it is.
     expect(podStatusEqual(apiPodStatus({ ...current, status: s }, computed, '2026-01-01T00:30:00Z'), s)).toBe(true);
     expect(apiPodStatus({ spec: { containers: [] } }, computed, now)).toBe(computed);
+  });
+});
+
+describe('getPodPhase and generatePodConditions with sidecars', () => {
+  const spec: PodSpec = {
+    restartPolicy: 'Never',
+    initContainers: [{ name: 'side', restartPolicy: 'Always' }],
+    containers: [{ name: 'app' }],
+  };
+  const st = (name: string, state: ContainerStatus['state'], extra: Partial<ContainerStatus> = {}): ContainerStatus => ({ name, state, ready: false, restartCount: 0, image: '', imageID: '', ...extra });
+  const running = { running: { startedAt: '2026-01-01T00:00:00Z' } };
+  const now = '2026-01-01T00:10:00Z';
+
+  it('a sidecar not started yet keeps the pod Pending and not Initialized, until a regular container has run', () => {
+    const side = st('side', running, { started: false });
+    expect(getPodPhase(spec, [side], [st('app', { waiting: { reason: 'PodInitializing' } })], false)).toBe('Pending');
+    const status: PodStatus = { phase: 'Pending', initContainerStatuses: [side], containerStatuses: [st('app', { waiting: { reason: 'PodInitializing' } })] };
+    expect(generatePodConditions(spec, status, undefined, now)[0]).toMatchObject({ type: 'Initialized', status: 'False', message: 'containers with incomplete status: [side]' });
+    // Restarting (waiting with a last state) after the app started: Running, Initialized.
+    const restarting = st('side', { waiting: { reason: 'CrashLoopBackOff' } }, { lastState: { terminated: { exitCode: 1 } } });
+    const app = st('app', running, { ready: true, started: true });
+    expect(getPodPhase(spec, [restarting], [app], false)).toBe('Running');
+    const conds = generatePodConditions(spec, { phase: 'Running', initContainerStatuses: [restarting], containerStatuses: [app] }, undefined, now);
+    expect(conds.map((c) => `${c.type}=${c.status}`)).toEqual(['Initialized=True', 'Ready=False', 'ContainersReady=False', 'PodScheduled=True']);
+    expect(conds[1]!.message).toBe('containers with unready status: [side]');
+  });
+
+  it('a terminated sidecar is left out of the phase; terminal phases give PodCompleted/PodFailed without message', () => {
+    const side = st('side', { terminated: { exitCode: 143 } });
+    expect(getPodPhase(spec, [side], [st('app', { terminated: { exitCode: 0 } })], false)).toBe('Succeeded');
+    expect(getPodPhase(spec, [side], [st('app', { terminated: { exitCode: 2 } })], false)).toBe('Failed');
+    // While the sidecar still runs the pod is Running.
+    expect(getPodPhase(spec, [st('side', running, { started: true })], [st('app', { terminated: { exitCode: 0 } })], false)).toBe('Running');
+    const succeeded = generatePodConditions(spec, { phase: 'Succeeded', initContainerStatuses: [side], containerStatuses: [st('app', { terminated: { exitCode: 0 } })] }, undefined, now);
+    expect(succeeded.map((c) => [c.type, c.status, c.reason, c.message])).toEqual([
+      ['Initialized', 'True', 'PodCompleted', undefined],
+      ['Ready', 'False', 'PodCompleted', undefined],
+      ['ContainersReady', 'False', 'PodCompleted', undefined],
+      ['PodScheduled', 'True', undefined, undefined],
+    ]);
+    const failed = generatePodConditions({ containers: [{ name: 'app' }] }, { phase: 'Failed', containerStatuses: [st('app', { terminated: { exitCode: 2 } })] }, undefined, now);
+    expect(failed.map((c) => [c.type, c.status, c.reason, c.message])).toEqual([
+      ['Initialized', 'True', undefined, undefined],
+      ['Ready', 'False', 'PodFailed', undefined],
+      ['ContainersReady', 'False', 'PodFailed', undefined],
+      ['PodScheduled', 'True', undefined, undefined],
+    ]);
   });
 });

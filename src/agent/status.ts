@@ -1,41 +1,82 @@
 // Pod status as the kubelet computes it from container statuses (pure functions).
 //
-// - Phase (`getPodPhase`): Pending while init containers have not all succeeded (Failed when
-//   one failed and restartPolicy is Never) or while any container waits for its first start;
+// - Sidecars (`isSidecar`: an init container with restartPolicy Always, upstream's restartable
+//   init container) are kept running beside the regular containers; they count as initialized
+//   once `started`, towards Running while they run, towards ContainersReady/Ready with their
+//   `ready`, and never towards Succeeded/Failed (a terminated sidecar is left out of the phase).
+// - Phase (`getPodPhase`, upstream getPhase): Pending while a regular init container has not
+//   succeeded (Failed when one failed and restartPolicy is Never), while a sidecar has not started
+//   and no regular container has run yet, or while any container waits for its first start;
 //   Running while any container runs, or all stopped but will be restarted; Succeeded/Failed
-//   when all stopped for good. A terminal pod (deleted and stopped) is Succeeded when every
-//   container exited 0, otherwise Failed.
-// - Conditions in the kubelet's order: PodReadyToStartContainers (kubelet 1.29+: True while the
-//   pod's sandbox is up; only when the caller knows it), Initialized, Ready, ContainersReady,
-//   PodScheduled. `lastTransitionTime` is carried over from the previous status unless `status`
-//   changed.
+//   when all regular containers stopped for good. A terminal pod (deleted and stopped) is
+//   Succeeded when every regular container exited 0, otherwise Failed.
+// - Conditions in the kubelet's order (upstream status/generate.go): PodReadyToStartContainers
+//   (kubelet 1.29+: True while the pod's sandbox is up; only when the caller knows it),
+//   Initialized (True with reason PodCompleted for a Succeeded pod; True once a regular container
+//   has run, even while a sidecar restarts), Ready and ContainersReady (False with reason
+//   PodCompleted or PodFailed and no message in a terminal phase), PodScheduled.
+//   `lastTransitionTime` is carried over from the previous status unless `status` changed.
 // - `withForeignConditions` keeps the conditions other writers own (DisruptionTarget, readiness
 //   gates) when the agent writes its status over the API object's; `withReadinessGates` keeps
 //   Ready False while a readiness gate is not True; `apiPodStatus` does both.
 // - `podStatusEqual` compares whole statuses (key order does not matter); the worker reports a
 //   status only when it differs from the last one reported.
 
-import type { ContainerStatus, PodCondition, PodPhase, PodSpec, PodStatus } from '../api/types.js';
+import type { Container, ContainerStatus, PodCondition, PodPhase, PodSpec, PodStatus } from '../api/types.js';
+
+/** An init container with restartPolicy Always: a sidecar (upstream IsRestartableInitContainer). */
+export function isSidecar(c: Container | undefined): boolean {
+  return c?.restartPolicy === 'Always';
+}
+
+/** Upstream HasAnyRegularContainerStarted: a regular container runs or has run. */
+function anyRegularContainerStarted(spec: PodSpec, containers: ContainerStatus[]): boolean {
+  return spec.containers.some((c) => {
+    const s = containers.find((x) => x.name === c.name);
+    return s?.state?.running !== undefined || s?.state?.terminated !== undefined;
+  });
+}
 
 export function getPodPhase(spec: PodSpec, init: ContainerStatus[], containers: ContainerStatus[], podIsTerminal: boolean): PodPhase {
   const restartPolicy = spec.restartPolicy ?? 'Always';
   let pendingInit = 0;
+  let pendingSidecars = 0;
   let failedInit = 0;
-  for (const c of spec.initContainers ?? []) {
-    const s = init.find((x) => x.name === c.name);
-    if (!s || s.state?.running) pendingInit++;
-    else if (s.state?.terminated) {
-      if (s.state.terminated.exitCode !== 0) failedInit++;
-    } else if (s.state?.waiting) {
-      if (s.lastState?.terminated && s.lastState.terminated.exitCode !== 0) failedInit++;
-      else pendingInit++;
-    } else pendingInit++;
-  }
   let unknown = 0;
   let running = 0;
   let waiting = 0;
   let stopped = 0;
   let succeeded = 0;
+  for (const c of spec.initContainers ?? []) {
+    const s = init.find((x) => x.name === c.name);
+    if (isSidecar(c)) {
+      // A terminated sidecar (or one waiting to restart) does not count.
+      if (!s) unknown++;
+      else if (s.state?.running) {
+        if (!s.started) pendingSidecars++;
+        running++;
+      } else if (s.state?.terminated) {
+        // not counted
+      } else if (s.state?.waiting) {
+        if (!s.lastState?.terminated) {
+          pendingSidecars++;
+          waiting++;
+        }
+      } else {
+        pendingSidecars++;
+        unknown++;
+      }
+      continue;
+    }
+    if (!s || s.state?.running) pendingInit++;
+    else if (s.state?.terminated) {
+      if (s.state.terminated.exitCode !== 0) failedInit++;
+    } else if (s.state?.waiting) {
+      if (s.lastState?.terminated) {
+        if (s.lastState.terminated.exitCode !== 0) failedInit++;
+      } else pendingInit++;
+    } else pendingInit++;
+  }
   for (const c of spec.containers) {
     const s = containers.find((x) => x.name === c.name);
     if (!s) unknown++;
@@ -50,7 +91,8 @@ export function getPodPhase(spec: PodSpec, init: ContainerStatus[], containers: 
   }
   if (failedInit > 0 && restartPolicy === 'Never') return 'Failed';
   let phase: PodPhase;
-  if (pendingInit > 0 || failedInit > 0) phase = 'Pending';
+  // A sidecar restarting after the regular containers ran does not take the pod back to Pending.
+  if (pendingInit > 0 || failedInit > 0 || (pendingSidecars > 0 && !anyRegularContainerStarted(spec, containers))) phase = 'Pending';
   else if (waiting > 0) phase = 'Pending';
   else if (running > 0 && unknown === 0) phase = 'Running';
   else if (running === 0 && stopped > 0 && unknown === 0) {
@@ -66,8 +108,8 @@ export function getPodPhase(spec: PodSpec, init: ContainerStatus[], containers: 
 
 function condition(type: string, ok: boolean, reason?: string, message?: string): PodCondition {
   const c: PodCondition = { type, status: ok ? 'True' : 'False', lastProbeTime: null };
-  if (!ok && reason) c.reason = reason;
-  if (!ok && message) c.message = message;
+  if (reason) c.reason = reason;
+  if (message) c.message = message;
   return c;
 }
 
@@ -77,27 +119,36 @@ function condition(type: string, ok: boolean, reason?: string, message?: string)
  */
 export function generatePodConditions(spec: PodSpec, status: PodStatus, previous: PodCondition[] | undefined, now: string, sandboxReady?: boolean): PodCondition[] {
   const init = status.initContainerStatuses ?? [];
-  const incompleteInit = (spec.initContainers ?? [])
-    .filter((c) => {
-      const s = init.find((x) => x.name === c.name);
-      return !(s?.state?.terminated && s.state.terminated.exitCode === 0);
-    })
-    .map((c) => c.name);
-  const initialized =
-    incompleteInit.length === 0 || status.phase === 'Succeeded'
-      ? condition('Initialized', true)
-      : condition('Initialized', false, 'ContainersNotInitialized', `containers with incomplete status: [${incompleteInit.join(' ')}]`);
-
   const statuses = status.containerStatuses ?? [];
+  const unknownInit: string[] = [];
+  const incompleteInit: string[] = [];
+  for (const c of spec.initContainers ?? []) {
+    const s = init.find((x) => x.name === c.name);
+    if (!s) unknownInit.push(c.name);
+    else if (isSidecar(c) ? !s.started : !(s.state?.terminated && s.state.terminated.exitCode === 0)) incompleteInit.push(c.name);
+  }
+  let initialized: PodCondition;
+  if (status.phase === 'Succeeded' && unknownInit.length === 0) initialized = condition('Initialized', true, 'PodCompleted');
+  else if (anyRegularContainerStarted(spec, statuses) || (unknownInit.length === 0 && incompleteInit.length === 0)) initialized = condition('Initialized', true);
+  else {
+    const parts: string[] = [];
+    if (unknownInit.length) parts.push(`containers with unknown status: [${unknownInit.join(' ')}]`);
+    if (incompleteInit.length) parts.push(`containers with incomplete status: [${incompleteInit.join(' ')}]`);
+    initialized = condition('Initialized', false, 'ContainersNotInitialized', parts.join(', '));
+  }
+
+  // Sidecars first, then the regular containers (upstream's order).
   const unknown: string[] = [];
   const unready: string[] = [];
-  for (const c of spec.containers) {
-    const s = statuses.find((x) => x.name === c.name);
+  const readiness = [...(spec.initContainers ?? []).filter(isSidecar).map((c) => [c, init] as const), ...spec.containers.map((c) => [c, statuses] as const)];
+  for (const [c, list] of readiness) {
+    const s = list.find((x) => x.name === c.name);
     if (!s) unknown.push(c.name);
     else if (!s.ready) unready.push(c.name);
   }
   let containersReady: PodCondition;
-  if (status.phase === 'Succeeded') containersReady = condition('ContainersReady', false, 'PodCompleted');
+  if (status.phase === 'Succeeded' && unknown.length === 0) containersReady = condition('ContainersReady', false, 'PodCompleted');
+  else if (status.phase === 'Failed') containersReady = condition('ContainersReady', false, 'PodFailed');
   else if (unknown.length || unready.length) {
     const parts: string[] = [];
     if (unknown.length) parts.push(`containers with unknown status: [${unknown.join(' ')}]`);

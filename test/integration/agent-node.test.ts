@@ -511,6 +511,30 @@ describe('node agent against the real API server', () => {
     rmSync(out, { force: true });
   });
 
+  it('runs a sidecar init container (restartPolicy Always) beside the main container: the pod is Initialized and Ready with both running', async () => {
+    const m = marker('sidecar');
+    const body = podBody('sidecar', `sleep 1000 # ${m}-main`);
+    body.spec.initContainers = [{ name: 'side', image: 'sh', restartPolicy: 'Always', command: ['sh', '-c', `sleep 1000 # ${m}-side`] }];
+    await client.create(podsResource, 'default', body);
+    const p = await waitPod('sidecar', isReady, 'Running and Ready');
+    expect(p.status!.conditions!.find((c) => c.type === 'Initialized')!.status).toBe('True');
+    expect(p.status!.initContainerStatuses![0]).toMatchObject({ name: 'side', ready: true, started: true });
+    expect(p.status!.initContainerStatuses![0]!.state!.running).toBeDefined();
+    expect(p.status!.containerStatuses![0]).toMatchObject({ name: 'main', ready: true, started: true });
+    await deleteAndWaitGone('sidecar');
+    await waitFor(() => pidsWith(m).length === 0, { message: 'every process of the pod gone' });
+  });
+
+  it('a container that failed with FallbackToLogsOnError shows the end of its log as its termination message', async () => {
+    const body = podBody('termmsg', 'echo line1; echo fatal: config missing >&2; exit 4', { restartPolicy: 'Never' });
+    body.spec.containers[0]!.terminationMessagePolicy = 'FallbackToLogsOnError';
+    await client.create(podsResource, 'default', body);
+    const p = await waitPod('termmsg', (x) => x.status?.phase === 'Failed', 'Failed');
+    expect(p.status!.containerStatuses![0]!.state!.terminated).toMatchObject({ exitCode: 4, reason: 'Error', message: 'line1\nfatal: config missing\n' });
+    expect(p.status!.conditions!.find((c) => c.type === 'Ready')).toMatchObject({ status: 'False', reason: 'PodFailed' });
+    await deleteAndWaitGone('termmsg');
+  });
+
   it('writes a status again that could not be written while the API server was down (the pod turns Ready, the server comes back)', async () => {
     const m = marker('ready-later');
     const flag = join(agentDir, `ready-${run}`);
