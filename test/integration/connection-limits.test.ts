@@ -29,7 +29,9 @@ async function open(): Promise<{ sock: TLSSocket; closed: Promise<{ afterMs: num
   sock.on('data', (c: Buffer) => (text += c.toString()));
   sock.on('error', () => undefined);
   const closed = new Promise<{ afterMs: number; text: string }>((resolve) => sock.once('close', () => resolve({ afterMs: Date.now() - t0, text })));
-  cleanup.defer(() => sock.destroy(), 'test socket');
+  cleanup.defer(() => {
+    sock.destroy();
+  }, 'test socket');
   return { sock, closed };
 }
 
