@@ -158,13 +158,18 @@ export function prepareForUpdate(k: KindDef, obj: KubeObject, old: KubeObject): 
 }
 
 /**
- * A write through /status: the result is the stored object with the body's status, labels
- * and annotations (upstream's status strategies reset spec; server-owned annotations kept).
+ * A write through /status: the result is the stored object with the body's status, and for
+ * built-in kinds its labels and annotations too (upstream's status strategies reset spec;
+ * server-owned annotations kept). A custom resource's /status changes its status only: upstream's
+ * custom resource status strategy copies the whole stored object, metadata included, so a
+ * client allowed only `*\/status` cannot relabel objects (and move them in and out of selectors).
  */
 export function prepareForStatusUpdate(k: KindDef, obj: KubeObject, old: KubeObject): KubeObject {
   const meta: ObjectMeta = { ...old.metadata };
-  copyOrDelete(meta, obj.metadata, 'labels');
-  copyOrDelete(meta, obj.metadata, 'annotations');
+  if (!k.custom) {
+    copyOrDelete(meta, obj.metadata, 'labels');
+    copyOrDelete(meta, obj.metadata, 'annotations');
+  }
   if (k.tracksTemplateGeneration) {
     const v = old.metadata.annotations?.[templateGenerationAnnotation];
     if (v !== undefined) setAnnotation(meta, templateGenerationAnnotation, v);

@@ -120,6 +120,12 @@ describe('custom resources', () => {
     expect(status.status, status.text).toBe(200);
     expect(status.body.status).toEqual({ phase: 'Ready' });
     expect(status.body.metadata.generation).toBe(1);
+    // A custom resource's /status writes status only: labels and annotations in the body are
+    // dropped (upstream's custom resource status strategy keeps the stored metadata).
+    const relabel = await call('PATCH', `${widgets}/w1/status`, { metadata: { labels: { evil: 'yes' }, annotations: { a: 'b' } }, status: { phase: 'Ready' } }, 'application/merge-patch+json');
+    expect(relabel.status, relabel.text).toBe(200);
+    expect(relabel.body.metadata.labels).toEqual(w.body.metadata.labels);
+    expect(relabel.body.metadata.annotations).toEqual(w.body.metadata.annotations);
     const patched = await call('PATCH', `${widgets}/w1`, { spec: { size: 4 }, status: { phase: 'Ignored' } }, 'application/merge-patch+json');
     expect(patched.status, patched.text).toBe(200);
     expect(patched.body.spec.size).toBe(4);
