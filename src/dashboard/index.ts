@@ -10,7 +10,7 @@ import { createLogger } from '../util/logger.js';
 import { startDashboard } from './proxy.js';
 import { unreadable } from '../util/errors.js';
 
-export { DASHBOARD_WATCH_PATH, DASHBOARD_WRITE_HEADER, isLoopbackHost, parseDashboardListen, startDashboard, type DashboardOptions, type RunningDashboard } from './proxy.js';
+export { DASHBOARD_TOKEN_HEADER, DASHBOARD_WATCH_PATH, DASHBOARD_WRITE_HEADER, isLoopbackHost, parseDashboardListen, startDashboard, type DashboardOptions, type RunningDashboard } from './proxy.js';
 export { dashboardPage } from './page.js';
 
 export const defaultDashboardListen = '127.0.0.1:8001';

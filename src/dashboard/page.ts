@@ -9,12 +9,17 @@
 //   all four in one `GET /dashboard/watch?path=...` (the server's multiplexer, see proxy.ts; one
 //   connection per tab). The selected DaemonSet's controller revisions and a followed log are
 //   polled GETs; `/version` is read once.
-// - Writes (PATCH, DELETE) carry `X-Everynode-Dashboard: 1`; GETs carry no extra header.
+// - Sign-in: the printed address carries `?token=…`; the page keeps it in this origin's
+//   localStorage (`everynode-dashboard-token`; an origin includes its port, so no other local
+//   service can read it, as it could read a cookie) and takes it out of the address at once.
+//   Every request carries it as `X-Everynode-Dashboard-Token`; writes (PATCH, DELETE) also carry
+//   `X-Everynode-Dashboard: 1`.
 // - The page needs its one inline script allowed (proxy.ts allows it by its sha256 hash, computed
 //   from this text at start), `style-src 'unsafe-inline'` and `connect-src 'self'` from the
 //   page's Content-Security-Policy, nothing else.
 // - A 401 with `X-Everynode-Dashboard-Session: invalid` (the server's own, not the API
-//   server's) ends the session: the page says to open the new address, dims its data and stops
+//   server's) ends the session (or, with no token kept, says the page is not signed in): the
+//   page says to open the new address, dims its data and stops
 //   watching and polling (until the refresh button). No HTTP answer (the server is down) or a
 //   502 (the API server is): the page dims its data, says since when, and retries less often
 //   (doubling up to 30 s), resuming its watches from the last resourceVersions it saw.
@@ -166,6 +171,20 @@ td.msg { min-width: 260px; }
 const SCRIPT = String.raw`
 'use strict';
 (function () {
+  /** The sign-in token (see the contracts above): from ?token=… at sign-in, else as kept. */
+  var TOKEN_KEY = 'everynode-dashboard-token';
+  var TOKEN = (function () {
+    var params = new URLSearchParams(location.search);
+    var given = params.get('token');
+    if (given === null) {
+      try { return localStorage.getItem(TOKEN_KEY) || ''; } catch (e) { return ''; }
+    }
+    try { localStorage.setItem(TOKEN_KEY, given); } catch (e) { /* private mode: this tab only */ }
+    params.delete('token');
+    var rest = params.toString();
+    history.replaceState(null, '', location.pathname + (rest ? '?' + rest : '') + location.hash);
+    return given;
+  })();
   /** Redraw (and poll) interval in ms from ?refresh=MS (default 2000; 0 = auto-refresh off: no watch; invalid = default). */
   var INTERVAL = (function () {
     var raw = new URLSearchParams(location.search).get('refresh');
@@ -339,7 +358,7 @@ const SCRIPT = String.raw`
     opts = opts || {};
     var ctl = new AbortController();
     var timer = setTimeout(function () { ctl.abort(); }, REQUEST_TIMEOUT_MS);
-    var headers = { Accept: opts.accept || 'application/json' };
+    var headers = { Accept: opts.accept || 'application/json', 'X-Everynode-Dashboard-Token': TOKEN };
     if (method !== 'GET') headers['X-Everynode-Dashboard'] = '1';
     var init = { method: method, headers: headers, signal: ctl.signal, cache: 'no-store', credentials: 'same-origin' };
     if (opts.body !== undefined) {
@@ -529,7 +548,7 @@ const SCRIPT = String.raw`
     }).join('&');
     var res;
     try {
-      res = await fetch('/dashboard/watch?' + query, { headers: { Accept: 'application/x-ndjson' }, signal: signal, cache: 'no-store', credentials: 'same-origin' });
+      res = await fetch('/dashboard/watch?' + query, { headers: { Accept: 'application/x-ndjson', 'X-Everynode-Dashboard-Token': TOKEN }, signal: signal, cache: 'no-store', credentials: 'same-origin' });
     } catch (e) {
       if (signal.aborted) return null;
       var down = new Error('cannot reach the dashboard server');
@@ -646,7 +665,9 @@ const SCRIPT = String.raw`
     });
     if (ended) {
       state.sessionEnded = true;
-      state.error = 'Session ended: the dashboard server no longer accepts this browser\'s sign-in (it was restarted, and everynode up printed a new address). Open the new address printed by everynode up (http://…/?token=…).';
+      state.error = TOKEN === ''
+        ? 'Not signed in: open the address that everynode up or everynode dashboard printed (http://…/?token=…).'
+        : 'Session ended: the dashboard server no longer accepts this browser\'s sign-in (it was restarted, and everynode up printed a new address). Open the new address printed by everynode up (http://…/?token=…).';
       return;
     }
     state.sessionEnded = false;

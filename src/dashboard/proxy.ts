@@ -8,12 +8,16 @@
 //   actually bound. Whoever holds the dashboard's login acts with the credentials behind
 //   `transport` (the admin kubeconfig by default).
 // - Login: a random token made at start (or given) is in the printed URL (`/?token=...`).
-//   Opening it sets an HttpOnly, SameSite=Strict cookie and redirects to `/`; every other
-//   request needs that cookie (401 otherwise), so other users of the machine and pages of
-//   other sites get nothing, reads included.
+//   The page (`/`, `/index.html`) is served to anyone (it is code, with no data in it); with a
+//   `token` that is not the current one it is a 401 sign-in page saying so (a mistyped token,
+//   or one printed before a restart). The page keeps the token in its origin's localStorage and
+//   sends it as `X-Everynode-Dashboard-Token` with every request; every other request needs
+//   that header (401 otherwise), so other users of the machine and pages of other sites get
+//   nothing, reads included. No cookie carries it: browsers send a host's cookies to every
+//   port of that host, so any other local service (a daemon listening on 127.0.0.1) would get
+//   a cookie-held session, while localStorage belongs to this origin, port included.
 //   A 401 of the server itself carries `X-Everynode-Dashboard-Session: invalid` (the page then
-//   says that its session ended), and the sign-in page says so when a token was given but is
-//   not the current one (a mistyped one, or one printed before a restart).
+//   says that its session ended, or that it is not signed in).
 // - DNS rebinding: a request whose Host header is not a loopback name or address is refused
 //   (403), so a web page on another name resolving to 127.0.0.1 cannot use it.
 // - CSRF: only GET and HEAD go through as they are; POST, PUT, PATCH and DELETE also need the
@@ -69,16 +73,18 @@ export interface DashboardOptions {
 }
 
 export interface RunningDashboard {
-  /** The login URL to open: `http://HOST:PORT/?token=...` (it sets the session cookie). */
+  /** The login URL to open: `http://HOST:PORT/?token=...` (the page keeps the token). */
   url: string;
   /** `http://HOST:PORT/` */
   baseUrl: string;
-  /** The Cookie header value of a logged-in browser (for clients other than a browser). */
-  cookie: string;
+  /** The headers a signed-in page sends with every request (for clients other than a browser). */
+  headers: Record<string, string>;
   close(): Promise<void>;
 }
 
 export const DASHBOARD_WRITE_HEADER = 'x-everynode-dashboard';
+/** The sign-in token, sent by the page with every request (see the file comment). */
+export const DASHBOARD_TOKEN_HEADER = 'x-everynode-dashboard-token';
 /** Subresources whose answers are produced by pods or nodes, not by the API server. */
 const refusedSegments = new Set(['proxy', 'exec', 'attach', 'portforward']);
 const forwardedPrefixes = ['/api/', '/apis/', '/openapi/'];
@@ -188,19 +194,13 @@ function refusedPath(pathname: string): string | undefined {
   return undefined;
 }
 
-/** The session: the login token and its cookie's name (per port: cookies ignore ports). */
+/** The session: the login token. */
 interface Session {
   token: string;
-  cookieName: string;
 }
 
-function cookieToken(header: string | undefined, name: string): string | undefined {
-  if (!header) return undefined;
-  for (const part of header.split(';')) {
-    const i = part.indexOf('=');
-    if (i > 0 && part.slice(0, i).trim() === name) return part.slice(i + 1).trim();
-  }
-  return undefined;
+function headerValue(v: string | string[] | undefined): string | undefined {
+  return Array.isArray(v) ? undefined : v;
 }
 
 function sameToken(a: string | undefined | null, b: string): boolean {
@@ -210,12 +210,9 @@ function sameToken(a: string | undefined | null, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
-const loginPage = (badToken: boolean): string => `<!doctype html><html><head><meta charset="utf-8"><title>everynode dashboard</title></head><body style="font-family:system-ui,sans-serif;margin:3em">
-<h1>everynode dashboard</h1>${
-  badToken
-    ? '<p id="bad-token"><strong>That sign-in token is not valid.</strong> It may be mistyped, or from an earlier start: <code>everynode up</code> and <code>everynode dashboard</code> print a new address each time they start.</p>'
-    : ''
-}<p>Open the address that <code>everynode up</code> or <code>everynode dashboard</code> printed last (it ends in <code>?token=…</code>) to sign in.</p></body></html>`;
+/** The sign-in page for a token that is not the current one. */
+const badTokenPage = `<!doctype html><html><head><meta charset="utf-8"><title>everynode dashboard</title></head><body style="font-family:system-ui,sans-serif;margin:3em">
+<h1>everynode dashboard</h1><p id="bad-token"><strong>That sign-in token is not valid.</strong> It may be mistyped, or from an earlier start: <code>everynode up</code> and <code>everynode dashboard</code> print a new address each time they start.</p><p>Open the address that <code>everynode up</code> or <code>everynode dashboard</code> printed last (it ends in <code>?token=…</code>) to sign in.</p></body></html>`;
 
 async function forward(transport: Transport, req: IncomingMessage, res: ServerResponse, path: string, logger: Logger | undefined): Promise<void> {
   const method = req.method ?? 'GET';
@@ -365,29 +362,21 @@ function handler(opts: DashboardOptions, session: Session) {
       const pathname = q < 0 ? url : url.slice(0, q);
       const method = req.method ?? 'GET';
       const isPage = pathname === '/' || pathname === '/index.html';
-      const { token, cookieName } = session;
+      const { token } = session;
       const params = new URLSearchParams(q < 0 ? '' : url.slice(q + 1));
-      if (isPage && readMethods.has(method) && sameToken(params.get('token'), token)) {
-        // Sign in: the cookie, then the page (other parameters kept) without the token.
-        params.delete('token');
-        const rest = params.toString();
-        res.writeHead(303, { Location: rest ? `/?${rest}` : '/', 'Set-Cookie': `${cookieName}=${token}; HttpOnly; SameSite=Strict; Path=/`, 'Cache-Control': 'no-store' });
-        res.end();
-        return;
-      }
-      if (!sameToken(cookieToken(req.headers.cookie, cookieName), token)) {
-        if (isPage && readMethods.has(method)) {
-          res.writeHead(401, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store', 'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'", [DASHBOARD_SESSION_HEADER]: 'invalid' });
-          res.end(method === 'HEAD' ? undefined : loginPage(params.has('token')));
-          return;
-        }
-        return sendStatus(res, 401, 'Unauthorized', 'sign in to the dashboard first: open the address everynode printed (?token=...)', { [DASHBOARD_SESSION_HEADER]: 'invalid' });
-      }
       if (isPage) {
         if (!readMethods.has(method)) return sendStatus(res, 405, 'MethodNotAllowed', `${method} is not allowed here`);
+        if (params.has('token') && !sameToken(params.get('token'), token)) {
+          res.writeHead(401, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store', 'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'", 'Referrer-Policy': 'no-referrer', [DASHBOARD_SESSION_HEADER]: 'invalid' });
+          res.end(method === 'HEAD' ? undefined : badTokenPage);
+          return;
+        }
         res.writeHead(200, pageHeaders);
         res.end(method === 'HEAD' ? undefined : dashboardPage);
         return;
+      }
+      if (!sameToken(headerValue(req.headers[DASHBOARD_TOKEN_HEADER]), token)) {
+        return sendStatus(res, 401, 'Unauthorized', 'sign in to the dashboard first: open the address everynode printed (?token=...)', { [DASHBOARD_SESSION_HEADER]: 'invalid' });
       }
       if (pathname === DASHBOARD_WATCH_PATH) {
         if (method !== 'GET') return sendStatus(res, 405, 'MethodNotAllowed', `${method} is not allowed here`);
@@ -436,7 +425,7 @@ function listenOn(server: Server, host: string, port: number): Promise<void> {
 /** Starts the dashboard server (see the file comment). */
 export async function startDashboard(opts: DashboardOptions): Promise<RunningDashboard> {
   const { host, port } = parseDashboardListen(opts.listen ?? '127.0.0.1:8001');
-  const session: Session = { token: opts.token ?? randomBytes(32).toString('base64url'), cookieName: '' };
+  const session: Session = { token: opts.token ?? randomBytes(32).toString('base64url') };
   const server = createServer(handler(opts, session));
   try {
     await listenOn(server, host, port);
@@ -451,13 +440,12 @@ export async function startDashboard(opts: DashboardOptions): Promise<RunningDas
     server.close();
     throw new Error(`dashboard: ${host} resolved to ${addr.address}, not a loopback address`);
   }
-  session.cookieName = `everynode-dashboard-${addr.port}`;
   const shownHost = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
   const baseUrl = `http://${shownHost}:${addr.port}/`;
   return {
     url: `${baseUrl}?token=${encodeURIComponent(session.token)}`,
     baseUrl,
-    cookie: `${session.cookieName}=${session.token}`,
+    headers: { [DASHBOARD_TOKEN_HEADER]: session.token },
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

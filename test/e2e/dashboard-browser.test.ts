@@ -56,9 +56,13 @@ describe.skipIf(!haveChromium)('dashboard in a browser', () => {
     browser = await launchChromium(cleanup);
     page = await browser.newPage();
     page.on('pageerror', (e) => pageErrors.push(e.message));
-    // The printed login URL: it sets the session cookie and redirects to the page.
+    // The printed login URL: the page keeps its token in localStorage (this origin's, port
+    // included) and takes it out of the address; no cookie, which the browser would send to
+    // every other port of the host.
     await page.goto(`${dashboard.url}&refresh=300`);
     expect(new URL(page.url()).search).toBe('?refresh=300');
+    expect(await page.evaluate("localStorage.getItem('everynode-dashboard-token')")).toBe(new URL(dashboard.url).searchParams.get('token'));
+    expect(await page.context().cookies()).toEqual([]);
   }, 90_000);
 
   afterAll(async () => {

@@ -312,7 +312,7 @@ describe.skipIf(!haveChromium)('dashboard with problems in a browser', () => {
     await page.waitForTimeout(4_000);
     expect(requests.filter((t) => t >= t0).length).toBeLessThanOrEqual(5);
 
-    // Back with a new token (as `up` prints after a restart): this browser's cookie is dead.
+    // Back with a new token (as `up` prints after a restart): the token this page kept is dead.
     const transport2 = new HttpTransport(loadKubeconfig(server.kubeconfigPath));
     cleanup.defer(() => transport2.destroy());
     const again = await startDashboard({ transport: transport2.request, listen: `127.0.0.1:${port}` });

@@ -22,14 +22,14 @@ interface Answer {
   text: string;
 }
 
-/** A request to the dashboard, signed in (its session cookie) unless `cookie` says otherwise. */
-function call(method: string, path: string, opts: { headers?: Record<string, string>; body?: string; base?: string; cookie?: string | null } = {}): Promise<Answer> {
+/** A request to the dashboard, signed in (the page's token header) unless `auth` says otherwise. */
+function call(method: string, path: string, opts: { headers?: Record<string, string>; body?: string; base?: string; auth?: Record<string, string> | null } = {}): Promise<Answer> {
   const base = new URL(opts.base ?? dashboard.baseUrl);
   // The request-target goes out as written (a URL object would resolve `.` and `..` first).
   const target = /^https?:/.test(path) ? new URL(path).pathname + new URL(path).search : path;
-  const cookie = opts.cookie === undefined ? dashboard.cookie : opts.cookie;
+  const auth = opts.auth === undefined ? dashboard.headers : opts.auth;
   return new Promise((resolve, reject) => {
-    const headers = { ...(opts.body ? { 'content-length': String(Buffer.byteLength(opts.body)) } : {}), ...(cookie ? { cookie } : {}), ...(opts.headers ?? {}) };
+    const headers = { ...(opts.body ? { 'content-length': String(Buffer.byteLength(opts.body)) } : {}), ...(auth ?? {}), ...(opts.headers ?? {}) };
     const req = httpRequest({ host: base.hostname, port: base.port, path: target, method, headers }, (res) => {
       let text = '';
       res.setEncoding('utf8');
@@ -56,20 +56,30 @@ afterAll(() => cleanup.run());
 describe('dashboard server', () => {
   it('signs a browser in with the printed URL and refuses everyone else, reads included', async () => {
     expect(dashboard.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]{43}$/);
-    const login = await call('GET', `/${new URL(dashboard.url).search}&refresh=0`, { cookie: null });
-    expect(login.status).toBe(303);
-    expect(login.headers.location).toBe('/?refresh=0');
-    const setCookie = String(login.headers['set-cookie']);
-    expect(setCookie).toContain(dashboard.cookie);
-    expect(setCookie).toMatch(/HttpOnly; SameSite=Strict; Path=\//);
-    const anonymousPage = await call('GET', '/', { cookie: null });
-    expect(anonymousPage.status).toBe(401);
-    expect(anonymousPage.text).toContain('?token=');
-    expect((await call('GET', '/?token=wrong', { cookie: null })).status).toBe(401);
-    const anonymousApi = await call('GET', '/api/v1/namespaces', { cookie: null });
+    const token = new URL(dashboard.url).searchParams.get('token')!;
+    expect(dashboard.headers).toEqual({ 'x-everynode-dashboard-token': token });
+    // The printed URL serves the page (which keeps the token in localStorage); no cookie is set:
+    // a browser would send it to every other port of the host.
+    const login = await call('GET', `/${new URL(dashboard.url).search}&refresh=0`, { auth: null });
+    expect(login.status).toBe(200);
+    expect(login.headers['set-cookie']).toBeUndefined();
+    expect(login.headers['referrer-policy']).toBe('no-referrer');
+    expect(login.text).toContain("localStorage.setItem(TOKEN_KEY, given)");
+    // The page itself is code without data, served to anyone; everything else needs the token.
+    const anonymousPage = await call('GET', '/', { auth: null });
+    expect(anonymousPage.status).toBe(200);
+    expect(anonymousPage.text).not.toContain(token);
+    const wrong = await call('GET', '/?token=wrong', { auth: null });
+    expect(wrong.status).toBe(401);
+    expect(wrong.text).toContain('That sign-in token is not valid');
+    const anonymousApi = await call('GET', '/api/v1/namespaces', { auth: null });
     expect(anonymousApi.status).toBe(401);
+    expect(anonymousApi.headers['x-everynode-dashboard-session']).toBe('invalid');
     expect(JSON.parse(anonymousApi.text)).toMatchObject({ kind: 'Status', reason: 'Unauthorized' });
-    expect((await call('GET', '/api/v1/namespaces', { cookie: `${dashboard.cookie}x` })).status).toBe(401);
+    expect((await call('GET', '/api/v1/namespaces', { auth: { 'x-everynode-dashboard-token': `${token}x` } })).status).toBe(401);
+    // A cookie holding the token (what a browser would have sent to another port) opens nothing.
+    expect((await call('GET', '/api/v1/namespaces', { auth: { cookie: `everynode-dashboard-${new URL(dashboard.url).port}=${token}` } })).status).toBe(401);
+    expect((await call('GET', '/api/v1/namespaces')).status).toBe(200);
   });
 
   it('serves the self-contained page with a strict content security policy', async () => {
@@ -96,7 +106,7 @@ describe('dashboard server', () => {
     // A watch through the dashboard: the event arrives while the stream stays open.
     const seen: string[] = [];
     const url = new URL('/api/v1/namespaces/default/configmaps?watch=true&timeoutSeconds=20', dashboard.baseUrl);
-    const watch = httpRequest(url, { headers: { cookie: dashboard.cookie } }, (res) => {
+    const watch = httpRequest(url, { headers: dashboard.headers }, (res) => {
       res.setEncoding('utf8');
       res.on('data', (c: string) => seen.push(c));
     });
@@ -120,7 +130,7 @@ describe('dashboard server', () => {
     const list = JSON.parse((await call('GET', '/api/v1/namespaces/default/configmaps')).text) as { metadata: { resourceVersion: string } };
     const url = new URL(`/api/v1/namespaces/default/configmaps?watch=1&resourceVersion=${list.metadata.resourceVersion}&timeoutSeconds=20`, dashboard.baseUrl);
     const status = await new Promise<number>((resolve, reject) => {
-      const watch = httpRequest(url, { headers: { cookie: dashboard.cookie } }, (res) => {
+      const watch = httpRequest(url, { headers: dashboard.headers }, (res) => {
         resolve(res.statusCode ?? 0);
         watch.destroy();
       });
@@ -142,7 +152,7 @@ describe('dashboard server', () => {
       await Promise.all(
         Array.from({ length: 12 }, () =>
           new Promise<void>((resolve, reject) => {
-            const req = httpRequest(new URL(`/dashboard/watch?${paths}`, dashboard.baseUrl), { headers: { cookie: dashboard.cookie } }, (res) => {
+            const req = httpRequest(new URL(`/dashboard/watch?${paths}`, dashboard.baseUrl), { headers: dashboard.headers }, (res) => {
               expect(res.statusCode).toBe(200);
               resolve();
             });
@@ -168,7 +178,7 @@ describe('dashboard server', () => {
     const lines: string[] = [];
     let ended = false;
     const url = new URL(q([`/api/v1/namespaces/default/configmaps?watch=1&resourceVersion=${rv}&timeoutSeconds=3`, `/api/v1/namespaces/default/secrets?watch=1&resourceVersion=${rv}&timeoutSeconds=20`]), dashboard.baseUrl);
-    const watch = httpRequest(url, { headers: { cookie: dashboard.cookie } }, (res) => {
+    const watch = httpRequest(url, { headers: dashboard.headers }, (res) => {
       expect(res.statusCode).toBe(200);
       expect(res.headers['content-type']).toBe('application/x-ndjson');
       let buf = '';
@@ -207,7 +217,7 @@ describe('dashboard server', () => {
     expect((await call('GET', q(['/api/v1/namespaces/default/pods/x/exec?watch=1']))).status).toBe(400);
     expect((await call('GET', q(['/version?watch=1']))).status).toBe(400);
     expect((await call('GET', '/dashboard/watch')).status).toBe(400);
-    expect((await call('GET', q(['/api/v1/nodes?watch=1']), { cookie: null })).status).toBe(401);
+    expect((await call('GET', q(['/api/v1/nodes?watch=1']), { auth: null })).status).toBe(401);
     expect((await call('POST', q(['/api/v1/nodes?watch=1']), { headers: { 'x-everynode-dashboard': '1' } })).status).toBe(405);
   });
 
@@ -259,7 +269,7 @@ describe('dashboard server', () => {
     const other = await startDashboard({ transport: transport.request, listen: `127.0.0.1:${taken}`, fallbackToFreePort: true });
     cleanup.defer(() => other.close());
     expect(new URL(other.url).port).not.toBe(taken);
-    // Each dashboard has its own login: one's cookie does not open the other.
+    // Each dashboard has its own login: one's token does not open the other.
     expect((await call('GET', '/api/v1/namespaces', { base: other.baseUrl })).status).toBe(401);
 
     // An API server address where nothing listens.
@@ -271,7 +281,7 @@ describe('dashboard server', () => {
     cleanup.defer(() => dead.destroy());
     const orphan = await startDashboard({ transport: dead.request, listen: '127.0.0.1:0' });
     cleanup.defer(() => orphan.close());
-    const r = await call('GET', '/api/v1/nodes', { base: orphan.baseUrl, cookie: orphan.cookie });
+    const r = await call('GET', '/api/v1/nodes', { base: orphan.baseUrl, auth: orphan.headers });
     expect(r.status).toBe(502);
     expect(JSON.parse(r.text)).toMatchObject({ kind: 'Status', code: 502, message: expect.stringContaining('cannot reach the API server') });
   });
@@ -281,11 +291,11 @@ describe('everynode dashboard', () => {
   it('serves the cluster of a kubeconfig until SIGTERM, and says so when there is no kubeconfig', async () => {
     const p = spawnNode(cleanup, [everynodeBin, 'dashboard', '--kubeconfig', server.kubeconfigPath, '--listen', '127.0.0.1:0']);
     const url = await waitFor(() => /everynode dashboard: (http:\/\/127\.0\.0\.1:\d+\/\?token=\S+) /.exec(p.output())?.[1], { timeoutMs: 20_000, message: `dashboard started; output:\n${p.output()}` });
-    const login = await call('GET', url, { base: url, cookie: null });
-    expect(login.status).toBe(303);
-    const cookie = String(login.headers['set-cookie']).split(';')[0]!;
-    expect((await call('GET', '/version', { base: url, cookie: null })).status).toBe(401);
-    const v = await call('GET', '/version', { base: url, cookie });
+    const login = await call('GET', url, { base: url, auth: null });
+    expect(login.status).toBe(200);
+    const auth = { 'x-everynode-dashboard-token': new URL(url).searchParams.get('token')! };
+    expect((await call('GET', '/version', { base: url, auth: null })).status).toBe(401);
+    const v = await call('GET', '/version', { base: url, auth });
     expect(v.status).toBe(200);
     expect(JSON.parse(v.text).gitVersion).toMatch(/^v1\.32\./);
     p.signalGroup('SIGTERM');
