@@ -286,6 +286,15 @@ describe('PodWorkers on ProcessRuntime', () => {
     expect(pidsWith(marker)).toEqual([]);
   });
 
+  /** A pod whose one container loops (its command carries `marker`) and has an exec postStart hook. */
+  const postStartPod = (name: string, uid: string, marker: string, hook: string[], env: { name: string; value: string }[] = []) => ({
+    metadata: { name, namespace: 'default', uid },
+    spec: {
+      terminationGracePeriodSeconds: 0,
+      containers: [{ name: 'main', image: 'sh', command: ['sh', '-c', `while :; do sleep 0.05; done # ${marker}`], env, lifecycle: { postStart: { exec: { command: hook } } } }],
+    },
+  });
+
   it('runs an exec postStart hook before the container is reported started', async () => {
     const out = { path: '' };
     const seenRunning: boolean[] = [];
@@ -294,21 +303,7 @@ describe('PodWorkers on ProcessRuntime', () => {
       if (s.containerStatuses?.[0]?.state?.running) seenRunning.push(existsSync(out.path));
     });
     out.path = join(dir, 'poststart.out');
-    workers.syncPod({
-      metadata: { name: 'poststart', namespace: 'default', uid: 'pod-uid-ps' },
-      spec: {
-        terminationGracePeriodSeconds: 0,
-        containers: [
-          {
-            name: 'main',
-            image: 'sh',
-            command: ['sh', '-c', `while :; do sleep 0.05; done # ${marker}`],
-            env: [{ name: 'OUT', value: out.path }],
-            lifecycle: { postStart: { exec: { command: ['sh', '-c', 'sleep 0.5; echo hook-ran > "$OUT"'] } } },
-          },
-        ],
-      },
-    });
+    workers.syncPod(postStartPod('poststart', 'pod-uid-ps', marker, ['sh', '-c', 'sleep 0.5; echo hook-ran > "$OUT"'], [{ name: 'OUT', value: out.path }]));
     const s = await until(() => (statuses.get('pod-uid-ps')?.containerStatuses?.[0]?.started ? statuses.get('pod-uid-ps') : undefined));
     expect(s.phase).toBe('Running');
     expect(readFileSync(out.path, 'utf8')).toBe('hook-ran\n');
@@ -323,20 +318,7 @@ describe('PodWorkers on ProcessRuntime', () => {
       const w = s.containerStatuses?.[0]?.state?.waiting;
       if (w) waitings.push(w);
     });
-    workers.syncPod({
-      metadata: { name: 'badhook', namespace: 'default', uid: 'pod-uid-bh' },
-      spec: {
-        terminationGracePeriodSeconds: 0,
-        containers: [
-          {
-            name: 'main',
-            image: 'sh',
-            command: ['sh', '-c', `while :; do sleep 0.05; done # ${marker}`],
-            lifecycle: { postStart: { exec: { command: ['sh', '-c', 'echo no config; exit 3'] } } },
-          },
-        ],
-      },
-    });
+    workers.syncPod(postStartPod('badhook', 'pod-uid-bh', marker, ['sh', '-c', 'echo no config; exit 3']));
     // Shown until the restart (the first one is immediate), then CrashLoopBackOff.
     const waiting = await until(() => waitings.find((w) => w.reason === 'PostStartHookError'));
     expect(waiting.message).toBe(`Exec lifecycle hook ([sh -c echo no config; exit 3]) for Container "main" in Pod "badhook_default(pod-uid-bh)" failed - error: command 'sh -c echo no config; exit 3' exited with 3: no config\n, message: "no config\\n"`);
