@@ -1,6 +1,6 @@
 // `everynode hollow-nodes`: hollow nodes in their own process.
 //
-//   everynode hollow-nodes (--server URL | --kubeconfig FILE) --count N [--name-prefix P]
+//   everynode hollow-nodes [--server URL] [--kubeconfig FILE] --count N [--name-prefix P]
 //     [--first-index I] [--ready-delay-ms MS] [--failure-rate F] [--lease-duration-seconds S]
 //     [--concurrency C] [--labels k=v,k=v] [--stats-interval-ms MS]
 //
@@ -13,13 +13,15 @@ import { existsSync } from 'node:fs';
 import { delimiter } from 'node:path';
 import { parseArgs } from 'node:util';
 import { applyServerHeapPolicy } from '../util/heap.js';
-import { HttpTransport, KubeconfigTransport, RestClient } from '../client/index.js';
+import { KubeconfigTransport, RestClient } from '../client/index.js';
 import { createLogger, type Logger } from '../util/logger.js';
 import { startHollowNodes } from './hollow-nodes.js';
 
 export const hollowNodesUsage = `  hollow-nodes  simulate many nodes in this process (registration, leases, pod lifecycle)
-           --server URL | --kubeconfig FILE   the API server (--server wins for the address;
-                                     default: $KUBECONFIG, else ./.everynode/kubeconfig.yaml)
+           --kubeconfig FILE         the cluster and credentials (default: $KUBECONFIG, else
+                                     ./.everynode/kubeconfig.yaml)
+           --server URL              the API server's address instead of the kubeconfig's (the
+                                     credentials and CA still come from the kubeconfig)
            --count N                 nodes to register (required)
            --name-prefix P           node names are P<index> (default hollow-node-)
            --first-index I           first index (default 0)
@@ -50,6 +52,12 @@ function parseLabels(s: string | undefined): Record<string, string> {
   return out;
 }
 
+/** The client commands' default kubeconfig: the first existing file of $KUBECONFIG, else ./.everynode/kubeconfig.yaml; undefined when none exists. */
+function defaultKubeconfig(): string | undefined {
+  const candidates = [...(process.env['KUBECONFIG'] ?? '').split(delimiter).filter((p) => p !== ''), './.everynode/kubeconfig.yaml'];
+  return candidates.find((p) => existsSync(p));
+}
+
 export async function runHollowNodesCommand(args: string[]): Promise<void> {
   const { values } = parseArgs({
     args,
@@ -77,20 +85,25 @@ export async function runHollowNodesCommand(args: string[]): Promise<void> {
   // heap policy as the server (src/util/heap.ts).
   applyServerHeapPolicy();
   if (values.count === undefined) throw new Error('hollow-nodes: --count is required');
-  // As the client commands: no --server and no --kubeconfig → $KUBECONFIG, else ./.everynode/kubeconfig.yaml.
-  if (!values.server && !values.kubeconfig) {
-    const candidates = [...(process.env['KUBECONFIG'] ?? '').split(delimiter).filter((p) => p !== ''), './.everynode/kubeconfig.yaml'];
-    values.kubeconfig = candidates.find((p) => existsSync(p));
-    if (!values.kubeconfig) throw new Error('hollow-nodes: --server or --kubeconfig is required (no $KUBECONFIG and no ./.everynode/kubeconfig.yaml)');
+  // As the client commands: without --kubeconfig, $KUBECONFIG, else ./.everynode/kubeconfig.yaml.
+  // The server speaks HTTPS only and only to callers with credentials, so the credentials and
+  // CA always come from a kubeconfig; --server replaces only its address.
+  const kubeconfig = values.kubeconfig ?? defaultKubeconfig();
+  if (!kubeconfig) {
+    throw new Error(
+      `hollow-nodes: no kubeconfig for the cluster's credentials (no --kubeconfig, no $KUBECONFIG and no ./.everynode/kubeconfig.yaml)${values.server ? '; --server sets only the address' : ''}`,
+    );
   }
   const count = num(values.count, 'count', 0);
   const concurrency = Math.max(1, num(values.concurrency, 'concurrency', 64));
-  // With a kubeconfig, its credentials are followed: a rewritten file (rotated token) is
-  // picked up on the next 401 instead of every node going NotReady.
-  const common = { userAgent: 'everynode-hollow-nodes', maxSockets: concurrency + 8 };
-  const transport = values.kubeconfig
-    ? new KubeconfigTransport(values.kubeconfig, { ...common, ...(values.server ? { server: values.server } : {}), logger: createLogger({ name: 'hollow-nodes' }) })
-    : new HttpTransport({ ...common, server: values.server ?? '' });
+  // The kubeconfig's credentials are followed: a rewritten file (rotated token) is picked up
+  // on the next 401 instead of every node going NotReady.
+  const transport = new KubeconfigTransport(kubeconfig, {
+    userAgent: 'everynode-hollow-nodes',
+    maxSockets: concurrency + 8,
+    ...(values.server ? { server: values.server } : {}),
+    logger: createLogger({ name: 'hollow-nodes' }),
+  });
   const client = new RestClient(transport.request);
   let errors = 0;
   const started = Date.now();

@@ -2,10 +2,12 @@
 // it registers the nodes against a real server, prints its ready line, plays the pod
 // lifecycle for a pod bound to one of its nodes, and exits 0 on SIGTERM.
 
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Node, Pod } from '../../src/api/types.js';
 import { HttpTransport, loadKubeconfig, RestClient, nodesResource, podsResource } from '../../src/client/index.js';
-import { Cleanup, everynodeBin, spawnNode, startTestServer, waitFor } from '../helpers/index.js';
+import { Cleanup, everynodeBin, makeTempDir, spawnNode, startTestServer, waitFor } from '../helpers/index.js';
 
 const cleanup = new Cleanup();
 afterAll(() => cleanup.run(), 60_000);
@@ -47,5 +49,26 @@ describe('everynode hollow-nodes', () => {
     expect((await client.get<Node>(nodesResource, '', 'hc-env-1')).metadata.name).toBe('hc-env-1');
     byEnv.signalGroup('SIGTERM');
     expect((await byEnv.exited).code).toBe(0);
+
+    // --server alone: the credentials and CA come from the default kubeconfig
+    // (./.everynode/kubeconfig.yaml here), --server replaces only its address.
+    const cwd = makeTempDir(cleanup, 'hollow-cwd');
+    mkdirSync(join(cwd, '.everynode'));
+    const kc = readFileSync(server.kubeconfigPath, 'utf8');
+    expect(kc).toContain(server.url);
+    writeFileSync(join(cwd, '.everynode', 'kubeconfig.yaml'), kc.replaceAll(server.url, 'https://127.0.0.1:9'), { mode: 0o600 });
+    const env = { ...process.env };
+    delete env['KUBECONFIG'];
+    const byServer = spawnNode(cleanup, [everynodeBin, 'hollow-nodes', '--server', server.url, '--count', '2', '--name-prefix', 'hc-srv-'], { cwd, env });
+    await waitFor(() => /^\{"event":"ready"/m.test(byServer.output()), { timeoutMs: 30_000, message: `ready line with --server alone (output: ${byServer.output()})` });
+    expect((await client.get<Node>(nodesResource, '', 'hc-srv-1')).metadata.name).toBe('hc-srv-1');
+    byServer.signalGroup('SIGTERM');
+    expect((await byServer.exited).code).toBe(0);
+
+    // No kubeconfig anywhere: a message that says the credentials come from one.
+    const empty = makeTempDir(cleanup, 'hollow-empty');
+    const noKc = spawnNode(cleanup, [everynodeBin, 'hollow-nodes', '--server', server.url, '--count', '1'], { cwd: empty, env });
+    expect((await noKc.exited).code).not.toBe(0);
+    expect(noKc.output()).toContain('no kubeconfig for the cluster');
   }, 60_000);
 });
