@@ -11,6 +11,11 @@
 //   event-loop turn) and removed once sent or when the client goes away.
 // - A server whose store is not SQLite (etcd) answers 400 naming etcd's own snapshot tool.
 // - One backup at a time per server: a second concurrent request gets 429 with Retry-After.
+// - Which data dir the server uses: each start writes a new random id to `<dataDir>/server-instance`
+//   (SERVER_INSTANCE_FILE) and the answer carries it as `Everynode-Server-Instance`. A request
+//   carrying that header with another id (the id in the data dir the client means to back up)
+//   is refused with 409 before any copy is made: the server answering is not the one using
+//   that data dir (a copied or restored data dir whose kubeconfig names the original server).
 
 import fs from 'node:fs';
 import path from 'node:path';
@@ -20,6 +25,10 @@ import { ApiError, badRequest, methodNotAllowed } from '../api/errors.js';
 
 export const BACKUP_PATH = '/everynode/backup';
 export const BACKUP_REVISION_HEADER = 'everynode-backup-revision';
+/** Request and answer header: the instance id of the server's data dir (SERVER_INSTANCE_FILE). */
+export const SERVER_INSTANCE_HEADER = 'everynode-server-instance';
+/** The file in the data dir with the id of the server started last on it (written at each start). */
+export const SERVER_INSTANCE_FILE = 'server-instance';
 
 export interface BackupSource {
   /** Writes the copy to `file`; undefined when the store cannot (not SQLite). */
@@ -28,6 +37,8 @@ export interface BackupSource {
   dir: string;
   /** What the store is, for the error when it cannot back up. */
   describe: string;
+  /** This server's instance id (the content of `<dir>/server-instance`). */
+  instanceId: string;
 }
 
 let seq = 0;
@@ -37,6 +48,14 @@ export function createBackupHandler(src: BackupSource): (req: IncomingMessage, r
   return async (req, res) => {
     const method = req.method ?? 'GET';
     if (method !== 'GET') throw methodNotAllowed();
+    const expected = req.headers[SERVER_INSTANCE_HEADER];
+    if (typeof expected === 'string' && expected !== src.instanceId) {
+      throw new ApiError(
+        409,
+        'Conflict',
+        `this server (data dir ${src.dir}) is not the one using the data dir to back up: its ${SERVER_INSTANCE_FILE} differs (a copied or restored data dir whose kubeconfig.yaml names another server?)`,
+      );
+    }
     if (!src.backup) {
       throw badRequest(`the store is ${src.describe}: back it up with etcd's own tool (etcdctl snapshot save), and the data dir's files by copying them`);
     }
@@ -50,6 +69,7 @@ export function createBackupHandler(src: BackupSource): (req: IncomingMessage, r
         'Content-Length': bytes,
         'Cache-Control': 'no-cache, private',
         [BACKUP_REVISION_HEADER]: String(revision),
+        [SERVER_INSTANCE_HEADER]: src.instanceId,
       });
       // A client that goes away ends the pipeline with an error: nothing more to answer.
       await pipeline(fs.createReadStream(file), res).catch(() => res.destroy());

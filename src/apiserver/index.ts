@@ -16,6 +16,7 @@ import { networkInterfaces } from 'node:os';
 import { lookup } from 'node:dns/promises';
 import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ApiError, badRequest } from '../api/errors.js';
@@ -40,11 +41,12 @@ import { canonicalizeStoredTimes } from './stored-times.js';
 import { checkStoreFormat } from './store-format.js';
 import { otherServersLive, startKubernetesService, type KubernetesServiceReconciler } from './kubernetes-service.js';
 import { createHandler } from './handler.js';
-import { createBackupHandler } from './backup.js';
+import { createBackupHandler, SERVER_INSTANCE_FILE } from './backup.js';
 import { CLUSTER_CA_KEY, clusterCaGuard, refusal } from './cluster-ca.js';
 import { ServerHealth } from './health.js';
 import { maxBodyBytes } from './http.js';
 import { ensureBootstrapRbac, initRequestSecurity, writeAdminKubeconfig, type RequestSecurity } from './security.js';
+import { writeFileAtomic } from '../auth/files.js';
 import { createJoinToken, issueNodeIdentity, presentedCertOf, type NodeIdentity, type PresentedCert, type Pki, TokenStore } from '../auth/index.js';
 import { OpenApi } from './openapi.js';
 import { RestRegistry, registryRoot } from './registry.js';
@@ -52,7 +54,7 @@ import { WatchCache } from './watch-cache.js';
 import type { ControllerManager, ControllersOptions } from '../controllers/manager.js';
 import type { ClusterDns } from '../dns/index.js';
 
-export { BACKUP_PATH, BACKUP_REVISION_HEADER } from './backup.js';
+export { BACKUP_PATH, BACKUP_REVISION_HEADER, SERVER_INSTANCE_FILE, SERVER_INSTANCE_HEADER } from './backup.js';
 export { AUDIT_FILE, AUDIT_ID_HEADER, AuditLog, type AuditEvent, type AuditOptions } from './audit.js';
 export { toHttpError } from './errors.js';
 export { versionInfo } from './handler.js';
@@ -390,6 +392,10 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     // The data dir is the cluster's: only now does it leave its marks (the store's format, the
     // Secrets check value), so a wrong data dir started by mistake changes nothing.
     await checkStoreFormat(store);
+    // This start's id in the data dir, which `everynode backup` checks the answering server
+    // against (backup.ts): written only now, with the store (SQLite: its lock) held.
+    const instanceId = randomBytes(16).toString('hex');
+    writeFileAtomic(join(dataDir, SERVER_INSTANCE_FILE), `${instanceId}\n`, 0o600);
     if (!sqliteStoreOf(store)) await writeSecretsCheck(store, join(dataDir, SECRETS_ENCRYPTION_KEY_FILE));
     // Servers sharing a store share their revocations and tokens through it (SQLite has one server).
     if (sharedStore) {
@@ -435,6 +441,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       backup: createBackupHandler({
         dir: dataDir,
         describe: (opts.storeUrl ?? 'sqlite:').split(':')[0]!,
+        instanceId,
         ...(sqliteStoreOf(store) ? { backup: (file: string) => sqliteStoreOf(store)!.backup(file) } : {}),
       }),
     };

@@ -2,11 +2,14 @@
 // brought back after a loss.
 //
 //   everynode backup OUT_DIR [--data-dir DIR]
-//       OUT_DIR/state.db: a consistent copy of the store. From the running server
-//       (GET /everynode/backup with DIR/kubeconfig.yaml), or, when no server answers, from
-//       DIR/state.db directly (the file lock proves no server has it open). Then the data dir's
-//       own files beside it: the CA and certificates (tls/), the admin kubeconfig, the join
-//       tokens, the revocations and the key Secrets are encrypted with.
+//       OUT_DIR/state.db: a consistent copy of DIR's store, never another's. From DIR/state.db
+//       itself when its lock is free (no server has it open); else from the server named by
+//       DIR/kubeconfig.yaml (GET /everynode/backup), which must prove it is the server using
+//       DIR (its instance id is DIR/server-instance; see src/apiserver/backup.ts), or nothing
+//       is copied. Then the data dir's own files beside it: the CA and certificates (tls/), the
+//       admin kubeconfig, the join tokens, the revocations, the key Secrets are encrypted with,
+//       up's dashboard sign-in token and its local nodes' static pod manifests
+//       (nodes/<node>/static-pods/).
 //   everynode restore BACKUP_DIR [--data-dir DIR] [--bump-revision N]
 //       makes DIR a data dir restored from BACKUP_DIR, for a server that is not running: the
 //       store with its revision raised by N (default 1,000,000,000) and everything below
@@ -22,13 +25,15 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { BACKUP_PATH, BACKUP_REVISION_HEADER } from '../apiserver/index.js';
+import { BACKUP_PATH, BACKUP_REVISION_HEADER, SERVER_INSTANCE_FILE, SERVER_INSTANCE_HEADER } from '../apiserver/index.js';
 import { clientFromKubeconfig } from '../client/index.js';
 import { readAll } from '../client/transport.js';
 import { restoreSqliteBackup, SqliteStore, StorageError, DEFAULT_RESTORE_BUMP } from '../storage/index.js';
 import { serverDataDir } from './token.js';
 
 export const backupUsage = `  backup OUT_DIR      copy a server's data dir, the store consistently, while the server runs
+                      (or not): DIR's state.db itself when no server holds it, else from the
+                      server using DIR (checked; another server is refused)
            --data-dir DIR       the server's data directory (default ./.everynode)
   restore BACKUP_DIR  make a data dir from a backup, for a server that is not running
            --data-dir DIR       the data directory to restore (default ./.everynode)
@@ -36,8 +41,30 @@ export const backupUsage = `  backup OUT_DIR      copy a server's data dir, the 
                                 clients relist; more than the writes made after the backup
 `;
 
-/** The data dir's files a server cannot do without (besides the store), relative to it. */
-const DATA_DIR_FILES = ['kubeconfig.yaml', 'tokens.json', 'revoked-certs.json', 'secrets-encryption.key', 'tls'];
+/**
+ * The data dir's files a backup carries besides the store, relative to it: those a server
+ * cannot do without, and up's dashboard sign-in token (the printed address stays valid). Up's
+ * local nodes' static pod manifests (nodes/<node>/static-pods/) are added by dataDirEntries;
+ * the rest of nodes/ (node identities, issued again from the CA when missing; container logs),
+ * audit/ and server-instance are not copied.
+ */
+const DATA_DIR_FILES = ['kubeconfig.yaml', 'tokens.json', 'revoked-certs.json', 'secrets-encryption.key', 'dashboard-token', 'tls'];
+
+/** DATA_DIR_FILES and every nodes/<node>/static-pods directory that exist in `dir`. */
+function dataDirEntries(dir: string): string[] {
+  const out = DATA_DIR_FILES.filter((name) => fs.existsSync(path.join(dir, name)));
+  let nodes: fs.Dirent[] = [];
+  try {
+    nodes = fs.readdirSync(path.join(dir, 'nodes'), { withFileTypes: true });
+  } catch {
+    // no local nodes
+  }
+  for (const n of nodes.filter((d) => d.isDirectory()).sort((a, b) => a.name.localeCompare(b.name))) {
+    const rel = path.join('nodes', n.name, 'static-pods');
+    if (fs.statSync(path.join(dir, rel), { throwIfNoEntry: false })?.isDirectory()) out.push(rel);
+  }
+  return out;
+}
 
 export async function runBackup(args: string[]): Promise<void> {
   const { values, positionals } = parseArgs({
@@ -67,33 +94,77 @@ export async function runBackup(args: string[]): Promise<void> {
   process.stdout.write(`backed up revision ${revision} (${(bytes / 1048576).toFixed(1)} MiB, ${from}) and ${copied.join(', ')} to ${outDir}\n`);
 }
 
-/** The store into `target`: from the running server, else from the file when no server holds it. */
+/**
+ * The store of `dataDir` into `target`, never another cluster's:
+ * - DIR/state.db whose lock is free (no server uses it): read from the file itself.
+ * - DIR/state.db locked: from the server named by DIR/kubeconfig.yaml, only if that server
+ *   proves it is the one using DIR (its instance id equals DIR/server-instance; it refuses the
+ *   request otherwise). A copied or restored data dir's kubeconfig names the original server,
+ *   whose store is not DIR's.
+ * - no DIR/state.db (a store elsewhere, e.g. etcd): from DIR's server, checked the same way.
+ */
 async function backupStore(dataDir: string, target: string): Promise<{ revision: number; bytes: number; from: string }> {
   const kubeconfig = path.join(dataDir, 'kubeconfig.yaml');
-  try {
-    return { ...(await downloadBackup(kubeconfig, target)), from: 'from the running server' };
-  } catch (err) {
-    if (!isRefused(err)) throw err;
-  }
   const file = path.join(dataDir, 'state.db');
-  if (!fs.existsSync(file)) throw new Error(`backup: the server of ${kubeconfig} does not answer and ${file} does not exist`);
-  let store: SqliteStore;
-  try {
-    store = new SqliteStore(file, { busyTimeoutMs: 0 });
-  } catch (err) {
-    if (err instanceof StorageError && err.code === 'Unavailable') throw new Error(`backup: the server does not answer but holds ${file}; try again when it is up or stopped`);
-    throw err;
+  if (fs.existsSync(file)) {
+    let store: SqliteStore | undefined;
+    try {
+      store = new SqliteStore(file, { busyTimeoutMs: 0 });
+    } catch (err) {
+      if (!(err instanceof StorageError && err.code === 'Unavailable')) throw err;
+    }
+    if (store) {
+      try {
+        return { ...(await store.backup(target)), from: "from the stopped server's file" };
+      } finally {
+        await store.close();
+      }
+    }
   }
+  const instanceFile = path.join(dataDir, SERVER_INSTANCE_FILE);
+  let instance: string;
   try {
-    return { ...(await store.backup(target)), from: 'from the stopped server\'s file' };
-  } finally {
-    await store.close();
+    instance = fs.readFileSync(instanceFile, 'utf8').trim();
+  } catch {
+    throw new Error(
+      fs.existsSync(file)
+        ? `backup: a process holds ${file}, but ${instanceFile} does not exist to tell which server it is (a server of an older build?); stop the server and run backup again, which then reads the file`
+        : `backup: ${dataDir} holds no store (${file}) and no server has started on it`,
+    );
+  }
+  const s = serverOf(kubeconfig);
+  try {
+    return { ...(await downloadBackup(kubeconfig, target, instance)), from: 'from the running server' };
+  } catch (err) {
+    if (isRefused(err)) throw new Error(`backup: a server holds ${file}, but the server named by ${kubeconfig} (${s}) does not answer; try again when it is up, or stopped`);
+    throw err;
   }
 }
 
-async function downloadBackup(kubeconfig: string, target: string): Promise<{ revision: number; bytes: number }> {
+/** The server URL of a kubeconfig, for messages. */
+function serverOf(kubeconfig: string): string {
+  try {
+    return /^\s*server:\s*(\S+)/m.exec(fs.readFileSync(kubeconfig, 'utf8'))?.[1] ?? kubeconfig;
+  } catch {
+    return kubeconfig;
+  }
+}
+
+async function downloadBackup(kubeconfig: string, target: string, instance: string): Promise<{ revision: number; bytes: number }> {
   const { transport } = clientFromKubeconfig(kubeconfig);
-  const res = await transport.request({ method: 'GET', path: BACKUP_PATH, headers: { Accept: 'application/vnd.sqlite3, application/json' } });
+  const res = await transport.request({ method: 'GET', path: BACKUP_PATH, headers: { Accept: 'application/vnd.sqlite3, application/json', [SERVER_INSTANCE_HEADER]: instance } });
+  if (res.statusCode === 409) {
+    await readAll(res.body).catch(() => '');
+    throw new Error(
+      `backup: the server named by ${kubeconfig} (${serverOf(kubeconfig)}) is not the one using ${path.dirname(kubeconfig)}: its instance id differs from ${SERVER_INSTANCE_FILE} there ` +
+        `(a copied or restored data dir whose kubeconfig names the original server?). Nothing was copied. Stop the server using this data dir and run backup again (it then reads the store file), or point its kubeconfig.yaml at that server`,
+    );
+  }
+  if (res.statusCode === 200 && res.headers[SERVER_INSTANCE_HEADER] !== instance) {
+    // A server that ignores the check (an older build): its copy may be another data dir's.
+    await res.body[Symbol.asyncIterator]().return?.();
+    throw new Error(`backup: the server named by ${kubeconfig} (${serverOf(kubeconfig)}) cannot prove it uses ${path.dirname(kubeconfig)} (a server of an older build?); nothing was copied. Stop it and run backup again, which then reads the store file`);
+  }
   if (res.statusCode !== 200) {
     const text = await readAll(res.body);
     let message = text.trim();
@@ -137,13 +208,18 @@ function isRefused(err: unknown): boolean {
   return false;
 }
 
-/** Copies the data dir's files (DATA_DIR_FILES that exist) into `to`, each complete or not at all. */
+/** Copies the data dir's files (dataDirEntries) into `to`, each complete or not at all. */
 function copyDataDirFiles(from: string, to: string): string[] {
   const copied: string[] = [];
-  for (const name of DATA_DIR_FILES) {
+  for (const name of dataDirEntries(from)) {
     const src = path.join(from, name);
-    if (!fs.existsSync(src)) continue;
-    copyTree(src, path.join(to, name));
+    const dst = path.join(to, name);
+    const parent = path.dirname(dst);
+    if (parent !== to) {
+      fs.mkdirSync(parent, { recursive: true, mode: 0o700 });
+    }
+    copyTree(src, dst);
+    if (parent !== to) syncDir(parent);
     copied.push(fs.statSync(src).isDirectory() ? `${name}/` : name);
   }
   syncDir(to);

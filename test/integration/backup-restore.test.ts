@@ -123,6 +123,71 @@ describe('everynode backup / restore', () => {
     expect(badBump.stderr).toMatch(/--bump-revision must be a positive integer|option/);
   }, 120_000);
 
+  it("backs up the data dir's own store, never the server its copied kubeconfig names", async () => {
+    const d1 = makeTempDir(cleanup, 'everynode-backup-orig-');
+    const outs = makeTempDir(cleanup, 'everynode-backup-outs-');
+    const d2 = makeTempDir(cleanup, 'everynode-backup-copy-');
+    const a = await startServerProcess(cleanup, { dataDir: d1, extraArgs: ['--disable-controllers'] });
+    const ca = admin(a);
+    await ca.create(configMapsResource, 'default', cm('in-both', { v: '1' }));
+    // up's files beside the store: the dashboard's sign-in token and a local node's static pods.
+    fs.writeFileSync(path.join(d1, 'dashboard-token'), 'x'.repeat(43) + '\n', { mode: 0o600 });
+    fs.mkdirSync(path.join(d1, 'nodes', 'node-1', 'static-pods'), { recursive: true });
+    fs.writeFileSync(path.join(d1, 'nodes', 'node-1', 'static-pods', 'web.yaml'), 'kind: Pod\n');
+    fs.writeFileSync(path.join(d1, 'nodes', 'node-1', 'not-a-manifest'), 'x');
+
+    const b1 = path.join(outs, 'b1');
+    const first = await everynode('backup', b1, '--data-dir', d1);
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.stdout).toMatch(/from the running server\) and kubeconfig\.yaml, tokens\.json, secrets-encryption\.key, dashboard-token, tls\/, nodes\/node-1\/static-pods\/ to /);
+    expect(fs.readFileSync(path.join(b1, 'nodes', 'node-1', 'static-pods', 'web.yaml'), 'utf8')).toBe('kind: Pod\n');
+    expect(fs.existsSync(path.join(b1, 'nodes', 'node-1', 'not-a-manifest'))).toBe(false);
+    expect(fs.existsSync(path.join(b1, 'server-instance'))).toBe(false);
+
+    // The copy: restored while the original runs on; its kubeconfig.yaml names the original.
+    const restored = await everynode('restore', b1, '--data-dir', d2);
+    expect(restored.code, restored.stderr).toBe(0);
+    expect(fs.readFileSync(path.join(d2, 'dashboard-token'), 'utf8')).toBe('x'.repeat(43) + '\n');
+    expect(fs.existsSync(path.join(d2, 'nodes', 'node-1', 'static-pods', 'web.yaml'))).toBe(true);
+    await ca.create(configMapsResource, 'default', cm('only-in-original', { v: '1' }));
+
+    // With no server on the copy, its own file is backed up (a revision above the bump), not
+    // the original server's store.
+    const b2 = path.join(outs, 'b2');
+    const ofCopy = await everynode('backup', b2, '--data-dir', d2);
+    expect(ofCopy.code, ofCopy.stderr).toBe(0);
+    expect(ofCopy.stdout).toMatch(/from the stopped server's file/);
+    expect(Number(/revision (\d+)/.exec(ofCopy.stdout)![1])).toBeGreaterThan(1_000_000_000);
+
+    // A server on the copy, whose kubeconfig.yaml is then made to name the original again: the
+    // original answers 409 and nothing is copied.
+    const b = await startServerProcess(cleanup, { dataDir: d2, extraArgs: ['--disable-controllers'] });
+    const ownKubeconfig = fs.readFileSync(path.join(d2, 'kubeconfig.yaml'), 'utf8');
+    fs.writeFileSync(path.join(d2, 'kubeconfig.yaml'), fs.readFileSync(path.join(d1, 'kubeconfig.yaml'), 'utf8'), { mode: 0o600 });
+    const b3 = path.join(outs, 'b3');
+    const wrong = await everynode('backup', b3, '--data-dir', d2);
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr).toMatch(/is not the one using .*Nothing was copied/);
+    expect(fs.existsSync(b3)).toBe(false);
+    // Its own server, named again: the running copy's store.
+    fs.writeFileSync(path.join(d2, 'kubeconfig.yaml'), ownKubeconfig, { mode: 0o600 });
+    const b4 = path.join(outs, 'b4');
+    const live = await everynode('backup', b4, '--data-dir', d2);
+    expect(live.code, live.stderr).toBe(0);
+    expect(live.stdout).toMatch(/from the running server/);
+    expect(Number(/revision (\d+)/.exec(live.stdout)![1])).toBeGreaterThan(1_000_000_000);
+    await stop(b);
+    // What the copy's backup holds: the copy's objects, not what was written to the original after.
+    const d3 = makeTempDir(cleanup, 'everynode-backup-copy2-');
+    expect((await everynode('restore', b2, '--data-dir', d3)).code).toBe(0);
+    const c = await startServerProcess(cleanup, { dataDir: d3, extraArgs: ['--disable-controllers'] });
+    const names = (await admin(c).list(configMapsResource, { namespace: 'default' })).items.map((o) => o.metadata.name);
+    expect(names).toContain('in-both');
+    expect(names).not.toContain('only-in-original');
+    await stop(c);
+    await stop(a);
+  }, 120_000);
+
   it.skipIf(!etcdAvailable())("a server on etcd answers 400 naming etcd's own tool", async () => {
     const dir = makeTempDir(cleanup, 'everynode-backup-etcd-');
     const srv = await startServer({ dataDir: dir, listen: '127.0.0.1:0', controllers: false, storeUrl: await freshEtcdStoreUrl(cleanup) });
