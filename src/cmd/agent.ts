@@ -17,7 +17,7 @@
 // Identity: with --token the agent joins (join.ts: the server's CA is checked against the
 // token's hash before the token is sent) and stores its node identity in
 // `<data-dir>/identity/`; later starts reuse the stored identity (the token is then not sent
-// again). With --kubeconfig the API credential is the kubeconfig's; a stored identity, if any,
+// again) and, without --server, the servers it was last started with (identity/servers). With --kubeconfig the API credential is the kubeconfig's; a stored identity, if any,
 // still serves the log endpoint. `up` issues its local agents' identities directly.
 
 import { randomBytes } from 'node:crypto';
@@ -47,8 +47,10 @@ import type { RunningServer } from '../apiserver/index.js';
 export const agentHeartbeatTimeoutMs = 10_000;
 
 export const agentUsage = `  agent    run a node agent (registers a Node, runs the pods bound to it)
-           --server URL[,URL...] API server URL(s), https:// (default: the kubeconfig's); with several,
-                                requests stick to one and fail over to the next when it goes away
+           --server URL[,URL...] API server URL(s), https:// (default: with --kubeconfig, its
+                                server; for a joined agent, the servers it was last started with,
+                                kept in DIR/identity/servers); with several, requests stick to
+                                one and fail over to the next when it goes away
            --token TOKEN        join token from \`everynode token create\` (first start; the
                                 node identity is then kept in the data dir)
            --kubeconfig FILE    credentials and server of the API (instead of --token)
@@ -149,8 +151,16 @@ export async function runAgent(args: string[]): Promise<void> {
     creds = cfg;
     servers = values.server ? parseServerList(values.server) : [cfg.server];
   } else if (values.token || identity) {
-    if (!values.server) throw new Error('agent: --server URL is required with --token');
-    servers = parseServerList(values.server);
+    // A joined agent remembers its servers (identity/servers): later starts need no --server.
+    const serverFlag = values.server ?? (values.token ? undefined : rememberedServers(dataDir));
+    if (!serverFlag) {
+      throw new Error(
+        values.token
+          ? 'agent: --server URL is required with --token (the API server to join, e.g. https://SERVER:6443)'
+          : `agent: ${dataDir} holds the identity of node ${JSON.stringify(nodeName)} but no remembered server (joined with an older build): give --server URL (the API server it joined; remembered from then on)`,
+      );
+    }
+    servers = parseServerList(serverFlag);
     if (identity && values.token && (await identityRefused(servers, identity, nodeName))) {
       // A revoked node (or one whose cluster got a new CA) comes back with a new join token:
       // the stored identity is what the server refuses, so it is replaced by joining again.
@@ -176,6 +186,7 @@ export async function runAgent(args: string[]): Promise<void> {
       if (!identity) throw new Error('agent: join succeeded but the node identity could not be read back');
     }
     creds = { ca: identity.caPem, cert: identity.certPem, key: identity.keyPem };
+    if (values.server && servers.length > 0) rememberServers(dataDir, servers);
   } else {
     const other = identityNodeName(dataDir);
     if (other !== undefined && other !== nodeName) {
@@ -468,6 +479,32 @@ async function identityRefused(servers: string[], id: NodeIdentity, nodeName: st
     }
   }
   return false;
+}
+
+/**
+ * `<dataDir>/identity/servers`: the API servers (one URL a line) a joined agent was last
+ * started with, its default --server. Safe to follow: the stored identity's CA pins which
+ * server is trusted, whatever the file says.
+ */
+function serversFile(dataDir: string): string {
+  return join(dataDir, 'identity', 'servers');
+}
+
+export function rememberedServers(dataDir: string): string | undefined {
+  try {
+    const urls = readFileSync(serversFile(dataDir), 'utf8').split('\n').map((l) => l.trim()).filter((l) => l !== '');
+    return urls.length > 0 ? urls.join(',') : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function rememberServers(dataDir: string, servers: string[]): void {
+  try {
+    writeFileAtomic(serversFile(dataDir), servers.map((u) => `${u}\n`).join(''), 0o644);
+  } catch {
+    // Not remembered: the next start needs --server again, as before.
+  }
 }
 
 /** The node name the data dir's identity certificate was issued to, if it holds one. */

@@ -4,7 +4,7 @@
 // API server reads the pod's log from the agent's HTTPS endpoint with its client certificate.
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -104,6 +104,29 @@ describe('everynode agent --token', () => {
       );
       await agent.stop();
     }
+  });
+
+  it('a joined agent restarts without --server or --token: it remembers the servers it was started with', async () => {
+    const name = `restarted-${tag}`;
+    const agentDir = makeTempDir(cleanup, 'agent-restarted');
+    const args = ['--name', name, '--data-dir', agentDir, '--node-ip', '127.0.0.1', '--port', '0'];
+    const first = spawnNode(cleanup, [everynodeBin, 'agent', '--server', server.url, '--token', await tokenCreate(), ...args]);
+    await waitFor(() => /serving logs on https:\/\//.test(first.output()), { timeoutMs: 30_000, message: `agent started; output:\n${first.output()}` });
+    expect(readFileSync(join(agentDir, 'identity', 'servers'), 'utf8')).toBe(`${server.url}\n`);
+    process.kill(-first.pid, 'SIGTERM');
+    await first.exited;
+    const again = spawnNode(cleanup, [everynodeBin, 'agent', ...args]);
+    await waitFor(() => /serving logs on https:\/\//.test(again.output()), { timeoutMs: 30_000, message: `agent restarted without --server; output:\n${again.output()}` });
+    process.kill(-again.pid, 'SIGTERM');
+    await again.exited;
+
+    // An identity without a remembered server (joined with an older build): the error says what is needed.
+    rmSync(join(agentDir, 'identity', 'servers'));
+    const old = spawnNode(cleanup, [everynodeBin, 'agent', ...args]);
+    expect((await old.exited).code).toBe(1);
+    expect(old.output()).toContain(`holds the identity of node "${name}" but no remembered server`);
+    expect(old.output()).toContain('give --server URL');
+    expect(old.output()).not.toContain('with --token');
   });
 
   it('a revoked node comes back on its own data dir with a new join token (the refused identity is replaced)', async () => {
