@@ -103,6 +103,40 @@ describe('everynode CLI verbs', () => {
     expect(unknownKind.stderr).toMatch(/resource mapping not found for kind "Widget" in version "example.com\/v1"/);
   });
 
+  it('apply and create print the resulting objects with -o, and apply takes --server-side', async () => {
+    const cm = (name: string, v: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\ndata:\n  v: "${v}"\n`;
+    // apply -o json: the object as the server answered it (uid, resourceVersion), no managedFields.
+    const one = await cli(['apply', '--server-side', '-f', '-', '-o', 'json'], { input: cm('out-a', '1') });
+    expect(one.code, one.stderr).toBe(0);
+    const a = JSON.parse(one.stdout) as { kind: string; metadata: { name: string; uid?: string; resourceVersion?: string; managedFields?: unknown }; data: Record<string, string> };
+    expect(a).toMatchObject({ kind: 'ConfigMap', metadata: { name: 'out-a', namespace: 'default' }, data: { v: '1' } });
+    expect(a.metadata.uid).toBeTruthy();
+    expect(a.metadata.managedFields).toBeUndefined();
+    // Several objects: one List; -o name: one line per object, no operation.
+    const two = `${cm('out-a', '2')}---\n${cm('out-b', '1')}`;
+    const list = await cli(['apply', '-f', '-', '-o', 'yaml'], { input: two });
+    expect(list.code, list.stderr).toBe(0);
+    expect(list.stdout).toMatch(/^apiVersion: v1\nitems:\n- apiVersion: v1\n  data:\n    v: "2"\n/);
+    expect(list.stdout).toContain('kind: List');
+    expect(list.stdout).toContain('name: out-b');
+    expect(await cli(['apply', '-f', '-', '-o', 'name'], { input: two })).toMatchObject({ code: 0, stdout: 'configmap/out-a\nconfigmap/out-b\n' });
+    expect(await cli(['apply', '-f', '-', '-o', 'jsonpath={.data.v}'], { input: cm('out-a', '3') })).toMatchObject({ code: 0, stdout: '3' });
+    // create: each object as it is created; yaml documents separated by ---.
+    const created = await cli(['create', '-f', '-', '-o', 'yaml'], { input: `${cm('out-c', '1')}---\n${cm('out-d', '1')}` });
+    expect(created.code, created.stderr).toBe(0);
+    expect(created.stdout.split(/^---$/m)).toHaveLength(2);
+    expect(created.stdout).toMatch(/name: out-c[\s\S]*name: out-d/);
+    expect(created.stdout).toMatch(/uid: /);
+    expect(await cli(['create', '-f', '-', '-o', 'name'], { input: cm('out-e', '1') })).toMatchObject({ code: 0, stdout: 'configmap/out-e\n' });
+    const dry = await cli(['create', '-f', '-', '-o', 'json', '--dry-run=client'], { input: cm('out-f', '1') });
+    expect(JSON.parse(dry.stdout)).toMatchObject({ metadata: { name: 'out-f', namespace: 'default' } });
+    // A format neither knows: refused before anything is sent.
+    const bad = await cli(['create', '-f', '-', '-o', 'wide'], { input: cm('out-g', '1') });
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/unable to match a printer suitable for the output format "wide"/);
+    expect((await cli(['get', 'cm', 'out-g'])).code).toBe(1);
+  });
+
   it('get prints tables, wide columns, all namespaces, labels and every -o format', async () => {
     await cli(['apply', '-f', write('tbl.yaml', dsManifest('tbl', 'busybox:1.36', '\n    tier: edge'))]);
     const t = await cli(['get', 'ds', 'tbl']);

@@ -12,6 +12,14 @@
 // `client` sends nothing that writes and prints what would happen (`... created (dry run)`,
 // for apply `configured (dry run)` when the object exists, as kubectl's client-side apply); a
 // bare --dry-run is `client`.
+//
+// -o as kubectl's apply and create: without it one `<kind>/<name> <operation>` line per object;
+// `name` prints `<kind>/<name>` per object; json, yaml, jsonpath and go-template print the
+// resulting objects (the server's answers; with --dry-run=client the objects as read). apply
+// prints them once all are applied, a `v1 List` when there are several (kubectl's apply);
+// create prints each as it is created (yaml documents separated by `---`). An object that
+// failed is reported and not printed. `--server-side` is accepted on apply and changes nothing:
+// apply is always server-side here.
 
 import type { Command } from 'commander';
 import { ApiError } from '../../api/errors.js';
@@ -21,6 +29,8 @@ import { CliError, withContext } from '../context.js';
 import { readManifests, type Manifest } from '../manifests.js';
 import { type CliContext, collect, type DryRun, dryRunOption, dryRunStrategy, dryRunSuffix, objectRef } from './common.js';
 import type { ResourceInfo } from '../discovery.js';
+import { kindPrefix, omitManagedFields } from '../printers.js';
+import { objectPrinter, type ObjectPrinter } from './patch.js';
 
 interface FileOptions {
   filename?: string[];
@@ -28,6 +38,21 @@ interface FileOptions {
   recursive?: boolean;
   dryRun?: string;
   forceConflicts?: boolean;
+  output?: string;
+  showManagedFields?: boolean;
+  serverSide?: boolean;
+}
+
+const outputHelp = 'print the resulting objects: json|yaml|name|jsonpath=TEMPLATE|go-template=TEMPLATE';
+
+/**
+ * What -o asks for: undefined without it (the operation lines), else the printer (checked
+ * before any request, with kubectl's wording for a format it lacks) and whether it prints the
+ * whole object (json, yaml, templates) rather than its name.
+ */
+function outputPrinter(opts: FileOptions): { print: ObjectPrinter; full: boolean } | undefined {
+  if (opts.output === undefined || opts.output === '') return undefined;
+  return { print: objectPrinter(opts.output, undefined, opts.showManagedFields === true), full: opts.output !== 'name' };
 }
 
 /** A field-ownership conflict gets the way out appended to its one line. */
@@ -58,13 +83,24 @@ export function registerApply(program: Command, ctx: CliContext): void {
     .option('-R, --recursive', 'with -f DIR: also the files of its sub-directories')
     .addOption(dryRunOption())
     .option('--force-conflicts', 'take over fields that other managers changed since the last apply')
+    .option('--server-side', 'accepted for kubectl compatibility: apply is always server-side')
+    .option('-o, --output <format>', outputHelp)
+    .option('--show-managed-fields', 'keep metadata.managedFields in json and yaml output')
     .addHelpText('after', '\nThe field manager is "everynode": a field another manager (kubectl, a controller) set differently\nis a conflict until --force-conflicts takes it over.\n\nExamples:\n  everynode apply -f ds.yaml\n  everynode apply -f manifests/\n  everynode apply -R -f manifests/\n  cat ds.yaml | everynode apply -f -\n')
     .action(async (opts: FileOptions, cmd: Command) => {
       const dryRun: DryRun = dryRunStrategy(opts.dryRun);
       const dry = dryRun === 'server';
+      const output = outputPrinter(opts);
       const manifests = await readManifests(opts.filename ?? [], ctx.io, { recursive: opts.recursive === true });
       if (manifests.length === 0) throw new CliError('no objects passed to apply');
       const conn = ctx.conn(cmd);
+      /** The objects -o json/yaml/... prints once all are applied. */
+      const results: KubeObject[] = [];
+      const done = (r: ResourceInfo, o: KubeObject, line: string): void => {
+        if (!output) ctx.out(line);
+        else if (output.full) results.push(o);
+        else ctx.out(output.print(o, kindPrefix(r), ''));
+      };
       for (const m of manifests) {
         try {
           const { r, ns, name } = await target(ctx, cmd, m);
@@ -75,19 +111,25 @@ export function registerApply(program: Command, ctx: CliContext): void {
           } catch (e) {
             if (!isNotFound(e)) throw e;
           }
+          const body = { ...m.object, metadata: { ...m.object.metadata, ...(r.namespaced ? { namespace: ns } : {}) } };
           if (dryRun === 'client') {
-            ctx.out(`${objectRef(r, name)} ${before ? 'configured' : 'created'} (dry run)\n`);
+            done(r, body, `${objectRef(r, name)} ${before ? 'configured' : 'created'} (dry run)\n`);
             continue;
           }
-          const body = { ...m.object, metadata: { ...m.object.metadata, ...(r.namespaced ? { namespace: ns } : {}) } };
           const q = `?fieldManager=everynode&fieldValidation=Strict${opts.forceConflicts ? '&force=true' : ''}${dry ? '&dryRun=All' : ''}`;
           const res = await conn.raw({ method: 'PATCH', path: resourcePath(r, ns, name) + q, body: JSON.stringify(body), contentType: 'application/apply-patch+yaml' });
           const after = JSON.parse(res.text) as KubeObject;
           const verb = res.statusCode === 201 || !before ? 'created' : after.metadata.resourceVersion === before.metadata.resourceVersion ? 'unchanged' : 'configured';
-          ctx.out(`${objectRef(r, name)} ${verb}${dryRunSuffix(dryRun)}\n`);
+          done(r, after, `${objectRef(r, name)} ${verb}${dryRunSuffix(dryRun)}\n`);
         } catch (e) {
           ctx.report(withContext(withConflictHint(e), `error when applying "${m.source}": `));
         }
+      }
+      if (output && results.length === 1) ctx.out(output.print(results[0]!, '', ''));
+      if (output && results.length > 1) {
+        // kubectl's apply prints several objects as one List (its items without managedFields unless asked).
+        const items = opts.showManagedFields ? results : results.map(omitManagedFields);
+        ctx.out(output.print({ apiVersion: 'v1', kind: 'List', metadata: { resourceVersion: '' }, items } as unknown as KubeObject, '', ''));
       }
     });
 
@@ -97,9 +139,18 @@ export function registerApply(program: Command, ctx: CliContext): void {
     .requiredOption('-f, --filename <path>', 'file, directory or - for stdin (repeatable)', collect)
     .option('-R, --recursive', 'with -f DIR: also the files of its sub-directories')
     .addOption(dryRunOption())
+    .option('-o, --output <format>', outputHelp)
+    .option('--show-managed-fields', 'keep metadata.managedFields in json and yaml output')
     .action(async (opts: FileOptions, cmd: Command) => {
       const dryRun: DryRun = dryRunStrategy(opts.dryRun);
       const dry = dryRun === 'server';
+      const output = outputPrinter(opts);
+      let printed = 0;
+      const done = (r: ResourceInfo, o: KubeObject, line: string): void => {
+        if (!output) return ctx.out(line);
+        // kubectl's YAML printer separates the documents it prints.
+        ctx.out(`${output.full && opts.output === 'yaml' && printed++ > 0 ? '---\n' : ''}${output.print(o, kindPrefix(r), '')}`);
+      };
       const manifests = await readManifests(opts.filename ?? [], ctx.io, { recursive: opts.recursive === true });
       if (manifests.length === 0) throw new CliError('no objects passed to create');
       const conn = ctx.conn(cmd);
@@ -107,11 +158,11 @@ export function registerApply(program: Command, ctx: CliContext): void {
         try {
           const { r, ns } = await target(ctx, cmd, m);
           if (dryRun === 'client') {
-            ctx.out(`${objectRef(r, m.object.metadata.name ?? '')} created (dry run)\n`);
+            done(r, { ...m.object, metadata: { ...m.object.metadata, ...(r.namespaced ? { namespace: ns } : {}) } }, `${objectRef(r, m.object.metadata.name ?? '')} created (dry run)\n`);
             continue;
           }
           const created = await conn.client.create(r, ns, m.object, { fieldManager: 'everynode', dryRun: dry });
-          ctx.out(`${objectRef(r, created.metadata.name ?? '')} created${dryRunSuffix(dryRun)}\n`);
+          done(r, created, `${objectRef(r, created.metadata.name ?? '')} created${dryRunSuffix(dryRun)}\n`);
         } catch (e) {
           ctx.report(withContext(e, `error when creating "${m.source}": `));
         }
