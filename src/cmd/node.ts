@@ -107,14 +107,15 @@ async function deleteNode(dataDir: string, name: string): Promise<string> {
   try {
     c = clientFromKubeconfig(join(dataDir, 'kubeconfig.yaml'));
   } catch (err) {
-    return `Node ${name} kept: no usable kubeconfig in ${dataDir} (${err instanceof Error ? err.message : String(err)}); delete it with \`everynode delete node ${name}\``;
+    return `Node ${name} kept: no usable kubeconfig in ${dataDir} (${err instanceof Error ? err.message : String(err)}); delete it with \`everynode delete node ${name}\` and this cluster's admin kubeconfig (--kubeconfig FILE)`;
   }
   try {
     await c.client.delete(nodesResource, '', name);
     return `Node ${name} deleted`;
   } catch (err) {
     if (isNotFound(err)) return `Node ${name}: no such Node object`;
-    return `Node ${name} kept: ${err instanceof Error ? err.message : String(err)}; delete it with \`everynode delete node ${name}\` once the server is reachable`;
+    // The suggestion names this data dir's kubeconfig: the CLI's default (./.everynode) may be another cluster.
+    return `Node ${name} kept: ${err instanceof Error ? err.message : String(err)}; delete it with \`everynode delete node ${name} --kubeconfig ${join(dataDir, 'kubeconfig.yaml')}\` once the server is reachable`;
   } finally {
     c.transport.destroy();
   }

@@ -2,6 +2,7 @@
 // `everynode node revoke NAME` locks the node's certificates out at once — its open watch is
 // cut, its next request is a 401, it cannot renew its identity — and deletes its Node object;
 // other nodes go on, and the node may come back with an identity issued afterwards.
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../../src/apiserver/index.js';
 import { joinCluster, loadNodeIdentity, renewNodeIdentity, type NodeIdentity } from '../../src/auth/index.js';
@@ -151,6 +152,13 @@ describe('everynode node revoke', () => {
     const unknown = await everynode('node', 'forget', 'x', '--data-dir', dataDir);
     expect(unknown.code).not.toBe(0);
     expect(unknown.stderr).toMatch(/unknown subcommand "forget"/);
+    // A server that does not answer: the revocation stands, and the way to delete the Node later
+    // names this data dir's kubeconfig (the CLI's default ./.everynode may be another cluster).
+    const stoppedDir = makeTempDir(cleanup, 'everynode-stopped-');
+    await (await startServer({ dataDir: stoppedDir, listen: '127.0.0.1:0', controllers: false })).close();
+    const offline = await everynode('node', 'revoke', 'gone-1', '--data-dir', stoppedDir);
+    expect(offline.code, offline.stderr).toBe(0);
+    expect(offline.stdout).toContain(`delete it with \`everynode delete node gone-1 --kubeconfig ${join(stoppedDir, 'kubeconfig.yaml')}\` once the server is reachable`);
     const noServer = await everynode('node', 'revoke', 'x', '--data-dir', makeTempDir(cleanup, 'everynode-empty-'));
     expect(noServer.code).not.toBe(0);
     expect(noServer.stderr).toMatch(/no server CA in/);
