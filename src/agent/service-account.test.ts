@@ -106,4 +106,24 @@ describe('ServiceAccountProvider', () => {
     expect(existsSync(join(dir, 'f-uid'))).toBe(false);
     expect(existsSync(join(dir, 'e-uid', 'token'))).toBe(true);
   });
+
+  it('sends a TokenRequest cut by a connection reset once more at once', async () => {
+    let calls = 0;
+    const client = {
+      create: async () => {
+        if (++calls === 1) throw Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' });
+        return { status: { token: 'after-reset', expirationTimestamp: new Date(Date.now() + 3600_000).toISOString() } };
+      },
+    } as unknown as ApiClient;
+    const dir = tempDir();
+    const p = new ServiceAccountProvider({ client, dir, apiServer: { url: 'https://h:6443', caPem: 'CA' } });
+    await p.environment(pod('r', 'reader'));
+    expect(calls).toBe(2);
+    expect(readFileSync(join(dir, 'r-uid', 'token'), 'utf8')).toBe('after-reset');
+    // Other failures are not repeated.
+    calls = 10;
+    const failing = { create: async () => { calls++; throw new ApiError(403, 'Forbidden', 'no'); } } as unknown as ApiClient;
+    await expect(new ServiceAccountProvider({ client: failing, dir: tempDir(), apiServer: { url: 'https://h:6443', caPem: 'CA' } }).environment(pod('s', 'reader'))).rejects.toThrow(/no/);
+    expect(calls).toBe(11);
+  });
 });

@@ -27,6 +27,15 @@ import { ensurePrivateDir, kubeconfigWithCredentials, writeFileAtomic } from '..
 import { isNotFound, type ApiClient } from '../client/index.js';
 import type { KeyValue } from './runtime/interface.js';
 
+/** True for a connection reset (ECONNRESET, EPIPE) anywhere in the error's cause chain. */
+export function isConnectionReset(err: unknown): boolean {
+  for (let e: unknown = err, depth = 0; e && depth < 8; e = (e as { cause?: unknown }).cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (code === 'ECONNRESET' || code === 'EPIPE') return true;
+  }
+  return false;
+}
+
 /** The kubelet's bound token lifetime. */
 const TOKEN_SECONDS = 3607;
 /** A TokenRequest that takes longer is abandoned (the pod's sync pass waits on it). */
@@ -175,13 +184,21 @@ export class ServiceAccountProvider {
     const sa = pod.spec.serviceAccountName || 'default';
     const resource = { group: '', version: 'v1', plural: `serviceaccounts/${encodeURIComponent(sa)}/token`, namespaced: true, kind: 'TokenRequest' };
     let timer: NodeJS.Timeout | undefined;
-    const answer = await Promise.race([
+    const request = () =>
       this.o.client.create<{ apiVersion: string; kind: string; metadata: Record<string, unknown>; status?: { token?: string; expirationTimestamp?: string } }>(resource, ns, {
         apiVersion: 'authentication.k8s.io/v1',
         kind: 'TokenRequest',
         metadata: {},
         spec: { expirationSeconds: TOKEN_SECONDS, boundObjectRef: { kind: 'Pod', apiVersion: 'v1', name: pod.metadata.name, uid: pod.metadata.uid } },
-      } as never),
+      } as never);
+    const answer = await Promise.race([
+      // A TokenRequest only mints a token, so one cut by a connection reset (a keep-alive
+      // connection the server closed as it was reused) is sent once more at once rather than
+      // holding the container in CreateContainerConfigError until the next sync.
+      request().catch((err: unknown) => {
+        if (isConnectionReset(err)) return request();
+        throw err;
+      }),
       new Promise<never>((_, fail) => {
         timer = setTimeout(() => fail(new Error(`the TokenRequest took longer than ${REQUEST_TIMEOUT_MS / 1000} s`)), REQUEST_TIMEOUT_MS);
         timer.unref();

@@ -70,4 +70,39 @@ describe('HttpTransport', () => {
     expect(answers).toEqual(Array(3).fill('{"kind":"PodList","items":[]}'));
     for (const r of held) r.end();
   });
+
+  it('sends a safe request once more when its reused keep-alive connection is reset before any answer; not a POST', async () => {
+    // The server resets the connection of every second request that arrives on a reused
+    // connection, as a server closing an idle keep-alive connection does when a request meets it.
+    let seen = 0;
+    const resetOn = new Set<number>();
+    const server = createServer((req, res) => {
+      const n = ++seen;
+      if (resetOn.has(n)) {
+        req.socket.resetAndDestroy();
+        return;
+      }
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      res.end(`{"n":${n}}`);
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    cleanups.push(() => new Promise<void>((ok) => {
+      server.closeAllConnections();
+      server.close(() => ok());
+    }));
+    const t = new HttpTransport({ server: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, maxSockets: 1 });
+    cleanups.push(() => t.destroy());
+    const get = async (method: 'GET' | 'POST') => readAll((await t.request({ method, path: '/api/v1/pods', headers: {}, ...(method === 'POST' ? { body: '{}' } : {}) })).body);
+
+    expect(await get('GET')).toBe('{"n":1}');
+    resetOn.add(2);
+    // Request 2 goes out on the kept-alive connection and is reset; 3 is its repetition.
+    expect(await get('GET')).toBe('{"n":3}');
+    resetOn.add(5);
+    expect(await get('POST')).toBe('{"n":4}');
+    // A POST may have been acted on: its reset is the caller's to handle.
+    await expect(get('POST')).rejects.toMatchObject({ code: 'ECONNRESET' });
+    expect(seen).toBe(5);
+  });
 });

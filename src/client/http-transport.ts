@@ -6,6 +6,13 @@
 // cap. A stream holds its connection for as long as it lasts, so in one pool 32 open watches
 // (the dashboard's four per browser tab, eight tabs) left no connection for any request, and
 // every later request waited for good.
+//
+// A stale keep-alive connection: the server closes a connection idle for its keep-alive
+// timeout (5 s for everynode's server) at the moment a new request is written to it, and the
+// request fails with ECONNRESET (or EPIPE) before any answer. Such a request, on a reused
+// connection and of a safe method (GET, HEAD, OPTIONS: repeating it changes nothing), is sent
+// again once on a new connection, as Go's net/http and Node's documentation do. Other methods
+// fail as before: the server may have acted on them.
 
 import http from 'node:http';
 import https from 'node:https';
@@ -66,7 +73,7 @@ export class HttpTransport {
     if (this.opts.userAgent) headers['User-Agent'] = this.opts.userAgent;
     if (req.body !== undefined) headers['Content-Length'] = String(Buffer.byteLength(req.body));
     const mod = this.isHttps ? https : http;
-    return new Promise<TransportResponse>((resolve, reject) => {
+    const send = (mayRetry: boolean): Promise<TransportResponse> => new Promise<TransportResponse>((resolve, reject) => {
       let response: http.IncomingMessage | undefined;
       const r = mod.request(
         {
@@ -83,7 +90,13 @@ export class HttpTransport {
           resolve({ statusCode: res.statusCode ?? 0, headers: res.headers, body: res });
         },
       );
-      r.on('error', reject);
+      r.on('error', (err: NodeJS.ErrnoException) => {
+        if (mayRetry && !response && r.reusedSocket && (err.code === 'ECONNRESET' || err.code === 'EPIPE') && !req.signal?.aborted) {
+          send(false).then(resolve, reject);
+          return;
+        }
+        reject(err);
+      });
       // The caller's signal ends the exchange only while it lasts: before the answer, the
       // request is destroyed (the promise rejects); during it, the answer's stream is destroyed
       // without an error (its reader sees a premature close); after it, nothing happens. (Given
@@ -105,6 +118,7 @@ export class HttpTransport {
       if (req.body !== undefined) r.write(req.body);
       r.end();
     });
+    return send(safeMethods.has(req.method.toUpperCase()));
   };
 
   destroy(): void {
@@ -112,6 +126,9 @@ export class HttpTransport {
     this.streamAgent.destroy();
   }
 }
+
+/** Methods whose repetition changes nothing on the server (RFC 9110 §9.2.1). */
+const safeMethods = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /**
  * A GET whose answer lasts, as the API server reads its query: a watch (`watch` true, 1 or
