@@ -219,6 +219,10 @@ export class SqliteStore implements Store {
     this.backgroundSyncMinBatch = Math.max(1, opts.backgroundSyncMinBatch ?? 2);
     this.walSync = opts.walSync ?? 'background';
     fs.mkdirSync(path.dirname(this.file), { recursive: true });
+    // The store holds every object (Secrets encrypted, the rest in clear): readable by its
+    // owner only, whatever the umask or the data dir's mode. A new file is created 0600 before
+    // SQLite opens it (SQLite gives the WAL the main file's mode); an existing one is narrowed.
+    makePrivate(this.file, true);
     let db: Database.Database;
     try {
       db = new Database(this.file, { timeout: opts.busyTimeoutMs ?? 5000 });
@@ -278,6 +282,7 @@ export class SqliteStore implements Store {
         fs.fdatasyncSync(this.walFd);
         syncDir(path.dirname(this.file));
       }
+      makePrivate(this.file, false);
     } catch (err) {
       if (this.walFd !== undefined) fs.closeSync(this.walFd);
       db.close();
@@ -671,6 +676,8 @@ export class SqliteStore implements Store {
     const target = path.resolve(file);
     if (fs.existsSync(target)) throw new StorageError('AlreadyExists', `backup target ${target} already exists`);
     try {
+      // A copy of the store is as private as the store (an empty file is a new database to SQLite).
+      fs.closeSync(fs.openSync(target, 'wx', 0o600));
       await this.db.backup(target, { progress: () => 256 });
       await this.durable();
       const revision = readSequence(target);
@@ -818,6 +825,28 @@ export async function restoreSqliteBackup(backup: string, target: string, opts: 
     return { backupRevision, revision: await store.currentRevision(), keys: await store.count('') };
   } finally {
     await store.close();
+  }
+}
+
+/**
+ * Mode 0600 for a store file and its `-wal` and `-shm` files that exist (`create`: the main
+ * file is created empty with that mode when missing). Best effort: a file that cannot be made
+ * or changed (another owner, a filesystem without modes) is left to SQLite as before.
+ */
+function makePrivate(file: string, create: boolean): void {
+  if (create) {
+    try {
+      fs.closeSync(fs.openSync(file, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL, 0o600));
+    } catch {
+      // There already, or not creatable here: SQLite opens it or says why not.
+    }
+  }
+  for (const f of [file, `${file}-wal`, `${file}-shm`]) {
+    try {
+      if ((fs.statSync(f).mode & 0o077) !== 0) fs.chmodSync(f, 0o600);
+    } catch {
+      // Missing (no WAL yet), or not ours to change.
+    }
   }
 }
 

@@ -371,6 +371,43 @@ describe('SqliteStore specifics', () => {
   });
 });
 
+describe('SqliteStore file modes', () => {
+  afterEach(removeDir);
+
+  it('keeps the store, its WAL and its backups readable by the owner only, whatever the umask; an existing 0644 file is narrowed', async () => {
+    const mode = (f: string) => fs.statSync(f).mode & 0o777;
+    const oldUmask = process.umask(0o022);
+    try {
+      const file = dbFile();
+      const store = await SqliteStore.open(file);
+      try {
+        await store.create('/m/a', 'v');
+        expect(mode(file)).toBe(0o600);
+        expect(mode(`${file}-wal`)).toBe(0o600);
+        const copy = path.join(path.dirname(file), 'copy.db');
+        await store.backup(copy);
+        expect(mode(copy)).toBe(0o600);
+      } finally {
+        await store.close();
+      }
+      // A file an older build left 0644 (with a WAL beside it) is made 0600 when opened.
+      fs.chmodSync(file, 0o644);
+      fs.writeFileSync(`${file}-wal`, '', { mode: 0o644 });
+      fs.chmodSync(`${file}-wal`, 0o644);
+      const again = await SqliteStore.open(file);
+      try {
+        expect(mode(file)).toBe(0o600);
+        expect(mode(`${file}-wal`)).toBe(0o600);
+        expect(await again.count('')).toBe(1);
+      } finally {
+        await again.close();
+      }
+    } finally {
+      process.umask(oldUmask);
+    }
+  });
+});
+
 describe('SqliteStore backup and restoreSqliteBackup', () => {
   afterEach(removeDir);
 
