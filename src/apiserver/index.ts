@@ -580,7 +580,10 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     // connection gets nothing.
     srv.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
       logger.debug('client error', err.message);
-      if (!socket.writable || err.code === 'ECONNRESET') {
+      // A TLS handshake that failed or timed out (Node reports its handshakeTimeout here): there
+      // is no TLS session to write an answer into, so the connection is only closed.
+      const handshakeDone = (socket as Duplex & { _secureEstablished?: boolean })._secureEstablished !== false;
+      if (!socket.writable || err.code === 'ECONNRESET' || err.code === 'ERR_TLS_HANDSHAKE_TIMEOUT' || !handshakeDone) {
         socket.destroy();
         return;
       }

@@ -2,6 +2,7 @@
 // connections open, with no request, with half a request head, or with a body that never came,
 // until nobody else could connect). The real server over TLS, with its limits shortened.
 
+import { connect as netConnect } from 'node:net';
 import { connect, type TLSSocket } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Cleanup, startTestServer, type TestServer } from '../helpers/index.js';
@@ -42,6 +43,25 @@ describe('connection limits', () => {
     expect(text).toBe('');
     expect(afterMs).toBeGreaterThanOrEqual(headersTimeoutMs - 100);
     expect(afterMs).toBeLessThan(headersTimeoutMs + 5_000);
+  });
+
+  it('closes a connection whose TLS handshake never ends (nothing, or half a ClientHello, sent)', async () => {
+    for (const bytes of [Buffer.alloc(0), Buffer.from([0x16, 0x03, 0x01, 0x02, 0x00, 0x01])]) {
+      const sock = netConnect({ host: '127.0.0.1', port });
+      cleanup.defer(() => {
+        sock.destroy();
+      }, 'raw socket');
+      await new Promise<void>((resolve, reject) => {
+        sock.once('connect', () => resolve());
+        sock.once('error', reject);
+      });
+      if (bytes.length > 0) sock.write(bytes);
+      const t0 = Date.now();
+      sock.on('error', () => undefined);
+      sock.resume();
+      await new Promise<void>((resolve) => sock.once('close', () => resolve()));
+      expect(Date.now() - t0).toBeLessThan(800 + 5_000);
+    }
   });
 
   it('closes a connection whose request head never ends', async () => {
