@@ -758,6 +758,17 @@ describe('PodWorkers', () => {
       expect(t.last().containerStatuses![0]!.state!.terminated).toMatchObject({ exitCode: 143 });
       expect(t.last().phase).toBe('Failed');
     });
+
+    it('an agent that stops while a hook runs leaves the container running, with no hook failure, for the next agent', async () => {
+      const t = setup();
+      t.workers.syncPod(makePod([{ lifecycle: { postStart: { sleep: { seconds: 600 } } } }]));
+      await t.advance(1000);
+      await t.workers.shutdown({ stopPods: false });
+      await t.advance(1000);
+      expect(t.runtime.calls.filter((c) => c.startsWith('stop:'))).toEqual([]);
+      expect(t.events.filter((e) => e.includes('PostStartHook') || e.includes('Killing'))).toEqual([]);
+      expect((await t.runtime.listContainers()).map((c) => c.state)).toEqual(['running']);
+    });
   });
 
   it('a container whose command cannot be run waits in RunContainerError until CrashLoopBackOff takes over (terminated StartError under Never)', async () => {

@@ -798,8 +798,9 @@ export class PodWorker {
     const failure = await runPostStartHook(hook, target, this.o.runtime, this.o.clock, this.hookAbort.signal, { container: c.name, pod: podKey(this.pod) });
     if (failure === undefined) return true;
     // Cut short by the pod's termination: killPod stops the container, with the termination's
-    // grace period, in the pass that follows.
-    if (this.terminating) return false;
+    // grace period, in the pass that follows. Cut short by the worker's stop (the agent stops
+    // or restarts): the container runs on, untouched, for the next agent to adopt.
+    if (this.terminating || this.stopped) return false;
     // As upstream: the Event does not carry the hook's output (it may hold secrets).
     this.event('Warning', 'FailedPostStartHook', 'PostStartHook failed', c.name, failure);
     const cur = (await this.o.runtime.inspectContainer(info.id)) ?? info;
