@@ -452,7 +452,10 @@ export async function followLogFile(
           // oldAt < 0: the old file is gone (rotated beyond maxFiles), so every rotated file is newer.
           let lastRead = oldIno;
           for (const r of rotated.slice(oldAt + 1)) {
-            if (r.ino === ino) continue;
+            // The file just opened as the live one was itself rotated meanwhile: it is read
+            // through its descriptor next, and the files newer than it after it, at the rotation
+            // the next pass sees. (Reading those now put them ahead of it.)
+            if (r.ino === ino) break;
             if (!send(render(parseLogText(await r.fh.readFile('utf8'))))) return;
             lastRead = r.ino;
           }
