@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../util/logger.js';
 import { ensurePki, issueClientCert, storeNodeIdentity } from '../auth/index.js';
-import { dashboardToken, runAgent, runUp, startOrStopUp, stopUp, type UpParts } from './agent.js';
+import { dashboardToken, newDashboardToken, runAgent, runUp, startOrStopUp, stopUp, type UpParts } from './agent.js';
 
 describe('everynode up', () => {
   it('keeps the dashboard sign-in token in the data dir (0600); a deleted or malformed file gives a new one', () => {
@@ -22,7 +22,12 @@ describe('everynode up', () => {
       expect(u).not.toBe(t);
       expect(readFileSync(join(dir, 'dashboard-token'), 'utf8').trim()).toBe(u);
       rmSync(join(dir, 'dashboard-token'));
-      expect(dashboardToken(dir)).not.toBe(u);
+      const v = dashboardToken(dir);
+      expect(v).not.toBe(u);
+      // Replaced (the usual port was taken): the new one is kept from then on.
+      const w = newDashboardToken(dir);
+      expect(w).not.toBe(v);
+      expect(dashboardToken(dir)).toBe(w);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

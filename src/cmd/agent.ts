@@ -354,8 +354,17 @@ export function dashboardToken(dataDir: string): string {
   } catch {
     // Missing: made below.
   }
+  return newDashboardToken(dataDir);
+}
+
+/**
+ * Replaces up's kept dashboard token with a new one. Used when the dashboard's usual port is
+ * taken: browsers keep the token per address, so whatever holds that port can read the kept
+ * one from a browser that opens the old address; it must not open the dashboard ever again.
+ */
+export function newDashboardToken(dataDir: string): string {
   const t = randomBytes(32).toString('base64url');
-  writeFileAtomic(path, t + '\n', 0o600);
+  writeFileAtomic(join(dataDir, 'dashboard-token'), t + '\n', 0o600);
   return t;
 }
 
@@ -403,7 +412,15 @@ async function startUpParts(
     const dashboardLogger = logger.child('dashboard');
     const transport = new KubeconfigTransport(server.kubeconfigPath, { userAgent: 'everynode-dashboard', logger: dashboardLogger });
     parts.dashboardTransport = transport;
-    const d = await o.dashboard.start({ transport: transport.request, listen: o.dashboard.listen, fallbackToFreePort: o.dashboard.fallbackToFreePort, logger: dashboardLogger, token: dashboardToken(o.dataDir) });
+    const dataDir = o.dataDir;
+    const d = await o.dashboard.start({
+      transport: transport.request,
+      listen: o.dashboard.listen,
+      fallbackToFreePort: o.dashboard.fallbackToFreePort,
+      logger: dashboardLogger,
+      token: dashboardToken(dataDir),
+      tokenOnFallback: () => newDashboardToken(dataDir),
+    });
     parts.dashboard = d;
     process.stdout.write(`dashboard: ${d.url}\n`);
   }

@@ -69,6 +69,13 @@ export interface DashboardOptions {
   fallbackToFreePort?: boolean;
   /** The login token (default: 32 random bytes, base64url). */
   token?: string;
+  /**
+   * With `fallbackToFreePort`: the token to use instead of `token` when the port was taken.
+   * Browsers keep the token per address (localStorage of `http://HOST:PORT`), so whatever holds
+   * the usual port can read a kept token from a browser that opens that address; a token that
+   * outlives restarts must then be replaced. Default: keep `token`.
+   */
+  tokenOnFallback?: () => string;
   logger?: Logger;
 }
 
@@ -431,8 +438,9 @@ export async function startDashboard(opts: DashboardOptions): Promise<RunningDas
     await listenOn(server, host, port);
   } catch (err) {
     if (!opts.fallbackToFreePort || (err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err;
-    opts.logger?.warn(`dashboard: port ${port} is taken; using a free port`);
+    opts.logger?.warn(`dashboard: port ${port} is taken; using a free port${opts.tokenOnFallback ? ' and a new sign-in token' : ''}`);
     await listenOn(server, host, 0);
+    if (opts.tokenOnFallback) session.token = opts.tokenOnFallback();
   }
   const addr = server.address() as AddressInfo;
   if (!isLoopbackHost(addr.address)) {

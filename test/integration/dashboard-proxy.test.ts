@@ -271,6 +271,17 @@ describe('dashboard server', () => {
     expect(new URL(other.url).port).not.toBe(taken);
     // Each dashboard has its own login: one's token does not open the other.
     expect((await call('GET', '/api/v1/namespaces', { base: other.baseUrl })).status).toBe(401);
+    // A kept token is replaced when the usual port is taken (whatever holds it could read the
+    // kept token from a browser opening the old address).
+    const kept = 'k'.repeat(43);
+    const moved = await startDashboard({ transport: transport.request, listen: `127.0.0.1:${taken}`, fallbackToFreePort: true, token: kept, tokenOnFallback: () => 'n'.repeat(43) });
+    cleanup.defer(() => moved.close());
+    expect(new URL(moved.url).searchParams.get('token')).toBe('n'.repeat(43));
+    expect((await call('GET', '/api/v1/namespaces', { base: moved.baseUrl, auth: { 'x-everynode-dashboard-token': kept } })).status).toBe(401);
+    expect((await call('GET', '/api/v1/namespaces', { base: moved.baseUrl, auth: moved.headers })).status).toBe(200);
+    const free = await startDashboard({ transport: transport.request, listen: '127.0.0.1:0', fallbackToFreePort: true, token: kept, tokenOnFallback: () => 'n'.repeat(43) });
+    cleanup.defer(() => free.close());
+    expect(new URL(free.url).searchParams.get('token')).toBe(kept); // its own port: the kept token
 
     // An API server address where nothing listens.
     const hole = createServer();
