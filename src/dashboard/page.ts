@@ -11,7 +11,8 @@
 //   polled GETs; `/version` is read once.
 // - Sign-in: the printed address carries `?token=…`; the page keeps it in this origin's
 //   localStorage (`everynode-dashboard-token`; an origin includes its port, so no other local
-//   service can read it, as it could read a cookie) and takes it out of the address at once.
+//   service can read it while the dashboard holds its port, as it could read a cookie) and takes
+//   it out of the address at once.
 //   Every request carries it as `X-Everynode-Dashboard-Token`; writes (PATCH, DELETE) also carry
 //   `X-Everynode-Dashboard: 1`.
 // - The page needs its one inline script allowed (proxy.ts allows it by its sha256 hash, computed

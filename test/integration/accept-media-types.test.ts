@@ -47,6 +47,13 @@ describe('Accept: application/yaml', () => {
     expect(parseYaml(missing.text)).toMatchObject({ kind: 'Status', status: 'Failure', reason: 'NotFound', code: 404 });
   });
 
+  it('skips a clause asking for a transform this server does not make, as upstream', async () => {
+    const r = await get(`${base}/y1`, 'application/json;as=Table;v=v2;g=meta.k8s.io, application/yaml');
+    expect(r.headers.get('content-type')).toBe('application/yaml');
+    // Only unknown transforms offered: nothing acceptable.
+    expect((await get(`${base}/y1`, 'application/json;as=Widget;v=v1;g=example.com')).status).toBe(406);
+  });
+
   it('never renders a Table in YAML: a YAML clause first means the object', async () => {
     const r = await get(`${base}/y1`, 'application/yaml, application/json;as=Table;v=v1;g=meta.k8s.io');
     expect(parseYaml(r.text)).toMatchObject({ kind: 'ConfigMap' });

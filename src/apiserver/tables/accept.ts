@@ -70,6 +70,12 @@ function servesJson(c: Clause): boolean {
   return (c.type === '*' && c.subtype === '*') || (c.type === 'application' && (c.subtype === 'json' || c.subtype === '*'));
 }
 
+/** A Table or PartialObjectMetadata[List] clause this server answers (g=meta.k8s.io, v=v1|v1beta1). */
+function knownTransform(c: Clause, as: string): boolean {
+  const v = c.params.get('v');
+  return (as === 'Table' || as === 'PartialObjectMetadata' || as === 'PartialObjectMetadataList') && c.params.get('g') === 'meta.k8s.io' && (v === 'v1' || v === 'v1beta1');
+}
+
 /** The media types an object answer can be asked for in, as upstream lists them in a 406. */
 export const acceptedMediaTypes = ['application/json', 'application/yaml', 'application/vnd.kubernetes.protobuf'];
 
@@ -83,6 +89,10 @@ export const acceptedMediaTypes = ['application/json', 'application/yaml', 'appl
 export function negotiateMediaType(accept: string | undefined): 'json' | 'yaml' | undefined {
   if (accept === undefined || accept.trim() === '') return 'json';
   for (const c of parseAccept(accept)) {
+    // A transform this server does not make (another `as`, group or version) is skipped, as
+    // upstream skips a clause it cannot serve.
+    const as = c.params.get('as');
+    if (as !== undefined && as !== '' && !knownTransform(c, as)) continue;
     if (servesJson(c)) return 'json';
     if (c.type !== 'application') continue;
     if (c.subtype === 'yaml') return 'yaml';
