@@ -694,13 +694,16 @@ describe('PodWorkers', () => {
   });
 
   describe('postStart hooks', () => {
-    it('runs the hook right after the start; the container is reported only once it returned', async () => {
+    it('runs the hook right after the start; the container is reported started only once it returned', async () => {
       const t = setup();
       t.workers.syncPod(makePod([{ lifecycle: { postStart: { sleep: { seconds: 5 } } } }]));
       await t.settle();
       await t.advance(4750);
       expect(t.starts()).toHaveLength(1);
-      expect(t.reported).toEqual([]);
+      // Meanwhile the pod shows what it waits for (upstream reports before starting containers).
+      expect(t.reported).toHaveLength(1);
+      expect(t.reported[0]!.phase).toBe('Pending');
+      expect(t.reported[0]!.containerStatuses![0]).toMatchObject({ state: { waiting: { reason: 'ContainerCreating' } }, started: false, ready: false });
       expect(t.events).toEqual(['Normal Pulled c0: Container image "img" already present on machine', 'Normal Created c0: Created container: c0', 'Normal Started c0: Started container c0']);
       await t.advance(250);
       expect(t.last().containerStatuses![0]).toMatchObject({ started: true, ready: true });
@@ -714,7 +717,8 @@ describe('PodWorkers', () => {
       t.workers.syncPod(makePod([{ lifecycle: { postStart: { exec: { command: ['hook', 'x'] } } } }], { terminationGracePeriodSeconds: 4 }));
       await t.settle();
       const message = 'Exec lifecycle hook ([hook x]) for Container "c0" in Pod "ds-x_default(uid-1)" failed - error: command \'hook x\' exited with 2: nope, message: "nope"';
-      const first = t.reported[0]!;
+      expect(t.reported[0]!.containerStatuses![0]!.state).toEqual({ waiting: { reason: 'ContainerCreating' } }); // while the hook ran
+      const first = t.reported[1]!;
       expect(first.containerStatuses![0]!.state).toEqual({ waiting: { reason: 'PostStartHookError', message } });
       expect(first.containerStatuses![0]!.lastState!.terminated).toMatchObject({ exitCode: 143, reason: 'Error' });
       expect(first.containerStatuses![0]).toMatchObject({ started: false, ready: false });

@@ -149,6 +149,11 @@ interface ContainerRecord {
   probes: Partial<Record<ProbeType, ProbeWorker>>;
   /** Container id the probe workers were started for. */
   probedId?: string;
+  /**
+   * The postStart hook of `current` is running: the container is reported as not started yet
+   * (waiting in ContainerCreating, upstream's status of a container whose start has not returned).
+   */
+  hookRunning?: boolean;
 }
 
 /** Probe types as upstream's events name them. */
@@ -546,7 +551,7 @@ export class PodWorker {
 
   /** Running, and its startup probe (if any) succeeded: the container's `started`. */
   private isStarted(rec: ContainerRecord | undefined): boolean {
-    return rec?.current?.state === 'running' && (!rec.probes.startup || rec.probes.startup.result === 'success');
+    return rec?.current?.state === 'running' && !rec.hookRunning && (!rec.probes.startup || rec.probes.startup.result === 'success');
   }
 
   /** Whether a container (of the pod as last given) that exited as `info` is to be started again. */
@@ -795,7 +800,17 @@ export class PodWorker {
    */
   private async runPostStart(c: Container, rec: ContainerRecord, info: ContainerInfo, hook: NonNullable<ReturnType<typeof postStartHandler>>): Promise<boolean> {
     const target = { containerId: info.id, host: this.o.nodeIP, ports: c.ports };
-    const failure = await runPostStartHook(hook, target, this.o.runtime, this.o.clock, this.hookAbort.signal, { container: c.name, pod: podKey(this.pod) });
+    // The pod's status is reported before the hook runs (upstream writes it at the start of each
+    // pass, before starting containers): a hook that takes long leaves a pod showing what it is
+    // waiting for, not no status at all.
+    rec.hookRunning = true;
+    let failure: string | undefined;
+    try {
+      this.report();
+      failure = await runPostStartHook(hook, target, this.o.runtime, this.o.clock, this.hookAbort.signal, { container: c.name, pod: podKey(this.pod) });
+    } finally {
+      rec.hookRunning = false;
+    }
     if (failure === undefined) return true;
     // Cut short by the pod's termination: killPod stops the container, with the termination's
     // grace period, in the pass that follows. Cut short by the worker's stop (the agent stops
@@ -885,7 +900,8 @@ export class PodWorker {
 
   private containerStatus(c: Container, isInit: boolean, hasInitContainers: boolean): ContainerStatus {
     const rec = this.records.get(c.name);
-    const cur = rec?.current;
+    // While its postStart hook runs, a container is shown as not created yet (see hookRunning).
+    const cur = rec?.hookRunning ? undefined : rec?.current;
     const running = cur?.state === 'running';
     const started = this.isStarted(rec);
     let ready: boolean;
@@ -910,9 +926,10 @@ export class PodWorker {
     } else if (!cur) {
       // Upstream's default waiting state: PodInitializing in a pod with init containers.
       s.state = { waiting: { reason: isInit || hasInitContainers ? 'PodInitializing' : 'ContainerCreating' } };
+      if (rec?.previous) s.lastState = terminatedState(rec.previous, type, this.terminationMessages.get(rec.previous.id));
     } else {
       s.state = running ? { running: { startedAt: rfc3339(cur.startedAt ?? this.o.clock.now()) } } : terminatedState(cur, type, this.terminationMessages.get(cur.id));
-      if (rec.previous) s.lastState = terminatedState(rec.previous, type, this.terminationMessages.get(rec.previous.id));
+      if (rec?.previous) s.lastState = terminatedState(rec.previous, type, this.terminationMessages.get(rec.previous.id));
     }
     return s;
   }
