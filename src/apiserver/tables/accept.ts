@@ -87,7 +87,8 @@ export const acceptedMediaTypes = ['application/json', 'application/yaml', 'appl
  * Content-Type). No header: JSON. Undefined when no clause is any of these: a 406.
  */
 export function negotiateMediaType(accept: string | undefined): 'json' | 'yaml' | undefined {
-  if (accept === undefined || accept.trim() === '') return 'json';
+  // Every request of a resource path asks this; most clients send plain JSON: no parse for them.
+  if (accept === undefined || accept === 'application/json' || accept === '*/*' || accept.trim() === '') return 'json';
   for (const c of parseAccept(accept)) {
     // A transform this server does not make (another `as`, group or version) is skipped, as
     // upstream skips a clause it cannot serve.
