@@ -31,7 +31,7 @@ import { secureRequest, serveJoin, serveRenew, type RequestSecurity } from './se
 import { BadPathError, parsePath, type ResourceRoute } from './request-info.js';
 import { serveScale } from './scale.js';
 import { servePodProxy, serveServiceProxy, type ProxiedEndpoints, type ProxiedService } from './pod-proxy.js';
-import { acceptedMediaTypes, buildTable, negotiateMediaType, negotiateRendering } from './tables/index.js';
+import { acceptedMediaTypes, acceptedStreamMediaTypes, buildTable, negotiateMediaType, negotiateRendering } from './tables/index.js';
 import type { WatchCache } from './watch-cache.js';
 import { asServedVersion, partialObjectMetadata } from './object-codec.js';
 import { BACKUP_PATH } from './backup.js';
@@ -282,16 +282,18 @@ async function handleResource(
   if (k.namespaced && namespace === undefined && route.name !== undefined) throw pathNotFound();
   const name = route.name;
   const sub = route.subresource;
-  // The media type of object answers (the object, its list, status and scale, and their
-  // errors), negotiated before anything is done, as upstream: no acceptable type is a 406 and
-  // nothing is written. Watches, logs, exec and the proxies stream their own formats.
-  let accept = req.headers.accept;
-  if ((sub === undefined || sub === 'status' || sub === 'scale') && !route.watchPath && !watchRequested(query)) {
+  // The media type of object answers (the object, its list, a Table or metadata of them, status
+  // and scale, and their errors) and of watches, negotiated before anything is done, as
+  // upstream: no acceptable type is a 406 and nothing is written. A watch asked for in YAML is a
+  // 406 too (YAML has no stream form), its Status in YAML as asked. Logs, exec and the proxies
+  // stream their own formats.
+  const accept = req.headers.accept;
+  if (sub === undefined || sub === 'status' || sub === 'scale') {
     const media = negotiateMediaType(accept);
+    if (media === 'yaml') answerInYaml(res);
     if (media === undefined) throw new ApiError(406, 'NotAcceptable', `only the following media types are accepted: ${acceptedMediaTypes.join(', ')}`);
-    if (media === 'yaml') {
-      answerInYaml(res);
-      accept = undefined; // the object itself, never a Table or metadata in YAML
+    if (media === 'yaml' && (route.watchPath || watchRequested(query))) {
+      throw new ApiError(406, 'NotAcceptable', `only the following media types are accepted: ${acceptedStreamMediaTypes.join(', ')}`);
     }
   }
   if (sub !== undefined) {

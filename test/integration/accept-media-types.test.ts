@@ -54,9 +54,30 @@ describe('Accept: application/yaml', () => {
     expect((await get(`${base}/y1`, 'application/json;as=Widget;v=v1;g=example.com')).status).toBe(406);
   });
 
-  it('never renders a Table in YAML: a YAML clause first means the object', async () => {
+  it('renders a Table or metadata in YAML when the YAML clause asks for it, as upstream', async () => {
+    const table = await get(`${base}?labelSelector=app%3Daccept`, 'application/yaml;as=Table;v=v1;g=meta.k8s.io');
+    expect(table.headers.get('content-type')).toBe('application/yaml');
+    expect(parseYaml(table.text)).toMatchObject({ kind: 'Table', apiVersion: 'meta.k8s.io/v1', rows: [{ cells: ['y1', 2, expect.any(String)] }] });
+    const meta = await get(`${base}/y1`, 'application/yaml;as=PartialObjectMetadata;v=v1;g=meta.k8s.io');
+    expect(parseYaml(meta.text)).toMatchObject({ kind: 'PartialObjectMetadata', metadata: { name: 'y1' } });
+    // The first clause decides: YAML without a transform is the object.
     const r = await get(`${base}/y1`, 'application/yaml, application/json;as=Table;v=v1;g=meta.k8s.io');
     expect(parseYaml(r.text)).toMatchObject({ kind: 'ConfigMap' });
+  });
+
+  it('refuses a watch asked for in YAML (it has no stream form) with a YAML Status; a later JSON clause after a YAML stream clause is served', async () => {
+    const r = await get(`${base}?watch=1&timeoutSeconds=1`, 'application/yaml');
+    expect(r.status).toBe(406);
+    expect(r.headers.get('content-type')).toBe('application/yaml');
+    expect(parseYaml(r.text)).toMatchObject({
+      kind: 'Status',
+      reason: 'NotAcceptable',
+      code: 406,
+      message: 'only the following media types are accepted: application/json;stream=watch, application/vnd.kubernetes.protobuf;stream=watch',
+    });
+    const w = await get(`${base}?watch=1&timeoutSeconds=1&labelSelector=app%3Daccept`, 'application/yaml;stream=watch, application/json');
+    expect(w.status).toBe(200);
+    expect(JSON.parse(w.text.split('\n')[0] ?? '')).toMatchObject({ type: 'ADDED', object: { metadata: { name: 'y1' } } });
   });
 });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ApiError } from '../../api/errors.js';
-import { negotiateRendering, parseIncludeObject } from './accept.js';
+import { negotiateMediaType, negotiateRendering, parseIncludeObject } from './accept.js';
 
 const render = (accept: string | undefined) => negotiateRendering(accept, true);
 
@@ -88,5 +88,31 @@ describe('negotiateRendering for metadata-only clients', () => {
     expect(negotiateRendering(meta('PartialObjectMetadataList'), false)).toEqual({ as: 'object' });
     expect(negotiateRendering(meta('PartialObjectMetadata'), true)).toEqual({ as: 'object' });
     expect(negotiateRendering('application/json;as=PartialObjectMetadata;g=other.io;v=v1,application/json', false)).toEqual({ as: 'object' });
+  });
+});
+
+describe('negotiateRendering in YAML and protobuf clauses', () => {
+  it('renders what a YAML or protobuf clause asks for, the format being negotiateMediaType\'s', () => {
+    const yamlTable = 'application/yaml;as=Table;v=v1;g=meta.k8s.io';
+    expect(render(yamlTable)).toEqual({ as: 'Table', apiVersion: 'meta.k8s.io/v1' });
+    expect(negotiateMediaType(yamlTable)).toBe('yaml');
+    expect(render('application/vnd.kubernetes.protobuf;as=Table;v=v1;g=meta.k8s.io')).toEqual({ as: 'Table', apiVersion: 'meta.k8s.io/v1' });
+    expect(render('application/yaml, application/json;as=Table;v=v1;g=meta.k8s.io')).toEqual({ as: 'object' });
+  });
+});
+
+describe('negotiateMediaType', () => {
+  it.each([
+    ['application/yaml', 'yaml'],
+    ['application/yaml;q=0.9, text/html;q=0.1', 'yaml'],
+    ['application/vnd.kubernetes.protobuf', 'json'],
+    ['application/json;stream=watch', 'json'],
+    // YAML has no stream form and `stream` knows only `watch`: both clauses are skipped.
+    ['application/yaml;stream=watch, application/json', 'json'],
+    ['application/json;stream=other, application/yaml', 'yaml'],
+    ['application/yaml;stream=watch', undefined],
+    ['text/html', undefined],
+  ])('%s -> %s', (accept, media) => {
+    expect(negotiateMediaType(accept)).toBe(media);
   });
 });

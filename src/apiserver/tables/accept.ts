@@ -2,11 +2,12 @@
 //
 // Model (upstream content negotiation, reduced to what we serve): the Accept clauses are
 // ranked by q (descending; q=0 excluded), then by specificity, keeping header order among
-// equals. The first clause we can serve decides. We serve JSON only, so a clause is servable
-// when its media type is application/json, application/* or */*. A servable clause with
-// `as=Table` or `as=PartialObjectMetadata[List]` is servable only with g=meta.k8s.io and
-// v=v1|v1beta1; other transforms and versions are skipped so a later clause can win.
-// Protobuf and YAML clauses are skipped: kubectl always offers application/json after them.
+// equals. The first clause we can serve decides. A clause is servable when its media type is
+// JSON (application/json, application/*, *\/*), YAML (application/yaml) or protobuf
+// (application/vnd.kubernetes.protobuf, answered in JSON, see negotiateMediaType), and its
+// parameters ask for nothing we cannot make: `as=Table` or `as=PartialObjectMetadata[List]`
+// only with g=meta.k8s.io and v=v1|v1beta1, `stream` only as `stream=watch` on a type that
+// streams (not YAML). Other clauses are skipped so a later clause can win.
 
 import { badRequest } from '../../api/errors.js';
 import type { IncludeObject, TableApiVersion } from './types.js';
@@ -66,8 +67,22 @@ function parseAccept(header: string): Clause[] {
   return clauses.sort((a, b) => b.q - a.q || specificity(b) - specificity(a) || a.index - b.index);
 }
 
-function servesJson(c: Clause): boolean {
-  return (c.type === '*' && c.subtype === '*') || (c.type === 'application' && (c.subtype === 'json' || c.subtype === '*'));
+/**
+ * The format a clause's media type is answered in, whatever its `as`: JSON for JSON and
+ * protobuf (every client that offers protobuf also decodes JSON; client-go picks its decoder by
+ * the answer's Content-Type), YAML for YAML. Undefined for any other type, and for a `stream`
+ * parameter other than `watch` or on YAML, which has no stream form (upstream skips both).
+ */
+function servableMedia(c: Clause): 'json' | 'yaml' | undefined {
+  const media =
+    (c.type === '*' && c.subtype === '*') || (c.type === 'application' && (c.subtype === 'json' || c.subtype === '*' || c.subtype === 'vnd.kubernetes.protobuf'))
+      ? 'json'
+      : c.type === 'application' && c.subtype === 'yaml'
+        ? 'yaml'
+        : undefined;
+  const stream = c.params.get('stream');
+  if (stream !== undefined && stream !== '' && (stream !== 'watch' || media === 'yaml')) return undefined;
+  return media;
 }
 
 /** A Table or PartialObjectMetadata[List] clause this server answers (g=meta.k8s.io, v=v1|v1beta1). */
@@ -79,12 +94,14 @@ function knownTransform(c: Clause, as: string): boolean {
 /** The media types an object answer can be asked for in, as upstream lists them in a 406. */
 export const acceptedMediaTypes = ['application/json', 'application/yaml', 'application/vnd.kubernetes.protobuf'];
 
+/** The media types a watch can be asked for in (YAML has no stream form), as upstream lists them in a 406. */
+export const acceptedStreamMediaTypes = ['application/json;stream=watch', 'application/vnd.kubernetes.protobuf;stream=watch'];
+
 /**
- * The media type of an object answer (upstream's NegotiateOutputMediaType, reduced to what we
- * write): the first ranked clause that is JSON (`application/json`, `application/*`, `*\/*`)
- * or YAML (`application/yaml`) decides; a protobuf clause is answered with JSON, which every
- * client that offers protobuf also decodes (client-go picks its decoder by the answer's
- * Content-Type). No header: JSON. Undefined when no clause is any of these: a 406.
+ * The format of an answer (upstream's NegotiateOutputMediaType, reduced to what we write): the
+ * first servable clause (see the model above) decides. No header: JSON. Undefined when no
+ * clause is servable: a 406. A watch whose deciding clause is YAML is a 406 too (the caller's
+ * check: upstream picks the clause first, then finds YAML has no stream serializer).
  */
 export function negotiateMediaType(accept: string | undefined): 'json' | 'yaml' | undefined {
   // Every request of a resource path asks this; most clients send plain JSON: no parse for them.
@@ -94,10 +111,8 @@ export function negotiateMediaType(accept: string | undefined): 'json' | 'yaml' 
     // upstream skips a clause it cannot serve.
     const as = c.params.get('as');
     if (as !== undefined && as !== '' && !knownTransform(c, as)) continue;
-    if (servesJson(c)) return 'json';
-    if (c.type !== 'application') continue;
-    if (c.subtype === 'yaml') return 'yaml';
-    if (c.subtype === 'vnd.kubernetes.protobuf') return 'json';
+    const media = servableMedia(c);
+    if (media !== undefined) return media;
   }
   return undefined;
 }
@@ -111,7 +126,8 @@ export type Rendering =
 
 /**
  * The first Accept clause (see the model above) this server can answer for a request that
- * returns a list (`list`) or one object or watch events: plain JSON, `as=Table`, or
+ * returns a list (`list`) or one object or watch events, in whichever format the clause asks
+ * (negotiateMediaType decides that from the same ranking): the object, `as=Table`, or
  * `as=PartialObjectMetadata` (items, watches) / `as=PartialObjectMetadataList` (lists), with
  * g=meta.k8s.io and v=v1|v1beta1; other clauses are skipped. No header, or nothing servable:
  * plain JSON.
@@ -119,7 +135,7 @@ export type Rendering =
 export function negotiateRendering(accept: string | undefined, list: boolean): Rendering {
   if (accept === undefined || accept.trim() === '') return { as: 'object' };
   for (const c of parseAccept(accept)) {
-    if (!servesJson(c)) continue;
+    if (servableMedia(c) === undefined) continue;
     const as = c.params.get('as');
     if (as === undefined || as === '') return { as: 'object' };
     const partial = list ? 'PartialObjectMetadataList' : 'PartialObjectMetadata';

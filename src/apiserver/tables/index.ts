@@ -20,7 +20,7 @@ export type {
   TableRow,
   TableRowCondition,
 } from './types.js';
-export { acceptedMediaTypes, negotiateMediaType, negotiateRendering, parseIncludeObject, type Rendering } from './accept.js';
+export { acceptedMediaTypes, acceptedStreamMediaTypes, negotiateMediaType, negotiateRendering, parseIncludeObject, type Rendering } from './accept.js';
 export { humanDuration, translateTimestampSince, formatRFC3339 } from './duration.js';
 export { printerFor, defaultPrinter, groupKindKey, setCustomResourcePrinter } from './printers/registry.js';
 export { customResourcePrinter, simpleJsonPath, type PrinterColumn } from './printers/custom-resource.js';
