@@ -167,13 +167,19 @@ export function replayPods(events: Array<RecordedEvent<Pod>>, check: (live: Map<
   }
 }
 
-/** A fake agent's pod watch: `consider` sees every pod of the namespace as it is added or updated. */
+/**
+ * A fake agent's pod watch: `consider` sees every pod of `namespace` (default `ns`; undefined:
+ * every namespace) as it is added or updated.
+ */
 abstract class PodWatchingKubelet {
   protected informer: Informer<Pod> | undefined;
-  constructor(protected readonly client: RestClient) {}
+  constructor(
+    protected readonly client: RestClient,
+    private readonly namespace: string | undefined = ns,
+  ) {}
 
   async start(): Promise<void> {
-    const inf = new Informer<Pod>(this.client, podsResource, { namespace: ns });
+    const inf = new Informer<Pod>(this.client, podsResource, { namespace: this.namespace });
     inf.addEventHandler({ add: (p) => this.consider(p), update: (_a, b) => this.consider(b) });
     inf.start();
     await inf.waitForSync();
@@ -214,7 +220,7 @@ export class FakeKubelet extends PodWatchingKubelet {
       if (this.inFlight.has(key)) return;
       this.inFlight.add(key);
       this.client
-        .delete(podsResource, ns, p.metadata.name ?? '', { gracePeriodSeconds: 0, preconditions: { uid } })
+        .delete(podsResource, p.metadata.namespace ?? ns, p.metadata.name ?? '', { gracePeriodSeconds: 0, preconditions: { uid } })
         .catch((e: unknown) => {
           if (!isNotFound(e) && !isConflict(e)) this.errors.push(e);
         })
@@ -235,7 +241,7 @@ export class FakeKubelet extends PodWatchingKubelet {
       ],
     };
     this.client
-      .patch(podsResource, ns, p.metadata.name ?? '', 'merge', { status }, { subresource: 'status' })
+      .patch(podsResource, p.metadata.namespace ?? ns, p.metadata.name ?? '', 'merge', { status }, { subresource: 'status' })
       .catch((e: unknown) => {
         if (!isNotFound(e)) this.errors.push(e);
       })
