@@ -15,6 +15,8 @@
 
 import * as k8s from '@kubernetes/client-node';
 import { randomBytes } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startAgent, type RunningAgent } from '../../src/agent/index.js';
 import type { ControllerRevision, DaemonSet, PodTemplateSpec } from '../../src/api/types.js';
@@ -44,7 +46,8 @@ const mergePatch = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergeP
 interface Env {
   c: Cluster;
   api: ApiClients;
-  kubelet: FakeKubelet;
+  /** The fake kubelet; undefined where real node agents run the pods. */
+  kubelet?: FakeKubelet;
   nodes: string[];
 }
 
@@ -57,6 +60,50 @@ async function setup(nodes = ['node-1', 'node-2', 'node-3']): Promise<Env> {
   await kubelet.start();
   cleanup.defer(() => kubelet.stop(), 'fake kubelet');
   return { c, api, kubelet, nodes };
+}
+
+/**
+ * A cluster whose `n` nodes are real node agents in this process, running daemon pods as host
+ * processes; `marker` is a unique string for the test's daemon command lines (their processes
+ * are killed on cleanup).
+ */
+async function setupWithAgents(n: number): Promise<{ env: Env; marker: string }> {
+  const run = randomBytes(4).toString('hex');
+  const marker = `everynode-ds-e2e-${run}`;
+  const nodes = Array.from({ length: n }, (_, i) => `agent-${run}-${i}`);
+  const c = await startCluster(cleanup);
+  const api = apiClients(c.server.kubeconfigPath);
+  await api.core.createNamespace({ body: { metadata: { name: NS } } });
+  const agents: RunningAgent[] = [];
+  cleanup.defer(async () => {
+    await Promise.all(agents.map((a) => a.stop({ stopPods: true, gracePeriodSeconds: 0 })));
+    killPidsWith(marker);
+  }, 'agents and daemons');
+  for (const nodeName of nodes) {
+    const id = await c.server.issueNodeIdentity(nodeName, ['127.0.0.1']);
+    const transport = new HttpTransport({ server: c.server.url, ca: id.caPem, cert: id.certPem, key: id.keyPem });
+    cleanup.defer(() => transport.destroy(), 'agent transport');
+    const agent = await startAgent({
+      client: new RestClient(transport.request),
+      tls: { certPem: id.servingCertPem, keyPem: id.servingKeyPem, caPem: id.caPem },
+      nodeName,
+      nodeIP: '127.0.0.1',
+      port: 0,
+      dataDir: makeTempDir(cleanup, 'ds-e2e-agent'),
+      leaseRenewIntervalMs: 300,
+      nodeStatusUpdateFrequencyMs: 300,
+      podStatusResyncMs: 1_000,
+      logger: silentLogger,
+    });
+    agents.push(agent);
+    await agent.ready();
+  }
+  return { env: { c, api, nodes }, marker };
+}
+
+/** The host process of a pod's first container (the process runtime's container ID names it). */
+function pidOf(p: k8s.V1Pod): number {
+  return containerPid(p.status?.containerStatuses?.[0]?.containerID);
 }
 
 /** Upstream's test DaemonSet: one container `app` serving on 9376, labels = selector. `metaLabels` also labels the DaemonSet itself. */
@@ -292,7 +339,7 @@ describe('upstream e2e: [sig-apps] Daemon set', () => {
     const after = await daemonPods(env, ds);
     expect(after.map((p) => p.metadata?.uid)).not.toContain(victim.metadata?.uid);
     expect(after.some((p) => p.spec?.nodeName === victim.spec?.nodeName)).toBe(true);
-    expect(env.kubelet.failures()).toEqual([]);
+    expect(env.kubelet!.failures()).toEqual([]);
   });
 
   it('should run and stop complex daemon: nodeSelector follows node labels, and a patched selector with RollingUpdate moves the pod', async () => {
@@ -382,41 +429,14 @@ describe('upstream e2e: [sig-apps] Daemon set', () => {
       { message: 'the failed daemon pod to be deleted' },
     );
     const events = await env.api.core.listNamespacedEvent({ namespace: NS });
-    expect(events.items.some((e) => e.reason === 'FailedDaemonPod' && e.involvedObject.name === dsName)).toBe(true);
+    const failedEvent = events.items.find((e) => e.reason === 'FailedDaemonPod' && e.involvedObject.name === dsName);
+    expect(failedEvent?.type).toBe('Warning');
+    expect(failedEvent?.message).toBe(`Found failed daemon pod ${NS}/${pod.metadata!.name!} on node ${pod.spec!.nodeName!}, will try to kill it`);
   });
 
   it("should retry creating failed daemon pods, with real node agents: the failed pod's process is stopped and a new one runs", async () => {
-    const run = randomBytes(4).toString('hex');
-    const marker = `everynode-ds-e2e-${run}`;
-    const nodes = [`agent-${run}-a`, `agent-${run}-b`];
-    const c = await startCluster(cleanup);
-    const api = apiClients(c.server.kubeconfigPath);
-    await api.core.createNamespace({ body: { metadata: { name: NS } } });
-    const agents: RunningAgent[] = [];
-    cleanup.defer(async () => {
-      await Promise.all(agents.map((a) => a.stop({ stopPods: true, gracePeriodSeconds: 0 })));
-      killPidsWith(marker);
-    }, 'agents and daemons');
-    for (const nodeName of nodes) {
-      const id = await c.server.issueNodeIdentity(nodeName, ['127.0.0.1']);
-      const transport = new HttpTransport({ server: c.server.url, ca: id.caPem, cert: id.certPem, key: id.keyPem });
-      cleanup.defer(() => transport.destroy(), 'agent transport');
-      const agent = await startAgent({
-        client: new RestClient(transport.request),
-        tls: { certPem: id.servingCertPem, keyPem: id.servingKeyPem, caPem: id.caPem },
-        nodeName,
-        nodeIP: '127.0.0.1',
-        port: 0,
-        dataDir: makeTempDir(cleanup, 'ds-e2e-agent'),
-        leaseRenewIntervalMs: 300,
-        nodeStatusUpdateFrequencyMs: 300,
-        podStatusResyncMs: 1_000,
-        logger: silentLogger,
-      });
-      agents.push(agent);
-      await agent.ready();
-    }
-    const env: Env = { c, api, kubelet: undefined as unknown as FakeKubelet, nodes };
+    const { env, marker } = await setupWithAgents(2);
+    const { api, nodes } = env;
 
     const body = newDaemonSet(image);
     const tmpl = body.spec!.template.spec!;
@@ -428,7 +448,7 @@ describe('upstream e2e: [sig-apps] Daemon set', () => {
     await waitFor(() => pidsWith(marker).length === nodes.length, { message: 'one daemon process per node' });
 
     const pod = (await daemonPods(env, ds))[0]!;
-    const pid = containerPid(pod.status?.containerStatuses?.[0]?.containerID);
+    const pid = pidOf(pod);
     expect(isProcessAlive(pid)).toBe(true);
     pod.metadata!.resourceVersion = undefined;
     pod.status = { ...pod.status, phase: 'Failed' };
@@ -442,7 +462,7 @@ describe('upstream e2e: [sig-apps] Daemon set', () => {
     await waitFor(() => !isProcessAlive(pid), { message: `the failed pod's process ${pid} to be stopped` });
     const replacement = (await daemonPods(env, ds)).find((p) => p.spec?.nodeName === pod.spec?.nodeName)!;
     expect(replacement.metadata?.uid).not.toBe(pod.metadata?.uid);
-    expect(isProcessAlive(containerPid(replacement.status?.containerStatuses?.[0]?.containerID))).toBe(true);
+    expect(isProcessAlive(pidOf(replacement))).toBe(true);
     expect(pidsWith(marker)).toHaveLength(nodes.length);
   });
 
@@ -503,6 +523,10 @@ describe('upstream e2e: [sig-apps] Daemon set', () => {
     cur = await curHistory(env);
     expect(cur.revision).toBe(2);
     await expectPodsHash(env, ds, cur.metadata.labels![hashLabel]);
+    // Older upstream also checked the template generation: the DaemonSet's annotation and every pod's label.
+    const latest = await env.api.apps.readNamespacedDaemonSet({ name: dsName, namespace: NS });
+    expect(latest.metadata?.annotations?.['deprecated.daemonset.template.generation']).toBe('2');
+    for (const p of (await daemonPods(env, ds)).filter((q) => !q.metadata?.deletionTimestamp)) expect(p.metadata?.labels?.['pod-template-generation']).toBe('2');
 
     // The bound over every pod event, not only at the polls: never 2 nodes without an available pod.
     const live = new Map<string, k8s.V1Pod>();
@@ -521,7 +545,7 @@ describe('upstream e2e: [sig-apps] Daemon set', () => {
 
   it('should rollback without unnecessary restarts: pods that kept the old template survive the rollback', async () => {
     const env = await setup();
-    env.kubelet.hold = (p) => p.spec.containers[0]?.image === missingImage;
+    env.kubelet!.hold = (p) => p.spec.containers[0]?.image === missingImage;
     const body = newDaemonSet(image);
     body.spec!.updateStrategy = { type: 'RollingUpdate' };
     const ds = await env.api.apps.createNamespacedDaemonSet({ namespace: NS, body });
@@ -555,12 +579,57 @@ describe('upstream e2e: [sig-apps] Daemon set', () => {
     await expectPodsHash(env, ds, cur.metadata.labels![hashLabel]);
   });
 
+  it('should rollback without unnecessary restarts, with real node agents: surviving pods keep their process', async () => {
+    const { env, marker } = await setupWithAgents(3);
+    const { api, nodes } = env;
+    const body = newDaemonSet(image);
+    const tmpl = body.spec!.template.spec!;
+    tmpl.containers[0]!.command = ['sh', '-c', `sleep 1000 # ${marker}`];
+    tmpl.terminationGracePeriodSeconds = 2;
+    body.spec!.updateStrategy = { type: 'RollingUpdate' };
+    const ds = await api.apps.createNamespacedDaemonSet({ namespace: NS, body });
+    await waitOnNodes(env, ds, nodes, 'a running daemon pod on each agent node');
+
+    // everynode's counterpart of upstream's non-existent image: a container the process runtime
+    // cannot create (another image and no command) waits in CreateContainerError, never Ready.
+    await updateDaemonSet(env, (d) => {
+      const ctr = d.spec!.template.spec!.containers[0]!;
+      ctr.image = missingImage;
+      ctr.command = undefined;
+    });
+    await waitFor(
+      async () => (await daemonPods(env, ds)).some((p) => p.spec?.containers[0]?.image === missingImage && p.status?.containerStatuses?.[0]?.state?.waiting?.reason === 'CreateContainerError'),
+      { message: 'a new pod stuck in CreateContainerError', timeoutMs: 30_000 },
+    );
+    const live = (await daemonPods(env, ds)).filter((p) => !p.metadata?.deletionTimestamp);
+    const existing = live.filter((p) => p.spec?.containers[0]?.image === image);
+    expect(existing.length).toBe(nodes.length - 1);
+    const pids = new Map(existing.map((p) => [p.metadata!.name!, pidOf(p)]));
+
+    const rollback = await updateDaemonSet(env, (d) => {
+      const ctr = d.spec!.template.spec!.containers[0]!;
+      ctr.image = image;
+      ctr.command = ['sh', '-c', `sleep 1000 # ${marker}`];
+    });
+    await waitImageAndAvailability(env, rollback, image, 1, nodes);
+    await waitFor(async () => (await daemonPods(env, ds)).every((p) => p.spec?.containers[0]?.image === image), { message: 'no pod left with the bad template', timeoutMs: 30_000 });
+    const after = new Map((await daemonPods(env, ds)).map((p) => [p.metadata!.name!, p]));
+    for (const [name, pid] of pids) {
+      const p = after.get(name);
+      expect(p, `pod ${name} was replaced by the rollback`).toBeDefined();
+      expect(pidOf(p!), `pod ${name}'s process was restarted`).toBe(pid);
+      expect(p!.status?.containerStatuses?.[0]?.restartCount).toBe(0);
+      expect(isProcessAlive(pid)).toBe(true);
+    }
+    await waitFor(() => pidsWith(marker).length === nodes.length, { message: 'one daemon process per node' });
+  });
+
   it('should surge pods onto nodes when spec was updated and update strategy is RollingUpdate, keeping the surge invariants', async () => {
     const nodes = ['node-1', 'node-2', 'node-3', 'node-4', 'node-5'];
     const env = await setup(nodes);
     const maxSurge = 1; // 20% of 5 nodes
     const unready = new Set<string>();
-    env.kubelet.hold = (p) => unready.has(p.metadata.uid ?? '');
+    env.kubelet!.hold = (p) => unready.has(p.metadata.uid ?? '');
     const body = newDaemonSet(image);
     body.spec!.template.spec!.containers[0]!.env = [{ name: 'VERSION', value: '1' }];
     body.spec!.updateStrategy = { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: '20%' } };
@@ -667,6 +736,83 @@ describe('upstream e2e: [sig-apps] Daemon set', () => {
     cur = await curHistory(env);
     expect(cur.revision).toBe(2);
     await expectPodsHash(env, ds, cur.metadata.labels![hashLabel]);
+  });
+
+  it('should surge pods onto nodes, with real node agents: readiness probe, preStop hook and minReadySeconds hold the old pod until the new one is available', async () => {
+    const { env, marker } = await setupWithAgents(3);
+    const { api, nodes } = env;
+    const readyDir = makeTempDir(cleanup, 'ds-e2e-ready');
+    const body = newDaemonSet(image);
+    const ctr = body.spec!.template.spec!.containers[0]!;
+    ctr.command = ['sh', '-c', `sleep 1000 # ${marker}`];
+    ctr.env = [{ name: 'VERSION', value: '1' }, { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } }];
+    // As upstream: a preStop hook that delays shutdown so old and new overlap, and a readiness
+    // probe the test can make fail (a non-empty file named after the pod).
+    ctr.lifecycle = { preStop: { exec: { command: ['sh', '-c', 'sleep 1'] } } };
+    ctr.readinessProbe = { exec: { command: ['sh', '-c', `test ! -s ${readyDir}/$POD_NAME`] }, initialDelaySeconds: 1, periodSeconds: 1, successThreshold: 1, failureThreshold: 1 };
+    body.spec!.template.spec!.terminationGracePeriodSeconds = 5;
+    body.spec!.updateStrategy = { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: '33%' } }; // rounds up to 1 of 3 nodes
+    body.spec!.minReadySeconds = 1;
+    let ds = await api.apps.createNamespacedDaemonSet({ namespace: NS, body });
+    await waitOnNodes(env, ds, nodes, 'an available daemon pod on each agent node');
+
+    const rec = await recordPods(env);
+    ds = await api.apps.patchNamespacedDaemonSet(
+      { name: dsName, namespace: NS, body: { spec: { template: { spec: { containers: [{ name: 'app', env: [{ name: 'VERSION', value: '2' }] }] } } } } },
+      smp,
+    );
+    const version = (p: k8s.V1Pod): string => p.spec?.containers[0]?.env?.find((e) => e.name === 'VERSION')?.value ?? '';
+    // Once the rollout has begun, an old pod on a node the rollout has not reached fails its
+    // readiness probe (as upstream's exec into the pod does); the controller replaces it.
+    let madeUnready: string | undefined;
+    let unreadyNode: string | undefined;
+    await waitFor(async () => {
+      const pods = (await daemonPods(env, ds)).filter((p) => !p.metadata?.deletionTimestamp);
+      if (!pods.some((p) => version(p) === '2')) return false;
+      const old = pods.find((p) => version(p) === '1' && !pods.some((q) => q.spec?.nodeName === p.spec?.nodeName && version(q) === '2'));
+      if (!old) return false;
+      writeFileSync(join(readyDir, old.metadata!.name!), '0');
+      madeUnready = old.metadata!.name!;
+      unreadyNode = old.spec?.nodeName;
+      return true;
+    }, { message: 'a rollout in progress with an old pod to make unready' });
+    await waitFor(async () => imageAndAvailabilityByVersion((await daemonPods(env, ds)).filter((p) => !p.metadata?.deletionTimestamp), nodes, '2', 1), {
+      message: 'every node running version 2, available',
+      timeoutMs: 45_000,
+    });
+
+    const live = new Map<string, k8s.V1Pod>();
+    const violations: string[] = [];
+    let surged = false;
+    for (const e of rec.events) {
+      const uid = e.pod.metadata?.uid ?? '';
+      if (e.type === 'DELETED') live.delete(uid);
+      else live.set(uid, e.pod);
+      if (e.listed) continue;
+      const pods = [...live.values()].filter((p) => controlledBy(p, ds));
+      for (const n of nodes) {
+        const running = pods.filter((p) => p.spec?.nodeName === n && !p.metadata?.deletionTimestamp);
+        const oldRunning = running.filter((p) => version(p) === '1');
+        const newRunning = running.filter((p) => version(p) === '2');
+        if (oldRunning.length > 1 || newRunning.length > 1) violations.push(`node ${n}: ${oldRunning.length} old and ${newRunning.length} new pods running`);
+        if (oldRunning.length > 0 && newRunning.length > 0) surged = true;
+        // maxUnavailable 0: an available old pod is only let go once the new one is available
+        // (the old pod made unready may go at once, as upstream's surge rule has it).
+        if (n !== unreadyNode && oldRunning.length === 0 && newRunning.length > 0 && !newRunning.some((p) => available(p, 1, e.at + 1000))) {
+          violations.push(`node ${n}: old pod gone before the new one was available`);
+        }
+      }
+      // Upstream's bound: unavailable new pods <= maxSurge + unavailable old pods + nodes without an old pod.
+      const unavailable = (p: k8s.V1Pod): boolean => !!p.metadata?.deletionTimestamp || !available(p, 1, e.at);
+      const newUnavailable = pods.filter((p) => version(p) === '2' && unavailable(p)).length;
+      const oldUnavailable = pods.filter((p) => version(p) === '1' && unavailable(p)).length;
+      const withoutOld = nodes.filter((n) => !pods.some((p) => p.spec?.nodeName === n && version(p) === '1' && !p.metadata?.deletionTimestamp)).length;
+      if (newUnavailable > 1 + oldUnavailable + withoutOld) violations.push(`${newUnavailable} unavailable new pods > maxSurge 1 + ${oldUnavailable} unavailable old + ${withoutOld} nodes without an old pod`);
+    }
+    expect([...new Set(violations)]).toEqual([]);
+    expect(surged).toBe(true);
+    expect(rec.events.some((e) => e.pod.metadata?.name === madeUnready && (e.pod.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'False'))).toBe(true);
+    await waitFor(() => pidsWith(marker).length === nodes.length, { message: 'one daemon process per node', timeoutMs: 15_000 });
   });
 
   it('should list and delete a collection of DaemonSets', async () => {
