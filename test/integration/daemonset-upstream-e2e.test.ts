@@ -908,6 +908,7 @@ describe('upstream e2e: [sig-apps] ControllerRevision', () => {
     const initial = await env.api.apps.readNamespacedControllerRevision({ name: revs.items[0]!.metadata!.name!, namespace: NS });
     const initialName = initial.metadata!.name!;
 
+    const podsBefore = (await daemonPods(env, created)).map((p) => p.metadata?.uid).sort();
     const patched = await env.api.apps.patchNamespacedControllerRevision({ name: initialName, namespace: NS, body: { metadata: { labels: { [initialName]: 'patched' } } } }, smp);
     expect(patched.metadata?.labels?.[initialName]).toBe('patched');
 
@@ -952,6 +953,15 @@ describe('upstream e2e: [sig-apps] ControllerRevision', () => {
       }
     }
     expect(updatedRev.metadata?.labels?.[current.metadata!.name!]).toBe('updated');
+
+    // The hand-made revision, now the only one with the current data, is the current revision;
+    // it names another hash than the pods carry, but their template generation is current, so
+    // none is replaced and all count as updated.
+    await waitFor(async () => {
+      const st = (await env.api.apps.readNamespacedDaemonSet({ name: dsName, namespace: NS })).status;
+      return st?.updatedNumberScheduled === env.nodes.length && st.numberAvailable === env.nodes.length;
+    }, { message: 'all pods counted updated and available under the hand-made revision' });
+    expect((await daemonPods(env, created)).map((p) => p.metadata?.uid).sort()).toEqual(podsBefore);
 
     // Upstream's patch also carries a misplaced top-level `updateStrategy`: an unknown field the
     // server drops (with a warning) rather than failing the patch.
