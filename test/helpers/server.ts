@@ -43,6 +43,10 @@ export interface TestServerOptions {
   audit?: ServerOptions['audit'];
   /** Passed through to startServer (shorter connection timeouts). */
   connectionLimits?: ServerOptions['connectionLimits'];
+  /** Passed through to startServer (default: none, the API alone). */
+  controllers?: ServerOptions['controllers'];
+  /** Passed through to startServer (the server's logger; default its own). */
+  logger?: ServerOptions['logger'];
 }
 
 export interface TestServer {
@@ -113,6 +117,8 @@ export async function startTestServer(cleanup: Cleanup, opts: TestServerOptions 
     ...(opts.tlsSans ? { tlsSans: opts.tlsSans } : {}),
     ...(opts.audit !== undefined ? { audit: opts.audit } : {}),
     ...(opts.connectionLimits ? { connectionLimits: opts.connectionLimits } : {}),
+    ...(opts.controllers ? { controllers: opts.controllers } : {}),
+    ...(opts.logger ? { logger: opts.logger } : {}),
   });
   let closed: Promise<void> | undefined;
   const close = (): Promise<void> => (closed ??= server.close());
