@@ -211,6 +211,7 @@ async function handle(deps: HandlerDeps, req: IncomingMessage, res: ServerRespon
   const tokenRoute = /^\/api\/v1\/namespaces\/([^/]+)\/serviceaccounts\/([^/]+)\/token\/?$/.exec(path);
   if (tokenRoute && deps.serviceAccountTokens) {
     if (method !== 'POST') throw methodNotAllowed();
+    negotiateWithoutTable(req.headers.accept, res);
     const { value: body } = await readObjectBody(req, 'authentication.k8s.io/TokenRequest');
     const [ns, name] = [tokenRoute[1]!, tokenRoute[2]!].map((s) => {
       try {
@@ -224,6 +225,7 @@ async function handle(deps: HandlerDeps, req: IncomingMessage, res: ServerRespon
   const review = reviewRouteOf(path);
   if (review) {
     if (method !== 'POST') throw methodNotAllowed();
+    negotiateWithoutTable(req.headers.accept, res);
     const { value: body } = await readObjectBody(req, `${review.group}/${review.kind}`);
     return sendJson(res, 201, await serveReview(review, body, caller, deps.security?.authorizer, deps.security?.reviewToken));
   }
@@ -257,6 +259,22 @@ async function handle(deps: HandlerDeps, req: IncomingMessage, res: ServerRespon
     case 'resource':
       return handleResource(deps, req, res, method, route, query, admit, auditCtx, caller);
   }
+}
+
+/**
+ * Media negotiation for the create-only kinds that have no table conversion upstream (the
+ * access and token reviews, TokenRequest): an `as=Table` clause is not servable there (upstream's
+ * RequestScope allows the Table transform only where a TableConvertor exists), so a request that
+ * offers nothing else gets 406 NotAcceptable before the body is read; YAML is answered in YAML.
+ */
+function negotiateWithoutTable(accept: string | undefined, res: ServerResponse): void {
+  const kept = accept
+    ?.split(',')
+    .filter((clause) => !/;\s*as\s*=\s*"?Table"?\s*(;|$)/i.test(clause))
+    .join(',');
+  const media = kept !== undefined && kept.trim() === '' && accept!.trim() !== '' ? undefined : negotiateMediaType(kept);
+  if (media === undefined) throw new ApiError(406, 'NotAcceptable', `only the following media types are accepted: ${acceptedMediaTypes.join(', ')}`);
+  if (media === 'yaml') answerInYaml(res);
 }
 
 async function handleResource(

@@ -454,6 +454,17 @@ describe('server-side Tables (apimachinery/table_conversion.go)', () => {
     });
     expect(r.status).toBe(406);
     expect(r.body).toMatchObject({ kind: 'Status', code: 406, reason: 'NotAcceptable' });
+    // With plain JSON offered after the Table, the JSON answer is given.
+    const fallback = await call('POST', '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews', { spec: { nonResourceAttributes: { path: '/', verb: 'get' } } }, 'application/json', {
+      accept: 'application/json;as=Table;v=v1;g=meta.k8s.io,application/json',
+    });
+    expect(fallback.status).toBe(201);
+    expect(fallback.body).toMatchObject({ kind: 'SelfSubjectAccessReview', status: { allowed: true } });
+    // TokenRequest has no table conversion either.
+    const ns = await newNamespace('table-token');
+    await c.core.createNamespacedServiceAccount({ namespace: ns, body: { metadata: { name: 'sa' } } });
+    const token = await call('POST', `/api/v1/namespaces/${ns}/serviceaccounts/sa/token`, { spec: {} }, 'application/json', { accept: 'application/json;as=Table;v=v1;g=meta.k8s.io' });
+    expect(token.status).toBe(406);
   });
 });
 
