@@ -119,6 +119,11 @@ export interface JsonTextFindings {
   duplicates: string[];
   /** Number literals JSON.parse may have changed (see jsonTextDetails). */
   literals: NumberLiteral[];
+  /**
+   * Document order, when duplicates were looked for: the offset of each duplicate (parallel to
+   * `duplicates`) and of each member path's first occurrence (see jsonTextDetails).
+   */
+  order?: { duplicateAt: readonly number[]; memberAt: ReadonlyMap<string, number> };
 }
 
 const noFindings: JsonTextFindings = { duplicates: [], literals: [] };
@@ -137,7 +142,8 @@ export function parseJsonText(text: string, fieldValidation: FieldValidation): {
   const duplicates = fieldValidation !== 'Ignore' && facts.members !== countMembers(value);
   if (!duplicates && !facts.inexactNumbers) return { value, findings: noFindings };
   const details = jsonTextDetails(text);
-  return { value, findings: { duplicates: duplicates ? details.duplicates : [], literals: details.literals } };
+  if (!duplicates) return { value, findings: { duplicates: [], literals: details.literals } };
+  return { value, findings: { duplicates: details.duplicates, literals: details.literals, order: { duplicateAt: details.duplicateAt, memberAt: details.memberAt } } };
 }
 
 /** The nesting depth of a YAML text as written (its syntax tree, walked without recursion), up to `limit + 1`. */

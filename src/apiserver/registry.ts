@@ -242,6 +242,25 @@ interface NamespaceCondition {
   message: string;
 }
 
+/**
+ * Duplicate-field and unknown-field errors of one body merged in document order: a duplicate
+ * where it repeats, an unknown field where it first occurs (an unknown path the text does not
+ * show goes last). Both inputs are in document order already.
+ */
+function inDocumentOrder(duplicates: readonly string[], unknown: readonly string[], order: NonNullable<JsonTextFindings['order']>): string[] {
+  const at = [
+    ...duplicates.map((message, i) => ({ message, pos: order.duplicateAt[i] ?? Infinity })),
+    ...unknown.map((message) => ({ message, pos: order.memberAt.get(unknownPath(message)) ?? Infinity })),
+  ];
+  return at.sort((a, b) => a.pos - b.pos).map((e) => e.message);
+}
+
+/** The path of an `unknown field "<path>"` message. */
+function unknownPath(message: string): string {
+  const m = /^unknown field (".*")$/.exec(message);
+  return m ? (JSON.parse(m[1]!) as string) : message;
+}
+
 /** The spec.finalizers entry the namespace lifecycle (this registry) owns. */
 const namespaceFinalizer = 'kubernetes';
 
@@ -343,17 +362,19 @@ export class RestRegistry {
    * Type-checks and prunes a body against the kind's schema; sets apiVersion/kind.
    * `findings`: what the body's JSON text showed beyond its value (duplicate fields, number
    * literals as written), when the body is that text's value. Duplicate fields are strict
-   * decoding errors as unknown fields are, reported before them: with Strict one 400, with
-   * Warn warnings. `patch`: the body is a patched object; its strict decoding errors are
-   * worded as upstream's patch handler does (`strict decoding error: ...`, without the
-   * `<Kind> in version ... cannot be handled` of a body).
+   * decoding errors as unknown fields are: with Strict one 400, with Warn warnings. For a body
+   * they come in document order with the unknown fields (`findings.order`), as Go's decoder
+   * meets them; for a patch (`patch`: the body is a patched object) the patch's duplicates come
+   * first, then the patched object's unknown fields, and the errors are worded as upstream's
+   * patch handler does (`strict decoding error: ...`, without the `<Kind> in version ... cannot
+   * be handled` of a body).
    */
   decode(
     k: KindDef,
     body: unknown,
     fieldValidation: FieldValidation,
     trusted?: ReadonlySet<object>,
-    findings?: { duplicates: readonly string[]; literals: readonly NumberLiteral[] },
+    findings?: Pick<JsonTextFindings, 'duplicates' | 'literals' | 'order'>,
     patch = false,
   ): { object: KubeObject; warnings: string[] } {
     if (!isObject(body)) throw badRequest(`${k.kind} in version "${k.version}" cannot be handled as a ${k.kind}: the body must be a JSON object`);
@@ -377,7 +398,7 @@ export class RestRegistry {
     // patch wording) are collected as warnings first, unknown fields after the duplicates.
     const collect = duplicates.length > 0 || (patch && fieldValidation === 'Strict');
     const { object, warnings: unknown } = decodeObject(gvk, body, collect ? 'Warn' : fieldValidation, trusted);
-    const warnings = duplicates.length > 0 ? [...duplicates, ...unknown] : unknown;
+    const warnings = duplicates.length === 0 ? unknown : patch || !findings?.order ? [...duplicates, ...unknown] : inDocumentOrder(duplicates, unknown, findings.order);
     if (collect && fieldValidation === 'Strict' && warnings.length > 0) {
       const message = strictDecodingMessage(warnings);
       throw patch ? badRequest(message) : cannotHandle(gvk, message);

@@ -487,18 +487,32 @@ function strictPath(frames: readonly Frame[], upTo: number, last: string): strin
   return out === '' ? last : `${out}.${last}`;
 }
 
+/** What jsonTextDetails finds; offsets are positions in the text (document order). */
+export interface JsonTextDetails {
+  /** Duplicate member paths, each once, in document order. */
+  duplicates: string[];
+  /** Where each of `duplicates` repeats (its second occurrence), parallel to it. */
+  duplicateAt: number[];
+  /** Where each member path first occurs, for ordering unknown fields among the duplicates. */
+  memberAt: Map<string, number>;
+  literals: NumberLiteral[];
+}
+
 /**
  * The closer look at a JSON text that JSON.parse has accepted (iterative; the text must be
  * nested no deeper than the caller allows): the paths of duplicate member names in upstream's
  * strict-decoding form (`metadata.name`, `spec.containers[0].name`, `[0].path`), each once,
  * in document order, and the number literals that JSON.parse may have changed (fraction,
- * exponent, or not a safe integer) with their paths.
+ * exponent, or not a safe integer) with their paths; and where each member path first occurs.
  *
  * Unlike upstream, duplicates are reported everywhere, also under fields the schema does not
  * know or keeps raw (RawExtension): there a second value of a name is as lost as anywhere.
  */
-export function jsonTextDetails(text: string): { duplicates: string[]; literals: NumberLiteral[] } {
+
+export function jsonTextDetails(text: string): JsonTextDetails {
   const duplicates: string[] = [];
+  const duplicateAt: number[] = [];
+  const memberAt = new Map<string, number>();
   const seen = new Set<string>();
   const literals: NumberLiteral[] = [];
   const frames: Frame[] = [];
@@ -516,8 +530,13 @@ export function jsonTextDetails(text: string): { duplicates: string[]; literals:
           if (!seen.has(path) && duplicates.length < MAX_DUPLICATES) {
             seen.add(path);
             duplicates.push(path);
+            duplicateAt.push(i);
           }
-        } else top.names.add(name);
+        } else {
+          top.names.add(name);
+          const path = strictPath(frames, frames.length - 1, name);
+          if (!memberAt.has(path)) memberAt.set(path, i);
+        }
         top.at = name;
         top.expectName = false;
       }
@@ -538,7 +557,7 @@ export function jsonTextDetails(text: string): { duplicates: string[]; literals:
       i = num.end - 1;
     }
   }
-  return { duplicates, literals };
+  return { duplicates, duplicateAt, memberAt, literals };
 }
 
 /**
