@@ -508,7 +508,8 @@ async function readObjectBody(req: IncomingMessage, groupKind: string, fieldVali
   const text = buf.toString('utf8');
   if (ct === 'application/yaml' || ct === 'application/x-yaml' || ct === 'text/yaml') {
     try {
-      return { value: parseYamlText(text) };
+      const { value, duplicates } = parseYamlText(text);
+      return { value, findings: { duplicates: [], literals: [], yaml: { duplicates: fieldValidation === 'Ignore' ? [] : duplicates } } };
     } catch (err) {
       throw badRequest(`the body of the request could not be decoded as YAML: ${err instanceof Error ? err.message : String(err)}`);
     }

@@ -16,7 +16,7 @@ import { makeTempDir } from '../../test/helpers/temp-dir.js';
 
 describe('parseYamlText', () => {
   it('reads YAML 1.1 values: octal file modes, yes/on, timestamps as strings', () => {
-    expect(parseYamlText('defaultMode: 0644\nmode: 0400\nhex: 0x1F\nflag: yes\nsw: off\nts: 2024-01-01T00:00:00Z\nquoted: "0644"\n')).toEqual({
+    expect(parseYamlText('defaultMode: 0644\nmode: 0400\nhex: 0x1F\nflag: yes\nsw: off\nts: 2024-01-01T00:00:00Z\nquoted: "0644"\n').value).toEqual({
       defaultMode: 420,
       mode: 256,
       hex: 31,
@@ -27,16 +27,17 @@ describe('parseYamlText', () => {
     });
   });
 
-  it('keeps the errors and limits: malformed YAML, duplicate keys, nesting, .inf', () => {
+  it('keeps the errors and limits: malformed YAML, nesting, .inf; repeated keys are reported, the last value kept', () => {
     expect(() => parseYamlText('a: [1')).toThrow(/^Flow sequence in block collection must be sufficiently indented and end with a \] at line 1, column 6/);
-    expect(() => parseYamlText('a: 1\na: 2\n')).toThrow(/^Map keys must be unique at line 2, column 1/);
+    // go-yaml's strict errors, depth first in document order.
+    expect(parseYamlText('a: 1\nb:\n  c: 1\n  c: 2\na: 3\n')).toEqual({ value: { a: 3, b: { c: 2 } }, duplicates: ['line 4: key "c" already set in map', 'line 5: key "a" already set in map'] });
     expect(() => parseYamlText(`a: ${'['.repeat(MAX_YAML_NESTING_DEPTH)}${']'.repeat(MAX_YAML_NESTING_DEPTH)}`)).toThrow(`nesting depth exceeds the limit of ${MAX_YAML_NESTING_DEPTH}`);
     expect(() => parseYamlText('a: .inf')).toThrow(/^json: unsupported value: \+Inf/);
   });
 
   it('reads JSON (kubectl sends apply patches as JSON) unchanged', () => {
     const o = { spec: { volumes: [{ name: 'v', configMap: { name: 'c', defaultMode: 420 } }] }, data: { a: '0644', b: 'yes' } };
-    expect(parseYamlText(JSON.stringify(o))).toEqual(o);
+    expect(parseYamlText(JSON.stringify(o))).toEqual({ value: o, duplicates: [] });
   });
 });
 

@@ -11,7 +11,7 @@ import { CST, Parser } from 'yaml';
 import { ApiError, badRequest, tooLarge } from '../api/errors.js';
 import { MAX_NESTING_DEPTH, nestingDepth } from '../api/patch/index.js';
 import { countMembers, jsonTextDetails, scanJsonText, type FieldValidation, type NumberLiteral } from '../api/schema/decode.js';
-import { readYaml, writeYaml } from '../util/index.js';
+import { readYamlLenient, writeYaml } from '../util/index.js';
 
 /** Upstream's request body limit (3 MiB). */
 export const maxBodyBytes = 3 * 1024 * 1024;
@@ -124,6 +124,12 @@ export interface JsonTextFindings {
    * `duplicates`) and of each member path's first occurrence (see jsonTextDetails).
    */
   order?: { duplicateAt: readonly number[]; memberAt: ReadonlyMap<string, number> };
+  /**
+   * A YAML body: go-yaml's strict errors for its repeated keys (parseYamlText), in place of
+   * `duplicates`; its unknown fields are reported in the order of JSON converted from a Go map
+   * (sorted keys), as upstream converts YAML before decoding.
+   */
+  yaml?: { duplicates: readonly string[] };
 }
 
 const noFindings: JsonTextFindings = { duplicates: [], literals: [] };
@@ -180,14 +186,17 @@ function yamlTextDepth(text: string, limit: number): number {
 /**
  * Parses a YAML text (a body or an apply patch) after checking its nesting as written, then
  * the composed value's. Values are read as kube-apiserver reads them (sigs.k8s.io/yaml: YAML
- * 1.1, so `defaultMode: 0644` is 420; see util/yaml.ts). Throws a plain Error (the caller words
- * the 400) when malformed or too deep.
+ * 1.1, so `defaultMode: 0644` is 420; see util/yaml.ts). A repeated mapping key is not an error
+ * here (its last value wins, as upstream's non-strict decoding): `duplicates` lists go-yaml's
+ * strict errors for them (`line <n>: key "<k>" already set in map`), which field validation
+ * turns into warnings or a 400. Throws a plain Error (the caller words the 400) when malformed
+ * or too deep.
  */
-export function parseYamlText(text: string): unknown {
+export function parseYamlText(text: string): { value: unknown; duplicates: string[] } {
   if (yamlTextDepth(text, MAX_YAML_NESTING_DEPTH) > MAX_YAML_NESTING_DEPTH) throw new Error(tooDeep(MAX_YAML_NESTING_DEPTH));
-  const value: unknown = readYaml(text);
-  if (nestingDepth(value) > MAX_NESTING_DEPTH) throw new Error(tooDeep(MAX_NESTING_DEPTH));
-  return value;
+  const parsed = readYamlLenient(text);
+  if (nestingDepth(parsed.value) > MAX_NESTING_DEPTH) throw new Error(tooDeep(MAX_NESTING_DEPTH));
+  return parsed;
 }
 
 function setWarnings(res: ServerResponse, warnings: string[] | undefined): void {

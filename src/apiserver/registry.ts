@@ -374,7 +374,7 @@ export class RestRegistry {
     body: unknown,
     fieldValidation: FieldValidation,
     trusted?: ReadonlySet<object>,
-    findings?: Pick<JsonTextFindings, 'duplicates' | 'literals' | 'order'>,
+    findings?: Pick<JsonTextFindings, 'duplicates' | 'literals' | 'order' | 'yaml'>,
     patch = false,
   ): { object: KubeObject; warnings: string[] } {
     if (!isObject(body)) throw badRequest(`${k.kind} in version "${k.version}" cannot be handled as a ${k.kind}: the body must be a JSON object`);
@@ -393,6 +393,7 @@ export class RestRegistry {
       if (errs.length > 0) throw invalid(resourceRefOf(k), typeof meta.name === 'string' ? meta.name : '', errs);
     }
     if (findings) checkNumberLiterals(gvk, findings.literals);
+    if (findings?.yaml) return this.decodeYaml(k, body, fieldValidation, findings.yaml.duplicates, gvk);
     const duplicates = fieldValidation === 'Ignore' ? [] : (findings?.duplicates ?? []).map((p) => `duplicate field ${JSON.stringify(p)}`);
     // Strict errors the decoder does not report itself (duplicates; any for a patch, in the
     // patch wording) are collected as warnings first, unknown fields after the duplicates.
@@ -408,6 +409,27 @@ export class RestRegistry {
     obj.kind = k.kind;
     if (!isObject(obj.metadata)) obj.metadata = {};
     return { object: obj, warnings };
+  }
+
+  /**
+   * decode for a YAML body (upstream converts YAML to JSON, then decodes it): the repeated keys
+   * are one strict error (`yaml: unmarshal errors:` and a line each) before the unknown fields,
+   * which come in sorted order (the converted JSON's keys are sorted); as warnings, each repeated
+   * key is its own.
+   */
+  private decodeYaml(k: KindDef, body: Record<string, unknown>, fieldValidation: FieldValidation, yamlDuplicates: readonly string[], gvk: { group: string; version: string; kind: string }): { object: KubeObject; warnings: string[] } {
+    const dups = fieldValidation === 'Ignore' ? [] : yamlDuplicates;
+    const { object, warnings: unknown } = decodeObject(gvk, body, fieldValidation === 'Strict' ? 'Warn' : fieldValidation);
+    const sortedUnknown = [...unknown].sort((a, b) => (unknownPath(a) < unknownPath(b) ? -1 : unknownPath(a) > unknownPath(b) ? 1 : 0));
+    if (fieldValidation === 'Strict' && (dups.length > 0 || sortedUnknown.length > 0)) {
+      const errors = dups.length > 0 ? [`yaml: unmarshal errors:\n  ${dups.join('\n  ')}`, ...sortedUnknown] : sortedUnknown;
+      throw cannotHandle(gvk, strictDecodingMessage(errors));
+    }
+    const obj = object as KubeObject;
+    obj.apiVersion = groupVersionOf(k);
+    obj.kind = k.kind;
+    if (!isObject(obj.metadata)) obj.metadata = {};
+    return { object: obj, warnings: fieldValidation === 'Warn' ? [...dups, ...sortedUnknown] : [] };
   }
 
   // ---------------------------------------------------------------------------------------
@@ -819,8 +841,9 @@ export class RestRegistry {
     const ref = resourceRefOf(k);
     let patch: unknown;
     let findings: JsonTextFindings | undefined;
+    let applyDuplicates: string[] = [];
     try {
-      if (type === 'apply') patch = parseYamlText(rawBody);
+      if (type === 'apply') ({ value: patch, duplicates: applyDuplicates } = parseYamlText(rawBody));
       else ({ value: patch, findings } = parseJsonText(rawBody, q.fieldValidation));
     } catch (err) {
       throw badRequest(`error decoding patch: ${err instanceof Error ? err.message : String(err)}`);
@@ -852,6 +875,12 @@ export class RestRegistry {
       // nobody's fields), named after the URL. Metadata of another type is the decoder's 400.
       const named = meta !== undefined || applied.metadata === undefined || applied.metadata === null ? { ...applied, metadata: { ...(meta ?? {}), name } } : applied;
       const config = this.decode(k, named, q.fieldValidation);
+      // Repeated keys of the configuration (its last value was taken), as upstream's apply
+      // handler reports them after applying: one 400 with Strict, a warning each with Warn.
+      if (applyDuplicates.length > 0 && q.fieldValidation === 'Strict') {
+        throw badRequest(`error strict decoding YAML: error converting YAML to JSON: yaml: unmarshal errors:\n  ${applyDuplicates.join('\n  ')}`);
+      }
+      if (q.fieldValidation === 'Warn') config.warnings.push(...applyDuplicates);
       const kind = managedKindOf(k);
       const opts = { manager: q.fieldManager, force: q.force, subresource: subresource ?? '', now: rfc3339(this.clock.now()) };
       if (subresource === undefined) {

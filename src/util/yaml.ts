@@ -32,7 +32,7 @@
 // U+0085 (kubectl's own JSON -> YAML step turns it into a space; here it stays, escaped `\N`)
 // or U+2028/U+2029 (see stringStyle).
 
-import { parseAllDocuments, parseDocument, type Document, type DocumentOptions, type ParseOptions, type SchemaOptions, type ScalarTag } from 'yaml';
+import { isMap, isScalar, isSeq, LineCounter, parseAllDocuments, parseDocument, type Document, type DocumentOptions, type ParseOptions, type SchemaOptions, type ScalarTag } from 'yaml';
 
 // ---------------------------------------------------------------------------------------------
 // go-yaml v2 resolution of a plain scalar (resolve.go).
@@ -245,6 +245,36 @@ export function readYaml(text: string): unknown {
   const doc = parseDocument(text, k8sYamlOptions);
   if (doc.errors.length > 0) throw doc.errors[0]!;
   return doc.toJS();
+}
+
+/**
+ * One YAML document read as Kubernetes reads a request body that is not strictly decoded: a key
+ * repeated in a mapping is not an error, its last value wins (go-yaml's non-strict Unmarshal).
+ * `duplicates` are what go-yaml's strict Unmarshal reports instead, in its words and order
+ * (document order, depth first): `line <n>: key "<key>" already set in map`. Other errors throw
+ * as readYaml's do.
+ */
+export function readYamlLenient(text: string): { value: unknown; duplicates: string[] } {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { ...k8sYamlOptions, uniqueKeys: false, lineCounter });
+  if (doc.errors.length > 0) throw doc.errors[0]!;
+  const duplicates: string[] = [];
+  const walk = (node: unknown): void => {
+    if (isMap(node)) {
+      const seen = new Set<string>();
+      for (const item of node.items) {
+        const key = item.key;
+        if (isScalar(key) && key.value !== '<<') {
+          const name = String(key.value);
+          if (seen.has(name)) duplicates.push(`line ${key.range ? lineCounter.linePos(key.range[0]).line : 0}: key ${JSON.stringify(name)} already set in map`);
+          seen.add(name);
+        }
+        walk(item.value);
+      }
+    } else if (isSeq(node)) for (const item of node.items) walk(item);
+  };
+  walk(doc.contents);
+  return { value: doc.toJS(), duplicates };
 }
 
 // ---------------------------------------------------------------------------------------------
