@@ -126,8 +126,8 @@ describe('watch (apimachinery/watch.go)', () => {
     await call('DELETE', cmPath(ns, name));
     const evs = await watchUntil(w, 5, 'the selector watch');
     expect(summary(evs)).toEqual([`ADDED ${name}`, `MODIFIED ${name} 1`, `DELETED ${name} 1`, `ADDED ${name} 3`, `DELETED ${name} 3`]);
-    // The DELETED for leaving the selector carries the object as it was last seen matching...
-    // upstream's watch cache sends the new state's RV with the old object; the RV must advance.
+    // The DELETED for leaving the selector carries the object as it last matched (mutation 1)
+    // with the resourceVersion of the change that made it leave, as upstream's watch cache sends it.
     expect(rv(evs[2]!.object)).toBeGreaterThan(rv(evs[1]!.object));
   });
 
