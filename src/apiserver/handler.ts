@@ -262,17 +262,12 @@ async function handle(deps: HandlerDeps, req: IncomingMessage, res: ServerRespon
 }
 
 /**
- * Media negotiation for the create-only kinds that have no table conversion upstream (the
- * access and token reviews, TokenRequest): an `as=Table` clause is not servable there (upstream's
- * RequestScope allows the Table transform only where a TableConvertor exists), so a request that
- * offers nothing else gets 406 NotAcceptable before the body is read; YAML is answered in YAML.
+ * Media negotiation for the create-only kinds that have no table upstream (the access and token
+ * reviews, TokenRequest): a Table clause is skipped, so a request offering nothing else gets
+ * 406 NotAcceptable before the body is read; YAML is answered in YAML.
  */
 function negotiateWithoutTable(accept: string | undefined, res: ServerResponse): void {
-  const kept = accept
-    ?.split(',')
-    .filter((clause) => !/;\s*as\s*=\s*"?Table"?\s*(;|$)/i.test(clause))
-    .join(',');
-  const media = kept !== undefined && kept.trim() === '' && accept!.trim() !== '' ? undefined : negotiateMediaType(kept);
+  const media = negotiateMediaType(accept, false);
   if (media === undefined) throw new ApiError(406, 'NotAcceptable', `only the following media types are accepted: ${acceptedMediaTypes.join(', ')}`);
   if (media === 'yaml') answerInYaml(res);
 }

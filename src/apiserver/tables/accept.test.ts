@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ApiError } from '../../api/errors.js';
 import { negotiateMediaType, negotiateRendering, parseIncludeObject } from './accept.js';
 
-const render = (accept: string | undefined) => negotiateRendering(accept, true);
+const render = (accept: string | undefined, list = true) => negotiateRendering(accept, list);
 
 // Headers as kubectl / client-node send them (kube-api.md §2).
 const KUBECTL_GET =
@@ -96,7 +96,10 @@ describe('negotiateRendering in YAML and protobuf clauses', () => {
     const yamlTable = 'application/yaml;as=Table;v=v1;g=meta.k8s.io';
     expect(render(yamlTable)).toEqual({ as: 'Table', apiVersion: 'meta.k8s.io/v1' });
     expect(negotiateMediaType(yamlTable)).toBe('yaml');
-    expect(render('application/vnd.kubernetes.protobuf;as=Table;v=v1;g=meta.k8s.io')).toEqual({ as: 'Table', apiVersion: 'meta.k8s.io/v1' });
+    // No Table in protobuf upstream: the clause is skipped (a protobuf-only Table request is a 406).
+    expect(render('application/vnd.kubernetes.protobuf;as=Table;v=v1;g=meta.k8s.io')).toEqual({ as: 'object' });
+    expect(negotiateMediaType('application/vnd.kubernetes.protobuf;as=Table;v=v1;g=meta.k8s.io')).toBeUndefined();
+    expect(render('application/vnd.kubernetes.protobuf;as=PartialObjectMetadata;v=v1;g=meta.k8s.io', false)).toEqual({ as: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1' });
     expect(render('application/yaml, application/json;as=Table;v=v1;g=meta.k8s.io')).toEqual({ as: 'object' });
   });
 });
@@ -114,5 +117,14 @@ describe('negotiateMediaType', () => {
     ['text/html', undefined],
   ])('%s -> %s', (accept, media) => {
     expect(negotiateMediaType(accept)).toBe(media);
+  });
+});
+
+describe('negotiateMediaType for kinds without a table', () => {
+  it('skips Table clauses: Table only is a 406, a later clause decides', () => {
+    const table = 'application/json;as=Table;v=v1;g=meta.k8s.io';
+    expect(negotiateMediaType(table, false)).toBeUndefined();
+    expect(negotiateMediaType(`${table}, application/yaml`, false)).toBe('yaml');
+    expect(negotiateMediaType(table, true)).toBe('json');
   });
 });

@@ -85,10 +85,16 @@ function servableMedia(c: Clause): 'json' | 'yaml' | undefined {
   return media;
 }
 
-/** A Table or PartialObjectMetadata[List] clause this server answers (g=meta.k8s.io, v=v1|v1beta1). */
-function knownTransform(c: Clause, as: string): boolean {
+/**
+ * A Table or PartialObjectMetadata[List] clause this server answers (g=meta.k8s.io,
+ * v=v1|v1beta1). A Table only in JSON or YAML, and only where the kind has a table (`tables`;
+ * not the reviews and TokenRequest), as upstream's RequestScope allows the transform.
+ */
+function knownTransform(c: Clause, as: string, tables = true): boolean {
   const v = c.params.get('v');
-  return (as === 'Table' || as === 'PartialObjectMetadata' || as === 'PartialObjectMetadataList') && c.params.get('g') === 'meta.k8s.io' && (v === 'v1' || v === 'v1beta1');
+  if (c.params.get('g') !== 'meta.k8s.io' || (v !== 'v1' && v !== 'v1beta1')) return false;
+  if (as === 'Table') return tables && (c.type !== 'application' || c.subtype !== 'vnd.kubernetes.protobuf');
+  return as === 'PartialObjectMetadata' || as === 'PartialObjectMetadataList';
 }
 
 /** The media types an object answer can be asked for in, as upstream lists them in a 406. */
@@ -99,18 +105,19 @@ export const acceptedStreamMediaTypes = ['application/json;stream=watch', 'appli
 
 /**
  * The format of an answer (upstream's NegotiateOutputMediaType, reduced to what we write): the
- * first servable clause (see the model above) decides. No header: JSON. Undefined when no
+ * first servable clause (see the model above) decides; `tables` false (a kind without a table)
+ * skips Table clauses. No header: JSON. Undefined when no
  * clause is servable: a 406. A watch whose deciding clause is YAML is a 406 too (the caller's
  * check: upstream picks the clause first, then finds YAML has no stream serializer).
  */
-export function negotiateMediaType(accept: string | undefined): 'json' | 'yaml' | undefined {
+export function negotiateMediaType(accept: string | undefined, tables = true): 'json' | 'yaml' | undefined {
   // Every request of a resource path asks this; most clients send plain JSON: no parse for them.
   if (accept === undefined || accept === 'application/json' || accept === '*/*' || accept.trim() === '') return 'json';
   for (const c of parseAccept(accept)) {
     // A transform this server does not make (another `as`, group or version) is skipped, as
     // upstream skips a clause it cannot serve.
     const as = c.params.get('as');
-    if (as !== undefined && as !== '' && !knownTransform(c, as)) continue;
+    if (as !== undefined && as !== '' && !knownTransform(c, as, tables)) continue;
     const media = servableMedia(c);
     if (media !== undefined) return media;
   }
@@ -139,11 +146,8 @@ export function negotiateRendering(accept: string | undefined, list: boolean): R
     const as = c.params.get('as');
     if (as === undefined || as === '') return { as: 'object' };
     const partial = list ? 'PartialObjectMetadataList' : 'PartialObjectMetadata';
-    if (as !== 'Table' && as !== partial) continue;
-    if (c.params.get('g') !== 'meta.k8s.io') continue;
-    const v = c.params.get('v');
-    if (v !== 'v1' && v !== 'v1beta1') continue;
-    return { as, apiVersion: `meta.k8s.io/${v}` };
+    if ((as !== 'Table' && as !== partial) || !knownTransform(c, as)) continue;
+    return { as, apiVersion: `meta.k8s.io/${c.params.get('v') as 'v1' | 'v1beta1'}` };
   }
   return { as: 'object' };
 }
