@@ -40,3 +40,13 @@ describe('agent endpoint without a node identity (plain HTTP)', () => {
     expect(asked).toEqual([]);
   });
 });
+
+describe('agent endpoint limits', () => {
+  it('takes a request line of 1 MiB as the kubelet does (an exec command travels in the query), and answers 431 beyond', async () => {
+    server = await startAgentHttpServer({ containerLogs: async () => undefined }, '127.0.0.1', 0);
+    const base = `http://127.0.0.1:${server.port}`;
+    // 20,000 characters: upstream's kubectl conformance test echoes an argument this long.
+    expect((await fetch(`${base}/healthz?command=${'a'.repeat(20_000)}`)).status).toBe(200);
+    expect((await fetch(`${base}/healthz?command=${'a'.repeat(1 << 20)}`)).status).toBe(431);
+  });
+});

@@ -334,6 +334,13 @@ async function servePortForward(hosts: string[], port: number, req: IncomingMess
   sock.pipe(res);
 }
 
+/**
+ * The request line and headers a request may have: 1 MiB, Go's DefaultMaxHeaderBytes, which the
+ * kubelet's server keeps (node's default is 16 KiB). An exec's command travels in the query
+ * (`command=...` per argument), so `kubectl exec POD -- echo <20,000 characters>` must fit.
+ */
+const maxHeaderSize = 1 << 20;
+
 /** Starts the agent's HTTP server on `host:port` (port 0 picks a free one). */
 export async function startAgentHttpServer(source: ContainerLogSource, host: string, port: number, onError?: (err: unknown) => void, tls?: AgentTlsOptions): Promise<AgentHttpServer> {
   const listener = (req: IncomingMessage, res: ServerResponse): void => {
@@ -353,8 +360,8 @@ export async function startAgentHttpServer(source: ContainerLogSource, host: str
     });
   };
   const server: Server = tls
-    ? (createHttpsServer({ key: tls.keyPem, cert: tls.certPem, ca: tls.caPem, requestCert: true, rejectUnauthorized: true, keepAlive: true, requestTimeout: 0 }, listener) as unknown as Server)
-    : createServer({ keepAlive: true, requestTimeout: 0 }, listener);
+    ? (createHttpsServer({ key: tls.keyPem, cert: tls.certPem, ca: tls.caPem, requestCert: true, rejectUnauthorized: true, keepAlive: true, requestTimeout: 0, maxHeaderSize }, listener) as unknown as Server)
+    : createServer({ keepAlive: true, requestTimeout: 0, maxHeaderSize }, listener);
   await new Promise<void>((ok, fail) => {
     server.once('error', fail);
     server.listen(port, host, () => {
