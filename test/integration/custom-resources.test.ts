@@ -238,6 +238,41 @@ describe('custom resource definitions: names, versions, termination', () => {
     await waitFor(async () => (await call('GET', `${crds}/bars.conflict.example.com`)).status === 404, { message: 'CRD gone after its last object', timeoutMs: 15_000 });
   });
 
+  it('an embedded resource\'s metadata is ObjectMeta whatever the schema says: unknown fields refused with Strict, pruned otherwise; its declared fields typed', async () => {
+    // The shape of upstream's kubectl test for embedded objects: the schema declares only `name`
+    // in either metadata, yet `namespace` is metadata too.
+    const embedded = {
+      type: 'object',
+      properties: {
+        spec: { type: 'object', properties: { template: { type: 'object', 'x-kubernetes-embedded-resource': true, properties: { metadata: { type: 'object', properties: { name: { type: 'string' } } }, spec: { type: 'object', properties: { size: { type: 'integer' } } } } } } },
+        metadata: { type: 'object', properties: { name: { type: 'string' } } },
+      },
+    };
+    const crd = { ...thing('holders', 'Holder'), spec: { ...thing('holders', 'Holder').spec, versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: embedded } }] } };
+    expect((await call('POST', crds, crd)).status).toBe(201);
+    const base = '/apis/conflict.example.com/v1/namespaces/default/holders';
+    await waitFor(async () => (await call('GET', base)).status === 200, { message: 'holders served' });
+    const holder = (name: string, meta: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({
+      apiVersion: 'conflict.example.com/v1',
+      kind: 'Holder',
+      metadata: { name },
+      spec: { template: { apiVersion: 'foo/v1', kind: 'Sub', metadata: { name: 'sub', namespace: 'default', ...meta }, spec: { size: 1 }, ...extra } },
+    });
+    const strict = await call('POST', `${base}?fieldValidation=Strict`, holder('h1', { unknownMetaEmbedded: 'bar' }));
+    expect(strict.status, strict.text).toBe(400);
+    expect(strict.body.message).toBe('Holder in version "v1" cannot be handled as a Holder: strict decoding error: unknown field "spec.template.metadata.unknownMetaEmbedded"');
+    const fine = await call('POST', `${base}?fieldValidation=Strict`, holder('h2', { labels: { a: 'b' } }));
+    expect(fine.status, fine.text).toBe(201);
+    expect(fine.body.spec.template).toEqual({ apiVersion: 'foo/v1', kind: 'Sub', metadata: { name: 'sub', namespace: 'default', labels: { a: 'b' } }, spec: { size: 1 } });
+    const pruned = await call('POST', base, holder('h3', { unknownMetaEmbedded: 'bar' }, { other: 1 }));
+    expect(pruned.status, pruned.text).toBe(201);
+    expect(pruned.body.spec.template).toEqual({ apiVersion: 'foo/v1', kind: 'Sub', metadata: { name: 'sub', namespace: 'default' }, spec: { size: 1 } });
+    expect(pruned.headers.get('warning')).toContain('unknown field \\"spec.template.metadata.unknownMetaEmbedded\\"');
+    const badMeta = await call('POST', base, holder('h4', { labels: 'not-a-map' }));
+    expect(badMeta.status, badMeta.text).toBe(400);
+    expect(badMeta.body.message).toContain('spec.template.metadata.labels');
+  });
+
   it('each version validates against its own schema', async () => {
     const version = (name: string, storage: boolean, maximum: number) => ({ name, served: true, storage, schema: { openAPIV3Schema: { type: 'object', properties: { spec: { type: 'object', properties: { size: { type: 'integer', maximum } } } } } } });
     const crd = { ...thing('sizes', 'Size'), spec: { ...thing('sizes', 'Size').spec, versions: [version('v1', true, 10), version('v1beta1', false, 100)] } };

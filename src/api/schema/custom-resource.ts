@@ -4,8 +4,14 @@
 // Contract:
 // - Objects with `properties` become object nodes (unknown fields pruned, or refused with
 //   fieldValidation=Strict, as upstream prunes structural schemas); `additionalProperties`
-//   makes a map; `x-kubernetes-preserve-unknown-fields: true`, `x-kubernetes-embedded-resource`
-//   or a schema without a type keep whatever is sent. Arrays keep their x-kubernetes-list-type
+//   makes a map; `x-kubernetes-preserve-unknown-fields: true` or a schema without a type keep
+//   whatever is sent.
+// - `x-kubernetes-embedded-resource: true` is an object with apiVersion, kind and the standard
+//   ObjectMeta, whatever its schema says about them, as upstream coerces an embedded object's
+//   metadata through metav1.ObjectMeta: unknown metadata fields are pruned, or refused with
+//   fieldValidation=Strict (`unknown field "spec.template.metadata.x"`). Its other declared
+//   properties are typed; fields it does not declare are kept with
+//   x-kubernetes-preserve-unknown-fields (or when it declares no properties), else pruned. Arrays keep their x-kubernetes-list-type
 //   and map keys; `x-kubernetes-int-or-string` is an int-or-string. A property's `default` is
 //   filled in when its object is sent without it (on every write, not on read).
 // - The root always has apiVersion, kind and the standard ObjectMeta, whatever the schema says
@@ -27,7 +33,8 @@ export function schemaFromOpenAPI(s: unknown, depth = 0): SchemaNode {
   const description = typeof s.description === 'string' ? s.description : undefined;
   const withDesc = (n: SchemaNode): SchemaNode => (description !== undefined ? { ...n, description } : n);
   if (s['x-kubernetes-int-or-string'] === true) return withDesc({ kind: 'int-or-string' });
-  if (s['x-kubernetes-preserve-unknown-fields'] === true || s['x-kubernetes-embedded-resource'] === true) return withDesc({ kind: 'any' });
+  if (s['x-kubernetes-embedded-resource'] === true) return withDesc(embeddedResource(s, depth));
+  if (s['x-kubernetes-preserve-unknown-fields'] === true) return withDesc({ kind: 'any' });
   switch (s.type) {
     case 'object': {
       if (isObj(s.additionalProperties)) {
@@ -66,6 +73,22 @@ export function schemaFromOpenAPI(s: unknown, depth = 0): SchemaNode {
     default:
       return withDesc({ kind: 'any' });
   }
+}
+
+/** The node of an `x-kubernetes-embedded-resource` schema (see the contract above). */
+function embeddedResource(s: Json, depth: number): SchemaNode {
+  const declared = isObj(s.properties) ? schemaFromOpenAPI({ type: 'object', properties: s.properties, required: s.required }, depth + 1) : undefined;
+  const node: SchemaNode = {
+    kind: 'object',
+    properties: { ...(declared?.kind === 'object' ? declared.properties : {}), ...typeMeta(), metadata: { kind: 'ref', ref: META + 'ObjectMeta', description: 'Standard object metadata.' } },
+  };
+  if (declared?.kind === 'object') {
+    if (declared.defaults) node.defaults = declared.defaults;
+    const required = (declared.required ?? []).filter((r) => r !== 'metadata');
+    if (required.length > 0) node.required = required;
+  }
+  if (s['x-kubernetes-preserve-unknown-fields'] === true || declared === undefined) node.preserveUnknown = true;
+  return node;
 }
 
 /**
