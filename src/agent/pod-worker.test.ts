@@ -366,6 +366,34 @@ describe('PodWorkers', () => {
     expect(d.last().phase).toBe('Failed');
   });
 
+  it('activeDeadlineSeconds: at the deadline the pod fails with DeadlineExceeded and its containers stop; a lowered deadline counts', async () => {
+    const t = setup();
+    t.workers.syncPod(makePod([{}], { restartPolicy: 'Always', terminationGracePeriodSeconds: 5 }));
+    await t.settle();
+    expect(t.last().phase).toBe('Running');
+    await t.advance(3000);
+    // Lowered on the running pod (the only change the API allows is a tighter deadline).
+    t.workers.syncPod(makePod([{}], { restartPolicy: 'Always', terminationGracePeriodSeconds: 5, activeDeadlineSeconds: 5 }));
+    await t.settle();
+    expect(t.last().phase).toBe('Running');
+    await t.advance(1750);
+    expect(t.last().phase).toBe('Running');
+    await t.advance(500);
+    const s = t.last();
+    expect(s.phase).toBe('Failed');
+    expect(s.reason).toBe('DeadlineExceeded');
+    expect(s.message).toBe('Pod was active on the node longer than the specified deadline');
+    expect(cond(s, 'Ready')).toMatchObject({ status: 'False', reason: 'PodFailed' });
+    expect(t.runtime.calls.filter((c) => c.startsWith('stop:')).map((c) => c.split('/')[1])).toEqual(['5']);
+    expect(s.containerStatuses![0]!.state!.terminated).toBeDefined();
+    expect(t.events.filter((e) => e.includes('DeadlineExceeded'))).toEqual(['Normal DeadlineExceeded : Pod was active on the node longer than the specified deadline']);
+    // Nothing is started again, and the phase stays Failed.
+    await t.advance(30_000);
+    expect(t.starts()).toHaveLength(1);
+    expect(t.last().phase).toBe('Failed');
+    expect(t.last().reason).toBe('DeadlineExceeded');
+  });
+
   it('adopts the containers the runtime already runs for the pod', async () => {
     const t = setup();
     t.workers.syncPod(makePod([{}]));

@@ -53,6 +53,11 @@
 //   `logs --previous`); older ones are removed when a new one starts.
 // - A pod in a terminal phase (Succeeded/Failed) is never acted on again; a terminating pod
 //   gets every container stopped with its grace period and then a terminal phase.
+// - A pod with `spec.activeDeadlineSeconds` that has been active (since its status' startTime)
+//   that long is failed as upstream's activeDeadlineHandler fails it: phase Failed, reason
+//   DeadlineExceeded, a Normal DeadlineExceeded event, no container started any more, and every
+//   running container stopped with the pod's grace period. The deadline is read from the pod as
+//   last given (the API allows lowering it on a running pod), and a pass is scheduled for it.
 // - Every stop of a running container the worker decides on (pod termination; a restart after a
 //   failed liveness/startup probe or a spec change) goes through `killContainer`: the
 //   container's `lifecycle.preStop` hook first, its time counted against the grace period, then
@@ -178,6 +183,10 @@ function podKey(pod: Pod): string {
   return `${pod.metadata.name ?? ''}_${pod.metadata.namespace ?? ''}(${pod.metadata.uid ?? ''})`;
 }
 
+/** Upstream activeDeadlineHandler's reason and message for a pod failed for its deadline. */
+export const deadlineExceededReason = 'DeadlineExceeded';
+export const deadlineExceededMessage = 'Pod was active on the node longer than the specified deadline';
+
 /** Upstream MaxContainerTerminationMessageLogLines and MaxContainerTerminationMessageLogLength. */
 export const terminationMessageLogLines = 80;
 export const terminationMessageLogBytes = 2048;
@@ -231,6 +240,9 @@ export class PodWorker {
   private terminated = false;
   private readonly terminatedWaiters: (() => void)[] = [];
   private stopped = false;
+  /** spec.activeDeadlineSeconds has passed: the pod is Failed with DeadlineExceeded (for good). */
+  private deadlineExceeded = false;
+  private deadlineTimer: TimerHandle | undefined;
   private readonly backoff: Backoff;
   private readonly uid: string;
   /** Termination messages (FallbackToLogsOnError) of exited containers by id; '' = none. */
@@ -327,6 +339,7 @@ export class PodWorker {
     for (const t of this.timers) this.o.clock.clearTimeout(t);
     this.timers.clear();
     if (this.resyncTimer) this.o.clock.clearTimeout(this.resyncTimer);
+    if (this.deadlineTimer) this.o.clock.clearTimeout(this.deadlineTimer);
     for (const rec of this.records.values()) this.stopProbes(rec);
   }
 
@@ -417,7 +430,7 @@ export class PodWorker {
       return;
     }
 
-    if (!this.terminal) {
+    if (!this.terminal && !this.activeDeadlinePassed()) {
       if (this.regularContainersCompleted()) {
         // Upstream computePodActions' KillPod: nothing restarts any more, and the sidecars
         // still running go (after the regular containers, which have all exited).
@@ -440,6 +453,33 @@ export class PodWorker {
       }
     }
     this.scheduleResync();
+  }
+
+  /**
+   * Upstream activeDeadlineHandler.ShouldEvict: true once the pod has been active for
+   * spec.activeDeadlineSeconds since its startTime (then for good, with its event). Before
+   * that, schedules a pass for the moment the deadline passes.
+   */
+  private activeDeadlinePassed(): boolean {
+    if (this.deadlineExceeded) return true;
+    if (this.deadlineTimer) this.o.clock.clearTimeout(this.deadlineTimer);
+    this.deadlineTimer = undefined;
+    const seconds = this.pod.spec.activeDeadlineSeconds;
+    const start = this.startTime ? Date.parse(this.startTime) : NaN;
+    if (typeof seconds !== 'number' || Number.isNaN(start)) return false;
+    const left = start + seconds * 1000 - this.o.clock.now();
+    if (left <= 0) {
+      this.deadlineExceeded = true;
+      this.event('Normal', deadlineExceededReason, deadlineExceededMessage);
+      return true;
+    }
+    if (!this.stopped) {
+      this.deadlineTimer = this.o.clock.setTimeout(() => {
+        this.deadlineTimer = undefined;
+        this.kick();
+      }, left);
+    }
+    return false;
   }
 
   private scheduleResync(): void {
@@ -941,9 +981,10 @@ export class PodWorker {
     const initStatuses = inits.map((c) => this.containerStatus(c, true, true));
     const containerStatuses = spec.containers.map((c) => this.containerStatus(c, false, inits.length > 0));
     const isTerminal = this.terminated || this.terminating !== undefined;
-    const phase = getPodPhase(spec, initStatuses, containerStatuses, isTerminal);
+    const phase = this.deadlineExceeded ? 'Failed' : getPodPhase(spec, initStatuses, containerStatuses, isTerminal);
     const status: PodStatus = {
       phase,
+      ...(this.deadlineExceeded ? { reason: deadlineExceededReason, message: deadlineExceededMessage } : {}),
       conditions: [],
       hostIP: this.o.nodeIP,
       hostIPs: [{ ip: this.o.nodeIP }],
