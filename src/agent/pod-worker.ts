@@ -69,7 +69,8 @@
 //   present"), then Created and Started, or Failed ("Error: ...") when the environment cannot be
 //   built or the command cannot be run; BackOff on every pass that finds a container in
 //   CrashLoopBackOff; Killing before every stop; FailedPreStopHook; Unhealthy on every failed
-//   probe attempt (not only at the failure threshold).
+//   probe attempt (not only at the failure threshold); ProbeWarning on every attempt that passed
+//   with a warning (an httpGet redirect to another host, not followed).
 
 import { createHash } from 'node:crypto';
 import { hostname as osHostname } from 'node:os';
@@ -883,6 +884,7 @@ export class PodWorker {
         gate: type === 'startup' ? undefined : startupOk,
         onResult: () => this.kick(),
         onFailure: (output) => this.event('Warning', 'Unhealthy', `${probeTypeNames[type]} probe failed: ${output}`, c.name),
+        onWarning: (output) => this.event('Warning', 'ProbeWarning', `${probeTypeNames[type]} probe warning: ${output}`, c.name),
       });
     if (c.startupProbe) rec.probes.startup = make('startup', c.startupProbe);
     if (c.livenessProbe) rec.probes.liveness = make('liveness', c.livenessProbe);

@@ -39,6 +39,70 @@ describe('runProbe', () => {
     expect((await probe('/healthz', 'nope')).result).toBe('failure');
   });
 
+  it('httpGet follows redirects to the same host (at most 10); a redirect elsewhere passes with a warning', async () => {
+    let healthy = true;
+    const seen: string[] = [];
+    const server = createHttpServer((req, res) => {
+      const u = new URL(req.url ?? '/', 'http://x');
+      seen.push(`${u.pathname}${u.search}`);
+      if (u.pathname === '/healthz') {
+        res.statusCode = healthy ? 200 : 500;
+        res.end(healthy ? 'fine' : 'sick');
+      } else if (u.pathname === '/redirect') {
+        res.writeHead(302, { Location: u.searchParams.get('loc') ?? '/' });
+        res.end(`<a href="${u.searchParams.get('loc') ?? '/'}">Found</a>.\n\n`);
+      } else if (u.pathname === '/loop') {
+        res.writeHead(301, { Location: '/loop' });
+        res.end();
+      } else {
+        res.end('root');
+      }
+    });
+    const port = await listen(server);
+    const target = { containerId: 'x', host: '127.0.0.1' };
+    const probe = (path: string) => runProbe({ httpGet: { path, port } }, target, noExec, realClock);
+    // A local redirect is followed: its target decides.
+    expect(await probe(`/redirect?loc=${encodeURIComponent('/healthz')}`)).toEqual({ result: 'success', output: 'fine' });
+    healthy = false;
+    expect(await probe(`/redirect?loc=${encodeURIComponent('/healthz')}`)).toEqual({ result: 'failure', output: 'HTTP probe failed with statuscode: 500' });
+    // The same host name on another port or scheme is still local.
+    expect((await probe(`/redirect?loc=${encodeURIComponent(`http://127.0.0.1:${port}/`)}`)).output).toBe('root');
+    // Another host: not followed, a success with upstream's warning.
+    seen.length = 0;
+    expect(await probe(`/redirect?loc=${encodeURIComponent('http://0.0.0.0/')}`)).toEqual({
+      result: 'success',
+      output: 'Probe terminated redirects, Response body: <a href="http://0.0.0.0/">Found</a>.\n\n',
+      warning: true,
+    });
+    expect(seen).toEqual(['/redirect?loc=http%3A%2F%2F0.0.0.0%2F']);
+    // A redirect loop stops after 10 requests.
+    seen.length = 0;
+    const loop = await probe('/loop');
+    expect(loop.result).toBe('failure');
+    expect(loop.output).toBe(`Get "http://127.0.0.1:${port}/loop": stopped after 10 redirects`);
+    expect(seen).toHaveLength(10);
+  });
+
+  it('a probe that passes with a warning is reported through onWarning', async () => {
+    const clock = new FakeClock();
+    const warnings: string[] = [];
+    const w = new ProbeWorker({
+      type: 'liveness',
+      probe: { httpGet: { port: 1 }, periodSeconds: 1 },
+      clock,
+      startedAt: clock.now(),
+      run: async () => ({ result: 'success', output: 'Probe terminated redirects, Response body: x', warning: true }),
+      onResult: () => undefined,
+      onWarning: (o) => warnings.push(o),
+    });
+    w.start();
+    clock.advance(10);
+    for (let i = 0; i < 4; i++) await new Promise((r) => setImmediate(r));
+    w.stop();
+    expect(warnings).toEqual(['Probe terminated redirects, Response body: x']);
+    expect(w.result).toBe('success');
+  });
+
   it('httpGet times out after timeoutSeconds', async () => {
     const server = createHttpServer(() => {
       // never answers

@@ -1,8 +1,11 @@
 // Container probes as the kubelet runs them, above the runtime.
 //
 // - `runProbe` performs one exec / httpGet / tcpSocket check with the probe's timeout.
-//   httpGet: success for a status in [200, 400); host defaults to the pod IP; a named port is
-//   looked up in the container's ports. exec: exit code 0. tcpSocket: a connection is accepted.
+//   httpGet: success for a status in [200, 300), failure outside [200, 400); redirects to the
+//   same host name are followed (at most 10), others end the check as a success with a warning
+//   (`warning`, upstream's probe.Warning, which the kubelet records as a ProbeWarning event);
+//   host defaults to the pod IP; a named port is looked up in the container's ports. exec: exit
+//   code 0. tcpSocket: a connection is accepted.
 // - `ProbeWorker` runs one probe of one container instance on the clock: first at
 //   startedAt + initialDelaySeconds, then every periodSeconds; a result is reported only after
 //   successThreshold/failureThreshold consecutive equal outcomes; a reported liveness or startup
@@ -25,6 +28,8 @@ export type ProbeResult = 'success' | 'failure' | 'unknown';
 export interface ProbeOutcome {
   result: 'success' | 'failure';
   output: string;
+  /** A success to report (upstream's probe.Warning: an httpGet redirect that was not followed). */
+  warning?: boolean;
 }
 
 export interface ProbeTarget {
@@ -76,6 +81,16 @@ function withTimeout<T>(clock: Clock, ms: number, work: (onTimeout: (fn: () => v
   });
 }
 
+/** Redirects an httpGet probe follows at most (Go's http.Client default, which the kubelet keeps). */
+const maxProbeRedirects = 10;
+
+/**
+ * One httpGet check as upstream's prober does it (pkg/probe/http): a GET with the probe's
+ * headers; a redirect to the same host name (any port or scheme) is followed, at most 10 times;
+ * a redirect elsewhere is not followed and counts as success with a warning ("Probe terminated
+ * redirects", upstream's probe.Warning), as does a 3xx without a Location. Success for a final
+ * status in [200, 300), failure for one outside [200, 400). The timeout covers the whole chain.
+ */
 async function httpProbe(probe: NonNullable<Probe['httpGet']>, target: ProbeTarget, clock: Clock, timeoutMs: number): Promise<ProbeOutcome> {
   const port = resolvePort(probe.port, target.ports);
   if (port === undefined) return { result: 'failure', output: `unknown port ${JSON.stringify(probe.port)}` };
@@ -85,38 +100,73 @@ async function httpProbe(probe: NonNullable<Probe['httpGet']>, target: ProbeTarg
   if (!path.startsWith('/')) path = '/' + path;
   const headers: Record<string, string> = { 'User-Agent': probeUserAgent, Accept: '*/*' };
   for (const h of probe.httpHeaders ?? []) headers[h.name] = h.value;
-  const url = `${https ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}${path}`;
-  return withTimeout(
+  const first = `${https ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}${path}`;
+  let url = first;
+  return withTimeout<ProbeOutcome>(
     clock,
     timeoutMs,
-    (onTimeout) =>
-      new Promise<ProbeOutcome>((resolve) => {
-        const req = (https ? httpsRequest : httpRequest)(url, { method: 'GET', headers, rejectUnauthorized: false, agent: false }, (res) => {
-          let body = '';
-          res.setEncoding('utf8');
-          res.on('data', (d: string) => {
-            if (body.length < 10 * 1024) body += d;
-          });
-          res.on('end', () => {
-            const code = res.statusCode ?? 0;
-            if (code >= 200 && code < 400) resolve({ result: 'success', output: body });
-            else resolve({ result: 'failure', output: `HTTP probe failed with statuscode: ${code}` });
-          });
-          res.on('error', (err) => resolve({ result: 'failure', output: String(err.message) }));
-        });
-        req.on('error', (err) => resolve({ result: 'failure', output: `Get "${url}": ${err.message}` }));
-        onTimeout(() => req.destroy());
-        req.end();
-      }),
+    async (onTimeout) => {
+      const firstHost = new URL(first).hostname;
+      let cancelled = false;
+      let cancelCurrent: (() => void) | undefined;
+      onTimeout(() => {
+        cancelled = true;
+        cancelCurrent?.();
+      });
+      for (let redirects = 0; ; redirects++) {
+        if (cancelled) return { result: 'failure', output: `Get "${url}": context deadline exceeded` };
+        const r = await httpGetOnce(url, headers, (fn) => (cancelCurrent = fn));
+        if ('error' in r) return { result: 'failure', output: `Get "${url}": ${r.error}` };
+        const { code, body, location } = r;
+        if (code >= 300 && code < 400 && location !== undefined) {
+          let next: URL;
+          try {
+            next = new URL(location, url);
+          } catch {
+            return { result: 'failure', output: `Get "${url}": failed to parse Location header ${JSON.stringify(location)}` };
+          }
+          if (next.hostname === firstHost && (next.protocol === 'http:' || next.protocol === 'https:')) {
+            if (redirects + 1 >= maxProbeRedirects) return { result: 'failure', output: `Get "${next.href}": stopped after ${maxProbeRedirects} redirects` };
+            url = next.href;
+            continue;
+          }
+        }
+        if (code >= 200 && code < 300) return { result: 'success', output: body };
+        if (code >= 300 && code < 400) return { result: 'success', output: `Probe terminated redirects, Response body: ${body}`, warning: true };
+        return { result: 'failure', output: `HTTP probe failed with statuscode: ${code}` };
+      }
+    },
     () => ({ result: 'failure', output: `Get "${url}": context deadline exceeded (Client.Timeout exceeded while awaiting headers)` }),
   );
+}
+
+/** One GET of `url`: its status, body (the first 10 KiB) and Location, or the transport error. `setCancel` receives what aborts it. */
+function httpGetOnce(
+  url: string,
+  headers: Record<string, string>,
+  setCancel: (fn: () => void) => void,
+): Promise<{ code: number; body: string; location: string | undefined } | { error: string }> {
+  return new Promise((resolve) => {
+    const req = (url.startsWith('https:') ? httpsRequest : httpRequest)(url, { method: 'GET', headers, rejectUnauthorized: false, agent: false }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => {
+        if (body.length < 10 * 1024) body += d;
+      });
+      res.on('end', () => resolve({ code: res.statusCode ?? 0, body, location: res.headers.location }));
+      res.on('error', (err) => resolve({ error: err.message }));
+    });
+    req.on('error', (err) => resolve({ error: err.message }));
+    setCancel(() => req.destroy());
+    req.end();
+  });
 }
 
 function tcpProbe(probe: NonNullable<Probe['tcpSocket']>, target: ProbeTarget, clock: Clock, timeoutMs: number): Promise<ProbeOutcome> {
   const port = resolvePort(probe.port, target.ports);
   if (port === undefined) return Promise.resolve({ result: 'failure', output: `unknown port ${JSON.stringify(probe.port)}` });
   const host = probe.host || target.host;
-  return withTimeout(
+  return withTimeout<ProbeOutcome>(
     clock,
     timeoutMs,
     (onTimeout) =>
@@ -259,6 +309,8 @@ export interface ProbeWorkerOptions {
   onResult: (type: ProbeType, result: ProbeResult, output: string) => void;
   /** Called with the output of every failed attempt, below the failure threshold too (the kubelet's Unhealthy event). */
   onFailure?: (output: string) => void;
+  /** Called with the output of every attempt that succeeded with a warning (the kubelet's ProbeWarning event). */
+  onWarning?: (output: string) => void;
 }
 
 export class ProbeWorker {
@@ -301,6 +353,7 @@ export class ProbeWorker {
     const outcome = await this.o.run();
     if (this.stopped) return;
     if (outcome.result === 'failure') this.o.onFailure?.(outcome.output);
+    else if (outcome.warning) this.o.onWarning?.(outcome.output);
     this.lastOutput = outcome.output;
     if (outcome.result === this.lastOutcome) this.run++;
     else {
