@@ -206,6 +206,26 @@ describe('PodWorkers', () => {
     expect(cs.lastState!.terminated).toMatchObject({ exitCode: 143, reason: 'Error' });
   });
 
+  it('probes readiness at once when the startup probe succeeds, not a readiness period later', async () => {
+    const t = setup();
+    let started = false;
+    t.runtime.exec = (_c, cmd) => ({ exitCode: cmd[0] === 'startup' && !started ? 1 : 0 });
+    t.workers.syncPod(
+      makePod([
+        {
+          startupProbe: { exec: { command: ['startup'] }, periodSeconds: 1, failureThreshold: 30 },
+          readinessProbe: { exec: { command: ['ready'] }, periodSeconds: 30 },
+        },
+      ]),
+    );
+    await t.advance(4000);
+    expect(t.last().containerStatuses![0]).toMatchObject({ started: false, ready: false });
+    started = true;
+    await t.advance(1000);
+    expect(t.last().containerStatuses![0]).toMatchObject({ started: true, ready: true });
+    expect(cond(t.last(), 'Ready').status).toBe('True');
+  });
+
   it('runs init containers in order, each to success, before the app containers', async () => {
     const t = setup();
     let failOnce = true;

@@ -882,7 +882,11 @@ export class PodWorker {
         startedAt,
         run: () => runProbe(probe, target, this.o.runtime, this.o.clock),
         gate: type === 'startup' ? undefined : startupOk,
-        onResult: () => this.kick(),
+        onResult: (_type, result) => {
+          // Started: readiness is probed at once, as upstream's prober manager triggers it.
+          if (type === 'startup' && result === 'success') rec.probes.readiness?.trigger();
+          this.kick();
+        },
         onFailure: (output) => this.event('Warning', 'Unhealthy', `${probeTypeNames[type]} probe failed: ${output}`, c.name),
         onWarning: (output) => this.event('Warning', 'ProbeWarning', `${probeTypeNames[type]} probe warning: ${output}`, c.name),
       });

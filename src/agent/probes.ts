@@ -11,6 +11,9 @@
 //   successThreshold/failureThreshold consecutive equal outcomes; a reported liveness or startup
 //   failure ends the worker (the container gets restarted and a new worker starts with it).
 //   Initial results: readiness failure, liveness success, startup unknown.
+// - `trigger()` runs an attempt at once (past the initial delay): the pod worker does so for
+//   readiness when the startup probe succeeds, so the container becomes Ready right after it
+//   started, not a readiness period later.
 // - Upstream defaults: periodSeconds 10, timeoutSeconds 1, successThreshold 1,
 //   failureThreshold 3, initialDelaySeconds 0.
 
@@ -330,6 +333,19 @@ export class ProbeWorker {
   start(): void {
     const first = this.o.startedAt + this.params.initialDelaySeconds * 1000;
     this.schedule(Math.max(0, first - this.o.clock.now()));
+  }
+
+  /**
+   * Upstream's manual trigger of a readiness worker (prober manager UpdatePodStatus, when a
+   * container has started but has no readiness result yet): an attempt now instead of at the
+   * next period. Nothing happens while an attempt runs, after stop, or before the initial delay
+   * has passed (the first attempt stays scheduled for it).
+   */
+  trigger(): void {
+    if (this.stopped || this.timer === undefined) return;
+    if (this.o.clock.now() < this.o.startedAt + this.params.initialDelaySeconds * 1000) return;
+    this.o.clock.clearTimeout(this.timer);
+    this.schedule(0);
   }
 
   stop(): void {
