@@ -414,6 +414,39 @@ describe('PodWorkers', () => {
     expect(t.last().reason).toBe('DeadlineExceeded');
   });
 
+  it('while the pod stops, readiness keeps probing and turns it unready before the container exits; liveness is not probed', async () => {
+    const t = setup();
+    t.runtime.behavior = () => ({ ignoreSigterm: true });
+    let serving = true;
+    t.runtime.exec = (_c, cmd) => ({ exitCode: cmd[0] === 'ready' && !serving ? 1 : cmd[0] === 'live' && !serving ? 1 : 0 });
+    t.workers.syncPod(
+      makePod(
+        [
+          {
+            readinessProbe: { exec: { command: ['ready'] }, periodSeconds: 1, failureThreshold: 1 },
+            livenessProbe: { exec: { command: ['live'] }, periodSeconds: 1, failureThreshold: 1 },
+          },
+        ],
+        { terminationGracePeriodSeconds: 10 },
+      ),
+    );
+    await t.advance(2000);
+    expect(cond(t.last(), 'Ready').status).toBe('True');
+    void t.workers.terminatePod('uid-1');
+    await t.settle();
+    const execsBefore = t.runtime.calls.filter((c) => c.endsWith('/live')).length;
+    serving = false;
+    await t.advance(2000);
+    const s = t.last();
+    expect(s.containerStatuses![0]!.state!.running).toBeDefined();
+    expect(s.containerStatuses![0]!.ready).toBe(false);
+    expect(cond(s, 'Ready').status).toBe('False');
+    expect(t.runtime.calls.filter((c) => c.endsWith('/live')).length).toBe(execsBefore);
+    expect(t.events.some((e) => e.includes('failed liveness probe'))).toBe(false);
+    await t.advance(10_000);
+    expect(t.last().containerStatuses![0]!.state!.terminated).toBeDefined();
+  });
+
   it('adopts the containers the runtime already runs for the pod', async () => {
     const t = setup();
     t.workers.syncPod(makePod([{}]));

@@ -19,6 +19,9 @@
 //   CrashLoopBackOff delays), and after a failed liveness/startup probe or a spec change, as
 //   a regular container. Under OnFailure/Never, once every regular container has exited for good
 //   the running sidecars are stopped and the pod's phase follows from the regular containers.
+// - While the pod's containers stop, their liveness and startup probes are stopped, their
+//   readiness probes keep running (upstream StopLivenessAndStartup), and a readiness change is
+//   reported at once: a container that stops serving makes the pod unready before it exits.
 // - Stopping the pod (termination, or the completion above) stops the regular containers first,
 //   then the sidecars in reverse order (upstream terminationOrdering): every container's Killing
 //   and preStop hook come at once; a sidecar then waits, within what is left of its grace
@@ -885,6 +888,9 @@ export class PodWorker {
         onResult: (_type, result) => {
           // Started: readiness is probed at once, as upstream's prober manager triggers it.
           if (type === 'startup' && result === 'success') rec.probes.readiness?.trigger();
+          // While the pod stops, the pass that stops it holds the worker: a readiness change is
+          // reported now, not once every container has exited.
+          if (this.terminating && !this.terminated) this.report();
           this.kick();
         },
         onFailure: (output) => this.event('Warning', 'Unhealthy', `${probeTypeNames[type]} probe failed: ${output}`, c.name),
@@ -915,7 +921,11 @@ export class PodWorker {
     this.timers.clear();
     const running = [...this.records.values()].filter((r) => r.current?.state === 'running');
     for (const rec of this.records.values()) {
-      this.stopProbes(rec);
+      // Upstream StopLivenessAndStartup: readiness keeps probing while the containers stop, so a
+      // container that stops serving turns the pod unready before it has exited; refresh()
+      // ends it once the container is gone.
+      rec.probes.liveness?.stop();
+      rec.probes.startup?.stop();
       rec.waiting = undefined;
     }
     // exited.get(name) settles once that container has been stopped; absent: not running.
