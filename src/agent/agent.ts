@@ -54,6 +54,7 @@ import {
 } from '../client/index.js';
 import { createLogger, type Logger } from '../util/logger.js';
 import { admitPod, nodeDependent } from './admission.js';
+import { Backoff } from './backoff.js';
 import { containerReference, KubeletEventRecorder, nodeConditionEventReasons, nodeReference, nodeStatusEventMessage, podReference } from './events.js';
 import { errorMessage, realClock, rfc3339, rfc3339Micro, type Clock, type TimerHandle } from '../util/index.js';
 import { LogRequestError, startAgentHttpServer, type AgentHttpServer, type AgentTlsOptions, type ContainerLogSource } from './log-server.js';
@@ -118,6 +119,11 @@ export interface AgentOptions {
   /** Capacity overrides (tests, or a node that should offer less than the machine). */
   capacity?: Record<string, string>;
   minimumGracePeriodSeconds?: number;
+  /**
+   * The CrashLoopBackOff delays of restarted containers (default the kubelet's: 10 s doubling to
+   * 5 min). Tests shorten them, never the defaults.
+   */
+  crashLoopBackOff?: { initialMs: number; maxMs: number };
   clock?: Clock;
   logger?: Logger;
   /** Period of the static pod directory rescan. Default 1000 ms. */
@@ -276,6 +282,7 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
   const podWorkers = new PodWorkers({
     runtime,
     clock,
+    ...(o.crashLoopBackOff ? { backoff: new Backoff(o.crashLoopBackOff.initialMs, o.crashLoopBackOff.maxMs) } : {}),
     // Static pods have no API object to bind a token to.
     ...(serviceAccounts
       ? {
