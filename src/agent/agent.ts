@@ -37,7 +37,7 @@
 
 import { existsSync, statfsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ConfigMap, Lease, Node, Pod, PodStatus, Secret } from '../api/types.js';
+import type { ConfigMap, KubeObject, Lease, Node, Pod, PodStatus, Secret } from '../api/types.js';
 import {
   type ApiClient,
   configMapsResource,
@@ -51,6 +51,7 @@ import {
   nodesResource,
   podsResource,
   secretsResource,
+  servicesResource,
 } from '../client/index.js';
 import { createLogger, type Logger } from '../util/logger.js';
 import { admitPod, nodeDependent } from './admission.js';
@@ -66,7 +67,7 @@ import type { LogRotation } from './runtime/container-log.js';
 import { isRuntimeError, type ContainerRuntime, type ExecIO } from './runtime/interface.js';
 import { ProcessRuntime } from './runtime/process-runtime.js';
 import { annotationConfigMirror, annotationConfigSource, isMirrorPod, mirrorPodFor, StaticPodSource, type StaticPod } from './static-pods.js';
-import type { EnvSources } from './container-env.js';
+import type { EnvService, EnvSources } from './container-env.js';
 import { ServiceProxy } from './service-proxy.js';
 import { apiPodStatus, podStatusEqual } from './status.js';
 import type { Taint } from '../api/types.js';
@@ -279,6 +280,18 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
   recorder.record(nodeRef, 'Normal', 'Starting', 'Starting kubelet.');
 
   const serviceAccounts = o.apiServer ? new ServiceAccountProvider({ client, dir: join(o.dataDir, 'serviceaccounts'), apiServer: o.apiServer }) : undefined;
+  // Every Service, for the containers' service link variables (as the kubelet's service lister).
+  const serviceInformer = new Informer<EnvService & KubeObject>(client, servicesResource, { onError: (err) => logger.debug('service watch', errorMessage(err)) });
+  /** The Services known, once listed (waiting up to 5 s for the first list; then upstream's error). */
+  async function knownServices(): Promise<readonly EnvService[]> {
+    if (!serviceInformer.hasSynced()) {
+      let t: TimerHandle | undefined;
+      await Promise.race([serviceInformer.waitForSync(), new Promise<void>((r) => (t = clock.setTimeout(r, 5_000)))]);
+      if (t !== undefined) clock.clearTimeout(t);
+      if (!serviceInformer.hasSynced()) throw new Error('services have not yet been read at least once, cannot construct envvars');
+    }
+    return serviceInformer.lister.list();
+  }
   const podWorkers = new PodWorkers({
     runtime,
     clock,
@@ -295,6 +308,7 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
         }
       : {}),
     envSources: (pod, names) => readEnvSources(client, pod, names),
+    services: knownServices,
     nodeName: o.nodeName,
     nodeIP: o.nodeIP,
     logRoot: join(o.dataDir, 'pods'),
@@ -861,6 +875,7 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
       await updateNodeStatus(false).catch((err: unknown) => logger.warn('node status update failed', errorMessage(err)));
     });
     serviceProxy?.start();
+    serviceInformer.start();
     podInformer.start();
     await podInformer.waitForSync();
     if (stopped) return;
@@ -909,7 +924,7 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
         timers.clear();
         if (mirrorTimer) clock.clearTimeout(mirrorTimer);
         staticSource?.stop();
-        await Promise.all([podInformer.stop(), serviceProxy?.stop()]);
+        await Promise.all([podInformer.stop(), serviceInformer.stop(), serviceProxy?.stop()]);
         // Still registering: a request in flight is not waited for long (there is no timeout on a
         // request to a server that accepts and never answers); its answer starts nothing.
         if (registering) {

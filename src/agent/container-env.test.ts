@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Pod } from '../api/types.js';
-import { ContainerConfigError, envSourceNames, expandCommandAndArgs, expandVars, makeEnvironment, podHostname } from './container-env.js';
+import { ContainerConfigError, envSourceNames, expandCommandAndArgs, expandVars, makeEnvironment, podHostname, serviceEnvironment, type EnvService } from './container-env.js';
 
 const pod: Pod = {
   metadata: { name: 'web-abc', namespace: 'prod', uid: 'u-1', labels: { app: 'web' }, annotations: { team: 'core' } },
@@ -145,5 +145,61 @@ describe('ConfigMap and Secret values', () => {
         env: [{ name: 'X', valueFrom: { configMapKeyRef: { name: 'c2', key: 'k' } } }, { name: 'Y', valueFrom: { secretKeyRef: { name: 's1', key: 'k' } } }, { name: 'Z', value: 'v' }],
       }),
     ).toEqual({ configMaps: ['c1', 'c2'], secrets: ['s1'] });
+  });
+});
+
+describe('service links', () => {
+  const svc = (namespace: string, name: string, clusterIP: string, ports: NonNullable<NonNullable<EnvService['spec']>['ports']>): EnvService => ({ metadata: { name, namespace }, spec: { clusterIP, ports } });
+  const services: EnvService[] = [
+    svc('prod', 'foo-service', '10.96.0.20', [{ port: 8765 }, { name: 'metrics', port: 9100, protocol: 'UDP' }]),
+    svc('prod', 'headless', 'None', [{ port: 80 }]),
+    svc('other', 'elsewhere', '10.96.0.30', [{ port: 80 }]),
+    svc('default', 'kubernetes', '10.96.0.1', [{ name: 'https', port: 443 }]),
+    svc('prod', 'kubernetes', '10.96.0.99', [{ port: 1 }]),
+  ];
+
+  it("gives a pod its namespace's services with a cluster IP and default/kubernetes, in upstream's names", () => {
+    const env = serviceEnvironment(services, 'prod', true);
+    expect(Object.fromEntries(env)).toEqual({
+      FOO_SERVICE_SERVICE_HOST: '10.96.0.20',
+      FOO_SERVICE_SERVICE_PORT: '8765',
+      FOO_SERVICE_SERVICE_PORT_METRICS: '9100',
+      FOO_SERVICE_PORT: 'tcp://10.96.0.20:8765',
+      FOO_SERVICE_PORT_8765_TCP: 'tcp://10.96.0.20:8765',
+      FOO_SERVICE_PORT_8765_TCP_PROTO: 'tcp',
+      FOO_SERVICE_PORT_8765_TCP_PORT: '8765',
+      FOO_SERVICE_PORT_8765_TCP_ADDR: '10.96.0.20',
+      FOO_SERVICE_PORT_9100_UDP: 'udp://10.96.0.20:9100',
+      FOO_SERVICE_PORT_9100_UDP_PROTO: 'udp',
+      FOO_SERVICE_PORT_9100_UDP_PORT: '9100',
+      FOO_SERVICE_PORT_9100_UDP_ADDR: '10.96.0.20',
+      KUBERNETES_SERVICE_HOST: '10.96.0.1',
+      KUBERNETES_SERVICE_PORT: '443',
+      KUBERNETES_SERVICE_PORT_HTTPS: '443',
+      KUBERNETES_PORT: 'tcp://10.96.0.1:443',
+      KUBERNETES_PORT_443_TCP: 'tcp://10.96.0.1:443',
+      KUBERNETES_PORT_443_TCP_PROTO: 'tcp',
+      KUBERNETES_PORT_443_TCP_PORT: '443',
+      KUBERNETES_PORT_443_TCP_ADDR: '10.96.0.1',
+    });
+    // enableServiceLinks false: only the master service.
+    expect([...serviceEnvironment(services, 'prod', false).keys()].every((k) => k.startsWith('KUBERNETES_'))).toBe(true);
+  });
+
+  it('ranks service links below the agent environment, and both below envFrom/env; all expand in $(VAR)', () => {
+    const p: Pod = {
+      metadata: { name: 'p', namespace: 'prod' },
+      spec: {
+        containers: [{ name: 'c', image: 'x', env: [{ name: 'FOO_SERVICE_SERVICE_PORT', value: 'mine' }, { name: 'URL', value: 'http://$(FOO_SERVICE_SERVICE_HOST):$(KUBERNETES_SERVICE_PORT)' }] }],
+      },
+    };
+    const env = makeEnvironment(p, p.spec.containers[0]!, { services, podEnvironment: [{ name: 'KUBERNETES_SERVICE_HOST', value: '192.0.2.7' }, { name: 'KUBERNETES_SERVICE_PORT', value: '6443' }] });
+    const m = new Map(env.map((kv) => [kv.name, kv.value]));
+    expect(env.filter((kv) => kv.name === 'FOO_SERVICE_SERVICE_PORT')).toEqual([{ name: 'FOO_SERVICE_SERVICE_PORT', value: 'mine' }]);
+    expect(m.get('KUBERNETES_SERVICE_HOST')).toBe('192.0.2.7');
+    expect(m.get('URL')).toBe('http://10.96.0.20:6443');
+    expect(m.get('FOO_SERVICE_PORT_8765_TCP_ADDR')).toBe('10.96.0.20');
+    // The container's own entries come last, so they win wherever duplicates are resolved.
+    expect(env.at(-1)).toEqual({ name: 'URL', value: 'http://10.96.0.20:6443' });
   });
 });

@@ -9,6 +9,13 @@
 //   is `optional`, in which case the entry is left out.
 // - downward API: `fieldRef` (pod metadata, node and IPs) and `resourceFieldRef` (limits and
 //   requests; an unset limit is the node's allocatable, as the kubelet does).
+// - Service links (upstream getServiceEnvVarMap and envvars.FromServices): for every Service of
+//   the pod's namespace (when `enableServiceLinks` is not false) and the `kubernetes` Service of
+//   `default` (always), with a cluster IP, `<NAME>_SERVICE_HOST`, `<NAME>_SERVICE_PORT`
+//   (`_<PORTNAME>` for named ports) and the Docker link variables (`<NAME>_PORT`,
+//   `<NAME>_PORT_<port>_<PROTO>[_PROTO|_PORT|_ADDR]`), NAME upper-cased with '-' as '_'. They
+//   sit below `podEnvironment` (the agent's own, e.g. the service account's API server address),
+//   which sits below `envFrom` and `env`; all of them may be referenced with `$(NAME)`.
 // - `command` and `args` are expanded against the final environment.
 // Expansion rules (upstream third_party/forked/golang/expansion): `$(NAME)` is replaced when NAME
 // is defined and kept verbatim otherwise; `$$` is an escaped `$`; any other `$` is literal.
@@ -28,6 +35,63 @@ export interface PodEnvContext {
   sources?: EnvSources;
   /** A kubelet warning about the environment (reason, message), e.g. skipped envFrom keys. */
   warn?: (reason: string, message: string) => void;
+  /** The Services the kubelet knows (all namespaces); absent: no service links. */
+  services?: readonly EnvService[];
+  /** The agent's environment for the pod, above the service links and below envFrom/env. */
+  podEnvironment?: readonly KeyValue[];
+}
+
+/** The parts of a Service its environment variables are made of. */
+export interface EnvService {
+  metadata: { name?: string; namespace?: string };
+  spec?: { clusterIP?: string; ports?: { name?: string; port?: number; protocol?: string }[] };
+}
+
+/** Services of `default` whose variables every pod gets, enableServiceLinks or not (upstream masterServices). */
+const masterServices = new Set(['kubernetes']);
+
+function serviceVarName(name: string): string {
+  return name.replaceAll('-', '_').toUpperCase();
+}
+
+/**
+ * The service link variables of a pod in `namespace` (see the header): in the order upstream's
+ * FromServices writes them, services sorted by name.
+ */
+export function serviceEnvironment(services: readonly EnvService[], namespace: string, enableServiceLinks: boolean): Map<string, string> {
+  const byName = new Map<string, EnvService>();
+  for (const svc of services) {
+    const ip = svc.spec?.clusterIP ?? '';
+    const name = svc.metadata.name ?? '';
+    if (ip === '' || ip === 'None' || name === '' || !svc.spec?.ports?.length) continue;
+    if (svc.metadata.namespace === 'default' && masterServices.has(name)) {
+      if (!byName.has(name) || byName.get(name)!.metadata.namespace !== 'default') byName.set(name, svc);
+    } else if (svc.metadata.namespace === namespace && enableServiceLinks) {
+      if (!(byName.get(name)?.metadata.namespace === 'default' && masterServices.has(name))) byName.set(name, svc);
+    }
+  }
+  const env = new Map<string, string>();
+  for (const name of [...byName.keys()].sort()) {
+    const svc = byName.get(name)!;
+    const ip = svc.spec!.clusterIP!;
+    const ports = svc.spec!.ports!;
+    const prefix = serviceVarName(name);
+    env.set(`${prefix}_SERVICE_HOST`, ip);
+    env.set(`${prefix}_SERVICE_PORT`, String(ports[0]!.port ?? 0));
+    for (const p of ports) if (p.name) env.set(`${prefix}_SERVICE_PORT_${serviceVarName(p.name)}`, String(p.port ?? 0));
+    const hostPort = (port: number): string => (ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`);
+    for (const [i, p] of ports.entries()) {
+      const proto = (p.protocol || 'TCP').toLowerCase();
+      const port = p.port ?? 0;
+      if (i === 0) env.set(`${prefix}_PORT`, `${proto}://${hostPort(port)}`);
+      const portPrefix = `${prefix}_PORT_${port}_${proto.toUpperCase()}`;
+      env.set(portPrefix, `${proto}://${hostPort(port)}`);
+      env.set(`${portPrefix}_PROTO`, proto);
+      env.set(`${portPrefix}_PORT`, String(port));
+      env.set(`${portPrefix}_ADDR`, ip);
+    }
+  }
+  return env;
 }
 
 /** ConfigMaps and Secrets of the pod's namespace by name; null: the object does not exist. */
@@ -258,12 +322,15 @@ function addEnvFrom(pod: Pod, f: NonNullable<Container['envFrom']>[number], env:
 
 /**
  * The container's environment, in order with duplicates resolved (a later entry replaces an
- * earlier one in place): `envFrom` sources, then `env`. Throws ContainerConfigError when a
+ * earlier one in place): the service links and the agent's `podEnvironment` that the container
+ * does not set itself, then `envFrom` sources, then `env`. Throws ContainerConfigError when a
  * reference cannot be resolved.
  */
 export function makeEnvironment(pod: Pod, container: Container, ctx: PodEnvContext): KeyValue[] {
+  const base = ctx.services ? serviceEnvironment(ctx.services, pod.metadata.namespace ?? '', pod.spec.enableServiceLinks !== false) : new Map<string, string>();
+  for (const kv of ctx.podEnvironment ?? []) base.set(kv.name, kv.value);
   const env = new Map<string, string>();
-  const mapping = (name: string): string | undefined => env.get(name);
+  const mapping = (name: string): string | undefined => env.get(name) ?? base.get(name);
   for (const f of container.envFrom ?? []) addEnvFrom(pod, f, env, ctx);
   for (const v of container.env ?? []) {
     if (v.value) {
@@ -275,7 +342,7 @@ export function makeEnvironment(pod: Pod, container: Container, ctx: PodEnvConte
       env.set(v.name, '');
     }
   }
-  return [...env].map(([name, value]) => ({ name, value }));
+  return [...[...base].filter(([name]) => !env.has(name)), ...env].map(([name, value]) => ({ name, value }));
 }
 
 /** `command` and `args` with `$(VAR)` expanded against the container's final environment. */

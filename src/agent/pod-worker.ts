@@ -82,7 +82,7 @@ import { join } from 'node:path';
 import type { Container, ContainerState, ContainerStatus, Pod, PodStatus } from '../api/types.js';
 import { Backoff } from './backoff.js';
 import { rfc3339, type Clock, type TimerHandle } from '../util/index.js';
-import { ContainerConfigError, envSourceNames, expandCommandAndArgs, makeEnvironment, podHostname, type EnvSources, type PodEnvContext } from './container-env.js';
+import { ContainerConfigError, envSourceNames, expandCommandAndArgs, makeEnvironment, podHostname, type EnvService, type EnvSources, type PodEnvContext } from './container-env.js';
 import { postStartHandler, preStopHandler, runPostStartHook, runPreStopHook } from './lifecycle.js';
 import { ProbeWorker, runProbe, type ProbeType } from './probes.js';
 import { isRuntimeError, type ContainerInfo, type ContainerRuntime, type KeyValue, type LogOptions, type PodSandboxConfig } from './runtime/interface.js';
@@ -129,6 +129,12 @@ export interface PodWorkerOptions {
    * not found.
    */
   envSources?: (pod: Pod, names: { configMaps: string[]; secrets: string[] }) => Promise<EnvSources>;
+  /**
+   * The Services the node knows (every namespace), for the containers' service link variables
+   * (container-env.ts). A rejection (not read yet) holds the container in
+   * CreateContainerConfigError, retried with back-off. Absent: no service links.
+   */
+  services?: () => Promise<readonly EnvService[]>;
   /**
    * What the kubelet would record as an Event of the pod (e.g. Warning FailedPreStopHook), or of
    * its container `container`. Called synchronously; must not throw. `message` is fit for an API
@@ -764,6 +770,13 @@ export class PodWorker {
         return;
       }
     }
+    try {
+      if (this.o.podEnvironment) ctx.podEnvironment = await this.o.podEnvironment(this.pod);
+      if (this.o.services) ctx.services = await this.o.services();
+    } catch (err) {
+      configFailed(err);
+      return;
+    }
     let env;
     try {
       env = makeEnvironment(this.pod, c, ctx);
@@ -773,14 +786,6 @@ export class PodWorker {
       rec.waiting = { reason: 'CreateContainerConfigError', message: err.message };
       this.event('Warning', 'Failed', `Error: ${err.message}`, c.name);
       return;
-    }
-    if (this.o.podEnvironment) {
-      try {
-        env = [...(await this.o.podEnvironment(this.pod)), ...env];
-      } catch (err) {
-        configFailed(err);
-        return;
-      }
     }
     const { command, args } = expandCommandAndArgs(c, env);
     const attempt = rec.nextAttempt;
