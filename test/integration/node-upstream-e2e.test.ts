@@ -1321,6 +1321,46 @@ describe('Pods (pods.go)', () => {
     await waitFor(async () => (await eventsOf(name)).some((e) => e.reason === 'DeadlineExceeded'), { message: 'DeadlineExceeded event' });
   });
 
+  scenario('should contain environment variables for services', async () => {
+    // A Service (here in a namespace of its own, since its variables reach every pod of its
+    // namespace) exposing 8765, then a client pod that prints its environment.
+    const ns = 'node-e2e-services';
+    await api.core.createNamespace({ body: { metadata: { name: ns } } });
+    await waitFor(() => api.core.readNamespacedServiceAccount({ name: 'default', namespace: ns }).then(() => true), { message: 'default service account' });
+    const svc = await api.core.createNamespacedService({
+      namespace: ns,
+      body: { metadata: { name: 'fooservice', labels: { name: 'fooservice' } }, spec: { ports: [{ port: 8765, targetPort: 8080 }], selector: { name: 'server-envvars' } } },
+    });
+    const ip = svc.spec?.clusterIP ?? '';
+    expect(ip).not.toBe('');
+    const name = 'client-envvars';
+    const expected = [
+      `FOOSERVICE_SERVICE_HOST=${ip}`,
+      'FOOSERVICE_SERVICE_PORT=8765',
+      `FOOSERVICE_PORT=tcp://${ip}:8765`,
+      'FOOSERVICE_PORT_8765_TCP_PORT=8765',
+      'FOOSERVICE_PORT_8765_TCP_PROTO=tcp',
+      `FOOSERVICE_PORT_8765_TCP=tcp://${ip}:8765`,
+      `FOOSERVICE_PORT_8765_TCP_ADDR=${ip}`,
+    ];
+    // As upstream: the agent may not have seen the Service yet; try again with a new pod.
+    let log = '';
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const pod = newPod(`${name}-${attempt}`, [{ name: 'env3cont', command: sh('env') }], { restartPolicy: 'Never' });
+      await api.core.createNamespacedPod({ namespace: ns, body: pod });
+      await waitFor(async () => ['Succeeded', 'Failed'].includes((await api.core.readNamespacedPod({ name: `${name}-${attempt}`, namespace: ns })).status?.phase ?? ''), { message: 'client pod done' });
+      log = await api.core.readNamespacedPodLog({ name: `${name}-${attempt}`, namespace: ns, container: 'env3cont' });
+      if (expected.every((l) => log.split('\n').includes(l))) break;
+    }
+    for (const l of expected) expect(log.split('\n')).toContain(l);
+    // A pod with enableServiceLinks false gets only the master service's variables.
+    const off = newPod(`${name}-nolinks`, [{ name: 'env3cont', command: sh('env') }], { restartPolicy: 'Never' });
+    off.spec!.enableServiceLinks = false;
+    await api.core.createNamespacedPod({ namespace: ns, body: off });
+    await waitFor(async () => (await api.core.readNamespacedPod({ name: `${name}-nolinks`, namespace: ns })).status?.phase === 'Succeeded', { message: 'pod without links done' });
+    expect(await api.core.readNamespacedPodLog({ name: `${name}-nolinks`, namespace: ns, container: 'env3cont' })).not.toContain('FOOSERVICE_');
+  });
+
   scenario('should support retrieving logs from the container', async () => {
     const name = 'pod-logs';
     await createPod(newPod(name, [{ name: 'main', command: sh('echo container is alive; sleep 600') }]));
