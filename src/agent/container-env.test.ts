@@ -199,6 +199,8 @@ describe('service links', () => {
     expect(m.get('KUBERNETES_SERVICE_HOST')).toBe('192.0.2.7');
     expect(m.get('URL')).toBe('http://10.96.0.20:6443');
     expect(m.get('FOO_SERVICE_PORT_8765_TCP_ADDR')).toBe('10.96.0.20');
+    // With the agent's API server address, no `kubernetes` link variable names the cluster IP.
+    expect([...m].filter(([k, v]) => k.startsWith('KUBERNETES_') && v.includes('10.96.0.1'))).toEqual([]);
     // The container's own entries come last, so they win wherever duplicates are resolved.
     expect(env.at(-1)).toEqual({ name: 'URL', value: 'http://10.96.0.20:6443' });
   });

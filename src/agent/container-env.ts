@@ -328,6 +328,11 @@ function addEnvFrom(pod: Pod, f: NonNullable<Container['envFrom']>[number], env:
  */
 export function makeEnvironment(pod: Pod, container: Container, ctx: PodEnvContext): KeyValue[] {
   const base = ctx.services ? serviceEnvironment(ctx.services, pod.metadata.namespace ?? '', pod.spec.enableServiceLinks !== false) : new Map<string, string>();
+  // The agent's own address of the API server replaces every `kubernetes` link variable, not
+  // only those of the same port (a server on 6443 behind the Service's 443).
+  if (ctx.podEnvironment?.some((kv) => kv.name === 'KUBERNETES_SERVICE_HOST')) {
+    for (const name of [...base.keys()]) if (name.startsWith('KUBERNETES_PORT')) base.delete(name);
+  }
   for (const kv of ctx.podEnvironment ?? []) base.set(kv.name, kv.value);
   const env = new Map<string, string>();
   const mapping = (name: string): string | undefined => env.get(name) ?? base.get(name);

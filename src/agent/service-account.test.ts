@@ -38,6 +38,11 @@ describe('ServiceAccountProvider', () => {
       { name: 'KUBERNETES_SERVICE_HOST', value: '10.0.0.1' },
       { name: 'KUBERNETES_SERVICE_PORT', value: '6443' },
       { name: 'KUBERNETES_SERVICE_PORT_HTTPS', value: '6443' },
+      { name: 'KUBERNETES_PORT', value: 'tcp://10.0.0.1:6443' },
+      { name: 'KUBERNETES_PORT_6443_TCP', value: 'tcp://10.0.0.1:6443' },
+      { name: 'KUBERNETES_PORT_6443_TCP_PROTO', value: 'tcp' },
+      { name: 'KUBERNETES_PORT_6443_TCP_PORT', value: '6443' },
+      { name: 'KUBERNETES_PORT_6443_TCP_ADDR', value: '10.0.0.1' },
     ]);
     expect(requests).toEqual([{ path: 'ops/serviceaccounts/reader/token', body: expect.objectContaining({ spec: { expirationSeconds: 3607, boundObjectRef: { kind: 'Pod', apiVersion: 'v1', name: 'a', uid: 'a-uid' } } }) }]);
     const kc = parseYaml(readFileSync(join(dir, 'a-uid', 'kubeconfig'), 'utf8'));

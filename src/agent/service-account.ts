@@ -6,7 +6,8 @@
 //   TokenRequest API for a token of the pod's service account, bound to the pod (1 h), and
 //   writes `<dir>/<pod uid>/` (mode 0700): `token`, `ca.crt`, `namespace` and a `kubeconfig`
 //   naming the API server with that token (0600). Its containers get KUBECONFIG pointing there
-//   and KUBERNETES_SERVICE_HOST / KUBERNETES_SERVICE_PORT(_HTTPS) naming the API server, so
+//   and KUBERNETES_SERVICE_HOST / KUBERNETES_SERVICE_PORT(_HTTPS) (and the `kubernetes` Service's
+//   Docker link variables, KUBERNETES_PORT*, in place of the service links) naming the API server, so
 //   clients that load `$KUBECONFIG` (kubectl, client-go's and client-node's default loaders)
 //   act as the service account. A pod that names no account, in a namespace without a
 //   `default` one, runs without credentials; a pod naming an account that does not exist waits
@@ -115,11 +116,20 @@ export class ServiceAccountProvider {
     }
     const u = new URL(this.o.apiServer.url);
     const port = u.port || '443';
+    const host = u.hostname.replace(/^\[|\]$/g, '');
+    const link = `tcp://${u.host}`;
+    // The Docker link variables of the `kubernetes` Service name the same address, so no
+    // variable of the set points at the cluster IP, which nothing on a node routes.
     return [
       { name: 'KUBECONFIG', value: join(this.podDir(uid), 'kubeconfig') },
-      { name: 'KUBERNETES_SERVICE_HOST', value: u.hostname.replace(/^\[|\]$/g, '') },
+      { name: 'KUBERNETES_SERVICE_HOST', value: host },
       { name: 'KUBERNETES_SERVICE_PORT', value: port },
       { name: 'KUBERNETES_SERVICE_PORT_HTTPS', value: port },
+      { name: 'KUBERNETES_PORT', value: link },
+      { name: `KUBERNETES_PORT_${port}_TCP`, value: link },
+      { name: `KUBERNETES_PORT_${port}_TCP_PROTO`, value: 'tcp' },
+      { name: `KUBERNETES_PORT_${port}_TCP_PORT`, value: port },
+      { name: `KUBERNETES_PORT_${port}_TCP_ADDR`, value: host },
     ];
   }
 
