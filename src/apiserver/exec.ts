@@ -1,5 +1,6 @@
 // `kubectl exec` (pods/exec) over WebSocket: the remote command protocol kubectl 1.30+ speaks
-// (subprotocols v5.channel.k8s.io and v4.channel.k8s.io), bridged to the pod's agent
+// (subprotocols v5.channel.k8s.io and v4.channel.k8s.io; also v4.base64, and the older
+// channel.k8s.io and base64.channel.k8s.io other clients use, see PROTOCOLS), bridged to the pod's agent
 // (`POST /exec/NS/POD/CONTAINER`, agent log-server.ts).
 //
 // Contract:
@@ -52,7 +53,7 @@ import {
   execFrame,
   type TerminalSize,
 } from '../api/agent-api.js';
-import { agentConnectionError, agentEndpoint, agentRequest, logContainerName } from './pod-log.js';
+import { agentConnectionError, agentEndpoint, agentRequest, logContainerName, openPodLog } from './pod-log.js';
 import type { RestRegistry } from './registry.js';
 import { parsePath, type ResourceRoute } from './request-info.js';
 import { secureRequest, type RequestSecurity } from './security.js';
@@ -68,14 +69,38 @@ import {
   wantsSpdyPortForward,
 } from './port-forward.js';
 import { RST, SpdySession } from './spdy.js';
-import { WS_BINARY, WS_CLOSE, WS_NORMAL_CLOSURE, WS_PONG, WsReader, wsFrame } from './websocket.js';
+import { WS_BINARY, WS_CLOSE, WS_NORMAL_CLOSURE, WS_PONG, WS_TEXT, WsReader, channelFrame, readChannelMessage, wsFrame } from './websocket.js';
 import { queryBool } from '../util/index.js';
 
 /** The WebSocket framing, where exec's tests have always found it. */
 export { WsReader, wsFrame } from './websocket.js';
 
 const WS_GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
-const PROTOCOLS = ['v5.channel.k8s.io', 'v4.channel.k8s.io'];
+/**
+ * The kubelet's remote command subprotocols over WebSocket. v4 and v5 send the result as a
+ * metav1.Status on channel 3 (v5 also takes the client's close of stdin); the older
+ * `channel.k8s.io` sends only a failure's message there, as text, and nothing on success. The
+ * `base64.` variants carry each message as text (see channelFrame). A client that offers none
+ * gets `channel.k8s.io` without a subprotocol header, as the kubelet answers it.
+ */
+const PROTOCOLS = ['v5.channel.k8s.io', 'v4.channel.k8s.io', 'v4.base64.channel.k8s.io', 'channel.k8s.io', 'base64.channel.k8s.io'];
+
+/** What a remote command subprotocol changes in execOverWebSocket. */
+interface ExecFraming {
+  /** Channel 255 closes stdin (v5). */
+  closeChannel: boolean;
+  /** The result is a Status in JSON (v4, v5); else a failure's message only. */
+  statusJson: boolean;
+  base64: boolean;
+}
+
+function execFraming(protocol: string): ExecFraming {
+  return {
+    closeChannel: protocol.startsWith('v5.'),
+    statusJson: protocol.startsWith('v4.') || protocol.startsWith('v5.'),
+    base64: protocol.includes('base64.'),
+  };
+}
 const STDIN = 0;
 const STDOUT = 1;
 const STDERR = 2;
@@ -95,7 +120,7 @@ export interface ExecDeps {
   kubeletClient?: { certPem: string; keyPem: string; caPem: string };
 }
 
-/** The pods/exec, pods/attach or pods/portforward route of a path, or undefined. */
+/** The pods/exec, pods/attach, pods/portforward or pods/log route of a path, or undefined. */
 function upgradeRouteOf(path: string): ResourceRoute | undefined {
   let route;
   try {
@@ -104,7 +129,7 @@ function upgradeRouteOf(path: string): ResourceRoute | undefined {
     return undefined;
   }
   const sub = route.type === 'resource' ? route.subresource : undefined;
-  return route.type === 'resource' && route.group === '' && route.plural === 'pods' && (sub === 'exec' || sub === 'portforward' || sub === 'attach') && route.name && route.namespace ? route : undefined;
+  return route.type === 'resource' && route.group === '' && route.plural === 'pods' && (sub === 'exec' || sub === 'portforward' || sub === 'attach' || sub === 'log') && route.name && route.namespace ? route : undefined;
 }
 
 /** Writes a plain HTTP answer on a socket that was not upgraded, and closes it. */
@@ -212,19 +237,25 @@ export async function handlePodUpgrade(deps: ExecDeps, req: IncomingMessage, soc
   socket.on('error', () => socket.destroy());
   // Audit as the create of pods/exec (or pods/portforward); the stand-in response ends with the connection.
   const done = Object.assign(new EventEmitter(), { statusCode: 101, writableFinished: false, setHeader: () => undefined });
-  const audit = deps.audit ? auditRequest(deps.audit, req, done, { path, route, watch: false, method: 'POST' }) : undefined;
+  // A log is read (get of pods/log); the others are the create of their subresource.
+  const method = route.subresource === 'log' ? 'GET' : 'POST';
+  const audit = deps.audit ? auditRequest(deps.audit, req, done, { path, route, watch: false, method }) : undefined;
   socket.once('close', () => {
     done.writableFinished = true;
     done.emit('finish');
   });
   try {
     if (deps.security) {
-      await secureRequest(deps.security, { headers: req.headers, headersDistinct: req.headersDistinct, socket: req.socket, method: 'POST' }, path, route, false, audit && ((u, as) => {
+      await secureRequest(deps.security, { headers: req.headers, headersDistinct: req.headersDistinct, socket: req.socket, method }, path, route, false, audit && ((u, as) => {
         audit.user = u;
         if (as) audit.impersonatedUser = as;
       }));
     }
     const q = new URLSearchParams(qi < 0 ? '' : url.slice(qi + 1));
+    if (route.subresource === 'log') {
+      await logOverWebSocket(deps, req, socket, head, route, q);
+      return true;
+    }
     const forward = route.subresource === 'portforward';
     const attach = route.subresource === 'attach';
     const command = attach ? [] : q.getAll('command');
@@ -278,9 +309,10 @@ export async function handlePodUpgrade(deps: ExecDeps, req: IncomingMessage, soc
       execOverSpdy(deps, socket, head, target, attach ? attachBridge : bridge);
       return true;
     }
-    const protocol = webSocketProtocol(req, (offered) => PROTOCOLS.find((p) => offered.includes(p)), PROTOCOLS, 'exec');
+    // The first offered protocol served, in the client's order, as the kubelet chooses.
+    const protocol = webSocketProtocol(req, (offered) => (offered.length === 0 ? '' : offered.find((p) => PROTOCOLS.includes(p))), PROTOCOLS, 'exec');
     if (!acceptWebSocket(req, socket, protocol)) return true;
-    execOverWebSocket(deps, socket, head, target, protocol.startsWith('v5'), attach ? attachBridge : bridge);
+    execOverWebSocket(deps, socket, head, target, execFraming(protocol || 'channel.k8s.io'), attach ? attachBridge : bridge);
   } catch (err) {
     const apiErr = err instanceof ApiError ? err : new ApiError(500, 'InternalError', err instanceof Error ? err.message : String(err));
     done.statusCode = apiErr.code;
@@ -295,20 +327,17 @@ export async function handlePodUpgrade(deps: ExecDeps, req: IncomingMessage, soc
  * '' means no subprotocol. Throws a 400 ApiError (naming `wanted`) when the request is no such
  * upgrade or `choose` finds nothing.
  */
-function webSocketProtocol(req: IncomingMessage, choose: (offered: string[]) => string | undefined, wanted: string[], what: 'exec' | 'port-forward'): string {
+function webSocketProtocol(req: IncomingMessage, choose: (offered: string[]) => string | undefined, wanted: string[], what: 'exec' | 'port-forward' | 'log'): string {
   const upgrade = (req.headers.upgrade ?? '').toLowerCase();
   if (upgrade !== 'websocket') {
-    throw badRequest(
-      what === 'exec'
-        ? `pods/exec is served over WebSocket or SPDY/3.1; got the upgrade ${JSON.stringify(req.headers.upgrade ?? '')}`
-        : `pods/portforward is served over SPDY/3.1 or WebSocket; got the upgrade ${JSON.stringify(req.headers.upgrade ?? '')}`,
-    );
+    const over = { exec: 'pods/exec is served over WebSocket or SPDY/3.1', 'port-forward': 'pods/portforward is served over SPDY/3.1 or WebSocket', log: 'pods/log is upgraded to WebSocket only' }[what];
+    throw badRequest(`${over}; got the upgrade ${JSON.stringify(req.headers.upgrade ?? '')}`);
   }
   const key = req.headers['sec-websocket-key'];
   if (typeof key !== 'string' || req.headers['sec-websocket-version'] !== '13') throw badRequest('a WebSocket upgrade needs Sec-WebSocket-Key and Sec-WebSocket-Version 13');
   const offered = (req.headersDistinct['sec-websocket-protocol'] ?? []).flatMap((v) => v.split(',')).map((p) => p.trim()).filter((p) => p !== '');
   const protocol = choose(offered);
-  if (protocol === undefined) throw badRequest(`unsupported ${what === 'exec' ? 'remote command' : 'port-forward'} protocols ${JSON.stringify(offered.join(', '))}: want one of ${wanted.join(', ')}`);
+  if (protocol === undefined) throw badRequest(`unsupported ${{ exec: 'remote command', 'port-forward': 'port-forward', log: 'log' }[what]} protocols ${JSON.stringify(offered.join(', '))}: want one of ${wanted.join(', ')}`);
   return protocol;
 }
 
@@ -597,16 +626,77 @@ function attachBridge(deps: ExecDeps, peer: ExecPeer, t: Target): ExecInput {
   };
 }
 
-/** Exec over WebSocket (v5/v4 channels, kubectl 1.30+). */
-function execOverWebSocket(deps: ExecDeps, socket: Duplex, head: Buffer, t: Target, v5: boolean, makeBridge: typeof bridge = bridge): void {
+/**
+ * The subprotocols of a log read over WebSocket, as the API server's stream reader serves them:
+ * the log's bytes as binary messages, or (base64.binary.k8s.io) as base64 in text messages. A
+ * client that offers none gets binary messages.
+ */
+const LOG_PROTOCOLS = ['binary.k8s.io', 'base64.binary.k8s.io'];
+
+/**
+ * pods/log over WebSocket (upstream serves any streamed answer so when the request is an
+ * upgrade): the same query, checks and agent call as the plain GET (openPodLog), refused as
+ * plain HTTP before the upgrade; then each chunk of the log as one message, and a normal close
+ * when the log ends (at once for a pod bound to no node). Backpressure: a client that does not
+ * read pauses the agent's answer. The client closing, or going away, ends the agent request.
+ */
+async function logOverWebSocket(deps: ExecDeps, req: IncomingMessage, socket: Duplex, head: Buffer, route: ResourceRoute, q: URLSearchParams): Promise<void> {
+  const protocol = webSocketProtocol(req, (offered) => (offered.length === 0 ? '' : offered.find((p) => LOG_PROTOCOLS.includes(p))), LOG_PROTOCOLS, 'log');
+  const podKind = deps.kinds.byResource('', 'v1', 'pods');
+  const nodeKind = deps.kinds.byResource('', 'v1', 'nodes');
+  if (!podKind || !nodeKind) throw new Error('log: core pods and nodes are not served');
+  const pod = JSON.parse(await deps.registry.get(podKind, route.namespace, route.name!)) as Pod;
+  const getNode = async (n: string): Promise<Node> => JSON.parse(await deps.registry.get(nodeKind, undefined, n)) as Node;
+  const log = await openPodLog(pod, q, getNode, deps.kubeletClient, (cancel) => socket.once('close', cancel));
+  if (!acceptWebSocket(req, socket, protocol)) {
+    log?.destroy();
+    return;
+  }
+  const base64 = protocol === 'base64.binary.k8s.io';
+  const close = (): void => {
+    if (socket.writable) socket.end(wsFrame(WS_CLOSE, WS_NORMAL_CLOSURE));
+    // The client answers the close and hangs up; one that does not is cut off.
+    setTimeout(() => socket.destroy(), 5_000).unref();
+  };
+  const reader = new WsReader({
+    message: () => undefined, // nothing is read from the client
+    ping: (data) => {
+      if (socket.writable) socket.write(wsFrame(WS_PONG, data));
+    },
+    close: () => {
+      log?.destroy();
+      socket.end();
+    },
+    error: () => {
+      log?.destroy();
+      socket.destroy();
+    },
+  });
+  socket.on('data', (c: Buffer) => reader.push(c));
+  socket.on('drain', () => log?.resume());
+  socket.on('close', () => log?.destroy());
+  if (head.length) reader.push(head);
+  if (!log) return close();
+  log.on('data', (chunk: Buffer) => {
+    if (!socket.writable) return;
+    const sent = socket.write(base64 ? wsFrame(WS_TEXT, Buffer.from(chunk.toString('base64'), 'utf8')) : wsFrame(WS_BINARY, chunk));
+    if (!sent) log.pause();
+  });
+  log.on('end', close);
+  log.on('error', () => socket.destroy());
+}
+
+/** Exec over WebSocket (the channel subprotocols, see PROTOCOLS; v5/v4 from kubectl 1.30+). */
+function execOverWebSocket(deps: ExecDeps, socket: Duplex, head: Buffer, t: Target, framing: ExecFraming, makeBridge: typeof bridge = bridge): void {
   const send = (channel: number, data: Buffer): boolean => {
     if (!socket.writable) return true;
-    return socket.write(wsFrame(WS_BINARY, Buffer.concat([Buffer.from([channel]), data])));
+    return socket.write(channelFrame(channel, data, framing.base64));
   };
   const input = makeBridge(deps, {
     output: send,
     finish(status) {
-      send(ERROR, Buffer.from(JSON.stringify(status)));
+      if (framing.statusJson) send(ERROR, Buffer.from(JSON.stringify(status)));
+      else if (status.status !== 'Success') send(ERROR, Buffer.from(String(status.message ?? ''), 'utf8'));
       if (socket.writable) socket.end(wsFrame(WS_CLOSE, WS_NORMAL_CLOSURE));
     },
     pauseInput: () => socket.pause(),
@@ -616,11 +706,12 @@ function execOverWebSocket(deps: ExecDeps, socket: Duplex, head: Buffer, t: Targ
   const sizes = new ResizeDecoder();
   const reader = new WsReader({
     message: (m) => {
-      if (m.length === 0) return;
-      const channel = m[0]!;
-      if (channel === STDIN) input.stdin(m.subarray(1));
-      else if (channel === RESIZE) for (const size of sizes.push(m.subarray(1))) input.resize(size);
-      else if (channel === CLOSE && v5 && m[1] === STDIN) input.stdinEnd();
+      const msg = readChannelMessage(m, framing.base64);
+      if (!msg) return;
+      const { channel, data } = msg;
+      if (channel === STDIN) input.stdin(data);
+      else if (channel === RESIZE) for (const size of sizes.push(data)) input.resize(size);
+      else if (channel === CLOSE && framing.closeChannel && data[0] === STDIN) input.stdinEnd();
       // anything else: ignored
     },
     ping: (data) => {

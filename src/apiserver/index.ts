@@ -559,13 +559,13 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
         s.on('close', () => tlsSockets.delete(s));
       }
     });
-    // Upgraded connections: `kubectl exec` over WebSocket and `kubectl port-forward` over SPDY or
-    // WebSocket (exec.ts, port-forward.ts); nothing else upgrades.
+    // Upgraded connections: `kubectl exec`/attach over WebSocket or SPDY, `kubectl port-forward`
+    // over SPDY or WebSocket, logs over WebSocket (exec.ts, port-forward.ts); nothing else upgrades.
     srv.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
       handlePodUpgrade({ registry: reg, kinds, security, ...(auditLog ? { audit: auditLog } : {}), kubeletClient: security.kubeletClient }, req, socket, head).then(
         (handled) => {
           if (!handled) {
-            const body = JSON.stringify(badRequest('the server upgrades only pods/exec and pods/portforward; this request cannot be upgraded').toStatus());
+            const body = JSON.stringify(badRequest('the server upgrades only pods/exec, pods/attach, pods/portforward and pods/log; this request cannot be upgraded').toStatus());
             socket.end(`HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
           }
         },

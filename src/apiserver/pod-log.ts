@@ -152,24 +152,22 @@ function reasonFor(code: number): 'BadRequest' | 'NotFound' | 'InternalError' {
 }
 
 /**
- * Serves a pod log request. `getNode` reads the Node (NotFound → ApiError). Resolves when the
- * response has ended (the client going away aborts the agent request).
+ * Opens the log of a pod's container on its node's agent: the query checked, the container
+ * resolved, the agent asked. Resolves to the agent's 200 answer (the log as it streams), or
+ * undefined for a pod bound to no node (an empty log); rejects with an ApiError otherwise.
+ * `onCancel` is given the function that abandons the agent request (the client went away).
  */
-export async function servePodLog(
+export async function openPodLog(
   pod: Pod,
   query: URLSearchParams,
   getNode: (name: string) => Promise<Node>,
-  req: IncomingMessage,
-  res: ServerResponse,
-  kubeletClient?: { certPem: string; keyPem: string; caPem: string },
-): Promise<void> {
+  kubeletClient: { certPem: string; keyPem: string; caPem: string } | undefined,
+  onCancel: (cancel: () => void) => void,
+): Promise<IncomingMessage | undefined> {
   validateLogQuery(query);
   const container = logContainerName(pod, query.get('container'));
   const nodeName = pod.spec?.nodeName;
-  if (!nodeName) {
-    res.writeHead(200, { 'content-type': 'text/plain', 'content-length': 0 }).end();
-    return;
-  }
+  if (!nodeName) return undefined;
   const node = await getNode(nodeName);
   const ep = agentEndpoint(node);
   if (!ep) throw new ApiError(500, 'InternalError', `node ${nodeName} has no InternalIP address or agent port in its status`);
@@ -186,8 +184,7 @@ export async function servePodLog(
   const upstream = await new Promise<IncomingMessage>((resolve, reject) => {
     const r = agentGet(nodeName, ep, path, kubeletClient, resolve);
     r.on('error', (err) => reject(new ApiError(500, 'InternalError', `Get "${url}": ${agentConnectionError(err)}`)));
-    req.on('close', () => r.destroy());
-    res.on('close', () => r.destroy());
+    onCancel(() => r.destroy());
   });
   const code = upstream.statusCode ?? 500;
   if (code !== 200) {
@@ -196,6 +193,29 @@ export async function servePodLog(
       if (text.length < maxErrorBody) text += (chunk as Buffer).toString('utf8');
     }
     throw new ApiError(code === 400 || code === 404 ? code : 500, reasonFor(code), text.trim() || `the agent answered ${code}`);
+  }
+  return upstream;
+}
+
+/**
+ * Serves a pod log request. `getNode` reads the Node (NotFound → ApiError). Resolves when the
+ * response has ended (the client going away aborts the agent request).
+ */
+export async function servePodLog(
+  pod: Pod,
+  query: URLSearchParams,
+  getNode: (name: string) => Promise<Node>,
+  req: IncomingMessage,
+  res: ServerResponse,
+  kubeletClient?: { certPem: string; keyPem: string; caPem: string },
+): Promise<void> {
+  const upstream = await openPodLog(pod, query, getNode, kubeletClient, (cancel) => {
+    req.on('close', cancel);
+    res.on('close', cancel);
+  });
+  if (!upstream) {
+    res.writeHead(200, { 'content-type': 'text/plain', 'content-length': 0 }).end();
+    return;
   }
   res.writeHead(200, { 'content-type': 'text/plain', 'cache-control': 'no-cache', 'transfer-encoding': 'chunked' });
   res.flushHeaders();

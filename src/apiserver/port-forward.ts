@@ -47,7 +47,7 @@ import type { Duplex } from 'node:stream';
 import { badRequest } from '../api/errors.js';
 import { agentConnectionError, agentRequest } from './pod-log.js';
 import { RST, SpdySession, type SpdyHeaders } from './spdy.js';
-import { WS_BINARY, WS_CLOSE, WS_NORMAL_CLOSURE, WS_PONG, WS_TEXT, WsReader, wsFrame } from './websocket.js';
+import { WS_BINARY, WS_CLOSE, WS_NORMAL_CLOSURE, WS_PONG, WsReader, channelFrame, readChannelMessage, wsFrame } from './websocket.js';
 
 /** The protocol name kubectl asks for (`X-Stream-Protocol-Version`, or after the tunneling prefix). */
 export const PORT_FORWARD_PROTOCOL = 'portforward.k8s.io';
@@ -432,9 +432,6 @@ export function channelPorts(q: URLSearchParams): number[] {
   return ports;
 }
 
-/** Only base64 alphabet, padded to whole quanta (what Go's strict StdEncoding decoder takes). */
-const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
-
 /**
  * Serves the channel protocol (see the file comment) on a socket already upgraded to WebSocket
  * with `protocol` (CHANNEL_PROTOCOL, BASE64_CHANNEL_PROTOCOL or ''), for `ports`.
@@ -456,10 +453,7 @@ export function portForwardOverChannels(t: PortForwardTarget, ports: number[], p
   /** One message on `channel`; false when the socket's buffer is full ('drain' follows). */
   const send = (channel: number, data: Buffer): boolean => {
     if (closed || !socket.writable) return true;
-    const frame = base64
-      ? wsFrame(WS_TEXT, Buffer.from(String.fromCharCode(0x30 + channel) + data.toString('base64'), 'utf8'))
-      : wsFrame(WS_BINARY, Buffer.concat([Buffer.from([channel]), data]));
-    return socket.write(frame);
+    return socket.write(channelFrame(channel, data, base64));
   };
   const release = (p: Pair): void => {
     if (!backedUp.delete(p) || backedUp.size > 0 || closed) return;
@@ -514,18 +508,13 @@ export function portForwardOverChannels(t: PortForwardTarget, ports: number[], p
 
   const reader = new WsReader({
     message(m) {
-      if (closed || m.length === 0) return;
-      const channel = base64 ? m[0]! - 0x30 : m[0]!;
+      const msg = closed ? undefined : readChannelMessage(m, base64);
+      if (!msg) return;
+      const { channel, data } = msg;
       // Only data channels (even) of known ports take bytes from the client.
       if (channel < 0 || channel % 2 !== 0 || channel >= 2 * pairs.length) return;
       const p = pairs[channel / 2]!;
       if (p.finished || !p.conn) return;
-      let data = m.subarray(1);
-      if (base64) {
-        const text = data.toString('latin1');
-        if (!BASE64.test(text)) return;
-        data = Buffer.from(text, 'base64');
-      }
       if (data.length > 0 && !p.conn.write(data)) {
         backedUp.add(p);
         socket.pause();

@@ -1,6 +1,8 @@
-// WebSocket framing (RFC 6455) for the upgraded pods/exec and pods/portforward connections:
-// server frames out, client frames in. One implementation, shared by exec.ts (remote command
-// channels) and port-forward.ts (SPDY tunneled in WebSocket, and the port-forward channels).
+// WebSocket framing (RFC 6455) for the upgraded pods/exec, pods/attach, pods/portforward and
+// pods/log connections: server frames out, client frames in. One implementation, shared by
+// exec.ts (remote command channels, logs) and port-forward.ts (SPDY tunneled in WebSocket, and
+// the port-forward channels), with the kubelet's channel encodings (channelFrame,
+// readChannelMessage).
 //
 // Contract: server frames are unmasked and unfragmented; client frames must be masked
 // (unmasked ones are a protocol error). Messages (text or binary, continuations joined) are
@@ -95,4 +97,31 @@ export class WsReader {
       }
     }
   }
+}
+
+/**
+ * One message of the kubelet's channel protocols: binary, the channel's number then the bytes;
+ * `base64` (the `base64.` subprotocols), a text message of the channel as an ASCII digit
+ * ('0' + channel) then the bytes in base64.
+ */
+export function channelFrame(channel: number, data: Buffer, base64: boolean): Buffer {
+  return base64
+    ? wsFrame(WS_TEXT, Buffer.from(String.fromCharCode(0x30 + channel) + data.toString('base64'), 'utf8'))
+    : wsFrame(WS_BINARY, Buffer.concat([Buffer.from([channel]), data]));
+}
+
+/** Only base64 alphabet, padded to whole quanta (what Go's strict StdEncoding decoder takes). */
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
+/**
+ * A client message of the channel protocols (see channelFrame): its channel and bytes.
+ * Undefined for an empty message and, with `base64`, for one whose payload is not valid base64
+ * (dropped, as the kubelet drops what it cannot decode).
+ */
+export function readChannelMessage(m: Buffer, base64: boolean): { channel: number; data: Buffer } | undefined {
+  if (m.length === 0) return undefined;
+  if (!base64) return { channel: m[0]!, data: m.subarray(1) };
+  const text = m.subarray(1).toString('latin1');
+  if (!BASE64.test(text)) return undefined;
+  return { channel: m[0]! - 0x30, data: Buffer.from(text, 'base64') };
 }

@@ -49,3 +49,4 @@ export {
 } from './auth.js';
 export { kubectlAvailable, runKubectl, type KubectlRun } from './kubectl.js';
 export { openWireWatch, type WireWatch, type WireWatchEvent } from './watch.js';
+export { readWebSocket, type WebSocketRead } from './websocket.js';

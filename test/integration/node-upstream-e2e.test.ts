@@ -38,7 +38,7 @@ import { startAgent, type RunningAgent } from '../../src/agent/index.js';
 import { ensurePki } from '../../src/auth/pki.js';
 import { HttpTransport, RestClient } from '../../src/client/index.js';
 import { silentLogger } from '../../src/util/logger.js';
-import { apiClients, Cleanup, killPidsWith, makeTempDir, sleep, waitFor, type ApiClients } from '../helpers/index.js';
+import { apiClients, Cleanup, killPidsWith, makeTempDir, readWebSocket, sleep, waitFor, type ApiClients } from '../helpers/index.js';
 import { type Cluster, startCluster } from './daemonset-harness.js';
 
 const NS = 'node-e2e';
@@ -1381,6 +1381,55 @@ describe('Pods (pods.go)', () => {
     const s = await done;
     expect(s.status).toBe('Success');
     await waitFor(() => text.includes('remote execution test'), { message: 'exec output' });
+  });
+
+  scenario('should support remote command execution over websockets (subprotocol channel.k8s.io, and the base64 and v4 forms)', async () => {
+    const name = 'pod-exec-websocket-raw';
+    await createPod(newPod(name, [{ name: 'main', command: sh('sleep 600') }]));
+    await waitPod(name, 'Running', (v) => v.status?.phase === 'Running');
+    const path = (cmd: string) => `/api/v1/namespaces/${NS}/pods/${name}/exec?container=main&stdout=1&stderr=1&command=sh&command=-c&command=${encodeURIComponent(cmd)}`;
+    // The oldest protocol: every message on stdout (channel 1); nothing on the error channel on success.
+    const v1 = await readWebSocket(cluster.server.kubeconfigPath, path('echo remote execution test'), ['channel.k8s.io']);
+    expect(v1.status).toBe(101);
+    expect(v1.protocol).toBe('channel.k8s.io');
+    const data = v1.messages.filter((m) => m.data.length > 1);
+    expect(data.every((m) => m.opcode === 2 && m.data[0] === 1)).toBe(true);
+    expect(Buffer.concat(data.map((m) => m.data.subarray(1))).toString()).toContain('remote execution test');
+    // A failure's message alone on channel 3.
+    const failed = await readWebSocket(cluster.server.kubeconfigPath, path('exit 3'), ['channel.k8s.io']);
+    const err = failed.messages.find((m) => m.data[0] === 3);
+    expect(err?.data.subarray(1).toString()).toMatch(/exit code 3/);
+    // base64: text messages, the channel as an ASCII digit.
+    const b64 = await readWebSocket(cluster.server.kubeconfigPath, path('echo in base64'), ['base64.channel.k8s.io']);
+    expect(b64.protocol).toBe('base64.channel.k8s.io');
+    const out = b64.messages.filter((m) => m.opcode === 1 && m.data[0] === 0x31);
+    expect(Buffer.concat(out.map((m) => Buffer.from(m.data.subarray(1).toString(), 'base64'))).toString()).toBe('in base64\n');
+    // v4 base64: the result as a Status on channel 3, in base64 too.
+    const v4 = await readWebSocket(cluster.server.kubeconfigPath, path('true'), ['v4.base64.channel.k8s.io']);
+    const status = v4.messages.find((m) => m.data[0] === 0x33);
+    expect(JSON.parse(Buffer.from(status!.data.subarray(1).toString(), 'base64').toString())).toMatchObject({ status: 'Success' });
+  });
+
+  scenario('should support retrieving logs from the container over websockets', async () => {
+    const name = 'pod-logs-websocket';
+    await createPod(newPod(name, [{ name: 'main', command: sh('echo container is alive; sleep 600') }]));
+    await waitPod(name, 'Running', (v) => v.status?.phase === 'Running');
+    await waitFor(async () => (await logsOf(name, 'main')).includes('container is alive'), { message: 'the log line' });
+    const path = `/api/v1/namespaces/${NS}/pods/${name}/log?container=main`;
+    const bin = await readWebSocket(cluster.server.kubeconfigPath, path, ['binary.k8s.io']);
+    expect(bin.status).toBe(101);
+    expect(bin.protocol).toBe('binary.k8s.io');
+    expect(bin.closed).toBe(true);
+    expect(bin.messages.every((m) => m.opcode === 2)).toBe(true);
+    expect(Buffer.concat(bin.messages.map((m) => m.data)).toString()).toBe('container is alive\n');
+    const b64 = await readWebSocket(cluster.server.kubeconfigPath, path, ['base64.binary.k8s.io']);
+    expect(b64.messages.every((m) => m.opcode === 1)).toBe(true);
+    expect(Buffer.concat(b64.messages.map((m) => Buffer.from(m.data.toString(), 'base64'))).toString()).toBe('container is alive\n');
+    // Refusals come as plain HTTP before any upgrade: an unknown container, an unknown protocol.
+    const bad = await readWebSocket(cluster.server.kubeconfigPath, `/api/v1/namespaces/${NS}/pods/${name}/log?container=nope`, ['binary.k8s.io']);
+    expect(bad.status).toBe(400);
+    expect(JSON.parse(bad.body)).toMatchObject({ kind: 'Status', reason: 'BadRequest', message: 'container nope is not valid for pod pod-logs-websocket' });
+    expect((await readWebSocket(cluster.server.kubeconfigPath, path, ['v9.unknown'])).status).toBe(400);
   });
 
   scenario('should delete a collection of pods', async () => {
