@@ -87,6 +87,12 @@ export interface KindDef {
   /** metadata.generation is 1 on create and +1 on every spec change (never on status/metadata). */
   tracksGeneration: boolean;
   /**
+   * With tracksGeneration, for a kind without a spec (EndpointSlice): metadata.generation is +1
+   * on a change of anything but metadata, or of metadata.labels (upstream's EndpointSlice
+   * strategy), rather than of `spec`.
+   */
+  generationCoversContent?: true;
+  /**
    * DaemonSet only: maintain the `deprecated.daemonset.template.generation` annotation
    * (kube-semantics §2.2): 1 on create (or the client's value ≥ 1), +1 when spec.template changes.
    */
@@ -222,6 +228,7 @@ interface KindInit {
   statusOnCreate?: StatusOnCreate;
   tracksGeneration?: boolean;
   tracksTemplateGeneration?: boolean;
+  generationCoversContent?: true;
   verbs?: Verb[];
   defaultPropagation?: 'Background' | 'Orphan';
 }
@@ -247,6 +254,7 @@ function kind(i: KindInit): KindDef {
   };
   if (i.connectSubresources) def.connectSubresources = [...i.connectSubresources];
   if (i.tracksTemplateGeneration) def.tracksTemplateGeneration = true;
+  if (i.generationCoversContent) def.generationCoversContent = true;
   if (i.defaultPropagation) def.defaultPropagation = i.defaultPropagation;
   return def;
 }
@@ -272,6 +280,7 @@ export function builtinKinds(): KindDef[] {
     kind({ group: 'apps', kind: 'DaemonSet', plural: 'daemonsets', namespaced: true, shortNames: ['ds'], categories: ['all'], subresources: ['status'], tracksGeneration: true, tracksTemplateGeneration: true, statusOnCreate: { reset: { currentNumberScheduled: 0, numberMisscheduled: 0, desiredNumberScheduled: 0, numberReady: 0 } } }),
     kind({ group: 'apps', kind: 'ControllerRevision', plural: 'controllerrevisions', namespaced: true }),
     kind({ group: 'coordination.k8s.io', kind: 'Lease', plural: 'leases', namespaced: true }),
+    kind({ group: 'discovery.k8s.io', kind: 'EndpointSlice', plural: 'endpointslices', namespaced: true, tracksGeneration: true, generationCoversContent: true }),
     kind({ group: 'rbac.authorization.k8s.io', kind: 'Role', plural: 'roles', namespaced: true }),
     kind({ group: 'rbac.authorization.k8s.io', kind: 'RoleBinding', plural: 'rolebindings', namespaced: true }),
     kind({ group: 'rbac.authorization.k8s.io', kind: 'ClusterRole', plural: 'clusterroles', namespaced: false }),

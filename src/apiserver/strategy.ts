@@ -143,7 +143,7 @@ export function prepareForUpdate(k: KindDef, obj: KubeObject, old: KubeObject): 
   const newSpec = specOf(obj);
   const oldSpec = specOf(old);
   const templateChanged = k.tracksTemplateGeneration && !jsonEqual((newSpec as { template?: unknown } | undefined)?.template, (oldSpec as { template?: unknown } | undefined)?.template);
-  if (k.tracksGeneration && (templateChanged || (k.custom ? !jsonEqual(withoutMetadata(obj), withoutMetadata(old)) : !jsonEqual(newSpec, oldSpec)))) {
+  if (k.tracksGeneration && (templateChanged || (k.custom ? !jsonEqual(withoutMetadata(obj), withoutMetadata(old)) : k.generationCoversContent ? !jsonEqual(withoutMetadata(obj), withoutMetadata(old)) || !jsonEqual(m.labels ?? {}, om.labels ?? {}) : !jsonEqual(newSpec, oldSpec)))) {
     m.generation = (om.generation ?? 0) + 1;
   }
   if (k.tracksTemplateGeneration) {

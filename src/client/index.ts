@@ -30,6 +30,7 @@ export {
   podDisruptionBudgetsResource,
   servicesResource,
   endpointsResource,
+  endpointSlicesResource,
 } from './resources.js';
 export {
   ApiError,

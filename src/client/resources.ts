@@ -36,3 +36,4 @@ export const leasesResource: ResourceDescriptor = { group: 'coordination.k8s.io'
 export const podDisruptionBudgetsResource: ResourceDescriptor = { group: 'policy', version: 'v1', plural: 'poddisruptionbudgets', namespaced: true, kind: 'PodDisruptionBudget' };
 export const servicesResource: ResourceDescriptor = { group: '', version: 'v1', plural: 'services', namespaced: true, kind: 'Service' };
 export const endpointsResource: ResourceDescriptor = { group: '', version: 'v1', plural: 'endpoints', namespaced: true, kind: 'Endpoints' };
+export const endpointSlicesResource: ResourceDescriptor = { group: 'discovery.k8s.io', version: 'v1', plural: 'endpointslices', namespaced: true, kind: 'EndpointSlice' };

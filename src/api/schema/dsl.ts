@@ -14,6 +14,7 @@ export const APPS = 'io.k8s.api.apps.v1.';
 export const RBAC = 'io.k8s.api.rbac.v1.';
 export const COORDINATION = 'io.k8s.api.coordination.v1.';
 export const EVENTS = 'io.k8s.api.events.v1.';
+export const DISCOVERY = 'io.k8s.api.discovery.v1.';
 export const SCHEDULING = 'io.k8s.api.scheduling.v1.';
 export const POLICY = 'io.k8s.api.policy.v1.';
 export const STORAGE = 'io.k8s.api.storage.v1.';

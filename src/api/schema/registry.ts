@@ -3,7 +3,7 @@
 // add to the same maps, so nothing downstream assumes a fixed list of kinds.
 
 import type { GroupVersionKind, SchemaNode } from './types.js';
-import { ADMISSION, APIEXTENSIONS, APPS, COORDINATION, CORE, EVENTS, META, POLICY, RBAC, SCHEDULING, STORAGE, type Definitions } from './dsl.js';
+import { ADMISSION, APIEXTENSIONS, APPS, COORDINATION, CORE, DISCOVERY, EVENTS, META, POLICY, RBAC, SCHEDULING, STORAGE, type Definitions } from './dsl.js';
 import { metaDefinitions } from './meta.js';
 import { podDefinitions } from './core-pod.js';
 import { volumeDefinitions } from './core-volumes.js';
@@ -12,6 +12,7 @@ import { appsDefinitions } from './apps.js';
 import { rbacDefinitions } from './rbac.js';
 import { coordinationDefinitions } from './coordination.js';
 import { eventsDefinitions } from './events.js';
+import { discoveryDefinitions } from './discovery.js';
 import { schedulingDefinitions } from './scheduling.js';
 import { policyDefinitions } from './policy.js';
 import { storageDefinitions } from './storage.js';
@@ -82,6 +83,7 @@ registerDefinitions(eventsDefinitions);
 registerDefinitions(appsDefinitions);
 registerDefinitions(rbacDefinitions);
 registerDefinitions(coordinationDefinitions);
+registerDefinitions(discoveryDefinitions);
 registerDefinitions(schedulingDefinitions);
 registerDefinitions(policyDefinitions);
 registerDefinitions(storageDefinitions);
@@ -102,6 +104,7 @@ const atomicStructs = [
   CORE + 'FileKeySelector',
   CORE + 'ObjectFieldSelector',
   CORE + 'ResourceFieldSelector',
+  DISCOVERY + 'EndpointPort',
 ];
 for (const name of atomicStructs) {
   const node = definitions.get(name);
@@ -112,6 +115,7 @@ const builtinKinds: Array<[group: string, prefix: string, kinds: string[]]> = [
   ['', CORE, ['Namespace', 'Node', 'Pod', 'Event', 'Service', 'Endpoints', 'ConfigMap', 'Secret', 'ServiceAccount']],
   ['apps', APPS, ['DaemonSet', 'ControllerRevision', 'Deployment']],
   ['coordination.k8s.io', COORDINATION, ['Lease']],
+  ['discovery.k8s.io', DISCOVERY, ['EndpointSlice']],
   ['rbac.authorization.k8s.io', RBAC, ['Role', 'RoleBinding', 'ClusterRole', 'ClusterRoleBinding']],
   ['scheduling.k8s.io', SCHEDULING, ['PriorityClass']],
   ['policy', POLICY, ['PodDisruptionBudget']],
@@ -128,6 +132,6 @@ for (const [group, prefix, kinds] of builtinKinds) {
 }
 registerKind({ group: '', version: 'v1', kind: 'Status' }, META + 'Status');
 registerKind({ group: '', version: 'v1', kind: 'DeleteOptions' }, META + 'DeleteOptions');
-for (const group of ['apps', 'events.k8s.io', 'coordination.k8s.io', 'rbac.authorization.k8s.io', 'scheduling.k8s.io', 'policy', 'storage.k8s.io', 'admissionregistration.k8s.io', 'apiextensions.k8s.io', 'meta.k8s.io']) {
+for (const group of ['apps', 'events.k8s.io', 'coordination.k8s.io', 'discovery.k8s.io', 'rbac.authorization.k8s.io', 'scheduling.k8s.io', 'policy', 'storage.k8s.io', 'admissionregistration.k8s.io', 'apiextensions.k8s.io', 'meta.k8s.io']) {
   registerKind({ group, version: 'v1', kind: 'DeleteOptions' }, META + 'DeleteOptions');
 }

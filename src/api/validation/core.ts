@@ -634,7 +634,7 @@ export function setEndpointsDefaults(ep: Obj): void {
  * loopback addresses (127.0.1.x), which are their daemons' pod IPs (host networking); refusing
  * them would leave every Service over local daemons without Endpoints.
  */
-function validateNonSpecialIP(ip: string, path: string): FieldError[] {
+export function validateNonSpecialIP(ip: string, path: string): FieldError[] {
   if (ip === '0.0.0.0' || ip === '::') return [fe.invalid(path, ip, 'may not be unspecified (0.0.0.0, ::)')];
   if (ip.startsWith('169.254.') || /^fe[89ab]/i.test(ip)) return [fe.invalid(path, ip, 'may not be in the link-local range (169.254.0.0/16, fe80::/10)')];
   if (ip.startsWith('224.0.0.') || /^ff02:/i.test(ip)) return [fe.invalid(path, ip, 'may not be in the link-local multicast range (224.0.0.0/24, ff02::/10)')];

@@ -588,3 +588,14 @@ describe('kinds stored but not run', () => {
     expect(cells('admissionregistration.k8s.io/ValidatingWebhookConfiguration', { metadata: { name: 'w' }, webhooks: [{}, {}] }).slice(0, 2)).toEqual(['w', 2]);
   });
 });
+
+describe('EndpointSlice table (upstream printEndpointSlice)', () => {
+  it('Name, AddressType, Ports, Endpoints, Age; <unset> when empty; + N more... past three', () => {
+    expect(columnNames('discovery.k8s.io/EndpointSlice')).toEqual(['Name', 'AddressType', 'Ports', 'Endpoints', 'Age']);
+    const meta = { name: 'web-abcde', creationTimestamp: ago(90 * S) };
+    expect(cells('discovery.k8s.io/EndpointSlice', { metadata: meta, addressType: 'IPv4', endpoints: [] })).toEqual(['web-abcde', 'IPv4', '<unset>', '<unset>', '90s']);
+    const endpoints = ['10.0.0.1', '10.0.0.2', '10.0.0.3', '10.0.0.4', '10.0.0.5'].map((a) => ({ addresses: [a] }));
+    const ports = [{ port: 80 }, { name: 'named' }, {}, { port: 443 }];
+    expect(cells('discovery.k8s.io/EndpointSlice', { metadata: meta, addressType: 'IPv4', endpoints, ports })).toEqual(['web-abcde', 'IPv4', '80,named,* + 1 more...', '10.0.0.1,10.0.0.2,10.0.0.3 + 2 more...', '90s']);
+  });
+});

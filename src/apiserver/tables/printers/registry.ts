@@ -26,6 +26,7 @@ import {
   priorityClassPrinter,
   roleBindingPrinter,
 } from './cluster.js';
+import { endpointSlicePrinter } from './discovery.js';
 import { csiDriverPrinter, deploymentPrinter, podDisruptionBudgetPrinter, webhookConfigurationPrinter } from './stored-kinds.js';
 
 /** Name, Created At (type `date`, RFC 3339 UTC). */
@@ -52,6 +53,7 @@ const printers = new Map<string, TablePrinter>([
   ['apps/DaemonSet', daemonSetPrinter],
   ['apps/ControllerRevision', controllerRevisionPrinter],
   ['coordination.k8s.io/Lease', leasePrinter],
+  ['discovery.k8s.io/EndpointSlice', endpointSlicePrinter],
   ['scheduling.k8s.io/PriorityClass', priorityClassPrinter],
   ['rbac.authorization.k8s.io/RoleBinding', roleBindingPrinter],
   ['rbac.authorization.k8s.io/ClusterRoleBinding', clusterRoleBindingPrinter],
