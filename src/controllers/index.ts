@@ -5,5 +5,6 @@ export * from './node-lifecycle/index.js';
 export * from './serviceaccounts/index.js';
 export * from './root-ca-publisher/index.js';
 export * from './endpoints/index.js';
+export * from './endpointslice/index.js';
 export * from './manager.js';
 export * from './leader-election.js';

@@ -1,7 +1,8 @@
 // The controller manager: one set of shared informers feeding the DaemonSet controller, the
 // garbage collector, the node lifecycle, service account, disruption (PodDisruptionBudget
-// status) and endpoints (the Endpoints of Services with a selector) controllers, run only
-// while this process holds the
+// status), endpoints (the Endpoints of Services with a selector), endpointslice (their
+// EndpointSlices) and endpointslice mirroring (slices of the user's Endpoints of Services
+// without a selector) controllers, run only while this process holds the
 // `kube-system/everynode-controller-manager` Lease (leader-election.ts).
 //
 // Contract:
@@ -35,6 +36,7 @@ import { ServiceAccountsController } from './serviceaccounts/index.js';
 import { RootCaPublisher } from './root-ca-publisher/index.js';
 import { DisruptionController } from './disruption/index.js';
 import { EndpointsController, endpointControllerName } from './endpoints/index.js';
+import { EndpointSliceController, EndpointSliceMirroringController, endpointSliceControllerName, endpointSliceMirroringControllerName } from './endpointslice/index.js';
 import { NodeLifecycleController, type NodeLifecycleControllerOptions } from './node-lifecycle/index.js';
 
 export const leaderElectionLeaseNamespace = 'kube-system';
@@ -78,6 +80,13 @@ export interface ControllersOptions {
    * --concurrent-endpoint-syncs, and no batch period); false: off.
    */
   endpoints?: false | { workers?: number; batchPeriodMs?: number };
+  /**
+   * The EndpointSlices of every Service with a selector (endpointslice/; default 5 workers,
+   * upstream's --concurrent-service-endpoint-syncs, 100 endpoints per slice, no batch period);
+   * false: off. With it, the mirroring controller mirrors the Endpoints of Services without a
+   * selector into EndpointSlices (endpointslice/mirroring.ts; 5 workers).
+   */
+  endpointSlice?: false | { workers?: number; batchPeriodMs?: number; maxEndpointsPerSlice?: number };
 }
 
 export interface ControllerManagerOptions extends ControllersOptions {
@@ -98,6 +107,8 @@ export interface RunningControllers {
   rootCaPublisher?: RootCaPublisher;
   disruption?: DisruptionController;
   endpoints?: EndpointsController;
+  endpointSlice?: EndpointSliceController;
+  endpointSliceMirroring?: EndpointSliceMirroringController;
 }
 
 function errMsg(e: unknown): string {
@@ -248,6 +259,35 @@ export class ControllerManager {
       const batchPeriodMs = this.o.endpoints ? this.o.endpoints.batchPeriodMs : undefined;
       running.endpoints = new EndpointsController({ onError, client: this.client, informers, recorder, clock: this.clock, ...(batchPeriodMs !== undefined ? { batchPeriodMs } : {}) });
     }
+    if (this.o.endpointSlice !== false) {
+      const recorder = new ApiEventRecorder(this.client, {
+        component: endpointSliceControllerName,
+        host: this.identity,
+        clock: this.clock,
+        defaultKind: { kind: 'Service', apiVersion: 'v1' },
+        onError,
+      });
+      recorders.push(recorder);
+      const o = this.o.endpointSlice || {};
+      running.endpointSlice = new EndpointSliceController({
+        onError,
+        client: this.client,
+        informers,
+        recorder,
+        clock: this.clock,
+        ...(o.batchPeriodMs !== undefined ? { batchPeriodMs: o.batchPeriodMs } : {}),
+        ...(o.maxEndpointsPerSlice !== undefined ? { maxEndpointsPerSlice: o.maxEndpointsPerSlice } : {}),
+      });
+      const mirroringRecorder = new ApiEventRecorder(this.client, {
+        component: endpointSliceMirroringControllerName,
+        host: this.identity,
+        clock: this.clock,
+        defaultKind: { kind: 'Endpoints', apiVersion: 'v1' },
+        onError,
+      });
+      recorders.push(mirroringRecorder);
+      running.endpointSliceMirroring = new EndpointSliceMirroringController({ onError, client: this.client, informers, recorder: mirroringRecorder, clock: this.clock });
+    }
     informers.start();
     this.current = running;
     try {
@@ -264,6 +304,8 @@ export class ControllerManager {
       if (running.rootCaPublisher) tasks.push(running.rootCaPublisher.run(signal));
       if (running.disruption) tasks.push(running.disruption.run(signal));
       if (running.endpoints) tasks.push(running.endpoints.run(signal, this.o.endpoints ? (this.o.endpoints.workers ?? 5) : 5));
+      if (running.endpointSlice) tasks.push(running.endpointSlice.run(signal, this.o.endpointSlice ? (this.o.endpointSlice.workers ?? 5) : 5));
+      if (running.endpointSliceMirroring) tasks.push(running.endpointSliceMirroring.run(signal));
       await aborted;
     } finally {
       // Stop acting first, then wait for in-flight work, then drop the caches.

@@ -47,6 +47,6 @@ export {
   type ServerCredentials,
   type TestFetchInit,
 } from './auth.js';
-export { kubectlAvailable, runKubectl, type KubectlRun } from './kubectl.js';
+export { kubectlAvailable, runKubectl, versionedKubectl, type KubectlRun } from './kubectl.js';
 export { openWireWatch, type WireWatch, type WireWatchEvent } from './watch.js';
 export { readWebSocket, type WebSocketRead } from './websocket.js';

@@ -63,13 +63,12 @@ import {
   TRUNCATED,
   computeSubsets,
   isHeadless,
-  podEndpointsChanged,
   sameStringMap,
   selectorMatches,
-  servicesToUpdate,
   subsetsEqual,
   truncateSubsets,
 } from './subsets.js';
+import { ServiceSelectorIndex } from './service-index.js';
 import { TriggerTimeTracker, formatRFC3339Nano } from './trigger-time.js';
 import type { Endpoints, Service } from './types.js';
 
@@ -116,8 +115,8 @@ export class EndpointsController {
   private readonly pods: Informer<Pod>;
   private readonly endpoints: Informer<Endpoints>;
   readonly queue: RateLimitingQueue<string>;
-  /** namespace -> service name -> selector, for the Services that have one (kept by Service events). */
-  private readonly selectors = new Map<string, Map<string, Readonly<Record<string, string>>>>();
+  /** The Services that have a selector, by namespace (kept by Service events). */
+  private readonly serviceIndex = new ServiceSelectorIndex();
   private readonly triggerTimes = new TriggerTimeTracker();
   /** Endpoints key -> a resourceVersion this controller has already replaced. */
   private readonly staleVersions = new Map<string, string>();
@@ -134,18 +133,24 @@ export class EndpointsController {
     this.endpoints = o.informers.forResource<Endpoints>(endpointsResource);
 
     this.services.addEventHandler({
-      add: (svc) => this.onServiceChange(svc),
-      update: (_old, svc) => this.onServiceChange(svc),
+      add: (svc) => {
+        this.serviceIndex.onService(svc);
+        this.queue.add(keyOf(svc));
+      },
+      update: (_old, svc) => {
+        this.serviceIndex.onService(svc);
+        this.queue.add(keyOf(svc));
+      },
       delete: (obj) => {
         const svc = isTombstone(obj) ? obj.obj : obj;
-        this.forgetSelector(svc.metadata.namespace ?? '', svc.metadata.name ?? '');
+        this.serviceIndex.forget(svc.metadata.namespace ?? '', svc.metadata.name ?? '');
         this.queue.add(keyOf(svc));
       },
     });
     this.pods.addEventHandler({
-      add: (pod) => this.enqueueServicesOf(pod),
-      update: (old, pod) => this.onPodUpdate(old, pod),
-      delete: (obj) => this.enqueueServicesOf(isTombstone(obj) ? obj.obj : obj),
+      add: (pod) => this.enqueue(this.serviceIndex.servicesForPod(pod)),
+      update: (old, pod) => this.enqueue(this.serviceIndex.servicesForPodUpdate(old, pod)),
+      delete: (obj) => this.enqueue(this.serviceIndex.servicesForPod(isTombstone(obj) ? obj.obj : obj)),
     });
     this.endpoints.addEventHandler({
       delete: (obj) => this.queue.add(keyOf(isTombstone(obj) ? obj.obj : obj)),
@@ -172,55 +177,8 @@ export class EndpointsController {
     }
   }
 
-  private onServiceChange(svc: Service): void {
-    const ns = svc.metadata.namespace ?? '';
-    const name = svc.metadata.name ?? '';
-    const selector = svc.spec?.selector;
-    if (selector) {
-      let m = this.selectors.get(ns);
-      if (!m) this.selectors.set(ns, (m = new Map()));
-      m.set(name, selector);
-    } else {
-      this.forgetSelector(ns, name);
-    }
-    this.queue.add(keyOf(svc));
-  }
-
-  /** Drops a Service from the selector index (and its namespace, once empty: the cheap check). */
-  private forgetSelector(ns: string, name: string): void {
-    const m = this.selectors.get(ns);
-    if (!m) return;
-    m.delete(name);
-    if (m.size === 0) this.selectors.delete(ns);
-  }
-
-  /** Keys of the Services of `namespace` whose selector matches `labels`. */
-  private servicesFor(namespace: string, labels: Record<string, string> | undefined): Set<string> {
-    const out = new Set<string>();
-    const m = this.selectors.get(namespace);
-    if (!m) return out;
-    for (const [name, selector] of m) if (selectorMatches(selector, labels)) out.add(`${namespace}/${name}`);
-    return out;
-  }
-
   private enqueue(keys: Iterable<string>): void {
     for (const k of keys) this.queue.addAfter(k, this.batchPeriodMs);
-  }
-
-  private enqueueServicesOf(pod: Pod): void {
-    const ns = pod.metadata.namespace ?? '';
-    if (!this.selectors.has(ns)) return;
-    this.enqueue(this.servicesFor(ns, pod.metadata.labels));
-  }
-
-  private onPodUpdate(old: Pod, pod: Pod): void {
-    const ns = pod.metadata.namespace ?? '';
-    if (!this.selectors.has(ns)) return;
-    if (old.metadata.resourceVersion === pod.metadata.resourceVersion) return;
-    const { podChanged, labelsChanged } = podEndpointsChanged(old, pod);
-    if (!podChanged && !labelsChanged) return;
-    const services = this.servicesFor(ns, pod.metadata.labels);
-    this.enqueue(labelsChanged ? servicesToUpdate(this.servicesFor(ns, old.metadata.labels), services, podChanged) : services);
   }
 
   private async syncWithRetries(key: string): Promise<void> {

@@ -11,9 +11,14 @@ export {
   computeSubsets,
   findPort,
   isHeadless,
+  sameStringMap,
+  selectorMatches,
+  shouldSetHostname,
   podToEndpointAddress,
   repackSubsets,
   shouldPodBeInEndpoints,
   truncateSubsets,
 } from './subsets.js';
+export { ServiceSelectorIndex } from './service-index.js';
+export { TriggerTimeTracker, formatRFC3339Nano } from './trigger-time.js';
 export type { EndpointAddress, EndpointPort, EndpointSubset, Endpoints, Service, ServicePort, ServiceSpec } from './types.js';
