@@ -68,7 +68,7 @@ import {
   subsetsEqual,
   truncateSubsets,
 } from './subsets.js';
-import { ServiceSelectorIndex } from './service-index.js';
+import { queueServiceAndPodEvents, ServiceSelectorIndex } from './service-index.js';
 import { TriggerTimeTracker, formatRFC3339Nano } from './trigger-time.js';
 import type { Endpoints, Service } from './types.js';
 
@@ -132,26 +132,7 @@ export class EndpointsController {
     this.pods = o.informers.forResource<Pod>(podsResource);
     this.endpoints = o.informers.forResource<Endpoints>(endpointsResource);
 
-    this.services.addEventHandler({
-      add: (svc) => {
-        this.serviceIndex.onService(svc);
-        this.queue.add(keyOf(svc));
-      },
-      update: (_old, svc) => {
-        this.serviceIndex.onService(svc);
-        this.queue.add(keyOf(svc));
-      },
-      delete: (obj) => {
-        const svc = isTombstone(obj) ? obj.obj : obj;
-        this.serviceIndex.forget(svc.metadata.namespace ?? '', svc.metadata.name ?? '');
-        this.queue.add(keyOf(svc));
-      },
-    });
-    this.pods.addEventHandler({
-      add: (pod) => this.enqueue(this.serviceIndex.servicesForPod(pod)),
-      update: (old, pod) => this.enqueue(this.serviceIndex.servicesForPodUpdate(old, pod)),
-      delete: (obj) => this.enqueue(this.serviceIndex.servicesForPod(isTombstone(obj) ? obj.obj : obj)),
-    });
+    queueServiceAndPodEvents(this.serviceIndex, this.services, this.pods, (k) => this.queue.add(k), (keys) => this.enqueue(keys));
     this.endpoints.addEventHandler({
       delete: (obj) => this.queue.add(keyOf(isTombstone(obj) ? obj.obj : obj)),
     });

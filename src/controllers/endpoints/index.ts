@@ -19,6 +19,6 @@ export {
   shouldPodBeInEndpoints,
   truncateSubsets,
 } from './subsets.js';
-export { ServiceSelectorIndex } from './service-index.js';
+export { queueServiceAndPodEvents, ServiceSelectorIndex } from './service-index.js';
 export { TriggerTimeTracker, formatRFC3339Nano } from './trigger-time.js';
 export type { EndpointAddress, EndpointPort, EndpointSubset, Endpoints, Service, ServicePort, ServiceSpec } from './types.js';

@@ -8,6 +8,7 @@
 // answer `namespace/name` keys. Not thread-safe (one event loop).
 
 import type { Pod } from '../../api/types.js';
+import { isTombstone, type Informer } from '../../client/index.js';
 import { podEndpointsChanged, selectorMatches, servicesToUpdate } from './subsets.js';
 import type { Service } from './types.js';
 
@@ -65,4 +66,40 @@ export class ServiceSelectorIndex {
     const services = this.servicesFor(ns, pod.metadata.labels);
     return labelsChanged ? servicesToUpdate(this.servicesFor(ns, old.metadata.labels), services, podChanged) : services;
   }
+}
+
+/**
+ * Wires a controller keyed by Service (`namespace/name`) to its caches: every Service event
+ * updates `index` and queues the Service (`queueService`); every pod event queues the Services
+ * whose endpoints it may change (`queuePodServices`: on add and delete those selecting the pod,
+ * on update those servicesForPodUpdate names).
+ */
+export function queueServiceAndPodEvents(
+  index: ServiceSelectorIndex,
+  services: Informer<Service>,
+  pods: Informer<Pod>,
+  queueService: (key: string) => void,
+  queuePodServices: (keys: Iterable<string>) => void,
+): void {
+  const keyOf = (svc: Service): string => `${svc.metadata.namespace ?? ''}/${svc.metadata.name ?? ''}`;
+  services.addEventHandler({
+    add: (svc) => {
+      index.onService(svc);
+      queueService(keyOf(svc));
+    },
+    update: (_old, svc) => {
+      index.onService(svc);
+      queueService(keyOf(svc));
+    },
+    delete: (obj) => {
+      const svc = isTombstone(obj) ? obj.obj : obj;
+      index.forget(svc.metadata.namespace ?? '', svc.metadata.name ?? '');
+      queueService(keyOf(svc));
+    },
+  });
+  pods.addEventHandler({
+    add: (pod) => queuePodServices(index.servicesForPod(pod)),
+    update: (old, pod) => queuePodServices(index.servicesForPodUpdate(old, pod)),
+    delete: (obj) => queuePodServices(index.servicesForPod(isTombstone(obj) ? obj.obj : obj)),
+  });
 }

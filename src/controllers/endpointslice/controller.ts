@@ -55,6 +55,7 @@ import {
 } from '../../client/index.js';
 import {
   LAST_CHANGE_TRIGGER_TIME_ANNOTATION,
+  queueServiceAndPodEvents,
   ServiceSelectorIndex,
   TriggerTimeTracker,
   formatRFC3339Nano,
@@ -101,7 +102,6 @@ export interface EndpointSliceControllerOptions {
   batchPeriodMs?: number;
 }
 
-const keyOf = (o: { metadata: { namespace?: string; name?: string } }): string => `${o.metadata.namespace ?? ''}/${o.metadata.name ?? ''}`;
 
 /** A sync that decided not to act on a cache it knows to be behind: retried, not worth a log line. */
 export class StaleCacheError extends Error {}
@@ -190,26 +190,7 @@ export class EndpointSliceController {
     this.slices = o.informers.forResource<EndpointSlice>(endpointSlicesResource);
     ensureSliceServiceIndex(this.slices);
 
-    this.services.addEventHandler({
-      add: (svc) => {
-        this.serviceIndex.onService(svc);
-        this.queue.add(keyOf(svc));
-      },
-      update: (_old, svc) => {
-        this.serviceIndex.onService(svc);
-        this.queue.add(keyOf(svc));
-      },
-      delete: (obj) => {
-        const svc = isTombstone(obj) ? obj.obj : obj;
-        this.serviceIndex.forget(svc.metadata.namespace ?? '', svc.metadata.name ?? '');
-        this.queue.add(keyOf(svc));
-      },
-    });
-    this.pods.addEventHandler({
-      add: (pod) => this.enqueue(this.serviceIndex.servicesForPod(pod)),
-      update: (old, pod) => this.enqueue(this.serviceIndex.servicesForPodUpdate(old, pod)),
-      delete: (obj) => this.enqueue(this.serviceIndex.servicesForPod(isTombstone(obj) ? obj.obj : obj)),
-    });
+    queueServiceAndPodEvents(this.serviceIndex, this.services, this.pods, (k) => this.queue.add(k), (keys) => this.enqueue(keys));
     this.slices.addEventHandler({
       add: (s) => {
         if (this.managed(s) && !this.tracker.isOwnWrite(s)) this.queue.add(serviceKeyOf(s));
