@@ -282,9 +282,13 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
   const serviceAccounts = o.apiServer ? new ServiceAccountProvider({ client, dir: join(o.dataDir, 'serviceaccounts'), apiServer: o.apiServer }) : undefined;
   // Every Service, for the containers' service link variables (as the kubelet's service lister).
   const serviceInformer = new Informer<EnvService & KubeObject>(client, servicesResource, { onError: (err) => logger.debug('service watch', errorMessage(err)) });
-  /** The Services known, once listed (waiting up to 5 s for the first list; then upstream's error). */
-  async function knownServices(): Promise<readonly EnvService[]> {
-    if (!serviceInformer.hasSynced()) {
+  /**
+   * The Services known, once listed (waiting up to 5 s for the first list; then upstream's
+   * error). A static pod takes what is known at once, even nothing: it must start while the
+   * API server is unreachable, as upstream exempts static pods from this wait.
+   */
+  async function knownServices(pod: Pod): Promise<readonly EnvService[]> {
+    if (!serviceInformer.hasSynced() && pod.metadata.annotations?.[annotationConfigSource] !== 'file') {
       let t: TimerHandle | undefined;
       await Promise.race([serviceInformer.waitForSync(), new Promise<void>((r) => (t = clock.setTimeout(r, 5_000)))]);
       if (t !== undefined) clock.clearTimeout(t);

@@ -134,7 +134,7 @@ export interface PodWorkerOptions {
    * (container-env.ts). A rejection (not read yet) holds the container in
    * CreateContainerConfigError, retried with back-off. Absent: no service links.
    */
-  services?: () => Promise<readonly EnvService[]>;
+  services?: (pod: Pod) => Promise<readonly EnvService[]>;
   /**
    * What the kubelet would record as an Event of the pod (e.g. Warning FailedPreStopHook), or of
    * its container `container`. Called synchronously; must not throw. `message` is fit for an API
@@ -772,7 +772,7 @@ export class PodWorker {
     }
     try {
       if (this.o.podEnvironment) ctx.podEnvironment = await this.o.podEnvironment(this.pod);
-      if (this.o.services) ctx.services = await this.o.services();
+      if (this.o.services) ctx.services = await this.o.services(this.pod);
     } catch (err) {
       configFailed(err);
       return;

@@ -559,3 +559,25 @@ describe('node agent against the real API server', () => {
     await deleteAndWaitGone('ready-later');
   }, 60_000);
 });
+
+describe('an agent whose API server cannot be reached', () => {
+  it('still runs its static pods (their service link variables do not wait for a first list of Services)', async () => {
+    // A port nothing listens on: every request of the agent fails at once.
+    const closed = await new Promise<number>((resolve) => {
+      const s = createServer();
+      s.listen(0, '127.0.0.1', () => {
+        const port = (s.address() as { port: number }).port;
+        s.close(() => resolve(port));
+      });
+    });
+    const dir = makeTempDir(cleanup, 'agent-offline');
+    const staticPods = makeTempDir(cleanup, 'static-offline');
+    const m = marker('static-offline');
+    writeFileSync(join(staticPods, 'offline.yaml'), `apiVersion: v1\nkind: Pod\nmetadata:\n  name: offline\nspec:\n  containers:\n  - name: main\n    image: sh\n    command: [sh, -c, "echo \\"host=$KUBERNETES_SERVICE_HOST\\"; sleep 1000 # ${m}"]\n`);
+    const transport = new HttpTransport({ server: `https://127.0.0.1:${closed}` });
+    cleanup.defer(() => transport.destroy(), 'offline transport');
+    const offline = await startAgent({ client: new RestClient(transport.request), nodeName: `${nodeName}-offline`, nodeIP: '127.0.0.1', port: 0, dataDir: dir, staticPodDir: staticPods, staticPodPollMs: 200, logger: silentLogger });
+    cleanup.defer(() => offline.stop({ stopPods: true, gracePeriodSeconds: 0 }), 'offline agent');
+    await waitFor(() => pidsWith(m).length === 1, { timeoutMs: 15_000, message: 'the static pod process, with the API server unreachable' });
+  }, 30_000);
+});
