@@ -13,21 +13,52 @@
 //   component=apiserver, provider=kubernetes. An existing Service is left as it is (upstream
 //   rewrites only a Service whose ports differ; clusters keep what operators changed).
 // - And that the Endpoints list exactly the addresses of the live leases (one subset per port,
-//   addresses sorted), written only when different. No other controller touches them: the
-//   Service has no selector.
+//   addresses sorted), labelled `endpointslice.kubernetes.io/skip-mirror: "true"` as upstream's
+//   EndpointsAdapter labels them, written only when different. No other controller touches
+//   them: the Service has no selector, and the label keeps the EndpointSliceMirroring
+//   controller from mirroring them.
+// - And that the EndpointSlice `default/kubernetes` (upstream's name: the Service's, no
+//   generated suffix) holds the first subset of those Endpoints, as upstream's EndpointsAdapter
+//   writes it: label `kubernetes.io/service-name: kubernetes` only, address type IPv6 when every
+//   address is IPv6 else IPv4, the subset's ports, one ready endpoint per address; written only
+//   when its endpoints, ports or labels differ, deleted and recreated when the address type
+//   changes (it is immutable), deleted when no server is live. Servers on different ports give
+//   several subsets; like upstream, only the first is in the slice.
 // - Writes go through the API (the in-process transport, validation and allocation as for any
 //   client); conflicts and errors are logged at most once a minute and retried next interval.
 
 import type { KubeObject } from '../api/types.js';
-import { endpointsResource, isAlreadyExists, isConflict, isNotFound, servicesResource, type ApiClient } from '../client/index.js';
+import { endpointSlicesResource, endpointsResource, isAlreadyExists, isConflict, isNotFound, servicesResource, type ApiClient } from '../client/index.js';
 import { StorageError, type Store } from '../storage/index.js';
 import type { Logger } from '../util/logger.js';
 
 export const KUBERNETES_SERVICE = 'kubernetes';
 const LEASE_PREFIX = '/everynode/apiserver-leases/';
 const labels = { component: 'apiserver', provider: 'kubernetes' };
+/** Upstream's label telling the EndpointSliceMirroring controller to leave an Endpoints alone. */
+const SKIP_MIRROR_LABEL = 'endpointslice.kubernetes.io/skip-mirror';
+const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
 
-type Endpoints = KubeObject & { subsets?: Array<{ addresses: Array<{ ip: string }>; ports: Array<{ name: string; port: number; protocol: string }> }> };
+type Subset = { addresses: Array<{ ip: string }>; ports: Array<{ name: string; port: number; protocol: string }> };
+type Endpoints = KubeObject & { subsets?: Subset[] };
+type EndpointSlice = KubeObject & {
+  addressType: string;
+  endpoints?: Array<{ addresses: string[]; conditions?: { ready?: boolean } }> | null;
+  ports?: Array<{ name?: string; port?: number; protocol?: string }> | null;
+};
+
+/** The `default/kubernetes` EndpointSlice for the first subset, as upstream's EndpointsAdapter builds it. */
+export function kubernetesEndpointSlice(subset: Subset): EndpointSlice {
+  const ips = subset.addresses.map((a) => a.ip);
+  return {
+    apiVersion: 'discovery.k8s.io/v1',
+    kind: 'EndpointSlice',
+    metadata: { name: KUBERNETES_SERVICE, namespace: 'default', labels: { [SERVICE_NAME_LABEL]: KUBERNETES_SERVICE } },
+    addressType: ips.length > 0 && ips.every((ip) => ip.includes(':')) ? 'IPv6' : 'IPv4',
+    endpoints: ips.map((ip) => ({ addresses: [ip], conditions: { ready: true } })),
+    ports: subset.ports.map((p) => ({ name: p.name, port: p.port, protocol: p.protocol })),
+  };
+}
 
 /**
  * Whether another API server shares the store: a lease other than `self` (`<address>:<port>`, or
@@ -125,10 +156,11 @@ export function startKubernetesService(o: KubernetesServiceOptions): KubernetesS
     }
   };
 
-  const ensureEndpoints = async (live: Array<{ ip: string; port: number }>): Promise<void> => {
+  /** Returns the subsets the Endpoints should hold (written or already there). */
+  const ensureEndpoints = async (live: Array<{ ip: string; port: number }>): Promise<Subset[]> => {
     const byPort = new Map<number, string[]>();
     for (const l of live) byPort.set(l.port, [...(byPort.get(l.port) ?? []), l.ip]);
-    const subsets = [...byPort.entries()]
+    const subsets: Subset[] = [...byPort.entries()]
       .sort((a, b) => a[0] - b[0])
       .map(([port, ips]) => ({ addresses: [...new Set(ips)].sort().map((ip) => ({ ip })), ports: [{ name: 'https', port, protocol: 'TCP' }] }));
     let current: Endpoints | undefined;
@@ -138,13 +170,47 @@ export function startKubernetesService(o: KubernetesServiceOptions): KubernetesS
       if (!isNotFound(err)) throw err;
     }
     const want = subsets.length > 0 ? { subsets } : {};
-    if (current && JSON.stringify(current.subsets ?? []) === JSON.stringify(subsets)) return;
-    const next = { apiVersion: 'v1', kind: 'Endpoints', metadata: current ? { ...current.metadata, labels: { ...(current.metadata.labels ?? {}), ...labels } } : { name: KUBERNETES_SERVICE, namespace: 'default', labels }, ...want } as Endpoints;
+    const epLabels = { ...labels, [SKIP_MIRROR_LABEL]: 'true' };
+    if (current && JSON.stringify(current.subsets ?? []) === JSON.stringify(subsets) && current.metadata.labels?.[SKIP_MIRROR_LABEL] === 'true') return subsets;
+    const next = { apiVersion: 'v1', kind: 'Endpoints', metadata: current ? { ...current.metadata, labels: { ...(current.metadata.labels ?? {}), ...epLabels } } : { name: KUBERNETES_SERVICE, namespace: 'default', labels: epLabels }, ...want } as Endpoints;
     try {
       if (current) await o.client.update(endpointsResource, 'default', next);
       else await o.client.create(endpointsResource, 'default', next);
     } catch (err) {
       if (!(isConflict(err) || isAlreadyExists(err))) throw err;
+    }
+    return subsets;
+  };
+
+  const ensureEndpointSlice = async (first: Subset | undefined): Promise<void> => {
+    let current: EndpointSlice | undefined;
+    try {
+      current = await o.client.get<EndpointSlice>(endpointSlicesResource, 'default', KUBERNETES_SERVICE);
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+    }
+    if (!first) {
+      if (current) await o.client.delete(endpointSlicesResource, 'default', KUBERNETES_SERVICE).catch((err: unknown) => (isNotFound(err) ? undefined : Promise.reject(err)));
+      return;
+    }
+    const want = kubernetesEndpointSlice(first);
+    try {
+      if (!current) {
+        await o.client.create(endpointSlicesResource, 'default', want);
+        return;
+      }
+      if (current.addressType !== want.addressType) {
+        // addressType is immutable: replace the slice.
+        await o.client.delete(endpointSlicesResource, 'default', KUBERNETES_SERVICE, { preconditions: { uid: current.metadata.uid ?? '' } });
+        await o.client.create(endpointSlicesResource, 'default', want);
+        return;
+      }
+      const same = (a: unknown, b: unknown): boolean => JSON.stringify(a ?? []) === JSON.stringify(b ?? []);
+      const sameLabels = JSON.stringify(current.metadata.labels ?? {}) === JSON.stringify(want.metadata.labels);
+      if (sameLabels && same(current.endpoints, want.endpoints) && same(current.ports, want.ports)) return;
+      await o.client.update(endpointSlicesResource, 'default', { ...current, metadata: { ...current.metadata, labels: want.metadata.labels }, endpoints: want.endpoints, ports: want.ports });
+    } catch (err) {
+      if (!(isConflict(err) || isAlreadyExists(err) || isNotFound(err))) throw err;
     }
   };
 
@@ -154,7 +220,8 @@ export function startKubernetesService(o: KubernetesServiceOptions): KubernetesS
         const live = await renewLease();
         if (stopped) return;
         await ensureService();
-        await ensureEndpoints(live);
+        const subsets = await ensureEndpoints(live);
+        await ensureEndpointSlice(subsets[0]);
       } catch (err) {
         if (!stopped && now() - lastComplaint > 60_000) {
           lastComplaint = now();

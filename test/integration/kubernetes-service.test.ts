@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KubeObject } from '../../src/api/types.js';
 import { startKubernetesService } from '../../src/apiserver/kubernetes-service.js';
-import { endpointsResource, inProcessTransport, isNotFound, RestClient, servicesResource } from '../../src/client/index.js';
+import { endpointSlicesResource, endpointsResource, inProcessTransport, isNotFound, RestClient, servicesResource } from '../../src/client/index.js';
 import { silentLogger } from '../../src/util/logger.js';
 import { Cleanup } from '../helpers/cleanup.js';
 import { waitFor } from '../helpers/wait.js';
@@ -47,6 +47,20 @@ describe('the default/kubernetes Service', () => {
     const other = startKubernetesService({ store: c.server.store, client, address: '127.0.0.9', port: c.server.port, logger: silentLogger, intervalMs: 200 });
     cleanup.defer(() => other.stop(), 'second reconciler');
     await waitFor(async () => ((await addresses()).join() === `127.0.0.1,127.0.0.9:https/${c.server.port}` ? true : undefined), { message: 'both servers in the Endpoints' });
+    // The EndpointSlice named kubernetes follows, as upstream's API server keeps it.
+    type Slice = KubeObject & { addressType: string; endpoints?: Array<{ addresses: string[]; conditions?: { ready?: boolean } }>; ports?: Array<{ name: string; port: number }> };
+    const slice = await waitFor(
+      async () => {
+        const s = (await get<Slice>(endpointSlicesResource)) as Slice | undefined;
+        return s?.endpoints?.map((e) => e.addresses[0]).join() === '127.0.0.1,127.0.0.9' ? s : undefined;
+      },
+      { message: 'both servers in the kubernetes EndpointSlice' },
+    );
+    expect(slice.metadata.labels).toEqual({ 'kubernetes.io/service-name': 'kubernetes' });
+    expect(slice.addressType).toBe('IPv4');
+    expect(slice.ports).toEqual([{ name: 'https', port: c.server.port, protocol: 'TCP' }]);
+    expect(slice.endpoints?.every((e) => e.conditions?.ready === true)).toBe(true);
+    expect((await get<Endpoints>(endpointsResource))?.metadata.labels?.['endpointslice.kubernetes.io/skip-mirror']).toBe('true');
 
     // A server that died without a word: its lease ages out after three intervals.
     await c.server.store.create('/everynode/apiserver-leases/127.0.0.7:7443', JSON.stringify({ address: '127.0.0.7', port: 7443, renewTime: Date.now() }));
