@@ -239,6 +239,18 @@ describe('EndpointSlices (network/endpointslice.go)', () => {
   });
 });
 
+describe('EndpointSlice strategy', () => {
+  it('drops deprecatedTopology written through discovery.k8s.io/v1, as upstream does', async () => {
+    const ns = await newNamespace('es-topology');
+    const endpoints = [{ addresses: ['10.0.0.1'], nodeName: 'net-node-1', deprecatedTopology: { 'kubernetes.io/hostname': 'net-node-1' } }];
+    const created = await discovery.createNamespacedEndpointSlice({ namespace: ns, body: { metadata: { name: 'topology' }, addressType: 'IPv4', endpoints } });
+    expect(created.endpoints).toEqual([{ addresses: ['10.0.0.1'], nodeName: 'net-node-1' }]);
+    created.endpoints = endpoints;
+    const updated = await discovery.replaceNamespacedEndpointSlice({ namespace: ns, name: 'topology', body: created });
+    expect(updated.endpoints).toEqual([{ addresses: ['10.0.0.1'], nodeName: 'net-node-1' }]);
+  });
+});
+
 describe('EndpointSlice mirroring (network/endpointslicemirroring.go)', () => {
   it('mirrors a custom Endpoints resource through create, update and delete', async () => {
     const ns = await newNamespace('es-mirror');

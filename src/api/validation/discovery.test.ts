@@ -68,4 +68,23 @@ describe('EndpointSlice validation (pkg/apis/discovery/validation)', () => {
       expect.stringMatching(/^ports\[3\]\.appProtocol: Invalid value: "bad proto": name part must consist of alphanumeric/),
     ]);
   });
+
+  it('drops deprecatedTopology on writes through v1, keeping it on an update that leaves the endpoints alone (dropTopologyOnV1)', () => {
+    const created = structuredClone({ metadata: { name: 's', namespace: 'n' }, addressType: 'IPv4', endpoints: [{ addresses: ['10.0.0.1'], deprecatedTopology: { 'kubernetes.io/hostname': 'node-a' } }] }) as unknown as KubeObject;
+    v.prepareForCreate?.(created);
+    expect((created as any).endpoints).toEqual([{ addresses: ['10.0.0.1'] }]);
+
+    // A slice stored with topology (written before this rule): an update leaving its endpoints
+    // keeps them; one changing them drops the topology and keeps the node in nodeName, only for
+    // a node the stored topology named.
+    const stored = { metadata: { name: 's', namespace: 'n' }, addressType: 'IPv4', endpoints: [{ addresses: ['10.0.0.1'], deprecatedTopology: { 'kubernetes.io/hostname': 'node-a' } }] } as unknown as KubeObject;
+    const same = structuredClone(stored);
+    (same.metadata as any).labels = { a: 'b' };
+    v.prepareForUpdate?.(same, stored);
+    expect((same as any).endpoints[0].deprecatedTopology).toEqual({ 'kubernetes.io/hostname': 'node-a' });
+    const changed = structuredClone(stored) as any;
+    changed.endpoints.push({ addresses: ['10.0.0.2'], deprecatedTopology: { 'kubernetes.io/hostname': 'node-b' } });
+    v.prepareForUpdate?.(changed, stored);
+    expect(changed.endpoints).toEqual([{ addresses: ['10.0.0.1'], nodeName: 'node-a' }, { addresses: ['10.0.0.2'] }]);
+  });
 });

@@ -12,7 +12,7 @@ import { fe, type FieldError } from '../errors.js';
 import { validateNonSpecialIP } from './core.js';
 import { isDNS1123Label, isDNS1123Subdomain, isIPv4, isIPv6, isQualifiedName, isValidLabelValue, nameIsDNSSubdomain } from './names.js';
 import { validateLabels, validateObjectMeta, validateObjectMetaUpdate } from './object-meta.js';
-import { arr, child, index, invalidEach, isObj, obj, str, validateImmutableField, type Obj } from './util.js';
+import { arr, child, deepEqual, index, invalidEach, isObj, obj, str, validateImmutableField, type Obj } from './util.js';
 
 export const supportedAddressTypes = ['FQDN', 'IPv4', 'IPv6'] as const;
 const supportedPortProtocols = ['SCTP', 'TCP', 'UDP'];
@@ -134,6 +134,32 @@ function validatePorts(ports: unknown[]): FieldError[] {
     if (appProtocol !== undefined) errs.push(...invalidEach(child(p, 'appProtocol'), appProtocol, isQualifiedName(appProtocol)));
   });
   return errs;
+}
+
+const LABEL_HOSTNAME = 'kubernetes.io/hostname';
+
+/**
+ * upstream's dropTopologyOnV1 (EndpointSlice strategy, every write through discovery.k8s.io/v1,
+ * the only version served): each endpoint's `deprecatedTopology` is dropped, as the v1 API
+ * documents it ("this field is deprecated and will be removed in future api versions"), unless
+ * an update leaves the endpoints as they were. An endpoint of an update without `nodeName`
+ * whose dropped `kubernetes.io/hostname` topology label names a node the stored slice's
+ * topology named gets that node as `nodeName`, so partial updates keep the node.
+ */
+export function dropEndpointSliceTopology(slice: Obj, old?: Obj): void {
+  if (old && deepEqual(arr(old.endpoints), arr(slice.endpoints))) return;
+  const previousNodeNames = new Set<string>();
+  for (const e of arr(old?.endpoints)) {
+    const name = str(obj(obj(e)?.deprecatedTopology)?.[LABEL_HOSTNAME]);
+    if (name !== undefined) previousNodeNames.add(name);
+  }
+  for (const e of arr(slice.endpoints)) {
+    const ep = obj(e);
+    if (!ep || ep.deprecatedTopology === undefined) continue;
+    const name = str(obj(ep.deprecatedTopology)?.[LABEL_HOSTNAME]);
+    if (ep.nodeName === undefined && name !== undefined && previousNodeNames.has(name) && nameIsDNSSubdomain(name, false).length === 0) ep.nodeName = name;
+    delete ep.deprecatedTopology;
+  }
 }
 
 export function validateEndpointSlice(slice: Obj): FieldError[] {

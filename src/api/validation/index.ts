@@ -61,7 +61,7 @@ import { validateObjectMeta, validateObjectMetaUpdate } from './object-meta.js';
 import { setBindingDefaults, validateBindingUpdate, validateClusterRole, validateClusterRoleBinding, validateRole, validateRoleBinding } from './rbac.js';
 import { setPriorityClassDefaults, validateLease, validateLeaseUpdate, validatePriorityClass, validatePriorityClassUpdate } from './scheduling.js';
 import type { Obj } from './util.js';
-import { setEndpointSliceDefaults, validateEndpointSlice, validateEndpointSliceUpdate } from './discovery.js';
+import { dropEndpointSliceTopology, setEndpointSliceDefaults, validateEndpointSlice, validateEndpointSliceUpdate } from './discovery.js';
 import { podWarnings } from './pod-annotations.js';
 import { prepareCRDForCreate, prepareCRDForUpdate, setCRDDefaults, validateCRD, validateCRDUpdate } from './crd.js';
 import {
@@ -144,7 +144,14 @@ const kinds: Record<string, KindSpec> = {
   'apps/DaemonSet': { namespaced: true, defaults: setDaemonSetDefaults, create: validateDaemonSet, update: validateDaemonSetUpdate, status: validateDaemonSetStatusUpdate, warnings: templateWarnings },
   'apps/ControllerRevision': { namespaced: true, create: validateControllerRevision, update: validateControllerRevisionUpdate },
   'coordination.k8s.io/Lease': { namespaced: true, create: validateLease, update: validateLeaseUpdate },
-  'discovery.k8s.io/EndpointSlice': { namespaced: true, defaults: setEndpointSliceDefaults, create: validateEndpointSlice, update: validateEndpointSliceUpdate },
+  'discovery.k8s.io/EndpointSlice': {
+    namespaced: true,
+    defaults: setEndpointSliceDefaults,
+    prepare: (o) => dropEndpointSliceTopology(o),
+    prepareUpdate: dropEndpointSliceTopology,
+    create: validateEndpointSlice,
+    update: validateEndpointSliceUpdate,
+  },
   'rbac.authorization.k8s.io/Role': { namespaced: true, create: validateRole, update: updateThenCreate(validateRole) },
   'rbac.authorization.k8s.io/ClusterRole': { namespaced: false, create: validateClusterRole, update: updateThenCreate(validateClusterRole) },
   'rbac.authorization.k8s.io/RoleBinding': { namespaced: true, defaults: setBindingDefaults, create: validateRoleBinding, update: (o, old) => validateBindingUpdate(o, old, true) },
