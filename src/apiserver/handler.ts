@@ -25,7 +25,7 @@ import { parseDeleteOptions, parseListQuery, parseWriteQuery, watchRequested, wa
 import { managerFromUserAgent } from '../api/managedfields/index.js';
 import { servePodLog } from './pod-log.js';
 import { listJson, patchTypeOf, type AdmitFn, type RestRegistry } from './registry.js';
-import { JOIN_PATH, RBAC_GROUP, RENEW_PATH, SYSTEM_MASTERS, bearerToken, checkRbacEscalation, type ServiceAccountTokens, type UserInfo } from '../auth/index.js';
+import { API_AUDIENCE, JOIN_PATH, RBAC_GROUP, RENEW_PATH, SYSTEM_MASTERS, bearerToken, checkRbacEscalation, type ServiceAccountTokens, type UserInfo } from '../auth/index.js';
 import { auditRequest, type AuditContext, type AuditLog } from './audit.js';
 import { secureRequest, serveJoin, serveRenew, type RequestSecurity } from './security.js';
 import { BadPathError, parsePath, type ResourceRoute } from './request-info.js';
@@ -181,6 +181,34 @@ async function handle(deps: HandlerDeps, req: IncomingMessage, res: ServerRespon
     case '/openapi/v3':
     case '/openapi/v3/':
       return sendJson(res, 200, deps.openapi.index());
+    // OIDC issuer discovery of the service account token issuer (upstream's
+    // ServiceAccountIssuerDiscovery): the configuration names the issuer the tokens carry and
+    // where its keys are, this server as the client reached it; the key set is the signing key.
+    case '/.well-known/openid-configuration':
+    case '/.well-known/openid-configuration/': {
+      if (!deps.serviceAccountTokens) break;
+      if (method !== 'GET' && method !== 'HEAD') throw methodNotAllowed();
+      const host = req.headers.host ?? '';
+      const body = JSON.stringify({
+        issuer: API_AUDIENCE,
+        jwks_uri: `https://${host}/openid/v1/jwks`,
+        response_types_supported: ['id_token'],
+        subject_types_supported: ['public'],
+        id_token_signing_alg_values_supported: ['ES256'],
+      });
+      res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body), 'Cache-Control': 'public, max-age=3600' });
+      res.end(method === 'HEAD' ? undefined : body);
+      return;
+    }
+    case '/openid/v1/jwks':
+    case '/openid/v1/jwks/': {
+      if (!deps.serviceAccountTokens) break;
+      if (method !== 'GET' && method !== 'HEAD') throw methodNotAllowed();
+      const body = JSON.stringify(deps.serviceAccountTokens.jwks());
+      res.writeHead(200, { 'Content-Type': 'application/jwk-set+json', 'Content-Length': Buffer.byteLength(body), 'Cache-Control': 'public, max-age=3600' });
+      res.end(method === 'HEAD' ? undefined : body);
+      return;
+    }
     case BACKUP_PATH:
       if (!deps.backup) break;
       return deps.backup(req, res);
@@ -245,7 +273,7 @@ async function handle(deps: HandlerDeps, req: IncomingMessage, res: ServerRespon
   };
   switch (route.type) {
     case 'root':
-      return discovery(JSON.stringify({ paths: ['/api', '/api/v1', '/apis', '/healthz', '/livez', '/openapi/v3', '/readyz', '/version'] }));
+      return discovery(JSON.stringify({ paths: ['/.well-known/openid-configuration', '/api', '/api/v1', '/apis', '/healthz', '/livez', '/openapi/v3', '/openid/v1/jwks', '/readyz', '/version'] }));
     case 'legacy-versions':
       return discovery(deps.discovery.apiVersions(req.headers.host ?? '127.0.0.1'));
     case 'group-list':

@@ -157,10 +157,13 @@ export function bootstrapRbacObjects(): KubeObject[] {
     clusterRole('system:public-info-viewer', [urls(['/healthz', '/healthz/*', '/livez', '/livez/*', '/readyz', '/readyz/*', '/version', '/version/'], ['get'])]),
     // Scraping the server's /metrics (Prometheus): bind a user or service account to group system:monitoring.
     clusterRole('system:monitoring', [urls(['/metrics', '/metrics/slis', '/healthz', '/healthz/*', '/livez', '/livez/*', '/readyz', '/readyz/*'], ['get'])]),
+    // OIDC issuer discovery (the token signing key) for every service account, as upstream.
+    clusterRole('system:service-account-issuer-discovery', [urls(['/.well-known/openid-configuration', '/.well-known/openid-configuration/', '/openid/v1/jwks', '/openid/v1/jwks/'], ['get'])]),
     clusterRoleBinding('cluster-admin', 'cluster-admin', ['system:masters']),
     clusterRoleBinding('system:discovery', 'system:discovery', ['system:authenticated']),
     clusterRoleBinding('system:basic-user', 'system:basic-user', ['system:authenticated']),
     clusterRoleBinding('system:public-info-viewer', 'system:public-info-viewer', ['system:authenticated', 'system:unauthenticated']),
     clusterRoleBinding('system:monitoring', 'system:monitoring', ['system:monitoring']),
+    clusterRoleBinding('system:service-account-issuer-discovery', 'system:service-account-issuer-discovery', ['system:serviceaccounts']),
   ];
 }

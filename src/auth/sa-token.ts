@@ -14,6 +14,8 @@
 //   deleted pod's token stops working at once.
 // - The user of a valid token is the service account, in groups `system:serviceaccounts` and
 //   `system:serviceaccounts:<ns>`.
+// - jwks() publishes the public key (OIDC issuer discovery, served by the API server), so other
+//   systems can check a token's signature without asking the cluster.
 
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, randomUUID, sign, verify as verifySignature, type KeyObject } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -89,6 +91,16 @@ export class ServiceAccountTokens {
     this.publicKey = createPublicKey(this.key);
     // Upstream names the key by a hash of its public half.
     this.kid = b64url(createHash('sha256').update(this.publicKey.export({ type: 'spki', format: 'der' })).digest());
+  }
+
+  /**
+   * The public key as a JSON Web Key Set (RFC 7517), what upstream serves at /openid/v1/jwks so
+   * a relying party can check these tokens itself: one P-256 key, use `sig`, alg ES256, named by
+   * the `kid` every token's header carries.
+   */
+  jwks(): { keys: Record<string, string>[] } {
+    const jwk = this.publicKey.export({ format: 'jwk' }) as Record<string, string>;
+    return { keys: [{ use: 'sig', kty: jwk['kty']!, kid: this.kid, crv: jwk['crv']!, alg: 'ES256', x: jwk['x']!, y: jwk['y']! }] };
   }
 
   issue(o: IssueTokenOptions): { token: string; expiration: Date; claims: TokenClaims } {

@@ -1,6 +1,7 @@
 // TokenRequest against a real server over HTTPS: `POST .../serviceaccounts/NAME/token` issues
 // a bound, expiring token that authenticates as the service account (RBAC applies), stops
 // working when its pod or account goes, and a node may get tokens only for its own pods.
+import { createPublicKey, verify, type JsonWebKeyInput } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { Cleanup, httpRequest, useTestServer, waitFor } from '../helpers/index.js';
 
@@ -189,5 +190,38 @@ describe('TokenRequest', () => {
     };
     expect((await post('/api/v1/namespaces/default/pods', mirror)).status).toBe(201);
     expect((await asNode({ boundObjectRef: { kind: 'Pod', name: 'mirror-n1', uid: await uidOf('mirror-n1') } }, 'default')).status).toBe(403);
+  });
+});
+
+describe('service account issuer discovery (OIDC)', () => {
+  it('publishes the issuer and its key: a service account verifies its own token with it, offline', async () => {
+    await post('/api/v1/namespaces/default/serviceaccounts', { metadata: { name: 'oidc' } });
+    const issued = async (spec: Record<string, unknown>): Promise<string> => ((await tokenFor('oidc', spec)).json as { status: { token: string } }).status.token;
+    const apiToken = await issued({});
+    // A token for another audience (which the API refuses) is what a relying party checks.
+    const token = await issued({ audiences: ['vault'] });
+    // Any service account may read both documents (system:service-account-issuer-discovery).
+    const conf = await httpRequest(`${server.url}/.well-known/openid-configuration`, { token: apiToken });
+    expect(conf.status).toBe(200);
+    expect(conf.headers.get('content-type')).toBe('application/json');
+    const doc = conf.json as { issuer: string; jwks_uri: string; id_token_signing_alg_values_supported: string[] };
+    const [header, payload, signature] = token.split('.') as [string, string, string];
+    const claims = JSON.parse(Buffer.from(payload, 'base64url').toString()) as { iss: string; aud: string[] };
+    expect(claims.aud).toEqual(['vault']);
+    expect(doc.issuer).toBe(claims.iss);
+    expect(doc.id_token_signing_alg_values_supported).toEqual(['ES256']);
+    expect(new URL(doc.jwks_uri).pathname).toBe('/openid/v1/jwks');
+    const jwks = await httpRequest(`${server.url}/openid/v1/jwks`, { token: apiToken });
+    expect(jwks.status).toBe(200);
+    expect(jwks.headers.get('content-type')).toBe('application/jwk-set+json');
+    const { kid } = JSON.parse(Buffer.from(header, 'base64url').toString()) as { kid: string };
+    const key = (jwks.json as { keys: (JsonWebKeyInput['key'] & { kid: string })[] }).keys.find((k) => k.kid === kid);
+    expect(key).toMatchObject({ kty: 'EC', crv: 'P-256', alg: 'ES256', use: 'sig' });
+    const publicKey = createPublicKey({ key: key!, format: 'jwk' });
+    expect(verify('sha256', Buffer.from(`${header}.${payload}`), { key: publicKey, dsaEncoding: 'ieee-p1363' }, Buffer.from(signature, 'base64url'))).toBe(true);
+    expect(verify('sha256', Buffer.from(`${header}.${payload}x`), { key: publicKey, dsaEncoding: 'ieee-p1363' }, Buffer.from(signature, 'base64url'))).toBe(false);
+    // Listed at the root; not for callers without credentials (this server refuses them all: 401).
+    expect(((await httpRequest(`${server.url}/`)).json as { paths: string[] }).paths).toEqual(expect.arrayContaining(['/.well-known/openid-configuration', '/openid/v1/jwks']));
+    expect((await httpRequest(`${server.url}/openid/v1/jwks`, { anonymous: true })).status).toBe(401);
   });
 });
