@@ -107,6 +107,8 @@ export function registerCustomResourceSchema(gvk: GroupVersionKind, listKind: st
   };
   // A root that keeps unknown fields (or has no properties) keeps every top-level field.
   if (root.kind !== 'object') node.preserveUnknown = true;
+  // Defaults of top-level properties are filled in as those of nested objects are.
+  if (root.kind === 'object' && root.defaults) node.defaults = root.defaults;
   if (root.kind === 'object' && root.required) {
     const required = root.required.filter((r) => r !== 'metadata' && r !== 'apiVersion' && r !== 'kind');
     if (required.length > 0) node.required = required;
