@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { newKindRegistry } from '../api/kinds.js';
-import { Discovery } from './discovery.js';
+import { aggregatedDiscoveryRequested, Discovery } from './discovery.js';
 
 interface Resource {
   name: string;
@@ -48,5 +48,25 @@ describe('legacy discovery (/api/v1)', () => {
     const i = names.indexOf('pods');
     expect(names.slice(i, i + 8)).toEqual(['pods', 'pods/attach', 'pods/eviction', 'pods/exec', 'pods/log', 'pods/portforward', 'pods/proxy', 'pods/status']);
     expect(names[names.indexOf('serviceaccounts') + 1]).toBe('serviceaccounts/token');
+  });
+});
+
+describe('aggregated discovery', () => {
+  it('is chosen by the first acceptable apidiscovery.k8s.io JSON range, else legacy', () => {
+    expect(aggregatedDiscoveryRequested('application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json')).toBe('v2');
+    expect(aggregatedDiscoveryRequested('application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList')).toBe('v2beta1');
+    expect(aggregatedDiscoveryRequested('application/vnd.kubernetes.protobuf;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json')).toBeUndefined();
+    expect(aggregatedDiscoveryRequested('application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList;q=0')).toBeUndefined();
+    expect(aggregatedDiscoveryRequested('application/json;g=apidiscovery.k8s.io;v=v3;as=APIGroupDiscoveryList')).toBeUndefined();
+    expect(aggregatedDiscoveryRequested(undefined)).toBeUndefined();
+  });
+
+  it('lists each version\'s resources with their subresources and response kinds', () => {
+    const doc = JSON.parse(new Discovery(newKindRegistry()).aggregated(false, 'v2'));
+    expect([doc.kind, doc.apiVersion]).toEqual(['APIGroupDiscoveryList', 'apidiscovery.k8s.io/v2']);
+    const apps = doc.items.find((g: { metadata: { name: string } }) => g.metadata.name === 'apps');
+    const ds = apps.versions[0].resources.find((r: { resource: string }) => r.resource === 'daemonsets');
+    expect(ds).toMatchObject({ responseKind: { group: 'apps', version: 'v1', kind: 'DaemonSet' }, scope: 'Namespaced', singularResource: 'daemonset' });
+    expect(ds.subresources.map((s: { subresource: string }) => s.subresource)).toContain('status');
   });
 });

@@ -1,6 +1,8 @@
 // Legacy discovery documents (/api, /apis, /apis/<g>, /api/v1, /apis/<g>/<v>), built from the
 // KindRegistry and cached per registry version (kinds may change at run time).
-// Serving legacy JSON to the aggregated-discovery Accept is valid (kube-api §3.2).
+// Aggregated discovery (apidiscovery.k8s.io v2 and v2beta1 APIGroupDiscoveryList, JSON only) is
+// served for /api and /apis when the Accept header asks for it, as upstream does; any other Accept
+// gets the legacy documents.
 
 import { groupVersionOf, type ConnectSubresource, type KindDef, type KindRegistry } from '../api/kinds.js';
 
@@ -78,6 +80,24 @@ export class Discovery {
     });
   }
 
+  /**
+   * GET /api (core: true) or /apis (core: false) as an aggregated APIGroupDiscoveryList: every
+   * group with its served versions (in preferred order) and, per version, its resources with
+   * their subresources.
+   */
+  aggregated(core: boolean, v: AggregatedVersion): string {
+    return this.memo(`aggregated ${String(core)} ${v}`, () => {
+      const groups: [string, string[]][] = core
+        ? [['', this.kinds.groupVersions().filter((gv) => gv.group === '').map((gv) => gv.version)]]
+        : [...this.groups()];
+      const items = groups.map(([name, versions]) => ({
+        metadata: core ? { creationTimestamp: null } : { name, creationTimestamp: null },
+        versions: versions.map((ver) => versionDiscovery(name, ver, (JSON.parse(this.apiResourceList(name, ver) ?? '{"resources":[]}') as { resources: Record<string, unknown>[] }).resources)),
+      }));
+      return { kind: 'APIGroupDiscoveryList', apiVersion: `apidiscovery.k8s.io/${v}`, metadata: {}, items };
+    })!;
+  }
+
   /** GET /api/v1 or /apis/<g>/<v>; null when not served. */
   apiResourceList(group: string, version: string): string | null {
     return this.memo(`${group}/${version}`, () => {
@@ -89,6 +109,54 @@ export class Discovery {
       return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: groupVersionOf({ group, version }), resources };
     });
   }
+}
+
+/** The aggregated discovery versions served, most preferred first. */
+export type AggregatedVersion = 'v2' | 'v2beta1';
+
+/**
+ * The aggregated discovery version an Accept header asks for: the first acceptable
+ * `application/json;g=apidiscovery.k8s.io;v=<v>;as=APIGroupDiscoveryList` range (q > 0), or
+ * undefined when it asks for none (then the legacy documents answer).
+ */
+export function aggregatedDiscoveryRequested(accept: string | undefined): AggregatedVersion | undefined {
+  if (!accept) return undefined;
+  for (const range of accept.split(',')) {
+    const [type, ...params] = range.split(';').map((x) => x.trim());
+    if (type?.toLowerCase() !== 'application/json') continue;
+    const p = new Map(params.map((kv) => { const i = kv.indexOf('='); return [kv.slice(0, i).trim().toLowerCase(), kv.slice(i + 1).trim()] as const; }));
+    if (p.get('g') !== 'apidiscovery.k8s.io' || p.get('as') !== 'APIGroupDiscoveryList') continue;
+    if (p.has('q') && !(Number(p.get('q')) > 0)) continue;
+    const v = p.get('v');
+    if (v === 'v2' || v === 'v2beta1') return v;
+  }
+  return undefined;
+}
+
+/** The Content-Type of an aggregated discovery answer. */
+export const aggregatedContentType = (v: AggregatedVersion): string => `application/json;g=apidiscovery.k8s.io;v=${v};as=APIGroupDiscoveryList`;
+
+/** An APIVersionDiscovery made from the APIResource entries of one group/version. */
+function versionDiscovery(group: string, version: string, resources: Record<string, unknown>[]): Record<string, unknown> {
+  const mains = new Map<string, Record<string, unknown>>();
+  const kindOf = (r: Record<string, unknown>) => ({ group: typeof r.group === 'string' ? r.group : group, version: typeof r.version === 'string' ? r.version : version, kind: r.kind });
+  for (const r of resources) {
+    const name = String(r.name);
+    if (name.includes('/')) continue;
+    const d: Record<string, unknown> = { resource: name, responseKind: kindOf(r), scope: r.namespaced ? 'Namespaced' : 'Cluster', singularResource: r.singularName, verbs: r.verbs };
+    if (r.shortNames) d.shortNames = r.shortNames;
+    if (r.categories) d.categories = r.categories;
+    mains.set(name, d);
+  }
+  for (const r of resources) {
+    const [parent, sub] = String(r.name).split('/');
+    const main = sub === undefined ? undefined : mains.get(parent!);
+    if (!main) continue;
+    const subs = (main.subresources as unknown[] | undefined) ?? [];
+    subs.push({ subresource: sub, responseKind: kindOf(r), verbs: r.verbs });
+    main.subresources = subs;
+  }
+  return { version, resources: [...mains.values()], freshness: 'Current' };
 }
 
 function compareNames(a: string, b: string): number {

@@ -9,7 +9,7 @@ import { groupKindOf, tableKeyOf, type KindDef, type ConnectSubresource, type Ki
 import { MAX_NESTING_DEPTH, nestingDepth } from '../api/patch/index.js';
 import type { KubeObject, Node, Pod } from '../api/types.js';
 import type { Logger } from '../util/logger.js';
-import type { Discovery } from './discovery.js';
+import { aggregatedContentType, aggregatedDiscoveryRequested, type Discovery } from './discovery.js';
 import { toHttpError } from './errors.js';
 import { buildFilter } from './filter.js';
 import { healthRouteOf, type ServerHealth } from './health.js';
@@ -275,9 +275,17 @@ async function handle(deps: HandlerDeps, req: IncomingMessage, res: ServerRespon
     case 'root':
       return discovery(JSON.stringify({ paths: ['/.well-known/openid-configuration', '/api', '/api/v1', '/apis', '/healthz', '/livez', '/openapi/v3', '/openid/v1/jwks', '/readyz', '/version'] }));
     case 'legacy-versions':
-      return discovery(deps.discovery.apiVersions(req.headers.host ?? '127.0.0.1'));
-    case 'group-list':
-      return discovery(deps.discovery.apiGroupList());
+    case 'group-list': {
+      const v = aggregatedDiscoveryRequested(req.headers.accept);
+      if (v !== undefined) {
+        if (method !== 'GET' && method !== 'HEAD') throw methodNotAllowed();
+        const body = deps.discovery.aggregated(route.type === 'legacy-versions', v);
+        res.writeHead(200, { 'Content-Type': aggregatedContentType(v), 'Content-Length': Buffer.byteLength(body), 'Cache-Control': 'no-cache, private', Vary: 'Accept' });
+        res.end(method === 'HEAD' ? undefined : body);
+        return;
+      }
+      return discovery(route.type === 'legacy-versions' ? deps.discovery.apiVersions(req.headers.host ?? '127.0.0.1') : deps.discovery.apiGroupList());
+    }
     case 'group':
       return discovery(deps.discovery.apiGroup(route.group));
     case 'resource-list':
