@@ -11,6 +11,7 @@
 
 import type { KindDef } from '../api/kinds.js';
 import type { KubeObject } from '../api/types.js';
+import { fillSchemaDefaults } from '../api/schema/index.js';
 
 const META = '"metadata":{';
 
@@ -82,10 +83,11 @@ export function jsonEqual(a: unknown, b: unknown): boolean {
 
 /**
  * An object's JSON as the requested version serves it: a custom resource's CRD versions convert
- * with strategy None, so only the top-level apiVersion changes; a view (KindView) converts the
+ * with strategy None, so only the top-level apiVersion changes, and the version's schema
+ * defaults fill in what the stored object lacks (defaulting from storage, as upstream); a view (KindView) converts the
  * stored form field by field. Other kinds, and Status answers, are returned as they are.
  */
-export function asServedVersion(k: Pick<KindDef, 'custom' | 'group' | 'version' | 'view'>, json: string): string {
+export function asServedVersion(k: Pick<KindDef, 'custom' | 'group' | 'version' | 'kind' | 'view'>, json: string): string {
   if (k.view) {
     const obj = JSON.parse(json) as KubeObject;
     if (obj.kind === 'Status') return json;
@@ -95,7 +97,9 @@ export function asServedVersion(k: Pick<KindDef, 'custom' | 'group' | 'version' 
   if (!k.custom) return json;
   const gv = `${k.group}/${k.version}`;
   const obj = JSON.parse(json) as { apiVersion?: unknown; kind?: unknown };
-  if (obj.apiVersion === gv || obj.kind === 'Status') return json;
+  if (obj.kind === 'Status') return json;
+  const defaulted = fillSchemaDefaults({ group: k.group, version: k.version, kind: k.kind }, obj);
+  if (obj.apiVersion === gv && !defaulted) return json;
   return JSON.stringify({ ...obj, apiVersion: gv });
 }
 

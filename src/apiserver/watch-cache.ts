@@ -24,6 +24,7 @@
 // - A watcher whose client is gone before its stream is set up (during the handler's or
 //   serve()'s awaits) is never registered.
 
+import { fillSchemaDefaults } from '../api/schema/index.js';
 import type { ServerResponse } from 'node:http';
 import { ApiError, tooLargeResourceVersion } from '../api/errors.js';
 import { groupVersionOf, tableKeyOf, type KindDef } from '../api/kinds.js';
@@ -269,11 +270,15 @@ class ActiveWatcher {
     }
     if (!t) {
       // Custom resources are served in the watched version whatever version wrote them (a CRD's
-      // versions convert with strategy None: only apiVersion differs).
+      // versions convert with strategy None: only apiVersion differs), with that version's
+      // schema defaults filled in (the event's object is shared: defaults go on a copy).
       if (this.req.kind.custom) {
         const obj = type === 'DELETED' ? e.previous() : e.object();
-        const gv = groupVersionOf(this.req.kind);
-        if (obj && obj.apiVersion !== gv) return `{"type":"${type}","object":${JSON.stringify({ ...obj, apiVersion: gv })}}\n`;
+        const k = this.req.kind;
+        const gv = groupVersionOf(k);
+        const copy = obj ? structuredClone(obj) : undefined;
+        const defaulted = copy !== undefined && fillSchemaDefaults({ group: k.group, version: k.version, kind: k.kind }, copy);
+        if (copy && (copy.apiVersion !== gv || defaulted)) return `{"type":"${type}","object":${JSON.stringify({ ...copy, apiVersion: gv })}}\n`;
       }
       return e.line(type);
     }

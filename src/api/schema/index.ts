@@ -22,6 +22,38 @@ export function schemaFor(gvk: GroupVersionKind): SchemaNode | undefined {
   return node === undefined ? undefined : resolveSchema(node);
 }
 
+/**
+ * Fills in, in place, the schema defaults `obj` lacks (every level, through arrays and maps; not
+ * through references such as metadata), as upstream defaults a custom resource read from
+ * storage with its CRD's current schema. Returns whether anything was added.
+ */
+export function fillSchemaDefaults(gvk: GroupVersionKind, obj: unknown): boolean {
+  const root = schemaFor(gvk);
+  return root === undefined ? false : fillDefaults(root, obj);
+}
+
+function fillDefaults(n: SchemaNode, v: unknown): boolean {
+  if (typeof v !== 'object' || v === null) return false;
+  let changed = false;
+  if (n.kind === 'array' && Array.isArray(v)) {
+    for (const item of v) changed = fillDefaults(n.items, item) || changed;
+  } else if (n.kind === 'map' && !Array.isArray(v)) {
+    for (const item of Object.values(v)) changed = fillDefaults(n.values, item) || changed;
+  } else if (n.kind === 'object' && !Array.isArray(v)) {
+    const o = v as Record<string, unknown>;
+    for (const [k, item] of Object.entries(o)) {
+      const prop = Object.prototype.hasOwnProperty.call(n.properties, k) ? n.properties[k] : undefined;
+      if (prop) changed = fillDefaults(prop, item) || changed;
+    }
+    for (const [k, d] of Object.entries(n.defaults ?? {})) {
+      if (k in o) continue;
+      o[k] = structuredClone(d);
+      changed = true;
+    }
+  }
+  return changed;
+}
+
 /** Follows 'ref' nodes to the named definition. Throws for a dangling reference (a bug). */
 export function resolveSchema(node: SchemaNode): SchemaNode {
   let n = node;

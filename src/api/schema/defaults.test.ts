@@ -1,0 +1,27 @@
+import { describe, expect, it } from 'vitest';
+import { decodeObject, fillSchemaDefaults, registerCustomResourceSchema, unregisterCustomResourceSchema } from './index.js';
+
+const gvk = { group: 'defaults.example.com', version: 'v1', kind: 'Defaulted' };
+const schema = {
+  type: 'object',
+  properties: {
+    top: { type: 'string', default: 'T' },
+    spec: { type: 'object', properties: { items: { type: 'array', items: { type: 'object', properties: { n: { type: 'integer', default: 1 } } } } } },
+  },
+};
+
+describe('custom resource schema defaults', () => {
+  it('fills top-level and nested defaults on decode and from storage, leaving set values', () => {
+    registerCustomResourceSchema(gvk, 'DefaultedList', schema);
+    try {
+      const decoded = decodeObject(gvk, { apiVersion: 'defaults.example.com/v1', kind: 'Defaulted', metadata: { name: 'a' } }, 'Strict').object as Record<string, unknown>;
+      expect(decoded.top).toBe('T');
+      const stored: Record<string, unknown> = { apiVersion: 'defaults.example.com/v1', kind: 'Defaulted', metadata: { name: 'a' }, spec: { items: [{}, { n: 5 }] } };
+      expect(fillSchemaDefaults(gvk, stored)).toBe(true);
+      expect(stored).toMatchObject({ top: 'T', spec: { items: [{ n: 1 }, { n: 5 }] } });
+      expect(fillSchemaDefaults(gvk, stored)).toBe(false);
+    } finally {
+      unregisterCustomResourceSchema(gvk, 'DefaultedList');
+    }
+  });
+});
