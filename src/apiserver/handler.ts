@@ -377,7 +377,10 @@ async function handleResource(
     if (sub === 'scale') {
       if (route.watchPath) throw methodNotAllowed();
       const kind = method === 'PATCH' ? 'PatchOptions' : 'UpdateOptions';
-      const r = await serveScale({ registry: deps.registry, kind: k, namespace, name, method, req, writeQuery: () => writeQueryOf(query, req, kind), ...(admit ? { admit } : {}) });
+      // An apply names its manager (required) and may force, as on the object itself.
+      const applying = method === 'PATCH' && patchTypeOf(req.headers['content-type']) === 'apply';
+      const writeQuery = (): WriteQuery => (applying ? parseWriteQuery(query, 'PatchOptions', true) : writeQueryOf(query, req, kind));
+      const r = await serveScale({ registry: deps.registry, kind: k, namespace, name, method, req, writeQuery, ...(admit ? { admit } : {}) });
       return sendJson(res, r.code, r.json, r.warnings);
     }
     if (sub === 'eviction') {

@@ -946,7 +946,9 @@ export class RestRegistry {
     produce: (current: KubeObject) => KubeObject,
     admit?: AdmitFn,
   ): Promise<WriteResult> {
-    if (subresource !== undefined && subresource !== 'status' && !(subresource === 'finalize' && isNamespaceKind(k))) throw methodNotAllowed();
+    // "scale": a custom resource's /scale (scale.ts), which changes only specReplicasPath and
+    // otherwise updates as the object itself does; its managedFields entries say "scale".
+    if (subresource !== undefined && subresource !== 'status' && !(subresource === 'finalize' && isNamespaceKind(k)) && !(subresource === 'scale' && k.scale)) throw methodNotAllowed();
     const key = objectKey(k, namespace, name);
     const args: UpdateArgs = { k, key, namespace, name, subresource, dryRun, warnings, manager, produce, ...(admit ? { admit } : {}) };
     if (dryRun) return this.updateLoop(args);

@@ -7,7 +7,9 @@
 //   `status.selector` from labelSelectorPath (a string; absent: none), and metadata name,
 //   namespace, uid, resourceVersion and creationTimestamp of the object.
 // - PUT takes a Scale (its metadata.name must be the path's); PATCH (JSON, merge or strategic
-//   merge; not apply) is applied to the object's current Scale. The result's spec.replicas must
+//   merge) is applied to the object's current Scale; an apply (autoscaling/v1 Scale) makes its
+//   manager own specReplicasPath of the object (see applyScale). Writes are recorded in
+//   managedFields with subresource "scale", as upstream records them. The result's spec.replicas must
 //   be an integer >= 0 (422 on the Scale otherwise); its resourceVersion, when set, is a
 //   precondition on the object (409 when stale). Only spec.replicas is taken: it is written at
 //   specReplicasPath as a merge patch of the object, so the object's own validation (its schema:
@@ -19,7 +21,7 @@ import { ApiError, badRequest, fe, invalid, unsupportedMediaType } from '../api/
 import type { KindDef, ScaleSubresource } from '../api/kinds.js';
 import { applyJsonPatch, applyMergePatch } from '../api/patch/index.js';
 import type { KubeObject } from '../api/types.js';
-import { parseJsonText, readBody } from './http.js';
+import { parseJsonText, parseYamlText, readBody } from './http.js';
 import type { WriteQuery } from './query.js';
 import { patchTypeOf, type AdmitFn, type RestRegistry } from './registry.js';
 
@@ -120,8 +122,8 @@ export async function serveScale(r: ScaleRequest): Promise<{ code: 200; json: st
   if (r.method === 'PATCH') {
     const type = patchTypeOf(r.req.headers['content-type']);
     if (!type) throw unsupportedMediaType(r.req.headers['content-type'] ?? '');
-    if (type === 'apply') throw new ApiError(415, 'UnsupportedMediaType', 'the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json');
     const wq = r.writeQuery();
+    if (type === 'apply') return applyScale(r, s, await readBody(r.req), wq);
     const text = await readBody(r.req);
     let patch: unknown;
     try {
@@ -142,6 +144,35 @@ async function write(r: ScaleRequest, s: ScaleSubresource, wanted: unknown, wq: 
   const rv = (wanted as { metadata?: { resourceVersion?: unknown } }).metadata?.resourceVersion;
   const patch = patchAt(s.specReplicasPath, replicas);
   if (typeof rv === 'string' && rv !== '') patch.metadata = { resourceVersion: rv };
-  const res = await r.registry.patch(r.kind, r.namespace, r.name, undefined, 'merge', JSON.stringify(patch), wq, r.admit);
+  const res = await r.registry.patch(r.kind, r.namespace, r.name, 'scale', 'merge', JSON.stringify(patch), wq, r.admit);
+  return { code: 200, json: JSON.stringify(scaleOf(JSON.parse(res.json) as KubeObject, s)), warnings: res.warnings };
+}
+
+/**
+ * A server-side apply of a Scale: its spec.replicas becomes an apply configuration of the object
+ * holding only specReplicasPath, applied under the manager with subresource "scale" (so the
+ * manager owns that path of the object, conflicts with other owners unless forced, and its scale
+ * entry is kept apart from any apply of the object itself). The answer is the written Scale.
+ */
+async function applyScale(r: ScaleRequest, s: ScaleSubresource, text: string, wq: WriteQuery): Promise<{ code: 200; json: string; warnings: string[] }> {
+  let wanted: unknown;
+  try {
+    wanted = parseYamlText(text).value;
+  } catch (err) {
+    throw badRequest(`error decoding patch: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  if (typeof wanted !== 'object' || wanted === null || Array.isArray(wanted)) throw badRequest('the patch body must be a JSON object');
+  const w = wanted as { apiVersion?: unknown; kind?: unknown; metadata?: { name?: unknown; resourceVersion?: unknown } };
+  if (w.apiVersion !== 'autoscaling/v1') throw badRequest(`Incorrect version specified in apply patch. Specified patch version: ${typeof w.apiVersion === 'string' ? w.apiVersion : ''}, expected: autoscaling/v1`);
+  if (w.kind !== 'Scale') throw badRequest(`the kind of an apply to /scale must be Scale, not ${JSON.stringify(w.kind ?? '')}`);
+  if (w.metadata?.name !== undefined && w.metadata.name !== r.name) throw badRequest(`the name of the object (${String(w.metadata.name)}) does not match the name on the URL (${r.name})`);
+  const replicas = checkedReplicas(wanted, r.name);
+  const config: Record<string, unknown> = {
+    apiVersion: r.kind.group ? `${r.kind.group}/${r.kind.version}` : r.kind.version,
+    kind: r.kind.kind,
+    metadata: { name: r.name, ...(typeof w.metadata?.resourceVersion === 'string' && w.metadata.resourceVersion !== '' ? { resourceVersion: w.metadata.resourceVersion } : {}) },
+    ...patchAt(s.specReplicasPath, replicas),
+  };
+  const res = await r.registry.patch(r.kind, r.namespace, r.name, 'scale', 'apply', JSON.stringify(config), wq, r.admit);
   return { code: 200, json: JSON.stringify(scaleOf(JSON.parse(res.json) as KubeObject, s)), warnings: res.warnings };
 }

@@ -346,7 +346,9 @@ describe('custom resource definitions: names, versions, termination', () => {
     expect(tooMany.body.message).toContain('spec.workers.count in body should be less than or equal to 20');
     expect((await call('GET', `${at}/r1/scale`)).body.spec).toEqual({ replicas: 7 });
     expect((await call('DELETE', `${at}/r1/scale`)).status).toBe(405);
-    expect((await call('PATCH', `${at}/r1/scale`, 'spec: {replicas: 1}', 'application/apply-patch+yaml')).status).toBe(415);
+    // An apply to /scale must name a manager and be an autoscaling/v1 Scale.
+    expect((await call('PATCH', `${at}/r1/scale?fieldManager=m`, 'spec: {replicas: 1}', 'application/apply-patch+yaml')).status).toBe(400);
+    expect((await call('PATCH', `${at}/r1/scale`, 'apiVersion: autoscaling/v1\nkind: Scale\nspec: {replicas: 1}', 'application/apply-patch+yaml')).status).toBe(422);
     expect((await call('GET', `${at}/missing/scale`)).status).toBe(404);
     // A kind without the subresource has no /scale.
     expect((await call('GET', `/apis/conflict.example.com/v1/namespaces/default/sizes/s1/scale`)).status).toBe(404);
