@@ -9,7 +9,8 @@
 //   a renamed version, a version no longer served (crd_publish_openapi.go);
 // - watching custom resources: add, modify, delete (crd_watch.go);
 // - server-side apply: create when absent, /status and /scale, pruning a field its only owner
-//   stops applying but keeping one another manager still owns, force (apply.go);
+//   stops applying but keeping one another manager still owns, force, custom resources
+//   (apply.go);
 // - discovery: preferred versions, group versions and resources, present and missing resources
 //   (discovery.go); aggregated discovery v2 and v2beta1 (aggregated_discovery.go);
 // - /version (server_version.go) and /healthz, /livez, /readyz (health_handlers.go).
@@ -17,8 +18,6 @@
 // priority and fairness, or container images (none of which everynode serves), and kubectl
 // explain. Scenarios already in custom-resources, server-side-apply, discovery-namespace-verbs
 // and api-upstream-e2e are not repeated.
-// Differences kept: apply to a custom resource's /scale is not served (JSON, merge and
-// strategic merge patches are).
 
 import * as k8s from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -274,7 +273,7 @@ describe('server-side apply (apimachinery/apply.go)', () => {
     expect([again.status, again.body.metadata.resourceVersion]).toEqual([200, got.metadata.resourceVersion]);
   });
 
-  it('should work for subresources: status (apply) and scale (patch) of a custom resource', async () => {
+  it('should work for subresources: status and scale of a custom resource', async () => {
     const schema = { openAPIV3Schema: { type: 'object', properties: { spec: { type: 'object', properties: { replicas: { type: 'integer' } } }, status: { type: 'object', properties: { replicas: { type: 'integer' }, phase: { type: 'string' } } } } } };
     const c = await createCrd({ versions: [{ name: 'v1', served: true, storage: true, schema, subresources: { status: {}, scale: { specReplicasPath: '.spec.replicas', statusReplicasPath: '.status.replicas' } } }] });
     const path = `/apis/${c.group}/v1/namespaces/default/${c.plural}`;
@@ -286,13 +285,25 @@ describe('server-side apply (apimachinery/apply.go)', () => {
     expect(st.body.spec).toEqual({ replicas: 1 });
     const owners = st.body.metadata.managedFields.map((m: { manager: string; subresource?: string }) => `${m.manager}/${m.subresource ?? ''}`);
     expect(owners).toEqual(['apply_test/', 'apply_test_status/status']);
-    // /scale takes JSON, merge and strategic merge patches (apply to /scale is not served).
-    const sc = await call('PATCH', `${path}/sub/scale?fieldManager=scaler`, { spec: { replicas: 3 } }, MERGE);
-    expect([sc.status, sc.body.kind, sc.body.spec.replicas]).toEqual([200, 'Scale', 3]);
-    expect((await call('GET', `${path}/sub`)).body.spec.replicas).toBe(3);
-    // spec.replicas now belongs to the scaler too: the first applier changing it conflicts.
+    // spec.replicas belongs to apply_test: a Scale applied by another manager conflicts until forced.
+    const scaleBody = { apiVersion: 'autoscaling/v1', kind: 'Scale', metadata: { name: 'sub' }, spec: { replicas: 3 } };
+    expect((await apply(`${path}/sub/scale`, scaleBody, 'apply_test_scale')).status).toBe(409);
+    const sc = await apply(`${path}/sub/scale`, scaleBody, 'apply_test_scale', true);
+    expect(sc.status, sc.text).toBe(200);
+    expect([sc.body.kind, sc.body.spec.replicas]).toEqual(['Scale', 3]);
+    const got = (await call('GET', `${path}/sub`)).body;
+    expect(got.spec.replicas).toBe(3);
+    const scaleEntry = got.metadata.managedFields.find((m: { manager: string }) => m.manager === 'apply_test_scale');
+    expect([scaleEntry.operation, scaleEntry.subresource, scaleEntry.fieldsV1]).toEqual(['Apply', 'scale', { 'f:spec': { 'f:replicas': {} } }]);
+    // spec.replicas now belongs to the scale applier: the first applier changing it conflicts...
     const conflict = await apply(`${path}/sub`, { ...base, spec: { replicas: 1 } }, 'apply_test');
     expect(conflict.status, conflict.text).toBe(409);
+    // ...and a Scale of another version is refused; a patch of /scale is recorded as "scale" too.
+    expect((await apply(`${path}/sub/scale`, { apiVersion: 'autoscaling/v2', kind: 'Scale', spec: { replicas: 2 } }, 'apply_test_scale')).status).toBe(400);
+    const patched = await call('PATCH', `${path}/sub/scale?fieldManager=scaler`, { spec: { replicas: 4 } }, MERGE);
+    expect([patched.status, patched.body.spec.replicas]).toEqual([200, 4]);
+    const scaler = (await call('GET', `${path}/sub`)).body.metadata.managedFields.find((m: { manager: string }) => m.manager === 'scaler');
+    expect([scaler.operation, scaler.subresource]).toEqual(['Update', 'scale']);
   });
 
   it('should remove a field if it is owned but removed in the apply request', async () => {
@@ -325,6 +336,53 @@ describe('server-side apply (apimachinery/apply.go)', () => {
     // The first applier no longer owns replicas: dropping it from its configuration keeps it.
     const after = await apply(cm('default', 'forced'), { ...body({}), metadata: { name: 'forced', labels: { x: 'y' } } }, 'apply_test');
     expect(after.body.data).toEqual({ replicas: '2' });
+  });
+
+  it('should work for CRDs: finalizers are a set, versions share one object, changed fields conflict', async () => {
+    const schema = { openAPIV3Schema: { type: 'object', properties: { spec: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true, properties: {
+      cronSpec: { type: 'string' },
+      ports: { type: 'array', 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['containerPort', 'protocol'], items: { type: 'object', required: ['containerPort', 'protocol'], properties: { containerPort: { type: 'integer', format: 'int32' }, name: { type: 'string' }, protocol: { type: 'string' } } } },
+    } } } } };
+    const c = await createCrd({ scope: 'Cluster', versions: [{ name: 'v1beta1', served: true, storage: true, schema }, { name: 'v1', served: true, storage: false, schema }] });
+    const at = (v: string) => `/apis/${c.group}/${v}/${c.plural}/mytest`;
+    const yaml = (v: string, finalizers: boolean) => `apiVersion: ${c.group}/${v}\nkind: ${c.kind}\nmetadata:\n  name: mytest\n${finalizers ? '  finalizers:\n  - test-finalizer\n' : ''}spec:\n  cronSpec: "* * * * */5"\n  replicas: 1\n  ports:\n  - name: x\n    containerPort: 80\n    protocol: TCP\n`;
+    const applyYaml = (v: string, body: string, force = false) => call('PATCH', `${at(v)}?fieldManager=apply_test${force ? '&force=true' : ''}`, body, APPLY);
+    let r = await applyYaml('v1beta1', yaml('v1beta1', true));
+    expect(r.status, r.text).toBe(201);
+    expect([r.body.metadata.finalizers, r.body.spec.replicas, r.body.spec.ports.length]).toEqual([['test-finalizer'], 1, 1]);
+    r = await applyYaml('v1', yaml('v1', false));
+    expect(r.status, r.text).toBe(200);
+    expect([r.body.spec.replicas, r.body.spec.ports.length]).toEqual([1, 1]);
+    r = await call('PATCH', at('v1beta1'), { metadata: { finalizers: ['test-finalizer', 'another-one'] } }, MERGE);
+    expect(r.body.metadata.finalizers).toEqual(['test-finalizer', 'another-one']);
+    // finalizers are a set: re-applying the first configuration keeps the other manager's entry.
+    r = await applyYaml('v1beta1', yaml('v1beta1', true));
+    expect([r.status, r.body.metadata.finalizers]).toEqual([200, ['test-finalizer', 'another-one']]);
+    r = await call('PATCH', at('v1beta1'), { spec: { replicas: 5 } }, MERGE);
+    expect(r.body.spec.replicas).toBe(5);
+    r = await applyYaml('v1beta1', yaml('v1beta1', true));
+    expect(r.status).toBe(409);
+    expect(r.body.details.causes).toHaveLength(1);
+    r = await applyYaml('v1beta1', yaml('v1beta1', true), true);
+    expect([r.status, r.body.spec.replicas]).toEqual([200, 1]);
+    // Ports are a map keyed by containerPort and protocol: another applier changing an item it
+    // does not own conflicts; adding an item of its own does not.
+    const ports = (name: string, port: number) => `apiVersion: ${c.group}/v1beta1\nkind: ${c.kind}\nmetadata:\n  name: mytest\nspec:\n  ports:\n  - name: "${name}"\n    containerPort: ${port}\n    protocol: TCP\n`;
+    r = await call('PATCH', `${at('v1beta1')}?fieldManager=apply_test_2`, ports('y', 80), APPLY);
+    expect(r.status, r.text).toBe(409);
+    expect(r.body.details.causes).toHaveLength(1);
+    r = await call('PATCH', `${at('v1beta1')}?fieldManager=apply_test_2`, ports('y', 8080), APPLY);
+    expect(r.status, r.text).toBe(200);
+    expect(r.body.spec.ports.length).toBe(2);
+    // An update of an object that does not exist does not create it.
+    expect((await call('PUT', `/apis/${c.group}/v1beta1/${c.plural}/should-not-exist?fieldManager=apply_test`, { apiVersion: `${c.group}/v1beta1`, kind: c.kind, metadata: { name: 'should-not-exist' } })).status).toBe(404);
+    expect((await call('PATCH', at('v1beta1'), { metadata: { finalizers: [] } }, MERGE)).status).toBe(200);
+    // An atomic list is replaced whole by a forced apply of another manager.
+    const atomic = await createCrd({ scope: 'Cluster', versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', properties: { spec: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true, properties: { atomicList: { type: 'array', 'x-kubernetes-list-type': 'atomic', items: { type: 'string' } } } } } } } }] });
+    const list = (item: string) => `apiVersion: ${atomic.group}/v1\nkind: ${atomic.kind}\nmetadata:\n  name: mytest\nspec:\n  atomicList:\n  - "${item}"\n`;
+    const atomicAt = `/apis/${atomic.group}/v1/${atomic.plural}/mytest`;
+    expect((await call('PATCH', `${atomicAt}?fieldManager=apply_test`, list('item1'), APPLY)).body.spec.atomicList).toEqual(['item1']);
+    expect((await call('PATCH', `${atomicAt}?fieldManager=apply_test_2&force=true`, list('item2'), APPLY)).body.spec.atomicList).toEqual(['item2']);
   });
 });
 

@@ -194,6 +194,8 @@ function shapeOf(node: SchemaNode | undefined, value: unknown): Shape {
     return isObject(value) ? { t: 'map', values: undefined } : { t: 'leaf' };
   }
   const n = resolveSchema(node);
+  // A free-form value (x-kubernetes-preserve-unknown-fields) is tracked as a deduced one.
+  if (n.kind === 'any') return shapeOf(undefined, value);
   switch (n.kind) {
     case 'object':
       if (n.structType === 'atomic' || !isObject(value)) return { t: 'leaf' };

@@ -4,8 +4,9 @@
 // Contract:
 // - Objects with `properties` become object nodes (unknown fields pruned, or refused with
 //   fieldValidation=Strict, as upstream prunes structural schemas); `additionalProperties`
-//   makes a map; `x-kubernetes-preserve-unknown-fields: true` or a schema without a type keep
-//   whatever is sent.
+//   makes a map; `x-kubernetes-preserve-unknown-fields: true` on an object with `properties`
+//   keeps fields it does not declare and types (and defaults) those it declares; on anything
+//   else, like a schema without a type, it keeps whatever is sent.
 // - `x-kubernetes-embedded-resource: true` is an object with apiVersion, kind and the standard
 //   ObjectMeta, whatever its schema says about them, as upstream coerces an embedded object's
 //   metadata through metav1.ObjectMeta: unknown metadata fields are pruned, or refused with
@@ -13,7 +14,8 @@
 //   properties are typed; fields it does not declare are kept with
 //   x-kubernetes-preserve-unknown-fields (or when it declares no properties), else pruned. Arrays keep their x-kubernetes-list-type
 //   and map keys; `x-kubernetes-int-or-string` is an int-or-string. A property's `default` is
-//   filled in when its object is sent without it (on every write, not on read).
+//   filled in when its object is sent without it (on every write, and on every read through
+//   fillSchemaDefaults, as upstream defaults what it reads from storage).
 // - The root always has apiVersion, kind and the standard ObjectMeta, whatever the schema says
 //   about them.
 // - Registering a kind again replaces its definitions (a CRD update).
@@ -34,7 +36,14 @@ export function schemaFromOpenAPI(s: unknown, depth = 0): SchemaNode {
   const withDesc = (n: SchemaNode): SchemaNode => (description !== undefined ? { ...n, description } : n);
   if (s['x-kubernetes-int-or-string'] === true) return withDesc({ kind: 'int-or-string' });
   if (s['x-kubernetes-embedded-resource'] === true) return withDesc(embeddedResource(s, depth));
-  if (s['x-kubernetes-preserve-unknown-fields'] === true) return withDesc({ kind: 'any' });
+  if (s['x-kubernetes-preserve-unknown-fields'] === true) {
+    // An object that keeps unknown fields still types (and defaults) the ones it declares, as
+    // upstream's structural schema does; without declared properties it is free-form.
+    if (s.type !== 'object' || !isObj(s.properties) || isObj(s.additionalProperties)) return withDesc({ kind: 'any' });
+    const { 'x-kubernetes-preserve-unknown-fields': _kept, ...declared } = s;
+    const node = schemaFromOpenAPI(declared, depth);
+    return node.kind === 'object' ? { ...node, preserveUnknown: true } : node;
+  }
   switch (s.type) {
     case 'object': {
       if (isObj(s.additionalProperties)) {

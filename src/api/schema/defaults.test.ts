@@ -25,3 +25,17 @@ describe('custom resource schema defaults', () => {
     }
   });
 });
+
+describe('x-kubernetes-preserve-unknown-fields on an object with properties', () => {
+  it('keeps undeclared fields but types and defaults the declared ones', () => {
+    const g = { group: 'defaults.example.com', version: 'v1', kind: 'Kept' };
+    registerCustomResourceSchema(g, 'KeptList', { type: 'object', properties: { spec: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true, properties: { n: { type: 'integer' }, d: { type: 'string', default: 'D' } } } } });
+    try {
+      const obj = decodeObject(g, { apiVersion: 'defaults.example.com/v1', kind: 'Kept', metadata: { name: 'a' }, spec: { n: 1, extra: { x: 1 } } }, 'Strict').object as unknown as { spec: Record<string, unknown> };
+      expect(obj.spec).toEqual({ n: 1, extra: { x: 1 }, d: 'D' });
+      expect(() => decodeObject(g, { apiVersion: 'defaults.example.com/v1', kind: 'Kept', metadata: { name: 'a' }, spec: { n: 'one' } }, 'Strict')).toThrow(/spec\.n/);
+    } finally {
+      unregisterCustomResourceSchema(g, 'KeptList');
+    }
+  });
+});
