@@ -338,6 +338,17 @@ describe('server-side apply (apimachinery/apply.go)', () => {
     expect(after.body.data).toEqual({ replicas: '2' });
   });
 
+  it('should give up ownership of a field if forced applied by a controller (an update takes it)', async () => {
+    const body = (data: Record<string, string>) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'taken' }, data });
+    expect((await apply(cm('default', 'taken'), body({ replicas: '3', image: 'a' }), 'test_applier')).status).toBe(201);
+    const cur = (await call('GET', cm('default', 'taken'))).body;
+    const upd = await call('PUT', `${cm('default', 'taken')}?fieldManager=controller`, { ...cur, data: { ...cur.data, replicas: '4' } });
+    expect(upd.status, upd.text).toBe(200);
+    // The applier omits replicas: the controller's value stays.
+    const r = await apply(cm('default', 'taken'), body({ image: 'a' }), 'test_applier');
+    expect([r.status, r.body.data]).toEqual([200, { replicas: '4', image: 'a' }]);
+  });
+
   it('should work for CRDs: finalizers are a set, versions share one object, changed fields conflict', async () => {
     const schema = { openAPIV3Schema: { type: 'object', properties: { spec: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true, properties: {
       cronSpec: { type: 'string' },
