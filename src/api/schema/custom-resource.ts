@@ -114,8 +114,9 @@ export function registerCustomResourceSchema(gvk: GroupVersionKind, listKind: st
     properties: { ...(root.kind === 'object' ? root.properties : declared), ...typeMeta(), metadata: { kind: 'ref', ref: META + 'ObjectMeta', description: 'Standard object metadata.' } },
     description: root.description ?? `A ${gvk.kind}.`,
   };
-  // A root that keeps unknown fields (or has no properties) keeps every top-level field.
-  if (root.kind !== 'object') node.preserveUnknown = true;
+  // A root that keeps unknown fields (free-form, or an object with properties marked
+  // x-kubernetes-preserve-unknown-fields) keeps every top-level field it does not declare.
+  if (root.kind !== 'object' || root.preserveUnknown) node.preserveUnknown = true;
   // Defaults of top-level properties are filled in as those of nested objects are.
   if (root.kind === 'object' && root.defaults) node.defaults = root.defaults;
   if (root.kind === 'object' && root.required) {

@@ -38,4 +38,17 @@ describe('x-kubernetes-preserve-unknown-fields on an object with properties', ()
       unregisterCustomResourceSchema(g, 'KeptList');
     }
   });
+
+  it('at the root too: top-level fields it does not declare are kept, under Strict', () => {
+    const g = { group: 'defaults.example.com', version: 'v1', kind: 'Root' };
+    registerCustomResourceSchema(g, 'RootList', { type: 'object', 'x-kubernetes-preserve-unknown-fields': true, properties: { spec: { type: 'object', properties: { n: { type: 'integer' } } } } });
+    try {
+      const obj = decodeObject(g, { apiVersion: 'defaults.example.com/v1', kind: 'Root', metadata: { name: 'a' }, spec: { n: 1 }, extra: 'kept' }, 'Strict').object as unknown as Record<string, unknown>;
+      expect(obj['extra']).toBe('kept');
+      // Below the root, spec declares no preserve: its unknown fields are still refused.
+      expect(() => decodeObject(g, { apiVersion: 'defaults.example.com/v1', kind: 'Root', metadata: { name: 'a' }, spec: { other: 1 } }, 'Strict')).toThrow(/spec\.other/);
+    } finally {
+      unregisterCustomResourceSchema(g, 'RootList');
+    }
+  });
 });
