@@ -488,6 +488,20 @@ describe('§15.21 surge pruning on one node', () => {
   it('minReadySeconds 15, new Ready since 50, now 60 -> delete only t=60', async () => {
     expect(await run({ oldReady50: true, minReady: 15, newReadySince: 50, now: 60 })).toEqual(['old60-']);
   });
+  it('new Ready but not yet available: the sync asks to look again when it will be', async () => {
+    const d = withSurge(newDaemonSet('foo'), 1);
+    d.spec.minReadySeconds = 15;
+    const { h, ds } = setup(d);
+    h.clock.setTime(T0 + 60_000);
+    h.addNodes(newNode('node-0'));
+    const hl = { ...simpleDaemonSetLabel, 'controller-revision-hash': currentHash(h, ds) };
+    h.addPods(newPod('new-', 'node-0', { ds, labels: hl, createdAt: T0 + 40_000, ready: T0 + 50_000 }));
+    h.addPods(newPod('old-', 'node-0', { ds, createdAt: T0, ready: true, old: true }));
+    const r = await h.sync(ds);
+    expect(r.deletes).toBe(0);
+    // Available at 50 + 15 s: the wake-up is due then, whatever asked for one before.
+    expect(h.controller.queue.waitingKeys()).toEqual([{ key: 'default/foo', at: T0 + 65_001 }]);
+  });
   it('same at now 70 -> delete both old pods', async () => {
     expect((await run({ oldReady50: true, minReady: 15, newReadySince: 50, now: 70 })).sort()).toEqual(['old50-', 'old60-']);
   });

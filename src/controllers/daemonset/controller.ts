@@ -58,6 +58,7 @@ import {
   controllerRevisionHashLabel,
   getTemplateGeneration,
   isPodAvailable,
+  msUntilAvailable,
   isPodReady,
   isPodTerminal,
   isRollingUpdate,
@@ -736,8 +737,18 @@ export class DaemonSetsController {
           toDelete.push(pod.metadata.name ?? '');
         }
         if (oldestNew && oldestOld) {
+          const minReady = ds.spec.minReadySeconds ?? 0;
+          const now = this.clock.now();
           if (!isPodReady(oldestOld)) toDelete.push(oldestOld.metadata.name ?? '');
-          else if (isPodAvailable(oldestNew, ds.spec.minReadySeconds ?? 0, this.clock.now())) toDelete.push(oldestOld.metadata.name ?? '');
+          else if (isPodAvailable(oldestNew, minReady, now)) toDelete.push(oldestOld.metadata.name ?? '');
+          else {
+            // The new pod is Ready but not yet available: look again when it will be. The
+            // wake-up its Ready event asked for is not enough: the queue keeps one wake-up per
+            // key, the earliest, so a sooner one (a status requeue) can replace it, run before
+            // the pod is available, and leave the old pod for ever (nothing else changes).
+            const wait = msUntilAvailable(oldestNew, minReady, now);
+            if (wait !== undefined) this.enqueueAfter(ds, wait);
+          }
         }
       }
     } else if (!shouldContinueRunning && exists) {

@@ -31,6 +31,18 @@ export function isPodAvailable(pod: Pod, minReadySeconds: number, nowMs: number)
   return Number.isFinite(t) && t + minReadySeconds * 1000 < nowMs;
 }
 
+/**
+ * Milliseconds until a Ready pod becomes available (isPodAvailable turns true), at least 1;
+ * undefined when it is not Ready, already available, or has no readiness time to count from.
+ */
+export function msUntilAvailable(pod: Pod, minReadySeconds: number, nowMs: number): number | undefined {
+  const c = getPodReadyCondition(pod);
+  if (c?.status !== 'True' || !minReadySeconds || !c.lastTransitionTime) return undefined;
+  const t = Date.parse(c.lastTransitionTime);
+  if (!Number.isFinite(t) || t + minReadySeconds * 1000 < nowMs) return undefined;
+  return t + minReadySeconds * 1000 - nowMs + 1;
+}
+
 /** The DS template generation from its annotation; undefined when absent or unparsable. */
 export function getTemplateGeneration(ds: DaemonSet): number | undefined {
   const v = ds.metadata.annotations?.[templateGenerationAnnotation];
