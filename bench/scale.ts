@@ -93,6 +93,19 @@ export interface PhaseResult {
   writesByResource: Record<string, number>;
 }
 
+/**
+ * When the fan-out passed its milestones, ms after the DaemonSet create as the observer saw
+ * them: where the phase's time goes (creating pods, pods turning Ready, the status catching up).
+ */
+export interface FanOutMilestones {
+  firstPodMs: number;
+  halfPodsMs: number;
+  allPodsMs: number;
+  firstReadyMs: number;
+  halfReadyMs: number;
+  allReadyMs: number;
+}
+
 export type ScaleStoreKind = 'sqlite' | 'etcd';
 
 export interface ScaleResult {
@@ -100,7 +113,7 @@ export interface ScaleResult {
   nodes: number;
   hollow: 'process' | 'in-process';
   registerMs: number;
-  fanOut: PhaseResult;
+  fanOut: PhaseResult & { milestones: FanOutMilestones };
   rolloutMaxUnavailable: PhaseResult;
   rolloutMaxSurge: PhaseResult;
   churn: PhaseResult & { newNodes: number; podP50Ms: number; podMaxMs: number; availableMs: number };
@@ -252,6 +265,9 @@ class Observer {
   ds: DaemonSet | undefined;
   readonly nodeAddedAt = new Map<string, number>();
   readonly firstPodAt = new Map<string, number>();
+  /** Times (performance.now()) of every pod ADDED and every pod's first Ready, in order. */
+  readonly addedAt: number[] = [];
+  readonly readyAt: number[] = [];
   private readonly waiters = new Set<() => void>();
   private handles: WatchHandle[] = [];
 
@@ -286,6 +302,8 @@ class Observer {
           ready: pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false,
         };
         this.pods.set(uid, cur);
+        if (ev.type === 'ADDED') this.addedAt.push(now);
+        if (cur.ready && !prev?.ready) this.readyAt.push(now);
         if (cur.ready) this.readyByImage.set(cur.image, (this.readyByImage.get(cur.image) ?? 0) + 1);
         if (ev.type === 'ADDED' && cur.node && !this.firstPodAt.has(cur.node)) this.firstPodAt.set(cur.node, now);
       }
@@ -318,6 +336,19 @@ class Observer {
       this.waiters.add(check);
       check();
     });
+  }
+
+  /** The fan-out's milestones for n pods, relative to t0. */
+  milestones(t0: number, n: number): FanOutMilestones {
+    const at = (xs: number[], i: number): number => r1((xs[Math.min(i, xs.length - 1)] ?? t0) - t0);
+    return {
+      firstPodMs: at(this.addedAt, 0),
+      halfPodsMs: at(this.addedAt, Math.floor(n / 2)),
+      allPodsMs: at(this.addedAt, n - 1),
+      firstReadyMs: at(this.readyAt, 0),
+      halfReadyMs: at(this.readyAt, Math.floor(n / 2)),
+      allReadyMs: at(this.readyAt, n - 1),
+    };
   }
 
   rolledOut(image: string, n: number): boolean {
@@ -587,11 +618,14 @@ async function runOne(n: number, o: RunOptions): Promise<ScaleResult> {
     let w = await rev();
     t = performance.now();
     let c = cpuMark();
+    observer.addedAt.length = 0;
+    observer.readyAt.length = 0;
     const profiler = await startPhaseProfile();
     await client.create(daemonSetsResource, 'default', daemonSet('registry.example/agent:1'));
     await observer.until(() => observer.ds?.status?.numberAvailable === n, o.phaseTimeoutMs, `numberAvailable == ${n}`);
     await profiler?.stop(`fan-out-${storeKind}-${n}`);
     const fanOutMs = performance.now() - t;
+    const milestones = observer.milestones(t, n);
     const fanOutWrites = (await rev()) - w;
     const fanOutWindow: [number, number] = [w, w + fanOutWrites];
     const fanOutCpu = cpuSince(c);
@@ -704,7 +738,7 @@ async function runOne(n: number, o: RunOptions): Promise<ScaleResult> {
       nodes: n,
       hollow: o.hollow,
       registerMs: r1(registerMs),
-      fanOut,
+      fanOut: { ...fanOut, milestones },
       rolloutMaxUnavailable,
       rolloutMaxSurge,
       churn: { ...churnPhase, newNodes: m, podP50Ms: r1(percentile(lat, 50)), podMaxMs: r1(lat[lat.length - 1] ?? 0), availableMs: r1(availableMs) },
@@ -805,7 +839,8 @@ export function formatScaleBench(results: ScaleResult[], table: (head: string[],
   const rows: string[][] = [];
   for (const r of results) {
     const k = [r.store, String(r.nodes)];
-    rows.push([...k, 'fan-out', ...fmtPhase(r.fanOut), '']);
+    const m = r.fanOut.milestones;
+    rows.push([...k, 'fan-out', ...fmtPhase(r.fanOut), `pods created by ${m.allPodsMs} ms (half ${m.halfPodsMs}), Ready by ${m.allReadyMs} ms (half ${m.halfReadyMs})`]);
     rows.push([...k, 'rollout maxUnavailable 10%', ...fmtPhase(r.rolloutMaxUnavailable), '']);
     rows.push([...k, 'rollout maxSurge 10%', ...fmtPhase(r.rolloutMaxSurge), '']);
     rows.push([...k, `churn +${r.churn.newNodes} nodes`, ...fmtPhase(r.churn), `per node p50 ${r.churn.podP50Ms} ms, max ${r.churn.podMaxMs} ms; available after ${r.churn.availableMs} ms`]);

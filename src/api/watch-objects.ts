@@ -36,9 +36,12 @@ export function watchObjectSinkOf(res: unknown): WatchObjectSink | undefined {
  * receiver that writes to a shared watch object fails loudly instead of corrupting its peers.
  */
 export function freezeSharedInTests<T>(o: T): T {
-  if (process.env.EVERYNODE_FREEZE_WATCH_OBJECTS === '1') deepFreeze(o);
+  if (freezeShared) deepFreeze(o);
   return o;
 }
+
+/** Read once: process.env is a slow getter, and this runs for every event of every in-process watch. */
+const freezeShared = process.env.EVERYNODE_FREEZE_WATCH_OBJECTS === '1';
 
 function deepFreeze(o: unknown): void {
   if (o === null || typeof o !== 'object' || Object.isFrozen(o)) return;

@@ -353,6 +353,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       admitPod: (pod) => podAdmission.admit(pod),
       admitPriorityClass: (pc) => podAdmission.admitPriorityClass(pc),
       serviceAllocator,
+      decodedObject: (key, revision) => wc.latestObject(key, revision),
     });
     registry = reg;
 

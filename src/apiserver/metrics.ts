@@ -114,16 +114,17 @@ export class ServerMetrics {
     }
     const kind = route?.type === 'resource' ? this.kinds.byResource(route.group, route.version, route.plural) : undefined;
     if (route?.type !== 'resource' || !kind) return [method, '', '', '', '', '', 'apiserver'];
-    const watch = route.watchPath === true || (route.subresource !== 'proxy' && watchRequested(new URLSearchParams(qi < 0 ? '' : url.slice(qi + 1))));
     // Only subresources that exist are labels (a path can name anything).
     const sub = route.subresource ?? '';
     const subresource = sub === '' || (kind.subresources as readonly string[]).includes(sub) || STREAM_SUBRESOURCES.has(sub) ? sub : '';
     let verb: string;
     switch (method) {
       case 'GET':
-      case 'HEAD':
+      case 'HEAD': {
+        const watch = route.watchPath === true || (route.subresource !== 'proxy' && qi >= 0 && watchRequested(new URLSearchParams(url.slice(qi + 1))));
         verb = watch ? 'WATCH' : route.name ? 'GET' : 'LIST';
         break;
+      }
       case 'PATCH':
         verb = (req.headers['content-type'] ?? '').startsWith('application/apply-patch') ? 'APPLY' : 'PATCH';
         break;

@@ -41,7 +41,7 @@ import { systemPriorityClassDeletion } from '../api/validation/scheduling.js';
 import { decodeObject, resolveSchema, schemaFor } from '../api/schema/index.js';
 import { cannotHandle, checkNumberLiterals, strictDecodingMessage, type NumberLiteral } from '../api/schema/decode.js';
 import { validationFor } from '../api/validation/index.js';
-import { applyJsonPatch, applyMergePatchShared, applyStrategicMergePatch } from '../api/patch/index.js';
+import { applyJsonPatch, applyMergePatchShared, applyStrategicMergePatch, deepClone } from '../api/patch/index.js';
 import { applyConfiguration, recordUpdate, validateFieldManager, type ManagedKind } from '../api/managedfields/index.js';
 import { StorageError, type KeyValue, type Store } from '../storage/interface.js';
 import { rfc3339, type Clock } from '../util/index.js';
@@ -178,6 +178,12 @@ export interface RegistryOptions {
   admitPriorityClass?: (pc: KubeObject) => Promise<void>;
   /** Cluster IPs and node ports of Services (service-alloc.ts); absent: none are allocated. */
   serviceAllocator?: ServiceAllocator;
+  /**
+   * The object at `key` and `revision` already decoded by a reader (the watch cache's
+   * `latestObject`), or undefined. Updates read it instead of parsing the stored value again;
+   * it is shared, so the registry never writes to it (its working copy is a deep clone).
+   */
+  decodedObject?: (key: string, revision: number) => KubeObject | undefined;
 }
 
 const namespaceRef = { group: '', resource: 'namespaces', kind: 'Namespace' };
@@ -327,6 +333,7 @@ export class RestRegistry {
   private readonly admitPod: ((pod: Pod) => Promise<void>) | undefined;
   private readonly serviceAllocator: ServiceAllocator | undefined;
   private readonly admitPriorityClass: ((pc: KubeObject) => Promise<void>) | undefined;
+  private readonly decodedObject: ((key: string, revision: number) => KubeObject | undefined) | undefined;
   /** Namespaces whose finalization is running or scheduled. */
   private readonly finalizing = new Map<string, NodeJS.Timeout | true>();
   /** resumeNamespaceFinalization's scan: none, one running, or one running and another asked for. */
@@ -346,6 +353,7 @@ export class RestRegistry {
     this.admitPod = opts.admitPod;
     this.serviceAllocator = opts.serviceAllocator;
     this.admitPriorityClass = opts.admitPriorityClass;
+    this.decodedObject = opts.decodedObject;
   }
 
   /** Stops background work (namespace finalization). */
@@ -972,9 +980,12 @@ export class RestRegistry {
     let kv = await this.store.get(key);
     for (let attempt = 1; ; attempt++) {
       if (!kv) throw notFound(ref, name);
-      const old = asRequestedVersion(k, decodeStored(kv.value, kv.modRevision));
+      // `old` is read-only below (it may be the shared object a watcher decoded); `produce`
+      // gets a private copy it may change.
+      const shared = k.custom || k.view ? undefined : this.decodedObject?.(key, kv.modRevision);
+      const old = shared ?? asRequestedVersion(k, decodeStored(kv.value, kv.modRevision));
       const currentRV = String(kv.modRevision);
-      let next = produce(asRequestedVersion(k, decodeStored(kv.value, kv.modRevision)));
+      let next = produce(shared ? deepClone(shared) : asRequestedVersion(k, decodeStored(kv.value, kv.modRevision)));
       const precondition = next.metadata.resourceVersion;
       const conditional = precondition !== undefined && precondition !== '';
       // Preconditions are checked on every attempt, so a CAS conflict below is always retried:
@@ -988,7 +999,7 @@ export class RestRegistry {
         // body; it is how an owner, or an operator, releases a namespace held Terminating by a
         // spec finalizer. The namespace lifecycle deletes it once none is left.
         const finalizers = (next.spec as { finalizers?: unknown } | undefined)?.finalizers;
-        next = { ...old, spec: { ...(old.spec as Record<string, unknown>), finalizers: Array.isArray(finalizers) ? finalizers : [] } };
+        next = { ...old, metadata: { ...old.metadata }, spec: { ...(old.spec as Record<string, unknown>), finalizers: Array.isArray(finalizers) ? finalizers : [] } };
         errs = validation.validateUpdate(next, old);
       } else if (subresource === 'status') {
         // Status defaults (upstream defaults every decoded body; the status strategy keeps only

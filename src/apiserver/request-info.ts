@@ -45,6 +45,7 @@ export class BadPathError extends Error {}
 function decodeSegments(path: string): string[] {
   const raw = path.split('/').filter((s) => s !== '');
   return raw.map((s) => {
+    if (!s.includes('%')) return s;
     try {
       return decodeURIComponent(s);
     } catch {

@@ -29,7 +29,7 @@ import type { ServerResponse } from 'node:http';
 import { ApiError, tooLargeResourceVersion } from '../api/errors.js';
 import { groupVersionOf, tableKeyOf, type KindDef } from '../api/kinds.js';
 import type { KubeObject } from '../api/types.js';
-import { watchObjectSink, watchObjectSinkOf, type WatchObjectEventType, type WatchObjectSink } from '../api/watch-objects.js';
+import { freezeSharedInTests, watchObjectSink, watchObjectSinkOf, type WatchObjectEventType, type WatchObjectSink } from '../api/watch-objects.js';
 import { StorageError, type Store, type Watcher as StoreWatcher, type WatchEvent } from '../storage/interface.js';
 import type { Logger } from '../util/logger.js';
 import { buildTable, type TableApiVersion } from './tables/index.js';
@@ -92,11 +92,27 @@ export class CachedEvent {
    * Drops the decoded objects and encoded lines (they are rebuilt on demand). Called once the
    * event has been delivered to the live watchers: the ring keeps only the stored JSON, so
    * 10,000 cached events cost their JSON strings, not also two decoded objects and lines each.
+   * The latest event of its key keeps its decoded object (see `latestObject`): the object is
+   * the one the in-process informers hold, so keeping it costs a reference.
    */
   release(): void {
-    this.obj = undefined;
+    if (!this.latest) this.obj = undefined;
     this.prevObj = undefined;
     this.lines = undefined;
+  }
+
+  /** Set while this is the ring's last event of its key; cleared (and released) when superseded. */
+  latest = true;
+
+  /** Marks the event superseded by a newer one of its key, and drops its decoded object. */
+  supersede(): void {
+    this.latest = false;
+    this.obj = undefined;
+  }
+
+  /** The object if some reader decoded it already (never decodes). */
+  decodedObject(): KubeObject | undefined {
+    return this.obj;
   }
 
   /** The JSON line for `type` (the object is the previous state for DELETED). */
@@ -455,6 +471,20 @@ export class WatchCache {
   }
 
   /**
+   * The stored object of `key` at `revision` as a watcher of this cache already decoded it
+   * (`decodeStored` of that revision's value), or undefined when the cache holds no such
+   * decoded object (the key changed since, was never decoded, or left the ring). Never decodes.
+   * The object is SHARED with the in-process watchers it was delivered to (see
+   * src/api/watch-objects.ts): read-only for the caller; the test suites deep-freeze it.
+   */
+  latestObject(key: string, revision: number): KubeObject | undefined {
+    const e = this.lastByKey.get(key);
+    if (e === undefined || e.revision !== revision || e.ev.type !== 'put') return undefined;
+    const obj = e.decodedObject();
+    return obj === undefined ? undefined : freezeSharedInTests(obj);
+  }
+
+  /**
    * A namespace's state as far as the cache has seen: 'Active', 'Terminating', or undefined
    * (unknown: not seen yet or gone; callers then ask the store).
    */
@@ -551,6 +581,7 @@ export class WatchCache {
         const list = await this.store.list(`${registryRoot}core/namespaces/`, { revision: rev });
         if (this.stopped) return;
         this._rev = rev;
+        for (const e of this.lastByKey.values()) e.supersede();
         this.ring.fill(undefined);
         this.lastByKey.clear();
         this.size = 0;
@@ -619,10 +650,14 @@ export class WatchCache {
       // Equal content, so replacing the field is invisible to every other reader of the event.
       if (v !== undefined && v.length === pv.length && v === pv) e.ev.prevValue = v;
     }
+    prior?.supersede();
     this.lastByKey.set(key, e);
     if (this.size === this.capacity) {
       const evicted = this.ring[this.head]!;
-      if (this.lastByKey.get(evicted.ev.key) === evicted) this.lastByKey.delete(evicted.ev.key);
+      if (this.lastByKey.get(evicted.ev.key) === evicted) {
+        this.lastByKey.delete(evicted.ev.key);
+        evicted.supersede();
+      }
       this.ringStart = evicted.revision;
       this.head = (this.head + 1) % this.capacity;
       this.size--;
