@@ -980,10 +980,14 @@ export class RestRegistry {
     let kv = await this.store.get(key);
     for (let attempt = 1; ; attempt++) {
       if (!kv) throw notFound(ref, name);
-      // `old` is read-only below (it may be the shared object a watcher decoded); `produce`
-      // gets a private copy it may change.
+      // The object a watcher already decoded, when there is one, instead of a parse of the
+      // stored value: shared, so it is `old` itself only for a status update, which never
+      // writes to `old` or to what `next` takes from it (prepareForStatusUpdate copies the
+      // metadata it changes); other updates may hand parts of `old` to `next` and change them
+      // (prepareForUpdate, keepStoredSpecForm, kind preparations), so they get a deep copy,
+      // as `produce` always does.
       const shared = k.custom || k.view ? undefined : this.decodedObject?.(key, kv.modRevision);
-      const old = shared ?? asRequestedVersion(k, decodeStored(kv.value, kv.modRevision));
+      const old = shared ? (subresource === 'status' ? shared : deepClone(shared)) : asRequestedVersion(k, decodeStored(kv.value, kv.modRevision));
       const currentRV = String(kv.modRevision);
       let next = produce(shared ? deepClone(shared) : asRequestedVersion(k, decodeStored(kv.value, kv.modRevision)));
       const precondition = next.metadata.resourceVersion;

@@ -76,8 +76,25 @@ const labelKeyFmt = '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]';
 const labelKeyErrMsg = "must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character";
 const labelKeyRe = new RegExp(`^${labelKeyFmt}$`);
 
+/**
+ * Qualified names found valid, so the label and annotation keys every object repeats cost a
+ * set lookup (the check is pure). Bounded: emptied when full.
+ */
+const validQualifiedNames = new Set<string>();
+const VALID_QUALIFIED_NAMES_MAX = 4096;
+
 /** A "qualified name" (label key, annotation key, finalizer): `[dns-subdomain/]name`. */
 export function isQualifiedName(value: string): string[] {
+  if (validQualifiedNames.has(value)) return [];
+  const errs = checkQualifiedName(value);
+  if (errs.length === 0) {
+    if (validQualifiedNames.size >= VALID_QUALIFIED_NAMES_MAX) validQualifiedNames.clear();
+    validQualifiedNames.add(value);
+  }
+  return errs;
+}
+
+function checkQualifiedName(value: string): string[] {
   const errs: string[] = [];
   const parts = value.split('/');
   let name: string;
