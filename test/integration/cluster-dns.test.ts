@@ -12,7 +12,7 @@ import { daemonSetsResource, endpointsResource, podsResource, servicesResource }
 import type { Endpoints, Service } from '../../src/controllers/endpoints/index.js';
 import { encodeQuery, RRType } from '../../src/dns/index.js';
 import { Cleanup, waitFor } from '../helpers/index.js';
-import { HostNetworkKubelet, createNodes, makeDaemonSet, ns, startCluster, type Cluster } from './daemonset-harness.js';
+import { makeDaemonSet, ns, startCluster, startHostNetworkNodes, type Cluster } from './daemonset-harness.js';
 
 const cleanup = new Cleanup();
 let c: Cluster;
@@ -49,10 +49,7 @@ beforeAll(async () => {
   dnsPort = c.server.clusterDns!.port;
   resolver = new Resolver({ timeout: 2000, tries: 2 });
   resolver.setServers([c.server.clusterDns!.address]);
-  await createNodes(c, nodes);
-  const kubelet = new HostNetworkKubelet(c.client, nodeIP);
-  await kubelet.start();
-  cleanup.defer(() => kubelet.stop(), 'fake kubelet');
+  await startHostNetworkNodes(c, cleanup, nodes, nodeIP);
 });
 afterAll(() => cleanup.run());
 

@@ -12,6 +12,7 @@ import {
   Informer,
   RestClient,
   daemonSetsResource,
+  endpointsResource,
   isConflict,
   isNotFound,
   nodesResource,
@@ -46,6 +47,29 @@ export async function startCluster(cleanup: Cleanup, controllers: ControllersOpt
   const transport = new HttpTransport({ ...loadKubeconfig(server.kubeconfigPath) });
   cleanup.defer(() => transport.destroy(), 'http transport');
   return { server, client: new RestClient(transport.request), dataDir: dir };
+}
+
+/**
+ * Nodes `names` on cluster `c` with a HostNetworkKubelet reporting their pods (stopped by
+ * `cleanup`): the setup of the suites whose daemons are reached at their node's address.
+ */
+export async function startHostNetworkNodes(c: Cluster, cleanup: Cleanup, names: string[], nodeIP: (node: string) => string): Promise<HostNetworkKubelet> {
+  await createNodes(c, names);
+  const kubelet = new HostNetworkKubelet(c.client, nodeIP);
+  await kubelet.start();
+  cleanup.defer(() => kubelet.stop(), 'fake kubelet');
+  return kubelet;
+}
+
+/** The Endpoints `name` of the test namespace, or undefined when there is none. */
+export function getEndpoints<T extends KubeObject>(c: Cluster, name: string): Promise<T | undefined> {
+  return c.client.get<T>(endpointsResource, ns, name).then(
+    (e) => e,
+    (err: unknown) => {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    },
+  );
 }
 
 export function makeNode(name: string, labels: Record<string, string> = {}, taints?: Taint[]): Node {

@@ -6,10 +6,10 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DaemonSet, KubeObject, Pod } from '../../src/api/types.js';
-import { daemonSetsResource, endpointsResource, eventsResource, isNotFound, podsResource, servicesResource } from '../../src/client/index.js';
+import { daemonSetsResource, endpointsResource, eventsResource, podsResource, servicesResource } from '../../src/client/index.js';
 import type { Endpoints, Service } from '../../src/controllers/endpoints/index.js';
 import { Cleanup, kubectlAvailable, makeTempDir, runKubectl, sleep, waitFor } from '../helpers/index.js';
-import { HostNetworkKubelet, createNodes, makeDaemonSet, ns, startCluster, type Cluster } from './daemonset-harness.js';
+import { getEndpoints as getEndpointsOf, makeDaemonSet, ns, startCluster, startHostNetworkNodes, type Cluster, type HostNetworkKubelet } from './daemonset-harness.js';
 
 const cleanup = new Cleanup();
 let c: Cluster;
@@ -21,21 +21,11 @@ let kubelet: HostNetworkKubelet;
 
 beforeAll(async () => {
   c = await startCluster(cleanup);
-  await createNodes(c, nodes);
-  kubelet = new HostNetworkKubelet(c.client, nodeIP);
-  await kubelet.start();
-  cleanup.defer(() => kubelet.stop(), 'fake kubelet');
+  kubelet = await startHostNetworkNodes(c, cleanup, nodes, nodeIP);
 });
 afterAll(() => cleanup.run());
 
-const getEndpoints = (name: string) =>
-  c.client.get<Endpoints>(endpointsResource, ns, name).then(
-    (e) => e,
-    (err: unknown) => {
-      if (isNotFound(err)) return undefined;
-      throw err;
-    },
-  );
+const getEndpoints = (name: string) => getEndpointsOf<Endpoints>(c, name);
 
 const reporter = (): DaemonSet => {
   const ds = makeDaemonSet('reporter');

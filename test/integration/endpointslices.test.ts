@@ -13,7 +13,7 @@ import { daemonSetsResource, endpointSlicesResource, endpointsResource, isNotFou
 import type { Endpoints, Service } from '../../src/controllers/endpoints/index.js';
 import type { EndpointSlice } from '../../src/controllers/endpointslice/index.js';
 import { Cleanup, kubeConfigFromFile, kubectlAvailable, makeTempDir, runKubectl, versionedKubectl, waitFor } from '../helpers/index.js';
-import { HostNetworkKubelet, createNodes, makeDaemonSet, ns, startCluster, type Cluster } from './daemonset-harness.js';
+import { getEndpoints as getEndpointsOf, makeDaemonSet, ns, startCluster, startHostNetworkNodes, type Cluster, type HostNetworkKubelet } from './daemonset-harness.js';
 
 const cleanup = new Cleanup();
 let c: Cluster;
@@ -23,24 +23,14 @@ let kubelet: HostNetworkKubelet;
 
 beforeAll(async () => {
   c = await startCluster(cleanup);
-  await createNodes(c, nodes);
-  kubelet = new HostNetworkKubelet(c.client, nodeIP);
-  await kubelet.start();
-  cleanup.defer(() => kubelet.stop(), 'fake kubelet');
+  kubelet = await startHostNetworkNodes(c, cleanup, nodes, nodeIP);
 });
 afterAll(() => cleanup.run());
 
 const slicesOf = async (svc: string): Promise<EndpointSlice[]> =>
   (await c.client.list<EndpointSlice>(endpointSlicesResource, { namespace: ns, labelSelector: `kubernetes.io/service-name=${svc}` })).items;
 
-const getEndpoints = (name: string) =>
-  c.client.get<Endpoints>(endpointsResource, ns, name).then(
-    (e) => e,
-    (err: unknown) => {
-      if (isNotFound(err)) return undefined;
-      throw err;
-    },
-  );
+const getEndpoints = (name: string) => getEndpointsOf<Endpoints>(c, name);
 
 const web = (): DaemonSet => {
   const ds = makeDaemonSet('web');
