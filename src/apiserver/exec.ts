@@ -32,7 +32,6 @@
 //   command; stdin waits for the agent.
 // - The command is killed when the client goes away; the connection is closed when it exits.
 
-import { createHash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { EventEmitter } from 'node:events';
@@ -69,13 +68,12 @@ import {
   wantsSpdyPortForward,
 } from './port-forward.js';
 import { RST, SpdySession } from './spdy.js';
-import { WS_BINARY, WS_CLOSE, WS_NORMAL_CLOSURE, WS_PONG, WS_TEXT, WsReader, channelFrame, readChannelMessage, wsFrame } from './websocket.js';
+import { WS_BINARY, WS_CLOSE, WS_NORMAL_CLOSURE, WS_PONG, WS_TEXT, WsReader, acceptWebSocket, channelFrame, readChannelMessage, wsFrame } from './websocket.js';
 import { queryBool } from '../util/index.js';
 
 /** The WebSocket framing, where exec's tests have always found it. */
 export { WsReader, wsFrame } from './websocket.js';
 
-const WS_GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
 /**
  * The kubelet's remote command subprotocols over WebSocket. v4 and v5 send the result as a
  * metav1.Status on channel 3 (v5 also takes the client's close of stdin); the older
@@ -339,19 +337,6 @@ function webSocketProtocol(req: IncomingMessage, choose: (offered: string[]) => 
   const protocol = choose(offered);
   if (protocol === undefined) throw badRequest(`unsupported ${{ exec: 'remote command', 'port-forward': 'port-forward', log: 'log' }[what]} protocols ${JSON.stringify(offered.join(', '))}: want one of ${wanted.join(', ')}`);
   return protocol;
-}
-
-/**
- * Answers a request webSocketProtocol accepted with 101 and `protocol` (no
- * Sec-WebSocket-Protocol header for ''). False when the client left while it was being checked
- * (nothing to answer, nothing to serve).
- */
-function acceptWebSocket(req: IncomingMessage, socket: Duplex, protocol: string): boolean {
-  if (socket.destroyed || !socket.writable) return false;
-  const accept = createHash('sha1').update(String(req.headers['sec-websocket-key']) + WS_GUID).digest('base64');
-  const subprotocol = protocol === '' ? '' : `Sec-WebSocket-Protocol: ${protocol}\r\n`;
-  socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n${subprotocol}\r\n`);
-  return true;
 }
 
 interface Target {

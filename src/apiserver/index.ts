@@ -25,6 +25,7 @@ import { CustomResourceKinds } from './custom-resources.js';
 import { EncryptingStore, SECRETS_ENCRYPTION_KEY_FILE, SqliteStore, StorageError, casWrite, openEncryptedStore, openStore, startCompactor, type Compactor, type Store } from '../storage/index.js';
 import { realClock, type Clock } from '../util/index.js';
 import { createLogger, type Logger } from '../util/logger.js';
+import { isWatchUpgrade, serveWatchOverWebSocket } from './watch-websocket.js';
 import { openAuditLog, type AuditLog, type AuditOptions } from './audit.js';
 import { Discovery } from './discovery.js';
 import { reviewDiscovery } from './reviews.js';
@@ -503,7 +504,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
         if (answers.size === 0 && busy.get(s) === answers) busy.delete(s);
       });
     });
-    srv.on('request', createHandler({ ...handlerDeps, security, ...(auditLog ? { audit: auditLog } : {}) }));
+    const secureHandler = createHandler({ ...handlerDeps, security, ...(auditLog ? { audit: auditLog } : {}) });
+    srv.on('request', secureHandler);
     srv.on('connection', (s: Socket) => {
       sockets.add(s);
       s.on('close', () => {
@@ -561,12 +563,17 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       }
     });
     // Upgraded connections: `kubectl exec`/attach over WebSocket or SPDY, `kubectl port-forward`
-    // over SPDY or WebSocket, logs over WebSocket (exec.ts, port-forward.ts); nothing else upgrades.
+    // over SPDY or WebSocket, logs over WebSocket (exec.ts, port-forward.ts), watches over
+    // WebSocket (watch-websocket.ts, through the handler); nothing else upgrades.
     srv.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+      if (isWatchUpgrade(req)) {
+        serveWatchOverWebSocket(secureHandler, req, socket, head);
+        return;
+      }
       handlePodUpgrade({ registry: reg, kinds, security, ...(auditLog ? { audit: auditLog } : {}), kubeletClient: security.kubeletClient }, req, socket, head).then(
         (handled) => {
           if (!handled) {
-            const body = JSON.stringify(badRequest('the server upgrades only pods/exec, pods/attach, pods/portforward and pods/log; this request cannot be upgraded').toStatus());
+            const body = JSON.stringify(badRequest('the server upgrades only watches, pods/exec, pods/attach, pods/portforward and pods/log; this request cannot be upgraded').toStatus());
             socket.end(`HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
           }
         },

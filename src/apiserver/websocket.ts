@@ -8,6 +8,10 @@
 // (unmasked ones are a protocol error). Messages (text or binary, continuations joined) are
 // delivered whole, up to MAX_MESSAGE bytes; pongs and reserved opcodes are ignored.
 
+import { createHash } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+
 /** Largest client message accepted (stdin and port-forward chunks are small; this bounds buffering). */
 const MAX_MESSAGE = 4 * 1024 * 1024;
 
@@ -124,4 +128,19 @@ export function readChannelMessage(m: Buffer, base64: boolean): { channel: numbe
   const text = m.subarray(1).toString('latin1');
   if (!BASE64.test(text)) return undefined;
   return { channel: m[0]! - 0x30, data: Buffer.from(text, 'base64') };
+}
+
+const WS_GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
+
+/**
+ * Answers an upgrade request with 101 and `protocol` (no Sec-WebSocket-Protocol header for
+ * ''). False when the client left while it was being checked (nothing to answer, nothing to
+ * serve).
+ */
+export function acceptWebSocket(req: IncomingMessage, socket: Duplex, protocol: string): boolean {
+  if (socket.destroyed || !socket.writable) return false;
+  const accept = createHash('sha1').update(String(req.headers['sec-websocket-key']) + WS_GUID).digest('base64');
+  const subprotocol = protocol === '' ? '' : `Sec-WebSocket-Protocol: ${protocol}\r\n`;
+  socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n${subprotocol}\r\n`);
+  return true;
 }

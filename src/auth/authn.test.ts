@@ -2,7 +2,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tempDirs } from '../api/testing/index.js';
-import { createAuthenticator, ensureAdminToken, isPublicPath, rotateAdminToken, TokenStore } from './authn.js';
+import { createAuthenticator, ensureAdminToken, isPublicPath, rotateAdminToken, TokenStore, webSocketBearerToken } from './authn.js';
 
 const tempDir = tempDirs('authn');
 
@@ -87,6 +87,37 @@ describe('TokenStore', () => {
     const bad = { authorized: false, getPeerCertificate: () => ({ subject: { CN: 'eve', O: ['system:masters'] } }) };
     expect(authn.authenticate({ headers: { authorization: 'Bearer abcdef.0000000000000000' }, socket: good })).toEqual({ user: 'dave', groups: ['ops', 'system:authenticated'] });
     expect(authn.authenticate({ headers: {}, socket: bad })).toBe('invalid');
+  });
+});
+
+describe('webSocketBearerToken', () => {
+  const upgrade = { connection: 'keep-alive, Upgrade', upgrade: 'websocket' };
+  const proto = (token: string) => `base64url.bearer.authorization.k8s.io.${Buffer.from(token).toString('base64url')}`;
+
+  it('reads the token of a WebSocket upgrade only, and only beside another subprotocol', () => {
+    expect(webSocketBearerToken({ ...upgrade, 'sec-websocket-protocol': `${proto('abcdef.secret')}, binary.k8s.io` })).toBe('abcdef.secret');
+    expect(webSocketBearerToken({ ...upgrade, 'sec-websocket-protocol': ['v4.channel.k8s.io', proto('abcdef.secret')] as unknown as string })).toBe('abcdef.secret');
+    // Not an upgrade (a plain request naming the header), or no token protocol: nothing.
+    expect(webSocketBearerToken({ 'sec-websocket-protocol': `${proto('abcdef.secret')}, binary.k8s.io` })).toBeUndefined();
+    expect(webSocketBearerToken({ ...upgrade, 'sec-websocket-protocol': 'binary.k8s.io' })).toBeUndefined();
+    expect(webSocketBearerToken(upgrade)).toBeUndefined();
+    // The token alone, two tokens, padding, a bad alphabet, bytes that are not UTF-8: invalid.
+    expect(webSocketBearerToken({ ...upgrade, 'sec-websocket-protocol': proto('abcdef.secret') })).toBe('invalid');
+    expect(webSocketBearerToken({ ...upgrade, 'sec-websocket-protocol': `${proto('a')}, ${proto('b')}, binary.k8s.io` })).toBe('invalid');
+    expect(webSocketBearerToken({ ...upgrade, 'sec-websocket-protocol': 'base64url.bearer.authorization.k8s.io.YWJj=, binary.k8s.io' })).toBe('invalid');
+    expect(webSocketBearerToken({ ...upgrade, 'sec-websocket-protocol': 'base64url.bearer.authorization.k8s.io.ab+c, binary.k8s.io' })).toBe('invalid');
+    expect(webSocketBearerToken({ ...upgrade, 'sec-websocket-protocol': `base64url.bearer.authorization.k8s.io.${Buffer.from([0xff, 0xfe]).toString('base64url')}, binary.k8s.io` })).toBe('invalid');
+  });
+
+  it('authenticates a WebSocket upgrade that carries its token so; an Authorization header wins', () => {
+    const store = new TokenStore(tempDir());
+    const authn = createAuthenticator({ tokens: store });
+    const { token } = store.create({ user: 'browser', groups: [], kind: 'user' });
+    expect(authn.authenticate({ headers: { ...upgrade, 'sec-websocket-protocol': `${proto(token)}, binary.k8s.io` }, socket: null })).toMatchObject({ user: 'browser' });
+    expect(authn.authenticate({ headers: { ...upgrade, 'sec-websocket-protocol': `${proto('abcdef.0000000000000000')}, binary.k8s.io` }, socket: null })).toBe('invalid');
+    expect(authn.authenticate({ headers: { ...upgrade, 'sec-websocket-protocol': proto(token) }, socket: null })).toBe('invalid');
+    const admin = ensureAdminToken(store)!;
+    expect(authn.authenticate({ headers: { ...upgrade, authorization: `Bearer ${admin}`, 'sec-websocket-protocol': `${proto(token)}, binary.k8s.io` }, socket: null })).toMatchObject({ user: 'system:admin' });
   });
 });
 

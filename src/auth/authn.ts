@@ -423,6 +423,44 @@ export function bearerToken(headers: IncomingHttpHeaders): string | undefined {
   return m ? m[1] : undefined;
 }
 
+/** The subprotocol prefix under which a WebSocket client (a browser) sends its bearer token. */
+export const WEBSOCKET_BEARER_PROTOCOL_PREFIX = 'base64url.bearer.authorization.k8s.io.';
+
+/** Unpadded base64url (Go's RawURLEncoding): alphabet only, no length of 1 mod 4. */
+const RAW_BASE64URL = /^(?:[A-Za-z0-9_-]{4})*(?:[A-Za-z0-9_-]{2,3})?$/;
+
+/**
+ * The bearer token a WebSocket upgrade carries as the subprotocol
+ * `base64url.bearer.authorization.k8s.io.<unpadded base64url of the token>` (browsers cannot
+ * set an Authorization header on a WebSocket), as upstream's protocol authenticator reads it:
+ * undefined when the request is no WebSocket upgrade or names no such subprotocol; 'invalid'
+ * when it names two, when the encoding or its UTF-8 is bad, or when no other subprotocol is
+ * offered (the server must have one to answer with: the token is never echoed).
+ */
+export function webSocketBearerToken(headers: IncomingHttpHeaders): string | undefined | 'invalid' {
+  if ((headers.upgrade ?? '').toLowerCase() !== 'websocket' || !/(^|,)\s*upgrade\s*(,|$)/i.test(headers.connection ?? '')) return undefined;
+  const raw = headers['sec-websocket-protocol'];
+  if (raw === undefined) return undefined;
+  let token: string | undefined;
+  let others = 0;
+  for (const p of (Array.isArray(raw) ? raw.join(',') : raw).split(',')) {
+    const protocol = p.trim();
+    if (!protocol.startsWith(WEBSOCKET_BEARER_PROTOCOL_PREFIX)) {
+      others++;
+      continue;
+    }
+    if (token !== undefined) return 'invalid';
+    const encoded = protocol.slice(WEBSOCKET_BEARER_PROTOCOL_PREFIX.length);
+    if (!RAW_BASE64URL.test(encoded)) return 'invalid';
+    const bytes = Buffer.from(encoded, 'base64url');
+    const text = bytes.toString('utf8');
+    if (!Buffer.from(text, 'utf8').equals(bytes)) return 'invalid';
+    token = text;
+  }
+  if (token === undefined || token === '') return undefined;
+  return others === 0 ? 'invalid' : token;
+}
+
 /** Adds `system:authenticated` (once). */
 export function withAuthenticatedGroup(u: UserInfo): UserInfo {
   return u.groups.includes(SYSTEM_AUTHENTICATED) ? u : { ...u, groups: [...u.groups, SYSTEM_AUTHENTICATED] };
@@ -478,7 +516,12 @@ export function createAuthenticator(deps: { tokens: TokenStore; revocations?: Re
       const byCert = authenticateClientCert(req.socket, deps.revocations);
       if (byCert && byCert !== 'invalid') return byCert;
       if (byCert === 'invalid') failed = true;
-      const token = bearerToken(req.headers);
+      let token = bearerToken(req.headers);
+      if (token === undefined) {
+        const ws = webSocketBearerToken(req.headers);
+        if (ws === 'invalid') return 'invalid';
+        token = ws;
+      }
       if (token !== undefined && deps.serviceAccountTokens && looksLikeJwt(token)) {
         const c = deps.serviceAccountTokens.verify(token, now());
         return c ? serviceAccountIdentity(c) : 'invalid';

@@ -19,12 +19,24 @@ export interface WebSocketRead {
   body: string;
 }
 
+export interface ReadWebSocketOptions {
+  /**
+   * How the kubeconfig's token is sent: an Authorization header (default), as a browser does
+   * (the `base64url.bearer.authorization.k8s.io.` subprotocol, first), or not at all.
+   */
+  token?: 'header' | 'subprotocol' | 'none';
+  /** Stops reading (the client closes) once this holds for the messages read so far. */
+  until?: (messages: WebSocketRead['messages']) => boolean;
+  /** Extra request headers (an Origin, ...). */
+  headers?: Record<string, string>;
+}
+
 /**
  * Opens `path` of the kubeconfig's server as a WebSocket offering `protocols` (none: no header),
- * and reads every message until the server closes, ends the connection, or `timeoutMs` passes
- * (then it rejects).
+ * and reads every message until the server closes, ends the connection, `until` holds, or
+ * `timeoutMs` passes (then it rejects).
  */
-export function readWebSocket(kubeconfigPath: string, path: string, protocols: string[], timeoutMs = 20_000): Promise<WebSocketRead> {
+export function readWebSocket(kubeconfigPath: string, path: string, protocols: string[], timeoutMs = 20_000, o: ReadWebSocketOptions = {}): Promise<WebSocketRead> {
   const kc = loadKubeconfig(kubeconfigPath);
   const url = new URL(path, kc.server);
   const headers: Record<string, string> = {
@@ -33,8 +45,11 @@ export function readWebSocket(kubeconfigPath: string, path: string, protocols: s
     'sec-websocket-version': '13',
     'sec-websocket-key': randomBytes(16).toString('base64'),
   };
-  if (protocols.length) headers['sec-websocket-protocol'] = protocols.join(', ');
-  if (kc.token) headers['authorization'] = `Bearer ${kc.token}`;
+  const token = o.token ?? 'header';
+  const offered = token === 'subprotocol' && kc.token ? [`base64url.bearer.authorization.k8s.io.${Buffer.from(kc.token).toString('base64url')}`, ...protocols] : protocols;
+  if (offered.length) headers['sec-websocket-protocol'] = offered.join(', ');
+  if (kc.token && token === 'header') headers['authorization'] = `Bearer ${kc.token}`;
+  Object.assign(headers, o.headers ?? {});
   return new Promise((resolve, reject) => {
     const req = request({ host: url.hostname, port: url.port, path: url.pathname + url.search, headers, ca: kc.ca, cert: kc.cert, key: kc.key, agent: false });
     const timer = setTimeout(() => {
@@ -84,6 +99,7 @@ export function readWebSocket(kubeconfigPath: string, path: string, protocols: s
             return finish();
           }
           if (opcode === 0x1 || opcode === 0x2) out.messages.push({ opcode, data: Buffer.from(data) });
+          if (o.until?.(out.messages)) return finish();
         }
       };
       socket.on('data', (c: Buffer) => {
