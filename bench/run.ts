@@ -68,7 +68,7 @@ const benchmarks: Record<string, Runner> = {
   },
   async https(args) {
     const rows = await benchHttpsFloor(args.quick ? { requests: 5000 } : {});
-    console.log('Request floor of one Node.js server thread (PATCH ~1.2 KB JSON in, ~2.5 KB JSON out, 64 keep-alive connections, client in another process)');
+    console.log('Request floor of one Node.js server thread (PATCH ~1.2 KB JSON in, ~2.5 KB JSON out, 64 keep-alive connections or, h2, 64 streams of one connection; client in another process)');
     console.log(
       table(
         ['protocol', 'requests', 'requests/s', 'server CPU us/request'],
