@@ -4,6 +4,7 @@
 // served for /api and /apis when the Accept header asks for it, as upstream does; any other Accept
 // gets the legacy documents.
 
+import { createHash } from 'node:crypto';
 import { groupVersionOf, type ConnectSubresource, type KindDef, type KindRegistry } from '../api/kinds.js';
 
 interface Cached {
@@ -96,6 +97,15 @@ export class Discovery {
       }));
       return { kind: 'APIGroupDiscoveryList', apiVersion: `apidiscovery.k8s.io/${v}`, metadata: {}, items };
     })!;
+  }
+
+  /**
+   * The ETag header value of an aggregated answer (aggregated()): the SHA-512 of its text in
+   * upper-case hex, in double quotes (the memo keeps the JSON text of the hex string, which is
+   * exactly that), as upstream tags it; changes whenever the served kinds do.
+   */
+  aggregatedETag(core: boolean, v: AggregatedVersion): string {
+    return this.memo(`aggregated-etag ${String(core)} ${v}`, () => createHash('sha512').update(this.aggregated(core, v)).digest('hex').toUpperCase())!;
   }
 
   /** GET /api/v1 or /apis/<g>/<v>; null when not served. */

@@ -279,8 +279,16 @@ async function handle(deps: HandlerDeps, req: IncomingMessage, res: ServerRespon
       const v = aggregatedDiscoveryRequested(req.headers.accept);
       if (v !== undefined) {
         if (method !== 'GET' && method !== 'HEAD') throw methodNotAllowed();
-        const body = deps.discovery.aggregated(route.type === 'legacy-versions', v);
-        res.writeHead(200, { 'Content-Type': aggregatedContentType(v), 'Content-Length': Buffer.byteLength(body), 'Cache-Control': 'no-cache, private', Vary: 'Accept' });
+        // As upstream: an ETag, and 304 with no body when the client's cached copy has it.
+        const core = route.type === 'legacy-versions';
+        const etag = deps.discovery.aggregatedETag(core, v);
+        if (req.headers['if-none-match'] === etag) {
+          res.writeHead(304, { ETag: etag, 'Cache-Control': 'public', Vary: 'Accept' });
+          res.end();
+          return;
+        }
+        const body = deps.discovery.aggregated(core, v);
+        res.writeHead(200, { 'Content-Type': aggregatedContentType(v), 'Content-Length': Buffer.byteLength(body), ETag: etag, 'Cache-Control': 'public', Vary: 'Accept' });
         res.end(method === 'HEAD' ? undefined : body);
         return;
       }

@@ -189,6 +189,21 @@ describe.skipIf(!hasKubectl)('kubectl against everynode server', () => {
     }
   });
 
+  it('revalidates its cached discovery with the ETag: the documents it has come back as 304 Not Modified', async () => {
+    const notModified = async (): Promise<number> => {
+      const m = /^apiserver_request_total\{verb="GET",group="",version="",resource="",subresource="",scope="",component="apiserver",code="304"\} (\d+)$/m.exec(await ok(['get', '--raw', '/metrics']));
+      return Number(m?.[1] ?? 0);
+    };
+    const before = await notModified();
+    const fresh = join(dir, 'kube-cache-etag');
+    for (let i = 0; i < 2; i++) {
+      const r = await runKubectl({ kubeconfig, cacheDir: fresh }, ['api-resources']);
+      expect(r.code, r.stderr).toBe(0);
+    }
+    // The second run asked for /api and /apis again with If-None-Match and got 304 for both.
+    expect((await notModified()) - before).toBeGreaterThanOrEqual(2);
+  });
+
   it('apply creates, re-apply configures, identical apply is unchanged; get shows upstream columns', async () => {
     const f = write('ds-a.yaml', dsYaml('web-a', 'busybox:1.36'));
     expect(await ok(['apply', '-f', f])).toContain('daemonset.apps/web-a created');

@@ -465,6 +465,29 @@ describe('aggregated discovery (apimachinery/aggregated_discovery.go)', () => {
       expect((await call('GET', '/apis')).body.kind).toBe('APIGroupList');
     });
   }
+
+  it('tags each answer with an ETag (304 for a client that has it) that changes with the served kinds', async () => {
+    const accept = 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList';
+    const first = await call('GET', '/apis', undefined, 'application/json', { accept });
+    const etag = first.headers.get('etag') ?? '';
+    expect(etag).toMatch(/^"[0-9A-F]{128}"$/);
+    expect(first.headers.get('cache-control')).toBe('public');
+    expect(first.headers.get('vary')).toBe('Accept');
+    const cached = await call('GET', '/apis', undefined, 'application/json', { accept, 'if-none-match': etag });
+    expect(cached.status).toBe(304);
+    expect(cached.text).toBe('');
+    expect(cached.headers.get('etag')).toBe(etag);
+    // /api has a tag of its own; a stale tag gets the document.
+    const core = await call('GET', '/api', undefined, 'application/json', { accept });
+    expect(core.headers.get('etag')).not.toBe(etag);
+    expect((await call('GET', '/api', undefined, 'application/json', { accept, 'if-none-match': etag })).status).toBe(200);
+    // A new CRD changes /apis, so the old tag no longer matches.
+    await createCrd();
+    await waitFor(async () => {
+      const r = await call('GET', '/apis', undefined, 'application/json', { accept, 'if-none-match': etag });
+      return r.status === 200 && r.headers.get('etag') !== etag ? r : undefined;
+    }, { message: 'a new ETag for /apis after the CRD' });
+  });
 });
 
 describe('/version and health (apimachinery/server_version.go, health_handlers.go)', () => {
