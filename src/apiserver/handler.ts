@@ -9,6 +9,7 @@ import { groupKindOf, tableKeyOf, type KindDef, type ConnectSubresource, type Ki
 import { MAX_NESTING_DEPTH, nestingDepth } from '../api/patch/index.js';
 import type { KubeObject, Node, Pod } from '../api/types.js';
 import type { Logger } from '../util/logger.js';
+import type { InflightLimiter } from './inflight.js';
 import { aggregatedContentType, aggregatedDiscoveryRequested, type Discovery } from './discovery.js';
 import { toHttpError } from './errors.js';
 import { buildFilter } from './filter.js';
@@ -74,6 +75,8 @@ export interface HandlerDeps {
   metrics?: ServerMetrics;
   /** Where pods/log connects to agents with (client certificate + CA); absent = plain HTTP. */
   kubeletClient?: { certPem: string; keyPem: string; caPem: string };
+  /** The limit on requests in flight of the network listener (inflight.ts); absent: none. */
+  inflight?: InflightLimiter;
   /** GET /everynode/backup (backup.ts); absent: 404. */
   backup?: (req: IncomingMessage, res: ServerResponse) => Promise<void>;
 }
@@ -147,6 +150,7 @@ async function handle(deps: HandlerDeps, req: IncomingMessage, res: ServerRespon
     );
     admit = sec.admit;
     caller = sec.user;
+    deps.inflight?.admit(method, rr, watch || rr?.watchPath === true, sec.user, res);
     rbacWrite = !!rr && rr.group === RBAC_GROUP && method !== 'GET' && method !== 'HEAD';
     // RBAC escalation prevention (escalation.ts): creates and updates of roles and bindings
     // grant nothing their writer does not hold, unless the writer may escalate / bind.

@@ -26,6 +26,7 @@ import { EncryptingStore, SECRETS_ENCRYPTION_KEY_FILE, SqliteStore, StorageError
 import { realClock, type Clock } from '../util/index.js';
 import { createLogger, type Logger } from '../util/logger.js';
 import { isWatchUpgrade, serveWatchOverWebSocket } from './watch-websocket.js';
+import { defaultInflightLimits, InflightLimiter, type InflightLimits } from './inflight.js';
 import { openAuditLog, type AuditLog, type AuditOptions } from './audit.js';
 import { Discovery } from './discovery.js';
 import { reviewDiscovery } from './reviews.js';
@@ -94,6 +95,12 @@ export interface ServerOptions {
   dataDir: string;
   /** Connection timeouts (tests shorten them); default defaultConnectionLimits. */
   connectionLimits?: Partial<ConnectionLimits>;
+  /**
+   * Requests in flight at most on the network listener, read-only and mutating apart
+   * (inflight.ts; upstream's --max-requests-inflight and --max-mutating-requests-inflight);
+   * default 400 and 200; 0: no limit.
+   */
+  inflightLimits?: Partial<InflightLimits>;
   /** 'host:port' (port 0 picks a free port); default 127.0.0.1:6443. */
   listen?: string;
   /** Store URL for openStore(); default sqlite in <dataDir>/state.db. */
@@ -428,6 +435,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
 
     let ready = false;
     const sockets = new Set<Socket>();
+    const inflight = new InflightLimiter({ ...defaultInflightLimits, ...opts.inflightLimits });
     const handlerDeps = {
       kinds,
       registry: reg,
@@ -439,7 +447,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       health: new ServerHealth({ serving: () => ready, store, logger: logger.child('health') }),
       kubeletClient: security.kubeletClient,
       serviceAccountTokens: security.auth.serviceAccountTokens,
-      metrics: new ServerMetrics(kinds, () => sqliteStoreOf(store)?.stats()),
+      metrics: new ServerMetrics(kinds, () => sqliteStoreOf(store)?.stats(), () => inflight.inflight()),
       backup: createBackupHandler({
         dir: dataDir,
         describe: (opts.storeUrl ?? 'sqlite:').split(':')[0]!,
@@ -504,7 +512,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
         if (answers.size === 0 && busy.get(s) === answers) busy.delete(s);
       });
     });
-    const secureHandler = createHandler({ ...handlerDeps, security, ...(auditLog ? { audit: auditLog } : {}) });
+    const secureHandler = createHandler({ ...handlerDeps, security, inflight, ...(auditLog ? { audit: auditLog } : {}) });
     srv.on('request', secureHandler);
     srv.on('connection', (s: Socket) => {
       sockets.add(s);

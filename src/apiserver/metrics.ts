@@ -5,6 +5,7 @@
 //   apiserver_request_duration_seconds{verb,group,version,resource,subresource,scope,component}
 //       (histogram; requests that stream — watches, followed logs — are not in it)
 //   apiserver_longrunning_requests{verb,group,version,resource,subresource,scope,component}
+//   apiserver_current_inflight_requests{request_kind} (inflight.ts; requests in flight now)
 //   everynode_store_commits_total, everynode_store_writes_total (SQLite group commits)
 //   process_cpu_seconds_total, process_resident_memory_bytes, process_start_time_seconds,
 //   nodejs_heap_size_used_bytes, nodejs_heap_size_total_bytes
@@ -70,6 +71,8 @@ export class ServerMetrics {
   constructor(
     private readonly kinds: KindRegistry,
     private readonly storeCounters: () => StoreCounters | undefined = () => undefined,
+    /** Requests in flight by kind (inflight.ts), for apiserver_current_inflight_requests. */
+    private readonly inflight: () => Readonly<Record<'readOnly' | 'mutating', number>> | undefined = () => undefined,
   ) {}
 
   /** Counts one request: call when it arrives; the figures are taken when it ends. */
@@ -160,6 +163,11 @@ export class ServerMetrics {
     out.push('# HELP apiserver_longrunning_requests Gauge of all active long-running apiserver requests broken out by verb, group, version, resource, scope and component.');
     out.push('# TYPE apiserver_longrunning_requests gauge');
     for (const [k, n] of [...this.longRunning].sort(([a], [b]) => a.localeCompare(b))) out.push(`apiserver_longrunning_requests${labelText(k.split('\u0000'))} ${n}`);
+    const inflight = this.inflight();
+    if (inflight) {
+      out.push('# HELP apiserver_current_inflight_requests Requests in flight now on the network listener, read-only and mutating apart (watches and other long-running requests are not counted).', '# TYPE apiserver_current_inflight_requests gauge');
+      out.push(`apiserver_current_inflight_requests{request_kind="mutating"} ${inflight.mutating}`, `apiserver_current_inflight_requests{request_kind="readOnly"} ${inflight.readOnly}`);
+    }
     const st = this.storeCounters();
     if (st) {
       out.push('# HELP everynode_store_commits_total Durable commits of the SQLite store (one per group of writes).', '# TYPE everynode_store_commits_total counter', `everynode_store_commits_total ${st.commits}`);

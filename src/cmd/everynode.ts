@@ -25,7 +25,18 @@ ${storeFlagUsage}           --disable-controllers
                                 serve the cluster DNS (UDP and TCP) there (default: none)
            --cluster-domain NAME
                                 the cluster DNS zone (default cluster.local)
+           --max-requests-inflight N
+                                read-only requests served at once at most, beyond which
+                                clients get 429 and retry (default 400; 0: no limit)
+           --max-mutating-requests-inflight N
+                                the same for writes (default 200; 0: no limit)
 `;
+
+/** A limit flag's value: a whole number, 0 or more. */
+function inflightFlag(name: string, value: string): number {
+  if (!/^\d+$/.test(value.trim())) throw new Error(`--${name}: want a whole number, 0 or more (0: no limit); got ${JSON.stringify(value)}`);
+  return Number(value.trim());
+}
 
 const usageHead = `usage: everynode <command> [options]
 
@@ -56,6 +67,8 @@ async function runServer(args: string[]): Promise<void> {
       'tls-san': { type: 'string', multiple: true, default: [] },
       'cluster-dns': { type: 'string' },
       'cluster-domain': { type: 'string', default: 'cluster.local' },
+      'max-requests-inflight': { type: 'string', default: '400' },
+      'max-mutating-requests-inflight': { type: 'string', default: '200' },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -70,7 +83,8 @@ async function runServer(args: string[]): Promise<void> {
   const storeUrl = storeUrlFromFlag(values.store);
   const storeWaitMs = storeWaitMsFromFlag(values['store-wait'], storeUrl);
   const clusterDns = clusterDnsFlags('server', values['cluster-dns'] ?? 'off', values['cluster-domain']);
-  const server = await startServer({ dataDir: resolve(values['data-dir']), listen: values.listen, logger, controllers: !values['disable-controllers'], tlsSans: values['tls-san'], storeWaitMs, ...(storeUrl ? { storeUrl } : {}), ...(clusterDns ? { clusterDns } : {}) });
+  const inflightLimits = { readOnly: inflightFlag('max-requests-inflight', values['max-requests-inflight']), mutating: inflightFlag('max-mutating-requests-inflight', values['max-mutating-requests-inflight']) };
+  const server = await startServer({ dataDir: resolve(values['data-dir']), listen: values.listen, logger, controllers: !values['disable-controllers'], tlsSans: values['tls-san'], storeWaitMs, inflightLimits, ...(storeUrl ? { storeUrl } : {}), ...(clusterDns ? { clusterDns } : {}) });
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;

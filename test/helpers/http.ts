@@ -4,6 +4,7 @@
 // header, or a client certificate is given.
 
 import type { Status } from '../../src/api/types.js';
+import { request as httpsRequest } from 'node:https';
 import { testFetch } from './auth.js';
 
 export interface HttpAnswer {
@@ -66,4 +67,23 @@ export function apiCaller(base: () => string): (method: string, path: string, bo
     });
     return { status: a.status, body: a.json, text: a.text, headers: a.headers };
   };
+}
+
+/**
+ * A request with `token` whose body is sent only when `finish` is called: the server holds it
+ * in flight (authenticated, authorized, admitted by the in-flight limit) while it waits for the
+ * rest. `answer` resolves with the status once it is answered.
+ */
+export function heldRequest(baseUrl: string, caPem: string, token: string, method: string, path: string, body: string): { finish(): void; answer: Promise<number> } {
+  const url = new URL(path, baseUrl);
+  const req = httpsRequest({ host: url.hostname, port: url.port, path: url.pathname + url.search, method, ca: caPem, agent: false, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } });
+  const answer = new Promise<number>((resolve, reject) => {
+    req.on('response', (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+    });
+    req.on('error', reject);
+  });
+  req.write(body.slice(0, 10));
+  return { finish: () => req.end(body.slice(10)), answer };
 }

@@ -43,6 +43,8 @@ export interface TestServerOptions {
   audit?: ServerOptions['audit'];
   /** Passed through to startServer (shorter connection timeouts). */
   connectionLimits?: ServerOptions['connectionLimits'];
+  /** Passed through to startServer (lower limits on requests in flight). */
+  inflightLimits?: ServerOptions['inflightLimits'];
   /** Passed through to startServer (default: none, the API alone). */
   controllers?: ServerOptions['controllers'];
   /** Passed through to startServer (the server's logger; default its own). */
@@ -117,6 +119,7 @@ export async function startTestServer(cleanup: Cleanup, opts: TestServerOptions 
     ...(opts.tlsSans ? { tlsSans: opts.tlsSans } : {}),
     ...(opts.audit !== undefined ? { audit: opts.audit } : {}),
     ...(opts.connectionLimits ? { connectionLimits: opts.connectionLimits } : {}),
+    ...(opts.inflightLimits ? { inflightLimits: opts.inflightLimits } : {}),
     ...(opts.controllers ? { controllers: opts.controllers } : {}),
     ...(opts.logger ? { logger: opts.logger } : {}),
   });
