@@ -68,6 +68,40 @@ describe('RestClient over HttpTransport', () => {
     expect(seen[2]!.headers['connection']).toBe('keep-alive');
   });
 
+  it('sends a request again when the server asks (429 or 5xx with Retry-After), up to maxRetries; not without the header', async () => {
+    const status = (code: number, reason: string) => JSON.stringify({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', reason, message: reason, code });
+    let busy = 2;
+    const { url, seen } = await serve((req, res) => {
+      res.setHeader('Content-Type', 'application/json');
+      if (req.url?.startsWith('/api/v1/namespaces/ns1/pods/busy') && busy-- > 0) {
+        res.writeHead(busy === 1 ? 429 : 504, { 'Retry-After': '0' });
+        res.end(status(busy === 1 ? 429 : 504, busy === 1 ? 'TooManyRequests' : 'Timeout'));
+        return;
+      }
+      if (req.url?.startsWith('/api/v1/namespaces/ns1/pods/forever')) {
+        res.writeHead(429, { 'Retry-After': '0' });
+        res.end(status(429, 'TooManyRequests'));
+        return;
+      }
+      if (req.url?.startsWith('/api/v1/namespaces/ns1/pods/budget')) {
+        // A 429 without Retry-After (an eviction a disruption budget refuses) is the caller's.
+        res.writeHead(429);
+        res.end(status(429, 'TooManyRequests'));
+        return;
+      }
+      res.end(JSON.stringify({ kind: 'Pod', apiVersion: 'v1', metadata: { name: 'busy' }, spec: { containers: [] } }));
+    });
+    const c = client(url);
+    expect((await c.get<Pod>(podsResource, 'ns1', 'busy')).metadata.name).toBe('busy');
+    expect(seen.filter((x) => x.url.endsWith('/busy'))).toHaveLength(3);
+    await expect(c.get(podsResource, 'ns1', 'budget')).rejects.toMatchObject({ code: 429 });
+    expect(seen.filter((x) => x.url.endsWith('/budget'))).toHaveLength(1);
+    const t = new HttpTransport({ server: url });
+    cleanups.push(() => t.destroy());
+    await expect(new RestClient(t.request, { maxRetries: 2 }).get(podsResource, 'ns1', 'forever')).rejects.toMatchObject({ code: 429 });
+    expect(seen.filter((x) => x.url.endsWith('/forever'))).toHaveLength(3);
+  });
+
   it('patch sends the content type of its patch type', async () => {
     const { url, seen } = await serve((_req, res) => res.end('{"metadata":{"name":"p"}}'));
     await client(url).patch(podsResource, 'default', 'p', 'strategic', { metadata: { labels: { a: 'b' } } });

@@ -38,18 +38,60 @@ export interface RestClientOptions {
    * 180 s: three of the server's 60 s bookmark intervals); 0 turns the check off.
    */
   watchIdleTimeoutMs?: number;
+  /**
+   * How many times a request is sent again when the server asks for it, as client-go does: an
+   * answer 429 or 5xx with a `Retry-After` of whole seconds is retried after that many seconds
+   * (a server over its in-flight limit, a list at a resourceVersion it has not reached). Default
+   * 10 (client-go's); 0: never. Watches are not retried here (informers start them again).
+   */
+  maxRetries?: number;
+}
+
+/** The wait a `Retry-After` asks for, in ms, when the answer may be retried (see maxRetries). */
+function retryWaitMs(statusCode: number, header: string | string[] | undefined): number | undefined {
+  if (statusCode !== 429 && statusCode < 500) return undefined;
+  const v = Array.isArray(header) ? header[0] : header;
+  if (v === undefined || !/^\d+$/.test(v.trim())) return undefined;
+  return Number(v.trim()) * 1000;
+}
+
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const done = (): void => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    };
+    const t = setTimeout(done, ms);
+    const onAbort = (): void => {
+      clearTimeout(t);
+      const e = new Error('The operation was aborted');
+      e.name = 'AbortError';
+      reject(e);
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
 }
 
 export class RestClient implements ApiClient {
   private readonly watchIdleTimeoutMs: number;
+  private readonly maxRetries: number;
 
   constructor(private readonly transport: Transport, opts: RestClientOptions = {}) {
     this.watchIdleTimeoutMs = opts.watchIdleTimeoutMs ?? 180_000;
+    this.maxRetries = Math.max(0, opts.maxRetries ?? 10);
   }
 
+  /** One request, sent again while the server asks for it (maxRetries); non-2xx answers throw. */
   private async call<R>(req: TransportRequest): Promise<R> {
-    const res = await this.transport(req);
-    const text = await readAll(res.body);
+    let res = await this.transport(req);
+    let text = await readAll(res.body);
+    for (let attempt = 1; attempt <= this.maxRetries; attempt++) {
+      const wait = retryWaitMs(res.statusCode, res.headers['retry-after']);
+      if (wait === undefined) break;
+      await sleep(wait, req.signal);
+      res = await this.transport(req);
+      text = await readAll(res.body);
+    }
     let parsed: unknown = text;
     if (text) {
       try {
