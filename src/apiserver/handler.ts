@@ -9,6 +9,7 @@ import { groupKindOf, tableKeyOf, type KindDef, type ConnectSubresource, type Ki
 import { MAX_NESTING_DEPTH, nestingDepth } from '../api/patch/index.js';
 import type { KubeObject, Node, Pod } from '../api/types.js';
 import type { Logger } from '../util/logger.js';
+import type { CorsPolicy } from './cors.js';
 import type { InflightLimiter } from './inflight.js';
 import { aggregatedContentType, aggregatedDiscoveryRequested, type Discovery } from './discovery.js';
 import { toHttpError } from './errors.js';
@@ -75,6 +76,8 @@ export interface HandlerDeps {
   metrics?: ServerMetrics;
   /** Where pods/log connects to agents with (client certificate + CA); absent = plain HTTP. */
   kubeletClient?: { certPem: string; keyPem: string; caPem: string };
+  /** Cross-origin requests allowed from web consoles (cors.ts); absent: none. */
+  cors?: CorsPolicy;
   /** The limit on requests in flight of the network listener (inflight.ts); absent: none. */
   inflight?: InflightLimiter;
   /** GET /everynode/backup (backup.ts); absent: 404. */
@@ -84,6 +87,7 @@ export interface HandlerDeps {
 export function createHandler(deps: HandlerDeps): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
     deps.metrics?.track(req, res);
+    if (deps.cors?.apply(req, res)) return;
     handle(deps, req, res).catch((err: unknown) => {
       // A write the store refused (StorageError 'Unavailable') fails /readyz until one succeeds.
       deps.health.observeRequestFailure(req.method ?? 'GET', err);

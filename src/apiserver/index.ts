@@ -27,6 +27,7 @@ import { realClock, type Clock } from '../util/index.js';
 import { createLogger, type Logger } from '../util/logger.js';
 import { isWatchUpgrade, serveWatchOverWebSocket } from './watch-websocket.js';
 import { defaultInflightLimits, InflightLimiter, type InflightLimits } from './inflight.js';
+import { CorsPolicy } from './cors.js';
 import { openAuditLog, type AuditLog, type AuditOptions } from './audit.js';
 import { Discovery } from './discovery.js';
 import { reviewDiscovery } from './reviews.js';
@@ -101,6 +102,11 @@ export interface ServerOptions {
    * default 400 and 200; 0: no limit.
    */
   inflightLimits?: Partial<InflightLimits>;
+  /**
+   * Origins (regular expressions, upstream's --cors-allowed-origins) whose browser pages may call
+   * the API (cors.ts); default none. A pattern that is not a valid expression fails the start.
+   */
+  corsAllowedOrigins?: string[];
   /** 'host:port' (port 0 picks a free port); default 127.0.0.1:6443. */
   listen?: string;
   /** Store URL for openStore(); default sqlite in <dataDir>/state.db. */
@@ -317,6 +323,8 @@ async function openStoreWaiting(url: string, dataDir: string, waitMs: number, lo
 }
 
 export async function startServer(opts: ServerOptions): Promise<RunningServer> {
+  // Checked before anything is opened or written: a bad pattern is the caller's mistake.
+  const cors = opts.corsAllowedOrigins && opts.corsAllowedOrigins.length > 0 ? new CorsPolicy(opts.corsAllowedOrigins) : undefined;
   const logger = opts.logger ?? createLogger({ name: 'apiserver' });
   const clock = opts.clock ?? realClock;
   const dataDir = resolve(opts.dataDir);
@@ -512,7 +520,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
         if (answers.size === 0 && busy.get(s) === answers) busy.delete(s);
       });
     });
-    const secureHandler = createHandler({ ...handlerDeps, security, inflight, ...(auditLog ? { audit: auditLog } : {}) });
+    const secureHandler = createHandler({ ...handlerDeps, security, inflight, ...(cors ? { cors } : {}), ...(auditLog ? { audit: auditLog } : {}) });
     srv.on('request', secureHandler);
     srv.on('connection', (s: Socket) => {
       sockets.add(s);

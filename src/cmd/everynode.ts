@@ -30,6 +30,9 @@ ${storeFlagUsage}           --disable-controllers
                                 clients get 429 and retry (default 400; 0: no limit)
            --max-mutating-requests-inflight N
                                 the same for writes (default 200; 0: no limit)
+           --cors-allowed-origins REGEX[,REGEX...]
+                                origins whose web pages may call the API (default: none);
+                                anchor them: '^https://console\.example\.com$'
 `;
 
 /** A limit flag's value: a whole number, 0 or more. */
@@ -69,6 +72,7 @@ async function runServer(args: string[]): Promise<void> {
       'cluster-domain': { type: 'string', default: 'cluster.local' },
       'max-requests-inflight': { type: 'string', default: '400' },
       'max-mutating-requests-inflight': { type: 'string', default: '200' },
+      'cors-allowed-origins': { type: 'string', multiple: true, default: [] },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -84,7 +88,9 @@ async function runServer(args: string[]): Promise<void> {
   const storeWaitMs = storeWaitMsFromFlag(values['store-wait'], storeUrl);
   const clusterDns = clusterDnsFlags('server', values['cluster-dns'] ?? 'off', values['cluster-domain']);
   const inflightLimits = { readOnly: inflightFlag('max-requests-inflight', values['max-requests-inflight']), mutating: inflightFlag('max-mutating-requests-inflight', values['max-mutating-requests-inflight']) };
-  const server = await startServer({ dataDir: resolve(values['data-dir']), listen: values.listen, logger, controllers: !values['disable-controllers'], tlsSans: values['tls-san'], storeWaitMs, inflightLimits, ...(storeUrl ? { storeUrl } : {}), ...(clusterDns ? { clusterDns } : {}) });
+  // Comma-separated as upstream's flag (and repeatable).
+  const corsAllowedOrigins = values['cors-allowed-origins'].flatMap((v) => v.split(',')).map((v) => v.trim()).filter((v) => v !== '');
+  const server = await startServer({ dataDir: resolve(values['data-dir']), listen: values.listen, logger, controllers: !values['disable-controllers'], tlsSans: values['tls-san'], storeWaitMs, inflightLimits, corsAllowedOrigins, ...(storeUrl ? { storeUrl } : {}), ...(clusterDns ? { clusterDns } : {}) });
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;

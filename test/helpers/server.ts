@@ -45,6 +45,8 @@ export interface TestServerOptions {
   connectionLimits?: ServerOptions['connectionLimits'];
   /** Passed through to startServer (lower limits on requests in flight). */
   inflightLimits?: ServerOptions['inflightLimits'];
+  /** Passed through to startServer (origins allowed to call the API from browsers). */
+  corsAllowedOrigins?: ServerOptions['corsAllowedOrigins'];
   /** Passed through to startServer (default: none, the API alone). */
   controllers?: ServerOptions['controllers'];
   /** Passed through to startServer (the server's logger; default its own). */
@@ -120,6 +122,7 @@ export async function startTestServer(cleanup: Cleanup, opts: TestServerOptions 
     ...(opts.audit !== undefined ? { audit: opts.audit } : {}),
     ...(opts.connectionLimits ? { connectionLimits: opts.connectionLimits } : {}),
     ...(opts.inflightLimits ? { inflightLimits: opts.inflightLimits } : {}),
+    ...(opts.corsAllowedOrigins ? { corsAllowedOrigins: opts.corsAllowedOrigins } : {}),
     ...(opts.controllers ? { controllers: opts.controllers } : {}),
     ...(opts.logger ? { logger: opts.logger } : {}),
   });
