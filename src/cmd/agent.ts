@@ -32,7 +32,7 @@ import { FailoverTransport, HttpTransport, KubeconfigTransport, RestClient, load
 import { X509Certificate } from 'node:crypto';
 import { createLogger, type Logger } from '../util/logger.js';
 import { applyServerHeapPolicy } from '../util/heap.js';
-import { clusterDnsFlags, defaultStoreWait, storeFlagUsage, storeUrlFromFlag, storeWaitMsFromFlag } from './store-flag.js';
+import { clusterDnsFlags, corsAllowedOriginsFromFlag, corsFlagUsage, defaultStoreWait, storeFlagUsage, storeUrlFromFlag, storeWaitMsFromFlag } from './store-flag.js';
 import type { RunningServer } from '../apiserver/index.js';
 
 /**
@@ -80,7 +80,7 @@ export const upUsage = `  up       run the API server, its controllers and N loc
                                 when taken; off: none)
            --cluster-domain NAME
                                 the cluster DNS zone (default cluster.local)
-${storeFlagUsage}`;
+${corsFlagUsage}${storeFlagUsage}`;
 
 function onSignals(stop: (signal: string) => Promise<void>): void {
   let stopping = false;
@@ -257,6 +257,7 @@ export async function runUp(args: string[]): Promise<void> {
       dashboard: { type: 'string', default: defaultUpDashboard },
       'cluster-dns': { type: 'string', default: defaultUpClusterDns },
       'cluster-domain': { type: 'string', default: 'cluster.local' },
+      'cors-allowed-origins': { type: 'string', multiple: true, default: [] },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -287,7 +288,8 @@ export async function runUp(args: string[]): Promise<void> {
   // Loaded here, not at the top: `everynode agent` should not carry the server's code.
   applyServerHeapPolicy();
   const { startServer } = await import('../apiserver/index.js');
-  const server = await startServer({ dataDir, listen: values.listen, logger: logger.child('apiserver'), controllers: true, tlsSans: values['tls-san'], storeWaitMs, ...(storeUrl ? { storeUrl } : {}), ...(clusterDns ? { clusterDns } : {}) });
+  const corsAllowedOrigins = corsAllowedOriginsFromFlag(values['cors-allowed-origins']);
+  const server = await startServer({ dataDir, listen: values.listen, logger: logger.child('apiserver'), controllers: true, tlsSans: values['tls-san'], storeWaitMs, corsAllowedOrigins, ...(storeUrl ? { storeUrl } : {}), ...(clusterDns ? { clusterDns } : {}) });
   // What has started so far: a failure from here on stops it (stopUp) before it is reported,
   // so the controllers release their lease and the daemons stop as on Ctrl-C.
   const parts: UpParts = { server, agents: [], rotations: [] };

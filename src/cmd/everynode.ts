@@ -9,7 +9,7 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { agentUsage, runAgent, runUp, upUsage } from './agent.js';
 import { fullUsage, helpArgv, lifecycleHelp, nearestOption, usageSection, wantsHelp } from './help.js';
-import { clusterDnsFlags, defaultStoreWait, storeFlagUsage, storeUrlFromFlag, storeWaitMsFromFlag } from './store-flag.js';
+import { clusterDnsFlags, corsAllowedOriginsFromFlag, corsFlagUsage, defaultStoreWait, storeFlagUsage, storeUrlFromFlag, storeWaitMsFromFlag } from './store-flag.js';
 import { createLogger } from '../util/logger.js';
 import { applyServerHeapPolicy } from '../util/heap.js';
 
@@ -30,10 +30,7 @@ ${storeFlagUsage}           --disable-controllers
                                 clients get 429 and retry (default 400; 0: no limit)
            --max-mutating-requests-inflight N
                                 the same for writes (default 200; 0: no limit)
-           --cors-allowed-origins REGEX[,REGEX...]
-                                origins whose web pages may call the API (default: none);
-                                anchor them: '^https://console\.example\.com$'
-`;
+${corsFlagUsage}`;
 
 /** A limit flag's value: a whole number, 0 or more. */
 function inflightFlag(name: string, value: string): number {
@@ -88,8 +85,7 @@ async function runServer(args: string[]): Promise<void> {
   const storeWaitMs = storeWaitMsFromFlag(values['store-wait'], storeUrl);
   const clusterDns = clusterDnsFlags('server', values['cluster-dns'] ?? 'off', values['cluster-domain']);
   const inflightLimits = { readOnly: inflightFlag('max-requests-inflight', values['max-requests-inflight']), mutating: inflightFlag('max-mutating-requests-inflight', values['max-mutating-requests-inflight']) };
-  // Comma-separated as upstream's flag (and repeatable).
-  const corsAllowedOrigins = values['cors-allowed-origins'].flatMap((v) => v.split(',')).map((v) => v.trim()).filter((v) => v !== '');
+  const corsAllowedOrigins = corsAllowedOriginsFromFlag(values['cors-allowed-origins']);
   const server = await startServer({ dataDir: resolve(values['data-dir']), listen: values.listen, logger, controllers: !values['disable-controllers'], tlsSans: values['tls-san'], storeWaitMs, inflightLimits, corsAllowedOrigins, ...(storeUrl ? { storeUrl } : {}), ...(clusterDns ? { clusterDns } : {}) });
   let stopping = false;
   const stop = (signal: string) => {

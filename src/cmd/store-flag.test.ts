@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { storeWaitMsFromFlag } from './store-flag.js';
+import { corsAllowedOriginsFromFlag, storeWaitMsFromFlag } from './store-flag.js';
 
 describe('--store-wait', () => {
   const etcd = 'etcd://127.0.0.1:2379';
@@ -18,5 +18,12 @@ describe('--store-wait', () => {
     for (const bad of ['', 'soon', '10x', '-5s', '1.5s', ' s', '5s10']) {
       expect(() => storeWaitMsFromFlag(bad, etcd), bad).toThrow(/invalid --store-wait/);
     }
+  });
+});
+
+describe('--cors-allowed-origins', () => {
+  it('takes repeated and comma-separated patterns, ignoring empty ones', () => {
+    expect(corsAllowedOriginsFromFlag([])).toEqual([]);
+    expect(corsAllowedOriginsFromFlag(['^https://a\\.example$, ^http://127\\.0\\.0\\.1(:\\d+)?$', '', '^https://b$'])).toEqual(['^https://a\\.example$', '^http://127\\.0\\.0\\.1(:\\d+)?$', '^https://b$']);
   });
 });

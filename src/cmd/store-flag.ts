@@ -1,4 +1,5 @@
-// Flags `everynode server` and `everynode up` share: `--store`, `--cluster-dns` and `--cluster-domain`.
+// Flags `everynode server` and `everynode up` share: `--store`, `--cluster-dns`, `--cluster-domain`
+// and `--cors-allowed-origins`.
 
 /** Usage text of the flag (indented like the commands' option lists). */
 export const storeFlagUsage = `           --store STORE        sqlite (default: DIR/state.db) or etcd://HOST:PORT[,HOST:PORT...][?prefix=/p]
@@ -56,4 +57,15 @@ export function clusterDnsFlags(command: string, listen: string, domain: string,
   const m = /^(\[[^\]]+\]|[^:]+):(\d{1,5})$/.exec(listen);
   if (!m || Number(m[2]) > 65535) throw new Error(`${command}: invalid --cluster-dns ${JSON.stringify(listen)}: want HOST:PORT or off`);
   return { listen, domain: domain.toLowerCase().replace(/\.$/, ''), fallbackToFreePort };
+}
+
+/** Usage text of `--cors-allowed-origins`. */
+export const corsFlagUsage = `           --cors-allowed-origins REGEX[,REGEX...]
+                                origins whose web pages may call the API (default: none);
+                                anchor them: '^https://console\\.example\\.com$'
+`;
+
+/** `--cors-allowed-origins` values (repeatable, each comma-separated as upstream's flag) as startServer's corsAllowedOrigins. */
+export function corsAllowedOriginsFromFlag(values: readonly string[]): string[] {
+  return values.flatMap((v) => v.split(',')).map((v) => v.trim()).filter((v) => v !== '');
 }

@@ -1,14 +1,15 @@
-// `everynode server --max-requests-inflight N --max-mutating-requests-inflight N` as a real
-// process: the limits reach the server (a user's second write while one is held in flight gets
-// 429 with Retry-After), and a malformed value stops the command before it starts anything.
+// The request flags of `everynode server` and `everynode up` as real processes: the in-flight
+// limits reach the server (a user's second write while one is held in flight gets 429 with
+// Retry-After), a malformed limit stops the command before it starts anything, and
+// `--cors-allowed-origins` makes `up` answer a browser's preflight from that origin.
 
 import { afterAll, describe, expect, it } from 'vitest';
-import { apiCaller, asStatus, Cleanup, createUserToken, everynodeBin, heldRequest, makeTempDir, spawnNode, startServerProcess, waitFor } from '../helpers/index.js';
+import { apiCaller, asStatus, Cleanup, createUserToken, credentialsFromKubeconfig, everynodeBin, heldRequest, httpRequest, makeTempDir, registerServer, spawnNode, startServerProcess, waitFor } from '../helpers/index.js';
 
 const cleanup = new Cleanup();
 afterAll(() => cleanup.run());
 
-describe('everynode server in-flight limit flags', () => {
+describe('everynode server and up request flags', () => {
   it('applies --max-mutating-requests-inflight to a real server process', async () => {
     const dataDir = makeTempDir(cleanup, 'inflight-flags-');
     const server = await startServerProcess(cleanup, { dataDir, extraArgs: ['--max-requests-inflight', '10', '--max-mutating-requests-inflight', '1', '--disable-controllers'] });
@@ -27,6 +28,21 @@ describe('everynode server in-flight limit flags', () => {
     held.finish();
     expect(await held.answer).toBe(201);
   }, 60_000);
+
+  it('up --cors-allowed-origins answers a preflight from that origin, and only from it', async () => {
+    const up = spawnNode(cleanup, [everynodeBin, 'up', '--data-dir', makeTempDir(cleanup, 'up-cors-'), '--listen', '127.0.0.1:0', '--nodes', '0', '--dashboard', 'off', '--cluster-dns', 'off', '--cors-allowed-origins', '^https://console\\.example$,^https://other\\.example$']);
+    const m = await waitFor(() => /everynode server listening on (\S+) \(kubeconfig: ([^)]+)\)/.exec(up.output()) ?? undefined, { timeoutMs: 60_000, message: `up to listen; output:\n${up.output()}` });
+    const url = m[1]!;
+    registerServer(url, credentialsFromKubeconfig(m[2]!.trim()));
+    const preflight = (origin: string) => httpRequest(`${url}/api/v1/namespaces`, { method: 'OPTIONS', anonymous: true, headers: { origin, 'access-control-request-method': 'GET' } });
+    for (const origin of ['https://console.example', 'https://other.example']) {
+      const ok = await preflight(origin);
+      expect(ok.status, origin).toBe(204);
+      expect(ok.headers.get('access-control-allow-origin')).toBe(origin);
+    }
+    const refused = await preflight('https://evil.example');
+    expect(refused.headers.get('access-control-allow-origin')).toBeNull();
+  }, 90_000);
 
   it('refuses a limit that is not a whole number before starting', async () => {
     const p = spawnNode(cleanup, [everynodeBin, 'server', '--data-dir', makeTempDir(cleanup, 'inflight-bad-'), '--listen', '127.0.0.1:0', '--max-requests-inflight', 'lots']);
