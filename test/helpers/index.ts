@@ -33,7 +33,7 @@ export {
   startEtcdCluster,
 } from './server.js';
 export { etcdAvailable, etcdBin, etcdSkipReason, startEtcd, type EtcdProcess } from './etcd.js';
-export { apiClients, apiFailure, decodeApiError, kubeConfigFromFile, type ApiClients, type ApiFailure } from './kube.js';
+export { apiClients, apiFailure, decodeApiError, kubeConfigFromFile, namespaceFactory, type ApiClients, type ApiFailure } from './kube.js';
 export { apiCaller, asStatus, heldRequest, httpRequest, type ApiAnswer, type HttpAnswer } from './http.js';
 export { startHangingProxy, type HangingProxy } from './proxy.js';
 export {

@@ -32,6 +32,19 @@ export function apiClients(kubeconfigPath: string): ApiClients {
   };
 }
 
+/**
+ * `newNamespace(prefix)`: creates `<prefix>-<n>` (n counting from 1 per factory) through
+ * `core()` and returns its name, as upstream's e2e framework gives each test its own namespace.
+ */
+export function namespaceFactory(core: () => k8s.CoreV1Api): (prefix: string) => Promise<string> {
+  let n = 0;
+  return async (prefix) => {
+    const name = `${prefix}-${++n}`;
+    await core().createNamespace({ body: { metadata: { name } } });
+    return name;
+  };
+}
+
 export interface ApiFailure {
   code: number;
   /** The decoded metav1.Status body, when the server sent one. */

@@ -20,7 +20,7 @@
 import * as k8s from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/util/logger.js';
-import { apiClients, apiFailure, Cleanup, openWireWatch, startTestServer, waitFor, type ApiClients, type TestServer, type WireWatch, type WireWatchEvent } from '../helpers/index.js';
+import { apiClients, apiFailure, Cleanup, namespaceFactory, openWireWatch, startTestServer, waitFor, type ApiClients, type TestServer, type WireWatch, type WireWatchEvent } from '../helpers/index.js';
 
 const cleanup = new Cleanup();
 let ts: TestServer;
@@ -38,13 +38,8 @@ beforeAll(async () => {
 });
 afterAll(() => cleanup.run());
 
-let nsCounter = 0;
 /** A fresh namespace per scenario, as upstream's framework gives each test its own. */
-async function newNamespace(prefix: string): Promise<string> {
-  const name = `${prefix}-${++nsCounter}`;
-  await c.core.createNamespace({ body: { metadata: { name } } });
-  return name;
-}
+const newNamespace = namespaceFactory(() => c.core);
 
 const wait = <T>(probe: () => Promise<T | undefined | false>, message: string): Promise<T> => waitFor(probe, { timeoutMs: 15_000, message });
 
