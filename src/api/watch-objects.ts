@@ -48,3 +48,19 @@ function deepFreeze(o: unknown): void {
   Object.freeze(o);
   for (const v of Object.values(o)) deepFreeze(v);
 }
+
+// Request bodies handed over whole. A request of the in-process transport has its body in
+// memory already; the server's body reader takes it with `takeWholeBody` (once, as text)
+// instead of reading the request stream, which then ends empty.
+
+export const wholeBody: unique symbol = Symbol.for('everynode.wholeBody');
+
+export interface WholeBodySource {
+  /** The body, the first time; undefined once taken or read as a stream. */
+  [wholeBody](): string | undefined;
+}
+
+/** The request's whole body when its transport has it in memory and nobody took it yet. */
+export function takeWholeBody(req: unknown): string | undefined {
+  return req !== null && typeof req === 'object' && typeof (req as Partial<WholeBodySource>)[wholeBody] === 'function' ? (req as WholeBodySource)[wholeBody]() : undefined;
+}

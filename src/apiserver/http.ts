@@ -11,6 +11,7 @@ import { CST, Parser } from 'yaml';
 import { ApiError, badRequest, tooLarge } from '../api/errors.js';
 import { MAX_NESTING_DEPTH, nestingDepth } from '../api/patch/index.js';
 import { countMembers, jsonTextDetails, scanJsonText, type FieldValidation, type NumberLiteral } from '../api/schema/decode.js';
+import { takeWholeBody } from '../api/watch-objects.js';
 import { readYamlLenient, writeYaml } from '../util/index.js';
 
 /** Upstream's request body limit (3 MiB). */
@@ -33,11 +34,28 @@ const unreadBody = new WeakSet<ApiError>();
  * cannot hold the server.
  */
 export async function readBody(req: IncomingMessage, limit = maxBodyBytes, timeoutMs = bodyReadTimeoutMs): Promise<string> {
+  const whole = takeWholeBody(req);
+  if (whole !== undefined) return withinLimit(whole, limit);
   return (await readBodyBuffer(req, limit, timeoutMs)).toString('utf8');
+}
+
+/** A body handed over whole (in process, see takeWholeBody): the same limit, nothing to wait for. */
+function withinLimit(body: string, limit: number): string {
+  // UTF-8 takes at most 3 bytes per UTF-16 unit: only a long text needs counting.
+  if (body.length * 3 > limit && Buffer.byteLength(body) > limit) throw tooLarge(`the request entity is too large: limit is ${limit} bytes`);
+  return body;
 }
 
 /** Like readBody, as bytes (protobuf bodies). */
 export function readBodyBuffer(req: IncomingMessage, limit = maxBodyBytes, timeoutMs = bodyReadTimeoutMs): Promise<Buffer> {
+  const whole = takeWholeBody(req);
+  if (whole !== undefined) {
+    try {
+      return Promise.resolve(Buffer.from(withinLimit(whole, limit)));
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
   return new Promise((resolve, reject) => {
     const refuse = (err: ApiError): void => {
       unreadBody.add(err);

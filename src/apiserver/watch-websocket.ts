@@ -24,9 +24,8 @@ import type { Duplex } from 'node:stream';
 import { WEBSOCKET_BEARER_PROTOCOL_PREFIX } from '../auth/index.js';
 import { watchRequested } from './query.js';
 import { parsePath } from './request-info.js';
+import { applyWriteHead, withHeaderMethods, type HeaderMethods } from '../util/response-headers.js';
 import { WS_CLOSE, WS_NORMAL_CLOSURE, WS_PONG, WS_TEXT, WsReader, acceptWebSocket, wsFrame } from './websocket.js';
-
-type HeaderValue = number | string | readonly string[];
 
 /** True for a GET watch request (`?watch=true` or a `/watch/` path) asking to upgrade to WebSocket. */
 export function isWatchUpgrade(req: IncomingMessage): boolean {
@@ -58,7 +57,6 @@ class WebSocketWatchResponse extends EventEmitter {
   writableEnded = false;
   writableFinished = false;
   private state: 'pending' | 'upgraded' | 'plain' = 'pending';
-  private readonly headers = new Map<string, HeaderValue>();
   private closed = false;
 
   constructor(
@@ -94,32 +92,8 @@ class WebSocketWatchResponse extends EventEmitter {
     return this.socket.writableLength;
   }
 
-  setHeader(name: string, value: HeaderValue): this {
-    this.headers.set(name.toLowerCase(), value);
-    return this;
-  }
-
-  getHeader(name: string): HeaderValue | undefined {
-    return this.headers.get(name.toLowerCase());
-  }
-
-  hasHeader(name: string): boolean {
-    return this.headers.has(name.toLowerCase());
-  }
-
-  removeHeader(name: string): void {
-    this.headers.delete(name.toLowerCase());
-  }
-
-  getHeaders(): Record<string, HeaderValue> {
-    return Object.fromEntries(this.headers);
-  }
-
-  writeHead(statusCode: number, reasonOrHeaders?: string | Record<string, HeaderValue | undefined>, maybeHeaders?: Record<string, HeaderValue | undefined>): this {
-    this.statusCode = statusCode;
-    const headers = typeof reasonOrHeaders === 'string' ? maybeHeaders : reasonOrHeaders;
-    if (typeof reasonOrHeaders === 'string') this.statusMessage = reasonOrHeaders;
-    for (const [k, v] of Object.entries(headers ?? {})) if (v !== undefined) this.setHeader(k, v);
+  writeHead(statusCode: number, reasonOrHeaders?: string | Record<string, unknown>, maybeHeaders?: Record<string, unknown>): this {
+    applyWriteHead(this, statusCode, reasonOrHeaders, maybeHeaders);
     this.headersSent = true;
     return this;
   }
@@ -197,8 +171,9 @@ class WebSocketWatchResponse extends EventEmitter {
   private sendPlain(body: Buffer): void {
     if (this.socket.destroyed || !this.socket.writable) return;
     const lines = [`HTTP/1.1 ${this.statusCode} ${this.statusMessage || REASONS[this.statusCode] || 'Error'}`];
-    for (const [k, v] of this.headers) {
+    for (const [k, v] of Object.entries(this.getHeaders())) {
       if (k === 'content-length' || k === 'transfer-encoding' || k === 'connection') continue;
+      if (v === undefined) continue;
       for (const one of Array.isArray(v) ? v : [v]) lines.push(`${k}: ${String(one)}`);
     }
     lines.push(`content-length: ${body.length}`, 'connection: close');
@@ -212,3 +187,5 @@ class WebSocketWatchResponse extends EventEmitter {
     this.emit('close');
   }
 }
+interface WebSocketWatchResponse extends HeaderMethods {}
+withHeaderMethods(WebSocketWatchResponse);

@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { inProcessTransport } from './in-process-transport.js';
 import { RestClient } from './rest-client.js';
 import { readAll } from './transport.js';
-import { watchObjectSink, watchObjectSinkOf } from '../api/index.js';
+import { Readable } from 'node:stream';
+import { takeWholeBody, watchObjectSink, watchObjectSinkOf } from '../api/index.js';
 import { podsResource } from './resources.js';
 
 function readBody(req: IncomingMessage): Promise<string> {
@@ -134,5 +135,61 @@ describe('inProcessTransport', () => {
     expect(res().writableLength).toBe(0);
     res().end();
   });
-});
 
+  it('wholeAnswer: the handler writes to a plain answer, not a stream; the caller gets the text whole after finish, then close', async () => {
+    const events: string[] = [];
+    let shim: ServerResponse | undefined;
+    const t = inProcessTransport((_req, res) => {
+      shim = res;
+      res.on('finish', () => events.push('finish'));
+      res.on('close', () => events.push(`close finished=${res.writableFinished}`));
+      res.writeHead(200, 'OK', ['Content-Type', 'application/json']);
+      expect(res.write('{"a":', () => events.push('write callback'))).toBe(true);
+      res.end(Buffer.from('"é"}'), () => events.push('end callback'));
+      expect(res.writableEnded).toBe(true);
+    });
+    const r = await t({ method: 'GET', path: '/x', headers: {}, wholeAnswer: true });
+    expect(shim).not.toBeInstanceOf(Readable);
+    expect(r.headers['content-type']).toBe('application/json');
+    expect(await readAll(r.body)).toBe('{"a":"é"}');
+    await new Promise((done) => setImmediate(done));
+    expect(events).toEqual(['write callback', 'finish', 'end callback', 'close finished=true']);
+    // Iterated like any body, it is the same text in one chunk.
+    const chunks: unknown[] = [];
+    for await (const c of r.body) chunks.push(c);
+    expect(chunks).toEqual(['{"a":"é"}']);
+  });
+
+  it('wholeAnswer: an answer the handler destroys after its head fails the caller like a cut connection; before its head, the request', async () => {
+    let closes = 0;
+    const cut = inProcessTransport((_req, res) => {
+      res.on('close', () => closes++);
+      res.writeHead(200);
+      res.write('{"partial":');
+      res.destroy();
+    });
+    const r = await cut({ method: 'GET', path: '/x', headers: {}, wholeAnswer: true });
+    await expect(readAll(r.body)).rejects.toThrow(/cut the answer/);
+    await new Promise((done) => setImmediate(done));
+    expect(closes).toBe(1);
+    const early = inProcessTransport((_req, res) => res.destroy());
+    await expect(early({ method: 'GET', path: '/x', headers: {}, wholeAnswer: true })).rejects.toThrow(/without an answer/);
+  });
+
+  it('hands the request body over whole to takeWholeBody, once; read as a stream instead it is one Buffer', async () => {
+    const seen: unknown[] = [];
+    const t = inProcessTransport(async (req, res) => {
+      if (req.url === '/whole') {
+        seen.push(takeWholeBody(req), takeWholeBody(req), await readBody(req));
+      } else {
+        seen.push(await readBody(req), takeWholeBody(req));
+      }
+      res.end('ok');
+    });
+    await readAll((await t({ method: 'POST', path: '/whole', headers: {}, body: '{"n":"ü"}' })).body);
+    expect(seen).toEqual(['{"n":"ü"}', undefined, '']);
+    seen.length = 0;
+    await readAll((await t({ method: 'POST', path: '/stream', headers: {}, body: '{"n":"ü"}' })).body);
+    expect(seen).toEqual(['{"n":"ü"}', undefined]);
+  });
+});

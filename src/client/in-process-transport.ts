@@ -16,15 +16,23 @@
 //   (src/api/watch-objects.ts): the server hands events over as objects, which come out of
 //   the body as WatchObjectChunks in order among the text chunks, weighing their `bytes` in
 //   `writableLength`.
+// - a request with `wholeAnswer` (RestClient's plain requests) gets a WholeAnswer: no stream
+//   between the handler and the caller, the body a WholeBody whose text is what the handler
+//   wrote, once it ended (the caller reads it whole anyway);
+// - the request body is handed over whole too (takeWholeBody, src/api/watch-objects.ts): the
+//   server's body reader takes the text without stream events; read as a stream, it is one
+//   Buffer.
 // The shims implement the subset of IncomingMessage/ServerResponse a request listener uses
 // (url, method, headers, data/end events; status, headers, write/end/destroy, close/finish
 // events, headersSent, writableEnded, writableLength). `socket` is null.
 
+import { EventEmitter } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { PassThrough, Readable } from 'node:stream';
-import { freezeSharedInTests, watchObjectSink, type KubeObject, type WatchObjectEventType } from '../api/index.js';
+import { freezeSharedInTests, watchObjectSink, wholeBody, type KubeObject, type WatchObjectEventType, type WholeBodySource } from '../api/index.js';
+import { applyWriteHead, withHeaderMethods, type HeaderMethods, type HeaderValue } from '../util/response-headers.js';
 import type { WatchEvent } from './api-client.js';
-import { isWatchObjectChunk, type Transport, type TransportRequest, type TransportResponse, type WatchObjectChunk } from './transport.js';
+import { isWatchObjectChunk, type Transport, type TransportRequest, type TransportResponse, type WatchObjectChunk, type WholeBody } from './transport.js';
 
 /** The shape of a node:http request listener (e.g. the API server's handler). */
 export type RequestListener = (req: IncomingMessage, res: ServerResponse) => void;
@@ -35,9 +43,7 @@ export interface InProcessTransportOptions {
   userAgent?: string;
 }
 
-type HeaderValue = string | string[] | undefined;
-
-class InProcessRequest extends Readable {
+class InProcessRequest extends Readable implements WholeBodySource {
   readonly url: string;
   readonly method: string;
   readonly headers: Record<string, string>;
@@ -46,6 +52,8 @@ class InProcessRequest extends Readable {
   readonly connection = null;
   aborted = false;
   complete = false;
+  /** The body until taken (whole, or pushed into the stream when read). */
+  private body: string | undefined;
 
   constructor(req: TransportRequest, host: string, userAgent: string | undefined) {
     super();
@@ -56,16 +64,27 @@ class InProcessRequest extends Readable {
     for (const [k, v] of Object.entries(req.headers)) headers[k.toLowerCase()] = v;
     if (req.body !== undefined) headers['content-length'] = String(Buffer.byteLength(req.body));
     this.headers = headers;
-    if (req.body !== undefined && req.body.length > 0) this.push(Buffer.from(req.body));
-    this.push(null);
+    this.body = req.body ?? '';
     this.on('end', () => (this.complete = true));
   }
 
+  [wholeBody](): string | undefined {
+    const body = this.body;
+    if (body === undefined) return undefined;
+    this.body = undefined;
+    this.complete = true;
+    return body;
+  }
+
   override _read(): void {
-    // Everything was pushed in the constructor.
+    const body = this.body;
+    this.body = undefined;
+    if (body) this.push(Buffer.from(body));
+    this.push(null);
   }
 }
 
+/** A streamed answer (watches, and requests whose caller reads the body as a stream). */
 class InProcessResponse extends PassThrough {
   statusCode = 200;
   statusMessage = '';
@@ -73,7 +92,6 @@ class InProcessResponse extends PassThrough {
   readonly socket = null;
   readonly connection = null;
   sendDate = false;
-  private readonly outHeaders = new Map<string, HeaderValue>();
   /** Object mode only: bytes written and not yet read (what writableLength reports). */
   private unread = 0;
 
@@ -99,40 +117,9 @@ class InProcessResponse extends PassThrough {
     return super.emit(event, ...args);
   }
 
-  setHeader(name: string, value: number | string | readonly string[]): this {
-    this.outHeaders.set(name.toLowerCase(), typeof value === 'number' ? String(value) : Array.isArray(value) ? [...(value as string[])] : (value as string));
-    return this;
-  }
-
-  getHeader(name: string): HeaderValue {
-    return this.outHeaders.get(name.toLowerCase());
-  }
-
-  getHeaders(): Record<string, HeaderValue> {
-    return Object.fromEntries(this.outHeaders);
-  }
-
-  hasHeader(name: string): boolean {
-    return this.outHeaders.has(name.toLowerCase());
-  }
-
-  removeHeader(name: string): void {
-    this.outHeaders.delete(name.toLowerCase());
-  }
-
   writeHead(statusCode: number, reasonOrHeaders?: string | Record<string, unknown> | unknown[], maybeHeaders?: Record<string, unknown> | unknown[]): this {
     if (this.headersSent) throw new Error('Cannot write headers after they are sent to the client');
-    this.statusCode = statusCode;
-    let headers = maybeHeaders;
-    if (typeof reasonOrHeaders === 'string') this.statusMessage = reasonOrHeaders;
-    else headers = reasonOrHeaders;
-    if (Array.isArray(headers)) {
-      for (let i = 0; i + 1 < headers.length; i += 2) this.setHeader(String(headers[i]), String(headers[i + 1]));
-    } else if (headers) {
-      for (const [k, v] of Object.entries(headers)) {
-        if (v !== undefined) this.setHeader(k, Array.isArray(v) ? v.map(String) : typeof v === 'number' ? v : String(v));
-      }
-    }
+    applyWriteHead(this, statusCode, reasonOrHeaders, maybeHeaders);
     this.sendHead();
     return this;
   }
@@ -163,6 +150,120 @@ class InProcessResponse extends PassThrough {
   /** Informational answers (100-continue etc.) are not used in process. */
   writeContinue(): void {}
 }
+interface InProcessResponse extends HeaderMethods {}
+withHeaderMethods(InProcessResponse);
+
+type Callback = (err?: Error | null) => void;
+
+/**
+ * A whole answer, for a `wholeAnswer` request (RestClient's plain requests): what the handler
+ * writes is kept as it comes, with no stream between, and handed over as one text when it
+ * ends (`body.text()`). To the handler it is the ServerResponse subset the in-process contract
+ * names: 'finish' then 'close' after `end()`, 'close' alone after `destroy()` (the text then
+ * rejects), write callbacks on the next tick; nothing is ever buffered unsent (writableLength 0).
+ */
+class WholeAnswer extends EventEmitter {
+  statusCode = 200;
+  statusMessage = '';
+  headersSent = false;
+  writableEnded = false;
+  writableFinished = false;
+  destroyed = false;
+  readonly writableLength = 0;
+  readonly socket = null;
+  readonly connection = null;
+  sendDate = false;
+  private readonly parts: (string | Buffer)[] = [];
+  private settle!: { resolve: (text: string) => void; reject: (err: Error) => void };
+  private readonly whole: Promise<string>;
+  readonly body: WholeBody;
+
+  constructor(private readonly onHead: (statusCode: number, headers: Record<string, HeaderValue>) => void) {
+    super();
+    this.whole = new Promise<string>((resolve, reject) => (this.settle = { resolve, reject }));
+    // A caller that stops before reading (an aborted request) leaves the rejection unobserved.
+    this.whole.catch(() => undefined);
+    const whole = this.whole;
+    this.body = {
+      text: () => whole,
+      async *[Symbol.asyncIterator]() {
+        yield await whole;
+      },
+    };
+  }
+
+  get writable(): boolean {
+    return !this.writableEnded && !this.destroyed;
+  }
+
+  writeHead(statusCode: number, reasonOrHeaders?: string | Record<string, unknown> | unknown[], maybeHeaders?: Record<string, unknown> | unknown[]): this {
+    if (this.headersSent) throw new Error('Cannot write headers after they are sent to the client');
+    applyWriteHead(this, statusCode, reasonOrHeaders, maybeHeaders);
+    this.sendHead();
+    return this;
+  }
+
+  flushHeaders(): void {
+    this.sendHead();
+  }
+
+  private sendHead(): void {
+    if (this.headersSent) return;
+    this.headersSent = true;
+    this.onHead(this.statusCode, this.getHeaders());
+  }
+
+  write(chunk: string | Uint8Array, encodingOrCb?: BufferEncoding | Callback, cb?: Callback): boolean {
+    this.sendHead();
+    const done = typeof encodingOrCb === 'function' ? encodingOrCb : cb;
+    if (!this.writable) return false;
+    this.keep(chunk, typeof encodingOrCb === 'string' ? encodingOrCb : undefined);
+    if (done) process.nextTick(done, null);
+    return true;
+  }
+
+  end(chunkOrCb?: string | Uint8Array | Callback, encodingOrCb?: BufferEncoding | Callback, cb?: Callback): this {
+    this.sendHead();
+    const done = [chunkOrCb, encodingOrCb, cb].find((a): a is Callback => typeof a === 'function');
+    if (!this.writable) return this;
+    if (chunkOrCb !== undefined && typeof chunkOrCb !== 'function') this.keep(chunkOrCb, typeof encodingOrCb === 'string' ? encodingOrCb : undefined);
+    this.writableEnded = true;
+    process.nextTick(() => {
+      if (this.destroyed) return;
+      this.writableFinished = true;
+      this.settle.resolve(this.text());
+      this.emit('finish');
+      done?.(null);
+      this.emit('close');
+    });
+    return this;
+  }
+
+  destroy(): this {
+    if (this.destroyed) return this;
+    this.destroyed = true;
+    if (!this.writableFinished) this.settle.reject(new Error('in-process transport: the server cut the answer'));
+    process.nextTick(() => this.emit('close'));
+    return this;
+  }
+
+  /** Informational answers (100-continue etc.) are not used in process. */
+  writeContinue(): void {}
+
+  private keep(chunk: string | Uint8Array, encoding: BufferEncoding | undefined): void {
+    if (typeof chunk !== 'string') this.parts.push(Buffer.from(chunk));
+    else if (encoding === undefined || encoding === 'utf8' || encoding === 'utf-8') this.parts.push(chunk);
+    else this.parts.push(Buffer.from(chunk, encoding));
+  }
+
+  private text(): string {
+    const parts = this.parts;
+    if (parts.length === 1 && typeof parts[0] === 'string') return parts[0];
+    return Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p) : p))).toString('utf8');
+  }
+}
+interface WholeAnswer extends HeaderMethods {}
+withHeaderMethods(WholeAnswer);
 
 /** A Transport that serves every request with `listener` in this process. */
 export function inProcessTransport(listener: RequestListener, opts: InProcessTransportOptions = {}): Transport {
@@ -175,10 +276,11 @@ export function inProcessTransport(listener: RequestListener, opts: InProcessTra
       }
       const request = new InProcessRequest(req, host, opts.userAgent);
       let answered = false;
-      const response = new InProcessResponse((statusCode, headers) => {
+      const onHead = (statusCode: number, headers: Record<string, HeaderValue>): void => {
         answered = true;
-        resolve({ statusCode, headers, body: response });
-      }, req.objectWatch === true);
+        resolve({ statusCode, headers, body: response instanceof WholeAnswer ? response.body : response });
+      };
+      const response = req.wholeAnswer === true && req.objectWatch !== true ? new WholeAnswer(onHead) : new InProcessResponse(onHead, req.objectWatch === true);
       const onAbort = (): void => {
         request.aborted = true;
         request.emit('aborted');

@@ -105,7 +105,7 @@ export class RestClient implements ApiClient {
   }
 
   private json(method: TransportRequest['method'], path: string, body?: unknown, contentType = 'application/json'): TransportRequest {
-    const req: TransportRequest = { method, path, headers: { Accept: 'application/json' } };
+    const req: TransportRequest = { method, path, headers: { Accept: 'application/json' }, wholeAnswer: true };
     if (body !== undefined) {
       req.body = JSON.stringify(body);
       req.headers['Content-Type'] = contentType;

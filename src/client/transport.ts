@@ -19,6 +19,11 @@ export interface TransportRequest {
    * among the other chunks. Others ignore it.
    */
   objectWatch?: boolean;
+  /**
+   * The caller reads the whole answer as text (RestClient's plain requests): a transport that
+   * can (the in-process one) may then answer with a WholeBody. Others ignore it.
+   */
+  wholeAnswer?: boolean;
 }
 
 /** One watch event handed over as an object (the object is shared and read-only). */
@@ -42,8 +47,22 @@ export interface TransportResponse {
 
 export type Transport = (req: TransportRequest) => Promise<TransportResponse>;
 
+/**
+ * A body the transport holds whole (an in-process answer to a `wholeAnswer` request): `text()`
+ * resolves with all of it once the server ended the answer, and rejects like a cut connection
+ * if the server destroyed it first. Iterating it yields that text as one chunk.
+ */
+export interface WholeBody extends AsyncIterable<BodyChunk> {
+  text(): Promise<string>;
+}
+
+function isWholeBody(body: AsyncIterable<BodyChunk>): body is WholeBody {
+  return typeof (body as Partial<WholeBody>).text === 'function';
+}
+
 /** The whole body as text (an object chunk becomes its JSON line). */
 export async function readAll(body: AsyncIterable<BodyChunk>): Promise<string> {
+  if (isWholeBody(body)) return body.text();
   const parts: Buffer[] = [];
   for await (const c of body) parts.push(chunkBytes(c));
   return Buffer.concat(parts).toString('utf8');
