@@ -30,6 +30,7 @@ const pod: Pod = {
           { name: 'CPU_REQ', valueFrom: { resourceFieldRef: { resource: 'requests.cpu' } } },
           { name: 'MEM_LIM_MI', valueFrom: { resourceFieldRef: { resource: 'limits.memory', divisor: '1Mi' } } },
           { name: 'CPU_LIM', valueFrom: { resourceFieldRef: { resource: 'limits.cpu' } } },
+          { name: 'MEM_REQ_ZERO_DIVISOR', valueFrom: { resourceFieldRef: { resource: 'requests.memory', divisor: '0' } } },
           { name: 'CMD', value: 'daemon2' },
         ],
       },
@@ -64,6 +65,8 @@ describe('container environment', () => {
       CPU_REQ: '1',
       MEM_LIM_MI: '128',
       CPU_LIM: '4',
+      // A zero divisor (what the API serves when none was given) is the default unit.
+      MEM_REQ_ZERO_DIVISOR: String(64 * 1024 * 1024),
     });
     // A redefinition replaces the value in place.
     expect(env[0]).toEqual({ name: 'CMD', value: 'daemon2' });

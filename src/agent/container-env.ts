@@ -217,7 +217,6 @@ function divideCeil(value: Quantity, divisor: Quantity): string {
   const b = ratio(divisor);
   const num = a.num * b.den;
   const den = a.den * b.num;
-  if (den === 0n) throw new ContainerConfigError('resourceFieldRef divisor must not be zero');
   let q = num / den;
   if (num % den !== 0n && num > 0n === den > 0n) q += 1n;
   return q.toString();
@@ -234,8 +233,10 @@ export function containerResourceValue(
   if ((kind !== 'limits' && kind !== 'requests') || !name || !['cpu', 'memory', 'ephemeral-storage'].includes(name)) {
     throw new ContainerConfigError(`unsupported resourceFieldRef resource ${JSON.stringify(resource)}`);
   }
-  const div = parseQuantity(divisor ?? '1');
-  if (!div) throw new ContainerConfigError(`invalid resourceFieldRef divisor ${JSON.stringify(divisor)}`);
+  // No divisor, or zero (what the API serves for none): the default unit, 1.
+  const given = parseQuantity(divisor ?? '1');
+  if (!given) throw new ContainerConfigError(`invalid resourceFieldRef divisor ${JSON.stringify(divisor)}`);
+  const div = given.mantissa === 0n ? parseQuantity('1')! : given;
   let raw: string | number | undefined = container.resources?.[kind]?.[name];
   if (raw === undefined && kind === 'limits') raw = ctx.allocatable?.[name];
   if (raw === undefined) raw = 0;

@@ -43,7 +43,8 @@ async function ok(...args: string[]): Promise<string> {
  * A DaemonSet whose container is a real `sh` (sleeping in a child; the agent signals the whole
  * process group) tagged with this run's marker as $0. The command holds `&` and `>` on purpose:
  * Go escapes them in JSON (\u0026) and kubectl compares revision bytes, so "skipped rollback"
- * also proves the server stores JSON as Go writes it.
+ * also proves the server stores JSON as Go writes it, and serves the template's defaults as Go
+ * decodes them (a resourceFieldRef's divisor).
  */
 function daemonSet(name: string, image: string, strategy: 'RollingUpdate' | 'OnDelete' = 'RollingUpdate'): string {
   const ds = {
@@ -57,7 +58,15 @@ function daemonSet(name: string, image: string, strategy: 'RollingUpdate' | 'OnD
         metadata: { labels: { app: name } },
         spec: {
           terminationGracePeriodSeconds: 2,
-          containers: [{ name: 'c', image, command: ['sh', '-c', 'sleep 1000 & wait; true >/dev/null', `${mark}-${name}`] }],
+          containers: [
+            {
+              name: 'c',
+              image,
+              command: ['sh', '-c', 'sleep 1000 & wait; true >/dev/null', `${mark}-${name}`],
+              // No divisor: kubectl's copy of the template has `divisor: "0"`, as the server serves it.
+              env: [{ name: 'CPUS', valueFrom: { resourceFieldRef: { resource: 'limits.cpu' } } }],
+            },
+          ],
         },
       },
     },

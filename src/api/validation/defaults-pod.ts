@@ -39,6 +39,16 @@ function defaultFieldRef(ref: unknown): void {
   if (r && !str(r.apiVersion)) r.apiVersion = 'v1';
 }
 
+/**
+ * A resourceFieldRef without divisor reads back with `divisor: "0"`, as upstream serves it (its
+ * Divisor is a Quantity value, never omitted), so kubectl's copy of a template (rollout undo)
+ * matches the stored one. Zero means the default unit, 1 (the kubelet's rule).
+ */
+function defaultResourceFieldRef(ref: unknown): void {
+  const r = obj(ref);
+  if (r && (r.divisor === undefined || r.divisor === null)) r.divisor = '0';
+}
+
 function defaultContainer(c: Obj): void {
   if (!str(c.imagePullPolicy)) c.imagePullPolicy = imageTag(str(c.image) ?? '') === 'latest' ? 'Always' : 'IfNotPresent';
   if (!str(c.terminationMessagePath)) c.terminationMessagePath = '/dev/termination-log';
@@ -47,7 +57,11 @@ function defaultContainer(c: Obj): void {
     const port = obj(p);
     if (port && !str(port.protocol)) port.protocol = 'TCP';
   }
-  for (const e of arr(c.env)) defaultFieldRef(obj(obj(e)?.valueFrom)?.fieldRef);
+  for (const e of arr(c.env)) {
+    const from = obj(obj(e)?.valueFrom);
+    defaultFieldRef(from?.fieldRef);
+    defaultResourceFieldRef(from?.resourceFieldRef);
+  }
   defaultProbe(c.livenessProbe);
   defaultProbe(c.readinessProbe);
   defaultProbe(c.startupProbe);
@@ -59,7 +73,10 @@ function defaultContainer(c: Obj): void {
 }
 
 function defaultDownwardAPIItems(items: unknown): void {
-  for (const it of arr(items)) defaultFieldRef(obj(it)?.fieldRef);
+  for (const it of arr(items)) {
+    defaultFieldRef(obj(it)?.fieldRef);
+    defaultResourceFieldRef(obj(it)?.resourceFieldRef);
+  }
 }
 
 function defaultVolume(v: Obj): void {

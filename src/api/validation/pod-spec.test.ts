@@ -37,6 +37,24 @@ describe('Pod defaults', () => {
     expect(p.spec.containers[0].resources.requests).toEqual({ cpu: '500m', memory: '1Gi' });
     expect(v.validateCreate(p)).toEqual([]);
   });
+
+  it('a resourceFieldRef without divisor gets "0", as upstream serves it; one given is kept', () => {
+    const p = pod((x) => {
+      x.spec.containers[0].env = [
+        { name: 'A', valueFrom: { resourceFieldRef: { resource: 'limits.cpu' } } },
+        { name: 'B', valueFrom: { resourceFieldRef: { resource: 'limits.memory', divisor: '1Mi' } } },
+      ];
+      x.spec.volumes = [
+        { name: 'd', downwardAPI: { items: [{ path: 'cpu', resourceFieldRef: { containerName: 'app', resource: 'requests.cpu' } }] } },
+        { name: 'p', projected: { sources: [{ downwardAPI: { items: [{ path: 'mem', resourceFieldRef: { containerName: 'app', resource: 'requests.memory' } }] } }] } },
+      ];
+    });
+    v.applyDefaults(p);
+    expect(p.spec.containers[0].env.map((e: any) => e.valueFrom.resourceFieldRef.divisor)).toEqual(['0', '1Mi']);
+    expect(p.spec.volumes[0].downwardAPI.items[0].resourceFieldRef.divisor).toBe('0');
+    expect(p.spec.volumes[1].projected.sources[0].downwardAPI.items[0].resourceFieldRef.divisor).toBe('0');
+    expect(v.validateCreate(p)).toEqual([]);
+  });
 });
 
 describe('PodSpec validation', () => {
