@@ -23,7 +23,7 @@ const q: WriteQuery = { dryRun: false, fieldManager: 'test', fieldValidation: 'S
 let reg: RestRegistry;
 
 beforeEach(async () => {
-  reg = new RestRegistry({ store: new MemoryStore(), clock: realClock, kinds, logger: silentLogger, namespaceRetryMs: 20 });
+  reg = new RestRegistry({ store: new MemoryStore(), clock: realClock, kinds, logger: silentLogger, namespaceRetryMs: 20, namespaceDeletionGraceMs: 100 });
   await reg.create(namespaces, undefined, { metadata: { name: 'default' } }, q);
 });
 

@@ -36,6 +36,13 @@ describe('DaemonSet stress: concurrent node churn and DaemonSet updates', () => 
     await c.client.create(daemonSetsResource, ns, makeDaemonSet('ru', { strategy: rolling }));
     await c.client.create(daemonSetsResource, ns, makeDaemonSet('sg', { strategy: surge }));
     await c.client.create(daemonSetsResource, ns, makeDaemonSet('even', { strategy: rolling, nodeSelector: { pool: 'even' } }));
+    // The surge DaemonSet's first pods run before anything changes, so its first template
+    // update creates new pods beside live old ones (the surge window the check below needs to
+    // see at least once) however slowly this run's controller goes.
+    await waitFor(async () => (await listPods(c, 'sg')).filter((p) => (p.status?.conditions ?? []).some((x) => x.type === 'Ready' && x.status === 'True')).length === 6, {
+      timeoutMs: 30_000,
+      message: "the surge DaemonSet's pods Ready on the first nodes",
+    });
 
     // Node churn: add, relabel, remove (and re-add names that were removed).
     let next = 6;
