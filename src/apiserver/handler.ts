@@ -196,7 +196,7 @@ async function handle(deps: HandlerDeps, req: IncomingMessage, res: ServerRespon
     case '/.well-known/openid-configuration/': {
       if (!deps.serviceAccountTokens) break;
       if (method !== 'GET' && method !== 'HEAD') throw methodNotAllowed();
-      const host = req.headers.host ?? '';
+      const host = requestHost(req);
       const body = JSON.stringify({
         issuer: API_AUDIENCE,
         jwks_uri: `https://${host}/openid/v1/jwks`,
@@ -300,7 +300,7 @@ async function handle(deps: HandlerDeps, req: IncomingMessage, res: ServerRespon
         res.end(method === 'HEAD' ? undefined : body);
         return;
       }
-      return discovery(route.type === 'legacy-versions' ? deps.discovery.apiVersions(req.headers.host ?? '127.0.0.1') : deps.discovery.apiGroupList());
+      return discovery(route.type === 'legacy-versions' ? deps.discovery.apiVersions(requestHost(req) || '127.0.0.1') : deps.discovery.apiGroupList());
     }
     case 'group':
       return discovery(deps.discovery.apiGroup(route.group));
@@ -318,6 +318,12 @@ async function handle(deps: HandlerDeps, req: IncomingMessage, res: ServerRespon
  * reviews, TokenRequest): a Table clause is skipped, so a request offering nothing else gets
  * 406 NotAcceptable before the body is read; YAML is answered in YAML.
  */
+/** The host the client addressed: `Host` (HTTP/1.1), `:authority` (HTTP/2); empty when neither came. */
+function requestHost(req: IncomingMessage): string {
+  const authority = req.headers[':authority'];
+  return req.headers.host ?? (typeof authority === 'string' ? authority : '');
+}
+
 function negotiateWithoutTable(accept: string | undefined, res: ServerResponse): void {
   const media = negotiateMediaType(accept, false);
   if (media === undefined) throw new ApiError(406, 'NotAcceptable', `only the following media types are accepted: ${acceptedMediaTypes.join(', ')}`);

@@ -254,6 +254,11 @@ export function sendText(res: ServerResponse, code: number, text: string): void 
   res.end(text);
 }
 
+/** An answer on an HTTP/2 stream (node's compatibility response): no connection headers, no socket of its own. */
+export function isHttp2Answer(res: ServerResponse): boolean {
+  return (res as unknown as { stream?: unknown }).stream !== undefined;
+}
+
 export function sendStatus(res: ServerResponse, err: ApiError): void {
   if (res.headersSent) {
     res.end();
@@ -264,7 +269,9 @@ export function sendStatus(res: ServerResponse, err: ApiError): void {
   // Upstream sets Retry-After from the Status; client-go retries such answers by itself.
   const retryAfter = err.details?.retryAfterSeconds;
   if (retryAfter !== undefined && retryAfter > 0) headers['Retry-After'] = retryAfter;
-  if (err.code === 413 || unreadBody.has(err)) {
+  // An HTTP/2 stream ends with its answer (the rest of its body is refused with the stream);
+  // the connection's other streams go on.
+  if ((err.code === 413 || unreadBody.has(err)) && !isHttp2Answer(res)) {
     // The rest of an oversized or stalled upload is never read: close the connection after the
     // answer (half-close first so the client can read it, then cut).
     headers.Connection = 'close';

@@ -9,7 +9,7 @@
 // Secrets are encrypted at rest (AES-256-GCM) with the key of <dataDir>/secrets-encryption.key
 // (0600): every reader (registry, watch cache, RBAC cache, node graph) gets the decrypting store.
 
-import { createServer, type Server } from 'node:https';
+import { createSecureServer, type Http2SecureServer, type Http2ServerResponse } from 'node:http2';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isIP, type Socket } from 'node:net';
 import { networkInterfaces } from 'node:os';
@@ -75,6 +75,9 @@ const answerWriteHighWaterMark = 2 * maxBodyBytes;
  * and field selectors travel in the URL. Beyond it: 431 with a Status.
  */
 const maxHeaderSize = 1 << 20;
+
+/** Streams an HTTP/2 connection may have open at once (Go's server default, which kube-apiserver keeps). */
+const http2MaxStreams = 250;
 
 /**
  * How long a connection may take to be useful (all in ms): its TLS handshake; its request's
@@ -343,7 +346,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   let kubernetesService: KubernetesServiceReconciler | undefined;
   /** The controller manager whose leadership decides which of the servers sharing a store compacts. */
   let compactionLeader: { isLeader(): boolean } | undefined;
-  let server: Server | undefined;
+  let server: Http2SecureServer | undefined;
   let registry: RestRegistry | undefined;
   let crds: CustomResourceKinds | undefined;
   let audit: AuditLog | undefined;
@@ -472,39 +475,52 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     // readBody); once a request is in, nothing limits its answer (watches, logs, proxies, and
     // upgraded exec/port-forward streams last as long as the client wants).
     const connectionLimits = { ...defaultConnectionLimits, ...opts.connectionLimits };
-    const srv = createServer({
+    // HTTP/2 and HTTP/1.1 on one port, as kube-apiserver serves them (ALPN picks): client-go and
+    // kubectl send their requests and watches as streams of one connection; upgrades (exec,
+    // attach, port-forward, WebSocket watches) and clients without HTTP/2 use HTTP/1.1.
+    const srv = createSecureServer({
       ...security.auth.pki.tlsOptions,
+      allowHTTP1: true,
+      handshakeTimeout: connectionLimits.tlsHandshakeTimeoutMs,
+      // Go's server defaults (kube-apiserver keeps them): 250 streams at once per connection,
+      // header lists up to its 1 MiB MaxHeaderBytes.
+      settings: { maxConcurrentStreams: http2MaxStreams, maxHeaderListSize: maxHeaderSize },
+      maxSessionMemory: 64,
+    });
+    // The HTTP/1.1 side's limits (the server applies them to HTTP/1.1 connections).
+    Object.assign(srv, {
       keepAlive: true,
       requestTimeout: 0,
       headersTimeout: connectionLimits.headersTimeoutMs,
       // Node looks for expired request heads this often (its default, 30 s, would let one live
       // almost twice the limit).
       connectionsCheckingInterval: Math.max(100, Math.min(30_000, Math.floor(connectionLimits.headersTimeoutMs / 4))),
-      handshakeTimeout: connectionLimits.tlsHandshakeTimeoutMs,
       maxHeaderSize,
+      keepAliveTimeout: connectionLimits.keepAliveTimeoutMs,
     });
-    srv.keepAliveTimeout = connectionLimits.keepAliveTimeoutMs;
+    // Tracked by the TCP socket under the TLS one (closing that closes both; it also covers
+    // connections still in the handshake). `_parent` is node's TLSSocket internal; an HTTP/2
+    // request's `socket` is a proxy of the TLS socket that reads it through.
+    const tcpOf = (s: Socket | Duplex): Socket => (s as unknown as { _parent?: Socket })._parent ?? (s as Socket);
     // A connection that sends no request at all (Node's headers timeout only starts with a
     // request's first byte) is closed after the same 32 s.
-    const firstRequest = new WeakMap<Duplex, NodeJS.Timeout>();
+    const firstRequest = new WeakMap<Socket, NodeJS.Timeout>();
     srv.on('secureConnection', (tls: Duplex) => {
       const timer = setTimeout(() => tls.destroy(), connectionLimits.headersTimeoutMs);
       timer.unref();
-      firstRequest.set(tls, timer);
+      firstRequest.set(tcpOf(tls), timer);
       tls.once('close', () => clearTimeout(timer));
     });
     const requestArrived = (req: IncomingMessage): void => {
-      const timer = firstRequest.get(req.socket);
+      const tcp = tcpOf(req.socket);
+      const timer = firstRequest.get(tcp);
       if (timer === undefined) return;
       clearTimeout(timer);
-      firstRequest.delete(req.socket);
+      firstRequest.delete(tcp);
     };
     srv.on('request', requestArrived);
     srv.on('upgrade', requestArrived);
     server = srv;
-    // Tracked by the TCP socket under the TLS one (closing that closes both; it also covers
-    // connections still in the handshake). `_parent` is node's TLSSocket internal.
-    const tcpOf = (s: Socket): Socket => (s as unknown as { _parent?: Socket })._parent ?? s;
     // Answers in flight per connection (close() lets those finish; so does the revocation
     // sweep for answers not begun yet). Registered before the handler: the handler's
     // authentication may run the revocation sweep (a re-read of a changed list) at once.
@@ -546,7 +562,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
         const pending = [...(busy.get(tcpOf(s)) ?? [])].filter((r) => !r.writableEnded);
         if (pending.length > 0 && pending.every((r) => !r.headersSent)) {
           logger.info(`closing a connection of revoked certificate ${cert.user} after its answer`);
-          for (const r of pending) r.setHeader('Connection', 'close');
+          for (const r of pending) closeAfterAnswer(r);
           setTimeout(() => s.destroy(), revokedAnswerGraceMs).unref();
           continue;
         }
@@ -554,6 +570,12 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
         s.destroy();
       }
     });
+    /** The connection of `r` closes once its answers are out: `Connection: close` (HTTP/1.1), a GOAWAY (HTTP/2). */
+    const closeAfterAnswer = (r: ServerResponse): void => {
+      const stream = (r as unknown as Partial<Http2ServerResponse>).stream;
+      if (stream) stream.session?.close();
+      else r.setHeader('Connection', 'close');
+    };
     let revocationProblem: string | undefined;
     const revocationPoll = setInterval(() => {
       revocations.reloadIfChanged();

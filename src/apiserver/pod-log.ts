@@ -217,7 +217,7 @@ export async function servePodLog(
     res.writeHead(200, { 'content-type': 'text/plain', 'content-length': 0 }).end();
     return;
   }
-  res.writeHead(200, { 'content-type': 'text/plain', 'cache-control': 'no-cache', 'transfer-encoding': 'chunked' });
+  res.writeHead(200, { 'content-type': 'text/plain', 'cache-control': 'no-cache' });
   res.flushHeaders();
   await new Promise<void>((resolve) => {
     upstream.on('data', (chunk: Buffer) => res.write(chunk));

@@ -219,13 +219,16 @@ async function proxyTo(t: ProxyTarget, path: string, search: string, req: Incomi
   const named = new Set(String(req.headers.connection ?? '').split(',').map((h) => h.trim().toLowerCase()).filter((h) => h !== ''));
   const headers: Record<string, string | string[]> = {};
   for (const [k, v] of Object.entries(req.headers)) {
-    if (v === undefined || DROPPED_REQUEST_HEADERS.has(k) || named.has(k) || k.startsWith('impersonate-')) continue;
+    if (v === undefined || DROPPED_REQUEST_HEADERS.has(k) || named.has(k) || k.startsWith('impersonate-') || k.startsWith(':')) continue;
     headers[k] = v;
   }
   headers.host = t.host;
   // The body's framing (see the contract); Node's client would not chunk a GET's body itself.
-  const chunked = /(^|,)\s*chunked\s*$/i.test(String(req.headers['transfer-encoding'] ?? ''));
+  // An HTTP/2 request has no Transfer-Encoding: a body without Content-Length (its stream did
+  // not end with its headers) goes on chunked.
   const sized = req.headers['content-length'] !== undefined;
+  const h2Body = (req as unknown as { stream?: { endAfterHeaders?: boolean } }).stream?.endAfterHeaders === false;
+  const chunked = /(^|,)\s*chunked\s*$/i.test(String(req.headers['transfer-encoding'] ?? '')) || (h2Body && !sized);
   if (chunked) {
     delete headers['content-length'];
     headers['transfer-encoding'] = 'chunked';

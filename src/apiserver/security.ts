@@ -363,7 +363,7 @@ export interface SecuredRequest {
  */
 export async function secureRequest(
   sec: RequestSecurity,
-  req: { headers: import('node:http').IncomingHttpHeaders; headersDistinct?: DistinctHeaders; socket: unknown; method?: string },
+  req: { headers: import('node:http').IncomingHttpHeaders; headersDistinct?: DistinctHeaders; rawHeaders?: readonly string[]; socket: unknown; method?: string },
   path: string,
   route: ResourceRoute | undefined,
   watch: boolean,
@@ -385,7 +385,7 @@ export async function secureRequest(
   let u = caller;
   // Most requests impersonate nobody: look at the headers as arrays only when one is there.
   const asks = Object.keys(req.headers).some((h) => h.startsWith('impersonate-'));
-  const imp = asks ? impersonationOf(req.headersDistinct ?? distinctHeaders(req.headers)) : undefined;
+  const imp = asks ? impersonationOf(req.headersDistinct ?? (req.rawHeaders ? distinctRawHeaders(req.rawHeaders) : distinctHeaders(req.headers))) : undefined;
   if (imp) {
     u = await impersonate(caller, imp, (a) => sec.authorizer.authorize(a));
     onAuthenticated?.(caller, u);
@@ -410,6 +410,16 @@ export async function secureRequest(
 function distinctHeaders(h: import('node:http').IncomingHttpHeaders): DistinctHeaders {
   const out: DistinctHeaders = {};
   for (const [k, v] of Object.entries(h)) if (v !== undefined) out[k] = Array.isArray(v) ? v : [v];
+  return out;
+}
+
+/**
+ * Headers as arrays from the name/value list as received (an HTTP/2 request has no
+ * `headersDistinct`, and its `headers` join a repeated header's values with ", ").
+ */
+function distinctRawHeaders(raw: readonly string[]): DistinctHeaders {
+  const out: DistinctHeaders = {};
+  for (let i = 0; i + 1 < raw.length; i += 2) (out[raw[i]!.toLowerCase()] ??= []).push(raw[i + 1]!);
   return out;
 }
 

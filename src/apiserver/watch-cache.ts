@@ -775,7 +775,7 @@ export class WatchCache {
     if (rv !== undefined && rv > 0) [compacted, current] = await Promise.all([this.store.compactedRevision(), this.store.currentRevision()]);
     if (w.closed) return;
 
-    res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private', 'Transfer-Encoding': 'chunked' });
+    res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private' });
     res.flushHeaders();
     if (req.timeoutSeconds < 0) {
       // A timeout already passed (a negative timeoutSeconds): over before any event.
