@@ -60,6 +60,12 @@ const connectionCodes = new Set([
   'EHOSTDOWN',
   'ERR_STREAM_PREMATURE_CLOSE',
   'UND_ERR_SOCKET',
+  // An HTTP/2 connection lost, reset or shut down under a stream.
+  'ERR_HTTP2_STREAM_ERROR',
+  'ERR_HTTP2_SESSION_ERROR',
+  'ERR_HTTP2_GOAWAY_SESSION',
+  'ERR_HTTP2_STREAM_CANCEL',
+  'ERR_HTTP2_INVALID_SESSION',
 ]);
 
 function errCode(e: unknown): string | undefined {

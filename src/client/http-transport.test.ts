@@ -1,9 +1,17 @@
 // HttpTransport's two pools: open watches and followed logs never use up the connections that
 // requests need (they did: 32 dashboard watches left every request waiting for good).
 import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type ServerResponse } from 'node:http';
+import { createSecureServer, type Http2ServerResponse, type ServerHttp2Session } from 'node:http2';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import 'reflect-metadata';
+import { ensurePki, type Pki } from '../auth/pki.js';
+import { isConnectionError } from './failover-transport.js';
 import { HttpTransport, isStream } from './http-transport.js';
 import { readAll } from './transport.js';
 
@@ -104,5 +112,110 @@ describe('HttpTransport', () => {
     // A POST may have been acted on: its reset is the caller's to handle.
     await expect(get('POST')).rejects.toMatchObject({ code: 'ECONNRESET' });
     expect(seen).toBe(5);
+  });
+});
+
+describe('HttpTransport over HTTP/2', () => {
+  let pki: Pki;
+  beforeAll(async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'h2-transport-'));
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    pki = await ensurePki(dir);
+  });
+
+  /** An HTTPS server offering h2 (and HTTP/1.1 unless `h1Only`); counts its connections by protocol. */
+  async function serve(handler: (path: string, res: Http2ServerResponse | ServerResponse, h2: boolean) => void, h1Only = false) {
+    const seen = { h2Sessions: [] as ServerHttp2Session[], h1Requests: 0 };
+    const tls = { key: pki.servingKeyPem, cert: pki.servingCertPem };
+    const server = h1Only
+      ? createHttpsServer(tls, (req, res) => {
+          seen.h1Requests++;
+          handler(req.url ?? '/', res, false);
+        })
+      : createSecureServer({ ...tls, allowHTTP1: true }, (req, res) => {
+          if (req.httpVersionMajor < 2) seen.h1Requests++;
+          handler(req.url ?? '/', res as Http2ServerResponse, req.httpVersionMajor >= 2);
+        });
+    if (!h1Only) (server as ReturnType<typeof createSecureServer>).on('session', (sess) => seen.h2Sessions.push(sess));
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    cleanups.push(() => new Promise<void>((ok) => {
+      for (const sess of seen.h2Sessions) sess.destroy();
+      if ('closeAllConnections' in server) server.closeAllConnections();
+      server.close(() => ok());
+    }));
+    const t = new HttpTransport({ server: `https://127.0.0.1:${(server.address() as AddressInfo).port}`, ca: pki.caCertPem });
+    cleanups.push(() => t.destroy());
+    return { t, seen };
+  }
+
+  it('sends requests and a watch as streams of one connection; the answers and the stream as over HTTP/1.1', async () => {
+    let watch: Http2ServerResponse | ServerResponse | undefined;
+    const { t, seen } = await serve((path, res) => {
+      if (isStream(path)) {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.write('{"type":"ADDED"}\n');
+        watch = res;
+        return;
+      }
+      res.writeHead(path === '/missing' ? 404 : 200, { 'content-type': 'application/json', 'x-path': path });
+      res.end(`{"path":${JSON.stringify(path)}}`);
+    });
+    const w = await t.request({ method: 'GET', path: '/api/v1/pods?watch=1', headers: {} });
+    expect(w.statusCode).toBe(200);
+    const answers = await Promise.all(['/a', '/b', '/missing'].map((path) => t.request({ method: 'POST', path, headers: { 'Content-Type': 'application/json' }, body: '{}' })));
+    expect(answers.map((r) => [r.statusCode, r.headers['x-path']])).toEqual([[200, '/a'], [200, '/b'], [404, '/missing']]);
+    expect(await readAll(answers[0]!.body)).toBe('{"path":"/a"}');
+    watch!.end('{"type":"DELETED"}\n');
+    expect(await readAll(w.body)).toBe('{"type":"ADDED"}\n{"type":"DELETED"}\n');
+    expect(seen.h2Sessions).toHaveLength(1);
+    expect(seen.h1Requests).toBe(0);
+  });
+
+  it('a server that picks http/1.1 in the handshake gets HTTP/1.1', async () => {
+    const { t, seen } = await serve((_path, res) => res.end('ok'), true);
+    for (let i = 0; i < 2; i++) expect(await readAll((await t.request({ method: 'GET', path: '/x', headers: {} })).body)).toBe('ok');
+    expect(seen.h1Requests).toBe(2);
+  });
+
+  it('an abort before the answer rejects; during it, the body ends cut; a connection lost under a request is a connection error', async () => {
+    const held: (Http2ServerResponse | ServerResponse)[] = [];
+    const { t, seen } = await serve((path, res) => {
+      if (path === '/half') {
+        res.writeHead(200);
+        res.write('partial');
+      }
+      held.push(res);
+    });
+    const early = new AbortController();
+    const pending = t.request({ method: 'GET', path: '/never', headers: {}, signal: early.signal });
+    await expect.poll(() => held.length).toBe(1);
+    early.abort();
+    await expect(pending).rejects.toMatchObject({ name: 'AbortError' });
+
+    const late = new AbortController();
+    const half = await t.request({ method: 'GET', path: '/half', headers: {}, signal: late.signal });
+    const iter = half.body[Symbol.asyncIterator]();
+    expect(String((await iter.next()).value)).toBe('partial');
+    late.abort();
+    const end = await within(5_000, (async () => {
+      try {
+        for (;;) if ((await iter.next()).done) return 'ended';
+      } catch {
+        return 'cut';
+      }
+    })(), 'the cut body did not end');
+    expect(['ended', 'cut']).toContain(end);
+
+    const lost = t.request({ method: 'GET', path: '/lost', headers: {} });
+    await expect.poll(() => held.length).toBe(3);
+    for (const sess of seen.h2Sessions) sess.destroy();
+    const err = await lost.then(() => undefined, (e: unknown) => e);
+    expect(isConnectionError(err), String(err) + ' ' + String((err as { code?: string }).code)).toBe(true);
+    // The next request connects anew.
+    const again = t.request({ method: 'GET', path: '/again', headers: {} });
+    await expect.poll(() => held.length).toBe(4);
+    held[3]!.end('back');
+    expect(await readAll((await again).body)).toBe('back');
   });
 });

@@ -7,6 +7,11 @@
 // (the dashboard's four per browser tab, eight tabs) left no connection for any request, and
 // every later request waited for good.
 //
+// HTTP/2: to an HTTPS server that offers it (ALPN), requests and streams go as streams of one
+// connection (http2-sessions.ts: more connections only beyond 100 streams at once), as client-go
+// talks to kube-apiserver; a server that answers with http/1.1 gets the pools above. The
+// contract below (answers, aborts, errors) is the same either way.
+//
 // A stale keep-alive connection: the server closes a connection idle for its keep-alive
 // timeout (5 s for everynode's server) at the moment a new request is written to it, and the
 // request fails with ECONNRESET (or EPIPE) before any answer. Such a request, on a reused
@@ -15,7 +20,9 @@
 // fail as before: the server may have acted on them.
 
 import http from 'node:http';
+import { constants as h2, type ClientHttp2Session, type OutgoingHttpHeaders } from 'node:http2';
 import https from 'node:https';
+import { Http2SessionError, Http2Sessions } from './http2-sessions.js';
 import type { Transport, TransportRequest, TransportResponse } from './transport.js';
 import { queryBool } from '../util/index.js';
 
@@ -30,6 +37,8 @@ export interface HttpTransportOptions {
   insecureSkipTLSVerify?: boolean;
   userAgent?: string;
   maxSockets?: number;
+  /** Offer HTTP/2 to an HTTPS server (default true); false: HTTP/1.1 only. */
+  http2?: boolean;
 }
 
 export class HttpTransport {
@@ -38,12 +47,21 @@ export class HttpTransport {
   /** Streams' pool (see the file comment). */
   private streamAgent: http.Agent;
   private readonly isHttps: boolean;
+  /** HTTP/2 connections (see http2-sessions.ts); undefined for plain HTTP or with `http2: false`. */
+  private h2: Http2Sessions | undefined;
 
   constructor(private opts: HttpTransportOptions) {
     this.base = new URL(opts.server);
     this.isHttps = this.base.protocol === 'https:';
     this.agent = this.newAgent(opts.maxSockets ?? 32);
     this.streamAgent = this.newAgent(Infinity);
+    this.h2 = this.newSessions();
+  }
+
+  private newSessions(): Http2Sessions | undefined {
+    const o = this.opts;
+    if (!this.isHttps || o.http2 === false) return undefined;
+    return new Http2Sessions({ url: this.base, tls: { ca: o.ca, cert: o.cert, key: o.key, rejectUnauthorized: !o.insecureSkipTLSVerify } });
   }
 
   private newAgent(maxSockets: number): http.Agent {
@@ -63,6 +81,8 @@ export class HttpTransport {
     this.agent = this.newAgent(this.opts.maxSockets ?? 32);
     this.streamAgent = this.newAgent(Infinity);
     setTimeout(() => old.forEach((a) => a.destroy()), graceMs).unref();
+    this.h2?.close(graceMs);
+    this.h2 = this.newSessions();
   }
 
   /** The Transport function (bound). */
@@ -72,6 +92,15 @@ export class HttpTransport {
     if (this.opts.token) headers['Authorization'] = `Bearer ${this.opts.token}`;
     if (this.opts.userAgent) headers['User-Agent'] = this.opts.userAgent;
     if (req.body !== undefined) headers['Content-Length'] = String(Buffer.byteLength(req.body));
+    const sessions = this.h2;
+    if (sessions && !sessions.usesHttp1) {
+      return untilAborted(sessions.session(), req.signal).then((session) => (session ? this.sendHttp2(sessions, session, req, prefix + req.path, headers) : this.sendHttp1(req, prefix, headers)));
+    }
+    return this.sendHttp1(req, prefix, headers);
+  };
+
+  /** One exchange over HTTP/1.1, on a connection of the agents' pools. */
+  private sendHttp1(req: TransportRequest, prefix: string, headers: Record<string, string>): Promise<TransportResponse> {
     const mod = this.isHttps ? https : http;
     const send = (mayRetry: boolean): Promise<TransportResponse> => new Promise<TransportResponse>((resolve, reject) => {
       let response: http.IncomingMessage | undefined;
@@ -119,11 +148,59 @@ export class HttpTransport {
       r.end();
     });
     return send(safeMethods.has(req.method.toUpperCase()));
-  };
+  }
+
+  /**
+   * One exchange as a stream of an HTTP/2 connection, with the HTTP/1.1 path's contract: the
+   * promise resolves at the answer's head; the caller's signal cancels the stream (before the
+   * answer: the promise rejects; during it: the body ends as cut); a stream reset or a lost
+   * connection before the answer rejects with the error (a connection error for failover).
+   */
+  private sendHttp2(sessions: Http2Sessions, session: ClientHttp2Session, req: TransportRequest, path: string, headers: Record<string, string>): Promise<TransportResponse> {
+    return new Promise<TransportResponse>((resolve, reject) => {
+      const h: OutgoingHttpHeaders = { [h2.HTTP2_HEADER_METHOD]: req.method, [h2.HTTP2_HEADER_PATH]: path };
+      for (const [k, v] of Object.entries(headers)) h[k.toLowerCase()] = v;
+      const stream = session.request(h, { endStream: req.body === undefined });
+      sessions.track(session, stream);
+      let answered = false;
+      stream.once('response', (rh) => {
+        answered = true;
+        const out: Record<string, string | string[] | undefined> = {};
+        for (const [k, v] of Object.entries(rh)) if (!k.startsWith(':')) out[k] = v;
+        resolve({ statusCode: Number(rh[h2.HTTP2_HEADER_STATUS] ?? 0), headers: out, body: stream });
+      });
+      stream.on('error', (err) => {
+        if (!answered) reject(err);
+      });
+      stream.once('close', () => {
+        // The connection went (or the server reset the stream) before any answer: as a reset
+        // HTTP/1.1 connection, a connection error.
+        if (!answered) reject(new Http2SessionError(`socket hang up: the HTTP/2 stream closed before an answer (code ${stream.rstCode})`));
+      });
+      const signal = req.signal;
+      if (signal) {
+        const onAbort = (): void => {
+          if (!answered) reject(signal.reason instanceof Error ? signal.reason : abortError());
+          if (stream.closed) return;
+          // Given up while waiting (a deadline, a watch silent too long): the connection itself
+          // may be gone, unlike over HTTP/1.1 where cutting the answer closed it.
+          sessions.suspect(session);
+          stream.close(h2.NGHTTP2_CANCEL);
+        };
+        if (signal.aborted) onAbort();
+        else {
+          signal.addEventListener('abort', onAbort, { once: true });
+          stream.once('close', () => signal.removeEventListener('abort', onAbort));
+        }
+      }
+      if (req.body !== undefined) stream.end(req.body);
+    });
+  }
 
   destroy(): void {
     this.agent.destroy();
     this.streamAgent.destroy();
+    this.h2?.close();
   }
 }
 
@@ -141,6 +218,26 @@ export function isStream(path: string): boolean {
   if (q < 0) return false;
   const p = new URLSearchParams(path.slice(q + 1));
   return queryBool(p.get('watch')) === true || queryBool(p.get('follow')) === true;
+}
+
+/** `p`, or a rejection as soon as `signal` aborts (the work behind `p` goes on, shared). */
+function untilAborted<T>(p: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return p;
+  if (signal.aborted) return Promise.reject(signal.reason instanceof Error ? signal.reason : abortError());
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason instanceof Error ? signal.reason : abortError());
+    signal.addEventListener('abort', onAbort, { once: true });
+    p.then(
+      (v) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(v);
+      },
+      (e: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(e);
+      },
+    );
+  });
 }
 
 function abortError(): Error {
