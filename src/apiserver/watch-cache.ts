@@ -353,9 +353,9 @@ class ActiveWatcher {
   }
 }
 
-/** True when the client side of `res` is gone (destroyed response or socket). */
+/** True when the client side of `res` is gone (destroyed response, socket, or HTTP/2 stream: its answer has no `destroyed`). */
 function responseGone(res: ServerResponse): boolean {
-  return res.destroyed || res.socket?.destroyed === true;
+  return res.destroyed || res.socket?.destroyed === true || (res as unknown as { stream?: { destroyed?: boolean } }).stream?.destroyed === true;
 }
 
 /** The spec.nodeName value a watcher's field selector pins with `=`, if any. */

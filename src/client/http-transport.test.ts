@@ -154,7 +154,7 @@ describe('HttpTransport over HTTP/2', () => {
     const { t, seen } = await serve((path, res) => {
       if (isStream(path)) {
         res.writeHead(200, { 'content-type': 'application/json' });
-        res.write('{"type":"ADDED"}\n');
+        (res as ServerResponse).write('{"type":"ADDED"}\n');
         watch = res;
         return;
       }
@@ -183,7 +183,7 @@ describe('HttpTransport over HTTP/2', () => {
     const { t, seen } = await serve((path, res) => {
       if (path === '/half') {
         res.writeHead(200);
-        res.write('partial');
+        (res as ServerResponse).write('partial');
       }
       held.push(res);
     });

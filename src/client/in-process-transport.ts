@@ -84,6 +84,45 @@ class InProcessRequest extends Readable implements WholeBodySource {
   }
 }
 
+/** Called once, when the handler's answer head is sent (writeHead, flushHeaders, first write or end). */
+type OnHead = (statusCode: number, headers: Record<string, HeaderValue>) => void;
+
+/** The answer head of both shims: header methods, writeHead and flushHeaders over `onHead`. */
+interface AnswerHead extends HeaderMethods {
+  writeHead(statusCode: number, reasonOrHeaders?: string | Record<string, unknown> | unknown[], maybeHeaders?: Record<string, unknown> | unknown[]): this;
+  flushHeaders(): void;
+}
+
+interface Headed extends HeaderMethods {
+  statusCode: number;
+  statusMessage: string;
+  headersSent: boolean;
+  readonly onHead: OnHead;
+}
+
+function sendHead(r: Headed): void {
+  if (r.headersSent) return;
+  r.headersSent = true;
+  r.onHead(r.statusCode, r.getHeaders());
+}
+
+const answerHeadMethods: Pick<AnswerHead, 'writeHead' | 'flushHeaders'> & ThisType<Headed & AnswerHead> = {
+  writeHead(statusCode, reasonOrHeaders, maybeHeaders) {
+    if (this.headersSent) throw new Error('Cannot write headers after they are sent to the client');
+    applyWriteHead(this, statusCode, reasonOrHeaders, maybeHeaders);
+    sendHead(this);
+    return this;
+  },
+  flushHeaders() {
+    sendHead(this);
+  },
+};
+
+function withAnswerHead(cls: { prototype: object }): void {
+  withHeaderMethods(cls);
+  Object.assign(cls.prototype, answerHeadMethods);
+}
+
 /** A streamed answer (watches, and requests whose caller reads the body as a stream). */
 class InProcessResponse extends PassThrough {
   statusCode = 200;
@@ -96,7 +135,7 @@ class InProcessResponse extends PassThrough {
   private unread = 0;
 
   constructor(
-    private readonly onHead: (statusCode: number, headers: Record<string, HeaderValue>) => void,
+    readonly onHead: OnHead,
     private readonly objectWatch = false,
   ) {
     super(objectWatch ? { objectMode: true } : {});
@@ -117,31 +156,14 @@ class InProcessResponse extends PassThrough {
     return super.emit(event, ...args);
   }
 
-  writeHead(statusCode: number, reasonOrHeaders?: string | Record<string, unknown> | unknown[], maybeHeaders?: Record<string, unknown> | unknown[]): this {
-    if (this.headersSent) throw new Error('Cannot write headers after they are sent to the client');
-    applyWriteHead(this, statusCode, reasonOrHeaders, maybeHeaders);
-    this.sendHead();
-    return this;
-  }
-
-  flushHeaders(): void {
-    this.sendHead();
-  }
-
-  private sendHead(): void {
-    if (this.headersSent) return;
-    this.headersSent = true;
-    this.onHead(this.statusCode, this.getHeaders());
-  }
-
   override write(chunk: unknown, encodingOrCb?: unknown, cb?: unknown): boolean {
-    this.sendHead();
+    sendHead(this);
     if (this.objectWatch) this.unread += weight(chunk);
     return (super.write as (...a: unknown[]) => boolean)(chunk, encodingOrCb, cb);
   }
 
   override end(chunkOrCb?: unknown, encodingOrCb?: unknown, cb?: unknown): this {
-    this.sendHead();
+    sendHead(this);
     if (this.objectWatch && chunkOrCb !== undefined && typeof chunkOrCb !== 'function') this.unread += weight(chunkOrCb);
     (super.end as (...a: unknown[]) => unknown)(chunkOrCb, encodingOrCb, cb);
     return this;
@@ -150,8 +172,8 @@ class InProcessResponse extends PassThrough {
   /** Informational answers (100-continue etc.) are not used in process. */
   writeContinue(): void {}
 }
-interface InProcessResponse extends HeaderMethods {}
-withHeaderMethods(InProcessResponse);
+interface InProcessResponse extends AnswerHead {}
+withAnswerHead(InProcessResponse);
 
 type Callback = (err?: Error | null) => void;
 
@@ -178,7 +200,7 @@ class WholeAnswer extends EventEmitter {
   private readonly whole: Promise<string>;
   readonly body: WholeBody;
 
-  constructor(private readonly onHead: (statusCode: number, headers: Record<string, HeaderValue>) => void) {
+  constructor(readonly onHead: OnHead) {
     super();
     this.whole = new Promise<string>((resolve, reject) => (this.settle = { resolve, reject }));
     // A caller that stops before reading (an aborted request) leaves the rejection unobserved.
@@ -196,25 +218,8 @@ class WholeAnswer extends EventEmitter {
     return !this.writableEnded && !this.destroyed;
   }
 
-  writeHead(statusCode: number, reasonOrHeaders?: string | Record<string, unknown> | unknown[], maybeHeaders?: Record<string, unknown> | unknown[]): this {
-    if (this.headersSent) throw new Error('Cannot write headers after they are sent to the client');
-    applyWriteHead(this, statusCode, reasonOrHeaders, maybeHeaders);
-    this.sendHead();
-    return this;
-  }
-
-  flushHeaders(): void {
-    this.sendHead();
-  }
-
-  private sendHead(): void {
-    if (this.headersSent) return;
-    this.headersSent = true;
-    this.onHead(this.statusCode, this.getHeaders());
-  }
-
   write(chunk: string | Uint8Array, encodingOrCb?: BufferEncoding | Callback, cb?: Callback): boolean {
-    this.sendHead();
+    sendHead(this);
     const done = typeof encodingOrCb === 'function' ? encodingOrCb : cb;
     if (!this.writable) return false;
     this.keep(chunk, typeof encodingOrCb === 'string' ? encodingOrCb : undefined);
@@ -223,7 +228,7 @@ class WholeAnswer extends EventEmitter {
   }
 
   end(chunkOrCb?: string | Uint8Array | Callback, encodingOrCb?: BufferEncoding | Callback, cb?: Callback): this {
-    this.sendHead();
+    sendHead(this);
     const done = [chunkOrCb, encodingOrCb, cb].find((a): a is Callback => typeof a === 'function');
     if (!this.writable) return this;
     if (chunkOrCb !== undefined && typeof chunkOrCb !== 'function') this.keep(chunkOrCb, typeof encodingOrCb === 'string' ? encodingOrCb : undefined);
@@ -262,8 +267,8 @@ class WholeAnswer extends EventEmitter {
     return Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p) : p))).toString('utf8');
   }
 }
-interface WholeAnswer extends HeaderMethods {}
-withHeaderMethods(WholeAnswer);
+interface WholeAnswer extends AnswerHead {}
+withAnswerHead(WholeAnswer);
 
 /** A Transport that serves every request with `listener` in this process. */
 export function inProcessTransport(listener: RequestListener, opts: InProcessTransportOptions = {}): Transport {
