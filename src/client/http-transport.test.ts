@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type ServerResponse } from 'node:http';
 import { createSecureServer, type Http2ServerResponse, type ServerHttp2Session } from 'node:http2';
 import { createServer as createHttpsServer } from 'node:https';
-import type { AddressInfo } from 'node:net';
+import { connect as netConnect, createServer as createNetServer, type AddressInfo, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -144,9 +144,10 @@ describe('HttpTransport over HTTP/2', () => {
       if ('closeAllConnections' in server) server.closeAllConnections();
       server.close(() => ok());
     }));
-    const t = new HttpTransport({ server: `https://127.0.0.1:${(server.address() as AddressInfo).port}`, ca: pki.caCertPem });
+    const port = (server.address() as AddressInfo).port;
+    const t = new HttpTransport({ server: `https://127.0.0.1:${port}`, ca: pki.caCertPem });
     cleanups.push(() => t.destroy());
-    return { t, seen };
+    return { t, seen, port };
   }
 
   it('sends requests and a watch as streams of one connection; the answers and the stream as over HTTP/1.1', async () => {
@@ -217,5 +218,53 @@ describe('HttpTransport over HTTP/2', () => {
     await expect.poll(() => held.length).toBe(4);
     held[3]!.end('back');
     expect(await readAll((await again).body)).toBe('back');
+  });
+
+  it('a connection that stops answering fails its streams once a request gives up on it, and the next request connects anew', async () => {
+    const held: (Http2ServerResponse | ServerResponse)[] = [];
+    const { seen, port } = await serve((_path, res) => {
+      res.writeHead(200);
+      (res as ServerResponse).write('{}\n');
+      held.push(res);
+    });
+    // A relay that can go silent without closing anything (a host gone without a reset).
+    const frozen = new Set<Socket>();
+    let silent = false;
+    const relay = createNetServer((down) => {
+      const up = netConnect(port, '127.0.0.1');
+      for (const [a, b] of [[down, up], [up, down]] as const) {
+        a.on('data', (c: Buffer) => {
+          if (!silent) b.write(c);
+        });
+        a.on('error', () => b.destroy());
+        a.on('close', () => b.destroy());
+      }
+      frozen.add(down);
+    });
+    relay.listen(0, '127.0.0.1');
+    await once(relay, 'listening');
+    cleanups.push(() => new Promise<void>((ok) => {
+      for (const s of frozen) s.destroy();
+      relay.close(() => ok());
+    }));
+    const t = new HttpTransport({ server: `https://127.0.0.1:${(relay.address() as AddressInfo).port}`, ca: pki.caCertPem, http2PingTimeoutMs: 300 });
+    cleanups.push(() => t.destroy());
+    const watch = await t.request({ method: 'GET', path: '/api/v1/pods?watch=1', headers: {} });
+    const watchEnd = (async () => {
+      try {
+        for await (const _ of watch.body) void _;
+        return 'ended';
+      } catch (e) {
+        return isConnectionError(e) ? 'connection error' : String(e);
+      }
+    })();
+    silent = true;
+    await expect(t.request({ method: 'GET', path: '/x', headers: {}, signal: AbortSignal.timeout(200) })).rejects.toThrow();
+    // The PING finds nobody: the connection is dropped, and its watch ends with a connection error.
+    expect(await within(5_000, watchEnd, 'the watch on the dead connection did not end')).toBe('connection error');
+    silent = false;
+    const again = await within(5_000, t.request({ method: 'GET', path: '/y', headers: {} }), 'no new connection');
+    expect(again.statusCode).toBe(200);
+    expect(seen.h2Sessions.length).toBe(2);
   });
 });

@@ -39,6 +39,8 @@ export interface HttpTransportOptions {
   maxSockets?: number;
   /** Offer HTTP/2 to an HTTPS server (default true); false: HTTP/1.1 only. */
   http2?: boolean;
+  /** How long an HTTP/2 connection suspected dead may take to answer a PING (default 5000 ms; see http2-sessions.ts). */
+  http2PingTimeoutMs?: number;
 }
 
 export class HttpTransport {
@@ -61,7 +63,11 @@ export class HttpTransport {
   private newSessions(): Http2Sessions | undefined {
     const o = this.opts;
     if (!this.isHttps || o.http2 === false) return undefined;
-    return new Http2Sessions({ url: this.base, tls: { ca: o.ca, cert: o.cert, key: o.key, rejectUnauthorized: !o.insecureSkipTLSVerify } });
+    return new Http2Sessions({
+      url: this.base,
+      tls: { ca: o.ca, cert: o.cert, key: o.key, rejectUnauthorized: !o.insecureSkipTLSVerify },
+      ...(o.http2PingTimeoutMs !== undefined ? { pingTimeoutMs: o.http2PingTimeoutMs } : {}),
+    });
   }
 
   private newAgent(maxSockets: number): http.Agent {
