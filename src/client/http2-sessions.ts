@@ -40,6 +40,9 @@ interface Entry {
   pinging: boolean;
 }
 
+const streamWindowBytes = 4 << 20;
+const connectionWindowBytes = 32 << 20;
+
 export class Http2Sessions {
   private entries: Entry[] = [];
   private http1Only = false;
@@ -133,7 +136,16 @@ export class Http2Sessions {
       socket.destroy();
       return undefined;
     }
-    const session = http2Connect(url.origin, { createConnection: () => socket });
+    // Receive windows as Go's client sets them (4 MiB a stream, more for the connection), not
+    // HTTP/2's 64 KiB: a large LIST or a busy watch is not held to a window per round trip.
+    const session = http2Connect(url.origin, { createConnection: () => socket, settings: { initialWindowSize: streamWindowBytes } });
+    session.once('connect', () => {
+      try {
+        session.setLocalWindowSize(connectionWindowBytes);
+      } catch {
+        // A session closed at once keeps its window.
+      }
+    });
     const entry: Entry = { session, streams: 0, pinging: false };
     // A failed session's streams get the error; the session itself needs a listener.
     session.on('error', () => undefined);
