@@ -150,7 +150,7 @@ describe('HttpTransport over HTTP/2', () => {
     return { t, seen, port };
   }
 
-  it('sends requests and a watch as streams of one connection; the answers and the stream as over HTTP/1.1', async () => {
+  it('sends requests as streams of one connection and watches on another; the answers and the stream as over HTTP/1.1', async () => {
     let watch: Http2ServerResponse | ServerResponse | undefined;
     const { t, seen } = await serve((path, res) => {
       if (isStream(path)) {
@@ -169,7 +169,8 @@ describe('HttpTransport over HTTP/2', () => {
     expect(await readAll(answers[0]!.body)).toBe('{"path":"/a"}');
     watch!.end('{"type":"DELETED"}\n');
     expect(await readAll(w.body)).toBe('{"type":"ADDED"}\n{"type":"DELETED"}\n');
-    expect(seen.h2Sessions).toHaveLength(1);
+    // Two connections: the three requests shared one, the watch had the other to itself.
+    expect(seen.h2Sessions).toHaveLength(2);
     expect(seen.h1Requests).toBe(0);
   });
 
@@ -265,6 +266,7 @@ describe('HttpTransport over HTTP/2', () => {
     silent = false;
     const again = await within(5_000, t.request({ method: 'GET', path: '/y', headers: {} }), 'no new connection');
     expect(again.statusCode).toBe(200);
+    // The watch's connection and the new one (the request given up on never got past its handshake).
     expect(seen.h2Sessions.length).toBe(2);
   });
 });

@@ -49,8 +49,13 @@ export class HttpTransport {
   /** Streams' pool (see the file comment). */
   private streamAgent: http.Agent;
   private readonly isHttps: boolean;
-  /** HTTP/2 connections (see http2-sessions.ts); undefined for plain HTTP or with `http2: false`. */
+  /**
+   * HTTP/2 connections (see http2-sessions.ts), one set for requests and one for streams, as the
+   * two HTTP/1.1 pools: a busy watch's data never queues the answers of requests behind it on
+   * one connection. Undefined for plain HTTP or with `http2: false`.
+   */
   private h2: Http2Sessions | undefined;
+  private h2Streams: Http2Sessions | undefined;
 
   constructor(private opts: HttpTransportOptions) {
     this.base = new URL(opts.server);
@@ -58,6 +63,7 @@ export class HttpTransport {
     this.agent = this.newAgent(opts.maxSockets ?? 32);
     this.streamAgent = this.newAgent(Infinity);
     this.h2 = this.newSessions();
+    this.h2Streams = this.newSessions();
   }
 
   private newSessions(): Http2Sessions | undefined {
@@ -88,7 +94,9 @@ export class HttpTransport {
     this.streamAgent = this.newAgent(Infinity);
     setTimeout(() => old.forEach((a) => a.destroy()), graceMs).unref();
     this.h2?.close(graceMs);
+    this.h2Streams?.close(graceMs);
     this.h2 = this.newSessions();
+    this.h2Streams = this.newSessions();
   }
 
   /** The Transport function (bound). */
@@ -98,9 +106,16 @@ export class HttpTransport {
     if (this.opts.token) headers['Authorization'] = `Bearer ${this.opts.token}`;
     if (this.opts.userAgent) headers['User-Agent'] = this.opts.userAgent;
     if (req.body !== undefined) headers['Content-Length'] = String(Buffer.byteLength(req.body));
-    const sessions = this.h2;
+    const sessions = req.method === 'GET' && isStream(req.path) ? this.h2Streams : this.h2;
     if (sessions && !sessions.usesHttp1) {
-      return untilAborted(sessions.session(), req.signal).then((session) => (session ? this.sendHttp2(sessions, session, req, prefix + req.path, headers) : this.sendHttp1(req, prefix, headers)));
+      return untilAborted(sessions.session(), req.signal).then(
+        (session) => (session ? this.sendHttp2(sessions, session, req, prefix + req.path, headers) : this.sendHttp1(req, prefix, headers)),
+        (err: unknown) => {
+          // Given up while connecting: check the server's other connections too.
+          if (req.signal?.aborted) this.suspectServer();
+          throw err;
+        },
+      );
     }
     return this.sendHttp1(req, prefix, headers);
   };
@@ -188,9 +203,11 @@ export class HttpTransport {
         const onAbort = (): void => {
           if (!answered) reject(signal.reason instanceof Error ? signal.reason : abortError());
           if (stream.closed) return;
-          // Given up while waiting (a deadline, a watch silent too long): the connection itself
-          // may be gone, unlike over HTTP/1.1 where cutting the answer closed it.
+          // Given up while waiting (a deadline, a watch silent too long): the server itself may
+          // be gone, unlike over HTTP/1.1 where cutting the answer closed the connection. Every
+          // connection to it is checked (the watches have their own).
           sessions.suspect(session);
+          this.suspectServer();
           stream.close(h2.NGHTTP2_CANCEL);
         };
         if (signal.aborted) onAbort();
@@ -203,10 +220,17 @@ export class HttpTransport {
     });
   }
 
+  /** Every HTTP/2 connection to the server is PINGed (see Http2Sessions.suspectAll). */
+  private suspectServer(): void {
+    this.h2?.suspectAll();
+    this.h2Streams?.suspectAll();
+  }
+
   destroy(): void {
     this.agent.destroy();
     this.streamAgent.destroy();
     this.h2?.close();
+    this.h2Streams?.close();
   }
 }
 

@@ -14,8 +14,9 @@
 // - `track(session, stream)`: sessions keep the process alive only while they carry streams.
 // - `suspect(session)`: a request on it gave up waiting (its caller's deadline): the session is
 //   PINGed and destroyed unless the answer comes within `pingTimeoutMs`, so a connection to a
-//   host that vanished without a reset fails its other streams (watches included) and the next
-//   request connects anew, instead of waiting on it forever.
+//   host that vanished without a reset fails its other streams and the next request connects
+//   anew, instead of waiting on it forever. `suspectAll()` does so for every session (the
+//   transport's watches live on connections of their own).
 // - `close(graceMs)`: no session is handed out any more; each is destroyed after graceMs (0: at
 //   once), its streams with it.
 
@@ -40,6 +41,7 @@ interface Entry {
   pinging: boolean;
 }
 
+const handshakeTimeoutMs = 10_000;
 const streamWindowBytes = 4 << 20;
 const connectionWindowBytes = 32 << 20;
 
@@ -48,6 +50,8 @@ export class Http2Sessions {
   private http1Only = false;
   private closed = false;
   private connecting?: Promise<Entry | undefined>;
+  /** The socket of the connection being made, until its handshake ends. */
+  private handshaking?: TLSSocket;
   private readonly maxStreams: number;
   private readonly pingTimeoutMs: number;
 
@@ -81,6 +85,16 @@ export class Http2Sessions {
     stream.once('close', () => {
       if (--e.streams === 0 && !session.destroyed) session.unref();
     });
+  }
+
+  /**
+   * `suspect` for every session (another connection to the same server gave up waiting), and a
+   * connection being made gets `pingTimeoutMs` to finish its handshake.
+   */
+  suspectAll(): void {
+    for (const e of this.entries) this.suspect(e.session);
+    const pending = this.handshaking;
+    if (pending) setTimeout(() => pending.destroy(new Http2SessionError('the TLS handshake did not finish: connection lost')), this.pingTimeoutMs).unref();
   }
 
   suspect(session: ClientHttp2Session): void {
@@ -120,13 +134,23 @@ export class Http2Sessions {
       ALPNProtocols: ['h2', 'http/1.1'],
       ...(isIP(host) ? {} : { servername: host }),
     });
-    await new Promise<void>((resolve, reject) => {
-      socket.once('secureConnect', () => {
-        socket.off('error', reject);
-        resolve();
+    this.handshaking = socket;
+    // A handshake that never ends (a host that vanished) fails after client-go's 10 s.
+    const timer = setTimeout(() => socket.destroy(new Http2SessionError('the TLS handshake timed out')), handshakeTimeoutMs);
+    timer.unref();
+    try {
+      await new Promise<void>((resolve, reject) => {
+        socket.once('secureConnect', () => {
+          socket.off('error', reject);
+          resolve();
+        });
+        socket.once('error', reject);
+        socket.once('close', () => reject(new Http2SessionError('the connection closed during the TLS handshake')));
       });
-      socket.once('error', reject);
-    });
+    } finally {
+      clearTimeout(timer);
+      this.handshaking = undefined;
+    }
     if (socket.alpnProtocol !== 'h2') {
       this.http1Only = true;
       socket.destroy();
