@@ -28,7 +28,8 @@ export const hollowNodesUsage = `  hollow-nodes  simulate many nodes in this pro
            --ready-delay-ms MS       pod Pending -> Running+Ready delay (default 100)
            --failure-rate F          share of pods whose container fails, 0..1 (default 0)
            --lease-duration-seconds S  (default 40; renewed every S/4)
-           --concurrency C           concurrent API writes (default 64)
+           --concurrency C           concurrent API writes per loop: Nodes, Leases, pods
+                                     (default 64 each)
            --labels k=v,k=v          extra node labels
            --stats-interval-ms MS    print a stats line every MS (default 0: never)
 `;
@@ -100,7 +101,7 @@ export async function runHollowNodesCommand(args: string[]): Promise<void> {
   // on the next 401 instead of every node going NotReady.
   const transport = new KubeconfigTransport(kubeconfig, {
     userAgent: 'everynode-hollow-nodes',
-    maxSockets: concurrency + 8,
+    maxSockets: 3 * concurrency + 8, // one share per write loop (HTTP/1.1 servers)
     ...(values.server ? { server: values.server } : {}),
     logger: createLogger({ name: 'hollow-nodes' }),
   });

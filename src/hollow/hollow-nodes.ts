@@ -21,8 +21,12 @@
 //   of other nodes are ignored by a map lookup;
 // - ONE timer wheel (one native timer) for every lease renewal, status report and pod
 //   transition;
-// - every write goes through one WriteQueue: bounded concurrency (`concurrency`), coalesced
-//   per object, failed writes retried with capped backoff on the wheel;
+// - every write goes through a WriteQueue: bounded concurrency, coalesced per object, failed
+//   writes retried with capped backoff on the wheel. There is one queue per kubelet loop —
+//   Node registration and status, Lease renewal, pod status and deletion — each with
+//   `concurrency` writes in flight, because a kubelet's loops are independent: its pod status
+//   writes never wait behind other nodes' lease renewals (one FIFO for everything made a pod's
+//   Ready write wait for a backlog of thousands of renewals under load);
 // - per node state is a few fields (no objects cached per node).
 //
 // Invariants: a pod is tracked by UID from its first sighting on one of our nodes until its
@@ -79,7 +83,7 @@ export interface HollowNodesOptions {
   nodeStatusReportSeconds?: number;
   /** Also write the initial Pending status (ContainerCreating) before Running (default false). */
   reportPending?: boolean;
-  /** Concurrent API writes (default 64). */
+  /** Concurrent API writes per loop (Nodes, Leases, pods), default 64 each. */
   concurrency?: number;
   /** Node capacity (default cpu 4, memory 16Gi, pods 110, ephemeral-storage 100Gi). */
   capacity?: Record<string, string>;
@@ -235,7 +239,8 @@ class HollowNodeSet implements HollowNodes {
   private readonly labels: Record<string, string>;
   private readonly capacity: Record<string, string>;
   private readonly wheel: TimerWheel;
-  private readonly queue: WriteQueue;
+  /** One write queue per kubelet loop (see the scale design above). */
+  private readonly queues: { nodes: WriteQueue; leases: WriteQueue; pods: WriteQueue };
   private readonly nodes = new Map<string, NodeState>();
   private readonly order: string[] = [];
   private readonly pods = new Map<string, PodState>();
@@ -262,7 +267,8 @@ class HollowNodeSet implements HollowNodes {
     this.labels = o.labels ?? {};
     this.capacity = o.capacity ?? { cpu: '4', memory: '16Gi', pods: '110', 'ephemeral-storage': '100Gi' };
     this.wheel = new TimerWheel(this.clock, 10, (e) => this.fail(e));
-    this.queue = new WriteQueue(o.concurrency ?? 64, (key, e) => this.fail(new Error(`${key}: ${errMsg(e)}`)));
+    const queue = (): WriteQueue => new WriteQueue(o.concurrency ?? 64, (key, e) => this.fail(new Error(`${key}: ${errMsg(e)}`)));
+    this.queues = { nodes: queue(), leases: queue(), pods: queue() };
     this.informer = new Informer<Pod>(this.client, podsResource, {
       clock: this.clock,
       onError: (e) => this.fail(e),
@@ -293,19 +299,25 @@ class HollowNodeSet implements HollowNodes {
 
   stats(): HollowNodesStats {
     const { errors, ...writes } = this.counters;
-    return { nodes: this.nodes.size, pods: this.pods.size, podsRunning: this.running, podsFailed: this.failed, writes, errors, queued: this.queue.pending };
+    return { nodes: this.nodes.size, pods: this.pods.size, podsRunning: this.running, podsFailed: this.failed, writes, errors, queued: this.allQueues().reduce((n, q) => n + q.pending, 0) };
   }
 
-  idle(): Promise<void> {
-    return this.queue.idle();
+  private allQueues(): WriteQueue[] {
+    return [this.queues.nodes, this.queues.leases, this.queues.pods];
+  }
+
+  async idle(): Promise<void> {
+    // A write in one queue can enqueue into another (a registration syncs the node's pods):
+    // idle only when every queue is idle at once.
+    while (this.allQueues().some((q) => q.pending > 0)) await Promise.all(this.allQueues().map((q) => q.idle()));
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
     this.wheel.stop();
-    this.queue.stop();
+    for (const q of this.allQueues()) q.stop();
     // Let the writes in flight finish (bounded), so stopping never cuts a request mid-way.
-    await Promise.race([this.queue.idle(), new Promise<void>((r) => setTimeout(r, 2_000).unref())]);
+    await Promise.race([Promise.all(this.allQueues().map((q) => q.idle())), new Promise<void>((r) => setTimeout(r, 2_000).unref())]);
     await this.informer.stop();
   }
 
@@ -335,7 +347,7 @@ class HollowNodeSet implements HollowNodes {
       names.push(name);
       done.push(
         new Promise<void>((resolve, reject) => {
-          this.queue.enqueue(`node:${name}`, () => this.register(name, index).then(resolve, (e: unknown) => {
+          this.queues.nodes.enqueue(`node:${name}`, () => this.register(name, index).then(resolve, (e: unknown) => {
             reject(e instanceof Error ? e : new Error(String(e)));
           }));
         }),
@@ -448,7 +460,7 @@ class HollowNodeSet implements HollowNodes {
 
   private renewLease(n: NodeState): void {
     if (this.stopped || !n.alive) return;
-    this.queue.enqueue(`lease:${n.name}`, async () => {
+    this.queues.leases.enqueue(`lease:${n.name}`, async () => {
       try {
         await this.writeLease(n);
         this.scheduleLease(n, this.renewIntervalMs);
@@ -500,7 +512,7 @@ class HollowNodeSet implements HollowNodes {
 
   private reportNodeStatus(n: NodeState): void {
     if (this.stopped || !n.alive) return;
-    this.queue.enqueue(`nodestatus:${n.name}`, async () => {
+    this.queues.nodes.enqueue(`nodestatus:${n.name}`, async () => {
       try {
         await this.client.patch(nodesResource, '', n.name, 'strategic', { status: { conditions: this.nodeConditions(this.clock.now()) } }, { subresource: 'status' });
         this.counters.nodeStatus++;
@@ -573,7 +585,7 @@ class HollowNodeSet implements HollowNodes {
   }
 
   private writePodStatus(uid: string, st: PodState, outcome: 'pending' | 'running' | 'failed', attempt: number): void {
-    this.queue.enqueue(`pod:${uid}`, async () => {
+    this.queues.pods.enqueue(`pod:${uid}`, async () => {
       if (this.pods.get(uid) !== st || st.state === 'deleting') return;
       const pod = this.informer.indexer.getByKey(st.key);
       if (!pod || pod.metadata.uid !== uid) return;
@@ -603,7 +615,7 @@ class HollowNodeSet implements HollowNodes {
     const name = pod.metadata.name ?? '';
     const uid = pod.metadata.uid;
     if ((pod.metadata.finalizers ?? []).length > 0) return;
-    this.queue.enqueue(`pod:${uid ?? name}`, async () => {
+    this.queues.pods.enqueue(`pod:${uid ?? name}`, async () => {
       try {
         await this.client.delete(podsResource, ns, name, { gracePeriodSeconds: 0, ...(uid ? { preconditions: { uid } } : {}) });
         this.counters.podDeletes++;
