@@ -9,7 +9,7 @@
 // Secrets are encrypted at rest (AES-256-GCM) with the key of <dataDir>/secrets-encryption.key
 // (0600): every reader (registry, watch cache, RBAC cache, node graph) gets the decrypting store.
 
-import { createSecureServer, type Http2SecureServer, type Http2ServerResponse } from 'node:http2';
+import { createSecureServer, type Http2SecureServer, type Http2ServerResponse, type ServerHttp2Session, type ServerHttp2Stream } from 'node:http2';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isIP, type Socket } from 'node:net';
 import { networkInterfaces } from 'node:os';
@@ -82,15 +82,18 @@ const http2MaxStreams = 250;
 /**
  * How long a connection may take to be useful (all in ms): its TLS handshake; its request's
  * headers (from the first byte, and with no request at all from the handshake, as upstream's
- * ReadHeaderTimeout); and how long it may stay idle between requests (Node's keep-alive timeout,
- * as before).
+ * ReadHeaderTimeout); how long an HTTP/1.1 connection may stay idle between requests (Node's
+ * keep-alive timeout, as before); and how long an HTTP/2 connection may have no stream open
+ * before it is closed with a GOAWAY (upstream's IdleTimeout, 90 s: a connection whose client
+ * vanished without a reset does not stay open for ever).
  */
 export interface ConnectionLimits {
   tlsHandshakeTimeoutMs: number;
   headersTimeoutMs: number;
   keepAliveTimeoutMs: number;
+  http2IdleTimeoutMs: number;
 }
-export const defaultConnectionLimits: ConnectionLimits = { tlsHandshakeTimeoutMs: 10_000, headersTimeoutMs: 32_000, keepAliveTimeoutMs: 5_000 };
+export const defaultConnectionLimits: ConnectionLimits = { tlsHandshakeTimeoutMs: 10_000, headersTimeoutMs: 32_000, keepAliveTimeoutMs: 5_000, http2IdleTimeoutMs: 90_000 };
 
 /** How long a revoked connection's answer not yet begun at the revocation may take before the connection is cut anyway (revocation sweep). */
 const revokedAnswerGraceMs = 2_000;
@@ -520,6 +523,26 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     };
     srv.on('request', requestArrived);
     srv.on('upgrade', requestArrived);
+    // An HTTP/2 connection is idle while no stream is open (a watch or a followed log keeps it
+    // busy however quiet); idle for http2IdleTimeoutMs, it is closed gracefully (GOAWAY: a
+    // stream the client opens meanwhile is refused and retried on a new connection).
+    srv.on('session', (session: ServerHttp2Session) => {
+      let open = 0;
+      let idle: NodeJS.Timeout | undefined;
+      const arm = (): void => {
+        idle = setTimeout(() => session.close(), connectionLimits.http2IdleTimeoutMs);
+        idle.unref();
+      };
+      arm();
+      session.on('stream', (stream: ServerHttp2Stream) => {
+        open++;
+        clearTimeout(idle);
+        stream.once('close', () => {
+          if (--open === 0 && !session.closed && !session.destroyed) arm();
+        });
+      });
+      session.once('close', () => clearTimeout(idle));
+    });
     server = srv;
     // Answers in flight per connection (close() lets those finish; so does the revocation
     // sweep for answers not begun yet). Registered before the handler: the handler's

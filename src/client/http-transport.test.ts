@@ -3,7 +3,7 @@
 import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type ServerResponse } from 'node:http';
-import { createSecureServer, type Http2ServerResponse, type ServerHttp2Session } from 'node:http2';
+import { constants as h2constants, createSecureServer, type Http2ServerResponse, type ServerHttp2Session } from 'node:http2';
 import { createServer as createHttpsServer } from 'node:https';
 import { connect as netConnect, createServer as createNetServer, type AddressInfo, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -172,6 +172,26 @@ describe('HttpTransport over HTTP/2', () => {
     // Two connections: the three requests shared one, the watch had the other to itself.
     expect(seen.h2Sessions).toHaveLength(2);
     expect(seen.h1Requests).toBe(0);
+  });
+
+  it('a stream the server refused unprocessed (REFUSED_STREAM, as a closing connection does) is sent once more, a POST too', async () => {
+    const tries = new Map<string, number>();
+    const { t } = await serve((path, res) => {
+      const n = (tries.get(path) ?? 0) + 1;
+      tries.set(path, n);
+      if (path === '/always' || n === 1) {
+        (res as Http2ServerResponse).stream.close(h2constants.NGHTTP2_REFUSED_STREAM);
+        return;
+      }
+      res.writeHead(201);
+      res.end('made');
+    });
+    const r = await t.request({ method: 'POST', path: '/once', headers: {}, body: '{}' });
+    expect([r.statusCode, await readAll(r.body)]).toEqual([201, 'made']);
+    expect(tries.get('/once')).toBe(2);
+    // Refused again: one retry only, then a connection error for the caller.
+    await expect(t.request({ method: 'POST', path: '/always', headers: {}, body: '{}' })).rejects.toMatchObject({ code: 'ECONNRESET', name: 'Http2RefusedStream' });
+    expect(tries.get('/always')).toBe(2);
   });
 
   it('a server that picks http/1.1 in the handshake gets HTTP/1.1', async () => {

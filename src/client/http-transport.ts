@@ -20,9 +20,9 @@
 // fail as before: the server may have acted on them.
 
 import http from 'node:http';
-import { constants as h2, type ClientHttp2Session, type OutgoingHttpHeaders } from 'node:http2';
+import { constants as h2, type ClientHttp2Session, type ClientHttp2Stream, type OutgoingHttpHeaders } from 'node:http2';
 import https from 'node:https';
-import { Http2SessionError, Http2Sessions } from './http2-sessions.js';
+import { Http2RefusedStream, Http2SessionError, Http2Sessions } from './http2-sessions.js';
 import type { Transport, TransportRequest, TransportResponse } from './transport.js';
 import { queryBool } from '../util/index.js';
 
@@ -108,14 +108,25 @@ export class HttpTransport {
     if (req.body !== undefined) headers['Content-Length'] = String(Buffer.byteLength(req.body));
     const sessions = req.method === 'GET' && isStream(req.path) ? this.h2Streams : this.h2;
     if (sessions && !sessions.usesHttp1) {
-      return untilAborted(sessions.session(), req.signal).then(
-        (session) => (session ? this.sendHttp2(sessions, session, req, prefix + req.path, headers) : this.sendHttp1(req, prefix, headers)),
-        (err: unknown) => {
-          // Given up while connecting: check the server's other connections too.
-          if (req.signal?.aborted) this.suspectServer();
-          throw err;
-        },
-      );
+      const viaHttp2 = (retried: boolean): Promise<TransportResponse> =>
+        untilAborted(sessions.session(), req.signal).then(
+          (session) =>
+            session
+              ? this.sendHttp2(sessions, session, req, prefix + req.path, headers).catch((err: unknown) => {
+                  // Refused unprocessed (the server closed the connection with a GOAWAY, e.g.
+                  // idle, as this stream left): sent again once on another connection, whatever
+                  // the method, as Go's client does.
+                  if (!retried && err instanceof Http2RefusedStream && !req.signal?.aborted) return viaHttp2(true);
+                  throw err;
+                })
+              : this.sendHttp1(req, prefix, headers),
+          (err: unknown) => {
+            // Given up while connecting: check the server's other connections too.
+            if (req.signal?.aborted) this.suspectServer();
+            throw err;
+          },
+        );
+      return viaHttp2(false);
     }
     return this.sendHttp1(req, prefix, headers);
   };
@@ -181,7 +192,14 @@ export class HttpTransport {
     return new Promise<TransportResponse>((resolve, reject) => {
       const h: OutgoingHttpHeaders = { [h2.HTTP2_HEADER_METHOD]: req.method, [h2.HTTP2_HEADER_PATH]: path };
       for (const [k, v] of Object.entries(headers)) h[k.toLowerCase()] = v;
-      const stream = session.request(h, { endStream: req.body === undefined });
+      let stream: ClientHttp2Stream;
+      try {
+        stream = session.request(h, { endStream: req.body === undefined });
+      } catch (err) {
+        // The session closed (a GOAWAY) between being handed out and this request: nothing sent.
+        reject(new Http2RefusedStream(`the HTTP/2 connection was closing: ${(err as Error).message}`));
+        return;
+      }
       sessions.track(session, stream);
       let answered = false;
       stream.once('response', (rh) => {
@@ -190,13 +208,16 @@ export class HttpTransport {
         for (const [k, v] of Object.entries(rh)) if (!k.startsWith(':')) out[k] = v;
         resolve({ statusCode: Number(rh[h2.HTTP2_HEADER_STATUS] ?? 0), headers: out, body: stream });
       });
+      const refused = (): boolean => stream.rstCode === h2.NGHTTP2_REFUSED_STREAM;
       stream.on('error', (err) => {
-        if (!answered) reject(err);
+        if (!answered) reject(refused() ? new Http2RefusedStream(`the server refused the HTTP/2 stream unprocessed: ${err.message}`) : err);
       });
       stream.once('close', () => {
         // The connection went (or the server reset the stream) before any answer: as a reset
         // HTTP/1.1 connection, a connection error.
-        if (!answered) reject(new Http2SessionError(`socket hang up: the HTTP/2 stream closed before an answer (code ${stream.rstCode})`));
+        if (answered) return;
+        if (refused()) reject(new Http2RefusedStream(`the server refused the HTTP/2 stream unprocessed (code ${stream.rstCode})`));
+        else reject(new Http2SessionError(`socket hang up: the HTTP/2 stream closed before an answer (code ${stream.rstCode})`));
       });
       const signal = req.signal;
       if (signal) {

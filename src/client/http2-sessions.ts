@@ -193,3 +193,14 @@ export class Http2SessionError extends Error {
     this.name = 'Http2SessionError';
   }
 }
+
+/**
+ * A stream the server never processed (REFUSED_STREAM, or a session already closing): safe to
+ * send again whatever the method. Still a connection error for callers that see it.
+ */
+export class Http2RefusedStream extends Http2SessionError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'Http2RefusedStream';
+  }
+}

@@ -11,9 +11,10 @@ import { Cleanup, createUserToken, startTestServer, type TestServer } from '../h
 const cleanup = new Cleanup();
 let ts: TestServer;
 const headersTimeoutMs = 800;
+const http2IdleTimeoutMs = 2_500;
 
 beforeAll(async () => {
-  ts = await startTestServer(cleanup, { connectionLimits: { headersTimeoutMs } });
+  ts = await startTestServer(cleanup, { connectionLimits: { headersTimeoutMs, http2IdleTimeoutMs } });
 });
 afterAll(() => cleanup.run());
 
@@ -108,6 +109,32 @@ describe('HTTP/2', () => {
     const oidc = await send(s, 'GET', '/.well-known/openid-configuration');
     expect(oidc.status).toBe(200);
     expect(JSON.parse(oidc.text).jwks_uri).toBe(`https://${new URL(ts.server.url).host}/openid/v1/jwks`);
+  });
+
+  it('closes a connection with no stream open for the idle timeout (GOAWAY), never one with a watch open', async () => {
+    const closed = (s: ClientHttp2Session): Promise<number> => {
+      const t0 = Date.now();
+      return new Promise((resolve) => s.once('close', () => resolve(Date.now() - t0)));
+    };
+    // Idle after one request: closed by the server, gracefully.
+    const idle = session();
+    let goaway = false;
+    idle.on('goaway', () => (goaway = true));
+    expect((await send(idle, 'GET', '/version')).status).toBe(200);
+    const idleClosed = closed(idle);
+    // Busy with a quiet watch: kept past the idle timeout, then closed once the watch ends.
+    const busy = session();
+    const watch = busy.request({ ':method': 'GET', ':path': '/api/v1/namespaces/default/secrets?watch=1&timeoutSeconds=60', authorization: `Bearer ${ts.adminToken}` });
+    watch.on('data', () => undefined);
+    await new Promise<void>((resolve) => watch.once('response', () => resolve()));
+    const busyClosed = closed(busy);
+    expect(await idleClosed).toBeLessThan(http2IdleTimeoutMs + 2_000);
+    expect(goaway).toBe(true);
+    await new Promise((r) => setTimeout(r, 1_000)); // the busy connection is past its idle time too
+    expect(busy.closed || busy.destroyed).toBe(false);
+    watch.close();
+    const after = await busyClosed;
+    expect(after).toBeGreaterThan(http2IdleTimeoutMs);
   });
 
   it('a user token works over HTTP/2 as over HTTP/1.1 (authorization applies)', async () => {
