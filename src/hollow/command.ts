@@ -15,7 +15,7 @@ import { parseArgs } from 'node:util';
 import { applyServerHeapPolicy } from '../util/heap.js';
 import { KubeconfigTransport, RestClient } from '../client/index.js';
 import { createLogger, type Logger } from '../util/logger.js';
-import { startHollowNodes } from './hollow-nodes.js';
+import { defaultLoopConcurrency, startHollowNodes } from './hollow-nodes.js';
 
 export const hollowNodesUsage = `  hollow-nodes  simulate many nodes in this process (registration, leases, pod lifecycle)
            --kubeconfig FILE         the cluster and credentials (default: $KUBECONFIG, else
@@ -29,7 +29,7 @@ export const hollowNodesUsage = `  hollow-nodes  simulate many nodes in this pro
            --failure-rate F          share of pods whose container fails, 0..1 (default 0)
            --lease-duration-seconds S  (default 40; renewed every S/4)
            --concurrency C           concurrent API writes per loop: Nodes, Leases, pods
-                                     (default 64 each)
+                                     (default 32 each)
            --labels k=v,k=v          extra node labels
            --stats-interval-ms MS    print a stats line every MS (default 0: never)
 `;
@@ -96,7 +96,7 @@ export async function runHollowNodesCommand(args: string[]): Promise<void> {
     );
   }
   const count = num(values.count, 'count', 0);
-  const concurrency = Math.max(1, num(values.concurrency, 'concurrency', 64));
+  const concurrency = Math.max(1, num(values.concurrency, 'concurrency', defaultLoopConcurrency));
   // The kubeconfig's credentials are followed: a rewritten file (rotated token) is picked up
   // on the next 401 instead of every node going NotReady.
   const transport = new KubeconfigTransport(kubeconfig, {

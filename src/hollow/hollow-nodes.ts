@@ -24,7 +24,7 @@
 // - every write goes through a WriteQueue: bounded concurrency, coalesced per object, failed
 //   writes retried with capped backoff on the wheel. There is one queue per kubelet loop —
 //   Node registration and status, Lease renewal, pod status and deletion — each with
-//   `concurrency` writes in flight, because a kubelet's loops are independent: its pod status
+//   `concurrency` writes in flight (default 32), because a kubelet's loops are independent: its pod status
 //   writes never wait behind other nodes' lease renewals (one FIFO for everything made a pod's
 //   Ready write wait for a backlog of thousands of renewals under load);
 // - per node state is a few fields (no objects cached per node).
@@ -83,7 +83,12 @@ export interface HollowNodesOptions {
   nodeStatusReportSeconds?: number;
   /** Also write the initial Pending status (ContainerCreating) before Running (default false). */
   reportPending?: boolean;
-  /** Concurrent API writes per loop (Nodes, Leases, pods), default 64 each. */
+  /**
+   * Concurrent API writes per loop (Nodes, Leases, pods), default 32 each: 96 in all, near
+   * what one queue of 64 had. With 64 each (192 in flight) the API server at 5,000 nodes ended
+   * two runs at 365-375 MB resident (peak 393-403 MB), with 32 each three runs at 337-371 MB
+   * (peak 379-398 MB), no slower (docs/performance.md, session 19).
+   */
   concurrency?: number;
   /** Node capacity (default cpu 4, memory 16Gi, pods 110, ephemeral-storage 100Gi). */
   capacity?: Record<string, string>;
@@ -136,6 +141,9 @@ interface PodState {
   timer: WheelTimer | undefined;
   state: 'admitted' | 'running' | 'failed' | 'deleting';
 }
+
+/** Default writes in flight per write loop (HollowNodesOptions.concurrency). */
+export const defaultLoopConcurrency = 32;
 
 const retryBaseMs = 200;
 const retryMaxMs = 5_000;
@@ -267,7 +275,7 @@ class HollowNodeSet implements HollowNodes {
     this.labels = o.labels ?? {};
     this.capacity = o.capacity ?? { cpu: '4', memory: '16Gi', pods: '110', 'ephemeral-storage': '100Gi' };
     this.wheel = new TimerWheel(this.clock, 10, (e) => this.fail(e));
-    const queue = (): WriteQueue => new WriteQueue(o.concurrency ?? 64, (key, e) => this.fail(new Error(`${key}: ${errMsg(e)}`)));
+    const queue = (): WriteQueue => new WriteQueue(o.concurrency ?? defaultLoopConcurrency, (key, e) => this.fail(new Error(`${key}: ${errMsg(e)}`)));
     this.queues = { nodes: queue(), leases: queue(), pods: queue() };
     this.informer = new Informer<Pod>(this.client, podsResource, {
       clock: this.clock,
