@@ -734,3 +734,54 @@ describe('status', () => {
     expect(h.liveDaemonSet('foo').status!.conditions).toEqual([{ type: 'StatusUpdate', status: 'True', reason: 'E2E' }]);
   });
 });
+
+describe('pacing of steady passes', () => {
+  /** Takes the key from the queue and processes it as a worker would; true when a pass ran. */
+  async function work(h: Harness, key: string, passes: { n: number }): Promise<boolean> {
+    const before = passes.n;
+    h.controller.queue.add(key);
+    const k = h.controller.queue.tryGet();
+    expect(k).toBe(key);
+    await h.controller.processKey(k!);
+    h.mirror();
+    return passes.n > before;
+  }
+
+  it('a pass that wrote no pod delays the next one by 5x its duration; a pass that writes pods is not paced', async () => {
+    const { h } = setup(newDaemonSet('foo'));
+    h.addNodes(...newNodes(3));
+    const key = 'default/foo';
+    const passes = { n: 0 };
+    const sync = h.controller.syncDaemonSet.bind(h.controller);
+    // Every pass "takes" 10 ms of the fake clock.
+    h.controller.syncDaemonSet = async (k: string) => {
+      passes.n++;
+      await sync(k);
+      h.clock.advance(10);
+    };
+    // The first pass creates the three pods: not paced, the next pass runs at once.
+    expect(await work(h, key, passes)).toBe(true);
+    expect(h.podControl.templates).toHaveLength(3);
+    expect(h.pods()).toHaveLength(3);
+    h.markAllReady();
+    h.podControl.clear();
+    // A steady pass (every node has its pod): runs, then paces the key for 50 ms.
+    expect(await work(h, key, passes)).toBe(true);
+    const t = h.clock.now();
+    // Events meanwhile fold into one pass at the end of the pace.
+    expect(await work(h, key, passes)).toBe(false);
+    expect(await work(h, key, passes)).toBe(false);
+    expect(h.controller.queue.waitingKeys()).toEqual([{ key, at: t + 50 }]);
+    h.clock.advance(50);
+    const k = h.controller.queue.tryGet();
+    expect(k).toBe(key);
+    await h.controller.processKey(k!);
+    expect(passes.n).toBe(3);
+    expect(h.podControl.templates).toHaveLength(0);
+    // A new node: the pass after the pace creates its pod, and the one after that is not paced.
+    h.clock.advance(50);
+    h.addNodes(newNode('node-new'));
+    expect(await work(h, key, passes)).toBe(true);
+    expect(h.podControl.templates.map((x) => x.spec.nodeName)).toContain('node-new');
+  });
+});

@@ -74,6 +74,13 @@ export const statusUpdateRetries = 1;
 export const backoffGCIntervalMs = 60_000;
 /** A DaemonSet's node slots are dropped after this long without a pass (checked with the backoff GC). */
 export const idleSlotsMs = 60_000;
+/**
+ * Pacing of steady passes (see `processKey`): a pass that found expectations satisfied and
+ * wrote no pod delays the next pass of its DaemonSet by `steadyPassPaceFactor` times its own
+ * duration, at most `maxSteadyPassPaceMs`.
+ */
+export const steadyPassPaceFactor = 5;
+export const maxSteadyPassPaceMs = 200;
 export const controllerComponent = 'daemonset-controller';
 /** Pod index: namespace of every pod without a controller reference (adoption candidates). */
 export const orphanPodsIndex = 'orphan-namespace';
@@ -163,6 +170,8 @@ export class DaemonSetsController {
   private workers: Promise<void>[] = [];
   /** Pod writes (create/delete/patch) issued so far; a change invalidates `passView`. */
   private podWrites = 0;
+  /** Per key: the clock time before which its next pass waits (steady-pass pacing). */
+  private readonly pacedUntil = new Map<string, number>();
   /**
    * The claimed node→pods map of the running sync pass, reused by the later phases of the
    * same pass (manage, rolling update, status) while the pass has written no pod. Sound
@@ -257,6 +266,7 @@ export class DaemonSetsController {
   /** Drops the node slots of DaemonSets idle for `idleSlotsMs` (rebuilt by their next pass). */
   private dropIdleSlots(): void {
     const now = this.clock.now();
+    for (const [key, until] of this.pacedUntil) if (until <= now) this.pacedUntil.delete(key);
     for (const [key, e] of this.slotsByKey) {
       if (now - e.usedAt < idleSlotsMs) continue;
       this.slotsByKey.delete(key);
@@ -283,11 +293,41 @@ export class DaemonSetsController {
     }
   }
 
-  /** Syncs one key with the queue's retry semantics (forget on success, rate-limited re-add on error). */
+  /**
+   * Syncs one key with the queue's retry semantics (forget on success, rate-limited re-add on
+   * error).
+   *
+   * Steady passes are paced. A pass costs O(nodes), and once a DaemonSet's pods exist every
+   * status change of one of them (thousands per second while a large fleet's pods become
+   * Ready) would start another full pass and status write. So a pass that began with its
+   * expectations satisfied and wrote no pod makes the next pass of that key wait for
+   * `steadyPassPaceFactor` times its duration (at most `maxSteadyPassPaceMs`): the events of
+   * that interval are folded into one pass. The controller then spends at most about a sixth
+   * of its time on one DaemonSet's steady passes, and a status lags the pods by at most one
+   * pace (200 ms at most; ~1 ms for a DaemonSet of a few nodes). A pass that writes pods, or
+   * waits on expectations, is never paced: creates and deletes, and the pass that continues
+   * them, go at full speed. Level-triggered as before: a paced key is re-added for the end of
+   * its pace, never dropped.
+   */
   async processKey(key: string): Promise<void> {
+    const wait = (this.pacedUntil.get(key) ?? 0) - this.clock.now();
+    if (wait > 0) {
+      this.queue.done(key);
+      this.queue.addAfter(key, wait);
+      return;
+    }
+    this.pacedUntil.delete(key);
+    const started = this.clock.now();
+    const writes = this.podWrites;
+    const steady = this.expectations.satisfiedExpectations(key);
     try {
       await this.syncDaemonSet(key);
       this.queue.forget(key);
+      if (steady && this.podWrites === writes && this.expectations.satisfiedExpectations(key)) {
+        const now = this.clock.now();
+        const pace = Math.min(maxSteadyPassPaceMs, steadyPassPaceFactor * (now - started));
+        if (pace > 0) this.pacedUntil.set(key, now + pace);
+      }
     } catch (e) {
       this.onError(new Error(`error syncing DaemonSet ${key}, requeuing: ${errorMessage(e)}`));
       this.queue.addRateLimited(key);
