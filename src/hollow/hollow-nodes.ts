@@ -86,8 +86,8 @@ export interface HollowNodesOptions {
   /**
    * Concurrent API writes per loop (Nodes, Leases, pods), default 32 each: 96 in all, near
    * what one queue of 64 had. With 64 each (192 in flight) the API server at 5,000 nodes ended
-   * two runs at 365-375 MB resident (peak 393-403 MB), with 32 each three runs at 337-371 MB
-   * (peak 379-398 MB), no slower (docs/performance.md, session 19).
+   * two runs at 365-375 MB resident (peak 393-403 MB), with 32 each five runs at 337-371 MB
+   * (peak 375-398 MB), no slower (docs/performance.md, session 19).
    */
   concurrency?: number;
   /** Node capacity (default cpu 4, memory 16Gi, pods 110, ephemeral-storage 100Gi). */
