@@ -830,6 +830,16 @@ function fmtPhase(p: PhaseResult): string[] {
   ];
 }
 
+/**
+ * The phase's Lease renewals and DaemonSet status writes: the background load a phase carries
+ * beside its own pod writes (a fleet renews N/10 Leases a second), so runs can be compared.
+ */
+function loadNote(p: PhaseResult): string {
+  const leases = p.writesByResource['coordination.k8s.io/leases update'] ?? 0;
+  const dsStatus = p.writesByResource['apps/daemonsets update'] ?? 0;
+  return `${leases} Lease renewals (${p.ms > 0 ? Math.round((leases * 1000) / p.ms) : 0}/s), ${dsStatus} DaemonSet updates`;
+}
+
 export function formatScaleBench(results: ScaleResult[], table: (head: string[], rows: string[][]) => string): string {
   const lines: string[] = [];
   lines.push(
@@ -840,9 +850,9 @@ export function formatScaleBench(results: ScaleResult[], table: (head: string[],
   for (const r of results) {
     const k = [r.store, String(r.nodes)];
     const m = r.fanOut.milestones;
-    rows.push([...k, 'fan-out', ...fmtPhase(r.fanOut), `pods created by ${m.allPodsMs} ms (half ${m.halfPodsMs}), Ready by ${m.allReadyMs} ms (half ${m.halfReadyMs})`]);
-    rows.push([...k, 'rollout maxUnavailable 10%', ...fmtPhase(r.rolloutMaxUnavailable), '']);
-    rows.push([...k, 'rollout maxSurge 10%', ...fmtPhase(r.rolloutMaxSurge), '']);
+    rows.push([...k, 'fan-out', ...fmtPhase(r.fanOut), `pods created by ${m.allPodsMs} ms (half ${m.halfPodsMs}), Ready by ${m.allReadyMs} ms (half ${m.halfReadyMs}); ${loadNote(r.fanOut)}`]);
+    rows.push([...k, 'rollout maxUnavailable 10%', ...fmtPhase(r.rolloutMaxUnavailable), loadNote(r.rolloutMaxUnavailable)]);
+    rows.push([...k, 'rollout maxSurge 10%', ...fmtPhase(r.rolloutMaxSurge), loadNote(r.rolloutMaxSurge)]);
     rows.push([...k, `churn +${r.churn.newNodes} nodes`, ...fmtPhase(r.churn), `per node p50 ${r.churn.podP50Ms} ms, max ${r.churn.podMaxMs} ms; available after ${r.churn.availableMs} ms`]);
   }
   lines.push(table(['store', 'nodes', 'phase', 'ms', 'writes', 'floor ms', 'ratio', 'replay ms', 'replay ratio', 'server CPU ms', 'hollow CPU ms', 'floor CPU ms', 'note'], rows));
