@@ -302,9 +302,9 @@ export class DaemonSetsController {
    * Ready) would start another full pass and status write. So a pass that began with its
    * expectations satisfied and wrote no pod makes the next pass of that key wait for
    * `steadyPassPaceFactor` times its duration (at most `maxSteadyPassPaceMs`): the events of
-   * that interval are folded into one pass. The controller then spends at most about a sixth
-   * of its time on one DaemonSet's steady passes, and a status lags the pods by at most one
-   * pace (200 ms at most; ~1 ms for a DaemonSet of a few nodes). A pass that writes pods, or
+   * that interval are folded into one pass. Steady passes of up to 40 ms then take at most a
+   * sixth of the controller's time per DaemonSet (longer ones wait the 200 ms cap), and a
+   * status lags the pods by at most one pace (200 ms; ~1 ms for a DaemonSet of a few nodes). A pass that writes pods, or
    * waits on expectations, is never paced: creates and deletes, and the pass that continues
    * them, go at full speed. Level-triggered as before: a paced key is re-added for the end of
    * its pace, never dropped.
