@@ -291,14 +291,20 @@ describe.skipIf(!hasKubectl)('upstream kubectl scenarios against everynode up --
       expect(warnings.stdout).toBe('');
     });
 
+    let attachAttempt = 0;
     it('run --attach returns the container\'s exit code, and run -i (whose input a process container cannot take) still does', async () => {
       const nodeName = '--overrides={"spec":{"nodeName":"node-1"}}';
-      const success = await kubectl(['run', 'success', '-n', ns, '--attach', '--restart=Never', '--image=busybox', nodeName, '--command', '--', ...sh('exit 0', 'success')]);
+      // Names of their own per attempt (a retried test must not meet its first attempt's pods).
+      const n = ++attachAttempt;
+      const success = await kubectl(['run', `success-${n}`, '-n', ns, '--attach', '--restart=Never', '--image=busybox', nodeName, '--command', '--', ...sh('exit 0', `success-${n}`)]);
       expect(success.code, success.stderr).toBe(0);
-      const failure = await kubectl(['run', 'failure-1', '-n', ns, '--attach', '--restart=Never', '--image=busybox', nodeName, '--command', '--', ...sh('echo bye; exit 42', 'failure-1')]);
+      // Attach shows the output written from the moment it attached (as a container runtime's
+      // attach does): the container waits a moment before it writes, or a fast one could print
+      // before kubectl attached.
+      const failure = await kubectl(['run', `failure-1-${n}`, '-n', ns, '--attach', '--restart=Never', '--image=busybox', nodeName, '--command', '--', ...sh('sleep 1; echo bye; exit 42', `failure-1-${n}`)]);
       expect(failure.code, failure.stderr).toBe(42);
       expect(failure.stdout).toContain('bye');
-      const withStdin = await kubectl(['run', 'failure-2', '-n', ns, '-i', '--restart=Never', '--image=busybox', nodeName, '--command', '--', ...sh('exit 42', 'failure-2')], { input: 'abcd1234' });
+      const withStdin = await kubectl(['run', `failure-2-${n}`, '-n', ns, '-i', '--restart=Never', '--image=busybox', nodeName, '--command', '--', ...sh('exit 42', `failure-2-${n}`)], { input: 'abcd1234' });
       expect(withStdin.code, withStdin.stderr).toBe(42);
     });
   });
