@@ -48,7 +48,7 @@ import {
   nodesResource,
   podsResource,
 } from '../src/client/index.js';
-import { startHollowNodes, type HollowNodes } from '../src/hollow/index.js';
+import { defaultLoopConcurrency, hollowMaxSockets, startHollowNodes, type HollowNodes } from '../src/hollow/index.js';
 import { EncryptingStore, EtcdStore, SqliteStore, type Store } from '../src/storage/index.js';
 import { etcdAvailable, etcdSkipReason, startEtcd } from '../test/helpers/etcd.js';
 import { createLogger } from '../src/util/logger.js';
@@ -243,7 +243,7 @@ async function spawnHollow(kubeconfig: string, count: number, prefix: string, re
 }
 
 async function inProcessHollow(server: RunningServer, count: number, prefix: string, readyDelayMs: number): Promise<HollowHandle> {
-  const transport = new HttpTransport({ ...loadKubeconfig(server.kubeconfigPath), maxSockets: 80, userAgent: 'everynode-hollow-nodes' });
+  const transport = new HttpTransport({ ...loadKubeconfig(server.kubeconfigPath), maxSockets: hollowMaxSockets(defaultLoopConcurrency), userAgent: 'everynode-hollow-nodes' });
   const hollow: HollowNodes = await startHollowNodes({ client: new RestClient(transport.request), count, namePrefix: prefix, readyDelayMs });
   return {
     pid: undefined,

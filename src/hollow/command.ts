@@ -15,7 +15,7 @@ import { parseArgs } from 'node:util';
 import { applyServerHeapPolicy } from '../util/heap.js';
 import { KubeconfigTransport, RestClient } from '../client/index.js';
 import { createLogger, type Logger } from '../util/logger.js';
-import { defaultLoopConcurrency, startHollowNodes } from './hollow-nodes.js';
+import { defaultLoopConcurrency, hollowMaxSockets, startHollowNodes } from './hollow-nodes.js';
 
 export const hollowNodesUsage = `  hollow-nodes  simulate many nodes in this process (registration, leases, pod lifecycle)
            --kubeconfig FILE         the cluster and credentials (default: $KUBECONFIG, else
@@ -29,7 +29,7 @@ export const hollowNodesUsage = `  hollow-nodes  simulate many nodes in this pro
            --failure-rate F          share of pods whose container fails, 0..1 (default 0)
            --lease-duration-seconds S  (default 40; renewed every S/4)
            --concurrency C           concurrent API writes per loop: Nodes, Leases, pods
-                                     (default 32 each)
+                                     (default 64 each)
            --labels k=v,k=v          extra node labels
            --stats-interval-ms MS    print a stats line every MS (default 0: never)
 `;
@@ -101,7 +101,7 @@ export async function runHollowNodesCommand(args: string[]): Promise<void> {
   // on the next 401 instead of every node going NotReady.
   const transport = new KubeconfigTransport(kubeconfig, {
     userAgent: 'everynode-hollow-nodes',
-    maxSockets: 3 * concurrency + 8, // one share per write loop (HTTP/1.1 servers)
+    maxSockets: hollowMaxSockets(concurrency),
     ...(values.server ? { server: values.server } : {}),
     logger: createLogger({ name: 'hollow-nodes' }),
   });
@@ -148,7 +148,7 @@ export async function runHollowNodesCommand(args: string[]): Promise<void> {
  * `logger`. `stop()` stops them (the Nodes stay registered).
  */
 export async function startHollowNodesForUp(kubeconfigPath: string, count: number, opts: { readyDelayMs?: number; logger?: Logger } = {}): Promise<{ stop(): Promise<void> }> {
-  const transport = new KubeconfigTransport(kubeconfigPath, { userAgent: 'everynode-hollow-nodes', maxSockets: 72, ...(opts.logger ? { logger: opts.logger } : {}) });
+  const transport = new KubeconfigTransport(kubeconfigPath, { userAgent: 'everynode-hollow-nodes', maxSockets: hollowMaxSockets(defaultLoopConcurrency), ...(opts.logger ? { logger: opts.logger } : {}) });
   let hollow;
   try {
     hollow = await startHollowNodes({ client: new RestClient(transport.request), count, ...(opts.readyDelayMs !== undefined ? { readyDelayMs: opts.readyDelayMs } : {}) });

@@ -24,9 +24,9 @@
 // - every write goes through a WriteQueue: bounded concurrency, coalesced per object, failed
 //   writes retried with capped backoff on the wheel. There is one queue per kubelet loop —
 //   Node registration and status, Lease renewal, pod status and deletion — each with
-//   `concurrency` writes in flight (default 32), because a kubelet's loops are independent: its pod status
-//   writes never wait behind other nodes' lease renewals (one FIFO for everything made a pod's
-//   Ready write wait for a backlog of thousands of renewals under load);
+//   `concurrency` writes in flight (default 64), because a kubelet's loops are independent: its
+//   pod status writes never wait behind other nodes' lease renewals (one FIFO for everything
+//   made a pod's Ready write wait for a backlog of thousands of renewals under load);
 // - per node state is a few fields (no objects cached per node).
 //
 // Invariants: a pod is tracked by UID from its first sighting on one of our nodes until its
@@ -84,10 +84,7 @@ export interface HollowNodesOptions {
   /** Also write the initial Pending status (ContainerCreating) before Running (default false). */
   reportPending?: boolean;
   /**
-   * Concurrent API writes per loop (Nodes, Leases, pods), default 32 each: 96 in all, near
-   * what one queue of 64 had. With 64 each (192 in flight) the API server at 5,000 nodes ended
-   * two runs at 365-375 MB resident (peak 393-403 MB), with 32 each five runs at 337-371 MB
-   * (peak 375-398 MB), no slower (docs/performance.md, session 19).
+   * Concurrent API writes per loop (Nodes, Leases, pods), default 64 each (defaultLoopConcurrency).
    */
   concurrency?: number;
   /** Node capacity (default cpu 4, memory 16Gi, pods 110, ephemeral-storage 100Gi). */
@@ -142,8 +139,22 @@ interface PodState {
   state: 'admitted' | 'running' | 'failed' | 'deleting';
 }
 
-/** Default writes in flight per write loop (HollowNodesOptions.concurrency). */
-export const defaultLoopConcurrency = 32;
+/**
+ * Default writes in flight per write loop (HollowNodesOptions.concurrency).
+ *
+ * Contract: the three loops together (3 x 64 = 192) stay within the API server's default limit
+ * on mutating requests in flight (200), so a hollow process whose credentials that limit counts
+ * is not answered 429. Why 64 and not fewer: a write loop holds its next writes until a
+ * response comes back, so with 32 per loop the API server waited for the hollow process 23-28%
+ * of the time while 5,000 pods became Ready; with 64, 10-11% (96: 9-10%). The rollouts at
+ * 5,000 nodes took 10-13 s instead of 18-22 s in the same hour (docs/performance.md, session 20).
+ */
+export const defaultLoopConcurrency = 64;
+
+/** Sockets for a hollow process's HTTP/1.1 pool: one share per write loop, and its watches. */
+export function hollowMaxSockets(concurrency: number): number {
+  return 3 * concurrency + 8;
+}
 
 const retryBaseMs = 200;
 const retryMaxMs = 5_000;

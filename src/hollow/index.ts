@@ -2,6 +2,8 @@
 // that register Nodes, renew Leases and play the pod lifecycle through the API.
 export {
   startHollowNodes,
+  defaultLoopConcurrency,
+  hollowMaxSockets,
   hollowPodStatus,
   hollowNodeLabel,
   nodeLeaseNamespace,
