@@ -13,8 +13,8 @@
 //   event to its first daemon pod's ADDED event (p50/max), and until numberAvailable == 1.1 N;
 // - server process RSS and CPU seconds at the end (the benchmark's own observers, one pod,
 //   node and DaemonSet watch over the in-process transport, run in the same process and count),
-//   after a full GC with --expose-gc, and the peak RSS; the process applies the server heap
-//   policy `everynode server` applies (applyServerHeapPolicy, 1.6x the live heap);
+//   after a full GC with --expose-gc, and the peak RSS before that GC; the process applies the
+//   server heap policy `everynode server` applies (applyServerHeapPolicy, 1.6x the live heap);
 // - API writes per phase = store revision delta (lease renewals, events and status writes
 //   included, as they are real work);
 // - the floor: the bare store of the same backend in the same run (a SqliteStore in a new file,
@@ -683,9 +683,12 @@ async function runOne(n: number, o: RunOptions): Promise<ScaleResult> {
     log(`  ${storeKind} N=${n}: churn +${m} nodes: all have pods ${r1(churnMs)} ms (per node p50 ${r1(percentile(lat, 50))} max ${r1(lat[lat.length - 1] ?? 0)}), available ${r1(availableMs)} ms`);
 
     const totalWrites = (await rev()) - rev0;
-    // With `node --expose-gc` the figures are taken after a full collection (live memory).
-    (globalThis as { gc?: () => void }).gc?.();
+    // The peak is read before the forced collection below, so it is the server's own: that
+    // collection is the benchmark's (a compacting one copies live objects to fresh pages before
+    // it frees the old ones), and the server never forces one.
     const peakRssMB = r1(readPeakRssKb() / 1024);
+    // With `node --expose-gc` the other figures are taken after a full collection (live memory).
+    (globalThis as { gc?: () => void }).gc?.();
     const mem = process.memoryUsage();
     const heapSpaces: Record<string, [number, number]> = Object.fromEntries(
       v8
