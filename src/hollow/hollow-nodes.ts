@@ -145,9 +145,10 @@ interface PodState {
  * Contract: the three loops together (3 x 64 = 192) stay within the API server's default limit
  * on mutating requests in flight (200), so a hollow process whose credentials that limit counts
  * is not answered 429. Why 64 and not fewer: a write loop holds its next writes until a
- * response comes back, so with 32 per loop the API server waited for the hollow process 23-28%
- * of the time while 5,000 pods became Ready; with 64, 10-11% (96: 9-10%). The rollouts at
- * 5,000 nodes took 10-13 s instead of 18-22 s in the same hour (docs/performance.md, session 20).
+ * response comes back, so with 32 per loop the API server waited for the hollow process 22-28%
+ * of the time while 5,000 pods became Ready; with 64, 11-14% (96: 9-10%). The rollouts at
+ * 5,000 nodes took 12.5-16.3 s instead of 19.2-22.4 s in back-to-back pairs
+ * (docs/performance.md, session 20).
  */
 export const defaultLoopConcurrency = 64;
 
