@@ -22,7 +22,12 @@
 //   creates (1.3 KB pod-like values, 64 concurrent writers); each time is also printed as a ratio to it;
 // - the replay floor: the same kind of bare store makes the phase's OWN writes, read back from
 //   the server store's history (same keys and values, creates, updates with preconditions,
-//   deletes; 64 writers, each key's writes in order on one writer), and the ratio to that.
+//   deletes; 64 writers, each key's writes in order on one writer), and the ratio to that;
+// - the fan-out budget: what a fan-out at 3x its replay floor would leave the API server once
+//   the parts no API server can skip are paid, each measured in the same run: the hollow
+//   process's own CPU, one bare HTTP/2 exchange per node request (bench/https.ts, h2 row:
+//   Node.js's TLS and HTTP/2 with no API work), and the bare store's CPU for the phase's own
+//   writes (the replay). Printed beside what the server spends per write beyond those floors.
 // On etcd (`store: 'etcd'`) the server runs with `etcd://ENDPOINT?prefix=/bench-scale-<random>`
 // against an etcd started for the run (test/helpers startEtcd) unless `etcdEndpoint` names one.
 // Never asserts: targets are printed beside the figures.
@@ -53,6 +58,7 @@ import { EncryptingStore, EtcdStore, SqliteStore, type Store } from '../src/stor
 import { etcdAvailable, etcdSkipReason, startEtcd } from '../test/helpers/etcd.js';
 import { createLogger } from '../src/util/logger.js';
 import { applyServerHeapPolicy } from '../src/util/heap.js';
+import { benchHttpsFloor } from './https.js';
 import { sampleValue } from './storage.js';
 
 export interface ScaleBenchOptions {
@@ -89,6 +95,8 @@ export interface PhaseResult {
   replayFloorMs: number;
   /** ms / replayFloorMs. */
   replayRatio: number;
+  /** CPU of this process while the replay ran (for etcd: the client side only, not etcd's). */
+  replayCpuMs: number;
   /** The phase's writes by resource and operation (`pods create`, `leases update`, ...), from the store's history. */
   writesByResource: Record<string, number>;
 }
@@ -135,6 +143,64 @@ export interface ScaleResult {
   floorWritesPerSec: number;
   /** The server store's group commits over the whole run (SQLite only): commits and writes per commit. */
   storeCommits: { commits: number; writesPerCommit: number; maxBatch: number } | null;
+  /** What a fan-out at scaleTargets.fanOutRatio x its replay floor leaves the API server (see fanOutBudget). */
+  fanOutBudget: FanOutBudget;
+}
+
+/**
+ * The fan-out at `ratio` x its replay floor, as CPU: the wall time that allows, on every core of
+ * the machine, less the parts of the same run's work that no API server can skip. The
+ * remainder, per write, is what the server's own work (decoding, defaulting, validation,
+ * patches, admission, authorization, audit, the watch cache, informers, the controllers, GC)
+ * may cost; `serverUsPerWrite` is what it costs now. The bound is generous to the server: it
+ * assumes the work spreads perfectly over every core, while the server's request path runs on
+ * one thread.
+ */
+export interface FanOutBudget {
+  ratio: number;
+  cores: number;
+  /** ratio x the replay floor, ms of wall time. */
+  allowedMs: number;
+  /** allowedMs x cores. */
+  allowedCpuMs: number;
+  /** The hollow process's CPU over the fan-out: the nodes' own side of their requests and watches. */
+  hollowCpuMs: number;
+  /** The fan-out's node requests: pod status writes and Lease renewals. */
+  nodeRequests: number;
+  /** A bare Node.js HTTP/2 server's CPU per request in this run (benchHttpsFloor, h2 row), µs. */
+  h2FloorUsPerRequest: number;
+  /** nodeRequests x h2FloorUsPerRequest. */
+  transportCpuMs: number;
+  /** The bare store's CPU making the fan-out's own writes (the replay; etcd: client side only). */
+  storeCpuMs: number;
+  /** (allowedCpuMs - hollow - transport - store) / writes, µs; negative when nothing is left. */
+  leftUsPerWrite: number;
+  /** (the server's CPU over the fan-out - transport - store) / writes, µs. */
+  serverUsPerWrite: number;
+}
+
+/** See FanOutBudget. `fanOut` is the phase's result, `h2Us` the bare HTTP/2 request's CPU. */
+export function fanOutBudget(fanOut: PhaseResult, h2Us: number, cores: number, ratio: number = scaleTargets.fanOutRatio): FanOutBudget {
+  const w = fanOut.writesByResource;
+  const nodeRequests = (w['core/pods update'] ?? 0) + (w['coordination.k8s.io/leases update'] ?? 0);
+  const allowedMs = ratio * fanOut.replayFloorMs;
+  const allowedCpuMs = allowedMs * cores;
+  const transportCpuMs = (nodeRequests * h2Us) / 1000;
+  const storeCpuMs = fanOut.replayCpuMs;
+  const perWrite = (ms: number): number => Math.round((ms * 1000) / Math.max(1, fanOut.writes));
+  return {
+    ratio,
+    cores,
+    allowedMs: r1(allowedMs),
+    allowedCpuMs: Math.round(allowedCpuMs),
+    hollowCpuMs: fanOut.hollowCpuMs,
+    nodeRequests,
+    h2FloorUsPerRequest: h2Us,
+    transportCpuMs: Math.round(transportCpuMs),
+    storeCpuMs,
+    leftUsPerWrite: perWrite(allowedCpuMs - fanOut.hollowCpuMs - transportCpuMs - storeCpuMs),
+    serverUsPerWrite: perWrite(fanOut.serverCpuMs - transportCpuMs - storeCpuMs),
+  };
 }
 
 export const scaleTargets = { fanOut5kMs: 5_000, fanOutRatio: 3, rollout5kMs: 15_000, churnPodMaxMs: 2_000, serverRssMB: 400, hollowMBPer1000: 50 };
@@ -729,6 +795,7 @@ async function runOne(n: number, o: RunOptions): Promise<ScaleResult> {
         floorCpuMs: Math.round(floor.cpuMs),
         replayFloorMs: r1(replay.ms),
         replayRatio: Math.round((ms / replay.ms) * 100) / 100,
+        replayCpuMs: Math.round(replay.cpuMs),
         writesByResource: writesByResource(own),
       };
     };
@@ -736,6 +803,8 @@ async function runOne(n: number, o: RunOptions): Promise<ScaleResult> {
     const rolloutMaxUnavailable = await phase(rolloutUMs, rolloutUWrites, rolloutUCpu, recorded.rolloutU);
     const rolloutMaxSurge = await phase(rolloutSMs, rolloutSWrites, rolloutSCpu, recorded.rolloutS);
     const churnPhase = await phase(churnMs, churnWrites, churnCpu, recorded.churn);
+    // The transport's share of a node request, measured now, on the machine as it is in this run.
+    const h2Us = (await benchHttpsFloor({ requests: 10_000, protocols: ['h2'] }))[0]!.serverCpuUsPerRequest;
     return {
       store: storeKind,
       nodes: n,
@@ -756,6 +825,7 @@ async function runOne(n: number, o: RunOptions): Promise<ScaleResult> {
       hollowRssMBPer1000: o.hollow === 'process' ? r1(hollowRss / 2 ** 20 / (n / 1000)) : null,
       floorWritesPerSec: Math.round(floorWritesPerSec),
       storeCommits,
+      fanOutBudget: fanOutBudget(fanOut, h2Us, os.availableParallelism()),
     };
   } finally {
     observer.stop();
@@ -878,6 +948,20 @@ export function formatScaleBench(results: ScaleResult[], table: (head: string[],
         r.hollowRssMBPer1000 === null ? '-' : r.hollowRssMBPer1000.toFixed(1),
         String(r.floorWritesPerSec),
       ]),
+    ),
+  );
+  lines.push('');
+  lines.push(
+    `Fan-out budget at ${scaleTargets.fanOutRatio}x the replay floor (CPU ms over every core; floors measured in this run: the hollow process, ` +
+      'a bare Node.js HTTP/2 exchange per node request, the bare store making the fan-out\'s writes; etcd: its own CPU not counted)',
+  );
+  lines.push(
+    table(
+      ['store', 'nodes', 'allowed ms', 'cores', 'CPU ms allowed', 'hollow CPU ms', 'node requests', 'h2 us/request', 'transport CPU ms', 'store CPU ms', 'left us/write', 'server now us/write'],
+      results.map((r) => {
+        const b = r.fanOutBudget;
+        return [r.store, String(r.nodes), b.allowedMs.toFixed(0), String(b.cores), String(b.allowedCpuMs), String(b.hollowCpuMs), String(b.nodeRequests), b.h2FloorUsPerRequest.toFixed(1), String(b.transportCpuMs), String(b.storeCpuMs), String(b.leftUsPerWrite), String(b.serverUsPerWrite)];
+      }),
     ),
   );
   const t = scaleTargets;
