@@ -192,6 +192,11 @@ async function ignoreMissing(p: Promise<void>): Promise<void> {
   }
 }
 
+/** An event's user: username, groups, and uid when there is one. */
+function auditUser(u: UserInfo): AuditEvent['user'] {
+  return u.uid ? { username: u.user, groups: u.groups, uid: u.uid } : { username: u.user, groups: u.groups };
+}
+
 /** Opens the log for ServerOptions.audit (`false` = none). */
 export function openAuditLog(dataDir: string, o: false | AuditOptions | undefined, logger?: Logger): AuditLog | undefined {
   if (o === false) return undefined;
@@ -256,7 +261,9 @@ export function auditRequest(
     done = true;
     const u = ctx.user ?? ANONYMOUS;
     const code = res.statusCode;
-    const ev: AuditEvent = {
+    // Built member by member, in the order the line is written (one event per write request:
+    // no spread of a temporary object per optional member).
+    const ev = {
       kind: 'Event',
       apiVersion: 'audit.k8s.io/v1',
       level: 'Metadata',
@@ -264,29 +271,26 @@ export function auditRequest(
       stage: 'ResponseComplete',
       requestURI: req.url ?? o.path,
       verb,
-      user: { username: u.user, groups: u.groups, ...(u.uid ? { uid: u.uid } : {}) },
-      ...(ctx.impersonatedUser
-        ? { impersonatedUser: { username: ctx.impersonatedUser.user, groups: ctx.impersonatedUser.groups, ...(ctx.impersonatedUser.uid ? { uid: ctx.impersonatedUser.uid } : {}) } }
-        : {}),
-      sourceIPs: sourceIP ? [sourceIP] : [],
-      ...(typeof req.headers['user-agent'] === 'string' ? { userAgent: req.headers['user-agent'].slice(0, 256) } : {}),
-      ...(o.route
-        ? {
-            objectRef: {
-              resource: attrs.resource,
-              ...(attrs.namespace ? { namespace: attrs.namespace } : {}),
-              ...(attrs.name || ctx.name ? { name: attrs.name || ctx.name } : {}),
-              apiGroup: attrs.apiGroup,
-              ...(attrs.apiVersion ? { apiVersion: attrs.apiVersion } : {}),
-              ...(attrs.subresource ? { subresource: attrs.subresource } : {}),
-            },
-          }
-        : {}),
-      responseStatus: code >= 400 ? { code, status: 'Failure' } : { code },
-      requestReceivedTimestamp: received,
-      stageTimestamp: new Date().toISOString(),
-      ...(aborted ? { annotations: { 'everynode.io/aborted': 'true' } } : {}),
-    };
+      user: auditUser(u),
+    } as AuditEvent;
+    if (ctx.impersonatedUser) ev.impersonatedUser = auditUser(ctx.impersonatedUser);
+    ev.sourceIPs = sourceIP ? [sourceIP] : [];
+    const userAgent = req.headers['user-agent'];
+    if (typeof userAgent === 'string') ev.userAgent = userAgent.slice(0, 256);
+    if (o.route) {
+      const ref: NonNullable<AuditEvent['objectRef']> = { resource: attrs.resource };
+      if (attrs.namespace) ref.namespace = attrs.namespace;
+      const name = attrs.name || ctx.name;
+      if (name) ref.name = name;
+      ref.apiGroup = attrs.apiGroup;
+      if (attrs.apiVersion) ref.apiVersion = attrs.apiVersion;
+      if (attrs.subresource) ref.subresource = attrs.subresource;
+      ev.objectRef = ref;
+    }
+    ev.responseStatus = code >= 400 ? { code, status: 'Failure' } : { code };
+    ev.requestReceivedTimestamp = received;
+    ev.stageTimestamp = new Date().toISOString();
+    if (aborted) ev.annotations = { 'everynode.io/aborted': 'true' };
     log.record(ev);
   };
   res.once('finish', () => finish(false));

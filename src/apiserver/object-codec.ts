@@ -30,9 +30,15 @@ export function encodeForStore(obj: KubeObject): string {
 }
 
 const goEscaped = /[<>&\u2028\u2029]/g;
+/** The same class without the global flag: `test` keeps no lastIndex between calls. */
+const goEscapedAny = /[<>&\u2028\u2029]/;
 
-/** Escapes JSON text the way Go's encoding/json does (HTML-safe). */
+/**
+ * Escapes JSON text the way Go's encoding/json does (HTML-safe). Text with nothing to escape
+ * (nearly every object) is returned as it is: `replace` would copy it even with no match.
+ */
 export function goJsonEscape(json: string): string {
+  if (!goEscapedAny.test(json)) return json;
   return json.replace(goEscaped, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 

@@ -143,8 +143,17 @@ function clampRfc3339(ms: number): Date {
 
 /** RFC 3339 with second precision, as Kubernetes writes metav1.Time: 2026-11-30T01:20:26Z. Capped to years 0000-9999. */
 export function rfc3339(ms: number): string {
-  return clampRfc3339(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  // The last second written, and its text: the writes of one second (managed fields' times,
+  // conditions) all ask for it.
+  const second = Math.floor(ms / 1000);
+  if (second === lastSecond) return lastSecondText;
+  const text = clampRfc3339(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  lastSecond = second;
+  lastSecondText = text;
+  return text;
 }
+let lastSecond = Number.NaN;
+let lastSecondText = '';
 
 /** RFC 3339 with microsecond precision, as Kubernetes writes metav1.MicroTime: 2026-11-30T01:20:26.123000Z. Capped to years 0000-9999. */
 export function rfc3339Micro(ms: number): string {

@@ -216,9 +216,24 @@ function ownable(set: FieldSet, kind: ManagedKind, subresource: string): FieldSe
  * (`kubectl/v1.32.0 (linux/amd64) ...` → `kubectl`).
  */
 export function managerFromUserAgent(userAgent: string | undefined): string {
+  const ua = userAgent ?? '';
+  let m = managersByUserAgent.get(ua);
+  if (m === undefined) {
+    m = managerOf(ua);
+    // Bounded: a client per user agent, a few dozen in a cluster; emptied if ever full.
+    if (managersByUserAgent.size >= 256) managersByUserAgent.clear();
+    managersByUserAgent.set(ua, m);
+  }
+  return m;
+}
+
+/** managerFromUserAgent's answers: a pure function of the header, asked on every write. */
+const managersByUserAgent = new Map<string, string>();
+
+function managerOf(userAgent: string): string {
   let out = '';
   let bytes = 0;
-  for (const ch of (userAgent ?? '').split('/')[0]!) {
+  for (const ch of userAgent.split('/')[0]!) {
     if (/[\p{C}\p{Zl}\p{Zp}]/u.test(ch)) continue; // unprintable: left out, as upstream
     const n = Buffer.byteLength(ch);
     if (bytes + n > maxManagerLength) break;

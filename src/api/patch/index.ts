@@ -4,4 +4,4 @@
 export { applyJsonPatch, JSON_PATCH_MAX_COPY_BYTES } from './json-patch.js';
 export { applyMergePatch, applyMergePatchShared } from './merge-patch.js';
 export { applyStrategicMergePatch } from './strategic-merge-patch.js';
-export { deepClone, MAX_NESTING_DEPTH, nestingDepth } from './json-value.js';
+export { deepClone, deepEqual, MAX_NESTING_DEPTH, nestingDepth } from './json-value.js';

@@ -13,18 +13,25 @@ export function isObject(v: unknown): v is JsonObject {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-/** Deep copy of a JSON value; `undefined` members are dropped as JSON would. */
+/**
+ * Deep copy of a JSON value; `undefined` members are dropped as JSON would. Walks keys with
+ * for-in (plain JSON objects have no inherited enumerable keys): no key array per object, on
+ * a path every update takes.
+ */
 export function deepClone<T>(v: T): T {
-  if (Array.isArray(v)) return v.map((x) => deepClone(x)) as T;
-  if (isObject(v)) {
-    const out: JsonObject = {};
-    for (const k of Object.keys(v)) {
-      const x = v[k];
-      if (x !== undefined) out[k] = deepClone(x);
-    }
+  if (typeof v !== 'object' || v === null) return v;
+  if (Array.isArray(v)) {
+    const out = new Array<unknown>(v.length);
+    for (let i = 0; i < v.length; i++) out[i] = deepClone(v[i] as unknown);
     return out as T;
   }
-  return v;
+  const src = v as JsonObject;
+  const out: JsonObject = {};
+  for (const k in src) {
+    const x = src[k];
+    if (x !== undefined) out[k] = deepClone(x);
+  }
+  return out as T;
 }
 
 /** Structural JSON equality (object key order does not matter). */
@@ -37,11 +44,16 @@ export function deepEqual(a: unknown, b: unknown): boolean {
   }
   if (isObject(a)) {
     if (!isObject(b)) return false;
-    const ka = Object.keys(a).filter((k) => a[k] !== undefined);
-    const kb = Object.keys(b).filter((k) => b[k] !== undefined);
-    if (ka.length !== kb.length) return false;
-    for (const k of ka) if (!hasOwn(b, k) || !deepEqual(a[k], b[k])) return false;
-    return true;
+    let na = 0;
+    for (const k in a) {
+      const x = a[k];
+      if (x === undefined) continue;
+      na++;
+      if (!hasOwn(b, k) || !deepEqual(x, b[k])) return false;
+    }
+    let nb = 0;
+    for (const k in b) if (b[k] !== undefined) nb++;
+    return na === nb;
   }
   return false;
 }

@@ -122,6 +122,28 @@ const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d+)?([Zz
  * decoder refuses.
  */
 export function canonicalTime(s: string, micro: boolean): { value: string } | { error: string } {
+  const memo = micro ? microTimes : times;
+  let t = memo.get(s);
+  if (t === undefined) {
+    t = Object.freeze(parseTime(s, micro));
+    // Bounded: emptied when full (times repeat within a burst of writes, not across hours).
+    if (memo.size >= TIME_MEMO_MAX) memo.clear();
+    memo.set(s, t);
+  }
+  return t;
+}
+
+/**
+ * The answers of canonicalTime for the times seen last, per precision: an object's times
+ * (creation, conditions, container starts) are decoded again on each of its writes, and the
+ * objects written together share their times, so most calls are repeats. The answer is a pure
+ * function of the text; the cached objects are frozen.
+ */
+const times = new Map<string, Readonly<{ value: string } | { error: string }>>();
+const microTimes = new Map<string, Readonly<{ value: string } | { error: string }>>();
+const TIME_MEMO_MAX = 4096;
+
+function parseTime(s: string, micro: boolean): { value: string } | { error: string } {
   const m = RFC3339.exec(s);
   const layout = micro ? '2006-01-02T15:04:05.000000Z07:00' : '2006-01-02T15:04:05Z07:00';
   if (!m) return { error: `parsing time ${JSON.stringify(s)} as ${JSON.stringify(layout)}: cannot parse ${JSON.stringify(s)} as "2006"` };
@@ -226,6 +248,26 @@ function resolve(node: SchemaNode): SchemaNode {
   return n;
 }
 
+/**
+ * A scalar field whose value already has its type: decodeValue would return it as it is. Tested
+ * before the walk descends, so the plain strings, numbers and booleans that make up most of an
+ * object cost no `Where` and no call (decodeValue's scalar case, without its errors).
+ */
+function fitsScalar(node: SchemaNode, v: unknown): boolean {
+  if (node.kind !== 'scalar') return false;
+  switch (node.type) {
+    case 'string':
+      return typeof v === 'string' && node.format !== 'byte';
+    case 'boolean':
+      return typeof v === 'boolean';
+    case 'number':
+      return typeof v === 'number';
+    case 'integer':
+      return typeof v === 'number' && Number.isSafeInteger(v) && (node.format !== 'int32' || (v >= INT32_MIN && v <= INT32_MAX));
+  }
+  return false;
+}
+
 function decodeValue(node: SchemaNode, v: unknown, at: Where, ctx: Ctx): unknown {
   let structName = at.struct;
   let n = node;
@@ -286,25 +328,35 @@ function decodeValue(node: SchemaNode, v: unknown, at: Where, ctx: Ctx): unknown
       if (typeof v !== 'object' || v === null || Array.isArray(v)) throw typeError(v, node, at);
       if (ctx.trusted?.has(v)) return v;
       const out: Record<string, unknown> = {};
-      for (const [k, item] of Object.entries(v as Record<string, unknown>)) {
-        const inner: Where = { struct: structName, parent: at, seg: k, field: false };
-        out[k] = item === null ? zeroValue(n.values) : decodeValue(n.values, item, inner, ctx);
+      const src = v as Record<string, unknown>;
+      // Keys, not entries: no [key, value] pair allocated per field of every decoded object.
+      for (const k of Object.keys(src)) {
+        const item = src[k];
+        if (item === null) out[k] = zeroValue(n.values);
+        else if (fitsScalar(n.values, item)) out[k] = item;
+        else out[k] = decodeValue(n.values, item, { struct: structName, parent: at, seg: k, field: false }, ctx);
       }
       return out;
     }
     case 'array': {
       if (!Array.isArray(v)) throw typeError(v, node, at);
       if (ctx.trusted?.has(v)) return v;
-      return v.map((item, i) => {
-        const inner: Where = { struct: structName, parent: at, seg: String(i), field: false };
-        return item === null ? zeroValue(n.items) : decodeValue(n.items, item, inner, ctx);
-      });
+      const out = new Array<unknown>(v.length);
+      for (let i = 0; i < v.length; i++) {
+        const item: unknown = v[i];
+        if (item === null) out[i] = zeroValue(n.items);
+        else if (fitsScalar(n.items, item)) out[i] = item;
+        else out[i] = decodeValue(n.items, item, { struct: structName, parent: at, seg: String(i), field: false }, ctx);
+      }
+      return out;
     }
     case 'object': {
       if (typeof v !== 'object' || v === null || Array.isArray(v)) throw typeError(v, node, at);
       if (ctx.trusted?.has(v)) return v;
       const out: Record<string, unknown> = {};
-      for (const [k, item] of Object.entries(v as Record<string, unknown>)) {
+      const src = v as Record<string, unknown>;
+      for (const k of Object.keys(src)) {
+        const item = src[k];
         const prop = Object.prototype.hasOwnProperty.call(n.properties, k) ? n.properties[k] : undefined;
         if (!prop) {
           // A custom resource's x-kubernetes-preserve-unknown-fields keeps the field as sent.
@@ -313,7 +365,7 @@ function decodeValue(node: SchemaNode, v: unknown, at: Where, ctx: Ctx): unknown
           continue;
         }
         if (item === null) continue;
-        out[k] = decodeValue(prop, item, { struct: structName, parent: at, seg: k, field: true }, ctx);
+        out[k] = fitsScalar(prop, item) ? item : decodeValue(prop, item, { struct: structName, parent: at, seg: k, field: true }, ctx);
       }
       if (n.defaults) for (const [k, d] of Object.entries(n.defaults)) if (!(k in out)) out[k] = structuredClone(d);
       return out;

@@ -13,6 +13,7 @@
 // - status is written only when it changed, and never touches conditions;
 // - all time comes from the injected Clock; all pod side effects go through PodControl.
 
+import { deepEqual } from '../../api/patch/index.js';
 import type { ControllerRevision, DaemonSet, DaemonSetStatus, KubeObject, Node, Pod, PodTemplateSpec } from '../../api/types.js';
 import { labelSelectorAsSelector, type Selector } from '../../api/selectors/index.js';
 import {
@@ -412,7 +413,7 @@ export class DaemonSetsController {
     }
     const curRef = getControllerOf(cur);
     const oldRef = getControllerOf(old);
-    const refChanged = JSON.stringify(curRef ?? null) !== JSON.stringify(oldRef ?? null);
+    const refChanged = !deepEqual(curRef ?? null, oldRef ?? null);
     if (refChanged && oldRef) {
       const ds = this.resolveControllerRef(old.metadata.namespace ?? '', oldRef);
       if (ds) this.enqueue(ds);
@@ -427,7 +428,7 @@ export class DaemonSetsController {
     }
     const dss = this.getDaemonSetsForObject(cur);
     if (dss.length === 0) return;
-    const labelsChanged = JSON.stringify(cur.metadata.labels ?? {}) !== JSON.stringify(old.metadata.labels ?? {});
+    const labelsChanged = !deepEqual(cur.metadata.labels ?? {}, old.metadata.labels ?? {});
     if (labelsChanged || refChanged) for (const ds of dss) this.enqueue(ds);
   }
 
@@ -450,8 +451,8 @@ export class DaemonSetsController {
   /** Node updates matter only when labels or taints changed (§4.1). */
   static shouldIgnoreNodeUpdate(old: Node, cur: Node): boolean {
     return (
-      JSON.stringify(old.metadata.labels ?? {}) === JSON.stringify(cur.metadata.labels ?? {}) &&
-      JSON.stringify(old.spec?.taints ?? []) === JSON.stringify(cur.spec?.taints ?? [])
+      deepEqual(old.metadata.labels ?? {}, cur.metadata.labels ?? {}) &&
+      deepEqual(old.spec?.taints ?? [], cur.spec?.taints ?? [])
     );
   }
 
@@ -478,7 +479,7 @@ export class DaemonSetsController {
     if (cur.metadata.resourceVersion === old.metadata.resourceVersion) return;
     const curRef = getControllerOf(cur);
     const oldRef = getControllerOf(old);
-    const refChanged = JSON.stringify(curRef ?? null) !== JSON.stringify(oldRef ?? null);
+    const refChanged = !deepEqual(curRef ?? null, oldRef ?? null);
     if (refChanged && oldRef) {
       const ds = this.resolveControllerRef(old.metadata.namespace ?? '', oldRef);
       if (ds) this.enqueue(ds);
@@ -488,7 +489,7 @@ export class DaemonSetsController {
       if (ds) this.enqueue(ds);
       return;
     }
-    const labelsChanged = JSON.stringify(cur.metadata.labels ?? {}) !== JSON.stringify(old.metadata.labels ?? {});
+    const labelsChanged = !deepEqual(cur.metadata.labels ?? {}, old.metadata.labels ?? {});
     if (labelsChanged || refChanged) for (const ds of this.getDaemonSetsForObject(cur)) this.enqueue(ds);
   }
 

@@ -18,6 +18,7 @@
 // - a dependent drops (or unblocks) a reference to an owner that is deletingDependents →
 //   attemptToDelete(owner).
 
+import { deepEqual } from '../../api/patch/index.js';
 import type { KubeObject, OwnerReference } from '../../api/types.js';
 
 export const finalizerOrphanDependents = 'orphan';
@@ -233,6 +234,8 @@ export function referencesDiffs(
   old: OwnerReference[],
   cur: OwnerReference[],
 ): { added: OwnerReference[]; removed: OwnerReference[]; changed: Array<[OwnerReference, OwnerReference]> } {
+  // The usual case, every update of an object whose owners did not change: nothing to index.
+  if (old.length === cur.length && old.every((r, i) => r.uid === cur[i]!.uid && deepEqual(r, cur[i]))) return { added: [], removed: [], changed: [] };
   const oldByUid = new Map(old.map((r) => [r.uid, r]));
   const curByUid = new Map(cur.map((r) => [r.uid, r]));
   const added = cur.filter((r) => !oldByUid.has(r.uid));
@@ -240,7 +243,7 @@ export function referencesDiffs(
   const changed: Array<[OwnerReference, OwnerReference]> = [];
   for (const r of cur) {
     const o = oldByUid.get(r.uid);
-    if (o && JSON.stringify(o) !== JSON.stringify(r)) changed.push([o, r]);
+    if (o && !deepEqual(o, r)) changed.push([o, r]);
   }
   return { added, removed, changed };
 }

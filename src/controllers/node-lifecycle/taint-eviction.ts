@@ -11,6 +11,7 @@
 // `TaintManagerEviction` event; cancelling a scheduled one emits a `TaintManagerEviction`
 // "Cancelling deletion" event. Node and pod events only enqueue; the work re-reads the caches.
 
+import { deepEqual } from '../../api/patch/index.js';
 import type { Node, Pod } from '../../api/types.js';
 import {
   ApiEventRecorder,
@@ -84,14 +85,15 @@ export class TaintEvictionController {
     this.nodeInformer.addEventHandler({
       add: (n) => this.enqueueNode(n),
       update: (a, b) => {
-        if (JSON.stringify(noExecuteTaints(a)) !== JSON.stringify(noExecuteTaints(b))) this.enqueueNode(b);
+        if (!deepEqual(noExecuteTaints(a), noExecuteTaints(b))) this.enqueueNode(b);
       },
       delete: (n) => this.enqueueNode(isTombstone(n) ? n.obj : n),
     });
     this.podInformer.addEventHandler({
       add: (p) => this.enqueuePod(p),
       update: (a, b) => {
-        if (a.spec?.nodeName !== b.spec?.nodeName || JSON.stringify(a.spec?.tolerations) !== JSON.stringify(b.spec?.tolerations)) this.enqueuePod(b);
+        // Every pod status write lands here: compared in place (no JSON text made per event).
+        if (a.spec?.nodeName !== b.spec?.nodeName || !deepEqual(a.spec?.tolerations, b.spec?.tolerations)) this.enqueuePod(b);
       },
       delete: (p) => {
         const pod = isTombstone(p) ? p.obj : p;

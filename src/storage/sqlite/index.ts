@@ -46,8 +46,10 @@
 //     answered and its events published when that fsync completes. SQLite still syncs
 //     itself around checkpoints (NORMAL), so the main file is durable before the WAL is reused.
 //     A batch smaller than `backgroundSyncMinBatch` (default: a lone write) is fdatasynced on
-//     the event loop right after its commit: nothing else is waiting, and the thread-pool
-//     round trip would only add latency.
+//     the event loop right after its commit when no larger batch was committed in the last
+//     LONE_WRITER_QUIET_MS: a lone writer has nothing else waiting, and the thread-pool round
+//     trip would only add latency. Under concurrent load (a larger batch recently) a small
+//     batch goes to the thread pool too: the event loop has other requests to serve meanwhile.
 // - Durable-only visibility ('background'): while a committed batch waits for its fsync, no
 //   other batch commits and reads (get/list/count) wait for the fsync, so nothing reads a
 //   write that has not been acknowledged; `revision` and the watch hub advance only after
@@ -165,6 +167,13 @@ interface LogRow {
 }
 
 /**
+ * How long after a commit of several writes a lone write's fsync still goes to the thread pool
+ * (see the header): longer than any gap between the batches of a loaded server, far shorter
+ * than a human between two kubectl commands.
+ */
+const LONE_WRITER_QUIET_MS = 100;
+
+/**
  * Revisions per compaction transaction. Each one runs on the event loop; with ~2 KB values a
  * chunk of 2000 takes ~15 ms on the development VM (deleting superseded rows, clearing the
  * kept rows' old values), so compaction never holds requests up for long.
@@ -194,6 +203,8 @@ export class SqliteStore implements Store {
   private walFd: number | undefined;
   /** 'background': a committed batch waits for its fsync; resolved (and cleared) when it is durable. */
   private syncing: { done: Promise<void>; resolve(): void } | undefined;
+  /** performance.now() of the last commit of at least backgroundSyncMinBatch writes (see the header). */
+  private lastSharedCommitAt = Number.NEGATIVE_INFINITY;
   /** Set when a background fsync failed: every later call fails with it. */
   private failed: StorageError | undefined;
   private readonly counters: SqliteStoreStats = { commits: 0, writes: 0, maxBatch: 0 };
@@ -378,7 +389,10 @@ export class SqliteStore implements Store {
     const fd = this.walFd;
     // Nothing written (every precondition failed), or SQLite synced inside the commit.
     if (fd === undefined || revision === this.revision) return settle();
-    if (syncNow || batch.length < this.backgroundSyncMinBatch) {
+    const now = performance.now();
+    const lone = batch.length < this.backgroundSyncMinBatch;
+    if (!lone) this.lastSharedCommitAt = now;
+    if (syncNow || (lone && now - this.lastSharedCommitAt > LONE_WRITER_QUIET_MS)) {
       try {
         fs.fdatasyncSync(fd);
       } catch (err) {
