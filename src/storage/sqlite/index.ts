@@ -2,9 +2,12 @@
 //
 // Schema (see SCHEMA): `kv` is the append-only log; its INTEGER PRIMARY KEY is the revision.
 // Every write appends one row: a create (created=1), an update, or a tombstone (deleted=1,
-// value NULL). `old_value` holds the replaced value, so a watch replaying history gets each
-// event's prevValue from its own row, without a second lookup and whatever compaction removed
-// before it. `current` maps each live key to the row of its latest write (the index that makes
+// value NULL); `prev_revision` names the row it replaced (0 for a create), and a watch replaying
+// history takes each event's prevValue from that row's `value` (one lookup by rowid in the same
+// query). `old_value` is a copy of the replaced value that earlier versions stored in every
+// update and tombstone row; rows written now leave it NULL (half the bytes per update, in the
+// table and in the WAL), and history replay prefers it where an old row still has it.
+// `current` maps each live key to the row of its latest write (the index that makes
 // get/list/count at the current revision fast); `meta` holds the compaction point and the
 // progress of its row work. Lists at older revisions read the log via kv(name, id) and `value`.
 //
@@ -21,12 +24,16 @@
 //   rows go even when the row superseding them lies in a later compaction's range, so a key
 //   deleted after one compaction does not come back in lists at older revisions after the
 //   next one, and superseded rows do not pile up.
-// - `old_value` is read only by history replay (readHistory), and only of rows with
-//   id > compact_revision: a watch from below the point fails with Compacted before reading.
-//   So clearing it at compaction loses nothing a watch can ask for, and the store keeps no
-//   value the contract has given up: a value replaced at revision W (e.g. a Secret stored
-//   before encryption at rest, or with a key since retired) is gone from every row once
-//   compaction reaches W, not only once the key is written again.
+// - History replay (readHistory) reads only rows with id > compact_revision (a watch from below
+//   the point fails with Compacted before reading), and the row each of them replaced is always
+//   there: it is either above the point too, or its key's newest row at or below it, which
+//   compaction keeps (never a tombstone: a tombstone is replaced only by a create, which has
+//   no prevValue). So prevValue survives every compaction a watch can replay across.
+// - The store keeps no value the contract has given up: a value replaced at revision W (e.g. a
+//   Secret stored before encryption at rest, or with a key since retired) lives only in the
+//   row that W replaced, and in the old_value of W's row when an earlier version wrote it;
+//   compaction reaching W removes the former (superseded) and clears the latter, not only once
+//   the key is written again.
 // - meta.compact_clean is the compact_done at which the compacted part was last known to hold
 //   the invariant above. Compaction advances both together; a file whose compact_clean is
 //   missing or behind (compacted by a version that kept superseded rows and old values) is
@@ -447,7 +454,8 @@ export class SqliteStore implements Store {
       case 'update': {
         if (!curKv) return new StorageError('NotFound', `key not found: ${key}`, key);
         if (curKv.modRevision !== op.expected) return conflict(key, op.expected, curKv);
-        this.sel.insertKv.run(rev, key, 0, 0, curKv.createRevision, curKv.modRevision, op.value, curKv.value);
+        // No old_value: history replay reads the replaced value from row curKv.modRevision (header).
+        this.sel.insertKv.run(rev, key, 0, 0, curKv.createRevision, curKv.modRevision, op.value, null);
         this.sel.updateCurrent.run(rev, key);
         events.push({ type: 'put', key, value: op.value, prevValue: curKv.value, revision: rev, createRevision: curKv.createRevision });
         return { revision: rev };
@@ -455,7 +463,7 @@ export class SqliteStore implements Store {
       case 'delete': {
         if (!curKv) return new StorageError('NotFound', `key not found: ${key}`, key);
         if (op.expected !== undefined && curKv.modRevision !== op.expected) return conflict(key, op.expected, curKv);
-        this.sel.insertKv.run(rev, key, 0, 1, curKv.createRevision, curKv.modRevision, null, curKv.value);
+        this.sel.insertKv.run(rev, key, 0, 1, curKv.createRevision, curKv.modRevision, null, null);
         this.sel.deleteCurrent.run(key);
         events.push({ type: 'delete', key, prevValue: curKv.value, revision: rev, createRevision: curKv.createRevision });
         return { revision: rev, prev: curKv };
@@ -564,12 +572,16 @@ export class SqliteStore implements Store {
 
   private readHistory(prefix: string, after: number, upTo: number, limit: number): WatchEvent[] {
     const end = prefixEnd(prefix);
-    // `+name` keeps the planner on the rowid range: history reads walk revisions in order.
+    // `+name` keeps the planner on the rowid range: history reads walk revisions in order. The
+    // replaced value: the row's own old_value (written by earlier versions), else the value of
+    // the row it replaced, found by rowid (see the header for why that row is still there).
     const rows = this.stmt(
       `hist:${end !== undefined}`,
-      `SELECT id, name, deleted, create_revision AS cr, value, old_value FROM kv
-        WHERE id > ? AND id <= ? AND +name >= ?${end !== undefined ? ' AND +name < ?' : ''}
-        ORDER BY id LIMIT ?`,
+      `SELECT k.id AS id, k.name AS name, k.deleted AS deleted, k.create_revision AS cr, k.value AS value,
+              COALESCE(k.old_value, p.value) AS old_value
+         FROM kv k LEFT JOIN kv p ON p.id = k.prev_revision AND k.prev_revision > 0
+        WHERE k.id > ? AND k.id <= ? AND +k.name >= ?${end !== undefined ? ' AND +k.name < ?' : ''}
+        ORDER BY k.id LIMIT ?`,
     ).all(...(end === undefined ? [after, upTo, prefix, limit] : [after, upTo, prefix, end, limit])) as LogRow[];
     return rows.map((r) => {
       const ev: WatchEvent =

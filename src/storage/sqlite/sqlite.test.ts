@@ -200,7 +200,7 @@ describe('SqliteStore specifics', () => {
     expect(await store.create('/k/c', 'c')).toBe(6);
   });
 
-  it('compaction clears old_value of the rows it keeps, and only those: history above the point keeps prevValue', async () => {
+  it('no row keeps a copy of the value it replaced; history above the compaction point still has prevValue, read from the replaced row', async () => {
     const ra = await store.create('/o/a', 'a1');
     const ra2 = await store.update('/o/a', 'a2', ra);
     const rb = await store.create('/o/b', 'b1');
@@ -217,13 +217,13 @@ describe('SqliteStore specifics', () => {
       store = await SqliteStore.open(dbFile());
       return rows;
     };
-    // ra2 (a's newest row at the point) and rb2 (b's) lose their replaced values; the rows a
-    // watch from the point replays keep theirs.
+    // ra2 (a's newest row at the point) and rb2 (b's) stay: the rows a watch from the point
+    // replays replaced them. Updates and tombstones store no old value of their own.
     expect(await oldValues()).toEqual([
       { id: ra2, old_value: null },
       { id: rb2, old_value: null },
-      { id: ra3, old_value: 'a2' },
-      { id: rbDel, old_value: 'b2' },
+      { id: ra3, old_value: null },
+      { id: rbDel, old_value: null },
     ]);
     const rec = record(store, '/o/', rb2);
     await waitFor(() => rec.events.length === 2, 'history above the compaction point');
@@ -279,6 +279,8 @@ describe('SqliteStore specifics', () => {
     ins.run(rb, '/m/b', 1, rb, 0, 'b1', null);
     ins.run(rc, '/m/c', 1, rc, 0, 'c1', null);
     raw.prepare("UPDATE kv SET old_value = 'before' WHERE id = ?").run(r2);
+    // That version also kept the replaced value in every update row, above the point too.
+    raw.prepare("UPDATE kv SET old_value = 'd1' WHERE id = ?").run(rd2);
     raw.prepare("DELETE FROM meta WHERE key = 'compact_clean'").run();
     raw.close();
 
