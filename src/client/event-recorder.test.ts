@@ -16,7 +16,12 @@ describe('ApiEventRecorder correlation and spam filter', () => {
     const clock = new FakeClock();
     const client = new FakeApiClient(clock);
     const rec = new ApiEventRecorder(client, { component: 'daemonset-controller', clock });
-    for (let i = 0; i < 100; i++) rec.event(ds('a'), 'Normal', 'SuccessfulCreate', `Created pod: a-${i}`);
+    // Each occurrence's write is sent before the next one (a repeat of a write still waiting
+    // would update it instead: see the next test).
+    for (let i = 0; i < 100; i++) {
+      rec.event(ds('a'), 'Normal', 'SuccessfulCreate', `Created pod: a-${i}`);
+      await rec.flush();
+    }
     rec.event(ds('b'), 'Normal', 'SuccessfulCreate', 'Created pod: b-0');
     await rec.flush();
     // 9 distinct events, then one combined event whose count grows: 25 writes in all.
@@ -27,10 +32,40 @@ describe('ApiEventRecorder correlation and spam filter', () => {
     expect(rec.dropped).toBe(75);
     clock.advance(300_000);
     rec.event(ds('a'), 'Normal', 'SuccessfulCreate', 'Created pod: a-100');
+    await rec.flush();
     rec.event(ds('a'), 'Normal', 'SuccessfulCreate', 'Created pod: a-101');
     await rec.flush();
     // One token back: the next write carries the count of every occurrence since.
     expect(combined(await list(client, 'a'))).toMatchObject({ message: '(combined from similar events): Created pod: a-100', count: 92 });
+  });
+
+  it('a repeat of an Event whose write still waits updates that write: one write carries the burst, nothing is dropped', async () => {
+    const clock = new FakeClock();
+    const client = new FakeApiClient(clock);
+    let writes = 0;
+    const counting = {
+      ...client,
+      list: client.list.bind(client),
+      create: (...a: Parameters<FakeApiClient['create']>) => (writes++, client.create(...a)),
+      patch: (...a: Parameters<FakeApiClient['patch']>) => (writes++, client.patch(...a)),
+    } as unknown as FakeApiClient;
+    const rec = new ApiEventRecorder(counting, { component: 'kubelet', clock });
+    // The first occurrence goes out at once; the next 199 find a write of the same Event
+    // waiting behind it and ride along with it; 'b' keeps its own write.
+    for (let i = 0; i < 200; i++) {
+      rec.event(ds('a'), 'Warning', 'Unhealthy', 'Liveness probe failed');
+      if (i === 100) rec.event(ds('b'), 'Normal', 'Started', 'Started container c');
+    }
+    await rec.flush();
+    expect(writes).toBe(3);
+    expect(rec.dropped).toBe(0);
+    expect(await list(client, 'a')).toMatchObject([{ reason: 'Unhealthy', count: 200 }]);
+    expect(await list(client, 'b')).toMatchObject([{ reason: 'Started', count: 1 }]);
+    // Once sent, a repeat is a write of its own again.
+    rec.event(ds('a'), 'Warning', 'Unhealthy', 'Liveness probe failed');
+    await rec.flush();
+    expect(writes).toBe(4);
+    expect(await list(client, 'a')).toMatchObject([{ count: 201 }]);
   });
 
   it('a repeated event is one Event whose count grows', async () => {

@@ -5,7 +5,10 @@
 // - `event` / `record` never throw, never wait and do no I/O: the event is correlated at once
 //   and one write queued. Writes go out one at a time in order (so the create of an event
 //   always precedes its count patches); at most `maxQueued` (default 1000, upstream's queue
-//   length) wait, and an event finding the queue full is dropped. A write the server refuses
+//   length) wait, and an event finding the queue full is dropped. A repeat of an Event whose
+//   write is still waiting (not yet sent) updates that write instead of queuing another: the
+//   write goes out with the latest count, lastTimestamp and message, and a busy node whose
+//   probes keep failing does not build a backlog that delays its other events by minutes. A write the server refuses
 //   is dropped (reported to `onError`); one that cannot reach the server is tried again 10 s
 //   later, up to 12 times (client-go's recordToSink), unless stop() was called. The next
 //   occurrence of a dropped event repairs it (a patch of an event the server lacks becomes a
@@ -104,6 +107,8 @@ export class ApiEventRecorder implements EventRecorder {
   private readonly aggregates = new Lru<{ messages: Set<string>; last: number }>(cacheSize);
   private readonly observed = new Lru<{ count: number; name: string; firstTimestamp: string }>(cacheSize);
   private readonly queue: Write[] = [];
+  /** The queued (not yet sent) write of each Event, by name: a repeat updates it (see the header). */
+  private readonly queuedByName = new Map<string, Write>();
   private sending: Promise<void> | undefined;
   private seq = 0;
   private stopped = false;
@@ -186,6 +191,12 @@ export class ApiEventRecorder implements EventRecorder {
       reportingInstance: host,
     };
     this.observed.set(key, { count: event.count!, name: event.metadata.name!, firstTimestamp: event.firstTimestamp! });
+    // Its write still waits: it will carry this occurrence too (a create stays a create).
+    const queued = this.queuedByName.get(event.metadata.name!);
+    if (queued) {
+      queued.event = event;
+      return;
+    }
 
     // 3. Spam filter per source + involved object.
     if (!this.allow([this.component, host, ...obj, type].join('\u0000'), now)) {
@@ -196,7 +207,9 @@ export class ApiEventRecorder implements EventRecorder {
       this.dropped++;
       return;
     }
-    this.queue.push({ event, patch: seen !== undefined });
+    const w: Write = { event, patch: seen !== undefined };
+    this.queue.push(w);
+    this.queuedByName.set(event.metadata.name!, w);
     this.sending ??= this.send();
   }
 
@@ -223,6 +236,8 @@ export class ApiEventRecorder implements EventRecorder {
   private async send(): Promise<void> {
     try {
       for (let w = this.queue.shift(); w; w = this.queue.shift()) {
+        // Sent from now on: a later repeat queues a patch of its own.
+        if (this.queuedByName.get(w.event.metadata.name!) === w) this.queuedByName.delete(w.event.metadata.name!);
         for (let attempt = 1; ; attempt++) {
           try {
             await this.write(w);
