@@ -263,9 +263,14 @@ function fitsScalar(node: SchemaNode, v: unknown): boolean {
     case 'number':
       return typeof v === 'number';
     case 'integer':
-      return typeof v === 'number' && Number.isSafeInteger(v) && (node.format !== 'int32' || (v >= INT32_MIN && v <= INT32_MAX));
+      return typeof v === 'number' && integerFits(node.format, v);
   }
   return false;
+}
+
+/** An integer field's value: a safe integer, within int32 for an int32 field. */
+function integerFits(format: string | undefined, v: number): boolean {
+  return Number.isSafeInteger(v) && (format !== 'int32' || (v >= INT32_MIN && v <= INT32_MAX));
 }
 
 function decodeValue(node: SchemaNode, v: unknown, at: Where, ctx: Ctx): unknown {
@@ -304,7 +309,7 @@ function decodeValue(node: SchemaNode, v: unknown, at: Where, ctx: Ctx): unknown
           return v;
         case 'integer': {
           if (typeof v !== 'number') throw typeError(v, node, at);
-          const fits = Number.isSafeInteger(v) && (n.format !== 'int32' || (v >= INT32_MIN && v <= INT32_MAX));
+          const fits = integerFits(n.format, v);
           if (!fits) throw typeError(v, node, at, true);
           return v;
         }
