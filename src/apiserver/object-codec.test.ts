@@ -15,6 +15,16 @@ describe('object codec', () => {
     expect(decodeStored(s, 5).metadata.resourceVersion).toBe('5');
   });
 
+  it("escapes <, >, &, U+2028 and U+2029 as Go's encoding/json does, and nothing else", () => {
+    for (const [raw, escaped] of [['<', '\\u003c'], ['>', '\\u003e'], ['&', '\\u0026'], ['\u2028', '\\u2028'], ['\u2029', '\\u2029']] as const) {
+      const s = encodeForStore({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x' }, data: { k: `a${raw}b\u00e9${raw}` } });
+      expect(s).toBe(`{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"x"},"data":{"k":"a${escaped}b\u00e9${escaped}"}}`);
+      expect(JSON.parse(s).data.k).toBe(`a${raw}b\u00e9${raw}`);
+    }
+    const plain = encodeForStore({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x' }, data: { k: 'caf\u00e9 \u4e2d' } });
+    expect(plain).toBe('{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"x"},"data":{"k":"caf\u00e9 \u4e2d"}}');
+  });
+
   it('compares JSON structurally', () => {
     expect(jsonEqual({ a: 1, b: [1, { c: 2 }] }, { b: [1, { c: 2 }], a: 1 })).toBe(true);
     expect(jsonEqual({ a: 1 }, { a: 1, b: undefined })).toBe(true);
