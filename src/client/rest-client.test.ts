@@ -109,6 +109,25 @@ describe('RestClient over HttpTransport', () => {
     expect(seen[0]!.headers['content-type']).toBe('application/strategic-merge-patch+json');
   });
 
+  it('patch with discardAnswer resolves with nothing on success and still rejects with the Status of a failure', async () => {
+    const { url, seen } = await serve((req, res) => {
+      res.setHeader('Content-Type', 'application/json');
+      if (req.url?.includes('/missing/')) {
+        res.statusCode = 404;
+        res.end(JSON.stringify({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', reason: 'NotFound', message: 'pods "missing" not found', code: 404 }));
+        return;
+      }
+      res.end('{"metadata":{"name":"p"},"status":{"phase":"Running"}}');
+    });
+    const c = client(url);
+    await expect(c.patch(podsResource, 'default', 'p', 'merge', { status: { phase: 'Running' } }, { subresource: 'status', discardAnswer: true })).resolves.toBeUndefined();
+    expect(seen[0]!.url).toBe('/api/v1/namespaces/default/pods/p/status');
+    expect(JSON.parse(seen[0]!.body)).toEqual({ status: { phase: 'Running' } });
+    await expect(c.patch(podsResource, 'default', 'missing', 'merge', {}, { subresource: 'status', discardAnswer: true })).rejects.toSatisfy(isNotFound);
+    // Without the option the answer is decoded as before.
+    await expect(c.patch<Pod>(podsResource, 'default', 'p', 'merge', {}, { subresource: 'status' })).resolves.toEqual({ metadata: { name: 'p' }, status: { phase: 'Running' } });
+  });
+
   it('watch streams events split across chunks and ends when the server closes', async () => {
     const { url, seen } = await serve((_req, res) => {
       res.writeHead(200, { 'Content-Type': 'application/json' });

@@ -81,8 +81,11 @@ export class RestClient implements ApiClient {
     this.maxRetries = Math.max(0, opts.maxRetries ?? 10);
   }
 
-  /** One request, sent again while the server asks for it (maxRetries); non-2xx answers throw. */
-  private async call<R>(req: TransportRequest): Promise<R> {
+  /**
+   * One request, sent again while the server asks for it (maxRetries); non-2xx answers throw.
+   * With `discard`, a successful answer is not decoded and the promise resolves with undefined.
+   */
+  private async call<R>(req: TransportRequest, discard = false): Promise<R> {
     let res = await this.transport(req);
     let text = await readAll(res.body);
     for (let attempt = 1; attempt <= this.maxRetries; attempt++) {
@@ -92,6 +95,8 @@ export class RestClient implements ApiClient {
       res = await this.transport(req);
       text = await readAll(res.body);
     }
+    const ok = res.statusCode >= 200 && res.statusCode < 300;
+    if (ok && discard) return undefined as R;
     let parsed: unknown = text;
     if (text) {
       try {
@@ -100,7 +105,7 @@ export class RestClient implements ApiClient {
         parsed = text;
       }
     }
-    if (res.statusCode < 200 || res.statusCode >= 300) throw errorFromStatus(res.statusCode, parsed);
+    if (!ok) throw errorFromStatus(res.statusCode, parsed);
     return parsed as R;
   }
 
@@ -150,15 +155,17 @@ export class RestClient implements ApiClient {
     return this.call<T>(this.json('PUT', resourcePath(r, namespace, obj.metadata.name ?? '', 'status') + writeQuery(o), this.withTypeMeta(r, obj)));
   }
 
+  patch(r: ResourceDescriptor, namespace: string, name: string, patchType: PatchType, patch: unknown, o: WriteOptions & { subresource?: string; discardAnswer: true }): Promise<void>;
+  patch<T extends KubeObject>(r: ResourceDescriptor, namespace: string, name: string, patchType: PatchType, patch: unknown, o?: WriteOptions & { subresource?: string; discardAnswer?: false }): Promise<T>;
   patch<T extends KubeObject>(
     r: ResourceDescriptor,
     namespace: string,
     name: string,
     patchType: PatchType,
     patch: unknown,
-    o?: WriteOptions & { subresource?: string },
-  ): Promise<T> {
-    return this.call<T>(this.json('PATCH', resourcePath(r, namespace, name, o?.subresource) + writeQuery(o), patch, patchContentType[patchType]));
+    o?: WriteOptions & { subresource?: string; discardAnswer?: boolean },
+  ): Promise<T | undefined> {
+    return this.call<T | undefined>(this.json('PATCH', resourcePath(r, namespace, name, o?.subresource) + writeQuery(o), patch, patchContentType[patchType]), o?.discardAnswer === true);
   }
 
   delete(r: ResourceDescriptor, namespace: string, name: string, o?: DeleteOptions): Promise<KubeObject | Status> {

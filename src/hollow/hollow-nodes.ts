@@ -534,7 +534,7 @@ class HollowNodeSet implements HollowNodes {
     if (this.stopped || !n.alive) return;
     this.queues.nodes.enqueue(`nodestatus:${n.name}`, async () => {
       try {
-        await this.client.patch(nodesResource, '', n.name, 'strategic', { status: { conditions: this.nodeConditions(this.clock.now()) } }, { subresource: 'status' });
+        await this.client.patch(nodesResource, '', n.name, 'strategic', { status: { conditions: this.nodeConditions(this.clock.now()) } }, { subresource: 'status', discardAnswer: true });
         this.counters.nodeStatus++;
         this.scheduleStatus(n, this.statusReportMs);
       } catch (e) {
@@ -614,7 +614,7 @@ class HollowNodeSet implements HollowNodes {
       const podIP = `${podCIDROf(n.index).base}.${(seq % 253) + 2}`;
       const status = hollowPodStatus(pod, { hostIP: hostIPOf(n.index), podIP }, this.clock.now(), outcome);
       try {
-        await this.client.patch(podsResource, pod.metadata.namespace ?? '', pod.metadata.name ?? '', 'merge', { status }, { subresource: 'status' });
+        await this.client.patch(podsResource, pod.metadata.namespace ?? '', pod.metadata.name ?? '', 'merge', { status }, { subresource: 'status', discardAnswer: true });
         this.counters.podStatus++;
       } catch (e) {
         if (isNotFound(e)) return;
