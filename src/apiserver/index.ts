@@ -376,6 +376,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       admitPriorityClass: (pc) => podAdmission.admitPriorityClass(pc),
       serviceAllocator,
       decodedObject: (key, revision) => wc.latestObject(key, revision),
+      currentKv: (key) => wc.currentKv(key),
     });
     registry = reg;
 

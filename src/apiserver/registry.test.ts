@@ -220,6 +220,69 @@ class GroupCommitStore {
   }
 }
 
+describe('updates and deletes starting from a reader\'s current state (currentKv)', () => {
+  /** A registry whose currentKv answers what `known` holds (a test may make it stale), counting store reads. */
+  async function withKnown() {
+    const inner = new MemoryStore();
+    let gets = 0;
+    const store = new Proxy(inner, {
+      get: (target, prop) => {
+        if (prop === 'get') return (key: string) => (gets++, inner.get(key));
+        const v: unknown = Reflect.get(target, prop);
+        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+      },
+    }) as Store;
+    const known = new Map<string, KeyValue>();
+    const r = new RestRegistry({ store, clock: realClock, kinds, logger: silentLogger, currentKv: (key) => known.get(key) });
+    stopsAfter.push(() => r.stop());
+    await r.create(namespaces, undefined, { metadata: { name: 'default' } }, q);
+    const key = '/registry/core/configmaps/default/c';
+    const created = parse((await r.create(configmaps, 'default', { metadata: { name: 'c' }, data: { a: '1' } }, q)).json);
+    return { r, inner, known, key, created, reads: () => gets };
+  }
+  const stopsAfter: (() => void)[] = [];
+  afterEach(() => stopsAfter.splice(0).forEach((s) => s()));
+
+  it('an update and a patch use the known state without reading the store', async () => {
+    const { r, inner, known, key, reads } = await withKnown();
+    known.set(key, (await inner.get(key))!);
+    const before = reads();
+    const res = parse((await r.patch(configmaps, 'default', 'c', undefined, 'merge', JSON.stringify({ data: { b: '2' } }), q)).json);
+    expect(res.data).toEqual({ a: '1', b: '2' });
+    expect(reads() - before).toBe(0);
+  });
+
+  it('a stale known state only costs a retry: the write lands on the store\'s state', async () => {
+    const { r, inner, known, key, reads } = await withKnown();
+    const stale = (await inner.get(key))!;
+    await r.patch(configmaps, 'default', 'c', undefined, 'merge', JSON.stringify({ data: { x: 'newer' } }), q);
+    known.set(key, stale);
+    const before = reads();
+    const res = parse((await r.patch(configmaps, 'default', 'c', undefined, 'merge', JSON.stringify({ data: { b: '2' } }), q)).json);
+    expect(res.data).toEqual({ a: '1', x: 'newer', b: '2' });
+    expect(reads() - before).toBeLessThanOrEqual(1);
+  });
+
+  it('a precondition the stale state fails but the store\'s meets succeeds; one the store fails is a 409', async () => {
+    const { r, inner, known, key, created } = await withKnown();
+    const stale = (await inner.get(key))!;
+    const moved = parse((await r.patch(configmaps, 'default', 'c', undefined, 'merge', JSON.stringify({ data: { x: 'newer' } }), q)).json);
+    known.set(key, stale);
+    // An update at the store's resourceVersion (a client that read it) is not refused.
+    const ok = parse((await r.update(configmaps, 'default', 'c', undefined, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', namespace: 'default', resourceVersion: moved.metadata.resourceVersion }, data: { y: '1' } }, q)).json);
+    expect(ok.data).toEqual({ y: '1' });
+    // At the old one: Conflict.
+    known.set(key, stale);
+    await expect(r.update(configmaps, 'default', 'c', undefined, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', namespace: 'default', resourceVersion: created.metadata.resourceVersion }, data: { z: '1' } }, q)).rejects.toMatchObject({ code: 409 });
+    // Delete preconditions alike: the store's resourceVersion deletes, a stale one is refused.
+    known.set(key, stale);
+    await expect(r.delete(configmaps, 'default', 'c', { dryRun: false, preconditions: { resourceVersion: created.metadata.resourceVersion } })).rejects.toMatchObject({ code: 409 });
+    known.set(key, stale);
+    await r.delete(configmaps, 'default', 'c', { dryRun: false, preconditions: { resourceVersion: ok.metadata.resourceVersion, uid: created.metadata.uid } });
+    expect(await inner.get(key)).toBeUndefined();
+  });
+});
+
 describe('same-key writes through one registry take turns', () => {
   it('a writer that would lose every group-commit round still lands, in its turn (no 409 after maxCasAttempts)', async () => {
     const store = new GroupCommitStore(new MemoryStore(), (v) => v.includes('victim'));

@@ -184,6 +184,13 @@ export interface RegistryOptions {
    * it is shared, so the registry never writes to it (its working copy is a deep clone).
    */
   decodedObject?: (key: string, revision: number) => KubeObject | undefined;
+  /**
+   * The store's current state of `key` when a reader knows it exactly (the watch cache's
+   * `currentKv`), or undefined. Updates and deletes start from it instead of reading the store;
+   * a precondition it fails is checked again against a store read before it is refused, and a
+   * stale state only fails the compare-and-swap, which re-reads.
+   */
+  currentKv?: (key: string) => KeyValue | undefined;
 }
 
 const namespaceRef = { group: '', resource: 'namespaces', kind: 'Namespace' };
@@ -334,6 +341,7 @@ export class RestRegistry {
   private readonly serviceAllocator: ServiceAllocator | undefined;
   private readonly admitPriorityClass: ((pc: KubeObject) => Promise<void>) | undefined;
   private readonly decodedObject: ((key: string, revision: number) => KubeObject | undefined) | undefined;
+  private readonly currentKv: ((key: string) => KeyValue | undefined) | undefined;
   /** Namespaces whose finalization is running or scheduled. */
   private readonly finalizing = new Map<string, NodeJS.Timeout | true>();
   /** resumeNamespaceFinalization's scan: none, one running, or one running and another asked for. */
@@ -354,6 +362,12 @@ export class RestRegistry {
     this.serviceAllocator = opts.serviceAllocator;
     this.admitPriorityClass = opts.admitPriorityClass;
     this.decodedObject = opts.decodedObject;
+    this.currentKv = opts.currentKv;
+  }
+
+  /** The key's current state: the reader's (currentKv) when it knows it, else a store read. */
+  private readCurrent(key: string): KeyValue | undefined | Promise<KeyValue | undefined> {
+    return this.currentKv?.(key) ?? this.store.get(key);
   }
 
   /** Stops background work (namespace finalization). */
@@ -980,7 +994,9 @@ export class RestRegistry {
     // The kind's own warnings (deprecated annotations...) of the last main-resource update checked.
     let kindWarnings: string[] = [];
     const warn = () => [...(typeof warnings === 'function' ? warnings() : warnings), ...kindWarnings];
-    let kv = await this.store.get(key);
+    let kv = await this.readCurrent(key);
+    /** kv came from the store (a read, or a conflict's current state), not from currentKv. */
+    let fromStore = false;
     for (let attempt = 1; ; attempt++) {
       if (!kv) throw notFound(ref, name);
       // The object a watcher already decoded, when there is one, instead of a parse of the
@@ -998,7 +1014,13 @@ export class RestRegistry {
       const conditional = precondition !== undefined && precondition !== '';
       // Preconditions are checked on every attempt, so a CAS conflict below is always retried:
       // a conditional write whose precondition went stale fails here on the next attempt.
-      if (conditional && precondition !== currentRV) throw conflict(ref, name);
+      if (conditional && precondition !== currentRV) {
+        if (fromStore) throw conflict(ref, name);
+        // Only the store's own answer refuses a precondition.
+        kv = await this.store.get(key);
+        fromStore = true;
+        continue;
+      }
       checkNamespace(k, next, namespace);
       checkName(next, name);
       let errs: FieldError[];
@@ -1045,6 +1067,7 @@ export class RestRegistry {
         } catch (err) {
           if (!(isCasConflict(err) && attempt < maxCasAttempts)) throw mapWriteError(err, ref, name);
           kv = await this.stateAfterConflict(err, key);
+          fromStore = true;
           continue;
         }
       }
@@ -1066,6 +1089,7 @@ export class RestRegistry {
       } catch (err) {
         if (!(isCasConflict(err) && attempt < maxCasAttempts)) throw mapWriteError(err, ref, name);
         kv = await this.stateAfterConflict(err, key);
+        fromStore = true;
       }
     }
   }
@@ -1146,18 +1170,28 @@ export class RestRegistry {
   private async deleteObject(k: KindDef, namespace: string | undefined, name: string, opts: ParsedDeleteOptions, admit?: AdmitFn): Promise<{ code: 200 | 202; json: string }> {
     const ref = resourceRefOf(k);
     const key = objectKey(k, namespace, name);
-    let kv = await this.store.get(key);
+    let kv = await this.readCurrent(key);
+    /** kv came from the store (a read, or a conflict's current state), not from currentKv. */
+    let fromStore = false;
     for (let attempt = 1; ; attempt++) {
       if (!kv) throw notFound(ref, name);
       const obj = decodeStored(kv.value, kv.modRevision);
-      await admit?.(undefined, obj);
       const m = obj.metadata;
       const pre = opts.preconditions;
-      if (pre?.uid !== undefined && pre.uid !== m.uid) {
-        throw conflict(ref, name, `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${m.uid ?? ''}`);
+      const uidFails = pre?.uid !== undefined && pre.uid !== m.uid;
+      const rvFails = pre?.resourceVersion !== undefined && pre.resourceVersion !== m.resourceVersion;
+      if ((uidFails || rvFails) && !fromStore) {
+        // Only the store's own answer refuses a precondition.
+        kv = await this.store.get(key);
+        fromStore = true;
+        continue;
       }
-      if (pre?.resourceVersion !== undefined && pre.resourceVersion !== m.resourceVersion) {
-        throw conflict(ref, name, `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${m.resourceVersion ?? ''}`);
+      await admit?.(undefined, obj);
+      if (uidFails) {
+        throw conflict(ref, name, `Precondition failed: UID in precondition: ${pre?.uid ?? ''}, UID in object meta: ${m.uid ?? ''}`);
+      }
+      if (rvFails) {
+        throw conflict(ref, name, `Precondition failed: ResourceVersion in precondition: ${pre?.resourceVersion ?? ''}, ResourceVersion in object meta: ${m.resourceVersion ?? ''}`);
       }
       const graceful = gracefulDeletion(k, obj, opts, this.clock.now());
       if (graceful !== undefined) {
@@ -1176,6 +1210,7 @@ export class RestRegistry {
           } catch (err) {
             if (!(isCasConflict(err) && attempt < maxCasAttempts)) throw mapWriteError(err, ref, name);
             kv = await this.stateAfterConflict(err, key);
+            fromStore = true;
             continue;
           }
         }
@@ -1214,6 +1249,7 @@ export class RestRegistry {
       } catch (err) {
         if (!(isCasConflict(err) && attempt < maxCasAttempts)) throw mapWriteError(err, ref, name);
         kv = await this.stateAfterConflict(err, key);
+        fromStore = true;
       }
     }
   }

@@ -240,6 +240,46 @@ describe('WatchCache', () => {
     expect(events[40]).toMatchObject({ type: 'DELETED', object: { data: { v: '40' }, metadata: { resourceVersion: String(first + 41) } } });
   });
 
+  it('currentKv: the store\'s current state of a key while the cache has seen exactly the store\'s published revision; otherwise undefined', async () => {
+    const { store, cache } = await setup({ capacity: 16 });
+    const key = '/registry/core/configmaps/ns/c0';
+    const r1 = await store.create(key, cmValue('c0', { v: '1' }));
+    await until(() => cache.rev === r1, 'the cache to see the create');
+    expect(cache.currentKv(key)).toEqual(await store.get(key));
+    const r2 = await store.update(key, cmValue('c0', { v: '2' }), r1);
+    await until(() => cache.rev === r2, 'the cache to see the update');
+    expect(cache.currentKv(key)).toEqual(await store.get(key));
+    expect(cache.currentKv(key)?.modRevision).toBe(r2);
+    // Never seen, and deleted: the store decides.
+    expect(cache.currentKv('/registry/core/configmaps/ns/other')).toBeUndefined();
+    const r3 = await store.create('/registry/core/configmaps/ns/gone', cmValue('gone'));
+    await store.delete('/registry/core/configmaps/ns/gone', r3);
+    await until(() => cache.rev === r3 + 1, 'the cache to see the delete');
+    expect(cache.currentKv('/registry/core/configmaps/ns/gone')).toBeUndefined();
+    // A write outside the cache's watch moves the store's published revision past the cache's:
+    // nothing is answered from the cache until it has seen the store's newest revision again.
+    const outside = await store.create('/elsewhere/x', 'x');
+    await until(() => store.publishedRevision?.() === outside, 'the store to publish it');
+    expect(cache.currentKv(key)).toBeUndefined();
+    const r4 = await store.update(key, cmValue('c0', { v: '4' }), r2);
+    await until(() => cache.rev === r4, 'the cache to see the next update');
+    expect(cache.currentKv(key)?.value).toBe(cmValue('c0', { v: '4' }));
+    // The key's event left the ring: unknown.
+    for (let i = 0; i < 16; i++) await store.create(`/registry/core/configmaps/ns/f${i}`, cmValue(`f${i}`));
+    const last = await store.currentRevision();
+    await until(() => cache.rev === last, 'the cache to catch up');
+    expect(cache.currentKv(key)).toBeUndefined();
+    expect(cache.currentKv('/registry/core/configmaps/ns/f15')).toEqual(await store.get('/registry/core/configmaps/ns/f15'));
+  });
+
+  it('currentKv answers nothing for a store that cannot tell its published revision', async () => {
+    const store = new FaultyStore();
+    const { cache } = await setup({ store });
+    const r = await store.create('/registry/core/configmaps/ns/a', cmValue('a'));
+    await until(() => cache.rev === r, 'the cache to see the create');
+    expect(cache.currentKv('/registry/core/configmaps/ns/a')).toBeUndefined();
+  });
+
   it('sends periodic bookmarks only to watchers that allow them', async () => {
     const { store, watch } = await setup({ bookmarkIntervalMs: 30 });
     const rev = await store.create('/registry/core/configmaps/ns/b', cmValue('b'));

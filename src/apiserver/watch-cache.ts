@@ -30,7 +30,7 @@ import { ApiError, tooLargeResourceVersion } from '../api/errors.js';
 import { groupVersionOf, tableKeyOf, type KindDef } from '../api/kinds.js';
 import type { KubeObject } from '../api/types.js';
 import { freezeSharedInTests, watchObjectSink, watchObjectSinkOf, type WatchObjectEventType, type WatchObjectSink } from '../api/watch-objects.js';
-import { StorageError, type Store, type Watcher as StoreWatcher, type WatchEvent } from '../storage/interface.js';
+import { StorageError, type KeyValue, type Store, type Watcher as StoreWatcher, type WatchEvent } from '../storage/interface.js';
 import type { Logger } from '../util/logger.js';
 import { buildTable, type TableApiVersion } from './tables/index.js';
 import type { ObjectFilter } from './filter.js';
@@ -482,6 +482,22 @@ export class WatchCache {
     if (e === undefined || e.revision !== revision || e.ev.type !== 'put') return undefined;
     const obj = e.decodedObject();
     return obj === undefined ? undefined : freezeSharedInTests(obj);
+  }
+
+  /**
+   * The store's current state of `key`, from the cache, when the cache is known to hold it:
+   * its store watch runs and has seen exactly the store's published revision
+   * (Store.publishedRevision), and the key's newest event is in the ring and is a put. Otherwise
+   * undefined (never seen, left the ring, deleted, or the cache may be behind): callers read the
+   * store. Saves the read an update makes before writing (an update is in its key's turn, so
+   * the previous write to the key is published before it starts; anything newer fails the
+   * write's compare-and-swap, which re-reads).
+   */
+  currentKv(key: string): KeyValue | undefined {
+    if (this.storeWatch === undefined || this.store.publishedRevision?.() !== this._rev) return undefined;
+    const e = this.lastByKey.get(key);
+    if (e === undefined || e.ev.type !== 'put' || e.ev.value === undefined) return undefined;
+    return { key, value: e.ev.value, createRevision: e.ev.createRevision, modRevision: e.ev.revision };
   }
 
   /**

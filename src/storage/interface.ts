@@ -130,6 +130,16 @@ export interface Store {
   /** The current (latest) revision. */
   currentRevision(): Promise<number>;
 
+  /**
+   * Optional: the revision of the newest write whose events this store has published to its
+   * watchers, known synchronously (a store whose watchers receive events in the same turn as
+   * the write is acknowledged). A watcher of every key that has seen exactly this revision holds
+   * the store's current state of every key it saw; reads then may be served from it (the API
+   * server's watch cache does, for the read before an update). Stores that cannot tell (etcd:
+   * events arrive later over the network) leave it out or answer undefined.
+   */
+  publishedRevision?(): number | undefined;
+
   /** Drops history at and below `revision` (latest values are kept). Returns the new compaction point. */
   compact(revision: number): Promise<number>;
 

@@ -262,6 +262,15 @@ export class EncryptingStore implements Store {
     return this.inner.currentRevision();
   }
 
+  /**
+   * The inner store's (events of encrypted keys are opened synchronously on their way to
+   * watchers, so a watcher of this store is exactly as current as one of the inner store);
+   * undefined when the inner store cannot tell.
+   */
+  publishedRevision(): number | undefined {
+    return this.inner.publishedRevision?.();
+  }
+
   compact(revision: number): Promise<number> {
     return this.inner.compact(revision);
   }

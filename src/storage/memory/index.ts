@@ -43,6 +43,8 @@ export class MemoryStore implements Store {
   private closed = false;
   /** Events applied but not yet published to watchers (published in a microtask, in order). */
   private unpublished: WatchEvent[] = [];
+  /** Revision of the last event published (Store.publishedRevision). */
+  private published = 0;
   private readonly hub: WatchHub;
 
   constructor() {
@@ -159,6 +161,11 @@ export class MemoryStore implements Store {
     return this.revision;
   }
 
+  /** The newest revision whose event was published (writes publish in a microtask). */
+  publishedRevision(): number {
+    return this.published;
+  }
+
   async compact(revision: number): Promise<number> {
     this.checkOpen();
     if (revision > this.revision) {
@@ -197,7 +204,8 @@ export class MemoryStore implements Store {
     if (this.unpublished.length === 0) return;
     const events = this.unpublished;
     this.unpublished = [];
-    this.hub.publish(events, events[events.length - 1]!.revision);
+    this.published = events[events.length - 1]!.revision;
+    this.hub.publish(events, this.published);
   }
 
   /** Index of the first log entry with revision > `revision`. */

@@ -429,6 +429,15 @@ export class SqliteStore implements Store {
     this.hub.closeAll(e);
   }
 
+  /**
+   * The revision of the newest batch settled: its events published in the same turn as its
+   * writers were answered (Store.publishedRevision). A committed batch still waiting for its
+   * fsync is not included.
+   */
+  publishedRevision(): number {
+    return this.revision;
+  }
+
   /** Resolves when no committed write is waiting for its fsync (reads see only durable writes). */
   private async durable(): Promise<void> {
     while (this.syncing) await this.syncing.done;
