@@ -28,8 +28,8 @@ export const hollowNodesUsage = `  hollow-nodes  simulate many nodes in this pro
            --ready-delay-ms MS       pod Pending -> Running+Ready delay (default 100)
            --failure-rate F          share of pods whose container fails, 0..1 (default 0)
            --lease-duration-seconds S  (default 40; renewed every S/4)
-           --concurrency C           concurrent API writes per loop: Nodes, Leases, pods
-                                     (default 64 each)
+           --concurrency C           the write loops (Nodes, Leases, pods) share 3 x C API
+                                     writes in flight, each sure of C/2 (default 64)
            --labels k=v,k=v          extra node labels
            --stats-interval-ms MS    print a stats line every MS (default 0: never)
 `;

@@ -23,10 +23,14 @@
 //   transition;
 // - every write goes through a WriteQueue: bounded concurrency, coalesced per object, failed
 //   writes retried with capped backoff on the wheel. There is one queue per kubelet loop —
-//   Node registration and status, Lease renewal, pod status and deletion — each with
-//   `concurrency` writes in flight (default 64), because a kubelet's loops are independent: its
-//   pod status writes never wait behind other nodes' lease renewals (one FIFO for everything
-//   made a pod's Ready write wait for a backlog of thousands of renewals under load);
+//   Node registration and status, Lease renewal, pod status and deletion — because a kubelet's
+//   loops are independent: its pod status writes never wait behind other nodes' lease renewals
+//   (one FIFO for everything made a pod's Ready write wait for a backlog of thousands of
+//   renewals under load). The three queues share 3 x `concurrency` writes in flight (default
+//   3 x 64 = 192, SharedSlots): each is always sure of half its `concurrency` (32) and borrows
+//   what the others leave unused, so a fan-out's pod status writes run up to 128 at once while
+//   few renewals are due, instead of 64, and renewals that hang still leave every other loop
+//   its 32;
 // - per node state is a few fields (no objects cached per node).
 //
 // Invariants: a pod is tracked by UID from its first sighting on one of our nodes until its
@@ -52,7 +56,7 @@ import {
   realClock,
 } from '../client/index.js';
 import { TimerWheel, type WheelTimer } from './timer-wheel.js';
-import { WriteQueue } from './write-queue.js';
+import { SharedSlots, WriteQueue } from './write-queue.js';
 
 export const hollowNodeLabel = 'node.everynode.io/hollow';
 
@@ -84,7 +88,8 @@ export interface HollowNodesOptions {
   /** Also write the initial Pending status (ContainerCreating) before Running (default false). */
   reportPending?: boolean;
   /**
-   * Concurrent API writes per loop (Nodes, Leases, pods), default 64 each (defaultLoopConcurrency).
+   * Default 64 (defaultLoopConcurrency): the three write loops (Nodes, Leases, pods) share 3 x
+   * this many API writes in flight, each always sure of half of this (see the scale design above).
    */
   concurrency?: number;
   /** Node capacity (default cpu 4, memory 16Gi, pods 110, ephemeral-storage 100Gi). */
@@ -140,15 +145,15 @@ interface PodState {
 }
 
 /**
- * Default writes in flight per write loop (HollowNodesOptions.concurrency).
+ * Default HollowNodesOptions.concurrency: the write loops share 3 x 64 writes in flight.
  *
  * Contract: the three loops together (3 x 64 = 192) stay within the API server's default limit
  * on mutating requests in flight (200), so a hollow process whose credentials that limit counts
- * is not answered 429. Why 64 and not fewer: a write loop holds its next writes until a
- * response comes back, so with 32 per loop the API server waited for the hollow process 22-28%
- * of the time while 5,000 pods became Ready; with 64, 11-14% (96: 9-10%). The rollouts at
- * 5,000 nodes took 12.5-16.3 s instead of 19.2-22.4 s in back-to-back pairs
- * (docs/performance.md, session 20).
+ * is not answered 429. Why this many: a write loop holds its next writes until a response comes
+ * back, so with 32 per loop (separate limits) the API server waited for the hollow process
+ * 22-28% of the time while 5,000 pods became Ready; with 64, 11-14% (96: 9-10%). The rollouts at
+ * 5,000 nodes took 12.5-16.3 s instead of 19.2-22.4 s in back-to-back pairs (docs/performance.md,
+ * session 20). Sharing the 192 (session 22), a rollout's pod writes run up to 128 at once.
  */
 export const defaultLoopConcurrency = 64;
 
@@ -287,7 +292,11 @@ class HollowNodeSet implements HollowNodes {
     this.labels = o.labels ?? {};
     this.capacity = o.capacity ?? { cpu: '4', memory: '16Gi', pods: '110', 'ephemeral-storage': '100Gi' };
     this.wheel = new TimerWheel(this.clock, 10, (e) => this.fail(e));
-    const queue = (): WriteQueue => new WriteQueue(o.concurrency ?? defaultLoopConcurrency, (key, e) => this.fail(new Error(`${key}: ${errMsg(e)}`)));
+    // 3 x concurrency writes in flight, each loop sure of half its own (see the scale design).
+    const concurrency = o.concurrency ?? defaultLoopConcurrency;
+    const slots = new SharedSlots(3 * concurrency);
+    const share = Math.max(1, Math.floor(concurrency / 2));
+    const queue = (): WriteQueue => new WriteQueue(share, (key, e) => this.fail(new Error(`${key}: ${errMsg(e)}`)), slots);
     this.queues = { nodes: queue(), leases: queue(), pods: queue() };
     this.informer = new Informer<Pod>(this.client, podsResource, {
       clock: this.clock,
