@@ -1,8 +1,9 @@
 // Hollow nodes keep one write queue per kubelet loop (integration layer, real API server): a
 // backlog of Lease renewals — here every renewal held open, as under a server too busy to
 // answer them — must not hold back a pod's status write or a node's registration, as it
-// cannot on real nodes whose loops are independent. With one queue for every write, the pod
-// below never becomes Ready (its write waits behind renewals that never finish).
+// cannot on real nodes whose loops are independent. With one queue for every write, or with
+// loops that could borrow every shared slot, the pod below never becomes Ready (its write
+// waits behind renewals that never finish).
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KubeObject, Pod } from '../../src/api/types.js';
@@ -38,8 +39,9 @@ beforeAll(async () => {
   cleanup.defer(() => transport.destroy(), 'transport');
   client = new HeldRenewals(transport.request);
   cleanup.defer(() => client.release(), 'held renewals');
-  // Two writes in flight per loop, renewals every 250 ms: the Lease loop's two slots fill with
-  // held renewals at once and its queue grows behind them.
+  // concurrency 2: the loops share 6 writes in flight, each sure of 1. Renewals every 250 ms:
+  // held renewals take every slot the other loops' shares leave (4: one per node), and the
+  // next renewals wait behind them.
   hollow = await startHollowNodes({ client, count: 4, namePrefix: 'loops-', readyDelayMs: 10, leaseDurationSeconds: 1, concurrency: 2 });
   cleanup.defer(() => hollow.stop(), 'hollow nodes');
 }, 60_000);
