@@ -72,7 +72,7 @@ export class SharedSlots {
     const n = this.queues.length;
     for (let i = 0; i < n; i++) {
       const q = this.queues[(this.turn + i) % n]!;
-      if (q.hasWaiting() && (belowShare ? q.runningCount < q.share && this.active < this.total : this.mayTake(q))) {
+      if (q.hasWaiting() && (!belowShare || q.runningCount < q.share) && this.mayTake(q)) {
         this.turn = (this.turn + i + 1) % n;
         return q;
       }
