@@ -114,15 +114,12 @@ export class WriteQueue {
     return this.active;
   }
 
-  /** @internal For SharedSlots, which has taken a slot for it: runs the oldest waiting task. */
+  /**
+   * Runs the oldest waiting task. Callers hold its slot (this queue's limit, or one SharedSlots
+   * took for it) and have checked that a task waits.
+   */
   startNext(): void {
-    const next = this.waiting.entries().next();
-    if (next.done) {
-      // Nothing to run after all (cannot happen: SharedSlots asks hasWaiting first).
-      this.slots?.release();
-      return;
-    }
-    const [key, task] = next.value;
+    const [key, task] = this.waiting.entries().next().value as [string, WriteTask];
     this.waiting.delete(key);
     this.run(key, task);
   }
