@@ -17,15 +17,29 @@ export const readVerbs: readonly Verb[] = ['get', 'list', 'watch'];
 export type Subresource = 'status' | 'log' | 'finalize' | 'eviction' | 'scale';
 
 /**
- * A custom resource's `scale` subresource (its CRD version's `subresources.scale`): where the
- * autoscaling/v1 Scale's fields live in the object, as simple dotted JSON paths
- * (`.spec.replicas`).
+ * A `scale` subresource (a custom resource's: its CRD version's `subresources.scale`; a built-in
+ * replicated kind's: Deployment, ReplicaSet, ReplicationController): where the autoscaling/v1
+ * Scale's fields live in the object, as simple dotted JSON paths (`.spec.replicas`).
  */
 export interface ScaleSubresource {
   specReplicasPath: string;
   statusReplicasPath: string;
   labelSelectorPath?: string;
+  /**
+   * Built-in kinds: the value at labelSelectorPath is an object, given in the Scale as its
+   * selector string: a LabelSelector (`labelSelector`) or a plain label map, as a
+   * ReplicationController's (`labelMap`). Absent: it is that string already (custom resources).
+   */
+  labelSelectorFormat?: 'labelSelector' | 'labelMap';
 }
+
+/** The `scale` of the built-in replicated kinds (spec.replicas, status.replicas, spec.selector). */
+const replicatedScale = (labelSelectorFormat: 'labelSelector' | 'labelMap'): ScaleSubresource => ({
+  specReplicasPath: '.spec.replicas',
+  statusReplicasPath: '.status.replicas',
+  labelSelectorPath: '.spec.selector',
+  labelSelectorFormat,
+});
 
 /**
  * Streaming subresources served outside the generic registry (upgraded connections, exec.ts and
@@ -75,7 +89,7 @@ export interface KindDef {
   subresources: Subresource[];
   /** Streaming subresources (see ConnectSubresource), for discovery. */
   connectSubresources?: ConnectSubresource[];
-  /** Set with `scale` in `subresources` (custom resources only). */
+  /** Set with `scale` in `subresources`. */
   scale?: ScaleSubresource;
   /**
    * True when `status` is a separate concern written through `/status`: writes to the main
@@ -231,6 +245,7 @@ interface KindInit {
   generationCoversContent?: true;
   verbs?: Verb[];
   defaultPropagation?: 'Background' | 'Orphan';
+  scale?: ScaleSubresource;
 }
 
 function kind(i: KindInit): KindDef {
@@ -256,6 +271,7 @@ function kind(i: KindInit): KindDef {
   if (i.tracksTemplateGeneration) def.tracksTemplateGeneration = true;
   if (i.generationCoversContent) def.generationCoversContent = true;
   if (i.defaultPropagation) def.defaultPropagation = i.defaultPropagation;
+  if (i.scale) def.scale = i.scale;
   return def;
 }
 
@@ -286,7 +302,11 @@ export function builtinKinds(): KindDef[] {
     kind({ group: 'rbac.authorization.k8s.io', kind: 'ClusterRole', plural: 'clusterroles', namespaced: false }),
     kind({ group: 'rbac.authorization.k8s.io', kind: 'ClusterRoleBinding', plural: 'clusterrolebindings', namespaced: false }),
     kind({ group: 'scheduling.k8s.io', kind: 'PriorityClass', plural: 'priorityclasses', namespaced: false, shortNames: ['pc'] }),
-    kind({ group: 'apps', kind: 'Deployment', plural: 'deployments', namespaced: true, shortNames: ['deploy'], categories: ['all'], subresources: ['status'], tracksGeneration: true, statusOnCreate: { reset: {} } }),
+    kind({ group: 'apps', kind: 'Deployment', plural: 'deployments', namespaced: true, shortNames: ['deploy'], categories: ['all'], subresources: ['status', 'scale'], scale: replicatedScale('labelSelector'), tracksGeneration: true, statusOnCreate: { reset: {} } }),
+    kind({ group: 'apps', kind: 'ReplicaSet', plural: 'replicasets', namespaced: true, shortNames: ['rs'], categories: ['all'], subresources: ['status', 'scale'], scale: replicatedScale('labelSelector'), tracksGeneration: true, statusOnCreate: { reset: { replicas: 0 } } }),
+    // Orphan by default, as upstream's core/v1 ReplicationController (its behaviour before server-side
+    // garbage collection).
+    kind({ group: '', kind: 'ReplicationController', plural: 'replicationcontrollers', namespaced: true, shortNames: ['rc'], categories: ['all'], subresources: ['status', 'scale'], scale: replicatedScale('labelMap'), tracksGeneration: true, statusOnCreate: { reset: { replicas: 0 } }, defaultPropagation: 'Orphan' }),
     kind({ group: 'policy', kind: 'PodDisruptionBudget', plural: 'poddisruptionbudgets', namespaced: true, shortNames: ['pdb'], subresources: ['status'], tracksGeneration: true, statusOnCreate: { reset: { disruptionsAllowed: 0, currentHealthy: 0, desiredHealthy: 0, expectedPods: 0 } } }),
     kind({ group: 'storage.k8s.io', kind: 'CSIDriver', plural: 'csidrivers', namespaced: false }),
     kind({ group: 'admissionregistration.k8s.io', kind: 'ValidatingWebhookConfiguration', plural: 'validatingwebhookconfigurations', namespaced: false }),

@@ -198,7 +198,7 @@ function resourcesOf(k: KindDef): Record<string, unknown>[] {
   const out = [main];
   for (const sub of k.subresources) {
     if (sub === 'scale') {
-      // A custom resource's /scale is an autoscaling/v1 Scale (kubectl scale finds it by this group and version).
+      // /scale is an autoscaling/v1 Scale (kubectl scale finds it by this group and version).
       out.push({ name: `${k.plural}/scale`, singularName: '', namespaced: k.namespaced, group: 'autoscaling', version: 'v1', kind: 'Scale', verbs: ['get', 'patch', 'update'] });
       continue;
     }

@@ -1,10 +1,13 @@
-// A custom resource's `scale` subresource (its CRD version's `subresources.scale`), as upstream's
-// custom resource ScaleREST serves it: what `kubectl scale` and autoscalers read and write.
+// The `scale` subresource: a custom resource's (its CRD version's `subresources.scale`), as
+// upstream's custom resource ScaleREST serves it, and the built-in replicated kinds' (Deployment,
+// ReplicaSet, ReplicationController: stored, not run), as their ScaleREST serve theirs: what
+// `kubectl scale` and autoscalers read and write.
 //
 // Contract:
 // - GET answers an autoscaling/v1 Scale made from the object: `spec.replicas` from
 //   specReplicasPath (0 when absent), `status.replicas` from statusReplicasPath (0 when absent),
-//   `status.selector` from labelSelectorPath (a string; absent: none), and metadata name,
+//   `status.selector` from labelSelectorPath (a string, or a built-in kind's selector object in
+//   its string form, see ScaleSubresource.labelSelectorFormat; absent: none), and metadata name,
 //   namespace, uid, resourceVersion and creationTimestamp of the object.
 // - PUT takes a Scale (its metadata.name must be the path's); PATCH (JSON, merge or strategic
 //   merge) is applied to the object's current Scale; an apply (autoscaling/v1 Scale) makes its
@@ -22,6 +25,7 @@ import type { KindDef, ScaleSubresource } from '../api/kinds.js';
 import { applyJsonPatch, applyMergePatch } from '../api/patch/index.js';
 import type { KubeObject } from '../api/types.js';
 import { parseJsonText, parseYamlText, readBody } from './http.js';
+import { formatLabelSelector } from './tables/format.js';
 import type { WriteQuery } from './query.js';
 import { patchTypeOf, type AdmitFn, type RestRegistry } from './registry.js';
 
@@ -55,10 +59,22 @@ function patchAt(path: string, value: unknown): Record<string, unknown> {
 
 const count = (v: unknown): number => (typeof v === 'number' && Number.isInteger(v) ? v : 0);
 
-/** The Scale of a custom resource object. */
+/**
+ * The Scale's `status.selector` from the value at labelSelectorPath: that string, or a built-in
+ * kind's selector in upstream's string form (requirements sorted by key: `app=web,tier in (a)`);
+ * undefined when there is none, or it cannot be written (a malformed selector is refused on write).
+ */
+function selectorString(v: unknown, format: ScaleSubresource['labelSelectorFormat']): string | undefined {
+  if (format === undefined) return typeof v === 'string' && v ? v : undefined;
+  const sel = format === 'labelMap' ? { matchLabels: v } : v;
+  const text = formatLabelSelector(sel);
+  return text === '<none>' || text === '<error>' ? undefined : text;
+}
+
+/** The Scale of an object of a kind with a scale subresource. */
 export function scaleOf(obj: KubeObject, s: ScaleSubresource): Scale {
   const m = obj.metadata;
-  const selector = s.labelSelectorPath ? valueAt(obj, s.labelSelectorPath) : undefined;
+  const selector = s.labelSelectorPath ? selectorString(valueAt(obj, s.labelSelectorPath), s.labelSelectorFormat) : undefined;
   return {
     apiVersion: 'autoscaling/v1',
     kind: 'Scale',
@@ -70,7 +86,7 @@ export function scaleOf(obj: KubeObject, s: ScaleSubresource): Scale {
       ...(m.creationTimestamp ? { creationTimestamp: m.creationTimestamp } : {}),
     },
     spec: { replicas: count(valueAt(obj, s.specReplicasPath)) },
-    status: { replicas: count(valueAt(obj, s.statusReplicasPath)), ...(typeof selector === 'string' && selector ? { selector } : {}) },
+    status: { replicas: count(valueAt(obj, s.statusReplicasPath)), ...(selector ? { selector } : {}) },
   };
 }
 

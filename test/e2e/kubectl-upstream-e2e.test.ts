@@ -4,8 +4,9 @@
 // run pod containers as host processes).
 //
 // Adaptations, each as Kubernetes would behave in the same situation:
-// - ReplicationControllers are not served: the "rc" scenarios use a DaemonSet (one pod per node)
-//   or its pods; `kubectl expose` refuses DaemonSets client-side, so a daemon pod is exposed.
+// - ReplicationControllers are stored and served but not run (no pods): the "rc" scenarios use a
+//   DaemonSet (one pod per node) or its pods; `kubectl expose` refuses DaemonSets client-side, so
+//   a daemon pod is exposed.
 // - No scheduler runs: bare pods (`kubectl run`, manifests) are given `spec.nodeName`, with
 //   `--overrides` for `kubectl run`. Such pods bypass scheduling upstream too, so there is no
 //   `Scheduled` event: the events scenario looks for the kubelet's `Started` instead.
@@ -218,6 +219,43 @@ describe.skipIf(!hasKubectl)('upstream kubectl scenarios against everynode up --
     const server = /server: (\S+)/.exec(readFileSync(kubeconfig, 'utf8'))?.[1];
     expect(out).toContain('Kubernetes control plane');
     expect(out).toContain(`is running at ${server}`);
+  });
+
+  it('cluster-info dump writes every workload kind of a namespace, ReplicaSets and ReplicationControllers (stored, not run) included', async () => {
+    const ns = 'dump-e2e';
+    await ok(['create', 'namespace', ns]);
+    const template = { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'c', image: 'nginx:1' }] } };
+    const manifests = [
+      { apiVersion: 'apps/v1', kind: 'ReplicaSet', metadata: { name: 'web', namespace: ns }, spec: { replicas: 2, selector: { matchLabels: { app: 'web' } }, template } },
+      { apiVersion: 'v1', kind: 'ReplicationController', metadata: { name: 'old', namespace: ns }, spec: { replicas: 1, template } },
+    ];
+    await ok(['apply', '-f', '-'], { input: manifests.map((m) => JSON.stringify(m)).join('\n') });
+    // kubectl scale goes through the /scale subresource.
+    expect(await ok(['scale', '-n', ns, 'rs/web', '--replicas=3'])).toBe('replicaset.apps/web scaled\n');
+    const out = join(dir, 'dump');
+    await ok(['cluster-info', 'dump', '--namespaces', ns, '--output-directory', out]);
+    const read = (f: string): { kind: string; items: Array<{ metadata: { name: string }; spec?: { selector?: unknown; replicas?: number } }> } => JSON.parse(readFileSync(join(out, ns, f), 'utf8'));
+    expect(read('replicasets.json')).toMatchObject({ kind: 'ReplicaSetList', items: [{ metadata: { name: 'web' }, spec: { replicas: 3 } }] });
+    // The selector defaulted from the template, as upstream defaults a v1 ReplicationController's.
+    expect(read('replication-controllers.json')).toMatchObject({ kind: 'ReplicationControllerList', items: [{ metadata: { name: 'old' }, spec: { selector: { app: 'web' } } }] });
+    for (const f of ['services.json', 'daemonsets.json', 'deployments.json', 'pods.json', 'events.json']) expect(read(f).items).toEqual([]);
+    expect(JSON.parse(readFileSync(join(out, 'nodes.json'), 'utf8')).items).toHaveLength(2);
+    expect(await ok(['get', 'rs,rc', '-n', ns, '-o', 'name'])).toBe('replicaset.apps/web\nreplicationcontroller/old\n');
+  });
+
+  it('deleting a ReplicationController orphans its dependents by default, a ReplicaSet deletes them (upstream\'s defaults)', async () => {
+    const ns = 'dump-e2e';
+    const uid = async (kind: string, name: string): Promise<string> => (await ok(['get', kind, name, '-n', ns, '-o', 'jsonpath={.metadata.uid}'])).trim();
+    const owned = (name: string, apiVersion: string, kind: string, owner: string, ownerUid: string) =>
+      JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: ns, ownerReferences: [{ apiVersion, kind, name: owner, uid: ownerUid }] } });
+    await ok(['create', '-f', '-'], { input: owned('of-rc', 'v1', 'ReplicationController', 'old', await uid('rc', 'old')) });
+    await ok(['create', '-f', '-'], { input: owned('of-rs', 'apps/v1', 'ReplicaSet', 'web', await uid('rs', 'web')) });
+    // A DELETE without options takes the kind's default propagation (kubectl delete sends its own).
+    await ok(['delete', '--raw', `/api/v1/namespaces/${ns}/replicationcontrollers/old`]);
+    await ok(['delete', '--raw', `/apis/apps/v1/namespaces/${ns}/replicasets/web`]);
+    await waitFor(async () => (await kubectl(['get', 'configmap', 'of-rs', '-n', ns])).code !== 0, { message: 'the ReplicaSet\'s dependent collected' });
+    await waitFor(async () => (await ok(['get', 'configmap', 'of-rc', '-n', ns, '-o', 'jsonpath={.metadata.ownerReferences}'])).trim() === '', { message: 'the ReplicationController\'s dependent orphaned' });
+    expect(await ok(['get', 'rs,rc', '-n', ns, '-o', 'name'])).toBe('');
   });
 
   it('version prints the client and the server version, in the short form (1.28+) and the long one (1.27)', async () => {

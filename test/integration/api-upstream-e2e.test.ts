@@ -12,7 +12,9 @@
 // - server-side Tables (table_conversion.go), Namespaces (namespace.go), the garbage collector's
 //   orphan/background/foreground cascades and dependency circles (garbage_collector.go);
 // - ConfigMap, Secret, Lease, Event (core and events.k8s.io) and ServiceAccount lifecycles,
-//   TokenRequest with TokenReview (common/node, instrumentation, auth).
+//   TokenRequest with TokenReview (common/node, instrumentation, auth);
+// - the scale subresource of Deployments, ReplicaSets and ReplicationControllers, which
+//   everynode stores but does not run (apps/deployment.go, replica_set.go, rc.go).
 // Pod-running scenarios (environment variables, volumes, mounted tokens) need a kubelet and are
 // covered by the agent's own tests, not here.
 
@@ -547,9 +549,9 @@ describe('namespaces (apimachinery/namespace.go)', () => {
 
 describe('garbage collector (apimachinery/garbage_collector.go)', () => {
   // Upstream's owners are ReplicationControllers and Deployments with their pods and
-  // ReplicaSets; everynode serves neither RCs nor ReplicaSets, so ConfigMaps play the owners
-  // and unscheduled Pods and ConfigMaps the dependents: the collector works on ownerReferences,
-  // whatever the kinds.
+  // ReplicaSets; everynode stores RCs and ReplicaSets but runs neither, so ConfigMaps play the
+  // owners and unscheduled Pods and ConfigMaps the dependents: the collector works on
+  // ownerReferences, whatever the kinds.
   const owner = async (ns: string, name: string): Promise<k8s.V1OwnerReference & { uid: string }> => {
     const cm = await c.core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name } } });
     return { apiVersion: 'v1', kind: 'ConfigMap', name, uid: cm.metadata!.uid! };
@@ -632,6 +634,45 @@ describe('garbage collector (apimachinery/garbage_collector.go)', () => {
       const left = (await c.core.listNamespacedConfigMap({ namespace: ns })).items.map((i) => i.metadata!.name).filter((n) => n !== 'kube-root-ca.crt');
       return left.length === 0;
     }, { timeoutMs: 30_000, message: 'all three objects of the circle deleted' });
+  });
+});
+
+describe('scale subresources of the replicated kinds, stored but not run (apps/deployment.go, replica_set.go, rc.go)', () => {
+  const template = { metadata: { labels: { name: 'sample-pod', pod: 'httpd' } }, spec: { containers: [{ name: 'httpd', image: 'httpd' }] } };
+  const merge = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);
+
+  it('a ReplicaSet\'s Scale reads and writes spec.replicas and gives the selector as a string', async () => {
+    const ns = await newNamespace('rs-scale');
+    const selector = { matchLabels: { name: 'sample-pod' }, matchExpressions: [{ key: 'pod', operator: 'In', values: ['httpd', 'apache'] }] };
+    await c.apps.createNamespacedReplicaSet({ namespace: ns, body: { metadata: { name: 'test-rs' }, spec: { replicas: 1, selector, template } } });
+    const scale = await c.apps.readNamespacedReplicaSetScale({ namespace: ns, name: 'test-rs' });
+    expect(scale.spec?.replicas).toBe(1);
+    expect(scale.status).toEqual({ replicas: 0, selector: 'name=sample-pod,pod in (apache,httpd)' });
+    scale.spec = { replicas: 2 };
+    expect((await c.apps.replaceNamespacedReplicaSetScale({ namespace: ns, name: 'test-rs', body: scale })).spec?.replicas).toBe(2);
+    await c.apps.patchNamespacedReplicaSetScale({ namespace: ns, name: 'test-rs', body: { spec: { replicas: 4 } } }, merge);
+    const rs = await c.apps.readNamespacedReplicaSet({ namespace: ns, name: 'test-rs' });
+    expect([rs.spec?.replicas, rs.metadata?.generation, rs.status?.replicas]).toEqual([4, 3, 0]);
+    // A negative count is the Scale's error; the ReplicaSet keeps its replicas.
+    const bad = await call('PATCH', `/apis/apps/v1/namespaces/${ns}/replicasets/test-rs/scale`, { spec: { replicas: -1 } }, 'application/merge-patch+json');
+    expect([bad.status, bad.body.reason]).toEqual([422, 'Invalid']);
+    expect((await c.apps.readNamespacedReplicaSet({ namespace: ns, name: 'test-rs' })).spec?.replicas).toBe(4);
+  });
+
+  it('a ReplicationController\'s Scale gives its label map as a selector string; a Deployment\'s scales as a ReplicaSet\'s', async () => {
+    const ns = await newNamespace('rc-scale');
+    const rc = await c.core.createNamespacedReplicationController({ namespace: ns, body: { metadata: { name: 'rc-test' }, spec: { replicas: 1, template } } });
+    expect(rc.spec?.selector).toEqual({ name: 'sample-pod', pod: 'httpd' });
+    const scale = await c.core.readNamespacedReplicationControllerScale({ namespace: ns, name: 'rc-test' });
+    expect(scale.status).toEqual({ replicas: 0, selector: 'name=sample-pod,pod=httpd' });
+    scale.spec = { replicas: 2 };
+    await c.core.replaceNamespacedReplicationControllerScale({ namespace: ns, name: 'rc-test', body: scale });
+    expect((await c.core.readNamespacedReplicationController({ namespace: ns, name: 'rc-test' })).spec?.replicas).toBe(2);
+
+    await c.apps.createNamespacedDeployment({ namespace: ns, body: { metadata: { name: 'test-deployment' }, spec: { replicas: 1, selector: { matchLabels: template.metadata.labels }, template } } });
+    const patched = await c.apps.patchNamespacedDeploymentScale({ namespace: ns, name: 'test-deployment', body: { spec: { replicas: 3 } } }, merge);
+    expect(patched.status?.selector).toBe('name=sample-pod,pod=httpd');
+    expect((await c.apps.readNamespacedDeployment({ namespace: ns, name: 'test-deployment' })).spec?.replicas).toBe(3);
   });
 });
 

@@ -1,5 +1,6 @@
-// apps/v1 DaemonSet, ControllerRevision, and Deployment (stored and served, not run: everynode
-// runs DaemonSets; manifests that ship a Deployment beside their DaemonSet still apply).
+// apps/v1 DaemonSet, ControllerRevision, and Deployment and ReplicaSet (stored and served, not
+// run: everynode runs DaemonSets; manifests that ship a Deployment beside their DaemonSet still
+// apply, and tools that list every workload kind, such as `kubectl cluster-info dump`, work).
 
 import {
   APPS, CORE, RAW_EXTENSION,
@@ -100,6 +101,36 @@ export const appsDefinitions: Definitions = {
     type: str('Condition type.'),
     status: str('True, False or Unknown.'),
     lastUpdateTime: time('Last time this condition was updated.'),
+    lastTransitionTime: time('Last time the status changed.'),
+    reason: str('CamelCase reason of the last transition.'),
+    message: str('Human-readable details.'),
+  }, ['type', 'status']),
+
+  [APPS + 'ReplicaSet']: obj('Keeps a number of replicated pods (everynode stores ReplicaSets but does not run them).', {
+    ...typeMeta(),
+    metadata: objectMeta(),
+    spec: r('ReplicaSetSpec', 'Desired behaviour of the replica set.'),
+    status: r('ReplicaSetStatus', 'Most recently observed status of the replica set. Read-only.'),
+  }),
+  [APPS + 'ReplicaSetList']: listOf(APPS + 'ReplicaSet', 'replica sets'),
+  [APPS + 'ReplicaSetSpec']: obj('Desired behaviour of a replica set.', {
+    replicas: int32('Number of desired pods. Default 1.'),
+    minReadySeconds: int32('Seconds a new pod must be ready before it counts as available. Default 0.'),
+    selector: labelSelector('Selects the pods the replica set owns; must match the template labels.'),
+    template: ref(CORE + 'PodTemplateSpec', 'Template of the pods. Its restartPolicy must be Always.'),
+  }, ['selector']),
+  [APPS + 'ReplicaSetStatus']: obj('Observed status of a replica set.', {
+    replicas: int32('Most recently observed number of pods.'),
+    fullyLabeledReplicas: int32('Pods whose labels match the template labels.'),
+    readyReplicas: int32('Pods that are ready.'),
+    availableReplicas: int32('Pods available for at least minReadySeconds.'),
+    terminatingReplicas: int32('Pods being terminated.'),
+    observedGeneration: int64('Most recent generation observed.'),
+    conditions: keyedList(r('ReplicaSetCondition'), 'type', 'Latest observations of the replica set state.'),
+  }, ['replicas']),
+  [APPS + 'ReplicaSetCondition']: obj('One condition of a replica set.', {
+    type: str('Condition type.'),
+    status: str('True, False or Unknown.'),
     lastTransitionTime: time('Last time the status changed.'),
     reason: str('CamelCase reason of the last transition.'),
     message: str('Human-readable details.'),

@@ -1,5 +1,6 @@
 // core/v1 kinds other than Pod: Namespace, Node, Event, Service, Endpoints, ConfigMap, Secret,
-// ServiceAccount, with their nested types and list kinds.
+// ServiceAccount and ReplicationController (stored, not run), with their nested types and list
+// kinds.
 
 import {
   CORE, META,
@@ -299,5 +300,34 @@ export const coreOtherDefinitions: Definitions = {
     automountServiceAccountToken: bool('Whether pods of this account get an API token mounted automatically; a pod setting wins.'),
   }),
   [CORE + 'ServiceAccountList']: listOf(CORE + 'ServiceAccount', 'service accounts'),
-};
 
+  // ---- ReplicationController (stored and served, not run, as apps/v1 ReplicaSet)
+  [CORE + 'ReplicationController']: obj('Keeps a number of replicated pods; the older form of a replica set (everynode stores ReplicationControllers but does not run them).', {
+    ...typeMeta(),
+    metadata: objectMeta(),
+    spec: r('ReplicationControllerSpec', 'Desired behaviour of the replication controller.'),
+    status: r('ReplicationControllerStatus', 'Most recently observed status of the replication controller. Read-only.'),
+  }),
+  [CORE + 'ReplicationControllerList']: listOf(CORE + 'ReplicationController', 'replication controllers'),
+  [CORE + 'ReplicationControllerSpec']: obj('Desired behaviour of a replication controller.', {
+    replicas: int32('Number of desired pods. Default 1.'),
+    minReadySeconds: int32('Seconds a new pod must be ready before it counts as available. Default 0.'),
+    selector: strMap('Labels the owned pods carry; defaults to the template labels. Must match them.', 'atomic'),
+    template: r('PodTemplateSpec', 'Template of the pods. Its restartPolicy must be Always.'),
+  }),
+  [CORE + 'ReplicationControllerStatus']: obj('Observed status of a replication controller.', {
+    replicas: int32('Most recently observed number of pods.'),
+    fullyLabeledReplicas: int32('Pods whose labels match the template labels.'),
+    readyReplicas: int32('Pods that are ready.'),
+    availableReplicas: int32('Pods available for at least minReadySeconds.'),
+    observedGeneration: int64('Most recent generation observed.'),
+    conditions: keyedList(r('ReplicationControllerCondition'), 'type', 'Latest observations of the replication controller state.'),
+  }, ['replicas']),
+  [CORE + 'ReplicationControllerCondition']: obj('One condition of a replication controller.', {
+    type: str('Condition type.'),
+    status: str('True, False or Unknown.'),
+    lastTransitionTime: time('Last time the status changed.'),
+    reason: str('CamelCase reason of the last transition.'),
+    message: str('Human-readable details.'),
+  }, ['type', 'status']),
+};

@@ -112,8 +112,8 @@ for (const name of atomicStructs) {
 }
 
 const builtinKinds: Array<[group: string, prefix: string, kinds: string[]]> = [
-  ['', CORE, ['Namespace', 'Node', 'Pod', 'Event', 'Service', 'Endpoints', 'ConfigMap', 'Secret', 'ServiceAccount']],
-  ['apps', APPS, ['DaemonSet', 'ControllerRevision', 'Deployment']],
+  ['', CORE, ['Namespace', 'Node', 'Pod', 'Event', 'Service', 'Endpoints', 'ConfigMap', 'Secret', 'ServiceAccount', 'ReplicationController']],
+  ['apps', APPS, ['DaemonSet', 'ControllerRevision', 'Deployment', 'ReplicaSet']],
   ['coordination.k8s.io', COORDINATION, ['Lease']],
   ['discovery.k8s.io', DISCOVERY, ['EndpointSlice']],
   ['rbac.authorization.k8s.io', RBAC, ['Role', 'RoleBinding', 'ClusterRole', 'ClusterRoleBinding']],

@@ -352,7 +352,7 @@ describe('schemas of every served kind', () => {
     ['', 'Namespace'], ['', 'Node'], ['', 'Pod'], ['', 'Event'], ['', 'Service'], ['', 'Endpoints'], ['', 'ConfigMap'], ['', 'Secret'],
     ['', 'ServiceAccount'], ['apps', 'DaemonSet'], ['apps', 'ControllerRevision'], ['coordination.k8s.io', 'Lease'],
     ['rbac.authorization.k8s.io', 'Role'], ['rbac.authorization.k8s.io', 'RoleBinding'], ['rbac.authorization.k8s.io', 'ClusterRole'],
-    ['rbac.authorization.k8s.io', 'ClusterRoleBinding'], ['scheduling.k8s.io', 'PriorityClass'], ['apps', 'Deployment'],
+    ['rbac.authorization.k8s.io', 'ClusterRoleBinding'], ['scheduling.k8s.io', 'PriorityClass'], ['apps', 'Deployment'], ['apps', 'ReplicaSet'], ['', 'ReplicationController'],
     ['policy', 'PodDisruptionBudget'], ['storage.k8s.io', 'CSIDriver'], ['admissionregistration.k8s.io', 'ValidatingWebhookConfiguration'],
     ['admissionregistration.k8s.io', 'MutatingWebhookConfiguration'], ['apiextensions.k8s.io', 'CustomResourceDefinition'],
   ];

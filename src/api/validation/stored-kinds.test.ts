@@ -3,6 +3,14 @@ import { fieldErrorString } from '../errors.js';
 import type { KubeObject } from '../types.js';
 import { validationFor } from './index.js';
 
+/** Defaults, prepares and validates `o` as the registry does on update of `old`; the error strings. */
+function update(groupKind: string, old: Record<string, unknown>, o: Record<string, unknown>): string[] {
+  const v = validationFor(groupKind);
+  const next = structuredClone(o) as unknown as KubeObject;
+  v.applyDefaults(next);
+  return v.validateUpdate(next, create(groupKind, old).obj).map(fieldErrorString);
+}
+
 /** Defaults, prepares and validates `o` as the registry does on create; the error strings. */
 function create(groupKind: string, o: Record<string, unknown>): { obj: any; errors: string[] } {
   const v = validationFor(groupKind);
@@ -25,6 +33,57 @@ describe('Deployment', () => {
       'spec.template.metadata.labels: Invalid value: {"app":"x"}: `selector` does not match template `labels`',
       'spec.strategy.type: Unsupported value: "Sideways": supported values: "Recreate", "RollingUpdate"',
     ]));
+  });
+});
+
+describe('replicated pod templates: Deployment, ReplicaSet, ReplicationController', () => {
+  const meta = { name: 'r', namespace: 'n' };
+  const selector = { matchLabels: { app: 'x' } };
+
+  it('a ReplicaSet defaults to one replica and is checked as upstream checks it', () => {
+    const ok = create('apps/ReplicaSet', { metadata: meta, spec: { selector, template } });
+    expect(ok.errors).toEqual([]);
+    expect(ok.obj.spec.replicas).toBe(1);
+    expect(ok.obj.spec.template.spec).toMatchObject({ restartPolicy: 'Always', dnsPolicy: 'ClusterFirst' });
+    const bad = create('apps/ReplicaSet', {
+      metadata: meta,
+      spec: { replicas: -1, minReadySeconds: -2, selector: { matchLabels: { app: 'y' } }, template: { ...template, spec: { ...template.spec, restartPolicy: 'Never', activeDeadlineSeconds: 5 } } },
+    });
+    expect(bad.errors).toEqual([
+      'spec.replicas: Invalid value: -1: must be greater than or equal to 0',
+      'spec.minReadySeconds: Invalid value: -2: must be greater than or equal to 0',
+      'spec.template.metadata.labels: Invalid value: {"app":"x"}: `selector` does not match template `labels`',
+      'spec.template.spec.restartPolicy: Unsupported value: "Never": supported values: "Always"',
+      'spec.template.spec.activeDeadlineSeconds: Forbidden: activeDeadlineSeconds in ReplicaSet is not Supported',
+    ]);
+    expect(create('apps/ReplicaSet', { metadata: meta, spec: { template } }).errors).toEqual(['spec.selector: Required value']);
+    expect(create('apps/ReplicaSet', { metadata: meta, spec: { selector: {}, template } }).errors).toEqual(['spec.selector: Invalid value: {}: empty selector is invalid for deployment']);
+  });
+
+  it('the selector of an apps/v1 ReplicaSet or Deployment cannot change', () => {
+    for (const k of ['apps/ReplicaSet', 'apps/Deployment']) {
+      const old = { metadata: { ...meta, resourceVersion: '1' }, spec: { selector, template } };
+      expect(update(k, old, { ...old, spec: { selector, template, replicas: 5 } })).toEqual([]);
+      const moved = { metadata: { labels: { app: 'x', v: '2' } }, spec: template.spec };
+      expect(update(k, old, { ...old, spec: { selector: { matchLabels: { app: 'x', v: '2' } }, template: moved } })[0]).toMatch(/^spec\.selector: Invalid value: .*: field is immutable$/);
+    }
+  });
+
+  it('a ReplicationController takes its selector and labels from the template, and is checked as upstream checks it', () => {
+    const ok = create('/ReplicationController', { metadata: meta, spec: { template } });
+    expect(ok.errors).toEqual([]);
+    expect(ok.obj.spec).toMatchObject({ replicas: 1, selector: { app: 'x' } });
+    expect(ok.obj.metadata.labels).toEqual({ app: 'x' });
+    const own = create('/ReplicationController', { metadata: { ...meta, labels: { team: 't' } }, spec: { selector: { app: 'x' }, template: { metadata: { labels: { app: 'x', v: '1' } }, spec: template.spec } } });
+    expect(own.errors).toEqual([]);
+    expect(own.obj.metadata.labels).toEqual({ team: 't' });
+    expect(create('/ReplicationController', { metadata: meta, spec: { selector: { app: 'y' }, template } }).errors).toEqual([
+      'spec.template.metadata.labels: Invalid value: {"app":"x"}: `selector` does not match template `labels`',
+    ]);
+    expect(create('/ReplicationController', { metadata: meta, spec: { replicas: 1 } }).errors).toEqual(['spec.selector: Required value', 'spec.template: Required value']);
+    expect(create('/ReplicationController', { metadata: meta, spec: { template: { ...template, spec: { ...template.spec, activeDeadlineSeconds: 1 } } } }).errors).toEqual([
+      'spec.template.spec.activeDeadlineSeconds: Forbidden: activeDeadlineSeconds in ReplicationController is not Supported',
+    ]);
   });
 });
 

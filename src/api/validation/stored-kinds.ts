@@ -1,17 +1,19 @@
 // Kinds everynode stores and serves but does not act on, so manifests that ship them beside
-// their DaemonSet apply unchanged: apps/v1 Deployment, policy/v1 PodDisruptionBudget,
-// storage.k8s.io/v1 CSIDriver and admissionregistration.k8s.io/v1 webhook configurations.
-// Defaults and the main validation rules follow upstream (pkg/apis/apps, policy, storage,
-// admissionregistration validation), so what is stored is what a Kubernetes server would store.
+// their DaemonSet apply unchanged and tools that read every workload kind (`kubectl cluster-info
+// dump`, `kubectl get all`) work: apps/v1 Deployment and ReplicaSet, core/v1
+// ReplicationController, policy/v1 PodDisruptionBudget, storage.k8s.io/v1 CSIDriver and
+// admissionregistration.k8s.io/v1 webhook configurations. Defaults and the main validation rules
+// follow upstream (pkg/apis/apps, core, policy, storage, admissionregistration validation), so
+// what is stored is what a Kubernetes server would store.
 
 import { fe, type FieldError } from '../errors.js';
 import type { LabelSelector } from '../types.js';
 import { isNotMoreThan100Percent, validatePositiveIntOrPercent } from './daemonset.js';
 import { setPodTemplateDefaults } from './defaults-pod.js';
 import { isDNS1123Subdomain, nameIsDNSSubdomain } from './names.js';
-import { labelSelectorMatches, labelsOf, validateLabelSelector, validateObjectMeta } from './object-meta.js';
+import { labelSelectorMatches, labelsOf, validateLabelSelector, validateLabels, validateObjectMeta, validateObjectMetaUpdate } from './object-meta.js';
 import { validatePodTemplateSpec } from './pod-spec.js';
-import { arr, child, ensureObj, index, isObj, num, obj, str, validateNonnegativeField, type Obj } from './util.js';
+import { arr, child, ensureObj, index, isObj, num, obj, str, validateImmutableField, validateNonnegativeField, type Obj } from './util.js';
 
 const absent = (v: unknown): boolean => v === undefined || v === null;
 
@@ -37,17 +39,7 @@ export function validateDeployment(d: Obj): FieldError[] {
   const errs = validateObjectMeta(d.metadata, true, nameIsDNSSubdomain);
   const spec = obj(d.spec) ?? {};
   errs.push(...validateNonnegativeField(num(spec.replicas) ?? 0, 'spec.replicas'));
-  const template = obj(spec.template) ?? {};
-  errs.push(...validateLabelSelector(spec.selector, 'spec.selector'));
-  const sel = isObj(spec.selector) ? (spec.selector as LabelSelector) : undefined;
-  if (!sel) errs.push(fe.required('spec.selector'));
-  else if (Object.keys(sel.matchLabels ?? {}).length + (sel.matchExpressions ?? []).length === 0) errs.push(fe.invalid('spec.selector', sel, 'empty selector is invalid for deployment'));
-  else if (labelSelectorMatches(sel, labelsOf(template.metadata)) === false) {
-    errs.push(fe.invalid('spec.template.metadata.labels', labelsOf(template.metadata), '`selector` does not match template `labels`'));
-  }
-  errs.push(...validatePodTemplateSpec(template, 'spec.template'));
-  const restart = (obj(template.spec) ?? {}).restartPolicy;
-  if (restart !== 'Always') errs.push(fe.notSupported('spec.template.spec.restartPolicy', restart ?? '', ['Always']));
+  errs.push(...validateSetSelector(spec));
   const strategy = obj(spec.strategy) ?? {};
   if (strategy.type === 'Recreate') {
     if (!absent(strategy.rollingUpdate)) errs.push(fe.forbidden('spec.strategy.rollingUpdate', 'may not be specified when strategy `type` is \'Recreate\''));
@@ -68,6 +60,101 @@ export function validateDeployment(d: Obj): FieldError[] {
   }
   const pds = num(spec.progressDeadlineSeconds);
   if (pds !== undefined && pds <= (num(spec.minReadySeconds) ?? 0)) errs.push(fe.invalid('spec.progressDeadlineSeconds', pds, 'must be greater than minReadySeconds'));
+  return errs;
+}
+
+/**
+ * The apps/v1 selector of a Deployment or ReplicaSet (spec.selector, required and not empty)
+ * and, when it parses, the pod template it must match (validateReplicatedTemplate).
+ */
+function validateSetSelector(spec: Obj): FieldError[] {
+  const errs = validateLabelSelector(spec.selector, 'spec.selector');
+  const sel = isObj(spec.selector) ? (spec.selector as LabelSelector) : undefined;
+  if (!sel) errs.push(fe.required('spec.selector'));
+  else if (Object.keys(sel.matchLabels ?? {}).length + (sel.matchExpressions ?? []).length === 0) errs.push(fe.invalid('spec.selector', sel, 'empty selector is invalid for deployment'));
+  const template = obj(spec.template) ?? {};
+  errs.push(...validateReplicatedTemplate(template, sel ? labelSelectorMatches(sel, labelsOf(template.metadata)) : true, 'ReplicaSet'));
+  return errs;
+}
+
+/**
+ * The pod template at spec.template of a kind that keeps replicas of it (upstream's
+ * ValidatePodTemplateSpecForReplicaSet and ...ForRC): its labels match the selector (`matches`
+ * false: they do not; undefined: the selector did not parse, reported elsewhere), it is a valid
+ * template, its pods restart Always and have no activeDeadlineSeconds.
+ */
+function validateReplicatedTemplate(template: Obj, matches: boolean | undefined, kindName: 'ReplicaSet' | 'ReplicationController'): FieldError[] {
+  const errs: FieldError[] = [];
+  if (matches === false) errs.push(fe.invalid('spec.template.metadata.labels', labelsOf(template.metadata), '`selector` does not match template `labels`'));
+  errs.push(...validatePodTemplateSpec(template, 'spec.template'));
+  const podSpec = obj(template.spec) ?? {};
+  if (podSpec.restartPolicy !== 'Always') errs.push(fe.notSupported('spec.template.spec.restartPolicy', podSpec.restartPolicy ?? '', ['Always']));
+  if (!absent(podSpec.activeDeadlineSeconds)) errs.push(fe.forbidden('spec.template.spec.activeDeadlineSeconds', `activeDeadlineSeconds in ${kindName} is not Supported`));
+  return errs;
+}
+
+/** apps/v1 Deployments and ReplicaSets: the selector cannot change. */
+export function validateSetUpdate(create: (o: Obj) => FieldError[]): (o: Obj, old: Obj) => FieldError[] {
+  return (o, old) => [
+    ...validateObjectMetaUpdate(o.metadata, old.metadata),
+    ...create(o),
+    ...validateImmutableField(obj(o.spec)?.selector ?? null, obj(old.spec)?.selector ?? null, 'spec.selector'),
+  ];
+}
+
+// ---------------------------------------------------------------------------------------------
+// ReplicaSet (apps/v1) and ReplicationController (core/v1)
+
+export function setReplicaSetDefaults(rs: Obj): void {
+  const spec = ensureObj(rs, 'spec');
+  if (absent(spec.replicas)) spec.replicas = 1;
+  setPodTemplateDefaults(ensureObj(spec, 'template'));
+}
+
+export function validateReplicaSet(rs: Obj): FieldError[] {
+  const errs = validateObjectMeta(rs.metadata, true, nameIsDNSSubdomain);
+  const spec = obj(rs.spec) ?? {};
+  errs.push(...validateNonnegativeField(num(spec.replicas) ?? 0, 'spec.replicas'));
+  errs.push(...validateNonnegativeField(num(spec.minReadySeconds) ?? 0, 'spec.minReadySeconds'));
+  errs.push(...validateSetSelector(spec));
+  return errs;
+}
+
+/**
+ * Upstream's v1 defaults: the selector, and the controller's own labels, default to the template
+ * labels; one replica.
+ */
+export function setReplicationControllerDefaults(rc: Obj): void {
+  const spec = ensureObj(rc, 'spec');
+  const template = obj(spec.template);
+  if (template) {
+    const labels = obj(obj(template.metadata)?.labels);
+    if (labels && Object.keys(labels).length > 0) {
+      if (Object.keys(obj(spec.selector) ?? {}).length === 0) spec.selector = { ...labels };
+      const meta = ensureObj(rc, 'metadata');
+      if (Object.keys(obj(meta.labels) ?? {}).length === 0) meta.labels = { ...labels };
+    }
+    setPodTemplateDefaults(template);
+  }
+  if (absent(spec.replicas)) spec.replicas = 1;
+}
+
+export function validateReplicationController(rc: Obj): FieldError[] {
+  const errs = validateObjectMeta(rc.metadata, true, nameIsDNSSubdomain);
+  const spec = obj(rc.spec) ?? {};
+  errs.push(...validateNonnegativeField(num(spec.minReadySeconds) ?? 0, 'spec.minReadySeconds'));
+  const selector = obj(spec.selector) ?? {};
+  if (Object.keys(selector).length === 0) errs.push(fe.required('spec.selector'));
+  errs.push(...validateLabels(selector, 'spec.selector'));
+  errs.push(...validateNonnegativeField(num(spec.replicas) ?? 0, 'spec.replicas'));
+  const template = obj(spec.template);
+  if (!template) {
+    errs.push(fe.required('spec.template'));
+    return errs;
+  }
+  const labels = labelsOf(template.metadata);
+  const matches = Object.entries(selector).every(([k, v]) => labels[k] === v);
+  errs.push(...validateReplicatedTemplate(template, matches, 'ReplicationController'));
   return errs;
 }
 

@@ -582,6 +582,17 @@ describe('kinds stored but not run', () => {
     expect(cells('apps/Deployment', d).slice(5)).toEqual(['c', 'i:1', 'app=web']);
   });
 
+  it('ReplicaSet and ReplicationController: Desired, Current, Ready; the selector as each kind has it', () => {
+    for (const k of ['apps/ReplicaSet', '/ReplicationController']) expect(columnNames(k)).toEqual(['Name', 'Desired', 'Current', 'Ready', 'Age', 'Containers', 'Images', 'Selector']);
+    const template = { spec: { containers: [{ name: 'c', image: 'i:1' }, { name: 's', image: 'j:2' }] } };
+    const rs = { metadata: { name: 'web' }, spec: { replicas: 3, selector: { matchLabels: { app: 'web' }, matchExpressions: [{ key: 'tier', operator: 'In', values: ['a'] }] }, template }, status: { replicas: 2, readyReplicas: 1 } };
+    expect(cells('apps/ReplicaSet', rs).slice(0, 4)).toEqual(['web', 3, 2, 1]);
+    expect(cells('apps/ReplicaSet', rs).slice(5)).toEqual(['c,s', 'i:1,j:2', 'app=web,tier in (a)']);
+    const rc = { metadata: { name: 'old' }, spec: { replicas: 2, selector: { z: '1', app: 'old' }, template }, status: { replicas: 0 } };
+    expect(cells('/ReplicationController', rc).slice(0, 4)).toEqual(['old', 2, 0, 0]);
+    expect(cells('/ReplicationController', rc)[7]).toBe('app=old,z=1');
+  });
+
   it('PodDisruptionBudget, CSIDriver and webhook configurations', () => {
     expect(cells('policy/PodDisruptionBudget', { metadata: { name: 'p' }, spec: { maxUnavailable: 1 }, status: { disruptionsAllowed: 0 } }).slice(0, 4)).toEqual(['p', 'N/A', '1', 0]);
     expect(cells('storage.k8s.io/CSIDriver', { metadata: { name: 'nfs' }, spec: { attachRequired: false, podInfoOnMount: false, storageCapacity: false, requiresRepublish: false, volumeLifecycleModes: ['Persistent'] } }).slice(0, 7)).toEqual(['nfs', false, false, false, '<unset>', false, 'Persistent']);

@@ -27,7 +27,7 @@ import {
   roleBindingPrinter,
 } from './cluster.js';
 import { endpointSlicePrinter } from './discovery.js';
-import { csiDriverPrinter, deploymentPrinter, podDisruptionBudgetPrinter, webhookConfigurationPrinter } from './stored-kinds.js';
+import { csiDriverPrinter, deploymentPrinter, podDisruptionBudgetPrinter, replicaSetPrinter, replicationControllerPrinter, webhookConfigurationPrinter } from './stored-kinds.js';
 
 /** Name, Created At (type `date`, RFC 3339 UTC). */
 export const defaultPrinter: TablePrinter = {
@@ -58,6 +58,8 @@ const printers = new Map<string, TablePrinter>([
   ['rbac.authorization.k8s.io/RoleBinding', roleBindingPrinter],
   ['rbac.authorization.k8s.io/ClusterRoleBinding', clusterRoleBindingPrinter],
   ['apps/Deployment', deploymentPrinter],
+  ['apps/ReplicaSet', replicaSetPrinter],
+  ['/ReplicationController', replicationControllerPrinter],
   ['policy/PodDisruptionBudget', podDisruptionBudgetPrinter],
   ['storage.k8s.io/CSIDriver', csiDriverPrinter],
   ['admissionregistration.k8s.io/ValidatingWebhookConfiguration', webhookConfigurationPrinter],

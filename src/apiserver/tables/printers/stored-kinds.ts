@@ -1,9 +1,10 @@
-// Rows of the kinds everynode stores but does not run (Deployment, PodDisruptionBudget,
-// CSIDriver, webhook configurations), with upstream's columns.
+// Rows of the kinds everynode stores but does not run (Deployment, ReplicaSet,
+// ReplicationController, PodDisruptionBudget, CSIDriver, webhook configurations), with
+// upstream's columns.
 
 import type { TablePrinter } from '../types.js';
 import { translateTimestampSince } from '../duration.js';
-import { formatLabelSelector, int, layoutContainerCells, list, rec, str, type Obj } from '../format.js';
+import { formatLabelSelector, formatLabels, int, layoutContainerCells, list, rec, str, type Obj } from '../format.js';
 import { ageColumn, col, nameColumn, wide } from './columns.js';
 
 const age = (o: Obj, now: Date): string => translateTimestampSince(rec(o['metadata'])['creationTimestamp'], now);
@@ -37,6 +38,34 @@ export const deploymentPrinter: TablePrinter = {
     ];
   },
 };
+
+/**
+ * Name, Desired, Current, Ready, Age; wide: Containers, Images, Selector. A ReplicaSet's selector
+ * is a label selector, a ReplicationController's a plain label map (`selector` formats either).
+ */
+function replicatedSetPrinter(kind: string, selector: (s: unknown) => string): TablePrinter {
+  return {
+    columns: [
+      nameColumn(),
+      col('Desired', 'integer', `Number of desired pods of the ${kind}.`),
+      col('Current', 'integer', 'Number of pods observed.'),
+      col('Ready', 'integer', `Number of pods of the ${kind} that are ready.`),
+      ageColumn(),
+      col('Containers', 'string', 'Names of each container in the template.', wide),
+      col('Images', 'string', 'Images referenced by each container in the template.', wide),
+      col('Selector', 'string', 'Label selector for pods.', wide),
+    ],
+    cells(o: Obj, { now }) {
+      const spec = rec(o['spec']);
+      const status = rec(o['status']);
+      const [names, images] = layoutContainerCells(rec(rec(spec['template'])['spec'])['containers']);
+      return [nameOf(o), int(spec['replicas']), int(status['replicas']), int(status['readyReplicas']), age(o, now), names, images, selector(spec['selector'])];
+    },
+  };
+}
+
+export const replicaSetPrinter = replicatedSetPrinter('replica set', formatLabelSelector);
+export const replicationControllerPrinter = replicatedSetPrinter('replication controller', formatLabels);
 
 /** An int-or-string budget field as upstream prints it: the value, or N/A when unset. */
 const budget = (v: unknown): string => (typeof v === 'number' || typeof v === 'string' ? String(v) : 'N/A');
