@@ -29,6 +29,10 @@ export const secretsResource: ResourceDescriptor = { group: '', version: 'v1', p
 export const serviceAccountsResource: ResourceDescriptor = { group: '', version: 'v1', plural: 'serviceaccounts', namespaced: true, kind: 'ServiceAccount' };
 export const eventsResource: ResourceDescriptor = { group: '', version: 'v1', plural: 'events', namespaced: true, kind: 'Event' };
 export const daemonSetsResource: ResourceDescriptor = { group: 'apps', version: 'v1', plural: 'daemonsets', namespaced: true, kind: 'DaemonSet' };
+/** Stored and served, not run (the disruption controller reads their scale; the garbage collector their ownerReferences). */
+export const deploymentsResource: ResourceDescriptor = { group: 'apps', version: 'v1', plural: 'deployments', namespaced: true, kind: 'Deployment' };
+export const replicaSetsResource: ResourceDescriptor = { group: 'apps', version: 'v1', plural: 'replicasets', namespaced: true, kind: 'ReplicaSet' };
+export const replicationControllersResource: ResourceDescriptor = { group: '', version: 'v1', plural: 'replicationcontrollers', namespaced: true, kind: 'ReplicationController' };
 export const controllerRevisionsResource: ResourceDescriptor = {
   group: 'apps', version: 'v1', plural: 'controllerrevisions', namespaced: true, kind: 'ControllerRevision',
 };

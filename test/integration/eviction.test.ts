@@ -3,11 +3,12 @@
 // - "eviction API": the disruption controller is off and the test writes each budget's status
 //   itself, so every rule of the eviction handler is shown on a known status;
 // - "disruption controller": the real controller keeps budgets current for bare pods and for a
-//   DaemonSet's pods (with a fake kubelet making pods Ready), and evictions use it.
+//   DaemonSet's pods (with a fake kubelet making pods Ready), and for pods a user made for a
+//   ReplicaSet, a Deployment or a ReplicationController (stored, not run), and evictions use it.
 import * as k8s from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KubeObject, Pod, PodDisruptionBudget, PodDisruptionBudgetStatus } from '../../src/api/types.js';
-import { daemonSetsResource, eventsResource, isNotFound, namespacesResource, podDisruptionBudgetsResource, podsResource } from '../../src/client/index.js';
+import { configMapsResource, daemonSetsResource, deploymentsResource, eventsResource, isNotFound, namespacesResource, podDisruptionBudgetsResource, podsResource, replicaSetsResource, replicationControllersResource } from '../../src/client/index.js';
 import { apiClients, apiFailure, Cleanup, credentialsFromKubeconfig, registerServer, waitFor, type ApiClients } from '../helpers/index.js';
 import { apiCaller } from '../helpers/http.js';
 import { createNodes, fastControllers, FakeKubelet, makeDaemonSet, ns, startCluster, type Cluster } from './daemonset-harness.js';
@@ -272,13 +273,40 @@ describe('disruption controller', () => {
     expect((await getPod(c, 'spared'))?.status?.conditions?.find((x) => x.type === 'Ready')?.status).toBe('True');
   });
 
+  /** A Ready pod whose controller is `owner` (an object of the given apiVersion and kind). */
+  const ownedPod = async (name: string, app: string, owner: KubeObject): Promise<void> => {
+    const ownerReferences = [{ apiVersion: owner.apiVersion ?? '', kind: owner.kind ?? '', name: owner.metadata.name ?? '', uid: owner.metadata.uid ?? '', controller: true }];
+    await c.client.create(podsResource, ns, { apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: ns, labels: { app }, ownerReferences }, spec: { containers: [{ name: 'c', image: 'busybox' }] } } as Pod);
+    await c.client.patch(podsResource, ns, name, 'merge', { status: { phase: 'Running', conditions: readyConditions() } }, { subresource: 'status' });
+  };
+
+  it("budgets the pods of ReplicaSets, Deployments and ReplicationControllers by spec.replicas, a Deployment's ReplicaSet by the Deployment's, as upstream's finders", async () => {
+    const template = (app: string) => ({ metadata: { labels: { app } }, spec: { containers: [{ name: 'c', image: 'busybox' }] } });
+    const create = (r: typeof deploymentsResource, body: Record<string, unknown>) => c.client.create<KubeObject>(r, ns, body as KubeObject);
+    const dep = await create(deploymentsResource, { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'dep' }, spec: { replicas: 4, selector: { matchLabels: { app: 'dep' } }, template: template('dep') } });
+    const depRef = { apiVersion: 'apps/v1', kind: 'Deployment', name: 'dep', uid: dep.metadata.uid, controller: true };
+    const depRs = await create(replicaSetsResource, { apiVersion: 'apps/v1', kind: 'ReplicaSet', metadata: { name: 'dep-1', ownerReferences: [depRef] }, spec: { replicas: 2, selector: { matchLabels: { app: 'dep' } }, template: template('dep') } });
+    const solo = await create(replicaSetsResource, { apiVersion: 'apps/v1', kind: 'ReplicaSet', metadata: { name: 'solo' }, spec: { replicas: 3, selector: { matchLabels: { app: 'solo' } }, template: template('solo') } });
+    const rc = await create(replicationControllersResource, { apiVersion: 'v1', kind: 'ReplicationController', metadata: { name: 'rc' }, spec: { replicas: 2, template: template('rcapp') } });
+    await ownedPod('dep-1-a', 'dep', depRs);
+    await ownedPod('dep-1-b', 'dep', depRs);
+    await ownedPod('solo-a', 'solo', solo);
+    await ownedPod('rc-a', 'rcapp', rc);
+    await createBudget(c, 'mixed', { maxUnavailable: 1, selector: { matchExpressions: [{ key: 'app', operator: 'In', values: ['dep', 'solo', 'rcapp'] }] } });
+    // 4 (the Deployment, not its ReplicaSet's 2) + 3 + 2 expected, 4 healthy.
+    const s = await waitFor(async () => ((await status('mixed'))?.expectedPods === 9 ? status('mixed') : undefined), { message: 'the budget counting every controller' });
+    expect(s).toMatchObject({ expectedPods: 9, desiredHealthy: 8, currentHealthy: 4, disruptionsAllowed: 0 });
+    // Scaling a controller (its /scale, as kubectl scale) re-counts the budget.
+    await c.client.patch(deploymentsResource, ns, 'dep', 'merge', { spec: { replicas: 1 } }, { subresource: 'scale' });
+    const s2 = await waitFor(async () => ((await status('mixed'))?.expectedPods === 6 ? status('mixed') : undefined), { message: 'the budget after the Deployment scaled down' });
+    expect(s2).toMatchObject({ desiredHealthy: 5, currentHealthy: 4, disruptionsAllowed: 0 });
+  });
+
   it('fails safe on a controller it cannot scale: disruptionsAllowed 0 with SyncFailed', async () => {
-    await c.client.create(podsResource, ns, {
-      apiVersion: 'v1',
-      kind: 'Pod',
-      metadata: { name: 'orphan-rs', namespace: ns, labels: { app: 'rs' }, ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'rs', uid: '00000000-0000-0000-0000-000000000001', controller: true }] },
-      spec: { containers: [{ name: 'c', image: 'busybox' }] },
-    } as Pod);
+    // A controller of a kind with no scale (a ConfigMap that exists, so the garbage collector
+    // keeps its pod).
+    const owner = await c.client.create<KubeObject>(configMapsResource, ns, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'rs', namespace: ns } } as KubeObject);
+    await ownedPod('orphan-rs', 'rs', owner);
     await createBudget(c, 'rs', { maxUnavailable: 1, selector: { matchLabels: { app: 'rs' } } });
     const s = await waitFor(async () => {
       const x = await status('rs');

@@ -4,15 +4,18 @@
 //
 // Contract: level-triggered on PDB keys ("ns/name"). A budget is queued when it changes, when a
 // pod it covers is added, changed or deleted, when a DaemonSet in its namespace changes its
-// desiredNumberScheduled, and again when an entry of its status.disruptedPods expires. sync(key)
+// desiredNumberScheduled or a Deployment, ReplicaSet or ReplicationController appears, changes
+// its spec.replicas or goes, and again when an entry of its status.disruptedPods expires. sync(key)
 // reads only the caches and writes status only when it differs:
 // - pods: the pods of the namespace its selector matches (empty selector: all of them);
 // - expectedPods / desiredHealthy: with an integer minAvailable, the number of pods and
 //   minAvailable; with a percentage minAvailable or any maxUnavailable, the sum of the scale of
-//   the pods' controllers. everynode decision: a DaemonSet's scale is its
-//   status.desiredNumberScheduled (upstream finds no scale for DaemonSets and fails the sync);
-//   a pod with no controller is left out of the sum (Warning UnmanagedPods), a controller of
-//   another kind fails the sync;
+//   the pods' controllers, as upstream's finders: a ReplicationController's spec.replicas; a
+//   ReplicaSet's, or its Deployment's when a Deployment controls it; a Deployment's. (everynode
+//   stores these kinds but does not run them: their pods are ones a user made.) everynode
+//   decision: a DaemonSet's scale is its status.desiredNumberScheduled (upstream finds no scale
+//   for DaemonSets and fails the sync). A pod with no controller is left out of the sum (Warning
+//   UnmanagedPods); a controller that is missing (uid included) or of another kind fails the sync;
 // - disruptedPods: entries for pods still present and not deleting, younger than 2 minutes;
 // - currentHealthy: pods Ready, not deleting and not in disruptedPods;
 // - disruptionsAllowed: currentHealthy - desiredHealthy, at least 0, and 0 while no pod is
@@ -26,6 +29,8 @@
 import {
   type DaemonSet,
   type IntOrString,
+  type KubeObject,
+  type OwnerReference,
   type Pod,
   type PodDisruptionBudget,
   type PodDisruptionBudgetStatus,
@@ -48,12 +53,15 @@ import {
   RateLimitingQueue,
   runQueueWorkers,
   daemonSetsResource,
+  deploymentsResource,
   getControllerOf,
   isConflict,
   isTombstone,
   podDisruptionBudgetsResource,
   podsResource,
   realClock,
+  replicaSetsResource,
+  replicationControllersResource,
 } from '../../client/index.js';
 import { rfc3339 } from '../../util/index.js';
 
@@ -75,6 +83,11 @@ const STALE_POD_DISRUPTION_MS = 2 * 60 * 1000;
 
 const keyOf = (o: { metadata: { namespace?: string; name?: string } }): string => `${o.metadata.namespace ?? ''}/${o.metadata.name ?? ''}`;
 
+/** A Deployment, ReplicaSet or ReplicationController: what the disruption controller reads of it. */
+type Replicated = KubeObject & { spec?: { replicas?: number } };
+
+const groupOf = (apiVersion: string): string => (apiVersion.includes('/') ? apiVersion.slice(0, apiVersion.indexOf('/')) : '');
+
 /** A failure of the budget's inputs (not of the API): recorded in its status by the fail-safe. */
 class SyncError extends Error {}
 
@@ -86,6 +99,9 @@ export class DisruptionController {
   private readonly budgets: Informer<PodDisruptionBudget>;
   private readonly pods: Informer<Pod>;
   private readonly daemonSets: Informer<DaemonSet>;
+  private readonly deployments: Informer<Replicated>;
+  private readonly replicaSets: Informer<Replicated>;
+  private readonly replicationControllers: Informer<Replicated>;
   readonly queue: RateLimitingQueue<string>;
   /** Pods ("ns/name") whose DisruptionTarget condition may have gone stale. */
   readonly staleQueue: RateLimitingQueue<string>;
@@ -102,6 +118,9 @@ export class DisruptionController {
     this.budgets = o.informers.forResource<PodDisruptionBudget>(podDisruptionBudgetsResource);
     this.pods = o.informers.forResource<Pod>(podsResource);
     this.daemonSets = o.informers.forResource<DaemonSet>(daemonSetsResource);
+    this.deployments = o.informers.forResource<Replicated>(deploymentsResource);
+    this.replicaSets = o.informers.forResource<Replicated>(replicaSetsResource);
+    this.replicationControllers = o.informers.forResource<Replicated>(replicationControllersResource);
     this.budgets.addEventHandler({
       add: (b) => this.queue.add(keyOf(b)),
       update: (_old, b) => this.queue.add(keyOf(b)),
@@ -123,8 +142,8 @@ export class DisruptionController {
       },
       delete: (p) => podChanged(isTombstone(p) ? p.obj : p),
     });
-    const scaleChanged = (ds: DaemonSet): void => {
-      for (const b of this.budgets.lister.namespace(ds.metadata.namespace ?? '').list()) this.queue.add(keyOf(b));
+    const scaleChanged = (o: KubeObject): void => {
+      for (const b of this.budgets.lister.namespace(o.metadata.namespace ?? '').list()) this.queue.add(keyOf(b));
     };
     this.daemonSets.addEventHandler({
       update: (old, ds) => {
@@ -132,11 +151,20 @@ export class DisruptionController {
       },
       delete: (ds) => scaleChanged(isTombstone(ds) ? ds.obj : ds),
     });
+    for (const informer of [this.deployments, this.replicaSets, this.replicationControllers]) {
+      informer.addEventHandler({
+        add: scaleChanged,
+        update: (old, o) => {
+          if (old.spec?.replicas !== o.spec?.replicas) scaleChanged(o);
+        },
+        delete: (o) => scaleChanged(isTombstone(o) ? o.obj : o),
+      });
+    }
   }
 
   /** Runs `workers` workers (and one for stale pod conditions) until `signal` aborts. */
   async run(signal: AbortSignal, workers = 1): Promise<void> {
-    const caches = [this.budgets, this.pods, this.daemonSets];
+    const caches = [this.budgets, this.pods, this.daemonSets, this.deployments, this.replicaSets, this.replicationControllers];
     await Promise.all([
       runQueueWorkers({ queue: this.queue, caches, signal, workers, sync: (key) => this.sync(key), onError: this.onError }),
       runQueueWorkers({ queue: this.staleQueue, caches, signal, workers: 1, sync: (key) => this.syncStalePodDisruption(key), onError: this.onError }),
@@ -266,9 +294,13 @@ export class DisruptionController {
     return { expected: 0, desired: 0, unmanaged: [] };
   }
 
-  /** The summed scale of the pods' controllers; pods without one are listed apart. */
+  /**
+   * The summed scale of the pods' controllers, each counted once (a Deployment once for all its
+   * ReplicaSets); pods without a controller are listed apart.
+   */
   private expectedScale(pods: Pod[]): { scale: number; unmanaged: string[] } {
     const scales = new Map<string, number>();
+    const looked = new Set<string>();
     const unmanaged: string[] = [];
     for (const pod of pods) {
       const ref = getControllerOf(pod);
@@ -276,15 +308,49 @@ export class DisruptionController {
         unmanaged.push(pod.metadata.name ?? '');
         continue;
       }
-      if (scales.has(ref.uid)) continue;
-      const group = ref.apiVersion.includes('/') ? ref.apiVersion.slice(0, ref.apiVersion.indexOf('/')) : '';
-      const ds = ref.kind === 'DaemonSet' && group === 'apps' ? this.daemonSets.lister.namespace(pod.metadata.namespace ?? '').get(ref.name) : undefined;
-      if (!ds || ds.metadata.uid !== ref.uid) throw new SyncError(`found no controllers for pod ${JSON.stringify(pod.metadata.name ?? '')}`);
-      scales.set(ref.uid, ds.status?.desiredNumberScheduled ?? 0);
+      if (looked.has(ref.uid)) continue;
+      looked.add(ref.uid);
+      const found = this.controllerScale(pod.metadata.namespace ?? '', ref);
+      if (!found) throw new SyncError(`found no controllers for pod ${JSON.stringify(pod.metadata.name ?? '')}`);
+      scales.set(found.uid, found.scale);
     }
     let scale = 0;
     for (const n of scales.values()) scale += n;
     return { scale, unmanaged };
+  }
+
+  /**
+   * The controller `ref` names, found in the caches with its uid, and its scale; undefined when
+   * it is missing or of a kind with no scale here.
+   */
+  private controllerScale(ns: string, ref: OwnerReference): { uid: string; scale: number } | undefined {
+    const group = groupOf(ref.apiVersion);
+    const get = <T extends KubeObject>(informer: Informer<T>, r: OwnerReference): T | undefined => {
+      const o = informer.lister.namespace(ns).get(r.name);
+      return o && o.metadata.uid === r.uid ? o : undefined;
+    };
+    const replicas = (o: Replicated): { uid: string; scale: number } => ({ uid: o.metadata.uid ?? '', scale: o.spec?.replicas ?? 0 });
+    if (group === 'apps' && ref.kind === 'DaemonSet') {
+      const ds = get(this.daemonSets, ref);
+      return ds && { uid: ref.uid, scale: ds.status?.desiredNumberScheduled ?? 0 };
+    }
+    if (group === '' && ref.kind === 'ReplicationController') {
+      const rc = get(this.replicationControllers, ref);
+      return rc && replicas(rc);
+    }
+    if (group === 'apps' && ref.kind === 'Deployment') {
+      const d = get(this.deployments, ref);
+      return d && replicas(d);
+    }
+    if (group === 'apps' && ref.kind === 'ReplicaSet') {
+      const rs = get(this.replicaSets, ref);
+      if (!rs) return undefined;
+      // A ReplicaSet of a Deployment scales with it (a missing Deployment: the ReplicaSet's own).
+      const owner = getControllerOf(rs);
+      const d = owner && groupOf(owner.apiVersion) === 'apps' && owner.kind === 'Deployment' ? get(this.deployments, owner) : undefined;
+      return replicas(d ?? rs);
+    }
+    return undefined;
   }
 
   private async writeStatus(pdb: PodDisruptionBudget, next: Omit<PodDisruptionBudgetStatus, 'observedGeneration' | 'conditions'>): Promise<void> {

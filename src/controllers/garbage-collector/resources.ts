@@ -9,11 +9,14 @@ import {
   configMapsResource,
   controllerRevisionsResource,
   daemonSetsResource,
+  deploymentsResource,
   endpointSlicesResource,
   endpointsResource,
   leasesResource,
   nodesResource,
   podsResource,
+  replicaSetsResource,
+  replicationControllersResource,
   secretsResource,
   servicesResource,
 } from '../../client/index.js';
@@ -34,9 +37,6 @@ export const roleBindingsResource = rbac('rolebindings', 'RoleBinding', true);
 export const clusterRolesResource = rbac('clusterroles', 'ClusterRole', false);
 export const clusterRoleBindingsResource = rbac('clusterrolebindings', 'ClusterRoleBinding', false);
 const other = (group: string, plural: string, kind: string, namespaced: boolean): ResourceDescriptor => ({ group, version: 'v1', plural, namespaced, kind });
-export const deploymentsResource = other('apps', 'deployments', 'Deployment', true);
-export const replicaSetsResource = other('apps', 'replicasets', 'ReplicaSet', true);
-export const replicationControllersResource = other('', 'replicationcontrollers', 'ReplicationController', true);
 export const podDisruptionBudgetsResource = other('policy', 'poddisruptionbudgets', 'PodDisruptionBudget', true);
 export const csiDriversResource = other('storage.k8s.io', 'csidrivers', 'CSIDriver', false);
 export const validatingWebhookConfigurationsResource = other('admissionregistration.k8s.io', 'validatingwebhookconfigurations', 'ValidatingWebhookConfiguration', false);
