@@ -172,8 +172,14 @@ describe('ProcessRuntime', () => {
     for (let attempt = 0; attempt < 2; attempt++) {
       const info = await rt.startContainer(sandboxId, sandbox, { ...daemonize, attempt });
       cleanups.push(() => rt.stopContainer(info.id, 0));
-      // Outside the container's session and group (setsid(1) shows the marker before it calls setsid()).
-      const outside = (): number | undefined => live(`${marker}-escaped`).find((p) => readProcStat(p.pid)?.session !== info.pid)?.pid;
+      // Outside the container's session and group (setsid(1) shows the marker before it calls
+      // setsid()): the leader of its own session, not one of the loop's short-lived forks (which
+      // carry the marker until they exec sleep, and whose environ reads empty once they exit).
+      const outside = (): number | undefined =>
+        live(`${marker}-escaped`).find((p) => {
+          const session = readProcStat(p.pid)?.session;
+          return session !== info.pid && session === p.pid;
+        })?.pid;
       await until(() => outside() !== undefined);
       const escaped = outside()!;
       expect(readFileSync(`/proc/${escaped}/environ`, 'utf8').split('\0')).toContain(`EVERYNODE_CONTAINER=${info.id.split('-')[1]}`);
