@@ -3,7 +3,7 @@
 
 import {
   APIEXTENSIONS,
-  any, bool, int32, keyedList, list, listOf, obj, objectMeta, ref, str, strList, time, typeMeta,
+  any, bool, condition, int32, keyedList, list, listOf, obj, objectMeta, ref, str, strList, typeMeta,
   webhookClientDefinitions,
   type Definitions,
 } from './dsl.js';
@@ -82,11 +82,5 @@ export const apiextensionsDefinitions: Definitions = {
     acceptedNames: r('CustomResourceDefinitionNames', 'The names actually served.'),
     storedVersions: strList('Every version objects have ever been stored in.'),
   }),
-  [APIEXTENSIONS + 'CustomResourceDefinitionCondition']: obj('One condition of a custom resource definition.', {
-    type: str('Condition type.'),
-    status: str('True, False or Unknown.'),
-    lastTransitionTime: time('Last time the status changed.'),
-    reason: str('CamelCase reason of the last transition.'),
-    message: str('Human-readable details.'),
-  }, ['type', 'status']),
+  [APIEXTENSIONS + 'CustomResourceDefinitionCondition']: condition('a custom resource definition'),
 };

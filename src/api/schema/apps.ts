@@ -4,7 +4,7 @@
 
 import {
   APPS, CORE, RAW_EXTENSION,
-  bool, int32, int64, intOrString, keyedList, labelSelector, listOf, obj, objectMeta, ref, str, time, typeMeta, withPatchStrategy,
+  bool, condition, int32, int64, intOrString, keyedList, labelSelector, listOf, obj, objectMeta, ref, str, time, typeMeta, withPatchStrategy,
   type Definitions,
 } from './dsl.js';
 
@@ -45,13 +45,7 @@ export const appsDefinitions: Definitions = {
     collisionCount: int32('Count of hash collisions, used to make the names of new ControllerRevisions unique.'),
     conditions: keyedList(r('DaemonSetCondition'), 'type', 'Latest observations of the daemon set state.'),
   }, ['currentNumberScheduled', 'numberMisscheduled', 'desiredNumberScheduled', 'numberReady']),
-  [APPS + 'DaemonSetCondition']: obj('One condition of a daemon set.', {
-    type: str('Condition type.'),
-    status: str('True, False or Unknown.'),
-    lastTransitionTime: time('Last time the status changed.'),
-    reason: str('CamelCase reason of the last transition.'),
-    message: str('Human-readable details.'),
-  }, ['type', 'status']),
+  [APPS + 'DaemonSetCondition']: condition('a daemon set'),
 
   [APPS + 'ControllerRevision']: obj('An immutable snapshot of state data (for daemon sets: the pod template patch) used for rollback.', {
     ...typeMeta(),
@@ -97,14 +91,7 @@ export const appsDefinitions: Definitions = {
     conditions: keyedList(r('DeploymentCondition'), 'type', 'Latest observations of the deployment state.'),
     collisionCount: int32('Count of hash collisions of its replica sets.'),
   }),
-  [APPS + 'DeploymentCondition']: obj('One condition of a deployment.', {
-    type: str('Condition type.'),
-    status: str('True, False or Unknown.'),
-    lastUpdateTime: time('Last time this condition was updated.'),
-    lastTransitionTime: time('Last time the status changed.'),
-    reason: str('CamelCase reason of the last transition.'),
-    message: str('Human-readable details.'),
-  }, ['type', 'status']),
+  [APPS + 'DeploymentCondition']: condition('a deployment', { lastUpdateTime: time('Last time this condition was updated.') }),
 
   [APPS + 'ReplicaSet']: obj('Keeps a number of replicated pods (everynode stores ReplicaSets but does not run them).', {
     ...typeMeta(),
@@ -128,11 +115,5 @@ export const appsDefinitions: Definitions = {
     observedGeneration: int64('Most recent generation observed.'),
     conditions: keyedList(r('ReplicaSetCondition'), 'type', 'Latest observations of the replica set state.'),
   }, ['replicas']),
-  [APPS + 'ReplicaSetCondition']: obj('One condition of a replica set.', {
-    type: str('Condition type.'),
-    status: str('True, False or Unknown.'),
-    lastTransitionTime: time('Last time the status changed.'),
-    reason: str('CamelCase reason of the last transition.'),
-    message: str('Human-readable details.'),
-  }, ['type', 'status']),
+  [APPS + 'ReplicaSetCondition']: condition('a replica set'),
 };

@@ -4,7 +4,7 @@
 
 import {
   CORE, META,
-  bool, bytes, int32, int64, intOrString, keyedList, list, listOf, map, microTime, obj, objectMeta, ref, resourceList, setList,
+  bool, condition, bytes, int32, int64, intOrString, keyedList, list, listOf, map, microTime, obj, objectMeta, ref, resourceList, setList,
   str, strList, strMap, time, typeMeta,
   type Definitions,
 } from './dsl.js';
@@ -27,13 +27,7 @@ export const coreOtherDefinitions: Definitions = {
     phase: str('Active or Terminating.'),
     conditions: keyedList(r('NamespaceCondition'), 'type', 'Latest observations of the namespace state.'),
   }),
-  [CORE + 'NamespaceCondition']: obj('One condition of a namespace.', {
-    type: str('Condition type.'),
-    status: str('True, False or Unknown.'),
-    lastTransitionTime: time('Last time the status changed.'),
-    reason: str('CamelCase reason of the last transition.'),
-    message: str('Human-readable details.'),
-  }, ['type', 'status']),
+  [CORE + 'NamespaceCondition']: condition('a namespace'),
 
   // ---- Node
   [CORE + 'Node']: obj('A worker machine that runs pods. Each node runs an agent that registers it and reports its status.', {
@@ -88,14 +82,7 @@ export const coreOtherDefinitions: Definitions = {
     features: r('NodeFeatures', 'Features the node supports.'),
     declaredFeatures: strList('Feature names the node declares it supports.'),
   }),
-  [CORE + 'NodeCondition']: obj('One condition of a node.', {
-    type: str('Condition type, e.g. Ready.'),
-    status: str('True, False or Unknown.'),
-    lastHeartbeatTime: time('Last time the condition was reported.'),
-    lastTransitionTime: time('Last time the status changed.'),
-    reason: str('CamelCase reason of the last transition.'),
-    message: str('Human-readable details.'),
-  }, ['type', 'status']),
+  [CORE + 'NodeCondition']: condition('a node', { lastHeartbeatTime: time('Last time the condition was reported.') }, 'Condition type, e.g. Ready.'),
   [CORE + 'NodeAddress']: obj('An address of a node.', {
     type: str('Hostname, InternalIP, ExternalIP, InternalDNS or ExternalDNS.'),
     address: str('The address.'),
@@ -323,11 +310,5 @@ export const coreOtherDefinitions: Definitions = {
     observedGeneration: int64('Most recent generation observed.'),
     conditions: keyedList(r('ReplicationControllerCondition'), 'type', 'Latest observations of the replication controller state.'),
   }, ['replicas']),
-  [CORE + 'ReplicationControllerCondition']: obj('One condition of a replication controller.', {
-    type: str('Condition type.'),
-    status: str('True, False or Unknown.'),
-    lastTransitionTime: time('Last time the status changed.'),
-    reason: str('CamelCase reason of the last transition.'),
-    message: str('Human-readable details.'),
-  }, ['type', 'status']),
+  [CORE + 'ReplicationControllerCondition']: condition('a replication controller'),
 };

@@ -112,6 +112,20 @@ export const typeMeta = (): Props => ({
   kind: str('Kind of REST resource this object represents, in CamelCase, e.g. "DaemonSet". Servers infer it from the endpoint that received the request.'),
 });
 
+/**
+ * One condition of an object's status: type and status (both required), any `extra` time
+ * fields (lastUpdateTime, lastHeartbeatTime), lastTransitionTime, reason and message.
+ */
+export const condition = (of: string, extra: Props = {}, typeDescription = 'Condition type.'): SchemaNode =>
+  obj(`One condition of ${of}.`, {
+    type: str(typeDescription),
+    status: str('True, False or Unknown.'),
+    ...extra,
+    lastTransitionTime: time('Last time the status changed.'),
+    reason: str('CamelCase reason of the last transition.'),
+    message: str('Human-readable details.'),
+  }, ['type', 'status']);
+
 /** The list kind for an item definition, e.g. DaemonSetList for io.k8s.api.apps.v1.DaemonSet. */
 export const listOf = (itemDef: string, plural: string): SchemaNode =>
   obj(`A list of ${plural}.`, {

@@ -13,7 +13,7 @@ import {
   str,
   type Obj,
 } from '../format.js';
-import { ageColumn, col, nameColumn, wide } from './columns.js';
+import { ageColumn, col, nameColumn, templateColumns } from './columns.js';
 
 /** Name, Desired, Current, Ready, Up-to-date, Available, Node Selector, Age; wide: Containers, Images, Selector. */
 export const daemonSetPrinter: TablePrinter = {
@@ -26,9 +26,7 @@ export const daemonSetPrinter: TablePrinter = {
     col('Available', 'integer', 'Number of nodes with an available daemon pod (status.numberAvailable).'),
     col('Node Selector', 'string', 'The pod template nodeSelector.'),
     ageColumn(),
-    col('Containers', 'string', 'Names of each container in the template.', wide),
-    col('Images', 'string', 'Images referenced by each container in the template.', wide),
-    col('Selector', 'string', 'Label selector of the pods the DaemonSet manages.', wide),
+    ...templateColumns('Label selector of the pods the DaemonSet manages.'),
   ],
   cells(ds: Obj, { now }) {
     const meta = rec(ds['metadata']);

@@ -14,3 +14,10 @@ export const ageColumn = (): TableColumnDefinition =>
   col('Age', 'string', 'Time elapsed since metadata.creationTimestamp.');
 
 export const wide = 1;
+
+/** The wide columns of a kind with a pod template: Containers, Images and Selector. */
+export const templateColumns = (selectorDescription = 'Label selector for pods.'): TableColumnDefinition[] => [
+  col('Containers', 'string', 'Names of each container in the template.', wide),
+  col('Images', 'string', 'Images referenced by each container in the template.', wide),
+  col('Selector', 'string', selectorDescription, wide),
+];

@@ -5,7 +5,7 @@
 import type { TablePrinter } from '../types.js';
 import { translateTimestampSince } from '../duration.js';
 import { formatLabelSelector, formatLabels, int, layoutContainerCells, list, rec, str, type Obj } from '../format.js';
-import { ageColumn, col, nameColumn, wide } from './columns.js';
+import { ageColumn, col, nameColumn, templateColumns } from './columns.js';
 
 const age = (o: Obj, now: Date): string => translateTimestampSince(rec(o['metadata'])['creationTimestamp'], now);
 const nameOf = (o: Obj): string => str(rec(o['metadata'])['name']);
@@ -18,9 +18,7 @@ export const deploymentPrinter: TablePrinter = {
     col('Up-to-date', 'integer', 'Total number of non-terminated pods targeted by this deployment that have the desired template spec.'),
     col('Available', 'integer', 'Total number of available pods (ready for at least minReadySeconds) targeted by this deployment.'),
     ageColumn(),
-    col('Containers', 'string', 'Names of each container in the template.', wide),
-    col('Images', 'string', 'Images referenced by each container in the template.', wide),
-    col('Selector', 'string', 'Label selector for pods.', wide),
+    ...templateColumns(),
   ],
   cells(d: Obj, { now }) {
     const spec = rec(d['spec']);
@@ -51,9 +49,7 @@ function replicatedSetPrinter(kind: string, selector: (s: unknown) => string): T
       col('Current', 'integer', 'Number of pods observed.'),
       col('Ready', 'integer', `Number of pods of the ${kind} that are ready.`),
       ageColumn(),
-      col('Containers', 'string', 'Names of each container in the template.', wide),
-      col('Images', 'string', 'Images referenced by each container in the template.', wide),
-      col('Selector', 'string', 'Label selector for pods.', wide),
+      ...templateColumns(),
     ],
     cells(o: Obj, { now }) {
       const spec = rec(o['spec']);
