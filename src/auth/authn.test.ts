@@ -2,7 +2,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tempDirs } from '../api/testing/index.js';
-import { createAuthenticator, ensureAdminToken, isPublicPath, rotateAdminToken, TokenStore, webSocketBearerToken } from './authn.js';
+import { createAuthenticator, ensureAdminToken, isPublicPath, rotateAdminToken, TOKEN_RECHECK_MS, TokenStore, webSocketBearerToken } from './authn.js';
 
 const tempDir = tempDirs('authn');
 
@@ -51,7 +51,7 @@ describe('TokenStore', () => {
 
   it('rotation invalidates the old admin token; another process sees changes (reload when the file is replaced)', () => {
     const dir = tempDir();
-    const server = new TokenStore(dir);
+    const server = new TokenStore(dir, { recheckMs: 0 });
     const authn = createAuthenticator({ tokens: server });
     const first = ensureAdminToken(server)!;
     const cli = new TokenStore(dir); // e.g. `everynode token create` in another process
@@ -62,6 +62,25 @@ describe('TokenStore', () => {
     expect(authn.authenticate(bearer(user))).toMatchObject({ user: 'carol' });
     expect(cli.revoke(user.split('.')[0]!)).toBe(true);
     expect(authn.authenticate(bearer(user))).toBe('invalid');
+  });
+
+  it('a token revoked by another process stops working within TOKEN_RECHECK_MS, with one stat per interval', async () => {
+    const dir = tempDir();
+    const server = new TokenStore(dir);
+    const authn = createAuthenticator({ tokens: server });
+    const cli = new TokenStore(dir);
+    expect(authn.authenticate(bearer('abcdef.0000000000000000'))).toBe('invalid');
+    // A token created by another process works at once: an unknown token makes a fresh stat.
+    const { token } = cli.create({ user: 'frank', groups: [], kind: 'user' });
+    expect(authn.authenticate(bearer(token))).toMatchObject({ user: 'frank' });
+    expect(cli.revoke(token.split('.')[0]!)).toBe(true);
+    await new Promise((r) => setTimeout(r, TOKEN_RECHECK_MS + 5));
+    expect(authn.authenticate(bearer(token))).toBe('invalid');
+    // This process's own revocation takes effect at once, whatever the interval.
+    const { token: again } = server.create({ user: 'frank', groups: [], kind: 'user' });
+    expect(authn.authenticate(bearer(again))).toMatchObject({ user: 'frank' });
+    expect(server.revoke(again.split('.')[0]!)).toBe(true);
+    expect(authn.authenticate(bearer(again))).toBe('invalid');
   });
 
   it('a token verified before stops working once revoked or rotated by this process', () => {
