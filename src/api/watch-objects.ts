@@ -43,6 +43,9 @@ export function freezeSharedInTests<T>(o: T): T {
 /** Read once: process.env is a slow getter, and this runs for every event of every in-process watch. */
 const freezeShared = process.env.EVERYNODE_FREEZE_WATCH_OBJECTS === '1';
 
+/** True under the test suites (EVERYNODE_FREEZE_WATCH_OBJECTS=1): shared objects are also checked in other ways there. */
+export const sharedObjectsCheckedInTests = freezeShared;
+
 function deepFreeze(o: unknown): void {
   if (o === null || typeof o !== 'object' || Object.isFrozen(o)) return;
   Object.freeze(o);

@@ -376,6 +376,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       admitPriorityClass: (pc) => podAdmission.admitPriorityClass(pc),
       serviceAllocator,
       decodedObject: (key, revision) => wc.latestObject(key, revision),
+      offerDecoded: (key, value, obj) => wc.offer(key, value, obj),
       currentKv: (key) => wc.currentKv(key),
     });
     registry = reg;

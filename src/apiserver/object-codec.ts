@@ -24,9 +24,19 @@ const META = '"metadata":{';
  * replacement is exact.
  */
 export function encodeForStore(obj: KubeObject): string {
+  return goJsonEscape(JSON.stringify(storedObject(obj)));
+}
+
+/**
+ * `obj` in the stored form's key order, without metadata.resourceVersion: what
+ * `JSON.parse(encodeForStore(obj))` gives when `obj` is plain JSON data (no undefined values,
+ * no shared subtrees written to later). Its top level and metadata are new objects; everything
+ * below them is `obj`'s own.
+ */
+export function storedObject(obj: KubeObject): KubeObject {
   const { apiVersion, kind, metadata, ...rest } = obj;
   const { resourceVersion: _rv, ...meta } = metadata;
-  return goJsonEscape(JSON.stringify({ apiVersion, kind, metadata: meta, ...rest }));
+  return { apiVersion, kind, metadata: meta, ...rest } as KubeObject;
 }
 
 const goEscaped = /[<>&\u2028\u2029]/g;

@@ -50,7 +50,7 @@ import { decodeContinue, encodeContinue } from './continue-token.js';
 import { parseJsonText, parseYamlText, type JsonTextFindings } from './http.js';
 import { patchAllocatedValues, type ServiceAllocator } from './service-alloc.js';
 import { buildFilter, type ObjectFilter } from './filter.js';
-import { asServedVersion, decodeStored, encodeForStore, jsonEqual, withResourceVersion } from './object-codec.js';
+import { asServedVersion, decodeStored, encodeForStore, goJsonEscape, jsonEqual, storedObject, withResourceVersion } from './object-codec.js';
 import type { FieldValidation, ListQuery, ParsedDeleteOptions, WriteQuery } from './query.js';
 import {
   admitCreate,
@@ -185,6 +185,12 @@ export interface RegistryOptions {
    */
   decodedObject?: (key: string, revision: number) => KubeObject | undefined;
   /**
+   * Takes the decoded form of a value about to be written to `key` (the watch cache's `offer`),
+   * so the cache need not parse the value again; returns the withdrawal for a failed write.
+   * From the call on the object is shared: the registry never writes to it again.
+   */
+  offerDecoded?: (key: string, value: string, obj: KubeObject) => () => void;
+  /**
    * The store's current state of `key` when a reader knows it exactly (the watch cache's
    * `currentKv`), or undefined. Updates and deletes start from it instead of reading the store;
    * a precondition it fails is checked again against a store read before it is refused, and a
@@ -243,9 +249,16 @@ interface UpdateArgs {
   dryRun: boolean;
   warnings: string[] | (() => string[]);
   manager: { name: string; apply: boolean };
-  produce: (current: () => KubeObject) => KubeObject;
+  produce: (current: CurrentObject) => KubeObject;
   admit?: AdmitFn;
 }
+
+/**
+ * The current object for an update's `produce`: a fresh copy it owns, or, with `readOnly` for
+ * a status update, possibly the object shared with the watch cache's readers (see updateLoop),
+ * which the caller may only read or share subtrees of, never write to.
+ */
+type CurrentObject = (readOnly?: boolean) => KubeObject;
 
 interface NamespaceCondition {
   type: string;
@@ -341,6 +354,7 @@ export class RestRegistry {
   private readonly serviceAllocator: ServiceAllocator | undefined;
   private readonly admitPriorityClass: ((pc: KubeObject) => Promise<void>) | undefined;
   private readonly decodedObject: ((key: string, revision: number) => KubeObject | undefined) | undefined;
+  private readonly offerDecoded: ((key: string, value: string, obj: KubeObject) => () => void) | undefined;
   private readonly currentKv: ((key: string) => KeyValue | undefined) | undefined;
   /** Namespaces whose finalization is running or scheduled. */
   private readonly finalizing = new Map<string, NodeJS.Timeout | true>();
@@ -362,6 +376,7 @@ export class RestRegistry {
     this.serviceAllocator = opts.serviceAllocator;
     this.admitPriorityClass = opts.admitPriorityClass;
     this.decodedObject = opts.decodedObject;
+    this.offerDecoded = opts.offerDecoded;
     this.currentKv = opts.currentKv;
   }
 
@@ -589,6 +604,18 @@ export class RestRegistry {
     return this.createDecoded(k, namespace, object, warnings, q.dryRun, admit);
   }
 
+  /**
+   * The stored text of `obj` (encodeForStore), its decoded form offered to the watch cache
+   * (RegistryOptions.offerDecoded) for the kinds whose objects the cache shares with updates;
+   * `withdraw` is for a write that fails. `obj` must be plain JSON data, and from here on the
+   * offered form shares all but its top level and metadata with it: nothing writes to it again.
+   */
+  private encodeOffered(k: KindDef, key: string, obj: KubeObject): { json: string; withdraw: (() => void) | undefined } {
+    const stored = storedObject(storedForm(k, obj));
+    const json = goJsonEscape(JSON.stringify(stored));
+    return { json, withdraw: k.custom || k.view || !this.offerDecoded ? undefined : this.offerDecoded(key, json, stored) };
+  }
+
   private async createDecoded(k: KindDef, namespace: string | undefined, object: KubeObject, warnings: string[], dryRun: boolean, admit?: AdmitFn): Promise<WriteResult> {
     // A terminating CRD's kinds refuse creates (custom-resources.ts).
     if (k.createForbidden) throw methodNotAllowed(k.createForbidden);
@@ -625,8 +652,14 @@ export class RestRegistry {
     for (let attempt = 1; ; attempt++) {
       try {
         const write = async () => {
-          const json = encodeForStore(storedForm(k, object));
-          return withResourceVersion(json, await this.store.create(objectKey(k, namespace, m.name!), json));
+          const key = objectKey(k, namespace, m.name!);
+          const { json, withdraw } = this.encodeOffered(k, key, object);
+          try {
+            return withResourceVersion(json, await this.store.create(key, json));
+          } catch (err) {
+            withdraw?.();
+            throw err;
+          }
         };
         const json = allocator ? await allocator.allocate(object, undefined, write) : await write();
         return { code: 201, json, warnings, name: m.name };
@@ -928,7 +961,8 @@ export class RestRegistry {
     let warnings: string[] = [];
     validateFieldManager(q.fieldManager, 'PatchOptions');
     return this.updateWith(k, namespace, name, subresource, q.dryRun, () => warnings, { name: q.fieldManager, apply: false }, (current) => {
-      const cur = current();
+      // A merge patch never writes to its target (it copies what it changes and shares the rest).
+      const cur = current(type === 'merge');
       let patched: unknown;
       // Subtrees of the stored object a merge patch leaves alone were decoded when stored.
       let trusted: Set<object> | undefined;
@@ -968,7 +1002,7 @@ export class RestRegistry {
     dryRun: boolean,
     warnings: string[] | (() => string[]),
     manager: { name: string; apply: boolean },
-    produce: (current: () => KubeObject) => KubeObject,
+    produce: (current: CurrentObject) => KubeObject,
     admit?: AdmitFn,
   ): Promise<WriteResult> {
     // "scale": a custom resource's /scale (scale.ts), which changes only specReplicasPath and
@@ -1009,7 +1043,10 @@ export class RestRegistry {
       const old = shared ? (subresource === 'status' ? shared : deepClone(shared)) : asRequestedVersion(k, decodeStored(kv.value, kv.modRevision));
       const currentRV = String(kv.modRevision);
       const stored = kv;
-      let next = produce(() => (shared ? deepClone(shared) : asRequestedVersion(k, decodeStored(stored.value, stored.modRevision))));
+      // A status update's result keeps only the status of `next` (prepareForStatusUpdate), and
+      // nothing on its way writes to a subtree it did not build itself: a producer that only
+      // reads the current object or shares its subtrees (a merge patch) may take the shared one.
+      let next = produce((readOnly) => (shared ? (readOnly && subresource === 'status' ? shared : deepClone(shared)) : asRequestedVersion(k, decodeStored(stored.value, stored.modRevision))));
       const precondition = next.metadata.resourceVersion;
       const conditional = precondition !== undefined && precondition !== '';
       // Preconditions are checked on every attempt, so a CAS conflict below is always retried:
@@ -1079,8 +1116,13 @@ export class RestRegistry {
       const toWrite = next;
       const expected = kv.modRevision;
       const write = async () => {
-        const json = encodeForStore(storedForm(k, toWrite));
-        return withResourceVersion(json, await this.store.update(key, json, expected));
+        const { json, withdraw } = this.encodeOffered(k, key, toWrite);
+        try {
+          return withResourceVersion(json, await this.store.update(key, json, expected));
+        } catch (err) {
+          withdraw?.();
+          throw err;
+        }
       };
       try {
         const json = allocator ? await allocator.allocate(next, old, write) : await write();

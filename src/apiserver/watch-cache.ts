@@ -26,10 +26,11 @@
 
 import { fillSchemaDefaults } from '../api/schema/index.js';
 import type { ServerResponse } from 'node:http';
+import { isDeepStrictEqual } from 'node:util';
 import { ApiError, tooLargeResourceVersion } from '../api/errors.js';
 import { groupVersionOf, tableKeyOf, type KindDef } from '../api/kinds.js';
 import type { KubeObject } from '../api/types.js';
-import { freezeSharedInTests, watchObjectSink, watchObjectSinkOf, type WatchObjectEventType, type WatchObjectSink } from '../api/watch-objects.js';
+import { freezeSharedInTests, sharedObjectsCheckedInTests, watchObjectSink, watchObjectSinkOf, type WatchObjectEventType, type WatchObjectSink } from '../api/watch-objects.js';
 import { StorageError, type KeyValue, type Store, type Watcher as StoreWatcher, type WatchEvent } from '../storage/interface.js';
 import type { Logger } from '../util/logger.js';
 import { buildTable, type TableApiVersion } from './tables/index.js';
@@ -44,6 +45,8 @@ type EventType = 'ADDED' | 'MODIFIED' | 'DELETED';
 export const FRESHNESS_WAIT_MS = 3000;
 /** How often such a wait looks at the store's revision again. */
 const FRESHNESS_POLL_MS = 50;
+/** Offers (WatchCache.offer) kept at most; past it they are dropped (a bound, never reached by writers that wait for their writes). */
+const MAX_OFFERS = 4096;
 
 /** One store event, with lazily decoded objects and lazily encoded wire lines. */
 export class CachedEvent {
@@ -113,6 +116,12 @@ export class CachedEvent {
   /** The object if some reader decoded it already (never decodes). */
   decodedObject(): KubeObject | undefined {
     return this.obj;
+  }
+
+  /** Takes `obj`, the writer's equivalent of decodeStored(value), as the decoded object (see WatchCache.offer). */
+  adopt(obj: KubeObject): void {
+    obj.metadata.resourceVersion = String(this.ev.revision);
+    this.obj = obj;
   }
 
   /** The JSON line for `type` (the object is the previous state for DELETED). */
@@ -401,6 +410,8 @@ export class WatchCache {
    * the old value back as a fresh string). Entries leave with their event.
    */
   private readonly lastByKey = new Map<string, CachedEvent>();
+  /** Writers' offers by key (see offer). */
+  private readonly offered = new Map<string, { value: string; obj: KubeObject }>();
   /** Change listeners (see onChange). */
   private readonly changeListeners = new Set<(resource: string) => void>();
   private stopped = false;
@@ -627,12 +638,47 @@ export class WatchCache {
     }
   }
 
+  /**
+   * A writer's offer of the decoded form of a value it is about to write to `key`: `obj` is
+   * `storedObject` of what it encodes to `value`, so it is what `decodeStored(value, rev)` would
+   * give but for metadata.resourceVersion, which the cache sets when the put of `value` arrives
+   * and becomes that event's object instead of a parse. From the offer on, `obj` is SHARED: the
+   * writer never writes to it again (the test suites deep-freeze it, and check that it is the
+   * parse of `value`). One offer per key is kept; a newer one replaces it, and the writer
+   * withdraws it (the returned function) when its write fails. An offer whose event never comes
+   * (the cache restarted past it) stays until the next offer of its key replaces it or
+   * MAX_OFFERS clears them all; it can only ever match a put of its exact value.
+   */
+  offer(key: string, value: string, obj: KubeObject): () => void {
+    if (sharedObjectsCheckedInTests) {
+      if (!isDeepStrictEqual(obj, JSON.parse(value))) throw new Error(`watch cache: the object offered for ${key} is not the parse of its value`);
+      // All but metadata itself, whose resourceVersion the event sets.
+      for (const [name, v] of Object.entries(obj)) if (name !== 'metadata') freezeSharedInTests(v);
+      for (const v of Object.values(obj.metadata)) freezeSharedInTests(v);
+      Object.freeze(obj);
+    }
+    if (this.offered.size >= MAX_OFFERS) this.offered.clear();
+    const offer = { value, obj };
+    this.offered.set(key, offer);
+    return () => {
+      if (this.offered.get(key) === offer) this.offered.delete(key);
+    };
+  }
+
   private dispatch(events: WatchEvent[]): void {
     // Progress after a restart: the next failure is retried soon again.
     if (events.length > 0 && events[events.length - 1]!.revision > this._rev) this.restartDelayMs = this.initialRestartDelayMs;
     for (const ev of events) {
       if (ev.revision <= this._rev) continue;
       const e = new CachedEvent(ev);
+      if (this.offered.size > 0 && ev.type === 'put') {
+        const o = this.offered.get(ev.key);
+        // Equal text (the same string for an in-process store: one pointer comparison).
+        if (o !== undefined && o.value === ev.value) {
+          this.offered.delete(ev.key);
+          e.adopt(o.obj);
+        }
+      }
       this._rev = ev.revision;
       this.push(e);
       if (this.changeListeners.size > 0) this.notifyChange(e.resource);
