@@ -1,78 +1,104 @@
-// A pod template as Go's typed encoding sees it: upstream decodes a template into Go structs,
-// whose `omitempty` lists and maps are not encoded when empty, so `tolerations: []`, `env: []`
-// and an absent field are one value there (and apiequality.Semantic.DeepEqual treats nil and
-// empty alike). everynode stores bodies as sent, so comparisons of templates that must agree
-// with upstream (a DaemonSet's generation, its revisions) go through this view.
+// A pod template as Go's typed encoding sees it. Upstream decodes a template into Go structs:
+// a field that is a value (not a pointer) and `omitempty` holds its zero value (`false`, `0`,
+// `""`) whether the body sent that value or nothing, and is not encoded either way; a list or map
+// is nil or empty, which apiequality.Semantic.DeepEqual treats alike at every depth. So
+// `hostNetwork: false`, `hostPort: 0`, `readOnly: false`, `env[].value: ""`, `tolerations: []`
+// and `capabilities.drop: []` are all the same template there as the field absent. everynode
+// stores bodies as sent, so comparisons of templates that must agree with upstream (a DaemonSet's
+// generation, its revisions) go through this view.
+//
+// Pointer fields keep their zero values (`runAsUser: 0` is root, not the image's user;
+// `privileged: false` is a pointer too): only the value fields listed below are dropped.
 
 import type { PodTemplateSpec } from './types.js';
 
-/** PodSpec fields that are `omitempty` lists or maps in Go (every list but `containers`). */
-const specOmitEmpty = [
-  'volumes',
-  'initContainers',
-  'ephemeralContainers',
-  'imagePullSecrets',
-  'tolerations',
-  'hostAliases',
-  'readinessGates',
-  'topologySpreadConstraints',
-  'resourceClaims',
-  'schedulingGates',
-  'nodeSelector',
-  'overhead',
-] as const;
+/** A Go struct type of the template: its zero-omitted value scalars and maps, and its typed children. */
+interface GoStruct {
+  /** `omitempty` fields of a value type (bool, integer, string): dropped when false, 0 or "". */
+  zero?: readonly string[];
+  /** `omitempty` maps and value structs: dropped when `{}`. */
+  emptyMaps?: readonly string[];
+  /** Fields holding a struct, or (as a one-element array) a list of structs, of a known type. */
+  fields?: Record<string, GoStruct | readonly [GoStruct]>;
+}
 
-/**
- * Container fields that are `omitempty` lists in Go, and `resources`: a struct value, which Go
- * always encodes, so `resources: {}` and no resources are one value too.
- */
-const containerOmitEmpty = ['command', 'args', 'ports', 'envFrom', 'env', 'volumeMounts', 'volumeDevices', 'resizePolicy', 'resources'] as const;
-const containerLists = ['initContainers', 'containers', 'ephemeralContainers'] as const;
+const httpGet: GoStruct = { zero: ['path', 'host', 'scheme'] };
+const handler: GoStruct = { fields: { httpGet } };
+const probe: GoStruct = { zero: ['initialDelaySeconds', 'timeoutSeconds', 'periodSeconds', 'successThreshold', 'failureThreshold'], fields: { httpGet } };
+const container: GoStruct = {
+  zero: ['image', 'workingDir', 'terminationMessagePath', 'terminationMessagePolicy', 'imagePullPolicy', 'stdin', 'stdinOnce', 'tty', 'targetContainerName'],
+  // `resources` is a struct value, which Go always encodes: `resources: {}` and none are one value.
+  emptyMaps: ['resources'],
+  fields: {
+    ports: [{ zero: ['name', 'hostPort', 'protocol', 'hostIP'] }],
+    env: [{ zero: ['value'] }],
+    volumeMounts: [{ zero: ['readOnly', 'subPath', 'subPathExpr'] }],
+    livenessProbe: probe,
+    readinessProbe: probe,
+    startupProbe: probe,
+    lifecycle: { fields: { postStart: handler, preStop: handler } },
+  },
+};
+const podSpec: GoStruct = {
+  zero: ['restartPolicy', 'dnsPolicy', 'serviceAccountName', 'serviceAccount', 'nodeName', 'hostNetwork', 'hostPID', 'hostIPC', 'hostname', 'subdomain', 'schedulerName', 'priorityClassName'],
+  emptyMaps: ['nodeSelector', 'overhead'],
+  fields: {
+    initContainers: [container],
+    containers: [container],
+    ephemeralContainers: [container],
+    tolerations: [{ zero: ['key', 'operator', 'value', 'effect'] }],
+    volumes: [{ fields: { emptyDir: { zero: ['medium'] }, configMap: { zero: ['name'] }, secret: { zero: ['secretName'] } } }],
+  },
+};
+const podTemplate: GoStruct = { fields: { metadata: { emptyMaps: ['labels', 'annotations'] }, spec: podSpec } };
 
 type Obj = Record<string, unknown>;
 
-function isEmpty(v: unknown): boolean {
-  if (Array.isArray(v)) return v.length === 0;
-  return v !== null && typeof v === 'object' && Object.keys(v).length === 0;
+function isObj(v: unknown): v is Obj {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
 }
 
-/** `o` without the listed fields whose value is an empty list or map; `o` itself when none is. */
-function withoutEmpty(o: Obj, fields: readonly string[]): Obj {
-  let out: Obj | undefined;
-  for (const f of fields) {
-    if (!isEmpty(o[f])) continue;
-    out ??= { ...o };
-    delete out[f];
+function isZero(v: unknown): boolean {
+  return v === false || v === 0 || v === '';
+}
+
+/** `v` as Go sees it (see the file comment); `v` itself when nothing changes. `t`: its known type, if any. */
+function asGoSees(v: unknown, t: GoStruct | undefined): unknown {
+  if (Array.isArray(v)) {
+    let out: unknown[] | undefined;
+    for (let i = 0; i < v.length; i++) {
+      const x = asGoSees(v[i], t);
+      if (x !== v[i]) (out ??= v.slice())[i] = x;
+    }
+    return out ?? v;
   }
-  return out ?? o;
+  if (!isObj(v)) return v;
+  let out: Obj | undefined;
+  const drop = (k: string) => {
+    out ??= { ...v };
+    delete out[k];
+  };
+  for (const k of Object.keys(v)) {
+    const x = v[k];
+    // Every list, at any depth, is a Go slice: empty is nil.
+    if (Array.isArray(x) && x.length === 0) drop(k);
+    else if (t?.zero?.includes(k) && isZero(x)) drop(k);
+    else if (t?.emptyMaps?.includes(k) && isObj(x) && Object.keys(x).length === 0) drop(k);
+    else if (x !== null && typeof x === 'object') {
+      const ft = t?.fields?.[k];
+      const y = asGoSees(x, Array.isArray(ft) ? ft[0] : (ft as GoStruct | undefined));
+      if (y !== x) (out ??= { ...v })[k] = y;
+    }
+  }
+  return out ?? v;
 }
 
 /**
- * The template without the empty `omitempty` lists and maps of its pod spec and containers (and
- * containers' empty `resources`), and empty template labels and annotations. Returns the template itself when nothing is dropped,
- * else new objects down to what changed; never mutates its input.
+ * The template as Go's typed encoding sees it (see the file comment): without its zero-valued
+ * value fields, its empty lists at every depth, and its empty maps and value structs (template
+ * labels and annotations, nodeSelector, overhead, containers' `resources`). Returns the template
+ * itself when nothing is dropped, else new objects down to what changed; never mutates its input.
  */
-export function templateWithoutEmptyLists<T extends PodTemplateSpec | Obj>(t: T): T {
-  const tt = t as Obj;
-  let out: Obj = tt;
-  const meta = tt['metadata'];
-  if (meta && typeof meta === 'object' && !Array.isArray(meta)) {
-    const m = withoutEmpty(meta as Obj, ['labels', 'annotations']);
-    if (m !== meta) out = { ...out, metadata: m };
-  }
-  const spec = tt['spec'];
-  if (spec && typeof spec === 'object' && !Array.isArray(spec)) {
-    let s = withoutEmpty(spec as Obj, specOmitEmpty);
-    for (const list of containerLists) {
-      const cs = s[list];
-      if (!Array.isArray(cs)) continue;
-      const mapped = cs.map((c: unknown) => (c && typeof c === 'object' && !Array.isArray(c) ? withoutEmpty(c as Obj, containerOmitEmpty) : c));
-      if (mapped.some((c, i) => c !== cs[i])) {
-        if (s === spec) s = { ...s };
-        s[list] = mapped;
-      }
-    }
-    if (s !== spec) out = { ...out, spec: s };
-  }
-  return out as T;
+export function templateAsGoSees<T extends PodTemplateSpec | Obj>(t: T): T {
+  return asGoSees(t, podTemplate) as T;
 }

@@ -13,7 +13,7 @@ import { badRequest, conflict, fe, type FieldError } from '../api/errors.js';
 import { resourceRefOf, type KindDef } from '../api/kinds.js';
 import type { KubeObject, ObjectMeta, Pod } from '../api/types.js';
 import { taintNodeNotReady, taintNodeUnreachable } from '../api/taints.js';
-import { templateWithoutEmptyLists } from '../api/pod-template.js';
+import { templateAsGoSees } from '../api/pod-template.js';
 import { rfc3339 } from '../util/index.js';
 import { jsonEqual } from './object-codec.js';
 
@@ -134,11 +134,12 @@ export function prepareForUpdate(k: KindDef, obj: KubeObject, old: KubeObject): 
     if (old.status === undefined) delete obj.status;
     else obj.status = old.status;
   }
-  // Templates compare as upstream's Go structs do: an empty omitempty list is no list
-  // (`tolerations: []` dropped from a manifest changes nothing, and rolls no daemon).
+  // Templates compare as upstream's Go structs do: an empty list is no list and a zero-valued
+  // value field is no field (`tolerations: []` or `hostNetwork: false` dropped from a manifest
+  // changes nothing, and rolls no daemon: templateAsGoSees).
   const specOf = (o: KubeObject): unknown => {
     const s = spec(o) as { template?: unknown } | undefined;
-    return k.tracksTemplateGeneration && s?.template && typeof s.template === 'object' ? { ...s, template: templateWithoutEmptyLists(s.template as Record<string, unknown>) } : s;
+    return k.tracksTemplateGeneration && s?.template && typeof s.template === 'object' ? { ...s, template: templateAsGoSees(s.template as Record<string, unknown>) } : s;
   };
   const newSpec = specOf(obj);
   const oldSpec = specOf(old);

@@ -178,12 +178,20 @@ describe('DaemonSet rolling updates against the real API server', () => {
     await waitFor(async () => (await getDs(c, 'ondel')).status?.updatedNumberScheduled === 1);
   });
 
-  it('a template that only gains or loses empty lists (tolerations: [], env: []) is the same template: no new generation, revision or pod', async () => {
+  it('a template that only gains or loses empty lists (tolerations: [], env: []) or zero-valued value fields (hostNetwork: false, hostPort: 0, value: "") is the same template: no new generation, revision or pod', async () => {
     const { c } = await setup();
-    const ds = makeDaemonSet('empties', { tolerations: [] });
-    ds.spec.template.spec.containers[0]!.env = [];
-    ds.spec.template.spec.nodeSelector = {};
-    await c.client.create(daemonSetsResource, ns, ds);
+    // As a chart renders it: every empty list and default value written out.
+    const withEmpties = (): DaemonSet => {
+      const d = makeDaemonSet('empties', { tolerations: [] });
+      const spec = d.spec.template.spec;
+      spec.nodeSelector = {};
+      spec.hostNetwork = false;
+      spec.containers[0]!.env = [{ name: 'MODE', value: '' }];
+      spec.containers[0]!.ports = [{ containerPort: 8080, hostPort: 0, name: '' }];
+      spec.containers[0]!.securityContext = { capabilities: { drop: [] } };
+      return d;
+    };
+    await c.client.create(daemonSetsResource, ns, withEmpties());
     const first = await waitRolledOut(c, 'empties');
     const before = byNode(await listPods(c, 'empties'));
     const revs = async () => (await c.client.list<ControllerRevision>(controllerRevisionsResource, { namespace: ns, labelSelector: 'app=empties' })).items.map((r) => `${r.metadata.name}@${r.revision}`);
@@ -193,15 +201,19 @@ describe('DaemonSet rolling updates against the real API server', () => {
     // As a manifest that stopped rendering its empty lists, re-applied (a full update).
     const current = await getDs(c, 'empties');
     const stripped = structuredClone(current);
-    delete stripped.spec.template.spec.tolerations;
-    delete stripped.spec.template.spec.nodeSelector;
-    delete stripped.spec.template.spec.containers[0]!.env;
-    stripped.spec.template.spec.containers[0]!.resources = {};
+    const spec = stripped.spec.template.spec;
+    delete spec.tolerations;
+    delete spec.nodeSelector;
+    delete spec.hostNetwork;
+    spec.containers[0]!.env = [{ name: 'MODE' }];
+    spec.containers[0]!.ports = [{ containerPort: 8080 }];
+    spec.containers[0]!.securityContext = { capabilities: {} };
+    spec.containers[0]!.resources = {};
     const updated = await c.client.update<DaemonSet>(daemonSetsResource, ns, stripped);
     expect(updated.metadata.generation).toBe(first.metadata.generation);
     expect(updated.metadata.annotations?.['deprecated.daemonset.template.generation']).toBe(first.metadata.annotations?.['deprecated.daemonset.template.generation']);
     // And back again.
-    const again = await c.client.update<DaemonSet>(daemonSetsResource, ns, { ...structuredClone(updated), spec: { ...updated.spec, template: makeDaemonSet('empties', { tolerations: [] }).spec.template } });
+    const again = await c.client.update<DaemonSet>(daemonSetsResource, ns, { ...structuredClone(updated), spec: { ...updated.spec, template: withEmpties().spec.template } });
     expect(again.metadata.generation).toBe(first.metadata.generation);
 
     await sleep(1_000);

@@ -197,6 +197,22 @@ describe('DaemonSet update and status (§3.2, §3.4)', () => {
     expect(v.validateUpdate(o, old).map(fieldErrorString)).toEqual(['spec.selector: Invalid value: {"matchLabels":{"app":"agent","tier":"x"}}: field is immutable']);
   });
 
+  it('a selector that only gains or loses empty lists and maps is the same selector (as Go compares them)', () => {
+    const old: any = stored();
+    old.spec.selector = { matchLabels: { app: 'agent' }, matchExpressions: [] };
+    const o: any = structuredClone(old);
+    o.spec.selector = { matchLabels: { app: 'agent' } };
+    expect(v.validateUpdate(o, old)).toEqual([]);
+    o.spec.selector = { matchLabels: { app: 'agent' }, matchExpressions: [{ key: 'tier', operator: 'Exists', values: [] }] };
+    const withExpr: any = structuredClone(o);
+    withExpr.spec.selector = { matchLabels: { app: 'agent' }, matchExpressions: [{ key: 'tier', operator: 'Exists' }] };
+    o.spec.template.metadata.labels.tier = 'x';
+    withExpr.spec.template.metadata.labels.tier = 'x';
+    expect(v.validateUpdate(o, withExpr)).toEqual([]);
+    // A real change still is one.
+    expect(v.validateUpdate(o, old).map(fieldErrorString)).toEqual(['spec.selector: Invalid value: {"matchLabels":{"app":"agent"},"matchExpressions":[{"key":"tier","operator":"Exists","values":[]}]}: field is immutable']);
+  });
+
   it('name and uid are immutable', () => {
     const old = stored();
     const o: any = structuredClone(old);

@@ -7,7 +7,7 @@ import { setPodTemplateDefaults } from './defaults-pod.js';
 import { isValidPercent, nameIsDNSSubdomain } from './names.js';
 import { labelSelectorMatches, labelsOf, validateLabelSelector, validateObjectMeta, validateObjectMetaUpdate } from './object-meta.js';
 import { validatePodTemplateSpec } from './pod-spec.js';
-import { child, clone, ensureObj, isObj, num, obj, str, validateImmutableField, validateNonnegativeField, type Obj } from './util.js';
+import { child, clone, ensureObj, isObj, num, obj, str, validateImmutableField, validateImmutableSelector, validateNonnegativeField, type Obj } from './util.js';
 
 export const templateGenerationAnnotation = 'deprecated.daemonset.template.generation';
 
@@ -124,7 +124,7 @@ export function validateDaemonSetUpdate(ds: Obj, old: Obj): FieldError[] {
   const oldTg = Number(obj(obj(old.metadata)?.annotations)?.[templateGenerationAnnotation]);
   if (Number.isInteger(tg) && Number.isInteger(oldTg) && tg < oldTg) errs.push(fe.invalid('spec.templateGeneration', tg, 'must not be decremented'));
   errs.push(...validateDaemonSetSpec(spec, obj(ds.metadata) ?? {}));
-  errs.push(...validateImmutableField(spec.selector ?? null, oldSpec.selector ?? null, 'spec.selector'));
+  errs.push(...validateImmutableSelector(spec.selector ?? null, oldSpec.selector ?? null, 'spec.selector'));
   return errs;
 }
 

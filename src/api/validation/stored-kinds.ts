@@ -13,7 +13,7 @@ import { setPodTemplateDefaults } from './defaults-pod.js';
 import { isDNS1123Subdomain, nameIsDNSSubdomain } from './names.js';
 import { labelSelectorMatches, labelsOf, validateLabelSelector, validateLabels, validateObjectMeta, validateObjectMetaUpdate } from './object-meta.js';
 import { validatePodTemplateSpec } from './pod-spec.js';
-import { arr, child, ensureObj, index, isObj, num, obj, str, validateImmutableField, validateNonnegativeField, type Obj } from './util.js';
+import { arr, child, ensureObj, index, isObj, num, obj, str, validateImmutableSelector, validateNonnegativeField, type Obj } from './util.js';
 
 const absent = (v: unknown): boolean => v === undefined || v === null;
 
@@ -98,7 +98,7 @@ export function validateSetUpdate(create: (o: Obj) => FieldError[]): (o: Obj, ol
   return (o, old) => [
     ...validateObjectMetaUpdate(o.metadata, old.metadata),
     ...create(o),
-    ...validateImmutableField(obj(o.spec)?.selector ?? null, obj(old.spec)?.selector ?? null, 'spec.selector'),
+    ...validateImmutableSelector(obj(o.spec)?.selector ?? null, obj(old.spec)?.selector ?? null, 'spec.selector'),
   ];
 }
 

@@ -82,6 +82,28 @@ export function validateImmutableField(newVal: unknown, oldVal: unknown, path: s
   return deepEqual(newVal, oldVal) ? [] : [fe.invalid(path, newVal, fieldImmutableErrorMsg)];
 }
 
+/**
+ * A label selector that must not change, compared as upstream's apiequality.Semantic.DeepEqual
+ * compares Go values: a LabelSelector holds only a map and lists, and an empty one of those is
+ * the same as none, at every depth (`matchExpressions: []`, `matchLabels: {}`, `values: []`).
+ * The error shows the new selector as sent.
+ */
+export function validateImmutableSelector(newVal: unknown, oldVal: unknown, path: string): FieldError[] {
+  return deepEqual(withoutEmptyCollections(newVal), withoutEmptyCollections(oldVal)) ? [] : [fe.invalid(path, newVal, fieldImmutableErrorMsg)];
+}
+
+/** `v` without its empty lists and maps at every depth below it (for comparison only). */
+function withoutEmptyCollections(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(withoutEmptyCollections);
+  if (!isObj(v)) return v;
+  const out: Record<string, unknown> = {};
+  for (const [k, x] of Object.entries(v)) {
+    if ((Array.isArray(x) && x.length === 0) || (isObj(x) && Object.keys(x).length === 0)) continue;
+    out[k] = withoutEmptyCollections(x);
+  }
+  return out;
+}
+
 /** Wraps each detail message of a syntax check into an Invalid error. */
 export function invalidEach(path: string, value: unknown, msgs: string[]): FieldError[] {
   return msgs.map((m) => fe.invalid(path, value, m));

@@ -17,7 +17,7 @@
 
 import type { ControllerRevision, DaemonSet, PodTemplateSpec } from '../../api/types.js';
 import { formatQuantity, parseQuantity } from '../../api/validation/quantity.js';
-import { templateWithoutEmptyLists } from '../../api/pod-template.js';
+import { templateAsGoSees } from '../../api/pod-template.js';
 
 /** JSON with recursively sorted object keys; `undefined` members are dropped as JSON.stringify does. */
 export function canonicalJSON(v: unknown): string {
@@ -47,12 +47,12 @@ export function normalizedTemplate(t: PodTemplateSpec): Record<string, unknown> 
 const containerLists = ['initContainers', 'containers', 'ephemeralContainers'] as const;
 
 /**
- * The template as kubectl's Go types serialise it: `normalizedTemplate` without the empty
- * omitempty lists and maps (templateWithoutEmptyLists), plus `resources: {}` in every container
- * that has none. Returns new objects down to the changed containers.
+ * The template as kubectl's Go types serialise it: `normalizedTemplate` of the template as Go
+ * sees it (templateAsGoSees: no zero-valued value fields, no empty lists, no empty omitempty
+ * maps), plus `resources: {}` in every container that has none. Returns new objects down to the changed containers.
  */
 export function kubectlTemplate(t: PodTemplateSpec): Record<string, unknown> {
-  const out = normalizedTemplate(templateWithoutEmptyLists(t));
+  const out = normalizedTemplate(templateAsGoSees(t));
   const spec = out['spec'];
   if (!spec || typeof spec !== 'object') return out;
   let specCopy: Record<string, unknown> | undefined;
