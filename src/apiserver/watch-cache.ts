@@ -652,10 +652,10 @@ export class WatchCache {
   offer(key: string, value: string, obj: KubeObject): () => void {
     if (sharedObjectsCheckedInTests) {
       if (!isDeepStrictEqual(obj, JSON.parse(value))) throw new Error(`watch cache: the object offered for ${key} is not the parse of its value`);
-      // All but metadata itself, whose resourceVersion the event sets.
+      // All but the object and its metadata themselves (the event sets metadata.resourceVersion;
+      // readers freeze the rest when it reaches them).
       for (const [name, v] of Object.entries(obj)) if (name !== 'metadata') freezeSharedInTests(v);
       for (const v of Object.values(obj.metadata)) freezeSharedInTests(v);
-      Object.freeze(obj);
     }
     if (this.offered.size >= MAX_OFFERS) this.offered.clear();
     const offer = { value, obj };
