@@ -23,29 +23,19 @@ export interface NodeShouldRun {
   shouldContinueRunning: boolean;
 }
 
-function tolerationsEqual(a: Toleration, b: Toleration): boolean {
-  return (
-    (a.key ?? '') === (b.key ?? '') &&
-    (a.operator ?? '') === (b.operator ?? '') &&
-    (a.value ?? '') === (b.value ?? '') &&
-    (a.effect ?? '') === (b.effect ?? '') &&
-    a.tolerationSeconds === b.tolerationSeconds
-  );
-}
-
 function sameIdentity(a: Toleration, b: Toleration): boolean {
   return (a.key ?? '') === (b.key ?? '') && (a.operator ?? '') === (b.operator ?? '') && (a.value ?? '') === (b.value ?? '') && (a.effect ?? '') === (b.effect ?? '');
 }
 
 /**
- * Adds or updates one toleration, as upstream's AddOrUpdateTolerationInPodSpec: when a
- * toleration with the same key/operator/value/effect is already exactly `t`, nothing changes;
- * else every such toleration is replaced in place by `t` (duplicates too: one left with a short
- * tolerationSeconds would still evict the daemon), and `t` is appended when there is none.
+ * Adds or updates one toleration, as upstream's AddOrUpdateTolerationInPodSpec does in effect:
+ * every toleration with the same key/operator/value/effect is replaced in place by `t`
+ * (duplicates too, even beside one that is exactly `t`: one left with a short tolerationSeconds
+ * would still evict the daemon), and `t` is appended when there is none. (Upstream's early
+ * return for an equal toleration compares a pointer with a value, so it never returns.)
  * Returns a new array.
  */
 export function addOrUpdateToleration(tolerations: Toleration[], t: Toleration): Toleration[] {
-  if (tolerations.some((x) => sameIdentity(x, t) && tolerationsEqual(x, t))) return [...tolerations];
   let replaced = false;
   const out = tolerations.map((x) => {
     if (!sameIdentity(x, t)) return x;

@@ -78,9 +78,16 @@ export class RateLimitedTimedQueue {
     this.items = [];
   }
 
+  /**
+   * A new rate, as upstream's SwapLimiter: when the old limiter has no token left (the queue is
+   * waiting on it), the new one starts drained too, so flapping between rates (a zone crossing
+   * its unhealthy threshold back and forth) never hands out a free token.
+   */
   swapLimiter(qps: number): void {
     if (qps === this.limiter.qps) return;
-    this.limiter = new TokenBucket(qps, 1, this.clock);
+    const next = new TokenBucket(qps, 1, this.clock);
+    if (!this.limiter.tryAccept()) next.tryAccept();
+    this.limiter = next;
   }
 
   /**

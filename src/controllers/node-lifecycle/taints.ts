@@ -57,15 +57,16 @@ export function taintSetDiff(a: readonly Taint[], b: readonly Taint[]): Taint[] 
 }
 
 /**
- * Whether every taint is tolerated, and the tolerations used (for each taint, every toleration
- * that tolerates it: upstream's GetMatchingTolerations).
+ * Whether every taint is tolerated, and the tolerations used: for each taint, the FIRST
+ * toleration that tolerates it (upstream's GetMatchingTolerations), so an unbounded `Exists`
+ * listed before a toleration with tolerationSeconds keeps the pod forever.
  */
 export function getMatchingTolerations(taints: readonly Taint[], tolerations: readonly Toleration[]): { allTolerated: boolean; used: Toleration[] } {
   const used: Toleration[] = [];
   for (const taint of taints) {
-    const matching = tolerations.filter((t) => toleratesTaint(t, taint));
-    if (matching.length === 0) return { allTolerated: false, used: [] };
-    used.push(...matching);
+    const first = tolerations.find((t) => toleratesTaint(t, taint));
+    if (first === undefined) return { allTolerated: false, used: [] };
+    used.push(first);
   }
   return { allTolerated: true, used };
 }
