@@ -1,7 +1,7 @@
 // Well-known node taints and the toleration rule, shared by every part that places or evicts
 // pods (the DaemonSet controller, the node lifecycle controller, the node agent).
 
-import type { Taint, Toleration } from './types.js';
+import type { Node, Taint, Toleration } from './types.js';
 
 export const taintNodeNotReady = 'node.kubernetes.io/not-ready';
 export const taintNodeUnreachable = 'node.kubernetes.io/unreachable';
@@ -10,6 +10,8 @@ export const taintNodeMemoryPressure = 'node.kubernetes.io/memory-pressure';
 export const taintNodeDiskPressure = 'node.kubernetes.io/disk-pressure';
 export const taintNodePIDPressure = 'node.kubernetes.io/pid-pressure';
 export const taintNodeNetworkUnavailable = 'node.kubernetes.io/network-unavailable';
+/** Set by an operator on a node that is shut down for good: its terminating pods are force-deleted (pod GC). */
+export const taintNodeOutOfService = 'node.kubernetes.io/out-of-service';
 
 /**
  * Upstream's Toleration.ToleratesTaint: effect empty or equal; key empty (only meaningful with
@@ -26,4 +28,9 @@ export function toleratesTaint(t: Toleration, taint: Taint): boolean {
     default:
       return false;
   }
+}
+
+/** Whether the node's Ready condition is True (upstream's nodeutil.IsNodeReady). */
+export function nodeIsReady(node: Node): boolean {
+  return (node.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
 }

@@ -23,6 +23,7 @@
 
 import type { IncomingMessage } from 'node:http';
 import { ApiError, badRequest, methodNotAllowed } from '../api/errors.js';
+import { nodeIsReady } from '../api/taints.js';
 import type { KindDef, KindRegistry } from '../api/kinds.js';
 import type { Node, Pod } from '../api/types.js';
 import type { AgentStats } from '../api/agent-api.js';
@@ -151,17 +152,13 @@ function fetchStats(node: Node, deps: MetricsDeps): Promise<AgentStats | undefin
   });
 }
 
-function isReady(node: Node): boolean {
-  return (node.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
-}
-
 /**
  * Stats of the Ready nodes of `nodes` by node name, at most `concurrency` requests at a time,
  * none started after the total deadline. Only an answer naming the node asked is kept.
  */
 async function statsOf(nodes: Node[], deps: MetricsDeps): Promise<Map<string, AgentStats>> {
   const out = new Map<string, AgentStats>();
-  const ready = nodes.filter(isReady);
+  const ready = nodes.filter(nodeIsReady);
   const deadline = Date.now() + (deps.totalTimeoutMs ?? 10_000);
   let next = 0;
   const worker = async (): Promise<void> => {

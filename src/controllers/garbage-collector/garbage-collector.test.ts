@@ -277,6 +277,28 @@ describe('PodGarbageCollector', () => {
     expect(names(e.client.objectsOf(podsResource))).toEqual(['on-a', 'unbound']);
     const del = e.client.calls.find((c) => c.verb === 'delete' && c.name === 'on-missing');
     expect(del?.options).toEqual({ gracePeriodSeconds: 0, preconditions: { uid: orphan.metadata.uid } });
+    // As upstream: marked Failed, with the reason, before it goes.
+    const marked = e.client.calls.find((c) => c.verb === 'patch' && c.name === 'on-missing');
+    expect(marked?.patch).toEqual({ status: { phase: 'Failed', conditions: [{ type: 'DisruptionTarget', status: 'True', lastTransitionTime: expect.any(String), reason: 'DeletionByPodGC', message: 'PodGC: node no longer exists' }] } });
+    expect(e.client.calls.indexOf(marked!)).toBeLessThan(e.client.calls.indexOf(del!));
+  });
+
+  it('force-deletes terminating pods on a node that is not Ready and is out of service, and only those', async () => {
+    const e = env();
+    const notReady = { status: { conditions: [{ type: 'Ready', status: 'Unknown' }] } };
+    const outOfService = { taints: [{ key: 'node.kubernetes.io/out-of-service', value: 'nodeshutdown', effect: 'NoExecute' }] };
+    await e.client.create(nodesResource, '', { metadata: { name: 'gone' }, spec: outOfService, ...notReady });
+    await e.client.create(nodesResource, '', { metadata: { name: 'down' }, ...notReady });
+    await e.client.create(nodesResource, '', { metadata: { name: 'up' }, spec: outOfService, status: { conditions: [{ type: 'Ready', status: 'True' }] } });
+    const terminating = (name: string, node: string) => ({ ...newPod(name, [], node), metadata: { ...newPod(name, [], node).metadata, deletionTimestamp: '2026-12-02T00:00:00Z' } });
+    await e.client.create(podsResource, ns, terminating('stuck', 'gone'));
+    await e.client.create(podsResource, ns, newPod('running', [], 'gone'));
+    await e.client.create(podsResource, ns, terminating('waits-for-taint', 'down'));
+    await e.client.create(podsResource, ns, terminating('node-alive', 'up'));
+    await e.start();
+    await e.gc.podGC!.gcTerminating();
+    expect(names(e.client.objectsOf(podsResource))).toEqual(['node-alive', 'running', 'waits-for-taint']);
+    expect(e.client.calls.find((c) => c.verb === 'patch' && c.name === 'stuck')?.patch).toEqual({ status: { phase: 'Failed' } });
   });
 
   it('a node that reappears during the quarantine keeps its pods', async () => {

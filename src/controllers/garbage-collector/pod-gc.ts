@@ -1,11 +1,15 @@
-// PodGarbageCollector: deletes pods bound (spec.nodeName) to a Node that no longer exists
-// (upstream's podgc gcOrphaned).
+// PodGarbageCollector: force-deletes pods no node agent will ever finish (upstream's podgc):
+// - gcTerminating: pods being deleted on a node that is not Ready and carries the
+//   `node.kubernetes.io/out-of-service` taint (an operator's word that the machine is gone);
+// - gcOrphaned: pods bound (spec.nodeName) to a Node that no longer exists.
 //
 // Contract: a node name missing from the node cache is quarantined first; only after
-// `quarantineMs` and a live GET answering NotFound are its pods deleted (force: grace period 0,
-// UID precondition). The quarantine covers informer lag and a node re-registering. A pass runs
-// every `gcCheckPeriodMs`, and a Node deletion event schedules a check at the end of its
-// quarantine, so a deleted node's pods go after about `quarantineMs`.
+// `quarantineMs` and a live GET answering NotFound are its pods deleted. The quarantine covers
+// informer lag and a node re-registering. A pass runs every `gcCheckPeriodMs`, and a Node
+// deletion event schedules a check at the end of its quarantine, so a deleted node's pods go
+// after about `quarantineMs`. As upstream, a pod not yet in a terminal phase is first marked
+// Failed (an orphan also gets the DisruptionTarget condition, reason DeletionByPodGC), so
+// watchers see why it ended; then it is deleted with grace period 0 and a UID precondition.
 
 import type { Node, Pod } from '../../api/types.js';
 import {
@@ -23,7 +27,8 @@ import {
   podsResource,
   realClock,
 } from '../../client/index.js';
-import { errorMessage } from '../../util/index.js';
+import { nodeIsReady, taintNodeOutOfService } from '../../api/taints.js';
+import { errorMessage, rfc3339 } from '../../util/index.js';
 
 export interface PodGarbageCollectorOptions {
   client: ApiClient;
@@ -81,8 +86,28 @@ export class PodGarbageCollector {
 
   /** Runs passes one at a time (a pass never overlaps the previous one). */
   private enqueuePass(): Promise<void> {
-    this.running = this.running.then(() => this.gcOrphaned()).catch((e: unknown) => this.onError(e));
+    this.running = this.running
+      .then(async () => {
+        await this.gcTerminating();
+        await this.gcOrphaned();
+      })
+      .catch((e: unknown) => this.onError(e));
     return this.running;
+  }
+
+  /**
+   * Force-deletes pods being deleted on a node that is not Ready and has the out-of-service
+   * taint (upstream's gcTerminating): the operator says the machine will not come back, so its
+   * agent will never confirm the deletion (a DaemonSet rollout would wait for it forever).
+   */
+  async gcTerminating(): Promise<void> {
+    for (const p of this.podInformer.lister.list()) {
+      const nodeName = p.spec?.nodeName;
+      if (!p.metadata.deletionTimestamp || !nodeName) continue;
+      const node = this.nodeInformer.lister.get(nodeName);
+      if (!node || nodeIsReady(node) || !(node.spec?.taints ?? []).some((t) => t.key === taintNodeOutOfService)) continue;
+      await this.markFailedAndDelete(p, nodeName, undefined);
+    }
   }
 
   async run(signal: AbortSignal): Promise<void> {
@@ -136,19 +161,30 @@ export class PodGarbageCollector {
       }
       this.quarantine.delete(nodeName);
       if (exists) continue;
-      for (const p of this.podInformer.indexer.byIndex(podNodeNameIndex, nodeName)) await this.deletePod(p, nodeName);
+      for (const p of this.podInformer.indexer.byIndex(podNodeNameIndex, nodeName)) {
+        await this.markFailedAndDelete(p, nodeName, { reason: 'DeletionByPodGC', message: 'PodGC: node no longer exists' });
+      }
     }
   }
 
-  private async deletePod(p: Pod, nodeName: string): Promise<void> {
+  /**
+   * Upstream's markFailedAndDeletePodWithCondition: a pod not yet Succeeded or Failed gets phase
+   * Failed (and the DisruptionTarget condition when `disruption` is given) through its status,
+   * as field manager PodGC; then it is deleted with grace period 0 and a UID precondition.
+   */
+  private async markFailedAndDelete(p: Pod, nodeName: string, disruption: { reason: string; message: string } | undefined): Promise<void> {
+    const ns = p.metadata.namespace ?? '';
+    const name = p.metadata.name ?? '';
     try {
-      await this.client.delete(podsResource, p.metadata.namespace ?? '', p.metadata.name ?? '', {
-        gracePeriodSeconds: 0,
-        preconditions: { uid: p.metadata.uid },
-      });
+      const phase = p.status?.phase;
+      if (phase !== 'Succeeded' && phase !== 'Failed') {
+        const conditions = disruption ? [{ type: 'DisruptionTarget', status: 'True', lastTransitionTime: rfc3339(this.clock.now()), ...disruption }] : undefined;
+        await this.client.patch(podsResource, ns, name, 'strategic', { status: { phase: 'Failed', ...(conditions ? { conditions } : {}) } }, { subresource: 'status', fieldManager: 'PodGC' });
+      }
+      await this.client.delete(podsResource, ns, name, { gracePeriodSeconds: 0, preconditions: { uid: p.metadata.uid } });
     } catch (e) {
       if (isNotFound(e) || isConflict(e)) return;
-      this.onError(new Error(`pod GC: deleting orphaned pod ${p.metadata.namespace}/${p.metadata.name} (node ${nodeName}): ${errorMessage(e)}`));
+      this.onError(new Error(`pod GC: deleting pod ${ns}/${name} (node ${nodeName}): ${errorMessage(e)}`));
     }
   }
 
