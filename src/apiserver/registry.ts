@@ -1044,9 +1044,13 @@ export class RestRegistry {
       const currentRV = String(kv.modRevision);
       const stored = kv;
       // A status update's result keeps only the status of `next` (prepareForStatusUpdate), and
-      // nothing on its way writes to a subtree it did not build itself: a producer that only
-      // reads the current object or shares its subtrees (a merge patch) may take the shared one.
-      let next = produce((readOnly) => (shared ? (readOnly && subresource === 'status' ? shared : deepClone(shared)) : asRequestedVersion(k, decodeStored(stored.value, stored.modRevision))));
+      // nothing on its way writes below its top level and metadata (checkNamespace, the
+      // resourceVersion) into a subtree it did not build itself: a producer that only reads the
+      // current object or shares its subtrees (a merge patch) may take the shared one, with its
+      // top level and metadata copied.
+      let next = produce((readOnly) =>
+        shared ? (readOnly && subresource === 'status' ? { ...shared, metadata: { ...shared.metadata } } : deepClone(shared)) : asRequestedVersion(k, decodeStored(stored.value, stored.modRevision)),
+      );
       const precondition = next.metadata.resourceVersion;
       const conditional = precondition !== undefined && precondition !== '';
       // Preconditions are checked on every attempt, so a CAS conflict below is always retried:
