@@ -225,6 +225,33 @@ export function invalid(r: ResourceRef, name: string, errs: FieldError[]): ApiEr
   return new ApiError(422, 'Invalid', `${qualifiedKind(r)} "${name}" is invalid: ${summary}`, details);
 }
 
+/**
+ * 422 Invalid for a patch whose result does not decode (an unknown or repeated field under
+ * fieldValidation=Strict, a value of the wrong type), as upstream's patch handler words it:
+ * `NewInvalid(GroupKind{}, "", [field.Invalid("patch", shown, detail)])`, whose message starts
+ * with a space (an empty kind, then `""`). `shown` is the patched object's JSON for a JSON or
+ * merge patch, the patch as Go prints a map (`goPrintValue`) for a strategic merge patch.
+ * kubectl edit takes an Invalid answer back into the editor.
+ */
+export function patchInvalid(shown: string, detail: string): ApiError {
+  const e = fe.invalid('patch', shown, detail);
+  return new ApiError(422, 'Invalid', ` "" is invalid: ${fieldErrorString(e)}`, { name: '', kind: '', causes: [{ reason: e.type, message: fieldErrorBody(e), field: e.field }] });
+}
+
+/** A decoded JSON value as Go's fmt prints it with %+v: `map[a:1 b:[x y]]`, keys sorted, null as `<nil>`. */
+export function goPrintValue(v: unknown): string {
+  if (v === null || v === undefined) return '<nil>';
+  if (Array.isArray(v)) return `[${v.map(goPrintValue).join(' ')}]`;
+  if (typeof v === 'object') {
+    const o = v as Record<string, unknown>;
+    return `map[${Object.keys(o)
+      .sort()
+      .map((k) => `${k}:${goPrintValue(o[k])}`)
+      .join(' ')}]`;
+  }
+  return String(v);
+}
+
 // Helpers for validators.
 export const fe = {
   required: (field: string, detail?: string): FieldError => ({ type: 'FieldValueRequired', field, ...(detail ? { detail } : {}) }),

@@ -26,10 +26,12 @@ import {
   conflict,
   fe,
   forbidden,
+  goPrintValue,
   invalid,
   methodNotAllowed,
   notFound,
   expired,
+  patchInvalid,
   qualifiedResource,
   tooLargeResourceVersion,
   type FieldError,
@@ -75,6 +77,16 @@ function asRequestedVersion(k: KindDef, obj: KubeObject): KubeObject {
 }
 
 /** An object of kind k as the store holds it: its stored kind's form for a view (KindView). */
+/**
+ * The decoder's own words in a decode error (a strict decoding error, or the text after a
+ * create's `X in version "v" cannot be handled as a X: ` prefix); undefined for other errors.
+ */
+function decodeErrorDetail(message: string, gvk: { version: string; kind: string }): string | undefined {
+  if (message.startsWith('strict decoding error: ')) return message;
+  const prefix = `${gvk.kind} in version "${gvk.version}" cannot be handled as a ${gvk.kind}: `;
+  return message.startsWith(prefix) ? message.slice(prefix.length) : undefined;
+}
+
 function storedForm(k: KindDef, obj: KubeObject): KubeObject {
   return k.view ? k.view.toStored(obj) : obj;
 }
@@ -251,6 +263,8 @@ interface UpdateArgs {
   manager: { name: string; apply: boolean };
   produce: (current: CurrentObject) => KubeObject;
   admit?: AdmitFn;
+  /** A PUT: its body's metadata.uid is a precondition (409), as upstream's update handler makes it; a patch's is validated as immutable (422). */
+  put: boolean;
 }
 
 /**
@@ -876,7 +890,7 @@ export class RestRegistry {
     validateFieldManager(q.fieldManager, 'UpdateOptions');
     // Each attempt gets its own copy: the strategy mutates the produced object. (A JSON copy: the
     // decoded body is plain JSON, and structuredClone costs several times more on small objects.)
-    return this.updateWith(k, namespace, name, subresource, q.dryRun, warnings, { name: q.fieldManager, apply: false }, () => deepClone(object), admit);
+    return this.updateWith(k, namespace, name, subresource, q.dryRun, warnings, { name: q.fieldManager, apply: false }, () => deepClone(object), admit, true);
   }
 
   async patch(
@@ -982,7 +996,16 @@ export class RestRegistry {
           break;
       }
       if (!isObject(patched)) throw new ApiError(422, 'Invalid', `${ref.kind} "${name}" is invalid: the patched object is not a JSON object`);
-      const decoded = this.decode(k, patched, q.fieldValidation, trusted, { duplicates: findings?.duplicates ?? [], literals }, true);
+      let decoded: { object: KubeObject; warnings: string[] };
+      try {
+        decoded = this.decode(k, patched, q.fieldValidation, trusted, { duplicates: findings?.duplicates ?? [], literals }, true);
+      } catch (err) {
+        // The patched object does not decode: upstream's patch handler answers 422 Invalid on
+        // the field "patch" (see patchInvalid), not the 400 of a create or update.
+        const detail = err instanceof ApiError && err.code === 400 ? decodeErrorDetail(err.message, gvk) : undefined;
+        if (detail === undefined) throw err;
+        throw patchInvalid(type === 'strategic' ? goPrintValue(patch) : JSON.stringify(patched), detail);
+      }
       warnings = decoded.warnings;
       return decoded.object;
     }, admit);
@@ -1004,12 +1027,13 @@ export class RestRegistry {
     manager: { name: string; apply: boolean },
     produce: (current: CurrentObject) => KubeObject,
     admit?: AdmitFn,
+    put = false,
   ): Promise<WriteResult> {
     // "scale": a custom resource's /scale (scale.ts), which changes only specReplicasPath and
     // otherwise updates as the object itself does; its managedFields entries say "scale".
     if (subresource !== undefined && subresource !== 'status' && !(subresource === 'finalize' && isNamespaceKind(k)) && !(subresource === 'scale' && k.scale)) throw methodNotAllowed();
     const key = objectKey(k, namespace, name);
-    const args: UpdateArgs = { k, key, namespace, name, subresource, dryRun, warnings, manager, produce, ...(admit ? { admit } : {}) };
+    const args: UpdateArgs = { k, key, namespace, name, subresource, dryRun, warnings, manager, produce, put, ...(admit ? { admit } : {}) };
     if (dryRun) return this.updateLoop(args);
     const turn = this.turns.enter(key);
     try {
@@ -1022,7 +1046,7 @@ export class RestRegistry {
 
   /** updateWith's read-produce-CAS loop. */
   private async updateLoop(a: UpdateArgs): Promise<WriteResult> {
-    const { k, key, namespace, name, subresource, dryRun, warnings, manager, produce, admit } = a;
+    const { k, key, namespace, name, subresource, dryRun, warnings, manager, produce, admit, put } = a;
     const ref = resourceRefOf(k);
     const validation = validationFor(groupKindOf(k));
     // The kind's own warnings (deprecated annotations...) of the last main-resource update checked.
@@ -1052,7 +1076,8 @@ export class RestRegistry {
         shared ? (readOnly && subresource === 'status' ? { ...shared, metadata: { ...shared.metadata } } : deepClone(shared)) : asRequestedVersion(k, decodeStored(stored.value, stored.modRevision)),
       );
       const precondition = next.metadata.resourceVersion;
-      const conditional = precondition !== undefined && precondition !== '';
+      // "0" is no version at all, as upstream parses it (APIObjectVersioner): unconditional.
+      const conditional = precondition !== undefined && precondition !== '' && precondition !== '0';
       // Preconditions are checked on every attempt, so a CAS conflict below is always retried:
       // a conditional write whose precondition went stale fails here on the next attempt.
       if (conditional && precondition !== currentRV) {
@@ -1085,7 +1110,7 @@ export class RestRegistry {
       } else {
         validation.applyDefaults(next);
         keepStoredSpecForm(k, next, old);
-        prepareForUpdate(k, next, old);
+        prepareForUpdate(k, next, old, { uidPrecondition: put });
         validation.prepareForUpdate?.(next, old);
         if (isServiceKind(k)) patchAllocatedValues(next, old);
         errs = [...validateFinalizersUpdate(next, old), ...validation.validateUpdate(next, old)];

@@ -115,15 +115,16 @@ function withoutMetadata(o: KubeObject): Record<string, unknown> {
 
 /**
  * Carries server-owned fields from `old` into `obj` (an update of the main resource) and
- * bumps generation. Throws 409 when the body's uid differs from the stored one.
+ * bumps generation. A body's uid that differs from the stored one is, with `uidPrecondition`
+ * (a PUT, the default), a failed precondition: 409; else (a patch, which upstream gives no
+ * preconditions) it is kept for validation to refuse as an immutable field (422).
  */
-export function prepareForUpdate(k: KindDef, obj: KubeObject, old: KubeObject): void {
+export function prepareForUpdate(k: KindDef, obj: KubeObject, old: KubeObject, o: { uidPrecondition?: boolean } = {}): void {
   const m = obj.metadata;
   const om = old.metadata;
   if (m.uid && om.uid && m.uid !== om.uid) {
-    throw conflict(resourceRefOf(k), om.name ?? '', `Precondition failed: UID in precondition: ${m.uid}, UID in object meta: ${om.uid}`);
-  }
-  m.uid = om.uid;
+    if (o.uidPrecondition ?? true) throw conflict(resourceRefOf(k), om.name ?? '', `Precondition failed: UID in precondition: ${m.uid}, UID in object meta: ${om.uid}`);
+  } else m.uid = om.uid;
   m.creationTimestamp = om.creationTimestamp;
   dropEmptyMetadata(m);
   copyOrDelete(m, om, 'deletionTimestamp');

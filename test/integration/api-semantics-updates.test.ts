@@ -188,3 +188,30 @@ describe('resource quantities', () => {
     await call('DELETE', '/api/v1/namespaces/default/pods/from-old-build?gracePeriodSeconds=0');
   });
 });
+
+describe('update preconditions', () => {
+  it('resourceVersion "0" is no precondition (upstream parses it as no version); a stale one is 409', async () => {
+    const cm = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'rv0' }, data: { a: '1' } };
+    const created = await call('POST', '/api/v1/namespaces/default/configmaps', cm);
+    expect(created.status).toBe(201);
+    const put = await call('PUT', '/api/v1/namespaces/default/configmaps/rv0', { ...cm, metadata: { name: 'rv0', resourceVersion: '0' }, data: { a: '2' } });
+    expect(put.status, put.text).toBe(200);
+    const patched = await call('PATCH', '/api/v1/namespaces/default/configmaps/rv0', { metadata: { resourceVersion: '0' }, data: { b: '3' } }, merge);
+    expect(patched.status, patched.text).toBe(200);
+    expect(patched.body.data).toEqual({ a: '2', b: '3' });
+    const stale = await call('PATCH', '/api/v1/namespaces/default/configmaps/rv0', { metadata: { resourceVersion: created.body.metadata.resourceVersion }, data: { c: '4' } }, merge);
+    expect(stale.status).toBe(409);
+  });
+
+  it('a uid that is not the object\'s: a PUT fails its precondition (409), a patch changes an immutable field (422), as upstream', async () => {
+    const cm = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'uid-pre' } };
+    expect((await call('POST', '/api/v1/namespaces/default/configmaps', cm)).status).toBe(201);
+    const other = '11111111-2222-3333-4444-555555555555';
+    const put = await call('PUT', '/api/v1/namespaces/default/configmaps/uid-pre', { ...cm, metadata: { name: 'uid-pre', uid: other } });
+    expect(put.status).toBe(409);
+    expect(put.body.message).toContain(`Precondition failed: UID in precondition: ${other}`);
+    const patch = await call('PATCH', '/api/v1/namespaces/default/configmaps/uid-pre', { metadata: { uid: other } }, smp);
+    expect(patch.status, patch.text).toBe(422);
+    expect(patch.body.details.causes).toEqual([{ reason: 'FieldValueInvalid', field: 'metadata.uid', message: `Invalid value: "${other}": field is immutable` }]);
+  });
+});

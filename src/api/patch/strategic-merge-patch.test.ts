@@ -490,6 +490,14 @@ describe('applyStrategicMergePatch', () => {
     expect(applyStrategicMergePatch({ spec: { selector: { matchLabels: { a: '1' } } } }, { spec: { selector: { matchLabels: { b: '2' } } } }, ds, resolveSchema)).toEqual({ spec: { selector: { matchLabels: { a: '1', b: '2' } } } });
   });
 
+  it('a list map without a patch strategy is replaced whole (CustomResourceDefinitionStatus.conditions), one with a strategy merges (DaemonSetStatus.conditions)', () => {
+    const crd = schemaFor({ group: 'apiextensions.k8s.io', version: 'v1', kind: 'CustomResourceDefinition' });
+    const conditions = [{ type: 'Established', status: 'True' }, { type: 'NamesAccepted', status: 'True' }];
+    expect(applyStrategicMergePatch({ status: { conditions } }, { status: { conditions: [{ type: 'Established', status: 'False' }] } }, crd, resolveSchema)).toEqual({ status: { conditions: [{ type: 'Established', status: 'False' }] } });
+    const ds = schemaFor({ group: 'apps', version: 'v1', kind: 'DaemonSet' });
+    expect(applyStrategicMergePatch({ status: { conditions } }, { status: { conditions: [{ type: 'Established', status: 'False' }] } }, ds, resolveSchema)).toEqual({ status: { conditions: [{ type: 'Established', status: 'False' }, { type: 'NamesAccepted', status: 'True' }] } });
+  });
+
   it('a non-object target is patched as an empty object', () => {
     expect(applyStrategicMergePatch(undefined, { a: { b: 1, c: null } }, undefined, resolve)).toEqual({ a: { b: 1 } });
   });

@@ -3,7 +3,7 @@
 
 import {
   APIEXTENSIONS,
-  any, bool, condition, int32, keyedList, list, listOf, obj, objectMeta, ref, str, strList, typeMeta,
+  any, bool, condition, int32, list, listOf, mapList, obj, objectMeta, ref, str, strList, typeMeta,
   webhookClientDefinitions,
   type Definitions,
 } from './dsl.js';
@@ -78,7 +78,8 @@ export const apiextensionsDefinitions: Definitions = {
   }, ['conversionReviewVersions']),
   ...webhookClientDefinitions(APIEXTENSIONS),
   [APIEXTENSIONS + 'CustomResourceDefinitionStatus']: obj('State of a custom resource definition.', {
-    conditions: keyedList(r('CustomResourceDefinitionCondition'), 'type', 'Conditions: NamesAccepted, Established.'),
+    // listType=map keyed by type, with no patch strategy: a strategic merge patch replaces it whole (upstream's tags).
+    conditions: mapList(r('CustomResourceDefinitionCondition'), ['type'], 'Conditions: NamesAccepted, Established.'),
     acceptedNames: r('CustomResourceDefinitionNames', 'The names actually served.'),
     storedVersions: strList('Every version objects have ever been stored in.'),
   }),
