@@ -252,6 +252,12 @@ describe('taint-based eviction', () => {
       'Normal TaintManagerEviction Marking for deletion Pod default/plain',
       'Normal TaintManagerEviction Marking for deletion Pod default/five-seconds',
     ]);
+    // As upstream: each pod was marked DisruptionTarget (DeletionByTaintManager) before its delete.
+    for (const name of ['plain', 'five-seconds']) {
+      const calls = e.client.actions.filter((c) => c.name === name && (c.verb === 'patch' || c.verb === 'delete'));
+      expect(calls.map((c) => c.verb)).toEqual(['patch', 'delete']);
+      expect(calls[0]!.patch).toEqual({ status: { conditions: [{ type: 'DisruptionTarget', status: 'True', reason: 'DeletionByTaintManager', message: 'Taint manager: deleting due to NoExecute taint', lastTransitionTime: expect.any(String) }] } });
+    }
   });
 
   it('removing the taint before tolerationSeconds cancels the eviction', async () => {

@@ -34,7 +34,10 @@ import {
   splitMetaNamespaceKey,
 } from '../../client/index.js';
 import { getMatchingTolerations, minTolerationTimeMs, noExecuteTaints } from './taints.js';
-import { errorMessage } from '../../util/index.js';
+import { errorMessage, rfc3339 } from '../../util/index.js';
+
+/** The DisruptionTarget reason of a pod the taint manager deletes (upstream's). */
+const disruptionReason = 'DeletionByTaintManager';
 
 export const taintManagerEvictionReason = 'TaintManagerEviction';
 export const taintEvictionComponent = 'taint-eviction-controller';
@@ -237,9 +240,17 @@ export class TaintEvictionController {
   private async deletePod(pod: Pod): Promise<void> {
     const key = metaNamespaceKey(pod);
     this.recorder.event(pod, 'Normal', taintManagerEvictionReason, `Marking for deletion Pod ${key}`);
+    const ns = pod.metadata.namespace ?? '';
+    const name = pod.metadata.name ?? '';
     for (let attempt = 1; ; attempt++) {
       try {
-        await this.client.delete(podsResource, pod.metadata.namespace ?? '', pod.metadata.name ?? '', { preconditions: { uid: pod.metadata.uid } });
+        // As upstream's addConditionAndDeletePod: the pod says why it goes before it goes.
+        const marked = pod.status?.conditions?.some((c) => c.type === 'DisruptionTarget' && c.status === 'True' && c.reason === disruptionReason);
+        if (!marked) {
+          const condition = { type: 'DisruptionTarget', status: 'True', reason: disruptionReason, message: 'Taint manager: deleting due to NoExecute taint', lastTransitionTime: rfc3339(this.clock.now()) };
+          await this.client.patch(podsResource, ns, name, 'strategic', { status: { conditions: [condition] } }, { subresource: 'status' });
+        }
+        await this.client.delete(podsResource, ns, name, { preconditions: { uid: pod.metadata.uid } });
         return;
       } catch (e) {
         if (isNotFound(e) || isConflict(e)) return;
