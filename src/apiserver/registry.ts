@@ -76,7 +76,6 @@ function asRequestedVersion(k: KindDef, obj: KubeObject): KubeObject {
   return obj;
 }
 
-/** An object of kind k as the store holds it: its stored kind's form for a view (KindView). */
 /**
  * The decoder's own words in a decode error (a strict decoding error, or the text after a
  * create's `X in version "v" cannot be handled as a X: ` prefix); undefined for other errors.
@@ -87,6 +86,7 @@ function decodeErrorDetail(message: string, gvk: { version: string; kind: string
   return message.startsWith(prefix) ? message.slice(prefix.length) : undefined;
 }
 
+/** An object of kind k as the store holds it: its stored kind's form for a view (KindView). */
 function storedForm(k: KindDef, obj: KubeObject): KubeObject {
   return k.view ? k.view.toStored(obj) : obj;
 }
@@ -619,15 +619,23 @@ export class RestRegistry {
   }
 
   /**
-   * The stored text of `obj` (encodeForStore), its decoded form offered to the watch cache
-   * (RegistryOptions.offerDecoded) for the kinds whose objects the cache shares with updates;
-   * `withdraw` is for a write that fails. `obj` must be plain JSON data, and from here on the
-   * offered form shares all but its top level and metadata with it: nothing writes to it again.
+   * Writes `obj` at `key` with `put` (the store's create or update of the stored text, which
+   * answers the revision) and answers the object's JSON at that revision. The stored text's
+   * decoded form is offered to the watch cache (RegistryOptions.offerDecoded) for the kinds whose
+   * objects the cache shares with updates, and withdrawn when the write fails. `obj` must be plain
+   * JSON data, and from here on the offered form shares all but its top level and metadata with
+   * it: nothing writes to it again.
    */
-  private encodeOffered(k: KindDef, key: string, obj: KubeObject): { json: string; withdraw: (() => void) | undefined } {
+  private async writeOffered(k: KindDef, key: string, obj: KubeObject, put: (json: string) => Promise<number>): Promise<string> {
     const stored = storedObject(storedForm(k, obj));
     const json = goJsonEscape(JSON.stringify(stored));
-    return { json, withdraw: k.custom || k.view || !this.offerDecoded ? undefined : this.offerDecoded(key, json, stored) };
+    const withdraw = k.custom || k.view || !this.offerDecoded ? undefined : this.offerDecoded(key, json, stored);
+    try {
+      return withResourceVersion(json, await put(json));
+    } catch (err) {
+      withdraw?.();
+      throw err;
+    }
   }
 
   private async createDecoded(k: KindDef, namespace: string | undefined, object: KubeObject, warnings: string[], dryRun: boolean, admit?: AdmitFn): Promise<WriteResult> {
@@ -665,15 +673,9 @@ export class RestRegistry {
     }
     for (let attempt = 1; ; attempt++) {
       try {
-        const write = async () => {
+        const write = () => {
           const key = objectKey(k, namespace, m.name!);
-          const { json, withdraw } = this.encodeOffered(k, key, object);
-          try {
-            return withResourceVersion(json, await this.store.create(key, json));
-          } catch (err) {
-            withdraw?.();
-            throw err;
-          }
+          return this.writeOffered(k, key, object, (json) => this.store.create(key, json));
         };
         const json = allocator ? await allocator.allocate(object, undefined, write) : await write();
         return { code: 201, json, warnings, name: m.name };
@@ -1144,15 +1146,7 @@ export class RestRegistry {
       }
       const toWrite = next;
       const expected = kv.modRevision;
-      const write = async () => {
-        const { json, withdraw } = this.encodeOffered(k, key, toWrite);
-        try {
-          return withResourceVersion(json, await this.store.update(key, json, expected));
-        } catch (err) {
-          withdraw?.();
-          throw err;
-        }
-      };
+      const write = () => this.writeOffered(k, key, toWrite, (json) => this.store.update(key, json, expected));
       try {
         const json = allocator ? await allocator.allocate(next, old, write) : await write();
         if (subresource === 'finalize' && next.metadata.deletionTimestamp) this.scheduleNamespaceFinalization(name, 0);

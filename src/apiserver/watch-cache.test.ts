@@ -487,3 +487,34 @@ describe('WatchCache.waitUntilFresh (a GET at a resourceVersion)', () => {
     });
   });
 });
+
+describe('WatchCache.offer (a writer hands over the decoded form of what it writes)', () => {
+  it('the put of exactly the offered text takes the offered object, with its resourceVersion; other text is not taken', async () => {
+    const { cache, store } = await setup({});
+    const key = '/registry/core/configmaps/ns/a';
+    const obj = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'a', namespace: 'ns' }, data: { k: 'v' } };
+    const value = JSON.stringify(obj);
+    cache.offer(key, value, obj as never);
+    const rev = await store.create(key, value);
+    await until(() => cache.rev >= rev, 'the cache to see the create');
+    expect(cache.latestObject(key, rev)).toBe(obj);
+    expect(obj.metadata).toMatchObject({ resourceVersion: String(rev) });
+    // An offer whose write went out with other text (or was withdrawn) is not taken.
+    const other = { ...obj, metadata: { name: 'a', namespace: 'ns' }, data: { k: 'w' } };
+    cache.offer(key, JSON.stringify(other), other as never);
+    const rev2 = await store.update(key, JSON.stringify({ ...other, data: { k: 'x' } }), rev);
+    await until(() => cache.rev >= rev2, 'the cache to see the update');
+    expect(cache.latestObject(key, rev2)).toBeUndefined();
+    const withdrawn = { ...obj, metadata: { name: 'a', namespace: 'ns' }, data: { k: 'y' } };
+    cache.offer(key, JSON.stringify(withdrawn), withdrawn as never)();
+    const rev3 = await store.update(key, JSON.stringify(withdrawn), rev2);
+    await until(() => cache.rev >= rev3, 'the cache to see the last update');
+    expect(cache.latestObject(key, rev3)).toBeUndefined();
+  });
+
+  it('in the test suites, refuses an object that is not the parse of its text (a value JSON drops)', async () => {
+    const { cache } = await setup({});
+    const obj = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'b' }, data: { k: 'v', gone: undefined } };
+    expect(() => cache.offer('/registry/core/configmaps/ns/b', JSON.stringify(obj), obj as never)).toThrow('is not the parse of its value');
+  });
+});
