@@ -68,41 +68,6 @@ describe('ApiEventRecorder correlation and spam filter', () => {
     expect(await list(client, 'a')).toMatchObject([{ count: 201 }]);
   });
 
-  it('sends up to maxInFlight writes of different Events at once, and one Event\'s writes one after the other (its create before its patch)', async () => {
-    const clock = new FakeClock();
-    const client = new FakeApiClient(clock);
-    const started: string[] = [];
-    const held: Array<() => void> = [];
-    const hold = <T>(what: string, run: () => Promise<T>): Promise<T> => {
-      started.push(what);
-      return new Promise<void>((r) => held.push(r)).then(run);
-    };
-    const slow = {
-      ...client,
-      list: client.list.bind(client),
-      create: (...a: Parameters<FakeApiClient['create']>) => hold(`create ${(a[2] as Event).involvedObject.name}`, () => client.create(...a)),
-      patch: (...a: Parameters<FakeApiClient['patch']>) => hold(`patch ${a[2].split('.')[0]}`, () => client.patch(...a)),
-    } as unknown as FakeApiClient;
-    const rec = new ApiEventRecorder(slow, { component: 'kubelet', clock, maxInFlight: 3 });
-    for (const n of ['a', 'b', 'c', 'd']) rec.event(ds(n), 'Normal', 'Started', 'Started container c');
-    await new Promise((r) => setImmediate(r));
-    // Three at once; 'd' waits for a free sender.
-    expect(started).toEqual(['create a', 'create b', 'create c']);
-    // A repeat of 'a' while its create is in flight: a patch, sent only after the create.
-    rec.event(ds('a'), 'Normal', 'Started', 'Started container c');
-    held.shift()!();
-    await new Promise((r) => setImmediate(r));
-    expect(started).toEqual(['create a', 'create b', 'create c', 'create d']);
-    for (let i = 0; i < 10 && held.length > 0; i++) {
-      held.shift()!();
-      await new Promise((r) => setImmediate(r));
-    }
-    await rec.flush();
-    expect(started.indexOf('patch a')).toBeGreaterThan(started.indexOf('create a'));
-    expect(await list(client, 'a')).toMatchObject([{ count: 2 }]);
-    expect((await list(client, 'd')).length).toBe(1);
-  });
-
   it('a repeated event is one Event whose count grows', async () => {
     const client = new FakeApiClient();
     const rec = new ApiEventRecorder(client, { component: 'x', defaultKind: { kind: 'DaemonSet', apiVersion: 'apps/v1' } });

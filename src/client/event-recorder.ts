@@ -3,11 +3,9 @@
 //
 // Contracts:
 // - `event` / `record` never throw, never wait and do no I/O: the event is correlated at once
-//   and one write queued. Writes go out in queue order, up to `maxInFlight` (default 4) at a
-//   time, and those of one Event one at a time (its create always precedes its count patches),
-//   so a server slow to answer (a busy machine) delays events by one answer, not by a queue
-//   of them; at most `maxQueued` (default 1000, upstream's queue length) wait, and an event
-//   finding the queue full is dropped. A repeat of an Event whose
+//   and one write queued. Writes go out one at a time in order (so the create of an event
+//   always precedes its count patches); at most `maxQueued` (default 1000, upstream's queue
+//   length) wait, and an event finding the queue full is dropped. A repeat of an Event whose
 //   write is still waiting (not yet sent) updates that write instead of queuing another: the
 //   write goes out with the latest count, lastTimestamp and message, and a busy node whose
 //   probes keep failing does not build a backlog that delays its other events by minutes. A write the server refuses
@@ -64,8 +62,6 @@ export interface ApiEventRecorderOptions {
   aggregation?: { maxEvents: number; intervalMs: number };
   /** Writes allowed to wait; default 1000. */
   maxQueued?: number;
-  /** Writes sent at once (of different Events); default 4. */
-  maxInFlight?: number;
   /** Pause before trying again a write that could not reach the server (default 10 s). */
   retryMs?: number;
 }
@@ -113,14 +109,11 @@ export class ApiEventRecorder implements EventRecorder {
   private readonly queue: Write[] = [];
   /** The queued (not yet sent) write of each Event, by name: a repeat updates it (see the header). */
   private readonly queuedByName = new Map<string, Write>();
-  /** Names of the Events whose write is being sent (one at a time per Event). */
-  private readonly inFlight = new Set<string>();
-  /** The running senders (at most maxInFlight). */
-  private readonly senders = new Set<Promise<void>>();
+  private sending: Promise<void> | undefined;
   private seq = 0;
   private stopped = false;
-  /** End the pauses before retries (stop()). */
-  private readonly wakers = new Set<() => void>();
+  /** Ends the pause before a retry (stop()). */
+  private wake: (() => void) | undefined;
   /** Events not written: spam-filtered or finding the queue full. */
   dropped = 0;
 
@@ -152,7 +145,7 @@ export class ApiEventRecorder implements EventRecorder {
 
   /** Resolves once every write queued so far has been sent (or failed). */
   async flush(): Promise<void> {
-    while (this.senders.size > 0) await Promise.all([...this.senders]);
+    while (this.sending) await this.sending;
   }
 
   private correlate(ref: ObjectReference, type: EventType, reason: string, rawMessage: string): void {
@@ -217,21 +210,7 @@ export class ApiEventRecorder implements EventRecorder {
     const w: Write = { event, patch: seen !== undefined };
     this.queue.push(w);
     this.queuedByName.set(event.metadata.name!, w);
-    this.startSender();
-  }
-
-  /** Starts one more sender when fewer than maxInFlight run (each takes what no other can). */
-  private startSender(): void {
-    if (this.senders.size >= (this.o.maxInFlight ?? 4)) return;
-    const sender: Promise<void> = this.send().finally(() => this.senders.delete(sender));
-    this.senders.add(sender);
-  }
-
-  /** The first queued write whose Event has no write in flight, taken off the queue. */
-  private take(): Write | undefined {
-    const i = this.queue.findIndex((w) => !this.inFlight.has(w.event.metadata.name!));
-    if (i < 0) return undefined;
-    return this.queue.splice(i, 1)[0];
+    this.sending ??= this.send();
   }
 
   /** `<object name>.<hex nanoseconds>`, as upstream names events, unique within this recorder. */
@@ -254,14 +233,11 @@ export class ApiEventRecorder implements EventRecorder {
     return true;
   }
 
-  /** One sender: sends what it can take until nothing is left for it. */
   private async send(): Promise<void> {
-    for (let w = this.take(); w; w = this.take()) {
-      const name = w.event.metadata.name!;
-      // Sent from now on: a later repeat queues a patch of its own, sent after this one.
-      if (this.queuedByName.get(name) === w) this.queuedByName.delete(name);
-      this.inFlight.add(name);
-      try {
+    try {
+      for (let w = this.queue.shift(); w; w = this.queue.shift()) {
+        // Sent from now on: a later repeat queues a patch of its own.
+        if (this.queuedByName.get(w.event.metadata.name!) === w) this.queuedByName.delete(w.event.metadata.name!);
         for (let attempt = 1; ; attempt++) {
           try {
             await this.write(w);
@@ -274,26 +250,28 @@ export class ApiEventRecorder implements EventRecorder {
               break;
             }
             await new Promise<void>((resolve) => {
-              const wake = (): void => {
+              const t = this.clock.setTimeout(() => {
+                this.wake = undefined;
+                resolve();
+              }, this.o.retryMs ?? WRITE_RETRY_MS);
+              this.wake = () => {
                 this.clock.clearTimeout(t);
-                this.wakers.delete(wake);
+                this.wake = undefined;
                 resolve();
               };
-              const t = this.clock.setTimeout(wake, this.o.retryMs ?? WRITE_RETRY_MS);
-              this.wakers.add(wake);
             });
           }
         }
-      } finally {
-        this.inFlight.delete(name);
       }
+    } finally {
+      this.sending = undefined;
     }
   }
 
   /** Ends retries of failed writes (what is queued is still tried once); flush() then returns soon. */
   stop(): void {
     this.stopped = true;
-    for (const wake of [...this.wakers]) wake();
+    this.wake?.();
   }
 
   private async write(w: Write): Promise<void> {

@@ -737,7 +737,7 @@ describe('Probing container (container_probe.go)', () => {
         [
           {
             name: 'busybox',
-            command: sh(`trap 'rm -f ${d}/ready; sleep 6; exit 0' TERM; touch ${d}/ready; while true; do sleep 1; done`),
+            command: sh(`trap 'rm -f ${d}/ready; sleep 10; exit 0' TERM; touch ${d}/ready; while true; do sleep 1; done`),
             readinessProbe: { exec: { command: ['cat', `${d}/ready`] }, initialDelaySeconds: 1, periodSeconds: 1, failureThreshold: 1 },
           },
         ],
@@ -747,7 +747,7 @@ describe('Probing container (container_probe.go)', () => {
     await waitPod(name, 'Running and Ready', (p) => p.status?.phase === 'Running' && isReady(p));
     await api.core.deleteNamespacedPod({ name, namespace: NS });
     // The readiness probe keeps running while the container stops (its TERM trap removes the file
-    // and takes 6 s): Ready turns False while the container still runs.
+    // and takes 10 s): Ready turns False while the container still runs.
     const p = await waitPod(name, 'not Ready while terminating', (v) => v.metadata?.deletionTimestamp !== undefined && !isReady(v), 15_000);
     expect(running(p, 'busybox')).toBe(true);
     expect(history.isDeleted(name)).toBe(false);
