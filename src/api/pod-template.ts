@@ -10,6 +10,7 @@
 // Pointer fields keep their zero values (`runAsUser: 0` is root, not the image's user;
 // `privileged: false` is a pointer too): only the value fields listed below are dropped.
 
+import { isObject } from './patch/json-value.js';
 import type { PodTemplateSpec } from './types.js';
 
 /** A Go struct type of the template: its zero-omitted value scalars and maps, and its typed children. */
@@ -54,10 +55,6 @@ const podTemplate: GoStruct = { fields: { metadata: { emptyMaps: ['labels', 'ann
 
 type Obj = Record<string, unknown>;
 
-function isObj(v: unknown): v is Obj {
-  return v !== null && typeof v === 'object' && !Array.isArray(v);
-}
-
 function isZero(v: unknown): boolean {
   return v === false || v === 0 || v === '';
 }
@@ -72,7 +69,7 @@ function asGoSees(v: unknown, t: GoStruct | undefined): unknown {
     }
     return out ?? v;
   }
-  if (!isObj(v)) return v;
+  if (!isObject(v)) return v;
   let out: Obj | undefined;
   const drop = (k: string) => {
     out ??= { ...v };
@@ -83,7 +80,7 @@ function asGoSees(v: unknown, t: GoStruct | undefined): unknown {
     // Every list, at any depth, is a Go slice: empty is nil.
     if (Array.isArray(x) && x.length === 0) drop(k);
     else if (t?.zero?.includes(k) && isZero(x)) drop(k);
-    else if (t?.emptyMaps?.includes(k) && isObj(x) && Object.keys(x).length === 0) drop(k);
+    else if (t?.emptyMaps?.includes(k) && isObject(x) && Object.keys(x).length === 0) drop(k);
     else if (x !== null && typeof x === 'object') {
       const ft = t?.fields?.[k];
       const y = asGoSees(x, Array.isArray(ft) ? ft[0] : (ft as GoStruct | undefined));
