@@ -7,14 +7,14 @@
 //   --help/-h after a lifecycle command (sub-command): that command's part of the usage
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { agentUsage, runAgent, runUp, upUsage } from './agent.js';
 import { fullUsage, helpArgv, lifecycleHelp, nearestOption, usageSection, wantsHelp } from './help.js';
 import { clusterDnsFlags, corsAllowedOriginsFromFlag, corsFlagUsage, defaultStoreWait, storeFlagUsage, storeUrlFromFlag, storeWaitMsFromFlag } from './store-flag.js';
 import { createLogger } from '../util/logger.js';
 import { applyServerHeapPolicy } from '../util/heap.js';
 
 // Parts are imported when their command runs, so e.g. an agent process does not load the API
-// server (the agent's memory footprint is a measured figure).
+// server (the agent's memory footprint is a measured figure), and a client verb loads neither the
+// agent nor the certificate code (each `everynode get` pays its imports in start-up time).
 const serverUsage = `  server   run the API server
            --data-dir DIR       state and kubeconfig directory (default ./.everynode)
            --listen HOST:PORT   address to listen on (default 127.0.0.1:6443)
@@ -38,13 +38,9 @@ function inflightFlag(name: string, value: string): number {
   return Number(value.trim());
 }
 
-const usageHead = `usage: everynode <command> [options]
-
-cluster commands:
-${serverUsage}${upUsage}${agentUsage}`;
-
 async function usage(): Promise<string> {
-  const [{ tokenUsage }, { nodeUsage }, { backupUsage }, { hollowNodesUsage }, { dashboardUsage }, { commandTree }] = await Promise.all([
+  const [{ agentUsage, upUsage }, { tokenUsage }, { nodeUsage }, { backupUsage }, { hollowNodesUsage }, { dashboardUsage }, { commandTree }] = await Promise.all([
+    import('./agent.js'),
     import('./token.js'),
     import('./node.js'),
     import('./backup.js'),
@@ -52,6 +48,10 @@ async function usage(): Promise<string> {
     import('../dashboard/index.js'),
     import('../cli/index.js'),
   ]);
+  const usageHead = `usage: everynode <command> [options]
+
+cluster commands:
+${serverUsage}${upUsage}${agentUsage}`;
   return fullUsage(usageHead + tokenUsage + nodeUsage + backupUsage + hollowNodesUsage + dashboardUsage, commandTree());
 }
 
@@ -132,18 +132,22 @@ async function main(argv: string[]): Promise<void> {
       }
       return runDashboardCommand(rest);
     }
-    case 'agent':
+    case 'agent': {
+      const { runAgent, agentUsage } = await import('./agent.js');
       if (wantsHelp(rest)) {
         process.stdout.write(`usage: everynode agent [options]\n${agentUsage}`);
         return;
       }
       return runAgent(rest);
-    case 'up':
+    }
+    case 'up': {
+      const { runUp, upUsage } = await import('./agent.js');
       if (wantsHelp(rest)) {
         process.stdout.write(`usage: everynode up [options]\n${upUsage}`);
         return;
       }
       return runUp(rest);
+    }
     case 'token': {
       const { runToken, tokenUsage } = await import('./token.js');
       // `token --help`, `token create --help`, `help token [SUB]`: before the options are parsed.

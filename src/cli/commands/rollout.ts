@@ -21,7 +21,8 @@
 // pause / resume: kubectl gets each object, then refuses it (only Deployments can be paused):
 //   `error: daemonsets.apps "NAME" pausing is not supported` (resuming), exit code 1.
 
-import cliProgress from 'cli-progress';
+import type cliProgress from 'cli-progress';
+import { createRequire } from 'node:module';
 import type { Command } from 'commander';
 import type { ControllerRevision, DaemonSet, Pod } from '../../api/types.js';
 import { applyStrategicMergePatch } from '../../api/patch/index.js';
@@ -147,7 +148,9 @@ class BarRenderer implements RolloutRenderer {
   private stopped = false;
 
   constructor(private readonly io: CliIO, name: string) {
-    this.multi = new cliProgress.MultiBar(
+    // Loaded here, by the one renderer that draws bars: every other verb starts without it.
+    const bars = createRequire(import.meta.url)('cli-progress') as typeof cliProgress;
+    this.multi = new bars.MultiBar(
       {
         stream: io.stdout as NodeJS.WritableStream,
         // cli-progress measures lines with their colour codes; the formatters fit them by what shows.
@@ -157,7 +160,7 @@ class BarRenderer implements RolloutRenderer {
         clearOnComplete: false,
         fps: 10,
       },
-      cliProgress.Presets.shades_classic,
+      bars.Presets.shades_classic,
     );
     this.main = this.multi.create(1, 0, { available: 0, phase: 'starting' });
   }
