@@ -78,3 +78,25 @@ describe('empty metadata lists and maps', () => {
     expect(next.metadata.labels).toBeUndefined();
   });
 });
+
+describe('DaemonSet generation', () => {
+  const ds = (spec: Record<string, unknown>): KubeObject =>
+    ({ apiVersion: 'apps/v1', kind: 'DaemonSet', metadata: { name: 'd', namespace: 'n', uid: 'u', generation: 3 }, spec: { selector: { matchLabels: { a: 'b' } }, template: { metadata: { labels: { a: 'b' } }, spec: { containers: [{ name: 'c', image: 'i' }] } }, ...spec } }) as unknown as KubeObject;
+
+  it('does not move when minReadySeconds: 0 is only written out or dropped (an int32: 0 is absent in Go)', () => {
+    for (const [from, to] of [[{}, { minReadySeconds: 0 }], [{ minReadySeconds: 0 }, {}]] as const) {
+      const next = ds(to);
+      prepareForUpdate(dsKind, next, ds(from));
+      expect(next.metadata.generation).toBe(3);
+    }
+  });
+
+  it('moves when minReadySeconds changes value, and keeps a pointer field\'s zero as a change', () => {
+    const next = ds({ minReadySeconds: 5 });
+    prepareForUpdate(dsKind, next, ds({ minReadySeconds: 0 }));
+    expect(next.metadata.generation).toBe(4);
+    const limit = ds({ revisionHistoryLimit: 0 });
+    prepareForUpdate(dsKind, limit, ds({}));
+    expect(limit.metadata.generation).toBe(4);
+  });
+});

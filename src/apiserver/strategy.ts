@@ -135,12 +135,16 @@ export function prepareForUpdate(k: KindDef, obj: KubeObject, old: KubeObject, o
     if (old.status === undefined) delete obj.status;
     else obj.status = old.status;
   }
-  // Templates compare as upstream's Go structs do: an empty list is no list and a zero-valued
+  // Specs compare as upstream's Go structs do: an empty list is no list and a zero-valued
   // value field is no field (`tolerations: []` or `hostNetwork: false` dropped from a manifest
-  // changes nothing, and rolls no daemon: templateAsGoSees).
+  // changes nothing, and rolls no daemon: templateAsGoSees). At the spec's top the one value
+  // field is `minReadySeconds` (an int32; the rest are pointers, which keep their zeros).
   const specOf = (o: KubeObject): unknown => {
-    const s = spec(o) as { template?: unknown } | undefined;
-    return k.tracksTemplateGeneration && s?.template && typeof s.template === 'object' ? { ...s, template: templateAsGoSees(s.template as Record<string, unknown>) } : s;
+    const s = spec(o) as { template?: unknown; minReadySeconds?: unknown } | undefined;
+    if (!k.tracksTemplateGeneration || !s) return s;
+    const { minReadySeconds, ...rest } = s;
+    const out: Record<string, unknown> = minReadySeconds === 0 ? rest : s;
+    return s.template && typeof s.template === 'object' ? { ...out, template: templateAsGoSees(s.template as Record<string, unknown>) } : out;
   };
   const newSpec = specOf(obj);
   const oldSpec = specOf(old);
