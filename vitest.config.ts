@@ -1,11 +1,13 @@
 import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
 
+/** Unit test files that replace a module (vi.mock): each runs with a module cache of its own. */
+const isolatedUnitTests = ['src/storage/encryption/key-file.test.ts'];
+
 // Unit tests live next to the code (src/**/*.test.ts); integration and e2e tests under test/.
 // Real-process tests own their ports and temp dirs, so files may run in parallel.
 export default defineConfig({
   test: {
-    include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
@@ -22,5 +24,13 @@ export default defineConfig({
     // Shared watch objects of the in-process transport are frozen under test, so code that
     // writes to an object it received from a watch or an informer cache fails here.
     env: { EVERYNODE_FREEZE_WATCH_OBJECTS: '1' },
+    // Unit tests share their worker's module cache (isolate: false): each file re-importing the
+    // parts it tests cost ~0.3 s of CPU a file, 88 s -> 42 s for the unit tests alone. They hold
+    // no process-wide state; a file that mocks a module (vi.mock) is isolated, as are the
+    // integration and e2e tests, which start servers, processes and clients of their own.
+    projects: [
+      { extends: true, test: { name: 'unit', include: ['src/**/*.test.ts'], exclude: isolatedUnitTests, isolate: false } },
+      { extends: true, test: { name: 'isolated', include: [...isolatedUnitTests, 'test/**/*.test.ts'] } },
+    ],
   },
 });
