@@ -55,6 +55,37 @@ describe('Informer', () => {
     expect(inf.indexer.byIndex(podNodeNameIndex, 'n1').map((p) => p.metadata.name)).toEqual(['a']);
   });
 
+  it('caches and hands to handlers what the transform makes of listed and watched objects, never changing the received ones', async () => {
+    const client = new FakeApiClient();
+    await client.create(podsResource, 'default', pod('a', 'n1'));
+    const received: Pod[] = [];
+    const inf = new Informer<Pod>(client, podsResource, {
+      freezeObjects: true,
+      indexers: { [podNodeNameIndex]: indexPodByNodeName },
+      transform: (p) => {
+        received.push(p);
+        return { metadata: { name: p.metadata.name, namespace: p.metadata.namespace, resourceVersion: p.metadata.resourceVersion }, spec: { nodeName: p.spec.nodeName, containers: [] } };
+      },
+    });
+    const seen: Pod[] = [];
+    inf.addEventHandler({ add: (p) => seen.push(p), update: (_a, b) => seen.push(b), delete: (p) => seen.push(isTombstone(p) ? p.obj : p) });
+    inf.start();
+    stops.push(() => inf.stop());
+    await inf.waitForSync();
+    await until(() => client.openWatches() === 1);
+    await client.create(podsResource, 'default', pod('b', 'n2'));
+    await client.patch(podsResource, 'default', 'a', 'merge', { metadata: { labels: { app: 'y' } } });
+    await client.delete(podsResource, 'default', 'b');
+    await until(() => seen.length === 4);
+    // Every object handed on and cached is the transform's: no labels, indexed by node.
+    expect(seen.map((p) => p.metadata.labels)).toEqual([undefined, undefined, undefined, undefined]);
+    expect(inf.lister.namespace('default').get('a')?.metadata.labels).toBeUndefined();
+    expect(inf.indexer.byIndex(podNodeNameIndex, 'n1').map((p) => p.metadata.name)).toEqual(['a']);
+    expect(inf.lister.list().map((p) => p.metadata.name)).toEqual(['a']);
+    // The transform saw the whole objects, labels and all, and left them as they came.
+    expect(received.map((p) => p.metadata.labels?.app)).toEqual(['x', 'x', 'y', 'x']);
+  });
+
   it('re-watches from the last resourceVersion when the stream ends, without losing events', async () => {
     const client = new FakeApiClient();
     const { inf, log } = start(client);

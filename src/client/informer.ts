@@ -38,6 +38,13 @@ export interface InformerOptions<T> {
   fieldSelector?: string;
   clock?: Clock;
   indexers?: Record<string, IndexFunc<T>>;
+  /**
+   * What the cache keeps of each listed or watched object (client-go's SetTransform): e.g. only
+   * the fields its handlers read, so a process caching many large objects holds less. It must
+   * return a new object rather than change its argument (a watch object may be shared), and it
+   * must keep the metadata the cache and its indexers key on (name, namespace, resourceVersion).
+   */
+  transform?: (obj: T) => T;
   /** Deep-freeze cached objects (tests), so an accidental write throws. */
   freezeObjects?: boolean;
   /** Backoff after a failed list or watch: initial and cap in ms (client-go: 800 ms .. 30 s). */
@@ -201,7 +208,8 @@ export class Informer<T extends KubeObject = KubeObject> {
     });
     if (this.stopped) return;
     const fresh = new Map<string, T>();
-    for (const item of list.items) fresh.set(metaNamespaceKey(item), item);
+    const transform = this.opts.transform;
+    for (const item of list.items) fresh.set(metaNamespaceKey(item), transform ? transform(item) : item);
     const old = new Map<string, T>();
     for (const o of this.indexer.list()) old.set(metaNamespaceKey(o), o);
     this.indexer.replace([...fresh.values()]);
@@ -272,13 +280,14 @@ export class Informer<T extends KubeObject = KubeObject> {
   }
 
   private handleEvent(ev: WatchEvent<T>): void {
-    const obj = ev.object as T;
-    const rv = obj.metadata?.resourceVersion;
+    const received = ev.object as T;
+    const rv = received.metadata?.resourceVersion;
     if (ev.type === 'BOOKMARK') {
       if (rv) this.lastRV = rv;
       return;
     }
-    if (!obj.metadata) return;
+    if (!received.metadata) return;
+    const obj = this.opts.transform ? this.opts.transform(received) : received;
     if (ev.type === 'ADDED' || ev.type === 'MODIFIED') {
       const prev = this.indexer.upsert(obj);
       const stored = this.indexer.get(obj) ?? obj;

@@ -241,6 +241,33 @@ export function hollowPodStatus(pod: Pod, node: { hostIP: string; podIP: string 
   return status;
 }
 
+/**
+ * What the hollow process keeps of a pod (the informer's transform): the fields its lifecycle
+ * and status writes read (hollowPodStatus, alreadyRunning, syncPod) and nothing else. 5,000
+ * whole pods held in the cache made a quarter of the process's busy time garbage collection.
+ */
+export function hollowPodView(pod: Pod): Pod {
+  const m = pod.metadata;
+  const meta: Pod['metadata'] = { name: m.name, namespace: m.namespace, uid: m.uid, resourceVersion: m.resourceVersion };
+  if (m.deletionTimestamp) meta.deletionTimestamp = m.deletionTimestamp;
+  if (m.finalizers?.length) meta.finalizers = m.finalizers;
+  const names = (cs: Array<{ name: string; image?: string }>) => cs.map((c) => ({ name: c.name, image: c.image }));
+  const spec: Pod['spec'] = { containers: names(pod.spec?.containers ?? []) };
+  if (pod.spec?.nodeName) spec.nodeName = pod.spec.nodeName;
+  if (pod.spec?.restartPolicy) spec.restartPolicy = pod.spec.restartPolicy;
+  if (pod.spec?.initContainers?.length) spec.initContainers = names(pod.spec.initContainers);
+  const out: Pod = { metadata: meta, spec };
+  const st = pod.status;
+  if (st) {
+    const status: PodStatus = {};
+    if (st.phase) status.phase = st.phase;
+    if (st.startTime) status.startTime = st.startTime;
+    if (st.containerStatuses) status.containerStatuses = st.containerStatuses.map((c) => ({ name: c.name, ready: c.ready, restartCount: c.restartCount, image: c.image, imageID: c.imageID, ...(c.state?.running ? { state: { running: c.state.running } } : {}) }));
+    out.status = status;
+  }
+  return out;
+}
+
 /** True when `pod` already shows every container running and ready (adopted without a write). */
 function alreadyRunning(pod: Pod): boolean {
   const s = pod.status;
@@ -302,6 +329,7 @@ class HollowNodeSet implements HollowNodes {
       clock: this.clock,
       onError: (e) => this.fail(e),
       indexers: { [podNodeNameIndex]: indexPodByNodeName as (p: Pod) => string[] },
+      transform: hollowPodView,
     });
     this.informer.addEventHandler({
       add: (p) => this.syncPod(p),
