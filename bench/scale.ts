@@ -53,7 +53,7 @@ import {
   nodesResource,
   podsResource,
 } from '../src/client/index.js';
-import { defaultLoopConcurrency, hollowMaxSockets, startHollowNodes, type HollowNodes } from '../src/hollow/index.js';
+import { defaultLoopConcurrency, hollowMaxSockets, hollowNodeFlags, startHollowNodes, type HollowNodes } from '../src/hollow/index.js';
 import { EncryptingStore, EtcdStore, SqliteStore, type Store } from '../src/storage/index.js';
 import { etcdAvailable, etcdSkipReason, startEtcd } from '../test/helpers/etcd.js';
 import { createLogger } from '../src/util/logger.js';
@@ -262,11 +262,12 @@ interface HollowHandle {
 }
 
 async function spawnHollow(kubeconfig: string, count: number, prefix: string, readyDelayMs: number, log: (l: string) => void): Promise<HollowHandle> {
+  // The flags the hollow part recommends for thousands of nodes, then
   // EVERYNODE_BENCH_HOLLOW_NODE_ARGS: extra node flags for the child (e.g. "--cpu-prof --cpu-prof-dir=DIR").
   const nodeArgs = (process.env.EVERYNODE_BENCH_HOLLOW_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
   const child: ChildProcess = spawn(
     process.execPath,
-    [...nodeArgs, everynodeBin, 'hollow-nodes', '--kubeconfig', kubeconfig, '--count', String(count), '--name-prefix', prefix, '--ready-delay-ms', String(readyDelayMs)],
+    [...hollowNodeFlags, ...nodeArgs, everynodeBin, 'hollow-nodes', '--kubeconfig', kubeconfig, '--count', String(count), '--name-prefix', prefix, '--ready-delay-ms', String(readyDelayMs)],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let stderrLines = 0;

@@ -13,4 +13,4 @@ export {
 } from './hollow-nodes.js';
 export { TimerWheel, type WheelTimer } from './timer-wheel.js';
 export { WriteQueue, type WriteTask } from './write-queue.js';
-export { runHollowNodesCommand, hollowNodesUsage, startHollowNodesForUp } from './command.js';
+export { runHollowNodesCommand, hollowNodesUsage, hollowNodeFlags, startHollowNodesForUp } from './command.js';
