@@ -33,16 +33,17 @@ export const hollowNodesUsage = `  hollow-nodes  simulate many nodes in this pro
            --labels k=v,k=v          extra node labels
            --stats-interval-ms MS    print a stats line every MS (default 0: never)
            For thousands of nodes, start it with NODE_OPTIONS=--max-semi-space-size=32
-           (a larger young generation): ~17% less CPU for ~6 MB more per 1,000 nodes.
+           (a larger young generation): less CPU for ~6 MB more per 1,000 nodes.
 `;
 
 /**
  * Node flags for a hollow process simulating thousands of nodes (the scale benchmark starts
  * it with them). Its work is short-lived garbage (each request's and watch event's objects):
- * a young generation of 2 x 32 MB instead of V8's 2 x 16 MB collects it half as often, and in
- * a 5,000-node fan-out the process used ~17% less CPU (2.3 s instead of 2.6-3.1 s) for 33
- * instead of 27 MB per 1,000 nodes (docs/performance.md, session 25). V8 reads the flag only
- * at start, so it is a flag of the process, not something the command could set itself.
+ * a young generation of 2 x 32 MB instead of V8's 2 x 16 MB collects it half as often. In a
+ * 5,000-node fan-out the process used 2.26-2.34 s of CPU instead of 2.64-3.10 s in three of
+ * four interleaved pairs (the fourth ran in a slow minute), for 33 instead of 27 MB per 1,000
+ * nodes (docs/performance.md, session 25). V8 reads the flag only at start (set later, it
+ * changed nothing), so it is a flag of the process, not something the command sets itself.
  */
 export const hollowNodeFlags: readonly string[] = ['--max-semi-space-size=32'];
 
