@@ -84,7 +84,7 @@ describe('DaemonSet generation', () => {
     ({ apiVersion: 'apps/v1', kind: 'DaemonSet', metadata: { name: 'd', namespace: 'n', uid: 'u', generation: 3 }, spec: { selector: { matchLabels: { a: 'b' } }, template: { metadata: { labels: { a: 'b' } }, spec: { containers: [{ name: 'c', image: 'i' }] } }, ...spec } }) as unknown as KubeObject;
 
   it('does not move when minReadySeconds: 0 is only written out or dropped (an int32: 0 is absent in Go)', () => {
-    for (const [from, to] of [[{}, { minReadySeconds: 0 }], [{ minReadySeconds: 0 }, {}]] as const) {
+    for (const [from, to] of [[{}, { minReadySeconds: 0 }], [{ minReadySeconds: 0 }, {}], [{}, { minReadySeconds: null }]] as const) {
       const next = ds(to);
       prepareForUpdate(dsKind, next, ds(from));
       expect(next.metadata.generation).toBe(3);

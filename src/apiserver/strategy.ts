@@ -138,12 +138,13 @@ export function prepareForUpdate(k: KindDef, obj: KubeObject, old: KubeObject, o
   // Specs compare as upstream's Go structs do: an empty list is no list and a zero-valued
   // value field is no field (`tolerations: []` or `hostNetwork: false` dropped from a manifest
   // changes nothing, and rolls no daemon: templateAsGoSees). At the spec's top the one value
-  // field is `minReadySeconds` (an int32; the rest are pointers, which keep their zeros).
+  // field is `minReadySeconds` (an int32, which 0 and null leave zero; the rest are pointers,
+  // which keep their zeros).
   const specOf = (o: KubeObject): unknown => {
     const s = spec(o) as { template?: unknown; minReadySeconds?: unknown } | undefined;
     if (!k.tracksTemplateGeneration || !s) return s;
     const { minReadySeconds, ...rest } = s;
-    const out: Record<string, unknown> = minReadySeconds === 0 ? rest : s;
+    const out: Record<string, unknown> = minReadySeconds === 0 || minReadySeconds === null ? rest : s;
     return s.template && typeof s.template === 'object' ? { ...out, template: templateAsGoSees(s.template as Record<string, unknown>) } : out;
   };
   const newSpec = specOf(obj);

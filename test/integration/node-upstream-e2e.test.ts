@@ -141,7 +141,12 @@ class PodHistory {
  * could miss when two arrive between polls).
  */
 async function waitPodVersion(name: string, what: string, pred: (p: k8s.V1Pod) => boolean, timeoutMs = 45_000): Promise<k8s.V1Pod> {
-  return waitFor(() => history.all(name).find(pred) ?? false, { timeoutMs, intervalMs: 50, message: `pod ${name}: ${what} (versions: ${versionTrail(name)})` });
+  try {
+    return await waitFor(() => history.all(name).find(pred) ?? false, { timeoutMs, intervalMs: 50, message: `pod ${name}: ${what}` });
+  } catch (e) {
+    // The versions as they are at the timeout, not as they were when the wait began.
+    throw new Error(`${e instanceof Error ? e.message : String(e)}; versions: ${versionTrail(name)}`, { cause: e });
+  }
 }
 
 /** Every version of pod `name` in one line: resourceVersion, deleting, Ready, each container's state. */
@@ -419,7 +424,13 @@ beforeAll(async () => {
     else slots++;
   };
   for (const s of scenarios) {
-    const p = slot().then(() => s.fn().finally(release));
+    const p = slot().then(async () => {
+      try {
+        await s.fn();
+      } finally {
+        release();
+      }
+    });
     p.catch(() => undefined);
     outcomes.set(s.name, p);
   }
