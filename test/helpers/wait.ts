@@ -7,8 +7,8 @@ export interface WaitOptions {
   timeoutMs?: number;
   /** Delay between polls (default 25 ms). */
   intervalMs?: number;
-  /** What is being awaited, for the error message. */
-  message?: string;
+  /** What is being awaited, for the error message (a function: made at the timeout, e.g. with a process's output by then). */
+  message?: string | (() => string);
 }
 
 export function sleep(ms: number): Promise<void> {
@@ -34,7 +34,7 @@ export async function waitFor<T>(probe: () => T | undefined | false | Promise<T 
       last = err;
     }
     if (Date.now() >= deadline) {
-      const what = opts.message ?? 'condition';
+      const what = (typeof opts.message === 'function' ? opts.message() : opts.message) ?? 'condition';
       const detail = last instanceof Error ? `last error: ${last.message}` : `last value: ${String(last)}`;
       throw new Error(`timed out after ${timeoutMs} ms waiting for ${what} (${detail})`, { cause: last });
     }

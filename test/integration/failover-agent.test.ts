@@ -84,11 +84,14 @@ describe.skipIf(!haveEtcd)('everynode agent --server with two API servers', () =
   });
   afterAll(() => cleanup.run());
 
+  let hungAttempts = 0;
   it('fails over from a hung server (no connection error) before its Lease expires', async () => {
     // A second agent whose first server is behind a proxy that hangs: the server is stopped, not
     // dead, so only the agent's request timeout tells (10 s, below the Lease renewal interval).
     const proxy = await startHangingProxy(cleanup, servers[0]!.server.url);
-    const name = `${nodeName}-hung`;
+    // A node of its own on each attempt: a retry (CI) must not find the first attempt's Lease
+    // and agent, or it starts from their state instead of a fresh registration through the proxy.
+    const name = `${nodeName}-hung-${++hungAttempts}`;
     const hungAgent = spawnNode(cleanup, [
       everynodeBin,
       'agent',
@@ -113,22 +116,25 @@ describe.skipIf(!haveEtcd)('everynode agent --server with two API servers', () =
         throw e;
       }
     };
-    const before = await waitFor(renewTime, { timeoutMs: 30_000, message: `the hung agent's Lease; output:\n${hungAgent.output()}` });
-    expect(proxy.accepted).toBeGreaterThan(0);
-    proxy.hang();
-    const hungAt = Date.now();
-    // The next renewal (due within 10 s) waits at most 10 s on the hung server (the heartbeat's
-    // timeout), then goes to server 2. With the 30 s timeout of other requests it would come
-    // 30-40 s after the hang, as the 40 s Lease of the last renewal runs out.
-    await waitFor(async () => {
-      const t = await renewTime();
-      return t !== undefined && t !== before;
-    }, { timeoutMs: 29_500, intervalMs: 250, message: `a Lease renewal through server 2 within 29.5 s of the hang; output:\n${hungAgent.output()}` });
-    // At most 10 s to the next renewal, 10 s of timeout, then the next server: ~23 s on an idle
-    // machine, and under 30 s, the earliest a 30 s timeout could fail over.
-    expect(Date.now() - hungAt).toBeLessThan(29_500);
-    expect(hungAgent.output()).toContain(`API server ${proxy.url} failed (request to ${proxy.url} timed out after 10000 ms); using ${servers[1]!.server.url}`);
-    await hungAgent.stop();
+    try {
+      const before = await waitFor(renewTime, { timeoutMs: 30_000, message: () => `the hung agent's Lease; output:\n${hungAgent.output()}` });
+      expect(proxy.accepted).toBeGreaterThan(0);
+      proxy.hang();
+      const hungAt = Date.now();
+      // The next renewal (due within 10 s) waits at most 10 s on the hung server (the heartbeat's
+      // timeout), then goes to server 2. With the 30 s timeout of other requests it would come
+      // 30-40 s after the hang, as the 40 s Lease of the last renewal runs out.
+      await waitFor(async () => {
+        const t = await renewTime();
+        return t !== undefined && t !== before;
+      }, { timeoutMs: 29_500, intervalMs: 250, message: () => `a Lease renewal through server 2 within 29.5 s of the hang; output:\n${hungAgent.output()}` });
+      // At most 10 s to the next renewal, 10 s of timeout, then the next server: ~23 s on an idle
+      // machine, and under 30 s, the earliest a 30 s timeout could fail over.
+      expect(Date.now() - hungAt).toBeLessThan(29_500);
+      expect(hungAgent.output()).toContain(`API server ${proxy.url} failed (request to ${proxy.url} timed out after 10000 ms); using ${servers[1]!.server.url}`);
+    } finally {
+      await hungAgent.stop();
+    }
   }, 60_000);
 
   it('keeps renewing its Lease and running its pods through server 2 when server 1 stops', async () => {
