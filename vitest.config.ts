@@ -28,7 +28,7 @@ export default defineConfig({
     // parts it tests cost ~0.3 s of CPU a file, 88 s -> 43 s for the unit tests alone. So module
     // state lives on from file to file in a worker: a unit test restores what it changes of the
     // process (env, TZ, umask, listeners, fake timers) and asserts nothing that depends on which
-    // files ran before it (e.g. the DaemonSet fixtures' name counters). A file that mocks a module
+    // files ran before it (e.g. a shared fixture's counter in names). A file that mocks a module
     // (vi.mock) is isolated, as are the integration and e2e tests, which start servers, processes
     // and clients of their own.
     projects: [

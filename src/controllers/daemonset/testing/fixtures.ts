@@ -103,7 +103,9 @@ export function newPod(namePrefix: string, nodeName: string, o: PodOpts = {}): P
     apiVersion: 'v1',
     kind: 'Pod',
     metadata: {
-      name: `${namePrefix}${podCounter}`,
+      // Zero-padded: pods created in the same second sort by name, and as text `p-000100` stays
+      // after `p-000099` whatever the counter reached in earlier files of the worker.
+      name: `${namePrefix}${String(podCounter).padStart(6, '0')}`,
       namespace: o.ds?.metadata.namespace ?? 'default',
       uid: uid('pod'),
       labels: {
