@@ -141,12 +141,7 @@ class PodHistory {
  * could miss when two arrive between polls).
  */
 async function waitPodVersion(name: string, what: string, pred: (p: k8s.V1Pod) => boolean, timeoutMs = 45_000): Promise<k8s.V1Pod> {
-  try {
-    return await waitFor(() => history.all(name).find(pred) ?? false, { timeoutMs, intervalMs: 50, message: `pod ${name}: ${what}` });
-  } catch (e) {
-    // The versions as they are at the timeout, not as they were when the wait began.
-    throw new Error(`${e instanceof Error ? e.message : String(e)}; versions: ${versionTrail(name)}`, { cause: e });
-  }
+  return waitFor(() => history.all(name).find(pred) ?? false, { timeoutMs, intervalMs: 50, message: () => `pod ${name}: ${what} (versions: ${versionTrail(name)})` });
 }
 
 /** Every version of pod `name` in one line: resourceVersion, deleting, Ready, each container's state. */
@@ -164,7 +159,7 @@ async function waitPod(name: string, what: string, pred: (p: k8s.V1Pod) => boole
       const p = history.latest(name);
       return p && pred(p) ? p : false;
     },
-    { timeoutMs, intervalMs: 50, message: `pod ${name}: ${what} (last status: ${JSON.stringify(history.latest(name)?.status ?? null)})` },
+    { timeoutMs, intervalMs: 50, message: () => `pod ${name}: ${what} (last status: ${JSON.stringify(history.latest(name)?.status ?? null)})` },
   );
 }
 
