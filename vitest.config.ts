@@ -24,6 +24,9 @@ export default defineConfig({
     // Shared watch objects of the in-process transport are frozen under test, so code that
     // writes to an object it received from a watch or an informer cache fails here.
     env: { EVERYNODE_FREEZE_WATCH_OBJECTS: '1' },
+    // Test processes keep the contract of everynode's own processes: "__proto__" is an ordinary
+    // key (src/util/proto-key.ts; Node's flag does what removeProtoAccessor does).
+    execArgv: ['--disable-proto=delete'],
     // Unit tests share their worker's module cache (isolate: false): each file re-importing the
     // parts it tests cost ~0.3 s of CPU a file, 88 s -> 43 s for the unit tests alone. So module
     // state lives on from file to file in a worker: a unit test restores what it changes of the

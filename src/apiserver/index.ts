@@ -23,7 +23,7 @@ import { ApiError, badRequest } from '../api/errors.js';
 import { newKindRegistry, type KindRegistry } from '../api/kinds.js';
 import { CustomResourceKinds } from './custom-resources.js';
 import { EncryptingStore, SECRETS_ENCRYPTION_KEY_FILE, SqliteStore, StorageError, casWrite, openEncryptedStore, openStore, startCompactor, type Compactor, type Store } from '../storage/index.js';
-import { realClock, type Clock } from '../util/index.js';
+import { realClock, removeProtoAccessor, type Clock } from '../util/index.js';
 import { createLogger, type Logger } from '../util/logger.js';
 import { isWatchUpgrade, serveWatchOverWebSocket } from './watch-websocket.js';
 import { defaultInflightLimits, InflightLimiter, type InflightLimits } from './inflight.js';
@@ -329,6 +329,9 @@ async function openStoreWaiting(url: string, dataDir: string, waitMs: number, lo
 }
 
 export async function startServer(opts: ServerOptions): Promise<RunningServer> {
+  // Request bodies' keys are data, "__proto__" included (util/proto-key.ts); the binary has done
+  // this already, a process embedding the server (a test) has it done here.
+  removeProtoAccessor();
   // Checked before anything is opened or written: a bad pattern is the caller's mistake.
   const cors = opts.corsAllowedOrigins && opts.corsAllowedOrigins.length > 0 ? new CorsPolicy(opts.corsAllowedOrigins) : undefined;
   const logger = opts.logger ?? createLogger({ name: 'apiserver' });

@@ -11,6 +11,10 @@ import { fullUsage, helpArgv, lifecycleHelp, nearestOption, usageSection, wantsH
 import { clusterDnsFlags, corsAllowedOriginsFromFlag, corsFlagUsage, defaultStoreWait, storeFlagUsage, storeUrlFromFlag, storeWaitMsFromFlag } from './store-flag.js';
 import { createLogger } from '../util/logger.js';
 import { applyServerHeapPolicy } from '../util/heap.js';
+import { removeProtoAccessor } from '../util/proto-key.js';
+
+// Before any input is read: "__proto__" is an ordinary key in every everynode process (util/proto-key.ts).
+removeProtoAccessor();
 
 // Parts are imported when their command runs, so e.g. an agent process does not load the API
 // server (the agent's memory footprint is a measured figure), and a client verb loads neither the

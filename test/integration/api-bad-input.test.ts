@@ -402,6 +402,66 @@ describe('server-side apply', () => {
   });
 });
 
+describe('"__proto__" as a key', () => {
+  // A ConfigMap's or Secret's data key only has to match [-._a-zA-Z0-9]+: "__proto__" is data,
+  // kept through every write path, and never changes an object's prototype on the server.
+  const proto = (v: unknown): Record<string, unknown> => JSON.parse(`{"__proto__":${JSON.stringify(v)}}`) as Record<string, unknown>;
+
+  it('keeps it as a data key through create, the three patch types, apply and update', async () => {
+    const body = `{"metadata":{"name":"proto-data"},"data":{"__proto__":"created","a":"b"}}`;
+    const created = await call('POST', cmPath(), body);
+    expect(created.status, created.text).toBe(201);
+    objects.defer(async () => void (await call('DELETE', cmPath('proto-data'))));
+    const data = async (): Promise<unknown> => (await stored(cmPath('proto-data'))).data;
+    expect(await data()).toEqual({ ...proto('created'), a: 'b' });
+    const steps: [string, string, string][] = [
+      ['{"data":{"__proto__":"merged"}}', MERGE, 'merged'],
+      ['{"data":{"__proto__":"strategic"}}', STRATEGIC, 'strategic'],
+      ['[{"op":"replace","path":"/data/__proto__","value":"json"}]', JSON_PATCH, 'json'],
+      ['apiVersion: v1\nkind: ConfigMap\ndata:\n  __proto__: applied\n', APPLY, 'applied'],
+    ];
+    for (const [patch, type, want] of steps) {
+      // The apply takes the field over from the managers before it (a conflict otherwise, as upstream).
+      const r = await call('PATCH', `${cmPath('proto-data')}?fieldManager=t${type === APPLY ? '&force=true' : ''}`, patch, type);
+      expect(r.status, `${type}: ${r.text}`).toBe(200);
+      expect(await data(), type).toEqual({ ...proto(want), a: 'b' });
+    }
+    const cur = await stored(cmPath('proto-data'));
+    const put = await call('PUT', cmPath('proto-data'), JSON.stringify({ ...cur, data: { ...proto('put'), a: 'b' } }));
+    expect(put.status, put.text).toBe(200);
+    expect(await data()).toEqual({ ...proto('put'), a: 'b' });
+    const removed = await call('PATCH', cmPath('proto-data'), '{"data":{"__proto__":null}}', MERGE);
+    expect(removed.status, removed.text).toBe(200);
+    expect(await data()).toEqual({ a: 'b' });
+  });
+
+  it('keeps it as a Secret data key (stored encrypted)', async () => {
+    const r = await call('POST', '/api/v1/namespaces/default/secrets', `{"metadata":{"name":"proto-secret"},"data":{"__proto__":"cw=="}}`);
+    expect(r.status, r.text).toBe(201);
+    objects.defer(async () => void (await call('DELETE', '/api/v1/namespaces/default/secrets/proto-secret')));
+    expect((await stored('/api/v1/namespaces/default/secrets/proto-secret')).data).toEqual(proto('cw=='));
+  });
+
+  it('treats a data value under it as the value it is: an object is no string, and no prototype', async () => {
+    await configMap('proto-object');
+    const before = await stored(cmPath('proto-object'));
+    const r = await call('PATCH', cmPath('proto-object'), '{"data":{"__proto__":{"polluted":"yes"}}}', MERGE);
+    expectPatchInvalid(r, 'json: cannot unmarshal object into Go struct field ConfigMap.data of type string');
+    expect(await stored(cmPath('proto-object'))).toEqual(before);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
+  it('is an unknown field at the top of an object, and an invalid label key', async () => {
+    const strict = await call('POST', `${cmPath()}?fieldValidation=Strict`, '{"metadata":{"name":"proto-top"},"__proto__":{"data":{"a":"b"}}}');
+    expectStatus(strict, 400, 'BadRequest', 'ConfigMap in version "v1" cannot be handled as a ConfigMap: strict decoding error: unknown field "__proto__"');
+    const label = await call('POST', cmPath(), '{"metadata":{"name":"proto-label","labels":{"__proto__":"a"}}}');
+    expectStatus(label, 422, 'Invalid');
+    expect(label.body.details.causes).toEqual([expect.objectContaining({ field: 'metadata.labels', reason: 'FieldValueInvalid' })]);
+    expectStatus(await call('GET', cmPath('proto-top')), 404, 'NotFound');
+    expectStatus(await call('GET', cmPath('proto-label')), 404, 'NotFound');
+  });
+});
+
 describe('request line and headers', () => {
   it('answers a request whose trailing bytes are not HTTP first, then closes (never a 400 for a request it carried out)', async () => {
     // A DELETE with a body but no Content-Length: the body is not part of it (a real deletion,
