@@ -65,6 +65,17 @@ describe('everynode CLI verbs', () => {
     expect(got.stdout).toBe('daemonset.apps/dir-a\ndaemonset.apps/dir-b\n');
   });
 
+  it('apply, patch and get keep a "__proto__" data key (an ordinary key in the binary)', async () => {
+    const f = write('proto.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: proto-cm\ndata:\n  __proto__: applied\n  a: b\n');
+    expect(await cli(['apply', '-f', f])).toMatchObject({ code: 0, stdout: 'configmap/proto-cm created\n' });
+    const data = async (): Promise<unknown> => JSON.parse((await cli(['get', 'configmap', 'proto-cm', '-o', 'json'])).stdout).data;
+    const proto = (v: string): unknown => JSON.parse(`{"__proto__":${JSON.stringify(v)},"a":"b"}`);
+    expect(await data()).toEqual(proto('applied'));
+    expect((await cli(['patch', 'configmap', 'proto-cm', '--type', 'merge', '-p', '{"data":{"__proto__":"patched"}}'])).code).toBe(0);
+    expect(await data()).toEqual(proto('patched'));
+    expect((await cli(['get', 'configmap', 'proto-cm', '-o', 'yaml'])).stdout).toContain('data:\n  __proto__: patched\n  a: b\n');
+  });
+
   it('apply and create report invalid objects, conflicts and bad files in one line each', async () => {
     const bad = write('bad.yaml', dsManifest('bad').replace('app: bad\n    spec:', 'app: other\n    spec:'));
     const r = await cli(['apply', '-f', bad]);
