@@ -58,6 +58,7 @@ import {
   admitCreate,
   checkName,
   checkNamespace,
+  dedupOwnerReferences,
   dropEmptyMetadata,
   generateName,
   prepareForCreate,
@@ -613,6 +614,8 @@ export class RestRegistry {
     checkVerb(k, 'create');
     validateFieldManager(q.fieldManager, 'CreateOptions');
     const { object, warnings } = this.decode(k, body, q.fieldValidation, undefined, findings);
+    const dedup = dedupOwnerReferences(object, false);
+    if (dedup) warnings.push(dedup);
     // Managed fields sent with a create are kept (and the creator owns what it set); none: none.
     recordUpdate({ metadata: {} } as KubeObject, object, managedKindOf(k), q.fieldManager, '', rfc3339(this.clock.now()));
     return this.createDecoded(k, namespace, object, warnings, q.dryRun, admit);
@@ -887,6 +890,8 @@ export class RestRegistry {
   ): Promise<WriteResult> {
     checkVerb(k, 'update');
     const { object, warnings } = this.decode(k, body, q.fieldValidation, undefined, findings);
+    const dedup = dedupOwnerReferences(object, false);
+    if (dedup) warnings.push(dedup);
     checkNamespace(k, object, namespace);
     checkName(object, name);
     validateFieldManager(q.fieldManager, 'UpdateOptions');
@@ -1009,6 +1014,8 @@ export class RestRegistry {
         throw patchInvalid(type === 'strategic' ? goPrintValue(patch) : JSON.stringify(patched), detail);
       }
       warnings = decoded.warnings;
+      const dedup = dedupOwnerReferences(decoded.object, true);
+      if (dedup) warnings.push(dedup);
       return decoded.object;
     }, admit);
   }

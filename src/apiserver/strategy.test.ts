@@ -3,7 +3,7 @@ import { builtinKinds } from '../api/kinds.js';
 import type { Pod } from '../api/types.js';
 import { ApiError } from '../api/errors.js';
 import type { KubeObject } from '../api/types.js';
-import { admitCreate, checkName, prepareForCreate, prepareForUpdate } from './strategy.js';
+import { admitCreate, checkName, dedupOwnerReferences, prepareForCreate, prepareForUpdate } from './strategy.js';
 
 const podKind = builtinKinds().find((k) => k.group === '' && k.kind === 'Pod')!;
 const dsKind = builtinKinds().find((k) => k.group === 'apps' && k.kind === 'DaemonSet')!;
@@ -98,5 +98,30 @@ describe('DaemonSet generation', () => {
     const limit = ds({ revisionHistoryLimit: 0 });
     prepareForUpdate(dsKind, limit, ds({}));
     expect(limit.metadata.generation).toBe(4);
+  });
+});
+
+describe('dedupOwnerReferences', () => {
+  const ref = (uid: string, more: Record<string, unknown> = {}) => ({ apiVersion: 'v1', kind: 'ConfigMap', name: `o-${uid}`, uid, ...more });
+
+  it('drops references equal to an earlier one, keeps those that share only the UID, and names the dropped UIDs', () => {
+    const refs = [ref('a'), ref('b'), ref('a'), ref('a', { controller: true }), ref('b'), ref('a')];
+    const metadata = Object.freeze({ name: 'x', ownerReferences: Object.freeze(refs) });
+    const obj = { apiVersion: 'v1', kind: 'ConfigMap', metadata } as unknown as KubeObject;
+    expect(dedupOwnerReferences(obj, false)).toBe('.metadata.ownerReferences contains duplicate entries; API server dedups owner references in 1.20+, and may reject such requests as early as 1.24; please fix your requests; duplicate UID(s) observed: a, b, a');
+    expect(obj.metadata.ownerReferences).toEqual([ref('a'), ref('b'), ref('a', { controller: true })]);
+    // The metadata it was given is left alone (frozen here: a write would throw).
+    expect(obj.metadata).not.toBe(metadata);
+    expect(metadata.ownerReferences).toHaveLength(6);
+  });
+
+  it('words a patch warning as seen after mutating admission, and leaves objects without repeats as they are', () => {
+    const obj = { metadata: { name: 'x', ownerReferences: [ref('a'), ref('a')] } } as unknown as KubeObject;
+    expect(dedupOwnerReferences(obj, true)).toMatch(/^\.metadata\.ownerReferences contains duplicate entries after mutating admission happens; .*: a$/);
+    const metadata = { name: 'y', ownerReferences: [ref('a'), ref('a', { blockOwnerDeletion: false })] };
+    const other = { metadata } as unknown as KubeObject;
+    expect(dedupOwnerReferences(other, false)).toBeUndefined();
+    expect(other.metadata).toBe(metadata);
+    expect(dedupOwnerReferences({ metadata: {} } as KubeObject, false)).toBeUndefined();
   });
 });

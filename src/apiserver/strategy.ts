@@ -235,3 +235,34 @@ export function checkName(obj: KubeObject, name: string): void {
   }
 }
 
+
+/**
+ * Upstream's owner reference dedup (the API server's request handlers, since 1.20): an owner
+ * reference equal in every field to an earlier one is dropped, and the request gets a warning
+ * naming the dropped UIDs. References that share a UID but differ in a field are all kept.
+ * Creates and updates are checked as decoded (`patch` false); a patch (`patch` true) on the
+ * patched object, whose warning upstream words as seen after mutating admission, the point its
+ * patch handler checks at.
+ *
+ * Returns the warning, or undefined when nothing repeats. Never writes into the references or
+ * the metadata it was given (a patched object shares them with the stored one): a dedup puts a
+ * new metadata object on `obj`.
+ */
+export function dedupOwnerReferences(obj: KubeObject, patch: boolean): string | undefined {
+  const refs = obj.metadata.ownerReferences;
+  if (!Array.isArray(refs) || refs.length < 2) return undefined;
+  const kept: typeof refs = [];
+  const duplicates: string[] = [];
+  const seen = new Set<string>();
+  for (const ref of refs) {
+    if (seen.has(ref.uid) && kept.some((r) => jsonEqual(r, ref))) duplicates.push(ref.uid);
+    else {
+      seen.add(ref.uid);
+      kept.push(ref);
+    }
+  }
+  if (duplicates.length === 0) return undefined;
+  obj.metadata = { ...obj.metadata, ownerReferences: kept };
+  const where = patch ? ' after mutating admission happens' : '';
+  return `.metadata.ownerReferences contains duplicate entries${where}; API server dedups owner references in 1.20+, and may reject such requests as early as 1.24; please fix your requests; duplicate UID(s) observed: ${duplicates.join(', ')}`;
+}

@@ -402,6 +402,35 @@ describe('server-side apply', () => {
   });
 });
 
+describe('duplicate owner references', () => {
+  // Upstream's request handlers drop an owner reference equal to an earlier one and warn.
+  const warning = (uids: string, patch = false) =>
+    `299 - ".metadata.ownerReferences contains duplicate entries${patch ? ' after mutating admission happens' : ''}; API server dedups owner references in 1.20+, and may reject such requests as early as 1.24; please fix your requests; duplicate UID(s) observed: ${uids}"`;
+
+  it('are dropped with a warning on create, update and patch; references sharing only the UID are kept', async () => {
+    const owner = await configMap('dup-owner');
+    const ref = { apiVersion: 'v1', kind: 'ConfigMap', name: 'dup-owner', uid: owner.metadata.uid as string };
+    const created = await call('POST', cmPath(), { metadata: { name: 'dup-refs', ownerReferences: [ref, ref, { ...ref, controller: true }] } });
+    expect(created.status, created.text).toBe(201);
+    objects.defer(async () => void (await call('DELETE', cmPath('dup-refs'))));
+    expect(created.headers.get('warning')).toBe(warning(ref.uid));
+    expect((await stored(cmPath('dup-refs'))).metadata.ownerReferences).toEqual([ref, { ...ref, controller: true }]);
+
+    const cur = await stored(cmPath('dup-refs'));
+    const put = await call('PUT', cmPath('dup-refs'), { ...cur, metadata: { ...cur.metadata, ownerReferences: [ref, ref, ref] } });
+    expect(put.status, put.text).toBe(200);
+    expect(put.headers.get('warning')).toBe(warning(`${ref.uid}, ${ref.uid}`));
+    expect((await stored(cmPath('dup-refs'))).metadata.ownerReferences).toEqual([ref]);
+
+    const patched = await call('PATCH', cmPath('dup-refs'), { metadata: { ownerReferences: [ref, ref] } }, MERGE);
+    expect(patched.status, patched.text).toBe(200);
+    expect(patched.headers.get('warning')).toBe(warning(ref.uid, true));
+    expect((await stored(cmPath('dup-refs'))).metadata.ownerReferences).toEqual([ref]);
+    const clean = await call('PATCH', cmPath('dup-refs'), { data: { a: 'b' } }, MERGE);
+    expect(clean.headers.get('warning')).toBeNull();
+  });
+});
+
 describe('"__proto__" as a key', () => {
   // A ConfigMap's or Secret's data key only has to match [-._a-zA-Z0-9]+: "__proto__" is data,
   // kept through every write path, and never changes an object's prototype on the server.
