@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Lease, Node, NodeCondition, Pod, Taint, Toleration } from '../../api/types.js';
 import { leasesResource, nodesResource, podsResource } from '../../client/index.js';
 import { FakeApiClient, FakeClock, FakeRecorder } from '../../client/testing/index.js';
-import { NodeLifecycleController, type NodeLifecycleControllerOptions } from './node-lifecycle-controller.js';
+import { NodeLifecycleController, zoneKeyOf, type NodeLifecycleControllerOptions } from './node-lifecycle-controller.js';
 
 const iso = (ms: number): string => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 const isoMicro = (ms: number): string => new Date(ms).toISOString().replace(/Z$/, '000Z');
@@ -390,5 +390,19 @@ describe('run', () => {
     });
     stop.abort();
     await done;
+  });
+});
+
+describe('zoneKeyOf', () => {
+  const node = (labels?: Record<string, string>): Node => ({ apiVersion: 'v1', kind: 'Node', metadata: { name: 'n', ...(labels ? { labels } : {}) } });
+  const beta = 'failure-domain.beta.kubernetes.io/';
+  const ga = 'topology.kubernetes.io/';
+
+  it('takes the beta label before the GA one, as upstream, and a present empty value as it is', () => {
+    expect(zoneKeyOf(node({ [`${ga}region`]: 'r', [`${ga}zone`]: 'z' }))).toBe('r:\u0000:z');
+    expect(zoneKeyOf(node({ [`${beta}region`]: 'old', [`${ga}region`]: 'new', [`${beta}zone`]: 'zb', [`${ga}zone`]: 'zg' }))).toBe('old:\u0000:zb');
+    expect(zoneKeyOf(node({ [`${beta}zone`]: '', [`${ga}zone`]: 'zg' }))).toBe('');
+    expect(zoneKeyOf(node({ [`${ga}zone`]: 'z' }))).toBe(':\u0000:z');
+    expect(zoneKeyOf(node())).toBe('');
   });
 });

@@ -117,11 +117,15 @@ function conditionEqual(a: NodeCondition | undefined, b: NodeCondition | undefin
   return JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
 }
 
-/** Upstream's zone key: region and zone labels (empty for nodes without them). */
+/**
+ * Upstream's zone key: region and zone labels (empty for nodes without them). As upstream, the
+ * deprecated beta label wins when a node has both (the kubelet writes both, with one value; a
+ * node labelled by hand may differ), and a label present with an empty value is that value.
+ */
 export function zoneKeyOf(node: Node): string {
   const l = node.metadata.labels ?? {};
-  const region = l['topology.kubernetes.io/region'] ?? l['failure-domain.beta.kubernetes.io/region'] ?? '';
-  const zone = l['topology.kubernetes.io/zone'] ?? l['failure-domain.beta.kubernetes.io/zone'] ?? '';
+  const region = l['failure-domain.beta.kubernetes.io/region'] ?? l['topology.kubernetes.io/region'] ?? '';
+  const zone = l['failure-domain.beta.kubernetes.io/zone'] ?? l['topology.kubernetes.io/zone'] ?? '';
   return region || zone ? `${region}:\u0000:${zone}` : '';
 }
 
