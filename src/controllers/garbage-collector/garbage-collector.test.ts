@@ -57,11 +57,11 @@ afterEach(() => {
   for (const s of stops.splice(0)) s.abort();
 });
 
-function env(): Env {
+function env(podGC: { terminatedPodThreshold?: number } = {}): Env {
   const clock = new FakeClock();
   const client = new DeletingFakeClient(clock);
   const errors: unknown[] = [];
-  const gc = new GarbageCollector({ client, resources, clock, onError: (e) => errors.push(e), podGC: { gcCheckPeriodMs: 20_000, quarantineMs: 40_000 } });
+  const gc = new GarbageCollector({ client, resources, clock, onError: (e) => errors.push(e), podGC: { gcCheckPeriodMs: 20_000, quarantineMs: 40_000, ...podGC } });
   const deletedOrder: string[] = [];
   return {
     client,
@@ -299,6 +299,60 @@ describe('PodGarbageCollector', () => {
     await e.gc.podGC!.gcTerminating();
     expect(names(e.client.objectsOf(podsResource))).toEqual(['node-alive', 'running', 'waits-for-taint']);
     expect(e.client.calls.find((c) => c.verb === 'patch' && c.name === 'stuck')?.patch).toEqual({ status: { phase: 'Failed' } });
+  });
+
+  it('beyond the threshold, deletes the finished pods in excess: evicted first, then the oldest, names breaking ties', async () => {
+    const e = env({ terminatedPodThreshold: 3 });
+    const pod = (name: string, created: string, status: Pod['status']): Pod => ({ ...newPod(name, [], 'node-a'), metadata: { ...newPod(name).metadata, creationTimestamp: created }, status });
+    await e.client.create(nodesResource, '', { metadata: { name: 'node-a' } });
+    for (const p of [
+      pod('old-running', '2026-01-01T00:00:00Z', { phase: 'Running' }),
+      pod('old-pending', '2026-01-01T00:00:00Z', { phase: 'Pending' }),
+      pod('old-unknown', '2026-01-01T00:00:00Z', { phase: 'Unknown' }),
+      pod('b-done', '2026-01-02T00:00:00Z', { phase: 'Succeeded' }),
+      pod('a-done', '2026-01-02T00:00:00Z', { phase: 'Succeeded' }),
+      pod('failed', '2026-01-03T00:00:00Z', { phase: 'Failed' }),
+      pod('evicted-new', '2026-01-09T00:00:00Z', { phase: 'Failed', reason: 'Evicted' }),
+      pod('newest-done', '2026-01-05T00:00:00Z', { phase: 'Succeeded' }),
+    ]) {
+      await e.client.create(podsResource, ns, p);
+    }
+    await e.start();
+    await e.gc.podGC!.gcTerminated();
+    // Five finished, three kept: the evicted pod goes first, then the oldest by time and name.
+    expect(names(e.client.objectsOf(podsResource))).toEqual(['b-done', 'failed', 'newest-done', 'old-pending', 'old-running', 'old-unknown']);
+    // Finished pods are deleted as they are, not marked Failed first.
+    expect(e.client.calls.filter((c) => c.verb === 'patch')).toEqual([]);
+    await e.gc.podGC!.gcTerminated();
+    expect(e.client.objectsOf(podsResource)).toHaveLength(6);
+  });
+
+  it('with a threshold of 0 keeps every finished pod', async () => {
+    const e = env({ terminatedPodThreshold: 0 });
+    await e.client.create(podsResource, ns, { ...newPod('done'), status: { phase: 'Succeeded' } });
+    // A pod the same pass deletes (gcUnscheduledTerminating): the pass has run once it is gone.
+    await e.client.create(podsResource, ns, { ...newPod('marker'), metadata: { ...newPod('marker').metadata, deletionTimestamp: '2026-12-02T00:00:00Z' }, status: { phase: 'Failed' } });
+    await e.start();
+    const stop = new AbortController();
+    stops.push(stop);
+    const running = e.gc.podGC!.run(stop.signal);
+    await vi.waitFor(() => expect(names(e.client.objectsOf(podsResource))).toEqual(['done']));
+    stop.abort();
+    await running;
+  });
+
+  it('force-deletes terminating pods never bound to a node, and only those', async () => {
+    const e = env();
+    const terminating = (name: string, node?: string): Pod => ({ ...newPod(name, [], node), metadata: { ...newPod(name).metadata, deletionTimestamp: '2026-12-02T00:00:00Z' }, status: { phase: 'Pending' } });
+    await e.client.create(nodesResource, '', { metadata: { name: 'node-a' } });
+    const stuck = await e.client.create(podsResource, ns, terminating('unbound-terminating'));
+    await e.client.create(podsResource, ns, terminating('bound-terminating', 'node-a'));
+    await e.client.create(podsResource, ns, { ...newPod('unbound-pending'), status: { phase: 'Pending' } });
+    await e.start();
+    await e.gc.podGC!.gcUnscheduledTerminating();
+    expect(names(e.client.objectsOf(podsResource))).toEqual(['bound-terminating', 'unbound-pending']);
+    expect(e.client.calls.find((c) => c.verb === 'patch' && c.name === 'unbound-terminating')?.patch).toEqual({ status: { phase: 'Failed' } });
+    expect(e.client.calls.find((c) => c.verb === 'delete' && c.name === 'unbound-terminating')?.options).toEqual({ gracePeriodSeconds: 0, preconditions: { uid: stuck.metadata.uid } });
   });
 
   it('a node that reappears during the quarantine keeps its pods', async () => {

@@ -1,7 +1,12 @@
-// PodGarbageCollector: force-deletes pods no node agent will ever finish (upstream's podgc):
+// PodGarbageCollector: force-deletes pods no node agent will ever finish, and caps the pods that
+// have (upstream's podgc). Each pass, in upstream's order:
+// - gcTerminated: beyond `terminatedPodThreshold` finished pods (phase neither Pending, Running
+//   nor Unknown), the excess goes: evicted pods first, then the oldest, names breaking ties;
 // - gcTerminating: pods being deleted on a node that is not Ready and carries the
 //   `node.kubernetes.io/out-of-service` taint (an operator's word that the machine is gone);
-// - gcOrphaned: pods bound (spec.nodeName) to a Node that no longer exists.
+// - gcOrphaned: pods bound (spec.nodeName) to a Node that no longer exists;
+// - gcUnscheduledTerminating: pods being deleted that were never bound to a node (no agent
+//   will confirm their deletion).
 //
 // Contract: a node name missing from the node cache is quarantined first; only after
 // `quarantineMs` and a live GET answering NotFound are its pods deleted. The quarantine covers
@@ -30,6 +35,29 @@ import {
 import { nodeIsReady, taintNodeOutOfService } from '../../api/taints.js';
 import { errorMessage, rfc3339 } from '../../util/index.js';
 
+/** Phases of a pod that has not finished; any other phase (an empty one too) counts as finished, as upstream. */
+const unfinishedPhases = new Set(['Pending', 'Running', 'Unknown']);
+
+/** Deletes gcTerminated has in flight at once. */
+const deleteConcurrency = 32;
+
+/** upstream's byEvictionAndCreationTimestamp: evicted first, then the oldest, then by name. */
+function byEvictionAndCreation(a: Pod, b: Pod): number {
+  const ea = isEvicted(a);
+  if (ea !== isEvicted(b)) return ea ? -1 : 1;
+  const ta = Date.parse(a.metadata.creationTimestamp ?? '') || 0;
+  const tb = Date.parse(b.metadata.creationTimestamp ?? '') || 0;
+  if (ta !== tb) return ta - tb;
+  const na = a.metadata.name ?? '';
+  const nb = b.metadata.name ?? '';
+  return na < nb ? -1 : na > nb ? 1 : 0;
+}
+
+/** upstream's eviction.PodIsEvicted: failed with reason Evicted (a node agent's eviction). */
+function isEvicted(p: Pod): boolean {
+  return p.status?.phase === 'Failed' && p.status.reason === 'Evicted';
+}
+
 export interface PodGarbageCollectorOptions {
   client: ApiClient;
   informers: SharedInformerFactory;
@@ -38,6 +66,11 @@ export interface PodGarbageCollectorOptions {
   gcCheckPeriodMs?: number;
   /** Time a missing node stays quarantined before its pods go (upstream: 40 s). */
   quarantineMs?: number;
+  /**
+   * Finished pods kept before the oldest are deleted (upstream's --terminated-pod-gc-threshold:
+   * 12,500); 0 or less: no limit.
+   */
+  terminatedPodThreshold?: number;
   onError?: (err: unknown) => void;
 }
 
@@ -48,6 +81,7 @@ export class PodGarbageCollector {
   private readonly nodeInformer: Informer<Node>;
   readonly gcCheckPeriodMs: number;
   readonly quarantineMs: number;
+  readonly terminatedPodThreshold: number;
   private readonly onError: (err: unknown) => void;
   /** Node name → time it was first seen missing. */
   private readonly quarantine = new Map<string, number>();
@@ -60,6 +94,7 @@ export class PodGarbageCollector {
     this.clock = o.clock ?? realClock;
     this.gcCheckPeriodMs = o.gcCheckPeriodMs ?? 20_000;
     this.quarantineMs = o.quarantineMs ?? 40_000;
+    this.terminatedPodThreshold = o.terminatedPodThreshold ?? 12_500;
     this.onError = o.onError ?? (() => {});
     this.podInformer = o.informers.forResource<Pod>(podsResource);
     this.nodeInformer = o.informers.forResource<Node>(nodesResource);
@@ -88,8 +123,10 @@ export class PodGarbageCollector {
   private enqueuePass(): Promise<void> {
     this.running = this.running
       .then(async () => {
+        if (this.terminatedPodThreshold > 0) await this.gcTerminated();
         await this.gcTerminating();
         await this.gcOrphaned();
+        await this.gcUnscheduledTerminating();
       })
       .catch((e: unknown) => this.onError(e));
     return this.running;
@@ -107,6 +144,33 @@ export class PodGarbageCollector {
       const node = this.nodeInformer.lister.get(nodeName);
       if (!node || nodeIsReady(node) || !(node.spec?.taints ?? []).some((t) => t.key === taintNodeOutOfService)) continue;
       await this.markFailedAndDelete(p, nodeName, undefined);
+    }
+  }
+
+  /**
+   * Deletes the finished pods beyond `terminatedPodThreshold` (upstream's gcTerminated): evicted
+   * pods first (they are the ones no controller made to finish), then by creation time, oldest
+   * first, names breaking ties. Deletes run `deleteConcurrency` at a time.
+   */
+  async gcTerminated(): Promise<void> {
+    const finished = this.podInformer.lister.list().filter((p) => !unfinishedPhases.has(p.status?.phase ?? ''));
+    const excess = finished.length - this.terminatedPodThreshold;
+    if (excess <= 0) return;
+    finished.sort(byEvictionAndCreation);
+    const doomed = finished.slice(0, excess);
+    for (let i = 0; i < doomed.length; i += deleteConcurrency) {
+      await Promise.all(doomed.slice(i, i + deleteConcurrency).map((p) => this.markFailedAndDelete(p, p.spec?.nodeName ?? '', undefined)));
+    }
+  }
+
+  /**
+   * Force-deletes pods being deleted that no node was ever assigned (upstream's
+   * gcUnscheduledTerminating): no agent will confirm their deletion.
+   */
+  async gcUnscheduledTerminating(): Promise<void> {
+    for (const p of this.podInformer.lister.list()) {
+      if (!p.metadata.deletionTimestamp || p.spec?.nodeName) continue;
+      await this.markFailedAndDelete(p, '', undefined);
     }
   }
 
@@ -184,7 +248,7 @@ export class PodGarbageCollector {
       await this.client.delete(podsResource, ns, name, { gracePeriodSeconds: 0, preconditions: { uid: p.metadata.uid } });
     } catch (e) {
       if (isNotFound(e) || isConflict(e)) return;
-      this.onError(new Error(`pod GC: deleting pod ${ns}/${name} (node ${nodeName}): ${errorMessage(e)}`));
+      this.onError(new Error(`pod GC: deleting pod ${ns}/${name} (${nodeName ? `node ${nodeName}` : 'no node'}): ${errorMessage(e)}`));
     }
   }
 
