@@ -434,21 +434,32 @@ class Observer {
 /**
  * With EVERYNODE_BENCH_CPU_PROFILE=DIR, a CPU profile of this process (server, controllers,
  * observers) over one phase, written to DIR/<phase>.cpuprofile (open it in Chrome DevTools).
+ * With EVERYNODE_BENCH_ALLOC_PROFILE=DIR, a sampling allocation profile over the phase instead,
+ * every allocation counted whether or not it was collected by the phase's end (what garbage
+ * collection has to clear), written to DIR/<phase>.heapprofile (DevTools' Memory panel).
  */
 async function startPhaseProfile(): Promise<{ stop(name: string): Promise<void> } | undefined> {
-  const dir = process.env.EVERYNODE_BENCH_CPU_PROFILE;
+  const cpuDir = process.env.EVERYNODE_BENCH_CPU_PROFILE;
+  const allocDir = process.env.EVERYNODE_BENCH_ALLOC_PROFILE;
+  const dir = cpuDir ?? allocDir;
   if (!dir) return undefined;
   const session = new Session();
   session.connect();
-  await session.post('Profiler.enable');
-  await session.post('Profiler.setSamplingInterval', { interval: 200 });
-  await session.post('Profiler.start');
+  if (cpuDir) {
+    await session.post('Profiler.enable');
+    await session.post('Profiler.setSamplingInterval', { interval: 200 });
+    await session.post('Profiler.start');
+  } else {
+    await session.post('HeapProfiler.enable');
+    // Node 20's inspector types lack the two include flags V8 accepts.
+    await session.post('HeapProfiler.startSampling', { samplingInterval: 16_384, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true } as { samplingInterval: number });
+  }
   return {
     async stop(name: string) {
-      const { profile } = await session.post('Profiler.stop');
+      const profile = cpuDir ? (await session.post('Profiler.stop')).profile : (await session.post('HeapProfiler.stopSampling')).profile;
       session.disconnect();
       mkdirSync(dir, { recursive: true });
-      writeFileSync(path.join(dir, `${name}.cpuprofile`), JSON.stringify(profile));
+      writeFileSync(path.join(dir, `${name}.${cpuDir ? 'cpuprofile' : 'heapprofile'}`), JSON.stringify(profile));
     },
   };
 }
