@@ -4,7 +4,10 @@
 //
 // Per fleet size N:
 // - setup: N hollow nodes register (a child process `everynode hollow-nodes`, or in this
-//   process when dist/ has no binary or `hollow: 'in-process'`);
+//   process when dist/ has no binary or `hollow: 'in-process'`). The child runs at a lower CPU
+//   priority (nice 10, EVERYNODE_BENCH_HOLLOW_NICE=0 for equal): the fleet it simulates would
+//   run on machines of its own, so where the two compete for this machine's cores, the system
+//   under test goes first. Its CPU still counts in the fan-out budget below;
 // - fan-out: create one DaemonSet -> until status.numberAvailable == N;
 // - rollout (maxUnavailable 10%): change the image -> until every pod runs the new image and is
 //   Ready, N pods in all, and the status says updated == available == N;
@@ -120,6 +123,8 @@ export interface ScaleResult {
   store: ScaleStoreKind;
   nodes: number;
   hollow: 'process' | 'in-process';
+  /** The hollow child's nice value (process only). */
+  hollowNice?: number;
   registerMs: number;
   fanOut: PhaseResult & { milestones: FanOutMilestones };
   rolloutMaxUnavailable: PhaseResult;
@@ -261,6 +266,14 @@ interface HollowHandle {
   stop(): Promise<void>;
 }
 
+/** The hollow child's nice value (see the file comment); from EVERYNODE_BENCH_HOLLOW_NICE, 10 unless set. */
+const hollowNice = ((): number => {
+  const raw = process.env.EVERYNODE_BENCH_HOLLOW_NICE?.trim();
+  const n = raw ? Number(raw) : 10;
+  if (!Number.isInteger(n) || n < 0 || n > 19) throw new Error(`EVERYNODE_BENCH_HOLLOW_NICE must be an integer from 0 to 19, got ${JSON.stringify(raw)}`);
+  return n;
+})();
+
 async function spawnHollow(kubeconfig: string, count: number, prefix: string, readyDelayMs: number, log: (l: string) => void): Promise<HollowHandle> {
   // The flags the hollow part recommends for thousands of nodes, then
   // EVERYNODE_BENCH_HOLLOW_NODE_ARGS: extra node flags for the child (e.g. "--cpu-prof --cpu-prof-dir=DIR").
@@ -270,6 +283,7 @@ async function spawnHollow(kubeconfig: string, count: number, prefix: string, re
     [...hollowNodeFlags, ...nodeArgs, everynodeBin, 'hollow-nodes', '--kubeconfig', kubeconfig, '--count', String(count), '--name-prefix', prefix, '--ready-delay-ms', String(readyDelayMs)],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
+  if (child.pid !== undefined && hollowNice !== 0) os.setPriority(child.pid, hollowNice);
   let stderrLines = 0;
   child.stderr?.setEncoding('utf8').on('data', (d: string) => {
     for (const l of d.split('\n')) if (l && stderrLines++ < 10) log(`[hollow ${prefix}] ${l}`);
@@ -690,7 +704,7 @@ async function runOne(n: number, o: RunOptions): Promise<ScaleResult> {
     let t = performance.now();
     hollows.push(await start(n, 'hollow-node-'));
     const registerMs = performance.now() - t;
-    log(`  ${storeKind} N=${n}: ${n} hollow nodes registered in ${r1(registerMs)} ms (${o.hollow})`);
+    log(`  ${storeKind} N=${n}: ${n} hollow nodes registered in ${r1(registerMs)} ms (${o.hollow === 'process' ? `process, nice ${hollowNice}` : o.hollow})`);
 
     // Fan-out.
     let w = await rev();
@@ -821,6 +835,7 @@ async function runOne(n: number, o: RunOptions): Promise<ScaleResult> {
       store: storeKind,
       nodes: n,
       hollow: o.hollow,
+      ...(o.hollow === 'process' ? { hollowNice } : {}),
       registerMs: r1(registerMs),
       fanOut: { ...fanOut, milestones },
       rolloutMaxUnavailable,
@@ -949,7 +964,7 @@ export function formatScaleBench(results: ScaleResult[], table: (head: string[],
       results.map((r) => [
         r.store,
         String(r.nodes),
-        r.hollow,
+        r.hollowNice ? `${r.hollow} (nice ${r.hollowNice})` : r.hollow,
         r.registerMs.toFixed(0),
         String(r.totalWrites),
         r.storeCommits ? String(r.storeCommits.writesPerCommit) : '-',
