@@ -393,6 +393,37 @@ describe('run', () => {
   });
 });
 
+describe('node events', () => {
+  it('records RegisteredNode once per node seen and RemovingNode when it is gone, about the node by name and UID', async () => {
+    const seen: { kind?: string; apiVersion?: string; name?: string; uid?: string; namespace?: string; line: string }[] = [];
+    const recorder = {
+      event(obj: { apiVersion?: string; kind?: string; metadata: { name?: string; uid?: string; namespace?: string } }, type: string, reason: string, message: string) {
+        seen.push({ kind: obj.kind, apiVersion: obj.apiVersion, name: obj.metadata.name, uid: obj.metadata.uid, namespace: obj.metadata.namespace, line: `${type} ${reason} ${message}` });
+      },
+    };
+    const e = await env({ recorder }, ['n1', 'n2']);
+    const uid = async (name: string): Promise<string> => (await node(e, name)).metadata.uid!;
+    const [u1, u2] = [await uid('n1'), await uid('n2')];
+    await pass(e);
+    await pass(e);
+    expect(seen).toEqual([
+      { kind: 'Node', apiVersion: 'v1', name: 'n1', uid: u1, namespace: undefined, line: 'Normal RegisteredNode Node n1 event: Registered Node n1 in Controller' },
+      { kind: 'Node', apiVersion: 'v1', name: 'n2', uid: u2, namespace: undefined, line: 'Normal RegisteredNode Node n2 event: Registered Node n2 in Controller' },
+    ]);
+    seen.length = 0;
+    await e.client.delete(nodesResource, '', 'n2');
+    await vi.waitFor(() => expect(e.ctrl.nodeInformer.lister.get('n2')).toBeUndefined());
+    await addNode(e.client, e.clock, 'n3');
+    await vi.waitFor(() => expect(e.ctrl.nodeInformer.lister.get('n3')).toBeDefined());
+    await pass(e);
+    await pass(e);
+    expect(seen.map((x) => `${x.name} ${x.uid === u2 ? 'old-uid' : 'uid'} ${x.line}`)).toEqual([
+      'n3 uid Normal RegisteredNode Node n3 event: Registered Node n3 in Controller',
+      'n2 old-uid Normal RemovingNode Node n2 event: Removing Node n2 from Controller',
+    ]);
+  });
+});
+
 describe('zoneKeyOf', () => {
   const node = (labels?: Record<string, string>): Node => ({ apiVersion: 'v1', kind: 'Node', metadata: { name: 'n', ...(labels ? { labels } : {}) } });
   const beta = 'failure-domain.beta.kubernetes.io/';

@@ -17,6 +17,9 @@
 //   through a token bucket per zone: evictionLimiterQPS normally, secondaryEvictionLimiterQPS
 //   (or 0 in small zones) when a zone is partially disrupted, and a full stop (taints removed)
 //   when every node of every zone is not ready, as upstream's master-disruption mode.
+// Events: RegisteredNode when a pass first sees a node, RemovingNode when it is gone (by name,
+// as upstream's knownNodeSet; a controller that starts, or takes over as leader, registers every
+// node again), NodeNotReady when Ready leaves True.
 // All taints the controller adds carry timeAdded. Writes are PUTs of the latest node with its
 // resourceVersion, retried on conflict from a fresh GET.
 //
@@ -151,6 +154,12 @@ export class NodeLifecycleController {
   private readonly ownsFactory: boolean;
   private readonly onError: (err: unknown) => void;
   private readonly nodeHealth = new Map<string, NodeHealth>();
+  /**
+   * Upstream's knownNodeSet: the nodes this controller has seen, by name, with the UID it first
+   * saw. A name's arrival is a RegisteredNode event, its going a RemovingNode event (so every
+   * node gets one when a controller starts, or takes over as leader, as upstream's do).
+   */
+  private readonly knownNodes = new Map<string, string>();
   private readonly zoneStates = new Map<string, ZoneState>();
   private readonly zoneNoExecuteTainter = new Map<string, RateLimitedTimedQueue>();
   private readonly timers = new Set<TimerHandle>();
@@ -284,10 +293,27 @@ export class NodeLifecycleController {
     return q;
   }
 
+  /** Upstream's RecordNodeEvent: a Normal event about the node, by name and UID. */
+  private nodeEvent(name: string, uid: string, reason: string, event: string): void {
+    const ref: Node = { apiVersion: 'v1', kind: 'Node', metadata: { name, ...(uid ? { uid } : {}) } };
+    this.recorder.event(ref, 'Normal', reason, `Node ${name} event: ${event}`);
+  }
+
   /** One pass over every node: update health, queue NoExecute taints, then adjust zone rates. */
   async monitorNodeHealth(): Promise<void> {
     const nodes = this.nodeInformer.lister.list();
     const names = new Set(nodes.map((n) => n.metadata.name ?? ''));
+    for (const n of nodes) {
+      const name = n.metadata.name ?? '';
+      if (this.knownNodes.has(name)) continue;
+      this.knownNodes.set(name, n.metadata.uid ?? '');
+      this.nodeEvent(name, n.metadata.uid ?? '', 'RegisteredNode', `Registered Node ${name} in Controller`);
+    }
+    for (const [name, uid] of [...this.knownNodes]) {
+      if (names.has(name)) continue;
+      this.knownNodes.delete(name);
+      this.nodeEvent(name, uid, 'RemovingNode', `Removing Node ${name} from Controller`);
+    }
     for (const name of [...this.nodeHealth.keys()]) {
       if (!names.has(name)) {
         this.nodeHealth.delete(name);
