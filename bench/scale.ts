@@ -7,7 +7,9 @@
 //   process when dist/ has no binary or `hollow: 'in-process'`). The child runs at a lower CPU
 //   priority (nice 10, EVERYNODE_BENCH_HOLLOW_NICE=0 for equal): the fleet it simulates would
 //   run on machines of its own, so where the two compete for this machine's cores, the system
-//   under test goes first. Its CPU still counts in the fan-out budget below;
+//   under test goes first. Its CPU still counts in the fan-out budget below. Then the cluster
+//   settles (see settle: a node monitor period, then a second with no more writes than the
+//   Lease renewals), so the fan-out does not start on the tail of the registration;
 // - fan-out: create one DaemonSet -> until status.numberAvailable == N;
 // - rollout (maxUnavailable 10%): change the image -> until every pod runs the new image and is
 //   Ready, N pods in all, and the status says updated == available == N;
@@ -40,6 +42,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { Session } from 'node:inspector/promises';
 import v8 from 'node:v8';
@@ -61,6 +64,7 @@ import { EncryptingStore, EtcdStore, SqliteStore, type Store } from '../src/stor
 import { etcdAvailable, etcdSkipReason, startEtcd } from '../test/helpers/etcd.js';
 import { createLogger } from '../src/util/logger.js';
 import { applyServerHeapPolicy } from '../src/util/heap.js';
+import { defaultNodeMonitorPeriodMs } from '../src/controllers/node-lifecycle/index.js';
 import { benchHttpsFloor } from './https.js';
 import { sampleValue } from './storage.js';
 
@@ -126,6 +130,8 @@ export interface ScaleResult {
   /** The hollow child's nice value (process only). */
   hollowNice?: number;
   registerMs: number;
+  /** Time from the last registration to the fan-out's start (settle). */
+  settleMs: number;
   fanOut: PhaseResult & { milestones: FanOutMilestones };
   rolloutMaxUnavailable: PhaseResult;
   rolloutMaxSurge: PhaseResult;
@@ -264,6 +270,32 @@ interface HollowHandle {
   rssBytes(): number;
   cpuMs(): number;
   stop(): Promise<void>;
+}
+
+/**
+ * Waits for the cluster to settle after the nodes registered, so the fan-out starts on a fleet
+ * the controllers have taken in, not on the tail of its registration (the node lifecycle
+ * controller meets new nodes in its next monitor pass, up to 5 s later, and records a
+ * RegisteredNode event for each): one monitor period, then until a whole second passes in which
+ * the store took no more writes than the nodes' Lease renewals (N per 10 s) and a margin, at most
+ * `maxMs` in all. Returns the time waited.
+ */
+async function settle(rev: () => Promise<number>, n: number, maxMs = 30_000): Promise<number> {
+  const t0 = performance.now();
+  await sleep(defaultNodeMonitorPeriodMs);
+  const quietPerSecond = Math.ceil((n / 10) * 1.3) + 20;
+  const samples: { at: number; rev: number }[] = [{ at: performance.now(), rev: await rev() }];
+  while (performance.now() - t0 < maxMs) {
+    await sleep(250);
+    const now = { at: performance.now(), rev: await rev() };
+    samples.push(now);
+    while (samples.length > 1 && now.at - samples[0]!.at > 1_000) {
+      const first = samples[0]!;
+      if (now.rev - first.rev <= quietPerSecond * ((now.at - first.at) / 1_000)) return performance.now() - t0;
+      samples.shift();
+    }
+  }
+  return performance.now() - t0;
 }
 
 /** The hollow child's nice value (see the file comment); from EVERYNODE_BENCH_HOLLOW_NICE, 10 unless set. */
@@ -705,6 +737,8 @@ async function runOne(n: number, o: RunOptions): Promise<ScaleResult> {
     hollows.push(await start(n, 'hollow-node-'));
     const registerMs = performance.now() - t;
     log(`  ${storeKind} N=${n}: ${n} hollow nodes registered in ${r1(registerMs)} ms (${o.hollow === 'process' ? `process, nice ${hollowNice}` : o.hollow})`);
+    const settledMs = await settle(rev, n);
+    log(`  ${storeKind} N=${n}: settled ${r1(settledMs)} ms after the last registration`);
 
     // Fan-out.
     let w = await rev();
@@ -837,6 +871,7 @@ async function runOne(n: number, o: RunOptions): Promise<ScaleResult> {
       hollow: o.hollow,
       ...(o.hollow === 'process' ? { hollowNice } : {}),
       registerMs: r1(registerMs),
+      settleMs: r1(settledMs),
       fanOut: { ...fanOut, milestones },
       rolloutMaxUnavailable,
       rolloutMaxSurge,

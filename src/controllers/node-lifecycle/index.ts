@@ -5,6 +5,7 @@ export {
   type NodeLifecycleControllerOptions,
   type ZoneState,
   zoneKeyOf,
+  defaultNodeMonitorPeriodMs,
   nodeLeaseNamespace,
   nodeLifecycleComponent,
   reasonNodeStatusUnknown,

@@ -62,6 +62,9 @@ import {
 
 export const nodeLeaseNamespace = 'kube-node-lease';
 export const nodeLifecycleComponent = 'node-controller';
+/** How often monitorNodeHealth runs unless told otherwise (upstream's --node-monitor-period: 5 s). */
+export const defaultNodeMonitorPeriodMs = 5_000;
+
 export const reasonNodeStatusUnknown = 'NodeStatusUnknown';
 export const reasonNodeStatusNeverUpdated = 'NodeStatusNeverUpdated';
 export const messageNodeStatusUnknown = 'Kubelet stopped posting node status.';
@@ -176,7 +179,7 @@ export class NodeLifecycleController {
     this.onError = o.onError ?? (() => {});
     this.gracePeriodMs = o.gracePeriodMs ?? 50_000;
     this.startupGracePeriodMs = o.startupGracePeriodMs ?? 60_000;
-    this.monitorPeriodMs = o.monitorPeriodMs ?? 5_000;
+    this.monitorPeriodMs = o.monitorPeriodMs ?? defaultNodeMonitorPeriodMs;
     this.taintingPeriodMs = o.taintingPeriodMs ?? 100;
     this.evictionQPS = o.evictionLimiterQPS ?? 0.1;
     this.secondaryEvictionQPS = o.secondaryEvictionLimiterQPS ?? 0.01;
