@@ -45,7 +45,7 @@ const systemDescriptions: Record<string, string> = {
 export async function ensureSystemPriorityClasses(registry: RestRegistry, kinds: KindRegistry): Promise<void> {
   const k = kinds.byResource('scheduling.k8s.io', 'v1', 'priorityclasses');
   if (!k) return;
-  for (const [name, value] of Object.entries(systemPriorityClasses)) {
+  for (const [name, value] of systemPriorityClasses) {
     try {
       await registry.create(
         k,

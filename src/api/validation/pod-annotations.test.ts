@@ -28,6 +28,12 @@ describe('deprecated seccomp and AppArmor annotations', () => {
     ]);
   });
 
+  it('warn only for the deprecated node labels themselves, not for keys named like built-in object members', () => {
+    const o = ds({}, { toString: 'x', constructor: 'y', hasOwnProperty: 'z', valueOf: 'v', 'kubernetes.io/os': 'linux' });
+    v.applyDefaults(o);
+    expect(v.warnings?.(o)).toEqual([]);
+  });
+
   it('are validated: a known container and a valid profile', () => {
     const o = ds({ 'container.apparmor.security.beta.kubernetes.io/nope': 'unconfined', 'container.apparmor.security.beta.kubernetes.io/agent': 'bogus', 'seccomp.security.alpha.kubernetes.io/pod': 'bogus' });
     v.applyDefaults(o);

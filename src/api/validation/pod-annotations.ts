@@ -10,13 +10,13 @@ const SECCOMP_CONTAINER = 'container.seccomp.security.alpha.kubernetes.io/';
 const APPARMOR_CONTAINER = 'container.apparmor.security.beta.kubernetes.io/';
 
 /** Deprecated node labels and their replacements, with the version of the deprecation. */
-const deprecatedNodeLabels: Record<string, [since: string, replacement: string]> = {
-  'beta.kubernetes.io/arch': ['v1.14', 'kubernetes.io/arch'],
-  'beta.kubernetes.io/os': ['v1.14', 'kubernetes.io/os'],
-  'failure-domain.beta.kubernetes.io/region': ['v1.17', 'topology.kubernetes.io/region'],
-  'failure-domain.beta.kubernetes.io/zone': ['v1.17', 'topology.kubernetes.io/zone'],
-  'beta.kubernetes.io/instance-type': ['v1.17', 'node.kubernetes.io/instance-type'],
-};
+const deprecatedNodeLabels: ReadonlyMap<string, [since: string, replacement: string]> = new Map([
+  ['beta.kubernetes.io/arch', ['v1.14', 'kubernetes.io/arch']],
+  ['beta.kubernetes.io/os', ['v1.14', 'kubernetes.io/os']],
+  ['failure-domain.beta.kubernetes.io/region', ['v1.17', 'topology.kubernetes.io/region']],
+  ['failure-domain.beta.kubernetes.io/zone', ['v1.17', 'topology.kubernetes.io/zone']],
+  ['beta.kubernetes.io/instance-type', ['v1.17', 'node.kubernetes.io/instance-type']],
+]);
 
 function containerNames(spec: Obj): Set<string> {
   const names = new Set<string>();
@@ -66,7 +66,7 @@ export function podWarnings(metadata: unknown, specv: unknown, metaPath: string,
   }
   const nodeSelector = obj(obj(specv)?.nodeSelector) ?? {};
   for (const k of Object.keys(nodeSelector)) {
-    const d = deprecatedNodeLabels[k];
+    const d = deprecatedNodeLabels.get(k);
     if (d) warnings.push(`${specPath}.nodeSelector[${k}]: deprecated since ${d[0]}; use "${d[1]}" instead`);
   }
   return warnings;

@@ -8,14 +8,15 @@ import { num, obj, str, validateImmutableField, type Obj } from './util.js';
 
 export const highestUserDefinablePriority = 1000000000;
 export const systemPriorityClassPrefix = 'system-';
-export const systemPriorityClasses: Record<string, number> = {
-  'system-cluster-critical': 2000000000,
-  'system-node-critical': 2000001000,
-};
+/** The system PriorityClasses by name (a Map: a name like "constructor" is no entry). */
+export const systemPriorityClasses: ReadonlyMap<string, number> = new Map([
+  ['system-cluster-critical', 2000000000],
+  ['system-node-critical', 2000001000],
+]);
 
 /** 403 for deleting a system PriorityClass (upstream's priorityclass REST); undefined for any other name. */
 export function systemPriorityClassDeletion(name: string): ApiError | undefined {
-  if (systemPriorityClasses[name] === undefined) return undefined;
+  if (!systemPriorityClasses.has(name)) return undefined;
   return forbidden(`priorityclasses.scheduling.k8s.io "${name}" is forbidden: this is a system priority class and cannot be deleted`, { group: 'scheduling.k8s.io', resource: 'priorityclasses', kind: 'PriorityClass' }, name);
 }
 
@@ -24,7 +25,7 @@ export function setPriorityClassDefaults(pc: Obj): void {
 }
 
 function knownSystemClassError(name: string, value: number, globalDefault: boolean): string | undefined {
-  const want = systemPriorityClasses[name];
+  const want = systemPriorityClasses.get(name);
   if (want === undefined) return `${name} is not a known system priority class`;
   if (value !== want) return `value of ${name} PriorityClass must be ${want}`;
   if (globalDefault) return `globalDefault of ${name} PriorityClass must be false`;
