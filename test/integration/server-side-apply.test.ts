@@ -117,6 +117,23 @@ describe('server-side apply field ownership', () => {
     expect(second.metadata!.generation).toBe(first.metadata!.generation);
   });
 
+  it('an item added in front of a list stays in front (env, init containers, finalizers), as upstream orders a merge', async () => {
+    const withLists = (env: string[], inits: string[], finalizers: string[]): k8s.V1DaemonSet => {
+      const body = dsConfig('order');
+      body.metadata!.finalizers = finalizers;
+      const podSpec = body.spec!.template.spec!;
+      podSpec.containers[0]!.env = env.map((name) => ({ name, value: name === 'B' ? '$(A)-x' : '1' }));
+      podSpec.initContainers = inits.map((name) => ({ name, image: 'busybox:1', command: ['true'] }));
+      return body;
+    };
+    await applyDs(withLists(['B'], ['migrate'], ['example.com/b']), 'ci');
+    const ds = await applyDs(withLists(['A', 'B'], ['wait-db', 'migrate'], ['example.com/a', 'example.com/b']), 'ci');
+    expect(ds.spec?.template.spec?.containers[0]?.env?.map((e) => e.name)).toEqual(['A', 'B']);
+    expect(ds.spec?.template.spec?.initContainers?.map((c) => c.name)).toEqual(['wait-db', 'migrate']);
+    expect(ds.metadata?.finalizers).toEqual(['example.com/a', 'example.com/b']);
+    await api.apps.patchNamespacedDaemonSet({ name: 'order', namespace: ns, body: { metadata: { finalizers: null } } }, merge);
+  });
+
   it('an apply through /status records its own entry', async () => {
     await applyDs(dsConfig('stat'), 'ci');
     const body = { apiVersion: 'apps/v1', kind: 'DaemonSet', metadata: { name: 'stat', namespace: ns }, status: { currentNumberScheduled: 0, desiredNumberScheduled: 0, numberMisscheduled: 0, numberReady: 0, observedGeneration: 7 } };

@@ -436,9 +436,9 @@ function emptiedCollection(value: unknown, node: SchemaNode | undefined): boolea
 
 /**
  * The live value with the configuration merged in, by schema: struct fields and granular map
- * entries recursively, associative-list items by key (live order kept, new items appended in
- * the configuration's order), sets as unions; anything atomic is replaced. A null in the
- * configuration removes the field. Returns a new value; the inputs are not modified.
+ * entries recursively, associative-list items by key and sets as unions, in the order
+ * mergeListOrder gives; anything atomic is replaced. A null in the configuration removes the
+ * field. Returns a new value; the inputs are not modified.
  */
 export function mergeApplied(live: unknown, config: unknown, node: SchemaNode | undefined): unknown {
   if (config === undefined) return deepClone(live);
@@ -457,38 +457,89 @@ export function mergeApplied(live: unknown, config: unknown, node: SchemaNode | 
       return out;
     }
     case 'listmap': {
-      let out: unknown[] = Array.isArray(live) ? deepClone(live) : [];
-      const applied = new Map<string, unknown>();
-      for (const item of config as unknown[]) applied.set(itemElement(item, shape.keys), item);
-      // A key the live list holds more than once is replaced by the applied item (one copy).
-      const seen = new Map<string, number>();
-      for (const item of out) {
-        const el = itemElement(item, shape.keys);
-        seen.set(el, (seen.get(el) ?? 0) + 1);
-      }
-      const placed = new Set<string>();
-      out = out.flatMap((item) => {
-        const el = itemElement(item, shape.keys);
-        if (!applied.has(el)) return [item];
-        if (placed.has(el)) return [];
-        placed.add(el);
-        return [seen.get(el)! > 1 ? deepClone(applied.get(el)) : mergeApplied(item, applied.get(el), shape.items)];
-      });
-      for (const [el, item] of applied) if (!placed.has(el)) out.push(deepClone(item));
-      return out;
+      const items = shape.items;
+      return mergeListOrder(Array.isArray(live) ? live : [], config as unknown[], (item) => itemElement(item, shape.keys), (l, r, duplicated) =>
+        // A key the live list holds more than once is replaced by the applied item (one copy).
+        l === undefined || duplicated ? deepClone(r) : mergeApplied(l, r, items),
+      );
     }
-    case 'set': {
-      const out: unknown[] = Array.isArray(live) ? deepClone(live) : [];
-      const have = new Set(out.map(valueElement));
-      for (const v of config as unknown[]) {
-        if (!have.has(valueElement(v))) {
-          have.add(valueElement(v));
-          out.push(deepClone(v));
-        }
-      }
-      return out;
-    }
+    case 'set':
+      return mergeListOrder(Array.isArray(live) ? live : [], config as unknown[], valueElement, (_l, r) => deepClone(r));
     default:
       return deepClone(config);
   }
+}
+
+/**
+ * The order of a merged associative list or set, as upstream's merge (structured-merge-diff's
+ * list walk): the items the configuration shares with the live list come in the
+ * configuration's order; a new item comes where the configuration puts it, before the shared
+ * item that follows it there; a live item the configuration leaves out keeps its place among
+ * the live items around it. So applying [A, B] over a live [B] gives [A, B], not [B, A] (an
+ * env var or an init container added in front stays in front).
+ *
+ * `merge(l, r, duplicated)` makes the output item from the live item (undefined: new) and the
+ * applied one; `duplicated`: the live list holds the key more than once (its copies become one).
+ */
+function mergeListOrder(live: unknown[], config: unknown[], keyOf: (item: unknown) => string, merge: (l: unknown, r: unknown, duplicated: boolean) => unknown): unknown[] {
+  const liveKeys = live.map(keyOf);
+  const configKeys = config.map(keyOf);
+  const liveByKey = new Map<string, { item: unknown; count: number }>();
+  liveKeys.forEach((k, i) => {
+    const seen = liveByKey.get(k);
+    if (seen) seen.count++;
+    else liveByKey.set(k, { item: live[i], count: 1 });
+  });
+  const configByKey = new Map<string, unknown>();
+  configKeys.forEach((k, i) => configByKey.set(k, config[i]));
+  // The shared keys in the configuration's order; `next` is the one due.
+  const shared = [...configByKey.keys()].filter((k) => liveByKey.has(k));
+  let nextIdx = 0;
+  const out: unknown[] = [];
+  const emitted = new Set<string>();
+  const emit = (k: string): void => {
+    const l = liveByKey.get(k);
+    out.push(merge(l?.item, configByKey.get(k), (l?.count ?? 0) > 1));
+    emitted.add(k);
+    if (shared[nextIdx] === k) nextIdx++;
+  };
+  let li = 0;
+  let ri = 0;
+  while (li < live.length || ri < config.length) {
+    const lk = liveKeys[li];
+    const rk = configKeys[ri];
+    if (lk !== undefined && emitted.has(lk) && configByKey.has(lk)) {
+      li++; // merged already (a repeated key of either list)
+      continue;
+    }
+    if (rk !== undefined && emitted.has(rk)) {
+      ri++;
+      continue;
+    }
+    if (lk !== undefined && rk !== undefined) {
+      if (lk === rk) {
+        emit(rk);
+        li++;
+        ri++;
+        continue;
+      }
+      // A shared item that is not the one due: it comes when the configuration reaches it.
+      if (configByKey.has(lk) && nextIdx < shared.length && shared[nextIdx] !== lk) {
+        li++;
+        continue;
+      }
+    }
+    if (lk !== undefined && !configByKey.has(lk)) {
+      out.push(deepClone(live[li])); // the configuration leaves it out: it keeps its place
+      li++;
+      continue;
+    }
+    if (rk !== undefined) {
+      emit(rk);
+      ri++;
+      continue;
+    }
+    li++; // a shared live item once the configuration is done: emitted above
+  }
+  return out;
 }

@@ -168,6 +168,26 @@ describe('apply', () => {
     expect(emptied.metadata.managedFields![0]!.fieldsV1).toEqual({ 'f:data': { 'f:keep': {} } });
   });
 
+  it('puts new list items where the configuration puts them, as upstream, not at the end', () => {
+    const env = (...names: string[]) => names.map((name) => ({ name, value: name.toLowerCase() }));
+    const mergedEnv = (live: string[], cfg: string[]) => spec(mergeApplied(config({ env: env(...live) }), config({ env: env(...cfg) }), dsSchema) as KubeObject).containers[0].env.map((e: { name: string }) => e.name);
+    // A variable added in front stays in front ($(A) in B expands only if A comes first).
+    expect(mergedEnv(['B'], ['A', 'B'])).toEqual(['A', 'B']);
+    // structured-merge-diff's own case: [a, c] then [a, b, c, d].
+    expect(mergedEnv(['A', 'C'], ['A', 'B', 'C', 'D'])).toEqual(['A', 'B', 'C', 'D']);
+    // The configuration's order wins for the items it shares with the live list.
+    expect(mergedEnv(['A', 'B'], ['B', 'A'])).toEqual(['B', 'A']);
+    // A live item the configuration leaves out (another manager's) keeps its place among the live ones.
+    expect(mergedEnv(['X', 'A', 'Y', 'B'], ['A', 'N', 'B'])).toEqual(['X', 'A', 'Y', 'N', 'B']);
+    expect(mergedEnv(['A', 'X', 'B'], ['B', 'A'])).toEqual(['X', 'B', 'A']);
+    expect(mergedEnv([], ['B', 'A'])).toEqual(['B', 'A']);
+    expect(mergedEnv(['A', 'B'], [])).toEqual(['A', 'B']);
+    // Sets too (metadata.finalizers): [b] then [a, b] gives [a, b].
+    const fin = (f: string[]) => ({ ...config(), metadata: { name: 'x', finalizers: f } }) as KubeObject;
+    expect((mergeApplied(fin(['example.com/b']), fin(['example.com/a', 'example.com/b']), dsSchema) as KubeObject).metadata.finalizers).toEqual(['example.com/a', 'example.com/b']);
+    expect((mergeApplied(fin(['example.com/x', 'example.com/b']), fin(['example.com/a', 'example.com/b']), dsSchema) as KubeObject).metadata.finalizers).toEqual(['example.com/x', 'example.com/a', 'example.com/b']);
+  });
+
   it('a key the live list holds twice is replaced by the applied item', () => {
     const live = config({ env: [{ name: 'E', value: '1' }, { name: 'E', value: '2' }, { name: 'F', value: '0' }] });
     const merged = mergeApplied(live, config({ env: [{ name: 'E', value: '3' }] }), dsSchema) as KubeObject;
