@@ -59,7 +59,7 @@ describe('checkNumberLiterals', () => {
   const int64 = (n: string) => `ControllerRevision in version "v1" cannot be handled as a ControllerRevision: json: cannot unmarshal number ${n} into Go struct field ControllerRevision.revision of type int64`;
 
   it('refuses literals an integer field does not take, in the decoder wording with the literal as written', () => {
-    for (const n of ['1.0', '1e-400', '9007199254740993', '-1e300']) {
+    for (const n of ['1.0', '1e-400', '18446744073709551616', '-1e300']) {
       const err = errorOf(() => checkNumberLiterals(CR, [{ path: ['revision'], text: n }]));
       expect(err.code).toBe(400);
       expect(err.message).toBe(int64(n));
@@ -68,6 +68,19 @@ describe('checkNumberLiterals', () => {
     expect(nested.message).toBe('DaemonSet in version "v1" cannot be handled as a DaemonSet: json: cannot unmarshal number 80.0 into Go struct field ContainerPort.spec.template.spec.containers.ports.containerPort of type int32');
     const intOrString = errorOf(() => checkNumberLiterals(DS, [{ path: ['spec', 'updateStrategy', 'rollingUpdate', 'maxUnavailable'], text: '1.0' }]));
     expect(intOrString.message).toBe('DaemonSet in version "v1" cannot be handled as a DaemonSet: json: cannot unmarshal number 1.0 into Go value of type int32');
+  });
+
+  it('refuses an integer within int64 that a JavaScript number does not hold exactly, where an integer or anything is kept', () => {
+    const lost = (text: string, at: string) => `ControllerRevision in version "v1" cannot be handled as a ControllerRevision: the integer ${text} at ${at} cannot be stored exactly: everynode holds JSON numbers as 64-bit floats (integers up to 2^53 exactly)`;
+    for (const [path, at] of [[['revision'], 'revision'], [['data', 'items', 2, 'id'], 'data.items[2].id']] as const) {
+      for (const text of ['9007199254740993', '-9223372036854775807', '9223372036854775807']) {
+        const err = errorOf(() => checkNumberLiterals(CR, [{ path: [...path], text }]));
+        expect(err.code).toBe(400);
+        expect(err.message).toBe(lost(text, at));
+      }
+    }
+    // Held exactly, or beyond int64 where anything is kept (upstream reads that as a float too): kept.
+    expect(() => checkNumberLiterals(CR, [{ path: ['data', 'x'], text: '9007199254740992' }, { path: ['data', 'y'], text: '123456789012345678901234' }])).not.toThrow();
   });
 
   it('leaves literals where anything, a float, a quantity or nothing is expected', () => {
@@ -86,10 +99,16 @@ describe('integer fields', () => {
   it('take safe integers only: beyond 2^53 a number is no longer the one sent', () => {
     const body = (revision: number) => ({ metadata: { name: 'x' }, data: {}, revision });
     expect(decodeObject(CR, body(2 ** 53 - 1), 'Strict').object).toMatchObject({ revision: 2 ** 53 - 1 });
-    for (const n of [2 ** 53, 2 ** 64, -(2 ** 63) - 4096]) {
+    for (const n of [2 ** 64, -(2 ** 63) - 4096]) {
       const err = errorOf(() => decodeObject(CR, body(n), 'Strict'));
       expect(err.code).toBe(400);
       expect(err.message).toBe(`ControllerRevision in version "v1" cannot be handled as a ControllerRevision: json: cannot unmarshal number ${String(n)} into Go struct field ControllerRevision.revision of type int64`);
+    }
+    // Within int64 (upstream takes it) but beyond what this server holds exactly: said so.
+    for (const n of [2 ** 53, -(2 ** 60)]) {
+      const err = errorOf(() => decodeObject(CR, body(n), 'Strict'));
+      expect(err.code).toBe(400);
+      expect(err.message).toBe(`ControllerRevision in version "v1" cannot be handled as a ControllerRevision: the integer ${String(n)} at revision cannot be stored exactly: everynode holds JSON numbers as 64-bit floats (integers up to 2^53 exactly)`);
     }
   });
 });

@@ -310,6 +310,7 @@ function decodeValue(node: SchemaNode, v: unknown, at: Where, ctx: Ctx): unknown
         case 'integer': {
           if (typeof v !== 'number') throw typeError(v, node, at);
           const fits = integerFits(n.format, v);
+          if (!fits && Number.isInteger(v) && n.format !== 'int32' && v >= -(2 ** 63) && v < 2 ** 63) throw new DecodeError(unsupportedIntegerError(String(v), pathOf(at)));
           if (!fits) throw typeError(v, node, at, true);
           return v;
         }
@@ -618,13 +619,18 @@ export function jsonTextDetails(text: string): JsonTextDetails {
 }
 
 /**
- * The decode error upstream gives for the first of `literals` (in document order) that sits
- * where the kind's schema wants an integer (or an IntOrString): Go parses integer fields with
- * strconv.ParseInt, which refuses a fraction or an exponent (`1.0`, `1e-400`) and numbers
- * beyond int64; beyond 2^53 a JavaScript number is not the number written either. Literals
- * under 'any' nodes, unknown fields and float fields are fine. Throws ApiError 400 in the
- * decoder's wording (`json: cannot unmarshal number 1e-400 into Go struct field
- * ControllerRevision.revision of type int64`, wrapped as every decode error).
+ * The decode error for the first of `literals` (in document order) that cannot be kept as
+ * written, or none:
+ * - where the kind's schema wants an integer (or an IntOrString), upstream's: Go parses integer
+ *   fields with strconv.ParseInt, which refuses a fraction or an exponent (`1.0`, `1e-400`) and
+ *   numbers beyond int64 (`json: cannot unmarshal number 1e-400 into Go struct field
+ *   ControllerRevision.revision of type int64`, wrapped as every decode error);
+ * - an integer within int64 that a JavaScript number does not hold exactly (beyond 2^53, such
+ *   as 9007199254740993), in an integer field or where any value is kept (a RawExtension, a
+ *   custom resource's preserved fields): upstream keeps it exactly; this server would store
+ *   another number, so it refuses it (unsupportedIntegerError) rather than lose it.
+ * Fractions and exponents where any value is kept, float fields and unknown (pruned) fields are
+ * fine: upstream reads those as float64 too.
  */
 export function checkNumberLiterals(gvk: GroupVersionKind, literals: readonly NumberLiteral[]): void {
   if (literals.length === 0) return;
@@ -637,7 +643,36 @@ export function checkNumberLiterals(gvk: GroupVersionKind, literals: readonly Nu
   }
 }
 
+/** The int64 range, for integer literals. */
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+
+/** How a number literal reads: an integer within int64 held exactly, one held inexactly, or neither (a fraction, an exponent, beyond int64). */
+function integerLiteralKind(text: string): 'exact' | 'inexact' | 'other' {
+  if (/[.eE]/.test(text)) return 'other';
+  const big = BigInt(text);
+  if (big < INT64_MIN || big > INT64_MAX) return 'other';
+  return BigInt(Number(text)) === big ? 'exact' : 'inexact';
+}
+
+/** A literal's path as the decoder's messages write one (`spec.items[0].id`). */
+function literalPath(path: readonly (string | number)[]): string {
+  let out = '';
+  for (const seg of path) out += typeof seg === 'number' ? `[${seg}]` : out ? `.${seg}` : seg;
+  return out;
+}
+
+/**
+ * The refusal of an integer this server cannot hold exactly (beyond 2^53, within int64), at
+ * `path`: upstream would keep it; a JavaScript number would become another one.
+ */
+export function unsupportedIntegerError(text: string, path: string): string {
+  return `the integer ${text}${path ? ` at ${path}` : ''} cannot be stored exactly: everynode holds JSON numbers as 64-bit floats (integers up to 2^53 exactly)`;
+}
+
 function numberLiteralError(root: SchemaNode, rootName: string, lit: NumberLiteral): string | undefined {
+  const kind = integerLiteralKind(lit.text);
+  const lost = (): string | undefined => (kind === 'inexact' ? unsupportedIntegerError(lit.text, literalPath(lit.path)) : undefined);
   let node = root;
   let at: Where = { struct: shortName(rootName), parent: undefined, seg: '', field: false };
   for (const seg of lit.path) {
@@ -650,7 +685,7 @@ function numberLiteralError(root: SchemaNode, rootName: string, lit: NumberLiter
     }
     switch (n.kind) {
       case 'object': {
-        if (typeof seg !== 'string' || !Object.prototype.hasOwnProperty.call(n.properties, seg)) return undefined; // unknown: pruned
+        if (typeof seg !== 'string' || !Object.prototype.hasOwnProperty.call(n.properties, seg)) return n.preserveUnknown ? lost() : undefined; // unknown: kept as sent, or pruned
         node = n.properties[seg]!;
         at = { struct: structName, parent: at, seg, field: true };
         break;
@@ -663,16 +698,21 @@ function numberLiteralError(root: SchemaNode, rootName: string, lit: NumberLiter
         node = n.items;
         at = { struct: structName, parent: at, seg: String(seg), field: false };
         break;
+      case 'any':
+        return lost(); // kept as sent
       default:
-        return undefined; // 'any' keeps it; a scalar here is the decoder's type error
+        return undefined; // a scalar here is the decoder's type error
     }
   }
   const target = resolve(node);
+  if (target.kind === 'any') return lost();
   if (target.kind === 'scalar' && target.type === 'integer') {
+    if (kind === 'exact') return undefined;
+    if (kind === 'inexact') return lost();
     const fields = fieldsOf(at);
     if (fields.length === 0) return `json: cannot unmarshal number ${lit.text} into Go value of type ${goTypeName(node)}`;
     return `json: cannot unmarshal number ${lit.text} into Go struct field ${at.struct}.${fields.join('.')} of type ${goTypeName(node)}`;
   }
-  if (target.kind === 'int-or-string') return `json: cannot unmarshal number ${lit.text} into Go value of type int32`;
+  if (target.kind === 'int-or-string') return kind === 'other' || kind === 'inexact' ? `json: cannot unmarshal number ${lit.text} into Go value of type int32` : undefined;
   return undefined;
 }
