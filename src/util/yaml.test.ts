@@ -86,6 +86,16 @@ describe('readYaml: scalars resolved as go-yaml v2 (YAML 1.1) resolves them', ()
     expect(read('"on"')).toBe('on');
   });
 
+  it('refuses an integer within int64 that a JavaScript number would change, with the position; floats and exact ones are read', () => {
+    expect(() => readYaml('a:\n  id: 9007199254740993\n')).toThrow(/^the integer 9007199254740993 cannot be stored exactly: everynode holds JSON numbers as 64-bit floats \(integers up to 2\^53 exactly\) at line 2, column 7/);
+    expect(() => readYaml('a: 0x7fffffffffffffff')).toThrow(/^the integer 9223372036854775807 cannot be stored exactly/);
+    expect(() => readYaml('{"a": [1, -1234567890123456789]}')).toThrow(/^the integer -1234567890123456789 cannot/);
+    expect(() => readYaml('a: 1152921504606846976')).toThrow(/^the integer 1152921504606846976 cannot/); // 2^60: written back 1152921504606847000
+    expect(read('9007199254740992')).toBe(2 ** 53);
+    expect(read('!!float 9007199254740993')).toBe(2 ** 53);
+    expect(read('9007199254740993.0')).toBe(2 ** 53);
+  });
+
   it('refuses what JSON cannot carry (.inf, .nan) and bad base64, with the position', () => {
     expect(() => readYaml('a: .inf')).toThrow(/^json: unsupported value: \+Inf at line 1, column 4/);
     expect(() => readYaml('a: -.Inf')).toThrow(/^json: unsupported value: -Inf/);

@@ -33,6 +33,7 @@
 // or U+2028/U+2029 (see stringStyle).
 
 import { isMap, isScalar, isSeq, LineCounter, parseAllDocuments, parseDocument, type Document, type DocumentOptions, type ParseOptions, type SchemaOptions, type ScalarTag } from 'yaml';
+import { inexactIntegerMessage, isInexactInt64 } from './numbers.js';
 
 // ---------------------------------------------------------------------------------------------
 // go-yaml v2 resolution of a plain scalar (resolve.go).
@@ -40,7 +41,8 @@ import { isMap, isScalar, isSeq, LineCounter, parseAllDocuments, parseDocument, 
 type Resolved =
   | { tag: 'null'; value: null }
   | { tag: 'bool'; value: boolean }
-  | { tag: 'int' | 'float'; value: number }
+  /** `inexact`: an integer within int64 that `value` does not hold exactly, as a decimal text (util/numbers.ts). */
+  | { tag: 'int' | 'float'; value: number; inexact?: string }
   | { tag: 'str' | 'timestamp' };
 
 const STR: Resolved = { tag: 'str' };
@@ -107,7 +109,7 @@ function parseUint64Base2(s: string): bigint | undefined {
 }
 
 function intOf(n: bigint): Resolved {
-  return { tag: 'int', value: Number(n) };
+  return isInexactInt64(n) ? { tag: 'int', value: Number(n), inexact: n.toString() } : { tag: 'int', value: Number(n) };
 }
 
 const yamlStyleFloat = /^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$/;
@@ -193,6 +195,13 @@ class ResolvesTo extends RegExp {
   }
 }
 
+/** An int-tagged scalar's number; one a JavaScript number would change is refused (util/numbers.ts). */
+function intValue(text: string): number {
+  const r = resolveCached(text);
+  if (r.tag === 'int' && r.inexact !== undefined) throw new Error(inexactIntegerMessage(r.inexact));
+  return numberValue(text);
+}
+
 function numberValue(text: string): number {
   const r = resolveCached(text);
   if (r.tag !== 'int' && r.tag !== 'float') throw new Error(`cannot decode ${JSON.stringify(text)} as a number`);
@@ -204,7 +213,7 @@ function numberValue(text: string): number {
 const k8sTags: ScalarTag[] = [
   { tag: 'tag:yaml.org,2002:null', default: true, test: new ResolvesTo(['null']), resolve: () => null },
   { tag: 'tag:yaml.org,2002:bool', default: true, test: new ResolvesTo(['bool']), resolve: (text) => (resolveCached(text) as { value: boolean }).value },
-  { tag: 'tag:yaml.org,2002:int', default: true, test: new ResolvesTo(['int']), resolve: numberValue },
+  { tag: 'tag:yaml.org,2002:int', default: true, test: new ResolvesTo(['int']), resolve: intValue },
   // Also `!!float 1`: go-yaml turns an int so tagged into a float.
   { tag: 'tag:yaml.org,2002:float', default: true, test: new ResolvesTo(['float', 'int']), resolve: numberValue },
   {

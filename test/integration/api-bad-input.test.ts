@@ -300,6 +300,11 @@ describe('integer fields', () => {
     const lost = (n: string, at: string) => `ControllerRevision in version "v1" cannot be handled as a ControllerRevision: the integer ${n} at ${at} cannot be stored exactly: everynode holds JSON numbers as 64-bit floats (integers up to 2^53 exactly)`;
     expectStatus(await call('POST', `${crPath()}?dryRun=All`, crBody('i2', '9007199254740993')), 400, 'BadRequest', lost('9007199254740993', 'revision'));
     expectStatus(await call('POST', `${crPath()}?dryRun=All`, '{"metadata":{"name":"i6"},"data":{"ids":[1,1234567890123456789]},"revision":1}'), 400, 'BadRequest', lost('1234567890123456789', 'data.ids[1]'));
+    const yamlLost = await call('POST', `${crPath()}?dryRun=All`, 'metadata: {name: i8}\ndata: {id: 1152921504606846976}\nrevision: 1\n', 'application/yaml');
+    expectStatus(yamlLost, 400, 'BadRequest', /the integer 1152921504606846976 cannot be stored exactly: everynode holds JSON numbers as 64-bit floats \(integers up to 2\^53 exactly\) at line 2, column 12/);
+    const applyLost = await call('PATCH', `${crPath('i9')}?fieldManager=t`, 'apiVersion: apps/v1\nkind: ControllerRevision\nmetadata: {name: i9}\ndata: {id: 9007199254740993}\nrevision: 1\n', APPLY);
+    expectStatus(applyLost, 400, 'BadRequest', /^error decoding patch: the integer 9007199254740993 cannot be stored exactly/);
+    expectStatus(await call('GET', crPath('i9')), 404, 'NotFound');
     const exact = await call('POST', `${crPath()}?dryRun=All`, '{"metadata":{"name":"i7"},"data":{"id":9007199254740992},"revision":1}');
     expect(exact.status, exact.text).toBe(201);
     expect(exact.text).toContain('"id":9007199254740992');

@@ -21,6 +21,7 @@
 //   with the literal as written (checkNumberLiterals).
 
 import { ApiError } from '../errors.js';
+import { inexactIntegerMessage, isInexactInt64, writesBackExactly } from '../../util/numbers.js';
 import { formatQuantity, parseQuantity } from '../validation/quantity.js';
 import type { GroupVersionKind, SchemaNode } from './types.js';
 import { definitionOfKind, getDefinition } from './registry.js';
@@ -268,9 +269,14 @@ function fitsScalar(node: SchemaNode, v: unknown): boolean {
   return false;
 }
 
-/** An integer field's value: a safe integer, within int32 for an int32 field. */
+/**
+ * An integer field's value: an integer within int32 for an int32 field; for any other, one
+ * within int64 that JSON.stringify writes back as itself (util/numbers.ts: all up to 2^53, few
+ * beyond).
+ */
 function integerFits(format: string | undefined, v: number): boolean {
-  return Number.isSafeInteger(v) && (format !== 'int32' || (v >= INT32_MIN && v <= INT32_MAX));
+  if (format === 'int32') return Number.isInteger(v) && v >= INT32_MIN && v <= INT32_MAX;
+  return writesBackExactly(v) && v >= -(2 ** 63) && v < 2 ** 63;
 }
 
 function decodeValue(node: SchemaNode, v: unknown, at: Where, ctx: Ctx): unknown {
@@ -310,7 +316,8 @@ function decodeValue(node: SchemaNode, v: unknown, at: Where, ctx: Ctx): unknown
         case 'integer': {
           if (typeof v !== 'number') throw typeError(v, node, at);
           const fits = integerFits(n.format, v);
-          if (!fits && Number.isInteger(v) && n.format !== 'int32' && v >= -(2 ** 63) && v < 2 ** 63) throw new DecodeError(unsupportedIntegerError(String(v), pathOf(at)));
+          // Within int64 (upstream takes it), but not a number this server writes back as itself.
+          if (!fits && n.format !== 'int32' && Number.isInteger(v) && v >= -(2 ** 63) && v < 2 ** 63) throw new DecodeError(inexactIntegerMessage(BigInt(v).toString(), pathOf(at)));
           if (!fits) throw typeError(v, node, at, true);
           return v;
         }
@@ -628,7 +635,8 @@ export function jsonTextDetails(text: string): JsonTextDetails {
  * - an integer within int64 that a JavaScript number does not hold exactly (beyond 2^53, such
  *   as 9007199254740993), in an integer field or where any value is kept (a RawExtension, a
  *   custom resource's preserved fields): upstream keeps it exactly; this server would store
- *   another number, so it refuses it (unsupportedIntegerError) rather than lose it.
+ *   another number, so it refuses it rather than lose it (util/numbers.ts). In an int32 field
+ *   it is upstream's error, as any number beyond int32.
  * Fractions and exponents where any value is kept, float fields and unknown (pruned) fields are
  * fine: upstream reads those as float64 too.
  */
@@ -643,16 +651,12 @@ export function checkNumberLiterals(gvk: GroupVersionKind, literals: readonly Nu
   }
 }
 
-/** The int64 range, for integer literals. */
-const INT64_MIN = -(2n ** 63n);
-const INT64_MAX = 2n ** 63n - 1n;
-
 /** How a number literal reads: an integer within int64 held exactly, one held inexactly, or neither (a fraction, an exponent, beyond int64). */
 function integerLiteralKind(text: string): 'exact' | 'inexact' | 'other' {
   if (/[.eE]/.test(text)) return 'other';
   const big = BigInt(text);
-  if (big < INT64_MIN || big > INT64_MAX) return 'other';
-  return BigInt(Number(text)) === big ? 'exact' : 'inexact';
+  if (isInexactInt64(big)) return 'inexact';
+  return big >= -(2n ** 63n) && big < 2n ** 63n ? 'exact' : 'other';
 }
 
 /** A literal's path as the decoder's messages write one (`spec.items[0].id`). */
@@ -662,17 +666,9 @@ function literalPath(path: readonly (string | number)[]): string {
   return out;
 }
 
-/**
- * The refusal of an integer this server cannot hold exactly (beyond 2^53, within int64), at
- * `path`: upstream would keep it; a JavaScript number would become another one.
- */
-export function unsupportedIntegerError(text: string, path: string): string {
-  return `the integer ${text}${path ? ` at ${path}` : ''} cannot be stored exactly: everynode holds JSON numbers as 64-bit floats (integers up to 2^53 exactly)`;
-}
-
 function numberLiteralError(root: SchemaNode, rootName: string, lit: NumberLiteral): string | undefined {
   const kind = integerLiteralKind(lit.text);
-  const lost = (): string | undefined => (kind === 'inexact' ? unsupportedIntegerError(lit.text, literalPath(lit.path)) : undefined);
+  const lost = (): string | undefined => (kind === 'inexact' ? inexactIntegerMessage(lit.text, literalPath(lit.path)) : undefined);
   let node = root;
   let at: Where = { struct: shortName(rootName), parent: undefined, seg: '', field: false };
   for (const seg of lit.path) {
@@ -707,8 +703,8 @@ function numberLiteralError(root: SchemaNode, rootName: string, lit: NumberLiter
   const target = resolve(node);
   if (target.kind === 'any') return lost();
   if (target.kind === 'scalar' && target.type === 'integer') {
-    if (kind === 'exact') return undefined;
-    if (kind === 'inexact') return lost();
+    if (kind === 'exact') return undefined; // written back as itself: the decoder checks its range
+    if (kind === 'inexact' && target.format !== 'int32') return lost();
     const fields = fieldsOf(at);
     if (fields.length === 0) return `json: cannot unmarshal number ${lit.text} into Go value of type ${goTypeName(node)}`;
     return `json: cannot unmarshal number ${lit.text} into Go struct field ${at.struct}.${fields.join('.')} of type ${goTypeName(node)}`;
