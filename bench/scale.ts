@@ -278,9 +278,9 @@ interface HollowHandle {
  * controller meets new nodes in its next monitor pass, up to 5 s later, and records a
  * RegisteredNode event for each): one monitor period, then until a whole second passes in which
  * the store took no more writes than the nodes' Lease renewals (N per 10 s) and a margin, at most
- * `maxMs` in all. Returns the time waited.
+ * `maxMs` in all. Returns the time waited, and whether the quiet second came.
  */
-async function settle(rev: () => Promise<number>, n: number, maxMs = 30_000): Promise<number> {
+async function settle(rev: () => Promise<number>, n: number, maxMs = 30_000): Promise<{ ms: number; quiet: boolean }> {
   const t0 = performance.now();
   await sleep(defaultNodeMonitorPeriodMs);
   const quietPerSecond = Math.ceil((n / 10) * 1.3) + 20;
@@ -291,31 +291,31 @@ async function settle(rev: () => Promise<number>, n: number, maxMs = 30_000): Pr
     samples.push(now);
     while (samples.length > 1 && now.at - samples[0]!.at > 1_000) {
       const first = samples[0]!;
-      if (now.rev - first.rev <= quietPerSecond * ((now.at - first.at) / 1_000)) return performance.now() - t0;
+      if (now.rev - first.rev <= quietPerSecond * ((now.at - first.at) / 1_000)) return { ms: performance.now() - t0, quiet: true };
       samples.shift();
     }
   }
-  return performance.now() - t0;
+  return { ms: performance.now() - t0, quiet: false };
 }
 
-/** The hollow child's nice value (see the file comment); from EVERYNODE_BENCH_HOLLOW_NICE, 10 unless set. */
-const hollowNice = ((): number => {
+/** The hollow child's nice value (see the file comment): EVERYNODE_BENCH_HOLLOW_NICE, 10 unless set. */
+function hollowNice(): number {
   const raw = process.env.EVERYNODE_BENCH_HOLLOW_NICE?.trim();
   const n = raw ? Number(raw) : 10;
   if (!Number.isInteger(n) || n < 0 || n > 19) throw new Error(`EVERYNODE_BENCH_HOLLOW_NICE must be an integer from 0 to 19, got ${JSON.stringify(raw)}`);
   return n;
-})();
+}
 
 async function spawnHollow(kubeconfig: string, count: number, prefix: string, readyDelayMs: number, log: (l: string) => void): Promise<HollowHandle> {
   // The flags the hollow part recommends for thousands of nodes, then
   // EVERYNODE_BENCH_HOLLOW_NODE_ARGS: extra node flags for the child (e.g. "--cpu-prof --cpu-prof-dir=DIR").
   const nodeArgs = (process.env.EVERYNODE_BENCH_HOLLOW_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
-  const child: ChildProcess = spawn(
-    process.execPath,
-    [...hollowNodeFlags, ...nodeArgs, everynodeBin, 'hollow-nodes', '--kubeconfig', kubeconfig, '--count', String(count), '--name-prefix', prefix, '--ready-delay-ms', String(readyDelayMs)],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  if (child.pid !== undefined && hollowNice !== 0) os.setPriority(child.pid, hollowNice);
+  // Started through nice(1): every thread of the child (V8's, libuv's) at that priority from the
+  // start (setpriority on a running process reaches only its main thread on Linux).
+  const argv = [...hollowNodeFlags, ...nodeArgs, everynodeBin, 'hollow-nodes', '--kubeconfig', kubeconfig, '--count', String(count), '--name-prefix', prefix, '--ready-delay-ms', String(readyDelayMs)];
+  const nice = hollowNice();
+  const child: ChildProcess =
+    nice === 0 ? spawn(process.execPath, argv, { stdio: ['ignore', 'pipe', 'pipe'] }) : spawn('nice', ['-n', String(nice), process.execPath, ...argv], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderrLines = 0;
   child.stderr?.setEncoding('utf8').on('data', (d: string) => {
     for (const l of d.split('\n')) if (l && stderrLines++ < 10) log(`[hollow ${prefix}] ${l}`);
@@ -485,8 +485,9 @@ class Observer {
  * collection has to clear), written to DIR/<phase>.heapprofile (DevTools' Memory panel).
  */
 async function startPhaseProfile(): Promise<{ stop(name: string): Promise<void> } | undefined> {
-  const cpuDir = process.env.EVERYNODE_BENCH_CPU_PROFILE;
-  const allocDir = process.env.EVERYNODE_BENCH_ALLOC_PROFILE;
+  const cpuDir = process.env.EVERYNODE_BENCH_CPU_PROFILE || undefined;
+  const allocDir = process.env.EVERYNODE_BENCH_ALLOC_PROFILE || undefined;
+  if (cpuDir && allocDir) throw new Error('EVERYNODE_BENCH_CPU_PROFILE and EVERYNODE_BENCH_ALLOC_PROFILE: one at a time');
   const dir = cpuDir ?? allocDir;
   if (!dir) return undefined;
   const session = new Session();
@@ -736,9 +737,10 @@ async function runOne(n: number, o: RunOptions): Promise<ScaleResult> {
     let t = performance.now();
     hollows.push(await start(n, 'hollow-node-'));
     const registerMs = performance.now() - t;
-    log(`  ${storeKind} N=${n}: ${n} hollow nodes registered in ${r1(registerMs)} ms (${o.hollow === 'process' ? `process, nice ${hollowNice}` : o.hollow})`);
-    const settledMs = await settle(rev, n);
-    log(`  ${storeKind} N=${n}: settled ${r1(settledMs)} ms after the last registration`);
+    log(`  ${storeKind} N=${n}: ${n} hollow nodes registered in ${r1(registerMs)} ms (${o.hollow === 'process' ? `process, nice ${hollowNice()}` : o.hollow})`);
+    const settled = await settle(rev, n);
+    const settledMs = settled.ms;
+    log(`  ${storeKind} N=${n}: ${settled.quiet ? 'settled' : 'not settled (gave up waiting)'} ${r1(settledMs)} ms after the last registration`);
 
     // Fan-out.
     let w = await rev();
@@ -869,7 +871,7 @@ async function runOne(n: number, o: RunOptions): Promise<ScaleResult> {
       store: storeKind,
       nodes: n,
       hollow: o.hollow,
-      ...(o.hollow === 'process' ? { hollowNice } : {}),
+      ...(o.hollow === 'process' ? { hollowNice: hollowNice() } : {}),
       registerMs: r1(registerMs),
       settleMs: r1(settledMs),
       fanOut: { ...fanOut, milestones },
