@@ -12,9 +12,10 @@
 // Contract: everynode processes run without the accessor, as under Node's own hardening flag
 // `--disable-proto=delete`. Then assignment, `in` and reads treat "__proto__" as any other key;
 // `Object.getPrototypeOf`/`setPrototypeOf` and the `{ __proto__: x }` literal syntax are
-// unaffected. `removeProtoAccessor` is process-wide and idempotent; the binary calls it before
-// anything else, the API server when it starts (so an embedding process, such as a test, gets
-// it too), and the test runner in every test process.
+// unaffected. `removeProtoAccessor` is process-wide and idempotent; the binary calls it first
+// in its module body (the modules it imports statically read no input), the API server when it
+// starts (so a process embedding it gets it too: a process-wide change, made for every part of
+// that process), and the test runner starts every test process with Node's flag.
 
 /** True when `proto` (by default this realm's `Object.prototype`) still has the `__proto__` accessor. */
 export function hasProtoAccessor(proto: object = Object.prototype): boolean {
