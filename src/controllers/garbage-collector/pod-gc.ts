@@ -149,8 +149,9 @@ export class PodGarbageCollector {
 
   /**
    * Deletes the finished pods beyond `terminatedPodThreshold` (upstream's gcTerminated): evicted
-   * pods first (they are the ones no controller made to finish), then by creation time, oldest
-   * first, names breaking ties. Deletes run `deleteConcurrency` at a time.
+   * pods first (so the finished pods of controllers, whose outcome someone may still read, go
+   * last), then by creation time, oldest first, names breaking ties. Deletes run
+   * `deleteConcurrency` at a time.
    */
   async gcTerminated(): Promise<void> {
     const finished = this.podInformer.lister.list().filter((p) => !unfinishedPhases.has(p.status?.phase ?? ''));
