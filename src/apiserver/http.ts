@@ -12,7 +12,7 @@ import { ApiError, badRequest, tooLarge } from '../api/errors.js';
 import { MAX_NESTING_DEPTH, nestingDepth } from '../api/patch/index.js';
 import { countMembers, jsonTextDetails, scanJsonText, type FieldValidation, type NumberLiteral } from '../api/schema/decode.js';
 import { takeWholeBody } from '../api/watch-objects.js';
-import { readYamlLenient, writeYaml } from '../util/index.js';
+import { goJsonSyntaxError, readYamlLenient, writeYaml } from '../util/index.js';
 
 /** Upstream's request body limit (3 MiB). */
 export const maxBodyBytes = 3 * 1024 * 1024;
@@ -118,12 +118,21 @@ function tooDeep(limit: number): string {
   return `nesting depth exceeds the limit of ${limit}`;
 }
 
+/** JSON.parse, failing with Go's wording of what is wrong (util/json-syntax.ts), as upstream's decoder words it. */
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new Error(goJsonSyntaxError(text) ?? (err instanceof Error ? err.message : String(err)));
+  }
+}
+
 /** Parses a JSON body; 400 with the parser's message when malformed or too deep. Empty body: undefined. */
 export function parseJsonBody(text: string): unknown {
   if (text.trim() === '') return undefined;
   let value: unknown;
   try {
-    value = JSON.parse(text);
+    value = parseJson(text);
   } catch (err) {
     throw badRequest(`the body of the request could not be decoded as JSON: ${err instanceof Error ? err.message : String(err)}`);
   }
@@ -160,7 +169,7 @@ const noFindings: JsonTextFindings = { duplicates: [], literals: [] };
  * Throws a plain Error (the caller words the 400) when malformed or nested too deep.
  */
 export function parseJsonText(text: string, fieldValidation: FieldValidation): { value: unknown; findings: JsonTextFindings } {
-  const value: unknown = JSON.parse(text);
+  const value = parseJson(text);
   const facts = scanJsonText(text);
   if (facts.depth > MAX_NESTING_DEPTH) throw new Error(tooDeep(MAX_NESTING_DEPTH));
   const duplicates = fieldValidation !== 'Ignore' && facts.members !== countMembers(value);

@@ -1,5 +1,6 @@
 // Public API of `util`: logger, clock, error messages, query booleans, `__proto__` as a plain key and YAML as Kubernetes reads and writes it.
 export * from './logger.js';
+export * from './json-syntax.js';
 export * from './numbers.js';
 export * from './clock.js';
 export * from './errors.js';

@@ -414,6 +414,19 @@ describe('server-side apply', () => {
   });
 });
 
+describe('malformed JSON', () => {
+  it("is refused with 400 in Go's wording, as upstream's decoder words it, and changes nothing", async () => {
+    const created = await call('POST', cmPath(), '{bad json');
+    expectStatus(created, 400, 'BadRequest', "the body of the request could not be decoded as JSON: invalid character 'b' looking for beginning of object key string");
+    await configMap('malformed');
+    const before = await stored(cmPath('malformed'));
+    expectStatus(await call('PATCH', cmPath('malformed'), '{bad json', MERGE), 400, 'BadRequest', "error decoding patch: invalid character 'b' looking for beginning of object key string");
+    expectStatus(await call('PATCH', cmPath('malformed'), '{"data":{"a":"b"}', STRATEGIC), 400, 'BadRequest', 'error decoding patch: unexpected end of JSON input');
+    expectStatus(await call('PATCH', cmPath('malformed'), '[{"op":"add","path":"/data/x","value":1.}]', JSON_PATCH), 400, 'BadRequest', "error decoding patch: invalid character '}' after decimal point in numeric literal");
+    expect(await stored(cmPath('malformed'))).toEqual(before);
+  });
+});
+
 describe('duplicate owner references', () => {
   // Upstream's request handlers drop an owner reference equal to an earlier one and warn.
   const warning = (uids: string, patch = false) =>
