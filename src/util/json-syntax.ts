@@ -7,8 +7,8 @@
 // first byte its scanner refuses, or "unexpected end of JSON input". Go scans UTF-8 bytes: a
 // refused non-ASCII character is reported by its first byte, as Go does.
 
+/** The container a value is in: an object's member value (its key read), or an array's element. */
 const enum Ctx {
-  ObjectKey,
   ObjectValue,
   ArrayValue,
 }
@@ -55,12 +55,9 @@ export function goJsonSyntaxError(text: string): string | undefined {
       if (text.charCodeAt(i) === close) {
         i++;
       } else if (c === 0x7b) {
-        if (text.charCodeAt(i) !== 0x22) return bad(i, 'looking for beginning of object key string');
-        stack.push(Ctx.ObjectKey);
-        const err = scanString();
+        stack.push(Ctx.ObjectValue);
+        const err = objectKey();
         if (err) return err;
-        const after = afterKey();
-        if (after) return after;
         continue;
       } else {
         stack.push(Ctx.ArrayValue);
@@ -88,43 +85,33 @@ export function goJsonSyntaxError(text: string): string | undefined {
       if (ctx === undefined) return i >= n ? undefined : bad(i, 'after top-level value');
       if (i >= n) return 'unexpected end of JSON input';
       c = text.charCodeAt(i);
-      if (ctx === Ctx.ObjectValue) {
-        if (c === 0x7d) {
-          stack.pop();
-          i++;
-          continue;
-        }
-        if (c !== 0x2c) return bad(i, 'after object key:value pair');
-        i++;
-        skipSpace();
-        if (i >= n) return 'unexpected end of JSON input';
-        if (text.charCodeAt(i) !== 0x22) return bad(i, 'looking for beginning of object key string');
-        stack[stack.length - 1] = Ctx.ObjectKey;
-        const err = scanString();
-        if (err) return err;
-        const after = afterKey();
-        if (after) return after;
-        break;
-      }
-      // ArrayValue
-      if (c === 0x5d) {
-        stack.pop();
+      const inObject = ctx === Ctx.ObjectValue;
+      if (c === (inObject ? 0x7d : 0x5d)) {
+        stack.pop(); // '}' or ']': the container is a value that ended
         i++;
         continue;
       }
-      if (c !== 0x2c) return bad(i, 'after array element');
+      if (c !== 0x2c) return bad(i, inObject ? 'after object key:value pair' : 'after array element');
       i++;
+      if (inObject) {
+        const err = objectKey();
+        if (err) return err;
+      }
       break;
     }
   }
 
-  /** A key was read: expects ':' and marks the object as waiting for its value. */
-  function afterKey(): string | undefined {
+  /** An object's key and its ':' from i (the value comes next). */
+  function objectKey(): string | undefined {
+    skipSpace();
+    if (i >= n) return 'unexpected end of JSON input';
+    if (text.charCodeAt(i) !== 0x22) return bad(i, 'looking for beginning of object key string');
+    const err = scanString();
+    if (err) return err;
     skipSpace();
     if (i >= n) return 'unexpected end of JSON input';
     if (text.charCodeAt(i) !== 0x3a) return bad(i, 'after object key');
     i++;
-    stack[stack.length - 1] = Ctx.ObjectValue;
     return undefined;
   }
 
