@@ -412,6 +412,17 @@ describe('server-side apply', () => {
     expectStatus(r, 400, 'BadRequest', 'ConfigMap in version "v1" cannot be handled as a ConfigMap: json: cannot unmarshal number into Go struct field ConfigMap.metadata of type v1.ObjectMeta');
     expect(await stored(cmPath('apply-meta'))).toEqual(before);
   });
+
+  it('refuses a configuration repeating a list key with 400 (upstream: 500, which clients retry), creating and updating nothing', async () => {
+    await configMap('apply-dup');
+    const before = await stored(cmPath('apply-dup'));
+    const twice = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: apply-dup\n  finalizers: [a.example/x, a.example/x]\n';
+    expectStatus(await call('PATCH', `${cmPath('apply-dup')}?fieldManager=t`, twice, APPLY), 400, 'BadRequest', 'failed to create typed patch object (/apply-dup; /v1, Kind=ConfigMap): .metadata.finalizers: duplicate entries for key [="a.example/x"]');
+    expect(await stored(cmPath('apply-dup'))).toEqual(before);
+    const pod = 'apiVersion: v1\nkind: Pod\nmetadata: {name: apply-dup, namespace: default}\nspec:\n  containers:\n  - name: c\n    image: busybox\n    env: [{name: A, value: "1"}, {name: A, value: "2"}]\n';
+    expectStatus(await call('PATCH', '/api/v1/namespaces/default/pods/apply-dup?fieldManager=t', pod, APPLY), 400, 'BadRequest', 'failed to create typed patch object (default/apply-dup; /v1, Kind=Pod): .spec.containers[name="c"].env: duplicate entries for key [name="A"]');
+    expect((await call('GET', '/api/v1/namespaces/default/pods/apply-dup')).status).toBe(404);
+  });
 });
 
 describe('malformed JSON', () => {

@@ -288,6 +288,44 @@ function collect(value: unknown, node: SchemaNode | undefined, out: FieldSet): v
   }
 }
 
+/**
+ * The repeated keys of a configuration's associative lists and sets, one message per repeat
+ * (a key three times gives two), as upstream's typed conversion of an applied configuration
+ * words them: `.spec.template.spec.containers[name="c"].env: duplicate entries for key
+ * [name="FOO"]`. A live object may hold repeats (written by create or update); an applied
+ * configuration may not, since its items say which item each field belongs to.
+ */
+export function duplicateEntries(value: unknown, node: SchemaNode | undefined): string[] {
+  const out: string[] = [];
+  findDuplicates(value, node, [], out);
+  return out;
+}
+
+function findDuplicates(value: unknown, node: SchemaNode | undefined, path: string[], out: string[]): void {
+  if (value === null || value === undefined) return;
+  const shape = shapeOf(node, value);
+  switch (shape.t) {
+    case 'struct':
+    case 'map': {
+      const o = value as JsonObject;
+      for (const k of Object.keys(o)) findDuplicates(o[k], childSchema(shape, k), [...path, `f:${k}`], out);
+      return;
+    }
+    case 'listmap':
+    case 'set': {
+      const seen = new Set<string>();
+      for (const item of value as unknown[]) {
+        const el = shape.t === 'set' ? valueElement(item) : itemElement(item, shape.keys);
+        if (seen.has(el)) out.push(`${pathString(path)}: duplicate entries for key ${pathString([el])}`);
+        seen.add(el);
+        if (shape.t === 'listmap') findDuplicates(item, shape.items, [...path, el], out);
+      }
+      return;
+    }
+    default:
+  }
+}
+
 // ---------------------------------------------------------------------------------------
 // Comparison
 

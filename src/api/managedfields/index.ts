@@ -27,6 +27,7 @@ import { isObject, type JsonObject } from '../patch/json-value.js';
 import {
   compare,
   difference,
+  duplicateEntries,
   intersection,
   isEmptySet,
   members,
@@ -276,6 +277,7 @@ export interface ApplyOptions {
  */
 export function applyConfiguration(live: KubeObject | undefined, config: KubeObject, kind: ManagedKind, opts: ApplyOptions): KubeObject {
   if (config.metadata?.managedFields !== undefined) throw new ApiError(400, 'BadRequest', 'metadata.managedFields must be nil');
+  refuseDuplicateEntries(config, kind);
   const { manager, subresource, now } = opts;
   let owners = live ? decodeOwners(live.metadata.managedFields) ?? [] : [];
   if (live && owners.length === 0) {
@@ -367,6 +369,22 @@ function describeOwner(o: Owner): string {
 }
 
 /** upstream's apply conflict: 409 Conflict, one FieldManagerConflict cause per field. */
+/**
+ * Refuses a configuration that repeats a key of an associative list or a set, in the words of
+ * upstream's apply ("failed to create typed patch object (ns/name; apps/v1, Kind=DaemonSet):
+ * .spec...env: duplicate entries for key [name="A"]"). Upstream answers that with a 500, which
+ * clients retry; here it is a 400 BadRequest, since the request itself is at fault.
+ */
+function refuseDuplicateEntries(config: KubeObject, kind: ManagedKind): void {
+  const errors = duplicateEntries(config, kind.schema);
+  if (errors.length === 0) return;
+  const apiVersion = typeof config.apiVersion === 'string' ? config.apiVersion : kind.apiVersion;
+  const gv = apiVersion.includes('/') ? apiVersion : `/${apiVersion}`;
+  const what = `${config.metadata?.namespace ?? ''}/${config.metadata?.name ?? ''}; ${gv}, Kind=${config.kind ?? ''}`;
+  const detail = errors.length === 1 ? errors[0] : ['errors:', ...errors.map((e) => `  ${e}`)].join('\n');
+  throw new ApiError(400, 'BadRequest', `failed to create typed patch object (${what}): ${detail}`);
+}
+
 function conflictError(conflicts: Array<{ owner: Owner; set: FieldSet }>): ApiError {
   const all: Array<{ who: string; path: string }> = [];
   for (const { owner, set } of conflicts) for (const p of members(set)) all.push({ who: describeOwner(owner), path: pathString(p) });

@@ -100,6 +100,36 @@ describe('field sets', () => {
 });
 
 describe('apply', () => {
+  it('refuses a configuration that repeats a list key or a set value, naming each repeat as upstream (400, not upstream 500)', () => {
+    const one = config({ env: [{ name: 'A', value: '1' }, { name: 'A', value: '2' }] });
+    one.metadata.namespace = 'ns';
+    const e1 = errorOf(() => apply(undefined, deepFreeze(one), 'kubectl'));
+    expect(e1.code).toBe(400);
+    expect(e1.reason).toBe('BadRequest');
+    expect(e1.message).toBe('failed to create typed patch object (ns/x; apps/v1, Kind=DaemonSet): .spec.template.spec.containers[name="agent"].env: duplicate entries for key [name="A"]');
+
+    // Several: upstream's "errors:" list, a key three times giving two; a set (finalizers) by value;
+    // a port keyed by its defaulted protocol.
+    const many = config({ env: [{ name: 'A', value: '1' }, { name: 'A', value: '2' }, { name: 'A', value: '3' }] });
+    many.metadata.finalizers = ['f', 'f'];
+    spec(many).containers[0].ports = [{ containerPort: 93 }, { containerPort: 93, protocol: 'TCP' }, { containerPort: 93, protocol: 'UDP' }];
+    const e2 = errorOf(() => apply(undefined, many, 'kubectl'));
+    expect(e2.message).toBe(
+      [
+        'failed to create typed patch object (/x; apps/v1, Kind=DaemonSet): errors:',
+        '  .metadata.finalizers: duplicate entries for key [="f"]',
+        '  .spec.template.spec.containers[name="agent"].env: duplicate entries for key [name="A"]',
+        '  .spec.template.spec.containers[name="agent"].env: duplicate entries for key [name="A"]',
+        '  .spec.template.spec.containers[name="agent"].ports: duplicate entries for key [containerPort=93,protocol="TCP"]',
+      ].join('\n'),
+    );
+
+    // A live object may hold repeats (written by an update): applying over it is fine.
+    const live = apply(undefined, config({ env: [{ name: 'A', value: '1' }] }), 'kubectl');
+    const dup = deepFreeze({ ...live, spec: { ...(live as any).spec, template: { ...(live as any).spec.template, spec: { containers: [{ name: 'agent', image: 'busybox:1', env: [{ name: 'A', value: '1' }, { name: 'A', value: '2' }] }] } } } }) as KubeObject;
+    expect(spec(apply(dup, config({ env: [{ name: 'A', value: '3' }] }), 'kubectl')).containers[0].env).toEqual([{ name: 'A', value: '3' }]);
+  });
+
   it('records the applier on create, without server fields or status', () => {
     const cfg = config();
     (cfg as any).status = { numberReady: 1 };
