@@ -667,5 +667,6 @@ spec:
       expect(r.code, `${f}: ${r.stderr}`).toBe(0);
       expect(await versions(f), f).toEqual(first);
     }
-  });
+    // ~110 kubectl runs: ~30 s alone, over 60 s on a loaded 2-core machine.
+  }, 240_000);
 });
