@@ -183,7 +183,27 @@ const typeText: Record<FieldErrorType, string> = {
  * `intstr.IntOrString{Type:0, IntVal:1, StrVal:""}`); everynode keeps the newer, readable form
  * on purpose, for every kubectl version.
  */
+/**
+ * A bad value shown the way Go's fmt prints it where that is not its JSON: a metav1.Time is a
+ * Stringer (`2020-01-01 00:00:00 +0000 UTC`, goTimeText), so upstream's field errors print it
+ * unquoted.
+ */
+export class GoShown {
+  constructor(readonly text: string) {}
+}
+
+/** An RFC 3339 time as Go's time.Time String prints it in UTC: `2020-01-01 00:00:00.5 +0000 UTC`. */
+export function goTimeText(rfc3339: string): string {
+  const m = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(\.\d+)?(Z|[+-]\d{2}:\d{2})$/i.exec(rfc3339);
+  const ms = m ? Date.parse(`${m[1]}${m[3]}`) : NaN;
+  if (!m || Number.isNaN(ms)) return JSON.stringify(rfc3339);
+  const fraction = (m[2] ?? '').replace(/0+$/, '');
+  const iso = new Date(ms).toISOString();
+  return `${iso.slice(0, 10)} ${iso.slice(11, 19)}${fraction === '.' ? '' : fraction} +0000 UTC`;
+}
+
 export function renderValue(v: unknown): string {
+  if (v instanceof GoShown) return v.text;
   if (typeof v === 'string') return JSON.stringify(v);
   if (v === null || v === undefined) return 'null';
   if (typeof v === 'number' || typeof v === 'boolean') return String(v);

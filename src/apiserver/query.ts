@@ -193,6 +193,8 @@ export interface ParsedDeleteOptions {
   gracePeriodSeconds?: number;
   propagationPolicy?: DeletionPropagation;
   preconditions?: { uid?: string; resourceVersion?: string };
+  /** The legacy `orphanDependents: false` was given: a DELETE that leaves the object answers 202. */
+  legacyCascade?: true;
 }
 
 /** A string field of DeleteOptions.preconditions (null: absent); 400 in Go's wording for another JSON type. */
@@ -269,6 +271,7 @@ export function parseDeleteOptions(q: URLSearchParams, body: unknown): ParsedDel
   const out: ParsedDeleteOptions = { dryRun: dryRunValues.length > 0 };
   if (opts.gracePeriodSeconds !== undefined) out.gracePeriodSeconds = opts.gracePeriodSeconds;
   if (opts.orphanDependents !== undefined) out.propagationPolicy = opts.orphanDependents ? 'Orphan' : 'Background';
+  if (opts.orphanDependents === false) out.legacyCascade = true;
   if (opts.propagationPolicy !== undefined) out.propagationPolicy = opts.propagationPolicy;
   if (opts.preconditions) out.preconditions = opts.preconditions;
   return out;

@@ -26,6 +26,7 @@ import {
   conflict,
   fe,
   forbidden,
+  GoShown,
   goPrintValue,
   invalid,
   methodNotAllowed,
@@ -64,6 +65,7 @@ import {
   prepareForCreate,
   prepareForStatusUpdate,
   prepareForUpdate,
+  validateDeletionUpdate,
   validateFinalizersUpdate,
 } from './strategy.js';
 
@@ -355,6 +357,24 @@ export function checkPathSegmentName(field: string, name: string): FieldError[] 
   if (name === '.' || name === '..') return [fe.invalid(field, name, `may not be '${name}'`)];
   for (const c of ['/', '%']) if (name.includes(c)) return [fe.invalid(field, name, `may not contain '${c}'`)];
   return [];
+}
+
+/**
+ * The code of a DELETE that leaves the object in place (finalizers, a graceful deletion, a
+ * terminating namespace): 200, or 202 Accepted when the legacy `orphanDependents: false` asked
+ * for cascading, as upstream's delete handler answers (its wasDeleted is false).
+ */
+/**
+ * Whether a PUT without a resourceVersion may overwrite whatever is stored (upstream's
+ * AllowUnconditionalUpdate): true for the built-in kinds, false for custom resources and for
+ * CustomResourceDefinitions, whose writers must say which version they replace.
+ */
+function allowsUnconditionalUpdate(k: KindDef): boolean {
+  return !k.custom && !(k.group === 'apiextensions.k8s.io' && k.kind === 'CustomResourceDefinition');
+}
+
+function keptCode(opts: ParsedDeleteOptions): 200 | 202 {
+  return opts.legacyCascade ? 202 : 200;
 }
 
 export class RestRegistry {
@@ -1087,6 +1107,11 @@ export class RestRegistry {
       const precondition = next.metadata.resourceVersion;
       // "0" is no version at all, as upstream parses it (APIObjectVersioner): unconditional.
       const conditional = precondition !== undefined && precondition !== '' && precondition !== '0';
+      if (put && !conditional && subresource !== 'scale' && !allowsUnconditionalUpdate(k)) {
+        // upstream's Store.Update for a strategy without AllowUnconditionalUpdate: the kind named
+        // by its resource, the version 0 as Go prints a uint64 with %#v.
+        throw invalid({ ...ref, kind: ref.resource }, name, [fe.invalid('metadata.resourceVersion', new GoShown('0x0'), 'must be specified for an update')]);
+      }
       // Preconditions are checked on every attempt, so a CAS conflict below is always retried:
       // a conditional write whose precondition went stale fails here on the next attempt.
       if (conditional && precondition !== currentRV) {
@@ -1122,7 +1147,7 @@ export class RestRegistry {
         prepareForUpdate(k, next, old, { uidPrecondition: put });
         validation.prepareForUpdate?.(next, old);
         if (isServiceKind(k)) patchAllocatedValues(next, old);
-        errs = [...validateFinalizersUpdate(next, old), ...validation.validateUpdate(next, old)];
+        errs = [...validateDeletionUpdate(next, old), ...validateFinalizersUpdate(next, old), ...validation.validateUpdate(next, old)];
         kindWarnings = errs.length === 0 ? (validation.warnings?.(next) ?? []) : [];
       }
       if (errs.length > 0) throw invalid(ref, name, errs);
@@ -1219,19 +1244,19 @@ export class RestRegistry {
       }
       if (obj.metadata.deletionTimestamp) {
         if (!opts.dryRun) this.scheduleNamespaceFinalization(name, this.namespaceDeletionGraceMs);
-        return { code: 200, json: withResourceVersion(kv.value, kv.modRevision) };
+        return { code: keptCode(opts), json: withResourceVersion(kv.value, kv.modRevision) };
       }
       const next: KubeObject = {
         ...obj,
         metadata: { ...obj.metadata, deletionTimestamp: rfc3339(this.clock.now()), deletionGracePeriodSeconds: 0 },
         status: { ...((obj.status as Record<string, unknown> | undefined) ?? {}), phase: 'Terminating' },
       };
-      if (opts.dryRun) return { code: 200, json: JSON.stringify(next) };
+      if (opts.dryRun) return { code: keptCode(opts), json: JSON.stringify(next) };
       const json = encodeForStore(next);
       try {
         const rev = await this.store.update(key, json, kv.modRevision);
         this.scheduleNamespaceFinalization(name, this.namespaceDeletionGraceMs);
-        return { code: 200, json: withResourceVersion(json, rev) };
+        return { code: keptCode(opts), json: withResourceVersion(json, rev) };
       } catch (err) {
         if (!(isCasConflict(err) && attempt < maxCasAttempts)) throw mapWriteError(err, ref, name);
         kv = await this.stateAfterConflict(err, key);
@@ -1267,18 +1292,18 @@ export class RestRegistry {
       }
       const graceful = gracefulDeletion(k, obj, opts, this.clock.now());
       if (graceful !== undefined) {
-        if (graceful.pending) return { code: 200, json: withResourceVersion(kv.value, kv.modRevision) };
+        if (graceful.pending) return { code: keptCode(opts), json: withResourceVersion(kv.value, kv.modRevision) };
         if (graceful.metadata) {
           const next: KubeObject = { ...obj, metadata: { ...m, ...graceful.metadata } };
           if (opts.propagationPolicy === 'Orphan' || opts.propagationPolicy === 'Foreground') {
             const f = opts.propagationPolicy === 'Orphan' ? 'orphan' : 'foregroundDeletion';
             next.metadata.finalizers = [...(m.finalizers ?? []).filter((x) => x !== 'foregroundDeletion' && x !== 'orphan'), f];
           }
-          if (opts.dryRun) return { code: 200, json: JSON.stringify(next) };
+          if (opts.dryRun) return { code: keptCode(opts), json: JSON.stringify(next) };
           const json = encodeForStore(next);
           try {
             const rev = await this.store.update(key, json, kv.modRevision);
-            return { code: 200, json: withResourceVersion(json, rev) };
+            return { code: keptCode(opts), json: withResourceVersion(json, rev) };
           } catch (err) {
             if (!(isCasConflict(err) && attempt < maxCasAttempts)) throw mapWriteError(err, ref, name);
             kv = await this.stateAfterConflict(err, key);
@@ -1301,7 +1326,7 @@ export class RestRegistry {
         if (finalizers.length > 0) {
           // Graceful deletion: mark and keep until the finalizers are gone.
           const gracePending = (m.deletionGracePeriodSeconds ?? 0) > 0;
-          if (m.deletionTimestamp && jsonEqual(finalizers, before) && !gracePending) return { code: 200, json: withResourceVersion(kv.value, kv.modRevision) };
+          if (m.deletionTimestamp && jsonEqual(finalizers, before) && !gracePending) return { code: keptCode(opts), json: withResourceVersion(kv.value, kv.modRevision) };
           const next: KubeObject = { ...obj, metadata: { ...m, finalizers } };
           // A graceful deletion cut short (grace 0) with finalizers left: the object now only waits for them.
           if (gracePending) next.metadata.deletionGracePeriodSeconds = 0;
@@ -1310,10 +1335,10 @@ export class RestRegistry {
             next.metadata.deletionGracePeriodSeconds = 0;
             if (k.tracksGeneration && typeof m.generation === 'number') next.metadata.generation = m.generation + 1;
           }
-          if (opts.dryRun) return { code: 200, json: JSON.stringify(next) };
+          if (opts.dryRun) return { code: keptCode(opts), json: JSON.stringify(next) };
           const json = encodeForStore(next);
           const rev = await this.store.update(key, json, kv.modRevision);
-          return { code: 200, json: withResourceVersion(json, rev) };
+          return { code: keptCode(opts), json: withResourceVersion(json, rev) };
         }
         if (opts.dryRun) return { code: 200, json: returnsDeletedObject(k) ? withResourceVersion(kv.value, kv.modRevision) : deletedStatus(k, name, m.uid) };
         const { revision } = await this.store.delete(key, kv.modRevision);

@@ -9,7 +9,7 @@
 // ("kind" hooks: KindValidation in src/api/validation/index.ts.)
 
 import { randomUUID, randomInt } from 'node:crypto';
-import { badRequest, conflict, fe, type FieldError } from '../api/errors.js';
+import { badRequest, conflict, fe, GoShown, goTimeText, type FieldError } from '../api/errors.js';
 import { resourceRefOf, type KindDef } from '../api/kinds.js';
 import type { KubeObject, ObjectMeta, Pod } from '../api/types.js';
 import { taintNodeNotReady, taintNodeUnreachable } from '../api/taints.js';
@@ -127,8 +127,11 @@ export function prepareForUpdate(k: KindDef, obj: KubeObject, old: KubeObject, o
   } else m.uid = om.uid;
   m.creationTimestamp = om.creationTimestamp;
   dropEmptyMetadata(m);
-  copyOrDelete(m, om, 'deletionTimestamp');
-  copyOrDelete(m, om, 'deletionGracePeriodSeconds');
+  // As upstream's BeforeUpdate: an update never removes or changes a deletion timestamp, nor
+  // removes a grace period; setting either on an object not being deleted (or changing the
+  // grace period) is left for validateDeletionUpdate to refuse as immutable.
+  if (om.deletionTimestamp !== undefined) m.deletionTimestamp = om.deletionTimestamp;
+  if (om.deletionGracePeriodSeconds !== undefined && m.deletionGracePeriodSeconds == null) m.deletionGracePeriodSeconds = om.deletionGracePeriodSeconds;
   copyOrDelete(m, om, 'generation');
   delete m.selfLink;
   if (k.hasStatus) {
@@ -204,6 +207,24 @@ export function validateFinalizersUpdate(obj: KubeObject, old: KubeObject): Fiel
   const added = [...new Set((obj.metadata.finalizers ?? []).filter((f) => !before.has(f)))].sort();
   if (added.length === 0) return [];
   return [fe.forbidden('metadata.finalizers', `no new finalizers can be added if the object is being deleted, found new finalizers []string{${added.map((f) => JSON.stringify(f)).join(', ')}}`)];
+}
+
+/**
+ * upstream's immutability of metadata.deletionTimestamp and deletionGracePeriodSeconds
+ * (ValidateObjectMetaUpdate), after prepareForUpdate kept what an update may not change: only a
+ * client's attempt to start a deletion by update, or to change a grace period, is left.
+ */
+export function validateDeletionUpdate(obj: KubeObject, old: KubeObject): FieldError[] {
+  const m = obj.metadata;
+  const om = old.metadata;
+  const errs: FieldError[] = [];
+  if ((m.deletionTimestamp ?? undefined) !== om.deletionTimestamp) {
+    errs.push(fe.invalid('metadata.deletionTimestamp', m.deletionTimestamp == null ? null : new GoShown(goTimeText(m.deletionTimestamp)), 'field is immutable'));
+  }
+  if ((m.deletionGracePeriodSeconds ?? undefined) !== om.deletionGracePeriodSeconds) {
+    errs.push(fe.invalid('metadata.deletionGracePeriodSeconds', m.deletionGracePeriodSeconds ?? null, 'field is immutable'));
+  }
+  return errs;
 }
 
 /** The body's metadata.namespace against the URL's (400 on mismatch; set when absent). */

@@ -134,6 +134,40 @@ describe('DELETE preconditions', () => {
   });
 });
 
+describe('deletion by update', () => {
+  it('refuses setting deletionTimestamp or a grace period by update (immutable, 422) and changes nothing; an update keeps a deletion once started', async () => {
+    await configMap('del-upd');
+    const before = await stored(cmPath('del-upd'));
+    let r = await call('PATCH', cmPath('del-upd'), { metadata: { deletionTimestamp: '2020-01-01T00:00:00Z' } }, MERGE);
+    expectStatus(r, 422, 'Invalid', 'ConfigMap "del-upd" is invalid: metadata.deletionTimestamp: Invalid value: 2020-01-01 00:00:00 +0000 UTC: field is immutable');
+    r = await call('PUT', cmPath('del-upd'), { ...before, metadata: { ...before.metadata, deletionGracePeriodSeconds: 30 } });
+    expectStatus(r, 422, 'Invalid', 'ConfigMap "del-upd" is invalid: metadata.deletionGracePeriodSeconds: Invalid value: 30: field is immutable');
+    expect(await stored(cmPath('del-upd'))).toEqual(before);
+
+    // Being deleted (the finalizer holds it): an update that drops or moves the timestamp keeps it.
+    expect((await call('DELETE', cmPath('del-upd'))).status).toBe(200);
+    const deleting = await stored(cmPath('del-upd'));
+    const { deletionTimestamp: _t, deletionGracePeriodSeconds: _g, ...meta } = deleting.metadata;
+    r = await call('PUT', cmPath('del-upd'), { ...deleting, metadata: { ...meta, labels: { app: 'y' } } });
+    expect(r.status, r.text).toBe(200);
+    expect(r.body.metadata).toMatchObject({ deletionTimestamp: deleting.metadata.deletionTimestamp, deletionGracePeriodSeconds: 0, labels: { app: 'y' } });
+    r = await call('PATCH', cmPath('del-upd'), { metadata: { deletionTimestamp: '2030-01-01T00:00:00Z' } }, MERGE);
+    expect(r.status, r.text).toBe(200);
+    expect(r.body.metadata.deletionTimestamp).toBe(deleting.metadata.deletionTimestamp);
+  });
+
+  it('answers 202 to a DELETE with the legacy orphanDependents false that leaves the object (upstream handler), 200 otherwise', async () => {
+    await configMap('del-202');
+    const r = await call('DELETE', cmPath('del-202'), { orphanDependents: false });
+    expect(r.status, r.text).toBe(202);
+    expect(r.body.metadata.deletionTimestamp).toBeDefined();
+    expect((await call('DELETE', cmPath('del-202'), { orphanDependents: true })).status).toBe(200);
+    // Deleted at once: 200 with the object, as before.
+    expect((await call('POST', cmPath(), { metadata: { name: 'del-now' } })).status).toBe(201);
+    expect((await call('DELETE', cmPath('del-now'), { orphanDependents: false })).status).toBe(200);
+  });
+});
+
 describe('the name of the object', () => {
   const undeterminable = (name: string) => `the name of the object (${name} based on URL) was undeterminable: name must be provided`;
 

@@ -510,3 +510,41 @@ describe('/version and health (apimachinery/server_version.go, health_handlers.g
     for (const p of ['/healthz', '/readyz']) expect((await call('GET', `${p}?verbose=1`)).text, p).toMatch(/\[\+\](etcd|store)\S* ok/);
   });
 });
+
+describe('unconditional updates (registry Store.Update, AllowUnconditionalUpdate)', () => {
+  it('a PUT without a resourceVersion is refused for custom resources and CRDs, and taken for built-in kinds', async () => {
+    const c = await createCrd({ versions: [{ name: 'v1', served: true, storage: true, schema: anySchema, subresources: { status: {} } }] });
+    const path = `/apis/${c.group}/v1/namespaces/default/${c.plural}`;
+    expect((await call('POST', path, { apiVersion: `${c.group}/v1`, kind: c.kind, metadata: { name: 'w1' }, spec: { size: 1 } })).status).toBe(201);
+    const before = (await call('GET', `${path}/w1`)).body;
+
+    const r = await call('PUT', `${path}/w1`, { apiVersion: `${c.group}/v1`, kind: c.kind, metadata: { name: 'w1' }, spec: { size: 2 } });
+    expect(r.status, r.text).toBe(422);
+    expect(r.body).toMatchObject({
+      reason: 'Invalid',
+      message: `${c.plural}.${c.group} "w1" is invalid: metadata.resourceVersion: Invalid value: 0x0: must be specified for an update`,
+      details: { name: 'w1', group: c.group, kind: c.plural, causes: [{ reason: 'FieldValueInvalid', field: 'metadata.resourceVersion' }] },
+    });
+    // Its /status too; "0" is no version either; nothing changed.
+    expect((await call('PUT', `${path}/w1/status`, { apiVersion: `${c.group}/v1`, kind: c.kind, metadata: { name: 'w1' }, status: { ok: true } })).status).toBe(422);
+    expect((await call('PUT', `${path}/w1`, { apiVersion: `${c.group}/v1`, kind: c.kind, metadata: { name: 'w1', resourceVersion: '0' }, spec: { size: 2 } })).status).toBe(422);
+    expect((await call('GET', `${path}/w1`)).body).toEqual(before);
+    // With the version read, it is an update.
+    const ok = await call('PUT', `${path}/w1`, { ...before, spec: { size: 2 } });
+    expect(ok.status, ok.text).toBe(200);
+    expect(ok.body.metadata.generation).toBe(2);
+
+    const crdPath = `${CRDS}/${c.body.metadata.name}`;
+    const crd = (await call('GET', crdPath)).body;
+    const { resourceVersion: _rv, ...meta } = crd.metadata;
+    const refused = await call('PUT', crdPath, { ...crd, metadata: meta });
+    expect(refused.status, refused.text).toBe(422);
+    expect(refused.body.message).toBe(`customresourcedefinitions.apiextensions.k8s.io "${c.body.metadata.name}" is invalid: metadata.resourceVersion: Invalid value: 0x0: must be specified for an update`);
+
+    // A ConfigMap (AllowUnconditionalUpdate true upstream) takes the same PUT.
+    expect((await call('POST', '/api/v1/namespaces/default/configmaps', { metadata: { name: 'unconditional' }, data: { a: '1' } })).status).toBe(201);
+    const cm = await call('PUT', '/api/v1/namespaces/default/configmaps/unconditional', { metadata: { name: 'unconditional' }, data: { a: '2' } });
+    expect(cm.status, cm.text).toBe(200);
+    expect(cm.body.data).toEqual({ a: '2' });
+  });
+});
