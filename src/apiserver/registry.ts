@@ -1148,7 +1148,7 @@ export class RestRegistry {
         validation.prepareForUpdate?.(next, old);
         if (isServiceKind(k)) patchAllocatedValues(next, old);
         errs = [...validateDeletionUpdate(next, old), ...validateFinalizersUpdate(next, old), ...validation.validateUpdate(next, old)];
-        kindWarnings = errs.length === 0 ? (validation.warnings?.(next) ?? []) : [];
+        kindWarnings = errs.length === 0 ? (validation.warnings?.(next, old) ?? []) : [];
       }
       if (errs.length > 0) throw invalid(ref, name, errs);
       next.metadata.resourceVersion = currentRV;

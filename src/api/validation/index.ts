@@ -15,7 +15,7 @@
 // requires; optimistic-concurrency checks are not done here.
 import type { FieldError } from '../errors.js';
 import { customResourceTypeErrors, validateCustomResourceValue } from './custom-resource.js';
-import { nameIsDNSSubdomain } from './names.js';
+import { isDNS1123Label, nameIsDNSSubdomain } from './names.js';
 import type { KubeObject } from '../types.js';
 import {
   prepareNamespaceForCreate,
@@ -62,7 +62,7 @@ import { setBindingDefaults, validateBindingUpdate, validateClusterRole, validat
 import { setPriorityClassDefaults, validateLease, validateLeaseUpdate, validatePriorityClass, validatePriorityClassUpdate } from './scheduling.js';
 import type { Obj } from './util.js';
 import { dropEndpointSliceTopology, setEndpointSliceDefaults, validateEndpointSlice, validateEndpointSliceUpdate } from './discovery.js';
-import { podWarnings } from './pod-annotations.js';
+import { podSpecWarnings } from './pod-warnings.js';
 import { prepareCRDForCreate, prepareCRDForUpdate, setCRDDefaults, validateCRD, validateCRDUpdate } from './crd.js';
 import {
   setCSIDriverDefaults,
@@ -102,8 +102,8 @@ export interface KindValidation {
   validateUpdate(obj: KubeObject, old: KubeObject): FieldError[];
   /** Validates a write through the /status subresource. */
   validateStatusUpdate(obj: KubeObject, old: KubeObject): FieldError[];
-  /** Upstream's warnings for an accepted create or update (deprecated annotations, node labels). */
-  warnings?(obj: KubeObject): string[];
+  /** Upstream's warnings for an accepted create (`old` undefined) or update (deprecated annotations, node labels...). */
+  warnings?(obj: KubeObject, old?: KubeObject): string[];
   /** Custom resources: type errors of a body sent to `apiVersion`, checked before decoding (422, not a decode 400). */
   typeErrors?(body: unknown, apiVersion: string): FieldError[];
 }
@@ -120,14 +120,34 @@ interface KindSpec {
   create: Fn1;
   update?: Fn2;
   status?: Fn2;
-  warnings?: (o: Obj) => string[];
+  /** Warnings for a create (`old` undefined) or an update. */
+  warnings?: (o: Obj, old?: Obj) => string[];
   typeErrors?: (body: unknown, apiVersion: string) => FieldError[];
 }
 
-/** Warnings for the pod template at spec.template. */
-const templateWarnings = (o: Obj): string[] => {
+/**
+ * Warnings for the pod template at spec.template: on create, and on an update that changes the
+ * template (a DaemonSet's template generation; for the other workloads their generation, as
+ * upstream's strategies check), so an unrelated update does not repeat them.
+ */
+const templateWarnings = (o: Obj, old?: Obj): string[] => {
+  if (old) {
+    const tg = (x: Obj) => (x.metadata as Obj | undefined)?.annotations && ((x.metadata as Obj).annotations as Obj)['deprecated.daemonset.template.generation'];
+    const gen = (x: Obj) => (x.metadata as Obj | undefined)?.generation;
+    if (o.kind === 'DaemonSet' ? tg(o) === tg(old) : gen(o) === gen(old)) return [];
+  }
   const t = (o.spec as Obj | undefined)?.template as Obj | undefined;
-  return t ? podWarnings(t.metadata, t.spec, 'spec.template.metadata', 'spec.template.spec') : [];
+  return t ? podSpecWarnings(t.metadata, t.spec, 'spec.template.metadata', 'spec.template.spec') : [];
+};
+
+/** A pod's warnings: its name (on create: it becomes the hostname), then its spec's. */
+const podWarnings = (o: Obj, old?: Obj): string[] => {
+  const name = (o.metadata as Obj | undefined)?.name;
+  const nameMsgs = !old && typeof name === 'string' ? isDNS1123Label(name) : [];
+  return [
+    ...(nameMsgs.length > 0 ? [`metadata.name: this is used in the Pod's hostname, which can result in surprising behavior; a DNS label is recommended: [${nameMsgs.join(' ')}]`] : []),
+    ...podSpecWarnings(o.metadata, o.spec, 'metadata', 'spec'),
+  ];
 };
 
 const metaUpdate: Fn2 = (o, old) => validateObjectMetaUpdate(o.metadata, old.metadata);
@@ -138,7 +158,7 @@ const updateThenCreate =
 const kinds: Record<string, KindSpec> = {
   '/Namespace': { namespaced: false, defaults: setNamespaceDefaults, prepare: prepareNamespaceForCreate, prepareUpdate: prepareNamespaceForUpdate, create: validateNamespace, update: validateNamespaceUpdate, status: validateNamespaceStatusUpdate },
   '/Node': { namespaced: false, defaults: setNodeDefaults, statusDefaults: setNodeDefaults, create: validateNode, update: validateNodeUpdate, status: validateNodeUpdate },
-  '/Pod': { namespaced: true, defaults: setPodDefaultsForCreate, statusDefaults: syncPodStatusIPs, create: validatePodCreate, update: validatePodUpdate, status: validatePodStatusUpdate, warnings: (o) => podWarnings(o.metadata, o.spec, 'metadata', 'spec') },
+  '/Pod': { namespaced: true, defaults: setPodDefaultsForCreate, statusDefaults: syncPodStatusIPs, create: validatePodCreate, update: validatePodUpdate, status: validatePodStatusUpdate, warnings: podWarnings },
   '/Event': { namespaced: true, create: validateEvent, update: validateEventUpdate },
   'events.k8s.io/Event': { namespaced: true, create: validateEventV1, update: validateEventV1Update },
   '/Service': { namespaced: true, defaults: setServiceDefaults, prepareUpdate: prepareServiceForUpdate, create: validateService, update: validateServiceUpdate, status: metaUpdate },
@@ -191,7 +211,7 @@ function toKindValidation(spec: KindSpec): KindValidation {
   const statusDefaults = spec.statusDefaults;
   if (statusDefaults) kv.applyStatusDefaults = (o) => statusDefaults(asObj(o));
   const warnings = spec.warnings;
-  if (warnings) kv.warnings = (o) => warnings(asObj(o));
+  if (warnings) kv.warnings = (o, old) => warnings(asObj(o), old && asObj(old));
   if (spec.typeErrors) kv.typeErrors = spec.typeErrors;
   return kv;
 }

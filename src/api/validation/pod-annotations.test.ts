@@ -21,10 +21,11 @@ describe('deprecated seccomp and AppArmor annotations', () => {
     const o = ds({ 'container.seccomp.security.alpha.kubernetes.io/agent': 'localhost/system-probe', 'container.apparmor.security.beta.kubernetes.io/agent': 'unconfined' }, { 'beta.kubernetes.io/os': 'linux' });
     v.applyDefaults(o);
     expect(v.validateCreate(o)).toEqual([]);
+    // upstream's order: node labels first, then the annotations, container by container
     expect(v.warnings?.(o)).toEqual([
+      'spec.template.spec.nodeSelector[beta.kubernetes.io/os]: deprecated since v1.14; use "kubernetes.io/os" instead',
       'spec.template.metadata.annotations[container.seccomp.security.alpha.kubernetes.io/agent]: non-functional in v1.27+; use the "seccompProfile" field instead',
       'spec.template.metadata.annotations[container.apparmor.security.beta.kubernetes.io/agent]: deprecated since v1.30; use the "appArmorProfile" field instead',
-      'spec.template.spec.nodeSelector[beta.kubernetes.io/os]: deprecated since v1.14; use "kubernetes.io/os" instead',
     ]);
   });
 

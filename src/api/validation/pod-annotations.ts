@@ -1,6 +1,5 @@
-// The deprecated seccomp and AppArmor annotations of pods and pod templates: validated as
-// upstream still validates them, and answered with upstream's deprecation warnings. Also the
-// warnings for node selectors on deprecated node labels.
+// The deprecated seccomp and AppArmor annotations of pods and pod templates, validated as
+// upstream still validates them (their warnings are in pod-warnings.ts).
 
 import { fe, type FieldError } from '../errors.js';
 import { arr, obj, str, type Obj } from './util.js';
@@ -8,15 +7,6 @@ import { arr, obj, str, type Obj } from './util.js';
 const SECCOMP_POD = 'seccomp.security.alpha.kubernetes.io/pod';
 const SECCOMP_CONTAINER = 'container.seccomp.security.alpha.kubernetes.io/';
 const APPARMOR_CONTAINER = 'container.apparmor.security.beta.kubernetes.io/';
-
-/** Deprecated node labels and their replacements, with the version of the deprecation. */
-const deprecatedNodeLabels: ReadonlyMap<string, [since: string, replacement: string]> = new Map([
-  ['beta.kubernetes.io/arch', ['v1.14', 'kubernetes.io/arch']],
-  ['beta.kubernetes.io/os', ['v1.14', 'kubernetes.io/os']],
-  ['failure-domain.beta.kubernetes.io/region', ['v1.17', 'topology.kubernetes.io/region']],
-  ['failure-domain.beta.kubernetes.io/zone', ['v1.17', 'topology.kubernetes.io/zone']],
-  ['beta.kubernetes.io/instance-type', ['v1.17', 'node.kubernetes.io/instance-type']],
-]);
 
 function containerNames(spec: Obj): Set<string> {
   const names = new Set<string>();
@@ -54,20 +44,4 @@ export function validatePodAnnotations(metadata: unknown, specv: unknown, path: 
     }
   }
   return errs;
-}
-
-/** Upstream's warnings for a pod's or template's metadata and spec (`metaPath`, `specPath`). */
-export function podWarnings(metadata: unknown, specv: unknown, metaPath: string, specPath: string): string[] {
-  const warnings: string[] = [];
-  const annotations = obj(obj(metadata)?.annotations) ?? {};
-  for (const k of Object.keys(annotations)) {
-    if (k === SECCOMP_POD || k.startsWith(SECCOMP_CONTAINER)) warnings.push(`${metaPath}.annotations[${k}]: non-functional in v1.27+; use the "seccompProfile" field instead`);
-    else if (k.startsWith(APPARMOR_CONTAINER)) warnings.push(`${metaPath}.annotations[${k}]: deprecated since v1.30; use the "appArmorProfile" field instead`);
-  }
-  const nodeSelector = obj(obj(specv)?.nodeSelector) ?? {};
-  for (const k of Object.keys(nodeSelector)) {
-    const d = deprecatedNodeLabels.get(k);
-    if (d) warnings.push(`${specPath}.nodeSelector[${k}]: deprecated since ${d[0]}; use "${d[1]}" instead`);
-  }
-  return warnings;
 }
