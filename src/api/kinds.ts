@@ -309,11 +309,11 @@ export function builtinKinds(): KindDef[] {
     kind({ group: '', kind: 'ReplicationController', plural: 'replicationcontrollers', namespaced: true, shortNames: ['rc'], categories: ['all'], subresources: ['status', 'scale'], scale: replicatedScale('labelMap'), tracksGeneration: true, statusOnCreate: { reset: { replicas: 0 } }, defaultPropagation: 'Orphan' }),
     kind({ group: 'policy', kind: 'PodDisruptionBudget', plural: 'poddisruptionbudgets', namespaced: true, shortNames: ['pdb'], subresources: ['status'], tracksGeneration: true, statusOnCreate: { reset: { disruptionsAllowed: 0, currentHealthy: 0, desiredHealthy: 0, expectedPods: 0 } } }),
     kind({ group: 'storage.k8s.io', kind: 'CSIDriver', plural: 'csidrivers', namespaced: false }),
-    kind({ group: 'admissionregistration.k8s.io', kind: 'ValidatingWebhookConfiguration', plural: 'validatingwebhookconfigurations', namespaced: false }),
-    kind({ group: 'admissionregistration.k8s.io', kind: 'MutatingWebhookConfiguration', plural: 'mutatingwebhookconfigurations', namespaced: false }),
+    kind({ group: 'admissionregistration.k8s.io', kind: 'ValidatingWebhookConfiguration', plural: 'validatingwebhookconfigurations', namespaced: false, categories: ['api-extensions'] }),
+    kind({ group: 'admissionregistration.k8s.io', kind: 'MutatingWebhookConfiguration', plural: 'mutatingwebhookconfigurations', namespaced: false, categories: ['api-extensions'] }),
     // Stored with the status the server sets (Established); the custom resources they define
     // are not served yet.
-    kind({ group: 'apiextensions.k8s.io', kind: 'CustomResourceDefinition', plural: 'customresourcedefinitions', namespaced: false, shortNames: ['crd', 'crds'], subresources: ['status'], tracksGeneration: true }),
+    kind({ group: 'apiextensions.k8s.io', kind: 'CustomResourceDefinition', plural: 'customresourcedefinitions', namespaced: false, shortNames: ['crd', 'crds'], categories: ['api-extensions'], subresources: ['status'], tracksGeneration: true }),
     // The core Events again, as events.k8s.io/v1 (client-go's newer events API): the same objects.
     { ...kind({ group: 'events.k8s.io', kind: 'Event', plural: 'events', namespaced: true, shortNames: ['ev'] }), view: { stored: { group: '', plural: 'events' }, fromStored: eventToV1, toStored: eventFromV1 } },
   ];

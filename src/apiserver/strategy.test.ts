@@ -101,6 +101,34 @@ describe('DaemonSet generation', () => {
   });
 });
 
+describe('the template generation annotation on create', () => {
+  const ds = (v: string): KubeObject =>
+    ({ apiVersion: 'apps/v1', kind: 'DaemonSet', metadata: { name: 'd', namespace: 'n', annotations: { 'deprecated.daemonset.template.generation': v } }, spec: { selector: { matchLabels: { a: 'b' } }, template: { metadata: { labels: { a: 'b' } }, spec: { containers: [{ name: 'c', image: 'i' }] } } } }) as unknown as KubeObject;
+  const refusal = (v: string): ApiError => {
+    try {
+      prepareForCreate(dsKind, ds(v), 0);
+    } catch (e) {
+      if (e instanceof ApiError) return e;
+      throw e;
+    }
+    throw new Error(`accepted ${v}`);
+  };
+
+  it("refuses a value that is not an int64 in the words of upstream's conversion (400)", () => {
+    expect(refusal('abc')).toMatchObject({ code: 400, reason: 'BadRequest', message: 'DaemonSet in version "v1" cannot be handled as a DaemonSet: strconv.ParseInt: parsing "abc": invalid syntax' });
+    expect(refusal('1.5').message).toContain('parsing "1.5": invalid syntax');
+    expect(refusal('9223372036854775808').message).toContain('parsing "9223372036854775808": value out of range');
+  });
+
+  it('keeps a valid value (a sign allowed, as ParseInt)', () => {
+    for (const [v, want] of [['7', '7'], ['+7', '7']] as const) {
+      const o = ds(v);
+      prepareForCreate(dsKind, o, 0);
+      expect(o.metadata.annotations?.['deprecated.daemonset.template.generation']).toBe(want);
+    }
+  });
+});
+
 describe('dedupOwnerReferences', () => {
   const ref = (uid: string, more: Record<string, unknown> = {}) => ({ apiVersion: 'v1', kind: 'ConfigMap', name: `o-${uid}`, uid, ...more });
 

@@ -36,9 +36,12 @@ function spec(obj: KubeObject): unknown {
 function parseTemplateGeneration(meta: ObjectMeta): number | undefined {
   const v = meta.annotations?.[templateGenerationAnnotation];
   if (v === undefined) return undefined;
-  if (!/^-?\d+$/.test(v)) {
-    throw badRequest(`invalid value of annotation ${templateGenerationAnnotation}: ${JSON.stringify(v)}: must be an integer`);
-  }
+  // upstream converts the annotation with strconv.ParseInt(v, 10, 64) while decoding the
+  // body, so a bad one is refused in that conversion's words.
+  const cannot = (why: string) => badRequest(`DaemonSet in version "v1" cannot be handled as a DaemonSet: strconv.ParseInt: parsing ${JSON.stringify(v)}: ${why}`);
+  if (!/^[+-]?\d+$/.test(v)) throw cannot('invalid syntax');
+  const n = BigInt(v);
+  if (n > 2n ** 63n - 1n || n < -(2n ** 63n)) throw cannot('value out of range');
   return Number(v);
 }
 

@@ -98,6 +98,11 @@ describe('discovery and metadata endpoints', () => {
     expect(groups.body.groups.map((g: any) => g.name)).toEqual(expect.arrayContaining(['apps', 'coordination.k8s.io', 'rbac.authorization.k8s.io', 'scheduling.k8s.io']));
     const apps = await call('GET', '/apis/apps/v1');
     expect(apps.body.resources.find((r: any) => r.name === 'daemonsets')).toMatchObject({ shortNames: ['ds'], verbs: expect.arrayContaining(['watch', 'patch']) });
+    // upstream's api-extensions category (`kubectl get api-extensions`)
+    const ext = await call('GET', '/apis/apiextensions.k8s.io/v1');
+    expect(ext.body.resources.find((r: any) => r.name === 'customresourcedefinitions')).toMatchObject({ categories: ['api-extensions'] });
+    const hooks = await call('GET', '/apis/admissionregistration.k8s.io/v1');
+    for (const name of ['validatingwebhookconfigurations', 'mutatingwebhookconfigurations']) expect(hooks.body.resources.find((r: any) => r.name === name)).toMatchObject({ categories: ['api-extensions'] });
     const index = await call('GET', '/openapi/v3');
     const url: string = index.body.paths['apis/apps/v1'].serverRelativeURL;
     expect(url).toMatch(/^\/openapi\/v3\/apis\/apps\/v1\?hash=[0-9A-F]+$/);
