@@ -1140,7 +1140,7 @@ export class RestRegistry {
         next = prepareForStatusUpdate(k, next, old);
         if (owned !== undefined) next.metadata.managedFields = owned;
         else if (manager.apply) delete next.metadata.managedFields;
-        errs = validation.validateStatusUpdate(next, old);
+        errs = [...validateFinalizersUpdate(next, old), ...validation.validateStatusUpdate(next, old)];
       } else {
         validation.applyDefaults(next);
         keepStoredSpecForm(k, next, old);

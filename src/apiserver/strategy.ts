@@ -171,17 +171,33 @@ export function prepareForUpdate(k: KindDef, obj: KubeObject, old: KubeObject, o
 }
 
 /**
+ * Metadata a built-in kind's /status write keeps as stored, beyond what no update may change
+ * (upstream's status strategies: a Deployment's labels; a pod's owner references, which old
+ * kubelets corrupted; a CRD's labels, annotations and owner references).
+ */
+const statusKeepsStored: ReadonlyMap<string, ReadonlyArray<keyof ObjectMeta>> = new Map([
+  ['apps/Deployment', ['labels']],
+  ['/Pod', ['ownerReferences']],
+  ['apiextensions.k8s.io/CustomResourceDefinition', ['labels', 'annotations', 'ownerReferences']],
+]);
+
+/** The metadata a /status write of a built-in kind takes from its body (upstream's status strategies reset only spec). */
+const statusWritableMetadata: ReadonlyArray<keyof ObjectMeta> = ['labels', 'annotations', 'finalizers', 'ownerReferences'];
+
+/**
  * A write through /status: the result is the stored object with the body's status, and for
- * built-in kinds its labels and annotations too (upstream's status strategies reset spec;
- * server-owned annotations kept). A custom resource's /status changes its status only: upstream's
- * custom resource status strategy copies the whole stored object, metadata included, so a
- * client allowed only `*\/status` cannot relabel objects (and move them in and out of selectors).
+ * built-in kinds the body's labels, annotations, finalizers and owner references too, except
+ * what the kind's status strategy keeps (statusKeepsStored); identity, generation and deletion
+ * stay as stored (server-owned annotations too). A custom resource's /status changes its status
+ * only: upstream's custom resource status strategy copies the whole stored object, metadata
+ * included, so a client allowed only `*\/status` cannot relabel objects (and move them in and
+ * out of selectors).
  */
 export function prepareForStatusUpdate(k: KindDef, obj: KubeObject, old: KubeObject): KubeObject {
   const meta: ObjectMeta = { ...old.metadata };
   if (!k.custom) {
-    copyOrDelete(meta, obj.metadata, 'labels');
-    copyOrDelete(meta, obj.metadata, 'annotations');
+    const kept = statusKeepsStored.get(`${k.group}/${k.kind}`) ?? [];
+    for (const key of statusWritableMetadata) if (!kept.includes(key)) copyOrDelete(meta, obj.metadata, key);
   }
   if (k.tracksTemplateGeneration) {
     const v = old.metadata.annotations?.[templateGenerationAnnotation];

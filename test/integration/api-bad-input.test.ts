@@ -168,6 +168,54 @@ describe('deletion by update', () => {
   });
 });
 
+describe('metadata through /status', () => {
+  const template = { metadata: { labels: { app: 's' } }, spec: { containers: [{ name: 'c', image: 'i', command: ['true'] }] } };
+  const owner = { apiVersion: 'v1', kind: 'ConfigMap', name: 'owner', uid: '6c0cdcd3-9f33-4a83-a0e4-3bba8d1cf7a1' };
+
+  it("takes labels, annotations, finalizers and owner references from the body, except what the kind's status strategy keeps", async () => {
+    const ds = await call('POST', '/apis/apps/v1/namespaces/default/daemonsets', { metadata: { name: 'status-meta' }, spec: { selector: { matchLabels: { app: 's' } }, template } });
+    expect(ds.status, ds.text).toBe(201);
+    objects.defer(async () => {
+      await call('PATCH', '/apis/apps/v1/namespaces/default/daemonsets/status-meta', { metadata: { finalizers: null } }, MERGE);
+      await call('DELETE', '/apis/apps/v1/namespaces/default/daemonsets/status-meta');
+    });
+    const meta = { labels: { x: '1' }, annotations: { a: 'b', 'deprecated.daemonset.template.generation': '9' }, finalizers: ['example.com/f'], ownerReferences: [owner] };
+    let r = await call('PATCH', '/apis/apps/v1/namespaces/default/daemonsets/status-meta/status', { metadata: meta, spec: { minReadySeconds: 5 } }, MERGE);
+    expect(r.status, r.text).toBe(200);
+    // A DaemonSet's (as a ReplicaSet's, a node's...): everything but spec and the template generation.
+    expect(r.body.metadata).toMatchObject({ labels: { x: '1' }, annotations: { a: 'b', 'deprecated.daemonset.template.generation': '1' }, finalizers: ['example.com/f'], ownerReferences: [owner], generation: 1 });
+    expect(r.body.spec.minReadySeconds ?? 0).toBe(0);
+
+    const dep = await call('POST', '/apis/apps/v1/namespaces/default/deployments', { metadata: { name: 'status-meta', labels: { keep: 'me' } }, spec: { replicas: 0, selector: { matchLabels: { app: 's' } }, template } });
+    expect(dep.status, dep.text).toBe(201);
+    objects.defer(async () => void (await call('DELETE', '/apis/apps/v1/namespaces/default/deployments/status-meta')));
+    r = await call('PATCH', '/apis/apps/v1/namespaces/default/deployments/status-meta/status', { metadata: { labels: { y: '2' }, annotations: { a: 'b' } } }, MERGE);
+    expect(r.status, r.text).toBe(200);
+    expect(r.body.metadata.labels).toEqual({ keep: 'me' }); // a Deployment keeps its labels
+    expect(r.body.metadata.annotations).toMatchObject({ a: 'b' });
+
+    const pod = await call('POST', '/api/v1/namespaces/default/pods', { metadata: { name: 'status-meta' }, spec: template.spec });
+    expect(pod.status, pod.text).toBe(201);
+    objects.defer(async () => {
+      await call('PATCH', '/api/v1/namespaces/default/pods/status-meta', { metadata: { finalizers: null } }, MERGE);
+      await call('DELETE', '/api/v1/namespaces/default/pods/status-meta?gracePeriodSeconds=0');
+    });
+    r = await call('PATCH', '/api/v1/namespaces/default/pods/status-meta/status', { metadata: { finalizers: ['example.com/f'], ownerReferences: [owner] } }, MERGE);
+    expect(r.status, r.text).toBe(200);
+    expect(r.body.metadata.finalizers).toEqual(['example.com/f']);
+    expect(r.body.metadata.ownerReferences).toBeUndefined(); // a pod keeps its owners
+  });
+
+  it('refuses a finalizer added through /status to an object being deleted, as through the object', async () => {
+    const ds = await call('POST', '/apis/apps/v1/namespaces/default/daemonsets', { metadata: { name: 'status-fin', finalizers: ['example.com/f'] }, spec: { selector: { matchLabels: { app: 's' } }, template } });
+    expect(ds.status, ds.text).toBe(201);
+    objects.defer(async () => void (await call('PATCH', '/apis/apps/v1/namespaces/default/daemonsets/status-fin', { metadata: { finalizers: null } }, MERGE)));
+    expect((await call('DELETE', '/apis/apps/v1/namespaces/default/daemonsets/status-fin')).status).toBe(200);
+    const r = await call('PATCH', '/apis/apps/v1/namespaces/default/daemonsets/status-fin/status', { metadata: { finalizers: ['example.com/f', 'example.com/g'] } }, MERGE);
+    expectStatus(r, 422, 'Invalid', 'DaemonSet.apps "status-fin" is invalid: metadata.finalizers: Forbidden: no new finalizers can be added if the object is being deleted, found new finalizers []string{"example.com/g"}');
+  });
+});
+
 describe('the name of the object', () => {
   const undeterminable = (name: string) => `the name of the object (${name} based on URL) was undeterminable: name must be provided`;
 
