@@ -517,7 +517,8 @@ export class RestRegistry {
   /**
    * One page of a list. Without selectors, items are never parsed. With a limit and a filter,
    * store pages are read until `limit` matches are found or the range ends (upstream does the
-   * same); remainingItemCount is only given without a filter.
+   * same); remainingItemCount is only given without a filter. A list at resourceVersion "0"
+   * ignores the limit (one page), as upstream's watch cache answers it.
    */
   async list(k: KindDef, namespace: string | undefined, q: ListQuery): Promise<ListPage> {
     checkVerb(k, 'list');
@@ -562,7 +563,9 @@ export class RestRegistry {
     }
     // resourceVersion "0" / unset: the current state is always acceptable.
 
-    const limit = q.limit;
+    // A list at resourceVersion "0" is one page whatever its limit, as upstream's watch cache
+    // serves it (a reflector's first list); the limit pages every other list.
+    const limit = q.resourceVersion === '0' && !q.continueToken ? 0 : q.limit;
     const items: string[] = [];
     let lastKey: string | undefined;
     let more = false;

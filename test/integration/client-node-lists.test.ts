@@ -148,6 +148,18 @@ describe('pagination', () => {
     expect(seen).toEqual(expected);
   });
 
+  it('a list at resourceVersion "0" is one page whatever its limit, as upstream serves it from its cache', async () => {
+    const all = await c.core.listNamespacedConfigMap({ namespace: PNS, limit: 10, resourceVersion: '0' });
+    expect(all.items).toHaveLength(total);
+    expect(all.metadata?._continue ?? '').toBe('');
+    expect(all.metadata?.remainingItemCount).toBeUndefined();
+    // Any other resourceVersion pages.
+    const rv = all.metadata?.resourceVersion ?? '';
+    const paged = await c.core.listNamespacedConfigMap({ namespace: PNS, limit: 10, resourceVersion: rv, resourceVersionMatch: 'NotOlderThan' });
+    expect(paged.items).toHaveLength(10);
+    expect(paged.metadata?._continue).toBeTruthy();
+  });
+
   it('a limit at or above the count returns everything with no continue token', async () => {
     const all = await c.core.listNamespacedConfigMap({ namespace: PNS, limit: 500 });
     expect(all.items).toHaveLength(total);
