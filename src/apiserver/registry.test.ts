@@ -143,6 +143,12 @@ describe('Namespace spec.finalizers', () => {
     const ns = parse(await reg.get(namespaces, undefined, 'held'));
     expect(ns.spec).toEqual({ finalizers: ['example.com/x'] });
     expect(ns.status.phase).toBe('Terminating');
+    // An update of a Terminating namespace (no metadata finalizers) does not delete it while a
+    // spec finalizer holds it (upstream's ShouldDeleteNamespaceDuringUpdate); no grace is set.
+    const relabelled = parse((await reg.patch(namespaces, undefined, 'held', undefined, 'merge', JSON.stringify({ metadata: { labels: { x: 'y' } } }), q)).json);
+    expect(relabelled.metadata.labels.x).toBe('y');
+    expect(relabelled.metadata.deletionGracePeriodSeconds).toBeUndefined();
+    expect(await exists(namespaces, undefined, 'held')).toBe(true);
   });
 });
 

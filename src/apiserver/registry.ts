@@ -1161,8 +1161,10 @@ export class RestRegistry {
       if (jsonEqual(next, old)) return { code: 200, json: withResourceVersion(kv.value, kv.modRevision), warnings: warn() };
 
       // Removing the last finalizer of an object being deleted deletes it (unless a graceful
-      // deletion is still pending: a pod the node agent has not finished stopping).
-      if (next.metadata.deletionTimestamp && (next.metadata.finalizers ?? []).length === 0 && !((next.metadata.deletionGracePeriodSeconds ?? 0) > 0)) {
+      // deletion is still pending: a pod the node agent has not finished stopping; or, for a
+      // namespace, a spec finalizer still holds it, as upstream's ShouldDeleteNamespaceDuringUpdate).
+      const specHeld = isNamespaceKind(k) && ((next.spec as { finalizers?: unknown[] } | undefined)?.finalizers ?? []).length > 0;
+      if (next.metadata.deletionTimestamp && (next.metadata.finalizers ?? []).length === 0 && !((next.metadata.deletionGracePeriodSeconds ?? 0) > 0) && !specHeld) {
         if (dryRun) return { code: 200, json: JSON.stringify(next), warnings: warn() };
         try {
           const { revision } = await this.store.delete(key, kv.modRevision);
@@ -1251,7 +1253,7 @@ export class RestRegistry {
       }
       const next: KubeObject = {
         ...obj,
-        metadata: { ...obj.metadata, deletionTimestamp: rfc3339(this.clock.now()), deletionGracePeriodSeconds: 0 },
+        metadata: { ...obj.metadata, deletionTimestamp: rfc3339(this.clock.now()) },
         status: { ...((obj.status as Record<string, unknown> | undefined) ?? {}), phase: 'Terminating' },
       };
       if (opts.dryRun) return { code: keptCode(opts), json: JSON.stringify(next) };
