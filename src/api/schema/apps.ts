@@ -52,7 +52,7 @@ export const appsDefinitions: Definitions = {
     metadata: objectMeta(),
     data: ref(RAW_EXTENSION, 'The serialized state of this revision.'),
     revision: int64('Revision number of the state in data.'),
-  }, ['data']),
+  }, ['revision']),
   [APPS + 'ControllerRevisionList']: listOf(APPS + 'ControllerRevision', 'controller revisions'),
 
   [APPS + 'Deployment']: obj('Declares replicated pods and their rolling updates (everynode stores Deployments but does not run them).', {
