@@ -29,7 +29,8 @@ function schemaV2(s: Json): Json {
     if (typeof s.description === 'string') out.description = s.description;
     return out;
   }
-  const out: Json = {};
+  // IntOrString and Quantity: a v3 `oneOf` of their JSON forms, a string in v2 (as upstream's).
+  const out: Json = Array.isArray(s.oneOf) && s.type === undefined ? { type: 'string' } : {};
   for (const [k, v] of Object.entries(s)) {
     switch (k) {
       case '$ref':

@@ -116,6 +116,9 @@ describe('discovery and metadata endpoints', () => {
     expect(dsDef['x-kubernetes-group-version-kind']).toEqual([{ group: 'apps', kind: 'DaemonSet', version: 'v1' }]);
     expect(dsDef.properties.spec.$ref).toBe('#/definitions/io.k8s.api.apps.v1.DaemonSetSpec');
     expect(v2.body.definitions['io.k8s.api.apps.v1.ControllerRevision'].required).toEqual(['revision']); // as upstream (data is omitempty)
+    // IntOrString and Quantity: strings in v2 (a oneOf of their forms in v3), as upstream's.
+    expect(v2.body.definitions['io.k8s.apimachinery.pkg.util.intstr.IntOrString']).toMatchObject({ type: 'string', format: 'int-or-string' });
+    expect(v2.body.definitions['io.k8s.apimachinery.pkg.api.resource.Quantity']).toMatchObject({ type: 'string' });
     expect(v2.body.definitions['io.k8s.api.core.v1.PodSpec'].properties.containers).toMatchObject({ 'x-kubernetes-patch-merge-key': 'name', 'x-kubernetes-patch-strategy': 'merge' });
     expect(JSON.stringify(v2.body)).not.toContain('#/components/');
     const patch = v2.body.paths['/apis/apps/v1/namespaces/{namespace}/daemonsets/{name}'].patch;

@@ -83,11 +83,14 @@ function toOpenAPI(node: SchemaNode, used: Set<string>): Json {
 /** The schema of one named definition, with the special scalar types shaped like upstream's. */
 function definitionSchema(name: string, node: SchemaNode, used: Set<string>): Json {
   let schema: Json;
+  // As upstream's v3 documents: no `type` but a `oneOf` of the two JSON forms, so kubectl
+  // explain names the field by its definition (<IntOrString>, <Quantity>); the v2 document
+  // makes them strings (openapi-v2.ts).
   if (node.kind === 'int-or-string') {
-    schema = { type: 'string', format: 'int-or-string', 'x-kubernetes-int-or-string': true };
+    schema = { format: 'int-or-string', oneOf: [{ type: 'integer' }, { type: 'string' }] };
     if (node.description !== undefined) schema.description = node.description;
   } else if (node.kind === 'quantity') {
-    schema = { type: 'string' };
+    schema = { oneOf: [{ type: 'string' }, { type: 'number' }] };
     if (node.description !== undefined) schema.description = node.description;
   } else if (node.kind === 'any') {
     schema = { type: 'object' };

@@ -522,8 +522,8 @@ describe('OpenAPI v3', () => {
     expect(podSpec.properties.nodeSelector).toMatchObject({ type: 'object', additionalProperties: { type: 'string' }, 'x-kubernetes-map-type': 'atomic' });
     expect(podSpec.properties.affinity.allOf).toEqual([{ $ref: '#/components/schemas/io.k8s.api.core.v1.Affinity' }]);
     expect(s['io.k8s.api.core.v1.NodeSpec'].properties.taints['x-kubernetes-patch-merge-key']).toBeUndefined();
-    expect(s['io.k8s.apimachinery.pkg.util.intstr.IntOrString']).toMatchObject({ type: 'string', format: 'int-or-string', 'x-kubernetes-int-or-string': true });
-    expect(s['io.k8s.apimachinery.pkg.api.resource.Quantity']).toMatchObject({ type: 'string' });
+    expect(s['io.k8s.apimachinery.pkg.util.intstr.IntOrString']).toEqual({ description: expect.any(String), format: 'int-or-string', oneOf: [{ type: 'integer' }, { type: 'string' }] });
+    expect(s['io.k8s.apimachinery.pkg.api.resource.Quantity']).toEqual({ description: expect.any(String), oneOf: [{ type: 'string' }, { type: 'number' }] });
     expect(s['io.k8s.api.core.v1.ResourceRequirements'].properties.limits.additionalProperties).toEqual({
       allOf: [{ $ref: '#/components/schemas/io.k8s.apimachinery.pkg.api.resource.Quantity' }],
     });
