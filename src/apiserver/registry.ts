@@ -1249,6 +1249,11 @@ export class RestRegistry {
       }
       if (obj.metadata.deletionTimestamp) {
         if (!opts.dryRun) this.scheduleNamespaceFinalization(name, this.namespaceDeletionGraceMs);
+        // Deleting a Terminating namespace again: 409 while its content is being removed (a
+        // spec finalizer holds it), as upstream's namespace REST answers `kubectl delete ns`.
+        if (((obj.spec as { finalizers?: unknown[] } | undefined)?.finalizers ?? []).length > 0) {
+          throw conflict(ref, name, 'The system is ensuring all content is removed from this namespace.  Upon completion, this namespace will automatically be purged by the system.');
+        }
         return { code: keptCode(opts), json: withResourceVersion(kv.value, kv.modRevision) };
       }
       const next: KubeObject = {

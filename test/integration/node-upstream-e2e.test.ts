@@ -816,7 +816,7 @@ describe('Probing container (container_probe.go)', () => {
     await api.core.deleteNamespacedPod({ name, namespace: NS });
     const p = await waitPodVersion(name, 'not Ready while terminating', (v) => v.metadata?.deletionTimestamp !== undefined && !isReady(v), 15_000);
     expect(running(p, 'busybox'), versionTrail(name)).toBe(true);
-    await waitFor(() => history.isDeleted(name), { timeoutMs: 30_000, message: `pod ${name} gone` });
+    await waitFor(() => history.isDeleted(name), { timeoutMs: 60_000, message: `pod ${name} gone` }); // 10 s of trap; generous for a loaded machine
     expect((await eventsOf(name)).filter((e) => /failed liveness probe/.test(e.message ?? '') || /^Liveness probe failed/.test(e.message ?? ''))).toEqual([]);
   });
 
