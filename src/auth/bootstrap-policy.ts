@@ -4,8 +4,9 @@
 // set, the label `kubernetes.io/bootstrapping: rbac-defaults` and the annotation
 // `rbac.authorization.kubernetes.io/autoupdate: "true"`. The server creates each one that
 // does not exist yet (AlreadyExists is fine) and never overwrites an existing one, so an
-// operator's edits survive restarts. `admin`, `edit` and `view` carry their full rules
-// directly (upstream aggregates them; aggregation is not evaluated here).
+// operator's edits survive restarts (so a cluster made before a change of these rules keeps its
+// roles, as upstream's reconciliation never removes permissions). `admin`, `edit` and `view`
+// carry their full rules directly (upstream aggregates them; aggregation is not evaluated here).
 //
 // The rule sets are written for what everynode serves (core, apps, coordination, events,
 // rbac) plus the common groups real manifests name, so manifests written for Kubernetes
@@ -34,9 +35,12 @@ function meta(name: string) {
   };
 }
 
-function clusterRole(name: string, rules: PolicyRule[]): ClusterRole {
-  return { apiVersion: `${RBAC_GROUP}/v1`, kind: 'ClusterRole', metadata: meta(name), rules };
+function clusterRole(name: string, rules: PolicyRule[], labels: Record<string, string> = {}): ClusterRole {
+  const m = meta(name);
+  return { apiVersion: `${RBAC_GROUP}/v1`, kind: 'ClusterRole', metadata: { ...m, labels: { ...m.labels, ...labels } }, rules };
 }
+
+const AGGREGATE_TO = (role: 'admin' | 'edit' | 'view') => ({ [`rbac.authorization.k8s.io/aggregate-to-${role}`]: 'true' });
 
 function clusterRoleBinding(name: string, role: string, groups: string[]): ClusterRoleBinding {
   return {
@@ -48,53 +52,58 @@ function clusterRoleBinding(name: string, role: string, groups: string[]): Clust
   };
 }
 
-// Namespaced workload and config resources, by group, that the view/edit/admin roles cover.
-const coreReadable = ['pods', 'pods/log', 'pods/status', 'configmaps', 'endpoints', 'persistentvolumeclaims', 'persistentvolumeclaims/status', 'replicationcontrollers', 'replicationcontrollers/scale', 'replicationcontrollers/status', 'services', 'services/status', 'serviceaccounts', 'events', 'limitranges', 'resourcequotas', 'resourcequotas/status', 'namespaces', 'namespaces/status', 'bindings'];
-const appsResources = ['daemonsets', 'daemonsets/status', 'deployments', 'deployments/scale', 'deployments/status', 'replicasets', 'replicasets/scale', 'replicasets/status', 'statefulsets', 'statefulsets/scale', 'statefulsets/status', 'controllerrevisions'];
-const batchResources = ['jobs', 'jobs/status', 'cronjobs', 'cronjobs/status'];
+// The rules of upstream's system:aggregate-to-view / -edit / -admin roles, which view, edit and
+// admin aggregate (view into edit, edit into admin). Since 1.22 (CVE-2021-25740) neither edit
+// nor admin may write Endpoints or EndpointSlices: a namespace editor could otherwise point a
+// Service at any address, including ones outside the namespace.
 
-/** Read-only access to most namespaced objects; not Secrets, not RBAC. */
+/** Read-only access to most namespaced objects; not Secrets, not RBAC, not Leases. */
 function viewRules(): PolicyRule[] {
   return [
-    rule([''], coreReadable, READ),
-    rule(['apps'], appsResources, READ),
-    rule(['batch'], batchResources, READ),
+    rule([''], ['configmaps', 'endpoints', 'persistentvolumeclaims', 'persistentvolumeclaims/status', 'pods', 'replicationcontrollers', 'replicationcontrollers/scale', 'serviceaccounts', 'services', 'services/status'], READ),
+    rule([''], ['bindings', 'events', 'limitranges', 'namespaces/status', 'pods/log', 'pods/status', 'replicationcontrollers/status', 'resourcequotas', 'resourcequotas/status'], READ),
+    rule([''], ['namespaces'], READ),
+    rule(['discovery.k8s.io'], ['endpointslices'], READ),
+    rule(['apps'], ['controllerrevisions', 'daemonsets', 'daemonsets/status', 'deployments', 'deployments/scale', 'deployments/status', 'replicasets', 'replicasets/scale', 'replicasets/status', 'statefulsets', 'statefulsets/scale', 'statefulsets/status'], READ),
     rule(['autoscaling'], ['horizontalpodautoscalers', 'horizontalpodautoscalers/status'], READ),
+    rule(['batch'], ['cronjobs', 'cronjobs/status', 'jobs', 'jobs/status'], READ),
+    rule(['extensions'], ['daemonsets', 'daemonsets/status', 'deployments', 'deployments/scale', 'deployments/status', 'ingresses', 'ingresses/status', 'networkpolicies', 'replicasets', 'replicasets/scale', 'replicasets/status', 'replicationcontrollers/scale'], READ),
     rule(['policy'], ['poddisruptionbudgets', 'poddisruptionbudgets/status'], READ),
     rule(['networking.k8s.io'], ['ingresses', 'ingresses/status', 'networkpolicies'], READ),
-    rule(['discovery.k8s.io'], ['endpointslices'], READ),
-    rule(['events.k8s.io'], ['events'], READ),
-    rule(['coordination.k8s.io'], ['leases'], READ),
-    // What metrics-server's aggregated metrics reader adds to view (kubectl top).
-    rule(['metrics.k8s.io'], ['pods', 'nodes'], ['get', 'list', 'watch']),
+    // What metrics-server's aggregated metrics reader adds to view (kubectl top): everynode
+    // serves metrics.k8s.io itself and does not evaluate aggregation.
+    rule(['metrics.k8s.io'], ['pods', 'nodes'], READ),
   ];
 }
 
-/** view + writes to workloads, config and Secrets; no RBAC, no quotas, no namespaces. */
+/** view + writes to workloads, config and Secrets, exec/attach/port-forward/proxy, impersonating service accounts; no RBAC, no Endpoints writes. */
 function editRules(): PolicyRule[] {
   return [
-    ...viewRules(),
-    rule([''], ['secrets'], READ_WRITE),
-    rule([''], ['pods', 'pods/attach', 'pods/exec', 'pods/portforward', 'pods/proxy', 'pods/eviction', 'configmaps', 'endpoints', 'persistentvolumeclaims', 'replicationcontrollers', 'replicationcontrollers/scale', 'services', 'services/proxy', 'serviceaccounts', 'events'], WRITE),
+    rule([''], ['pods/attach', 'pods/exec', 'pods/portforward', 'pods/proxy', 'secrets', 'services/proxy'], READ),
+    rule([''], ['serviceaccounts'], ['impersonate']),
+    rule([''], ['pods', 'pods/attach', 'pods/exec', 'pods/portforward', 'pods/proxy'], WRITE),
+    rule([''], ['pods/eviction'], ['create']),
+    rule([''], ['configmaps', 'events', 'persistentvolumeclaims', 'replicationcontrollers', 'replicationcontrollers/scale', 'secrets', 'serviceaccounts', 'services', 'services/proxy'], WRITE),
     rule([''], ['serviceaccounts/token'], ['create']),
-    rule(['apps'], ['daemonsets', 'deployments', 'deployments/scale', 'deployments/rollback', 'replicasets', 'replicasets/scale', 'statefulsets', 'statefulsets/scale', 'controllerrevisions'], WRITE),
-    rule(['batch'], ['jobs', 'cronjobs'], WRITE),
+    rule(['apps'], ['daemonsets', 'deployments', 'deployments/rollback', 'deployments/scale', 'replicasets', 'replicasets/scale', 'statefulsets', 'statefulsets/scale'], WRITE),
     rule(['autoscaling'], ['horizontalpodautoscalers'], WRITE),
+    rule(['batch'], ['cronjobs', 'jobs'], WRITE),
+    rule(['extensions'], ['daemonsets', 'deployments', 'deployments/rollback', 'deployments/scale', 'ingresses', 'networkpolicies', 'replicasets', 'replicasets/scale', 'replicationcontrollers/scale'], WRITE),
     rule(['policy'], ['poddisruptionbudgets'], WRITE),
     rule(['networking.k8s.io'], ['ingresses', 'networkpolicies'], WRITE),
-    rule(['discovery.k8s.io'], ['endpointslices'], WRITE),
-    rule(['events.k8s.io'], ['events'], WRITE),
-    rule(['coordination.k8s.io'], ['leases'], WRITE),
+    rule(['coordination.k8s.io'], ['leases'], READ_WRITE),
+    ...viewRules(),
   ];
+}
+
+/** The rules admin adds to edit: managing access inside a namespace and local access reviews. */
+function adminOnlyRules(): PolicyRule[] {
+  return [rule(['authorization.k8s.io'], ['localsubjectaccessreviews'], ['create']), rule([RBAC_GROUP], ['rolebindings', 'roles'], READ_WRITE)];
 }
 
 /** edit + managing access inside a namespace (Roles, RoleBindings) and access reviews. */
 function adminRules(): PolicyRule[] {
-  return [
-    ...editRules(),
-    rule([RBAC_GROUP], ['roles', 'rolebindings'], READ_WRITE),
-    rule(['authorization.k8s.io'], ['localsubjectaccessreviews'], ['create']),
-  ];
+  return [...adminOnlyRules(), ...editRules()];
 }
 
 /**
@@ -143,9 +152,14 @@ function persistentVolumeProvisionerRules(): PolicyRule[] {
 export function bootstrapRbacObjects(): KubeObject[] {
   return [
     clusterRole('cluster-admin', [rule(['*'], ['*'], ['*']), urls(['*'], ['*'])]),
+    // admin, edit and view hold their aggregated rules directly; the system:aggregate-to-*
+    // roles and the labels are upstream's, for tools and manifests that look for them.
     clusterRole('admin', adminRules()),
-    clusterRole('edit', editRules()),
-    clusterRole('view', viewRules()),
+    clusterRole('edit', editRules(), AGGREGATE_TO('admin')),
+    clusterRole('view', viewRules(), AGGREGATE_TO('edit')),
+    clusterRole('system:aggregate-to-admin', adminOnlyRules(), AGGREGATE_TO('admin')),
+    clusterRole('system:aggregate-to-edit', editRules().slice(0, editRules().length - viewRules().length), AGGREGATE_TO('edit')),
+    clusterRole('system:aggregate-to-view', viewRules().filter((r) => !r.apiGroups?.includes('metrics.k8s.io')), AGGREGATE_TO('view')),
     clusterRole('system:node', nodeRules()),
     clusterRole('system:node-problem-detector', nodeProblemDetectorRules()),
     clusterRole('system:persistent-volume-provisioner', persistentVolumeProvisionerRules()),

@@ -59,7 +59,15 @@ describe('RbacAuthorizer', () => {
     ['view via group: read anywhere', attrs('victor', ['viewers'], 'get', 'daemonsets', { apiGroup: 'apps', namespace: 'x', name: 'd' }), true],
     ['view cannot write', attrs('victor', ['viewers'], 'update', 'daemonsets', { apiGroup: 'apps', namespace: 'x', name: 'd' }), false],
     ['view cannot read secrets', attrs('victor', ['viewers'], 'get', 'secrets', { namespace: 'x', name: 's' }), false],
-    ['view wrong api group', attrs('victor', ['viewers'], 'get', 'daemonsets', { apiGroup: 'extensions', namespace: 'x', name: 'd' }), false],
+    ['view wrong api group', attrs('victor', ['viewers'], 'get', 'daemonsets', { apiGroup: 'example.com', namespace: 'x', name: 'd' }), false],
+    ['view reads the legacy extensions group, as upstream', attrs('victor', ['viewers'], 'get', 'daemonsets', { apiGroup: 'extensions', namespace: 'x', name: 'd' }), true],
+    ['view cannot read leases (edit can)', attrs('victor', ['viewers'], 'get', 'leases', { apiGroup: 'coordination.k8s.io', namespace: 'x', name: 'l' }), false],
+    ['edit cannot write Endpoints (CVE-2021-25740)', attrs('bob', [], 'create', 'endpoints', { namespace: 'team-a' }), false],
+    ['edit cannot write EndpointSlices (CVE-2021-25740)', attrs('bob', [], 'update', 'endpointslices', { apiGroup: 'discovery.k8s.io', namespace: 'team-a', name: 'e' }), false],
+    ['edit reads Endpoints', attrs('bob', [], 'list', 'endpoints', { namespace: 'team-a' }), true],
+    ['edit may exec (get and create pods/exec)', attrs('bob', [], 'get', 'pods', { namespace: 'team-a', name: 'p', subresource: 'exec' }), true],
+    ['edit may impersonate service accounts of its namespace', attrs('bob', [], 'impersonate', 'serviceaccounts', { namespace: 'team-a', name: 'sa' }), true],
+    ['edit reads and writes leases', attrs('bob', [], 'update', 'leases', { apiGroup: 'coordination.k8s.io', namespace: 'team-a', name: 'l' }), true],
     ['resourceNames match', attrs('carol', [], 'patch', 'daemonsets', { apiGroup: 'apps', namespace: 'team-a', name: 'agent' }), true],
     ['resourceNames mismatch', attrs('carol', [], 'patch', 'daemonsets', { apiGroup: 'apps', namespace: 'team-a', name: 'other' }), false],
     ['resourceNames do not grant nameless (list/create)', attrs('carol', [], 'update', 'daemonsets', { apiGroup: 'apps', namespace: 'team-a' }), false],
@@ -182,5 +190,19 @@ describe('requestAttributes: a list or watch of one name', () => {
     }
     expect(fieldSelectorName('metadata.name=x')).toBe('x');
     expect(requestAttributes(u, 'GET', '/api/v1/namespaces/ns/secrets/s2', { ...route, name: 's2' }, false, 'metadata.name=s1')).toMatchObject({ verb: 'get', name: 's2' });
+  });
+});
+
+describe('the bootstrap roles', () => {
+  it("carry upstream's aggregation labels, and the system:aggregate-to-* roles hold what each adds", () => {
+    const byName = new Map(bootstrapRbacObjects().filter((o) => o.kind === 'ClusterRole').map((o) => [o.metadata.name, o as unknown as { metadata: { labels: Record<string, string> }; rules: Array<{ apiGroups?: string[]; resources?: string[]; verbs: string[] }> }]));
+    expect(byName.get('view')!.metadata.labels['rbac.authorization.k8s.io/aggregate-to-edit']).toBe('true');
+    expect(byName.get('edit')!.metadata.labels['rbac.authorization.k8s.io/aggregate-to-admin']).toBe('true');
+    for (const r of ['admin', 'edit', 'view']) expect(byName.has(`system:aggregate-to-${r}`), r).toBe(true);
+    // Nothing in the edit family writes Endpoints or EndpointSlices.
+    for (const name of ['admin', 'edit', 'system:aggregate-to-edit']) {
+      const writes = byName.get(name)!.rules.filter((r) => r.verbs.includes('create') && (r.resources ?? []).some((x) => x === 'endpoints' || x === 'endpointslices'));
+      expect(writes, name).toEqual([]);
+    }
   });
 });
