@@ -690,13 +690,16 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
       const pod = findApiPod(namespace, podName);
       const w = pod && !isMirrorPod(pod) ? podWorkers.get(pod.metadata.uid ?? '') : undefined;
       if (!pod || !w) throw new LogRequestError(404, `pod "${podName}" in namespace "${namespace}" does not exist on node "${o.nodeName}"`);
-      if (!pod.spec.containers.some((c) => c.name === container)) throw new LogRequestError(404, `container "${container}" not found in pod "${podName}"`);
+      // Any running container of the pod, init containers included (a stuck init container can be looked into).
+      if (![...pod.spec.containers, ...(pod.spec.initContainers ?? [])].some((c) => c.name === container)) throw new LogRequestError(404, `container "${container}" not found in pod "${podName}"`);
       const id = w.containerIdFor(container, false);
-      if (!id) throw new LogRequestError(400, `container "${container}" in pod "${podName}" is not running`);
+      if (!id) throw new LogRequestError(400, `container not found (${JSON.stringify(container)})`);
       if (!runtime.execStream) throw new LogRequestError(400, 'the container runtime of this node cannot run commands in containers');
       try {
         return await runtime.execStream(id, command, io);
       } catch (err) {
+        // A container that stopped since it was looked up: the kubelet's words, not the runtime's id.
+        if (isRuntimeError(err) && err.code === 'InvalidState') throw new LogRequestError(400, `container not found (${JSON.stringify(container)})`);
         if (isRuntimeError(err)) throw new LogRequestError(err.code === 'NotFound' ? 404 : 400, err.message);
         throw err;
       }

@@ -295,6 +295,14 @@ export async function handlePodUpgrade(deps: ExecDeps, req: IncomingMessage, soc
       return true;
     }
 
+    // A container its pod's status shows not running cannot be exec'd into or attached to:
+    // refused before the upgrade, in the kubelet's words (GetExec, GetAttach), which kubectl
+    // shows as `unable to upgrade connection: ...` and exits 1. No status yet: the agent decides.
+    const state = containerState(pod, container);
+    if (state !== undefined && state.running === undefined) {
+      throw badRequest(attach ? `container ${container} not found in pod ${pod.metadata.name ?? ''}_${pod.metadata.namespace ?? ''}` : `container not found (${JSON.stringify(container)})`);
+    }
+
     // The protocol last: a client that falls back to SPDY after a failed WebSocket attempt
     // (kubectl does) hears about its pod or container first.
     const tty = flag('tty');
@@ -571,6 +579,18 @@ function bridge(deps: ExecDeps, peer: ExecPeer, t: Target): ExecInput {
  * stderr as the log holds them, on the stdout channel) until the container stops (Success) or
  * the client goes away. No input: containers here run without stdin.
  */
+/** The state the pod's status gives the named container (regular, init or ephemeral), if any. */
+function containerState(pod: Pod, name: string): { running?: unknown } | undefined {
+  const st = pod.status as { containerStatuses?: unknown[]; initContainerStatuses?: unknown[]; ephemeralContainerStatuses?: unknown[] } | undefined;
+  for (const list of [st?.containerStatuses, st?.initContainerStatuses, st?.ephemeralContainerStatuses]) {
+    for (const c of list ?? []) {
+      const cs = c as { name?: string; state?: { running?: unknown } };
+      if (cs.name === name) return cs.state ?? {};
+    }
+  }
+  return undefined;
+}
+
 function attachBridge(deps: ExecDeps, peer: ExecPeer, t: Target): ExecInput {
   let finished = false;
   let res: IncomingMessage | undefined;

@@ -430,6 +430,26 @@ describe.skipIf(!hasKubectl)('upstream kubectl scenarios against everynode up --
       expect((await run(['-i', 'httpd', '--', 'sh'], 'echo hi\nexit\n')).stdout.trim()).toBe('hi');
     });
 
+    it("exec reaches a running init container; exec and attach to a container that is not running fail before the upgrade, in the kubelet's words", async () => {
+      const base = { apiVersion: 'v1', kind: 'Pod', metadata: { namespace: ns }, spec: { nodeName: 'node-1', terminationGracePeriodSeconds: 1 } };
+      const initPod = { ...base, metadata: { ...base.metadata, name: 'init-stuck' }, spec: { ...base.spec, initContainers: [{ name: 'wait', image: 'busybox', command: sh('exec sleep 3600', 'init-stuck') }], containers: [{ name: 'main', image: 'busybox', command: sh('exec sleep 3600', 'init-main') }] } };
+      const crashPod = { ...base, metadata: { ...base.metadata, name: 'crash' }, spec: { ...base.spec, containers: [{ name: 'c', image: 'busybox', command: sh('exit 3', 'crash') }] } };
+      await ok(['create', '-f', '-'], { input: JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [initPod, crashPod] }) });
+      const state = (name: string, path: string) => kubectl(['get', 'pod', name, '-n', ns, '-o', `jsonpath=${path}`]).then((r) => r.stdout);
+      await waitFor(async () => (await state('init-stuck', '{.status.initContainerStatuses[0].state.running}')) !== '', { timeoutMs: 30_000, message: 'init container running' });
+      const inInit = await kubectl(['exec', '-n', ns, 'init-stuck', '-c', 'wait', '--', 'echo', 'in init']);
+      expect([inInit.code, inInit.stdout.trim()], inInit.stderr).toEqual([0, 'in init']);
+
+      await waitFor(async () => /waiting|terminated/.test(await state('crash', '{.status.containerStatuses[0].state}')), { timeoutMs: 30_000, message: 'crashed container not running' });
+      const exec = await kubectl(['exec', '-n', ns, 'crash', '--', 'true']);
+      expect(exec.code).toBe(1);
+      expect(exec.stderr).toContain('container not found ("c")');
+      const attach = await kubectl(['attach', '-n', ns, 'crash']);
+      expect(attach.code).toBe(1);
+      expect(attach.stderr).toContain(`container c not found in pod crash_${ns}`);
+      await ok(['delete', 'pod', 'init-stuck', 'crash', '-n', ns, '--grace-period=0', '--force']);
+    });
+
     it('exec through kubectl proxy --disable-filter (every kubectl as the client)', async () => {
       const proxy = startKubectl(['proxy', '-p', '0', '--disable-filter']);
       const port = await waitFor(() => /Starting to serve on 127\.0\.0\.1:(\d+)/.exec(proxy.output())?.[1], { message: 'kubectl proxy port' });
