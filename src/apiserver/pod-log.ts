@@ -17,24 +17,32 @@
 import { request as httpRequest, type ClientRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { PeerCertificate } from 'node:tls';
-import { ApiError, badRequest } from '../api/errors.js';
+import { ApiError, badRequest, fe, invalid, type FieldError } from '../api/errors.js';
 import type { Node, Pod } from '../api/types.js';
 
 const maxErrorBody = 64 * 1024;
 
-function validateLogQuery(q: URLSearchParams): void {
-  const checkInt = (name: string, min: number, what: string): void => {
+/**
+ * upstream's ValidatePodLogOptions, answered as its LogREST does: every violation at once, 422
+ * Invalid naming the pod (`PodLogOptions "p" is invalid: ...`); a value that is not an integer
+ * is a 400, as the query's conversion refuses it.
+ */
+function validateLogQuery(q: URLSearchParams, podName: string): void {
+  const errs: FieldError[] = [];
+  const intOf = (name: string): number | undefined => {
     const v = q.get(name);
-    if (v === null || v === '') return;
+    if (v === null || v === '') return undefined;
     if (!/^-?\d+$/.test(v)) throw badRequest(`invalid ${name}: ${JSON.stringify(v)}`);
-    if (Number(v) < min) {
-      throw new ApiError(422, 'Invalid', `PodLogOptions "" is invalid: ${name}: Invalid value: ${Number(v)}: ${what}`, { kind: 'PodLogOptions' });
-    }
+    return Number(v);
   };
-  checkInt('tailLines', 0, 'must be greater than or equal to 0');
-  checkInt('limitBytes', 1, 'must be greater than 0');
-  checkInt('sinceSeconds', 1, 'must be greater than 0');
-  if (q.get('sinceSeconds') && q.get('sinceTime')) throw badRequest('at most one of `sinceTime` or `sinceSeconds` may be specified');
+  const tail = intOf('tailLines');
+  if (tail !== undefined && tail < 0) errs.push(fe.invalid('tailLines', tail, 'must be greater than or equal to 0'));
+  const limit = intOf('limitBytes');
+  if (limit !== undefined && limit < 1) errs.push(fe.invalid('limitBytes', limit, 'must be greater than 0'));
+  const since = intOf('sinceSeconds');
+  if (since !== undefined && q.get('sinceTime')) errs.push(fe.forbidden('', 'at most one of `sinceTime` or `sinceSeconds` may be specified'));
+  else if (since !== undefined && since < 1) errs.push(fe.invalid('sinceSeconds', since, 'must be greater than 0'));
+  if (errs.length > 0) throw invalid({ group: '', resource: 'PodLogOptions', kind: 'PodLogOptions' }, podName, errs);
 }
 
 /** Resolves the container name as upstream's LogLocation does. */
@@ -164,7 +172,7 @@ export async function openPodLog(
   kubeletClient: { certPem: string; keyPem: string; caPem: string } | undefined,
   onCancel: (cancel: () => void) => void,
 ): Promise<IncomingMessage | undefined> {
-  validateLogQuery(query);
+  validateLogQuery(query, pod.metadata.name ?? '');
   const container = logContainerName(pod, query.get('container'));
   const nodeName = pod.spec?.nodeName;
   if (!nodeName) return undefined;

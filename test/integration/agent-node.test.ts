@@ -208,6 +208,14 @@ describe('node agent against the real API server', () => {
     const bad = await podLog('bare', '?container=nope');
     expect(bad.status).toBe(400);
     expect(JSON.parse(bad.text).message).toBe('container nope is not valid for pod bare');
+    // Bad options: upstream's ValidatePodLogOptions, all at once, naming the pod (LogREST).
+    const opts = await podLog('bare', '?tailLines=-1&limitBytes=0&sinceSeconds=5&sinceTime=2024-01-01T00:00:00Z');
+    expect(opts.status).toBe(422);
+    expect(JSON.parse(opts.text)).toMatchObject({
+      reason: 'Invalid',
+      message: 'PodLogOptions "bare" is invalid: [tailLines: Invalid value: -1: must be greater than or equal to 0, limitBytes: Invalid value: 0: must be greater than 0, : Forbidden: at most one of `sinceTime` or `sinceSeconds` may be specified]',
+      details: { name: 'bare', kind: 'PodLogOptions', causes: [{ field: 'tailLines' }, { field: 'limitBytes' }, { reason: 'FieldValueForbidden', field: '' }] },
+    });
   });
 
   it('streams a followed log as the container writes it', async () => {
