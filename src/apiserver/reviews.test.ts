@@ -47,7 +47,8 @@ describe('access reviews', () => {
   it('SelfSubjectAccessReview answers for the caller, with the decision of the request authorizer', async () => {
     const yes = await ask(SSAR, { apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview', ...ds('list', 'ops') });
     expect(yes).toMatchObject({ kind: 'SelfSubjectAccessReview', apiVersion: 'authorization.k8s.io/v1', spec: ds('list', 'ops').spec, status: { allowed: true } });
-    expect(yes.status.reason).toMatch(/RoleBinding "readers\/ops"/);
+    // upstream's RBAC reason: the binding, its role and the subject that matched
+    expect(yes.status.reason).toMatch(/^RBAC: allowed by RoleBinding "readers\/ops" of (Cluster)?Role "[^"]+" to Group "readers"$/);
     expect((await ask(SSAR, ds('delete', 'ops'))).status).toEqual({ allowed: false });
     expect((await ask(SSAR, ds('list', 'default'))).status.allowed).toBe(false);
     expect((await ask(SSAR, { spec: { nonResourceAttributes: { verb: 'get', path: '/version' } } })).status.allowed).toBe(true);

@@ -195,19 +195,21 @@ export class RbacAuthorizer {
 
   /** Upstream RBAC: allowed when any binding that applies to the user grants a matching rule. */
   async authorize(a: AuthorizationAttributes): Promise<Decision> {
-    if (a.groups.includes(SYSTEM_MASTERS)) return { allowed: true, reason: `allowed by group "${SYSTEM_MASTERS}"` };
+    // The privileged group: allowed with no reason, as upstream's privileged-groups authorizer.
+    if (a.groups.includes(SYSTEM_MASTERS)) return { allowed: true, reason: '' };
     for (const b of await this.source.listClusterRoleBindings()) {
-      if (!(b.subjects ?? []).some((s) => subjectMatches(a.user, a.groups, s, ''))) continue;
-      if (b.roleRef.kind !== 'ClusterRole') continue;
+      const subject = (b.subjects ?? []).find((s) => subjectMatches(a.user, a.groups, s, ''));
+      if (!subject || b.roleRef.kind !== 'ClusterRole') continue;
       if (rulesAllow(a, await this.rulesOf(b.roleRef, ''))) {
-        return { allowed: true, reason: `allowed by ClusterRoleBinding "${b.metadata.name ?? ''}" of ClusterRole "${b.roleRef.name}"` };
+        return { allowed: true, reason: `RBAC: allowed by ClusterRoleBinding ${JSON.stringify(b.metadata.name ?? '')} of ClusterRole ${JSON.stringify(b.roleRef.name)} to ${describeSubject(subject, '')}` };
       }
     }
     if (a.namespace) {
       for (const b of await this.source.listRoleBindings(a.namespace)) {
-        if (!(b.subjects ?? []).some((s) => subjectMatches(a.user, a.groups, s, a.namespace))) continue;
+        const subject = (b.subjects ?? []).find((s) => subjectMatches(a.user, a.groups, s, a.namespace));
+        if (!subject) continue;
         if (rulesAllow(a, await this.rulesOf(b.roleRef, a.namespace))) {
-          return { allowed: true, reason: `allowed by RoleBinding "${b.metadata.name ?? ''}/${a.namespace}" of ${b.roleRef.kind} "${b.roleRef.name}"` };
+          return { allowed: true, reason: `RBAC: allowed by RoleBinding ${JSON.stringify(`${b.metadata.name ?? ''}/${a.namespace}`)} of ${b.roleRef.kind} ${JSON.stringify(b.roleRef.name)} to ${describeSubject(subject, a.namespace)}` };
         }
       }
     }
@@ -290,4 +292,10 @@ export function forbiddenError(a: AuthorizationAttributes, reason = ''): ApiErro
   const gr = a.apiGroup ? `${a.resource}.${a.apiGroup}` : a.resource;
   const prefix = a.name ? `${gr} ${JSON.stringify(a.name)}` : gr;
   return forbidden(`${prefix} is forbidden: ${msg}`, { group: a.apiGroup, resource: a.resource, kind: a.resource }, a.name);
+}
+
+/** A binding's subject as upstream's RBAC reasons name it: `User "alice"`, `ServiceAccount "sa/ns"`. */
+function describeSubject(s: { kind: string; name: string; namespace?: string }, bindingNamespace: string): string {
+  if (s.kind === 'ServiceAccount') return `ServiceAccount ${JSON.stringify(`${s.name}/${s.namespace || bindingNamespace}`)}`;
+  return `${s.kind} ${JSON.stringify(s.name)}`;
 }
