@@ -70,8 +70,9 @@ export function qualifiedKind(r: ResourceRef): string {
   return r.group ? `${r.kind}.${r.group}` : r.kind;
 }
 
+/** Status details as upstream's: an empty name is left out (omitempty), as for a list or a create. */
 function groupDetails(r: ResourceRef, name: string, kind: string): StatusDetails {
-  const d: StatusDetails = { name, kind };
+  const d = (name ? { name, kind } : { kind }) as StatusDetails;
   if (r.group) d.group = r.group;
   return d;
 }

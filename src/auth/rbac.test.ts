@@ -116,7 +116,7 @@ describe('forbiddenError', () => {
     expect(e1.code).toBe(403);
     expect(e1.reason).toBe('Forbidden');
     expect(e1.message).toBe('pods is forbidden: User "bob" cannot list resource "pods" in API group "" in the namespace "default"');
-    expect(e1.toStatus().details).toEqual({ name: '', kind: 'pods' });
+    expect(e1.toStatus().details).toEqual({ kind: 'pods' }); // no name: upstream's omitempty
 
     const e2 = forbiddenError(attrs('bob', [], 'update', 'daemonsets', { apiGroup: 'apps', namespace: 'ns1', name: 'agent' }));
     expect(e2.message).toBe('daemonsets.apps "agent" is forbidden: User "bob" cannot update resource "daemonsets" in API group "apps" in the namespace "ns1"');
