@@ -99,6 +99,20 @@ describe('status writes are defaulted', () => {
   });
 });
 
+describe('a node\'s pod CIDRs (upstream\'s v1 conversion)', () => {
+  it('a podCIDR written alone becomes podCIDRs; podCIDR then shows its first and cannot be changed', async () => {
+    const made = parse((await reg.create(nodes, undefined, { metadata: { name: 'cidr' }, spec: {} }, q)).json);
+    expect(made.spec.podCIDRs).toBeUndefined();
+    const set = parse((await reg.patch(nodes, undefined, 'cidr', undefined, 'merge', JSON.stringify({ spec: { podCIDR: '10.0.1.0/24' } }), q)).json);
+    expect(set.spec).toMatchObject({ podCIDR: '10.0.1.0/24', podCIDRs: ['10.0.1.0/24'] });
+    expect(await invalidErrors(reg.patch(nodes, undefined, 'cidr', undefined, 'merge', JSON.stringify({ spec: { podCIDR: '10.0.2.0/24', podCIDRs: null } }), q))).toEqual([
+      'spec.podCIDRs: Forbidden: node updates may not change podCIDR except from "" to valid',
+    ]);
+    const dual = parse((await reg.create(nodes, undefined, { metadata: { name: 'dual' }, spec: { podCIDRs: ['10.0.3.0/24', 'fd00::/64'] } }, q)).json);
+    expect(dual.spec.podCIDR).toBe('10.0.3.0/24');
+  });
+});
+
 describe('Pod scheduling gates through the registry', () => {
   it('a gated pod may not be bound by an update, and may gain nodeSelector keys', async () => {
     await reg.create(pods, 'default', { metadata: { name: 'p' }, spec: { schedulingGates: [{ name: 'g' }], containers: [{ name: 'c', image: 'busybox:1' }] } }, q);

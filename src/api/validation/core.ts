@@ -167,6 +167,17 @@ export function validateNamespaceStatusUpdate(ns: Obj, old: Obj): FieldError[] {
 // Node
 
 export function setNodeDefaults(node: Obj): void {
+  // upstream's v1 NodeSpec conversion: podCIDRs holds the node's ranges; a podCIDR written
+  // alone becomes podCIDRs, and podCIDR always shows podCIDRs' first (so a CNI or IPAM tool
+  // that writes podCIDR sets the node's range once, as upstream, where updates may not change it).
+  const spec = obj(node.spec);
+  if (spec) {
+    const cidrs = arr(spec.podCIDRs);
+    const single = str(spec.podCIDR) ?? '';
+    if (cidrs.length === 0 && single !== '') spec.podCIDRs = [single];
+    const first = arr(spec.podCIDRs)[0];
+    if (typeof first === 'string') spec.podCIDR = first;
+  }
   const status = obj(node.status);
   if (status && (status.allocatable === undefined || status.allocatable === null) && isObj(status.capacity)) {
     status.allocatable = { ...status.capacity };
