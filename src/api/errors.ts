@@ -178,13 +178,6 @@ const typeText: Record<FieldErrorType, string> = {
 };
 
 /**
- * Renders a bad value as apimachinery's field errors do since Kubernetes 1.34: strings quoted,
- * numbers and booleans as they are, anything else as JSON (`Invalid value: {"app":"b"}`).
- * Servers before 1.34 printed composites with Go's %#v (`map[string]string{"app":"b"}`,
- * `intstr.IntOrString{Type:0, IntVal:1, StrVal:""}`); everynode keeps the newer, readable form
- * on purpose, for every kubectl version.
- */
-/**
  * A bad value shown the way Go's fmt prints it where that is not its JSON: a metav1.Time is a
  * Stringer (`2020-01-01 00:00:00 +0000 UTC`, goTimeText), so upstream's field errors print it
  * unquoted.
@@ -203,6 +196,13 @@ export function goTimeText(rfc3339: string): string {
   return `${iso.slice(0, 10)} ${iso.slice(11, 19)}${fraction === '.' ? '' : fraction} +0000 UTC`;
 }
 
+/**
+ * Renders a bad value as apimachinery's field errors do since Kubernetes 1.34: strings quoted,
+ * numbers and booleans as they are, anything else as JSON (`Invalid value: {"app":"b"}`).
+ * Servers before 1.34 printed composites with Go's %#v (`map[string]string{"app":"b"}`,
+ * `intstr.IntOrString{Type:0, IntVal:1, StrVal:""}`); everynode keeps the newer, readable form
+ * on purpose, for every kubectl version.
+ */
 export function renderValue(v: unknown): string {
   if (v instanceof GoShown) return v.text;
   if (typeof v === 'string') return JSON.stringify(v);
@@ -241,7 +241,7 @@ export function invalid(r: ResourceRef, name: string, errs: FieldError[]): ApiEr
   const parts = errs.map(fieldErrorString);
   const summary = parts.length === 1 ? parts[0] : `[${parts.join(', ')}]`;
   const causes: StatusCause[] = errs.map((e) => ({ reason: e.type, message: fieldErrorBody(e), field: e.field }));
-  const details: StatusDetails = { name, kind: r.kind, causes };
+  const details = (name ? { name, kind: r.kind, causes } : { kind: r.kind, causes }) as StatusDetails;
   if (r.group) details.group = r.group;
   return new ApiError(422, 'Invalid', `${qualifiedKind(r)} "${name}" is invalid: ${summary}`, details);
 }
@@ -256,7 +256,7 @@ export function invalid(r: ResourceRef, name: string, errs: FieldError[]): ApiEr
  */
 export function patchInvalid(shown: string, detail: string): ApiError {
   const e = fe.invalid('patch', shown, detail);
-  return new ApiError(422, 'Invalid', ` "" is invalid: ${fieldErrorString(e)}`, { name: '', kind: '', causes: [{ reason: e.type, message: fieldErrorBody(e), field: e.field }] });
+  return new ApiError(422, 'Invalid', ` "" is invalid: ${fieldErrorString(e)}`, { causes: [{ reason: e.type, message: fieldErrorBody(e), field: e.field }] });
 }
 
 /** A decoded JSON value as Go's fmt prints it with %+v: `map[a:1 b:[x y]]`, keys sorted, null as `<nil>`. */

@@ -298,6 +298,8 @@ export async function handlePodUpgrade(deps: ExecDeps, req: IncomingMessage, soc
     // A container its pod's status shows not running cannot be exec'd into or attached to:
     // refused before the upgrade, in the kubelet's words (GetExec, GetAttach), which kubectl
     // shows as `unable to upgrade connection: ...` and exits 1. No status yet: the agent decides.
+    // The status can lag the container by one status write (the kubelet asks its runtime); a
+    // container that stopped since is refused by the agent after the upgrade.
     const state = containerState(pod, container);
     if (state !== undefined && state.running === undefined) {
       throw badRequest(attach ? `container ${container} not found in pod ${pod.metadata.name ?? ''}_${pod.metadata.namespace ?? ''}` : `container not found (${JSON.stringify(container)})`);
@@ -574,11 +576,6 @@ function bridge(deps: ExecDeps, peer: ExecPeer, t: Target): ExecInput {
   };
 }
 
-/**
- * pods/attach: the container's output from now on (its log followed from the end, stdout and
- * stderr as the log holds them, on the stdout channel) until the container stops (Success) or
- * the client goes away. No input: containers here run without stdin.
- */
 /** The state the pod's status gives the named container (regular, init or ephemeral), if any. */
 function containerState(pod: Pod, name: string): { running?: unknown } | undefined {
   const st = pod.status as { containerStatuses?: unknown[]; initContainerStatuses?: unknown[]; ephemeralContainerStatuses?: unknown[] } | undefined;
@@ -591,6 +588,11 @@ function containerState(pod: Pod, name: string): { running?: unknown } | undefin
   return undefined;
 }
 
+/**
+ * pods/attach: the container's output from now on (its log followed from the end, stdout and
+ * stderr as the log holds them, on the stdout channel) until the container stops (Success) or
+ * the client goes away. No input: containers here run without stdin.
+ */
 function attachBridge(deps: ExecDeps, peer: ExecPeer, t: Target): ExecInput {
   let finished = false;
   let res: IncomingMessage | undefined;

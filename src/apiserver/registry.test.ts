@@ -108,6 +108,10 @@ describe('a node\'s pod CIDRs (upstream\'s v1 conversion)', () => {
     expect(await invalidErrors(reg.patch(nodes, undefined, 'cidr', undefined, 'merge', JSON.stringify({ spec: { podCIDR: '10.0.2.0/24', podCIDRs: null } }), q))).toEqual([
       'spec.podCIDRs: Forbidden: node updates may not change podCIDR except from "" to valid',
     ]);
+    // podCIDR is authoritative when the two differ: a changed podCIDR alone is refused, not dropped.
+    expect(await invalidErrors(reg.patch(nodes, undefined, 'cidr', undefined, 'merge', JSON.stringify({ spec: { podCIDR: '10.0.2.0/24' } }), q))).toEqual([
+      'spec.podCIDRs: Forbidden: node updates may not change podCIDR except from "" to valid',
+    ]);
     const dual = parse((await reg.create(nodes, undefined, { metadata: { name: 'dual' }, spec: { podCIDRs: ['10.0.3.0/24', 'fd00::/64'] } }, q)).json);
     expect(dual.spec.podCIDR).toBe('10.0.3.0/24');
   });

@@ -360,19 +360,26 @@ export function checkPathSegmentName(field: string, name: string): FieldError[] 
 }
 
 /**
+ * The kinds whose upstream strategies disallow unconditional updates (AllowUnconditionalUpdate
+ * false): a PUT of them must carry the resourceVersion it replaces. Custom resources too.
+ */
+const conditionalUpdateKinds: ReadonlySet<string> = new Set([
+  'apiextensions.k8s.io/CustomResourceDefinition',
+  'admissionregistration.k8s.io/ValidatingWebhookConfiguration',
+  'admissionregistration.k8s.io/MutatingWebhookConfiguration',
+  'storage.k8s.io/CSIDriver',
+]);
+
+/** Whether a PUT without a resourceVersion may overwrite whatever is stored (upstream's AllowUnconditionalUpdate). */
+function allowsUnconditionalUpdate(k: KindDef): boolean {
+  return !k.custom && !conditionalUpdateKinds.has(`${k.group}/${k.kind}`);
+}
+
+/**
  * The code of a DELETE that leaves the object in place (finalizers, a graceful deletion, a
  * terminating namespace): 200, or 202 Accepted when the legacy `orphanDependents: false` asked
  * for cascading, as upstream's delete handler answers (its wasDeleted is false).
  */
-/**
- * Whether a PUT without a resourceVersion may overwrite whatever is stored (upstream's
- * AllowUnconditionalUpdate): true for the built-in kinds, false for custom resources and for
- * CustomResourceDefinitions, whose writers must say which version they replace.
- */
-function allowsUnconditionalUpdate(k: KindDef): boolean {
-  return !k.custom && !(k.group === 'apiextensions.k8s.io' && k.kind === 'CustomResourceDefinition');
-}
-
 function keptCode(opts: ParsedDeleteOptions): 200 | 202 {
   return opts.legacyCascade ? 202 : 200;
 }

@@ -120,6 +120,12 @@ describe('the template generation annotation on create', () => {
     expect(refusal('9223372036854775808').message).toContain('parsing "9223372036854775808": value out of range');
   });
 
+  it('refuses a malformed value in the body of an update too (as upstream decodes every write)', () => {
+    const old = ds('3');
+    const next = ds('x3');
+    expect(() => prepareForUpdate(dsKind, next, old)).toThrow('strconv.ParseInt: parsing "x3": invalid syntax');
+  });
+
   it('keeps a valid value (a sign allowed, as ParseInt)', () => {
     for (const [v, want] of [['7', '7'], ['+7', '7']] as const) {
       const o = ds(v);

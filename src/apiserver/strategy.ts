@@ -160,6 +160,9 @@ export function prepareForUpdate(k: KindDef, obj: KubeObject, old: KubeObject, o
     m.generation = (om.generation ?? 0) + 1;
   }
   if (k.tracksTemplateGeneration) {
+    // A malformed value in the body is refused as upstream's decoding refuses it (400), on
+    // every write; a well-formed one is replaced by the server's count.
+    parseTemplateGeneration(m);
     let tg: number;
     try {
       tg = parseTemplateGeneration(om) ?? 1;
@@ -200,6 +203,7 @@ export function prepareForStatusUpdate(k: KindDef, obj: KubeObject, old: KubeObj
     for (const key of statusWritableMetadata) if (!kept.includes(key)) copyOrDelete(meta, obj.metadata, key);
   }
   if (k.tracksTemplateGeneration) {
+    parseTemplateGeneration(obj.metadata); // a malformed value is refused, as on every write
     const v = old.metadata.annotations?.[templateGenerationAnnotation];
     if (v !== undefined) setAnnotation(meta, templateGenerationAnnotation, v);
   }

@@ -85,7 +85,7 @@ describe('invalid write and delete options: 422 on the options kind, with detail
     for (const [kind, p] of cases) {
       const st = expectStatus(await p, 422, 'Invalid');
       expect(st.message, kind).toBe(`${kind}.meta.k8s.io "" is invalid: dryRun: ${supportedDryRun}`);
-      expect(st.details, kind).toEqual({ name: '', group: 'meta.k8s.io', kind, causes: [{ reason: 'FieldValueNotSupported', message: supportedDryRun, field: 'dryRun' }] });
+      expect(st.details, kind).toEqual({ group: 'meta.k8s.io', kind, causes: [{ reason: 'FieldValueNotSupported', message: supportedDryRun, field: 'dryRun' }] });
     }
     // Nothing was written.
     expect((await httpRequest(cms('opts-new'))).status).toBe(404);
@@ -97,7 +97,7 @@ describe('invalid write and delete options: 422 on the options kind, with detail
     const st = expectStatus(await httpRequest(`${cms('opts-del')}?propagationPolicy=Sideways`, { method: 'DELETE' }), 422, 'Invalid');
     const detail = 'Unsupported value: "Sideways": supported values: "Foreground", "Background", "Orphan", "nil"';
     expect(st.message).toBe(`DeleteOptions.meta.k8s.io "" is invalid: propagationPolicy: ${detail}`);
-    expect(st.details).toEqual({ name: '', group: 'meta.k8s.io', kind: 'DeleteOptions', causes: [{ reason: 'FieldValueNotSupported', message: detail, field: 'propagationPolicy' }] });
+    expect(st.details).toEqual({ group: 'meta.k8s.io', kind: 'DeleteOptions', causes: [{ reason: 'FieldValueNotSupported', message: detail, field: 'propagationPolicy' }] });
     // In the body (kubectl) as well.
     const inBody = expectStatus(await httpRequest(cms('opts-del'), { method: 'DELETE', body: JSON.stringify({ kind: 'DeleteOptions', apiVersion: 'v1', propagationPolicy: 'Sideways' }) }), 422, 'Invalid');
     expect(inBody.details).toMatchObject({ group: 'meta.k8s.io', kind: 'DeleteOptions' });

@@ -541,6 +541,13 @@ describe('unconditional updates (registry Store.Update, AllowUnconditionalUpdate
     expect(refused.status, refused.text).toBe(422);
     expect(refused.body.message).toBe(`customresourcedefinitions.apiextensions.k8s.io "${c.body.metadata.name}" is invalid: metadata.resourceVersion: Invalid value: 0x0: must be specified for an update`);
 
+    // A webhook configuration too (its upstream strategy disallows unconditional updates).
+    const hooks = '/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations';
+    expect((await call('POST', hooks, { metadata: { name: 'unconditional' }, webhooks: [] })).status).toBe(201);
+    const hook = await call('PUT', `${hooks}/unconditional`, { metadata: { name: 'unconditional', labels: { a: 'b' } }, webhooks: [] });
+    expect(hook.status, hook.text).toBe(422);
+    expect(hook.body.message).toBe('validatingwebhookconfigurations.admissionregistration.k8s.io "unconditional" is invalid: metadata.resourceVersion: Invalid value: 0x0: must be specified for an update');
+
     // A ConfigMap (AllowUnconditionalUpdate true upstream) takes the same PUT.
     expect((await call('POST', '/api/v1/namespaces/default/configmaps', { metadata: { name: 'unconditional' }, data: { a: '1' } })).status).toBe(201);
     const cm = await call('PUT', '/api/v1/namespaces/default/configmaps/unconditional', { metadata: { name: 'unconditional' }, data: { a: '2' } });

@@ -368,7 +368,6 @@ function describeOwner(o: Owner): string {
   return s;
 }
 
-/** upstream's apply conflict: 409 Conflict, one FieldManagerConflict cause per field. */
 /**
  * Refuses a configuration that repeats a key of an associative list or a set, in the words of
  * upstream's apply ("failed to create typed patch object (ns/name; apps/v1, Kind=DaemonSet):
@@ -385,6 +384,7 @@ function refuseDuplicateEntries(config: KubeObject, kind: ManagedKind): void {
   throw new ApiError(400, 'BadRequest', `failed to create typed patch object (${what}): ${detail}`);
 }
 
+/** upstream's apply conflict: 409 Conflict, one FieldManagerConflict cause per field. */
 function conflictError(conflicts: Array<{ owner: Owner; set: FieldSet }>): ApiError {
   const all: Array<{ who: string; path: string }> = [];
   for (const { owner, set } of conflicts) for (const p of members(set)) all.push({ who: describeOwner(owner), path: pathString(p) });

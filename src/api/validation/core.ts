@@ -167,14 +167,15 @@ export function validateNamespaceStatusUpdate(ns: Obj, old: Obj): FieldError[] {
 // Node
 
 export function setNodeDefaults(node: Obj): void {
-  // upstream's v1 NodeSpec conversion: podCIDRs holds the node's ranges; a podCIDR written
-  // alone becomes podCIDRs, and podCIDR always shows podCIDRs' first (so a CNI or IPAM tool
-  // that writes podCIDR sets the node's range once, as upstream, where updates may not change it).
+  // upstream's v1 NodeSpec conversion: podCIDRs holds the node's ranges and podCIDR shows the
+  // first; a podCIDR written alone, or one that differs from podCIDRs' first, is authoritative
+  // and becomes podCIDRs (so a CNI or IPAM tool that writes podCIDR sets the node's range,
+  // and a later change of it is refused as upstream refuses it, never silently dropped).
   const spec = obj(node.spec);
   if (spec) {
     const cidrs = arr(spec.podCIDRs);
     const single = str(spec.podCIDR) ?? '';
-    if (cidrs.length === 0 && single !== '') spec.podCIDRs = [single];
+    if (single !== '' && cidrs[0] !== single) spec.podCIDRs = [single];
     const first = arr(spec.podCIDRs)[0];
     if (typeof first === 'string') spec.podCIDR = first;
   }
@@ -217,11 +218,8 @@ function validateNodeSpec(node: Obj): FieldError[] {
   const errs: FieldError[] = [];
   const spec = obj(node.spec) ?? {};
   errs.push(...validateTaints(spec.taints, 'spec.taints'));
-  const podCIDR = str(spec.podCIDR) ?? '';
+  // (podCIDR always equals podCIDRs' first here: setNodeDefaults.)
   const cidrs = arr(spec.podCIDRs).map(String);
-  if (cidrs.length > 0) {
-    if (podCIDR !== cidrs[0]) errs.push(fe.invalid('spec.podCIDRs', cidrs, 'must match the first entry in `podCIDRs`'));
-  }
   cidrs.forEach((c, i) => {
     if (!isValidCIDR(c)) errs.push(fe.invalid(index('spec.podCIDRs', i), c, 'must be a valid CIDR value, (e.g. 10.9.8.0/24 or 2001:db8::/64)'));
   });

@@ -140,10 +140,14 @@ const templateWarnings = (o: Obj, old?: Obj): string[] => {
   return t ? podSpecWarnings(t.metadata, t.spec, 'spec.template.metadata', 'spec.template.spec') : [];
 };
 
-/** A pod's warnings: its name (on create: it becomes the hostname), then its spec's. */
+/**
+ * A pod's warnings on create: its name (it becomes the hostname), then its spec's. None on an
+ * update, as upstream's pod strategy (pods are updated often, and seldom by people).
+ */
 const podWarnings = (o: Obj, old?: Obj): string[] => {
+  if (old) return [];
   const name = (o.metadata as Obj | undefined)?.name;
-  const nameMsgs = !old && typeof name === 'string' ? isDNS1123Label(name) : [];
+  const nameMsgs = typeof name === 'string' ? isDNS1123Label(name) : [];
   return [
     ...(nameMsgs.length > 0 ? [`metadata.name: this is used in the Pod's hostname, which can result in surprising behavior; a DNS label is recommended: [${nameMsgs.join(' ')}]`] : []),
     ...podSpecWarnings(o.metadata, o.spec, 'metadata', 'spec'),

@@ -94,6 +94,10 @@ describe('pod warnings (upstream GetWarningsForPod)', () => {
       "metadata.name: this is used in the Pod's hostname, which can result in surprising behavior; a DNS label is recommended: [a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')]",
     ]);
     expect(warn(o, o)).toEqual([]);
+    // No warnings at all on a pod's update, as upstream's pod strategy.
+    const dup = pod({ containers: [{ name: 'c', image: 'x', env: [{ name: 'A', value: '1' }, { name: 'A', value: '2' }] }] });
+    expect(warn(dup)).toHaveLength(1);
+    expect(warn(dup, dup)).toEqual([]);
     expect(warn(pod({ containers: [{ name: 'c', image: 'x', env: [{ name: 'A', value: '1' }], ports: [{ containerPort: 80 }] }] }))).toEqual([]);
   });
 
