@@ -48,7 +48,7 @@ import { createBackupHandler, SERVER_INSTANCE_FILE } from './backup.js';
 import { CLUSTER_CA_KEY, clusterCaGuard, refusal } from './cluster-ca.js';
 import { ServerHealth } from './health.js';
 import { maxBodyBytes } from './http.js';
-import { ensureBootstrapRbac, initRequestSecurity, writeAdminKubeconfig, type RequestSecurity } from './security.js';
+import { LEGACY_TOKEN_LAST_USED_LABEL, ensureBootstrapRbac, initRequestSecurity, writeAdminKubeconfig, type RequestSecurity } from './security.js';
 import { writeFileAtomic } from '../auth/files.js';
 import { createJoinToken, issueNodeIdentity, presentedCertOf, type NodeIdentity, type PresentedCert, type Pki, TokenStore } from '../auth/index.js';
 import { OpenApi } from './openapi.js';
@@ -707,11 +707,31 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       }
     }
 
+    {
+      // Upstream's legacy token tracking: a Secret-held token's Secret is labelled with the day
+      // it was last used, at most one patch per Secret and day from this server (best effort;
+      // the patch names the Secret's uid, so a Secret made again under the name is not touched).
+      const { RestClient, inProcessTransport, secretsResource } = await import('../client/index.js');
+      const client = new RestClient(inProcessTransport(handler, { userAgent: 'everynode-apiserver' }));
+      const labelled = new Set<string>();
+      security.legacyTokenUsed = (namespace, name, uid, today) => {
+        const key = `${namespace}/${name}/${uid}/${today}`;
+        if (labelled.has(key)) return;
+        if (labelled.size > 10_000) labelled.clear();
+        labelled.add(key);
+        const patch = { metadata: { uid, labels: { [LEGACY_TOKEN_LAST_USED_LABEL]: today } } };
+        client.patch(secretsResource, namespace, name, 'merge', patch, { discardAnswer: true }).catch((err: unknown) => {
+          logger.debug(`legacy token tracking: label of secret ${namespace}/${name} not written: ${err instanceof Error ? err.message : String(err)}`);
+        });
+      };
+    }
+
     let controllerManager: ControllerManager | undefined;
     if (opts.controllers) {
       const { startInProcessControllerManager } = await import('../controllers/manager.js');
       controllerManager = compactionLeader = startInProcessControllerManager(handler, {
         rootCaPem: security.auth.pki.caCertPem,
+        legacyTokenIssuer: (o) => security.auth.serviceAccountTokens.issueLegacy(o),
         ...(opts.controllers === true ? {} : opts.controllers),
         logger: logger.child('controller-manager'),
       });

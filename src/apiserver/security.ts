@@ -37,6 +37,8 @@ import {
   kubeconfigWithCredentials,
   looksLikeJwt,
   serviceAccountIdentity,
+  legacyServiceAccountIdentity,
+  sha256Hex,
   withAuthenticatedGroup,
   impersonate,
   impersonationOf,
@@ -244,6 +246,12 @@ export interface RequestSecurity {
   nodeUid(name: string): Promise<string | undefined>;
   /** TokenReview: who a bearer token authenticates as, for some of `audiences` (reviewToken). */
   reviewToken(token: string, audiences: readonly string[]): Promise<TokenReviewResult>;
+  /**
+   * Told when a legacy token's Secret does not yet carry today's (or tomorrow's: clocks
+   * differ) `kubernetes.io/legacy-token-last-used` label, so the server labels it (upstream's
+   * legacy token tracking). Set by the server once its handler exists; best effort.
+   */
+  legacyTokenUsed?: (namespace: string, secretName: string, secretUid: string, today: string) => void;
 }
 
 export type TokenReviewResult = { authenticated: true; user: UserInfo; audiences: string[] } | { authenticated: false; error?: string };
@@ -259,6 +267,15 @@ function tokenReviewer(auth: ServerAuth, stillBound: RequestSecurity['stillBound
   return async (token, requested) => {
     const wanted = requested.length > 0 ? [...requested] : [API_AUDIENCE];
     if (looksLikeJwt(token)) {
+      const legacy = auth.serviceAccountTokens.verifyLegacy(token);
+      if (legacy) {
+        // A legacy token has no audience: upstream takes it as the API server's own.
+        if (!wanted.includes(API_AUDIENCE)) return { authenticated: false, error: 'invalid bearer token' };
+        const user = legacyServiceAccountIdentity(legacy, token);
+        if (!(await stillBound(user.boundTo!))) return { authenticated: false, error: 'invalid bearer token, Token has been invalidated' };
+        const { boundTo: _b, ...shown } = user;
+        return { authenticated: true, user: shown, audiences: [API_AUDIENCE] };
+      }
       const claims = auth.serviceAccountTokens.verify(token, new Date(), wanted);
       if (!claims) return { authenticated: false, error: 'invalid bearer token' };
       const user = serviceAccountIdentity(claims);
@@ -273,18 +290,60 @@ function tokenReviewer(auth: ServerAuth, stillBound: RequestSecurity['stillBound
   };
 }
 
-/** A stored object's uid, read from the store. */
-async function storedUid(store: Store, kinds: KindRegistry, plural: string, namespace: string, name: string): Promise<{ uid?: string; deletionTimestamp?: string } | undefined> {
+/** A stored core object, read from the store (Secrets decrypted by the server's store). */
+async function storedObject(store: Store, kinds: KindRegistry, plural: string, namespace: string, name: string): Promise<KubeObject | undefined> {
   const k = kinds.byResource('', 'v1', plural);
   if (!k) return undefined;
   const kv = await store.get(objectKey(k, namespace, name));
-  if (!kv) return undefined;
-  const o = JSON.parse(kv.value) as KubeObject;
+  return kv ? (JSON.parse(kv.value) as KubeObject) : undefined;
+}
+
+/** A stored object's uid, read from the store. */
+async function storedUid(store: Store, kinds: KindRegistry, plural: string, namespace: string, name: string): Promise<{ uid?: string; deletionTimestamp?: string } | undefined> {
+  const o = await storedObject(store, kinds, plural, namespace, name);
+  if (!o) return undefined;
   return { ...(o.metadata.uid ? { uid: o.metadata.uid } : {}), ...(o.metadata.deletionTimestamp ? { deletionTimestamp: o.metadata.deletionTimestamp } : {}) };
 }
 
+/** Upstream's label on a legacy token's Secret: the day (UTC, YYYY-MM-DD) it was last used. */
+export const LEGACY_TOKEN_LAST_USED_LABEL = 'kubernetes.io/legacy-token-last-used';
+/** Upstream's label that makes a legacy token's Secret stop authenticating. */
+export const LEGACY_TOKEN_INVALID_SINCE_LABEL = 'kubernetes.io/legacy-token-invalid-since';
+
+/** A UTC day as upstream's labels write it (YYYY-MM-DD). */
+function utcDay(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 10);
+}
+
+/**
+ * Upstream's legacy validator's lookups: the Secret exists, is not being deleted, carries no
+ * invalid-since label and holds exactly this token; the account exists with the token's uid
+ * and is not being deleted. Tells `used` when the Secret's last-used label is not today's.
+ */
+async function legacySecretValid(
+  store: Store,
+  kinds: KindRegistry,
+  b: NonNullable<UserInfo['boundTo']>,
+  secretRef: { name: string; tokenSha256: string },
+  used: (namespace: string, secretName: string, secretUid: string, today: string) => void,
+): Promise<boolean> {
+  const secret = await storedObject(store, kinds, 'secrets', b.namespace, secretRef.name);
+  if (!secret || secret.metadata.deletionTimestamp) return false;
+  const labels = secret.metadata.labels ?? {};
+  if (labels[LEGACY_TOKEN_INVALID_SINCE_LABEL]) return false;
+  const held = (secret as { data?: Record<string, unknown> }).data?.['token'];
+  if (typeof held !== 'string' || sha256Hex(Buffer.from(held, 'base64').toString('utf8')) !== secretRef.tokenSha256) return false;
+  const account = await storedObject(store, kinds, 'serviceaccounts', b.namespace, b.serviceAccount.name);
+  if (!account || account.metadata.deletionTimestamp || account.metadata.uid !== b.serviceAccount.uid) return false;
+  const now = Date.now();
+  const today = utcDay(now);
+  const lastUsed = labels[LEGACY_TOKEN_LAST_USED_LABEL];
+  if (lastUsed !== today && lastUsed !== utcDay(now + 86_400_000)) used(b.namespace, secretRef.name, secret.metadata.uid ?? '', today);
+  return true;
+}
+
 /** stillBound over the store: one read per object. */
-function storeBindingCheck(store: Store, kinds: KindRegistry): RequestSecurity['stillBound'] {
+function storeBindingCheck(store: Store, kinds: KindRegistry, used: () => RequestSecurity['legacyTokenUsed']): RequestSecurity['stillBound'] {
   const uidOf = async (plural: string, namespace: string, name: string): Promise<string | undefined> => {
     const o = await storedUid(store, kinds, plural, namespace, name);
     if (!o) return undefined;
@@ -294,6 +353,7 @@ function storeBindingCheck(store: Store, kinds: KindRegistry): RequestSecurity['
     return deleting !== undefined && deleting + 60_000 < Date.now() ? undefined : o.uid;
   };
   return async (b) => {
+    if (b.legacySecret) return legacySecretValid(store, kinds, b, b.legacySecret, (...a) => used()?.(...a));
     if ((await uidOf('serviceaccounts', b.namespace, b.serviceAccount.name)) !== b.serviceAccount.uid) return false;
     if (b.pod && (await uidOf('pods', b.namespace, b.pod.name)) !== b.pod.uid) return false;
     if (b.node && (await uidOf('nodes', '', b.node.name)) !== b.node.uid) return false;
@@ -345,8 +405,10 @@ export async function initRequestSecurity(o: {
     if (resource === '*' || resource.startsWith(`${RBAC_GROUP}/`)) rbac.invalidate();
   });
   const authorizer = new Authorizer({ rbac, nodeGraph: storeNodeGraph(o.store, o.kinds) });
-  const stillBound = storeBindingCheck(o.store, o.kinds);
-  return { auth, authorizer, rbac, kubeletClient: await issueKubeletClientCert(auth), stillBound, nodeUid: async (name) => (await storedUid(o.store, o.kinds, 'nodes', '', name))?.uid, reviewToken: tokenReviewer(auth, stillBound) };
+  // The hook is read at each use: the server sets it once its handler exists.
+  const stillBound = storeBindingCheck(o.store, o.kinds, () => sec.legacyTokenUsed);
+  const sec: RequestSecurity = { auth, authorizer, rbac, kubeletClient: await issueKubeletClientCert(auth), stillBound, nodeUid: async (name) => (await storedUid(o.store, o.kinds, 'nodes', '', name))?.uid, reviewToken: tokenReviewer(auth, stillBound) };
+  return sec;
 }
 
 /** Result of the per-request security step: who, the attributes, and NodeRestriction for writes. */

@@ -25,7 +25,8 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { join } from 'node:path';
 import { ensurePrivateDir, tryLockFile, writeFileAtomic } from './files.js';
 import type { PresentedCert } from './revocation.js';
-import { looksLikeJwt, serviceAccountUser, type ServiceAccountTokens, type TokenClaims } from './sa-token.js';
+import { looksLikeJwt, serviceAccountUser, type LegacyTokenClaims, type ServiceAccountTokens, type TokenClaims } from './sa-token.js';
+import { serviceAccountGroups } from './rbac.js';
 
 export interface UserInfo {
   user: string;
@@ -44,7 +45,13 @@ export interface UserInfo {
     pod?: { name: string; uid: string };
     node?: { name: string; uid: string };
     secret?: { name: string; uid: string };
-    expiresAt: number;
+    /**
+     * A legacy token's Secret: valid while it exists, is not being deleted, is not labelled
+     * invalid, and holds exactly the token whose SHA-256 (hex) this is.
+     */
+    legacySecret?: { name: string; tokenSha256: string };
+    /** Absent for a legacy token, which does not expire. */
+    expiresAt?: number;
   };
 }
 
@@ -540,6 +547,27 @@ export function serviceAccountIdentity(c: TokenClaims): UserInfo {
   return withAuthenticatedGroup({ ...serviceAccountUser(c), boundTo: { namespace: k.namespace, serviceAccount: k.serviceaccount, ...(k.pod ? { pod: k.pod } : {}), ...(k.node && !k.pod ? { node: k.node } : {}), ...(k.secret ? { secret: k.secret } : {}), expiresAt: c.exp * 1000 } });
 }
 
+/**
+ * The user of a legacy token (upstream's legacy validator): the account, with its uid, bound to
+ * the Secret holding the token. Upstream gives such a user no extra.
+ */
+export function legacyServiceAccountIdentity(c: LegacyTokenClaims, token: string): UserInfo {
+  const namespace = c['kubernetes.io/serviceaccount/namespace'];
+  const name = c['kubernetes.io/serviceaccount/service-account.name'];
+  const uid = c['kubernetes.io/serviceaccount/service-account.uid'];
+  return withAuthenticatedGroup({
+    user: c.sub,
+    groups: serviceAccountGroups(c.sub),
+    uid,
+    boundTo: { namespace, serviceAccount: { name, uid }, legacySecret: { name: c['kubernetes.io/serviceaccount/secret.name'], tokenSha256: sha256Hex(token) } },
+  });
+}
+
+/** Hex SHA-256 of a text (a legacy token, compared without keeping it). */
+export function sha256Hex(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
 export function createAuthenticator(deps: { tokens: TokenStore; revocations?: RevocationCheck; serviceAccountTokens?: ServiceAccountTokens; now?: () => Date }): Authenticator {
   const now = deps.now ?? (() => new Date());
   return {
@@ -556,7 +584,9 @@ export function createAuthenticator(deps: { tokens: TokenStore; revocations?: Re
       }
       if (token !== undefined && deps.serviceAccountTokens && looksLikeJwt(token)) {
         const c = deps.serviceAccountTokens.verify(token, now());
-        return c ? serviceAccountIdentity(c) : 'invalid';
+        if (c) return serviceAccountIdentity(c);
+        const legacy = deps.serviceAccountTokens.verifyLegacy(token);
+        return legacy ? legacyServiceAccountIdentity(legacy, token) : 'invalid';
       }
       if (token !== undefined) {
         const r = deps.tokens.lookup(token, now());

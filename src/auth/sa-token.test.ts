@@ -2,7 +2,8 @@ import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tempDirs } from '../api/testing/index.js';
-import { API_AUDIENCE, looksLikeJwt, ServiceAccountTokens, serviceAccountUser } from './sa-token.js';
+import { createPrivateKey, sign as cryptoSign } from 'node:crypto';
+import { API_AUDIENCE, LEGACY_ISSUER, looksLikeJwt, ServiceAccountTokens, serviceAccountUser } from './sa-token.js';
 
 const tempDir = tempDirs('sa-token');
 const sa = { name: 'bot', uid: 'sa-uid' };
@@ -49,5 +50,44 @@ describe('service account tokens', () => {
     expect(signer.verify(elsewhere, now)).toBeUndefined();
     expect(signer.verify('abc.def', now)).toBeUndefined();
     expect(looksLikeJwt('abcdef.0123456789abcdef0123456789abcdef')).toBe(false);
+  });
+
+  it('issues and verifies legacy (Secret-held) tokens with upstream claims, apart from the bound ones', () => {
+    const signer = new ServiceAccountTokens(tempDir());
+    const t = signer.issueLegacy({ namespace: 'ops', serviceAccount: sa, secretName: 'bot-token' });
+    expect(looksLikeJwt(t)).toBe(true);
+    const c = signer.verifyLegacy(t);
+    expect(c).toEqual({
+      iss: LEGACY_ISSUER,
+      'kubernetes.io/serviceaccount/namespace': 'ops',
+      'kubernetes.io/serviceaccount/secret.name': 'bot-token',
+      'kubernetes.io/serviceaccount/service-account.name': 'bot',
+      'kubernetes.io/serviceaccount/service-account.uid': 'sa-uid',
+      sub: 'system:serviceaccount:ops:bot',
+    });
+    // Neither kind passes for the other.
+    expect(signer.verify(t)).toBeUndefined();
+    const bound = signer.issue({ namespace: 'ops', serviceAccount: sa, expirationSeconds: 600 }).token;
+    expect(signer.verifyLegacy(bound)).toBeUndefined();
+    // Another key, a changed claim, a subject that is not the account, a missing claim: refused.
+    expect(new ServiceAccountTokens(tempDir()).verifyLegacy(t)).toBeUndefined();
+    const [h, p, s] = t.split('.') as [string, string, string];
+    const claims = JSON.parse(Buffer.from(p, 'base64url').toString()) as Record<string, string>;
+    const forged = `${h}.${Buffer.from(JSON.stringify({ ...claims, 'kubernetes.io/serviceaccount/secret.name': 'other' })).toString('base64url')}.${s}`;
+    expect(signer.verifyLegacy(forged)).toBeUndefined();
+    // Signed with the right key but malformed: the subject must name the account, every claim must be there.
+    const dir = tempDir();
+    const own = new ServiceAccountTokens(dir);
+    const signWith = (x: Record<string, string>): string => {
+      const key = createPrivateKey(readFileSync(join(dir, 'tls', 'sa.key'), 'utf8'));
+      const input = `${h}.${Buffer.from(JSON.stringify(x)).toString('base64url')}`;
+      return `${input}.${cryptoSign('sha256', Buffer.from(input), { key, dsaEncoding: 'ieee-p1363' }).toString('base64url')}`;
+    };
+    const good = signWith(claims);
+    expect(own.verifyLegacy(good)).toEqual(c);
+    expect(own.verifyLegacy(signWith({ ...claims, sub: 'system:serviceaccount:ops:admin' }))).toBeUndefined();
+    const { 'kubernetes.io/serviceaccount/service-account.uid': _uid, ...noUid } = claims;
+    expect(own.verifyLegacy(signWith(noUid))).toBeUndefined();
+    expect(own.verifyLegacy(signWith({ ...claims, iss: API_AUDIENCE }))).toBeUndefined();
   });
 });

@@ -16,12 +16,30 @@
 //   `system:serviceaccounts:<ns>`.
 // - jwks() publishes the public key (OIDC issuer discovery, served by the API server), so other
 //   systems can check a token's signature without asking the cluster.
+// - Legacy tokens (issueLegacy/verifyLegacy): what upstream's token controller writes into a
+//   Secret of type kubernetes.io/service-account-token. Same key, issuer
+//   `kubernetes/serviceaccount`, no audience and no expiry; they name the account (name, uid)
+//   and the Secret holding them, and stay valid while that Secret still holds exactly this
+//   token and the account still has that uid (the caller checks both, security.ts).
 
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, randomUUID, sign, verify as verifySignature, type KeyObject } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensurePrivateDir } from './pki.js';
 import { serviceAccountGroups, serviceAccountUserName } from './rbac.js';
+
+/** The issuer of legacy (Secret-held) tokens, upstream's. */
+export const LEGACY_ISSUER = 'kubernetes/serviceaccount';
+
+/** The claims of a legacy token, upstream's names. */
+export interface LegacyTokenClaims {
+  iss: typeof LEGACY_ISSUER;
+  'kubernetes.io/serviceaccount/namespace': string;
+  'kubernetes.io/serviceaccount/secret.name': string;
+  'kubernetes.io/serviceaccount/service-account.name': string;
+  'kubernetes.io/serviceaccount/service-account.uid': string;
+  sub: string;
+}
 
 /** The issuer, and the audience the API server accepts. */
 export const API_AUDIENCE = 'https://kubernetes.default.svc.cluster.local';
@@ -121,21 +139,67 @@ export class ServiceAccountTokens {
         ...(o.secret ? { secret: { name: o.secret.name, uid: o.secret.uid } } : {}),
       },
     };
+    return { token: this.sign(claims), expiration: new Date(claims.exp * 1000), claims };
+  }
+
+  private sign(claims: object): string {
     const signingInput = `${b64url(JSON.stringify({ alg: 'ES256', kid: this.kid }))}.${b64url(JSON.stringify(claims))}`;
     const sig = sign('sha256', Buffer.from(signingInput), { key: this.key, dsaEncoding: 'ieee-p1363' });
-    return { token: `${signingInput}.${b64url(sig)}`, expiration: new Date(claims.exp * 1000), claims };
+    return `${signingInput}.${b64url(sig)}`;
+  }
+
+  /** The payload of a token signed by this key (parsed, not yet checked); undefined otherwise. Throws on malformed parts. */
+  private signedPayload(token: string): unknown {
+    const parts = token.split('.');
+    if (parts.length !== 3) return undefined;
+    const header = JSON.parse(Buffer.from(parts[0]!, 'base64url').toString('utf8')) as { alg?: unknown };
+    if (header.alg !== 'ES256') return undefined;
+    const ok = verifySignature('sha256', Buffer.from(`${parts[0]}.${parts[1]}`), { key: this.publicKey, dsaEncoding: 'ieee-p1363' }, Buffer.from(parts[2]!, 'base64url'));
+    if (!ok) return undefined;
+    return JSON.parse(Buffer.from(parts[1]!, 'base64url').toString('utf8')) as unknown;
+  }
+
+  /**
+   * A legacy token for the Secret `secretName` of the account's namespace (upstream's
+   * LegacyClaims): no audience, no expiry, no issue time.
+   */
+  issueLegacy(o: { namespace: string; serviceAccount: { name: string; uid: string }; secretName: string }): string {
+    const claims: LegacyTokenClaims = {
+      iss: LEGACY_ISSUER,
+      'kubernetes.io/serviceaccount/namespace': o.namespace,
+      'kubernetes.io/serviceaccount/secret.name': o.secretName,
+      'kubernetes.io/serviceaccount/service-account.name': o.serviceAccount.name,
+      'kubernetes.io/serviceaccount/service-account.uid': o.serviceAccount.uid,
+      sub: serviceAccountUserName(o.namespace, o.serviceAccount.name),
+    };
+    return this.sign(claims);
+  }
+
+  /**
+   * The claims of a legacy token signed by this key, with every claim present and the subject
+   * naming the account (upstream's legacy validator before its lookups); undefined otherwise
+   * (never throws).
+   */
+  verifyLegacy(token: string): LegacyTokenClaims | undefined {
+    try {
+      const c = this.signedPayload(token) as Partial<LegacyTokenClaims> | undefined;
+      if (!c || typeof c !== 'object' || c.iss !== LEGACY_ISSUER) return undefined;
+      const ns = c['kubernetes.io/serviceaccount/namespace'];
+      const name = c['kubernetes.io/serviceaccount/service-account.name'];
+      const fields = [ns, c['kubernetes.io/serviceaccount/secret.name'], name, c['kubernetes.io/serviceaccount/service-account.uid']];
+      if (!fields.every((f) => typeof f === 'string' && f !== '')) return undefined;
+      if (c.sub !== serviceAccountUserName(ns!, name!)) return undefined;
+      return c as LegacyTokenClaims;
+    } catch {
+      return undefined;
+    }
   }
 
   /** The claims of a valid token for one of `audiences` (default: this API server's); undefined otherwise (never throws). */
   verify(token: string, now: Date = new Date(), audiences: readonly string[] = [API_AUDIENCE]): TokenClaims | undefined {
-    const parts = token.split('.');
-    if (parts.length !== 3) return undefined;
     try {
-      const header = JSON.parse(Buffer.from(parts[0]!, 'base64url').toString('utf8')) as { alg?: unknown };
-      if (header.alg !== 'ES256') return undefined;
-      const ok = verifySignature('sha256', Buffer.from(`${parts[0]}.${parts[1]}`), { key: this.publicKey, dsaEncoding: 'ieee-p1363' }, Buffer.from(parts[2]!, 'base64url'));
-      if (!ok) return undefined;
-      const c = JSON.parse(Buffer.from(parts[1]!, 'base64url').toString('utf8')) as TokenClaims;
+      const c = this.signedPayload(token) as TokenClaims | undefined;
+      if (!c || typeof c !== 'object') return undefined;
       const t = Math.floor(now.getTime() / 1000);
       if (c.iss !== API_AUDIENCE || typeof c.exp !== 'number' || typeof c.nbf !== 'number') return undefined;
       if (t > c.exp + LEEWAY_S || t < c.nbf - LEEWAY_S) return undefined;

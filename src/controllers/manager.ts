@@ -1,8 +1,8 @@
 // The controller manager: one set of shared informers feeding the DaemonSet controller, the
-// garbage collector, the node lifecycle, service account, disruption (PodDisruptionBudget
-// status), endpoints (the Endpoints of Services with a selector), endpointslice (their
-// EndpointSlices) and endpointslice mirroring (slices of the user's Endpoints of Services
-// without a selector) controllers, run only while this process holds the
+// garbage collector, the node lifecycle, service account, service account token, disruption
+// (PodDisruptionBudget status), endpoints (the Endpoints of Services with a selector),
+// endpointslice (their EndpointSlices) and endpointslice mirroring (slices of the user's
+// Endpoints of Services without a selector) controllers, run only while this process holds the
 // `kube-system/everynode-controller-manager` Lease (leader-election.ts).
 //
 // Contract:
@@ -32,7 +32,7 @@ import { createLogger, type Logger } from '../util/logger.js';
 import { DaemonSetsController, burstReplicas as upstreamBurstReplicas, controllerComponent } from './daemonset/index.js';
 import { GarbageCollector, type GarbageCollectorOptions } from './garbage-collector/index.js';
 import { LeaderElector, controllerSignalListeners, type LeaderElectionTiming } from './leader-election.js';
-import { ServiceAccountsController } from './serviceaccounts/index.js';
+import { ServiceAccountsController, TokensController, type LegacyTokenIssuer } from './serviceaccounts/index.js';
 import { RootCaPublisher } from './root-ca-publisher/index.js';
 import { DisruptionController } from './disruption/index.js';
 import { EndpointsController, endpointControllerName } from './endpoints/index.js';
@@ -69,6 +69,12 @@ export interface ControllersOptions {
   /** The `default` ServiceAccount of every namespace (serviceaccounts/); false: off. */
   serviceAccounts?: false;
   /**
+   * Issues the long-lived tokens the tokens controller writes into Secrets of type
+   * kubernetes.io/service-account-token (serviceaccounts/tokens.ts; with `rootCaPem` as their
+   * `ca.crt`); absent: those Secrets are not filled.
+   */
+  legacyTokenIssuer?: LegacyTokenIssuer;
+  /**
    * The cluster CA (PEM) published as the `kube-root-ca.crt` ConfigMap of every namespace
    * (root-ca-publisher/); absent: not published.
    */
@@ -104,6 +110,7 @@ export interface RunningControllers {
   garbageCollector?: GarbageCollector;
   nodeLifecycle?: NodeLifecycleController;
   serviceAccounts?: ServiceAccountsController;
+  tokens?: TokensController;
   rootCaPublisher?: RootCaPublisher;
   disruption?: DisruptionController;
   endpoints?: EndpointsController;
@@ -232,6 +239,9 @@ export class ControllerManager {
     if (this.o.serviceAccounts !== false) {
       running.serviceAccounts = new ServiceAccountsController({ onError, client: this.client, informers, clock: this.clock });
     }
+    if (this.o.legacyTokenIssuer) {
+      running.tokens = new TokensController({ onError, client: this.client, informers, issue: this.o.legacyTokenIssuer, clock: this.clock, ...(this.o.rootCaPem ? { rootCaPem: this.o.rootCaPem } : {}) });
+    }
     if (this.o.rootCaPem) {
       running.rootCaPublisher = new RootCaPublisher({ onError, client: this.client, informers, caPem: this.o.rootCaPem, clock: this.clock });
     }
@@ -301,6 +311,7 @@ export class ControllerManager {
       if (running.garbageCollector) tasks.push(running.garbageCollector.run(signal));
       if (running.nodeLifecycle) tasks.push(running.nodeLifecycle.run(signal));
       if (running.serviceAccounts) tasks.push(running.serviceAccounts.run(signal));
+      if (running.tokens) tasks.push(running.tokens.run(signal));
       if (running.rootCaPublisher) tasks.push(running.rootCaPublisher.run(signal));
       if (running.disruption) tasks.push(running.disruption.run(signal));
       if (running.endpoints) tasks.push(running.endpoints.run(signal, this.o.endpoints ? (this.o.endpoints.workers ?? 5) : 5));
