@@ -63,7 +63,7 @@ describe('impersonate', () => {
     expect((await impersonate(admin, { user: 'x', groups: ['system:unauthenticated'], extra: {} }, authorize)).groups).toEqual(['system:unauthenticated']);
     // Not of the form system:serviceaccount:<ns>:<name>: a user, impersonated as one.
     await expect(impersonate(carol, { user: 'system:serviceaccount:ops:a:b', groups: [], extra: {} }, authorize)).rejects.toMatchObject({ message: /cannot impersonate resource "users"/ });
-    expect(await impersonate(admin, { user: 'x', groups: [], uid: 'u-1', extra: { k: ['v'] } }, authorize)).toEqual({ user: 'x', groups: ['system:authenticated'], uid: 'u-1' });
+    expect(await impersonate(admin, { user: 'x', groups: [], uid: 'u-1', extra: { k: ['v'] } }, authorize)).toEqual({ user: 'x', groups: ['system:authenticated'], uid: 'u-1', extra: { k: ['v'] } });
   });
 
   it('refuses, as upstream words it, whatever the caller may not impersonate', async () => {

@@ -12,7 +12,9 @@
 //   (a service account without requested groups gets its implicit groups), plus
 //   `system:authenticated` unless `system:(un)authenticated` was requested; `system:anonymous`
 //   always gets `system:unauthenticated` instead.
-// - Extras are checked but not carried: nothing here reads user extras.
+// - The impersonated user carries the requested extras (header keys are lowercase, their
+//   percent-escapes decoded), as upstream: SelfSubjectReview (`kubectl auth whoami`) and
+//   SubjectAccessReview show them.
 
 import { badRequest } from '../api/errors.js';
 import type { UserInfo } from './authn.js';
@@ -79,7 +81,8 @@ export async function impersonate(caller: UserInfo, imp: Impersonation, authoriz
   } else if (!groups.includes(AUTHENTICATED) && !groups.includes(UNAUTHENTICATED)) {
     groups.push(AUTHENTICATED);
   }
-  return { user: imp.user, groups, ...(imp.uid !== undefined ? { uid: imp.uid } : {}) };
+  const extra = Object.keys(imp.extra).length > 0 ? { extra: imp.extra } : {};
+  return { user: imp.user, groups, ...(imp.uid !== undefined ? { uid: imp.uid } : {}), ...extra };
 }
 
 /** `system:serviceaccount:<ns>:<name>` with exactly those two parts; anything else is a plain user. */

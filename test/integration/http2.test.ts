@@ -91,14 +91,19 @@ describe('HTTP/2', () => {
     watch.close(constants.NGHTTP2_CANCEL);
   });
 
-  it('reads a repeated impersonation header as several values, as over HTTP/1.1', async () => {
+  it('reads a repeated impersonation header as several values, as over HTTP/1.1, and carries the extras', async () => {
     const s = session();
     const r = await send(s, 'POST', '/apis/authentication.k8s.io/v1/selfsubjectreviews', {
       body: JSON.stringify({ apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' }),
-      headers: { 'impersonate-user': 'alice', 'impersonate-group': ['team-a', 'team-b'] },
+      headers: { 'impersonate-user': 'alice', 'impersonate-group': ['team-a', 'team-b'], 'impersonate-extra-scopes': ['view', 'edit'], 'impersonate-extra-example.org%2Freason': 'audit' },
     });
     expect(r.status).toBe(201);
-    expect(JSON.parse(r.text).status.userInfo).toMatchObject({ username: 'alice', groups: expect.arrayContaining(['team-a', 'team-b', 'system:authenticated']) });
+    // The extras are carried, keyed as upstream decodes the header names.
+    expect(JSON.parse(r.text).status.userInfo).toMatchObject({
+      username: 'alice',
+      groups: expect.arrayContaining(['team-a', 'team-b', 'system:authenticated']),
+      extra: { scopes: ['view', 'edit'], 'example.org/reason': ['audit'] },
+    });
   });
 
   it('keeps a connection that made a request past the first-request limit, and answers :authority for Host', async () => {
