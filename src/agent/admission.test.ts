@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Node, Pod } from '../api/types.js';
 import { admitPod, podRequest, quantityValue } from './admission.js';
-import { nodeStatusEqualIgnoringHeartbeat, desiredNodeStatus, parseLabels, parseTaints, type NodeConfig } from './node-status.js';
+import { binarySIBytes, nodeStatusEqualIgnoringHeartbeat, desiredNodeStatus, parseLabels, parseTaints, type NodeConfig } from './node-status.js';
 
 function pod(name: string, requests: Record<string, string> = {}, hostPort?: number, init?: Record<string, string>): Pod {
   return {
@@ -83,6 +83,18 @@ describe('admission', () => {
     expect(admitPod(pod('d'), [pod('a'), pod('b'), pod('c')], allocatable)).toMatchObject({ admit: false, reason: 'OutOfpods' });
   });
 
+  it('checks ephemeral-storage requests against the node\'s allocatable, as the kubelet', () => {
+    const withDisk = { ...allocatable, 'ephemeral-storage': '1Gi' };
+    expect(admitPod(pod('b', { 'ephemeral-storage': '512Mi' }), [pod('a', { 'ephemeral-storage': '512Mi' })], withDisk)).toEqual({ admit: true });
+    expect(admitPod(pod('b', { 'ephemeral-storage': '600Mi' }), [pod('a', { 'ephemeral-storage': '512Mi' })], withDisk)).toEqual({
+      admit: false,
+      reason: 'OutOfephemeral-storage',
+      message: `Pod was rejected: Node didn't have enough resource: ephemeral-storage, requested: ${600 * 1024 ** 2}, used: ${512 * 1024 ** 2}, capacity: ${1024 ** 3}`,
+    });
+    // A node that reports none admits any request (as for cpu and memory).
+    expect(admitPod(pod('b', { 'ephemeral-storage': '600Gi' }), [], allocatable)).toEqual({ admit: true });
+  });
+
   it('rejects a host port already taken on the node', () => {
     const r = admitPod(pod('b', {}, 8080), [pod('a', {}, 8080)], allocatable);
     expect(r).toMatchObject({ admit: false, reason: 'HostPortConflict' });
@@ -92,6 +104,20 @@ describe('admission', () => {
 });
 
 describe('node status', () => {
+  it("reports the data dir's filesystem as ephemeral-storage: its size, and allocatable less the 10% eviction threshold", () => {
+    const c: NodeConfig = { nodeName: 'n1', nodeIP: '10.0.0.1', labels: {}, taints: [], port: 10250, machine: { cpu: '4', memory: '8Gi', nodeInfo: {} }, ephemeralStorageBytes: 25_656_558 * 4096 };
+    const s = desiredNodeStatus(c, undefined, '2024-01-01T00:00:00Z');
+    // The figures of a kind node's 100 GB disk, as its kubelet reports them.
+    expect(s.capacity?.['ephemeral-storage']).toBe('102626232Ki');
+    expect(s.allocatable?.['ephemeral-storage']).toBe('94580335255');
+    expect(s.allocatable?.['memory']).toBe('8Gi');
+    expect(binarySIBytes(0)).toBe('0');
+    expect(binarySIBytes(1023)).toBe('1023');
+    expect(binarySIBytes(3 * 1024 ** 3)).toBe('3Gi');
+    // Not known: not reported.
+    expect(desiredNodeStatus({ ...c, ephemeralStorageBytes: undefined }, undefined, '2024-01-01T00:00:00Z').capacity).not.toHaveProperty('ephemeral-storage');
+  });
+
   const cfg: NodeConfig = {
     nodeName: 'n1', nodeIP: '10.0.0.1', labels: {}, taints: [], port: 10250,
     machine: { cpu: '4', memory: '8Gi', nodeInfo: { operatingSystem: 'linux' } },

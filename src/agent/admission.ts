@@ -13,7 +13,8 @@
 //   (reason `TaintToleration`), as the kubelet's general predicates check; the message is the
 //   kubelet's "Predicate <name> failed". A caller holding a possibly stale Node re-reads it
 //   before acting on these two (admitPod says which reasons depend on the Node: nodeDependent).
-// A rejected pod is set Failed with reason `OutOfcpu` / `OutOfmemory` / `OutOfpods` /
+// A rejected pod is set Failed with reason `OutOfcpu` / `OutOfmemory` /
+// `OutOfephemeral-storage` / `OutOfpods` /
 // `NodeAffinity` / `HostPortConflict` / `TaintToleration` and a message; it is never run.
 
 import { podMatchesNodeSelectorAndAffinityTerms } from '../api/node-affinity.js';
@@ -49,7 +50,7 @@ function containerRequest(c: Container, resource: string): number {
   return quantityValue(c.resources?.requests?.[resource] as string | number | undefined, scaleOf(resource));
 }
 
-/** The pod's effective request of `resource` (cpu in millicores, memory in bytes). */
+/** The pod's effective request of `resource` (cpu in millicores, memory and ephemeral-storage in bytes). */
 export function podRequest(pod: Pod, resource: string): number {
   let sum = 0;
   for (const c of pod.spec.containers) sum += containerRequest(c, resource);
@@ -96,7 +97,7 @@ export function admitPod(pod: Pod, admitted: Pod[], allocatable: Record<string, 
       message: `Pod was rejected: Node didn't have enough resource: pods, requested: 1, used: ${admitted.length}, capacity: ${maxPods}`,
     };
   }
-  for (const resource of ['cpu', 'memory']) {
+  for (const resource of ['cpu', 'memory', 'ephemeral-storage']) {
     const requested = podRequest(pod, resource);
     if (requested === 0 || allocatable[resource] === undefined) continue;
     const capacity = quantityValue(allocatable[resource], scaleOf(resource));

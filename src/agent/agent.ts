@@ -742,14 +742,18 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
     port: httpServer?.port ?? o.port ?? defaultAgentPort,
     machine,
     ...(o.capacity ? { capacity: o.capacity } : {}),
-    diskPressure: dataDirPressure(),
+    ...dataDirFilesystem(),
   });
-  /** DiskPressure of the data dir's filesystem (statfs at each status pass; an error is none). */
-  const dataDirPressure = (): boolean => {
+  /**
+   * The data dir's filesystem (statfs at each status pass; an error reports neither): its
+   * DiskPressure, and its size as the node's ephemeral-storage.
+   */
+  const dataDirFilesystem = (): Pick<NodeConfig, 'diskPressure' | 'ephemeralStorageBytes'> => {
     try {
-      return diskPressure(statfsSync(o.dataDir));
+      const fs = statfsSync(o.dataDir);
+      return { diskPressure: diskPressure(fs), ...(fs.blocks > 0 ? { ephemeralStorageBytes: fs.blocks * fs.bsize } : {}) };
     } catch {
-      return false;
+      return { diskPressure: false };
     }
   };
   let lastStatusWrite = 0;

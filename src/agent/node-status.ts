@@ -13,6 +13,9 @@
 //   default eviction thresholds on the agent's data dir, else False) and Ready (True), each with
 //   upstream's reason and message. lastTransitionTime moves only when the status changes;
 //   lastHeartbeatTime is the time of the report.
+// - Capacity: cpu, memory, pods and, where the data dir's filesystem is known, ephemeral-storage
+//   (its size). Allocatable is capacity, except ephemeral-storage, less the kubelet's default
+//   hard eviction threshold for that filesystem (10%).
 
 import { readFileSync } from 'node:fs';
 import { arch as osArch, availableParallelism, hostname as osHostname, release, totalmem } from 'node:os';
@@ -96,6 +99,33 @@ export interface NodeConfig {
   maxPods?: number;
   /** The agent's data dir is short of space (see diskPressure); default false. */
   diskPressure?: boolean;
+  /**
+   * Size in bytes of the filesystem holding the agent's data dir (where pods' logs and records
+   * live): the node's `ephemeral-storage`, as the kubelet reports its root dir's filesystem;
+   * absent: not reported.
+   */
+  ephemeralStorageBytes?: number;
+}
+
+/**
+ * The kubelet's default hard eviction threshold for the node's filesystem (nodefs.available <
+ * 10%), a float32 as the kubelet holds it, so allocatable comes out to its byte.
+ */
+const NODEFS_EVICTION_FRACTION = Math.fround(0.1);
+
+/**
+ * Bytes as a binary-SI quantity the way the API writes one: with the largest of Ki, Mi, Gi,
+ * Ti, Pi, Ei that divides it exactly, else a plain integer.
+ */
+export function binarySIBytes(bytes: number): string {
+  const suffixes = ['', 'Ki', 'Mi', 'Gi', 'Ti', 'Pi', 'Ei'];
+  let n = Math.floor(bytes);
+  let i = 0;
+  while (n !== 0 && n % 1024 === 0 && i < suffixes.length - 1) {
+    n /= 1024;
+    i++;
+  }
+  return `${n}${suffixes[i]}`;
 }
 
 /**
@@ -154,8 +184,16 @@ export function desiredNodeStatus(cfg: NodeConfig, current: NodeStatus | undefin
     cpu: cfg.machine.cpu,
     memory: cfg.machine.memory,
     pods: String(cfg.maxPods ?? defaultMaxPods),
+    ...(cfg.ephemeralStorageBytes !== undefined ? { 'ephemeral-storage': binarySIBytes(cfg.ephemeralStorageBytes) } : {}),
     ...(cfg.capacity ?? {}),
   };
+  // As the kubelet: allocatable is capacity less the hard eviction threshold, which by default
+  // only the filesystem's has (a memory threshold is not applied here).
+  const allocatable = { ...capacity };
+  if (cfg.ephemeralStorageBytes !== undefined && cfg.capacity?.['ephemeral-storage'] === undefined) {
+    const total = Math.floor(cfg.ephemeralStorageBytes);
+    allocatable['ephemeral-storage'] = binarySIBytes(total - Math.floor(total * NODEFS_EVICTION_FRACTION));
+  }
   const conditions: NodeCondition[] = [];
   for (const [type, normal] of Object.entries(conditionTexts)) {
     const want = type === 'DiskPressure' && cfg.diskPressure ? diskPressureText : normal;
@@ -173,7 +211,7 @@ export function desiredNodeStatus(cfg: NodeConfig, current: NodeStatus | undefin
   return {
     ...(current ?? {}),
     capacity,
-    allocatable: { ...capacity },
+    allocatable,
     conditions,
     addresses: [
       { type: 'InternalIP', address: cfg.nodeIP },

@@ -4,13 +4,14 @@
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { request as httpsRequest } from 'node:https';
-import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAgent, type RunningAgent } from '../../src/agent/index.js';
 import type { Lease, Node, Pod } from '../../src/api/types.js';
 import { clientFromKubeconfig, HttpTransport, isNotFound, leasesResource, nodesResource, podsResource, RestClient } from '../../src/client/index.js';
 import type { AgentTlsOptions } from '../../src/agent/index.js';
+import { quantityValue } from '../../src/agent/admission.js';
 import { silentLogger } from '../../src/util/logger.js';
 import { credentialsFromKubeconfig, testFetch } from '../helpers/auth.js';
 import { Cleanup } from '../helpers/cleanup.js';
@@ -159,6 +160,10 @@ describe('node agent against the real API server', () => {
     ]);
     expect(st.capacity).toMatchObject({ cpu: '2', memory: '4Gi', pods: '110' });
     expect(st.allocatable).toMatchObject({ cpu: '2', memory: '4Gi', pods: '110' });
+    // ephemeral-storage: the size of the data dir's filesystem; allocatable less the kubelet's 10% eviction threshold.
+    const fs = statfsSync(agentDir);
+    expect(quantityValue(st.capacity?.['ephemeral-storage'])).toBe(fs.blocks * fs.bsize);
+    expect(quantityValue(st.allocatable?.['ephemeral-storage'])).toBe(fs.blocks * fs.bsize - Math.floor(fs.blocks * fs.bsize * Math.fround(0.1)));
     expect(st.nodeInfo).toMatchObject({ operatingSystem: 'linux', kubeletVersion: 'v1.32.0' });
     expect((st.daemonEndpoints as any).kubeletEndpoint.Port).toBe(agent.port);
     const cond = Object.fromEntries((st.conditions ?? []).map((c) => [c.type, c]));
