@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { breakdownRule, ruleCovers, uncoveredRules } from './escalation.js';
+import { breakdownRule, compactRules, ruleCovers, uncoveredRules } from './escalation.js';
 
 describe('RBAC coverage (upstream validation.Covers)', () => {
   it('breaks a rule into one atom per verb, group, resource and name', () => {
@@ -23,5 +23,18 @@ describe('RBAC coverage (upstream validation.Covers)', () => {
     const owner = [{ apiGroups: [''], resources: ['configmaps'], verbs: ['get', 'list'] }];
     expect(uncoveredRules(owner, [{ apiGroups: [''], resources: ['configmaps', 'secrets'], verbs: ['get'] }])).toEqual([{ apiGroups: [''], resources: ['secrets'], verbs: ['get'] }]);
     expect(uncoveredRules(owner, [{ apiGroups: [''], resources: ['configmaps'], verbs: ['list'] }])).toEqual([]);
+  });
+
+  it('compacts the atoms of one group, resource and name into one rule with their verbs (upstream CompactRules)', () => {
+    const atoms = breakdownRule({ apiGroups: [''], resources: ['pods', 'secrets'], verbs: ['get', 'list'] });
+    expect(compactRules(atoms)).toEqual([
+      { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list'] },
+      { apiGroups: [''], resources: ['secrets'], verbs: ['get', 'list'] },
+    ]);
+    // Named atoms stay apart from unnamed ones; URL rules and rules of several resources are kept as they are.
+    const named = { apiGroups: [''], resources: ['pods'], resourceNames: ['a'], verbs: ['get'] };
+    const urls = { nonResourceURLs: ['/metrics'], verbs: ['get'] };
+    const wide = { apiGroups: [''], resources: ['pods', 'secrets'], verbs: ['get'] };
+    expect(compactRules([named, urls, wide, { ...named, verbs: ['delete'] }])).toEqual([urls, wide, { ...named, verbs: ['get', 'delete'] }]);
   });
 });

@@ -81,16 +81,44 @@ export function uncoveredRules(owner: readonly PolicyRule[], wanted: readonly Po
   return missing;
 }
 
-/** A rule as upstream prints it in the escalation error (Go's compact struct form). */
+/** A rule as upstream prints it in the escalation error (its CompactString). */
 function formatRule(r: PolicyRule): string {
   const list = (v: readonly string[] | undefined) => `[${(v ?? []).map((x) => JSON.stringify(x)).join(' ')}]`;
   const parts: string[] = [];
   if (r.apiGroups?.length) parts.push(`APIGroups:${list(r.apiGroups)}`);
   if (r.resources?.length) parts.push(`Resources:${list(r.resources)}`);
-  if (r.resourceNames?.length) parts.push(`ResourceNames:${list(r.resourceNames)}`);
   if (r.nonResourceURLs?.length) parts.push(`NonResourceURLs:${list(r.nonResourceURLs)}`);
-  parts.push(`Verbs:${list(r.verbs)}`);
+  if (r.resourceNames?.length) parts.push(`ResourceNames:${list(r.resourceNames)}`);
+  if (r.verbs?.length) parts.push(`Verbs:${list(r.verbs)}`);
   return `{${parts.join(', ')}}`;
+}
+
+/**
+ * Upstream's CompactRules: the rules of one API group, one resource and at most one resource
+ * name (and nothing else) become one rule with all their verbs, in the order met; other rules
+ * are kept as they are.
+ */
+export function compactRules(rules: readonly PolicyRule[]): PolicyRule[] {
+  const out: PolicyRule[] = [];
+  const simple = new Map<string, PolicyRule>();
+  for (const r of rules) {
+    const names = r.resourceNames ?? [];
+    const isSimple = names.length <= 1 && !(r.nonResourceURLs ?? []).length && (r.apiGroups ?? []).length === 1 && (r.resources ?? []).length === 1;
+    if (!isSimple) {
+      out.push(r);
+      continue;
+    }
+    const key = JSON.stringify([r.apiGroups![0], r.resources![0], names.length === 1, names[0] ?? '']);
+    const seen = simple.get(key);
+    if (seen) seen.verbs = [...(seen.verbs ?? []), ...(r.verbs ?? [])];
+    else simple.set(key, { ...r, verbs: [...(r.verbs ?? [])] });
+  }
+  return [...out, ...simple.values()];
+}
+
+/** The escalation error's list of missing rights: compacted, each printed once, sorted (upstream's set). */
+function describeMissing(missing: readonly PolicyRule[]): string {
+  return [...new Set(compactRules(missing).map(formatRule))].sort().join('\n');
 }
 
 function forbiddenGrant(kind: string, name: string, user: UserInfo, detail: string): ApiError {
@@ -129,7 +157,7 @@ export async function checkRbacEscalation(authorizer: Authorizer, user: UserInfo
       throw forbiddenGrant(kind, name, user, 'must have cluster-admin privileges to use the aggregationRule');
     }
     const missing = uncoveredRules(await held(namespace), (next as { rules?: PolicyRule[] }).rules ?? []);
-    if (missing.length) throw forbiddenGrant(kind, name, user, `is attempting to grant RBAC permissions not currently held:\n${missing.map(formatRule).join('\n')}`);
+    if (missing.length) throw forbiddenGrant(kind, name, user, `is attempting to grant RBAC permissions not currently held:\n${describeMissing(missing)}`);
     return;
   }
   if (kind === 'RoleBinding' || kind === 'ClusterRoleBinding') {
@@ -140,6 +168,6 @@ export async function checkRbacEscalation(authorizer: Authorizer, user: UserInfo
     const rules = await authorizer.roleRefRules(ref, namespace);
     if (!rules) throw notFound({ group: RBAC_GROUP, resource: refResource, kind: ref.kind ?? '' }, ref.name ?? '');
     const missing = uncoveredRules(await held(namespace), rules);
-    if (missing.length) throw forbiddenGrant(kind, name, user, `is attempting to grant RBAC permissions not currently held:\n${missing.map(formatRule).join('\n')}`);
+    if (missing.length) throw forbiddenGrant(kind, name, user, `is attempting to grant RBAC permissions not currently held:\n${describeMissing(missing)}`);
   }
 }

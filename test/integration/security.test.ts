@@ -197,6 +197,17 @@ describe('authorization (RBAC)', () => {
     expectCode(toClusterAdmin, 403, 'Forbidden');
     expect(asStatus(toClusterAdmin.json)?.message).toMatch(/^rolebindings\.rbac\.authorization\.k8s\.io "eve-everything" is forbidden: user "eve" \(groups=\["system:authenticated"\]\) is attempting to grant RBAC permissions not currently held:\n\{APIGroups:\["\*"\], Resources:\["\*"\], Verbs:\["\*"\]\}/);
     expectCode(await as(eve, 'POST', `/apis/${G}/v1/namespaces/team-a/roles`, roleWith('all', [{ apiGroups: ['*'], resources: ['*'], verbs: ['*'] }])), 403, 'Forbidden');
+    // The missing rights are listed as upstream compacts them: one line per group, resource and name, with all its verbs, sorted.
+    const nodesAndUrls = await as(eve, 'POST', `/apis/${G}/v1/namespaces/team-a/roles`, roleWith('nodes', [
+      { apiGroups: [''], resources: ['nodes', 'persistentvolumes'], verbs: ['get', 'list'] },
+      { apiGroups: [''], resources: ['nodes'], resourceNames: ['n1'], verbs: ['patch'] },
+    ]));
+    expectCode(nodesAndUrls, 403, 'Forbidden');
+    expect(asStatus(nodesAndUrls.json)?.message.split('\n').slice(1)).toEqual([
+      '{APIGroups:[""], Resources:["nodes"], ResourceNames:["n1"], Verbs:["patch"]}',
+      '{APIGroups:[""], Resources:["nodes"], Verbs:["get" "list"]}',
+      '{APIGroups:[""], Resources:["persistentvolumes"], Verbs:["get" "list"]}',
+    ]);
     // What she holds she may grant.
     expect((await as(eve, 'POST', `/apis/${G}/v1/namespaces/team-a/roles`, roleWith('cm-read', [{ apiGroups: [''], resources: ['configmaps'], verbs: ['get', 'list'] }]))).status).toBe(201);
     expect((await as(eve, 'POST', `/apis/${G}/v1/namespaces/team-a/rolebindings`, binding('frank-cm', 'Role', 'cm-read', 'frank'))).status).toBe(201);
