@@ -52,7 +52,7 @@ import {
   execFrame,
   type TerminalSize,
 } from '../api/agent-api.js';
-import { agentConnectionError, agentEndpoint, agentRequest, logContainerName, openPodLog } from './pod-log.js';
+import { agentConnectionError, agentEndpoint, agentRequest, logContainerName, openPodLog, validateLogQuery } from './pod-log.js';
 import type { RestRegistry } from './registry.js';
 import { parsePath, type ResourceRoute } from './request-info.js';
 import { secureRequest, type RequestSecurity } from './security.js';
@@ -652,6 +652,7 @@ async function logOverWebSocket(deps: ExecDeps, req: IncomingMessage, socket: Du
   const podKind = deps.kinds.byResource('', 'v1', 'pods');
   const nodeKind = deps.kinds.byResource('', 'v1', 'nodes');
   if (!podKind || !nodeKind) throw new Error('log: core pods and nodes are not served');
+  validateLogQuery(q, route.name!);
   const pod = JSON.parse(await deps.registry.get(podKind, route.namespace, route.name!)) as Pod;
   const getNode = async (n: string): Promise<Node> => JSON.parse(await deps.registry.get(nodeKind, undefined, n)) as Node;
   const log = await openPodLog(pod, q, getNode, deps.kubeletClient, (cancel) => socket.once('close', cancel));

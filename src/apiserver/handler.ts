@@ -25,7 +25,7 @@ import { serveEviction } from './eviction.js';
 import type { OpenApi } from './openapi.js';
 import { parseDeleteOptions, parseListQuery, parseWriteQuery, watchRequested, watchTimeoutSeconds, type FieldValidation, type WriteOptionsKind, type WriteQuery } from './query.js';
 import { managerFromUserAgent } from '../api/managedfields/index.js';
-import { servePodLog } from './pod-log.js';
+import { servePodLog, validateLogQuery } from './pod-log.js';
 import { listJson, patchTypeOf, type AdmitFn, type RestRegistry } from './registry.js';
 import { API_AUDIENCE, JOIN_PATH, RBAC_GROUP, RENEW_PATH, SYSTEM_MASTERS, bearerToken, checkRbacEscalation, type ServiceAccountTokens, type UserInfo } from '../auth/index.js';
 import { auditRequest, type AuditContext, type AuditLog } from './audit.js';
@@ -415,6 +415,7 @@ async function handleResource(
     if (sub === 'log') {
       if (method !== 'GET') throw methodNotAllowed();
       // Proxied to the agent of the pod's node (pod-log.ts).
+      validateLogQuery(query, name);
       const pod = JSON.parse(await deps.registry.get(k, namespace, name)) as Pod;
       const nodeKind = deps.kinds.byResource('', 'v1', 'nodes');
       if (!nodeKind) throw pathNotFound();

@@ -25,9 +25,10 @@ const maxErrorBody = 64 * 1024;
 /**
  * upstream's ValidatePodLogOptions, answered as its LogREST does: every violation at once, 422
  * Invalid naming the pod (`PodLogOptions "p" is invalid: ...`); a value that is not an integer
- * is a 400, as the query's conversion refuses it.
+ * is a 400, as the query's conversion refuses it. Checked before the pod is read, so a bad
+ * option is refused whether or not the pod exists (LogREST validates before LogLocation).
  */
-function validateLogQuery(q: URLSearchParams, podName: string): void {
+export function validateLogQuery(q: URLSearchParams, podName: string): void {
   const errs: FieldError[] = [];
   const intOf = (name: string): number | undefined => {
     const v = q.get(name);
@@ -160,8 +161,8 @@ function reasonFor(code: number): 'BadRequest' | 'NotFound' | 'InternalError' {
 }
 
 /**
- * Opens the log of a pod's container on its node's agent: the query checked, the container
- * resolved, the agent asked. Resolves to the agent's 200 answer (the log as it streams), or
+ * Opens the log of a pod's container on its node's agent (the query already checked:
+ * validateLogQuery): the container resolved, the agent asked. Resolves to the agent's 200 answer (the log as it streams), or
  * undefined for a pod bound to no node (an empty log); rejects with an ApiError otherwise.
  * `onCancel` is given the function that abandons the agent request (the client went away).
  */
@@ -172,7 +173,6 @@ export async function openPodLog(
   kubeletClient: { certPem: string; keyPem: string; caPem: string } | undefined,
   onCancel: (cancel: () => void) => void,
 ): Promise<IncomingMessage | undefined> {
-  validateLogQuery(query, pod.metadata.name ?? '');
   const container = logContainerName(pod, query.get('container'));
   const nodeName = pod.spec?.nodeName;
   if (!nodeName) return undefined;

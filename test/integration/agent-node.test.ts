@@ -221,6 +221,11 @@ describe('node agent against the real API server', () => {
       message: 'PodLogOptions "bare" is invalid: [tailLines: Invalid value: -1: must be greater than or equal to 0, limitBytes: Invalid value: 0: must be greater than 0, : Forbidden: at most one of `sinceTime` or `sinceSeconds` may be specified]',
       details: { name: 'bare', kind: 'PodLogOptions', causes: [{ field: 'tailLines' }, { field: 'limitBytes' }, { reason: 'FieldValueForbidden', field: '' }] },
     });
+    // Checked before the pod is read, as upstream: a bad option to a pod that does not exist is a 422, not a 404.
+    const missing = await podLog('no-such-pod', '?tailLines=-1');
+    expect(missing.status).toBe(422);
+    expect(JSON.parse(missing.text).message).toBe('PodLogOptions "no-such-pod" is invalid: tailLines: Invalid value: -1: must be greater than or equal to 0');
+    expect((await podLog('no-such-pod', '?tailLines=1')).status).toBe(404);
   });
 
   it('streams a followed log as the container writes it', async () => {

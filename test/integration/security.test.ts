@@ -203,7 +203,7 @@ describe('authorization (RBAC)', () => {
       { apiGroups: [''], resources: ['nodes'], resourceNames: ['n1'], verbs: ['patch'] },
     ]));
     expectCode(nodesAndUrls, 403, 'Forbidden');
-    expect(asStatus(nodesAndUrls.json)?.message.split('\n').slice(1)).toEqual([
+    expect(asStatus(nodesAndUrls.json)?.message?.split('\n').slice(1)).toEqual([
       '{APIGroups:[""], Resources:["nodes"], ResourceNames:["n1"], Verbs:["patch"]}',
       '{APIGroups:[""], Resources:["nodes"], Verbs:["get" "list"]}',
       '{APIGroups:[""], Resources:["persistentvolumes"], Verbs:["get" "list"]}',
