@@ -23,7 +23,7 @@ import type { ServerMetrics } from './metrics.js';
 import { serveTokenRequest } from './token-request.js';
 import { serveEviction } from './eviction.js';
 import type { OpenApi } from './openapi.js';
-import { parseDeleteOptions, parseListQuery, parseWriteQuery, watchRequested, watchTimeoutSeconds, type FieldValidation, type WriteOptionsKind, type WriteQuery } from './query.js';
+import { isWatchRequest, parseDeleteOptions, parseListQuery, parseWriteQuery, watchTimeoutSeconds, type FieldValidation, type WriteOptionsKind, type WriteQuery } from './query.js';
 import { managerFromUserAgent } from '../api/managedfields/index.js';
 import { servePodLog, validateLogQuery } from './pod-log.js';
 import { listJson, patchTypeOf, type AdmitFn, type RestRegistry } from './registry.js';
@@ -125,8 +125,7 @@ async function handle(deps: HandlerDeps, req: IncomingMessage, res: ServerRespon
       if (!(err instanceof BadPathError)) throw err;
     }
     const rr = route?.type === 'resource' ? route : undefined;
-    // A proxy's query is the target's: its `watch` does not make the request a watch.
-    const watch = rr?.subresource !== 'proxy' && watchRequested(query);
+    const watch = rr !== undefined && isWatchRequest(rr, query);
     const audit = deps.audit ? auditRequest(deps.audit, req, res, { path, route: rr, watch, ...(join ? { join: { bootstrapTokenId: bootstrapTokenId(req) } } : {}) }) : undefined;
     auditCtx = audit;
     if (join) {
@@ -363,7 +362,7 @@ async function handleResource(
     const media = negotiateMediaType(accept);
     if (media === 'yaml') answerInYaml(res);
     if (media === undefined) throw new ApiError(406, 'NotAcceptable', `only the following media types are accepted: ${acceptedMediaTypes.join(', ')}`);
-    if (media === 'yaml' && (route.watchPath || watchRequested(query))) {
+    if (media === 'yaml' && isWatchRequest(route, query)) {
       throw new ApiError(406, 'NotAcceptable', `only the following media types are accepted: ${acceptedStreamMediaTypes.join(', ')}`);
     }
   }
@@ -471,7 +470,9 @@ async function handleResource(
   switch (method) {
     case 'GET': {
       const q = parseListQuery(query);
-      if (q.watch || route.watchPath) return serveWatch(deps, req, res, k, namespace, name, q, caller?.boundTo?.expiresAt);
+      // `?watch` on a named path is an ordinary get (upstream routes it to GetResource); only the
+      // /watch/ path form watches one object.
+      if (route.watchPath) return serveWatch(deps, req, res, k, namespace, name, q, caller?.boundTo?.expiresAt);
       // A resourceVersion newer than the store's: wait briefly for it, then 504 (upstream's
       // cacher.Get). "0", empty or not newer: the current state is fresh enough.
       if (q.resourceVersion !== undefined) await deps.watchCache.waitUntilFresh(Number(q.resourceVersion));

@@ -22,7 +22,7 @@
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { KindRegistry } from '../api/kinds.js';
-import { watchRequested } from './query.js';
+import { isWatchRequest } from './query.js';
 import { parsePath } from './request-info.js';
 import { queryBool } from '../util/index.js';
 
@@ -124,7 +124,7 @@ export class ServerMetrics {
     switch (method) {
       case 'GET':
       case 'HEAD': {
-        const watch = route.watchPath === true || (route.subresource !== 'proxy' && qi >= 0 && watchRequested(new URLSearchParams(url.slice(qi + 1))));
+        const watch = isWatchRequest(route, new URLSearchParams(qi >= 0 ? url.slice(qi + 1) : ''));
         verb = watch ? 'WATCH' : route.name ? 'GET' : 'LIST';
         break;
       }

@@ -43,6 +43,15 @@ export function watchRequested(q: URLSearchParams): boolean {
   return bool(q, 'watch') ?? false;
 }
 
+/**
+ * Whether a request to a resource path is served as a watch: the `/watch/` path form, or
+ * `?watch` on a collection (a named path's `?watch` is an ordinary get, as upstream routes
+ * it). A proxy's query is its target's, so its `watch` asks nothing.
+ */
+export function isWatchRequest(route: { watchPath?: boolean; name?: string; subresource?: string }, q: URLSearchParams): boolean {
+  return route.watchPath === true || (!route.name && route.subresource !== 'proxy' && watchRequested(q));
+}
+
 /** A boolean query parameter (queryBool: only "0" and "false", any case, are false). */
 function bool(q: URLSearchParams, name: string): boolean | undefined {
   return queryBool(q.get(name));

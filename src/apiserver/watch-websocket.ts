@@ -22,12 +22,12 @@ import { EventEmitter } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WEBSOCKET_BEARER_PROTOCOL_PREFIX } from '../auth/index.js';
-import { watchRequested } from './query.js';
+import { isWatchRequest } from './query.js';
 import { parsePath } from './request-info.js';
 import { applyWriteHead, withHeaderMethods, type HeaderMethods } from '../util/response-headers.js';
 import { WS_CLOSE, WS_NORMAL_CLOSURE, WS_PONG, WS_TEXT, WsReader, acceptWebSocket, wsFrame } from './websocket.js';
 
-/** True for a GET watch request (`?watch=true` or a `/watch/` path) asking to upgrade to WebSocket. */
+/** True for a GET watch request (isWatchRequest: `?watch=true` on a collection, or a `/watch/` path) asking to upgrade to WebSocket. */
 export function isWatchUpgrade(req: IncomingMessage): boolean {
   if ((req.method ?? 'GET') !== 'GET' || (req.headers.upgrade ?? '').toLowerCase() !== 'websocket') return false;
   const url = req.url ?? '/';
@@ -35,7 +35,7 @@ export function isWatchUpgrade(req: IncomingMessage): boolean {
   try {
     const route = parsePath(qi < 0 ? url : url.slice(0, qi));
     if (route.type !== 'resource') return false;
-    return route.watchPath || (qi >= 0 && watchRequested(new URLSearchParams(url.slice(qi + 1))));
+    return isWatchRequest(route, new URLSearchParams(qi >= 0 ? url.slice(qi + 1) : ''));
   } catch {
     return false;
   }

@@ -51,7 +51,9 @@ export function requestAttributes(user: UserInfo, method: string, path: string, 
   let name = route.name ?? '';
   let namespace = route.namespace ?? '';
   if (route.group === '' && route.plural === 'namespaces' && name) namespace = name;
-  const verb = requestVerb(method, { isResourceRequest: true, name, watch: watch || !!route.watchPath });
+  // As upstream's RequestInfo: `?watch` makes a watch only of a collection; a named GET stays a
+  // get (the deprecated /watch/ path form watches either).
+  const verb = requestVerb(method, { isResourceRequest: true, name, watch: (watch && !name) || !!route.watchPath });
   const listing = verb === 'list' || verb === 'watch';
   if (!name && listing) name = fieldSelectorName(fieldSelector) ?? '';
   return {

@@ -186,6 +186,22 @@ describe('authorization (RBAC)', () => {
     expect((await as(dora, 'GET', '/api/v1/namespaces/team-a/secrets?fieldSelector=metadata.name%3Ds2')).status).toBe(403);
   });
 
+  it("a named GET with ?watch is an ordinary get, authorized and answered as one (upstream's RequestInfo); the /watch/ path form watches", async () => {
+    const gina = createUserToken(ts.dataDir, 'gina');
+    const role = { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name: 'cm-get', namespace: 'team-a' }, rules: [{ apiGroups: [''], resources: ['configmaps'], verbs: ['get'] }] };
+    expect((await admin('POST', '/apis/rbac.authorization.k8s.io/v1/namespaces/team-a/roles', role)).status).toBe(201);
+    const rb = { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { name: 'gina-get', namespace: 'team-a' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'cm-get' }, subjects: [{ kind: 'User', apiGroup: 'rbac.authorization.k8s.io', name: 'gina' }] };
+    expect((await admin('POST', '/apis/rbac.authorization.k8s.io/v1/namespaces/team-a/rolebindings', rb)).status).toBe(201);
+    expect((await admin('POST', '/api/v1/namespaces/team-a/configmaps', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'watched' }, data: { a: '1' } })).status).toBe(201);
+    const got = await as(gina, 'GET', '/api/v1/namespaces/team-a/configmaps/watched?watch=true');
+    expect(got.status, got.text).toBe(200);
+    expect(got.json).toMatchObject({ kind: 'ConfigMap', metadata: { name: 'watched' }, data: { a: '1' } });
+    expect((await as(gina, 'GET', '/api/v1/namespaces/team-a/configmaps?watch=true')).status).toBe(403);
+    const pathWatch = await as(gina, 'GET', '/api/v1/watch/namespaces/team-a/configmaps/watched');
+    expect(pathWatch.status).toBe(403);
+    expect(pathWatch.text).toContain('cannot watch resource');
+  });
+
   it('nobody grants through RBAC what they do not hold, unless they may escalate or bind (upstream escalation prevention)', async () => {
     const eve = createUserToken(ts.dataDir, 'eve');
     const G = 'rbac.authorization.k8s.io';
