@@ -32,7 +32,7 @@ describe('admission against the Node', () => {
 
   it('refuses a pod whose nodeSelector or required node affinity the node does not match (NodeAffinity)', () => {
     expect(admitPod(on({ nodeSelector: { zone: 'a' } }), [], allocatable, node)).toEqual({ admit: true });
-    expect(admitPod(on({ nodeSelector: { zone: 'b' } }), [], allocatable, node)).toEqual({ admit: false, reason: 'NodeAffinity', message: 'Pod was rejected: Predicate NodeAffinity failed' });
+    expect(admitPod(on({ nodeSelector: { zone: 'b' } }), [], allocatable, node)).toEqual({ admit: false, reason: 'NodeAffinity', message: "Pod was rejected: Predicate NodeAffinity failed: node(s) didn't match Pod's node affinity/selector" });
     const affinity = (values: string[]) => ({ nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'zone', operator: 'In' as const, values }] }] } } });
     expect(admitPod(on({ affinity: affinity(['a', 'c']) }), [], allocatable, node).admit).toBe(true);
     expect(admitPod(on({ affinity: affinity(['c']) }), [], allocatable, node).reason).toBe('NodeAffinity');
@@ -43,7 +43,7 @@ describe('admission against the Node', () => {
   it('refuses a pod that does not tolerate a NoExecute taint (TaintToleration); NoSchedule taints are the scheduler’s', () => {
     const tainted = { ...node, spec: { taints: [{ key: 'gone', value: 'x', effect: 'NoExecute' }] } } as Node;
     expect(admitPod(on({}), [], allocatable, node).admit).toBe(true);
-    expect(admitPod(on({}), [], allocatable, tainted)).toEqual({ admit: false, reason: 'TaintToleration', message: 'Pod was rejected: Predicate TaintToleration failed' });
+    expect(admitPod(on({}), [], allocatable, tainted)).toEqual({ admit: false, reason: 'TaintToleration', message: "Pod was rejected: Predicate TaintToleration failed: node(s) had taints that the pod didn't tolerate" });
     expect(admitPod(on({ tolerations: [{ key: 'gone', operator: 'Exists' }] }), [], allocatable, tainted).admit).toBe(true);
     expect(admitPod(on({ tolerations: [{ key: 'gone', value: 'y' }] }), [], allocatable, tainted).reason).toBe('TaintToleration');
   });

@@ -11,7 +11,7 @@
 // - With the agent's Node at hand, the pod must also match the node (its nodeSelector and
 //   required node affinity: reason `NodeAffinity`) and tolerate the node's NoExecute taints
 //   (reason `TaintToleration`), as the kubelet's general predicates check; the message is the
-//   kubelet's "Predicate <name> failed". A caller holding a possibly stale Node re-reads it
+//   kubelet's "Predicate <name> failed: <the scheduler plugin's reason>". A caller holding a possibly stale Node re-reads it
 //   before acting on these two (admitPod says which reasons depend on the Node: nodeDependent).
 // A rejected pod is set Failed with reason `OutOfcpu` / `OutOfmemory` /
 // `OutOfephemeral-storage` / `OutOfpods` /
@@ -111,7 +111,7 @@ export function admitPod(pod: Pod, admitted: Pod[], allocatable: Record<string, 
     }
   }
   if (node && !podMatchesNodeSelectorAndAffinityTerms(pod.spec, node)) {
-    return { admit: false, reason: 'NodeAffinity', message: 'Pod was rejected: Predicate NodeAffinity failed' };
+    return { admit: false, reason: 'NodeAffinity', message: "Pod was rejected: Predicate NodeAffinity failed: node(s) didn't match Pod's node affinity/selector" };
   }
   const wanted = podHostPorts(pod);
   if (wanted.length > 0) {
@@ -131,6 +131,6 @@ export function admitPod(pod: Pod, admitted: Pod[], allocatable: Record<string, 
     }
   }
   const untolerated = (node?.spec?.taints ?? []).some((t) => t.effect === 'NoExecute' && !(pod.spec.tolerations ?? []).some((tol) => toleratesTaint(tol, t)));
-  if (untolerated) return { admit: false, reason: 'TaintToleration', message: 'Pod was rejected: Predicate TaintToleration failed' };
+  if (untolerated) return { admit: false, reason: 'TaintToleration', message: "Pod was rejected: Predicate TaintToleration failed: node(s) had taints that the pod didn't tolerate" };
   return { admit: true };
 }

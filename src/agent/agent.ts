@@ -584,16 +584,31 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
     }, 0);
   }
 
-  /** Creates missing mirror pods, deletes mirrors whose static pod is gone or changed. */
+  /**
+   * Makes the mirror pods match the static pods: stale mirrors deleted, missing ones created.
+   * Each mirror is its own attempt, as the kubelet makes each in its pod's own sync: one that
+   * fails (a manifest the API refuses) does not hold back the others; the failures are thrown
+   * together at the end, for the caller to log.
+   */
   async function syncMirrorPods(): Promise<void> {
     if (stopped || !node?.metadata.uid || !podInformer.hasSynced()) return;
+    const failures: string[] = [];
+    const fail = (key: string, err: unknown): void => {
+      failures.push(`${key}: ${err instanceof Error ? err.message : String(err)}`);
+    };
     const wanted = new Map<string, StaticPod>();
     for (const sp of staticPods.values()) wanted.set(`${sp.pod.metadata.namespace ?? ''}/${sp.pod.metadata.name ?? ''}`, sp);
     for (const p of [...apiPods.values()]) {
       if (!isMirrorPod(p)) continue;
       const key = `${p.metadata.namespace ?? ''}/${p.metadata.name ?? ''}`;
       const sp = wanted.get(key);
-      if (!sp || p.metadata.annotations?.[annotationConfigMirror] !== sp.pod.metadata.uid) await deleteNow(p);
+      if (!sp || p.metadata.annotations?.[annotationConfigMirror] !== sp.pod.metadata.uid) {
+        try {
+          await deleteNow(p);
+        } catch (err) {
+          fail(key, err);
+        }
+      }
     }
     for (const [key, sp] of wanted) {
       const existing = findApiPod(sp.pod.metadata.namespace ?? '', sp.pod.metadata.name ?? '');
@@ -605,7 +620,7 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
         const created = await client.create<Pod>(podsResource, sp.pod.metadata.namespace ?? '', mirrorPodFor(sp.pod, node));
         if (created.metadata.uid) apiPods.set(created.metadata.uid, created);
       } catch (err) {
-        if (!isAlreadyExists(err)) throw err;
+        if (!isAlreadyExists(err)) fail(key, err);
         continue;
       }
       // The new mirror starts with the API's initial status: push the worker's current one.
@@ -616,6 +631,7 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
         void statusSerializer.run(uid, () => writePodStatus(uid));
       }
     }
+    if (failures.length > 0) throw new Error(failures.join('; '));
   }
 
   function onStaticPods(next: Map<string, StaticPod>): void {

@@ -327,7 +327,7 @@ describe('node agent against the real API server', () => {
     const selecting = (name: string, nodeSelector: Record<string, string>): Pod => ({ ...podBody(name, `sleep 1000 # ${marker(name)}`), spec: { ...podBody(name, `sleep 1000 # ${marker(name)}`).spec, nodeSelector } }) as Pod;
     await client.create(podsResource, 'default', selecting('wrong-zone', { zone: 'nowhere' }));
     const wrong = await waitPod('wrong-zone', (x) => x.status?.phase === 'Failed', 'rejected');
-    expect(wrong.status).toMatchObject({ phase: 'Failed', reason: 'NodeAffinity', message: 'Pod was rejected: Predicate NodeAffinity failed' });
+    expect(wrong.status).toMatchObject({ phase: 'Failed', reason: 'NodeAffinity', message: "Pod was rejected: Predicate NodeAffinity failed: node(s) didn't match Pod's node affinity/selector" });
     expect(pidsWith(marker('wrong-zone'))).toEqual([]);
 
     // The label is set an instant before the pod arrives: the agent's copy of its Node is older
@@ -428,6 +428,23 @@ describe('node agent against the real API server', () => {
     await waitFor(() => pidsWith(m).length === 0, { message: 'the static pod stopped' });
     await waitFor(async () => (await getPod(mirrorName).then(() => false, (err: unknown) => isNotFound(err))), { message: 'the mirror pod deleted' });
   });
+
+  it('mirrors each static pod on its own: one whose mirror the API refuses holds back no other', async () => {
+    const m = marker('static-pair');
+    // Sorted first, and refused as a mirror (a node may not create pods that reference ConfigMaps).
+    const bad = join(staticDir, 'aa-refused.yaml');
+    writeFileSync(
+      bad,
+      `apiVersion: v1\nkind: Pod\nmetadata:\n  name: refused\nspec:\n  containers:\n  - name: main\n    image: sh\n    command: [sh, -c, "sleep 1000 # ${m}-bad"]\n    env:\n    - name: X\n      valueFrom:\n        configMapKeyRef: {name: some-config, key: x, optional: true}\n`,
+    );
+    const good = join(staticDir, 'zz-mirrored.yaml');
+    writeFileSync(good, `apiVersion: v1\nkind: Pod\nmetadata:\n  name: mirrored\nspec:\n  containers:\n  - name: main\n    image: sh\n    command: [sh, -c, "sleep 1000 # ${m}-good"]\n`);
+    await waitPod(`mirrored-${nodeName}`, isReady, 'the second static pod mirrored');
+    expect(await getPod(`refused-${nodeName}`).then(() => 'exists', (err: unknown) => (isNotFound(err) ? 'absent' : String(err)))).toBe('absent');
+    rmSync(bad);
+    rmSync(good);
+    await waitFor(() => pidsWith(m).length === 0, { timeoutMs: 20_000, message: 'the static pods stopped' });
+  }, 40_000);
 
   it('starts a changed static pod only after the old one has stopped (they never run together)', async () => {
     const m = marker('static-swap');
