@@ -416,7 +416,8 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
   async function rejectPod(pod: Pod, reason: string, message: string): Promise<void> {
     logger.info(`rejecting pod ${pod.metadata.namespace ?? ''}/${pod.metadata.name ?? ''}: ${reason}: ${message}`);
     recorder.record(podReference(pod), 'Warning', reason, message.replace(/^Pod was rejected: /, ''));
-    const status: PodStatus = { ...(pod.status ?? {}), phase: 'Failed', reason, message };
+    // As the kubelet's status manager: a first status gets a start time, rejected or not.
+    const status: PodStatus = { ...(pod.status ?? {}), phase: 'Failed', reason, message, startTime: pod.status?.startTime ?? rfc3339(clock.now()) };
     for (let attempt = 1; attempt <= 5; attempt++) {
       try {
         const cur = attempt === 1 ? pod : await client.get<Pod>(podsResource, pod.metadata.namespace ?? '', pod.metadata.name ?? '');

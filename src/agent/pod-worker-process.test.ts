@@ -152,13 +152,16 @@ describe('PodWorkers on ProcessRuntime', () => {
         ],
       },
     });
+    // Statuses are listed by name: side, web.
+    const byName = (st: PodStatus | undefined, name: string) => st?.containerStatuses?.find((c) => c.name === name);
     const s = await until(() => {
       const st = statuses.get('pod-uid-2');
-      return st?.containerStatuses?.[1]?.state?.running && st.containerStatuses[0]?.state?.waiting?.reason === 'CreateContainerError' ? st : undefined;
+      return byName(st, 'side')?.state?.running && byName(st, 'web')?.state?.waiting?.reason === 'CreateContainerError' ? st : undefined;
     });
     expect(s.phase).toBe('Pending');
     expect(s.reason).toBeUndefined();
-    expect(s.containerStatuses![0]!.state!.waiting!.message).toContain('container "web" has no command');
+    expect(s.containerStatuses!.map((c) => c.name)).toEqual(['side', 'web']);
+    expect(byName(s, 'web')!.state!.waiting!.message).toContain('container "web" has no command');
     expect(events.some((e) => e.startsWith('nocmd Warning Failed: Error: container "web" has no command'))).toBe(true);
     expect(pidsWith(marker)).toHaveLength(1);
   });

@@ -226,6 +226,15 @@ describe('PodWorkers', () => {
     expect(cond(t.last(), 'Ready').status).toBe('True');
   });
 
+  it("lists container statuses by name, as the kubelet; init containers in the spec's order", async () => {
+    const t = setup();
+    t.runtime.behavior = (c) => (c.name.startsWith('i') ? { exitAfterMs: 10, exitCode: 0 } : {});
+    t.workers.syncPod(makePod([{ name: 'zz' }, { name: 'aa' }, { name: 'mm' }], { initContainers: [{ name: 'iz', image: 'img', command: ['x'] }, { name: 'ia', image: 'img', command: ['x'] }] }));
+    await t.advance(1000);
+    expect(t.last().containerStatuses!.map((c) => c.name)).toEqual(['aa', 'mm', 'zz']);
+    expect(t.last().initContainerStatuses!.map((c) => c.name)).toEqual(['iz', 'ia']);
+  });
+
   it('runs init containers in order, each to success, before the app containers', async () => {
     const t = setup();
     let failOnce = true;
@@ -372,6 +381,8 @@ describe('PodWorkers', () => {
     const s = t.last();
     expect(s.phase).toBe('Failed');
     expect(s.containerStatuses!.map((c) => c.state!.terminated!.exitCode)).toEqual([143, 137]);
+    // The signal shows only in the exit code: the kubelet sets no `signal`.
+    expect(s.containerStatuses!.map((c) => c.state!.terminated!.signal)).toEqual([undefined, undefined]);
 
     // A deletionTimestamp on the desired pod starts the same termination, with its grace period.
     const d = setup();
@@ -873,6 +884,8 @@ describe('PodWorkers', () => {
     n.workers.syncPod(makePod([{}], { restartPolicy: 'Never' }));
     await n.settle();
     expect(n.last().containerStatuses![0]!.state!.terminated).toMatchObject({ exitCode: 128, reason: 'StartError', message: err });
+    // It never started: the runtime's zero start time, as the kubelet shows it.
+    expect(n.last().containerStatuses![0]!.state!.terminated!.startedAt).toBe('1970-01-01T00:00:00Z');
     expect(n.last().phase).toBe('Failed');
   });
 

@@ -224,11 +224,12 @@ function terminatedState(info: ContainerInfo, runtimeType: string, message?: str
   const t: NonNullable<ContainerState['terminated']> = {
     exitCode,
     reason: info.reason ?? (exitCode === 0 ? 'Completed' : 'Error'),
-    startedAt: info.startedAt !== undefined ? rfc3339(info.startedAt) : undefined,
+    // A container that never started (StartError) shows the runtime's zero start time, as the kubelet's.
+    startedAt: info.reason === 'StartError' ? rfc3339(0) : info.startedAt !== undefined ? rfc3339(info.startedAt) : undefined,
     finishedAt: info.finishedAt !== undefined ? rfc3339(info.finishedAt) : undefined,
     containerID: `${runtimeType}://${info.id}`,
   };
-  if (info.signal !== undefined) t.signal = info.signal;
+  // No `signal`: the kubelet never sets it (the CRI reports none); a signal shows in the exit code (128 + n).
   const text = [info.message, message].filter((m) => m).join(': ');
   if (text) t.message = text;
   return { terminated: t };
@@ -1000,7 +1001,8 @@ export class PodWorker {
     const spec = this.pod.spec;
     const inits = spec.initContainers ?? [];
     const initStatuses = inits.map((c) => this.containerStatus(c, true, true));
-    const containerStatuses = spec.containers.map((c) => this.containerStatus(c, false, inits.length > 0));
+    // Sorted by name, as the kubelet's convertToAPIContainerStatuses; init containers keep the spec's order.
+    const containerStatuses = spec.containers.map((c) => this.containerStatus(c, false, inits.length > 0)).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     const isTerminal = this.terminated || this.terminating !== undefined;
     const phase = this.deadlineExceeded ? 'Failed' : getPodPhase(spec, initStatuses, containerStatuses, isTerminal);
     const status: PodStatus = {

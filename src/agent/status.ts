@@ -167,24 +167,8 @@ export function generatePodConditions(spec: PodSpec, status: PodStatus, previous
   return out;
 }
 
-/** The pod's QoS class from requests and limits (upstream GetPodQOS, cpu and memory only). */
-export function podQOSClass(spec: PodSpec): 'Guaranteed' | 'Burstable' | 'BestEffort' {
-  const all = [...(spec.initContainers ?? []), ...spec.containers];
-  let any = false;
-  let guaranteed = true;
-  for (const c of all) {
-    const req = c.resources?.requests ?? {};
-    const lim = c.resources?.limits ?? {};
-    for (const r of ['cpu', 'memory']) {
-      const l = lim[r];
-      const q = req[r] ?? l;
-      if (q !== undefined || l !== undefined) any = true;
-      if (l === undefined || String(q) !== String(l)) guaranteed = false;
-    }
-  }
-  if (!any) return 'BestEffort';
-  return guaranteed ? 'Guaranteed' : 'Burstable';
-}
+/** The pod's QoS class (api/pod-qos.ts), re-exported for the agent's callers. */
+export { podQOSClass } from '../api/pod-qos.js';
 
 function canonical(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(canonical);

@@ -303,7 +303,8 @@ describe('node agent against the real API server', () => {
     await client.create(podsResource, 'default', withResources('big-cpu', { cpu: '3' }));
     await client.create(podsResource, 'default', withResources('big-mem', { memory: '5Gi' }));
     const cpu = await waitPod('big-cpu', (x) => x.status?.phase === 'Failed', 'rejected');
-    expect(cpu.status).toMatchObject({ phase: 'Failed', reason: 'OutOfcpu' });
+    // The QoS class the API server wrote at create stays; the rejection gives a start time, as the kubelet's status manager.
+    expect(cpu.status).toMatchObject({ phase: 'Failed', reason: 'OutOfcpu', qosClass: 'Burstable', startTime: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) });
     expect(cpu.status!.message).toContain("Node didn't have enough resource: cpu, requested: 3000");
     const mem = await waitPod('big-mem', (x) => x.status?.phase === 'Failed', 'rejected');
     expect(mem.status).toMatchObject({ phase: 'Failed', reason: 'OutOfmemory' });

@@ -60,8 +60,15 @@ describe('Service type changes', () => {
 
 describe('gated pods', () => {
   it('may gain nodeSelector keys but may not be bound until the gates are gone', async () => {
-    const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'gated' }, spec: { schedulingGates: [{ name: 'example.com/wait' }], containers: [{ name: 'c', image: 'busybox:1.36' }] } };
-    expect((await call('POST', '/api/v1/namespaces/default/pods', pod)).status).toBe(201);
+    const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'gated' }, spec: { schedulingGates: [{ name: 'example.com/wait' }], containers: [{ name: 'c', image: 'busybox:1.36', resources: { limits: { cpu: '1', memory: '64Mi' } } }] } };
+    const created = await call('POST', '/api/v1/namespaces/default/pods', pod);
+    expect(created.status).toBe(201);
+    // As upstream's pod strategy: the QoS class from the defaulted spec, and the gates' PodScheduled condition.
+    expect(created.body.status).toEqual({
+      phase: 'Pending',
+      qosClass: 'Guaranteed',
+      conditions: [{ type: 'PodScheduled', status: 'False', reason: 'SchedulingGated', message: 'Scheduling is blocked due to non-empty scheduling gates' }],
+    });
     const sel = await call('PATCH', '/api/v1/namespaces/default/pods/gated', { spec: { nodeSelector: { zone: 'a' } } }, smp);
     expect(sel.status, sel.text).toBe(200);
     const bind = await call('PATCH', '/api/v1/namespaces/default/pods/gated', { spec: { nodeName: 'n1' } }, merge);

@@ -97,7 +97,10 @@ describe('ProcessRuntime', () => {
     expect(missing.state).toBe('exited');
     expect(missing.exitCode).toBe(128);
     expect(missing.reason).toBe('StartError');
-    expect(missing.message).toContain('executable file not found');
+    expect(missing.message).toBe(`exec: "no-such-binary-${marker}": executable file not found in $PATH`);
+    // A path is stat'ed, not looked up (runc's words).
+    const missingPath = await rt.startContainer(sandboxId, sandbox, config({ name: 'p', command: [`/nonexistent-${marker}/bin`] }));
+    expect(missingPath.message).toBe(`exec: "/nonexistent-${marker}/bin": stat /nonexistent-${marker}/bin: no such file or directory`);
     await until(async () => (await rt.inspectContainer(failing.id))?.state === 'exited');
     expect((await rt.inspectContainer(failing.id))!.exitCode).toBe(3);
 

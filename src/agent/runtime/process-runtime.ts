@@ -722,7 +722,10 @@ export class ProcessRuntime implements ContainerRuntime {
       const err = spawned as NodeJS.ErrnoException | undefined;
       const what =
         err?.code === 'ENOENT'
-          ? `exec: ${JSON.stringify(argv[0])}: executable file not found in $PATH`
+          ? // runc's words: a path is stat'ed, a bare name looked up in $PATH.
+            argv[0]!.includes('/')
+            ? `exec: ${JSON.stringify(argv[0])}: stat ${argv[0]}: no such file or directory`
+            : `exec: ${JSON.stringify(argv[0])}: executable file not found in $PATH`
           : err?.code === 'EACCES'
             ? `exec: ${JSON.stringify(argv[0])}: permission denied`
             : `exec: ${JSON.stringify(argv[0])}: ${err?.message ?? 'failed'}`;

@@ -16,7 +16,8 @@
 import type { FieldError } from '../errors.js';
 import { customResourceTypeErrors, validateCustomResourceValue } from './custom-resource.js';
 import { isDNS1123Label, nameIsDNSSubdomain } from './names.js';
-import type { KubeObject } from '../types.js';
+import type { KubeObject, PodSpec } from '../types.js';
+import { podQOSClass } from '../pod-qos.js';
 import {
   prepareNamespaceForCreate,
   prepareNamespaceForUpdate,
@@ -60,7 +61,7 @@ import {
 import { validateObjectMeta, validateObjectMetaUpdate } from './object-meta.js';
 import { setBindingDefaults, validateBindingUpdate, validateClusterRole, validateClusterRoleBinding, validateRole, validateRoleBinding } from './rbac.js';
 import { setPriorityClassDefaults, validateLease, validateLeaseUpdate, validatePriorityClass, validatePriorityClassUpdate } from './scheduling.js';
-import type { Obj } from './util.js';
+import { obj, type Obj } from './util.js';
 import { dropEndpointSliceTopology, setEndpointSliceDefaults, validateEndpointSlice, validateEndpointSliceUpdate } from './discovery.js';
 import { podSpecWarnings } from './pod-warnings.js';
 import { prepareCRDForCreate, prepareCRDForUpdate, setCRDDefaults, validateCRD, validateCRDUpdate } from './crd.js';
@@ -162,7 +163,7 @@ const updateThenCreate =
 const kinds: Record<string, KindSpec> = {
   '/Namespace': { namespaced: false, defaults: setNamespaceDefaults, prepare: prepareNamespaceForCreate, prepareUpdate: prepareNamespaceForUpdate, create: validateNamespace, update: validateNamespaceUpdate, status: validateNamespaceStatusUpdate },
   '/Node': { namespaced: false, defaults: setNodeDefaults, statusDefaults: setNodeDefaults, create: validateNode, update: validateNodeUpdate, status: validateNodeUpdate },
-  '/Pod': { namespaced: true, defaults: setPodDefaultsForCreate, statusDefaults: syncPodStatusIPs, create: validatePodCreate, update: validatePodUpdate, status: validatePodStatusUpdate, warnings: podWarnings },
+  '/Pod': { namespaced: true, defaults: setPodDefaultsForCreate, prepare: preparePodForCreate, statusDefaults: syncPodStatusIPs, create: validatePodCreate, update: validatePodUpdate, status: validatePodStatusUpdate, warnings: podWarnings },
   '/Event': { namespaced: true, create: validateEvent, update: validateEventUpdate },
   'events.k8s.io/Event': { namespaced: true, create: validateEventV1, update: validateEventV1Update },
   '/Service': { namespaced: true, defaults: setServiceDefaults, prepareUpdate: prepareServiceForUpdate, create: validateService, update: validateServiceUpdate, status: metaUpdate },
@@ -195,6 +196,22 @@ const kinds: Record<string, KindSpec> = {
   'admissionregistration.k8s.io/MutatingWebhookConfiguration': { namespaced: false, defaults: setMutatingWebhookConfigurationDefaults, create: validateWebhookConfiguration },
   'apiextensions.k8s.io/CustomResourceDefinition': { namespaced: false, defaults: setCRDDefaults, prepare: prepareCRDForCreate, prepareUpdate: prepareCRDForUpdate, create: validateCRD, update: validateCRDUpdate },
 };
+
+/**
+ * Upstream's podStrategy.PrepareForCreate, after the generic reset to phase Pending: the QoS
+ * class computed from the (defaulted) spec, and a pod held by scheduling gates is marked not
+ * scheduled (PodScheduled False, reason SchedulingGated) unless it says so itself.
+ */
+function preparePodForCreate(pod: Obj): void {
+  const status = (obj(pod.status) ?? {}) as Obj;
+  status.qosClass = podQOSClass(pod.spec as unknown as PodSpec);
+  const gates = (pod.spec as { schedulingGates?: unknown[] } | undefined)?.schedulingGates ?? [];
+  const conditions = Array.isArray(status.conditions) ? (status.conditions as Obj[]) : [];
+  if (gates.length > 0 && !conditions.some((c) => c.type === 'PodScheduled')) {
+    status.conditions = [...conditions, { type: 'PodScheduled', status: 'False', reason: 'SchedulingGated', message: 'Scheduling is blocked due to non-empty scheduling gates' }];
+  }
+  pod.status = status;
+}
 
 function toKindValidation(spec: KindSpec): KindValidation {
   const asObj = (o: KubeObject): Obj => o as unknown as Obj;

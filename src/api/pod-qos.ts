@@ -1,0 +1,57 @@
+// A pod's quality-of-service class, as upstream's GetPodQOS computes it: the API server writes
+// it into a new pod's status, the agent reports it, `describe` shows it.
+//
+// Contract: only cpu and memory count, and only quantities above zero. Requests and limits are
+// summed over the regular and the init containers. No such request or limit anywhere:
+// BestEffort. Every container limits both cpu and memory, and the summed requests equal the
+// summed limits resource by resource, with as many resources requested as limited (defaulting
+// has copied each limit into a missing request by then): Guaranteed. Anything else: Burstable.
+
+import type { PodSpec } from './types.js';
+import { compareQuantity, parseQuantity, type Quantity } from './validation/quantity.js';
+
+export type QOSClass = 'Guaranteed' | 'Burstable' | 'BestEffort';
+
+const computeResources = ['cpu', 'memory'] as const;
+
+function add(sums: Map<string, Quantity>, name: string, q: Quantity): void {
+  const prev = sums.get(name);
+  if (!prev) {
+    sums.set(name, q);
+    return;
+  }
+  const e = Math.min(prev.exp10, q.exp10);
+  sums.set(name, { mantissa: prev.mantissa * 10n ** BigInt(prev.exp10 - e) + q.mantissa * 10n ** BigInt(q.exp10 - e), exp10: e, format: prev.format });
+}
+
+export function podQOSClass(spec: PodSpec): QOSClass {
+  const requests = new Map<string, Quantity>();
+  const limits = new Map<string, Quantity>();
+  let guaranteed = true;
+  for (const c of [...spec.containers, ...(spec.initContainers ?? [])]) {
+    const req = (c.resources?.requests ?? {}) as Record<string, string | number | undefined>;
+    const lim = (c.resources?.limits ?? {}) as Record<string, string | number | undefined>;
+    let limited = 0;
+    for (const r of computeResources) {
+      const rq = parseQuantity(req[r]);
+      if (rq && rq.mantissa > 0n) add(requests, r, rq);
+      const lq = parseQuantity(lim[r]);
+      if (lq && lq.mantissa > 0n) {
+        add(limits, r, lq);
+        limited++;
+      }
+    }
+    if (limited < computeResources.length) guaranteed = false;
+  }
+  if (requests.size === 0 && limits.size === 0) return 'BestEffort';
+  if (guaranteed) {
+    for (const [name, req] of requests) {
+      const lim = limits.get(name);
+      if (!lim || compareQuantity(lim, req) !== 0) {
+        guaranteed = false;
+        break;
+      }
+    }
+  }
+  return guaranteed && requests.size === limits.size ? 'Guaranteed' : 'Burstable';
+}
