@@ -994,6 +994,9 @@ export class RestRegistry {
         const existing = await this.store.get(objectKey(k, namespace, name));
         if (!existing) {
           checkVerb(k, 'create');
+          // An apply naming a uid is for that object only: it never makes one (upstream's patcher).
+          const uid = config.object.metadata.uid;
+          if (uid) throw conflict(ref, name, `uid mismatch: the provided object specified uid ${uid}, and no existing object was found`);
           const object = applyConfiguration(undefined, config.object, kind, opts);
           try {
             return await this.createDecoded(k, namespace, object, config.warnings, q.dryRun, admit);

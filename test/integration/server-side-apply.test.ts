@@ -93,6 +93,20 @@ describe('server-side apply field ownership', () => {
     expect(JSON.stringify(operator?.fieldsV1 ?? {})).not.toContain('f:image');
   });
 
+  it('an apply naming a uid never creates: 409 uid mismatch when no object exists (a controller does not revive what was deleted)', async () => {
+    const body = dsConfig('ghost');
+    body.metadata!.uid = 'cb9fe579-0000-4000-8000-000000000001';
+    const failure = await apiFailure(applyDs(body, 'ci'));
+    expect(failure.code).toBe(409);
+    expect(failure.status?.message).toBe('Operation cannot be fulfilled on daemonsets.apps "ghost": uid mismatch: the provided object specified uid cb9fe579-0000-4000-8000-000000000001, and no existing object was found');
+    expect((await apiFailure(api.apps.readNamespacedDaemonSet({ name: 'ghost', namespace: ns }))).code).toBe(404);
+    // Without the uid it creates; with the object's own uid it applies.
+    const made = await applyDs(dsConfig('ghost'), 'ci');
+    const again = dsConfig('ghost', { image: 'busybox:2' });
+    again.metadata!.uid = made.metadata!.uid!;
+    expect((await applyDs(again, 'ci')).spec!.template.spec!.containers[0]!.image).toBe('busybox:2');
+  });
+
   it('the first apply to an object created without apply conflicts only on changed fields', async () => {
     await api.apps.createNamespacedDaemonSet({ namespace: ns, body: dsConfig('legacy', { image: 'busybox:1' }), fieldManager: 'creator' });
     const plain = await api.apps.readNamespacedDaemonSet({ name: 'legacy', namespace: ns });
