@@ -124,8 +124,13 @@ export function tooLarge(message = 'the request entity is too large'): ApiError 
   return new ApiError(413, 'RequestEntityTooLarge', message);
 }
 
-export function unsupportedMediaType(contentType: string): ApiError {
-  return new ApiError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml, application/strategic-merge-patch+json; got ${contentType}`);
+/**
+ * A PATCH of a content type that is no patch: upstream's words, listing the patch types the
+ * resource takes in its order (custom resources have no strategic merge patch).
+ */
+export function unsupportedPatchType(custom = false): ApiError {
+  const types = ['application/json-patch+json', 'application/merge-patch+json', ...(custom ? [] : ['application/strategic-merge-patch+json']), 'application/apply-patch+yaml'];
+  return new ApiError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: ${types.join(', ')}`);
 }
 
 export function internalError(message: string): ApiError {

@@ -27,4 +27,10 @@ describe('podQOSClass (upstream GetPodQOS)', () => {
     // Limits without the requests defaulting would copy from them.
     expect(podQOSClass(spec({ limits: { cpu: '1', memory: '1Gi' } }))).toBe('Burstable');
   });
+
+  it('takes a spec not yet validated without throwing (the API server computes it before validation)', () => {
+    expect(podQOSClass({} as PodSpec)).toBe('BestEffort');
+    expect(podQOSClass({ containers: 'x', initContainers: [null, 3, { resources: 'y' }] } as unknown as PodSpec)).toBe('BestEffort');
+    expect(podQOSClass({ containers: [{ resources: { requests: { cpu: 'lots' } } }] } as unknown as PodSpec)).toBe('BestEffort');
+  });
 });

@@ -28,9 +28,13 @@ export function podQOSClass(spec: PodSpec): QOSClass {
   const requests = new Map<string, Quantity>();
   const limits = new Map<string, Quantity>();
   let guaranteed = true;
-  for (const c of [...spec.containers, ...(spec.initContainers ?? [])]) {
-    const req = (c.resources?.requests ?? {}) as Record<string, string | number | undefined>;
-    const lim = (c.resources?.limits ?? {}) as Record<string, string | number | undefined>;
+  // Callable before validation (the API server's create): anything not a list or an object counts as none.
+  const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
+  const map = (v: unknown): Record<string, unknown> => (v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
+  for (const c of [...list(spec.containers), ...list(spec.initContainers)]) {
+    const resources = map(map(c).resources);
+    const req = map(resources.requests);
+    const lim = map(resources.limits);
     let limited = 0;
     for (const r of computeResources) {
       const rq = parseQuantity(req[r]);

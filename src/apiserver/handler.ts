@@ -4,7 +4,7 @@
 // edge (errors.ts) as a metav1.Status.
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { ApiError, badRequest, methodNotAllowed, pathNotFound, unsupportedMediaType } from '../api/errors.js';
+import { ApiError, badRequest, methodNotAllowed, pathNotFound, unsupportedPatchType } from '../api/errors.js';
 import { groupKindOf, tableKeyOf, type KindDef, type ConnectSubresource, type KindRegistry, type Subresource } from '../api/kinds.js';
 import { MAX_NESTING_DEPTH, nestingDepth } from '../api/patch/index.js';
 import type { KubeObject, Node, Pod } from '../api/types.js';
@@ -493,7 +493,7 @@ async function handleResource(
     }
     case 'PATCH': {
       const type = patchTypeOf(req.headers['content-type']);
-      if (!type) throw unsupportedMediaType(req.headers['content-type'] ?? '');
+      if (!type) throw unsupportedPatchType(k.custom);
       // An apply names its manager (required); other writes default to the User-Agent's.
       const wq = type === 'apply' ? parseWriteQuery(query, 'PatchOptions', true) : writeQueryOf(query, req, 'PatchOptions');
       const text = await readBody(req);

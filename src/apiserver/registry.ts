@@ -35,6 +35,7 @@ import {
   patchInvalid,
   qualifiedResource,
   tooLargeResourceVersion,
+  unsupportedPatchType,
   type FieldError,
   type ResourceRef,
 } from '../api/errors.js';
@@ -943,7 +944,7 @@ export class RestRegistry {
     checkVerb(k, 'patch');
     // Custom resources have no patch strategies: strategic merge is refused as upstream refuses it.
     if (k.custom && type === 'strategic') {
-      throw new ApiError(415, 'UnsupportedMediaType', 'the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml');
+      throw unsupportedPatchType(true);
     }
     const ref = resourceRefOf(k);
     let patch: unknown;

@@ -20,7 +20,7 @@
 // - spec.replicas above int32 is refused with 400, as upstream's decoding of the Scale refuses it.
 
 import type { IncomingMessage } from 'node:http';
-import { ApiError, badRequest, fe, invalid, unsupportedMediaType } from '../api/errors.js';
+import { ApiError, badRequest, fe, invalid, unsupportedPatchType } from '../api/errors.js';
 import type { KindDef, ScaleSubresource } from '../api/kinds.js';
 import { applyJsonPatch, applyMergePatch } from '../api/patch/index.js';
 import type { KubeObject } from '../api/types.js';
@@ -137,7 +137,7 @@ export async function serveScale(r: ScaleRequest): Promise<{ code: 200; json: st
   }
   if (r.method === 'PATCH') {
     const type = patchTypeOf(r.req.headers['content-type']);
-    if (!type) throw unsupportedMediaType(r.req.headers['content-type'] ?? '');
+    if (!type) throw unsupportedPatchType();
     const wq = r.writeQuery();
     if (type === 'apply') return applyScale(r, s, await readBody(r.req), wq);
     const text = await readBody(r.req);

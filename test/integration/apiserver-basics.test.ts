@@ -371,7 +371,10 @@ describe('errors as Status bodies', () => {
     const noName = await call('POST', '/api/v1/namespaces/default/pods', { ...podBody(''), metadata: {} });
     expectStatus(noName, 422, 'Invalid');
     expect(noName.body.details.kind).toBe('Pod');
-    expectStatus(await call('PATCH', '/api/v1/namespaces/default/pods/dup', '{}', 'text/plain'), 415, 'UnsupportedMediaType');
+    const notAPatch = await call('PATCH', '/api/v1/namespaces/default/pods/dup', '{}', 'text/plain');
+    expectStatus(notAPatch, 415, 'UnsupportedMediaType');
+    // Upstream's words and order (its installer's list of patch types).
+    expect(notAPatch.body.message).toBe('the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json, application/apply-patch+yaml');
     const big = JSON.stringify({ ...podBody('big'), metadata: { name: 'big', annotations: { a: 'x'.repeat(4 * 1024 * 1024) } } });
     expectStatus(await call('POST', '/api/v1/namespaces/default/pods', big), 413, 'RequestEntityTooLarge');
   });

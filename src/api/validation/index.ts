@@ -204,10 +204,10 @@ const kinds: Record<string, KindSpec> = {
  */
 function preparePodForCreate(pod: Obj): void {
   const status = (obj(pod.status) ?? {}) as Obj;
-  status.qosClass = podQOSClass(pod.spec as unknown as PodSpec);
-  const gates = (pod.spec as { schedulingGates?: unknown[] } | undefined)?.schedulingGates ?? [];
+  status.qosClass = podQOSClass((obj(pod.spec) ?? {}) as unknown as PodSpec);
+  const gates = obj(pod.spec)?.schedulingGates;
   const conditions = Array.isArray(status.conditions) ? (status.conditions as Obj[]) : [];
-  if (gates.length > 0 && !conditions.some((c) => c.type === 'PodScheduled')) {
+  if (Array.isArray(gates) && gates.length > 0 && !conditions.some((c) => c.type === 'PodScheduled')) {
     status.conditions = [...conditions, { type: 'PodScheduled', status: 'False', reason: 'SchedulingGated', message: 'Scheduling is blocked due to non-empty scheduling gates' }];
   }
   pod.status = status;
