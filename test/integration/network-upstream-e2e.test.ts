@@ -313,7 +313,7 @@ describe('Services (network/service.go, API only)', () => {
   it('completes a service status lifecycle: patch and update /status, patch the Service, delete it, all watched', async () => {
     const ns = await newNamespace('svc-status');
     const w = await openWireWatch(cleanup, ts.server.url, `/api/v1/namespaces/${ns}/services?watch=true&labelSelector=test-service-static%3Dtrue`);
-    await c.core.createNamespacedService({ namespace: ns, body: { metadata: { name: 'test-service', labels: { 'test-service-static': 'true' } }, spec: { ports: [{ name: 'http', port: 80, targetPort: 80 as unknown as k8s.IntOrString, protocol: 'TCP' }] } } }); // ClusterIP, as upstream's scenario
+    await c.core.createNamespacedService({ namespace: ns, body: { metadata: { name: 'test-service', labels: { 'test-service-static': 'true' } }, spec: { type: 'LoadBalancer', ports: [{ name: 'http', port: 80, targetPort: 80 as unknown as k8s.IntOrString, protocol: 'TCP' }] } } }); // LoadBalancer, as upstream's scenario since 1.29 (ingress status is refused on other types)
     const listed = await c.core.listServiceForAllNamespaces({ labelSelector: 'test-service-static=true' });
     expect(listed.items.filter((s) => s.metadata?.namespace === ns)).toHaveLength(1);
     const status = await c.core.patchNamespacedServiceStatus(

@@ -2,7 +2,7 @@
 // Endpoints, ConfigMap, Secret, ServiceAccount — defaults and validation, restated from
 // pkg/apis/core/v1/defaults.go and pkg/apis/core/validation.
 
-import { fe, type FieldError } from '../errors.js';
+import { fe, GoShown, type FieldError } from '../errors.js';
 import { eventFromV1 } from '../events-v1.js';
 import { validatePodAnnotations } from './pod-annotations.js';
 import { setPodDefaults } from './defaults-pod.js';
@@ -408,13 +408,81 @@ export function setServiceDefaults(svc: Obj): void {
   // Go drops an empty selector map (omitempty): `selector: {}` is no selector.
   const sel = obj(spec.selector);
   if (sel && Object.keys(sel).length === 0) delete spec.selector;
+  // upstream's normalizeClusterIPs, for every type (so an ExternalName service given a
+  // clusterIP is refused for its clusterIPs): a client that sets only clusterIP gets clusterIPs.
+  if (str(spec.clusterIP) && arr(spec.clusterIPs).length === 0) spec.clusterIPs = [spec.clusterIP];
   if (spec.type !== 'ExternalName') {
-    // upstream's NormalizeClusterIPs: a client that sets only clusterIP gets clusterIPs from it.
-    if (str(spec.clusterIP) && arr(spec.clusterIPs).length === 0) spec.clusterIPs = [spec.clusterIP];
     if (arr(spec.clusterIPs)[0] === 'None' && !str(spec.clusterIP)) spec.clusterIP = 'None';
-    if (arr(spec.ipFamilies).length === 0) spec.ipFamilies = ['IPv4'];
-    if (!str(spec.ipFamilyPolicy)) spec.ipFamilyPolicy = 'SingleStack';
+    if (isHeadless(spec) && !selectsPods(spec)) {
+      // upstream's initIPFamilyFields, headless and selectorless: it takes any endpoints its
+      // user writes, so both families unless single-stack was asked for.
+      if (!str(spec.ipFamilyPolicy)) spec.ipFamilyPolicy = 'RequireDualStack';
+      if (arr(spec.ipFamilies).length === 0) spec.ipFamilies = ['IPv4'];
+      const families = arr(spec.ipFamilies);
+      if (families.length < 2 && spec.ipFamilyPolicy !== 'SingleStack') spec.ipFamilies = [...families, families[0] === 'IPv6' ? 'IPv4' : 'IPv6'];
+    } else {
+      if (arr(spec.ipFamilies).length === 0) spec.ipFamilies = ['IPv4'];
+      if (!str(spec.ipFamilyPolicy)) spec.ipFamilyPolicy = 'SingleStack';
+    }
   }
+}
+
+/** Whether a Service spec has a (non-empty) selector. */
+function selectsPods(spec: Obj): boolean {
+  const sel = obj(spec.selector);
+  return sel !== undefined && Object.keys(sel).length > 0;
+}
+
+/** A list of strings as Go's %#v prints a []string (upstream's field errors show values so). */
+function goStrings(v: unknown[]): GoShown {
+  return new GoShown(v.length === 0 ? '[]string(nil)' : `[]string{${v.map((x) => JSON.stringify(String(x))).join(', ')}}`);
+}
+
+/** The load-balancer ingress modes upstream supports. */
+const loadBalancerIPModes = ['Proxy', 'VIP'];
+
+/** upstream's SetDefaults_LoadBalancerStatus: an ingress with an IP is a VIP unless it says otherwise. */
+export function setServiceStatusDefaults(svc: Obj): void {
+  const lb = obj(obj(svc.status)?.loadBalancer);
+  for (const ing of arr(lb?.ingress)) {
+    const i = obj(ing);
+    if (i && str(i.ip) && (i.ipMode === undefined || i.ipMode === null)) i.ipMode = 'VIP';
+  }
+}
+
+/**
+ * upstream's ValidateServiceStatusUpdate: object metadata, then the load-balancer status
+ * (ValidateLoadBalancerStatus): ingress only on a LoadBalancer service, each ingress's ip a
+ * valid IP, ipMode only with an ip and one of upstream's, hostname a DNS subdomain, not an IP.
+ */
+export function validateServiceStatusUpdate(svc: Obj, old: Obj): FieldError[] {
+  const errs = validateObjectMetaUpdate(svc.metadata, old.metadata);
+  const type = str(obj(svc.spec)?.type) ?? '';
+  const ingress = arr(obj(obj(svc.status)?.loadBalancer)?.ingress);
+  const path = 'status.loadBalancer.ingress';
+  if (type !== 'LoadBalancer' && ingress.length > 0) {
+    errs.push(fe.forbidden(path, "may only be used when `spec.type` is 'LoadBalancer'"));
+    return errs;
+  }
+  ingress.forEach((ing, i) => {
+    const p = index(path, i);
+    const x = obj(ing) ?? {};
+    const ip = str(x.ip) ?? '';
+    if (ip !== '' && isValidIP(ip).length > 0) errs.push(fe.invalid(child(p, 'ip'), ip, 'must be a valid IP address'));
+    const mode = x.ipMode;
+    if (mode !== undefined && mode !== null) {
+      if (ip === '') errs.push(fe.forbidden(child(p, 'ipMode'), 'may not be specified when `ip` is not set'));
+      else if (!loadBalancerIPModes.includes(String(mode))) errs.push(fe.notSupported(child(p, 'ipMode'), mode, loadBalancerIPModes));
+    } else if (ip !== '') {
+      errs.push(fe.required(child(p, 'ipMode'), 'must be specified when `ip` is set'));
+    }
+    const host = str(x.hostname) ?? '';
+    if (host !== '') {
+      errs.push(...invalidEach(child(p, 'hostname'), host, isDNS1123Subdomain(host)));
+      if (isValidIP(host).length === 0) errs.push(fe.invalid(child(p, 'hostname'), host, 'must be a DNS name, not an IP address'));
+    }
+  });
+  return errs;
 }
 
 /**
@@ -448,16 +516,15 @@ export function validateService(svc: Obj): FieldError[] {
   const ports = arr(spec.ports).map((p) => obj(p) ?? {});
   if (ports.length === 0 && !isHeadless(spec) && type !== 'ExternalName') errs.push(fe.required('spec.ports'));
   if (type === 'ExternalName') {
+    // (clusterIP alone was made clusterIPs by the defaults, as upstream's normalizeClusterIPs.)
+    if (arr(spec.clusterIPs).length > 0) errs.push(fe.forbidden('spec.clusterIPs', 'may not be set for ExternalName services'));
+    if (arr(spec.ipFamilies).length > 0) errs.push(fe.forbidden('spec.ipFamilies', 'may not be set for ExternalName services'));
+    if (spec.ipFamilyPolicy !== undefined && spec.ipFamilyPolicy !== null) errs.push(fe.forbidden('spec.ipFamilyPolicy', 'may not be set for ExternalName services'));
+    // The name (a CNAME) may end in a dot, which marks it fully qualified.
     const en = str(spec.externalName) ?? '';
-    const cips = arr(spec.clusterIPs);
-    if (cips.length > 0) errs.push(fe.forbidden('spec.clusterIPs', 'may not be set for ExternalName services'));
-    if (en.length === 0) errs.push(fe.required('spec.externalName'));
-    else {
-      const t = en.endsWith('.') ? en.slice(0, -1) : en;
-      const msgs = isDNS1123Subdomain(t);
-      if (msgs.length) errs.push(fe.invalid('spec.externalName', en, msgs.join(',')));
-      else if (t.split('.').length < 2) errs.push(fe.invalid('spec.externalName', en, 'should be a domain with at least two segments separated by dots'));
-    }
+    const cname = en.endsWith('.') ? en.slice(0, -1) : en;
+    if (cname.length === 0) errs.push(fe.required('spec.externalName'));
+    else errs.push(...invalidEach('spec.externalName', cname, isDNS1123Subdomain(cname)));
   }
   const names = new Set<string>();
   const seenPorts = new Set<string>();
@@ -520,9 +587,25 @@ export function validateService(svc: Obj): FieldError[] {
       errs.push(fe.invalid('spec.clusterIPs[0]', 'None', `may not be set to 'None' for ${type} services`));
     }
   }
-  const cip = str(spec.clusterIP);
-  if (cip && cip !== 'None') errs.push(...invalidEach('spec.clusterIP', cip, isValidIP(cip)));
-  arr(spec.externalIPs).forEach((ip, i) => errs.push(...invalidEach(index('spec.externalIPs', i), String(ip), isValidIP(String(ip)))));
+  // (clusterIP itself is checked through clusterIPs, whose first it must be, as upstream.)
+  arr(spec.externalIPs).forEach((ip, i) => {
+    const path = index('spec.externalIPs', i);
+    const ipErrs = invalidEach(path, String(ip), isValidIP(String(ip)));
+    errs.push(...(ipErrs.length > 0 ? ipErrs : validateNonSpecialIP(String(ip), path, { loopback: false })));
+  });
+  const ranges = arr(spec.loadBalancerSourceRanges);
+  if (ranges.length > 0) {
+    // upstream's path, capital L included.
+    const path = 'spec.LoadBalancerSourceRanges';
+    if (type !== 'LoadBalancer') errs.push(fe.forbidden(path, "may only be used when `type` is 'LoadBalancer'"));
+    ranges.forEach((r, i) => {
+      // Space-padded values are allowed (a leftover of the annotation form).
+      const v = String(r).trim();
+      if (!isValidCIDR(v)) errs.push(fe.invalid(index(path, i), v, 'must be a valid CIDR value, (e.g. 10.9.8.0/24 or 2001:db8::/64)'));
+    });
+  }
+  const td = spec.trafficDistribution;
+  if (td !== undefined && td !== null && td !== 'PreferClose') errs.push(fe.notSupported('spec.trafficDistribution', td, ['PreferClose']));
   if (spec.allocateLoadBalancerNodePorts !== undefined && spec.allocateLoadBalancerNodePorts !== null && type !== 'LoadBalancer') {
     errs.push(fe.forbidden('spec.allocateLoadBalancerNodePorts', "may only be used when `type` is 'LoadBalancer'"));
   }
@@ -571,6 +654,12 @@ export function prepareServiceForUpdate(svc: Obj, old: Obj): void {
   const spec = obj(svc.spec);
   const oldSpec = obj(old.spec);
   if (!spec || !oldSpec) return;
+  // upstream's normalizeClusterIPs on update: clusterIP changed alone carries clusterIPs along
+  // (cleared: cleared; changed: a single clusterIPs follows), so validation judges clusterIPs.
+  if ((str(spec.clusterIP) ?? '') !== (str(oldSpec.clusterIP) ?? '') && deepEqual(arr(spec.clusterIPs), arr(oldSpec.clusterIPs))) {
+    if (!str(spec.clusterIP)) delete spec.clusterIPs;
+    else if (arr(spec.clusterIPs).length === 1) spec.clusterIPs = [spec.clusterIP];
+  }
   const needsClusterIP = (s: Obj): boolean => s.type !== 'ExternalName';
   if (needsClusterIP(oldSpec) && !needsClusterIP(spec)) {
     if (deepEqual(spec.clusterIP ?? '', oldSpec.clusterIP ?? '') && deepEqual(arr(spec.clusterIPs), arr(oldSpec.clusterIPs))) {
@@ -617,11 +706,32 @@ export function validateServiceUpdate(svc: Obj, old: Obj): FieldError[] {
   const errs = validateObjectMetaUpdate(svc.metadata, old.metadata);
   const spec = obj(svc.spec) ?? {};
   const oldSpec = obj(old.spec) ?? {};
-  const oldCip = str(oldSpec.clusterIP) ?? '';
-  if (oldCip !== '' && spec.type !== 'ExternalName' && oldSpec.type !== 'ExternalName') {
-    errs.push(...validateImmutableField(spec.clusterIP ?? '', oldCip, 'spec.clusterIP'));
-  }
+  errs.push(...validateClusterIPsUpdate(spec, oldSpec));
   errs.push(...validateService(svc));
+  return errs;
+}
+
+/**
+ * upstream's validateUpgradeDowngradeClusterIPs: a secondary cluster IP may come or go, the
+ * primary never changes (nor goes), except to, from or on ExternalName, and between headless.
+ */
+function validateClusterIPsUpdate(spec: Obj, oldSpec: Obj): FieldError[] {
+  if (spec.type === 'ExternalName' || oldSpec.type === 'ExternalName' || (isHeadless(spec) && isHeadless(oldSpec))) return [];
+  const now = arr(spec.clusterIPs).map(String);
+  const before = arr(oldSpec.clusterIPs).map(String);
+  const shown = goStrings(now);
+  const changed = (i: number) => fe.invalid(`spec.clusterIPs[${i}]`, shown, 'may not change once set');
+  const errs: FieldError[] = [];
+  if (before.length === now.length) {
+    before.forEach((ip, i) => {
+      if (ip !== now[i]) errs.push(changed(i));
+    });
+  } else if (before.length > now.length) {
+    if (now.length === 0) errs.push(fe.invalid('spec.clusterIPs[0]', shown, 'primary clusterIP can not be unset'));
+    else if (now[0] !== before[0]) errs.push(changed(0));
+  } else if (before.length > 0 && now[0] !== before[0]) {
+    errs.push(changed(0));
+  }
   return errs;
 }
 
@@ -638,13 +748,15 @@ export function setEndpointsDefaults(ep: Obj): void {
 }
 
 /**
- * Upstream's ValidateNonSpecialIP for Endpoints addresses, with one everynode decision: loopback
- * addresses are allowed. Nodes of `everynode up` share one machine and are told apart by
+ * Upstream's ValidateNonSpecialIP, for Endpoints addresses with one everynode decision: loopback
+ * addresses are allowed (`loopback`, default true). Nodes of `everynode up` share one machine and are told apart by
  * loopback addresses (127.0.1.x), which are their daemons' pod IPs (host networking); refusing
  * them would leave every Service over local daemons without Endpoints.
  */
-export function validateNonSpecialIP(ip: string, path: string): FieldError[] {
+export function validateNonSpecialIP(ip: string, path: string, o: { loopback: boolean } = { loopback: true }): FieldError[] {
   if (ip === '0.0.0.0' || ip === '::') return [fe.invalid(path, ip, 'may not be unspecified (0.0.0.0, ::)')];
+  // (A Service's externalIPs get upstream's rule whole: no loopback either.)
+  if (!o.loopback && (ip.startsWith('127.') || ip === '::1')) return [fe.invalid(path, ip, 'may not be in the loopback range (127.0.0.0/8, ::1/128)')];
   if (ip.startsWith('169.254.') || /^fe[89ab]/i.test(ip)) return [fe.invalid(path, ip, 'may not be in the link-local range (169.254.0.0/16, fe80::/10)')];
   if (ip.startsWith('224.0.0.') || /^ff02:/i.test(ip)) return [fe.invalid(path, ip, 'may not be in the link-local multicast range (224.0.0.0/24, ff02::/10)')];
   return [];

@@ -52,7 +52,14 @@ describe('defaults', () => {
     expect(o.spec).toMatchObject({ type: 'ClusterIP', sessionAffinity: 'None', internalTrafficPolicy: 'Cluster', ports: [{ port: 80, protocol: 'TCP', targetPort: 80 }], ipFamilies: ['IPv4'], ipFamilyPolicy: 'SingleStack' });
     const headless: any = { metadata: meta('h', 'default'), spec: { clusterIP: 'None', ports: [{ port: 9100 }] } };
     validationFor('/Service').applyDefaults(headless);
-    expect(headless.spec).toMatchObject({ clusterIP: 'None', clusterIPs: ['None'], ipFamilies: ['IPv4'], ipFamilyPolicy: 'SingleStack' });
+    // Headless and selectorless: both families (upstream's initIPFamilyFields); with a selector: single-stack.
+    expect(headless.spec).toMatchObject({ clusterIP: 'None', clusterIPs: ['None'], ipFamilies: ['IPv4', 'IPv6'], ipFamilyPolicy: 'RequireDualStack' });
+    const selecting: any = { metadata: meta('h2', 'default'), spec: { clusterIP: 'None', selector: { app: 'x' }, ports: [{ port: 9100 }] } };
+    validationFor('/Service').applyDefaults(selecting);
+    expect(selecting.spec).toMatchObject({ ipFamilies: ['IPv4'], ipFamilyPolicy: 'SingleStack' });
+    const single: any = { metadata: meta('h3', 'default'), spec: { clusterIP: 'None', ipFamilyPolicy: 'SingleStack', ports: [{ port: 9100 }] } };
+    validationFor('/Service').applyDefaults(single);
+    expect(single.spec).toMatchObject({ ipFamilies: ['IPv4'], ipFamilyPolicy: 'SingleStack' });
     expect(validationFor('/Service').validateCreate(headless)).toEqual([]);
     const external: any = { metadata: meta('e', 'default'), spec: { type: 'ExternalName', externalName: 'example.com' } };
     validationFor('/Service').applyDefaults(external);
@@ -114,6 +121,40 @@ describe('rules and messages', () => {
       (o) => Object.assign(o.spec, { type: 'NodePort', externalTrafficPolicy: 'Local', healthCheckNodePort: 30100 }),
       ["spec.healthCheckNodePort: Invalid value: 30100: may only be set when `type` is 'LoadBalancer' and `externalTrafficPolicy` is 'Local'"],
     ],
+    [
+      '/Service',
+      'ExternalName with IP fields (clusterIP normalized into clusterIPs first)',
+      (o) => Object.assign(o.spec, { type: 'ExternalName', externalName: 'db.example.com.', clusterIP: '10.96.5.5', ipFamilies: ['IPv4'], ipFamilyPolicy: 'SingleStack' }),
+      [
+        'spec.clusterIPs: Forbidden: may not be set for ExternalName services',
+        'spec.ipFamilies: Forbidden: may not be set for ExternalName services',
+        'spec.ipFamilyPolicy: Forbidden: may not be set for ExternalName services',
+      ],
+    ],
+    // A single-label name is a valid CNAME (upstream only checks it as a DNS subdomain).
+    ['/Service', 'ExternalName of one label', (o) => Object.assign(o.spec, { type: 'ExternalName', externalName: 'db' }), []],
+    ['/Service', 'ExternalName not a DNS name', (o) => Object.assign(o.spec, { type: 'ExternalName', externalName: 'Not_A_Name.' }), [expect.stringMatching(/^spec\.externalName: Invalid value: "Not_A_Name": a lowercase RFC 1123 subdomain/)]],
+    [
+      '/Service',
+      'loadBalancerSourceRanges off LoadBalancer, and not CIDRs',
+      (o) => (o.spec.loadBalancerSourceRanges = ['10.0.0.0/8', ' foo ']),
+      [
+        "spec.LoadBalancerSourceRanges: Forbidden: may only be used when `type` is 'LoadBalancer'",
+        'spec.LoadBalancerSourceRanges[1]: Invalid value: "foo": must be a valid CIDR value, (e.g. 10.9.8.0/24 or 2001:db8::/64)',
+      ],
+    ],
+    [
+      '/Service',
+      'special externalIPs',
+      (o) => (o.spec.externalIPs = ['127.0.0.1', '0.0.0.0', '169.254.1.1', '192.0.2.10']),
+      [
+        'spec.externalIPs[0]: Invalid value: "127.0.0.1": may not be in the loopback range (127.0.0.0/8, ::1/128)',
+        'spec.externalIPs[1]: Invalid value: "0.0.0.0": may not be unspecified (0.0.0.0, ::)',
+        'spec.externalIPs[2]: Invalid value: "169.254.1.1": may not be in the link-local range (169.254.0.0/16, fe80::/10)',
+      ],
+    ],
+    ['/Service', 'trafficDistribution', (o) => (o.spec.trafficDistribution = 'Foo'), ['spec.trafficDistribution: Unsupported value: "Foo": supported values: "PreferClose"']],
+    ['/Service', 'a clusterIP that is no IP is reported once, on clusterIPs', (o) => (o.spec.clusterIP = 'abc'), [expect.stringMatching(/^spec\.clusterIPs\[0\]: Invalid value: "abc": must be a valid IP address/)]],
     ['/Secret', 'tls needs both keys', (o) => (o.type = 'kubernetes.io/tls'), ['data[tls.key]: Required value', 'data[tls.crt]: Required value']],
     ['/Secret', 'dockerconfigjson required', (o) => (o.type = 'kubernetes.io/dockerconfigjson'), ['data[.dockerconfigjson]: Required value']],
     ['/Secret', 'service account token needs annotation', (o) => (o.type = 'kubernetes.io/service-account-token'), ['metadata.annotations[kubernetes.io/service-account.name]: Required value']],
@@ -164,6 +205,53 @@ describe('rules and messages', () => {
 });
 
 describe('update rules', () => {
+  it('Service status: ingress only on a LoadBalancer, a valid IP, ipMode defaulted to VIP, a hostname that is no IP', () => {
+    const v = validationFor('/Service');
+    const svc = (type: string, ingress: unknown[]): any => {
+      const o: any = structuredClone(valid['/Service']);
+      o.spec.type = type;
+      v.applyDefaults(o as KubeObject);
+      o.status = { loadBalancer: { ingress } };
+      v.applyStatusDefaults?.(o as KubeObject);
+      return o;
+    };
+    const errs = (o: any) => v.validateStatusUpdate(o as KubeObject, structuredClone(o) as KubeObject).map(fieldErrorString);
+    const ok = svc('LoadBalancer', [{ ip: '203.0.113.1' }]);
+    expect(ok.status.loadBalancer.ingress).toEqual([{ ip: '203.0.113.1', ipMode: 'VIP' }]);
+    expect(errs(ok)).toEqual([]);
+    expect(errs(svc('NodePort', [{ ip: '203.0.113.1' }]))).toEqual(["status.loadBalancer.ingress: Forbidden: may only be used when `spec.type` is 'LoadBalancer'"]);
+    expect(errs(svc('LoadBalancer', [{ ip: 'foo' }, { hostname: '10.0.0.1' }, { hostname: 'lb.example.com', ipMode: 'Proxy' }, { ip: '10.0.0.2', ipMode: 'Tunnel' }]))).toEqual([
+      'status.loadBalancer.ingress[0].ip: Invalid value: "foo": must be a valid IP address',
+      'status.loadBalancer.ingress[1].hostname: Invalid value: "10.0.0.1": must be a DNS name, not an IP address',
+      'status.loadBalancer.ingress[2].ipMode: Forbidden: may not be specified when `ip` is not set',
+      'status.loadBalancer.ingress[3].ipMode: Unsupported value: "Tunnel": supported values: "Proxy", "VIP"',
+    ]);
+  });
+
+  it('Service: the primary cluster IP may not change once set, worded as upstream (clusterIPs follow a changed clusterIP)', () => {
+    const v = validationFor('/Service');
+    const made = (spec: Record<string, unknown>): any => {
+      const o: any = structuredClone(valid['/Service']);
+      Object.assign(o.spec, spec);
+      v.applyDefaults(o as KubeObject);
+      return o;
+    };
+    const update = (old: any, change: (o: any) => void): string[] => {
+      const next: any = structuredClone(old);
+      change(next);
+      v.applyDefaults(next as KubeObject);
+      v.prepareForUpdate?.(next as KubeObject, old as KubeObject);
+      return v.validateUpdate(next as KubeObject, old as KubeObject).map(fieldErrorString);
+    };
+    const old = made({ clusterIP: '10.96.0.10' });
+    expect(update(old, (o) => (o.spec.clusterIP = '10.96.7.7'))).toEqual(['spec.clusterIPs[0]: Invalid value: []string{"10.96.7.7"}: may not change once set']);
+    expect(update(old, (o) => Object.assign(o.spec, { clusterIP: 'None', clusterIPs: ['None'] }))).toEqual(['spec.clusterIPs[0]: Invalid value: []string{"None"}: may not change once set']);
+    expect(update(old, (o) => (o.spec.ports[0].port = 81))).toEqual([]);
+    // To ExternalName the IPs go (prepareServiceForUpdate drops them).
+    expect(update(old, (o) => Object.assign(o.spec, { type: 'ExternalName', externalName: 'example.com' }))).toEqual([]);
+  });
+
+
   it('RoleBinding roleRef is immutable', () => {
     const v = validationFor(`${rbac}/RoleBinding`);
     const old: any = structuredClone(valid[`${rbac}/RoleBinding`]);
