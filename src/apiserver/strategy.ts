@@ -211,6 +211,13 @@ export function prepareForStatusUpdate(k: KindDef, obj: KubeObject, old: KubeObj
   const out: KubeObject = { ...old, metadata: meta };
   if (obj.status === undefined) delete out.status;
   else out.status = obj.status;
+  // upstream's podStatusStrategy: the QoS class is set at create and immutable; a status written
+  // without one (older kubelets, clients that build status from scratch) keeps the stored one.
+  if (k.group === '' && k.kind === 'Pod') {
+    const oldQos = (old.status as { qosClass?: unknown } | undefined)?.qosClass;
+    const st = out.status as { qosClass?: unknown } | undefined;
+    if (oldQos && (st?.qosClass === undefined || st.qosClass === '')) out.status = { ...(st ?? {}), qosClass: oldQos };
+  }
   return out;
 }
 

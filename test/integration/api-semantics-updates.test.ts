@@ -69,6 +69,11 @@ describe('gated pods', () => {
       qosClass: 'Guaranteed',
       conditions: [{ type: 'PodScheduled', status: 'False', reason: 'SchedulingGated', message: 'Scheduling is blocked due to non-empty scheduling gates' }],
     });
+    // A status written without the QoS class keeps the stored one (upstream's pod status strategy backfills it).
+    const cur = (await call('GET', '/api/v1/namespaces/default/pods/gated')).body;
+    const put = await call('PUT', '/api/v1/namespaces/default/pods/gated/status', { ...cur, status: { phase: 'Pending' } });
+    expect(put.status, put.text).toBe(200);
+    expect(put.body.status).toEqual({ phase: 'Pending', qosClass: 'Guaranteed' });
     const sel = await call('PATCH', '/api/v1/namespaces/default/pods/gated', { spec: { nodeSelector: { zone: 'a' } } }, smp);
     expect(sel.status, sel.text).toBe(200);
     const bind = await call('PATCH', '/api/v1/namespaces/default/pods/gated', { spec: { nodeName: 'n1' } }, merge);
