@@ -37,6 +37,10 @@ describe('runProbe', () => {
     expect(bad).toEqual({ result: 'failure', output: 'HTTP probe failed with statuscode: 503' });
     expect(seen[0]).toEqual({ url: '/healthz', ua: probeUserAgent, x: '1' });
     expect((await probe('/healthz', 'nope')).result).toBe('failure');
+    // Nothing listening: Go's words inside the kubelet's.
+    await new Promise<void>((r) => server.close(() => r()));
+    cleanups.pop();
+    expect(await probe('/healthz')).toEqual({ result: 'failure', output: `Get "http://127.0.0.1:${port}/healthz": dial tcp 127.0.0.1:${port}: connect: connection refused` });
   });
 
   it('httpGet follows redirects to the same host (at most 10); a redirect elsewhere passes with a warning', async () => {
@@ -123,7 +127,8 @@ describe('runProbe', () => {
     cleanups.pop();
     const closed = await runProbe({ tcpSocket: { port } }, target, noExec, realClock);
     expect(closed.result).toBe('failure');
-    expect(closed.output).toContain('ECONNREFUSED');
+    // In Go's words, as the kubelet's probe messages carry them.
+    expect(closed.output).toBe(`dial tcp 127.0.0.1:${port}: connect: connection refused`);
   });
 
   it('exec: exit code 0 succeeds', async () => {
@@ -133,7 +138,10 @@ describe('runProbe', () => {
     const c = await rt.startContainer('u', { uid: 'u', name: 'p', namespace: 'd', logDirectory: '/x' }, { name: 'c', attempt: 0, image: 'i', command: ['x'], args: [], env: [], logPath: 'c/0.log', labels: {} });
     rt.exec = (_c, cmd) => ({ exitCode: cmd[0] === 'ok' ? 0 : 2, output: 'out' });
     expect(await runProbe({ exec: { command: ['ok'] } }, { containerId: c.id, host: '' }, rt, clock)).toEqual({ result: 'success', output: 'out' });
-    expect((await runProbe({ exec: { command: ['bad'] } }, { containerId: c.id, host: '' }, rt, clock)).result).toBe('failure');
+    expect(await runProbe({ exec: { command: ['bad'] } }, { containerId: c.id, host: '' }, rt, clock)).toEqual({ result: 'failure', output: 'out' });
+    // A failure without output says nothing more, as the kubelet's exec prober.
+    rt.exec = () => ({ exitCode: 1, output: '' });
+    expect(await runProbe({ exec: { command: ['bad'] } }, { containerId: c.id, host: '' }, rt, clock)).toEqual({ result: 'failure', output: '' });
   });
 });
 

@@ -143,12 +143,39 @@ async function httpProbe(probe: NonNullable<Probe['httpGet']>, target: ProbeTarg
   );
 }
 
+/**
+ * A connection error as Go's net package words it, which the kubelet's probe messages carry
+ * (`dial tcp 10.0.0.1:80: connect: connection refused`); other errors keep Node's message.
+ */
+export function goNetError(err: NodeJS.ErrnoException, host: string, port: number | string): string {
+  const addr = `${host.includes(':') ? `[${host}]` : host}:${port}`;
+  switch (err.code) {
+    case 'ECONNREFUSED':
+      return `dial tcp ${addr}: connect: connection refused`;
+    case 'EHOSTUNREACH':
+      return `dial tcp ${addr}: connect: no route to host`;
+    case 'ENETUNREACH':
+      return `dial tcp ${addr}: connect: network is unreachable`;
+    case 'ETIMEDOUT':
+      return `dial tcp ${addr}: connect: connection timed out`;
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return `dial tcp: lookup ${host}: no such host`;
+    case 'ECONNRESET':
+      return `read tcp ${addr}: read: connection reset by peer`;
+    default:
+      // A connection closed before an answer: Go's io.EOF.
+      return err.message === 'socket hang up' ? 'EOF' : err.message;
+  }
+}
+
 /** One GET of `url`: its status, body (the first 10 KiB) and Location, or the transport error. `setCancel` receives what aborts it. */
 function httpGetOnce(
   url: string,
   headers: Record<string, string>,
   setCancel: (fn: () => void) => void,
 ): Promise<{ code: number; body: string; location: string | undefined } | { error: string }> {
+  const u = new URL(url);
   return new Promise((resolve) => {
     const req = (url.startsWith('https:') ? httpsRequest : httpRequest)(url, { method: 'GET', headers, rejectUnauthorized: false, agent: false }, (res) => {
       let body = '';
@@ -157,9 +184,9 @@ function httpGetOnce(
         if (body.length < 10 * 1024) body += d;
       });
       res.on('end', () => resolve({ code: res.statusCode ?? 0, body, location: res.headers.location }));
-      res.on('error', (err) => resolve({ error: err.message }));
+      res.on('error', (err) => resolve({ error: goNetError(err, u.hostname.replace(/^\[|\]$/g, ''), u.port || (u.protocol === 'https:' ? 443 : 80)) }));
     });
-    req.on('error', (err) => resolve({ error: err.message }));
+    req.on('error', (err) => resolve({ error: goNetError(err, u.hostname.replace(/^\[|\]$/g, ''), u.port || (u.protocol === 'https:' ? 443 : 80)) }));
     setCancel(() => req.destroy());
     req.end();
   });
@@ -179,7 +206,7 @@ function tcpProbe(probe: NonNullable<Probe['tcpSocket']>, target: ProbeTarget, c
           sock.destroy();
           resolve({ result: 'success', output: '' });
         });
-        sock.once('error', (err) => resolve({ result: 'failure', output: `dial tcp ${host}:${port}: ${err.message}` }));
+        sock.once('error', (err) => resolve({ result: 'failure', output: goNetError(err, host, port) }));
         onTimeout(() => sock.destroy());
       }),
     () => ({ result: 'failure', output: `dial tcp ${host}:${port}: i/o timeout` }),
@@ -263,7 +290,8 @@ async function grpcProbe(probe: NonNullable<Probe['grpc']>, target: ProbeTarget,
         if (err) {
           const code = (err as { code?: number }).code;
           if (code === grpc.status.UNIMPLEMENTED) resolve({ result: 'failure', output: `this server does not implement the grpc health protocol (grpc.health.v1.Health): ${err.details}` });
-          else if (code === grpc.status.UNAVAILABLE) resolve({ result: 'failure', output: `timeout: failed to connect service "${address}" within ${secs}: ${err.details}` });
+          // The kubelet dials blocking until its deadline: a service that is not there is a deadline exceeded.
+          else if (code === grpc.status.UNAVAILABLE) resolve({ result: 'failure', output: `timeout: failed to connect service "${address}" within ${secs}: context deadline exceeded` });
           else if (code === grpc.status.DEADLINE_EXCEEDED) resolve({ result: 'failure', output: `timeout: health rpc did not complete within ${secs}` });
           else resolve({ result: 'failure', output: `error: health rpc probe failed: ${err.message}` });
           return;
@@ -287,8 +315,9 @@ export async function runProbe(
   try {
     if (probe.exec) {
       const r = await runtime.execSync(target.containerId, probe.exec.command ?? [], timeoutMs);
-      if (r.timedOut) return { result: 'failure', output: `command timed out after ${timeoutMs / 1000}s` };
-      return r.exitCode === 0 ? { result: 'success', output: r.output } : { result: 'failure', output: r.output || `command exited with ${r.exitCode}` };
+      // The kubelet's exec prober: the command's output is the message, empty or not; a timeout names the command.
+      if (r.timedOut) return { result: 'failure', output: `command ${JSON.stringify((probe.exec.command ?? []).join(' '))} timed out` };
+      return r.exitCode === 0 ? { result: 'success', output: r.output } : { result: 'failure', output: r.output };
     }
     if (probe.httpGet) return await httpProbe(probe.httpGet, target, clock, timeoutMs);
     if (probe.tcpSocket) return await tcpProbe(probe.tcpSocket, target, clock, timeoutMs);
