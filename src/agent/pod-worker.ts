@@ -809,6 +809,7 @@ export class PodWorker {
         workingDir: c.workingDir,
         logPath: join(c.name, `${attempt}.log`),
         labels,
+        ...(c.stdin ? { stdin: true } : {}),
       });
     } catch (err) {
       if (!isRuntimeError(err)) throw err;

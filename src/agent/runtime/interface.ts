@@ -62,6 +62,11 @@ export interface ContainerConfig {
   logPath: string;
   /** Opaque to the runtime; returned by inspect/list. */
   labels: Record<string, string>;
+  /**
+   * Container.stdin: the container's standard input stays open (reads wait; it never sees end
+   * of input), as a runtime keeps a container's stdin open for attach. Default: no stdin.
+   */
+  stdin?: boolean;
 }
 
 export interface ContainerInfo {

@@ -61,6 +61,21 @@ describe('ProcessRuntime', () => {
     expect(again).toBe('one\ntwo\n');
   });
 
+  it('keeps a stdin container\'s input open (a read waits), and gives others none (a read ends at once)', async () => {
+    const { rt, marker, sandbox, sandboxId, config } = await setup();
+    const reader = (name: string, stdin: boolean) => rt.startContainer(sandboxId, sandbox, config({ name, logPath: `${name}/0.log`, command: ['sh', '-c', `read line; echo "eof ${name}" # ${marker}`], ...(stdin ? { stdin: true } : {}) }));
+    const held = await reader('held', true);
+    cleanups.push(() => rt.stopContainer(held.id, 0));
+    const none = await reader('none', false);
+    await until(async () => (await rt.inspectContainer(none.id))?.state === 'exited');
+    expect(await rt.readLogs(none.id)).toBe('eof none\n');
+    // Still waiting on its input well after the other one ended; no FIFO left behind for it.
+    await new Promise((r) => setTimeout(r, 500));
+    expect((await rt.inspectContainer(held.id))?.state).toBe('running');
+    expect(await rt.readLogs(held.id)).toBe('');
+    await rt.stopContainer(held.id, 0);
+  });
+
   it('runs command + args with env and workingDir, logging stdout/stderr with timestamps', async () => {
     const { dir, rt, marker, sandbox, sandboxId, config } = await setup();
     const info = await rt.startContainer(

@@ -159,6 +159,25 @@ function makeFifos(dir: string, token: string): { stdout: string; stderr: string
   }
 }
 
+/**
+ * A standard input that stays open for a container asking for stdin: an anonymous FIFO (made,
+ * opened read-write, then unlinked), so the container holds its only writer itself and a read
+ * waits instead of ending, whatever happens to the agent; nothing is left to clean up. Where no
+ * FIFO can be made, undefined (the caller gives a pipe it keeps open while it lives).
+ */
+function openHeldStdin(dir: string, token: string): number | undefined {
+  const path = join(dir, `${token}.stdin`);
+  try {
+    mkdirSync(dir, { recursive: true });
+    execFileSync('mkfifo', ['-m', '600', path], { stdio: 'ignore' });
+    return openSync(path, fsConstants.O_RDWR);
+  } catch {
+    return undefined;
+  } finally {
+    rmSync(path, { force: true });
+  }
+}
+
 /** Opens the agent's (read, non-blocking) end of a FIFO as a stream. */
 function openFifoReader(path: string): Socket {
   const fd = openSync(path, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK);
@@ -698,13 +717,18 @@ export class ProcessRuntime implements ContainerRuntime {
       childEnds = [openSync(fifos.stdout, fsConstants.O_RDWR), openSync(fifos.stderr, fsConstants.O_RDWR)];
       readers = [openFifoReader(fifos.stdout), openFifoReader(fifos.stderr)];
     }
+    const heldStdin = config.stdin ? openHeldStdin(join(this.options.stateDir, 'fifos'), randomBytes(8).toString('hex')) : undefined;
+    const stdin = heldStdin ?? (config.stdin ? 'pipe' : 'ignore');
     const child = spawn(argv[0]!, argv.slice(1), {
       cwd: config.workingDir,
       env,
       detached: true,
-      stdio: fifos ? ['ignore', childEnds[0]!, childEnds[1]!] : ['ignore', 'pipe', 'pipe'],
+      stdio: fifos ? [stdin, childEnds[0]!, childEnds[1]!] : [stdin, 'pipe', 'pipe'],
     });
     for (const fd of childEnds) closeSync(fd);
+    if (heldStdin !== undefined) closeSync(heldStdin);
+    // The fallback pipe: its write end stays open (never written) for as long as this agent lives.
+    child.stdin?.on('error', () => undefined);
     if (!fifos) readers = [child.stdout as Socket, child.stderr as Socket];
     for (const r of readers) r.on('error', () => undefined);
     // A later 'error' (a failed kill()) must not take the agent down.
