@@ -38,6 +38,9 @@ describe('static pods', () => {
     expect(p.spec.enableServiceLinks).toBe(false);
     expect(p.metadata.annotations).toMatchObject({ seen: '2024-01-01T00:00:00Z', flag: 'yes' });
     expect(() => staticPodFromManifest('/m/c.yaml', 'a: [1', 'n1', 'x')).toThrow(/^\/m\/c.yaml: not valid YAML or JSON: Flow sequence in block collection/);
+    // Several documents: the first is the pod, the rest is not read (a broken one included).
+    const multi = staticPodFromManifest('/m/multi.yaml', `---\n${yaml}---\napiVersion: v1\nkind: Pod\nmetadata: {name: second}\n---\na: [1\n`, 'n1', 'x');
+    expect(multi.metadata.name).toBe('web-n1');
   });
 
   it('rejects what is not a valid Pod with the file name in the message', () => {

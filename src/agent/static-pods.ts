@@ -1,5 +1,6 @@
-// Static pods: Pod manifests (YAML or JSON, one Pod per file) in a directory, run by the agent
-// without the API server, and the mirror pods that show them in the API.
+// Static pods: Pod manifests (YAML or JSON, one Pod per file: a file of several YAML documents
+// runs its first, as the kubelet reads it) in a directory, run by the agent without the API
+// server, and the mirror pods that show them in the API.
 //
 // Contracts (upstream kubelet's file source and mirror client):
 // - A static pod is named `<manifest name>-<node name>`, in the manifest's namespace (default
@@ -21,7 +22,7 @@ import { join } from 'node:path';
 import type { Node, OwnerReference, Pod } from '../api/types.js';
 import { fieldErrorString } from '../api/errors.js';
 import { validationFor } from '../api/validation/index.js';
-import { readYaml, rfc3339 } from '../util/index.js';
+import { readYamlDocuments, rfc3339 } from '../util/index.js';
 
 export const annotationConfigHash = 'kubernetes.io/config.hash';
 export const annotationConfigSource = 'kubernetes.io/config.source';
@@ -42,8 +43,11 @@ export function isMirrorPod(pod: Pod): boolean {
 export function staticPodFromManifest(file: string, text: string, nodeName: string, now: string): Pod {
   let doc: unknown;
   try {
-    // As the kubelet reads it (sigs.k8s.io/yaml: YAML 1.1, `defaultMode: 0644` is 420).
-    doc = readYaml(text);
+    // As the kubelet reads it (sigs.k8s.io/yaml: YAML 1.1, `defaultMode: 0644` is 420; of a file
+    // of several documents, the first).
+    const first = readYamlDocuments(text)[0];
+    if (first && first.errors.length > 0) throw first.errors[0]!;
+    doc = first ? first.toJS() : null;
   } catch (err) {
     throw new Error(`${file}: not valid YAML or JSON: ${err instanceof Error ? err.message : String(err)}`);
   }
