@@ -33,7 +33,7 @@ import { secureRequest, serveJoin, serveRenew, type RequestSecurity } from './se
 import { BadPathError, parsePath, type ResourceRoute } from './request-info.js';
 import { serveScale } from './scale.js';
 import { servePodProxy, serveServiceProxy, type ProxiedEndpoints, type ProxiedService } from './pod-proxy.js';
-import { acceptedMediaTypes, acceptedStreamMediaTypes, buildTable, negotiateMediaType, negotiateRendering } from './tables/index.js';
+import { acceptedMediaTypes, acceptedStreamMediaTypes, buildTable, negotiateMediaType, negotiateRendering, parseIncludeObject } from './tables/index.js';
 import type { WatchCache } from './watch-cache.js';
 import { asServedVersion, partialObjectMetadata } from './object-codec.js';
 import { BACKUP_PATH } from './backup.js';
@@ -453,7 +453,7 @@ async function handleResource(
         const r = await deps.registry.create(k, namespace, body.value, wq, admit, body.findings);
         // The audit event names what was created (the path has no name).
         if (audit && r.name) audit.name = r.name;
-        return sendJson(res, r.code, asServedVersion(k, r.json), r.warnings);
+        return sendJson(res, r.code, renderedObject(k, asServedVersion(k, r.json), accept, query), r.warnings);
       }
       case 'DELETE': {
         const q = parseListQuery(query);
@@ -477,19 +477,13 @@ async function handleResource(
       // cacher.Get). "0", empty or not newer: the current state is fresh enough.
       if (q.resourceVersion !== undefined) await deps.watchCache.waitUntilFresh(Number(q.resourceVersion));
       const json = asServedVersion(k, await deps.registry.get(k, namespace, name));
-      const r = negotiateRendering(accept, false);
-      if (r.as === 'Table') {
-        const table = buildTable(tableKeyOf(k), [JSON.parse(json) as KubeObject], { includeObject: q.includeObject, apiVersion: r.apiVersion });
-        return sendJson(res, 200, JSON.stringify(table));
-      }
-      if (r.as !== 'object') return sendJson(res, 200, JSON.stringify(partialObjectMetadata(JSON.parse(json) as KubeObject, r.apiVersion)));
-      return sendJson(res, 200, json);
+      return sendJson(res, 200, renderedObject(k, json, accept, query));
     }
     case 'PUT': {
       const wq = writeQueryOf(query, req, 'UpdateOptions');
       const body = await readObjectBody(req, groupKindOf(k), wq.fieldValidation);
       const r = await deps.registry.update(k, namespace, name, sub, body.value, wq, admit, body.findings);
-      return sendJson(res, r.code, asServedVersion(k, r.json), r.warnings);
+      return sendJson(res, r.code, renderedObject(k, asServedVersion(k, r.json), accept, query), r.warnings);
     }
     case 'PATCH': {
       const type = patchTypeOf(req.headers['content-type']);
@@ -498,17 +492,32 @@ async function handleResource(
       const wq = type === 'apply' ? parseWriteQuery(query, 'PatchOptions', true) : writeQueryOf(query, req, 'PatchOptions');
       const text = await readBody(req);
       const r = await deps.registry.patch(k, namespace, name, sub, type, text, wq, admit);
-      return sendJson(res, r.code, asServedVersion(k, r.json), r.warnings);
+      return sendJson(res, r.code, renderedObject(k, asServedVersion(k, r.json), accept, query), r.warnings);
     }
     case 'DELETE': {
       if (sub !== undefined) throw methodNotAllowed();
       const opts = parseDeleteOptions(query, await readDeleteOptionsBody(req));
       const r = await deps.registry.delete(k, namespace, name, opts, admit);
-      return sendJson(res, r.code, asServedVersion(k, r.json));
+      return sendJson(res, r.code, renderedObject(k, asServedVersion(k, r.json), accept, query));
     }
     default:
       throw methodNotAllowed();
   }
+}
+
+/**
+ * One object's answer in the form the Accept header asks (upstream's transformResponseObject,
+ * for reads and writes alike): the object, its PartialObjectMetadata (what client-go's metadata
+ * client reads back from a patch), or a Table of it (TableOptions from the query). A Status (a
+ * delete's answer) is never transformed. The plain case returns `json` untouched.
+ */
+function renderedObject(k: KindDef, json: string, accept: string | undefined, query: URLSearchParams): string {
+  const r = negotiateRendering(accept, false);
+  if (r.as === 'object') return json;
+  const obj = JSON.parse(json) as KubeObject;
+  if (obj.kind === 'Status') return json;
+  if (r.as === 'Table') return JSON.stringify(buildTable(tableKeyOf(k), [obj], { includeObject: parseIncludeObject(query.get('includeObject')), apiVersion: r.apiVersion }));
+  return JSON.stringify(partialObjectMetadata(obj, r.apiVersion));
 }
 
 /** Write options; without a fieldManager the manager is named after the User-Agent, as upstream. */

@@ -51,4 +51,20 @@ describe('PartialObjectMetadata', () => {
     for (const e of events) expect(e.object.apiVersion).toBe('meta.k8s.io/v1');
     expect(answer.text).not.toContain('"data"');
   });
+
+  it('answers writes in the asked form too (upstream transforms every response): a metadata client\'s patch, a Table of a create; a delete\'s Status stays', async () => {
+    const patched = await call('PATCH', '/api/v1/namespaces/default/configmaps/m1', { metadata: { labels: { patched: 'yes' } } }, 'application/merge-patch+json', { accept: metaAccept('PartialObjectMetadata') });
+    expect(patched.status).toBe(200);
+    expect(patched.body).toEqual({ kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: expect.objectContaining({ name: 'm1', labels: { app: 'meta', patched: 'yes' } }) });
+    expect(patched.text).not.toContain('not for metadata clients');
+    const table = 'application/json;as=Table;g=meta.k8s.io;v=v1,application/json';
+    const created = await call('POST', '/api/v1/namespaces/default/configmaps', { metadata: { name: 'm4' }, data: { a: '1' } }, undefined, { accept: table });
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({ kind: 'Table', apiVersion: 'meta.k8s.io/v1', rows: [{ cells: ['m4', 1, expect.any(String)] }] });
+    const updated = await call('PUT', '/api/v1/namespaces/default/configmaps/m4', { ...((await call('GET', '/api/v1/namespaces/default/configmaps/m4')).body as object), data: { a: '2' } }, undefined, { accept: metaAccept('PartialObjectMetadata') });
+    expect(updated.body.kind).toBe('PartialObjectMetadata');
+    const deleted = await call('DELETE', '/api/v1/namespaces/default/configmaps/m4', undefined, undefined, { accept: metaAccept('PartialObjectMetadata') });
+    expect(deleted.status).toBe(200);
+    expect(deleted.body).toMatchObject({ kind: 'Status', status: 'Success' });
+  });
 });
