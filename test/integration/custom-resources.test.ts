@@ -137,6 +137,8 @@ describe('custom resources', () => {
     const beta = await testFetch(`${server.url}/apis/example.com/v1beta1/namespaces/default/widgets`, { headers: { accept: 'application/json;as=Table;v=v1;g=meta.k8s.io' } }).then((r) => r.json() as Promise<any>);
     expect(beta.columnDefinitions.map((c: any) => c.name)).toEqual(['Name', 'Age']);
     expect(table.rows.find((r: any) => r.cells[0] === 'w1').cells.slice(0, 3)).toEqual(['w1', 4, 'Ready']);
+    // A column whose path reaches nothing is null, as upstream's table convertor (kubectl prints <none>).
+    expect(table.rows.find((r: any) => r.cells[0] === 'w5').cells[2]).toBeNull();
     const all = await call('GET', '/apis/example.com/v1beta1/widgets');
     expect(all.body.kind).toBe('WidgetList');
     expect(all.body.items.map((i: any) => i.metadata.name).sort()).toEqual(['w1', 'w5']);

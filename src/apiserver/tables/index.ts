@@ -63,6 +63,9 @@ export function buildTable(groupKind: string, objects: KubeObject[], opts: Build
       row.object = obj;
     } else if (include === 'Metadata') {
       row.object = { kind: 'PartialObjectMetadata', apiVersion, metadata: { ...obj.metadata } };
+    } else {
+      // None: upstream's row still carries the field, as null (an empty RawExtension).
+      row.object = null;
     }
     return row;
   });
