@@ -104,6 +104,20 @@ spec:
     expect(r.body.spec.template.spec.volumes[0].configMap.defaultMode).toBe(256);
   });
 
+  it("pretty-prints JSON for ?pretty=true and for curl, Wget and browsers, as upstream's isPrettyPrint; not for other clients", async () => {
+    const path = '/api/v1/namespaces/default';
+    const compact = await call('GET', path);
+    expect(compact.text.startsWith('{"'), compact.text.slice(0, 40)).toBe(true);
+    for (const [q, ua] of [['?pretty=true', 'kubectl/v1.32.0'], ['?pretty=1', undefined], ['', 'curl/8.5.0'], ['', 'Wget/1.21'], ['', 'Mozilla/5.0 (X11; Linux x86_64)']] as const) {
+      const r = await call('GET', path + q, undefined, undefined, ua ? { 'user-agent': ua } : {});
+      expect(r.text.startsWith('{\n  "'), `${q} ${ua}`).toBe(true);
+      expect(r.body).toEqual(compact.body);
+    }
+    // pretty=false wins over the agent; a Status is pretty too.
+    expect((await call('GET', `${path}?pretty=false`, undefined, undefined, { 'user-agent': 'curl/8.5.0' })).text.startsWith('{"')).toBe(true);
+    expect((await call('GET', '/api/v1/namespaces/nope', undefined, undefined, { 'user-agent': 'curl/8.5.0' })).text.startsWith('{\n  "kind": "Status",')).toBe(true);
+  });
+
   it('answers 400 for malformed YAML with the parser message', async () => {
     const r = await call('PATCH', '/apis/apps/v1/namespaces/default/daemonsets/bad?fieldManager=test', 'a: [1', 'application/apply-patch+yaml');
     expect(r.status, r.text).toBe(400);

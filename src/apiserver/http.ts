@@ -242,9 +242,27 @@ export function answerInYaml(res: ServerResponse): void {
   yamlAnswers.add(res);
 }
 
-/** The body and Content-Type of a JSON answer, as YAML when the request asked for it. */
+/**
+ * upstream's isPrettyPrint: `?pretty` read as Go's strconv.ParseBool (anything else is false),
+ * else a User-Agent of curl, Wget or a browser. In-process requests (no request object) never.
+ */
+export function prettyPrintWanted(req: Pick<IncomingMessage, 'url' | 'headers'> | undefined): boolean {
+  if (!req) return false;
+  const url = req.url ?? '';
+  const qi = url.indexOf('?');
+  if (qi >= 0 && url.includes('pretty', qi)) {
+    const v = new URLSearchParams(url.slice(qi + 1)).get('pretty');
+    if (v) return ['1', 't', 'T', 'TRUE', 'true', 'True'].includes(v);
+  }
+  const ua = req.headers['user-agent'] ?? '';
+  return ua.startsWith('curl') || ua.startsWith('Wget') || ua.startsWith('Mozilla/5.0');
+}
+
+/** The body and Content-Type of a JSON answer: as YAML when the request asked for it, indented when it wants it pretty. */
 function rendered(res: ServerResponse, json: string): { body: string; type: string } {
-  return yamlAnswers.has(res) ? { body: writeYaml(JSON.parse(json)), type: 'application/yaml' } : { body: json, type: 'application/json' };
+  if (yamlAnswers.has(res)) return { body: writeYaml(JSON.parse(json)), type: 'application/yaml' };
+  if (prettyPrintWanted((res as { req?: IncomingMessage }).req)) return { body: `${JSON.stringify(JSON.parse(json), null, 2)}\n`, type: 'application/json' };
+  return { body: json, type: 'application/json' };
 }
 
 export function sendJson(res: ServerResponse, code: number, json: string, warnings?: string[]): void {
