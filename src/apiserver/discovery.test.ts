@@ -46,7 +46,7 @@ describe('legacy discovery (/api/v1)', () => {
     const names = coreResources().map((r) => r.name);
     expect(names).toEqual([...names].sort());
     const i = names.indexOf('pods');
-    expect(names.slice(i, i + 8)).toEqual(['pods', 'pods/attach', 'pods/eviction', 'pods/exec', 'pods/log', 'pods/portforward', 'pods/proxy', 'pods/status']);
+    expect(names.slice(i, i + 9)).toEqual(['pods', 'pods/attach', 'pods/binding', 'pods/eviction', 'pods/exec', 'pods/log', 'pods/portforward', 'pods/proxy', 'pods/status']);
     expect(names[names.indexOf('serviceaccounts') + 1]).toBe('serviceaccounts/token');
   });
 });

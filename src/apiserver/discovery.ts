@@ -182,7 +182,7 @@ const proxyKinds: Record<string, string> = { Pod: 'PodProxyOptions', Service: 'S
  * The APIResource entries of a kind and its subresources, as upstream's api__v1.json /
  * apis__<group>__<version>.json list them: subresources have singularName "" and the parent's
  * scope; `<plural>/status` get, patch, update; `/log` get; `/finalize` update; `/eviction` a
- * policy/v1 Eviction create; `/scale` an autoscaling/v1 Scale get, patch, update; `/exec` and
+ * policy/v1 Eviction create; `/binding` a Binding create; `/scale` an autoscaling/v1 Scale get, patch, update; `/exec` and
  * `/portforward` create and get with their options kinds; `/proxy` create, delete, get, patch, update.
  */
 function resourcesOf(k: KindDef): Record<string, unknown>[] {
@@ -205,6 +205,10 @@ function resourcesOf(k: KindDef): Record<string, unknown>[] {
     if (sub === 'eviction') {
       // pods/eviction takes a policy/v1 Eviction (kubectl drain finds it by this group and version).
       out.push({ name: `${k.plural}/eviction`, singularName: '', namespaced: true, group: 'policy', version: 'v1', kind: 'Eviction', verbs: ['create'] });
+      continue;
+    }
+    if (sub === 'binding') {
+      out.push({ name: `${k.plural}/binding`, singularName: '', namespaced: true, kind: 'Binding', verbs: ['create'] });
       continue;
     }
     out.push({

@@ -404,6 +404,13 @@ async function handleResource(
       const r = await serveScale({ registry: deps.registry, kind: k, namespace, name, method, req, writeQuery, ...(admit ? { admit } : {}) });
       return sendJson(res, r.code, r.json, r.warnings);
     }
+    if (sub === 'binding' && k.group === '' && k.plural === 'pods') {
+      if (method !== 'POST') throw methodNotAllowed();
+      const wq = writeQueryOf(query, req, 'CreateOptions');
+      const body = await readObjectBody(req, '/Binding');
+      const r = await deps.registry.bindPod(k, namespace!, name, body.value, wq, admit);
+      return sendJson(res, r.code, r.json, r.warnings);
+    }
     if (sub === 'eviction') {
       if (method !== 'POST' || route.watchPath) throw methodNotAllowed(); // create only
       const wq = writeQueryOf(query, req, 'CreateOptions');

@@ -335,6 +335,11 @@ const messages: Record<string, Message> = {
     3: f('name', 'string'),
     4: f('uid', 'string'),
   },
+  // core/v1 Binding (pods/binding: what client-go schedulers send, protobuf by default)
+  Binding: {
+    1: f('metadata', msg('ObjectMeta'), { keep: true }),
+    2: f('target', msg('ObjectReference'), { keep: true }),
+  },
   // policy/v1 Eviction (`kubectl drain` evicts with a protobuf body)
   Eviction: {
     1: f('metadata', msg('ObjectMeta'), { keep: true }),
@@ -1217,6 +1222,7 @@ const kindMessages: Record<string, string> = {
   '/ServiceAccount': 'ServiceAccount',
   '/Service': 'Service',
   '/Pod': 'Pod',
+  '/Binding': 'Binding',
   'rbac.authorization.k8s.io/Role': 'Role',
   'rbac.authorization.k8s.io/ClusterRole': 'ClusterRole',
   'rbac.authorization.k8s.io/RoleBinding': 'RoleBinding',

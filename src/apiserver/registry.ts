@@ -325,6 +325,10 @@ function isNamespaceKind(k: KindDef): boolean {
   return k.group === '' && k.plural === 'namespaces';
 }
 
+function isPodKind(k: KindDef): boolean {
+  return k.group === '' && k.plural === 'pods' && !k.custom;
+}
+
 const managedKinds = new WeakMap<KindDef, ManagedKind>();
 
 /** The field manager's view of a kind (cached per KindDef). */
@@ -931,6 +935,57 @@ export class RestRegistry {
     return this.updateWith(k, namespace, name, subresource, q.dryRun, warnings, { name: q.fieldManager, apply: false }, () => deepClone(object), admit, true);
   }
 
+  /**
+   * `POST pods/NAME/binding` (upstream's BindingREST, what a scheduler uses): a v1 Binding of the
+   * pod's name (400 otherwise) whose target is a Node (kind empty or `Node`; a name required:
+   * 422) binds the pod there. The pod must not be bound already (409 "is already assigned to
+   * node"), being deleted, or held by scheduling gates (409); the Binding's uid and
+   * resourceVersion, when set, are preconditions. The pod gets spec.nodeName, the Binding's
+   * annotations, and the PodScheduled=True condition, in one write that skips the pod's update
+   * validation (a bound pod's nodeName is otherwise immutable). Answers a Success Status (201).
+   */
+  async bindPod(k: KindDef, namespace: string, name: string, body: unknown, q: WriteQuery, admit?: AdmitFn): Promise<WriteResult> {
+    const b = isObject(body) ? body : {};
+    const meta = isObject(b.metadata) ? b.metadata : {};
+    if (b.kind !== undefined && b.kind !== 'Binding') throw badRequest(`not a Binding object: ${String(b.kind)}`);
+    if (meta.name !== name) throw badRequest('name in URL does not match name in Binding object');
+    const target = isObject(b.target) ? b.target : {};
+    const errs: FieldError[] = [];
+    const tk = typeof target.kind === 'string' ? target.kind : '';
+    if (tk !== '' && tk !== 'Node') errs.push(fe.notSupported('target.kind', tk, ['Node', '<empty>']));
+    const node = typeof target.name === 'string' ? target.name : '';
+    if (node === '') errs.push(fe.required('target.name'));
+    if (errs.length > 0) throw invalid({ group: '', resource: 'bindings', kind: 'Binding' }, name, errs);
+    const annotations = isObject(meta.annotations) ? (meta.annotations as Record<string, unknown>) : {};
+    const wantUid = typeof meta.uid === 'string' ? meta.uid : '';
+    const wantRv = typeof meta.resourceVersion === 'string' ? meta.resourceVersion : '';
+    const refused = (why: string) => conflict({ group: '', resource: 'pods/binding', kind: 'Binding' }, name, why);
+    const result = await this.updateWith(k, namespace, name, 'binding', q.dryRun, [], { name: q.fieldManager, apply: false }, (cur) => {
+      const pod = cur() as Pod;
+      if (wantUid && pod.metadata.uid !== wantUid) {
+        throw conflict(resourceRefOf(k), name, `Precondition failed: UID in precondition: ${wantUid}, UID in object meta: ${pod.metadata.uid ?? ''}`);
+      }
+      if (pod.metadata.deletionTimestamp) throw refused(`pod ${name} is being deleted, cannot be assigned to a host`);
+      if (pod.spec.nodeName) throw refused(`pod ${name} is already assigned to node ${JSON.stringify(pod.spec.nodeName)}`);
+      if (((pod.spec as { schedulingGates?: unknown[] }).schedulingGates ?? []).length > 0) throw refused(`pod ${name} has non-empty .spec.schedulingGates`);
+      pod.spec.nodeName = node;
+      const anns: Record<string, string> = { ...(pod.metadata.annotations ?? {}) };
+      for (const [key, v] of Object.entries(annotations)) if (typeof v === 'string') anns[key] = v;
+      if (Object.keys(anns).length > 0) pod.metadata.annotations = anns;
+      const now = rfc3339(this.clock.now());
+      const conditions = [...(pod.status?.conditions ?? [])];
+      const at = conditions.findIndex((c) => c.type === 'PodScheduled');
+      const scheduled = { type: 'PodScheduled', status: 'True' as const, lastTransitionTime: now };
+      if (at < 0) conditions.push(scheduled);
+      else if (conditions[at]!.status !== 'True') conditions[at] = { ...conditions[at]!, ...scheduled };
+      pod.status = { ...(pod.status ?? {}), conditions };
+      if (wantRv) pod.metadata.resourceVersion = wantRv;
+      else delete pod.metadata.resourceVersion;
+      return pod;
+    }, admit);
+    return { code: 201, json: JSON.stringify({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 }), warnings: result.warnings };
+  }
+
   async patch(
     k: KindDef,
     namespace: string | undefined,
@@ -1074,7 +1129,7 @@ export class RestRegistry {
   ): Promise<WriteResult> {
     // "scale": a custom resource's /scale (scale.ts), which changes only specReplicasPath and
     // otherwise updates as the object itself does; its managedFields entries say "scale".
-    if (subresource !== undefined && subresource !== 'status' && !(subresource === 'finalize' && isNamespaceKind(k)) && !(subresource === 'scale' && k.scale)) throw methodNotAllowed();
+    if (subresource !== undefined && subresource !== 'status' && !(subresource === 'finalize' && isNamespaceKind(k)) && !(subresource === 'scale' && k.scale) && !(subresource === 'binding' && isPodKind(k))) throw methodNotAllowed();
     const key = objectKey(k, namespace, name);
     const args: UpdateArgs = { k, key, namespace, name, subresource, dryRun, warnings, manager, produce, put, ...(admit ? { admit } : {}) };
     if (dryRun) return this.updateLoop(args);
@@ -1138,7 +1193,11 @@ export class RestRegistry {
       checkNamespace(k, next, namespace);
       checkName(next, name);
       let errs: FieldError[];
-      if (subresource === 'finalize') {
+      if (subresource === 'binding') {
+        // bindPod built the pod from the current one; upstream's binding storage writes it
+        // without the pod's update validation.
+        errs = [];
+      } else if (subresource === 'finalize') {
         // namespaces/finalize (upstream's finalize REST): only spec.finalizers is taken from the
         // body; it is how an owner, or an operator, releases a namespace held Terminating by a
         // spec finalizer. The namespace lifecycle deletes it once none is left.
@@ -1166,7 +1225,8 @@ export class RestRegistry {
       }
       if (errs.length > 0) throw invalid(ref, name, errs);
       next.metadata.resourceVersion = currentRV;
-      if (!manager.apply) recordUpdate(old, next, managedKindOf(k), manager.name, subresource ?? '', rfc3339(this.clock.now()));
+      // (A binding records no manager: upstream's binding storage writes past the field manager.)
+      if (!manager.apply && subresource !== 'binding') recordUpdate(old, next, managedKindOf(k), manager.name, subresource ?? '', rfc3339(this.clock.now()));
       await admit?.(next, old);
       if (this.admitPriorityClass && isPriorityClassKind(k)) await this.admitPriorityClass(next);
       if (jsonEqual(next, old)) return { code: 200, json: withResourceVersion(kv.value, kv.modRevision), warnings: warn() };
