@@ -2,7 +2,8 @@
 // (or a person placing a pod by hand) POSTs to bind a pod to a node, as upstream's BindingREST
 // answers it.
 import { describe, expect, it } from 'vitest';
-import { apiClients, apiFailure, apiCaller, Cleanup, useTestServer } from '../helpers/index.js';
+import { encodeProtobufObject } from '../../src/apiserver/protobuf.js';
+import { apiClients, apiFailure, apiCaller, Cleanup, httpRequest, useTestServer } from '../helpers/index.js';
 
 const server = useTestServer(new Cleanup());
 const call = apiCaller(() => server.url);
@@ -50,5 +51,13 @@ describe('pods/binding', () => {
     // Discovery lists it as upstream does.
     const core = (await call('GET', '/api/v1')).body as { resources: Array<{ name: string; kind: string; verbs: string[] }> };
     expect(core.resources.find((r) => r.name === 'pods/binding')).toMatchObject({ kind: 'Binding', verbs: ['create'] });
+  });
+
+  it("takes the protobuf Binding a client-go scheduler sends by default", async () => {
+    expect((await call('POST', '/api/v1/namespaces/default/pods', pod('proto'))).status).toBe(201);
+    const body = encodeProtobufObject(binding('proto', 'n3'), '/Binding');
+    const r = await httpRequest(`${server.url}/api/v1/namespaces/default/pods/proto/binding`, { method: 'POST', body, contentType: 'application/vnd.kubernetes.protobuf' });
+    expect(r.status, r.text).toBe(201);
+    expect((await call('GET', '/api/v1/namespaces/default/pods/proto')).body.spec.nodeName).toBe('n3');
   });
 });
