@@ -570,12 +570,22 @@ describe('PodWorkers', () => {
     await t.settle();
     await t.advance(15_000);
     const started = ['Normal Pulled c0: Container image "img" already present on machine', 'Normal Created c0: Created container: c0', 'Normal Started c0: Started container c0'];
-    // The first restart is immediate; the second waits 10 s, and every pass meanwhile records BackOff.
+    // The first restart is immediate; the second waits 10 s, with BackOff recorded as it starts waiting.
     expect(t.events.slice(0, 6)).toEqual([...started, ...started]);
     const backOff = 'Warning BackOff c0: Back-off restarting failed container c0 in pod ds-x_default(uid-1)';
     expect(t.events[6]).toBe(backOff);
     expect(t.events.slice(6, t.events.indexOf(started[0]!, 6))).toEqual(Array(t.events.indexOf(started[0]!, 6) - 6).fill(backOff));
     expect(t.events.filter((e) => e === started[2])).toHaveLength(3);
+    // However often the worker passes meanwhile (here every second), at most one BackOff per 10 s,
+    // as the kubelet syncs a pod in back-off: over 2 minutes of a crash loop, at most 13.
+    const before = t.events.filter((e) => e === backOff).length;
+    for (let i = 0; i < 120; i++) {
+      t.workers.syncPod(makePod([{}]));
+      await t.advance(1000);
+    }
+    const during = t.events.filter((e) => e === backOff).length - before;
+    expect(during).toBeGreaterThan(0);
+    expect(during).toBeLessThanOrEqual(13);
   });
 
   it('records Failed for a container that cannot be configured or started, and Unhealthy for every failed readiness attempt', async () => {

@@ -235,6 +235,9 @@ function terminatedState(info: ContainerInfo, runtimeType: string, message?: str
   return { terminated: t };
 }
 
+/** The kubelet's pod workers' backOffPeriod: how often a pod waiting in back-off is synced (and its BackOff event recorded). */
+const backOffEventPeriodMs = 10_000;
+
 export class PodWorker {
   private pod: Pod;
   private sandboxId: string | undefined;
@@ -255,6 +258,12 @@ export class PodWorker {
   private deadlineExceeded = false;
   private deadlineTimer: TimerHandle | undefined;
   private readonly backoff: Backoff;
+  /**
+   * When each container's last BackOff event went out: the kubelet records one per sync of a pod
+   * that waits in back-off, and syncs such a pod every 10 s (its pod workers' backOffPeriod), so
+   * at most one per container per 10 s here, however often this worker passes.
+   */
+  private readonly backOffEventAt = new Map<string, number>();
   private readonly uid: string;
   /** Termination messages (FallbackToLogsOnError) of exited containers by id; '' = none. */
   private readonly terminationMessages = new Map<string, string>();
@@ -738,7 +747,11 @@ export class PodWorker {
     const finishedAt = rec.current?.finishedAt ?? now;
     if (this.backoff.isInBackOffSince(key, finishedAt, now)) {
       const delay = this.backoff.get(key, finishedAt);
-      this.event('Warning', 'BackOff', `Back-off restarting failed container ${c.name} in pod ${podKey(this.pod)}`, c.name);
+      const last = this.backOffEventAt.get(c.name);
+      if (last === undefined || now - last >= backOffEventPeriodMs) {
+        this.backOffEventAt.set(c.name, now);
+        this.event('Warning', 'BackOff', `Back-off restarting failed container ${c.name} in pod ${podKey(this.pod)}`, c.name);
+      }
       rec.waiting = {
         reason: 'CrashLoopBackOff',
         message: `back-off ${formatDuration(delay)} restarting failed container=${c.name} pod=${podKey(this.pod)}`,
