@@ -50,6 +50,11 @@ describe('cluster IPs', () => {
     expect([headless.clusterIP, headless.clusterIPs]).toEqual(['None', ['None']]);
     const ext = await create('x', { type: 'ExternalName', externalName: 'example.com', selector: undefined, ports: undefined });
     expect(ext.clusterIP).toBeUndefined();
+    // Headless without a selector takes both families even on this single-stack cluster, as upstream's allocator allows.
+    const manual = await create('m', { clusterIP: 'None', selector: undefined });
+    expect([manual.ipFamilyPolicy, manual.ipFamilies]).toEqual(['RequireDualStack', ['IPv4', 'IPv6']]);
+    // Anything else asking for dual-stack is refused.
+    expect(await refused(create('d', { ipFamilyPolicy: 'RequireDualStack' }))).toContain('this cluster is not configured for dual-stack services');
   });
 
   it('an address asked for must be in the range and free, with upstream\'s messages', async () => {

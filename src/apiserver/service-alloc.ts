@@ -148,11 +148,16 @@ export class ServiceAllocator {
     const oldSpec = obj(old?.spec) ?? {};
     const used = await this.inUse(svc);
     const errs: FieldError[] = [];
-    // A single-stack IPv4 cluster (upstream's initIPFamilyFields).
-    if (spec.ipFamilyPolicy === 'RequireDualStack') errs.push(fe.invalid('spec.ipFamilyPolicy', 'RequireDualStack', 'this cluster is not configured for dual-stack services'));
-    arr(spec.ipFamilies).forEach((family, i) => {
-      if (family !== 'IPv4') errs.push(fe.invalid(`spec.ipFamilies[${i}]`, family, 'not configured on this cluster'));
-    });
+    // A single-stack IPv4 cluster (upstream's initIPFamilyFields). Headless services without a
+    // selector are its exception: they allocate nothing and take whatever endpoints their user
+    // writes, so any families (both by default: the Service defaults).
+    const headlessSelectorless = (spec.clusterIP === 'None' || arr(spec.clusterIPs)[0] === 'None') && Object.keys(obj(spec.selector) ?? {}).length === 0;
+    if (!headlessSelectorless) {
+      if (spec.ipFamilyPolicy === 'RequireDualStack') errs.push(fe.invalid('spec.ipFamilyPolicy', 'RequireDualStack', 'this cluster is not configured for dual-stack services'));
+      arr(spec.ipFamilies).forEach((family, i) => {
+        if (family !== 'IPv4') errs.push(fe.invalid(`spec.ipFamilies[${i}]`, family, 'not configured on this cluster'));
+      });
+    }
     if (arr(spec.clusterIPs).length > 1) errs.push(fe.invalid('spec.clusterIPs', arr(spec.clusterIPs), 'this cluster is not configured for dual-stack services'));
     if (needsClusterIP(spec)) {
       const asked = str(spec.clusterIP) || str(arr(spec.clusterIPs)[0]);

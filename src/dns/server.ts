@@ -22,7 +22,8 @@ import { createSocket, type RemoteInfo, type Socket as UdpSocket } from 'node:dg
 import { readFileSync } from 'node:fs';
 import { createServer, connect, isIPv6, type Server, type Socket } from 'node:net';
 import type { Endpoints, Service } from '../controllers/endpoints/index.js';
-import { endpointsResource, Informer, servicesResource, type ApiClient } from '../client/index.js';
+import type { KubeObject } from '../api/types.js';
+import { endpointsResource, Informer, namespacesResource, servicesResource, type ApiClient } from '../client/index.js';
 import type { Logger } from '../util/logger.js';
 import { errorMessage } from '../util/index.js';
 import { encodeResponse, parseQuery, QueryParseError, Rcode, RRClass, TCP_MAX_SIZE, UDP_DEFAULT_SIZE, UDP_MAX_SIZE, type ParsedQuery, type Response } from './message.js';
@@ -80,6 +81,7 @@ class InformerSource implements ZoneSource {
   constructor(
     private readonly services: Informer<Service>,
     private readonly endpointsInformer: Informer<Endpoints>,
+    private readonly namespacesInformer: Informer<KubeObject>,
   ) {
     const changed = { add: () => this.touch(), update: () => this.touch(), delete: () => this.touch() };
     services.addEventHandler(changed);
@@ -127,6 +129,10 @@ class InformerSource implements ZoneSource {
     return this.namespaces.has(namespace);
   }
 
+  namespaceExists(namespace: string): boolean {
+    return this.namespacesInformer.indexer.getByKey(namespace) !== undefined;
+  }
+
   byIP(ip: string): { services: Service[]; endpoints: Endpoints[] } {
     this.rebuild();
     return this.ipIndex.get(ip) ?? { services: [], endpoints: [] };
@@ -140,6 +146,7 @@ class InformerSource implements ZoneSource {
 export class ClusterDns {
   private readonly services: Informer<Service>;
   private readonly endpoints: Informer<Endpoints>;
+  private readonly namespaces: Informer<KubeObject>;
   readonly zone: ClusterZone;
   private udp: UdpSocket | undefined;
   private tcp: Server | undefined;
@@ -154,7 +161,8 @@ export class ClusterDns {
     const onError = (what: string) => (err: unknown) => o.logger.debug(`${what} watch`, errorMessage(err));
     this.services = new Informer<Service>(o.client, servicesResource, { onError: onError('service') });
     this.endpoints = new Informer<Endpoints>(o.client, endpointsResource, { onError: onError('endpoints') });
-    this.zone = new ClusterZone(new InformerSource(this.services, this.endpoints), { ...(o.domain ? { domain: o.domain } : {}) });
+    this.namespaces = new Informer<KubeObject>(o.client, namespacesResource, { onError: onError('namespace') });
+    this.zone = new ClusterZone(new InformerSource(this.services, this.endpoints, this.namespaces), { ...(o.domain ? { domain: o.domain } : {}) });
     this.upstreams = (o.upstreams ?? resolvConfNameservers()).map(splitHostPort);
   }
 
@@ -170,7 +178,8 @@ export class ClusterDns {
   async start(): Promise<void> {
     this.services.start();
     this.endpoints.start();
-    void Promise.all([this.services.waitForSync(), this.endpoints.waitForSync()]).then(() => {
+    this.namespaces.start();
+    void Promise.all([this.services.waitForSync(), this.endpoints.waitForSync(), this.namespaces.waitForSync()]).then(() => {
       this.synced = true;
     });
     try {
@@ -222,7 +231,7 @@ export class ClusterDns {
 
   async stop(): Promise<void> {
     this.stopped = true;
-    await Promise.all([this.services.stop(), this.endpoints.stop()]);
+    await Promise.all([this.services.stop(), this.endpoints.stop(), this.namespaces.stop()]);
     for (const s of this.sockets) s.destroy();
     const udp = this.udp;
     const tcp = this.tcp;

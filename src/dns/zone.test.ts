@@ -9,6 +9,7 @@ function source(services: Service[], endpoints: Endpoints[]): ZoneSource {
     service: (ns, name) => services.find((s) => key(s) === `${ns}/${name}`),
     endpoints: (ns, name) => endpoints.find((e) => key(e) === `${ns}/${name}`),
     hasServices: (ns) => services.some((s) => s.metadata.namespace === ns),
+    namespaceExists: (ns) => ns === 'default' || ns === 'any',
     byIP: (ip) => ({
       services: services.filter((s) => (s.spec?.clusterIPs ?? []).some((c) => ipKey(c) === ip)),
       endpoints: endpoints.filter((e) => (e.subsets ?? []).some((s) => (s.addresses ?? []).some((a) => ipKey(a.ip) === ip))),
@@ -112,6 +113,9 @@ describe('the cluster zone', () => {
     expect(data(ask('10-1-2-3.any.pod.cluster.local', RRType.A))).toEqual(['10.1.2.3']);
     expect(data(ask('fd00--1.any.pod.cluster.local', RRType.AAAA))).toEqual(['fd00::1']);
     expect(ask('10-1-2.any.pod.cluster.local', RRType.A).rcode).toBe(Rcode.NXDOMAIN);
+    // Only in namespaces that exist, as CoreDNS answers pod names.
+    expect(ask('10-1-2-3.nosuch.pod.cluster.local', RRType.A).rcode).toBe(Rcode.NXDOMAIN);
+    expect(ask('nosuch.pod.cluster.local', RRType.A).rcode).toBe(Rcode.NXDOMAIN);
   });
 
   it('answers PTR for cluster IPs and ready addresses, and forwards other names and addresses', () => {

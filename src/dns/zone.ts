@@ -16,12 +16,13 @@
 // - `<host>.<svc>.<ns>.svc.<zone>` (headless Services): A / AAAA of the ready address whose
 //   `hostname` is `host`, or which has no hostname and whose IP written with dashes
 //   (`127-0-1-1`; `:` as `-` for IPv6) is `host`, as CoreDNS names endpoints.
-// - `<a-b-c-d>.<ns>.pod.<zone>`: A of that address, unchecked (CoreDNS's `pods insecure`).
+// - `<a-b-c-d>.<ns>.pod.<zone>`: A of that address, unchecked but for the namespace, which
+//   must exist (CoreDNS's `pods insecure`).
 // - `dns-version.<zone>` TXT "1.1.0"; the zone apex has an SOA and an NS record.
 // - A name that exists with no record of the asked type: NOERROR with no answer (NODATA); a
 //   name that does not exist: NXDOMAIN. Both carry the zone's SOA as authority. The names
 //   between the apex and the records (`svc.<zone>`, `<ns>.svc.<zone>` for a namespace that has
-//   Services, `pod.<zone>`, `<ns>.pod.<zone>`) exist.
+//   Services, `pod.<zone>`, `<ns>.pod.<zone>` for a namespace that exists) exist.
 // - PTR `<reversed ip>.in-addr.arpa` / `.ip6.arpa`: the names of the Services with that cluster
 //   IP and of the ready endpoint addresses with that IP; an address the cluster does not know is
 //   not this zone's (forwarded, as CoreDNS falls through).
@@ -44,6 +45,11 @@ export interface ZoneSource {
   endpoints(namespace: string, name: string): Endpoints | undefined;
   /** Whether the namespace has a Service (so `<ns>.svc.<zone>` exists). */
   hasServices(namespace: string): boolean;
+  /**
+   * Whether the namespace exists (pod records are only answered in namespaces that do, as
+   * CoreDNS's `pods insecure`); absent: every namespace is taken to exist.
+   */
+  namespaceExists?(namespace: string): boolean;
   /** The Services and Endpoints whose cluster IPs or ready addresses hold `ip` (normalised by `ipKey`). */
   byIP(ip: string): { services: Service[]; endpoints: Endpoints[] };
   /** Unix seconds of the last change (the SOA serial). */
@@ -193,6 +199,8 @@ export class ClusterZone {
     }
     const kind = rel[rel.length - 1];
     if (kind === 'pod') {
+      const ns = rel[rel.length - 2]!;
+      if (this.source.namespaceExists && !this.source.namespaceExists(ns)) return this.nxDomain();
       if (rel.length === 2) return this.noData();
       if (rel.length !== 3) return this.nxDomain();
       const ip = podLabelAddress(rel[0]!);
