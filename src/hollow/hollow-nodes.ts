@@ -231,7 +231,7 @@ export function hollowPodStatus(pod: Pod, node: { hostIP: string; podIP: string 
     hostIPs: [{ ip: node.hostIP }],
     startTime: pod.status?.startTime ?? now,
     containerStatuses: containers,
-    qosClass: 'BestEffort',
+    // No qosClass: the API server set it at create and keeps it (a status without one is backfilled).
   };
   if (init.length) status.initContainerStatuses = init;
   if (outcome !== 'pending') {

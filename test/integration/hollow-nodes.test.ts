@@ -57,7 +57,9 @@ describe('hollow nodes', () => {
       metadata: { name: 'agent', namespace: 'default' },
       spec: {
         selector: { matchLabels: { app: 'agent' } },
-        template: { metadata: { labels: { app: 'agent' } }, spec: { containers: [{ name: 'agent', image: 'example.com/agent:1' }] } },
+        // Requests, as the scale bench's daemon has: the pods are Burstable, which the API server
+        // records at create and the hollow status writes must keep.
+        template: { metadata: { labels: { app: 'agent' } }, spec: { containers: [{ name: 'agent', image: 'example.com/agent:1', resources: { requests: { cpu: '10m', memory: '16Mi' } } }] } },
       },
     };
     await client.create(daemonSetsResource, 'default', ds);
@@ -75,6 +77,7 @@ describe('hollow nodes', () => {
     expect(nodesWithPods.size).toBe(count);
     const p = pods.items[0]!;
     expect(p.status?.phase).toBe('Running');
+    expect(p.status?.qosClass).toBe('Burstable');
     expect(p.status?.conditions?.find((c) => c.type === 'Ready')?.status).toBe('True');
     expect(p.status?.containerStatuses?.[0]).toMatchObject({ name: 'agent', image: 'example.com/agent:1', ready: true });
     expect(p.status?.podIP).toMatch(/^10\./);
