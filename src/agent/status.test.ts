@@ -26,6 +26,15 @@ describe('withForeignConditions', () => {
   });
 });
 
+describe('apiPodStatus: the QoS class', () => {
+  it("writes back the stored class (the API server's, immutable), else the computed one", () => {
+    const computed: PodStatus = { phase: 'Running', qosClass: 'Guaranteed' };
+    expect(apiPodStatus({ status: { phase: 'Pending', qosClass: 'Burstable' } }, computed, 'now').qosClass).toBe('Burstable');
+    expect(apiPodStatus({ status: { phase: 'Pending' } }, computed, 'now').qosClass).toBe('Guaranteed');
+    expect(apiPodStatus({}, computed, 'now')).toBe(computed);
+  });
+});
+
 describe('apiPodStatus: readiness gates', () => {
   const now = '2026-01-01T00:10:00Z';
   const computed: PodStatus = {

@@ -228,7 +228,12 @@ export function withReadinessGates(status: PodStatus, gates: Array<{ conditionTy
 
 /** The status the agent writes over the API pod `current`: its own, other writers' conditions kept, readiness gates applied. */
 export function apiPodStatus(current: { spec?: PodSpec; status?: PodStatus }, computed: PodStatus, now: string): PodStatus {
-  return withReadinessGates(withForeignConditions(current.status, computed), current.spec?.readinessGates, current.status?.conditions, now);
+  const out = withReadinessGates(withForeignConditions(current.status, computed), current.spec?.readinessGates, current.status?.conditions, now);
+  // The QoS class is the API server's, set at create and immutable: the one stored is written
+  // back (a pod created by an older server, whose agent classed it by other rules, keeps its
+  // class instead of having every status write refused).
+  const stored = current.status?.qosClass;
+  return stored && out.qosClass !== stored ? { ...out, qosClass: stored } : out;
 }
 
 export function podStatusEqual(a: PodStatus | undefined, b: PodStatus | undefined): boolean {
