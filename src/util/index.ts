@@ -1,4 +1,4 @@
-// Public API of `util`: logger, clock, error messages, query booleans, `__proto__` as a plain key and YAML as Kubernetes reads and writes it.
+// Public API of `util`: logger, clock, error messages, query booleans, `__proto__` as a plain key, YAML as Kubernetes reads and writes it, and its JSONPath.
 export * from './logger.js';
 export * from './json-syntax.js';
 export * from './numbers.js';
@@ -9,3 +9,4 @@ export * from './periodic.js';
 export * from './proto-key.js';
 export * from './query.js';
 export * from './yaml.js';
+export { evaluatePath, jsonPathValues, JsonPathError, parsePath, type Step as JsonPathStep } from './jsonpath.js';

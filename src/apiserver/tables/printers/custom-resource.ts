@@ -1,6 +1,6 @@
 // Rows of custom resources: Name and the CRD's additionalPrinterColumns, or Name and Age when it
 // declares none (upstream's columns for custom resources). A column shows the first value its
-// JSONPath reaches (jsonpath.ts: fields, indexes, wildcards, filters such as
+// JSONPath reaches (util/jsonpath.ts, kubectl's too: fields, indexes, wildcards, filters such as
 // `.status.conditions[?(@.type=="Ready")].status`), or null when it reaches none, as upstream's
 // table convertor. Dates print as ages, like upstream.
 
@@ -8,7 +8,7 @@ import type { TablePrinter } from '../types.js';
 import { translateTimestampSince } from '../duration.js';
 import { rec, str, type Obj } from '../format.js';
 import { ageColumn, col, nameColumn } from './columns.js';
-import { jsonPathValues } from './jsonpath.js';
+import { jsonPathValues } from '../../../util/index.js';
 
 export interface PrinterColumn {
   name: string;
@@ -19,7 +19,7 @@ export interface PrinterColumn {
   jsonPath: string;
 }
 
-/** The first value a JSONPath reaches (jsonpath.ts), or undefined. */
+/** The first value a JSONPath reaches (util/jsonpath.ts), or undefined. */
 export function simpleJsonPath(obj: unknown, path: string): unknown {
   return jsonPathValues(obj, path)[0];
 }

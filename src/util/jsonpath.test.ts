@@ -12,7 +12,7 @@ const cert = {
   },
 };
 
-describe('printer column JSONPath', () => {
+describe('JSONPath (printer columns, kubectl)', () => {
   it('reaches fields, quoted keys, indexes, slices and wildcards', () => {
     expect(jsonPathValues(cert, '.spec.replicas')).toEqual([3]);
     expect(jsonPathValues(cert, '{$.spec.replicas}')).toEqual([3]);
@@ -38,7 +38,8 @@ describe('printer column JSONPath', () => {
     expect(jsonPathValues(cert, '.spec.missing')).toEqual([]);
     expect(jsonPathValues(cert, '.spec.replicas.deeper')).toEqual([]);
     expect(jsonPathValues(cert, '.spec.dnsNames[9]')).toEqual([]);
-    expect(jsonPathValues(cert, 'spec')).toEqual([]);
+    // A bare first name reads as a field, as kubectl reads it.
+    expect(jsonPathValues(cert, 'spec.replicas')).toEqual([3]);
     expect(jsonPathValues(cert, '.status.conditions[?(@.type=~"R")]')).toEqual([]);
     expect(jsonPathValues(null, '.a')).toEqual([]);
   });
