@@ -519,6 +519,8 @@ async function handleResource(
  * delete's answer) is never transformed. The plain case returns `json` untouched.
  */
 function renderedObject(k: KindDef, json: string, accept: string | undefined, query: URLSearchParams): string {
+  // Most writes (agents, controllers, kubectl) ask for plain JSON: no Accept parsing for them.
+  if (accept === undefined || accept === 'application/json' || !accept.includes('as=')) return json;
   const r = negotiateRendering(accept, false);
   if (r.as === 'object') return json;
   const obj = JSON.parse(json) as KubeObject;
