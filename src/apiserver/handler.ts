@@ -125,7 +125,7 @@ async function handle(deps: HandlerDeps, req: IncomingMessage, res: ServerRespon
       if (!(err instanceof BadPathError)) throw err;
     }
     const rr = route?.type === 'resource' ? route : undefined;
-    const watch = rr !== undefined && isWatchRequest(rr, query);
+    const watch = rr !== undefined && isWatchRequest(rr, query, method);
     const audit = deps.audit ? auditRequest(deps.audit, req, res, { path, route: rr, watch, ...(join ? { join: { bootstrapTokenId: bootstrapTokenId(req) } } : {}) }) : undefined;
     auditCtx = audit;
     if (join) {
@@ -362,7 +362,7 @@ async function handleResource(
     const media = negotiateMediaType(accept);
     if (media === 'yaml') answerInYaml(res);
     if (media === undefined) throw new ApiError(406, 'NotAcceptable', `only the following media types are accepted: ${acceptedMediaTypes.join(', ')}`);
-    if (media === 'yaml' && isWatchRequest(route, query)) {
+    if (media === 'yaml' && isWatchRequest(route, query, method)) {
       throw new ApiError(406, 'NotAcceptable', `only the following media types are accepted: ${acceptedStreamMediaTypes.join(', ')}`);
     }
   }

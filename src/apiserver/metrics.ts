@@ -124,7 +124,7 @@ export class ServerMetrics {
     switch (method) {
       case 'GET':
       case 'HEAD': {
-        const watch = isWatchRequest(route, new URLSearchParams(qi >= 0 ? url.slice(qi + 1) : ''));
+        const watch = isWatchRequest(route, new URLSearchParams(qi >= 0 ? url.slice(qi + 1) : ''), method);
         verb = watch ? 'WATCH' : route.name ? 'GET' : 'LIST';
         break;
       }

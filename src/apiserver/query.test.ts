@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ApiError } from '../api/errors.js';
 import { errorOf } from '../api/testing/index.js';
-import { parseDeleteOptions, parseListQuery, parseWriteQuery, watchTimeoutSeconds } from './query.js';
+import { isWatchRequest, parseDeleteOptions, parseListQuery, parseWriteQuery, watchTimeoutSeconds } from './query.js';
 
 const q = (s: string) => new URLSearchParams(s);
 
@@ -171,5 +171,19 @@ describe('watchTimeoutSeconds', () => {
     expect(watchTimeoutSeconds(0, 10_500, 0, 0.5)).toBe(11);
     expect(watchTimeoutSeconds(5, 10_500, 0, 0.5)).toBe(5);
     expect(watchTimeoutSeconds(0, 0, 5_000, 0.5)).toBe(1);
+  });
+});
+
+describe('isWatchRequest', () => {
+  const q = new URLSearchParams('watch=true');
+  it('is a GET or HEAD of a collection with ?watch, or the /watch/ path form; never a write or a named GET', () => {
+    expect(isWatchRequest({}, q)).toBe(true);
+    expect(isWatchRequest({}, q, 'HEAD')).toBe(true);
+    expect(isWatchRequest({ watchPath: true, name: 'x' }, new URLSearchParams())).toBe(true);
+    expect(isWatchRequest({ name: 'x' }, q)).toBe(false);
+    expect(isWatchRequest({ subresource: 'proxy' }, q)).toBe(false);
+    // A write with ?watch is a write (counted by the mutating in-flight limit).
+    expect(isWatchRequest({}, q, 'POST')).toBe(false);
+    expect(isWatchRequest({}, q, 'DELETE')).toBe(false);
   });
 });

@@ -48,7 +48,9 @@ export function watchRequested(q: URLSearchParams): boolean {
  * `?watch` on a collection (a named path's `?watch` is an ordinary get, as upstream routes
  * it). A proxy's query is its target's, so its `watch` asks nothing.
  */
-export function isWatchRequest(route: { watchPath?: boolean; name?: string; subresource?: string }, q: URLSearchParams): boolean {
+export function isWatchRequest(route: { watchPath?: boolean; name?: string; subresource?: string }, q: URLSearchParams, method = 'GET'): boolean {
+  // Only a GET (or HEAD) can be a watch: a write with `?watch` is a write, counted as one.
+  if (method !== 'GET' && method !== 'HEAD') return false;
   return route.watchPath === true || (!route.name && route.subresource !== 'proxy' && watchRequested(q));
 }
 

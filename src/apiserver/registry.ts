@@ -973,11 +973,14 @@ export class RestRegistry {
       for (const [key, v] of Object.entries(annotations)) if (typeof v === 'string') anns[key] = v;
       if (Object.keys(anns).length > 0) pod.metadata.annotations = anns;
       const now = rfc3339(this.clock.now());
+      // upstream's UpdatePodCondition: the condition replaced whole (no reason or message left
+      // from a gated pod's SchedulingGated), its transition time kept if it was True already.
       const conditions = [...(pod.status?.conditions ?? [])];
       const at = conditions.findIndex((c) => c.type === 'PodScheduled');
-      const scheduled = { type: 'PodScheduled', status: 'True' as const, lastTransitionTime: now };
+      const was = at < 0 ? undefined : conditions[at]!;
+      const scheduled = { type: 'PodScheduled', status: 'True' as const, lastTransitionTime: was?.status === 'True' && was.lastTransitionTime ? was.lastTransitionTime : now };
       if (at < 0) conditions.push(scheduled);
-      else if (conditions[at]!.status !== 'True') conditions[at] = { ...conditions[at]!, ...scheduled };
+      else conditions[at] = scheduled;
       pod.status = { ...(pod.status ?? {}), conditions };
       if (wantRv) pod.metadata.resourceVersion = wantRv;
       else delete pod.metadata.resourceVersion;

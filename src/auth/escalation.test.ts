@@ -36,5 +36,7 @@ describe('RBAC coverage (upstream validation.Covers)', () => {
     const urls = { nonResourceURLs: ['/metrics'], verbs: ['get'] };
     const wide = { apiGroups: [''], resources: ['pods', 'secrets'], verbs: ['get'] };
     expect(compactRules([named, urls, wide, { ...named, verbs: ['delete'] }])).toEqual([urls, wide, { ...named, verbs: ['get', 'delete'] }]);
+    // Overlapping rules give each verb once.
+    expect(compactRules([{ apiGroups: [''], resources: ['pods'], verbs: ['get'] }, { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list'] }])).toEqual([{ apiGroups: [''], resources: ['pods'], verbs: ['get', 'list'] }]);
   });
 });

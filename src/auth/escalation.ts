@@ -95,8 +95,8 @@ function formatRule(r: PolicyRule): string {
 
 /**
  * Upstream's CompactRules: the rules of one API group, one resource and at most one resource
- * name (and nothing else) become one rule with all their verbs, in the order met; other rules
- * are kept as they are.
+ * name (and nothing else) become one rule with all their verbs, each once, in the order met;
+ * other rules are kept as they are.
  */
 export function compactRules(rules: readonly PolicyRule[]): PolicyRule[] {
   const out: PolicyRule[] = [];
@@ -110,7 +110,8 @@ export function compactRules(rules: readonly PolicyRule[]): PolicyRule[] {
     }
     const key = JSON.stringify([r.apiGroups![0], r.resources![0], names.length === 1, names[0] ?? '']);
     const seen = simple.get(key);
-    if (seen) seen.verbs = [...(seen.verbs ?? []), ...(r.verbs ?? [])];
+    // A verb already there is not added again (upstream's CompactRules).
+    if (seen) seen.verbs = [...new Set([...(seen.verbs ?? []), ...(r.verbs ?? [])])];
     else simple.set(key, { ...r, verbs: [...(r.verbs ?? [])] });
   }
   return [...out, ...simple.values()];

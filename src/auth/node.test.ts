@@ -157,6 +157,9 @@ describe('NodeRestriction admission', () => {
     ['delete a pod bound to B', req('delete', 'pods', { namespace: 'default', name: 'p' }), undefined, pod('p', 'b'), 'pods "p" is forbidden: node "a" can only delete pods with spec.nodeName set to itself'],
     ['update a pod', req('update', 'pods', { namespace: 'default', name: 'p' }), pod('p', 'a'), pod('p', 'a'), 'pods "p" is forbidden: unexpected operation "UPDATE", node "a" can only create and delete mirror pods'],
     ['update status of its pod', req('update', 'pods', { namespace: 'default', name: 'p', subresource: 'status' }), pod('p', 'a'), pod('p', 'a'), undefined],
+    // Whatever RBAC grants, a node binds no pod (to itself or elsewhere), as upstream's NodeRestriction.
+    ['bind a pod', req('create', 'pods', { namespace: 'default', name: 'p', subresource: 'binding' }), pod('p', 'a'), pod('p', undefined),
+      'pods "p" is forbidden: unexpected pod subresource "binding", only \'status\' and \'eviction\' are allowed'],
     ["update status of B's pod", req('patch', 'pods', { namespace: 'default', name: 'p', subresource: 'status' }), pod('p', 'b'), pod('p', 'b'),
       'pods "p" is forbidden: node "a" can only update pod status for pods with spec.nodeName set to itself'],
     ['status update cannot change its pod\'s labels', req('patch', 'pods', { namespace: 'default', name: 'p', subresource: 'status' }), labelled({ app: 'db' }), labelled({ app: 'web' }),

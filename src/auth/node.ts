@@ -289,6 +289,9 @@ export function admitNodeRequest(a: AuthorizationAttributes, newObj: KubeObject 
       if (pod && pod.spec?.nodeName !== nodeName) return deny(a, name, `node ${nodeQ} can only evict pods with spec.nodeName set to itself`);
       return undefined;
     }
+    // Any other write to a pod subresource (pods/binding: binding some pod to itself) is refused
+    // whatever RBAC says, as upstream's NodeRestriction.
+    if (a.subresource !== '') return deny(a, name, `unexpected pod subresource ${JSON.stringify(a.subresource)}, only 'status' and 'eviction' are allowed`);
     return undefined;
   }
 

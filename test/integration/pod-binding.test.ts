@@ -47,6 +47,11 @@ describe('pods/binding', () => {
     expect([gated.status, gated.body.message]).toEqual([409, 'Operation cannot be fulfilled on pods/binding "gated": pod gated has non-empty .spec.schedulingGates']);
     // Still unbound, all of them.
     for (const n of ['other', 'gated']) expect((await call('GET', `/api/v1/namespaces/default/pods/${n}`)).body.spec.nodeName).toBeUndefined();
+    // Once its gates are gone it binds, and PodScheduled is replaced whole (no SchedulingGated reason left).
+    expect((await call('PATCH', '/api/v1/namespaces/default/pods/gated', { spec: { schedulingGates: null } }, 'application/merge-patch+json')).status).toBe(200);
+    expect((await call('POST', '/api/v1/namespaces/default/pods/gated/binding', binding('gated', 'n1'))).status).toBe(201);
+    const scheduled = ((await call('GET', '/api/v1/namespaces/default/pods/gated')).body.status.conditions as Array<Record<string, unknown>>).find((c) => c.type === 'PodScheduled');
+    expect(scheduled).toEqual({ type: 'PodScheduled', status: 'True', lastTransitionTime: expect.any(String) });
     expect((await call('GET', '/api/v1/namespaces/default/pods/other/binding')).status).toBe(405);
     // Discovery lists it as upstream does.
     const core = (await call('GET', '/api/v1')).body as { resources: Array<{ name: string; kind: string; verbs: string[] }> };

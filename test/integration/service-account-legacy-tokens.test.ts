@@ -74,8 +74,10 @@ describe('legacy service account token Secrets', () => {
     const today = new Date().toISOString().slice(0, 10);
     const labelled = await waitFor(async () => ((await getSecret('ci-token'))?.metadata.labels?.['kubernetes.io/legacy-token-last-used'] ? getSecret('ci-token') : undefined), { message: 'last-used label' });
     expect([today, new Date(Date.now() + 86_400_000).toISOString().slice(0, 10)]).toContain(labelled.metadata.labels!['kubernetes.io/legacy-token-last-used']);
-    // Labelled once: more requests the same day write nothing more.
+    // Labelled once: more requests the same day write nothing more (the label patch is not
+    // awaited by the request, so give a second one time to land before looking).
     expect((await api('/api/v1/namespaces/default/configmaps', { token })).status).toBe(200);
+    await new Promise((r) => setTimeout(r, 500));
     expect((await getSecret('ci-token'))!.metadata.resourceVersion).toBe(labelled.metadata.resourceVersion);
 
     // TokenReview (webhook authenticators, kube-rbac-proxy) knows it, for the API audience only.

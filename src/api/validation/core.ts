@@ -413,18 +413,37 @@ export function setServiceDefaults(svc: Obj): void {
   if (str(spec.clusterIP) && arr(spec.clusterIPs).length === 0) spec.clusterIPs = [spec.clusterIP];
   if (spec.type !== 'ExternalName') {
     if (arr(spec.clusterIPs)[0] === 'None' && !str(spec.clusterIP)) spec.clusterIP = 'None';
-    if (isHeadless(spec) && !selectsPods(spec)) {
-      // upstream's initIPFamilyFields, headless and selectorless: it takes any endpoints its
-      // user writes, so both families unless single-stack was asked for.
-      if (!str(spec.ipFamilyPolicy)) spec.ipFamilyPolicy = 'RequireDualStack';
-      if (arr(spec.ipFamilies).length === 0) spec.ipFamilies = ['IPv4'];
-      const families = arr(spec.ipFamilies);
-      if (families.length < 2 && spec.ipFamilyPolicy !== 'SingleStack') spec.ipFamilies = [...families, families[0] === 'IPv6' ? 'IPv4' : 'IPv6'];
-    } else {
+    // Headless and selectorless: defaulted on create or from the stored Service on update
+    // (prepareServiceForCreate / prepareServiceForUpdate), so a write that leaves the families
+    // out keeps them.
+    if (!isHeadlessSelectorless(spec)) {
       if (arr(spec.ipFamilies).length === 0) spec.ipFamilies = ['IPv4'];
       if (!str(spec.ipFamilyPolicy)) spec.ipFamilyPolicy = 'SingleStack';
     }
   }
+}
+
+function isHeadlessSelectorless(spec: Obj): boolean {
+  return spec.type !== 'ExternalName' && isHeadless(spec) && !selectsPods(spec);
+}
+
+/**
+ * upstream's initIPFamilyFields for a headless Service without a selector (it takes any
+ * endpoints its user writes): what the write leaves out comes from the stored Service, else
+ * RequireDualStack, and both families unless single-stack was asked for.
+ */
+function defaultHeadlessFamilies(spec: Obj, stored: Obj | undefined): void {
+  if (!isHeadlessSelectorless(spec)) return;
+  if (!str(spec.ipFamilyPolicy)) spec.ipFamilyPolicy = str(stored?.ipFamilyPolicy) ?? 'RequireDualStack';
+  if (arr(spec.ipFamilies).length === 0) spec.ipFamilies = arr(stored?.ipFamilies).length > 0 ? [...arr(stored?.ipFamilies)] : ['IPv4'];
+  const families = arr(spec.ipFamilies);
+  if (families.length < 2 && spec.ipFamilyPolicy !== 'SingleStack') spec.ipFamilies = [...families, families[0] === 'IPv6' ? 'IPv4' : 'IPv6'];
+}
+
+/** The Service registry's create preparation: the families of a headless selectorless Service. */
+export function prepareServiceForCreate(svc: Obj): void {
+  const spec = obj(svc.spec);
+  if (spec) defaultHeadlessFamilies(spec, undefined);
 }
 
 /** Whether a Service spec has a (non-empty) selector. */
@@ -654,6 +673,7 @@ export function prepareServiceForUpdate(svc: Obj, old: Obj): void {
   const spec = obj(svc.spec);
   const oldSpec = obj(old.spec);
   if (!spec || !oldSpec) return;
+  defaultHeadlessFamilies(spec, isHeadlessSelectorless(oldSpec) ? oldSpec : undefined);
   // upstream's normalizeClusterIPs on update: clusterIP changed alone carries clusterIPs along
   // (cleared: cleared; changed: a single clusterIPs follows), so validation judges clusterIPs.
   if ((str(spec.clusterIP) ?? '') !== (str(oldSpec.clusterIP) ?? '') && deepEqual(arr(spec.clusterIPs), arr(oldSpec.clusterIPs))) {

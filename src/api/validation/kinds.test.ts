@@ -50,16 +50,24 @@ describe('defaults', () => {
     const o: any = structuredClone(valid['/Service']);
     validationFor('/Service').applyDefaults(o);
     expect(o.spec).toMatchObject({ type: 'ClusterIP', sessionAffinity: 'None', internalTrafficPolicy: 'Cluster', ports: [{ port: 80, protocol: 'TCP', targetPort: 80 }], ipFamilies: ['IPv4'], ipFamilyPolicy: 'SingleStack' });
-    const headless: any = { metadata: meta('h', 'default'), spec: { clusterIP: 'None', ports: [{ port: 9100 }] } };
-    validationFor('/Service').applyDefaults(headless);
+    const v = validationFor('/Service');
+    const created = (spec: Record<string, unknown>): any => {
+      const o: any = { metadata: meta('h', 'default'), spec: { ports: [{ port: 9100 }], ...spec } };
+      v.applyDefaults(o);
+      v.prepareForCreate?.(o);
+      return o;
+    };
+    const headless = created({ clusterIP: 'None' });
     // Headless and selectorless: both families (upstream's initIPFamilyFields); with a selector: single-stack.
     expect(headless.spec).toMatchObject({ clusterIP: 'None', clusterIPs: ['None'], ipFamilies: ['IPv4', 'IPv6'], ipFamilyPolicy: 'RequireDualStack' });
-    const selecting: any = { metadata: meta('h2', 'default'), spec: { clusterIP: 'None', selector: { app: 'x' }, ports: [{ port: 9100 }] } };
-    validationFor('/Service').applyDefaults(selecting);
-    expect(selecting.spec).toMatchObject({ ipFamilies: ['IPv4'], ipFamilyPolicy: 'SingleStack' });
-    const single: any = { metadata: meta('h3', 'default'), spec: { clusterIP: 'None', ipFamilyPolicy: 'SingleStack', ports: [{ port: 9100 }] } };
-    validationFor('/Service').applyDefaults(single);
+    expect(created({ clusterIP: 'None', selector: { app: 'x' } }).spec).toMatchObject({ ipFamilies: ['IPv4'], ipFamilyPolicy: 'SingleStack' });
+    const single = created({ clusterIP: 'None', ipFamilyPolicy: 'SingleStack' });
     expect(single.spec).toMatchObject({ ipFamilies: ['IPv4'], ipFamilyPolicy: 'SingleStack' });
+    // An update that leaves the families out keeps the stored ones (a replace from a manifest without them).
+    const replaced: any = { metadata: meta('h', 'default'), spec: { clusterIP: 'None', ports: [{ port: 9100 }] } };
+    v.applyDefaults(replaced);
+    v.prepareForUpdate?.(replaced, single);
+    expect(replaced.spec).toMatchObject({ ipFamilies: ['IPv4'], ipFamilyPolicy: 'SingleStack' });
     expect(validationFor('/Service').validateCreate(headless)).toEqual([]);
     const external: any = { metadata: meta('e', 'default'), spec: { type: 'ExternalName', externalName: 'example.com' } };
     validationFor('/Service').applyDefaults(external);

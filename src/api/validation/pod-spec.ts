@@ -1377,8 +1377,9 @@ function validateNodeAffinityMutation(path: string, newNA: Obj | undefined, oldN
  * tolerations (additions; tolerationSeconds may change) and schedulingGates (removals) may
  * change. While the stored pod is gated (has schedulingGates, KEP-3838), nodeSelector may gain
  * keys and required node affinity may be tightened (see the two mutation checks above).
- * everynode has no pods/binding subresource, so `spec.nodeName` may also be set once while it
- * is empty (binding) — but, as upstream's binding, not while the stored pod is gated.
+ * `spec.nodeName` may also be set once while it is empty, an everynode decision kept from before
+ * it served pods/binding (tools and manifests bind pods so here) — but, as upstream's binding,
+ * not while the stored pod is gated. pods/binding is the upstream way and checks more.
  */
 export function validatePodSpecUpdate(newSpecv: unknown, oldSpecv: unknown): FieldError[] {
   const errs: FieldError[] = [];
