@@ -254,8 +254,10 @@ describe('ProcessRuntime records on a full disk', () => {
     expect(await again.listContainers()).toEqual([]);
     expect(ls(containersDir)).toEqual([]);
     await new Promise((r) => setTimeout(r, 200));
-    expect(live(`${marker}-plain`).map((p) => p.pid)).toEqual([plain.pid]);
-    expect(live(`${marker}-detached`).map((p) => p.pid)).toEqual([detached.pid]);
+    // Both still run. (Their loops fork a copy that carries the marker until it execs sleep, so a
+    // loaded machine may also show that copy: the process itself is what must be there.)
+    expect(live(`${marker}-plain`).map((p) => p.pid)).toContain(plain.pid);
+    expect(live(`${marker}-detached`).map((p) => p.pid)).toContain(detached.pid);
     expect(log.lines.join('')).toContain(`may still run as process ${detached.pid} was never written; it cannot be told apart from another process, so it is left alone`);
   });
 
