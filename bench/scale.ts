@@ -119,6 +119,9 @@ export interface FanOutMilestones {
   firstReadyMs: number;
   halfReadyMs: number;
   allReadyMs: number;
+  /** Times of the 0th, 10th, …, 100th percentile pod ADDED and first Ready (ms after t0). */
+  addedDeciles: number[];
+  readyDeciles: number[];
 }
 
 export type ScaleStoreKind = 'sqlite' | 'etcd';
@@ -308,11 +311,12 @@ function hollowNice(): number {
 
 async function spawnHollow(kubeconfig: string, count: number, prefix: string, readyDelayMs: number, log: (l: string) => void): Promise<HollowHandle> {
   // The flags the hollow part recommends for thousands of nodes, then
-  // EVERYNODE_BENCH_HOLLOW_NODE_ARGS: extra node flags for the child (e.g. "--cpu-prof --cpu-prof-dir=DIR").
+  // EVERYNODE_BENCH_HOLLOW_NODE_ARGS: extra node flags for the child (e.g. "--cpu-prof --cpu-prof-dir=DIR");
+  // EVERYNODE_BENCH_HOLLOW_ARGS: extra flags of `everynode hollow-nodes` (e.g. "--concurrency 128").
   const nodeArgs = (process.env.EVERYNODE_BENCH_HOLLOW_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
   // Started through nice(1): every thread of the child (V8's, libuv's) at that priority from the
   // start (setpriority on a running process reaches only its main thread on Linux).
-  const argv = [...hollowNodeFlags, ...nodeArgs, everynodeBin, 'hollow-nodes', '--kubeconfig', kubeconfig, '--count', String(count), '--name-prefix', prefix, '--ready-delay-ms', String(readyDelayMs)];
+  const argv = [...hollowNodeFlags, ...nodeArgs, everynodeBin, 'hollow-nodes', '--kubeconfig', kubeconfig, '--count', String(count), '--name-prefix', prefix, '--ready-delay-ms', String(readyDelayMs), ...(process.env.EVERYNODE_BENCH_HOLLOW_ARGS ?? '').split(/\s+/).filter(Boolean)];
   const nice = hollowNice();
   const child: ChildProcess =
     nice === 0 ? spawn(process.execPath, argv, { stdio: ['ignore', 'pipe', 'pipe'] }) : spawn('nice', ['-n', String(nice), process.execPath, ...argv], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -461,6 +465,8 @@ class Observer {
       firstReadyMs: at(this.readyAt, 0),
       halfReadyMs: at(this.readyAt, Math.floor(n / 2)),
       allReadyMs: at(this.readyAt, n - 1),
+      addedDeciles: Array.from({ length: 11 }, (_, d) => at(this.addedAt, Math.floor((d * (n - 1)) / 10))),
+      readyDeciles: Array.from({ length: 11 }, (_, d) => at(this.readyAt, Math.floor((d * (n - 1)) / 10))),
     };
   }
 
