@@ -38,6 +38,7 @@
 import { existsSync, statfsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ConfigMap, KubeObject, Lease, Node, Pod, PodStatus, Secret } from '../api/types.js';
+import { podContainerNames } from '../api/pod-containers.js';
 import {
   type ApiClient,
   configMapsResource,
@@ -688,12 +689,11 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
       }
       const w = pod ? podWorkers.get(pod.metadata.uid ?? '') : undefined;
       if (!pod || !w) throw new LogRequestError(404, `pod "${podName}" in namespace "${namespace}" does not exist on node "${o.nodeName}"`);
-      const all = [...(pod.spec.initContainers ?? []), ...pod.spec.containers];
-      if (!all.some((c) => c.name === container)) throw new LogRequestError(404, `container "${container}" not found in pod "${podName}"`);
+      if (!podContainerNames(pod).includes(container)) throw new LogRequestError(404, `container "${container}" not found in pod "${podName}"`);
       const id = w.containerIdFor(container, options.previous);
       if (!id) {
         if (options.previous) throw new LogRequestError(400, `previous terminated container "${container}" in pod "${podName}" not found`);
-        const cs = [...(w.status?.initContainerStatuses ?? []), ...(w.status?.containerStatuses ?? [])].find((s) => s.name === container);
+        const cs = [...(w.status?.initContainerStatuses ?? []), ...(w.status?.containerStatuses ?? []), ...(w.status?.ephemeralContainerStatuses ?? [])].find((s) => s.name === container);
         const reason = cs?.state?.waiting?.reason ?? 'ContainerCreating';
         throw new LogRequestError(400, `container "${container}" in pod "${podName}" is waiting to start: ${reason}`);
       }
@@ -707,8 +707,8 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
       const pod = findApiPod(namespace, podName);
       const w = pod && !isMirrorPod(pod) ? podWorkers.get(pod.metadata.uid ?? '') : undefined;
       if (!pod || !w) throw new LogRequestError(404, `pod "${podName}" in namespace "${namespace}" does not exist on node "${o.nodeName}"`);
-      // Any running container of the pod, init containers included (a stuck init container can be looked into).
-      if (![...pod.spec.containers, ...(pod.spec.initContainers ?? [])].some((c) => c.name === container)) throw new LogRequestError(404, `container "${container}" not found in pod "${podName}"`);
+      // Any running container of the pod, init and ephemeral containers included (a stuck init container can be looked into).
+      if (!podContainerNames(pod).includes(container)) throw new LogRequestError(404, `container "${container}" not found in pod "${podName}"`);
       const id = w.containerIdFor(container, false);
       if (!id) throw new LogRequestError(400, `container not found (${JSON.stringify(container)})`);
       if (!runtime.execStream) throw new LogRequestError(400, 'the container runtime of this node cannot run commands in containers');
@@ -719,6 +719,25 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
         if (isRuntimeError(err) && err.code === 'InvalidState') throw new LogRequestError(400, `container not found (${JSON.stringify(container)})`);
         if (isRuntimeError(err)) throw new LogRequestError(err.code === 'NotFound' ? 404 : 400, err.message);
         throw err;
+      }
+    },
+    async attachStdin(namespace: string, podName: string, container: string, input: AsyncIterable<Buffer>, io: { signal: AbortSignal; started: () => void }): Promise<void> {
+      const pod = findApiPod(namespace, podName);
+      const w = pod && !isMirrorPod(pod) ? podWorkers.get(pod.metadata.uid ?? '') : undefined;
+      if (!pod || !w) throw new LogRequestError(404, `pod "${podName}" in namespace "${namespace}" does not exist on node "${o.nodeName}"`);
+      const spec = [...(pod.spec.initContainers ?? []), ...pod.spec.containers, ...(pod.spec.ephemeralContainers ?? [])].find((c) => c.name === container);
+      if (!spec) throw new LogRequestError(404, `container "${container}" not found in pod "${podName}"`);
+      if (!spec.stdin) throw new LogRequestError(400, `container ${container} in pod ${podName} does not take input: its spec does not set stdin (attach without -i shows its output)`);
+      const id = w.containerIdFor(container, false);
+      const info = id ? await runtime.inspectContainer(id) : undefined;
+      if (!id || info?.state !== 'running') throw new LogRequestError(400, `container ${container} not found in pod ${podName}_${namespace}`);
+      if (!runtime.attachStdin) throw new LogRequestError(400, 'the container runtime of this node cannot attach to the input of containers');
+      io.started();
+      try {
+        await runtime.attachStdin(id, input, io.signal);
+      } catch (err) {
+        // The container stopped meanwhile: the attach ends, as with the container's exit.
+        if (!isRuntimeError(err)) throw err;
       }
     },
     async portForwardHosts(namespace: string, podName: string): Promise<string[]> {

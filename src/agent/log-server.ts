@@ -4,6 +4,10 @@
 //   GET /stats/summary   CPU and memory of the node and its containers (stats.ts; the metrics API)
 //   POST /exec/<namespace>/<pod>/<container>?command=...[&stdin][&tty&cols&rows]   a command in the
 //        container (kubectl exec; the framing and the tty contract are in api/agent-api.ts)
+//   POST /attach/<namespace>/<pod>/<container>   input for a running container started with
+//        stdin (kubectl attach -i): the request body is written to its stdin until the body ends,
+//        the container exits or the caller goes away; the answer (200, no body) ends then. The
+//        container's output is its log (the API server follows it for the attach).
 //   POST /portForward/<namespace>/<pod>?port=N   a connection to a port in the pod's network
 //        (kubectl port-forward): the request body goes to the port, the answer is what it sends
 //   GET /healthz
@@ -60,6 +64,14 @@ export interface ContainerLogSource {
    * LogRequestError for unknown pods/containers. Absent: 404.
    */
   exec?(namespace: string, podName: string, container: string, command: string[], io: ExecIO): Promise<{ exitCode: number }>;
+  /**
+   * Writes `input` to a running container's stdin (`POST /attach/...`, behind `kubectl attach
+   * -i`). Rejects with LogRequestError, before calling `started`, for unknown pods or
+   * containers and for a container that is not running or was not started with stdin; calls
+   * `started` once the input is open, then resolves when `input` ended, the container exited
+   * or `signal` aborted. Absent: 404.
+   */
+  attachStdin?(namespace: string, podName: string, container: string, input: AsyncIterable<Buffer>, io: { signal: AbortSignal; started: () => void }): Promise<void>;
   /**
    * The addresses a port of the pod is reached at from this node, in the order to try them
    * (`POST /portForward/...`, behind `kubectl port-forward`); rejects with LogRequestError for
@@ -154,6 +166,27 @@ async function handle(source: ContainerLogSource, req: IncomingMessage, res: Ser
   const parts = path.split('/').filter(Boolean).map(decodeURIComponent);
   if (parts[0] === 'exec' && parts.length === 4 && source.exec) {
     return serveExec(source.exec.bind(source), parts as [string, string, string, string], query, req, res);
+  }
+  if (parts[0] === 'attach' && parts.length === 4 && source.attachStdin) {
+    if (req.method !== 'POST') throw new LogRequestError(405, 'method not allowed');
+    const abort = new AbortController();
+    res.on('close', () => abort.abort());
+    let started = false;
+    try {
+      await source.attachStdin(parts[1]!, parts[2]!, parts[3]!, req as AsyncIterable<Buffer>, {
+        signal: abort.signal,
+        started: () => {
+          started = true;
+          res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-cache' });
+          res.flushHeaders();
+        },
+      });
+    } catch (err) {
+      if (!started) throw err; // answered with its status by the caller
+    }
+    if (!started) res.writeHead(200);
+    res.end();
+    return;
   }
   if (parts[0] === 'portForward' && parts.length === 3 && source.portForwardHosts) {
     if (req.method !== 'POST') throw new LogRequestError(405, 'method not allowed');

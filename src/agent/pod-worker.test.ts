@@ -458,6 +458,56 @@ describe('PodWorkers', () => {
     expect(t.last().containerStatuses![0]!.state!.terminated).toBeDefined();
   });
 
+  it('starts an ephemeral container once when it is added (even while an init container is stuck), never restarts it, and reports it apart', async () => {
+    const t = setup();
+    t.runtime.behavior = (c) => (c.name === 'dbg' ? { exitAfterMs: 1000, exitCode: 3 } : c.name === 'init' ? { exitAfterMs: 500, exitCode: 1 } : {});
+    const pod = makePod([{ name: 'app' }], { initContainers: [{ name: 'init', image: 'img', command: ['setup'] }] });
+    t.workers.syncPod(pod);
+    await t.settle();
+    // The init container keeps failing: the pod is Pending and its app container never starts.
+    t.workers.syncPod({ ...pod, spec: { ...pod.spec, ephemeralContainers: [{ name: 'dbg', image: 'busybox', command: ['sh'], targetContainerName: 'app' }] } });
+    await t.settle();
+    expect(t.starts().filter((c) => c.includes('dbg'))).toHaveLength(1);
+    let st = t.last();
+    expect(st.phase).toBe('Pending');
+    expect(st.ephemeralContainerStatuses).toHaveLength(1);
+    const running = st.ephemeralContainerStatuses![0]!;
+    expect(running).toMatchObject({ name: 'dbg', ready: false, restartCount: 0, image: 'busybox' });
+    expect(running.state!.running).toBeDefined();
+    // No `started` (the kubelet's prober knows only init and regular containers).
+    expect('started' in running).toBe(false);
+    expect(st.containerStatuses!.map((c) => c.name)).toEqual(['app']);
+    // It exits: left as it is, whatever the pod's restart policy (Always here).
+    await t.advance(60_000);
+    expect(t.starts().filter((c) => c.includes('dbg'))).toHaveLength(1);
+    st = t.last();
+    expect(st.ephemeralContainerStatuses![0]!.state!.terminated).toMatchObject({ exitCode: 3, reason: 'Error' });
+    expect(st.ephemeralContainerStatuses![0]!.state!.waiting).toBeUndefined();
+    // Its log and exec target resolve by name, as any container's.
+    expect(t.workers.get('uid-1')!.containerIdFor('dbg')).toBeDefined();
+    // Conditions count only the pod's own containers.
+    expect(cond(st, 'Ready').message).toBe('containers with unready status: [app]');
+  });
+
+  it('stops a running ephemeral container with the pod, and adopts it after an agent restart instead of starting it again', async () => {
+    const t = setup();
+    const pod = makePod([{ name: 'app' }], { ephemeralContainers: [{ name: 'dbg', image: 'busybox', command: ['sleep', '1000'] }] });
+    t.workers.syncPod(pod);
+    await t.settle();
+    const id = t.last().ephemeralContainerStatuses![0]!.containerID;
+    expect(id).toMatch(/^fake:\/\//);
+    await t.workers.shutdown({ stopPods: false });
+    const again = new PodWorkers({ runtime: t.runtime, clock: t.clock, nodeName: 'node-1', nodeIP: '10.1.0.7', logRoot: '/x', onStatus: () => undefined });
+    again.syncPod(pod);
+    await t.settle();
+    expect(again.get('uid-1')!.status!.ephemeralContainerStatuses![0]!.containerID).toBe(id);
+    expect(t.starts().filter((c) => c.includes('dbg'))).toHaveLength(1);
+    const done = again.terminatePod('uid-1', 0);
+    await t.advance(5_000);
+    await done;
+    expect((await t.runtime.inspectContainer(id!.slice('fake://'.length)))?.state).toBe('exited');
+  });
+
   it('adopts the containers the runtime already runs for the pod', async () => {
     const t = setup();
     t.workers.syncPod(makePod([{}]));

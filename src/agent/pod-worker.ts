@@ -154,6 +154,8 @@ export interface PodWorkerEvent {
 interface ContainerRecord {
   name: string;
   isInit: boolean;
+  /** An ephemeral container (pods/ephemeralcontainers): started once, never restarted, no probes. */
+  ephemeral?: boolean;
   current?: ContainerInfo;
   previous?: ContainerInfo;
   restartCount: number;
@@ -393,13 +395,18 @@ export class PodWorker {
     };
   }
 
-  private record(c: Container, isInit: boolean): ContainerRecord {
+  private record(c: Container, isInit: boolean, ephemeral = false): ContainerRecord {
     let rec = this.records.get(c.name);
     if (!rec) {
-      rec = { name: c.name, isInit, restartCount: 0, nextAttempt: 0, probes: {} };
+      rec = { name: c.name, isInit, restartCount: 0, nextAttempt: 0, probes: {}, ...(ephemeral ? { ephemeral: true } : {}) };
       this.records.set(c.name, rec);
     }
     return rec;
+  }
+
+  /** The pod's ephemeral containers (as last given). */
+  private get ephemeralContainers(): Container[] {
+    return this.pod.spec.ephemeralContainers ?? [];
   }
 
   /** Adopts what the runtime already runs for this pod (agent restart). */
@@ -410,11 +417,15 @@ export class PodWorker {
       const name = info.labels[labelContainerName] ?? info.name;
       byName.set(name, [...(byName.get(name) ?? []), info]);
     }
-    const all = [...(this.pod.spec.initContainers ?? []).map((c) => [c, true] as const), ...this.pod.spec.containers.map((c) => [c, false] as const)];
-    for (const [c, isInit] of all) {
+    const all = [
+      ...(this.pod.spec.initContainers ?? []).map((c) => [c, true, false] as const),
+      ...this.pod.spec.containers.map((c) => [c, false, false] as const),
+      ...this.ephemeralContainers.map((c) => [c, false, true] as const),
+    ];
+    for (const [c, isInit, ephemeral] of all) {
       const list = (byName.get(c.name) ?? []).sort((a, b) => b.attempt - a.attempt || b.createdAt - a.createdAt);
       if (!list.length) continue;
-      const rec = this.record(c, isInit);
+      const rec = this.record(c, isInit, ephemeral);
       rec.current = list[0];
       rec.previous = list[1];
       rec.restartCount = list[0]!.attempt;
@@ -456,6 +467,9 @@ export class PodWorker {
         // still running go (after the regular containers, which have all exited).
         if (this.anyRunning()) await this.killPod();
       } else {
+        // Before the init containers, as the kubelet: a debugger can look into a pod whose
+        // initialization is stuck.
+        for (const c of this.ephemeralContainers) await this.syncEphemeralContainer(c);
         const initDone = await this.syncInitContainers();
         if (initDone) {
           for (const c of pod.spec.containers) await this.syncContainer(c, this.record(c, false));
@@ -609,6 +623,17 @@ export class PodWorker {
     return true;
   }
 
+  /**
+   * An ephemeral container is started once (upstream computePodActions: one the runtime has never
+   * seen is started; one that ran is left as it is, whatever its exit). A creation that failed
+   * is tried again after its back-off, as for other containers.
+   */
+  private async syncEphemeralContainer(c: Container): Promise<void> {
+    const rec = this.record(c, false, true);
+    if (rec.current || this.waitingToRetryCreate(rec)) return;
+    await this.startContainer(c, rec);
+  }
+
   /** Running, and its startup probe (if any) succeeded: the container's `started`. */
   private isStarted(rec: ContainerRecord | undefined): boolean {
     return rec?.current?.state === 'running' && !rec.hookRunning && (!rec.probes.startup || rec.probes.startup.result === 'success');
@@ -616,6 +641,7 @@ export class PodWorker {
 
   /** Whether a container (of the pod as last given) that exited as `info` is to be started again. */
   private willRestart(c: Container, info: ContainerInfo): boolean {
+    if (this.records.get(c.name)?.ephemeral) return false;
     if (isSidecar(c)) return true;
     if (this.isInitContainer(c.name)) return (this.pod.spec.restartPolicy ?? 'Always') !== 'Never' && (info.exitCode ?? 0) !== 0;
     return this.shouldRestart(info);
@@ -650,9 +676,9 @@ export class PodWorker {
     this.o.onEvent?.(this.pod, ev);
   }
 
-  /** The spec of a container (init or regular) of the pod as last given. */
+  /** The spec of a container (init, regular or ephemeral) of the pod as last given. */
   private containerSpec(name: string): Container | undefined {
-    return [...(this.pod.spec.initContainers ?? []), ...this.pod.spec.containers].find((c) => c.name === name);
+    return [...(this.pod.spec.initContainers ?? []), ...this.pod.spec.containers, ...this.ephemeralContainers].find((c) => c.name === name);
   }
 
   /**
@@ -974,7 +1000,7 @@ export class PodWorker {
     await this.refresh();
   }
 
-  private containerStatus(c: Container, isInit: boolean, hasInitContainers: boolean): ContainerStatus {
+  private containerStatus(c: Container, isInit: boolean, hasInitContainers: boolean, ephemeral = false): ContainerStatus {
     const rec = this.records.get(c.name);
     // While its postStart hook runs, a container is shown as not created yet (see hookRunning).
     const cur = rec?.hookRunning ? undefined : rec?.current;
@@ -983,15 +1009,17 @@ export class PodWorker {
     let ready: boolean;
     if (isInit && !isSidecar(c)) ready = cur?.state === 'exited' && cur.exitCode === 0;
     else ready = started && (!rec!.probes.readiness || rec!.probes.readiness.result === 'success');
+    // An ephemeral container is never ready and has no `started` (the kubelet's prober knows
+    // only init and regular containers).
     const s: ContainerStatus = {
       name: c.name,
       state: {},
       lastState: {},
-      ready,
+      ready: ephemeral ? false : ready,
       restartCount: rec?.restartCount ?? 0,
       image: c.image ?? '',
       imageID: cur?.imageRef ?? '',
-      started,
+      ...(ephemeral ? {} : { started }),
     };
     if (cur) s.containerID = `${this.o.runtime.type}://${cur.id}`;
     const type = this.o.runtime.type;
@@ -1032,6 +1060,8 @@ export class PodWorker {
       qosClass: podQOSClass(spec),
     };
     if (inits.length) status.initContainerStatuses = initStatuses;
+    const ephemeral = this.ephemeralContainers;
+    if (ephemeral.length) status.ephemeralContainerStatuses = ephemeral.map((c) => this.containerStatus(c, false, inits.length > 0, true)).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     // The sandbox is "ready" from the first pass until the pod stops for good (the kubelet kills
     // the sandbox of a terminated or terminal pod).
     const sandboxReady = this.sandboxId !== undefined && !this.terminated && phase !== 'Succeeded' && phase !== 'Failed';

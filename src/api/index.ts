@@ -6,6 +6,7 @@ export * from './kinds.js';
 export * from './taints.js';
 export * from './node-affinity.js';
 export * from './pod-qos.js';
+export * from './pod-containers.js';
 export * from './watch-objects.js';
 export * from './disruption.js';
 export * from './intstr.js';

@@ -14,7 +14,7 @@ export const allVerbs: readonly Verb[] = ['create', 'delete', 'deletecollection'
 export const readVerbs: readonly Verb[] = ['get', 'list', 'watch'];
 
 /** Subresources the generic registry knows how to serve. */
-export type Subresource = 'status' | 'log' | 'finalize' | 'eviction' | 'scale' | 'binding';
+export type Subresource = 'status' | 'log' | 'finalize' | 'eviction' | 'scale' | 'binding' | 'ephemeralcontainers';
 
 /**
  * A `scale` subresource (a custom resource's: its CRD version's `subresources.scale`; a built-in
@@ -286,7 +286,7 @@ export function builtinKinds(): KindDef[] {
     // `DELETE /api/v1/namespaces` is 405).
     kind({ group: '', kind: 'Namespace', plural: 'namespaces', namespaced: false, shortNames: ['ns'], subresources: ['status', 'finalize'], statusOnCreate: { reset: { phase: 'Active' } }, verbs: allVerbs.filter((v) => v !== 'deletecollection') }),
     kind({ group: '', kind: 'Node', plural: 'nodes', namespaced: false, shortNames: ['no'], subresources: ['status'], statusOnCreate: 'keep' }),
-    kind({ group: '', kind: 'Pod', plural: 'pods', namespaced: true, shortNames: ['po'], categories: ['all'], subresources: ['status', 'log', 'eviction', 'binding'], connectSubresources: ['attach', 'exec', 'portforward', 'proxy'], statusOnCreate: { reset: { phase: 'Pending' } } }),
+    kind({ group: '', kind: 'Pod', plural: 'pods', namespaced: true, shortNames: ['po'], categories: ['all'], subresources: ['status', 'log', 'eviction', 'binding', 'ephemeralcontainers'], connectSubresources: ['attach', 'exec', 'portforward', 'proxy'], statusOnCreate: { reset: { phase: 'Pending' } } }),
     kind({ group: '', kind: 'Event', plural: 'events', namespaced: true, shortNames: ['ev'] }),
     kind({ group: '', kind: 'Service', plural: 'services', namespaced: true, shortNames: ['svc'], categories: ['all'], subresources: ['status'], connectSubresources: ['proxy'], statusOnCreate: { reset: { loadBalancer: {} } } }),
     kind({ group: '', kind: 'Endpoints', plural: 'endpoints', namespaced: true, shortNames: ['ep'] }),

@@ -99,3 +99,12 @@ function asGoSees(v: unknown, t: GoStruct | undefined): unknown {
 export function templateAsGoSees<T extends PodTemplateSpec | Obj>(t: T): T {
   return asGoSees(t, podTemplate) as T;
 }
+
+/**
+ * A container (regular, init or ephemeral) as Go's typed encoding sees it, for comparisons that
+ * must agree with upstream's apiequality.Semantic.DeepEqual (an existing ephemeral container
+ * sent back unchanged by a client that drops zero values, or adds them). Never mutates its input.
+ */
+export function containerAsGoSees<T>(c: T): T {
+  return asGoSees(c, container) as T;
+}

@@ -202,9 +202,16 @@ export interface Affinity {
   podAntiAffinity?: unknown;
 }
 
+/** A debugging container added to a running pod through pods/NAME/ephemeralcontainers; never restarted. */
+export interface EphemeralContainer extends Container {
+  /** A container of the pod whose namespaces the debugger targets (informational here: processes share the node's). */
+  targetContainerName?: string;
+}
+
 export interface PodSpec {
   containers: Container[];
   initContainers?: Container[];
+  ephemeralContainers?: EphemeralContainer[];
   nodeName?: string;
   nodeSelector?: Record<string, string>;
   affinity?: Affinity;
@@ -281,6 +288,7 @@ export interface PodStatus {
   startTime?: string;
   containerStatuses?: ContainerStatus[];
   initContainerStatuses?: ContainerStatus[];
+  ephemeralContainerStatuses?: ContainerStatus[];
   [key: string]: unknown;
 }
 

@@ -29,6 +29,7 @@ describe('legacy discovery (/api/v1)', () => {
     'pods/proxy': { name: 'pods/proxy', singularName: '', namespaced: true, kind: 'PodProxyOptions', verbs: ['create', 'delete', 'get', 'patch', 'update'] },
     'services/proxy': { name: 'services/proxy', singularName: '', namespaced: true, kind: 'ServiceProxyOptions', verbs: ['create', 'delete', 'get', 'patch', 'update'] },
     'pods/status': { name: 'pods/status', singularName: '', namespaced: true, kind: 'Pod', verbs: ['get', 'patch', 'update'] },
+    'pods/ephemeralcontainers': { name: 'pods/ephemeralcontainers', singularName: '', namespaced: true, kind: 'Pod', verbs: ['get', 'patch', 'update'] },
     'serviceaccounts/token': { name: 'serviceaccounts/token', singularName: '', namespaced: true, group: 'authentication.k8s.io', version: 'v1', kind: 'TokenRequest', verbs: ['create'] },
   };
 
@@ -46,7 +47,7 @@ describe('legacy discovery (/api/v1)', () => {
     const names = coreResources().map((r) => r.name);
     expect(names).toEqual([...names].sort());
     const i = names.indexOf('pods');
-    expect(names.slice(i, i + 9)).toEqual(['pods', 'pods/attach', 'pods/binding', 'pods/eviction', 'pods/exec', 'pods/log', 'pods/portforward', 'pods/proxy', 'pods/status']);
+    expect(names.slice(i, i + 10)).toEqual(['pods', 'pods/attach', 'pods/binding', 'pods/ephemeralcontainers', 'pods/eviction', 'pods/exec', 'pods/log', 'pods/portforward', 'pods/proxy', 'pods/status']);
     expect(names[names.indexOf('serviceaccounts') + 1]).toBe('serviceaccounts/token');
   });
 });

@@ -181,9 +181,10 @@ const proxyKinds: Record<string, string> = { Pod: 'PodProxyOptions', Service: 'S
 /**
  * The APIResource entries of a kind and its subresources, as upstream's api__v1.json /
  * apis__<group>__<version>.json list them: subresources have singularName "" and the parent's
- * scope; `<plural>/status` get, patch, update; `/log` get; `/finalize` update; `/eviction` a
- * policy/v1 Eviction create; `/binding` a Binding create; `/scale` an autoscaling/v1 Scale get, patch, update; `/exec` and
- * `/portforward` create and get with their options kinds; `/proxy` create, delete, get, patch, update.
+ * scope; `<plural>/status` and `pods/ephemeralcontainers` (the kind itself) get, patch, update;
+ * `/log` get; `/finalize` update; `/eviction` a policy/v1 Eviction create; `/binding` a Binding
+ * create; `/scale` an autoscaling/v1 Scale get, patch, update; `/exec` and `/portforward` create
+ * and get with their options kinds; `/proxy` create, delete, get, patch, update.
  */
 function resourcesOf(k: KindDef): Record<string, unknown>[] {
   const main: Record<string, unknown> = {

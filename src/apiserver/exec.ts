@@ -260,8 +260,6 @@ export async function handlePodUpgrade(deps: ExecDeps, req: IncomingMessage, soc
     if (!forward && !attach && command.length === 0) throw badRequest('you must specify at least one command for the container');
     const flag = (n: string) => queryBool(q.get(n)) === true;
     const stdin = flag('stdin');
-    // The process runtime runs containers without stdin: an attach can only watch the output.
-    if (attach && stdin) throw badRequest('attaching to the input of a container is not supported: containers run without stdin here (attach without -i shows its output)');
     // The kubelet's remote command options refuse an exec with no stream at all.
     if (!forward && !stdin && !flag('stdout') && !flag('stderr')) throw badRequest('you must specify at least 1 of stdin, stdout, stderr');
     const podKind = deps.kinds.byResource('', 'v1', 'pods');
@@ -308,7 +306,11 @@ export async function handlePodUpgrade(deps: ExecDeps, req: IncomingMessage, soc
     // The protocol last: a client that falls back to SPDY after a failed WebSocket attempt
     // (kubectl does) hears about its pod or container first.
     const tty = flag('tty');
-    const target: Target = { nodeName: pod.spec.nodeName, ep, namespace: route.namespace!, pod: route.name!, container, command, stdin, stdout: flag('stdout'), stderr: flag('stderr'), tty };
+    // An attach follows the container's own settings: input only where its spec asked for stdin
+    // (kept open for attaches), and a terminal where it asked for one.
+    const spec = attach ? [...(pod.spec.initContainers ?? []), ...pod.spec.containers, ...(pod.spec.ephemeralContainers ?? [])].find((c) => c.name === container) : undefined;
+    if (attach && stdin && !spec?.stdin) throw badRequest(`container ${container} in pod ${pod.metadata.name ?? ''} does not take input: its spec does not set stdin (attach without -i shows its output)`);
+    const target: Target = { nodeName: pod.spec.nodeName, ep, namespace: route.namespace!, pod: route.name!, container, command, stdin, stdout: flag('stdout'), stderr: flag('stderr'), tty, containerTty: spec?.tty === true };
     if ((req.headers.upgrade ?? '').toLowerCase() === 'spdy/3.1') {
       const versions = (req.headersDistinct['x-stream-protocol-version'] ?? []).flatMap((v) => v.split(',')).map((v) => v.trim());
       if (!versions.includes(SPDY_EXEC_PROTOCOL)) throw badRequest(`unsupported remote command protocols ${JSON.stringify(versions.join(', '))} over SPDY: want ${SPDY_EXEC_PROTOCOL}`);
@@ -360,6 +362,8 @@ interface Target {
   stdout: boolean;
   stderr: boolean;
   tty: boolean;
+  /** attach: the container's spec asks for a terminal (input then goes through a LineDiscipline here). */
+  containerTty?: boolean;
 }
 
 /** Largest frame an agent may send (its output chunks are small). */
@@ -591,17 +595,26 @@ function containerState(pod: Pod, name: string): { running?: unknown } | undefin
 /**
  * pods/attach: the container's output from now on (its log followed from the end, stdout and
  * stderr as the log holds them, on the stdout channel) until the container stops (Success) or
- * the client goes away. No input: containers here run without stdin.
+ * the client goes away. With stdin (a container whose spec asks for it): the client's input
+ * goes to the container through the agent's `POST /attach` until the client's input ends (the
+ * container's stdin stays open, as upstream without stdinOnce). A container that asks for a
+ * terminal runs without one here: its input goes through a LineDiscipline (echo, line editing,
+ * a line at a time; Ctrl-D on an empty line ends the attach) and its output gets CR LF, as
+ * `kubectl exec -t` on a node without terminals.
  */
 function attachBridge(deps: ExecDeps, peer: ExecPeer, t: Target): ExecInput {
   let finished = false;
   let res: IncomingMessage | undefined;
+  let input: ReturnType<typeof agentRequest> | undefined;
+  let line = t.containerTty ? new LineDiscipline() : undefined;
   const finish = (status: Record<string, unknown>): void => {
     if (finished) return;
     finished = true;
     peer.finish(status);
     up.destroy();
+    input?.destroy();
   };
+  const success = { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success' };
   const path = `/containerLogs/${encodeURIComponent(t.namespace)}/${encodeURIComponent(t.pod)}/${encodeURIComponent(t.container)}?follow=true&tailLines=0`;
   const up = agentRequest(t.nodeName, t.ep, 'GET', path, deps.kubeletClient, (r) => {
     res = r;
@@ -614,21 +627,50 @@ function attachBridge(deps: ExecDeps, peer: ExecPeer, t: Target): ExecInput {
       return;
     }
     r.on('data', (c: Buffer) => {
-      if (!finished && (t.stdout || t.stderr) && !peer.output(STDOUT, c)) r.pause();
+      if (!finished && (t.stdout || t.stderr) && !peer.output(STDOUT, line ? LineDiscipline.output(c) : c)) r.pause();
     });
-    r.on('end', () => finish({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success' }));
+    r.on('end', () => finish(success));
     r.on('error', () => finish(failureStatus(`lost the connection to the agent of node ${t.nodeName}`)));
   });
   up.on('error', (err) => finish(failureStatus(`cannot reach the agent of node ${t.nodeName}: ${agentConnectionError(err)}`)));
   up.end();
+  if (t.stdin) {
+    const path = `/attach/${encodeURIComponent(t.namespace)}/${encodeURIComponent(t.pod)}/${encodeURIComponent(t.container)}`;
+    input = agentRequest(t.nodeName, t.ep, 'POST', path, deps.kubeletClient, (r) => {
+      if (r.statusCode === 200) return void r.resume();
+      let text = '';
+      r.on('data', (c: Buffer) => {
+        if (text.length < 16 * 1024) text += c.toString('utf8');
+      });
+      r.on('end', () => finish(failureStatus(text.trim() || `the agent of node ${t.nodeName} answered ${r.statusCode} to the attach`)));
+    });
+    input.on('error', (err) => finish(failureStatus(`cannot reach the agent of node ${t.nodeName}: ${agentConnectionError(err)}`)));
+    input.on('drain', () => peer.resumeInput());
+    input.flushHeaders();
+  }
+  const send = (data: Buffer): void => {
+    if (!input || finished || input.writableEnded || data.length === 0) return;
+    if (!input.write(data)) peer.pauseInput();
+  };
   return {
-    stdin: () => undefined,
-    stdinEnd: () => undefined,
+    stdin: (data) => {
+      if (!line) return send(data);
+      const r = line.input(data);
+      if (r.echo.length) peer.output(STDOUT, r.echo);
+      send(r.send);
+      // Ctrl-C: the line typed so far is dropped (there is no terminal to signal the container's processes).
+      if (r.interrupt) line = new LineDiscipline();
+      if (r.eof) finish(success);
+    },
+    stdinEnd: () => {
+      if (input && !input.writableEnded) input.end();
+    },
     resize: () => undefined,
     drained: () => res?.resume(),
     gone: () => {
       finished = true;
       up.destroy();
+      input?.destroy();
     },
   };
 }

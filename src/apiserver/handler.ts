@@ -352,13 +352,13 @@ async function handleResource(
   if (k.namespaced && namespace === undefined && route.name !== undefined) throw pathNotFound();
   const name = route.name;
   const sub = route.subresource;
-  // The media type of object answers (the object, its list, a Table or metadata of them, status
-  // and scale, and their errors) and of watches, negotiated before anything is done, as
-  // upstream: no acceptable type is a 406 and nothing is written. A watch asked for in YAML is a
-  // 406 too (YAML has no stream form), its Status in YAML as asked. Logs, exec and the proxies
-  // stream their own formats.
+  // The media type of object answers (the object, its list, a Table or metadata of them, status,
+  // scale and a pod's ephemeralcontainers, and their errors) and of watches, negotiated before
+  // anything is done, as upstream: no acceptable type is a 406 and nothing is written. A watch
+  // asked for in YAML is a 406 too (YAML has no stream form), its Status in YAML as asked. Logs,
+  // exec and the proxies stream their own formats.
   const accept = req.headers.accept;
-  if (sub === undefined || sub === 'status' || sub === 'scale') {
+  if (sub === undefined || sub === 'status' || sub === 'scale' || sub === 'ephemeralcontainers') {
     const media = negotiateMediaType(accept);
     if (media === 'yaml') answerInYaml(res);
     if (media === undefined) throw new ApiError(406, 'NotAcceptable', `only the following media types are accepted: ${acceptedMediaTypes.join(', ')}`);

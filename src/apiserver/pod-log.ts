@@ -19,6 +19,7 @@ import { request as httpsRequest } from 'node:https';
 import type { PeerCertificate } from 'node:tls';
 import { ApiError, badRequest, fe, invalid, type FieldError } from '../api/errors.js';
 import type { Node, Pod } from '../api/types.js';
+import { podContainerNames } from '../api/pod-containers.js';
 
 const maxErrorBody = 64 * 1024;
 
@@ -58,7 +59,8 @@ export function logContainerName(pod: Pod, requested: string | null): string {
     if (inits.length > 0) msg += ` or one of the init containers: [${inits.join(' ')}]`;
     throw badRequest(msg);
   }
-  if (!containers.includes(requested) && !inits.includes(requested)) throw badRequest(`container ${requested} is not valid for pod ${name}`);
+  // Any container of the pod, ephemeral ones included (upstream's podHasContainerWithName).
+  if (!podContainerNames(pod).includes(requested)) throw badRequest(`container ${requested} is not valid for pod ${name}`);
   return requested;
 }
 

@@ -64,6 +64,7 @@ import {
   dropEmptyMetadata,
   generateName,
   prepareForCreate,
+  prepareForEphemeralContainersUpdate,
   prepareForStatusUpdate,
   prepareForUpdate,
   validateDeletionUpdate,
@@ -1132,7 +1133,15 @@ export class RestRegistry {
   ): Promise<WriteResult> {
     // "scale": a custom resource's /scale (scale.ts), which changes only specReplicasPath and
     // otherwise updates as the object itself does; its managedFields entries say "scale".
-    if (subresource !== undefined && subresource !== 'status' && !(subresource === 'finalize' && isNamespaceKind(k)) && !(subresource === 'scale' && k.scale) && !(subresource === 'binding' && isPodKind(k))) throw methodNotAllowed();
+    if (
+      subresource !== undefined &&
+      subresource !== 'status' &&
+      !(subresource === 'finalize' && isNamespaceKind(k)) &&
+      !(subresource === 'scale' && k.scale) &&
+      !((subresource === 'binding' || subresource === 'ephemeralcontainers') && isPodKind(k))
+    ) {
+      throw methodNotAllowed();
+    }
     const key = objectKey(k, namespace, name);
     const args: UpdateArgs = { k, key, namespace, name, subresource, dryRun, warnings, manager, produce, put, ...(admit ? { admit } : {}) };
     if (dryRun) return this.updateLoop(args);
@@ -1217,6 +1226,16 @@ export class RestRegistry {
         if (owned !== undefined) next.metadata.managedFields = owned;
         else if (manager.apply) delete next.metadata.managedFields;
         errs = [...validateFinalizersUpdate(next, old), ...validation.validateStatusUpdate(next, old)];
+      } else if (subresource === 'ephemeralcontainers') {
+        // pods/NAME/ephemeralcontainers (upstream's podEphemeralContainersStrategy): the body's
+        // ephemeral containers, defaulted as any decoded pod, on the stored pod; nothing else of
+        // the body is kept. An apply's ownership record is new, as on /status.
+        validation.applyDefaults(next);
+        const owned = manager.apply ? next.metadata.managedFields : undefined;
+        next = prepareForEphemeralContainersUpdate(next, old);
+        if (owned !== undefined) next.metadata.managedFields = owned;
+        else if (manager.apply) delete next.metadata.managedFields;
+        errs = validation.validateEphemeralContainersUpdate?.(next, old) ?? [];
       } else {
         validation.applyDefaults(next);
         keepStoredSpecForm(k, next, old);

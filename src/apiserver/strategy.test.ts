@@ -3,7 +3,7 @@ import { builtinKinds } from '../api/kinds.js';
 import type { Pod } from '../api/types.js';
 import { ApiError } from '../api/errors.js';
 import type { KubeObject } from '../api/types.js';
-import { admitCreate, checkName, dedupOwnerReferences, prepareForCreate, prepareForUpdate } from './strategy.js';
+import { admitCreate, checkName, dedupOwnerReferences, prepareForCreate, prepareForEphemeralContainersUpdate, prepareForUpdate } from './strategy.js';
 
 const podKind = builtinKinds().find((k) => k.group === '' && k.kind === 'Pod')!;
 const dsKind = builtinKinds().find((k) => k.group === 'apps' && k.kind === 'DaemonSet')!;
@@ -157,5 +157,30 @@ describe('dedupOwnerReferences', () => {
     expect(dedupOwnerReferences(other, false)).toBeUndefined();
     expect(other.metadata).toBe(metadata);
     expect(dedupOwnerReferences({ metadata: {} } as KubeObject, false)).toBeUndefined();
+  });
+});
+
+describe('prepareForEphemeralContainersUpdate (pods/ephemeralcontainers)', () => {
+  const stored = (): KubeObject => ({
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: 'p', namespace: 'default', uid: 'u', labels: { app: 'web' }, finalizers: ['f'], ownerReferences: [{ apiVersion: 'v1', kind: 'Node', name: 'n', uid: 'n' }], managedFields: [{ manager: 'm' }] },
+    spec: { containers: [{ name: 'c', image: 'i' }], nodeName: 'n' },
+    status: { phase: 'Running' },
+  });
+
+  it('keeps all of the stored pod but the body\'s ephemeral containers', () => {
+    const old = stored();
+    const body = { ...stored(), metadata: { name: 'p', labels: { other: 'x' }, annotations: { a: 'b' }, deletionTimestamp: '2025-01-01T00:00:00Z' }, spec: { containers: [{ name: 'c', image: 'other' }], ephemeralContainers: [{ name: 'e', image: 'busybox' }] }, status: { phase: 'Failed' } } as KubeObject;
+    const next = prepareForEphemeralContainersUpdate(body, old);
+    expect(next).toEqual({ ...stored(), spec: { ...(stored().spec as Record<string, unknown>), ephemeralContainers: [{ name: 'e', image: 'busybox' }] } });
+    // The stored pod is not written to.
+    expect(old).toEqual(stored());
+  });
+
+  it('a body without ephemeral containers leaves none (validation then refuses removing stored ones)', () => {
+    const old = stored();
+    (old.spec as Record<string, unknown>).ephemeralContainers = [{ name: 'e', image: 'busybox' }];
+    expect((prepareForEphemeralContainersUpdate(stored(), old).spec as Record<string, unknown>).ephemeralContainers).toBeUndefined();
   });
 });

@@ -6,6 +6,8 @@
 // Order on update:  decode -> applyDefaults -> prepareForUpdate -> kind prepareForUpdate
 //                   -> validateFinalizersUpdate + validateUpdate -> store
 // Order on /status: decode -> applyStatusDefaults -> prepareForStatusUpdate -> validateStatusUpdate -> store
+// Order on pods/ephemeralcontainers: decode -> applyDefaults -> prepareForEphemeralContainersUpdate
+//                   -> validateEphemeralContainersUpdate -> store
 // ("kind" hooks: KindValidation in src/api/validation/index.ts.)
 
 import { randomUUID, randomInt } from 'node:crypto';
@@ -219,6 +221,23 @@ export function prepareForStatusUpdate(k: KindDef, obj: KubeObject, old: KubeObj
     if (oldQos && (st?.qosClass === undefined || st.qosClass === '')) out.status = { ...(st ?? {}), qosClass: oldQos };
   }
   return out;
+}
+
+/**
+ * A write through pods/NAME/ephemeralcontainers (upstream's podEphemeralContainersStrategy):
+ * the result is the stored pod with the body's spec.ephemeralContainers and nothing else of the
+ * body. Spec and status are the stored ones, and so is the metadata (what upstream's
+ * ResetObjectMetaForStatus keeps — labels, annotations, finalizers, owner references, deletion
+ * timestamp, generation — and the rest of it: identity is checked before, and the field manager
+ * records this write's manager on the stored entries afterwards). `obj` must be a copy the caller
+ * owns; the result shares the stored pod's subtrees, so `old` must be one too.
+ */
+export function prepareForEphemeralContainersUpdate(obj: KubeObject, old: KubeObject): KubeObject {
+  const spec: Record<string, unknown> = { ...((old.spec as Record<string, unknown> | undefined) ?? {}) };
+  const sent = (obj.spec as { ephemeralContainers?: unknown } | undefined)?.ephemeralContainers;
+  if (sent === undefined || sent === null) delete spec.ephemeralContainers;
+  else spec.ephemeralContainers = sent;
+  return { ...old, metadata: { ...old.metadata }, spec };
 }
 
 function copyOrDelete(to: ObjectMeta, from: ObjectMeta, key: keyof ObjectMeta): void {

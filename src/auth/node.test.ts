@@ -58,6 +58,7 @@ describe('Node authorizer (through the chain: Node, then RBAC)', () => {
     ['create pods (mirror pods, checked by admission)', req('create', 'pods', { namespace: 'default' }), true],
     ['update a pod spec', req('update', 'pods', { namespace: 'default', name: 'p' }), false],
     ['create pods/binding', req('create', 'pods', { namespace: 'default', name: 'p', subresource: 'binding' }), false],
+    ['patch pods/ephemeralcontainers', req('patch', 'pods', { namespace: 'default', name: 'p', subresource: 'ephemeralcontainers' }), false],
     ['create events', req('create', 'events', { namespace: 'default' }), true],
     ['create events.k8s.io events', req('create', 'events', { apiGroup: 'events.k8s.io', namespace: 'default' }), true],
     ['get own lease', lease('get', 'a'), true],
@@ -160,6 +161,8 @@ describe('NodeRestriction admission', () => {
     // Whatever RBAC grants, a node binds no pod (to itself or elsewhere), as upstream's NodeRestriction.
     ['bind a pod', req('create', 'pods', { namespace: 'default', name: 'p', subresource: 'binding' }), pod('p', 'a'), pod('p', undefined),
       'pods "p" is forbidden: unexpected pod subresource "binding", only \'status\' and \'eviction\' are allowed'],
+    ['add an ephemeral container to its pod', req('patch', 'pods', { namespace: 'default', name: 'p', subresource: 'ephemeralcontainers' }), pod('p', 'a'), pod('p', 'a'),
+      'pods "p" is forbidden: unexpected pod subresource "ephemeralcontainers", only \'status\' and \'eviction\' are allowed'],
     ["update status of B's pod", req('patch', 'pods', { namespace: 'default', name: 'p', subresource: 'status' }), pod('p', 'b'), pod('p', 'b'),
       'pods "p" is forbidden: node "a" can only update pod status for pods with spec.nodeName set to itself'],
     ['status update cannot change its pod\'s labels', req('patch', 'pods', { namespace: 'default', name: 'p', subresource: 'status' }), labelled({ app: 'db' }), labelled({ app: 'web' }),

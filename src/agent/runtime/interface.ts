@@ -225,6 +225,13 @@ export interface ContainerRuntime {
    * container. `io.tty`: see ExecIO. Optional: a runtime without it cannot serve exec.
    */
   execStream?(id: string, command: string[], io: ExecIO): Promise<{ exitCode: number }>;
+  /**
+   * Writes `input` to the stdin of a running container whose config asked for stdin
+   * (`kubectl attach -i`) until `input` ends, the container exits or `signal` aborts; the
+   * container's stdin stays open after. NotFound / InvalidState (not running, no stdin).
+   * Optional: a runtime without it serves attach without -i only.
+   */
+  attachStdin?(id: string, input: AsyncIterable<Buffer>, signal?: AbortSignal): Promise<void>;
   /** The container's log as `kubectl logs` prints it. */
   readLogs(id: string, options?: LogOptions): Promise<string>;
   /**

@@ -69,11 +69,43 @@ describe('ProcessRuntime', () => {
     const none = await reader('none', false);
     await until(async () => (await rt.inspectContainer(none.id))?.state === 'exited');
     expect(await rt.readLogs(none.id)).toBe('eof none\n');
-    // Still waiting on its input well after the other one ended; no FIFO left behind for it.
+    // Still waiting on its input well after the other one ended.
     await new Promise((r) => setTimeout(r, 500));
     expect((await rt.inspectContainer(held.id))?.state).toBe('running');
     expect(await rt.readLogs(held.id)).toBe('');
     await rt.stopContainer(held.id, 0);
+  });
+
+  it('an attach writes to a stdin container\'s input, which stays open after it; a new runtime adopts the input; removal takes the FIFO', async () => {
+    const { dir, rt, marker, sandbox, sandboxId, config } = await setup();
+    const info = await rt.startContainer(sandboxId, sandbox, config({ command: ['sh', '-c', `while read line; do echo "got $line"; done; echo eof # ${marker}`], stdin: true }));
+    cleanups.push(() => rt.stopContainer(info.id, 0).catch(() => undefined));
+    const lines = async function* (...xs: string[]) {
+      for (const x of xs) yield Buffer.from(x);
+    };
+    await rt.attachStdin!(info.id, lines('one\n', 'tw', 'o\n'));
+    await until(async () => (await rt.readLogs(info.id)) === 'got one\ngot two\n');
+    // The attach ended: the container saw no end of input and reads on.
+    await new Promise((r) => setTimeout(r, 300));
+    expect((await rt.inspectContainer(info.id))?.state).toBe('running');
+    const fifos = () => readdirSync(join(dir, 'state', 'fifos')).filter((f) => f.endsWith('.stdin'));
+    expect(fifos()).toHaveLength(1);
+    // A restarted agent keeps the input (a FIFO its record names is no leftover) and attaches to it.
+    rt.detach();
+    const again = await ProcessRuntime.open({ stateDir: join(dir, 'state'), exitPollMs: 50 });
+    cleanups.push(() => again.stopContainer(info.id, 0).catch(() => undefined));
+    expect(fifos()).toHaveLength(1);
+    await again.attachStdin!(info.id, lines('three\n'));
+    await until(async () => (await again.readLogs(info.id)).endsWith('got three\n'));
+    // A container without stdin, or one that is not running, has none to attach to.
+    const plain = await again.startContainer(sandboxId, sandbox, config({ name: 'plain', logPath: 'plain/0.log', command: ['sh', '-c', `sleep 1000 # ${marker}`] }));
+    await expect(again.attachStdin!(plain.id, lines('x\n'))).rejects.toMatchObject({ code: 'InvalidState' });
+    await again.stopContainer(plain.id, 0);
+    await expect(again.attachStdin!(plain.id, lines('x\n'))).rejects.toMatchObject({ code: 'InvalidState' });
+    await expect(again.attachStdin!('nope-000000000000', lines('x\n'))).rejects.toMatchObject({ code: 'NotFound' });
+    await again.stopContainer(info.id, 0);
+    await again.removeContainer(info.id);
+    expect(fifos()).toHaveLength(0);
   });
 
   it('runs command + args with env and workingDir, logging stdout/stderr with timestamps', async () => {

@@ -64,6 +64,7 @@ import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_pro
 import { randomBytes } from 'node:crypto';
 import { closeSync, constants as fsConstants, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, realpathSync, rmSync, writeFileSync, renameSync, statSync } from 'node:fs';
 import { Socket } from 'node:net';
+import type { Writable } from 'node:stream';
 import { constants as osConstants } from 'node:os';
 import { dirname, join } from 'node:path';
 import { ContainerLogWriter, defaultLogRotation, followLogFile, readLogFile, removeLogFiles, type LogRotation } from './container-log.js';
@@ -121,6 +122,12 @@ interface PersistedContainer {
   info: ContainerInfo;
   /** FIFOs carrying the container's stdout and stderr (absent: plain pipes). */
   fifos?: { stdout: string; stderr: string };
+  /**
+   * The FIFO that is the container's stdin (Container.stdin): the container holds it open
+   * read-write (a read waits, it never sees end of input), attachStdin writes to it. Absent:
+   * no stdin, or a pipe the agent holds (no FIFOs here).
+   */
+  stdinFifo?: string;
   pgid?: number;
   procStartTime?: number;
   env: Record<string, string>;
@@ -160,21 +167,21 @@ function makeFifos(dir: string, token: string): { stdout: string; stderr: string
 }
 
 /**
- * A standard input that stays open for a container asking for stdin: an anonymous FIFO (made,
- * opened read-write, then unlinked), so the container holds its only writer itself and a read
- * waits instead of ending, whatever happens to the agent; nothing is left to clean up. Where no
- * FIFO can be made, undefined (the caller gives a pipe it keeps open while it lives).
+ * A standard input that stays open for a container asking for stdin: a FIFO the container
+ * holds read-write (`fd`, for the child), so a read waits instead of ending whatever happens to
+ * the agent, and whose path stays for attachStdin (an attach writes to it; removed with the
+ * container's record). Where no FIFO can be made, undefined (the caller gives a pipe it keeps
+ * open while it lives).
  */
-function openHeldStdin(dir: string, token: string): number | undefined {
+function openHeldStdin(dir: string, token: string): { path: string; fd: number } | undefined {
   const path = join(dir, `${token}.stdin`);
   try {
     mkdirSync(dir, { recursive: true });
     execFileSync('mkfifo', ['-m', '600', path], { stdio: 'ignore' });
-    return openSync(path, fsConstants.O_RDWR);
+    return { path, fd: openSync(path, fsConstants.O_RDWR) };
   } catch {
-    return undefined;
-  } finally {
     rmSync(path, { force: true });
+    return undefined;
   }
 }
 
@@ -425,8 +432,8 @@ export class ProcessRuntime implements ContainerRuntime {
     const known = new Set<string>();
     const dir = this.fifoDir();
     for (const sup of this.containers.values()) {
-      if (!sup.fifos) continue;
-      for (const f of [sup.fifos.stdout, sup.fifos.stderr]) {
+      const named = [...(sup.fifos ? [sup.fifos.stdout, sup.fifos.stderr] : []), ...(sup.stdinFifo ? [sup.stdinFifo] : [])];
+      for (const f of named) {
         known.add(f);
         if (dir) known.add(join(dir, f.slice(f.lastIndexOf('/') + 1)));
       }
@@ -530,6 +537,7 @@ export class ProcessRuntime implements ContainerRuntime {
     if (sup.procStartTime !== undefined) rec.procStartTime = sup.procStartTime;
     if (sup.workingDir !== undefined) rec.workingDir = sup.workingDir;
     if (sup.fifos) rec.fifos = sup.fifos;
+    if (sup.stdinFifo) rec.stdinFifo = sup.stdinFifo;
     return rec;
   }
 
@@ -718,7 +726,7 @@ export class ProcessRuntime implements ContainerRuntime {
       readers = [openFifoReader(fifos.stdout), openFifoReader(fifos.stderr)];
     }
     const heldStdin = config.stdin ? openHeldStdin(join(this.options.stateDir, 'fifos'), randomBytes(8).toString('hex')) : undefined;
-    const stdin = heldStdin ?? (config.stdin ? 'pipe' : 'ignore');
+    const stdin = heldStdin?.fd ?? (config.stdin ? 'pipe' : 'ignore');
     const child = spawn(argv[0]!, argv.slice(1), {
       cwd: config.workingDir,
       env,
@@ -726,7 +734,7 @@ export class ProcessRuntime implements ContainerRuntime {
       stdio: fifos ? [stdin, childEnds[0]!, childEnds[1]!] : [stdin, 'pipe', 'pipe'],
     });
     for (const fd of childEnds) closeSync(fd);
-    if (heldStdin !== undefined) closeSync(heldStdin);
+    if (heldStdin !== undefined) closeSync(heldStdin.fd);
     // The fallback pipe: its write end stays open (never written) for as long as this agent lives.
     child.stdin?.on('error', () => undefined);
     if (!fifos) readers = [child.stdout as Socket, child.stderr as Socket];
@@ -742,6 +750,7 @@ export class ProcessRuntime implements ContainerRuntime {
         rmSync(fifos.stdout, { force: true });
         rmSync(fifos.stderr, { force: true });
       }
+      if (heldStdin) rmSync(heldStdin.path, { force: true });
       await writer.close();
       const err = spawned as NodeJS.ErrnoException | undefined;
       const what =
@@ -766,11 +775,13 @@ export class ProcessRuntime implements ContainerRuntime {
       env,
       workingDir: config.workingDir,
       ...(fifos ? { fifos } : {}),
+      ...(heldStdin ? { stdinFifo: heldStdin.path } : {}),
     });
     try {
       this.writeRecord(sup);
     } catch (err) {
       this.containers.delete(id);
+      if (heldStdin) rmSync(heldStdin.path, { force: true });
       await this.undoStart(child, pid, mark, readers, writer, fifos);
       throw new RuntimeError('RuntimeError', `cannot record container state: ${errorMessage(err)}`);
     }
@@ -908,6 +919,55 @@ export class ProcessRuntime implements ContainerRuntime {
     if (sup.fifos) {
       rmSync(sup.fifos.stdout, { force: true });
       rmSync(sup.fifos.stderr, { force: true });
+    }
+    if (sup.stdinFifo) rmSync(sup.stdinFifo, { force: true });
+  }
+
+  /**
+   * Writes `input` to the standard input of a running container started with `stdin` (an attach
+   * with -i), until `input` ends, the container exits or `signal` aborts. The container's stdin
+   * stays open after (it holds it itself): as upstream without stdinOnce, another attach can
+   * type on. NotFound for an unknown container, InvalidState for one that is not running or has
+   * no stdin.
+   */
+  async attachStdin(id: string, input: AsyncIterable<Buffer>, signal?: AbortSignal): Promise<void> {
+    const sup = this.containers.get(id);
+    if (!sup) throw new RuntimeError('NotFound', `container "${id}" not found`);
+    if (sup.info.state !== 'running') throw new RuntimeError('InvalidState', `container "${id}" is not running`);
+    let sink: Writable;
+    if (sup.stdinFifo) {
+      let fd: number;
+      try {
+        // Non-blocking: the container holds a reader, so the open succeeds at once.
+        fd = openSync(sup.stdinFifo, fsConstants.O_WRONLY | fsConstants.O_NONBLOCK);
+      } catch (err) {
+        throw new RuntimeError('InvalidState', `container "${id}" has no stdin to attach to: ${errorMessage(err)}`);
+      }
+      sink = new Socket({ fd, readable: false, writable: true });
+    } else if (sup.child?.stdin) {
+      sink = sup.child.stdin;
+    } else {
+      throw new RuntimeError('InvalidState', `container "${id}" was not started with stdin`);
+    }
+    const own = sink !== sup.child?.stdin;
+    let failed = false;
+    sink.on('error', () => {
+      failed = true;
+    });
+    const gone = Promise.race([sup.done, new Promise<void>((resolve) => signal?.addEventListener('abort', () => resolve(), { once: true }))]).then(() => 'gone' as const);
+    try {
+      const it = input[Symbol.asyncIterator]();
+      for (;;) {
+        const next = await Promise.race([it.next(), gone]);
+        if (next === 'gone' || next.done || failed) {
+          if (next === 'gone') void it.return?.();
+          return;
+        }
+        if (!sink.write(next.value)) await Promise.race([new Promise((r) => sink.once('drain', r)), gone]);
+      }
+    } finally {
+      // Our own writer end goes; the container keeps its stdin. A held pipe (no FIFOs) stays open.
+      if (own) sink.destroy();
     }
   }
 

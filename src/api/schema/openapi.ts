@@ -263,7 +263,7 @@ export function buildOpenAPIV3(groupVersion: string, resources: OpenAPIResource[
     for (const sub of [...res.subresources].sort()) {
       const subPath: Json = { parameters: [P.name(res.kind), ...scopeParams, P.pretty] };
       const Sub = capitalize(sub);
-      if (sub === 'status' || sub === 'scale') {
+      if (sub === 'status' || sub === 'scale' || sub === 'ephemeralcontainers') {
         subPath.get = op('get', 'read', `read ${sub} of the specified ${res.kind}`, { responses: { ...ok(objSchema), ...unauthorized } });
         subPath.put = putOp(`${sub} of the specified ${res.kind}`, `replace`);
         subPath.patch = patchOp(`${sub} of the specified ${res.kind}`, `patch`);

@@ -4,6 +4,7 @@
 
 import { fe, GoShown, type FieldError } from '../errors.js';
 import { eventFromV1 } from '../events-v1.js';
+import { containerAsGoSees } from '../pod-template.js';
 import { validatePodAnnotations } from './pod-annotations.js';
 import { setPodDefaults } from './defaults-pod.js';
 import {
@@ -80,13 +81,68 @@ export function validatePodCreate(pod: Obj): FieldError[] {
 export function validatePodUpdate(pod: Obj, old: Obj): FieldError[] {
   const errs = validateObjectMetaUpdate(pod.metadata, old.metadata);
   errs.push(...validatePod(pod));
-  const oldAnn = obj(obj(old.metadata)?.annotations) ?? {};
-  const newAnn = obj(obj(pod.metadata)?.annotations) ?? {};
-  const mk = 'kubernetes.io/config.mirror';
-  if (mk in oldAnn && newAnn[mk] !== oldAnn[mk]) errs.push(fe.forbidden(key('metadata.annotations', mk), 'may not remove or update mirror pod annotation'));
-  if (!(mk in oldAnn) && mk in newAnn) errs.push(fe.forbidden(key('metadata.annotations', mk), 'may not add mirror pod annotation'));
+  errs.push(...validateMirrorAnnotationUpdate(pod, old));
   errs.push(...validatePodSpecUpdate(pod.spec, old.spec));
   return errs;
+}
+
+const mirrorPodAnnotation = 'kubernetes.io/config.mirror';
+
+/** The mirror-pod part of upstream's ValidatePodSpecificAnnotationUpdates: the mark is neither added, removed nor changed. */
+function validateMirrorAnnotationUpdate(pod: Obj, old: Obj): FieldError[] {
+  const oldAnn = obj(obj(old.metadata)?.annotations) ?? {};
+  const newAnn = obj(obj(pod.metadata)?.annotations) ?? {};
+  const mk = mirrorPodAnnotation;
+  if (mk in oldAnn && newAnn[mk] !== oldAnn[mk]) return [fe.forbidden(key('metadata.annotations', mk), 'may not remove or update mirror pod annotation')];
+  if (!(mk in oldAnn) && mk in newAnn) return [fe.forbidden(key('metadata.annotations', mk), 'may not add mirror pod annotation')];
+  return [];
+}
+
+/**
+ * upstream's ValidatePodEphemeralContainersUpdate, for a write through pods/NAME/ephemeralcontainers
+ * (the registry's strategy has already put the stored pod back everywhere but
+ * spec.ephemeralContainers): the metadata update and the whole new pod are validated, so new
+ * ephemeral containers get every container check and the ephemeral-only rules
+ * (validateEphemeralContainers in pod-spec.ts); a mirror (static) pod refuses ephemeral
+ * containers with that one error alone; an existing ephemeral container may be neither removed
+ * nor changed (matched by name: a patch need not keep their order).
+ */
+export function validatePodEphemeralContainersUpdate(pod: Obj, old: Obj): FieldError[] {
+  const errs = validateObjectMetaUpdate(pod.metadata, old.metadata);
+  errs.push(...validatePod(pod));
+  errs.push(...validateMirrorAnnotationUpdate(pod, old));
+  if (mirrorPodAnnotation in (obj(obj(old.metadata)?.annotations) ?? {})) return [fe.forbidden('', 'static pods do not support ephemeral containers')];
+  const path = 'spec.ephemeralContainers';
+  const byName = new Map<string, Obj>();
+  for (const c of arr(obj(pod.spec)?.ephemeralContainers)) {
+    const ctr = obj(c) ?? {};
+    byName.set(str(ctr.name) ?? '', ctr);
+  }
+  for (const c of arr(obj(old.spec)?.ephemeralContainers)) {
+    // Compared as Go values: `stdin: false` or `args: []` is the same container as without them.
+    const was = containerAsGoSees(obj(c) ?? {});
+    const name = str(was.name) ?? '';
+    const sent = byName.get(name);
+    const now = sent && containerAsGoSees(sent);
+    // upstream's messages; the removal one ends in a newline, as upstream's does.
+    if (!now) errs.push(fe.forbidden(path, `existing ephemeral containers ${JSON.stringify(name)} may not be removed\n`));
+    else if (!deepEqual(was, now)) errs.push(fe.forbidden(path, `existing ephemeral containers ${JSON.stringify(name)} may not be changed\n${describeContainerChange(was, now)}`));
+  }
+  return errs;
+}
+
+/**
+ * What differs between two versions of a container, a line per top-level field (`-` the stored
+ * value, `+` the new one, as JSON), in place of the Go value diff upstream prints.
+ */
+function describeContainerChange(was: Obj, now: Obj): string {
+  const lines: string[] = [];
+  for (const k of [...new Set([...Object.keys(was), ...Object.keys(now)])].sort()) {
+    if (deepEqual(was[k], now[k])) continue;
+    if (was[k] !== undefined) lines.push(`- ${k}: ${JSON.stringify(was[k])}`);
+    if (now[k] !== undefined) lines.push(`+ ${k}: ${JSON.stringify(now[k])}`);
+  }
+  return lines.join('\n');
 }
 
 export function validatePodStatusUpdate(pod: Obj, old: Obj): FieldError[] {

@@ -4,6 +4,8 @@
 //   create:  applyDefaults(obj) → prepareForCreate?.(obj) → [generate name] → validateCreate(obj)
 //   update:  applyDefaults(obj) → prepareForUpdate?.(obj, stored) → validateUpdate(obj, stored)
 //   status:  applyStatusDefaults?.(obj) → validateStatusUpdate(obj, stored)
+//   pods/ephemeralcontainers: applyDefaults(obj) → [the stored pod with obj's ephemeral
+//            containers] → validateEphemeralContainersUpdate(obj, stored)
 // Every decoded body is defaulted, /status writes included (upstream defaults on decode). A
 // status write keeps only the status of its body, so only the defaults of status matter there:
 // kinds that have some (Node: allocatable from capacity) give applyStatusDefaults, and the pod
@@ -45,6 +47,7 @@ import {
   validateNode,
   validateNodeUpdate,
   validatePodCreate,
+  validatePodEphemeralContainersUpdate,
   validatePodStatusUpdate,
   validatePodUpdate,
   validateSecret,
@@ -106,6 +109,8 @@ export interface KindValidation {
   validateUpdate(obj: KubeObject, old: KubeObject): FieldError[];
   /** Validates a write through the /status subresource. */
   validateStatusUpdate(obj: KubeObject, old: KubeObject): FieldError[];
+  /** Validates a write through pods/NAME/ephemeralcontainers; absent for every other kind. */
+  validateEphemeralContainersUpdate?(obj: KubeObject, old: KubeObject): FieldError[];
   /** Upstream's warnings for an accepted create (`old` undefined) or update (deprecated annotations, node labels...). */
   warnings?(obj: KubeObject, old?: KubeObject): string[];
   /** Custom resources: type errors of a body sent to `apiVersion`, checked before decoding (422, not a decode 400). */
@@ -124,6 +129,8 @@ interface KindSpec {
   create: Fn1;
   update?: Fn2;
   status?: Fn2;
+  /** pods/ephemeralcontainers updates (Pod only). */
+  ephemeralContainers?: Fn2;
   /** Warnings for a create (`old` undefined) or an update. */
   warnings?: (o: Obj, old?: Obj) => string[];
   typeErrors?: (body: unknown, apiVersion: string) => FieldError[];
@@ -166,7 +173,7 @@ const updateThenCreate =
 const kinds: Record<string, KindSpec> = {
   '/Namespace': { namespaced: false, defaults: setNamespaceDefaults, prepare: prepareNamespaceForCreate, prepareUpdate: prepareNamespaceForUpdate, create: validateNamespace, update: validateNamespaceUpdate, status: validateNamespaceStatusUpdate },
   '/Node': { namespaced: false, defaults: setNodeDefaults, statusDefaults: setNodeDefaults, create: validateNode, update: validateNodeUpdate, status: validateNodeUpdate },
-  '/Pod': { namespaced: true, defaults: setPodDefaultsForCreate, prepare: preparePodForCreate, statusDefaults: syncPodStatusIPs, create: validatePodCreate, update: validatePodUpdate, status: validatePodStatusUpdate, warnings: podWarnings },
+  '/Pod': { namespaced: true, defaults: setPodDefaultsForCreate, prepare: preparePodForCreate, statusDefaults: syncPodStatusIPs, create: validatePodCreate, update: validatePodUpdate, status: validatePodStatusUpdate, ephemeralContainers: validatePodEphemeralContainersUpdate, warnings: podWarnings },
   '/Event': { namespaced: true, create: validateEvent, update: validateEventUpdate },
   'events.k8s.io/Event': { namespaced: true, create: validateEventV1, update: validateEventV1Update },
   '/Service': { namespaced: true, defaults: setServiceDefaults, statusDefaults: setServiceStatusDefaults, prepare: prepareServiceForCreate, prepareUpdate: prepareServiceForUpdate, create: validateService, update: validateServiceUpdate, status: validateServiceStatusUpdate },
@@ -232,6 +239,8 @@ function toKindValidation(spec: KindSpec): KindValidation {
   if (prepare) kv.prepareForCreate = (o) => prepare(asObj(o));
   const prepareUpdate = spec.prepareUpdate;
   if (prepareUpdate) kv.prepareForUpdate = (o, old) => prepareUpdate(asObj(o), asObj(old));
+  const ephemeral = spec.ephemeralContainers;
+  if (ephemeral) kv.validateEphemeralContainersUpdate = (o, old) => ephemeral(asObj(o), asObj(old));
   const statusDefaults = spec.statusDefaults;
   if (statusDefaults) kv.applyStatusDefaults = (o) => statusDefaults(asObj(o));
   const warnings = spec.warnings;

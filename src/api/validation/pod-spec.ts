@@ -916,6 +916,72 @@ function validateInitContainers(inits: Obj[], regular: Obj[], vols: Map<string, 
   return errs;
 }
 
+/**
+ * The fields of an ephemeral container (upstream's EphemeralContainerCommon, in its field order)
+ * that must stay unset: what a workload relies on (ports, resources, restarts, probes,
+ * lifecycle hooks) has no place in a debugging container. Upstream keeps an allow-list of the
+ * others, so a field it adds is refused until someone decides; the decoder prunes fields the
+ * schema does not know, so naming the refused ones here says the same.
+ * `set`: whether a value counts as set, as Go compares a field with its zero value: a list or
+ * pointer is set when present (an empty list too), the resources struct when any of its parts is.
+ */
+const ephemeralForbiddenFields: ReadonlyArray<{ name: string; set: (v: unknown) => boolean }> = [
+  { name: 'ports', set: present },
+  { name: 'resources', set: (v) => Object.values(obj(v) ?? {}).some(present) },
+  { name: 'resizePolicy', set: present },
+  { name: 'restartPolicy', set: present },
+  { name: 'livenessProbe', set: present },
+  { name: 'readinessProbe', set: present },
+  { name: 'startupProbe', set: present },
+  { name: 'lifecycle', set: present },
+];
+
+function present(v: unknown): boolean {
+  return v !== undefined && v !== null;
+}
+
+const notForEphemeral = 'cannot be set for an Ephemeral Container';
+
+/**
+ * upstream's validateEphemeralContainers (part of ValidatePodSpec, so templates run it too, and
+ * a pod create, which then also refuses the list itself): each ephemeral container gets the
+ * checks every container gets plus the pod-only image check; its name must be unique across
+ * containers, init containers and the ephemeral containers before it (Duplicate); a
+ * targetContainerName must name a container or init container (NotFound); the fields of
+ * ephemeralForbiddenFields and volume mount subPath / subPathExpr (bind mounts that outlive the
+ * container) are Forbidden.
+ */
+function validateEphemeralContainers(ephemerals: Obj[], containers: Obj[], inits: Obj[], vols: Map<string, Obj>, path: string, hostUsers: boolean): FieldError[] {
+  const errs: FieldError[] = [];
+  if (ephemerals.length === 0) return errs;
+  const targets = new Set([...containers, ...inits].map((c) => str(c.name) ?? ''));
+  const names = new Set(targets);
+  ephemerals.forEach((ctr, i) => {
+    const p = index(path, i);
+    errs.push(...validateContainerCommon(ctr, vols, p, hostUsers));
+    errs.push(...imageWhitespace(ctr, p));
+    const name = str(ctr.name) ?? '';
+    if (names.has(name)) errs.push(fe.duplicate(child(p, 'name'), name));
+    else names.add(name);
+    const target = str(ctr.targetContainerName) ?? '';
+    if (target !== '' && !targets.has(target)) errs.push(fe.notFound(child(p, 'targetContainerName'), target));
+    for (const f of ephemeralForbiddenFields) if (f.set(ctr[f.name])) errs.push(fe.forbidden(child(p, f.name), notForEphemeral));
+    arr(ctr.volumeMounts).forEach((m, j) => {
+      const mnt = obj(m) ?? {};
+      for (const f of ['subPath', 'subPathExpr']) {
+        if ((str(mnt[f]) ?? '') !== '') errs.push(fe.forbidden(child(index(child(p, 'volumeMounts'), j), f), notForEphemeral));
+      }
+    });
+  });
+  return errs;
+}
+
+/** upstream's validateContainerOnlyForPod: an image with surrounding whitespace (templates allow it, for old clients). */
+function imageWhitespace(ctr: Obj, path: string): FieldError[] {
+  const img = str(ctr.image) ?? '';
+  return img.length !== img.trim().length ? [fe.invalid(child(path, 'image'), img, 'must not have leading or trailing whitespace')] : [];
+}
+
 // Scheduling: tolerations, affinity, topology spread
 
 export function validateTolerations(tolerations: unknown, path: string): FieldError[] {
@@ -1176,6 +1242,7 @@ export function validatePodSpec(specv: unknown, path: string, opts: PodValidatio
   const inits = containerList(spec.initContainers);
   errs.push(...validateContainers(containers, vols, tgps, child(path, 'containers'), hostUsers));
   errs.push(...validateInitContainers(inits, containers, vols, tgps, child(path, 'initContainers'), hostUsers));
+  errs.push(...validateEphemeralContainers(containerList(spec.ephemeralContainers), containers, inits, vols, child(path, 'ephemeralContainers'), hostUsers));
 
   // hostNetwork: host ports must equal container ports (0 allowed in templates).
   if (spec.hostNetwork === true) {
@@ -1277,11 +1344,9 @@ export function validatePodTemplateSpec(template: unknown, path: string): FieldE
 /** Pod-only checks added on top of validatePodSpec for Pods (create and update). */
 export function validatePodOnly(spec: Obj): FieldError[] {
   const errs: FieldError[] = [];
+  // (Ephemeral containers are checked by validateEphemeralContainers, as upstream.)
   for (const list of ['containers', 'initContainers']) {
-    containerList(spec[list]).forEach((c, i) => {
-      const img = str(c.image) ?? '';
-      if (img.length !== img.trim().length) errs.push(fe.invalid(child(index(child('spec', list), i), 'image'), img, 'must not have leading or trailing whitespace'));
-    });
+    containerList(spec[list]).forEach((c, i) => errs.push(...imageWhitespace(c, index(child('spec', list), i))));
   }
   if (!str(spec.serviceAccountName)) {
     arr(spec.volumes).forEach((v, vi) => {
