@@ -732,12 +732,17 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
       const info = id ? await runtime.inspectContainer(id) : undefined;
       if (!id || info?.state !== 'running') throw new LogRequestError(400, `container ${container} not found in pod ${podName}_${namespace}`);
       if (!runtime.attachStdin) throw new LogRequestError(400, 'the container runtime of this node cannot attach to the input of containers');
-      io.started();
+      let opened = false;
       try {
-        await runtime.attachStdin(id, input, io.signal);
+        await runtime.attachStdin(id, input, io.signal, () => {
+          opened = true;
+          io.started();
+        });
       } catch (err) {
-        // The container stopped meanwhile: the attach ends, as with the container's exit.
-        if (!isRuntimeError(err)) throw err;
+        // Refused before the input opened: the caller hears why (a container started by an
+        // agent that kept no input for attaches, one that stopped meanwhile).
+        if (!opened && isRuntimeError(err)) throw new LogRequestError(err.code === 'NotFound' ? 404 : 400, `cannot attach to the input of container ${container}: ${err.message}`);
+        if (!opened) throw err;
       }
     },
     async portForwardHosts(namespace: string, podName: string): Promise<string[]> {

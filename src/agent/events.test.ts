@@ -31,6 +31,8 @@ describe('event references', () => {
     expect(podReference(pod)).toEqual({ kind: 'Pod', apiVersion: 'v1', namespace: 'team', name: 'ds-x', uid: 'uid-1', resourceVersion: '42' });
     expect(containerReference(pod, 'main').fieldPath).toBe('spec.containers{main}');
     expect(containerReference(pod, 'init').fieldPath).toBe('spec.initContainers{init}');
+    const debugged = { ...pod, spec: { ...pod.spec, ephemeralContainers: [{ name: 'dbg', image: 'busybox' }] } };
+    expect(containerReference(debugged, 'dbg').fieldPath).toBe('spec.ephemeralContainers{dbg}');
     expect(nodeReference('node-1')).toEqual({ kind: 'Node', name: 'node-1', uid: 'node-1' });
   });
 });

@@ -36,11 +36,16 @@ export function podReference(pod: Pod): ObjectReference {
 
 /**
  * The reference of one container of a pod: the pod's, with fieldPath `spec.containers{NAME}`
- * (`spec.initContainers{NAME}` for an init container), as upstream's GenerateContainerRef.
+ * (`spec.initContainers{NAME}` for an init container, `spec.ephemeralContainers{NAME}` for an
+ * ephemeral one), as upstream's GenerateContainerRef.
  */
 export function containerReference(pod: Pod, containerName: string): ObjectReference {
-  const isInit = (pod.spec.initContainers ?? []).some((c) => c.name === containerName);
-  return { ...podReference(pod), fieldPath: `spec.${isInit ? 'initContainers' : 'containers'}{${containerName}}` };
+  const list = (pod.spec.initContainers ?? []).some((c) => c.name === containerName)
+    ? 'initContainers'
+    : (pod.spec.ephemeralContainers ?? []).some((c) => c.name === containerName)
+      ? 'ephemeralContainers'
+      : 'containers';
+  return { ...podReference(pod), fieldPath: `spec.${list}{${containerName}}` };
 }
 
 /**

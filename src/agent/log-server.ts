@@ -211,6 +211,9 @@ async function handle(source: ContainerLogSource, req: IncomingMessage, res: Ser
     res.flushHeaders();
   };
   if (options.follow) {
+    // The answer starts once the log is followed (the output of an attach's input is not missed
+    // by a reader that waits for it), or at its first chunk.
+    options.onFollowing = start;
     await source.containerLogs(namespace, podName, container, options, (chunk) => {
       start();
       res.write(chunk);

@@ -489,6 +489,19 @@ describe('PodWorkers', () => {
     expect(cond(st, 'Ready').message).toBe('containers with unready status: [app]');
   });
 
+  it('an ephemeral container that fails in a way the runtime did not foresee waits in CreateContainerError; the pod\'s own containers go on', async () => {
+    const t = setup();
+    t.runtime.behavior = (c) => (c.name === 'dbg' ? { rejectWith: new Error('unforeseen') } : { exitAfterMs: 1000, exitCode: 1 });
+    t.workers.syncPod(makePod([{ name: 'app' }], { ephemeralContainers: [{ name: 'dbg', image: 'busybox', command: ['sh'] }] }));
+    await t.settle();
+    expect(t.last().ephemeralContainerStatuses![0]!.state!.waiting).toEqual({ reason: 'CreateContainerError', message: 'unforeseen' });
+    // The app container crashes and is restarted, the debugger is tried again with back-off.
+    await t.advance(30_000);
+    expect(t.starts().filter((c) => c.includes('/app#')).length).toBeGreaterThan(1);
+    expect(t.starts().filter((c) => c.includes('/dbg#')).length).toBeGreaterThan(1);
+    expect(t.events).toContain('Warning Failed dbg: Error: unforeseen');
+  });
+
   it('stops a running ephemeral container with the pod, and adopts it after an agent restart instead of starting it again', async () => {
     const t = setup();
     const pod = makePod([{ name: 'app' }], { ephemeralContainers: [{ name: 'dbg', image: 'busybox', command: ['sleep', '1000'] }] });

@@ -81,7 +81,7 @@ import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Container, ContainerState, ContainerStatus, Pod, PodStatus } from '../api/types.js';
 import { Backoff } from './backoff.js';
-import { rfc3339, type Clock, type TimerHandle } from '../util/index.js';
+import { errorMessage, rfc3339, type Clock, type TimerHandle } from '../util/index.js';
 import { ContainerConfigError, envSourceNames, expandCommandAndArgs, makeEnvironment, podHostname, type EnvService, type EnvSources, type PodEnvContext } from './container-env.js';
 import { postStartHandler, preStopHandler, runPostStartHook, runPreStopHook } from './lifecycle.js';
 import { ProbeWorker, runProbe, type ProbeType } from './probes.js';
@@ -626,12 +626,23 @@ export class PodWorker {
   /**
    * An ephemeral container is started once (upstream computePodActions: one the runtime has never
    * seen is started; one that ran is left as it is, whatever its exit). A creation that failed
-   * is tried again after its back-off, as for other containers.
+   * is tried again after its back-off, as for other containers; so is one that failed in a way
+   * the runtime did not foresee, which must not hold back the pod's own containers (a debugger
+   * is added by whoever may patch pods/ephemeralcontainers).
    */
   private async syncEphemeralContainer(c: Container): Promise<void> {
     const rec = this.record(c, false, true);
     if (rec.current || this.waitingToRetryCreate(rec)) return;
-    await this.startContainer(c, rec);
+    try {
+      await this.startContainer(c, rec);
+    } catch (err) {
+      const now = this.o.clock.now();
+      const delay = this.backoff.next(`${this.uid}/${c.name}`, now);
+      rec.waiting = { reason: 'CreateContainerError', message: errorMessage(err) };
+      rec.retryCreateAt = now + delay;
+      this.event('Warning', 'Failed', `Error: ${rec.waiting.message ?? ''}`, c.name);
+      this.after(delay);
+    }
   }
 
   /** Running, and its startup probe (if any) succeeded: the container's `started`. */
@@ -1079,6 +1090,8 @@ export interface PodLogOptions extends LogOptions {
   previous?: boolean;
   follow?: boolean;
   signal?: AbortSignal;
+  /** With `follow`: see FollowOptions.onFollowing. */
+  onFollowing?: () => void;
 }
 
 /**

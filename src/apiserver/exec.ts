@@ -606,15 +606,53 @@ function attachBridge(deps: ExecDeps, peer: ExecPeer, t: Target): ExecInput {
   let finished = false;
   let res: IncomingMessage | undefined;
   let input: ReturnType<typeof agentRequest> | undefined;
+  let inputClosed = false;
+  let inputEnded = false;
+  /** Input typed before the container's input is opened (see openInput). */
+  let pending: Buffer[] | undefined = t.stdin ? [] : undefined;
+  let inputTimer: NodeJS.Timeout | undefined;
   let line = t.containerTty ? new LineDiscipline() : undefined;
   const finish = (status: Record<string, unknown>): void => {
     if (finished) return;
     finished = true;
+    clearTimeout(inputTimer);
     peer.finish(status);
     up.destroy();
     input?.destroy();
   };
   const success = { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success' };
+
+  /**
+   * Opens the container's input (the agent's POST /attach) once its output is followed (the
+   * log answer has started: an agent starts it when it follows), so the output of what is typed
+   * is not missed; an agent that starts its answer only at the first chunk is given a second.
+   */
+  const openInput = (): void => {
+    clearTimeout(inputTimer);
+    if (input || finished || !t.stdin) return;
+    const path = `/attach/${encodeURIComponent(t.namespace)}/${encodeURIComponent(t.pod)}/${encodeURIComponent(t.container)}`;
+    input = agentRequest(t.nodeName, t.ep, 'POST', path, deps.kubeletClient, (r) => {
+      if (r.statusCode === 200) {
+        // The agent ends its answer when the container's input closed (the container exited,
+        // or shut its stdin): later input has nowhere to go.
+        r.on('end', () => (inputClosed = true));
+        return void r.resume();
+      }
+      let text = '';
+      r.on('data', (c: Buffer) => {
+        if (text.length < 16 * 1024) text += c.toString('utf8');
+      });
+      r.on('end', () => finish(failureStatus(text.trim() || `the agent of node ${t.nodeName} answered ${r.statusCode} to the attach`)));
+    });
+    input.on('error', (err) => finish(failureStatus(`cannot reach the agent of node ${t.nodeName}: ${agentConnectionError(err)}`)));
+    input.on('drain', () => peer.resumeInput());
+    input.flushHeaders();
+    const held = pending ?? [];
+    pending = undefined;
+    for (const data of held) send(data);
+    if (inputEnded) input.end();
+  };
+
   const path = `/containerLogs/${encodeURIComponent(t.namespace)}/${encodeURIComponent(t.pod)}/${encodeURIComponent(t.container)}?follow=true&tailLines=0`;
   const up = agentRequest(t.nodeName, t.ep, 'GET', path, deps.kubeletClient, (r) => {
     res = r;
@@ -626,6 +664,7 @@ function attachBridge(deps: ExecDeps, peer: ExecPeer, t: Target): ExecInput {
       r.on('end', () => finish(failureStatus(text.trim() || `the agent of node ${t.nodeName} answered ${r.statusCode}`)));
       return;
     }
+    openInput();
     r.on('data', (c: Buffer) => {
       if (!finished && (t.stdout || t.stderr) && !peer.output(STDOUT, line ? LineDiscipline.output(c) : c)) r.pause();
     });
@@ -634,22 +673,15 @@ function attachBridge(deps: ExecDeps, peer: ExecPeer, t: Target): ExecInput {
   });
   up.on('error', (err) => finish(failureStatus(`cannot reach the agent of node ${t.nodeName}: ${agentConnectionError(err)}`)));
   up.end();
-  if (t.stdin) {
-    const path = `/attach/${encodeURIComponent(t.namespace)}/${encodeURIComponent(t.pod)}/${encodeURIComponent(t.container)}`;
-    input = agentRequest(t.nodeName, t.ep, 'POST', path, deps.kubeletClient, (r) => {
-      if (r.statusCode === 200) return void r.resume();
-      let text = '';
-      r.on('data', (c: Buffer) => {
-        if (text.length < 16 * 1024) text += c.toString('utf8');
-      });
-      r.on('end', () => finish(failureStatus(text.trim() || `the agent of node ${t.nodeName} answered ${r.statusCode} to the attach`)));
-    });
-    input.on('error', (err) => finish(failureStatus(`cannot reach the agent of node ${t.nodeName}: ${agentConnectionError(err)}`)));
-    input.on('drain', () => peer.resumeInput());
-    input.flushHeaders();
-  }
+  if (t.stdin) inputTimer = setTimeout(openInput, 1_000);
+
   const send = (data: Buffer): void => {
-    if (!input || finished || input.writableEnded || data.length === 0) return;
+    if (finished || inputClosed || data.length === 0) return;
+    if (pending) {
+      pending.push(data);
+      return;
+    }
+    if (!input || input.writableEnded) return;
     if (!input.write(data)) peer.pauseInput();
   };
   return {
@@ -663,12 +695,14 @@ function attachBridge(deps: ExecDeps, peer: ExecPeer, t: Target): ExecInput {
       if (r.eof) finish(success);
     },
     stdinEnd: () => {
+      inputEnded = true;
       if (input && !input.writableEnded) input.end();
     },
     resize: () => undefined,
     drained: () => res?.resume(),
     gone: () => {
       finished = true;
+      clearTimeout(inputTimer);
       up.destroy();
       input?.destroy();
     },

@@ -237,7 +237,10 @@ export function prepareForEphemeralContainersUpdate(obj: KubeObject, old: KubeOb
   const sent = (obj.spec as { ephemeralContainers?: unknown } | undefined)?.ephemeralContainers;
   if (sent === undefined || sent === null) delete spec.ephemeralContainers;
   else spec.ephemeralContainers = sent;
-  return { ...old, metadata: { ...old.metadata }, spec };
+  // The body's uid stays (upstream keeps it; the existing one stands in when none is sent), so
+  // a write meant for an earlier pod of the same name is refused as an immutable-field change.
+  const uid = obj.metadata?.uid;
+  return { ...old, metadata: { ...old.metadata, ...(uid ? { uid } : {}) }, spec };
 }
 
 function copyOrDelete(to: ObjectMeta, from: ObjectMeta, key: keyof ObjectMeta): void {

@@ -125,8 +125,11 @@ describe('ephemeral containers on a node agent', () => {
     t.type('\x04');
     await t.closed;
     expect(t.exitCode).toBe(0);
-    await new Promise((r) => setTimeout(r, 500));
-    expect((await ephemeralStatus('app', 'shell', () => true, 'reported')).state?.running).toBeDefined();
+    // The shell lives on and its input stays open: a second attach types into it.
+    const again = await openRemoteCommand({ url, creds }, 'default', 'app', 'attach', new URLSearchParams([['container', 'shell'], ['stdin', 'true'], ['stdout', 'true'], ['tty', 'true']]));
+    again.type('echo "still $((40 + 2))"\r');
+    await again.expectOutput(/\r\nstill 42\r\n$/, 0);
+    again.destroy();
   }, 60_000);
 
   it.skipIf(!kubectlAvailable())('kubectl debug adds a debugger and kubectl logs reads it; with -it (a terminal from script) it attaches (needs kubectl on PATH)', async () => {

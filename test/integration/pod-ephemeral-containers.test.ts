@@ -184,6 +184,12 @@ describe('pods/ephemeralcontainers', () => {
     const r = await httpRequest(`${server.url}${pods}/put/ephemeralcontainers`, { method: 'PUT', body: pb, contentType: 'application/vnd.kubernetes.protobuf' });
     expect(r.status, r.text).toBe(200);
     expect((r.json as any).spec.ephemeralContainers.map((c: any) => c.name)).toEqual(['p', 'pb']);
+
+    // A body of an earlier pod of the same name (another uid) is refused, as upstream: the uid is immutable.
+    const now = (await call('GET', `${pods}/put`)).body;
+    const foreign = await call('PUT', `${pods}/put/ephemeralcontainers`, { ...now, metadata: { ...now.metadata, uid: '6f0b3b9e-0000-4000-8000-000000000000' }, spec: { ...now.spec, ephemeralContainers: [...now.spec.ephemeralContainers, { name: 'x', image: 'busybox' }] } });
+    expect(foreign.status, foreign.text).toBe(422);
+    expect(causes(foreign)).toEqual([['FieldValueInvalid', 'metadata.uid', 'Invalid value: "6f0b3b9e-0000-4000-8000-000000000000": field is immutable']]);
   });
 
   it('a plain pod update may not change ephemeral containers; one that leaves them as stored passes', async () => {

@@ -421,6 +421,7 @@ export async function followLogFile(
     const initial = await prependOlder(older, await readNew(), options);
     let atLineStart = initial.length === 0 || !initial[initial.length - 1]!.partial;
     if (!send(renderLogEntries(initial, { ...options, limitBytes: undefined }))) return;
+    options.onFollowing?.();
 
     const render = (entries: LogEntry[]): string => {
       let out = '';

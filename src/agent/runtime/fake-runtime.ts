@@ -27,7 +27,7 @@ export interface FakeBehavior {
   /** Fail to exec: exits at once with 128/StartError and this message. */
   startError?: string;
   /** Reject the start with this error (e.g. a permanent CreateContainerError). */
-  rejectWith?: RuntimeError;
+  rejectWith?: Error;
   /** Ignore SIGTERM: a stop only ends at the grace period with SIGKILL (137). */
   ignoreSigterm?: boolean;
   /** Lines written to stdout at start. */

@@ -158,6 +158,12 @@ export interface LogOptions {
 
 export interface FollowOptions extends LogOptions {
   signal?: AbortSignal;
+  /**
+   * Called once, when what `options` selects of the log so far has been handed to `onData` and
+   * anything written from now on will be: an attach opens the container's input only then, so
+   * no output of what it types is missed.
+   */
+  onFollowing?: () => void;
 }
 
 export type RuntimeErrorCode =
@@ -228,10 +234,11 @@ export interface ContainerRuntime {
   /**
    * Writes `input` to the stdin of a running container whose config asked for stdin
    * (`kubectl attach -i`) until `input` ends, the container exits or `signal` aborts; the
-   * container's stdin stays open after. NotFound / InvalidState (not running, no stdin).
-   * Optional: a runtime without it serves attach without -i only.
+   * container's stdin stays open after. Rejects with NotFound / InvalidState (not running, no
+   * stdin) before `onOpen`, which is called once the input is open. Optional: a runtime without
+   * it serves attach without -i only.
    */
-  attachStdin?(id: string, input: AsyncIterable<Buffer>, signal?: AbortSignal): Promise<void>;
+  attachStdin?(id: string, input: AsyncIterable<Buffer>, signal?: AbortSignal, onOpen?: () => void): Promise<void>;
   /** The container's log as `kubectl logs` prints it. */
   readLogs(id: string, options?: LogOptions): Promise<string>;
   /**

@@ -103,9 +103,25 @@ describe('ProcessRuntime', () => {
     await again.stopContainer(plain.id, 0);
     await expect(again.attachStdin!(plain.id, lines('x\n'))).rejects.toMatchObject({ code: 'InvalidState' });
     await expect(again.attachStdin!('nope-000000000000', lines('x\n'))).rejects.toMatchObject({ code: 'NotFound' });
+    // Refused before the input opened: onOpen is never called.
+    let opened = 0;
+    await expect(again.attachStdin!(plain.id, lines('x\n'), undefined, () => opened++)).rejects.toMatchObject({ code: 'InvalidState' });
+    expect(opened).toBe(0);
     await again.stopContainer(info.id, 0);
     await again.removeContainer(info.id);
     expect(fifos()).toHaveLength(0);
+  });
+
+  it('a command Node refuses to spawn (a NUL byte in an argument) is a StartError that leaves no descriptor or FIFO behind', async () => {
+    const { dir, rt, sandbox, sandboxId, config } = await setup();
+    const fds = () => readdirSync('/proc/self/fd').length;
+    const fifoFiles = () => readdirSync(join(dir, 'state', 'fifos'));
+    await rt.startContainer(sandboxId, sandbox, config({ name: 'warm', logPath: 'warm/0.log', command: ['true'] }));
+    const before = { fds: fds(), fifos: fifoFiles().sort() };
+    const info = await rt.startContainer(sandboxId, sandbox, config({ command: ['echo', 'a\u0000b'], stdin: true }));
+    expect(info).toMatchObject({ state: 'exited', exitCode: 128, reason: 'StartError' });
+    expect(info.message).toMatch(/^exec: "echo": /);
+    expect({ fds: fds(), fifos: fifoFiles().sort() }).toEqual(before);
   });
 
   it('runs command + args with env and workingDir, logging stdout/stderr with timestamps', async () => {
@@ -191,7 +207,8 @@ describe('ProcessRuntime', () => {
     expect(readProcStat(grandchild)!.pgrp).toBe(info.pid);
 
     let stopped = false;
-    const stopping = rt.stopContainer(info.id, 1).then(() => (stopped = true));
+    // A grace period of 3 s: the check below must come within it on a loaded machine too.
+    const stopping = rt.stopContainer(info.id, 3).then(() => (stopped = true));
     // The main process goes at once; the grandchild survives SIGTERM until the grace period ends.
     await until(async () => (await rt.inspectContainer(info.id))?.state === 'exited' || live(`${marker}-main`).length === 0);
     // (Its loop forks `sleep`: a fork not yet exec'd briefly shows the same command line, so

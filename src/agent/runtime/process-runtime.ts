@@ -727,12 +727,23 @@ export class ProcessRuntime implements ContainerRuntime {
     }
     const heldStdin = config.stdin ? openHeldStdin(join(this.options.stateDir, 'fifos'), randomBytes(8).toString('hex')) : undefined;
     const stdin = heldStdin?.fd ?? (config.stdin ? 'pipe' : 'ignore');
-    const child = spawn(argv[0]!, argv.slice(1), {
-      cwd: config.workingDir,
-      env,
-      detached: true,
-      stdio: fifos ? [stdin, childEnds[0]!, childEnds[1]!] : [stdin, 'pipe', 'pipe'],
-    });
+    let child: ChildProcess;
+    try {
+      child = spawn(argv[0]!, argv.slice(1), {
+        cwd: config.workingDir,
+        env,
+        detached: true,
+        stdio: fifos ? [stdin, childEnds[0]!, childEnds[1]!] : [stdin, 'pipe', 'pipe'],
+      });
+    } catch (err) {
+      // Refused before any process (Node checks argv and env: a NUL byte in them): nothing of the
+      // container is left open, and it is a container that could not be started.
+      for (const fd of [...childEnds, ...(heldStdin ? [heldStdin.fd] : [])]) closeSync(fd);
+      for (const r of readers) r.destroy();
+      for (const f of [...(fifos ? [fifos.stdout, fifos.stderr] : []), ...(heldStdin ? [heldStdin.path] : [])]) rmSync(f, { force: true });
+      await writer.close();
+      return this.recordStartError(base, env, config, `exec: ${JSON.stringify(argv[0])}: ${errorMessage(err)}`);
+    }
     for (const fd of childEnds) closeSync(fd);
     if (heldStdin !== undefined) closeSync(heldStdin.fd);
     // The fallback pipe: its write end stays open (never written) for as long as this agent lives.
@@ -930,32 +941,43 @@ export class ProcessRuntime implements ContainerRuntime {
    * type on. NotFound for an unknown container, InvalidState for one that is not running or has
    * no stdin.
    */
-  async attachStdin(id: string, input: AsyncIterable<Buffer>, signal?: AbortSignal): Promise<void> {
+  async attachStdin(id: string, input: AsyncIterable<Buffer>, signal?: AbortSignal, onOpen?: () => void): Promise<void> {
     const sup = this.containers.get(id);
     if (!sup) throw new RuntimeError('NotFound', `container "${id}" not found`);
     if (sup.info.state !== 'running') throw new RuntimeError('InvalidState', `container "${id}" is not running`);
     let sink: Writable;
     if (sup.stdinFifo) {
-      let fd: number;
+      let fd: number | undefined;
       try {
         // Non-blocking: the container holds a reader, so the open succeeds at once.
         fd = openSync(sup.stdinFifo, fsConstants.O_WRONLY | fsConstants.O_NONBLOCK);
+        sink = new Socket({ fd, readable: false, writable: true });
       } catch (err) {
+        if (fd !== undefined) closeSync(fd);
         throw new RuntimeError('InvalidState', `container "${id}" has no stdin to attach to: ${errorMessage(err)}`);
       }
-      sink = new Socket({ fd, readable: false, writable: true });
-    } else if (sup.child?.stdin) {
+    } else if (sup.child?.stdin && !sup.child.stdin.destroyed) {
       sink = sup.child.stdin;
     } else {
-      throw new RuntimeError('InvalidState', `container "${id}" was not started with stdin`);
+      // Started without stdin, or by an agent before this one on a host without FIFOs (its pipe went with it).
+      throw new RuntimeError('InvalidState', `container "${id}" has no stdin to attach to`);
     }
     const own = sink !== sup.child?.stdin;
     let failed = false;
-    sink.on('error', () => {
+    let wake: (() => void) | undefined;
+    const onError = (): void => {
       failed = true;
-    });
-    const gone = Promise.race([sup.done, new Promise<void>((resolve) => signal?.addEventListener('abort', () => resolve(), { once: true }))]).then(() => 'gone' as const);
+      wake?.();
+    };
+    const onDrain = (): void => wake?.();
+    sink.on('error', onError);
+    sink.on('drain', onDrain);
+    let ended!: () => void;
+    const gone = new Promise<'gone'>((resolve) => (ended = () => resolve('gone')));
+    void sup.done.then(ended);
+    signal?.addEventListener('abort', ended, { once: true });
     try {
+      onOpen?.();
       const it = input[Symbol.asyncIterator]();
       for (;;) {
         const next = await Promise.race([it.next(), gone]);
@@ -963,11 +985,19 @@ export class ProcessRuntime implements ContainerRuntime {
           if (next === 'gone') void it.return?.();
           return;
         }
-        if (!sink.write(next.value)) await Promise.race([new Promise((r) => sink.once('drain', r)), gone]);
+        if (!sink.write(next.value) && !failed) await Promise.race([new Promise<void>((r) => (wake = r)), gone]);
+        wake = undefined;
       }
     } finally {
+      signal?.removeEventListener('abort', ended);
+      ended();
+      sink.off('error', onError);
+      sink.off('drain', onDrain);
       // Our own writer end goes; the container keeps its stdin. A held pipe (no FIFOs) stays open.
-      if (own) sink.destroy();
+      if (own) {
+        sink.on('error', () => undefined);
+        sink.destroy();
+      }
     }
   }
 
