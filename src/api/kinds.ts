@@ -122,6 +122,11 @@ export interface KindDef {
   createForbidden?: string;
   /** Custom resources only: served from a CRD (no strategic merge patch; generation covers every field but metadata and a /status status). */
   custom?: true;
+  /**
+   * Custom resources only: the field selector labels of this version (its CRD version's
+   * `selectableFields`, beside metadata.name and, when namespaced, metadata.namespace).
+   */
+  selectableFields?: { namespaced: boolean; jsonPaths: string[] };
   /** Set when this kind is another version of a stored kind (see KindView). */
   view?: KindView;
 }

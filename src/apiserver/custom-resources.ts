@@ -93,6 +93,10 @@ function kindsOf(crd: Json): CrdKind[] {
       tracksGeneration: true,
       verbs: [...allVerbs],
       custom: true,
+      selectableFields: {
+        namespaced: spec.scope !== 'Cluster',
+        jsonPaths: (Array.isArray(v.selectableFields) ? v.selectableFields : []).flatMap((f) => (isObj(f) && typeof f.jsonPath === 'string' && f.jsonPath ? [f.jsonPath] : [])),
+      },
     };
     if (terminating) def.createForbidden = TERMINATING;
     const schema = isObj(v.schema) ? v.schema.openAPIV3Schema : undefined;

@@ -30,7 +30,8 @@ export interface ObjectFilter {
 export function buildFilter(k: KindDef, labelSelector: string, fieldSelector: string, name?: string): ObjectFilter | undefined {
   const gk = groupKindOf(k);
   const label = labelSelector.trim() === '' ? undefined : parseLabelSelector(labelSelector);
-  let field = fieldSelector.trim() === '' ? undefined : convertFieldSelector(gk, parseFieldSelector(fieldSelector));
+  const custom = k.selectableFields;
+  let field = fieldSelector.trim() === '' ? undefined : convertFieldSelector(gk, parseFieldSelector(fieldSelector), custom);
   let exactName = name;
   let exactNamespace: string | undefined;
   // metadata.name=x / metadata.namespace=x are served by key lookups; other terms need the object.
@@ -59,7 +60,7 @@ export function buildFilter(k: KindDef, labelSelector: string, fieldSelector: st
       if (exactName !== undefined && m.name !== exactName) return false;
       if (exactNamespace !== undefined && (m.namespace ?? '') !== exactNamespace) return false;
       if (labelSel && !labelSel.matches(m.labels)) return false;
-      if (fieldSel && !fieldSel.matches(selectableFields(gk, obj))) return false;
+      if (fieldSel && !fieldSel.matches(selectableFields(gk, obj, custom))) return false;
       return true;
     },
   };

@@ -147,3 +147,22 @@ describe('checkFieldSelector: unsupported labels', () => {
     expect(sel.requirements).toEqual([{ field: 'spec.nodeName', op: '=', value: 'n1' }]);
   });
 });
+
+describe('custom resources: their CRD version\'s selectableFields', () => {
+  const fields = { namespaced: true, jsonPaths: ['.spec.color', '.spec.size', '.spec.on', ".spec.labels['a.b']", '.spec.missing'] };
+  const w: KubeObject = { apiVersion: 'ex.com/v1', kind: 'Widget', metadata: { name: 'w', namespace: 'ns' }, spec: { color: 'blue', size: 3, on: false, labels: { 'a.b': 'x' } } } as KubeObject;
+
+  it('values as upstream renders them: strings as they are, integers and booleans in words, absent as empty', () => {
+    expect(selectableFields('ex.com/Widget', w, fields)).toEqual({ 'metadata.name': 'w', 'metadata.namespace': 'ns', 'spec.color': 'blue', 'spec.size': '3', 'spec.on': 'false', "spec.labels['a.b']": 'x', 'spec.missing': '' });
+    const sel = convertFieldSelector('ex.com/Widget', parseFieldSelector('spec.color=blue,spec.size=3,spec.on!=true,spec.missing='), fields);
+    expect(sel.matches(selectableFields('ex.com/Widget', w, fields))).toBe(true);
+    expect(parseFieldSelector('spec.color=red').matches(selectableFields('ex.com/Widget', w, fields))).toBe(false);
+  });
+
+  it('refuses other labels with upstream\'s custom resource message; cluster-scoped kinds have no metadata.namespace', () => {
+    expect(errorOf(() => checkFieldSelector('ex.com/Widget', parseFieldSelector('spec.shape=round'), fields)).message).toBe('field label not supported: spec.shape');
+    const cluster = { namespaced: false, jsonPaths: ['.spec.color'] };
+    expect(errorOf(() => checkFieldSelector('ex.com/Widget', parseFieldSelector('metadata.namespace=ns'), cluster)).message).toBe('field label not supported: metadata.namespace');
+    expect(() => checkFieldSelector('ex.com/Widget', parseFieldSelector('metadata.name=w,spec.color=blue'), cluster)).not.toThrow();
+  });
+});

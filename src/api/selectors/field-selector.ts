@@ -239,7 +239,54 @@ const DEFAULT_KIND: KindFields = {
   unsupported: (label) => `${JSON.stringify(label)} is not a known field selector: only "metadata.name", "metadata.namespace"`,
 };
 
-function kindFields(groupKind: string): KindFields {
+/**
+ * A custom resource version's field selector set: metadata.name, metadata.namespace (namespaced
+ * kinds only) and the version's `selectableFields` (their jsonPaths without the leading dot).
+ */
+export interface CustomSelectableFields {
+  namespaced: boolean;
+  /** Each a CRD's `selectableFields[].jsonPath` (`.spec.color`, `.spec.labels['a.b']`). */
+  jsonPaths: readonly string[];
+}
+
+/** The keys a selectable field's jsonPath walks: `.a.b` and `['k']` steps. */
+function jsonPathSteps(jsonPath: string): string[] {
+  const steps: string[] = [];
+  for (const m of jsonPath.matchAll(/\.([^.[\]]+)|\['((?:[^'\\]|\\.)*)'\]/g)) steps.push(m[1] ?? m[2]!.replace(/\\(.)/g, '$1'));
+  return steps;
+}
+
+/**
+ * A custom resource's value of a selectable field, as upstream's strategy renders it: absent or
+ * null is '', anything else Go's fmt.Sprint of it (strings as they are, true/false, integers in
+ * decimal).
+ */
+function customFieldGetter(jsonPath: string): FieldGetter {
+  const steps = jsonPathSteps(jsonPath);
+  return (o) => {
+    const v = path(o, ...steps);
+    if (v === undefined || v === null) return '';
+    return typeof v === 'string' ? v : typeof v === 'number' || typeof v === 'boolean' ? String(v) : JSON.stringify(v);
+  };
+}
+
+const customKinds = new WeakMap<CustomSelectableFields, KindFields>();
+
+function customKindFields(custom: CustomSelectableFields): KindFields {
+  let kf = customKinds.get(custom);
+  if (!kf) {
+    const fields: Record<string, FieldGetter> = { 'metadata.name': metaName };
+    if (custom.namespaced) fields['metadata.namespace'] = metaNamespace;
+    for (const p of custom.jsonPaths) fields[p.startsWith('.') ? p.slice(1) : p] = customFieldGetter(p);
+    // upstream's custom resource field label conversion: this message for every other label.
+    kf = { fields, unsupported: explicitUnsupported };
+    customKinds.set(custom, kf);
+  }
+  return kf;
+}
+
+function kindFields(groupKind: string, custom?: CustomSelectableFields): KindFields {
+  if (custom) return customKindFields(custom);
   return hasOwn.call(KINDS, groupKind) ? KINDS[groupKind]! : DEFAULT_KIND;
 }
 
@@ -248,8 +295,8 @@ function kindFields(groupKind: string): KindFields {
  * (GetAttrs / ToSelectableFields). groupKind is `<group>/<Kind>`, e.g. 'apps/DaemonSet', '/Pod'.
  * Always includes metadata.name and metadata.namespace ('' for cluster-scoped objects).
  */
-export function selectableFields(groupKind: string, obj: KubeObject): Record<string, string> {
-  const kf = kindFields(groupKind);
+export function selectableFields(groupKind: string, obj: KubeObject, custom?: CustomSelectableFields): Record<string, string> {
+  const kf = kindFields(groupKind, custom);
   const out: Record<string, string> = { 'metadata.name': metaName(obj), 'metadata.namespace': metaNamespace(obj) };
   for (const [label, get] of Object.entries(kf.fields)) out[label] = get(obj);
   return out;
@@ -261,8 +308,8 @@ export function selectableFields(groupKind: string, obj: KubeObject): Record<str
  * `"<f>" is not a known field selector: only "metadata.name", "metadata.namespace"` for the
  * rest) and renames legacy aliases (pods: `spec.host` -> `spec.nodeName`).
  */
-export function convertFieldSelector(groupKind: string, sel: FieldSelector): FieldSelector {
-  const kf = kindFields(groupKind);
+export function convertFieldSelector(groupKind: string, sel: FieldSelector, custom?: CustomSelectableFields): FieldSelector {
+  const kf = kindFields(groupKind, custom);
   let changed = false;
   const reqs = sel.requirements.map((r) => {
     if (hasOwn.call(kf.fields, r.field)) return r;
@@ -278,6 +325,6 @@ export function convertFieldSelector(groupKind: string, sel: FieldSelector): Fie
 }
 
 /** Throws ApiError 400 when the selector uses a field label the kind does not support. */
-export function checkFieldSelector(groupKind: string, sel: FieldSelector): void {
-  convertFieldSelector(groupKind, sel);
+export function checkFieldSelector(groupKind: string, sel: FieldSelector, custom?: CustomSelectableFields): void {
+  convertFieldSelector(groupKind, sel, custom);
 }

@@ -16,6 +16,7 @@ export {
 export {
   type FieldRequirement,
   type FieldSelector,
+  type CustomSelectableFields,
   parseFieldSelector,
   fieldSelectorFromRequirements,
   escapeFieldValue,

@@ -49,3 +49,50 @@ describe('CRD openAPIV3Schema', () => {
     ]);
   });
 });
+
+describe('CRD selectableFields', () => {
+  const schema = {
+    type: 'object',
+    properties: {
+      metadata: { type: 'object', properties: { name: { type: 'string' } } },
+      spec: {
+        type: 'object',
+        properties: {
+          color: { type: 'string', enum: ['red', 'blue'] },
+          size: { type: 'integer' },
+          on: { type: 'boolean' },
+          ratio: { type: 'number' },
+          tags: { type: 'array', items: { type: 'string' } },
+          labels: { type: 'object', additionalProperties: { type: 'string' } },
+          nested: { type: 'object', properties: { deep: { type: 'string', format: 'date-time' } } },
+        },
+      },
+    },
+  };
+  const errorsWith = (fields: unknown[]): string[] => {
+    const c = crd(schema) as { spec: { versions: Record<string, unknown>[] } };
+    c.spec.versions[0]!.selectableFields = fields;
+    return validateCRD(c).map(fieldErrorString);
+  };
+  const sf = 'spec.versions[0].selectableFields';
+
+  it('takes string (enum and format too), integer and boolean fields, map keys, as upstream', () => {
+    expect(errorsWith([{ jsonPath: '.spec.color' }, { jsonPath: '.spec.size' }, { jsonPath: '.spec.on' }, { jsonPath: '.spec.nested.deep' }, { jsonPath: '.spec.labels.team' }])).toEqual([]);
+  });
+
+  it('refuses, in upstream\'s words: an empty path, an invalid one, array notation, metadata, other types, duplicates, more than 8', () => {
+    expect(errorsWith([{ jsonPath: '' }, { jsonPath: 'spec.color' }, { jsonPath: '.spec.missing' }, { jsonPath: ".spec.labels['x']" }, { jsonPath: '.metadata.name' }, { jsonPath: '.spec.ratio' }, { jsonPath: '.spec.tags' }, { jsonPath: '.spec' }, { jsonPath: '.spec.color' }, { jsonPath: '.spec.color' }])).toEqual([
+      `${sf}[0].jsonPath: Required value`,
+      `${sf}[1].jsonPath: Invalid value: "spec.color": is an invalid path: expected [ or . but got: spec`,
+      `${sf}[2].jsonPath: Invalid value: ".spec.missing": is an invalid path: does not refer to a valid field`,
+      `${sf}[3].jsonPath: Invalid value: ".spec.labels['x']": is an invalid path: array notation is not allowed`,
+      `${sf}[4].jsonPath: Invalid value: ".metadata.name": must not point to fields in metadata`,
+      `${sf}[5].jsonPath: Invalid value: ".spec.ratio": must point to a field of type string, boolean or integer. Enum string fields and strings with formats are allowed.`,
+      `${sf}[6].jsonPath: Invalid value: ".spec.tags": must point to a field of type string, boolean or integer. Enum string fields and strings with formats are allowed.`,
+      `${sf}[7].jsonPath: Invalid value: ".spec": must point to a field of type string, boolean or integer. Enum string fields and strings with formats are allowed.`,
+      `${sf}[9].jsonPath: Duplicate value: ".spec.color"`,
+    ]);
+    const nine = Array.from({ length: 9 }, (_, i) => ({ jsonPath: `.spec.labels.k${i}` }));
+    expect(errorsWith(nine)).toEqual([`${sf}: Too many: 9: must have at most 8 items`]);
+  });
+});

@@ -118,6 +118,12 @@ export function validateCRD(crd: Obj): FieldError[] {
     if (!isObj(schema)) errs.push(fe.required(child(path, 'schema', 'openAPIV3Schema'), 'schemas are required'));
     else errs.push(...schemaErrors(schema, child(path, 'schema', 'openAPIV3Schema'), true));
     errs.push(...scaleErrors(obj(v.subresources)?.scale, child(path, 'subresources')));
+    const selectable = arr(v.selectableFields);
+    if (selectable.length > 0) {
+      // upstream's message, word for word (it says "not included" where it means "included").
+      if (!isObj(schema)) errs.push(fe.invalid(child(path, 'selectableFields'), '', 'selectableFields may only be set when version.schema.openAPIV3Schema is not included'));
+      else errs.push(...selectableFieldsErrors(selectable, schema, child(path, 'selectableFields')));
+    }
   });
   if (versions.length > 0 && storage !== 1) errs.push(fe.invalid('spec.versions', versions.length, 'must have exactly one version marked as storage version'));
 
@@ -129,6 +135,67 @@ export function validateCRD(crd: Obj): FieldError[] {
     else if (arr(webhook.conversionReviewVersions).length === 0) errs.push(fe.required('spec.conversion.webhook.conversionReviewVersions', 'must specify one of v1, v1beta1'));
   }
   return errs;
+}
+
+/** Most selectable fields a CRD version may name (upstream's MaxSelectableFields). */
+export const maxSelectableFields = 8;
+
+/**
+ * A version's `selectableFields` (upstream's ValidateCustomResourceSelectableFields): each
+ * jsonPath a field of the schema reached by `.name` steps (no array notation; `['key']` only as
+ * upstream's field paths allow it), outside metadata, of type string, boolean or integer, named
+ * once; at most 8.
+ */
+function selectableFieldsErrors(fields: unknown[], schema: Obj, path: string): FieldError[] {
+  const errs: FieldError[] = [];
+  const unique = new Set<string>();
+  fields.forEach((f, i) => {
+    const at = child(index(path, i), 'jsonPath');
+    const jsonPath = str(obj(f)?.jsonPath) ?? '';
+    if (jsonPath === '') return void errs.push(fe.required(at, ''));
+    const found = schemaFieldAt(jsonPath, schema);
+    if (typeof found === 'string') return void errs.push(fe.invalid(at, jsonPath, `is an invalid path: ${found}`));
+    if (found.steps[0] === 'metadata') errs.push(fe.invalid(at, jsonPath, 'must not point to fields in metadata'));
+    if (!['string', 'boolean', 'integer'].includes(str(found.schema?.type) ?? '')) {
+      errs.push(fe.invalid(at, jsonPath, 'must point to a field of type string, boolean or integer. Enum string fields and strings with formats are allowed.'));
+    }
+    const key = found.steps.join('\u0000');
+    if (unique.has(key)) errs.push(fe.duplicate(at, jsonPath));
+    else unique.add(key);
+  });
+  if (unique.size > maxSelectableFields) errs.push(fe.tooMany(path, unique.size, maxSelectableFields));
+  return errs;
+}
+
+/**
+ * The schema a field path reaches (upstream's cel.ValidFieldPath without array notation):
+ * `.name` steps through `properties`, or through `additionalProperties` (a map key); the
+ * reason as upstream words it when the path is not one.
+ */
+function schemaFieldAt(jsonPath: string, root: Obj): { steps: string[]; schema: Obj | undefined } | string {
+  const tokens = jsonPath.match(/[.[\]]|[^.[\]]+/g) ?? [];
+  let schema: Obj | undefined = root;
+  const steps: string[] = [];
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i]!;
+    if (t === '[') return 'array notation is not allowed';
+    if (t !== '.') return `expected [ or . but got: ${t}`;
+    const name = tokens[++i];
+    if (name === undefined) return 'unexpected end of JSON path';
+    const props = obj(schema?.properties);
+    const additional = obj(schema?.additionalProperties);
+    if (props) {
+      const next = obj(props[name]);
+      if (!next) return 'does not refer to a valid field';
+      schema = next;
+    } else if (additional) {
+      schema = additional;
+    } else {
+      return 'does not refer to a valid field';
+    }
+    steps.push(name);
+  }
+  return { steps, schema };
 }
 
 /** upstream's validateSimpleJSONPath: `.a.b` (a leading dot). */
