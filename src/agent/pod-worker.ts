@@ -859,7 +859,7 @@ export class PodWorker {
         workingDir: c.workingDir,
         logPath: join(c.name, `${attempt}.log`),
         labels,
-        ...(c.stdin ? { stdin: true } : {}),
+        ...(c.stdin ? { stdin: true, ...(c.stdinOnce ? { stdinOnce: true } : {}) } : {}),
       });
     } catch (err) {
       if (!isRuntimeError(err)) throw err;

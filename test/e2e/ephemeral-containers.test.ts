@@ -157,6 +157,24 @@ describe('ephemeral containers on a node agent', () => {
     expect(await code).toBe(0);
   }, 90_000);
 
+  it.skipIf(!kubectlAvailable() || !hasScript)('kubectl debug node/NODE -it runs a shell on the node and attaches to it (needs kubectl and script on PATH)', async () => {
+    const line = `stty cols 90 rows 30; exec kubectl --kubeconfig '${kubeconfig}' --cache-dir '${cacheDir}' debug node/node-1 -it --image=busybox -- sh`;
+    const k = spawn('script', ['-q', '-e', '-E', 'never', '-c', line, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, KUBECONFIG: '' } });
+    let out = '';
+    k.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    const code = new Promise<number | null>((resolve) => k.on('close', resolve));
+    await waitFor(() => out.includes("If you don't see a command prompt, try pressing enter."), { timeoutMs: 30_000, message: `kubectl debug node attached; output: ${JSON.stringify(out)}` });
+    k.stdin.write(`echo "on $(hostname) $((6 * 7))" # ${mark}-node\r`);
+    await waitFor(() => /\r\non \S+ 42\r\n/.test(out), { message: `the command's output through kubectl; output: ${JSON.stringify(out)}` });
+    // `exit` ends the shell, so the debugging pod completes and kubectl returns.
+    k.stdin.write('exit\r');
+    expect(await code).toBe(0);
+    const pods = await client.list<Pod>(podsResource, { namespace: 'default' });
+    const debugPod = pods.items.find((p) => p.metadata.name?.startsWith('node-debugger-node-1-'));
+    expect(debugPod?.spec.hostNetwork).toBe(true);
+    await waitFor(async () => (await client.get<Pod>(podsResource, 'default', debugPod!.metadata.name!)).status?.phase === 'Succeeded', { message: 'the node debugging pod Succeeded' });
+  }, 90_000);
+
   it('deleting the pod stops its ephemeral containers with it', async () => {
     await client.delete(podsResource, 'default', 'app');
     await waitFor(() => pidsWith(mark).length === 0, { timeoutMs: 30_000, message: 'no process of the pod or its debuggers left' });

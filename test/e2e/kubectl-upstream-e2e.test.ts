@@ -330,7 +330,7 @@ describe.skipIf(!hasKubectl)('upstream kubectl scenarios against everynode up --
     });
 
     let attachAttempt = 0;
-    it('run --attach returns the container\'s exit code, and run -i (whose input a process container cannot take) still does', async () => {
+    it('run --attach returns the container\'s exit code, run -i too, and run -i types into the container, whose input closes after (stdinOnce)', async () => {
       const nodeName = '--overrides={"spec":{"nodeName":"node-1"}}';
       // Names of their own per attempt (a retried test must not meet its first attempt's pods).
       const n = ++attachAttempt;
@@ -344,6 +344,12 @@ describe.skipIf(!hasKubectl)('upstream kubectl scenarios against everynode up --
       expect(failure.stdout).toContain('bye');
       const withStdin = await kubectl(['run', `failure-2-${n}`, '-n', ns, '-i', '--restart=Never', '--image=busybox', nodeName, '--command', '--', ...sh('exit 42', `failure-2-${n}`)], { input: 'abcd1234' });
       expect(withStdin.code, withStdin.stderr).toBe(42);
+      // Upstream's "should support inline execution and attach": what kubectl reads goes to the
+      // container, whose input then ends (kubectl run -i sets stdinOnce), so cat returns.
+      const inline = await kubectl(['run', `run-test-${n}`, '-n', ns, '--restart=Never', '--attach=true', '--stdin', '--image=busybox', nodeName, '--command', '--', ...sh("echo -n read: && cat && echo 'stdin closed'", `run-test-${n}`)], { input: 'abcd1234' });
+      expect(inline.code, inline.stderr).toBe(0);
+      expect(inline.stdout).toContain('abcd1234');
+      expect(inline.stdout).toContain('stdin closed');
     });
   });
 

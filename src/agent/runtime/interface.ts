@@ -67,6 +67,11 @@ export interface ContainerConfig {
    * of input), as a runtime keeps a container's stdin open for attach. Default: no stdin.
    */
   stdin?: boolean;
+  /**
+   * Container.stdinOnce (with `stdin`): the input is empty until the first attach that types
+   * into it, and closes (the container reads end of input) when that attach ends.
+   */
+  stdinOnce?: boolean;
 }
 
 export interface ContainerInfo {

@@ -112,6 +112,34 @@ describe('ProcessRuntime', () => {
     expect(fifos()).toHaveLength(0);
   });
 
+  it('stdinOnce: the input waits for the first attach and closes when it ends (the container reads end of input); no second attach', async () => {
+    const { dir, rt, marker, sandbox, sandboxId, config } = await setup();
+    const info = await rt.startContainer(sandboxId, sandbox, config({ command: ['sh', '-c', `cat; echo "stdin closed" # ${marker}`], stdin: true, stdinOnce: true }));
+    cleanups.push(() => rt.stopContainer(info.id, 0).catch(() => undefined));
+    // No FIFO left on disk: the agent holds the one writer.
+    expect(readdirSync(join(dir, 'state', 'fifos')).filter((f) => f.endsWith('.stdin'))).toEqual([]);
+    await new Promise((r) => setTimeout(r, 300));
+    expect((await rt.inspectContainer(info.id))?.state).toBe('running');
+    let opened = 0;
+    await rt.attachStdin!(info.id, (async function* () {
+      yield Buffer.from('abcd');
+      yield Buffer.from('1234');
+    })(), undefined, () => opened++);
+    expect(opened).toBe(1);
+    await until(async () => (await rt.inspectContainer(info.id))?.state === 'exited');
+    expect(await rt.readLogs(info.id)).toBe('abcd1234stdin closed\n');
+    expect((await rt.inspectContainer(info.id))?.exitCode).toBe(0);
+    await expect(rt.attachStdin!(info.id, (async function* () {})())).rejects.toMatchObject({ code: 'InvalidState' });
+
+    const waiting = await rt.startContainer(sandboxId, sandbox, config({ name: 'w', logPath: 'w/0.log', command: ['sh', '-c', `cat # ${marker}`], stdin: true, stdinOnce: true }));
+    const first = rt.attachStdin!(waiting.id, (async function* () {
+      yield Buffer.from('x');
+    })());
+    await first;
+    await until(async () => (await rt.inspectContainer(waiting.id))?.state === 'exited');
+    await expect(rt.attachStdin!(waiting.id, (async function* () {})())).rejects.toMatchObject({ code: 'InvalidState' });
+  });
+
   it('a command Node refuses to spawn (a NUL byte in an argument) is a StartError that leaves no descriptor or FIFO behind', async () => {
     const { dir, rt, sandbox, sandboxId, config } = await setup();
     const fds = () => readdirSync('/proc/self/fd').length;
@@ -235,7 +263,8 @@ describe('ProcessRuntime', () => {
   it('a process that left the group and session (setsid, a daemonizing command) dies with the container, once per restart, never piling up', async () => {
     const { rt, marker, sandbox, sandboxId, config } = await setup();
     // The daemonizing mistake: the command forks a background daemon into its own session and exits 0.
-    const daemonize = config({ command: ['sh', '-c', `setsid sh -c 'while :; do sleep 0.05; done # ${marker}-escaped' </dev/null >/dev/null 2>&1 & sleep 1 # ${marker}`] });
+    // (The main process lives 2 s: the escaped one is looked at before it dies with it, on a loaded machine too.)
+    const daemonize = config({ command: ['sh', '-c', `setsid sh -c 'while :; do sleep 0.05; done # ${marker}-escaped' </dev/null >/dev/null 2>&1 & sleep 2 # ${marker}`] });
     for (let attempt = 0; attempt < 2; attempt++) {
       const info = await rt.startContainer(sandboxId, sandbox, { ...daemonize, attempt });
       cleanups.push(() => rt.stopContainer(info.id, 0));

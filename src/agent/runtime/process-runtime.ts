@@ -128,6 +128,8 @@ interface PersistedContainer {
    * no stdin, or a pipe the agent holds (no FIFOs here).
    */
   stdinFifo?: string;
+  /** Container.stdinOnce: its input closes when the first attach ends (see openHeldStdin). */
+  stdinOnce?: true;
   pgid?: number;
   procStartTime?: number;
   env: Record<string, string>;
@@ -136,6 +138,12 @@ interface PersistedContainer {
 
 interface Supervised extends PersistedContainer {
   child?: ChildProcess;
+  /**
+   * stdinOnce: the only writer of the container's input, held by this agent until the first
+   * attach takes it (and closes it when done). Gone with this agent: the container then reads end
+   * of input, as it would at the end of that attach.
+   */
+  stdinWriter?: number;
   mainExited: boolean;
   stopping?: boolean;
   /** Resolves when the container has reached `exited` and its log is closed. */
@@ -170,15 +178,27 @@ function makeFifos(dir: string, token: string): { stdout: string; stderr: string
  * A standard input that stays open for a container asking for stdin: a FIFO the container
  * holds read-write (`fd`, for the child), so a read waits instead of ending whatever happens to
  * the agent, and whose path stays for attachStdin (an attach writes to it; removed with the
- * container's record). Where no FIFO can be made, undefined (the caller gives a pipe it keeps
- * open while it lives).
+ * container's record). With `once` (stdinOnce) the container gets the read end only and the
+ * agent the one writer (`writer`), the FIFO unlinked at once: reads wait until the writer
+ * closes, which is when the first attach ends. Where no FIFO can be made, undefined (the caller
+ * gives a pipe it keeps open while it lives).
  */
-function openHeldStdin(dir: string, token: string): { path: string; fd: number } | undefined {
+function openHeldStdin(dir: string, token: string, once: boolean): { path?: string; fd: number; writer?: number } | undefined {
   const path = join(dir, `${token}.stdin`);
   try {
     mkdirSync(dir, { recursive: true });
     execFileSync('mkfifo', ['-m', '600', path], { stdio: 'ignore' });
-    return { path, fd: openSync(path, fsConstants.O_RDWR) };
+    if (!once) return { path, fd: openSync(path, fsConstants.O_RDWR) };
+    // Read-write first: the read-only open then finds a writer and does not block.
+    const writer = openSync(path, fsConstants.O_RDWR);
+    try {
+      const fd = openSync(path, fsConstants.O_RDONLY);
+      rmSync(path, { force: true });
+      return { fd, writer };
+    } catch (err) {
+      closeSync(writer);
+      throw err;
+    }
   } catch {
     rmSync(path, { force: true });
     return undefined;
@@ -538,6 +558,7 @@ export class ProcessRuntime implements ContainerRuntime {
     if (sup.workingDir !== undefined) rec.workingDir = sup.workingDir;
     if (sup.fifos) rec.fifos = sup.fifos;
     if (sup.stdinFifo) rec.stdinFifo = sup.stdinFifo;
+    if (sup.stdinOnce) rec.stdinOnce = true;
     return rec;
   }
 
@@ -725,7 +746,10 @@ export class ProcessRuntime implements ContainerRuntime {
       childEnds = [openSync(fifos.stdout, fsConstants.O_RDWR), openSync(fifos.stderr, fsConstants.O_RDWR)];
       readers = [openFifoReader(fifos.stdout), openFifoReader(fifos.stderr)];
     }
-    const heldStdin = config.stdin ? openHeldStdin(join(this.options.stateDir, 'fifos'), randomBytes(8).toString('hex')) : undefined;
+    const heldStdin = config.stdin ? openHeldStdin(join(this.options.stateDir, 'fifos'), randomBytes(8).toString('hex'), config.stdinOnce === true) : undefined;
+    const closeStdinWriter = (): void => {
+      if (heldStdin?.writer !== undefined) closeSync(heldStdin.writer);
+    };
     const stdin = heldStdin?.fd ?? (config.stdin ? 'pipe' : 'ignore');
     let child: ChildProcess;
     try {
@@ -739,8 +763,9 @@ export class ProcessRuntime implements ContainerRuntime {
       // Refused before any process (Node checks argv and env: a NUL byte in them): nothing of the
       // container is left open, and it is a container that could not be started.
       for (const fd of [...childEnds, ...(heldStdin ? [heldStdin.fd] : [])]) closeSync(fd);
+      closeStdinWriter();
       for (const r of readers) r.destroy();
-      for (const f of [...(fifos ? [fifos.stdout, fifos.stderr] : []), ...(heldStdin ? [heldStdin.path] : [])]) rmSync(f, { force: true });
+      for (const f of [...(fifos ? [fifos.stdout, fifos.stderr] : []), ...(heldStdin?.path ? [heldStdin.path] : [])]) rmSync(f, { force: true });
       await writer.close();
       return this.recordStartError(base, env, config, `exec: ${JSON.stringify(argv[0])}: ${errorMessage(err)}`);
     }
@@ -761,7 +786,8 @@ export class ProcessRuntime implements ContainerRuntime {
         rmSync(fifos.stdout, { force: true });
         rmSync(fifos.stderr, { force: true });
       }
-      if (heldStdin) rmSync(heldStdin.path, { force: true });
+      if (heldStdin?.path) rmSync(heldStdin.path, { force: true });
+      closeStdinWriter();
       await writer.close();
       const err = spawned as NodeJS.ErrnoException | undefined;
       const what =
@@ -786,13 +812,17 @@ export class ProcessRuntime implements ContainerRuntime {
       env,
       workingDir: config.workingDir,
       ...(fifos ? { fifos } : {}),
-      ...(heldStdin ? { stdinFifo: heldStdin.path } : {}),
+      ...(heldStdin?.path ? { stdinFifo: heldStdin.path } : {}),
+      ...(config.stdin && config.stdinOnce ? { stdinOnce: true as const } : {}),
     });
+    if (heldStdin?.writer !== undefined) sup.stdinWriter = heldStdin.writer;
     try {
       this.writeRecord(sup);
     } catch (err) {
       this.containers.delete(id);
-      if (heldStdin) rmSync(heldStdin.path, { force: true });
+      if (heldStdin?.path) rmSync(heldStdin.path, { force: true });
+      closeStdinWriter();
+      sup.stdinWriter = undefined;
       await this.undoStart(child, pid, mark, readers, writer, fifos);
       throw new RuntimeError('RuntimeError', `cannot record container state: ${errorMessage(err)}`);
     }
@@ -807,6 +837,7 @@ export class ProcessRuntime implements ContainerRuntime {
     });
     child.once('exit', (code, sig) => {
       sup.mainExited = true;
+      this.closeStdinWriter(sup);
       // Container semantics: the rest of the tree dies with the main process. During a stop,
       // stopContainer gives the group its grace period instead.
       if (!sup.stopping) {
@@ -932,6 +963,14 @@ export class ProcessRuntime implements ContainerRuntime {
       rmSync(sup.fifos.stderr, { force: true });
     }
     if (sup.stdinFifo) rmSync(sup.stdinFifo, { force: true });
+    this.closeStdinWriter(sup);
+  }
+
+  /** Closes the agent's writer of a stdinOnce container's input (the container reads end of input). */
+  private closeStdinWriter(sup: Supervised): void {
+    if (sup.stdinWriter === undefined) return;
+    closeSync(sup.stdinWriter);
+    sup.stdinWriter = undefined;
   }
 
   /**
@@ -946,7 +985,25 @@ export class ProcessRuntime implements ContainerRuntime {
     if (!sup) throw new RuntimeError('NotFound', `container "${id}" not found`);
     if (sup.info.state !== 'running') throw new RuntimeError('InvalidState', `container "${id}" is not running`);
     let sink: Writable;
-    if (sup.stdinFifo) {
+    let own: boolean | undefined;
+    if (sup.stdinOnce) {
+      // The first attach takes the one writer and closes it when it ends (upstream's stdinOnce).
+      if (sup.stdinWriter !== undefined) {
+        const fd = sup.stdinWriter;
+        try {
+          sink = new Socket({ fd, readable: false, writable: true });
+        } catch (err) {
+          this.closeStdinWriter(sup);
+          throw new RuntimeError('InvalidState', `container "${id}" has no stdin to attach to: ${errorMessage(err)}`);
+        }
+        sup.stdinWriter = undefined;
+      } else if (sup.child?.stdin && !sup.child.stdin.destroyed && !sup.child.stdin.writableEnded) {
+        sink = sup.child.stdin;
+      } else {
+        throw new RuntimeError('InvalidState', `container "${id}" has no stdin to attach to: it was closed when its first attach ended (stdinOnce)`);
+      }
+      own = true;
+    } else if (sup.stdinFifo) {
       let fd: number | undefined;
       try {
         // Non-blocking: the container holds a reader, so the open succeeds at once.
@@ -962,7 +1019,7 @@ export class ProcessRuntime implements ContainerRuntime {
       // Started without stdin, or by an agent before this one on a host without FIFOs (its pipe went with it).
       throw new RuntimeError('InvalidState', `container "${id}" has no stdin to attach to`);
     }
-    const own = sink !== sup.child?.stdin;
+    own ??= sink !== sup.child?.stdin;
     let failed = false;
     let wake: (() => void) | undefined;
     const onError = (): void => {
@@ -993,10 +1050,12 @@ export class ProcessRuntime implements ContainerRuntime {
       ended();
       sink.off('error', onError);
       sink.off('drain', onDrain);
-      // Our own writer end goes; the container keeps its stdin. A held pipe (no FIFOs) stays open.
+      // Our own writer end goes; the container keeps its stdin (stdinOnce: this was its only
+      // writer, and the container reads end of input). A held pipe (no FIFOs) stays open.
       if (own) {
         sink.on('error', () => undefined);
-        sink.destroy();
+        if (sink === sup.child?.stdin) sink.end();
+        else sink.destroy();
       }
     }
   }
