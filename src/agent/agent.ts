@@ -1,6 +1,6 @@
 // The node agent (everynode's kubelet): registers its Node, renews its Lease, reports node
 // status, runs the pods bound to it (and static pods) through PodWorkers, writes their status,
-// and serves their logs.
+// and serves their logs, exec, port-forward, its pod list and usage metrics (log-server.ts).
 //
 // Assumptions:
 // - The API is reached only through an ApiClient (HTTP), so the agent can run against any
@@ -59,7 +59,8 @@ import { admitPod, nodeDependent } from './admission.js';
 import { Backoff } from './backoff.js';
 import { containerReference, KubeletEventRecorder, nodeConditionEventReasons, nodeReference, nodeStatusEventMessage, podReference } from './events.js';
 import { errorMessage, realClock, rfc3339, rfc3339Micro, type Clock, type TimerHandle } from '../util/index.js';
-import { LogRequestError, startAgentHttpServer, type AgentHttpServer, type AgentTlsOptions, type ContainerLogSource } from './log-server.js';
+import { LogRequestError, startAgentHttpServer, type AgentHttpServer, type AgentMetricsEndpoint, type AgentTlsOptions, type ContainerLogSource } from './log-server.js';
+import { agentMetricsText, cadvisorMetricsText, processMetrics, resourceMetricsText, type UsageReport } from './metrics.js';
 import { desiredNodeStatus, diskPressure, initialNode, machineInfo, managedLabels, nodeStatusEqualIgnoringHeartbeat, type NodeConfig } from './node-status.js';
 import { PodWorkers, labelContainerName, labelPodName, labelPodNamespace, labelPodUID, type PodLogOptions } from './pod-worker.js';
 import { UsageSampler, type AgentStats } from './stats.js';
@@ -676,7 +677,7 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
     : undefined;
 
   // ------------------------------------------------------------------------------------------
-  // Logs
+  // The agent's endpoint: logs, exec, attach, port-forward, stats, pods, metrics
 
   const sampler = new UsageSampler();
   const logSource: ContainerLogSource = {
@@ -769,7 +770,65 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
       }
       return { nodeName: o.nodeName, timestamp: s.timestamp, windowMs: s.windowMs, ...(s.node ? { node: s.node } : {}), pods: [...pods.values()] };
     },
+    async pods(): Promise<Pod[]> {
+      // As the kubelet's /pods: the pods bound to this node as the API holds them, and the static
+      // pods with the status the agent computed for them (their mirrors are not listed).
+      const out: Pod[] = [];
+      for (const [uid, p] of apiPods) if (!isMirrorPod(p) && !staticPods.has(uid)) out.push(p);
+      for (const [uid, sp] of staticPods) {
+        const status = podWorkers.get(uid)?.status;
+        out.push(status ? { ...sp.pod, status } : sp.pod);
+      }
+      return out;
+    },
+    async metrics(endpoint: AgentMetricsEndpoint): Promise<string> {
+      if (endpoint === 'agent') {
+        const byState: Record<string, number> = {};
+        const runningPods = new Set<string>();
+        for (const c of await runtime.listContainers()) {
+          const uid = c.labels[labelPodUID];
+          if (!uid) continue;
+          byState[c.state] = (byState[c.state] ?? 0) + 1;
+          if (c.state === 'running') runningPods.add(uid);
+        }
+        return agentMetricsText({ runningPods: runningPods.size, containersByState: byState, process: processMetrics() });
+      }
+      if (endpoint === 'cadvisor') return cadvisorMetricsText(await usageReport());
+      let report: UsageReport | undefined;
+      try {
+        report = await usageReport();
+      } catch (err) {
+        logger.warn('resource metrics', errorMessage(err));
+      }
+      return resourceMetricsText(report);
+    },
   };
+
+  /** The running pod containers of this runtime and their cumulative usage (metrics.ts). */
+  async function usageReport(): Promise<UsageReport> {
+    const running = (await runtime.listContainers()).filter((c) => c.state === 'running' && c.labels[labelPodUID]);
+    // A container with a process group on this host is measured by it (pgid = main pid); a
+    // sample older than the newest container's start is taken again.
+    const newestStart = Math.max(0, ...running.map((c) => c.startedAt ?? 0));
+    const reading = sampler.current(running.flatMap((c) => (c.pid !== undefined ? [c.pid] : [])), 1000, newestStart || undefined);
+    return {
+      timestamp: reading.timestamp,
+      ...(reading.node ? { node: reading.node } : {}),
+      containers: running.map((c) => {
+        const usage = c.pid !== undefined ? reading.groups.get(c.pid) : undefined;
+        return {
+          namespace: c.labels[labelPodNamespace] ?? '',
+          pod: c.labels[labelPodName] ?? '',
+          container: c.labels[labelContainerName] ?? c.name,
+          id: `${runtime.type}://${c.id}`,
+          runtimeName: c.name,
+          image: c.image,
+          ...(c.startedAt !== undefined ? { startedAt: c.startedAt } : {}),
+          ...(usage ? { cpuSeconds: usage.cpuSeconds, memoryBytes: usage.rssBytes } : {}),
+        };
+      }),
+    };
+  }
 
   // ------------------------------------------------------------------------------------------
   // Node registration, status and lease

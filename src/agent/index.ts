@@ -33,7 +33,7 @@ export type { ProbeOutcome, ProbeResult, ProbeTarget, ProbeType, ProbeWorkerOpti
 export { generatePodConditions, getPodPhase, isSidecar, podQOSClass, podStatusEqual } from './status.js';
 export { startAgent, nodeLeaseNamespace, defaultAgentPort, type AgentOptions, type RunningAgent } from './agent.js';
 export { admitPod, podRequest, podHostPorts, quantityValue, type AdmissionResult } from './admission.js';
-export { LOG_READER_GROUP, LogRequestError, parseLogQuery, startAgentHttpServer, type AgentHttpServer, type AgentTlsOptions, type ContainerLogSource } from './log-server.js';
+export { LOG_READER_GROUP, LogRequestError, parseLogQuery, startAgentHttpServer, type AgentHttpServer, type AgentMetricsEndpoint, type AgentTlsOptions, type ContainerLogSource } from './log-server.js';
 export {
   agentKubeletVersion,
   defaultNodeName,

@@ -8,7 +8,7 @@ afterEach(async () => {
 });
 
 describe('agent endpoint without a node identity (plain HTTP)', () => {
-  it('serves /healthz only: logs, stats, exec and port-forward are 403, and the source is never asked', async () => {
+  it('serves /healthz only: logs, stats, pods, metrics, exec and port-forward are 403, and the source is never asked', async () => {
     const asked: string[] = [];
     const source: ContainerLogSource = {
       containerLogs: async (ns, pod, c, _o, onData) => {
@@ -23,6 +23,14 @@ describe('agent endpoint without a node identity (plain HTTP)', () => {
         asked.push('portForward');
         return ['127.0.0.1'];
       },
+      pods: async () => {
+        asked.push('pods');
+        return [];
+      },
+      metrics: async (which) => {
+        asked.push(`metrics ${which}`);
+        return '';
+      },
     };
     server = await startAgentHttpServer(source, '127.0.0.1', 0);
     const base = `http://127.0.0.1:${server.port}`;
@@ -32,6 +40,10 @@ describe('agent endpoint without a node identity (plain HTTP)', () => {
       ['/stats/summary', 'GET'],
       ['/exec/default/p/c?command=id', 'POST'],
       ['/portForward/default/p?port=80', 'POST'],
+      ['/pods', 'GET'],
+      ['/metrics', 'GET'],
+      ['/metrics/resource', 'GET'],
+      ['/metrics/cadvisor', 'GET'],
     ] as const) {
       const r = await fetch(`${base}${path}`, { method });
       expect([path, r.status]).toEqual([path, 403]);

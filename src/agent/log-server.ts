@@ -10,8 +10,12 @@
 //        container's output is its log (the API server follows it for the attach).
 //   POST /portForward/<namespace>/<pod>?port=N   a connection to a port in the pod's network
 //        (kubectl port-forward): the request body goes to the port, the answer is what it sends
+//   GET /pods             the pods this agent runs, as a v1 PodList (static pods included)
+//   GET /metrics, /metrics/resource, /metrics/cadvisor   Prometheus text (metrics.ts)
 //   GET /healthz
-// The API server's `pods/<name>/log` proxies here (node InternalIP + daemonEndpoints port).
+// Any other path is 404. The API server's `pods/<name>/log`, exec, attach and port-forward come
+// here (node InternalIP + daemonEndpoints port), and `nodes/<name>/proxy/<path>` forwards
+// `<path>` here as it is (node-proxy.ts): whatever this endpoint serves, nodes/proxy serves.
 //
 // Security: with `tls` (the node identity's serving certificate and the cluster CA) the
 // endpoint is HTTPS and requires a client certificate signed by the cluster CA whose
@@ -19,7 +23,8 @@
 // admin); anything else is refused at the handshake (no or foreign certificate) or with 403.
 // Without `tls` (an agent started with a kubeconfig and no node identity) it is plain HTTP that
 // cannot tell who asks, so it serves only /healthz: logs, stats, exec and port-forward are 403
-// there (they would be open to anyone who can reach the node's address).
+// there (they would be open to anyone who can reach the node's address), and so are /pods and
+// the metrics.
 //
 // Contract: 200 text/plain with the log (streamed, chunk by chunk, when follow=true, until the
 // container has exited and its log is drained or the client goes away); errors are plain text
@@ -46,6 +51,8 @@ import {
   type TerminalSize,
 } from '../api/agent-api.js';
 import type { ExecIO } from './runtime/interface.js';
+import type { Pod } from '../api/types.js';
+import { PROMETHEUS_TEXT_CONTENT_TYPE } from './metrics.js';
 import { queryBool } from '../util/index.js';
 
 /** An error with the HTTP status the log endpoint answers. */
@@ -59,6 +66,10 @@ export class LogRequestError extends Error {
 export interface ContainerLogSource {
   /** Resource usage for `GET /stats/summary` (the metrics API); absent: 404. */
   statsSummary?(): Promise<AgentStats>;
+  /** The pods this agent runs, for `GET /pods` (static pods included, mirror pods not); absent: 404. */
+  pods?(): Promise<Pod[]>;
+  /** The Prometheus text of `GET /metrics`, `/metrics/resource` or `/metrics/cadvisor` (metrics.ts); absent: 404. */
+  metrics?(endpoint: AgentMetricsEndpoint): Promise<string>;
   /**
    * Runs a command in a container (`POST /exec/...`, behind `kubectl exec`); rejects with
    * LogRequestError for unknown pods/containers. Absent: 404.
@@ -127,6 +138,11 @@ export interface AgentTlsOptions {
   caPem: string;
 }
 
+/** Which of the agent's Prometheus endpoints (`/metrics`, `/metrics/resource`, `/metrics/cadvisor`). */
+export type AgentMetricsEndpoint = 'agent' | 'resource' | 'cadvisor';
+
+const METRICS_PATHS: Record<string, AgentMetricsEndpoint> = { '/metrics': 'agent', '/metrics/resource': 'resource', '/metrics/cadvisor': 'cadvisor' };
+
 /** The group a client certificate needs to read logs (the API server's kubelet-client certificate carries it). */
 export const LOG_READER_GROUP = 'system:masters';
 
@@ -156,11 +172,25 @@ async function handle(source: ContainerLogSource, req: IncomingMessage, res: Ser
     res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
     return;
   }
-  if (!secured) throw new LogRequestError(403, 'Forbidden: this agent has no node identity, so its endpoint serves nothing but /healthz (logs, stats, exec and port-forward need an agent joined with --token)');
+  if (!secured) throw new LogRequestError(403, 'Forbidden: this agent has no node identity, so its endpoint serves nothing but /healthz (logs, stats, pods, metrics, exec and port-forward need an agent joined with --token)');
   if (path === '/stats/summary' && source.statsSummary) {
     if (req.method !== 'GET') throw new LogRequestError(405, 'method not allowed');
     const body = JSON.stringify(await source.statsSummary());
     res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }).end(body);
+    return;
+  }
+  if (path === '/pods' && source.pods) {
+    if (req.method !== 'GET') throw new LogRequestError(405, 'method not allowed');
+    // The kubelet's answer: a v1 PodList with empty list metadata.
+    const body = JSON.stringify({ kind: 'PodList', apiVersion: 'v1', metadata: {}, items: await source.pods() });
+    res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }).end(body);
+    return;
+  }
+  const metricsEndpoint = Object.hasOwn(METRICS_PATHS, path) ? METRICS_PATHS[path] : undefined;
+  if (metricsEndpoint && source.metrics) {
+    if (req.method !== 'GET') throw new LogRequestError(405, 'method not allowed');
+    const body = await source.metrics(metricsEndpoint);
+    res.writeHead(200, { 'content-type': PROMETHEUS_TEXT_CONTENT_TYPE, 'content-length': Buffer.byteLength(body) }).end(body);
     return;
   }
   const parts = path.split('/').filter(Boolean).map(decodeURIComponent);

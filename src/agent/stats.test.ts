@@ -74,4 +74,22 @@ describe('UsageSampler', () => {
     now = 2_000;
     expect(s.summary([7])).toMatchObject({ windowMs: 2_000, containers: [{ pgid: 7, cpuNanoCores: 500_000_000 }] });
   });
+
+  it('gives cumulative figures at the newest sample, sampling when it is older than maxAgeMs', () => {
+    let now = 10_000;
+    let reads = 0;
+    const s = new UsageSampler((at) => (reads++, snap(at, 4200 + reads, [[7, 250, 12], [8, 5, 1]])), { now: () => now, clockTicks: 100, pageSize: 4096 });
+    const first = s.current([7, 9]);
+    expect(first).toEqual({ timestamp: 10_000, node: { cpuSeconds: 42.01, memoryBytes: 2 ** 30 }, groups: new Map([[7, { cpuSeconds: 2.5, rssBytes: 12 * 4096 }]]) });
+    now = 10_500;
+    expect(s.current([7], 1000).timestamp).toBe(10_000); // fresh enough: no new scan
+    expect(reads).toBe(1);
+    now = 11_000;
+    expect(s.current([7], 1000)).toMatchObject({ timestamp: 11_000, node: { cpuSeconds: 42.02 } });
+    expect(reads).toBe(2);
+    // A container started after the newest sample: sampled again, however fresh that one is.
+    now = 11_100;
+    expect(s.current([7], 1000, 11_050).timestamp).toBe(11_100);
+    expect(reads).toBe(3);
+  });
 });

@@ -8,7 +8,10 @@
 //   resident sets.
 // - CPU is a rate: the change of the cumulative time between two samples over the time between
 //   them (`windowMs`). A container seen in only one sample has no CPU figure yet and is left
-//   out, as metrics-server leaves out pods it has no window for.
+//   out, as metrics-server leaves out pods it has no window for. `current()` gives the
+//   cumulative figures themselves (CPU core-seconds, for the Prometheus endpoints' counters):
+//   a group's counter is that of its live members, so it can drop when a member exits
+//   unreaped by another member (Prometheus reads a drop as a counter reset).
 // - Samples are taken by `sample()` (the agent calls it every few seconds) and on demand when
 //   the last one is at least `minWindowMs` old, so an answer is at most that stale; the window
 //   always spans at least `minWindowMs` (monotonic clock). One /proc scan serves every sampler
@@ -41,6 +44,19 @@ export interface StatsSummary {
   windowMs: number;
   node?: { cpuNanoCores: number; memoryBytes: number };
   containers: { pgid: number; cpuNanoCores: number; memoryBytes: number }[];
+}
+
+/**
+ * What `current()` answers: cumulative figures at the newest sample (the Prometheus endpoints
+ * of the agent: counters, not rates). CPU in core-seconds since the group (or, for the node, the
+ * machine) started; memory in bytes.
+ */
+export interface UsageReading {
+  /** When the sample was taken (ms since the epoch). */
+  timestamp: number;
+  node?: { cpuSeconds: number; memoryBytes: number };
+  /** By process group; a group not seen in the sample is absent. */
+  groups: Map<number, { cpuSeconds: number; rssBytes: number }>;
 }
 
 /** Linux's units: clock ticks per second and page size (getconf; the usual values otherwise). */
@@ -145,6 +161,27 @@ export class UsageSampler {
     const mono = (this.opts.monotonic ?? this.opts.now ?? performance.now.bind(performance))();
     this.snapshots.push({ ...this.read(at), mono });
     if (this.snapshots.length > KEEP_SNAPSHOTS) this.snapshots.shift();
+  }
+
+  /**
+   * Cumulative usage of the given process groups and of the node at the newest sample, sampling
+   * first when that one is older than `maxAgeMs` (so a scrape reads figures at most that stale,
+   * and scrapes close together share one /proc scan) or was taken before `notBefore` (ms since
+   * the epoch: the start of the newest container, which an older sample cannot have seen).
+   */
+  current(pgids: readonly number[], maxAgeMs = 1000, notBefore?: number): UsageReading {
+    const mono = (this.opts.monotonic ?? this.opts.now ?? performance.now.bind(performance))();
+    const newest = this.snapshots[this.snapshots.length - 1];
+    if (!newest || mono - newest.mono >= maxAgeMs || (notBefore !== undefined && newest.at < notBefore)) this.sample();
+    const last = this.snapshots[this.snapshots.length - 1]!;
+    const units = this.opts.clockTicks && this.opts.pageSize ? { clockTicks: this.opts.clockTicks, pageSize: this.opts.pageSize } : procUnits();
+    const groups: UsageReading['groups'] = new Map();
+    for (const pgid of pgids) {
+      const g = last.groups.get(pgid);
+      if (g) groups.set(pgid, { cpuSeconds: g.cpuTicks / units.clockTicks, rssBytes: g.rssPages * units.pageSize });
+    }
+    const node = last.node ? { cpuSeconds: last.node.busyTicks / units.clockTicks, memoryBytes: last.node.memoryBytes } : undefined;
+    return { timestamp: last.at, groups, ...(node ? { node } : {}) };
   }
 
   /**

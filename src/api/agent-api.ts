@@ -2,6 +2,11 @@
 // shapes and framing both sides share, so neither part imports the other.
 //
 //   GET  /stats/summary                         → AgentStats (JSON)
+//   GET  /pods                                  → a v1 PodList (JSON) of the pods the agent runs
+//   GET  /metrics, /metrics/resource, /metrics/cadvisor → Prometheus text format 0.0.4 (the
+//        kubelet's metric names; agent/metrics.ts)
+//   GET  /healthz                               → `ok`
+//   Through the API server these are `nodes/<name>/proxy/<path>` (apiserver/node-proxy.ts).
 //   POST /exec/<namespace>/<pod>/<container>?command=...[&stdin=true][&tty=true[&cols=W&rows=H]]
 //        answer: frames `[channel u8][length u32 BE][payload]` on EXEC_STDOUT / EXEC_STDERR,
 //        then one EXEC_RESULT frame, JSON `{ "exitCode": n }` or `{ "error": "..." }`. The

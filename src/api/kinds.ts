@@ -43,11 +43,26 @@ const replicatedScale = (labelSelectorFormat: 'labelSelector' | 'labelMap'): Sca
 
 /**
  * Streaming subresources served outside the generic registry (upgraded connections, exec.ts and
- * port-forward.ts; pods/proxy, pod-proxy.ts): listed by discovery as upstream's connecters
- * (`pods/exec` with kind PodExecOptions, `pods/portforward` with kind PodPortForwardOptions, verbs
- * create and get; `pods/proxy` with kind PodProxyOptions, verbs create, delete, get, patch, update).
+ * port-forward.ts; pods/proxy and services/proxy, pod-proxy.ts; nodes/proxy, node-proxy.ts): listed
+ * by discovery as upstream's connecters (`pods/exec` with kind PodExecOptions, `pods/portforward`
+ * with kind PodPortForwardOptions, verbs create and get; `<plural>/proxy` with kind PodProxyOptions,
+ * ServiceProxyOptions or NodeProxyOptions, verbs create, delete, get, patch, update).
  */
 export type ConnectSubresource = 'exec' | 'attach' | 'portforward' | 'proxy';
+
+/** The options kind of a kind's streaming subresource (its discovery `kind`, its OpenAPI group-version-kind). */
+export function connectOptionsKind(kind: string, sub: ConnectSubresource): string {
+  switch (sub) {
+    case 'exec':
+      return 'PodExecOptions';
+    case 'attach':
+      return 'PodAttachOptions';
+    case 'portforward':
+      return 'PodPortForwardOptions';
+    case 'proxy':
+      return kind === 'Service' ? 'ServiceProxyOptions' : kind === 'Node' ? 'NodeProxyOptions' : 'PodProxyOptions';
+  }
+}
 
 /** What happens to `status` when the main resource is created. */
 export type StatusOnCreate =
@@ -290,7 +305,7 @@ export function builtinKinds(): KindDef[] {
     // Upstream's namespace storage has no deletecollection (discovery lists the other seven verbs;
     // `DELETE /api/v1/namespaces` is 405).
     kind({ group: '', kind: 'Namespace', plural: 'namespaces', namespaced: false, shortNames: ['ns'], subresources: ['status', 'finalize'], statusOnCreate: { reset: { phase: 'Active' } }, verbs: allVerbs.filter((v) => v !== 'deletecollection') }),
-    kind({ group: '', kind: 'Node', plural: 'nodes', namespaced: false, shortNames: ['no'], subresources: ['status'], statusOnCreate: 'keep' }),
+    kind({ group: '', kind: 'Node', plural: 'nodes', namespaced: false, shortNames: ['no'], subresources: ['status'], connectSubresources: ['proxy'], statusOnCreate: 'keep' }),
     kind({ group: '', kind: 'Pod', plural: 'pods', namespaced: true, shortNames: ['po'], categories: ['all'], subresources: ['status', 'log', 'eviction', 'binding', 'ephemeralcontainers'], connectSubresources: ['attach', 'exec', 'portforward', 'proxy'], statusOnCreate: { reset: { phase: 'Pending' } } }),
     kind({ group: '', kind: 'Event', plural: 'events', namespaced: true, shortNames: ['ev'] }),
     kind({ group: '', kind: 'Service', plural: 'services', namespaced: true, shortNames: ['svc'], categories: ['all'], subresources: ['status'], connectSubresources: ['proxy'], statusOnCreate: { reset: { loadBalancer: {} } } }),

@@ -21,6 +21,7 @@ describe('legacy discovery (/api/v1)', () => {
     'namespaces/finalize': { name: 'namespaces/finalize', singularName: '', namespaced: false, kind: 'Namespace', verbs: ['update'] },
     'namespaces/status': { name: 'namespaces/status', singularName: '', namespaced: false, kind: 'Namespace', verbs: ['get', 'patch', 'update'] },
     'nodes/status': { name: 'nodes/status', singularName: '', namespaced: false, kind: 'Node', verbs: ['get', 'patch', 'update'] },
+    'nodes/proxy': { name: 'nodes/proxy', singularName: '', namespaced: false, kind: 'NodeProxyOptions', verbs: ['create', 'delete', 'get', 'patch', 'update'] },
     'pods/attach': { name: 'pods/attach', singularName: '', namespaced: true, kind: 'PodAttachOptions', verbs: ['create', 'get'] },
     'pods/eviction': { name: 'pods/eviction', singularName: '', namespaced: true, group: 'policy', version: 'v1', kind: 'Eviction', verbs: ['create'] },
     'pods/exec': { name: 'pods/exec', singularName: '', namespaced: true, kind: 'PodExecOptions', verbs: ['create', 'get'] },
@@ -49,6 +50,7 @@ describe('legacy discovery (/api/v1)', () => {
     const i = names.indexOf('pods');
     expect(names.slice(i, i + 10)).toEqual(['pods', 'pods/attach', 'pods/binding', 'pods/ephemeralcontainers', 'pods/eviction', 'pods/exec', 'pods/log', 'pods/portforward', 'pods/proxy', 'pods/status']);
     expect(names[names.indexOf('serviceaccounts') + 1]).toBe('serviceaccounts/token');
+    expect(names.slice(names.indexOf('nodes'), names.indexOf('nodes') + 3)).toEqual(['nodes', 'nodes/proxy', 'nodes/status']);
   });
 });
 

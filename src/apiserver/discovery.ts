@@ -5,7 +5,7 @@
 // gets the legacy documents.
 
 import { createHash } from 'node:crypto';
-import { groupVersionOf, type ConnectSubresource, type KindDef, type KindRegistry } from '../api/kinds.js';
+import { connectOptionsKind, groupVersionOf, type KindDef, type KindRegistry } from '../api/kinds.js';
 
 interface Cached {
   version: number;
@@ -173,11 +173,6 @@ function compareNames(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-/** Upstream's kinds of the streaming subresources' options (their APIResource `kind`). */
-const connectKinds: Record<ConnectSubresource, string> = { exec: 'PodExecOptions', attach: 'PodAttachOptions', portforward: 'PodPortForwardOptions', proxy: 'PodProxyOptions' };
-/** The options kind of each kind's proxy subresource. */
-const proxyKinds: Record<string, string> = { Pod: 'PodProxyOptions', Service: 'ServiceProxyOptions' };
-
 /**
  * The APIResource entries of a kind and its subresources, as upstream's api__v1.json /
  * apis__<group>__<version>.json list them: subresources have singularName "" and the parent's
@@ -221,7 +216,7 @@ function resourcesOf(k: KindDef): Record<string, unknown>[] {
     });
   }
   for (const sub of k.connectSubresources ?? []) {
-    out.push({ name: `${k.plural}/${sub}`, singularName: '', namespaced: k.namespaced, kind: sub === 'proxy' ? (proxyKinds[k.kind] ?? connectKinds[sub]) : connectKinds[sub], verbs: sub === 'proxy' ? ['create', 'delete', 'get', 'patch', 'update'] : ['create', 'get'] });
+    out.push({ name: `${k.plural}/${sub}`, singularName: '', namespaced: k.namespaced, kind: connectOptionsKind(k.kind, sub), verbs: sub === 'proxy' ? ['create', 'delete', 'get', 'patch', 'update'] : ['create', 'get'] });
   }
   return out;
 }

@@ -33,6 +33,7 @@ import { secureRequest, serveJoin, serveRenew, type RequestSecurity } from './se
 import { BadPathError, parsePath, type ResourceRoute } from './request-info.js';
 import { serveScale } from './scale.js';
 import { servePodProxy, serveServiceProxy, type ProxiedEndpoints, type ProxiedService } from './pod-proxy.js';
+import { serveNodeProxy } from './node-proxy.js';
 import { acceptedMediaTypes, acceptedStreamMediaTypes, buildTable, negotiateMediaType, negotiateRendering, parseIncludeObject } from './tables/index.js';
 import type { WatchCache } from './watch-cache.js';
 import { asServedVersion, partialObjectMetadata } from './object-codec.js';
@@ -367,6 +368,13 @@ async function handleResource(
     }
   }
   if (sub !== undefined) {
+    // nodes/proxy: to the node's agent (node-proxy.ts).
+    if (sub === 'proxy' && k.group === '' && k.plural === 'nodes' && name !== undefined && namespace === undefined) {
+      const rawUrl = req.url ?? '';
+      const qi = rawUrl.indexOf('?');
+      const nodeDeps = { getNode: async (n: string) => JSON.parse(await deps.registry.get(k, undefined, n)) as Node, kubeletClient: deps.kubeletClient };
+      return serveNodeProxy(nodeDeps, name, route.proxyPath ?? '/', qi < 0 ? '' : rawUrl.slice(qi), req, res);
+    }
     if (sub === 'proxy' && k.group === '' && (k.plural === 'pods' || k.plural === 'services') && name !== undefined && namespace !== undefined) {
       const kindOf = (plural: string): KindDef => {
         const found = deps.kinds.byResource('', 'v1', plural);

@@ -62,7 +62,7 @@ function refV2(ref: string): string {
   return ref.startsWith(V3_REF) ? V2_REF + ref.slice(V3_REF.length) : ref;
 }
 
-const METHODS = ['get', 'put', 'post', 'delete', 'patch'] as const;
+const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch'] as const;
 
 /** The Swagger 2.0 document of the given v3 documents (each `{paths, components.schemas}`). */
 export function buildOpenAPIV2(v3docs: Json[], version: string): Json {
@@ -169,8 +169,8 @@ function encodeSchema(s: Json): Message {
   return m;
 }
 
-/** PathItem: get=2 put=3 post=4 delete=5 patch=8; Operation: operation_id=5 parameters=8 vendor_extension=13. */
-const PATH_ITEM_FIELD: Record<(typeof METHODS)[number], number> = { get: 2, put: 3, post: 4, delete: 5, patch: 8 };
+/** PathItem: get=2 put=3 post=4 delete=5 options=6 head=7 patch=8; Operation: operation_id=5 parameters=8 vendor_extension=13. */
+const PATH_ITEM_FIELD: Record<(typeof METHODS)[number], number> = { get: 2, put: 3, post: 4, delete: 5, options: 6, head: 7, patch: 8 };
 
 function encodeOperation(op: Json): Message {
   const m = new Message().string(5, op.operationId);

@@ -4,7 +4,7 @@
 // document's content does (clients cache documents by URL, kube-api §1.4).
 
 import { createHash } from 'node:crypto';
-import { groupVersionOf, type KindRegistry } from '../api/kinds.js';
+import { connectOptionsKind, groupVersionOf, type KindRegistry } from '../api/kinds.js';
 import { buildOpenAPIV3 } from '../api/schema/index.js';
 import { buildOpenAPIV2, encodeOpenAPIV2 } from './openapi-v2.js';
 import type { Logger } from '../util/logger.js';
@@ -37,6 +37,7 @@ export class OpenApi {
         plural: k.plural,
         namespaced: k.namespaced,
         subresources: [...k.subresources],
+        ...(k.connectSubresources ? { connect: k.connectSubresources.map((sub) => ({ subresource: sub, optionsKind: connectOptionsKind(k.kind, sub) })) } : {}),
         verbs: [...k.verbs],
         ...(k.custom ? { custom: true } : {}),
       }));

@@ -25,8 +25,10 @@
 // - services/proxy (`.../services/[SCHEME:]NAME[:PORT]/proxy[/PATH]`) goes the same way to one
 //   ready endpoint of the service (serveServiceProxy).
 // - Upgrades (WebSocket through the proxy) are not served.
+// - The forwarding itself (headers, body framing, the answer, the 503) is relayRequest, which
+//   nodes/proxy (node-proxy.ts) shares.
 
-import { request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
+import { request as httpRequest, type ClientRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import { Duplex } from 'node:stream';
 import { connect as tlsConnect } from 'node:tls';
 import { ApiError, badRequest } from '../api/errors.js';
@@ -215,14 +217,43 @@ export async function serveServiceProxy(deps: PodProxyDeps, namespace: string, i
 /** Sends `req` to the target and streams the answer into `res` (see the file contract). */
 async function proxyTo(t: ProxyTarget, path: string, search: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const { forward: target, port, scheme } = t;
+  return relayRequest(
+    (headers) =>
+      httpRequest({
+        method: req.method,
+        path: path + search,
+        headers: { ...headers, host: t.host },
+        createConnection: () => {
+          const stream = agentStream(target, port);
+          return (scheme === 'https' ? tlsConnect({ socket: stream, rejectUnauthorized: false }) : stream) as never;
+        },
+      }),
+    req,
+    res,
+  );
+}
 
+/**
+ * The relay every proxy here shares (pods/proxy, services/proxy, nodes/proxy): `open` starts the
+ * request to the target with the headers to send (the caller's minus hop-by-hop ones, those its
+ * Connection header names, Host and the caller's credentials; the body's framing as the file
+ * contract says), `req`'s body goes on, and the target's answer streams into `res` with its
+ * status and headers (minus hop-by-hop ones). A failure before the answer rejects with 503
+ * ServiceUnavailable `error trying to reach service: <describe(err)>`; after it, `res` is
+ * dropped. The caller going away ends the request to the target. Resolves when done.
+ */
+export async function relayRequest(
+  open: (headers: Record<string, string | string[]>) => ClientRequest,
+  req: IncomingMessage,
+  res: ServerResponse,
+  describe: (err: Error) => string = (err) => err.message,
+): Promise<void> {
   const named = new Set(String(req.headers.connection ?? '').split(',').map((h) => h.trim().toLowerCase()).filter((h) => h !== ''));
   const headers: Record<string, string | string[]> = {};
   for (const [k, v] of Object.entries(req.headers)) {
     if (v === undefined || DROPPED_REQUEST_HEADERS.has(k) || named.has(k) || k.startsWith('impersonate-') || k.startsWith(':')) continue;
     headers[k] = v;
   }
-  headers.host = t.host;
   // The body's framing (see the contract); Node's client would not chunk a GET's body itself.
   // An HTTP/2 request has no Transfer-Encoding: a body without Content-Length (its stream did
   // not end with its headers) goes on chunked.
@@ -245,15 +276,7 @@ async function proxyTo(t: ProxyTarget, path: string, search: string, req: Incomi
       answered = true;
       reject(new ApiError(503, 'ServiceUnavailable', `error trying to reach service: ${reason}`));
     };
-    const up = httpRequest({
-      method: req.method,
-      path: path + search,
-      headers,
-      createConnection: () => {
-        const stream = agentStream(target, port);
-        return (scheme === 'https' ? tlsConnect({ socket: stream, rejectUnauthorized: false }) : stream) as never;
-      },
-    });
+    const up = open(headers);
     up.on('response', (r) => {
       answered = true;
       const out: Record<string, string | string[]> = {};
@@ -261,9 +284,9 @@ async function proxyTo(t: ProxyTarget, path: string, search: string, req: Incomi
       res.writeHead(r.statusCode ?? 502, out);
       r.pipe(res);
       r.on('end', () => resolve());
-      r.on('error', () => fail('the connection to the pod was lost'));
+      r.on('error', () => fail('the connection to the target was lost'));
     });
-    up.on('error', (err) => fail(err.message));
+    up.on('error', (err) => fail(describe(err)));
     res.on('close', () => {
       if (!res.writableFinished) up.destroy();
       resolve();

@@ -162,6 +162,13 @@ export function bootstrapRbacObjects(): KubeObject[] {
     clusterRole('system:aggregate-to-view', viewRules().filter((r) => !r.apiGroups?.includes('metrics.k8s.io')), AGGREGATE_TO('view')),
     clusterRole('system:node', nodeRules()),
     clusterRole('system:node-problem-detector', nodeProblemDetectorRules()),
+    // Full use of the agents' API through nodes/proxy (upstream's role for the kubelet API;
+    // not bound, as upstream: bind it to whoever may read any node's pods, metrics and logs).
+    clusterRole('system:kubelet-api-admin', [
+      rule([''], ['nodes'], READ),
+      rule([''], ['nodes'], ['proxy']),
+      rule([''], ['nodes/proxy', 'nodes/metrics', 'nodes/spec', 'nodes/stats', 'nodes/log'], ['*']),
+    ]),
     clusterRole('system:persistent-volume-provisioner', persistentVolumeProvisionerRules()),
     // Discovery and public info for every authenticated client (kubectl needs these).
     clusterRole('system:discovery', [urls(['/api', '/api/*', '/apis', '/apis/*', '/healthz', '/healthz/*', '/livez', '/livez/*', '/readyz', '/readyz/*', '/version', '/version/', '/openapi', '/openapi/*'], ['get'])]),

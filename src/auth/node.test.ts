@@ -49,6 +49,10 @@ describe('Node authorizer (through the chain: Node, then RBAC)', () => {
     ['update nodes (narrowed by admission)', req('update', 'nodes', { name: 'a' }), true],
     ['patch nodes/status', req('patch', 'nodes', { name: 'a', subresource: 'status' }), true],
     ['delete a node', req('delete', 'nodes', { name: 'a' }), false],
+    // nodes/proxy reaches agents: upstream's Node authorizer grants it to no node, its own included.
+    ['get nodes/proxy of another node', req('get', 'nodes', { name: 'b', subresource: 'proxy' }), false],
+    ['get nodes/proxy of its own node', req('get', 'nodes', { name: 'a', subresource: 'proxy' }), false],
+    ['create nodes/proxy', req('create', 'nodes', { name: 'b', subresource: 'proxy' }), false],
     ['list all pods', req('list', 'pods'), false],
     ['list/watch its pods (spec.nodeName=a)', req('watch', 'pods', { fieldSelector: 'spec.nodeName=a' }), true],
     ["list B's pods", req('list', 'pods', { fieldSelector: 'spec.nodeName=b' }), false],

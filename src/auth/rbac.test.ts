@@ -36,6 +36,7 @@ const objects: KubeObject[] = [
   clusterRole('ds-sub', [{ apiGroups: ['apps'], resources: ['daemonsets/status'], verbs: ['get'] }]),
   crb('gina-ds-sub', 'ds-sub', [user('gina')]),
   rb('team-a', 'dangling', 'Role', 'does-not-exist', [user('harry')]),
+  crb('ivy-kubelet-api', 'system:kubelet-api-admin', [user('ivy')]),
 ];
 
 function attrs(user: string, groups: string[], verb: string, resource: string, o: Partial<AuthorizationAttributes> = {}): AuthorizationAttributes {
@@ -58,6 +59,12 @@ describe('RbacAuthorizer', () => {
     ['edit cannot write roles', attrs('bob', [], 'create', 'roles', { apiGroup: G, namespace: 'team-a' }), false],
     ['view via group: read anywhere', attrs('victor', ['viewers'], 'get', 'daemonsets', { apiGroup: 'apps', namespace: 'x', name: 'd' }), true],
     ['view cannot write', attrs('victor', ['viewers'], 'update', 'daemonsets', { apiGroup: 'apps', namespace: 'x', name: 'd' }), false],
+    // nodes/proxy is in no aggregated role (as upstream); system:kubelet-api-admin grants it all.
+    ['view grants no nodes/proxy', attrs('victor', ['viewers'], 'get', 'nodes', { name: 'n1', subresource: 'proxy' }), false],
+    ['edit grants no nodes/proxy', attrs('bob', [], 'get', 'nodes', { name: 'n1', subresource: 'proxy' }), false],
+    ['system:kubelet-api-admin: get nodes/proxy', attrs('ivy', [], 'get', 'nodes', { name: 'n1', subresource: 'proxy' }), true],
+    ['system:kubelet-api-admin: create nodes/proxy', attrs('ivy', [], 'create', 'nodes', { name: 'https:n1:10250', subresource: 'proxy' }), true],
+    ['system:kubelet-api-admin: nodes read only', attrs('ivy', [], 'delete', 'nodes', { name: 'n1' }), false],
     ['view cannot read secrets', attrs('victor', ['viewers'], 'get', 'secrets', { namespace: 'x', name: 's' }), false],
     ['view wrong api group', attrs('victor', ['viewers'], 'get', 'daemonsets', { apiGroup: 'example.com', namespace: 'x', name: 'd' }), false],
     ['view reads the legacy extensions group, as upstream', attrs('victor', ['viewers'], 'get', 'daemonsets', { apiGroup: 'extensions', namespace: 'x', name: 'd' }), true],
@@ -150,7 +157,7 @@ describe('bootstrap objects and the chain', () => {
   it('contains the built-in roles and the system:masters binding', () => {
     const objs = bootstrapRbacObjects();
     const names = objs.map((o) => `${o.kind}/${o.metadata.name}`);
-    for (const n of ['cluster-admin', 'admin', 'edit', 'view', 'system:node', 'system:node-problem-detector', 'system:persistent-volume-provisioner']) {
+    for (const n of ['cluster-admin', 'admin', 'edit', 'view', 'system:node', 'system:node-problem-detector', 'system:persistent-volume-provisioner', 'system:kubelet-api-admin']) {
       expect(names).toContain(`ClusterRole/${n}`);
     }
     const masters = objs.find((o) => o.kind === 'ClusterRoleBinding' && o.metadata.name === 'cluster-admin')!;

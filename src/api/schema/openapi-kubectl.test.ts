@@ -36,8 +36,9 @@ describe.skipIf(!kubectlFound)('OpenAPI v3 documents with kubectl', () => {
       { group: 'apps', version: 'v1', kind: 'DaemonSet', plural: 'daemonsets', namespaced: true, subresources: ['status'], verbs },
     ]);
     const core = buildOpenAPIV3('v1', [
-      { group: '', version: 'v1', kind: 'Pod', plural: 'pods', namespaced: true, subresources: ['status'], verbs },
-      { group: '', version: 'v1', kind: 'Node', plural: 'nodes', namespaced: false, subresources: ['status'], verbs },
+      // With their proxies' connect operations, as the server documents them.
+      { group: '', version: 'v1', kind: 'Pod', plural: 'pods', namespaced: true, subresources: ['status'], connect: [{ subresource: 'proxy', optionsKind: 'PodProxyOptions' }], verbs },
+      { group: '', version: 'v1', kind: 'Node', plural: 'nodes', namespaced: false, subresources: ['status'], connect: [{ subresource: 'proxy', optionsKind: 'NodeProxyOptions' }], verbs },
     ]);
     const routes: Record<string, unknown> = {
       '/version': { major: '1', minor: '32', gitVersion: 'v1.32.0', platform: 'linux/amd64' },

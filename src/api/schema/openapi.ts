@@ -19,6 +19,12 @@ export interface OpenAPIResource {
   subresources: string[];
   verbs: string[];
   /**
+   * Streaming subresources and the kind of their options (`{ subresource: 'proxy', optionsKind:
+   * 'NodeProxyOptions' }`). The proxies are documented as upstream's connect operations; the
+   * other streaming subresources (exec, attach, portforward) are not in the documents.
+   */
+  connect?: { subresource: string; optionsKind: string }[];
+  /**
    * A custom resource: as upstream documents CRDs, no strategic merge patch (the server
    * refuses it with 415: kubectl 1.29+ read this to pick the patch type) and no protobuf.
    */
@@ -144,6 +150,9 @@ const P = {
     q('propagationPolicy', 'Garbage collection of dependents: Orphan, Background or Foreground.'),
   ] as Json[],
 };
+
+/** The methods a proxy subresource takes (upstream's proxy connecters). */
+const PROXY_METHODS = ['delete', 'get', 'head', 'options', 'patch', 'post', 'put'];
 
 const JSON_TYPES = ['application/json', 'application/yaml', 'application/vnd.kubernetes.protobuf'];
 const content = (schema: Json, types = JSON_TYPES): Json => Object.fromEntries(types.map((t) => [t, { schema }]));
@@ -284,6 +293,27 @@ export function buildOpenAPIV3(groupVersion: string, resources: OpenAPIResource[
         delete (subPath.post as Json)['x-kubernetes-group-version-kind'];
       }
       paths[`${base}/{name}/${sub}`] = subPath;
+    }
+
+    // The proxy subresource: upstream's connect operations, every method a proxy takes, on
+    // `<item>/proxy` and `<item>/proxy/{path}`, answering whatever the target answers.
+    for (const c of res.connect ?? []) {
+      if (c.subresource !== 'proxy') continue;
+      const connectOp = (method: string, withPath: boolean): Json => ({
+        tags: [tag],
+        description: `connect ${method.toUpperCase()} requests to proxy of ${res.kind}`,
+        operationId: `connect${stem}${capitalize(method)}${ns}${res.kind}Proxy${withPath ? 'WithPath' : ''}`,
+        'x-kubernetes-action': 'connect',
+        'x-kubernetes-group-version-kind': { group: res.group, version: res.version, kind: c.optionsKind },
+        responses: { '200': { description: 'OK', content: { '*/*': { schema: { type: 'string' } } } }, ...unauthorized },
+      });
+      const pathQuery = q('path', `The path of the request sent on to the ${res.kind.toLowerCase()} (without one: its root).`);
+      const pathParam: Json = { name: 'path', in: 'path', required: true, description: 'the path of the request sent on', schema: { type: 'string', uniqueItems: true } };
+      for (const withPath of [false, true]) {
+        const item: Json = { parameters: [P.name(c.optionsKind), ...scopeParams, ...(withPath ? [pathParam] : []), pathQuery] };
+        for (const m of PROXY_METHODS) item[m] = connectOp(m, withPath);
+        paths[`${base}/{name}/proxy${withPath ? '/{path}' : ''}`] = item;
+      }
     }
 
     // All-namespaces list of namespaced resources.

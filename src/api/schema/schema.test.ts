@@ -534,6 +534,24 @@ describe('OpenAPI v3', () => {
     expect(doc.paths['/api/v1/namespaces/{namespace}/pods/{name}/log']!.get).toBeDefined();
   });
 
+  it('documents the proxy subresources as upstream\'s connect operations', () => {
+    const withProxies = coreResources.map((r) =>
+      r.kind === 'Node' ? { ...r, connect: [{ subresource: 'proxy', optionsKind: 'NodeProxyOptions' }] } : r.kind === 'Pod' ? { ...r, connect: [{ subresource: 'proxy', optionsKind: 'PodProxyOptions' }] } : r,
+    );
+    const doc = buildOpenAPIV3('v1', withProxies) as Doc;
+    const node = doc.paths['/api/v1/nodes/{name}/proxy']!;
+    const nodeWithPath = doc.paths['/api/v1/nodes/{name}/proxy/{path}']!;
+    const methods = ['delete', 'get', 'head', 'options', 'patch', 'post', 'put'];
+    expect(methods.map((m) => node[m].operationId)).toEqual(['connectCoreV1DeleteNodeProxy', 'connectCoreV1GetNodeProxy', 'connectCoreV1HeadNodeProxy', 'connectCoreV1OptionsNodeProxy', 'connectCoreV1PatchNodeProxy', 'connectCoreV1PostNodeProxy', 'connectCoreV1PutNodeProxy']);
+    expect(nodeWithPath.get.operationId).toBe('connectCoreV1GetNodeProxyWithPath');
+    expect(node.get).toMatchObject({ 'x-kubernetes-action': 'connect', 'x-kubernetes-group-version-kind': { group: '', version: 'v1', kind: 'NodeProxyOptions' }, responses: { '200': { content: { '*/*': { schema: { type: 'string' } } } } } });
+    expect(node.parameters.map((p: { name: string; in: string }) => `${p.in}:${p.name}`)).toEqual(['path:name', 'query:path']);
+    expect(nodeWithPath.parameters.map((p: { name: string; in: string }) => `${p.in}:${p.name}`)).toEqual(['path:name', 'path:path', 'query:path']);
+    expect(doc.paths['/api/v1/namespaces/{namespace}/pods/{name}/proxy/{path}']!.post.operationId).toBe('connectCoreV1PostNamespacedPodProxyWithPath');
+    // The Node PATCH kubectl looks for is still the Node's own.
+    expect(doc.paths['/api/v1/nodes/{name}']!.patch['x-kubernetes-group-version-kind']).toEqual({ group: '', kind: 'Node', version: 'v1' });
+  });
+
   it('is deterministic', () => {
     const a = JSON.stringify(buildOpenAPIV3('apps/v1', appsResources));
     const b = JSON.stringify(buildOpenAPIV3('apps/v1', [...appsResources].reverse()));
