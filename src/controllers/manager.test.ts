@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { startServer } from '../apiserver/index.js';
-import { RestClient, daemonSetsResource, endpointsResource, inProcessTransport, nodesResource, podsResource, servicesResource } from '../client/index.js';
+import { RestClient, daemonSetsResource, endpointsResource, eventsResource, inProcessTransport, nodesResource, podsResource, servicesResource } from '../client/index.js';
 import { FakeApiClient } from '../client/testing/index.js';
 import { createLogger } from '../util/logger.js';
 import { Cleanup } from '../../test/helpers/cleanup.js';
@@ -50,6 +50,10 @@ describe('DaemonSet burstReplicas', () => {
   });
 });
 
+async function waitForPods(client: FakeApiClient, n: number): Promise<void> {
+  for (let i = 0; i < 200 && client.objectsOf(podsResource).length < n; i++) await new Promise((r) => setTimeout(r, 10));
+}
+
 describe('a term of leadership that ends stops writing', () => {
   const node = (name: string) => ({ apiVersion: 'v1', kind: 'Node', metadata: { name }, spec: {}, status: { conditions: [{ type: 'Ready', status: 'True' }] } });
   const daemonSet = (name: string) => ({
@@ -79,6 +83,28 @@ describe('a term of leadership that ends stops writing', () => {
     await new Promise((r) => setTimeout(r, 300));
     expect(afterStop).toBe(0);
     expect(client.objectsOf(podsResource).length).toBeLessThan(60); // it did stop early
+  });
+
+  it('the events recorded in the term are written before stop() resolves (a server closing its store next refuses none)', async () => {
+    const client = new FakeApiClient();
+    for (let i = 0; i < 3; i++) await client.create(nodesResource, '', node(`n${i}`));
+    for (let i = 0; i < 5; i++) await client.create(daemonSetsResource, 'default', daemonSet(`d${i}`));
+    let stopped = false;
+    let writesAfterStop = 0;
+    client.prependReactor(async (a) => {
+      if (a.resource !== 'events' || (a.verb !== 'create' && a.verb !== 'patch')) return;
+      if (stopped) writesAfterStop++;
+      await new Promise((r) => setTimeout(r, 20));
+    });
+    const cm = new ControllerManager({ client, leaderElection: false, garbageCollector: false, nodeLifecycle: false, serviceAccounts: false, logger: quiet });
+    cm.start();
+    await waitForPods(client, 15);
+    await cm.stop();
+    stopped = true;
+    const written = client.objectsOf(eventsResource).length;
+    await new Promise((r) => setTimeout(r, 300));
+    expect(written).toBeGreaterThan(0);
+    expect(writesAfterStop).toBe(0);
   });
 
   it('a term that ends before the pod cache synced creates nothing', async () => {

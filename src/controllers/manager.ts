@@ -324,11 +324,18 @@ export class ControllerManager {
       this.current = undefined;
       const results = await Promise.allSettled(tasks);
       for (const r of results) if (r.status === 'rejected') onError(r.reason);
+      // Events recorded in the term are written before the manager returns (each tried once, a
+      // few seconds at most): a server that stops the manager and then its store would
+      // otherwise refuse the tail of the queue.
       for (const r of recorders) r.stop();
+      await Promise.race([Promise.all(recorders.map((r) => r.flush())), new Promise((resolve) => setTimeout(resolve, recorderFlushMs).unref())]);
       await informers.shutdown();
     }
   }
 }
+
+/** How long a stopping manager waits for its event recorders' queued writes. */
+const recorderFlushMs = 5_000;
 
 /**
  * A controller manager inside the API server process: its client calls `listener` (the
