@@ -87,11 +87,7 @@ export async function serveNodeProxy(deps: NodeProxyDeps, id: string, path: stri
   const ep = nodeProxyTarget(node, port);
   const method = req.method ?? 'GET';
   return relayRequest(
-    (headers) => {
-      const up = agentRequest(name, ep, method, path + search, deps.kubeletClient, () => undefined);
-      for (const [k, v] of Object.entries(headers)) up.setHeader(k, v);
-      return up;
-    },
+    (headers) => agentRequest(name, ep, method, path + search, deps.kubeletClient, () => undefined, undefined, headers),
     req,
     res,
     agentConnectionError,

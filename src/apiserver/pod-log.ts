@@ -126,6 +126,7 @@ export function agentRequest(
   kubeletClient: { certPem: string; keyPem: string; caPem: string } | undefined,
   onResponse: (res: IncomingMessage) => void,
   dialTimeoutMs = agentDialTimeoutMs,
+  headers?: Record<string, string | string[]>,
 ): ClientRequest {
   const expectedCN = `system:node:${nodeName}`;
   const req = kubeletClient
@@ -135,6 +136,7 @@ export function agentRequest(
           port: ep.port,
           path,
           method,
+          ...(headers ? { headers } : {}),
           agent: false,
           ca: kubeletClient.caPem,
           cert: kubeletClient.certPem,
@@ -146,7 +148,7 @@ export function agentRequest(
         },
         onResponse,
       )
-    : httpRequest({ host: ep.host, port: ep.port, path, method, agent: false }, onResponse);
+    : httpRequest({ host: ep.host, port: ep.port, path, method, ...(headers ? { headers } : {}), agent: false }, onResponse);
   const timer = setTimeout(() => {
     const host = ep.host.includes(':') ? `[${ep.host}]` : ep.host;
     req.destroy(Object.assign(new Error(`dial ${host}:${ep.port}: no connection within ${dialTimeoutMs / 1000} s (i/o timeout)`), { code: 'ETIMEDOUT' }));

@@ -265,6 +265,8 @@ export async function relayRequest(
     headers['transfer-encoding'] = 'chunked';
   }
 
+  // The caller may have gone while the target was looked up: nothing to open then.
+  if (res.destroyed || req.destroyed) return;
   await new Promise<void>((resolve, reject) => {
     let answered = false;
     const fail = (reason: string): void => {
@@ -278,10 +280,24 @@ export async function relayRequest(
     };
     const up = open(headers);
     up.on('response', (r) => {
-      answered = true;
       const out: Record<string, string | string[]> = {};
       for (const [k, v] of Object.entries(r.headers)) if (v !== undefined && !DROPPED_RESPONSE_HEADERS.has(k)) out[k] = v;
-      res.writeHead(r.statusCode ?? 502, out);
+      // A status the caller's protocol cannot carry (HTTP/2 takes 200-599 only; a target may
+      // answer any three digits) is the target's failure, not the server's.
+      const status = r.statusCode ?? 0;
+      if (status < 200 || status > 599) {
+        r.resume();
+        up.destroy();
+        return fail(`the target answered with status ${status}`);
+      }
+      try {
+        res.writeHead(status, out);
+      } catch (err) {
+        r.resume();
+        up.destroy();
+        return fail(`the target's answer cannot be passed on: ${err instanceof Error ? err.message : String(err)}`);
+      }
+      answered = true;
       r.pipe(res);
       r.on('end', () => resolve());
       r.on('error', () => fail('the connection to the target was lost'));

@@ -467,7 +467,7 @@ describe('node agent against the real API server', () => {
     const m = marker('web');
     const port = 20_000 + Math.floor(Math.random() * 20_000);
     // A daemon echoing what it got: method, url, the headers it saw, the body.
-    const server = `require('http').createServer((q, s) => { let b = ''; q.on('data', (c) => (b += c)); q.on('end', () => { s.setHeader('x-daemon', 'yes'); s.end(JSON.stringify({ method: q.method, url: q.url, auth: q.headers.authorization ?? null, host: q.headers.host, hidden: [q.headers.cookie, q.headers['x-secret'], q.headers['impersonate-user']].filter(Boolean), body: b })); }); }).listen(${port}, '127.0.0.1'); // ${m}`;
+    const server = `require('http').createServer((q, s) => { if (q.url === '/odd-status') { s.writeHead(600); s.end('odd'); return; } let b = ''; q.on('data', (c) => (b += c)); q.on('end', () => { s.setHeader('x-daemon', 'yes'); s.end(JSON.stringify({ method: q.method, url: q.url, auth: q.headers.authorization ?? null, host: q.headers.host, hidden: [q.headers.cookie, q.headers['x-secret'], q.headers['impersonate-user']].filter(Boolean), body: b })); }); }).listen(${port}, '127.0.0.1'); // ${m}`;
     // A second declared port nothing listens on; port + 2, undeclared, is a service of the node.
     await client.create(podsResource, 'default', podBody('web', '', { containers: [{ name: 'main', image: 'node', command: [process.execPath, '-e', server], ports: [{ name: 'http', containerPort: port }, { name: 'idle', containerPort: port + 1 }] }] }));
     const nodeService = createServer((s) => s.end('HTTP/1.1 200 OK\r\ncontent-length: 6\r\n\r\nsecret'));
@@ -487,6 +487,10 @@ describe('node agent against the real API server', () => {
     expect(((await (await testFetch(`${proxy}/web/proxy`)).json()) as { url: string }).url).toBe('/');
     // A port name the pod does not have, or a port it does not declare (here a service of the
     // node itself): 400; a declared port nothing listens on: 503 with the reason.
+    // A status no HTTP version past 1.1 can carry (a target may send any three digits) is the
+    // target's failure: a 503 saying so (it used to be passed on, and over HTTP/2 it threw).
+    const odd = await testFetch(`${proxy}/web:${port}/proxy/odd-status`);
+    expect([odd.status, ((await odd.json()) as { message: string }).message]).toEqual([503, 'error trying to reach service: the target answered with status 600']);
     const unknown = await testFetch(`${proxy}/web:nope/proxy/`);
     expect(unknown.status).toBe(400);
     const undeclared = await testFetch(`${proxy}/web:${port + 2}/proxy/`);

@@ -138,6 +138,14 @@ describe('ProcessRuntime', () => {
     await first;
     await until(async () => (await rt.inspectContainer(waiting.id))?.state === 'exited');
     await expect(rt.attachStdin!(waiting.id, (async function* () {})())).rejects.toMatchObject({ code: 'InvalidState' });
+
+    // An agent that goes (detach) takes the one writer with it: a container never attached to
+    // reads end of input then (cat returns and the container ends).
+    const orphan = await rt.startContainer(sandboxId, sandbox, config({ name: 'o', logPath: 'o/0.log', command: ['sh', '-c', `cat; echo "eof o" # ${marker}`], stdin: true, stdinOnce: true }));
+    await new Promise((r) => setTimeout(r, 200));
+    expect(readProcStat(orphan.pid!)?.state).not.toBe('Z');
+    rt.detach();
+    await until(() => readProcStat(orphan.pid!) === undefined || readProcStat(orphan.pid!)?.state === 'Z');
   });
 
   it('a command Node refuses to spawn (a NUL byte in an argument) is a StartError that leaves no descriptor or FIFO behind', async () => {

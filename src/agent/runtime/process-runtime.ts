@@ -1000,7 +1000,9 @@ export class ProcessRuntime implements ContainerRuntime {
       } else if (sup.child?.stdin && !sup.child.stdin.destroyed && !sup.child.stdin.writableEnded) {
         sink = sup.child.stdin;
       } else {
-        throw new RuntimeError('InvalidState', `container "${id}" has no stdin to attach to: it was closed when its first attach ended (stdinOnce)`);
+        // Its one writer was taken by a first attach (still on, or ended: then the input closed),
+        // or went with the agent that started it.
+        throw new RuntimeError('InvalidState', `container "${id}" has no stdin to attach to: with stdinOnce its input belongs to its first attach only`);
       }
       own = true;
     } else if (sup.stdinFifo) {
@@ -1258,6 +1260,8 @@ export class ProcessRuntime implements ContainerRuntime {
         }
       }
       sup.adoptedLog = undefined;
+      // A stdinOnce input's one writer goes with this agent (the container reads end of input).
+      this.closeStdinWriter(sup);
     }
     this.listeners.clear();
   }
