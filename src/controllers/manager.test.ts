@@ -87,8 +87,9 @@ describe('a term of leadership that ends stops writing', () => {
 
   it('the events recorded in the term are written before stop() resolves (a server closing its store next refuses none)', async () => {
     const client = new FakeApiClient();
-    for (let i = 0; i < 3; i++) await client.create(nodesResource, '', node(`n${i}`));
-    for (let i = 0; i < 5; i++) await client.create(daemonSetsResource, 'default', daemonSet(`d${i}`));
+    // Enough nodes that their RegisteredNode events are still queued when stop() begins.
+    for (let i = 0; i < 30; i++) await client.create(nodesResource, '', node(`n${i}`));
+    for (let i = 0; i < 2; i++) await client.create(daemonSetsResource, 'default', daemonSet(`d${i}`));
     let stopped = false;
     let writesAfterStop = 0;
     client.prependReactor(async (a) => {
@@ -96,9 +97,11 @@ describe('a term of leadership that ends stops writing', () => {
       if (stopped) writesAfterStop++;
       await new Promise((r) => setTimeout(r, 20));
     });
-    const cm = new ControllerManager({ client, leaderElection: false, garbageCollector: false, nodeLifecycle: false, serviceAccounts: false, logger: quiet });
+    // The node lifecycle controller's own recorders included (its RegisteredNode events).
+    const cm = new ControllerManager({ client, leaderElection: false, garbageCollector: false, serviceAccounts: false, logger: quiet });
     cm.start();
     await waitForPods(client, 15);
+    for (let i = 0; i < 200 && !client.objectsOf(eventsResource).some((e) => (e as { reason?: string }).reason === 'RegisteredNode'); i++) await new Promise((r) => setTimeout(r, 10));
     await cm.stop();
     stopped = true;
     const written = client.objectsOf(eventsResource).length;

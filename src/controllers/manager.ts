@@ -37,7 +37,7 @@ import { RootCaPublisher } from './root-ca-publisher/index.js';
 import { DisruptionController } from './disruption/index.js';
 import { EndpointsController, endpointControllerName } from './endpoints/index.js';
 import { EndpointSliceController, EndpointSliceMirroringController, endpointSliceControllerName, endpointSliceMirroringControllerName } from './endpointslice/index.js';
-import { NodeLifecycleController, type NodeLifecycleControllerOptions } from './node-lifecycle/index.js';
+import { NodeLifecycleController, nodeLifecycleComponent, taintEvictionComponent, type NodeLifecycleControllerOptions } from './node-lifecycle/index.js';
 
 export const leaderElectionLeaseNamespace = 'kube-system';
 export const leaderElectionLeaseName = 'everynode-controller-manager';
@@ -234,7 +234,11 @@ export class ControllerManager {
       running.garbageCollector = new GarbageCollector({ onError, ...(this.o.garbageCollector ?? {}), client: this.client, informers, clock: this.clock });
     }
     if (this.o.nodeLifecycle !== false) {
-      running.nodeLifecycle = new NodeLifecycleController({ onError, ...(this.o.nodeLifecycle ?? {}), client: this.client, informers, clock: this.clock });
+      // Its recorders are this term's too (their queued events are written when it ends).
+      const recorder = new ApiEventRecorder(this.client, { component: nodeLifecycleComponent, clock: this.clock, defaultKind: { kind: 'Node', apiVersion: 'v1' }, onError });
+      const evictionRecorder = new ApiEventRecorder(this.client, { component: taintEvictionComponent, clock: this.clock, defaultKind: { kind: 'Pod', apiVersion: 'v1' }, onError });
+      recorders.push(recorder, evictionRecorder);
+      running.nodeLifecycle = new NodeLifecycleController({ onError, recorder, evictionRecorder, ...(this.o.nodeLifecycle ?? {}), client: this.client, informers, clock: this.clock });
     }
     if (this.o.serviceAccounts !== false) {
       running.serviceAccounts = new ServiceAccountsController({ onError, client: this.client, informers, clock: this.clock });
