@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ApiError } from '../api/errors.js';
+import { errorOf } from '../api/testing/index.js';
 import type { Node } from '../api/types.js';
 import { nodeProxyTarget, parseNodeProxyId } from './node-proxy.js';
 
@@ -8,16 +8,6 @@ function node(status: Node['status']): Node {
 }
 
 const reporting = node({ addresses: [{ type: 'InternalIP', address: '10.0.0.7' }, { type: 'Hostname', address: 'n1' }], daemonEndpoints: { kubeletEndpoint: { Port: 10250 } } } as Node['status']);
-
-function errorOf(fn: () => unknown): ApiError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof ApiError) return err;
-    throw err;
-  }
-  throw new Error('no error thrown');
-}
 
 describe('parseNodeProxyId ([scheme:]name[:port], as upstream SplitSchemeNamePort)', () => {
   it('takes a name, a name and a port, or a scheme, a name and a port', () => {
