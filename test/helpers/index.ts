@@ -50,3 +50,4 @@ export {
 export { kubectlAvailable, runKubectl, versionedKubectl, type KubectlRun } from './kubectl.js';
 export { openWireWatch, type WireWatch, type WireWatchEvent } from './watch.js';
 export { readWebSocket, type WebSocketRead } from './websocket.js';
+export { startTestAgent, type TestAgent } from './agent.js';

@@ -10,18 +10,16 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startAgent, type RunningAgent } from '../../src/agent/index.js';
+import type { RunningAgent } from '../../src/agent/index.js';
 import type { Event, Node, Pod } from '../../src/api/types.js';
-import { clientFromKubeconfig, configMapsResource, eventsResource, secretsResource, HttpTransport, isNotFound, nodesResource, podsResource, RestClient } from '../../src/client/index.js';
-import { silentLogger } from '../../src/util/logger.js';
+import { clientFromKubeconfig, configMapsResource, eventsResource, secretsResource, isNotFound, nodesResource, podsResource, RestClient } from '../../src/client/index.js';
 import { runCli } from '../../src/cli/index.js';
 import { memoryIO } from '../../src/cli/testing/memory-io.js';
 import { testFetch } from '../helpers/auth.js';
+import { startTestAgent } from '../helpers/agent.js';
 import { Cleanup } from '../helpers/cleanup.js';
 import { kubectlAvailable, runKubectl } from '../helpers/kubectl.js';
-import { killPidsWith } from '../helpers/process.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
-import { makeTempDir } from '../helpers/temp-dir.js';
 import { waitFor } from '../helpers/wait.js';
 
 const cleanup = new Cleanup();
@@ -53,26 +51,16 @@ beforeAll(async () => {
   ts = await startTestServer(cleanup);
   client = clientFromKubeconfig(ts.server.kubeconfigPath).client;
   kubectlTarget = { kubeconfig: ts.server.kubeconfigPath, cacheDir: join(ts.dataDir, 'kube-cache') };
-  const id = await ts.server.issueNodeIdentity(nodeName, ['127.0.0.1']);
-  agentClient = new RestClient(new HttpTransport({ server: ts.server.url, ca: id.caPem, cert: id.certPem, key: id.keyPem }).request);
-  cleanup.defer(async () => {
-    await agent?.stop({ stopPods: true, gracePeriodSeconds: 0 });
-    killPidsWith(marker);
-  }, 'agent and daemons');
-  agent = await startAgent({
-    client: agentClient,
-    tls: { certPem: id.servingCertPem, keyPem: id.servingKeyPem, caPem: id.caPem },
-    nodeName,
-    nodeIP: '127.0.0.1',
-    port: 0,
-    dataDir: makeTempDir(cleanup, 'agent-events'),
+  const started = await startTestAgent(cleanup, ts.server, nodeName, {
+    marker,
+    dataDirName: 'agent-events',
     capacity: { cpu: '2', memory: '4Gi' },
     leaseRenewIntervalMs: 300,
     nodeStatusUpdateFrequencyMs: 300,
     podStatusResyncMs: 1_000,
-    logger: silentLogger,
   });
-  await agent.ready();
+  agent = started.agent;
+  agentClient = started.client;
 }, 60_000);
 
 afterAll(async () => {

@@ -8,14 +8,13 @@ import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startAgent, type RunningAgent } from '../../src/agent/index.js';
+import type { RunningAgent } from '../../src/agent/index.js';
 import type { Node, Pod } from '../../src/api/types.js';
-import { clientFromKubeconfig, nodesResource, podsResource, RestClient, HttpTransport } from '../../src/client/index.js';
-import { silentLogger } from '../../src/util/logger.js';
+import { clientFromKubeconfig, nodesResource, podsResource, RestClient } from '../../src/client/index.js';
 import { createUserToken, testFetch } from '../helpers/auth.js';
+import { startTestAgent } from '../helpers/agent.js';
 import { Cleanup } from '../helpers/cleanup.js';
 import { kubectlAvailable, runKubectl } from '../helpers/kubectl.js';
-import { killPidsWith } from '../helpers/process.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 import { waitFor } from '../helpers/wait.js';
@@ -49,31 +48,14 @@ async function closedPort(): Promise<number> {
 beforeAll(async () => {
   ts = await startTestServer(cleanup);
   client = clientFromKubeconfig(ts.server.kubeconfigPath).client;
-  const id = await ts.server.issueNodeIdentity(nodeName, ['127.0.0.1']);
-  agentIdentity = { certPem: id.certPem, keyPem: id.keyPem, caPem: id.caPem };
-  const agentClient = new RestClient(new HttpTransport({ server: ts.server.url, ca: id.caPem, cert: id.certPem, key: id.keyPem }).request);
   const staticDir = makeTempDir(cleanup, 'static-pods');
   writeFileSync(
     join(staticDir, 'probe.yaml'),
     `apiVersion: v1\nkind: Pod\nmetadata:\n  name: probe\nspec:\n  terminationGracePeriodSeconds: 1\n  containers:\n  - name: probe\n    image: sh\n    command: [sh, -c, "sleep 1000 # ${marker}-static"]\n`,
   );
-  cleanup.defer(async () => {
-    await agent?.stop({ stopPods: true, gracePeriodSeconds: 0 });
-    killPidsWith(marker);
-  }, 'agent and daemons');
-  agent = await startAgent({
-    client: agentClient,
-    tls: { certPem: id.servingCertPem, keyPem: id.servingKeyPem, caPem: id.caPem },
-    nodeName,
-    nodeIP: '127.0.0.1',
-    port: 0,
-    dataDir: makeTempDir(cleanup, 'agent'),
-    staticPodDir: staticDir,
-    staticPodPollMs: 200,
-    podStatusResyncMs: 1_000,
-    logger: silentLogger,
-  });
-  await agent.ready();
+  const started = await startTestAgent(cleanup, ts.server, nodeName, { marker, staticPodDir: staticDir, staticPodPollMs: 200, podStatusResyncMs: 1_000 });
+  agent = started.agent;
+  agentIdentity = started.identity;
   await client.create(podsResource, 'default', {
     apiVersion: 'v1',
     kind: 'Pod',
