@@ -210,6 +210,8 @@ export interface AuditContext {
   impersonatedUser?: UserInfo;
   /** The object's name when the path has none (a create), once the handler knows it. */
   name?: string;
+  /** Annotations of the event (admission's, e.g. PodSecurity's audit violations). */
+  annotations?: Record<string, string>;
 }
 
 /** What auditing reads from a response: a ServerResponse, or the stand-in of an upgraded connection. */
@@ -290,7 +292,7 @@ export function auditRequest(
     ev.responseStatus = code >= 400 ? { code, status: 'Failure' } : { code };
     ev.requestReceivedTimestamp = received;
     ev.stageTimestamp = new Date().toISOString();
-    if (aborted) ev.annotations = { 'everynode.io/aborted': 'true' };
+    if (ctx.annotations || aborted) ev.annotations = { ...ctx.annotations, ...(aborted ? { 'everynode.io/aborted': 'true' } : {}) };
     log.record(ev);
   };
   res.once('finish', () => finish(false));

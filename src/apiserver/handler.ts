@@ -468,6 +468,7 @@ async function handleResource(
         const r = await deps.registry.create(k, namespace, body.value, wq, admit, body.findings);
         // The audit event names what was created (the path has no name).
         if (audit && r.name) audit.name = r.name;
+        if (audit && r.auditAnnotations) audit.annotations = r.auditAnnotations;
         return sendJson(res, r.code, renderedObject(k, asServedVersion(k, r.json), accept, query), r.warnings);
       }
       case 'DELETE': {
@@ -498,6 +499,7 @@ async function handleResource(
       const wq = writeQueryOf(query, req, 'UpdateOptions');
       const body = await readObjectBody(req, groupKindOf(k), wq.fieldValidation);
       const r = await deps.registry.update(k, namespace, name, sub, body.value, wq, admit, body.findings);
+      if (audit && r.auditAnnotations) audit.annotations = r.auditAnnotations;
       return sendJson(res, r.code, renderedObject(k, asServedVersion(k, r.json), accept, query), r.warnings);
     }
     case 'PATCH': {
@@ -507,6 +509,7 @@ async function handleResource(
       const wq = type === 'apply' ? parseWriteQuery(query, 'PatchOptions', true) : writeQueryOf(query, req, 'PatchOptions');
       const text = await readBody(req);
       const r = await deps.registry.patch(k, namespace, name, sub, type, text, wq, admit);
+      if (audit && r.auditAnnotations) audit.annotations = r.auditAnnotations;
       return sendJson(res, r.code, renderedObject(k, asServedVersion(k, r.json), accept, query), r.warnings);
     }
     case 'DELETE': {

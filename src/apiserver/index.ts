@@ -36,6 +36,8 @@ import { ServerMetrics } from './metrics.js';
 import { handlePodUpgrade } from './exec.js';
 import { tokenRequestDiscovery } from './token-request.js';
 import { ensureSystemPriorityClasses, PodAdmission } from './pod-admission.js';
+import { PodSecurityAdmission } from './pod-security-admission.js';
+import type { KubeObject } from '../api/types.js';
 import { ServiceAllocator } from './service-alloc.js';
 import { startEventExpiry, type EventExpiry } from './event-expiry.js';
 import { startRevocationSharing, type RevocationSharing } from './shared-revocations.js';
@@ -52,7 +54,7 @@ import { LEGACY_TOKEN_LAST_USED_LABEL, ensureBootstrapRbac, initRequestSecurity,
 import { writeFileAtomic } from '../auth/files.js';
 import { createJoinToken, issueNodeIdentity, presentedCertOf, type NodeIdentity, type PresentedCert, type Pki, TokenStore } from '../auth/index.js';
 import { OpenApi } from './openapi.js';
-import { RestRegistry, registryRoot } from './registry.js';
+import { keyPrefix, objectKey, RestRegistry, registryRoot } from './registry.js';
 import { WatchCache } from './watch-cache.js';
 import type { ControllerManager, ControllersOptions } from '../controllers/manager.js';
 import type { ClusterDns } from '../dns/index.js';
@@ -369,6 +371,17 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     const wc = watchCache;
     const podAdmission = new PodAdmission(store, kinds.byResource('scheduling.k8s.io', 'v1', 'priorityclasses')!, () => clock.now());
     const serviceAllocator = new ServiceAllocator({ store, services: kinds.byResource('', 'v1', 'services')! });
+    const podsKind = kinds.byResource('', 'v1', 'pods')!;
+    const podSecurity = new PodSecurityAdmission({
+      // The cache's view (upstream reads a namespace informer too), else the store.
+      namespaceLabels: async (ns) => {
+        const cached = wc.namespacePodSecurityLabels(ns);
+        if (cached) return cached;
+        const kv = await store.get(objectKey(kinds.byResource('', 'v1', 'namespaces')!, undefined, ns));
+        return kv ? ((JSON.parse(kv.value) as KubeObject).metadata.labels ?? {}) : undefined;
+      },
+      listPods: async (ns) => (await store.list(keyPrefix(podsKind, ns))).items.map((kv) => JSON.parse(kv.value) as KubeObject),
+    });
     const reg = new RestRegistry({
       store,
       clock,
@@ -377,6 +390,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       namespacePhase: (ns) => wc.namespacePhase(ns),
       admitPod: (pod) => podAdmission.admit(pod),
       admitPriorityClass: (pc) => podAdmission.admitPriorityClass(pc),
+      podSecurity: (req) => podSecurity.validate(req),
       serviceAllocator,
       decodedObject: (key, revision) => wc.latestObject(key, revision),
       offerDecoded: (key, value, obj) => wc.offer(key, value, obj),

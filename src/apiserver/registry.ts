@@ -56,6 +56,7 @@ import { patchAllocatedValues, type ServiceAllocator } from './service-alloc.js'
 import { buildFilter, type ObjectFilter } from './filter.js';
 import { asServedVersion, decodeStored, encodeForStore, goJsonEscape, jsonEqual, storedObject, withResourceVersion } from './object-codec.js';
 import type { FieldValidation, ListQuery, ParsedDeleteOptions, WriteQuery } from './query.js';
+import type { PodSecurityDecision, PodSecurityRequest } from './pod-security-admission.js';
 import {
   admitCreate,
   checkName,
@@ -152,6 +153,8 @@ export interface WriteResult {
   warnings: string[];
   /** The object's name (set by create, where the request path has none). */
   name?: string;
+  /** Annotations for the request's audit event (PodSecurity's audit mode). */
+  auditAnnotations?: Record<string, string>;
 }
 
 /**
@@ -193,6 +196,12 @@ export interface RegistryOptions {
   admitPod?: (pod: Pod) => Promise<void>;
   /** Admission of PriorityClass creates and updates (pod-admission.ts: one global default). */
   admitPriorityClass?: (pc: KubeObject) => Promise<void>;
+  /**
+   * PodSecurity admission (pod-security-admission.ts): called for every create and update after
+   * validation and `admit`, before the write; answers warnings and audit annotations, or throws
+   * the ApiError that refuses the write.
+   */
+  podSecurity?: (req: PodSecurityRequest) => Promise<PodSecurityDecision> | undefined;
   /** Cluster IPs and node ports of Services (service-alloc.ts); absent: none are allocated. */
   serviceAllocator?: ServiceAllocator;
   /**
@@ -401,6 +410,7 @@ export class RestRegistry {
   private readonly admitPod: ((pod: Pod) => Promise<void>) | undefined;
   private readonly serviceAllocator: ServiceAllocator | undefined;
   private readonly admitPriorityClass: ((pc: KubeObject) => Promise<void>) | undefined;
+  private readonly podSecurity: ((req: PodSecurityRequest) => Promise<PodSecurityDecision> | undefined) | undefined;
   private readonly decodedObject: ((key: string, revision: number) => KubeObject | undefined) | undefined;
   private readonly offerDecoded: ((key: string, value: string, obj: KubeObject) => () => void) | undefined;
   private readonly currentKv: ((key: string) => KeyValue | undefined) | undefined;
@@ -423,6 +433,7 @@ export class RestRegistry {
     this.admitPod = opts.admitPod;
     this.serviceAllocator = opts.serviceAllocator;
     this.admitPriorityClass = opts.admitPriorityClass;
+    this.podSecurity = opts.podSecurity;
     this.decodedObject = opts.decodedObject;
     this.offerDecoded = opts.offerDecoded;
     this.currentKv = opts.currentKv;
@@ -704,11 +715,15 @@ export class RestRegistry {
     if (k.namespaced) await this.ensureNamespace(namespace!, ref, m.name);
     await admit?.(object, undefined);
     if (this.admitPriorityClass && isPriorityClassKind(k)) await this.admitPriorityClass(object);
+    const checking = this.podSecurity?.({ k, subresource: undefined, namespace, object });
+    const psa = checking && (await checking);
+    if (psa && psa.warnings.length > 0) warnings = [...warnings, ...psa.warnings];
+    const audit = psa?.auditAnnotations ? { auditAnnotations: psa.auditAnnotations } : {};
     const allocator = isServiceKind(k) ? this.serviceAllocator : undefined;
     if (dryRun) {
       // A dry run shows what would be allocated, reserving nothing.
       if (allocator) await allocator.allocate(object, undefined, async () => undefined);
-      return { code: 201, json: JSON.stringify(object), warnings, name: m.name };
+      return { code: 201, json: JSON.stringify(object), warnings, name: m.name, ...audit };
     }
     for (let attempt = 1; ; attempt++) {
       try {
@@ -717,7 +732,7 @@ export class RestRegistry {
           return this.writeOffered(k, key, object, (json) => this.store.create(key, json));
         };
         const json = allocator ? await allocator.allocate(object, undefined, write) : await write();
-        return { code: 201, json, warnings, name: m.name };
+        return { code: 201, json, warnings, name: m.name, ...audit };
       } catch (err) {
         if (!(err instanceof StorageError) || err.code !== 'AlreadyExists') throw err;
         if (!generated || attempt >= maxGenerateNameAttempts) throw alreadyExists(ref, m.name);
@@ -1161,7 +1176,10 @@ export class RestRegistry {
     const validation = validationFor(groupKindOf(k));
     // The kind's own warnings (deprecated annotations...) of the last main-resource update checked.
     let kindWarnings: string[] = [];
-    const warn = () => [...(typeof warnings === 'function' ? warnings() : warnings), ...kindWarnings];
+    /** PodSecurity's answer on the last attempt: its warnings follow the kind's. */
+    let psa: PodSecurityDecision | undefined;
+    const warn = () => [...(typeof warnings === 'function' ? warnings() : warnings), ...kindWarnings, ...(psa?.warnings ?? [])];
+    const done = (r: WriteResult): WriteResult => (psa?.auditAnnotations ? { ...r, auditAnnotations: psa.auditAnnotations } : r);
     let kv = await this.readCurrent(key);
     /** kv came from the store (a read, or a conflict's current state), not from currentKv. */
     let fromStore = false;
@@ -1251,17 +1269,19 @@ export class RestRegistry {
       if (!manager.apply && subresource !== 'binding') recordUpdate(old, next, managedKindOf(k), manager.name, subresource ?? '', rfc3339(this.clock.now()));
       await admit?.(next, old);
       if (this.admitPriorityClass && isPriorityClassKind(k)) await this.admitPriorityClass(next);
-      if (jsonEqual(next, old)) return { code: 200, json: withResourceVersion(kv.value, kv.modRevision), warnings: warn() };
+      const checking = this.podSecurity?.({ k, subresource, namespace, object: next, old });
+      psa = checking && (await checking);
+      if (jsonEqual(next, old)) return done({ code: 200, json: withResourceVersion(kv.value, kv.modRevision), warnings: warn() });
 
       // Removing the last finalizer of an object being deleted deletes it (unless a graceful
       // deletion is still pending: a pod the node agent has not finished stopping; or, for a
       // namespace, a spec finalizer still holds it, as upstream's ShouldDeleteNamespaceDuringUpdate).
       const specHeld = isNamespaceKind(k) && ((next.spec as { finalizers?: unknown[] } | undefined)?.finalizers ?? []).length > 0;
       if (next.metadata.deletionTimestamp && (next.metadata.finalizers ?? []).length === 0 && !((next.metadata.deletionGracePeriodSeconds ?? 0) > 0) && !specHeld) {
-        if (dryRun) return { code: 200, json: JSON.stringify(next), warnings: warn() };
+        if (dryRun) return done({ code: 200, json: JSON.stringify(next), warnings: warn() });
         try {
           const { revision } = await this.store.delete(key, kv.modRevision);
-          return { code: 200, json: withResourceVersion(encodeForStore(storedForm(k, next)), revision), warnings: warn() };
+          return done({ code: 200, json: withResourceVersion(encodeForStore(storedForm(k, next)), revision), warnings: warn() });
         } catch (err) {
           if (!(isCasConflict(err) && attempt < maxCasAttempts)) throw mapWriteError(err, ref, name);
           kv = await this.stateAfterConflict(err, key);
@@ -1272,7 +1292,7 @@ export class RestRegistry {
       const allocator = isServiceKind(k) && subresource === undefined ? this.serviceAllocator : undefined;
       if (dryRun) {
         if (allocator) await allocator.allocate(next, old, async () => undefined);
-        return { code: 200, json: JSON.stringify(next), warnings: warn() };
+        return done({ code: 200, json: JSON.stringify(next), warnings: warn() });
       }
       const toWrite = next;
       const expected = kv.modRevision;
@@ -1280,7 +1300,7 @@ export class RestRegistry {
       try {
         const json = allocator ? await allocator.allocate(next, old, write) : await write();
         if (subresource === 'finalize' && next.metadata.deletionTimestamp) this.scheduleNamespaceFinalization(name, 0);
-        return { code: 200, json, warnings: warn() };
+        return done({ code: 200, json, warnings: warn() });
       } catch (err) {
         if (!(isCasConflict(err) && attempt < maxCasAttempts)) throw mapWriteError(err, ref, name);
         kv = await this.stateAfterConflict(err, key);

@@ -29,6 +29,7 @@ import type { ServerResponse } from 'node:http';
 import { isDeepStrictEqual } from 'node:util';
 import { ApiError, tooLargeResourceVersion } from '../api/errors.js';
 import { groupVersionOf, tableKeyOf, type KindDef } from '../api/kinds.js';
+import { POD_SECURITY_LABEL_PREFIX } from '../api/pod-security.js';
 import type { KubeObject } from '../api/types.js';
 import { freezeSharedInTests, sharedObjectsCheckedInTests, watchObjectSink, watchObjectSinkOf, type WatchObjectEventType, type WatchObjectSink } from '../api/watch-objects.js';
 import { StorageError, type KeyValue, type Store, type Watcher as StoreWatcher, type WatchEvent } from '../storage/interface.js';
@@ -399,8 +400,8 @@ export class WatchCache {
    */
   private readonly byNode = new Map<string, Map<string, Set<ActiveWatcher>>>();
   private readonly all = new Set<ActiveWatcher>();
-  /** Namespace name -> terminating (deletionTimestamp set), as last seen. */
-  private readonly namespaces = new Map<string, boolean>();
+  /** Namespaces seen: whether each is terminating, and its PodSecurity labels (frozen; `{}` when none). */
+  private readonly namespaces = new Map<string, { terminating: boolean; podSecurityLabels: Readonly<Record<string, string>> }>();
   private bookmarkTimer?: NodeJS.Timeout;
   private readonly bookmarkIntervalMs: number;
   /**
@@ -517,17 +518,28 @@ export class WatchCache {
    */
   namespacePhase(ns: string): 'Active' | 'Terminating' | undefined {
     const t = this.namespaces.get(ns);
-    return t === undefined ? undefined : t ? 'Terminating' : 'Active';
+    return t === undefined ? undefined : t.terminating ? 'Terminating' : 'Active';
+  }
+
+  /**
+   * A namespace's `pod-security.kubernetes.io/` labels as far as the cache has seen (frozen;
+   * `{}` when it has none), or undefined (not seen yet or gone; callers then ask the store).
+   */
+  namespacePodSecurityLabels(ns: string): Readonly<Record<string, string>> | undefined {
+    return this.namespaces.get(ns)?.podSecurityLabels;
   }
 
   private noteNamespace(name: string, value: string): void {
     let terminating = false;
+    const podSecurityLabels: Record<string, string> = {};
     try {
-      terminating = Boolean((JSON.parse(value) as { metadata?: { deletionTimestamp?: string } }).metadata?.deletionTimestamp);
+      const metadata = (JSON.parse(value) as { metadata?: { deletionTimestamp?: string; labels?: Record<string, unknown> } }).metadata;
+      terminating = Boolean(metadata?.deletionTimestamp);
+      for (const [k, v] of Object.entries(metadata?.labels ?? {})) if (k.startsWith(POD_SECURITY_LABEL_PREFIX) && typeof v === 'string') podSecurityLabels[k] = v;
     } catch {
-      /* stored values are JSON; treat anything else as active */
+      /* stored values are JSON; treat anything else as active, without labels */
     }
-    this.namespaces.set(name, terminating);
+    this.namespaces.set(name, { terminating, podSecurityLabels: Object.freeze(podSecurityLabels) });
   }
 
   /** Lists namespaces and starts the one store watch after that revision. */
