@@ -1,5 +1,6 @@
 // apiextensions.k8s.io/v1 CustomResourceDefinition. The schema of each version
-// (openAPIV3Schema) is kept as given, not type-checked field by field here.
+// (openAPIV3Schema) is kept as given; its fields' types are checked as upstream decodes them
+// (json-schema-props.ts).
 
 import {
   APIEXTENSIONS,
@@ -46,7 +47,8 @@ export const apiextensionsDefinitions: Definitions = {
     selectableFields: list(r('SelectableField'), 'Fields that field selectors may use.'),
   }, ['name', 'served', 'storage']),
   [APIEXTENSIONS + 'CustomResourceValidation']: obj('The schema of a custom resource version.', {
-    openAPIV3Schema: any('OpenAPI v3 schema of the objects.'),
+    // Kept as given, but its types are Go's v1.JSONSchemaProps's (json-schema-props.ts).
+    openAPIV3Schema: { kind: 'any', decodeAs: 'JSONSchemaProps', description: 'OpenAPI v3 schema of the objects.' },
   }),
   [APIEXTENSIONS + 'CustomResourceSubresources']: obj('Subresources of a custom resource.', {
     status: any('Present (an empty object) to serve /status.'),

@@ -20,6 +20,7 @@
 //   about them.
 // - Registering a kind again replaces its definitions (a CRD update).
 
+import { maxSchemaDepth } from '../validation/custom-resource.js';
 import { META, listOf, typeMeta } from './dsl.js';
 import { definitionName } from './openapi.js';
 import { registerDefinitions, registerKind, unregisterDefinitions } from './registry.js';
@@ -29,9 +30,14 @@ type Json = Record<string, unknown>;
 
 const isObj = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-/** The SchemaNode of one JSON schema (openAPIV3Schema of a CRD version). */
+/**
+ * The SchemaNode of one JSON schema (openAPIV3Schema of a CRD version). `depth` is the schema's
+ * level (the root's is 0); a CRD nests at most maxSchemaDepth levels (validation/crd.ts), and
+ * below that a schema stored before the limit was enforced is free-form here (its values are
+ * refused by validateCustomResourceValue).
+ */
 export function schemaFromOpenAPI(s: unknown, depth = 0): SchemaNode {
-  if (!isObj(s) || depth > 64) return { kind: 'any' };
+  if (!isObj(s) || depth > maxSchemaDepth) return { kind: 'any' };
   const description = typeof s.description === 'string' ? s.description : undefined;
   const withDesc = (n: SchemaNode): SchemaNode => (description !== undefined ? { ...n, description } : n);
   if (s['x-kubernetes-int-or-string'] === true) return withDesc({ kind: 'int-or-string' });
@@ -84,9 +90,10 @@ export function schemaFromOpenAPI(s: unknown, depth = 0): SchemaNode {
   }
 }
 
-/** The node of an `x-kubernetes-embedded-resource` schema (see the contract above). */
+/** The node of an `x-kubernetes-embedded-resource` schema at level `depth` (see the contract above). */
 function embeddedResource(s: Json, depth: number): SchemaNode {
-  const declared = isObj(s.properties) ? schemaFromOpenAPI({ type: 'object', properties: s.properties, required: s.required }, depth + 1) : undefined;
+  // The same schema level: its properties are one level down, as any object's.
+  const declared = isObj(s.properties) ? schemaFromOpenAPI({ type: 'object', properties: s.properties, required: s.required }, depth) : undefined;
   const node: SchemaNode = {
     kind: 'object',
     properties: { ...(declared?.kind === 'object' ? declared.properties : {}), ...typeMeta(), metadata: { kind: 'ref', ref: META + 'ObjectMeta', description: 'Standard object metadata.' } },

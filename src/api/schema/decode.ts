@@ -11,7 +11,8 @@
 //   warnings (Warn), as one strict decoding error (Strict), or ignored (Ignore).
 // - JSON null means "absent": null fields are dropped; null elements of lists and maps become
 //   the element type's zero value, as Go leaves them.
-// - Values under 'any' nodes (RawExtension, FieldsV1) are kept as given.
+// - Values under 'any' nodes (RawExtension, FieldsV1) are kept as given; one that upstream
+//   decodes into a Go type (decodeAs: a CRD's openAPIV3Schema) has that type's type errors.
 // - Integers must be safe JavaScript integers (|n| <= 2^53-1): an int64 beyond that could not be
 //   kept exactly, so it is refused as one beyond int64 is, rather than silently rounded.
 // - What JSON.parse loses is recovered from the request's text when the caller has it
@@ -24,6 +25,7 @@ import { ApiError } from '../errors.js';
 import { inexactIntegerMessage, isInexactInt64, writesBackExactly } from '../../util/numbers.js';
 import { formatQuantity, parseQuantity } from '../validation/quantity.js';
 import type { GroupVersionKind, SchemaNode } from './types.js';
+import { jsonSchemaPropsDecodeError } from './json-schema-props.js';
 import { definitionOfKind, getDefinition } from './registry.js';
 
 export type FieldValidation = 'Strict' | 'Warn' | 'Ignore';
@@ -297,6 +299,10 @@ function decodeValue(node: SchemaNode, v: unknown, at: Where, ctx: Ctx): unknown
     case 'ref':
       throw new Error('unreachable: unresolved ref');
     case 'any':
+      if (n.decodeAs === 'JSONSchemaProps') {
+        const error = jsonSchemaPropsDecodeError(v, at.struct, fieldsOf(at));
+        if (error !== undefined) throw new DecodeError(error);
+      }
       return v;
     case 'scalar':
       switch (n.type) {

@@ -52,3 +52,25 @@ describe('x-kubernetes-preserve-unknown-fields on an object with properties', ()
     }
   });
 });
+
+describe('custom resource schemas nested deeply', () => {
+  it('type and prune to the deepest level a CRD may declare', () => {
+    const g = { group: 'defaults.example.com', version: 'v1', kind: 'Deep' };
+    let s: Record<string, unknown> = { type: 'object', properties: { n: { type: 'integer' } } };
+    for (let i = 0; i < 100; i++) s = { type: 'object', properties: { a: s } };
+    const deep = (leaf: unknown): unknown => {
+      let v = leaf;
+      for (let i = 0; i < 100; i++) v = { a: v };
+      return v;
+    };
+    registerCustomResourceSchema(g, 'DeepList', { type: 'object', properties: { spec: s } });
+    try {
+      const body = (leaf: unknown) => ({ apiVersion: 'defaults.example.com/v1', kind: 'Deep', metadata: { name: 'a' }, spec: deep(leaf) });
+      expect(() => decodeObject(g, body({ n: 'one' }), 'Strict')).toThrow(/of type int64/);
+      expect(() => decodeObject(g, body({ n: 1, extra: 1 }), 'Strict')).toThrow(/unknown field "spec(\.a){100}\.extra"/);
+      expect(decodeObject(g, body({ n: 1, extra: 1 }), 'Ignore').object).toEqual(body({ n: 1 }));
+    } finally {
+      unregisterCustomResourceSchema(g, 'DeepList');
+    }
+  });
+});

@@ -22,8 +22,12 @@ export type SchemaNode =
   | { kind: 'int-or-string'; description?: string }
   /** resource.Quantity: a string like "100m"/"1Gi" or a JSON number. */
   | { kind: 'quantity'; description?: string }
-  /** Arbitrary JSON (RawExtension, FieldsV1): stored as given, not checked. */
-  | { kind: 'any'; description?: string }
+  /**
+   * Arbitrary JSON (RawExtension, FieldsV1): stored as given, not checked. `decodeAs` names the
+   * Go type upstream decodes it into, whose type errors decoding reports all the same (a CRD's
+   * openAPIV3Schema: json-schema-props.ts).
+   */
+  | { kind: 'any'; description?: string; decodeAs?: 'JSONSchemaProps' }
   | {
       kind: 'object';
       properties: Record<string, SchemaNode>;

@@ -2,10 +2,11 @@
 // server sets (upstream's apiextensions-apiserver validation and its naming and establishing
 // controllers, restated). The custom resources are served by src/apiserver/custom-resources.ts.
 
-import { fe, type FieldError } from '../errors.js';
+import { fe, fieldErrorString, type FieldError } from '../errors.js';
 import { builtinKinds } from '../kinds.js';
 import { isDNS1035Label, isDNS1123Subdomain, nameIsDNSSubdomain } from './names.js';
 import { validateObjectMeta, validateObjectMetaUpdate } from './object-meta.js';
+import { maxSchemaDepth } from './custom-resource.js';
 import { re2Problem } from './re2.js';
 import { arr, child, clone, ensureObj, index, isObj, obj, str, validateImmutableField, type Obj } from './util.js';
 
@@ -84,22 +85,14 @@ export function validateCRD(crd: Obj): FieldError[] {
   const plural = str(names.plural) ?? '';
   if (str(meta.name) !== `${plural}.${group}`) errs.push(fe.invalid('metadata.name', meta.name ?? '', 'must be spec.names.plural+"."+spec.group'));
   if (group === '') errs.push(fe.required('spec.group'));
-  else if (isDNS1123Subdomain(group).length > 0 || !group.includes('.')) errs.push(fe.invalid('spec.group', group, 'should be a domain with at least one dot'));
+  else if (isDNS1123Subdomain(group).length > 0) errs.push(fe.invalid('spec.group', group, isDNS1123Subdomain(group).join(',')));
+  else if (!group.includes('.')) errs.push(fe.invalid('spec.group', group, 'should be a domain with at least one dot'));
   else if (reservedGroups.has(group)) errs.push(fe.forbidden('spec.group', `group "${group}" is served by the API server itself`));
   if (protectedGroup(group) && !str(obj(meta.annotations)?.[APPROVAL])) {
     errs.push(fe.required(`metadata.annotations[${APPROVAL}]`, `protected groups must have approval annotation "${APPROVAL}"`));
   }
   if (spec.scope !== 'Cluster' && spec.scope !== 'Namespaced') errs.push(fe.notSupported('spec.scope', spec.scope ?? '', ['Cluster', 'Namespaced']));
-  if (plural === '') errs.push(fe.required('spec.names.plural'));
-  else if (isDNS1035Label(plural).length > 0) errs.push(fe.invalid('spec.names.plural', plural, 'a lowercase RFC 1035 label'));
-  const singular = str(names.singular);
-  if (singular !== undefined && isDNS1035Label(singular).length > 0) errs.push(fe.invalid('spec.names.singular', singular, 'a lowercase RFC 1035 label'));
-  const kind = str(names.kind) ?? '';
-  if (kind === '') errs.push(fe.required('spec.names.kind'));
-  else if (!/^[A-Za-z][A-Za-z0-9]*$/.test(kind)) errs.push(fe.invalid('spec.names.kind', kind, 'may have only alphanumeric characters and must start with a letter'));
-  arr(names.shortNames).forEach((s, i) => {
-    if (typeof s !== 'string' || isDNS1035Label(s).length > 0) errs.push(fe.invalid(index('spec.names.shortNames', i), s, 'a lowercase RFC 1035 label'));
-  });
+  errs.push(...namesErrors(names, 'spec.names'));
   if (spec.preserveUnknownFields === true) errs.push(fe.invalid('spec.preserveUnknownFields', true, 'must be false in order to use defaults in the schema'));
 
   const versions = arr(spec.versions);
@@ -110,14 +103,15 @@ export function validateCRD(crd: Obj): FieldError[] {
     const path = index('spec.versions', i);
     const v = obj(vv) ?? {};
     const name = str(v.name) ?? '';
-    if (name === '' || isDNS1035Label(name).length > 0) errs.push(fe.invalid(child(path, 'name'), name, 'a DNS-1035 label'));
+    if (isDNS1035Label(name).length > 0) errs.push(fe.invalid(child(path, 'name'), name, isDNS1035Label(name).join(',')));
     else if (seen.has(name)) errs.push(fe.duplicate(child(path, 'name'), name));
     seen.add(name);
     if (v.storage === true) storage++;
     const schema = obj(v.schema)?.openAPIV3Schema;
     if (!isObj(schema)) errs.push(fe.required(child(path, 'schema', 'openAPIV3Schema'), 'schemas are required'));
-    else errs.push(...schemaErrors(schema, child(path, 'schema', 'openAPIV3Schema'), true));
+    else errs.push(...schemaErrors(schema, child(path, 'schema', 'openAPIV3Schema'), 'root', 0));
     errs.push(...scaleErrors(obj(v.subresources)?.scale, child(path, 'subresources')));
+    arr(v.additionalPrinterColumns).forEach((c, j) => errs.push(...printerColumnErrors(obj(c) ?? {}, index(child(path, 'additionalPrinterColumns'), j))));
     const selectable = arr(v.selectableFields);
     if (selectable.length > 0) {
       // upstream's message, word for word (it says "not included" where it means "included").
@@ -134,6 +128,58 @@ export function validateCRD(crd: Obj): FieldError[] {
     if (!webhook) errs.push(fe.required('spec.conversion.webhook', 'required when strategy is set to Webhook'));
     else if (arr(webhook.conversionReviewVersions).length === 0) errs.push(fe.required('spec.conversion.webhook.conversionReviewVersions', 'must specify one of v1, v1beta1'));
   }
+  return errs;
+}
+
+/**
+ * spec.names (upstream's ValidateCustomResourceDefinitionNames, and the names the spec requires):
+ * plural, singular, shortNames and categories DNS-1035 labels; kind and listKind too once
+ * lowercased; kind and listKind not the same (a list could not be told from an object).
+ */
+function namesErrors(names: Obj, path: string): FieldError[] {
+  const errs: FieldError[] = [];
+  const name = (f: string): string => str(names[f]) ?? '';
+  for (const f of ['plural', 'singular', 'kind', 'listKind']) if (name(f) === '') errs.push(fe.required(child(path, f), ''));
+  for (const f of ['plural', 'singular']) {
+    const problems = name(f) === '' ? [] : isDNS1035Label(name(f));
+    if (problems.length > 0) errs.push(fe.invalid(child(path, f), name(f), problems.join(',')));
+  }
+  for (const f of ['kind', 'listKind']) {
+    const problems = name(f) === '' ? [] : isDNS1035Label(name(f).toLowerCase());
+    if (problems.length > 0) errs.push(fe.invalid(child(path, f), name(f), `may have mixed case, but should otherwise match: ${problems.join(',')}`));
+  }
+  arr(names.shortNames).forEach((s, i) => {
+    const problems = isDNS1035Label(str(s) ?? '');
+    if (problems.length > 0) errs.push(fe.invalid(index(child(path, 'shortNames'), i), s, problems.join(',')));
+  });
+  if (name('kind') !== '' && name('kind') === name('listKind')) errs.push(fe.invalid(child(path, 'listKind'), name('listKind'), 'kind and listKind may not be the same'));
+  arr(names.categories).forEach((c, i) => {
+    const problems = isDNS1035Label(str(c) ?? '');
+    if (problems.length > 0) errs.push(fe.invalid(index(child(path, 'categories'), i), c, problems.join(',')));
+  });
+  return errs;
+}
+
+const printerColumnTypes = ['boolean', 'date', 'integer', 'number', 'string'];
+const printerColumnFormats = ['byte', 'date', 'date-time', 'double', 'float', 'int32', 'int64', 'password'];
+
+/**
+ * One of a version's additionalPrinterColumns (upstream's ValidateCustomResourceColumnDefinition,
+ * whose field path says `JSONPath`): a name, a type of table cells, a known format if any, and
+ * a jsonPath from the object's root (`.` first; what follows is a client-go JSONPath template).
+ */
+function printerColumnErrors(col: Obj, path: string): FieldError[] {
+  const errs: FieldError[] = [];
+  if ((str(col.name) ?? '') === '') errs.push(fe.required(child(path, 'name'), ''));
+  const type = str(col.type) ?? '';
+  const oneOf = (values: string[]) => `must be one of ${values.join(',')}`;
+  if (type === '') errs.push(fe.required(child(path, 'type'), oneOf(printerColumnTypes)));
+  else if (!printerColumnTypes.includes(type)) errs.push(fe.invalid(child(path, 'type'), type, oneOf(printerColumnTypes)));
+  const format = str(col.format) ?? '';
+  if (format !== '' && !printerColumnFormats.includes(format)) errs.push(fe.invalid(child(path, 'format'), format, oneOf(printerColumnFormats)));
+  const jsonPath = str(col.jsonPath) ?? '';
+  if (jsonPath === '') errs.push(fe.required(child(path, 'JSONPath'), ''));
+  else if (!jsonPath.startsWith('.')) errs.push(fe.invalid(child(path, 'JSONPath'), jsonPath, 'must be a simple json path starting with .'));
   return errs;
 }
 
@@ -243,53 +289,206 @@ function jsonTypeOf(v: unknown, wanted: string): string {
 }
 
 /**
- * The structural-schema rules of upstream's CRD validation that keep custom resources checkable:
- * an object at the root, a supported `type` everywhere and one on every property (unless it is
- * int-or-string or preserves unknown fields), `items` for arrays, no `$ref`, and every `pattern`
- * a valid RE2 expression (the engine the custom resources' patterns are matched with, in linear
- * time: customResourceTypeErrors).
+ * Where a schema sits (upstream's structural levels): the root, an object's field, an array's
+ * items, or a value validation (under allOf, anyOf, oneOf, not), which upstream's structural
+ * rules leave untyped.
  */
-function schemaErrors(s: Obj, path: string, root: boolean, depth = 0): FieldError[] {
-  const errs: FieldError[] = [];
-  if (depth > 64) return errs;
-  if ('$ref' in s) errs.push(fe.forbidden(child(path, '$ref'), '$ref is not supported'));
+type SchemaLevel = 'root' | 'field' | 'item' | 'value';
+
+/** A JSON value present: Go's nil pointer, nil slice or nil map is absent or `null` in JSON. */
+const given = (v: unknown): boolean => v !== undefined && v !== null;
+
+/**
+ * upstream's CRD schema validation, the rules that keep custom resources checkable and mergeable:
+ * - a supported `type`, one on every structural schema (the root, fields, items) unless it is
+ *   int-or-string or preserves unknown fields; an object at the root; `items` for arrays (a
+ *   schema, not a list of them); no `$ref`; defaults of their field's type; every `pattern` a
+ *   valid RE2 expression (the engine custom resources are matched with: customResourceTypeErrors);
+ * - `x-kubernetes-embedded-resource` only on objects (with properties, or preserving unknown
+ *   fields; no additionalProperties); `x-kubernetes-int-or-string` without the other two;
+ *   `x-kubernetes-preserve-unknown-fields` true or absent; no additionalProperties at the root or
+ *   beside properties (unless `true`);
+ * - `x-kubernetes-map-type` (atomic or granular) only on objects; `x-kubernetes-list-type`
+ *   (atomic, set or map) only on arrays; a set's items atomic; a map list with
+ *   `x-kubernetes-list-map-keys`, distinct names of scalar properties of its object items, each
+ *   required or defaulted and none nullable, and no nullable items in a set or a map list;
+ * - no more than maxSchemaDepth levels (everynode's limit, see custom-resource.ts): a schema
+ *   deeper than that is refused where it goes too deep, and not looked into.
+ * Messages and field paths are upstream's (apiextensions validation.go and the structural
+ * schema's validation.go, v1.32), and so is the order: the structural schema's errors sorted,
+ * then the others as the schema is walked (properties in document order, where Go's map order
+ * is random). Fields of the wrong JSON type never get here: decoding refuses them
+ * (schema/json-schema-props.ts); what is left of the wrong type reads as absent.
+ */
+function schemaErrors(s: Obj, path: string, level: SchemaLevel, depth: number): FieldError[] {
+  const found: SchemaFindings = { structural: [], openapi: [], defaults: [] };
+  collectSchemaErrors(s, path, level, depth, found);
+  // upstream's order: the structural schema's errors (sorted), then those of the OpenAPI
+  // validation in the order it walks; defaults are checked only on a structural schema.
+  const text = found.structural.map((e) => [fieldErrorString(e), e] as const).sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  return [...text.map(([, e]) => e), ...(found.structural.length === 0 ? found.defaults : []), ...found.openapi];
+}
+
+interface SchemaFindings {
+  /** upstream's ValidateStructural (and everynode's depth limit). */
+  structural: FieldError[];
+  /** upstream's ValidateCustomResourceDefinitionOpenAPISchema. */
+  openapi: FieldError[];
+  /** Defaults of another type than their field. */
+  defaults: FieldError[];
+}
+
+function collectSchemaErrors(s: Obj, path: string, level: SchemaLevel, depth: number, found: SchemaFindings): void {
+  if (depth > maxSchemaDepth) return void found.structural.push(fe.forbidden(path, `must not be nested more than ${maxSchemaDepth} levels deep`));
+  const { structural, openapi } = found;
   const type = s.type;
-  if (type !== undefined && (typeof type !== 'string' || !schemaTypes.includes(type))) errs.push(fe.notSupported(child(path, 'type'), type, schemaTypes));
-  else if (root && type !== 'object') errs.push(fe.invalid(child(path, 'type'), type ?? '', 'must be object at the root'));
-  if (type === 'array' && !isObj(s.items)) errs.push(fe.required(child(path, 'items'), 'must be specified'));
+  const typeName = typeof type === 'string' ? type : '';
+  if (given(type) && (typeof type !== 'string' || (type !== '' && !schemaTypes.includes(type)))) openapi.push(fe.notSupported(child(path, 'type'), type, schemaTypes));
+  if (type === 'null') openapi.push(fe.forbidden(child(path, 'type'), 'type cannot be set to null, use nullable as an alternative'));
+  if ('$ref' in s) openapi.push(fe.forbidden(child(path, '$ref'), '$ref is not supported'));
+  if (Array.isArray(s.items)) openapi.push(fe.forbidden(child(path, 'items'), 'items must be a schema object and not an array'));
+  else if (typeName === 'array' && !given(s.items)) structural.push(fe.required(child(path, 'items'), 'must be specified'));
+  const props = s.properties;
+  if (props !== undefined && !isObj(props)) openapi.push(fe.invalid(child(path, 'properties'), props, 'must be an object of schemas'));
+  if (given(s.additionalProperties) && isObj(props) && Object.keys(props).length > 0 && s.additionalProperties !== true) {
+    openapi.push(fe.forbidden(child(path, 'additionalProperties'), 'additionalProperties and properties are mutual exclusive'));
+  }
   // A default is what a custom resource gets without asking: it must be of the field's type.
   if (s.default !== undefined && s.default !== null && typeof type === 'string' && schemaTypes.includes(type) && jsonTypeOf(s.default, type) !== type) {
-    errs.push(fe.invalid(child(path, 'default'), jsonTypeOf(s.default, type), `must be of type ${type}: "${jsonTypeOf(s.default, type)}"`));
+    found.defaults.push(fe.invalid(child(path, 'default'), jsonTypeOf(s.default, type), `must be of type ${type}: "${jsonTypeOf(s.default, type)}"`));
   }
   if (s.pattern !== undefined) {
     const problem = typeof s.pattern === 'string' ? re2Problem(s.pattern) : 'must be a string';
-    if (problem !== undefined) errs.push(fe.invalid(child(path, 'pattern'), s.pattern, `must be a valid regular expression, but isn't: ${problem}`));
+    if (problem !== undefined) structural.push(fe.invalid(child(path, 'pattern'), s.pattern, `must be a valid regular expression, but isn't: ${problem}`));
   }
-  const props = s.properties;
-  if (props !== undefined && !isObj(props)) errs.push(fe.invalid(child(path, 'properties'), props, 'must be an object of schemas'));
+  if (level !== 'value') structural.push(...structuralErrors(s, path, level));
+
+  const fieldLevel: SchemaLevel = level === 'value' ? 'value' : 'field';
+  if (isObj(s.additionalProperties)) collectSchemaErrors(s.additionalProperties, child(path, 'additionalProperties'), fieldLevel, depth + 1, found);
   for (const [k, p] of Object.entries(isObj(props) ? props : {})) {
     const at = `${path}.properties[${k}]`;
-    if (!isObj(p)) {
-      errs.push(fe.invalid(at, p, 'must be a schema object'));
-      continue;
-    }
-    const untyped = p['x-kubernetes-int-or-string'] === true || p['x-kubernetes-preserve-unknown-fields'] === true;
-    if ((p.type === undefined || p.type === '') && !untyped) errs.push(fe.required(child(at, 'type'), 'must not be empty for specified object fields'));
-    errs.push(...schemaErrors(p, at, false, depth + 1));
+    if (!isObj(p)) openapi.push(fe.invalid(at, p, 'must be a schema object'));
+    else collectSchemaErrors(p, at, fieldLevel, depth + 1, found);
   }
-  if (isObj(s.items)) errs.push(...schemaErrors(s.items, child(path, 'items'), false, depth + 1));
-  if (isObj(s.additionalProperties)) errs.push(...schemaErrors(s.additionalProperties, child(path, 'additionalProperties'), false, depth + 1));
-  for (const k of ['allOf', 'anyOf', 'oneOf']) {
+  if (isObj(s.not)) collectSchemaErrors(s.not, child(path, 'not'), 'value', depth + 1, found);
+  for (const k of ['allOf', 'oneOf', 'anyOf']) {
     arr(s[k]).forEach((x, i) => {
-      if (isObj(x)) errs.push(...schemaErrors(x, index(child(path, k), i), false, depth + 1));
+      if (isObj(x)) collectSchemaErrors(x, index(child(path, k), i), 'value', depth + 1, found);
     });
   }
-  if (isObj(s.not)) errs.push(...schemaErrors(s.not, child(path, 'not'), false, depth + 1));
+  if (isObj(s.items)) collectSchemaErrors(s.items, child(path, 'items'), level === 'value' ? 'value' : 'item', depth + 1, found);
+  if (s['x-kubernetes-preserve-unknown-fields'] === false) openapi.push(fe.invalid(child(path, 'x-kubernetes-preserve-unknown-fields'), false, 'must be true or undefined'));
+  openapi.push(...listAndMapTypeErrors(s, path));
+}
+
+/** The structural schema's rules for one schema at `level` (upstream's validateStructuralInvariants and validateExtensions). */
+function structuralErrors(s: Obj, path: string, level: Exclude<SchemaLevel, 'value'>): FieldError[] {
+  const errs: FieldError[] = [];
+  const type = str(s.type) ?? '';
+  const embedded = s['x-kubernetes-embedded-resource'] === true;
+  const intOrString = s['x-kubernetes-int-or-string'] === true;
+  const preserve = s['x-kubernetes-preserve-unknown-fields'] === true;
+  if (embedded && type !== 'object') {
+    const detail = 'must be object if x-kubernetes-embedded-resource is true';
+    errs.push(type === '' ? fe.required(child(path, 'type'), detail) : fe.invalid(child(path, 'type'), type, detail));
+  } else if (type === '' && !intOrString && !preserve) {
+    const where = { root: 'at the root', item: 'for specified array items', field: 'for specified object fields' }[level];
+    errs.push(fe.required(child(path, 'type'), `must not be empty ${where}`));
+  }
+  if (embedded && given(s.additionalProperties)) errs.push(fe.forbidden(child(path, 'additionalProperties'), 'must not be used if x-kubernetes-embedded-resource is set'));
+  if (level === 'root' && given(s.additionalProperties)) errs.push(fe.forbidden(child(path, 'additionalProperties'), 'must not be used at the root'));
+  if (level === 'root' && type !== '' && type !== 'object') errs.push(fe.invalid(child(path, 'type'), type, 'must be object at the root'));
+  if (embedded && !preserve && (!isObj(s.properties) || Object.keys(s.properties).length === 0)) {
+    errs.push(fe.required(child(path, 'properties'), 'must not be empty if x-kubernetes-embedded-resource is true without x-kubernetes-preserve-unknown-fields'));
+  }
+  if (intOrString && preserve) errs.push(fe.invalid(child(path, 'x-kubernetes-preserve-unknown-fields'), true, 'must be false if x-kubernetes-int-or-string is true'));
+  if (intOrString && embedded) errs.push(fe.invalid(child(path, 'x-kubernetes-embedded-resource'), true, 'must be false if x-kubernetes-int-or-string is true'));
   return errs;
 }
 
+/**
+ * `x-kubernetes-map-type`, `x-kubernetes-list-type` and `x-kubernetes-list-map-keys` of one
+ * schema, as upstream's ValidateCustomResourceDefinitionOpenAPISchema and
+ * validateMapListKeysMapSet check them for a new CRD (an update forgives what the stored CRD
+ * already had: validateCRDUpdate).
+ */
+function listAndMapTypeErrors(s: Obj, path: string): FieldError[] {
+  const errs: FieldError[] = [];
+  const type = str(s.type) ?? '';
+  const mapType = s['x-kubernetes-map-type'];
+  const listType = s['x-kubernetes-list-type'];
+  const keys = arr(s['x-kubernetes-list-map-keys']);
+  const items = s.items;
+  const typeMismatch = (wanted: string, extension: string): FieldError => {
+    const detail = `must be ${wanted} if ${extension} is specified`;
+    return type === '' ? fe.required(child(path, 'type'), detail) : fe.invalid(child(path, 'type'), type, detail);
+  };
+  if (given(mapType) && type !== 'object') errs.push(typeMismatch('object', 'x-kubernetes-map-type'));
+  if (given(mapType) && mapType !== 'atomic' && mapType !== 'granular') errs.push(fe.notSupported(child(path, 'x-kubernetes-map-type'), mapType, ['atomic', 'granular']));
+  if (given(listType) && type !== 'array') errs.push(typeMismatch('array', 'x-kubernetes-list-type'));
+  else if (listType === 'set' && isObj(items)) {
+    const atomicItems = 'must be atomic as item of a list with x-kubernetes-list-type=set';
+    const itemListType = items['x-kubernetes-list-type'];
+    const itemMapType = items['x-kubernetes-map-type'];
+    if (items.type === 'array' && given(itemListType) && itemListType !== 'atomic') errs.push(fe.invalid(child(path, 'items', 'x-kubernetes-list-type'), itemListType, atomicItems));
+    // upstream shows the items' list type here too (null for an object's).
+    if (items.type === 'object' && itemMapType !== 'atomic') errs.push(fe.invalid(child(path, 'items', 'x-kubernetes-map-type'), itemListType ?? null, atomicItems));
+  }
+  if (given(listType) && listType !== 'atomic' && listType !== 'set' && listType !== 'map') errs.push(fe.notSupported(child(path, 'x-kubernetes-list-type'), listType, ['atomic', 'set', 'map']));
+  if (keys.length > 0) {
+    const detail = 'must be map if x-kubernetes-list-map-keys is non-empty';
+    if (!given(listType)) errs.push(fe.required(child(path, 'x-kubernetes-list-type'), detail));
+    else if (listType !== 'map') errs.push(fe.invalid(child(path, 'x-kubernetes-list-type'), listType, detail));
+  }
+  if (listType === 'map') {
+    if (keys.length === 0) errs.push(fe.required(child(path, 'x-kubernetes-list-map-keys'), 'must not be empty if x-kubernetes-list-type is map'));
+    if (!given(items)) errs.push(fe.required(child(path, 'items'), 'must have a schema if x-kubernetes-list-type is map'));
+    else if (Array.isArray(items)) errs.push(fe.invalid(child(path, 'items'), items, 'must only have a single schema if x-kubernetes-list-type is map'));
+    else if (isObj(items) && items.type !== 'object') errs.push(fe.invalid(child(path, 'items', 'type'), str(items.type) ?? '', "must be object if parent array's x-kubernetes-list-type is map"));
+    else if (isObj(items)) {
+      const props = obj(items.properties) ?? {};
+      const seen = new Set<unknown>();
+      for (const k of keys) {
+        const prop = typeof k === 'string' && Object.prototype.hasOwnProperty.call(props, k) ? obj(props[k]) : undefined;
+        if (!prop) errs.push(fe.invalid(child(path, 'x-kubernetes-list-map-keys'), keys, 'entries must all be names of item properties'));
+        else if (prop.type === 'array' || prop.type === 'object') {
+          // upstream shows the items' type (object) as the bad value.
+          errs.push(fe.invalid(child(`${path}.items.properties[${String(k)}]`, 'type'), 'object', "must be a scalar type if parent array's x-kubernetes-list-type is map"));
+        }
+        if (seen.has(k)) errs.push(fe.invalid(child(path, 'x-kubernetes-list-map-keys'), keys, 'must not contain duplicate entries'));
+        seen.add(k);
+      }
+    }
+  }
+  // validateMapListKeysMapSet: the items of a set or a map list, and a map list's keys.
+  if (isObj(items) && (listType === 'set' || listType === 'map')) {
+    if (items.nullable === true) errs.push(fe.forbidden(child(path, 'items', 'nullable'), `cannot be nullable when x-kubernetes-list-type is ${listType}`));
+    if (listType === 'map') {
+      const required = new Set(arr(items.required));
+      const props = obj(items.properties) ?? {};
+      for (const k of keys) {
+        const prop = typeof k === 'string' && Object.prototype.hasOwnProperty.call(props, k) ? obj(props[k]) : undefined;
+        if (!prop) continue; // reported above
+        if (!required.has(k) && !given(prop.default)) {
+          errs.push(fe.required(child(`${path}.items.properties[${String(k)}]`, 'default'), 'this property is in x-kubernetes-list-map-keys, so it must have a default or be a required property'));
+        }
+        if (prop.nullable === true) errs.push(fe.forbidden(child(`${path}.items.properties[${String(k)}]`, 'nullable'), 'this property is in x-kubernetes-list-map-keys, so it cannot be nullable'));
+      }
+    }
+  }
+  return errs;
+}
+
+/**
+ * An update is held to validateCRD, except for what the stored CRD already broke (the same
+ * error at the same field): a CRD stored before a rule was enforced (by an older build) can
+ * still be updated, its finalizer released and so deleted, as upstream ratchets the rules it
+ * tightened (x-kubernetes-list-type=set items, map list keys, property types). A stored CRD
+ * always passed the rules of its own time, so this forgives nothing else.
+ */
 export function validateCRDUpdate(crd: Obj, old: Obj): FieldError[] {
-  const errs = [...validateObjectMetaUpdate(crd.metadata, old.metadata), ...validateCRD(crd)];
+  const stored = new Set(validateCRD(old).map(fieldErrorString));
+  const errs = [...validateObjectMetaUpdate(crd.metadata, old.metadata), ...validateCRD(crd).filter((e) => !stored.has(fieldErrorString(e)))];
   const spec = obj(crd.spec) ?? {};
   const oldSpec = obj(old.spec) ?? {};
   errs.push(...validateImmutableField(spec.group, oldSpec.group, 'spec.group'));

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { fieldErrorString } from '../errors.js';
-import { customResourceTypeErrors, validateCustomResourceValue } from './custom-resource.js';
+import { customResourceTypeErrors, maxSchemaDepth, validateCustomResourceValue } from './custom-resource.js';
 
 const schema = {
   type: 'object',
@@ -67,5 +67,44 @@ describe('custom resource patterns', () => {
     expect(errs).toHaveLength(1);
     expect(errs[0]).toMatch(/^spec\.a: Invalid value: "a+!": spec\.a in body should match '\^\(a\+\)\+\$'$/);
     expect(validateCustomResourceValue({ spec: { a: 'aaaa' } }, redos)).toEqual([]);
+  });
+});
+
+describe('custom resources as deep as their schema', () => {
+  /** A schema `levels` objects deep (`.properties.a` each), ending in `leaf`; and a value to match. */
+  const nested = (levels: number, leaf: Record<string, unknown>): Record<string, unknown> => {
+    let s = leaf;
+    for (let i = 0; i < levels; i++) s = { type: 'object', properties: { a: s } };
+    return s;
+  };
+  const value = (levels: number, leaf: unknown): unknown => {
+    let v = leaf;
+    for (let i = 0; i < levels; i++) v = { a: v };
+    return v;
+  };
+  const pathDown = (levels: number): string => Array.from({ length: levels }, () => 'a').join('.');
+
+  it('checks values and types to the schema\'s deepest level', () => {
+    const s = nested(100, { type: 'string', minLength: 3 });
+    expect(validateCustomResourceValue(value(100, 'xy'), s).map(fieldErrorString)).toEqual([
+      `${pathDown(100)}: Invalid value: "xy": ${pathDown(100)} in body should be at least 3 chars long`,
+    ]);
+    expect(customResourceTypeErrors(value(100, 5), s).map(fieldErrorString)).toEqual([
+      `${pathDown(100)}: Invalid value: "integer": ${pathDown(100)} in body must be of type string: "integer"`,
+    ]);
+    expect(validateCustomResourceValue(value(100, 'xyz'), s)).toEqual([]);
+  });
+
+  it('takes values nested deeper than the schema below x-kubernetes-preserve-unknown-fields', () => {
+    const s = nested(3, { type: 'object', 'x-kubernetes-preserve-unknown-fields': true });
+    expect(validateCustomResourceValue(value(500, 'x'), s)).toEqual([]);
+    expect(customResourceTypeErrors(value(500, 'x'), s)).toEqual([]);
+  });
+
+  it(`refuses a value where its schema (stored before CRDs were held to ${maxSchemaDepth} levels) is deeper than that`, () => {
+    const s = nested(maxSchemaDepth + 10, { type: 'string', minLength: 3 });
+    expect(validateCustomResourceValue(value(maxSchemaDepth + 10, 'xy'), s).map(fieldErrorString)).toEqual([
+      `${pathDown(maxSchemaDepth + 1)}: Forbidden: its schema is nested more than ${maxSchemaDepth} levels deep and cannot be validated`,
+    ]);
   });
 });

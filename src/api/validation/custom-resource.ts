@@ -9,6 +9,17 @@ import { compileRe2, type Re2Pattern } from './re2.js';
 import { fe, type FieldError } from '../errors.js';
 
 type Json = Record<string, unknown>;
+
+/**
+ * The deepest a CRD's openAPIV3Schema may nest schemas (properties, items, additionalProperties,
+ * allOf/anyOf/oneOf, not; the root is level 0). Upstream has no such limit; everynode's walks of
+ * schemas and of the values they describe recurse, so it holds them to one, far above what real
+ * CRDs use (calico's deepest is 11 levels), and refuses a CRD that goes beyond it (crd.ts): a
+ * custom resource is then always checked as deep as its schema goes. Below the last schema level
+ * (x-kubernetes-preserve-unknown-fields), values may nest as deep as a request body may.
+ */
+export const maxSchemaDepth = 128;
+
 const isObj = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /**
@@ -32,7 +43,13 @@ function patternOf(s: Json): Re2Pattern | null {
 }
 
 function walk(v: unknown, s: unknown, path: string, errs: FieldError[], depth: number): void {
-  if (!isObj(s) || depth > 64 || v === undefined || v === null) return;
+  if (!isObj(s) || v === undefined || v === null) return;
+  if (depth > maxSchemaDepth) {
+    // Only a CRD stored before the limit was enforced has a schema this deep: refuse what
+    // cannot be checked rather than take it unchecked.
+    errs.push(fe.forbidden(path, `its schema is nested more than ${maxSchemaDepth} levels deep and cannot be validated`));
+    return;
+  }
   if (Array.isArray(s.enum) && !s.enum.some((e) => JSON.stringify(e) === JSON.stringify(v))) {
     errs.push(fe.notSupported(path, v, s.enum.map((e) => (typeof e === 'string' ? e : JSON.stringify(e)))));
   }
@@ -95,8 +112,9 @@ function typeMatches(type: string, v: unknown): boolean {
   return t === type || (type === 'number' && t === 'integer');
 }
 
+/** Stops below maxSchemaDepth: walk refuses the value there. */
 function walkTypes(v: unknown, s: unknown, path: string, errs: FieldError[], depth: number): void {
-  if (!isObj(s) || depth > 64 || v === undefined || v === null) return;
+  if (!isObj(s) || depth > maxSchemaDepth || v === undefined || v === null) return;
   if (s['x-kubernetes-int-or-string'] === true) {
     if (typeof v !== 'string' && !(typeof v === 'number' && Number.isInteger(v))) errs.push(fe.invalid(path, jsonTypeOf(v), `${path} in body must be of type integer,string: ${JSON.stringify(jsonTypeOf(v))}`));
     return;

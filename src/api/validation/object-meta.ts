@@ -3,7 +3,7 @@
 
 import { fe, type FieldError } from '../errors.js';
 import type { LabelSelector } from '../types.js';
-import { isDNS1123Label, isQualifiedName, isValidLabelValue, type NameValidator } from './names.js';
+import { isDNS1123Label, isQualifiedName, isValidLabelValue, regexError, type NameValidator } from './names.js';
 import { arr, child, index, invalidEach, isObj, num, obj, str, validateImmutableField, validateNonnegativeField, type Obj } from './util.js';
 
 export const totalAnnotationSizeLimitB = 256 * 1024;
@@ -214,3 +214,43 @@ export function labelsOf(meta: unknown): Record<string, string> {
   return out;
 }
 
+
+const conditionReasonFmt = '[A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?';
+const conditionReasonRe = new RegExp(`^${conditionReasonFmt}$`);
+const conditionReasonErrMsg =
+  "a condition reason must start with alphabetic character, optionally followed by a string of alphanumeric characters or '_,:', and must end with an alphanumeric character or '_'";
+const maxConditionReasonBytes = 1024;
+const maxConditionMessageBytes = 32 * 1024;
+
+/**
+ * apimachinery's metav1 ValidateConditions: each condition a qualified-name type (no two the
+ * same), status True, False or Unknown, a non-negative observedGeneration, a lastTransitionTime
+ * (not Go's zero time), a reason in CamelCase-ish form of at most 1024 bytes, a message of at
+ * most 32 KiB.
+ */
+export function validateConditions(conditions: unknown, path: string): FieldError[] {
+  const errs: FieldError[] = [];
+  const seen = new Set<string>();
+  arr(conditions).forEach((cv, i) => {
+    const at = index(path, i);
+    const c = obj(cv) ?? {};
+    const type = str(c.type) ?? '';
+    if (seen.has(type)) errs.push(fe.duplicate(child(at, 'type'), type));
+    seen.add(type);
+    errs.push(...invalidEach(child(at, 'type'), type, isQualifiedName(type)));
+    const status = str(c.status) ?? '';
+    if (!['True', 'False', 'Unknown'].includes(status)) errs.push(fe.notSupported(child(at, 'status'), status, ['False', 'True', 'Unknown']));
+    const generation = num(c.observedGeneration) ?? 0;
+    if (generation < 0) errs.push(fe.invalid(child(at, 'observedGeneration'), generation, 'must be greater than or equal to zero'));
+    const time = str(c.lastTransitionTime) ?? '';
+    if (time === '' || time.startsWith('0001-01-01T00:00:00')) errs.push(fe.required(child(at, 'lastTransitionTime'), 'must be set'));
+    const reason = str(c.reason) ?? '';
+    if (reason === '') errs.push(fe.required(child(at, 'reason'), 'must be set'));
+    else {
+      if (!conditionReasonRe.test(reason)) errs.push(fe.invalid(child(at, 'reason'), reason, regexError(conditionReasonErrMsg, conditionReasonFmt, 'my_name', 'MY_NAME', 'MyName', 'ReasonA,ReasonB', 'ReasonA:ReasonB')));
+      if (Buffer.byteLength(reason) > maxConditionReasonBytes) errs.push(fe.tooLong(child(at, 'reason'), maxConditionReasonBytes));
+    }
+    if (Buffer.byteLength(str(c.message) ?? '') > maxConditionMessageBytes) errs.push(fe.tooLong(child(at, 'message'), maxConditionMessageBytes));
+  });
+  return errs;
+}

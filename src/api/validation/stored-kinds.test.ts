@@ -165,3 +165,89 @@ describe('CustomResourceDefinition', () => {
     expect(v.validateUpdate(next, old).map(fieldErrorString)).toContain('spec.scope: Invalid value: "Cluster": field is immutable');
   });
 });
+
+/** Validates a /status write of `status` onto `old` as the registry does (the stored object with the new status); the error strings. */
+function statusUpdate(groupKind: string, old: Record<string, unknown>, status: Record<string, unknown>): string[] {
+  const stored = { ...structuredClone(old), metadata: { ...(old.metadata as object), resourceVersion: '1' } } as unknown as KubeObject;
+  const next = { ...structuredClone(stored), status } as unknown as KubeObject;
+  const v = validationFor(groupKind);
+  v.applyStatusDefaults?.(next);
+  return v.validateStatusUpdate(next, stored).map(fieldErrorString);
+}
+
+describe('status writes of the stored workload kinds', () => {
+  const meta = { name: 'r', namespace: 'n' };
+  const negative = (f: string, v = -1) => `status.${f}: Invalid value: ${v}: must be greater than or equal to 0`;
+  const aboveReplicas = (f: string, v: number) => `status.${f}: Invalid value: ${v}: cannot be greater than status.replicas`;
+
+  for (const [groupKind, kind] of [['apps/ReplicaSet', 'ReplicaSet'], ['/ReplicationController', 'ReplicationController']] as const) {
+    it(`a ${kind}'s counts are not negative nor above status.replicas (ValidateReplicaSetStatus, ValidateReplicationControllerStatus)`, () => {
+      const old = { metadata: meta, spec: { replicas: 2, selector: kind === 'ReplicaSet' ? { matchLabels: { app: 'x' } } : { app: 'x' }, template }, status: { replicas: 2 } };
+      expect(statusUpdate(groupKind, old, { replicas: 3, fullyLabeledReplicas: 3, readyReplicas: 2, availableReplicas: 2, observedGeneration: 1 })).toEqual([]);
+      // As upstream: the absent counts (zeros) are then above status.replicas too.
+      expect(statusUpdate(groupKind, old, { replicas: -5, observedGeneration: -1 })).toEqual([
+        negative('replicas', -5),
+        negative('observedGeneration'),
+        aboveReplicas('fullyLabeledReplicas', 0),
+        aboveReplicas('readyReplicas', 0),
+        aboveReplicas('availableReplicas', 0),
+      ]);
+      expect(statusUpdate(groupKind, old, { replicas: 1, fullyLabeledReplicas: -1, readyReplicas: -2, availableReplicas: -3 })).toEqual([
+        negative('fullyLabeledReplicas'),
+        negative('readyReplicas', -2),
+        negative('availableReplicas', -3),
+      ]);
+      expect(statusUpdate(groupKind, old, { replicas: 1, fullyLabeledReplicas: 2, readyReplicas: 2, availableReplicas: 3 })).toEqual([
+        aboveReplicas('fullyLabeledReplicas', 2),
+        aboveReplicas('readyReplicas', 2),
+        aboveReplicas('availableReplicas', 3),
+        'status.availableReplicas: Invalid value: 3: cannot be greater than readyReplicas',
+      ]);
+      // Absent counts are Go's zeros.
+      expect(statusUpdate(groupKind, old, { readyReplicas: 1 })).toEqual([aboveReplicas('readyReplicas', 1)]);
+    });
+  }
+
+  it('a Deployment\'s counts are not negative nor above status.replicas, and collisionCount only grows (ValidateDeploymentStatusUpdate)', () => {
+    const old = { metadata: meta, spec: { selector: { matchLabels: { app: 'x' } }, template }, status: { replicas: 1, collisionCount: 2 } };
+    expect(statusUpdate('apps/Deployment', old, { replicas: 2, updatedReplicas: 2, readyReplicas: 2, availableReplicas: 1, unavailableReplicas: 1, observedGeneration: 1, collisionCount: 3 })).toEqual([]);
+    expect(statusUpdate('apps/Deployment', old, { observedGeneration: -1, replicas: -1, updatedReplicas: -1, readyReplicas: -1, availableReplicas: -1, unavailableReplicas: -1, collisionCount: -1 })).toEqual([
+      negative('observedGeneration'),
+      negative('replicas'),
+      negative('updatedReplicas'),
+      negative('readyReplicas'),
+      negative('availableReplicas'),
+      negative('unavailableReplicas'),
+      negative('collisionCount'),
+      'status.collisionCount: Invalid value: -1: cannot be decremented',
+    ]);
+    expect(statusUpdate('apps/Deployment', old, { replicas: 1, updatedReplicas: 2, readyReplicas: 1, availableReplicas: 2, collisionCount: 2 })).toEqual([
+      aboveReplicas('updatedReplicas', 2),
+      aboveReplicas('availableReplicas', 2),
+      'status.availableReplicas: Invalid value: 2: cannot be greater than readyReplicas',
+    ]);
+    expect(statusUpdate('apps/Deployment', old, { replicas: 1 })).toEqual(['status.collisionCount: Invalid value: 0: cannot be decremented']);
+  });
+
+  it('a PodDisruptionBudget\'s counts are not negative, and its conditions are metav1 conditions (ValidatePodDisruptionBudgetStatusUpdate, policy/v1)', () => {
+    const old = { metadata: meta, spec: { minAvailable: 1, selector: { matchLabels: { app: 'x' } } }, status: { disruptionsAllowed: 0, currentHealthy: 0, desiredHealthy: 0, expectedPods: 0 } };
+    const allowed = { type: 'DisruptionAllowed', status: 'True', reason: 'SufficientPods', message: '', lastTransitionTime: '2024-01-01T00:00:00Z', observedGeneration: 1 };
+    expect(statusUpdate('policy/PodDisruptionBudget', old, { disruptionsAllowed: 1, currentHealthy: 2, desiredHealthy: 1, expectedPods: 2, observedGeneration: 1, conditions: [allowed] })).toEqual([]);
+    expect(statusUpdate('policy/PodDisruptionBudget', old, { disruptionsAllowed: -1, currentHealthy: -2, desiredHealthy: -3, expectedPods: -4 })).toEqual([
+      negative('disruptionsAllowed'),
+      negative('currentHealthy', -2),
+      negative('desiredHealthy', -3),
+      negative('expectedPods', -4),
+    ]);
+    expect(statusUpdate('policy/PodDisruptionBudget', old, { conditions: [allowed, { ...allowed, status: 'Maybe', reason: 'not valid', observedGeneration: -1, lastTransitionTime: undefined, message: 'm'.repeat(32 * 1024 + 1) }, { type: 'bad type!', status: 'False', reason: '', lastTransitionTime: '2024-01-01T00:00:00Z' }] })).toEqual([
+      'status.conditions[1].type: Duplicate value: "DisruptionAllowed"',
+      'status.conditions[1].status: Unsupported value: "Maybe": supported values: "False", "True", "Unknown"',
+      'status.conditions[1].observedGeneration: Invalid value: -1: must be greater than or equal to zero',
+      'status.conditions[1].lastTransitionTime: Required value: must be set',
+      "status.conditions[1].reason: Invalid value: \"not valid\": a condition reason must start with alphabetic character, optionally followed by a string of alphanumeric characters or '_,:', and must end with an alphanumeric character or '_' (e.g. 'my_name',  or 'MY_NAME',  or 'MyName',  or 'ReasonA,ReasonB',  or 'ReasonA:ReasonB', regex used for validation is '[A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?')",
+      'status.conditions[1].message: Too long: may not be more than 32768 bytes',
+      "status.conditions[2].type: Invalid value: \"bad type!\": name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')",
+      'status.conditions[2].reason: Required value: must be set',
+    ]);
+  });
+});

@@ -11,7 +11,7 @@ import type { LabelSelector } from '../types.js';
 import { isNotMoreThan100Percent, validatePositiveIntOrPercent } from './daemonset.js';
 import { setPodTemplateDefaults } from './defaults-pod.js';
 import { isDNS1123Subdomain, nameIsDNSSubdomain } from './names.js';
-import { labelSelectorMatches, labelsOf, validateLabelSelector, validateLabels, validateObjectMeta, validateObjectMetaUpdate } from './object-meta.js';
+import { labelSelectorMatches, labelsOf, validateConditions, validateLabelSelector, validateLabels, validateObjectMeta, validateObjectMetaUpdate } from './object-meta.js';
 import { validatePodTemplateSpec } from './pod-spec.js';
 import { arr, child, ensureObj, index, isObj, num, obj, str, validateImmutableSelector, validateNonnegativeField, type Obj } from './util.js';
 
@@ -60,6 +60,29 @@ export function validateDeployment(d: Obj): FieldError[] {
   }
   const pds = num(spec.progressDeadlineSeconds);
   if (pds !== undefined && pds <= (num(spec.minReadySeconds) ?? 0)) errs.push(fe.invalid('spec.progressDeadlineSeconds', pds, 'must be greater than minReadySeconds'));
+  return errs;
+}
+
+/**
+ * A write of a Deployment's status (upstream's ValidateDeploymentStatusUpdate): no negative
+ * count, none of updated, ready or available replicas above status.replicas, available not
+ * above ready, and collisionCount never decremented (nor dropped once set). Absent counts are
+ * Go's zeros.
+ */
+export function validateDeploymentStatusUpdate(d: Obj, old: Obj): FieldError[] {
+  const errs = validateObjectMetaUpdate(d.metadata, old.metadata);
+  const status = obj(d.status) ?? {};
+  for (const f of ['observedGeneration', 'replicas', 'updatedReplicas', 'readyReplicas', 'availableReplicas', 'unavailableReplicas', 'collisionCount']) {
+    errs.push(...validateNonnegativeField(num(status[f]), child('status', f)));
+  }
+  const count = (f: string): number => num(status[f]) ?? 0;
+  for (const f of ['updatedReplicas', 'readyReplicas', 'availableReplicas']) {
+    if (count(f) > count('replicas')) errs.push(fe.invalid(child('status', f), count(f), 'cannot be greater than status.replicas'));
+  }
+  if (count('availableReplicas') > count('readyReplicas')) errs.push(fe.invalid('status.availableReplicas', count('availableReplicas'), 'cannot be greater than readyReplicas'));
+  const cc = num(status.collisionCount);
+  const oldCc = num(obj(old.status)?.collisionCount);
+  if (oldCc !== undefined && (cc === undefined || cc < oldCc)) errs.push(fe.invalid('status.collisionCount', cc ?? 0, 'cannot be decremented'));
   return errs;
 }
 
@@ -121,6 +144,26 @@ export function validateReplicaSet(rs: Obj): FieldError[] {
 }
 
 /**
+ * A write of a ReplicaSet's or ReplicationController's status (upstream's
+ * ValidateReplicaSetStatusUpdate, ValidateReplicationControllerStatusUpdate): no negative count
+ * or observedGeneration, none of fully labeled, ready or available replicas above
+ * status.replicas, available not above ready. Absent counts are Go's zeros.
+ */
+export function validateReplicaSetStatusUpdate(rs: Obj, old: Obj): FieldError[] {
+  const errs = validateObjectMetaUpdate(rs.metadata, old.metadata);
+  const status = obj(rs.status) ?? {};
+  for (const f of ['replicas', 'fullyLabeledReplicas', 'readyReplicas', 'availableReplicas', 'observedGeneration']) {
+    errs.push(...validateNonnegativeField(num(status[f]), child('status', f)));
+  }
+  const count = (f: string): number => num(status[f]) ?? 0;
+  for (const f of ['fullyLabeledReplicas', 'readyReplicas', 'availableReplicas']) {
+    if (count(f) > count('replicas')) errs.push(fe.invalid(child('status', f), count(f), 'cannot be greater than status.replicas'));
+  }
+  if (count('availableReplicas') > count('readyReplicas')) errs.push(fe.invalid('status.availableReplicas', count('availableReplicas'), 'cannot be greater than readyReplicas'));
+  return errs;
+}
+
+/**
  * Upstream's v1 defaults: the selector, and the controller's own labels, default to the template
  * labels; one replica.
  */
@@ -172,6 +215,19 @@ export function validatePodDisruptionBudget(pdb: Obj): FieldError[] {
   if (!absent(spec.selector)) errs.push(...validateLabelSelector(spec.selector, 'spec.selector'));
   const policy = spec.unhealthyPodEvictionPolicy;
   if (!absent(policy) && policy !== 'IfHealthyBudget' && policy !== 'AlwaysAllow') errs.push(fe.notSupported('spec.unhealthyPodEvictionPolicy', policy, ['AlwaysAllow', 'IfHealthyBudget']));
+  return errs;
+}
+
+/**
+ * A write of a budget's status (upstream's ValidatePodDisruptionBudgetStatusUpdate for policy/v1,
+ * the only version served): its conditions metav1 conditions, no negative count. The metadata
+ * rules of every update apply too (upstream's generic update checks).
+ */
+export function validatePodDisruptionBudgetStatusUpdate(pdb: Obj, old: Obj): FieldError[] {
+  const errs = validateObjectMetaUpdate(pdb.metadata, old.metadata);
+  const status = obj(pdb.status) ?? {};
+  errs.push(...validateConditions(status.conditions, 'status.conditions'));
+  for (const f of ['disruptionsAllowed', 'currentHealthy', 'desiredHealthy', 'expectedPods']) errs.push(...validateNonnegativeField(num(status[f]), child('status', f)));
   return errs;
 }
 
