@@ -59,14 +59,14 @@ import { admitPod, nodeDependent } from './admission.js';
 import { Backoff } from './backoff.js';
 import { containerReference, KubeletEventRecorder, nodeConditionEventReasons, nodeReference, nodeStatusEventMessage, podReference } from './events.js';
 import { errorMessage, realClock, rfc3339, rfc3339Micro, type Clock, type TimerHandle } from '../util/index.js';
-import { LogRequestError, startAgentHttpServer, type AgentHttpServer, type AgentMetricsEndpoint, type AgentTlsOptions, type ContainerLogSource } from './log-server.js';
+import { LogRequestError, startAgentHttpServer, type AgentHttpServer, type AgentMetricsEndpoint, type AgentTerminalAttach, type AgentTlsOptions, type ContainerLogSource } from './log-server.js';
 import { agentMetricsText, cadvisorMetricsText, processMetrics, resourceMetricsText, type UsageReport } from './metrics.js';
 import { desiredNodeStatus, diskPressure, initialNode, machineInfo, managedLabels, nodeStatusEqualIgnoringHeartbeat, type NodeConfig } from './node-status.js';
 import { PodWorkers, labelContainerName, labelPodName, labelPodNamespace, labelPodUID, type PodLogOptions } from './pod-worker.js';
 import { UsageSampler, type AgentStats } from './stats.js';
 import { ServiceAccountProvider } from './service-account.js';
 import type { LogRotation } from './runtime/container-log.js';
-import { isRuntimeError, type ContainerRuntime, type ExecIO } from './runtime/interface.js';
+import { isRuntimeError, type ContainerInfo, type ContainerRuntime, type ExecIO } from './runtime/interface.js';
 import { ProcessRuntime } from './runtime/process-runtime.js';
 import { annotationConfigMirror, annotationConfigSource, isMirrorPod, mirrorPodFor, StaticPodSource, type StaticPod } from './static-pods.js';
 import type { EnvService, EnvSources } from './container-env.js';
@@ -679,6 +679,40 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
   // ------------------------------------------------------------------------------------------
   // The agent's endpoint: logs, exec, attach, port-forward, stats, pods, metrics
 
+  /**
+   * The running container an attach is for: its runtime id and info. LogRequestError for an
+   * unknown pod or container (404), input asked of a container whose spec takes none, and a
+   * container that is not running (400).
+   */
+  const attachTarget = async (namespace: string, podName: string, container: string, input: boolean): Promise<{ id: string; info: ContainerInfo }> => {
+    const pod = findApiPod(namespace, podName);
+    const w = pod && !isMirrorPod(pod) ? podWorkers.get(pod.metadata.uid ?? '') : undefined;
+    if (!pod || !w) throw new LogRequestError(404, `pod "${podName}" in namespace "${namespace}" does not exist on node "${o.nodeName}"`);
+    const spec = [...(pod.spec.initContainers ?? []), ...pod.spec.containers, ...(pod.spec.ephemeralContainers ?? [])].find((c) => c.name === container);
+    if (!spec) throw new LogRequestError(404, `container "${container}" not found in pod "${podName}"`);
+    if (input && !spec.stdin) throw new LogRequestError(400, `container ${container} in pod ${podName} does not take input: its spec does not set stdin (attach without -i shows its output)`);
+    const id = w.containerIdFor(container, false);
+    const info = id ? await runtime.inspectContainer(id) : undefined;
+    if (!id || info?.state !== 'running') throw new LogRequestError(400, `container ${container} not found in pod ${podName}_${namespace}`);
+    return { id, info };
+  };
+  /** Writes `input` to a container's stdin (runtime.attachStdin), its refusals as LogRequestError. */
+  const attachInput = async (container: string, id: string, input: AsyncIterable<Buffer>, signal: AbortSignal, started: () => void): Promise<void> => {
+    if (!runtime.attachStdin) throw new LogRequestError(400, 'the container runtime of this node cannot attach to the input of containers');
+    let opened = false;
+    try {
+      await runtime.attachStdin(id, input, signal, () => {
+        opened = true;
+        started();
+      });
+    } catch (err) {
+      // Refused before the input opened: the caller hears why (a container started by an
+      // agent that kept no input for attaches, one that stopped meanwhile).
+      if (!opened && isRuntimeError(err)) throw new LogRequestError(err.code === 'NotFound' ? 404 : 400, `cannot attach to the input of container ${container}: ${err.message}`);
+      if (!opened) throw err;
+    }
+  };
+
   const sampler = new UsageSampler();
   const logSource: ContainerLogSource = {
     async containerLogs(namespace: string, podName: string, container: string, options: PodLogOptions, onData: (chunk: string) => void): Promise<void> {
@@ -723,26 +757,31 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
       }
     },
     async attachStdin(namespace: string, podName: string, container: string, input: AsyncIterable<Buffer>, io: { signal: AbortSignal; started: () => void }): Promise<void> {
-      const pod = findApiPod(namespace, podName);
-      const w = pod && !isMirrorPod(pod) ? podWorkers.get(pod.metadata.uid ?? '') : undefined;
-      if (!pod || !w) throw new LogRequestError(404, `pod "${podName}" in namespace "${namespace}" does not exist on node "${o.nodeName}"`);
-      const spec = [...(pod.spec.initContainers ?? []), ...pod.spec.containers, ...(pod.spec.ephemeralContainers ?? [])].find((c) => c.name === container);
-      if (!spec) throw new LogRequestError(404, `container "${container}" not found in pod "${podName}"`);
-      if (!spec.stdin) throw new LogRequestError(400, `container ${container} in pod ${podName} does not take input: its spec does not set stdin (attach without -i shows its output)`);
-      const id = w.containerIdFor(container, false);
-      const info = id ? await runtime.inspectContainer(id) : undefined;
-      if (!id || info?.state !== 'running') throw new LogRequestError(400, `container ${container} not found in pod ${podName}_${namespace}`);
-      if (!runtime.attachStdin) throw new LogRequestError(400, 'the container runtime of this node cannot attach to the input of containers');
+      const { id } = await attachTarget(namespace, podName, container, true);
+      await attachInput(container, id, input, io.signal, io.started);
+    },
+    async attachTerminal(namespace: string, podName: string, container: string, io: AgentTerminalAttach): Promise<void> {
+      const { id, info } = await attachTarget(namespace, podName, container, io.stdin !== undefined);
+      if (!info.terminal || !runtime.attachTerminal) {
+        // No terminal here: input only (the caller shows the log), as attachStdin.
+        if (io.stdin) await attachInput(container, id, io.stdin, io.signal, () => io.started({ terminal: false }));
+        else io.started({ terminal: false });
+        return;
+      }
       let opened = false;
       try {
-        await runtime.attachStdin(id, input, io.signal, () => {
-          opened = true;
-          io.started();
+        await runtime.attachTerminal(id, {
+          ...(io.stdin ? { stdin: io.stdin } : {}),
+          stdout: io.stdout,
+          signal: io.signal,
+          onResize: io.onResize,
+          onOpen: () => {
+            opened = true;
+            io.started({ terminal: true });
+          },
         });
       } catch (err) {
-        // Refused before the input opened: the caller hears why (a container started by an
-        // agent that kept no input for attaches, one that stopped meanwhile).
-        if (!opened && isRuntimeError(err)) throw new LogRequestError(err.code === 'NotFound' ? 404 : 400, `cannot attach to the input of container ${container}: ${err.message}`);
+        if (!opened && isRuntimeError(err)) throw new LogRequestError(err.code === 'NotFound' ? 404 : 400, `cannot attach to container ${container}: ${err.message}`);
         if (!opened) throw err;
       }
     },

@@ -4,10 +4,12 @@
 //   GET /stats/summary   CPU and memory of the node and its containers (stats.ts; the metrics API)
 //   POST /exec/<namespace>/<pod>/<container>?command=...[&stdin][&tty&cols&rows]   a command in the
 //        container (kubectl exec; the framing and the tty contract are in api/agent-api.ts)
-//   POST /attach/<namespace>/<pod>/<container>   input for a running container started with
-//        stdin (kubectl attach -i): the request body is written to its stdin until the body ends,
-//        the container exits or the caller goes away; the answer (200, no body) ends then. The
-//        container's output is its log (the API server follows it for the attach).
+//   POST /attach/<namespace>/<pod>/<container>[?tty=true[&stdin=true]]   kubectl attach (the
+//        contract is in api/agent-api.ts). Without tty: input for a running container started
+//        with stdin (attach -i): the request body is written to its stdin until the body ends, the
+//        container exits or the caller goes away; the answer (200, no body) ends then; the
+//        container's output is its log (the API server follows it for the attach). With tty (a
+//        container whose spec asks for a terminal): the answer says whether it runs on one.
 //   POST /portForward/<namespace>/<pod>?port=N   a connection to a port in the pod's network
 //        (kubectl port-forward): the request body goes to the port, the answer is what it sends
 //   GET /pods             the pods this agent runs, as a v1 PodList (static pods included)
@@ -84,6 +86,16 @@ export interface ContainerLogSource {
    */
   attachStdin?(namespace: string, podName: string, container: string, input: AsyncIterable<Buffer>, io: { signal: AbortSignal; started: () => void }): Promise<void>;
   /**
+   * An attach that asks for a terminal (`POST /attach/...?tty=true`, behind `kubectl attach` to a
+   * container with `tty`). Rejects with LogRequestError, before calling `started`, as
+   * attachStdin (input only where the spec takes it). A container on a terminal: `started({
+   * terminal: true })` once attached, then its output, live, into `stdout` and `stdin` typed into
+   * it, sizes to `onResize`'s listener, until it exits or `signal` aborts. Without a terminal:
+   * `started({ terminal: false })`, then `stdin` (if any) written to its input as attachStdin
+   * does; nothing goes to `stdout`. Absent: such attaches are served as without tty.
+   */
+  attachTerminal?(namespace: string, podName: string, container: string, io: AgentTerminalAttach): Promise<void>;
+  /**
    * The addresses a port of the pod is reached at from this node, in the order to try them
    * (`POST /portForward/...`, behind `kubectl port-forward`); rejects with LogRequestError for
    * unknown pods. Absent: 404.
@@ -94,6 +106,19 @@ export interface ContainerLogSource {
    * the end of the stream. Rejects with LogRequestError for unknown pods/containers.
    */
   containerLogs(namespace: string, podName: string, container: string, options: PodLogOptions, onData: (chunk: string) => void): Promise<void>;
+}
+
+/** What the agent's endpoint gives a terminal attach (ContainerLogSource.attachTerminal). */
+export interface AgentTerminalAttach {
+  /** Input for the container (the attach asked for stdin). */
+  stdin?: AsyncIterable<Buffer>;
+  /** The terminal's output, sent as EXEC_STDOUT frames (backpressure: its writes wait for the caller). */
+  stdout: Writable;
+  signal: AbortSignal;
+  /** Registers the listener for the caller's terminal sizes (EXEC_RESIZE frames). */
+  onResize(listener: (size: TerminalSize) => void): void;
+  /** Called once, when the attach is open: the answer's headers go then, saying `pty` or `none`. */
+  started(info: { terminal: boolean }): void;
 }
 
 function intParam(q: URLSearchParams, name: string, min: number): number | undefined {
@@ -196,6 +221,10 @@ async function handle(source: ContainerLogSource, req: IncomingMessage, res: Ser
   const parts = path.split('/').filter(Boolean).map(decodeURIComponent);
   if (parts[0] === 'exec' && parts.length === 4 && source.exec) {
     return serveExec(source.exec.bind(source), parts as [string, string, string, string], query, req, res);
+  }
+  if (parts[0] === 'attach' && parts.length === 4 && source.attachTerminal && queryBool(query.get('tty')) === true) {
+    if (req.method !== 'POST') throw new LogRequestError(405, 'method not allowed');
+    return serveTerminalAttach(source.attachTerminal.bind(source), parts as [string, string, string, string], queryBool(query.get('stdin')) === true, req, res);
   }
   if (parts[0] === 'attach' && parts.length === 4 && source.attachStdin) {
     if (req.method !== 'POST') throw new LogRequestError(405, 'method not allowed');
@@ -346,6 +375,83 @@ async function serveExec(
   }
   start(false);
   res.end(execFrame(EXEC_RESULT, Buffer.from(JSON.stringify(result))));
+}
+
+/**
+ * `POST /attach/NS/POD/CONTAINER?tty=true[&stdin=true]` (contract in api/agent-api.ts): the
+ * request body is frames (stdin with stdin=true, resizes); the answer's headers, sent once the
+ * attach is open, carry EXEC_TERMINAL_HEADER; with `pty` its body is the terminal's output as
+ * EXEC_STDOUT frames until the container exits, with `none` it has no body and ends when the
+ * input does. The attach ends when the caller goes away.
+ */
+async function serveTerminalAttach(
+  attach: NonNullable<ContainerLogSource['attachTerminal']>,
+  [, namespace, podName, container]: [string, string, string, string],
+  stdin: boolean,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
+  const abort = new AbortController();
+  res.on('close', () => abort.abort());
+  let started = false;
+  const start = (terminal: boolean): void => {
+    if (started) return;
+    started = true;
+    res.writeHead(200, { 'content-type': 'application/octet-stream', 'cache-control': 'no-cache', [EXEC_TERMINAL_HEADER]: terminal ? 'pty' : 'none' });
+    res.flushHeaders();
+  };
+  let resizeListener: ((size: TerminalSize) => void) | undefined;
+  const frames = async function* (): AsyncGenerator<Buffer> {
+    const decoder = new ExecFrameDecoder(MAX_STDIN_FRAME);
+    for await (const chunk of req as AsyncIterable<Buffer>) {
+      for (const f of decoder.push(chunk)) {
+        if (f.channel === EXEC_STDIN) {
+          if (stdin && f.payload.length > 0) yield f.payload;
+        } else if (f.channel === EXEC_RESIZE) {
+          const size = terminalSizeOf(f.payload.toString('utf8'));
+          if (size) resizeListener?.(size);
+        }
+      }
+    }
+  };
+  if (!stdin) {
+    // The body carries resizes only, read here.
+    void (async () => {
+      try {
+        for await (const _ of frames()) void _;
+      } catch {
+        // a broken body: later sizes are lost, the attach goes on
+      }
+    })();
+  }
+  // A write waits while the caller's socket is full (the runtime cuts off a caller far behind).
+  const stdout = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      if (res.destroyed || res.write(execFrame(EXEC_STDOUT, chunk))) return done();
+      const go = (): void => {
+        res.off('drain', go);
+        res.off('close', go);
+        done();
+      };
+      res.on('drain', go);
+      res.on('close', go);
+    },
+  });
+  try {
+    await attach(namespace, podName, container, {
+      ...(stdin ? { stdin: frames() } : {}),
+      stdout,
+      signal: abort.signal,
+      onResize: (l) => (resizeListener = l),
+      started: ({ terminal }) => start(terminal),
+    });
+  } catch (err) {
+    if (!started) throw err; // answered with its status by the caller
+  }
+  start(false);
+  // What the terminal wrote goes out before the answer ends.
+  await new Promise<void>((resolve) => stdout.end(() => resolve()));
+  res.end();
 }
 
 /** Largest stdin or resize frame the agent takes from an exec body (the API server sends small ones). */

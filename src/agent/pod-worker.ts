@@ -860,6 +860,7 @@ export class PodWorker {
         logPath: join(c.name, `${attempt}.log`),
         labels,
         ...(c.stdin ? { stdin: true, ...(c.stdinOnce ? { stdinOnce: true } : {}) } : {}),
+        ...(c.tty ? { tty: true } : {}),
       });
     } catch (err) {
       if (!isRuntimeError(err)) throw err;

@@ -24,6 +24,21 @@
 //        the terminal's new size; applied with `pty`, ignored otherwise). The end of the body
 //        ends stdin. An answer without the header comes from an agent that predates terminals:
 //        its body is raw stdin, as without tty.
+//   POST /attach/<namespace>/<pod>/<container>[?tty=true[&stdin=true]]   kubectl attach.
+//        Without tty: the request body is raw input for the container's stdin (its spec must set
+//        stdin); the answer (200, no body) starts once the input is open and ends when it closes.
+//        The output is the container's log, followed by the caller.
+//        With tty (the container's spec asks for a terminal): the request body is frames, EXEC_STDIN
+//        (input, with stdin=true, where the spec sets stdin) and EXEC_RESIZE; its end ends the
+//        input. The answer (once the attach is open) carries EXEC_TERMINAL_HEADER:
+//          `pty`  the container runs on a pseudo-terminal: the answer is its output from now on,
+//                 raw, as EXEC_STDOUT frames, until it exits; input bytes are typed into the
+//                 terminal (echo, line editing, Ctrl-C and Ctrl-D are the terminal's); sizes are
+//                 applied to it;
+//          `none` it runs without one: as without tty (input to its stdin, no body, resizes
+//                 ignored); the caller follows the log and may emulate a line discipline.
+//        An answer without the header comes from an agent that predates terminal attaches: it
+//        took the body as raw input (as without tty).
 //   POST /portForward/<namespace>/<pod>?port=N
 //        200 once the agent is connected to the port in the pod's network, then a byte stream
 //        both ways (request body → port, port → answer; the body's end is a half close); 502 with

@@ -593,88 +593,70 @@ function containerState(pod: Pod, name: string): { running?: unknown } | undefin
 }
 
 /**
- * pods/attach: the container's output from now on (its log followed from the end, stdout and
- * stderr as the log holds them, on the stdout channel) until the container stops (Success) or
- * the client goes away. With stdin (a container whose spec asks for it): the client's input
- * goes to the container through the agent's `POST /attach` until the client's input ends (the
- * container's stdin stays open, as upstream without stdinOnce). A container that asks for a
- * terminal runs without one here: its input goes through a LineDiscipline (echo, line editing,
- * a line at a time; Ctrl-D on an empty line ends the attach) and its output gets CR LF, as
- * `kubectl exec -t` on a node without terminals.
+ * pods/attach. A container whose spec asks for a terminal is attached to through the agent's
+ * terminal attach first (`POST /attach?tty=true`, api/agent-api.ts); where it runs on one (the
+ * agent answers `pty`), the client's input goes to it byte by byte (the terminal echoes, edits
+ * lines, turns Ctrl-C into SIGINT and Ctrl-D into end of input), the client's sizes are passed
+ * on, and the output is the agent's answer: what the terminal shows from now on, until the
+ * container exits (Success) or the client goes away. Input and sizes wait for that answer.
+ *
+ * Otherwise (no terminal asked for; the agent answers `none`, or predates terminal attaches):
+ * the container's output from now on (its log followed from the end, stdout and stderr as the
+ * log holds them, on the stdout channel) until the container stops (Success) or the client goes
+ * away. With stdin (a container whose spec asks for it): the client's input goes to the
+ * container through the agent's `POST /attach` until the client's input ends (the container's
+ * stdin stays open, as upstream without stdinOnce), opened once the log is followed, so the
+ * output of what is typed is not missed. A container that asks for a terminal and runs without
+ * one: its input goes through a LineDiscipline (echo, line editing, a line at a time; Ctrl-D on
+ * an empty line ends the attach) and its output gets CR LF, as `kubectl exec -t` on a node
+ * without terminals. An attach without input to such a container that an older agent refuses
+ * (it takes no input) shows the log all the same.
  */
 function attachBridge(deps: ExecDeps, peer: ExecPeer, t: Target): ExecInput {
   let finished = false;
-  let res: IncomingMessage | undefined;
+  const terminalAttach = t.containerTty === true;
+  /** The followed log (no terminal). */
+  let logRes: IncomingMessage | undefined;
+  let logReq: ReturnType<typeof agentRequest> | undefined;
+  /** The agent's POST /attach: the container's input, and on a terminal its output too. */
   let input: ReturnType<typeof agentRequest> | undefined;
+  let inputRes: IncomingMessage | undefined;
+  /** The agent ended its attach answer: the container's input closed, later input has nowhere to go. */
   let inputClosed = false;
+  /** The client ended its input. */
   let inputEnded = false;
-  /** Input typed before the container's input is opened (see openInput). */
-  let pending: Buffer[] | undefined = t.stdin ? [] : undefined;
+  /** The agent reads the attach body as frames (a terminal attach it answered). */
+  let framed = false;
+  /** The container runs on a terminal (the agent answered `pty`). */
+  let pty = false;
+  /** Client input from before the agent said how the container runs (terminal attaches). */
+  let held: Buffer[] | undefined = terminalAttach ? [] : undefined;
+  let heldBytes = 0;
+  /** Input for the agent from before the container's output is followed (no pty). */
+  let pending: Buffer[] | undefined = [];
   let inputTimer: NodeJS.Timeout | undefined;
-  let line = t.containerTty ? new LineDiscipline() : undefined;
+  let line: LineDiscipline | undefined;
+  /** The client's latest terminal size, and the one the agent last got. */
+  let size: TerminalSize | undefined;
+  let sentSize: TerminalSize | undefined;
+  const success = { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success' };
   const finish = (status: Record<string, unknown>): void => {
     if (finished) return;
     finished = true;
     clearTimeout(inputTimer);
     peer.finish(status);
-    up.destroy();
+    logReq?.destroy();
     input?.destroy();
   };
-  const success = { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success' };
-
-  /**
-   * Opens the container's input (the agent's POST /attach) once its output is followed (the
-   * log answer has started: an agent starts it when it follows), so the output of what is typed
-   * is not missed; an agent that starts its answer only at the first chunk is given a second.
-   */
-  const openInput = (): void => {
-    clearTimeout(inputTimer);
-    if (input || finished || !t.stdin) return;
-    const path = `/attach/${encodeURIComponent(t.namespace)}/${encodeURIComponent(t.pod)}/${encodeURIComponent(t.container)}`;
-    input = agentRequest(t.nodeName, t.ep, 'POST', path, deps.kubeletClient, (r) => {
-      if (r.statusCode === 200) {
-        // The agent ends its answer when the container's input closed (the container exited,
-        // or shut its stdin): later input has nowhere to go.
-        r.on('end', () => (inputClosed = true));
-        return void r.resume();
-      }
-      let text = '';
-      r.on('data', (c: Buffer) => {
-        if (text.length < 16 * 1024) text += c.toString('utf8');
-      });
-      r.on('end', () => finish(failureStatus(text.trim() || `the agent of node ${t.nodeName} answered ${r.statusCode} to the attach`)));
+  const refused = (r: IncomingMessage, what: string, then: (text: string) => void): void => {
+    let text = '';
+    r.on('data', (c: Buffer) => {
+      if (text.length < 16 * 1024) text += c.toString('utf8');
     });
-    input.on('error', (err) => finish(failureStatus(`cannot reach the agent of node ${t.nodeName}: ${agentConnectionError(err)}`)));
-    input.on('drain', () => peer.resumeInput());
-    input.flushHeaders();
-    const held = pending ?? [];
-    pending = undefined;
-    for (const data of held) send(data);
-    if (inputEnded) input.end();
+    r.on('end', () => then(text.trim() || `the agent of node ${t.nodeName} answered ${r.statusCode} to the ${what}`));
   };
 
-  const path = `/containerLogs/${encodeURIComponent(t.namespace)}/${encodeURIComponent(t.pod)}/${encodeURIComponent(t.container)}?follow=true&tailLines=0`;
-  const up = agentRequest(t.nodeName, t.ep, 'GET', path, deps.kubeletClient, (r) => {
-    res = r;
-    if (r.statusCode !== 200) {
-      let text = '';
-      r.on('data', (c: Buffer) => {
-        if (text.length < 16 * 1024) text += c.toString('utf8');
-      });
-      r.on('end', () => finish(failureStatus(text.trim() || `the agent of node ${t.nodeName} answered ${r.statusCode}`)));
-      return;
-    }
-    openInput();
-    r.on('data', (c: Buffer) => {
-      if (!finished && (t.stdout || t.stderr) && !peer.output(STDOUT, line ? LineDiscipline.output(c) : c)) r.pause();
-    });
-    r.on('end', () => finish(success));
-    r.on('error', () => finish(failureStatus(`lost the connection to the agent of node ${t.nodeName}`)));
-  });
-  up.on('error', (err) => finish(failureStatus(`cannot reach the agent of node ${t.nodeName}: ${agentConnectionError(err)}`)));
-  up.end();
-  if (t.stdin) inputTimer = setTimeout(openInput, 1_000);
-
+  /** Writes to the container's input (framed when the agent reads frames); held while `pending`. */
   const send = (data: Buffer): void => {
     if (finished || inputClosed || data.length === 0) return;
     if (pending) {
@@ -682,28 +664,167 @@ function attachBridge(deps: ExecDeps, peer: ExecPeer, t: Target): ExecInput {
       return;
     }
     if (!input || input.writableEnded) return;
-    if (!input.write(data)) peer.pauseInput();
+    if (!input.write(framed ? execFrame(EXEC_STDIN, data) : data)) peer.pauseInput();
   };
+  const sendSize = (): void => {
+    if (!pty || !size || !input || input.writableEnded || finished) return;
+    if (sentSize && sentSize.cols === size.cols && sentSize.rows === size.rows) return;
+    sentSize = size;
+    if (!input.write(execFrame(EXEC_RESIZE, Buffer.from(JSON.stringify({ Width: size.cols, Height: size.rows }))))) peer.pauseInput();
+  };
+  /** Client input once the agent said how the container runs. */
+  const handle = (data: Buffer): void => {
+    if (!line) return send(data);
+    const r = line.input(data);
+    if (r.echo.length) peer.output(STDOUT, r.echo);
+    send(r.send);
+    // Ctrl-C: the line typed so far is dropped (there is no terminal to signal the container's processes).
+    if (r.interrupt) line = new LineDiscipline();
+    if (r.eof) finish(success);
+  };
+  const endInput = (): void => {
+    if (!pending && input && !input.writableEnded) input.end();
+  };
+  /** The container's input may be written: what waited goes. */
+  const release = (): void => {
+    if (!pending || finished) return;
+    const waiting = pending;
+    pending = undefined;
+    for (const data of waiting) send(data);
+    if (inputEnded) endInput();
+  };
+  /** The agent said how the container runs: the client's held input is handled. */
+  const known = (): void => {
+    const waiting = held ?? [];
+    held = undefined;
+    heldBytes = 0;
+    for (const data of waiting) {
+      if (finished) return;
+      handle(data);
+    }
+    if (inputEnded) endInput();
+    if (!input?.writableNeedDrain) peer.resumeInput(); // else at the body's 'drain'
+  };
+
+  /** Follows the container's log from its end (its output without a terminal). */
+  const followLog = (): void => {
+    if (finished || logReq) return;
+    const path = `/containerLogs/${encodeURIComponent(t.namespace)}/${encodeURIComponent(t.pod)}/${encodeURIComponent(t.container)}?follow=true&tailLines=0`;
+    logReq = agentRequest(t.nodeName, t.ep, 'GET', path, deps.kubeletClient, (r) => {
+      logRes = r;
+      if (r.statusCode !== 200) return refused(r, 'log', (text) => finish(failureStatus(text)));
+      following();
+      r.on('data', (c: Buffer) => {
+        if (!finished && (t.stdout || t.stderr) && !peer.output(STDOUT, line ? LineDiscipline.output(c) : c)) r.pause();
+      });
+      r.on('end', () => finish(success));
+      r.on('error', () => finish(failureStatus(`lost the connection to the agent of node ${t.nodeName}`)));
+    });
+    logReq.on('error', (err) => finish(failureStatus(`cannot reach the agent of node ${t.nodeName}: ${agentConnectionError(err)}`)));
+    logReq.end();
+    // An agent that starts its log answer only at the first chunk is given a second.
+    if (t.stdin) inputTimer = setTimeout(following, 1_000);
+  };
+  /** The log is followed (or the wait for it is over): the input may open. */
+  const following = (): void => {
+    clearTimeout(inputTimer);
+    if (terminalAttach) release();
+    else if (t.stdin) openAttach(false);
+  };
+
+  /**
+   * Opens the agent's POST /attach: with `tty` the terminal attach (its answer says how the
+   * container runs), else the raw input of a container without a terminal.
+   */
+  const openAttach = (tty: boolean): void => {
+    if (input || finished) return;
+    const q = tty ? `?tty=true${t.stdin ? '&stdin=true' : ''}` : '';
+    const path = `/attach/${encodeURIComponent(t.namespace)}/${encodeURIComponent(t.pod)}/${encodeURIComponent(t.container)}${q}`;
+    input = agentRequest(t.nodeName, t.ep, 'POST', path, deps.kubeletClient, (r) => {
+      inputRes = r;
+      if (r.statusCode !== 200) {
+        return refused(r, 'attach', (text) => {
+          if (!tty || t.stdin) return finish(failureStatus(text));
+          // Without input the attach needs no input of the agent's: an older agent refuses those
+          // whose spec takes none. The log shows the output.
+          inputClosed = true;
+          line = new LineDiscipline();
+          known();
+          followLog();
+        });
+      }
+      const mode = tty ? r.headers[EXEC_TERMINAL_HEADER] : undefined;
+      if (mode === 'pty') {
+        pty = true;
+        framed = true;
+        const decoder = new ExecFrameDecoder(MAX_AGENT_FRAME);
+        r.on('data', (c: Buffer) => {
+          let frames;
+          try {
+            frames = decoder.push(c);
+          } catch {
+            r.destroy();
+            return finish(failureStatus('the agent sent an oversized frame'));
+          }
+          for (const f of frames) {
+            if (f.channel === EXEC_STDOUT && !finished && (t.stdout || t.stderr) && !peer.output(STDOUT, f.payload)) r.pause();
+          }
+        });
+        r.on('end', () => finish(success));
+        r.on('error', () => finish(failureStatus(`lost the connection to the agent of node ${t.nodeName}`)));
+        sendSize();
+        release();
+        known();
+        return;
+      }
+      // The agent ends its answer when the container's input closed (the container exited, or
+      // shut its stdin): later input has nowhere to go.
+      r.on('end', () => (inputClosed = true));
+      r.resume();
+      if (!tty) return;
+      // No terminal there (`none`), or an agent before terminal attaches (it took the body as
+      // raw input): the log is the output, a LineDiscipline here the terminal.
+      framed = mode === 'none';
+      line = new LineDiscipline();
+      known();
+      followLog();
+    });
+    input.on('error', (err) => finish(failureStatus(`cannot reach the agent of node ${t.nodeName}: ${agentConnectionError(err)}`)));
+    input.on('drain', () => peer.resumeInput());
+    input.flushHeaders();
+    if (!tty) release();
+  };
+
+  if (terminalAttach) openAttach(true);
+  else followLog();
+
   return {
     stdin: (data) => {
-      if (!line) return send(data);
-      const r = line.input(data);
-      if (r.echo.length) peer.output(STDOUT, r.echo);
-      send(r.send);
-      // Ctrl-C: the line typed so far is dropped (there is no terminal to signal the container's processes).
-      if (r.interrupt) line = new LineDiscipline();
-      if (r.eof) finish(success);
+      if (!t.stdin || finished || data.length === 0) return;
+      if (held) {
+        held.push(Buffer.from(data));
+        heldBytes += data.length;
+        if (heldBytes > MAX_HELD_INPUT) peer.pauseInput();
+        return;
+      }
+      handle(data);
     },
     stdinEnd: () => {
       inputEnded = true;
-      if (input && !input.writableEnded) input.end();
+      if (!held) endInput();
     },
-    resize: () => undefined,
-    drained: () => res?.resume(),
+    resize: (s) => {
+      size = s;
+      sendSize();
+    },
+    drained: () => {
+      logRes?.resume();
+      if (pty) inputRes?.resume();
+    },
     gone: () => {
       finished = true;
       clearTimeout(inputTimer);
-      up.destroy();
+      logReq?.destroy();
       input?.destroy();
     },
   };

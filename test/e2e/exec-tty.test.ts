@@ -12,9 +12,17 @@
 // `kubectl exec -it` itself (given a terminal by script) over WebSocket, and kubectl 1.29 over
 // SPDY. A second `up` whose PATH has no `script` shows the fallback: the API server's line
 // discipline (echo, CR LF, Ctrl-C → 130).
+//
+// Containers whose spec sets `tty` (kubectl run -it, kubectl debug -it) run on a pseudo-terminal
+// too, and `kubectl attach -it` reaches it: the prompt (after Enter: an attach shows output from
+// its start on), sizes from the resize channel, Ctrl-C interrupting `sleep` in the shell, the
+// terminal's output (CR LF) in `kubectl logs`, and stdinOnce (kubectl run -it) ending the shell
+// when the attach's input ends. Without `script` such an attach goes through the line
+// discipline.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, symlinkSync } from 'node:fs';
+import { get } from 'node:https';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Pod } from '../../src/api/types.js';
@@ -77,6 +85,32 @@ function openExec(c: Cluster, command: string[], o: { stdin?: boolean; flags?: R
   }
   return openRemoteCommand(c, 'default', o.pod ?? 'shell', o.subresource ?? 'exec', q);
 }
+
+/** Creates pod `name` on node-1 with one container `main` (the spec's rest in `container`) and waits until it runs. */
+async function runPod(c: Cluster, name: string, container: Record<string, unknown>, spec: Record<string, unknown> = {}): Promise<void> {
+  await c.client.create(podsResource, 'default', {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name },
+    spec: { nodeName: 'node-1', terminationGracePeriodSeconds: 1, ...spec, containers: [{ name: 'main', image: 'sh', ...container }] },
+  } as Pod);
+  await waitFor(async () => (await c.client.get<Pod>(podsResource, 'default', name)).status?.phase === 'Running', { timeoutMs: 30_000, message: `the ${name} pod Running` });
+}
+
+/** `GET pods/NAME/log`, as text. */
+function podLog(c: Cluster, name: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const req = get(new URL(`/api/v1/namespaces/default/pods/${name}/log`, c.url), { ca: c.creds.caPem, headers: { authorization: `Bearer ${c.creds.token}` } }, (res) => {
+      let text = '';
+      res.on('data', (d: Buffer) => (text += d.toString()));
+      res.on('end', () => (res.statusCode === 200 ? resolve(text) : reject(new Error(`${res.statusCode}: ${text}`))));
+    });
+    req.on('error', reject);
+  });
+}
+
+/** A shell that prompts `ready> ` on the container's terminal; `tag` goes into its command line. */
+const promptingShell = (tag: string): Record<string, unknown> => ({ command: ['sh', '-is', tag], env: [{ name: 'PS1', value: 'ready> ' }], stdin: true, tty: true });
 
 afterAll(async () => {
   await cleanup.run();
@@ -163,6 +197,91 @@ describe.skipIf(!hasScript)('kubectl exec -it on a pseudo-terminal (util-linux s
     t.destroy();
     await waitFor(() => sleepTags.every((tag) => pidsWith(tag).length === 0), { timeoutMs: 10_000, message: 'no sleep of the exec session left' });
   }, 30_000);
+
+  it('attach -it to a container with tty: the prompt, sizes, Ctrl-C interrupting sleep in the shell; the log is the terminal\'s; detaching leaves it running', async () => {
+    await runPod(cluster, 'tty-shell', promptingShell(`${mark}-tty-shell`));
+    const t = await openExec(cluster, [], { pod: 'tty-shell', subresource: 'attach', flags: { stdin: 'true', stdout: 'true', tty: 'true' } });
+    t.resize(97, 31);
+    // The prompt was written before the attach (kubectl says: press Enter): a new one.
+    t.type('\r');
+    let at = (await t.expectOutput(/ready> $/, 0)).end;
+    // Applied from outside (stty -F), beside the typed input: waited for there.
+    t.type('until [ "$(stty size)" = "31 97" ]; do sleep 0.05; done; stty size\r');
+    at = (await t.expectOutput(/\r\n31 97\r\nready> $/, at)).end;
+    t.type('sleep 30\r');
+    at = (await t.expectOutput(/sleep 30\r\n$/, at)).end;
+    await new Promise((r) => setTimeout(r, 300)); // sleep is running in the foreground
+    t.type('\x03');
+    // Well before the sleep would end by itself, and the shell is still there.
+    at = (await t.expectOutput(/\^C\r\nready> $/, at, 5_000)).end;
+    t.type('echo "alive $((6 * 7))"\r');
+    at = (await t.expectOutput(/\r\nalive 42\r\nready> $/, at)).end;
+    t.resize(120, 40);
+    t.type('until [ "$(stty size)" = "40 120" ]; do sleep 0.05; done; echo "size $(stty size) TERM=$TERM"\r');
+    await t.expectOutput(/\r\nsize 40 120 TERM=xterm\r\nready> $/, at);
+    expect(t.stderr).toBe('');
+    // Detaching (the client goes away) leaves the shell running; its log is what the terminal showed.
+    t.destroy();
+    await t.closed;
+    const log = await podLog(cluster, 'tty-shell');
+    expect(log).toContain('echo "alive $((6 * 7))"\r\nalive 42\r\nready> ');
+    const again = await openExec(cluster, [], { pod: 'tty-shell', subresource: 'attach', flags: { stdin: 'true', stdout: 'true', tty: 'true' } });
+    again.type('exit 3\r');
+    await again.closed; // the container exited: the attach ends
+    expect(again.exitCode).toBe(0);
+    await waitFor(async () => (await cluster.client.get<Pod>(podsResource, 'default', 'tty-shell')).status?.containerStatuses?.[0]?.lastState?.terminated?.exitCode === 3, { message: 'the shell\'s exit code 3 in the status' });
+    await cluster.client.delete(podsResource, 'default', 'tty-shell');
+  }, 60_000);
+
+  it('stdinOnce with tty (kubectl run -i -t --restart=Never): the end of the attach\'s input is the end of input on the terminal, and the shell exits', async () => {
+    await runPod(cluster, 'run-once', { ...promptingShell(`${mark}-run-once`), stdinOnce: true }, { restartPolicy: 'Never' });
+    const t = await openExec(cluster, [], { pod: 'run-once', subresource: 'attach', flags: { stdin: 'true', stdout: 'true', tty: 'true' } });
+    t.resize(80, 24);
+    t.type('echo "once $((6 * 7))"\r');
+    await t.expectOutput(/once 42\r\nready> $/, 0);
+    t.send(255, Buffer.from([STDIN])); // the client closes stdin (v5)
+    await t.closed;
+    expect(t.exitCode).toBe(0);
+    await waitFor(async () => (await cluster.client.get<Pod>(podsResource, 'default', 'run-once')).status?.phase === 'Succeeded', { message: 'the run-once pod Succeeded' });
+    await cluster.client.delete(podsResource, 'default', 'run-once');
+  }, 60_000);
+
+  it.skipIf(!kubectlPath)('kubectl attach -it and kubectl run -it --rm to containers with tty: prompt, window size, exit (needs kubectl on PATH)', async () => {
+    const cacheDir = makeTempDir(cleanup, 'kubectl-cache-run');
+    const kubectl = (args: string, bin = kubectlPath!): { out: () => string; input: (s: string) => void; code: Promise<number | null> } => {
+      const line = `stty cols 91 rows 33; exec '${bin}' --kubeconfig '${cluster.kubeconfig}' --cache-dir '${cacheDir}' ${args}`;
+      const k = spawn('script', ['-q', '-e', '-E', 'never', '-c', line, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'] });
+      let out = '';
+      k.stdout.on('data', (d: Buffer) => (out += d.toString()));
+      return { out: () => out, input: (s) => k.stdin.write(s), code: new Promise((r) => k.on('close', r)) };
+    };
+    // kubectl attach -it to a running container with tty, over WebSocket and (kubectl 1.29) over SPDY.
+    const old = versionedKubectl(29);
+    if (!old) console.warn('the SPDY attach check is skipped: no kubectl.1.29 beside kubectl');
+    for (const [i, bin] of [kubectlPath!, ...(old ? [old] : [])].entries()) {
+      await runPod(cluster, `katt-${i}`, promptingShell(`${mark}-katt`), { restartPolicy: 'Never' });
+      const att = kubectl(`attach -it katt-${i}`, bin);
+      await waitFor(() => att.out().includes("If you don't see a command prompt, try pressing enter."), { timeoutMs: 30_000, message: `${bin} attach attached; output: ${JSON.stringify(att.out())}` });
+      att.input('\r');
+      await waitFor(() => att.out().endsWith('ready> '), { message: `the prompt through ${bin} attach; output: ${JSON.stringify(att.out())}` });
+      att.input('stty size\r');
+      await waitFor(() => att.out().includes('\r\n33 91\r\nready> '), { message: `the size through ${bin} attach; output: ${JSON.stringify(att.out())}` });
+      att.input('exit\r'); // the container exits: so does the attach
+      expect(await att.code).toBe(0);
+    }
+
+    // kubectl run -it --rm: a pod with stdin, stdinOnce and tty, attached to, deleted at the end
+    // (bound to the node by hand: everynode has no scheduler).
+    const run = kubectl(`run -i -t --rm --restart=Never --image=busybox --overrides='{"spec":{"nodeName":"node-1"}}' --env=PS1=krun- krun -- sh -is ${mark}-krun`);
+    await waitFor(() => run.out().includes("If you don't see a command prompt, try pressing enter."), { timeoutMs: 30_000, message: `kubectl run attached; output: ${JSON.stringify(run.out())}` });
+    run.input('\r');
+    await waitFor(() => run.out().endsWith('krun-'), { message: `the prompt through kubectl run; output: ${JSON.stringify(run.out())}` });
+    run.input('stty size; echo "run $((6 * 7))"\r');
+    await waitFor(() => run.out().includes('\r\n33 91\r\nrun 42\r\nkrun-'), { message: `the size through kubectl run; output: ${JSON.stringify(run.out())}` });
+    run.input('exit\r');
+    expect(await run.code).toBe(0);
+    await waitFor(async () => !(await cluster.client.list<Pod>(podsResource, { namespace: 'default' })).items.some((p) => p.metadata.name === 'krun'), { message: 'kubectl run --rm deleted its pod' });
+  }, 90_000);
 });
 
 describe('kubectl exec -it on a node without `script`: the line discipline fallback', () => {
@@ -231,5 +350,21 @@ describe('kubectl exec -it on a node without `script`: the line discipline fallb
     await a.closed;
     expect(a.exitCode).toBe(0);
     await expect(openExec(cluster, [], { pod: 'shell', subresource: 'attach', flags: { stdin: 'true', stdout: 'true' } })).rejects.toThrow(/no upgrade: 400 .*container main in pod shell does not take input: its spec does not set stdin/);
+  }, 40_000);
+
+  it('attach -it to a container with tty runs through the line discipline: typed lines echoed and run, CR LF, Ctrl-D ends the attach and leaves it running', async () => {
+    await runPod(cluster, 'tty-fallback', { command: ['sh', '-s', `${mark}-tty-fallback`], stdin: true, tty: true });
+    const t = await openExec(cluster, [], { pod: 'tty-fallback', subresource: 'attach', flags: { stdin: 'true', stdout: 'true', tty: 'true' } });
+    t.resize(80, 24);
+    t.type('echo "sum $((6 * 7))"\r');
+    await t.expectOutput(/^echo "sum \$\(\(6 \* 7\)\)"\r\nsum 42\r\n$/, 0);
+    t.type('\x04');
+    await t.closed;
+    expect(t.exitCode).toBe(0);
+    // The shell lives on and its input stays open: a second attach types into it.
+    const again = await openExec(cluster, [], { pod: 'tty-fallback', subresource: 'attach', flags: { stdin: 'true', stdout: 'true', tty: 'true' } });
+    again.type('tty >/dev/null || echo "no tty $((40 + 2))"\r');
+    await again.expectOutput(/\r\nno tty 42\r\n$/, 0);
+    again.destroy();
   }, 40_000);
 });

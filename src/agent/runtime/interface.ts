@@ -72,6 +72,15 @@ export interface ContainerConfig {
    * into it, and closes (the container reads end of input) when that attach ends.
    */
   stdinOnce?: boolean;
+  /**
+   * Container.tty: the container runs on a pseudo-terminal where the runtime can give it one
+   * (its stdin, stdout and stderr are the terminal; stdout carries all output, as the terminal
+   * shows it; `ContainerInfo.terminal` says whether it got one). Its input is the terminal's
+   * keyboard: without `stdin` nothing is ever typed (reads wait, they never see end of input);
+   * with `stdinOnce`, the end of the first attach's input is typed as the terminal's EOF
+   * character. A runtime without terminals runs the container as without `tty`.
+   */
+  tty?: boolean;
 }
 
 export interface ContainerInfo {
@@ -98,6 +107,8 @@ export interface ContainerInfo {
   message?: string;
   /** Absolute path of the container's log file. */
   logPath: string;
+  /** The container runs on a pseudo-terminal the runtime gave it (ContainerConfig.tty): see attachTerminal. */
+  terminal?: true;
 }
 
 export interface ContainerFilter {
@@ -141,6 +152,27 @@ export interface ExecTerminal {
   size?: { cols: number; rows: number };
   /** Registers the runtime's listener for later sizes (at most one, called in order). */
   onResize?(listener: (size: { cols: number; rows: number }) => void): void;
+}
+
+/** An attach to a container that runs on a terminal (ContainerRuntime.attachTerminal). */
+export interface TerminalAttachIO {
+  /**
+   * Bytes typed into the terminal (its line discipline echoes, edits lines, turns Ctrl-C into
+   * SIGINT), as attachStdin writes input: the container must take input (`stdin`), and with
+   * `stdinOnce` only its first attach types (its end is the terminal's end of input).
+   */
+  stdin?: AsyncIterable<Buffer>;
+  /**
+   * The terminal's output from the attach on, as it shows it (CR LF line ends, echo, escape
+   * sequences), until the container exits. Never ended by the runtime. A caller that falls far
+   * behind (its buffer past a few MiB) is cut off: the attach ends, the container runs on.
+   */
+  stdout: import('node:stream').Writable;
+  signal?: AbortSignal;
+  /** Registers the runtime's listener for the terminal sizes the attaching client reports (in order). */
+  onResize?(listener: (size: { cols: number; rows: number }) => void): void;
+  /** Called once the attach is open: output from now on reaches `stdout`, and input is typed. */
+  onOpen?(): void;
 }
 
 export interface ExecResult {
@@ -244,6 +276,15 @@ export interface ContainerRuntime {
    * it serves attach without -i only.
    */
   attachStdin?(id: string, input: AsyncIterable<Buffer>, signal?: AbortSignal, onOpen?: () => void): Promise<void>;
+  /**
+   * Attaches to a running container that runs on a terminal (`ContainerInfo.terminal`): its
+   * output, live, into `io.stdout`, `io.stdin` typed into the terminal, sizes applied to it (see
+   * TerminalAttachIO). Resolves when the container has exited and its output is delivered, when
+   * `io.signal` aborts, or when the caller is cut off; the input ends earlier when `io.stdin`
+   * ends (the output goes on). Rejects with NotFound / InvalidState (not running, no terminal,
+   * no input to type into) before `io.onOpen`. Optional: a runtime without terminals has none.
+   */
+  attachTerminal?(id: string, io: TerminalAttachIO): Promise<void>;
   /** The container's log as `kubectl logs` prints it. */
   readLogs(id: string, options?: LogOptions): Promise<string>;
   /**

@@ -11,6 +11,8 @@ export interface ProcStat {
   ppid: number;
   pgrp: number;
   session: number;
+  /** The controlling terminal's device number (0: none), as the kernel encodes dev_t here. */
+  ttyNr: number;
   /** Start time in clock ticks after boot: with the pid, identifies a process across pid reuse. */
   startTime: number;
 }
@@ -33,6 +35,7 @@ export function readProcStat(pid: number): ProcStat | undefined {
     ppid: Number(rest[1]),
     pgrp: Number(rest[2]),
     session: Number(rest[3]),
+    ttyNr: Number(rest[4]),
     startTime: Number(rest[19]),
   };
 }
@@ -120,6 +123,34 @@ export function childSessions(pid: number): number[] {
     if (st && st.ppid === pid && st.session === st.pid && st.state !== 'Z' && st.state !== 'X') out.push(st.pid);
   }
   return out;
+}
+
+/**
+ * Sends `signal` to every process group of session `sid` (those its live members are in: a job
+ * of a shell with job control has a group of its own). Nothing without /proc; gone ones are not
+ * an error.
+ */
+export function signalSession(sid: number, signal: NodeJS.Signals): void {
+  const groups = new Set<number>();
+  for (const pid of sessionMembers(sid)) {
+    const st = readProcStat(pid);
+    if (st && st.session === sid && st.pgrp > 1) groups.add(st.pgrp);
+  }
+  for (const pgrp of groups) signalGroup(pgrp, signal);
+}
+
+/**
+ * The path of the Unix98 pseudo-terminal slave (`/dev/pts/N`, devpts majors 136-143) that is
+ * the controlling terminal of `pid`, from its /proc stat; undefined for none, another kind of
+ * terminal, or a process that is gone.
+ */
+export function controllingTerminal(pid: number): string | undefined {
+  const nr = readProcStat(pid)?.ttyNr;
+  if (!nr) return undefined;
+  // Linux's new_encode_dev: minor bits 0-7 and 20-31, major bits 8-19.
+  const major = (nr >>> 8) & 0xfff;
+  const minor = (nr & 0xff) | ((nr >>> 12) & 0xfff00);
+  return major >= 136 && major <= 143 ? `/dev/pts/${(major - 136) * 256 + minor}` : undefined;
 }
 
 /**

@@ -59,16 +59,48 @@
 //   where the node has one that works (terminal.ts; checked once, `terminalTools`),
 //   else on pipes as without tty. Either way the exec's processes die with it: its process group
 //   and, on a terminal, the whole session the command leads.
+// - A container with `tty` runs on a pseudo-terminal the same way where the node has terminal
+//   tools (else as without tty): its main process is script(1) (so `pgid`, `pid` and the start
+//   time are script's), whose child runs the wrapper in a new session on the pty and `exec`s the
+//   command (terminal.ts), so the command leads that session with the slave as its stdin, stdout
+//   and stderr, SHELL and the container's mark as the container's, TERM=xterm unless the pod sets
+//   it. A command that cannot be found or run is a StartError as without tty (looked up here
+//   first, as exec would: script itself would start). script's stdout goes to the stdout FIFO
+//   (the terminal's output: stdout and stderr merged, CR LF, echo), its stderr (script's own
+//   failures) to the stderr FIFO; its exit code is the command's (`-e`: 128+N for signal N).
+//   script's stdin is the container's input, whose end script types as the EOF character:
+//   - `stdin`: the FIFO the container holds read-write, as without tty (it never ends; attaches
+//     and a restarted agent write to it by its path);
+//   - `stdinOnce`: the read end, with the agent holding the one writer, as without tty: the end
+//     of the first attach (or of the agent) is the end of input, and the command sees EOF;
+//   - neither: an unlinked FIFO the container holds read-write, so input never comes and never
+//     ends, as a terminal nobody types on (hosts without FIFOs: a pipe the agent holds, which
+//     ends with the agent).
+//   The wrapper reports the command's session id and the slave on fd 3, a FIFO the container
+//   holds read-write (a report written after the agent went never raises SIGPIPE) read by the
+//   agent, unlinked at once; the record gets them (`terminal`, with the session leader's start
+//   time) once they come. A record without them (the agent went before the report) falls back
+//   to /proc: the session script's child leads, and its controlling terminal.
+// - The whole container, on a terminal, is script's process group and the command's session (job
+//   control moves jobs into groups of their own): a stop sends SIGTERM to every group of the
+//   session (script forwards nothing then; before the session is known, to script, which passes
+//   it to its child), waits for script, its group and the session, and SIGKILLs both and the
+//   marked processes; the exit of script (on its own, or an adopted one found gone) SIGKILLs them
+//   at once. A session id is only acted on while it cannot name another session: its leader
+//   alive with the recorded start time, or gone (the id stays taken while members hold it).
+// - `attachTerminal`: the terminal's output fans out, live, from the agent's FIFO readers (the
+//   log's, also of adopted containers) to the attaches; input goes through attachStdin's paths;
+//   sizes are applied with `stty -F <slave>` while script (the master's holder) is alive.
 
 import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { closeSync, constants as fsConstants, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, realpathSync, rmSync, writeFileSync, renameSync, statSync } from 'node:fs';
+import { accessSync, closeSync, constants as fsConstants, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, realpathSync, rmSync, writeFileSync, renameSync, statSync } from 'node:fs';
 import { Socket } from 'node:net';
-import type { Writable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 import { constants as osConstants } from 'node:os';
 import { dirname, join } from 'node:path';
 import { ContainerLogWriter, defaultLogRotation, followLogFile, readLogFile, removeLogFiles, type LogRotation } from './container-log.js';
-import { childSessions, containerMarkEnv, groupMembers, hasProcFs, isSameProcessAlive, killMarked, killSession, readProcStat, signalGroup } from './proc.js';
+import { childSessions, containerMarkEnv, controllingTerminal, groupMembers, hasProcFs, isSameProcessAlive, killMarked, killSession, readProcStat, sessionMembers, signalGroup, signalSession } from './proc.js';
 import { errorMessage } from '../../util/errors.js';
 import { createLogger, type Logger } from '../../util/logger.js';
 import { detectTerminalTools, parseTerminalReport, scriptArgs, terminalScript, type TerminalTools } from './terminal.js';
@@ -84,6 +116,7 @@ import {
   type FollowOptions,
   type LogOptions,
   type PodSandboxConfig,
+  type TerminalAttachIO,
 } from './interface.js';
 
 export interface ProcessRuntimeOptions {
@@ -130,6 +163,12 @@ interface PersistedContainer {
   stdinFifo?: string;
   /** Container.stdinOnce: its input closes when the first attach ends (see openHeldStdin). */
   stdinOnce?: true;
+  /**
+   * The container runs on a pty under script(1) (Container.tty; see the header): the command's
+   * session id, its leader's /proc start time and the pty slave, as reported by the wrapper
+   * (absent until the report came; then found in /proc).
+   */
+  terminal?: { sid?: number; sidStart?: number; slave?: string };
   pgid?: number;
   procStartTime?: number;
   env: Record<string, string>;
@@ -156,7 +195,20 @@ interface Supervised extends PersistedContainer {
   adoptedLog?: { writer: ContainerLogWriter; readers: Socket[] };
   /** Log writer and readers of a container started by this agent. */
   startedLog?: { writer: ContainerLogWriter; readers: Socket[] };
+  /** On a terminal: the attaches its output goes to as it is read (attachTerminal). */
+  outputListeners?: Set<(chunk: Buffer) => void>;
+  /** On a terminal, until the wrapper has reported: its fd 3 reader, and resizers waiting for the slave. */
+  terminalReport?: Readable;
+  terminalWaiters?: Set<() => void>;
+  /**
+   * child.stdin is a pipe held only to keep a terminal's input open (no FIFOs here, no `stdin`):
+   * nothing may be typed into it.
+   */
+  idleInput?: true;
 }
+
+/** Output an attach to a terminal may leave unread before it is cut off (TerminalAttachIO.stdout). */
+const terminalAttachBufferLimit = 4 * 1024 * 1024;
 
 const execOutputLimit = 10 * 1024;
 
@@ -209,6 +261,61 @@ function openHeldStdin(dir: string, token: string, once: boolean): { path?: stri
 function openFifoReader(path: string): Socket {
   const fd = openSync(path, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK);
   return new Socket({ fd, readable: true, writable: false });
+}
+
+/**
+ * FIFOs for a container on a terminal (see the header), made, opened and unlinked at once (no
+ * path is left): the wrapper's report channel (`reportFd` for the child, read-write; `report`,
+ * the agent's reader) and, with `idle`, an input that never ends (`idleFd`, read-write).
+ * Undefined where no FIFO can be made.
+ */
+function openTerminalFifos(dir: string, token: string, idle: boolean): { reportFd: number; report: Socket; idleFd?: number } | undefined {
+  const reportPath = join(dir, `${token}.report`);
+  const idlePath = join(dir, `${token}.idle`);
+  const fds: number[] = [];
+  try {
+    mkdirSync(dir, { recursive: true });
+    execFileSync('mkfifo', ['-m', '600', reportPath, ...(idle ? [idlePath] : [])], { stdio: 'ignore' });
+    fds.push(openSync(reportPath, fsConstants.O_RDWR));
+    if (idle) fds.push(openSync(idlePath, fsConstants.O_RDWR));
+    const report = openFifoReader(reportPath);
+    return { reportFd: fds[0]!, report, ...(idle ? { idleFd: fds[1]! } : {}) };
+  } catch {
+    for (const fd of fds) closeSync(fd);
+    return undefined;
+  } finally {
+    rmSync(reportPath, { force: true });
+    rmSync(idlePath, { force: true });
+  }
+}
+
+/**
+ * Why `file` cannot be executed as a container's command (runc's words, as spawn's failures
+ * below), or undefined when it can: a name with a `/` is taken from `cwd`, a bare name looked up
+ * in `pathEnv`. For commands run through a wrapper, whose own start would hide the failure.
+ */
+function lookPathFailure(file: string, pathEnv: string | undefined, cwd: string | undefined): string | undefined {
+  const runnable = (path: string): 'ok' | 'denied' | 'missing' => {
+    try {
+      if (statSync(path).isDirectory()) return 'denied';
+      accessSync(path, fsConstants.X_OK);
+      return 'ok';
+    } catch (err) {
+      return (err as NodeJS.ErrnoException).code === 'EACCES' ? 'denied' : 'missing';
+    }
+  };
+  if (file.includes('/')) {
+    const r = runnable(file.startsWith('/') || cwd === undefined ? file : join(cwd, file));
+    if (r === 'ok') return undefined;
+    return r === 'denied' ? `exec: ${JSON.stringify(file)}: permission denied` : `exec: ${JSON.stringify(file)}: stat ${file}: no such file or directory`;
+  }
+  let denied = false;
+  for (const dir of (pathEnv ?? '').split(':')) {
+    const r = runnable(join(dir === '' ? (cwd ?? '.') : dir, file));
+    if (r === 'ok') return undefined;
+    if (r === 'denied') denied = true;
+  }
+  return denied ? `exec: ${JSON.stringify(file)}: permission denied` : `exec: ${JSON.stringify(file)}: executable file not found in $PATH`;
 }
 
 /** Resolves when every reader has ended or closed. */
@@ -414,6 +521,7 @@ export class ProcessRuntime implements ContainerRuntime {
       const sup = this.track(rec);
       if (rec.info.state === 'running' && rec.info.pid !== undefined) {
         if (isSameProcessAlive(rec.info.pid, rec.procStartTime)) {
+          if (sup.terminal && sup.terminal.sid === undefined) this.findTerminal(sup);
           this.adoptLog(sup);
           this.pollAdopted(sup);
         } else {
@@ -481,7 +589,10 @@ export class ProcessRuntime implements ContainerRuntime {
       } else if (orphan === undefined) {
         this.logger.warn(`${path}: the record of a container that may still run as process ${pid} was never written; it cannot be told apart from another process, so it is left alone`);
       } else {
+        // A container on a terminal: the command's session, led by script's child, goes too.
+        const sessions = childSessions(Number(pid));
         signalGroup(Number(pid), 'SIGKILL');
+        for (const sid of sessions) killSession(sid);
         for (const f of orphan) this.removeLeftover(f);
         this.logger.warn(`killed process group ${pid}: a container whose record was never written (${path}); it could not be adopted`);
       }
@@ -559,6 +670,7 @@ export class ProcessRuntime implements ContainerRuntime {
     if (sup.fifos) rec.fifos = sup.fifos;
     if (sup.stdinFifo) rec.stdinFifo = sup.stdinFifo;
     if (sup.stdinOnce) rec.stdinOnce = true;
+    if (sup.terminal) rec.terminal = sup.terminal;
     return rec;
   }
 
@@ -568,10 +680,12 @@ export class ProcessRuntime implements ContainerRuntime {
   }
 
   /**
-   * Updates the record of a container that is not running (exited, or never started). A
-   * failure is logged, not thrown: the record on disk keeps its previous state, the in-memory one
-   * stays authoritative while this agent runs, and a record left saying `running` is finished
-   * as ContainerStatusUnknown by the next open() (its process is gone by then, or it is adopted).
+   * Updates the record of a container that is not running (exited, or never started), or adds
+   * to a running one what it only learns later (its terminal's session and slave). A failure is
+   * logged, not thrown: the record on disk keeps its previous state, the in-memory one stays
+   * authoritative while this agent runs, and a record left saying `running` is finished as
+   * ContainerStatusUnknown by the next open() (its process is gone by then, or it is adopted);
+   * a terminal left out is found in /proc.
    */
   private persist(sup: Supervised): void {
     try {
@@ -612,8 +726,8 @@ export class ProcessRuntime implements ContainerRuntime {
     try {
       const writer = new ContainerLogWriter(sup.info.logPath, this.logRotation);
       const readers = [openFifoReader(sup.fifos.stdout), openFifoReader(sup.fifos.stderr)];
-      readers[0]!.on('data', (b: Buffer) => writer.write('stdout', b));
-      readers[1]!.on('data', (b: Buffer) => writer.write('stderr', b));
+      readers[0]!.on('data', (b: Buffer) => this.output(sup, writer, 'stdout', b));
+      readers[1]!.on('data', (b: Buffer) => this.output(sup, writer, 'stderr', b));
       for (const r of readers) r.on('error', () => undefined);
       sup.adoptedLog = { writer, readers };
     } catch {
@@ -635,8 +749,7 @@ export class ProcessRuntime implements ContainerRuntime {
     const tick = (): void => {
       if (sup.info.state !== 'running') return;
       if (!isSameProcessAlive(sup.info.pid!, sup.procStartTime)) {
-        if (sup.pgid !== undefined) signalGroup(sup.pgid, 'SIGKILL');
-        this.killEscaped(sup);
+        this.killRest(sup);
         void this.closeAdoptedLog(sup).then(() => {
           if (sup.info.state !== 'running') return;
           this.finishUnknown(sup, 'the process was adopted after an agent restart; its exit code is unknown');
@@ -705,7 +818,12 @@ export class ProcessRuntime implements ContainerRuntime {
         true,
       );
     }
+    // A terminal where asked for and the node has one; a command word starting with '-' would be
+    // read as an option of the wrapper's `exec`, so such a container runs as without tty.
+    const tools = config.tty && !argv[0]!.startsWith('-') ? this.terminalTools : undefined;
     const env: Record<string, string> = { ...this.baseEnv };
+    // As CRI runtimes give a container with a terminal (the pod's env can still set its own).
+    if (tools) env.TERM = 'xterm';
     if (sandbox.hostname) env.HOSTNAME = sandbox.hostname;
     for (const kv of config.env) env[kv.name] = kv.value;
     // The container's mark (see the header); the id is `<pid>-<mark>` once the pid is known.
@@ -736,9 +854,15 @@ export class ProcessRuntime implements ContainerRuntime {
       }
       if (!isDir) return this.recordStartError(base, env, config, `chdir to cwd (${JSON.stringify(config.workingDir)}) set in config: no such directory`);
     }
+    if (tools) {
+      // script would start and its wrapper fail: the command is looked up first, as exec would.
+      const failure = lookPathFailure(argv[0]!, env.PATH, config.workingDir);
+      if (failure !== undefined) return this.recordStartError(base, env, config, failure);
+    }
 
     const writer = new ContainerLogWriter(logPath, this.logRotation);
-    const fifos = makeFifos(join(this.options.stateDir, 'fifos'), randomBytes(8).toString('hex'));
+    const fifoDir = join(this.options.stateDir, 'fifos');
+    const fifos = makeFifos(fifoDir, randomBytes(8).toString('hex'));
     let readers: Socket[] = [];
     let childEnds: number[] = [];
     if (fifos) {
@@ -746,35 +870,45 @@ export class ProcessRuntime implements ContainerRuntime {
       childEnds = [openSync(fifos.stdout, fsConstants.O_RDWR), openSync(fifos.stderr, fsConstants.O_RDWR)];
       readers = [openFifoReader(fifos.stdout), openFifoReader(fifos.stderr)];
     }
-    const heldStdin = config.stdin ? openHeldStdin(join(this.options.stateDir, 'fifos'), randomBytes(8).toString('hex'), config.stdinOnce === true) : undefined;
+    const heldStdin = config.stdin ? openHeldStdin(fifoDir, randomBytes(8).toString('hex'), config.stdinOnce === true) : undefined;
     const closeStdinWriter = (): void => {
       if (heldStdin?.writer !== undefined) closeSync(heldStdin.writer);
     };
-    const stdin = heldStdin?.fd ?? (config.stdin ? 'pipe' : 'ignore');
+    // On a terminal: the report channel, and an input that never ends when nothing may type.
+    const tfifos = tools && fifos ? openTerminalFifos(fifoDir, randomBytes(8).toString('hex'), !config.stdin) : undefined;
+    const stdin: number | 'pipe' | 'ignore' = heldStdin?.fd ?? tfifos?.idleFd ?? (config.stdin || tools ? 'pipe' : 'ignore');
+    const out: ('pipe' | number)[] = fifos ? [childEnds[0]!, childEnds[1]!] : ['pipe', 'pipe'];
+    const stdio: ('pipe' | 'ignore' | number)[] = [stdin, ...out];
+    if (tools) stdio.push(tfifos?.reportFd ?? 'pipe');
+    /** What the child was given and the agent no longer needs once it runs (or failed to). */
+    const childFds = [...childEnds, ...(heldStdin ? [heldStdin.fd] : []), ...(tfifos ? [tfifos.reportFd, ...(tfifos.idleFd !== undefined ? [tfifos.idleFd] : [])] : [])];
     let child: ChildProcess;
     try {
-      child = spawn(argv[0]!, argv.slice(1), {
-        cwd: config.workingDir,
-        env,
-        detached: true,
-        stdio: fifos ? [stdin, childEnds[0]!, childEnds[1]!] : [stdin, 'pipe', 'pipe'],
-      });
+      if (tools) {
+        // script(1) runs `$SHELL -c`: SHELL is taken out for it and put back by the wrapper.
+        const { SHELL: shell, ...scriptEnv } = env;
+        child = spawn(tools.script, scriptArgs(terminalScript(tools, argv, undefined, shell)), { cwd: config.workingDir, env: scriptEnv, detached: true, stdio });
+      } else {
+        child = spawn(argv[0]!, argv.slice(1), { cwd: config.workingDir, env, detached: true, stdio });
+      }
     } catch (err) {
       // Refused before any process (Node checks argv and env: a NUL byte in them): nothing of the
       // container is left open, and it is a container that could not be started.
-      for (const fd of [...childEnds, ...(heldStdin ? [heldStdin.fd] : [])]) closeSync(fd);
+      for (const fd of childFds) closeSync(fd);
       closeStdinWriter();
+      tfifos?.report.destroy();
       for (const r of readers) r.destroy();
       for (const f of [...(fifos ? [fifos.stdout, fifos.stderr] : []), ...(heldStdin?.path ? [heldStdin.path] : [])]) rmSync(f, { force: true });
       await writer.close();
       return this.recordStartError(base, env, config, `exec: ${JSON.stringify(argv[0])}: ${errorMessage(err)}`);
     }
-    for (const fd of childEnds) closeSync(fd);
-    if (heldStdin !== undefined) closeSync(heldStdin.fd);
+    for (const fd of childFds) closeSync(fd);
     // The fallback pipe: its write end stays open (never written) for as long as this agent lives.
     child.stdin?.on('error', () => undefined);
     if (!fifos) readers = [child.stdout as Socket, child.stderr as Socket];
     for (const r of readers) r.on('error', () => undefined);
+    const report: Readable | undefined = tools ? (tfifos?.report ?? (child.stdio[3] as Readable | null) ?? undefined) : undefined;
+    report?.on('error', () => undefined);
     // A later 'error' (a failed kill()) must not take the agent down.
     child.on('error', () => undefined);
     const pid = child.pid;
@@ -782,6 +916,7 @@ export class ProcessRuntime implements ContainerRuntime {
       // Not started (exec failed): Node tells why with an 'error' event.
       const spawned = await new Promise<Error>((resolve) => child.once('error', resolve));
       for (const r of readers) r.destroy();
+      report?.destroy();
       if (fifos) {
         rmSync(fifos.stdout, { force: true });
         rmSync(fifos.stderr, { force: true });
@@ -806,7 +941,7 @@ export class ProcessRuntime implements ContainerRuntime {
     // the next agent adopts. One that cannot be recorded must not run (see the header).
     const id = `${pid}-${mark}`;
     const sup = this.track({
-      info: { ...base, id, pid, state: 'running', startedAt: Date.now() },
+      info: { ...base, id, pid, state: 'running', startedAt: Date.now(), ...(tools ? { terminal: true as const } : {}) },
       pgid: pid,
       procStartTime: readProcStat(pid)?.startTime,
       env,
@@ -814,8 +949,10 @@ export class ProcessRuntime implements ContainerRuntime {
       ...(fifos ? { fifos } : {}),
       ...(heldStdin?.path ? { stdinFifo: heldStdin.path } : {}),
       ...(config.stdin && config.stdinOnce ? { stdinOnce: true as const } : {}),
+      ...(tools ? { terminal: {} } : {}),
     });
     if (heldStdin?.writer !== undefined) sup.stdinWriter = heldStdin.writer;
+    if (tools && !config.stdin && child.stdin) sup.idleInput = true;
     try {
       this.writeRecord(sup);
     } catch (err) {
@@ -823,13 +960,15 @@ export class ProcessRuntime implements ContainerRuntime {
       if (heldStdin?.path) rmSync(heldStdin.path, { force: true });
       closeStdinWriter();
       sup.stdinWriter = undefined;
+      report?.destroy();
       await this.undoStart(child, pid, mark, readers, writer, fifos);
       throw new RuntimeError('RuntimeError', `cannot record container state: ${errorMessage(err)}`);
     }
-    readers[0]!.on('data', (b: Buffer) => writer.write('stdout', b));
-    readers[1]!.on('data', (b: Buffer) => writer.write('stderr', b));
+    readers[0]!.on('data', (b: Buffer) => this.output(sup, writer, 'stdout', b));
+    readers[1]!.on('data', (b: Buffer) => this.output(sup, writer, 'stderr', b));
     sup.child = child;
     sup.startedLog = { writer, readers };
+    if (report) this.readTerminalReport(sup, report);
 
     let closed = false;
     const closedP = allClosed(readers).then(() => {
@@ -838,12 +977,10 @@ export class ProcessRuntime implements ContainerRuntime {
     child.once('exit', (code, sig) => {
       sup.mainExited = true;
       this.closeStdinWriter(sup);
+      this.dropTerminalReport(sup);
       // Container semantics: the rest of the tree dies with the main process. During a stop,
       // stopContainer gives the group its grace period instead.
-      if (!sup.stopping) {
-        signalGroup(pid, 'SIGKILL');
-        this.killEscaped(sup);
-      }
+      if (!sup.stopping) this.killRest(sup);
       const signo = signalNumber(sig);
       const exitCode = code ?? (signo !== undefined ? 128 + signo : 255);
       void (async () => {
@@ -926,6 +1063,143 @@ export class ProcessRuntime implements ContainerRuntime {
     return { ...sup.info };
   }
 
+  /**
+   * SIGKILLs what is left of a container: its process group, on a terminal the command's session
+   * (`sid`, else as terminalSession finds it), and what carries its mark (killEscaped).
+   */
+  private killRest(sup: Supervised, sid = this.terminalSession(sup)): void {
+    if (sup.pgid !== undefined) signalGroup(sup.pgid, 'SIGKILL');
+    // Checked again: a session that ended meanwhile may have had its id taken by another one.
+    if (sid !== undefined && this.sessionStillOurs(sup, sid)) killSession(sid);
+    this.killEscaped(sup);
+  }
+
+  /**
+   * The session of a container's command on a terminal, or undefined (not on a terminal, or not
+   * known): the reported one while its id cannot name another session (sessionStillOurs), else
+   * the one script's child leads (while script lives).
+   */
+  private terminalSession(sup: Supervised): number | undefined {
+    const t = sup.terminal;
+    if (!t) return undefined;
+    if (t.sid !== undefined) return this.sessionStillOurs(sup, t.sid) ? t.sid : undefined;
+    if (sup.info.state !== 'running' || sup.info.pid === undefined || !isSameProcessAlive(sup.info.pid, sup.procStartTime)) return undefined;
+    return childSessions(sup.info.pid)[0];
+  }
+
+  /**
+   * Whether session id `sid` still names the container's session: its leader alive with the
+   * recorded start time, or gone (the id then stays taken while any member holds it, so it
+   * names no other session; with no member left, signalling it reaches nothing).
+   */
+  private sessionStillOurs(sup: Supervised, sid: number): boolean {
+    if (sup.terminal?.sid !== sid || sup.terminal.sidStart === undefined) return true;
+    const st = readProcStat(sid);
+    return !st || st.state === 'Z' || st.state === 'X' || st.startTime === sup.terminal.sidStart;
+  }
+
+  /**
+   * The pty slave of a container on a terminal while it is safe to touch (script alive: it holds
+   * the master, so the name cannot have been reused): reported, or (the report went with an
+   * agent) the controlling terminal of its session. undefined: not known yet; null: the
+   * container has no terminal (anymore).
+   */
+  private terminalSlave(sup: Supervised): string | undefined | null {
+    if (!sup.terminal || sup.info.state !== 'running' || sup.info.pid === undefined || !isSameProcessAlive(sup.info.pid, sup.procStartTime)) return null;
+    if (sup.terminal.slave) return sup.terminal.slave;
+    const sid = this.terminalSession(sup);
+    return sid !== undefined ? controllingTerminal(sid) : undefined;
+  }
+
+  /**
+   * An adopted container on a terminal whose record has no session (the agent that started it
+   * went before the wrapper reported): its session and slave from /proc, recorded.
+   */
+  private findTerminal(sup: Supervised): void {
+    const sid = sup.info.pid !== undefined ? childSessions(sup.info.pid)[0] : undefined;
+    if (sid === undefined) return;
+    const slave = controllingTerminal(sid);
+    const start = readProcStat(sid)?.startTime;
+    sup.terminal = { sid, ...(start !== undefined ? { sidStart: start } : {}), ...(slave ? { slave } : {}) };
+    this.persist(sup);
+  }
+
+  /** Reads the wrapper's fd 3 report (`<sid> <slave>`) into the container's record. */
+  private readTerminalReport(sup: Supervised, report: Readable): void {
+    sup.terminalReport = report;
+    let text = '';
+    report.on('data', (b: Buffer) => {
+      text += b.toString('utf8');
+      const nl = text.indexOf('\n');
+      if (nl < 0 && text.length < 4096) return;
+      this.dropTerminalReport(sup);
+      const r = nl < 0 ? undefined : parseTerminalReport(text.slice(0, nl));
+      if (!r || sup.info.state !== 'running') return;
+      const st = readProcStat(r.sid);
+      sup.terminal = { sid: r.sid, ...(st && st.session === r.sid ? { sidStart: st.startTime } : {}), ...(r.slave ? { slave: r.slave } : {}) };
+      this.persist(sup);
+      for (const wake of sup.terminalWaiters ?? []) wake();
+    });
+  }
+
+  /** Stops reading a terminal's report (read, or the container is over). */
+  private dropTerminalReport(sup: Supervised): void {
+    sup.terminalReport?.destroy();
+    sup.terminalReport = undefined;
+  }
+
+  /** A chunk of a container's output: to its log, and on a terminal to its attaches. */
+  private output(sup: Supervised, writer: ContainerLogWriter, stream: 'stdout' | 'stderr', chunk: Buffer): void {
+    writer.write(stream, chunk);
+    if (sup.outputListeners) for (const l of [...sup.outputListeners]) l(chunk);
+  }
+
+  /**
+   * Attaches to a running container on a terminal (see the interface and the header): its output
+   * from now on to `io.stdout` (cut off past terminalAttachBufferLimit unread), sizes with
+   * `stty -F` (terminalResizer), input through attachStdin (its refusals are this one's).
+   */
+  async attachTerminal(id: string, io: TerminalAttachIO): Promise<void> {
+    const sup = this.containers.get(id);
+    if (!sup) throw new RuntimeError('NotFound', `container "${id}" not found`);
+    if (sup.info.state !== 'running') throw new RuntimeError('InvalidState', `container "${id}" is not running`);
+    if (!sup.terminal) throw new RuntimeError('InvalidState', `container "${id}" does not run on a terminal`);
+    const out = io.stdout;
+    const stop = new AbortController();
+    const end = (): void => stop.abort();
+    const listener = (chunk: Buffer): void => {
+      if (stop.signal.aborted) return;
+      if (out.destroyed || out.writableEnded || out.writableLength > terminalAttachBufferLimit) return end();
+      out.write(chunk);
+    };
+    let over = false;
+    const resizer = terminalResizer(this.terminalTools?.stty ?? 'stty', () => (over ? null : this.terminalSlave(sup)));
+    const wake = (): void => resizer.kick();
+    const listeners = (sup.outputListeners ??= new Set());
+    const waiters = (sup.terminalWaiters ??= new Set());
+    listeners.add(listener);
+    waiters.add(wake);
+    out.once('close', end);
+    out.on('error', end);
+    if (io.signal?.aborted) end();
+    io.signal?.addEventListener('abort', end, { once: true });
+    try {
+      io.onResize?.((size) => resizer.resize(size));
+      if (io.stdin) await this.attachStdin(id, io.stdin, stop.signal, io.onOpen);
+      else io.onOpen?.();
+      // The input may end before the output: it goes on until the container is over.
+      await Promise.race([sup.done, new Promise<void>((resolve) => (stop.signal.aborted ? resolve() : stop.signal.addEventListener('abort', () => resolve(), { once: true })))]);
+    } finally {
+      over = true;
+      listeners.delete(listener);
+      waiters.delete(wake);
+      out.off('close', end);
+      out.off('error', end);
+      io.signal?.removeEventListener('abort', end);
+      stop.abort();
+    }
+  }
+
   async stopContainer(id: string, gracePeriodSeconds: number): Promise<void> {
     const sup = this.containers.get(id);
     if (!sup) throw new RuntimeError('NotFound', `container "${id}" not found`);
@@ -933,17 +1207,21 @@ export class ProcessRuntime implements ContainerRuntime {
     if (sup.info.state !== 'running' || sup.pgid === undefined) return sup.done;
     const pgid = sup.pgid;
     sup.stopping = true;
-    signalGroup(pgid, 'SIGTERM');
+    // On a terminal the command's session is the container too (see the header): SIGTERM to its
+    // groups, not to script (which would pass a second one to the command). Unknown yet (script's
+    // child has not set it up): to script, which passes it on.
+    const sid = this.terminalSession(sup);
+    if (sid !== undefined) signalSession(sid, 'SIGTERM');
+    else signalGroup(pgid, 'SIGTERM');
     const deadline = Date.now() + Math.max(0, gracePeriodSeconds) * 1000;
     for (;;) {
       const mainGone = sup.child ? sup.mainExited : !isSameProcessAlive(sup.info.pid!, sup.procStartTime);
-      if (mainGone && groupMembers(pgid).length === 0) break;
+      if (mainGone && groupMembers(pgid).length === 0 && (sid === undefined || sessionMembers(sid).length === 0)) break;
       const left = deadline - Date.now();
       if (left <= 0) break;
       await new Promise((r) => setTimeout(r, Math.min(this.stopPollMs, left)));
     }
-    signalGroup(pgid, 'SIGKILL');
-    this.killEscaped(sup);
+    this.killRest(sup, sid);
     if (!sup.child && sup.info.state === 'running') {
       // Adopted: not our child, so no exit event; the poller notices, but finish now.
       clearTimeout(sup.pollTimer);
@@ -964,6 +1242,7 @@ export class ProcessRuntime implements ContainerRuntime {
     }
     if (sup.stdinFifo) rmSync(sup.stdinFifo, { force: true });
     this.closeStdinWriter(sup);
+    this.dropTerminalReport(sup);
   }
 
   /** Closes the agent's writer of a stdinOnce container's input (the container reads end of input). */
@@ -1015,7 +1294,7 @@ export class ProcessRuntime implements ContainerRuntime {
         if (fd !== undefined) closeSync(fd);
         throw new RuntimeError('InvalidState', `container "${id}" has no stdin to attach to: ${errorMessage(err)}`);
       }
-    } else if (sup.child?.stdin && !sup.child.stdin.destroyed) {
+    } else if (sup.child?.stdin && !sup.child.stdin.destroyed && !sup.idleInput) {
       sink = sup.child.stdin;
     } else {
       // Started without stdin, or by an agent before this one on a host without FIFOs (its pipe went with it).
@@ -1262,6 +1541,9 @@ export class ProcessRuntime implements ContainerRuntime {
       sup.adoptedLog = undefined;
       // A stdinOnce input's one writer goes with this agent (the container reads end of input).
       this.closeStdinWriter(sup);
+      // A report not read yet: the next agent finds the terminal in /proc.
+      this.dropTerminalReport(sup);
+      sup.outputListeners?.clear();
     }
     this.listeners.clear();
   }

@@ -1,6 +1,8 @@
-// Pseudo-terminals for `kubectl exec -t` on the process runtime, without native code: the
-// command runs under util-linux script(1), which opens a pty pair, makes the slave the
-// controlling terminal of a new session and relays between its own stdio and the master.
+// Pseudo-terminals for `kubectl exec -t`, and for containers whose spec sets `tty`, on the
+// process runtime, without native code: the command runs under util-linux script(1), which opens
+// a pty pair, makes the slave the controlling terminal of a new session and relays between its
+// own stdio and the master. (How a container's stdio and fd 3 are arranged around it, and what
+// its record keeps: process-runtime.ts.)
 //
 //   script -q -e -E always -c <wrapper> /dev/null
 //
