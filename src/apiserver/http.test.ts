@@ -166,3 +166,28 @@ describe('readBody deadline', () => {
     }
   });
 });
+
+describe('readBody of a client that goes away', () => {
+  it('rejects with a 400 ApiError (the client input), not Node\'s raw `aborted` error, which was answered 500 and logged as a server bug', async () => {
+    let settled: (v: unknown) => void = () => undefined;
+    const outcome = new Promise((r) => (settled = r));
+    const srv = createHttpServer((req) => {
+      readBody(req, maxBodyBytes, 10_000).then(settled, settled);
+    });
+    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+    try {
+      const port = (srv.address() as AddressInfo).port;
+      const sock = createConnection({ host: '127.0.0.1', port }, () => {
+        sock.write('POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 500\r\n\r\n{"partial": ');
+        setTimeout(() => sock.destroy(), 100);
+      });
+      sock.on('error', () => undefined);
+      const err = (await outcome) as ApiError;
+      expect(err).toMatchObject({ code: 400, reason: 'BadRequest' });
+      expect(err.message).toMatch(/^the request body could not be read: /);
+    } finally {
+      srv.closeAllConnections();
+      srv.close();
+    }
+  });
+});

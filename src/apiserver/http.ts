@@ -61,6 +61,11 @@ export function readBodyBuffer(req: IncomingMessage, limit = maxBodyBytes, timeo
       unreadBody.add(err);
       reject(err);
     };
+    const failed = failedBodies.get(req);
+    if (failed) {
+      refuse(failed);
+      return;
+    }
     const declared = Number(req.headers['content-length'] ?? NaN);
     if (Number.isFinite(declared) && declared > limit) {
       req.resume();
@@ -89,20 +94,44 @@ export function readBodyBuffer(req: IncomingMessage, limit = maxBodyBytes, timeo
       }
       chunks.push(c);
     };
+    const fail = (err: ApiError): void => {
+      clearTimeout(timer);
+      bodyReaders.delete(req);
+      if (done) return;
+      done = true;
+      chunks.length = 0;
+      refuse(err);
+    };
+    bodyReaders.set(req, fail);
     req.on('data', onData);
     req.on('end', () => {
       clearTimeout(timer);
+      bodyReaders.delete(req);
       if (done) return;
       done = true;
       resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks));
     });
-    req.on('error', (err) => {
-      clearTimeout(timer);
-      if (done) return;
-      done = true;
-      reject(err);
-    });
+    // The client went away mid-body (Node's `aborted`, a reset): its input, not a server fault.
+    // The 400 goes nowhere (the connection is gone) but is not logged as a bug either.
+    req.on('error', (err) => fail(badRequest(`the request body could not be read: ${err.message}`)));
   });
+}
+
+/** Body reads in progress: how to end each with an error (failBodyRead). */
+const bodyReaders = new WeakMap<IncomingMessage, (err: ApiError) => void>();
+/** Bodies found malformed before anyone started reading them: the read fails at once. */
+const failedBodies = new WeakMap<IncomingMessage, ApiError>();
+
+/**
+ * Ends the body read of `req` with `err`: now if one is waiting, else as soon as one starts (the
+ * server's parser found the rest of the request malformed, e.g. a bad chunk size, possibly while
+ * the request was still being authenticated: no more of the body will come, and the request is
+ * answered with `err` at once instead of when the read times out).
+ */
+export function failBodyRead(req: IncomingMessage, err: ApiError): void {
+  const fail = bodyReaders.get(req);
+  if (fail) fail(err);
+  else failedBodies.set(req, err);
 }
 
 /**
@@ -120,11 +149,54 @@ function tooDeep(limit: number): string {
 
 /** JSON.parse, failing with Go's wording of what is wrong (util/json-syntax.ts), as upstream's decoder words it. */
 function parseJson(text: string): unknown {
+  let value: unknown;
   try {
-    return JSON.parse(text);
+    value = JSON.parse(text);
   } catch (err) {
     throw new Error(goJsonSyntaxError(text) ?? (err instanceof Error ? err.message : String(err)));
   }
+  return SURROGATE_ESCAPE.test(text) ? wellFormed(value) : value;
+}
+
+/** A `\uD800`-`\uDFFF` escape: the only way a JSON or YAML text can hold a lone surrogate. */
+const SURROGATE_ESCAPE = /\\u[dD][89a-fA-F]/;
+
+// String.prototype.toWellFormed / isWellFormed (Node 20) are past the TypeScript lib this builds with.
+const toWellFormed = (s: string): string => (s as unknown as { toWellFormed(): string }).toWellFormed();
+const isWellFormed = (s: string): boolean => (s as unknown as { isWellFormed(): boolean }).isWellFormed();
+
+/**
+ * `value` with every lone UTF-16 surrogate in its strings and keys replaced by U+FFFD, as Go's
+ * decoders (JSON, and YAML through it) read them: a name with one would be stored but could
+ * never be addressed (a path holds UTF-8, which cannot carry it). Changes the freshly parsed
+ * value in place, walking it without recursion.
+ */
+export function wellFormed(value: unknown): unknown {
+  if (typeof value === 'string') return toWellFormed(value);
+  if (value === null || typeof value !== 'object') return value;
+  const stack: Array<Record<string, unknown> | unknown[]> = [value as Record<string, unknown>];
+  while (stack.length > 0) {
+    const o = stack.pop()!;
+    if (Array.isArray(o)) {
+      for (let i = 0; i < o.length; i++) {
+        const v = o[i];
+        if (typeof v === 'string') o[i] = toWellFormed(v);
+        else if (v !== null && typeof v === 'object') stack.push(v as Record<string, unknown>);
+      }
+      continue;
+    }
+    for (const k of Object.keys(o)) {
+      let v = o[k];
+      if (typeof v === 'string') v = o[k] = toWellFormed(v);
+      else if (v !== null && typeof v === 'object') stack.push(v as Record<string, unknown>);
+      if (!isWellFormed(k)) {
+        // The last of equal keys wins, as a repeated key in the text.
+        delete o[k];
+        o[toWellFormed(k)] = v;
+      }
+    }
+  }
+  return value;
 }
 
 /** Parses a JSON body; 400 with the parser's message when malformed or too deep. Empty body: undefined. */
@@ -223,15 +295,26 @@ export function parseYamlText(text: string): { value: unknown; duplicates: strin
   if (yamlTextDepth(text, MAX_YAML_NESTING_DEPTH) > MAX_YAML_NESTING_DEPTH) throw new Error(tooDeep(MAX_YAML_NESTING_DEPTH));
   const parsed = readYamlLenient(text);
   if (nestingDepth(parsed.value) > MAX_NESTING_DEPTH) throw new Error(tooDeep(MAX_NESTING_DEPTH));
-  return parsed;
+  return SURROGATE_ESCAPE.test(text) ? { ...parsed, value: wellFormed(parsed.value) } : parsed;
 }
 
+/**
+ * Sets the Warning header: `299 - "TEXT"` per warning, TEXT quoted as JSON with every character
+ * outside printable ASCII as a \uXXXX escape. Node refuses header characters above U+00FF (and
+ * HTTP/2 streams reset on them), and the header is set after the write it warns about is
+ * committed: so a warning quoting a user's field name (`unknown field "ĀĀ"`) must never make
+ * the answer fail. Upstream sends such characters as UTF-8; clients show the escape here.
+ */
 function setWarnings(res: ServerResponse, warnings: string[] | undefined): void {
   if (!warnings || warnings.length === 0) return;
   res.setHeader(
     'Warning',
-    warnings.map((w) => `299 - ${JSON.stringify(w)}`),
+    warnings.map((w) => `299 - ${asciiJson(w)}`),
   );
+}
+
+function asciiJson(text: string): string {
+  return JSON.stringify(text).replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 /** Answers whose request asked for YAML (negotiateMediaType): sendJson and sendStatus write YAML. */

@@ -49,7 +49,7 @@ import { createHandler } from './handler.js';
 import { createBackupHandler, SERVER_INSTANCE_FILE } from './backup.js';
 import { CLUSTER_CA_KEY, clusterCaGuard, refusal } from './cluster-ca.js';
 import { ServerHealth } from './health.js';
-import { maxBodyBytes } from './http.js';
+import { failBodyRead, maxBodyBytes } from './http.js';
 import { LEGACY_TOKEN_LAST_USED_LABEL, ensureBootstrapRbac, initRequestSecurity, writeAdminKubeconfig, type RequestSecurity } from './security.js';
 import { writeFileAtomic } from '../auth/files.js';
 import { createJoinToken, issueNodeIdentity, presentedCertOf, type NodeIdentity, type PresentedCert, type Pki, TokenStore } from '../auth/index.js';
@@ -686,6 +686,10 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
           inFlight.shouldKeepAlive = false;
           inFlight.once('close', () => socket.destroy());
         }
+        // The malformed bytes were that request's own body (a bad chunk): no more of it will
+        // come, so the request is answered now with a 400 instead of when its read times out.
+        const inFlightReq = (inFlight as ServerResponse & { req?: IncomingMessage }).req;
+        if (inFlightReq && !inFlightReq.complete) failBodyRead(inFlightReq, badRequest(`the request body could not be parsed as HTTP: ${err.message}`));
         return;
       }
       const status =

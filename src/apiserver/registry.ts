@@ -964,6 +964,10 @@ export class RestRegistry {
     const b = isObject(body) ? body : {};
     const meta = isObject(b.metadata) ? b.metadata : {};
     if (b.kind !== undefined && b.kind !== 'Binding') throw badRequest(`not a Binding object: ${String(b.kind)}`);
+    // As upstream's create handler, before the binding itself is looked at.
+    if (typeof meta.namespace === 'string' && meta.namespace !== '' && meta.namespace !== namespace) {
+      throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
+    }
     if (meta.name !== name) throw badRequest('name in URL does not match name in Binding object');
     const target = isObject(b.target) ? b.target : {};
     const errs: FieldError[] = [];

@@ -173,6 +173,12 @@ export async function serveReview(route: ReviewRoute, body: unknown, caller: Use
   if (body.kind !== undefined && body.kind !== '' && body.kind !== route.kind) {
     throw badRequest(`the kind in the data (${String(body.kind)}) does not match the expected kind (${route.kind})`);
   }
+  // A namespaced review names its namespace in the path; a body naming another is refused before
+  // anything else, as upstream's create handler refuses it.
+  const bodyNamespace = isObj(body.metadata) ? body.metadata.namespace : undefined;
+  if (route.namespace !== undefined && typeof bodyNamespace === 'string' && bodyNamespace !== '' && bodyNamespace !== route.namespace) {
+    throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
+  }
   const spec = isObj(body.spec) ? body.spec : {};
   const self = caller ?? UNRESTRICTED;
   const decide = async (attrs: AuthorizationAttributes): Promise<Obj> => {

@@ -26,14 +26,22 @@ export function compareKeys(a: string, b: string): number {
  * `prefix <= k < prefixEnd(prefix)` are exactly the keys starting with `prefix`.
  */
 export function prefixEnd(prefix: string): string | undefined {
-  const cps = Array.from(prefix, (c) => c.codePointAt(0)!);
-  while (cps.length > 0) {
-    const last = cps.pop()!;
+  // Walks back over the code points of the prefix (a lone surrogate counts as one), without
+  // spreading them into a call: a prefix may be as long as a request line (1 MiB).
+  let end = prefix.length;
+  while (end > 0) {
+    let start = end - 1;
+    const unit = prefix.charCodeAt(start);
+    if (unit >= 0xdc00 && unit <= 0xdfff && start > 0) {
+      const high = prefix.charCodeAt(start - 1);
+      if (high >= 0xd800 && high <= 0xdbff) start--;
+    }
+    const last = prefix.codePointAt(start)!;
     if (last < 0x10ffff) {
       // Skip the surrogate range: those are not code points of their own.
-      cps.push(last === 0xd7ff ? 0xe000 : last + 1);
-      return String.fromCodePoint(...cps);
+      return prefix.slice(0, start) + String.fromCodePoint(last === 0xd7ff ? 0xe000 : last + 1);
     }
+    end = start;
   }
   return undefined;
 }
