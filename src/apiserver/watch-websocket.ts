@@ -22,6 +22,7 @@ import { EventEmitter } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WEBSOCKET_BEARER_PROTOCOL_PREFIX } from '../auth/index.js';
+import { badRequest } from '../api/errors.js';
 import { isWatchRequest } from './query.js';
 import { parsePath } from './request-info.js';
 import { applyWriteHead, withHeaderMethods, type HeaderMethods } from '../util/response-headers.js';
@@ -43,6 +44,14 @@ export function isWatchUpgrade(req: IncomingMessage): boolean {
 
 /** Serves an `isWatchUpgrade` request with `listener` (the API server's handler) over `socket`. */
 export function serveWatchOverWebSocket(listener: (req: IncomingMessage, res: ServerResponse) => void, req: IncomingMessage, socket: Duplex, head: Buffer): void {
+  // Not a WebSocket handshake this server can finish (RFC 6455 asks for both): a plain 400,
+  // as for exec, log and port-forward upgrades, before anything is served.
+  if (typeof req.headers['sec-websocket-key'] !== 'string' || req.headers['sec-websocket-version'] !== '13') {
+    const body = JSON.stringify(badRequest('a WebSocket upgrade needs Sec-WebSocket-Key and Sec-WebSocket-Version 13').toStatus());
+    socket.on('error', () => socket.destroy());
+    socket.end(`HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+    return;
+  }
   const res = new WebSocketWatchResponse(req, socket, head);
   listener(req, res as unknown as ServerResponse);
 }

@@ -5,7 +5,7 @@
 import { connect, type ClientHttp2Session, type IncomingHttpHeaders } from 'node:http2';
 import { connect as tlsConnect } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apiCaller, Cleanup, startTestServer, type TestServer } from '../helpers/index.js';
+import { apiCaller, Cleanup, readWebSocket, startTestServer, type TestServer } from '../helpers/index.js';
 
 const cleanup = new Cleanup();
 let ts: TestServer;
@@ -124,5 +124,11 @@ describe('bad input at the edges', () => {
     });
     expect(lsar.status, lsar.text).toBe(400);
     expect(lsar.body.message).toBe('the namespace of the provided object does not match the namespace sent on the request');
+  });
+
+  it('a watch upgrade with a WebSocket version this server does not speak is a 400 (it was upgraded and streamed)', async () => {
+    const r = await readWebSocket(ts.server.kubeconfigPath, '/api/v1/namespaces/default/configmaps?watch=true', [], 10_000, { headers: { 'sec-websocket-version': '99' } });
+    expect(r.status).toBe(400);
+    expect(JSON.parse(r.body)).toMatchObject({ kind: 'Status', code: 400, message: 'a WebSocket upgrade needs Sec-WebSocket-Key and Sec-WebSocket-Version 13' });
   });
 });
