@@ -368,6 +368,9 @@ async function handleResource(
     }
   }
   if (sub !== undefined) {
+    // /watch/ paths name collections and objects only (upstream registers no watch route for a
+    // subresource): `/watch/.../pods/NAME/log` is not a log request.
+    if (route.watchPath) throw pathNotFound();
     // nodes/proxy: to the node's agent (node-proxy.ts).
     if (sub === 'proxy' && k.group === '' && k.plural === 'nodes' && name !== undefined && namespace === undefined) {
       const rawUrl = req.url ?? '';

@@ -124,6 +124,9 @@ describe('bad input at the edges', () => {
     });
     expect(lsar.status, lsar.text).toBe(400);
     expect(lsar.body.message).toBe('the namespace of the provided object does not match the namespace sent on the request');
+    // A subresource has no /watch/ path.
+    expect((await call('GET', '/api/v1/watch/namespaces/default/pods/unbound/log')).status).toBe(404);
+    expect((await call('GET', '/api/v1/watch/namespaces/default/pods/unbound/status')).status).toBe(404);
   });
 
   it('a watch upgrade with a WebSocket version this server does not speak is a 400 (it was upgraded and streamed)', async () => {
