@@ -330,19 +330,7 @@ async function serveExec(
     });
   // With tty the body is frames: stdin (to the command, when it reads stdin) and resizes.
   let resizeListener: ((size: TerminalSize) => void) | undefined;
-  const framedBody = async function* (): AsyncGenerator<Buffer> {
-    const decoder = new ExecFrameDecoder(MAX_STDIN_FRAME);
-    for await (const chunk of req as AsyncIterable<Buffer>) {
-      for (const f of decoder.push(chunk)) {
-        if (f.channel === EXEC_STDIN) {
-          if (stdin && f.payload.length > 0) yield f.payload;
-        } else if (f.channel === EXEC_RESIZE) {
-          const size = terminalSizeOf(f.payload.toString('utf8'));
-          if (size) resizeListener?.(size);
-        }
-      }
-    }
-  };
+  const framedBody = () => framedInput(req, stdin, (size) => resizeListener?.(size));
   let input: AsyncIterable<Buffer> | undefined;
   if (!tty) {
     if (stdin) input = req as AsyncIterable<Buffer>;
@@ -401,19 +389,7 @@ async function serveTerminalAttach(
     res.flushHeaders();
   };
   let resizeListener: ((size: TerminalSize) => void) | undefined;
-  const frames = async function* (): AsyncGenerator<Buffer> {
-    const decoder = new ExecFrameDecoder(MAX_STDIN_FRAME);
-    for await (const chunk of req as AsyncIterable<Buffer>) {
-      for (const f of decoder.push(chunk)) {
-        if (f.channel === EXEC_STDIN) {
-          if (stdin && f.payload.length > 0) yield f.payload;
-        } else if (f.channel === EXEC_RESIZE) {
-          const size = terminalSizeOf(f.payload.toString('utf8'));
-          if (size) resizeListener?.(size);
-        }
-      }
-    }
-  };
+  const frames = () => framedInput(req, stdin, (size) => resizeListener?.(size));
   if (!stdin) {
     // The body carries resizes only, read here.
     void (async () => {
@@ -555,4 +531,23 @@ export async function startAgentHttpServer(source: ContainerLogSource, host: str
         server.closeAllConnections();
       }),
   };
+}
+
+/**
+ * A framed request body (exec and attach with tty, api/agent-api.ts): yields its stdin frames'
+ * payloads (only when `stdin`, empty ones skipped) and hands each valid resize to `onResize`,
+ * until the body ends.
+ */
+async function* framedInput(req: IncomingMessage, stdin: boolean, onResize: (size: TerminalSize) => void): AsyncGenerator<Buffer> {
+  const decoder = new ExecFrameDecoder(MAX_STDIN_FRAME);
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    for (const f of decoder.push(chunk)) {
+      if (f.channel === EXEC_STDIN) {
+        if (stdin && f.payload.length > 0) yield f.payload;
+      } else if (f.channel === EXEC_RESIZE) {
+        const size = terminalSizeOf(f.payload.toString('utf8'));
+        if (size) onResize(size);
+      }
+    }
+  }
 }
