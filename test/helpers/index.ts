@@ -50,4 +50,5 @@ export {
 export { kubectlAvailable, runKubectl, versionedKubectl, type KubectlRun } from './kubectl.js';
 export { openWireWatch, type WireWatch, type WireWatchEvent } from './watch.js';
 export { readWebSocket, type WebSocketRead } from './websocket.js';
+export { http2Request, openHttp2Session } from './http2.js';
 export { startTestAgent, type TestAgent } from './agent.js';

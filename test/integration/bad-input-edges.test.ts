@@ -2,10 +2,10 @@
 // and HTTP/2): each case a fuzz campaign found answered with a 5xx, a hang or an object nobody
 // can address. Each now gets a clear answer and loses nothing.
 
-import { connect, type ClientHttp2Session, type IncomingHttpHeaders } from 'node:http2';
+import type { ClientHttp2Session } from 'node:http2';
 import { connect as tlsConnect } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apiCaller, Cleanup, readWebSocket, startTestServer, type TestServer } from '../helpers/index.js';
+import { apiCaller, Cleanup, http2Request, openHttp2Session, readWebSocket, startTestServer, type TestServer } from '../helpers/index.js';
 
 const cleanup = new Cleanup();
 let ts: TestServer;
@@ -15,27 +15,8 @@ beforeAll(async () => {
 afterAll(() => cleanup.run());
 const call: ReturnType<typeof apiCaller> = (...args) => apiCaller(() => ts.server.url)(...args);
 
-function h2(): ClientHttp2Session {
-  const s = connect(ts.server.url, { ca: ts.caPem });
-  s.on('error', () => undefined);
-  cleanup.defer(() => {
-    s.destroy();
-  }, 'http2 session');
-  return s;
-}
-
-function h2Send(s: ClientHttp2Session, method: string, path: string, body?: string): Promise<{ status: number; headers: IncomingHttpHeaders; text: string }> {
-  return new Promise((resolve, reject) => {
-    const st = s.request({ ':method': method, ':path': path, authorization: `Bearer ${ts.adminToken}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) });
-    let headers: IncomingHttpHeaders = {};
-    let text = '';
-    st.on('response', (h) => (headers = h));
-    st.on('data', (c: Buffer) => (text += c.toString()));
-    st.on('end', () => resolve({ status: Number(headers[':status']), headers, text }));
-    st.on('error', reject);
-    st.end(body);
-  });
-}
+const h2 = (): ClientHttp2Session => openHttp2Session(ts, cleanup);
+const h2Send = (s: ClientHttp2Session, method: string, path: string, body?: string) => http2Request(s, ts.adminToken, method, path, body !== undefined ? { body } : {});
 
 /** Writes `raw` on a TLS connection to the server and resolves with everything read until it closes (or `timeoutMs`). */
 function rawExchange(raw: string, timeoutMs: number): Promise<{ text: string; ms: number }> {

@@ -3,10 +3,10 @@
 // impersonation headers repeated, and the connection limits of an HTTP/2 connection. The real
 // server over TLS, a node:http2 client.
 
-import { connect, constants, type ClientHttp2Session, type IncomingHttpHeaders } from 'node:http2';
+import { constants, type ClientHttp2Session } from 'node:http2';
 import { connect as tlsConnect } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Cleanup, createUserToken, startTestServer, type TestServer } from '../helpers/index.js';
+import { Cleanup, createUserToken, http2Request, openHttp2Session, startTestServer, type TestServer } from '../helpers/index.js';
 
 const cleanup = new Cleanup();
 let ts: TestServer;
@@ -18,34 +18,11 @@ beforeAll(async () => {
 });
 afterAll(() => cleanup.run());
 
-function session(): ClientHttp2Session {
-  const s = connect(ts.server.url, { ca: ts.caPem });
-  s.on('error', () => undefined);
-  cleanup.defer(() => {
-    s.destroy();
-  }, 'http2 session');
-  return s;
-}
+const session = (): ClientHttp2Session => openHttp2Session(ts, cleanup);
 
-/** One request on `s`: status, headers and body text. */
-function send(s: ClientHttp2Session, method: string, path: string, o: { body?: string; headers?: Record<string, string | string[]>; token?: string } = {}): Promise<{ status: number; headers: IncomingHttpHeaders; text: string }> {
-  return new Promise((resolve, reject) => {
-    const st = s.request({
-      ':method': method,
-      ':path': path,
-      authorization: `Bearer ${o.token ?? ts.adminToken}`,
-      ...(o.body !== undefined ? { 'content-type': 'application/json' } : {}),
-      ...o.headers,
-    });
-    let headers: IncomingHttpHeaders = {};
-    let text = '';
-    st.on('response', (h) => (headers = h));
-    st.on('data', (c: Buffer) => (text += c.toString()));
-    st.on('end', () => resolve({ status: Number(headers[':status']), headers, text }));
-    st.on('error', reject);
-    st.end(o.body);
-  });
-}
+/** One request on `s` (the admin's token unless `o.token`). */
+const send = (s: ClientHttp2Session, method: string, path: string, o: { body?: string; headers?: Record<string, string | string[]>; token?: string } = {}) =>
+  http2Request(s, o.token ?? ts.adminToken, method, path, o);
 
 describe('HTTP/2', () => {
   it('is offered in the TLS handshake beside http/1.1', async () => {
