@@ -23,7 +23,7 @@
 import { ApiError } from '../errors.js';
 import type { KubeObject, ManagedFieldsEntry } from '../types.js';
 import type { SchemaNode } from '../schema/index.js';
-import { isObject, type JsonObject } from '../patch/json-value.js';
+import { isObject, MAX_NESTING_DEPTH, type JsonObject } from '../patch/json-value.js';
 import {
   compare,
   difference,
@@ -106,8 +106,14 @@ function decodeOwners(entries: unknown): Owner[] | undefined {
   return out;
 }
 
+/**
+ * A fieldsV1 value is objects all the way down. Its depth follows the object it describes (one
+ * level per field or item), so it is bounded by the nesting the API accepts, not by less: a
+ * tighter bound read an owner of a deeply nested custom resource as invalid, and the next apply
+ * then conflicted with the stand-in owner.
+ */
 function isFieldSet(v: unknown, depth = 0): v is FieldSet {
-  if (!isObject(v) || depth > 64) return false;
+  if (!isObject(v) || depth > MAX_NESTING_DEPTH + 1) return false;
   for (const k of Object.keys(v)) if (!isFieldSet(v[k], depth + 1)) return false;
   return true;
 }

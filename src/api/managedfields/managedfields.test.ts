@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { schemaFor } from '../schema/index.js';
 import { deepFreeze, errorOf } from '../testing/index.js';
+import type { SchemaNode } from '../schema/types.js';
 import type { KubeObject } from '../types.js';
 import { applyConfiguration, lastAppliedAnnotation, managerFromUserAgent, recordUpdate, validateFieldManager, type ManagedKind } from './index.js';
 import { compare, difference, intersection, members, mergeApplied, pathString, removeFields, toFieldSet, union } from './fieldset.js';
@@ -251,6 +252,32 @@ describe('apply', () => {
     const forced = apply(live, config({ image: 'busybox:3' }), 'kubectl', true);
     expect(spec(forced).containers[0].image).toBe('busybox:3');
     expect(forced.metadata.managedFields!.map((e) => e.manager)).toEqual(['kubectl']);
+  });
+
+  it('re-applies an object nested as deep as the API accepts (field sets deeper than 64 levels were read as invalid: 409)', () => {
+    const base = schemaFor({ group: '', version: 'v1', kind: 'ConfigMap' })! as Extract<SchemaNode, { kind: 'object' }>;
+    const nested: { kind: 'map'; values: SchemaNode } = { kind: 'map', values: { kind: 'any' } };
+    nested.values = nested; // a map of maps, as deep as the value goes
+    const kind: ManagedKind = { schema: { ...base, properties: { ...base.properties, spec: nested } }, apiVersion: 'v1', hasStatus: false };
+    const cfg = (leaf: string) => {
+      let value: unknown = leaf;
+      for (let i = 0; i < 300; i++) value = { [`l${i}`]: value };
+      return { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'deep' }, spec: value } as unknown as KubeObject;
+    };
+    const first = applyConfiguration(undefined, cfg('a'), kind, { manager: 'mgr', force: false, subresource: '', now });
+    const stored = deepFreeze(JSON.parse(JSON.stringify(first)) as KubeObject);
+    const again = applyConfiguration(stored, cfg('b'), kind, { manager: 'mgr', force: false, subresource: '', now: later });
+    expect(again.metadata.managedFields!.map((e) => `${e.manager}/${e.operation}`)).toEqual(['mgr/Apply']);
+    let leaf: any = (again as any).spec;
+    while (typeof leaf === 'object') leaf = Object.values(leaf)[0];
+    expect(leaf).toBe('b');
+    // Another manager's change deep down is still a conflict, not a lost owner.
+    const edited = structuredClone(again) as any;
+    let at = edited.spec;
+    for (let i = 299; i > 0; i--) at = at[`l${i}`];
+    at.l0 = 'c';
+    recordUpdate(again, edited, kind, 'editor', '', later);
+    expect(errorOf(() => applyConfiguration(deepFreeze(edited), cfg('d'), kind, { manager: 'mgr', force: false, subresource: '', now: later })).code).toBe(409);
   });
 
   it('drops a manager whose only field another manager forced away, as structured-merge-diff does', () => {
