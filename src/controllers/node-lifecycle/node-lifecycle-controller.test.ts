@@ -78,6 +78,12 @@ async function addPod(e: Env, name: string, nodeName: string, tolerations?: Tole
 
 const podNames = (e: Env): string[] => e.client.objectsOf<Pod>(podsResource).map((p) => p.metadata.name!).sort();
 
+/** A running pod's Ready conditions, as its agent writes them. */
+const readyConds = (t: number) => [
+  { type: 'Ready' as const, status: 'True' as const, lastTransitionTime: iso(t) },
+  { type: 'ContainersReady' as const, status: 'True' as const, lastTransitionTime: iso(t) },
+];
+
 /** Monitor pass, then the NoExecute tainting pass, then the NoSchedule pass for every node. */
 async function pass(e: Env): Promise<void> {
   await e.ctrl.monitorNodeHealth();
@@ -110,8 +116,14 @@ describe('node health', () => {
     expect(ready?.lastHeartbeatTime).toBe(iso(Date.UTC(2024, 0, 1)));
     expect(n1.status?.conditions?.find((c) => c.type === 'MemoryPressure')).toMatchObject({ status: 'Unknown', reason: 'NodeStatusNeverUpdated', message: 'Kubelet never posted node status.' });
     expect(n1.status?.conditions?.map((c) => c.type).sort()).toEqual(['DiskPressure', 'MemoryPressure', 'PIDPressure', 'Ready']);
-    expect(taintStrings(n1)).toEqual(['node.kubernetes.io/unreachable:NoExecute', 'node.kubernetes.io/unreachable:NoSchedule']);
-    const noExec = n1.spec?.taints?.find((t) => t.effect === 'NoExecute');
+    // The NoSchedule taint follows the condition at once; the NoExecute one comes a monitor
+    // pass later, from the Unknown that pass finds (as upstream).
+    expect(taintStrings(n1)).toEqual(['node.kubernetes.io/unreachable:NoSchedule']);
+    e.clock.advance(5_000);
+    await pass(e);
+    const tainted = await node(e, 'n1');
+    expect(taintStrings(tainted)).toEqual(['node.kubernetes.io/unreachable:NoExecute', 'node.kubernetes.io/unreachable:NoSchedule']);
+    const noExec = tainted.spec?.taints?.find((t) => t.effect === 'NoExecute');
     expect(noExec?.timeAdded).toBe(iso(e.clock.now()));
     expect(e.nodeEvents.events).toContain('Normal NodeNotReady Node n1 status is now: NodeNotReady');
 
@@ -122,10 +134,6 @@ describe('node health', () => {
 
   it('marks the pods of a node that stopped reporting not Ready (once, with an event), and only there', async () => {
     const e = await env({}, ['n1', 'n2']);
-    const readyConds = (t: number) => [
-      { type: 'Ready' as const, status: 'True' as const, lastTransitionTime: iso(t) },
-      { type: 'ContainersReady' as const, status: 'True' as const, lastTransitionTime: iso(t) },
-    ];
     for (const [name, nodeName] of [['d1', 'n1'], ['d2', 'n2'], ['pending', 'n1']] as const) {
       const p = await addPod(e, name, nodeName, [{ operator: 'Exists' }]);
       if (name !== 'pending') await e.client.updateStatus(podsResource, 'default', { ...p, status: { phase: 'Running', conditions: readyConds(e.clock.now()) } });
@@ -180,6 +188,8 @@ describe('node health', () => {
     e.clock.advance(51_000);
     for (const n of ['n2', 'n3']) await renewLease(e, n);
     await pass(e);
+    e.clock.advance(5_000);
+    await pass(e); // the NoExecute taint: a pass after the Unknown
     expect(taintStrings(await node(e, 'n1'))).toContain('node.kubernetes.io/unreachable:NoExecute');
     await postReady(e, 'n1', 'False');
     await e.ctrl.monitorNodeHealth();
@@ -193,6 +203,8 @@ describe('node health', () => {
     e.clock.advance(51_000);
     for (const n of ['n2', 'n3']) await renewLease(e, n);
     await pass(e);
+    e.clock.advance(5_000);
+    await pass(e); // the NoExecute taint: a pass after the Unknown
     expect(taintStrings(await node(e, 'n1'))).toHaveLength(2);
     e.clock.advance(5_000);
     await renewLease(e, 'n1');
@@ -275,6 +287,26 @@ describe('taint-based eviction', () => {
     expect(e.podEvents.events).toEqual(['Normal TaintManagerEviction Cancelling deletion of Pod default/patient']);
   });
 
+  it('a scheduled deletion given up (the pod deleted, or a taint it does not tolerate) is reported as cancelled, as upstream', async () => {
+    const e = await env();
+    const wait = [{ key: 'node.kubernetes.io/not-ready', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300 }] as Toleration[];
+    await addPod(e, 'deleted', 'n1', wait);
+    await addPod(e, 'intolerant', 'n1', wait);
+    runEviction(e);
+    await taintNode(e, 'n1', [{ key: 'node.kubernetes.io/not-ready', effect: 'NoExecute' }]);
+    await vi.waitFor(() => expect(e.ctrl.taintEviction!.scheduledEvictions()).toHaveLength(2));
+    await e.client.delete(podsResource, 'default', 'deleted');
+    await vi.waitFor(() => expect(e.ctrl.taintEviction!.scheduledEvictions()).toHaveLength(1));
+    await taintNode(e, 'n1', [{ key: 'node.kubernetes.io/not-ready', effect: 'NoExecute' }, { key: 'maintenance', effect: 'NoExecute' }]);
+    await vi.waitFor(() => expect(podNames(e)).toEqual([]));
+    expect(e.ctrl.taintEviction!.scheduledEvictions()).toEqual([]);
+    expect(e.podEvents.events).toEqual([
+      'Normal TaintManagerEviction Cancelling deletion of Pod default/deleted',
+      'Normal TaintManagerEviction Cancelling deletion of Pod default/intolerant',
+      'Normal TaintManagerEviction Marking for deletion Pod default/intolerant',
+    ]);
+  });
+
   it('NoExecute tainting is rate-limited per zone (0.1 nodes/s): pods on the second silent node go 10 s later', async () => {
     const e = await env({}, ['a', 'b', 'c', 'd', 'e']);
     await addPod(e, 'on-a', 'a');
@@ -284,6 +316,8 @@ describe('taint-based eviction', () => {
     e.clock.advance(51_000);
     for (const n of ['c', 'd', 'e']) await renewLease(e, n);
     await pass(e);
+    e.clock.advance(5_000);
+    await pass(e); // the NoExecute taint: a pass after the Unknown
     const tainted = async (): Promise<string[]> => {
       const out: string[] = [];
       for (const n of ['a', 'b']) if (taintStrings(await node(e, n)).includes('node.kubernetes.io/unreachable:NoExecute')) out.push(n);
@@ -346,6 +380,39 @@ describe('taint-based eviction', () => {
     expect(podNames(e)).toEqual(['on-a']);
   });
 
+  it('the last node of a zone to go silent is not tainted NoExecute, even when the tainting timer fires during the pass that marks it Unknown', async () => {
+    const e = await env({}, ['a', 'b']);
+    const onB = await addPod(e, 'on-b', 'b', [{ key: 'node.kubernetes.io/unreachable', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 10 }]);
+    await e.client.updateStatus(podsResource, 'default', { ...onB, status: { phase: 'Running', conditions: readyConds(e.clock.now()) } });
+    runEviction(e);
+    await pass(e);
+    e.clock.advance(25_000);
+    await renewLease(e, 'b');
+    e.clock.advance(26_000); // a silent for 51 s: Unknown, then tainted a pass later
+    await pass(e);
+    e.clock.advance(5_000);
+    await pass(e);
+    expect(taintStrings(await node(e, 'a'))).toContain('node.kubernetes.io/unreachable:NoExecute');
+    // The tainting loop runs on its own timer (every 100 ms); here it fires while the pass that
+    // marks b Unknown writes b's pod not Ready, before the pass looks at the zone as a whole.
+    const update = e.client.updateStatus.bind(e.client);
+    e.client.updateStatus = (async (r: Parameters<typeof update>[0], ns: string, obj: Pod) => {
+      const out = await update(r, ns, obj);
+      if (obj.metadata.name === 'on-b') await e.ctrl.doNoExecuteTaintingPass();
+      return out;
+    }) as typeof e.client.updateStatus;
+    e.clock.advance(51_000); // b silent past its grace period: full disruption
+    await pass(e);
+    expect(e.ctrl.zoneState()).toBe('FullDisruption');
+    for (let i = 0; i < 4; i++) {
+      for (const n of ['a', 'b']) expect(taintStrings(await node(e, n))).not.toContain('node.kubernetes.io/unreachable:NoExecute');
+      e.clock.advance(5_000);
+      await pass(e);
+    }
+    await e.ctrl.taintEviction!.idle();
+    expect(podNames(e)).toEqual(['on-b']);
+  });
+
   it('when every node is down nothing is evicted and NoExecute taints are lifted', async () => {
     const e = await env({}, ['a', 'b']);
     await addPod(e, 'on-a', 'a', [{ key: 'node.kubernetes.io/unreachable', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 120 }]);
@@ -354,6 +421,8 @@ describe('taint-based eviction', () => {
     e.clock.advance(51_000);
     await renewLease(e, 'b');
     await pass(e);
+    e.clock.advance(5_000);
+    await pass(e); // the NoExecute taint: a pass after the Unknown
     expect(taintStrings(await node(e, 'a'))).toContain('node.kubernetes.io/unreachable:NoExecute');
     await vi.waitFor(() => expect(e.ctrl.taintEviction!.scheduledEvictions()).toHaveLength(1));
     e.clock.advance(51_000); // b goes silent too: full disruption

@@ -353,8 +353,17 @@ export class NodeLifecycleController {
         list.push(result.current);
       }
       if (result.current) {
+        // NoExecute taints follow the condition as this pass found it, not the one it just wrote
+        // (upstream's observedReadyCondition): a node goes into its zone's tainting queue one
+        // pass after it is marked Unknown, once handleDisruption has seen it. Judged on the
+        // written condition, a node that was the last of its zone to go silent was queued and
+        // could be tainted by the tainting timer during this pass's writes, before the pass
+        // found the zone fully disrupted and stopped tainting; nothing then lifted that taint.
+        // The one write judged as written is Ready restored by a renewed lease: the node is
+        // alive, so it is not queued on its old Unknown.
+        const judged = result.current.status === 'True' ? result.current : result.observed;
         try {
-          await this.processTaintBaseEviction(node, result.current);
+          await this.processTaintBaseEviction(node, judged);
         } catch (e) {
           this.onError(new Error(`node lifecycle: NoExecute taints of ${name}: ${errorMessage(e)}`));
         }

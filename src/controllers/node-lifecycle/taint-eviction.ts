@@ -100,7 +100,7 @@ export class TaintEvictionController {
       },
       delete: (p) => {
         const pod = isTombstone(p) ? p.obj : p;
-        this.cancel(metaNamespaceKey(pod), false);
+        this.cancel(metaNamespaceKey(pod), true, pod);
       },
     });
   }
@@ -187,7 +187,8 @@ export class TaintEvictionController {
     }
     const { allTolerated, used } = getMatchingTolerations(taints, pod.spec?.tolerations ?? []);
     if (!allTolerated) {
-      this.cancel(key, false);
+      // Deleted at once: a scheduled deletion is cancelled first, with its event, as upstream.
+      this.cancel(key, true);
       this.evict(pod);
       return;
     }
@@ -201,7 +202,7 @@ export class TaintEvictionController {
     if (existing) {
       startTime = existing.createdAt;
       if (existing.uid === pod.metadata.uid && existing.fireAt <= startTime + min) return;
-      this.cancel(key, false);
+      this.cancel(key, true);
     }
     const fireAt = startTime + min;
     const timer = this.clock.setTimeout(() => {
@@ -214,14 +215,19 @@ export class TaintEvictionController {
     this.scheduled.set(key, { uid: pod.metadata.uid ?? '', createdAt: startTime, fireAt, timer });
   }
 
-  private cancel(key: string, withEvent: boolean): void {
+  /**
+   * Drops the pod's scheduled deletion, if any; with `withEvent` a scheduled one is reported as
+   * upstream reports it (`Cancelling deletion of Pod NS/NAME`), on `gone` for a pod already
+   * deleted (the lister no longer has it).
+   */
+  private cancel(key: string, withEvent: boolean, gone?: Pod): void {
     const s = this.scheduled.get(key);
     if (!s) return;
     this.clock.clearTimeout(s.timer);
     this.scheduled.delete(key);
     if (withEvent) {
       const { namespace, name } = splitMetaNamespaceKey(key);
-      const pod = this.podInformer.lister.namespace(namespace).get(name);
+      const pod = gone ?? this.podInformer.lister.namespace(namespace).get(name);
       if (pod) this.recorder.event(pod, 'Normal', taintManagerEvictionReason, `Cancelling deletion of Pod ${key}`);
     }
   }
