@@ -55,6 +55,7 @@ import {
   servicesResource,
 } from '../client/index.js';
 import { createLogger, type Logger } from '../util/logger.js';
+import { lockDataDir } from './data-dir-lock.js';
 import { admitPod, nodeDependent } from './admission.js';
 import { Backoff } from './backoff.js';
 import { containerReference, KubeletEventRecorder, nodeConditionEventReasons, nodeReference, nodeStatusEventMessage, podReference } from './events.js';
@@ -205,7 +206,25 @@ export class KeyedSerializer {
   }
 }
 
+/**
+ * Starts an agent. With its own runtime (no `runtime` given) it first takes the data dir's lock
+ * (data-dir-lock.ts) and keeps it until stop(): a second agent on the same data dir fails to
+ * start with DataDirInUseError instead of supervising the same containers.
+ */
 export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
+  const lock = o.runtime === undefined ? lockDataDir(o.dataDir) : undefined;
+  try {
+    const agent = await startAgentOnDataDir(o);
+    if (!lock) return agent;
+    const stop = agent.stop.bind(agent);
+    return { ...agent, stop: (options) => stop(options).finally(() => lock.release()) };
+  } catch (err) {
+    lock?.release();
+    throw err;
+  }
+}
+
+async function startAgentOnDataDir(o: AgentOptions): Promise<RunningAgent> {
   const logger = (o.logger ?? createLogger({ name: 'agent' })).child(o.nodeName);
   const clock = o.clock ?? realClock;
   let client: ApiClient;

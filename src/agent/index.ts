@@ -1,6 +1,7 @@
 // Public API of the node agent's pod execution core: runtimes, the pod workers above them,
 // and the pieces they are made of (env expansion, probes, status, backoff).
 export * from './runtime/index.js';
+export { DataDirInUseError, lockDataDir, dataDirLockFile, type DataDirLock } from './data-dir-lock.js';
 export { startApiForwarder, type ApiForwarder } from './api-forwarder.js';
 export { PodWorker, PodWorkers, containerHash, formatDuration, defaultTerminationGracePeriodSeconds } from './pod-worker.js';
 export type { PodWorkerEvent, PodWorkerOptions, PodLogOptions } from './pod-worker.js';

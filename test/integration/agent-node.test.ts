@@ -7,7 +7,7 @@ import { request as httpsRequest } from 'node:https';
 import { existsSync, readdirSync, readFileSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startAgent, type RunningAgent } from '../../src/agent/index.js';
+import { DataDirInUseError, startAgent, type RunningAgent } from '../../src/agent/index.js';
 import type { Lease, Node, Pod } from '../../src/api/types.js';
 import { clientFromKubeconfig, HttpTransport, isNotFound, leasesResource, nodesResource, podsResource, RestClient } from '../../src/client/index.js';
 import type { AgentTlsOptions } from '../../src/agent/index.js';
@@ -171,6 +171,17 @@ describe('node agent against the real API server', () => {
     expect(cond.MemoryPressure).toMatchObject({ status: 'False', reason: 'KubeletHasSufficientMemory' });
     expect(cond.DiskPressure).toMatchObject({ status: 'False', reason: 'KubeletHasNoDiskPressure' });
     expect(cond.PIDPressure).toMatchObject({ status: 'False', reason: 'KubeletHasSufficientPID' });
+  });
+
+  it('a second agent on the same data dir does not start (it would supervise the same containers); the first goes on', async () => {
+    const err = await startTestAgent().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(DataDirInUseError);
+    expect((err as Error).message).toContain(`data dir ${agentDir} is in use by another agent`);
+    const before = (await client.get<Lease>(leasesResource, 'kube-node-lease', nodeName)).spec?.renewTime;
+    await waitFor(async () => (await client.get<Lease>(leasesResource, 'kube-node-lease', nodeName)).spec?.renewTime !== before, { timeoutMs: 10_000, message: 'the first agent renews its Lease' });
   });
 
   it('renews its Lease in kube-node-lease, owned by the Node', async () => {
