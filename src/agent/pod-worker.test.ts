@@ -303,6 +303,28 @@ describe('PodWorkers', () => {
     expect(t.runtime.calls.filter((c) => c.startsWith('stop:'))).toEqual([]);
   });
 
+  it('a pod waits with one wake-up at a time, however many containers wait out a back-off (timers never multiply)', async () => {
+    const t = setup();
+    // Three containers that cannot be created and one that crash-loops, as a broken daemon does.
+    t.runtime.behavior = (c) => (c.name === 'crash' ? { exitAfterMs: 500, exitCode: 1 } : { rejectWith: new RuntimeError('CreateContainerError', `container "${c.name}" has no command`, true) });
+    const pod = makePod([{ name: 'a' }, { name: 'b' }, { name: 'c' }, { name: 'crash' }]);
+    t.workers.syncPod(pod);
+    await t.settle();
+    let most = 0;
+    for (let i = 0; i < 180; i++) {
+      await t.advance(10_000); // 30 minutes, through several 5-minute back-offs
+      t.workers.syncPod(pod); // the agent's own status writes come back as updates
+      await t.settle();
+      most = Math.max(most, t.clock.pendingTimers());
+    }
+    // The wake-up, the periodic resync and the crashing container's exit watch: each pass used
+    // to add a timer per waiting container, each of which ran a pass adding more.
+    expect(most).toBeLessThanOrEqual(4);
+    const s = t.last();
+    expect(s.containerStatuses!.find((c) => c.name === 'crash')!.state!.waiting!.reason).toBe('CrashLoopBackOff');
+    expect(s.containerStatuses!.find((c) => c.name === 'a')!.state!.waiting!.reason).toBe('CreateContainerError');
+  });
+
   it('the other containers of a pod run while one waits in CreateContainerError, which starts once it can', async () => {
     const t = setup();
     let broken = true;

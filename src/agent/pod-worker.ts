@@ -247,7 +247,13 @@ export class PodWorker {
   private recovered = false;
   private loop: Promise<void> | undefined;
   private dirty = false;
-  private readonly timers = new Set<TimerHandle>();
+  /**
+   * The one pending wake-up of this pod (its earliest): every wait of a pass (a back-off, a
+   * create retry, a failed pass) asks for one with after(), and each pass asks again for what it
+   * still waits on, so the earliest is the only one needed. A timer per request multiplied:
+   * each waiting container added one per pass, and each timer's pass added more.
+   */
+  private wake: { timer: TimerHandle; at: number } | undefined;
   private resyncTimer: TimerHandle | undefined;
   private lastStatus: PodStatus | undefined;
   private startTime: string | undefined;
@@ -358,8 +364,7 @@ export class PodWorker {
   stop(): void {
     this.stopped = true;
     this.hookAbort.abort();
-    for (const t of this.timers) this.o.clock.clearTimeout(t);
-    this.timers.clear();
+    this.clearWake();
     if (this.resyncTimer) this.o.clock.clearTimeout(this.resyncTimer);
     if (this.deadlineTimer) this.o.clock.clearTimeout(this.deadlineTimer);
     for (const rec of this.records.values()) this.stopProbes(rec);
@@ -376,12 +381,21 @@ export class PodWorker {
     return join(this.o.logRoot, `${m.namespace ?? ''}_${m.name ?? ''}_${this.uid}`);
   }
 
+  /** A pass in `ms` at the latest (see `wake`). */
   private after(ms: number): void {
-    const t = this.o.clock.setTimeout(() => {
-      this.timers.delete(t);
+    const at = this.o.clock.now() + Math.max(0, ms);
+    if (this.wake && this.wake.at <= at) return;
+    this.clearWake();
+    const timer = this.o.clock.setTimeout(() => {
+      if (this.wake?.timer === timer) this.wake = undefined;
       this.kick();
     }, ms);
-    this.timers.add(t);
+    this.wake = { timer, at };
+  }
+
+  private clearWake(): void {
+    if (this.wake) this.o.clock.clearTimeout(this.wake.timer);
+    this.wake = undefined;
   }
 
   private sandboxConfig(): PodSandboxConfig {
@@ -975,8 +989,7 @@ export class PodWorker {
     const override = this.terminating?.gracePeriodSeconds;
     const spec = this.pod.spec.terminationGracePeriodSeconds ?? defaultTerminationGracePeriodSeconds;
     const grace = Math.max(override ?? spec, this.minimumGracePeriodSeconds);
-    for (const t of this.timers) this.o.clock.clearTimeout(t);
-    this.timers.clear();
+    this.clearWake();
     const running = [...this.records.values()].filter((r) => r.current?.state === 'running');
     for (const rec of this.records.values()) {
       // Upstream StopLivenessAndStartup: readiness keeps probing while the containers stop, so a
