@@ -193,6 +193,17 @@ describe('ProcessRuntime.execStream with terminals off (no script)', () => {
     expect(r.exitCode).not.toBe(0);
   });
 
+  it('a command that is not there: runc\'s words on stderr and exit code 126, as a container\'s StartError says it', async () => {
+    const { rt, id } = await container(false);
+    const x = io(undefined, false);
+    const r = await rt.execStream(id, ['no-such-command-here', 'x'], x.value);
+    expect(r.exitCode).toBe(126);
+    expect(x.err()).toBe('exec: "no-such-command-here": executable file not found in $PATH\n');
+    const y = io(undefined, false);
+    expect((await rt.execStream(id, ['./missing/tool'], y.value)).exitCode).toBe(126);
+    expect(y.err()).toMatch(/^exec: "\.\/missing\/tool": stat .*missing\/tool: no such file or directory\n$/);
+  });
+
   it('runs a tty exec on pipes and says so', async () => {
     const { rt, id } = await container(false);
     expect(rt.terminalTools).toBeUndefined();

@@ -1490,7 +1490,10 @@ export class ProcessRuntime implements ContainerRuntime {
         child.stdin.on('error', () => undefined);
       }
       child.once('error', (err) => {
-        io.stderr.write(`${err.message}\n`);
+        // A command that cannot be started is told in runc's words, as a container's StartError is.
+        const code = (err as NodeJS.ErrnoException).code;
+        const why = code === 'ENOENT' || code === 'EACCES' ? lookPathFailure(command[0]!, sup.env?.PATH, sup.workingDir) : undefined;
+        io.stderr.write(`${why ?? err.message}\n`);
         finish(126);
       });
       // 'close': the exit and both output pipes drained.
