@@ -35,6 +35,17 @@ describe('apiPodStatus: the QoS class', () => {
   });
 });
 
+describe('apiPodStatus: terminal phases', () => {
+  it('never moves a pod out of the Failed or Succeeded phase the API shows (the kubelet\'s illegal phase transition)', () => {
+    const computed: PodStatus = { phase: 'Running' };
+    expect(apiPodStatus({ status: { phase: 'Failed' } }, computed, 'now').phase).toBe('Failed');
+    expect(apiPodStatus({ status: { phase: 'Succeeded' } }, computed, 'now').phase).toBe('Succeeded');
+    expect(apiPodStatus({ status: { phase: 'Failed' } }, { phase: 'Succeeded' }, 'now').phase).toBe('Failed');
+    expect(apiPodStatus({ status: { phase: 'Running' } }, { phase: 'Failed' }, 'now').phase).toBe('Failed');
+    expect(apiPodStatus({ status: { phase: 'Pending' } }, computed, 'now').phase).toBe('Running');
+  });
+});
+
 describe('apiPodStatus: readiness gates', () => {
   const now = '2026-01-01T00:10:00Z';
   const computed: PodStatus = {

@@ -228,7 +228,12 @@ export function withReadinessGates(status: PodStatus, gates: Array<{ conditionTy
 
 /** The status the agent writes over the API pod `current`: its own, other writers' conditions kept, readiness gates applied. */
 export function apiPodStatus(current: { spec?: PodSpec; status?: PodStatus }, computed: PodStatus, now: string): PodStatus {
-  const out = withReadinessGates(withForeignConditions(current.status, computed), current.spec?.readinessGates, current.status?.conditions, now);
+  let out = withReadinessGates(withForeignConditions(current.status, computed), current.spec?.readinessGates, current.status?.conditions, now);
+  // A pod the API shows Failed or Succeeded stays so, as the kubelet's "illegal phase transition"
+  // check keeps it: no phase leaves a terminal one (whoever wrote it: its controller then acts
+  // on it, e.g. a DaemonSet replaces a Failed daemon, which a status set back to Running raced).
+  const apiPhase = current.status?.phase;
+  if ((apiPhase === 'Failed' || apiPhase === 'Succeeded') && out.phase !== apiPhase) out = { ...out, phase: apiPhase };
   // The QoS class is the API server's, set at create and immutable: the one stored is written
   // back (a pod created by an older server, whose agent classed it by other rules, keeps its
   // class instead of having every status write refused).
