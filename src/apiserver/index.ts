@@ -474,7 +474,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       registry: reg,
       watchCache: wc,
       discovery: new Discovery(kinds, [...reviewDiscovery, metricsDiscovery, tokenRequestDiscovery]),
-      openapi: new OpenApi(kinds, logger.child('openapi')),
+      openapi: new OpenApi(kinds, logger.child('openapi'), [...reviewDiscovery, metricsDiscovery]),
       logger,
       // /healthz, /livez, /readyz: `shutdown` fails until the listener is up and once close() began.
       health: new ServerHealth({ serving: () => ready, store, logger: logger.child('health') }),

@@ -70,6 +70,11 @@ export const metaDefinitions: Definitions = {
     operator: str('How the key relates to the values: In, NotIn, Exists or DoesNotExist.'),
     values: strList('Values for In and NotIn (must be non-empty); must be empty for Exists and DoesNotExist.'),
   }, ['key', 'operator']),
+  [META + 'FieldSelectorRequirement']: obj('One field requirement: key, operator and values.', {
+    key: str('The field path, e.g. spec.nodeName.'),
+    operator: str('How the field relates to the values: In, NotIn, Exists or DoesNotExist.'),
+    values: strList('Values for In and NotIn (must be non-empty); must be empty for Exists and DoesNotExist.'),
+  }, ['key', 'operator']),
 
   [META + 'Condition']: obj('Standard condition of an object\'s current state.', {
     type: str('Condition type in CamelCase, e.g. "Ready".'),

@@ -3,7 +3,7 @@
 // add to the same maps, so nothing downstream assumes a fixed list of kinds.
 
 import type { GroupVersionKind, SchemaNode } from './types.js';
-import { ADMISSION, APIEXTENSIONS, APPS, COORDINATION, CORE, DISCOVERY, EVENTS, META, POLICY, RBAC, SCHEDULING, STORAGE, type Definitions } from './dsl.js';
+import { ADMISSION, APIEXTENSIONS, APPS, AUTHENTICATION, AUTHORIZATION, COORDINATION, CORE, DISCOVERY, EVENTS, META, METRICS, POLICY, RBAC, SCHEDULING, STORAGE, type Definitions } from './dsl.js';
 import { metaDefinitions } from './meta.js';
 import { podDefinitions } from './core-pod.js';
 import { volumeDefinitions } from './core-volumes.js';
@@ -18,6 +18,9 @@ import { policyDefinitions } from './policy.js';
 import { storageDefinitions } from './storage.js';
 import { admissionDefinitions } from './admissionregistration.js';
 import { apiextensionsDefinitions } from './apiextensions.js';
+import { authorizationDefinitions } from './authorization.js';
+import { authenticationDefinitions } from './authentication.js';
+import { metricsDefinitions } from './metrics.js';
 
 const definitions = new Map<string, SchemaNode>();
 /** gvkKey -> definition name. */
@@ -89,6 +92,9 @@ registerDefinitions(policyDefinitions);
 registerDefinitions(storageDefinitions);
 registerDefinitions(admissionDefinitions);
 registerDefinitions(apiextensionsDefinitions);
+registerDefinitions(authorizationDefinitions);
+registerDefinitions(authenticationDefinitions);
+registerDefinitions(metricsDefinitions);
 
 // Structs upstream marks `+structType=atomic`: server-side apply owns and replaces them whole
 // (a selector is one value, not a bag of fields).
@@ -135,3 +141,14 @@ registerKind({ group: '', version: 'v1', kind: 'DeleteOptions' }, META + 'Delete
 for (const group of ['apps', 'events.k8s.io', 'coordination.k8s.io', 'discovery.k8s.io', 'rbac.authorization.k8s.io', 'scheduling.k8s.io', 'policy', 'storage.k8s.io', 'admissionregistration.k8s.io', 'apiextensions.k8s.io', 'meta.k8s.io']) {
   registerKind({ group, version: 'v1', kind: 'DeleteOptions' }, META + 'DeleteOptions');
 }
+
+// Kinds served by their own handlers, not through the KindRegistry (apiserver/reviews.ts,
+// metrics-api.ts): described for the OpenAPI documents only. The reviews have no list kinds.
+for (const kind of ['SubjectAccessReview', 'SelfSubjectAccessReview', 'LocalSubjectAccessReview', 'SelfSubjectRulesReview']) {
+  registerKind({ group: 'authorization.k8s.io', version: 'v1', kind }, AUTHORIZATION + kind);
+}
+for (const kind of ['TokenReview', 'SelfSubjectReview']) registerKind({ group: 'authentication.k8s.io', version: 'v1', kind }, AUTHENTICATION + kind);
+for (const version of ['v1beta1', 'v1alpha1']) {
+  registerKind({ group: 'authentication.k8s.io', version, kind: 'SelfSubjectReview' }, `io.k8s.api.authentication.${version}.SelfSubjectReview`);
+}
+for (const kind of ['NodeMetrics', 'NodeMetricsList', 'PodMetrics', 'PodMetricsList']) registerKind({ group: 'metrics.k8s.io', version: 'v1beta1', kind }, METRICS + kind);
