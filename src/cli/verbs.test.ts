@@ -328,6 +328,28 @@ describe('logs', () => {
     expect(await cli(['logs', 'annotated'])).toEqual({ code: 0, stdout: 'n1\n', stderr: '' });
   });
 
+  it('init containers, sidecars and ephemeral containers have logs: -c names them, --all-containers prints them in kubectl\'s order, ds/NAME adds the sidecars', async () => {
+    api.add({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'mc-1', namespace: 'default', labels: { app: 'mc' } },
+      spec: {
+        nodeName: 'node-1',
+        initContainers: [{ name: 'init', image: 'x' }, { name: 'side', image: 'x', restartPolicy: 'Always' }],
+        containers: [{ name: 'a', image: 'x' }],
+        ephemeralContainers: [{ name: 'debugger', image: 'x' }],
+      },
+    } as unknown as KubeObject, { ...ds('mc'), metadata: { name: 'mc' }, spec: { selector: { matchLabels: { app: 'mc' } } } } as unknown as KubeObject);
+    for (const c of ['init', 'side', 'a', 'debugger']) api.logs.set(`default/mc-1/${c}`, `${c} says hi\n`);
+    expect(await cli(['logs', 'mc-1', '-c', 'init'])).toEqual({ code: 0, stdout: 'init says hi\n', stderr: '' });
+    expect(await cli(['logs', 'mc-1', 'side'])).toEqual({ code: 0, stdout: 'side says hi\n', stderr: '' });
+    expect(await cli(['logs', 'mc-1', '-c', 'debugger'])).toEqual({ code: 0, stdout: 'debugger says hi\n', stderr: '' });
+    expect((await cli(['logs', 'mc-1', '--all-containers', '--prefix'])).stdout).toBe(
+      '[pod/mc-1/init] init says hi\n[pod/mc-1/side] side says hi\n[pod/mc-1/a] a says hi\n[pod/mc-1/debugger] debugger says hi\n',
+    );
+    expect((await cli(['logs', 'ds/mc'])).stdout).toBe('[node-1 pod/mc-1/side] side says hi\n[node-1 pod/mc-1/a] a says hi\n');
+  });
+
   it('takes the container as the second argument, and --since / --since-time', async () => {
     api.requests.length = 0;
     expect(await cli(['logs', 'web-b', 'side', '--since=10s'])).toEqual({ code: 0, stdout: 's1\n', stderr: '' });

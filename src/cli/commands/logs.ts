@@ -82,6 +82,19 @@ export function logQuery(container: string, o: LogsOpts, defaultTail?: number): 
 }
 
 /**
+ * A pod's containers in kubectl's order (init, regular, ephemeral: `all`, what --all-containers
+ * prints), and the ones that run for the pod's life (`daemons`: sidecars, i.e. init containers
+ * with restartPolicy Always, then the regular ones), which `logs ds/NAME` prints.
+ */
+function containersOf(pod: Pod): { all: string[]; daemons: string[] } {
+  const init = pod.spec?.initContainers ?? [];
+  const regular = (pod.spec?.containers ?? []).map((c) => c.name);
+  const ephemeral = ((pod.spec?.['ephemeralContainers'] as { name: string }[] | undefined) ?? []).map((c) => c.name);
+  const sidecars = init.filter((c) => c.restartPolicy === 'Always').map((c) => c.name);
+  return { all: [...init.map((c) => c.name), ...regular, ...ephemeral], daemons: [...sidecars, ...regular] };
+}
+
+/**
  * kubectl's FindOrDefaultContainerByName: the annotated default container when the pod has it,
  * else the first, with a note naming every container (then ephemeral `(ephem)` and init
  * `(init)` ones) when there was a choice.
@@ -167,13 +180,14 @@ async function runLogs(ctx: CliContext, cmd: Command, targetArg: string | undefi
   const many = controller || bySelector;
   const streams: { pod: Pod; container: string }[] = [];
   for (const pod of pods) {
-    const names = (pod.spec?.containers ?? []).map((c) => c.name);
+    const { all, daemons } = containersOf(pod);
     if (container) {
       // As kubectl, for one pod or many: a pod without that container fails the whole command
-      // before any log is printed.
-      if (!names.includes(container)) throw new CliError(`container ${container} is not valid for pod ${pod.metadata.name ?? ''}`);
+      // before any log is printed. Init (sidecars too) and ephemeral containers have logs too.
+      if (!all.includes(container)) throw new CliError(`container ${container} is not valid for pod ${pod.metadata.name ?? ''}`);
       streams.push({ pod, container });
-    } else if (opts.allContainers || (controller && names.length > 1)) for (const c of names) streams.push({ pod, container: c });
+    } else if (opts.allContainers) for (const c of all) streams.push({ pod, container: c });
+    else if (controller && daemons.length > 1) for (const c of daemons) streams.push({ pod, container: c });
     else streams.push({ pod, container: defaultContainer(pod, ctx) });
   }
   if (bySelector && opts.follow && streams.length > maxRequests) {
