@@ -53,6 +53,9 @@ describe('everynode CLI verbs', () => {
     const first = await cli(['apply', '-f', f]);
     expect(first).toMatchObject({ code: 0, stdout: 'daemonset.apps/web created\nnamespace/cli-ns created\n', stderr: '' });
     expect((await cli(['apply', '-f', f])).stdout).toBe('daemonset.apps/web unchanged\nnamespace/cli-ns unchanged\n');
+    // A server dry run keeps the resourceVersion either way: it says what the change would do.
+    expect((await cli(['apply', '-f', f, '--dry-run=server'])).stdout).toBe('daemonset.apps/web unchanged (server dry run)\nnamespace/cli-ns unchanged (server dry run)\n');
+    expect((await cli(['apply', '-f', '-', '--dry-run=server'], { input: dsManifest('web', 'busybox:1.37') })).stdout).toBe('daemonset.apps/web configured (server dry run)\n');
     const piped = await cli(['apply', '-f', '-'], { input: dsManifest('web', 'busybox:1.37') });
     expect(piped).toMatchObject({ code: 0, stdout: 'daemonset.apps/web configured\n' });
     const sub = join(dir, 'manifests');

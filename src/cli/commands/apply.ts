@@ -24,6 +24,7 @@
 import type { Command } from 'commander';
 import { ApiError } from '../../api/errors.js';
 import type { KubeObject } from '../../api/types.js';
+import { deepEqual } from '../../api/patch/index.js';
 import { isNotFound, resourcePath } from '../../client/index.js';
 import { CliError, withContext } from '../context.js';
 import { readManifests, type Manifest } from '../manifests.js';
@@ -119,7 +120,10 @@ export function registerApply(program: Command, ctx: CliContext): void {
           const q = `?fieldManager=everynode&fieldValidation=Strict${opts.forceConflicts ? '&force=true' : ''}${dry ? '&dryRun=All' : ''}`;
           const res = await conn.raw({ method: 'PATCH', path: resourcePath(r, ns, name) + q, body: JSON.stringify(body), contentType: 'application/apply-patch+yaml' });
           const after = JSON.parse(res.text) as KubeObject;
-          const verb = res.statusCode === 201 || !before ? 'created' : after.metadata.resourceVersion === before.metadata.resourceVersion ? 'unchanged' : 'configured';
+          // A write that changes nothing keeps the resourceVersion; a dry run keeps it always, so
+          // there the answer is compared with the object as it was.
+          const unchanged = dry ? sameApart(before, after) : after.metadata.resourceVersion === before?.metadata.resourceVersion;
+          const verb = res.statusCode === 201 || !before ? 'created' : unchanged ? 'unchanged' : 'configured';
           done(r, after, `${objectRef(r, name)} ${verb}${dryRunSuffix(dryRun)}\n`);
         } catch (e) {
           ctx.report(withContext(withConflictHint(e), `error when applying "${m.source}": `));
@@ -168,4 +172,11 @@ export function registerApply(program: Command, ctx: CliContext): void {
         }
       }
     });
+}
+
+/** `a` and `b` are the same object but for what any write (a dry run too) may restamp: managedFields. */
+function sameApart(a: KubeObject | undefined, b: KubeObject): boolean {
+  if (!a) return false;
+  const bare = (o: KubeObject) => ({ ...o, metadata: { ...o.metadata, managedFields: undefined } });
+  return deepEqual(bare(a), bare(b));
 }
