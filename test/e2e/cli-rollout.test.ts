@@ -144,4 +144,19 @@ describe('everynode rollout', () => {
     expect(stamp.stdout).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
     expect((await cli(['rollout', 'pause', 'ds/hist'])).stderr).toBe('error: daemonsets.apps "hist" pausing is not supported\n');
   });
+  it('status waits for a server that restarts during the rollout (as kubectl does), and ends when the rollout does', async () => {
+    expect((await cli(['apply', '-f', '-'], dsManifest('across'))).code).toBe(0);
+    await writeStatus('across', { observedGeneration: 1, desired: 2, updated: 1, available: 0 });
+    const p = spawnNode(cleanup, [everynodeBin, 'rollout', 'status', 'ds/across', '--timeout', '90s'], { env: { ...process.env, KUBECONFIG: kc, NO_COLOR: '1' } });
+    await waitFor(() => p.output().includes('1 out of 2 new pods have been updated'), { message: 'the first status line' });
+    // The same server, stopped and started again on its data dir and port.
+    server.signalGroup('SIGTERM');
+    await server.exited;
+    await new Promise((r) => setTimeout(r, 1500)); // the CLI finds nobody there, and waits
+    server = await startServerProcess(cleanup, { dataDir: join(dir, 'data'), listen: `127.0.0.1:${server.port}`, extraArgs: ['--disable-controllers'] });
+    await writeStatus('across', { observedGeneration: 1, desired: 2, updated: 2, available: 2 });
+    const exit = await p.exited;
+    expect(exit.code, p.output()).toBe(0);
+    expect(p.output()).toBe('Waiting for daemon set "across" rollout to finish: 1 out of 2 new pods have been updated...\ndaemon set "across" successfully rolled out\n');
+  }, 60_000);
 });

@@ -29,7 +29,8 @@ import { applyStrategicMergePatch } from '../../api/patch/index.js';
 import { resolveSchema, schemaFor } from '../../api/schema/index.js';
 import { controllerRevisionsResource, isResourceExpired, podsResource, resourcePath, WatchDecoder } from '../../client/index.js';
 import { rfc3339 } from '../../util/index.js';
-import { CliError } from '../context.js';
+import { CliError, UnreachableError } from '../context.js';
+import { ApiError } from '../../api/errors.js';
 import { qualifiedPlural, type ResourceInfo } from '../discovery.js';
 import { type CliIO, paint } from '../io.js';
 import { type CliContext, controllerUid, dryRunOption, dryRunStrategy, dryRunSuffix, intFlag, objectRef, parseDuration, parseSingleTarget, parseTargets, selectorString } from './common.js';
@@ -258,6 +259,17 @@ async function rolloutStatus(ctx: CliContext, cmd: Command, args: string[], opts
       nodePoll = setInterval(() => void refreshNodes().then(() => renderer.update(state, nodes)), 1000);
     }
     let rv = first.metadata.resourceVersion ?? '';
+    // A server gone for a while (restarted, upgraded, failing over) is waited for until the
+    // timeout, as kubectl's retrying watch does: 1 s between tries, then 2, up to 5.
+    let retryMs = 0;
+    const waitForServer = async (e: unknown): Promise<void> => {
+      if (!serverAway(e)) throw e;
+      retryMs = Math.min(Math.max(retryMs * 2, 1000), 5000);
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, retryMs);
+        abort.signal.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
+      });
+    };
     while (!state.done) {
       const path = resourcePath(r, ns) + `?watch=true&fieldSelector=${encodeURIComponent(`metadata.name=${name}`)}&resourceVersion=${encodeURIComponent(rv)}&allowWatchBookmarks=true`;
       let res;
@@ -265,13 +277,22 @@ async function rolloutStatus(ctx: CliContext, cmd: Command, args: string[], opts
         res = await conn.stream({ path, signal: abort.signal });
       } catch (e) {
         if (timedOut || interrupted) break;
-        if (isResourceExpired(e)) {
-          current = await conn.client.get<DaemonSet>(r, ns, name);
-          rv = current.metadata.resourceVersion ?? '';
-          continue;
+        try {
+          if (isResourceExpired(e)) {
+            current = await conn.client.get<DaemonSet>(r, ns, name);
+            rv = current.metadata.resourceVersion ?? '';
+            state = daemonSetRolloutStatus(current);
+            renderer.update(state, nodes);
+            continue;
+          }
+          await waitForServer(e);
+        } catch (again) {
+          if (timedOut || interrupted) break;
+          await waitForServer(again);
         }
-        throw e;
+        continue;
       }
+      retryMs = 0;
       const decoder = new WatchDecoder();
       let relist = false;
       try {
@@ -300,7 +321,13 @@ async function rolloutStatus(ctx: CliContext, cmd: Command, args: string[], opts
       }
       if (timedOut || interrupted) break;
       if (relist) {
-        current = await conn.client.get<DaemonSet>(r, ns, name);
+        try {
+          current = await conn.client.get<DaemonSet>(r, ns, name);
+        } catch (e) {
+          if (timedOut || interrupted) break;
+          await waitForServer(e);
+          continue; // the watch from rv answers 410 again, and the list is tried again
+        }
         rv = current.metadata.resourceVersion ?? '';
         state = daemonSetRolloutStatus(current);
         renderer.update(state, nodes);
@@ -532,4 +559,10 @@ async function refuseRollout(ctx: CliContext, cmd: Command, args: string[], sele
     }
   }
   for (const { r, name } of found) ctx.report(new CliError(`${qualifiedPlural(r)} ${JSON.stringify(name)} ${doing} is not supported`));
+}
+
+/** The server is away for now (not reachable, restarting, overloaded), not refusing the request. */
+function serverAway(e: unknown): boolean {
+  if (e instanceof UnreachableError) return true;
+  return e instanceof ApiError && (e.code === 429 || e.code === 503 || e.code === 502 || e.code === 504);
 }
