@@ -444,6 +444,28 @@ describe('rollout status on a terminal', () => {
     }
   });
 
+  it('--nodes names each daemon\'s node and why it is not ready (its waiting reason), with --no-watch too', async () => {
+    const uid = 'uid-noded';
+    const owner = [{ apiVersion: 'apps/v1', kind: 'DaemonSet', name: 'noded', uid, controller: true }];
+    const daemon = (name: string, node: string, status: Record<string, unknown>) =>
+      ({ apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'default', labels: { app: 'noded', 'controller-revision-hash': 'h1' }, ownerReferences: owner }, spec: { nodeName: node, containers: [{ name: 'main', image: 'x' }] }, status }) as unknown as KubeObject;
+    api.add(
+      { ...ds('noded'), metadata: { ...(ds('noded').metadata as object), name: 'noded', namespace: 'default', uid } } as KubeObject,
+      daemon('noded-a', 'node-1', { phase: 'Running', conditions: [{ type: 'Ready', status: 'True' }] }),
+      daemon('noded-b', 'node-2', { phase: 'Running', containerStatuses: [{ name: 'main', ready: false, restartCount: 2, image: 'x', imageID: '', state: { waiting: { reason: 'CrashLoopBackOff' } } }] }),
+      daemon('noded-c', 'node-3', { phase: 'Pending', initContainerStatuses: [{ name: 'init', ready: false, restartCount: 0, image: 'x', imageID: '', state: { waiting: { reason: 'CreateContainerError' } } }] }),
+    );
+    // (The fake API serves no ControllerRevisions, so no pod counts as of the current one.)
+    const r = await cli(['rollout', 'status', 'ds/noded', '--nodes', '--no-watch']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(
+      'Waiting for daemon set "noded" rollout to finish: 1 out of 3 new pods have been updated...\n' +
+        '  node node-1: pod noded-a old revision, ready\n' +
+        '  node node-2: pod noded-b old revision, CrashLoopBackOff\n' +
+        '  node node-3: pod noded-c old revision, Init:CreateContainerError\n',
+    );
+  });
+
   it('sizes the bar by the visible length and never leaves a colour open', () => {
     const green = (s: string) => `\u001b[32m${s}\u001b[39m`;
     const p = { value: 3, total: 3, available: 3, phase: green('rolled out') };

@@ -213,10 +213,27 @@ async function nodeStates(ctx: CliContext, cmd: Command, ds: DaemonSet): Promise
     const hash = p.metadata.labels?.['controller-revision-hash'];
     const ready = (p.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
     const updated = currentHash !== undefined && hash === currentHash;
-    const phase = p.metadata.deletionTimestamp ? 'terminating' : (p.status?.phase ?? 'Pending').toLowerCase();
-    out.push({ node: p.spec?.nodeName ?? '<unscheduled>', pod: p.metadata.name ?? '', state: `${updated ? 'updated' : 'old revision'}, ${ready ? 'ready' : phase}` });
+    out.push({ node: p.spec?.nodeName ?? '<unscheduled>', pod: p.metadata.name ?? '', state: `${updated ? 'updated' : 'old revision'}, ${ready ? 'ready' : notReadyWord(p)}` });
   }
   return out.sort((a, b) => a.node.localeCompare(b.node));
+}
+
+/**
+ * Why a pod is not ready, in the words of `get pods`' STATUS: terminating, the first init
+ * container's waiting reason (`Init:CrashLoopBackOff`), a container's waiting or terminated
+ * reason (CrashLoopBackOff, CreateContainerError, Error), else its phase.
+ */
+function notReadyWord(p: Pod): string {
+  if (p.metadata.deletionTimestamp) return 'terminating';
+  for (const c of p.status?.initContainerStatuses ?? []) {
+    const why = c.state?.waiting?.reason ?? (c.state?.terminated && c.state.terminated.exitCode !== 0 ? c.state.terminated.reason : undefined);
+    if (why && why !== 'PodInitializing') return `Init:${why}`;
+  }
+  for (const c of p.status?.containerStatuses ?? []) {
+    const why = c.state?.waiting?.reason ?? c.state?.terminated?.reason;
+    if (why && why !== 'ContainerCreating') return why;
+  }
+  return (p.status?.phase ?? 'Pending').toLowerCase();
 }
 
 async function getDaemonSet(ctx: CliContext, cmd: Command, args: string[]): Promise<{ r: ResourceInfo; ds: DaemonSet; ns: string; name: string }> {
@@ -234,6 +251,8 @@ async function rolloutStatus(ctx: CliContext, cmd: Command, args: string[], opts
   let state = daemonSetRolloutStatus(first);
   if (!opts.watch || state.done) {
     ctx.out((state.done ? paint(ctx.io, 'green', state.message) : state.message) + '\n');
+    // --nodes: where each daemon is, at this moment.
+    if (opts.nodes) new PlainRenderer(ctx.io).update({ ...state, done: true }, await nodeStates(ctx, cmd, first));
     return;
   }
   const conn = ctx.conn(cmd);
