@@ -118,6 +118,20 @@ describe('get', () => {
     expect(one.stdout).toBe('NAME    KIND\nweb-a   Pod\nweb-b   Pod\n');
   });
 
+  it('an empty list in json, yaml, name, jsonpath or custom-columns is what the format makes of it, with no "No resources found" (kubectl prints that for tables only)', async () => {
+    const json = await cli(['get', 'pods', '-l', 'app=none', '-o', 'json']);
+    expect(json.stderr).toBe('');
+    expect(JSON.parse(json.stdout)).toEqual({ apiVersion: 'v1', kind: 'List', items: [], metadata: { resourceVersion: '' } });
+    expect(await cli(['get', 'pods', '-l', 'app=none', '-o', 'name'])).toEqual({ code: 0, stdout: '', stderr: '' });
+    expect(await cli(['get', 'pods', '-l', 'app=none', '-o', 'custom-columns=N:.metadata.name,NODE:.spec.nodeName'])).toEqual({ code: 0, stdout: 'N   NODE\n', stderr: '' });
+    expect(await cli(['get', 'pods', '-l', 'app=none', '-o', 'custom-columns=N:.metadata.name', '--no-headers'])).toEqual({ code: 0, stdout: '', stderr: '' });
+    expect((await cli(['get', 'pods', '-l', 'app=none', '-o', 'jsonpath={.items[*].metadata.name}'])).stderr).toBe('');
+  });
+
+  it('a malformed TYPE/NAME says so, as kubectl', async () => {
+    for (const arg of ['ds/', '/web']) expect(await cli(['get', arg])).toEqual({ code: 1, stdout: '', stderr: 'error: arguments in resource/name form must have a single resource and name\n' });
+  });
+
   it('expands the `all` category from discovery, says "No resources found" once, and --no-headers', async () => {
     const r = await cli(['get', 'all', '-l', 'app=web', '--no-headers']);
     expect(r).toEqual({ code: 0, stdout: 'pod/web-a   Pod\npod/web-b   Pod\ndaemonset.apps/web   DaemonSet\n', stderr: '' });

@@ -91,7 +91,7 @@ export function parseTargets(args: string[]): Target[] {
     const out: Target[] = [];
     for (const a of args) {
       const slash = a.indexOf('/');
-      if (slash <= 0 || slash === a.length - 1) throw new CliError(`there is no need to specify a resource type as a separate argument when passing arguments in resource/name form (e.g. 'everynode get resource/<resource_name>' instead of 'everynode get resource resource/<resource_name>')`);
+      if (slash <= 0 || slash === a.length - 1) throw new CliError('arguments in resource/name form must have a single resource and name');
       const type = a.slice(0, slash);
       const name = a.slice(slash + 1);
       const t = out.find((x) => x.type === type);

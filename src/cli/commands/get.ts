@@ -294,7 +294,9 @@ async function runGet(ctx: CliContext, cmd: Command, args: string[], opts: GetOp
     const header = format.columns.map((c) => c.header);
     const rows = objects.map((o) => customColumnCells(format.columns, o));
     printer.block(header, opts.watchOnly ? [] : rows, false);
-    if (objects.length === 0 && !watch && nothingNamed) noResources(ctx, resolved[0]!.r, allNs, conn.namespace);
+    // As kubectl's custom-columns printer (not a human-readable table): an empty list is its
+    // header alone, and no "No resources found".
+    if (objects.length === 0 && !watch && headers) ctx.out(alignLine(header, columnWidths([header])) + '\n');
     if (watch) await watchCustomColumns(ctx, cmd, resolved[0]!, ns, rv, opts, format.columns, printer);
     return;
   }
@@ -318,10 +320,9 @@ async function runGet(ctx: CliContext, cmd: Command, args: string[], opts: GetOp
     await streamEvents(ctx, cmd, watchPath(r, ns, rv, names, opts), 'application/json', (_type, obj) => print(typed(r, obj as KubeObject)));
     return;
   }
-  if (objects.length === 0 && nothingNamed) {
-    noResources(ctx, resolved[0]!.r, allNs, conn.namespace);
-    if (format.kind === 'name') return;
-  }
+  // json, yaml, name, jsonpath, templates: kubectl prints what the format makes of the empty
+  // list (`-o name`: nothing) and says nothing on stderr; "No resources found" is for tables.
+  if (objects.length === 0 && nothingNamed && format.kind === 'name') return;
   if (objects.length > 0 || (format.kind !== 'name' && !single)) {
     ctx.out(render(objects, !single));
   }
