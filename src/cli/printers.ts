@@ -14,7 +14,7 @@ import { writeYaml } from '../util/index.js';
 import { kindPrefix } from './discovery.js';
 import { CliError } from './context.js';
 import { readFileSync } from 'node:fs';
-import { executeTemplate, findValues, JsonPathError, relaxedJsonPath } from './jsonpath.js';
+import { evaluatePath, executeTemplate, findValues, JsonPathError, parseTemplate, relaxedJsonPath } from './jsonpath.js';
 
 export interface TableColumn {
   name: string;
@@ -119,7 +119,8 @@ export type OutputFormat =
   | { kind: 'yaml' }
   | { kind: 'json' }
   | { kind: 'name' }
-  | { kind: 'jsonpath'; template: string };
+  /** asJson: -o jsonpath-as-json (renderJsonPathAsJson). */
+  | { kind: 'jsonpath'; template: string; asJson?: boolean };
 
 /** The formats printed from full objects one by one (not columns). */
 export type ObjectFormat = Exclude<OutputFormat, { kind: 'table' } | { kind: 'custom-columns' }>;
@@ -185,16 +186,16 @@ export function parseOutputFormat(o: string | undefined): OutputFormat {
   if (o === 'yaml' || o === 'json' || o === 'name') return { kind: o };
   if (o.startsWith('custom-columns=')) return { kind: 'custom-columns', columns: parseCustomColumns(o.slice('custom-columns='.length)) };
   if (o.startsWith('custom-columns-file=')) return { kind: 'custom-columns', columns: customColumnsFile(o.slice('custom-columns-file='.length)) };
-  const m = /^jsonpath(?:-as-json)?=(.*)$/s.exec(o);
+  const m = /^jsonpath(-as-json|-file)?=(.*)$/s.exec(o);
   if (m) {
-    const template = m[1] ?? '';
+    const template = m[1] === '-file' ? readTemplateFile(m[2] ?? '') : (m[2] ?? '');
     try {
       executeTemplate(template, {}); // syntax check before any request
     } catch (e) {
       if (e instanceof JsonPathError) throw new CliError(`error parsing jsonpath ${template}: ${e.message}`);
       throw e;
     }
-    return { kind: 'jsonpath', template };
+    return { kind: 'jsonpath', template, ...(m[1] === '-as-json' ? { asJson: true } : {}) };
   }
   throw new CliError(`unable to match a printer suitable for the output format "${o}", allowed formats are: custom-columns,custom-columns-file,json,jsonpath,name,wide,yaml`);
 }
@@ -230,7 +231,7 @@ export function printObjects(
       return objects.map((o) => `${prefixOf(o)}/${o.metadata.name ?? ''}\n`).join('');
     case 'jsonpath':
       try {
-        return executeTemplate(format.template, data);
+        return format.asJson ? renderJsonPathAsJson(format.template, data) : executeTemplate(format.template, data);
       } catch (e) {
         throw new CliError(`error executing jsonpath ${JSON.stringify(format.template)}: ${e instanceof Error ? e.message : String(e)}`);
       }
@@ -259,4 +260,20 @@ export function readTemplateFile(path: string): string {
     const code = (e as NodeJS.ErrnoException).code;
     throw new CliError(`error reading --template ${path}, open ${path}: ${code === 'ENOENT' ? 'no such file or directory' : code === 'EACCES' ? 'permission denied' : (e as Error).message}`);
   }
+}
+
+/** Go's encoding/json escapes of HTML characters and line separators, which kubectl's JSON output carries. */
+export const goEscape = (s: string): string => s.replace(/</g, '\\u003c').replace(/>/g, '\\u003e').replace(/&/g, '\\u0026').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+
+/**
+ * kubectl's -o jsonpath-as-json: each part of the template prints, as an indented JSON array,
+ * what it finds (a range part: its text). Throws JsonPathError for a template that does not parse.
+ */
+export function renderJsonPathAsJson(template: string, obj: unknown): string {
+  return parseTemplate(template)
+    .map((n) => {
+      const values = n.t === 'expr' ? evaluatePath(n.steps, obj) : n.t === 'range' ? [executeTemplate(template, obj)] : [n.text];
+      return goEscape(JSON.stringify(values, null, 4)) + '\n';
+    })
+    .join('');
 }

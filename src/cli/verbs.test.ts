@@ -128,6 +128,13 @@ describe('get', () => {
     expect((await cli(['get', 'pods', '-l', 'app=none', '-o', 'jsonpath={.items[*].metadata.name}'])).stderr).toBe('');
   });
 
+  it('-o jsonpath-as-json prints what each part finds as a JSON array; -o jsonpath-file reads the template from a file', async () => {
+    expect(await cli(['get', 'pods', '-l', 'app=web', '-o', 'jsonpath-as-json={.items[*].metadata.name}'])).toEqual({ code: 0, stdout: '[\n    "web-a",\n    "web-b"\n]\n', stderr: '' });
+    const f = join(dir, 'names.jsonpath');
+    writeFileSync(f, '{.items[*].metadata.name}');
+    expect(await cli(['get', 'pods', '-l', 'app=web', '-o', `jsonpath-file=${f}`])).toEqual({ code: 0, stdout: 'web-a web-b', stderr: '' });
+  });
+
   it('a malformed TYPE/NAME says so, as kubectl', async () => {
     for (const arg of ['ds/', '/web']) expect(await cli(['get', arg])).toEqual({ code: 1, stdout: '', stderr: 'error: arguments in resource/name form must have a single resource and name\n' });
   });

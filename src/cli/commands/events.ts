@@ -42,12 +42,12 @@ import { ApiError, eventsResource, resourcePath, WatchDecoder } from '../../clie
 import { writeYaml } from '../../util/index.js';
 import { CliError } from '../context.js';
 import { findResource } from '../discovery.js';
-import { evaluatePath, executeTemplate, GoTemplateError, goPrint, JsonPathError, parseTemplate } from '../jsonpath.js';
+import { executeTemplate, GoTemplateError, goPrint, JsonPathError, parseTemplate } from '../jsonpath.js';
 import { type CliContext, intFlag } from './common.js';
 import { humanSince } from './describe.js';
 import { goTemplateOf } from './get.js';
 import { TabWriter } from '../tabwriter.js';
-import { readTemplateFile } from '../printers.js';
+import { goEscape, readTemplateFile, renderJsonPathAsJson } from '../printers.js';
 
 interface EventsOptions {
   output?: string;
@@ -270,7 +270,6 @@ function eventLine(e: JsonObject, withNamespace: boolean, now: number): string {
 }
 
 /** Go's encoding/json string escaping beyond JSON.stringify's (HTML-safe). */
-const goEscape = (s: string): string => s.replace(/</g, '\\u003c').replace(/>/g, '\\u003e').replace(/&/g, '\\u0026').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
 
 // ---------------------------------------------------------------------------------------------
 // Printers
@@ -282,22 +281,13 @@ const allowedFormats = 'go-template,go-template-file,json,jsonpath,jsonpath-as-j
 
 /** A jsonpath template: parsed now (a bad one fails the command before any request). */
 function jsonPathPrinter(template: string, asJson: boolean): Printer {
-  let nodes: ReturnType<typeof parseTemplate>;
   try {
-    nodes = parseTemplate(template);
+    parseTemplate(template);
   } catch (e) {
     if (e instanceof JsonPathError) throw new CliError(`error parsing jsonpath ${template}, ${e.message}`);
     throw e;
   }
-  if (!asJson) return (obj) => executeTemplate(template, obj);
-  // -o jsonpath-as-json: each part of the template prints the JSON array of what it finds.
-  return (obj) =>
-    nodes
-      .map((n) => {
-        const values = n.t === 'expr' ? evaluatePath(n.steps, obj) : n.t === 'range' ? [executeTemplate(template, obj)] : [n.text];
-        return goEscape(JSON.stringify(values, null, 4)) + '\n';
-      })
-      .join('');
+  return asJson ? (obj) => renderJsonPathAsJson(template, obj) : (obj) => executeTemplate(template, obj);
 }
 
 /** kubectl's printer of -o (undefined: the events table). Throws kubectl's errors for a bad format. */

@@ -102,7 +102,7 @@ function outputFormat(o: string | undefined): ReturnType<typeof parseOutputForma
     return parseOutputFormat(o);
   } catch (e) {
     if (e instanceof CliError && e.message.startsWith('unable to match a printer')) {
-      throw new CliError(e.message.replace(/allowed formats are: .*$/s, 'allowed formats are: custom-columns,custom-columns-file,go-template,go-template-file,json,jsonpath,name,template,templatefile,wide,yaml'));
+      throw new CliError(e.message.replace(/allowed formats are: .*$/s, 'allowed formats are: custom-columns,custom-columns-file,go-template,go-template-file,json,jsonpath,jsonpath-as-json,jsonpath-file,name,template,templatefile,wide,yaml'));
     }
     throw e;
   }
