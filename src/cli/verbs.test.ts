@@ -487,6 +487,21 @@ describe('rollout status on a terminal', () => {
     );
   });
 
+  it('TERM=dumb gets plain lines, no cursor movement', async () => {
+    api.add(ds('dumb'));
+    api.holdWatches = true;
+    try {
+      const t = io({ ...env, TERM: 'dumb' }, { columns: 80 });
+      const run = runCli(['rollout', 'status', 'ds/dumb'], t);
+      await expect.poll(() => t.interrupt !== undefined && api.requestsTo('/apis/apps/v1/namespaces/default/daemonsets').some((r) => r.query.get('watch') === 'true'), { timeout: 5000 }).toBe(true);
+      t.interrupt!('SIGINT');
+      expect(await run).toBe(130);
+      expect(t.out()).toBe('Waiting for daemon set "dumb" rollout to finish: 1 out of 3 new pods have been updated...\n');
+    } finally {
+      api.holdWatches = false;
+    }
+  });
+
   it('sizes the bar by the visible length and never leaves a colour open', () => {
     const green = (s: string) => `\u001b[32m${s}\u001b[39m`;
     const p = { value: 3, total: 3, available: 3, phase: green('rolled out') };

@@ -256,7 +256,8 @@ async function rolloutStatus(ctx: CliContext, cmd: Command, args: string[], opts
     return;
   }
   const conn = ctx.conn(cmd);
-  const renderer: RolloutRenderer = ctx.io.isTTY ? new BarRenderer(ctx.io, `daemonset/${name}`) : new PlainRenderer(ctx.io);
+  // The bar needs a terminal that moves the cursor: not a pipe, not TERM=dumb.
+  const renderer: RolloutRenderer = ctx.io.isTTY && ctx.io.env['TERM'] !== 'dumb' ? new BarRenderer(ctx.io, `daemonset/${name}`) : new PlainRenderer(ctx.io);
   const abort = new AbortController();
   let timedOut = false;
   let interrupted: 'SIGINT' | 'SIGTERM' | undefined;
