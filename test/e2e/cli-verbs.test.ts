@@ -38,6 +38,15 @@ describe('everynode CLI verbs', () => {
     const v = await cli(['version']);
     expect(v.code).toBe(0);
     expect(v.stdout).toMatch(/^Client Version: v\d+\.\d+\.\d+\nServer Version: v1\.\d+\.\d+\n$/);
+    // -o json|yaml: kubectl's object, the server's /version as it is.
+    const j = await cli(['version', '-o', 'json']);
+    const info = JSON.parse(j.stdout) as { clientVersion: { gitVersion: string; major: string }; serverVersion: { gitVersion: string; minor: string } };
+    expect(info.clientVersion.gitVersion).toBe(v.stdout.split('\n')[0]!.slice('Client Version: '.length));
+    expect(info.serverVersion).toMatchObject({ gitVersion: v.stdout.split('\n')[1]!.slice('Server Version: '.length), minor: '32' });
+    const y = (await cli(['version', '--client', '-o', 'yaml'])).stdout;
+    expect(y).toMatch(/^clientVersion:\n {2}gitVersion: v\d+\.\d+\.\d+\n {2}major: "\d+"\n/);
+    expect(y).not.toContain('serverVersion');
+    expect(await cli(['version', '-o', 'wide'])).toMatchObject({ code: 1, stderr: "error: --output must be 'yaml' or 'json'\n" });
     const p = await cli(['kubeconfig']);
     expect(p).toMatchObject({ code: 0, stdout: `${kc}\n` });
     const raw = await cli(['kubeconfig', '--raw', '--data-dir', join(dir, 'data')]);

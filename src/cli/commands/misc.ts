@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { CliError, resolveKubeconfigPath } from '../context.js';
 import type { CliContext } from './common.js';
+import { writeYaml } from '../../util/index.js';
 
 /** The package version, found by walking up from this file to everynode's package.json. */
 export function clientVersion(): string {
@@ -86,11 +87,23 @@ export function registerMisc(program: Command, ctx: CliContext): void {
     .command('version')
     .description('Print the client and server versions')
     .option('--client', 'client version only (no server needed)')
-    .action(async (opts: { client?: boolean }, cmd: Command) => {
-      ctx.out(`Client Version: ${clientVersion()}\n`);
-      if (opts.client) return;
-      const v = await ctx.conn(cmd).rawJson<{ gitVersion?: string }>({ path: '/version' });
-      ctx.out(`Server Version: ${v.gitVersion ?? 'unknown'}\n`);
+    .option('-o, --output <format>', 'json or yaml: both versions as one object (clientVersion, serverVersion), as kubectl')
+    .action(async (opts: { client?: boolean; output?: string }, cmd: Command) => {
+      if (opts.output !== undefined && opts.output !== 'json' && opts.output !== 'yaml') throw new CliError('--output must be \'yaml\' or \'json\'');
+      const client = clientVersion();
+      if (opts.output === undefined) ctx.out(`Client Version: ${client}\n`);
+      const server = opts.client ? undefined : await ctx.conn(cmd).rawJson<{ gitVersion?: string } & Record<string, unknown>>({ path: '/version' });
+      if (opts.output === undefined) {
+        if (server) ctx.out(`Server Version: ${server.gitVersion ?? 'unknown'}\n`);
+        return;
+      }
+      // The client's own fields as kubectl's version.Info, from what this build knows.
+      const m = /^v(\d+)\.(\d+)/.exec(client);
+      const info = {
+        clientVersion: { major: m?.[1] ?? '', minor: m?.[2] ?? '', gitVersion: client, platform: `${process.platform}/${process.arch === 'x64' ? 'amd64' : process.arch}` },
+        ...(server ? { serverVersion: server } : {}),
+      };
+      ctx.out(opts.output === 'json' ? JSON.stringify(info, null, 2) + '\n' : writeYaml(info));
     });
 
   program
