@@ -266,6 +266,14 @@ describe('everynode CLI verbs', () => {
     expect((await cli(['uncordon', 'node/cli-n1'])).stdout).toBe('node/cli-n1 uncordoned\n');
     expect((await cli(['get', 'no', 'cli-n1', '-o', 'jsonpath={.spec.unschedulable}'])).stdout).toBe('');
     expect(await cli(['cordon', 'ghost-node'])).toMatchObject({ code: 1, stderr: 'Error from server (NotFound): nodes "ghost-node" not found\n' });
+    // -l picks the nodes; --dry-run changes nothing.
+    expect((await cli(['label', 'node', 'cli-n1', 'rack=r9'])).code).toBe(0);
+    expect((await cli(['cordon', '-l', 'rack=r9', '--dry-run=client'])).stdout).toBe('node/cli-n1 cordoned (dry run)\n');
+    expect((await cli(['cordon', '-l', 'rack=r9', '--dry-run=server'])).stdout).toBe('node/cli-n1 cordoned (server dry run)\n');
+    expect((await cli(['get', 'no', 'cli-n1', '-o', 'jsonpath={.spec.unschedulable}'])).stdout).toBe('');
+    expect((await cli(['cordon', '-l', 'rack=r9'])).stdout).toBe('node/cli-n1 cordoned\n');
+    expect((await cli(['uncordon', '-l', 'rack=r9'])).stdout).toBe('node/cli-n1 uncordoned\n');
+    expect(await cli(['cordon', 'cli-n1', '-l', 'rack=r9'])).toMatchObject({ code: 1, stderr: 'error: cannot specify both a node name and a --selector option\n' });
   });
 
   it('drain refuses unmanaged pods without --force, waits while a PodDisruptionBudget allows nothing, and evicts once it does', async () => {

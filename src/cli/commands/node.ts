@@ -7,7 +7,7 @@ import type { Node, Taint, TaintEffect } from '../../api/types.js';
 import { nodesResource } from '../../client/index.js';
 import { rfc3339 } from '../../util/index.js';
 import { CliError } from '../context.js';
-import type { CliContext } from './common.js';
+import { type CliContext, dryRunOption, dryRunStrategy, dryRunSuffix } from './common.js';
 
 const effects: TaintEffect[] = ['NoSchedule', 'PreferNoSchedule', 'NoExecute'];
 
@@ -94,18 +94,28 @@ export function registerNode(program: Command, ctx: CliContext): void {
     program
       .command(verb)
       .description(value ? 'Mark nodes unschedulable' : 'Mark nodes schedulable again')
-      .argument('<nodes...>', 'NAME... or node/NAME...')
-      .action(async (names: string[], _opts: unknown, cmd: Command) => {
+      .argument('[nodes...]', 'NAME... or node/NAME... (or -l)')
+      .option('-l, --selector <selector>', 'the nodes this label selector matches')
+      .addOption(dryRunOption())
+      .action(async (names: string[], opts: { selector?: string; dryRun?: string }, cmd: Command) => {
+        const dryRun = dryRunStrategy(opts.dryRun);
+        if (names.length > 0 && opts.selector !== undefined) throw new CliError('cannot specify both a node name and a --selector option');
+        if (names.length === 0 && opts.selector === undefined) throw new CliError(`USAGE: ${verb} NODE [flags]\nSee 'everynode ${verb} -h' for help and examples`);
         const conn = ctx.conn(cmd);
-        for (const raw of names) {
-          const name = raw.includes('/') ? nodeName([raw], verb).name : raw;
-          const node = await conn.client.get<Node>(nodesResource, '', name);
+        const nodes =
+          opts.selector !== undefined
+            ? (await conn.client.list<Node>(nodesResource, { labelSelector: opts.selector })).items
+            : await Promise.all(names.map((raw) => conn.client.get<Node>(nodesResource, '', raw.includes('/') ? nodeName([raw], verb).name : raw)));
+        for (const node of nodes) {
+          const name = node.metadata.name ?? '';
           if ((node.spec?.unschedulable === true) === value) {
-            ctx.out(`node/${name} already ${verb}ed\n`);
+            ctx.out(`node/${name} already ${verb}ed${dryRunSuffix(dryRun)}\n`);
             continue;
           }
-          await conn.client.patch(nodesResource, '', name, 'merge', { spec: { unschedulable: value ? true : null } }, { fieldManager: 'everynode-cordon' });
-          ctx.out(`node/${name} ${verb}ed\n`);
+          if (dryRun !== 'client') {
+            await conn.client.patch(nodesResource, '', name, 'merge', { spec: { unschedulable: value ? true : null } }, { fieldManager: 'everynode-cordon', dryRun: dryRun === 'server' });
+          }
+          ctx.out(`node/${name} ${verb}ed${dryRunSuffix(dryRun)}\n`);
         }
       });
   }
