@@ -487,6 +487,18 @@ describe('rollout status on a terminal', () => {
     );
   });
 
+  it('several targets are each reported in turn, as kubectl visits them', async () => {
+    api.add(ds('first'), ds('second', { updatedNumberScheduled: 3, numberAvailable: 3 }));
+    const both = 'Waiting for daemon set "first" rollout to finish: 1 out of 3 new pods have been updated...\ndaemon set "second" successfully rolled out\n';
+    expect(await cli(['rollout', 'status', 'ds/first', 'ds/second', '--no-watch'])).toEqual({ code: 0, stdout: both, stderr: '' });
+    expect(await cli(['rollout', 'status', 'ds', 'first', 'second', '--no-watch'])).toEqual({ code: 0, stdout: both, stderr: '' });
+    expect(await cli(['rollout', 'status', 'ds/second', 'ds/missing', 'ds/first', '--no-watch'])).toEqual({
+      code: 1,
+      stdout: 'daemon set "second" successfully rolled out\n',
+      stderr: 'Error from server (NotFound): daemonsets.apps "missing" not found\n',
+    });
+  });
+
   it('TERM=dumb gets plain lines, no cursor movement', async () => {
     api.add(ds('dumb'));
     api.holdWatches = true;

@@ -442,7 +442,13 @@ export function registerRollout(program: Command, ctx: CliContext): void {
     .option('--no-watch', 'print the current status once and exit')
     .option('--nodes', 'show the state of every node (pod, revision, readiness)')
     .action(async (args: string[], opts: { timeout: string; watch: boolean; nodes?: boolean }, cmd: Command) => {
-      await rolloutStatus(ctx, cmd, args, opts);
+      // Several targets (`ds/a ds/b`, `ds a b`): each in turn, as kubectl visits them, each with
+      // its own --timeout; the first that fails ends the command.
+      const each = parseTargets(args).flatMap((t) => t.names.map((n) => [`${t.type}/${n}`]));
+      for (const target of each.length > 1 ? each : [args]) {
+        await rolloutStatus(ctx, cmd, target, opts);
+        if (ctx.exitCode !== undefined && ctx.exitCode !== 0) return;
+      }
     });
 
   rollout
