@@ -274,6 +274,15 @@ describe('everynode CLI verbs', () => {
     expect((await cli(['cordon', '-l', 'rack=r9'])).stdout).toBe('node/cli-n1 cordoned\n');
     expect((await cli(['uncordon', '-l', 'rack=r9'])).stdout).toBe('node/cli-n1 uncordoned\n');
     expect(await cli(['cordon', 'cli-n1', '-l', 'rack=r9'])).toMatchObject({ code: 1, stderr: 'error: cannot specify both a node name and a --selector option\n' });
+    // taint -l / --all: every matching node; --dry-run changes nothing.
+    expect((await cli(['taint', 'nodes', '-l', 'rack=r9', 'maint=yes:NoSchedule', '--dry-run=client'])).stdout).toBe('node/cli-n1 tainted (dry run)\n');
+    expect((await cli(['taint', 'nodes', '-l', 'rack=r9', 'maint=yes:NoSchedule'])).stdout).toBe('node/cli-n1 tainted\n');
+    expect((await cli(['get', 'node', 'cli-n1', '-o', 'jsonpath={.spec.taints[*].key}'])).stdout).toBe('maint');
+    const all = await cli(['taint', 'nodes', '--all', 'maint:NoSchedule-', '--dry-run=server']);
+    expect(all.stdout.split('\n')).toContain('node/cli-n1 untainted (server dry run)');
+    expect((await cli(['get', 'node', 'cli-n1', '-o', 'jsonpath={.spec.taints[*].key}'])).stdout).toBe('maint');
+    expect((await cli(['taint', 'nodes', '-l', 'rack=r9', 'maint-'])).stdout).toBe('node/cli-n1 untainted\n');
+    expect(await cli(['taint', 'nodes', '--all', '-l', 'rack=r9', 'x:NoSchedule'])).toMatchObject({ code: 1, stderr: "error: setting 'all' parameter with a selector is not allowed\n" });
   });
 
   it('drain refuses unmanaged pods without --force, waits while a PodDisruptionBudget allows nothing, and evicts once it does', async () => {

@@ -60,34 +60,60 @@ function nodeName(args: string[], verb: string): { name: string; rest: string[] 
   return { name: first, rest };
 }
 
+/** The node's taints after `changes` (kubectl's errors: a taint to remove that is not there, one to add that is, without --overwrite). */
+function taintsAfter(node: Node, changes: TaintChanges, overwrite: boolean): Taint[] {
+  let taints = [...(node.spec?.taints ?? [])];
+  for (const rm of changes.remove) {
+    const before = taints.length;
+    taints = taints.filter((t) => !(t.key === rm.key && (!rm.effect || t.effect === rm.effect)));
+    if (taints.length === before) throw new CliError(`taint "${rm.key}${rm.effect ? `:${rm.effect}` : ''}" not found`);
+  }
+  for (const add of changes.add) {
+    const i = taints.findIndex((t) => t.key === add.key && t.effect === add.effect);
+    if (i >= 0) {
+      if (!overwrite) throw new CliError(`node ${node.metadata.name ?? ''} already has ${add.key} taint(s) with same effect(s) and --overwrite is false`);
+      taints[i] = add;
+    } else taints.push(add.effect === 'NoExecute' ? { ...add, timeAdded: rfc3339(Date.now()) } : add);
+  }
+  return taints;
+}
+
 export function registerNode(program: Command, ctx: CliContext): void {
   program
     .command('taint')
     .description('Add or remove node taints (key=value:Effect, key:Effect-, key-)')
-    .argument('<args...>', 'node NAME TAINT... (or node/NAME TAINT...)')
+    .argument('<args...>', 'node NAME TAINT... (or node/NAME TAINT...; with --all or -l: nodes TAINT...)')
     .option('--overwrite', 'replace an existing taint with the same key and effect')
-    .action(async (args: string[], opts: { overwrite?: boolean }, cmd: Command) => {
-      const { name, rest } = nodeName(args, 'taint');
+    .option('--all', 'every node of the cluster')
+    .option('-l, --selector <selector>', 'the nodes this label selector matches')
+    .addOption(dryRunOption())
+    .action(async (args: string[], opts: { overwrite?: boolean; all?: boolean; selector?: string; dryRun?: string }, cmd: Command) => {
+      const dryRun = dryRunStrategy(opts.dryRun);
+      const many = opts.all === true || opts.selector !== undefined;
+      if (opts.all && opts.selector !== undefined) throw new CliError('setting \'all\' parameter with a selector is not allowed');
+      let name: string | undefined;
+      let rest: string[];
+      if (many) {
+        // `taint nodes --all TAINT...`: the first word names the kind only.
+        const [kind, ...taints] = args;
+        if (!['node', 'nodes', 'no'].includes(kind ?? '')) throw new CliError(`taint only applies to nodes, got ${kind ?? 'nothing'}`);
+        rest = taints;
+      } else ({ name, rest } = nodeName(args, 'taint'));
       if (rest.length === 0) throw new CliError('at least one taint update is required');
       const changes = parseTaints(rest);
       const conn = ctx.conn(cmd);
-      const node = await conn.client.get<Node>(nodesResource, '', name);
-      let taints = [...(node.spec?.taints ?? [])];
-      for (const rm of changes.remove) {
-        const before = taints.length;
-        taints = taints.filter((t) => !(t.key === rm.key && (!rm.effect || t.effect === rm.effect)));
-        if (taints.length === before) throw new CliError(`taint "${rm.key}${rm.effect ? `:${rm.effect}` : ''}" not found`);
+      const nodes = many
+        ? (await conn.client.list<Node>(nodesResource, opts.selector !== undefined ? { labelSelector: opts.selector } : {})).items
+        : [await conn.client.get<Node>(nodesResource, '', name!)];
+      for (const node of nodes) {
+        const target = node.metadata.name ?? '';
+        const taints = taintsAfter(node, changes, opts.overwrite === true);
+        if (dryRun !== 'client') {
+          await conn.client.patch(nodesResource, '', target, 'merge', { spec: { taints: taints.length ? taints : null } }, { fieldManager: 'everynode-taint', dryRun: dryRun === 'server' });
+        }
+        const verb = changes.add.length && changes.remove.length ? 'modified' : changes.add.length ? 'tainted' : 'untainted';
+        ctx.out(`node/${target} ${verb}${dryRunSuffix(dryRun)}\n`);
       }
-      for (const add of changes.add) {
-        const i = taints.findIndex((t) => t.key === add.key && t.effect === add.effect);
-        if (i >= 0) {
-          if (!opts.overwrite) throw new CliError(`node ${name} already has ${add.key} taint(s) with same effect(s) and --overwrite is false`);
-          taints[i] = add;
-        } else taints.push(add.effect === 'NoExecute' ? { ...add, timeAdded: rfc3339(Date.now()) } : add);
-      }
-      await conn.client.patch(nodesResource, '', name, 'merge', { spec: { taints: taints.length ? taints : null } }, { fieldManager: 'everynode-taint' });
-      const verb = changes.add.length && changes.remove.length ? 'modified' : changes.add.length ? 'tainted' : 'untainted';
-      ctx.out(`node/${name} ${verb}\n`);
     });
 
   for (const [verb, value] of [['cordon', true], ['uncordon', false]] as const) {
