@@ -337,6 +337,36 @@ describe('everynode CLI verbs', () => {
     await cli(['delete', 'pod', 'd-late', '-n', 'd-ending', '--grace-period=0', '--force']);
   });
 
+  it('drain takes several nodes or -l: all are cordoned first, each drained in turn, and those that fail are listed', async () => {
+    for (const n of ['cli-m1', 'cli-m2', 'cli-m3']) {
+      await cli(['apply', '-f', '-'], { input: `apiVersion: v1\nkind: Node\nmetadata:\n  name: ${n}\n  labels: {pool: drain-many}\n` });
+    }
+    // cli-m2 holds a pod of no controller: without --force its node cannot be drained.
+    await cli(['apply', '-f', '-'], { input: 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: m-bare\nspec:\n  nodeName: cli-m2\n  containers: [{name: c, image: busybox}]\n' });
+    expect(await cli(['drain'])).toMatchObject({ code: 1, stderr: expect.stringContaining('USAGE: drain NODE [flags]') });
+    expect(await cli(['drain', 'cli-m1', '-l', 'pool=drain-many'])).toMatchObject({ code: 1, stderr: 'error: cannot specify both a node name and a --selector option\n' });
+
+    const some = await cli(['drain', 'cli-m1', 'node/cli-m2', 'cli-m3', '--ignore-daemonsets']);
+    expect(some.code).toBe(1);
+    expect(some.stdout).toBe('node/cli-m1 cordoned\nnode/cli-m2 cordoned\nnode/cli-m3 cordoned\nnode/cli-m1 drained\nnode/cli-m3 drained\n');
+    expect(some.stderr).toContain('error: unable to drain node "cli-m2" due to error: cannot delete Pods that declare no controller (use --force to override): default/m-bare, continuing command...\nThere are pending nodes to be drained:\n cli-m2\n');
+    for (const n of ['cli-m1', 'cli-m2', 'cli-m3']) expect((await cli(['get', 'no', n, '-o', 'jsonpath={.spec.unschedulable}'])).stdout).toBe('true');
+
+    // -l picks the nodes by label; a dry run changes nothing.
+    await cli(['uncordon', '-l', 'pool=drain-many']);
+    const dry = await cli(['drain', '-l', 'pool=drain-many', '--ignore-daemonsets', '--force', '--dry-run=client']);
+    expect(dry).toMatchObject({ code: 0 });
+    expect(dry.stdout).toContain('node/cli-m2 cordoned (dry run)\n');
+    expect(dry.stdout).toContain('evicting pod default/m-bare (dry run)\n');
+    expect(dry.stdout.match(/drained \(dry run\)\n/g)).toHaveLength(3);
+    expect((await cli(['get', 'no', 'cli-m2', '-o', 'jsonpath={.spec.unschedulable}'])).stdout).toBe('');
+    const all = await cli(['drain', '-l', 'pool=drain-many', '--ignore-daemonsets', '--force', '--grace-period', '0', '--timeout', '30s']);
+    expect(all.code).toBe(0);
+    expect(all.stdout).toContain('pod/m-bare evicted\nnode/cli-m2 drained\n');
+    expect((await cli(['get', 'pod', 'm-bare'])).code).toBe(1);
+    await cli(['delete', 'node', 'cli-m1', 'cli-m2', 'cli-m3']);
+  });
+
   it('logs: not found for a missing pod or DaemonSet, one line each', async () => {
     expect(await cli(['logs', 'ghost'])).toMatchObject({ code: 1, stdout: '', stderr: 'Error from server (NotFound): pods "ghost" not found\n' });
     expect(await cli(['logs', 'ds/ghost', '-f', '--tail', '5'])).toMatchObject({ code: 1, stderr: 'Error from server (NotFound): daemonsets.apps "ghost" not found\n' });

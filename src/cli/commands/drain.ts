@@ -1,5 +1,6 @@
-// `everynode drain NODE`: kubectl drain. Cordons the node, then evicts (or, with
-// --disable-eviction, deletes) its pods and waits until they are gone.
+// `everynode drain NODE... | -l SELECTOR`: kubectl drain. Cordons the nodes, then for each in
+// turn evicts (or, with --disable-eviction, deletes) its pods and waits until they are gone; a
+// node that cannot be drained is reported and the next one is tried.
 //
 // Contract (kubectl's drain, its messages included):
 // - Which pods: those bound to the node (spec.nodeName), optionally narrowed by --pod-selector.
@@ -24,7 +25,8 @@ import { ApiError, daemonSetsResource, getControllerOf, hasStatusCause, isNotFou
 
 import { parseLabelSelector } from '../../api/selectors/index.js';
 import { CliError } from '../context.js';
-import { type CliContext, parseDuration } from './common.js';
+import { type CliContext, type DryRun, dryRunOption, dryRunStrategy, dryRunSuffix, parseDuration } from './common.js';
+import { selectNodes, setUnschedulable } from './node.js';
 
 interface DrainOptions {
   ignoreDaemonsets?: boolean;
@@ -35,7 +37,8 @@ interface DrainOptions {
   timeout: string;
   podSelector?: string;
   disableEviction?: boolean;
-  dryRun: string;
+  dryRun?: string;
+  selector?: string;
 }
 
 const EVICTION_RETRY_MS = 5000;
@@ -105,8 +108,9 @@ const joinReasons = (m: Map<string, string[]>): string => [...m].map(([msg, pods
 export function registerDrain(program: Command, ctx: CliContext): void {
   program
     .command('drain')
-    .description('Cordon a node and evict its pods, respecting their PodDisruptionBudgets')
-    .argument('<node>', 'NAME or node/NAME')
+    .description('Cordon nodes and evict their pods, respecting their PodDisruptionBudgets')
+    .argument('[nodes...]', 'NAME... or node/NAME... (or -l)')
+    .option('-l, --selector <selector>', 'the nodes this label selector matches')
     .option('--ignore-daemonsets', 'skip DaemonSet-managed pods (their DaemonSet would recreate them)')
     .option('--force', 'also remove pods that declare no controller')
     .option('--delete-emptydir-data', 'also remove pods with emptyDir volumes (their data is lost)')
@@ -115,10 +119,9 @@ export function registerDrain(program: Command, ctx: CliContext): void {
     .option('--timeout <duration>', 'give up after this long (0: wait for ever)', '0s')
     .option('--pod-selector <selector>', 'only pods matching this label selector')
     .option('--disable-eviction', 'delete pods instead of evicting them (bypasses PodDisruptionBudgets)')
-    .option('--dry-run <mode>', 'none, client or server', 'none')
-    .action(async (arg: string, opts: DrainOptions, cmd: Command) => {
-      const name = arg.startsWith('node/') || arg.startsWith('nodes/') ? arg.slice(arg.indexOf('/') + 1) : arg;
-      if (!['none', 'client', 'server'].includes(opts.dryRun)) throw new CliError(`Invalid dry-run value (${opts.dryRun}). Must be "none", "server", or "client".`);
+    .addOption(dryRunOption())
+    .action(async (names: string[], opts: DrainOptions, cmd: Command) => {
+      const dryRun = dryRunStrategy(opts.dryRun);
       const grace = Number(opts.gracePeriod);
       if (!Number.isInteger(grace)) throw new CliError(`invalid --grace-period ${JSON.stringify(opts.gracePeriod)}: an integer number of seconds`);
       if (opts.podSelector !== undefined) {
@@ -130,80 +133,109 @@ export function registerDrain(program: Command, ctx: CliContext): void {
       }
       const timeoutMs = parseDuration(opts.timeout);
       const timeout = { deadline: timeoutMs > 0 ? Date.now() + timeoutMs : Infinity, text: goDuration(timeoutMs) };
-      const suffix = opts.dryRun === 'client' ? ' (dry run)' : opts.dryRun === 'server' ? ' (server dry run)' : '';
-      const dryRunQuery = opts.dryRun === 'server' ? '?dryRun=All' : '';
       const conn = ctx.conn(cmd);
+      const nodes = await selectNodes(conn, names, opts.selector, 'drain');
 
-      const node = await conn.client.get<Node>(nodesResource, '', name);
-      if (node.spec?.unschedulable === true) ctx.out(`node/${name} already cordoned${suffix}\n`);
-      else {
-        if (opts.dryRun !== 'client') {
-          await conn.client.patch(nodesResource, '', name, 'merge', { spec: { unschedulable: true } }, { fieldManager: 'everynode-cordon', dryRun: opts.dryRun === 'server' });
-        }
-        ctx.out(`node/${name} cordoned${suffix}\n`);
-      }
-
-      const list = await conn.client.list<Pod>(podsResource, { fieldSelector: `spec.nodeName=${name}`, ...(opts.podSelector ? { labelSelector: opts.podSelector } : {}) });
-      // Daemon pods whose DaemonSet is gone are orphans (kubectl looks each DaemonSet up).
-      const missingDaemonSets = new Set<string>();
-      const owners = new Set<string>();
-      for (const p of list.items) {
-        const r = getControllerOf(p);
-        if (r?.kind === 'DaemonSet') owners.add(`${p.metadata.namespace ?? ''}/${r.name}`);
-      }
-      for (const key of owners) {
-        const [ns, dsName] = [key.slice(0, key.indexOf('/')), key.slice(key.indexOf('/') + 1)];
+      // As kubectl: every node is cordoned first (a failure is printed and the drain goes on),
+      // then each is drained in turn; a node that fails is reported and the next one tried.
+      for (const node of nodes) {
         try {
-          await conn.client.get(daemonSetsResource, ns, dsName);
+          await setUnschedulable(ctx, conn, node, true, dryRun);
         } catch (e) {
-          if (!isNotFound(e)) throw e;
-          missingDaemonSets.add(key);
+          ctx.err(`error: unable to cordon node ${JSON.stringify(node.metadata.name ?? '')}: ${e instanceof Error ? e.message : String(e)}\n`);
         }
       }
-      const { remove, warnings, errors } = podsForDeletion(list.items, {
-        ignoreDaemonsets: !!opts.ignoreDaemonsets,
-        deleteEmptyDirData: !!(opts.deleteEmptydirData || opts.deleteLocalData),
-        force: !!opts.force,
-        missingDaemonSets,
-      });
-      if (errors.size > 0) {
-        const why = joinReasons(errors);
-        ctx.err(`error: unable to drain node "${name}" due to error: ${why}, continuing command...\nThere are pending nodes to be drained:\n ${name}\n`);
-        throw new CliError(why);
-      }
-      if (warnings.size > 0) ctx.err(`Warning: ${joinReasons(warnings)}\n`);
-
+      const pending: string[] = [];
       const failures: string[] = [];
-      await Promise.all(
-        remove.map(async (pod) => {
-          const ns = pod.metadata.namespace ?? '';
-          const podName = pod.metadata.name ?? '';
-          try {
-            if (opts.dryRun === 'client') {
-              ctx.out(`evicting pod ${ns}/${podName}${suffix}\n`); // kubectl's line, --disable-eviction or not
-            } else if (opts.disableEviction) {
-              await conn.client.delete(podsResource, ns, podName, { ...(grace >= 0 ? { gracePeriodSeconds: grace } : {}), ...(opts.dryRun === 'server' ? { dryRun: ['All'] } : {}) });
-            } else {
-              await evict(ctx, conn, pod, grace, dryRunQuery, suffix, timeout);
-            }
-            // As kubectl: a dry run ends with the node's line, not one per pod.
-            if (opts.dryRun === 'none') {
-              await waitGone(conn, pod, timeout);
-              ctx.out(`pod/${podName} ${opts.disableEviction ? 'deleted' : 'evicted'}\n`);
-            }
-          } catch (e) {
-            failures.push(e instanceof Error ? e.message : String(e));
-          }
-        }),
-      );
-      if (failures.length > 0) {
-        const why = failures.join('; ');
-        ctx.err(`There are pending pods in node "${name}" when an error occurred: ${why}\n`);
-        ctx.err(`error: unable to drain node "${name}" due to error: ${why}, continuing command...\nThere are pending nodes to be drained:\n ${name}\n`);
-        throw new CliError(why);
+      for (const node of nodes) {
+        const name = node.metadata.name ?? '';
+        try {
+          await drainNode(ctx, conn, name, opts, { grace, dryRun, timeout });
+          ctx.out(`node/${name} drained${dryRunSuffix(dryRun)}\n`);
+        } catch (e) {
+          const why = e instanceof Error ? e.message : String(e);
+          ctx.err(`error: unable to drain node ${JSON.stringify(name)} due to error: ${why}, continuing command...\n`);
+          pending.push(name);
+          failures.push(why);
+        }
       }
-      ctx.out(`node/${name} drained${suffix}\n`);
+      if (pending.length > 0) {
+        ctx.err(`There are pending nodes to be drained:\n${pending.map((n) => ` ${n}\n`).join('')}`);
+        // utilerrors.NewAggregate's message: one error as itself, several in brackets.
+        throw new CliError(failures.length === 1 ? failures[0]! : `[${failures.join(', ')}]`);
+      }
     });
+}
+
+/**
+ * Drains one (already cordoned) node: removes the pods the filters allow, each waited for
+ * until gone. Throws the reason the node is not drained (the filters' errors, or the first
+ * pods' failures joined); prints kubectl's lines on the way.
+ */
+async function drainNode(
+  ctx: CliContext,
+  conn: Conn,
+  name: string,
+  opts: DrainOptions,
+  o: { grace: number; dryRun: DryRun; timeout: Timeout },
+): Promise<void> {
+  const { grace, dryRun, timeout } = o;
+  const suffix = dryRunSuffix(dryRun);
+  const dryRunQuery = dryRun === 'server' ? '?dryRun=All' : '';
+  const list = await conn.client.list<Pod>(podsResource, { fieldSelector: `spec.nodeName=${name}`, ...(opts.podSelector ? { labelSelector: opts.podSelector } : {}) });
+  // Daemon pods whose DaemonSet is gone are orphans (kubectl looks each DaemonSet up).
+  const missingDaemonSets = new Set<string>();
+  const owners = new Set<string>();
+  for (const p of list.items) {
+    const r = getControllerOf(p);
+    if (r?.kind === 'DaemonSet') owners.add(`${p.metadata.namespace ?? ''}/${r.name}`);
+  }
+  for (const key of owners) {
+    const [ns, dsName] = [key.slice(0, key.indexOf('/')), key.slice(key.indexOf('/') + 1)];
+    try {
+      await conn.client.get(daemonSetsResource, ns, dsName);
+    } catch (e) {
+      if (!isNotFound(e)) throw e;
+      missingDaemonSets.add(key);
+    }
+  }
+  const { remove, warnings, errors } = podsForDeletion(list.items, {
+    ignoreDaemonsets: !!opts.ignoreDaemonsets,
+    deleteEmptyDirData: !!(opts.deleteEmptydirData || opts.deleteLocalData),
+    force: !!opts.force,
+    missingDaemonSets,
+  });
+  if (errors.size > 0) throw new Error(joinReasons(errors));
+  if (warnings.size > 0) ctx.err(`Warning: ${joinReasons(warnings)}\n`);
+
+  const failures: string[] = [];
+  await Promise.all(
+    remove.map(async (pod) => {
+      const ns = pod.metadata.namespace ?? '';
+      const podName = pod.metadata.name ?? '';
+      try {
+        if (dryRun === 'client') {
+          ctx.out(`evicting pod ${ns}/${podName}${suffix}\n`); // kubectl's line, --disable-eviction or not
+        } else if (opts.disableEviction) {
+          await conn.client.delete(podsResource, ns, podName, { ...(grace >= 0 ? { gracePeriodSeconds: grace } : {}), ...(dryRun === 'server' ? { dryRun: ['All'] } : {}) });
+        } else {
+          await evict(ctx, conn, pod, grace, dryRunQuery, suffix, timeout);
+        }
+        // As kubectl: a dry run ends with the node's line, not one per pod.
+        if (dryRun === 'none') {
+          await waitGone(conn, pod, timeout);
+          ctx.out(`pod/${podName} ${opts.disableEviction ? 'deleted' : 'evicted'}\n`);
+        }
+      } catch (e) {
+        failures.push(e instanceof Error ? e.message : String(e));
+      }
+    }),
+  );
+  if (failures.length > 0) {
+    const why = failures.join('; ');
+    ctx.err(`There are pending pods in node ${JSON.stringify(name)} when an error occurred: ${why}\n`);
+    throw new Error(why);
+  }
 }
 
 type Conn = ReturnType<CliContext['conn']>;

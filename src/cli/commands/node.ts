@@ -1,4 +1,4 @@
-// Node verbs: `taint`, `cordon`, `uncordon`. Taints follow kubectl's syntax:
+// Node verbs: `taint`, `cordon`, `uncordon` (and the node selection `drain` shares). Taints follow kubectl's syntax:
 //   key=value:Effect  key:Effect (add)   key:Effect-  key-  (remove)
 // The whole taint list is written with a JSON merge patch (lists are replaced).
 
@@ -7,7 +7,7 @@ import type { Node, Taint, TaintEffect } from '../../api/types.js';
 import { nodesResource } from '../../client/index.js';
 import { rfc3339 } from '../../util/index.js';
 import { CliError } from '../context.js';
-import { type CliContext, dryRunOption, dryRunStrategy, dryRunSuffix } from './common.js';
+import { type CliContext, type DryRun, dryRunOption, dryRunStrategy, dryRunSuffix } from './common.js';
 
 const effects: TaintEffect[] = ['NoSchedule', 'PreferNoSchedule', 'NoExecute'];
 
@@ -125,24 +125,35 @@ export function registerNode(program: Command, ctx: CliContext): void {
       .addOption(dryRunOption())
       .action(async (names: string[], opts: { selector?: string; dryRun?: string }, cmd: Command) => {
         const dryRun = dryRunStrategy(opts.dryRun);
-        if (names.length > 0 && opts.selector !== undefined) throw new CliError('cannot specify both a node name and a --selector option');
-        if (names.length === 0 && opts.selector === undefined) throw new CliError(`USAGE: ${verb} NODE [flags]\nSee 'everynode ${verb} -h' for help and examples`);
         const conn = ctx.conn(cmd);
-        const nodes =
-          opts.selector !== undefined
-            ? (await conn.client.list<Node>(nodesResource, { labelSelector: opts.selector })).items
-            : await Promise.all(names.map((raw) => conn.client.get<Node>(nodesResource, '', raw.includes('/') ? nodeName([raw], verb).name : raw)));
-        for (const node of nodes) {
-          const name = node.metadata.name ?? '';
-          if ((node.spec?.unschedulable === true) === value) {
-            ctx.out(`node/${name} already ${verb}ed${dryRunSuffix(dryRun)}\n`);
-            continue;
-          }
-          if (dryRun !== 'client') {
-            await conn.client.patch(nodesResource, '', name, 'merge', { spec: { unschedulable: value ? true : null } }, { fieldManager: 'everynode-cordon', dryRun: dryRun === 'server' });
-          }
-          ctx.out(`node/${name} ${verb}ed${dryRunSuffix(dryRun)}\n`);
-        }
+        for (const node of await selectNodes(conn, names, opts.selector, verb)) await setUnschedulable(ctx, conn, node, value, dryRun);
       });
   }
+}
+
+type Conn = ReturnType<CliContext['conn']>;
+
+/**
+ * The nodes a node verb (cordon, uncordon, drain) acts on: those named (NAME or node/NAME, in
+ * order, each read), or those `selector` matches; kubectl's usage errors for neither or both.
+ */
+export async function selectNodes(conn: Conn, names: string[], selector: string | undefined, verb: string): Promise<Node[]> {
+  if (names.length > 0 && selector !== undefined) throw new CliError('cannot specify both a node name and a --selector option');
+  if (names.length === 0 && selector === undefined) throw new CliError(`USAGE: ${verb} NODE [flags]\nSee 'everynode ${verb} -h' for help and examples`);
+  if (selector !== undefined) return (await conn.client.list<Node>(nodesResource, { labelSelector: selector })).items;
+  return Promise.all(names.map((raw) => conn.client.get<Node>(nodesResource, '', raw.includes('/') ? nodeName([raw], verb).name : raw)));
+}
+
+/** Cordons (value true) or uncordons one node, printing kubectl's line (`node/N cordoned`, `already cordoned`). */
+export async function setUnschedulable(ctx: CliContext, conn: Conn, node: Node, value: boolean, dryRun: DryRun): Promise<void> {
+  const verb = value ? 'cordon' : 'uncordon';
+  const name = node.metadata.name ?? '';
+  if ((node.spec?.unschedulable === true) === value) {
+    ctx.out(`node/${name} already ${verb}ed${dryRunSuffix(dryRun)}\n`);
+    return;
+  }
+  if (dryRun !== 'client') {
+    await conn.client.patch(nodesResource, '', name, 'merge', { spec: { unschedulable: value ? true : null } }, { fieldManager: 'everynode-cordon', dryRun: dryRun === 'server' });
+  }
+  ctx.out(`node/${name} ${verb}ed${dryRunSuffix(dryRun)}\n`);
 }
