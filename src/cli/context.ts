@@ -15,6 +15,7 @@ import { delimiter, resolve } from 'node:path';
 import { ApiError } from '../api/errors.js';
 import { errorFromResponse, HttpTransport, loadKubeconfig, readAll, RestClient, type ResolvedKubeconfig, type TransportRequest, type TransportResponse } from '../client/index.js';
 import type { CliIO } from './io.js';
+import { goDuration } from './durations.js';
 import { unreadable } from '../util/errors.js';
 
 /** A client-side failure: printed as `error: <message>`, exit code 1. */
@@ -30,6 +31,37 @@ export class UnreachableError extends Error {
   constructor(readonly server: string, cause: unknown) {
     super(`the server at ${server} is unreachable (${cause instanceof Error ? cause.message : String(cause)}); is "everynode server" running?`);
     this.name = 'UnreachableError';
+  }
+}
+
+/** --request-timeout ran out (kubectl's message: `Unable to connect to the server: <why>`). */
+export class RequestTimeoutError extends Error {
+  constructor(why: string) {
+    super(`Unable to connect to the server: ${why}`);
+    this.name = 'RequestTimeoutError';
+  }
+}
+
+/** `body`, failing with a RequestTimeoutError if `deadline` fired before (or while) it was read to its end. */
+async function* cutAtDeadline<T>(body: AsyncIterable<T>, deadline: AbortSignal): AsyncIterable<T> {
+  const cut = (): RequestTimeoutError => new RequestTimeoutError('context deadline exceeded (Client.Timeout or context cancellation while reading body)');
+  try {
+    for await (const chunk of body) {
+      if (deadline.aborted) throw cut();
+      yield chunk;
+    }
+  } catch (e) {
+    throw deadline.aborted ? cut() : e;
+  }
+  if (deadline.aborted) throw cut();
+}
+
+/** A stream that ends quietly where --request-timeout cut it. */
+async function* endAtTimeout<T>(body: AsyncIterable<T>): AsyncIterable<T> {
+  try {
+    yield* body;
+  } catch (e) {
+    if (!(e instanceof RequestTimeoutError)) throw e;
   }
 }
 
@@ -63,6 +95,7 @@ export interface GlobalOptions {
   kubeconfig?: string;
   context?: string;
   namespace?: string;
+  requestTimeout?: string;
 }
 
 /** The kubeconfig path by precedence (see the file comment); it may not exist. */
@@ -153,6 +186,11 @@ export class Connection {
     readonly namespaceFlag: string | undefined,
     /** Receives the text of each 299 warning the server sends (every request of the run). */
     private readonly onWarning: (text: string) => void = () => {},
+    /**
+     * --request-timeout in ms (0: none): each exchange, its answer's body included, is given up
+     * after it, and the server is told it as `?timeout=` (client-go's rest config Timeout).
+     */
+    private readonly requestTimeoutMs = 0,
   ) {
     const why = unreadable(kubeconfigPath);
     if (why === 'missing') throw new CliError(`no kubeconfig at ${kubeconfigPath}: start a server with "everynode server", or pass --kubeconfig or set KUBECONFIG`);
@@ -172,15 +210,23 @@ export class Connection {
    */
   private async send(req: TransportRequest): Promise<TransportResponse> {
     let res: TransportResponse;
+    let deadline: AbortSignal | undefined;
+    if (this.requestTimeoutMs > 0) {
+      deadline = AbortSignal.timeout(this.requestTimeoutMs);
+      const path = `${req.path}${req.path.includes('?') ? '&' : '?'}timeout=${encodeURIComponent(goDuration(this.requestTimeoutMs))}`;
+      req = { ...req, path, signal: req.signal ? AbortSignal.any([req.signal, deadline]) : deadline };
+    }
     try {
       res = await this.transport.request(req);
     } catch (e) {
+      if (deadline?.aborted) throw new RequestTimeoutError('context deadline exceeded');
       if (isNetworkError(e)) throw new UnreachableError(this.config.server, e);
       const code = (e as { code?: unknown } | null)?.code;
       if (typeof code === 'string' && tlsTrustCodes.has(code)) throw new UntrustedServerError(this.config.server, e);
       throw e;
     }
     for (const w of parseWarningHeaders(res.headers['warning'])) if (w.code === 299 && w.text !== '') this.onWarning(w.text);
+    if (deadline) res = { ...res, body: cutAtDeadline(res.body, deadline) };
     return res;
   }
 
@@ -204,7 +250,10 @@ export class Connection {
     }
   }
 
-  /** Like raw() but leaves the body as a stream (watches, followed logs); errors still throw. */
+  /**
+   * Like raw() but leaves the body as a stream (watches, followed logs); errors still throw. A
+   * stream cut by --request-timeout just ends, as a watch the server closes does.
+   */
   async stream(r: RawRequest): Promise<{ statusCode: number; body: AsyncIterable<Uint8Array | string> }> {
     const headers: Record<string, string> = { Accept: r.accept ?? 'application/json' };
     if (r.body !== undefined) headers['Content-Type'] = r.contentType ?? 'application/json';
@@ -214,7 +263,8 @@ export class Connection {
     const res = await this.send(req);
     if (res.statusCode < 200 || res.statusCode >= 300) throw await errorFromResponse(res);
     // Never an object watch (no `objectWatch`): the body is text chunks only.
-    return res as { statusCode: number; body: AsyncIterable<Uint8Array | string> };
+    const body = res.body as AsyncIterable<Uint8Array | string>;
+    return { statusCode: res.statusCode, body: this.requestTimeoutMs > 0 ? endAtTimeout(body) : body };
   }
 
   close(): void {
@@ -244,6 +294,7 @@ export function formatError(e: unknown): string {
     if (e.reason === 'Unauthorized') return `error: You must be logged in to the server (${msg})`;
     return `Error from server (${e.reason}): ${msg}`;
   }
+  if (e instanceof RequestTimeoutError) return e.message;
   if (e instanceof UnreachableError || e instanceof UntrustedServerError || e instanceof CliError) return `error: ${e.message}`;
   if (isNetworkError(e)) return `error: ${(e as Error).message}`;
   return `error: ${e instanceof Error ? e.message : String(e)}`;

@@ -48,6 +48,7 @@ export function buildProgram(ctx: CliContext): Command {
     .option('--kubeconfig <path>', 'kubeconfig file (default: $KUBECONFIG, then ./.everynode/kubeconfig.yaml)')
     .option('--context <name>', 'kubeconfig context to use')
     .option('-n, --namespace <namespace>', 'namespace (default: the context\'s, else "default")')
+    .option('--request-timeout <duration>', 'give up on each server request after this long (e.g. 1s, 2m; a bare number is seconds; 0: never)', '0')
     .showHelpAfterError('(run with --help for usage)')
     // A bare `--dry-run` stands for a value (normalizeArgs); the help need not say it.
     .configureHelp({

@@ -6,6 +6,7 @@ import { type Command, Option } from 'commander';
 import type { KubeObject, LabelSelector } from '../../api/types.js';
 import { Connection, CliError, formatError, resolveKubeconfigPath, UnreachableError, UntrustedServerError, type GlobalOptions } from '../context.js';
 import { Discovery, kindPrefix, type ResourceInfo } from '../discovery.js';
+import { parseRequestTimeout } from '../durations.js';
 import type { CliIO } from '../io.js';
 import { unreadable } from '../../util/errors.js';
 
@@ -43,7 +44,9 @@ export class CliContext {
       const why = g.kubeconfig ? unreadable(g.kubeconfig) : undefined;
       if (why === 'missing') throw new CliError(`stat ${g.kubeconfig}: no such file or directory`);
       if (why !== undefined) throw new CliError(why);
-      this.connection = new Connection(resolveKubeconfigPath(g, this.io.env), g.context, g.namespace, (text) => this.warn(text));
+      const timeoutMs = parseRequestTimeout(g.requestTimeout ?? '0');
+      if (timeoutMs === undefined) throw new CliError('invalid timeout value. Timeout must be a single integer in seconds, or an integer followed by a corresponding time unit (e.g. 1s | 2m | 3h)');
+      this.connection = new Connection(resolveKubeconfigPath(g, this.io.env), g.context, g.namespace, (text) => this.warn(text), timeoutMs);
     }
     return this.connection;
   }

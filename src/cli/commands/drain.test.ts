@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Pod } from '../../api/types.js';
-import { goDuration, podsForDeletion } from './drain.js';
+import { podsForDeletion } from './drain.js';
 
 const pod = (name: string, o: { owner?: string; emptyDir?: boolean; phase?: string; mirror?: boolean } = {}): Pod =>
   ({
@@ -45,11 +45,5 @@ describe('podsForDeletion (kubectl drain filters)', () => {
     const forced = podsForDeletion(orphan, { ignoreDaemonsets: true, deleteEmptyDirData: false, force: true, missingDaemonSets });
     expect(forced.remove.map((p) => p.metadata.name)).toEqual(['orphan']);
     expect([...forced.warnings.keys()]).toEqual(['daemonsets.apps "o" not found']);
-  });
-});
-
-describe('goDuration', () => {
-  it('prints durations as Go does', () => {
-    expect([0, 250, 3000, 1500, 60_000, 90_000, 3_600_000, 5_430_000].map(goDuration)).toEqual(['0s', '250ms', '3s', '1.5s', '1m0s', '1m30s', '1h0m0s', '1h30m30s']);
   });
 });

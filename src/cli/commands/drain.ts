@@ -27,6 +27,7 @@ import { parseLabelSelector } from '../../api/selectors/index.js';
 import { CliError } from '../context.js';
 import { type CliContext, type DryRun, dryRunOption, dryRunStrategy, dryRunSuffix, parseDuration } from './common.js';
 import { selectNodes, setUnschedulable } from './node.js';
+import { goDuration } from '../durations.js';
 
 interface DrainOptions {
   ignoreDaemonsets?: boolean;
@@ -239,19 +240,6 @@ async function drainNode(
 }
 
 type Conn = ReturnType<CliContext['conn']>;
-
-/** A duration as Go prints it (time.Duration.String): 3s, 1m0s, 1h30m0s, 1.5s, 250ms. */
-export function goDuration(ms: number): string {
-  if (ms === 0) return '0s';
-  if (ms < 1000) return `${ms}ms`;
-  const h = Math.floor(ms / 3_600_000);
-  const m = Math.floor((ms % 3_600_000) / 60_000);
-  const sec = (ms % 60_000) / 1000;
-  const secText = `${Number.isInteger(sec) ? sec : Number(sec.toFixed(3))}s`;
-  if (h > 0) return `${h}h${m}m${secText}`;
-  if (m > 0) return `${m}m${secText}`;
-  return secText;
-}
 
 interface Timeout {
   /** When the drain gives up (ms since the epoch; Infinity: never). */
