@@ -33,4 +33,11 @@ describe('terminal sizes', () => {
     expect(terminalSizeOf('{"Width":65536,"Height":1}')).toBeUndefined();
     expect(terminalSizeOf('null')).toBeUndefined();
   });
+
+  it('matches the keys regardless of case, as Go decodes the untagged struct (the JavaScript client sends lower case)', () => {
+    expect(terminalSizeOf('{"height":45,"width":123}')).toEqual({ cols: 123, rows: 45 });
+    expect(terminalSizeOf('{"WIDTH":80,"hEiGhT":24}')).toEqual({ cols: 80, rows: 24 });
+    expect(terminalSizeOf('{"width":80}')).toBeUndefined();
+    expect(terminalSizeOf('[80,24]')).toBeUndefined();
+  });
 });

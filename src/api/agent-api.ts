@@ -133,7 +133,11 @@ export class ResizeDecoder {
   }
 }
 
-/** `{"Width":W,"Height":H}` as a size, or undefined when it is not one (0 or out of range included). */
+/**
+ * `{"Width":W,"Height":H}` as a size, or undefined when it is not one (0 or out of range
+ * included). Keys match regardless of case, as Go's encoding/json matches them into the untagged
+ * TerminalSize struct: clients send `{"width":…,"height":…}` too (the JavaScript client does).
+ */
 export function terminalSizeOf(json: string): TerminalSize | undefined {
   let v: unknown;
   try {
@@ -141,7 +145,14 @@ export function terminalSizeOf(json: string): TerminalSize | undefined {
   } catch {
     return undefined;
   }
-  const o = v as { Width?: unknown; Height?: unknown } | null;
+  if (!v || typeof v !== 'object' || Array.isArray(v)) return undefined;
+  let width: unknown;
+  let height: unknown;
+  for (const [k, n] of Object.entries(v)) {
+    const key = k.toLowerCase();
+    if (key === 'width') width = n;
+    else if (key === 'height') height = n;
+  }
   const ok = (n: unknown): n is number => typeof n === 'number' && Number.isInteger(n) && n >= 1 && n <= MAX_TERMINAL_DIMENSION;
-  return o && typeof o === 'object' && ok(o.Width) && ok(o.Height) ? { cols: o.Width, rows: o.Height } : undefined;
+  return ok(width) && ok(height) ? { cols: width, rows: height } : undefined;
 }

@@ -20,6 +20,8 @@
 // when the attach's input ends. Without `script` such an attach goes through the line
 // discipline.
 import { spawn } from 'node:child_process';
+import { PassThrough } from 'node:stream';
+import * as k8s from '@kubernetes/client-node';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, symlinkSync } from 'node:fs';
 import { get } from 'node:https';
@@ -159,6 +161,20 @@ describe.skipIf(!hasScript)('kubectl exec -it on a pseudo-terminal (util-linux s
     await t.closed;
     expect(t.stdout).toBe(`${args.map((a) => `<${a}>`).join('')}\r\non-a-tty\r\n`);
     expect(t.exitCode).toBe(0);
+  }, 20_000);
+
+  it('takes the size the JavaScript client sends (lower-case keys) from @kubernetes/client-node\'s Exec', async () => {
+    const kc = new k8s.KubeConfig();
+    kc.loadFromFile(cluster.kubeconfig);
+    // A stdout with columns and rows is a terminal to the client: it sends {"width","height"}.
+    const out = Object.assign(new PassThrough(), { columns: 123, rows: 45 });
+    let text = '';
+    out.on('data', (d: Buffer) => (text += d.toString()));
+    const status = await new Promise<k8s.V1Status>((resolve, reject) => {
+      new k8s.Exec(kc).exec('default', 'shell', 'main', ['sh', '-c', 'sleep 0.5; stty size'], out, null, null, true, resolve).catch(reject);
+    });
+    expect(status.status).toBe('Success');
+    expect(text).toBe('45 123\r\n');
   }, 20_000);
 
   it('starts without a size when the client sends none (after a bounded wait)', async () => {
