@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { startAgentHttpServer, type AgentHttpServer, type ContainerLogSource } from './log-server.js';
+import { parseLogQuery, startAgentHttpServer, type AgentHttpServer, type ContainerLogSource } from './log-server.js';
 
 let server: AgentHttpServer | undefined;
 afterEach(async () => {
@@ -60,5 +60,14 @@ describe('agent endpoint limits', () => {
     // 20,000 characters: upstream's kubectl conformance test echoes an argument this long.
     expect((await fetch(`${base}/healthz?command=${'a'.repeat(20_000)}`)).status).toBe(200);
     expect((await fetch(`${base}/healthz?command=${'a'.repeat(1 << 20)}`)).status).toBe(431);
+  });
+});
+
+describe('parseLogQuery', () => {
+  it('reads sinceTime to the whole second, as the kubelet receives it', () => {
+    expect(parseLogQuery(new URLSearchParams('sinceTime=2026-12-03T14:38:44.863Z')).sinceTime).toBe(Date.parse('2026-12-03T14:38:44Z'));
+    expect(parseLogQuery(new URLSearchParams('sinceTime=2026-12-03T14:38:44Z')).sinceTime).toBe(Date.parse('2026-12-03T14:38:44Z'));
+    expect(parseLogQuery(new URLSearchParams('sinceSeconds=5'), 10_500).sinceTime).toBe(5_500);
+    expect(() => parseLogQuery(new URLSearchParams('sinceTime=yesterday'))).toThrow('invalid sinceTime');
   });
 });

@@ -151,7 +151,9 @@ export function parseLogQuery(q: URLSearchParams, now: number = Date.now()): Pod
   if (sinceTime) {
     const t = Date.parse(sinceTime);
     if (Number.isNaN(t)) throw new LogRequestError(400, `invalid sinceTime: ${JSON.stringify(sinceTime)}`);
-    opts.sinceTime = t;
+    // Whole seconds, as upstream: the API server hands sinceTime to the kubelet as a metav1.Time
+    // query parameter (RFC 3339 without the fraction), so lines of that second are included.
+    opts.sinceTime = Math.floor(t / 1000) * 1000;
   }
   return opts;
 }
