@@ -184,5 +184,5 @@ describe('everynode set', () => {
     // The same changes reached the server: the twins have the same template and generation.
     const template = '{.metadata.generation} {.spec.template}';
     expect(await jsonpath('twin', template, 'set-en')).toBe(await jsonpath('twin', template, 'set-kc'));
-  });
+  }, 180_000); // ~20 s alone: about 40 CLI and kubectl runs, slow when the machine is loaded
 });
