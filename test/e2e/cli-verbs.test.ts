@@ -2,10 +2,12 @@
 // its output and its exit code on success and on each kind of error. One server for the file;
 // each test uses its own object names.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer as createHttpServer } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Cleanup, createUserToken, makeTempDir, spawnNode, startServerProcess, everynodeBin, testFetch, waitFor, writeKubeconfigFor, type ServerProcess } from '../helpers/index.js';
+import { Cleanup, createUserToken, credentialsFromKubeconfig, makeTempDir, spawnNode, startServerProcess, everynodeBin, testFetch, waitFor, writeKubeconfigFor, type ServerProcess } from '../helpers/index.js';
 import { dsManifest, killCliChildren, runEverynode } from '../../src/cli/testing/run-binary.js';
 import { ensurePki } from '../../src/auth/index.js';
 
@@ -158,6 +160,48 @@ describe('everynode CLI verbs', () => {
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/unable to match a printer suitable for the output format "wide"/);
     expect((await cli(['get', 'cm', 'out-g'])).code).toBe(1);
+  });
+
+  it('get --chunk-size lists in pages of that many (500 by default, 0: one request), tables and objects alike', async () => {
+    await cli(['apply', '-f', '-'], { input: 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: chunks\n' });
+    const cms = [1, 2, 3, 4, 5].map((i) => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-${i}\n  namespace: chunks\n`).join('---\n');
+    expect((await cli(['apply', '-f', '-'], { input: cms })).code).toBe(0);
+    const names = 'configmap/cm-1\nconfigmap/cm-2\nconfigmap/cm-3\nconfigmap/cm-4\nconfigmap/cm-5\nconfigmap/kube-root-ca.crt\n';
+    expect(await cli(['get', 'cm', '-n', 'chunks', '--chunk-size', '2', '-o', 'name'])).toMatchObject({ code: 0, stdout: names });
+    const table = await cli(['get', 'cm', '-n', 'chunks', '--chunk-size=4']);
+    expect(table.code).toBe(0);
+    expect(table.stdout.split('\n').filter((l) => l.startsWith('cm-') || l.startsWith('kube-root'))).toHaveLength(6);
+    expect(table.stdout.match(/^NAME /gm)).toHaveLength(1);
+    expect(await cli(['get', 'cm', '-n', 'chunks', '--chunk-size', '0', '-o', 'name'])).toMatchObject({ code: 0, stdout: names });
+    expect(await cli(['get', 'cm', '-n', 'chunks', '--chunk-size', 'x'])).toMatchObject({ code: 1, stderr: 'error: invalid argument "x" for "--chunk-size" flag: strconv.ParseInt: parsing "x": invalid syntax\n' });
+    // The requests, as a recording proxy in front of the server saw them: 3 pages of 2, 2 pages of 4 (a table), one whole list.
+    const seen: string[] = [];
+    const creds = credentialsFromKubeconfig(kc);
+    const proxy = createHttpServer((req, res) => {
+      seen.push(req.url ?? '');
+      const up = httpsRequest(new URL(req.url ?? '/', server.url), { method: req.method, headers: { ...req.headers, host: new URL(server.url).host }, ca: creds.caPem }, (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      });
+      up.on('error', () => res.destroy());
+      req.pipe(up);
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    cleanup.defer(() => new Promise<void>((resolve) => proxy.close(() => resolve())), 'recording proxy');
+    const via = write('via-proxy.yaml', `apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster:\n    server: http://127.0.0.1:${(proxy.address() as { port: number }).port}\ncontexts:\n- name: c\n  context:\n    cluster: c\n    user: u\ncurrent-context: c\nusers:\n- name: u\n  user:\n    token: ${creds.token}\n`);
+    const lists = (): string[] => seen.splice(0).filter((u) => u.startsWith('/api/v1/namespaces/chunks/configmaps'));
+    expect(await cli(['get', 'cm', '-n', 'chunks', '--chunk-size', '2', '-o', 'name'], { kubeconfig: via })).toMatchObject({ code: 0, stdout: names });
+    const pages = lists();
+    expect(pages).toHaveLength(3);
+    expect(pages.every((u) => u.includes('limit=2'))).toBe(true);
+    expect(pages.filter((u) => u.includes('continue='))).toHaveLength(2);
+    expect((await cli(['get', 'cm', '-n', 'chunks', '--chunk-size=4'], { kubeconfig: via })).code).toBe(0);
+    const tablePages = lists();
+    expect(tablePages.map((u) => u.includes('limit=4')), tablePages.join(' ')).toEqual([true, true]);
+    expect((await cli(['get', 'cm', '-n', 'chunks', '--chunk-size=0', '-o', 'json'], { kubeconfig: via })).code).toBe(0);
+    expect(lists().map((u) => u.includes('limit='))).toEqual([false]);
+    expect((await cli(['get', 'cm', '-n', 'chunks'], { kubeconfig: via })).code).toBe(0);
+    expect(lists().map((u) => u.includes('limit=500'))).toEqual([true]);
   });
 
   it('get prints tables, wide columns, all namespaces, labels and every -o format', async () => {

@@ -22,7 +22,7 @@
 
 import type { Command } from 'commander';
 import type { KubeObject } from '../../api/types.js';
-import { apiVersionOf, resourcePath, WatchDecoder } from '../../client/index.js';
+import { apiVersionOf, type ListOptions, resourcePath, WatchDecoder } from '../../client/index.js';
 import { CliError, tableAccept } from '../context.js';
 import { kindPrefix, type ResourceInfo } from '../discovery.js';
 import {
@@ -40,7 +40,7 @@ import {
 } from '../printers.js';
 import { GoTemplateError, goPrint, parseGoTemplate } from '../jsonpath.js';
 import { sortByField, sortTemplate } from '../sorting.js';
-import { type CliContext, parseTargets } from './common.js';
+import { type CliContext, goParseInt, parseTargets } from './common.js';
 
 interface GetOptions {
   output?: string;
@@ -57,6 +57,17 @@ interface GetOptions {
   showKind?: boolean;
   showManagedFields?: boolean;
   template?: string;
+  chunkSize?: string;
+}
+
+/** --chunk-size as kubectl reads it (an int64; 0 or less: one request for the whole list). */
+function chunkSize(text: string | undefined): number {
+  if (text === undefined) return 500;
+  try {
+    return Math.max(0, goParseInt(text));
+  } catch (e) {
+    throw new CliError(`invalid argument ${JSON.stringify(text)} for "--chunk-size" flag: ${(e as Error).message}`);
+  }
 }
 
 interface GoTemplate {
@@ -169,6 +180,7 @@ export function registerGet(program: Command, ctx: CliContext): void {
     .option('--no-headers', 'print tables without their header line')
     .option('--show-kind', 'prefix names with their kind even for one resource type')
     .option('--show-managed-fields', 'keep metadata.managedFields in yaml and json output')
+    .option('--chunk-size <n>', 'list in pages of this many objects (0: all at once)', '500')
     .addHelpText(
       'after',
       '\nExamples:\n  everynode get ds\n  everynode get all -A\n  everynode get pods -o wide -l app=x -L tier\n  everynode get ds/x -o jsonpath={.status.numberReady}\n  everynode get pods -o custom-columns=NAME:.metadata.name,NODE:.spec.nodeName --sort-by=.spec.nodeName\n  everynode get nodes -w\n',
@@ -352,15 +364,17 @@ async function listTables(ctx: CliContext, cmd: Command, r: ResourceInfo, ns: st
     }
     return { tables, rv };
   }
+  const chunk = chunkSize(opts.chunkSize);
+  const limit = chunk > 0 ? String(chunk) : undefined;
   let cont: string | undefined;
   do {
     const t = await conn.rawJson<Table>({
-      path: resourcePath(r, ns) + query({ labelSelector: opts.selector, fieldSelector: opts.fieldSelector, limit: '500', continue: cont, includeObject }),
+      path: resourcePath(r, ns) + query({ labelSelector: opts.selector, fieldSelector: opts.fieldSelector, limit, continue: cont, includeObject }),
       accept: tableAccept,
     });
     tables.push(t);
     rv ||= t.metadata?.resourceVersion ?? '';
-    cont = t.metadata?.continue || undefined;
+    cont = (limit && t.metadata?.continue) || undefined;
   } while (cont);
   return { tables, rv };
 }
@@ -382,12 +396,21 @@ async function listObjects(ctx: CliContext, cmd: Command, r: ResourceInfo, ns: s
     }
     return { objects, rv };
   }
-  const opt: { namespace?: string; labelSelector?: string; fieldSelector?: string } = {};
+  const opt: ListOptions = {};
   if (ns !== undefined) opt.namespace = ns;
   if (opts.selector) opt.labelSelector = opts.selector;
   if (opts.fieldSelector) opt.fieldSelector = opts.fieldSelector;
-  const list = await conn.client.list(r, opt);
-  return { objects: list.items.map((o) => typed(r, o)), rv: list.metadata?.resourceVersion ?? '' };
+  // --chunk-size: pages of that many (one consistent snapshot, the pages joined), as kubectl asks.
+  const chunk = chunkSize(opts.chunkSize);
+  if (chunk > 0) opt.limit = chunk;
+  for (;;) {
+    const list = await conn.client.list(r, opt);
+    for (const o of list.items) objects.push(typed(r, o));
+    rv = list.metadata?.resourceVersion ?? rv;
+    const next = list.metadata?.continue;
+    if (chunk === 0 || !next) return { objects, rv };
+    opt.continue = next;
+  }
 }
 
 async function watchCustomColumns(ctx: CliContext, cmd: Command, { r, names }: Resolved, ns: string | undefined, rv: string, opts: GetOptions, columns: CustomColumn[], printer: ColumnPrinter): Promise<void> {
