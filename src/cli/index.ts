@@ -17,6 +17,7 @@ import { registerGet } from './commands/get.js';
 import { registerLabel } from './commands/label.js';
 import { registerLogs } from './commands/logs.js';
 import { clientVersion, registerMisc } from './commands/misc.js';
+import { registerComplete } from './commands/complete.js';
 import { registerNode } from './commands/node.js';
 import { registerDrain } from './commands/drain.js';
 import { registerTop } from './commands/top.js';
@@ -86,6 +87,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerEdit(program, ctx);
   registerEvents(program, ctx);
   registerMisc(program, ctx);
+  registerComplete(program, ctx);
   return program;
 }
 

@@ -26,7 +26,7 @@ export const lifecycleCommands = ['server', 'agent', 'up', 'token', 'node', 'bac
 
 /** The client verbs of `program` under kubectl's group titles, one `  verb   description` line each. */
 export function clientVerbsHelp(program: Command): string {
-  const verbs = program.commands.filter((c) => c.name() !== 'help');
+  const verbs = program.commands.filter((c) => c.name() !== 'help' && !c.name().startsWith('__')); // __complete is the scripts'
   const width = Math.max(...verbs.map((c) => c.name().length)) + 3;
   const line = (c: Command): string => `  ${c.name().padEnd(width)}${c.description().split('\n')[0]}\n`;
   const placed = new Set<string>();

@@ -1,13 +1,13 @@
 // The built `everynode` CLI against a started `everynode server` subprocess: every client verb,
 // its output and its exit code on success and on each kind of error. One server for the file;
 // each test uses its own object names.
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Cleanup, createUserToken, credentialsFromKubeconfig, makeTempDir, spawnNode, startServerProcess, everynodeBin, testFetch, waitFor, writeKubeconfigFor, type ServerProcess } from '../helpers/index.js';
+import { Cleanup, createUserToken, credentialsFromKubeconfig, makeTempDir, runCommand, spawnNode, startServerProcess, everynodeBin, testFetch, waitFor, writeKubeconfigFor, type ServerProcess } from '../helpers/index.js';
 import { dsManifest, killCliChildren, runEverynode } from '../../src/cli/testing/run-binary.js';
 import { ensurePki } from '../../src/auth/index.js';
 
@@ -412,6 +412,49 @@ describe('everynode CLI verbs', () => {
     expect(all.stdout).toContain('pod/m-bare evicted\nnode/cli-m2 drained\n');
     expect((await cli(['get', 'pod', 'm-bare'])).code).toBe(1);
     await cli(['delete', 'node', 'cli-m1', 'cli-m2', 'cli-m3']);
+  });
+
+  it('completion: __complete offers types, names, nodes and namespaces from the server, and the bash script uses it', async () => {
+    await cli(['apply', '-f', '-'], { input: 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: cmpl\n---\napiVersion: v1\nkind: Node\nmetadata:\n  name: cli-cmpl-node\n' });
+    expect((await cli(['apply', '-n', 'cmpl', '-f', '-'], { input: dsManifest('cmpl-ds') })).code).toBe(0);
+    const complete = async (...words: string[]): Promise<string[]> => {
+      const r = await cli(['__complete', '--', ...words]);
+      expect(r, words.join(' ')).toMatchObject({ code: 0, stderr: '' });
+      return r.stdout.split('\n').filter(Boolean);
+    };
+    expect(await complete('get', '')).toEqual(expect.arrayContaining(['daemonsets', 'pods', 'nodes', 'configmaps']));
+    expect(await complete('get', 'daem')).toEqual(['daemonsets']);
+    expect(await complete('-n', 'cmpl', 'get', 'ds', '')).toEqual(['cmpl-ds']);
+    expect(await complete('get', 'ds', '--namespace=cmpl', 'cm')).toEqual(['cmpl-ds']);
+    expect(await complete('describe', '-n', 'cmpl', 'ds/cm')).toEqual(['ds/cmpl-ds']);
+    expect(await complete('-n', 'cmpl', 'rollout', 'status', 'ds/')).toEqual(['ds/cmpl-ds']);
+    expect(await complete('-n', 'cmpl', 'rollout', 'history', 'daemonset', '')).toEqual(['cmpl-ds']);
+    expect(await complete('cordon', 'cli-cmpl')).toEqual(['cli-cmpl-node']);
+    expect(await complete('taint', 'nodes', 'cli-cmpl')).toEqual(['cli-cmpl-node']);
+    expect(await complete('get', '-n', 'cmp')).toEqual(['cmpl']);
+    expect(await complete('get', '-A', 'ds', 'cmpl')).toEqual(['cmpl-ds']);
+    expect(await complete('get', 'no-such-type', '')).toEqual([]);
+    // The verbs themselves do not list it.
+    expect((await cli(['completion', 'bash'])).stdout).not.toMatch(/words="[^"]*__complete/);
+    expect((await cli(['help'])).stdout).not.toContain('__complete');
+
+    // The bash script: COMPREPLY for a line, the binary run through a wrapper as a user's PATH would.
+    const wrapper = write('everynode-wrapper', `#!/bin/sh\nexec '${process.execPath}' '${everynodeBin}' "$@"\n`);
+    chmodSync(wrapper, 0o755);
+    const script = write('completion.bash', (await cli(['completion', 'bash'])).stdout);
+    const reply = async (line: string[]): Promise<string[]> => {
+      const words = line.map((w) => `'${w}'`).join(' ');
+      const r = await runCommand('bash', ['-c', `source '${script}'; COMP_WORDS=('${wrapper}' ${words}); COMP_CWORD=${line.length}; _everynode; printf '%s\\n' "\${COMPREPLY[@]}"`], {
+        cwd: dir,
+        env: { ...process.env, KUBECONFIG: kc },
+        timeoutMs: 30_000,
+      });
+      return r.stdout.split('\n').filter(Boolean);
+    };
+    expect(await reply(['-n', 'cmpl', 'get', 'ds', ''])).toEqual(['cmpl-ds']);
+    expect(await reply(['rollout', 'st'])).toEqual(['status']);
+    expect(await reply(['get', '-n', 'cm'])).toEqual(['cmpl']);
+    expect(await reply(['get', '--show-l'])).toEqual(['--show-labels']);
   });
 
   it('logs: not found for a missing pod or DaemonSet, one line each', async () => {

@@ -10,6 +10,7 @@ export {
   killPidsWith,
   pidsWith,
   repoRoot,
+  runCommand,
   spawnNode,
   startServerProcess,
   stopProcessGroup,

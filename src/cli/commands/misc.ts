@@ -36,11 +36,15 @@ function shapeOf(cmd: Command): CommandShape {
   return {
     name: cmd.name(),
     options: cmd.options.flatMap((o) => [o.long, o.short].filter((x): x is string => !!x)).concat(['--help']),
-    subcommands: cmd.commands.map(shapeOf),
+    // `__complete` is for the scripts themselves, not to be offered.
+    subcommands: cmd.commands.filter((c) => !c.name().startsWith('__')).map(shapeOf),
   };
 }
 
-/** A bash completion script generated from the command tree (verbs, sub-verbs, flags). */
+/**
+ * A bash completion script generated from the command tree (verbs, sub-verbs, flags), which asks
+ * `everynode __complete` for what only the server knows (types, names, namespaces).
+ */
 export function bashCompletion(root: Command): string {
   const shape = shapeOf(root);
   const cases: string[] = [];
@@ -61,6 +65,17 @@ _everynode() {
     case " $(_everynode_words "\${path# }") " in *" $w "*) path="$path $w" ;; esac
   done
   words="$(_everynode_words "\${path# }")"
+  # Flags only for a word that starts a flag; names from the server (types, objects, nodes,
+  # namespaces) otherwise: everynode __complete.
+  if [[ "$cur" != -* ]]; then
+    local plain="" x
+    for x in $words; do [[ "$x" == -* ]] || plain="$plain $x"; done
+    words="$plain"
+  fi
+  if [[ "$cur" != -* && COMP_CWORD -gt 1 ]]; then
+    case "\${COMP_WORDS[COMP_CWORD-1]}" in -n|--namespace|--context) words="" ;; esac
+    words="$words $("\${COMP_WORDS[0]}" __complete -- "\${COMP_WORDS[@]:1:COMP_CWORD}" 2>/dev/null)"
+  fi
   COMPREPLY=($(compgen -W "$words" -- "$cur"))
 }
 _everynode_words() {
