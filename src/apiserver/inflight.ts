@@ -8,7 +8,9 @@
 //   response closes. Not counted: long-running requests, which upstream exempts (watches,
 //   `proxy`, and the subresources attach, exec, log, portforward, proxy); callers in the group
 //   system:masters (exempt upstream too, so an administrator can always act); the in-process
-//   listener of the server's own controllers.
+//   listener of the server's own controllers. A request whose client went away before it was
+//   admitted (while authentication waited on a stalled store) is not counted: its response had
+//   closed already, so nothing would ever release its slot.
 // - A request beyond its kind's limit gets 429 TooManyRequests with `Retry-After: 1` (which
 //   client-go honours by retrying) before any work, and is not counted. A limit of 0 is no limit.
 
@@ -34,6 +36,12 @@ const RETRY_AFTER_SECONDS = 1;
 
 export type RequestKind = 'readOnly' | 'mutating';
 
+/** The response can no longer be sent: its connection (HTTP/1.1) or stream (HTTP/2) closed. */
+function answerClosed(res: ServerResponse): boolean {
+  const r = res as ServerResponse & { stream?: { closed?: boolean } };
+  return r.destroyed || r.closed || r.stream?.closed === true;
+}
+
 export class InflightLimiter {
   private readonly current: Record<RequestKind, number> = { readOnly: 0, mutating: 0 };
 
@@ -53,6 +61,10 @@ export class InflightLimiter {
       // sendStatus turns retryAfterSeconds into the Retry-After header.
       throw new ApiError(429, 'TooManyRequests', 'Too many requests, please try again later.', { retryAfterSeconds: RETRY_AFTER_SECONDS });
     }
+    // A client gone while the request was authenticated (a store stall): its 'close' has
+    // already fired and would never release the slot. Nothing is counted; the work goes on
+    // for no one and its answer is dropped.
+    if (answerClosed(res)) return;
     this.current[kind]++;
     let done = false;
     res.once('close', () => {
