@@ -26,6 +26,9 @@ import { isWatchRequest } from './query.js';
 import { parsePath } from './request-info.js';
 import { queryBool } from '../util/index.js';
 
+/** The HTTP methods that are verb labels as they are; the rest count as `other`. */
+const KNOWN_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'CONNECT']);
+
 /** Upstream's request-duration buckets (seconds). */
 const BUCKETS = [0.005, 0.025, 0.05, 0.1, 0.2, 0.4, 0.6, 0.8, 1, 1.25, 1.5, 2, 3, 4, 5, 6, 8, 10, 15, 20, 30, 45, 60];
 
@@ -105,7 +108,10 @@ export class ServerMetrics {
 
   /** verb, group, version, resource, subresource, scope, component. */
   private labelsOf(req: IncomingMessage): string[] {
-    const method = (req.method ?? 'GET').toUpperCase();
+    // Any other method is `other`, as upstream's cleanVerb: a client (even one refused) must not
+    // be able to add series without bound.
+    const asked = (req.method ?? 'GET').toUpperCase();
+    const method = KNOWN_METHODS.has(asked) ? asked : 'other';
     const url = req.url ?? '/';
     const qi = url.indexOf('?');
     const path = qi < 0 ? url : url.slice(0, qi);

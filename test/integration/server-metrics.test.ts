@@ -67,6 +67,12 @@ describe('GET /metrics', () => {
     const text = (await httpRequest(`${url}/metrics`)).text;
     expect(text).not.toMatch(/subresource="(aaa|bbb|ccc)"/);
     expect(sample(text, 'apiserver_request_total', { resource: 'configmaps', verb: 'GET', subresource: '', code: '404' })).toBeGreaterThanOrEqual(3);
+
+    // Made-up methods, even from a client refused at the door, are one `other` verb.
+    for (const method of ['M1', 'M2', 'FROB']) expect((await httpRequest(`${url}/api/v1/pods`, { method, anonymous: true })).status).toBe(401);
+    const after = (await httpRequest(`${url}/metrics`)).text;
+    expect(after).not.toMatch(/verb="(M1|M2|FROB)"/);
+    expect(sample(after, 'apiserver_request_total', { resource: 'pods', verb: 'other', code: '401' })).toBeGreaterThanOrEqual(3);
   });
 
   it('a watch asked with an empty ?watch= is served, authorized and counted as a watch', async () => {
