@@ -2,13 +2,15 @@
 // server keeps serving (`everynode backup` calls it; restore with `everynode restore`).
 //
 // Contract:
-// - Authorized like any non-resource URL (RBAC `nonResourceURLs: ["/everynode/backup"]`,
-//   verb get): the admin has it, nodes and service accounts do not. The copy holds every
-//   object, Secrets included (encrypted at rest with the data dir's key, which is not sent).
+// - For the cluster admin only: the caller must pass RBAC (`nonResourceURLs:
+//   ["/everynode/backup"]`, verb get) and be in the group system:masters (handler.ts), since
+//   the copy holds every object, Secrets included (encrypted at rest with the data dir's key,
+//   which is not sent), and no rule on a path should hand that out.
 // - The body is an SQLite database file (`application/vnd.sqlite3`) with Content-Length; the
 //   header `Everynode-Backup-Revision` carries its revision. The copy is written to a
 //   temporary file in the data dir first (SqliteStore.backup: online, a few hundred pages per
-//   event-loop turn) and removed once sent or when the client goes away.
+//   event-loop turn, then one self-contained file) and removed once sent or when the client
+//   goes away, even while the copy was being made.
 // - A server whose store is not SQLite (etcd) answers 400 naming etcd's own snapshot tool.
 // - One backup at a time per server: a second concurrent request gets 429 with Retry-After.
 // - Which data dir the server uses: each start writes a new random id to `<dataDir>/server-instance`
@@ -22,6 +24,7 @@ import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ApiError, badRequest, methodNotAllowed } from '../api/errors.js';
+import { answerClosed } from './inflight.js';
 
 export const BACKUP_PATH = '/everynode/backup';
 export const BACKUP_REVISION_HEADER = 'everynode-backup-revision';
@@ -64,6 +67,9 @@ export function createBackupHandler(src: BackupSource): (req: IncomingMessage, r
     const file = path.join(src.dir, `.backup-${process.pid}-${++seq}.db`);
     try {
       const { revision, bytes } = await src.backup(file);
+      // A client gone while the copy was made: its answer closed already, and a pipeline into it
+      // would wait for a 'close' that has come and gone.
+      if (answerClosed(res)) return;
       res.writeHead(200, {
         'Content-Type': 'application/vnd.sqlite3',
         'Content-Length': bytes,
@@ -71,7 +77,7 @@ export function createBackupHandler(src: BackupSource): (req: IncomingMessage, r
         [BACKUP_REVISION_HEADER]: String(revision),
         [SERVER_INSTANCE_HEADER]: src.instanceId,
       });
-      // A client that goes away ends the pipeline with an error: nothing more to answer.
+      // A client that goes away now ends the pipeline with an error: nothing more to answer.
       await pipeline(fs.createReadStream(file), res).catch(() => res.destroy());
     } finally {
       running = false;

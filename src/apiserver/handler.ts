@@ -4,7 +4,7 @@
 // edge (errors.ts) as a metav1.Status.
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { ApiError, badRequest, methodNotAllowed, pathNotFound, unsupportedPatchType } from '../api/errors.js';
+import { ApiError, badRequest, forbidden, methodNotAllowed, pathNotFound, unsupportedPatchType } from '../api/errors.js';
 import { groupKindOf, tableKeyOf, type KindDef, type ConnectSubresource, type KindRegistry, type Subresource } from '../api/kinds.js';
 import { MAX_NESTING_DEPTH, nestingDepth } from '../api/patch/index.js';
 import type { KubeObject, Node, Pod } from '../api/types.js';
@@ -219,6 +219,11 @@ async function handle(deps: HandlerDeps, req: IncomingMessage, res: ServerRespon
     }
     case BACKUP_PATH:
       if (!deps.backup) break;
+      // Beyond RBAC's non-resource rule: a copy holds every object of every namespace, which
+      // no rule on a path should hand out, so only the cluster admin may take it.
+      if (deps.security && !caller?.groups.includes(SYSTEM_MASTERS)) {
+        throw forbidden(`forbidden: User ${JSON.stringify(caller?.user ?? 'system:anonymous')} cannot get path "${BACKUP_PATH}": a backup holds every object of every namespace, so only the cluster admin (group system:masters) may take one`);
+      }
       return deps.backup(req, res);
     case '/openapi/v2': {
       // kubectl 1.27/1.28 ask for protobuf and decode the body whatever its type; others get JSON.

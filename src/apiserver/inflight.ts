@@ -37,7 +37,7 @@ const RETRY_AFTER_SECONDS = 1;
 export type RequestKind = 'readOnly' | 'mutating';
 
 /** The response can no longer be sent: its connection (HTTP/1.1) or stream (HTTP/2) closed. */
-function answerClosed(res: ServerResponse): boolean {
+export function answerClosed(res: ServerResponse): boolean {
   const r = res as ServerResponse & { stream?: { closed?: boolean } };
   return r.destroyed || r.closed || r.stream?.closed === true;
 }

@@ -67,6 +67,17 @@ describe('everynode backup / restore', () => {
     const userToken = createUserToken(d1, 'alice');
     const refused = await httpRequest(`${a.url}/everynode/backup`, { token: userToken });
     expect(refused.status).toBe(403);
+    // Nor one whom RBAC lets get every path: a copy holds every namespace's objects.
+    const rbac = { apiVersion: 'rbac.authorization.k8s.io/v1' };
+    await httpRequest(`${a.url}/apis/rbac.authorization.k8s.io/v1/clusterroles`, { method: 'POST', token: a.adminToken, body: JSON.stringify({ ...rbac, kind: 'ClusterRole', metadata: { name: 'all-paths' }, rules: [{ nonResourceURLs: ['*'], verbs: ['get'] }] }) });
+    await httpRequest(`${a.url}/apis/rbac.authorization.k8s.io/v1/clusterrolebindings`, { method: 'POST', token: a.adminToken, body: JSON.stringify({ ...rbac, kind: 'ClusterRoleBinding', metadata: { name: 'carol-all-paths' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'all-paths' }, subjects: [{ kind: 'User', name: 'carol', apiGroup: 'rbac.authorization.k8s.io' }] }) });
+    const carol = createUserToken(d1, 'carol');
+    expect((await httpRequest(`${a.url}/version`, { token: carol })).status).toBe(200);
+    const paths = await httpRequest(`${a.url}/everynode/backup`, { token: carol });
+    expect(paths.status).toBe(403);
+    expect(paths.text).toContain('only the cluster admin (group system:masters) may take one');
+    // The copy left nothing beside the store.
+    expect(fs.readdirSync(d1).filter((f) => f.startsWith('.backup-'))).toEqual([]);
 
     await c.create(configMapsResource, 'default', cm('after-backup', { lost: 'yes' }));
     await stop(a);

@@ -718,7 +718,7 @@ export class SqliteStore implements Store {
       fs.closeSync(fs.openSync(target, 'wx', 0o600));
       await this.db.backup(target, { progress: () => 256 });
       await this.durable();
-      const revision = readSequence(target);
+      const revision = settleCopy(target);
       fsyncFile(target);
       syncDir(path.dirname(target));
       return { revision, bytes: fs.statSync(target).size };
@@ -771,9 +771,15 @@ export class SqliteStore implements Store {
 }
 
 /** The highest revision a store file has used (its kv sequence). */
-function readSequence(file: string): number {
-  const db = new Database(file, { readonly: true });
+/**
+ * Makes a fresh copy one self-contained file (rollback journal: the copy keeps the store's WAL
+ * mode otherwise, and opening it would leave -wal and -shm files beside it) and returns its
+ * last revision.
+ */
+function settleCopy(file: string): number {
+  const db = new Database(file);
   try {
+    db.pragma('journal_mode = DELETE');
     return (db.prepare("SELECT seq FROM sqlite_sequence WHERE name = 'kv'").get() as { seq: number } | undefined)?.seq ?? 0;
   } finally {
     db.close();
