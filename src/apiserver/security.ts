@@ -71,13 +71,25 @@ interface RbacSnapshot {
   clusterRoleBindings: ClusterRoleBinding[];
 }
 
-/** RbacSource over the store, cached until an RBAC change (see the file comment). */
+/** How long a read waits for a reload before it is answered from the last snapshot loaded. */
+export const RBAC_STALE_AFTER_MS = 1000;
+
+/**
+ * RbacSource over the store, cached until an RBAC change (see the file comment). A reload that
+ * takes longer than RBAC_STALE_AFTER_MS, or fails, is answered from the last snapshot loaded
+ * (as upstream's authorizer answers from its informers' caches): a stalled or unreachable store
+ * never holds up authorization (`/livez` for an anonymous probe included). The reload goes on
+ * and is taken when it lands. In normal operation reloads take milliseconds, so a client's own
+ * RBAC write is in effect for its next request.
+ */
 export class RbacCache implements RbacSource {
   private snapshot: RbacSnapshot | undefined;
+  private lastGood: RbacSnapshot | undefined;
+  private lastGoodGeneration = -1;
   private loading: Promise<RbacSnapshot> | undefined;
   private generation = 0;
 
-  constructor(private readonly store: Store, private readonly kinds: KindRegistry) {}
+  constructor(private readonly store: Store, private readonly kinds: KindRegistry, private readonly staleAfterMs = RBAC_STALE_AFTER_MS) {}
 
   /** Forgets the cached objects; the next read loads them again. */
   invalidate(): void {
@@ -95,7 +107,20 @@ export class RbacCache implements RbacSource {
 
   private async load(): Promise<RbacSnapshot> {
     if (this.snapshot) return this.snapshot;
-    if (this.loading) return this.loading;
+    const p = this.loading ?? this.reload();
+    const fallback = this.lastGood;
+    if (!fallback) return p;
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<RbacSnapshot>((resolve) => (timer = setTimeout(() => resolve(fallback), this.staleAfterMs)));
+    try {
+      return await Promise.race([p.catch(() => fallback), late]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Starts loading every RBAC object; the snapshot is kept unless invalidated meanwhile. */
+  private reload(): Promise<RbacSnapshot> {
     const gen = this.generation;
     const p = (async () => {
       const [roles, clusterRoles, roleBindings, clusterRoleBindings] = await Promise.all([
@@ -119,13 +144,19 @@ export class RbacCache implements RbacSource {
       return snap;
     })();
     this.loading = p;
-    try {
-      const snap = await p;
-      if (gen === this.generation) this.snapshot = snap;
-      return snap;
-    } finally {
+    p.then(
+      (snap) => {
+        if (gen === this.generation) this.snapshot = snap;
+        if (gen >= this.lastGoodGeneration) {
+          this.lastGood = snap;
+          this.lastGoodGeneration = gen;
+        }
+      },
+      () => undefined,
+    ).finally(() => {
       if (this.loading === p) this.loading = undefined;
-    }
+    });
+    return p;
   }
 
   async getRole(namespace: string, name: string): Promise<Role | undefined> {
