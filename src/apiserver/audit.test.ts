@@ -1,8 +1,9 @@
-import { readFileSync, readdirSync } from 'node:fs';
+import { readFileSync, readdirSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tempDirs } from '../api/testing/index.js';
 import { AuditLog, type AuditEvent } from './audit.js';
+import { createLogger } from '../util/logger.js';
 
 const tempDir = tempDirs('audit');
 
@@ -46,5 +47,22 @@ describe('AuditLog', () => {
     await a.close();
     expect(readdirSync(dir)).toEqual(['audit.log']);
     expect(ids(join(dir, 'audit.log'))).toEqual(['x3']);
+  });
+
+  it('a disk that refuses every write (ENOSPC) is said once, not once per batch', async () => {
+    const dir = tempDir();
+    symlinkSync('/dev/full', join(dir, 'audit.log'));
+    const lines: string[] = [];
+    const log = new AuditLog(dir, {}, createLogger({ level: 'debug', write: (l) => lines.push(l) }));
+    for (let batch = 0; batch < 5; batch++) {
+      for (let i = 0; i < 10; i++) log.record(ev(`e${batch}-${i}`));
+      await log.flush();
+    }
+    await log.close();
+    const warnings = lines.filter((l) => /WARN/i.test(l));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toContain('writing the audit log');
+    expect(warnings[0]).toContain('said once');
+    expect(warnings[0]).toContain('ENOSPC');
   });
 });

@@ -29,7 +29,7 @@ import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join, resolve } from 'node:path';
 import { requestAttributes, type UserInfo } from '../auth/index.js';
-import type { Logger } from '../util/logger.js';
+import { outageLog, type Logger } from '../util/logger.js';
 import type { ResourceRoute } from './request-info.js';
 
 export interface AuditOptions {
@@ -84,7 +84,11 @@ export class AuditLog {
   private flushing: Promise<void> | undefined;
   private closed = false;
 
+  /** Write failures (a full disk) said once per outage, not once per batch. */
+  private readonly outage: ReturnType<typeof outageLog> | undefined;
+
   constructor(private readonly dir: string, o: Omit<AuditOptions, 'dir'> = {}, private readonly logger?: Logger) {
+    this.outage = logger && outageLog(logger, `writing the audit log in ${dir}`, 'the events of each failed write are lost until one works');
     this.maxBytes = Math.max(1, o.maxBytes ?? DEFAULT_MAX_BYTES);
     this.maxFiles = Math.max(0, Math.floor(o.maxFiles ?? DEFAULT_MAX_FILES));
     mkdirSync(dir, { recursive: true, mode: 0o700 });
@@ -130,7 +134,10 @@ export class AuditLog {
     if (this.flushing) return;
     this.flushing = new Promise<void>((ok) => setImmediate(ok))
       .then(() => this.drain())
-      .catch((err: unknown) => this.logger?.warn('audit log write failed', err))
+      .then(
+        () => this.outage?.ok(),
+        (err: unknown) => this.outage?.failed(err),
+      )
       .finally(() => {
         this.flushing = undefined;
         if (this.pending.length > 0) this.schedule();

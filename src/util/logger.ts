@@ -61,16 +61,17 @@ export const silentLogger: Logger = createLogger({ level: 'silent' });
 /**
  * Logs a background loop's failures once per outage: the first failure as a warning (the
  * message, no stack), repeats at debug, and one info line when the loop works again. For loops
- * that retry every second or so against a store that may be down for minutes.
+ * that retry every second or so against a store that may be down for minutes; `meanwhile`
+ * says what happens until it works.
  */
-export function outageLog(logger: Logger, what: string): { failed(err: unknown): void; ok(): void } {
+export function outageLog(logger: Logger, what: string, meanwhile = 'retried every second until it works'): { failed(err: unknown): void; ok(): void } {
   let down = false;
   return {
     failed(err) {
       const message = err instanceof Error ? err.message : String(err);
       if (down) return logger.debug(`${what} still failing: ${message}`);
       down = true;
-      logger.warn(`${what} failed (retried every second until it works; said once): ${message}`);
+      logger.warn(`${what} failed (${meanwhile}; said once): ${message}`);
     },
     ok() {
       if (!down) return;
