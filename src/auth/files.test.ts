@@ -1,8 +1,8 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync, mkdirSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { breakStaleLock, tryLockFile, writeFileAtomic } from './files.js';
+import { breakStaleLock, ensurePrivateDir, tryLockFile, writeFileAtomic } from './files.js';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -86,5 +86,20 @@ describe('tryLockFile and breakStaleLock', () => {
     expect(breakStaleLock(lock, statSync(lock), 10_000)).toBe(false);
     expect(existsSync(`${lock}.takeover`)).toBe(false);
     expect(tryLockFile(lock, 10_000)).toBe(true);
+  });
+});
+
+describe('ensurePrivateDir', () => {
+  it('makes missing dirs 0700 and leaves the mode of one made beforehand', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'files-'));
+    dirs.push(dir);
+    const made = join(dir, 'a', 'b');
+    ensurePrivateDir(made);
+    expect(statSync(made).mode & 0o777).toBe(0o700);
+    const own = join(dir, 'own');
+    mkdirSync(own);
+    chmodSync(own, 0o750);
+    ensurePrivateDir(own);
+    expect(statSync(own).mode & 0o777).toBe(0o750);
   });
 });

@@ -31,10 +31,13 @@ export function writeFileAtomic(path: string, data: string, mode: number): void 
   }
 }
 
-/** Creates `dir` (and parents) and forces mode 0700 on it. */
+/**
+ * Creates `dir` (and parents) with mode 0700. A dir that exists already keeps its mode (and
+ * owner): the operator made it so (a mount point may not even be ours to chmod), and what we
+ * write in it is 0600 anyway.
+ */
 export function ensurePrivateDir(dir: string): void {
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
-  chmodSync(dir, 0o700);
+  if (mkdirSync(dir, { recursive: true, mode: 0o700 }) !== undefined) chmodSync(dir, 0o700);
 }
 
 /**
