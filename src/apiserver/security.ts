@@ -28,6 +28,8 @@ import {
   RBAC_GROUP,
   admitNodeRequest,
   bearerToken,
+  AGGREGATED_BOOTSTRAP_ROLES,
+  aggregationRuleOf,
   bootstrapRbacObjects,
   forbiddenError,
   initServerAuth,
@@ -195,7 +197,12 @@ export function storeNodeGraph(store: Store, kinds: KindRegistry): NodeGraph {
   };
 }
 
-/** Creates every bootstrap RBAC object that does not exist yet; never overwrites. */
+/**
+ * Creates every bootstrap RBAC object that does not exist yet; never overwrites, with one
+ * exception: `admin`, `edit` and `view` made by an older server (no aggregationRule) that still
+ * say `rbac.authorization.kubernetes.io/autoupdate: "true"` are given their aggregationRule, as
+ * upstream's reconciliation would (their rules are then the aggregation controller's).
+ */
 export async function ensureBootstrapRbac(registry: RestRegistry, kinds: KindRegistry): Promise<void> {
   for (const obj of bootstrapRbacObjects()) {
     const plural = obj.kind === 'ClusterRole' ? 'clusterroles' : 'clusterrolebindings';
@@ -205,6 +212,17 @@ export async function ensureBootstrapRbac(registry: RestRegistry, kinds: KindReg
       await registry.create(k, undefined, obj, { dryRun: false, fieldManager: 'everynode', fieldValidation: 'Strict', force: false });
     } catch (err) {
       if (!(err instanceof ApiError && err.reason === 'AlreadyExists')) throw err;
+      const name = obj.metadata.name ?? '';
+      if (obj.kind !== 'ClusterRole' || !(AGGREGATED_BOOTSTRAP_ROLES as readonly string[]).includes(name)) continue;
+      const current = JSON.parse(await registry.get(k, undefined, name)) as ClusterRole & { aggregationRule?: unknown };
+      if (current.aggregationRule || current.metadata.annotations?.['rbac.authorization.kubernetes.io/autoupdate'] !== 'true') continue;
+      const next = { ...current, aggregationRule: aggregationRuleOf(name as (typeof AGGREGATED_BOOTSTRAP_ROLES)[number]) };
+      try {
+        await registry.update(k, undefined, name, undefined, next, { dryRun: false, fieldManager: 'everynode', fieldValidation: 'Strict', force: false });
+      } catch (e) {
+        // Another server of the store did it first.
+        if (!(e instanceof ApiError && e.reason === 'Conflict')) throw e;
+      }
     }
   }
 }

@@ -6,7 +6,9 @@
 // does not exist yet (AlreadyExists is fine) and never overwrites an existing one, so an
 // operator's edits survive restarts (so a cluster made before a change of these rules keeps its
 // roles, as upstream's reconciliation never removes permissions). `admin`, `edit` and `view`
-// carry their full rules directly (upstream aggregates them; aggregation is not evaluated here).
+// aggregate as upstream's (an `aggregationRule` selecting `aggregate-to-admin`, `-edit` and
+// `-view`), and carry their full rules from the start too, so they are whole before the
+// aggregation controller first runs (and on a server without controllers).
 //
 // The rule sets are written for what everynode serves (core, apps, coordination, events,
 // rbac) plus the common groups real manifests name, so manifests written for Kubernetes
@@ -35,12 +37,26 @@ function meta(name: string) {
   };
 }
 
-function clusterRole(name: string, rules: PolicyRule[], labels: Record<string, string> = {}): ClusterRole {
+function clusterRole(name: string, rules: PolicyRule[], labels: Record<string, string> = {}, aggregateFrom?: 'admin' | 'edit' | 'view'): ClusterRole {
   const m = meta(name);
-  return { apiVersion: `${RBAC_GROUP}/v1`, kind: 'ClusterRole', metadata: { ...m, labels: { ...m.labels, ...labels } }, rules };
+  return {
+    apiVersion: `${RBAC_GROUP}/v1`,
+    kind: 'ClusterRole',
+    metadata: { ...m, labels: { ...m.labels, ...labels } },
+    ...(aggregateFrom ? { aggregationRule: aggregationRuleOf(aggregateFrom) } : {}),
+    rules,
+  };
 }
 
 const AGGREGATE_TO = (role: 'admin' | 'edit' | 'view') => ({ [`rbac.authorization.k8s.io/aggregate-to-${role}`]: 'true' });
+
+/** The aggregationRule of upstream's `admin`, `edit` or `view`: the ClusterRoles labelled aggregate-to-<role>. */
+export function aggregationRuleOf(role: 'admin' | 'edit' | 'view'): { clusterRoleSelectors: { matchLabels: Record<string, string> }[] } {
+  return { clusterRoleSelectors: [{ matchLabels: AGGREGATE_TO(role) }] };
+}
+
+/** The bootstrap ClusterRoles that aggregate (their names are their aggregationRule's role). */
+export const AGGREGATED_BOOTSTRAP_ROLES = ['admin', 'edit', 'view'] as const;
 
 function clusterRoleBinding(name: string, role: string, groups: string[]): ClusterRoleBinding {
   return {
@@ -70,8 +86,8 @@ function viewRules(): PolicyRule[] {
     rule(['extensions'], ['daemonsets', 'daemonsets/status', 'deployments', 'deployments/scale', 'deployments/status', 'ingresses', 'ingresses/status', 'networkpolicies', 'replicasets', 'replicasets/scale', 'replicasets/status', 'replicationcontrollers/scale'], READ),
     rule(['policy'], ['poddisruptionbudgets', 'poddisruptionbudgets/status'], READ),
     rule(['networking.k8s.io'], ['ingresses', 'ingresses/status', 'networkpolicies'], READ),
-    // What metrics-server's aggregated metrics reader adds to view (kubectl top): everynode
-    // serves metrics.k8s.io itself and does not evaluate aggregation.
+    // What metrics-server's aggregated metrics reader adds to view (kubectl top); also the
+    // system:aggregated-metrics-reader role's, which view aggregates.
     rule(['metrics.k8s.io'], ['pods', 'nodes'], READ),
   ];
 }
@@ -152,11 +168,14 @@ function persistentVolumeProvisionerRules(): PolicyRule[] {
 export function bootstrapRbacObjects(): KubeObject[] {
   return [
     clusterRole('cluster-admin', [rule(['*'], ['*'], ['*']), urls(['*'], ['*'])]),
-    // admin, edit and view hold their aggregated rules directly; the system:aggregate-to-*
-    // roles and the labels are upstream's, for tools and manifests that look for them.
-    clusterRole('admin', adminRules()),
-    clusterRole('edit', editRules(), AGGREGATE_TO('admin')),
-    clusterRole('view', viewRules(), AGGREGATE_TO('edit')),
+    // admin, edit and view aggregate (and hold their rules from the start, see above); the
+    // system:aggregate-to-* roles and the labels are upstream's.
+    clusterRole('admin', adminRules(), {}, 'admin'),
+    clusterRole('edit', editRules(), AGGREGATE_TO('admin'), 'edit'),
+    clusterRole('view', viewRules(), AGGREGATE_TO('edit'), 'view'),
+    // What metrics-server's install adds to view, edit and admin (kubectl top); everynode serves
+    // metrics.k8s.io itself.
+    clusterRole('system:aggregated-metrics-reader', [rule(['metrics.k8s.io'], ['pods', 'nodes'], READ)], { ...AGGREGATE_TO('view'), ...AGGREGATE_TO('edit'), ...AGGREGATE_TO('admin') }),
     clusterRole('system:aggregate-to-admin', adminOnlyRules(), AGGREGATE_TO('admin')),
     clusterRole('system:aggregate-to-edit', editRules().slice(0, editRules().length - viewRules().length), AGGREGATE_TO('edit')),
     clusterRole('system:aggregate-to-view', viewRules().filter((r) => !r.apiGroups?.includes('metrics.k8s.io')), AGGREGATE_TO('view')),

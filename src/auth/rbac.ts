@@ -8,7 +8,8 @@
 //   nonResourceURL (`*`, exact, or trailing-`*` prefix) match.
 // - Subjects: User (exact name), Group (any of the user's groups), ServiceAccount
 //   (`system:serviceaccount:<ns>:<name>`, ns defaulting to the binding's namespace).
-// - Aggregation (aggregationRule) is not evaluated: only a ClusterRole's own rules count.
+// - Aggregation: only a ClusterRole's own rules count here; the ClusterRole aggregation controller
+//   (controllers/clusterrole-aggregation) writes an aggregated role's rules, as upstream.
 // - There is no deny; "not allowed" means no rule matched.
 // The authorizer reads objects through `RbacSource` so the apiserver can back it with its
 // watch cache; it never writes and keeps no state of its own.

@@ -34,6 +34,7 @@ import { GarbageCollector, type GarbageCollectorOptions } from './garbage-collec
 import { LeaderElector, controllerSignalListeners, type LeaderElectionTiming } from './leader-election.js';
 import { ServiceAccountsController, TokensController, type LegacyTokenIssuer } from './serviceaccounts/index.js';
 import { RootCaPublisher } from './root-ca-publisher/index.js';
+import { ClusterRoleAggregationController } from './clusterrole-aggregation/index.js';
 import { DisruptionController } from './disruption/index.js';
 import { EndpointsController, endpointControllerName } from './endpoints/index.js';
 import { EndpointSliceController, EndpointSliceMirroringController, endpointSliceControllerName, endpointSliceMirroringControllerName } from './endpointslice/index.js';
@@ -68,6 +69,8 @@ export interface ControllersOptions {
   nodeLifecycle?: false | Omit<NodeLifecycleControllerOptions, 'client' | 'informers' | 'clock'>;
   /** The `default` ServiceAccount of every namespace (serviceaccounts/); false: off. */
   serviceAccounts?: false;
+  /** The ClusterRole aggregation controller (on unless false). */
+  clusterRoleAggregation?: false;
   /**
    * Issues the long-lived tokens the tokens controller writes into Secrets of type
    * kubernetes.io/service-account-token (serviceaccounts/tokens.ts; with `rootCaPem` as their
@@ -112,6 +115,7 @@ export interface RunningControllers {
   serviceAccounts?: ServiceAccountsController;
   tokens?: TokensController;
   rootCaPublisher?: RootCaPublisher;
+  clusterRoleAggregation?: ClusterRoleAggregationController;
   disruption?: DisruptionController;
   endpoints?: EndpointsController;
   endpointSlice?: EndpointSliceController;
@@ -249,6 +253,9 @@ export class ControllerManager {
     if (this.o.rootCaPem) {
       running.rootCaPublisher = new RootCaPublisher({ onError, client: this.client, informers, caPem: this.o.rootCaPem, clock: this.clock });
     }
+    if (this.o.clusterRoleAggregation !== false) {
+      running.clusterRoleAggregation = new ClusterRoleAggregationController({ onError, client: this.client, informers, clock: this.clock });
+    }
     if (this.o.disruption !== false) {
       // Upstream's disruption controller records its events as the "controllermanager" component.
       const recorder = new ApiEventRecorder(this.client, {
@@ -317,6 +324,7 @@ export class ControllerManager {
       if (running.serviceAccounts) tasks.push(running.serviceAccounts.run(signal));
       if (running.tokens) tasks.push(running.tokens.run(signal));
       if (running.rootCaPublisher) tasks.push(running.rootCaPublisher.run(signal));
+      if (running.clusterRoleAggregation) tasks.push(running.clusterRoleAggregation.run(signal));
       if (running.disruption) tasks.push(running.disruption.run(signal));
       if (running.endpoints) tasks.push(running.endpoints.run(signal, this.o.endpoints ? (this.o.endpoints.workers ?? 5) : 5));
       if (running.endpointSlice) tasks.push(running.endpointSlice.run(signal, this.o.endpointSlice ? (this.o.endpointSlice.workers ?? 5) : 5));

@@ -1,0 +1,2 @@
+// Public API of the ClusterRole aggregation part: aggregated ClusterRoles hold the rules of those they select.
+export { ClusterRoleAggregationController, aggregatedRules, clusterRolesResource, sameRule, type ClusterRoleAggregationOptions } from './controller.js';
