@@ -54,6 +54,8 @@
 //   0 turns auto-refresh off: no watch, no timer; the page lists at load, on the refresh button
 //   and after a write.
 // - Lists are paged: `?listPage=N` items per request (default 500), continue tokens followed.
+// - A followed log that cannot be read (not a pod gone) for `?logGiveUp=SECONDS` (default 30),
+//   3 reads at least, stops being followed, with a note saying so.
 // - The refresh button lists all four collections again and re-opens the watch from those lists.
 // - A redraw patches the DOM in place (setHtml), so focus and text selection survive it.
 //
@@ -1169,7 +1171,8 @@ const SCRIPT = String.raw`
         var cells = state.dss.map(function (ds, i) {
           var c = cell(ds, node, hasPods[i], unreachable);
           totals[c.state]++;
-          if (c.stale) totals.stale++;
+          // Stale counts pods whose status may be old (their node unreachable), not empty cells.
+          if (c.stale && c.state !== 'none') totals.stale++;
           if (c.state !== 'ready' && c.state !== 'none') problem = true;
           return c;
         });
@@ -1399,6 +1402,14 @@ const SCRIPT = String.raw`
   /** How long follow waits for the DaemonSet's new pod on the node after the followed pod went away. */
   var LOG_REPLACEMENT_WAIT_MS = 30000;
   /**
+   * A followed log whose reads have failed (not a pod gone) for this long, 3 times at least,
+   * stops being asked for; ?logGiveUp=SECONDS changes it.
+   */
+  var LOG_GIVE_UP_MS = (function () {
+    var n = Number(new URLSearchParams(location.search).get('logGiveUp'));
+    return isFinite(n) && n > 0 ? n * 1000 : 30000;
+  })();
+  /**
    * The log on show ({ns, pod, container, dsUid, node, goneSince, ended}), reloaded after every
    * refresh while "follow" is on. dsUid and node are those of the pod when it was opened: when
    * the pod is gone, follow moves to the DaemonSet's new pod on the same node.
@@ -1478,14 +1489,21 @@ const SCRIPT = String.raw`
       ns: ns, pod: pod, container: container,
       dsUid: (origin && origin.dsUid) || (known && ownerDsUid(known)) || (same && openLog.dsUid) || null,
       node: (origin && origin.node) || (known && known.spec && known.spec.nodeName) || (same && openLog.node) || null,
-      goneSince: null, ended: false, notFound: false
+      goneSince: null, ended: false, notFound: false,
+      // Reads that failed in a row (not a pod gone), since when: a follow stops (LOG_GIVE_UP_MS).
+      failures: same && quiet ? openLog.failures : 0,
+      failingSince: same && quiet ? openLog.failingSince : null
     };
     var current = openLog;
+    var wasHidden = $('log-box').hidden;
     $('log-box').hidden = false;
+    // A log opened by hand is brought into view (it sits below the pods and events).
+    if (!quiet && (wasHidden || !same) && $('log-box').scrollIntoView) $('log-box').scrollIntoView({ block: 'nearest' });
     $('log-title').textContent = ns + '/' + pod + ' (' + container + '), last ' + LOG_TAIL_LINES + ' lines';
     var atEnd = view.scrollTop + view.clientHeight >= view.scrollHeight - 4;
     if (!quiet) view.textContent = 'loading…';
     var text;
+    var failed = false;
     try {
       text = await request('GET', '/api/v1/namespaces/' + enc(ns) + '/pods/' + enc(pod) + '/log?container=' + enc(container) + '&tailLines=' + LOG_TAIL_LINES, { accept: 'text/plain, */*' });
       text = text === '' ? '(the log is empty)' : stripAnsi(text);
@@ -1495,6 +1513,22 @@ const SCRIPT = String.raw`
       if (e.status === 404 && e.message.indexOf('pods "' + pod + '" not found') >= 0) current.notFound = true;
       if (quiet && current.notFound) return;
       text = 'error: ' + e.message;
+      failed = true;
+      if (!current.notFound) {
+        current.failures++;
+        if (current.failingSince === null) current.failingSince = Date.now();
+        if (current.failures >= 3 && Date.now() - current.failingSince >= LOG_GIVE_UP_MS && $('log-follow').checked) {
+          // Asking at every refresh fails the same way (a node whose agent cannot be reached, a
+          // hollow node): stop, and say how to try again.
+          current.ended = true;
+          $('log-follow').checked = false;
+          setLogNote('the log could not be read for ' + Math.round((Date.now() - current.failingSince) / 1000) + ' s (' + current.failures + ' tries): follow stopped (press logs to try again)', true);
+        }
+      }
+    }
+    if (!failed) {
+      current.failures = 0;
+      current.failingSince = null;
     }
     if (seq !== logSeq) return;
     if (quiet && view.textContent === text) return;
@@ -1502,7 +1536,11 @@ const SCRIPT = String.raw`
     if (!quiet || atEnd) view.scrollTop = view.scrollHeight;
   }
 
-  /** Runs one write; its outcome shows in the detail panel, a failure also in the banner. */
+  /**
+   * Runs one write; its outcome, a failure included, shows in the detail panel's action status.
+   * Not in the banner: that is for the data (a write's 404 said nothing about whether the tables
+   * are current, and stayed there while they went on updating).
+   */
   async function write(describe, method, path, opts) {
     state.busy = true;
     state.action = { text: describe + '…', error: false };
@@ -1515,7 +1553,6 @@ const SCRIPT = String.raw`
       else requestRefresh();
     } catch (e) {
       state.action = { text: describe + ' failed: ' + e.message, error: true };
-      state.error = e.message;
     } finally {
       state.busy = false;
       render();
