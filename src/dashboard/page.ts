@@ -130,6 +130,9 @@ details.more[open] summary { margin-bottom: 2px; }
 .prog-text { font-size: 12px; color: var(--muted); white-space: nowrap; }
 .nowrap { white-space: nowrap; }
 .detail-events { max-height: 260px; }
+/* A DaemonSet on hundreds of nodes, or hundreds of DaemonSets, scroll inside their box. */
+.detail-pods { max-height: 420px; }
+#ds-wrap { max-height: 640px; }
 .prog-text.done { color: #1a7f37; }
 #matrix-wrap { max-height: 520px; }
 table.matrix { border-collapse: separate; border-spacing: 2px; }
@@ -1341,7 +1344,7 @@ const SCRIPT = String.raw`
         '<td class="actions">' + (many ? '<span class="muted">logs:</span> ' : '') + logButtons +
         '<button type="button" class="danger" data-testid="pod-delete-button" data-action="delete" data-ns="' + esc(m.namespace) + '" data-pod="' + esc(m.name) + '" aria-disabled="' + state.busy + '">delete</button></td></tr>';
     });
-    var podTable = '<div class="scroll"><table class="grid"><thead><tr><th>Pod</th><th>Node</th><th>Status</th><th class="num">Ready</th><th class="num">Restarts</th><th class="num">Age</th><th></th></tr></thead><tbody>' +
+    var podTable = '<div class="scroll detail-pods"><table class="grid"><thead><tr><th>Pod</th><th>Node</th><th>Status</th><th class="num">Ready</th><th class="num">Restarts</th><th class="num">Age</th><th>Actions</th></tr></thead><tbody>' +
       (podRows.length ? podRows.join('') : '<tr><td class="empty" colspan="7">No pods.</td></tr>') + '</tbody></table></div>';
 
     var names = new Set(pods.map(function (p) { return meta(p).name; }));
@@ -1673,7 +1676,7 @@ export const dashboardPage: string = `<!doctype html>
 <main id="main">
   <section>
     <h2>DaemonSets <span class="sub">click a row for its pods, logs, history and events</span></h2>
-    <div class="scroll">
+    <div class="scroll" id="ds-wrap">
       <table class="grid" data-testid="ds-table">
         <thead><tr><th>Name</th><th>Status</th><th class="num">Desired</th><th class="num">Current</th><th class="num">Ready</th><th class="num">Up-to-date</th><th class="num">Available</th><th>Rollout</th><th>Placement</th><th>Images</th><th>Strategy</th><th class="num">Age</th></tr></thead>
         <tbody id="ds-body"><tr><td class="empty" colspan="12">loading…</td></tr></tbody>
