@@ -185,6 +185,11 @@ export interface RunningServer {
   compactNow(): Promise<number>;
   /** Deletes the expired Events now (tests); resolves with how many (0 with eventTtl false). */
   expireEventsNow(): Promise<number>;
+  /**
+   * Marks the server as stopping: /readyz fails (`shutdown`) from now on, while it still serves
+   * (`up` stops its daemons through it first). close() does it too.
+   */
+  beginShutdown(): void;
   close(): Promise<void>;
 }
 
@@ -783,8 +788,13 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
         return store.compact(await store.currentRevision());
       },
       expireEventsNow: () => eventExpiry?.sweep() ?? Promise.resolve(0),
+      beginShutdown() {
+        ready = false;
+      },
       close() {
         stopping = true;
+        // Not ready from the first moment of the stop (load balancers stop sending requests).
+        ready = false;
         closing ??= (async () => {
           // Controllers first: they release their lease through this server.
           await controllerManager?.stop();

@@ -54,7 +54,7 @@ describe('everynode up', () => {
     }
   });
 
-  it('stops the controllers, then the agents with their pods, then the server', async () => {
+  it('says it is not ready, then stops the controllers, then the agents with their pods, then the server', async () => {
     const order: string[] = [];
     const step = (name: string) => async () => {
       order.push(`${name} start`);
@@ -62,7 +62,7 @@ describe('everynode up', () => {
       order.push(`${name} done`);
     };
     await stopUp({
-      server: { controllerManager: { stop: step('controllers') }, close: step('server') },
+      server: { controllerManager: { stop: step('controllers') }, beginShutdown: () => void order.push('not ready'), close: step('server') },
       agents: [1, 2].map((i) => ({ stop: async (o: { stopPods: boolean }) => step(`agent-${i} stopPods=${o.stopPods}`)() })),
       rotations: [{ stop: () => void order.push('rotation') }],
       hollow: { stop: step('hollow') },
@@ -70,6 +70,7 @@ describe('everynode up', () => {
       dashboardTransport: { destroy: () => void order.push('dashboard transport') },
     });
     expect(order).toEqual([
+      'not ready',
       'dashboard start', 'dashboard done', 'dashboard transport',
       'controllers start', 'controllers done',
       'rotation',
@@ -81,7 +82,7 @@ describe('everynode up', () => {
 
   it('a startup failure stops what had started (the controllers release their lease) and is rethrown', async () => {
     const order: string[] = [];
-    const parts: UpParts = { server: { controllerManager: { stop: async () => void order.push('controllers') }, close: async () => void order.push('server') }, agents: [], rotations: [] };
+    const parts: UpParts = { server: { controllerManager: { stop: async () => void order.push('controllers') }, beginShutdown: () => undefined, close: async () => void order.push('server') }, agents: [], rotations: [] };
     const failed = startOrStopUp(parts, async () => {
       parts.agents.push({ stop: async (o) => void order.push(`agent stopPods=${o.stopPods}`) });
       parts.rotations.push({ stop: () => void order.push('rotation') });

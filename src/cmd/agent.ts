@@ -303,7 +303,8 @@ export async function runUp(args: string[]): Promise<void> {
     // Stopped already; the caller reports the failure and exits 1 (this stop must not exit 0 first).
     if (failed) return new Promise<void>(() => undefined);
     clearTimeout(leaseWatch);
-    await stopUp(parts);
+    await stopUp(parts, logger);
+    logger.info('stopped');
   });
   process.stdout.write(`everynode server listening on ${server.url} (kubeconfig: ${server.kubeconfigPath})\n`);
   if (server.clusterDns) process.stdout.write(`cluster DNS: ${server.clusterDns.address} (zone ${server.clusterDns.domain})\n`);
@@ -430,7 +431,7 @@ async function startUpParts(
 
 /** What `everynode up` runs, as stopUp needs it. */
 export interface UpParts {
-  server: { controllerManager?: { stop(): Promise<void> }; close(): Promise<void> };
+  server: { controllerManager?: { stop(): Promise<void> }; beginShutdown(): void; close(): Promise<void> };
   agents: { stop(o: { stopPods: boolean }): Promise<void> }[];
   rotations: { stop(): void }[];
   hollow?: { stop(): Promise<void> };
@@ -439,16 +440,19 @@ export interface UpParts {
 }
 
 /**
- * Stops `up` in the order that leaves a clean cluster: the dashboard; then the controllers
+ * Stops `up` in the order that leaves a clean cluster: /readyz failing first; the dashboard; then the controllers
  * (while the API still serves, so they release their lease), so that no DaemonSet controller
  * sees the daemons end and creates replacement pods; then the agents, which stop their pods
  * gracefully; then the hollow nodes; the API server last.
  */
-export async function stopUp(p: UpParts): Promise<void> {
+export async function stopUp(p: UpParts, logger?: Logger): Promise<void> {
+  // /readyz says so from now on; the server goes on serving until the daemons are down.
+  p.server.beginShutdown();
   await p.dashboard?.close();
   p.dashboardTransport?.destroy();
   await p.server.controllerManager?.stop();
   for (const r of p.rotations) r.stop();
+  if (p.agents.length > 0) logger?.info(`stopping the daemons of ${p.agents.length === 1 ? 'the local node' : `${p.agents.length} local nodes`}: each gets its pod's terminationGracePeriodSeconds to exit`);
   await Promise.all(p.agents.map((a) => a.stop({ stopPods: true })));
   await p.hollow?.stop();
   await p.server.close();

@@ -121,3 +121,20 @@ describe.skipIf(!tmpfsOk)('/readyz on a real full tmpfs', () => {
     }
   });
 });
+
+describe('/readyz while the server stops', () => {
+  it('fails on shutdown from beginShutdown on, while the server still serves and /livez passes', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'everynode-readyz-stop-'));
+    cleanup.defer(() => rmSync(dir, { recursive: true, force: true }), `rm ${dir}`);
+    const server = await startServer({ dataDir: dir, listen: '127.0.0.1:0', compaction: false, controllers: false });
+    cleanup.defer(() => server.close(), 'server');
+    registerServer(server.url, credentialsFromKubeconfig(server.kubeconfigPath));
+    expect((await httpRequest(`${server.url}/readyz?verbose`)).text).toBe(passed);
+    server.beginShutdown();
+    const r = await httpRequest(`${server.url}/readyz?verbose`);
+    expect(r.status).toBe(500);
+    expect(r.text).toBe('[+]ping ok\n[+]log ok\n[+]etcd ok\n[-]shutdown failed: reason withheld\nreadyz check failed\n');
+    expect((await httpRequest(`${server.url}/livez`)).status).toBe(200);
+    expect((await httpRequest(`${server.url}/api/v1/namespaces/default`)).status).toBe(200);
+  });
+});
