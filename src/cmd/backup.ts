@@ -136,7 +136,13 @@ async function backupStore(dataDir: string, target: string): Promise<{ revision:
   try {
     return { ...(await downloadBackup(kubeconfig, target, instance)), from: 'from the running server' };
   } catch (err) {
-    if (isRefused(err)) throw new Error(`backup: a server holds ${file}, but the server named by ${kubeconfig} (${s}) does not answer; try again when it is up, or stopped`);
+    if (isRefused(err)) {
+      throw new Error(
+        fs.existsSync(file)
+          ? `backup: a server holds ${file}, but the server named by ${kubeconfig} (${s}) does not answer; try again when it is up, or stopped`
+          : `backup: ${dataDir} holds no store file (a server whose store is etcd keeps it there: back it up with etcdctl snapshot save), and the server named by ${kubeconfig} (${s}) does not answer`,
+      );
+    }
     throw err;
   }
 }

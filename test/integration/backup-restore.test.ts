@@ -4,9 +4,11 @@
 // bumped revision with everything below it compacted (a client's old resourceVersion gets
 // 410 Gone, so informers relist), and nobody but the admin can take a backup.
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startServer } from '../../src/apiserver/index.js';
+import { ensurePki } from '../../src/auth/index.js';
 import { RestClient, clientFromKubeconfig, configMapsResource, secretsResource } from '../../src/client/index.js';
 import type { KubeObject } from '../../src/api/types.js';
 import { Cleanup } from '../helpers/cleanup.js';
@@ -198,6 +200,24 @@ describe('everynode backup / restore', () => {
     await stop(c);
     await stop(a);
   }, 120_000);
+
+  it('a data dir with no store file whose server is down: says so and points to etcd\'s tool', async () => {
+    const dir = makeTempDir(cleanup, 'everynode-backup-nostore-');
+    const port = await new Promise<number>((resolve) => {
+      const s = net.createServer().listen(0, '127.0.0.1', () => {
+        const p = (s.address() as net.AddressInfo).port;
+        s.close(() => resolve(p));
+      });
+    });
+    await ensurePki(dir);
+    fs.writeFileSync(path.join(dir, 'server-instance'), 'abc\n');
+    fs.writeFileSync(path.join(dir, 'kubeconfig.yaml'), `apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster:\n    server: http://127.0.0.1:${port}\ncontexts:\n- name: c\n  context:\n    cluster: c\n    user: u\ncurrent-context: c\nusers:\n- name: u\n  user:\n    token: t\n`);
+    const r = await everynode('backup', path.join(dir, 'out'), '--data-dir', dir);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`backup: ${dir} holds no store file (a server whose store is etcd keeps it there: back it up with etcdctl snapshot save)`);
+    expect(r.stderr).not.toContain('a server holds');
+    expect(fs.existsSync(path.join(dir, 'out'))).toBe(false);
+  });
 
   it.skipIf(!etcdAvailable())("a server on etcd answers 400 naming etcd's own tool", async () => {
     const dir = makeTempDir(cleanup, 'everynode-backup-etcd-');
