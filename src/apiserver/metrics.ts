@@ -24,7 +24,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { KindRegistry } from '../api/kinds.js';
 import { isWatchRequest } from './query.js';
 import { parsePath } from './request-info.js';
-import { queryBool } from '../util/index.js';
+import { everynodeVersion, queryBool } from '../util/index.js';
+import { versionInfo } from './handler.js';
 
 /** The HTTP methods that are verb labels as they are; the rest count as `other`. */
 const KNOWN_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'CONNECT']);
@@ -179,6 +180,7 @@ export class ServerMetrics {
       out.push('# HELP everynode_store_commits_total Durable commits of the SQLite store (one per group of writes).', '# TYPE everynode_store_commits_total counter', `everynode_store_commits_total ${st.commits}`);
       out.push('# HELP everynode_store_writes_total Writes committed by the SQLite store.', '# TYPE everynode_store_writes_total counter', `everynode_store_writes_total ${st.writes}`);
     }
+    out.push('# HELP everynode_build_info The everynode version of this server, and the Kubernetes API version it serves.', '# TYPE everynode_build_info gauge', `everynode_build_info{version="${everynodeVersion()}",kubernetes_version="${versionInfo.gitVersion}"} 1`);
     const cpu = process.cpuUsage();
     const mem = process.memoryUsage();
     out.push('# HELP process_cpu_seconds_total Total user and system CPU time spent in seconds.', '# TYPE process_cpu_seconds_total counter', `process_cpu_seconds_total ${(cpu.user + cpu.system) / 1e6}`);

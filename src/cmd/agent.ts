@@ -32,6 +32,7 @@ import { FailoverTransport, HttpTransport, KubeconfigTransport, RestClient, load
 import { X509Certificate } from 'node:crypto';
 import { createLogger, type Logger } from '../util/logger.js';
 import { applyServerHeapPolicy } from '../util/heap.js';
+import { everynodeVersion } from '../util/version.js';
 import { clusterDnsFlags, corsAllowedOriginsFromFlag, corsFlagUsage, defaultStoreWait, storeFlagUsage, storeUrlFromFlag, storeWaitMsFromFlag } from './store-flag.js';
 import type { RunningServer } from '../apiserver/index.js';
 
@@ -287,7 +288,7 @@ export async function runUp(args: string[]): Promise<void> {
   const storeWaitMs = storeWaitMsFromFlag(values['store-wait'], storeUrl);
   // Loaded here, not at the top: `everynode agent` should not carry the server's code.
   applyServerHeapPolicy();
-  const { startServer } = await import('../apiserver/index.js');
+  const { startServer, versionInfo } = await import('../apiserver/index.js');
   const corsAllowedOrigins = corsAllowedOriginsFromFlag(values['cors-allowed-origins']);
   const server = await startServer({ dataDir, listen: values.listen, logger: logger.child('apiserver'), controllers: true, tlsSans: values['tls-san'], storeWaitMs, corsAllowedOrigins, ...(storeUrl ? { storeUrl } : {}), ...(clusterDns ? { clusterDns } : {}) });
   // What has started so far: a failure from here on stops it (stopUp) before it is reported,
@@ -306,6 +307,7 @@ export async function runUp(args: string[]): Promise<void> {
     await stopUp(parts, logger);
     logger.info('stopped');
   });
+  logger.info(`everynode ${everynodeVersion()} serving the Kubernetes ${versionInfo.gitVersion} API`);
   process.stdout.write(`everynode server listening on ${server.url} (kubeconfig: ${server.kubeconfigPath})\n`);
   if (server.clusterDns) process.stdout.write(`cluster DNS: ${server.clusterDns.address} (zone ${server.clusterDns.domain})\n`);
   starting = startOrStopUp(parts, () => startUpParts(server, parts, { dataDir, nodes: n, hollowCount, dashboard: dashboardPart ? { listen: values.dashboard, fallbackToFreePort: values.dashboard === defaultUpDashboard, start: dashboardPart.startDashboard } : undefined, logger }), logger);

@@ -12,6 +12,7 @@ import { clusterDnsFlags, corsAllowedOriginsFromFlag, corsFlagUsage, defaultStor
 import { createLogger } from '../util/logger.js';
 import { applyServerHeapPolicy } from '../util/heap.js';
 import { removeProtoAccessor } from '../util/proto-key.js';
+import { everynodeVersion } from '../util/version.js';
 
 // Before any input is read: "__proto__" is an ordinary key in every everynode process (util/proto-key.ts).
 removeProtoAccessor();
@@ -83,7 +84,7 @@ async function runServer(args: string[]): Promise<void> {
     return;
   }
   applyServerHeapPolicy();
-  const { startServer } = await import('../apiserver/index.js');
+  const { startServer, versionInfo } = await import('../apiserver/index.js');
   const logger = createLogger({ name: 'apiserver' });
   const storeUrl = storeUrlFromFlag(values.store);
   const storeWaitMs = storeWaitMsFromFlag(values['store-wait'], storeUrl);
@@ -106,6 +107,7 @@ async function runServer(args: string[]): Promise<void> {
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+  logger.info(`everynode ${everynodeVersion()} serving the Kubernetes ${versionInfo.gitVersion} API`);
   // Announced only once the signals are handled: a stop asked for right after it is a clean one.
   process.stdout.write(`everynode server listening on ${server.url} (kubeconfig: ${server.kubeconfigPath})\n`);
   if (server.clusterDns) process.stdout.write(`cluster DNS: ${server.clusterDns.address} (zone ${server.clusterDns.domain})\n`);

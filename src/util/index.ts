@@ -10,3 +10,4 @@ export * from './proto-key.js';
 export * from './query.js';
 export * from './yaml.js';
 export { evaluatePath, jsonPathValues, JsonPathError, parsePath, type Step as JsonPathStep } from './jsonpath.js';
+export { everynodeVersion } from './version.js';

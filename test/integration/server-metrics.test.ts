@@ -76,6 +76,8 @@ describe('GET /metrics', () => {
     expect([...codes]).toEqual([401]);
     const after = (await httpRequest(`${url}/metrics`)).text;
     expect(after).not.toMatch(/verb="(M1|M2|FROB)"/);
+    // Which build answers: everynode's version and the Kubernetes API version it serves.
+    expect(after).toMatch(/^everynode_build_info\{version="v\d+\.\d+\.\d+[^"]*",kubernetes_version="v1\.32\.\d+"\} 1$/m);
     expect(sample(after, 'apiserver_request_total', { resource: 'pods', verb: 'other', code: '401' })).toBeGreaterThanOrEqual(3);
   });
 

@@ -1,30 +1,15 @@
 // Offline-friendly verbs: `version`, `kubeconfig` (path or --raw content), `completion`.
 
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { CliError, resolveKubeconfigPath } from '../context.js';
 import type { CliContext } from './common.js';
 import { writeYaml } from '../../util/index.js';
+import { everynodeVersion } from '../../util/version.js';
 
-/** The package version, found by walking up from this file to everynode's package.json. */
-export function clientVersion(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 6; i++) {
-    const p = join(dir, 'package.json');
-    if (existsSync(p)) {
-      try {
-        const pkg = JSON.parse(readFileSync(p, 'utf8')) as { name?: string; version?: string };
-        if (pkg.name === 'everynode' && pkg.version) return `v${pkg.version}`;
-      } catch {
-        /* keep looking */
-      }
-    }
-    dir = dirname(dir);
-  }
-  return 'v0.0.0-unknown';
-}
+/** The client's version: everynode's own. */
+export const clientVersion = everynodeVersion;
 
 interface CommandShape {
   name: string;
