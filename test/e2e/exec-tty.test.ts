@@ -28,7 +28,7 @@ import { get } from 'node:https';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Pod } from '../../src/api/types.js';
-import { clientFromKubeconfig, podsResource, type RestClient } from '../../src/client/index.js';
+import { clientFromKubeconfig, isNotFound, podsResource, type RestClient } from '../../src/client/index.js';
 import { Cleanup } from '../helpers/cleanup.js';
 import { credentialsFromKubeconfig, type ServerCredentials } from '../helpers/auth.js';
 import { STDIN, openRemoteCommand, type ExecClient } from '../helpers/exec-client.js';
@@ -88,8 +88,18 @@ function openExec(c: Cluster, command: string[], o: { stdin?: boolean; flags?: R
   return openRemoteCommand(c, 'default', o.pod ?? 'shell', o.subresource ?? 'exec', q);
 }
 
-/** Creates pod `name` on node-1 with one container `main` (the spec's rest in `container`) and waits until it runs. */
+/**
+ * Creates pod `name` on node-1 with one container `main` (the spec's rest in `container`) and
+ * waits until it runs. A pod of that name left by an earlier attempt of the test (a retry) is
+ * removed first.
+ */
 async function runPod(c: Cluster, name: string, container: Record<string, unknown>, spec: Record<string, unknown> = {}): Promise<void> {
+  try {
+    await c.client.delete(podsResource, 'default', name, { gracePeriodSeconds: 0 });
+    await waitFor(async () => !(await c.client.get(podsResource, 'default', name).then(() => true, (e: unknown) => !isNotFound(e))), { timeoutMs: 30_000, message: `the earlier ${name} pod gone` });
+  } catch (e) {
+    if (!isNotFound(e)) throw e;
+  }
   await c.client.create(podsResource, 'default', {
     apiVersion: 'v1',
     kind: 'Pod',
