@@ -95,6 +95,9 @@ button.danger { color: var(--failed); }
 button.primary { border-color: var(--accent); color: var(--accent); }
 body.data-stale main { opacity: .55; filter: grayscale(.8); }
 body.session-ended main { opacity: .25; filter: grayscale(1); pointer-events: none; user-select: none; }
+/* The header's figures are the data's too: dimmed with it. */
+body.data-stale header .chips, body.session-ended header .chips { opacity: .45; filter: grayscale(1); }
+.sr-only { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
 #banner[data-kind="session-ended"] { font-weight: 600; }
 #banner { margin: 8px 16px 0; padding: 8px 12px; border: 1px solid var(--failed); border-radius: 6px; background: var(--err-bg); color: #82071e; }
 main { padding: 4px 16px 24px; }
@@ -1060,8 +1063,8 @@ const SCRIPT = String.raw`
 
   function progress(c) {
     var complete = isComplete(c);
-    var pct = function (n) { return c.desired > 0 ? Math.min(100, Math.round((n / c.desired) * 100)) : 100; };
-    var text = complete ? 'complete'
+    var pct = function (n) { return c.desired > 0 ? Math.min(100, Math.round((n / c.desired) * 100)) : 0; };
+    var text = complete ? (c.desired === 0 ? 'nothing to roll out (no node matches)' : 'complete')
       : !c.observed ? 'waiting for the controller'
       : c.updated + '/' + c.desired + ' updated, ' + c.available + '/' + c.desired + ' available';
     return '<span class="prog" data-testid="ds-progress" data-complete="' + complete + '" title="' + esc(text) + '">' +
@@ -1148,7 +1151,7 @@ const SCRIPT = String.raw`
         '<td class="num" data-testid="ds-available">' + c.available + '</td>' +
         '<td class="nowrap">' + progress(c) + '</td>' +
         '<td data-testid="ds-placement">' + placement(ds) + '</td>' +
-        '<td class="mono name">' + images(tpl.containers) + '</td>' +
+        '<td class="mono name">' + images((tpl.initContainers || []).concat(tpl.containers || [])) + '</td>' +
         '<td>' + strategy(ds) + '</td>' +
         ageCell(meta(ds).creationTimestamp, now) + '</tr>';
     });
@@ -1196,9 +1199,11 @@ const SCRIPT = String.raw`
       } else {
         note.hidden = true;
       }
-      var head = '<thead><tr><th class="corner"></th>' + state.dss.map(function (ds) {
+      // Columns come by namespace, then name: with more than one namespace, each says its own.
+      var manyNs = state.dss.some(function (ds) { return meta(ds).namespace !== meta(state.dss[0]).namespace; });
+      var head = '<thead><tr><th class="corner"><span class="sr-only">Node</span></th>' + state.dss.map(function (ds) {
         var k = key(ds);
-        return '<th scope="col" class="' + (k === state.selected ? 'selected' : '') + '" title="' + esc(k) + '"><div class="vlabel" data-select="' + esc(k) + '">' + esc(meta(ds).name) + '</div></th>';
+        return '<th scope="col" class="' + (k === state.selected ? 'selected' : '') + '" title="' + esc(k) + '"><div class="vlabel" data-testid="matrix-column" data-select="' + esc(k) + '">' + esc(manyNs ? k : meta(ds).name) + '</div></th>';
       }).join('') + '</tr></thead>';
       // One tab stop for the whole grid (the cell last moved to, else the first one); the arrow
       // keys move it (matrixKey), Enter or Space selects the cell's DaemonSet.

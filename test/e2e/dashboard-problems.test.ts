@@ -11,7 +11,7 @@ import type { Browser, BrowserContext, Page, Request } from 'playwright-core';
 import { startServer, type RunningServer } from '../../src/apiserver/index.js';
 import type { DaemonSet, Pod } from '../../src/api/index.js';
 import { startDashboard, type RunningDashboard } from '../../src/dashboard/index.js';
-import { HttpTransport, RestClient, daemonSetsResource, eventsResource, loadKubeconfig, podsResource } from '../../src/client/index.js';
+import { HttpTransport, RestClient, daemonSetsResource, eventsResource, loadKubeconfig, namespacesResource, podsResource } from '../../src/client/index.js';
 import { startHollowNodes, type HollowNodes } from '../../src/hollow/index.js';
 import { Cleanup } from '../helpers/cleanup.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
@@ -297,6 +297,21 @@ describe.skipIf(!haveChromium)('dashboard with problems in a browser', () => {
     const future = page.locator('#events-body [data-testid="event-row"] td[data-future="true"]');
     expect(await future.first().textContent()).toBe('future');
     await page.locator('[data-testid="events-warnings-only"]').uncheck();
+  });
+
+  it('names each column with its namespace when there are several, lists init containers\' images, and says when a DaemonSet has nothing to roll out', async () => {
+    await client.create(namespacesResource, '', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'other' } } as never);
+    const nowhere = daemonSet('nowhere', { nodeSelector: { 'no-such-label': 'x' } });
+    nowhere.metadata.namespace = 'other';
+    await client.create(daemonSetsResource, 'other', nowhere);
+    const row = page.locator('[data-testid="ds-row"][data-name="other/nowhere"]');
+    await row.waitFor({ timeout: 15_000 });
+    const columns = page.locator('[data-testid="matrix-column"]');
+    await expect.poll(() => columns.allTextContents(), { timeout: 10_000 }).toEqual(['default/crashy', 'default/edge-only', 'other/nowhere']);
+    await expect.poll(() => row.locator('.prog-text').textContent(), { timeout: 10_000 }).toBe('nothing to roll out (no node matches)');
+    expect(await page.locator('[data-testid="ds-row"][data-name="default/crashy"]').textContent()).toContain('registry.example/init:1');
+    await client.delete(daemonSetsResource, 'other', 'nowhere');
+    await expect.poll(() => columns.allTextContents(), { timeout: 10_000 }).toEqual(['crashy', 'edge-only']);
   });
 
   it('a failed write shows in the action status only: no banner, and the data goes on updating', async () => {
