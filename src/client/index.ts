@@ -24,6 +24,7 @@ export {
   configMapsResource,
   secretsResource,
   eventsResource,
+  clusterRolesResource,
   daemonSetsResource,
   controllerRevisionsResource,
   deploymentsResource,

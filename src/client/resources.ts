@@ -28,6 +28,7 @@ export const configMapsResource: ResourceDescriptor = { group: '', version: 'v1'
 export const secretsResource: ResourceDescriptor = { group: '', version: 'v1', plural: 'secrets', namespaced: true, kind: 'Secret' };
 export const serviceAccountsResource: ResourceDescriptor = { group: '', version: 'v1', plural: 'serviceaccounts', namespaced: true, kind: 'ServiceAccount' };
 export const eventsResource: ResourceDescriptor = { group: '', version: 'v1', plural: 'events', namespaced: true, kind: 'Event' };
+export const clusterRolesResource: ResourceDescriptor = { group: 'rbac.authorization.k8s.io', version: 'v1', plural: 'clusterroles', namespaced: false, kind: 'ClusterRole' };
 export const daemonSetsResource: ResourceDescriptor = { group: 'apps', version: 'v1', plural: 'daemonsets', namespaced: true, kind: 'DaemonSet' };
 /** Stored and served, not run (the disruption controller reads their scale; the garbage collector their ownerReferences). */
 export const deploymentsResource: ResourceDescriptor = { group: 'apps', version: 'v1', plural: 'deployments', namespaced: true, kind: 'Deployment' };

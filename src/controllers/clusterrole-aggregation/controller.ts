@@ -16,9 +16,7 @@
 import type { LabelSelector } from '../../api/types.js';
 import { labelSelectorAsSelector } from '../../api/selectors/index.js';
 import type { ClusterRole, PolicyRule } from '../../auth/index.js';
-import { type ApiClient, type Clock, type Informer, type ResourceDescriptor, type SharedInformerFactory, RateLimitingQueue, realClock, runQueueWorkers } from '../../client/index.js';
-
-export const clusterRolesResource: ResourceDescriptor = { group: 'rbac.authorization.k8s.io', version: 'v1', plural: 'clusterroles', namespaced: false, kind: 'ClusterRole' };
+import { type ApiClient, type Clock, type Informer, type SharedInformerFactory, RateLimitingQueue, clusterRolesResource, realClock, runQueueWorkers } from '../../client/index.js';
 
 type AggregatedRole = ClusterRole & { aggregationRule?: { clusterRoleSelectors?: LabelSelector[] } };
 

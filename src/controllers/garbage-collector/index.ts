@@ -16,7 +16,6 @@ export {
   serviceAccountsResource,
   rolesResource,
   roleBindingsResource,
-  clusterRolesResource,
   clusterRoleBindingsResource,
 } from './resources.js';
-export { configMapsResource, secretsResource, servicesResource, endpointsResource } from '../../client/index.js';
+export { clusterRolesResource, configMapsResource, secretsResource, servicesResource, endpointsResource } from '../../client/index.js';

@@ -6,6 +6,7 @@
 import {
   type ResourceDescriptor,
   apiVersionOf,
+  clusterRolesResource,
   configMapsResource,
   controllerRevisionsResource,
   daemonSetsResource,
@@ -34,7 +35,6 @@ const rbac = (plural: string, kind: string, namespaced: boolean): ResourceDescri
 export const serviceAccountsResource = core('serviceaccounts', 'ServiceAccount');
 export const rolesResource = rbac('roles', 'Role', true);
 export const roleBindingsResource = rbac('rolebindings', 'RoleBinding', true);
-export const clusterRolesResource = rbac('clusterroles', 'ClusterRole', false);
 export const clusterRoleBindingsResource = rbac('clusterrolebindings', 'ClusterRoleBinding', false);
 const other = (group: string, plural: string, kind: string, namespaced: boolean): ResourceDescriptor => ({ group, version: 'v1', plural, namespaced, kind });
 export const podDisruptionBudgetsResource = other('policy', 'poddisruptionbudgets', 'PodDisruptionBudget', true);
