@@ -461,7 +461,12 @@ describe('Probing container (container_probe.go)', () => {
   });
 
   scenario('with readiness probe that fails should never be ready and never restart', async () => {
-    const port = await freePort();
+    // A port held by a server that answers 500: a port merely free could be taken (and answered)
+    // by another test's server meanwhile.
+    const failing = createHttpServer((_req, res) => res.writeHead(500).end());
+    await new Promise<void>((resolve) => failing.listen(0, '127.0.0.1', resolve));
+    cleanup.defer(() => new Promise<void>((resolve) => failing.close(() => resolve())), 'failing readiness endpoint');
+    const port = (failing.address() as { port: number }).port;
     const name = 'probe-readiness-fails';
     await createPod(
       newPod(name, [{ name: 'test-webserver', command: sh('sleep 600'), readinessProbe: { httpGet: { path: '/', port }, periodSeconds: 1 } }]),
