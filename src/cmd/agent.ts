@@ -12,7 +12,8 @@
 // dashboard address too: loopback only); a part that fails to start stops what had started
 // (stopUp) before the error is reported, so no leader lease is left behind.
 // SIGINT/SIGTERM (stopUp): the controllers stop first, so none reacts to the daemons going
-// away (no replacement pods); then every daemon stops gracefully; then the server.
+// away (no replacement pods); then every daemon stops gracefully; then the server. A second
+// signal during that stop kills every daemon (SIGKILL) and exits 1 (killDaemonsNow).
 //
 // Identity: with --token the agent joins (join.ts: the server's CA is checked against the
 // token's hash before the token is sent) and stores its node identity in
@@ -83,7 +84,12 @@ export const upUsage = `  up       run the API server, its controllers and N loc
                                 the cluster DNS zone (default cluster.local)
 ${corsFlagUsage}${storeFlagUsage}`;
 
-function onSignals(stop: (signal: string) => Promise<void>): void {
+/**
+ * Runs `stop` on the first SIGINT/SIGTERM and exits 0 when it is done (1 when it failed). A
+ * second signal (2 s or more after the first) exits 1 at once, after `force` (which must not
+ * wait: the process ends right after it).
+ */
+function onSignals(stop: (signal: string) => Promise<void>, force?: { what: string; run: () => void }): void {
   let stopping = false;
   let firstAt = 0;
   const handler = (signal: string): void => {
@@ -92,7 +98,8 @@ function onSignals(stop: (signal: string) => Promise<void>): void {
       // can arrive twice at once (the terminal signals the process group, and `npm start`
       // forwards it too), so repeats within 2 s are that one.
       if (Date.now() - firstAt < 2_000) return;
-      process.stderr.write(`everynode: ${signal} again, exiting without finishing the stop\n`);
+      process.stderr.write(`everynode: ${signal} again, ${force ? `${force.what} and ` : ''}exiting without finishing the stop\n`);
+      force?.run();
       process.exit(1);
     }
     stopping = true;
@@ -306,7 +313,7 @@ export async function runUp(args: string[]): Promise<void> {
     clearTimeout(leaseWatch);
     await stopUp(parts, logger);
     logger.info('stopped');
-  });
+  }, { what: 'killing the daemons (SIGKILL)', run: () => killDaemonsNow(parts) });
   logger.info(`everynode ${everynodeVersion()} serving the Kubernetes ${versionInfo.gitVersion} API`);
   process.stdout.write(`everynode server listening on ${server.url} (kubeconfig: ${server.kubeconfigPath})\n`);
   if (server.clusterDns) process.stdout.write(`cluster DNS: ${server.clusterDns.address} (zone ${server.clusterDns.domain})\n`);
@@ -434,11 +441,20 @@ async function startUpParts(
 /** What `everynode up` runs, as stopUp needs it. */
 export interface UpParts {
   server: { controllerManager?: { stop(): Promise<void> }; beginShutdown(): void; close(): Promise<void> };
-  agents: { stop(o: { stopPods: boolean }): Promise<void> }[];
+  agents: { stop(o: { stopPods: boolean }): Promise<void>; runtime?: { killAllNow?(): void } }[];
   rotations: { stop(): void }[];
   hollow?: { stop(): Promise<void> };
   dashboard?: { close(): Promise<void> };
   dashboardTransport?: { destroy(): void };
+}
+
+/**
+ * `up` told to stop at once (a second Ctrl-C): every local daemon is killed before the process
+ * exits, so none is left running with no agent to stop it. The pods stay as they are in the
+ * API; a later `up` on the same data dir finds their containers exited and starts them again.
+ */
+export function killDaemonsNow(p: UpParts): void {
+  for (const agent of p.agents) agent.runtime?.killAllNow?.();
 }
 
 /**

@@ -294,4 +294,11 @@ export interface ContainerRuntime {
   followLogs(id: string, options: FollowOptions, onData: (chunk: string) => void): Promise<void>;
   /** Subscribes to container lifecycle events; returns the unsubscribe function. */
   watch(listener: (event: ContainerEvent) => void): () => void;
+  /**
+   * Kills everything every running container runs (SIGKILL, no grace period, no hooks), before
+   * it returns: for a process about to exit that was told to stop at once (a second Ctrl-C of
+   * `up`). Nothing is awaited or reported; a later agent on the same state finds the containers
+   * exited. Optional: a runtime whose containers cannot outlive the agent needs none.
+   */
+  killAllNow?(): void;
 }

@@ -1522,6 +1522,15 @@ export class ProcessRuntime implements ContainerRuntime {
     return () => this.listeners.delete(listener);
   }
 
+  killAllNow(): void {
+    for (const sup of this.containers.values()) {
+      for (const kill of this.execSessions.get(sup.info.id) ?? []) kill();
+      if (sup.info.state !== 'running' || sup.pgid === undefined) continue;
+      sup.stopping = true;
+      this.killRest(sup);
+    }
+  }
+
   /**
    * Stops supervising without stopping anything: adopted-process pollers are cleared and child
    * handles released, so the agent can exit and a later `open()` adopts the processes.
