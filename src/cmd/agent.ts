@@ -8,7 +8,8 @@
 // `up` runs the API server with its controllers and N local agents in one process. Local node i
 // is `node-i` with InternalIP 127.0.1.i (its own loopback address, so daemons of different
 // local nodes can bind the same hostPort) and its data under `<data-dir>/nodes/node-i/`
-// (static pods in `static-pods/` there). Every option is checked before anything starts (the
+// (static pods in `static-pods/` there); the Nodes of local and hollow nodes an earlier `up`
+// ran beyond today's counts are deleted first (up-retired-nodes.ts). Every option is checked before anything starts (the
 // dashboard address too: loopback only); a part that fails to start stops what had started
 // (stopUp) before the error is reported, so no leader lease is left behind.
 // SIGINT/SIGTERM (stopUp): the controllers stop first, so none reacts to the daemons going
@@ -29,7 +30,8 @@ import { parseArgs } from 'node:util';
 import { defaultNodeName, parseLabels, parseTaints, startAgent, startApiForwarder, startIdentityRotation, type IdentityRotation, type RunningAgent } from '../agent/index.js';
 import { loadNodeIdentity, storeNodeIdentity, type NodeIdentity } from '../auth/node-identity.js';
 import { isRestrictedNodeLabel } from '../auth/node.js';
-import { FailoverTransport, HttpTransport, KubeconfigTransport, RestClient, loadKubeconfig, parseServerList, type HttpTransportOptions } from '../client/index.js';
+import { FailoverTransport, HttpTransport, KubeconfigTransport, RestClient, inProcessTransport, loadKubeconfig, parseServerList, type HttpTransportOptions } from '../client/index.js';
+import { removeRetiredUpNodes } from './up-retired-nodes.js';
 import { X509Certificate } from 'node:crypto';
 import { createLogger, type Logger } from '../util/logger.js';
 import { applyServerHeapPolicy } from '../util/heap.js';
@@ -393,6 +395,10 @@ async function startUpParts(
   },
 ): Promise<void> {
   const { dataDir, logger } = o;
+  const upClient = new RestClient(inProcessTransport(server.handler, { userAgent: 'everynode-up' }));
+  await removeRetiredUpNodes(upClient, { dataDir, nodes: o.nodes, hollowCount: o.hollowCount, logger }).catch((err: unknown) =>
+    logger.warn(`could not look for nodes an earlier up ran: ${err instanceof Error ? err.message : String(err)}`),
+  );
   for (let i = 1; i <= o.nodes; i++) {
     const nodeName = `node-${i}`;
     const nodeDir = join(dataDir, 'nodes', nodeName);
