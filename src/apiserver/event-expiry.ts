@@ -36,6 +36,8 @@ export interface EventExpiryOptions {
   now?: () => number;
   active?: () => boolean;
   onError?: (err: unknown) => void;
+  /** Called after each sweep that deleted events, with their number. */
+  onExpired?: (count: number) => void;
 }
 
 export interface EventExpiry {
@@ -80,6 +82,7 @@ export function startEventExpiry(store: Store, opts: EventExpiryOptions = {}): E
       for (const k of seen.keys()) if (!present.has(k)) seen.delete(k);
       await recordSample(store, clock, [list.revision, t], t - ttlMs - 2 * intervalMs);
     }
+    if (deleted > 0) opts.onExpired?.(deleted);
     return deleted;
   }, { intervalMs, ...(opts.active ? { active: opts.active } : {}), ...(opts.onError ? { onError: opts.onError } : {}) });
   return {

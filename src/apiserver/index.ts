@@ -23,7 +23,7 @@ import { ApiError, badRequest } from '../api/errors.js';
 import { newKindRegistry, type KindRegistry } from '../api/kinds.js';
 import { CustomResourceKinds } from './custom-resources.js';
 import { EncryptingStore, SECRETS_ENCRYPTION_KEY_FILE, SqliteStore, StorageError, casWrite, openEncryptedStore, openStore, startCompactor, type Compactor, type Store } from '../storage/index.js';
-import { realClock, removeProtoAccessor, type Clock } from '../util/index.js';
+import { realClock, removeProtoAccessor, type Clock, type PeriodicTask } from '../util/index.js';
 import { createLogger, type Logger } from '../util/logger.js';
 import { isWatchUpgrade, serveWatchOverWebSocket } from './watch-websocket.js';
 import { defaultInflightLimits, InflightLimiter, type InflightLimits } from './inflight.js';
@@ -40,6 +40,7 @@ import { PodSecurityAdmission } from './pod-security-admission.js';
 import type { KubeObject } from '../api/types.js';
 import { ServiceAllocator } from './service-alloc.js';
 import { startEventExpiry, type EventExpiry } from './event-expiry.js';
+import { StorageStats, startObjectCounting } from './storage-metrics.js';
 import { startRevocationSharing, type RevocationSharing } from './shared-revocations.js';
 import { pullSharedTokens, startTokenSharing, type TokenSharing } from './shared-tokens.js';
 import { canonicalizeStoredTimes } from './stored-times.js';
@@ -183,6 +184,8 @@ export interface RunningServer {
   clusterDns?: { address: string; port: number; domain: string };
   /** Compacts the store's history up to the current revision now (tests); returns the compaction point. */
   compactNow(): Promise<number>;
+  /** Counts the stored objects of every resource now, for apiserver_storage_objects (tests; else every minute). */
+  countStoredObjectsNow(): Promise<void>;
   /** Deletes the expired Events now (tests); resolves with how many (0 with eventTtl false). */
   expireEventsNow(): Promise<number>;
   /**
@@ -351,6 +354,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   let watchCache: WatchCache | undefined;
   let compactor: Compactor | undefined;
   let eventExpiry: EventExpiry | undefined;
+  let objectCounting: PeriodicTask<void> | undefined;
   let storedTimes: Promise<number> | undefined;
   /** Set when the server starts closing (background passes stop early). */
   let stopping = false;
@@ -454,16 +458,35 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     // lose it (the next start would issue another one and warn about copies that never were).
     if (security.auth.adminToken) writeAdminKubeconfig(join(dataDir, 'kubeconfig.yaml'), `https://${urlHost(host)}:${port}`, security.auth, { logger });
 
+    const storageStats = new StorageStats(sqliteStoreOf(store)?.file);
+    objectCounting = startObjectCounting(store, kinds, storageStats, { onError: (err) => logger.debug(`counting stored objects failed: ${err instanceof Error ? err.message : String(err)}`) });
     if (opts.compaction !== false) {
       const c = opts.compaction ?? { intervalMs: 60_000, retainRevisions: 10_000 };
       // Servers sharing a store compact through one of them: the controller-manager leader
       // (a server without controllers, or before its manager exists, compacts itself).
-      compactor = startCompactor(store, { ...c, active: () => !compactionLeader || compactionLeader.isLeader(), onError: (err) => logger.warn('compaction failed', err) });
+      compactor = startCompactor(store, {
+        ...c,
+        active: () => !compactionLeader || compactionLeader.isLeader(),
+        onError: (err) => logger.warn('compaction failed', err),
+        onCompacted: (revision) => {
+          storageStats.compactions++;
+          storageStats.compactedRevision = revision;
+          logger.debug(`compacted the store's history to revision ${revision}`);
+        },
+      });
     }
 
     if (opts.eventTtl !== false) {
       // As compaction, the controller-manager leader's server sweeps (or a server without one).
-      eventExpiry = startEventExpiry(store, { ...(opts.eventTtl ?? {}), active: () => !compactionLeader || compactionLeader.isLeader(), onError: (err) => logger.warn('event expiry failed', err) });
+      eventExpiry = startEventExpiry(store, {
+        ...(opts.eventTtl ?? {}),
+        active: () => !compactionLeader || compactionLeader.isLeader(),
+        onError: (err) => logger.warn('event expiry failed', err),
+        onExpired: (n) => {
+          storageStats.eventsExpired += n;
+          logger.info(`deleted ${n} expired event${n === 1 ? '' : 's'} (older than the event TTL)`);
+        },
+      });
     }
     // Times older builds stored as clients sent them (stored-times.ts), in the background.
     storedTimes = canonicalizeStoredTimes(store, kinds, logger, () => stopping).catch((err: unknown) => {
@@ -485,7 +508,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       health: new ServerHealth({ serving: () => ready, store, logger: logger.child('health') }),
       kubeletClient: security.kubeletClient,
       serviceAccountTokens: security.auth.serviceAccountTokens,
-      metrics: new ServerMetrics(kinds, () => sqliteStoreOf(store)?.stats(), () => inflight.inflight()),
+      metrics: new ServerMetrics(kinds, () => sqliteStoreOf(store)?.stats(), () => inflight.inflight(), storageStats),
       backup: createBackupHandler({
         dir: dataDir,
         describe: (opts.storeUrl ?? 'sqlite:').split(':')[0]!,
@@ -788,6 +811,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
         return store.compact(await store.currentRevision());
       },
       expireEventsNow: () => eventExpiry?.sweep() ?? Promise.resolve(0),
+      countStoredObjectsNow: () => objectCounting?.runOnce() ?? Promise.resolve(),
       beginShutdown() {
         ready = false;
       },
@@ -823,6 +847,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
           await auditLog?.close();
           await compactor?.stop();
           await eventExpiry?.stop();
+          await objectCounting?.stop();
           await storedTimes;
           await revocationSharing?.stop();
           await tokenSharing?.stop();
@@ -838,6 +863,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     crds?.stop();
     await compactor?.stop();
     await eventExpiry?.stop();
+    await objectCounting?.stop();
     await revocationSharing?.stop();
     await tokenSharing?.stop();
     await kubernetesService?.stop();

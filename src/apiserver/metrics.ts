@@ -7,6 +7,8 @@
 //   apiserver_longrunning_requests{verb,group,version,resource,subresource,scope,component}
 //   apiserver_current_inflight_requests{request_kind} (inflight.ts; requests in flight now)
 //   everynode_store_commits_total, everynode_store_writes_total (SQLite group commits)
+//   apiserver_storage_objects, apiserver_storage_size_bytes, everynode_store_compactions_total,
+//   everynode_store_compacted_revision, everynode_events_expired_total (storage-metrics.ts)
 //   process_cpu_seconds_total, process_resident_memory_bytes, process_start_time_seconds,
 //   nodejs_heap_size_used_bytes, nodejs_heap_size_total_bytes
 //
@@ -26,6 +28,7 @@ import { isWatchRequest } from './query.js';
 import { parsePath } from './request-info.js';
 import { everynodeVersion, queryBool } from '../util/index.js';
 import { versionInfo } from './handler.js';
+import type { StorageStats } from './storage-metrics.js';
 
 /** The HTTP methods that are verb labels as they are; the rest count as `other`. */
 const KNOWN_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'CONNECT']);
@@ -77,6 +80,8 @@ export class ServerMetrics {
     private readonly storeCounters: () => StoreCounters | undefined = () => undefined,
     /** Requests in flight by kind (inflight.ts), for apiserver_current_inflight_requests. */
     private readonly inflight: () => Readonly<Record<'readOnly' | 'mutating', number>> | undefined = () => undefined,
+    /** What the store holds and what its upkeep did (storage-metrics.ts). */
+    private readonly storage?: StorageStats,
   ) {}
 
   /** Counts one request: call when it arrives; the figures are taken when it ends. */
@@ -179,6 +184,16 @@ export class ServerMetrics {
     if (st) {
       out.push('# HELP everynode_store_commits_total Durable commits of the SQLite store (one per group of writes).', '# TYPE everynode_store_commits_total counter', `everynode_store_commits_total ${st.commits}`);
       out.push('# HELP everynode_store_writes_total Writes committed by the SQLite store.', '# TYPE everynode_store_writes_total counter', `everynode_store_writes_total ${st.writes}`);
+    }
+    if (this.storage) {
+      const sg = this.storage;
+      out.push('# HELP apiserver_storage_objects Number of stored objects at the time of last check split by kind.', '# TYPE apiserver_storage_objects gauge');
+      for (const [resource, n] of [...sg.objects].sort(([a], [b]) => a.localeCompare(b))) out.push(`apiserver_storage_objects{resource="${resource}"} ${n}`);
+      const size = sg.sizeBytes();
+      if (size !== undefined) out.push('# HELP apiserver_storage_size_bytes Size of the storage database file physically allocated in bytes.', '# TYPE apiserver_storage_size_bytes gauge', `apiserver_storage_size_bytes{storage_cluster_id="sqlite"} ${size}`);
+      out.push('# HELP everynode_store_compactions_total Compactions of the store history made by this server.', '# TYPE everynode_store_compactions_total counter', `everynode_store_compactions_total ${sg.compactions}`);
+      out.push('# HELP everynode_store_compacted_revision The revision this server last compacted the store history to (0: none yet).', '# TYPE everynode_store_compacted_revision gauge', `everynode_store_compacted_revision ${sg.compactedRevision}`);
+      out.push('# HELP everynode_events_expired_total Events deleted by this server once older than the event TTL.', '# TYPE everynode_events_expired_total counter', `everynode_events_expired_total ${sg.eventsExpired}`);
     }
     out.push('# HELP everynode_build_info The everynode version of this server, and the Kubernetes API version it serves.', '# TYPE everynode_build_info gauge', `everynode_build_info{version="${everynodeVersion()}",kubernetes_version="${versionInfo.gitVersion}"} 1`);
     const cpu = process.cpuUsage();

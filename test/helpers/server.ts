@@ -51,6 +51,8 @@ export interface TestServerOptions {
   controllers?: ServerOptions['controllers'];
   /** Passed through to startServer (the server's logger; default its own). */
   logger?: ServerOptions['logger'];
+  /** Passed through to startServer (default: the server's default, 1 h swept every minute). */
+  eventTtl?: ServerOptions['eventTtl'];
 }
 
 export interface TestServer {
@@ -117,6 +119,7 @@ export async function startTestServer(cleanup: Cleanup, opts: TestServerOptions 
     listen: opts.listen ?? '127.0.0.1:0',
     storeUrl,
     compaction: opts.compaction ?? false,
+    ...(opts.eventTtl !== undefined ? { eventTtl: opts.eventTtl } : {}),
     ...(opts.watchCache ? { watchCache: opts.watchCache } : {}),
     ...(opts.tlsSans ? { tlsSans: opts.tlsSans } : {}),
     ...(opts.audit !== undefined ? { audit: opts.audit } : {}),

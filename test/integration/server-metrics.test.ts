@@ -1,8 +1,10 @@
 // The API server's /metrics (Prometheus text format) over HTTPS: request counters and
 // latencies labelled as upstream's kube-apiserver labels them, open watches as long-running
 // requests, the store's commits; readable by the admin and the system:monitoring group only.
+// What the store holds (objects per resource, its size on disk) and what its upkeep did
+// (compactions, expired events), from a server that compacts and expires events quickly.
 import { describe, expect, it } from 'vitest';
-import { Cleanup, createUserToken, http2Request, httpRequest, openHttp2Session, openWireWatch, useTestServer } from '../helpers/index.js';
+import { Cleanup, createUserToken, http2Request, httpRequest, openHttp2Session, openWireWatch, startTestServer, useTestServer } from '../helpers/index.js';
 import { waitFor } from '../helpers/wait.js';
 
 const cleanup = new Cleanup();
@@ -106,4 +108,44 @@ describe('GET /metrics', () => {
     expect(ok.status).toBe(200);
     expect(ok.headers.get('content-type')).toBe('text/plain; version=0.0.4; charset=utf-8');
   });
+});
+
+describe('GET /metrics: the store', () => {
+  it('counts stored objects per resource as upstream names them, and gives the SQLite files\' size', async () => {
+    const url = server.url;
+    const ns = JSON.stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'storage-metrics' } });
+    expect((await httpRequest(`${url}/api/v1/namespaces`, { method: 'POST', body: ns })).status).toBe(201);
+    for (const name of ['a', 'b', 'c']) {
+      const cm = JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name }, data: { k: 'v' } });
+      expect((await httpRequest(`${url}/api/v1/namespaces/storage-metrics/configmaps`, { method: 'POST', body: cm })).status).toBe(201);
+    }
+    await server.ts.server.countStoredObjectsNow();
+    const text = (await httpRequest(`${url}/metrics`)).text;
+    const listed = (JSON.parse((await httpRequest(`${url}/api/v1/configmaps`)).text) as { items: unknown[] }).items.length;
+    expect(listed).toBeGreaterThanOrEqual(3);
+    expect(sample(text, 'apiserver_storage_objects', { resource: 'configmaps' })).toBe(listed);
+    expect(sample(text, 'apiserver_storage_objects', { resource: 'namespaces' })).toBeGreaterThanOrEqual(4);
+    expect(sample(text, 'apiserver_storage_objects', { resource: 'daemonsets.apps' })).toBe(0);
+    expect(sample(text, 'apiserver_storage_objects', { resource: 'clusterroles.rbac.authorization.k8s.io' })).toBeGreaterThan(10);
+    expect(sample(text, 'apiserver_storage_size_bytes', { storage_cluster_id: 'sqlite' })).toBeGreaterThan(4096);
+    expect(sample(text, 'everynode_store_compactions_total', {})).toBe(0);
+  });
+
+  it('counts compactions and expired events of a server that runs them', async () => {
+    const c = new Cleanup();
+    try {
+      const ts = await startTestServer(c, { store: 'sqlite', compaction: { intervalMs: 50, retainRevisions: 1 }, eventTtl: { ttlMs: 1, intervalMs: 50 } });
+      const url = ts.server.url;
+      const ev = JSON.stringify({ apiVersion: 'v1', kind: 'Event', metadata: { name: 'e1' }, involvedObject: { kind: 'Pod', name: 'p', namespace: 'default' }, reason: 'Test', message: 'm', type: 'Normal' });
+      expect((await httpRequest(`${url}/api/v1/namespaces/default/events`, { method: 'POST', body: ev })).status).toBe(201);
+      const text = await waitFor(async () => {
+        const t = (await httpRequest(`${url}/metrics`)).text;
+        return (sample(t, 'everynode_events_expired_total', {}) ?? 0) >= 1 && (sample(t, 'everynode_store_compactions_total', {}) ?? 0) >= 1 ? t : undefined;
+      }, { timeoutMs: 10_000, message: 'a compaction and the expired event in /metrics' });
+      expect(sample(text, 'everynode_store_compacted_revision', {})).toBeGreaterThan(0);
+      expect((await httpRequest(`${url}/api/v1/namespaces/default/events/e1`)).status).toBe(404);
+    } finally {
+      await c.run();
+    }
+  }, 30_000);
 });
