@@ -32,6 +32,10 @@
 //   (data-status failing|waiting|idle|complete|rolling; "Failing: N <reason>" when pods are in
 //   a failed state), `ds-misscheduled`, `ds-desired`, `ds-current`, `ds-ready`, `ds-updated`,
 //   `ds-available` (plain numbers), `ds-placement`; `ds-progress` with data-complete.
+//   `ds-filter` (a search box, `?filter=TEXT` fills it) keeps the DaemonSets whose namespace/name,
+//   images or labels (their own and their pods') contain every word typed, in the table and as matrix columns, and
+//   `ds-filter-note` says "N of M shown"; `ds-problems-first` orders both failing, then rolling
+//   out, then waiting, then matching no node, then complete.
 // - Matrix: `matrix`; cells `matrix-cell` with data-node, data-ds="NS/NAME", data-state
 //   ready|pending|failed|missing|none and data-stale="true" on unreachable nodes; legend
 //   `legend-ready|pending|failed|missing|stale` (ids) count all nodes, drawn or not;
@@ -104,6 +108,9 @@ main { padding: 4px 16px 24px; }
 section { margin-top: 14px; }
 section > h2 { font-size: 14px; margin: 0 0 6px; display: flex; align-items: baseline; gap: 10px; }
 section > h2 .sub { font-weight: normal; color: var(--muted); font-size: 12px; }
+.filters { display: flex; gap: 12px; align-items: center; margin: 0 0 8px; flex-wrap: wrap; }
+.filters .sub { color: var(--muted); font-size: 12px; }
+.filters input[type=search] { width: 280px; max-width: 100%; font: inherit; font-size: 13px; padding: 3px 6px; border: 1px solid var(--border); border-radius: 4px; background: #fff; color: inherit; }
 .scroll { overflow: auto; border: 1px solid var(--border); border-radius: 6px; }
 table.grid { border-collapse: collapse; width: 100%; }
 table.grid th, table.grid td { padding: 3px 8px; border-bottom: 1px solid var(--none); text-align: left; vertical-align: top; }
@@ -1134,9 +1141,38 @@ const SCRIPT = String.raw`
     return out.length ? out.join('') : '<span class="muted">all nodes</span>';
   }
 
+  /** Whether the filter is in use (some words typed). */
+  function filterWords() {
+    return $('ds-filter').value.trim().toLowerCase().split(/\s+/).filter(Boolean);
+  }
+  /**
+   * The DaemonSets the table and the matrix show: those whose namespace/name, images or labels
+   * (the DaemonSet's and its template's) contain every word of the filter; with "problems first", failing ones first, then rolling
+   * out, waiting, matching no node, complete (name order within each).
+   */
+  function shownDss() {
+    var words = filterWords();
+    var list = !words.length ? state.dss : state.dss.filter(function (ds) {
+      var tpl = (ds.spec && ds.spec.template && ds.spec.template.spec) || {};
+      // Its own labels and its pods' (the template's): manifests put app labels on either.
+      var labels = Object.assign({}, (ds.spec && ds.spec.template && ds.spec.template.metadata && ds.spec.template.metadata.labels) || {}, meta(ds).labels || {});
+      var hay = [key(ds)].concat((tpl.initContainers || []).concat(tpl.containers || []).map(function (c) { return c.image || ''; }))
+        .concat(Object.keys(labels).map(function (k) { return k + '=' + labels[k]; })).join('\n').toLowerCase();
+      return words.every(function (w) { return hay.indexOf(w) >= 0; });
+    });
+    if ($('ds-problems-first').checked) {
+      var rank = { failing: 0, rolling: 1, waiting: 2, idle: 3, complete: 4 };
+      list = list.map(function (ds, i) { return { ds: ds, i: i, r: rank[dsStatus(ds).kind] }; })
+        .sort(function (a, b) { return a.r - b.r || a.i - b.i; }).map(function (x) { return x.ds; });
+    }
+    return list;
+  }
+
   function renderDaemonSets(now) {
     if (!state.loaded) return;
-    var rows = state.dss.map(function (ds) {
+    var shown = shownDss(), filtered = filterWords().length > 0;
+    $('ds-filter-note').textContent = filtered ? shown.length + ' of ' + plural(state.dss.length, 'DaemonSet', 'DaemonSets') + ' shown' : '';
+    var rows = shown.map(function (ds) {
       var k = key(ds), c = dsCounts(ds), sel = k === state.selected;
       var tpl = (ds.spec && ds.spec.template && ds.spec.template.spec) || {};
       var st = dsStatus(ds);
@@ -1155,7 +1191,7 @@ const SCRIPT = String.raw`
         '<td>' + strategy(ds) + '</td>' +
         ageCell(meta(ds).creationTimestamp, now) + '</tr>';
     });
-    setHtml($('ds-body'), rows.length ? rows.join('') : '<tr><td class="empty" colspan="12">No DaemonSets. Create one with <span class="mono">everynode apply -f daemonset.yaml</span>.</td></tr>');
+    setHtml($('ds-body'), rows.length ? rows.join('') : filtered && state.dss.length ? '<tr><td class="empty" colspan="12">No DaemonSet matches the filter.</td></tr>' : '<tr><td class="empty" colspan="12">No DaemonSets. Create one with <span class="mono">everynode apply -f daemonset.yaml</span>.</td></tr>');
   }
 
   /**
@@ -1167,14 +1203,17 @@ const SCRIPT = String.raw`
     if (!state.loaded) return;
     var note = $('matrix-note');
     var totals = { ready: 0, pending: 0, failed: 0, missing: 0, none: 0, stale: 0 };
-    if (state.nodes.length === 0 || state.dss.length === 0) {
+    // The columns are the DaemonSets the filter shows, in the table's order.
+    var dss = shownDss();
+    $('legend-scope').textContent = dss.length < state.dss.length ? '(counts over all nodes, of the ' + plural(dss.length, 'DaemonSet', 'DaemonSets') + ' shown)' : '(counts over all nodes)';
+    if (state.nodes.length === 0 || dss.length === 0) {
       note.hidden = true;
-      setHtml($('matrix'), '<tbody><tr><td class="empty">' + (state.nodes.length === 0 ? 'No nodes registered.' : 'No DaemonSets.') + '</td></tr></tbody>');
+      setHtml($('matrix'), '<tbody><tr><td class="empty">' + (state.nodes.length === 0 ? 'No nodes registered.' : state.dss.length ? 'No DaemonSet matches the filter.' : 'No DaemonSets.') + '</td></tr></tbody>');
     } else {
-      var hasPods = state.dss.map(function (ds) { return state.podsByDs.has(meta(ds).uid); });
+      var hasPods = dss.map(function (ds) { return state.podsByDs.has(meta(ds).uid); });
       var rows = state.nodes.map(function (node) {
         var unreachable = nodeUnreachable(node), problem = unreachable;
-        var cells = state.dss.map(function (ds, i) {
+        var cells = dss.map(function (ds, i) {
           var c = cell(ds, node, hasPods[i], unreachable);
           totals[c.state]++;
           // Stale counts pods whose status may be old (their node unreachable), not empty cells.
@@ -1200,21 +1239,21 @@ const SCRIPT = String.raw`
         note.hidden = true;
       }
       // Columns come by namespace, then name: with more than one namespace, each says its own.
-      var manyNs = state.dss.some(function (ds) { return meta(ds).namespace !== meta(state.dss[0]).namespace; });
-      var head = '<thead><tr><th class="corner"><span class="sr-only">Node</span></th>' + state.dss.map(function (ds) {
+      var manyNs = dss.some(function (ds) { return meta(ds).namespace !== meta(dss[0]).namespace; });
+      var head = '<thead><tr><th class="corner"><span class="sr-only">Node</span></th>' + dss.map(function (ds) {
         var k = key(ds);
         return '<th scope="col" class="' + (k === state.selected ? 'selected' : '') + '" title="' + esc(k) + '"><div class="vlabel" data-testid="matrix-column" data-select="' + esc(k) + '">' + esc(manyNs ? k : meta(ds).name) + '</div></th>';
       }).join('') + '</tr></thead>';
       // One tab stop for the whole grid (the cell last moved to, else the first one); the arrow
       // keys move it (matrixKey), Enter or Space selects the cell's DaemonSet.
-      var stop = shown.length > 0 ? meta(shown[0].node).name + '|' + key(state.dss[0]) : null;
+      var stop = shown.length > 0 ? meta(shown[0].node).name + '|' + key(dss[0]) : null;
       if (state.matrixFocus && shown.some(function (r) { return state.matrixFocus.indexOf(meta(r.node).name + '|') === 0; }) &&
-          state.dss.some(function (ds) { return state.matrixFocus.slice(state.matrixFocus.indexOf('|') + 1) === key(ds); })) stop = state.matrixFocus;
+          dss.some(function (ds) { return state.matrixFocus.slice(state.matrixFocus.indexOf('|') + 1) === key(ds); })) stop = state.matrixFocus;
       var body = shown.map(function (r) {
         var name = meta(r.node).name, readiness = nodeReadiness(r.node), unreachable = nodeUnreachable(r.node);
         return '<tr data-node="' + esc(name) + '"><th scope="row" class="' + (readiness === 'Ready' ? '' : 'notready') + '" title="' + esc(name + ': ' + readiness + (unreachable ? ' (unreachable: its cells show the last report)' : '')) + '">' + esc(name) + '</th>' +
           r.cells.map(function (c, i) {
-            var ds = state.dss[i];
+            var ds = dss[i];
             return '<td class="cell st-' + c.state + (c.stale ? ' stale' : '') + '" data-testid="matrix-cell" data-node="' + esc(name) + '" data-ds="' + esc(key(ds)) +
               '" data-state="' + c.state + '"' + (c.stale ? ' data-stale="true"' : '') + ' data-select="' + esc(key(ds)) + '" title="' + esc(c.title) +
               '" aria-label="' + esc(key(ds) + ' on ' + name + ': ' + c.state + (c.stale ? ' (stale)' : '')) + '" tabindex="' + (name + '|' + key(ds) === stop ? '0' : '-1') + '"></td>';
@@ -1646,6 +1685,13 @@ const SCRIPT = String.raw`
     if ($('log-follow').checked && openLog && openLog.ended) { openLog.ended = false; openLog.goneSince = null; setLogNote('', false); followLog(); }
   });
   $('events-warnings-only').addEventListener('change', function () { renderEvents(Date.now()); });
+  function renderFiltered() {
+    renderDaemonSets(Date.now());
+    renderMatrix();
+  }
+  $('ds-filter').addEventListener('input', renderFiltered);
+  $('ds-problems-first').addEventListener('change', renderFiltered);
+  $('ds-filter').value = new URLSearchParams(location.search).get('filter') || '';
   window.addEventListener('hashchange', function () { select(selectionFromHash()); });
 
   $('refresh-mode').textContent = INTERVAL > 0 ? 'live, redrawn every ' + (INTERVAL >= 1000 ? INTERVAL / 1000 + ' s' : INTERVAL + ' ms') : 'auto-refresh off';
@@ -1681,6 +1727,11 @@ export const dashboardPage: string = `<!doctype html>
 <main id="main">
   <section>
     <h2>DaemonSets <span class="sub">click a row for its pods, logs, history and events</span></h2>
+    <div class="filters">
+      <input type="search" id="ds-filter" data-testid="ds-filter" placeholder="filter: name, namespace, image or label" aria-label="Filter DaemonSets by name, namespace, image or label" autocomplete="off" spellcheck="false">
+      <label class="sub"><input type="checkbox" id="ds-problems-first" data-testid="ds-problems-first"> problems first</label>
+      <span class="sub" id="ds-filter-note" data-testid="ds-filter-note" role="status"></span>
+    </div>
     <div class="scroll" id="ds-wrap">
       <table class="grid" data-testid="ds-table">
         <thead><tr><th>Name</th><th>Status</th><th class="num">Desired</th><th class="num">Current</th><th class="num">Ready</th><th class="num">Up-to-date</th><th class="num">Available</th><th>Rollout</th><th>Placement</th><th>Images</th><th>Strategy</th><th class="num">Age</th></tr></thead>
@@ -1704,7 +1755,7 @@ export const dashboardPage: string = `<!doctype html>
       <span><i class="st-missing"></i>missing (hint) <b id="legend-missing">0</b></span>
       <span><i class="st-none"></i>no pod</span>
       <span><i class="st-ready stale"></i>stale (node unreachable) <b id="legend-stale">0</b></span>
-      <span class="muted">(counts over all nodes)</span>
+      <span class="muted" id="legend-scope">(counts over all nodes)</span>
     </div>
     <p class="note" data-testid="matrix-note" id="matrix-note" hidden></p>
     <div class="scroll" id="matrix-wrap"><table class="matrix" data-testid="matrix" id="matrix" role="grid" aria-label="Pods of each DaemonSet (columns) on each node (rows); arrow keys move, Enter selects the DaemonSet"><tbody><tr><td class="empty">loading…</td></tr></tbody></table></div>

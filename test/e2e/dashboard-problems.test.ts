@@ -314,6 +314,49 @@ describe.skipIf(!haveChromium)('dashboard with problems in a browser', () => {
     await expect.poll(() => columns.allTextContents(), { timeout: 10_000 }).toEqual(['crashy', 'edge-only']);
   });
 
+  it('filters the DaemonSets (table and matrix columns) by name, image or label, orders problems first, and takes ?filter=', async () => {
+    await client.create(daemonSetsResource, 'default', daemonSet('aaa-fine'));
+    const rows = page.locator('[data-testid="ds-row"]');
+    const names = () => rows.evaluateAll((els) => els.map((e) => e.getAttribute('data-name')));
+    const columns = page.locator('[data-testid="matrix-column"]');
+    await expect.poll(names, { timeout: 15_000 }).toEqual(['default/aaa-fine', 'default/crashy', 'default/edge-only']);
+    const filter = page.locator('[data-testid="ds-filter"]');
+    const note = page.locator('[data-testid="ds-filter-note"]');
+    await filter.fill('edge');
+    await expect.poll(names, { timeout: 5_000 }).toEqual(['default/edge-only']);
+    expect(await columns.allTextContents()).toEqual(['edge-only']);
+    expect(await note.textContent()).toBe('1 of 3 DaemonSets shown');
+    // Every word must match: an image and the namespace.
+    await filter.fill('init:1 default/');
+    await expect.poll(names, { timeout: 5_000 }).toEqual(['default/crashy']);
+    await filter.fill('app=aaa');
+    await expect.poll(names, { timeout: 5_000 }).toEqual(['default/aaa-fine']);
+    await filter.fill('no-such-daemon');
+    await expect.poll(() => page.locator('#ds-body').textContent(), { timeout: 5_000 }).toBe('No DaemonSet matches the filter.');
+    expect(await page.locator('[data-testid="matrix"]').textContent()).toBe('No DaemonSet matches the filter.');
+    await filter.fill('');
+    await expect.poll(names, { timeout: 5_000 }).toEqual(['default/aaa-fine', 'default/crashy', 'default/edge-only']);
+    expect(await note.textContent()).toBe('');
+    // Problems first: the failing DaemonSet before the complete ones, which keep name order.
+    await expect.poll(() => page.locator('[data-testid="ds-row"][data-name="default/aaa-fine"] [data-testid="ds-status"]').getAttribute('data-status'), { timeout: 15_000 }).toBe('complete');
+    await page.locator('[data-testid="ds-problems-first"]').check();
+    await expect.poll(names, { timeout: 5_000 }).toEqual(['default/crashy', 'default/aaa-fine', 'default/edge-only']);
+    expect(await columns.allTextContents()).toEqual(['crashy', 'aaa-fine', 'edge-only']);
+    await page.locator('[data-testid="ds-problems-first"]').uncheck();
+    await expect.poll(names, { timeout: 5_000 }).toEqual(['default/aaa-fine', 'default/crashy', 'default/edge-only']);
+    // A link with ?filter= opens filtered.
+    const linked = await context.newPage();
+    try {
+      await linked.goto(`${dashboard.url}&refresh=250&filter=crashy`);
+      await expect.poll(() => linked.locator('[data-testid="ds-row"]').evaluateAll((els) => els.map((e) => e.getAttribute('data-name'))), { timeout: 15_000 }).toEqual(['default/crashy']);
+      expect(await linked.locator('[data-testid="ds-filter"]').inputValue()).toBe('crashy');
+    } finally {
+      await linked.close();
+    }
+    await client.delete(daemonSetsResource, 'default', 'aaa-fine');
+    await expect.poll(names, { timeout: 15_000 }).toEqual(['default/crashy', 'default/edge-only']);
+  });
+
   it('a failed write shows in the action status only: no banner, and the data goes on updating', async () => {
     await page.locator('[data-testid="ds-row"][data-name="default/edge-only"]').click();
     const pod = await podOn('edge-only', 'p-node-1');
