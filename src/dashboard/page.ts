@@ -80,7 +80,7 @@ header .version { color: var(--muted); font-family: ui-monospace, SFMono-Regular
 .chips { display: flex; gap: 6px; flex-wrap: wrap; }
 .chip { padding: 2px 9px; border-radius: 999px; border: 1px solid var(--border); background: #fff; white-space: nowrap; }
 .chip.bad { border-color: var(--failed); color: var(--failed); }
-.chip.good { border-color: var(--ready); color: #1a7f37; }
+.chip.good { border-color: var(--ready); color: #116329; }
 .spacer { flex: 1; }
 .updated { color: var(--muted); font-size: 12px; }
 .updated.stale { color: var(--failed); }
@@ -129,9 +129,9 @@ details.more { display: inline; }
 details.more summary { display: inline-block; cursor: pointer; color: var(--muted); font-size: 11px; padding: 0 5px; border: 1px solid var(--none); border-radius: 4px; }
 details.more[open] summary { margin-bottom: 2px; }
 .tag { display: inline-block; margin: 0 3px 2px 0; padding: 0 5px; border-radius: 4px; background: var(--soft); border: 1px solid var(--none); font-size: 11px; white-space: nowrap; }
-.status-ok { color: #1a7f37; }
+.status-ok { color: #116329; }
 .status-bad { color: var(--failed); font-weight: 600; }
-.status-warn { color: #9a6700; font-weight: 600; }
+.status-warn { color: #7d4e00; font-weight: 600; }
 .prog { display: inline-flex; flex-direction: column; gap: 2px; width: 90px; vertical-align: middle; margin-right: 6px; }
 .bar { height: 5px; background: var(--none); border-radius: 3px; overflow: hidden; }
 .bar > span { display: block; height: 100%; }
@@ -143,7 +143,7 @@ details.more[open] summary { margin-bottom: 2px; }
 /* A DaemonSet on hundreds of nodes, or hundreds of DaemonSets, scroll inside their box. */
 .detail-pods { max-height: 420px; }
 #ds-wrap { max-height: 640px; }
-.prog-text.done { color: #1a7f37; }
+.prog-text.done { color: #116329; }
 #matrix-wrap { max-height: 520px; }
 table.matrix { border-collapse: separate; border-spacing: 2px; }
 table.matrix th { font-weight: normal; background: #fff; }
@@ -163,7 +163,7 @@ td.cell:focus-visible { outline: 2px solid var(--accent); outline-offset: 1px; }
 .stale { opacity: .45; background-image: repeating-linear-gradient(-45deg, rgba(255,255,255,.8) 0 2px, transparent 2px 5px); }
 .legend { display: flex; flex-wrap: wrap; gap: 12px; margin: 6px 0; font-size: 12px; color: var(--muted); align-items: center; }
 .legend i { display: inline-block; width: 12px; height: 12px; border-radius: 3px; vertical-align: -2px; margin-right: 4px; }
-.note { margin: 4px 0; color: #9a6700; font-size: 12px; }
+.note { margin: 4px 0; color: #7d4e00; font-size: 12px; }
 #detail { border: 1px solid var(--accent); border-radius: 8px; padding: 8px 12px 12px; background: #fff; }
 #detail .head { display: flex; align-items: center; gap: 10px; flex-wrap: wrap; }
 #detail .head h2 { margin: 0; font-size: 15px; }
@@ -173,13 +173,13 @@ td.cell:focus-visible { outline: 2px solid var(--accent); outline-offset: 1px; }
 #detail h3 { font-size: 13px; margin: 8px 0 4px; }
 .action { font-size: 12px; }
 .action.err { color: var(--failed); }
-.action.ok { color: #1a7f37; }
+.action.ok { color: #116329; }
 tr.current td { font-weight: 600; }
 #log-box { margin-top: 10px; }
 #log-box .loghead { display: flex; align-items: center; gap: 10px; margin-bottom: 4px; }
 pre.log { margin: 0; max-height: 360px; overflow: auto; padding: 8px 10px; background: #0d1117; color: #e6edf3; border-radius: 6px; font: 12px/1.35 ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; white-space: pre-wrap; word-break: break-all; }
 tr.warning td { background: var(--warn-bg); }
-tr.warning td.type { color: #9a6700; font-weight: 600; }
+tr.warning td.type { color: #7d4e00; font-weight: 600; }
 #events-wrap { max-height: 420px; }
 td.msg { min-width: 260px; }
 `;
@@ -1256,7 +1256,7 @@ const SCRIPT = String.raw`
             var ds = dss[i];
             return '<td class="cell st-' + c.state + (c.stale ? ' stale' : '') + '" data-testid="matrix-cell" data-node="' + esc(name) + '" data-ds="' + esc(key(ds)) +
               '" data-state="' + c.state + '"' + (c.stale ? ' data-stale="true"' : '') + ' data-select="' + esc(key(ds)) + '" title="' + esc(c.title) +
-              '" aria-label="' + esc(key(ds) + ' on ' + name + ': ' + c.state + (c.stale ? ' (stale)' : '')) + '" tabindex="' + (name + '|' + key(ds) === stop ? '0' : '-1') + '"></td>';
+              '" aria-label="' + esc(key(ds) + ' on ' + name + ': ' + (c.state === 'none' ? 'no pod' : c.state) + (c.stale ? ' (stale)' : '')) + '" tabindex="' + (name + '|' + key(ds) === stop ? '0' : '-1') + '"></td>';
           }).join('') + '</tr>';
       }).join('');
       setHtml($('matrix'), head + '<tbody>' + body + '</tbody>');
@@ -1732,7 +1732,7 @@ export const dashboardPage: string = `<!doctype html>
       <label class="sub"><input type="checkbox" id="ds-problems-first" data-testid="ds-problems-first"> problems first</label>
       <span class="sub" id="ds-filter-note" data-testid="ds-filter-note" role="status"></span>
     </div>
-    <div class="scroll" id="ds-wrap">
+    <div class="scroll" id="ds-wrap" tabindex="0" role="region" aria-label="DaemonSets">
       <table class="grid" data-testid="ds-table">
         <thead><tr><th>Name</th><th>Status</th><th class="num">Desired</th><th class="num">Current</th><th class="num">Ready</th><th class="num">Up-to-date</th><th class="num">Available</th><th>Rollout</th><th>Placement</th><th>Images</th><th>Strategy</th><th class="num">Age</th></tr></thead>
         <tbody id="ds-body"><tr><td class="empty" colspan="12">loading…</td></tr></tbody>
@@ -1762,7 +1762,7 @@ export const dashboardPage: string = `<!doctype html>
   </section>
   <section>
     <h2>Nodes <span class="sub" id="node-count"></span></h2>
-    <div class="scroll" style="max-height:520px">
+    <div class="scroll" style="max-height:520px" tabindex="0" role="region" aria-label="Nodes">
       <table class="grid" data-testid="node-table">
         <thead><tr><th>Name</th><th>Status</th><th>Internal IP</th><th>Kubelet</th><th class="num">Pods</th><th>Taints</th><th>Labels</th><th class="num">Age</th></tr></thead>
         <tbody id="node-body"><tr><td class="empty" colspan="8">loading…</td></tr></tbody>
@@ -1771,7 +1771,7 @@ export const dashboardPage: string = `<!doctype html>
   </section>
   <section>
     <h2>Events <span class="sub">newest first, at most 50</span> <label class="sub"><input type="checkbox" id="events-warnings-only" data-testid="events-warnings-only"> warnings only</label></h2>
-    <div class="scroll" id="events-wrap">
+    <div class="scroll" id="events-wrap" tabindex="0" role="region" aria-label="Events">
       <table class="grid" data-testid="events">
         <thead><tr><th class="num">Last seen</th><th>Type</th><th>Reason</th><th>Object</th><th>Message</th><th class="num">Count</th></tr></thead>
         <tbody id="events-body"><tr><td class="empty" colspan="6">loading…</td></tr></tbody>

@@ -153,6 +153,8 @@ describe.skipIf(!haveChromium)('dashboard with problems in a browser', () => {
     await expect.poll(() => cell(page, 'edge-only', 'p-node-0').getAttribute('data-state'), { timeout: 10_000 }).toBe('ready');
     expect(await cell(page, 'edge-only', 'p-node-1').getAttribute('data-state')).toBe('ready');
     for (const n of nodes.slice(2)) expect(await cell(page, 'edge-only', n).getAttribute('data-state')).toBe('none');
+    // A screen reader hears "no pod", not the state's name.
+    expect(await cell(page, 'edge-only', 'p-node-2').getAttribute('aria-label')).toBe('default/edge-only on p-node-2: no pod');
     expect(await page.locator('#legend-missing').textContent()).toBe('0');
     const row = page.locator('[data-testid="ds-row"][data-name="default/edge-only"]');
     expect(await row.locator('[data-testid="ds-placement"]').textContent()).toContain('kubernetes.io/hostname In (p-node-0, p-node-1)');
@@ -205,6 +207,14 @@ describe.skipIf(!haveChromium)('dashboard with problems in a browser', () => {
       await page.waitForTimeout(250);
     }
     expect(podAges.size).toBeGreaterThan(1);
+  });
+
+  it('lets the keyboard reach and scroll the tables\' scroll boxes, each named for screen readers', async () => {
+    for (const name of ['DaemonSets', 'Nodes', 'Events']) {
+      const region = page.getByRole('region', { name, exact: true });
+      expect(await region.getAttribute('tabindex'), name).toBe('0');
+      expect(await region.evaluate((e) => e.classList.contains('scroll')), name).toBe(true);
+    }
   });
 
   it('walks the matrix with the keyboard: one tab stop, arrow keys move it, Enter selects the DaemonSet', async () => {

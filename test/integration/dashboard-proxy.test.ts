@@ -72,6 +72,9 @@ describe('dashboard server', () => {
     const wrong = await call('GET', '/?token=wrong', { auth: null });
     expect(wrong.status).toBe(401);
     expect(wrong.text).toContain('That sign-in token is not valid');
+    // Readable on a phone: the page says its language and takes the device's width.
+    expect(wrong.text).toContain('<html lang="en">');
+    expect(wrong.text).toContain('<meta name="viewport" content="width=device-width, initial-scale=1">');
     const anonymousApi = await call('GET', '/api/v1/namespaces', { auth: null });
     expect(anonymousApi.status).toBe(401);
     expect(anonymousApi.headers['x-everynode-dashboard-session']).toBe('invalid');
