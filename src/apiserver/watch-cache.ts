@@ -411,6 +411,8 @@ export class WatchCache {
    * the old value back as a fresh string). Entries leave with their event.
    */
   private readonly lastByKey = new Map<string, CachedEvent>();
+  /** The keys of the events taken at revision `_rev` (see dispatch). */
+  private readonly keysAtRev = new Set<string>();
   /** Writers' offers by key (see offer). */
   private readonly offered = new Map<string, { value: string; obj: KubeObject }>();
   /** Change listeners (see onChange). */
@@ -620,6 +622,7 @@ export class WatchCache {
         const list = await this.store.list(`${registryRoot}core/namespaces/`, { revision: rev });
         if (this.stopped) return;
         this._rev = rev;
+        this.keysAtRev.clear();
         for (const e of this.lastByKey.values()) e.supersede();
         this.ring.fill(undefined);
         this.lastByKey.clear();
@@ -681,7 +684,11 @@ export class WatchCache {
     // Progress after a restart: the next failure is retried soon again.
     if (events.length > 0 && events[events.length - 1]!.revision > this._rev) this.restartDelayMs = this.initialRestartDelayMs;
     for (const ev of events) {
-      if (ev.revision <= this._rev) continue;
+      // One revision may change several keys (an etcd transaction or range delete written by
+      // another tool): each is taken once, and only events already taken are skipped.
+      if (ev.revision < this._rev || (ev.revision === this._rev && this.keysAtRev.has(ev.key))) continue;
+      if (ev.revision > this._rev) this.keysAtRev.clear();
+      this.keysAtRev.add(ev.key);
       const e = new CachedEvent(ev);
       if (this.offered.size > 0 && ev.type === 'put') {
         const o = this.offered.get(ev.key);
