@@ -11,6 +11,7 @@
 
 import type { KindDef } from '../api/kinds.js';
 import type { KubeObject } from '../api/types.js';
+import { StorageError } from '../storage/interface.js';
 import { fillSchemaDefaults } from '../api/schema/index.js';
 
 const META = '"metadata":{';
@@ -52,12 +53,29 @@ export function goJsonEscape(json: string): string {
   return json.replace(goEscaped, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
+/**
+ * A stored value parsed. A value that is not a JSON object was not written by everynode (another
+ * tool wrote it into etcd): Internal, a 500 as upstream's "unable to decode" of stored data, never
+ * the 400 a client's bad input gets. `rv`, when known, names it in the message.
+ */
+export function parseStored(stored: string, rv?: number): KubeObject {
+  const at = rv !== undefined ? ` at revision ${rv}` : '';
+  let obj: unknown;
+  try {
+    obj = JSON.parse(stored);
+  } catch (err) {
+    throw new StorageError('Internal', `a stored object${at} cannot be decoded: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) throw new StorageError('Internal', `a stored object${at} is not a JSON object`);
+  return obj as KubeObject;
+}
+
 /** The stored JSON with metadata.resourceVersion = rv spliced in. */
 export function withResourceVersion(stored: string, rv: number): string {
   const i = stored.indexOf(META);
   if (i < 0) {
     // Not written by encodeForStore (e.g. an empty object): fall back to a parse.
-    const obj = JSON.parse(stored) as KubeObject;
+    const obj = parseStored(stored, rv);
     obj.metadata = { ...(obj.metadata ?? {}), resourceVersion: String(rv) };
     return JSON.stringify(obj);
   }
@@ -68,7 +86,7 @@ export function withResourceVersion(stored: string, rv: number): string {
 
 /** Parses a stored value and sets metadata.resourceVersion. */
 export function decodeStored(stored: string, rv: number): KubeObject {
-  const obj = JSON.parse(stored) as KubeObject;
+  const obj = parseStored(stored, rv);
   if (!obj.metadata || typeof obj.metadata !== 'object') obj.metadata = {};
   obj.metadata.resourceVersion = String(rv);
   return obj;

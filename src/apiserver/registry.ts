@@ -54,7 +54,7 @@ import { decodeContinue, encodeContinue } from './continue-token.js';
 import { parseJsonText, parseYamlText, type JsonTextFindings } from './http.js';
 import { patchAllocatedValues, type ServiceAllocator } from './service-alloc.js';
 import { buildFilter, type ObjectFilter } from './filter.js';
-import { asServedVersion, decodeStored, encodeForStore, goJsonEscape, jsonEqual, storedObject, withResourceVersion } from './object-codec.js';
+import { asServedVersion, decodeStored, encodeForStore, goJsonEscape, jsonEqual, parseStored, storedObject, withResourceVersion } from './object-codec.js';
 import type { FieldValidation, ListQuery, ParsedDeleteOptions, WriteQuery } from './query.js';
 import type { PodSecurityDecision, PodSecurityRequest } from './pod-security-admission.js';
 import {
@@ -650,7 +650,7 @@ export class RestRegistry {
     if (exactKey !== undefined && kv.key !== exactKey) return false;
     if (!filter) return true;
     if (!filter.needsObject && exactKey !== undefined) return true;
-    return filter.matches(JSON.parse(kv.value) as KubeObject);
+    return filter.matches(parseStored(kv.value, kv.modRevision));
   }
 
   // ---------------------------------------------------------------------------------------
@@ -750,7 +750,7 @@ export class RestRegistry {
     if (phase === undefined) {
       const kv = await this.store.get(`${registryRoot}core/namespaces/${ns}`);
       if (!kv) throw notFound(namespaceRef, ns);
-      phase = (JSON.parse(kv.value) as KubeObject).metadata.deletionTimestamp ? 'Terminating' : 'Active';
+      phase = parseStored(kv.value, kv.modRevision).metadata.deletionTimestamp ? 'Terminating' : 'Active';
     }
     if (phase === 'Terminating') {
       throw new ApiError(403, 'Forbidden', `${qualifiedResource(ref)} "${name}" is forbidden: unable to create new content in namespace ${ns} because it is being terminated`, {
@@ -785,7 +785,7 @@ export class RestRegistry {
     void (async () => {
       const list = await this.store.list(`${registryRoot}core/namespaces/`);
       for (const kv of list.items) {
-        const obj = JSON.parse(kv.value) as KubeObject;
+        const obj = parseStored(kv.value, kv.modRevision);
         if (!obj.metadata.deletionTimestamp || !obj.metadata.name) continue;
         // What is left of the deletion grace (a namespace deleted through another server, or
         // before this one started); a timestamp that does not parse waits the whole grace.
@@ -833,7 +833,7 @@ export class RestRegistry {
       for (const kv of list.items) {
         remaining++;
         const name = kv.key.slice(keyPrefix(k, ns).length);
-        const obj = JSON.parse(kv.value) as KubeObject;
+        const obj = parseStored(kv.value, kv.modRevision);
         if (obj.metadata.deletionTimestamp) continue; // already deleting, held by finalizers
         try {
           await this.deleteObject(k, ns, name, { dryRun: false, propagationPolicy: 'Background' });
@@ -854,7 +854,7 @@ export class RestRegistry {
         if (list.items.length === 0) continue;
         left.set(`${k.plural}.${k.group}`, list.items.length);
         for (const kv of list.items) {
-          for (const f of (JSON.parse(kv.value) as KubeObject).metadata.finalizers ?? []) holding.set(f, (holding.get(f) ?? 0) + 1);
+          for (const f of parseStored(kv.value, kv.modRevision).metadata.finalizers ?? []) holding.set(f, (holding.get(f) ?? 0) + 1);
         }
       }
       if (left.size > 0) {
@@ -865,7 +865,7 @@ export class RestRegistry {
     await this.setNamespaceConditions(nsKey, new Map(), new Map());
     const kv = await this.store.get(nsKey);
     if (!kv) return true;
-    const obj = JSON.parse(kv.value) as KubeObject;
+    const obj = parseStored(kv.value, kv.modRevision);
     if (!obj.metadata.deletionTimestamp) return true;
     const specFinalizers = namespaceSpecFinalizers(obj);
     const others = specFinalizers.filter((f) => f !== namespaceFinalizer);
@@ -894,7 +894,7 @@ export class RestRegistry {
   private async setNamespaceConditions(nsKey: string, left: Map<string, number>, holding: Map<string, number>): Promise<void> {
     const kv = await this.store.get(nsKey);
     if (!kv) return;
-    const obj = JSON.parse(kv.value) as KubeObject;
+    const obj = parseStored(kv.value, kv.modRevision);
     if (!obj.metadata.deletionTimestamp) return;
     const status = (obj.status ?? {}) as { conditions?: NamespaceCondition[] };
     const old = status.conditions ?? [];

@@ -32,13 +32,14 @@ import { groupVersionOf, tableKeyOf, type KindDef } from '../api/kinds.js';
 import { POD_SECURITY_LABEL_PREFIX } from '../api/pod-security.js';
 import type { KubeObject } from '../api/types.js';
 import { freezeSharedInTests, sharedObjectsCheckedInTests, watchObjectSink, watchObjectSinkOf, type WatchObjectEventType, type WatchObjectSink } from '../api/watch-objects.js';
-import { StorageError, type KeyValue, type Store, type Watcher as StoreWatcher, type WatchEvent } from '../storage/interface.js';
+import { StorageError, type KeyValue, type ListResult, type Store, type Watcher as StoreWatcher, type WatchEvent } from '../storage/interface.js';
 import type { Logger } from '../util/logger.js';
 import { buildTable, type TableApiVersion } from './tables/index.js';
 import type { ObjectFilter } from './filter.js';
 import { asServedVersion, decodeStored, goJsonEscape, partialObjectMetadata, withResourceVersion } from './object-codec.js';
 import type { IncludeObject } from './query.js';
 import { keyPrefix, parseKey, registryRoot, resourceIndexKey } from './registry.js';
+import { toHttpError } from './errors.js';
 
 type EventType = 'ADDED' | 'MODIFIED' | 'DELETED';
 
@@ -240,6 +241,11 @@ class ActiveWatcher {
       this.deliverUnsafe(e);
     } catch (err) {
       this.cache.logger.error(`watch of ${this.gk}: cannot deliver event at revision ${e.revision}; closing the watch`, err);
+      // The client is told (an ERROR event, 500 as upstream), not left with a stream that just ends.
+      if (!this.sink && !this.closed) {
+        const status = { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: `Internal error occurred: the event at revision ${e.revision} cannot be served`, reason: 'InternalError', code: 500 };
+        this.res.write(`{"type":"ERROR","object":${JSON.stringify(status)}}\n`);
+      }
       this.close();
     }
   }
@@ -855,6 +861,12 @@ export class WatchCache {
     let current = 0;
     if (rv !== undefined && rv > 0) [compacted, current] = await Promise.all([this.store.compactedRevision(), this.store.currentRevision()]);
     if (w.closed) return;
+    // The initial state is read before the 200 is sent, so a store that cannot be read answers
+    // with its error (503 while it is down), not an empty stream. A watch-list that must wait
+    // for a newer state reads it after the wait (its failures are then ERROR events).
+    const waitsForFresh = req.sendInitialEvents === true && rv !== undefined && rv > current;
+    let initial = sendInitial && !waitsForFresh ? await this.readInitialState(req) : undefined;
+    if (w.closed) return;
 
     res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private' });
     res.flushHeaders();
@@ -877,7 +889,7 @@ export class WatchCache {
       }
     }
 
-    if (req.sendInitialEvents === true && rv !== undefined && rv > current) {
+    if (waitsForFresh) {
       // A watch-list (sendInitialEvents=true, resourceVersionMatch=NotOlderThan) must start
       // from a state at least as new as the RV: wait for the store to reach it, as upstream's
       // cacher does, else end with its Timeout error (Too large resource version) as the one
@@ -900,7 +912,17 @@ export class WatchCache {
 
     let from: number;
     if (sendInitial) {
-      from = await this.sendInitialState(w);
+      // Failures after the 200 (the store, or a stored value that cannot be decoded) end the
+      // stream with one ERROR event carrying the Status the request would have got.
+      try {
+        initial ??= await this.readInitialState(req);
+        if (w.closed) return;
+        from = this.writeInitialState(w, initial);
+      } catch (err) {
+        if (!w.closed) res.end(`{"type":"ERROR","object":${JSON.stringify(toHttpError(err, { logger: this.logger }).toStatus())}}\n`);
+        w.close();
+        return;
+      }
       if (w.closed) return;
       if (req.sendInitialEvents === true && req.allowBookmarks) w.bookmark(from, true);
     } else if (rv === undefined || rv === 0) {
@@ -927,12 +949,18 @@ export class WatchCache {
   }
 
   /** Sends synthetic ADDED events for the current state; returns the revision listed at. */
-  private async sendInitialState(w: ActiveWatcher): Promise<number> {
-    const { kind, namespace, filter } = w.req;
+  /** The stored objects a watch's initial events come from (its kind, namespace and name). */
+  private async readInitialState(req: WatchRequest): Promise<{ list: ListResult; exactKey: string | undefined }> {
+    const { kind, namespace, filter } = req;
     let prefix = keyPrefix(kind, kind.namespaced ? namespace : undefined);
     if (kind.namespaced && namespace === undefined && filter?.namespace !== undefined) prefix = keyPrefix(kind, filter.namespace);
     const exactKey = filter?.name !== undefined && (!kind.namespaced || namespace !== undefined || filter.namespace !== undefined) ? prefix + filter.name : undefined;
-    const list = await this.store.list(exactKey ?? prefix);
+    return { list: await this.store.list(exactKey ?? prefix), exactKey };
+  }
+
+  /** Writes the initial state's ADDED events that pass the watch's filter; returns its revision. */
+  private writeInitialState(w: ActiveWatcher, { list, exactKey }: { list: ListResult; exactKey: string | undefined }): number {
+    const { filter } = w.req;
     for (const kv of list.items) {
       if (w.closed) break;
       if (exactKey !== undefined && kv.key !== exactKey) continue;
