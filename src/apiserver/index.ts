@@ -17,7 +17,7 @@ import { lookup } from 'node:dns/promises';
 import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ApiError, badRequest } from '../api/errors.js';
 import { newKindRegistry, type KindRegistry } from '../api/kinds.js';
@@ -52,7 +52,7 @@ import { CLUSTER_CA_KEY, clusterCaGuard, refusal } from './cluster-ca.js';
 import { ServerHealth } from './health.js';
 import { failBodyRead, maxBodyBytes } from './http.js';
 import { LEGACY_TOKEN_LAST_USED_LABEL, ensureBootstrapRbac, initRequestSecurity, writeAdminKubeconfig, type RequestSecurity } from './security.js';
-import { writeFileAtomic } from '../auth/files.js';
+import { ensurePrivateDir, writeFileAtomic } from '../auth/files.js';
 import { createJoinToken, issueNodeIdentity, presentedCertOf, type NodeIdentity, type PresentedCert, type Pki, TokenStore } from '../auth/index.js';
 import { OpenApi } from './openapi.js';
 import { keyPrefix, objectKey, RestRegistry, registryRoot } from './registry.js';
@@ -347,7 +347,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const logger = opts.logger ?? createLogger({ name: 'apiserver' });
   const clock = opts.clock ?? realClock;
   const dataDir = resolve(opts.dataDir);
-  mkdirSync(dataDir, { recursive: true });
+  ensurePrivateDir(dataDir);
   const { host, port } = parseListen(opts.listen ?? '127.0.0.1:6443');
 
   const store = await openStoreWaiting(opts.storeUrl ?? `sqlite://${join(dataDir, 'state.db')}`, dataDir, opts.storeWaitMs ?? 0, logger, clock);

@@ -271,6 +271,16 @@ describe('files and restart', () => {
     expect((statSync(join(ts.dataDir, 'tls')).mode & 0o777).toString(8)).toBe('700');
   });
 
+  it('creates a data dir that does not exist yet 0700, whatever the umask lets mkdir make', async () => {
+    const dataDir = join(makeTempDir(cleanup, 'fresh-dir'), 'new', 'data');
+    const other = await startTestServer(cleanup, { dataDir, store: 'sqlite' });
+    try {
+      expect((statSync(dataDir).mode & 0o777).toString(8)).toBe('700');
+    } finally {
+      await other.close();
+    }
+  });
+
   it('reuses the CA and the admin token across a restart', async () => {
     const before = { ca: ts.caPem, token: ts.adminToken };
     ts = await restartTestServer(cleanup, ts);
