@@ -87,21 +87,38 @@ describe('ensurePki', () => {
     expect(caHash(pki)).toBe(new X509Certificate(pki.caCertPem).fingerprint256.replace(/:/g, '').toLowerCase());
   });
 
-  it('re-issues the serving cert when the SAN set changes or it nears expiry, keeping the CA', async () => {
+  it('re-issues the serving cert when a name is added or it nears expiry, keeping the CA and every earlier name', async () => {
     const dir = tempDir();
-    const pki = await ensurePki(dir, { sans: ['a.example'] });
+    const pki = await ensurePki(dir, { sans: ['a.example', '192.0.2.2'] });
     const changed = await ensurePki(dir, { sans: ['b.example'] });
     expect(changed.caCreated).toBe(false);
     expect(changed.servingIssued).toBe(true);
     expect(changed.caCertPem).toBe(pki.caCertPem);
-    expect(new X509Certificate(changed.servingCertPem).checkHost('b.example')).toBe('b.example');
-    expect(new X509Certificate(changed.servingCertPem).checkHost('a.example')).toBeUndefined();
+    const cert = new X509Certificate(changed.servingCertPem);
+    expect(cert.checkHost('b.example')).toBe('b.example');
+    // A restart without the earlier names keeps them: agents reaching the server by them go on.
+    expect(cert.checkHost('a.example')).toBe('a.example');
+    expect(cert.checkIP('192.0.2.2')).toBe('192.0.2.2');
     expect(readFileSync(join(dir, 'tls', 'server.crt'), 'utf8')).toBe(changed.servingCertPem);
+    // Nothing new asked for: the certificate is reused.
+    const same = await ensurePki(dir, {});
+    expect(same.servingIssued).toBe(false);
+    expect(same.servingCertPem).toBe(changed.servingCertPem);
 
     const future = new Date(Date.now() + 340 * 24 * 3600 * 1000); // 25 days before the 365-day expiry
     const renewed = await ensurePki(dir, { sans: ['b.example'], now: future });
     expect(renewed.servingIssued).toBe(true);
     expect(renewed.caCertPem).toBe(pki.caCertPem);
+    expect(new X509Certificate(renewed.servingCertPem).checkHost('a.example')).toBe('a.example');
+  });
+
+  it('starts afresh from the names asked for when tls/server.crt is deleted', async () => {
+    const dir = tempDir();
+    await ensurePki(dir, { sans: ['a.example'] });
+    rmSync(join(dir, 'tls', 'server.crt'));
+    const fresh = await ensurePki(dir, { sans: ['b.example'] });
+    expect(fresh.servingIssued).toBe(true);
+    expect(new X509Certificate(fresh.servingCertPem).checkHost('a.example')).toBeUndefined();
   });
 
   it('serves https: clients trusting the CA connect, client certs give CN/O, a wrong CA is rejected', async () => {

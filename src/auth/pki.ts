@@ -10,8 +10,10 @@
 // Contract:
 // - `ensurePki` is idempotent: the first call creates the CA (ECDSA P-256, 10 years) and the
 //   serving certificate; later calls reuse both, and re-issue only the serving certificate
-//   when its SAN set differs from the requested one, it expires within 30 days, it is not
-//   signed by the CA on disk, or a file is missing.
+//   when it lacks a requested name, it expires within 30 days, it is not signed by the CA on
+//   disk, or a file is missing. Names only go: a re-issued certificate keeps every name of the
+//   one it replaces (signed by the same CA), so a restart without an earlier `--tls-san` does not
+//   cut off the agents that reach the server by it; deleting tls/server.crt starts afresh.
 // - The node serving CA is created by the first call that finds it missing (data dirs of
 //   earlier versions get it at their next start) and reused afterwards.
 // - Files: tls/ca.crt, tls/ca.key, tls/server.crt, tls/server.key, tls/node-serving-ca.crt,
@@ -116,10 +118,21 @@ export function normalizeSans(extra: string[] = []): string[] {
   for (const raw of [...DEFAULT_SANS, ...extra]) {
     const s = stripBrackets(raw.trim());
     if (!s || s === '0.0.0.0' || s === '::') continue;
-    const v = isIP(s) ? s : s.toLowerCase();
+    // One spelling per address (IPv6 as the URL parser writes it), so a name read back from a
+    // certificate equals the one asked for.
+    const v = isIP(s) === 6 ? canonicalIPv6(s) : isIP(s) ? s : s.toLowerCase();
     if (!out.includes(v)) out.push(v);
   }
   return out;
+}
+
+/** An IPv6 address as the URL parser writes it (lower case, zeros compressed); as given when it cannot (a zone id). */
+function canonicalIPv6(s: string): string {
+  try {
+    return new URL(`http://[${s}]`).hostname.slice(1, -1);
+  } catch {
+    return s;
+  }
 }
 
 function sanExtension(sans: string[]): x509.SubjectAlternativeNameExtension {
@@ -253,6 +266,22 @@ function servingNeedsReissue(certPem: string, ca: x509.X509Certificate, sans: st
   })();
 }
 
+/**
+ * The DNS names and IPs of a serving certificate signed by `ca` (what a re-issue keeps); none
+ * for a certificate that does not parse or that another CA signed.
+ */
+async function namesOfServingCert(certPem: string, ca: x509.X509Certificate): Promise<string[]> {
+  try {
+    const cert = new x509.X509Certificate(certPem);
+    if (cert.issuer !== ca.subject || !(await cert.verify({ publicKey: ca.publicKey, signatureOnly: true }))) return [];
+    const ext = cert.getExtension(x509.SubjectAlternativeNameExtension);
+    if (!ext) return [];
+    return new x509.SubjectAlternativeNameExtension(ext.rawData).names.items.filter((n) => n.type === 'dns' || n.type === 'ip').map((n) => n.value);
+  } catch {
+    return [];
+  }
+}
+
 /** Creates or reuses the PKI under `<dataDir>/tls/`. See the file comment for the contract. */
 export async function ensurePki(dataDir: string, opts: EnsurePkiOptions = {}): Promise<Pki> {
   const now = opts.now ?? new Date();
@@ -299,9 +328,10 @@ export async function ensurePki(dataDir: string, opts: EnsurePkiOptions = {}): P
   const nodeServingCaCert = new x509.X509Certificate(nodeServingCaCertPem);
   const nodeServingCaKey = await importKeyPem(nodeServingCaKeyPem);
 
-  const sans = normalizeSans(opts.sans);
   let servingCertPem = existsSync(certPath) ? readFileSync(certPath, 'utf8') : '';
   let servingKeyPem = existsSync(keyPath) ? readFileSync(keyPath, 'utf8') : '';
+  // The names asked for now, then those the certificate on disk has already (see the contract).
+  const sans = normalizeSans([...(opts.sans ?? []), ...(servingCertPem ? await namesOfServingCert(servingCertPem, caCert) : [])]);
   let servingIssued = false;
   if (!servingCertPem || !servingKeyPem || (await servingNeedsReissue(servingCertPem, caCert, sans, now))) {
     const leaf = await issueLeaf({ caCert, caKey }, { subject: [{ CN: ['everynode'] }], days: SERVING_VALIDITY_DAYS, usage: 'server', sans, now });
