@@ -16,7 +16,7 @@ import { networkInterfaces } from 'node:os';
 import { lookup } from 'node:dns/promises';
 import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, X509Certificate } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ApiError, badRequest } from '../api/errors.js';
@@ -174,6 +174,11 @@ export interface RunningServer {
   createJoinToken(o?: { ttlSeconds?: number; description?: string }): string;
   /** Issues a node identity directly (local agents of `everynode up`, tests). */
   issueNodeIdentity(nodeName: string, addresses?: string[]): Promise<NodeIdentity>;
+  /**
+   * Whether this server accepts a node identity kept from before: its certificate signed by this
+   * cluster's CA and not revoked (`up` issues its local nodes a new one otherwise).
+   */
+  acceptsNodeIdentity(id: NodeIdentity): boolean;
   /** The request listener serving the API to in-process callers (the in-process transport).
    * It trusts every request: no authentication, authorization or NodeRestriction (only the
    * server's own components and tests hold it). */
@@ -804,6 +809,17 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       caPem: security.auth.pki.caCertPem,
       createJoinToken: (o = {}) => createJoinToken(security.auth.tokens, security.auth.pki, o),
       issueNodeIdentity: (nodeName, addresses = []) => issueNodeIdentity(security.auth.pki, nodeName, addresses),
+      acceptsNodeIdentity: (id) => {
+        try {
+          const cert = new X509Certificate(id.certPem);
+          const ca = new X509Certificate(security.auth.pki.caCertPem);
+          if (!cert.checkIssued(ca) || !cert.verify(ca.publicKey)) return false;
+          const user = /(?:^|\n)CN=([^\n]*)/.exec(cert.subject)?.[1];
+          return user !== undefined && !security.auth.revocations.isRevoked({ user, notBeforeMs: Date.parse(cert.validFrom) });
+        } catch {
+          return false;
+        }
+      },
       handler,
       ...(controllerManager ? { controllerManager } : {}),
       ...(clusterDns ? { clusterDns: { address: clusterDns.address, port: clusterDns.port, domain: clusterDns.zone.domain } } : {}),

@@ -407,6 +407,12 @@ async function startUpParts(
     const nodeIP = `127.0.1.${i}`;
     // Local agents get their node identity directly from the server's CA (no join round trip).
     let identity = identityFor(nodeDir, nodeName);
+    // One kept from another cluster (a data dir restored over another one's) or revoked since
+    // would be refused for good: up runs the nodes it is asked to, so it issues a new one.
+    if (identity && !server.acceptsNodeIdentity(identity)) {
+      logger.info(`${nodeName}: its kept identity is not valid for this cluster (another CA, or revoked); issuing a new one`);
+      identity = undefined;
+    }
     if (!identity) {
       identity = await server.issueNodeIdentity(nodeName, [nodeIP]);
       storeNodeIdentity(nodeDir, identity);

@@ -8,14 +8,16 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Node } from '../../src/api/types.js';
 import { HttpTransport, loadKubeconfig, nodesResource, RestClient } from '../../src/client/index.js';
+import { RevocationList } from '../../src/auth/revocation.js';
 import { removeRetiredUpNodes, upHollowCountFile } from '../../src/cmd/up-retired-nodes.js';
 import { hollowNodeLabel } from '../../src/hollow/index.js';
 import { silentLogger } from '../../src/util/logger.js';
-import { Cleanup, makeTempDir, startTestServer } from '../helpers/index.js';
+import { Cleanup, makeTempDir, startTestServer, type TestServer } from '../helpers/index.js';
 
 const cleanup = new Cleanup();
 let client: RestClient;
 let dataDir: string;
+let ts: TestServer;
 
 function node(name: string, ip: string, labels: Record<string, string> = {}): Node {
   return { apiVersion: 'v1', kind: 'Node', metadata: { name, labels }, status: { addresses: [{ type: 'InternalIP', address: ip }] } } as Node;
@@ -26,7 +28,7 @@ async function names(): Promise<string[]> {
 }
 
 beforeAll(async () => {
-  const ts = await startTestServer(cleanup);
+  ts = await startTestServer(cleanup);
   const transport = new HttpTransport(loadKubeconfig(ts.server.kubeconfigPath));
   cleanup.defer(() => transport.destroy(), 'transport');
   client = new RestClient(transport.request);
@@ -59,4 +61,20 @@ describe('up started with fewer nodes than an earlier up on the same data dir', 
     expect(await removeRetiredUpNodes(client, { dataDir, nodes: 1, hollowCount: 2, logger: silentLogger })).toEqual([]);
     expect(await names()).toEqual(['hollow-node-0', 'hollow-node-1', 'hollow-node-5', 'node-1', 'node-4', 'node-5']);
   });
+});
+
+describe('the node identities up keeps for its local nodes', () => {
+  it('are accepted when this cluster issued them and they are not revoked', async () => {
+    const id = await ts.server.issueNodeIdentity('node-7', ['127.0.1.7']);
+    expect(ts.server.acceptsNodeIdentity(id)).toBe(true);
+    // Another cluster's (a data dir restored over another one's kept it).
+    const other = await startTestServer(cleanup);
+    const foreign = await other.server.issueNodeIdentity('node-7', ['127.0.1.7']);
+    expect(ts.server.acceptsNodeIdentity(foreign)).toBe(false);
+    // Revoked since (everynode node revoke): refused; one issued after the revocation is taken.
+    await new RevocationList(ts.dataDir).revoke('system:node:node-7');
+    expect(ts.server.acceptsNodeIdentity(id)).toBe(false);
+    expect(ts.server.acceptsNodeIdentity(await ts.server.issueNodeIdentity('node-7', ['127.0.1.7']))).toBe(true);
+    expect(ts.server.acceptsNodeIdentity({ ...id, certPem: 'not a certificate' })).toBe(false);
+  }, 30_000);
 });
