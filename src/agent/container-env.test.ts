@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { Pod } from '../api/types.js';
-import { ContainerConfigError, envSourceNames, expandCommandAndArgs, expandVars, makeEnvironment, podHostname, serviceEnvironment, type EnvService } from './container-env.js';
+import type { Container, Pod } from '../api/types.js';
+import { ContainerConfigError, envSourceNames, expandCommandAndArgs, expandProbeCommand, expandVars, makeEnvironment, podHostname, serviceEnvironment, type EnvService } from './container-env.js';
 
 const pod: Pod = {
   metadata: { name: 'web-abc', namespace: 'prod', uid: 'u-1', labels: { app: 'web' }, annotations: { team: 'core' } },
@@ -206,5 +206,22 @@ describe('service links', () => {
     expect([...m].filter(([k, v]) => k.startsWith('KUBERNETES_') && v.includes('10.96.0.1'))).toEqual([]);
     // The container's own entries come last, so they win wherever duplicates are resolved.
     expect(env.at(-1)).toEqual({ name: 'URL', value: 'http://10.96.0.20:6443' });
+  });
+});
+
+describe('expandProbeCommand', () => {
+  it('expands $(VAR) from the env entries as written, as the kubelet prober does', () => {
+    const c = {
+      name: 'c',
+      image: 'x',
+      env: [
+        { name: 'MYVAR', value: 'x' },
+        { name: 'FROMFIELD', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+      ],
+    } as Container;
+    expect(expandProbeCommand(['sh', '-c', 'test "$1" = x', '--', '$(MYVAR)', '$(FROMFIELD)', '$(UNSET)', '$$(MYVAR)'], c)).toEqual([
+      'sh', '-c', 'test "$1" = x', '--', 'x', '', '$(UNSET)', '$(MYVAR)',
+    ]);
+    expect(expandProbeCommand(['true'], { name: 'c', image: 'x' } as Container)).toEqual(['true']);
   });
 });

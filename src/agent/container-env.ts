@@ -367,6 +367,18 @@ export function expandCommandAndArgs(container: Container, env: KeyValue[]): { c
  * pod's name, cut to 63 characters without a trailing '-' or '.' (upstream's
  * truncatePodHostnameIfNeeded). A container's own `env` entry named HOSTNAME still wins.
  */
+/**
+ * An exec probe's command with `$(VAR)` expanded as the kubelet's prober does
+ * (ExpandContainerCommandOnlyStatic): from the container's `env` entries as written, so a
+ * `value` gives its text and a `valueFrom` entry nothing; envFrom and undefined names stay as
+ * written; `$$` is a literal `$`.
+ */
+export function expandProbeCommand(command: readonly string[], container: Container): string[] {
+  const written = new Map<string, string>();
+  for (const e of container.env ?? []) written.set(e.name, e.value ?? '');
+  return command.map((a) => expandVars(a, (n) => written.get(n)));
+}
+
 export function podHostname(pod: Pod, nodeHostname: string): string {
   if (pod.spec.hostNetwork) return nodeHostname;
   const explicit = pod.spec['hostname'];

@@ -59,6 +59,14 @@ function setup() {
 const cond = (s: PodStatus, type: string) => s.conditions!.find((c) => c.type === type)!;
 
 describe('PodWorkers', () => {
+  it('runs an exec probe with $(VAR) of the container\'s env expanded, as the kubelet\'s prober', async () => {
+    const t = setup();
+    t.runtime.exec = () => ({ exitCode: 0 });
+    t.workers.syncPod(makePod([{ env: [{ name: 'PORT', value: '9100' }], readinessProbe: { exec: { command: ['check', '--port=$(PORT)', '$(NOPE)'] }, periodSeconds: 5 } }]));
+    await t.advance(6000);
+    expect(t.runtime.calls.filter((c) => c.startsWith('exec:')).map((c) => c.slice(c.indexOf('/') + 1))).toContain('check --port=9100 $(NOPE)');
+  });
+
   it('reports Running/Ready with upstream conditions, and only when the status changes', async () => {
     const t = setup();
     t.runtime.exec = () => ({ exitCode: 0 });

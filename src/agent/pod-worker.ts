@@ -82,7 +82,7 @@ import { join } from 'node:path';
 import type { Container, ContainerState, ContainerStatus, Pod, PodStatus } from '../api/types.js';
 import { Backoff } from './backoff.js';
 import { errorMessage, rfc3339, type Clock, type TimerHandle } from '../util/index.js';
-import { ContainerConfigError, envSourceNames, expandCommandAndArgs, makeEnvironment, podHostname, type EnvService, type EnvSources, type PodEnvContext } from './container-env.js';
+import { ContainerConfigError, envSourceNames, expandCommandAndArgs, expandProbeCommand, makeEnvironment, podHostname, type EnvService, type EnvSources, type PodEnvContext } from './container-env.js';
 import { postStartHandler, preStopHandler, runPostStartHook, runPreStopHook } from './lifecycle.js';
 import { ProbeWorker, runProbe, type ProbeType } from './probes.js';
 import { isRuntimeError, type ContainerInfo, type ContainerRuntime, type KeyValue, type LogOptions, type PodSandboxConfig } from './runtime/interface.js';
@@ -955,7 +955,7 @@ export class PodWorker {
         probe,
         clock: this.o.clock,
         startedAt,
-        run: () => runProbe(probe, target, this.o.runtime, this.o.clock),
+        run: () => runProbe(probe.exec ? { ...probe, exec: { command: expandProbeCommand(probe.exec.command ?? [], c) } } : probe, target, this.o.runtime, this.o.clock),
         gate: type === 'startup' ? undefined : startupOk,
         onResult: (_type, result) => {
           // Started: readiness is probed at once, as upstream's prober manager triggers it.
