@@ -1,7 +1,7 @@
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer as createTcpServer, type AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { FakeClock, realClock } from '../util/index.js';
+import { FakeClock, realClock, sleep } from '../util/index.js';
 import * as grpc from '@grpc/grpc-js';
 import { ProbeWorker, decodeHealthCheckResponse, encodeHealthCheckRequest, probeUserAgent, runProbe, type ProbeOutcome } from './probes.js';
 import { FakeRuntime } from './runtime/fake-runtime.js';
@@ -200,6 +200,32 @@ describe('gRPC probes', () => {
 });
 
 describe('ProbeWorker', () => {
+  it('starts an attempt every period, however long the last one took (a ticker, as the kubelet)', async () => {
+    const clock = new FakeClock();
+    const began: number[] = [];
+    const t0 = clock.now();
+    const w = new ProbeWorker({
+      type: 'readiness',
+      probe: { httpGet: { port: 1 }, periodSeconds: 2, timeoutSeconds: 1 },
+      clock,
+      startedAt: t0,
+      // Each attempt takes its whole 1 s timeout.
+      run: async (): Promise<ProbeOutcome> => {
+        began.push((clock.now() - t0) / 1000);
+        await sleep(clock, 1000);
+        return { result: 'failure', output: 'timeout' };
+      },
+      onResult: () => undefined,
+    });
+    w.start();
+    for (let i = 0; i < 70; i++) {
+      clock.advance(100);
+      for (let j = 0; j < 3; j++) await new Promise((r) => setImmediate(r));
+    }
+    w.stop();
+    expect(began).toEqual([0, 2, 4, 6]);
+  });
+
   it('honours initialDelaySeconds, periodSeconds and the thresholds', async () => {
     const clock = new FakeClock();
     const outcomes: ('success' | 'failure')[] = [];

@@ -388,11 +388,21 @@ export class ProbeWorker {
     this.timer = this.o.clock.setTimeout(() => void this.tick(), ms);
   }
 
+  /**
+   * The next attempt one period after this one began, as the kubelet's probe worker runs on a
+   * ticker: an attempt's own time (a slow answer, a timeout) does not stretch the period; one
+   * that took longer than a period is followed at once.
+   */
+  private scheduleAfter(began: number): void {
+    this.schedule(Math.max(0, began + this.params.periodSeconds * 1000 - this.o.clock.now()));
+  }
+
   private async tick(): Promise<void> {
     this.timer = undefined;
     if (this.stopped) return;
+    const began = this.o.clock.now();
     if (this.o.gate && !this.o.gate()) {
-      this.schedule(this.params.periodSeconds * 1000);
+      this.scheduleAfter(began);
       return;
     }
     const outcome = await this.o.run();
@@ -414,6 +424,6 @@ export class ProbeWorker {
     // container is restarted with new workers).
     if (this.o.type === 'startup' && this.result === 'success') return this.stop();
     if (this.o.type !== 'readiness' && this.result === 'failure') return this.stop();
-    this.schedule(this.params.periodSeconds * 1000);
+    this.scheduleAfter(began);
   }
 }
