@@ -337,7 +337,11 @@ async function startAgentOnDataDir(o: AgentOptions): Promise<RunningAgent> {
     nodeName: o.nodeName,
     nodeIP: o.nodeIP,
     logRoot: join(o.dataDir, 'pods'),
-    allocatable: { cpu: o.capacity?.cpu ?? machine.cpu, memory: o.capacity?.memory ?? machine.memory },
+    // What the Node reports (cpu, memory, ephemeral-storage of the data dir's filesystem), read
+    // at each container start: the values of limits a container does not set.
+    get allocatable() {
+      return allocatable();
+    },
     minimumGracePeriodSeconds: o.minimumGracePeriodSeconds,
     onStatus: (pod, status) => {
       const uid = pod.metadata.uid ?? '';

@@ -1246,11 +1246,13 @@ describe('Downward API (downwardapi.go)', () => {
   });
 
   scenario('should provide default limits.cpu/memory from node allocatable', async () => {
-    const log = await containerOutput('downward-api-default-limits', { name: 'dapi-container', command: sh('env'), env: [resource('CPU_LIMIT', 'limits.cpu'), resource('MEMORY_LIMIT', 'limits.memory')] }, []);
+    const log = await containerOutput('downward-api-default-limits', { name: 'dapi-container', command: sh('env'), env: [resource('CPU_LIMIT', 'limits.cpu'), resource('MEMORY_LIMIT', 'limits.memory'), resource('EPHEMERAL_LIMIT', 'limits.ephemeral-storage')] }, []);
     const node = await api.core.readNode({ name: nodeName });
     const cpu = String(node.status?.allocatable?.['cpu']);
     expect(log).toMatch(/^CPU_LIMIT=[1-9]\d*$/m);
     expect(log).toMatch(/^MEMORY_LIMIT=[1-9]\d*$/m);
+    // ephemeral-storage too, as the kubelet's MergeContainerResourceLimits fills it in.
+    expect(log).toMatch(/^EPHEMERAL_LIMIT=[1-9]\d*$/m);
     expect(log.split('\n')).toContain(`CPU_LIMIT=${Math.ceil(Number(cpu.endsWith('m') ? Number(cpu.slice(0, -1)) / 1000 : cpu))}`);
   });
 
