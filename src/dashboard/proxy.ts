@@ -219,7 +219,7 @@ function sameToken(a: string | undefined | null, b: string): boolean {
 
 /** The sign-in page for a token that is not the current one. */
 const badTokenPage = `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>everynode dashboard</title></head><body style="font-family:system-ui,sans-serif;margin:3em">
-<h1>everynode dashboard</h1><p id="bad-token"><strong>That sign-in token is not valid.</strong> It may be mistyped, or from an earlier start: <code>everynode up</code> and <code>everynode dashboard</code> print a new address each time they start.</p><p>Open the address that <code>everynode up</code> or <code>everynode dashboard</code> printed last (it ends in <code>?token=…</code>) to sign in.</p></body></html>`;
+<h1>everynode dashboard</h1><p id="bad-token"><strong>That sign-in token is not valid.</strong> It may be mistyped, or from an earlier start: <code>everynode dashboard</code> prints a new address each time it starts (<code>everynode up</code> keeps its own across restarts on the same data dir, unless it had to move to another port).</p><p>Open the address that <code>everynode up</code> or <code>everynode dashboard</code> printed last (it ends in <code>?token=…</code>) to sign in.</p></body></html>`;
 
 async function forward(transport: Transport, req: IncomingMessage, res: ServerResponse, path: string, logger: Logger | undefined): Promise<void> {
   const method = req.method ?? 'GET';
