@@ -255,6 +255,7 @@ export function hollowPodView(pod: Pod): Pod {
   const spec: Pod['spec'] = { containers: names(pod.spec?.containers ?? []) };
   if (pod.spec?.nodeName) spec.nodeName = pod.spec.nodeName;
   if (pod.spec?.restartPolicy) spec.restartPolicy = pod.spec.restartPolicy;
+  if (pod.spec?.hostNetwork) spec.hostNetwork = true;
   if (pod.spec?.initContainers?.length) spec.initContainers = names(pod.spec.initContainers);
   const out: Pod = { metadata: meta, spec };
   const st = pod.status;
@@ -647,8 +648,8 @@ class HollowNodeSet implements HollowNodes {
       const pod = this.informer.indexer.getByKey(st.key);
       if (!pod || pod.metadata.uid !== uid) return;
       const n = st.node;
-      const seq = n.podSeq++;
-      const podIP = `${podCIDROf(n.index).base}.${(seq % 253) + 2}`;
+      // A host-network pod has its node's address, as on a real node.
+      const podIP = pod.spec?.hostNetwork ? hostIPOf(n.index) : `${podCIDROf(n.index).base}.${(n.podSeq++ % 253) + 2}`;
       const status = hollowPodStatus(pod, { hostIP: hostIPOf(n.index), podIP }, this.clock.now(), outcome);
       try {
         await this.client.patch(podsResource, pod.metadata.namespace ?? '', pod.metadata.name ?? '', 'merge', { status }, { subresource: 'status', discardAnswer: true });

@@ -81,8 +81,24 @@ describe('hollow nodes', () => {
     expect(p.status?.conditions?.find((c) => c.type === 'Ready')?.status).toBe('True');
     expect(p.status?.containerStatuses?.[0]).toMatchObject({ name: 'agent', image: 'example.com/agent:1', ready: true });
     expect(p.status?.podIP).toMatch(/^10\./);
+    expect(p.status?.podIP).not.toBe(p.status?.hostIP);
     expect(hollow.stats().podsRunning).toBe(count);
   }, 90_000);
+
+  it('gives a host-network pod its node\'s address', async () => {
+    await client.create(podsResource, 'default', {
+      apiVersion: 'v1', kind: 'Pod', metadata: { name: 'host-net' },
+      spec: { nodeName: 'hollow-it-1', hostNetwork: true, containers: [{ name: 'c', image: 'example.com/c:1' }] },
+    } as Pod);
+    const pod = await waitFor(async () => {
+      const cur = await client.get<Pod>(podsResource, 'default', 'host-net');
+      return cur.status?.phase === 'Running' ? cur : false;
+    }, { timeoutMs: 30_000, message: 'host-net Running' });
+    expect(pod.status?.hostIP).toMatch(/^10\./);
+    expect(pod.status?.podIP).toBe(pod.status?.hostIP);
+    expect(pod.status?.podIPs).toEqual([{ ip: pod.status?.hostIP }]);
+    await client.delete(podsResource, 'default', 'host-net', { gracePeriodSeconds: 0 });
+  }, 60_000);
 
   it('a node whose Lease stops being renewed is marked Unknown by the node lifecycle controller', async () => {
     hollow.setHeartbeat('hollow-it-3', false);
