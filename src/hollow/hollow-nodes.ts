@@ -672,7 +672,8 @@ class HollowNodeSet implements HollowNodes {
     const ns = pod.metadata.namespace ?? '';
     const name = pod.metadata.name ?? '';
     const uid = pod.metadata.uid;
-    if ((pod.metadata.finalizers ?? []).length > 0) return;
+    // As the kubelet once its containers are stopped: a delete with grace 0 whatever finalizers
+    // the pod still has; the API server removes it when the last one goes.
     this.queues.pods.enqueue(`pod:${uid ?? name}`, async () => {
       try {
         await this.client.delete(podsResource, ns, name, { gracePeriodSeconds: 0, ...(uid ? { preconditions: { uid } } : {}) });

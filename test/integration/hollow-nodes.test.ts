@@ -6,7 +6,7 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DaemonSet, Lease, Node, Pod } from '../../src/api/types.js';
-import { HttpTransport, loadKubeconfig, RestClient, daemonSetsResource, leasesResource, nodesResource, podsResource } from '../../src/client/index.js';
+import { HttpTransport, loadKubeconfig, RestClient, daemonSetsResource, isNotFound, leasesResource, nodesResource, podsResource } from '../../src/client/index.js';
 import { ControllerManager } from '../../src/controllers/manager.js';
 import { hollowNodeLabel, startHollowNodes, type HollowNodes } from '../../src/hollow/index.js';
 import { Cleanup, startTestServer, waitFor } from '../helpers/index.js';
@@ -84,6 +84,26 @@ describe('hollow nodes', () => {
     expect(p.status?.podIP).not.toBe(p.status?.hostIP);
     expect(hollow.stats().podsRunning).toBe(count);
   }, 90_000);
+
+  it('finishes deleting a pod held by a finalizer once the finalizer goes, as the kubelet does', async () => {
+    await client.create(podsResource, 'default', {
+      apiVersion: 'v1', kind: 'Pod', metadata: { name: 'held', finalizers: ['example.com/hold'] },
+      spec: { nodeName: 'hollow-it-2', containers: [{ name: 'c', image: 'example.com/c:1' }] },
+    } as Pod);
+    await waitFor(async () => (await client.get<Pod>(podsResource, 'default', 'held')).status?.phase === 'Running', { timeoutMs: 30_000, message: 'held Running' });
+    await client.delete(podsResource, 'default', 'held');
+    // The node stops it and deletes it with grace 0; the finalizer keeps the object.
+    await waitFor(async () => (await client.get<Pod>(podsResource, 'default', 'held')).metadata.deletionGracePeriodSeconds === 0, { timeoutMs: 30_000, message: 'held deleted by its node (grace 0)' });
+    await client.patch(podsResource, 'default', 'held', 'json', [{ op: 'remove', path: '/metadata/finalizers' }]);
+    await waitFor(async () => {
+      try {
+        await client.get<Pod>(podsResource, 'default', 'held');
+        return false;
+      } catch (e) {
+        return isNotFound(e);
+      }
+    }, { timeoutMs: 10_000, message: 'held gone once its finalizer was removed' });
+  }, 60_000);
 
   it('gives a host-network pod its node\'s address', async () => {
     await client.create(podsResource, 'default', {
