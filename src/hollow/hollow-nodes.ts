@@ -135,6 +135,8 @@ interface NodeState {
   leaseTimer: WheelTimer | undefined;
   statusTimer: WheelTimer | undefined;
   podSeq: number;
+  /** Since when its conditions read as they do (their lastTransitionTime): its registration, or its heartbeat's return. */
+  conditionsSince: number;
 }
 
 interface PodState {
@@ -388,6 +390,8 @@ class HollowNodeSet implements HollowNodes {
       this.wheel.cancel(n.statusTimer);
       n.leaseTimer = n.statusTimer = undefined;
     } else {
+      // Back from a silence the node lifecycle controller may have marked Unknown: Ready again from now.
+      n.conditionsSince = this.clock.now();
       this.renewLease(n);
       this.reportNodeStatus(n);
     }
@@ -415,15 +419,17 @@ class HollowNodeSet implements HollowNodes {
     return names;
   }
 
-  private nodeConditions(nowMs: number): NodeCondition[] {
+  /** The conditions a heartbeat reports: the heartbeat time now, the transition time when they began to hold (as the kubelet keeps it while a status does not change). */
+  private nodeConditions(nowMs: number, sinceMs: number): NodeCondition[] {
     const now = rfc3339(nowMs);
+    const since = rfc3339(sinceMs);
     const c = (type: string, status: 'True' | 'False', reason: string, message: string): NodeCondition => ({
       type,
       status,
       reason,
       message,
       lastHeartbeatTime: now,
-      lastTransitionTime: now,
+      lastTransitionTime: since,
     });
     return [
       c('MemoryPressure', 'False', 'KubeletHasSufficientMemory', 'kubelet has sufficient memory available'),
@@ -454,7 +460,7 @@ class HollowNodeSet implements HollowNodes {
       status: {
         capacity: { ...this.capacity },
         allocatable: { ...this.capacity },
-        conditions: this.nodeConditions(this.clock.now()),
+        conditions: this.nodeConditions(this.clock.now(), this.clock.now()),
         addresses: [
           { type: 'InternalIP', address: hostIPOf(index) },
           { type: 'Hostname', address: name },
@@ -493,7 +499,7 @@ class HollowNodeSet implements HollowNodes {
       if (Object.keys(want).length > 0) node = await this.client.patch<Node>(nodesResource, '', name, 'merge', { metadata: { labels: want } });
     }
     this.counters.nodes++;
-    const st: NodeState = { name, index, uid: node.metadata.uid ?? '', leaseRV: undefined, alive: true, leaseTimer: undefined, statusTimer: undefined, podSeq: 0 };
+    const st: NodeState = { name, index, uid: node.metadata.uid ?? '', leaseRV: undefined, alive: true, leaseTimer: undefined, statusTimer: undefined, podSeq: 0, conditionsSince: this.clock.now() };
     this.nodes.set(name, st);
     this.order.push(name);
     // Pods bound before this node was known here (a watch event can overtake the create's answer).
@@ -572,7 +578,7 @@ class HollowNodeSet implements HollowNodes {
     if (this.stopped || !n.alive) return;
     this.queues.nodes.enqueue(`nodestatus:${n.name}`, async () => {
       try {
-        await this.client.patch(nodesResource, '', n.name, 'strategic', { status: { conditions: this.nodeConditions(this.clock.now()) } }, { subresource: 'status', discardAnswer: true });
+        await this.client.patch(nodesResource, '', n.name, 'strategic', { status: { conditions: this.nodeConditions(this.clock.now(), n.conditionsSince) } }, { subresource: 'status', discardAnswer: true });
         this.counters.nodeStatus++;
         this.scheduleStatus(n, this.statusReportMs);
       } catch (e) {

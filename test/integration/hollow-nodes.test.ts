@@ -105,6 +105,21 @@ describe('hollow nodes', () => {
     }, { timeoutMs: 10_000, message: 'held gone once its finalizer was removed' });
   }, 60_000);
 
+  it('keeps its conditions\' lastTransitionTime across heartbeats (only the heartbeat time moves)', async () => {
+    const fast = await startHollowNodes({ client, count: 1, namePrefix: 'hollow-ltt-', readyDelayMs: 50, nodeStatusReportSeconds: 1 });
+    try {
+      const first = (await client.get<Node>(nodesResource, '', 'hollow-ltt-0')).status?.conditions?.find((c) => c.type === 'Ready');
+      const later = await waitFor(async () => {
+        const c = (await client.get<Node>(nodesResource, '', 'hollow-ltt-0')).status?.conditions?.find((x) => x.type === 'Ready');
+        return c && c.lastHeartbeatTime !== first?.lastHeartbeatTime ? c : false;
+      }, { timeoutMs: 10_000, message: 'a second heartbeat of hollow-ltt-0' });
+      expect(later.status).toBe('True');
+      expect(later.lastTransitionTime).toBe(first?.lastTransitionTime);
+    } finally {
+      await fast.stop();
+    }
+  }, 30_000);
+
   it('gives a host-network pod its node\'s address', async () => {
     await client.create(podsResource, 'default', {
       apiVersion: 'v1', kind: 'Pod', metadata: { name: 'host-net' },
