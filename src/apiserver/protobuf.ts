@@ -577,7 +577,6 @@ const messages: Record<string, Message> = {
     12: f('volumeMounts', msg('VolumeMountStatus'), { repeated: true }),
     13: f('user', msg('ContainerUser'), { ptr: true }),
     14: f('allocatedResourcesStatus', msg('ResourceStatus'), { repeated: true }),
-    15: f('stopSignal', 'string', { ptr: true }),
   },
   PodResourceClaimStatus: {
     1: f('name', 'string', { keep: true }),
@@ -681,7 +680,6 @@ const messages: Record<string, Message> = {
   Lifecycle: {
     1: f('postStart', msg('LifecycleHandler'), { ptr: true }),
     2: f('preStop', msg('LifecycleHandler'), { ptr: true }),
-    3: f('stopSignal', 'string', { ptr: true }),
   },
   SecurityContext: {
     1: f('capabilities', msg('Capabilities'), { ptr: true }),

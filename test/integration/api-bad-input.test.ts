@@ -598,6 +598,12 @@ describe('"__proto__" as a key', () => {
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
 
+  it('does not know the fields of later Kubernetes versions: lifecycle.stopSignal (1.33) is unknown to this 1.32 server', async () => {
+    const pod = { metadata: { name: 'stop-signal' }, spec: { containers: [{ name: 'c', image: 'x', lifecycle: { stopSignal: 'SIGUSR1' } }] } };
+    const strict = await call('POST', `/api/v1/namespaces/default/pods?fieldValidation=Strict`, pod);
+    expectStatus(strict, 400, 'BadRequest', 'Pod in version "v1" cannot be handled as a Pod: strict decoding error: unknown field "spec.containers[0].lifecycle.stopSignal"');
+  });
+
   it('is an unknown field at the top of an object, and an invalid label key', async () => {
     const strict = await call('POST', `${cmPath()}?fieldValidation=Strict`, '{"metadata":{"name":"proto-top"},"__proto__":{"data":{"a":"b"}}}');
     expectStatus(strict, 400, 'BadRequest', 'ConfigMap in version "v1" cannot be handled as a ConfigMap: strict decoding error: unknown field "__proto__"');

@@ -230,7 +230,6 @@ export const podDefinitions: Definitions = {
   [CORE + 'Lifecycle']: obj('Actions run on container lifecycle events.', {
     postStart: r('LifecycleHandler', 'Runs right after the container is created; a failure restarts it.'),
     preStop: r('LifecycleHandler', 'Runs before the container is stopped; the grace period keeps counting.'),
-    stopSignal: str('Signal sent to stop the container, e.g. SIGTERM; defaults to the image\'s.'),
   }),
   [CORE + 'LifecycleHandler']: obj('An action of a lifecycle hook; exactly one field is set.', {
     exec: r('ExecAction', 'Run a command inside the container.'),
@@ -470,7 +469,6 @@ export const podDefinitions: Definitions = {
     volumeMounts: keyedList(r('VolumeMountStatus'), 'mountPath', 'Status of the container\'s volume mounts.'),
     user: r('ContainerUser', 'Identity the first process runs as.'),
     allocatedResourcesStatus: keyedList(r('ResourceStatus'), 'name', 'Health of the devices allocated to the container.'),
-    stopSignal: str('Signal that will be sent to stop the container.'),
   }, ['name', 'ready', 'restartCount', 'image', 'imageID']),
   [CORE + 'ContainerState']: obj('State of a container; at most one field is set (waiting when none).', {
     waiting: r('ContainerStateWaiting', 'Not yet running.'),
