@@ -120,6 +120,8 @@ describe('everynode agent', () => {
         `agent: ${agentDir} holds the identity of node "alpha", not "beta": run with --name alpha, or join as beta with --server URL --token TOKEN`,
       );
       await expect(runAgent(['--data-dir', join(dir, 'empty'), '--name', 'beta'])).rejects.toThrow('agent: --server URL --token TOKEN (or --kubeconfig FILE) is required');
+      // A name the API server would refuse is refused before anything starts.
+      await expect(runAgent(['--data-dir', join(dir, 'empty'), '--name', 'Bad_Name'])).rejects.toThrow(/^agent: invalid node name "Bad_Name": a lowercase RFC 1123 subdomain must consist of/);
       // Labels NodeRestriction refuses to a node are refused before anything starts.
       await expect(runAgent(['--data-dir', join(dir, 'empty'), '--name', 'beta', '--labels', 'node-role.kubernetes.io/worker=,zone=a,node.kubernetes.io/pool=x'])).rejects.toThrow(
         'agent: --labels node-role.kubernetes.io/worker: a node may not set these labels on its own Node (NodeRestriction); an admin sets them with `kubectl label node beta KEY=VALUE`',

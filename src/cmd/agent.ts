@@ -38,6 +38,7 @@ import { applyServerHeapPolicy } from '../util/heap.js';
 import { everynodeVersion } from '../util/version.js';
 import { clusterDnsFlags, corsAllowedOriginsFromFlag, corsFlagUsage, defaultStoreWait, storeFlagUsage, storeUrlFromFlag, storeWaitMsFromFlag } from './store-flag.js';
 import type { RunningServer } from '../apiserver/index.js';
+import { isDNS1123Subdomain } from '../api/validation/index.js';
 
 /**
  * With several servers, a heartbeat request (Lease renewal, node status) that has not answered
@@ -60,7 +61,7 @@ export const agentUsage = `  agent    run a node agent (registers a Node, runs t
            --kubeconfig FILE    credentials and server of the API (instead of --token)
            --name NAME          node name (default: the host name)
            --labels k=v,...     node labels
-           --taints k=v:Effect,...  taints set when the node registers
+           --taints k=v:Effect,...  taints set when the node registers (Effect NoSchedule when left out)
            --data-dir DIR       runtime state and container logs (default ./.everynode-agent)
            --static-pod-dir DIR pod manifests run without the API server
            --node-ip IP         the node's InternalIP, where its log endpoint listens (default 127.0.0.1)
@@ -143,6 +144,10 @@ export async function runAgent(args: string[]): Promise<void> {
   const port = Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`agent: invalid --port ${JSON.stringify(values.port)}`);
   const nodeName = values.name ?? defaultNodeName();
+  // A Node's name is a DNS subdomain: refused here, as the kubelet refuses it, rather than a
+  // registration the API server refuses (422) retried for ever.
+  const nameProblems = isDNS1123Subdomain(nodeName);
+  if (nameProblems.length > 0) throw new Error(`agent: invalid node name ${JSON.stringify(nodeName)}${values.name === undefined ? ' (the host name; set one with --name)' : ''}: ${nameProblems.join('; ')}`);
   const labels = parseLabels(values.labels);
   // A node may not set these on its own Node (NodeRestriction): refused at start, as kubelet
   // refuses such --node-labels, instead of a registration retried for ever.
