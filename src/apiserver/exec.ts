@@ -52,7 +52,7 @@ import {
   execFrame,
   type TerminalSize,
 } from '../api/agent-api.js';
-import { agentConnectionError, agentEndpoint, agentRequest, logContainerName, openPodLog, validateLogQuery } from './pod-log.js';
+import { agentConnectionError, agentEndpoint, agentRequest, logContainerName, noAgentEndpoint, openPodLog, validateLogQuery } from './pod-log.js';
 import type { RestRegistry } from './registry.js';
 import { parsePath, type ResourceRoute } from './request-info.js';
 import { secureRequest, type RequestSecurity } from './security.js';
@@ -273,7 +273,7 @@ export async function handlePodUpgrade(deps: ExecDeps, req: IncomingMessage, soc
     }
     const node = JSON.parse(await deps.registry.get(nodeKind, undefined, pod.spec.nodeName)) as Node;
     const ep = agentEndpoint(node);
-    if (!ep) throw new ApiError(500, 'InternalError', `node ${pod.spec.nodeName} has no InternalIP address or agent port in its status`);
+    if (!ep) throw new ApiError(500, 'InternalError', noAgentEndpoint(node));
     if (forward) {
       const target = { nodeName: pod.spec.nodeName, ep, namespace: route.namespace!, pod: route.name!, kubeletClient: deps.kubeletClient };
       if (wantsSpdyPortForward(req)) {

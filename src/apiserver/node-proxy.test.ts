@@ -42,11 +42,16 @@ describe('nodeProxyTarget', () => {
   it('is 503 for a node that reports no address or no agent port, whatever the port asked', () => {
     const noPort = node({ addresses: [{ type: 'InternalIP', address: '10.0.0.7' }] } as Node['status']);
     const noAddress = node({ daemonEndpoints: { kubeletEndpoint: { Port: 10250 } } } as Node['status']);
-    for (const n of [noPort, noAddress, node(undefined)]) {
+    const cases: [Node, string][] = [
+      [noPort, 'node n1 reports no agent port in its status (daemonEndpoints.kubeletEndpoint): no agent serves it (a hollow node, simulated, runs no containers)'],
+      [noAddress, 'node n1 reports no InternalIP address in its status'],
+      [node(undefined), 'node n1 reports no InternalIP address in its status'],
+    ];
+    for (const [n, message] of cases) {
       for (const port of ['', '9100']) {
         const err = errorOf(() => nodeProxyTarget(n, port));
         expect(err.code).toBe(503);
-        expect(err.message).toBe('node n1 has no InternalIP address or agent port in its status: its agent cannot be reached');
+        expect(err.message).toBe(message);
       }
     }
   });

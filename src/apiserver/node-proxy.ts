@@ -38,7 +38,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ApiError, badRequest } from '../api/errors.js';
 import type { Node } from '../api/types.js';
-import { agentConnectionError, agentEndpoint, agentRequest } from './pod-log.js';
+import { agentConnectionError, agentEndpoint, agentRequest, noAgentEndpoint } from './pod-log.js';
 import { relayRequest, splitSchemeNamePort } from './pod-proxy.js';
 
 export interface NodeProxyDeps {
@@ -66,7 +66,7 @@ export function parseNodeProxyId(id: string): { name: string; port: string } {
 export function nodeProxyTarget(node: Node, port: string): { host: string; port: number } {
   const name = node.metadata.name ?? '';
   const ep = agentEndpoint(node);
-  if (!ep) throw new ApiError(503, 'ServiceUnavailable', `node ${name} has no InternalIP address or agent port in its status: its agent cannot be reached`);
+  if (!ep) throw new ApiError(503, 'ServiceUnavailable', noAgentEndpoint(node));
   if (port !== '' && port !== String(ep.port)) {
     throw badRequest(
       `port ${JSON.stringify(port)} of node ${name} cannot be proxied: nodes/proxy reaches only the node's agent (port ${ep.port}, or no port); ` +

@@ -87,6 +87,17 @@ export function agentEndpoint(node: Node): { host: string; port: number } | unde
 }
 
 /**
+ * Why `node` has no agent endpoint (agentEndpoint gave none), naming what its status lacks: an
+ * address, or the agent's port (a hollow node, simulated, runs no agent and reports none).
+ */
+export function noAgentEndpoint(node: Node): string {
+  const name = node.metadata?.name ?? '';
+  const addresses = node.status?.addresses ?? [];
+  if (!addresses.some((a) => a.type === 'InternalIP' || a.type === 'Hostname')) return `node ${name} reports no InternalIP address in its status`;
+  return `node ${name} reports no agent port in its status (daemonEndpoints.kubeletEndpoint): no agent serves it (a hollow node, simulated, runs no containers)`;
+}
+
+/**
  * Starts `GET path` on the agent of `nodeName` at `ep`: HTTPS with the kubelet-client
  * certificate, accepting only the node's own serving certificate, when `kubeletClient` is
  * given; plain HTTP otherwise (see the file comment).
@@ -182,7 +193,7 @@ export async function openPodLog(
   if (!nodeName) return undefined;
   const node = await getNode(nodeName);
   const ep = agentEndpoint(node);
-  if (!ep) throw new ApiError(500, 'InternalError', `node ${nodeName} has no InternalIP address or agent port in its status`);
+  if (!ep) throw new ApiError(500, 'InternalError', noAgentEndpoint(node));
   const forward = new URLSearchParams();
   for (const k of ['follow', 'previous', 'timestamps', 'tailLines', 'limitBytes', 'sinceSeconds', 'sinceTime']) {
     const v = query.get(k);

@@ -34,7 +34,7 @@ import { connect as tlsConnect } from 'node:tls';
 import { ApiError, badRequest } from '../api/errors.js';
 import type { KubeObject, Node, Pod } from '../api/types.js';
 import { forwardToAgent, type AgentForward, type PortForwardTarget } from './port-forward.js';
-import { agentEndpoint } from './pod-log.js';
+import { agentEndpoint, noAgentEndpoint } from './pod-log.js';
 
 /** Hop-by-hop headers (RFC 9110 §7.6.1) and credentials, never passed through. */
 const DROPPED_REQUEST_HEADERS = new Set(['connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'host', 'authorization', 'cookie']);
@@ -145,8 +145,9 @@ async function podTarget(deps: PodProxyDeps, namespace: string, pod: Pod, port: 
   const name = pod.metadata.name ?? '';
   const nodeName = pod.spec.nodeName;
   if (!nodeName) throw new ApiError(503, 'ServiceUnavailable', `pod ${name} is not bound to a node`);
-  const ep = agentEndpoint(await deps.getNode(nodeName));
-  if (!ep) throw new ApiError(503, 'ServiceUnavailable', `node ${nodeName} has no InternalIP address or agent port in its status`);
+  const node = await deps.getNode(nodeName);
+  const ep = agentEndpoint(node);
+  if (!ep) throw new ApiError(503, 'ServiceUnavailable', noAgentEndpoint(node));
   return { forward: { nodeName, ep, namespace, pod: name, kubeletClient: deps.kubeletClient }, port, scheme, host };
 }
 
