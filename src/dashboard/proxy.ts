@@ -437,7 +437,10 @@ export async function startDashboard(opts: DashboardOptions): Promise<RunningDas
   try {
     await listenOn(server, host, port);
   } catch (err) {
-    if (!opts.fallbackToFreePort || (err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err;
+    if (!opts.fallbackToFreePort || (err as NodeJS.ErrnoException).code !== 'EADDRINUSE') {
+      // Named for what failed (up starts several listeners); the errno code stays on it.
+      throw Object.assign(new Error(`dashboard: cannot listen on ${opts.listen ?? '127.0.0.1:8001'}: ${err instanceof Error ? err.message : String(err)}`), { code: (err as NodeJS.ErrnoException).code });
+    }
     opts.logger?.warn(`dashboard: port ${port} is taken; using a free port${opts.tokenOnFallback ? ' and a new sign-in token' : ''}`);
     await listenOn(server, host, 0);
     if (opts.tokenOnFallback) session.token = opts.tokenOnFallback();

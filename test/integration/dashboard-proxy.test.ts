@@ -268,7 +268,7 @@ describe('dashboard server', () => {
     cleanup.defer(() => transport.destroy());
     await expect(startDashboard({ transport: transport.request, listen: '0.0.0.0:0' })).rejects.toThrow(/loopback/);
     const taken = new URL(dashboard.url).port;
-    await expect(startDashboard({ transport: transport.request, listen: `127.0.0.1:${taken}` })).rejects.toMatchObject({ code: 'EADDRINUSE' });
+    await expect(startDashboard({ transport: transport.request, listen: `127.0.0.1:${taken}` })).rejects.toMatchObject({ code: 'EADDRINUSE', message: expect.stringMatching(new RegExp(`^dashboard: cannot listen on 127\\.0\\.0\\.1:${taken}: listen EADDRINUSE`)) });
     const other = await startDashboard({ transport: transport.request, listen: `127.0.0.1:${taken}`, fallbackToFreePort: true });
     cleanup.defer(() => other.close());
     expect(new URL(other.url).port).not.toBe(taken);
