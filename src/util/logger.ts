@@ -31,11 +31,25 @@ function render(arg: unknown): string {
   }
 }
 
+/** Whether an EVERYNODE_LOG_LEVEL that names no level was reported (once per process). */
+let badEnvLevelSaid = false;
+
+/** EVERYNODE_LOG_LEVEL's level (any case); undefined when unset, empty or no level. */
+function envLogLevel(raw: string | undefined): LogLevel | undefined {
+  const v = raw?.trim().toLowerCase();
+  return v && Object.hasOwn(order, v) ? (v as LogLevel) : undefined;
+}
+
 export function createLogger(opts: LoggerOptions = {}): Logger {
-  const envLevel = process.env.EVERYNODE_LOG_LEVEL as LogLevel | undefined;
-  const level = opts.level ?? (envLevel && envLevel in order ? envLevel : 'info');
-  const threshold = order[level];
   const write = opts.write ?? ((line: string) => process.stderr.write(line));
+  const raw = process.env.EVERYNODE_LOG_LEVEL;
+  const envLevel = envLogLevel(raw);
+  if (opts.level === undefined && envLevel === undefined && raw !== undefined && raw.trim() !== '' && !badEnvLevelSaid) {
+    badEnvLevelSaid = true;
+    write(`${new Date().toISOString()} WARN EVERYNODE_LOG_LEVEL=${JSON.stringify(raw)} is not a level (debug, info, warn, error or silent): logging at info\n`);
+  }
+  const level = opts.level ?? envLevel ?? 'info';
+  const threshold = order[level];
   const make = (name: string | undefined): Logger => {
     const emit = (lvl: LogLevel, msg: string, args: unknown[]) => {
       if (order[lvl] < threshold) return;
