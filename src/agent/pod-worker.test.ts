@@ -59,6 +59,23 @@ function setup() {
 const cond = (s: PodStatus, type: string) => s.conditions!.find((c) => c.type === type)!;
 
 describe('PodWorkers', () => {
+  it('stopping its pods with the node (up stopping) leaves them Failed as the kubelet\'s graceful node shutdown does', async () => {
+    const t = setup();
+    t.workers.syncPod(makePod([{}]));
+    await t.settle();
+    expect(t.last().phase).toBe('Running');
+    const done = t.workers.shutdown({ stopPods: true, gracePeriodSeconds: 1 });
+    await t.advance(2000);
+    await done;
+    const s = t.last();
+    expect(s.phase).toBe('Failed');
+    expect(s.reason).toBe('Terminated');
+    expect(s.message).toBe('Pod was terminated in response to imminent node shutdown.');
+    expect(s.conditions!.filter((c) => c.type === 'DisruptionTarget')).toEqual([
+      { type: 'DisruptionTarget', status: 'True', reason: 'TerminationByKubelet', message: 'Pod was terminated in response to imminent node shutdown.', lastProbeTime: null, lastTransitionTime: expect.any(String) },
+    ]);
+  });
+
   it('runs an exec probe with $(VAR) of the container\'s env expanded, as the kubelet\'s prober', async () => {
     const t = setup();
     t.runtime.exec = () => ({ exitCode: 0 });

@@ -197,6 +197,9 @@ function podKey(pod: Pod): string {
 
 /** Upstream activeDeadlineHandler's reason and message for a pod failed for its deadline. */
 export const deadlineExceededReason = 'DeadlineExceeded';
+/** What the kubelet's graceful node shutdown writes on the pods it stops (reason, message, condition). */
+export const nodeShutdownReason = 'Terminated';
+export const nodeShutdownMessage = 'Pod was terminated in response to imminent node shutdown.';
 export const deadlineExceededMessage = 'Pod was active on the node longer than the specified deadline';
 
 /** Upstream MaxContainerTerminationMessageLogLines and MaxContainerTerminationMessageLogLength. */
@@ -259,6 +262,8 @@ export class PodWorker {
   private startTime: string | undefined;
   private terminal = false;
   private terminating: { gracePeriodSeconds: number | undefined } | undefined;
+  /** Stopped because its node shuts down (`up` stopping): Failed, as the kubelet's graceful node shutdown leaves it. */
+  private nodeShutdown = false;
   private terminated = false;
   private readonly terminatedWaiters: (() => void)[] = [];
   private stopped = false;
@@ -314,8 +319,13 @@ export class PodWorker {
     this.kick();
   }
 
-  /** Stops every container (grace: override, else the pod's) and resolves once all have exited. */
-  terminate(gracePeriodSeconds?: number): Promise<void> {
+  /**
+   * Stops every container (grace: override, else the pod's) and resolves once all have exited.
+   * `nodeShutdown`: the node is going down, and the pod is reported Failed with reason
+   * Terminated and a DisruptionTarget condition, as the kubelet's graceful node shutdown does.
+   */
+  terminate(gracePeriodSeconds?: number, o: { nodeShutdown?: boolean } = {}): Promise<void> {
+    if (o.nodeShutdown && !this.terminated) this.nodeShutdown = true;
     if (!this.terminating) {
       this.terminating = { gracePeriodSeconds };
       this.hookAbort.abort();
@@ -1071,10 +1081,10 @@ export class PodWorker {
     // Sorted by name, as the kubelet's convertToAPIContainerStatuses; init containers keep the spec's order.
     const containerStatuses = spec.containers.map((c) => this.containerStatus(c, false, inits.length > 0)).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     const isTerminal = this.terminated || this.terminating !== undefined;
-    const phase = this.deadlineExceeded ? 'Failed' : getPodPhase(spec, initStatuses, containerStatuses, isTerminal);
+    const phase = this.deadlineExceeded || this.nodeShutdown ? 'Failed' : getPodPhase(spec, initStatuses, containerStatuses, isTerminal);
     const status: PodStatus = {
       phase,
-      ...(this.deadlineExceeded ? { reason: deadlineExceededReason, message: deadlineExceededMessage } : {}),
+      ...(this.deadlineExceeded ? { reason: deadlineExceededReason, message: deadlineExceededMessage } : this.nodeShutdown ? { reason: nodeShutdownReason, message: nodeShutdownMessage } : {}),
       conditions: [],
       hostIP: this.o.nodeIP,
       hostIPs: [{ ip: this.o.nodeIP }],
@@ -1091,6 +1101,10 @@ export class PodWorker {
     // the sandbox of a terminated or terminal pod).
     const sandboxReady = this.sandboxId !== undefined && !this.terminated && phase !== 'Succeeded' && phase !== 'Failed';
     status.conditions = generatePodConditions(spec, status, this.lastStatus?.conditions, rfc3339(this.o.clock.now()), sandboxReady);
+    if (this.nodeShutdown && !status.conditions.some((c) => c.type === 'DisruptionTarget')) {
+      const had = this.lastStatus?.conditions?.find((c) => c.type === 'DisruptionTarget');
+      status.conditions.push(had ?? { type: 'DisruptionTarget', status: 'True', reason: 'TerminationByKubelet', message: nodeShutdownMessage, lastProbeTime: null, lastTransitionTime: rfc3339(this.o.clock.now()) });
+    }
     if (!podStatusEqual(status, this.lastStatus)) {
       this.lastStatus = status;
       this.o.onStatus(this.pod, status);
@@ -1257,7 +1271,8 @@ export class PodWorkers {
    */
   async shutdown(options: { stopPods?: boolean; gracePeriodSeconds?: number } = {}): Promise<void> {
     const all = [...this.workers.values()];
-    if (options.stopPods ?? true) await Promise.all(all.map((w) => w.terminate(options.gracePeriodSeconds)));
+    // The node goes down with its pods: they are left as the kubelet's graceful node shutdown leaves them.
+    if (options.stopPods ?? true) await Promise.all(all.map((w) => w.terminate(options.gracePeriodSeconds, { nodeShutdown: true })));
     for (const w of all) w.stop();
     this.workers.clear();
     this.unwatch();
