@@ -44,7 +44,7 @@ import { StorageStats, startObjectCounting } from './storage-metrics.js';
 import { startRevocationSharing, type RevocationSharing } from './shared-revocations.js';
 import { pullSharedTokens, startTokenSharing, type TokenSharing } from './shared-tokens.js';
 import { canonicalizeStoredTimes } from './stored-times.js';
-import { checkStoreFormat } from './store-format.js';
+import { checkStoreFormat, refuseKubernetesStore } from './store-format.js';
 import { otherServersLive, startKubernetesService, type KubernetesServiceReconciler } from './kubernetes-service.js';
 import { createHandler } from './handler.js';
 import { createBackupHandler, SERVER_INSTANCE_FILE } from './backup.js';
@@ -281,6 +281,7 @@ async function openSecretsEncryptedStore(url: string, dataDir: string): Promise<
     // key of its own) or holds another key is refused at start, as with a stored Secret, even
     // while no Secret exists yet; Secrets written through one server would otherwise not
     // decrypt on the others. Rewritten at each start, so a key rotation carries it along.
+    await refuseKubernetesStore(raw, url);
     const keyFile = join(dataDir, SECRETS_ENCRYPTION_KEY_FILE);
     if (!existsSync(keyFile) && (await raw.get(CLUSTER_CA_KEY))) throw refusal(dataDir, `the store already holds a cluster, and ${dataDir} has no ${SECRETS_ENCRYPTION_KEY_FILE}`);
     // (Written by writeSecretsCheck once the data dir is known to be the cluster's.)

@@ -43,3 +43,27 @@ export async function checkStoreFormat(store: Store, o: { ours?: number; raise?:
     return theirs === ours || o.raise === false ? undefined : JSON.stringify({ format: ours });
   });
 }
+
+/**
+ * Where a Kubernetes API server keeps its objects in etcd that everynode's layout never uses
+ * (everynode's core objects are under /registry/core/; Kubernetes' namespaces, pods and nodes
+ * are at these keys without a group).
+ */
+const KUBERNETES_ONLY_PREFIXES = ['/registry/namespaces/', '/registry/pods/', '/registry/minions/'];
+
+/**
+ * Refuses a shared store (etcd) whose keys, under the prefix everynode was given, hold a
+ * Kubernetes API server's objects: both would read and write the same /registry keys (CRDs and
+ * custom resources have the same paths) and each would misread the other's. Nothing is
+ * written before. A store everynode alone has written has none of these keys.
+ */
+export async function refuseKubernetesStore(store: Store, storeUrl: string): Promise<void> {
+  for (const prefix of KUBERNETES_ONLY_PREFIXES) {
+    const found = (await store.list(prefix, { limit: 1 })).items[0];
+    if (!found) continue;
+    throw new Error(
+      `the store ${storeUrl} holds a Kubernetes API server's objects (${found.key}; everynode keeps its own under /registry/core/): ` +
+        'give everynode a prefix of its own, e.g. `--store etcd://HOST:PORT?prefix=/everynode`; sharing the keys would mix the two clusters\' objects',
+    );
+  }
+}
