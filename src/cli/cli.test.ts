@@ -130,6 +130,10 @@ describe('offline behaviour', () => {
     const u = io();
     expect(await runCli(['frobnicate'], u)).toBe(1);
     expect(u.errOut()).toMatch(/^error: unknown command 'frobnicate'/);
+    // kubectl's stream verbs point to kubectl.
+    const x = io();
+    expect(await runCli(['exec', 'pod', '--', 'sh'], x)).toBe(1);
+    expect(x.errOut()).toBe('error: everynode has no "exec" command: use `kubectl exec` with the same kubeconfig (the one everynode finds, or --kubeconfig FILE)\n');
   });
 
   it('emits completion scripts from the command tree', async () => {

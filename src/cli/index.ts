@@ -170,8 +170,16 @@ export function commandTree(): Command {
   return buildProgram(new CliContext(defaultIO()));
 }
 
+/** kubectl verbs this CLI leaves to kubectl (streams and pod-making commands): a pointer, not just "unknown command". */
+const kubectlOnlyVerbs = new Set(['exec', 'attach', 'port-forward', 'cp', 'run', 'debug', 'proxy']);
+
 /** Runs one CLI invocation (`argv` without node and script) and resolves with its exit code. */
 export async function runCli(argv: string[], io: CliIO = defaultIO()): Promise<number> {
+  const first = argv[0];
+  if (first !== undefined && kubectlOnlyVerbs.has(first)) {
+    io.stderr.write(paint(io, 'red', `error: everynode has no "${first}" command: use \`kubectl ${first}\` with the same kubeconfig (the one everynode finds, or --kubeconfig FILE)`) + '\n');
+    return 1;
+  }
   const ctx = new CliContext(io);
   const program = buildProgram(ctx);
   try {
