@@ -920,15 +920,28 @@ function closedError(): StorageError {
 }
 
 /** Maps a better-sqlite3 error to the contract's codes: lock/IO/disk trouble is Unavailable. */
+/** Whether this process may write `p` (a file that does not exist counts as writable: its directory decides). */
+function writable(p: string): boolean {
+  try {
+    fs.accessSync(p, fs.constants.W_OK);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ENOENT';
+  }
+}
+
 function sqliteError(err: unknown, file: string): StorageError {
   if (err instanceof StorageError) return err;
   const code = (err as { code?: unknown })?.code;
   const message = err instanceof Error ? err.message : String(err);
   if (typeof code === 'string' && /^SQLITE_(BUSY|LOCKED|IOERR|FULL|CANTOPEN|READONLY)/.test(code)) {
+    // SQLite says "disk I/O error" when it may not write its journal or file (a read-only file or
+    // directory): the permission hint then, not a hint of failing hardware.
+    const unwritable = code.startsWith('SQLITE_IOERR') && [file, path.dirname(file)].some((p) => !writable(p));
     const hint = code.startsWith('SQLITE_BUSY')
       ? ' (is another process using this store?)'
-      : code.startsWith('SQLITE_CANTOPEN') || code.startsWith('SQLITE_READONLY')
-        ? ` (can this user, uid ${process.getuid?.() ?? '?'}, write to ${path.dirname(file)}?)`
+      : code.startsWith('SQLITE_CANTOPEN') || code.startsWith('SQLITE_READONLY') || unwritable
+        ? ` (can this user, uid ${process.getuid?.() ?? '?'}, write to ${unwritable && !writable(file) ? file : path.dirname(file)}?)`
         : '';
     return new StorageError('Unavailable', `sqlite ${file}: ${message}${hint}`);
   }
