@@ -77,6 +77,8 @@ import type { Taint } from '../api/types.js';
 
 export const nodeLeaseNamespace = 'kube-node-lease';
 export const defaultAgentPort = 10250;
+/** How long after a mirror pod was deleted its successor is created (see mirrorGoneAt). */
+const mirrorRecreateDelayMs = 1_000;
 
 export interface AgentOptions {
   /**
@@ -592,7 +594,10 @@ async function startAgentOnDataDir(o: AgentOptions): Promise<RunningAgent> {
       if (!p.metadata.deletionTimestamp || p.metadata.deletionGracePeriodSeconds === 0) forceDeleted.add(uid);
       apiPods.delete(uid);
       triggerPod(uid);
-      if (isMirrorPod(p)) scheduleMirrorSync();
+      if (isMirrorPod(p)) {
+        mirrorGoneAt.set(`${p.metadata.namespace ?? ''}/${p.metadata.name ?? ''}`, clock.now());
+        scheduleMirrorSync();
+      }
     },
   });
 
@@ -601,13 +606,24 @@ async function startAgentOnDataDir(o: AgentOptions): Promise<RunningAgent> {
 
   let mirrorTimer: TimerHandle | undefined;
   const mirrorSerializer = new KeyedSerializer((_k, err) => logger.warn('mirror pod sync failed', errorMessage(err)));
+  /**
+   * When each mirror pod (namespace/name) was last seen deleted. Its successor is created
+   * mirrorRecreateDelayMs later, as the kubelet re-creates it at a later sync of its pod, not in
+   * the same instant: a `kubectl delete` of a mirror pod, which lists the name right after its
+   * DELETE, then finds it gone instead of waiting for ever for the new one's deletion.
+   */
+  const mirrorGoneAt = new Map<string, number>();
 
-  function scheduleMirrorSync(): void {
-    if (stopped || mirrorTimer) return;
+  function scheduleMirrorSync(delayMs = 0): void {
+    if (stopped) return;
+    if (mirrorTimer) {
+      if (delayMs > 0) return;
+      clock.clearTimeout(mirrorTimer);
+    }
     mirrorTimer = clock.setTimeout(() => {
       mirrorTimer = undefined;
       void mirrorSerializer.run('mirrors', syncMirrorPods);
-    }, 0);
+    }, delayMs);
   }
 
   /**
@@ -636,12 +652,19 @@ async function startAgentOnDataDir(o: AgentOptions): Promise<RunningAgent> {
         }
       }
     }
+    let waitMs = 0;
     for (const [key, sp] of wanted) {
       const existing = findApiPod(sp.pod.metadata.namespace ?? '', sp.pod.metadata.name ?? '');
       if (existing) {
         if (!isMirrorPod(existing)) logger.warn(`static pod ${key}: a pod of that name that is not its mirror exists; no mirror created`);
         continue;
       }
+      const left = (mirrorGoneAt.get(key) ?? -Infinity) + mirrorRecreateDelayMs - clock.now();
+      if (left > 0) {
+        waitMs = waitMs === 0 ? left : Math.min(waitMs, left);
+        continue;
+      }
+      mirrorGoneAt.delete(key);
       try {
         const created = await client.create<Pod>(podsResource, sp.pod.metadata.namespace ?? '', mirrorPodFor(sp.pod, node));
         if (created.metadata.uid) apiPods.set(created.metadata.uid, created);
@@ -657,6 +680,7 @@ async function startAgentOnDataDir(o: AgentOptions): Promise<RunningAgent> {
         void statusSerializer.run(uid, () => writePodStatus(uid));
       }
     }
+    if (waitMs > 0) scheduleMirrorSync(waitMs);
     if (failures.length > 0) throw new Error(failures.join('; '));
   }
 

@@ -536,6 +536,28 @@ describe('everynode up --nodes 3 with the sample daemon', () => {
     expect(row).toMatchObject({ STATUS: 'Running', NODE: 'node-1' });
   }, 60_000);
 
+  it('a deleted mirror pod comes back, and the delete (which waits) returns', async () => {
+    for (let round = 0; round < 3; round++) {
+      const before = await client.get<Pod>(podsResource, 'default', 'node-reporter-static-node-1');
+      // kubectl's delete waits for the name to be gone; the mirror's successor must not come so
+      // soon that the wait takes it for the pod it deleted.
+      const started = Date.now();
+      await kube('delete', 'pod', 'node-reporter-static-node-1', '--timeout=20s');
+      expect(Date.now() - started).toBeLessThan(15_000);
+      const again = await waitFor(async () => {
+        try {
+          const p = await client.get<Pod>(podsResource, 'default', 'node-reporter-static-node-1');
+          return p.metadata.uid !== before.metadata.uid ? p : undefined;
+        } catch {
+          return undefined;
+        }
+      }, { timeoutMs: 15_000, message: 'the mirror pod made again' });
+      expect(again.metadata.annotations?.['kubernetes.io/config.mirror']).toBe(before.metadata.annotations?.['kubernetes.io/config.mirror']);
+    }
+    // The static pod itself ran on throughout.
+    expect(pidsWith(staticMark)).toHaveLength(1);
+  }, 90_000);
+
   it('deleting the DaemonSet leaves no daemon process behind', async () => {
     await kube('delete', 'daemonset', 'node-reporter');
     await waitFor(async () => (await daemonPods()).length === 0, { timeoutMs: 30_000, message: 'daemon pods deleted' });
