@@ -55,6 +55,17 @@ describe('custom resource types against their openAPIV3Schema', () => {
     ]);
     expect(customResourceTypeErrors({ spec: 'x' }, s).map(fieldErrorString)).toEqual(['spec: Invalid value: "string": spec in body must be of type object: "string"']);
   });
+
+  it('reports the required properties missing beside the type errors, and nothing when no type is wrong', () => {
+    const pool = { type: 'object', properties: { spec: { type: 'object', required: ['addresses'], properties: { addresses: { type: 'array', items: { type: 'string' } }, autoAssign: { type: 'boolean' } } } } };
+    expect(customResourceTypeErrors({ spec: { autoAssign: 'yes' } }, pool).map(fieldErrorString)).toEqual([
+      'spec.addresses: Required value',
+      'spec.autoAssign: Invalid value: "string": spec.autoAssign in body must be of type boolean: "string"',
+    ]);
+    // Alone, a missing property is the full validation's to report.
+    expect(customResourceTypeErrors({ spec: { autoAssign: true } }, pool)).toEqual([]);
+    expect(validateCustomResourceValue({ spec: { autoAssign: true } }, pool).map(fieldErrorString)).toEqual(['spec.addresses: Required value']);
+  });
 });
 
 describe('custom resource patterns', () => {

@@ -42,6 +42,14 @@ function patternOf(s: Json): Re2Pattern | null {
   return re;
 }
 
+/** Required properties of schema `s` that object `v` lacks (null counts as missing); the root's apiVersion, kind and metadata excepted. */
+function requiredErrors(v: Record<string, unknown>, s: Record<string, unknown>, path: string, root: boolean, errs: FieldError[]): void {
+  for (const r of Array.isArray(s.required) ? s.required : []) {
+    if (typeof r !== 'string' || (root && (r === 'apiVersion' || r === 'kind' || r === 'metadata'))) continue;
+    if (v[r] === undefined || v[r] === null) errs.push(fe.required(root ? r : `${path}.${r}`));
+  }
+}
+
 function walk(v: unknown, s: unknown, path: string, errs: FieldError[], depth: number): void {
   if (!isObj(s) || v === undefined || v === null) return;
   if (depth > maxSchemaDepth) {
@@ -78,10 +86,7 @@ function walk(v: unknown, s: unknown, path: string, errs: FieldError[], depth: n
     if (typeof s.minProperties === 'number' && keys.length < s.minProperties) errs.push(fe.invalid(path, keys.length, `${path} in body should have at least ${s.minProperties} properties`));
     if (typeof s.maxProperties === 'number' && keys.length > s.maxProperties) errs.push(fe.invalid(path, keys.length, `${path} in body should have at most ${s.maxProperties} properties`));
     const root = depth === 0;
-    for (const r of Array.isArray(s.required) ? s.required : []) {
-      if (typeof r !== 'string' || (root && (r === 'apiVersion' || r === 'kind' || r === 'metadata'))) continue;
-      if (v[r] === undefined || v[r] === null) errs.push(fe.required(root ? r : `${path}.${r}`));
-    }
+    requiredErrors(v, s, path, root, errs);
     const props = isObj(s.properties) ? s.properties : {};
     for (const k of keys) {
       if (root && (k === 'apiVersion' || k === 'kind' || k === 'metadata')) continue;
@@ -126,6 +131,9 @@ function walkTypes(v: unknown, s: unknown, path: string, errs: FieldError[], dep
   const root = depth === 0;
   if (Array.isArray(v)) v.forEach((item, i) => walkTypes(item, s.items, `${path}[${i}]`, errs, depth + 1));
   else if (isObj(v)) {
+    // Missing required properties in the same pass, as upstream's schema validation reports
+    // them beside the type errors (not only once those are fixed).
+    requiredErrors(v, s, path, root, errs);
     const props = isObj(s.properties) ? s.properties : {};
     for (const [k, item] of Object.entries(v)) {
       if (root && (k === 'apiVersion' || k === 'kind' || k === 'metadata')) continue;
@@ -139,10 +147,13 @@ function walkTypes(v: unknown, s: unknown, path: string, errs: FieldError[], dep
 /**
  * The type errors of a custom resource's value against its schema (upstream answers them as 422
  * Invalid, `<path> in body must be of type <type>: "<actual>"`), checked before the value is
- * decoded; the root's apiVersion, kind and metadata excepted.
+ * decoded, with the required properties missing beside them; the root's apiVersion, kind and
+ * metadata excepted. None when no value has a wrong type.
  */
 export function customResourceTypeErrors(obj: unknown, openAPIV3Schema: unknown): FieldError[] {
   const errs: FieldError[] = [];
   walkTypes(obj, openAPIV3Schema, '', errs, 0);
-  return errs;
+  // Missing required properties come with type errors only: alone, they are the full
+  // validation's to report (with everything else it finds).
+  return errs.some((e) => e.type !== 'FieldValueRequired') ? errs : [];
 }
