@@ -36,7 +36,7 @@ import { X509Certificate } from 'node:crypto';
 import { createLogger, type Logger } from '../util/logger.js';
 import { applyServerHeapPolicy } from '../util/heap.js';
 import { everynodeVersion } from '../util/version.js';
-import { clusterDnsFlags, corsAllowedOriginsFromFlag, corsFlagUsage, defaultStoreWait, storeFlagUsage, storeUrlFromFlag, storeWaitMsFromFlag } from './store-flag.js';
+import { clusterDnsFlags, corsAllowedOriginsFromFlag, corsFlagUsage, defaultStoreWait, storeFlagUsage, storeUrlFromFlag, storeWaitMsFromFlag, wildcardListenNote } from './store-flag.js';
 import type { RunningServer } from '../apiserver/index.js';
 import { isDNS1123Subdomain } from '../api/validation/index.js';
 
@@ -323,6 +323,8 @@ export async function runUp(args: string[]): Promise<void> {
   }, { what: 'killing the daemons (SIGKILL)', run: () => killDaemonsNow(parts) });
   logger.info(`everynode ${everynodeVersion()} serving the Kubernetes ${versionInfo.gitVersion} API`);
   process.stdout.write(`everynode server listening on ${server.url} (kubeconfig: ${server.kubeconfigPath})\n`);
+  const wildcard = wildcardListenNote(values.listen, server.port, server.pki.servingCertPem);
+  if (wildcard) process.stdout.write(`${wildcard}\n`);
   if (server.clusterDns) process.stdout.write(`cluster DNS: ${server.clusterDns.address} (zone ${server.clusterDns.domain})\n`);
   starting = startOrStopUp(parts, () => startUpParts(server, parts, { dataDir, nodes: n, hollowCount, dashboard: dashboardPart ? { listen: values.dashboard, fallbackToFreePort: values.dashboard === defaultUpDashboard, start: dashboardPart.startDashboard } : undefined, logger }), logger);
   await starting;

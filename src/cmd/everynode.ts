@@ -8,7 +8,7 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fullUsage, helpArgv, lifecycleHelp, nearestOption, usageSection, wantsHelp } from './help.js';
-import { clusterDnsFlags, corsAllowedOriginsFromFlag, corsFlagUsage, defaultStoreWait, storeFlagUsage, storeUrlFromFlag, storeWaitMsFromFlag } from './store-flag.js';
+import { clusterDnsFlags, corsAllowedOriginsFromFlag, corsFlagUsage, defaultStoreWait, storeFlagUsage, storeUrlFromFlag, storeWaitMsFromFlag, wildcardListenNote } from './store-flag.js';
 import { createLogger } from '../util/logger.js';
 import { applyServerHeapPolicy } from '../util/heap.js';
 import { removeProtoAccessor } from '../util/proto-key.js';
@@ -110,6 +110,8 @@ async function runServer(args: string[]): Promise<void> {
   logger.info(`everynode ${everynodeVersion()} serving the Kubernetes ${versionInfo.gitVersion} API`);
   // Announced only once the signals are handled: a stop asked for right after it is a clean one.
   process.stdout.write(`everynode server listening on ${server.url} (kubeconfig: ${server.kubeconfigPath})\n`);
+  const wildcard = wildcardListenNote(values.listen, server.port, server.pki.servingCertPem);
+  if (wildcard) process.stdout.write(`${wildcard}\n`);
   if (server.clusterDns) process.stdout.write(`cluster DNS: ${server.clusterDns.address} (zone ${server.clusterDns.domain})\n`);
 }
 

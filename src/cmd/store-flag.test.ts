@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { corsAllowedOriginsFromFlag, storeWaitMsFromFlag } from './store-flag.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ensurePki } from '../auth/index.js';
+import { corsAllowedOriginsFromFlag, storeWaitMsFromFlag, wildcardListenNote } from './store-flag.js';
 
 describe('--store-wait', () => {
   const etcd = 'etcd://127.0.0.1:2379';
@@ -25,5 +29,24 @@ describe('--cors-allowed-origins', () => {
   it('takes repeated and comma-separated patterns, ignoring empty ones', () => {
     expect(corsAllowedOriginsFromFlag([])).toEqual([]);
     expect(corsAllowedOriginsFromFlag(['^https://a\\.example$, ^http://127\\.0\\.0\\.1(:\\d+)?$', '', '^https://b$'])).toEqual(['^https://a\\.example$', '^http://127\\.0\\.0\\.1(:\\d+)?$', '^https://b$']);
+  });
+});
+
+describe('the note of a server listening on every address', () => {
+  it('names what the certificate holds besides loopback, or how to add a name; nothing for one address', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wildcard-note-'));
+    try {
+      const bare = await ensurePki(join(dir, 'a'));
+      expect(wildcardListenNote('0.0.0.0:6443', 6443, bare.servingCertPem)).toBe(
+        'listening on every address (port 6443): machines elsewhere reach it by a name or IP the serving certificate holds (none yet besides loopback: add one with --tls-san NAME)',
+      );
+      const named = await ensurePki(join(dir, 'b'), { sans: ['10.0.0.2', 'server.example.com'] });
+      expect(wildcardListenNote('[::]:7000', 7000, named.servingCertPem)).toBe(
+        'listening on every address (port 7000): machines elsewhere reach it by a name or IP the serving certificate holds (it holds 10.0.0.2, server.example.com; --tls-san NAME adds one)',
+      );
+      expect(wildcardListenNote('127.0.0.1:6443', 6443, named.servingCertPem)).toBeUndefined();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

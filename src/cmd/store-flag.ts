@@ -1,6 +1,8 @@
 // Flags `everynode server` and `everynode up` share: `--store`, `--cluster-dns`, `--cluster-domain`
 // and `--cors-allowed-origins`.
 
+import { X509Certificate } from 'node:crypto';
+
 /** Usage text of the flag (indented like the commands' option lists). */
 export const storeFlagUsage = `           --store STORE        sqlite (default: DIR/state.db) or etcd://HOST:PORT[,HOST:PORT...][?prefix=/p]
                                 (several servers may share one etcd; the kubeconfig stays in DIR)
@@ -68,4 +70,26 @@ export const corsFlagUsage = `           --cors-allowed-origins REGEX[,REGEX...]
 /** `--cors-allowed-origins` values (repeatable, each comma-separated as upstream's flag) as startServer's corsAllowedOrigins. */
 export function corsAllowedOriginsFromFlag(values: readonly string[]): string[] {
   return values.flatMap((v) => v.split(',')).map((v) => v.trim()).filter((v) => v !== '');
+}
+
+/**
+ * The line `server` and `up` print after their address when they listen on every address
+ * (0.0.0.0 or ::): the address printed is loopback's, and machines elsewhere reach the server
+ * by a name or IP its serving certificate (`servingCertPem`) holds: those it names besides
+ * loopback's, or how to add one.
+ */
+export function wildcardListenNote(listen: string, port: number, servingCertPem: string): string | undefined {
+  const host = listen.slice(0, listen.lastIndexOf(':')).replace(/^\[|\]$/g, '');
+  if (host !== '0.0.0.0' && host !== '::') return undefined;
+  let names: string[] = [];
+  try {
+    names = (new X509Certificate(servingCertPem).subjectAltName ?? '')
+      .split(', ')
+      .map((n) => n.replace(/^(DNS|IP Address):/, ''))
+      .filter((n) => n !== '' && n !== 'localhost' && n !== '127.0.0.1' && n !== '::1' && n !== '0:0:0:0:0:0:0:1');
+  } catch {
+    // no readable certificate: say how to add a name
+  }
+  const held = names.length > 0 ? `it holds ${names.join(', ')}; --tls-san NAME adds one` : 'none yet besides loopback: add one with --tls-san NAME';
+  return `listening on every address (port ${port}): machines elsewhere reach it by a name or IP the serving certificate holds (${held})`;
 }
