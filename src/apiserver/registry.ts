@@ -383,6 +383,7 @@ const conditionalUpdateKinds: ReadonlySet<string> = new Set([
   'admissionregistration.k8s.io/ValidatingWebhookConfiguration',
   'admissionregistration.k8s.io/MutatingWebhookConfiguration',
   'storage.k8s.io/CSIDriver',
+  'coordination.k8s.io/Lease',
 ]);
 
 /** Whether a PUT without a resourceVersion may overwrite whatever is stored (upstream's AllowUnconditionalUpdate). */

@@ -548,6 +548,14 @@ describe('unconditional updates (registry Store.Update, AllowUnconditionalUpdate
     expect(hook.status, hook.text).toBe(422);
     expect(hook.body.message).toBe('validatingwebhookconfigurations.admissionregistration.k8s.io "unconditional" is invalid: metadata.resourceVersion: Invalid value: 0x0: must be specified for an update');
 
+    // A Lease too: a blind PUT must not take a lock another holder renews.
+    const leases = '/apis/coordination.k8s.io/v1/namespaces/default/leases';
+    expect((await call('POST', leases, { metadata: { name: 'unconditional' }, spec: { holderIdentity: 'a' } })).status).toBe(201);
+    const lease = await call('PUT', `${leases}/unconditional`, { metadata: { name: 'unconditional' }, spec: { holderIdentity: 'thief' } });
+    expect(lease.status, lease.text).toBe(422);
+    expect(lease.body.message).toBe('leases.coordination.k8s.io "unconditional" is invalid: metadata.resourceVersion: Invalid value: 0x0: must be specified for an update');
+    expect((await call('GET', `${leases}/unconditional`)).body.spec.holderIdentity).toBe('a');
+
     // A ConfigMap (AllowUnconditionalUpdate true upstream) takes the same PUT.
     expect((await call('POST', '/api/v1/namespaces/default/configmaps', { metadata: { name: 'unconditional' }, data: { a: '1' } })).status).toBe(201);
     const cm = await call('PUT', '/api/v1/namespaces/default/configmaps/unconditional', { metadata: { name: 'unconditional' }, data: { a: '2' } });
