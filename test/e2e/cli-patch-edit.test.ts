@@ -133,6 +133,22 @@ describe('everynode edit', () => {
   });
 
   const kubectlBinary = versionedKubectl(32) ?? (kubectlAvailable() ? 'kubectl' : undefined);
+  it.skipIf(kubectlBinary === undefined)('describes a Secret (sizes, never values) and a ConfigMap as kubectl 1.32 does', async () => {
+    const cacheDir = join(dir, 'kubectl-cache');
+    const kubectl = (args: string[]) => runKubectl({ kubeconfig: kc, cacheDir }, args, { binary: kubectlBinary! });
+    const manifest = [
+      'apiVersion: v1\nkind: Secret\nmetadata:\n  name: sec\n  labels: {a: b}\ntype: Opaque\ndata:\n  password: c3VwZXJzZWNyZXQ=\n  user: YWRtaW4=\n',
+      'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: conf\ndata:\n  k1: v1\n  multi: |\n    line 1\n    line 2\nbinaryData:\n  bin: AAEC\n',
+    ].join('---\n');
+    expect((await cli(['apply', '-f', '-'], { input: manifest })).code).toBe(0);
+    for (const target of [['secret', 'sec'], ['configmap', 'conf']]) {
+      const k = await kubectl(['describe', ...target]);
+      const e = await cli(['describe', ...target]);
+      expect(e, `describe ${target.join(' ')}`).toEqual(k);
+    }
+    expect((await cli(['describe', 'secret', 'sec'])).stdout).not.toContain('supersecret');
+  });
+
   it.skipIf(kubectlBinary === undefined)('prints what kubectl 1.32 prints for the same commands (twin objects)', async () => {
     const cacheDir = join(dir, 'kubectl-cache');
     for (const ns of ['pe-kc', 'pe-en']) {

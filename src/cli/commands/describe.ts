@@ -773,6 +773,36 @@ async function describeNode(ctx: CliContext, cmd: Command, w: PrefixWriter, n: N
   }
 }
 
+/** kubectl's Secret describer: the values' sizes only (a service account token's token in full, as kubectl shows it). */
+function describeSecret(w: PrefixWriter, o: KubeObject): void {
+  const secret = o as KubeObject & { type?: string; data?: Record<string, string> };
+  w.write(0, `Name:\t${o.metadata.name ?? ''}\n`);
+  w.write(0, `Namespace:\t${o.metadata.namespace ?? ''}\n`);
+  printLabelsMultiline(w, 'Labels', o.metadata.labels);
+  printAnnotationsMultiline(w, 'Annotations', o.metadata.annotations);
+  w.write(0, `\nType:\t${secret.type ?? ''}\n`);
+  w.write(0, '\nData\n====\n');
+  for (const k of Object.keys(secret.data ?? {}).sort()) {
+    const bytes = Buffer.from(secret.data![k] ?? '', 'base64');
+    if (k === 'token' && secret.type === 'kubernetes.io/service-account-token') w.write(0, `${k}:\t${bytes.toString('utf8')}\n`);
+    else w.write(0, `${k}:\t${bytes.length} bytes\n`);
+  }
+}
+
+/** kubectl's ConfigMap describer: each value under its key, binary values by size. */
+function describeConfigMap(w: PrefixWriter, o: KubeObject): void {
+  const cm = o as KubeObject & { data?: Record<string, string>; binaryData?: Record<string, string> };
+  w.write(0, `Name:\t${o.metadata.name ?? ''}\n`);
+  w.write(0, `Namespace:\t${o.metadata.namespace ?? ''}\n`);
+  printLabelsMultiline(w, 'Labels', o.metadata.labels);
+  printAnnotationsMultiline(w, 'Annotations', o.metadata.annotations);
+  w.write(0, '\nData\n====\n');
+  for (const k of Object.keys(cm.data ?? {}).sort()) w.write(0, `${k}:\n----\n${cm.data![k]}\n\n`);
+  w.write(0, '\nBinaryData\n====\n');
+  for (const k of Object.keys(cm.binaryData ?? {}).sort()) w.write(0, `${k}: ${Buffer.from(cm.binaryData![k] ?? '', 'base64').length} bytes\n`);
+  w.write(0, '\n');
+}
+
 function describeGeneric(w: PrefixWriter, o: KubeObject): void {
   const rest = o as unknown as Record<string, unknown>;
   for (const [k, v] of Object.entries(rest)) {
@@ -808,12 +838,16 @@ export async function describeObject(ctx: CliContext, cmd: Command, r: ResourceI
   const w = new PrefixWriter();
   if (r.group === 'apps' && r.kind === 'DaemonSet') await describeDaemonSet(ctx, cmd, w, o as DaemonSet);
   else if (r.group === '' && r.kind === 'Pod') describePod(w, o as Pod);
+  // Never a Secret's values: their sizes, as kubectl.
+  else if (r.group === '' && r.kind === 'Secret') describeSecret(w, o);
+  else if (r.group === '' && r.kind === 'ConfigMap') describeConfigMap(w, o);
   else {
     header(w, o, r);
     if (r.group === '' && r.kind === 'Node') await describeNode(ctx, cmd, w, o as Node);
     else describeGeneric(w, o);
   }
-  await events(ctx, cmd, w, o, r);
+  // kubectl's Secret describer shows no events.
+  if (!(r.group === '' && r.kind === 'Secret')) await events(ctx, cmd, w, o, r);
   return w.tabbed();
 }
 
