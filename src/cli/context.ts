@@ -230,8 +230,9 @@ export class Connection {
     return res;
   }
 
+  /** -n NS, else the context's; an empty -n ('' or `--namespace=`) is no -n, as kubectl reads it. */
   get namespace(): string {
-    return this.namespaceFlag ?? this.config.namespace;
+    return this.namespaceFlag || this.config.namespace;
   }
 
   /** Sends a request; non-2xx answers throw the ApiError built from the Status body. */

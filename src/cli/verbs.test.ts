@@ -135,6 +135,15 @@ describe('get', () => {
     expect(await cli(['get', 'pods', '-l', 'app=web', '-o', `jsonpath-file=${f}`])).toEqual({ code: 0, stdout: 'web-a web-b', stderr: '' });
   });
 
+  it('an empty -n or --namespace= is the context\'s namespace, as kubectl reads it (not every namespace)', async () => {
+    for (const flag of [['-n', ''], ['--namespace=']]) {
+      const before = api.requests.length;
+      const r = await cli(['get', 'pods', '-l', 'app=web', ...flag]);
+      expect(r, flag.join(' ')).toEqual({ code: 0, stdout: 'NAME    KIND\nweb-a   Pod\nweb-b   Pod\n', stderr: '' });
+      expect(api.requests.slice(before).map((q) => q.path.split('?')[0])).toContain('/api/v1/namespaces/default/pods');
+    }
+  });
+
   it('a malformed TYPE/NAME says so, as kubectl', async () => {
     for (const arg of ['ds/', '/web']) expect(await cli(['get', arg])).toEqual({ code: 1, stdout: '', stderr: 'error: arguments in resource/name form must have a single resource and name\n' });
   });
