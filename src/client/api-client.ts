@@ -34,6 +34,8 @@ export interface WatchOptions {
 export interface WriteOptions {
   dryRun?: boolean;
   fieldManager?: string;
+  /** How the server treats unknown and duplicate fields (its default: Warn). */
+  fieldValidation?: 'Strict' | 'Warn' | 'Ignore';
 }
 
 export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';

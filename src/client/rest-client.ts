@@ -29,7 +29,7 @@ function query(params: Record<string, string | number | boolean | undefined>): s
 }
 
 function writeQuery(o?: WriteOptions): string {
-  return query({ dryRun: o?.dryRun ? 'All' : undefined, fieldManager: o?.fieldManager });
+  return query({ dryRun: o?.dryRun ? 'All' : undefined, fieldManager: o?.fieldManager, fieldValidation: o?.fieldValidation });
 }
 
 export interface RestClientOptions {

@@ -147,6 +147,15 @@ describe('everynode edit', () => {
       expect(e, `describe ${target.join(' ')}`).toEqual(k);
     }
     expect((await cli(['describe', 'secret', 'sec'])).stdout).not.toContain('supersecret');
+    // create refuses an unknown field (kubectl's default --validate=strict), worded as kubectl.
+    const typo = join(dir, 'typo.yaml');
+    writeFileSync(typo, 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: typo\nbogus: 1\ndata:\n  a: b\n');
+    for (const dry of [['--dry-run=server'], []]) {
+      const k = await kubectl(['create', '-f', typo, ...dry]);
+      const e = await cli(['create', '-f', typo, ...dry]);
+      expect(e, `create ${dry.join(' ')}`).toEqual(k);
+      expect(e.code).toBe(1);
+    }
   });
 
   it.skipIf(kubectlBinary === undefined)('prints what kubectl 1.32 prints for the same commands (twin objects)', async () => {

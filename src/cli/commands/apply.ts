@@ -165,7 +165,8 @@ export function registerApply(program: Command, ctx: CliContext): void {
             done(r, { ...m.object, metadata: { ...m.object.metadata, ...(r.namespaced ? { namespace: ns } : {}) } }, `${objectRef(r, m.object.metadata.name ?? '')} created (dry run)\n`);
             continue;
           }
-          const created = await conn.client.create(r, ns, m.object, { fieldManager: 'everynode', dryRun: dry });
+          // Unknown fields refused, as kubectl's default --validate=strict asks.
+          const created = await conn.client.create(r, ns, m.object, { fieldManager: 'everynode', dryRun: dry, fieldValidation: 'Strict' });
           done(r, created, `${objectRef(r, created.metadata.name ?? '')} created${dryRunSuffix(dryRun)}\n`);
         } catch (e) {
           ctx.report(withContext(e, `error when creating "${m.source}": `));
