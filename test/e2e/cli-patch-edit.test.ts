@@ -136,9 +136,10 @@ describe('everynode edit', () => {
   it.skipIf(kubectlBinary === undefined)('describes a Secret (sizes, never values) and a ConfigMap as kubectl 1.32 does', async () => {
     const cacheDir = join(dir, 'kubectl-cache');
     const kubectl = (args: string[]) => runKubectl({ kubeconfig: kc, cacheDir }, args, { binary: kubectlBinary! });
+    // One key each: kubectl walks the data maps in Go's random order.
     const manifest = [
-      'apiVersion: v1\nkind: Secret\nmetadata:\n  name: sec\n  labels: {a: b}\ntype: Opaque\ndata:\n  password: c3VwZXJzZWNyZXQ=\n  user: YWRtaW4=\n',
-      'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: conf\ndata:\n  k1: v1\n  multi: |\n    line 1\n    line 2\nbinaryData:\n  bin: AAEC\n',
+      'apiVersion: v1\nkind: Secret\nmetadata:\n  name: sec\n  labels: {a: b}\ntype: Opaque\ndata:\n  password: c3VwZXJzZWNyZXQ=\n',
+      'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: conf\ndata:\n  multi: |\n    line 1\n    line 2\nbinaryData:\n  bin: AAEC\n',
     ].join('---\n');
     expect((await cli(['apply', '-f', '-'], { input: manifest })).code).toBe(0);
     for (const target of [['secret', 'sec'], ['configmap', 'conf']]) {
@@ -156,6 +157,13 @@ describe('everynode edit', () => {
       expect(e, `create ${dry.join(' ')}`).toEqual(k);
       expect(e.code).toBe(1);
     }
+    // A 422 reads as kubectl's: the object, then each cause on a line of its own.
+    const bad = join(dir, 'bad-ds.yaml');
+    writeFileSync(bad, 'apiVersion: apps/v1\nkind: DaemonSet\nmetadata:\n  name: badds\nspec:\n  selector:\n    matchLabels: {app: xx}\n  template:\n    metadata:\n      labels: {app: yy}\n    spec:\n      containers:\n      - name: c\n');
+    const k = await kubectl(['create', '-f', bad]);
+    const e = await cli(['create', '-f', bad]);
+    expect(e).toEqual(k);
+    expect(e.stderr).toMatch(/^The DaemonSet "badds" is invalid: \n\* /);
   });
 
   it.skipIf(kubectlBinary === undefined)('prints what kubectl 1.32 prints for the same commands (twin objects)', async () => {

@@ -95,7 +95,8 @@ describe('everynode CLI verbs', () => {
     const r = await cli(['apply', '-f', bad]);
     expect(r.code).toBe(1);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
-    expect(r.stderr).toMatch(/^Error from server \(Invalid\): error when applying ".*bad\.yaml": DaemonSet\.apps "bad" is invalid: spec\.template\.metadata\.labels: Invalid value/);
+    // As kubectl's CheckErr prints a 422: the object and its cause.
+    expect(r.stderr).toMatch(/^The DaemonSet "bad" is invalid: spec\.template\.metadata\.labels: Invalid value/);
     const f = write('dup.yaml', dsManifest('dup'));
     expect(await cli(['create', '-f', f])).toMatchObject({ code: 0, stdout: 'daemonset.apps/dup created\n' });
     const again = await cli(['create', '-f', f]);

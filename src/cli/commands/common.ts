@@ -3,7 +3,9 @@
 
 import { existsSync } from 'node:fs';
 import { type Command, Option } from 'commander';
+import { ApiError } from '../../api/errors.js';
 import type { KubeObject, LabelSelector } from '../../api/types.js';
+import { goQuote } from '../../api/pod-security.js';
 import { Connection, CliError, formatError, resolveKubeconfigPath, UnreachableError, UntrustedServerError, type GlobalOptions } from '../context.js';
 import { Discovery, kindPrefix, type ResourceInfo } from '../discovery.js';
 import { parseRequestTimeout } from '../durations.js';
@@ -70,7 +72,10 @@ export class CliContext {
    */
   report(e: unknown, suffix = ''): void {
     if (e instanceof UnreachableError || e instanceof UntrustedServerError) throw e;
-    this.err(formatError(e) + suffix + '\n');
+    // A 422 as kubectl's CheckErr prints it: the causes, one per line (the message's context
+    // — `error when creating "f.yaml": ` — is not part of it, as in kubectl).
+    const text = e instanceof ApiError && e.reason === 'Invalid' ? invalidText(e) : formatError(e);
+    this.err(text + suffix + '\n');
     this.exitCode = 1;
   }
 
@@ -265,4 +270,25 @@ export function intFlag(flag: string, command: string): (value: string) => numbe
       throw new CliError(`invalid argument ${JSON.stringify(value)} for ${JSON.stringify(flag)} flag: ${(e as Error).message}\nSee 'everynode ${command} --help' for usage.`);
     }
   };
+}
+
+/** kubectl's MultilineError of a 422's causes (duplicates dropped). */
+export function invalidText(e: ApiError): string {
+  const d = e.details;
+  if (!d) return `The request is invalid${e.message ? `: ${e.message}` : ''}`;
+  const named = Boolean(d.kind) || Boolean(d.name);
+  let s = named ? `The ${d.kind ?? ''} ${goQuote(d.name ?? '')} is invalid` : 'The request is invalid';
+  const seen = new Set<string>();
+  const causes: string[] = [];
+  for (const c of d.causes ?? []) {
+    const text = `${c.field ?? ''}: ${c.message ?? ''}`;
+    if (!seen.has(text)) causes.push(text);
+    seen.add(text);
+  }
+  if (causes.length === 0) {
+    if (!named && e.message) s += `: ${e.message}`;
+    return s;
+  }
+  if (causes.length === 1) return `${s}: ${causes[0]!}`;
+  return `${s}: \n${causes.map((c) => `* ${c}`).join('\n')}`;
 }

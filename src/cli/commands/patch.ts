@@ -55,7 +55,7 @@ import { executeTemplate, GoTemplateError, JsonPathError } from '../jsonpath.js'
 import { readManifests } from '../manifests.js';
 import { omitManagedFields, readTemplateFile } from '../printers.js';
 import { goTemplateOf } from './get.js';
-import { type CliContext, collect, dryRunOption, dryRunStrategy, parseTargets } from './common.js';
+import { type CliContext, collect, invalidText, dryRunOption, dryRunStrategy, parseTargets } from './common.js';
 
 type JsonMap = Record<string, unknown>;
 
@@ -341,27 +341,6 @@ export function goJsonSyntaxError(s: string): string | undefined {
 
 // ---------------------------------------------------------------------------------------------
 // Errors as kubectl's CheckErr prints them.
-
-/** kubectl's MultilineError of a 422's causes (duplicates dropped). */
-function invalidText(e: ApiError): string {
-  const d = e.details;
-  if (!d) return `The request is invalid${e.message ? `: ${e.message}` : ''}`;
-  const named = Boolean(d.kind) || Boolean(d.name);
-  let s = named ? `The ${d.kind ?? ''} ${goQuote(d.name ?? '')} is invalid` : 'The request is invalid';
-  const seen = new Set<string>();
-  const causes: string[] = [];
-  for (const c of d.causes ?? []) {
-    const text = `${c.field ?? ''}: ${c.message ?? ''}`;
-    if (!seen.has(text)) causes.push(text);
-    seen.add(text);
-  }
-  if (causes.length === 0) {
-    if (!named && e.message) s += `: ${e.message}`;
-    return s;
-  }
-  if (causes.length === 1) return `${s}: ${causes[0]!}`;
-  return `${s}: \n${causes.map((c) => `* ${c}`).join('\n')}`;
-}
 
 /** kubectl's text of the one error of a run (cmdutil.CheckErr), without the final newline. */
 export function kubectlErrorText(e: unknown): string {
