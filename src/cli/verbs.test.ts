@@ -123,7 +123,7 @@ describe('get', () => {
     expect(json.stderr).toBe('');
     expect(JSON.parse(json.stdout)).toEqual({ apiVersion: 'v1', kind: 'List', items: [], metadata: { resourceVersion: '' } });
     expect(await cli(['get', 'pods', '-l', 'app=none', '-o', 'name'])).toEqual({ code: 0, stdout: '', stderr: '' });
-    expect(await cli(['get', 'pods', '-l', 'app=none', '-o', 'custom-columns=N:.metadata.name,NODE:.spec.nodeName'])).toEqual({ code: 0, stdout: 'N   NODE\n', stderr: '' });
+    expect(await cli(['get', 'pods', '-l', 'app=none', '-o', 'custom-columns=N:.metadata.name,NODE:.spec.nodeName'])).toEqual({ code: 0, stdout: 'N     NODE\n', stderr: '' });
     expect(await cli(['get', 'pods', '-l', 'app=none', '-o', 'custom-columns=N:.metadata.name', '--no-headers'])).toEqual({ code: 0, stdout: '', stderr: '' });
     expect((await cli(['get', 'pods', '-l', 'app=none', '-o', 'jsonpath={.items[*].metadata.name}'])).stderr).toBe('');
   });
@@ -245,7 +245,7 @@ describe('get: watch output, --watch-only, -L, custom-columns, --sort-by', () =>
 
   it('-L adds a column per label key, headed by the key\'s last segment', async () => {
     const r = await cli(['get', 'pods', '-l', 'app=web', '-L', 'zeta,app', '-L', 'example.com/tier']);
-    expect(r).toEqual({ code: 0, stdout: 'NAME    KIND   ZETA   APP   TIER\nweb-a   Pod    1      web\nweb-b   Pod           web\n', stderr: '' });
+    expect(r).toEqual({ code: 0, stdout: 'NAME    KIND   ZETA   APP   TIER\nweb-a   Pod    1      web   \nweb-b   Pod           web   \n', stderr: '' });
     expect((await cli(['get', 'pods', '-l', 'app=web', '--label-columns=zeta', '--show-labels'])).stdout).toBe('NAME    KIND   ZETA   LABELS\nweb-a   Pod    1      alpha=2,app=web,zeta=1\nweb-b   Pod           app=web\n');
   });
 
@@ -285,7 +285,7 @@ describe('label --all / -l, apply -R, delete -R', () => {
     api.add(p('b1', { tier: 'x' }), p('b2', {}));
     expect(await cli(['label', 'pods', '--all', '-n', 'bulk', 'env=prod'])).toEqual({ code: 0, stdout: 'pod/b1 labeled\npod/b2 labeled\n', stderr: '' });
     expect(await cli(['label', 'pods', '-n', 'bulk', '-l', 'env=prod', 'tier=y'])).toEqual({ code: 1, stdout: 'pod/b2 labeled\n', stderr: "error: 'tier' already has a value (x), and --overwrite is false\n" });
-    expect((await cli(['get', 'pods', '-n', 'bulk', '-L', 'env,tier', '--no-headers'])).stdout).toBe('b1   Pod   prod   x\nb2   Pod   prod   y\n');
+    expect((await cli(['get', 'pods', '-n', 'bulk', '-L', 'env,tier', '--no-headers'])).stdout).toBe('b1    Pod   prod   x\nb2    Pod   prod   y\n');
     expect(await cli(['annotate', 'pods', '--all', '-n', 'bulk', 'note-'])).toEqual({ code: 0, stdout: 'pod/b1 annotated\npod/b2 annotated\n', stderr: '' });
     // As kubectl: names win over --all; names and a selector are an error.
     expect(await cli(['label', 'pods', 'b1', '--all', '-n', 'bulk', 'a=b'])).toEqual({ code: 0, stdout: 'pod/b1 labeled\n', stderr: '' });

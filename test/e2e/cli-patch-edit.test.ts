@@ -164,6 +164,10 @@ describe('everynode edit', () => {
     const e = await cli(['create', '-f', bad]);
     expect(e).toEqual(k);
     expect(e.stderr).toMatch(/^The DaemonSet "badds" is invalid: \n\* /);
+    // Narrow columns padded as kubectl's tabwriter pads them (to 6 at least), headers or not.
+    for (const args of [['-o', 'custom-columns=A:.metadata.labels.a,N:.metadata.name,X:.metadata.labels.none'], ['-o', 'custom-columns=A:.metadata.labels.a,K:.kind', '--no-headers']]) {
+      expect(await cli(['get', 'secret', 'sec', ...args]), args.join(' ')).toEqual(await kubectl(['get', 'secret', 'sec', ...args]));
+    }
   });
 
   it.skipIf(kubectlBinary === undefined)('prints what kubectl 1.32 prints for the same commands (twin objects)', async () => {

@@ -24,10 +24,9 @@ import type { Command } from 'commander';
 import type { KubeObject } from '../../api/types.js';
 import { apiVersionOf, type ListOptions, resourcePath, WatchDecoder } from '../../client/index.js';
 import { CliError, tableAccept } from '../context.js';
+import { TabWriter } from '../tabwriter.js';
 import { kindPrefix, type ResourceInfo } from '../discovery.js';
 import {
-  alignLine,
-  columnWidths,
   customColumnCells,
   parseOutputFormat,
   printObjects,
@@ -199,33 +198,42 @@ interface Resolved {
   names: string[];
 }
 
-/** Lines of aligned columns printed so far: later rows (watch events) keep and widen the widths. */
+/**
+ * Lines of aligned columns printed so far, through kubectl's tabwriter (cells padded to the
+ * widest plus 3, at least 6; a line's last cell is not padded): later rows (watch events) keep
+ * and widen the widths.
+ */
 class ColumnPrinter {
-  private widths: number[] = [];
+  private tw = new TabWriter();
   private headerShown: boolean;
 
   constructor(private readonly ctx: CliContext, private readonly headers: boolean) {
     this.headerShown = !headers;
   }
 
+  private write(lines: string[][]): void {
+    this.ctx.out(this.tw.flush(lines.map((l) => l.join('\t')).join('\n')) + '\n');
+  }
+
   /** Prints a block (a list): its header (when wanted) and rows, aligned together. */
   block(header: string[], rows: string[][], separated: boolean): void {
-    // The header counts even while it is not printed yet (-w on an empty list), not with --no-headers.
-    this.widths = columnWidths([...(this.headers ? [header] : []), ...rows]);
-    if (rows.length === 0) return;
+    // Each list stands alone; its header counts even while it is not printed yet (-w on an
+    // empty list), not with --no-headers.
+    this.tw = new TabWriter();
+    if (rows.length === 0) {
+      if (this.headers) this.tw.flush(header.join('\t'));
+      return;
+    }
     if (separated && this.headers) this.ctx.out('\n');
-    if (this.headers) this.ctx.out(alignLine(header, this.widths) + '\n');
-    for (const l of rows) this.ctx.out(alignLine(l, this.widths) + '\n');
+    this.write([...(this.headers ? [header] : []), ...rows]);
     this.headerShown = true;
   }
 
   /** Rows of a watch event; as kubectl, the header comes with the first row ever printed. */
   rows(header: string[], rows: string[][]): void {
     if (rows.length === 0) return;
-    this.widths = columnWidths([this.widths.map((w) => ' '.repeat(w)), ...(this.headerShown ? [] : [header]), ...rows]);
-    if (!this.headerShown) this.ctx.out(alignLine(header, this.widths) + '\n');
+    this.write([...(this.headerShown ? [] : [header]), ...rows]);
     this.headerShown = true;
-    for (const row of rows) this.ctx.out(alignLine(row, this.widths) + '\n');
   }
 }
 
@@ -308,7 +316,7 @@ async function runGet(ctx: CliContext, cmd: Command, args: string[], opts: GetOp
     printer.block(header, opts.watchOnly ? [] : rows, false);
     // As kubectl's custom-columns printer (not a human-readable table): an empty list is its
     // header alone, and no "No resources found".
-    if (objects.length === 0 && !watch && headers) ctx.out(alignLine(header, columnWidths([header])) + '\n');
+    if (objects.length === 0 && !watch && headers) ctx.out(new TabWriter().flush(header.join('\t')) + '\n');
     if (watch) await watchCustomColumns(ctx, cmd, resolved[0]!, ns, rv, opts, format.columns, printer);
     return;
   }
