@@ -287,6 +287,9 @@ describe('label --all / -l, apply -R, delete -R', () => {
     expect(await cli(['label', 'pods', '-n', 'bulk', '-l', 'env=prod', 'tier=y'])).toEqual({ code: 1, stdout: 'pod/b2 labeled\n', stderr: "error: 'tier' already has a value (x), and --overwrite is false\n" });
     expect((await cli(['get', 'pods', '-n', 'bulk', '-L', 'env,tier', '--no-headers'])).stdout).toBe('b1    Pod   prod   x\nb2    Pod   prod   y\n');
     expect(await cli(['annotate', 'pods', '--all', '-n', 'bulk', 'note-'])).toEqual({ code: 0, stdout: 'pod/b1 annotated\npod/b2 annotated\n', stderr: '' });
+    // Nothing selected: nothing printed, as kubectl.
+    expect(await cli(['label', 'pods', '-n', 'bulk', '-l', 'nomatch=1', 'x=1'])).toEqual({ code: 0, stdout: '', stderr: '' });
+    expect(await cli(['annotate', 'pods', '--all', '-n', 'empty-ns', 'x=1'])).toEqual({ code: 0, stdout: '', stderr: '' });
     // As kubectl: names win over --all; names and a selector are an error.
     expect(await cli(['label', 'pods', 'b1', '--all', '-n', 'bulk', 'a=b'])).toEqual({ code: 0, stdout: 'pod/b1 labeled\n', stderr: '' });
     expect((await cli(['label', 'pods', 'b1', '-l', 'env=prod', '-n', 'bulk', 'a=b'])).stderr).toBe('error: name cannot be provided when a selector is specified\n');

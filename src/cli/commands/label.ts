@@ -170,8 +170,8 @@ function register(program: Command, ctx: CliContext, verb: 'label' | 'annotate')
           continue;
         }
         const ns = nsOf(r);
+        // Nothing matched: nothing to say, as kubectl (no "No resources found", that is get's).
         const objects = (await conn.client.list(r, { ...(ns ? { namespace: ns } : {}), ...(opts.selector ? { labelSelector: opts.selector } : {}) })).items;
-        if (objects.length === 0) ctx.err(r.namespaced ? `No resources found in ${ns} namespace.\n` : 'No resources found\n');
         for (const o of objects) work.push(async () => ({ r, o }));
       }
       for (const get of work) {
