@@ -144,6 +144,13 @@ describe('get', () => {
     }
   });
 
+  it('--ignore-not-found: a missing name is no error, and an empty list says nothing, as kubectl', async () => {
+    expect(await cli(['get', 'pods', 'nope', '--ignore-not-found'])).toEqual({ code: 0, stdout: '', stderr: '' });
+    expect(await cli(['get', 'pods', 'nope', 'web-a', '--ignore-not-found', '-o', 'name'])).toEqual({ code: 0, stdout: 'pod/web-a\n', stderr: '' });
+    expect(await cli(['get', 'pods', '-l', 'app=none', '--ignore-not-found'])).toEqual({ code: 0, stdout: '', stderr: '' });
+    expect((await cli(['get', 'pods', 'nope'])).code).toBe(1);
+  });
+
   it('a malformed TYPE/NAME says so, as kubectl', async () => {
     for (const arg of ['ds/', '/web']) expect(await cli(['get', arg])).toEqual({ code: 1, stdout: '', stderr: 'error: arguments in resource/name form must have a single resource and name\n' });
   });

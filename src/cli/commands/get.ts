@@ -22,7 +22,7 @@
 
 import type { Command } from 'commander';
 import type { KubeObject } from '../../api/types.js';
-import { apiVersionOf, type ListOptions, resourcePath, WatchDecoder } from '../../client/index.js';
+import { apiVersionOf, isNotFound, type ListOptions, resourcePath, WatchDecoder } from '../../client/index.js';
 import { CliError, tableAccept } from '../context.js';
 import { TabWriter } from '../tabwriter.js';
 import { kindPrefix, type ResourceInfo } from '../discovery.js';
@@ -57,6 +57,8 @@ interface GetOptions {
   showManagedFields?: boolean;
   template?: string;
   chunkSize?: string;
+  /** --ignore-not-found: a named object that does not exist is no error. */
+  ignoreNotFound?: boolean;
 }
 
 /** --chunk-size as kubectl reads it (an int64; 0 or less: one request for the whole list). */
@@ -178,6 +180,7 @@ export function registerGet(program: Command, ctx: CliContext): void {
     .option('--sort-by <jsonpath>', 'sort the list by this field, e.g. .metadata.name or {.status.numberReady}')
     .option('--no-headers', 'print tables without their header line')
     .option('--show-kind', 'prefix names with their kind even for one resource type')
+    .option('--ignore-not-found', 'a named object that does not exist is no error (nothing printed for it)')
     .option('--show-managed-fields', 'keep metadata.managedFields in yaml and json output')
     .option('--chunk-size <n>', 'list in pages of this many objects (0: all at once)', '500')
     .addHelpText(
@@ -284,7 +287,7 @@ async function runGet(ctx: CliContext, cmd: Command, args: string[], opts: GetOp
       if (cells.rows.length > 0 && !opts.watchOnly) written = true;
       last = { r, rv, names, topts };
     }
-    if (!written && !watch && nothingNamed) noResources(ctx, resolved[0]!.r, allNs, conn.namespace);
+    if (!written && !watch && nothingNamed && !opts.ignoreNotFound) noResources(ctx, resolved[0]!.r, allNs, conn.namespace);
     if (watch && last) {
       const { r, rv, names, topts } = last;
       let defs: TableColumn[] | null = null;
@@ -367,7 +370,7 @@ async function listTables(ctx: CliContext, cmd: Command, r: ResourceInfo, ns: st
         tables.push(t);
         rv = t.rows?.[0]?.object?.metadata?.resourceVersion ?? rv;
       } catch (e) {
-        ctx.report(e);
+        if (!(opts.ignoreNotFound && isNotFound(e))) ctx.report(e);
       }
     }
     return { tables, rv };
@@ -399,7 +402,7 @@ async function listObjects(ctx: CliContext, cmd: Command, r: ResourceInfo, ns: s
         objects.push(o);
         rv = o.metadata.resourceVersion ?? rv;
       } catch (e) {
-        ctx.report(e);
+        if (!(opts.ignoreNotFound && isNotFound(e))) ctx.report(e);
       }
     }
     return { objects, rv };
