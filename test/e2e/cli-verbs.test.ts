@@ -301,6 +301,10 @@ describe('everynode CLI verbs', () => {
     const dup = await cli(['taint', 'node', 'cli-n1', 'dedicated=core:NoSchedule']);
     expect(dup).toMatchObject({ code: 1, stderr: 'error: node cli-n1 already has dedicated taint(s) with same effect(s) and --overwrite is false\n' });
     expect((await cli(['get', 'node', 'cli-n1', '-o', 'jsonpath={.spec.taints[0].key}={.spec.taints[0].value}:{.spec.taints[0].effect}'])).stdout).toBe('dedicated=edge:NoSchedule');
+    // As kubectl: a value replaced with --overwrite is "modified"; setting and removing one key at once is refused.
+    expect((await cli(['taint', 'node', 'cli-n1', 'dedicated=core:NoSchedule', '--overwrite'])).stdout).toBe('node/cli-n1 modified\n');
+    expect(await cli(['taint', 'node', 'cli-n1', 'a=1:NoSchedule', 'a-'])).toMatchObject({ code: 1, stderr: 'error: can not both modify and remove the following taint(s) in the same command: a=\n' });
+    expect(await cli(['taint', 'node', 'cli-n1', 'a=1:NoSchedule', 'a:NoSchedule-'])).toMatchObject({ code: 1, stderr: 'error: can not both modify and remove the following taint(s) in the same command: a=NoSchedule\n' });
     expect((await cli(['taint', 'node', 'cli-n1', 'dedicated-'])).stdout).toBe('node/cli-n1 untainted\n');
     expect(await cli(['taint', 'node', 'cli-n1', 'dedicated-'])).toMatchObject({ code: 1, stderr: 'error: taint "dedicated" not found\n' });
     expect((await cli(['taint', 'node', 'cli-n1', 'x=y:Sometimes'])).stderr).toBe('error: invalid taint effect: Sometimes, unsupported taint effect\n');

@@ -41,6 +41,9 @@ export function parseTaints(specs: string[]): TaintChanges {
       out.add.push(t);
     }
   }
+  // As kubectl: a key both set and removed in one command is refused.
+  const both = out.remove.filter((rm) => out.add.some((a) => a.key === rm.key && (!rm.effect || a.effect === rm.effect)));
+  if (both.length > 0) throw new CliError(`can not both modify and remove the following taint(s) in the same command: ${both.map((rm) => `${rm.key}=${rm.effect ?? ''}`).join(',')}`);
   return out;
 }
 
@@ -60,8 +63,13 @@ function nodeName(args: string[], verb: string): { name: string; rest: string[] 
   return { name: first, rest };
 }
 
-/** The node's taints after `changes` (kubectl's errors: a taint to remove that is not there, one to add that is, without --overwrite). */
-function taintsAfter(node: Node, changes: TaintChanges, overwrite: boolean): Taint[] {
+/**
+ * The node's taints after `changes` (kubectl's errors: a taint to remove that is not there, one
+ * to add that is, without --overwrite), and whether an added one replaced one there (kubectl
+ * then says "modified").
+ */
+function taintsAfter(node: Node, changes: TaintChanges, overwrite: boolean): { taints: Taint[]; replaced: boolean } {
+  let replaced = false;
   let taints = [...(node.spec?.taints ?? [])];
   for (const rm of changes.remove) {
     const before = taints.length;
@@ -73,9 +81,10 @@ function taintsAfter(node: Node, changes: TaintChanges, overwrite: boolean): Tai
     if (i >= 0) {
       if (!overwrite) throw new CliError(`node ${node.metadata.name ?? ''} already has ${add.key} taint(s) with same effect(s) and --overwrite is false`);
       taints[i] = add;
+      replaced = true;
     } else taints.push(add.effect === 'NoExecute' ? { ...add, timeAdded: rfc3339(Date.now()) } : add);
   }
-  return taints;
+  return { taints, replaced };
 }
 
 export function registerNode(program: Command, ctx: CliContext): void {
@@ -107,11 +116,11 @@ export function registerNode(program: Command, ctx: CliContext): void {
         : [await conn.client.get<Node>(nodesResource, '', name!)];
       for (const node of nodes) {
         const target = node.metadata.name ?? '';
-        const taints = taintsAfter(node, changes, opts.overwrite === true);
+        const { taints, replaced } = taintsAfter(node, changes, opts.overwrite === true);
         if (dryRun !== 'client') {
           await conn.client.patch(nodesResource, '', target, 'merge', { spec: { taints: taints.length ? taints : null } }, { fieldManager: 'everynode-taint', dryRun: dryRun === 'server' });
         }
-        const verb = changes.add.length && changes.remove.length ? 'modified' : changes.add.length ? 'tainted' : 'untainted';
+        const verb = replaced || (changes.add.length && changes.remove.length) ? 'modified' : changes.add.length ? 'tainted' : 'untainted';
         ctx.out(`node/${target} ${verb}${dryRunSuffix(dryRun)}\n`);
       }
     });
