@@ -83,6 +83,7 @@ import type { Container, ContainerState, ContainerStatus, Pod, PodStatus } from 
 import { Backoff } from './backoff.js';
 import { errorMessage, rfc3339, type Clock, type TimerHandle } from '../util/index.js';
 import { ContainerConfigError, envSourceNames, expandCommandAndArgs, expandProbeCommand, makeEnvironment, podHostname, type EnvService, type EnvSources, type PodEnvContext } from './container-env.js';
+import { containerIdentity, readAgentAccounts, type AgentAccounts } from './security-context.js';
 import { postStartHandler, preStopHandler, runPostStartHook, runPreStopHook } from './lifecycle.js';
 import { ProbeWorker, runProbe, type ProbeType } from './probes.js';
 import { isRuntimeError, type ContainerInfo, type ContainerRuntime, type KeyValue, type LogOptions, type PodSandboxConfig } from './runtime/interface.js';
@@ -109,6 +110,11 @@ export interface PodWorkerOptions {
   /** Pod log directories are `<logRoot>/<namespace>_<name>_<uid>/`. */
   logRoot: string;
   allocatable?: Record<string, string | number>;
+  /**
+   * Who the agent is and the node's /etc/passwd and /etc/group, for the identity a container
+   * runs as (security-context.ts). Default: read as each container starts.
+   */
+  accounts?: AgentAccounts;
   /** Called with the pod as last given and its new status, only when the status changed. */
   onStatus: (pod: Pod, status: PodStatus) => void;
   onError?: (pod: Pod, err: unknown) => void;
@@ -862,6 +868,15 @@ export class PodWorker {
       this.event('Warning', 'Failed', `Error: ${err.message}`, c.name);
       return;
     }
+    let user;
+    try {
+      user = containerIdentity(this.pod, c, this.o.accounts ?? readAgentAccounts());
+    } catch (err) {
+      if (!(err instanceof ContainerConfigError)) throw err;
+      rec.waiting = { reason: 'CreateContainerConfigError', message: err.message };
+      this.event('Warning', 'Failed', `Error: ${err.message}`, c.name);
+      return;
+    }
     const { command, args } = expandCommandAndArgs(c, env);
     const attempt = rec.nextAttempt;
     const labels: Record<string, string> = {
@@ -881,6 +896,7 @@ export class PodWorker {
         args,
         env,
         workingDir: c.workingDir,
+        ...(user ? { user } : {}),
         logPath: join(c.name, `${attempt}.log`),
         labels,
         ...(c.stdin ? { stdin: true, ...(c.stdinOnce ? { stdinOnce: true } : {}) } : {}),

@@ -173,6 +173,7 @@ interface PodOptions {
   labels?: Record<string, string>;
   finalizers?: string[];
   activeDeadlineSeconds?: number;
+  securityContext?: k8s.V1PodSecurityContext;
 }
 
 /** A pod bound to the test node (no scheduler runs); its containers carry the run's marker. */
@@ -187,6 +188,7 @@ function newPod(name: string, containers: k8s.V1Container[], o: PodOptions = {})
       containers: containers.map(withMarker),
       ...(o.initContainers ? { initContainers: o.initContainers.map(withMarker) } : {}),
       ...(o.activeDeadlineSeconds !== undefined ? { activeDeadlineSeconds: o.activeDeadlineSeconds } : {}),
+      ...(o.securityContext ? { securityContext: o.securityContext } : {}),
     },
   };
 }
@@ -1561,5 +1563,68 @@ describe('Kubelet and Containers (kubelet.go, containers.go)', () => {
       containerOutput('override-all', { name: 'c', command: ['sh', '-c'], args: ['echo override all "$1"', marker, 'arg'] }, ['override all arg']),
       containerOutput('override-args', { name: 'c', args: ['sh', '-c', 'echo override arguments', marker] }, ['override arguments']),
     ]);
+  });
+});
+
+// =============================================================================================
+// security_context.go: the user and groups a container runs as. The process runtime's "image
+// user" is the agent's: root here, so these need an agent running as root.
+
+describe.skipIf(process.getuid?.() !== 0)('Security Context (security_context.go; needs the tests to run as root)', () => {
+  const ids = sh('echo "uid=$(id -u) gid=$(id -g) groups=$(id -G)"');
+
+  scenario('When creating a container with runAsUser: should run the container with uid 65534', async () => {
+    const log = await containerOutput('busybox-user-65534', { name: 'c', command: ids, securityContext: { runAsUser: 65534 } }, []);
+    expect(log).toMatch(/^uid=65534 /m);
+  });
+
+  scenario('should run the container with the pod-level runAsUser and runAsGroup, the container-level one winning, and exec and probes as that user', async () => {
+    const name = 'security-context-ids';
+    await createPod(
+      newPod(
+        name,
+        [
+          {
+            name: 'c',
+            command: sh('echo "uid=$(id -u) gid=$(id -g)"; sleep 600'),
+            securityContext: { runAsGroup: 2345 },
+            readinessProbe: { exec: { command: ['sh', '-c', `test "$(id -u)" = 1234`] }, periodSeconds: 1 },
+          },
+        ],
+        { securityContext: { runAsUser: 1234, runAsGroup: 1111 } },
+      ),
+    );
+    await waitPod(name, 'Ready (its probe ran as uid 1234)', isReady);
+    expect((await logsOf(name, 'c')).split('\n')).toContain('uid=1234 gid=2345');
+  });
+
+  scenario('should add the pod\'s fsGroup and supplementalGroups as supplementary groups', async () => {
+    const log = await containerOutput('security-context-groups', { name: 'c', command: ids }, [], { securityContext: { runAsUser: 1234, runAsGroup: 4321, fsGroup: 5555, supplementalGroups: [6666, 7777] } });
+    const line = log.split('\n').find((l) => l.startsWith('uid='));
+    expect(line).toMatch(/^uid=1234 gid=4321 groups=/);
+    const groups = line!.replace(/^.*groups=/, '').split(' ').map(Number).sort((a, b) => a - b);
+    expect(groups).toEqual([4321, 5555, 6666, 7777]);
+  });
+
+  scenario('When creating a container with runAsNonRoot: should run with an explicit non-root user ID', async () => {
+    const log = await containerOutput('explicit-nonroot-uid', { name: 'c', command: ids, securityContext: { runAsNonRoot: true, runAsUser: 1234 } }, []);
+    expect(log).toMatch(/^uid=1234 gid=0 /m);
+  });
+
+  scenario('When creating a container with runAsNonRoot: should not run with an explicit root user ID', async () => {
+    const name = 'explicit-root-uid';
+    await createPod(newPod(name, [{ name: 'c', command: ids, securityContext: { runAsNonRoot: true, runAsUser: 0 } }], { restartPolicy: 'Never' }));
+    const p = await waitPod(name, 'CreateContainerConfigError', (v) => status(v, 'c')?.state?.waiting?.reason === 'CreateContainerConfigError');
+    const uid = p.metadata?.uid ?? '';
+    expect(status(p, 'c')?.state?.waiting?.message).toBe(`container's runAsUser breaks non-root policy (pod: "${name}_${NS}(${uid})", container: c)`);
+    await waitForEvent(name, 'Failed event', (e) => e.reason === 'Failed' && (e.message ?? '').includes("runAsUser breaks non-root policy"));
+  });
+
+  scenario('When creating a container with runAsNonRoot: should not run without a specified user ID (the image user, the agent\'s, is root)', async () => {
+    const name = 'implicit-root-uid';
+    await createPod(newPod(name, [{ name: 'c', command: ids }], { restartPolicy: 'Never', securityContext: { runAsNonRoot: true } }));
+    const p = await waitPod(name, 'CreateContainerConfigError', (v) => status(v, 'c')?.state?.waiting?.reason === 'CreateContainerConfigError');
+    expect(status(p, 'c')?.state?.waiting?.message).toBe(`container has runAsNonRoot and image will run as root (pod: "${name}_${NS}(${p.metadata?.uid ?? ''})", container: c)`);
+    await never(name, 1_500, 'started', (v) => status(v, 'c')?.state?.running !== undefined || status(v, 'c')?.state?.terminated !== undefined);
   });
 });

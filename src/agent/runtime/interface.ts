@@ -44,6 +44,14 @@ export interface KeyValue {
   value: string;
 }
 
+/** A process identity: what a CRI runtime takes as run_as_user, run_as_group and supplemental_groups. */
+export interface ProcessIdentity {
+  uid: number;
+  gid: number;
+  /** Supplementary groups, in order, without repeats; may be empty (then none). */
+  groups: number[];
+}
+
 export interface ContainerConfig {
   /** Container name (unique within the pod). */
   name: string;
@@ -57,6 +65,11 @@ export interface ContainerConfig {
   /** Final environment, in order; later entries win. */
   env: KeyValue[];
   workingDir?: string;
+  /**
+   * Who the container's processes run as, and every command run in it (exec, probes, hooks):
+   * exactly this identity, or the container is not started. Absent: the runtime's own user.
+   */
+  user?: ProcessIdentity;
   mounts?: Mount[];
   /** Log file path relative to the sandbox's logDirectory, e.g. `app/0.log`. */
   logPath: string;

@@ -418,3 +418,46 @@ describe('ProcessRuntime', () => {
     await until(() => live(marker).length === 0);
   });
 });
+
+describe.skipIf(process.getuid?.() !== 0)('ProcessRuntime: the identity a container runs as (ContainerConfig.user; needs root)', () => {
+  const ids = 'echo "$(id -u) $(id -g) [$(id -G)]"';
+  async function execOut(rt: ProcessRuntime, id: string, command: string[]): Promise<string> {
+    let out = '';
+    const sink = new (await import('node:stream')).Writable({
+      write(chunk: Buffer, _enc, cb) {
+        out += chunk.toString('utf8');
+        cb();
+      },
+    });
+    const { exitCode } = await rt.execStream(id, command, { stdout: sink, stderr: sink });
+    return `${exitCode}: ${out}`;
+  }
+
+  it('runs the container, exec and execSync as its uid and gid with no supplementary group, also after a new runtime adopts it', async () => {
+    const { dir, rt, marker, sandbox, sandboxId, config } = await setup();
+    const info = await rt.startContainer(sandboxId, sandbox, config({ command: ['sh', '-c', `${ids}; sleep 60 # ${marker}`], user: { uid: 65534, gid: 4321, groups: [] } }));
+    cleanups.push(() => rt.stopContainer(info.id, 0).catch(() => undefined));
+    await until(async () => (await rt.readLogs(info.id)) !== '');
+    expect(await rt.readLogs(info.id)).toBe('65534 4321 [4321]\n');
+    expect((await rt.execSync(info.id, ['sh', '-c', ids], 5_000)).output).toBe('65534 4321 [4321]\n');
+    rt.detach();
+    const again = await ProcessRuntime.open({ stateDir: join(dir, 'state'), exitPollMs: 50 });
+    cleanups.push(() => again.stopContainer(info.id, 0).catch(() => undefined));
+    expect(await execOut(again, info.id, ['sh', '-c', ids])).toBe('0: 65534 4321 [4321]\n');
+    expect((await again.execSync(info.id, ['sh', '-c', ids], 5_000)).output).toBe('65534 4321 [4321]\n');
+  });
+
+  it('sets supplementary groups through setpriv, for the container and what runs in it', async () => {
+    const { rt, marker, sandbox, sandboxId, config } = await setup();
+    const info = await rt.startContainer(sandboxId, sandbox, config({ command: ['sh', '-c', `${ids}; sleep 60 # ${marker}`], user: { uid: 1234, gid: 1234, groups: [5555, 6666] } }));
+    cleanups.push(() => rt.stopContainer(info.id, 0).catch(() => undefined));
+    await until(async () => (await rt.readLogs(info.id)) !== '');
+    expect(await rt.readLogs(info.id)).toBe('1234 1234 [1234 5555 6666]\n');
+    expect((await rt.execSync(info.id, ['sh', '-c', ids], 5_000)).output).toBe('1234 1234 [1234 5555 6666]\n');
+    expect(await execOut(rt, info.id, ['sh', '-c', ids])).toBe('0: 1234 1234 [1234 5555 6666]\n');
+    // A command that cannot run is told in runc's words, not by the wrapper's exit.
+    expect(await execOut(rt, info.id, ['no-such-command-here'])).toBe('126: exec: "no-such-command-here": executable file not found in $PATH\n');
+    const missing = await rt.startContainer(sandboxId, sandbox, config({ name: 'm', logPath: 'm/0.log', command: ['/no/such/file'], user: { uid: 1234, gid: 1234, groups: [5555] } }));
+    expect(missing).toMatchObject({ state: 'exited', reason: 'StartError', message: 'exec: "/no/such/file": stat /no/such/file: no such file or directory' });
+  });
+});

@@ -103,7 +103,7 @@ import { ContainerLogWriter, defaultLogRotation, followLogFile, readLogFile, rem
 import { childSessions, containerMarkEnv, controllingTerminal, groupMembers, hasProcFs, isSameProcessAlive, killMarked, killSession, readProcStat, sessionMembers, signalGroup, signalSession } from './proc.js';
 import { errorMessage } from '../../util/errors.js';
 import { createLogger, type Logger } from '../../util/logger.js';
-import { detectTerminalTools, parseTerminalReport, scriptArgs, terminalScript, type TerminalTools } from './terminal.js';
+import { detectTerminalTools, parseTerminalReport, scriptArgs, terminalScript, which, type TerminalTools } from './terminal.js';
 import {
   RuntimeError,
   type ContainerConfig,
@@ -116,6 +116,7 @@ import {
   type FollowOptions,
   type LogOptions,
   type PodSandboxConfig,
+  type ProcessIdentity,
   type TerminalAttachIO,
 } from './interface.js';
 
@@ -173,6 +174,8 @@ interface PersistedContainer {
   procStartTime?: number;
   env: Record<string, string>;
   workingDir?: string;
+  /** ContainerConfig.user: also the identity of every command run in the container. */
+  user?: ProcessIdentity;
 }
 
 interface Supervised extends PersistedContainer {
@@ -287,6 +290,20 @@ function openTerminalFifos(dir: string, token: string, idle: boolean): { reportF
     rmSync(reportPath, { force: true });
     rmSync(idlePath, { force: true });
   }
+}
+
+/**
+ * How a command starts as `user` (ContainerConfig.user): its uid and gid given to spawn, which
+ * drops every supplementary group before the exec; with supplementary groups, under setpriv(1)
+ * (util-linux), started by the agent and setting all three before it execs the command (same
+ * pid). `setpriv` undefined: the node has none. Returns the argv to start and the spawn options,
+ * or why the identity cannot be taken.
+ */
+function asUser(argv: string[], user: ProcessIdentity | undefined, setpriv: string | undefined): { argv: string[]; ids: { uid?: number; gid?: number }; wrapped: boolean } | { error: string } {
+  if (!user) return { argv, ids: {}, wrapped: false };
+  if (user.groups.length === 0) return { argv, ids: { uid: user.uid, gid: user.gid }, wrapped: false };
+  if (!setpriv) return { error: `cannot set supplementary groups ${user.groups.join(',')} for uid ${user.uid}: setpriv (util-linux) is not on the agent's PATH` };
+  return { argv: [setpriv, `--reuid=${user.uid}`, `--regid=${user.gid}`, `--groups=${user.groups.join(',')}`, '--', ...argv], ids: {}, wrapped: true };
 }
 
 /**
@@ -434,6 +451,8 @@ export class ProcessRuntime implements ContainerRuntime {
   private readonly writeRecordData: (fd: number, data: string) => void;
   /** The programs that run `exec -t` commands on a pty; undefined: no terminals (pipes). */
   readonly terminalTools: TerminalTools | undefined;
+  /** setpriv(1), for identities with supplementary groups (asUser); undefined: none on PATH. */
+  private readonly setpriv: string | undefined;
 
   private constructor(private readonly options: ProcessRuntimeOptions) {
     this.containersDir = join(options.stateDir, 'containers');
@@ -445,6 +464,7 @@ export class ProcessRuntime implements ContainerRuntime {
     this.logger = options.logger ?? createLogger({ name: 'process-runtime' });
     this.writeRecordData = options.writeRecordData ?? defaultWriteRecordData;
     this.terminalTools = options.terminalTools === false ? undefined : options.terminalTools ?? detectTerminalTools(process.env.PATH ?? '');
+    this.setpriv = which('setpriv', process.env.PATH ?? '');
   }
 
   /** Opens the runtime, adopting the still-running containers recorded in `stateDir`. */
@@ -667,6 +687,7 @@ export class ProcessRuntime implements ContainerRuntime {
     if (sup.pgid !== undefined) rec.pgid = sup.pgid;
     if (sup.procStartTime !== undefined) rec.procStartTime = sup.procStartTime;
     if (sup.workingDir !== undefined) rec.workingDir = sup.workingDir;
+    if (sup.user) rec.user = sup.user;
     if (sup.fifos) rec.fifos = sup.fifos;
     if (sup.stdinFifo) rec.stdinFifo = sup.stdinFifo;
     if (sup.stdinOnce) rec.stdinOnce = true;
@@ -854,8 +875,10 @@ export class ProcessRuntime implements ContainerRuntime {
       }
       if (!isDir) return this.recordStartError(base, env, config, `chdir to cwd (${JSON.stringify(config.workingDir)}) set in config: no such directory`);
     }
-    if (tools) {
-      // script would start and its wrapper fail: the command is looked up first, as exec would.
+    const launch = asUser(argv, config.user, this.setpriv);
+    if ('error' in launch) return this.recordStartError(base, env, config, launch.error);
+    if (tools || launch.wrapped) {
+      // A wrapper would start and fail to exec: the command is looked up first, as exec would.
       const failure = lookPathFailure(argv[0]!, env.PATH, config.workingDir);
       if (failure !== undefined) return this.recordStartError(base, env, config, failure);
     }
@@ -887,9 +910,9 @@ export class ProcessRuntime implements ContainerRuntime {
       if (tools) {
         // script(1) runs `$SHELL -c`: SHELL is taken out for it and put back by the wrapper.
         const { SHELL: shell, ...scriptEnv } = env;
-        child = spawn(tools.script, scriptArgs(terminalScript(tools, argv, undefined, shell)), { cwd: config.workingDir, env: scriptEnv, detached: true, stdio });
+        child = spawn(tools.script, scriptArgs(terminalScript(tools, launch.argv, undefined, shell)), { cwd: config.workingDir, env: scriptEnv, detached: true, stdio, ...launch.ids });
       } else {
-        child = spawn(argv[0]!, argv.slice(1), { cwd: config.workingDir, env, detached: true, stdio });
+        child = spawn(launch.argv[0]!, launch.argv.slice(1), { cwd: config.workingDir, env, detached: true, stdio, ...launch.ids });
       }
     } catch (err) {
       // Refused before any process (Node checks argv and env: a NUL byte in them): nothing of the
@@ -946,6 +969,7 @@ export class ProcessRuntime implements ContainerRuntime {
       procStartTime: readProcStat(pid)?.startTime,
       env,
       workingDir: config.workingDir,
+      ...(config.user ? { user: config.user } : {}),
       ...(fifos ? { fifos } : {}),
       ...(heldStdin?.path ? { stdinFifo: heldStdin.path } : {}),
       ...(config.stdin && config.stdinOnce ? { stdinOnce: true as const } : {}),
@@ -1372,12 +1396,17 @@ export class ProcessRuntime implements ContainerRuntime {
     if (!sup) throw new RuntimeError('NotFound', `container "${id}" not found`);
     if (sup.info.state !== 'running') return { exitCode: 126, output: `container "${id}" is not running`, timedOut: false };
     if (command.length === 0) return { exitCode: 126, output: 'no command', timedOut: false };
+    const launch = asUser(command, sup.user, this.setpriv);
+    if ('error' in launch) return { exitCode: 126, output: launch.error, timedOut: false };
+    const unrunnable = launch.wrapped ? lookPathFailure(command[0]!, sup.env.PATH, sup.workingDir) : undefined;
+    if (unrunnable !== undefined) return { exitCode: 126, output: unrunnable, timedOut: false };
     return new Promise<ExecResult>((resolve) => {
-      const child = spawn(command[0]!, command.slice(1), {
+      const child = spawn(launch.argv[0]!, launch.argv.slice(1), {
         cwd: sup.workingDir,
         env: sup.env,
         detached: true,
         stdio: ['ignore', 'pipe', 'pipe'],
+        ...launch.ids,
       });
       let output = '';
       let timedOut = false;
@@ -1419,6 +1448,12 @@ export class ProcessRuntime implements ContainerRuntime {
     // a command runs on pipes, as without a terminal (where it is simply not found).
     const tools = io.tty && !command[0]!.startsWith('-') ? this.terminalTools : undefined;
     const script = tools?.script;
+    const launch = asUser(command, sup.user, this.setpriv);
+    const refused = 'error' in launch ? launch.error : launch.wrapped ? lookPathFailure(command[0]!, sup.env.PATH, sup.workingDir) : undefined;
+    if (refused !== undefined || 'error' in launch) {
+      io.stderr.write(`${refused}\n`);
+      return { exitCode: 126 };
+    }
     return new Promise((resolve) => {
       let child: ChildProcess;
       /** The command's session and pty slave when on a terminal (reported by the wrapper on fd 3). */
@@ -1429,8 +1464,8 @@ export class ProcessRuntime implements ContainerRuntime {
         // script(1) runs `$SHELL -c`: SHELL is taken out for it and put back by the wrapper.
         const { SHELL: shell, ...env } = sup.env;
         env.TERM = sup.env.TERM || 'xterm';
-        const wrapper = terminalScript(tools!, command, io.tty?.size, shell);
-        child = spawn(script, scriptArgs(wrapper), { cwd: sup.workingDir, env, detached: true, stdio: ['pipe', 'pipe', 'pipe', 'pipe'] });
+        const wrapper = terminalScript(tools!, launch.argv, io.tty?.size, shell);
+        child = spawn(script, scriptArgs(wrapper), { cwd: sup.workingDir, env, detached: true, stdio: ['pipe', 'pipe', 'pipe', 'pipe'], ...launch.ids });
         let report = '';
         const side = child.stdio[3] as import('node:stream').Readable | null;
         side?.on('data', (b: Buffer) => {
@@ -1441,7 +1476,7 @@ export class ProcessRuntime implements ContainerRuntime {
         });
         side?.on('error', () => undefined);
       } else {
-        child = spawn(command[0]!, command.slice(1), { cwd: sup.workingDir, env: sup.env, detached: true, stdio: [io.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
+        child = spawn(launch.argv[0]!, launch.argv.slice(1), { cwd: sup.workingDir, env: sup.env, detached: true, stdio: [io.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'], ...launch.ids });
       }
       // Its own process group (and on a terminal, the command's own session), so a kill takes
       // whatever the command started.

@@ -97,7 +97,7 @@ function findTools(pathEnv: string): TerminalTools | undefined {
 }
 
 /** The first executable `name` on `pathEnv` (absolute directories only), or undefined. */
-function which(name: string, pathEnv: string): string | undefined {
+export function which(name: string, pathEnv: string): string | undefined {
   for (const dir of pathEnv.split(':')) {
     if (!dir.startsWith('/')) continue;
     const file = join(dir, name);
