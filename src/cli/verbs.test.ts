@@ -317,6 +317,20 @@ describe('label --all / -l, apply -R, delete -R', () => {
     api.add({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'tree-a', namespace: 'tree' } } as KubeObject, { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'tree-b', namespace: 'tree' } } as KubeObject);
     expect(await cli(['delete', '--recursive', '-f', tree])).toEqual({ code: 0, stdout: 'pod "tree-a" deleted\npod "tree-b" deleted\n', stderr: '' });
   });
+
+  it('apply and create write as "everynode", or as the manager --field-manager names', async () => {
+    const f = join(dir, 'fm.yaml');
+    writeFileSync(f, 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: fm\n  namespace: fm\n');
+    const managers = async (args: string[], method: string): Promise<(string | null)[]> => {
+      api.requests.length = 0;
+      await cli(args);
+      return api.requests.filter((q) => q.method === method && q.path.startsWith('/api/v1/namespaces/fm/pods')).map((q) => q.query.get('fieldManager'));
+    };
+    expect(await managers(['apply', '-f', f], 'PATCH')).toEqual(['everynode']);
+    expect(await managers(['apply', '--field-manager', 'kubectl', '-f', f], 'PATCH')).toEqual(['kubectl']);
+    expect(await managers(['create', '-f', f], 'POST')).toEqual(['everynode']);
+    expect(await managers(['create', '-f', f, '--field-manager=me'], 'POST')).toEqual(['me']);
+  });
 });
 
 describe('describe', () => {

@@ -1,7 +1,7 @@
 // `everynode apply -f` (create or update) and `everynode create -f`.
 //
 // apply sends each object as a server-side apply PATCH (application/apply-patch+yaml,
-// fieldManager=everynode, fieldValidation=Strict): the server creates it (201) or merges it
+// fieldManager=everynode or --field-manager, fieldValidation=Strict): the server creates it (201) or merges it
 // into the live object (200). A preceding GET tells `configured` from `unchanged` (same
 // resourceVersion after the PATCH). The server tracks field ownership: fields dropped from a
 // manifest are removed from the live object, and a field another manager changed since is a
@@ -42,7 +42,11 @@ interface FileOptions {
   output?: string;
   showManagedFields?: boolean;
   serverSide?: boolean;
+  fieldManager: string;
 }
+
+/** The field manager apply and create write as, unless --field-manager names another. */
+const defaultFieldManager = 'everynode';
 
 const outputHelp = 'print the resulting objects: json|yaml|name|jsonpath=TEMPLATE|go-template=TEMPLATE';
 
@@ -85,9 +89,10 @@ export function registerApply(program: Command, ctx: CliContext): void {
     .addOption(dryRunOption())
     .option('--force-conflicts', 'take over fields that other managers changed since the last apply')
     .option('--server-side', 'accepted for kubectl compatibility: apply is always server-side')
+    .option('--field-manager <name>', 'the name of the manager of the fields applied (kubectl apply --server-side: "kubectl")', defaultFieldManager)
     .option('-o, --output <format>', outputHelp)
     .option('--show-managed-fields', 'keep metadata.managedFields in json and yaml output')
-    .addHelpText('after', '\nThe field manager is "everynode": a field another manager (kubectl, a controller) set differently\nis a conflict until --force-conflicts takes it over.\n\nExamples:\n  everynode apply -f ds.yaml\n  everynode apply -f manifests/\n  everynode apply -R -f manifests/\n  cat ds.yaml | everynode apply -f -\n')
+    .addHelpText('after', '\nThe field manager is "everynode" unless --field-manager names another: a field another manager\n(kubectl, a controller) set differently is a conflict until --force-conflicts takes it over;\n--field-manager kubectl shares the fields of kubectl apply --server-side.\n\nExamples:\n  everynode apply -f ds.yaml\n  everynode apply -f manifests/\n  everynode apply -R -f manifests/\n  cat ds.yaml | everynode apply -f -\n')
     .action(async (opts: FileOptions, cmd: Command) => {
       const dryRun: DryRun = dryRunStrategy(opts.dryRun);
       const dry = dryRun === 'server';
@@ -117,7 +122,7 @@ export function registerApply(program: Command, ctx: CliContext): void {
             done(r, body, `${objectRef(r, name)} ${before ? 'configured' : 'created'} (dry run)\n`);
             continue;
           }
-          const q = `?fieldManager=everynode&fieldValidation=Strict${opts.forceConflicts ? '&force=true' : ''}${dry ? '&dryRun=All' : ''}`;
+          const q = `?fieldManager=${encodeURIComponent(opts.fieldManager)}&fieldValidation=Strict${opts.forceConflicts ? '&force=true' : ''}${dry ? '&dryRun=All' : ''}`;
           const res = await conn.raw({ method: 'PATCH', path: resourcePath(r, ns, name) + q, body: JSON.stringify(body), contentType: 'application/apply-patch+yaml' });
           const after = JSON.parse(res.text) as KubeObject;
           // A write that changes nothing keeps the resourceVersion; a dry run keeps it always, so
@@ -145,6 +150,7 @@ export function registerApply(program: Command, ctx: CliContext): void {
     .addOption(dryRunOption())
     .option('-o, --output <format>', outputHelp)
     .option('--show-managed-fields', 'keep metadata.managedFields in json and yaml output')
+    .option('--field-manager <name>', 'the name of the manager of the fields set', defaultFieldManager)
     .action(async (opts: FileOptions, cmd: Command) => {
       const dryRun: DryRun = dryRunStrategy(opts.dryRun);
       const dry = dryRun === 'server';
@@ -166,7 +172,7 @@ export function registerApply(program: Command, ctx: CliContext): void {
             continue;
           }
           // Unknown fields refused, as kubectl's default --validate=strict asks.
-          const created = await conn.client.create(r, ns, m.object, { fieldManager: 'everynode', dryRun: dry, fieldValidation: 'Strict' });
+          const created = await conn.client.create(r, ns, m.object, { fieldManager: opts.fieldManager, dryRun: dry, fieldValidation: 'Strict' });
           done(r, created, `${objectRef(r, created.metadata.name ?? '')} created${dryRunSuffix(dryRun)}\n`);
         } catch (e) {
           ctx.report(withContext(e, `error when creating "${m.source}": `));
