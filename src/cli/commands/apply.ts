@@ -32,6 +32,7 @@ import { type CliContext, collect, type DryRun, dryRunOption, dryRunStrategy, dr
 import type { ResourceInfo } from '../discovery.js';
 import { kindPrefix, omitManagedFields } from '../printers.js';
 import { objectPrinter, type ObjectPrinter } from './patch.js';
+import { addGeneratorOptions, generatorHelp, isGenerator, runGenerator, type CreateGeneratorOptions } from './create.js';
 
 interface FileOptions {
   filename?: string[];
@@ -42,7 +43,8 @@ interface FileOptions {
   output?: string;
   showManagedFields?: boolean;
   serverSide?: boolean;
-  fieldManager: string;
+  /** Always set for apply (its option's default); for create, absent unless given. */
+  fieldManager?: string;
 }
 
 /** The field manager apply and create write as, unless --field-manager names another. */
@@ -122,7 +124,7 @@ export function registerApply(program: Command, ctx: CliContext): void {
             done(r, body, `${objectRef(r, name)} ${before ? 'configured' : 'created'} (dry run)\n`);
             continue;
           }
-          const q = `?fieldManager=${encodeURIComponent(opts.fieldManager)}&fieldValidation=Strict${opts.forceConflicts ? '&force=true' : ''}${dry ? '&dryRun=All' : ''}`;
+          const q = `?fieldManager=${encodeURIComponent(opts.fieldManager ?? defaultFieldManager)}&fieldValidation=Strict${opts.forceConflicts ? '&force=true' : ''}${dry ? '&dryRun=All' : ''}`;
           const res = await conn.raw({ method: 'PATCH', path: resourcePath(r, ns, name) + q, body: JSON.stringify(body), contentType: 'application/apply-patch+yaml' });
           const after = JSON.parse(res.text) as KubeObject;
           // A write that changes nothing keeps the resourceVersion; a dry run keeps it always, so
@@ -142,16 +144,23 @@ export function registerApply(program: Command, ctx: CliContext): void {
       }
     });
 
-  program
+  const create = program
     .command('create')
-    .description('Create resources from files, a directory, or stdin (-f -); existing objects are an error')
-    .requiredOption('-f, --filename <path>', 'file, directory or - for stdin (repeatable)', collect)
+    .argument('[type-and-name...]', 'namespace|configmap|secret generic|serviceaccount NAME (instead of -f)')
+    .description('Create resources from files, a directory, or stdin (-f -), or a namespace, configmap, secret or serviceaccount by name; existing objects are an error')
+    .option('-f, --filename <path>', 'file, directory or - for stdin (repeatable)', collect)
     .option('-R, --recursive', 'with -f DIR: also the files of its sub-directories')
     .addOption(dryRunOption())
     .option('-o, --output <format>', outputHelp)
     .option('--show-managed-fields', 'keep metadata.managedFields in json and yaml output')
-    .option('--field-manager <name>', 'the name of the manager of the fields set', defaultFieldManager)
-    .action(async (opts: FileOptions, cmd: Command) => {
+    .option('--field-manager <name>', 'the name of the manager of the fields set (default: everynode with -f, kubectl-create for the generators)')
+    .addHelpText('after', generatorHelp)
+    .action(async (args: string[], opts: FileOptions & CreateGeneratorOptions, cmd: Command) => {
+      if (args.length > 0 && (opts.filename ?? []).length === 0) {
+        if (!isGenerator(args)) throw new CliError(`unknown type to create: ${JSON.stringify(args[0])} (namespace, configmap, secret generic or serviceaccount; other objects: create -f)`);
+        return runGenerator(ctx, cmd, args, opts);
+      }
+      if (args.length > 0) throw new CliError(`unexpected arguments with -f: ${args.join(' ')}`);
       const dryRun: DryRun = dryRunStrategy(opts.dryRun);
       const dry = dryRun === 'server';
       const output = outputPrinter(opts);
@@ -161,6 +170,7 @@ export function registerApply(program: Command, ctx: CliContext): void {
         // kubectl's YAML printer separates the documents it prints.
         ctx.out(`${output.full && opts.output === 'yaml' && printed++ > 0 ? '---\n' : ''}${output.print(o, kindPrefix(r), '')}`);
       };
+      if ((opts.filename ?? []).length === 0) throw new CliError('must specify -f (a file, a directory or - for stdin), or what to create: namespace, configmap, secret generic or serviceaccount');
       const manifests = await readManifests(opts.filename ?? [], ctx.io, { recursive: opts.recursive === true });
       if (manifests.length === 0) throw new CliError('no objects passed to create');
       const conn = ctx.conn(cmd);
@@ -172,13 +182,14 @@ export function registerApply(program: Command, ctx: CliContext): void {
             continue;
           }
           // Unknown fields refused, as kubectl's default --validate=strict asks.
-          const created = await conn.client.create(r, ns, m.object, { fieldManager: opts.fieldManager, dryRun: dry, fieldValidation: 'Strict' });
+          const created = await conn.client.create(r, ns, m.object, { fieldManager: opts.fieldManager ?? defaultFieldManager, dryRun: dry, fieldValidation: 'Strict' });
           done(r, created, `${objectRef(r, created.metadata.name ?? '')} created${dryRunSuffix(dryRun)}\n`);
         } catch (e) {
           ctx.report(withContext(e, `error when creating "${m.source}": `));
         }
       }
     });
+  addGeneratorOptions(create);
 }
 
 /** `a` and `b` are the same object but for what any write (a dry run too) may restamp: managedFields. */

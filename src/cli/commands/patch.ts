@@ -110,6 +110,11 @@ export function goJsonIndent(v: unknown): string {
   return goEscape(JSON.stringify(sortKeys(v), null, 4)) + '\n';
 }
 
+/** As goJsonIndent, keeping the order of the keys: how kubectl prints a typed object (Go's field order). */
+export function goJsonIndentTyped(v: unknown): string {
+  return goEscape(JSON.stringify(v, null, 4)) + '\n';
+}
+
 /** `apps/v1, Kind=DaemonSet` (schema.GroupVersionKind's String()). */
 export function gvkString(apiVersion: string, kind: string): string {
   return `${apiVersion.includes('/') ? apiVersion : `/${apiVersion}`}, Kind=${kind}`;
