@@ -145,10 +145,15 @@ export async function runHollowNodesCommand(args: string[]): Promise<void> {
     process.once('SIGTERM', stop);
     process.once('SIGINT', stop);
   });
+  // The nodes' timers do not hold the process (they are unref'd), and while the server is away
+  // (a restart) no socket does either: this holds it until a signal, as a kubelet outlives its
+  // API server.
+  const alive = setInterval(() => undefined, 1 << 30);
   line({ event: 'ready', nodes: hollow.nodeNames().length, ms: Date.now() - started });
   const every = num(values['stats-interval-ms'], 'stats-interval-ms', 0);
   const statsTimer = every > 0 ? setInterval(() => line({ event: 'stats', ...hollow.stats() }), every) : undefined;
   await stopped;
+  clearInterval(alive);
   if (statsTimer) clearInterval(statsTimer);
   await hollow.stop();
   transport.destroy();

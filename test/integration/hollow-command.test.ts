@@ -7,12 +7,39 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Node, Pod } from '../../src/api/types.js';
 import { HttpTransport, loadKubeconfig, RestClient, nodesResource, podsResource } from '../../src/client/index.js';
-import { Cleanup, everynodeBin, makeTempDir, spawnNode, startTestServer, waitFor } from '../helpers/index.js';
+import { Cleanup, everynodeBin, makeTempDir, restartTestServer, spawnNode, startTestServer, waitFor } from '../helpers/index.js';
 
 const cleanup = new Cleanup();
 afterAll(() => cleanup.run(), 60_000);
 
 describe('everynode hollow-nodes', () => {
+  it('outlives a restart of the API server: its nodes renew their leases and run pods after it', async () => {
+    const first = await startTestServer(cleanup);
+    const proc = spawnNode(cleanup, [everynodeBin, 'hollow-nodes', '--kubeconfig', first.server.kubeconfigPath, '--count', '2', '--name-prefix', 'hr-', '--ready-delay-ms', '20', '--lease-duration-seconds', '10']);
+    await waitFor(() => /^\{"event":"ready"/m.test(proc.output()), { timeoutMs: 30_000, message: `ready line (output: ${proc.output()})` });
+    let exited: unknown;
+    void proc.exited.then((e) => (exited = e));
+    const second = await restartTestServer(cleanup, first);
+    const transport = new HttpTransport({ ...loadKubeconfig(second.server.kubeconfigPath) });
+    cleanup.defer(() => transport.destroy(), 'transport');
+    const client = new RestClient(transport.request);
+    const restartedAt = Date.now();
+    // A lease renewed after the restart (every 10 s / 4 with --lease-duration-seconds 10) shows the nodes reconnected.
+    await waitFor(
+      async () => {
+        if (exited !== undefined) throw new Error(`hollow-nodes exited ${JSON.stringify(exited)}: ${proc.output()}`);
+        const lease = await client.get<{ spec?: { renewTime?: string } } & Pod>({ group: 'coordination.k8s.io', version: 'v1', plural: 'leases', namespaced: true, kind: 'Lease' }, 'kube-node-lease', 'hr-1');
+        return Date.parse(lease.spec?.renewTime ?? '') > restartedAt;
+      },
+      { timeoutMs: 30_000, message: `hr-1's lease renewed after the restart (output: ${proc.output()})` },
+    );
+    await client.create<Pod>(podsResource, 'default', { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'after-restart', namespace: 'default' }, spec: { nodeName: 'hr-0', containers: [{ name: 'c', image: 'example.com/c:1' }] } });
+    await waitFor(async () => (await client.get<Pod>(podsResource, 'default', 'after-restart')).status?.phase === 'Running', { timeoutMs: 30_000, message: 'a pod bound after the restart Running' });
+    expect(exited).toBeUndefined();
+    proc.signalGroup('SIGTERM');
+    expect((await proc.exited).code).toBe(0);
+  });
+
   it('registers --count nodes, reports ready, runs a bound pod, stops on SIGTERM', async () => {
     const { server } = await startTestServer(cleanup);
     const transport = new HttpTransport({ ...loadKubeconfig(server.kubeconfigPath) });
