@@ -480,6 +480,9 @@ async function handleResource(
         return sendJson(res, r.code, renderedObject(k, asServedVersion(k, r.json), accept, query), r.warnings);
       }
       case 'DELETE': {
+        // As upstream, a namespaced kind's collection across all namespaces is only listed and
+        // watched: a DELETE there (one typo from wiping every namespace) is 405.
+        if (k.namespaced && namespace === undefined) throw methodNotAllowed();
         const q = parseListQuery(query);
         const opts = parseDeleteOptions(query, await readDeleteOptionsBody(req));
         const json = await deps.registry.deleteCollection(k, namespace, q, opts, admit);

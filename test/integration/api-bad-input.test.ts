@@ -714,6 +714,19 @@ describe('read-only routes', () => {
     expect((await call('GET', cmPath('via-watch'))).status).toBe(404);
   });
 
+  it('refuses DELETE and POST of a namespaced kind across all namespaces with 405, deleting nothing', async () => {
+    await configMap('kept-everywhere');
+    for (const path of ['/api/v1/configmaps', '/api/v1/pods', '/apis/apps/v1/daemonsets']) {
+      expectStatus(await call('DELETE', path), 405, 'MethodNotAllowed');
+      expectStatus(await call('DELETE', `${path}?labelSelector=a%3Db`), 405, 'MethodNotAllowed');
+      expectStatus(await call('POST', path, { metadata: { name: 'x' } }), 405, 'MethodNotAllowed');
+      expect((await call('GET', path)).status).toBe(200);
+    }
+    expect((await call('GET', cmPath('kept-everywhere'))).status).toBe(200);
+    // A cluster-scoped kind's collection is deleted at its own path.
+    expect((await call('DELETE', '/apis/scheduling.k8s.io/v1/priorityclasses?labelSelector=none%3Dsuch')).status).toBe(200);
+  });
+
   it('refuses methods other than GET and HEAD on discovery with 405', async () => {
     for (const path of ['/', '/api', '/api/v1', '/apis', '/apis/apps', '/apis/apps/v1']) {
       expectStatus(await call('POST', path, {}), 405, 'MethodNotAllowed');
