@@ -28,7 +28,8 @@
 //   often the API server's own machine (loopback for the nodes of `everynode up`), so the proxy
 //   would hand anyone allowed nodes/proxy every local service of that machine. A daemon's port is
 //   reached through pods/proxy, which admits only the ports its pod declares.
-// - The request goes with the path after `/proxy` as sent ('/' when none) and the query string,
+// - The request goes with the path after `/proxy` (decoded and escaped again as upstream does,
+//   request-info.ts proxyPath; '/' when none) and the query string,
 //   its headers filtered and its body framed as pods/proxy does (pod-proxy.ts relayRequest: no
 //   hop-by-hop headers, no Authorization, Cookie or Impersonate-*); the agent's answer streams
 //   back with its status and headers. An agent that cannot be reached (refused, no connection
@@ -78,7 +79,7 @@ export function nodeProxyTarget(node: Node, port: string): { host: string; port:
 
 /**
  * Proxies `req` to the agent of the node named by `id` (`[scheme:]name[:port]`), to `path` (from
- * the route: as sent) with `search` (the query string with its `?`, or '').
+ * the route, request-info.ts proxyPath) with `search` (the query string with its `?`, or '').
  */
 export async function serveNodeProxy(deps: NodeProxyDeps, id: string, path: string, search: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
   if (req.headers.upgrade) throw badRequest('upgrade requests are not proxied to nodes');

@@ -13,7 +13,7 @@
 //   that node's agent (forwardToAgent, as port-forward), which dials the port in the pod's
 //   network. https is spoken over that connection without verifying the pod's certificate (as
 //   upstream's proxy transport).
-// - The request goes with its method, the path after `/proxy` (as sent) and the query string;
+// - The request goes with its method, the path after `/proxy` (request-info.ts proxyPath) and the query string;
 //   its headers minus hop-by-hop ones (and those its Connection header names) and the caller's
 //   credentials (Authorization, Impersonate-*, Cookie): a daemon never sees the caller's token.
 //   Its body keeps its framing: Content-Length as sent, chunked when it came chunked, none when
@@ -153,7 +153,7 @@ async function podTarget(deps: PodProxyDeps, namespace: string, pod: Pod, port: 
 
 /**
  * Proxies `req` to the pod named by `id` (`[scheme:]name[:port]`) in `namespace`, to `path`
- * (from the route: as sent) with `search` (the query string, with its `?`, or '').
+ * (from the route, request-info.ts proxyPath) with `search` (the query string, with its `?`, or '').
  */
 export async function servePodProxy(deps: PodProxyDeps, namespace: string, id: string, path: string, search: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
   if (req.headers.upgrade) throw badRequest('upgrade requests are not proxied to pods');

@@ -50,4 +50,16 @@ describe('parsePath', () => {
     expect(parsePath('/api/v1/namespaces/memo/pods/p1/status')).toEqual(a);
     for (let i = 0; i < 2; i++) expect(() => parsePath('/api/v1/namespaces/%E0%A4%A/pods')).toThrow();
   });
+
+  it("gives a proxy route the path after /proxy decoded and escaped again as upstream's (Go's EscapedPath)", () => {
+    const proxyPath = (p: string) => (parsePath(p) as { proxyPath?: string }).proxyPath;
+    expect(proxyPath('/api/v1/nodes/n1/proxy')).toBe('/');
+    expect(proxyPath('/api/v1/nodes/n1/proxy/')).toBe('/');
+    expect(proxyPath('/api/v1/nodes/n1/proxy/metrics/resource')).toBe('/metrics/resource');
+    // client libraries send the subpath through encodeURIComponent
+    expect(proxyPath('/api/v1/nodes/n1/proxy/metrics%2Fresource')).toBe('/metrics/resource');
+    expect(proxyPath('/api/v1/namespaces/d/pods/p:8080/proxy/api%2Fv1%2Fitems/')).toBe('/api/v1/items/');
+    expect(proxyPath('/api/v1/namespaces/d/services/s/proxy/a%20b/%C3%A9t%C3%A9!/x=1;y@z')).toBe('/a%20b/%C3%A9t%C3%A9%21/x=1;y@z');
+    expect(() => parsePath('/api/v1/nodes/n1/proxy/bad%E0%A4')).toThrow();
+  });
 });

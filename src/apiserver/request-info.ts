@@ -32,8 +32,11 @@ export interface ResourceRoute {
   /** The deprecated `/watch/` path form was used. */
   watchPath: boolean;
   /**
-   * With subresource `proxy`: the path to ask the target for, as sent (still percent-encoded,
-   * trailing slash kept), '/' when the request path ends at `proxy`.
+   * With subresource `proxy`: the path to ask the target for, '/' when the request path ends at
+   * `proxy`. As upstream, which takes it from the decoded URL path and sends it escaped again as
+   * Go escapes a path: percent-escapes are decoded (`%2F` is a `/`, as client libraries send a
+   * subpath through encodeURIComponent) and what a path must not carry is escaped again; the
+   * trailing slash is kept.
    */
   proxyPath?: string;
 }
@@ -65,6 +68,30 @@ function rawRemainder(pathname: string, skip: number): string {
     at = next;
   }
   return pathname.slice(at) || '/';
+}
+
+/**
+ * A decoded path escaped as Go's url.URL escapes one (EscapedPath of a Path): unreserved
+ * characters and `$&+,/:;=@` stay, everything else is %XX of its UTF-8 bytes.
+ */
+function goEscapePath(path: string): string {
+  let out = '';
+  for (const b of Buffer.from(path, 'utf8')) {
+    const c = String.fromCharCode(b);
+    out += /[A-Za-z0-9\-_.~$&+,/:;=@]/.test(c) ? c : `%${b.toString(16).toUpperCase().padStart(2, '0')}`;
+  }
+  return out;
+}
+
+/** A proxy route's remainder as the target is asked for it (see ResourceRoute.proxyPath). */
+function proxyPathOf(raw: string): string {
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(raw);
+  } catch {
+    throw new BadPathError(`invalid path: ${raw}`);
+  }
+  return goEscapePath(decoded);
 }
 
 /**
@@ -134,6 +161,6 @@ function parseUncached(pathname: string): Route {
   if (namespace !== undefined) route.namespace = namespace;
   if (rest[1] !== undefined) route.name = rest[1];
   if (rest[2] !== undefined) route.subresource = rest[2];
-  if (proxy) route.proxyPath = rawRemainder(pathname, parts.length - rest.length + 3);
+  if (proxy) route.proxyPath = proxyPathOf(rawRemainder(pathname, parts.length - rest.length + 3));
   return route;
 }

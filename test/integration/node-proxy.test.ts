@@ -138,7 +138,8 @@ describe('nodes/proxy to the node\'s agent', () => {
     expect(Number(/^kubelet_running_pods (\d+)$/m.exec(own)?.[1])).toBeGreaterThanOrEqual(2);
     expect(Number(/^kubelet_running_containers\{container_state="running"\} (\d+)$/m.exec(own)?.[1])).toBeGreaterThanOrEqual(2);
     expect(own).toMatch(/^process_resident_memory_bytes [\d.e+]+$/m);
-    const cadvisor = await (await testFetch(proxyUrl(nodeName, '/metrics/cadvisor'))).text();
+    // The subpath as client libraries send it (encodeURIComponent: `/` as %2F) reaches the same path, as upstream.
+    const cadvisor = await (await testFetch(proxyUrl(nodeName, '/metrics%2Fcadvisor'))).text();
     expect(cadvisor).toMatch(/^container_cpu_usage_seconds_total\{container="main",cpu="total",id="process:\/\/[^"]+",image="sh",name="[^"]*",namespace="default",pod="busy"\} [\d.e+-]+ \d{13}$/m);
     expect(cadvisor).toMatch(/^container_memory_rss\{container="main",id="process:\/\/[^"]+",image="sh",name="[^"]*",namespace="default",pod="busy"\} /m);
   });
