@@ -42,7 +42,7 @@ import {
 import { groupKindOf, groupVersionOf, resourceRefOf, type KindDef, type KindRegistry, type Verb } from '../api/kinds.js';
 import type { KubeObject, Pod } from '../api/types.js';
 import { systemPriorityClassDeletion } from '../api/validation/scheduling.js';
-import { decodeObject, resolveSchema, schemaFor } from '../api/schema/index.js';
+import { decodeObject, fillSchemaDefaults, resolveSchema, schemaFor } from '../api/schema/index.js';
 import { cannotHandle, checkNumberLiterals, strictDecodingMessage, type NumberLiteral } from '../api/schema/decode.js';
 import { validationFor } from '../api/validation/index.js';
 import { applyJsonPatch, applyMergePatchShared, applyStrategicMergePatch, deepClone } from '../api/patch/index.js';
@@ -473,6 +473,8 @@ export class RestRegistry {
     trusted?: ReadonlySet<object>,
     findings?: Pick<JsonTextFindings, 'duplicates' | 'literals' | 'order' | 'yaml'>,
     patch = false,
+    /** Leave a custom resource's schema defaults out (an apply configuration). */
+    noDefaults = false,
   ): { object: KubeObject; warnings: string[] } {
     if (!isObject(body)) throw badRequest(`${k.kind} in version "${k.version}" cannot be handled as a ${k.kind}: the body must be a JSON object`);
     const gv = groupVersionOf(k);
@@ -495,7 +497,7 @@ export class RestRegistry {
     // Strict errors the decoder does not report itself (duplicates; any for a patch, in the
     // patch wording) are collected as warnings first, unknown fields after the duplicates.
     const collect = duplicates.length > 0 || (patch && fieldValidation === 'Strict');
-    const { object, warnings: unknown } = decodeObject(gvk, body, collect ? 'Warn' : fieldValidation, trusted);
+    const { object, warnings: unknown } = decodeObject(gvk, body, collect ? 'Warn' : fieldValidation, trusted, noDefaults);
     const warnings = duplicates.length === 0 ? unknown : patch || !findings?.order ? [...duplicates, ...unknown] : inDocumentOrder(duplicates, unknown, findings.order);
     if (collect && fieldValidation === 'Strict' && warnings.length > 0) {
       const message = strictDecodingMessage(warnings);
@@ -1061,7 +1063,14 @@ export class RestRegistry {
       // The configuration, type-checked and pruned like any body (not defaulted: defaults are
       // nobody's fields), named after the URL. Metadata of another type is the decoder's 400.
       const named = meta !== undefined || applied.metadata === undefined || applied.metadata === null ? { ...applied, metadata: { ...(meta ?? {}), name } } : applied;
-      const config = this.decode(k, named, q.fieldValidation);
+      const config = this.decode(k, named, q.fieldValidation, undefined, undefined, false, true);
+      /** The merged object with the schema defaults the configuration left out (custom kinds; a copy: the merge shares the live object's parts). */
+      const defaulted = (o: KubeObject): KubeObject => {
+        if (!k.custom) return o;
+        const copy = structuredClone(o);
+        fillSchemaDefaults({ group: k.group, version: k.version, kind: k.kind }, copy);
+        return copy;
+      };
       // Repeated keys of the configuration (its last value was taken), as upstream's apply
       // handler reports them after applying: one 400 with Strict, a warning each with Warn.
       if (applyDuplicates.length > 0 && q.fieldValidation === 'Strict') {
@@ -1077,7 +1086,7 @@ export class RestRegistry {
           // An apply naming a uid is for that object only: it never makes one (upstream's patcher).
           const uid = config.object.metadata.uid;
           if (uid) throw conflict(ref, name, `uid mismatch: the provided object specified uid ${uid}, and no existing object was found`);
-          const object = applyConfiguration(undefined, config.object, kind, opts);
+          const object = defaulted(applyConfiguration(undefined, config.object, kind, opts));
           try {
             return await this.createDecoded(k, namespace, object, config.warnings, q.dryRun, admit);
           } catch (err) {
@@ -1089,7 +1098,7 @@ export class RestRegistry {
       // The merge keeps the live resourceVersion (no precondition) unless the configuration sets one.
       const manager = { name: q.fieldManager, apply: true };
       return this.updateWith(k, namespace, name, subresource, q.dryRun, config.warnings, manager, (cur) =>
-        applyConfiguration(cur(), config.object, kind, { ...opts, now: rfc3339(this.clock.now()) }), admit);
+        defaulted(applyConfiguration(cur(), config.object, kind, { ...opts, now: rfc3339(this.clock.now()) })), admit);
     }
     const gvk = { group: k.group, version: k.version, kind: k.kind };
     let warnings: string[] = [];

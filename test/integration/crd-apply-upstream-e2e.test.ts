@@ -261,6 +261,25 @@ describe('server-side apply (apimachinery/apply.go)', () => {
   const apply = (path: string, body: object, manager: string, force = false) =>
     call('PATCH', `${path}?fieldManager=${manager}${force ? '&force=true' : ''}`, JSON.stringify(body), APPLY);
 
+  it("leaves a custom resource schema's defaults to nobody: another manager applies a defaulted field without a conflict", async () => {
+    const schema = { openAPIV3Schema: { type: 'object', properties: { spec: { type: 'object', properties: { mode: { type: 'string', default: 'auto' }, size: { type: 'integer', default: 3 }, ports: { type: 'array', items: { type: 'integer' } } } } } } };
+    const c = await createCrd({ versions: [{ name: 'v1', served: true, storage: true, schema }] });
+    const path = `/apis/${c.group}/v1/namespaces/default/${c.plural}/d1`;
+    const applyCr = (spec: object, manager: string) => call('PATCH', `${path}?fieldManager=${manager}`, JSON.stringify({ apiVersion: `${c.group}/v1`, kind: c.kind, metadata: { name: 'd1' }, spec }), APPLY);
+    const created = await applyCr({ ports: [80] }, 'a');
+    expect(created.status, created.text).toBe(201);
+    // Stored defaulted, the defaults owned by nobody.
+    expect(created.body.spec).toEqual({ mode: 'auto', size: 3, ports: [80] });
+    expect(created.body.metadata.managedFields).toEqual([expect.objectContaining({ manager: 'a', operation: 'Apply', fieldsV1: { 'f:spec': { 'f:ports': {} } } })]);
+    const b = await applyCr({ mode: 'manual' }, 'b');
+    expect(b.status, b.text).toBe(200);
+    expect(b.body.spec).toEqual({ mode: 'manual', size: 3, ports: [80] });
+    // a re-applies without mode: b's value stays; a drops ports: the field goes, size keeps its default.
+    const again = await applyCr({}, 'a');
+    expect(again.status, again.text).toBe(200);
+    expect(again.body.spec).toEqual({ mode: 'manual', size: 3 });
+  });
+
   it('should create an applied object if it does not already exist', async () => {
     const body = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'test-cm', namespace: 'default' }, data: { k: 'v' } };
     const r = await apply(cm('default', 'test-cm'), body, 'apply_test');

@@ -34,6 +34,8 @@ interface Ctx {
   unknown: string[];
   /** Composite values known to be decoded already (see decodeWithSchema); returned as is. */
   trusted: ReadonlySet<object> | undefined;
+  /** Leave a custom resource schema's defaults out (an apply configuration: defaults are nobody's fields). */
+  noDefaults?: boolean;
 }
 
 /** An error raised while decoding; rendered into the upstream sentence by decodeWithSchema. */
@@ -386,7 +388,7 @@ function decodeValue(node: SchemaNode, v: unknown, at: Where, ctx: Ctx): unknown
         if (item === null) continue;
         out[k] = fitsScalar(prop, item) ? item : decodeValue(prop, item, { struct: structName, parent: at, seg: k, field: true }, ctx);
       }
-      if (n.defaults) for (const [k, d] of Object.entries(n.defaults)) if (!(k in out)) out[k] = structuredClone(d);
+      if (n.defaults && !ctx.noDefaults) for (const [k, d] of Object.entries(n.defaults)) if (!(k in out)) out[k] = structuredClone(d);
       return out;
     }
   }
@@ -400,14 +402,18 @@ function decodeValue(node: SchemaNode, v: unknown, at: Where, ctx: Ctx): unknown
  * `trusted`: composite values inside `body` that are the output of an earlier decode against
  * the same schema (subtrees of a stored object that a patch left alone). They are returned as
  * is, uncopied, so the result shares them with `body`.
+ *
+ * `noDefaults`: a custom resource schema's defaults are not filled in (an apply configuration,
+ * whose fields are its manager's: a default is nobody's).
  */
 export function decodeWithSchema(
   root: SchemaNode,
   rootName: string,
   body: unknown,
   trusted?: ReadonlySet<object>,
+  noDefaults = false,
 ): { value: Record<string, unknown>; unknown: string[] } {
-  const ctx: Ctx = { unknown: [], trusted };
+  const ctx: Ctx = { unknown: [], trusted, noDefaults };
   const at: Where = { struct: shortName(rootName), parent: undefined, seg: '', field: false };
   const n = resolve(root);
   if (n.kind !== 'object') throw new Error(`schema: root of ${rootName} is not an object`);

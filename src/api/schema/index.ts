@@ -79,13 +79,15 @@ export function decodeObject(
   body: unknown,
   fieldValidation: FieldValidation,
   trusted?: ReadonlySet<object>,
+  /** Leave a custom resource schema's defaults out (see decodeWithSchema). */
+  noDefaults = false,
 ): { object: KubeObject; warnings: string[] } {
   const name = definitionOfKind(gvk);
   const root = name === undefined ? undefined : getDefinition(name);
   if (name === undefined || root === undefined) throw new Error(`schema: no schema for ${definitionName(gvk)}`);
   let result: { value: Record<string, unknown>; unknown: string[] };
   try {
-    result = decodeWithSchema(root, name, body, trusted);
+    result = decodeWithSchema(root, name, body, trusted, noDefaults);
   } catch (e) {
     if (e instanceof DecodeError) throw cannotHandle(gvk, e.message);
     throw e;
