@@ -228,6 +228,27 @@ describe('node health', () => {
     await e.ctrl.doNoScheduleTaintingPass('n1');
     expect(taintStrings(await node(e, 'n1'))).toEqual(['dedicated:NoSchedule']);
   });
+
+  it('keeps the deprecated beta.kubernetes.io/os and /arch labels equal to kubernetes.io/os and /arch, as upstream', async () => {
+    const e = await env({}, ['n1', 'n2', 'n3']);
+    const label = async (name: string, labels: Record<string, string>): Promise<void> => {
+      const n = await node(e, name);
+      await e.client.update(nodesResource, '', { ...n, metadata: { ...n.metadata, labels } });
+    };
+    await label('n1', { 'kubernetes.io/os': 'linux', 'kubernetes.io/arch': 'arm64', 'beta.kubernetes.io/arch': 'amd64', other: 'x' });
+    await label('n2', { 'beta.kubernetes.io/os': 'windows' });
+    await label('n3', { 'kubernetes.io/os': 'linux', 'beta.kubernetes.io/os': 'linux', 'kubernetes.io/arch': 'amd64', 'beta.kubernetes.io/arch': 'amd64' });
+    const rv3 = (await node(e, 'n3')).metadata.resourceVersion;
+    // (Once the controller's cache has the new labels.)
+    await vi.waitFor(async () => {
+      await e.ctrl.reconcileNodeLabels('n1');
+      expect((await node(e, 'n1')).metadata.labels).toEqual({ 'kubernetes.io/os': 'linux', 'beta.kubernetes.io/os': 'linux', 'kubernetes.io/arch': 'arm64', 'beta.kubernetes.io/arch': 'arm64', other: 'x' });
+    });
+    for (const n of ['n2', 'n3']) await e.ctrl.reconcileNodeLabels(n);
+    // Without the stable label nothing is touched; already equal, nothing is written.
+    expect((await node(e, 'n2')).metadata.labels).toEqual({ 'beta.kubernetes.io/os': 'windows' });
+    expect((await node(e, 'n3')).metadata.resourceVersion).toBe(rv3);
+  });
 });
 
 const daemonTolerations: Toleration[] = [
@@ -285,6 +306,26 @@ describe('taint-based eviction', () => {
     await e.ctrl.taintEviction!.idle();
     expect(podNames(e)).toEqual(['patient']);
     expect(e.podEvents.events).toEqual(['Normal TaintManagerEviction Cancelling deletion of Pod default/patient']);
+  });
+
+  it("a scheduled deletion stands when the pod's tolerationSeconds change afterwards, as upstream", async () => {
+    const e = await env();
+    await addPod(e, 'shortened', 'n1', [{ key: 'node.kubernetes.io/not-ready', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300 }]);
+    await addPod(e, 'lengthened', 'n1', [{ key: 'node.kubernetes.io/not-ready', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300 }]);
+    runEviction(e);
+    await taintNode(e, 'n1', [{ key: 'node.kubernetes.io/not-ready', effect: 'NoExecute' }]);
+    await vi.waitFor(() => expect(e.ctrl.taintEviction!.scheduledEvictions()).toHaveLength(2));
+    e.clock.advance(20_000);
+    const tolerate = (seconds: number) => ({ spec: { tolerations: [{ key: 'node.kubernetes.io/not-ready', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: seconds }] } });
+    await e.client.patch(podsResource, 'default', 'shortened', 'merge', tolerate(10));
+    await e.client.patch(podsResource, 'default', 'lengthened', 'merge', tolerate(3600));
+    await e.ctrl.taintEviction!.idle();
+    e.clock.advance(200_000);
+    await e.ctrl.taintEviction!.idle();
+    expect(podNames(e)).toEqual(['lengthened', 'shortened']);
+    expect(e.podEvents.events).toEqual([]);
+    e.clock.advance(80_000);
+    await vi.waitFor(() => expect(podNames(e)).toEqual([]));
   });
 
   it('a scheduled deletion given up (the pod deleted, or a taint it does not tolerate) is reported as cancelled, as upstream', async () => {

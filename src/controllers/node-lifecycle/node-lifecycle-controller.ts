@@ -117,6 +117,12 @@ interface NodeHealth {
 
 const nodeConditionTypes = ['Ready', 'MemoryPressure', 'DiskPressure', 'PIDPressure'];
 const statusUpdateRetries = 5;
+/** Labels whose deprecated twin (second) the controller keeps equal to them (upstream's labelReconcileInfo). */
+const reconciledLabels: [string, string][] = [
+  ['kubernetes.io/os', 'beta.kubernetes.io/os'],
+  ['kubernetes.io/arch', 'beta.kubernetes.io/arch'],
+];
+
 const swapTaintRetries = 5;
 
 function conditionEqual(a: NodeCondition | undefined, b: NodeCondition | undefined): boolean {
@@ -264,6 +270,7 @@ export class NodeLifecycleController {
       if (name === undefined) return;
       try {
         await this.doNoScheduleTaintingPass(name);
+        await this.reconcileNodeLabels(name);
         this.noScheduleQueue.forget(name);
       } catch (e) {
         this.onError(new Error(`node lifecycle: NoSchedule taints of ${name}: ${errorMessage(e)}`));
@@ -629,6 +636,27 @@ export class NodeLifecycleController {
     const toDel = taintSetDiff(current, desired);
     if (toAdd.length === 0 && toDel.length === 0) return;
     if (!(await this.swapNodeControllerTaint(nodeName, toAdd, toDel))) throw new Error(`failed to swap taints of node ${nodeName}`);
+  }
+
+  /**
+   * As upstream's reconcileNodeLabels (with the NoSchedule pass of each node update): the
+   * deprecated `beta.kubernetes.io/os` and `/arch` labels follow `kubernetes.io/os` and `/arch`,
+   * set when missing and corrected when they differ, for manifests that still select on them.
+   */
+  async reconcileNodeLabels(nodeName: string): Promise<void> {
+    const labels = this.nodeInformer.lister.get(nodeName)?.metadata.labels;
+    if (!labels) return;
+    const update: Record<string, string> = {};
+    for (const [primary, secondary] of reconciledLabels) {
+      const value = labels[primary];
+      if (value !== undefined && labels[secondary] !== value) update[secondary] = value;
+    }
+    if (Object.keys(update).length === 0) return;
+    try {
+      await this.client.patch(nodesResource, '', nodeName, 'merge', { metadata: { labels: update } });
+    } catch (e) {
+      if (!isNotFound(e)) throw e;
+    }
   }
 
   /**

@@ -197,14 +197,18 @@ export class TaintEvictionController {
       this.cancel(key, true);
       return;
     }
-    let startTime = now;
+    const startTime = now;
     const existing = this.scheduled.get(key);
     if (existing) {
-      startTime = existing.createdAt;
-      if (existing.uid === pod.metadata.uid && existing.fireAt <= startTime + min) return;
+      // As upstream's processPodOnNode: a scheduled deletion stands as scheduled, whatever the
+      // pod's tolerationSeconds became since (only tolerating for ever, a taint it does not
+      // tolerate or the taints going away change it; upstream replaces one scheduled at this
+      // very instant, which its nanosecond clock never sees). A new pod of the same name gets
+      // its own.
+      if (existing.uid === pod.metadata.uid) return;
       this.cancel(key, true);
     }
-    const fireAt = startTime + min;
+    const fireAt = now + min;
     const timer = this.clock.setTimeout(() => {
       const s = this.scheduled.get(key);
       if (!s || s.timer !== timer) return;
