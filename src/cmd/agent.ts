@@ -36,7 +36,7 @@ import { X509Certificate } from 'node:crypto';
 import { createLogger, type Logger } from '../util/logger.js';
 import { applyServerHeapPolicy } from '../util/heap.js';
 import { everynodeVersion } from '../util/version.js';
-import { clusterDnsFlags, corsAllowedOriginsFromFlag, corsFlagUsage, defaultStoreWait, storeFlagUsage, storeUrlFromFlag, storeWaitMsFromFlag, wildcardListenNote } from './store-flag.js';
+import { clusterDnsFlags, corsAllowedOriginsFromFlag, corsFlagUsage, defaultStoreWait, nodeLifecycleFlagUsage, nodeLifecycleFromFlags, storeFlagUsage, storeUrlFromFlag, storeWaitMsFromFlag, wildcardListenNote } from './store-flag.js';
 import type { RunningServer } from '../apiserver/index.js';
 import { isDNS1123Subdomain } from '../api/validation/index.js';
 
@@ -85,7 +85,7 @@ export const upUsage = `  up       run the API server, its controllers and N loc
                                 when taken; off: none)
            --cluster-domain NAME
                                 the cluster DNS zone (default cluster.local)
-${corsFlagUsage}${storeFlagUsage}`;
+${corsFlagUsage}${storeFlagUsage}${nodeLifecycleFlagUsage}`;
 
 /**
  * Runs `stop` on the first SIGINT/SIGTERM and exits 0 when it is done (1 when it failed). A
@@ -273,6 +273,8 @@ export async function runUp(args: string[]): Promise<void> {
       'cluster-dns': { type: 'string', default: defaultUpClusterDns },
       'cluster-domain': { type: 'string', default: 'cluster.local' },
       'cors-allowed-origins': { type: 'string', multiple: true, default: [] },
+      'node-monitor-grace-period': { type: 'string' },
+      'node-startup-grace-period': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -300,11 +302,12 @@ export async function runUp(args: string[]): Promise<void> {
   const logger = createLogger({ name: 'up' });
   const storeUrl = storeUrlFromFlag(values.store);
   const storeWaitMs = storeWaitMsFromFlag(values['store-wait'], storeUrl);
+  const nodeLifecycle = nodeLifecycleFromFlags(values['node-monitor-grace-period'], values['node-startup-grace-period']);
   // Loaded here, not at the top: `everynode agent` should not carry the server's code.
   applyServerHeapPolicy();
   const { startServer, versionInfo } = await import('../apiserver/index.js');
   const corsAllowedOrigins = corsAllowedOriginsFromFlag(values['cors-allowed-origins']);
-  const server = await startServer({ dataDir, listen: values.listen, logger: logger.child('apiserver'), controllers: true, tlsSans: values['tls-san'], storeWaitMs, corsAllowedOrigins, ...(storeUrl ? { storeUrl } : {}), ...(clusterDns ? { clusterDns } : {}) });
+  const server = await startServer({ dataDir, listen: values.listen, logger: logger.child('apiserver'), controllers: nodeLifecycle ? { nodeLifecycle } : true, tlsSans: values['tls-san'], storeWaitMs, corsAllowedOrigins, ...(storeUrl ? { storeUrl } : {}), ...(clusterDns ? { clusterDns } : {}) });
   // What has started so far: a failure from here on stops it (stopUp) before it is reported,
   // so the controllers release their lease and the daemons stop as on Ctrl-C.
   const parts: UpParts = { server, agents: [], rotations: [] };

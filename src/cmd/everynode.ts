@@ -8,7 +8,7 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fullUsage, helpArgv, lifecycleHelp, nearestOption, usageSection, wantsHelp } from './help.js';
-import { clusterDnsFlags, corsAllowedOriginsFromFlag, corsFlagUsage, defaultStoreWait, storeFlagUsage, storeUrlFromFlag, storeWaitMsFromFlag, wildcardListenNote } from './store-flag.js';
+import { clusterDnsFlags, corsAllowedOriginsFromFlag, corsFlagUsage, defaultStoreWait, nodeLifecycleFlagUsage, nodeLifecycleFromFlags, storeFlagUsage, storeUrlFromFlag, storeWaitMsFromFlag, wildcardListenNote } from './store-flag.js';
 import { createLogger } from '../util/logger.js';
 import { applyServerHeapPolicy } from '../util/heap.js';
 import { removeProtoAccessor } from '../util/proto-key.js';
@@ -35,7 +35,7 @@ ${storeFlagUsage}           --disable-controllers
                                 clients get 429 and retry (default 400; 0: no limit)
            --max-mutating-requests-inflight N
                                 the same for writes (default 200; 0: no limit)
-${corsFlagUsage}`;
+${corsFlagUsage}${nodeLifecycleFlagUsage}`;
 
 /** A limit flag's value: a whole number, 0 or more. */
 function inflightFlag(name: string, value: string): number {
@@ -75,6 +75,8 @@ async function runServer(args: string[]): Promise<void> {
       'max-requests-inflight': { type: 'string', default: '400' },
       'max-mutating-requests-inflight': { type: 'string', default: '200' },
       'cors-allowed-origins': { type: 'string', multiple: true, default: [] },
+      'node-monitor-grace-period': { type: 'string' },
+      'node-startup-grace-period': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -91,7 +93,9 @@ async function runServer(args: string[]): Promise<void> {
   const clusterDns = clusterDnsFlags('server', values['cluster-dns'] ?? 'off', values['cluster-domain']);
   const inflightLimits = { readOnly: inflightFlag('max-requests-inflight', values['max-requests-inflight']), mutating: inflightFlag('max-mutating-requests-inflight', values['max-mutating-requests-inflight']) };
   const corsAllowedOrigins = corsAllowedOriginsFromFlag(values['cors-allowed-origins']);
-  const server = await startServer({ dataDir: resolve(values['data-dir']), listen: values.listen, logger, controllers: !values['disable-controllers'], tlsSans: values['tls-san'], storeWaitMs, inflightLimits, corsAllowedOrigins, ...(storeUrl ? { storeUrl } : {}), ...(clusterDns ? { clusterDns } : {}) });
+  const nodeLifecycle = nodeLifecycleFromFlags(values['node-monitor-grace-period'], values['node-startup-grace-period']);
+  const controllers = values['disable-controllers'] ? false : nodeLifecycle ? { nodeLifecycle } : true;
+  const server = await startServer({ dataDir: resolve(values['data-dir']), listen: values.listen, logger, controllers, tlsSans: values['tls-san'], storeWaitMs, inflightLimits, corsAllowedOrigins, ...(storeUrl ? { storeUrl } : {}), ...(clusterDns ? { clusterDns } : {}) });
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensurePki } from '../auth/index.js';
-import { corsAllowedOriginsFromFlag, storeWaitMsFromFlag, wildcardListenNote } from './store-flag.js';
+import { corsAllowedOriginsFromFlag, nodeLifecycleFromFlags, storeWaitMsFromFlag, wildcardListenNote } from './store-flag.js';
 
 describe('--store-wait', () => {
   const etcd = 'etcd://127.0.0.1:2379';
@@ -48,5 +48,16 @@ describe('the note of a server listening on every address', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('--node-monitor-grace-period and --node-startup-grace-period', () => {
+  it('are the node lifecycle controller\'s grace periods, at least 15s, absent when neither is given', () => {
+    expect(nodeLifecycleFromFlags(undefined, undefined)).toBeUndefined();
+    expect(nodeLifecycleFromFlags('20s', undefined)).toEqual({ gracePeriodMs: 20_000 });
+    expect(nodeLifecycleFromFlags('2m', '1m30s')).toEqual({ gracePeriodMs: 120_000, startupGracePeriodMs: 90_000 });
+    expect(nodeLifecycleFromFlags(undefined, '45')).toEqual({ startupGracePeriodMs: 45_000 });
+    expect(() => nodeLifecycleFromFlags('10s', undefined)).toThrow('--node-monitor-grace-period 10s: must be at least 15s (agents renew their Lease every 10s; a shorter grace marks live nodes Unknown)');
+    expect(() => nodeLifecycleFromFlags(undefined, 'soon')).toThrow('invalid --node-startup-grace-period "soon": want e.g. 40s or 2m');
   });
 });

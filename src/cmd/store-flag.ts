@@ -1,5 +1,5 @@
-// Flags `everynode server` and `everynode up` share: `--store`, `--cluster-dns`, `--cluster-domain`
-// and `--cors-allowed-origins`.
+// Flags `everynode server` and `everynode up` share: `--store`, `--cluster-dns`, `--cluster-domain`,
+// `--cors-allowed-origins`, `--node-monitor-grace-period` and `--node-startup-grace-period`.
 
 import { X509Certificate } from 'node:crypto';
 
@@ -19,21 +19,53 @@ export const defaultStoreWait = '60s';
  * seconds. Only an etcd store is waited for (a SQLite file is local: there is nothing to wait for).
  */
 export function storeWaitMsFromFlag(value: string, storeUrl: string | undefined): number {
+  const ms = durationMs('store-wait', value, 'e.g. 30s, 5m or 0');
+  return storeUrl === undefined ? 0 : ms;
+}
+
+/** A duration flag's value in ms: `90s`, `5m`, `1h`, `1m30s`, `500ms` or plain seconds. */
+function durationMs(flag: string, value: string, want: string): number {
   const t = value.trim();
+  if (/^\d+$/.test(t)) return Number(t) * 1000;
   const re = /(\d+)(ms|s|m|h)/gy;
   let ms = 0;
   let end = 0;
   let m: RegExpExecArray | null;
-  if (/^\d+$/.test(t)) ms = Number(t) * 1000;
-  else {
-    while ((m = re.exec(t)) !== null) {
-      const n = Number(m[1]);
-      ms += m[2] === 'ms' ? n : m[2] === 's' ? n * 1000 : m[2] === 'm' ? n * 60_000 : n * 3_600_000;
-      end = re.lastIndex;
-    }
-    if (t === '' || end !== t.length) throw new Error(`invalid --store-wait ${JSON.stringify(value)}: want e.g. 30s, 5m or 0`);
+  while ((m = re.exec(t)) !== null) {
+    const n = Number(m[1]);
+    ms += m[2] === 'ms' ? n : m[2] === 's' ? n * 1000 : m[2] === 'm' ? n * 60_000 : n * 3_600_000;
+    end = re.lastIndex;
   }
-  return storeUrl === undefined ? 0 : ms;
+  if (t === '' || end !== t.length) throw new Error(`invalid --${flag} ${JSON.stringify(value)}: want ${want}`);
+  return ms;
+}
+
+export const nodeLifecycleFlagUsage = `           --node-monitor-grace-period DURATION
+                                how long a node may go without renewing its Lease or posting
+                                its status before it is marked Ready=Unknown and tainted
+                                unreachable (default 50s, as Kubernetes 1.32; at least 15s:
+                                agents renew every 10s)
+           --node-startup-grace-period DURATION
+                                the same for a node that never posted Ready (default 60s)
+`;
+
+/** The least grace period allowed: more than the agents' 10 s lease renewal, with room for one late renewal. */
+const minNodeGraceMs = 15_000;
+
+/**
+ * `--node-monitor-grace-period` and `--node-startup-grace-period` (absent: the defaults) as the
+ * controller manager's nodeLifecycle options, or undefined when neither is given.
+ */
+export function nodeLifecycleFromFlags(monitor: string | undefined, startup: string | undefined): { gracePeriodMs?: number; startupGracePeriodMs?: number } | undefined {
+  if (monitor === undefined && startup === undefined) return undefined;
+  const out: { gracePeriodMs?: number; startupGracePeriodMs?: number } = {};
+  for (const [flag, value, key] of [['node-monitor-grace-period', monitor, 'gracePeriodMs'], ['node-startup-grace-period', startup, 'startupGracePeriodMs']] as const) {
+    if (value === undefined) continue;
+    const ms = durationMs(flag, value, 'e.g. 40s or 2m');
+    if (ms < minNodeGraceMs) throw new Error(`--${flag} ${value}: must be at least 15s (agents renew their Lease every 10s; a shorter grace marks live nodes Unknown)`);
+    out[key] = ms;
+  }
+  return out;
 }
 
 /**
