@@ -386,6 +386,22 @@ const conditionalUpdateKinds: ReadonlySet<string> = new Set([
   'coordination.k8s.io/Lease',
 ]);
 
+/**
+ * Kinds a PUT creates when the object does not exist (upstream's AllowCreateOnUpdate: Lease,
+ * Events, Endpoints, Service and the RBAC kinds); any other kind's PUT of a missing object is 404.
+ */
+const createOnUpdateKinds: ReadonlySet<string> = new Set([
+  'coordination.k8s.io/Lease',
+  '/Event',
+  'events.k8s.io/Event',
+  '/Endpoints',
+  '/Service',
+  'rbac.authorization.k8s.io/Role',
+  'rbac.authorization.k8s.io/ClusterRole',
+  'rbac.authorization.k8s.io/RoleBinding',
+  'rbac.authorization.k8s.io/ClusterRoleBinding',
+]);
+
 /** Whether a PUT without a resourceVersion may overwrite whatever is stored (upstream's AllowUnconditionalUpdate). */
 function allowsUnconditionalUpdate(k: KindDef): boolean {
   return !k.custom && !conditionalUpdateKinds.has(`${k.group}/${k.kind}`);
@@ -951,7 +967,29 @@ export class RestRegistry {
     validateFieldManager(q.fieldManager, 'UpdateOptions');
     // Each attempt gets its own copy: the strategy mutates the produced object. (A JSON copy: the
     // decoded body is plain JSON, and structuredClone costs several times more on small objects.)
-    return this.updateWith(k, namespace, name, subresource, q.dryRun, warnings, { name: q.fieldManager, apply: false }, () => deepClone(object), admit, true);
+    const put = () => this.updateWith(k, namespace, name, subresource, q.dryRun, warnings, { name: q.fieldManager, apply: false }, () => deepClone(object), admit, true);
+    if (subresource !== undefined || k.custom || !createOnUpdateKinds.has(`${k.group}/${k.kind}`)) return put();
+    // Create on update: a missing object is created from the body (its resourceVersion ignored,
+    // as upstream's store does), answered 201; lost races go to whichever path now applies.
+    for (let attempt = 1; ; attempt++) {
+      if ((await this.store.get(objectKey(k, namespace, name))) === undefined) {
+        checkVerb(k, 'create');
+        const fresh = deepClone(object);
+        delete fresh.metadata.resourceVersion;
+        try {
+          return await this.createDecoded(k, namespace, fresh, warnings, q.dryRun, admit);
+        } catch (err) {
+          if (!(err instanceof ApiError && err.reason === 'AlreadyExists') || attempt >= 3) throw err;
+          continue;
+        }
+      }
+      try {
+        return await put();
+      } catch (err) {
+        // Deleted since it was read: try again from the top.
+        if (!(err instanceof ApiError && err.code === 404 && err.details?.name === name && err.details?.kind === resourceRefOf(k).resource) || attempt >= 3) throw err;
+      }
+    }
   }
 
   /**

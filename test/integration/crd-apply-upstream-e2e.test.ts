@@ -581,4 +581,36 @@ describe('unconditional updates (registry Store.Update, AllowUnconditionalUpdate
     expect(cm.status, cm.text).toBe(200);
     expect(cm.body.data).toEqual({ a: '2' });
   });
+
+  it('a PUT of a missing object creates it (201) for the kinds upstream allows (AllowCreateOnUpdate), and is 404 for the others', async () => {
+    const created = [
+      ['/apis/coordination.k8s.io/v1/namespaces/default/leases/put-lease', { metadata: { name: 'put-lease' }, spec: { holderIdentity: 'x', leaseDurationSeconds: 5 } }],
+      ['/api/v1/namespaces/default/endpoints/put-ep', { metadata: { name: 'put-ep' }, subsets: [] }],
+      ['/api/v1/namespaces/default/events/put-ev', { metadata: { name: 'put-ev' }, involvedObject: { kind: 'Pod', name: 'p', namespace: 'default' }, reason: 'R', message: 'm', type: 'Normal' }],
+      ['/api/v1/namespaces/default/services/put-svc', { metadata: { name: 'put-svc' }, spec: { ports: [{ port: 80 }] } }],
+      ['/apis/rbac.authorization.k8s.io/v1/namespaces/default/roles/put-role', { metadata: { name: 'put-role', resourceVersion: '12345' }, rules: [] }],
+      ['/apis/rbac.authorization.k8s.io/v1/clusterroles/put-clusterrole', { metadata: { name: 'put-clusterrole' }, rules: [] }],
+    ] as const;
+    for (const [path, body] of created) {
+      const r = await call('PUT', path, body);
+      expect(r.status, `${path}: ${r.text}`).toBe(201);
+      expect(r.body.metadata.uid, path).toBeTruthy();
+      // Then it is an update (the Lease's needs its version).
+      const again = await call('PUT', path, { ...body, metadata: { ...body.metadata, resourceVersion: r.body.metadata.resourceVersion } });
+      expect(again.status, `${path}: ${again.text}`).toBe(200);
+    }
+    expect((await call('GET', '/api/v1/namespaces/default/services/put-svc')).body.spec.clusterIP).toBeTruthy();
+    // Validated as a create: a bad one is 422 and nothing is made.
+    const bad = await call('PUT', '/api/v1/namespaces/default/services/put-bad', { metadata: { name: 'put-bad' }, spec: { ports: [{ port: 0 }] } });
+    expect(bad.status, bad.text).toBe(422);
+    expect((await call('GET', '/api/v1/namespaces/default/services/put-bad')).status).toBe(404);
+    // A dry run makes nothing; a missing namespace is its own 404.
+    expect((await call('PUT', '/api/v1/namespaces/default/endpoints/put-dry?dryRun=All', { metadata: { name: 'put-dry' } })).status).toBe(201);
+    expect((await call('GET', '/api/v1/namespaces/default/endpoints/put-dry')).status).toBe(404);
+    expect((await call('PUT', '/api/v1/namespaces/nowhere/endpoints/x', { metadata: { name: 'x' } })).body.message).toBe('namespaces "nowhere" not found');
+    // Kinds that do not allow it: 404.
+    for (const path of ['/api/v1/namespaces/default/configmaps/put-cm', '/apis/apps/v1/namespaces/default/daemonsets/put-ds', '/api/v1/namespaces/default/pods/put-pod']) {
+      expect((await call('PUT', path, { metadata: { name: path.split('/').at(-1) } })).status, path).toBe(404);
+    }
+  });
 });
