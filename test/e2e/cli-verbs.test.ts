@@ -480,6 +480,21 @@ describe('everynode CLI verbs', () => {
     expect((await cli(['delete', 'ds'])).code).toBe(1);
   });
 
+  it('delete --field-selector, and -A with a selector: each object in its own namespace', async () => {
+    for (const ns of ['fs-a', 'fs-b']) {
+      expect((await cli(['create', 'namespace', ns])).code).toBe(0);
+      for (const [name, data] of [['keep', 'k'], ['drop', 'd']]) expect((await cli(['create', 'configmap', name, '-n', ns, `--from-literal=x=${data}`, '--dry-run=none'])).code).toBe(0);
+      expect((await cli(['label', 'cm', 'drop', '-n', ns, 'sweep=yes'])).code).toBe(0);
+    }
+    expect(await cli(['delete', 'cm', '--field-selector', 'metadata.name=drop', '-n', 'fs-a'])).toEqual({ code: 0, stdout: 'configmap "drop" deleted\n', stderr: '' });
+    expect(await cli(['delete', 'cm', '-l', 'sweep=yes', '-A'])).toEqual({ code: 0, stdout: 'configmap "drop" deleted\n', stderr: '' });
+    expect((await cli(['get', 'cm', 'keep', 'drop', '-n', 'fs-b', '-o', 'name', '--ignore-not-found'])).stdout).toBe('configmap/keep\n');
+    expect((await cli(['get', 'cm', 'keep', '-n', 'fs-a', '-o', 'name'])).stdout).toBe('configmap/keep\n');
+    expect(await cli(['delete', 'cm', '--field-selector', 'metadata.name=none', '-A'])).toEqual({ code: 0, stdout: 'No resources found\n', stderr: '' });
+    expect((await cli(['delete', 'cm', 'keep', '-A'])).stderr).toBe('error: a resource cannot be retrieved by name across all namespaces\n');
+    expect((await cli(['delete', 'cm', '--all', '--field-selector', 'metadata.name=keep'])).stderr).toBe('error: cannot set --all and --field-selector at the same time\n');
+  });
+
   it('delete -f of a manifest that lists its Namespace first deletes every object in it (the content waits 5 s, as upstream)', async () => {
     const manifest = write(
       'app-with-ns.yaml',

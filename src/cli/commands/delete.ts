@@ -1,4 +1,6 @@
-// `everynode delete`: by TYPE NAME..., TYPE/NAME..., -f FILE, or TYPE -l SELECTOR / --all.
+// `everynode delete`: by TYPE NAME..., TYPE/NAME..., -f FILE, or TYPE -l SELECTOR /
+// --field-selector SELECTOR / --all, in the namespace or, with -A, in every namespace (each
+// object deleted in its own).
 // --cascade picks the propagationPolicy (background, the default; foreground; orphan).
 // With --wait (default) it returns once each object is gone (uid changed or 404), bounded by
 // --timeout (0 = no bound). An object of -f that cannot be deleted is reported as kubectl does:
@@ -25,6 +27,8 @@ interface DeleteOpts {
   filename?: string[];
   recursive?: boolean;
   selector?: string;
+  fieldSelector?: string;
+  allNamespaces?: boolean;
   all?: boolean;
   cascade: string;
   wait: boolean;
@@ -74,7 +78,9 @@ export function registerDelete(program: Command, ctx: CliContext): void {
     .option('-f, --filename <path>', 'delete the objects in a file, directory or stdin (repeatable)', collect)
     .option('-R, --recursive', 'with -f DIR: also the files of its sub-directories')
     .option('-l, --selector <selector>', 'delete all objects of TYPE matching the label selector')
+    .option('--field-selector <selector>', 'delete all objects of TYPE matching the field selector, e.g. spec.nodeName=node-1')
     .option('--all', 'delete all objects of TYPE in the namespace')
+    .option('-A, --all-namespaces', 'with -l, --field-selector or --all: in every namespace')
     .option('--cascade <policy>', 'background|foreground|orphan', 'background')
     .option('--grace-period <seconds>', 'seconds the objects get to terminate gracefully; ignored if negative; 1 for immediate shutdown; 0 only with --force', intFlag('--grace-period', 'delete'), -1)
     .option('--now', 'signal the objects for immediate shutdown (same as --grace-period=1)')
@@ -88,13 +94,15 @@ export function registerDelete(program: Command, ctx: CliContext): void {
     .action(async (args: string[], opts: DeleteOpts, cmd: Command) => {
       if (opts.output !== undefined && opts.output !== '' && opts.output !== 'name') throw new CliError(`unexpected -o output mode: ${opts.output}. We only support '-o name'`);
       if (opts.all && opts.selector) throw new CliError('cannot set --all and --selector at the same time');
+      if (opts.all && opts.fieldSelector) throw new CliError('cannot set --all and --field-selector at the same time');
       const policy = propagation(opts.cascade);
       const gracePeriod = effectiveGracePeriod(opts);
       const dryRun = dryRunStrategy(opts.dryRun);
       if (gracePeriod === 0 && opts.force) {
         ctx.warn('Immediate deletion does not wait for confirmation that the running resource has been terminated. The resource may continue to run on the cluster indefinitely.');
       }
-      const ignoreNotFound = opts.ignoreNotFound ?? (opts.all === true || opts.selector !== undefined);
+      const selecting = opts.all === true || opts.selector !== undefined || opts.fieldSelector !== undefined;
+      const ignoreNotFound = opts.ignoreNotFound ?? selecting;
       const timeoutMs = parseDuration(opts.timeout);
       const conn = ctx.conn(cmd);
       const disco = ctx.discovery(cmd);
@@ -110,16 +118,22 @@ export function registerDelete(program: Command, ctx: CliContext): void {
       } else {
         const targets = parseTargets(args);
         if (targets.length === 0) throw new CliError('you must specify the type of resource to delete, or -f FILE');
+        const allNs = opts.allNamespaces === true;
         for (const t of targets) {
           const r = await disco.resolve(t.type);
           const ns = r.namespaced ? conn.namespace : '';
           if (t.names.length > 0) {
-            if (opts.selector || opts.all) throw new CliError('names cannot be combined with --selector or --all');
+            if (selecting) throw new CliError('names cannot be combined with --selector, --field-selector or --all');
+            if (allNs && r.namespaced) throw new CliError('a resource cannot be retrieved by name across all namespaces');
             for (const name of t.names) work.push({ r, ns, name });
           } else {
-            if (!opts.selector && !opts.all) throw new CliError(`resource(s) were provided, but no name was specified: pass NAME, -l SELECTOR or --all`);
-            const list = await conn.client.list(r, opts.selector ? { namespace: ns, labelSelector: opts.selector } : { namespace: ns });
-            for (const o of list.items) work.push({ r, ns, name: o.metadata.name ?? '' });
+            if (!selecting) throw new CliError(`resource(s) were provided, but no name was specified: pass NAME, -l SELECTOR, --field-selector SELECTOR or --all`);
+            const list = await conn.client.list(r, {
+              ...(allNs && r.namespaced ? {} : { namespace: ns }),
+              ...(opts.selector ? { labelSelector: opts.selector } : {}),
+              ...(opts.fieldSelector ? { fieldSelector: opts.fieldSelector } : {}),
+            });
+            for (const o of list.items) work.push({ r, ns: r.namespaced ? o.metadata.namespace ?? ns : '', name: o.metadata.name ?? '' });
           }
         }
       }
