@@ -483,7 +483,7 @@ describe('everynode CLI verbs', () => {
   it('delete --field-selector, and -A with a selector: each object in its own namespace', async () => {
     for (const ns of ['fs-a', 'fs-b']) {
       expect((await cli(['create', 'namespace', ns])).code).toBe(0);
-      for (const [name, data] of [['keep', 'k'], ['drop', 'd']]) expect((await cli(['create', 'configmap', name, '-n', ns, `--from-literal=x=${data}`, '--dry-run=none'])).code).toBe(0);
+      for (const [name, data] of ([['keep', 'k'], ['drop', 'd']] as const)) expect((await cli(['create', 'configmap', name, '-n', ns, `--from-literal=x=${data}`, '--dry-run=none'])).code).toBe(0);
       expect((await cli(['label', 'cm', 'drop', '-n', ns, 'sweep=yes'])).code).toBe(0);
     }
     expect(await cli(['delete', 'cm', '--field-selector', 'metadata.name=drop', '-n', 'fs-a'])).toEqual({ code: 0, stdout: 'configmap "drop" deleted\n', stderr: '' });
