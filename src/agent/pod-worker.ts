@@ -83,7 +83,7 @@ import type { Container, ContainerState, ContainerStatus, Pod, PodStatus } from 
 import { Backoff } from './backoff.js';
 import { errorMessage, rfc3339, type Clock, type TimerHandle } from '../util/index.js';
 import { ContainerConfigError, envSourceNames, expandCommandAndArgs, expandProbeCommand, makeEnvironment, podHostname, type EnvService, type EnvSources, type PodEnvContext } from './container-env.js';
-import { containerIdentity, readAgentAccounts, type AgentAccounts } from './security-context.js';
+import { containerIdentity, containerSecurity, readAgentAccounts, type AgentAccounts } from './security-context.js';
 import { postStartHandler, preStopHandler, runPostStartHook, runPreStopHook } from './lifecycle.js';
 import { ProbeWorker, runProbe, type ProbeType } from './probes.js';
 import { isRuntimeError, type ContainerInfo, type ContainerRuntime, type KeyValue, type LogOptions, type PodSandboxConfig } from './runtime/interface.js';
@@ -877,6 +877,7 @@ export class PodWorker {
       this.event('Warning', 'Failed', `Error: ${err.message}`, c.name);
       return;
     }
+    const security = containerSecurity(c);
     const { command, args } = expandCommandAndArgs(c, env);
     const attempt = rec.nextAttempt;
     const labels: Record<string, string> = {
@@ -897,6 +898,7 @@ export class PodWorker {
         env,
         workingDir: c.workingDir,
         ...(user ? { user } : {}),
+        ...(security ? { security } : {}),
         logPath: join(c.name, `${attempt}.log`),
         labels,
         ...(c.stdin ? { stdin: true, ...(c.stdinOnce ? { stdinOnce: true } : {}) } : {}),

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Container, Pod } from '../api/types.js';
 import { ContainerConfigError } from './container-env.js';
-import { containerIdentity, type AgentAccounts } from './security-context.js';
+import { containerIdentity, containerSecurity, type AgentAccounts } from './security-context.js';
 
 const passwd = ['root:x:0:0:root:/root:/bin/bash', '# a comment', 'daemon:x:1:1::/:/usr/sbin/nologin', 'app:x:1500:1600::/home/app:/bin/sh', 'nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin'].join('\n');
 const group = ['root:x:0:', 'adm:x:4:app,syslog', 'video:x:44:', 'docker:x:999:syslog, app', 'app:x:1600:'].join('\n');
@@ -70,5 +70,22 @@ describe('containerIdentity', () => {
     expect(identity(user, { runAsUser: 1500, runAsGroup: 1600, supplementalGroups: [999] })).toBeUndefined();
     expect(refusal(user, { runAsUser: 65534 })).toBe('cannot run as uid 65534, gid 65534: the node\'s agent runs as uid 1500, not root, and can start processes only as itself');
     expect(refusal(user, { runAsUser: 1500, supplementalGroups: [44] })).toMatch(/^cannot run as uid 1500, gid 1600, groups 4,999,44: /);
+  });
+});
+
+describe('containerSecurity', () => {
+  const sec = (sc?: Record<string, unknown>) => containerSecurity({ name: 'c', ...(sc ? { securityContext: sc } : {}) });
+  it('maps allowPrivilegeEscalation false to no_new_privs and capabilities to a bounding set, as containerd orders add and drop', () => {
+    expect(sec()).toBeUndefined();
+    expect(sec({ runAsUser: 1 })).toBeUndefined();
+    expect(sec({ allowPrivilegeEscalation: true, capabilities: { add: ['NET_ADMIN'] } })).toBeUndefined();
+    expect(sec({ allowPrivilegeEscalation: false })).toEqual({ noNewPrivs: true });
+    expect(sec({ capabilities: { drop: ['ALL'], add: ['NET_BIND_SERVICE', 'cap_sys_time'] } })).toEqual({ dropAll: true, add: ['NET_BIND_SERVICE', 'SYS_TIME'] });
+    expect(sec({ capabilities: { drop: ['NET_RAW', 'CAP_SYS_ADMIN'], add: ['ALL'] } })).toEqual({ drop: ['NET_RAW', 'SYS_ADMIN'] });
+    expect(sec({ capabilities: { drop: ['all'], add: ['ALL'] } })).toEqual({ dropAll: true });
+  });
+
+  it('leaves a privileged container as the agent is', () => {
+    expect(sec({ privileged: true, capabilities: { drop: ['ALL'] } })).toBeUndefined();
   });
 });

@@ -17,12 +17,17 @@
 // - `runAsNonRoot` is checked with the kubelet's words (verifyRunAsNonRoot), and an identity the
 //   agent cannot take (it is not root) is refused: both are a ContainerConfigError, so the
 //   container waits in CreateContainerConfigError and never runs as someone else.
-// - Not applied (documented in the README): capabilities, privileged, allowPrivilegeEscalation,
-//   seccomp, AppArmor, SELinux, readOnlyRootFilesystem, procMount, sysctls.
+// - The container's `allowPrivilegeEscalation: false` (no_new_privs) and `capabilities` are
+//   applied (containerSecurity) unless it is `privileged`: the agent's capabilities (all of them
+//   under root; the process runtime has no default set to start from), none with `drop: [ALL]`,
+//   then `add`, then without `drop`, as containerd orders them. A uid other than 0 holds no
+//   capability anyway, as in a container.
+// - Not applied (documented in the README): seccomp, AppArmor, SELinux, readOnlyRootFilesystem,
+//   procMount, sysctls, and a default capability set for containers that ask for none.
 import { readFileSync } from 'node:fs';
 import type { Container, Pod } from '../api/types.js';
 import { ContainerConfigError } from './container-env.js';
-import type { ProcessIdentity } from './runtime/interface.js';
+import type { LinuxSecurity, ProcessIdentity } from './runtime/interface.js';
 
 /** Who the agent is, and the node's account files (the process runtime's "image"). */
 export interface AgentAccounts {
@@ -123,4 +128,28 @@ export function readAgentAccounts(): AgentAccounts {
     }
   };
   return { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0, groups: process.getgroups?.() ?? [], passwd: read('/etc/passwd'), group: read('/etc/group') };
+}
+
+interface ContainerSecurityFields {
+  privileged?: boolean;
+  allowPrivilegeEscalation?: boolean;
+  capabilities?: { add?: unknown[]; drop?: unknown[] };
+}
+
+/** The container's no_new_privs and capabilities (see the header), or undefined when it changes nothing. */
+export function containerSecurity(c: Container): LinuxSecurity | undefined {
+  const sc = (c.securityContext ?? undefined) as ContainerSecurityFields | undefined;
+  if (!sc || sc.privileged === true) return undefined;
+  const names = (v: unknown[] | undefined): string[] => (Array.isArray(v) ? v : []).map((n) => String(n).toUpperCase().replace(/^CAP_/, ''));
+  const add = names(sc.capabilities?.add);
+  const drop = names(sc.capabilities?.drop);
+  const out: LinuxSecurity = {};
+  if (sc.allowPrivilegeEscalation === false) out.noNewPrivs = true;
+  if (drop.includes('ALL')) out.dropAll = true;
+  // `add: [ALL]` is every capability, which the agent's processes start with.
+  const added = add.filter((n) => n !== 'ALL');
+  const dropped = drop.filter((n) => n !== 'ALL');
+  if (out.dropAll && added.length > 0) out.add = added;
+  if (dropped.length > 0) out.drop = dropped;
+  return Object.keys(out).length > 0 ? out : undefined;
 }

@@ -1611,6 +1611,20 @@ describe.skipIf(process.getuid?.() !== 0)('Security Context (security_context.go
     expect(log).toMatch(/^uid=1234 gid=0 /m);
   });
 
+  scenario('When creating a pod with allowPrivilegeEscalation false: should not allow privilege escalation (no_new_privs)', async () => {
+    const log = await containerOutput('alloweps-false', { name: 'c', command: sh("grep '^NoNewPrivs' /proc/self/status"), securityContext: { runAsUser: 1000, allowPrivilegeEscalation: false } }, []);
+    expect(log).toMatch(/^NoNewPrivs:\s+1$/m);
+    const allowed = await containerOutput('alloweps-true', { name: 'c', command: sh("grep '^NoNewPrivs' /proc/self/status"), securityContext: { runAsUser: 1000, allowPrivilegeEscalation: true } }, []);
+    expect(allowed).toMatch(/^NoNewPrivs:\s+0$/m);
+  });
+
+  scenario('runs a root container with its capabilities dropped to what it adds back, and a privileged one with all', async () => {
+    const log = await containerOutput('caps-drop-all', { name: 'c', command: sh("grep '^CapEff' /proc/self/status"), securityContext: { capabilities: { drop: ['ALL'], add: ['NET_BIND_SERVICE'] } } }, []);
+    expect(log).toMatch(/^CapEff:\s+0000000000000400$/m);
+    const privileged = await containerOutput('caps-privileged', { name: 'c', command: sh("grep '^CapEff' /proc/self/status"), securityContext: { privileged: true } }, []);
+    expect(privileged).not.toMatch(/^CapEff:\s+0000000000000400$/m);
+  });
+
   scenario('When creating a container with runAsNonRoot: should not run with an explicit root user ID', async () => {
     const name = 'explicit-root-uid';
     await createPod(newPod(name, [{ name: 'c', command: ids, securityContext: { runAsNonRoot: true, runAsUser: 0 } }], { restartPolicy: 'Never' }));

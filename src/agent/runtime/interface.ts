@@ -52,6 +52,19 @@ export interface ProcessIdentity {
   groups: number[];
 }
 
+/**
+ * Linux settings of a container's processes beyond the identity (CRI LinuxContainerSecurityContext):
+ * `noNewPrivs` (no_new_privs: setuid binaries and file capabilities grant nothing), and the
+ * capability bounding set: all of the runtime's, none with `dropAll`, then `add`, then without
+ * `drop` (upper-case names without `CAP_`, as containerd orders a container's add and drop).
+ */
+export interface LinuxSecurity {
+  noNewPrivs?: boolean;
+  dropAll?: boolean;
+  add?: string[];
+  drop?: string[];
+}
+
 export interface ContainerConfig {
   /** Container name (unique within the pod). */
   name: string;
@@ -70,6 +83,8 @@ export interface ContainerConfig {
    * exactly this identity, or the container is not started. Absent: the runtime's own user.
    */
   user?: ProcessIdentity;
+  /** Applied to the container and every command run in it, or the container is not started. */
+  security?: LinuxSecurity;
   mounts?: Mount[];
   /** Log file path relative to the sandbox's logDirectory, e.g. `app/0.log`. */
   logPath: string;

@@ -461,3 +461,34 @@ describe.skipIf(process.getuid?.() !== 0)('ProcessRuntime: the identity a contai
     expect(missing).toMatchObject({ state: 'exited', reason: 'StartError', message: 'exec: "/no/such/file": stat /no/such/file: no such file or directory' });
   });
 });
+
+describe.skipIf(process.getuid?.() !== 0)('ProcessRuntime: no_new_privs and capabilities (ContainerConfig.security; needs root)', () => {
+  const status = "grep -E '^(CapEff|CapBnd|NoNewPrivs)' /proc/self/status | tr -s '\\t' ' ' | tr '\\n' ' '";
+
+  it('applies them to the container and what runs in it, also after a new runtime adopts it', async () => {
+    const { dir, rt, marker, sandbox, sandboxId, config } = await setup();
+    const info = await rt.startContainer(sandboxId, sandbox, config({ command: ['sh', '-c', `${status}; echo; sleep 60 # ${marker}`], security: { noNewPrivs: true, dropAll: true, add: ['NET_BIND_SERVICE', 'KILL'], drop: ['KILL'] } }));
+    cleanups.push(() => rt.stopContainer(info.id, 0).catch(() => undefined));
+    await until(async () => (await rt.readLogs(info.id)) !== '');
+    const expected = 'CapEff: 0000000000000400 CapBnd: 0000000000000400 NoNewPrivs: 1 \n';
+    expect(await rt.readLogs(info.id)).toBe(expected);
+    expect((await rt.execSync(info.id, ['sh', '-c', status], 5_000)).output).toBe(expected.slice(0, -1));
+    rt.detach();
+    const again = await ProcessRuntime.open({ stateDir: join(dir, 'state'), exitPollMs: 50 });
+    cleanups.push(() => again.stopContainer(info.id, 0).catch(() => undefined));
+    expect((await again.execSync(info.id, ['sh', '-c', status], 5_000)).output).toBe(expected.slice(0, -1));
+  });
+
+  it('drops single capabilities from a root container, and refuses an unknown one before it starts', async () => {
+    const { rt, marker, sandbox, sandboxId, config } = await setup();
+    const info = await rt.startContainer(sandboxId, sandbox, config({ command: ['sh', '-c', `grep '^CapBnd' /proc/self/status; sleep 60 # ${marker}`], security: { drop: ['NET_RAW', 'SYS_ADMIN'] } }));
+    cleanups.push(() => rt.stopContainer(info.id, 0).catch(() => undefined));
+    await until(async () => (await rt.readLogs(info.id)).includes('CapBnd'));
+    const bounding = BigInt(`0x${/CapBnd:\s+([0-9a-f]+)/.exec(await rt.readLogs(info.id))![1]}`);
+    expect(bounding & (1n << 13n)).toBe(0n); // CAP_NET_RAW
+    expect(bounding & (1n << 21n)).toBe(0n); // CAP_SYS_ADMIN
+    expect(bounding & (1n << 0n)).toBe(1n); // CAP_CHOWN kept
+    const bad = await rt.startContainer(sandboxId, sandbox, config({ name: 'bad', logPath: 'bad/0.log', command: ['true'], security: { drop: ['BOGUS'] } }));
+    expect(bad).toMatchObject({ state: 'exited', reason: 'StartError', message: 'unknown capability "CAP_BOGUS"' });
+  });
+});

@@ -116,6 +116,7 @@ import {
   type FollowOptions,
   type LogOptions,
   type PodSandboxConfig,
+  type LinuxSecurity,
   type ProcessIdentity,
   type TerminalAttachIO,
 } from './interface.js';
@@ -176,6 +177,8 @@ interface PersistedContainer {
   workingDir?: string;
   /** ContainerConfig.user: also the identity of every command run in the container. */
   user?: ProcessIdentity;
+  /** ContainerConfig.security: also applied to every command run in the container. */
+  security?: LinuxSecurity;
 }
 
 interface Supervised extends PersistedContainer {
@@ -292,18 +295,56 @@ function openTerminalFifos(dir: string, token: string, idle: boolean): { reportF
   }
 }
 
+/** The Linux capabilities a bounding set may name (capabilities(7), up to CAP_CHECKPOINT_RESTORE). */
+const linuxCapabilities = new Set([
+  'CHOWN', 'DAC_OVERRIDE', 'DAC_READ_SEARCH', 'FOWNER', 'FSETID', 'KILL', 'SETGID', 'SETUID', 'SETPCAP', 'LINUX_IMMUTABLE',
+  'NET_BIND_SERVICE', 'NET_BROADCAST', 'NET_ADMIN', 'NET_RAW', 'IPC_LOCK', 'IPC_OWNER', 'SYS_MODULE', 'SYS_RAWIO', 'SYS_CHROOT',
+  'SYS_PTRACE', 'SYS_PACCT', 'SYS_ADMIN', 'SYS_BOOT', 'SYS_NICE', 'SYS_RESOURCE', 'SYS_TIME', 'SYS_TTY_CONFIG', 'MKNOD', 'LEASE',
+  'AUDIT_WRITE', 'AUDIT_CONTROL', 'SETFCAP', 'MAC_OVERRIDE', 'MAC_ADMIN', 'SYSLOG', 'WAKE_ALARM', 'BLOCK_SUSPEND', 'AUDIT_READ',
+  'PERFMON', 'BPF', 'CHECKPOINT_RESTORE',
+]);
+
+/** setpriv's --bounding-set list for `s` (LinuxSecurity), '' when it changes nothing; throws for an unknown name. */
+function boundingSet(s: LinuxSecurity): string {
+  const parts: string[] = [];
+  if (s.dropAll) parts.push('-all');
+  for (const [sign, names] of [['+', s.dropAll ? s.add ?? [] : []], ['-', s.drop ?? []]] as const) {
+    for (const name of names) {
+      if (!linuxCapabilities.has(name)) throw new Error(`unknown capability ${JSON.stringify(`CAP_${name}`)}`);
+      parts.push(`${sign}${name.toLowerCase()}`);
+    }
+  }
+  return parts.join(',');
+}
+
 /**
- * How a command starts as `user` (ContainerConfig.user): its uid and gid given to spawn, which
- * drops every supplementary group before the exec; with supplementary groups, under setpriv(1)
- * (util-linux), started by the agent and setting all three before it execs the command (same
- * pid). `setpriv` undefined: the node has none. Returns the argv to start and the spawn options,
- * or why the identity cannot be taken.
+ * How a command starts as `user` with `security` (ContainerConfig.user and .security): with only
+ * a uid and gid, given to spawn, which drops every supplementary group before the exec; with
+ * supplementary groups, no_new_privs or a capability change, under setpriv(1) (util-linux),
+ * started by the agent and setting all of them before it execs the command (same pid).
+ * `setpriv` undefined: the node has none. Returns the argv to start and the spawn options, or
+ * why the settings cannot be applied.
  */
-function asUser(argv: string[], user: ProcessIdentity | undefined, setpriv: string | undefined): { argv: string[]; ids: { uid?: number; gid?: number }; wrapped: boolean } | { error: string } {
-  if (!user) return { argv, ids: {}, wrapped: false };
-  if (user.groups.length === 0) return { argv, ids: { uid: user.uid, gid: user.gid }, wrapped: false };
-  if (!setpriv) return { error: `cannot set supplementary groups ${user.groups.join(',')} for uid ${user.uid}: setpriv (util-linux) is not on the agent's PATH` };
-  return { argv: [setpriv, `--reuid=${user.uid}`, `--regid=${user.gid}`, `--groups=${user.groups.join(',')}`, '--', ...argv], ids: {}, wrapped: true };
+function launchAs(argv: string[], user: ProcessIdentity | undefined, security: LinuxSecurity | undefined, setpriv: string | undefined): { argv: string[]; ids: { uid?: number; gid?: number }; wrapped: boolean } | { error: string } {
+  let caps: string;
+  try {
+    caps = security ? boundingSet(security) : '';
+  } catch (err) {
+    return { error: errorMessage(err) };
+  }
+  const noNewPrivs = security?.noNewPrivs === true;
+  if (!user && !caps && !noNewPrivs) return { argv, ids: {}, wrapped: false };
+  if (user && user.groups.length === 0 && !caps && !noNewPrivs) return { argv, ids: { uid: user.uid, gid: user.gid }, wrapped: false };
+  if (!setpriv) {
+    const what = [user && user.groups.length > 0 ? `supplementary groups ${user.groups.join(',')}` : '', noNewPrivs ? 'no_new_privs' : '', caps ? 'capabilities' : ''].filter(Boolean).join(', ');
+    return { error: `cannot set ${what}: setpriv (util-linux) is not on the agent's PATH` };
+  }
+  const flags = [
+    ...(user ? [`--reuid=${user.uid}`, `--regid=${user.gid}`, user.groups.length > 0 ? `--groups=${user.groups.join(',')}` : '--clear-groups'] : []),
+    ...(noNewPrivs ? ['--no-new-privs'] : []),
+    ...(caps ? [`--bounding-set=${caps}`] : []),
+  ];
+  return { argv: [setpriv, ...flags, '--', ...argv], ids: {}, wrapped: true };
 }
 
 /**
@@ -451,7 +492,7 @@ export class ProcessRuntime implements ContainerRuntime {
   private readonly writeRecordData: (fd: number, data: string) => void;
   /** The programs that run `exec -t` commands on a pty; undefined: no terminals (pipes). */
   readonly terminalTools: TerminalTools | undefined;
-  /** setpriv(1), for identities with supplementary groups (asUser); undefined: none on PATH. */
+  /** setpriv(1), for supplementary groups, no_new_privs and capabilities (launchAs); undefined: none on PATH. */
   private readonly setpriv: string | undefined;
 
   private constructor(private readonly options: ProcessRuntimeOptions) {
@@ -688,6 +729,7 @@ export class ProcessRuntime implements ContainerRuntime {
     if (sup.procStartTime !== undefined) rec.procStartTime = sup.procStartTime;
     if (sup.workingDir !== undefined) rec.workingDir = sup.workingDir;
     if (sup.user) rec.user = sup.user;
+    if (sup.security) rec.security = sup.security;
     if (sup.fifos) rec.fifos = sup.fifos;
     if (sup.stdinFifo) rec.stdinFifo = sup.stdinFifo;
     if (sup.stdinOnce) rec.stdinOnce = true;
@@ -875,7 +917,7 @@ export class ProcessRuntime implements ContainerRuntime {
       }
       if (!isDir) return this.recordStartError(base, env, config, `chdir to cwd (${JSON.stringify(config.workingDir)}) set in config: no such directory`);
     }
-    const launch = asUser(argv, config.user, this.setpriv);
+    const launch = launchAs(argv, config.user, config.security, this.setpriv);
     if ('error' in launch) return this.recordStartError(base, env, config, launch.error);
     if (tools || launch.wrapped) {
       // A wrapper would start and fail to exec: the command is looked up first, as exec would.
@@ -970,6 +1012,7 @@ export class ProcessRuntime implements ContainerRuntime {
       env,
       workingDir: config.workingDir,
       ...(config.user ? { user: config.user } : {}),
+      ...(config.security ? { security: config.security } : {}),
       ...(fifos ? { fifos } : {}),
       ...(heldStdin?.path ? { stdinFifo: heldStdin.path } : {}),
       ...(config.stdin && config.stdinOnce ? { stdinOnce: true as const } : {}),
@@ -1396,7 +1439,7 @@ export class ProcessRuntime implements ContainerRuntime {
     if (!sup) throw new RuntimeError('NotFound', `container "${id}" not found`);
     if (sup.info.state !== 'running') return { exitCode: 126, output: `container "${id}" is not running`, timedOut: false };
     if (command.length === 0) return { exitCode: 126, output: 'no command', timedOut: false };
-    const launch = asUser(command, sup.user, this.setpriv);
+    const launch = launchAs(command, sup.user, sup.security, this.setpriv);
     if ('error' in launch) return { exitCode: 126, output: launch.error, timedOut: false };
     const unrunnable = launch.wrapped ? lookPathFailure(command[0]!, sup.env.PATH, sup.workingDir) : undefined;
     if (unrunnable !== undefined) return { exitCode: 126, output: unrunnable, timedOut: false };
@@ -1448,7 +1491,7 @@ export class ProcessRuntime implements ContainerRuntime {
     // a command runs on pipes, as without a terminal (where it is simply not found).
     const tools = io.tty && !command[0]!.startsWith('-') ? this.terminalTools : undefined;
     const script = tools?.script;
-    const launch = asUser(command, sup.user, this.setpriv);
+    const launch = launchAs(command, sup.user, sup.security, this.setpriv);
     const refused = 'error' in launch ? launch.error : launch.wrapped ? lookPathFailure(command[0]!, sup.env.PATH, sup.workingDir) : undefined;
     if (refused !== undefined || 'error' in launch) {
       io.stderr.write(`${refused}\n`);
