@@ -342,6 +342,18 @@ describe('upstream e2e: [sig-apps] Daemon set', () => {
     expect(env.kubelet!.failures()).toEqual([]);
   });
 
+  it('runs a DaemonSet whose name is as long as the API allows (253): its ControllerRevision name is cut as upstream', async () => {
+    const env = await setup();
+    const long = `${'a'.repeat(240)}${'.b'.repeat(6)}z`;
+    expect(long).toHaveLength(253);
+    const ds = await env.api.apps.createNamespacedDaemonSet({ namespace: NS, body: { ...newDaemonSet(image), metadata: { name: long } } });
+    await waitOnNodes(env, ds, env.nodes, 'a daemon pod on every node');
+    const revs = (await env.api.apps.listNamespacedControllerRevision({ namespace: NS })).items.filter((r) => r.metadata?.ownerReferences?.[0]?.uid === ds.metadata?.uid);
+    expect(revs).toHaveLength(1);
+    expect(revs[0]!.metadata!.name).toMatch(new RegExp(`^${long.slice(0, 223).replace(/\./g, '\\.')}-[4-9bcdf]{1,10}$`));
+    await env.api.apps.deleteNamespacedDaemonSet({ name: long, namespace: NS });
+  });
+
   it('should run and stop complex daemon: nodeSelector follows node labels, and a patched selector with RollingUpdate moves the pod', async () => {
     const env = await setup();
     const body = newDaemonSet(image);

@@ -50,7 +50,7 @@ import {
   splitMetaNamespaceKey,
 } from '../../client/index.js';
 import { Backoff } from './backoff.js';
-import { computeHash, matchRevision, maxRevision, revisionData, revisionDataJSON, revisionPayload } from './history.js';
+import { computeHash, controllerRevisionName, matchRevision, maxRevision, revisionData, revisionDataJSON, revisionPayload } from './history.js';
 import { DaemonSetNodeSlots, type NodeSlot, type PodFacts, factsAvailable, factsTerminal, factsUpdated } from './node-slots.js';
 import { addOrUpdateDaemonPodTolerations, getTargetNodeName, nodeShouldRunDaemonPod, replaceDaemonSetPodNodeNameNodeAffinity } from './placement.js';
 import {
@@ -1098,7 +1098,7 @@ export class DaemonSetsController {
     const ns = ds.metadata.namespace ?? '';
     const collisionCount = ds.status?.collisionCount;
     const hash = computeHash(ds.spec.template, collisionCount);
-    const name = `${ds.metadata.name}-${hash}`;
+    const name = controllerRevisionName(ds.metadata.name ?? '', hash);
     const history: ControllerRevision = {
       apiVersion: 'apps/v1',
       kind: 'ControllerRevision',

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ControllerRevision, DaemonSet } from '../../api/types.js';
 import { controllerRevisionsResource } from '../../client/index.js';
-import { canonicalJSON, computeHash, matchRevision, revisionPayload } from './history.js';
+import { canonicalJSON, computeHash, controllerRevisionName, matchRevision, revisionPayload } from './history.js';
 import { Harness, newDaemonSet, newNodes, newPod, simpleDaemonSetLabel } from './testing/fixtures.js';
 
 describe('revision payload (§9.1, kube-api §3.7)', () => {
@@ -58,6 +58,14 @@ describe('revision payload (§9.1, kube-api §3.7)', () => {
     expect(matchRevision(ds2, rev)).toBe(true);
     ds2.spec.template.spec.containers[0]!.image = 'foo/bar:2';
     expect(matchRevision(ds2, rev)).toBe(false);
+  });
+});
+
+describe('revision names', () => {
+  it('are <owner>-<hash>, the owner cut to 223 characters (upstream ControllerRevisionName)', () => {
+    expect(controllerRevisionName('foo', '5d4b')).toBe('foo-5d4b');
+    expect(controllerRevisionName('x'.repeat(223), '5d4b')).toBe(`${'x'.repeat(223)}-5d4b`);
+    expect(controllerRevisionName('y'.repeat(253), '5d4b')).toBe(`${'y'.repeat(223)}-5d4b`);
   });
 });
 

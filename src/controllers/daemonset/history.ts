@@ -174,3 +174,11 @@ export function maxRevision(revs: ControllerRevision[]): number {
   for (const r of revs) if (r.revision > m) m = r.revision;
   return m;
 }
+
+/**
+ * A revision's name, as upstream's ControllerRevisionName: `<owner>-<hash>`, the owner's name
+ * cut to 223 characters so the name stays within 253 for every DaemonSet name the API accepts.
+ */
+export function controllerRevisionName(owner: string, hash: string): string {
+  return `${owner.length > 223 ? owner.slice(0, 223) : owner}-${hash}`;
+}
