@@ -301,7 +301,17 @@ export async function runRestore(args: string[]): Promise<void> {
     if (fs.existsSync(`${live}-wal`)) fs.renameSync(`${live}-wal`, `${keptAs}-wal`);
     fs.rmSync(`${live}-shm`, { force: true });
   }
-  const r = await restoreSqliteBackup(backupDb, live, bumpRevision === undefined ? {} : { bumpRevision });
+  let r;
+  try {
+    r = await restoreSqliteBackup(backupDb, live, bumpRevision === undefined ? {} : { bumpRevision });
+  } catch (err) {
+    // Nothing was restored: the store moved aside goes back where it was.
+    if (keptAs) {
+      fs.renameSync(keptAs, live);
+      if (fs.existsSync(`${keptAs}-wal`)) fs.renameSync(`${keptAs}-wal`, `${live}-wal`);
+    }
+    throw err;
+  }
   const copied = copyDataDirFiles(backupDir, dataDir);
   process.stdout.write(
     `restored ${r.keys} objects at revision ${r.backupRevision} into ${dataDir} (now revision ${r.revision}; clients relist)` +

@@ -134,6 +134,16 @@ describe('everynode backup / restore', () => {
     const badBump = await everynode('restore', out, '--data-dir', d2, '--bump-revision', '-5');
     expect(badBump.code).toBe(1);
     expect(badBump.stderr).toMatch(/--bump-revision must be a positive integer|option/);
+    // A bump past 2^53 - 1 is refused, and the store in place stays where it was, whole.
+    const before = fs.readdirSync(d2).filter((f) => f.startsWith('state.db')).sort();
+    const tooFar = await everynode('restore', out2, '--data-dir', d2, '--bump-revision', String(Number.MAX_SAFE_INTEGER - 5));
+    expect(tooFar.code).toBe(1);
+    expect(tooFar.stderr).toMatch(/takes the backup's revision \d+ past 9007199254740991, the largest revision a store keeps exact; use a smaller --bump-revision/);
+    expect(fs.readdirSync(d2).filter((f) => f.startsWith('state.db')).sort()).toEqual(before);
+    const c3 = await startServerProcess(cleanup, { dataDir: d2, extraArgs: ['--disable-controllers'] });
+    expect((await admin(c3).get(configMapsResource, 'default', 'after-restore')).metadata.name).toBe('after-restore');
+    await admin(c3).create(configMapsResource, 'default', cm('writes-after-refused-restore', { v: '1' }));
+    await stop(c3);
   }, 120_000);
 
   it("backs up the data dir's own store, never the server its copied kubeconfig names", async () => {

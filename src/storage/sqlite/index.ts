@@ -843,6 +843,10 @@ export async function restoreSqliteBackup(backup: string, target: string, opts: 
     try {
       backupRevision = (db.prepare("SELECT seq FROM sqlite_sequence WHERE name = 'kv'").get() as { seq: number } | undefined)?.seq ?? 0;
       const revision = backupRevision + bump;
+      // Revisions are JavaScript numbers: past 2^53 - 1 they are no longer exact (and SQLite would store a REAL).
+      if (!Number.isSafeInteger(revision)) {
+        throw new Error(`a bump of ${bump} takes the backup's revision ${backupRevision} past ${Number.MAX_SAFE_INTEGER}, the largest revision a store keeps exact; use a smaller --bump-revision`);
+      }
       db.transaction(() => {
         db.prepare("INSERT INTO sqlite_sequence (name, seq) SELECT 'kv', 0 WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = 'kv')").run();
         db.prepare("UPDATE sqlite_sequence SET seq = ? WHERE name = 'kv'").run(revision);
