@@ -15,6 +15,7 @@ import {
   internalError,
   notFound,
   serviceUnavailable,
+  tooLarge,
   tooLargeResourceVersion,
   type ResourceRef,
 } from '../api/errors.js';
@@ -47,6 +48,8 @@ export function toHttpError(err: unknown, ctx: ErrorContext = {}): ApiError {
       }
       case 'Unavailable':
         return serviceUnavailable(`storage unavailable: ${err.message}`);
+      case 'TooLarge':
+        return tooLarge(`Request entity too large: the store refused the object as too large (etcd accepts requests up to its --max-request-bytes, 1.5 MiB by default): ${err.message}`);
       case 'Internal':
         ctx.logger?.error('storage internal error', err);
         return internalError(err.message);

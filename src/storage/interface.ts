@@ -31,6 +31,7 @@ export type StorageErrorCode =
   | 'Compacted' // the requested revision is below the compaction point (or its history is unreadable, see watch)
   | 'FutureRevision' // the requested revision is above the current revision
   | 'Unavailable' // the backend cannot be reached or was closed
+  | 'TooLarge' // the backend refuses a value this big (etcd's --max-request-bytes); nothing was written
   | 'Internal'; // anything else; a bug or a corrupt store
 
 export class StorageError extends Error {

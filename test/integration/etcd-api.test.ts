@@ -162,5 +162,35 @@ if (!haveEtcd) {
       }
       w.stop();
     });
+
+    it('answers 413 for an object over what etcd accepts (not a 500), writing nothing', async () => {
+      const dss = `/apis/apps/v1/namespaces/${NS}/daemonsets`;
+      // A DaemonSet has no size limit of its own: env of about 1.6 MB is refused by etcd
+      // (request is too large), of 2.6 MB by its gRPC receive limit first.
+      const ds = (name: string, bytes: number) => ({
+        apiVersion: 'apps/v1',
+        kind: 'DaemonSet',
+        metadata: { name },
+        spec: {
+          selector: { matchLabels: { app: name } },
+          template: { metadata: { labels: { app: name } }, spec: { nodeSelector: { none: 'here' }, containers: [{ name: 'c', image: 'busybox', env: Array.from({ length: Math.ceil(bytes / 800) }, (_, i) => ({ name: `E${i}`, value: 'x'.repeat(780) })) }] } },
+        },
+      });
+      for (const size of [1_600_000, 2_600_000]) {
+        const name = `big-${size}`;
+        const r = await httpRequest(base + dss, { method: 'POST', body: JSON.stringify(ds(name, size)) });
+        expect(r.status, r.text.slice(0, 300)).toBe(413);
+        expect(r.json).toMatchObject({ kind: 'Status', code: 413, reason: 'RequestEntityTooLarge' });
+        expect((r.json as { message: string }).message).toMatch(/^Request entity too large: the store refused the object as too large/);
+        expect((await httpRequest(`${base}${dss}/${name}`)).status).toBe(404);
+      }
+      // An update that grows an object past it: the same, and the object keeps its value.
+      expect((await httpRequest(base + dss, { method: 'POST', body: JSON.stringify(ds('grows', 1000)) })).status).toBe(201);
+      const grown = ds('grows', 1_600_000);
+      const grow = await httpRequest(`${base}${dss}/grows`, { method: 'PATCH', contentType: 'application/merge-patch+json', body: JSON.stringify({ spec: { template: grown.spec.template } }) });
+      expect(grow.status, grow.text.slice(0, 300)).toBe(413);
+      const kept = (await httpRequest(`${base}${dss}/grows`)).json as { spec: { template: { spec: { containers: { env: unknown[] }[] } } } };
+      expect(kept.spec.template.spec.containers[0]!.env).toHaveLength(2);
+    });
   });
 }

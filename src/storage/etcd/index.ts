@@ -487,6 +487,11 @@ export class EtcdStore implements Store {
     if (/required revision is a future revision/.test(message)) {
       return new StorageError('FutureRevision', `${where}: ${message}`);
     }
+    // A request over etcd's --max-request-bytes (1.5 MiB by default): refused by etcd itself, or
+    // by its gRPC server before (a message over its receive limit).
+    if (/request is too large|RESOURCE_EXHAUSTED: grpc: received message larger than max/.test(message)) {
+      return new StorageError('TooLarge', `${where}: ${message}`);
+    }
     if (
       this.closed ||
       /^(GRPCUnavailableError|GRPCDeadlineExceededError|GRPCCancelledError|ClientClosedError|BrokenCircuitError|IsolatedCircuitError|EtcdWatchStreamEnded)$/.test(kind) ||
