@@ -1,4 +1,4 @@
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tempDirs } from '../api/testing/index.js';
@@ -47,6 +47,22 @@ describe('TokenStore', () => {
 
     const { token: join } = store.create({ user: 'system:bootstrap', groups: [], kind: 'join' });
     expect(authn.authenticate(bearer(join))).toBe('invalid');
+  });
+
+  it('a damaged token file is refused at start naming the file; damaged later, the tokens last read stay in force', () => {
+    const dir = tempDir();
+    const file = join(dir, 'tokens.json');
+    writeFileSync(file, '{"tokens": [');
+    expect(() => new TokenStore(dir)).toThrow(`cannot read the token file ${file}: `);
+    writeFileSync(file, '[]');
+    expect(() => new TokenStore(dir)).toThrow(`cannot read the token file ${file}: not a token file (no "tokens" list) (repair it, or restore it from a backup of the data dir)`);
+    rmSync(file);
+    const server = new TokenStore(dir, { recheckMs: 0 });
+    const authn = createAuthenticator({ tokens: server });
+    const admin = ensureAdminToken(server)!;
+    writeFileSync(`${file}.new`, '');
+    renameSync(`${file}.new`, file); // replaced by an empty file, as a full disk might leave it
+    expect(authn.authenticate(bearer(admin))).toMatchObject({ user: 'system:admin' });
   });
 
   it('rotation invalidates the old admin token; another process sees changes (reload when the file is replaced)', () => {

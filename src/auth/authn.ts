@@ -225,6 +225,8 @@ export class TokenStore {
   private tombstones: TokenTombstone[] = [];
   /** `ino:mtime:size` of the file last read; files are replaced by rename, so the inode changes on every write. */
   private loadedStamp = '';
+  /** The file has been read whole at least once (a damaged file is fatal only before). */
+  private loadedOnce = false;
   /**
    * Presented tokens whose secret matched a record of the file as loaded now, so a token seen
    * before costs a map lookup instead of two SHA-256 digests. Emptied whenever the records are
@@ -259,12 +261,24 @@ export class TokenStore {
       this.records.clear();
       this.tombstones = [];
       this.loadedStamp = '';
+      this.loadedOnce = true;
       this.verified.clear();
       return;
     }
     if (stamp === this.loadedStamp) return;
     this.verified.clear();
-    const parsed = JSON.parse(readFileSync(this.path, 'utf8')) as { tokens?: TokenRecord[]; deleted?: TokenTombstone[] };
+    let parsed: { tokens?: TokenRecord[]; deleted?: TokenTombstone[] };
+    try {
+      parsed = JSON.parse(readFileSync(this.path, 'utf8')) as typeof parsed;
+      if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed) || (parsed.tokens !== undefined && !Array.isArray(parsed.tokens))) throw new Error('not a token file (no "tokens" list)');
+    } catch (e) {
+      // At start: the server does not start, naming the file. Later (the file damaged under a
+      // running server): the tokens last read stay in force, and the file is read again at the
+      // next check.
+      if (!this.loadedOnce) throw new Error(`cannot read the token file ${this.path}: ${e instanceof Error ? e.message : String(e)} (repair it, or restore it from a backup of the data dir)`);
+      return;
+    }
+    this.loadedOnce = true;
     this.records = new Map((parsed.tokens ?? []).map((r) => [r.id, r]));
     this.tombstones = parsed.deleted ?? [];
     this.loadedStamp = stamp;
