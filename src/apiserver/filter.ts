@@ -14,6 +14,23 @@ import {
   type Selector,
 } from '../api/selectors/index.js';
 
+/** What a filter looks at in an object: its name, namespace, labels and (when asked for) selectable fields. */
+export interface Selection {
+  name: string;
+  namespace: string;
+  labels: Record<string, string> | undefined;
+  /** selectableFields of the object; absent when the filter that made it had no field terms. */
+  fields?: Record<string, string>;
+}
+
+/** The Selection of `obj` for kind `k` (`withFields`: its selectable fields too). */
+export function selectionOf(k: KindDef, obj: KubeObject, withFields: boolean): Selection {
+  const m = obj.metadata;
+  const sel: Selection = { name: m.name ?? '', namespace: m.namespace ?? '', labels: m.labels };
+  if (withFields) sel.fields = selectableFields(groupKindOf(k), obj, k.selectableFields);
+  return sel;
+}
+
 export interface ObjectFilter {
   /** Only objects with exactly this name (from `metadata.name=` or an item path). */
   name?: string;
@@ -23,7 +40,11 @@ export interface ObjectFilter {
   field?: FieldSelector;
   /** True when matching needs the object (label/field selectors beyond name/namespace). */
   needsObject: boolean;
+  /** True when matching needs the object's selectable fields (field terms beyond name/namespace). */
+  needsFields: boolean;
   matches(obj: KubeObject): boolean;
+  /** As matches, on what selectionOf took from the object (with fields when needsFields). */
+  matchesSelection(sel: Selection): boolean;
 }
 
 /** Builds a filter; returns undefined when nothing is filtered. */
@@ -55,12 +76,20 @@ export function buildFilter(k: KindDef, labelSelector: string, fieldSelector: st
   const fieldSel = field;
   const f: ObjectFilter = {
     needsObject: labelSel !== undefined || fieldSel !== undefined,
+    needsFields: fieldSel !== undefined,
     matches(obj: KubeObject): boolean {
       const m = obj.metadata;
       if (exactName !== undefined && m.name !== exactName) return false;
       if (exactNamespace !== undefined && (m.namespace ?? '') !== exactNamespace) return false;
       if (labelSel && !labelSel.matches(m.labels)) return false;
       if (fieldSel && !fieldSel.matches(selectableFields(gk, obj, custom))) return false;
+      return true;
+    },
+    matchesSelection(sel: Selection): boolean {
+      if (exactName !== undefined && sel.name !== exactName) return false;
+      if (exactNamespace !== undefined && sel.namespace !== exactNamespace) return false;
+      if (labelSel && !labelSel.matches(sel.labels)) return false;
+      if (fieldSel && !fieldSel.matches(sel.fields ?? {})) return false;
       return true;
     },
   };

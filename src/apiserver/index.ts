@@ -410,6 +410,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       decodedObject: (key, revision) => wc.latestObject(key, revision),
       offerDecoded: (key, value, obj) => wc.offer(key, value, obj),
       currentKv: (key) => wc.currentKv(key),
+      selections: wc.selections,
     });
     registry = reg;
 

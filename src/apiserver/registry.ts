@@ -54,6 +54,7 @@ import { decodeContinue, encodeContinue } from './continue-token.js';
 import { parseJsonText, parseYamlText, type JsonTextFindings } from './http.js';
 import { patchAllocatedValues, type ServiceAllocator } from './service-alloc.js';
 import { buildFilter, type ObjectFilter } from './filter.js';
+import { SelectionCache } from './selection-cache.js';
 import { asServedVersion, decodeStored, encodeForStore, goJsonEscape, jsonEqual, parseStored, storedObject, withResourceVersion } from './object-codec.js';
 import type { FieldValidation, ListQuery, ParsedDeleteOptions, WriteQuery } from './query.js';
 import type { PodSecurityDecision, PodSecurityRequest } from './pod-security-admission.js';
@@ -183,6 +184,8 @@ export interface RegistryOptions {
   namespacePhase?: (ns: string) => 'Active' | 'Terminating' | undefined;
   /** Delay between namespace finalization passes while content remains (default 1 s). */
   namespaceRetryMs?: number;
+  /** What list filters look at, per stored version (the watch cache's, to share it); default: a cache of its own. */
+  selections?: SelectionCache;
   /**
    * How long after a namespace is marked for deletion its content starts to be deleted (default
    * 5 s, upstream's namespaceDeletionGracePeriod): `kubectl delete -f` of a manifest that lists
@@ -438,6 +441,8 @@ export class RestRegistry {
   private stopped = false;
   /** Same-key updates and deletes take turns (see the file comment). */
   private readonly turns = new WriteTurns();
+  /** What list filters look at in stored objects, per stored version (shared with the watch cache). */
+  private readonly selections: SelectionCache;
 
   constructor(opts: RegistryOptions) {
     this.store = opts.store;
@@ -446,6 +451,7 @@ export class RestRegistry {
     this.logger = opts.logger;
     this.namespacePhase = opts.namespacePhase ?? (() => undefined);
     this.namespaceRetryMs = opts.namespaceRetryMs ?? 1000;
+    this.selections = opts.selections ?? new SelectionCache();
     this.namespaceDeletionGraceMs = opts.namespaceDeletionGraceMs ?? 5000;
     this.admitPod = opts.admitPod;
     this.serviceAllocator = opts.serviceAllocator;
@@ -622,12 +628,12 @@ export class RestRegistry {
         // The continue key must sort inside this range; a key before the range start reads from its start.
         if (startAfter >= rangePrefix) opts.startAfter = startAfter;
       }
-      const res = await this.store.list(rangePrefix, opts);
+      const res = (filter?.needsObject && exactKey === undefined ? await this.selections.knownPage(this.store, k, rangePrefix, opts, filter) : undefined) ?? (await this.store.list(rangePrefix, opts));
       revision ??= res.revision;
       let stoppedEarly = false;
       for (let i = 0; i < res.items.length; i++) {
         const kv = res.items[i]!;
-        if (!this.accepts(kv, filter, exactKey)) continue;
+        if (!this.accepts(k, kv, filter, exactKey)) continue;
         items.push(withResourceVersion(kv.value, kv.modRevision));
         if (limit > 0 && items.length >= limit) {
           lastKey = kv.key;
@@ -665,11 +671,11 @@ export class RestRegistry {
     }
   }
 
-  private accepts(kv: KeyValue, filter: ObjectFilter | undefined, exactKey: string | undefined): boolean {
+  private accepts(k: KindDef, kv: KeyValue, filter: ObjectFilter | undefined, exactKey: string | undefined): boolean {
     if (exactKey !== undefined && kv.key !== exactKey) return false;
     if (!filter) return true;
     if (!filter.needsObject && exactKey !== undefined) return true;
-    return filter.matches(parseStored(kv.value, kv.modRevision));
+    return this.selections.accepts(k, kv, filter);
   }
 
   // ---------------------------------------------------------------------------------------

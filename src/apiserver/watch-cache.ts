@@ -24,6 +24,7 @@
 // - A watcher whose client is gone before its stream is set up (during the handler's or
 //   serve()'s awaits) is never registered.
 
+import { SelectionCache } from './selection-cache.js';
 import { fillSchemaDefaults } from '../api/schema/index.js';
 import type { ServerResponse } from 'node:http';
 import { isDeepStrictEqual } from 'node:util';
@@ -424,6 +425,8 @@ export class WatchCache {
   /** Change listeners (see onChange). */
   private readonly changeListeners = new Set<(resource: string) => void>();
   private stopped = false;
+  /** What watch and list filters look at in stored objects, per stored version (the registry shares it). */
+  readonly selections = new SelectionCache();
   private readonly initialRestartDelayMs: number;
   private readonly maxRestartDelayMs: number;
   /** The delay the next restart attempt waits (see scheduleRestart). */
@@ -955,7 +958,9 @@ export class WatchCache {
     let prefix = keyPrefix(kind, kind.namespaced ? namespace : undefined);
     if (kind.namespaced && namespace === undefined && filter?.namespace !== undefined) prefix = keyPrefix(kind, filter.namespace);
     const exactKey = filter?.name !== undefined && (!kind.namespaced || namespace !== undefined || filter.namespace !== undefined) ? prefix + filter.name : undefined;
-    return { list: await this.store.list(exactKey ?? prefix), exactKey };
+    // A selector over objects seen before reads their keys, not their values (selection-cache.ts).
+    const known = filter?.needsObject && exactKey === undefined ? await this.selections.knownPage(this.store, kind, prefix, {}, filter) : undefined;
+    return { list: known ?? (await this.store.list(exactKey ?? prefix)), exactKey };
   }
 
   /** Writes the initial state's ADDED events that pass the watch's filter; returns its revision. */
@@ -964,17 +969,13 @@ export class WatchCache {
     for (const kv of list.items) {
       if (w.closed) break;
       if (exactKey !== undefined && kv.key !== exactKey) continue;
-      let obj: KubeObject | undefined;
       if (filter) {
         const p = parseKey(kv.key);
         if (filter.name !== undefined && p?.name !== filter.name) continue;
         if (filter.namespace !== undefined && (p?.namespace ?? '') !== filter.namespace) continue;
-        if (filter.needsObject) {
-          obj = decodeStored(kv.value, kv.modRevision);
-          if (!filter.matches(obj)) continue;
-        }
+        if (filter.needsObject && !this.selections.accepts(w.req.kind, kv, filter)) continue;
       }
-      w.writeInitial(kv.value, kv.modRevision, obj);
+      w.writeInitial(kv.value, kv.modRevision, undefined);
     }
     return list.revision;
   }

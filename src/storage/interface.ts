@@ -61,6 +61,8 @@ export interface ListOptions {
   limit?: number;
   /** Start strictly after this key (for paging). */
   startAfter?: string;
+  /** Keys and revisions only: every item's value is '' (cheaper when the values are not needed). */
+  keysOnly?: boolean;
 }
 
 export interface ListResult {

@@ -187,7 +187,7 @@ export class EncryptingStore implements Store {
 
   async list(prefix: string, opts?: ListOptions): Promise<ListResult> {
     const r = await this.inner.list(prefix, opts);
-    if (!this.overlaps(prefix)) return r;
+    if (!this.overlaps(prefix) || opts?.keysOnly) return r;
     return { ...r, items: r.items.map((kv) => this.openKv(kv)) };
   }
 

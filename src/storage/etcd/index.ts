@@ -257,7 +257,7 @@ export class EtcdStore implements Store {
     let seenKeys = 0;
     let seenBytes = 0;
     for (;;) {
-      const req = { key: start, range_end: end, revision, limit: Math.min(pageSize, want - items.length) };
+      const req = { key: start, range_end: end, revision, limit: Math.min(pageSize, want - items.length), ...(opts.keysOnly ? { keys_only: true } : {}) };
       const res = await this.rangePage(req);
       if (revision === 0) revision = rev(res.header.revision);
       total ??= Number(res.count);

@@ -94,7 +94,7 @@ export class MemoryStore implements Store {
       while (end < keys.length && keys[end]!.startsWith(prefix)) end++;
       const total = end - start;
       const limit = opts.limit && opts.limit > 0 ? Math.min(opts.limit, total) : total;
-      const items = keys.slice(start, start + limit).map((k) => ({ ...this.current.get(k)! }));
+      const items = keys.slice(start, start + limit).map((k) => ({ ...this.current.get(k)!, ...(opts.keysOnly ? { value: '' } : {}) }));
       return listPage(items, total, revision);
     }
     all = this.stateAt(prefix, revision);
@@ -103,7 +103,8 @@ export class MemoryStore implements Store {
       all = all.filter((kv) => compareKeys(kv.key, after) > 0);
     }
     const limit = opts.limit && opts.limit > 0 ? Math.min(opts.limit, all.length) : all.length;
-    return listPage(all.slice(0, limit), all.length, revision);
+    const page = all.slice(0, limit);
+    return listPage(opts.keysOnly ? page.map((kv) => ({ ...kv, value: '' })) : page, all.length, revision);
   }
 
   async count(prefix: string): Promise<number> {

@@ -511,7 +511,16 @@ export class SqliteStore implements Store {
     return this.run(() => {
       const params: Array<string | number> = end === undefined ? [lower] : [lower, end];
       let rows: KvRow[];
-      if (atCurrent) {
+      const keysOnly = opts.keysOnly === true;
+      if (atCurrent && keysOnly) {
+        rows = this.stmt(
+          `curkeys:${lowerOp}:${end !== undefined}`,
+          `SELECT c.name AS name, c.id AS id, c.create_revision AS cr, '' AS value
+             FROM current c
+            WHERE c.name ${lowerOp} ?${end !== undefined ? ' AND c.name < ?' : ''}
+            ORDER BY c.name LIMIT ?`,
+        ).all(...params, limit < 0 ? -1 : limit + 1) as KvRow[];
+      } else if (atCurrent) {
         rows = this.stmt(
           `cur:${lowerOp}:${end !== undefined}`,
           `SELECT c.name AS name, c.id AS id, c.create_revision AS cr, k.value AS value
@@ -521,8 +530,8 @@ export class SqliteStore implements Store {
         ).all(...params, limit < 0 ? -1 : limit + 1) as KvRow[];
       } else {
         rows = this.stmt(
-          `rev:${lowerOp}:${end !== undefined}`,
-          `SELECT k.name AS name, k.id AS id, k.create_revision AS cr, k.value AS value
+          `rev:${lowerOp}:${end !== undefined}:${keysOnly}`,
+          `SELECT k.name AS name, k.id AS id, k.create_revision AS cr, ${keysOnly ? "''" : 'k.value'} AS value
              FROM (SELECT MAX(id) AS mid FROM kv
                     WHERE name ${lowerOp} ?${end !== undefined ? ' AND name < ?' : ''} AND id <= ?
                     GROUP BY name) m

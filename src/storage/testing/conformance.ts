@@ -233,6 +233,23 @@ export function runStoreConformance(name: string, factory: StoreFactory): void {
       expect(pageB.more).toBe(false);
     });
 
+    it('keysOnly lists the same keys and revisions with empty values, at the current state, a past revision and by pages', async () => {
+      const r1 = await store.create('/ko/a', 'a1');
+      await store.create('/ko/b', 'b1');
+      await store.create('/ko/c', 'c1');
+      const past = await store.currentRevision();
+      await store.update('/ko/a', 'a2', r1);
+      await store.delete('/ko/c');
+      const strip = (items: KeyValue[]) => items.map((kv) => ({ ...kv, value: '' }));
+      for (const opts of [{}, { revision: past }, { limit: 1 }, { revision: past, limit: 2, startAfter: '/ko/a' }]) {
+        const full = await store.list('/ko/', opts);
+        const keys = await store.list('/ko/', { ...opts, keysOnly: true });
+        expect(keys.items, JSON.stringify(opts)).toEqual(strip(full.items));
+        expect([keys.revision, keys.more, keys.remaining], JSON.stringify(opts)).toEqual([full.revision, full.more, full.remaining]);
+      }
+      expect((await store.list('/ko/', { keysOnly: true })).items.map((kv) => kv.key)).toEqual(['/ko/a', '/ko/b']);
+    });
+
     it('list at an older revision returns that state; future revisions are refused', async () => {
       const ra = await store.create('/o/a', 'a1');
       await store.create('/o/b', 'b1');
