@@ -35,7 +35,8 @@
 //
 // Invariants: a pod is tracked by UID from its first sighting on one of our nodes until its
 // DELETED event; a tracked pod is never re-admitted (our own status writes come back as watch
-// updates and are ignored). Pods found already Running and Ready when the informer starts
+// updates and are ignored), but a running one whose Ready condition another writer set False
+// (the node lifecycle controller) gets its status written again. Pods found already Running and Ready when the informer starts
 // (e.g. the hollow process restarted) are adopted as they are, with no write.
 
 import type { Lease, Node, NodeCondition, Pod, PodCondition, PodStatus, ContainerStatus } from '../api/types.js';
@@ -144,6 +145,11 @@ interface PodState {
   node: NodeState;
   timer: WheelTimer | undefined;
   state: 'admitted' | 'running' | 'failed' | 'deleting';
+  /**
+   * Running, and a version of the pod without Ready False has been seen since: a Ready False
+   * seen after that is another writer's (not an older write of ours still coming back).
+   */
+  confirmed?: boolean;
 }
 
 /**
@@ -266,6 +272,8 @@ export function hollowPodView(pod: Pod): Pod {
     if (st.phase) status.phase = st.phase;
     if (st.startTime) status.startTime = st.startTime;
     if (st.containerStatuses) status.containerStatuses = st.containerStatuses.map((c) => ({ name: c.name, ready: c.ready, restartCount: c.restartCount, image: c.image, imageID: c.imageID, ...(c.state?.running ? { state: { running: c.state.running } } : {}) }));
+    // Only a Ready of False is kept (syncPod writes such a running pod's status again).
+    if (st.conditions?.some((c) => c.type === 'Ready' && c.status === 'False')) status.conditions = [{ type: 'Ready', status: 'False' }];
     out.status = status;
   }
   return out;
@@ -607,7 +615,18 @@ class HollowNodeSet implements HollowNodes {
       this.finishDeletion(pod);
       return;
     }
-    if (st) return;
+    if (st) {
+      // As the kubelet's status manager: a running pod whose Ready another writer set False (the
+      // node lifecycle controller, while this node was unreachable) gets its status again.
+      if (st.state !== 'running') return;
+      const notReady = pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'False') === true;
+      if (!notReady) st.confirmed = true;
+      else if (st.confirmed) {
+        st.confirmed = false;
+        this.writePodStatus(uid, st, 'running', 0);
+      }
+      return;
+    }
     st = { key: metaNamespaceKey(pod), node, timer: undefined, state: 'admitted' };
     this.pods.set(uid, st);
     const phase = pod.status?.phase;
@@ -617,6 +636,7 @@ class HollowNodeSet implements HollowNodes {
     }
     if (alreadyRunning(pod)) {
       this.setState(st, 'running');
+      st.confirmed = true;
       return;
     }
     if (this.reportPending) this.writePodStatus(uid, st, 'pending', 0);

@@ -120,6 +120,17 @@ describe('hollow nodes', () => {
     }
   }, 30_000);
 
+  it('writes a running pod\'s status again when another writer sets its Ready False (as the node lifecycle controller does to an unreachable node\'s pods)', async () => {
+    await client.create(podsResource, 'default', { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'marked' }, spec: { nodeName: 'hollow-it-2', containers: [{ name: 'c', image: 'example.com/c:1' }] } } as Pod);
+    const ready = (p: Pod) => p.status?.conditions?.find((c) => c.type === 'Ready')?.status;
+    await waitFor(async () => ready(await client.get<Pod>(podsResource, 'default', 'marked')) === 'True', { timeoutMs: 30_000, message: 'marked Ready' });
+    const cur = await client.get<Pod>(podsResource, 'default', 'marked');
+    const conditions = (cur.status?.conditions ?? []).map((c) => (c.type === 'Ready' ? { ...c, status: 'False' as const, reason: 'NodeNotReady' } : c));
+    await client.patch(podsResource, 'default', 'marked', 'merge', { status: { conditions } }, { subresource: 'status' });
+    await waitFor(async () => ready(await client.get<Pod>(podsResource, 'default', 'marked')) === 'True', { timeoutMs: 30_000, message: 'Ready again' });
+    await client.delete(podsResource, 'default', 'marked', { gracePeriodSeconds: 0 });
+  }, 60_000);
+
   it('gives a host-network pod its node\'s address', async () => {
     await client.create(podsResource, 'default', {
       apiVersion: 'v1', kind: 'Pod', metadata: { name: 'host-net' },
