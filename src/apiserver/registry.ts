@@ -976,24 +976,21 @@ export class RestRegistry {
     const put = () => this.updateWith(k, namespace, name, subresource, q.dryRun, warnings, { name: q.fieldManager, apply: false }, () => deepClone(object), admit, true);
     if (subresource !== undefined || k.custom || !createOnUpdateKinds.has(`${k.group}/${k.kind}`)) return put();
     // Create on update: a missing object is created from the body (its resourceVersion ignored,
-    // as upstream's store does), answered 201; lost races go to whichever path now applies.
+    // as upstream's store does), answered 201. The update is tried first (an existing object, as
+    // a renewed Lease, costs nothing more); a create that lost a race updates again.
     for (let attempt = 1; ; attempt++) {
-      if ((await this.store.get(objectKey(k, namespace, name))) === undefined) {
-        checkVerb(k, 'create');
-        const fresh = deepClone(object);
-        delete fresh.metadata.resourceVersion;
-        try {
-          return await this.createDecoded(k, namespace, fresh, warnings, q.dryRun, admit);
-        } catch (err) {
-          if (!(err instanceof ApiError && err.reason === 'AlreadyExists') || attempt >= 3) throw err;
-          continue;
-        }
-      }
       try {
         return await put();
       } catch (err) {
-        // Deleted since it was read: try again from the top.
         if (!(err instanceof ApiError && err.code === 404 && err.details?.name === name && err.details?.kind === resourceRefOf(k).resource) || attempt >= 3) throw err;
+      }
+      checkVerb(k, 'create');
+      const fresh = deepClone(object);
+      delete fresh.metadata.resourceVersion;
+      try {
+        return await this.createDecoded(k, namespace, fresh, warnings, q.dryRun, admit);
+      } catch (err) {
+        if (!(err instanceof ApiError && err.reason === 'AlreadyExists') || attempt >= 3) throw err;
       }
     }
   }
