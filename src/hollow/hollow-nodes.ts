@@ -35,8 +35,8 @@
 //
 // Invariants: a pod is tracked by UID from its first sighting on one of our nodes until its
 // DELETED event; a tracked pod is never re-admitted (our own status writes come back as watch
-// updates and are ignored), but a running one whose Ready condition another writer set False
-// (the node lifecycle controller) gets its status written again. Pods found already Running and Ready when the informer starts
+// updates and are ignored), but a running one whose Ready condition alone another writer set
+// False (the node lifecycle controller) gets its status written again. Pods found already Running and Ready when the informer starts
 // (e.g. the hollow process restarted) are adopted as they are, with no write.
 
 import type { Lease, Node, NodeCondition, Pod, PodCondition, PodStatus, ContainerStatus } from '../api/types.js';
@@ -616,12 +616,14 @@ class HollowNodeSet implements HollowNodes {
       return;
     }
     if (st) {
-      // As the kubelet's status manager: a running pod whose Ready another writer set False (the
-      // node lifecycle controller, while this node was unreachable) gets its status again.
+      // As the kubelet's status manager: a running pod whose Ready condition alone another writer
+      // set False (the node lifecycle controller, while this node was unreachable: its
+      // containers still say ready) gets its status again. A status someone wrote in the
+      // kubelet's place (containers not ready: a test playing a crash loop) is left alone.
       if (st.state !== 'running') return;
       const notReady = pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'False') === true;
       if (!notReady) st.confirmed = true;
-      else if (st.confirmed) {
+      else if (st.confirmed && alreadyRunning(pod)) {
         st.confirmed = false;
         this.writePodStatus(uid, st, 'running', 0);
       }
