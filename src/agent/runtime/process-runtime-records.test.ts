@@ -229,6 +229,25 @@ describe('ProcessRuntime records on a full disk', () => {
     await until(() => live(marker).length === 0);
   });
 
+  it('open() kills the processes of a container whose record cannot be read (damaged from outside) and removes the record', async () => {
+    const { sandbox, sandboxId, config, containersDir, ls, rt, open, log, marker } = await setup();
+    const kept = await rt.startContainer(sandboxId, sandbox, config({ name: 'kept', logPath: 'kept/0.log' }));
+    const damaged = await rt.startContainer(sandboxId, sandbox, config({ name: 'damaged', logPath: 'damaged/0.log' }));
+    rt.detach();
+    const recordPath = join(containersDir, `${damaged.id}.json`);
+    writeFileSync(recordPath, readFileSync(recordPath, 'utf8').slice(0, 100));
+    const again = await open();
+    expect((await again.listContainers()).map((c) => c.id)).toEqual([kept.id]);
+    expect(ls(containersDir)).toEqual([`${kept.id}.json`]);
+    await until(() => readProcStat(damaged.pid!) === undefined || readProcStat(damaged.pid!)!.state === 'Z');
+    await until(() => copies(marker).length === 1, 2000);
+    expect(copies(marker)).toEqual([kept.pid!]);
+    expect(log.lines.join('')).toContain(`${recordPath}: the container record cannot be read`);
+    expect(log.lines.join('')).toContain('its processes were killed and the record is removed');
+    await again.stopContainer(kept.id, 0);
+    await until(() => live(marker).length === 0);
+  });
+
   it('open() leaves alone a live process named by a torn record that is not surely an unrecorded container, and removes the file', async () => {
     const { containersDir, fifosDir, ls, rt, open, log, marker } = await setup();
     rt.detach();

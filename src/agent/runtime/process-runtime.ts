@@ -100,7 +100,7 @@ import type { Readable, Writable } from 'node:stream';
 import { constants as osConstants } from 'node:os';
 import { dirname, join } from 'node:path';
 import { ContainerLogWriter, defaultLogRotation, followLogFile, readLogFile, removeLogFiles, type LogRotation } from './container-log.js';
-import { childSessions, containerMarkEnv, controllingTerminal, groupMembers, hasProcFs, isSameProcessAlive, killMarked, killSession, readProcStat, sessionMembers, signalGroup, signalSession } from './proc.js';
+import { childSessions, containerMarkEnv, controllingTerminal, groupMembers, hasProcFs, isSameProcessAlive, killMarked, killSession, markedProcesses, readProcStat, sessionMembers, signalGroup, signalSession } from './proc.js';
 import { errorMessage } from '../../util/errors.js';
 import { createLogger, type Logger } from '../../util/logger.js';
 import { detectTerminalTools, parseTerminalReport, scriptArgs, terminalScript, which, type TerminalTools } from './terminal.js';
@@ -576,7 +576,8 @@ export class ProcessRuntime implements ContainerRuntime {
       let rec: PersistedContainer;
       try {
         rec = JSON.parse(readFileSync(join(this.containersDir, name), 'utf8')) as PersistedContainer;
-      } catch {
+      } catch (err) {
+        this.discardUnreadable(name, err);
         continue;
       }
       const sup = this.track(rec);
@@ -597,6 +598,21 @@ export class ProcessRuntime implements ContainerRuntime {
     }
     for (const name of torn) this.recoverTorn(name);
     this.removeStrayFifos();
+  }
+
+  /**
+   * A record that cannot be read (damaged from outside: records are written whole) names its
+   * container in its file name, `<pid>-<mark>.json`: whatever still carries that mark is killed,
+   * as it can be neither adopted nor told apart by anything else, and must not run beside the
+   * copy the pod's next sync starts. The record is removed.
+   */
+  private discardUnreadable(name: string, err: unknown): void {
+    const path = join(this.containersDir, name);
+    const mark = /^\d+-([0-9a-f]+)\.json$/.exec(name)?.[1];
+    const running = mark !== undefined && markedProcesses(containerMarkEnv, mark).length > 0;
+    if (running) killMarked(containerMarkEnv, mark);
+    this.logger.warn(`${path}: the container record cannot be read (${errorMessage(err)}); ${running ? 'its processes were killed and ' : ''}the record is removed`);
+    this.removeLeftover(path);
   }
 
   private removeLeftover(path: string): void {
