@@ -87,11 +87,26 @@ export async function runBackup(args: string[]): Promise<void> {
   } catch (err) {
     // Nothing was backed up (a store on etcd, a server that cannot answer): leave no empty directory behind.
     if (!existed) fs.rmSync(outDir, { recursive: true, force: true });
-    throw err;
+    throw withBackupPath(err, outDir);
   }
   const { revision, bytes, from } = stored;
-  const copied = copyDataDirFiles(dataDir, outDir);
+  let copied: string[];
+  try {
+    copied = copyDataDirFiles(dataDir, outDir);
+  } catch (err) {
+    throw withBackupPath(err, outDir);
+  }
   process.stdout.write(`backed up revision ${revision} (${(bytes / 1048576).toFixed(1)} MiB, ${from}) and ${copied.join(', ')} to ${outDir}\n`);
+}
+
+/** A file system error of writing a backup (ENOSPC, EACCES, ...) said with the backup's directory. */
+function withBackupPath(err: unknown, outDir: string): unknown {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  const message = err instanceof Error ? err.message : String(err);
+  // SQLite's own words for a full target ("database or disk is full") name the source file.
+  const full = code === 'ENOSPC' || /disk is full|no space left on device/i.test(message);
+  if (!full && !(typeof code === 'string' && /^E[A-Z]+$/.test(code))) return err;
+  return new Error(`backup: cannot write the backup to ${outDir}: ${full ? 'no space left on its disk (free space there, or back up to another disk)' : message}`);
 }
 
 /**

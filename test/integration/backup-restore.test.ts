@@ -16,6 +16,9 @@ import { everynodeBin, runCommand, startServerProcess, type ServerProcess } from
 import { makeTempDir } from '../helpers/temp-dir.js';
 import { createUserToken, httpRequest } from '../helpers/index.js';
 import { etcdAvailable } from '../helpers/etcd.js';
+import { canMountTmpfs } from '../../src/util/testing/index.js';
+import { SqliteStore } from '../../src/storage/index.js';
+import { spawnSync } from 'node:child_process';
 import { freshEtcdStoreUrl } from '../helpers/server.js';
 
 const cleanup = new Cleanup();
@@ -238,5 +241,22 @@ describe('everynode backup / restore', () => {
     expect(r.stderr).toMatch(/answered 400: the store is etcd: back it up with etcd's own tool \(etcdctl snapshot save\)/);
     // Nothing backed up, nothing left behind.
     expect(fs.existsSync(path.join(dir, 'out'))).toBe(false);
+  }, 60_000);
+
+  const tmpfs = canMountTmpfs();
+  it.skipIf(!tmpfs)('a backup to a full disk says so, naming the backup directory, and leaves nothing there (needs root to mount a small tmpfs)', async () => {
+    const dir = makeTempDir(cleanup, 'everynode-backup-full-');
+    await ensurePki(dir);
+    const store = new SqliteStore(path.join(dir, 'state.db'));
+    for (let i = 0; i < 40; i++) await store.create(`/registry/core/configmaps/default/big-${i}`, JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `big-${i}`, namespace: 'default' }, data: { blob: 'x'.repeat(100_000) } }));
+    await store.close();
+    const small = path.join(makeTempDir(cleanup, 'everynode-backup-small-'), 'disk');
+    fs.mkdirSync(small);
+    expect(spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', small]).status).toBe(0);
+    cleanup.defer(() => void spawnSync('umount', [small]), 'small tmpfs');
+    const r = await everynode('backup', path.join(small, 'out'), '--data-dir', dir);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(`everynode: backup: cannot write the backup to ${path.join(small, 'out')}: no space left on its disk (free space there, or back up to another disk)\n`);
+    expect(fs.readdirSync(small)).toEqual([]);
   }, 60_000);
 });
