@@ -5,7 +5,7 @@
 import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { Cleanup } from './cleanup.js';
-import { isProcessAlive, spawnNode } from './process.js';
+import { isProcessAlive, runCommand, spawnNode } from './process.js';
 import { makeTempDir } from './temp-dir.js';
 import { waitFor } from './wait.js';
 import { etcdAvailable } from './etcd.js';
@@ -67,6 +67,19 @@ describe('process groups', () => {
     } finally {
       await c.run();
     }
+  });
+});
+
+describe('runCommand', () => {
+  // A child that exits before reading its input (a server refusing to start) makes the write of
+  // that input fail with EPIPE; that must not surface as an uncaught error in the test worker.
+  it('gives the exit code of a child that exits without reading its input', async () => {
+    const input = 'x'.repeat(4 << 20);
+    for (let i = 0; i < 5; i++) {
+      const run = await runCommand(process.execPath, ['-e', 'process.exit(3)'], { input, timeoutMs: 10_000 });
+      expect(run.code).toBe(3);
+    }
+    await new Promise((r) => setTimeout(r, 50));
   });
 });
 

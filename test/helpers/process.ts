@@ -222,6 +222,9 @@ export function runCommand(
       opts.running?.delete(child);
       done({ code, stdout, stderr, timedOut });
     });
+    // A child may exit before it reads its input (a server refusing to start): the write then
+    // fails with EPIPE, which says nothing the exit code does not, so it is not an error here.
+    child.stdin.on('error', () => {});
     child.stdin.end(opts.input ?? '');
   });
 }
