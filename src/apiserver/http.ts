@@ -7,12 +7,11 @@
 // value that could exhaust the stack.
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { CST, Parser } from 'yaml';
 import { ApiError, badRequest, tooLarge } from '../api/errors.js';
 import { MAX_NESTING_DEPTH, nestingDepth } from '../api/patch/index.js';
 import { countMembers, jsonTextDetails, scanJsonText, type FieldValidation, type NumberLiteral } from '../api/schema/decode.js';
 import { takeWholeBody } from '../api/watch-objects.js';
-import { goJsonSyntaxError, readYamlLenient, writeYaml } from '../util/index.js';
+import { goJsonSyntaxError, readYamlLenient, writeYaml, yamlTextDepth, MAX_YAML_NESTING_DEPTH } from '../util/index.js';
 
 /** Upstream's request body limit (3 MiB). */
 export const maxBodyBytes = 3 * 1024 * 1024;
@@ -134,14 +133,7 @@ export function failBodyRead(req: IncomingMessage, err: ApiError): void {
   else failedBodies.set(req, err);
 }
 
-/**
- * The nesting YAML bodies may have as written: the YAML library composes documents
- * recursively, with large frames (from the top of the stack it overflows at about 650 levels
- * before the JIT has run), so YAML gets half of MAX_NESTING_DEPTH; an apply creating an object
- * nested this deep needs about 350 KiB of node's 984 KiB stack. Aliases may nest the composed
- * value deeper than the text; that value is then held to MAX_NESTING_DEPTH as JSON is.
- */
-export const MAX_YAML_NESTING_DEPTH = 256;
+export { MAX_YAML_NESTING_DEPTH };
 
 function tooDeep(limit: number): string {
   return `nesting depth exceeds the limit of ${limit}`;
@@ -249,37 +241,6 @@ export function parseJsonText(text: string, fieldValidation: FieldValidation): {
   const details = jsonTextDetails(text);
   if (!duplicates) return { value, findings: { duplicates: [], literals: details.literals } };
   return { value, findings: { duplicates: details.duplicates, literals: details.literals, order: { duplicateAt: details.duplicateAt, memberAt: details.memberAt } } };
-}
-
-/** The nesting depth of a YAML text as written (its syntax tree, walked without recursion), up to `limit + 1`. */
-function yamlTextDepth(text: string, limit: number): number {
-  const tokens: CST.Token[] = [];
-  const depths: number[] = [];
-  for (const t of new Parser().parse(text)) {
-    if (t.type === 'document' && t.value) {
-      tokens.push(t.value);
-      depths.push(0);
-    }
-  }
-  let max = 0;
-  while (tokens.length > 0) {
-    const t = tokens.pop()!;
-    const d = depths.pop()!;
-    if (!CST.isCollection(t)) continue;
-    if (d + 1 > max) {
-      max = d + 1;
-      if (max > limit) return max;
-    }
-    for (const item of t.items) {
-      for (const x of [item.key, item.value]) {
-        if (x) {
-          tokens.push(x);
-          depths.push(d + 1);
-        }
-      }
-    }
-  }
-  return max;
 }
 
 /**

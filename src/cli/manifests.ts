@@ -6,7 +6,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { KubeObject } from '../api/types.js';
-import { errorMessage, readYamlDocuments } from '../util/index.js';
+import { errorMessage, MAX_YAML_NESTING_DEPTH, readYamlDocuments, yamlTextDepth } from '../util/index.js';
 import { CliError } from './context.js';
 import { type CliIO, readStream } from './io.js';
 
@@ -21,6 +21,7 @@ function isObject(v: unknown): v is Record<string, unknown> {
 
 export function parseManifests(text: string, source: string): Manifest[] {
   const out: Manifest[] = [];
+  if (yamlTextDepth(text, MAX_YAML_NESTING_DEPTH) > MAX_YAML_NESTING_DEPTH) throw new CliError(`error parsing ${source}: nesting depth exceeds the limit of ${MAX_YAML_NESTING_DEPTH}`);
   for (const doc of readYamlDocuments(text)) {
     if (doc.errors.length > 0) throw new CliError(`error parsing ${source}: ${doc.errors[0]!.message.split('\n')[0]!.replace(/:$/, '')}`);
     let v: unknown;

@@ -57,6 +57,13 @@ spec:
     expect(() => parseManifests(lines.join('\n'), 'bomb.yaml')).toThrow(CliError);
     expect(() => parseManifests(lines.join('\n'), 'bomb.yaml')).toThrow(/^error parsing bomb.yaml: Excessive alias count/);
   });
+
+  it('refuses a manifest nested deeper than the server takes, before the parser would overflow the stack', () => {
+    const deep = (n: number) => `{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"deep"},"x":${'['.repeat(n)}${']'.repeat(n)}}`;
+    expect(() => parseManifests(deep(20_000), 'deep.json')).toThrow(new CliError('error parsing deep.json: nesting depth exceeds the limit of 256'));
+    expect(() => parseManifests(deep(300), 'deep.json')).toThrow(new CliError('error parsing deep.json: nesting depth exceeds the limit of 256'));
+    expect(parseManifests(deep(200), 'deep.json')).toHaveLength(1);
+  });
 });
 
 /** Strings that YAML 1.1 (kubectl) reads as something else unless quoted. */

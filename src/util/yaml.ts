@@ -32,7 +32,7 @@
 // U+0085 (kubectl's own JSON -> YAML step turns it into a space; here it stays, escaped `\N`)
 // or U+2028/U+2029 (see stringStyle).
 
-import { isMap, isScalar, isSeq, LineCounter, parseAllDocuments, parseDocument, type Document, type DocumentOptions, type ParseOptions, type SchemaOptions, type ScalarTag } from 'yaml';
+import { CST, isMap, isScalar, isSeq, LineCounter, parseAllDocuments, parseDocument, Parser, type Document, type DocumentOptions, type ParseOptions, type SchemaOptions, type ScalarTag } from 'yaml';
 import { inexactIntegerMessage, isInexactInt64 } from './numbers.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -235,6 +235,52 @@ export const k8sYamlOptions: ParseOptions & DocumentOptions & SchemaOptions = {
   resolveKnownTags: false,
   merge: true,
 };
+
+/**
+ * The nesting a YAML text (an API body, a CLI manifest) may have as written. The YAML library
+ * composes documents recursively, with large frames (from the top of the stack it overflows at
+ * about 650 levels before the JIT has run), so YAML gets half of the JSON limit (512); an apply
+ * creating an object nested this deep needs about 350 KiB of node's 984 KiB stack. Aliases may
+ * nest the composed value deeper than the text; the API server holds that value to the JSON
+ * limit.
+ */
+export const MAX_YAML_NESTING_DEPTH = 256;
+
+/**
+ * The nesting depth of a YAML text as written (its syntax tree, walked without recursion), up
+ * to `limit + 1`. The `yaml` library composes documents recursively and overflows the stack at
+ * some hundreds of levels, so a reader checks this first (the API server's bodies, the CLI's
+ * manifests).
+ */
+export function yamlTextDepth(text: string, limit: number): number {
+  const tokens: CST.Token[] = [];
+  const depths: number[] = [];
+  for (const t of new Parser().parse(text)) {
+    if (t.type === 'document' && t.value) {
+      tokens.push(t.value);
+      depths.push(0);
+    }
+  }
+  let max = 0;
+  while (tokens.length > 0) {
+    const t = tokens.pop()!;
+    const d = depths.pop()!;
+    if (!CST.isCollection(t)) continue;
+    if (d + 1 > max) {
+      max = d + 1;
+      if (max > limit) return max;
+    }
+    for (const item of t.items) {
+      for (const x of [item.key, item.value]) {
+        if (x) {
+          tokens.push(x);
+          depths.push(d + 1);
+        }
+      }
+    }
+  }
+  return max;
+}
 
 /**
  * Every document of a YAML stream, parsed as Kubernetes does (see the top of this file). Each
