@@ -19,6 +19,9 @@ describe('parseListQuery', () => {
     expect(parseListQuery(q('watch=true&sendInitialEvents=true&resourceVersionMatch=NotOlderThan')).resourceVersion).toBeUndefined();
     expect(() => parseListQuery(q('limit=abc'))).toThrow(ApiError);
     expect(() => parseListQuery(q('resourceVersion=abc'))).toThrow(ApiError);
+    // A uint64 at most, as upstream's ParseUint: beyond it the number is not a resourceVersion (it printed as 1e+23).
+    expect(parseListQuery(q('resourceVersion=18446744073709551615')).resourceVersion).toBe('18446744073709551615');
+    expect(() => parseListQuery(q('resourceVersion=18446744073709551616'))).toThrow('invalid resource version "18446744073709551616"');
     expect(() => parseListQuery(q('resourceVersionMatch=Exact'))).toThrow(ApiError);
     // Booleans read as upstream's query conversion: only "0" and "false" (any case) are false.
     for (const v of ['true', '1', '', 'maybe', 'yes', 'TRUE']) expect(parseListQuery(q(`watch=${v}`)).watch).toBe(true);

@@ -131,7 +131,8 @@ function validateListOptions(o: { watch: boolean; rv: string; rvm: string; cont:
 export function parseListQuery(q: URLSearchParams): ListQuery {
   const rvm = q.get('resourceVersionMatch') ?? '';
   const rv = q.get('resourceVersion') ?? undefined;
-  if (rv !== undefined && rv !== '' && !/^\d+$/.test(rv)) {
+  // A resourceVersion is a uint64 (upstream's ParseUint): digits only, at most 2^64-1.
+  if (rv !== undefined && rv !== '' && (!/^\d+$/.test(rv) || BigInt(rv) > 0xffffffffffffffffn)) {
     throw badRequest(`invalid resource version "${rv}"`); // upstream: Invalid value in ListOptions; close enough
   }
   const watch = bool(q, 'watch') ?? false;
