@@ -12,6 +12,7 @@ import { Command, CommanderError, Help } from 'commander';
 import { registerApply } from './commands/apply.js';
 import { CliContext } from './commands/common.js';
 import { registerDelete } from './commands/delete.js';
+import { registerReplace } from './commands/replace.js';
 import { registerDescribe } from './commands/describe.js';
 import { registerGet } from './commands/get.js';
 import { registerLabel } from './commands/label.js';
@@ -76,6 +77,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerDescribe(program, ctx);
   registerApply(program, ctx);
   registerDelete(program, ctx);
+  registerReplace(program, ctx);
   registerLogs(program, ctx);
   registerLabel(program, ctx);
   registerNode(program, ctx);

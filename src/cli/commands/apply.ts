@@ -57,7 +57,7 @@ const outputHelp = 'print the resulting objects: json|yaml|name|jsonpath=TEMPLAT
  * before any request, with kubectl's wording for a format it lacks) and whether it prints the
  * whole object (json, yaml, templates) rather than its name.
  */
-function outputPrinter(opts: FileOptions): { print: ObjectPrinter; full: boolean } | undefined {
+export function outputPrinter(opts: { output?: string; showManagedFields?: boolean }): { print: ObjectPrinter; full: boolean } | undefined {
   if (opts.output === undefined || opts.output === '') return undefined;
   return { print: objectPrinter(opts.output, undefined, opts.showManagedFields === true), full: opts.output !== 'name' };
 }
@@ -70,7 +70,7 @@ function withConflictHint(e: unknown): unknown {
   return e;
 }
 
-async function target(ctx: CliContext, cmd: Command, m: Manifest): Promise<{ r: ResourceInfo; ns: string; name: string }> {
+export async function target(ctx: CliContext, cmd: Command, m: Manifest): Promise<{ r: ResourceInfo; ns: string; name: string }> {
   const r = await ctx.discovery(cmd).byKind(m.object.apiVersion ?? '', m.object.kind ?? '');
   const conn = ctx.conn(cmd);
   const flagNs = ctx.globals(cmd).namespace;

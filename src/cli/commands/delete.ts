@@ -55,7 +55,7 @@ export function effectiveGracePeriod(o: { gracePeriod: number; force?: boolean; 
   return gp;
 }
 
-function propagation(c: string): DeletionPropagation {
+export function propagation(c: string): DeletionPropagation {
   switch (c) {
     case 'background':
     case 'true':
