@@ -1,4 +1,4 @@
-// `everynode create namespace|configmap|secret generic|serviceaccount NAME` as the built binary
+// `everynode create namespace|configmap|secret generic|tls|docker-registry|serviceaccount NAME` as the built binary
 // against a started `everynode server`: the objects land as built from literals, files, a
 // directory (a binary file in binaryData) and env files; a client dry run sends nothing; bad
 // sources are refused before any request. Where the real kubectl 1.32 is installed, the same
@@ -15,6 +15,8 @@ let server: ServerProcess;
 let dir = '';
 let kc = '';
 let files: { text: string; dir: string; env: string; envBad: string } = { text: '', dir: '', env: '', envBad: '' };
+/** A certificate and its key (the server's own), and a key of another certificate. */
+let tls = { crt: '', key: '', otherKey: '' };
 
 const cli = (args: string[], env: Record<string, string> = {}) => runEverynode(args, { kubeconfig: kc, env });
 
@@ -23,6 +25,7 @@ beforeAll(async () => {
   server = await startServerProcess(cleanup, { dataDir: join(dir, 'data') });
   kc = server.kubeconfigPath;
   cleanup.defer(killCliChildren, 'cli children');
+  tls = { crt: join(dir, 'data', 'tls', 'server.crt'), key: join(dir, 'data', 'tls', 'server.key'), otherKey: join(dir, 'data', 'tls', 'ca.key') };
   const text = join(dir, 'agent.conf');
   writeFileSync(text, 'level = info\nport = 9100\n');
   const d = join(dir, 'conf.d');
@@ -85,9 +88,14 @@ describe('everynode create TYPE NAME', () => {
     await refused(['cm', 'env-dir', `--from-env-file=${files.dir}`], 'env config file cannot be a directory');
     await refused(['cm', 'env-bad', `--from-env-file=${files.envBad}`], `"BAD KEY" is not a valid key name: a valid environment variable name must consist of alphabetic characters, digits, '_', '-', or '.', and must not start with a digit (e.g. 'my.env-name',  or 'MY_ENV.NAME',  or 'MyEnvName1', regex used for validation is '[-._a-zA-Z][-._a-zA-Z0-9]*')`);
     await refused(['secret', 'generic', 'dup', '--from-literal=a=1', '--from-literal=a=2'], 'cannot add key a, another key by that name already exists');
-    await refused(['secret', 'tls', 'x'], 'unknown secret type "tls": everynode creates generic secrets (tls and docker-registry: use kubectl)');
+    await refused(['secret', 'tls', 'x'], 'key and cert must be specified');
+    await refused(['secret', 'tls', 'x', `--cert=${tls.crt}`, `--key=${tls.otherKey}`], 'tls: private key does not match public key');
+    await refused(['secret', 'tls', 'x', `--cert=${files.text}`, `--key=${tls.key}`], 'tls: failed to find any PEM data in certificate input');
+    await refused(['secret', 'docker-registry', 'x', '--docker-username=u'], 'either --from-file or the combination of --docker-username, --docker-password and --docker-server is required');
+    await refused(['secret', 'docker-registry', 'x', '--from-literal=a=b'], 'unknown flag: --from-literal (not a flag of create secret docker-registry)');
+    await refused(['secret', 'bogus', 'x'], 'unknown secret type "bogus": generic, tls or docker-registry');
     await refused(['namespace', 'x', '--from-literal=a=b'], 'unknown flag: --from-literal (not a flag of create namespace)');
-    await refused(['deployment', 'x'], 'unknown type to create: "deployment" (namespace, configmap, secret generic or serviceaccount; other objects: create -f)');
+    await refused(['deployment', 'x'], 'unknown type to create: "deployment" (namespace, configmap, secret generic|tls|docker-registry or serviceaccount; other objects: create -f)');
     expect(await cli(['get', 'cm', 'dup', 'bad', 'mix', '-n', 'monitoring', '--ignore-not-found'])).toEqual({ code: 0, stdout: '', stderr: '' });
   });
 
@@ -115,6 +123,17 @@ describe('everynode create TYPE NAME', () => {
       ['serviceaccount', 'sa1', '-n', 'tw-S', '-o', 'json'],
       ['sa', 'sa1', '-n', 'tw-S'],
       ['sa', 'sa2', '-n', 'tw-S', '--dry-run=client', '-o', 'yaml'],
+      ['secret', 'tls', 't1', '-n', 'tw-S', `--cert=${tls.crt}`, `--key=${tls.key}`, '-o', 'yaml'],
+      ['secret', 'tls', 't1', '-n', 'tw-S', `--cert=${tls.crt}`, `--key=${tls.key}`],
+      ['secret', 'tls', 't2', `--cert=${tls.crt}`, `--key=${tls.otherKey}`],
+      ['secret', 'tls', 't3', `--cert=${tls.crt}`],
+      ['secret', 'tls', 't4', `--cert=${tls.crt}`, `--key=${files.text}`],
+      ['secret', 'tls', 't5', '--cert=/no/such.crt', `--key=${tls.key}`],
+      ['secret', 'docker-registry', 'd1', '-n', 'tw-S', '--docker-username=u', '--docker-password=p<&>', '--docker-email=e@x', '-o', 'json'],
+      ['secret', 'docker-registry', 'd2', '-n', 'tw-S', '--docker-server=registry.example.com:5000', '--docker-username=u', '--docker-password=p', '--dry-run=server', '-o', 'yaml'],
+      ['secret', 'docker-registry', 'd3', '-n', 'tw-S', `--from-file=${files.text}`, '--dry-run=client', '-o', 'yaml'],
+      ['secret', 'docker-registry', 'd4', '-n', 'tw-S', `--from-file=cfg=${files.text}`, '-o', 'name'],
+      ['secret', 'docker-registry', 'd5', '--docker-password=p'],
     ];
     // The twin names and what differs between two creations (identity, times).
     const norm = (s: string) =>

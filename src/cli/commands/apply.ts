@@ -146,7 +146,7 @@ export function registerApply(program: Command, ctx: CliContext): void {
 
   const create = program
     .command('create')
-    .argument('[type-and-name...]', 'namespace|configmap|secret generic|serviceaccount NAME (instead of -f)')
+    .argument('[type-and-name...]', 'namespace|configmap|secret generic|tls|docker-registry|serviceaccount NAME (instead of -f)')
     .description('Create resources from files, a directory, or stdin (-f -), or a namespace, configmap, secret or serviceaccount by name; existing objects are an error')
     .option('-f, --filename <path>', 'file, directory or - for stdin (repeatable)', collect)
     .option('-R, --recursive', 'with -f DIR: also the files of its sub-directories')
@@ -157,7 +157,7 @@ export function registerApply(program: Command, ctx: CliContext): void {
     .addHelpText('after', generatorHelp)
     .action(async (args: string[], opts: FileOptions & CreateGeneratorOptions, cmd: Command) => {
       if (args.length > 0 && (opts.filename ?? []).length === 0) {
-        if (!isGenerator(args)) throw new CliError(`unknown type to create: ${JSON.stringify(args[0])} (namespace, configmap, secret generic or serviceaccount; other objects: create -f)`);
+        if (!isGenerator(args)) throw new CliError(`unknown type to create: ${JSON.stringify(args[0])} (namespace, configmap, secret generic|tls|docker-registry or serviceaccount; other objects: create -f)`);
         return runGenerator(ctx, cmd, args, opts);
       }
       if (args.length > 0) throw new CliError(`unexpected arguments with -f: ${args.join(' ')}`);
@@ -170,7 +170,7 @@ export function registerApply(program: Command, ctx: CliContext): void {
         // kubectl's YAML printer separates the documents it prints.
         ctx.out(`${output.full && opts.output === 'yaml' && printed++ > 0 ? '---\n' : ''}${output.print(o, kindPrefix(r), '')}`);
       };
-      if ((opts.filename ?? []).length === 0) throw new CliError('must specify -f (a file, a directory or - for stdin), or what to create: namespace, configmap, secret generic or serviceaccount');
+      if ((opts.filename ?? []).length === 0) throw new CliError('must specify -f (a file, a directory or - for stdin), or what to create: namespace, configmap, secret generic|tls|docker-registry or serviceaccount');
       const manifests = await readManifests(opts.filename ?? [], ctx.io, { recursive: opts.recursive === true });
       if (manifests.length === 0) throw new CliError('no objects passed to create');
       const conn = ctx.conn(cmd);

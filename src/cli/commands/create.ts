@@ -1,4 +1,4 @@
-// `everynode create namespace|configmap|secret generic|serviceaccount NAME`: kubectl's object
+// `everynode create namespace|configmap|secret generic|tls|docker-registry|serviceaccount NAME`: kubectl's object
 // generators, with its flags, messages and output.
 //
 // Contracts (each checked against kubectl 1.32):
@@ -19,6 +19,7 @@
 //   create secret ` (sic, no colon), `failed to create serviceaccount: `.
 
 import type { Command } from 'commander';
+import { createPrivateKey, type KeyObject, X509Certificate } from 'node:crypto';
 import { lstatSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { ApiError } from '../../api/errors.js';
@@ -29,7 +30,7 @@ import { CliError } from '../context.js';
 import { kindPrefix } from '../discovery.js';
 import { type CliContext, collect, type DryRun, dryRunStrategy, dryRunSuffix } from './common.js';
 import { goJsonIndentTyped, objectPrinter } from './patch.js';
-import { omitManagedFields } from '../printers.js';
+import { goEscape, omitManagedFields } from '../printers.js';
 import { envNameErrors } from './set.js';
 
 interface GeneratorOptions {
@@ -44,6 +45,12 @@ interface DataOptions extends GeneratorOptions {
   fromFile?: string[];
   fromEnvFile?: string[];
   type?: string;
+  cert?: string;
+  key?: string;
+  dockerServer?: string;
+  dockerUsername?: string;
+  dockerPassword?: string;
+  dockerEmail?: string;
 }
 
 const defaultFieldManager = 'kubectl-create';
@@ -204,6 +211,85 @@ function secretOf(name: string, namespace: string | undefined, o: DataOptions): 
   return generated('Secret', name, namespace, { ...(Object.keys(data).length > 0 ? { data } : {}), ...(o.type ? { type: o.type } : {}) });
 }
 
+/** The PEM blocks of a text, as Go's pem.Decode finds them in turn: their types and DER bytes. */
+function pemBlocks(text: string): { type: string; der: Buffer }[] {
+  const out: { type: string; der: Buffer }[] = [];
+  const re = /-----BEGIN ([^\n-]*)-----\r?\n([\s\S]*?)-----END \1-----/g;
+  for (let m = re.exec(text); m; m = re.exec(text)) {
+    const body = m[2]!.split(/\r?\n/).filter((l) => !l.includes(':'));
+    out.push({ type: m[1]!, der: Buffer.from(body.join(''), 'base64') });
+  }
+  return out;
+}
+
+/**
+ * kubectl's `create secret tls`: both files read, the pair checked as Go's tls.X509KeyPair
+ * checks it (a CERTIFICATE block, a private key block, the key matching the first certificate),
+ * with its error texts; data `tls.crt` and `tls.key` as the files are, type kubernetes.io/tls.
+ */
+function tlsSecretOf(name: string, namespace: string | undefined, o: DataOptions): KubeObject {
+  if (!o.cert || !o.key) throw new CliError('key and cert must be specified');
+  const read = (path: string): Buffer => {
+    try {
+      return readFileSync(path);
+    } catch (e) {
+      throw new CliError(`Cannot read file ${path}, open ${path}: ${fsReason(e)}`);
+    }
+  };
+  const cert = read(o.cert);
+  const key = read(o.key);
+  const certBlocks = pemBlocks(cert.toString('latin1'));
+  if (certBlocks.length === 0) throw new CliError('tls: failed to find any PEM data in certificate input');
+  const first = certBlocks.find((b) => b.type === 'CERTIFICATE');
+  if (!first) throw new CliError(`tls: failed to find "CERTIFICATE" PEM block in certificate input after skipping PEM blocks of the following types: [${certBlocks.map((b) => b.type).join(' ')}]`);
+  const keyBlocks = pemBlocks(key.toString('latin1'));
+  if (keyBlocks.length === 0) throw new CliError('tls: failed to find any PEM data in key input');
+  const keyBlock = keyBlocks.find((b) => b.type === 'PRIVATE KEY' || b.type.endsWith(' PRIVATE KEY'));
+  if (!keyBlock) throw new CliError(`tls: failed to find PEM block with type ending in "PRIVATE KEY" in key input after skipping PEM blocks of the following types: [${keyBlocks.map((b) => b.type).join(' ')}]`);
+  let x509: X509Certificate;
+  try {
+    x509 = new X509Certificate(first.der);
+  } catch {
+    throw new CliError('x509: malformed certificate');
+  }
+  let privateKey: KeyObject;
+  try {
+    const der = keyBlock.der;
+    privateKey = keyBlock.type === 'RSA PRIVATE KEY' ? createPrivateKey({ key: der, format: 'der', type: 'pkcs1' }) : keyBlock.type === 'EC PRIVATE KEY' ? createPrivateKey({ key: der, format: 'der', type: 'sec1' }) : createPrivateKey({ key: der, format: 'der', type: 'pkcs8' });
+  } catch {
+    throw new CliError('tls: failed to parse private key');
+  }
+  if (!x509.checkPrivateKey(privateKey)) throw new CliError('tls: private key does not match public key');
+  return generated('Secret', name, namespace, { data: { 'tls.crt': cert.toString('base64'), 'tls.key': key.toString('base64') }, type: 'kubernetes.io/tls' });
+}
+
+/**
+ * kubectl's `create secret docker-registry`: with --from-file, the files (a source without a
+ * key name goes under `.dockerconfigjson`); else a `.dockerconfigjson` made of the registry,
+ * user, password, email (when given) and their `auth` (base64 of user:password), written as
+ * Go's json.Marshal writes it. Type kubernetes.io/dockerconfigjson.
+ */
+function dockerRegistrySecretOf(name: string, namespace: string | undefined, o: DataOptions): KubeObject {
+  const server = o.dockerServer ?? 'https://index.docker.io/v1/';
+  const files = o.fromFile ?? [];
+  if (files.length === 0 && (!o.dockerUsername || !o.dockerPassword || !server)) {
+    throw new CliError('either --from-file or the combination of --docker-username, --docker-password and --docker-server is required');
+  }
+  const data: Record<string, string> = {};
+  if (files.length > 0) {
+    for (const { key, data: bytes } of fileEntries(files.map((f) => (f.includes('=') ? f : `.dockerconfigjson=${f}`)))) {
+      const errs = isConfigMapKey(key);
+      if (errs.length > 0) throw new CliError(`${JSON.stringify(key)} is not valid key name for a Secret ${errs.join(';')}`);
+      if (key in data) throw new CliError(`cannot add key ${key}, another key by that name already exists`);
+      data[key] = bytes.toString('base64');
+    }
+  } else {
+    const entry = { username: o.dockerUsername, password: o.dockerPassword, ...(o.dockerEmail ? { email: o.dockerEmail } : {}), auth: Buffer.from(`${o.dockerUsername}:${o.dockerPassword}`).toString('base64') };
+    data['.dockerconfigjson'] = Buffer.from(goEscape(JSON.stringify({ auths: { [server]: entry } }))).toString('base64');
+  }
+  return generated('Secret', name, namespace, { data, type: 'kubernetes.io/dockerconfigjson' });
+}
+
 const metadataOrder = ['name', 'generateName', 'namespace', 'selfLink', 'uid', 'resourceVersion', 'generation', 'creationTimestamp', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'labels', 'annotations', 'ownerReferences', 'finalizers', 'managedFields'];
 const bodyOrder: Record<string, string[]> = {
   Namespace: ['spec', 'status'],
@@ -267,6 +353,12 @@ export interface CreateGeneratorOptions {
   fromFile?: string[];
   fromEnvFile?: string[];
   type?: string;
+  cert?: string;
+  key?: string;
+  dockerServer?: string;
+  dockerUsername?: string;
+  dockerPassword?: string;
+  dockerEmail?: string;
 }
 
 /** The generators' flags, added to `create` (which also has --dry-run, -o and --field-manager). */
@@ -275,7 +367,13 @@ export function addGeneratorOptions(create: Command): Command {
     .option('--from-literal <key=value>', 'configmap, secret generic: a key and its value (repeatable)', collect)
     .option('--from-file <[key=]path>', "configmap, secret generic: a file's contents under its name (or key); a directory: each of its regular files (repeatable)", collect)
     .option('--from-env-file <path>', 'configmap, secret generic: the KEY=VALUE lines of a file (repeatable; not with --from-file or --from-literal)', collect)
-    .option('--type <type>', 'secret generic: the type of the secret (default: Opaque, set by the server)');
+    .option('--type <type>', 'secret generic: the type of the secret (default: Opaque, set by the server)')
+    .option('--cert <path>', 'secret tls: the PEM certificate (chain) file')
+    .option('--key <path>', 'secret tls: the PEM private key file of the certificate')
+    .option('--docker-server <server>', 'secret docker-registry: the registry (default https://index.docker.io/v1/)')
+    .option('--docker-username <name>', 'secret docker-registry: the user name')
+    .option('--docker-password <password>', 'secret docker-registry: the password')
+    .option('--docker-email <email>', 'secret docker-registry: the email (optional)');
 }
 
 export const generatorHelp =
@@ -283,9 +381,25 @@ export const generatorHelp =
   '  everynode create namespace|ns NAME\n' +
   '  everynode create configmap|cm NAME [--from-file=[key=]path] [--from-literal=key=value] [--from-env-file=path]\n' +
   '  everynode create secret generic NAME [--type=TYPE] [--from-file=[key=]path] [--from-literal=key=value] [--from-env-file=path]\n' +
+  '  everynode create secret tls NAME --cert=path --key=path\n' +
+  '  everynode create secret docker-registry NAME --docker-username=user --docker-password=password [--docker-server=server] [--docker-email=email] | --from-file=[key=]path\n' +
   '  everynode create serviceaccount|sa NAME\n' +
   "The keys of a configmap or secret come from --from-file, then --from-literal, then --from-env-file; a key given twice is an error.\n" +
   'They write as field manager kubectl-create unless --field-manager names another.\n';
+
+/** Each generator flag (its option key) and its name, for refusing it where it does not belong. */
+const generatorFlags = {
+  fromLiteral: '--from-literal',
+  fromFile: '--from-file',
+  fromEnvFile: '--from-env-file',
+  type: '--type',
+  cert: '--cert',
+  key: '--key',
+  dockerServer: '--docker-server',
+  dockerUsername: '--docker-username',
+  dockerPassword: '--docker-password',
+  dockerEmail: '--docker-email',
+} as const;
 
 const generatorTypes = ['namespace', 'ns', 'configmap', 'cm', 'secret', 'serviceaccount', 'sa'];
 
@@ -298,30 +412,46 @@ export function isGenerator(args: string[]): boolean {
 export async function runGenerator(ctx: CliContext, cmd: Command, args: string[], opts: CreateGeneratorOptions): Promise<void> {
   const [type, ...rest] = args;
   const o: DataOptions = { ...opts, fieldManager: opts.fieldManager ?? defaultFieldManager };
-  const refuse = (flags: (keyof CreateGeneratorOptions)[]): void => {
-    const flagName: Record<string, string> = { fromLiteral: '--from-literal', fromFile: '--from-file', fromEnvFile: '--from-env-file', type: '--type' };
-    for (const f of flags) if (opts[f] !== undefined) throw new CliError(`unknown flag: ${flagName[f]} (not a flag of create ${type})`);
+  /** Refuses the generator flags other than `own`, as kubectl's unknown flags. */
+  const only = (own: (keyof typeof generatorFlags)[], what = type): void => {
+    for (const [f, flag] of Object.entries(generatorFlags)) {
+      if (opts[f as keyof typeof generatorFlags] !== undefined && !own.includes(f as keyof typeof generatorFlags)) throw new CliError(`unknown flag: ${flag} (not a flag of create ${what})`);
+    }
   };
   switch (type) {
     case 'namespace':
     case 'ns': {
-      refuse(['fromLiteral', 'fromFile', 'fromEnvFile', 'type']);
+      only([]);
       const name = oneName(rest);
       return createGenerated(ctx, cmd, o, namespacesResource, () => generated('Namespace', name, undefined, { spec: {}, status: {} }), undefined);
     }
     case 'configmap':
     case 'cm': {
-      refuse(['type']);
+      only(['fromLiteral', 'fromFile', 'fromEnvFile']);
       const name = oneName(rest);
       return createGenerated(ctx, cmd, o, configMapsResource, (ns) => configMapOf(name, ns, o), 'failed to create configmap: ');
     }
     case 'secret': {
-      if (rest[0] !== 'generic') throw new CliError(rest.length === 0 ? 'create secret needs a type: generic (tls and docker-registry: use kubectl)' : `unknown secret type ${JSON.stringify(rest[0])}: everynode creates generic secrets (tls and docker-registry: use kubectl)`);
-      const name = oneName(rest.slice(1));
-      return createGenerated(ctx, cmd, o, secretsResource, (ns) => secretOf(name, ns, o), 'failed to create secret ');
+      const [secretType, ...names] = rest;
+      if (secretType === 'generic') {
+        only(['fromLiteral', 'fromFile', 'fromEnvFile', 'type'], 'secret generic');
+        const name = oneName(names);
+        return createGenerated(ctx, cmd, o, secretsResource, (ns) => secretOf(name, ns, o), 'failed to create secret ');
+      }
+      if (secretType === 'tls') {
+        only(['cert', 'key'], 'secret tls');
+        const name = oneName(names);
+        return createGenerated(ctx, cmd, o, secretsResource, (ns) => tlsSecretOf(name, ns, o), 'failed to create secret ');
+      }
+      if (secretType === 'docker-registry') {
+        only(['fromFile', 'dockerServer', 'dockerUsername', 'dockerPassword', 'dockerEmail'], 'secret docker-registry');
+        const name = oneName(names);
+        return createGenerated(ctx, cmd, o, secretsResource, (ns) => dockerRegistrySecretOf(name, ns, o), 'failed to create secret ');
+      }
+      throw new CliError(secretType === undefined ? 'create secret needs a type: generic, tls or docker-registry' : `unknown secret type ${JSON.stringify(secretType)}: generic, tls or docker-registry`);
     }
     default: {
-      refuse(['fromLiteral', 'fromFile', 'fromEnvFile', 'type']);
+      only([]);
       const name = oneName(rest);
       return createGenerated(ctx, cmd, o, serviceAccountsResource, (ns) => generated('ServiceAccount', name, ns), 'failed to create serviceaccount: ');
     }
