@@ -637,7 +637,8 @@ export class RestRegistry {
         items.push(withResourceVersion(kv.value, kv.modRevision));
         if (limit > 0 && items.length >= limit) {
           lastKey = kv.key;
-          stoppedEarly = i < res.items.length - 1 || res.more;
+          // One name selects one object at most: the keys after it in its range are other names.
+          stoppedEarly = exactKey === undefined && (i < res.items.length - 1 || res.more);
           if (!filter && res.more) remaining = res.remaining;
           break;
         }
@@ -1530,24 +1531,30 @@ export class RestRegistry {
   }
 
   /** deletecollection: deletes every object the list query selects; answers the list of them. */
+  /**
+   * Deletes the objects a list with `q` selects, as upstream's Store.DeleteCollection: with a
+   * limit only that page (its continue token answered, so a client can go on), else every page
+   * from `q`'s continue token on. Answers the list as listed (the objects before their deletion),
+   * less objects found already gone. An object refused stops the request with its error; the
+   * ones before it stay deleted, as upstream's.
+   */
   async deleteCollection(k: KindDef, namespace: string | undefined, q: ListQuery, opts: ParsedDeleteOptions, admit?: AdmitFn): Promise<string> {
     checkVerb(k, 'deletecollection');
-    const page = await this.list(k, namespace, { ...q, limit: 0, continueToken: '' });
-    const deleted: string[] = [];
+    const page = await this.list(k, namespace, q);
+    const listed: string[] = [];
     for (const item of page.items) {
       const obj = JSON.parse(item) as KubeObject;
       try {
         // The system PriorityClasses stay (each is refused on its own; a collection leaves them).
         if (isPriorityClassKind(k) && systemPriorityClassDeletion(obj.metadata.name ?? '')) continue;
-        const res = await this.delete(k, obj.metadata.namespace, obj.metadata.name ?? '', opts, admit);
-        // The list names the objects: a Status answer (a kind deleted at once) stands for the item as listed.
-        deleted.push((JSON.parse(res.json) as { kind?: string }).kind === 'Status' ? item : res.json);
+        await this.delete(k, obj.metadata.namespace, obj.metadata.name ?? '', opts, admit);
+        listed.push(item);
       } catch (err) {
         if (err instanceof ApiError && err.code === 404) continue;
         throw err;
       }
     }
-    return listJson(k, { revision: await this.store.currentRevision(), items: deleted });
+    return listJson(k, { ...page, items: listed });
   }
 }
 

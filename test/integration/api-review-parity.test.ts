@@ -187,3 +187,41 @@ describe('DELETE answers', () => {
     expect(left.items.map((i) => i.metadata.name).sort()).toEqual(['system-cluster-critical', 'system-node-critical']);
   });
 });
+
+describe('deletecollection pages and single-name lists', () => {
+  const names = (res: HttpAnswer) => ((res.json as any).items as any[]).map((i) => i.metadata.name as string);
+
+  it('with a limit deletes only that page and answers its continue token; the token deletes the next page', async () => {
+    for (const n of ['dc-a', 'dc-b', 'dc-c', 'dc-d', 'dc-e']) await createCm(n);
+    const sel = 'labelSelector=' + encodeURIComponent('!nothing') + '&fieldSelector=' + encodeURIComponent('metadata.namespace=default');
+    const list = async () => names(await httpRequest(`${cms()}?${sel}`)).filter((n) => n.startsWith('dc-'));
+    const first = await httpRequest(`${cms()}?${sel}&limit=2`, { method: 'DELETE' });
+    expect(first.status, first.text).toBe(200);
+    expect((first.json as any).kind).toBe('ConfigMapList');
+    // The page as listed, before its deletion: the first two names (key order), and a token.
+    const firstNames = names(first);
+    expect(firstNames.length).toBe(2);
+    const token = (first.json as any).metadata.continue as string;
+    expect(token).toBeTruthy();
+    expect((await list()).length).toBe(3);
+    const second = await httpRequest(`${cms()}?${sel}&limit=2&continue=${encodeURIComponent(token)}`, { method: 'DELETE' });
+    expect(second.status, second.text).toBe(200);
+    expect(names(second).length).toBe(2);
+    expect(await list()).toEqual(['dc-e']);
+    // A token that is not one is a 400, and nothing is deleted.
+    expectStatus(await httpRequest(`${cms()}?continue=abc`, { method: 'DELETE' }), 400, 'BadRequest');
+    expect(await list()).toEqual(['dc-e']);
+    // Without a limit: everything selected.
+    const rest = await httpRequest(`${cms()}?fieldSelector=metadata.name%3Ddc-e`, { method: 'DELETE' });
+    expect(names(rest)).toEqual(['dc-e']);
+    expect(await list()).toEqual([]);
+  });
+
+  it('a list of one name with a limit has no continue token (the names after it in key order are not more of it)', async () => {
+    for (const n of ['one', 'one1', 'one2']) await createCm(n);
+    const res = await httpRequest(`${cms()}?fieldSelector=metadata.name%3Done&limit=1`);
+    expect(res.status, res.text).toBe(200);
+    expect(names(res)).toEqual(['one']);
+    expect((res.json as any).metadata.continue).toBeUndefined();
+  });
+});
