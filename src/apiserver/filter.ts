@@ -1,6 +1,7 @@
 // Object filters shared by LIST and WATCH: label selector, field selector and the exact name
 // of single-object requests. Parsing errors are 400 (from the selectors module).
 
+import { badRequest } from '../api/errors.js';
 import { groupKindOf, type KindDef } from '../api/kinds.js';
 import type { KubeObject } from '../api/types.js';
 import {
@@ -53,6 +54,11 @@ export function buildFilter(k: KindDef, labelSelector: string, fieldSelector: st
   const label = labelSelector.trim() === '' ? undefined : parseLabelSelector(labelSelector);
   const custom = k.selectableFields;
   let field = fieldSelector.trim() === '' ? undefined : convertFieldSelector(gk, parseFieldSelector(fieldSelector), custom);
+  // A watch of one name (an item path) takes a field selector only when it names that same
+  // object (upstream's ListResource: RequiresExactMatch("metadata.name")).
+  if (name !== undefined && field && field.requirements.find((r) => r.op === '=' && r.field === 'metadata.name')?.value !== name) {
+    throw badRequest("fieldSelector metadata.name doesn't match requested name");
+  }
   let exactName = name;
   let exactNamespace: string | undefined;
   // metadata.name=x / metadata.namespace=x are served by key lookups; other terms need the object.

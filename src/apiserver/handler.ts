@@ -454,7 +454,7 @@ async function handleResource(
         const q = parseListQuery(query);
         if (q.watch || route.watchPath) return serveWatch(deps, req, res, k, namespace, undefined, q, caller?.boundTo?.expiresAt);
         const page = await deps.registry.list(k, namespace, q);
-        const r = negotiateRendering(accept, true);
+        const r = negotiateRendering(accept, true, k.listKind);
         if (r.as !== 'object') {
           const items = page.items.map((j) => (k.view ? k.view.fromStored(JSON.parse(j) as KubeObject) : (JSON.parse(j) as KubeObject)));
           const listMeta: { resourceVersion: string; continue?: string; remainingItemCount?: number } = { resourceVersion: String(page.revision) };
@@ -463,7 +463,7 @@ async function handleResource(
           if (r.as !== 'Table') {
             return sendJson(res, 200, JSON.stringify({ kind: r.as, apiVersion: r.apiVersion, metadata: listMeta, items: items.map((o) => partialObjectMetadata(o, r.apiVersion)) }));
           }
-          const table = buildTable(tableKeyOf(k), items, { includeObject: q.includeObject, listMeta, apiVersion: r.apiVersion });
+          const table = buildTable(tableKeyOf(k), items, { includeObject: parseIncludeObject(q.includeObject), listMeta, apiVersion: r.apiVersion });
           return sendJson(res, 200, JSON.stringify(table));
         }
         if (k.custom) page.items = page.items.map((j) => asServedVersion(k, j));
@@ -504,7 +504,7 @@ async function handleResource(
       // cacher.Get). "0", empty or not newer: the current state is fresh enough.
       if (q.resourceVersion !== undefined) await deps.watchCache.waitUntilFresh(Number(q.resourceVersion));
       const json = asServedVersion(k, await deps.registry.get(k, namespace, name));
-      return sendJson(res, 200, renderedObject(k, json, accept, query));
+      return sendJson(res, 200, renderedObject(k, json, accept, query, true));
     }
     case 'PUT': {
       const wq = writeQueryOf(query, req, 'UpdateOptions');
@@ -540,10 +540,11 @@ async function handleResource(
  * client reads back from a patch), or a Table of it (TableOptions from the query). A Status (a
  * delete's answer) is never transformed. The plain case returns `json` untouched.
  */
-function renderedObject(k: KindDef, json: string, accept: string | undefined, query: URLSearchParams): string {
+function renderedObject(k: KindDef, json: string, accept: string | undefined, query: URLSearchParams, read = false): string {
   // Most writes (agents, controllers, kubectl) ask for plain JSON: no Accept parsing for them.
   if (accept === undefined || accept === 'application/json' || !accept.includes('as=')) return json;
-  const r = negotiateRendering(accept, false);
+  // A read refuses the list form of metadata (406); a write, done by now, answers what it can.
+  const r = negotiateRendering(accept, false, read ? k.kind : undefined);
   if (r.as === 'object') return json;
   const obj = JSON.parse(json) as KubeObject;
   if (obj.kind === 'Status') return json;
@@ -637,7 +638,7 @@ async function serveWatch(
   if (!k.verbs.includes('watch')) throw methodNotAllowed();
   const timeoutSeconds = watchTimeoutSeconds(q.timeoutSeconds, credentialExpiresAt, Date.now(), Math.random());
   const filter = buildFilter(k, q.labelSelector, q.fieldSelector, name);
-  const r = negotiateRendering(req.headers.accept, false);
+  const r = negotiateRendering(req.headers.accept, false, k.kind);
   await deps.watchCache.serve(
     {
       kind: k,
@@ -647,7 +648,7 @@ async function serveWatch(
       sendInitialEvents: q.sendInitialEvents,
       allowBookmarks: q.allowWatchBookmarks,
       timeoutSeconds,
-      ...(r.as === 'Table' ? { table: { apiVersion: r.apiVersion, includeObject: q.includeObject } } : {}),
+      ...(r.as === 'Table' ? { table: { apiVersion: r.apiVersion, includeObject: parseIncludeObject(q.includeObject) } } : {}),
       ...(r.as === 'PartialObjectMetadata' ? { partialMetadata: r.apiVersion } : {}),
     },
     res,

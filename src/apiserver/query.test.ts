@@ -9,7 +9,7 @@ describe('parseListQuery', () => {
   it('decodes Go-style query strings (+ is a space)', () => {
     const l = parseListQuery(q('labelSelector=app+in+%28x%2Cy%29%2C%21foo&limit=500&resourceVersion=0&watch=true&allowWatchBookmarks=true&timeoutSeconds=301'));
     expect(l).toMatchObject({ labelSelector: 'app in (x,y),!foo', limit: 500, resourceVersion: '0', watch: true, allowWatchBookmarks: true, timeoutSeconds: 301 });
-    expect(l.includeObject).toBe('Metadata');
+    expect(l.includeObject).toBe('');
   });
 
   it('defaults and validates', () => {
@@ -26,7 +26,8 @@ describe('parseListQuery', () => {
     // Booleans read as upstream's query conversion: only "0" and "false" (any case) are false.
     for (const v of ['true', '1', '', 'maybe', 'yes', 'TRUE']) expect(parseListQuery(q(`watch=${v}`)).watch).toBe(true);
     for (const v of ['false', 'FALSE', 'False', '0']) expect(parseListQuery(q(`watch=${v}`)).watch).toBe(false);
-    expect(() => parseListQuery(q('includeObject=All'))).toThrow(ApiError);
+    // includeObject is read only for a Table answer (parseIncludeObject).
+    expect(parseListQuery(q('includeObject=All')).includeObject).toBe('All');
   });
 });
 

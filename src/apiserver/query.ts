@@ -24,7 +24,8 @@ export interface ListQuery {
   sendInitialEvents: boolean | undefined;
   /** 0: none. */
   timeoutSeconds: number;
-  includeObject: IncludeObject;
+  /** As given ('' when absent): read only for a Table answer (parseIncludeObject), as upstream's TableOptions. */
+  includeObject: string;
 }
 
 export interface WriteQuery {
@@ -142,8 +143,6 @@ export function parseListQuery(q: URLSearchParams): ListQuery {
   if (errs.length > 0) throw invalid(LIST_OPTIONS, '', errs);
   // Upstream's storage refuses a list that continues at another revision (resourceVersion "0" is "any").
   if (!watch && continueToken !== '' && rv !== undefined && rv !== '' && rv !== '0') throw badRequest('specifying resource version is not allowed when using continue');
-  const inc = q.get('includeObject') ?? 'Metadata';
-  if (inc !== 'None' && inc !== 'Metadata' && inc !== 'Object') throw badRequest(`invalid includeObject: ${JSON.stringify(inc)}`);
   return {
     labelSelector: q.get('labelSelector') ?? '',
     fieldSelector: q.get('fieldSelector') ?? '',
@@ -155,7 +154,7 @@ export function parseListQuery(q: URLSearchParams): ListQuery {
     allowWatchBookmarks: bool(q, 'allowWatchBookmarks') ?? false,
     sendInitialEvents,
     timeoutSeconds: timeoutParam(q),
-    includeObject: inc,
+    includeObject: q.get('includeObject') ?? '',
   };
 }
 

@@ -225,3 +225,40 @@ describe('deletecollection pages and single-name lists', () => {
     expect((res.json as any).metadata.continue).toBeUndefined();
   });
 });
+
+describe('answer forms asked for in Accept and the query', () => {
+  const TABLE = 'application/json;as=Table;g=meta.k8s.io;v=v1';
+  const meta = (as: string) => `application/json;as=${as};g=meta.k8s.io;v=v1`;
+
+  it('includeObject is read only for a Table: ignored by plain answers, 400 with upstream\'s words on a Table', async () => {
+    await createCm('inc-obj');
+    for (const v of ['', 'Foo']) {
+      expect((await httpRequest(`${cms()}?includeObject=${v}`)).status).toBe(200);
+      expect((await httpRequest(`${cms('inc-obj')}?includeObject=${v}`)).status).toBe(200);
+    }
+    const empty = await httpRequest(`${cms()}?includeObject=`, { headers: { accept: TABLE } });
+    expect(empty.status, empty.text).toBe(200);
+    expect(((empty.json as any).rows[0].object as any).kind).toBe('PartialObjectMetadata');
+    const bad = expectStatus(await httpRequest(`${cms()}?includeObject=Foo`, { headers: { accept: TABLE } }), 400, 'BadRequest');
+    expect(bad.message).toBe(`Unable to convert to Table as requested: includeObject: Invalid value: "Foo": must be 'Metadata', 'Object', 'None', or empty`);
+  });
+
+  it('the metadata form of the other shape is a 406: PartialObjectMetadata of a list, PartialObjectMetadataList of an object', async () => {
+    await createCm('pom');
+    const list = expectStatus(await httpRequest(cms(), { headers: { accept: meta('PartialObjectMetadata') } }), 406, 'NotAcceptable');
+    expect(list.message).toBe('you requested PartialObjectMetadata, but the requested object is a list (ConfigMapList)');
+    const one = expectStatus(await httpRequest(cms('pom'), { headers: { accept: meta('PartialObjectMetadataList') } }), 406, 'NotAcceptable');
+    expect(one.message).toBe('you requested PartialObjectMetadataList, but the requested object is not a list (ConfigMap)');
+    // The right forms still answer.
+    expect(((await httpRequest(cms(), { headers: { accept: meta('PartialObjectMetadataList') } })).json as any).kind).toBe('PartialObjectMetadataList');
+    expect(((await httpRequest(cms('pom'), { headers: { accept: meta('PartialObjectMetadata') } })).json as any).kind).toBe('PartialObjectMetadata');
+  });
+
+  it('a watch of one name takes only a field selector that names it', async () => {
+    const path = `${base}/api/v1/watch/namespaces/${NS}/configmaps/pom`;
+    for (const sel of ['metadata.name%3Dother', 'metadata.namespace%3Ddefault']) {
+      const st = expectStatus(await httpRequest(`${path}?fieldSelector=${sel}`), 400, 'BadRequest');
+      expect(st.message).toBe("fieldSelector metadata.name doesn't match requested name");
+    }
+  });
+});

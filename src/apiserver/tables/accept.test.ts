@@ -73,7 +73,7 @@ describe('parseIncludeObject', () => {
     }
     expect(err).toBeInstanceOf(ApiError);
     expect((err as ApiError).code).toBe(400);
-    expect((err as ApiError).message).toBe('unrecognized includeObject value: "object"');
+    expect((err as ApiError).message).toBe('Unable to convert to Table as requested: includeObject: Invalid value: "object": must be \'Metadata\', \'Object\', \'None\', or empty');
   });
 });
 

@@ -9,7 +9,7 @@
 // only with g=meta.k8s.io and v=v1|v1beta1, `stream` only as `stream=watch` on a type that
 // streams (not YAML). Other clauses are skipped so a later clause can win.
 
-import { badRequest } from '../../api/errors.js';
+import { ApiError, badRequest } from '../../api/errors.js';
 import type { IncludeObject, TableApiVersion } from './types.js';
 
 interface Clause {
@@ -136,28 +136,36 @@ export type Rendering =
  * returns a list (`list`) or one object or watch events, in whichever format the clause asks
  * (negotiateMediaType decides that from the same ranking): the object, `as=Table`, or
  * `as=PartialObjectMetadata` (items, watches) / `as=PartialObjectMetadataList` (lists), with
- * g=meta.k8s.io and v=v1|v1beta1; other clauses are skipped. No header, or nothing servable:
- * plain JSON.
+ * g=meta.k8s.io and v=v1|v1beta1; other clauses are skipped. The other metadata form (a
+ * PartialObjectMetadata of a list, a PartialObjectMetadataList of an object or a watch) is a 406
+ * naming `typeName` when it is given (reads); without it (the answer of a write already made)
+ * that clause is skipped. No header, or nothing servable: plain JSON.
  */
-export function negotiateRendering(accept: string | undefined, list: boolean): Rendering {
+export function negotiateRendering(accept: string | undefined, list: boolean, typeName?: string): Rendering {
   if (accept === undefined || accept.trim() === '') return { as: 'object' };
   for (const c of parseAccept(accept)) {
     if (servableMedia(c) === undefined) continue;
     const as = c.params.get('as');
     if (as === undefined || as === '') return { as: 'object' };
+    if (!knownTransform(c, as)) continue;
     const partial = list ? 'PartialObjectMetadataList' : 'PartialObjectMetadata';
-    if ((as !== 'Table' && as !== partial) || !knownTransform(c, as)) continue;
+    // The other metadata form is chosen as upstream chooses it, and then cannot be made (its
+    // asPartialObjectMetadata/asPartialObjectMetadataList): a 406.
+    if (typeName !== undefined && as === 'PartialObjectMetadata' && list) throw new ApiError(406, 'NotAcceptable', `you requested PartialObjectMetadata, but the requested object is a list (${typeName})`);
+    if (typeName !== undefined && as === 'PartialObjectMetadataList' && !list) throw new ApiError(406, 'NotAcceptable', `you requested PartialObjectMetadataList, but the requested object is not a list (${typeName})`);
+    if (as !== 'Table' && as !== partial) continue;
     return { as, apiVersion: `meta.k8s.io/${c.params.get('v') as 'v1' | 'v1beta1'}` };
   }
   return { as: 'object' };
 }
 
 /**
- * Parses the `includeObject` query parameter (TableOptions). Absent or empty means Metadata.
- * Throws a 400 ApiError with upstream's wording for any other value.
+ * Parses the `includeObject` query parameter (TableOptions), read only when a Table is answered
+ * (other answers ignore it, as upstream). Absent or empty means Metadata. Throws a 400 ApiError
+ * with upstream's wording (ValidateTableOptions) for any other value.
  */
 export function parseIncludeObject(value: string | null | undefined): IncludeObject {
   if (value === undefined || value === null || value === '') return 'Metadata';
   if (value === 'None' || value === 'Metadata' || value === 'Object') return value;
-  throw badRequest(`unrecognized includeObject value: ${JSON.stringify(value)}`);
+  throw badRequest(`Unable to convert to Table as requested: includeObject: Invalid value: ${JSON.stringify(value)}: must be 'Metadata', 'Object', 'None', or empty`);
 }
