@@ -67,4 +67,56 @@ describe('templateAsGoSees', () => {
     });
     expect(templateAsGoSees(t)).toBe(t);
   });
+
+  it('drops empty resource lists, omitempty references and hosts, and empty selector maps at their depths', () => {
+    const t = deepFreeze({
+      metadata: {},
+      spec: {
+        imagePullSecrets: [{ name: '' }],
+        containers: [
+          {
+            name: 'c',
+            resources: { limits: {}, requests: { cpu: '1500m' } },
+            envFrom: [{ prefix: '', configMapRef: { name: 'cfg', optional: false } }],
+            env: [{ name: 'N', valueFrom: { fieldRef: { apiVersion: '', fieldPath: 'spec.nodeName' } } }],
+            readinessProbe: { tcpSocket: { port: 80, host: '' } },
+            lifecycle: { preStop: { tcpSocket: { port: 81, host: '' } } },
+          },
+        ],
+        volumes: [
+          { name: 'p', persistentVolumeClaim: { claimName: 'c', readOnly: false } },
+          { name: 'x', csi: { driver: 'd', readOnly: false, volumeAttributes: {} } },
+        ],
+        affinity: { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ topologyKey: 'k', labelSelector: { matchLabels: {}, matchExpressions: [] } }] } },
+        topologySpreadConstraints: [{ maxSkew: 1, topologyKey: 'k', whenUnsatisfiable: 'DoNotSchedule', labelSelector: { matchLabels: {} } }],
+      },
+    });
+    expect(templateAsGoSees(t)).toEqual({
+      metadata: {},
+      spec: {
+        imagePullSecrets: [{}],
+        containers: [
+          {
+            name: 'c',
+            resources: { requests: { cpu: '1500m' } },
+            // `optional` is a pointer: false stays.
+            envFrom: [{ configMapRef: { name: 'cfg', optional: false } }],
+            env: [{ name: 'N', valueFrom: { fieldRef: { fieldPath: 'spec.nodeName' } } }],
+            readinessProbe: { tcpSocket: { port: 80 } },
+            lifecycle: { preStop: { tcpSocket: { port: 81 } } },
+          },
+        ],
+        // A CSI volume's readOnly is a pointer: false stays.
+        volumes: [
+          { name: 'p', persistentVolumeClaim: { claimName: 'c' } },
+          { name: 'x', csi: { driver: 'd', readOnly: false } },
+        ],
+        affinity: { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ topologyKey: 'k', labelSelector: {} }] } },
+        topologySpreadConstraints: [{ maxSkew: 1, topologyKey: 'k', whenUnsatisfiable: 'DoNotSchedule', labelSelector: {} }],
+      },
+    });
+    // Removing `limits: {}` is no change of the template.
+    const without = { ...t, spec: { ...t.spec, containers: [{ ...t.spec.containers[0]!, resources: { requests: { cpu: '1500m' } } }] } };
+    expect(templateAsGoSees(without)).toEqual(templateAsGoSees(t));
+  });
 });

@@ -24,20 +24,38 @@ interface GoStruct {
 }
 
 const httpGet: GoStruct = { zero: ['path', 'host', 'scheme'] };
-const handler: GoStruct = { fields: { httpGet } };
-const probe: GoStruct = { zero: ['initialDelaySeconds', 'timeoutSeconds', 'periodSeconds', 'successThreshold', 'failureThreshold'], fields: { httpGet } };
+const tcpSocket: GoStruct = { zero: ['host'] };
+const handler: GoStruct = { fields: { httpGet, tcpSocket } };
+const probe: GoStruct = { zero: ['initialDelaySeconds', 'timeoutSeconds', 'periodSeconds', 'successThreshold', 'failureThreshold'], fields: { httpGet, tcpSocket } };
+/** LocalObjectReference, inlined in several references: its name is `omitempty`. */
+const localRef: GoStruct = { zero: ['name'] };
+const fieldRef: GoStruct = { zero: ['apiVersion'] };
+const resourceFieldRef: GoStruct = { zero: ['containerName'] };
+const labelSelector: GoStruct = { emptyMaps: ['matchLabels'] };
+const seLinuxOptions: GoStruct = { zero: ['user', 'role', 'type', 'level'] };
 const container: GoStruct = {
   zero: ['image', 'workingDir', 'terminationMessagePath', 'terminationMessagePolicy', 'imagePullPolicy', 'stdin', 'stdinOnce', 'tty', 'targetContainerName'],
   // `resources` is a struct value, which Go always encodes: `resources: {}` and none are one value.
   emptyMaps: ['resources'],
   fields: {
     ports: [{ zero: ['name', 'hostPort', 'protocol', 'hostIP'] }],
-    env: [{ zero: ['value'] }],
+    env: [{ zero: ['value'], fields: { valueFrom: { fields: { fieldRef, resourceFieldRef, configMapKeyRef: localRef, secretKeyRef: localRef } } } }],
+    envFrom: [{ zero: ['prefix'], fields: { configMapRef: localRef, secretRef: localRef } }],
     volumeMounts: [{ zero: ['readOnly', 'subPath', 'subPathExpr'] }],
+    // ResourceList maps are `omitempty`: `limits: {}` is no limits.
+    resources: { emptyMaps: ['limits', 'requests'] },
     livenessProbe: probe,
     readinessProbe: probe,
     startupProbe: probe,
     lifecycle: { fields: { postStart: handler, preStop: handler } },
+    securityContext: { fields: { seLinuxOptions } },
+  },
+};
+const podAffinityTerm: GoStruct = { fields: { labelSelector, namespaceSelector: labelSelector } };
+const podAffinity: GoStruct = {
+  fields: {
+    requiredDuringSchedulingIgnoredDuringExecution: [podAffinityTerm],
+    preferredDuringSchedulingIgnoredDuringExecution: [{ fields: { podAffinityTerm } }],
   },
 };
 const podSpec: GoStruct = {
@@ -47,8 +65,30 @@ const podSpec: GoStruct = {
     initContainers: [container],
     containers: [container],
     ephemeralContainers: [container],
+    imagePullSecrets: [localRef],
     tolerations: [{ zero: ['key', 'operator', 'value', 'effect'] }],
-    volumes: [{ fields: { emptyDir: { zero: ['medium'] }, configMap: { zero: ['name'] }, secret: { zero: ['secretName'] } } }],
+    volumes: [
+      {
+        fields: {
+          emptyDir: { zero: ['medium'] },
+          configMap: localRef,
+          secret: { zero: ['secretName'] },
+          persistentVolumeClaim: { zero: ['readOnly'] },
+          nfs: { zero: ['readOnly'] },
+          csi: { emptyMaps: ['volumeAttributes'], fields: { nodePublishSecretRef: localRef } },
+          downwardAPI: { fields: { items: [{ fields: { fieldRef, resourceFieldRef } }] } },
+          projected: {
+            fields: {
+              sources: [{ fields: { configMap: localRef, secret: localRef, serviceAccountToken: { zero: ['audience'] }, downwardAPI: { fields: { items: [{ fields: { fieldRef, resourceFieldRef } }] } } } }],
+            },
+          },
+        },
+      },
+    ],
+    securityContext: { fields: { seLinuxOptions } },
+    affinity: { fields: { podAffinity, podAntiAffinity: podAffinity } },
+    topologySpreadConstraints: [{ fields: { labelSelector } }],
+    dnsConfig: { fields: { options: [{ zero: ['name'] }] } },
   },
 };
 const podTemplate: GoStruct = { fields: { metadata: { emptyMaps: ['labels', 'annotations'] }, spec: podSpec } };
