@@ -639,6 +639,12 @@ class HollowNodeSet implements HollowNodes {
     if (alreadyRunning(pod)) {
       this.setState(st, 'running');
       st.confirmed = true;
+      // Found running with its Ready condition alone set False (marked while this process was
+      // down and its node unreachable): its status is written again, as a restarted kubelet's.
+      if (pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'False')) {
+        st.confirmed = false;
+        this.writePodStatus(uid, st, 'running', 0);
+      }
       return;
     }
     if (this.reportPending) this.writePodStatus(uid, st, 'pending', 0);

@@ -131,6 +131,26 @@ describe('hollow nodes', () => {
     await client.delete(podsResource, 'default', 'marked', { gracePeriodSeconds: 0 });
   }, 60_000);
 
+  it('a restarted hollow process writes the status again of a running pod whose Ready was set False while it was down', async () => {
+    const first = await startHollowNodes({ client, count: 1, namePrefix: 'hollow-rs-', readyDelayMs: 50 });
+    let second: HollowNodes | undefined;
+    try {
+      await client.create(podsResource, 'default', { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'restarted' }, spec: { nodeName: 'hollow-rs-0', containers: [{ name: 'c', image: 'example.com/c:1' }] } } as Pod);
+      const ready = (p: Pod) => p.status?.conditions?.find((c) => c.type === 'Ready')?.status;
+      await waitFor(async () => ready(await client.get<Pod>(podsResource, 'default', 'restarted')) === 'True', { timeoutMs: 30_000, message: 'restarted Ready' });
+      await first.stop();
+      const cur = await client.get<Pod>(podsResource, 'default', 'restarted');
+      const conditions = (cur.status?.conditions ?? []).map((c) => (c.type === 'Ready' ? { ...c, status: 'False' as const, reason: 'NodeNotReady' } : c));
+      await client.patch(podsResource, 'default', 'restarted', 'merge', { status: { conditions } }, { subresource: 'status' });
+      second = await startHollowNodes({ client, count: 1, namePrefix: 'hollow-rs-', readyDelayMs: 50 });
+      await waitFor(async () => ready(await client.get<Pod>(podsResource, 'default', 'restarted')) === 'True', { timeoutMs: 30_000, message: 'Ready again after the restart' });
+    } finally {
+      await client.delete(podsResource, 'default', 'restarted', { gracePeriodSeconds: 0 }).catch(() => undefined);
+      await first.stop();
+      await second?.stop();
+    }
+  }, 60_000);
+
   it('gives a host-network pod its node\'s address', async () => {
     await client.create(podsResource, 'default', {
       apiVersion: 'v1', kind: 'Pod', metadata: { name: 'host-net' },
