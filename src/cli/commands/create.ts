@@ -40,7 +40,8 @@ interface GeneratorOptions {
   fieldManager: string;
 }
 
-interface DataOptions extends GeneratorOptions {
+/** The generators' own flags (each generator takes some of them). */
+interface GeneratorFlags {
   fromLiteral?: string[];
   fromFile?: string[];
   fromEnvFile?: string[];
@@ -52,6 +53,8 @@ interface DataOptions extends GeneratorOptions {
   dockerPassword?: string;
   dockerEmail?: string;
 }
+
+interface DataOptions extends GeneratorOptions, GeneratorFlags {}
 
 const defaultFieldManager = 'kubectl-create';
 
@@ -344,21 +347,11 @@ async function createGenerated(ctx: CliContext, cmd: Command, o: GeneratorOption
 }
 
 /** What `create` takes besides -f: the generators' flags (kubectl's, per generator). */
-export interface CreateGeneratorOptions {
+export interface CreateGeneratorOptions extends GeneratorFlags {
   dryRun?: string;
   output?: string;
   showManagedFields?: boolean;
   fieldManager?: string;
-  fromLiteral?: string[];
-  fromFile?: string[];
-  fromEnvFile?: string[];
-  type?: string;
-  cert?: string;
-  key?: string;
-  dockerServer?: string;
-  dockerUsername?: string;
-  dockerPassword?: string;
-  dockerEmail?: string;
 }
 
 /** The generators' flags, added to `create` (which also has --dry-run, -o and --field-manager). */
