@@ -8,9 +8,9 @@
 // Missing keys print nothing (kubectl's jsonpath printer allows missing keys). Strings print
 // raw, other scalars as text, maps and lists as JSON.
 
-import { children, evaluatePath, JsonPathError, parsePath, unquote, type Step } from '../util/jsonpath.js';
+import { children, evaluatePath, JsonPathError, JsonPathExecError, parsePath, unquote, type Step } from '../util/jsonpath.js';
 
-export { evaluatePath, JsonPathError, parsePath };
+export { evaluatePath, JsonPathError, JsonPathExecError, parsePath };
 
 type Node = { t: 'text'; text: string } | { t: 'expr'; steps: Step[] } | { t: 'literal'; text: string } | { t: 'range'; steps: Step[]; body: Node[] };
 
@@ -73,10 +73,10 @@ function exec(nodes: Node[], data: unknown): string {
         out += n.text;
         break;
       case 'expr':
-        out += evaluatePath(n.steps, data).map(render).join(' ');
+        out += evaluatePath(n.steps, data, true).map(render).join(' ');
         break;
       case 'range':
-        for (const item of evaluatePath(n.steps, data)) {
+        for (const item of evaluatePath(n.steps, data, true)) {
           const items = n.steps.length > 0 ? [item] : children(item);
           for (const it of items) out += exec(n.body, it);
         }
@@ -549,6 +549,26 @@ export function goFloat(f: number): string {
     return `${mant}e${exp < 0 ? '-' : '+'}${e < 10 ? `0${e}` : e}`;
   }
   return String(f);
+}
+
+/**
+ * fmt's %#v of a decoded JSON value (kubectl's "object given to jsonpath engine was"): maps as
+ * `map[string]interface {}{"k":v, ...}` in key order, lists as `[]interface {}{...}`, strings
+ * quoted, null as `interface {}(nil)`.
+ */
+export function goSyntax(v: unknown, top = true): string {
+  if (v === null || v === undefined) return top ? '<nil>' : 'interface {}(nil)';
+  if (typeof v === 'string') return JSON.stringify(v);
+  if (typeof v === 'number') return Number.isInteger(v) ? String(v) : goFloat(v);
+  if (Array.isArray(v)) return `[]interface {}{${v.map((x) => goSyntax(x, false)).join(', ')}}`;
+  if (isObject(v)) {
+    const o = v;
+    return `map[string]interface {}{${Object.keys(o)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${goSyntax(o[k], false)}`)
+      .join(', ')}}`;
+  }
+  return String(v);
 }
 
 /** fmt's %v of a value. */

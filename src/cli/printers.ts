@@ -14,7 +14,7 @@ import { writeYaml } from '../util/index.js';
 import { kindPrefix } from './discovery.js';
 import { CliError } from './context.js';
 import { readFileSync } from 'node:fs';
-import { evaluatePath, executeTemplate, findValues, JsonPathError, parseTemplate, relaxedJsonPath } from './jsonpath.js';
+import { evaluatePath, executeTemplate, findValues, goSyntax, JsonPathError, JsonPathExecError, parseTemplate, relaxedJsonPath } from './jsonpath.js';
 
 export interface TableColumn {
   name: string;
@@ -233,6 +233,13 @@ export function printObjects(
       try {
         return format.asJson ? renderJsonPathAsJson(format.template, data) : executeTemplate(format.template, data);
       } catch (e) {
+        // As kubectl: a template that cannot run on this data says so with the data it was given.
+        if (e instanceof JsonPathExecError) {
+          throw new CliError(
+            `error executing jsonpath ${JSON.stringify(format.template)}: Error executing template: ${e.message}. Printing more information for debugging the template:\n` +
+              `\ttemplate was:\n\t\t${format.template}\n\tobject given to jsonpath engine was:\n\t\t${goSyntax(data)}\n\n`,
+          );
+        }
         throw new CliError(`error executing jsonpath ${JSON.stringify(format.template)}: ${e instanceof Error ? e.message : String(e)}`);
       }
   }

@@ -190,6 +190,22 @@ describe('get', () => {
     expect(await cli(['get', 'pod/nope', '-o', 'json'])).toEqual({ code: 1, stdout: '', stderr: 'Error from server (NotFound): pods "nope" not found\n' });
   });
 
+  it('-o jsonpath outside an array (or into what is not one) is an error with the data it was given, as kubectl', async () => {
+    const r = await cli(['get', 'pods', '-l', 'app=web', '-o', 'jsonpath={.items[5].metadata.name}']);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/^error: error executing jsonpath "\{\.items\[5\]\.metadata\.name\}": Error executing template: array index out of bounds: index 5, length 2\. Printing more information for debugging the template:\n\ttemplate was:\n\t\t\{\.items\[5\]\.metadata\.name\}\n\tobject given to jsonpath engine was:\n\t\tmap\[string\]interface \{\}\{"apiVersion":"v1", "items":\[\]interface \{\}\{map\[string\]interface \{\}\{/);
+    expect((await cli(['get', 'pods', '-l', 'app=web', '-o', 'jsonpath={.items[0].metadata.name[1]}'])).stderr).toContain('Error executing template: string is not array or slice.');
+    // Asking for no element is no error; the last element counts from the end.
+    expect(await cli(['get', 'pods', '-l', 'app=web', '-o', 'jsonpath={.items[1:1].metadata.name}{.items[-1].metadata.name}'])).toEqual({ code: 0, stdout: 'web-b', stderr: '' });
+  });
+
+  it('-w with several names is an error after their rows; -w with one name not found ends with its error', async () => {
+    const several = await cli(['get', 'pods', 'web-a', 'web-b', '-w', '-o', 'name']);
+    expect(several).toEqual({ code: 1, stdout: 'pod/web-a\npod/web-b\n', stderr: 'error: you may only watch a single resource or type of resource at a time\n' });
+    expect(await cli(['get', 'pods', 'nope', '-w'])).toEqual({ code: 1, stdout: '', stderr: 'Error from server (NotFound): pods "nope" not found\n' });
+  });
+
   it('-w on an empty list prints the header with the first row', async () => {
     api.watchEvents = [{ type: 'ADDED', object: { kind: 'Table', columnDefinitions: [{ name: 'Name', type: 'string', format: 'name' }, { name: 'Kind', type: 'string' }], rows: [{ cells: ['late-pod', 'Pod'], object: { metadata: { name: 'late-pod' } } }] } }];
     try {

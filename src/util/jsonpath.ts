@@ -17,6 +17,38 @@ export type Step =
 
 export class JsonPathError extends Error {}
 
+/**
+ * A template that parsed but cannot be run on this data, in upstream's words: an index or slice
+ * outside its array (`array index out of bounds: index 5, length 2`), an index into what is not
+ * an array (`string is not array or slice`). Only a strict evaluation throws it.
+ */
+export class JsonPathExecError extends Error {}
+
+/** The Go type name of a decoded JSON value, as upstream's jsonpath errors name it. */
+function goTypeOf(v: unknown): string {
+  if (typeof v === 'string') return 'string';
+  if (typeof v === 'boolean') return 'bool';
+  if (typeof v === 'number') return Number.isInteger(v) ? 'int64' : 'float64';
+  return 'map[string]interface {}';
+}
+
+/**
+ * Upstream's evalArray bounds for `[start:end]` (an index i is [i:i+1]) on an array of `len`:
+ * negative positions count from the end; asking for no element is allowed anywhere.
+ */
+function strictBounds(start: number | undefined, end: number | undefined, len: number, index: boolean): [number, number] {
+  let a = start ?? 0;
+  if (a < 0) a += len;
+  let b = index ? a + 1 : end ?? len;
+  if (!index && b < 0) b += len;
+  if (b !== a) {
+    if (a >= len || a < 0) throw new JsonPathExecError(`array index out of bounds: index ${a}, length ${len}`);
+    if (b > len || b < 0) throw new JsonPathExecError(`array index out of bounds: index ${b - 1}, length ${len}`);
+    if (a > b) throw new JsonPathExecError(`starting index ${a} is greater than ending index ${b}`);
+  }
+  return [a, b];
+}
+
 export function unquote(s: string): string {
   const q = s[0];
   const inner = s.slice(1, -1);
@@ -160,7 +192,7 @@ function compare(a: unknown, op: string, b: unknown): boolean {
   }
 }
 
-export function evaluatePath(steps: Step[], start: unknown): unknown[] {
+export function evaluatePath(steps: Step[], start: unknown, strict = false): unknown[] {
   let cur: unknown[] = [start];
   for (const st of steps) {
     const next: unknown[] = [];
@@ -173,13 +205,21 @@ export function evaluatePath(steps: Step[], start: unknown): unknown[] {
           next.push(...children(v));
           break;
         case 'index':
-          if (Array.isArray(v)) {
+          if (strict && v !== null && v !== undefined) {
+            if (!Array.isArray(v)) throw new JsonPathExecError(`${goTypeOf(v)} is not array or slice`);
+            const [a] = strictBounds(st.i, undefined, v.length, true);
+            next.push(v[a]);
+          } else if (Array.isArray(v)) {
             const idx = st.i < 0 ? v.length + st.i : st.i;
             if (idx >= 0 && idx < v.length) next.push(v[idx]);
           }
           break;
         case 'slice':
-          if (Array.isArray(v)) next.push(...v.slice(st.start ?? 0, st.end ?? v.length));
+          if (strict && v !== null && v !== undefined) {
+            if (!Array.isArray(v)) throw new JsonPathExecError(`${goTypeOf(v)} is not array or slice`);
+            const [a, b] = strictBounds(st.start, st.end, v.length, false);
+            next.push(...v.slice(a, b));
+          } else if (Array.isArray(v)) next.push(...v.slice(st.start ?? 0, st.end ?? v.length));
           break;
         case 'recursive': {
           const walk = (x: unknown): void => {

@@ -290,6 +290,7 @@ async function runGet(ctx: CliContext, cmd: Command, args: string[], opts: GetOp
     if (!written && !watch && nothingNamed && !opts.ignoreNotFound) noResources(ctx, resolved[0]!.r, allNs, conn.namespace);
     if (watch && last) {
       const { r, rv, names, topts } = last;
+      if (!watchable(names, written || opts.watchOnly === true, opts)) return;
       let defs: TableColumn[] | null = null;
       await streamEvents(ctx, cmd, watchPath(r, ns, rv, names, opts), tableAccept, (_type, obj) => {
         const t = obj as Table;
@@ -320,7 +321,7 @@ async function runGet(ctx: CliContext, cmd: Command, args: string[], opts: GetOp
     // As kubectl's custom-columns printer (not a human-readable table): an empty list is its
     // header alone, and no "No resources found".
     if (objects.length === 0 && !watch && headers) ctx.out(new TabWriter().flush(header.join('\t')) + '\n');
-    if (watch) await watchCustomColumns(ctx, cmd, resolved[0]!, ns, rv, opts, format.columns, printer);
+    if (watch && watchable(resolved[0]!.names, objects.length > 0, opts)) await watchCustomColumns(ctx, cmd, resolved[0]!, ns, rv, opts, format.columns, printer);
     return;
   }
 
@@ -340,6 +341,7 @@ async function runGet(ctx: CliContext, cmd: Command, args: string[], opts: GetOp
     };
     if (!opts.watchOnly) for (const o of objects) print(o);
     const { r, names } = resolved[0]!;
+    if (!watchable(names, objects.length > 0, opts)) return;
     await streamEvents(ctx, cmd, watchPath(r, ns, rv, names, opts), 'application/json', (_type, obj) => print(typed(r, obj as KubeObject)));
     return;
   }
@@ -434,6 +436,16 @@ async function watchCustomColumns(ctx: CliContext, cmd: Command, { r, names }: R
 function kindPrefixOf(resolved: { r: ResourceInfo }[], o: KubeObject): string {
   const r = resolved.find((x) => x.r.kind === o.kind && apiVersionOf(x.r) === o.apiVersion)?.r ?? resolved[0]!.r;
   return kindPrefix(r);
+}
+
+/**
+ * Whether the watch after a first listing of `names` goes on, as kubectl's: several names are an
+ * error (one watch cannot follow them), and a single name not found (already reported, the
+ * exit code set) ends the command, unless --ignore-not-found.
+ */
+function watchable(names: string[], found: boolean, opts: GetOptions): boolean {
+  if (names.length > 1) throw new CliError('you may only watch a single resource or type of resource at a time');
+  return names.length === 0 || found || opts.ignoreNotFound === true;
 }
 
 /** Streams a watch; ends silently when the server closes the stream (as kubectl does). */
