@@ -10,7 +10,7 @@
 
 import { Command, CommanderError, Help } from 'commander';
 import { registerApply } from './commands/apply.js';
-import { CliContext } from './commands/common.js';
+import { CliContext, invalidText } from './commands/common.js';
 import { registerDelete } from './commands/delete.js';
 import { registerReplace } from './commands/replace.js';
 import { registerDescribe } from './commands/describe.js';
@@ -27,6 +27,7 @@ import { registerSet } from './commands/set.js';
 import { registerPatch } from './commands/patch.js';
 import { registerEdit } from './commands/edit.js';
 import { registerEvents } from './commands/events.js';
+import { ApiError } from '../api/errors.js';
 import { formatError } from './context.js';
 import { type CliIO, defaultIO, paint } from './io.js';
 
@@ -192,7 +193,8 @@ export async function runCli(argv: string[], io: CliIO = defaultIO()): Promise<n
       // Help and --version exit 0; usage errors were already printed by commander.
       return e.exitCode === 0 ? 0 : 1;
     }
-    io.stderr.write(paint(io, 'red', formatError(e)) + '\n');
+    // A 422 as kubectl's CheckErr prints it (its causes), as ctx.report does for multi-item verbs.
+    io.stderr.write(paint(io, 'red', e instanceof ApiError && e.reason === 'Invalid' ? invalidText(e) : formatError(e)) + '\n');
     return 1;
   } finally {
     ctx.close();

@@ -296,6 +296,10 @@ describe('everynode CLI verbs', () => {
     expect((await cli(['annotate', 'nodes', 'cli-n1', 'note=hi'])).stdout).toBe('node/cli-n1 annotated\n');
     expect((await cli(['get', 'no', 'cli-n1', '-o', 'jsonpath={.metadata.labels.zone} {.metadata.annotations.note}'])).stdout).toBe('b hi');
     expect((await cli(['label', 'node', 'cli-n1', 'zone-'])).stdout).toBe('node/cli-n1 unlabeled\n');
+    // A label the server refuses: its 422 as kubectl prints it, the cause named once.
+    const invalid = await cli(['label', 'node', 'cli-n1', 'bad key=1']);
+    expect(invalid.code).toBe(1);
+    expect(invalid.stderr).toMatch(/^The Node "cli-n1" is invalid: metadata\.labels: Invalid value: "bad key": name part must consist of [^\n]*\n$/);
 
     expect(await cli(['taint', 'node', 'cli-n1', 'dedicated=edge:NoSchedule'])).toMatchObject({ code: 0, stdout: 'node/cli-n1 tainted\n' });
     const dup = await cli(['taint', 'node', 'cli-n1', 'dedicated=core:NoSchedule']);
