@@ -482,6 +482,15 @@ describe('everynode CLI verbs', () => {
     expect((await cli(['delete', 'ds', 'del-a', '--ignore-not-found'])).code).toBe(0);
     expect((await cli(['delete', 'ds', 'x', '--cascade=sideways'])).stderr).toBe('error: invalid cascade value (sideways). Must be "background", "foreground", or "orphan"\n');
     expect((await cli(['delete', 'ds'])).code).toBe(1);
+    // A file's namespace that -n contradicts is an error, and nothing is deleted.
+    const pinned = write('del-pinned.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: del-pinned\n  namespace: default\n');
+    expect((await cli(['create', '-f', pinned])).code).toBe(0);
+    expect(await cli(['delete', '-n', 'kube-system', '-f', pinned])).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: `error: the namespace from the provided object "default" does not match the namespace "kube-system". You must pass '--namespace=default' to perform this operation.\n`,
+    });
+    expect((await cli(['get', 'cm', 'del-pinned', '-o', 'name'])).stdout).toBe('configmap/del-pinned\n');
   });
 
   it('delete --field-selector, and -A with a selector: each object in its own namespace', async () => {

@@ -21,6 +21,7 @@ import { isNotFound } from '../../client/index.js';
 import { CliError, withContext } from '../context.js';
 import { kindPrefix, qualifiedPlural, type ResourceInfo } from '../discovery.js';
 import { readManifests } from '../manifests.js';
+import { target } from './apply.js';
 import { type CliContext, collect, dryRunOption, dryRunStrategy, dryRunSuffix, intFlag, parseDuration, parseTargets } from './common.js';
 
 interface DeleteOpts {
@@ -111,8 +112,9 @@ export function registerDelete(program: Command, ctx: CliContext): void {
       if (opts.filename?.length) {
         if (args.length) throw new CliError('cannot pass resource names together with -f');
         for (const m of await readManifests(opts.filename, ctx.io, { recursive: opts.recursive === true })) {
-          const r = await disco.byKind(m.object.apiVersion ?? '', m.object.kind ?? '');
-          work.push({ r, ns: r.namespaced ? m.object.metadata.namespace ?? conn.namespace : '', name: m.object.metadata.name ?? '', source: m.source });
+          // As apply and create (and kubectl): an object's namespace that -n contradicts is an error, before any deletion.
+          const { r, ns, name } = await target(ctx, cmd, m);
+          work.push({ r, ns, name, source: m.source });
         }
         if (work.length === 0) throw new CliError('no objects passed to delete');
       } else {
