@@ -491,6 +491,12 @@ describe('everynode CLI verbs', () => {
       stderr: `error: the namespace from the provided object "default" does not match the namespace "kube-system". You must pass '--namespace=default' to perform this operation.\n`,
     });
     expect((await cli(['get', 'cm', 'del-pinned', '-o', 'name'])).stdout).toBe('configmap/del-pinned\n');
+    // A category, as kubectl: `all` is its member resources.
+    expect((await cli(['apply', '-f', write('del-all.yaml', dsManifest('del-all'))])).code).toBe(0);
+    const all = await cli(['delete', 'all', '--all', '--dry-run=client']);
+    expect(all.code, all.stderr).toBe(0);
+    expect(all.stdout).toContain('daemonset.apps "del-all" deleted (dry run)\n');
+    expect((await cli(['delete', 'all', '-l', 'app=del-all', '--wait=false'])).stdout).toContain('daemonset.apps "del-all" deleted\n');
   });
 
   it('delete --field-selector, and -A with a selector: each object in its own namespace', async () => {

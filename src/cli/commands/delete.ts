@@ -121,8 +121,8 @@ export function registerDelete(program: Command, ctx: CliContext): void {
         const targets = parseTargets(args);
         if (targets.length === 0) throw new CliError('you must specify the type of resource to delete, or -f FILE');
         const allNs = opts.allNamespaces === true;
-        for (const t of targets) {
-          const r = await disco.resolve(t.type);
+        // Categories (`delete all --all`) expand to their member resources, as for get.
+        for (const t of targets) for (const r of await disco.expand(t.type)) {
           const ns = r.namespaced ? conn.namespace : '';
           if (t.names.length > 0) {
             if (selecting) throw new CliError('names cannot be combined with --selector, --field-selector or --all');
