@@ -59,11 +59,25 @@ function manifestFiles(dir: string, recursive: boolean): string[] {
   return out;
 }
 
-export async function readManifests(files: string[], io: CliIO, opts: { recursive?: boolean } = {}): Promise<Manifest[]> {
+/**
+ * The objects of `-f` sources in order. A path that does not exist is an error at once. A source
+ * that cannot be parsed is an error at once too, unless `unreadable` is given: then its error is
+ * added there and the other sources are read (kubectl's apply, create and delete act on the
+ * objects they could read and report the files they could not at the end).
+ */
+export async function readManifests(files: string[], io: CliIO, opts: { recursive?: boolean; unreadable?: CliError[] } = {}): Promise<Manifest[]> {
   const out: Manifest[] = [];
+  const parse = (text: string, source: string): void => {
+    try {
+      out.push(...parseManifests(text, source));
+    } catch (e) {
+      if (!(e instanceof CliError) || !opts.unreadable) throw e;
+      opts.unreadable.push(e);
+    }
+  };
   for (const f of files) {
     if (f === '-') {
-      out.push(...parseManifests(await readStream(io.stdin), 'STDIN'));
+      parse(await readStream(io.stdin), 'STDIN');
       continue;
     }
     let st;
@@ -73,8 +87,8 @@ export async function readManifests(files: string[], io: CliIO, opts: { recursiv
       throw new CliError(`the path "${f}" does not exist`);
     }
     if (st.isDirectory()) {
-      for (const path of manifestFiles(f, opts.recursive === true)) out.push(...parseManifests(readFileSync(path, 'utf8'), path));
-    } else out.push(...parseManifests(readFileSync(f, 'utf8'), f));
+      for (const path of manifestFiles(f, opts.recursive === true)) parse(readFileSync(path, 'utf8'), path);
+    } else parse(readFileSync(f, 'utf8'), f);
   }
   return out;
 }

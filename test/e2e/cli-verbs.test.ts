@@ -105,6 +105,18 @@ describe('everynode CLI verbs', () => {
     const broken = await cli(['apply', '-f', write('broken.yaml', 'kind: [unclosed\n')]);
     expect(broken.code).toBe(1);
     expect(broken.stderr).toMatch(/^error: error parsing .*broken\.yaml: /);
+    // A directory with one file that does not parse: the others are applied, the bad one is
+    // reported at the end (kubectl's order), exit 1.
+    mkdirSync(join(dir, 'mixed'), { recursive: true });
+    write('mixed/a.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: mixed-a\n');
+    write('mixed/b.yaml', 'kind: [unclosed\n');
+    write('mixed/c.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: mixed-c\n');
+    for (const [verb, line] of [['apply', 'created'], ['create', 'created (dry run)'], ['delete', 'deleted']] as const) {
+      const mixed = await cli([verb, '-f', join(dir, 'mixed'), ...(verb === 'create' ? ['--dry-run=client'] : [])]);
+      expect(mixed.code, verb).toBe(1);
+      expect(mixed.stdout, verb).toBe(verb === 'delete' ? `configmap "mixed-a" ${line}\nconfigmap "mixed-c" ${line}\n` : `configmap/mixed-a ${line}\nconfigmap/mixed-c ${line}\n`);
+      expect(mixed.stderr, verb).toMatch(/^error: error parsing .*mixed\/b\.yaml: [^\n]*\n$/);
+    }
     // Field ownership: a label dropped from the manifest goes; one another manager changed is a
     // conflict (one line, with the way out) until --force-conflicts.
     const owned = write('owned.yaml', dsManifest('owned', 'busybox:1.36', '\n    tier: edge\n    team: a'));

@@ -99,8 +99,9 @@ export function registerApply(program: Command, ctx: CliContext): void {
       const dryRun: DryRun = dryRunStrategy(opts.dryRun);
       const dry = dryRun === 'server';
       const output = outputPrinter(opts);
-      const manifests = await readManifests(opts.filename ?? [], ctx.io, { recursive: opts.recursive === true });
-      if (manifests.length === 0) throw new CliError('no objects passed to apply');
+      const unreadable: CliError[] = [];
+      const manifests = await readManifests(opts.filename ?? [], ctx.io, { recursive: opts.recursive === true, unreadable });
+      if (manifests.length === 0 && unreadable.length === 0) throw new CliError('no objects passed to apply');
       const conn = ctx.conn(cmd);
       /** The objects -o json/yaml/... prints once all are applied. */
       const results: KubeObject[] = [];
@@ -142,6 +143,7 @@ export function registerApply(program: Command, ctx: CliContext): void {
         const items = opts.showManagedFields ? results : results.map(omitManagedFields);
         ctx.out(output.print({ apiVersion: 'v1', kind: 'List', metadata: { resourceVersion: '' }, items } as unknown as KubeObject, '', ''));
       }
+      for (const e of unreadable) ctx.report(e);
     });
 
   const create = program
@@ -171,8 +173,9 @@ export function registerApply(program: Command, ctx: CliContext): void {
         ctx.out(`${output.full && opts.output === 'yaml' && printed++ > 0 ? '---\n' : ''}${output.print(o, kindPrefix(r), '')}`);
       };
       if ((opts.filename ?? []).length === 0) throw new CliError('must specify -f (a file, a directory or - for stdin), or what to create: namespace, configmap, secret generic|tls|docker-registry or serviceaccount');
-      const manifests = await readManifests(opts.filename ?? [], ctx.io, { recursive: opts.recursive === true });
-      if (manifests.length === 0) throw new CliError('no objects passed to create');
+      const unreadable: CliError[] = [];
+      const manifests = await readManifests(opts.filename ?? [], ctx.io, { recursive: opts.recursive === true, unreadable });
+      if (manifests.length === 0 && unreadable.length === 0) throw new CliError('no objects passed to create');
       const conn = ctx.conn(cmd);
       for (const m of manifests) {
         try {
@@ -188,6 +191,7 @@ export function registerApply(program: Command, ctx: CliContext): void {
           ctx.report(withContext(e, `error when creating "${m.source}": `));
         }
       }
+      for (const e of unreadable) ctx.report(e);
     });
   addGeneratorOptions(create);
 }

@@ -109,14 +109,16 @@ export function registerDelete(program: Command, ctx: CliContext): void {
       const disco = ctx.discovery(cmd);
       // `source`: the file an object came from (-f), for kubectl's `error when deleting "<file>": `.
       const work: { r: ResourceInfo; ns: string; name: string; source?: string }[] = [];
+      /** -f sources that could not be parsed: reported after the deletions of the others, as kubectl. */
+      const unreadable: CliError[] = [];
       if (opts.filename?.length) {
         if (args.length) throw new CliError('cannot pass resource names together with -f');
-        for (const m of await readManifests(opts.filename, ctx.io, { recursive: opts.recursive === true })) {
+        for (const m of await readManifests(opts.filename, ctx.io, { recursive: opts.recursive === true, unreadable })) {
           // As apply and create (and kubectl): an object's namespace that -n contradicts is an error, before any deletion.
           const { r, ns, name } = await target(ctx, cmd, m);
           work.push({ r, ns, name, source: m.source });
         }
-        if (work.length === 0) throw new CliError('no objects passed to delete');
+        if (work.length === 0 && unreadable.length === 0) throw new CliError('no objects passed to delete');
       } else {
         const targets = parseTargets(args);
         if (targets.length === 0) throw new CliError('you must specify the type of resource to delete, or -f FILE');
@@ -145,7 +147,7 @@ export function registerDelete(program: Command, ctx: CliContext): void {
       const printed = (w: { r: ResourceInfo; name: string }): void =>
         ctx.out(opts.output === 'name' ? `${kindPrefix(w.r)}/${w.name}\n` : `${kindPrefix(w.r)} "${w.name}" ${operation}\n`);
       const pending: { r: ResourceInfo; ns: string; name: string; uid: string | undefined }[] = [];
-      if (work.length === 0) {
+      if (work.length === 0 && unreadable.length === 0) {
         ctx.out('No resources found\n');
         return;
       }
@@ -173,6 +175,7 @@ export function registerDelete(program: Command, ctx: CliContext): void {
           ctx.report(w.source === undefined ? e : withContext(e, `error when deleting "${w.source}": `));
         }
       }
+      for (const e of unreadable) ctx.report(e);
       if (!opts.wait || dryRun !== 'none') return;
       const deadline = timeoutMs > 0 ? Date.now() + timeoutMs : Infinity;
       for (const p of pending) {

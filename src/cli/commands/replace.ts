@@ -66,8 +66,9 @@ export function registerReplace(program: Command, ctx: CliContext): void {
       const policy = propagation(opts.cascade);
       const timeoutMs = parseDuration(opts.timeout) || defaultForceTimeoutMs;
       const output = outputPrinter(opts);
-      const manifests = await readManifests(opts.filename ?? [], ctx.io, { recursive: opts.recursive === true });
-      if (manifests.length === 0) throw new CliError('no objects passed to replace');
+      const unreadable: CliError[] = [];
+      const manifests = await readManifests(opts.filename ?? [], ctx.io, { recursive: opts.recursive === true, unreadable });
+      if (manifests.length === 0 && unreadable.length === 0) throw new CliError('no objects passed to replace');
       const conn = ctx.conn(cmd);
       let printed = 0;
       const done = (r: ResourceInfo, o: KubeObject, line: string): void => {
@@ -108,6 +109,7 @@ export function registerReplace(program: Command, ctx: CliContext): void {
             ctx.report(withContext(e, `error when replacing "${t.source}": `));
           }
         }
+        for (const e of unreadable) ctx.report(e);
         return;
       }
       const deleted: typeof targets = [];
@@ -145,5 +147,6 @@ export function registerReplace(program: Command, ctx: CliContext): void {
           ctx.report(withContext(e, `error when replacing "${t.source}": `));
         }
       }
+      for (const e of unreadable) ctx.report(e);
     });
 }
