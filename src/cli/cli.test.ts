@@ -134,6 +134,20 @@ describe('offline behaviour', () => {
     const x = io();
     expect(await runCli(['exec', 'pod', '--', 'sh'], x)).toBe(1);
     expect(x.errOut()).toBe('error: everynode has no "exec" command: use `kubectl exec` with the same kubeconfig (the one everynode finds, or --kubeconfig FILE)\n');
+    // After global flags too, and for kubectl's other verbs this CLI leaves to it.
+    for (const argv of [['-n', 'kube-system', 'exec', 'pod'], ['--kubeconfig', '/nonexistent', 'scale', 'ds/x', '--replicas=1'], ['--context=c', 'wait', 'pod/x']]) {
+      const y = io();
+      expect(await runCli(argv, y), argv.join(' ')).toBe(1);
+      const verb = argv.find((a, i) => !a.startsWith('-') && !['-n', '--kubeconfig'].includes(argv[i - 1] ?? ''))!;
+      expect(y.errOut(), argv.join(' ')).toBe(`error: everynode has no "${verb}" command: use \`kubectl ${verb}\` with the same kubeconfig (the one everynode finds, or --kubeconfig FILE)\n`);
+    }
+    // kubectl's other generators, with their flags: the type is named, not the first flag.
+    const z = io();
+    expect(await runCli(['create', 'deployment', 'web', '--image=nginx', '--replicas', '2'], z)).toBe(1);
+    expect(z.errOut()).toBe('error: unknown type to create: "deployment" (namespace, configmap, secret generic|tls|docker-registry or serviceaccount; other objects: create -f)\n');
+    const w = io();
+    expect(await runCli(['create', 'cm', 'x', '--from-literal=a=b', '--bogus'], w)).toBe(1);
+    expect(w.errOut()).toBe("error: unknown option '--bogus'\n");
   });
 
   it('emits completion scripts from the command tree', async () => {

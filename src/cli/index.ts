@@ -173,12 +173,28 @@ export function commandTree(): Command {
   return buildProgram(new CliContext(defaultIO()));
 }
 
-/** kubectl verbs this CLI leaves to kubectl (streams and pod-making commands): a pointer, not just "unknown command". */
-const kubectlOnlyVerbs = new Set(['exec', 'attach', 'port-forward', 'cp', 'run', 'debug', 'proxy']);
+/**
+ * kubectl verbs this CLI leaves to kubectl (streams, pod-making and client-side commands): a
+ * pointer, not just "unknown command".
+ */
+const kubectlOnlyVerbs = new Set(['exec', 'attach', 'port-forward', 'cp', 'run', 'debug', 'proxy', 'scale', 'wait', 'diff', 'explain', 'api-resources', 'api-versions', 'auth', 'cluster-info', 'config', 'expose', 'autoscale', 'certificate', 'kustomize']);
+
+/** Global flags that take the next argument as their value (`-n NS`), before the verb. */
+const globalValueFlags = new Set(['-n', '--namespace', '--kubeconfig', '--context', '--request-timeout']);
+
+/** The verb of `argv`: its first argument that is neither a global flag nor a flag's value. */
+function verbOf(argv: string[]): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (!a.startsWith('-')) return a;
+    if (globalValueFlags.has(a)) i++;
+  }
+  return undefined;
+}
 
 /** Runs one CLI invocation (`argv` without node and script) and resolves with its exit code. */
 export async function runCli(argv: string[], io: CliIO = defaultIO()): Promise<number> {
-  const first = argv[0];
+  const first = verbOf(argv);
   if (first !== undefined && kubectlOnlyVerbs.has(first)) {
     io.stderr.write(paint(io, 'red', `error: everynode has no "${first}" command: use \`kubectl ${first}\` with the same kubeconfig (the one everynode finds, or --kubeconfig FILE)`) + '\n');
     return 1;

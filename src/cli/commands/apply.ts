@@ -157,7 +157,14 @@ export function registerApply(program: Command, ctx: CliContext): void {
     .option('--show-managed-fields', 'keep metadata.managedFields in json and yaml output')
     .option('--field-manager <name>', 'the name of the manager of the fields set (default: everynode with -f, kubectl-create for the generators)')
     .addHelpText('after', generatorHelp)
-    .action(async (args: string[], opts: FileOptions & CreateGeneratorOptions, cmd: Command) => {
+    // Flags of kubectl's other generators (`create deployment x --image=...`) must not hide the
+    // pointer to kubectl behind "unknown option": they come here among the arguments.
+    .allowUnknownOption()
+    .action(async (rawArgs: string[], opts: FileOptions & CreateGeneratorOptions, cmd: Command) => {
+      const args = rawArgs.filter((a) => !a.startsWith('-'));
+      const unknownFlag = rawArgs.find((a) => a.startsWith('-'));
+      if (args.length > 0 && isGenerator(args) && unknownFlag !== undefined) throw new CliError(`unknown option '${unknownFlag}'`);
+      if (args.length === 0 && unknownFlag !== undefined) throw new CliError(`unknown option '${unknownFlag}'`);
       if (args.length > 0 && (opts.filename ?? []).length === 0) {
         if (!isGenerator(args)) throw new CliError(`unknown type to create: ${JSON.stringify(args[0])} (namespace, configmap, secret generic|tls|docker-registry or serviceaccount; other objects: create -f)`);
         return runGenerator(ctx, cmd, args, opts);
