@@ -308,6 +308,11 @@ describe('everynode CLI verbs', () => {
     expect((await cli(['annotate', 'nodes', 'cli-n1', 'note=hi'])).stdout).toBe('node/cli-n1 annotated\n');
     expect((await cli(['get', 'no', 'cli-n1', '-o', 'jsonpath={.metadata.labels.zone} {.metadata.annotations.note}'])).stdout).toBe('b hi');
     expect((await cli(['label', 'node', 'cli-n1', 'zone-'])).stdout).toBe('node/cli-n1 unlabeled\n');
+    // -o prints the object as the change left it.
+    expect(await cli(['label', 'node', 'cli-n1', 'tier=edge', '-o', 'name'])).toEqual({ code: 0, stdout: 'node/cli-n1\n', stderr: '' });
+    expect(await cli(['annotate', 'node', 'cli-n1', 'seen=yes', '-o', 'jsonpath={.metadata.labels.tier} {.metadata.annotations.seen}'])).toEqual({ code: 0, stdout: 'edge yes', stderr: '' });
+    expect(JSON.parse((await cli(['label', 'node', 'cli-n1', 'tier-', '--dry-run=client', '-o', 'json'])).stdout).metadata.labels.tier).toBeUndefined();
+    expect((await cli(['label', 'node', 'cli-n1', 'tier-'])).stdout).toBe('node/cli-n1 unlabeled\n');
     // A label the server refuses: its 422 as kubectl prints it, the cause named once.
     const invalid = await cli(['label', 'node', 'cli-n1', 'bad key=1']);
     expect(invalid.code).toBe(1);

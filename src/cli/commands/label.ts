@@ -20,8 +20,9 @@
 import type { Command } from 'commander';
 import type { KubeObject } from '../../api/types.js';
 import { CliError } from '../context.js';
-import type { ResourceInfo } from '../discovery.js';
-import { type CliContext, dryRunOption, dryRunStrategy, dryRunSuffix, objectRef, parseTargets } from './common.js';
+import { kindPrefix, type ResourceInfo } from '../discovery.js';
+import { type CliContext, dryRunOption, dryRunStrategy, dryRunSuffix, parseTargets } from './common.js';
+import { objectPrinter } from './patch.js';
 
 /** kubectl's annotate lets this annotation be replaced without --overwrite. */
 const changeCause = 'kubernetes.io/change-cause';
@@ -90,6 +91,8 @@ interface LabelOpts {
   selector?: string;
   list?: boolean;
   dryRun?: string;
+  output?: string;
+  showManagedFields?: boolean;
 }
 
 function register(program: Command, ctx: CliContext, verb: 'label' | 'annotate'): void {
@@ -105,8 +108,16 @@ function register(program: Command, ctx: CliContext, verb: 'label' | 'annotate')
     .option('-l, --selector <selector>', `the objects of TYPE matching this label selector`)
     .option('--list', `print the ${field} of the objects (after the changes given, which are not sent)`)
     .addOption(dryRunOption())
+    .option('-o, --output <format>', 'print the resulting objects: json|yaml|name|jsonpath=TEMPLATE|go-template=TEMPLATE')
+    .option('--show-managed-fields', 'keep metadata.managedFields in json and yaml output')
     .action(async (args: string[], opts: LabelOpts, cmd: Command) => {
       const dryRun = dryRunStrategy(opts.dryRun);
+      // Without -o: `<kind>/<name> labeled`; with it, the object as the change left it.
+      const print = objectPrinter(opts.output, undefined, opts.showManagedFields === true);
+      let printed = 0;
+      const show = (r: ResourceInfo, o: KubeObject, op: string): void => {
+        ctx.out(`${opts.output === 'yaml' && printed++ > 0 ? '---\n' : ''}${print(o, kindPrefix(r), op)}`);
+      };
       const { resources, pairs } = splitResourcesAndPairs(args, what);
       const changes = parseChanges(pairs, what);
       if (opts.all && opts.selector) throw new CliError('cannot set --all and --selector at the same time');
@@ -150,14 +161,15 @@ function register(program: Command, ctx: CliContext, verb: 'label' | 'annotate')
           return;
         }
         if (dryRun === 'client') {
-          ctx.out(`${objectRef(r, objName)} ${message}${dryRunSuffix(dryRun)}\n`);
+          show(r, { ...cur, metadata: { ...cur.metadata, [field]: after } }, `${message}${dryRunSuffix(dryRun)}`);
           return;
         }
         if (verb === 'label') for (const k of changes.remove) if (!(k in existing)) ctx.out(`label ${JSON.stringify(k)} not found.\n`);
+        let result = cur;
         if (Object.keys(patch).length > 0) {
-          await conn.client.patch(r, ns, objName, 'merge', { metadata: { [field]: patch } }, { fieldManager: `everynode-${verb}`, dryRun: dryRun === 'server' });
+          result = await conn.client.patch(r, ns, objName, 'merge', { metadata: { [field]: patch } }, { fieldManager: `everynode-${verb}`, dryRun: dryRun === 'server' });
         }
-        ctx.out(`${objectRef(r, objName)} ${message}${dryRunSuffix(dryRun)}\n`);
+        show(r, result, `${message}${dryRunSuffix(dryRun)}`);
       };
       if (single) {
         const { r, names } = resolved.find((x) => x.names.length > 0)!;
