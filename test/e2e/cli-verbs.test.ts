@@ -256,6 +256,13 @@ describe('everynode CLI verbs', () => {
     expect((await cli(['get', 'ds', 'kinds', '-o=yaml', '--show-managed-fields'])).stdout).toMatch(/\n {2}managedFields:\n/);
   });
 
+  it('get --raw prints the answer of a GET as it comes; a failure is the server\'s error', async () => {
+    expect(await cli(['get', '--raw', '/healthz'])).toEqual({ code: 0, stdout: 'ok', stderr: '' });
+    expect(JSON.parse((await cli(['get', '--raw', '/version'])).stdout).minor).toBe('32');
+    expect(await cli(['get', '--raw', '/api/v1/namespaces/default/configmaps/raw-nope'])).toEqual({ code: 1, stdout: '', stderr: 'Error from server (NotFound): configmaps "raw-nope" not found\n' });
+    expect(await cli(['get', 'cm', '--raw', '/healthz'])).toEqual({ code: 1, stdout: '', stderr: 'error: arguments may not be passed when --raw is specified\n' });
+  });
+
   it('get reports not found, unknown types and bad flags with exit 1', async () => {
     const nf = await cli(['get', 'ds', 'missing']);
     expect(nf).toMatchObject({ code: 1, stdout: '', stderr: 'Error from server (NotFound): daemonsets.apps "missing" not found\n' });

@@ -48,6 +48,7 @@ interface GetOptions {
   allNamespaces?: boolean;
   watch?: boolean;
   watchOnly?: boolean;
+  raw?: string;
   showLabels?: boolean;
   labelColumns?: string[];
   sortBy?: string;
@@ -183,13 +184,23 @@ export function registerGet(program: Command, ctx: CliContext): void {
     .option('--ignore-not-found', 'a named object that does not exist is no error (nothing printed for it)')
     .option('--show-managed-fields', 'keep metadata.managedFields in yaml and json output')
     .option('--chunk-size <n>', 'list in pages of this many objects (0: all at once)', '500')
+    .option('--raw <path>', 'GET this API path and print the answer as it comes, e.g. /healthz, /metrics, /apis')
     .addHelpText(
       'after',
       '\nExamples:\n  everynode get ds\n  everynode get all -A\n  everynode get pods -o wide -l app=x -L tier\n  everynode get ds/x -o jsonpath={.status.numberReady}\n  everynode get pods -o custom-columns=NAME:.metadata.name,NODE:.spec.nodeName --sort-by=.spec.nodeName\n  everynode get nodes -w\n',
     )
     .action(async (resources: string[], opts: GetOptions, cmd: Command) => {
+      if (opts.raw !== undefined) return getRaw(ctx, cmd, resources, opts.raw);
       await runGet(ctx, cmd, resources, opts);
     });
+}
+
+/** `get --raw PATH`, as kubectl: the body of a GET of PATH as it comes; a failure is the server's error. */
+async function getRaw(ctx: CliContext, cmd: Command, args: string[], path: string): Promise<void> {
+  if (args.length > 0) throw new CliError('arguments may not be passed when --raw is specified');
+  if (!path.startsWith('/')) throw new CliError(`--raw must be a valid URL path: parse ${JSON.stringify(path)}: invalid URI for request`);
+  const res = await ctx.conn(cmd).raw({ path, accept: 'application/json, */*' });
+  ctx.out(res.text);
 }
 
 function noResources(ctx: CliContext, r: ResourceInfo, allNs: boolean, namespace: string): void {
