@@ -143,6 +143,18 @@ describe('everynode rollout', () => {
     const stamp = await cli(['get', 'ds', 'hist', '-o', "jsonpath={.spec.template.metadata.annotations['kubectl.kubernetes.io/restartedAt']}"]);
     expect(stamp.stdout).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
     expect((await cli(['rollout', 'pause', 'ds/hist'])).stderr).toBe('error: daemonsets.apps "hist" pausing is not supported\n');
+
+    // A bare type, or -l: every DaemonSet it selects, in name order, as kubectl.
+    expect((await cli(['apply', '-f', '-'], dsManifest('hist-b', 'busybox:1.37', '\n    team: b'))).code).toBe(0);
+    const all = await cli(['rollout', 'history', 'ds']);
+    expect(all.code, all.stderr).toBe(0);
+    // hist's revisions, and hist-b's none (no controller runs here to make one), among the other tests' DaemonSets.
+    expect(all.stdout).toContain('daemonset.apps/hist \nREVISION  CHANGE-CAUSE\n1         <none>\n');
+    expect(all.stdout).toContain('No rollout history found.\n');
+    expect(await cli(['rollout', 'restart', 'ds', '-l', 'team=b'])).toEqual({ code: 0, stdout: 'daemonset.apps/hist-b restarted\n', stderr: '' });
+    expect(await cli(['rollout', 'restart', 'ds', '-l', 'team=none'])).toEqual({ code: 0, stdout: '', stderr: 'No resources found in default namespace.\n' });
+    expect(await cli(['rollout', 'history', 'ds', '-l', 'team=none'])).toEqual({ code: 0, stdout: '', stderr: '' });
+    expect(await cli(['rollout', 'status', 'ds/hist', '-l', 'team=b'])).toEqual({ code: 1, stdout: '', stderr: 'error: selectors and the all flag cannot be used when passing resource/name arguments\n' });
   });
   it('status waits for a server that restarts during the rollout (as kubectl does), and ends when the rollout does', async () => {
     expect((await cli(['apply', '-f', '-'], dsManifest('across'))).code).toBe(0);

@@ -236,6 +236,69 @@ function notReadyWord(p: Pod): string {
   return (p.status?.phase ?? 'Pending').toLowerCase();
 }
 
+/** `rollout history` of one DaemonSet (`args`: its TYPE/NAME). */
+async function rolloutHistory(ctx: CliContext, cmd: Command, args: string[], opts: { revision: number; output?: string }): Promise<void> {
+  const format = opts.output === undefined ? undefined : historyFormat(opts.output);
+  const { r, ds, name } = await getDaemonSet(ctx, cmd, args);
+  const revs = await ownedRevisions(ctx, cmd, ds);
+  // kubectl looks for history before it looks for the revision asked for.
+  if (revs.length === 0 && opts.revision > 0) {
+    ctx.out(`${objectRef(r, name)} with revision #${opts.revision}\nNo rollout history found.\n`);
+    return;
+  }
+  if (format) {
+    // As kubectl: the live DaemonSet with each revision's template, one document per revision.
+    const picked = opts.revision > 0 ? revs.filter((x) => x.revision === opts.revision) : revs;
+    if (picked.length === 0) throw new CliError('unable to find the specified revision');
+    const docs = picked.map((cr) => {
+      const asOf = { ...ds, spec: { ...ds.spec, template: revisionTemplate(ds, cr) } } as unknown as KubeObject;
+      return printObjects([asOf], format, false, () => objectRef(r, name).split('/')[0]!);
+    });
+    ctx.out(docs.join(format.kind === 'yaml' ? '---\n' : ''));
+    return;
+  }
+  if (opts.revision > 0) {
+    const cr = revs.find((x) => x.revision === opts.revision);
+    if (!cr) throw new CliError('unable to find the specified revision');
+    // kubectl's name printer: `<ref> with revision #N\n<template>` and a newline of its own.
+    ctx.out(`${objectRef(r, name)} with revision #${opts.revision}\n${podTemplateText(revisionTemplate(ds, cr))}\n`);
+    return;
+  }
+  if (revs.length === 0) {
+    ctx.out('No rollout history found.\n');
+    return;
+  }
+  const rows = [['REVISION', 'CHANGE-CAUSE'], ...revs.map((cr) => [String(cr.revision), cr.metadata.annotations?.['kubernetes.io/change-cause'] ?? '<none>'])];
+  // kubectl's layout: its name printer's line (with the space of an empty operation), a
+  // tabwriter table with a padding of two, and a blank line.
+  const widths = columnWidths(rows);
+  const table = rows.map((row) => row.map((c, i) => (i === row.length - 1 ? c : c.padEnd((widths[i] ?? 0) + 2))).join('')).join('\n');
+  ctx.out(`${objectRef(r, name)} \n${table}\n\n`);
+}
+
+/**
+ * The targets of a rollout verb, one `[TYPE/NAME]` each: the names given (`ds/a ds/b`, `ds a b`),
+ * or for a bare TYPE (or with -l) every DaemonSet of the namespace it selects, in name order, as
+ * kubectl visits them. None selected: none, with kubectl's `No resources found in NS namespace.`
+ * unless `sayNone` is false (history says nothing).
+ */
+async function rolloutTargets(ctx: CliContext, cmd: Command, args: string[], selector: string | undefined, sayNone = true): Promise<string[][]> {
+  if (selector !== undefined && args.some((a) => a.includes('/'))) throw new CliError('selectors and the all flag cannot be used when passing resource/name arguments');
+  const targets = parseTargets(args);
+  const bare = targets.length === 1 && targets[0]!.names.length === 0;
+  if (!bare && selector === undefined) {
+    const each = targets.flatMap((t) => t.names.map((n) => [`${t.type}/${n}`]));
+    return each.length > 1 ? each : [args];
+  }
+  if (!bare) throw new CliError('name cannot be provided when a selector is specified');
+  const r = await ctx.discovery(cmd).resolve(targets[0]!.type);
+  if (r.kind !== 'DaemonSet') throw new CliError(`rollout is supported for daemonsets only, not ${r.plural}`);
+  const conn = ctx.conn(cmd);
+  const list = await conn.client.list(r, { namespace: conn.namespace, ...(selector ? { labelSelector: selector } : {}) });
+  if (list.items.length === 0 && sayNone) ctx.err(`No resources found in ${conn.namespace} namespace.\n`);
+  return list.items.map((o) => [`${targets[0]!.type}/${o.metadata.name ?? ''}`]);
+}
+
 async function getDaemonSet(ctx: CliContext, cmd: Command, args: string[]): Promise<{ r: ResourceInfo; ds: DaemonSet; ns: string; name: string }> {
   const { type, name } = parseSingleTarget(args);
   const r = await ctx.discovery(cmd).resolve(type);
@@ -441,11 +504,11 @@ export function registerRollout(program: Command, ctx: CliContext): void {
     .option('-w, --watch', 'watch until done', true)
     .option('--no-watch', 'print the current status once and exit')
     .option('--nodes', 'show the state of every node (pod, revision, readiness)')
-    .action(async (args: string[], opts: { timeout: string; watch: boolean; nodes?: boolean }, cmd: Command) => {
-      // Several targets (`ds/a ds/b`, `ds a b`): each in turn, as kubectl visits them, each with
-      // its own --timeout; the first that fails ends the command.
-      const each = parseTargets(args).flatMap((t) => t.names.map((n) => [`${t.type}/${n}`]));
-      for (const target of each.length > 1 ? each : [args]) {
+    .option('-l, --selector <selector>', 'every DaemonSet matching this label selector')
+    .action(async (args: string[], opts: { timeout: string; watch: boolean; nodes?: boolean; selector?: string }, cmd: Command) => {
+      // Several targets (`ds/a ds/b`, `ds a b`, `ds`, `ds -l ...`): each in turn, as kubectl
+      // visits them, each with its own --timeout; the first that fails ends the command.
+      for (const target of await rolloutTargets(ctx, cmd, args, opts.selector)) {
         await rolloutStatus(ctx, cmd, target, opts);
         if (ctx.exitCode !== undefined && ctx.exitCode !== 0) return;
       }
@@ -457,44 +520,10 @@ export function registerRollout(program: Command, ctx: CliContext): void {
     .argument('<target...>', 'ds/NAME or ds NAME')
     .option('--revision <n>', 'show the pod template of this revision', intFlag('--revision', 'rollout history'), 0)
     .option('-o, --output <format>', 'print the DaemonSet as of each revision (or --revision): json|yaml|name|jsonpath=TEMPLATE')
-    .action(async (args: string[], opts: { revision: number; output?: string }, cmd: Command) => {
+    .option('-l, --selector <selector>', 'every DaemonSet matching this label selector')
+    .action(async (args: string[], opts: { revision: number; output?: string; selector?: string }, cmd: Command) => {
       if (opts.revision < 0) throw new CliError(`revision must be a positive integer: ${opts.revision}`);
-      const format = opts.output === undefined ? undefined : historyFormat(opts.output);
-      const { r, ds, name } = await getDaemonSet(ctx, cmd, args);
-      const revs = await ownedRevisions(ctx, cmd, ds);
-      // kubectl looks for history before it looks for the revision asked for.
-      if (revs.length === 0 && opts.revision > 0) {
-        ctx.out(`${objectRef(r, name)} with revision #${opts.revision}\nNo rollout history found.\n`);
-        return;
-      }
-      if (format) {
-        // As kubectl: the live DaemonSet with each revision's template, one document per revision.
-        const picked = opts.revision > 0 ? revs.filter((x) => x.revision === opts.revision) : revs;
-        if (picked.length === 0) throw new CliError('unable to find the specified revision');
-        const docs = picked.map((cr) => {
-          const asOf = { ...ds, spec: { ...ds.spec, template: revisionTemplate(ds, cr) } } as unknown as KubeObject;
-          return printObjects([asOf], format, false, () => objectRef(r, name).split('/')[0]!);
-        });
-        ctx.out(docs.join(format.kind === 'yaml' ? '---\n' : ''));
-        return;
-      }
-      if (opts.revision > 0) {
-        const cr = revs.find((x) => x.revision === opts.revision);
-        if (!cr) throw new CliError('unable to find the specified revision');
-        // kubectl's name printer: `<ref> with revision #N\n<template>` and a newline of its own.
-        ctx.out(`${objectRef(r, name)} with revision #${opts.revision}\n${podTemplateText(revisionTemplate(ds, cr))}\n`);
-        return;
-      }
-      if (revs.length === 0) {
-        ctx.out('No rollout history found.\n');
-        return;
-      }
-      const rows = [['REVISION', 'CHANGE-CAUSE'], ...revs.map((cr) => [String(cr.revision), cr.metadata.annotations?.['kubernetes.io/change-cause'] ?? '<none>'])];
-      // kubectl's layout: its name printer's line (with the space of an empty operation), a
-      // tabwriter table with a padding of two, and a blank line.
-      const widths = columnWidths(rows);
-      const table = rows.map((row) => row.map((c, i) => (i === row.length - 1 ? c : c.padEnd((widths[i] ?? 0) + 2))).join('')).join('\n');
-      ctx.out(`${objectRef(r, name)} \n${table}\n\n`);
+      for (const target of await rolloutTargets(ctx, cmd, args, opts.selector, false)) await rolloutHistory(ctx, cmd, target, opts);
     });
 
   rollout
@@ -533,11 +562,14 @@ export function registerRollout(program: Command, ctx: CliContext): void {
     .command('restart')
     .description('Restart every pod of a DaemonSet through a normal rolling update')
     .argument('<target...>', 'ds/NAME or ds NAME')
-    .action(async (args: string[], _opts: unknown, cmd: Command) => {
-      const { r, ns, name } = await getDaemonSet(ctx, cmd, args);
-      const now = rfc3339(Date.now());
-      await ctx.conn(cmd).client.patch(r, ns, name, 'strategic', { spec: { template: { metadata: { annotations: { 'kubectl.kubernetes.io/restartedAt': now } } } } }, { fieldManager: 'everynode-rollout' });
-      ctx.out(`${objectRef(r, name)} restarted\n`);
+    .option('-l, --selector <selector>', 'every DaemonSet matching this label selector')
+    .action(async (args: string[], opts: { selector?: string }, cmd: Command) => {
+      for (const target of await rolloutTargets(ctx, cmd, args, opts.selector)) {
+        const { r, ns, name } = await getDaemonSet(ctx, cmd, target);
+        const now = rfc3339(Date.now());
+        await ctx.conn(cmd).client.patch(r, ns, name, 'strategic', { spec: { template: { metadata: { annotations: { 'kubectl.kubernetes.io/restartedAt': now } } } } }, { fieldManager: 'everynode-rollout' });
+        ctx.out(`${objectRef(r, name)} restarted\n`);
+      }
     });
 
   for (const [verb, doing] of [
