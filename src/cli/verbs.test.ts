@@ -462,9 +462,13 @@ describe('messages', () => {
     expect(r.stderr).toMatch(new RegExp(`^error: error loading config file "${p.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}": \\S.*\\n$`));
   });
 
-  it('top pod: no pods is a message on stderr with exit 0; pods without metrics an error', async () => {
+  it('top pod: no pods is a message on stderr with exit 0; pods without metrics an error naming one older than two minutes', async () => {
     expect(await cli(['top', 'pod', '-l', 'app=none'])).toEqual({ code: 0, stdout: '', stderr: 'No resources found in default namespace.\n' });
-    expect(await cli(['top', 'pod', '-l', 'app=web'])).toEqual({ code: 1, stdout: '', stderr: 'error: metrics not available yet\n' });
+    const old = await cli(['top', 'pod', '-l', 'app=web']);
+    expect(old).toMatchObject({ code: 1, stdout: '' });
+    expect(old.stderr).toMatch(/^error: Metrics not available for pod default\/web-a, age: \d+h\d+m[\d.]+s\n$/);
+    // Across all namespaces kubectl does not look at the pods.
+    expect(await cli(['top', 'pod', '-A'])).toEqual({ code: 0, stdout: '', stderr: 'No resources found\n' });
   });
 
   it('top node: truncated percentages and Mi, millicores rounded up, <unknown> rows for nodes without metrics, --sort-by', async () => {

@@ -3,8 +3,8 @@
 // CPU in millicores rounded up, memory in Mi truncated, node percentages of allocatable
 // truncated; nodes without metrics yet as a row of <unknown> after the others; sorted by name,
 // or with --sort-by cpu|memory the largest first. No metrics at all: "metrics not available
-// yet" (exit 1), except `top pod` where no pod exists at all, which says "No resources found"
-// on stderr and exits 0, as kubectl does.
+// yet" (exit 1); `top pod` says "No resources found" on stderr (exit 0) where no pod exists
+// and across all namespaces, and names a pod older than two minutes that has none, as kubectl.
 
 import type { Command } from 'commander';
 import type { KubeObject, Node } from '../../api/types.js';
@@ -13,6 +13,10 @@ import { nodesResource, podsResource } from '../../client/index.js';
 import { CliError } from '../context.js';
 import { formatRows } from '../printers.js';
 import type { CliContext } from './common.js';
+import { goDuration } from '../durations.js';
+
+/** How long kubectl expects a pod's first metrics to take (its metricsCreationDelay). */
+const metricsCreationDelayMs = 2 * 60_000;
 
 type Usage = { cpu: string; memory: string };
 type NodeMetrics = KubeObject & { usage: Usage };
@@ -102,9 +106,18 @@ export function registerTop(program: Command, ctx: CliContext): void {
         ? [await conn.client.get<PodMetrics>(podMetrics, conn.namespace, name)]
         : (await conn.client.list<PodMetrics>(podMetrics, { ...(all ? {} : { namespace: conn.namespace }), ...(opts.selector ? { labelSelector: opts.selector } : {}) })).items;
       if (metrics.length === 0) {
-        // kubectl: pods without metrics yet are an error; no pods at all is a message (exit 0).
-        const pods = await conn.client.list(podsResource, { ...(all ? {} : { namespace: conn.namespace }), ...(opts.selector ? { labelSelector: opts.selector } : {}), limit: 1 });
-        if (pods.items.length > 0) throw new CliError('metrics not available yet');
+        // kubectl (verifyEmptyMetrics): across all namespaces, "No resources found"; in one, no
+        // pods is that message too (exit 0), a pod older than two minutes is named as the one
+        // whose metrics are missing, and younger pods are "not available yet".
+        if (!all) {
+          const pods = await conn.client.list(podsResource, { namespace: conn.namespace, ...(opts.selector ? { labelSelector: opts.selector } : {}) });
+          const now = Date.now();
+          for (const p of pods.items) {
+            const age = now - Date.parse(p.metadata.creationTimestamp ?? '');
+            if (age > metricsCreationDelayMs) throw new CliError(`Metrics not available for pod ${p.metadata.namespace ?? conn.namespace}/${p.metadata.name ?? ''}, age: ${goDuration(age)}`);
+          }
+          if (pods.items.length > 0) throw new CliError('metrics not available yet');
+        }
         ctx.err(all ? 'No resources found\n' : `No resources found in ${conn.namespace} namespace.\n`);
         return;
       }
