@@ -27,4 +27,22 @@ describe('continue tokens', () => {
       }
     }
   });
+
+  it('words each refusal as upstream\'s DecodeContinue behind "invalid continue token: "', () => {
+    const msg = (t: string) => {
+      try {
+        decodeContinue(t);
+        return 'accepted';
+      } catch (err) {
+        return (err as ApiError).message;
+      }
+    };
+    const b64 = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
+    expect(msg('ab$c')).toBe('invalid continue token: continue key is not valid: illegal base64 data at input byte 2');
+    expect(msg(b64({ v: 'example.com/v9', rv: 1, start: 'a' }))).toBe('invalid continue token: continue key is not valid: server does not recognize this encoded version example.com/v9');
+    expect(msg(b64({ v: 'meta.k8s.io/v1', rv: 0, start: 'a' }))).toBe('invalid continue token: continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)');
+    expect(msg(b64({ v: 'meta.k8s.io/v1', rv: 3, start: '' }))).toBe('invalid continue token: continue key is not valid: encoded start key empty (version meta.k8s.io/v1)');
+    expect(msg(b64({ v: 'meta.k8s.io/v1', rv: 3, start: '../secrets/x' }))).toBe('invalid continue token: continue key is not valid: ../secrets/x');
+    expect(msg(Buffer.from('{"v":').toString('base64url'))).toMatch(/^invalid continue token: continue key is not valid: unexpected end of JSON input$/);
+  });
 });
