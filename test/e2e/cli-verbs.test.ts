@@ -304,6 +304,18 @@ describe('everynode CLI verbs', () => {
     expect(d.stdout).toMatch(/\nEvents:\n\s+Type\s+Reason\s+Age\s+From\s+Message\n\s+----.*\n\s+Normal\s+SuccessfulCreate\s+\S+\s+daemonset-controller\s+Created pod: desc-abcde\n/);
     const nf = await cli(['describe', 'ds/ghost']);
     expect(nf).toMatchObject({ code: 1, stderr: 'Error from server (NotFound): daemonsets.apps "ghost" not found\n' });
+    // kubectl's Namespace and ServiceAccount layouts.
+    expect((await cli(['create', 'ns', 'desc-ns'])).code).toBe(0);
+    expect(await cli(['describe', 'ns', 'desc-ns'])).toEqual({ code: 0, stdout: 'Name:         desc-ns\nLabels:       kubernetes.io/metadata.name=desc-ns\nAnnotations:  <none>\nStatus:       Active\n', stderr: '' });
+    expect((await cli(['create', 'secret', 'generic', 'pull', '-n', 'desc-ns'])).code).toBe(0);
+    expect((await cli(['apply', '-f', '-'], { input: 'apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: agent\n  namespace: desc-ns\nimagePullSecrets:\n- name: pull\n- name: gone\n' })).code).toBe(0);
+    expect(await cli(['describe', 'sa', 'agent', '-n', 'desc-ns'])).toEqual({
+      code: 0,
+      stdout:
+        'Name:                agent\nNamespace:           desc-ns\nLabels:              <none>\nAnnotations:         <none>\n' +
+        'Image pull secrets:  pull\n                     gone (not found)\nMountable secrets:   <none>\nTokens:              <none>\nEvents:              <none>\n',
+      stderr: '',
+    });
   });
 
   it('label, annotate, taint, cordon and uncordon a node', async () => {

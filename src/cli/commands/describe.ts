@@ -18,7 +18,7 @@ import { stringify } from 'yaml';
 import { podQOSClass } from '../../agent/status.js';
 import type { Container, ContainerState, ContainerStatus, DaemonSet, EnvVar, Event, KubeObject, LabelSelector, Lease, Node, Pod, PodTemplateSpec, Probe, ResourceRequirements, Toleration } from '../../api/types.js';
 import { compareQuantity, formatQuantity, parseQuantity, type Quantity } from '../../api/validation/quantity.js';
-import { eventsResource, isNotFound, leasesResource, podsResource } from '../../client/index.js';
+import { eventsResource, isNotFound, leasesResource, podsResource, secretsResource } from '../../client/index.js';
 import { CliError } from '../context.js';
 import type { ResourceInfo } from '../discovery.js';
 import { formatRows } from '../printers.js';
@@ -803,6 +803,51 @@ function describeConfigMap(w: PrefixWriter, o: KubeObject): void {
   w.write(0, '\n');
 }
 
+/** kubectl's Namespace describer: its phase and conditions (no events; this server has no quotas or limit ranges to list). */
+function describeNamespace(w: PrefixWriter, o: KubeObject): void {
+  const st = (o as KubeObject & { status?: { phase?: string; conditions?: { type?: string; status?: string; lastTransitionTime?: string; reason?: string; message?: string }[] } }).status;
+  w.write(0, `Name:\t${o.metadata.name ?? ''}\n`);
+  printLabelsMultiline(w, 'Labels', o.metadata.labels);
+  printAnnotationsMultiline(w, 'Annotations', o.metadata.annotations);
+  w.write(0, `Status:\t${st?.phase ?? ''}\n`);
+  if ((st?.conditions ?? []).length > 0) {
+    w.write(0, 'Conditions:\n');
+    w.write(1, 'Type\tStatus\tLastTransitionTime\tReason\tMessage\n');
+    w.write(1, '----\t------\t------------------\t------\t-------\n');
+    for (const c of st!.conditions!) w.write(1, `${c.type ?? ''}\t${c.status ?? ''}\t${rfc1123z(c.lastTransitionTime)}\t${c.reason ?? ''}\t${c.message ?? ''}\n`);
+  }
+}
+
+/**
+ * kubectl's ServiceAccount describer: its image pull and mountable secrets (`(not found)` when
+ * the namespace has no such Secret) and the token Secrets made for it, each list `<none>` when
+ * empty, then its events.
+ */
+async function describeServiceAccount(ctx: CliContext, cmd: Command, w: PrefixWriter, o: KubeObject): Promise<void> {
+  const sa = o as KubeObject & { imagePullSecrets?: { name?: string }[]; secrets?: { name?: string }[] };
+  let secrets: KubeObject[] = [];
+  try {
+    secrets = (await ctx.conn(cmd).client.list(secretsResource, { namespace: o.metadata.namespace ?? '' })).items;
+  } catch {
+    // As kubectl: secrets that cannot be listed are not looked up.
+  }
+  const known = new Set(secrets.map((x) => x.metadata.name ?? ''));
+  const tokens = secrets.filter((x) => (x as KubeObject & { type?: string }).type === 'kubernetes.io/service-account-token' && x.metadata.annotations?.['kubernetes.io/service-account.name'] === o.metadata.name);
+  w.write(0, `Name:\t${o.metadata.name ?? ''}\n`);
+  w.write(0, `Namespace:\t${o.metadata.namespace ?? ''}\n`);
+  printLabelsMultiline(w, 'Labels', o.metadata.labels);
+  printAnnotationsMultiline(w, 'Annotations', o.metadata.annotations);
+  const lists: [string, string[], boolean][] = [
+    ['Image pull secrets:', (sa.imagePullSecrets ?? []).map((x) => x.name ?? ''), true],
+    ['Mountable secrets: ', (sa.secrets ?? []).map((x) => x.name ?? ''), true],
+    ['Tokens:            ', tokens.map((x) => x.metadata.name ?? ''), false],
+  ];
+  for (const [title, names, check] of lists) {
+    if (names.length === 0) w.write(0, `${title}\t<none>\n`);
+    names.forEach((n, i) => w.write(0, `${i === 0 ? title : '                   '}\t${n}${check && !known.has(n) ? ' (not found)' : ''}\n`));
+  }
+}
+
 function describeGeneric(w: PrefixWriter, o: KubeObject): void {
   const rest = o as unknown as Record<string, unknown>;
   for (const [k, v] of Object.entries(rest)) {
@@ -841,13 +886,15 @@ export async function describeObject(ctx: CliContext, cmd: Command, r: ResourceI
   // Never a Secret's values: their sizes, as kubectl.
   else if (r.group === '' && r.kind === 'Secret') describeSecret(w, o);
   else if (r.group === '' && r.kind === 'ConfigMap') describeConfigMap(w, o);
+  else if (r.group === '' && r.kind === 'Namespace') describeNamespace(w, o);
+  else if (r.group === '' && r.kind === 'ServiceAccount') await describeServiceAccount(ctx, cmd, w, o);
   else {
     header(w, o, r);
     if (r.group === '' && r.kind === 'Node') await describeNode(ctx, cmd, w, o as Node);
     else describeGeneric(w, o);
   }
-  // kubectl's Secret describer shows no events.
-  if (!(r.group === '' && r.kind === 'Secret')) await events(ctx, cmd, w, o, r);
+  // kubectl's Secret and Namespace describers show no events.
+  if (!(r.group === '' && (r.kind === 'Secret' || r.kind === 'Namespace'))) await events(ctx, cmd, w, o, r);
   return w.tabbed();
 }
 
