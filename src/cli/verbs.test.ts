@@ -200,6 +200,14 @@ describe('get', () => {
     expect(await cli(['get', 'pods', '-l', 'app=web', '-o', 'jsonpath={.items[1:1].metadata.name}{.items[-1].metadata.name}'])).toEqual({ code: 0, stdout: 'web-b', stderr: '' });
   });
 
+  it('an empty name is refused before any request (a DELETE of `.../pods/` could reach the collection)', async () => {
+    const before = api.requests.length;
+    expect(await cli(['delete', 'pods', ''])).toEqual({ code: 1, stdout: '', stderr: 'error: resource name may not be empty\n' });
+    expect(await cli(['get', 'pods', 'web-a', ''])).toEqual({ code: 1, stdout: '', stderr: 'error: resource name may not be empty\n' });
+    expect(api.requests.slice(before).filter((q) => q.method !== 'GET' || q.path.includes('/pods'))).toEqual([]);
+    expect((await cli(['cordon', ''])).stderr).toBe('error: resource name may not be empty\n');
+  });
+
   it('-w with several names is an error after their rows; -w with one name not found ends with its error', async () => {
     const several = await cli(['get', 'pods', 'web-a', 'web-b', '-w', '-o', 'name']);
     expect(several).toEqual({ code: 1, stdout: 'pod/web-a\npod/web-b\n', stderr: 'error: you may only watch a single resource or type of resource at a time\n' });

@@ -102,6 +102,16 @@ describe('RestClient over HttpTransport', () => {
     expect(seen.filter((x) => x.url.endsWith('/forever'))).toHaveLength(3);
   });
 
+  it('refuses a request about one object with an empty name before sending it (the path would name the collection)', async () => {
+    const { url, seen } = await serve((_req, res) => res.end('{}'));
+    const c = client(url);
+    const empty = { metadata: { name: '' } } as Pod;
+    for (const call of [() => c.get(podsResource, 'default', ''), () => c.delete(podsResource, 'default', ''), () => c.patch(podsResource, 'default', '', 'merge', {}), () => c.update(podsResource, 'default', empty), () => c.updateStatus(podsResource, 'default', empty)]) {
+      await expect(call()).rejects.toThrow('resource name may not be empty');
+    }
+    expect(seen).toEqual([]);
+  });
+
   it('patch sends the content type of its patch type', async () => {
     const { url, seen } = await serve((_req, res) => res.end('{"metadata":{"name":"p"}}'));
     await client(url).patch(podsResource, 'default', 'p', 'strategic', { metadata: { labels: { a: 'b' } } });

@@ -10,6 +10,15 @@ import { readAll, type Transport, type TransportRequest } from './transport.js';
 import { WatchDecoder } from './watch-decoder.js';
 
 /** `/api/v1/namespaces/ns/pods/name/status` and friends. */
+/**
+ * A request about one object needs its name (client-go's "resource name may not be empty"):
+ * `.../configmaps/` is no object, and a server may read it as the collection. The refusal is a
+ * rejected promise, as every failure of these calls.
+ */
+function withName<T>(name: string | undefined, send: (name: string) => Promise<T>): Promise<T> {
+  return name ? send(name) : Promise.reject(new Error('resource name may not be empty'));
+}
+
 export function resourcePath(r: ResourceDescriptor, namespace: string | undefined, name?: string, subresource?: string): string {
   let p = r.group ? `/apis/${r.group}/${r.version}` : `/api/${r.version}`;
   if (r.namespaced && namespace) p += `/namespaces/${encodeURIComponent(namespace)}`;
@@ -123,7 +132,7 @@ export class RestClient implements ApiClient {
   }
 
   get<T extends KubeObject>(r: ResourceDescriptor, namespace: string, name: string): Promise<T> {
-    return this.call<T>(this.json('GET', resourcePath(r, namespace, name)));
+    return withName(name, (n) => this.call<T>(this.json('GET', resourcePath(r, namespace, n))));
   }
 
   /**
@@ -148,11 +157,11 @@ export class RestClient implements ApiClient {
   }
 
   update<T extends KubeObject>(r: ResourceDescriptor, namespace: string, obj: T, o?: WriteOptions): Promise<T> {
-    return this.call<T>(this.json('PUT', resourcePath(r, namespace, obj.metadata.name ?? '') + writeQuery(o), this.withTypeMeta(r, obj)));
+    return withName(obj.metadata.name, (n) => this.call<T>(this.json('PUT', resourcePath(r, namespace, n) + writeQuery(o), this.withTypeMeta(r, obj))));
   }
 
   updateStatus<T extends KubeObject>(r: ResourceDescriptor, namespace: string, obj: T, o?: WriteOptions): Promise<T> {
-    return this.call<T>(this.json('PUT', resourcePath(r, namespace, obj.metadata.name ?? '', 'status') + writeQuery(o), this.withTypeMeta(r, obj)));
+    return withName(obj.metadata.name, (n) => this.call<T>(this.json('PUT', resourcePath(r, namespace, n, 'status') + writeQuery(o), this.withTypeMeta(r, obj))));
   }
 
   patch(r: ResourceDescriptor, namespace: string, name: string, patchType: PatchType, patch: unknown, o: WriteOptions & { subresource?: string; discardAnswer: true }): Promise<void>;
@@ -165,11 +174,11 @@ export class RestClient implements ApiClient {
     patch: unknown,
     o?: WriteOptions & { subresource?: string; discardAnswer?: boolean },
   ): Promise<T | undefined> {
-    return this.call<T | undefined>(this.json('PATCH', resourcePath(r, namespace, name, o?.subresource) + writeQuery(o), patch, patchContentType[patchType]), o?.discardAnswer === true);
+    return withName(name, (n) => this.call<T | undefined>(this.json('PATCH', resourcePath(r, namespace, n, o?.subresource) + writeQuery(o), patch, patchContentType[patchType]), o?.discardAnswer === true));
   }
 
   delete(r: ResourceDescriptor, namespace: string, name: string, o?: DeleteOptions): Promise<KubeObject | Status> {
-    return this.call<KubeObject | Status>(this.json('DELETE', resourcePath(r, namespace, name), o ?? undefined));
+    return withName(name, (n) => this.call<KubeObject | Status>(this.json('DELETE', resourcePath(r, namespace, n), o ?? undefined)));
   }
 
   async watch<T extends KubeObject>(r: ResourceDescriptor, o: WatchOptions, onEvent: (event: WatchEvent<T>) => void): Promise<WatchHandle> {

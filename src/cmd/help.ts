@@ -17,7 +17,7 @@ const groups: [title: string, verbs: string[]][] = [
   ['Deploy Commands', ['rollout']],
   ['Cluster Management Commands', ['top', 'cordon', 'uncordon', 'drain', 'taint']],
   ['Troubleshooting and Debugging Commands', ['describe', 'logs', 'events']],
-  ['Advanced Commands', ['apply', 'patch']],
+  ['Advanced Commands', ['apply', 'patch', 'replace']],
   ['Settings Commands', ['label', 'annotate', 'completion']],
 ];
 

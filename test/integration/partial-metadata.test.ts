@@ -29,8 +29,12 @@ describe('PartialObjectMetadata', () => {
     expect(list.text).not.toContain('not for metadata clients');
     const one = await call('GET', '/api/v1/namespaces/default/configmaps/m1', undefined, undefined, { accept: metaAccept('PartialObjectMetadata') });
     expect(one.body).toEqual({ kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: expect.objectContaining({ name: 'm1', namespace: 'default' }) });
-    // The list form on an item, or no transform at all: the object itself.
-    const plain = await call('GET', '/api/v1/namespaces/default/configmaps/m1', undefined, undefined, { accept: metaAccept('PartialObjectMetadataList') });
+    // The list form on an item (and the item form on a list) is chosen, then cannot be made: a
+    // 406, as upstream's asPartialObjectMetadataList; no transform at all is the object itself.
+    const wrong = await call('GET', '/api/v1/namespaces/default/configmaps/m1', undefined, undefined, { accept: metaAccept('PartialObjectMetadataList') });
+    expect(wrong.status).toBe(406);
+    expect(wrong.body).toMatchObject({ kind: 'Status', reason: 'NotAcceptable', message: 'you requested PartialObjectMetadataList, but the requested object is not a list (ConfigMap)' });
+    const plain = await call('GET', '/api/v1/namespaces/default/configmaps/m1');
     expect(plain.body).toMatchObject({ kind: 'ConfigMap', data: { secretish: 'not for metadata clients' } });
   });
 

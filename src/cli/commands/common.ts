@@ -109,6 +109,8 @@ export function parseTargets(args: string[]): Target[] {
     return out;
   }
   const [types, ...names] = args;
+  // `delete cm ''` must not reach the collection: an empty name is refused, as client-go refuses it.
+  if (names.some((n) => n === '')) throw new CliError('resource name may not be empty');
   if (names.some((n) => n.includes('/'))) {
     throw new CliError(`there is no need to specify a resource type as a separate argument when passing arguments in resource/name form (e.g. 'everynode get resource/<resource_name>' instead of 'everynode get resource resource/<resource_name>')`);
   }
