@@ -316,6 +316,15 @@ describe('everynode CLI verbs', () => {
         'Image pull secrets:  pull\n                     gone (not found)\nMountable secrets:   <none>\nTokens:              <none>\nEvents:              <none>\n',
       stderr: '',
     });
+    // kubectl's Service layout: each port with its target and endpoints (none: no slices for a service without a selector).
+    expect((await cli(['apply', '-f', '-'], { input: 'apiVersion: v1\nkind: Service\nmetadata:\n  name: web\n  namespace: desc-ns\nspec:\n  ports:\n  - name: http\n    port: 80\n    targetPort: 8080\n' })).code).toBe(0);
+    const svc = await cli(['describe', 'svc', 'web', '-n', 'desc-ns']);
+    expect(svc.code, svc.stderr).toBe(0);
+    expect(svc.stdout.replace(/\d+\.\d+\.\d+\.\d+/g, 'IP')).toBe(
+      'Name:                     web\nNamespace:                desc-ns\nLabels:                   <none>\nAnnotations:              <none>\nSelector:                 <none>\n' +
+        'Type:                     ClusterIP\nIP Family Policy:         SingleStack\nIP Families:              IPv4\nIP:                       IP\nIPs:                      IP\n' +
+        'Port:                     http  80/TCP\nTargetPort:               8080/TCP\nEndpoints:                <none>\nSession Affinity:         None\nInternal Traffic Policy:  Cluster\nEvents:                   <none>\n',
+    );
   });
 
   it('label, annotate, taint, cordon and uncordon a node', async () => {

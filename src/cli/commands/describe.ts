@@ -18,7 +18,7 @@ import { stringify } from 'yaml';
 import { podQOSClass } from '../../agent/status.js';
 import type { Container, ContainerState, ContainerStatus, DaemonSet, EnvVar, Event, KubeObject, LabelSelector, Lease, Node, Pod, PodTemplateSpec, Probe, ResourceRequirements, Toleration } from '../../api/types.js';
 import { compareQuantity, formatQuantity, parseQuantity, type Quantity } from '../../api/validation/quantity.js';
-import { eventsResource, isNotFound, leasesResource, podsResource, secretsResource } from '../../client/index.js';
+import { endpointSlicesResource, eventsResource, isNotFound, leasesResource, podsResource, secretsResource } from '../../client/index.js';
 import { CliError } from '../context.js';
 import type { ResourceInfo } from '../discovery.js';
 import { formatRows } from '../printers.js';
@@ -848,6 +848,109 @@ async function describeServiceAccount(ctx: CliContext, cmd: Command, w: PrefixWr
   }
 }
 
+interface ServicePortSpec {
+  name?: string;
+  port?: number;
+  protocol?: string;
+  targetPort?: number | string;
+  nodePort?: number;
+}
+
+interface EndpointSliceView {
+  ports?: { name?: string; port?: number }[];
+  endpoints?: { addresses?: string[] }[];
+}
+
+/**
+ * kubectl's formatEndpointSlices: up to three `address:port` of the slices' ports named
+ * `portName` (bare addresses for a slice without ports), `+ N more...` beyond; `<none>` without
+ * slices.
+ */
+function formatEndpointSlices(slices: EndpointSliceView[], portName: string): string {
+  if (slices.length === 0) return '<none>';
+  const max = 3;
+  const list: string[] = [];
+  let count = 0;
+  const add = (text: string): void => {
+    if (list.length < max) list.push(text);
+    count++;
+  };
+  for (const slice of slices) {
+    const endpoints = slice.endpoints ?? [];
+    if ((slice.ports ?? []).length === 0) {
+      for (const e of endpoints) add(e.addresses?.[0] ?? '');
+      continue;
+    }
+    for (const port of slice.ports ?? []) {
+      if ((port.name ?? '') !== portName) continue;
+      for (const e of endpoints) {
+        const addr = e.addresses?.[0] ?? '';
+        add(`${addr.includes(':') ? `[${addr}]` : addr}:${port.port ?? 0}`);
+      }
+    }
+  }
+  return count > max ? `${list.join(',')} + ${count - max} more...` : list.join(',');
+}
+
+/** kubectl's Service describer: type, addresses, each port with its target and endpoints, policies, events. */
+async function describeService(ctx: CliContext, cmd: Command, w: PrefixWriter, o: KubeObject): Promise<void> {
+  const svc = o as KubeObject & {
+    spec?: {
+      selector?: Record<string, string>;
+      type?: string;
+      ipFamilyPolicy?: string;
+      ipFamilies?: string[];
+      clusterIP?: string;
+      clusterIPs?: string[];
+      externalIPs?: string[];
+      loadBalancerIP?: string;
+      externalName?: string;
+      ports?: ServicePortSpec[];
+      sessionAffinity?: string;
+      externalTrafficPolicy?: string;
+      internalTrafficPolicy?: string;
+      healthCheckNodePort?: number;
+      loadBalancerSourceRanges?: string[];
+    };
+    status?: { loadBalancer?: { ingress?: { ip?: string; hostname?: string }[] } };
+  };
+  const spec = svc.spec ?? {};
+  let slices: EndpointSliceView[] = [];
+  try {
+    slices = (await ctx.conn(cmd).client.list(endpointSlicesResource, { namespace: o.metadata.namespace ?? '', labelSelector: `kubernetes.io/service-name=${o.metadata.name ?? ''}` })).items as unknown as EndpointSliceView[];
+  } catch {
+    // As kubectl: slices that cannot be listed are none.
+  }
+  w.write(0, `Name:\t${o.metadata.name ?? ''}\n`);
+  w.write(0, `Namespace:\t${o.metadata.namespace ?? ''}\n`);
+  printLabelsMultiline(w, 'Labels', o.metadata.labels);
+  printAnnotationsMultiline(w, 'Annotations', o.metadata.annotations);
+  w.write(0, `Selector:\t${formatLabels(spec.selector)}\n`);
+  w.write(0, `Type:\t${spec.type ?? ''}\n`);
+  if (spec.ipFamilyPolicy !== undefined) w.write(0, `IP Family Policy:\t${spec.ipFamilyPolicy}\n`);
+  w.write(0, `IP Families:\t${(spec.ipFamilies ?? []).length > 0 ? spec.ipFamilies!.join(',') : '<none>'}\n`);
+  w.write(0, `IP:\t${spec.clusterIP ?? ''}\n`);
+  w.write(0, `IPs:\t${(spec.clusterIPs ?? []).length > 0 ? spec.clusterIPs!.join(',') : '<none>'}\n`);
+  if ((spec.externalIPs ?? []).length > 0) w.write(0, `External IPs:\t${spec.externalIPs!.join(',')}\n`);
+  if (spec.loadBalancerIP) w.write(0, `Desired LoadBalancer IP:\t${spec.loadBalancerIP}\n`);
+  const ingress = svc.status?.loadBalancer?.ingress ?? [];
+  if (ingress.length > 0) w.write(0, `LoadBalancer Ingress:\t${ingress.map((i) => i.ip || i.hostname || '').join(', ')}\n`);
+  if (spec.externalName) w.write(0, `External Name:\t${spec.externalName}\n`);
+  for (const p of spec.ports ?? []) {
+    const name = p.name || '<unset>';
+    const protocol = p.protocol ?? 'TCP';
+    w.write(0, `Port:\t${name}\t${p.port ?? 0}/${protocol}\n`);
+    w.write(0, `TargetPort:\t${p.targetPort ?? p.port ?? 0}/${protocol}\n`);
+    if (p.nodePort) w.write(0, `NodePort:\t${name}\t${p.nodePort}/${protocol}\n`);
+    w.write(0, `Endpoints:\t${formatEndpointSlices(slices, p.name ?? '')}\n`);
+  }
+  w.write(0, `Session Affinity:\t${spec.sessionAffinity ?? ''}\n`);
+  if (spec.externalTrafficPolicy) w.write(0, `External Traffic Policy:\t${spec.externalTrafficPolicy}\n`);
+  if (spec.internalTrafficPolicy !== undefined) w.write(0, `Internal Traffic Policy:\t${spec.internalTrafficPolicy}\n`);
+  if (spec.healthCheckNodePort) w.write(0, `HealthCheck NodePort:\t${spec.healthCheckNodePort}\n`);
+  if ((spec.loadBalancerSourceRanges ?? []).length > 0) w.write(0, `LoadBalancer Source Ranges:\t${spec.loadBalancerSourceRanges!.join(',')}\n`);
+}
+
 function describeGeneric(w: PrefixWriter, o: KubeObject): void {
   const rest = o as unknown as Record<string, unknown>;
   for (const [k, v] of Object.entries(rest)) {
@@ -888,6 +991,7 @@ export async function describeObject(ctx: CliContext, cmd: Command, r: ResourceI
   else if (r.group === '' && r.kind === 'ConfigMap') describeConfigMap(w, o);
   else if (r.group === '' && r.kind === 'Namespace') describeNamespace(w, o);
   else if (r.group === '' && r.kind === 'ServiceAccount') await describeServiceAccount(ctx, cmd, w, o);
+  else if (r.group === '' && r.kind === 'Service') await describeService(ctx, cmd, w, o);
   else {
     header(w, o, r);
     if (r.group === '' && r.kind === 'Node') await describeNode(ctx, cmd, w, o as Node);
