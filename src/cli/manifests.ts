@@ -92,3 +92,15 @@ export async function readManifests(files: string[], io: CliIO, opts: { recursiv
   }
   return out;
 }
+
+/**
+ * The objects of a verb's `-f` sources (apply, create, delete, replace), as kubectl reads them:
+ * sources that do not parse are set aside in `unreadable`, for the verb to report after acting
+ * on the rest; nothing at all to act on or report is `no objects passed to <verb>`.
+ */
+export async function readVerbManifests(verb: string, files: string[], io: CliIO, recursive: boolean): Promise<{ manifests: Manifest[]; unreadable: CliError[] }> {
+  const unreadable: CliError[] = [];
+  const manifests = await readManifests(files, io, { recursive, unreadable });
+  if (manifests.length === 0 && unreadable.length === 0) throw new CliError(`no objects passed to ${verb}`);
+  return { manifests, unreadable };
+}

@@ -27,7 +27,7 @@ import type { KubeObject } from '../../api/types.js';
 import { deepEqual } from '../../api/patch/index.js';
 import { isNotFound, resourcePath } from '../../client/index.js';
 import { CliError, withContext } from '../context.js';
-import { readManifests, type Manifest } from '../manifests.js';
+import { readVerbManifests, type Manifest } from '../manifests.js';
 import { type CliContext, collect, type DryRun, dryRunOption, dryRunStrategy, dryRunSuffix, objectRef } from './common.js';
 import type { ResourceInfo } from '../discovery.js';
 import { kindPrefix, omitManagedFields } from '../printers.js';
@@ -99,9 +99,7 @@ export function registerApply(program: Command, ctx: CliContext): void {
       const dryRun: DryRun = dryRunStrategy(opts.dryRun);
       const dry = dryRun === 'server';
       const output = outputPrinter(opts);
-      const unreadable: CliError[] = [];
-      const manifests = await readManifests(opts.filename ?? [], ctx.io, { recursive: opts.recursive === true, unreadable });
-      if (manifests.length === 0 && unreadable.length === 0) throw new CliError('no objects passed to apply');
+      const { manifests, unreadable } = await readVerbManifests('apply', opts.filename ?? [], ctx.io, opts.recursive === true);
       const conn = ctx.conn(cmd);
       /** The objects -o json/yaml/... prints once all are applied. */
       const results: KubeObject[] = [];
@@ -163,8 +161,8 @@ export function registerApply(program: Command, ctx: CliContext): void {
     .action(async (rawArgs: string[], opts: FileOptions & CreateGeneratorOptions, cmd: Command) => {
       const args = rawArgs.filter((a) => !a.startsWith('-'));
       const unknownFlag = rawArgs.find((a) => a.startsWith('-'));
-      if (args.length > 0 && isGenerator(args) && unknownFlag !== undefined) throw new CliError(`unknown option '${unknownFlag}'`);
-      if (args.length === 0 && unknownFlag !== undefined) throw new CliError(`unknown option '${unknownFlag}'`);
+      // An unknown flag of a known generator (or of `create -f`) is an error; another generator's type is named below.
+      if (unknownFlag !== undefined && (args.length === 0 || isGenerator(args))) throw new CliError(`unknown option '${unknownFlag}'`);
       if (args.length > 0 && (opts.filename ?? []).length === 0) {
         if (!isGenerator(args)) throw new CliError(`unknown type to create: ${JSON.stringify(args[0])} (namespace, configmap, secret generic|tls|docker-registry or serviceaccount; other objects: create -f)`);
         return runGenerator(ctx, cmd, args, opts);
@@ -180,9 +178,7 @@ export function registerApply(program: Command, ctx: CliContext): void {
         ctx.out(`${output.full && opts.output === 'yaml' && printed++ > 0 ? '---\n' : ''}${output.print(o, kindPrefix(r), '')}`);
       };
       if ((opts.filename ?? []).length === 0) throw new CliError('must specify -f (a file, a directory or - for stdin), or what to create: namespace, configmap, secret generic|tls|docker-registry or serviceaccount');
-      const unreadable: CliError[] = [];
-      const manifests = await readManifests(opts.filename ?? [], ctx.io, { recursive: opts.recursive === true, unreadable });
-      if (manifests.length === 0 && unreadable.length === 0) throw new CliError('no objects passed to create');
+      const { manifests, unreadable } = await readVerbManifests('create', opts.filename ?? [], ctx.io, opts.recursive === true);
       const conn = ctx.conn(cmd);
       for (const m of manifests) {
         try {

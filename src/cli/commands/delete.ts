@@ -20,7 +20,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { isNotFound } from '../../client/index.js';
 import { CliError, withContext } from '../context.js';
 import { kindPrefix, qualifiedPlural, type ResourceInfo } from '../discovery.js';
-import { readManifests } from '../manifests.js';
+import { readVerbManifests } from '../manifests.js';
 import { target } from './apply.js';
 import { type CliContext, collect, dryRunOption, dryRunStrategy, dryRunSuffix, intFlag, parseDuration, parseTargets } from './common.js';
 
@@ -110,15 +110,16 @@ export function registerDelete(program: Command, ctx: CliContext): void {
       // `source`: the file an object came from (-f), for kubectl's `error when deleting "<file>": `.
       const work: { r: ResourceInfo; ns: string; name: string; source?: string }[] = [];
       /** -f sources that could not be parsed: reported after the deletions of the others, as kubectl. */
-      const unreadable: CliError[] = [];
+      let unreadable: CliError[] = [];
       if (opts.filename?.length) {
         if (args.length) throw new CliError('cannot pass resource names together with -f');
-        for (const m of await readManifests(opts.filename, ctx.io, { recursive: opts.recursive === true, unreadable })) {
+        const read = await readVerbManifests('delete', opts.filename, ctx.io, opts.recursive === true);
+        unreadable = read.unreadable;
+        for (const m of read.manifests) {
           // As apply and create (and kubectl): an object's namespace that -n contradicts is an error, before any deletion.
           const { r, ns, name } = await target(ctx, cmd, m);
           work.push({ r, ns, name, source: m.source });
         }
-        if (work.length === 0 && unreadable.length === 0) throw new CliError('no objects passed to delete');
       } else {
         const targets = parseTargets(args);
         if (targets.length === 0) throw new CliError('you must specify the type of resource to delete, or -f FILE');

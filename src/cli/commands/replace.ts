@@ -22,7 +22,7 @@ import type { KubeObject } from '../../api/types.js';
 import { isNotFound } from '../../client/index.js';
 import { CliError, withContext } from '../context.js';
 import { kindPrefix, type ResourceInfo } from '../discovery.js';
-import { readManifests } from '../manifests.js';
+import { readVerbManifests } from '../manifests.js';
 import { outputPrinter, target } from './apply.js';
 import { type CliContext, collect, dryRunOption, dryRunStrategy, dryRunSuffix, intFlag, objectRef, parseDuration } from './common.js';
 import { propagation } from './delete.js';
@@ -66,9 +66,7 @@ export function registerReplace(program: Command, ctx: CliContext): void {
       const policy = propagation(opts.cascade);
       const timeoutMs = parseDuration(opts.timeout) || defaultForceTimeoutMs;
       const output = outputPrinter(opts);
-      const unreadable: CliError[] = [];
-      const manifests = await readManifests(opts.filename ?? [], ctx.io, { recursive: opts.recursive === true, unreadable });
-      if (manifests.length === 0 && unreadable.length === 0) throw new CliError('no objects passed to replace');
+      const { manifests, unreadable } = await readVerbManifests('replace', opts.filename ?? [], ctx.io, opts.recursive === true);
       const conn = ctx.conn(cmd);
       let printed = 0;
       const done = (r: ResourceInfo, o: KubeObject, line: string): void => {
