@@ -6,7 +6,7 @@ import { parseTaints } from './commands/node.js';
 import { parseDuration, parseTargets, selectorString, shortAge } from './commands/common.js';
 import { canonicalPayload, currentPayload, daemonSetRolloutStatus } from './commands/rollout.js';
 import { LinePrefixer } from './commands/logs.js';
-import { buildProgram, findResource, resourcesFromLists, runCli, type CliIO } from './index.js';
+import { buildProgram, findResource, resourcesFromLists, runCli } from './index.js';
 import { CliContext } from './commands/common.js';
 import { printTable } from './printers.js';
 import { memoryIO } from './testing/memory-io.js';
@@ -126,7 +126,7 @@ describe('offline behaviour', () => {
   it('reports a missing kubeconfig and usage errors in one line with exit 1', async () => {
     const t = io({ KUBECONFIG: '/nonexistent/kubeconfig.yaml' });
     expect(await runCli(['get', 'ds'], t)).toBe(1);
-    expect(t.errOut()).toBe('error: no kubeconfig at /nonexistent/kubeconfig.yaml: start a server with "everynode server", or pass --kubeconfig or set KUBECONFIG\n');
+    expect(t.errOut()).toBe('error: no kubeconfig at /nonexistent/kubeconfig.yaml: start a server with "everynode server", or pass --kubeconfig, set KUBECONFIG or pass --server\n');
     const u = io();
     expect(await runCli(['frobnicate'], u)).toBe(1);
     expect(u.errOut()).toMatch(/^error: unknown command 'frobnicate'/);
@@ -148,6 +148,19 @@ describe('offline behaviour', () => {
     const w = io();
     expect(await runCli(['create', 'cm', 'x', '--from-literal=a=b', '--bogus'], w)).toBe(1);
     expect(w.errOut()).toBe("error: unknown option '--bogus'\n");
+  });
+
+  it('lists the global flags with `options`, not under each verb; a global flag before the verb still finds a kubectl-only verb', async () => {
+    const t = io();
+    expect(await runCli(['options'], t)).toBe(0);
+    for (const flag of ['-s, --server <address>', '--token <token>', '--insecure-skip-tls-verify', '--as-group <group>', '-v, --v <level>', '-n, --namespace <namespace>']) expect(t.out()).toContain(`  ${flag}  `);
+    const h = io();
+    expect(await runCli(['get', '--help'], h)).toBe(0);
+    expect(h.out()).toContain('--kubeconfig');
+    expect(h.out()).not.toContain('--server');
+    const x = io();
+    expect(await runCli(['-s', 'https://127.0.0.1:1', '--as', 'me', 'exec', 'pod'], x)).toBe(1);
+    expect(x.errOut()).toMatch(/^error: everynode has no "exec" command/);
   });
 
   it('emits completion scripts from the command tree', async () => {

@@ -10,7 +10,8 @@
 // warning handler: kubectl prints each distinct text once per command, `Warning: <text>` on
 // stderr (see CliContext).
 
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { STATUS_CODES } from 'node:http';
 import { delimiter, resolve } from 'node:path';
 import { ApiError } from '../api/errors.js';
 import { errorFromResponse, HttpTransport, loadKubeconfig, readAll, RestClient, type ResolvedKubeconfig, type TransportRequest, type TransportResponse } from '../client/index.js';
@@ -91,11 +92,82 @@ const tlsTrustCodes = new Set([
 
 export const defaultKubeconfigPath = './.everynode/kubeconfig.yaml';
 
-export interface GlobalOptions {
+/**
+ * kubectl's connection flags, each over what the kubeconfig says (client-go's clientcmd
+ * overrides). File paths are relative to the working directory.
+ */
+export interface ConnectionOverrides {
+  /** -s/--server: the API server's address; without a scheme, https when TLS is configured, else http. */
+  server?: string;
+  /** --cluster / --user: another entry of the kubeconfig than the context's. */
+  cluster?: string;
+  user?: string;
+  token?: string;
+  /** --insecure-skip-tls-verify: the server's certificate is not checked (the kubeconfig's CA is dropped). */
+  insecureSkipTlsVerify?: boolean;
+  /** --certificate-authority: verify the server with this CA file (it also clears insecure-skip-tls-verify). */
+  certificateAuthority?: string;
+  clientCertificate?: string;
+  clientKey?: string;
+  /** --as, --as-group (repeatable), --as-uid: impersonation, which needs a user. */
+  as?: string;
+  asGroup?: string[];
+  asUid?: string;
+}
+
+export interface GlobalOptions extends ConnectionOverrides {
   kubeconfig?: string;
   context?: string;
   namespace?: string;
   requestTimeout?: string;
+  /** -v/--v: log level; 6 and up print each request with its status and duration on stderr. */
+  v?: string;
+  /** --warnings-as-errors: a run that printed a server warning exits 1. */
+  warningsAsErrors?: boolean;
+}
+
+/** A file a flag names, read now (a clear error names the flag when it cannot be). */
+function flagFile(flag: string, path: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (e) {
+    throw new CliError(`${flag} ${path}: ${unreadable(path) === 'missing' ? 'no such file' : e instanceof Error ? e.message : String(e)}`);
+  }
+}
+
+/**
+ * `base` with the flags of `o` over it, as clientcmd merges them: --insecure-skip-tls-verify and
+ * --certificate-authority replace the kubeconfig's CA and insecure setting together (both at
+ * once is refused); --token and the client certificate flags replace their own fields only.
+ */
+export function withOverrides(base: ResolvedKubeconfig, o: ConnectionOverrides): ResolvedKubeconfig {
+  const out: ResolvedKubeconfig = { ...base };
+  if (o.insecureSkipTlsVerify && o.certificateAuthority) throw new CliError('specifying a root certificates file with the insecure flag is not allowed');
+  if (o.insecureSkipTlsVerify || o.certificateAuthority) {
+    delete out.ca;
+    delete out.insecureSkipTLSVerify;
+    if (o.insecureSkipTlsVerify) out.insecureSkipTLSVerify = true;
+    else out.ca = flagFile('--certificate-authority', o.certificateAuthority!);
+  }
+  if (o.clientCertificate) out.cert = flagFile('--client-certificate', o.clientCertificate);
+  if (o.clientKey) out.key = flagFile('--client-key', o.clientKey);
+  if (o.token) out.token = o.token;
+  if (o.server) {
+    const tls = out.ca !== undefined || out.insecureSkipTLSVerify === true || out.cert !== undefined;
+    const server = /^[a-z][a-z0-9+.-]*:\/\//i.test(o.server) ? o.server : `${tls ? 'https' : 'http'}://${o.server}`;
+    let url: URL;
+    try {
+      url = new URL(server);
+    } catch {
+      throw new CliError(`--server ${o.server}: not a URL or host:port`);
+    }
+    if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new CliError(`--server ${o.server}: the scheme must be https or http`);
+    out.server = server;
+  }
+  const groups = o.asGroup ?? [];
+  if (!o.as && (groups.length > 0 || o.asUid)) throw new CliError('--as-group and --as-uid need --as: impersonating groups or a uid without a user is not allowed');
+  if (o.as) out.impersonate = { user: o.as, ...(groups.length > 0 ? { groups } : {}), ...(o.asUid ? { uid: o.asUid } : {}) };
+  return out;
 }
 
 /** The kubeconfig path by precedence (see the file comment); it may not exist. */
@@ -191,15 +263,24 @@ export class Connection {
      * after it, and the server is told it as `?timeout=` (client-go's rest config Timeout).
      */
     private readonly requestTimeoutMs = 0,
+    /** Connection flags over the kubeconfig; with --server, no kubeconfig is needed at all. */
+    overrides: ConnectionOverrides = {},
+    /** Receives one line per exchange (method, URL, status, duration): -v 6 and up. */
+    private readonly onExchange?: (line: string) => void,
   ) {
     const why = unreadable(kubeconfigPath);
-    if (why === 'missing') throw new CliError(`no kubeconfig at ${kubeconfigPath}: start a server with "everynode server", or pass --kubeconfig or set KUBECONFIG`);
-    if (why !== undefined) throw new CliError(why);
-    try {
-      this.config = loadKubeconfig(kubeconfigPath, contextName);
-    } catch (e) {
-      throw kubeconfigError(kubeconfigPath, e);
+    let base: ResolvedKubeconfig;
+    if (why === 'missing' && overrides.server) base = { server: overrides.server, namespace: 'default', contextName: '' };
+    else {
+      if (why === 'missing') throw new CliError(`no kubeconfig at ${kubeconfigPath}: start a server with "everynode server", or pass --kubeconfig, set KUBECONFIG or pass --server`);
+      if (why !== undefined) throw new CliError(why);
+      try {
+        base = loadKubeconfig(kubeconfigPath, contextName, { ...(overrides.cluster ? { cluster: overrides.cluster } : {}), ...(overrides.user ? { user: overrides.user } : {}) });
+      } catch (e) {
+        throw kubeconfigError(kubeconfigPath, e);
+      }
     }
+    this.config = withOverrides(base, overrides);
     this.transport = new HttpTransport({ ...this.config, userAgent: 'everynode-cli' });
     this.client = new RestClient((req) => this.send(req));
   }
@@ -216,9 +297,12 @@ export class Connection {
       const path = `${req.path}${req.path.includes('?') ? '&' : '?'}timeout=${encodeURIComponent(goDuration(this.requestTimeoutMs))}`;
       req = { ...req, path, signal: req.signal ? AbortSignal.any([req.signal, deadline]) : deadline };
     }
+    const started = this.onExchange ? performance.now() : 0;
     try {
       res = await this.transport.request(req);
+      this.onExchange?.(`${req.method} ${this.config.server.replace(/\/$/, '')}${req.path} ${res.statusCode} ${STATUS_CODES[res.statusCode] ?? ''} in ${Math.round(performance.now() - started)} milliseconds`);
     } catch (e) {
+      this.onExchange?.(`${req.method} ${this.config.server.replace(/\/$/, '')}${req.path}  in ${Math.round(performance.now() - started)} milliseconds (${e instanceof Error ? e.message : String(e)})`);
       if (deadline?.aborted) throw new RequestTimeoutError('context deadline exceeded');
       if (isNetworkError(e)) throw new UnreachableError(this.config.server, e);
       const code = (e as { code?: unknown } | null)?.code;

@@ -8,7 +8,7 @@
 // calls process.exit and closes its connections. Options are read as kubectl's pflag reads
 // them (`-o=name`, `--wait=false`, see normalizeArgs).
 
-import { Command, CommanderError, Help } from 'commander';
+import { Command, CommanderError, Help, Option } from 'commander';
 import { registerApply } from './commands/apply.js';
 import { CliContext, invalidText } from './commands/common.js';
 import { registerDelete } from './commands/delete.js';
@@ -42,6 +42,36 @@ Cluster lifecycle (same binary, see "everynode help"): server, agent, up, token,
 Connection: --kubeconfig, else $KUBECONFIG, else ./.everynode/kubeconfig.yaml.
 `;
 
+/**
+ * kubectl's connection flags (see ConnectionOverrides), global like --kubeconfig: each verb
+ * takes them, but only `everynode options` lists them (under each verb's help they would double
+ * its length), as kubectl keeps them to `kubectl options`.
+ */
+function connectionFlags(): Option[] {
+  return [
+    new Option('-s, --server <address>', "the API server's address (over the kubeconfig's; with it, no kubeconfig is needed)"),
+    new Option('--cluster <name>', "kubeconfig cluster to use (instead of the context's)"),
+    new Option('--user <name>', "kubeconfig user to use (instead of the context's)"),
+    new Option('--token <token>', 'bearer token for authentication to the API server'),
+    new Option('--certificate-authority <path>', 'CA certificate file to verify the server with'),
+    new Option('--client-certificate <path>', 'client certificate file for TLS'),
+    new Option('--client-key <path>', 'client key file for TLS'),
+    new Option('--insecure-skip-tls-verify', "do not check the server's certificate (insecure)"),
+    new Option('--as <user>', 'act as this user (impersonation)'),
+    new Option('--as-group <group>', 'act as a member of this group (repeatable; needs --as)').argParser((v: string, prev: string[] | undefined) => [...(prev ?? []), v]),
+    new Option('--as-uid <uid>', 'act as this UID (needs --as)'),
+    new Option('-v, --v <level>', 'log level: 6 and up print each request with its status and duration'),
+    new Option('--warnings-as-errors', 'exit 1 when the server sent warnings'),
+  ];
+}
+
+/** `everynode options`: every global flag (the connection flags among them), as `kubectl options` lists them. */
+function globalOptionsText(program: Command): string {
+  const flags = program.options.filter((o) => o.long !== '--version');
+  const width = Math.max(...flags.map((f) => f.flags.length));
+  return `The following options can be passed to any client command:\n\n${flags.map((f) => `  ${f.flags.padEnd(width)}  ${f.description}\n`).join('')}`;
+}
+
 /** Builds the command tree; `ctx` receives the I/O and connection of one run. */
 export function buildProgram(ctx: CliContext): Command {
   const program = new Command('everynode');
@@ -74,6 +104,7 @@ export function buildProgram(ctx: CliContext): Command {
       outputError: (s, write) => write(paint(ctx.io, 'red', s)),
     })
     .addHelpText('after', lifecycleHelp);
+  for (const f of connectionFlags()) program.addOption(f.hideHelp());
   registerGet(program, ctx);
   registerDescribe(program, ctx);
   registerApply(program, ctx);
@@ -91,10 +122,13 @@ export function buildProgram(ctx: CliContext): Command {
   registerEvents(program, ctx);
   registerMisc(program, ctx);
   registerComplete(program, ctx);
+  program
+    .command('options')
+    .description('Print the flags every client command takes (connection, namespace, timeouts)')
+    .action(() => ctx.out(globalOptionsText(program)));
   return program;
 }
 
-type Option = Command['options'][number];
 
 /** The option spelled `flag` (`-o`, `--output`, `--no-wait`) on `chain`, innermost command first. */
 function findOption(chain: Command[], flag: string): Option | undefined {
@@ -180,7 +214,7 @@ export function commandTree(): Command {
 const kubectlOnlyVerbs = new Set(['exec', 'attach', 'port-forward', 'cp', 'run', 'debug', 'proxy', 'scale', 'wait', 'diff', 'explain', 'api-resources', 'api-versions', 'auth', 'cluster-info', 'config', 'expose', 'autoscale', 'certificate', 'kustomize']);
 
 /** Global flags that take the next argument as their value (`-n NS`), before the verb. */
-const globalValueFlags = new Set(['-n', '--namespace', '--kubeconfig', '--context', '--request-timeout']);
+const globalValueFlags = new Set(['-n', '--namespace', '--kubeconfig', '--context', '--request-timeout', '-s', '--server', '--cluster', '--user', '--token', '--certificate-authority', '--client-certificate', '--client-key', '--as', '--as-group', '--as-uid', '-v', '--v']);
 
 /** The verb of `argv`: its first argument that is neither a global flag nor a flag's value. */
 function verbOf(argv: string[]): string | undefined {
@@ -203,7 +237,7 @@ export async function runCli(argv: string[], io: CliIO = defaultIO()): Promise<n
   const program = buildProgram(ctx);
   try {
     await program.parseAsync(normalizeArgs(argv, program), { from: 'user' });
-    return ctx.exitCode;
+    return ctx.finish();
   } catch (e) {
     if (e instanceof CommanderError) {
       // Help and --version exit 0; usage errors were already printed by commander.

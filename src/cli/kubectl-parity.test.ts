@@ -15,7 +15,7 @@ import type { KubeObject } from '../api/types.js';
 import { tabwriterFormat, tolerationText } from './commands/describe.js';
 import { dryRunStrategy, goParseInt } from './commands/common.js';
 import { parseWarningHeaders } from './context.js';
-import { buildProgram, normalizeArgs, runCli, type CliIO } from './index.js';
+import { buildProgram, normalizeArgs, runCli } from './index.js';
 import { CliContext } from './commands/common.js';
 import { FakeApi } from './testing/fake-api.js';
 import { memoryIO } from './testing/memory-io.js';

@@ -41,7 +41,15 @@ export interface HttpTransportOptions {
   http2?: boolean;
   /** How long an HTTP/2 connection suspected dead may take to answer a PING (default 5000 ms; see http2-sessions.ts). */
   http2PingTimeoutMs?: number;
+  /**
+   * Act as another user (kubectl's --as, --as-group, --as-uid): sent as the Impersonate-User,
+   * Impersonate-Group (one header per group) and Impersonate-Uid headers of every request.
+   */
+  impersonate?: { user?: string; groups?: string[]; uid?: string };
 }
+
+/** Request headers as sent: a name may repeat (one value per line), as Impersonate-Group does. */
+type OutgoingHeaders = Record<string, string | string[]>;
 
 export class HttpTransport {
   private readonly base: URL;
@@ -102,8 +110,12 @@ export class HttpTransport {
   /** The Transport function (bound). */
   readonly request: Transport = (req: TransportRequest): Promise<TransportResponse> => {
     const prefix = this.base.pathname.replace(/\/$/, '');
-    const headers: Record<string, string> = { ...req.headers };
+    const headers: OutgoingHeaders = { ...req.headers };
     if (this.opts.token) headers['Authorization'] = `Bearer ${this.opts.token}`;
+    const as = this.opts.impersonate;
+    if (as?.user) headers['Impersonate-User'] = as.user;
+    if (as?.groups?.length) headers['Impersonate-Group'] = as.groups;
+    if (as?.uid) headers['Impersonate-Uid'] = as.uid;
     if (this.opts.userAgent) headers['User-Agent'] = this.opts.userAgent;
     if (req.body !== undefined) headers['Content-Length'] = String(Buffer.byteLength(req.body));
     const sessions = req.method === 'GET' && isStream(req.path) ? this.h2Streams : this.h2;
@@ -132,7 +144,7 @@ export class HttpTransport {
   };
 
   /** One exchange over HTTP/1.1, on a connection of the agents' pools. */
-  private sendHttp1(req: TransportRequest, prefix: string, headers: Record<string, string>): Promise<TransportResponse> {
+  private sendHttp1(req: TransportRequest, prefix: string, headers: OutgoingHeaders): Promise<TransportResponse> {
     const mod = this.isHttps ? https : http;
     const send = (mayRetry: boolean): Promise<TransportResponse> => new Promise<TransportResponse>((resolve, reject) => {
       let response: http.IncomingMessage | undefined;
@@ -188,7 +200,7 @@ export class HttpTransport {
    * answer: the promise rejects; during it: the body ends as cut); a stream reset or a lost
    * connection before the answer rejects with the error (a connection error for failover).
    */
-  private sendHttp2(sessions: Http2Sessions, session: ClientHttp2Session, req: TransportRequest, path: string, headers: Record<string, string>): Promise<TransportResponse> {
+  private sendHttp2(sessions: Http2Sessions, session: ClientHttp2Session, req: TransportRequest, path: string, headers: OutgoingHeaders): Promise<TransportResponse> {
     return new Promise<TransportResponse>((resolve, reject) => {
       const h: OutgoingHttpHeaders = { [h2.HTTP2_HEADER_METHOD]: req.method, [h2.HTTP2_HEADER_PATH]: path };
       for (const [k, v] of Object.entries(headers)) h[k.toLowerCase()] = v;

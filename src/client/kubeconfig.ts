@@ -25,7 +25,11 @@ function str(v: unknown): string | undefined {
   return typeof v === 'string' && v !== '' ? v : undefined;
 }
 
-export function loadKubeconfig(path: string, contextName?: string): ResolvedKubeconfig {
+/**
+ * The context's cluster, user and namespace resolved into connection options. `use` names a
+ * cluster or user entry to take instead of the context's (kubectl's --cluster and --user).
+ */
+export function loadKubeconfig(path: string, contextName?: string, use: { cluster?: string; user?: string } = {}): ResolvedKubeconfig {
   const doc = (parse(readFileSync(path, 'utf8')) ?? {}) as Dict;
   const dir = dirname(path);
   const file = (p: string): Buffer => readFileSync(isAbsolute(p) ? p : join(dir, p));
@@ -37,8 +41,8 @@ export function loadKubeconfig(path: string, contextName?: string): ResolvedKube
     return (e[what] as Dict | undefined) ?? {};
   };
   const ctx = find(doc['contexts'], ctxName, 'context');
-  const cluster = find(doc['clusters'], str(ctx['cluster']), 'cluster');
-  const userName = str(ctx['user']);
+  const cluster = find(doc['clusters'], use.cluster ?? str(ctx['cluster']), 'cluster');
+  const userName = use.user ?? str(ctx['user']);
   const user = userName ? find(doc['users'], userName, 'user') : {};
   const server = str(cluster['server']);
   if (!server) throw new Error(`kubeconfig ${path}: cluster of context "${ctxName}" has no server`);

@@ -49,6 +49,7 @@ client commands (kubectl's verbs and flags; the cluster from --kubeconfig, else 
 else ./.everynode/kubeconfig.yaml):
 
 ${clientVerbsHelp(program)}Use "everynode help <command>" or "everynode <command> --help" for more about a command.
+Use "everynode options" for the flags every client command takes (-s/--server, --token, --as, ...).
 `;
 }
 

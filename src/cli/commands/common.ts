@@ -1,12 +1,11 @@
 // Helpers shared by the verbs: the per-run context, TYPE/NAME argument parsing, selectors,
 // durations and ages.
 
-import { existsSync } from 'node:fs';
 import { type Command, Option } from 'commander';
 import { ApiError } from '../../api/errors.js';
 import type { KubeObject, LabelSelector } from '../../api/types.js';
 import { goQuote } from '../../api/pod-security.js';
-import { Connection, CliError, formatError, resolveKubeconfigPath, UnreachableError, UntrustedServerError, type GlobalOptions } from '../context.js';
+import { Connection, CliError, formatError, resolveKubeconfigPath, UnreachableError, UntrustedServerError, type ConnectionOverrides, type GlobalOptions } from '../context.js';
 import { Discovery, kindPrefix, type ResourceInfo } from '../discovery.js';
 import { parseRequestTimeout } from '../durations.js';
 import type { CliIO } from '../io.js';
@@ -20,6 +19,8 @@ export class CliContext {
   exitCode = 0;
   /** The warnings printed so far (kubectl's warning writer prints each text once per command). */
   private readonly warned = new Set<string>();
+  /** --warnings-as-errors: see finish(). */
+  private warningsAsErrors = false;
 
   constructor(readonly io: CliIO) {}
 
@@ -48,7 +49,11 @@ export class CliContext {
       if (why !== undefined) throw new CliError(why);
       const timeoutMs = parseRequestTimeout(g.requestTimeout ?? '0');
       if (timeoutMs === undefined) throw new CliError('invalid timeout value. Timeout must be a single integer in seconds, or an integer followed by a corresponding time unit (e.g. 1s | 2m | 3h)');
-      this.connection = new Connection(resolveKubeconfigPath(g, this.io.env), g.context, g.namespace, (text) => this.warn(text), timeoutMs);
+      const level = g.v === undefined ? 0 : Number(g.v);
+      if (!Number.isInteger(level) || level < 0) throw new CliError(`invalid argument "${g.v ?? ''}" for "-v, --v" flag: a log level is a whole number (6 and up print each request)`);
+      this.warningsAsErrors = g.warningsAsErrors === true;
+      const exchange = level >= 6 ? (line: string) => this.err(`${line}\n`) : undefined;
+      this.connection = new Connection(resolveKubeconfigPath(g, this.io.env), g.context, g.namespace, (text) => this.warn(text), timeoutMs, connectionOverrides(g), exchange);
     }
     return this.connection;
   }
@@ -79,9 +84,33 @@ export class CliContext {
     this.exitCode = 1;
   }
 
+  /**
+   * The run's exit code once its verb returned: with --warnings-as-errors, a run that printed
+   * server warnings fails, as kubectl ends it (`error: 2 warnings received`).
+   */
+  finish(): number {
+    if (this.warningsAsErrors && this.warned.size > 0 && this.exitCode === 0) {
+      this.err(`error: ${this.warned.size} warning${this.warned.size === 1 ? '' : 's'} received\n`);
+      return 1;
+    }
+    return this.exitCode;
+  }
+
   close(): void {
     this.connection?.close();
   }
+}
+
+/** The connection flags of a run's global options (see ConnectionOverrides). */
+export function connectionOverrides(g: GlobalOptions): ConnectionOverrides {
+  const o: ConnectionOverrides = {};
+  for (const k of ['server', 'cluster', 'user', 'token', 'certificateAuthority', 'clientCertificate', 'clientKey', 'as', 'asUid'] as const) {
+    const v = g[k];
+    if (v) o[k] = v;
+  }
+  if (g.insecureSkipTlsVerify) o.insecureSkipTlsVerify = true;
+  if (g.asGroup?.length) o.asGroup = g.asGroup;
+  return o;
 }
 
 export interface Target {

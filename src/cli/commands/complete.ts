@@ -16,7 +16,7 @@ import type { KubeObject } from '../../api/types.js';
 import { namespacesResource, nodesResource, podsResource, daemonSetsResource, type ResourceDescriptor } from '../../client/index.js';
 import { Connection, resolveKubeconfigPath, type GlobalOptions } from '../context.js';
 import { Discovery, findResource } from '../discovery.js';
-import type { CliContext } from './common.js';
+import { connectionOverrides, type CliContext } from './common.js';
 
 const COMPLETION_TIMEOUT_MS = 5000;
 const typeVerbs = new Set(['get', 'describe', 'delete', 'edit', 'label', 'annotate', 'patch', 'explain']);
@@ -48,10 +48,13 @@ export function completionRequest(program: Command, words: string[]): Completion
     }
     return undefined;
   };
-  const setGlobal = (flag: string, value: string): void => {
-    if (flag === '-n' || flag === '--namespace') req.globals.namespace = value;
-    else if (flag === '--kubeconfig') req.globals.kubeconfig = value;
-    else if (flag === '--context') req.globals.context = value;
+  // The global options (connection flags among them) as the run itself would read them.
+  const globals = req.globals as Record<string, unknown>;
+  const setGlobal = (flag: string, value: string | true): void => {
+    const o = program.options.find((x) => x.short === flag || x.long === flag);
+    if (!o) return;
+    const key = o.attributeName();
+    globals[key] = key === 'asGroup' ? [...((globals[key] as string[] | undefined) ?? []), value] : value;
   };
   for (let i = 0; i < before.length; i++) {
     const w = before[i]!;
@@ -68,7 +71,7 @@ export function completionRequest(program: Command, words: string[]): Completion
     if (option(w)?.required) {
       if (i + 1 < before.length) setGlobal(w, before[++i]!);
       else req.valueFor = w;
-    }
+    } else setGlobal(w, true);
   }
   return req;
 }
@@ -98,7 +101,7 @@ async function candidates(ctx: CliContext, req: CompletionRequest, cur: string):
     const doc = (parseYaml(readFileSync(kubeconfig, 'utf8')) ?? {}) as { contexts?: { name?: unknown }[] };
     return (doc.contexts ?? []).map((c) => c.name).filter((n): n is string => typeof n === 'string');
   }
-  const conn = new Connection(kubeconfig, req.globals.context, req.globals.namespace, () => {}, COMPLETION_TIMEOUT_MS);
+  const conn = new Connection(kubeconfig, req.globals.context, req.globals.namespace, () => {}, COMPLETION_TIMEOUT_MS, connectionOverrides(req.globals));
   try {
     const names = async (r: ResourceDescriptor, prefix = ''): Promise<string[]> => {
       const ns = r.namespaced ? (req.allNamespaces ? undefined : conn.namespace) : undefined;

@@ -21,7 +21,6 @@ import { compareQuantity, formatQuantity, parseQuantity, type Quantity } from '.
 import { endpointSlicesResource, eventsResource, isNotFound, leasesResource, podsResource, secretsResource } from '../../client/index.js';
 import { CliError } from '../context.js';
 import type { ResourceInfo } from '../discovery.js';
-import { formatRows } from '../printers.js';
 import { TabWriter } from '../tabwriter.js';
 import { type CliContext, controllerUid, parseTargets } from './common.js';
 
@@ -625,11 +624,6 @@ function header(w: PrefixWriter, o: KubeObject, r: ResourceInfo): void {
   if (o.metadata.deletionTimestamp) w.write(0, `DeletionTimestamp:\t${rfc1123z(o.metadata.deletionTimestamp)}\n`);
   const owner = (o.metadata.ownerReferences ?? []).find((x) => x.controller);
   if (owner) w.write(0, `Controlled By:\t${owner.kind}/${owner.name}\n`);
-}
-
-/** Rows of aligned columns, each line at `level`, as one block (no tab cells). */
-function table(w: PrefixWriter, level: number, rows: string[][]): void {
-  for (const l of formatRows(rows).trimEnd().split('\n')) w.write(level, `${l}\n`);
 }
 
 /** Sum of two quantities (exact), in the first one's format unless it is absent. */

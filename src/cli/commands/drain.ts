@@ -20,8 +20,8 @@
 //   nothing and prints what would happen, --dry-run=server sends dry-run requests.
 
 import type { Command } from 'commander';
-import type { KubeObject, Node, Pod } from '../../api/types.js';
-import { ApiError, daemonSetsResource, getControllerOf, hasStatusCause, isNotFound, nodesResource, podsResource, resourcePath } from '../../client/index.js';
+import type { KubeObject, Pod } from '../../api/types.js';
+import { ApiError, daemonSetsResource, getControllerOf, hasStatusCause, isNotFound, podsResource, resourcePath } from '../../client/index.js';
 
 import { parseLabelSelector } from '../../api/selectors/index.js';
 import { CliError } from '../context.js';

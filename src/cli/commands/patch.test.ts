@@ -5,7 +5,6 @@
 // for the same commands against a real everynode server (checked by hand and in
 // test/e2e/cli-patch-edit.test.ts).
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';

@@ -148,7 +148,7 @@ class BarRenderer implements RolloutRenderer {
   private readonly nodeBars = new Map<string, cliProgress.SingleBar>();
   private stopped = false;
 
-  constructor(private readonly io: CliIO, name: string) {
+  constructor(io: CliIO, name: string) {
     // Loaded here, by the one renderer that draws bars: every other verb starts without it.
     const bars = createRequire(import.meta.url)('cli-progress') as typeof cliProgress;
     this.multi = new bars.MultiBar(
