@@ -437,6 +437,29 @@ describe('get -o go-template', () => {
   });
 });
 
+describe('get -f and describe -f', () => {
+  it('get the objects a manifest names, each in its own namespace (else -n), consecutive kinds in one table; a contradicting -n is said after the rest', async () => {
+    api.add(pod('getf-1'), pod('getf-2'));
+    const f = join(dir, 'named.yaml');
+    writeFileSync(f, 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: getf-1\n  namespace: parity\n---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: getf-2\n---\napiVersion: apps/v1\nkind: DaemonSet\nmetadata:\n  name: roll\n  namespace: parity\n');
+    expect(await cli(['get', '-f', f, '-n', 'parity', '-o', 'name'])).toEqual({ code: 0, stdout: 'pod/getf-1\npod/getf-2\ndaemonset.apps/roll\n', stderr: '' });
+    const table = await cli(['get', '-f', f, '-n', 'parity']);
+    expect(table.code).toBe(0);
+    // (The fake API's Tables have its own columns.)
+    expect(table.stdout).toMatch(/^NAME .*\npod\/getf-1 .*\npod\/getf-2 .*\n\nNAME .*\ndaemonset\.apps\/roll .*\n$/);
+    // Without -n the object without a namespace is looked for in the context's.
+    const elsewhere = await cli(['get', '-f', f, '-o', 'name']);
+    expect(elsewhere).toMatchObject({ code: 1, stdout: 'pod/getf-1\ndaemonset.apps/roll\n', stderr: 'Error from server (NotFound): pods "getf-2" not found\n' });
+    const clash = await cli(['get', '-f', f, '-n', 'other', '-o', 'name']);
+    expect(clash.code).toBe(1);
+    expect(clash.stderr).toMatch(/error: the namespace from the provided object "parity" does not match the namespace "other"\. You must pass '--namespace=parity' to perform this operation\.\n$/);
+    expect(await cli(['get', 'pods', '-f', f])).toMatchObject({ code: 1, stderr: 'error: when paths, URLs, or stdin is provided as input, you may not specify resource arguments as well\n' });
+    const described = await cli(['describe', '-f', f, '-n', 'parity']);
+    expect(described.code).toBe(0);
+    expect(described.stdout.match(/^Name: +\S+$/gm)?.map((l) => l.replace(/ +/, ' '))).toEqual(['Name: getf-1', 'Name: getf-2', 'Name: roll']);
+  });
+});
+
 describe('flags and messages', () => {
   it('reads --dry-run as pflag does (a bare one never takes the next argument)', () => {
     const program = buildProgram(new CliContext(io({})));

@@ -22,7 +22,9 @@ import { endpointSlicesResource, eventsResource, isNotFound, leasesResource, pod
 import { CliError } from '../context.js';
 import type { ResourceInfo } from '../discovery.js';
 import { TabWriter } from '../tabwriter.js';
-import { type CliContext, controllerUid, parseTargets } from './common.js';
+import { type CliContext, collect, controllerUid, parseTargets } from './common.js';
+import { target } from './apply.js';
+import { readManifests } from '../manifests.js';
 
 // ---------------------------------------------------------------------------------------------
 // Go's text/tabwriter and kubectl's PrefixWriter
@@ -1000,13 +1002,35 @@ export function registerDescribe(program: Command, ctx: CliContext): void {
   program
     .command('describe')
     .description('Show details of a resource and its events (TYPE NAME, TYPE/NAME, or TYPE to describe all)')
-    .argument('<resources...>', 'TYPE [NAME...] or TYPE/NAME ...')
+    .argument('[resources...]', 'TYPE [NAME...] or TYPE/NAME ...')
     .option('-l, --selector <selector>', 'label selector (with TYPE only)')
     .option('-A, --all-namespaces', 'across all namespaces (with TYPE only)')
-    .action(async (args: string[], opts: { selector?: string; allNamespaces?: boolean }, cmd: Command) => {
+    .option('-f, --filename <path>', 'describe the objects this file, directory or - (stdin) names (repeatable)', collect)
+    .option('-R, --recursive', 'with -f DIR: also the files of its sub-directories')
+    .action(async (args: string[], opts: { selector?: string; allNamespaces?: boolean; filename?: string[]; recursive?: boolean }, cmd: Command) => {
       const conn = ctx.conn(cmd);
-      const targets = parseTargets(args);
       const blocks: string[] = [];
+      if (opts.filename?.length) {
+        if (args.length > 0) throw new CliError('when paths, URLs, or stdin is provided as input, you may not specify resource arguments as well');
+        // Each object the manifests name, in its own namespace (kubectl's describe -f).
+        const manifests = await readManifests(opts.filename, ctx.io, { recursive: opts.recursive === true });
+        if (manifests.length === 0) throw new CliError('no objects passed to describe');
+        // An object of another namespace than -n's is said after the others, as kubectl.
+        const failed: unknown[] = [];
+        for (const m of manifests) {
+          try {
+            const { r, ns, name } = await target(ctx, cmd, m);
+            blocks.push(await describeObject(ctx, cmd, r, await conn.client.get(r, ns, name)));
+          } catch (e) {
+            if (e instanceof CliError) failed.push(e);
+            else ctx.report(e);
+          }
+        }
+        ctx.out(blocks.join('\n\n'));
+        for (const e of failed) ctx.report(e);
+        return;
+      }
+      const targets = parseTargets(args);
       for (const t of targets) {
         const r = await ctx.discovery(cmd).resolve(t.type);
         const ns = r.namespaced ? conn.namespace : '';

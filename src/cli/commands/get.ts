@@ -39,7 +39,9 @@ import {
 } from '../printers.js';
 import { GoTemplateError, goPrint, parseGoTemplate } from '../jsonpath.js';
 import { sortByField, sortTemplate } from '../sorting.js';
-import { type CliContext, goParseInt, parseTargets } from './common.js';
+import { type CliContext, collect, goParseInt, parseTargets } from './common.js';
+import { target } from './apply.js';
+import { readManifests } from '../manifests.js';
 
 interface GetOptions {
   output?: string;
@@ -60,6 +62,9 @@ interface GetOptions {
   chunkSize?: string;
   /** --ignore-not-found: a named object that does not exist is no error. */
   ignoreNotFound?: boolean;
+  /** -f: the objects these manifests name (kind, namespace, name), instead of TYPE [NAME...]. */
+  filename?: string[];
+  recursive?: boolean;
 }
 
 /** --chunk-size as kubectl reads it (an int64; 0 or less: one request for the whole list). */
@@ -185,13 +190,21 @@ export function registerGet(program: Command, ctx: CliContext): void {
     .option('--show-managed-fields', 'keep metadata.managedFields in yaml and json output')
     .option('--chunk-size <n>', 'list in pages of this many objects (0: all at once)', '500')
     .option('--raw <path>', 'GET this API path and print the answer as it comes, e.g. /healthz, /metrics, /apis')
+    .option('-f, --filename <path>', 'get the objects this file, directory or - (stdin) describes (repeatable)', collect)
+    .option('-R, --recursive', 'with -f DIR: also the files of its sub-directories')
     .addHelpText(
       'after',
       '\nExamples:\n  everynode get ds\n  everynode get all -A\n  everynode get pods -o wide -l app=x -L tier\n  everynode get ds/x -o jsonpath={.status.numberReady}\n  everynode get pods -o custom-columns=NAME:.metadata.name,NODE:.spec.nodeName --sort-by=.spec.nodeName\n  everynode get nodes -w\n',
     )
     .action(async (resources: string[], opts: GetOptions, cmd: Command) => {
       if (opts.raw !== undefined) return getRaw(ctx, cmd, resources, opts.raw);
-      await runGet(ctx, cmd, resources, opts);
+      // -f objects that cannot be got (another namespace than -n's): said after the output.
+      const deferred: unknown[] = [];
+      try {
+        await runGet(ctx, cmd, resources, opts, deferred);
+      } finally {
+        for (const e of deferred) ctx.report(e);
+      }
     });
 }
 
@@ -210,6 +223,46 @@ function noResources(ctx: CliContext, r: ResourceInfo, allNs: boolean, namespace
 interface Resolved {
   r: ResourceInfo;
   names: string[];
+  /** -f: the namespace of each name (each object's own, else the run's), in the order of `names`. */
+  namespaces?: string[];
+}
+
+/**
+ * The (namespace, names) requests of one Resolved: each name in its own namespace for -f,
+ * else all of them in the run's namespace `ns`.
+ */
+function requests({ names, namespaces }: Resolved, ns: string | undefined): { ns: string | undefined; names: string[] }[] {
+  return namespaces ? names.map((name, i) => ({ ns: namespaces[i], names: [name] })) : [{ ns, names }];
+}
+
+/**
+ * `get -f`: the objects the manifests name, as kubectl's resource builder reads them (each in
+ * its own namespace, else the run's; -n contradicting one is an error), consecutive objects of
+ * one kind in one group, whatever their namespaces, so they print as one table. An object the
+ * run cannot get (its namespace is not -n's) goes to `failed`, and the others are got.
+ */
+async function resolveFiles(ctx: CliContext, cmd: Command, files: string[], recursive: boolean, failed: unknown[]): Promise<Resolved[]> {
+  const out: Resolved[] = [];
+  const manifests = await readManifests(files, ctx.io, { recursive });
+  for (const m of manifests) {
+    if (!m.object.metadata.name) throw new CliError(`resource name may not be empty (an object of ${m.source} has no metadata.name)`);
+    let got;
+    try {
+      got = await target(ctx, cmd, m);
+    } catch (e) {
+      if (!(e instanceof CliError)) throw e;
+      failed.push(e);
+      continue;
+    }
+    const { r, ns, name } = got;
+    const last = out[out.length - 1];
+    if (last?.namespaces && kindPrefix(last.r) === kindPrefix(r)) {
+      last.names.push(name);
+      last.namespaces.push(ns);
+    } else out.push({ r, names: [name], namespaces: [ns] });
+  }
+  if (manifests.length === 0) throw new CliError('no objects passed to get');
+  return out;
 }
 
 /**
@@ -251,23 +304,25 @@ class ColumnPrinter {
   }
 }
 
-async function runGet(ctx: CliContext, cmd: Command, args: string[], opts: GetOptions): Promise<void> {
+async function runGet(ctx: CliContext, cmd: Command, args: string[], opts: GetOptions, deferred: unknown[]): Promise<void> {
   const goTemplate = goTemplateOf(opts.output, opts.template);
   // A Go template prints full objects as jsonpath does (managed fields kept, a List for several).
   const format = goTemplate ? ({ kind: 'jsonpath', template: '' } as const) : outputFormat(opts.output);
   const sortBy = opts.sortBy !== undefined && opts.sortBy !== '' ? sortTemplate(opts.sortBy) : undefined;
   const watch = opts.watch === true || opts.watchOnly === true;
   if (watch && sortBy) ctx.err('warning: --watch requested, --sort-by will be ignored for watch events received\n');
+  const fromFiles = (opts.filename ?? []).length > 0;
+  if (fromFiles && args.length > 0) throw new CliError('when paths, URLs, or stdin is provided as input, you may not specify resource arguments as well');
   const targets = parseTargets(args);
-  if (targets.length === 0) throw new CliError('you must specify the type of resource to get, e.g. "everynode get ds"');
+  if (targets.length === 0 && !fromFiles) throw new CliError('you must specify the type of resource to get, e.g. "everynode get ds"');
   const conn = ctx.conn(cmd);
   const disco = ctx.discovery(cmd);
   // Categories (`all`) expand to their member resources, in discovery order.
-  const resolved: Resolved[] = [];
+  const resolved: Resolved[] = fromFiles ? await resolveFiles(ctx, cmd, opts.filename!, opts.recursive === true, deferred) : [];
   for (const t of targets) for (const r of await disco.expand(t.type)) resolved.push({ r, names: t.names });
   if (watch && resolved.length > 1) throw new CliError('you may only specify a single resource type with --watch');
   const allNs = opts.allNamespaces === true;
-  if (resolved.some((t) => t.names.length > 0) && allNs) {
+  if (resolved.some((t) => t.names.length > 0) && allNs && !fromFiles) {
     // kubectl allows it for cluster-scoped kinds; namespaced names need a namespace.
     if (resolved.some((t) => t.names.length > 0 && t.r.namespaced)) throw new CliError('a resource cannot be retrieved by name across all namespaces');
   }
@@ -280,8 +335,9 @@ async function runGet(ctx: CliContext, cmd: Command, args: string[], opts: GetOp
 
   if (format.kind === 'table') {
     let written = false;
-    let last: { r: ResourceInfo; rv: string; names: string[]; topts: TableOptions } | undefined;
-    for (const { r, names } of resolved) {
+    let last: { r: ResourceInfo; rv: string; names: string[]; topts: TableOptions; ns: string | undefined } | undefined;
+    for (const t of resolved) {
+      const { r, names } = t;
       const topts: TableOptions = {
         wide: format.wide,
         withNamespace: allNs && r.namespaced,
@@ -289,21 +345,27 @@ async function runGet(ctx: CliContext, cmd: Command, args: string[], opts: GetOp
         labelColumns: opts.labelColumns ?? [],
         ...(withKind ? { kindPrefix: kindPrefix(r) } : {}),
       };
-      const { tables, rv } = await listTables(ctx, cmd, r, ns, names, opts, sortBy !== undefined);
+      const tables: Table[] = [];
+      let rv = '';
+      for (const q of requests(t, ns)) {
+        const got = await listTables(ctx, cmd, r, q.ns, q.names, opts, sortBy !== undefined);
+        tables.push(...got.tables);
+        rv = got.rv;
+      }
       const columns = tables.find((t) => t.columnDefinitions && t.columnDefinitions.length > 0)?.columnDefinitions ?? [];
       let rows = tables.flatMap((t) => t.rows ?? []);
       if (sortBy) rows = sortByField(rows, sortBy, (row) => row.object);
       const cells = tableCells(columns, rows, topts);
       printer.block(cells.header, opts.watchOnly ? [] : cells.rows, written);
       if (cells.rows.length > 0 && !opts.watchOnly) written = true;
-      last = { r, rv, names, topts };
+      last = { r, rv, names, topts, ns: t.namespaces?.[0] ?? ns };
     }
     if (!written && !watch && nothingNamed && !opts.ignoreNotFound) noResources(ctx, resolved[0]!.r, allNs, conn.namespace);
     if (watch && last) {
       const { r, rv, names, topts } = last;
       if (!watchable(names, written || opts.watchOnly === true, opts)) return;
       let defs: TableColumn[] | null = null;
-      await streamEvents(ctx, cmd, watchPath(r, ns, rv, names, opts), tableAccept, (_type, obj) => {
+      await streamEvents(ctx, cmd, watchPath(r, last.ns, rv, names, opts), tableAccept, (_type, obj) => {
         const t = obj as Table;
         if (t.columnDefinitions && t.columnDefinitions.length > 0) defs = t.columnDefinitions;
         const cells = tableCells(defs ?? [], t.rows ?? [], topts);
@@ -317,10 +379,12 @@ async function runGet(ctx: CliContext, cmd: Command, args: string[], opts: GetOp
   // at all when it is missing: the error says it); anything else becomes a List.
   let objects: KubeObject[] = [];
   let rv = '';
-  for (const { r, names } of resolved) {
-    const got = await listObjects(ctx, cmd, r, ns, names, opts);
-    objects.push(...got.objects);
-    rv = got.rv;
+  for (const t of resolved) {
+    for (const q of requests(t, ns)) {
+      const got = await listObjects(ctx, cmd, t.r, q.ns, q.names, opts);
+      objects.push(...got.objects);
+      rv = got.rv;
+    }
   }
   if (sortBy) objects = sortByField(objects, sortBy, (o) => o);
   const showManaged = opts.showManagedFields === true;
@@ -332,7 +396,7 @@ async function runGet(ctx: CliContext, cmd: Command, args: string[], opts: GetOp
     // As kubectl's custom-columns printer (not a human-readable table): an empty list is its
     // header alone, and no "No resources found".
     if (objects.length === 0 && !watch && headers) ctx.out(new TabWriter().flush(header.join('\t')) + '\n');
-    if (watch && watchable(resolved[0]!.names, objects.length > 0, opts)) await watchCustomColumns(ctx, cmd, resolved[0]!, ns, rv, opts, format.columns, printer);
+    if (watch && watchable(resolved[0]!.names, objects.length > 0, opts)) await watchCustomColumns(ctx, cmd, resolved[0]!, resolved[0]!.namespaces?.[0] ?? ns, rv, opts, format.columns, printer);
     return;
   }
 
@@ -353,7 +417,7 @@ async function runGet(ctx: CliContext, cmd: Command, args: string[], opts: GetOp
     if (!opts.watchOnly) for (const o of objects) print(o);
     const { r, names } = resolved[0]!;
     if (!watchable(names, objects.length > 0, opts)) return;
-    await streamEvents(ctx, cmd, watchPath(r, ns, rv, names, opts), 'application/json', (_type, obj) => print(typed(r, obj as KubeObject)));
+    await streamEvents(ctx, cmd, watchPath(r, resolved[0]!.namespaces?.[0] ?? ns, rv, names, opts), 'application/json', (_type, obj) => print(typed(r, obj as KubeObject)));
     return;
   }
   // json, yaml, name, jsonpath, templates: kubectl prints what the format makes of the empty
