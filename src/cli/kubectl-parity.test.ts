@@ -460,6 +460,39 @@ describe('get -f and describe -f', () => {
   });
 });
 
+describe('describe of RBAC objects and PodDisruptionBudgets, as kubectl 1.32 (checked beside it on a live server)', () => {
+  it('ClusterRole: rules broken down, compacted per resource and name, sorted by verbs then groups; non-resource URLs alone', async () => {
+    api.add(
+      { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: 'desc-role' }, rules: [{ apiGroups: ['', 'apps'], resources: ['pods', 'daemonsets'], verbs: ['get', 'list'], resourceNames: ['x'] }, { apiGroups: [''], resources: ['pods/log'], verbs: ['get'] }, { nonResourceURLs: ['/healthz', '/livez'], verbs: ['get'] }] } as unknown as KubeObject,
+      { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { name: 'desc-binding', namespace: 'parity' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'desc-role' }, subjects: [{ kind: 'User', name: 'bob' }, { kind: 'ServiceAccount', name: 'default', namespace: 'parity' }] } as unknown as KubeObject,
+      { apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', metadata: { name: 'desc-pdb', namespace: 'parity' }, spec: { maxUnavailable: '10%', selector: { matchLabels: { app: 'x' } } }, status: { disruptionsAllowed: 1, currentHealthy: 3, desiredHealthy: 2, expectedPods: 3 } } as unknown as KubeObject,
+    );
+    const role = await cli(['describe', 'clusterrole', 'desc-role']);
+    expect(role.stdout).toBe(
+      [
+        'Name:         desc-role',
+        'Labels:       <none>',
+        'Annotations:  <none>',
+        'PolicyRule:',
+        '  Resources        Non-Resource URLs  Resource Names  Verbs',
+        '  ---------        -----------------  --------------  -----',
+        '  daemonsets       []                 [x]             [get list]',
+        '  pods             []                 [x]             [get list]',
+        '  daemonsets.apps  []                 [x]             [get list]',
+        '  pods.apps        []                 [x]             [get list]',
+        '                   [/healthz]         []              [get]',
+        '                   [/livez]           []              [get]',
+        '  pods/log         []                 []              [get]',
+        '',
+      ].join('\n'),
+    );
+    const binding = await cli(['describe', 'rolebinding', 'desc-binding', '-n', 'parity']);
+    expect(binding.stdout).toBe(['Name:         desc-binding', 'Labels:       <none>', 'Annotations:  <none>', 'Role:', '  Kind:  ClusterRole', '  Name:  desc-role', 'Subjects:', '  Kind            Name     Namespace', '  ----            ----     ---------', '  User            bob      ', '  ServiceAccount  default  parity', ''].join('\n'));
+    const pdb = await cli(['describe', 'pdb', 'desc-pdb', '-n', 'parity']);
+    expect(pdb.stdout).toBe(['Name:             desc-pdb', 'Namespace:        parity', 'Max unavailable:  10%', 'Selector:         app=x', 'Status:', '    Allowed disruptions:  1', '    Current:              3', '    Desired:              2', '    Total:                3', 'Events:                   <none>', ''].join('\n'));
+  });
+});
+
 describe('flags and messages', () => {
   it('reads --dry-run as pflag does (a bare one never takes the next argument)', () => {
     const program = buildProgram(new CliContext(io({})));

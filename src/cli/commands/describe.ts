@@ -947,6 +947,105 @@ async function describeService(ctx: CliContext, cmd: Command, w: PrefixWriter, o
   if ((spec.loadBalancerSourceRanges ?? []).length > 0) w.write(0, `LoadBalancer Source Ranges:\t${spec.loadBalancerSourceRanges!.join(',')}\n`);
 }
 
+interface PolicyRule {
+  verbs?: string[];
+  apiGroups?: string[];
+  resources?: string[];
+  resourceNames?: string[];
+  nonResourceURLs?: string[];
+}
+
+/** Go's `%v` of a []string: `[a b]`, `[]` for nil or empty, an empty string as nothing. */
+const goList = (l: string[] | undefined): string => `[${(l ?? []).join(' ')}]`;
+
+/**
+ * kubectl's rule table of a Role or ClusterRole: each rule broken down into one rule per API
+ * group, resource, verb and resource name (a non-resource URL per verb); those of one group,
+ * resource and (at most one) name compacted back into one rule with their verbs in order of
+ * appearance; the result sorted by the Go text of each rule (verbs first), as rbac's helpers do.
+ */
+export function policyRuleRows(rules: PolicyRule[]): string[][] {
+  const broken: PolicyRule[] = [];
+  for (const rule of rules) {
+    for (const group of rule.apiGroups ?? []) {
+      for (const resource of rule.resources ?? []) {
+        for (const verb of rule.verbs ?? []) {
+          if ((rule.resourceNames ?? []).length > 0) for (const name of rule.resourceNames!) broken.push({ apiGroups: [group], resources: [resource], verbs: [verb], resourceNames: [name] });
+          else broken.push({ apiGroups: [group], resources: [resource], verbs: [verb] });
+        }
+      }
+    }
+    for (const url of rule.nonResourceURLs ?? []) for (const verb of rule.verbs ?? []) broken.push({ nonResourceURLs: [url], verbs: [verb] });
+  }
+  const compacted: PolicyRule[] = [];
+  const simple = new Map<string, PolicyRule>();
+  for (const rule of broken) {
+    if (rule.nonResourceURLs) {
+      compacted.push(rule);
+      continue;
+    }
+    const key = JSON.stringify([rule.apiGroups![0], rule.resources![0], rule.resourceNames?.[0] ?? null]);
+    const seen = simple.get(key);
+    if (!seen) simple.set(key, { ...rule, verbs: [...rule.verbs!] });
+    else if (!seen.verbs!.includes(rule.verbs![0]!)) seen.verbs!.push(rule.verbs![0]!);
+  }
+  compacted.push(...simple.values());
+  const goText = (r: PolicyRule): string =>
+    `&PolicyRule{Verbs:${goList(r.verbs)},APIGroups:${goList(r.apiGroups)},Resources:${goList(r.resources)},ResourceNames:${goList(r.resourceNames)},NonResourceURLs:${goList(r.nonResourceURLs)},}`;
+  const sorted = compacted.map((r) => ({ r, text: goText(r) })).sort((a, b) => (a.text < b.text ? -1 : a.text > b.text ? 1 : 0));
+  return sorted.map(({ r }) => {
+    // kubectl's CombineResourceGroup: `resource.group`, a sub-resource after it (`pods.x/log`).
+    const [res, sub] = (r.resources?.[0] ?? '').split(/\/(.*)/s) as [string, string | undefined];
+    const group = r.apiGroups?.[0] ?? '';
+    const combined = r.resources?.length ? `${res}${group !== '' ? `.${group}` : ''}${sub !== undefined ? `/${sub}` : ''}` : '';
+    return [combined, goList(r.nonResourceURLs), goList(r.resourceNames), goList(r.verbs)];
+  });
+}
+
+/** kubectl's Role and ClusterRole describer (no namespace line, no events). */
+function describeRole(w: PrefixWriter, o: KubeObject): void {
+  w.write(0, `Name:\t${o.metadata.name ?? ''}\n`);
+  printLabelsMultiline(w, 'Labels', o.metadata.labels);
+  printAnnotationsMultiline(w, 'Annotations', o.metadata.annotations);
+  w.write(0, 'PolicyRule:\n');
+  w.write(1, 'Resources\tNon-Resource URLs\tResource Names\tVerbs\n');
+  w.write(1, '---------\t-----------------\t--------------\t-----\n');
+  for (const row of policyRuleRows((o as KubeObject & { rules?: PolicyRule[] }).rules ?? [])) w.write(1, `${row.join('\t')}\n`);
+}
+
+/** kubectl's RoleBinding and ClusterRoleBinding describer (no namespace line, no events). */
+function describeRoleBinding(w: PrefixWriter, o: KubeObject): void {
+  const b = o as KubeObject & { roleRef?: { kind?: string; name?: string }; subjects?: { kind?: string; name?: string; namespace?: string }[] };
+  w.write(0, `Name:\t${o.metadata.name ?? ''}\n`);
+  printLabelsMultiline(w, 'Labels', o.metadata.labels);
+  printAnnotationsMultiline(w, 'Annotations', o.metadata.annotations);
+  w.write(0, 'Role:\n');
+  w.write(1, `Kind:\t${b.roleRef?.kind ?? ''}\n`);
+  w.write(1, `Name:\t${b.roleRef?.name ?? ''}\n`);
+  w.write(0, 'Subjects:\n');
+  w.write(1, 'Kind\tName\tNamespace\n');
+  w.write(1, '----\t----\t---------\n');
+  for (const s of b.subjects ?? []) w.write(1, `${s.kind ?? ''}\t${s.name ?? ''}\t${s.namespace ?? ''}\n`);
+}
+
+/** kubectl's PodDisruptionBudget describer: its budget, selector and status counts (its events follow). */
+function describePodDisruptionBudget(w: PrefixWriter, o: KubeObject): void {
+  const pdb = o as KubeObject & {
+    spec?: { minAvailable?: number | string; maxUnavailable?: number | string; selector?: LabelSelector | null };
+    status?: { disruptionsAllowed?: number; currentHealthy?: number; desiredHealthy?: number; expectedPods?: number };
+  };
+  w.write(0, `Name:\t${o.metadata.name ?? ''}\n`);
+  w.write(0, `Namespace:\t${o.metadata.namespace ?? ''}\n`);
+  if (pdb.spec?.minAvailable !== undefined) w.write(0, `Min available:\t${pdb.spec.minAvailable}\n`);
+  else if (pdb.spec?.maxUnavailable !== undefined) w.write(0, `Max unavailable:\t${pdb.spec.maxUnavailable}\n`);
+  w.write(0, `Selector:\t${pdb.spec?.selector ? formatLabelSelector(pdb.spec.selector) : '<unset>'}\n`);
+  w.write(0, 'Status:\n');
+  w.write(2, `Allowed disruptions:\t${pdb.status?.disruptionsAllowed ?? 0}\n`);
+  w.write(2, `Current:\t${pdb.status?.currentHealthy ?? 0}\n`);
+  w.write(2, `Desired:\t${pdb.status?.desiredHealthy ?? 0}\n`);
+  w.write(2, `Total:\t${pdb.status?.expectedPods ?? 0}\n`);
+}
+
 function describeGeneric(w: PrefixWriter, o: KubeObject): void {
   const rest = o as unknown as Record<string, unknown>;
   for (const [k, v] of Object.entries(rest)) {
@@ -988,13 +1087,16 @@ export async function describeObject(ctx: CliContext, cmd: Command, r: ResourceI
   else if (r.group === '' && r.kind === 'Namespace') describeNamespace(w, o);
   else if (r.group === '' && r.kind === 'ServiceAccount') await describeServiceAccount(ctx, cmd, w, o);
   else if (r.group === '' && r.kind === 'Service') await describeService(ctx, cmd, w, o);
+  else if (r.group === 'rbac.authorization.k8s.io' && (r.kind === 'Role' || r.kind === 'ClusterRole')) describeRole(w, o);
+  else if (r.group === 'rbac.authorization.k8s.io' && (r.kind === 'RoleBinding' || r.kind === 'ClusterRoleBinding')) describeRoleBinding(w, o);
+  else if (r.group === 'policy' && r.kind === 'PodDisruptionBudget') describePodDisruptionBudget(w, o);
   else {
     header(w, o, r);
     if (r.group === '' && r.kind === 'Node') await describeNode(ctx, cmd, w, o as Node);
     else describeGeneric(w, o);
   }
-  // kubectl's Secret and Namespace describers show no events.
-  if (!(r.group === '' && (r.kind === 'Secret' || r.kind === 'Namespace'))) await events(ctx, cmd, w, o, r);
+  // kubectl's Secret, Namespace and RBAC describers show no events.
+  if (!(r.group === '' && (r.kind === 'Secret' || r.kind === 'Namespace')) && r.group !== 'rbac.authorization.k8s.io') await events(ctx, cmd, w, o, r);
   return w.tabbed();
 }
 
