@@ -493,6 +493,67 @@ describe('describe of RBAC objects and PodDisruptionBudgets, as kubectl 1.32 (ch
   });
 });
 
+describe('describe of kinds without a layout of their own (kubectl\'s generic describer)', () => {
+  it('prints every field by its humanized name, sorted, maps and lists a level deeper, Go\'s values (checked beside kubectl 1.32)', async () => {
+    const data = JSON.parse(
+      '{"replicas":3,"ratio":0.5,"big":1234567.5,"tiny":0.00001,"enabled":true,"nothing":null,"some-thing":"x","URLPath":"/a","apiVersionX":"y","ipv4Addr":"1.2.3.4","items":["a",1,true],"nested":[{"name":"x","port":80},{"name":"y"}],"empty":{},"emptyList":[],"deep":{"a":{"b":{"c":"d"}}},"GUIDValue":"g","osbThing":"o","HTTPServerURL":"h"}',
+    ) as unknown;
+    api.add({
+      apiVersion: 'apps/v1',
+      kind: 'ControllerRevision',
+      metadata: { name: 'generic-desc', namespace: 'default', labels: { a: 'b' }, creationTimestamp: '2026-12-04T12:16:25Z', resourceVersion: '629', uid: '9b63ca3e-941e-4129-b981-eaec81f8986f', managedFields: [{ manager: 'kubectl', operation: 'Update' }] },
+      revision: 7,
+      data,
+    } as unknown as KubeObject);
+    const r = await cli(['describe', 'controllerrevision', 'generic-desc']);
+    expect(r.stdout).toBe(
+      [
+        'Name:         generic-desc',
+        'Namespace:    default',
+        'Labels:       a=b',
+        'Annotations:  <none>',
+        'API Version:  apps/v1',
+        'Data:',
+        '  GUID Value:       g',
+        '  HTTP Server URL:  h',
+        '  URL Path:         /a',
+        '  API Version X:    y',
+        '  Big:              1.2345675e+06',
+        '  Deep:',
+        '    A:',
+        '      B:',
+        '        C:  d',
+        '  Empty:',
+        '  Empty List:',
+        '  Enabled:   true',
+        '  ipv4Addr:  1.2.3.4',
+        '  Items:',
+        '    a',
+        '    1',
+        '    true',
+        '  Nested:',
+        '    Name:        x',
+        '    Port:        80',
+        '    Name:        y',
+        '  Nothing:       <nil>',
+        '  OSB Thing:     o',
+        '  Ratio:         0.5',
+        '  Replicas:      3',
+        '  Some - Thing:  x',
+        '  Tiny:          1e-05',
+        'Kind:            ControllerRevision',
+        'Metadata:',
+        '  Creation Timestamp:  2026-12-04T12:16:25Z',
+        '  Resource Version:    629',
+        '  UID:                 9b63ca3e-941e-4129-b981-eaec81f8986f',
+        'Revision:              7',
+        'Events:                <none>',
+        '',
+      ].join('\n'),
+    );
+  });
+});
+
 describe('flags and messages', () => {
   it('reads --dry-run as pflag does (a bare one never takes the next argument)', () => {
     const program = buildProgram(new CliContext(io({})));

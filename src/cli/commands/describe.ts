@@ -14,7 +14,6 @@
 // when none does).
 
 import type { Command } from 'commander';
-import { stringify } from 'yaml';
 import { podQOSClass } from '../../agent/status.js';
 import type { Container, ContainerState, ContainerStatus, DaemonSet, EnvVar, Event, KubeObject, LabelSelector, Lease, Node, Pod, PodTemplateSpec, Probe, ResourceRequirements, Toleration } from '../../api/types.js';
 import { compareQuantity, formatQuantity, parseQuantity, type Quantity } from '../../api/validation/quantity.js';
@@ -1046,18 +1045,148 @@ function describePodDisruptionBudget(w: PrefixWriter, o: KubeObject): void {
   w.write(2, `Total:\t${pdb.status?.expectedPods ?? 0}\n`);
 }
 
-function describeGeneric(w: PrefixWriter, o: KubeObject): void {
-  const rest = o as unknown as Record<string, unknown>;
-  for (const [k, v] of Object.entries(rest)) {
-    if (k === 'apiVersion' || k === 'kind' || k === 'metadata') continue;
-    const title = k.charAt(0).toUpperCase() + k.slice(1);
-    if (v === null || typeof v !== 'object') {
-      w.write(0, `${title}:\t${String(v)}\n`);
-      continue;
+/** kubectl's Endpoints describer: each subset's ready and not-ready addresses and its ports, a blank line after each. */
+function describeEndpoints(w: PrefixWriter, o: KubeObject): void {
+  const ep = o as KubeObject & { subsets?: { addresses?: { ip?: string }[]; notReadyAddresses?: { ip?: string }[]; ports?: { name?: string; port?: number; protocol?: string }[] }[] };
+  w.write(0, `Name:\t${o.metadata.name ?? ''}\n`);
+  w.write(0, `Namespace:\t${o.metadata.namespace ?? ''}\n`);
+  printLabelsMultiline(w, 'Labels', o.metadata.labels);
+  printAnnotationsMultiline(w, 'Annotations', o.metadata.annotations);
+  w.write(0, 'Subsets:\n');
+  for (const subset of ep.subsets ?? []) {
+    w.write(1, `Addresses:\t${(subset.addresses ?? []).map((a) => a.ip ?? '').join(',') || '<none>'}\n`);
+    w.write(1, `NotReadyAddresses:\t${(subset.notReadyAddresses ?? []).map((a) => a.ip ?? '').join(',') || '<none>'}\n`);
+    if ((subset.ports ?? []).length > 0) {
+      w.write(1, 'Ports:\n');
+      w.write(2, 'Name\tPort\tProtocol\n');
+      w.write(2, '----\t----\t--------\n');
+      for (const port of subset.ports!) w.write(2, `${port.name || '<unset>'}\t${port.port ?? 0}\t${port.protocol ?? ''}\n`);
     }
-    w.write(0, `${title}:\n`);
-    for (const line of stringify(v, { lineWidth: 0 }).trimEnd().split('\n')) w.write(1, `${line}\n`);
+    w.write(0, '\n');
   }
+}
+
+/** kubectl's EndpointSlice describer: address type, ports, and each endpoint with its conditions and placement. */
+function describeEndpointSlice(w: PrefixWriter, o: KubeObject): void {
+  const eps = o as KubeObject & {
+    addressType?: string;
+    ports?: { name?: string; port?: number; protocol?: string }[];
+    endpoints?: { addresses?: string[]; conditions?: { ready?: boolean }; hostname?: string; targetRef?: { kind?: string; name?: string }; nodeName?: string; zone?: string }[];
+  };
+  w.write(0, `Name:\t${o.metadata.name ?? ''}\n`);
+  w.write(0, `Namespace:\t${o.metadata.namespace ?? ''}\n`);
+  printLabelsMultiline(w, 'Labels', o.metadata.labels);
+  printAnnotationsMultiline(w, 'Annotations', o.metadata.annotations);
+  w.write(0, `AddressType:\t${eps.addressType ?? ''}\n`);
+  if ((eps.ports ?? []).length === 0) w.write(0, 'Ports: <unset>\n');
+  else {
+    w.write(0, 'Ports:\n');
+    w.write(1, 'Name\tPort\tProtocol\n');
+    w.write(1, '----\t----\t--------\n');
+    for (const port of eps.ports!) w.write(1, `${port.name || '<unset>'}\t${port.port ?? '<unset>'}\t${port.protocol ?? ''}\n`);
+  }
+  if ((eps.endpoints ?? []).length === 0) w.write(0, 'Endpoints: <none>\n');
+  else {
+    w.write(0, 'Endpoints:\n');
+    for (const e of eps.endpoints!) {
+      w.write(1, `- Addresses:\t${(e.addresses ?? []).join(', ') || '<none>'}\n`);
+      w.write(2, 'Conditions:\n');
+      w.write(3, `Ready:\t${e.conditions?.ready === undefined ? '<unset>' : String(e.conditions.ready)}\n`);
+      w.write(2, `Hostname:\t${e.hostname ?? '<unset>'}\n`);
+      if (e.targetRef) w.write(2, `TargetRef:\t${e.targetRef.kind ?? ''}/${e.targetRef.name ?? ''}\n`);
+      w.write(2, `NodeName:\t${e.nodeName ?? '<unset>'}\n`);
+      w.write(2, `Zone:\t${e.zone ?? '<unset>'}\n`);
+    }
+  }
+}
+
+/** kubectl's PriorityClass describer (its annotations on one line, as labels.FormatLabels). */
+function describePriorityClass(w: PrefixWriter, o: KubeObject): void {
+  const pc = o as KubeObject & { value?: number; globalDefault?: boolean; preemptionPolicy?: string; description?: string };
+  w.write(0, `Name:\t${o.metadata.name ?? ''}\n`);
+  w.write(0, `Value:\t${pc.value ?? 0}\n`);
+  w.write(0, `GlobalDefault:\t${pc.globalDefault === true}\n`);
+  w.write(0, `PreemptionPolicy:\t${pc.preemptionPolicy ?? ''}\n`);
+  w.write(0, `Description:\t${pc.description ?? ''}\n`);
+  w.write(0, `Annotations:\t${formatLabels(o.metadata.annotations)}\n`);
+}
+
+/** Go's `%v` of a JSON value as an unstructured object holds it (integers int64, others float64). */
+function goValue(v: unknown): string {
+  if (v === null || v === undefined) return '<nil>';
+  if (typeof v === 'number') {
+    if (Number.isInteger(v)) return String(v);
+    // strconv 'g' with the shortest digits: an exponent below -4 or from 6 on is written as e±NN.
+    const [mant, e] = v.toExponential().split('e') as [string, string];
+    const exp = Number(e);
+    return exp < -4 || exp >= 6 ? `${mant}e${exp < 0 ? '-' : '+'}${String(Math.abs(exp)).padStart(2, '0')}` : String(v);
+  }
+  return String(v);
+}
+
+/**
+ * kubectl's smartLabelFor: a field of letters and dashes split at its camel-case humps, each
+ * part title-cased (API, URL, UID, OSB and GUID upper-cased); any other field as it is.
+ */
+export function smartLabel(field: string): string {
+  if (/[^\p{L}-]/u.test(field)) return field;
+  // fatih/camelcase: runs of one class (lower, upper, other), then an upper run followed by a
+  // lower run gives its last letter to the lower one (`APIVersion` -> API, Version).
+  const cls = (c: string): number => (/\p{Ll}/u.test(c) ? 1 : /\p{Lu}/u.test(c) ? 2 : 3);
+  const runs: string[][] = [];
+  let last = 0;
+  for (const c of field) {
+    const k = cls(c);
+    if (k === last) runs[runs.length - 1]!.push(c);
+    else runs.push([c]);
+    last = k;
+  }
+  for (let i = 0; i < runs.length - 1; i++) {
+    if (cls(runs[i]![0]!) === 2 && cls(runs[i + 1]![0]!) === 1) {
+      runs[i + 1]!.unshift(runs[i]!.pop()!);
+    }
+  }
+  const acronyms = new Set(['API', 'URL', 'UID', 'OSB', 'GUID']);
+  return runs
+    .filter((r) => r.length > 0)
+    .map((r) => r.join(''))
+    .map((part) => (acronyms.has(part.toUpperCase()) ? part.toUpperCase() : part.charAt(0).toUpperCase() + part.slice(1)))
+    .join(' ');
+}
+
+/** kubectl's printUnstructuredContent: fields sorted, maps and lists nested a level deeper, `skip` by path. */
+function printUnstructured(w: PrefixWriter, level: number, content: Record<string, unknown>, prefix: string, skip: Set<string>): void {
+  for (const field of sortStrings(Object.keys(content))) {
+    const path = `${prefix}.${field}`;
+    if (skip.has(path)) continue;
+    const v = content[field];
+    if (isPlainObject(v)) {
+      w.write(level, `${smartLabel(field)}:\n`);
+      printUnstructured(w, level + 1, v, path, skip);
+    } else if (Array.isArray(v)) {
+      w.write(level, `${smartLabel(field)}:\n`);
+      for (const child of v) {
+        if (isPlainObject(child)) printUnstructured(w, level + 1, child, path, skip);
+        else w.write(level + 1, `${goValue(child)}\n`);
+      }
+    } else w.write(level, `${smartLabel(field)}:\t${goValue(v)}\n`);
+  }
+}
+
+const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * kubectl's generic describer, for kinds without a layout of their own (custom resources among
+ * them): name, namespace (empty for cluster-scoped objects), labels, annotations, then every
+ * other field of the object by its humanized name (managed fields left out); events follow.
+ */
+function describeGeneric(w: PrefixWriter, o: KubeObject): void {
+  w.write(0, `Name:\t${o.metadata.name ?? ''}\n`);
+  w.write(0, `Namespace:\t${o.metadata.namespace ?? ''}\n`);
+  printLabelsMultiline(w, 'Labels', o.metadata.labels);
+  printAnnotationsMultiline(w, 'Annotations', o.metadata.annotations);
+  const skip = new Set(['.metadata.managedFields', '.metadata.name', '.metadata.namespace', '.metadata.labels', '.metadata.annotations']);
+  printUnstructured(w, 0, o as unknown as Record<string, unknown>, '', skip);
 }
 
 async function events(ctx: CliContext, cmd: Command, w: PrefixWriter, o: KubeObject, r: ResourceInfo): Promise<void> {
@@ -1090,11 +1219,13 @@ export async function describeObject(ctx: CliContext, cmd: Command, r: ResourceI
   else if (r.group === 'rbac.authorization.k8s.io' && (r.kind === 'Role' || r.kind === 'ClusterRole')) describeRole(w, o);
   else if (r.group === 'rbac.authorization.k8s.io' && (r.kind === 'RoleBinding' || r.kind === 'ClusterRoleBinding')) describeRoleBinding(w, o);
   else if (r.group === 'policy' && r.kind === 'PodDisruptionBudget') describePodDisruptionBudget(w, o);
-  else {
+  else if (r.group === '' && r.kind === 'Endpoints') describeEndpoints(w, o);
+  else if (r.group === 'discovery.k8s.io' && r.kind === 'EndpointSlice') describeEndpointSlice(w, o);
+  else if (r.group === 'scheduling.k8s.io' && r.kind === 'PriorityClass') describePriorityClass(w, o);
+  else if (r.group === '' && r.kind === 'Node') {
     header(w, o, r);
-    if (r.group === '' && r.kind === 'Node') await describeNode(ctx, cmd, w, o as Node);
-    else describeGeneric(w, o);
-  }
+    await describeNode(ctx, cmd, w, o as Node);
+  } else describeGeneric(w, o);
   // kubectl's Secret, Namespace and RBAC describers show no events.
   if (!(r.group === '' && (r.kind === 'Secret' || r.kind === 'Namespace')) && r.group !== 'rbac.authorization.k8s.io') await events(ctx, cmd, w, o, r);
   return w.tabbed();
