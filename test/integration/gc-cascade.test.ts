@@ -2,8 +2,8 @@
 // manager: Background removes pods and ControllerRevisions, Foreground removes dependents
 // before the owner, Orphan leaves pods for a new DaemonSet to adopt unchanged.
 import { afterEach, describe, expect, it } from 'vitest';
-import type { ControllerRevision, DaemonSet, Pod } from '../../src/api/types.js';
-import { controllerRevisionsResource, daemonSetsResource, isNotFound, podsResource } from '../../src/client/index.js';
+import type { ControllerRevision, DaemonSet, KubeObject, OwnerReference, Pod } from '../../src/api/types.js';
+import { clusterRolesResource, configMapsResource, controllerRevisionsResource, daemonSetsResource, isNotFound, namespacesResource, podsResource, type ResourceDescriptor, type RestClient } from '../../src/client/index.js';
 import { Cleanup, waitFor } from '../helpers/index.js';
 import {
   type Cluster,
@@ -132,5 +132,36 @@ describe('garbage collection of DaemonSets', () => {
     const revs = await revisions(c, 'orph');
     expect(revs.length).toBe(1);
     expect(revs[0]!.metadata.ownerReferences?.[0]?.uid).toBe(fresh.metadata.uid);
+  });
+});
+
+const priorityClassesResource: ResourceDescriptor = { group: 'scheduling.k8s.io', version: 'v1', plural: 'priorityclasses', namespaced: false, kind: 'PriorityClass' };
+
+async function missing(client: RestClient, r: ResourceDescriptor, namespace: string, name: string): Promise<boolean> {
+  try {
+    await client.get(r, namespace, name);
+    return false;
+  } catch (e) {
+    if (isNotFound(e)) return true;
+    throw e;
+  }
+}
+
+describe('garbage collection of every deletable kind', () => {
+  it('Namespaces and PriorityClasses are owners and dependents too: what they own goes with them, and they go with their owner', async () => {
+    const c = await startCluster(cleanup);
+    const ref = (o: KubeObject): OwnerReference => ({ apiVersion: o.apiVersion!, kind: o.kind!, name: o.metadata.name!, uid: o.metadata.uid! });
+    const ownerNs = await c.client.create<KubeObject>(namespacesResource, '', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'gc-owner-ns' } });
+    const ownerPc = await c.client.create<KubeObject>(priorityClassesResource, '', { apiVersion: 'scheduling.k8s.io/v1', kind: 'PriorityClass', metadata: { name: 'gc-owner-pc' }, value: 7 } as KubeObject);
+    const ownerRole = await c.client.create<KubeObject>(clusterRolesResource, '', { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: 'gc-owner-role' } });
+    await c.client.create<KubeObject>(configMapsResource, ns, { metadata: { name: 'owned-by-ns', namespace: ns, ownerReferences: [ref(ownerNs)] } });
+    await c.client.create<KubeObject>(configMapsResource, ns, { metadata: { name: 'owned-by-pc', namespace: ns, ownerReferences: [ref(ownerPc)] } });
+    await c.client.create<KubeObject>(namespacesResource, '', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'gc-ns-owned', ownerReferences: [ref(ownerRole)] } });
+    await c.client.create<KubeObject>(priorityClassesResource, '', { apiVersion: 'scheduling.k8s.io/v1', kind: 'PriorityClass', metadata: { name: 'gc-pc-owned', ownerReferences: [ref(ownerRole)] }, value: 8 } as KubeObject);
+    await c.client.delete(namespacesResource, '', 'gc-owner-ns');
+    await c.client.delete(priorityClassesResource, '', 'gc-owner-pc');
+    await c.client.delete(clusterRolesResource, '', 'gc-owner-role');
+    await waitFor(async () => (await missing(c.client, configMapsResource, ns, 'owned-by-ns')) && (await missing(c.client, configMapsResource, ns, 'owned-by-pc')), { message: 'the ConfigMaps of the Namespace and the PriorityClass collected' });
+    await waitFor(async () => (await missing(c.client, namespacesResource, '', 'gc-ns-owned')) && (await missing(c.client, priorityClassesResource, '', 'gc-pc-owned')), { message: 'the Namespace and the PriorityClass of the ClusterRole collected' });
   });
 });

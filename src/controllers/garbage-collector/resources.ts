@@ -1,27 +1,10 @@
 // The resources the garbage collector watches, as data. Kinds are data (CRDs add more at run
-// time), so the collector takes its list from the caller; this is the default set of kinds
+// time), so the collector takes its list from the caller; the default is every built-in kind
 // everynode serves whose objects can carry ownerReferences or be owners. Events are left out
 // on purpose (upstream's GC does not track them either: too many, never owners).
 
-import {
-  type ResourceDescriptor,
-  apiVersionOf,
-  clusterRolesResource,
-  configMapsResource,
-  controllerRevisionsResource,
-  daemonSetsResource,
-  deploymentsResource,
-  endpointSlicesResource,
-  endpointsResource,
-  leasesResource,
-  nodesResource,
-  podsResource,
-  replicaSetsResource,
-  replicationControllersResource,
-  secretsResource,
-  servicesResource,
-} from '../../client/index.js';
-import type { KubeObject } from '../../api/types.js';
+import { type ResourceDescriptor, apiVersionOf } from '../../client/index.js';
+import { builtinKinds, type KubeObject } from '../../api/index.js';
 
 const core = (plural: string, kind: string, namespaced = true): ResourceDescriptor => ({ group: '', version: 'v1', plural, namespaced, kind });
 const rbac = (plural: string, kind: string, namespaced: boolean): ResourceDescriptor => ({
@@ -60,35 +43,17 @@ export function customResourceOf(crd: KubeObject): ResourceDescriptor | undefine
 }
 
 /**
- * Default monitored set. Nodes are included because mirror pods are owned by their Node. With
- * CustomResourceDefinitions in it, the collector also monitors the custom resources of every
- * CRD it sees (GarbageCollector.monitorCustomResources).
+ * Default monitored set: every built-in kind whose objects can be listed, watched and deleted
+ * (so each can be an owner and a dependent, Namespaces and PriorityClasses among them), as
+ * upstream's collector monitors every deletable resource. Events are left out (see the file
+ * comment), and a kind served again as another version (events.k8s.io) is its stored kind.
+ * Nodes are in it because mirror pods are owned by their Node. With CustomResourceDefinitions
+ * in it, the collector also monitors the custom resources of every CRD it sees
+ * (GarbageCollector.monitorCustomResources).
  */
-export const defaultGarbageCollectorResources: readonly ResourceDescriptor[] = [
-  podsResource,
-  nodesResource,
-  daemonSetsResource,
-  controllerRevisionsResource,
-  configMapsResource,
-  secretsResource,
-  servicesResource,
-  endpointsResource,
-  endpointSlicesResource,
-  serviceAccountsResource,
-  leasesResource,
-  rolesResource,
-  roleBindingsResource,
-  clusterRolesResource,
-  clusterRoleBindingsResource,
-  deploymentsResource,
-  replicaSetsResource,
-  replicationControllersResource,
-  podDisruptionBudgetsResource,
-  csiDriversResource,
-  validatingWebhookConfigurationsResource,
-  mutatingWebhookConfigurationsResource,
-  customResourceDefinitionsResource,
-];
+export const defaultGarbageCollectorResources: readonly ResourceDescriptor[] = builtinKinds()
+  .filter((k) => !k.view && k.kind !== 'Event' && (['list', 'watch', 'delete'] as const).every((v) => k.verbs.includes(v)))
+  .map((k) => ({ group: k.group, version: k.version, plural: k.plural, namespaced: k.namespaced, kind: k.kind }));
 
 /** `apps/v1` → `apps`, `v1` → ''. */
 export function groupOfApiVersion(apiVersion: string): string {
