@@ -57,11 +57,16 @@ afterEach(() => {
   for (const s of stops.splice(0)) s.abort();
 });
 
+/** Events the collector recorded, as `kind/namespace/name type reason: message`. */
+const recorded: string[] = [];
+const recorder = { event: (o: KubeObject, type: string, reason: string, message: string) => void recorded.push(`${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name} ${type} ${reason}: ${message}`) };
+
 function env(podGC: { terminatedPodThreshold?: number } = {}): Env {
   const clock = new FakeClock();
   const client = new DeletingFakeClient(clock);
   const errors: unknown[] = [];
-  const gc = new GarbageCollector({ client, resources, clock, onError: (e) => errors.push(e), podGC: { gcCheckPeriodMs: 20_000, quarantineMs: 40_000, ...podGC } });
+  recorded.length = 0;
+  const gc = new GarbageCollector({ client, resources, clock, recorder, onError: (e) => errors.push(e), podGC: { gcCheckPeriodMs: 20_000, quarantineMs: 40_000, ...podGC } });
   const deletedOrder: string[] = [];
   return {
     client,
@@ -242,6 +247,17 @@ describe('GarbageCollector: dangling references and multiple owners', () => {
     await e.gc.attemptToDeleteItem(e.gc.graph.node(e.client.objectsOf(nodesResource)[0]!.metadata.uid!)!);
     expect(names(e.client.objectsOf(nodesResource))).toEqual(['owned-by-namespaced']);
     expect(e.client.calls.filter((c) => c.verb === 'delete' && c.name === 'owned-by-namespaced')).toEqual([]);
+  });
+
+  it('a dependent naming an owner of another namespace is collected (its owner is looked for in its own namespace), with a Warning event', async () => {
+    const e = env();
+    const parent = await e.client.create<KubeObject>(configMapsResource, 'ny', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'parent', namespace: 'ny' } });
+    const ref: OwnerReference = { apiVersion: 'v1', kind: 'ConfigMap', name: 'parent', uid: parent.metadata.uid! };
+    const child = await e.client.create<KubeObject>(configMapsResource, 'nx', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'child', namespace: 'nx', ownerReferences: [ref] } });
+    await e.start();
+    await vi.waitFor(() => expect(names(e.client.objectsOf(configMapsResource))).toEqual(['parent']));
+    expect(recorded).toEqual([`ConfigMap/nx/child Warning OwnerRefInvalidNamespace: ownerRef [v1/ConfigMap, namespace: nx, name: parent, uid: ${parent.metadata.uid!}] does not exist in namespace "nx"`]);
+    expect(e.client.calls.find((c) => c.verb === 'delete' && c.name === 'child')?.options).toEqual({ propagationPolicy: 'Background', preconditions: { uid: child.metadata.uid } });
   });
 
   it('never deletes an object whose UID changed: the stale graph node is dropped instead', async () => {

@@ -21,7 +21,9 @@
 
 import type { DeleteOptions, DeletionPropagation, KubeObject } from '../../api/types.js';
 import {
+  ApiEventRecorder,
   type ApiClient,
+  type EventRecorder,
   type Clock,
   type DeletedFinalStateUnknown,
   type Informer,
@@ -71,6 +73,8 @@ export interface GarbageCollectorOptions {
   podGC?: false | Omit<PodGarbageCollectorOptions, 'client' | 'informers' | 'clock'>;
   /** Longest wait for the first list of every monitored resource before starting anyway (default 30 s). */
   syncTimeoutMs?: number;
+  /** Where the collector's events go (default: Events written through `client`, as garbage-collector-controller). */
+  recorder?: EventRecorder;
   onError?: (err: unknown) => void;
 }
 
@@ -100,6 +104,9 @@ export class GarbageCollector {
   /** `group/plural` of every monitored resource. */
   private readonly monitored = new Set<string>();
   private readonly syncTimeoutMs: number;
+  private readonly recorder: EventRecorder;
+  /** The recorder made here (not given): stopped with the collector. */
+  private readonly ownRecorder: ApiEventRecorder | undefined;
 
   constructor(o: GarbageCollectorOptions) {
     this.client = o.client;
@@ -114,8 +121,18 @@ export class GarbageCollector {
     this.deleteWorkers = o.attemptToDeleteWorkers ?? 5;
     this.orphanWorkers = o.attemptToOrphanWorkers ?? 2;
     this.syncTimeoutMs = o.syncTimeoutMs ?? 30_000;
+    this.ownRecorder = o.recorder ? undefined : new ApiEventRecorder(o.client, { component: 'garbage-collector-controller', clock: this.clock, onError: this.onError });
+    this.recorder = o.recorder ?? this.ownRecorder!;
     this.graph = new DependencyGraph(
-      { attemptToDelete: (uid) => this.attemptToDelete.add(uid), attemptToOrphan: (uid) => this.attemptToOrphan.add(uid) },
+      {
+        attemptToDelete: (uid) => this.attemptToDelete.add(uid),
+        attemptToOrphan: (uid) => this.attemptToOrphan.add(uid),
+        invalidOwnerNamespace: (dependent, ref) => {
+          const owner = identityString({ apiVersion: ref.apiVersion, kind: ref.kind, namespace: dependent.namespace, name: ref.name, uid: ref.uid });
+          const obj: KubeObject = { apiVersion: dependent.apiVersion, kind: dependent.kind, metadata: { name: dependent.name, uid: dependent.uid, ...(dependent.namespace ? { namespace: dependent.namespace } : {}) } };
+          this.recorder.event(obj, 'Warning', 'OwnerRefInvalidNamespace', `ownerRef ${owner} does not exist in namespace ${JSON.stringify(dependent.namespace)}`);
+        },
+      },
       (apiVersion, kind) => this.resolver.resolve(apiVersion, kind)?.namespaced,
     );
     for (const r of resources) this.monitor(r);
@@ -233,6 +250,7 @@ export class GarbageCollector {
 
   private async shutDown(): Promise<void> {
     this.running = false;
+    this.ownRecorder?.stop();
     this.attemptToDelete.shutDown({ drain: false });
     this.attemptToOrphan.shutDown({ drain: false });
     if (this.ownsFactory) await this.informers.shutdown();

@@ -79,6 +79,12 @@ function waitsFor(obj: KubeObject | undefined, finalizer: string): boolean {
 export interface GraphSink {
   attemptToDelete(uid: string): void;
   attemptToOrphan(uid: string): void;
+  /**
+   * `dependent` names, by `ref`, an observed namespaced owner of another namespace: the
+   * reference can never resolve (an owner is looked for in its dependent's namespace), which
+   * upstream reports as a Warning event `OwnerRefInvalidNamespace` on the dependent.
+   */
+  invalidOwnerNamespace?(dependent: ObjectIdentity, ref: OwnerReference): void;
 }
 
 /** A capped set of owner UIDs confirmed absent by the API (upstream's absentOwnerCache). */
@@ -178,7 +184,14 @@ export class DependencyGraph {
     }
   }
 
+  /**
+   * Adds `n` to the dependents of each owner. As upstream's addDependentToOwners, a reference
+   * that may not resolve queues `n` itself for a check (the collector GETs each owner in `n`'s
+   * namespace and deletes `n` when none exists): an owner already known in another namespace
+   * (reported when observed), or a virtual cluster-scoped owner of a namespaced dependent.
+   */
   private addDependentToOwners(n: GraphNode, owners: OwnerReference[]): void {
+    let potentiallyInvalid = false;
     for (const ref of owners) {
       let owner = this.uidToNode.get(ref.uid);
       if (!owner) {
@@ -193,8 +206,17 @@ export class DependencyGraph {
         this.sink.attemptToDelete(ref.uid);
       } else {
         owner.dependents.add(n);
+        if (potentiallyInvalid) continue;
+        const ownerNamespace = owner.identity.namespace;
+        if (ownerNamespace !== '' && ownerNamespace !== n.identity.namespace) {
+          if (owner.observed) this.sink.invalidOwnerNamespace?.(n.identity, ref);
+          potentiallyInvalid = true;
+        } else if (ownerNamespace === '' && n.identity.namespace !== '' && !owner.observed) {
+          potentiallyInvalid = true;
+        }
       }
     }
+    if (potentiallyInvalid) this.sink.attemptToDelete(n.identity.uid);
   }
 
   private removeDependentFromOwners(n: GraphNode, owners: OwnerReference[]): void {
