@@ -1430,6 +1430,22 @@ export class RestRegistry {
         metadata: { ...obj.metadata, deletionTimestamp: rfc3339(this.clock.now()) },
         status: { ...((obj.status as Record<string, unknown> | undefined) ?? {}), phase: 'Terminating' },
       };
+      // The propagation asked for, as metadata finalizers the garbage collector then acts on
+      // (upstream's namespace REST): Orphan (or orphanDependents: true) ensures `orphan`,
+      // Foreground (or orphanDependents: false) `foregroundDeletion`, each removed when the
+      // other policy is asked for; no policy keeps what is there. Sorted when changed.
+      const current = obj.metadata.finalizers ?? [];
+      const policy = opts.propagationPolicy;
+      const wants = {
+        orphan: policy === undefined ? current.includes('orphan') : policy === 'Orphan',
+        foregroundDeletion: opts.legacyCascade ? true : policy === undefined ? current.includes('foregroundDeletion') : policy === 'Foreground',
+      };
+      const finalizers = new Set(current);
+      for (const [f, want] of Object.entries(wants)) {
+        if (want) finalizers.add(f);
+        else finalizers.delete(f);
+      }
+      if (finalizers.size !== current.length || current.some((f) => !finalizers.has(f))) next.metadata.finalizers = [...finalizers].sort();
       if (opts.dryRun) return { code: keptCode(opts), json: JSON.stringify(next) };
       const json = encodeForStore(next);
       try {

@@ -164,4 +164,21 @@ describe('garbage collection of every deletable kind', () => {
     await waitFor(async () => (await missing(c.client, configMapsResource, ns, 'owned-by-ns')) && (await missing(c.client, configMapsResource, ns, 'owned-by-pc')), { message: 'the ConfigMaps of the Namespace and the PriorityClass collected' });
     await waitFor(async () => (await missing(c.client, namespacesResource, '', 'gc-ns-owned')) && (await missing(c.client, priorityClassesResource, '', 'gc-pc-owned')), { message: 'the Namespace and the PriorityClass of the ClusterRole collected' });
   });
+
+  it('deleting a Namespace takes the propagation asked for as its finalizers: Orphan keeps what it owns, Foreground waits for it, both then let the namespace go', async () => {
+    const c = await startCluster(cleanup);
+    const ref = (o: KubeObject): OwnerReference => ({ apiVersion: 'v1', kind: 'Namespace', name: o.metadata.name!, uid: o.metadata.uid!, blockOwnerDeletion: true });
+    const orphaning = await c.client.create<KubeObject>(namespacesResource, '', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'gc-orphaning' } });
+    const foreground = await c.client.create<KubeObject>(namespacesResource, '', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'gc-foreground' } });
+    await c.client.create<KubeObject>(configMapsResource, ns, { metadata: { name: 'kept-by-orphan', namespace: ns, ownerReferences: [ref(orphaning)] } });
+    await c.client.create<KubeObject>(configMapsResource, ns, { metadata: { name: 'gone-first', namespace: ns, ownerReferences: [ref(foreground)] } });
+    const o = (await c.client.delete(namespacesResource, '', 'gc-orphaning', { propagationPolicy: 'Orphan' })) as KubeObject;
+    expect(o.metadata.finalizers).toEqual(['orphan']);
+    const f = (await c.client.delete(namespacesResource, '', 'gc-foreground', { propagationPolicy: 'Foreground' })) as KubeObject;
+    expect(f.metadata.finalizers).toEqual(['foregroundDeletion']);
+    await waitFor(async () => (await missing(c.client, namespacesResource, '', 'gc-orphaning')) && (await missing(c.client, namespacesResource, '', 'gc-foreground')), { message: 'both namespaces gone' });
+    const kept = await c.client.get<KubeObject>(configMapsResource, ns, 'kept-by-orphan');
+    expect(kept.metadata.ownerReferences ?? []).toEqual([]);
+    expect(await missing(c.client, configMapsResource, ns, 'gone-first')).toBe(true);
+  });
 });
