@@ -492,11 +492,15 @@ class HollowNodeSet implements HollowNodes {
   private async register(name: string, index: number): Promise<void> {
     let node: Node;
     const initial = this.nodeObject(name, index);
+    /** An existing Node whose conditions are not what this node reports (e.g. Unknown after an outage). */
+    let stale = false;
     try {
       node = await this.client.create<Node>(nodesResource, '', initial);
     } catch (e) {
       if (!isAlreadyExists(e)) throw e;
       node = await this.client.get<Node>(nodesResource, '', name);
+      const reported = new Map(this.nodeConditions(this.clock.now(), this.clock.now()).map((c) => [c.type, c.status]));
+      stale = (node.status?.conditions ?? []).some((c) => reported.has(c.type) && reported.get(c.type) !== c.status) || (node.status?.conditions ?? []).length === 0;
       // As the kubelet's updateDefaultLabels: the default labels of the node it would create
       // (configured labels included) replace differing ones; other labels are kept.
       const want: Record<string, string> = {};
@@ -515,7 +519,10 @@ class HollowNodeSet implements HollowNodes {
     // The first lease now (the node is healthy from the start), later renewals spread over one interval.
     await this.writeLease(st);
     this.scheduleLease(st, this.renewIntervalMs * this.random());
-    this.scheduleStatus(st, this.statusReportMs * (0.5 + this.random() / 2));
+    // As a kubelet that starts: a Node left with other conditions (Unknown, from the node
+    // lifecycle controller, while this process was down) gets its status at once (within a
+    // second, spread); others on the usual schedule, spread over the second half of one.
+    this.scheduleStatus(st, stale ? 1_000 * this.random() : this.statusReportMs * (0.5 + this.random() / 2));
   }
 
   private scheduleLease(n: NodeState, delayMs: number): void {

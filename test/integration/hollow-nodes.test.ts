@@ -151,6 +151,31 @@ describe('hollow nodes', () => {
     }
   }, 60_000);
 
+  it('a restarted hollow process posts its node\'s status at once when the Node has other conditions (Unknown after an outage), not minutes later', async () => {
+    const first = await startHollowNodes({ client, count: 1, namePrefix: 'hollow-st-', readyDelayMs: 50 });
+    let second: HollowNodes | undefined;
+    try {
+      await first.stop();
+      // As the node lifecycle controller leaves a node that stopped renewing: every condition Unknown.
+      const cur = await client.get<Node>(nodesResource, '', 'hollow-st-0');
+      const conditions = (cur.status?.conditions ?? []).map((c) => ({ ...c, status: 'Unknown' as const, reason: 'NodeStatusUnknown' }));
+      await client.patch(nodesResource, '', 'hollow-st-0', 'merge', { status: { conditions } }, { subresource: 'status' });
+      second = await startHollowNodes({ client, count: 1, namePrefix: 'hollow-st-', readyDelayMs: 50 });
+      // The usual report comes 150-300 s after the start; this one within seconds.
+      await waitFor(
+        async () => {
+          const n = await client.get<Node>(nodesResource, '', 'hollow-st-0');
+          const st = Object.fromEntries((n.status?.conditions ?? []).map((c) => [c.type, c.status]));
+          return st['Ready'] === 'True' && st['MemoryPressure'] === 'False' && st['DiskPressure'] === 'False' && st['PIDPressure'] === 'False';
+        },
+        { timeoutMs: 15_000, message: 'hollow-st-0 reports its conditions again' },
+      );
+    } finally {
+      await first.stop();
+      await second?.stop();
+    }
+  }, 60_000);
+
   it('gives a host-network pod its node\'s address', async () => {
     await client.create(podsResource, 'default', {
       apiVersion: 'v1', kind: 'Pod', metadata: { name: 'host-net' },

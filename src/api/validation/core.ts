@@ -233,8 +233,16 @@ export function setNodeDefaults(node: Obj): void {
     const single = str(spec.podCIDR) ?? '';
     if (single !== '' && cidrs[0] !== single) spec.podCIDRs = [single];
     const first = arr(spec.podCIDRs)[0];
-    if (typeof first === 'string') spec.podCIDR = first;
+    if (typeof first === 'string' && spec.podCIDR !== first) spec.podCIDR = first;
   }
+  setNodeStatusDefaults(node);
+}
+
+/**
+ * The defaults of a Node's status (allocatable from capacity when absent): all a status write
+ * needs, whose spec is the stored one (and may be shared with the cache: never written).
+ */
+export function setNodeStatusDefaults(node: Obj): void {
   const status = obj(node.status);
   if (status && (status.allocatable === undefined || status.allocatable === null) && isObj(status.capacity)) {
     status.allocatable = { ...status.capacity };

@@ -27,6 +27,7 @@ import {
   setEndpointsDefaults,
   setNamespaceDefaults,
   setNodeDefaults,
+  setNodeStatusDefaults,
   setPodDefaultsForCreate,
   syncPodStatusIPs,
   setSecretDefaults,
@@ -175,7 +176,7 @@ const updateThenCreate =
 
 const kinds: Record<string, KindSpec> = {
   '/Namespace': { namespaced: false, defaults: setNamespaceDefaults, prepare: prepareNamespaceForCreate, prepareUpdate: prepareNamespaceForUpdate, create: validateNamespace, update: validateNamespaceUpdate, status: validateNamespaceStatusUpdate },
-  '/Node': { namespaced: false, defaults: setNodeDefaults, statusDefaults: setNodeDefaults, create: validateNode, update: validateNodeUpdate, status: validateNodeUpdate },
+  '/Node': { namespaced: false, defaults: setNodeDefaults, statusDefaults: setNodeStatusDefaults, create: validateNode, update: validateNodeUpdate, status: validateNodeUpdate },
   '/Pod': { namespaced: true, defaults: setPodDefaultsForCreate, prepare: preparePodForCreate, statusDefaults: syncPodStatusIPs, create: validatePodCreate, update: validatePodUpdate, status: validatePodStatusUpdate, ephemeralContainers: validatePodEphemeralContainersUpdate, warnings: podWarnings },
   '/Event': { namespaced: true, create: validateEvent, update: validateEventUpdate },
   'events.k8s.io/Event': { namespaced: true, create: validateEventV1, update: validateEventV1Update },
