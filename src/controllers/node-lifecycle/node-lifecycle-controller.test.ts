@@ -308,6 +308,19 @@ describe('taint-based eviction', () => {
     expect(e.podEvents.events).toEqual(['Normal TaintManagerEviction Cancelling deletion of Pod default/patient']);
   });
 
+  it('deleting the node leaves its pods\' scheduled deletions as they are, with no event, as upstream (the pod GC removes the pods)', async () => {
+    const e = await env({}, ['n1', 'n2']);
+    await addPod(e, 'stranded', 'n1', [{ key: 'node.kubernetes.io/unreachable', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 600 }]);
+    runEviction(e);
+    await taintNode(e, 'n1', [{ key: 'node.kubernetes.io/unreachable', effect: 'NoExecute' }]);
+    await vi.waitFor(() => expect(e.ctrl.taintEviction!.scheduledEvictions()).toHaveLength(1));
+    await e.client.delete(nodesResource, '', 'n1');
+    e.clock.advance(1_000);
+    await e.ctrl.taintEviction!.idle();
+    expect(e.ctrl.taintEviction!.scheduledEvictions()).toEqual([{ pod: 'default/stranded', at: expect.any(Number) }]);
+    expect(e.podEvents.events).toEqual([]);
+  });
+
   it("a scheduled deletion stands when the pod's tolerationSeconds change afterwards, as upstream", async () => {
     const e = await env();
     await addPod(e, 'shortened', 'n1', [{ key: 'node.kubernetes.io/not-ready', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300 }]);

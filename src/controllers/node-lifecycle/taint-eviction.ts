@@ -162,6 +162,9 @@ export class TaintEvictionController {
 
   handleNode(nodeName: string): void {
     const node = this.nodeInformer.lister.get(nodeName);
+    // A deleted node (upstream's handleNodeUpdate forgets it): its pods' scheduled deletions
+    // stand, nothing is cancelled and no event is written; the pod GC removes the pods.
+    if (!node) return;
     const taints = noExecuteTaints(node);
     const now = this.clock.now();
     for (const pod of this.podInformer.indexer.byIndex(podNodeNameIndex, nodeName)) this.processPodOnNode(pod, taints, now);
@@ -175,6 +178,7 @@ export class TaintEvictionController {
       return;
     }
     const node = this.nodeInformer.lister.get(pod.spec.nodeName);
+    if (!node) return; // a node deleted (or not seen yet): see handleNode
     this.processPodOnNode(pod, noExecuteTaints(node), this.clock.now());
   }
 
