@@ -4,7 +4,7 @@
 // edge (errors.ts) as a metav1.Status.
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { ApiError, badRequest, forbidden, methodNotAllowed, pathNotFound, unsupportedPatchType } from '../api/errors.js';
+import { ApiError, badRequest, fe, forbidden, invalid, methodNotAllowed, pathNotFound, unsupportedPatchType } from '../api/errors.js';
 import { groupKindOf, tableKeyOf, type KindDef, type ConnectSubresource, type KindRegistry, type Subresource } from '../api/kinds.js';
 import { MAX_NESTING_DEPTH, nestingDepth } from '../api/patch/index.js';
 import type { KubeObject, Node, Pod } from '../api/types.js';
@@ -335,6 +335,31 @@ function negotiateWithoutTable(accept: string | undefined, res: ServerResponse):
   if (media === 'yaml') answerInYaml(res);
 }
 
+/** The `bindings` resource of the core group in discovery: create only, as upstream's. */
+export const bindingsDiscovery = {
+  group: '',
+  version: 'v1',
+  resources: [{ name: 'bindings', singularName: 'binding', namespaced: true, kind: 'Binding', verbs: ['create'] }],
+};
+
+/**
+ * `POST /api/v1/namespaces/<ns>/bindings`: a Binding that names its pod (metadata.name) binds it
+ * to a node, as pods/<name>/binding does (custom schedulers of client libraries call this one).
+ * Nothing else is served on this path.
+ */
+async function serveBindings(deps: HandlerDeps, req: IncomingMessage, res: ServerResponse, method: string, route: ResourceRoute, query: URLSearchParams, admit: AdmitFn | undefined): Promise<void> {
+  const pods = deps.kinds.byResource('', 'v1', 'pods');
+  if (!pods || route.namespace === undefined || route.name !== undefined || route.subresource !== undefined || route.watchPath) throw pathNotFound();
+  if (method !== 'POST') throw methodNotAllowed();
+  const wq = writeQueryOf(query, req, 'CreateOptions');
+  const body = await readObjectBody(req, '/Binding');
+  const meta = (body.value as { metadata?: { name?: unknown } } | null)?.metadata;
+  const name = typeof meta?.name === 'string' ? meta.name : '';
+  if (name === '') throw invalid({ group: '', resource: 'bindings', kind: 'Binding' }, '', [fe.required('metadata.name', 'name or generateName is required')]);
+  const r = await deps.registry.bindPod(pods, route.namespace, name, body.value, wq, admit);
+  return sendJson(res, r.code, r.json, r.warnings);
+}
+
 async function handleResource(
   deps: HandlerDeps,
   req: IncomingMessage,
@@ -346,6 +371,7 @@ async function handleResource(
   audit: AuditContext | undefined,
   caller: UserInfo | undefined,
 ): Promise<void> {
+  if (route.group === '' && route.version === 'v1' && route.plural === 'bindings') return serveBindings(deps, req, res, method, route, query, admit);
   const k = deps.kinds.byResource(route.group, route.version, route.plural);
   if (!k) throw pathNotFound();
   // Scope: the Namespace object is addressed as /namespaces/<name>; its route carries name only.

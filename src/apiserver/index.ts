@@ -46,7 +46,7 @@ import { pullSharedTokens, startTokenSharing, type TokenSharing } from './shared
 import { canonicalizeStoredTimes } from './stored-times.js';
 import { checkStoreFormat, refuseKubernetesStore } from './store-format.js';
 import { otherServersLive, startKubernetesService, type KubernetesServiceReconciler } from './kubernetes-service.js';
-import { createHandler } from './handler.js';
+import { bindingsDiscovery, createHandler } from './handler.js';
 import { createBackupHandler, SERVER_INSTANCE_FILE } from './backup.js';
 import { CLUSTER_CA_KEY, clusterCaGuard, refusal } from './cluster-ca.js';
 import { ServerHealth } from './health.js';
@@ -508,7 +508,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       kinds,
       registry: reg,
       watchCache: wc,
-      discovery: new Discovery(kinds, [...reviewDiscovery, metricsDiscovery, tokenRequestDiscovery]),
+      discovery: new Discovery(kinds, [...reviewDiscovery, metricsDiscovery, tokenRequestDiscovery, bindingsDiscovery]),
       openapi: new OpenApi(kinds, logger.child('openapi'), [...reviewDiscovery, metricsDiscovery]),
       logger,
       // /healthz, /livez, /readyz: `shutdown` fails until the listener is up and once close() began.

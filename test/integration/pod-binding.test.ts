@@ -58,6 +58,22 @@ describe('pods/binding', () => {
     expect(core.resources.find((r) => r.name === 'pods/binding')).toMatchObject({ kind: 'Binding', verbs: ['create'] });
   });
 
+  it('binds through the namespace\'s bindings resource too (createNamespacedBinding), which discovery lists as create-only', async () => {
+    const api = apiClients(server.ts.server.kubeconfigPath);
+    await api.core.createNamespacedPod({ namespace: 'default', body: pod('via-bindings') as never });
+    await api.core.createNamespacedBinding({ namespace: 'default', body: binding('via-bindings', 'n2') as never });
+    expect((await api.core.readNamespacedPod({ namespace: 'default', name: 'via-bindings' })).spec?.nodeName).toBe('n2');
+    const again = await apiFailure(api.core.createNamespacedBinding({ namespace: 'default', body: binding('via-bindings', 'n1') as never }));
+    expect(again.code).toBe(409);
+    expect((await call('POST', '/api/v1/namespaces/default/bindings', binding('nobody-here', 'n1'))).status).toBe(404);
+    const unnamed = await call('POST', '/api/v1/namespaces/default/bindings', { kind: 'Binding', apiVersion: 'v1', metadata: {}, target: { name: 'n1' } });
+    expect(unnamed.status).toBe(422);
+    expect((await call('GET', '/api/v1/namespaces/default/bindings')).status).toBe(405);
+    expect((await call('POST', '/api/v1/namespaces/default/bindings/x', binding('x', 'n1'))).status).toBe(404);
+    const core = (await call('GET', '/api/v1')).body as { resources: Array<{ name: string; kind: string; verbs: string[]; namespaced: boolean }> };
+    expect(core.resources.find((r) => r.name === 'bindings')).toMatchObject({ kind: 'Binding', verbs: ['create'], namespaced: true });
+  });
+
   it("takes the protobuf Binding a client-go scheduler sends by default", async () => {
     expect((await call('POST', '/api/v1/namespaces/default/pods', pod('proto'))).status).toBe(201);
     const body = encodeProtobufObject(binding('proto', 'n3'), '/Binding');
