@@ -16,7 +16,7 @@
 //   controller), until the conflict goes.
 // - All versions of a CRD share one storage prefix (/registry/<group>/<plural>/); objects are not
 //   converted between versions (they keep the apiVersion they were written with).
-// - A CRD being deleted (held by the customresourcecleanup finalizer its create added) is still
+// - A CRD being deleted (held by the customresourcecleanup finalizer its first DELETE added) is still
 //   served, except create ("create not allowed while custom resource definition is
 //   terminating"), so objects held by finalizers can be released. Its objects are deleted
 //   (their finalizers honoured, served versions or not); once none is left the finalizer is
@@ -286,6 +286,19 @@ export class CustomResourceKinds {
     const meta = crd.metadata as Json;
     const name = String(meta.name);
     if (!strs(meta.finalizers).includes(crdCleanupFinalizer)) return true;
+    const crdKind = this.o.kinds.byResource('apiextensions.k8s.io', 'v1', 'customresourcedefinitions')!;
+    const writeQuery = { dryRun: false, fieldManager: 'everynode-crd-cleanup', fieldValidation: 'Ignore', force: false } as const;
+    // The Terminating condition as upstream's finalizing controller keeps it: InProgress while
+    // the objects are deleted, Completed (False) once none is left.
+    const conditions = Array.isArray((crd.status as Json | undefined)?.conditions) ? ((crd.status as Json).conditions as Json[]) : [];
+    const setTerminating = async (status: 'True' | 'False', reason: string, message: string): Promise<void> => {
+      const prior = conditions.find((c) => c.type === 'Terminating');
+      if (prior?.reason === reason) return;
+      const at = prior?.status === status && typeof prior.lastTransitionTime === 'string' ? prior.lastTransitionTime : new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+      const next = [...conditions.filter((c) => c.type !== 'Terminating'), { type: 'Terminating', status, lastTransitionTime: at, reason, message }];
+      await this.o.registry.patch(crdKind, undefined, name, 'status', 'merge', JSON.stringify({ status: { conditions: next } }), writeQuery);
+    };
+    await setTerminating('True', 'InstanceDeletionInProgress', 'CustomResource deletion is in progress');
     // Every version shares the storage prefix; a CRD of a built-in group owns none of it.
     const def = (versions.find((v) => v.storage) ?? versions[0])?.def;
     if (def && !this.builtinGroups.has(def.group)) {
@@ -295,9 +308,9 @@ export class CustomResourceKinds {
         if ((await this.o.store.count(prefix)) > 0) return false; // held by their finalizers
       }
     }
-    const crdKind = this.o.kinds.byResource('apiextensions.k8s.io', 'v1', 'customresourcedefinitions')!;
+    await setTerminating('False', 'InstanceDeletionCompleted', 'removed all instances');
     const finalizers = strs(meta.finalizers).filter((f) => f !== crdCleanupFinalizer);
-    await this.o.registry.patch(crdKind, undefined, name, undefined, 'merge', JSON.stringify({ metadata: { finalizers } }), { dryRun: false, fieldManager: 'everynode-crd-cleanup', fieldValidation: 'Ignore', force: false });
+    await this.o.registry.patch(crdKind, undefined, name, undefined, 'merge', JSON.stringify({ metadata: { finalizers } }), writeQuery);
     this.o.logger.info(`custom resources: ${name} deleted with its objects`);
     return true;
   }

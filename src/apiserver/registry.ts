@@ -44,7 +44,7 @@ import type { KubeObject, Pod } from '../api/types.js';
 import { systemPriorityClassDeletion } from '../api/validation/scheduling.js';
 import { decodeObject, fillSchemaDefaults, resolveSchema, schemaFor } from '../api/schema/index.js';
 import { cannotHandle, checkNumberLiterals, strictDecodingMessage, type NumberLiteral } from '../api/schema/decode.js';
-import { validationFor } from '../api/validation/index.js';
+import { crdCleanupFinalizer, validationFor } from '../api/validation/index.js';
 import { applyJsonPatch, applyMergePatchShared, applyStrategicMergePatch, deepClone } from '../api/patch/index.js';
 import { applyConfiguration, recordUpdate, validateFieldManager, type ManagedKind } from '../api/managedfields/index.js';
 import { StorageError, type KeyValue, type Store } from '../storage/interface.js';
@@ -1382,12 +1382,14 @@ export class RestRegistry {
     if (systemClass) throw systemClass;
     const ns = isNamespaceKind(k);
     if (ns && undeletableNamespaces.has(name)) throw forbidden(`namespaces "${name}" is forbidden: this namespace may not be deleted`, ref, name);
-    if (opts.dryRun) return ns ? this.deleteNamespace(k, name, opts, admit) : this.deleteObject(k, namespace, name, opts, admit);
+    const crd = k.group === 'apiextensions.k8s.io' && k.plural === 'customresourcedefinitions';
+    const run = () => (ns ? this.deleteNamespace(k, name, opts, admit) : crd ? this.deleteCustomResourceDefinition(k, name, opts, admit) : this.deleteObject(k, namespace, name, opts, admit));
+    if (opts.dryRun) return run();
     // In the key's turn, as updates (see the file comment).
     const turn = this.turns.enter(objectKey(k, namespace, name));
     try {
       if (turn.ahead) await turn.ahead;
-      return await (ns ? this.deleteNamespace(k, name, opts, admit) : this.deleteObject(k, namespace, name, opts, admit));
+      return await run();
     } finally {
       turn.leave();
     }
@@ -1398,8 +1400,20 @@ export class RestRegistry {
     return err instanceof StorageError && err.code === 'Conflict' && err.current ? err.current : this.store.get(key);
   }
 
-  /** DELETE of a Namespace: mark Terminating and start finalization (see the lifecycle section). */
-  private async deleteNamespace(k: KindDef, name: string, opts: ParsedDeleteOptions, admit?: AdmitFn): Promise<{ code: 200 | 202; json: string }> {
+  /**
+   * DELETE of a kind whose REST marks the object and lets a controller finish (Namespace,
+   * CustomResourceDefinition): the preconditions checked against the object as read (409 on a
+   * mismatch, also while it is being deleted); an object already being deleted is answered by
+   * `deleting`; else `mark` gives the marked object, written (not with dryRun) and answered
+   * (200, or 202 for the legacy orphanDependents: false), then `marked` runs.
+   */
+  private async deleteByMarking(
+    k: KindDef,
+    name: string,
+    opts: ParsedDeleteOptions,
+    admit: AdmitFn | undefined,
+    how: { deleting(obj: KubeObject, kv: KeyValue): Promise<{ code: 200 | 202; json: string }>; mark(obj: KubeObject): KubeObject; marked(): void },
+  ): Promise<{ code: 200 | 202; json: string }> {
     const ref = resourceRefOf(k);
     const key = objectKey(k, undefined, name);
     let kv = await this.store.get(key);
@@ -1407,8 +1421,6 @@ export class RestRegistry {
       if (!kv) throw notFound(ref, name);
       const obj = decodeStored(kv.value, kv.modRevision);
       await admit?.(undefined, obj);
-      // Preconditions (uid, resourceVersion) hold against the namespace as read, before
-      // anything else, also when it is already Terminating: a mismatch is 409 Conflict.
       const pre = opts.preconditions;
       if (pre?.uid !== undefined && pre.uid !== obj.metadata.uid) {
         throw conflict(ref, name, `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${obj.metadata.uid ?? ''}`);
@@ -1416,7 +1428,26 @@ export class RestRegistry {
       if (pre?.resourceVersion !== undefined && pre.resourceVersion !== obj.metadata.resourceVersion) {
         throw conflict(ref, name, `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${obj.metadata.resourceVersion ?? ''}`);
       }
-      if (obj.metadata.deletionTimestamp) {
+      if (obj.metadata.deletionTimestamp) return how.deleting(obj, kv);
+      const next = how.mark(obj);
+      if (opts.dryRun) return { code: keptCode(opts), json: JSON.stringify(next) };
+      const json = encodeForStore(next);
+      try {
+        const rev = await this.store.update(key, json, kv.modRevision);
+        how.marked();
+        return { code: keptCode(opts), json: withResourceVersion(json, rev) };
+      } catch (err) {
+        if (!(isCasConflict(err) && attempt < maxCasAttempts)) throw mapWriteError(err, ref, name);
+        kv = await this.stateAfterConflict(err, key);
+      }
+    }
+  }
+
+  /** DELETE of a Namespace: mark Terminating and start finalization (see the lifecycle section). */
+  private deleteNamespace(k: KindDef, name: string, opts: ParsedDeleteOptions, admit?: AdmitFn): Promise<{ code: 200 | 202; json: string }> {
+    const ref = resourceRefOf(k);
+    return this.deleteByMarking(k, name, opts, admit, {
+      deleting: async (obj, kv) => {
         if (!opts.dryRun) this.scheduleNamespaceFinalization(name, this.namespaceDeletionGraceMs);
         // Deleting a Terminating namespace again: 409 while its content is being removed (a
         // spec finalizer holds it), as upstream's namespace REST answers `kubectl delete ns`.
@@ -1424,39 +1455,60 @@ export class RestRegistry {
           throw conflict(ref, name, 'The system is ensuring all content is removed from this namespace.  Upon completion, this namespace will automatically be purged by the system.');
         }
         return { code: keptCode(opts), json: withResourceVersion(kv.value, kv.modRevision) };
-      }
-      const next: KubeObject = {
-        ...obj,
-        metadata: { ...obj.metadata, deletionTimestamp: rfc3339(this.clock.now()) },
-        status: { ...((obj.status as Record<string, unknown> | undefined) ?? {}), phase: 'Terminating' },
-      };
-      // The propagation asked for, as metadata finalizers the garbage collector then acts on
-      // (upstream's namespace REST): Orphan (or orphanDependents: true) ensures `orphan`,
-      // Foreground (or orphanDependents: false) `foregroundDeletion`, each removed when the
-      // other policy is asked for; no policy keeps what is there. Sorted when changed.
-      const current = obj.metadata.finalizers ?? [];
-      const policy = opts.propagationPolicy;
-      const wants = {
-        orphan: policy === undefined ? current.includes('orphan') : policy === 'Orphan',
-        foregroundDeletion: opts.legacyCascade ? true : policy === undefined ? current.includes('foregroundDeletion') : policy === 'Foreground',
-      };
-      const finalizers = new Set(current);
-      for (const [f, want] of Object.entries(wants)) {
-        if (want) finalizers.add(f);
-        else finalizers.delete(f);
-      }
-      if (finalizers.size !== current.length || current.some((f) => !finalizers.has(f))) next.metadata.finalizers = [...finalizers].sort();
-      if (opts.dryRun) return { code: keptCode(opts), json: JSON.stringify(next) };
-      const json = encodeForStore(next);
-      try {
-        const rev = await this.store.update(key, json, kv.modRevision);
-        this.scheduleNamespaceFinalization(name, this.namespaceDeletionGraceMs);
-        return { code: keptCode(opts), json: withResourceVersion(json, rev) };
-      } catch (err) {
-        if (!(isCasConflict(err) && attempt < maxCasAttempts)) throw mapWriteError(err, ref, name);
-        kv = await this.stateAfterConflict(err, key);
-      }
-    }
+      },
+      mark: (obj) => {
+        const next: KubeObject = {
+          ...obj,
+          metadata: { ...obj.metadata, deletionTimestamp: rfc3339(this.clock.now()) },
+          status: { ...((obj.status as Record<string, unknown> | undefined) ?? {}), phase: 'Terminating' },
+        };
+        // The propagation asked for, as metadata finalizers the garbage collector then acts on
+        // (upstream's namespace REST): Orphan (or orphanDependents: true) ensures `orphan`,
+        // Foreground (or orphanDependents: false) `foregroundDeletion`, each removed when the
+        // other policy is asked for; no policy keeps what is there. Sorted when changed.
+        const current = obj.metadata.finalizers ?? [];
+        const policy = opts.propagationPolicy;
+        const wants = {
+          orphan: policy === undefined ? current.includes('orphan') : policy === 'Orphan',
+          foregroundDeletion: opts.legacyCascade ? true : policy === undefined ? current.includes('foregroundDeletion') : policy === 'Foreground',
+        };
+        const finalizers = new Set(current);
+        for (const [f, want] of Object.entries(wants)) {
+          if (want) finalizers.add(f);
+          else finalizers.delete(f);
+        }
+        if (finalizers.size !== current.length || current.some((f) => !finalizers.has(f))) next.metadata.finalizers = [...finalizers].sort();
+        return next;
+      },
+      marked: () => this.scheduleNamespaceFinalization(name, this.namespaceDeletionGraceMs),
+    });
+  }
+
+  /**
+   * DELETE of a CustomResourceDefinition, as upstream's CRD REST: the first one sets
+   * deletionTimestamp (no grace period, no new generation), adds the cleanup finalizer and the
+   * condition Terminating=True (InstanceDeletionPending); the custom resources' cleanup
+   * (custom-resources.ts) then removes the objects and the finalizer. One while it is being
+   * deleted is an ordinary delete (which its finalizers keep).
+   */
+  private deleteCustomResourceDefinition(k: KindDef, name: string, opts: ParsedDeleteOptions, admit?: AdmitFn): Promise<{ code: 200 | 202; json: string }> {
+    return this.deleteByMarking(k, name, opts, admit, {
+      deleting: () => this.deleteObject(k, undefined, name, opts, admit),
+      mark: (obj) => {
+        const finalizers = obj.metadata.finalizers ?? [];
+        const status = (obj.status as { conditions?: Array<Record<string, unknown>> } | undefined) ?? {};
+        const now = rfc3339(this.clock.now());
+        const terminating = { type: 'Terminating', status: 'True', lastTransitionTime: now, reason: 'InstanceDeletionPending', message: 'CustomResourceDefinition marked for deletion; CustomResource deletion will begin soon' };
+        const prior = (status.conditions ?? []).find((c) => c['type'] === 'Terminating');
+        if (prior?.['status'] === 'True') terminating.lastTransitionTime = String(prior['lastTransitionTime'] ?? now);
+        return {
+          ...obj,
+          metadata: { ...obj.metadata, deletionTimestamp: now, finalizers: finalizers.includes(crdCleanupFinalizer) ? finalizers : [...finalizers, crdCleanupFinalizer] },
+          status: { ...status, conditions: [...(status.conditions ?? []).filter((c) => c['type'] !== 'Terminating'), terminating] },
+        };
+      },
+      marked: () => {},
+    });
   }
 
   private async deleteObject(k: KindDef, namespace: string | undefined, name: string, opts: ParsedDeleteOptions, admit?: AdmitFn): Promise<{ code: 200 | 202; json: string }> {

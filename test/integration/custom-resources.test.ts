@@ -60,7 +60,8 @@ describe('custom resources', () => {
     const created = await call('POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', crd);
     expect(created.status, created.text).toBe(201);
     expect(created.body.status.conditions.find((c: any) => c.type === 'Established').status).toBe('True');
-    expect(created.body.metadata.finalizers).toEqual(['customresourcecleanup.apiextensions.k8s.io']);
+    // The cleanup finalizer comes with the first DELETE, as upstream's.
+    expect(created.body.metadata.finalizers).toBeUndefined();
     const v1 = await waitFor(async () => {
       const r = await call('GET', '/apis/example.com/v1');
       return r.status === 200 ? r : undefined;
@@ -231,11 +232,25 @@ describe('custom resource definitions: names, versions, termination', () => {
     const merged = await call('PATCH', `${base}/held`, { data: { a: 2 } }, 'application/merge-patch+json');
     expect(merged.body.metadata.generation).toBe(2); // no /status: any change but metadata is a generation
 
-    expect((await call('DELETE', `${crds}/bars.conflict.example.com`)).status).toBe(200);
+    const generation = (await call('GET', `${crds}/bars.conflict.example.com`)).body.metadata.generation;
+    // As upstream's CRD REST: marked (no grace period, the same generation) with the cleanup
+    // finalizer and Terminating=True, pending; then in progress while its objects go.
+    const del = await call('DELETE', `${crds}/bars.conflict.example.com`);
+    expect(del.status).toBe(200);
+    expect(del.body.metadata.deletionTimestamp).toBeTruthy();
+    expect(del.body.metadata.deletionGracePeriodSeconds).toBeUndefined();
+    expect(del.body.metadata.generation).toBe(generation);
+    expect(del.body.metadata.finalizers).toEqual(['customresourcecleanup.apiextensions.k8s.io']);
+    expect(del.body.status.conditions.find((c: any) => c.type === 'Terminating')).toMatchObject({ status: 'True', reason: 'InstanceDeletionPending', message: 'CustomResourceDefinition marked for deletion; CustomResource deletion will begin soon' });
     await waitFor(async () => (await call('POST', base, { apiVersion: 'conflict.example.com/v1', kind: 'Foo', metadata: { name: 'late' } })).status === 405, { message: 'creates refused while terminating' });
     const stillThere = await call('GET', `${base}/held`);
     expect(stillThere.body.metadata.deletionTimestamp).toBeTruthy();
-    expect((await call('GET', `${crds}/bars.conflict.example.com`)).status).toBe(200); // held by its object's finalizer
+    const terminating = await waitFor(async () => {
+      const r = await call('GET', `${crds}/bars.conflict.example.com`); // held by its object's finalizer
+      const c = r.body.status?.conditions?.find((x: any) => x.type === 'Terminating');
+      return r.status === 200 && c?.reason === 'InstanceDeletionInProgress' ? c : undefined;
+    }, { message: 'Terminating: InstanceDeletionInProgress' });
+    expect(terminating).toMatchObject({ status: 'True', message: 'CustomResource deletion is in progress' });
     expect((await call('PATCH', `${base}/held`, { metadata: { finalizers: null } }, 'application/merge-patch+json')).status).toBe(200);
     await waitFor(async () => (await call('GET', `${crds}/bars.conflict.example.com`)).status === 404, { message: 'CRD gone after its last object', timeoutMs: 15_000 });
   });

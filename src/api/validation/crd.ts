@@ -34,13 +34,11 @@ function rfc3339Now(): string {
 }
 
 /**
- * A new CRD's status: names accepted and established at once (no conflicts to wait for); and
- * the cleanup finalizer, so deleting it deletes its custom resources first.
+ * A new CRD's status: names accepted and established at once (no conflicts to wait for). Its
+ * cleanup finalizer comes with its first DELETE (the registry), so its custom resources go first.
  */
 export function prepareCRDForCreate(crd: Obj): void {
-  const meta = ensureObj(crd, 'metadata');
-  const finalizers = arr(meta.finalizers).filter((f): f is string => typeof f === 'string');
-  if (!finalizers.includes(crdCleanupFinalizer)) meta.finalizers = [...finalizers, crdCleanupFinalizer];
+  // The cleanup finalizer is added by the first DELETE (the registry), as upstream's CRD REST.
   const now = rfc3339Now();
   const stored = storageVersion(crd);
   crd.status = {
