@@ -2,36 +2,14 @@
 // kubectl's connection flags over the kubeconfig (-s/--server, --token, --certificate-authority,
 // --insecure-skip-tls-verify, --user, --cluster, --as), -v 6, --warnings-as-errors,
 // --request-timeout, and the errors of a refused credential. One server for the file.
-import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Cleanup, createUserToken, credentialsFromKubeconfig, makeTempDir, startServerProcess, testFetch, writeKubeconfigFor, type ServerProcess } from '../helpers/index.js';
-import { killCliChildren, runEverynode } from '../../src/cli/testing/run-binary.js';
+import { describe, expect, it } from 'vitest';
+import { createUserToken, credentialsFromKubeconfig, testFetch, writeKubeconfigFor } from '../helpers/index.js';
+import { useCliSuite } from './cli-suite.js';
 
-const cleanup = new Cleanup();
-let server: ServerProcess;
-let dir = '';
-let kc = '';
-
-const cli = (args: string[], opts: { input?: string; env?: Record<string, string>; kubeconfig?: string } = {}) => runEverynode(args, { kubeconfig: kc, ...opts });
-
-function write(name: string, text: string): string {
-  const p = join(dir, name);
-  writeFileSync(p, text);
-  return p;
-}
-
-beforeAll(async () => {
-  dir = makeTempDir(cleanup, 'cli-connection');
-  server = await startServerProcess(cleanup, { dataDir: join(dir, 'data') });
-  kc = server.kubeconfigPath;
-  cleanup.defer(killCliChildren, 'cli children');
-});
-
-afterAll(async () => {
-  await cleanup.run();
-});
+const t = useCliSuite('cli-connection');
+const { cleanup, cli, write } = t;
 
 describe('everynode CLI connection', () => {
   it('--request-timeout: each request is given up after it, a watch ends quietly at it, and a bad value is refused', async () => {
@@ -67,23 +45,23 @@ describe('everynode CLI connection', () => {
   });
 
   it('unauthorized: a bad token is refused as kubectl says it; a user without RBAC gets the 403', async () => {
-    const probe = await testFetch(`${server.url}/api/v1/namespaces`, { headers: { Authorization: 'Bearer not-a-valid-token' } });
+    const probe = await testFetch(`${t.server.url}/api/v1/namespaces`, { headers: { Authorization: 'Bearer not-a-valid-token' } });
     expect(probe.status).toBe(401);
-    const bad = writeKubeconfigFor(dir, 'badtoken', server.url, { token: 'not-a-valid-token' });
+    const bad = writeKubeconfigFor(t.dir, 'badtoken', t.server.url, { token: 'not-a-valid-token' });
     const r = await cli(['get', 'ds'], { kubeconfig: bad });
     expect(r.code).toBe(1);
     expect(r.stderr).toBe('error: You must be logged in to the server (Unauthorized)\n');
-    const nobody = writeKubeconfigFor(dir, 'nobody', server.url, { token: createUserToken(join(dir, 'data'), 'nobody') });
+    const nobody = writeKubeconfigFor(t.dir, 'nobody', t.server.url, { token: createUserToken(join(t.dir, 'data'), 'nobody') });
     const f = await cli(['get', 'ds'], { kubeconfig: nobody });
     expect(f.code).toBe(1);
     expect(f.stderr).toContain('daemonsets.apps is forbidden: User "nobody" cannot list resource "daemonsets" in API group "apps" in the namespace "default"');
   });
 
   it('connection flags: -s/--server with --certificate-authority or --insecure-skip-tls-verify and --token need no kubeconfig; --user, --cluster, --as, -v 6 and --warnings-as-errors', async () => {
-    const { caPem, token } = credentialsFromKubeconfig(kc);
+    const { caPem, token } = credentialsFromKubeconfig(t.kc);
     const ca = write('flags-ca.pem', caPem);
-    const none = join(dir, 'no-such-kubeconfig.yaml');
-    const url = server.url;
+    const none = join(t.dir, 'no-such-kubeconfig.yaml');
+    const url = t.server.url;
     expect(await cli(['-s', url, '--certificate-authority', ca, '--token', token, 'get', 'ns', 'default', '-o', 'name'], { kubeconfig: none })).toMatchObject({ code: 0, stdout: 'namespace/default\n' });
     expect(await cli(['--server', url, '--insecure-skip-tls-verify', '--token', token, 'get', 'ns', 'default', '-o', 'name'], { kubeconfig: none })).toMatchObject({ code: 0, stdout: 'namespace/default\n' });
     // Without a way to trust the server: its certificate is refused; both ways at once are refused.
@@ -96,7 +74,7 @@ describe('everynode CLI connection', () => {
     expect(await cli(['--token', 'not-a-valid-token', 'get', 'ns'])).toMatchObject({ code: 1, stderr: 'error: You must be logged in to the server (Unauthorized)\n' });
 
     // --user and --cluster pick other entries of the kubeconfig than the context's.
-    const nobodyToken = createUserToken(join(dir, 'data'), 'flags-nobody');
+    const nobodyToken = createUserToken(join(t.dir, 'data'), 'flags-nobody');
     const two = write('two-users.yaml', `apiVersion: v1\nkind: Config\nclusters:\n- name: real\n  cluster:\n    server: ${url}\n    certificate-authority: ${ca}\n- name: gone\n  cluster:\n    server: https://127.0.0.1:1\ncontexts:\n- name: c\n  context:\n    cluster: gone\n    user: nobody\ncurrent-context: c\nusers:\n- name: nobody\n  user:\n    token: ${nobodyToken}\n- name: admin\n  user:\n    token: ${token}\n`);
     expect(await cli(['get', 'ns', 'default', '-o', 'name', '--cluster', 'real', '--user', 'admin'], { kubeconfig: two })).toMatchObject({ code: 0, stdout: 'namespace/default\n' });
     const asNobody = await cli(['get', 'ds', '--cluster=real'], { kubeconfig: two });

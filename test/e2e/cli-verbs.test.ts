@@ -6,34 +6,14 @@ import { createServer as createHttpServer } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Cleanup, credentialsFromKubeconfig, makeTempDir, runCommand, spawnNode, startServerProcess, everynodeBin, testFetch, waitFor, type ServerProcess } from '../helpers/index.js';
-import { dsManifest, killCliChildren, runEverynode } from '../../src/cli/testing/run-binary.js';
+import { describe, expect, it } from 'vitest';
+import { credentialsFromKubeconfig, makeTempDir, runCommand, spawnNode, everynodeBin, testFetch, waitFor } from '../helpers/index.js';
+import { dsManifest } from '../../src/cli/testing/run-binary.js';
+import { useCliSuite } from './cli-suite.js';
 import { ensurePki } from '../../src/auth/index.js';
 
-const cleanup = new Cleanup();
-let server: ServerProcess;
-let dir = '';
-let kc = '';
-
-const cli = (args: string[], opts: { input?: string; env?: Record<string, string>; kubeconfig?: string } = {}) => runEverynode(args, { kubeconfig: kc, ...opts });
-
-function write(name: string, text: string): string {
-  const p = join(dir, name);
-  writeFileSync(p, text);
-  return p;
-}
-
-beforeAll(async () => {
-  dir = makeTempDir(cleanup, 'cli-verbs');
-  server = await startServerProcess(cleanup, { dataDir: join(dir, 'data') });
-  kc = server.kubeconfigPath;
-  cleanup.defer(killCliChildren, 'cli children');
-});
-
-afterAll(async () => {
-  await cleanup.run();
-});
+const t = useCliSuite('cli-verbs');
+const { cleanup, cli, write } = t;
 
 describe('everynode CLI verbs', () => {
   it('version and kubeconfig (path, --raw, $KUBECONFIG, --data-dir)', async () => {
@@ -50,13 +30,13 @@ describe('everynode CLI verbs', () => {
     expect(y).not.toContain('serverVersion');
     expect(await cli(['version', '-o', 'wide'])).toMatchObject({ code: 1, stderr: "error: --output must be 'yaml' or 'json'\n" });
     const p = await cli(['kubeconfig']);
-    expect(p).toMatchObject({ code: 0, stdout: `${kc}\n` });
-    const raw = await cli(['kubeconfig', '--raw', '--data-dir', join(dir, 'data')]);
+    expect(p).toMatchObject({ code: 0, stdout: `${t.kc}\n` });
+    const raw = await cli(['kubeconfig', '--raw', '--data-dir', join(t.dir, 'data')]);
     expect(raw.code).toBe(0);
-    expect(raw.stdout).toContain(`server: ${server.url}`);
-    const missing = await cli(['kubeconfig', '--data-dir', join(dir, 'nope')]);
+    expect(raw.stdout).toContain(`server: ${t.server.url}`);
+    const missing = await cli(['kubeconfig', '--data-dir', join(t.dir, 'nope')]);
     expect(missing.code).toBe(1);
-    expect(missing.stderr).toBe(`error: no kubeconfig at ${join(dir, 'nope', 'kubeconfig.yaml')}: start a server with "everynode server", or pass --kubeconfig or --data-dir\n`);
+    expect(missing.stderr).toBe(`error: no kubeconfig at ${join(t.dir, 'nope', 'kubeconfig.yaml')}: start a server with "everynode server", or pass --kubeconfig or --data-dir\n`);
   });
 
   it('apply creates, reports unchanged and configured, reads stdin and directories', async () => {
@@ -69,7 +49,7 @@ describe('everynode CLI verbs', () => {
     expect((await cli(['apply', '-f', '-', '--dry-run=server'], { input: dsManifest('web', 'busybox:1.37') })).stdout).toBe('daemonset.apps/web configured (server dry run)\n');
     const piped = await cli(['apply', '-f', '-'], { input: dsManifest('web', 'busybox:1.37') });
     expect(piped).toMatchObject({ code: 0, stdout: 'daemonset.apps/web configured\n' });
-    const sub = join(dir, 'manifests');
+    const sub = join(t.dir, 'manifests');
     mkdirSync(sub);
     writeFileSync(join(sub, 'a.yaml'), dsManifest('dir-a'));
     writeFileSync(join(sub, 'b.yml'), dsManifest('dir-b'));
@@ -107,12 +87,12 @@ describe('everynode CLI verbs', () => {
     expect(broken.stderr).toMatch(/^error: error parsing .*broken\.yaml: /);
     // A directory with one file that does not parse: the others are applied, the bad one is
     // reported at the end (kubectl's order), exit 1.
-    mkdirSync(join(dir, 'mixed'), { recursive: true });
+    mkdirSync(join(t.dir, 'mixed'), { recursive: true });
     write('mixed/a.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: mixed-a\n');
     write('mixed/b.yaml', 'kind: [unclosed\n');
     write('mixed/c.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: mixed-c\n');
     for (const [verb, line] of [['apply', 'created'], ['create', 'created (dry run)'], ['delete', 'deleted']] as const) {
-      const mixed = await cli([verb, '-f', join(dir, 'mixed'), ...(verb === 'create' ? ['--dry-run=client'] : [])]);
+      const mixed = await cli([verb, '-f', join(t.dir, 'mixed'), ...(verb === 'create' ? ['--dry-run=client'] : [])]);
       expect(mixed.code, verb).toBe(1);
       expect(mixed.stdout, verb).toBe(verb === 'delete' ? `configmap "mixed-a" ${line}\nconfigmap "mixed-c" ${line}\n` : `configmap/mixed-a ${line}\nconfigmap/mixed-c ${line}\n`);
       expect(mixed.stderr, verb).toMatch(/^error: error parsing .*mixed\/b\.yaml: [^\n]*\n$/);
@@ -189,10 +169,10 @@ describe('everynode CLI verbs', () => {
     expect(await cli(['get', 'cm', '-n', 'chunks', '--chunk-size', 'x'])).toMatchObject({ code: 1, stderr: 'error: invalid argument "x" for "--chunk-size" flag: strconv.ParseInt: parsing "x": invalid syntax\n' });
     // The requests, as a recording proxy in front of the server saw them: 3 pages of 2, 2 pages of 4 (a table), one whole list.
     const seen: string[] = [];
-    const creds = credentialsFromKubeconfig(kc);
+    const creds = credentialsFromKubeconfig(t.kc);
     const proxy = createHttpServer((req, res) => {
       seen.push(req.url ?? '');
-      const up = httpsRequest(new URL(req.url ?? '/', server.url), { method: req.method, headers: { ...req.headers, host: new URL(server.url).host }, ca: creds.caPem }, (answer) => {
+      const up = httpsRequest(new URL(req.url ?? '/', t.server.url), { method: req.method, headers: { ...req.headers, host: new URL(t.server.url).host }, ca: creds.caPem }, (answer) => {
         res.writeHead(answer.statusCode ?? 502, answer.headers);
         answer.pipe(res);
       });
@@ -283,7 +263,7 @@ describe('everynode CLI verbs', () => {
 
   it('get -w prints a row for each change', async () => {
     await cli(['apply', '-f', write('w1.yaml', dsManifest('watch-a', 'busybox:1.36', '\n    watch: me'))]);
-    const w = spawnNode(cleanup, [everynodeBin, 'get', 'ds', '-l', 'watch=me', '-w'], { env: { ...process.env, KUBECONFIG: kc, NO_COLOR: '1' } });
+    const w = spawnNode(cleanup, [everynodeBin, 'get', 'ds', '-l', 'watch=me', '-w'], { env: { ...process.env, KUBECONFIG: t.kc, NO_COLOR: '1' } });
     await waitFor(() => /NAME\s+DESIRED[^\n]*\nwatch-a\s/.test(w.output()), { message: 'the initial table' });
     await cli(['apply', '-f', write('w2.yaml', dsManifest('watch-b', 'busybox:1.36', '\n    watch: me'))]);
     await waitFor(() => /\nwatch-b\s+\d/.test(w.output()), { message: 'a row for watch-b' });
@@ -388,7 +368,7 @@ describe('everynode CLI verbs', () => {
     await cli(['apply', '-f', '-'], { input: 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: d-bare\n  labels: {app: d-bare}\nspec:\n  nodeName: cli-d1\n  containers: [{name: c, image: busybox}]\n' });
     // No agent runs here: the test reports the pod Running and Ready, as its kubelet would.
     const now = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
-    const st = await testFetch(`${server.url}/api/v1/namespaces/default/pods/d-bare/status`, {
+    const st = await testFetch(`${t.server.url}/api/v1/namespaces/default/pods/d-bare/status`, {
       method: 'PATCH',
       headers: { 'content-type': 'application/merge-patch+json' },
       body: JSON.stringify({ status: { phase: 'Running', conditions: [{ type: 'Ready', status: 'True', lastTransitionTime: now }] } }),
@@ -499,8 +479,8 @@ describe('everynode CLI verbs', () => {
     const reply = async (line: string[]): Promise<string[]> => {
       const words = line.map((w) => `'${w}'`).join(' ');
       const r = await runCommand('bash', ['-c', `source '${script}'; COMP_WORDS=('${wrapper}' ${words}); COMP_CWORD=${line.length}; _everynode; printf '%s\\n' "\${COMPREPLY[@]}"`], {
-        cwd: dir,
-        env: { ...process.env, KUBECONFIG: kc },
+        cwd: t.dir,
+        env: { ...process.env, KUBECONFIG: t.kc },
         timeoutMs: 30_000,
       });
       return r.stdout.split('\n').filter(Boolean);
@@ -520,7 +500,7 @@ describe('everynode CLI verbs', () => {
   it('delete by name, TYPE/NAME, -f and -l, with each cascade policy', async () => {
     for (const n of ['del-a', 'del-b', 'del-c', 'del-d']) await cli(['apply', '-f', write(`${n}.yaml`, dsManifest(n, 'busybox:1.36', '\n    del: me'))]);
     expect(await cli(['delete', 'ds', 'del-a'])).toMatchObject({ code: 0, stdout: 'daemonset.apps "del-a" deleted\n' });
-    expect((await cli(['delete', '-f', join(dir, 'del-b.yaml'), '--cascade=foreground', '--wait=false'])).stdout).toBe('daemonset.apps "del-b" deleted\n');
+    expect((await cli(['delete', '-f', join(t.dir, 'del-b.yaml'), '--cascade=foreground', '--wait=false'])).stdout).toBe('daemonset.apps "del-b" deleted\n');
     expect((await cli(['delete', 'ds/del-c', '--cascade', 'orphan', '--wait=false'])).stdout).toBe('daemonset.apps "del-c" deleted\n');
     expect((await cli(['delete', 'ds', '-l', 'del=me', '--wait=false'])).stdout).toContain('daemonset.apps "del-d" deleted\n');
     expect(await cli(['delete', 'ds', 'del-a'])).toMatchObject({ code: 1, stderr: 'Error from server (NotFound): daemonsets.apps "del-a" not found\n' });
@@ -589,19 +569,19 @@ describe('everynode CLI verbs', () => {
       });
     });
     const dead = write('dead.yaml', `apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster:\n    server: http://127.0.0.1:${port}\ncontexts:\n- name: c\n  context:\n    cluster: c\n    user: u\ncurrent-context: c\nusers:\n- name: u\n  user:\n    token: t\n`);
-    for (const args of [['get', 'ds'], ['version'], ['rollout', 'status', 'ds/x'], ['apply', '-f', join(dir, 'web.yaml')]]) {
+    for (const args of [['get', 'ds'], ['version'], ['rollout', 'status', 'ds/x'], ['apply', '-f', join(t.dir, 'web.yaml')]]) {
       const r = await cli(args, { kubeconfig: dead });
       expect(r.code, args.join(' ')).toBe(1);
       expect(r.stderr.replace(/^Client Version.*\n/, ''), args.join(' ')).toMatch(new RegExp(`^error: the server at http://127\\.0\\.0\\.1:${port} is unreachable \\(connect ECONNREFUSED 127\\.0\\.0\\.1:${port}\\); is "everynode server" running\\?\\n$`));
     }
     const ctx = await cli(['get', 'ds', '--context', 'nope']);
-    expect(ctx).toMatchObject({ code: 1, stderr: `error: kubeconfig ${kc}: context "nope" not found\n` });
+    expect(ctx).toMatchObject({ code: 1, stderr: `error: kubeconfig ${t.kc}: context "nope" not found\n` });
     // A kubeconfig whose CA is another cluster's: said with the server's address and why.
     const otherCa = (await ensurePki(makeTempDir(cleanup, 'other-ca'))).caCertPem;
-    const foreign = write('foreign.yaml', readFileSync(kc, 'utf8').replace(/certificate-authority-data: \S+/, `certificate-authority-data: ${Buffer.from(otherCa).toString('base64')}`));
+    const foreign = write('foreign.yaml', readFileSync(t.kc, 'utf8').replace(/certificate-authority-data: \S+/, `certificate-authority-data: ${Buffer.from(otherCa).toString('base64')}`));
     const untrusted = await cli(['get', 'ds'], { kubeconfig: foreign });
     expect(untrusted.code).toBe(1);
-    expect(untrusted.stderr).toMatch(new RegExp(`^error: unable to connect to the server at ${server.url.replace(/[.]/g, '\\.')}: its certificate is not signed by the kubeconfig's CA \\(a kubeconfig of another cluster, or the server's CA was replaced\\): `));
+    expect(untrusted.stderr).toMatch(new RegExp(`^error: unable to connect to the server at ${t.server.url.replace(/[.]/g, '\\.')}: its certificate is not signed by the kubeconfig's CA \\(a kubeconfig of another cluster, or the server's CA was replaced\\): `));
   });
 
   it('completion and help come from the command tree', async () => {

@@ -46,15 +46,18 @@ async function revisions(c: Cluster, app: string): Promise<ControllerRevision[]>
   return (await c.client.list<ControllerRevision>(controllerRevisionsResource, { namespace: ns, labelSelector: `app=${app}` })).items;
 }
 
-async function gone(c: Cluster, name: string): Promise<boolean> {
+/** True once the object is gone (a 404). */
+async function missing(client: RestClient, r: ResourceDescriptor, namespace: string, name: string): Promise<boolean> {
   try {
-    await getDs(c, name);
+    await client.get(r, namespace, name);
     return false;
   } catch (e) {
     if (isNotFound(e)) return true;
     throw e;
   }
 }
+
+const gone = (c: Cluster, name: string): Promise<boolean> => missing(c.client, daemonSetsResource, ns, name);
 
 describe('garbage collection of DaemonSets', () => {
   it('background cascade (the default) removes the pods and the ControllerRevisions', async () => {
@@ -136,16 +139,6 @@ describe('garbage collection of DaemonSets', () => {
 });
 
 const priorityClassesResource: ResourceDescriptor = { group: 'scheduling.k8s.io', version: 'v1', plural: 'priorityclasses', namespaced: false, kind: 'PriorityClass' };
-
-async function missing(client: RestClient, r: ResourceDescriptor, namespace: string, name: string): Promise<boolean> {
-  try {
-    await client.get(r, namespace, name);
-    return false;
-  } catch (e) {
-    if (isNotFound(e)) return true;
-    throw e;
-  }
-}
 
 describe('garbage collection of every deletable kind', () => {
   it('Namespaces and PriorityClasses are owners and dependents too: what they own goes with them, and they go with their owner', async () => {
