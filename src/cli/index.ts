@@ -29,6 +29,7 @@ import { registerEdit } from './commands/edit.js';
 import { registerEvents } from './commands/events.js';
 import { ApiError } from '../api/errors.js';
 import { formatError } from './context.js';
+import { loadSchema, schemaVerbs } from './schema.js';
 import { type CliIO, defaultIO, paint } from './io.js';
 
 export type { CliIO } from './io.js';
@@ -236,6 +237,7 @@ export async function runCli(argv: string[], io: CliIO = defaultIO()): Promise<n
   const ctx = new CliContext(io);
   const program = buildProgram(ctx);
   try {
+    if (first !== undefined && schemaVerbs.has(first)) await loadSchema();
     await program.parseAsync(normalizeArgs(argv, program), { from: 'user' });
     return ctx.finish();
   } catch (e) {

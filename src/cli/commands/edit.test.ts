@@ -10,6 +10,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { schemaFor } from '../../api/schema/index.js';
 import type { KubeObject } from '../../api/types.js';
 import { runCli } from '../index.js';
+import { loadSchema } from '../schema.js';
 import { FakeApi } from '../testing/fake-api.js';
 import { memoryIO } from '../testing/memory-io.js';
 import { PatchingFront } from '../testing/patching-front.js';
@@ -70,6 +71,8 @@ const invalid = (field: string, message: string) => ({
 });
 
 beforeAll(async () => {
+  // twoWayMergePatch below reads the schema, which runCli loads for the verbs that need it.
+  await loadSchema();
   dir = mkdtempSync(join(tmpdir(), 'cli-edit-'));
   api = await FakeApi.start(dir);
   api.add(ds('web'), ds('other'));

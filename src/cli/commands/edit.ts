@@ -59,7 +59,8 @@ import { join } from 'node:path';
 import { type Command, Option } from 'commander';
 import { ApiError } from '../../api/errors.js';
 import { deepEqual, goFormat } from '../../api/patch/json-value.js';
-import { resolveSchema, type SchemaNode } from '../../api/schema/index.js';
+import type { SchemaNode } from '../../api/schema/index.js';
+import { apiSchema } from '../schema.js';
 import type { KubeObject } from '../../api/types.js';
 import { resourcePath } from '../../client/index.js';
 import { writeYaml } from '../../util/index.js';
@@ -107,7 +108,7 @@ function fieldMeta(parent: SchemaNode | undefined, key: string): FieldMeta {
   else if (parent?.kind === 'map') p = parent.values;
   if (!p) return {};
   const strategy = p.kind === 'ref' || p.kind === 'array' ? p.patchStrategy : undefined;
-  const node = resolveSchema(p);
+  const node = apiSchema().resolveSchema(p);
   const meta: FieldMeta = { node };
   if (strategy !== undefined) meta.strategy = strategy;
   if (node.kind === 'array' && node.patchMergeKey !== undefined) meta.mergeKey = node.patchMergeKey;
@@ -164,7 +165,7 @@ function diffSlice(key: string, original: unknown[], modified: unknown[], patch:
     if (!deepEqual(original, modified)) patch[key] = modified;
     return;
   }
-  const items = resolveSchema(meta.node.items);
+  const items = apiSchema().resolveSchema(meta.node.items);
   const { add, remove, order } = diffLists(original, modified, items, meta.mergeKey ?? '', meta.strategy === 'merge,retainKeys');
   if (add.length > 0) patch[key] = add;
   if (remove.length > 0) patch[`$deleteFromPrimitiveList/${key}`] = remove;

@@ -45,7 +45,8 @@ import { parseAllDocuments } from 'yaml';
 import { ApiError } from '../../api/errors.js';
 import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch } from '../../api/patch/index.js';
 import { deepEqual } from '../../api/patch/json-value.js';
-import { resolveSchema, schemaFor, type SchemaNode } from '../../api/schema/index.js';
+import type { SchemaNode } from '../../api/schema/index.js';
+import { apiSchema } from '../schema.js';
 import type { KubeObject } from '../../api/types.js';
 import { resourcePath } from '../../client/index.js';
 import { k8sYamlOptions, writeYaml } from '../../util/index.js';
@@ -139,7 +140,7 @@ export function kubectlSchema(apiVersion: string, kind: string): SchemaNode | un
   const group = slash < 0 ? '' : apiVersion.slice(0, slash);
   const version = slash < 0 ? apiVersion : apiVersion.slice(slash + 1);
   if (notInKubectlScheme.has(group)) return undefined;
-  return schemaFor({ group, version, kind });
+  return apiSchema().schemaFor({ group, version, kind });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -477,7 +478,7 @@ export function patchLocally(obj: KubeObject, type: PatchType, body: string): Ku
       if (!schema) throw new CliError(`strategic merge patch is not supported for ${gvkString(obj.apiVersion ?? '', obj.kind ?? '')} locally, try --type merge`);
       if (!parsed.ok || !isMap(parsed.value)) throw new CliError('invalid JSON document');
       const patch = parsed.value;
-      return local(() => applyStrategicMergePatch(obj, patch, schema, resolveSchema));
+      return local(() => applyStrategicMergePatch(obj, patch, schema, apiSchema().resolveSchema));
     }
   }
 }

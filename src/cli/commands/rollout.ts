@@ -26,7 +26,7 @@ import { createRequire } from 'node:module';
 import type { Command } from 'commander';
 import type { ControllerRevision, DaemonSet, Pod } from '../../api/types.js';
 import { applyStrategicMergePatch } from '../../api/patch/index.js';
-import { resolveSchema, schemaFor } from '../../api/schema/index.js';
+import { apiSchema } from '../schema.js';
 import { controllerRevisionsResource, isResourceExpired, podsResource, resourcePath, WatchDecoder } from '../../client/index.js';
 import { rfc3339 } from '../../util/index.js';
 import { CliError, UnreachableError } from '../context.js';
@@ -477,7 +477,7 @@ export function currentPayload(ds: DaemonSet): unknown {
 export function revisionTemplate(ds: DaemonSet, cr: ControllerRevision): PodTemplateSpec {
   let applied: DaemonSet;
   try {
-    applied = applyStrategicMergePatch(ds, cr.data ?? {}, schemaFor({ group: 'apps', version: 'v1', kind: 'DaemonSet' }), resolveSchema) as DaemonSet;
+    applied = applyStrategicMergePatch(ds, cr.data ?? {}, apiSchema().schemaFor({ group: 'apps', version: 'v1', kind: 'DaemonSet' }), apiSchema().resolveSchema) as DaemonSet;
   } catch {
     throw new CliError(`unable to parse history ${cr.metadata.name ?? ''}`);
   }

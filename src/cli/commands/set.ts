@@ -59,7 +59,8 @@
 
 import type { Command } from 'commander';
 import type { KubeObject } from '../../api/types.js';
-import { definitionName, getDefinition, type SchemaNode } from '../../api/schema/index.js';
+import type { SchemaNode } from '../../api/schema/index.js';
+import { apiSchema } from '../schema.js';
 import { formatQuantity, parseQuantity, quantityParseError, quantityRegexpText, type Quantity } from '../../api/validation/quantity.js';
 import { ApiError } from '../../api/errors.js';
 import { CliError, formatError, UnreachableError } from '../context.js';
@@ -234,7 +235,7 @@ function deref(node: SchemaNode | undefined): { node: SchemaNode | undefined; de
   let def: string | undefined;
   for (let i = 0; n !== undefined && n.kind === 'ref' && i < 32; i++) {
     def = n.ref;
-    n = getDefinition(n.ref);
+    n = apiSchema().getDefinition(n.ref);
   }
   return def === undefined ? { node: n } : { node: n, def };
 }
@@ -351,9 +352,9 @@ function typedValue(node: SchemaNode | undefined, v: unknown): unknown {
 
 /** The object as kubectl prints a typed object (see typedValue; `kind` and `apiVersion` first). */
 export function typedObject(r: ResourceInfo, obj: KubeObject): KubeObject {
-  const def = definitionName({ group: r.group, version: r.version, kind: r.kind });
+  const def = apiSchema().definitionName({ group: r.group, version: r.version, kind: r.kind });
   const { apiVersion, kind, ...rest } = obj;
-  const body = getDefinition(def) === undefined ? rest : (typedValue({ kind: 'ref', ref: def }, rest) as JsonMap);
+  const body = apiSchema().getDefinition(def) === undefined ? rest : (typedValue({ kind: 'ref', ref: def }, rest) as JsonMap);
   return { kind, apiVersion, ...body } as KubeObject;
 }
 
