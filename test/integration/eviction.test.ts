@@ -61,6 +61,9 @@ describe('eviction API', () => {
     api = apiClients(c.server.kubeconfigPath);
     registerServer(c.server.url, credentialsFromKubeconfig(c.server.kubeconfigPath));
     call = apiCaller(() => c.server.url);
+    // The node of the pod bound below: on a node that does not exist, the pod GC (a 500 ms
+    // quarantine here) would delete the pod before the test reads it.
+    await createNodes(c, ['n-free']);
   });
   afterAll(() => cleanup.run());
 
