@@ -10,17 +10,11 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Pod } from '../../src/api/types.js';
 import { clientFromKubeconfig, podsResource } from '../../src/client/index.js';
-import {
-  Cleanup,
-  describeWithEtcd,
-  everynodeBin,
-  makeTempDir,
-  spawnNode,
-  startEtcdCluster,
-  startServerProcess,
-  waitFor,
-  type ServerProcess,
-} from '../helpers/index.js';
+import { Cleanup } from '../helpers/cleanup.js';
+import { everynodeBin, spawnNode, startServerProcess, type ServerProcess } from '../helpers/process.js';
+import { describeWithEtcd, startEtcdCluster } from '../helpers/server.js';
+import { makeTempDir } from '../helpers/temp-dir.js';
+import { waitFor } from '../helpers/wait.js';
 
 describeWithEtcd('pods of an agent with several API servers', () => {
   const cleanup = new Cleanup();

@@ -11,7 +11,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Node, Pod } from '../../src/api/types.js';
 import { nodeIdentityFiles } from '../../src/auth/index.js';
 import { clientFromKubeconfig, isNotFound, nodesResource, podsResource, type RestClient } from '../../src/client/index.js';
-import { Cleanup, credentialsFromKubeconfig, everynodeBin, httpRequest, makeTempDir, registerServer, spawnNode, startServerProcess, testFetch, waitFor, type ServerProcess } from '../helpers/index.js';
+import { credentialsFromKubeconfig, registerServer, testFetch } from '../helpers/auth.js';
+import { Cleanup } from '../helpers/cleanup.js';
+import { httpRequest } from '../helpers/http.js';
+import { everynodeBin, spawnNode, startServerProcess, type ServerProcess } from '../helpers/process.js';
+import { makeTempDir } from '../helpers/temp-dir.js';
+import { waitFor } from '../helpers/wait.js';
 
 const run = promisify(execFile);
 const cleanup = new Cleanup();

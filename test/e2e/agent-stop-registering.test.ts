@@ -7,7 +7,10 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { httpRequest } from '../helpers/http.js';
-import { Cleanup, everynodeBin, makeTempDir, spawnNode, startServerProcess, waitFor, withDeadline, type ServerProcess } from '../helpers/index.js';
+import { Cleanup } from '../helpers/cleanup.js';
+import { everynodeBin, spawnNode, startServerProcess, type ServerProcess } from '../helpers/process.js';
+import { makeTempDir } from '../helpers/temp-dir.js';
+import { waitFor, withDeadline } from '../helpers/wait.js';
 
 const cleanup = new Cleanup();
 let server: ServerProcess;

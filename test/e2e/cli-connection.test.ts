@@ -5,7 +5,7 @@
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createUserToken, credentialsFromKubeconfig, testFetch, writeKubeconfigFor } from '../helpers/index.js';
+import { createUserToken, credentialsFromKubeconfig, testFetch, writeKubeconfigFor } from '../helpers/auth.js';
 import { useCliSuite } from './cli-suite.js';
 
 const t = useCliSuite('cli-connection');

@@ -5,7 +5,10 @@
 // nodes are bare Node objects, which is all the controller needs to create a pod per node.
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Cleanup, everynodeBin, makeTempDir, spawnNode, startServerProcess, waitFor, type ServerProcess } from '../helpers/index.js';
+import { Cleanup } from '../helpers/cleanup.js';
+import { everynodeBin, spawnNode, startServerProcess, type ServerProcess } from '../helpers/process.js';
+import { makeTempDir } from '../helpers/temp-dir.js';
+import { waitFor } from '../helpers/wait.js';
 import { dsManifest, killCliChildren, runEverynode } from '../../src/cli/testing/run-binary.js';
 
 const cleanup = new Cleanup();

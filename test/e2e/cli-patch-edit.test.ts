@@ -9,7 +9,10 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Cleanup, makeTempDir, startServerProcess, waitFor, type ServerProcess } from '../helpers/index.js';
+import { Cleanup } from '../helpers/cleanup.js';
+import { startServerProcess, type ServerProcess } from '../helpers/process.js';
+import { makeTempDir } from '../helpers/temp-dir.js';
+import { waitFor } from '../helpers/wait.js';
 import { kubectlAvailable, runKubectl, versionedKubectl } from '../helpers/kubectl.js';
 import { dsManifest, killCliChildren, runEverynode } from '../../src/cli/testing/run-binary.js';
 import { editorScript } from '../../src/cli/testing/scripted-editor.js';

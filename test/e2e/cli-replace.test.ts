@@ -6,7 +6,9 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Cleanup, makeTempDir, startServerProcess, type ServerProcess } from '../helpers/index.js';
+import { Cleanup } from '../helpers/cleanup.js';
+import { startServerProcess, type ServerProcess } from '../helpers/process.js';
+import { makeTempDir } from '../helpers/temp-dir.js';
 import { kubectlAvailable, runKubectl, versionedKubectl } from '../helpers/kubectl.js';
 import { killCliChildren, runEverynode } from '../../src/cli/testing/run-binary.js';
 

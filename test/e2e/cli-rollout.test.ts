@@ -5,7 +5,11 @@
 import { join } from 'node:path';
 import { writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Cleanup, everynodeBin, httpRequest, makeTempDir, spawnNode, startServerProcess, waitFor, type ServerProcess } from '../helpers/index.js';
+import { Cleanup } from '../helpers/cleanup.js';
+import { httpRequest } from '../helpers/http.js';
+import { everynodeBin, spawnNode, startServerProcess, type ServerProcess } from '../helpers/process.js';
+import { makeTempDir } from '../helpers/temp-dir.js';
+import { waitFor } from '../helpers/wait.js';
 import { dsManifest, killCliChildren, runEverynode } from '../../src/cli/testing/run-binary.js';
 
 const cleanup = new Cleanup();

@@ -5,7 +5,10 @@
 // commands print byte for byte what kubectl prints, on twin DaemonSets in two namespaces.
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Cleanup, makeTempDir, startServerProcess, waitFor, type ServerProcess } from '../helpers/index.js';
+import { Cleanup } from '../helpers/cleanup.js';
+import { startServerProcess, type ServerProcess } from '../helpers/process.js';
+import { makeTempDir } from '../helpers/temp-dir.js';
+import { waitFor } from '../helpers/wait.js';
 import { kubectlAvailable, runKubectl, versionedKubectl } from '../helpers/kubectl.js';
 import { dsManifest, killCliChildren, runEverynode } from '../../src/cli/testing/run-binary.js';
 

@@ -4,7 +4,9 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
-import { Cleanup, makeTempDir, startServerProcess, type ServerProcess } from '../helpers/index.js';
+import { Cleanup } from '../helpers/cleanup.js';
+import { startServerProcess, type ServerProcess } from '../helpers/process.js';
+import { makeTempDir } from '../helpers/temp-dir.js';
 import { killCliChildren, runEverynode } from '../../src/cli/testing/run-binary.js';
 
 export interface CliSuite {

@@ -9,7 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { loadKubeconfig } from '../../src/client/index.js';
 import { chromiumAvailable, launchChromium } from '../helpers/browser.js';
-import { Cleanup, startTestServer, type TestServer } from '../helpers/index.js';
+import { Cleanup } from '../helpers/cleanup.js';
+import { startTestServer, type TestServer } from '../helpers/server.js';
 
 const haveChromium = chromiumAvailable('the browser CORS test');
 const cleanup = new Cleanup();

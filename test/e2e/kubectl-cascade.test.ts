@@ -12,7 +12,11 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ControllerRevision, DaemonSet, Lease, Node, Pod } from '../../src/api/types.js';
 import { HttpTransport, loadKubeconfig, RestClient, controllerRevisionsResource, daemonSetsResource, isNotFound, leasesResource, nodesResource, podsResource } from '../../src/client/index.js';
-import { Cleanup, kubectlAvailable, makeTempDir, runKubectl, startServerProcess, waitFor, type KubectlRun, type ServerProcess } from '../helpers/index.js';
+import { Cleanup } from '../helpers/cleanup.js';
+import { kubectlAvailable, runKubectl, type KubectlRun } from '../helpers/kubectl.js';
+import { startServerProcess, type ServerProcess } from '../helpers/process.js';
+import { makeTempDir } from '../helpers/temp-dir.js';
+import { waitFor } from '../helpers/wait.js';
 import { comparablePod, EventLog, FakeKubelet, isReady } from '../integration/daemonset-harness.js';
 import { dsManifest } from '../../src/cli/testing/run-binary.js';
 

@@ -32,17 +32,12 @@ import {
   podsResource,
   type ResolvedKubeconfig,
 } from '../../src/client/index.js';
-import {
-  Cleanup,
-  etcdAvailable,
-  etcdSkipReason,
-  freshEtcdStoreUrl,
-  makeTempDir,
-  sharedTestEtcd,
-  startServerProcess,
-  waitFor,
-  type ServerProcess,
-} from '../helpers/index.js';
+import { Cleanup } from '../helpers/cleanup.js';
+import { etcdAvailable, etcdSkipReason } from '../helpers/etcd.js';
+import { startServerProcess, type ServerProcess } from '../helpers/process.js';
+import { freshEtcdStoreUrl, sharedTestEtcd } from '../helpers/server.js';
+import { makeTempDir } from '../helpers/temp-dir.js';
+import { waitFor } from '../helpers/wait.js';
 import { EventLog, hashLabel, isReady, makeDaemonSet, makeNode, ns, ownerName, replayPods, type RecordedEvent } from '../integration/daemonset-harness.js';
 
 const haveEtcd = etcdAvailable();

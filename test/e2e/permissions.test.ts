@@ -6,7 +6,9 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { Cleanup, everynodeBin, makeTempDir } from '../helpers/index.js';
+import { Cleanup } from '../helpers/cleanup.js';
+import { everynodeBin } from '../helpers/process.js';
+import { makeTempDir } from '../helpers/temp-dir.js';
 
 const cleanup = new Cleanup();
 afterAll(() => cleanup.run());

@@ -13,7 +13,10 @@
 // object has an unknown outcome when the server dies.
 
 import { afterAll, describe, expect, it } from 'vitest';
-import { Cleanup, makeTempDir, startServerProcess, type ServerProcess, testFetch } from '../helpers/index.js';
+import { testFetch } from '../helpers/auth.js';
+import { Cleanup } from '../helpers/cleanup.js';
+import { startServerProcess, type ServerProcess } from '../helpers/process.js';
+import { makeTempDir } from '../helpers/temp-dir.js';
 
 const NS = 'crash';
 const ROUNDS = 5;

@@ -6,7 +6,10 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Lease, Node } from '../../src/api/types.js';
 import { HttpTransport, leasesResource, loadKubeconfig, nodesResource, RestClient } from '../../src/client/index.js';
-import { Cleanup, everynodeBin, makeTempDir, runCommand, startServerProcess, waitFor } from '../helpers/index.js';
+import { Cleanup } from '../helpers/cleanup.js';
+import { everynodeBin, runCommand, startServerProcess } from '../helpers/process.js';
+import { makeTempDir } from '../helpers/temp-dir.js';
+import { waitFor } from '../helpers/wait.js';
 
 const cleanup = new Cleanup();
 afterAll(() => cleanup.run(), 60_000);

@@ -8,7 +8,9 @@ import { chmodSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { Cleanup, everynodeBin, runCommand, spawnNode, waitFor } from '../helpers/index.js';
+import { Cleanup } from '../helpers/cleanup.js';
+import { everynodeBin, runCommand, spawnNode } from '../helpers/process.js';
+import { waitFor } from '../helpers/wait.js';
 
 const runuser = ['/usr/sbin/runuser', '/sbin/runuser'].find((p) => existsSync(p));
 /** Why the test cannot run here, if it cannot: it runs the built binary as `nobody`. */

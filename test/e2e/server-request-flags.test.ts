@@ -4,7 +4,12 @@
 // `--cors-allowed-origins` makes `up` answer a browser's preflight from that origin.
 
 import { afterAll, describe, expect, it } from 'vitest';
-import { apiCaller, asStatus, Cleanup, createUserToken, credentialsFromKubeconfig, everynodeBin, heldRequest, httpRequest, makeTempDir, registerServer, spawnNode, startServerProcess, waitFor } from '../helpers/index.js';
+import { createUserToken, credentialsFromKubeconfig, registerServer } from '../helpers/auth.js';
+import { Cleanup } from '../helpers/cleanup.js';
+import { apiCaller, asStatus, heldRequest, httpRequest } from '../helpers/http.js';
+import { everynodeBin, spawnNode, startServerProcess } from '../helpers/process.js';
+import { makeTempDir } from '../helpers/temp-dir.js';
+import { waitFor } from '../helpers/wait.js';
 
 const cleanup = new Cleanup();
 afterAll(() => cleanup.run());

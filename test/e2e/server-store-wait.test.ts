@@ -6,7 +6,11 @@
 // keeps its ports), and the built `everynode` binary. Skipped, saying why, without etcd.
 
 import { afterAll, describe, expect, it } from 'vitest';
-import { Cleanup, etcdAvailable, etcdSkipReason, everynodeBin, makeTempDir, spawnNode, startEtcd, waitFor, type EtcdProcess } from '../helpers/index.js';
+import { Cleanup } from '../helpers/cleanup.js';
+import { etcdAvailable, etcdSkipReason, startEtcd, type EtcdProcess } from '../helpers/etcd.js';
+import { everynodeBin, spawnNode } from '../helpers/process.js';
+import { makeTempDir } from '../helpers/temp-dir.js';
+import { waitFor } from '../helpers/wait.js';
 import { clientFromKubeconfig, nodesResource } from '../../src/client/index.js';
 
 const haveEtcd = etcdAvailable();

@@ -9,7 +9,8 @@ import type { Browser, Page } from 'playwright-core';
 import type { KubeObject } from '../../src/api/types.js';
 import { configMapsResource, HttpTransport, loadKubeconfig, RestClient } from '../../src/client/index.js';
 import { chromiumAvailable, launchChromium } from '../helpers/browser.js';
-import { Cleanup, useTestServer } from '../helpers/index.js';
+import { Cleanup } from '../helpers/cleanup.js';
+import { useTestServer } from '../helpers/server.js';
 
 const haveChromium = chromiumAvailable('the browser WebSocket watch test');
 const cleanup = new Cleanup();
