@@ -298,11 +298,14 @@ export class Connection {
       req = { ...req, path, signal: req.signal ? AbortSignal.any([req.signal, deadline]) : deadline };
     }
     const started = this.onExchange ? performance.now() : 0;
+    /** -v 6: `METHOD URL STATUS in N milliseconds`, the error in parentheses when there is no answer. */
+    const logExchange = (status: string): void =>
+      this.onExchange?.(`${req.method} ${this.config.server.replace(/\/$/, '')}${req.path} ${status} in ${Math.round(performance.now() - started)} milliseconds`);
     try {
       res = await this.transport.request(req);
-      this.onExchange?.(`${req.method} ${this.config.server.replace(/\/$/, '')}${req.path} ${res.statusCode} ${STATUS_CODES[res.statusCode] ?? ''} in ${Math.round(performance.now() - started)} milliseconds`);
+      logExchange(`${res.statusCode} ${STATUS_CODES[res.statusCode] ?? ''}`);
     } catch (e) {
-      this.onExchange?.(`${req.method} ${this.config.server.replace(/\/$/, '')}${req.path}  in ${Math.round(performance.now() - started)} milliseconds (${e instanceof Error ? e.message : String(e)})`);
+      logExchange(`(${e instanceof Error ? e.message : String(e)})`);
       if (deadline?.aborted) throw new RequestTimeoutError('context deadline exceeded');
       if (isNetworkError(e)) throw new UnreachableError(this.config.server, e);
       const code = (e as { code?: unknown } | null)?.code;
