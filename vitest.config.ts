@@ -1,6 +1,12 @@
 import { availableParallelism } from 'node:os';
 import { configDefaults, defineConfig } from 'vitest/config';
 
+// The test workers and every process they start (servers, agents, CLI runs: about a thousand
+// Node processes a run) inherit this environment. Node 20 reads NODE_EXTRA_CA_CERTS eagerly at
+// start-up, ~45 ms a process with a distribution's whole CA bundle there; the tests talk only
+// to loopback servers with CAs of their own, so they run without it.
+delete process.env.NODE_EXTRA_CA_CERTS;
+
 /** Unit test files that replace a module (vi.mock): each runs with a module cache of its own. */
 const isolatedUnitTests = ['src/storage/encryption/key-file.test.ts'];
 
