@@ -17,6 +17,10 @@
 //   sorted as strings and deduplicated; container and volume names keep their order.
 
 import type { ObjectMeta } from './types.js';
+import { goQuote } from '../util/go-quote.js';
+
+/** Go's %q (util/go-quote.ts), which this module's messages print with. */
+export { goQuote };
 
 export type PodSecurityLevel = 'privileged' | 'baseline' | 'restricted';
 
@@ -219,23 +223,6 @@ function byteOrder(a: string, b: string): number {
 /** `containers "a", "b"` / `container "a"`. */
 function containersPhrase(names: string[]): string {
   return `${plural('container', 'containers', names.length)} ${joinQuote(names)}`;
-}
-
-/**
- * A string as Go's %q prints it (strconv.Quote): double-quoted, with \a \b \f \n \r \t \v \\ \"
- * escaped, other control characters as \xNN (below 0x80) or \uNNNN, the rest as it is.
- */
-export function goQuote(s: string): string {
-  let out = '"';
-  for (const ch of s) {
-    const cp = ch.codePointAt(0)!;
-    const named: Record<number, string> = { 7: '\\a', 8: '\\b', 12: '\\f', 10: '\\n', 13: '\\r', 9: '\\t', 11: '\\v', 92: '\\\\', 34: '\\"' };
-    if (named[cp] !== undefined) out += named[cp];
-    else if (cp < 0x20 || cp === 0x7f) out += `\\x${cp.toString(16).padStart(2, '0')}`;
-    else if ((cp >= 0x80 && cp < 0xa0) || (cp >= 0xd800 && cp <= 0xdfff)) out += cp >= 0xd800 ? '\\ufffd' : `\\u${cp.toString(16).padStart(4, '0')}`;
-    else out += ch;
-  }
-  return `${out}"`;
 }
 
 type CheckFn = (meta: PodForSecurity['metadata'], spec: Obj) => CheckFailure | undefined;

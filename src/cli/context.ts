@@ -14,7 +14,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { STATUS_CODES } from 'node:http';
 import { delimiter, resolve } from 'node:path';
 import { ApiError } from '../api/errors.js';
-import { errorFromResponse, HttpTransport, loadKubeconfig, readAll, RestClient, type ResolvedKubeconfig, type TransportRequest, type TransportResponse } from '../client/index.js';
+import { errorFromResponse, HttpTransport, loadKubeconfig, readAll, RestClient, type ResolvedKubeconfig, type TransportRequest, type TransportResponse } from './client.js';
 import type { CliIO } from './io.js';
 import { goDuration } from './durations.js';
 import { unreadable } from '../util/errors.js';

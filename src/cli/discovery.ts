@@ -5,7 +5,7 @@
 // lower-cased kind, optionally qualified as `<name>.<group>` or `<name>.<version>.<group>`.
 // Among several matches the core group wins, then the first group the server lists.
 
-import type { ResourceDescriptor } from '../client/index.js';
+import type { ResourceDescriptor } from './client.js';
 import { CliError, type Connection } from './context.js';
 
 export interface ResourceInfo extends ResourceDescriptor {

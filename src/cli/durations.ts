@@ -1,4 +1,4 @@
-// Durations as kubectl reads and prints them.
+// Durations and ages as kubectl reads and prints them.
 
 /** A duration as Go prints it (time.Duration.String): 3s, 1m0s, 1h30m0s, 1.5s, 250ms. */
 export function goDuration(ms: number): string {
@@ -31,4 +31,29 @@ export function parseRequestTimeout(text: string): number | undefined {
     at = re.lastIndex;
   }
   return body === '' || at !== body.length ? undefined : total;
+}
+
+/** apimachinery's duration.HumanDuration of the time since `ts` (`<unknown>` when unset, `<invalid>` in the future). */
+export function humanSince(ts: string | null | undefined, now = Date.now()): string {
+  if (!ts) return '<unknown>';
+  const t = Date.parse(ts);
+  if (Number.isNaN(t)) return '<unknown>';
+  const ms = now - t;
+  const seconds = Math.trunc(ms / 1000);
+  if (seconds < -1) return '<invalid>';
+  if (seconds < 0) return '0s';
+  if (seconds < 120) return `${seconds}s`;
+  const minutes = Math.floor(seconds / 60);
+  if (minutes < 10) return seconds % 60 === 0 ? `${minutes}m` : `${minutes}m${seconds % 60}s`;
+  if (minutes < 180) return `${minutes}m`;
+  const hours = Math.floor(minutes / 60);
+  if (hours < 8) return minutes % 60 === 0 ? `${hours}h` : `${hours}h${minutes % 60}m`;
+  if (hours < 48) return `${hours}h`;
+  if (hours < 24 * 8) return hours % 24 === 0 ? `${Math.floor(hours / 24)}d` : `${Math.floor(hours / 24)}d${hours % 24}h`;
+  if (hours < 24 * 365 * 2) return `${Math.floor(hours / 24)}d`;
+  if (hours < 24 * 365 * 8) {
+    const dy = Math.floor(hours / 24) % 365;
+    return dy === 0 ? `${Math.floor(hours / 24 / 365)}y` : `${Math.floor(hours / 24 / 365)}y${dy}d`;
+  }
+  return `${Math.floor(hours / 24 / 365)}y`;
 }

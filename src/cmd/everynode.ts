@@ -206,8 +206,10 @@ async function main(argv: string[]): Promise<void> {
     }
     default: {
       // Every other verb (get, apply, rollout, ...) is a client verb of src/cli; unknown ones
-      // are reported there. Loaded lazily so the lifecycle commands do not pay for it.
-      const { runCli } = await import('../cli/index.js');
+      // are reported there. Loaded lazily so the lifecycle commands do not pay for it, and from
+      // cli/run.ts rather than the part's index: run.ts loads only the verb's own module, where
+      // the index imports every verb (start-up time of each client verb, see run.ts).
+      const { runCli } = await import('../cli/run.js');
       process.exit(await runCli(argv));
     }
   }

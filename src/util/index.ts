@@ -1,9 +1,10 @@
-// Public API of `util`: logger, clock, error messages, query booleans, `__proto__` as a plain key, YAML as Kubernetes reads and writes it, and its JSONPath.
+// Public API of `util`: logger, clock, error messages, query booleans, `__proto__` as a plain key, YAML as Kubernetes reads and writes it, its JSONPath, and Go's %q.
 export * from './logger.js';
 export * from './json-syntax.js';
 export * from './numbers.js';
 export * from './clock.js';
 export * from './errors.js';
+export * from './go-quote.js';
 export * from './heap.js';
 export * from './periodic.js';
 export * from './proto-key.js';

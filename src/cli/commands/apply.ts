@@ -1,4 +1,5 @@
-// `everynode apply -f` (create or update) and `everynode create -f`.
+// `everynode apply -f` (create or update) and `everynode create -f` (registered in create.ts
+// with the generators; what the two share is said here).
 //
 // apply sends each object as a server-side apply PATCH (application/apply-patch+yaml,
 // fieldManager=everynode or --field-manager, fieldValidation=Strict): the server creates it (201) or merges it
@@ -24,15 +25,16 @@
 import type { Command } from 'commander';
 import { ApiError } from '../../api/errors.js';
 import type { KubeObject } from '../../api/types.js';
-import { deepEqual } from '../../api/patch/index.js';
-import { isNotFound, resourcePath } from '../../client/index.js';
+// json-value directly, not the patch part's index: apply needs no patch algorithm, and loading
+// them is start-up time of every `apply` (see run.ts).
+import { deepEqual } from '../../api/patch/json-value.js';
+import { isNotFound, resourcePath } from '../client.js';
 import { CliError, withContext } from '../context.js';
-import { readVerbManifests, type Manifest } from '../manifests.js';
-import { type CliContext, collect, type DryRun, dryRunOption, dryRunStrategy, dryRunSuffix, objectRef } from './common.js';
+import { readVerbManifests } from '../manifests.js';
+import { type CliContext, collect, type DryRun, dryRunOption, dryRunStrategy, dryRunSuffix, manifestFieldManager, objectRef, target } from './common.js';
 import type { ResourceInfo } from '../discovery.js';
 import { kindPrefix, omitManagedFields } from '../printers.js';
-import { objectPrinter, type ObjectPrinter } from './patch.js';
-import { addGeneratorOptions, generatorHelp, isGenerator, runGenerator, type CreateGeneratorOptions } from './create.js';
+import { objectOutputHelp, outputPrinter } from './output.js';
 
 interface FileOptions {
   filename?: string[];
@@ -43,23 +45,8 @@ interface FileOptions {
   output?: string;
   showManagedFields?: boolean;
   serverSide?: boolean;
-  /** Always set for apply (its option's default); for create, absent unless given. */
+  /** Always set (its option's default). */
   fieldManager?: string;
-}
-
-/** The field manager apply and create write as, unless --field-manager names another. */
-const defaultFieldManager = 'everynode';
-
-const outputHelp = 'print the resulting objects: json|yaml|name|jsonpath=TEMPLATE|go-template=TEMPLATE';
-
-/**
- * What -o asks for: undefined without it (the operation lines), else the printer (checked
- * before any request, with kubectl's wording for a format it lacks) and whether it prints the
- * whole object (json, yaml, templates) rather than its name.
- */
-export function outputPrinter(opts: { output?: string; showManagedFields?: boolean }): { print: ObjectPrinter; full: boolean } | undefined {
-  if (opts.output === undefined || opts.output === '') return undefined;
-  return { print: objectPrinter(opts.output, undefined, opts.showManagedFields === true), full: opts.output !== 'name' };
 }
 
 /** A field-ownership conflict gets the way out appended to its one line. */
@@ -68,18 +55,6 @@ function withConflictHint(e: unknown): unknown {
     return new ApiError(e.code, e.reason, `${e.message} (other managers changed these fields; apply again with --force-conflicts to take them over)`, e.details);
   }
   return e;
-}
-
-export async function target(ctx: CliContext, cmd: Command, m: Manifest): Promise<{ r: ResourceInfo; ns: string; name: string }> {
-  const r = await ctx.discovery(cmd).byKind(m.object.apiVersion ?? '', m.object.kind ?? '');
-  const conn = ctx.conn(cmd);
-  const flagNs = ctx.globals(cmd).namespace;
-  const objNs = m.object.metadata.namespace;
-  if (r.namespaced && flagNs && objNs && flagNs !== objNs) {
-    throw new CliError(`the namespace from the provided object "${objNs}" does not match the namespace "${flagNs}". You must pass '--namespace=${objNs}' to perform this operation.`);
-  }
-  const ns = r.namespaced ? objNs ?? conn.namespace : '';
-  return { r, ns, name: m.object.metadata.name ?? '' };
 }
 
 export function registerApply(program: Command, ctx: CliContext): void {
@@ -91,8 +66,8 @@ export function registerApply(program: Command, ctx: CliContext): void {
     .addOption(dryRunOption())
     .option('--force-conflicts', 'take over fields that other managers changed since the last apply')
     .option('--server-side', 'accepted for kubectl compatibility: apply is always server-side')
-    .option('--field-manager <name>', 'the name of the manager of the fields applied (kubectl apply --server-side: "kubectl")', defaultFieldManager)
-    .option('-o, --output <format>', outputHelp)
+    .option('--field-manager <name>', 'the name of the manager of the fields applied (kubectl apply --server-side: "kubectl")', manifestFieldManager)
+    .option('-o, --output <format>', objectOutputHelp)
     .option('--show-managed-fields', 'keep metadata.managedFields in json and yaml output')
     .addHelpText('after', '\nThe field manager is "everynode" unless --field-manager names another: a field another manager\n(kubectl, a controller) set differently is a conflict until --force-conflicts takes it over;\n--field-manager kubectl shares the fields of kubectl apply --server-side.\n\nExamples:\n  everynode apply -f ds.yaml\n  everynode apply -f manifests/\n  everynode apply -R -f manifests/\n  cat ds.yaml | everynode apply -f -\n')
     .action(async (opts: FileOptions, cmd: Command) => {
@@ -123,7 +98,7 @@ export function registerApply(program: Command, ctx: CliContext): void {
             done(r, body, `${objectRef(r, name)} ${before ? 'configured' : 'created'} (dry run)\n`);
             continue;
           }
-          const q = `?fieldManager=${encodeURIComponent(opts.fieldManager ?? defaultFieldManager)}&fieldValidation=Strict${opts.forceConflicts ? '&force=true' : ''}${dry ? '&dryRun=All' : ''}`;
+          const q = `?fieldManager=${encodeURIComponent(opts.fieldManager ?? manifestFieldManager)}&fieldValidation=Strict${opts.forceConflicts ? '&force=true' : ''}${dry ? '&dryRun=All' : ''}`;
           const res = await conn.raw({ method: 'PATCH', path: resourcePath(r, ns, name) + q, body: JSON.stringify(body), contentType: 'application/apply-patch+yaml' });
           const after = JSON.parse(res.text) as KubeObject;
           // A write that changes nothing keeps the resourceVersion; a dry run keeps it always, so
@@ -143,60 +118,6 @@ export function registerApply(program: Command, ctx: CliContext): void {
       }
       for (const e of unreadable) ctx.report(e);
     });
-
-  const create = program
-    .command('create')
-    .argument('[type-and-name...]', 'namespace|configmap|secret generic|tls|docker-registry|serviceaccount NAME (instead of -f)')
-    .description('Create resources from files, a directory, or stdin (-f -), or a namespace, configmap, secret or serviceaccount by name; existing objects are an error')
-    .option('-f, --filename <path>', 'file, directory or - for stdin (repeatable)', collect)
-    .option('-R, --recursive', 'with -f DIR: also the files of its sub-directories')
-    .addOption(dryRunOption())
-    .option('-o, --output <format>', outputHelp)
-    .option('--show-managed-fields', 'keep metadata.managedFields in json and yaml output')
-    .option('--field-manager <name>', 'the name of the manager of the fields set (default: everynode with -f, kubectl-create for the generators)')
-    .addHelpText('after', generatorHelp)
-    // Flags of kubectl's other generators (`create deployment x --image=...`) must not hide the
-    // pointer to kubectl behind "unknown option": they come here among the arguments.
-    .allowUnknownOption()
-    .action(async (rawArgs: string[], opts: FileOptions & CreateGeneratorOptions, cmd: Command) => {
-      const args = rawArgs.filter((a) => !a.startsWith('-'));
-      const unknownFlag = rawArgs.find((a) => a.startsWith('-'));
-      // An unknown flag of a known generator (or of `create -f`) is an error; another generator's type is named below.
-      if (unknownFlag !== undefined && (args.length === 0 || isGenerator(args))) throw new CliError(`unknown option '${unknownFlag}'`);
-      if (args.length > 0 && (opts.filename ?? []).length === 0) {
-        if (!isGenerator(args)) throw new CliError(`unknown type to create: ${JSON.stringify(args[0])} (namespace, configmap, secret generic|tls|docker-registry or serviceaccount; other objects: create -f)`);
-        return runGenerator(ctx, cmd, args, opts);
-      }
-      if (args.length > 0) throw new CliError(`unexpected arguments with -f: ${args.join(' ')}`);
-      const dryRun: DryRun = dryRunStrategy(opts.dryRun);
-      const dry = dryRun === 'server';
-      const output = outputPrinter(opts);
-      let printed = 0;
-      const done = (r: ResourceInfo, o: KubeObject, line: string): void => {
-        if (!output) return ctx.out(line);
-        // kubectl's YAML printer separates the documents it prints.
-        ctx.out(`${output.full && opts.output === 'yaml' && printed++ > 0 ? '---\n' : ''}${output.print(o, kindPrefix(r), '')}`);
-      };
-      if ((opts.filename ?? []).length === 0) throw new CliError('must specify -f (a file, a directory or - for stdin), or what to create: namespace, configmap, secret generic|tls|docker-registry or serviceaccount');
-      const { manifests, unreadable } = await readVerbManifests('create', opts.filename ?? [], ctx.io, opts.recursive === true);
-      const conn = ctx.conn(cmd);
-      for (const m of manifests) {
-        try {
-          const { r, ns } = await target(ctx, cmd, m);
-          if (dryRun === 'client') {
-            done(r, { ...m.object, metadata: { ...m.object.metadata, ...(r.namespaced ? { namespace: ns } : {}) } }, `${objectRef(r, m.object.metadata.name ?? '')} created (dry run)\n`);
-            continue;
-          }
-          // Unknown fields refused, as kubectl's default --validate=strict asks.
-          const created = await conn.client.create(r, ns, m.object, { fieldManager: opts.fieldManager ?? defaultFieldManager, dryRun: dry, fieldValidation: 'Strict' });
-          done(r, created, `${objectRef(r, created.metadata.name ?? '')} created${dryRunSuffix(dryRun)}\n`);
-        } catch (e) {
-          ctx.report(withContext(e, `error when creating "${m.source}": `));
-        }
-      }
-      for (const e of unreadable) ctx.report(e);
-    });
-  addGeneratorOptions(create);
 }
 
 /** `a` and `b` are the same object but for what any write (a dry run too) may restamp: managedFields. */

@@ -1,14 +1,15 @@
-// Helpers shared by the verbs: the per-run context, TYPE/NAME argument parsing, selectors,
-// durations and ages.
+// Helpers shared by the verbs: the per-run context, TYPE/NAME argument parsing, the target of
+// a manifest, selectors, durations and ages. Every verb loads this module: it imports no verb.
 
 import { type Command, Option } from 'commander';
 import { ApiError } from '../../api/errors.js';
 import type { KubeObject, LabelSelector } from '../../api/types.js';
-import { goQuote } from '../../api/pod-security.js';
 import { Connection, CliError, formatError, resolveKubeconfigPath, UnreachableError, UntrustedServerError, type ConnectionOverrides, type GlobalOptions } from '../context.js';
 import { Discovery, kindPrefix, type ResourceInfo } from '../discovery.js';
 import { parseRequestTimeout } from '../durations.js';
 import type { CliIO } from '../io.js';
+import type { Manifest } from '../manifests.js';
+import { goQuote } from '../../util/index.js';
 import { unreadable } from '../../util/errors.js';
 
 /** One CLI run: lazily connects, so offline verbs (completion, kubeconfig) need no server. */
@@ -111,6 +112,26 @@ export function connectionOverrides(g: GlobalOptions): ConnectionOverrides {
   if (g.insecureSkipTlsVerify) o.insecureSkipTlsVerify = true;
   if (g.asGroup?.length) o.asGroup = g.asGroup;
   return o;
+}
+
+/** The field manager apply and create -f write as, unless --field-manager names another. */
+export const manifestFieldManager = 'everynode';
+
+/**
+ * The resource, namespace and name a manifest's object addresses (apply, create, delete, get
+ * and describe -f, replace): its kind through discovery; a namespaced object's namespace is
+ * its own, else -n's, else the context's, and an object's namespace other than -n's is kubectl's error.
+ */
+export async function target(ctx: CliContext, cmd: Command, m: Manifest): Promise<{ r: ResourceInfo; ns: string; name: string }> {
+  const r = await ctx.discovery(cmd).byKind(m.object.apiVersion ?? '', m.object.kind ?? '');
+  const conn = ctx.conn(cmd);
+  const flagNs = ctx.globals(cmd).namespace;
+  const objNs = m.object.metadata.namespace;
+  if (r.namespaced && flagNs && objNs && flagNs !== objNs) {
+    throw new CliError(`the namespace from the provided object "${objNs}" does not match the namespace "${flagNs}". You must pass '--namespace=${objNs}' to perform this operation.`);
+  }
+  const ns = r.namespaced ? objNs ?? conn.namespace : '';
+  return { r, ns, name: m.object.metadata.name ?? '' };
 }
 
 export interface Target {
@@ -322,4 +343,20 @@ export function invalidText(e: ApiError): string {
   }
   if (causes.length === 1) return `${s}: ${causes[0]!}`;
   return `${s}: \n${causes.map((c) => `* ${c}`).join('\n')}`;
+}
+
+const envNameMessage = `a valid environment variable name must consist of alphabetic characters, digits, '_', '-', or '.', and must not start with a digit (e.g. 'my.env-name',  or 'MY_ENV.NAME',  or 'MyEnvName1', regex used for validation is '[-._a-zA-Z][-._a-zA-Z0-9]*')`;
+
+/**
+ * apimachinery's IsEnvVarName as kubectl's `set env` and `create configmap|secret --from-env-file`
+ * check it: the problems of a variable name (none: valid). Stricter than the API server's own
+ * check (api/validation isEnvVarName), as kubectl is.
+ */
+export function envNameErrors(name: string): string[] {
+  const errs: string[] = [];
+  if (!/^[-._a-zA-Z][-._a-zA-Z0-9]*$/.test(name)) errs.push(envNameMessage);
+  if (name === '.') errs.push(`must not be '.'`);
+  else if (name === '..') errs.push(`must not be '..'`);
+  else if (name.startsWith('..')) errs.push(`must not start with '..'`);
+  return errs;
 }

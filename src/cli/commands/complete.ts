@@ -13,7 +13,7 @@ import { readFileSync } from 'node:fs';
 import type { Command, Option } from 'commander';
 import { parse as parseYaml } from 'yaml';
 import type { KubeObject } from '../../api/types.js';
-import { namespacesResource, nodesResource, podsResource, daemonSetsResource, type ResourceDescriptor } from '../../client/index.js';
+import { namespacesResource, nodesResource, podsResource, daemonSetsResource, type ResourceDescriptor } from '../client.js';
 import { Connection, resolveKubeconfigPath, type GlobalOptions } from '../context.js';
 import { Discovery, findResource } from '../discovery.js';
 import { connectionOverrides, type CliContext } from './common.js';

@@ -1,5 +1,6 @@
 // `everynode create namespace|configmap|secret generic|tls|docker-registry|serviceaccount NAME`: kubectl's object
-// generators, with its flags, messages and output.
+// generators, with its flags, messages and output; and `everynode create -f` (its contract is
+// apply's, see apply.ts).
 //
 // Contracts (each checked against kubectl 1.32):
 // - Exactly one NAME: `exactly one NAME is required, got N`.
@@ -25,13 +26,13 @@ import { basename, join } from 'node:path';
 import { ApiError } from '../../api/errors.js';
 import type { KubeObject } from '../../api/types.js';
 import { isConfigMapKey } from '../../api/validation/names.js';
-import { configMapsResource, namespacesResource, secretsResource, serviceAccountsResource, type ResourceDescriptor } from '../../client/index.js';
-import { CliError } from '../context.js';
-import { kindPrefix } from '../discovery.js';
-import { type CliContext, collect, type DryRun, dryRunStrategy, dryRunSuffix } from './common.js';
-import { goJsonIndentTyped, objectPrinter } from './patch.js';
+import { configMapsResource, namespacesResource, secretsResource, serviceAccountsResource, type ResourceDescriptor } from '../client.js';
+import { CliError, withContext } from '../context.js';
+import { kindPrefix, type ResourceInfo } from '../discovery.js';
+import { readVerbManifests } from '../manifests.js';
+import { type CliContext, collect, type DryRun, dryRunOption, dryRunStrategy, dryRunSuffix, envNameErrors, manifestFieldManager, objectRef, target } from './common.js';
+import { goJsonIndentTyped, objectOutputHelp, objectPrinter, outputPrinter } from './output.js';
 import { goEscape, omitManagedFields } from '../printers.js';
-import { envNameErrors } from './set.js';
 
 interface GeneratorOptions {
   dryRun?: string;
@@ -347,7 +348,7 @@ async function createGenerated(ctx: CliContext, cmd: Command, o: GeneratorOption
 }
 
 /** What `create` takes besides -f: the generators' flags (kubectl's, per generator). */
-export interface CreateGeneratorOptions extends GeneratorFlags {
+interface CreateGeneratorOptions extends GeneratorFlags {
   dryRun?: string;
   output?: string;
   showManagedFields?: boolean;
@@ -355,7 +356,7 @@ export interface CreateGeneratorOptions extends GeneratorFlags {
 }
 
 /** The generators' flags, added to `create` (which also has --dry-run, -o and --field-manager). */
-export function addGeneratorOptions(create: Command): Command {
+function addGeneratorOptions(create: Command): Command {
   return create
     .option('--from-literal <key=value>', 'configmap, secret generic: a key and its value (repeatable)', collect)
     .option('--from-file <[key=]path>', "configmap, secret generic: a file's contents under its name (or key); a directory: each of its regular files (repeatable)", collect)
@@ -369,7 +370,7 @@ export function addGeneratorOptions(create: Command): Command {
     .option('--docker-email <email>', 'secret docker-registry: the email (optional)');
 }
 
-export const generatorHelp =
+const generatorHelp =
   '\nGenerators (kubectl create TYPE NAME):\n' +
   '  everynode create namespace|ns NAME\n' +
   '  everynode create configmap|cm NAME [--from-file=[key=]path] [--from-literal=key=value] [--from-env-file=path]\n' +
@@ -397,12 +398,12 @@ const generatorFlags = {
 const generatorTypes = ['namespace', 'ns', 'configmap', 'cm', 'secret', 'serviceaccount', 'sa'];
 
 /** Whether `create`'s arguments name a generator (else they are an error, as kubectl's unknown command). */
-export function isGenerator(args: string[]): boolean {
+function isGenerator(args: string[]): boolean {
   return args.length > 0 && generatorTypes.includes(args[0]!);
 }
 
 /** Runs `create TYPE NAME` (isGenerator(args)); flags another generator's are refused as kubectl's unknown flags. */
-export async function runGenerator(ctx: CliContext, cmd: Command, args: string[], opts: CreateGeneratorOptions): Promise<void> {
+async function runGenerator(ctx: CliContext, cmd: Command, args: string[], opts: CreateGeneratorOptions): Promise<void> {
   const [type, ...rest] = args;
   const o: DataOptions = { ...opts, fieldManager: opts.fieldManager ?? defaultFieldManager };
   /** Refuses the generator flags other than `own`, as kubectl's unknown flags. */
@@ -449,4 +450,72 @@ export async function runGenerator(ctx: CliContext, cmd: Command, args: string[]
       return createGenerated(ctx, cmd, o, serviceAccountsResource, (ns) => generated('ServiceAccount', name, ns), 'failed to create serviceaccount: ');
     }
   }
+}
+
+/** The options of `create -f` (the generators' are CreateGeneratorOptions). */
+interface CreateFileOptions {
+  filename?: string[];
+  /** -R: directories with their sub-directories. */
+  recursive?: boolean;
+  dryRun?: string;
+  output?: string;
+  showManagedFields?: boolean;
+  /** Absent unless given: -f writes as manifestFieldManager, the generators as kubectl-create. */
+  fieldManager?: string;
+}
+
+export function registerCreate(program: Command, ctx: CliContext): void {
+  const create = program
+    .command('create')
+    .argument('[type-and-name...]', 'namespace|configmap|secret generic|tls|docker-registry|serviceaccount NAME (instead of -f)')
+    .description('Create resources from files, a directory, or stdin (-f -), or a namespace, configmap, secret or serviceaccount by name; existing objects are an error')
+    .option('-f, --filename <path>', 'file, directory or - for stdin (repeatable)', collect)
+    .option('-R, --recursive', 'with -f DIR: also the files of its sub-directories')
+    .addOption(dryRunOption())
+    .option('-o, --output <format>', objectOutputHelp)
+    .option('--show-managed-fields', 'keep metadata.managedFields in json and yaml output')
+    .option('--field-manager <name>', 'the name of the manager of the fields set (default: everynode with -f, kubectl-create for the generators)')
+    .addHelpText('after', generatorHelp)
+    // Flags of kubectl's other generators (`create deployment x --image=...`) must not hide the
+    // pointer to kubectl behind "unknown option": they come here among the arguments.
+    .allowUnknownOption()
+    .action(async (rawArgs: string[], opts: CreateFileOptions & CreateGeneratorOptions, cmd: Command) => {
+      const args = rawArgs.filter((a) => !a.startsWith('-'));
+      const unknownFlag = rawArgs.find((a) => a.startsWith('-'));
+      // An unknown flag of a known generator (or of `create -f`) is an error; another generator's type is named below.
+      if (unknownFlag !== undefined && (args.length === 0 || isGenerator(args))) throw new CliError(`unknown option '${unknownFlag}'`);
+      if (args.length > 0 && (opts.filename ?? []).length === 0) {
+        if (!isGenerator(args)) throw new CliError(`unknown type to create: ${JSON.stringify(args[0])} (namespace, configmap, secret generic|tls|docker-registry or serviceaccount; other objects: create -f)`);
+        return runGenerator(ctx, cmd, args, opts);
+      }
+      if (args.length > 0) throw new CliError(`unexpected arguments with -f: ${args.join(' ')}`);
+      const dryRun: DryRun = dryRunStrategy(opts.dryRun);
+      const dry = dryRun === 'server';
+      const output = outputPrinter(opts);
+      let printed = 0;
+      const done = (r: ResourceInfo, o: KubeObject, line: string): void => {
+        if (!output) return ctx.out(line);
+        // kubectl's YAML printer separates the documents it prints.
+        ctx.out(`${output.full && opts.output === 'yaml' && printed++ > 0 ? '---\n' : ''}${output.print(o, kindPrefix(r), '')}`);
+      };
+      if ((opts.filename ?? []).length === 0) throw new CliError('must specify -f (a file, a directory or - for stdin), or what to create: namespace, configmap, secret generic|tls|docker-registry or serviceaccount');
+      const { manifests, unreadable } = await readVerbManifests('create', opts.filename ?? [], ctx.io, opts.recursive === true);
+      const conn = ctx.conn(cmd);
+      for (const m of manifests) {
+        try {
+          const { r, ns } = await target(ctx, cmd, m);
+          if (dryRun === 'client') {
+            done(r, { ...m.object, metadata: { ...m.object.metadata, ...(r.namespaced ? { namespace: ns } : {}) } }, `${objectRef(r, m.object.metadata.name ?? '')} created (dry run)\n`);
+            continue;
+          }
+          // Unknown fields refused, as kubectl's default --validate=strict asks.
+          const created = await conn.client.create(r, ns, m.object, { fieldManager: opts.fieldManager ?? manifestFieldManager, dryRun: dry, fieldValidation: 'Strict' });
+          done(r, created, `${objectRef(r, created.metadata.name ?? '')} created${dryRunSuffix(dryRun)}\n`);
+        } catch (e) {
+          ctx.report(withContext(e, `error when creating "${m.source}": `));
+        }
+      }
+      for (const e of unreadable) ctx.report(e);
+    });
+  addGeneratorOptions(create);
 }

@@ -17,12 +17,11 @@
 import type { Command } from 'commander';
 import type { DeletionPropagation, KubeObject, Status } from '../../api/types.js';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { isNotFound } from '../../client/index.js';
+import { isNotFound } from '../client.js';
 import { CliError, withContext } from '../context.js';
 import { kindPrefix, qualifiedPlural, type ResourceInfo } from '../discovery.js';
 import { readVerbManifests } from '../manifests.js';
-import { target } from './apply.js';
-import { type CliContext, collect, dryRunOption, dryRunStrategy, dryRunSuffix, intFlag, parseDuration, parseTargets } from './common.js';
+import { type CliContext, collect, dryRunOption, dryRunStrategy, dryRunSuffix, intFlag, parseDuration, parseTargets, target } from './common.js';
 
 interface DeleteOpts {
   filename?: string[];

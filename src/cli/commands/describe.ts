@@ -17,12 +17,12 @@ import type { Command } from 'commander';
 import { podQOSClass } from '../../agent/status.js';
 import type { Container, ContainerState, ContainerStatus, DaemonSet, EnvVar, Event, KubeObject, LabelSelector, Lease, Node, Pod, PodTemplateSpec, Probe, ResourceRequirements, Toleration } from '../../api/types.js';
 import { compareQuantity, formatQuantity, parseQuantity, type Quantity } from '../../api/validation/quantity.js';
-import { endpointSlicesResource, eventsResource, isNotFound, leasesResource, podsResource, secretsResource } from '../../client/index.js';
+import { endpointSlicesResource, eventsResource, isNotFound, leasesResource, podsResource, secretsResource } from '../client.js';
 import { CliError } from '../context.js';
 import type { ResourceInfo } from '../discovery.js';
 import { TabWriter } from '../tabwriter.js';
-import { type CliContext, collect, controllerUid, parseTargets } from './common.js';
-import { target } from './apply.js';
+import { type CliContext, collect, controllerUid, parseTargets, target } from './common.js';
+import { humanSince } from '../durations.js';
 import { readManifests } from '../manifests.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -74,31 +74,6 @@ export function rfc1123z(ts: string | null | undefined): string {
   const off = -d.getTimezoneOffset();
   const zone = `${off < 0 ? '-' : '+'}${two(Math.floor(Math.abs(off) / 60))}${two(Math.abs(off) % 60)}`;
   return `${weekdays[d.getDay()]!}, ${two(d.getDate())} ${months[d.getMonth()]!} ${d.getFullYear()} ${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())} ${zone}`;
-}
-
-/** apimachinery's duration.HumanDuration of the time since `ts` (`<unknown>` when unset, `<invalid>` in the future). */
-export function humanSince(ts: string | null | undefined, now = Date.now()): string {
-  if (!ts) return '<unknown>';
-  const t = Date.parse(ts);
-  if (Number.isNaN(t)) return '<unknown>';
-  const ms = now - t;
-  const seconds = Math.trunc(ms / 1000);
-  if (seconds < -1) return '<invalid>';
-  if (seconds < 0) return '0s';
-  if (seconds < 120) return `${seconds}s`;
-  const minutes = Math.floor(seconds / 60);
-  if (minutes < 10) return seconds % 60 === 0 ? `${minutes}m` : `${minutes}m${seconds % 60}s`;
-  if (minutes < 180) return `${minutes}m`;
-  const hours = Math.floor(minutes / 60);
-  if (hours < 8) return minutes % 60 === 0 ? `${hours}h` : `${hours}h${minutes % 60}m`;
-  if (hours < 48) return `${hours}h`;
-  if (hours < 24 * 8) return hours % 24 === 0 ? `${Math.floor(hours / 24)}d` : `${Math.floor(hours / 24)}d${hours % 24}h`;
-  if (hours < 24 * 365 * 2) return `${Math.floor(hours / 24)}d`;
-  if (hours < 24 * 365 * 8) {
-    const dy = Math.floor(hours / 24) % 365;
-    return dy === 0 ? `${Math.floor(hours / 24 / 365)}y` : `${Math.floor(hours / 24 / 365)}y${dy}d`;
-  }
-  return `${Math.floor(hours / 24 / 365)}y`;
 }
 
 const byteLength = (s: string): number => Buffer.byteLength(s);

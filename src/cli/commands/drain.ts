@@ -21,7 +21,7 @@
 
 import type { Command } from 'commander';
 import type { KubeObject, Pod } from '../../api/types.js';
-import { ApiError, daemonSetsResource, getControllerOf, hasStatusCause, isNotFound, podsResource, resourcePath } from '../../client/index.js';
+import { ApiError, daemonSetsResource, getControllerOf, hasStatusCause, isNotFound, podsResource, resourcePath } from '../client.js';
 
 import { parseLabelSelector } from '../../api/selectors/index.js';
 import { CliError } from '../context.js';

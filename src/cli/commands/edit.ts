@@ -62,14 +62,15 @@ import { deepEqual, goFormat } from '../../api/patch/json-value.js';
 import type { SchemaNode } from '../../api/schema/index.js';
 import { apiSchema } from '../schema.js';
 import type { KubeObject } from '../../api/types.js';
-import { resourcePath } from '../../client/index.js';
+import { resourcePath } from '../client.js';
 import { writeYaml } from '../../util/index.js';
 import { CliError, UnreachableError } from '../context.js';
 import { kindPrefix, qualifiedPlural, type ResourceInfo } from '../discovery.js';
 import { readManifests } from '../manifests.js';
 import { omitManagedFields } from '../printers.js';
 import { type CliContext, collect, parseTargets } from './common.js';
-import { goJson, goJsonIndent, goQuote, kubectlSchema, noResourcesMessage, readYamlValue, reportErrors } from './patch.js';
+import { goQuote, kubectlSchema, noResourcesMessage, readYamlValue, reportErrors } from './patch.js';
+import { goJson, goJsonIndent } from './output.js';
 
 type JsonMap = Record<string, unknown>;
 

@@ -38,14 +38,14 @@
 //   debugging text on stdout, and the exit code stays 0.
 
 import type { Command } from 'commander';
-import { ApiError, eventsResource, resourcePath, WatchDecoder } from '../../client/index.js';
+import { ApiError, eventsResource, resourcePath, WatchDecoder } from '../client.js';
 import { writeYaml } from '../../util/index.js';
 import { CliError } from '../context.js';
 import { findResource } from '../discovery.js';
 import { executeTemplate, GoTemplateError, goPrint, JsonPathError, parseTemplate } from '../jsonpath.js';
 import { type CliContext, intFlag } from './common.js';
-import { humanSince } from './describe.js';
-import { goTemplateOf } from './get.js';
+import { humanSince } from '../durations.js';
+import { goTemplateOf } from './output.js';
 import { TabWriter } from '../tabwriter.js';
 import { goEscape, readTemplateFile, renderJsonPathAsJson } from '../printers.js';
 

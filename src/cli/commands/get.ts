@@ -22,7 +22,7 @@
 
 import type { Command } from 'commander';
 import type { KubeObject } from '../../api/types.js';
-import { apiVersionOf, isNotFound, type ListOptions, resourcePath, WatchDecoder } from '../../client/index.js';
+import { apiVersionOf, isNotFound, type ListOptions, resourcePath, WatchDecoder } from '../client.js';
 import { CliError, tableAccept } from '../context.js';
 import { TabWriter } from '../tabwriter.js';
 import { kindPrefix, type ResourceInfo } from '../discovery.js';
@@ -35,12 +35,11 @@ import {
   type Table,
   type TableColumn,
   type TableOptions,
-  readTemplateFile,
 } from '../printers.js';
-import { GoTemplateError, goPrint, parseGoTemplate } from '../jsonpath.js';
+import { GoTemplateError, goPrint } from '../jsonpath.js';
 import { sortByField, sortTemplate } from '../sorting.js';
-import { type CliContext, collect, goParseInt, parseTargets } from './common.js';
-import { target } from './apply.js';
+import { type CliContext, collect, goParseInt, parseTargets, target } from './common.js';
+import { type GoTemplate, goTemplateOf } from './output.js';
 import { readManifests } from '../manifests.js';
 
 interface GetOptions {
@@ -74,43 +73,6 @@ function chunkSize(text: string | undefined): number {
     return Math.max(0, goParseInt(text));
   } catch (e) {
     throw new CliError(`invalid argument ${JSON.stringify(text)} for "--chunk-size" flag: ${(e as Error).message}`);
-  }
-}
-
-interface GoTemplate {
-  raw: string;
-  execute(data: unknown): string;
-}
-
-const templateFormats = ['go-template', 'go-template-file', 'template', 'templatefile'];
-
-/**
- * The Go template of -o/--template (kubectl's GoTemplatePrintFlags.ToPrinter), read and parsed
- * before any request; undefined for the other output formats.
- */
-export function goTemplateOf(output: string | undefined, templateArg: string | undefined): GoTemplate | undefined {
-  let format = output ?? '';
-  let value = templateArg ?? '';
-  if (value === '' && format === '') return undefined;
-  if (value === '') {
-    if (templateFormats.includes(format)) throw new CliError('template format specified but no template given');
-    const f = templateFormats.find((x) => format.startsWith(`${x}=`));
-    if (!f) return undefined;
-    value = format.slice(f.length + 1);
-    format = f;
-  } else if (format === '') format = 'go-template';
-  if (!templateFormats.includes(format)) return undefined;
-  if (value === '') throw new CliError('template format specified but no template given');
-  if (format === 'templatefile' || format === 'go-template-file') {
-    value = readTemplateFile(value);
-  }
-  const raw = value;
-  try {
-    const t = parseGoTemplate(raw);
-    return { raw, execute: (data) => t.execute(data) };
-  } catch (e) {
-    if (e instanceof GoTemplateError) throw new CliError(`error parsing template ${raw}, ${e.message}`);
-    throw e;
   }
 }
 

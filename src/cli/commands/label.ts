@@ -22,7 +22,7 @@ import type { KubeObject } from '../../api/types.js';
 import { CliError } from '../context.js';
 import { kindPrefix, type ResourceInfo } from '../discovery.js';
 import { type CliContext, dryRunOption, dryRunStrategy, dryRunSuffix, parseTargets } from './common.js';
-import { objectPrinter } from './patch.js';
+import { objectPrinter } from './output.js';
 
 /** kubectl's annotate lets this annotation be replaced without --overwrite. */
 const changeCause = 'kubernetes.io/change-cause';

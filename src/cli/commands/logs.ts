@@ -9,7 +9,7 @@
 
 import type { Command } from 'commander';
 import type { KubeObject, LabelSelector, Pod } from '../../api/types.js';
-import { podsResource, resourcePath } from '../../client/index.js';
+import { podsResource, resourcePath } from '../client.js';
 import { CliError, formatError } from '../context.js';
 import { type CliContext, parseDuration, selectorString } from './common.js';
 

@@ -4,7 +4,7 @@
 
 import type { Command } from 'commander';
 import type { Node, Taint, TaintEffect } from '../../api/types.js';
-import { nodesResource } from '../../client/index.js';
+import { nodesResource } from '../client.js';
 import { rfc3339 } from '../../util/index.js';
 import { CliError } from '../context.js';
 import { type CliContext, type DryRun, dryRunOption, dryRunStrategy, dryRunSuffix } from './common.js';

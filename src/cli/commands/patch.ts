@@ -48,14 +48,12 @@ import { deepEqual } from '../../api/patch/json-value.js';
 import type { SchemaNode } from '../../api/schema/index.js';
 import { apiSchema } from '../schema.js';
 import type { KubeObject } from '../../api/types.js';
-import { resourcePath } from '../../client/index.js';
-import { k8sYamlOptions, writeYaml } from '../../util/index.js';
+import { resourcePath } from '../client.js';
+import { k8sYamlOptions } from '../../util/index.js';
 import { CliError, formatError, UnreachableError } from '../context.js';
 import type { ResourceInfo } from '../discovery.js';
-import { executeTemplate, GoTemplateError, JsonPathError } from '../jsonpath.js';
 import { readManifests } from '../manifests.js';
-import { omitManagedFields, readTemplateFile } from '../printers.js';
-import { goTemplateOf } from './get.js';
+import { objectPrinter, type ObjectPrinter } from './output.js';
 import { type CliContext, collect, invalidText, dryRunOption, dryRunStrategy, parseTargets } from './common.js';
 
 type JsonMap = Record<string, unknown>;
@@ -83,37 +81,6 @@ export function goQuote(s: string): string {
     else out += ch;
   }
   return out + '"';
-}
-
-/** A copy of a decoded JSON value with every object's keys sorted (Go's map order). */
-export function sortKeys(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(sortKeys);
-  if (isMap(v)) {
-    const out: JsonMap = {};
-    for (const k of Object.keys(v).sort()) out[k] = sortKeys(v[k]);
-    return out;
-  }
-  return v;
-}
-
-/** Go's encoding/json escapes these even inside strings (HTML-safe output). */
-function goEscape(json: string): string {
-  return json.replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-}
-
-/** Go's json.Marshal of decoded JSON: compact, keys sorted, `<`, `>`, `&` escaped. */
-export function goJson(v: unknown): string {
-  return goEscape(JSON.stringify(sortKeys(v)));
-}
-
-/** kubectl's JSON printer (json.MarshalIndent with 4 spaces, then a newline). */
-export function goJsonIndent(v: unknown): string {
-  return goEscape(JSON.stringify(sortKeys(v), null, 4)) + '\n';
-}
-
-/** As goJsonIndent, keeping the order of the keys: how kubectl prints a typed object (Go's field order). */
-export function goJsonIndentTyped(v: unknown): string {
-  return goEscape(JSON.stringify(v, null, 4)) + '\n';
 }
 
 /** `apps/v1, Kind=DaemonSet` (schema.GroupVersionKind's String()). */
@@ -376,58 +343,6 @@ Example resource specifications include:
    '--filename=rsrc.json'
    '<resource> <name>'
    '<resource>'`;
-
-// ---------------------------------------------------------------------------------------------
-// Printers.
-
-/** Prints one object of a run; `operation` is the word of the default (name) printer. */
-export type ObjectPrinter = (o: KubeObject, prefix: string, operation: string) => string;
-
-const patchFormats = 'go-template,go-template-file,json,jsonpath,jsonpath-as-json,jsonpath-file,name,template,templatefile,yaml';
-
-/**
- * kubectl's PrintFlags.ToPrinter for patch: the name printer with an operation when there is
- * no -o, else the -o printer. Throws CliError with kubectl's wording for a format it lacks or
- * a template that does not parse.
- */
-export function objectPrinter(output: string | undefined, templateArg: string | undefined, showManagedFields: boolean): ObjectPrinter {
-  const shown = (o: KubeObject): KubeObject => (showManagedFields ? o : omitManagedFields(o));
-  if ((output === undefined || output === '') && templateArg === undefined) return (o, prefix, op) => `${prefix}/${o.metadata.name ?? ''} ${op}\n`;
-  if (output === 'name') return (o, prefix) => `${prefix}/${o.metadata.name ?? ''}\n`;
-  if (output === 'yaml') return (o) => writeYaml(shown(o));
-  if (output === 'json') return (o) => goJsonIndent(shown(o));
-  const template = goTemplateOf(output, templateArg);
-  if (template) {
-    return (o) => {
-      try {
-        return template.execute(sortKeys(shown(o)));
-      } catch (e) {
-        if (e instanceof GoTemplateError) throw new CliError(`error executing template ${JSON.stringify(template.raw)}: ${e.message}`);
-        throw e;
-      }
-    };
-  }
-  const m = /^(jsonpath|jsonpath-file)(?:=([\s\S]*))?$/.exec(output ?? '');
-  if (m) {
-    const value = m[2] ?? '';
-    if (value === '') throw new CliError('template format specified but no template given');
-    const text = m[1] === 'jsonpath-file' ? readTemplateFile(value) : value;
-    try {
-      executeTemplate(text, {});
-    } catch (e) {
-      if (e instanceof JsonPathError) throw new CliError(`error parsing jsonpath ${text}, ${e.message.replace(/ in "(?:[^"\\]|\\.)*"$/, '')}`);
-      throw e;
-    }
-    return (o) => {
-      try {
-        return executeTemplate(text, sortKeys(shown(o)));
-      } catch (e) {
-        throw new CliError(`error executing jsonpath ${JSON.stringify(text)}: ${e instanceof Error ? e.message : String(e)}`);
-      }
-    };
-  }
-  throw new CliError(`unable to match a printer suitable for the output format "${output ?? ''}", allowed formats are: ${patchFormats}`);
-}
 
 // ---------------------------------------------------------------------------------------------
 // Local patches (--dry-run=client, --local), with kubectl's local error wording.

@@ -19,12 +19,12 @@
 import type { Command } from 'commander';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { KubeObject } from '../../api/types.js';
-import { isNotFound } from '../../client/index.js';
+import { isNotFound } from '../client.js';
 import { CliError, withContext } from '../context.js';
 import { kindPrefix, type ResourceInfo } from '../discovery.js';
 import { readVerbManifests } from '../manifests.js';
-import { outputPrinter, target } from './apply.js';
-import { type CliContext, collect, dryRunOption, dryRunStrategy, dryRunSuffix, intFlag, objectRef, parseDuration } from './common.js';
+import { outputPrinter } from './output.js';
+import { type CliContext, collect, dryRunOption, dryRunStrategy, dryRunSuffix, intFlag, objectRef, parseDuration, target } from './common.js';
 import { propagation } from './delete.js';
 
 interface ReplaceOptions {

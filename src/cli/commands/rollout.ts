@@ -27,7 +27,7 @@ import type { Command } from 'commander';
 import type { ControllerRevision, DaemonSet, Pod } from '../../api/types.js';
 import { applyStrategicMergePatch } from '../../api/patch/index.js';
 import { apiSchema } from '../schema.js';
-import { controllerRevisionsResource, isResourceExpired, podsResource, resourcePath, WatchDecoder } from '../../client/index.js';
+import { controllerRevisionsResource, isResourceExpired, podsResource, resourcePath, WatchDecoder } from '../client.js';
 import { rfc3339 } from '../../util/index.js';
 import { CliError, UnreachableError } from '../context.js';
 import { ApiError } from '../../api/errors.js';

@@ -11,7 +11,8 @@ import type { KubeObject } from '../../api/types.js';
 import { runCli } from '../index.js';
 import { FakeApi } from '../testing/fake-api.js';
 import { memoryIO } from '../testing/memory-io.js';
-import { envNameErrors, envRefString, fieldPathValue, keyToEnvName, parseImagePairs, parseResourceList, resourceFieldValue, selectString, splitEnvArgs, updateEnv } from './set.js';
+import { envRefString, fieldPathValue, keyToEnvName, parseImagePairs, parseResourceList, resourceFieldValue, selectString, splitEnvArgs, updateEnv } from './set.js';
+import { envNameErrors } from './common.js';
 
 let dir = '';
 let api: FakeApi;

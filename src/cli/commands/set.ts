@@ -68,8 +68,8 @@ import type { ResourceInfo } from '../discovery.js';
 import { readStream } from '../io.js';
 import { executeTemplate, findValues, GoTemplateError, JsonPathError } from '../jsonpath.js';
 import { printObjects, type ObjectFormat, readTemplateFile, sortedKeys } from '../printers.js';
-import { goTemplateOf } from './get.js';
-import { type CliContext, collect, dryRunOption, dryRunStrategy, dryRunSuffix, type DryRun, objectRef, parseTargets } from './common.js';
+import { goTemplateOf } from './output.js';
+import { type CliContext, collect, dryRunOption, dryRunStrategy, dryRunSuffix, type DryRun, envNameErrors, objectRef, parseTargets } from './common.js';
 
 type JsonMap = Record<string, unknown>;
 
@@ -565,18 +565,6 @@ interface EnvVar {
   name: string;
   value?: string;
   valueFrom?: JsonMap;
-}
-
-const envNameMessage = `a valid environment variable name must consist of alphabetic characters, digits, '_', '-', or '.', and must not start with a digit (e.g. 'my.env-name',  or 'MY_ENV.NAME',  or 'MyEnvName1', regex used for validation is '[-._a-zA-Z][-._a-zA-Z0-9]*')`;
-
-/** apimachinery's IsEnvVarName: the problems of a variable name (none: valid). */
-export function envNameErrors(name: string): string[] {
-  const errs: string[] = [];
-  if (!/^[-._a-zA-Z][-._a-zA-Z0-9]*$/.test(name)) errs.push(envNameMessage);
-  if (name === '.') errs.push(`must not be '.'`);
-  else if (name === '..') errs.push(`must not be '..'`);
-  else if (name.startsWith('..')) errs.push(`must not start with '..'`);
-  return errs;
 }
 
 function checkEnvName(name: string): void {

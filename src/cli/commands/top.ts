@@ -9,7 +9,7 @@
 import type { Command } from 'commander';
 import type { KubeObject, Node } from '../../api/types.js';
 import { parseQuantity, type Quantity } from '../../api/validation/quantity.js';
-import { nodesResource, podsResource } from '../../client/index.js';
+import { nodesResource, podsResource } from '../client.js';
 import { CliError } from '../context.js';
 import { formatRows } from '../printers.js';
 import type { CliContext } from './common.js';
