@@ -61,10 +61,14 @@ export default defineConfig({
     // terms, and each closes what it started: importing the API server and its parts cost each
     // file ~2 s of a loaded machine (40 of them: 96 s of imports isolated, 13 s shared). Isolated:
     // a file that mocks a module (vi.mock), the integration files of isolatedIntegrationTests,
-    // and the e2e tests, which start processes of their own and import little.
+    // and the e2e tests, which start processes of their own and import little. The shared
+    // integration files run last, after every other file (groupOrder 1): in a run where they
+    // overlapped the isolated files, the node conformance file's in-process agent stopped taking
+    // new pods (its exec probes, deadlines and deletions never came) and an e2e `kubectl debug
+    // -it` never attached, as when that file itself once ran in a shared worker.
     projects: [
       { extends: true, test: { name: 'unit', include: ['src/**/*.test.ts'], exclude: [...configDefaults.exclude, ...isolatedUnitTests], isolate: false } },
-      { extends: true, test: { name: 'integration', include: ['test/integration/**/*.test.ts'], exclude: [...configDefaults.exclude, ...isolatedIntegrationTests], isolate: false } },
+      { extends: true, test: { name: 'integration', include: ['test/integration/**/*.test.ts'], exclude: [...configDefaults.exclude, ...isolatedIntegrationTests], isolate: false, sequence: { groupOrder: 1 } } },
       { extends: true, test: { name: 'isolated', include: [...isolatedUnitTests, ...isolatedIntegrationTests, 'test/e2e/**/*.test.ts', 'test/helpers/**/*.test.ts'] } },
     ],
   },
