@@ -3,7 +3,8 @@
 import { describe, expect, it } from 'vitest';
 import type { DaemonSet } from '../api/types.js';
 import { parseTaints } from './commands/node.js';
-import { parseDuration, parseTargets, selectorString, shortAge } from './commands/common.js';
+import { parseDuration, parseTargets, selectorString } from './commands/common.js';
+import { humanDuration } from './durations.js';
 import { canonicalPayload, currentPayload, daemonSetRolloutStatus } from './commands/rollout.js';
 import { LinePrefixer } from './commands/logs.js';
 import { buildProgram, findResource, resourcesFromLists, runCli } from './index.js';
@@ -53,9 +54,11 @@ describe('argument and value parsing', () => {
     expect(parseDuration('2')).toBe(2000);
     expect(() => parseDuration('soon')).toThrow(/invalid duration/);
     expect(selectorString({ matchLabels: { app: 'x' }, matchExpressions: [{ key: 'tier', operator: 'In', values: ['a', 'b'] }, { key: 'gone', operator: 'DoesNotExist' }] })).toBe('app=x,tier in (a,b),!gone');
-    expect(shortAge(45_000)).toBe('45s');
-    expect(shortAge(5 * 60_000 + 3000)).toBe('5m3s');
-    expect(shortAge(3 * 86_400_000)).toBe('3d');
+    expect(humanDuration(45_000)).toBe('45s');
+    expect(humanDuration(5 * 60_000 + 3000)).toBe('5m3s');
+    expect(humanDuration(3 * 86_400_000)).toBe('3d');
+    expect(humanDuration((2 * 365 + 30) * 86_400_000)).toBe('2y30d');
+    expect(humanDuration(-5_000)).toBe('<invalid>');
   });
 
   it('prefixes complete lines and flushes the partial last one', () => {

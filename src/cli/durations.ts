@@ -38,7 +38,11 @@ export function humanSince(ts: string | null | undefined, now = Date.now()): str
   if (!ts) return '<unknown>';
   const t = Date.parse(ts);
   if (Number.isNaN(t)) return '<unknown>';
-  const ms = now - t;
+  return humanDuration(now - t);
+}
+
+/** apimachinery's duration.HumanDuration (`45s`, `5m3s`, `7h`, `3d`, `2y30d`); `<invalid>` below -1 s. */
+export function humanDuration(ms: number): string {
   const seconds = Math.trunc(ms / 1000);
   if (seconds < -1) return '<invalid>';
   if (seconds < 0) return '0s';

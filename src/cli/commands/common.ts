@@ -223,28 +223,6 @@ export function parseDuration(s: string): number {
   return total;
 }
 
-/** kubectl's short human duration (`45s`, `5m3s`, `7h`, `3d`). */
-export function shortAge(ms: number): string {
-  const s = Math.max(0, Math.floor(ms / 1000));
-  if (s < 120) return `${s}s`;
-  const m = Math.floor(s / 60);
-  if (m < 10) return s % 60 === 0 ? `${m}m` : `${m}m${s % 60}s`;
-  if (m < 180) return `${m}m`;
-  const h = Math.floor(m / 60);
-  if (h < 8) return m % 60 === 0 ? `${h}h` : `${h}h${m % 60}m`;
-  if (h < 48) return `${h}h`;
-  const d = Math.floor(h / 24);
-  if (d < 8) return h % 24 === 0 ? `${d}d` : `${d}d${h % 24}h`;
-  if (d < 730) return `${d}d`;
-  return `${Math.floor(d / 365)}y`;
-}
-
-export function ageOf(ts: string | null | undefined, now = Date.now()): string {
-  if (!ts) return '<unknown>';
-  const t = Date.parse(ts);
-  return Number.isNaN(t) ? '<unknown>' : shortAge(now - t);
-}
-
 /** The controller ownerReference UID, if any. */
 export function controllerUid(o: KubeObject): string | undefined {
   return (o.metadata.ownerReferences ?? []).find((r) => r.controller)?.uid;
