@@ -1,7 +1,42 @@
 // Linux /proc helpers for supervising process groups. On hosts without /proc the helpers fall
 // back to kill(2) probes, which cannot tell zombies from live processes.
 
-import { readdirSync, readFileSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readSync } from 'node:fs';
+
+/** The buffer readProc reads into, grown as needed and reused (one scan reads hundreds of files). */
+let scratch = Buffer.allocUnsafe(16 * 1024);
+
+/**
+ * The whole content of a /proc file, or undefined when it cannot be read (gone, another user's).
+ * /proc files report size 0, so readFileSync reads them in fresh 64 KiB allocations: a scan of
+ * every process was mostly allocation. The result is a view of a shared buffer, valid until
+ * the next call.
+ */
+function readProc(path: string): Buffer | undefined {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch {
+    return undefined;
+  }
+  try {
+    let len = 0;
+    for (;;) {
+      if (len === scratch.length) {
+        const bigger = Buffer.allocUnsafe(scratch.length * 2);
+        scratch.copy(bigger, 0, 0, len);
+        scratch = bigger;
+      }
+      const n = readSync(fd, scratch, len, scratch.length - len, null);
+      if (n === 0) return scratch.subarray(0, len);
+      len += n;
+    }
+  } catch {
+    return undefined;
+  } finally {
+    closeSync(fd);
+  }
+}
 
 export interface ProcStat {
   pid: number;
@@ -18,12 +53,8 @@ export interface ProcStat {
 }
 
 export function readProcStat(pid: number): ProcStat | undefined {
-  let text: string;
-  try {
-    text = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  } catch {
-    return undefined;
-  }
+  const text = readProc(`/proc/${pid}/stat`)?.toString('utf8');
+  if (text === undefined) return undefined;
   const open = text.indexOf('(');
   const close = text.lastIndexOf(')');
   if (open < 0 || close < 0) return undefined;
@@ -41,12 +72,7 @@ export function readProcStat(pid: number): ProcStat | undefined {
 }
 
 export const hasProcFs = (() => {
-  try {
-    readFileSync('/proc/self/stat');
-    return true;
-  } catch {
-    return false;
-  }
+  return readProc('/proc/self/stat') !== undefined;
 })();
 
 /** Live (non-zombie) processes whose process group is `pgid`. */
@@ -195,12 +221,8 @@ export function markedProcesses(name: string, value: string): number[] {
     if (entry.charCodeAt(0) < 48 || entry.charCodeAt(0) > 57) continue;
     const pid = Number(entry);
     if (pid === process.pid) continue;
-    let env: Buffer;
-    try {
-      env = readFileSync(`/proc/${entry}/environ`);
-    } catch {
-      continue; // gone, or another user's
-    }
+    const env = readProc(`/proc/${entry}/environ`);
+    if (env === undefined) continue; // gone, or another user's
     const at = env.indexOf(needle);
     // Whole entries only: at the start, or right after the previous entry's NUL.
     if (at < 0 || (at > 0 && env[at - 1] !== 0)) continue;

@@ -152,7 +152,17 @@ describe('ProcessRuntime', () => {
     const { dir, rt, sandbox, sandboxId, config } = await setup();
     const fds = () => readdirSync('/proc/self/fd').length;
     const fifoFiles = () => readdirSync(join(dir, 'state', 'fifos'));
-    await rt.startContainer(sandboxId, sandbox, config({ name: 'warm', logPath: 'warm/0.log', command: ['true'] }));
+    const warm = await rt.startContainer(sandboxId, sandbox, config({ name: 'warm', logPath: 'warm/0.log', command: ['true'] }));
+    // The warm-up container's exit and output pipes close on their own time: counted once settled.
+    await until(async () => (await rt.listContainers()).find((c) => c.id === warm.id)?.state === 'exited');
+    let settled = fds();
+    await until(async () => {
+      await new Promise((r) => setTimeout(r, 100));
+      const now = fds();
+      const same = now === settled;
+      settled = now;
+      return same;
+    });
     const before = { fds: fds(), fifos: fifoFiles().sort() };
     const info = await rt.startContainer(sandboxId, sandbox, config({ command: ['echo', 'a\u0000b'], stdin: true }));
     expect(info).toMatchObject({ state: 'exited', exitCode: 128, reason: 'StartError' });

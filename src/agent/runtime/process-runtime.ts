@@ -92,7 +92,7 @@
 //   log's, also of adopted containers) to the attaches; input goes through attachStdin's paths;
 //   sizes are applied with `stty -F <slave>` while script (the master's holder) is alive.
 
-import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { accessSync, closeSync, constants as fsConstants, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, realpathSync, rmSync, writeFileSync, renameSync, statSync } from 'node:fs';
 import { Socket } from 'node:net';
@@ -218,17 +218,21 @@ const terminalAttachBufferLimit = 4 * 1024 * 1024;
 
 const execOutputLimit = 10 * 1024;
 
-/** Creates the two FIFOs of a container; undefined when the host cannot make FIFOs. */
-function makeFifos(dir: string, token: string): { stdout: string; stderr: string } | undefined {
-  const f = { stdout: join(dir, `${token}.stdout`), stderr: join(dir, `${token}.stderr`) };
+/**
+ * Makes the FIFOs `paths` (mode 600) in `dir` with one mkfifo process, awaited rather than
+ * run synchronously: Node has no mkfifo, and a synchronous child process blocked the agent's
+ * event loop for as long as the process took to be scheduled, fork and exit (on a loaded node,
+ * tens of milliseconds for every container start). False, and none left, when the host cannot
+ * make FIFOs.
+ */
+async function makeFifos(dir: string, paths: string[]): Promise<boolean> {
   try {
     mkdirSync(dir, { recursive: true });
-    execFileSync('mkfifo', ['-m', '600', f.stdout, f.stderr], { stdio: 'ignore' });
-    return f;
+    await new Promise<void>((resolve, reject) => execFile('mkfifo', ['-m', '600', ...paths], { timeout: 30_000 }, (err) => (err ? reject(err) : resolve())));
+    return true;
   } catch {
-    rmSync(f.stdout, { force: true });
-    rmSync(f.stderr, { force: true });
-    return undefined;
+    for (const f of paths) rmSync(f, { force: true });
+    return false;
   }
 }
 
@@ -241,11 +245,8 @@ function makeFifos(dir: string, token: string): { stdout: string; stderr: string
  * closes, which is when the first attach ends. Where no FIFO can be made, undefined (the caller
  * gives a pipe it keeps open while it lives).
  */
-function openHeldStdin(dir: string, token: string, once: boolean): { path?: string; fd: number; writer?: number } | undefined {
-  const path = join(dir, `${token}.stdin`);
+function openHeldStdin(path: string, once: boolean): { path?: string; fd: number; writer?: number } | undefined {
   try {
-    mkdirSync(dir, { recursive: true });
-    execFileSync('mkfifo', ['-m', '600', path], { stdio: 'ignore' });
     if (!once) return { path, fd: openSync(path, fsConstants.O_RDWR) };
     // Read-write first: the read-only open then finds a writer and does not block.
     const writer = openSync(path, fsConstants.O_RDWR);
@@ -275,23 +276,19 @@ function openFifoReader(path: string): Socket {
  * the agent's reader) and, with `idle`, an input that never ends (`idleFd`, read-write).
  * Undefined where no FIFO can be made.
  */
-function openTerminalFifos(dir: string, token: string, idle: boolean): { reportFd: number; report: Socket; idleFd?: number } | undefined {
-  const reportPath = join(dir, `${token}.report`);
-  const idlePath = join(dir, `${token}.idle`);
+function openTerminalFifos(reportPath: string, idlePath: string | undefined): { reportFd: number; report: Socket; idleFd?: number } | undefined {
   const fds: number[] = [];
   try {
-    mkdirSync(dir, { recursive: true });
-    execFileSync('mkfifo', ['-m', '600', reportPath, ...(idle ? [idlePath] : [])], { stdio: 'ignore' });
     fds.push(openSync(reportPath, fsConstants.O_RDWR));
-    if (idle) fds.push(openSync(idlePath, fsConstants.O_RDWR));
+    if (idlePath !== undefined) fds.push(openSync(idlePath, fsConstants.O_RDWR));
     const report = openFifoReader(reportPath);
-    return { reportFd: fds[0]!, report, ...(idle ? { idleFd: fds[1]! } : {}) };
+    return { reportFd: fds[0]!, report, ...(idlePath !== undefined ? { idleFd: fds[1]! } : {}) };
   } catch {
     for (const fd of fds) closeSync(fd);
     return undefined;
   } finally {
     rmSync(reportPath, { force: true });
-    rmSync(idlePath, { force: true });
+    if (idlePath !== undefined) rmSync(idlePath, { force: true });
   }
 }
 
@@ -941,9 +938,24 @@ export class ProcessRuntime implements ContainerRuntime {
       if (failure !== undefined) return this.recordStartError(base, env, config, failure);
     }
 
-    const writer = new ContainerLogWriter(logPath, this.logRotation);
+    // Every FIFO of the container, made at once: output, a held stdin, and on a terminal the
+    // report channel and an input that never ends when nothing may type.
     const fifoDir = join(this.options.stateDir, 'fifos');
-    const fifos = makeFifos(fifoDir, randomBytes(8).toString('hex'));
+    const token = join(fifoDir, randomBytes(8).toString('hex'));
+    const paths = {
+      stdout: `${token}.stdout`,
+      stderr: `${token}.stderr`,
+      ...(config.stdin ? { stdin: `${token}.stdin` } : {}),
+      ...(tools ? { report: `${token}.report`, ...(config.stdin ? {} : { idle: `${token}.idle` }) } : {}),
+    };
+    const made = await makeFifos(fifoDir, Object.values(paths));
+    // The only wait before the spawn: a sandbox removed meanwhile gets no container.
+    if (!this.sandboxes.has(sandboxId)) {
+      if (made) for (const f of Object.values(paths)) rmSync(f, { force: true });
+      throw new RuntimeError('NotFound', `pod sandbox "${sandboxId}" not found`);
+    }
+    const writer = new ContainerLogWriter(logPath, this.logRotation);
+    const fifos = made ? { stdout: paths.stdout, stderr: paths.stderr } : undefined;
     let readers: Socket[] = [];
     let childEnds: number[] = [];
     if (fifos) {
@@ -951,12 +963,11 @@ export class ProcessRuntime implements ContainerRuntime {
       childEnds = [openSync(fifos.stdout, fsConstants.O_RDWR), openSync(fifos.stderr, fsConstants.O_RDWR)];
       readers = [openFifoReader(fifos.stdout), openFifoReader(fifos.stderr)];
     }
-    const heldStdin = config.stdin ? openHeldStdin(fifoDir, randomBytes(8).toString('hex'), config.stdinOnce === true) : undefined;
+    const heldStdin = made && paths.stdin !== undefined ? openHeldStdin(paths.stdin, config.stdinOnce === true) : undefined;
     const closeStdinWriter = (): void => {
       if (heldStdin?.writer !== undefined) closeSync(heldStdin.writer);
     };
-    // On a terminal: the report channel, and an input that never ends when nothing may type.
-    const tfifos = tools && fifos ? openTerminalFifos(fifoDir, randomBytes(8).toString('hex'), !config.stdin) : undefined;
+    const tfifos = made && paths.report !== undefined ? openTerminalFifos(paths.report, paths.idle) : undefined;
     const stdin: number | 'pipe' | 'ignore' = heldStdin?.fd ?? tfifos?.idleFd ?? (config.stdin || tools ? 'pipe' : 'ignore');
     const out: ('pipe' | number)[] = fifos ? [childEnds[0]!, childEnds[1]!] : ['pipe', 'pipe'];
     const stdio: ('pipe' | 'ignore' | number)[] = [stdin, ...out];
