@@ -124,12 +124,51 @@ describe('KubeletEventRecorder', () => {
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
     t.client.prependReactor(() => gate);
-    // The first write is in flight (taken off the queue), five wait, the rest are dropped.
+    // Eight writes are in flight (taken off the queue), five wait, the rest are dropped.
     for (let i = 0; i < 20; i++) t.rec.record(podReference({ ...pod, metadata: { ...pod.metadata, name: `p${i}` } }), 'Normal', 'Started', 'x');
-    expect(t.rec.dropped).toBe(14);
+    expect(t.rec.dropped).toBe(7);
     release();
     await t.rec.flush();
-    expect(await t.events()).toHaveLength(6);
+    expect(await t.events()).toHaveLength(13);
+  });
+
+  it('sends up to maxInFlight writes at once, in order, and never two of one Event at once', async () => {
+    const t = setup({ maxInFlight: 2, spamFilter: false });
+    const gates: Array<() => void> = [];
+    const out = new Set<string>();
+    let most = 0;
+    let overlap = false;
+    const sent: string[] = [];
+    t.client.prependReactor(async (a) => {
+      if (a.verb !== 'create' && a.verb !== 'patch') return;
+      const who = a.verb === 'create' ? (a.object as Event).involvedObject.name! : a.name!.split('.')[0]!;
+      sent.push(`${a.verb} ${who}`);
+      if (out.has(who)) overlap = true;
+      out.add(who);
+      most = Math.max(most, out.size);
+      await new Promise<void>((r) => gates.push(r));
+      out.delete(who);
+    });
+    const ref = (name: string) => podReference({ ...pod, metadata: { ...pod.metadata, name } });
+    const tick = () => new Promise((r) => setImmediate(r));
+    for (const n of ['a', 'b', 'c']) t.rec.record(ref(n), 'Normal', 'Started', 'x');
+    // A repeat of a's event while its create is out: a patch queued behind it.
+    t.rec.record(ref('a'), 'Normal', 'Started', 'x');
+    await tick();
+    expect(sent).toEqual(['create a', 'create b']);
+    // a's create ends: c is next in line; a's patch follows once a slot is free.
+    gates.shift()!();
+    await tick();
+    expect(sent).toEqual(['create a', 'create b', 'create c']);
+    for (let i = 0; i < 20 && (gates.length > 0 || sent.length < 4); i++) {
+      gates.shift()?.();
+      await tick();
+    }
+    await t.rec.flush();
+    expect(sent).toEqual(['create a', 'create b', 'create c', 'patch a']);
+    expect(most).toBe(2);
+    expect(overlap).toBe(false);
+    expect((await t.events()).find((e) => e.involvedObject.name === 'a')?.count).toBe(2);
   });
 
   it('a failed write is reported and dropped; a patch of an Event the server lacks becomes a create', async () => {

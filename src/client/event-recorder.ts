@@ -3,8 +3,11 @@
 //
 // Contracts:
 // - `event` / `record` never throw, never wait and do no I/O: the event is correlated at once
-//   and one write queued. Writes go out one at a time in order (so the create of an event
-//   always precedes its count patches); at most `maxQueued` (default 1000, upstream's queue
+//   and one write queued. Writes go out in order, up to `maxInFlight` (default 8) at once, and
+//   never two of one Event at once (so the create of an event always precedes its count
+//   patches): sent one at a time, a server slow to answer (a loaded node whose agent shares
+//   the machine with it) held every event behind the round trips of hundreds before it, and
+//   a pod's events showed up minutes late. At most `maxQueued` (default 1000, upstream's queue
 //   length) wait, and an event finding the queue full is dropped. A repeat of an Event whose
 //   write is still waiting (not yet sent) updates that write instead of queuing another: the
 //   write goes out with the latest count, lastTimestamp and message, and a busy node whose
@@ -62,6 +65,8 @@ export interface ApiEventRecorderOptions {
   aggregation?: { maxEvents: number; intervalMs: number };
   /** Writes allowed to wait; default 1000. */
   maxQueued?: number;
+  /** Writes sent at once (never two of one Event); default 8. */
+  maxInFlight?: number;
   /** Pause before trying again a write that could not reach the server (default 10 s). */
   retryMs?: number;
 }
@@ -109,11 +114,15 @@ export class ApiEventRecorder implements EventRecorder {
   private readonly queue: Write[] = [];
   /** The queued (not yet sent) write of each Event, by name: a repeat updates it (see the header). */
   private readonly queuedByName = new Map<string, Write>();
+  /** Names of the Events being written (one write of an Event at a time). */
+  private readonly writing = new Set<string>();
+  /** Pending while writes are queued or being sent; resolved when the last one ends. */
   private sending: Promise<void> | undefined;
+  private drained: (() => void) | undefined;
   private seq = 0;
   private stopped = false;
-  /** Ends the pause before a retry (stop()). */
-  private wake: (() => void) | undefined;
+  /** End the pauses before retries (stop()). */
+  private readonly wakers = new Set<() => void>();
   /** Events not written: spam-filtered or finding the queue full. */
   dropped = 0;
 
@@ -210,7 +219,7 @@ export class ApiEventRecorder implements EventRecorder {
     const w: Write = { event, patch: seen !== undefined };
     this.queue.push(w);
     this.queuedByName.set(event.metadata.name!, w);
-    this.sending ??= this.send();
+    this.pump();
   }
 
   /** `<object name>.<hex nanoseconds>`, as upstream names events, unique within this recorder. */
@@ -233,45 +242,64 @@ export class ApiEventRecorder implements EventRecorder {
     return true;
   }
 
-  private async send(): Promise<void> {
-    try {
-      for (let w = this.queue.shift(); w; w = this.queue.shift()) {
-        // Sent from now on: a later repeat queues a patch of its own.
-        if (this.queuedByName.get(w.event.metadata.name!) === w) this.queuedByName.delete(w.event.metadata.name!);
-        for (let attempt = 1; ; attempt++) {
-          try {
-            await this.write(w);
-            break;
-          } catch (err) {
-            // As client-go's recordToSink: the server's refusal is final; a failure to reach it
-            // (the API server restarting) is tried again, 10 s apart, 12 times in all.
-            if (isApiError(err) || attempt >= MAX_WRITE_TRIES || this.stopped) {
-              if (!isAlreadyExists(err)) this.o.onError?.(err);
-              break;
-            }
-            await new Promise<void>((resolve) => {
-              const t = this.clock.setTimeout(() => {
-                this.wake = undefined;
-                resolve();
-              }, this.o.retryMs ?? WRITE_RETRY_MS);
-              this.wake = () => {
-                this.clock.clearTimeout(t);
-                this.wake = undefined;
-                resolve();
-              };
-            });
-          }
-        }
-      }
-    } finally {
+  /** Starts queued writes, oldest first, while fewer than maxInFlight are out (see the header). */
+  private pump(): void {
+    const max = Math.max(1, this.o.maxInFlight ?? 8);
+    while (this.writing.size < max) {
+      // The first write whose Event has none out (usually the head of the queue).
+      const i = this.queue.findIndex((q) => !this.writing.has(q.event.metadata.name!));
+      if (i < 0) break;
+      const w = this.queue.splice(i, 1)[0]!;
+      const name = w.event.metadata.name!;
+      // Sent from now on: a later repeat queues a patch of its own.
+      if (this.queuedByName.get(name) === w) this.queuedByName.delete(name);
+      this.writing.add(name);
+      this.sending ??= new Promise<void>((resolve) => (this.drained = resolve));
+      void this.send(w).finally(() => {
+        this.writing.delete(name);
+        this.pump();
+      });
+    }
+    if (this.writing.size === 0 && this.queue.length === 0 && this.sending) {
       this.sending = undefined;
+      this.drained?.();
+      this.drained = undefined;
+    }
+  }
+
+  /** One write, tried again while the server cannot be reached (never rejects). */
+  private async send(w: Write): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.write(w);
+        return;
+      } catch (err) {
+        // As client-go's recordToSink: the server's refusal is final; a failure to reach it
+        // (the API server restarting) is tried again, 10 s apart, 12 times in all.
+        if (isApiError(err) || attempt >= MAX_WRITE_TRIES || this.stopped) {
+          if (!isAlreadyExists(err)) this.o.onError?.(err);
+          return;
+        }
+        await new Promise<void>((resolve) => {
+          const t = this.clock.setTimeout(() => {
+            this.wakers.delete(wake);
+            resolve();
+          }, this.o.retryMs ?? WRITE_RETRY_MS);
+          const wake = (): void => {
+            this.clock.clearTimeout(t);
+            this.wakers.delete(wake);
+            resolve();
+          };
+          this.wakers.add(wake);
+        });
+      }
     }
   }
 
   /** Ends retries of failed writes (what is queued is still tried once); flush() then returns soon. */
   stop(): void {
     this.stopped = true;
-    this.wake?.();
+    for (const wake of [...this.wakers]) wake();
   }
 
   private async write(w: Write): Promise<void> {
