@@ -20,6 +20,14 @@ describe('withForeignConditions', () => {
     expect(podStatusEqual(merged, withForeignConditions(merged, computed))).toBe(true);
   });
 
+  it('podStatusEqual: a null field equals an absent one (the server keeps lastProbeTime: null as absent); key order does not matter', () => {
+    const computed: PodStatus = { phase: 'Running', conditions: [{ type: 'Ready', status: 'True', lastProbeTime: null, lastTransitionTime: '2026-01-01T00:00:00Z' }] };
+    const stored: PodStatus = { conditions: [{ lastTransitionTime: '2026-01-01T00:00:00Z', status: 'True', type: 'Ready' }], phase: 'Running' };
+    expect(podStatusEqual(stored, computed)).toBe(true);
+    expect(podStatusEqual(stored, { ...computed, conditions: [{ ...computed.conditions![0]!, status: 'False' }] })).toBe(false);
+    expect(podStatusEqual(stored, { ...computed, conditions: [] })).toBe(false);
+  });
+
   it('changes nothing when there is no foreign condition', () => {
     expect(withForeignConditions({ conditions: [{ type: 'Ready', status: 'False' }] }, computed)).toBe(computed);
     expect(withForeignConditions(undefined, computed)).toBe(computed);

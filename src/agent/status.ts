@@ -19,8 +19,9 @@
 // - `withForeignConditions` keeps the conditions other writers own (DisruptionTarget, readiness
 //   gates) when the agent writes its status over the API object's; `withReadinessGates` keeps
 //   Ready False while a readiness gate is not True; `apiPodStatus` does both.
-// - `podStatusEqual` compares whole statuses (key order does not matter); the worker reports a
-//   status only when it differs from the last one reported.
+// - `podStatusEqual` compares whole statuses (key order does not matter, nor a null field
+//   against an absent one); the worker reports a status only when it differs from the last one
+//   reported, and the agent writes it only when it differs from the API object's.
 
 import type { Container, ContainerStatus, PodCondition, PodPhase, PodSpec, PodStatus } from '../api/types.js';
 
@@ -170,13 +171,18 @@ export function generatePodConditions(spec: PodSpec, status: PodStatus, previous
 /** The pod's QoS class (api/pod-qos.ts), re-exported for the agent's callers. */
 export { podQOSClass } from '../api/pod-qos.js';
 
+/**
+ * `v` with object keys sorted and fields that are undefined or null left out: a null field and
+ * an absent one decode to the same Go value, and the API server does not keep nulls (a
+ * condition's `lastProbeTime: null` comes back absent), so the two compare equal.
+ */
 function canonical(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(canonical);
   if (v && typeof v === 'object') {
     const o: Record<string, unknown> = {};
     for (const k of Object.keys(v).sort()) {
       const x = (v as Record<string, unknown>)[k];
-      if (x !== undefined) o[k] = canonical(x);
+      if (x !== undefined && x !== null) o[k] = canonical(x);
     }
     return o;
   }

@@ -18,7 +18,7 @@ import { Cleanup } from '../helpers/cleanup.js';
 import { containerPid, killPidsWith, pidsWith } from '../helpers/process.js';
 import { restartTestServer, startTestServer, type TestServer } from '../helpers/server.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
-import { waitFor } from '../helpers/wait.js';
+import { sleep, waitFor } from '../helpers/wait.js';
 
 const cleanup = new Cleanup();
 const run = randomBytes(4).toString('hex');
@@ -27,6 +27,8 @@ let ts: TestServer;
 let client: RestClient;
 /** The agent's own client: its node identity (system:node:<name>), so NodeRestriction applies. */
 let agentClient: RestClient;
+/** The agent's PUTs of pods/status, by pod name. */
+const statusWrites = new Map<string, number>();
 let agentTls: AgentTlsOptions;
 let agent: RunningAgent;
 let agentDir = '';
@@ -126,7 +128,13 @@ beforeAll(async () => {
   ts = await startTestServer(cleanup);
   client = clientFromKubeconfig(ts.server.kubeconfigPath).client;
   const id = await ts.server.issueNodeIdentity(nodeName, ['127.0.0.1']);
-  agentClient = new RestClient(new HttpTransport({ server: ts.server.url, ca: id.caPem, cert: id.certPem, key: id.keyPem }).request);
+  const agentTransport = new HttpTransport({ server: ts.server.url, ca: id.caPem, cert: id.certPem, key: id.keyPem });
+  // Counts the agent's pod status writes, by pod.
+  agentClient = new RestClient((req) => {
+    const pod = req.method === 'PUT' ? /\/pods\/([^/?]+)\/status(?:\?|$)/.exec(req.path)?.[1] : undefined;
+    if (pod !== undefined) statusWrites.set(pod, (statusWrites.get(pod) ?? 0) + 1);
+    return agentTransport.request(req);
+  });
   agentTls = { certPem: id.servingCertPem, keyPem: id.servingKeyPem, caPem: id.caPem };
   agentDir = makeTempDir(cleanup, 'agent');
   staticDir = makeTempDir(cleanup, 'static-pods');
@@ -237,6 +245,21 @@ describe('node agent against the real API server', () => {
     expect(missing.status).toBe(422);
     expect(JSON.parse(missing.text).message).toBe('PodLogOptions "no-such-pod" is invalid: tailLines: Invalid value: -1: must be greater than or equal to 0');
     expect((await podLog('no-such-pod', '?tailLines=1')).status).toBe(404);
+  });
+
+  it('does not write a status again that the API object already has (a resync every second writes nothing)', async () => {
+    const m = marker('steady');
+    await client.create(podsResource, 'default', podBody('steady', `sleep 1000 # ${m}`));
+    await waitPod('steady', isReady, 'Running and Ready');
+    // Its last status write is in; then three resyncs (podStatusResyncMs 1 s) compare the
+    // computed status with the API object's and find nothing to write (a condition's
+    // lastProbeTime: null, which the server keeps as absent, once made every resync write).
+    await sleep(1_500);
+    const before = statusWrites.get('steady') ?? 0;
+    expect(before).toBeGreaterThan(0);
+    await sleep(3_500);
+    expect(statusWrites.get('steady') ?? 0).toBe(before);
+    await deleteAndWaitGone('steady');
   });
 
   it('streams a followed log as the container writes it', async () => {
