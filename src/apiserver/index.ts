@@ -82,12 +82,6 @@ const maxHeaderSize = 1 << 20;
 /** Streams an HTTP/2 connection may have open at once (Go's server default, which kube-apiserver keeps). */
 const http2MaxStreams = 250;
 
-/** The receive window of each stream, and the largest frame (kube-apiserver's MaxUploadBufferPerStream and MaxReadFrameSize). */
-const http2StreamWindow = 256 * 1024;
-
-/** The connection's receive window: every stream's at once (kube-apiserver's MaxUploadBufferPerConnection). */
-const http2ConnectionWindow = http2StreamWindow * http2MaxStreams;
-
 /**
  * How long a connection may take to be useful (all in ms): its TLS handshake; its request's
  * headers (from the first byte, and with no request at all from the handshake, as upstream's
@@ -545,11 +539,9 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       ...security.auth.pki.tlsOptions,
       allowHTTP1: true,
       handshakeTimeout: connectionLimits.tlsHandshakeTimeoutMs,
-      // kube-apiserver's: 250 streams at once per connection, header lists up to its 1 MiB
-      // MaxHeaderBytes, and a receive window of 256 KiB per stream (upstream's 99th percentile
-      // of request bodies, also its largest frame). See http2ConnectionWindow for the
-      // connection's.
-      settings: { maxConcurrentStreams: http2MaxStreams, maxHeaderListSize: maxHeaderSize, initialWindowSize: http2StreamWindow, maxFrameSize: http2StreamWindow },
+      // Go's server defaults (kube-apiserver keeps them): 250 streams at once per connection,
+      // header lists up to its 1 MiB MaxHeaderBytes.
+      settings: { maxConcurrentStreams: http2MaxStreams, maxHeaderListSize: maxHeaderSize },
       maxSessionMemory: 64,
     });
     // The HTTP/1.1 side's limits (the server applies them to HTTP/1.1 connections).
@@ -589,19 +581,6 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     // busy however quiet); idle for http2IdleTimeoutMs, it is closed gracefully (GOAWAY: a
     // stream the client opens meanwhile is refused and retried on a new connection).
     srv.on('session', (session: ServerHttp2Session) => {
-      // Room for every stream's window at once (upstream's MaxUploadBufferPerConnection). With
-      // HTTP/2's 64 KiB, a client sending many writes at once (a node agent's pod statuses and
-      // events) got ~64 KiB of bodies to the server per round trip: on a loaded server its
-      // requests waited tens of seconds in the connection's window, not in the server.
-      const widen = (): void => {
-        try {
-          session.setLocalWindowSize(http2ConnectionWindow);
-        } catch {
-          // closed at once: nothing to widen
-        }
-      };
-      if (session.connecting) session.once('connect', widen);
-      else widen();
       let open = 0;
       let idle: NodeJS.Timeout | undefined;
       const arm = (): void => {
