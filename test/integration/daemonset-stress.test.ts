@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { DaemonSet, Pod } from '../../src/api/types.js';
 import { daemonSetsResource, isNotFound, nodesResource } from '../../src/client/index.js';
 import { Cleanup, sleep, waitFor } from '../helpers/index.js';
-import { byNode, getDs, hashLabel, listPods, makeDaemonSet, makeNode, ns, patchRetrying, replayPods, startCluster, startEventLogAndKubelet } from './daemonset-harness.js';
+import { byNode, getDs, hashLabel, isReady, listPods, makeDaemonSet, makeNode, ns, patchRetrying, replayPods, startCluster, startEventLogAndKubelet } from './daemonset-harness.js';
 
 const cleanup = new Cleanup();
 afterEach(() => cleanup.run());
@@ -83,24 +83,32 @@ describe('DaemonSet stress: concurrent node churn and DaemonSet updates', () => 
     })();
     await Promise.all([churn, updates]);
 
-    // Converge: every DS has exactly one up-to-date pod on each node it selects.
+    // Converge: every DS has exactly one up-to-date, Ready pod on each node it selects.
     const selects = (ds: string, pool: string | undefined): boolean => ds !== 'even' || pool === 'even';
-    await waitFor(
-      async () => {
-        const nodes = (await c.client.list<import('../../src/api/types.js').Node>(nodesResource)).items;
-        for (const name of ['ru', 'sg', 'even']) {
-          const ds = await getDs(c, name);
-          const want = nodes.filter((n) => selects(name, n.metadata.labels?.pool)).map((n) => n.metadata.name ?? '').sort();
-          const m = byNode(await listPods(c, name));
-          if ([...m.keys()].sort().join() !== want.join()) return false;
-          const image = ds.spec.template.spec.containers[0]?.image;
-          if (![...m.values()].every((ps) => ps.length === 1 && ps[0]!.spec.containers[0]?.image === image)) return false;
-          if ((ds.status?.observedGeneration ?? 0) < (ds.metadata.generation ?? 0)) return false;
-        }
-        return (await listPods(c, 'tmp')).length === 0;
-      },
-      { timeoutMs: 60_000, message: 'every DaemonSet converged on the final nodes' },
-    );
+    const converged = (message: string): Promise<unknown> =>
+      waitFor(
+        async () => {
+          const nodes = (await c.client.list<import('../../src/api/types.js').Node>(nodesResource)).items;
+          for (const name of ['ru', 'sg', 'even']) {
+            const ds = await getDs(c, name);
+            const want = nodes.filter((n) => selects(name, n.metadata.labels?.pool)).map((n) => n.metadata.name ?? '').sort();
+            const m = byNode(await listPods(c, name));
+            if ([...m.keys()].sort().join() !== want.join()) return false;
+            const image = ds.spec.template.spec.containers[0]?.image;
+            if (![...m.values()].every((ps) => ps.length === 1 && ps[0]!.spec.containers[0]?.image === image && isReady(ps[0]!))) return false;
+            if ((ds.status?.observedGeneration ?? 0) < (ds.metadata.generation ?? 0)) return false;
+          }
+          return (await listPods(c, 'tmp')).length === 0;
+        },
+        { timeoutMs: 60_000, message },
+      );
+    await converged('every DaemonSet converged on the final nodes');
+    // One more surge update on the settled nodes. A rolling update waits until the pod creations
+    // of its pass are observed, so node churn that adds nodes all the time can hold the surge
+    // DaemonSet's updates back until the churn has removed every node that held an old pod; on
+    // settled nodes every old pod is Ready, and each is surged.
+    await patchRetrying(c, daemonSetsResource, ns, 'sg', { spec: { template: { spec: { containers: [{ name: 'agent', image: 'busybox:final' }] } } } });
+    await converged('the surge DaemonSet rolled out on the settled nodes');
 
     // The property over the whole history.
     const dsKindOf = new Map<string, string>(); // DS uid -> name

@@ -12,6 +12,16 @@ import { isRuntimeError, type ContainerConfig, type PodSandboxConfig } from './i
 import { readProcStat } from './proc.js';
 import { killAllWith, live, processesWith, until } from './testing/processes.js';
 
+/** Whether process `pid` ignores SIGTERM (signal 15: bit 14 of SigIgn in /proc/PID/status). */
+function ignoresSigterm(pid: number): boolean {
+  try {
+    const m = /^SigIgn:\s*([0-9a-f]+)$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m !== null && (BigInt(`0x${m[1]}`) & (1n << 14n)) !== 0n;
+  } catch {
+    return false;
+  }
+}
+
 const cleanups: (() => void | Promise<void>)[] = [];
 afterEach(async () => {
   for (let f = cleanups.pop(); f; f = cleanups.pop()) await f();
@@ -248,8 +258,19 @@ describe('ProcessRuntime', () => {
       }),
     );
     cleanups.push(() => rt.stopContainer(info.id, 0));
-    await until(() => live(`${marker}-grandchild`).length === 1 && live(`${marker}-main`).length >= 1);
-    const grandchild = live(`${marker}-grandchild`)[0]!.pid;
+    // The grandchild is the marked process whose parent is not marked too: its loop's forks
+    // carry its command line until they exec `sleep`, so a count or the first pid could name a
+    // fork that is gone a moment later. It carries its marker from its exec on, before its shell
+    // has run `trap`: the stop must wait until it really ignores SIGTERM.
+    const grandchildOf = (): number | undefined => {
+      const marked = new Set(live(`${marker}-grandchild`).map((p) => p.pid));
+      return [...marked].find((pid) => {
+        const st = readProcStat(pid);
+        return st !== undefined && st.state !== 'Z' && !marked.has(st.ppid) && ignoresSigterm(pid);
+      });
+    };
+    await until(() => grandchildOf() !== undefined && live(`${marker}-main`).length >= 1);
+    const grandchild = grandchildOf()!;
     expect(readProcStat(grandchild)!.pgrp).toBe(info.pid);
 
     let stopped = false;
