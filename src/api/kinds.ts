@@ -329,6 +329,9 @@ export function builtinKinds(): KindDef[] {
     kind({ group: '', kind: 'ReplicationController', plural: 'replicationcontrollers', namespaced: true, shortNames: ['rc'], categories: ['all'], subresources: ['status', 'scale'], scale: replicatedScale('labelMap'), tracksGeneration: true, statusOnCreate: { reset: { replicas: 0 } }, defaultPropagation: 'Orphan' }),
     kind({ group: 'policy', kind: 'PodDisruptionBudget', plural: 'poddisruptionbudgets', namespaced: true, shortNames: ['pdb'], subresources: ['status'], tracksGeneration: true, statusOnCreate: { reset: { disruptionsAllowed: 0, currentHealthy: 0, desiredHealthy: 0, expectedPods: 0 } } }),
     kind({ group: 'storage.k8s.io', kind: 'CSIDriver', plural: 'csidrivers', namespaced: false }),
+    kind({ group: 'storage.k8s.io', kind: 'StorageClass', plural: 'storageclasses', namespaced: false, shortNames: ['sc'] }),
+    // Kept for the network plugin that enforces it (upstream's generation: +1 on a spec change).
+    kind({ group: 'networking.k8s.io', kind: 'NetworkPolicy', plural: 'networkpolicies', namespaced: true, shortNames: ['netpol'], tracksGeneration: true }),
     kind({ group: 'admissionregistration.k8s.io', kind: 'ValidatingWebhookConfiguration', plural: 'validatingwebhookconfigurations', namespaced: false, categories: ['api-extensions'] }),
     kind({ group: 'admissionregistration.k8s.io', kind: 'MutatingWebhookConfiguration', plural: 'mutatingwebhookconfigurations', namespaced: false, categories: ['api-extensions'] }),
     // Stored with the status the server sets (Established); the custom resources they define

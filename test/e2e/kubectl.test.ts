@@ -181,6 +181,8 @@ describe.skipIf(!hasKubectl)('kubectl against everynode server', () => {
       ['events', 'ev'],
       ['services', 'svc'],
       ['endpoints', 'ep'],
+      ['networkpolicies', 'netpol'],
+      ['storageclasses', 'sc'],
     ] as const) {
       expect(out).toMatch(new RegExp(`^${name}\\s+${short}\\s`, 'm'));
     }
@@ -548,6 +550,62 @@ spec:
     expect(r.code).toBe(1); // kubectl diff exits 1 when there are differences
     expect(r.stdout).toMatch(/-\s+image: busybox:1\.36/);
     expect(r.stdout).toMatch(/\+\s+image: busybox:9\.9/);
+  });
+
+  it('a network plugin\'s NetworkPolicy and a CSI driver\'s StorageClass apply, print, describe and refuse bad changes as upstream', async () => {
+    const f = write(
+      'np-sc.yaml',
+      `apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: allow-dns, namespace: default}
+spec:
+  podSelector: {matchLabels: {app: web}}
+  egress:
+  - to:
+    - namespaceSelector: {}
+    - ipBlock: {cidr: 10.0.0.0/8, except: [10.1.0.0/16]}
+    ports:
+    - {port: 53, protocol: UDP}
+    - {port: 8000, endPort: 9000}
+---
+apiVersion: storage.k8s.io/v1
+kind: StorageClass
+metadata:
+  name: nfs-csi
+  annotations: {storageclass.kubernetes.io/is-default-class: "true"}
+provisioner: nfs.csi.k8s.io
+parameters: {server: nfs-server.default.svc.cluster.local, share: /}
+mountOptions: [nfsvers=4.1]
+`,
+    );
+    expect(await ok(['apply', '-f', f])).toBe('networkpolicy.networking.k8s.io/allow-dns created\nstorageclass.storage.k8s.io/nfs-csi created\n');
+    // Upstream's defaults: TCP ports, policy types from the rules, Delete and Immediate.
+    const np = JSON.parse(await ok(['get', 'netpol', 'allow-dns', '-o', 'json']));
+    expect(np.spec.policyTypes).toEqual(['Ingress', 'Egress']);
+    expect(np.spec.egress[0].ports[1]).toEqual({ port: 8000, endPort: 9000, protocol: 'TCP' });
+    expect(np.metadata.generation).toBe(1);
+    // Egress rules are an atomic list, and the served one has the defaulted protocol the file
+    // leaves out, so kubectl sends the file's list again ("configured"); the server defaults it
+    // to what it stores and writes nothing.
+    expect(await ok(['apply', '-f', f])).toBe('networkpolicy.networking.k8s.io/allow-dns configured\nstorageclass.storage.k8s.io/nfs-csi unchanged\n');
+    const again = JSON.parse(await ok(['get', 'netpol', 'allow-dns', '-o', 'json']));
+    expect([again.metadata.generation, again.metadata.resourceVersion]).toEqual([1, np.metadata.resourceVersion]);
+    expect(await ok(['get', 'netpol', '--no-headers'])).toMatch(/^allow-dns\s+app=web\s+\S+\n$/);
+    expect(await ok(['get', 'sc', '--no-headers'])).toMatch(/^nfs-csi \(default\)\s+nfs\.csi\.k8s\.io\s+Delete\s+Immediate\s+false\s+\S+\n$/);
+    // kubectl's own describers read what is served.
+    expect(await ok(['describe', 'netpol', 'allow-dns'])).toContain('To Port Range: 8000-9000/TCP');
+    expect(await ok(['describe', 'sc', 'nfs-csi'])).toMatch(/IsDefaultClass:\s+Yes/);
+    // A spec change is a new generation; what a provisioner relies on cannot change.
+    await ok(['patch', 'netpol', 'allow-dns', '--type', 'merge', '-p', '{"spec":{"podSelector":{"matchLabels":{"app":"api"}}}}']);
+    expect(await ok(['get', 'netpol', 'allow-dns', '-o', 'jsonpath={.metadata.generation}'])).toBe('2');
+    await ok(['patch', 'sc', 'nfs-csi', '-p', '{"allowVolumeExpansion":true}']);
+    const r = await kubectl(['patch', 'sc', 'nfs-csi', '-p', '{"provisioner":"other.io","reclaimPolicy":"Retain"}']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('The StorageClass "nfs-csi" is invalid: \n* provisioner: Forbidden: updates to provisioner are forbidden.\n* reclaimPolicy: Forbidden: updates to reclaimPolicy are forbidden.');
+    const bad = await kubectl(['apply', '-f', '-'], 'apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: bad}\nspec:\n  ingress:\n  - from: [{}]\n    ports: [{port: http, endPort: 90}]\n');
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('* spec.ingress[0].ports[0].endPort: Invalid value: 90: may not be specified when `port` is non-numeric\n* spec.ingress[0].from[0]: Required value: must specify a peer');
+    expect((await kubectl(['get', 'netpol', 'bad'])).code).toBe(1);
   });
 
   it('validation errors read as upstream', async () => {

@@ -3,7 +3,7 @@
 // add to the same maps, so nothing downstream assumes a fixed list of kinds.
 
 import type { GroupVersionKind, SchemaNode } from './types.js';
-import { ADMISSION, APIEXTENSIONS, APPS, AUTHENTICATION, AUTHORIZATION, COORDINATION, CORE, DISCOVERY, EVENTS, META, METRICS, POLICY, RBAC, SCHEDULING, STORAGE, type Definitions } from './dsl.js';
+import { ADMISSION, APIEXTENSIONS, APPS, AUTHENTICATION, AUTHORIZATION, COORDINATION, CORE, DISCOVERY, EVENTS, META, METRICS, NETWORKING, POLICY, RBAC, SCHEDULING, STORAGE, type Definitions } from './dsl.js';
 import { metaDefinitions } from './meta.js';
 import { podDefinitions } from './core-pod.js';
 import { volumeDefinitions } from './core-volumes.js';
@@ -16,6 +16,7 @@ import { discoveryDefinitions } from './discovery.js';
 import { schedulingDefinitions } from './scheduling.js';
 import { policyDefinitions } from './policy.js';
 import { storageDefinitions } from './storage.js';
+import { networkingDefinitions } from './networking.js';
 import { admissionDefinitions } from './admissionregistration.js';
 import { apiextensionsDefinitions } from './apiextensions.js';
 import { authorizationDefinitions } from './authorization.js';
@@ -90,6 +91,7 @@ registerDefinitions(discoveryDefinitions);
 registerDefinitions(schedulingDefinitions);
 registerDefinitions(policyDefinitions);
 registerDefinitions(storageDefinitions);
+registerDefinitions(networkingDefinitions);
 registerDefinitions(admissionDefinitions);
 registerDefinitions(apiextensionsDefinitions);
 registerDefinitions(authorizationDefinitions);
@@ -125,7 +127,8 @@ const builtinKinds: Array<[group: string, prefix: string, kinds: string[]]> = [
   ['rbac.authorization.k8s.io', RBAC, ['Role', 'RoleBinding', 'ClusterRole', 'ClusterRoleBinding']],
   ['scheduling.k8s.io', SCHEDULING, ['PriorityClass']],
   ['policy', POLICY, ['PodDisruptionBudget']],
-  ['storage.k8s.io', STORAGE, ['CSIDriver']],
+  ['storage.k8s.io', STORAGE, ['CSIDriver', 'StorageClass']],
+  ['networking.k8s.io', NETWORKING, ['NetworkPolicy']],
   ['admissionregistration.k8s.io', ADMISSION, ['ValidatingWebhookConfiguration', 'MutatingWebhookConfiguration']],
   ['apiextensions.k8s.io', APIEXTENSIONS, ['CustomResourceDefinition']],
   ['events.k8s.io', EVENTS, ['Event']],
@@ -138,7 +141,7 @@ for (const [group, prefix, kinds] of builtinKinds) {
 }
 registerKind({ group: '', version: 'v1', kind: 'Status' }, META + 'Status');
 registerKind({ group: '', version: 'v1', kind: 'DeleteOptions' }, META + 'DeleteOptions');
-for (const group of ['apps', 'events.k8s.io', 'coordination.k8s.io', 'discovery.k8s.io', 'rbac.authorization.k8s.io', 'scheduling.k8s.io', 'policy', 'storage.k8s.io', 'admissionregistration.k8s.io', 'apiextensions.k8s.io', 'meta.k8s.io']) {
+for (const group of ['apps', 'events.k8s.io', 'coordination.k8s.io', 'discovery.k8s.io', 'rbac.authorization.k8s.io', 'scheduling.k8s.io', 'policy', 'storage.k8s.io', 'networking.k8s.io', 'admissionregistration.k8s.io', 'apiextensions.k8s.io', 'meta.k8s.io']) {
   registerKind({ group, version: 'v1', kind: 'DeleteOptions' }, META + 'DeleteOptions');
 }
 

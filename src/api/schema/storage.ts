@@ -1,8 +1,9 @@
-// storage.k8s.io/v1 CSIDriver (stored and served: the process runtime mounts no volumes).
+// storage.k8s.io/v1 CSIDriver and StorageClass (stored and served for the CSI drivers and
+// provisioners that use them: the process runtime mounts no volumes).
 
 import {
-  STORAGE,
-  bool, int64, list, listOf, obj, objectMeta, ref, setList, str, typeMeta,
+  CORE, STORAGE,
+  bool, int64, list, listOf, obj, objectMeta, ref, setList, str, strList, strMap, typeMeta,
   type Definitions,
 } from './dsl.js';
 
@@ -28,4 +29,23 @@ export const storageDefinitions: Definitions = {
     audience: str('Audience of the token.'),
     expirationSeconds: int64('Lifetime of the token.'),
   }, ['audience']),
+  [STORAGE + 'StorageClass']: obj('A class of storage that volumes are provisioned from. StorageClasses are cluster-scoped; the top-level fields cannot change after creation, except allowVolumeExpansion and mountOptions.', {
+    ...typeMeta(),
+    metadata: objectMeta(),
+    provisioner: str('The provisioner (volume plugin or CSI driver) that makes volumes of this class.'),
+    parameters: strMap('Parameters for the provisioner; at most 512, 256 KiB together.'),
+    reclaimPolicy: str('What happens to a released volume of this class: Delete (default) or Retain.'),
+    mountOptions: strList('Mount options of the volumes made, e.g. ["ro", "soft"]; not validated.'),
+    allowVolumeExpansion: bool('Whether volumes of this class may be expanded.'),
+    volumeBindingMode: str('When volumes are bound and provisioned: Immediate (default) or WaitForFirstConsumer.'),
+    allowedTopologies: list(ref(CORE + 'TopologySelectorTerm'), 'Where volumes may be provisioned; empty: anywhere.'),
+  }, ['provisioner']),
+  [STORAGE + 'StorageClassList']: listOf(STORAGE + 'StorageClass', 'storage classes'),
+  [CORE + 'TopologySelectorTerm']: obj('A topology term: every expression must hold (the terms of a list are ORed).', {
+    matchLabelExpressions: list(ref(CORE + 'TopologySelectorLabelRequirement'), 'Topology label requirements.'),
+  }),
+  [CORE + 'TopologySelectorLabelRequirement']: obj('A topology label and the values it may have.', {
+    key: str('The label key.'),
+    values: strList('The values the label may have (any of them); at least one.'),
+  }, ['key', 'values']),
 };

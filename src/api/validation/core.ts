@@ -12,6 +12,8 @@ import {
   isDNS1123Label,
   isDNS1123Subdomain,
   isQualifiedName,
+  invalidCIDRMsg,
+  isValidCIDR,
   isValidIP,
   isValidLabelValue,
   isValidPortNum,
@@ -269,15 +271,6 @@ function validateTaints(taints: unknown, path: string): FieldError[] {
   return errs;
 }
 
-function isValidCIDR(c: string): boolean {
-  const m = /^(.+)\/([0-9]{1,3})$/.exec(c);
-  if (!m) return false;
-  const ip = m[1] ?? '';
-  const bits = Number(m[2]);
-  if (isValidIP(ip).length) return false;
-  return ip.includes(':') ? bits <= 128 : bits <= 32;
-}
-
 function validateNodeSpec(node: Obj): FieldError[] {
   const errs: FieldError[] = [];
   const spec = obj(node.spec) ?? {};
@@ -285,7 +278,7 @@ function validateNodeSpec(node: Obj): FieldError[] {
   // (podCIDR always equals podCIDRs' first here: setNodeDefaults.)
   const cidrs = arr(spec.podCIDRs).map(String);
   cidrs.forEach((c, i) => {
-    if (!isValidCIDR(c)) errs.push(fe.invalid(index('spec.podCIDRs', i), c, 'must be a valid CIDR value, (e.g. 10.9.8.0/24 or 2001:db8::/64)'));
+    if (!isValidCIDR(c)) errs.push(fe.invalid(index('spec.podCIDRs', i), c, invalidCIDRMsg));
   });
   if (cidrs.length > 2) errs.push(fe.invalid('spec.podCIDRs', cidrs, 'may specify no more than one CIDR for each IP family'));
   return errs;
@@ -684,7 +677,7 @@ export function validateService(svc: Obj): FieldError[] {
     ranges.forEach((r, i) => {
       // Space-padded values are allowed (a leftover of the annotation form).
       const v = String(r).trim();
-      if (!isValidCIDR(v)) errs.push(fe.invalid(index(path, i), v, 'must be a valid CIDR value, (e.g. 10.9.8.0/24 or 2001:db8::/64)'));
+      if (!isValidCIDR(v)) errs.push(fe.invalid(index(path, i), v, invalidCIDRMsg));
     });
   }
   const td = spec.trafficDistribution;

@@ -231,6 +231,18 @@ export function isValidIP(value: string): string[] {
   return isIPv4(value) || isIPv6(value) ? [] : ['must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)'];
 }
 
+export const invalidCIDRMsg = 'must be a valid CIDR value, (e.g. 10.9.8.0/24 or 2001:db8::/64)';
+
+/** An IPv4 or IPv6 address, a slash and a prefix length the family allows. */
+export function isValidCIDR(c: string): boolean {
+  const m = /^(.+)\/([0-9]{1,3})$/.exec(c);
+  if (!m) return false;
+  const ip = m[1] ?? '';
+  const bits = Number(m[2]);
+  if (isValidIP(ip).length) return false;
+  return ip.includes(':') ? bits <= 128 : bits <= 32;
+}
+
 /** Path-segment names (RBAC objects): anything except '.', '..', and names containing '/' or '%'. */
 export function isValidPathSegmentName(name: string, prefix = false): string[] {
   if (!prefix) {

@@ -251,3 +251,119 @@ describe('status writes of the stored workload kinds', () => {
     ]);
   });
 });
+
+describe('StorageClass', () => {
+  const sc = { metadata: { name: 'nfs-csi', namespace: 'ignored' }, provisioner: 'nfs.csi.k8s.io', parameters: { server: 'nfs', share: '/' } };
+
+  it('defaults reclaimPolicy and volumeBindingMode; a cluster-scoped object loses its namespace', () => {
+    const ok = create('storage.k8s.io/StorageClass', sc);
+    expect(ok.errors).toEqual([]);
+    expect(ok.obj).toMatchObject({ reclaimPolicy: 'Delete', volumeBindingMode: 'Immediate' });
+    expect(ok.obj.metadata.namespace).toBeUndefined();
+  });
+
+  it('refuses bad fields with upstream field paths and words', () => {
+    const bad = create('storage.k8s.io/StorageClass', {
+      metadata: { name: 'bad' },
+      provisioner: 'not a/name!',
+      parameters: { '': 'x' },
+      reclaimPolicy: 'Recycle',
+      volumeBindingMode: 'Later',
+      allowedTopologies: [
+        { matchLabelExpressions: [{ key: 'zone', values: ['a', 'a'] }, { key: 'zone', values: ['b'] }] },
+        { matchLabelExpressions: [{ key: 'bad key', values: [] }] },
+        { matchLabelExpressions: [] },
+      ],
+    });
+    expect(bad.errors).toEqual([
+      'provisioner: Invalid value: "not a/name!": prefix part a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, \'-\' or \'.\', and must start and end with an alphanumeric character (e.g. \'example.com\', regex used for validation is \'[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\')',
+      'provisioner: Invalid value: "not a/name!": name part must consist of alphanumeric characters, \'-\', \'_\' or \'.\', and must start and end with an alphanumeric character (e.g. \'MyName\',  or \'my.name\',  or \'123-abc\', regex used for validation is \'([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]\')',
+      'parameters: Invalid value: "": field can not be empty.',
+      'reclaimPolicy: Unsupported value: "Recycle": supported values: "Delete", "Retain"',
+      'volumeBindingMode: Unsupported value: "Later": supported values: "Immediate", "WaitForFirstConsumer"',
+      'allowedTopologies[0].matchLabelExpressions[0].values[1]: Duplicate value: "a"',
+      'allowedTopologies[0].matchLabelExpressions[1].key: Duplicate value: "zone"',
+      'allowedTopologies[1].matchLabelExpressions[0].values: Required value',
+      'allowedTopologies[1].matchLabelExpressions[0].key: Invalid value: "bad key": name part must consist of alphanumeric characters, \'-\', \'_\' or \'.\', and must start and end with an alphanumeric character (e.g. \'MyName\',  or \'my.name\',  or \'123-abc\', regex used for validation is \'([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]\')',
+      // Upstream seeds its seen terms with empty ones: a term without expressions is a duplicate.
+      'allowedTopologies[2].matchLabelExpressions: Duplicate value: ""',
+    ]);
+    expect(create('storage.k8s.io/StorageClass', { metadata: { name: 'p' }, provisioner: 'x', parameters: { big: 'v'.repeat(256 * 1024) } }).errors).toEqual(['parameters: Too long: may not be more than 262144 bytes']);
+    expect(create('storage.k8s.io/StorageClass', { metadata: { name: 'p' } }).errors).toEqual(['provisioner: Required value']);
+    // A term repeated whole is a duplicate too, whatever the order of its values.
+    const terms = [{ matchLabelExpressions: [{ key: 'zone', values: ['a', 'b'] }] }, { matchLabelExpressions: [{ key: 'zone', values: ['b', 'a'] }] }];
+    expect(create('storage.k8s.io/StorageClass', { metadata: { name: 'p' }, provisioner: 'x', allowedTopologies: terms }).errors).toEqual(['allowedTopologies[1].matchLabelExpressions: Duplicate value: ""']);
+  });
+
+  it('keeps provisioner, parameters, reclaimPolicy and volumeBindingMode; allowVolumeExpansion and mountOptions may change', () => {
+    expect(update('storage.k8s.io/StorageClass', sc, { ...sc, allowVolumeExpansion: true, mountOptions: ['nfsvers=4.1'] })).toEqual([]);
+    expect(update('storage.k8s.io/StorageClass', sc, { ...sc, provisioner: 'other.io', parameters: {}, reclaimPolicy: 'Retain', volumeBindingMode: 'WaitForFirstConsumer' })).toEqual([
+      'parameters: Forbidden: updates to parameters are forbidden.',
+      'provisioner: Forbidden: updates to provisioner are forbidden.',
+      'reclaimPolicy: Forbidden: updates to reclaimPolicy are forbidden.',
+      'volumeBindingMode: Invalid value: "WaitForFirstConsumer": field is immutable',
+    ]);
+  });
+});
+
+describe('NetworkPolicy', () => {
+  const meta = { name: 'np', namespace: 'n' };
+
+  it('defaults the ports to TCP and policyTypes from the rules given', () => {
+    const ingressOnly = create('networking.k8s.io/NetworkPolicy', { metadata: meta, spec: { podSelector: {}, ingress: [{ ports: [{ port: 80 }] }] } });
+    expect(ingressOnly.errors).toEqual([]);
+    expect(ingressOnly.obj.spec).toEqual({ podSelector: {}, ingress: [{ ports: [{ port: 80, protocol: 'TCP' }] }], policyTypes: ['Ingress'] });
+    const both = create('networking.k8s.io/NetworkPolicy', { metadata: meta, spec: { podSelector: {}, egress: [{ to: [{ ipBlock: { cidr: '10.0.0.0/8', except: ['10.1.0.0/16'] } }] }] } });
+    expect(both.errors).toEqual([]);
+    expect(both.obj.spec.policyTypes).toEqual(['Ingress', 'Egress']);
+    // Given policyTypes are kept (an egress-only policy).
+    expect(create('networking.k8s.io/NetworkPolicy', { metadata: meta, spec: { podSelector: {}, policyTypes: ['Egress'] } }).obj.spec.policyTypes).toEqual(['Egress']);
+  });
+
+  it('refuses bad ports, peers, blocks and policy types with upstream field paths and words', () => {
+    const bad = create('networking.k8s.io/NetworkPolicy', {
+      metadata: meta,
+      spec: {
+        podSelector: { matchLabels: { 'bad key': 'x' } },
+        policyTypes: ['Ingress', 'Sideways'],
+        ingress: [
+          {
+            from: [{}, { ipBlock: { cidr: '10.0.0.0/16', except: ['10.0.0.0/8', '10.0.1.0/24', '10.0.0.0/16', 'fd00::/64', 'nope'] }, podSelector: {} }],
+            ports: [{ port: 'http', endPort: 90 }, { port: 70000 }, { endPort: 5 }, { port: 100, endPort: 50, protocol: 'ICMP' }, { port: 'Not_A_Name' }],
+          },
+        ],
+        egress: [{ to: [{ ipBlock: { cidr: '' } }, { ipBlock: { cidr: '300.0.0.0/8' } }] }],
+      },
+    });
+    expect(bad.errors).toEqual([
+      'spec.podSelector.matchLabels: Invalid value: "bad key": name part must consist of alphanumeric characters, \'-\', \'_\' or \'.\', and must start and end with an alphanumeric character (e.g. \'MyName\',  or \'my.name\',  or \'123-abc\', regex used for validation is \'([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]\')',
+      'spec.ingress[0].ports[0].endPort: Invalid value: 90: may not be specified when `port` is non-numeric',
+      'spec.ingress[0].ports[1].port: Invalid value: 70000: must be between 1 and 65535, inclusive',
+      'spec.ingress[0].ports[2].endPort: Invalid value: 5: may not be specified when `port` is not specified',
+      'spec.ingress[0].ports[3].protocol: Unsupported value: "ICMP": supported values: "TCP", "UDP", "SCTP"',
+      'spec.ingress[0].ports[3].endPort: Invalid value: 100: must be greater than or equal to `port`',
+      'spec.ingress[0].ports[4].port: Invalid value: "Not_A_Name": must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)',
+      'spec.ingress[0].from[0]: Required value: must specify a peer',
+      'spec.ingress[0].from[1].ipBlock.except[0]: Invalid value: "10.0.0.0/8": must be a strict subset of `cidr`',
+      'spec.ingress[0].from[1].ipBlock.except[2]: Invalid value: "10.0.0.0/16": must be a strict subset of `cidr`',
+      'spec.ingress[0].from[1].ipBlock.except[3]: Invalid value: "fd00::/64": must be a strict subset of `cidr`',
+      'spec.ingress[0].from[1].ipBlock.except[4]: Invalid value: "nope": must be a valid CIDR value, (e.g. 10.9.8.0/24 or 2001:db8::/64)',
+      'spec.ingress[0].from[1]: Forbidden: may not specify both ipBlock and another peer',
+      'spec.egress[0].to[0].ipBlock.cidr: Required value',
+      'spec.egress[0].to[1].ipBlock.cidr: Invalid value: "300.0.0.0/8": must be a valid CIDR value, (e.g. 10.9.8.0/24 or 2001:db8::/64)',
+      'spec.policyTypes[1]: Unsupported value: "Sideways": supported values: "Ingress", "Egress"',
+    ]);
+    expect(create('networking.k8s.io/NetworkPolicy', { metadata: meta, spec: { policyTypes: ['Ingress', 'Egress', 'Ingress'] } }).errors).toEqual([
+      'spec.policyTypes: Invalid value: ["Ingress","Egress","Ingress"]: may not specify more than two policyTypes',
+    ]);
+    // IPv6 blocks work the same way.
+    expect(create('networking.k8s.io/NetworkPolicy', { metadata: meta, spec: { ingress: [{ from: [{ ipBlock: { cidr: 'fd00::/48', except: ['fd00:0:0:1::/64'] } }] }] } }).errors).toEqual([]);
+  });
+
+  it('validates an update as a create', () => {
+    const old = { metadata: meta, spec: { podSelector: {} } };
+    expect(update('networking.k8s.io/NetworkPolicy', old, { metadata: meta, spec: { podSelector: {}, ingress: [{ ports: [{ port: 0 }] }] } })).toEqual([
+      'spec.ingress[0].ports[0].port: Invalid value: 0: must be between 1 and 65535, inclusive',
+    ]);
+  });
+});

@@ -2,18 +2,20 @@
 // their DaemonSet apply unchanged and tools that read every workload kind (`kubectl cluster-info
 // dump`, `kubectl get all`) work: apps/v1 Deployment and ReplicaSet, core/v1
 // ReplicationController, policy/v1 PodDisruptionBudget, storage.k8s.io/v1 CSIDriver and
-// admissionregistration.k8s.io/v1 webhook configurations. Defaults and the main validation rules
-// follow upstream (pkg/apis/apps, core, policy, storage, admissionregistration validation), so
-// what is stored is what a Kubernetes server would store.
+// StorageClass, networking.k8s.io/v1 NetworkPolicy and admissionregistration.k8s.io/v1 webhook
+// configurations. Defaults and the main validation rules follow upstream (pkg/apis/apps, core,
+// policy, storage, networking, admissionregistration validation), so what is stored is what a
+// Kubernetes server would store.
 
+import { BlockList } from 'node:net';
 import { fe, type FieldError } from '../errors.js';
 import type { LabelSelector } from '../types.js';
 import { isNotMoreThan100Percent, validatePositiveIntOrPercent } from './daemonset.js';
 import { setPodTemplateDefaults } from './defaults-pod.js';
-import { isDNS1123Subdomain, nameIsDNSSubdomain } from './names.js';
-import { labelSelectorMatches, labelsOf, validateConditions, validateLabelSelector, validateLabels, validateObjectMeta, validateObjectMetaUpdate } from './object-meta.js';
+import { invalidCIDRMsg, isDNS1123Subdomain, isQualifiedName, isValidCIDR, isValidPortName, isValidPortNum, nameIsDNSSubdomain } from './names.js';
+import { labelSelectorMatches, labelsOf, validateConditions, validateLabelName, validateLabelSelector, validateLabels, validateObjectMeta, validateObjectMetaUpdate } from './object-meta.js';
 import { validatePodTemplateSpec } from './pod-spec.js';
-import { arr, child, ensureObj, index, isObj, num, obj, str, validateImmutableSelector, validateNonnegativeField, type Obj } from './util.js';
+import { arr, child, deepEqual, ensureObj, index, isObj, num, obj, str, validateImmutableField, validateImmutableSelector, validateNonnegativeField, type Obj } from './util.js';
 
 const absent = (v: unknown): boolean => v === undefined || v === null;
 
@@ -254,6 +256,209 @@ export function validateCSIDriver(d: Obj): FieldError[] {
     if (m !== 'Persistent' && m !== 'Ephemeral') errs.push(fe.notSupported(index('spec.volumeLifecycleModes', i), m, ['Ephemeral', 'Persistent']));
   });
   return errs;
+}
+
+// ---------------------------------------------------------------------------------------------
+// StorageClass (upstream's SetDefaults_StorageClass, ValidateStorageClass[Update])
+
+export function setStorageClassDefaults(sc: Obj): void {
+  if (absent(sc.reclaimPolicy)) sc.reclaimPolicy = 'Delete';
+  if (absent(sc.volumeBindingMode)) sc.volumeBindingMode = 'Immediate';
+}
+
+const maxProvisionerParameters = 512;
+const maxProvisionerParameterBytes = 256 * 1024;
+
+export function validateStorageClass(sc: Obj): FieldError[] {
+  const errs = validateObjectMeta(sc.metadata, false, nameIsDNSSubdomain);
+  const provisioner = str(sc.provisioner) ?? '';
+  if (provisioner === '') errs.push(fe.required('provisioner'));
+  else for (const msg of isQualifiedName(provisioner.toLowerCase())) errs.push(fe.invalid('provisioner', provisioner, msg));
+  const params = obj(sc.parameters) ?? {};
+  const entries = Object.entries(params);
+  if (entries.length > maxProvisionerParameters) {
+    errs.push(fe.tooLong('parameters', maxProvisionerParameters));
+  } else {
+    let size = 0;
+    for (const [k, v] of entries) {
+      if (k === '') errs.push(fe.invalid('parameters', k, 'field can not be empty.'));
+      size += Buffer.byteLength(k) + Buffer.byteLength(String(v));
+    }
+    if (size > maxProvisionerParameterBytes) errs.push(fe.tooLong('parameters', maxProvisionerParameterBytes));
+  }
+  // An explicit empty reclaimPolicy passes, as upstream checks only a non-empty one.
+  const reclaim = sc.reclaimPolicy;
+  if (typeof reclaim === 'string' && reclaim !== '' && reclaim !== 'Delete' && reclaim !== 'Retain') errs.push(fe.notSupported('reclaimPolicy', reclaim, ['Delete', 'Retain']));
+  const mode = sc.volumeBindingMode;
+  if (absent(mode)) errs.push(fe.required('volumeBindingMode'));
+  else if (mode !== 'Immediate' && mode !== 'WaitForFirstConsumer') errs.push(fe.notSupported('volumeBindingMode', mode, ['Immediate', 'WaitForFirstConsumer']));
+  errs.push(...validateAllowedTopologies(sc.allowedTopologies, 'allowedTopologies'));
+  return errs;
+}
+
+/**
+ * Upstream's validateAllowedTopologies: each term's expressions have a label key, at least one
+ * value and no repeated value or key; a term equal to an earlier one is a Duplicate. Upstream
+ * seeds its list of seen terms with as many empty ones as there are terms, so a term without
+ * expressions is always reported Duplicate; that is kept.
+ */
+function validateAllowedTopologies(topologies: unknown, path: string): FieldError[] {
+  const errs: FieldError[] = [];
+  const terms = arr(topologies);
+  const seen: Array<Map<string, Set<string>>> = terms.map(() => new Map());
+  terms.forEach((t, i) => {
+    const termPath = index(path, i);
+    const exprPath = child(termPath, 'matchLabelExpressions');
+    const exprs = new Map<string, Set<string>>();
+    arr(obj(t)?.matchLabelExpressions).forEach((r, j) => {
+      const rPath = index(exprPath, j);
+      const req = obj(r) ?? {};
+      const values = new Set<string>();
+      const raw = arr(req.values);
+      if (raw.length === 0) errs.push(fe.required(child(rPath, 'values')));
+      raw.forEach((v, k) => {
+        const value = String(v);
+        if (values.has(value)) errs.push(fe.duplicate(index(child(rPath, 'values'), k), value));
+        values.add(value);
+      });
+      const key = str(req.key) ?? '';
+      errs.push(...validateLabelName(key, child(rPath, 'key')));
+      if (exprs.has(key)) errs.push(fe.duplicate(child(rPath, 'key'), key));
+      exprs.set(key, values);
+    });
+    const same = (a: Map<string, Set<string>>): boolean => a.size === exprs.size && [...a].every(([k, vs]) => {
+      const other = exprs.get(k);
+      return other !== undefined && other.size === vs.size && [...vs].every((v) => other.has(v));
+    });
+    if (seen.some(same)) errs.push(fe.duplicate(exprPath, ''));
+    seen.push(exprs);
+  });
+  return errs;
+}
+
+/** The top-level fields a provisioner relies on cannot change (allowVolumeExpansion and mountOptions can). */
+export function validateStorageClassUpdate(sc: Obj, old: Obj): FieldError[] {
+  const errs = [...validateObjectMetaUpdate(sc.metadata, old.metadata), ...validateStorageClass(sc)];
+  if (!deepEqual(obj(sc.parameters) ?? {}, obj(old.parameters) ?? {})) errs.push(fe.forbidden('parameters', 'updates to parameters are forbidden.'));
+  if ((str(sc.provisioner) ?? '') !== (str(old.provisioner) ?? '')) errs.push(fe.forbidden('provisioner', 'updates to provisioner are forbidden.'));
+  if (!deepEqual(sc.reclaimPolicy ?? null, old.reclaimPolicy ?? null)) errs.push(fe.forbidden('reclaimPolicy', 'updates to reclaimPolicy are forbidden.'));
+  errs.push(...validateImmutableField(sc.volumeBindingMode ?? null, old.volumeBindingMode ?? null, 'volumeBindingMode'));
+  return errs;
+}
+
+// ---------------------------------------------------------------------------------------------
+// NetworkPolicy (upstream's SetDefaults_NetworkPolicy[Port], ValidateNetworkPolicy[Update])
+
+const policyProtocols = ['TCP', 'UDP', 'SCTP'];
+const policyTypes = ['Ingress', 'Egress'];
+
+/** Ports default to TCP; a policy without policyTypes is Ingress, and Egress too when it has egress rules. */
+export function setNetworkPolicyDefaults(np: Obj): void {
+  const spec = ensureObj(np, 'spec');
+  for (const dir of ['ingress', 'egress']) {
+    for (const rule of arr(spec[dir])) {
+      for (const port of arr(obj(rule)?.ports)) if (isObj(port) && absent(port.protocol)) port.protocol = 'TCP';
+    }
+  }
+  if (arr(spec.policyTypes).length === 0) spec.policyTypes = arr(spec.egress).length > 0 ? ['Ingress', 'Egress'] : ['Ingress'];
+}
+
+export function validateNetworkPolicy(np: Obj): FieldError[] {
+  return [...validateObjectMeta(np.metadata, true, nameIsDNSSubdomain), ...validateNetworkPolicySpec(obj(np.spec) ?? {})];
+}
+
+export function validateNetworkPolicyUpdate(np: Obj, old: Obj): FieldError[] {
+  return [...validateObjectMetaUpdate(np.metadata, old.metadata), ...validateNetworkPolicySpec(obj(np.spec) ?? {})];
+}
+
+function validateNetworkPolicySpec(spec: Obj): FieldError[] {
+  const errs = validateLabelSelector(spec.podSelector ?? {}, 'spec.podSelector');
+  for (const [dir, peers] of [['ingress', 'from'], ['egress', 'to']] as const) {
+    arr(spec[dir]).forEach((r, i) => {
+      const rulePath = index(child('spec', dir), i);
+      const rule = obj(r) ?? {};
+      arr(rule.ports).forEach((p, j) => errs.push(...validateNetworkPolicyPort(obj(p) ?? {}, index(child(rulePath, 'ports'), j))));
+      arr(rule[peers]).forEach((p, j) => errs.push(...validateNetworkPolicyPeer(obj(p) ?? {}, index(child(rulePath, peers), j))));
+    });
+  }
+  const types = arr(spec.policyTypes);
+  if (types.length > policyTypes.length) {
+    errs.push(fe.invalid('spec.policyTypes', types, 'may not specify more than two policyTypes'));
+    return errs;
+  }
+  types.forEach((t, i) => {
+    if (!policyTypes.includes(String(t))) errs.push(fe.notSupported(index('spec.policyTypes', i), t, policyTypes));
+  });
+  return errs;
+}
+
+function validateNetworkPolicyPort(port: Obj, path: string): FieldError[] {
+  const errs: FieldError[] = [];
+  if (!absent(port.protocol) && !policyProtocols.includes(String(port.protocol))) errs.push(fe.notSupported(child(path, 'protocol'), port.protocol, policyProtocols));
+  const endPort = num(port.endPort);
+  const p = port.port;
+  if (typeof p === 'number') {
+    for (const msg of isValidPortNum(p)) errs.push(fe.invalid(child(path, 'port'), p, msg));
+    if (endPort !== undefined) {
+      if (endPort < p) errs.push(fe.invalid(child(path, 'endPort'), p, 'must be greater than or equal to `port`'));
+      for (const msg of isValidPortNum(endPort)) errs.push(fe.invalid(child(path, 'endPort'), endPort, msg));
+    }
+  } else if (typeof p === 'string') {
+    if (endPort !== undefined) errs.push(fe.invalid(child(path, 'endPort'), endPort, 'may not be specified when `port` is non-numeric'));
+    for (const msg of isValidPortName(p)) errs.push(fe.invalid(child(path, 'port'), p, msg));
+  } else if (endPort !== undefined) {
+    errs.push(fe.invalid(child(path, 'endPort'), endPort, 'may not be specified when `port` is not specified'));
+  }
+  return errs;
+}
+
+function validateNetworkPolicyPeer(peer: Obj, path: string): FieldError[] {
+  const errs: FieldError[] = [];
+  let peers = 0;
+  for (const f of ['podSelector', 'namespaceSelector']) {
+    if (absent(peer[f])) continue;
+    peers++;
+    errs.push(...validateLabelSelector(peer[f], child(path, f)));
+  }
+  const ipBlock = obj(peer.ipBlock);
+  if (ipBlock) {
+    peers++;
+    errs.push(...validateIPBlock(ipBlock, child(path, 'ipBlock')));
+  }
+  if (peers === 0) errs.push(fe.required(path, 'must specify a peer'));
+  else if (peers > 1 && ipBlock) errs.push(fe.forbidden(path, 'may not specify both ipBlock and another peer'));
+  return errs;
+}
+
+/** A CIDR, and excepted CIDRs that are strictly inside it (same family, longer prefix). */
+function validateIPBlock(block: Obj, path: string): FieldError[] {
+  const cidr = str(block.cidr) ?? '';
+  if (cidr === '') return [fe.required(child(path, 'cidr'))];
+  if (!isValidCIDR(cidr)) return [fe.invalid(child(path, 'cidr'), cidr, invalidCIDRMsg)];
+  const errs: FieldError[] = [];
+  const [net, bits] = splitCIDR(cidr);
+  const family = net.includes(':') ? 'ipv6' : 'ipv4';
+  const range = new BlockList();
+  range.addSubnet(net, bits, family);
+  arr(block.except).forEach((e, i) => {
+    const exceptPath = index(child(path, 'except'), i);
+    const except = String(e);
+    if (!isValidCIDR(except)) {
+      errs.push(fe.invalid(exceptPath, except, invalidCIDRMsg));
+      return;
+    }
+    // A longer prefix inside the range: its address is in the range (all of a smaller aligned
+    // block lies on one side of a larger block's edge).
+    const [exceptNet, exceptBits] = splitCIDR(except);
+    const exceptFamily = exceptNet.includes(':') ? 'ipv6' : 'ipv4';
+    if (exceptFamily !== family || exceptBits <= bits || !range.check(exceptNet, family)) errs.push(fe.invalid(exceptPath, except, 'must be a strict subset of `cidr`'));
+  });
+  return errs;
+}
+
+function splitCIDR(cidr: string): [string, number] {
+  const slash = cidr.lastIndexOf('/');
+  return [cidr.slice(0, slash), Number(cidr.slice(slash + 1))];
 }
 
 // ---------------------------------------------------------------------------------------------

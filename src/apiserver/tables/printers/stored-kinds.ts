@@ -1,6 +1,6 @@
 // Rows of the kinds everynode stores but does not run (Deployment, ReplicaSet,
-// ReplicationController, PodDisruptionBudget, CSIDriver, webhook configurations), with
-// upstream's columns.
+// ReplicationController, PodDisruptionBudget, CSIDriver, StorageClass, NetworkPolicy, webhook
+// configurations), with upstream's columns.
 
 import type { TablePrinter } from '../types.js';
 import { translateTimestampSince } from '../duration.js';
@@ -108,6 +108,39 @@ export const csiDriverPrinter: TablePrinter = {
       age(d, now),
     ];
   },
+};
+
+/** The annotations that make a StorageClass the default one (upstream's IsDefaultAnnotation). */
+const defaultClassAnnotations = ['storageclass.kubernetes.io/is-default-class', 'storageclass.beta.kubernetes.io/is-default-class'];
+
+/** Name (` (default)` after the default class's), Provisioner, ReclaimPolicy, VolumeBindingMode, AllowVolumeExpansion, Age. */
+export const storageClassPrinter: TablePrinter = {
+  columns: [
+    nameColumn(),
+    col('Provisioner', 'string', 'provisioner indicates the type of the provisioner.'),
+    col('ReclaimPolicy', 'string', 'reclaimPolicy controls the reclaimPolicy for dynamically provisioned PersistentVolumes of this storage class. Defaults to Delete.'),
+    col('VolumeBindingMode', 'string', 'volumeBindingMode indicates how PersistentVolumeClaims should be provisioned and bound.  When unset, VolumeBindingImmediate is used. This field is only honored by servers that enable the VolumeScheduling feature.'),
+    col('AllowVolumeExpansion', 'string', 'allowVolumeExpansion shows whether the storage class allow volume expand.'),
+    ageColumn(),
+  ],
+  cells(sc: Obj, { now }) {
+    const annotations = rec(rec(sc['metadata'])['annotations']);
+    const isDefault = defaultClassAnnotations.some((a) => annotations[a] === 'true');
+    return [
+      isDefault ? `${nameOf(sc)} (default)` : nameOf(sc),
+      str(sc['provisioner']),
+      str(sc['reclaimPolicy']) || 'Delete',
+      str(sc['volumeBindingMode']) || 'Immediate',
+      sc['allowVolumeExpansion'] === true,
+      age(sc, now),
+    ];
+  },
+};
+
+/** Name, Pod-Selector, Age. */
+export const networkPolicyPrinter: TablePrinter = {
+  columns: [nameColumn(), col('Pod-Selector', 'string', 'Selects the pods to which this NetworkPolicy object applies.'), ageColumn()],
+  cells: (np: Obj, { now }) => [nameOf(np), formatLabelSelector(rec(np['spec'])['podSelector'] ?? {}), age(np, now)],
 };
 
 /** Name, Webhooks (count), Age. */
