@@ -384,7 +384,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     watchCache = new WatchCache({ store, logger: logger.child('watch-cache'), ...(opts.watchCache ?? {}) });
     await watchCache.start();
     const wc = watchCache;
-    const podAdmission = new PodAdmission(store, kinds.byResource('scheduling.k8s.io', 'v1', 'priorityclasses')!, () => clock.now());
+    const podAdmission = new PodAdmission(store, kinds.byResource('scheduling.k8s.io', 'v1', 'priorityclasses')!, () => clock.now(), kinds.byResource('node.k8s.io', 'v1', 'runtimeclasses'));
     const serviceAllocator = new ServiceAllocator({ store, services: kinds.byResource('', 'v1', 'services')! });
     const podsKind = kinds.byResource('', 'v1', 'pods')!;
     const podSecurity = new PodSecurityAdmission({

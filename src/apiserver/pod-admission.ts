@@ -1,5 +1,5 @@
-// Admission of pod creates that reads other objects (upstream's ServiceAccount and Priority
-// admission plugins), and the system PriorityClasses every cluster has.
+// Admission of pod creates that reads other objects (upstream's ServiceAccount, Priority and
+// RuntimeClass admission plugins), and the system PriorityClasses every cluster has.
 //
 // Contract:
 // - ServiceAccount (defaulting only): a pod naming no account runs as `default`
@@ -15,12 +15,19 @@
 //   PreemptLowerPriority. A spec.priority or preemptionPolicy that differs from the computed
 //   one is 403, with upstream's messages. The global default is looked up at most once a
 //   second (upstream reads an informer cache: also a moment behind).
+// - RuntimeClass: a pod naming a RuntimeClass that does not exist is 403 `pod rejected:
+//   RuntimeClass "X" not found`. The class's overhead becomes the pod's spec.overhead (a pod
+//   giving another one is refused); its scheduling nodeSelector is merged into the pod's (a
+//   label the pod sets to another value is refused) and its tolerations are merged with the
+//   pod's, a toleration another one covers left out, as upstream's MergeTolerations. A pod with
+//   an overhead and no class overhead to match is refused.
 // - system-node-critical (2000001000) and system-cluster-critical (2000000000) exist from the
 //   server's first start (and cannot be deleted: api/validation/scheduling.ts).
 
 import { ApiError, forbidden } from '../api/errors.js';
 import type { KindDef, KindRegistry } from '../api/kinds.js';
-import type { KubeObject, Pod } from '../api/types.js';
+import type { KubeObject, Pod, Toleration } from '../api/types.js';
+import { compareQuantity, parseQuantity } from '../api/validation/quantity.js';
 import { systemPriorityClasses } from '../api/validation/scheduling.js';
 import type { Store } from '../storage/interface.js';
 import { keyPrefix, objectKey, type RestRegistry } from './registry.js';
@@ -29,6 +36,12 @@ const MIRROR_POD_ANNOTATION = 'kubernetes.io/config.mirror';
 const DEFAULT_PREEMPTION = 'PreemptLowerPriority';
 /** How long the global default class found (or not) is believed. */
 const DEFAULT_CLASS_TTL_MS = 1000;
+
+interface RuntimeClass extends KubeObject {
+  handler?: string;
+  overhead?: { podFixed?: Record<string, string | number> };
+  scheduling?: { nodeSelector?: Record<string, string>; tolerations?: Toleration[] };
+}
 
 interface PriorityClass extends KubeObject {
   value?: number;
@@ -66,6 +79,7 @@ export class PodAdmission {
     private readonly store: Store,
     private readonly priorityClasses: KindDef,
     private readonly now: () => number,
+    private readonly runtimeClasses?: KindDef,
   ) {}
 
   /** Mutates a pod being created (after defaulting, before validation); throws the 403 to answer. */
@@ -78,6 +92,42 @@ export class PodAdmission {
       spec.serviceAccount = account;
     }
     await this.admitPriority(pod);
+    await this.admitRuntimeClass(pod);
+  }
+
+  /** Upstream's RuntimeClass plugin, mutation and validation in one (see the header). */
+  private async admitRuntimeClass(pod: Pod): Promise<void> {
+    const spec = pod.spec as Pod['spec'] & { runtimeClassName?: string | null; overhead?: Record<string, string | number> | null };
+    const who = pod.metadata.name || pod.metadata.generateName || '';
+    const refuse = (why: string): ApiError => forbidden(`pods "${who}" is forbidden: ${why}`, { group: '', resource: 'pods', kind: 'Pod' }, who);
+    let rc: RuntimeClass | undefined;
+    if (spec.runtimeClassName && this.runtimeClasses) {
+      const kv = await this.store.get(objectKey(this.runtimeClasses, undefined, spec.runtimeClassName));
+      if (!kv) throw refuse(`pod rejected: RuntimeClass "${spec.runtimeClassName}" not found`);
+      rc = JSON.parse(kv.value) as RuntimeClass;
+    }
+    const podFixed = rc?.overhead?.podFixed;
+    const given = spec.overhead ?? undefined;
+    if (podFixed) {
+      if (given && Object.keys(given).length > 0 && !sameResources(given, podFixed)) throw refuse("pod rejected: Pod's Overhead doesn't match RuntimeClass's defined Overhead");
+      spec.overhead = { ...podFixed };
+    } else if (given) {
+      throw refuse('pod rejected: Pod Overhead set without corresponding RuntimeClass defined Overhead');
+    }
+    const scheduling = rc?.scheduling;
+    if (!scheduling) return;
+    const selector = scheduling.nodeSelector ?? {};
+    if (spec.nodeSelector) {
+      for (const [k, v] of Object.entries(selector)) {
+        const podValue = spec.nodeSelector[k];
+        if (podValue !== undefined && podValue !== v) throw refuse(`conflict: runtimeClass.scheduling.nodeSelector[${k}] = ${v}; pod.spec.nodeSelector[${k}] = ${podValue}`);
+        spec.nodeSelector[k] = v;
+      }
+    } else if (scheduling.nodeSelector) {
+      spec.nodeSelector = { ...scheduling.nodeSelector };
+    }
+    const merged = mergeTolerations(spec.tolerations ?? [], scheduling.tolerations ?? []);
+    if (merged.length > 0 || spec.tolerations) spec.tolerations = merged;
   }
 
   private async admitPriority(pod: Pod): Promise<void> {
@@ -140,5 +190,58 @@ export class PodAdmission {
     for (const pc of await this.defaults()) if (!found || (pc.value ?? 0) < (found.value ?? 0)) found = pc;
     this.defaultClass = { at: now, pc: found };
     return found;
+  }
+}
+
+/** Two resource lists with the same names and equal quantities ("1" equals "1000m"). */
+function sameResources(a: Record<string, string | number>, b: Record<string, string | number>): boolean {
+  const keys = Object.keys(a);
+  if (keys.length !== Object.keys(b).length) return false;
+  return keys.every((k) => {
+    if (!(k in b)) return false;
+    const qa = parseQuantity(a[k]);
+    const qb = parseQuantity(b[k]);
+    return qa !== undefined && qb !== undefined ? compareQuantity(qa, qb) === 0 : a[k] === b[k];
+  });
+}
+
+/**
+ * Upstream's MergeTolerations: the pod's tolerations then the class's, each left out when one
+ * already kept, or a different later one, tolerates a superset of it (equal ones: the first).
+ */
+export function mergeTolerations(first: Toleration[], second: Toleration[]): Toleration[] {
+  const all = [...first, ...second];
+  const merged: Toleration[] = [];
+  all.forEach((t, i) => {
+    if (merged.some((kept) => isSuperset(kept, t))) return;
+    if (all.slice(i + 1).some((later) => !sameToleration(t, later) && isSuperset(later, t))) return;
+    merged.push(t);
+  });
+  return merged;
+}
+
+function sameToleration(a: Toleration, b: Toleration): boolean {
+  return (a.key ?? '') === (b.key ?? '') && (a.operator ?? '') === (b.operator ?? '') && (a.value ?? '') === (b.value ?? '') && (a.effect ?? '') === (b.effect ?? '') && (a.tolerationSeconds ?? null) === (b.tolerationSeconds ?? null);
+}
+
+/** Whether `ss` tolerates every taint `t` tolerates (upstream's isSuperset, operators as given). */
+function isSuperset(ss: Toleration, t: Toleration): boolean {
+  if (sameToleration(t, ss)) return true;
+  const ssKey = ss.key ?? '';
+  // An empty key with Exists matches every key.
+  if ((t.key ?? '') !== ssKey && (ssKey !== '' || ss.operator !== 'Exists')) return false;
+  // An empty effect matches every effect.
+  if ((t.effect ?? '') !== (ss.effect ?? '') && (ss.effect ?? '') !== '') return false;
+  if (ss.effect === 'NoExecute' && ss.tolerationSeconds !== undefined && ss.tolerationSeconds !== null) {
+    if (t.tolerationSeconds === undefined || t.tolerationSeconds === null || t.tolerationSeconds > ss.tolerationSeconds) return false;
+  }
+  switch (ss.operator ?? '') {
+    case 'Equal':
+    case '':
+      return t.operator === 'Equal' && (t.value ?? '') === (ss.value ?? '');
+    case 'Exists':
+      return true;
+    default:
+      return false;
   }
 }

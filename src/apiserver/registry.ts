@@ -387,11 +387,13 @@ const conditionalUpdateKinds: ReadonlySet<string> = new Set([
   'admissionregistration.k8s.io/MutatingWebhookConfiguration',
   'storage.k8s.io/CSIDriver',
   'coordination.k8s.io/Lease',
+  'node.k8s.io/RuntimeClass',
 ]);
 
 /**
  * Kinds a PUT creates when the object does not exist (upstream's AllowCreateOnUpdate: Lease,
- * Events, Endpoints, Service and the RBAC kinds); any other kind's PUT of a missing object is 404.
+ * Events, Endpoints, Service, the RBAC kinds and RuntimeClass); any other kind's PUT of a missing
+ * object is 404.
  */
 const createOnUpdateKinds: ReadonlySet<string> = new Set([
   'coordination.k8s.io/Lease',
@@ -403,6 +405,7 @@ const createOnUpdateKinds: ReadonlySet<string> = new Set([
   'rbac.authorization.k8s.io/ClusterRole',
   'rbac.authorization.k8s.io/RoleBinding',
   'rbac.authorization.k8s.io/ClusterRoleBinding',
+  'node.k8s.io/RuntimeClass',
 ]);
 
 /** Whether a PUT without a resourceVersion may overwrite whatever is stored (upstream's AllowUnconditionalUpdate). */
@@ -723,6 +726,9 @@ export class RestRegistry {
     if (m.resourceVersion !== undefined && m.resourceVersion !== '') throw badRequest('resourceVersion should not be set on objects to be created');
     const validation = validationFor(groupKindOf(k));
     validation.applyDefaults(object);
+    // DefaultTolerationSeconds comes before the RuntimeClass plugin's merge of tolerations, in
+    // upstream's plugin order.
+    admitCreate(k, object);
     // Before the name is generated: admission names a generateName pod by its prefix, as upstream.
     if (this.admitPod && k.group === '' && k.kind === 'Pod') await this.admitPod(object as Pod);
     let generated = false;
@@ -733,7 +739,6 @@ export class RestRegistry {
     }
     prepareForCreate(k, object, this.clock.now());
     validation.prepareForCreate?.(object);
-    admitCreate(k, object);
     const errs = [...checkPathSegmentName('metadata.name', m.name), ...validation.validateCreate(object)];
     if (errs.length > 0) throw invalid(ref, m.name, errs);
     const kindWarnings = validation.warnings?.(object);

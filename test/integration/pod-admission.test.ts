@@ -1,6 +1,7 @@
 // Pod admission that reads other objects, against a real server: the Priority plugin's
-// resolution of priorityClassName (and the system classes every cluster has), and the
-// ServiceAccount plugin's default account.
+// resolution of priorityClassName (and the system classes every cluster has), the
+// ServiceAccount plugin's default account, and the RuntimeClass plugin's overhead and scheduling.
+import * as k8s from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KubeObject, Pod } from '../../src/api/types.js';
 import { type ResourceDescriptor, podsResource } from '../../src/client/index.js';
@@ -69,5 +70,61 @@ describe('pod admission', () => {
     expect(old.spec).toMatchObject({ serviceAccountName: 'builder', serviceAccount: 'builder' });
     const named = await c.client.create<Pod>(podsResource, ns, pod('sa-named', { serviceAccountName: 'runner' }));
     expect(named.spec).toMatchObject({ serviceAccountName: 'runner', serviceAccount: 'runner' });
+  });
+});
+
+describe('RuntimeClass admission (client-node NodeV1Api)', () => {
+  it('a pod gets its class\'s overhead, node selector and tolerations; an unknown class, a conflict or a stray overhead is 403', async () => {
+    const nodeApi = api.kc.makeApiClient(k8s.NodeV1Api);
+    const rc = await nodeApi.createRuntimeClass({
+      body: {
+        metadata: { name: 'sandboxed' },
+        handler: 'kata',
+        overhead: { podFixed: { cpu: '250m', memory: '120Mi' } },
+        scheduling: { nodeSelector: { sandbox: 'kata' }, tolerations: [{ key: 'sandbox', operator: 'Exists', effect: 'NoSchedule' }, { key: 'gpu', operator: 'Exists' }] },
+      },
+    });
+    expect(rc.handler).toBe('kata');
+    // The pod's own tolerations come first (with the 300 s ones DefaultTolerationSeconds added
+    // before, as upstream's plugin order has it); one the class's covers is left out.
+    const p = await c.client.create<Pod>(podsResource, ns, pod('kata-pod', { runtimeClassName: 'sandboxed', nodeSelector: { disk: 'ssd' }, tolerations: [{ key: 'gpu', operator: 'Equal', value: 'a100', effect: 'NoSchedule' }, { key: 'other', operator: 'Exists' }] }));
+    expect(p.spec).toMatchObject({ overhead: { cpu: '250m', memory: '120Mi' }, nodeSelector: { disk: 'ssd', sandbox: 'kata' } });
+    expect(p.spec.tolerations).toEqual([
+      { key: 'other', operator: 'Exists' },
+      { key: 'node.kubernetes.io/not-ready', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300 },
+      { key: 'node.kubernetes.io/unreachable', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300 },
+      { key: 'sandbox', operator: 'Exists', effect: 'NoSchedule' },
+      { key: 'gpu', operator: 'Exists' },
+    ]);
+    // The same overhead in other units is the class's own.
+    await c.client.create<Pod>(podsResource, ns, pod('same-overhead', { runtimeClassName: 'sandboxed', overhead: { cpu: '0.25', memory: '120Mi' } } as never));
+    const refused = async (body: Pod): Promise<[number, string | undefined, string | undefined]> => {
+      const f = await apiFailure(api.core.createNamespacedPod({ namespace: ns, body: body as never }));
+      return [f.code, f.status?.reason, f.status?.message];
+    };
+    expect(await refused(pod('lost', { runtimeClassName: 'nope' } as never))).toEqual([403, 'Forbidden', 'pods "lost" is forbidden: pod rejected: RuntimeClass "nope" not found']);
+    expect(await refused(pod('clash', { runtimeClassName: 'sandboxed', nodeSelector: { sandbox: 'gvisor' } } as never))).toEqual([403, 'Forbidden', 'pods "clash" is forbidden: conflict: runtimeClass.scheduling.nodeSelector[sandbox] = kata; pod.spec.nodeSelector[sandbox] = gvisor']);
+    expect(await refused(pod('fat', { runtimeClassName: 'sandboxed', overhead: { cpu: '1' } } as never))).toEqual([403, 'Forbidden', 'pods "fat" is forbidden: pod rejected: Pod\'s Overhead doesn\'t match RuntimeClass\'s defined Overhead']);
+    expect(await refused(pod('stray', { overhead: { cpu: '1' } } as never))).toEqual([403, 'Forbidden', 'pods "stray" is forbidden: pod rejected: Pod Overhead set without corresponding RuntimeClass defined Overhead']);
+    for (const name of ['lost', 'clash', 'fat', 'stray']) expect((await apiFailure(api.core.readNamespacedPod({ name, namespace: ns }))).code).toBe(404);
+    // A class without overhead or scheduling changes nothing but is still looked up.
+    await nodeApi.createRuntimeClass({ body: { metadata: { name: 'plain' }, handler: 'runc' } });
+    const plain = await c.client.create<Pod>(podsResource, ns, pod('plain-rc', { runtimeClassName: 'plain' } as never));
+    expect([plain.spec.nodeSelector, plain.spec.tolerations?.length, (plain.spec as { overhead?: unknown }).overhead]).toEqual([undefined, 2, undefined]);
+  });
+
+  it('the handler is a DNS label and immutable; PUT creates a missing class and needs a resourceVersion to replace one', async () => {
+    const nodeApi = api.kc.makeApiClient(k8s.NodeV1Api);
+    const bad = await apiFailure(nodeApi.createRuntimeClass({ body: { metadata: { name: 'bad' }, handler: 'Not_A_Label', scheduling: { tolerations: [{ key: 'a', operator: 'Exists' }, { key: 'a', operator: 'Exists' }] } } }));
+    expect(bad.code).toBe(422);
+    expect(bad.status?.message).toContain('handler: Invalid value: "Not_A_Label": a lowercase RFC 1123 label must consist of');
+    expect(bad.status?.message).toContain('scheduling.tolerations[1]: Duplicate value:');
+    const created = await nodeApi.replaceRuntimeClass({ name: 'put-made', body: { metadata: { name: 'put-made' }, handler: 'runc' } });
+    expect(created.handler).toBe('runc');
+    const unconditional = await apiFailure(nodeApi.replaceRuntimeClass({ name: 'put-made', body: { metadata: { name: 'put-made' }, handler: 'runc' } }));
+    expect(unconditional.code).toBe(422);
+    const changed = await apiFailure(nodeApi.replaceRuntimeClass({ name: 'put-made', body: { metadata: { name: 'put-made', resourceVersion: created.metadata?.resourceVersion }, handler: 'crun' } }));
+    expect(changed.code).toBe(422);
+    expect(changed.status?.message).toBe('RuntimeClass.node.k8s.io "put-made" is invalid: handler: Invalid value: "crun": field is immutable');
   });
 });

@@ -19,6 +19,7 @@ export const SCHEDULING = 'io.k8s.api.scheduling.v1.';
 export const POLICY = 'io.k8s.api.policy.v1.';
 export const STORAGE = 'io.k8s.api.storage.v1.';
 export const NETWORKING = 'io.k8s.api.networking.v1.';
+export const NODE = 'io.k8s.api.node.v1.';
 export const ADMISSION = 'io.k8s.api.admissionregistration.v1.';
 export const APIEXTENSIONS = 'io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.';
 export const AUTHORIZATION = 'io.k8s.api.authorization.v1.';

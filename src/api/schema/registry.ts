@@ -3,7 +3,7 @@
 // add to the same maps, so nothing downstream assumes a fixed list of kinds.
 
 import type { GroupVersionKind, SchemaNode } from './types.js';
-import { ADMISSION, APIEXTENSIONS, APPS, AUTHENTICATION, AUTHORIZATION, COORDINATION, CORE, DISCOVERY, EVENTS, META, METRICS, NETWORKING, POLICY, RBAC, SCHEDULING, STORAGE, type Definitions } from './dsl.js';
+import { ADMISSION, APIEXTENSIONS, APPS, AUTHENTICATION, AUTHORIZATION, COORDINATION, CORE, DISCOVERY, EVENTS, META, METRICS, NETWORKING, NODE, POLICY, RBAC, SCHEDULING, STORAGE, type Definitions } from './dsl.js';
 import { metaDefinitions } from './meta.js';
 import { podDefinitions } from './core-pod.js';
 import { volumeDefinitions } from './core-volumes.js';
@@ -17,6 +17,7 @@ import { schedulingDefinitions } from './scheduling.js';
 import { policyDefinitions } from './policy.js';
 import { storageDefinitions } from './storage.js';
 import { networkingDefinitions } from './networking.js';
+import { nodeDefinitions } from './node.js';
 import { admissionDefinitions } from './admissionregistration.js';
 import { apiextensionsDefinitions } from './apiextensions.js';
 import { authorizationDefinitions } from './authorization.js';
@@ -92,6 +93,7 @@ registerDefinitions(schedulingDefinitions);
 registerDefinitions(policyDefinitions);
 registerDefinitions(storageDefinitions);
 registerDefinitions(networkingDefinitions);
+registerDefinitions(nodeDefinitions);
 registerDefinitions(admissionDefinitions);
 registerDefinitions(apiextensionsDefinitions);
 registerDefinitions(authorizationDefinitions);
@@ -129,6 +131,7 @@ const builtinKinds: Array<[group: string, prefix: string, kinds: string[]]> = [
   ['policy', POLICY, ['PodDisruptionBudget']],
   ['storage.k8s.io', STORAGE, ['CSIDriver', 'StorageClass']],
   ['networking.k8s.io', NETWORKING, ['NetworkPolicy']],
+  ['node.k8s.io', NODE, ['RuntimeClass']],
   ['admissionregistration.k8s.io', ADMISSION, ['ValidatingWebhookConfiguration', 'MutatingWebhookConfiguration']],
   ['apiextensions.k8s.io', APIEXTENSIONS, ['CustomResourceDefinition']],
   ['events.k8s.io', EVENTS, ['Event']],
@@ -141,7 +144,7 @@ for (const [group, prefix, kinds] of builtinKinds) {
 }
 registerKind({ group: '', version: 'v1', kind: 'Status' }, META + 'Status');
 registerKind({ group: '', version: 'v1', kind: 'DeleteOptions' }, META + 'DeleteOptions');
-for (const group of ['apps', 'events.k8s.io', 'coordination.k8s.io', 'discovery.k8s.io', 'rbac.authorization.k8s.io', 'scheduling.k8s.io', 'policy', 'storage.k8s.io', 'networking.k8s.io', 'admissionregistration.k8s.io', 'apiextensions.k8s.io', 'meta.k8s.io']) {
+for (const group of ['apps', 'events.k8s.io', 'coordination.k8s.io', 'discovery.k8s.io', 'rbac.authorization.k8s.io', 'scheduling.k8s.io', 'policy', 'storage.k8s.io', 'networking.k8s.io', 'node.k8s.io', 'admissionregistration.k8s.io', 'apiextensions.k8s.io', 'meta.k8s.io']) {
   registerKind({ group, version: 'v1', kind: 'DeleteOptions' }, META + 'DeleteOptions');
 }
 

@@ -367,3 +367,31 @@ describe('NetworkPolicy', () => {
     ]);
   });
 });
+
+describe('RuntimeClass', () => {
+  it('takes a DNS-label handler, a valid overhead and scheduling with unique tolerations', () => {
+    const ok = create('node.k8s.io/RuntimeClass', { metadata: { name: 'kata', namespace: 'ignored' }, handler: 'kata-qemu', overhead: { podFixed: { cpu: '250m', memory: '120Mi' } }, scheduling: { nodeSelector: { sandbox: 'kata' }, tolerations: [{ key: 'sandbox', operator: 'Exists' }] } });
+    expect(ok.errors).toEqual([]);
+    expect(ok.obj.metadata.namespace).toBeUndefined();
+    const bad = create('node.k8s.io/RuntimeClass', {
+      metadata: { name: 'bad' },
+      handler: 'Kata_QEMU',
+      overhead: { podFixed: { cpu: '-1' } },
+      scheduling: { nodeSelector: { 'bad key': 'x' }, tolerations: [{ key: 'a', operator: 'Exists', effect: 'NoSchedule' }, { key: 'a', operator: 'Exists', effect: 'NoSchedule' }, { key: 'b', operator: 'Sometimes' }] },
+    });
+    expect(bad.errors[0]).toBe('handler: Invalid value: "Kata_QEMU": a lowercase RFC 1123 label must consist of lower case alphanumeric characters or \'-\', and must start and end with an alphanumeric character (e.g. \'my-name\',  or \'123-abc\', regex used for validation is \'[a-z0-9]([-a-z0-9]*[a-z0-9])?\')');
+    expect(bad.errors).toEqual(expect.arrayContaining([
+      'overhead.limits[cpu]: Invalid value: "-1": must be greater than or equal to 0',
+      'scheduling.tolerations[1]: Duplicate value: {"key":"a","operator":"Exists","effect":"NoSchedule"}',
+    ]));
+    expect(bad.errors.some((e) => e.startsWith('scheduling.nodeSelector: Invalid value: "bad key"'))).toBe(true);
+    expect(bad.errors.some((e) => e.startsWith('scheduling.tolerations[2].operator: Unsupported value: "Sometimes"'))).toBe(true);
+    expect(create('node.k8s.io/RuntimeClass', { metadata: { name: 'none' } }).errors[0]).toMatch(/^handler: Invalid value: "": /);
+  });
+
+  it('keeps its handler', () => {
+    const rc = { metadata: { name: 'kata' }, handler: 'kata' };
+    expect(update('node.k8s.io/RuntimeClass', rc, { ...rc, scheduling: { nodeSelector: { a: 'b' } } })).toEqual([]);
+    expect(update('node.k8s.io/RuntimeClass', rc, { ...rc, handler: 'runc' })).toEqual(['handler: Invalid value: "runc": field is immutable']);
+  });
+});

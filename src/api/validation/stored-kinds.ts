@@ -2,8 +2,8 @@
 // their DaemonSet apply unchanged and tools that read every workload kind (`kubectl cluster-info
 // dump`, `kubectl get all`) work: apps/v1 Deployment and ReplicaSet, core/v1
 // ReplicationController, policy/v1 PodDisruptionBudget, storage.k8s.io/v1 CSIDriver and
-// StorageClass, networking.k8s.io/v1 NetworkPolicy and admissionregistration.k8s.io/v1 webhook
-// configurations. Defaults and the main validation rules follow upstream (pkg/apis/apps, core,
+// StorageClass, networking.k8s.io/v1 NetworkPolicy, node.k8s.io/v1 RuntimeClass and
+// admissionregistration.k8s.io/v1 webhook configurations. Defaults and the main validation rules follow upstream (pkg/apis/apps, core,
 // policy, storage, networking, admissionregistration validation), so what is stored is what a
 // Kubernetes server would store.
 
@@ -12,9 +12,9 @@ import { fe, type FieldError } from '../errors.js';
 import type { LabelSelector } from '../types.js';
 import { isNotMoreThan100Percent, validatePositiveIntOrPercent } from './daemonset.js';
 import { setPodTemplateDefaults } from './defaults-pod.js';
-import { invalidCIDRMsg, isDNS1123Subdomain, isQualifiedName, isValidCIDR, isValidPortName, isValidPortNum, nameIsDNSSubdomain } from './names.js';
+import { invalidCIDRMsg, isDNS1123Subdomain, nameIsDNSLabel, isQualifiedName, isValidCIDR, isValidPortName, isValidPortNum, nameIsDNSSubdomain } from './names.js';
 import { labelSelectorMatches, labelsOf, validateConditions, validateLabelName, validateLabelSelector, validateLabels, validateObjectMeta, validateObjectMetaUpdate } from './object-meta.js';
-import { validatePodTemplateSpec } from './pod-spec.js';
+import { validatePodTemplateSpec, validateResourceRequirements, validateTolerations } from './pod-spec.js';
 import { arr, child, deepEqual, ensureObj, index, isObj, num, obj, str, validateImmutableField, validateImmutableSelector, validateNonnegativeField, type Obj } from './util.js';
 
 const absent = (v: unknown): boolean => v === undefined || v === null;
@@ -459,6 +459,36 @@ function validateIPBlock(block: Obj, path: string): FieldError[] {
 function splitCIDR(cidr: string): [string, number] {
   const slash = cidr.lastIndexOf('/');
   return [cidr.slice(0, slash), Number(cidr.slice(slash + 1))];
+}
+
+// ---------------------------------------------------------------------------------------------
+// RuntimeClass (upstream's ValidateRuntimeClass[Update]; pod admission is apiserver/pod-admission.ts)
+
+export function validateRuntimeClass(rc: Obj): FieldError[] {
+  const errs = validateObjectMeta(rc.metadata, false, nameIsDNSSubdomain);
+  const handler = str(rc.handler) ?? '';
+  for (const msg of nameIsDNSLabel(handler, false)) errs.push(fe.invalid('handler', handler, msg));
+  const overhead = obj(rc.overhead);
+  if (overhead) errs.push(...validateResourceRequirements({ limits: overhead.podFixed }, 'overhead'));
+  const scheduling = obj(rc.scheduling);
+  if (scheduling) {
+    if (isObj(scheduling.nodeSelector)) errs.push(...validateLabels(scheduling.nodeSelector, 'scheduling.nodeSelector'));
+    errs.push(...validateTolerations(scheduling.tolerations, 'scheduling.tolerations'));
+    // Unique by their list keys (key, operator, value, effect), as upstream's validateTolerations.
+    const seen = new Set<string>();
+    arr(scheduling.tolerations).forEach((t, i) => {
+      const tol = obj(t) ?? {};
+      const k = JSON.stringify([tol.key ?? '', tol.operator ?? '', tol.value ?? '', tol.effect ?? '']);
+      if (seen.has(k)) errs.push(fe.duplicate(index('scheduling.tolerations', i), tol));
+      seen.add(k);
+    });
+  }
+  return errs;
+}
+
+/** The create rules, the metadata rules and an unchanged handler. */
+export function validateRuntimeClassUpdate(rc: Obj, old: Obj): FieldError[] {
+  return [...validateRuntimeClass(rc), ...validateObjectMetaUpdate(rc.metadata, old.metadata), ...validateImmutableField(rc.handler ?? '', old.handler ?? '', 'handler')];
 }
 
 // ---------------------------------------------------------------------------------------------

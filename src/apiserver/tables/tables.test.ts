@@ -599,13 +599,15 @@ describe('kinds stored but not run', () => {
     expect(cells('admissionregistration.k8s.io/ValidatingWebhookConfiguration', { metadata: { name: 'w' }, webhooks: [{}, {}] }).slice(0, 2)).toEqual(['w', 2]);
   });
 
-  it('StorageClass (the default class marked) and NetworkPolicy', () => {
+  it('StorageClass (the default class marked), RuntimeClass and NetworkPolicy', () => {
     expect(columnNames('storage.k8s.io/StorageClass')).toEqual(['Name', 'Provisioner', 'ReclaimPolicy', 'VolumeBindingMode', 'AllowVolumeExpansion', 'Age']);
     expect(cells('storage.k8s.io/StorageClass', { metadata: { name: 'nfs' }, provisioner: 'nfs.csi.k8s.io', reclaimPolicy: 'Retain', volumeBindingMode: 'WaitForFirstConsumer', allowVolumeExpansion: true }).slice(0, 5)).toEqual(['nfs', 'nfs.csi.k8s.io', 'Retain', 'WaitForFirstConsumer', true]);
     for (const a of ['storageclass.kubernetes.io/is-default-class', 'storageclass.beta.kubernetes.io/is-default-class']) {
       expect(cells('storage.k8s.io/StorageClass', { metadata: { name: 'std', annotations: { [a]: 'true' } }, provisioner: 'p' }).slice(0, 5)).toEqual(['std (default)', 'p', 'Delete', 'Immediate', false]);
     }
     expect(cells('storage.k8s.io/StorageClass', { metadata: { name: 'std', annotations: { 'storageclass.kubernetes.io/is-default-class': 'false' } }, provisioner: 'p' })[0]).toBe('std');
+    expect(columnNames('node.k8s.io/RuntimeClass')).toEqual(['Name', 'Handler', 'Age']);
+    expect(cells('node.k8s.io/RuntimeClass', { metadata: { name: 'kata' }, handler: 'kata-qemu' }).slice(0, 2)).toEqual(['kata', 'kata-qemu']);
     expect(columnNames('networking.k8s.io/NetworkPolicy')).toEqual(['Name', 'Pod-Selector', 'Age']);
     expect(cells('networking.k8s.io/NetworkPolicy', { metadata: { name: 'deny' }, spec: { podSelector: {} } }).slice(0, 2)).toEqual(['deny', '<none>']);
     expect(cells('networking.k8s.io/NetworkPolicy', { metadata: { name: 'web' }, spec: { podSelector: { matchLabels: { app: 'web' }, matchExpressions: [{ key: 'tier', operator: 'In', values: ['b', 'a'] }] } } }).slice(0, 2)).toEqual(['web', 'app=web,tier in (a,b)']);

@@ -1,6 +1,6 @@
 // Rows of the kinds everynode stores but does not run (Deployment, ReplicaSet,
-// ReplicationController, PodDisruptionBudget, CSIDriver, StorageClass, NetworkPolicy, webhook
-// configurations), with upstream's columns.
+// ReplicationController, PodDisruptionBudget, CSIDriver, StorageClass, NetworkPolicy, RuntimeClass,
+// webhook configurations), with upstream's columns.
 
 import type { TablePrinter } from '../types.js';
 import { translateTimestampSince } from '../duration.js';
@@ -141,6 +141,12 @@ export const storageClassPrinter: TablePrinter = {
 export const networkPolicyPrinter: TablePrinter = {
   columns: [nameColumn(), col('Pod-Selector', 'string', 'Selects the pods to which this NetworkPolicy object applies.'), ageColumn()],
   cells: (np: Obj, { now }) => [nameOf(np), formatLabelSelector(rec(np['spec'])['podSelector'] ?? {}), age(np, now)],
+};
+
+/** Name, Handler, Age. */
+export const runtimeClassPrinter: TablePrinter = {
+  columns: [nameColumn(), col('Handler', 'string', 'Handler specifies the underlying runtime and configuration that the CRI implementation will use to handle pods of this class. The possible values are specific to the node & CRI configuration.  It is assumed that all handlers are available on every node, and handlers of the same name are equivalent on every node. For example, a handler called "runc" might specify that the runc OCI runtime (using native Linux containers) will be used to run the containers in a pod. The Handler must be lowercase, conform to the DNS Label (RFC 1123) requirements, and is immutable.'), ageColumn()],
+  cells: (rc: Obj, { now }) => [nameOf(rc), str(rc['handler']), age(rc, now)],
 };
 
 /** Name, Webhooks (count), Age. */
