@@ -310,6 +310,82 @@ describe('everynode CLI verbs', () => {
     );
   });
 
+  it('describe shows NetworkPolicies and StorageClasses in kubectl 1.32\'s layouts, byte for byte', async () => {
+    const manifest = `apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: full, namespace: default, labels: {a: b}}
+spec:
+  podSelector: {}
+  ingress:
+  - from:
+    - podSelector: {matchLabels: {role: fe}}
+      namespaceSelector: {matchExpressions: [{key: team, operator: In, values: [xa, yb]}]}
+    - ipBlock: {cidr: 10.0.0.0/8}
+    ports:
+    - {port: http}
+    - {protocol: SCTP}
+  - {}
+  egress:
+  - ports: [{port: 53, protocol: UDP}, {port: 8000, endPort: 9000}]
+    to:
+    - namespaceSelector: {}
+    - ipBlock: {cidr: 10.0.0.0/8, except: [10.1.0.0/16, 10.2.0.0/16]}
+  policyTypes: [Ingress, Egress]
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: egress-only, namespace: default}
+spec:
+  podSelector: {matchLabels: {xk: yv}}
+  policyTypes: [Egress]
+---
+apiVersion: storage.k8s.io/v1
+kind: StorageClass
+metadata:
+  name: describe-nfs
+  annotations: {storageclass.kubernetes.io/is-default-class: "true"}
+provisioner: nfs.csi.k8s.io
+parameters: {server: nfs-server, share: /}
+mountOptions: [nfsvers=4.1, hard]
+allowedTopologies:
+- matchLabelExpressions:
+  - {key: topology.kubernetes.io/zone, values: [a, b]}
+  - {key: rack, values: [r1]}
+- matchLabelExpressions:
+  - {key: topology.kubernetes.io/zone, values: [c]}
+---
+apiVersion: storage.k8s.io/v1
+kind: StorageClass
+metadata: {name: describe-plain}
+provisioner: example.com/p
+allowVolumeExpansion: false
+`;
+    expect((await cli(['create', '-f', '-'], { input: manifest })).code).toBe(0);
+    const described = async (args: string[]): Promise<string> => {
+      const r = await cli(['describe', ...args]);
+      expect(r.code, r.stderr).toBe(0);
+      return r.stdout.replace(/^(Created on: +)\S+ \S+ \+0000 UTC$/m, '$1T');
+    };
+    expect(await described(['netpol', 'full'])).toBe(
+      'Name:         full\nNamespace:    default\nCreated on:   T\nLabels:       a=b\nAnnotations:  <none>\nSpec:\n' +
+        '  PodSelector:     <none> (Allowing the specific traffic to all pods in this namespace)\n' +
+        '  Allowing ingress traffic:\n    To Port: http/TCP\n    To Port: <nil>/SCTP\n    From:\n      NamespaceSelector: team in (xa,yb)\n      PodSelector: role=fe\n' +
+        '    From:\n      IPBlock:\n        CIDR: 10.0.0.0/8\n        Except: \n    ----------\n    To Port: <any> (traffic allowed to all ports)\n    From: <any> (traffic not restricted by source)\n' +
+        '  Allowing egress traffic:\n    To Port: 53/UDP\n    To Port Range: 8000-9000/TCP\n    To:\n      NamespaceSelector: <none>\n    To:\n      IPBlock:\n        CIDR: 10.0.0.0/8\n        Except: 10.1.0.0/16, 10.2.0.0/16\n' +
+        '  Policy Types: Ingress, Egress\n',
+    );
+    expect(await described(['netpol', 'egress-only'])).toBe(
+      'Name:         egress-only\nNamespace:    default\nCreated on:   T\nLabels:       <none>\nAnnotations:  <none>\nSpec:\n  PodSelector:     xk=yv\n' +
+        '  Not affecting ingress traffic\n  Allowing egress traffic:\n    <none> (Selected pods are isolated for egress connectivity)\n  Policy Types: Egress\n',
+    );
+    expect(await described(['sc', 'describe-nfs'])).toBe(
+      'Name:                  describe-nfs\nIsDefaultClass:        Yes\nAnnotations:           storageclass.kubernetes.io/is-default-class=true\nProvisioner:           nfs.csi.k8s.io\nParameters:            server=nfs-server,share=/\nAllowVolumeExpansion:  <unset>\nMountOptions:\n  nfsvers=4.1\n  hard\nReclaimPolicy:      Delete\nVolumeBindingMode:  Immediate\nAllowedTopologies:  \n  Term 0:           topology.kubernetes.io/zone in [a, b]\n                    rack in [r1]\n  Term 1:           topology.kubernetes.io/zone in [c]\nEvents:             <none>\n',
+    );
+    expect(await described(['sc', 'describe-plain'])).toBe(
+      'Name:                  describe-plain\nIsDefaultClass:        No\nAnnotations:           <none>\nProvisioner:           example.com/p\nParameters:            <none>\nAllowVolumeExpansion:  False\nMountOptions:          <none>\nReclaimPolicy:         Delete\nVolumeBindingMode:     Immediate\nEvents:                <none>\n',
+    );
+  });
+
   it('label, annotate, taint, cordon and uncordon a node', async () => {
     await cli(['apply', '-f', '-'], { input: 'apiVersion: v1\nkind: Node\nmetadata:\n  name: cli-n1\n' });
     expect(await cli(['label', 'node', 'cli-n1', 'zone=a'])).toMatchObject({ code: 0, stdout: 'node/cli-n1 labeled\n' });

@@ -1086,6 +1086,142 @@ function describePriorityClass(w: PrefixWriter, o: KubeObject): void {
   w.write(0, `Annotations:\t${formatLabels(o.metadata.annotations)}\n`);
 }
 
+/** Go's time.Time.String() in local time (`2006-01-02 15:04:05 -0700 MST`), as `%s` of a metav1.Time. */
+export function goTimeString(ts: string | null | undefined): string {
+  const d = new Date(ts ?? '');
+  if (!ts || Number.isNaN(d.getTime())) return '0001-01-01 00:00:00 +0000 UTC';
+  const off = -d.getTimezoneOffset();
+  const zone = `${off < 0 ? '-' : '+'}${two(Math.floor(Math.abs(off) / 60))}${two(Math.abs(off) % 60)}`;
+  // Go names the zone by its abbreviation; the runtime's short name is the nearest (UTC as Go).
+  const name = off === 0 ? 'UTC' : (new Intl.DateTimeFormat('en-US', { timeZoneName: 'short' }).formatToParts(d).find((p) => p.type === 'timeZoneName')?.value ?? zone);
+  const ms = d.getMilliseconds();
+  const frac = ms === 0 ? '' : `.${String(ms).padStart(3, '0').replace(/0+$/, '')}`;
+  return `${d.getFullYear()}-${two(d.getMonth() + 1)}-${two(d.getDate())} ${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())}${frac} ${zone} ${name}`;
+}
+
+interface PolicyPort {
+  protocol?: string;
+  port?: number | string;
+  endPort?: number;
+}
+interface PolicyPeer {
+  podSelector?: LabelSelector;
+  namespaceSelector?: LabelSelector;
+  ipBlock?: { cidr?: string; except?: string[] };
+}
+
+/** kubectl's NetworkPolicy describer (no events section, as kubectl's). */
+function describeNetworkPolicy(w: PrefixWriter, o: KubeObject): void {
+  const spec = (o as KubeObject & { spec?: { podSelector?: LabelSelector; ingress?: { ports?: PolicyPort[]; from?: PolicyPeer[] }[]; egress?: { ports?: PolicyPort[]; to?: PolicyPeer[] }[]; policyTypes?: string[] } }).spec ?? {};
+  w.write(0, `Name:\t${o.metadata.name ?? ''}\n`);
+  w.write(0, `Namespace:\t${o.metadata.namespace ?? ''}\n`);
+  w.write(0, `Created on:\t${goTimeString(o.metadata.creationTimestamp)}\n`);
+  printLabelsMultiline(w, 'Labels', o.metadata.labels);
+  printAnnotationsMultiline(w, 'Annotations', o.metadata.annotations);
+  w.write(0, 'Spec:\n');
+  w.write(1, 'PodSelector: ');
+  const ps = spec.podSelector;
+  const selectsAll = Object.keys(ps?.matchLabels ?? {}).length === 0 && (ps?.matchExpressions ?? []).length === 0;
+  w.write(2, selectsAll ? '<none> (Allowing the specific traffic to all pods in this namespace)\n' : `${formatLabelSelector(ps)}\n`);
+  const types = spec.policyTypes ?? [];
+  if (types.includes('Ingress')) {
+    w.write(1, 'Allowing ingress traffic:\n');
+    printPolicyRules(w, (spec.ingress ?? []).map((r) => ({ ports: r.ports, peers: r.from })), 'ingress', 'From', 'source');
+  } else {
+    w.write(1, 'Not affecting ingress traffic\n');
+  }
+  if (types.includes('Egress')) {
+    w.write(1, 'Allowing egress traffic:\n');
+    printPolicyRules(w, (spec.egress ?? []).map((r) => ({ ports: r.ports, peers: r.to })), 'egress', 'To', 'destination');
+  } else {
+    w.write(1, 'Not affecting egress traffic\n');
+  }
+  w.write(1, `Policy Types: ${types.join(', ')}\n`);
+}
+
+/** kubectl's printNetworkPolicySpecIngressFrom / EgressTo: each rule's ports, then its peers, rules apart by a dashed line. */
+function printPolicyRules(w: PrefixWriter, rules: { ports?: PolicyPort[]; peers?: PolicyPeer[] }[], direction: string, peerTitle: string, peerWord: string): void {
+  const indent = '    ';
+  if (rules.length === 0) {
+    w.write(0, `${indent}<none> (Selected pods are isolated for ${direction} connectivity)\n`);
+    return;
+  }
+  rules.forEach((rule, i) => {
+    const ports = rule.ports ?? [];
+    if (ports.length === 0) w.write(0, `${indent}To Port: <any> (traffic allowed to all ports)\n`);
+    for (const p of ports) {
+      const port = p.port === undefined || p.port === null ? '<nil>' : String(p.port);
+      const proto = p.protocol ?? 'TCP';
+      w.write(0, p.endPort === undefined || p.endPort === null ? `${indent}To Port: ${port}/${proto}\n` : `${indent}To Port Range: ${port}-${p.endPort}/${proto}\n`);
+    }
+    const peers = rule.peers ?? [];
+    if (peers.length === 0) w.write(0, `${indent}${peerTitle}: <any> (traffic not restricted by ${peerWord})\n`);
+    for (const peer of peers) {
+      w.write(0, `${indent}${peerTitle}:\n`);
+      if (peer.podSelector && peer.namespaceSelector) {
+        w.write(1, `${indent}NamespaceSelector: ${formatLabelSelector(peer.namespaceSelector)}\n`);
+        w.write(1, `${indent}PodSelector: ${formatLabelSelector(peer.podSelector)}\n`);
+      } else if (peer.podSelector) {
+        w.write(1, `${indent}PodSelector: ${formatLabelSelector(peer.podSelector)}\n`);
+      } else if (peer.namespaceSelector) {
+        w.write(1, `${indent}NamespaceSelector: ${formatLabelSelector(peer.namespaceSelector)}\n`);
+      } else if (peer.ipBlock) {
+        w.write(1, `${indent}IPBlock:\n`);
+        w.write(2, `${indent}CIDR: ${peer.ipBlock.cidr ?? ''}\n`);
+        w.write(2, `${indent}Except: ${(peer.ipBlock.except ?? []).join(', ')}\n`);
+      }
+    }
+    if (i !== rules.length - 1) w.write(0, `${indent}----------\n`);
+  });
+}
+
+const defaultClassAnnotations = ['storageclass.kubernetes.io/is-default-class', 'storageclass.beta.kubernetes.io/is-default-class'];
+
+/** kubectl's StorageClass describer: its annotations on one line (as labels.FormatLabels), the allowed topologies as terms. */
+function describeStorageClass(w: PrefixWriter, o: KubeObject): void {
+  const sc = o as KubeObject & {
+    provisioner?: string;
+    parameters?: Record<string, string>;
+    allowVolumeExpansion?: boolean | null;
+    mountOptions?: string[];
+    reclaimPolicy?: string;
+    volumeBindingMode?: string;
+    allowedTopologies?: { matchLabelExpressions?: { key: string; values?: string[] }[] }[] | null;
+  };
+  const annotations = o.metadata.annotations ?? {};
+  w.write(0, `Name:\t${o.metadata.name ?? ''}\n`);
+  w.write(0, `IsDefaultClass:\t${defaultClassAnnotations.some((a) => annotations[a] === 'true') ? 'Yes' : 'No'}\n`);
+  w.write(0, `Annotations:\t${formatLabels(o.metadata.annotations)}\n`);
+  w.write(0, `Provisioner:\t${sc.provisioner ?? ''}\n`);
+  w.write(0, `Parameters:\t${formatLabels(sc.parameters)}\n`);
+  w.write(0, `AllowVolumeExpansion:\t${sc.allowVolumeExpansion === undefined || sc.allowVolumeExpansion === null ? '<unset>' : printBool(sc.allowVolumeExpansion)}\n`);
+  const options = sc.mountOptions ?? [];
+  if (options.length === 0) w.write(0, 'MountOptions:\t<none>\n');
+  else {
+    w.write(0, 'MountOptions:\n');
+    for (const opt of options) w.write(1, `${opt}\n`);
+  }
+  if (sc.reclaimPolicy !== undefined) w.write(0, `ReclaimPolicy:\t${sc.reclaimPolicy}\n`);
+  if (sc.volumeBindingMode !== undefined) w.write(0, `VolumeBindingMode:\t${sc.volumeBindingMode}\n`);
+  if (sc.allowedTopologies !== undefined && sc.allowedTopologies !== null) {
+    w.write(0, 'AllowedTopologies:\t');
+    if (sc.allowedTopologies.length === 0) w.line('<none>');
+    else {
+      w.line('');
+      sc.allowedTopologies.forEach((term, i) => {
+        w.write(1, `Term ${i}:\t`);
+        const reqs = term.matchLabelExpressions ?? [];
+        if (reqs.length === 0) w.line('<none>');
+        reqs.forEach((req, j) => {
+          if (j !== 0) w.write(1, '\t');
+          const values = req.values ?? [];
+          w.write(0, `${req.key} in${values.length > 0 ? ` [${values.join(', ')}]` : ''}\n`);
+        });
+      });
+    }
+  }
+}
+
 /** Go's `%v` of a JSON value as an unstructured object holds it (integers int64, others float64). */
 function goValue(v: unknown): string {
   if (v === null || v === undefined) return '<nil>';
@@ -1197,12 +1333,15 @@ export async function describeObject(ctx: CliContext, cmd: Command, r: ResourceI
   else if (r.group === '' && r.kind === 'Endpoints') describeEndpoints(w, o);
   else if (r.group === 'discovery.k8s.io' && r.kind === 'EndpointSlice') describeEndpointSlice(w, o);
   else if (r.group === 'scheduling.k8s.io' && r.kind === 'PriorityClass') describePriorityClass(w, o);
+  else if (r.group === 'networking.k8s.io' && r.kind === 'NetworkPolicy') describeNetworkPolicy(w, o);
+  else if (r.group === 'storage.k8s.io' && r.kind === 'StorageClass') describeStorageClass(w, o);
   else if (r.group === '' && r.kind === 'Node') {
     header(w, o, r);
     await describeNode(ctx, cmd, w, o as Node);
   } else describeGeneric(w, o);
-  // kubectl's Secret, Namespace and RBAC describers show no events.
-  if (!(r.group === '' && (r.kind === 'Secret' || r.kind === 'Namespace')) && r.group !== 'rbac.authorization.k8s.io') await events(ctx, cmd, w, o, r);
+  // kubectl's Secret, Namespace, RBAC and NetworkPolicy describers show no events.
+  const noEvents = (r.group === '' && (r.kind === 'Secret' || r.kind === 'Namespace')) || r.group === 'rbac.authorization.k8s.io' || (r.group === 'networking.k8s.io' && r.kind === 'NetworkPolicy');
+  if (!noEvents) await events(ctx, cmd, w, o, r);
   return w.tabbed();
 }
 
