@@ -10,3 +10,4 @@ export * from './pod-containers.js';
 export * from './watch-objects.js';
 export * from './disruption.js';
 export * from './intstr.js';
+export * from './storage-class.js';

@@ -15,6 +15,7 @@
 
 import type { Command } from 'commander';
 import { podQOSClass } from '../../agent/status.js';
+import { isDefaultStorageClass } from '../../api/storage-class.js';
 import type { Container, ContainerState, ContainerStatus, DaemonSet, EnvVar, Event, KubeObject, LabelSelector, Lease, Node, Pod, PodTemplateSpec, Probe, ResourceRequirements, Toleration } from '../../api/types.js';
 import { compareQuantity, formatQuantity, parseQuantity, type Quantity } from '../../api/validation/quantity.js';
 import { endpointSlicesResource, eventsResource, isNotFound, leasesResource, podsResource, secretsResource } from '../client.js';
@@ -1175,8 +1176,6 @@ function printPolicyRules(w: PrefixWriter, rules: { ports?: PolicyPort[]; peers?
   });
 }
 
-const defaultClassAnnotations = ['storageclass.kubernetes.io/is-default-class', 'storageclass.beta.kubernetes.io/is-default-class'];
-
 /** kubectl's StorageClass describer: its annotations on one line (as labels.FormatLabels), the allowed topologies as terms. */
 function describeStorageClass(w: PrefixWriter, o: KubeObject): void {
   const sc = o as KubeObject & {
@@ -1188,9 +1187,8 @@ function describeStorageClass(w: PrefixWriter, o: KubeObject): void {
     volumeBindingMode?: string;
     allowedTopologies?: { matchLabelExpressions?: { key: string; values?: string[] }[] }[] | null;
   };
-  const annotations = o.metadata.annotations ?? {};
   w.write(0, `Name:\t${o.metadata.name ?? ''}\n`);
-  w.write(0, `IsDefaultClass:\t${defaultClassAnnotations.some((a) => annotations[a] === 'true') ? 'Yes' : 'No'}\n`);
+  w.write(0, `IsDefaultClass:\t${isDefaultStorageClass(o.metadata.annotations) ? 'Yes' : 'No'}\n`);
   w.write(0, `Annotations:\t${formatLabels(o.metadata.annotations)}\n`);
   w.write(0, `Provisioner:\t${sc.provisioner ?? ''}\n`);
   w.write(0, `Parameters:\t${formatLabels(sc.parameters)}\n`);

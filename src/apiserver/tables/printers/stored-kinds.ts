@@ -2,6 +2,7 @@
 // ReplicationController, PodDisruptionBudget, CSIDriver, StorageClass, NetworkPolicy, RuntimeClass,
 // webhook configurations), with upstream's columns.
 
+import { isDefaultStorageClass } from '../../../api/storage-class.js';
 import type { TablePrinter } from '../types.js';
 import { translateTimestampSince } from '../duration.js';
 import { formatLabelSelector, formatLabels, int, layoutContainerCells, list, rec, str, type Obj } from '../format.js';
@@ -110,9 +111,6 @@ export const csiDriverPrinter: TablePrinter = {
   },
 };
 
-/** The annotations that make a StorageClass the default one (upstream's IsDefaultAnnotation). */
-const defaultClassAnnotations = ['storageclass.kubernetes.io/is-default-class', 'storageclass.beta.kubernetes.io/is-default-class'];
-
 /** Name (` (default)` after the default class's), Provisioner, ReclaimPolicy, VolumeBindingMode, AllowVolumeExpansion, Age. */
 export const storageClassPrinter: TablePrinter = {
   columns: [
@@ -124,10 +122,8 @@ export const storageClassPrinter: TablePrinter = {
     ageColumn(),
   ],
   cells(sc: Obj, { now }) {
-    const annotations = rec(rec(sc['metadata'])['annotations']);
-    const isDefault = defaultClassAnnotations.some((a) => annotations[a] === 'true');
     return [
-      isDefault ? `${nameOf(sc)} (default)` : nameOf(sc),
+      isDefaultStorageClass(rec(rec(sc['metadata'])['annotations'])) ? `${nameOf(sc)} (default)` : nameOf(sc),
       str(sc['provisioner']),
       str(sc['reclaimPolicy']) || 'Delete',
       str(sc['volumeBindingMode']) || 'Immediate',
