@@ -51,6 +51,7 @@ import {
   leasesResource,
   nodesResource,
   podsResource,
+  runtimeClassesResource,
   secretsResource,
   servicesResource,
 } from '../client/index.js';
@@ -130,6 +131,11 @@ export interface AgentOptions {
    * 5 min). Tests shorten them, never the defaults.
    */
   crashLoopBackOff?: { initialMs: number; maxMs: number };
+  /**
+   * RuntimeClass handlers whose pods the process runtime runs (as it runs every pod). A pod of
+   * a class with another handler gets no sandbox (pod-worker.ts). Default: none.
+   */
+  runtimeHandlers?: readonly string[];
   clock?: Clock;
   logger?: Logger;
   /** Period of the static pod directory rescan. Default 1000 ms. */
@@ -336,6 +342,15 @@ async function startAgentOnDataDir(o: AgentOptions): Promise<RunningAgent> {
       : {}),
     envSources: (pod, names) => readEnvSources(client, pod, names),
     services: knownServices,
+    runtimeClassHandler: (name) =>
+      client.get<KubeObject & { handler?: string }>(runtimeClassesResource, '', name).then(
+        (rc) => rc.handler ?? '',
+        (err: unknown) => {
+          if (isNotFound(err)) return null;
+          throw err;
+        },
+      ),
+    runtimeHandlers: o.runtimeHandlers ?? [],
     nodeName: o.nodeName,
     nodeIP: o.nodeIP,
     logRoot: join(o.dataDir, 'pods'),

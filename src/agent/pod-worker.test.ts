@@ -1046,3 +1046,65 @@ describe('PodWorkers', () => {
     expect(r.last().containerStatuses![0]!.lastState!.terminated).toMatchObject({ exitCode: 1, message: 'boom\n' });
   });
 });
+
+describe('PodWorkers: RuntimeClass handlers', () => {
+  function setupWithClasses(classes: Record<string, string>, runtimeHandlers: string[]) {
+    const clock = new FakeClock();
+    const runtime = new FakeRuntime(clock);
+    const reported: PodStatus[] = [];
+    const events: string[] = [];
+    const workers = new PodWorkers({
+      runtime,
+      clock,
+      nodeName: 'node-1',
+      nodeIP: '10.1.0.7',
+      logRoot: '/nonexistent/logs',
+      onStatus: (_pod, s) => reported.push(structuredClone(s)),
+      onEvent: (_pod, ev) => events.push(`${ev.type} ${ev.reason}: ${ev.message}`),
+      runtimeClassHandler: async (name) => {
+        if (name === 'unreadable') throw new Error('connection refused');
+        return classes[name] ?? null;
+      },
+      runtimeHandlers,
+    });
+    const settle = async () => {
+      for (let i = 0; i < 4; i++) await new Promise((r) => setImmediate(r));
+    };
+    return { clock, runtime, workers, reported, events, settle };
+  }
+
+  it('a class whose handler the agent runs starts as any pod; another handler, a missing or unreadable class gets no sandbox and is tried again', async () => {
+    const t = setupWithClasses({ plain: 'process', kata: 'kata' }, ['process']);
+    t.workers.syncPod({ ...makePod([{}]), metadata: { name: 'ok', namespace: 'default', uid: 'uid-ok' }, spec: { ...makePod([{}]).spec, runtimeClassName: 'plain' } as Pod['spec'] });
+    await t.settle();
+    expect(t.runtime.calls).toContain('runPodSandbox:uid-ok');
+    expect(t.reported.at(-1)!.phase).toBe('Running');
+
+    for (const [uid, className, why] of [
+      ['uid-kata', 'kata', 'no runtime for "kata" is configured (RuntimeClass "kata")'],
+      ['uid-gone', 'gone', 'RuntimeClass "gone" not found'],
+      ['uid-unread', 'unreadable', 'cannot read RuntimeClass "unreadable": connection refused'],
+    ] as const) {
+      t.reported.length = 0;
+      t.events.length = 0;
+      t.workers.syncPod({ ...makePod([{ name: 'main' }]), metadata: { name: uid, namespace: 'default', uid }, spec: { ...makePod([{ name: 'main' }]).spec, runtimeClassName: className } as Pod['spec'] });
+      await t.settle();
+      expect(t.runtime.calls).not.toContain(`runPodSandbox:${uid}`);
+      expect(t.events).toEqual([`Warning FailedCreatePodSandBox: Failed to create pod sandbox: ${why}`]);
+      const s = t.reported.at(-1)!;
+      expect(s.phase).toBe('Pending');
+      expect(s.containerStatuses!.map((c) => c.state)).toEqual([{ waiting: { reason: 'ContainerCreating' } }]);
+      expect(s.conditions!.find((c) => c.type === 'PodReadyToStartContainers')?.status).toBe('False');
+      // Looked at again every 10 s (the class or the agent's handlers may change).
+      t.clock.advance(10_000);
+      await t.settle();
+      // (The earlier pods are still refused, each on its own schedule.)
+      expect(t.events.filter((e) => e.endsWith(why))).toHaveLength(2);
+    }
+    // A pod deleted while refused terminates without a sandbox.
+    const removed = t.workers.removePod('uid-kata', 0);
+    await t.settle();
+    await removed;
+    expect(t.runtime.calls).not.toContain('runPodSandbox:uid-kata');
+  });
+});

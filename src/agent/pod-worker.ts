@@ -147,7 +147,22 @@ export interface PodWorkerOptions {
    * Event; `detail` may hold command output or URLs and is meant for the agent's log only.
    */
   onEvent?: (pod: Pod, event: PodWorkerEvent) => void;
+  /**
+   * The handler of the RuntimeClass a pod names (null: no such class; a rejection: not read).
+   * Absent: runtimeClassName is not looked at.
+   */
+  runtimeClassHandler?: (className: string) => Promise<string | null>;
+  /**
+   * The RuntimeClass handlers the runtime runs pods of (the process runtime has no other
+   * configurations: these run as every pod does). A pod whose class has another handler gets no
+   * sandbox: Warning FailedCreatePodSandBox, its containers waiting in ContainerCreating, tried
+   * again every 10 s, as a kubelet whose container runtime lacks the handler. Default: none.
+   */
+  runtimeHandlers?: readonly string[];
 }
+
+/** How often a pod whose RuntimeClass cannot run here is looked at again. */
+export const runtimeClassRetryMs = 10_000;
 
 export interface PodWorkerEvent {
   type: 'Normal' | 'Warning';
@@ -465,10 +480,44 @@ export class PodWorker {
     this.recovered = true;
   }
 
+  /** The last refusal of a sandbox for the pod's RuntimeClass, and when it was reported. */
+  private sandboxRefused: { why: string; at: number } | undefined;
+
+  /** Why the pod's RuntimeClass cannot run here (undefined: it can, or it names none). */
+  private async runtimeClassRefusal(): Promise<string | undefined> {
+    const name = (this.pod.spec as { runtimeClassName?: string | null }).runtimeClassName;
+    if (!name || !this.o.runtimeClassHandler) return undefined;
+    let handler: string | null;
+    try {
+      handler = await this.o.runtimeClassHandler(name);
+    } catch (err) {
+      return `cannot read RuntimeClass "${name}": ${err instanceof Error ? err.message : String(err)}`;
+    }
+    if (handler === null) return `RuntimeClass "${name}" not found`;
+    if (this.o.runtimeHandlers?.includes(handler)) return undefined;
+    return `no runtime for "${handler}" is configured (RuntimeClass "${name}")`;
+  }
+
   private async syncOnce(): Promise<void> {
     if (this.terminated) return;
     const pod = this.pod;
-    if (!this.sandboxId) {
+    if (!this.sandboxId && !this.terminating) {
+      const refused = await this.runtimeClassRefusal();
+      if (refused !== undefined) {
+        // One event per retry period (a resync pass in between says nothing new).
+        const now = this.o.clock.now();
+        if (this.sandboxRefused?.why !== refused || now - this.sandboxRefused.at >= runtimeClassRetryMs) {
+          this.sandboxRefused = { why: refused, at: now };
+          this.event('Warning', 'FailedCreatePodSandBox', `Failed to create pod sandbox: ${refused}`);
+        }
+        this.startTime ??= rfc3339(this.o.clock.now());
+        this.report();
+        this.after(runtimeClassRetryMs);
+        return;
+      }
+    }
+    // A refused pod being deleted started nothing: it terminates without a sandbox.
+    if (!this.sandboxId && !(this.terminating && this.sandboxRefused)) {
       try {
         this.sandboxId = await this.o.runtime.runPodSandbox(this.sandboxConfig());
       } catch (err) {

@@ -138,6 +138,7 @@ export function nodeRules(): PolicyRule[] {
     rule(['events.k8s.io'], ['events'], ['create', 'update', 'patch']),
     rule([''], ['services', 'endpoints'], READ),
     rule(['discovery.k8s.io'], ['endpointslices'], READ),
+    rule(['node.k8s.io'], ['runtimeclasses'], READ),
     rule(['authentication.k8s.io'], ['tokenreviews'], ['create']),
     rule(['authorization.k8s.io'], ['subjectaccessreviews'], ['create']),
     // Leases and the Secrets/ConfigMaps of its pods are authorized per object by node.ts.

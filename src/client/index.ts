@@ -31,6 +31,7 @@ export {
   replicaSetsResource,
   replicationControllersResource,
   leasesResource,
+  runtimeClassesResource,
   podDisruptionBudgetsResource,
   servicesResource,
   endpointsResource,

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../util/logger.js';
 import { ensurePki, issueClientCert, storeNodeIdentity } from '../auth/index.js';
-import { dashboardToken, newDashboardToken, runAgent, runUp, startOrStopUp, stopUp, type UpParts } from './agent.js';
+import { dashboardToken, newDashboardToken, runAgent, runtimeHandlersFromFlag, runUp, startOrStopUp, stopUp, type UpParts } from './agent.js';
 
 describe('everynode up', () => {
   it('keeps the dashboard sign-in token in the data dir (0600); a deleted or malformed file gives a new one', () => {
@@ -33,7 +33,7 @@ describe('everynode up', () => {
     }
   });
 
-  it('rejects a bad --hollow-nodes, --dashboard, --cluster-dns or --cluster-domain before starting anything', async () => {
+  it('rejects a bad --hollow-nodes, --dashboard, --cluster-dns, --cluster-domain or --runtime-handlers before starting anything', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'up-flags-'));
     try {
       const dataDir = join(dir, 'data');
@@ -48,6 +48,7 @@ describe('everynode up', () => {
       await expect(runUp(['--data-dir', dataDir, '--dashboard', 'off', '--cluster-dns', '127.0.0.1'])).rejects.toThrow('up: invalid --cluster-dns "127.0.0.1": want HOST:PORT or off');
       await expect(runUp(['--data-dir', dataDir, '--dashboard', 'off', '--cluster-dns', '127.0.0.1:70000'])).rejects.toThrow('invalid --cluster-dns');
       await expect(runUp(['--data-dir', dataDir, '--dashboard', 'off', '--cluster-domain', 'bad_domain'])).rejects.toThrow('up: invalid --cluster-domain "bad_domain": want a DNS name such as cluster.local');
+      await expect(runUp(['--data-dir', dataDir, '--dashboard', 'off', '--runtime-handlers', 'runc,Kata_QEMU'])).rejects.toThrow('up: invalid --runtime-handlers "runc,Kata_QEMU": "Kata_QEMU" is not a RuntimeClass handler name (a DNS label)');
       expect(existsSync(dataDir)).toBe(false);
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -106,6 +107,14 @@ describe('everynode up --dashboard', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   }, 60_000);
+});
+
+describe('--runtime-handlers', () => {
+  it('takes comma-separated handler names, blanks ignored', () => {
+    expect(runtimeHandlersFromFlag('agent', undefined)).toEqual([]);
+    expect(runtimeHandlersFromFlag('agent', ' runc, process ,,')).toEqual(['runc', 'process']);
+    expect(() => runtimeHandlersFromFlag('agent', 'a b')).toThrow('agent: invalid --runtime-handlers "a b": "a b" is not a RuntimeClass handler name (a DNS label)');
+  });
 });
 
 describe('everynode agent', () => {

@@ -38,7 +38,7 @@ import { applyServerHeapPolicy } from '../util/heap.js';
 import { everynodeVersion } from '../util/version.js';
 import { clusterDnsFlags, corsAllowedOriginsFromFlag, corsFlagUsage, defaultStoreWait, nodeLifecycleFlagUsage, nodeLifecycleFromFlags, storeFlagUsage, storeUrlFromFlag, storeWaitMsFromFlag, wildcardListenNote } from './store-flag.js';
 import type { RunningServer } from '../apiserver/index.js';
-import { isDNS1123Subdomain } from '../api/validation/index.js';
+import { isDNS1123Label, isDNS1123Subdomain } from '../api/validation/index.js';
 
 /**
  * With several servers, a heartbeat request (Lease renewal, node status) that has not answered
@@ -50,6 +50,13 @@ import { isDNS1123Subdomain } from '../api/validation/index.js';
  * longer, and a timeout there would end every stream on a healthy server.
  */
 export const agentHeartbeatTimeoutMs = 10_000;
+
+/** Shared by agent and up. */
+const runtimeHandlersFlagUsage = `           --runtime-handlers NAME[,NAME...]
+                                RuntimeClass handlers whose pods the agent runs, as it runs
+                                every pod (default: none; a pod of a class with another
+                                handler gets no sandbox: FailedCreatePodSandBox)
+`;
 
 export const agentUsage = `  agent    run a node agent (registers a Node, runs the pods bound to it)
            --server URL[,URL...] API server URL(s), https:// (default: with --kubeconfig, its
@@ -66,7 +73,16 @@ export const agentUsage = `  agent    run a node agent (registers a Node, runs t
            --static-pod-dir DIR pod manifests run without the API server
            --node-ip IP         the node's InternalIP, where its log endpoint listens (default 127.0.0.1)
            --port N             log endpoint port (default 10250)
-`;
+${runtimeHandlersFlagUsage}`;
+
+/** --runtime-handlers: comma-separated RuntimeClass handler names (DNS labels). */
+export function runtimeHandlersFromFlag(command: string, value: string | undefined): string[] {
+  const names = (value ?? '').split(',').map((v) => v.trim()).filter((v) => v !== '');
+  for (const name of names) {
+    if (isDNS1123Label(name).length > 0) throw new Error(`${command}: invalid --runtime-handlers ${JSON.stringify(value)}: ${JSON.stringify(name)} is not a RuntimeClass handler name (a DNS label)`);
+  }
+  return names;
+}
 
 /** `up`'s cluster DNS address unless told otherwise (a free port when it is taken). */
 const defaultUpClusterDns = '127.0.0.1:1053';
@@ -85,7 +101,7 @@ export const upUsage = `  up       run the API server, its controllers and N loc
                                 when taken; off: none)
            --cluster-domain NAME
                                 the cluster DNS zone (default cluster.local)
-${corsFlagUsage}${storeFlagUsage}${nodeLifecycleFlagUsage}`;
+${corsFlagUsage}${storeFlagUsage}${nodeLifecycleFlagUsage}${runtimeHandlersFlagUsage}`;
 
 /**
  * Runs `stop` on the first SIGINT/SIGTERM and exits 0 when it is done (1 when it failed). A
@@ -133,6 +149,7 @@ export async function runAgent(args: string[]): Promise<void> {
       'static-pod-dir': { type: 'string' },
       'node-ip': { type: 'string', default: '127.0.0.1' },
       port: { type: 'string', default: '10250' },
+      'runtime-handlers': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -143,6 +160,7 @@ export async function runAgent(args: string[]): Promise<void> {
   }
   const port = Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`agent: invalid --port ${JSON.stringify(values.port)}`);
+  const runtimeHandlers = runtimeHandlersFromFlag('agent', values['runtime-handlers']);
   const nodeName = values.name ?? defaultNodeName();
   // A Node's name is a DNS subdomain: refused here, as the kubelet refuses it, rather than a
   // registration the API server refuses (422) retried for ever.
@@ -230,6 +248,7 @@ export async function runAgent(args: string[]): Promise<void> {
     nodeIP: values['node-ip'],
     labels,
     taints: parseTaints(values.taints),
+    runtimeHandlers,
     dataDir,
     ...(values['static-pod-dir'] ? { staticPodDir: resolve(values['static-pod-dir']) } : {}),
     port,
@@ -275,6 +294,7 @@ export async function runUp(args: string[]): Promise<void> {
       'cors-allowed-origins': { type: 'string', multiple: true, default: [] },
       'node-monitor-grace-period': { type: 'string' },
       'node-startup-grace-period': { type: 'string' },
+      'runtime-handlers': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -303,6 +323,7 @@ export async function runUp(args: string[]): Promise<void> {
   const storeUrl = storeUrlFromFlag(values.store);
   const storeWaitMs = storeWaitMsFromFlag(values['store-wait'], storeUrl);
   const nodeLifecycle = nodeLifecycleFromFlags(values['node-monitor-grace-period'], values['node-startup-grace-period']);
+  const runtimeHandlers = runtimeHandlersFromFlag('up', values['runtime-handlers']);
   // Loaded here, not at the top: `everynode agent` should not carry the server's code.
   applyServerHeapPolicy();
   const { startServer, versionInfo } = await import('../apiserver/index.js');
@@ -329,7 +350,7 @@ export async function runUp(args: string[]): Promise<void> {
   const wildcard = wildcardListenNote(values.listen, server.port, server.pki.servingCertPem);
   if (wildcard) process.stdout.write(`${wildcard}\n`);
   if (server.clusterDns) process.stdout.write(`cluster DNS: ${server.clusterDns.address} (zone ${server.clusterDns.domain})\n`);
-  starting = startOrStopUp(parts, () => startUpParts(server, parts, { dataDir, nodes: n, hollowCount, dashboard: dashboardPart ? { listen: values.dashboard, fallbackToFreePort: values.dashboard === defaultUpDashboard, start: dashboardPart.startDashboard } : undefined, logger }), logger);
+  starting = startOrStopUp(parts, () => startUpParts(server, parts, { dataDir, nodes: n, hollowCount, runtimeHandlers, dashboard: dashboardPart ? { listen: values.dashboard, fallbackToFreePort: values.dashboard === defaultUpDashboard, start: dashboardPart.startDashboard } : undefined, logger }), logger);
   await starting;
   leaseWatch = reportLeaderWait(server.controllerManager, logger);
 }
@@ -400,6 +421,7 @@ async function startUpParts(
     dataDir: string;
     nodes: number;
     hollowCount: number;
+    runtimeHandlers: string[];
     dashboard: { listen: string; fallbackToFreePort: boolean; start: typeof import('../dashboard/index.js').startDashboard } | undefined;
     logger: Logger;
   },
@@ -430,7 +452,7 @@ async function startUpParts(
     const transport = new HttpTransport({ server: server.url, ca: identity.caPem, cert: identity.certPem, key: identity.keyPem });
     const client = new RestClient(transport.request);
     const tls = { certPem: identity.servingCertPem, keyPem: identity.servingKeyPem, caPem: identity.caPem };
-    const agent = await startAgent({ client, nodeName, nodeIP, dataDir: nodeDir, staticPodDir, port: 0, logger: logger.child('agent'), tls, apiServer: { url: server.url, caPem: identity.caPem } });
+    const agent = await startAgent({ client, nodeName, nodeIP, dataDir: nodeDir, staticPodDir, port: 0, logger: logger.child('agent'), tls, apiServer: { url: server.url, caPem: identity.caPem }, runtimeHandlers: o.runtimeHandlers });
     parts.agents.push(agent);
     parts.rotations.push(rotateIdentity([server.url], identity, nodeDir, transport, agent, logger.child('agent')));
     process.stdout.write(`node ${nodeName}: InternalIP ${nodeIP}, logs on port ${agent.port}, data ${nodeDir}, static pods ${staticPodDir}\n`);
