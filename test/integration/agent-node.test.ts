@@ -8,8 +8,8 @@ import { existsSync, readdirSync, readFileSync, rmSync, statfsSync, writeFileSyn
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DataDirInUseError, startAgent, type RunningAgent } from '../../src/agent/index.js';
-import type { Lease, Node, Pod } from '../../src/api/types.js';
-import { clientFromKubeconfig, HttpTransport, isNotFound, leasesResource, nodesResource, podsResource, RestClient } from '../../src/client/index.js';
+import type { Event, KubeObject, Lease, Node, Pod } from '../../src/api/types.js';
+import { clientFromKubeconfig, eventsResource, HttpTransport, isNotFound, leasesResource, nodesResource, podsResource, RestClient, runtimeClassesResource } from '../../src/client/index.js';
 import type { AgentTlsOptions } from '../../src/agent/index.js';
 import { quantityValue } from '../../src/agent/admission.js';
 import { silentLogger } from '../../src/util/logger.js';
@@ -375,6 +375,24 @@ describe('node agent against the real API server', () => {
     // eviction controller deletes such a pod before the agent sees it, as upstream's does.)
     await client.patch(nodesResource, '', nodeName, 'merge', { metadata: { labels: { 'admission-test': null } } });
     for (const n of ['wrong-zone', 'labelled']) await deleteAndWaitGone(n);
+  });
+
+  it('gives a pod of a RuntimeClass whose handler it does not run no sandbox: FailedCreatePodSandBox, ContainerCreating, no process', async () => {
+    // The agent reads the class with its own node credentials (upstream's node rules allow it).
+    await client.create(runtimeClassesResource, '', { apiVersion: 'node.k8s.io/v1', kind: 'RuntimeClass', metadata: { name: 'it-kata' }, handler: 'kata' } as KubeObject);
+    const body = podBody('sandboxed', `sleep 1000 # ${marker('sandboxed')}`, { runtimeClassName: 'it-kata' } as Partial<Pod['spec']>);
+    await client.create(podsResource, 'default', body);
+    const p = await waitPod('sandboxed', (x) => x.status?.containerStatuses?.[0]?.state?.waiting?.reason === 'ContainerCreating', 'ContainerCreating');
+    expect(p.status?.phase).toBe('Pending');
+    const event = await waitFor(
+      async () => (await client.list<Event>(eventsResource, { namespace: 'default', fieldSelector: 'involvedObject.name=sandboxed,reason=FailedCreatePodSandBox' })).items[0],
+      { timeoutMs: 15_000, message: 'FailedCreatePodSandBox event' },
+    );
+    expect(event.message).toBe('Failed to create pod sandbox: no runtime for "kata" is configured (RuntimeClass "it-kata")');
+    expect(event.source?.component).toBe('kubelet');
+    expect(pidsWith(marker('sandboxed'))).toEqual([]);
+    await deleteAndWaitGone('sandboxed');
+    await client.delete(runtimeClassesResource, '', 'it-kata');
   });
 
   it('adopts its daemons across an agent restart (same PID) and stops pods deleted while it was down', async () => {
