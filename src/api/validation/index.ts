@@ -70,7 +70,7 @@ import { setBindingDefaults, validateBindingUpdate, validateClusterRole, validat
 import { setPriorityClassDefaults, validateLease, validateLeaseUpdate, validatePriorityClass, validatePriorityClassUpdate } from './scheduling.js';
 import { obj, type Obj } from './util.js';
 import { dropEndpointSliceTopology, setEndpointSliceDefaults, validateEndpointSlice, validateEndpointSliceUpdate } from './discovery.js';
-import { podSpecWarnings } from './pod-warnings.js';
+import { podSpecWarnings, runtimeClassWarnings } from './pod-warnings.js';
 import { prepareCRDForCreate, prepareCRDForUpdate, setCRDDefaults, validateCRD, validateCRDUpdate } from './crd.js';
 import {
   setCSIDriverDefaults,
@@ -215,7 +215,7 @@ const kinds: Record<string, KindSpec> = {
   'policy/PodDisruptionBudget': { namespaced: true, create: validatePodDisruptionBudget, status: validatePodDisruptionBudgetStatusUpdate },
   'storage.k8s.io/CSIDriver': { namespaced: false, defaults: setCSIDriverDefaults, create: validateCSIDriver },
   'storage.k8s.io/StorageClass': { namespaced: false, defaults: setStorageClassDefaults, create: validateStorageClass, update: validateStorageClassUpdate },
-  'node.k8s.io/RuntimeClass': { namespaced: false, create: validateRuntimeClass, update: validateRuntimeClassUpdate },
+  'node.k8s.io/RuntimeClass': { namespaced: false, create: validateRuntimeClass, update: validateRuntimeClassUpdate, warnings: runtimeClassWarnings },
   'networking.k8s.io/NetworkPolicy': { namespaced: true, defaults: setNetworkPolicyDefaults, create: validateNetworkPolicy, update: validateNetworkPolicyUpdate },
   'admissionregistration.k8s.io/ValidatingWebhookConfiguration': { namespaced: false, defaults: setValidatingWebhookConfigurationDefaults, create: validateWebhookConfiguration },
   'admissionregistration.k8s.io/MutatingWebhookConfiguration': { namespaced: false, defaults: setMutatingWebhookConfigurationDefaults, create: validateWebhookConfiguration },

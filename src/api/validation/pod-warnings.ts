@@ -86,6 +86,16 @@ function nullSelector(term: unknown): boolean {
  * GetWarningsForPodTemplate); `metaPath` and `specPath` are where they sit (`metadata`, `spec`
  * for a pod; `spec.template.metadata`, `spec.template.spec` for a template).
  */
+/** Upstream's GetWarningsForRuntimeClass: a deprecated node label in scheduling.nodeSelector (the key is not named). */
+export function runtimeClassWarnings(rc: Obj): string[] {
+  const out: string[] = [];
+  for (const k of Object.keys(obj(obj(rc.scheduling)?.nodeSelector) ?? {})) {
+    const msg = deprecatedNodeLabels.get(k);
+    if (msg) out.push(`scheduling.nodeSelector: ${msg}`);
+  }
+  return out;
+}
+
 export function podSpecWarnings(metadata: unknown, specv: unknown, metaPath: string, specPath: string): string[] {
   const w: string[] = [];
   const spec = obj(specv) ?? {};

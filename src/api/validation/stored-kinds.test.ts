@@ -389,6 +389,13 @@ describe('RuntimeClass', () => {
     expect(create('node.k8s.io/RuntimeClass', { metadata: { name: 'none' } }).errors[0]).toMatch(/^handler: Invalid value: "": /);
   });
 
+  it('warns of a deprecated node label in its scheduling, as upstream', () => {
+    const v = validationFor('node.k8s.io/RuntimeClass');
+    const rc = { metadata: { name: 'kata' }, handler: 'kata', scheduling: { nodeSelector: { 'beta.kubernetes.io/arch': 'amd64', 'kubernetes.io/os': 'linux' } } } as unknown as KubeObject;
+    expect(v.warnings?.(rc)).toEqual(['scheduling.nodeSelector: deprecated since v1.14; use "kubernetes.io/arch" instead']);
+    expect(v.warnings?.({ metadata: { name: 'x' }, handler: 'x' } as unknown as KubeObject)).toEqual([]);
+  });
+
   it('keeps its handler', () => {
     const rc = { metadata: { name: 'kata' }, handler: 'kata' };
     expect(update('node.k8s.io/RuntimeClass', rc, { ...rc, scheduling: { nodeSelector: { a: 'b' } } })).toEqual([]);
