@@ -318,6 +318,8 @@ describe('NetworkPolicy', () => {
     expect(both.obj.spec.policyTypes).toEqual(['Ingress', 'Egress']);
     // Given policyTypes are kept (an egress-only policy).
     expect(create('networking.k8s.io/NetworkPolicy', { metadata: meta, spec: { podSelector: {}, policyTypes: ['Egress'] } }).obj.spec.policyTypes).toEqual(['Egress']);
+    // No spec at all: every pod of the namespace, isolated for ingress.
+    expect(create('networking.k8s.io/NetworkPolicy', { metadata: meta }).obj.spec).toEqual({ podSelector: {}, policyTypes: ['Ingress'] });
   });
 
   it('refuses bad ports, peers, blocks and policy types with upstream field paths and words', () => {

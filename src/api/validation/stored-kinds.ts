@@ -352,9 +352,13 @@ export function validateStorageClassUpdate(sc: Obj, old: Obj): FieldError[] {
 const policyProtocols = ['TCP', 'UDP', 'SCTP'];
 const policyTypes = ['Ingress', 'Egress'];
 
-/** Ports default to TCP; a policy without policyTypes is Ingress, and Egress too when it has egress rules. */
+/**
+ * Ports default to TCP; a policy without policyTypes is Ingress, and Egress too when it has
+ * egress rules; an absent podSelector is the empty one (Go's struct, always encoded).
+ */
 export function setNetworkPolicyDefaults(np: Obj): void {
   const spec = ensureObj(np, 'spec');
+  if (absent(spec.podSelector)) spec.podSelector = {};
   for (const dir of ['ingress', 'egress']) {
     for (const rule of arr(spec[dir])) {
       for (const port of arr(obj(rule)?.ports)) if (isObj(port) && absent(port.protocol)) port.protocol = 'TCP';
