@@ -6,7 +6,7 @@ import { hostname } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import type { Container, Pod, PodStatus } from '../api/types.js';
 import { FakeClock } from '../util/index.js';
-import { PodWorkers } from './pod-worker.js';
+import { PodWorkers, type PodWorkerOptions } from './pod-worker.js';
 import { FakeRuntime } from './runtime/fake-runtime.js';
 import { RuntimeError } from './runtime/interface.js';
 
@@ -23,12 +23,13 @@ function makePod(containers: Partial<Container>[], extra: Partial<Pod['spec']> =
   };
 }
 
-function setup() {
+function setup(extra: Partial<PodWorkerOptions> = {}) {
   const clock = new FakeClock();
   const runtime = new FakeRuntime(clock);
   const reported: PodStatus[] = [];
   const events: string[] = [];
   const workers = new PodWorkers({
+    ...extra,
     runtime,
     clock,
     nodeName: 'node-1',
@@ -1048,33 +1049,15 @@ describe('PodWorkers', () => {
 });
 
 describe('PodWorkers: RuntimeClass handlers', () => {
-  function setupWithClasses(classes: Record<string, string>, runtimeHandlers: string[]) {
-    const clock = new FakeClock();
-    const runtime = new FakeRuntime(clock);
-    const reported: PodStatus[] = [];
-    const events: string[] = [];
-    const workers = new PodWorkers({
-      runtime,
-      clock,
-      nodeName: 'node-1',
-      nodeIP: '10.1.0.7',
-      logRoot: '/nonexistent/logs',
-      onStatus: (_pod, s) => reported.push(structuredClone(s)),
-      onEvent: (_pod, ev) => events.push(`${ev.type} ${ev.reason}: ${ev.message}`),
+  it('a class whose handler the agent runs starts as any pod; another handler, a missing or unreadable class gets no sandbox and is tried again', async () => {
+    const classes: Record<string, string> = { plain: 'process', kata: 'kata' };
+    const t = setup({
       runtimeClassHandler: async (name) => {
         if (name === 'unreadable') throw new Error('connection refused');
         return classes[name] ?? null;
       },
-      runtimeHandlers,
+      runtimeHandlers: ['process'],
     });
-    const settle = async () => {
-      for (let i = 0; i < 4; i++) await new Promise((r) => setImmediate(r));
-    };
-    return { clock, runtime, workers, reported, events, settle };
-  }
-
-  it('a class whose handler the agent runs starts as any pod; another handler, a missing or unreadable class gets no sandbox and is tried again', async () => {
-    const t = setupWithClasses({ plain: 'process', kata: 'kata' }, ['process']);
     t.workers.syncPod({ ...makePod([{}]), metadata: { name: 'ok', namespace: 'default', uid: 'uid-ok' }, spec: { ...makePod([{}]).spec, runtimeClassName: 'plain' } as Pod['spec'] });
     await t.settle();
     expect(t.runtime.calls).toContain('runPodSandbox:uid-ok');
@@ -1090,7 +1073,7 @@ describe('PodWorkers: RuntimeClass handlers', () => {
       t.workers.syncPod({ ...makePod([{ name: 'main' }]), metadata: { name: uid, namespace: 'default', uid }, spec: { ...makePod([{ name: 'main' }]).spec, runtimeClassName: className } as Pod['spec'] });
       await t.settle();
       expect(t.runtime.calls).not.toContain(`runPodSandbox:${uid}`);
-      expect(t.events).toEqual([`Warning FailedCreatePodSandBox: Failed to create pod sandbox: ${why}`]);
+      expect(t.events).toEqual([`Warning FailedCreatePodSandBox : Failed to create pod sandbox: ${why}`]);
       const s = t.reported.at(-1)!;
       expect(s.phase).toBe('Pending');
       expect(s.containerStatuses!.map((c) => c.state)).toEqual([{ waiting: { reason: 'ContainerCreating' } }]);
