@@ -98,8 +98,7 @@ export class PodAdmission {
   /** Upstream's RuntimeClass plugin, mutation and validation in one (see the header). */
   private async admitRuntimeClass(pod: Pod): Promise<void> {
     const spec = pod.spec as Pod['spec'] & { runtimeClassName?: string | null; overhead?: Record<string, string | number> | null };
-    const who = pod.metadata.name || pod.metadata.generateName || '';
-    const refuse = (why: string): ApiError => forbidden(`pods "${who}" is forbidden: ${why}`, { group: '', resource: 'pods', kind: 'Pod' }, who);
+    const refuse = (why: string): ApiError => refusal(pod, why);
     let rc: RuntimeClass | undefined;
     if (spec.runtimeClassName && this.runtimeClasses) {
       const kv = await this.store.get(objectKey(this.runtimeClasses, undefined, spec.runtimeClassName));
@@ -116,9 +115,8 @@ export class PodAdmission {
     }
     const scheduling = rc?.scheduling;
     if (!scheduling) return;
-    const selector = scheduling.nodeSelector ?? {};
     if (spec.nodeSelector) {
-      for (const [k, v] of Object.entries(selector)) {
+      for (const [k, v] of Object.entries(scheduling.nodeSelector ?? {})) {
         const podValue = spec.nodeSelector[k];
         if (podValue !== undefined && podValue !== v) throw refuse(`conflict: runtimeClass.scheduling.nodeSelector[${k}] = ${v}; pod.spec.nodeSelector[${k}] = ${podValue}`);
         spec.nodeSelector[k] = v;
@@ -132,8 +130,7 @@ export class PodAdmission {
 
   private async admitPriority(pod: Pod): Promise<void> {
     const spec = pod.spec;
-    const who = pod.metadata.name || pod.metadata.generateName || '';
-    const refuse = (why: string): ApiError => forbidden(`pods "${who}" is forbidden: ${why}`, { group: '', resource: 'pods', kind: 'Pod' }, who);
+    const refuse = (why: string): ApiError => refusal(pod, why);
     let priority = 0;
     let policy = DEFAULT_PREEMPTION;
     if (!spec.priorityClassName) {
@@ -191,6 +188,12 @@ export class PodAdmission {
     this.defaultClass = { at: now, pc: found };
     return found;
   }
+}
+
+/** Admission's 403 for a pod, named as upstream names it (by its generateName before it has a name). */
+function refusal(pod: Pod, why: string): ApiError {
+  const who = pod.metadata.name || pod.metadata.generateName || '';
+  return forbidden(`pods "${who}" is forbidden: ${why}`, { group: '', resource: 'pods', kind: 'Pod' }, who);
 }
 
 /** Two resource lists with the same names and equal quantities ("1" equals "1000m"). */
