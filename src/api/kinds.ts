@@ -333,6 +333,9 @@ export function builtinKinds(): KindDef[] {
     // Kept for the network plugin that enforces it (upstream's generation: +1 on a spec change).
     kind({ group: 'node.k8s.io', kind: 'RuntimeClass', plural: 'runtimeclasses', namespaced: false }),
     kind({ group: 'networking.k8s.io', kind: 'NetworkPolicy', plural: 'networkpolicies', namespaced: true, shortNames: ['netpol'], tracksGeneration: true }),
+    // Kept for the ingress controller that routes by them (often a DaemonSet on every edge node).
+    kind({ group: 'networking.k8s.io', kind: 'Ingress', plural: 'ingresses', namespaced: true, shortNames: ['ing'], subresources: ['status'], tracksGeneration: true, statusOnCreate: { reset: { loadBalancer: {} } } }),
+    kind({ group: 'networking.k8s.io', kind: 'IngressClass', plural: 'ingressclasses', namespaced: false, tracksGeneration: true }),
     kind({ group: 'admissionregistration.k8s.io', kind: 'ValidatingWebhookConfiguration', plural: 'validatingwebhookconfigurations', namespaced: false, categories: ['api-extensions'] }),
     kind({ group: 'admissionregistration.k8s.io', kind: 'MutatingWebhookConfiguration', plural: 'mutatingwebhookconfigurations', namespaced: false, categories: ['api-extensions'] }),
     // Stored with the status the server sets (Established); the custom resources they define

@@ -35,6 +35,7 @@ import { metricsDiscovery } from './metrics-api.js';
 import { ServerMetrics } from './metrics.js';
 import { handlePodUpgrade } from './exec.js';
 import { tokenRequestDiscovery } from './token-request.js';
+import { ingressClassDefaulter } from './ingress-admission.js';
 import { ensureSystemPriorityClasses, PodAdmission } from './pod-admission.js';
 import { PodSecurityAdmission } from './pod-security-admission.js';
 import type { KubeObject } from '../api/types.js';
@@ -405,6 +406,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       namespacePhase: (ns) => wc.namespacePhase(ns),
       admitPod: (pod) => podAdmission.admit(pod),
       admitPriorityClass: (pc) => podAdmission.admitPriorityClass(pc),
+      admitIngress: ingressClassDefaulter(store, kinds.byResource('networking.k8s.io', 'v1', 'ingressclasses')!),
       podSecurity: (req) => podSecurity.validate(req),
       serviceAllocator,
       decodedObject: (key, revision) => wc.latestObject(key, revision),

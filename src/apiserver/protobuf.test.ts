@@ -160,6 +160,38 @@ describe('protobuf request bodies', () => {
     });
   });
 
+  it('decodes the Ingress kubectl 1.32 `create ingress` sends (an inlined rule value, port by name or number), and round-trips an IngressClass', () => {
+    // Captured from kubectl 1.32: `create ingress catch --class=nginx --rule="foo.com/bar*=svc1:8080,tls=my-cert"
+    // --rule="/path=svc2:http" --default-backend=defsvc:http --annotation a=b`.
+    const body = Buffer.from(
+      'azhzAAofChRuZXR3b3JraW5nLms4cy5pby92MRIHSW5ncmVzcxKzAQodCgVjYXRjaBIAGgAiACoAMgA4AEIAYgYKAWESAWISjQEKFCISCgZkZWZzdmMSCAoEaHR0cBAAEhIKB2Zvby5jb20SB215LWNlcnQaLgoHZm9vLmNvbRIjCiEKHwoEL2JhchIPIg0KBHN2YzESBQoAEJA/GgZQcmVmaXgaKgoAEiYKJAoiCgUvcGF0aBISIhAKBHN2YzISCAoEaHR0cBAAGgVFeGFjdCIFbmdpbngaAgoAGgAiAA==',
+      'base64',
+    );
+    const service = (name: string, port: Record<string, unknown>) => ({ service: { name, port } });
+    expect(decodeProtobufObject(body, 'networking.k8s.io/Ingress')).toEqual({
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'Ingress',
+      metadata: { name: 'catch', annotations: { a: 'b' } },
+      spec: {
+        ingressClassName: 'nginx',
+        defaultBackend: service('defsvc', { name: 'http' }),
+        tls: [{ hosts: ['foo.com'], secretName: 'my-cert' }],
+        rules: [
+          { host: 'foo.com', http: { paths: [{ path: '/bar', pathType: 'Prefix', backend: service('svc1', { number: 8080 }) }] } },
+          { http: { paths: [{ path: '/path', pathType: 'Exact', backend: service('svc2', { name: 'http' }) }] } },
+        ],
+      },
+      status: { loadBalancer: {} },
+    });
+    const ic = {
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'IngressClass',
+      metadata: { name: 'nginx', annotations: { 'ingressclass.kubernetes.io/is-default-class': 'true' } },
+      spec: { controller: 'k8s.io/ingress-nginx', parameters: { apiGroup: 'k8s.example.com', kind: 'P', name: 'p', scope: 'Namespace', namespace: 'ns' } },
+    };
+    expect(decodeProtobufObject(encodeProtobufObject(ic, 'networking.k8s.io/IngressClass'), 'networking.k8s.io/IngressClass')).toEqual(ic);
+  });
+
   it('round-trips a Pod with inlined structs (volume sources, probe handlers), quantities and its status', () => {
     const pod = {
       apiVersion: 'v1',

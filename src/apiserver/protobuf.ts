@@ -2,7 +2,7 @@
 //
 // Why: kubectl 1.32+ sends typed create bodies (`kubectl create configmap|secret|namespace|
 // serviceaccount|service|role|rolebinding|clusterrole|clusterrolebinding|priorityclass|
-// poddisruptionbudget|deployment`), the pods of `kubectl debug node/N` and `kubectl debug POD
+// poddisruptionbudget|deployment|ingress`), the pods of `kubectl debug node/N` and `kubectl debug POD
 // --copy-to` (kubectl 1.32 and 1.33), and the
 // DeleteOptions of its typed deletes and Evictions (`kubectl drain`) and its reviews (`kubectl auth`) as
 // protobuf, with no fallback on 415.
@@ -1210,6 +1210,67 @@ const messages: Record<string, Message> = {
     4: f('description', 'string'),
     5: f('preemptionPolicy', 'string', { ptr: true }),
   },
+  // networking.k8s.io/v1 (`kubectl create ingress`)
+  Ingress: {
+    1: f('metadata', msg('ObjectMeta'), { keep: true }),
+    2: f('spec', msg('IngressSpec'), { keep: true }),
+    3: f('status', msg('IngressStatus'), { keep: true }),
+  },
+  IngressSpec: {
+    4: f('ingressClassName', 'string', { ptr: true }),
+    1: f('defaultBackend', msg('IngressBackend'), { ptr: true }),
+    2: f('tls', msg('IngressTLS'), { repeated: true }),
+    3: f('rules', msg('IngressRule'), { repeated: true }),
+  },
+  IngressBackend: {
+    4: f('service', msg('IngressServiceBackend'), { ptr: true }),
+    3: f('resource', msg('TypedLocalObjectReference'), { ptr: true }),
+  },
+  IngressServiceBackend: {
+    1: f('name', 'string', { keep: true }),
+    2: f('port', msg('ServiceBackendPort')),
+  },
+  ServiceBackendPort: {
+    1: f('name', 'string'),
+    2: f('number', 'int32'),
+  },
+  IngressTLS: {
+    1: f('hosts', 'string', { repeated: true }),
+    2: f('secretName', 'string'),
+  },
+  IngressRule: {
+    1: f('host', 'string'),
+    2: f('ingressRuleValue', msg('IngressRuleValue'), { inline: true }),
+  },
+  IngressRuleValue: { 1: f('http', msg('HTTPIngressRuleValue'), { ptr: true }) },
+  HTTPIngressRuleValue: { 1: f('paths', msg('HTTPIngressPath'), { repeated: true, keep: true }) },
+  HTTPIngressPath: {
+    1: f('path', 'string'),
+    3: f('pathType', 'string', { ptr: true }),
+    2: f('backend', msg('IngressBackend')),
+  },
+  IngressStatus: { 1: f('loadBalancer', msg('IngressLoadBalancerStatus')) },
+  IngressLoadBalancerStatus: { 1: f('ingress', msg('IngressLoadBalancerIngress'), { repeated: true }) },
+  IngressLoadBalancerIngress: {
+    1: f('ip', 'string'),
+    2: f('hostname', 'string'),
+    4: f('ports', msg('PortStatus'), { repeated: true }),
+  },
+  IngressClass: {
+    1: f('metadata', msg('ObjectMeta'), { keep: true }),
+    2: f('spec', msg('IngressClassSpec'), { keep: true }),
+  },
+  IngressClassSpec: {
+    1: f('controller', 'string'),
+    2: f('parameters', msg('IngressClassParametersReference'), { ptr: true }),
+  },
+  IngressClassParametersReference: {
+    1: f('apiGroup', 'string', { ptr: true }),
+    2: f('kind', 'string', { keep: true }),
+    3: f('name', 'string', { keep: true }),
+    4: f('scope', 'string', { ptr: true }),
+    5: f('namespace', 'string', { ptr: true }),
+  },
 };
 
 /** Kinds (by `<group>/<Kind>`) whose protobuf bodies can be decoded. */
@@ -1235,6 +1296,8 @@ const kindMessages: Record<string, string> = {
   'policy/Eviction': 'Eviction',
   'policy/PodDisruptionBudget': 'PodDisruptionBudget',
   'apps/Deployment': 'Deployment',
+  'networking.k8s.io/Ingress': 'Ingress',
+  'networking.k8s.io/IngressClass': 'IngressClass',
 };
 
 /** The group/kind under which DeleteOptions bodies are decoded (decodeProtobufObject). */

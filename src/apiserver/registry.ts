@@ -199,6 +199,8 @@ export interface RegistryOptions {
   admitPod?: (pod: Pod) => Promise<void>;
   /** Admission of PriorityClass creates and updates (pod-admission.ts: one global default). */
   admitPriorityClass?: (pc: KubeObject) => Promise<void>;
+  /** Admission of Ingress creates (ingress-admission.ts: the default IngressClass), after defaulting, before validation. */
+  admitIngress?: (ingress: KubeObject) => Promise<void>;
   /**
    * PodSecurity admission (pod-security-admission.ts): called for every create and update after
    * validation and `admit`, before the write; answers warnings and audit annotations, or throws
@@ -431,6 +433,7 @@ export class RestRegistry {
   private readonly namespaceRetryMs: number;
   private readonly namespaceDeletionGraceMs: number;
   private readonly admitPod: ((pod: Pod) => Promise<void>) | undefined;
+  private readonly admitIngress: ((ingress: KubeObject) => Promise<void>) | undefined;
   private readonly serviceAllocator: ServiceAllocator | undefined;
   private readonly admitPriorityClass: ((pc: KubeObject) => Promise<void>) | undefined;
   private readonly podSecurity: ((req: PodSecurityRequest) => Promise<PodSecurityDecision> | undefined) | undefined;
@@ -457,6 +460,7 @@ export class RestRegistry {
     this.selections = opts.selections ?? new SelectionCache();
     this.namespaceDeletionGraceMs = opts.namespaceDeletionGraceMs ?? 5000;
     this.admitPod = opts.admitPod;
+    this.admitIngress = opts.admitIngress;
     this.serviceAllocator = opts.serviceAllocator;
     this.admitPriorityClass = opts.admitPriorityClass;
     this.podSecurity = opts.podSecurity;
@@ -731,6 +735,7 @@ export class RestRegistry {
     admitCreate(k, object);
     // Before the name is generated: admission names a generateName pod by its prefix, as upstream.
     if (this.admitPod && k.group === '' && k.kind === 'Pod') await this.admitPod(object as Pod);
+    if (this.admitIngress && k.group === 'networking.k8s.io' && k.kind === 'Ingress') await this.admitIngress(object);
     let generated = false;
     if (!m.name) {
       if (!m.generateName) throw invalid(ref, '', [fe.required('metadata.name', 'name or generateName is required')]);

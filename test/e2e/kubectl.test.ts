@@ -183,10 +183,11 @@ describe.skipIf(!hasKubectl)('kubectl against everynode server', () => {
       ['endpoints', 'ep'],
       ['networkpolicies', 'netpol'],
       ['storageclasses', 'sc'],
+      ['ingresses', 'ing'],
     ] as const) {
       expect(out).toMatch(new RegExp(`^${name}\\s+${short}\\s`, 'm'));
     }
-    for (const name of ['controllerrevisions', 'leases', 'roles', 'clusterrolebindings', 'priorityclasses', 'configmaps', 'secrets', 'serviceaccounts']) {
+    for (const name of ['controllerrevisions', 'leases', 'roles', 'clusterrolebindings', 'priorityclasses', 'configmaps', 'secrets', 'serviceaccounts', 'ingressclasses']) {
       expect(out).toMatch(new RegExp(`^${name}\\s`, 'm'));
     }
   });
@@ -606,6 +607,63 @@ mountOptions: [nfsvers=4.1]
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain('* spec.ingress[0].ports[0].endPort: Invalid value: 90: may not be specified when `port` is non-numeric\n* spec.ingress[0].from[0]: Required value: must specify a peer');
     expect((await kubectl(['get', 'netpol', 'bad'])).code).toBe(1);
+  });
+
+  it('an ingress controller\'s IngressClass and Ingresses: the default class given, `create ingress` (protobuf), columns, describe, status and refusals as upstream', async () => {
+    const f = write(
+      'ingress.yaml',
+      `apiVersion: networking.k8s.io/v1
+kind: IngressClass
+metadata:
+  name: edge
+  annotations: {ingressclass.kubernetes.io/is-default-class: "true"}
+spec:
+  controller: example.com/edge-proxy
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: site, namespace: default}
+spec:
+  tls:
+  - {hosts: [www.example.com], secretName: www-tls}
+  rules:
+  - host: www.example.com
+    http:
+      paths:
+      - {path: /, pathType: Prefix, backend: {service: {name: web, port: {number: 80}}}}
+  - host: "*.api.example.com"
+    http:
+      paths:
+      - {path: /v1, pathType: Exact, backend: {service: {name: api, port: {name: http}}}}
+`,
+    );
+    expect(await ok(['apply', '-f', f])).toBe('ingressclass.networking.k8s.io/edge created\ningress.networking.k8s.io/site created\n');
+    // DefaultIngressClass admission names the default class; the status is Go's empty struct.
+    const site = JSON.parse(await ok(['get', 'ingress', 'site', '-o', 'json']));
+    expect([site.spec.ingressClassName, site.status, site.metadata.generation]).toEqual(['edge', { loadBalancer: {} }, 1]);
+    expect(await ok(['apply', '-f', f])).toBe('ingressclass.networking.k8s.io/edge unchanged\ningress.networking.k8s.io/site unchanged\n');
+    // kubectl 1.32 sends `create ingress` as protobuf; an explicit class is kept.
+    expect(await ok(['create', 'ingress', 'simple', '--class=other', '--rule=/=web:80'])).toBe('ingress.networking.k8s.io/simple created\n');
+    expect(await ok(['get', 'ing', 'simple', '-o', 'jsonpath={.spec}'])).toBe('{"ingressClassName":"other","rules":[{"http":{"paths":[{"backend":{"service":{"name":"web","port":{"number":80}}},"path":"/","pathType":"Exact"}]}}]}');
+    // The ingress controller reports its address through /status; the columns show it.
+    await ok(['patch', 'ing', 'site', '--subresource=status', '--type=merge', '-p', '{"status":{"loadBalancer":{"ingress":[{"ip":"192.0.2.10"}]}}}']);
+    expect(await ok(['get', 'ing', '--no-headers'])).toMatch(/^simple\s+other\s+\*\s+80\s+\S+\nsite\s+edge\s+www\.example\.com,\*\.api\.example\.com\s+192\.0\.2\.10\s+80, 443\s+\S+\n$/);
+    expect(await ok(['get', 'ingressclass', '--no-headers'])).toMatch(/^edge\s+example\.com\/edge-proxy\s+<none>\s+\S+\n$/);
+    // kubectl's describer reads the rules, TLS and class as served.
+    const described = await ok(['describe', 'ingress', 'site']);
+    expect(described).toMatch(/Ingress Class:\s+edge/);
+    expect(described).toContain('www-tls terminates www.example.com');
+    expect(described).toMatch(/\/v1\s+api:http/);
+    // A status write cannot change the spec, and a spec change is a new generation.
+    await ok(['patch', 'ing', 'site', '--type=merge', '-p', '{"spec":{"ingressClassName":"edge2"}}']);
+    expect(await ok(['get', 'ing', 'site', '-o', 'jsonpath={.metadata.generation} {.status.loadBalancer.ingress[0].ip}'])).toBe('2 192.0.2.10');
+    const bad = await kubectl(['apply', '-f', '-'], 'apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: bad}\nspec:\n  rules:\n  - host: 10.0.0.1\n    http:\n      paths:\n      - {path: a, pathType: Prefix, backend: {service: {name: web}}}\n');
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('The Ingress "bad" is invalid: \n* spec.rules[0].host: Invalid value: "10.0.0.1": must be a DNS name, not an IP address\n* spec.rules[0].http.paths[0].path: Invalid value: "a": must be an absolute path\n* spec.rules[0].http.paths[0].backend: Required value: port name or number is required');
+    const moved = await kubectl(['patch', 'ingressclass', 'edge', '--type=merge', '-p', '{"spec":{"controller":"example.com/other"}}']);
+    expect(moved.stderr).toContain('The IngressClass "edge" is invalid: spec.controller: Invalid value: "example.com/other": field is immutable');
+    await ok(['delete', 'ingress', 'site', 'simple']);
+    await ok(['delete', 'ingressclass', 'edge']);
   });
 
   it('validation errors read as upstream', async () => {

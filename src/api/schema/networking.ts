@@ -1,8 +1,9 @@
-// networking.k8s.io/v1 NetworkPolicy: stored and served for the network plugin that enforces it
-// (as upstream, where kube-apiserver only keeps policies and the CNI daemon acts on them).
+// networking.k8s.io/v1 NetworkPolicy, Ingress and IngressClass: stored and served for the daemons
+// that act on them (as upstream, where kube-apiserver only keeps them: the CNI daemon enforces
+// policies, the ingress controller routes by ingresses).
 
 import {
-  NETWORKING,
+  CORE, NETWORKING,
   int32, intOrString, labelSelector, list, listOf, obj, objectMeta, ref, str, strList, typeMeta,
   type Definitions,
 } from './dsl.js';
@@ -42,4 +43,78 @@ export const networkingDefinitions: Definitions = {
     cidr: str('The range, e.g. 192.168.1.0/24 or 2001:db8::/64.'),
     except: strList('Ranges inside cidr that are not part of the block.'),
   }, ['cidr']),
+  [NETWORKING + 'Ingress']: obj('A collection of rules by which HTTP traffic from outside the cluster reaches Services; an ingress controller acts on it.', {
+    ...typeMeta(),
+    metadata: objectMeta(),
+    spec: ref(NETWORKING + 'IngressSpec', 'The desired routing.'),
+    status: ref(NETWORKING + 'IngressStatus', 'The addresses the controller serves the ingress at; written through /status.'),
+  }),
+  [NETWORKING + 'IngressList']: listOf(NETWORKING + 'Ingress', 'ingresses'),
+  [NETWORKING + 'IngressSpec']: obj('How requests are routed: by host and path to backends, with TLS for some hosts.', {
+    ingressClassName: str('The IngressClass of the controller that serves this ingress; absent: the default class, given at creation when one is marked.'),
+    defaultBackend: ref(NETWORKING + 'IngressBackend', 'Where requests that match no rule go.'),
+    tls: list(ref(NETWORKING + 'IngressTLS'), 'TLS for hosts, with the Secret that holds the certificate.'),
+    rules: list(ref(NETWORKING + 'IngressRule'), 'Host rules; a request matching none goes to defaultBackend.'),
+  }),
+  [NETWORKING + 'IngressTLS']: obj('TLS for a set of hosts.', {
+    hosts: strList('Hosts the certificate covers (wildcards like *.example.com allowed).'),
+    secretName: str('The Secret, in the ingress\'s namespace, that holds the certificate and key.'),
+  }),
+  [NETWORKING + 'IngressRule']: obj('Requests for a host (all hosts when absent) and where their paths go.', {
+    host: str('A DNS name, not an IP, optionally with a leading wildcard label (*.example.com).'),
+    http: ref(NETWORKING + 'HTTPIngressRuleValue', 'The paths of the host and their backends.'),
+  }),
+  [NETWORKING + 'HTTPIngressRuleValue']: obj('HTTP paths and their backends.', {
+    paths: list(ref(NETWORKING + 'HTTPIngressPath'), 'The paths; at least one.'),
+  }, ['paths']),
+  [NETWORKING + 'HTTPIngressPath']: obj('A path and the backend its requests go to.', {
+    path: str('The path, starting with /.'),
+    pathType: str('How the path matches: Exact, Prefix (by path elements) or ImplementationSpecific.'),
+    backend: ref(NETWORKING + 'IngressBackend', 'Where matching requests go.'),
+  }, ['pathType', 'backend']),
+  [NETWORKING + 'IngressBackend']: obj('A Service port, or another resource, requests are sent to.', {
+    service: ref(NETWORKING + 'IngressServiceBackend', 'A Service in the ingress\'s namespace; not with resource.'),
+    resource: ref(CORE + 'TypedLocalObjectReference', 'Another object in the ingress\'s namespace; not with service.'),
+  }),
+  [NETWORKING + 'IngressServiceBackend']: obj('A Service and one of its ports.', {
+    name: str('The Service\'s name.'),
+    port: ref(NETWORKING + 'ServiceBackendPort', 'The port, by name or number.'),
+  }, ['name']),
+  [NETWORKING + 'ServiceBackendPort']: obj('A Service port by name or by number (not both).', {
+    name: str('The port\'s name.'),
+    number: int32('The port\'s number.'),
+  }),
+  [NETWORKING + 'IngressStatus']: obj('The observed state of an ingress.', {
+    loadBalancer: ref(NETWORKING + 'IngressLoadBalancerStatus', 'Where the ingress is served.'),
+  }),
+  [NETWORKING + 'IngressLoadBalancerStatus']: obj('The addresses of the load balancer.', {
+    ingress: list(ref(NETWORKING + 'IngressLoadBalancerIngress'), 'Its ingress points.'),
+  }),
+  [NETWORKING + 'IngressLoadBalancerIngress']: obj('An ingress point: an IP or a hostname.', {
+    ip: str('An IP address.'),
+    hostname: str('A DNS name.'),
+    ports: list(ref(NETWORKING + 'IngressPortStatus'), 'Its ports.'),
+  }),
+  [NETWORKING + 'IngressPortStatus']: obj('A port of an ingress point, and its error.', {
+    port: int32('The port number.'),
+    protocol: str('TCP, UDP or SCTP.'),
+    error: str('Why the port is not served, as a CamelCase reason or domain-prefixed reason.'),
+  }, ['port', 'protocol']),
+  [NETWORKING + 'IngressClass']: obj('A class of ingresses and the controller that serves them. The annotation ingressclass.kubernetes.io/is-default-class: "true" makes it the class of new ingresses that name none.', {
+    ...typeMeta(),
+    metadata: objectMeta(),
+    spec: ref(NETWORKING + 'IngressClassSpec', 'The class\'s controller and parameters.'),
+  }),
+  [NETWORKING + 'IngressClassList']: listOf(NETWORKING + 'IngressClass', 'ingress classes'),
+  [NETWORKING + 'IngressClassSpec']: obj('The controller of a class, and where its parameters are.', {
+    controller: str('The controller\'s name, a domain-prefixed path such as example.com/ingress-controller; cannot change.'),
+    parameters: ref(NETWORKING + 'IngressClassParametersReference', 'An object with the controller\'s settings for the class.'),
+  }),
+  [NETWORKING + 'IngressClassParametersReference']: obj('An object holding an ingress class\'s parameters.', {
+    apiGroup: str('Its API group; absent: the core group.'),
+    kind: str('Its kind.'),
+    name: str('Its name.'),
+    scope: str('Cluster (default) or Namespace.'),
+    namespace: str('Its namespace, with scope Namespace.'),
+  }, ['kind', 'name']),
 };

@@ -130,7 +130,7 @@ const builtinKinds: Array<[group: string, prefix: string, kinds: string[]]> = [
   ['scheduling.k8s.io', SCHEDULING, ['PriorityClass']],
   ['policy', POLICY, ['PodDisruptionBudget']],
   ['storage.k8s.io', STORAGE, ['CSIDriver', 'StorageClass']],
-  ['networking.k8s.io', NETWORKING, ['NetworkPolicy']],
+  ['networking.k8s.io', NETWORKING, ['NetworkPolicy', 'Ingress', 'IngressClass']],
   ['node.k8s.io', NODE, ['RuntimeClass']],
   ['admissionregistration.k8s.io', ADMISSION, ['ValidatingWebhookConfiguration', 'MutatingWebhookConfiguration']],
   ['apiextensions.k8s.io', APIEXTENSIONS, ['CustomResourceDefinition']],

@@ -65,6 +65,38 @@ export function isDNS1123Subdomain(value: string): string[] {
   return errs;
 }
 
+const wildcardDNS1123SubdomainFmt = `\\*\\.${dns1123SubdomainFmt}`;
+const wildcardDNS1123SubdomainErrMsg =
+  "a wildcard DNS-1123 subdomain must start with '*.', followed by a valid DNS subdomain, which must consist of lower case alphanumeric characters, '-' or '.' and end with an alphanumeric character";
+const wildcardDNS1123SubdomainRe = new RegExp(`^${wildcardDNS1123SubdomainFmt}$`);
+
+/** A DNS subdomain behind `*.` (an Ingress's wildcard host). */
+export function isWildcardDNS1123Subdomain(value: string): string[] {
+  const errs: string[] = [];
+  if (value.length > dns1123SubdomainMaxLength) errs.push(maxLenError(dns1123SubdomainMaxLength));
+  if (!wildcardDNS1123SubdomainRe.test(value)) errs.push(regexError(wildcardDNS1123SubdomainErrMsg, wildcardDNS1123SubdomainFmt, '*.example.com'));
+  return errs;
+}
+
+const httpPathFmt = "[A-Za-z0-9/\\-._~%!$&'()*+,;=:]+";
+const httpPathRe = new RegExp(`^${httpPathFmt}$`);
+
+/**
+ * apimachinery's IsDomainPrefixedPath (an IngressClass's controller, `acme.io/foo`), as
+ * [value, message] pairs: empty is [], the whole value when it has no domain or no path, the
+ * domain for each of its DNS-subdomain problems, the path when it has characters outside RFC
+ * 3986's. Callers make Required of an empty value and Invalid of the pairs.
+ */
+export function domainPrefixedPathProblems(value: string): Array<[string, string]> {
+  const slash = value.indexOf('/');
+  const host = slash < 0 ? value : value.slice(0, slash);
+  const path = slash < 0 ? '' : value.slice(slash + 1);
+  if (slash < 0 || host === '' || path === '') return [[value, 'must be a domain-prefixed path (such as "acme.io/foo")']];
+  const problems: Array<[string, string]> = isDNS1123Subdomain(host).map((msg) => [host, msg]);
+  if (!httpPathRe.test(path)) problems.push([path, regexError('Invalid path', httpPathFmt)]);
+  return problems;
+}
+
 export function isDNS1035Label(value: string): string[] {
   const errs: string[] = [];
   if (value.length > dns1035LabelMaxLength) errs.push(maxLenError(dns1035LabelMaxLength));

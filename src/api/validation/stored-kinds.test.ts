@@ -343,7 +343,7 @@ describe('NetworkPolicy', () => {
       'spec.ingress[0].ports[1].port: Invalid value: 70000: must be between 1 and 65535, inclusive',
       'spec.ingress[0].ports[2].endPort: Invalid value: 5: may not be specified when `port` is not specified',
       'spec.ingress[0].ports[3].protocol: Unsupported value: "ICMP": supported values: "TCP", "UDP", "SCTP"',
-      'spec.ingress[0].ports[3].endPort: Invalid value: 100: must be greater than or equal to `port`',
+      'spec.ingress[0].ports[3].endPort: Invalid value: 50: must be greater than or equal to `port`',
       'spec.ingress[0].ports[4].port: Invalid value: "Not_A_Name": must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)',
       'spec.ingress[0].from[0]: Required value: must specify a peer',
       'spec.ingress[0].from[1].ipBlock.except[0]: Invalid value: "10.0.0.0/8": must be a strict subset of `cidr`',
@@ -367,6 +367,130 @@ describe('NetworkPolicy', () => {
     expect(update('networking.k8s.io/NetworkPolicy', old, { metadata: meta, spec: { podSelector: {}, ingress: [{ ports: [{ port: 0 }] }] } })).toEqual([
       'spec.ingress[0].ports[0].port: Invalid value: 0: must be between 1 and 65535, inclusive',
     ]);
+  });
+});
+
+describe('Ingress and IngressClass', () => {
+  const meta = { name: 'web', namespace: 'n' };
+  const backend = (name: string, port: Record<string, unknown>) => ({ service: { name, port } });
+  const rule = (host: string, paths: unknown[]) => ({ host, http: { paths } });
+
+  it('takes hosts, wildcard hosts, TLS and every path type with a Service or resource backend', () => {
+    const ok = create('networking.k8s.io/Ingress', {
+      metadata: meta,
+      spec: {
+        ingressClassName: 'nginx',
+        defaultBackend: { resource: { apiGroup: 'k8s.example.com', kind: 'StorageBucket', name: 'static' } },
+        tls: [{ hosts: ['a.example.com', '*.b.example.com'], secretName: 'tls-a' }, {}],
+        rules: [
+          rule('a.example.com', [{ path: '/', pathType: 'Prefix', backend: backend('web', { number: 80 }) }]),
+          rule('*.b.example.com', [{ path: '/api', pathType: 'Exact', backend: backend('api', { name: 'http' }) }, { pathType: 'ImplementationSpecific', backend: backend('api', { name: 'http' }) }]),
+          { http: { paths: [{ path: '/.well-known', pathType: 'Prefix', backend: backend('web', { number: 8080 }) }] } },
+          { host: 'only-host.example.com' },
+        ],
+      },
+    });
+    expect(ok.errors).toEqual([]);
+    // Nothing is defaulted: the status starts as Go prints an empty one (the kind's statusOnCreate).
+    expect(ok.obj.spec.rules[0]).toEqual(rule('a.example.com', [{ path: '/', pathType: 'Prefix', backend: backend('web', { number: 80 }) }]));
+  });
+
+  it('refuses bad hosts, paths, backends, TLS and class names with upstream field paths and words', () => {
+    const bad = create('networking.k8s.io/Ingress', {
+      metadata: { ...meta, annotations: { 'kubernetes.io/ingress.class': 'other' } },
+      spec: {
+        ingressClassName: 'Nginx',
+        defaultBackend: {},
+        tls: [{ hosts: ['x_y.com', '*.ok.com', 'a.*.com'], secretName: 'Bad_Secret' }],
+        rules: [
+          rule('10.0.0.1', [
+            { path: 'a//b', pathType: 'Prefix', backend: backend('1web', { number: 0 }) },
+            { path: '/x', backend: backend('web', { number: 80 }) },
+            { path: '/y/..', pathType: 'Exact', backend: { resource: { kind: 'Foo', name: 'a/b' }, service: { name: 'web' } } },
+            { path: 'rel', pathType: 'ImplementationSpecific', backend: backend('web', { number: 80, name: 'http' }) },
+            { path: '/z', pathType: 'Regex', backend: backend('web', { number: 70000 }) },
+            { path: '/q%2Fr', pathType: 'Prefix', backend: { resource: { apiGroup: 'Bad_Group', kind: '', name: '' } } },
+          ]),
+          rule('*', []),
+        ],
+      },
+    });
+    expect(bad.errors).toEqual([
+      'spec.defaultBackend: Invalid value: "": resource or service backend is required',
+      'spec.rules[0].host: Invalid value: "10.0.0.1": must be a DNS name, not an IP address',
+      'spec.rules[0].http.paths[0].path: Invalid value: "a//b": must be an absolute path',
+      'spec.rules[0].http.paths[0].path: Invalid value: "a//b": must not contain \'//\'',
+      'spec.rules[0].http.paths[0].backend.service.name: Invalid value: "1web": a DNS-1035 label must consist of lower case alphanumeric characters or \'-\', start with an alphabetic character, and end with an alphanumeric character (e.g. \'my-name\',  or \'abc-123\', regex used for validation is \'[a-z]([-a-z0-9]*[a-z0-9])?\')',
+      'spec.rules[0].http.paths[0].backend: Required value: port name or number is required',
+      'spec.rules[0].http.paths[1].pathType: Required value: pathType must be specified',
+      'spec.rules[0].http.paths[2].path: Invalid value: "/y/..": cannot end with \'/..\'',
+      'spec.rules[0].http.paths[2].backend: Invalid value: "": cannot set both resource and service backends',
+      'spec.rules[0].http.paths[3].path: Invalid value: "rel": must be an absolute path',
+      'spec.rules[0].http.paths[3].backend: Invalid value: "": cannot set both port name & port number',
+      'spec.rules[0].http.paths[4].pathType: Unsupported value: "Regex": supported values: "Exact", "ImplementationSpecific", "Prefix"',
+      'spec.rules[0].http.paths[4].backend.service.port.number: Invalid value: 70000: must be between 1 and 65535, inclusive',
+      'spec.rules[0].http.paths[5].path: Invalid value: "/q%2Fr": must not contain \'%2F\'',
+      'spec.rules[0].http.paths[5].backend.resource.apiGroup: Invalid value: "Bad_Group": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, \'-\' or \'.\', and must start and end with an alphanumeric character (e.g. \'example.com\', regex used for validation is \'[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\')',
+      'spec.rules[0].http.paths[5].backend.resource.kind: Required value',
+      'spec.rules[0].http.paths[5].backend.resource.name: Required value',
+      'spec.rules[1].host: Invalid value: "*": a wildcard DNS-1123 subdomain must start with \'*.\', followed by a valid DNS subdomain, which must consist of lower case alphanumeric characters, \'-\' or \'.\' and end with an alphanumeric character (e.g. \'*.example.com\', regex used for validation is \'\\*\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\')',
+      'spec.rules[1].http.paths: Required value',
+      'spec.tls[0].hosts[0]: Invalid value: "x_y.com": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, \'-\' or \'.\', and must start and end with an alphanumeric character (e.g. \'example.com\', regex used for validation is \'[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\')',
+      'spec.tls[0].hosts[2]: Invalid value: "a.*.com": a wildcard DNS-1123 subdomain must start with \'*.\', followed by a valid DNS subdomain, which must consist of lower case alphanumeric characters, \'-\' or \'.\' and end with an alphanumeric character (e.g. \'*.example.com\', regex used for validation is \'\\*\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\')',
+      'spec.tls[0].secretName: Invalid value: "Bad_Secret": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, \'-\' or \'.\', and must start and end with an alphanumeric character (e.g. \'example.com\', regex used for validation is \'[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\')',
+      'spec.ingressClassName: Invalid value: "Nginx": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, \'-\' or \'.\', and must start and end with an alphanumeric character (e.g. \'example.com\', regex used for validation is \'[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\')',
+      'annotations.kubernetes.io/ingress.class: Invalid value: "other": must match `ingressClassName` when both are specified',
+    ]);
+    expect(create('networking.k8s.io/Ingress', { metadata: meta, spec: {} }).errors).toEqual(['spec: Invalid value: null: either `defaultBackend` or `rules` must be specified']);
+  });
+
+  it('an update may keep what older servers let in (a TLS secret name, paths under a wildcard host), and nothing new; the class annotation is checked on create only', () => {
+    const old = {
+      metadata: { ...meta, annotations: { 'kubernetes.io/ingress.class': 'other' } },
+      spec: { ingressClassName: 'nginx', tls: [{ secretName: 'Old_Name' }], rules: [rule('*.example.com', [{ path: 'old', pathType: 'Prefix', backend: backend('web', { number: 80 }) }])] },
+    };
+    expect(update('networking.k8s.io/Ingress', old, old)).toEqual([]);
+    const clean = { metadata: meta, spec: { rules: [rule('*.example.com', [{ path: '/', pathType: 'Prefix', backend: backend('web', { number: 80 }) }])] } };
+    expect(update('networking.k8s.io/Ingress', clean, { ...clean, spec: { ...clean.spec, tls: [{ secretName: 'New_Name' }] } })).toEqual([
+      'spec.tls[0].secretName: Invalid value: "New_Name": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, \'-\' or \'.\', and must start and end with an alphanumeric character (e.g. \'example.com\', regex used for validation is \'[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\')',
+    ]);
+  });
+
+  it('a status write checks the load balancer\'s IPs and hostnames', () => {
+    const v = validationFor('networking.k8s.io/Ingress');
+    const old = create('networking.k8s.io/Ingress', { metadata: meta, spec: { defaultBackend: backend('web', { number: 80 }) } }).obj;
+    const next = structuredClone(old);
+    next.status = { loadBalancer: { ingress: [{ ip: '192.0.2.1' }, { hostname: 'lb.example.com', ports: [{ port: 443, protocol: 'TCP' }] }, { ip: 'nope' }, { hostname: '192.0.2.9' }] } };
+    expect(v.validateStatusUpdate(next, old).map(fieldErrorString)).toEqual([
+      'status.loadBalancer.ingress[2].ip: Invalid value: "nope": must be a valid IP address',
+      'status.loadBalancer.ingress[3].hostname: Invalid value: "192.0.2.9": must be a DNS name, not an IP address',
+    ]);
+    const emptied = { ...structuredClone(old), status: {} };
+    v.applyStatusDefaults?.(emptied);
+    expect(emptied.status).toEqual({ loadBalancer: {} });
+  });
+
+  it('an IngressClass names its controller by a domain-prefixed path, defaults its parameters\' scope to Cluster, and keeps its controller', () => {
+    const ok = create('networking.k8s.io/IngressClass', { metadata: { name: 'nginx' }, spec: { controller: 'k8s.io/ingress-nginx', parameters: { apiGroup: 'k8s.example.com', kind: 'IngressParameters', name: 'lb' } } });
+    expect(ok.errors).toEqual([]);
+    expect(ok.obj.spec.parameters.scope).toBe('Cluster');
+    const errs = (spec: unknown) => create('networking.k8s.io/IngressClass', { metadata: { name: 'c' }, spec }).errors;
+    expect(errs({})).toEqual(['spec.controller: Required value']);
+    expect(errs({ controller: 'nodomain' })).toEqual(['spec.controller: Invalid value: "nodomain": must be a domain-prefixed path (such as "acme.io/foo")']);
+    expect(errs({ controller: 'Bad.io/x y' })).toEqual([
+      'spec.controller: Invalid value: "Bad.io": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, \'-\' or \'.\', and must start and end with an alphanumeric character (e.g. \'example.com\', regex used for validation is \'[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\')',
+      'spec.controller: Invalid value: "x y": Invalid path (regex used for validation is \'[A-Za-z0-9/\\-._~%!$&\'()*+,;=:]+\')',
+    ]);
+    expect(errs({ controller: `example.com/${'x'.repeat(250)}` })[0]).toBe('spec.controller: Too long: may not be more than 250 bytes');
+    expect(errs({ controller: 'a.io/b', parameters: { kind: 'K', name: 'n', scope: 'Namespace' } })).toEqual(["spec.parameters.namespace: Required value: `parameters.scope` is set to 'Namespace'"]);
+    expect(errs({ controller: 'a.io/b', parameters: { kind: 'K', name: 'n', scope: 'Namespace', namespace: 'Bad.NS' } })[0]).toMatch(/^spec\.parameters\.namespace: Invalid value: "Bad\.NS": a lowercase RFC 1123 label/);
+    expect(errs({ controller: 'a.io/b', parameters: { kind: 'K', name: 'n', namespace: 'ns' } })).toEqual(["spec.parameters.namespace: Forbidden: `parameters.scope` is set to 'Cluster'"]);
+    expect(errs({ controller: 'a.io/b', parameters: { kind: 'K', name: 'n', scope: 'Global' } })).toEqual(['spec.parameters.scope: Unsupported value: "Global": supported values: "Cluster", "Namespace"']);
+    const old = { metadata: { name: 'nginx' }, spec: { controller: 'k8s.io/ingress-nginx' } };
+    expect(update('networking.k8s.io/IngressClass', old, { metadata: { name: 'nginx' }, spec: { controller: 'example.com/other' } })).toEqual([
+      'spec.controller: Invalid value: "example.com/other": field is immutable',
+    ]);
+    expect(update('networking.k8s.io/IngressClass', old, { metadata: { name: 'nginx' }, spec: { controller: 'k8s.io/ingress-nginx', parameters: { kind: 'K', name: 'n' } } })).toEqual([]);
   });
 });
 

@@ -12,7 +12,10 @@ import { fe, type FieldError } from '../errors.js';
 import type { LabelSelector } from '../types.js';
 import { isNotMoreThan100Percent, validatePositiveIntOrPercent } from './daemonset.js';
 import { setPodTemplateDefaults } from './defaults-pod.js';
-import { invalidCIDRMsg, isDNS1123Subdomain, nameIsDNSLabel, isQualifiedName, isValidCIDR, isValidPortName, isValidPortNum, nameIsDNSSubdomain } from './names.js';
+import {
+  domainPrefixedPathProblems, invalidCIDRMsg, isDNS1123Subdomain, isQualifiedName, isValidCIDR, isValidIP, isValidPathSegmentName, isValidPortName, isValidPortNum,
+  isWildcardDNS1123Subdomain, nameIsDNS1035Label, nameIsDNSLabel, nameIsDNSSubdomain,
+} from './names.js';
 import { labelSelectorMatches, labelsOf, validateConditions, validateLabelName, validateLabelSelector, validateLabels, validateObjectMeta, validateObjectMetaUpdate } from './object-meta.js';
 import { validatePodTemplateSpec, validateResourceRequirements, validateTolerations } from './pod-spec.js';
 import { arr, child, deepEqual, ensureObj, index, isObj, num, obj, str, validateImmutableField, validateImmutableSelector, validateNonnegativeField, type Obj } from './util.js';
@@ -404,7 +407,7 @@ function validateNetworkPolicyPort(port: Obj, path: string): FieldError[] {
   if (typeof p === 'number') {
     for (const msg of isValidPortNum(p)) errs.push(fe.invalid(child(path, 'port'), p, msg));
     if (endPort !== undefined) {
-      if (endPort < p) errs.push(fe.invalid(child(path, 'endPort'), p, 'must be greater than or equal to `port`'));
+      if (endPort < p) errs.push(fe.invalid(child(path, 'endPort'), endPort, 'must be greater than or equal to `port`'));
       for (const msg of isValidPortNum(endPort)) errs.push(fe.invalid(child(path, 'endPort'), endPort, msg));
     }
   } else if (typeof p === 'string') {
@@ -463,6 +466,221 @@ function validateIPBlock(block: Obj, path: string): FieldError[] {
 function splitCIDR(cidr: string): [string, number] {
   const slash = cidr.lastIndexOf('/');
   return [cidr.slice(0, slash), Number(cidr.slice(slash + 1))];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Ingress and IngressClass (upstream's SetDefaults_IngressClass, ValidateIngress{Create,Update,
+// StatusUpdate}, ValidateIngressClass[Update]); the default class is admission's
+// (apiserver/ingress-admission.ts).
+
+const ingressPathTypes = ['Exact', 'ImplementationSpecific', 'Prefix'];
+const invalidPathSequences = ['//', '/./', '/../', '%2f', '%2F'];
+const invalidPathSuffixes = ['/..', '/.'];
+const ingressClassAnnotation = 'kubernetes.io/ingress.class';
+const maxIngressClassController = 250;
+
+/** A class's parameters reference without a scope is cluster-scoped. */
+export function setIngressClassDefaults(ic: Obj): void {
+  const params = obj(obj(ic.spec)?.parameters);
+  if (params && absent(params.scope)) params.scope = 'Cluster';
+}
+
+/**
+ * Rules that old objects may break and keep breaking on update, as upstream relaxes them for
+ * objects stored before the rule: a TLS secretName that is no Secret name, and invalid paths
+ * under a wildcard host.
+ */
+interface IngressOptions {
+  allowInvalidSecretName: boolean;
+  allowInvalidWildcardHostRule: boolean;
+}
+
+export function validateIngress(ing: Obj): FieldError[] {
+  const errs = validateIngressObject(ing, { allowInvalidSecretName: false, allowInvalidWildcardHostRule: false });
+  const annotation = obj(obj(ing.metadata)?.annotations)?.[ingressClassAnnotation];
+  const className = obj(ing.spec)?.ingressClassName;
+  if (annotation !== undefined && typeof className === 'string' && annotation !== className) {
+    errs.push(fe.invalid(child('annotations', ingressClassAnnotation), annotation, 'must match `ingressClassName` when both are specified'));
+  }
+  return errs;
+}
+
+export function validateIngressUpdate(ing: Obj, old: Obj): FieldError[] {
+  const oldSpec = obj(old.spec) ?? {};
+  const tls = arr(oldSpec.tls);
+  const rules = arr(oldSpec.rules);
+  const opts: IngressOptions = {
+    allowInvalidSecretName: tls.some((t) => validateTLSSecretName(str(obj(t)?.secretName) ?? '').length > 0),
+    allowInvalidWildcardHostRule: rules.some((r) => (str(obj(r)?.host) ?? '').includes('*') && validateIngressRuleValue(obj(r) ?? {}, 'spec.rules[0]').length > 0),
+  };
+  return [...validateObjectMetaUpdate(ing.metadata, old.metadata), ...validateIngressObject(ing, opts)];
+}
+
+/** Metadata, then the load balancer's addresses: IPs, and hostnames that are DNS names, not IPs. */
+export function validateIngressStatusUpdate(ing: Obj, old: Obj): FieldError[] {
+  const errs = validateObjectMetaUpdate(ing.metadata, old.metadata);
+  arr(obj(obj(ing.status)?.loadBalancer)?.ingress).forEach((e, i) => {
+    const p = index('status.loadBalancer.ingress', i);
+    const entry = obj(e) ?? {};
+    const ip = str(entry.ip) ?? '';
+    if (ip !== '' && isValidIP(ip).length > 0) errs.push(fe.invalid(child(p, 'ip'), ip, 'must be a valid IP address'));
+    const host = str(entry.hostname) ?? '';
+    if (host !== '') {
+      for (const msg of isDNS1123Subdomain(host)) errs.push(fe.invalid(child(p, 'hostname'), host, msg));
+      if (isValidIP(host).length === 0) errs.push(fe.invalid(child(p, 'hostname'), host, 'must be a DNS name, not an IP address'));
+    }
+  });
+  return errs;
+}
+
+/** Go prints an Ingress's status with its load balancer always (a struct, never omitted). */
+export function setIngressStatusDefaults(ing: Obj): void {
+  ensureObj(ensureObj(ing, 'status'), 'loadBalancer');
+}
+
+function validateIngressObject(ing: Obj, opts: IngressOptions): FieldError[] {
+  const errs = validateObjectMeta(ing.metadata, true, nameIsDNSSubdomain);
+  const spec = obj(ing.spec) ?? {};
+  const rules = arr(spec.rules);
+  const defaultBackend = obj(spec.defaultBackend);
+  if (rules.length === 0 && !defaultBackend) errs.push(fe.invalid('spec', spec.rules ?? null, 'either `defaultBackend` or `rules` must be specified'));
+  if (defaultBackend) errs.push(...validateIngressBackend(defaultBackend, 'spec.defaultBackend'));
+  rules.forEach((r, i) => {
+    const rulePath = index('spec.rules', i);
+    const rule = obj(r) ?? {};
+    const host = str(rule.host) ?? '';
+    let wildcard = false;
+    if (host !== '') {
+      const hostPath = child(rulePath, 'host');
+      if (isValidIP(host).length === 0) errs.push(fe.invalid(hostPath, host, 'must be a DNS name, not an IP address'));
+      wildcard = host.includes('*');
+      for (const msg of wildcard ? isWildcardDNS1123Subdomain(host) : isDNS1123Subdomain(host)) errs.push(fe.invalid(hostPath, host, msg));
+    }
+    if (!wildcard || !opts.allowInvalidWildcardHostRule) errs.push(...validateIngressRuleValue(rule, rulePath));
+  });
+  arr(spec.tls).forEach((t, i) => {
+    const tlsPath = index('spec.tls', i);
+    const tls = obj(t) ?? {};
+    arr(tls.hosts).forEach((h, j) => {
+      const host = String(h);
+      for (const msg of host.includes('*') ? isWildcardDNS1123Subdomain(host) : isDNS1123Subdomain(host)) errs.push(fe.invalid(index(child(tlsPath, 'hosts'), j), host, msg));
+    });
+    if (!opts.allowInvalidSecretName) {
+      const secret = str(tls.secretName) ?? '';
+      for (const msg of validateTLSSecretName(secret)) errs.push(fe.invalid(child(tlsPath, 'secretName'), secret, msg));
+    }
+  });
+  const className = spec.ingressClassName;
+  if (typeof className === 'string') for (const msg of nameIsDNSSubdomain(className, false)) errs.push(fe.invalid('spec.ingressClassName', className, msg));
+  return errs;
+}
+
+function validateTLSSecretName(name: string): string[] {
+  return name === '' ? [] : nameIsDNSSubdomain(name, false);
+}
+
+/** A rule's HTTP paths: at least one; each with a pathType, a path that type allows, and a backend. */
+function validateIngressRuleValue(rule: Obj, rulePath: string): FieldError[] {
+  const http = obj(rule.http);
+  if (!http) return [];
+  const errs: FieldError[] = [];
+  const pathsPath = child(rulePath, 'http', 'paths');
+  const paths = arr(http.paths);
+  if (paths.length === 0) errs.push(fe.required(pathsPath));
+  paths.forEach((x, i) => {
+    const p = index(pathsPath, i);
+    const entry = obj(x) ?? {};
+    const type = entry.pathType;
+    if (absent(type)) {
+      errs.push(fe.required(child(p, 'pathType'), 'pathType must be specified'));
+      return;
+    }
+    const path = str(entry.path) ?? '';
+    if (type === 'Exact' || type === 'Prefix') {
+      if (!path.startsWith('/')) errs.push(fe.invalid(child(p, 'path'), path, 'must be an absolute path'));
+      if (path !== '') {
+        for (const seq of invalidPathSequences) if (path.includes(seq)) errs.push(fe.invalid(child(p, 'path'), path, `must not contain '${seq}'`));
+        for (const suffix of invalidPathSuffixes) if (path.endsWith(suffix)) errs.push(fe.invalid(child(p, 'path'), path, `cannot end with '${suffix}'`));
+      }
+    } else if (type === 'ImplementationSpecific') {
+      if (path !== '' && !path.startsWith('/')) errs.push(fe.invalid(child(p, 'path'), path, 'must be an absolute path'));
+    } else {
+      errs.push(fe.notSupported(child(p, 'pathType'), type, ingressPathTypes));
+    }
+    errs.push(...validateIngressBackend(obj(entry.backend) ?? {}, child(p, 'backend')));
+  });
+  return errs;
+}
+
+/** Exactly one of a Service (a name, and a port by name or number) and a typed resource reference. */
+function validateIngressBackend(backend: Obj, path: string): FieldError[] {
+  const resource = obj(backend.resource);
+  const service = obj(backend.service);
+  if (resource && service) return [fe.invalid(path, '', 'cannot set both resource and service backends')];
+  if (resource) return validateTypedReference(resource, child(path, 'resource'));
+  if (!service) return [fe.invalid(path, '', 'resource or service backend is required')];
+  const errs: FieldError[] = [];
+  const name = str(service.name) ?? '';
+  if (name === '') errs.push(fe.required(child(path, 'service', 'name')));
+  else for (const msg of nameIsDNS1035Label(name, false)) errs.push(fe.invalid(child(path, 'service', 'name'), name, msg));
+  const port = obj(service.port) ?? {};
+  const portName = str(port.name) ?? '';
+  const portNumber = num(port.number) ?? 0;
+  if (portName !== '' && portNumber !== 0) errs.push(fe.invalid(path, '', 'cannot set both port name & port number'));
+  else if (portName !== '') for (const msg of isValidPortName(portName)) errs.push(fe.invalid(child(path, 'service', 'port', 'name'), portName, msg));
+  else if (portNumber !== 0) for (const msg of isValidPortNum(portNumber)) errs.push(fe.invalid(child(path, 'service', 'port', 'number'), portNumber, msg));
+  else errs.push(fe.required(path, 'port name or number is required'));
+  return errs;
+}
+
+/** An apiGroup that is a DNS subdomain when given, and a kind and name that are path segments. */
+function validateTypedReference(ref: Obj, path: string): FieldError[] {
+  const errs: FieldError[] = [];
+  const group = ref.apiGroup;
+  if (typeof group === 'string') for (const msg of isDNS1123Subdomain(group)) errs.push(fe.invalid(child(path, 'apiGroup'), group, msg));
+  for (const f of ['kind', 'name']) {
+    const v = str(ref[f]) ?? '';
+    if (v === '') errs.push(fe.required(child(path, f)));
+    else for (const msg of isValidPathSegmentName(v)) errs.push(fe.invalid(child(path, f), v, msg));
+  }
+  return errs;
+}
+
+const ingressClassScopes = ['Cluster', 'Namespace'];
+
+export function validateIngressClass(ic: Obj): FieldError[] {
+  const errs = validateObjectMeta(ic.metadata, false, nameIsDNSSubdomain);
+  const spec = obj(ic.spec) ?? {};
+  const controller = str(spec.controller) ?? '';
+  if (controller.length > maxIngressClassController) errs.push(fe.tooLong('spec.controller', maxIngressClassController));
+  if (controller === '') errs.push(fe.required('spec.controller'));
+  else for (const [value, msg] of domainPrefixedPathProblems(controller)) errs.push(fe.invalid('spec.controller', value, msg));
+  const params = obj(spec.parameters);
+  if (!params) return errs;
+  const path = 'spec.parameters';
+  errs.push(...validateTypedReference(params, path));
+  const scope = params.scope;
+  if (absent(scope)) {
+    errs.push(fe.required(child(path, 'scope')));
+  } else if (!ingressClassScopes.includes(String(scope))) {
+    errs.push(fe.notSupported(child(path, 'scope'), scope, ingressClassScopes));
+  } else if (scope === 'Namespace') {
+    const ns = params.namespace;
+    if (typeof ns !== 'string') errs.push(fe.required(child(path, 'namespace'), "`parameters.scope` is set to 'Namespace'"));
+    else for (const msg of nameIsDNSLabel(ns, false)) errs.push(fe.invalid(child(path, 'namespace'), ns, msg));
+  } else if (!absent(params.namespace)) {
+    errs.push(fe.forbidden(child(path, 'namespace'), "`parameters.scope` is set to 'Cluster'"));
+  }
+  return errs;
+}
+
+/** Metadata, an unchanged controller, then the create rules. */
+export function validateIngressClassUpdate(ic: Obj, old: Obj): FieldError[] {
+  return [
+    ...validateObjectMetaUpdate(ic.metadata, old.metadata),
+    ...validateImmutableField(obj(ic.spec)?.controller ?? '', obj(old.spec)?.controller ?? '', 'spec.controller'),
+    ...validateIngressClass(ic),
+  ];
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -614,6 +614,27 @@ describe('kinds stored but not run', () => {
   });
 });
 
+describe('Ingress and IngressClass tables (upstream printIngress, printIngressClass)', () => {
+  it('Class (<none> without one), the first three hosts (* when none) and how many rules more, the load balancer\'s addresses, 80 or 80, 443 with TLS', () => {
+    expect(columnNames('networking.k8s.io/Ingress')).toEqual(['Name', 'Class', 'Hosts', 'Address', 'Ports', 'Age']);
+    const meta = { name: 'web', creationTimestamp: ago(90 * S) };
+    expect(cells('networking.k8s.io/Ingress', { metadata: meta, spec: { defaultBackend: {} } })).toEqual(['web', '<none>', '*', '', '80', '90s']);
+    const rules = ['a.com', '', 'b.com', 'c.com', 'd.com'].map((host) => (host ? { host } : {}));
+    const lb = { ingress: [{ hostname: 'lb.example.com' }, { ip: '192.0.2.2' }, { ip: '192.0.2.1', hostname: 'ignored.example.com' }, { ip: '192.0.2.2' }, {}] };
+    expect(cells('networking.k8s.io/Ingress', { metadata: meta, spec: { ingressClassName: 'nginx', rules, tls: [{}] }, status: { loadBalancer: lb } })).toEqual([
+      'web', 'nginx', 'a.com,b.com,c.com + 2 more...', '192.0.2.1,192.0.2.2,lb.example.com', '80, 443', '90s',
+    ]);
+    expect(cells('networking.k8s.io/Ingress', { metadata: meta, spec: { rules: rules.slice(0, 3) } })[2]).toBe('a.com,b.com');
+  });
+
+  it('Controller, and Parameters as Kind[.apiGroup]/name', () => {
+    expect(columnNames('networking.k8s.io/IngressClass')).toEqual(['Name', 'Controller', 'Parameters', 'Age']);
+    expect(cells('networking.k8s.io/IngressClass', { metadata: { name: 'nginx' }, spec: { controller: 'k8s.io/ingress-nginx' } }).slice(0, 3)).toEqual(['nginx', 'k8s.io/ingress-nginx', '<none>']);
+    expect(cells('networking.k8s.io/IngressClass', { metadata: { name: 'a' }, spec: { controller: 'x.io/y', parameters: { apiGroup: 'k8s.example.com', kind: 'Params', name: 'lb' } } })[2]).toBe('Params.k8s.example.com/lb');
+    expect(cells('networking.k8s.io/IngressClass', { metadata: { name: 'a' }, spec: { controller: 'x.io/y', parameters: { kind: 'ConfigMap', name: 'cm', scope: 'Namespace', namespace: 'ns' } } })[2]).toBe('ConfigMap/cm');
+  });
+});
+
 describe('EndpointSlice table (upstream printEndpointSlice)', () => {
   it('Name, AddressType, Ports, Endpoints, Age; <unset> when empty; + N more... past three', () => {
     expect(columnNames('discovery.k8s.io/EndpointSlice')).toEqual(['Name', 'AddressType', 'Ports', 'Endpoints', 'Age']);

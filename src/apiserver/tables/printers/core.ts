@@ -40,7 +40,8 @@ export const serviceAccountPrinter: TablePrinter = {
 // ---------------------------------------------------------------------------------------------
 // Service
 
-function loadBalancerIPs(status: Obj): string[] {
+/** The sorted, distinct ingress points of a load balancer status (a Service's or an Ingress's): each one's IP, else its hostname. */
+export function loadBalancerIPs(status: Obj): string[] {
   const out = new Set<string>();
   for (const ing of list(rec(rec(status['loadBalancer']))['ingress']).map(rec)) {
     const ip = str(ing['ip']);

@@ -27,7 +27,7 @@ import {
   roleBindingPrinter,
 } from './cluster.js';
 import { endpointSlicePrinter } from './discovery.js';
-import { csiDriverPrinter, deploymentPrinter, networkPolicyPrinter, podDisruptionBudgetPrinter, replicaSetPrinter, replicationControllerPrinter, runtimeClassPrinter, storageClassPrinter, webhookConfigurationPrinter } from './stored-kinds.js';
+import { csiDriverPrinter, deploymentPrinter, ingressClassPrinter, ingressPrinter, networkPolicyPrinter, podDisruptionBudgetPrinter, replicaSetPrinter, replicationControllerPrinter, runtimeClassPrinter, storageClassPrinter, webhookConfigurationPrinter } from './stored-kinds.js';
 
 /** Name, Created At (type `date`, RFC 3339 UTC). */
 export const defaultPrinter: TablePrinter = {
@@ -64,6 +64,8 @@ const printers = new Map<string, TablePrinter>([
   ['storage.k8s.io/CSIDriver', csiDriverPrinter],
   ['storage.k8s.io/StorageClass', storageClassPrinter],
   ['networking.k8s.io/NetworkPolicy', networkPolicyPrinter],
+  ['networking.k8s.io/Ingress', ingressPrinter],
+  ['networking.k8s.io/IngressClass', ingressClassPrinter],
   ['node.k8s.io/RuntimeClass', runtimeClassPrinter],
   ['admissionregistration.k8s.io/ValidatingWebhookConfiguration', webhookConfigurationPrinter],
   ['admissionregistration.k8s.io/MutatingWebhookConfiguration', webhookConfigurationPrinter],

@@ -1,12 +1,13 @@
 // Rows of the kinds everynode stores but does not run (Deployment, ReplicaSet,
-// ReplicationController, PodDisruptionBudget, CSIDriver, StorageClass, NetworkPolicy, RuntimeClass,
-// webhook configurations), with upstream's columns.
+// ReplicationController, PodDisruptionBudget, CSIDriver, StorageClass, NetworkPolicy, Ingress,
+// IngressClass, RuntimeClass, webhook configurations), with upstream's columns.
 
 import { isDefaultStorageClass } from '../../../api/storage-class.js';
 import type { TablePrinter } from '../types.js';
 import { translateTimestampSince } from '../duration.js';
 import { formatLabelSelector, formatLabels, int, layoutContainerCells, list, rec, str, type Obj } from '../format.js';
 import { ageColumn, col, nameColumn, templateColumns } from './columns.js';
+import { loadBalancerIPs } from './core.js';
 
 const age = (o: Obj, now: Date): string => translateTimestampSince(rec(o['metadata'])['creationTimestamp'], now);
 const nameOf = (o: Obj): string => str(rec(o['metadata'])['name']);
@@ -137,6 +138,67 @@ export const storageClassPrinter: TablePrinter = {
 export const networkPolicyPrinter: TablePrinter = {
   columns: [nameColumn(), col('Pod-Selector', 'string', 'Selects the pods to which this NetworkPolicy object applies.'), ageColumn()],
   cells: (np: Obj, { now }) => [nameOf(np), formatLabelSelector(rec(np['spec'])['podSelector'] ?? {}), age(np, now)],
+};
+
+/**
+ * An ingress's first three hosts (`*` when no rule names one), and how many rules are left
+ * past the first three when there are more, as upstream's formatHosts counts them.
+ */
+function ingressHosts(rules: unknown[]): string {
+  const hosts: string[] = [];
+  let more = false;
+  for (const r of rules) {
+    if (hosts.length === 3) more = true;
+    const host = str(rec(r)['host']);
+    if (!more && host !== '') hosts.push(host);
+  }
+  if (hosts.length === 0) return '*';
+  return more ? `${hosts.join(',')} + ${rules.length - 3} more...` : hosts.join(',');
+}
+
+/** Name, Class, Hosts, Address (the server's wide form: never shortened), Ports, Age. */
+export const ingressPrinter: TablePrinter = {
+  columns: [
+    nameColumn(),
+    col('Class', 'string', 'The name of the IngressClass resource that should be used for additional configuration'),
+    col('Hosts', 'string', 'Hosts that incoming requests are matched against before the ingress rule'),
+    col('Address', 'string', 'Address is a list containing ingress points for the load-balancer'),
+    col('Ports', 'string', 'Ports of TLS configurations that open'),
+    ageColumn(),
+  ],
+  cells(ing: Obj, { now }) {
+    const spec = rec(ing['spec']);
+    const className = spec['ingressClassName'];
+    return [
+      nameOf(ing),
+      typeof className === 'string' ? className : '<none>',
+      ingressHosts(list(spec['rules'])),
+      loadBalancerIPs(rec(ing['status'])).join(','),
+      list(spec['tls']).length > 0 ? '80, 443' : '80',
+      age(ing, now),
+    ];
+  },
+};
+
+/** Name, Controller, Parameters (`Kind[.apiGroup]/name`), Age. */
+export const ingressClassPrinter: TablePrinter = {
+  columns: [
+    nameColumn(),
+    col('Controller', 'string', 'Controller that is responsible for handling this class'),
+    col('Parameters', 'string', 'A reference to a resource with additional parameters'),
+    ageColumn(),
+  ],
+  cells(ic: Obj, { now }) {
+    const spec = rec(ic['spec']);
+    const params = spec['parameters'];
+    let parameters = '<none>';
+    if (params && typeof params === 'object') {
+      const p = rec(params);
+      const group = p['apiGroup'];
+      parameters = `${str(p['kind'])}${typeof group === 'string' ? `.${group}` : ''}/${str(p['name'])}`;
+    }
+    return [nameOf(ic), str(spec['controller']), parameters, age(ic, now)];
+  },
 };
 
 /** Name, Handler, Age. */
