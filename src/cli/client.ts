@@ -19,6 +19,7 @@ export {
   podsResource,
   secretsResource,
   serviceAccountsResource,
+  servicesResource,
 } from '../client/resources.js';
 export { ApiError, errorFromResponse, hasStatusCause, isNotFound, isResourceExpired } from '../client/errors.js';
 export { readAll, type TransportRequest, type TransportResponse } from '../client/transport.js';

@@ -386,6 +386,84 @@ allowVolumeExpansion: false
     );
   });
 
+  it('describe shows Ingresses (their backends\' endpoints) and IngressClasses in kubectl 1.32\'s layouts, byte for byte', async () => {
+    const manifest = `apiVersion: v1
+kind: Namespace
+metadata: {name: desc-ing}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web, namespace: desc-ing}
+spec:
+  ports: [{name: http, port: 80, targetPort: 8080}, {name: metrics, port: 9090}]
+---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata: {name: web-1, namespace: desc-ing, labels: {kubernetes.io/service-name: web}}
+addressType: IPv4
+ports: [{name: http, port: 8080}, {name: metrics, port: 9090}]
+endpoints: [{addresses: [10.1.0.1]}, {addresses: [10.1.0.2]}]
+---
+apiVersion: networking.k8s.io/v1
+kind: IngressClass
+metadata: {name: describe-edge, labels: {tier: edge}}
+spec:
+  controller: example.com/edge
+  parameters: {apiGroup: k8s.example.com, kind: EdgeParams, name: lb}
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: full, namespace: desc-ing, labels: {a: b}, annotations: {note: "z"}}
+spec:
+  ingressClassName: describe-edge
+  defaultBackend: {resource: {apiGroup: k8s.example.com, kind: Bucket, name: static}}
+  tls:
+  - {hosts: [a.example.com, b.example.com], secretName: tls-a}
+  - {hosts: [c.example.com]}
+  rules:
+  - host: a.example.com
+    http:
+      paths:
+      - {path: /, pathType: Prefix, backend: {service: {name: web, port: {number: 80}}}}
+      - {path: /m, pathType: Prefix, backend: {service: {name: web, port: {name: metrics}}}}
+      - {path: /none, pathType: Prefix, backend: {service: {name: missing, port: {number: 80}}}}
+  - http:
+      paths:
+      - {pathType: ImplementationSpecific, backend: {resource: {kind: Bucket, name: b}}}
+  - host: nohttp.example.com
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: only-default, namespace: desc-ing}
+spec:
+  ingressClassName: describe-edge
+  defaultBackend: {service: {name: web, port: {number: 80}}}
+`;
+    expect((await cli(['create', '-f', '-'], { input: manifest })).code).toBe(0);
+    const status = '{"status":{"loadBalancer":{"ingress":[{"hostname":"lb.example.com"},{"ip":"192.0.2.9"}]}}}';
+    expect((await cli(['patch', 'ingress', 'only-default', '-n', 'desc-ing', '--subresource=status', '--type=merge', '-p', status])).code).toBe(0);
+    const described = async (args: string[]): Promise<string> => {
+      const r = await cli(['describe', '-n', 'desc-ing', ...args]);
+      expect(r.code, r.stderr).toBe(0);
+      return r.stdout;
+    };
+    expect(await described(['ingress', 'full'])).toBe(
+      'Name:             full\nLabels:           a=b\nNamespace:        desc-ing\nAddress:          \nIngress Class:    describe-edge\nDefault backend:  APIGroup: k8s.example.com, Kind: Bucket, Name: static\n' +
+        'TLS:\n  tls-a terminates a.example.com,b.example.com\n  SNI routes c.example.com\nRules:\n  Host           Path  Backends\n  ----           ----  --------\n  a.example.com  \n' +
+        '                 /       web:80 (10.1.0.1:8080,10.1.0.2:8080)\n                 /m      web:metrics (10.1.0.1:9090,10.1.0.2:9090)\n' +
+        '                 /none   missing:80 (<error: services "missing" not found>)\n  *              \n                    APIGroup: <none>, Kind: Bucket, Name: b\n' +
+        'Annotations:     note: z\nEvents:          <none>\n',
+    );
+    expect(await described(['ingress', 'only-default'])).toBe(
+      'Name:             only-default\nLabels:           <none>\nNamespace:        desc-ing\nAddress:          192.0.2.9,lb.example.com\nIngress Class:    describe-edge\n' +
+        'Default backend:  web:80 (10.1.0.1:8080,10.1.0.2:8080)\nRules:\n  Host        Path  Backends\n  ----        ----  --------\n  *           *     web:80 (10.1.0.1:8080,10.1.0.2:8080)\n' +
+        'Annotations:  <none>\nEvents:       <none>\n',
+    );
+    expect(await described(['ingressclass', 'describe-edge'])).toBe(
+      'Name:         describe-edge\nLabels:       tier=edge\nAnnotations:  <none>\nController:   example.com/edge\nParameters:\n  APIGroup:  k8s.example.com\n  Kind:      EdgeParams\n  Name:      lb\nEvents:      <none>\n',
+    );
+  });
+
   it('label, annotate, taint, cordon and uncordon a node', async () => {
     await cli(['apply', '-f', '-'], { input: 'apiVersion: v1\nkind: Node\nmetadata:\n  name: cli-n1\n' });
     expect(await cli(['label', 'node', 'cli-n1', 'zone=a'])).toMatchObject({ code: 0, stdout: 'node/cli-n1 labeled\n' });

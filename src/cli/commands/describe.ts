@@ -18,7 +18,7 @@ import { podQOSClass } from '../../agent/status.js';
 import { isDefaultStorageClass } from '../../api/storage-class.js';
 import type { Container, ContainerState, ContainerStatus, DaemonSet, EnvVar, Event, KubeObject, LabelSelector, Lease, Node, Pod, PodTemplateSpec, Probe, ResourceRequirements, Toleration } from '../../api/types.js';
 import { compareQuantity, formatQuantity, parseQuantity, type Quantity } from '../../api/validation/quantity.js';
-import { endpointSlicesResource, eventsResource, isNotFound, leasesResource, podsResource, secretsResource } from '../client.js';
+import { endpointSlicesResource, eventsResource, isNotFound, leasesResource, podsResource, secretsResource, servicesResource } from '../client.js';
 import { CliError } from '../context.js';
 import type { ResourceInfo } from '../discovery.js';
 import { TabWriter } from '../tabwriter.js';
@@ -922,6 +922,97 @@ async function describeService(ctx: CliContext, cmd: Command, w: PrefixWriter, o
   if ((spec.loadBalancerSourceRanges ?? []).length > 0) w.write(0, `LoadBalancer Source Ranges:\t${spec.loadBalancerSourceRanges!.join(',')}\n`);
 }
 
+interface IngressBackend {
+  service?: { name?: string; port?: { name?: string; number?: number } };
+  resource?: { apiGroup?: string; kind?: string; name?: string };
+}
+
+interface Ingress extends KubeObject {
+  spec?: {
+    ingressClassName?: string;
+    defaultBackend?: IngressBackend;
+    tls?: { hosts?: string[]; secretName?: string }[];
+    rules?: { host?: string; http?: { paths?: { path?: string; backend?: IngressBackend }[] } }[];
+  };
+  status?: { loadBalancer?: { ingress?: { ip?: string; hostname?: string }[] } };
+}
+
+/**
+ * kubectl's describeBackendV1: a Service backend as `name:port (endpoints)`, the endpoints of
+ * the slices of the Service's port that the backend names (by number or name); `(<error: ...>)`
+ * when the slices or the Service cannot be read. A resource backend as its reference.
+ */
+async function describeIngressBackend(ctx: CliContext, cmd: Command, ns: string, b: IngressBackend): Promise<string> {
+  if (b.service) {
+    const port = b.service.port ?? {};
+    const name = b.service.name ?? '';
+    const text = `${name}:${port.number ? String(port.number) : (port.name ?? '')}`;
+    const client = ctx.conn(cmd).client;
+    try {
+      const slices = (await client.list(endpointSlicesResource, { namespace: ns, labelSelector: `kubernetes.io/service-name=${name}` })).items as unknown as EndpointSliceView[];
+      const svc = (await client.get(servicesResource, ns, name)) as KubeObject & { spec?: { ports?: ServicePortSpec[] } };
+      let portName = '';
+      for (const sp of svc.spec?.ports ?? []) {
+        if ((port.number && port.number === sp.port) || (port.name && port.name === sp.name)) portName = sp.name ?? '';
+      }
+      return `${text} (${formatEndpointSlices(slices, portName)})`;
+    } catch (err) {
+      return `${text} (<error: ${err instanceof Error ? err.message : String(err)}>)`;
+    }
+  }
+  if (b.resource) return `APIGroup: ${b.resource.apiGroup ?? '<none>'}, Kind: ${b.resource.kind ?? ''}, Name: ${b.resource.name ?? ''}`;
+  return '';
+}
+
+/** kubectl's Ingress describer: address, class, default backend, TLS, a table of rules and their backends' endpoints. */
+async function describeIngress(ctx: CliContext, cmd: Command, w: PrefixWriter, o: KubeObject): Promise<void> {
+  const ing = o as Ingress;
+  const spec = ing.spec ?? {};
+  const ns = o.metadata.namespace ?? '';
+  w.write(0, `Name:\t${o.metadata.name ?? ''}\n`);
+  printLabelsMultiline(w, 'Labels', o.metadata.labels);
+  w.write(0, `Namespace:\t${ns}\n`);
+  const addresses = new Set((ing.status?.loadBalancer?.ingress ?? []).map((i) => i.ip || i.hostname || '').filter((a) => a !== ''));
+  w.write(0, `Address:\t${sortStrings([...addresses]).join(',')}\n`);
+  w.write(0, `Ingress Class:\t${spec.ingressClassName ?? '<none>'}\n`);
+  const defaultBackend = spec.defaultBackend ? await describeIngressBackend(ctx, cmd, ns, spec.defaultBackend) : '<default>';
+  w.write(0, `Default backend:\t${defaultBackend}\n`);
+  if ((spec.tls ?? []).length > 0) {
+    w.write(0, 'TLS:\n');
+    for (const t of spec.tls!) {
+      const hosts = (t.hosts ?? []).join(',');
+      w.write(1, t.secretName ? `${t.secretName} terminates ${hosts}\n` : `SNI routes ${hosts}\n`);
+    }
+  }
+  w.write(0, 'Rules:\n  Host\tPath\tBackends\n');
+  w.write(1, '----\t----\t--------\n');
+  let count = 0;
+  for (const rule of spec.rules ?? []) {
+    if (!rule.http) continue;
+    count++;
+    w.write(1, `${rule.host || '*'}\t\n`);
+    for (const path of rule.http.paths ?? []) w.write(2, `\t${path.path ?? ''} \t${await describeIngressBackend(ctx, cmd, ns, path.backend ?? {})}\n`);
+  }
+  if (count === 0) w.write(1, `*\t*\t${defaultBackend}\n`);
+  printAnnotationsMultiline(w, 'Annotations', o.metadata.annotations);
+}
+
+/** kubectl's IngressClass describer: the controller and where its parameters are. */
+function describeIngressClass(w: PrefixWriter, o: KubeObject): void {
+  const spec = (o as KubeObject & { spec?: { controller?: string; parameters?: { apiGroup?: string; kind?: string; name?: string } } }).spec ?? {};
+  w.write(0, `Name:\t${o.metadata.name ?? ''}\n`);
+  printLabelsMultiline(w, 'Labels', o.metadata.labels);
+  printAnnotationsMultiline(w, 'Annotations', o.metadata.annotations);
+  w.write(0, `Controller:\t${spec.controller ?? ''}\n`);
+  const params = spec.parameters;
+  if (params) {
+    w.write(0, 'Parameters:\n');
+    if (params.apiGroup !== undefined) w.write(1, `APIGroup:\t${params.apiGroup}\n`);
+    w.write(1, `Kind:\t${params.kind ?? ''}\n`);
+    w.write(1, `Name:\t${params.name ?? ''}\n`);
+  }
+}
+
 interface PolicyRule {
   verbs?: string[];
   apiGroups?: string[];
@@ -1332,6 +1423,8 @@ export async function describeObject(ctx: CliContext, cmd: Command, r: ResourceI
   else if (r.group === 'discovery.k8s.io' && r.kind === 'EndpointSlice') describeEndpointSlice(w, o);
   else if (r.group === 'scheduling.k8s.io' && r.kind === 'PriorityClass') describePriorityClass(w, o);
   else if (r.group === 'networking.k8s.io' && r.kind === 'NetworkPolicy') describeNetworkPolicy(w, o);
+  else if (r.group === 'networking.k8s.io' && r.kind === 'Ingress') await describeIngress(ctx, cmd, w, o);
+  else if (r.group === 'networking.k8s.io' && r.kind === 'IngressClass') describeIngressClass(w, o);
   else if (r.group === 'storage.k8s.io' && r.kind === 'StorageClass') describeStorageClass(w, o);
   else if (r.group === '' && r.kind === 'Node') {
     header(w, o, r);
