@@ -44,7 +44,17 @@ function session(opts: { maxFrameBytes?: number } = {}) {
   return { s, sent, seen };
 }
 
-const settle = () => new Promise((r) => setTimeout(r, 20));
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Waits until `done()` (header blocks inflate on zlib's thread pool, which a loaded machine can
+ * hold up), at most 10 s, then 20 ms more so that anything unexpected still arrives to fail the
+ * assertion that follows.
+ */
+async function settle(done: () => boolean): Promise<void> {
+  for (const deadline = Date.now() + 10_000; !done() && Date.now() < deadline; ) await sleep(5);
+  await sleep(20);
+}
 
 describe('SPDY/3.1 framing (the server side of kubectl port-forward)', () => {
   it('builds the specification\'s header dictionary', () => {
@@ -72,7 +82,7 @@ describe('SPDY/3.1 framing (the server side of kubectl port-forward)', () => {
     const b = synStream(3, await compress(new Map([['streamtype', ['data']], ['port', ['80']], ['requestid', ['0']]])), false);
     const bytes = Buffer.concat([a, dataFrame(1, 1, Buffer.alloc(0)), b, dataFrame(3, 0, Buffer.from('GET /')), dataFrame(3, 1, Buffer.from('!'))]);
     for (let i = 0; i < bytes.length; i += 5) s.push(bytes.subarray(i, i + 5));
-    await settle();
+    await settle(() => seen.length >= 5);
     expect(seen).toEqual([
       'stream 1 [["streamtype",["error"]],["port",["80"]],["requestid",["0"]]]',
       'data 1 "" fin',
@@ -109,7 +119,7 @@ describe('SPDY/3.1 framing (the server side of kubectl port-forward)', () => {
     const ping = controlFrame(6, 0, Buffer.from([0, 0, 0, 1]));
     const rst = controlFrame(3, 0, Buffer.from([0, 0, 0, 3, 0, 0, 0, 5]));
     s.push(Buffer.concat([ping, controlFrame(0x77, 0, Buffer.alloc(3)), rst, controlFrame(7, 0, Buffer.alloc(8))]));
-    await settle();
+    await settle(() => seen.includes('goaway'));
     expect(sent).toEqual([ping]);
     expect(seen).toEqual(['reset 3 5', 'goaway']);
   });
@@ -117,7 +127,7 @@ describe('SPDY/3.1 framing (the server side of kubectl port-forward)', () => {
   it('answers broken framing with a GOAWAY and reads nothing more', async () => {
     const big = session({ maxFrameBytes: 100 });
     big.s.push(dataFrame(1, 0, Buffer.alloc(101)));
-    await settle();
+    await settle(() => big.seen.includes('goaway'));
     expect(big.seen).toEqual(['error frame of 101 bytes is larger than 100', 'goaway']);
     expect(big.sent[0]!.readUInt16BE(2)).toBe(7);
     expect(big.sent[0]!.readUInt32BE(12)).toBe(1); // PROTOCOL_ERROR
@@ -125,13 +135,13 @@ describe('SPDY/3.1 framing (the server side of kubectl port-forward)', () => {
     const garbled = session();
     garbled.s.push(synStream(1, Buffer.from('not zlib at all')));
     garbled.s.push(dataFrame(1, 0, Buffer.from('x')));
-    await settle();
+    await settle(() => garbled.seen.includes('goaway'));
     expect(garbled.seen[0]).toMatch(/^error /);
     expect(garbled.seen).toEqual([garbled.seen[0], 'goaway']);
 
     const even = session();
     even.s.push(synStream(2, Buffer.alloc(0)));
-    await settle();
+    await settle(() => even.seen.includes('goaway'));
     expect(even.seen).toEqual(['error invalid stream id 2', 'goaway']);
   });
 });
