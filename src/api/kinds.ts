@@ -311,6 +311,8 @@ export function builtinKinds(): KindDef[] {
     kind({ group: '', kind: 'Service', plural: 'services', namespaced: true, shortNames: ['svc'], categories: ['all'], subresources: ['status'], connectSubresources: ['proxy'], statusOnCreate: { reset: { loadBalancer: {} } } }),
     kind({ group: '', kind: 'Endpoints', plural: 'endpoints', namespaced: true, shortNames: ['ep'] }),
     kind({ group: '', kind: 'ConfigMap', plural: 'configmaps', namespaced: true, shortNames: ['cm'] }),
+    // Applied to pods on create by the LimitRanger admission (apiserver/limit-ranger.ts).
+    kind({ group: '', kind: 'LimitRange', plural: 'limitranges', namespaced: true, shortNames: ['limits'] }),
     kind({ group: '', kind: 'Secret', plural: 'secrets', namespaced: true }),
     kind({ group: '', kind: 'ServiceAccount', plural: 'serviceaccounts', namespaced: true, shortNames: ['sa'] }),
     kind({ group: 'apps', kind: 'DaemonSet', plural: 'daemonsets', namespaced: true, shortNames: ['ds'], categories: ['all'], subresources: ['status'], tracksGeneration: true, tracksTemplateGeneration: true, statusOnCreate: { reset: { currentNumberScheduled: 0, numberMisscheduled: 0, desiredNumberScheduled: 0, numberReady: 0 } } }),

@@ -8,20 +8,14 @@
 // has copied each limit into a missing request by then): Guaranteed. Anything else: Burstable.
 
 import type { PodSpec } from './types.js';
-import { compareQuantity, parseQuantity, type Quantity } from './validation/quantity.js';
+import { addQuantity, compareQuantity, parseQuantity, type Quantity } from './validation/quantity.js';
 
 export type QOSClass = 'Guaranteed' | 'Burstable' | 'BestEffort';
 
 const computeResources = ['cpu', 'memory'] as const;
 
 function add(sums: Map<string, Quantity>, name: string, q: Quantity): void {
-  const prev = sums.get(name);
-  if (!prev) {
-    sums.set(name, q);
-    return;
-  }
-  const e = Math.min(prev.exp10, q.exp10);
-  sums.set(name, { mantissa: prev.mantissa * 10n ** BigInt(prev.exp10 - e) + q.mantissa * 10n ** BigInt(q.exp10 - e), exp10: e, format: prev.format });
+  sums.set(name, addQuantity(sums.get(name), q));
 }
 
 export function podQOSClass(spec: PodSpec): QOSClass {

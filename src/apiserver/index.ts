@@ -36,6 +36,7 @@ import { ServerMetrics } from './metrics.js';
 import { handlePodUpgrade } from './exec.js';
 import { tokenRequestDiscovery } from './token-request.js';
 import { ingressClassDefaulter } from './ingress-admission.js';
+import { LimitRanger } from './limit-ranger.js';
 import { ensureSystemPriorityClasses, PodAdmission } from './pod-admission.js';
 import { PodSecurityAdmission } from './pod-security-admission.js';
 import type { KubeObject } from '../api/types.js';
@@ -385,7 +386,11 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     watchCache = new WatchCache({ store, logger: logger.child('watch-cache'), ...(opts.watchCache ?? {}) });
     await watchCache.start();
     const wc = watchCache;
-    const podAdmission = new PodAdmission(store, kinds.byResource('scheduling.k8s.io', 'v1', 'priorityclasses')!, () => clock.now(), kinds.byResource('node.k8s.io', 'v1', 'runtimeclasses'));
+    const limitRanger = new LimitRanger(store, kinds.byResource('', 'v1', 'limitranges')!);
+    wc.onChange((resource) => {
+      if (resource === 'core/limitranges' || resource === '*') limitRanger.invalidate();
+    });
+    const podAdmission = new PodAdmission(store, kinds.byResource('scheduling.k8s.io', 'v1', 'priorityclasses')!, () => clock.now(), kinds.byResource('node.k8s.io', 'v1', 'runtimeclasses'), limitRanger);
     const serviceAllocator = new ServiceAllocator({ store, services: kinds.byResource('', 'v1', 'services')! });
     const podsKind = kinds.byResource('', 'v1', 'pods')!;
     const podSecurity = new PodSecurityAdmission({
@@ -406,6 +411,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       namespacePhase: (ns) => wc.namespacePhase(ns),
       admitPod: (pod) => podAdmission.admit(pod),
       admitPriorityClass: (pc) => podAdmission.admitPriorityClass(pc),
+      validatePod: (pod) => limitRanger.validate(pod),
       admitIngress: ingressClassDefaulter(store, kinds.byResource('networking.k8s.io', 'v1', 'ingressclasses')!),
       podSecurity: (req) => podSecurity.validate(req),
       serviceAllocator,

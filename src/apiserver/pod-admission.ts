@@ -1,5 +1,6 @@
-// Admission of pod creates that reads other objects (upstream's ServiceAccount, Priority and
-// RuntimeClass admission plugins), and the system PriorityClasses every cluster has.
+// Admission of pod creates that reads other objects (upstream's LimitRanger defaults, then its
+// ServiceAccount, Priority and RuntimeClass admission plugins), and the system PriorityClasses
+// every cluster has. LimitRanger itself is limit-ranger.ts.
 //
 // Contract:
 // - ServiceAccount (defaulting only): a pod naming no account runs as `default`
@@ -30,6 +31,7 @@ import type { KubeObject, Pod, Toleration } from '../api/types.js';
 import { compareQuantity, parseQuantity } from '../api/validation/quantity.js';
 import { systemPriorityClasses } from '../api/validation/scheduling.js';
 import type { Store } from '../storage/interface.js';
+import type { LimitRanger } from './limit-ranger.js';
 import { keyPrefix, objectKey, type RestRegistry } from './registry.js';
 
 const MIRROR_POD_ANNOTATION = 'kubernetes.io/config.mirror';
@@ -80,12 +82,15 @@ export class PodAdmission {
     private readonly priorityClasses: KindDef,
     private readonly now: () => number,
     private readonly runtimeClasses?: KindDef,
+    private readonly limitRanger?: LimitRanger,
   ) {}
 
   /** Mutates a pod being created (after defaulting, before validation); throws the 403 to answer. */
   async admit(pod: Pod): Promise<void> {
     const spec = pod.spec;
     if (!spec) return;
+    // LimitRanger's defaults come first, in upstream's plugin order.
+    await this.limitRanger?.mutate(pod);
     if (pod.metadata.annotations?.[MIRROR_POD_ANNOTATION] === undefined) {
       const account = spec.serviceAccountName || spec.serviceAccount || 'default';
       spec.serviceAccountName = account;
@@ -191,7 +196,8 @@ export class PodAdmission {
 }
 
 /** Admission's 403 for a pod, named as upstream names it (by its generateName before it has a name). */
-function refusal(pod: Pod, why: string): ApiError {
+/** A pod create refused by admission: 403 `pods "<name or generateName>" is forbidden: <why>`. */
+export function refusal(pod: Pod, why: string): ApiError {
   const who = pod.metadata.name || pod.metadata.generateName || '';
   return forbidden(`pods "${who}" is forbidden: ${why}`, { group: '', resource: 'pods', kind: 'Pod' }, who);
 }

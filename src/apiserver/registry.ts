@@ -197,6 +197,11 @@ export interface RegistryOptions {
    * defaulting, before validation; mutates the pod or throws the ApiError to answer.
    */
   admitPod?: (pod: Pod) => Promise<void>;
+  /**
+   * Validating admission of pod creates that reads other objects (limit-ranger.ts): called after
+   * the pod's own validation, before PodSecurity; throws the ApiError to answer.
+   */
+  validatePod?: (pod: Pod) => Promise<void>;
   /** Admission of PriorityClass creates and updates (pod-admission.ts: one global default). */
   admitPriorityClass?: (pc: KubeObject) => Promise<void>;
   /** Admission of Ingress creates (ingress-admission.ts: the default IngressClass), after defaulting, before validation. */
@@ -434,6 +439,7 @@ export class RestRegistry {
   private readonly namespaceDeletionGraceMs: number;
   private readonly admitPod: ((pod: Pod) => Promise<void>) | undefined;
   private readonly admitIngress: ((ingress: KubeObject) => Promise<void>) | undefined;
+  private readonly validatePod: ((pod: Pod) => Promise<void>) | undefined;
   private readonly serviceAllocator: ServiceAllocator | undefined;
   private readonly admitPriorityClass: ((pc: KubeObject) => Promise<void>) | undefined;
   private readonly podSecurity: ((req: PodSecurityRequest) => Promise<PodSecurityDecision> | undefined) | undefined;
@@ -461,6 +467,7 @@ export class RestRegistry {
     this.namespaceDeletionGraceMs = opts.namespaceDeletionGraceMs ?? 5000;
     this.admitPod = opts.admitPod;
     this.admitIngress = opts.admitIngress;
+    this.validatePod = opts.validatePod;
     this.serviceAllocator = opts.serviceAllocator;
     this.admitPriorityClass = opts.admitPriorityClass;
     this.podSecurity = opts.podSecurity;
@@ -751,6 +758,7 @@ export class RestRegistry {
     if (k.namespaced) await this.ensureNamespace(namespace!, ref, m.name);
     await admit?.(object, undefined);
     if (this.admitPriorityClass && isPriorityClassKind(k)) await this.admitPriorityClass(object);
+    if (this.validatePod && k.group === '' && k.kind === 'Pod') await this.validatePod(object as Pod);
     const checking = this.podSecurity?.({ k, subresource: undefined, namespace, object });
     const psa = checking && (await checking);
     if (psa && psa.warnings.length > 0) warnings = [...warnings, ...psa.warnings];

@@ -14,6 +14,7 @@ export {
   endpointSlicesResource,
   eventsResource,
   leasesResource,
+  limitRangesResource,
   namespacesResource,
   nodesResource,
   podsResource,

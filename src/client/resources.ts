@@ -40,6 +40,7 @@ export const controllerRevisionsResource: ResourceDescriptor = {
 export const runtimeClassesResource: ResourceDescriptor = { group: 'node.k8s.io', version: 'v1', plural: 'runtimeclasses', namespaced: false, kind: 'RuntimeClass' };
 export const leasesResource: ResourceDescriptor = { group: 'coordination.k8s.io', version: 'v1', plural: 'leases', namespaced: true, kind: 'Lease' };
 export const podDisruptionBudgetsResource: ResourceDescriptor = { group: 'policy', version: 'v1', plural: 'poddisruptionbudgets', namespaced: true, kind: 'PodDisruptionBudget' };
+export const limitRangesResource: ResourceDescriptor = { group: '', version: 'v1', plural: 'limitranges', namespaced: true, kind: 'LimitRange' };
 export const servicesResource: ResourceDescriptor = { group: '', version: 'v1', plural: 'services', namespaced: true, kind: 'Service' };
 export const endpointsResource: ResourceDescriptor = { group: '', version: 'v1', plural: 'endpoints', namespaced: true, kind: 'Endpoints' };
 export const endpointSlicesResource: ResourceDescriptor = { group: 'discovery.k8s.io', version: 'v1', plural: 'endpointslices', namespaced: true, kind: 'EndpointSlice' };

@@ -289,7 +289,11 @@ describe('everynode CLI verbs', () => {
     expect(nf).toMatchObject({ code: 1, stderr: 'Error from server (NotFound): daemonsets.apps "ghost" not found\n' });
     // kubectl's Namespace and ServiceAccount layouts.
     expect((await cli(['create', 'ns', 'desc-ns'])).code).toBe(0);
-    expect(await cli(['describe', 'ns', 'desc-ns'])).toEqual({ code: 0, stdout: 'Name:         desc-ns\nLabels:       kubernetes.io/metadata.name=desc-ns\nAnnotations:  <none>\nStatus:       Active\n', stderr: '' });
+    expect(await cli(['describe', 'ns', 'desc-ns'])).toEqual({
+      code: 0,
+      stdout: 'Name:         desc-ns\nLabels:       kubernetes.io/metadata.name=desc-ns\nAnnotations:  <none>\nStatus:       Active\n\nNo LimitRange resource.\n',
+      stderr: '',
+    });
     expect((await cli(['create', 'secret', 'generic', 'pull', '-n', 'desc-ns'])).code).toBe(0);
     expect((await cli(['apply', '-f', '-'], { input: 'apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: agent\n  namespace: desc-ns\nimagePullSecrets:\n- name: pull\n- name: gone\n' })).code).toBe(0);
     expect(await cli(['describe', 'sa', 'agent', '-n', 'desc-ns'])).toEqual({
@@ -462,6 +466,50 @@ spec:
     expect(await described(['ingressclass', 'describe-edge'])).toBe(
       'Name:         describe-edge\nLabels:       tier=edge\nAnnotations:  <none>\nController:   example.com/edge\nParameters:\n  APIGroup:  k8s.example.com\n  Kind:      EdgeParams\n  Name:      lb\nEvents:      <none>\n',
     );
+  });
+
+  it('describe shows a LimitRange, and a namespace\'s LimitRanges merged in one table, in kubectl 1.32\'s layouts, byte for byte', async () => {
+    const manifest = `apiVersion: v1
+kind: Namespace
+metadata: {name: desc-lr}
+---
+apiVersion: v1
+kind: LimitRange
+metadata: {name: a, namespace: desc-lr}
+spec:
+  limits:
+  - type: Container
+    max: {cpu: "1"}
+    min: {cpu: 50m}
+    default: {cpu: 500m}
+    maxLimitRequestRatio: {cpu: "10"}
+---
+apiVersion: v1
+kind: LimitRange
+metadata: {name: b, namespace: desc-lr}
+spec:
+  limits:
+  - type: Pod
+    max: {memory: 1536Mi}
+`;
+    expect((await cli(['create', '-f', '-'], { input: manifest })).code).toBe(0);
+    expect(await cli(['describe', 'limits', 'a', '-n', 'desc-lr'])).toEqual({
+      code: 0,
+      stdout:
+        'Name:       a\nNamespace:  desc-lr\nType        Resource  Min  Max  Default Request  Default Limit  Max Limit/Request Ratio\n' +
+        '----        --------  ---  ---  ---------------  -------------  -----------------------\nContainer   cpu       50m  1    500m             500m           10\n',
+      stderr: '',
+    });
+    expect(await cli(['describe', 'ns', 'desc-lr'])).toEqual({
+      code: 0,
+      stdout:
+        'Name:         desc-lr\nLabels:       kubernetes.io/metadata.name=desc-lr\nAnnotations:  <none>\nStatus:       Active\n\nResource Limits\n' +
+        ' Type       Resource  Min  Max     Default Request  Default Limit  Max Limit/Request Ratio\n' +
+        ' ----       --------  ---  ---     ---------------  -------------  -----------------------\n' +
+        ' Container  cpu       50m  1       500m             500m           10\n' +
+        ' Pod        memory    -    1536Mi  -                -              -\n',
+      stderr: '',
+    });
   });
 
   it('label, annotate, taint, cordon and uncordon a node', async () => {

@@ -184,6 +184,7 @@ describe.skipIf(!hasKubectl)('kubectl against everynode server', () => {
       ['networkpolicies', 'netpol'],
       ['storageclasses', 'sc'],
       ['ingresses', 'ing'],
+      ['limitranges', 'limits'],
     ] as const) {
       expect(out).toMatch(new RegExp(`^${name}\\s+${short}\\s`, 'm'));
     }
@@ -664,6 +665,35 @@ spec:
     expect(moved.stderr).toContain('The IngressClass "edge" is invalid: spec.controller: Invalid value: "example.com/other": field is immutable');
     await ok(['delete', 'ingress', 'site', 'simple']);
     await ok(['delete', 'ingressclass', 'edge']);
+  });
+
+  it('a LimitRange defaults and bounds the pods of its namespace; kubectl shows the refusal and the annotation', async () => {
+    const f = write(
+      'limits.yaml',
+      `apiVersion: v1
+kind: Namespace
+metadata: {name: limited}
+---
+apiVersion: v1
+kind: LimitRange
+metadata: {name: per-container, namespace: limited}
+spec:
+  limits:
+  - {type: Container, max: {cpu: 500m}, defaultRequest: {cpu: 100m, memory: 64Mi}}
+`,
+    );
+    expect(await ok(['apply', '-f', f])).toBe('namespace/limited created\nlimitrange/per-container created\n');
+    expect(await ok(['get', 'limits', '-n', 'limited', '--no-headers'])).toMatch(/^per-container\s+\d{4}-\d\d-\d\dT\S+Z\n$/);
+    // The max becomes the default limit; the pod gets both, and the annotation says so.
+    await ok(['run', 'small', '-n', 'limited', '--image=busybox', '--overrides={"spec":{"nodeName":"nowhere"}}', '--', 'sleep', '1']);
+    expect(await ok(['get', 'pod', 'small', '-n', 'limited', '-o', 'jsonpath={.spec.containers[0].resources}'])).toBe('{"limits":{"cpu":"500m"},"requests":{"cpu":"100m","memory":"64Mi"}}');
+    expect(await ok(['get', 'pod', 'small', '-n', 'limited', '-o', "jsonpath={.metadata.annotations['kubernetes\\.io/limit-ranger']}"])).toBe(
+      'LimitRanger plugin set: cpu, memory request for container small; cpu limit for container small',
+    );
+    const big = await kubectl(['run', 'big', '-n', 'limited', '--image=busybox', '--overrides={"spec":{"containers":[{"name":"big","image":"busybox","resources":{"limits":{"cpu":"2"}}}]}}']);
+    expect(big.code).toBe(1);
+    expect(big.stderr).toContain('Error from server (Forbidden): pods "big" is forbidden: maximum cpu usage per Container is 500m, but limit is 2');
+    await ok(['delete', 'ns', 'limited', '--wait=false']);
   });
 
   it('validation errors read as upstream', async () => {

@@ -1,6 +1,6 @@
 // core/v1 kinds other than Pod: Namespace, Node, Event, Service, Endpoints, ConfigMap, Secret,
-// ServiceAccount and ReplicationController (stored, not run), with their nested types and list
-// kinds.
+// ServiceAccount, LimitRange and ReplicationController (stored, not run), with their nested types
+// and list kinds.
 
 import {
   CORE, META,
@@ -270,6 +270,24 @@ export const coreOtherDefinitions: Definitions = {
     binaryData: map(bytes(), 'Binary configuration data, base64-encoded in JSON. Keys must not also appear in data.'),
   }),
   [CORE + 'ConfigMapList']: listOf(CORE + 'ConfigMap', 'config maps'),
+  // ---- LimitRange
+  [CORE + 'LimitRange']: obj('Resource bounds and defaults for the pods (and claims) of its namespace, applied when they are created.', {
+    ...typeMeta(),
+    metadata: objectMeta(),
+    spec: r('LimitRangeSpec', 'The limits.'),
+  }),
+  [CORE + 'LimitRangeList']: listOf(CORE + 'LimitRange', 'limit ranges'),
+  [CORE + 'LimitRangeSpec']: obj('The limits of a LimitRange.', {
+    limits: list(r('LimitRangeItem'), 'One item per kind of object limited.'),
+  }, ['limits']),
+  [CORE + 'LimitRangeItem']: obj('Bounds and defaults for one type of object: Pod, Container or PersistentVolumeClaim.', {
+    type: str('Pod, Container or PersistentVolumeClaim.'),
+    max: resourceList('The most of each resource an object may use (its limit).'),
+    min: resourceList('The least of each resource an object must ask for (its request).'),
+    default: resourceList('Limits given to a container that sets none (Container only; default: max).'),
+    defaultRequest: resourceList('Requests given to a container that sets none (Container only; default: the default limit, then min).'),
+    maxLimitRequestRatio: resourceList('The largest limit/request ratio allowed per resource.'),
+  }, ['type']),
   [CORE + 'Secret']: obj('Confidential data such as passwords, tokens or keys.', {
     ...typeMeta(),
     metadata: objectMeta(),

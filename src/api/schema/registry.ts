@@ -122,7 +122,7 @@ for (const name of atomicStructs) {
 }
 
 const builtinKinds: Array<[group: string, prefix: string, kinds: string[]]> = [
-  ['', CORE, ['Namespace', 'Node', 'Pod', 'Event', 'Service', 'Endpoints', 'ConfigMap', 'Secret', 'ServiceAccount', 'ReplicationController']],
+  ['', CORE, ['Namespace', 'Node', 'Pod', 'Event', 'Service', 'Endpoints', 'ConfigMap', 'Secret', 'ServiceAccount', 'ReplicationController', 'LimitRange']],
   ['apps', APPS, ['DaemonSet', 'ControllerRevision', 'Deployment', 'ReplicaSet']],
   ['coordination.k8s.io', COORDINATION, ['Lease']],
   ['discovery.k8s.io', DISCOVERY, ['EndpointSlice']],

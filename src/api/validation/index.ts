@@ -71,6 +71,7 @@ import { setPriorityClassDefaults, validateLease, validateLeaseUpdate, validateP
 import { obj, type Obj } from './util.js';
 import { dropEndpointSliceTopology, setEndpointSliceDefaults, validateEndpointSlice, validateEndpointSliceUpdate } from './discovery.js';
 import { podSpecWarnings, runtimeClassWarnings } from './pod-warnings.js';
+import { setLimitRangeDefaults, validateLimitRange } from './limit-range.js';
 import { prepareCRDForCreate, prepareCRDForUpdate, setCRDDefaults, validateCRD, validateCRDUpdate } from './crd.js';
 import {
   setCSIDriverDefaults,
@@ -198,6 +199,7 @@ const kinds: Record<string, KindSpec> = {
   '/Service': { namespaced: true, defaults: setServiceDefaults, statusDefaults: setServiceStatusDefaults, prepare: prepareServiceForCreate, prepareUpdate: prepareServiceForUpdate, create: validateService, update: validateServiceUpdate, status: validateServiceStatusUpdate },
   '/Endpoints': { namespaced: true, defaults: setEndpointsDefaults, create: validateEndpoints, update: updateThenCreate(validateEndpoints) },
   '/ConfigMap': { namespaced: true, create: validateConfigMap, update: validateConfigMapUpdate },
+  '/LimitRange': { namespaced: true, defaults: setLimitRangeDefaults, create: validateLimitRange, update: updateThenCreate(validateLimitRange) },
   '/Secret': { namespaced: true, defaults: setSecretDefaults, create: validateSecret, update: validateSecretUpdate },
   '/ServiceAccount': { namespaced: true, create: validateServiceAccount, update: updateThenCreate(validateServiceAccount) },
   'apps/DaemonSet': { namespaced: true, defaults: setDaemonSetDefaults, create: validateDaemonSet, update: validateDaemonSetUpdate, status: validateDaemonSetStatusUpdate, warnings: templateWarnings },

@@ -604,11 +604,11 @@ export function isExtendedResourceName(name: string): boolean {
   if (isNativeResource(name) || name.startsWith('requests.')) return false;
   return isQualifiedName(`requests.${name}`).length === 0;
 }
-function isOvercommitAllowed(name: string): boolean {
+export function isOvercommitAllowed(name: string): boolean {
   return isNativeResource(name) && !isHugePages(name);
 }
 
-function validateContainerResourceName(name: string, path: string): FieldError[] {
+export function validateContainerResourceName(name: string, path: string): FieldError[] {
   const errs = invalidEach(path, name, isQualifiedName(name));
   if (!name.includes('/')) {
     if (!standardContainerResources.has(name) && !isHugePages(name)) errs.push(fe.invalid(path, name, 'must be a standard resource for containers'));

@@ -72,6 +72,22 @@ export function compareQuantity(a: Quantity, b: Quantity): number {
   return av < bv ? -1 : av > bv ? 1 : 0;
 }
 
+/** Sum of two quantities (exact), in the first one's format unless it is absent. */
+export function addQuantity(a: Quantity | undefined, b: Quantity): Quantity {
+  if (!a) return b;
+  const e = Math.min(a.exp10, b.exp10);
+  return { mantissa: a.mantissa * 10n ** BigInt(a.exp10 - e) + b.mantissa * 10n ** BigInt(b.exp10 - e), exp10: e, format: a.format };
+}
+
+/** A quantity in thousandths (apimachinery's MilliValue), rounded up; 0 when absent. */
+export function milliValue(q: Quantity | undefined): number {
+  if (!q) return 0;
+  const e = q.exp10 + 3;
+  if (e >= 0) return Number(q.mantissa * 10n ** BigInt(e));
+  const div = 10n ** BigInt(-e);
+  return Number((q.mantissa + div - 1n) / div);
+}
+
 export function isInteger(q: Quantity): boolean {
   return q.exp10 >= 0;
 }

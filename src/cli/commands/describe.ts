@@ -17,8 +17,8 @@ import type { Command } from 'commander';
 import { podQOSClass } from '../../agent/status.js';
 import { isDefaultStorageClass } from '../../api/storage-class.js';
 import type { Container, ContainerState, ContainerStatus, DaemonSet, EnvVar, Event, KubeObject, LabelSelector, Lease, Node, Pod, PodTemplateSpec, Probe, ResourceRequirements, Toleration } from '../../api/types.js';
-import { compareQuantity, formatQuantity, parseQuantity, type Quantity } from '../../api/validation/quantity.js';
-import { endpointSlicesResource, eventsResource, isNotFound, leasesResource, podsResource, secretsResource, servicesResource } from '../client.js';
+import { addQuantity, compareQuantity, formatQuantity, milliValue, parseQuantity, type Quantity } from '../../api/validation/quantity.js';
+import { endpointSlicesResource, eventsResource, isNotFound, leasesResource, limitRangesResource, podsResource, secretsResource, servicesResource } from '../client.js';
 import { CliError } from '../context.js';
 import type { ResourceInfo } from '../discovery.js';
 import { TabWriter } from '../tabwriter.js';
@@ -603,22 +603,6 @@ function header(w: PrefixWriter, o: KubeObject, r: ResourceInfo): void {
   if (owner) w.write(0, `Controlled By:\t${owner.kind}/${owner.name}\n`);
 }
 
-/** Sum of two quantities (exact), in the first one's format unless it is absent. */
-function addQuantity(a: Quantity | undefined, b: Quantity): Quantity {
-  if (!a) return b;
-  const e = Math.min(a.exp10, b.exp10);
-  return { mantissa: a.mantissa * 10n ** BigInt(a.exp10 - e) + b.mantissa * 10n ** BigInt(b.exp10 - e), exp10: e, format: a.format };
-}
-
-/** A quantity in thousandths (MilliValue), rounded up as apimachinery does. */
-function milliValue(q: Quantity | undefined): number {
-  if (!q) return 0;
-  const e = q.exp10 + 3;
-  if (e >= 0) return Number(q.mantissa * 10n ** BigInt(e));
-  const div = 10n ** BigInt(-e);
-  return Number((q.mantissa + div - 1n) / div);
-}
-
 /**
  * A pod's requests and limits per resource as kubectl's PodRequestsAndLimits adds them: the sum
  * over its containers, at least the largest of any init container, plus the pod's overhead.
@@ -775,8 +759,55 @@ function describeConfigMap(w: PrefixWriter, o: KubeObject): void {
 }
 
 /** kubectl's Namespace describer: its phase and conditions (no events; this server has no quotas or limit ranges to list). */
-function describeNamespace(w: PrefixWriter, o: KubeObject): void {
+interface LimitRangeItem {
+  type?: string;
+  max?: Record<string, string | number>;
+  min?: Record<string, string | number>;
+  default?: Record<string, string | number>;
+  defaultRequest?: Record<string, string | number>;
+  maxLimitRequestRatio?: Record<string, string | number>;
+}
+
+type LimitRange = KubeObject & { spec?: { limits?: LimitRangeItem[] } };
+
+/**
+ * kubectl's describeLimitRangeSpec: a row per item and resource, `-` where the item has no value.
+ * kubectl walks a Go map, so its rows of one item come in no fixed order: here by name.
+ */
+function describeLimitRangeSpec(w: PrefixWriter, lr: LimitRange, prefix: string): void {
+  const value = (m: Record<string, string | number> | undefined, k: string): string => (m && k in m ? quantityText(m[k]) : '-');
+  for (const item of lr.spec?.limits ?? []) {
+    const names = new Set<string>();
+    for (const m of [item.max, item.min, item.default, item.defaultRequest, item.maxLimitRequestRatio]) for (const k of Object.keys(m ?? {})) names.add(k);
+    for (const k of sortStrings([...names])) {
+      w.write(0, `${prefix}${item.type ?? ''}\t${k}\t${value(item.min, k)}\t${value(item.max, k)}\t${value(item.defaultRequest, k)}\t${value(item.default, k)}\t${value(item.maxLimitRequestRatio, k)}\n`);
+    }
+  }
+}
+
+const limitRangeColumns = 'Type\tResource\tMin\tMax\tDefault Request\tDefault Limit\tMax Limit/Request Ratio\n';
+const limitRangeRule = '----\t--------\t---\t---\t---------------\t-------------\t-----------------------\n';
+
+function describeLimitRange(w: PrefixWriter, o: KubeObject): void {
+  w.write(0, `Name:\t${o.metadata.name ?? ''}\n`);
+  w.write(0, `Namespace:\t${o.metadata.namespace ?? ''}\n`);
+  w.write(0, limitRangeColumns);
+  w.write(0, limitRangeRule);
+  describeLimitRangeSpec(w, o as LimitRange, '');
+}
+
+/**
+ * kubectl's Namespace describer: status, conditions, then the namespace's LimitRanges merged in
+ * one table (`No LimitRange resource.` when it has none; nothing when they cannot be listed).
+ */
+async function describeNamespace(ctx: CliContext, cmd: Command, w: PrefixWriter, o: KubeObject): Promise<void> {
   const st = (o as KubeObject & { status?: { phase?: string; conditions?: { type?: string; status?: string; lastTransitionTime?: string; reason?: string; message?: string }[] } }).status;
+  let ranges: LimitRange[] | undefined;
+  try {
+    ranges = (await ctx.conn(cmd).client.list<LimitRange>(limitRangesResource, { namespace: o.metadata.name ?? '' })).items;
+  } catch {
+    // As kubectl: ranges that cannot be listed are left out.
+  }
   w.write(0, `Name:\t${o.metadata.name ?? ''}\n`);
   printLabelsMultiline(w, 'Labels', o.metadata.labels);
   printAnnotationsMultiline(w, 'Annotations', o.metadata.annotations);
@@ -787,6 +818,15 @@ function describeNamespace(w: PrefixWriter, o: KubeObject): void {
     w.write(1, '----\t------\t------------------\t------\t-------\n');
     for (const c of st!.conditions!) w.write(1, `${c.type ?? ''}\t${c.status ?? ''}\t${rfc1123z(c.lastTransitionTime)}\t${c.reason ?? ''}\t${c.message ?? ''}\n`);
   }
+  if (!ranges) return;
+  w.write(0, '\n');
+  if (ranges.length === 0) {
+    w.write(0, 'No LimitRange resource.\n');
+    return;
+  }
+  w.write(0, `Resource Limits\n ${limitRangeColumns}`);
+  w.write(0, ` ${limitRangeRule}`);
+  for (const lr of ranges) describeLimitRangeSpec(w, lr, ' ');
 }
 
 /**
@@ -1413,7 +1453,8 @@ export async function describeObject(ctx: CliContext, cmd: Command, r: ResourceI
   // Never a Secret's values: their sizes, as kubectl.
   else if (r.group === '' && r.kind === 'Secret') describeSecret(w, o);
   else if (r.group === '' && r.kind === 'ConfigMap') describeConfigMap(w, o);
-  else if (r.group === '' && r.kind === 'Namespace') describeNamespace(w, o);
+  else if (r.group === '' && r.kind === 'Namespace') await describeNamespace(ctx, cmd, w, o);
+  else if (r.group === '' && r.kind === 'LimitRange') describeLimitRange(w, o);
   else if (r.group === '' && r.kind === 'ServiceAccount') await describeServiceAccount(ctx, cmd, w, o);
   else if (r.group === '' && r.kind === 'Service') await describeService(ctx, cmd, w, o);
   else if (r.group === 'rbac.authorization.k8s.io' && (r.kind === 'Role' || r.kind === 'ClusterRole')) describeRole(w, o);
@@ -1430,8 +1471,8 @@ export async function describeObject(ctx: CliContext, cmd: Command, r: ResourceI
     header(w, o, r);
     await describeNode(ctx, cmd, w, o as Node);
   } else describeGeneric(w, o);
-  // kubectl's Secret, Namespace, RBAC and NetworkPolicy describers show no events.
-  const noEvents = (r.group === '' && (r.kind === 'Secret' || r.kind === 'Namespace')) || r.group === 'rbac.authorization.k8s.io' || (r.group === 'networking.k8s.io' && r.kind === 'NetworkPolicy');
+  // kubectl's Secret, Namespace, LimitRange, RBAC and NetworkPolicy describers show no events.
+  const noEvents = (r.group === '' && (r.kind === 'Secret' || r.kind === 'Namespace' || r.kind === 'LimitRange')) || r.group === 'rbac.authorization.k8s.io' || (r.group === 'networking.k8s.io' && r.kind === 'NetworkPolicy');
   if (!noEvents) await events(ctx, cmd, w, o, r);
   return w.tabbed();
 }

@@ -1,0 +1,217 @@
+// Upstream's LimitRanger admission plugin, for pod creates (pod updates cannot change
+// resources, and upstream skips them too).
+//
+// Contract:
+// - Mutation (before the pod is validated): every container and init container gets, for each
+//   resource it does not set, the default limit and default request of each LimitRange of its
+//   namespace that has a Container item. A pod something was set on is annotated
+//   `kubernetes.io/limit-ranger: LimitRanger plugin set: cpu, memory request for container c;
+//   cpu limit for init container i` (the last range that set anything names what it set).
+// - Validation (after the pod's own validation): per Container item, each container's and init
+//   container's request is at least `min` and its limit at most `max` (a bounded resource must
+//   then be requested, or limited), and limit/request at most `maxLimitRequestRatio`; per Pod
+//   item the same of the pod's requests and limits (containers summed, sidecars included, init
+//   containers' peak). The first range refused answers 403 with all its reasons, in upstream's
+//   words: `pods "x" is forbidden: [maximum cpu usage per Container is 500m, but limit is 1, ...]`.
+//   Resources are checked in name order (upstream walks Go maps, in no fixed order).
+// - The ranges are read from the store once and kept until a LimitRange changes (the watch
+//   cache's change feed calls `invalidate`), as upstream reads an informer's cache.
+
+import type { KindDef } from '../api/kinds.js';
+import type { Container, KubeObject, Pod } from '../api/types.js';
+import { addQuantity, compareQuantity, formatQuantity, milliValue, parseQuantity, type Quantity } from '../api/validation/quantity.js';
+import type { Store } from '../storage/interface.js';
+import { refusal } from './pod-admission.js';
+import { keyPrefix } from './registry.js';
+
+const ANNOTATION = 'kubernetes.io/limit-ranger';
+
+type ResourceMap = Record<string, string | number>;
+
+interface LimitRangeItem {
+  type?: string;
+  max?: ResourceMap;
+  min?: ResourceMap;
+  default?: ResourceMap;
+  defaultRequest?: ResourceMap;
+  maxLimitRequestRatio?: ResourceMap;
+}
+
+interface LimitRange extends KubeObject {
+  spec?: { limits?: LimitRangeItem[] };
+}
+
+type Quantities = Map<string, Quantity>;
+
+function quantities(m: ResourceMap | undefined): Quantities {
+  const out: Quantities = new Map();
+  for (const [k, v] of Object.entries(m ?? {})) {
+    const q = parseQuantity(v);
+    if (q) out.set(k, q);
+  }
+  return out;
+}
+
+export class LimitRanger {
+  private byNamespace: Map<string, LimitRange[]> | undefined;
+  private loading: Promise<Map<string, LimitRange[]>> | undefined;
+  private generation = 0;
+
+  constructor(
+    private readonly store: Store,
+    private readonly limitRanges: KindDef,
+  ) {}
+
+  /** Forgets the ranges read; the next pod reads them again. */
+  invalidate(): void {
+    this.generation++;
+    this.byNamespace = undefined;
+    this.loading = undefined;
+  }
+
+  private async ranges(namespace: string): Promise<LimitRange[]> {
+    if (!this.byNamespace) {
+      const gen = this.generation;
+      const loading = (this.loading ??= (async () => {
+        const byNs = new Map<string, LimitRange[]>();
+        for (const kv of (await this.store.list(keyPrefix(this.limitRanges))).items) {
+          const lr = JSON.parse(kv.value) as LimitRange;
+          const ns = lr.metadata.namespace ?? '';
+          byNs.set(ns, [...(byNs.get(ns) ?? []), lr]);
+        }
+        return byNs;
+      })());
+      try {
+        const byNs = await loading;
+        // Kept only when no range changed while it was read.
+        if (gen === this.generation) this.byNamespace = byNs;
+        return byNs.get(namespace) ?? [];
+      } finally {
+        if (this.loading === loading && gen !== this.generation) this.loading = undefined;
+      }
+    }
+    return this.byNamespace.get(namespace) ?? [];
+  }
+
+  /** The defaults of the pod's namespace's ranges, set on its containers; never refuses. */
+  async mutate(pod: Pod): Promise<void> {
+    for (const lr of await this.ranges(pod.metadata.namespace ?? '')) {
+      const limits: ResourceMap = {};
+      const requests: ResourceMap = {};
+      for (const item of lr.spec?.limits ?? []) {
+        if (item.type !== 'Container') continue;
+        Object.assign(requests, item.defaultRequest ?? {});
+        Object.assign(limits, item.default ?? {});
+      }
+      const set: string[] = [];
+      for (const c of pod.spec?.containers ?? []) set.push(...setDefaults(c, 'container', limits, requests));
+      for (const c of pod.spec?.initContainers ?? []) set.push(...setDefaults(c, 'init container', limits, requests));
+      if (set.length > 0) pod.metadata.annotations = { ...pod.metadata.annotations, [ANNOTATION]: `LimitRanger plugin set: ${set.join('; ')}` };
+    }
+  }
+
+  /** Throws the 403 of the first range the pod breaks. */
+  async validate(pod: Pod): Promise<void> {
+    for (const lr of await this.ranges(pod.metadata.namespace ?? '')) {
+      const reasons: string[] = [];
+      for (const item of lr.spec?.limits ?? []) {
+        if (item.type === 'Container') {
+          for (const c of [...(pod.spec?.containers ?? []), ...(pod.spec?.initContainers ?? [])]) {
+            reasons.push(...check(item, 'Container', quantities(c.resources?.requests as ResourceMap), quantities(c.resources?.limits as ResourceMap)));
+          }
+        } else if (item.type === 'Pod') {
+          reasons.push(...check(item, 'Pod', podTotals(pod, 'requests'), podTotals(pod, 'limits')));
+        }
+      }
+      const distinct = [...new Set(reasons)];
+      if (distinct.length > 0) throw refusal(pod, distinct.length === 1 ? distinct[0]! : `[${distinct.join(', ')}]`);
+    }
+  }
+}
+
+/**
+ * Sets the `limits` and `requests` a container leaves out; answers the annotation's phrases for
+ * it. The maps come out sorted by name, as Go encodes maps.
+ */
+function setDefaults(c: Container, what: string, limits: ResourceMap, requests: ResourceMap): string[] {
+  const phrases: string[] = [];
+  const resources = (c.resources ??= {}) as { limits?: ResourceMap; requests?: ResourceMap };
+  const fill = (field: 'limits' | 'requests', defaults: ResourceMap, word: string): void => {
+    const current = resources[field] ?? {};
+    const added = Object.keys(defaults).filter((k) => !(k in current));
+    if (added.length === 0) return;
+    const merged: ResourceMap = { ...current };
+    for (const k of added) merged[k] = defaults[k]!;
+    resources[field] = Object.fromEntries(Object.entries(merged).sort(([a], [b]) => (a < b ? -1 : 1)));
+    phrases.push(`${added.sort().join(', ')} ${word} for ${what} ${c.name}`);
+  };
+  fill('requests', requests, 'request');
+  fill('limits', limits, 'limit');
+  return phrases;
+}
+
+/**
+ * A pod's requests or limits as upstream's LimitRanger adds them: its containers summed,
+ * restartable init containers (sidecars) added too, then at least each init container's
+ * value (plus the sidecars started before it).
+ */
+function podTotals(pod: Pod, field: 'requests' | 'limits'): Quantities {
+  const total: Quantities = new Map();
+  const add = (into: Quantities, from: Quantities): void => {
+    for (const [k, q] of from) into.set(k, addQuantity(into.get(k), q));
+  };
+  for (const c of pod.spec?.containers ?? []) add(total, quantities(c.resources?.[field] as ResourceMap));
+  const sidecars: Quantities = new Map();
+  const initPeak: Quantities = new Map();
+  for (const c of pod.spec?.initContainers ?? []) {
+    const own = quantities(c.resources?.[field] as ResourceMap);
+    let effective: Quantities;
+    if ((c as Container & { restartPolicy?: string }).restartPolicy === 'Always') {
+      add(total, own);
+      add(sidecars, own);
+      effective = sidecars;
+    } else {
+      effective = new Map(own);
+      add(effective, sidecars);
+    }
+    for (const [k, q] of effective) {
+      const cur = initPeak.get(k);
+      if (!cur || compareQuantity(q, cur) > 0) initPeak.set(k, q);
+    }
+  }
+  for (const [k, q] of initPeak) {
+    const cur = total.get(k);
+    if (!cur || compareQuantity(q, cur) > 0) total.set(k, q);
+  }
+  return total;
+}
+
+/** The reasons one item refuses these requests and limits, in upstream's words. */
+function check(item: LimitRangeItem, type: string, requests: Quantities, limits: Quantities): string[] {
+  const reasons: string[] = [];
+  const s = formatQuantity;
+  const sorted = (m: ResourceMap | undefined): Array<[string, Quantity]> =>
+    [...quantities(m)].sort(([a], [b]) => (a < b ? -1 : 1));
+  for (const [name, min] of sorted(item.min)) {
+    const req = requests.get(name);
+    const lim = limits.get(name);
+    if (!req) reasons.push(`minimum ${name} usage per ${type} is ${s(min)}.  No request is specified`);
+    else if (compareQuantity(req, min) < 0) reasons.push(`minimum ${name} usage per ${type} is ${s(min)}, but request is ${s(req)}`);
+    else if (lim && compareQuantity(lim, min) < 0) reasons.push(`minimum ${name} usage per ${type} is ${s(min)}, but limit is ${s(lim)}`);
+  }
+  for (const [name, max] of sorted(item.max)) {
+    const req = requests.get(name);
+    const lim = limits.get(name);
+    if (!lim) reasons.push(`maximum ${name} usage per ${type} is ${s(max)}.  No limit is specified`);
+    else if (compareQuantity(lim, max) > 0) reasons.push(`maximum ${name} usage per ${type} is ${s(max)}, but limit is ${s(lim)}`);
+    else if (req && compareQuantity(req, max) > 0) reasons.push(`maximum ${name} usage per ${type} is ${s(max)}, but request is ${s(req)}`);
+  }
+  for (const [name, ratio] of sorted(item.maxLimitRequestRatio)) {
+    const req = milliValue(requests.get(name));
+    const lim = milliValue(limits.get(name));
+    if (req === 0) reasons.push(`${name} max limit to request ratio per ${type} is ${s(ratio)}, but no request is specified or request is 0`);
+    else if (lim === 0) reasons.push(`${name} max limit to request ratio per ${type} is ${s(ratio)}, but no limit is specified or limit is 0`);
+    else if ((lim / req) * 1000 > milliValue(ratio)) reasons.push(`${name} max limit to request ratio per ${type} is ${s(ratio)}, but provided ratio is ${(lim / req).toFixed(6)}`);
+  }
+  return reasons;
+}
