@@ -69,33 +69,41 @@ export class LimitRanger {
     this.loading = undefined;
   }
 
-  private async ranges(namespace: string): Promise<LimitRange[]> {
-    if (!this.byNamespace) {
-      const gen = this.generation;
-      const loading = (this.loading ??= (async () => {
-        const byNs = new Map<string, LimitRange[]>();
-        for (const kv of (await this.store.list(keyPrefix(this.limitRanges))).items) {
-          const lr = JSON.parse(kv.value) as LimitRange;
-          const ns = lr.metadata.namespace ?? '';
-          byNs.set(ns, [...(byNs.get(ns) ?? []), lr]);
-        }
-        return byNs;
-      })());
-      try {
-        const byNs = await loading;
-        // Kept only when no range changed while it was read.
-        if (gen === this.generation) this.byNamespace = byNs;
-        return byNs.get(namespace) ?? [];
-      } finally {
-        if (this.loading === loading && gen !== this.generation) this.loading = undefined;
-      }
+  /**
+   * The ranges of `namespace`. A failed read is not kept (the next pod reads again) and refuses
+   * this pod with upstream's 403 for a range that cannot be enforced.
+   */
+  private async ranges(pod: Pod): Promise<LimitRange[]> {
+    const namespace = pod.metadata.namespace ?? '';
+    if (this.byNamespace) return this.byNamespace.get(namespace) ?? [];
+    const gen = this.generation;
+    const loading = (this.loading ??= this.load());
+    try {
+      const byNs = await loading;
+      // Kept only when no range changed while it was read.
+      if (gen === this.generation) this.byNamespace = byNs;
+      return byNs.get(namespace) ?? [];
+    } catch {
+      if (this.loading === loading) this.loading = undefined;
+      throw refusal(pod, 'unable to CREATE /v1, Resource=pods at this time because there was an error enforcing limit ranges');
+    } finally {
+      if (this.loading === loading && gen !== this.generation) this.loading = undefined;
     }
-    return this.byNamespace.get(namespace) ?? [];
+  }
+
+  private async load(): Promise<Map<string, LimitRange[]>> {
+    const byNs = new Map<string, LimitRange[]>();
+    for (const kv of (await this.store.list(keyPrefix(this.limitRanges))).items) {
+      const lr = JSON.parse(kv.value) as LimitRange;
+      const ns = lr.metadata.namespace ?? '';
+      byNs.set(ns, [...(byNs.get(ns) ?? []), lr]);
+    }
+    return byNs;
   }
 
   /** The defaults of the pod's namespace's ranges, set on its containers; never refuses. */
   async mutate(pod: Pod): Promise<void> {
-    for (const lr of await this.ranges(pod.metadata.namespace ?? '')) {
+    for (const lr of await this.ranges(pod)) {
       const limits: ResourceMap = {};
       const requests: ResourceMap = {};
       for (const item of lr.spec?.limits ?? []) {
@@ -112,7 +120,7 @@ export class LimitRanger {
 
   /** Throws the 403 of the first range the pod breaks. */
   async validate(pod: Pod): Promise<void> {
-    for (const lr of await this.ranges(pod.metadata.namespace ?? '')) {
+    for (const lr of await this.ranges(pod)) {
       const reasons: string[] = [];
       for (const item of lr.spec?.limits ?? []) {
         if (item.type === 'Container') {
@@ -186,6 +194,28 @@ function podTotals(pod: Pod, field: 'requests' | 'limits'): Quantities {
   return total;
 }
 
+const MAX_MILLI_VALUE = 9223372036854775n; // math.MaxInt64 / 1000, apimachinery's MaxMilliValue
+
+/** `q` times 10^`shift`, rounded up to an integer (a Quantity's ScaledValue). */
+function scaledUp(q: Quantity, shift: number): bigint {
+  const e = q.exp10 + shift;
+  if (e >= 0) return q.mantissa * 10n ** BigInt(e);
+  const div = 10n ** BigInt(-e);
+  const quotient = q.mantissa / div;
+  return q.mantissa % div === 0n || q.mantissa < 0n ? quotient : quotient + 1n;
+}
+
+/**
+ * Compares `a` with `enforced` as upstream's requestLimitEnforcedValues does: in thousandths
+ * rounded up (so 500u counts as 1m), or in whole units when a value is too large for that.
+ */
+function compareEnforced(a: Quantity, enforced: Quantity): number {
+  const fits = [a, enforced].every((q) => scaledUp(q, 0) <= MAX_MILLI_VALUE);
+  const x = scaledUp(a, fits ? 3 : 0);
+  const y = scaledUp(enforced, fits ? 3 : 0);
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
 /** The reasons one item refuses these requests and limits, in upstream's words. */
 function check(item: LimitRangeItem, type: string, requests: Quantities, limits: Quantities): string[] {
   const reasons: string[] = [];
@@ -196,15 +226,15 @@ function check(item: LimitRangeItem, type: string, requests: Quantities, limits:
     const req = requests.get(name);
     const lim = limits.get(name);
     if (!req) reasons.push(`minimum ${name} usage per ${type} is ${s(min)}.  No request is specified`);
-    else if (compareQuantity(req, min) < 0) reasons.push(`minimum ${name} usage per ${type} is ${s(min)}, but request is ${s(req)}`);
-    else if (lim && compareQuantity(lim, min) < 0) reasons.push(`minimum ${name} usage per ${type} is ${s(min)}, but limit is ${s(lim)}`);
+    else if (compareEnforced(req, min) < 0) reasons.push(`minimum ${name} usage per ${type} is ${s(min)}, but request is ${s(req)}`);
+    else if (lim && compareEnforced(lim, min) < 0) reasons.push(`minimum ${name} usage per ${type} is ${s(min)}, but limit is ${s(lim)}`);
   }
   for (const [name, max] of sorted(item.max)) {
     const req = requests.get(name);
     const lim = limits.get(name);
     if (!lim) reasons.push(`maximum ${name} usage per ${type} is ${s(max)}.  No limit is specified`);
-    else if (compareQuantity(lim, max) > 0) reasons.push(`maximum ${name} usage per ${type} is ${s(max)}, but limit is ${s(lim)}`);
-    else if (req && compareQuantity(req, max) > 0) reasons.push(`maximum ${name} usage per ${type} is ${s(max)}, but request is ${s(req)}`);
+    else if (compareEnforced(lim, max) > 0) reasons.push(`maximum ${name} usage per ${type} is ${s(max)}, but limit is ${s(lim)}`);
+    else if (req && compareEnforced(req, max) > 0) reasons.push(`maximum ${name} usage per ${type} is ${s(max)}, but request is ${s(req)}`);
   }
   for (const [name, ratio] of sorted(item.maxLimitRequestRatio)) {
     const req = milliValue(requests.get(name));

@@ -31,6 +31,21 @@ describe('LimitRange', () => {
     expect(obj.spec.limits[1]).toEqual({ type: 'Pod', max: { cpu: '4' } });
   });
 
+  it('leaves out the defaults it has nothing for, and sorts the ones it fills in by name', () => {
+    expect(create({ limits: [{ type: 'Container' }] }).obj.spec.limits[0]).toEqual({ type: 'Container' });
+    const filled = create({ limits: [{ type: 'Container', max: { memory: '1Gi', cpu: '1' } }] }).obj.spec.limits[0];
+    expect(Object.keys(filled.default)).toEqual(['cpu', 'memory']);
+    expect(Object.keys(filled.defaultRequest)).toEqual(['cpu', 'memory']);
+  });
+
+  it('names resources as upstream: any standard one for claims and custom types, container resources for Pod and Container items', () => {
+    expect(create({ limits: [{ type: 'PersistentVolumeClaim', max: { storage: '1Gi', configmaps: '1' } }, { type: 'example.com/thing', max: { 'example.com/widgets': '2' } }] }).errors).toEqual([]);
+    expect(create({ limits: [{ type: 'Pod', max: { foo: '1' } }] }).errors).toEqual([
+      'spec.limits[0].max[foo]: Invalid value: "foo": must be a standard resource type or fully qualified',
+      'spec.limits[0].max[foo]: Invalid value: "foo": must be a standard resource for containers',
+    ]);
+  });
+
   it('refuses unknown types, repeated types, bad resource names and bounds out of order, in upstream\'s words', () => {
     expect(create({ limits: [{ type: 'Container' }, { type: 'Container' }, { type: 'Node' }, { type: 'example.com/Thing', max: { widgets: '1' } }] }).errors).toEqual([
       'spec.limits[1].type: Duplicate value: "Container"',

@@ -12,37 +12,27 @@
 import { fe, type FieldError } from '../errors.js';
 import { isQualifiedName, nameIsDNSSubdomain } from './names.js';
 import { validateObjectMeta } from './object-meta.js';
-import { isOvercommitAllowed, validateContainerResourceName } from './pod-spec.js';
+import { isOvercommitAllowed, validateContainerResourceName, validateResourceName } from './pod-spec.js';
 import { compareQuantity, formatQuantity, milliValue, parseQuantity, quantityParseError, type Quantity } from './quantity.js';
-import { arr, child, ensureObj, index, invalidEach, isObj, key, obj, str, type Obj } from './util.js';
+import { arr, child, index, invalidEach, isObj, key, obj, str, type Obj } from './util.js';
 
 const standardLimitTypes = ['Pod', 'Container', 'PersistentVolumeClaim'];
 
-/** Names upstream's IsStandardResourceName knows (besides hugepages). */
-const standardResources = new Set([
-  'cpu', 'memory', 'ephemeral-storage', 'requests.cpu', 'requests.memory', 'requests.ephemeral-storage', 'limits.cpu', 'limits.memory',
-  'limits.ephemeral-storage', 'pods', 'resourcequotas', 'services', 'replicationcontrollers', 'secrets', 'persistentvolumeclaims', 'storage',
-  'requests.storage', 'services.nodeports', 'services.loadbalancers',
-]);
+/** A map with its keys sorted, as Go encodes maps. */
+const sortedMap = (m: Obj): Obj => Object.fromEntries(Object.entries(m).sort(([a], [b]) => (a < b ? -1 : 1)));
 
 export function setLimitRangeDefaults(lr: Obj): void {
   for (const item of arr(obj(lr.spec)?.limits)) {
     if (!isObj(item) || item.type !== 'Container') continue;
-    const defaults = ensureObj(item, 'default');
-    const requests = ensureObj(item, 'defaultRequest');
+    const defaults: Obj = { ...(obj(item.default) ?? {}) };
+    const requests: Obj = { ...(obj(item.defaultRequest) ?? {}) };
     for (const [k, v] of Object.entries(obj(item.max) ?? {})) if (!(k in defaults)) defaults[k] = v;
     for (const [k, v] of Object.entries(defaults)) if (!(k in requests)) requests[k] = v;
     for (const [k, v] of Object.entries(obj(item.min) ?? {})) if (!(k in requests)) requests[k] = v;
+    // Go's empty maps are left out (omitempty), its filled ones come out sorted.
+    if (Object.keys(defaults).length > Object.keys(obj(item.default) ?? {}).length) item.default = sortedMap(defaults);
+    if (Object.keys(requests).length > Object.keys(obj(item.defaultRequest) ?? {}).length) item.defaultRequest = sortedMap(requests);
   }
-}
-
-function validateResourceName(name: string, path: string): FieldError[] {
-  const errs = invalidEach(path, name, isQualifiedName(name));
-  if (errs.length > 0) return errs;
-  if (!name.includes('/') && !standardResources.has(name) && !name.startsWith('hugepages-') && !name.startsWith('requests.hugepages-')) {
-    errs.push(fe.invalid(path, name, 'must be a standard resource type or fully qualified'));
-  }
-  return errs;
 }
 
 function validateTypeName(type: string, path: string): FieldError[] {

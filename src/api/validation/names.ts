@@ -230,6 +230,16 @@ export function isIPv4(value: string): boolean {
   return ipv4Re.test(value);
 }
 
+/**
+ * k8s.io/utils/net's ParseIPSloppy: an IPv4 address whose parts may have leading zeros
+ * (`010.1.1.1` is 10.1.1.1), or an IPv6 address. Older fields (an Ingress's hosts and its load
+ * balancer's addresses) are checked with it, as upstream keeps accepting what it once accepted.
+ */
+export function isIPSloppy(value: string): boolean {
+  if (/^[0-9]+(\.[0-9]+){3}$/.test(value)) return value.split('.').every((part) => Number(part) <= 255);
+  return isIPv6(value);
+}
+
 export function isIPv6(value: string): boolean {
   if (!value.includes(':') || value.includes(':::')) return false;
   let v = value;

@@ -608,8 +608,26 @@ export function isOvercommitAllowed(name: string): boolean {
   return isNativeResource(name) && !isHugePages(name);
 }
 
-export function validateContainerResourceName(name: string, path: string): FieldError[] {
+/** Names upstream's IsStandardResourceName knows (besides hugepages). */
+const standardResources = new Set([
+  'cpu', 'memory', 'ephemeral-storage', 'requests.cpu', 'requests.memory', 'requests.ephemeral-storage', 'limits.cpu', 'limits.memory',
+  'limits.ephemeral-storage', 'pods', 'resourcequotas', 'services', 'replicationcontrollers', 'secrets', 'configmaps', 'persistentvolumeclaims',
+  'storage', 'requests.storage', 'services.nodeports', 'services.loadbalancers',
+]);
+
+/** upstream's validateResourceName: a qualified name, and a standard resource unless it has a prefix. */
+export function validateResourceName(name: string, path: string): FieldError[] {
   const errs = invalidEach(path, name, isQualifiedName(name));
+  if (errs.length > 0) return errs;
+  if (!name.includes('/') && !standardResources.has(name) && !name.startsWith('hugepages-') && !name.startsWith('requests.hugepages-')) {
+    errs.push(fe.invalid(path, name, 'must be a standard resource type or fully qualified'));
+  }
+  return errs;
+}
+
+/** upstream's validateContainerResourceName: validateResourceName, then a resource containers may use. */
+export function validateContainerResourceName(name: string, path: string): FieldError[] {
+  const errs = validateResourceName(name, path);
   if (!name.includes('/')) {
     if (!standardContainerResources.has(name) && !isHugePages(name)) errs.push(fe.invalid(path, name, 'must be a standard resource for containers'));
   } else if (!isNativeResource(name) && !isExtendedResourceName(name)) {

@@ -470,6 +470,16 @@ describe('Ingress and IngressClass', () => {
     expect(emptied.status).toEqual({ loadBalancer: {} });
   });
 
+  it('reads IPv4 addresses with leading zeros as IPs, as upstream\'s ParseIPSloppy: not a host, a valid load balancer IP, not a hostname', () => {
+    expect(create('networking.k8s.io/Ingress', { metadata: meta, spec: { rules: [rule('010.1.1.1', [{ path: '/', pathType: 'Prefix', backend: backend('web', { number: 80 }) }])] } }).errors).toEqual([
+      'spec.rules[0].host: Invalid value: "010.1.1.1": must be a DNS name, not an IP address',
+    ]);
+    const v = validationFor('networking.k8s.io/Ingress');
+    const old = create('networking.k8s.io/Ingress', { metadata: meta, spec: { defaultBackend: backend('web', { number: 80 }) } }).obj;
+    const next = { ...structuredClone(old), status: { loadBalancer: { ingress: [{ ip: '010.0.0.1' }, { hostname: '010.0.0.2' }] } } };
+    expect(v.validateStatusUpdate(next, old).map(fieldErrorString)).toEqual(['status.loadBalancer.ingress[1].hostname: Invalid value: "010.0.0.2": must be a DNS name, not an IP address']);
+  });
+
   it('an IngressClass names its controller by a domain-prefixed path, defaults its parameters\' scope to Cluster, and keeps its controller', () => {
     const ok = create('networking.k8s.io/IngressClass', { metadata: { name: 'nginx' }, spec: { controller: 'k8s.io/ingress-nginx', parameters: { apiGroup: 'k8s.example.com', kind: 'IngressParameters', name: 'lb' } } });
     expect(ok.errors).toEqual([]);
@@ -482,6 +492,8 @@ describe('Ingress and IngressClass', () => {
       'spec.controller: Invalid value: "x y": Invalid path (regex used for validation is \'[A-Za-z0-9/\\-._~%!$&\'()*+,;=:]+\')',
     ]);
     expect(errs({ controller: `example.com/${'x'.repeat(250)}` })[0]).toBe('spec.controller: Too long: may not be more than 250 bytes');
+    // Counted in bytes, as Go's len: 130 two-byte characters are 260 bytes.
+    expect(errs({ controller: `a.io/${'\u00e9'.repeat(130)}` })[0]).toBe('spec.controller: Too long: may not be more than 250 bytes');
     expect(errs({ controller: 'a.io/b', parameters: { kind: 'K', name: 'n', scope: 'Namespace' } })).toEqual(["spec.parameters.namespace: Required value: `parameters.scope` is set to 'Namespace'"]);
     expect(errs({ controller: 'a.io/b', parameters: { kind: 'K', name: 'n', scope: 'Namespace', namespace: 'Bad.NS' } })[0]).toMatch(/^spec\.parameters\.namespace: Invalid value: "Bad\.NS": a lowercase RFC 1123 label/);
     expect(errs({ controller: 'a.io/b', parameters: { kind: 'K', name: 'n', namespace: 'ns' } })).toEqual(["spec.parameters.namespace: Forbidden: `parameters.scope` is set to 'Cluster'"]);

@@ -13,7 +13,7 @@ import type { LabelSelector } from '../types.js';
 import { isNotMoreThan100Percent, validatePositiveIntOrPercent } from './daemonset.js';
 import { setPodTemplateDefaults } from './defaults-pod.js';
 import {
-  domainPrefixedPathProblems, invalidCIDRMsg, isDNS1123Subdomain, isQualifiedName, isValidCIDR, isValidIP, isValidPathSegmentName, isValidPortName, isValidPortNum,
+  domainPrefixedPathProblems, invalidCIDRMsg, isDNS1123Subdomain, isIPSloppy, isQualifiedName, isValidCIDR, isValidPathSegmentName, isValidPortName, isValidPortNum,
   isWildcardDNS1123Subdomain, nameIsDNS1035Label, nameIsDNSLabel, nameIsDNSSubdomain,
 } from './names.js';
 import { labelSelectorMatches, labelsOf, validateConditions, validateLabelName, validateLabelSelector, validateLabels, validateObjectMeta, validateObjectMetaUpdate } from './object-meta.js';
@@ -516,18 +516,18 @@ export function validateIngressUpdate(ing: Obj, old: Obj): FieldError[] {
   return [...validateObjectMetaUpdate(ing.metadata, old.metadata), ...validateIngressObject(ing, opts)];
 }
 
-/** Metadata, then the load balancer's addresses: IPs, and hostnames that are DNS names, not IPs. */
+/** Metadata, then the load balancer's addresses: IPs, and hostnames that are DNS names, not IPs (leading zeros allowed, as upstream's ParseIPSloppy). */
 export function validateIngressStatusUpdate(ing: Obj, old: Obj): FieldError[] {
   const errs = validateObjectMetaUpdate(ing.metadata, old.metadata);
   arr(obj(obj(ing.status)?.loadBalancer)?.ingress).forEach((e, i) => {
     const p = index('status.loadBalancer.ingress', i);
     const entry = obj(e) ?? {};
     const ip = str(entry.ip) ?? '';
-    if (ip !== '' && isValidIP(ip).length > 0) errs.push(fe.invalid(child(p, 'ip'), ip, 'must be a valid IP address'));
+    if (ip !== '' && !isIPSloppy(ip)) errs.push(fe.invalid(child(p, 'ip'), ip, 'must be a valid IP address'));
     const host = str(entry.hostname) ?? '';
     if (host !== '') {
       for (const msg of isDNS1123Subdomain(host)) errs.push(fe.invalid(child(p, 'hostname'), host, msg));
-      if (isValidIP(host).length === 0) errs.push(fe.invalid(child(p, 'hostname'), host, 'must be a DNS name, not an IP address'));
+      if (isIPSloppy(host)) errs.push(fe.invalid(child(p, 'hostname'), host, 'must be a DNS name, not an IP address'));
     }
   });
   return errs;
@@ -552,7 +552,7 @@ function validateIngressObject(ing: Obj, opts: IngressOptions): FieldError[] {
     let wildcard = false;
     if (host !== '') {
       const hostPath = child(rulePath, 'host');
-      if (isValidIP(host).length === 0) errs.push(fe.invalid(hostPath, host, 'must be a DNS name, not an IP address'));
+      if (isIPSloppy(host)) errs.push(fe.invalid(hostPath, host, 'must be a DNS name, not an IP address'));
       wildcard = host.includes('*');
       for (const msg of wildcard ? isWildcardDNS1123Subdomain(host) : isDNS1123Subdomain(host)) errs.push(fe.invalid(hostPath, host, msg));
     }
@@ -652,7 +652,7 @@ export function validateIngressClass(ic: Obj): FieldError[] {
   const errs = validateObjectMeta(ic.metadata, false, nameIsDNSSubdomain);
   const spec = obj(ic.spec) ?? {};
   const controller = str(spec.controller) ?? '';
-  if (controller.length > maxIngressClassController) errs.push(fe.tooLong('spec.controller', maxIngressClassController));
+  if (Buffer.byteLength(controller) > maxIngressClassController) errs.push(fe.tooLong('spec.controller', maxIngressClassController));
   if (controller === '') errs.push(fe.required('spec.controller'));
   else for (const [value, msg] of domainPrefixedPathProblems(controller)) errs.push(fe.invalid('spec.controller', value, msg));
   const params = obj(spec.parameters);

@@ -798,15 +798,16 @@ function describeLimitRange(w: PrefixWriter, o: KubeObject): void {
 
 /**
  * kubectl's Namespace describer: status, conditions, then the namespace's LimitRanges merged in
- * one table (`No LimitRange resource.` when it has none; nothing when they cannot be listed).
+ * one table (`No LimitRange resource.` when it has none; nothing from a server that serves none).
  */
 async function describeNamespace(ctx: CliContext, cmd: Command, w: PrefixWriter, o: KubeObject): Promise<void> {
   const st = (o as KubeObject & { status?: { phase?: string; conditions?: { type?: string; status?: string; lastTransitionTime?: string; reason?: string; message?: string }[] } }).status;
   let ranges: LimitRange[] | undefined;
   try {
     ranges = (await ctx.conn(cmd).client.list<LimitRange>(limitRangesResource, { namespace: o.metadata.name ?? '' })).items;
-  } catch {
-    // As kubectl: ranges that cannot be listed are left out.
+  } catch (err) {
+    // As kubectl: a server without LimitRanges leaves the section out; any other error fails.
+    if (!isNotFound(err)) throw err;
   }
   w.write(0, `Name:\t${o.metadata.name ?? ''}\n`);
   printLabelsMultiline(w, 'Labels', o.metadata.labels);
