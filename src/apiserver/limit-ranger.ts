@@ -19,7 +19,7 @@
 
 import type { KindDef } from '../api/kinds.js';
 import type { Container, KubeObject, Pod } from '../api/types.js';
-import { addQuantity, compareQuantity, formatQuantity, milliValue, parseQuantity, type Quantity } from '../api/validation/quantity.js';
+import { addQuantity, compareQuantity, formatQuantity, milliValue, parseQuantity, scaledValue, type Quantity } from '../api/validation/quantity.js';
 import type { Store } from '../storage/interface.js';
 import { refusal } from './pod-admission.js';
 import { keyPrefix } from './registry.js';
@@ -196,23 +196,14 @@ function podTotals(pod: Pod, field: 'requests' | 'limits'): Quantities {
 
 const MAX_MILLI_VALUE = 9223372036854775n; // math.MaxInt64 / 1000, apimachinery's MaxMilliValue
 
-/** `q` times 10^`shift`, rounded up to an integer (a Quantity's ScaledValue). */
-function scaledUp(q: Quantity, shift: number): bigint {
-  const e = q.exp10 + shift;
-  if (e >= 0) return q.mantissa * 10n ** BigInt(e);
-  const div = 10n ** BigInt(-e);
-  const quotient = q.mantissa / div;
-  return q.mantissa % div === 0n || q.mantissa < 0n ? quotient : quotient + 1n;
-}
-
 /**
  * Compares `a` with `enforced` as upstream's requestLimitEnforcedValues does: in thousandths
  * rounded up (so 500u counts as 1m), or in whole units when a value is too large for that.
  */
 function compareEnforced(a: Quantity, enforced: Quantity): number {
-  const fits = [a, enforced].every((q) => scaledUp(q, 0) <= MAX_MILLI_VALUE);
-  const x = scaledUp(a, fits ? 3 : 0);
-  const y = scaledUp(enforced, fits ? 3 : 0);
+  const fits = [a, enforced].every((q) => scaledValue(q, 0) <= MAX_MILLI_VALUE);
+  const x = scaledValue(a, fits ? 3 : 0);
+  const y = scaledValue(enforced, fits ? 3 : 0);
   return x < y ? -1 : x > y ? 1 : 0;
 }
 

@@ -79,13 +79,22 @@ export function addQuantity(a: Quantity | undefined, b: Quantity): Quantity {
   return { mantissa: a.mantissa * 10n ** BigInt(a.exp10 - e) + b.mantissa * 10n ** BigInt(b.exp10 - e), exp10: e, format: a.format };
 }
 
+/**
+ * `q` times 10^`scale`, rounded up to an integer (apimachinery's ScaledValue: Value() is scale 0,
+ * MilliValue() scale 3); 0 when absent. Negative values round toward zero, as there.
+ */
+export function scaledValue(q: Quantity | undefined, scale: number): bigint {
+  if (!q) return 0n;
+  const e = q.exp10 + scale;
+  if (e >= 0) return q.mantissa * 10n ** BigInt(e);
+  const div = 10n ** BigInt(-e);
+  const quotient = q.mantissa / div; // truncates toward zero
+  return q.mantissa > 0n && quotient * div !== q.mantissa ? quotient + 1n : quotient;
+}
+
 /** A quantity in thousandths (apimachinery's MilliValue), rounded up; 0 when absent. */
 export function milliValue(q: Quantity | undefined): number {
-  if (!q) return 0;
-  const e = q.exp10 + 3;
-  if (e >= 0) return Number(q.mantissa * 10n ** BigInt(e));
-  const div = 10n ** BigInt(-e);
-  return Number((q.mantissa + div - 1n) / div);
+  return Number(scaledValue(q, 3));
 }
 
 export function isInteger(q: Quantity): boolean {

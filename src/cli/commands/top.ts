@@ -8,7 +8,7 @@
 
 import type { Command } from 'commander';
 import type { KubeObject, Node } from '../../api/types.js';
-import { parseQuantity, type Quantity } from '../../api/validation/quantity.js';
+import { parseQuantity, scaledValue, type Quantity } from '../../api/validation/quantity.js';
 import { nodesResource, podsResource } from '../client.js';
 import { CliError } from '../context.js';
 import { formatRows } from '../printers.js';
@@ -25,21 +25,11 @@ type PodMetrics = KubeObject & { containers: { name: string; usage: Usage }[] };
 const nodeMetrics = { group: 'metrics.k8s.io', version: 'v1beta1', plural: 'nodes', namespaced: false, kind: 'NodeMetrics' };
 const podMetrics = { group: 'metrics.k8s.io', version: 'v1beta1', plural: 'pods', namespaced: true, kind: 'PodMetrics' };
 
-/** ceil(q * 10^scale) of a quantity (apimachinery's ScaledValue rounding); 0 when unreadable. */
-function scaledCeil(q: Quantity | undefined, scale: number): bigint {
-  if (!q) return 0n;
-  const e = q.exp10 + scale;
-  if (e >= 0) return q.mantissa * 10n ** BigInt(e);
-  const d = 10n ** BigInt(-e);
-  const t = q.mantissa / d; // truncates toward zero
-  return q.mantissa > 0n && t * d !== q.mantissa ? t + 1n : t;
-}
-
 const quantity = (s: string | number | undefined): Quantity | undefined => parseQuantity(s ?? '0');
 /** Quantity.MilliValue(): millicores (or milli-bytes), rounded up. */
-const milliValue = (s: string | number | undefined): bigint => scaledCeil(quantity(s), 3);
+const milliValue = (s: string | number | undefined): bigint => scaledValue(quantity(s), 3);
 /** Quantity.Value(): bytes, rounded up. */
-const value = (s: string | number | undefined): bigint => scaledCeil(quantity(s), 0);
+const value = (s: string | number | undefined): bigint => scaledValue(quantity(s), 0);
 
 // As kubectl's top printer: CPU `<MilliValue>m`, memory `<Value / 2^20>Mi` (truncated), and a
 // node's percentage the truncated MilliValue ratio to its allocatable.
