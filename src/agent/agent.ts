@@ -70,6 +70,7 @@ import { ServiceAccountProvider } from './service-account.js';
 import type { LogRotation } from './runtime/container-log.js';
 import { isRuntimeError, type ContainerInfo, type ContainerRuntime, type ExecIO } from './runtime/interface.js';
 import { ProcessRuntime } from './runtime/process-runtime.js';
+import { detectCgroups, type Cgroups } from './runtime/cgroups.js';
 import { annotationConfigMirror, annotationConfigSource, isMirrorPod, mirrorPodFor, StaticPodSource, type StaticPod } from './static-pods.js';
 import type { EnvService, EnvSources } from './container-env.js';
 import { ServiceProxy } from './service-proxy.js';
@@ -136,6 +137,12 @@ export interface AgentOptions {
    * a class with another handler gets no sandbox (pod-worker.ts). Default: none.
    */
   runtimeHandlers?: readonly string[];
+  /**
+   * The process runtime holds each container to its resources.limits with a control group
+   * (runtime/cgroups.ts) where the agent can make them; where it cannot, the agent says so and
+   * runs containers without limits. Ignored with a runtime of the caller's. Default: off.
+   */
+  enforceResourceLimits?: boolean;
   clock?: Clock;
   logger?: Logger;
   /** Period of the static pod directory rescan. Default 1000 ms. */
@@ -242,7 +249,15 @@ async function startAgentOnDataDir(o: AgentOptions): Promise<RunningAgent> {
   const heartbeat = o.heartbeatClient ?? client;
 
   const ownRuntime = o.runtime === undefined;
-  const runtime = o.runtime ?? (await ProcessRuntime.open({ stateDir: join(o.dataDir, 'runtime'), logger: logger.child('runtime'), ...(o.containerLogRotation ? { logRotation: o.containerLogRotation } : {}) }));
+  let cgroups: Cgroups | undefined;
+  if (o.runtime === undefined && o.enforceResourceLimits) {
+    cgroups = detectCgroups();
+    if (cgroups) logger.info(`containers are held to their resource limits (cgroup v${cgroups.version})`);
+    else logger.warn('--enforce-resource-limits: no control groups can be made here (it needs root and a writable cgroup v1 or v2 filesystem); containers run without limits');
+  }
+  const runtime =
+    o.runtime ??
+    (await ProcessRuntime.open({ stateDir: join(o.dataDir, 'runtime'), logger: logger.child('runtime'), ...(o.containerLogRotation ? { logRotation: o.containerLogRotation } : {}), ...(cgroups ? { cgroups } : {}) }));
   if (runtime instanceof ProcessRuntime) {
     if (runtime.terminalTools) logger.debug(`kubectl exec -t runs commands on a pseudo-terminal (${runtime.terminalTools.script})`);
     else logger.info('no working util-linux script(1) (2.35 or later), stty and tty on PATH: kubectl exec -t runs commands without a terminal (the API server emulates line editing)');

@@ -88,6 +88,8 @@ import { postStartHandler, preStopHandler, runPostStartHook, runPreStopHook } fr
 import { ProbeWorker, runProbe, type ProbeType } from './probes.js';
 import { isRuntimeError, type ContainerInfo, type ContainerRuntime, type KeyValue, type LogOptions, type PodSandboxConfig } from './runtime/interface.js';
 import { generatePodConditions, getPodPhase, isSidecar, podQOSClass, podStatusEqual } from './status.js';
+import type { ResourceLimits } from './runtime/cgroups.js';
+import { parseQuantity, scaledValue } from '../api/validation/quantity.js';
 
 export const labelPodUID = 'io.kubernetes.pod.uid';
 export const labelPodName = 'io.kubernetes.pod.name';
@@ -263,6 +265,20 @@ function terminatedState(info: ContainerInfo, runtimeType: string, message?: str
 
 /** The kubelet's pod workers' backOffPeriod: how often a pod waiting in back-off is synced (and its BackOff event recorded). */
 const backOffEventPeriodMs = 10_000;
+
+/**
+ * A container's resources.limits as the runtime takes them: memory in bytes, cpu in millicores
+ * (both rounded up, as a kubelet reads them); nothing when it sets neither.
+ */
+export function containerLimits(c: Container): { limits?: ResourceLimits } {
+  const limits = (c.resources?.limits ?? {}) as Record<string, string | number>;
+  const memory = parseQuantity(limits['memory']);
+  const cpu = parseQuantity(limits['cpu']);
+  const out: ResourceLimits = {};
+  if (memory) out.memoryBytes = Number(scaledValue(memory, 0));
+  if (cpu) out.cpuMillis = Number(scaledValue(cpu, 3));
+  return memory || cpu ? { limits: out } : {};
+}
 
 export class PodWorker {
   private pod: Pod;
@@ -952,6 +968,7 @@ export class PodWorker {
         labels,
         ...(c.stdin ? { stdin: true, ...(c.stdinOnce ? { stdinOnce: true } : {}) } : {}),
         ...(c.tty ? { tty: true } : {}),
+        ...containerLimits(c),
       });
     } catch (err) {
       if (!isRuntimeError(err)) throw err;

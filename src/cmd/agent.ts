@@ -56,6 +56,11 @@ const runtimeHandlersFlagUsage = `           --runtime-handlers NAME[,NAME...]
                                 RuntimeClass handlers whose pods the agent runs, as it runs
                                 every pod (default: none; a pod of a class with another
                                 handler gets no sandbox: FailedCreatePodSandBox)
+           --enforce-resource-limits
+                                hold each container to its resources.limits with a control
+                                group (memory: OOMKilled beyond it; cpu: a quota), where the
+                                agent can make them (root, cgroup v1 or v2); default: limits
+                                are not enforced
 `;
 
 export const agentUsage = `  agent    run a node agent (registers a Node, runs the pods bound to it)
@@ -150,6 +155,7 @@ export async function runAgent(args: string[]): Promise<void> {
       'node-ip': { type: 'string', default: '127.0.0.1' },
       port: { type: 'string', default: '10250' },
       'runtime-handlers': { type: 'string' },
+      'enforce-resource-limits': { type: 'boolean' },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -249,6 +255,7 @@ export async function runAgent(args: string[]): Promise<void> {
     labels,
     taints: parseTaints(values.taints),
     runtimeHandlers,
+    enforceResourceLimits: values['enforce-resource-limits'] === true,
     dataDir,
     ...(values['static-pod-dir'] ? { staticPodDir: resolve(values['static-pod-dir']) } : {}),
     port,
@@ -295,6 +302,7 @@ export async function runUp(args: string[]): Promise<void> {
       'node-monitor-grace-period': { type: 'string' },
       'node-startup-grace-period': { type: 'string' },
       'runtime-handlers': { type: 'string' },
+      'enforce-resource-limits': { type: 'boolean' },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -350,7 +358,7 @@ export async function runUp(args: string[]): Promise<void> {
   const wildcard = wildcardListenNote(values.listen, server.port, server.pki.servingCertPem);
   if (wildcard) process.stdout.write(`${wildcard}\n`);
   if (server.clusterDns) process.stdout.write(`cluster DNS: ${server.clusterDns.address} (zone ${server.clusterDns.domain})\n`);
-  starting = startOrStopUp(parts, () => startUpParts(server, parts, { dataDir, nodes: n, hollowCount, runtimeHandlers, dashboard: dashboardPart ? { listen: values.dashboard, fallbackToFreePort: values.dashboard === defaultUpDashboard, start: dashboardPart.startDashboard } : undefined, logger }), logger);
+  starting = startOrStopUp(parts, () => startUpParts(server, parts, { dataDir, nodes: n, hollowCount, runtimeHandlers, enforceResourceLimits: values['enforce-resource-limits'] === true, dashboard: dashboardPart ? { listen: values.dashboard, fallbackToFreePort: values.dashboard === defaultUpDashboard, start: dashboardPart.startDashboard } : undefined, logger }), logger);
   await starting;
   leaseWatch = reportLeaderWait(server.controllerManager, logger);
 }
@@ -422,6 +430,7 @@ async function startUpParts(
     nodes: number;
     hollowCount: number;
     runtimeHandlers: string[];
+    enforceResourceLimits: boolean;
     dashboard: { listen: string; fallbackToFreePort: boolean; start: typeof import('../dashboard/index.js').startDashboard } | undefined;
     logger: Logger;
   },
@@ -452,7 +461,7 @@ async function startUpParts(
     const transport = new HttpTransport({ server: server.url, ca: identity.caPem, cert: identity.certPem, key: identity.keyPem });
     const client = new RestClient(transport.request);
     const tls = { certPem: identity.servingCertPem, keyPem: identity.servingKeyPem, caPem: identity.caPem };
-    const agent = await startAgent({ client, nodeName, nodeIP, dataDir: nodeDir, staticPodDir, port: 0, logger: logger.child('agent'), tls, apiServer: { url: server.url, caPem: identity.caPem }, runtimeHandlers: o.runtimeHandlers });
+    const agent = await startAgent({ client, nodeName, nodeIP, dataDir: nodeDir, staticPodDir, port: 0, logger: logger.child('agent'), tls, apiServer: { url: server.url, caPem: identity.caPem }, runtimeHandlers: o.runtimeHandlers, enforceResourceLimits: o.enforceResourceLimits });
     parts.agents.push(agent);
     parts.rotations.push(rotateIdentity([server.url], identity, nodeDir, transport, agent, logger.child('agent')));
     process.stdout.write(`node ${nodeName}: InternalIP ${nodeIP}, logs on port ${agent.port}, data ${nodeDir}, static pods ${staticPodDir}\n`);

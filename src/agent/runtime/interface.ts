@@ -20,6 +20,9 @@
 //   `<sandbox.logDirectory>/<config.logPath>`, so one reader serves every runtime.
 // - Errors are RuntimeError with a closed set of codes.
 
+
+import type { ResourceLimits } from './cgroups.js';
+
 export type ContainerState = 'created' | 'running' | 'exited' | 'unknown';
 
 export interface PodSandboxConfig {
@@ -109,6 +112,13 @@ export interface ContainerConfig {
    * character. A runtime without terminals runs the container as without `tty`.
    */
   tty?: boolean;
+  /**
+   * The container's resource limits (Container.resources.limits), enforced where the runtime
+   * can and is asked to (the process runtime: control groups, ProcessRuntimeOptions.cgroups); a
+   * container whose limits cannot be applied there is not started. A process killed for its
+   * memory limit exits with reason `OOMKilled`.
+   */
+  limits?: ResourceLimits;
 }
 
 export interface ContainerInfo {

@@ -104,6 +104,7 @@ import { childSessions, containerMarkEnv, controllingTerminal, groupMembers, has
 import { errorMessage } from '../../util/errors.js';
 import { createLogger, type Logger } from '../../util/logger.js';
 import { detectTerminalTools, parseTerminalReport, scriptArgs, terminalScript, which, type TerminalTools } from './terminal.js';
+import type { Cgroups, ContainerCgroup } from './cgroups.js';
 import {
   RuntimeError,
   type ContainerConfig,
@@ -128,6 +129,11 @@ export interface ProcessRuntimeOptions {
   baseEnv?: Record<string, string>;
   /** Commands for images the runtime knows, used when a container has no `command`. */
   imageEntrypoints?: Record<string, { command: string[]; args?: string[] }>;
+  /**
+   * Control groups for containers' resource limits (cgroups.ts; `ContainerConfig.limits`).
+   * Absent: limits are not enforced.
+   */
+  cgroups?: Cgroups;
   /** How often adopted (non-child) processes are checked for exit. Default 1000 ms. */
   exitPollMs?: number;
   /** How often a stopping container's process group is checked. Default 50 ms. */
@@ -197,6 +203,8 @@ interface Supervised extends PersistedContainer {
   /** Set by markDone: the container has exited and its log is closed. */
   finished: boolean;
   pollTimer?: NodeJS.Timeout;
+  /** The control group enforcing the container's limits (started by this agent; see cgroupOf). */
+  cgroup?: ContainerCgroup;
   /** Log writer and FIFO readers of an adopted container. */
   adoptedLog?: { writer: ContainerLogWriter; readers: Socket[] };
   /** Log writer and readers of a container started by this agent. */
@@ -471,6 +479,9 @@ function terminalResizer(stty: string, slave: () => string | undefined | null): 
     kick,
   };
 }
+
+/** A container's control group is named by its mark (its id is only known once it runs). */
+const cgroupName = (mark: string): string => `c-${mark}`;
 
 export class ProcessRuntime implements ContainerRuntime {
   readonly type = 'process';
@@ -938,6 +949,15 @@ export class ProcessRuntime implements ContainerRuntime {
       if (failure !== undefined) return this.recordStartError(base, env, config, failure);
     }
 
+    // The group that enforces the limits, made before anything else of the container: a
+    // container whose limits cannot be applied does not run (retried by the pod worker).
+    const limits = config.limits;
+    let cgroup: ContainerCgroup | undefined;
+    if (this.options.cgroups && limits && (limits.memoryBytes !== undefined || limits.cpuMillis !== undefined)) {
+      cgroup = this.options.cgroups.create(cgroupName(mark), limits);
+      if (!cgroup) throw new RuntimeError('RuntimeError', `cannot apply the resource limits of container ${JSON.stringify(config.name)}: its control group could not be made`);
+    }
+
     // Every FIFO of the container, made at once: output, a held stdin, and on a terminal the
     // report channel and an input that never ends when nothing may type.
     const fifoDir = join(this.options.stateDir, 'fifos');
@@ -952,6 +972,7 @@ export class ProcessRuntime implements ContainerRuntime {
     // The only wait before the spawn: a sandbox removed meanwhile gets no container.
     if (!this.sandboxes.has(sandboxId)) {
       if (made) for (const f of Object.values(paths)) rmSync(f, { force: true });
+      cgroup?.remove();
       throw new RuntimeError('NotFound', `pod sandbox "${sandboxId}" not found`);
     }
     const writer = new ContainerLogWriter(logPath, this.logRotation);
@@ -992,6 +1013,7 @@ export class ProcessRuntime implements ContainerRuntime {
       for (const r of readers) r.destroy();
       for (const f of [...(fifos ? [fifos.stdout, fifos.stderr] : []), ...(heldStdin?.path ? [heldStdin.path] : [])]) rmSync(f, { force: true });
       await writer.close();
+      cgroup?.remove();
       return this.recordStartError(base, env, config, `exec: ${JSON.stringify(argv[0])}: ${errorMessage(err)}`);
     }
     for (const fd of childFds) closeSync(fd);
@@ -1004,7 +1026,15 @@ export class ProcessRuntime implements ContainerRuntime {
     // A later 'error' (a failed kill()) must not take the agent down.
     child.on('error', () => undefined);
     const pid = child.pid;
+    if (pid !== undefined && cgroup) {
+      try {
+        cgroup.place(pid);
+      } catch {
+        // Gone already (it exited at once): nothing to limit.
+      }
+    }
     if (pid === undefined) {
+      cgroup?.remove();
       // Not started (exec failed): Node tells why with an 'error' event.
       const spawned = await new Promise<Error>((resolve) => child.once('error', resolve));
       for (const r of readers) r.destroy();
@@ -1056,11 +1086,13 @@ export class ProcessRuntime implements ContainerRuntime {
       sup.stdinWriter = undefined;
       report?.destroy();
       await this.undoStart(child, pid, mark, readers, writer, fifos);
+      cgroup?.remove();
       throw new RuntimeError('RuntimeError', `cannot record container state: ${errorMessage(err)}`);
     }
     readers[0]!.on('data', (b: Buffer) => this.output(sup, writer, 'stdout', b));
     readers[1]!.on('data', (b: Buffer) => this.output(sup, writer, 'stderr', b));
     sup.child = child;
+    if (cgroup) sup.cgroup = cgroup;
     sup.startedLog = { writer, readers };
     if (report) this.readTerminalReport(sup, report);
 
@@ -1087,6 +1119,9 @@ export class ProcessRuntime implements ContainerRuntime {
         await writer.close();
         const info: ContainerInfo = { ...sup.info, state: 'exited', exitCode, finishedAt: Date.now() };
         if (signo !== undefined) info.signal = signo;
+        // The kernel killed a process of the group for its memory limit: the kubelet's reason.
+        if (sup.cgroup?.oomKilled()) info.reason = 'OOMKilled';
+        sup.cgroup?.remove();
         sup.info = info;
         this.persist(sup);
         sup.markDone();
@@ -1327,6 +1362,8 @@ export class ProcessRuntime implements ContainerRuntime {
 
   private dropRecord(sup: Supervised): void {
     clearTimeout(sup.pollTimer);
+    // Its group, if one is left (an adopted container's, or one that still held a process).
+    this.cgroupOf(sup)?.remove();
     this.execSessions.delete(sup.info.id);
     this.containers.delete(sup.info.id);
     rmSync(join(this.containersDir, `${sup.info.id}.json`), { force: true });
@@ -1337,6 +1374,13 @@ export class ProcessRuntime implements ContainerRuntime {
     if (sup.stdinFifo) rmSync(sup.stdinFifo, { force: true });
     this.closeStdinWriter(sup);
     this.dropTerminalReport(sup);
+  }
+
+  /** The container's control group: the one it was started with, else one an earlier agent made. */
+  private cgroupOf(sup: Supervised): ContainerCgroup | undefined {
+    if (sup.cgroup) return sup.cgroup;
+    const dash = sup.info.id.indexOf('-');
+    return dash < 0 ? undefined : this.options.cgroups?.existing(cgroupName(sup.info.id.slice(dash + 1)));
   }
 
   /** Closes the agent's writer of a stdinOnce container's input (the container reads end of input). */
