@@ -76,7 +76,7 @@ const real = detectCgroups();
 const canEnforce = real !== undefined && existsSync('/proc/self');
 
 describe('cgroups: the kernel enforces them on real containers', () => {
-  it.skipIf(!canEnforce)('a container past its memory limit is OOM-killed (exit 137, reason OOMKilled) and its group removed; one within it runs on (needs root and a cgroup filesystem)', async () => {
+  it.skipIf(!canEnforce)('a container past its memory limit is OOM-killed (exit 137, reason OOMKilled) and its group removed; one within it runs on, with what it execs in its group (needs root and a cgroup filesystem)', async () => {
     const dir = tempDir('everynode-cg-rt-');
     const rt = await ProcessRuntime.open({ stateDir: join(dir, 'state'), cgroups: real! });
     const marker = `everynode-test-${randomBytes(6).toString('hex')}`;
@@ -103,6 +103,11 @@ describe('cgroups: the kernel enforces them on real containers', () => {
     });
     await new Promise((r) => setTimeout(r, 300));
     expect((await rt.inspectContainer(calm.id))?.state).toBe('running');
+    // A command run in the container (exec, probes) is in its group too.
+    const calmGroup = `c-${calm.id.slice(calm.id.indexOf('-') + 1)}`;
+    const exec = await rt.execSync(calm.id, ['sh', '-c', 'sleep 0.2; cat /proc/self/cgroup'], 5_000);
+    expect(exec.exitCode).toBe(0);
+    expect(exec.output).toContain(`/everynode/${calmGroup}`);
     await rt.stopContainer(calm.id, 0);
     await rt.removeContainer(calm.id);
     expect(real!.existing(`c-${calm.id.slice(calm.id.indexOf('-') + 1)}`)).toBeUndefined();

@@ -1376,6 +1376,19 @@ export class ProcessRuntime implements ContainerRuntime {
     this.dropTerminalReport(sup);
   }
 
+  /**
+   * Moves a command run in the container (exec, probes, hooks) into the container's control
+   * group, so it counts against the container's limits as in a container; nothing without one.
+   */
+  private placeInGroup(sup: Supervised, pid: number | undefined): void {
+    if (pid === undefined) return;
+    try {
+      this.cgroupOf(sup)?.place(pid);
+    } catch {
+      // Exited already.
+    }
+  }
+
   /** The container's control group: the one it was started with, else one an earlier agent made. */
   private cgroupOf(sup: Supervised): ContainerCgroup | undefined {
     if (sup.cgroup) return sup.cgroup;
@@ -1522,6 +1535,7 @@ export class ProcessRuntime implements ContainerRuntime {
         stdio: ['ignore', 'pipe', 'pipe'],
         ...launch.ids,
       });
+      this.placeInGroup(sup, child.pid);
       let output = '';
       let timedOut = false;
       let settled = false;
@@ -1592,6 +1606,7 @@ export class ProcessRuntime implements ContainerRuntime {
       } else {
         child = spawn(launch.argv[0]!, launch.argv.slice(1), { cwd: sup.workingDir, env: sup.env, detached: true, stdio: [io.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'], ...launch.ids });
       }
+      this.placeInGroup(sup, child.pid);
       // Its own process group (and on a terminal, the command's own session), so a kill takes
       // whatever the command started.
       const pgid = child.pid;
