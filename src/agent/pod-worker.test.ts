@@ -6,7 +6,7 @@ import { hostname } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import type { Container, Pod, PodStatus } from '../api/types.js';
 import { FakeClock } from '../util/index.js';
-import { PodWorkers, type PodWorkerOptions } from './pod-worker.js';
+import { containerLimits, PodWorkers, type PodWorkerOptions } from './pod-worker.js';
 import { FakeRuntime } from './runtime/fake-runtime.js';
 import { RuntimeError } from './runtime/interface.js';
 
@@ -1089,5 +1089,18 @@ describe('PodWorkers: RuntimeClass handlers', () => {
     await t.settle();
     await removed;
     expect(t.runtime.calls).not.toContain('runPodSandbox:uid-kata');
+  });
+});
+
+describe('containerLimits (what the runtime is asked to enforce)', () => {
+  const c = (limits?: Record<string, string | number>): Container => ({ name: 'c', image: 'i', ...(limits ? { resources: { limits } } : {}) }) as Container;
+  it('memory in bytes and cpu in millicores, rounded up; zero or absent is no limit', () => {
+    expect(containerLimits(c({ memory: '64Mi', cpu: '250m' }))).toEqual({ limits: { memoryBytes: 67108864n, cpuMillis: 250 } });
+    expect(containerLimits(c({ memory: '1.5k', cpu: '0.0001' }))).toEqual({ limits: { memoryBytes: 1500n, cpuMillis: 1 } });
+    expect(containerLimits(c({ memory: '0', cpu: 0 }))).toEqual({});
+    expect(containerLimits(c({ 'nvidia.com/gpu': '1' }))).toEqual({});
+    expect(containerLimits(c())).toEqual({});
+    // Beyond 2^53 bytes, exact.
+    expect(containerLimits(c({ memory: '8Ei' }))).toEqual({ limits: { memoryBytes: 8n * 1024n ** 6n } });
   });
 });

@@ -268,16 +268,17 @@ const backOffEventPeriodMs = 10_000;
 
 /**
  * A container's resources.limits as the runtime takes them: memory in bytes, cpu in millicores
- * (both rounded up, as a kubelet reads them); nothing when it sets neither.
+ * (both rounded up, as a kubelet reads them; 0 is no limit); nothing when it sets neither.
  */
 export function containerLimits(c: Container): { limits?: ResourceLimits } {
   const limits = (c.resources?.limits ?? {}) as Record<string, string | number>;
-  const memory = parseQuantity(limits['memory']);
-  const cpu = parseQuantity(limits['cpu']);
+  const memory = scaledValue(parseQuantity(limits['memory']), 0);
+  const cpu = scaledValue(parseQuantity(limits['cpu']), 3);
   const out: ResourceLimits = {};
-  if (memory) out.memoryBytes = Number(scaledValue(memory, 0));
-  if (cpu) out.cpuMillis = Number(scaledValue(cpu, 3));
-  return memory || cpu ? { limits: out } : {};
+  // Zero is no limit, as a kubelet reads it.
+  if (memory > 0n) out.memoryBytes = memory;
+  if (cpu > 0n) out.cpuMillis = Number(cpu);
+  return out.memoryBytes !== undefined || out.cpuMillis !== undefined ? { limits: out } : {};
 }
 
 export class PodWorker {

@@ -34,7 +34,7 @@ describe('cgroups: the files of each version', () => {
     const cg = detectCgroups(root)!;
     expect(cg.version).toBe(1);
     expect(cg.create('c-1', {})).toBeUndefined();
-    const g = cg.create('c-1', { memoryBytes: 67108864, cpuMillis: 250 })!;
+    const g = cg.create('c-1', { memoryBytes: 67108864n, cpuMillis: 250 })!;
     expect(g.dirs).toEqual([join(root, 'memory', 'everynode', 'c-1'), join(root, 'cpu', 'everynode', 'c-1')]);
     expect(readFileSync(join(g.dirs[0]!, 'memory.limit_in_bytes'), 'utf8')).toBe('67108864');
     expect(readFileSync(join(g.dirs[1]!, 'cpu.cfs_period_us'), 'utf8')).toBe('100000');
@@ -59,16 +59,41 @@ describe('cgroups: the files of each version', () => {
     expect(cg.version).toBe(2);
     expect(readFileSync(join(root, 'cgroup.subtree_control'), 'utf8')).toBe('+memory +cpu');
     expect(readFileSync(join(root, 'everynode', 'cgroup.subtree_control'), 'utf8')).toBe('+memory +cpu');
-    const g = cg.create('c-9', { memoryBytes: 1048576, cpuMillis: 1500 })!;
+    const g = cg.create('c-9', { memoryBytes: 1048576n, cpuMillis: 1500 })!;
     expect(readFileSync(join(g.dirs[0]!, 'memory.max'), 'utf8')).toBe('1048576');
     expect(readFileSync(join(g.dirs[0]!, 'cpu.max'), 'utf8')).toBe('150000 100000');
     writeFileSync(join(g.dirs[0]!, 'memory.events'), 'low 0\nhigh 0\nmax 3\noom 1\noom_kill 2\n');
     expect(g.oomKilled()).toBe(true);
     // No cpu controller: no groups (the agent then runs containers without limits).
+    // Enabled already (a host's init does it): not written again, which a cgroup namespace's
+    // root holding processes would refuse.
+    const enabled = tempDir('everynode-cg2-on-');
+    writeFileSync(join(enabled, 'cgroup.controllers'), 'cpu memory\n');
+    writeFileSync(join(enabled, 'cgroup.subtree_control'), 'cpu memory\n');
+    expect(detectCgroups(enabled)?.version).toBe(2);
+    expect(readFileSync(join(enabled, 'cgroup.subtree_control'), 'utf8')).toBe('cpu memory\n');
     const bare = tempDir('everynode-cg2-bare-');
     writeFileSync(join(bare, 'cgroup.controllers'), 'pids\n');
     expect(detectCgroups(bare)).toBeUndefined();
     expect(detectCgroups(join(bare, 'absent'))).toBeUndefined();
+  });
+});
+
+describe('cgroups: a container whose limits cannot be applied', () => {
+  it('does not run: it exits at once with a start error saying why (the pod worker tries again)', async () => {
+    const dir = tempDir('everynode-cg-none-');
+    const refusing = { version: 1 as const, create: () => undefined, existing: () => undefined };
+    const rt = await ProcessRuntime.open({ stateDir: join(dir, 'state'), cgroups: refusing });
+    const sandbox: PodSandboxConfig = { uid: 'uid-none', name: 'p', namespace: 'default', logDirectory: join(dir, 'logs') };
+    const sandboxId = await rt.runPodSandbox(sandbox);
+    const info = await rt.startContainer(sandboxId, sandbox, {
+      name: 'c', attempt: 0, image: 'sh', command: ['sh', '-c', 'sleep 30'], args: [], env: [], logPath: 'c/0.log', labels: {}, limits: { cpuMillis: 100 },
+    });
+    expect(info).toMatchObject({ state: 'exited', exitCode: 128, reason: 'StartError', message: "cannot apply the container's resource limits: its control group could not be made" });
+    // A container without limits needs no group and runs.
+    const free = await rt.startContainer(sandboxId, sandbox, { name: 'd', attempt: 0, image: 'sh', command: ['sh', '-c', 'sleep 30'], args: [], env: [], logPath: 'd/0.log', labels: {} });
+    expect(free.state).toBe('running');
+    await rt.stopContainer(free.id, 0);
   });
 });
 
@@ -86,20 +111,23 @@ describe('cgroups: the kernel enforces them on real containers', () => {
     // Allocates and touches 8 MiB every 10 ms until it is stopped.
     const hog = `const a = []; setInterval(() => a.push(Buffer.alloc(8 << 20, 1)), 10); // ${marker}`;
     const info = await rt.startContainer(sandboxId, sandbox, {
-      name: 'hog', attempt: 0, image: 'node', command: [process.execPath, '-e', hog], args: [], env: [], logPath: 'hog/0.log', labels: {}, limits: { memoryBytes: 96 << 20, cpuMillis: 500 },
+      name: 'hog', attempt: 0, image: 'node', command: [process.execPath, '-e', hog], args: [], env: [], logPath: 'hog/0.log', labels: {}, limits: { memoryBytes: 96n << 20n, cpuMillis: 500 },
     });
     const group = real!.existing(`c-${info.id.slice(info.id.indexOf('-') + 1)}`)!;
     expect(group).toBeDefined();
     // The CPU quota is the limit's share of each period.
     const cpuQuota = real!.version === 1 ? readFileSync(join(group.dirs[1]!, 'cpu.cfs_quota_us'), 'utf8').trim() : readFileSync(join(group.dirs[0]!, 'cpu.max'), 'utf8').trim().split(' ')[0];
     expect(cpuQuota).toBe('50000');
+    // No swap beyond the memory limit, where the kernel accounts swap (v1: memory and swap together).
+    const memsw = join(group.dirs[0]!, 'memory.memsw.limit_in_bytes');
+    if (real!.version === 1 && existsSync(memsw)) expect(readFileSync(memsw, 'utf8').trim()).toBe(String(96 << 20));
     await until(async () => (await rt.inspectContainer(info.id))?.state === 'exited', 30_000);
     expect(await rt.inspectContainer(info.id)).toMatchObject({ state: 'exited', exitCode: 137, signal: 9, reason: 'OOMKilled' });
     await until(() => group.dirs.every((d) => !existsSync(d)), 5_000);
 
     // Within its limit, a container runs as without one.
     const calm = await rt.startContainer(sandboxId, sandbox, {
-      name: 'calm', attempt: 0, image: 'sh', command: ['sh', '-c', `sleep 30 # ${marker}`], args: [], env: [], logPath: 'calm/0.log', labels: {}, limits: { memoryBytes: 64 << 20 },
+      name: 'calm', attempt: 0, image: 'sh', command: ['sh', '-c', `sleep 30 # ${marker}`], args: [], env: [], logPath: 'calm/0.log', labels: {}, limits: { memoryBytes: 64n << 20n },
     });
     await new Promise((r) => setTimeout(r, 300));
     expect((await rt.inspectContainer(calm.id))?.state).toBe('running');

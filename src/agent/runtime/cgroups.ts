@@ -3,17 +3,21 @@
 //
 // Contract:
 // - `detectCgroups(root)`: cgroup v2 when `root/cgroup.controllers` lists memory and cpu (both
-//   are enabled for the groups below `root/everynode`), else v1 when `root/memory` and
-//   `root/cpu` are hierarchies (each gets an `everynode` group); undefined when the groups
-//   cannot be made (not root, a read-only or absent cgroup filesystem): the caller says so and
+//   are enabled for the groups below `root/everynode`, unless enabled already), else v1 when
+//   `root/memory` and `root/cpu` are hierarchies (each gets an `everynode` group); undefined
+//   when the groups cannot be made (not root, a read-only or absent cgroup filesystem, a cgroup
+//   namespace whose root holds processes and has the controllers off): the caller says so and
 //   runs containers without limits.
 // - `create(id, limits)`: a group per container, named by its id, holding the memory limit (in
-//   bytes: memory.max / memory.limit_in_bytes) and the CPU limit (millicores → a quota per
-//   100 ms period, at least 1 ms: cpu.max / cpu.cfs_quota_us), as a kubelet sets them. Undefined
-//   for a container without limits, and when the group cannot be made (logged by the caller).
-// - `place(pid)`: moves the container's main process into the group, right after it started;
-//   what it starts from then on is in the group too (a process it forked before the move is
-//   not limited).
+//   bytes: memory.max / memory.limit_in_bytes, and no swap beyond it: memory.swap.max 0 /
+//   memory.memsw.limit_in_bytes where the kernel accounts swap) and the CPU limit (millicores →
+//   a quota per 100 ms period, at least 1 ms: cpu.max / cpu.cfs_quota_us), as a kubelet and
+//   containerd set them. Undefined for a container without limits, and when the group cannot be
+//   made (the caller refuses to start the container).
+// - `place(pid)`: moves a process into the group: the container's main process right after it
+//   started (on a terminal, also the command once the wrapper reports it), and each command
+//   exec'd in the container; what they start from then on is in the group too (a process forked
+//   before the move is not limited, and memory charged before it stays where it was).
 // - `oomKilled()`: whether the kernel's OOM killer killed a process of the group
 //   (`oom_kill` of memory.events / memory.oom_control), which makes the exit `OOMKilled`.
 // - `remove()`: removes the group; a group that still holds a process stays (never throws).
@@ -23,7 +27,8 @@ import { join } from 'node:path';
 
 /** The limits a container's group enforces; absent: no limit on that resource. */
 export interface ResourceLimits {
-  memoryBytes?: number;
+  /** Bytes (a bigint: limits beyond 2^53 bytes are written exactly). */
+  memoryBytes?: bigint;
   cpuMillis?: number;
 }
 
@@ -78,6 +83,15 @@ function group(dirs: string[], procsFiles: string[], oomFile: string): Container
   };
 }
 
+/** The controllers listed in a cgroup v2 file (cgroup.controllers, cgroup.subtree_control). */
+function controllersIn(file: string): string[] {
+  try {
+    return readFileSync(file, 'utf8').split(/\s+/);
+  } catch {
+    return [];
+  }
+}
+
 /** Tries `make`; undefined when it throws (what is half made is removed). */
 function attempt(dirs: string[], make: () => void): boolean {
   try {
@@ -91,12 +105,14 @@ function attempt(dirs: string[], make: () => void): boolean {
 
 function v2(root: string): Cgroups | undefined {
   const parent = join(root, PARENT);
+  const both = (file: string): boolean => ['memory', 'cpu'].every((c) => controllersIn(file).includes(c));
   try {
-    const controllers = readFileSync(join(root, 'cgroup.controllers'), 'utf8').split(/\s+/);
-    if (!controllers.includes('memory') || !controllers.includes('cpu')) return undefined;
-    writeFileSync(join(root, 'cgroup.subtree_control'), '+memory +cpu');
+    if (!both(join(root, 'cgroup.controllers'))) return undefined;
+    // Enabled already (a host's init does), it is not written again: a cgroup namespace's root
+    // that holds processes refuses the write (the no-internal-processes rule).
+    if (!both(join(root, 'cgroup.subtree_control'))) writeFileSync(join(root, 'cgroup.subtree_control'), '+memory +cpu');
     mkdirSync(parent, { recursive: true });
-    writeFileSync(join(parent, 'cgroup.subtree_control'), '+memory +cpu');
+    if (!both(join(parent, 'cgroup.subtree_control'))) writeFileSync(join(parent, 'cgroup.subtree_control'), '+memory +cpu');
   } catch {
     return undefined;
   }
@@ -108,7 +124,11 @@ function v2(root: string): Cgroups | undefined {
       const dir = join(parent, id);
       const ok = attempt([dir], () => {
         mkdirSync(dir);
-        if (limits.memoryBytes !== undefined) writeFileSync(join(dir, 'memory.max'), String(limits.memoryBytes));
+        if (limits.memoryBytes !== undefined) {
+          writeFileSync(join(dir, 'memory.max'), limits.memoryBytes.toString());
+          // No swap beyond the limit, as containerd sets it.
+          if (existsSync(join(dir, 'memory.swap.max'))) writeFileSync(join(dir, 'memory.swap.max'), '0');
+        }
         if (limits.cpuMillis !== undefined) writeFileSync(join(dir, 'cpu.max'), `${cpuQuota(limits.cpuMillis)} ${CPU_PERIOD_US}`);
       });
       return ok ? handle(dir) : undefined;
@@ -140,7 +160,11 @@ function v1(root: string): Cgroups | undefined {
       const ok = attempt([mem, c], () => {
         mkdirSync(mem);
         mkdirSync(c);
-        if (limits.memoryBytes !== undefined) writeFileSync(join(mem, 'memory.limit_in_bytes'), String(limits.memoryBytes));
+        if (limits.memoryBytes !== undefined) {
+          writeFileSync(join(mem, 'memory.limit_in_bytes'), limits.memoryBytes.toString());
+          // Memory and swap together at the same limit (no swap beyond it), as containerd sets it.
+          if (existsSync(join(mem, 'memory.memsw.limit_in_bytes'))) writeFileSync(join(mem, 'memory.memsw.limit_in_bytes'), limits.memoryBytes.toString());
+        }
         if (limits.cpuMillis !== undefined) {
           writeFileSync(join(c, 'cpu.cfs_period_us'), String(CPU_PERIOD_US));
           writeFileSync(join(c, 'cpu.cfs_quota_us'), String(cpuQuota(limits.cpuMillis)));
@@ -150,7 +174,7 @@ function v1(root: string): Cgroups | undefined {
     },
     existing(id) {
       const mem = join(memory, id);
-      return existsSync(mem) ? handle(mem, join(cpu, id)) : undefined;
+      return existsSync(mem) || existsSync(join(cpu, id)) ? handle(mem, join(cpu, id)) : undefined;
     },
   };
 }

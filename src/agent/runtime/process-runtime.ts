@@ -480,6 +480,13 @@ function terminalResizer(stty: string, slave: () => string | undefined | null): 
   };
 }
 
+/** A container whose control group could not be made (a start error: it does not run). */
+class LimitsNotApplied extends Error {
+  constructor() {
+    super('cannot apply the container\'s resource limits: its control group could not be made');
+  }
+}
+
 /** A container's control group is named by its mark (its id is only known once it runs). */
 const cgroupName = (mark: string): string => `c-${mark}`;
 
@@ -794,14 +801,18 @@ export class ProcessRuntime implements ContainerRuntime {
   }
 
   private finishUnknown(sup: Supervised, message: string): void {
+    // An adopted container's group still counts the OOM kills of its processes.
+    const group = this.cgroupOf(sup);
+    const oom = group?.oomKilled() === true;
     sup.info = {
       ...sup.info,
       state: 'exited',
       exitCode: 137,
-      reason: 'ContainerStatusUnknown',
+      reason: oom ? 'OOMKilled' : 'ContainerStatusUnknown',
       message,
       finishedAt: sup.info.finishedAt ?? Date.now(),
     };
+    group?.remove();
     sup.mainExited = true;
     this.persist(sup);
     sup.markDone();
@@ -949,15 +960,6 @@ export class ProcessRuntime implements ContainerRuntime {
       if (failure !== undefined) return this.recordStartError(base, env, config, failure);
     }
 
-    // The group that enforces the limits, made before anything else of the container: a
-    // container whose limits cannot be applied does not run (retried by the pod worker).
-    const limits = config.limits;
-    let cgroup: ContainerCgroup | undefined;
-    if (this.options.cgroups && limits && (limits.memoryBytes !== undefined || limits.cpuMillis !== undefined)) {
-      cgroup = this.options.cgroups.create(cgroupName(mark), limits);
-      if (!cgroup) throw new RuntimeError('RuntimeError', `cannot apply the resource limits of container ${JSON.stringify(config.name)}: its control group could not be made`);
-    }
-
     // Every FIFO of the container, made at once: output, a held stdin, and on a terminal the
     // report channel and an input that never ends when nothing may type.
     const fifoDir = join(this.options.stateDir, 'fifos');
@@ -972,7 +974,6 @@ export class ProcessRuntime implements ContainerRuntime {
     // The only wait before the spawn: a sandbox removed meanwhile gets no container.
     if (!this.sandboxes.has(sandboxId)) {
       if (made) for (const f of Object.values(paths)) rmSync(f, { force: true });
-      cgroup?.remove();
       throw new RuntimeError('NotFound', `pod sandbox "${sandboxId}" not found`);
     }
     const writer = new ContainerLogWriter(logPath, this.logRotation);
@@ -996,7 +997,15 @@ export class ProcessRuntime implements ContainerRuntime {
     /** What the child was given and the agent no longer needs once it runs (or failed to). */
     const childFds = [...childEnds, ...(heldStdin ? [heldStdin.fd] : []), ...(tfifos ? [tfifos.reportFd, ...(tfifos.idleFd !== undefined ? [tfifos.idleFd] : [])] : [])];
     let child: ChildProcess;
+    // The group that enforces the limits, made right before the process: a container whose
+    // limits cannot be applied does not run (a start error, tried again by the pod worker).
+    const limits = config.limits;
+    let cgroup: ContainerCgroup | undefined;
     try {
+      if (this.options.cgroups && limits && (limits.memoryBytes !== undefined || limits.cpuMillis !== undefined)) {
+        cgroup = this.options.cgroups.create(cgroupName(mark), limits);
+        if (!cgroup) throw new LimitsNotApplied();
+      }
       if (tools) {
         // script(1) runs `$SHELL -c`: SHELL is taken out for it and put back by the wrapper.
         const { SHELL: shell, ...scriptEnv } = env;
@@ -1014,6 +1023,7 @@ export class ProcessRuntime implements ContainerRuntime {
       for (const f of [...(fifos ? [fifos.stdout, fifos.stderr] : []), ...(heldStdin?.path ? [heldStdin.path] : [])]) rmSync(f, { force: true });
       await writer.close();
       cgroup?.remove();
+      if (err instanceof LimitsNotApplied) return this.recordStartError(base, env, config, err.message);
       return this.recordStartError(base, env, config, `exec: ${JSON.stringify(argv[0])}: ${errorMessage(err)}`);
     }
     for (const fd of childFds) closeSync(fd);
@@ -1265,6 +1275,8 @@ export class ProcessRuntime implements ContainerRuntime {
       const r = nl < 0 ? undefined : parseTerminalReport(text.slice(0, nl));
       if (!r || sup.info.state !== 'running') return;
       const st = readProcStat(r.sid);
+      // The command itself (script(1) is the main process): into the container's group too.
+      this.placeInGroup(sup, r.sid);
       sup.terminal = { sid: r.sid, ...(st && st.session === r.sid ? { sidStart: st.startTime } : {}), ...(r.slave ? { slave: r.slave } : {}) };
       this.persist(sup);
       for (const wake of sup.terminalWaiters ?? []) wake();
