@@ -14,6 +14,11 @@
 //   a stop, so nothing outlives its container to hold its ports, files and log pipes, or pile up
 //   with every restart. A descendant that replaces its environment (execve with a new one, or
 //   setproctitle writing over it) is not found this way.
+// - Resource limits (`ContainerConfig.limits`) are enforced only with `cgroups` (cgroups.ts): a
+//   group per container made right before its process (none made: a StartError, the container
+//   does not run), the main process moved in at once, the command itself once a terminal's
+//   wrapper reports it, and every command exec'd in the container; an exit after an OOM kill
+//   in the group is `OOMKilled` (an adopted container's too); the group goes with the record.
 // - Container logs rotate by size (`logRotation`, see ContainerLogWriter); reading and following
 //   span the rotated files.
 // - stdout/stderr are named pipes (FIFOs under `stateDir/fifos`) read by the agent and written
