@@ -282,6 +282,13 @@ describe('everynode up --nodes 3 with the sample daemon', () => {
       expect(cliPods.map((r) => r.NAME)).toEqual(['busy']);
       expect(Number(/^(\d+)m$/.exec(cliPods[0]!['CPU(cores)']!)?.[1])).toBeGreaterThanOrEqual(100);
       expect(cliPods[0]!['MEMORY(bytes)']).toMatch(/^\d+Mi$/);
+      // --sum: kubectl's rule under the usage columns, then the totals of every daemon's usage.
+      const summed = (await cli('top', 'pods', '-A', '--sum')).split('\n').filter((l) => l !== '');
+      expect(summed.at(-2)).toMatch(/^ +________ +________$/);
+      const [cpuSum, memSum] = summed.at(-1)!.trim().split(/ +/);
+      expect(Number(/^(\d+)m$/.exec(cpuSum!)?.[1])).toBeGreaterThanOrEqual(100);
+      expect(memSum).toMatch(/^\d+Mi$/);
+      expect(summed.at(-1)!.indexOf(cpuSum!)).toBe(summed[0]!.indexOf('CPU(cores)'));
       const cliNodes = parseTable(await cli('top', 'nodes'));
       expect(cliNodes.map((r) => r.NAME).sort()).toEqual(nodes);
       for (const r of cliNodes) expect(r['CPU(%)']).toMatch(/^\d+%$/);

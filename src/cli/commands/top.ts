@@ -8,7 +8,7 @@
 
 import type { Command } from 'commander';
 import type { KubeObject, Node } from '../../api/types.js';
-import { parseQuantity, scaledValue, type Quantity } from '../../api/validation/quantity.js';
+import { addQuantity, parseQuantity, scaledValue, type Quantity } from '../../api/validation/quantity.js';
 import { nodesResource, podsResource } from '../client.js';
 import { CliError } from '../context.js';
 import { formatRows } from '../printers.js';
@@ -87,8 +87,9 @@ export function registerTop(program: Command, ctx: CliContext): void {
     .option('-l, --selector <selector>', 'label selector')
     .option('--containers', 'one line per container')
     .option('--sort-by <field>', 'cpu or memory: the largest first (default: by namespace and name)')
+    .option('--sum', 'print the sum of the CPU and memory under the table')
     .option('--no-headers', 'print the table without its header line')
-    .action(async (name: string | undefined, opts: { allNamespaces?: boolean; selector?: string; containers?: boolean; sortBy?: string; headers?: boolean }, cmd: Command) => {
+    .action(async (name: string | undefined, opts: { allNamespaces?: boolean; selector?: string; containers?: boolean; sortBy?: string; sum?: boolean; headers?: boolean }, cmd: Command) => {
       const by = sortField(opts.sortBy);
       const conn = ctx.conn(cmd);
       const all = opts.allNamespaces === true;
@@ -126,6 +127,16 @@ export function registerTop(program: Command, ctx: CliContext): void {
         } else {
           rows.push([...ns, m.metadata.name ?? '', milli(u.cpu), mebi(u.memory)]);
         }
+      }
+      if (opts.sum) {
+        // kubectl's printPodResourcesSum: a rule under the two usage columns, then the totals (of
+        // the usages summed first, then rounded). It counts the columns only with the header on.
+        let width = 3;
+        if (opts.headers !== false) width += (all ? 1 : 0) + (opts.containers ? 1 : 0);
+        const sum = (res: 'cpu' | 'memory'): Quantity | undefined =>
+          metrics.flatMap((m) => m.containers.map((c) => quantity(c.usage[res]))).reduce<Quantity | undefined>((a, q) => (q ? addQuantity(a, q) : a), undefined);
+        rows.push([...Array<string>(Math.max(0, width - 2)).fill(''), '________', '________']);
+        rows.push([...Array<string>(Math.max(0, width - 3)).fill(''), '', milli(scaledValue(sum('cpu'), 3)), mebi(scaledValue(sum('memory'), 0))]);
       }
       ctx.out(formatRows(rows));
     });
