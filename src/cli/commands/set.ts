@@ -61,7 +61,7 @@ import type { Command } from 'commander';
 import type { KubeObject } from '../../api/types.js';
 import type { SchemaNode } from '../../api/schema/index.js';
 import { apiSchema } from '../schema.js';
-import { formatQuantity, parseQuantity, quantityParseError, quantityRegexpText, type Quantity } from '../../api/validation/quantity.js';
+import { formatQuantity, parseQuantity, quantityParseError, quantityRegexpText, scaledValue, type Quantity } from '../../api/validation/quantity.js';
 import { ApiError } from '../../api/errors.js';
 import { CliError, formatError, UnreachableError } from '../context.js';
 import type { ResourceInfo } from '../discovery.js';
@@ -723,15 +723,6 @@ export function fieldPathValue(obj: KubeObject, fieldPath: string): string {
   throw new Error(`unsupported fieldPath: ${fieldPath}`);
 }
 
-/** ceil(q * 10^scale) as an integer (Quantity.Value: scale 0, MilliValue: scale 3). */
-function scaledCeil(q: Quantity, scale: number): bigint {
-  const exp = q.exp10 + scale;
-  if (exp >= 0) return q.mantissa * 10n ** BigInt(exp);
-  const d = 10n ** BigInt(-exp);
-  const quotient = q.mantissa / d;
-  return q.mantissa % d > 0n ? quotient + 1n : quotient;
-}
-
 const ceilDiv = (a: bigint, b: bigint): bigint => {
   const q = a / b;
   return a % b !== 0n && a > 0n === b > 0n ? q + 1n : q;
@@ -751,7 +742,7 @@ export function resourceFieldValue(ref: JsonMap, container: JsonMap): string {
   const list = resources[m[1]!];
   const raw = isMap(list) ? list[name] : undefined;
   const q = parseQuantity(raw ?? '0') ?? parseQuantity('0')!;
-  const value = name === 'cpu' ? ceilDiv(scaledCeil(q, 3), scaledCeil(d, 3)) : ceilDiv(scaledCeil(q, 0), scaledCeil(d, 0));
+  const value = name === 'cpu' ? ceilDiv(scaledValue(q, 3), scaledValue(d, 3)) : ceilDiv(scaledValue(q, 0), scaledValue(d, 0));
   return value.toString();
 }
 
