@@ -18,6 +18,13 @@ import { ensurePki } from '../../src/auth/index.js';
 const t = useCliSuite('cli-verbs');
 const { cleanup, cli, write } = t;
 
+/** `everynode describe ARGS...`'s output, which must succeed; a `Created on:` time reads `T`. */
+async function described(args: string[]): Promise<string> {
+  const r = await cli(['describe', ...args]);
+  expect(r.code, r.stderr).toBe(0);
+  return r.stdout.replace(/^(Created on: +)\S+ \S+ \+0000 UTC$/m, '$1T');
+}
+
 describe('everynode CLI verbs', () => {
   it('version and kubeconfig (path, --raw, $KUBECONFIG, --data-dir)', async () => {
     const v = await cli(['version']);
@@ -365,11 +372,6 @@ provisioner: example.com/p
 allowVolumeExpansion: false
 `;
     expect((await cli(['create', '-f', '-'], { input: manifest })).code).toBe(0);
-    const described = async (args: string[]): Promise<string> => {
-      const r = await cli(['describe', ...args]);
-      expect(r.code, r.stderr).toBe(0);
-      return r.stdout.replace(/^(Created on: +)\S+ \S+ \+0000 UTC$/m, '$1T');
-    };
     expect(await described(['netpol', 'full'])).toBe(
       'Name:         full\nNamespace:    default\nCreated on:   T\nLabels:       a=b\nAnnotations:  <none>\nSpec:\n' +
         '  PodSelector:     <none> (Allowing the specific traffic to all pods in this namespace)\n' +
@@ -446,19 +448,14 @@ spec:
     expect((await cli(['create', '-f', '-'], { input: manifest })).code).toBe(0);
     const status = '{"status":{"loadBalancer":{"ingress":[{"hostname":"lb.example.com"},{"ip":"192.0.2.9"}]}}}';
     expect((await cli(['patch', 'ingress', 'only-default', '-n', 'desc-ing', '--subresource=status', '--type=merge', '-p', status])).code).toBe(0);
-    const described = async (args: string[]): Promise<string> => {
-      const r = await cli(['describe', '-n', 'desc-ing', ...args]);
-      expect(r.code, r.stderr).toBe(0);
-      return r.stdout;
-    };
-    expect(await described(['ingress', 'full'])).toBe(
+    expect(await described(['-n', 'desc-ing', 'ingress', 'full'])).toBe(
       'Name:             full\nLabels:           a=b\nNamespace:        desc-ing\nAddress:          \nIngress Class:    describe-edge\nDefault backend:  APIGroup: k8s.example.com, Kind: Bucket, Name: static\n' +
         'TLS:\n  tls-a terminates a.example.com,b.example.com\n  SNI routes c.example.com\nRules:\n  Host           Path  Backends\n  ----           ----  --------\n  a.example.com  \n' +
         '                 /       web:80 (10.1.0.1:8080,10.1.0.2:8080)\n                 /m      web:metrics (10.1.0.1:9090,10.1.0.2:9090)\n' +
         '                 /none   missing:80 (<error: services "missing" not found>)\n  *              \n                    APIGroup: <none>, Kind: Bucket, Name: b\n' +
         'Annotations:     note: z\nEvents:          <none>\n',
     );
-    expect(await described(['ingress', 'only-default'])).toBe(
+    expect(await described(['-n', 'desc-ing', 'ingress', 'only-default'])).toBe(
       'Name:             only-default\nLabels:           <none>\nNamespace:        desc-ing\nAddress:          192.0.2.9,lb.example.com\nIngress Class:    describe-edge\n' +
         'Default backend:  web:80 (10.1.0.1:8080,10.1.0.2:8080)\nRules:\n  Host        Path  Backends\n  ----        ----  --------\n  *           *     web:80 (10.1.0.1:8080,10.1.0.2:8080)\n' +
         'Annotations:  <none>\nEvents:       <none>\n',
