@@ -313,6 +313,9 @@ export function builtinKinds(): KindDef[] {
     kind({ group: '', kind: 'ConfigMap', plural: 'configmaps', namespaced: true, shortNames: ['cm'] }),
     // Applied to pods on create by the LimitRanger admission (apiserver/limit-ranger.ts).
     kind({ group: '', kind: 'LimitRange', plural: 'limitranges', namespaced: true, shortNames: ['limits'] }),
+    // Enforced on creates by the quota admission (apiserver/resource-quota.ts); its status is the
+    // resource quota controller's (controllers/resourcequota/). A create's status is emptied (`{}`).
+    kind({ group: '', kind: 'ResourceQuota', plural: 'resourcequotas', namespaced: true, shortNames: ['quota'], subresources: ['status'], statusOnCreate: { reset: {} } }),
     kind({ group: '', kind: 'Secret', plural: 'secrets', namespaced: true }),
     kind({ group: '', kind: 'ServiceAccount', plural: 'serviceaccounts', namespaced: true, shortNames: ['sa'] }),
     kind({ group: 'apps', kind: 'DaemonSet', plural: 'daemonsets', namespaced: true, shortNames: ['ds'], categories: ['all'], subresources: ['status'], tracksGeneration: true, tracksTemplateGeneration: true, statusOnCreate: { reset: { currentNumberScheduled: 0, numberMisscheduled: 0, desiredNumberScheduled: 0, numberReady: 0 } } }),

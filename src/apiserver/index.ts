@@ -37,6 +37,7 @@ import { handlePodUpgrade } from './exec.js';
 import { tokenRequestDiscovery } from './token-request.js';
 import { ingressClassDefaulter } from './ingress-admission.js';
 import { LimitRanger } from './limit-ranger.js';
+import { QuotaAdmission } from './resource-quota.js';
 import { ensureSystemPriorityClasses, PodAdmission } from './pod-admission.js';
 import { PodSecurityAdmission } from './pod-security-admission.js';
 import type { KubeObject } from '../api/types.js';
@@ -387,8 +388,10 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     await watchCache.start();
     const wc = watchCache;
     const limitRanger = new LimitRanger(store, kinds.byResource('', 'v1', 'limitranges')!);
+    const quotaAdmission = new QuotaAdmission(store, kinds.byResource('', 'v1', 'resourcequotas')!, () => clock.now());
     wc.onChange((resource) => {
       if (resource === 'core/limitranges' || resource === '*') limitRanger.invalidate();
+      if (resource === 'core/resourcequotas' || resource === '*') quotaAdmission.invalidate();
     });
     const podAdmission = new PodAdmission(store, kinds.byResource('scheduling.k8s.io', 'v1', 'priorityclasses')!, () => clock.now(), kinds.byResource('node.k8s.io', 'v1', 'runtimeclasses'), limitRanger);
     const serviceAllocator = new ServiceAllocator({ store, services: kinds.byResource('', 'v1', 'services')! });
@@ -412,6 +415,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       admitPod: (pod) => podAdmission.admit(pod),
       admitPriorityClass: (pc) => podAdmission.admitPriorityClass(pc),
       validatePod: (pod) => limitRanger.validate(pod),
+      quota: (req) => quotaAdmission.admit(req),
       admitIngress: ingressClassDefaulter(store, kinds.byResource('networking.k8s.io', 'v1', 'ingressclasses')!),
       podSecurity: (req) => podSecurity.validate(req),
       serviceAllocator,

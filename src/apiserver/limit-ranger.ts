@@ -21,6 +21,7 @@ import type { KindDef } from '../api/kinds.js';
 import type { Container, KubeObject, Pod } from '../api/types.js';
 import { addQuantity, compareQuantity, formatQuantity, milliValue, parseQuantity, scaledValue, type Quantity } from '../api/validation/quantity.js';
 import type { Store } from '../storage/interface.js';
+import { podResourceTotals, quantitiesOf, type Quantities } from '../api/pod-resources.js';
 import { refusal } from './pod-admission.js';
 import { keyPrefix } from './registry.js';
 
@@ -39,17 +40,6 @@ interface LimitRangeItem {
 
 interface LimitRange extends KubeObject {
   spec?: { limits?: LimitRangeItem[] };
-}
-
-type Quantities = Map<string, Quantity>;
-
-function quantities(m: ResourceMap | undefined): Quantities {
-  const out: Quantities = new Map();
-  for (const [k, v] of Object.entries(m ?? {})) {
-    const q = parseQuantity(v);
-    if (q) out.set(k, q);
-  }
-  return out;
 }
 
 export class LimitRanger {
@@ -125,10 +115,10 @@ export class LimitRanger {
       for (const item of lr.spec?.limits ?? []) {
         if (item.type === 'Container') {
           for (const c of [...(pod.spec?.containers ?? []), ...(pod.spec?.initContainers ?? [])]) {
-            reasons.push(...check(item, 'Container', quantities(c.resources?.requests as ResourceMap), quantities(c.resources?.limits as ResourceMap)));
+            reasons.push(...check(item, 'Container', quantitiesOf(c.resources?.requests as ResourceMap), quantitiesOf(c.resources?.limits as ResourceMap)));
           }
         } else if (item.type === 'Pod') {
-          reasons.push(...check(item, 'Pod', podTotals(pod, 'requests'), podTotals(pod, 'limits')));
+          reasons.push(...check(item, 'Pod', podResourceTotals(pod, 'requests'), podResourceTotals(pod, 'limits')));
         }
       }
       const distinct = [...new Set(reasons)];
@@ -158,42 +148,6 @@ function setDefaults(c: Container, what: string, limits: ResourceMap, requests: 
   return phrases;
 }
 
-/**
- * A pod's requests or limits as upstream's LimitRanger adds them: its containers summed,
- * restartable init containers (sidecars) added too, then at least each init container's
- * value (plus the sidecars started before it).
- */
-function podTotals(pod: Pod, field: 'requests' | 'limits'): Quantities {
-  const total: Quantities = new Map();
-  const add = (into: Quantities, from: Quantities): void => {
-    for (const [k, q] of from) into.set(k, addQuantity(into.get(k), q));
-  };
-  for (const c of pod.spec?.containers ?? []) add(total, quantities(c.resources?.[field] as ResourceMap));
-  const sidecars: Quantities = new Map();
-  const initPeak: Quantities = new Map();
-  for (const c of pod.spec?.initContainers ?? []) {
-    const own = quantities(c.resources?.[field] as ResourceMap);
-    let effective: Quantities;
-    if ((c as Container & { restartPolicy?: string }).restartPolicy === 'Always') {
-      add(total, own);
-      add(sidecars, own);
-      effective = sidecars;
-    } else {
-      effective = new Map(own);
-      add(effective, sidecars);
-    }
-    for (const [k, q] of effective) {
-      const cur = initPeak.get(k);
-      if (!cur || compareQuantity(q, cur) > 0) initPeak.set(k, q);
-    }
-  }
-  for (const [k, q] of initPeak) {
-    const cur = total.get(k);
-    if (!cur || compareQuantity(q, cur) > 0) total.set(k, q);
-  }
-  return total;
-}
-
 const MAX_MILLI_VALUE = 9223372036854775n; // math.MaxInt64 / 1000, apimachinery's MaxMilliValue
 
 /**
@@ -212,7 +166,7 @@ function check(item: LimitRangeItem, type: string, requests: Quantities, limits:
   const reasons: string[] = [];
   const s = formatQuantity;
   const sorted = (m: ResourceMap | undefined): Array<[string, Quantity]> =>
-    [...quantities(m)].sort(([a], [b]) => (a < b ? -1 : 1));
+    [...quantitiesOf(m)].sort(([a], [b]) => (a < b ? -1 : 1));
   for (const [name, min] of sorted(item.min)) {
     const req = requests.get(name);
     const lim = limits.get(name);

@@ -2,7 +2,7 @@
 //
 // Why: kubectl 1.32+ sends typed create bodies (`kubectl create configmap|secret|namespace|
 // serviceaccount|service|role|rolebinding|clusterrole|clusterrolebinding|priorityclass|
-// poddisruptionbudget|deployment|ingress`), the pods of `kubectl debug node/N` and `kubectl debug POD
+// poddisruptionbudget|deployment|ingress|quota`), the pods of `kubectl debug node/N` and `kubectl debug POD
 // --copy-to` (kubectl 1.32 and 1.33), and the
 // DeleteOptions of its typed deletes and Evictions (`kubectl drain`) and its reviews (`kubectl auth`) as
 // protobuf, with no fallback on 415.
@@ -1256,6 +1256,27 @@ const messages: Record<string, Message> = {
     2: f('hostname', 'string'),
     4: f('ports', msg('PortStatus'), { repeated: true }),
   },
+  // core/v1 ResourceQuota (`kubectl create quota`)
+  ResourceQuota: {
+    1: f('metadata', msg('ObjectMeta'), { keep: true }),
+    2: f('spec', msg('ResourceQuotaSpec'), { keep: true }),
+    3: f('status', msg('ResourceQuotaStatus'), { keep: true }),
+  },
+  ResourceQuotaSpec: {
+    1: f('hard', 'mapQuantity'),
+    2: f('scopes', 'string', { repeated: true }),
+    3: f('scopeSelector', msg('ScopeSelector'), { ptr: true }),
+  },
+  ScopeSelector: { 1: f('matchExpressions', msg('ScopedResourceSelectorRequirement'), { repeated: true }) },
+  ScopedResourceSelectorRequirement: {
+    1: f('scopeName', 'string', { keep: true }),
+    2: f('operator', 'string', { keep: true }),
+    3: f('values', 'string', { repeated: true }),
+  },
+  ResourceQuotaStatus: {
+    1: f('hard', 'mapQuantity'),
+    2: f('used', 'mapQuantity'),
+  },
   IngressClass: {
     1: f('metadata', msg('ObjectMeta'), { keep: true }),
     2: f('spec', msg('IngressClassSpec'), { keep: true }),
@@ -1298,6 +1319,7 @@ const kindMessages: Record<string, string> = {
   'apps/Deployment': 'Deployment',
   'networking.k8s.io/Ingress': 'Ingress',
   'networking.k8s.io/IngressClass': 'IngressClass',
+  '/ResourceQuota': 'ResourceQuota',
 };
 
 /** The group/kind under which DeleteOptions bodies are decoded (decodeProtobufObject). */

@@ -58,6 +58,7 @@ import { SelectionCache } from './selection-cache.js';
 import { asServedVersion, decodeStored, encodeForStore, goJsonEscape, jsonEqual, parseStored, storedObject, withResourceVersion } from './object-codec.js';
 import type { FieldValidation, ListQuery, ParsedDeleteOptions, WriteQuery } from './query.js';
 import type { PodSecurityDecision, PodSecurityRequest } from './pod-security-admission.js';
+import type { QuotaCharge, QuotaRequest } from './resource-quota.js';
 import {
   admitCreate,
   checkName,
@@ -202,6 +203,12 @@ export interface RegistryOptions {
    * the pod's own validation, before PodSecurity; throws the ApiError to answer.
    */
   validatePod?: (pod: Pod) => Promise<void>;
+  /**
+   * ResourceQuota admission (resource-quota.ts), the last check before a namespaced create or a
+   * main-resource update is written: throws the ApiError to answer, or charges the namespace's
+   * quotas and answers the charge, refunded when the write then fails.
+   */
+  quota?: (req: QuotaRequest) => Promise<QuotaCharge | undefined>;
   /** Admission of PriorityClass creates and updates (pod-admission.ts: one global default). */
   admitPriorityClass?: (pc: KubeObject) => Promise<void>;
   /** Admission of Ingress creates (ingress-admission.ts: the default IngressClass), after defaulting, before validation. */
@@ -440,6 +447,7 @@ export class RestRegistry {
   private readonly admitPod: ((pod: Pod) => Promise<void>) | undefined;
   private readonly admitIngress: ((ingress: KubeObject) => Promise<void>) | undefined;
   private readonly validatePod: ((pod: Pod) => Promise<void>) | undefined;
+  private readonly quota: ((req: QuotaRequest) => Promise<QuotaCharge | undefined>) | undefined;
   private readonly serviceAllocator: ServiceAllocator | undefined;
   private readonly admitPriorityClass: ((pc: KubeObject) => Promise<void>) | undefined;
   private readonly podSecurity: ((req: PodSecurityRequest) => Promise<PodSecurityDecision> | undefined) | undefined;
@@ -468,6 +476,7 @@ export class RestRegistry {
     this.admitPod = opts.admitPod;
     this.admitIngress = opts.admitIngress;
     this.validatePod = opts.validatePod;
+    this.quota = opts.quota;
     this.serviceAllocator = opts.serviceAllocator;
     this.admitPriorityClass = opts.admitPriorityClass;
     this.podSecurity = opts.podSecurity;
@@ -764,24 +773,31 @@ export class RestRegistry {
     if (psa && psa.warnings.length > 0) warnings = [...warnings, ...psa.warnings];
     const audit = psa?.auditAnnotations ? { auditAnnotations: psa.auditAnnotations } : {};
     const allocator = isServiceKind(k) ? this.serviceAllocator : undefined;
+    const charge = await this.quota?.({ k, namespace: namespace ?? '', object, dryRun });
     if (dryRun) {
       // A dry run shows what would be allocated, reserving nothing.
       if (allocator) await allocator.allocate(object, undefined, async () => undefined);
       return { code: 201, json: JSON.stringify(object), warnings, name: m.name, ...audit };
     }
-    for (let attempt = 1; ; attempt++) {
-      try {
-        const write = () => {
-          const key = objectKey(k, namespace, m.name!);
-          return this.writeOffered(k, key, object, (json) => this.store.create(key, json));
-        };
-        const json = allocator ? await allocator.allocate(object, undefined, write) : await write();
-        return { code: 201, json, warnings, name: m.name, ...audit };
-      } catch (err) {
-        if (!(err instanceof StorageError) || err.code !== 'AlreadyExists') throw err;
-        if (!generated || attempt >= maxGenerateNameAttempts) throw alreadyExists(ref, m.name);
-        m.name = generateName(m.generateName!);
+    try {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          const write = () => {
+            const key = objectKey(k, namespace, m.name!);
+            return this.writeOffered(k, key, object, (json) => this.store.create(key, json));
+          };
+          const json = allocator ? await allocator.allocate(object, undefined, write) : await write();
+          return { code: 201, json, warnings, name: m.name, ...audit };
+        } catch (err) {
+          if (!(err instanceof StorageError) || err.code !== 'AlreadyExists') throw err;
+          if (!generated || attempt >= maxGenerateNameAttempts) throw alreadyExists(ref, m.name);
+          m.name = generateName(m.generateName!);
+        }
       }
+    } catch (err) {
+      // Nothing was written: the quota charge is taken back.
+      await charge?.refund().catch((e: unknown) => this.logger.warn(`refunding a quota charge failed: ${e instanceof Error ? e.message : String(e)}`));
+      throw err;
     }
   }
 
@@ -1364,6 +1380,7 @@ export class RestRegistry {
         }
       }
       const allocator = isServiceKind(k) && subresource === undefined ? this.serviceAllocator : undefined;
+      const charge = subresource === undefined ? await this.quota?.({ k, namespace: namespace ?? '', object: next, old, dryRun }) : undefined;
       if (dryRun) {
         if (allocator) await allocator.allocate(next, old, async () => undefined);
         return done({ code: 200, json: JSON.stringify(next), warnings: warn() });
@@ -1376,6 +1393,8 @@ export class RestRegistry {
         if (subresource === 'finalize' && next.metadata.deletionTimestamp) this.scheduleNamespaceFinalization(name, 0);
         return done({ code: 200, json, warnings: warn() });
       } catch (err) {
+        // Nothing was written: the quota charge is taken back (a retry charges again).
+        await charge?.refund().catch((e: unknown) => this.logger.warn(`refunding a quota charge failed: ${e instanceof Error ? e.message : String(e)}`));
         if (!(isCasConflict(err) && attempt < maxCasAttempts)) throw mapWriteError(err, ref, name);
         kv = await this.stateAfterConflict(err, key);
         fromStore = true;

@@ -147,7 +147,7 @@ describe('offline behaviour', () => {
     // kubectl's other generators, with their flags: the type is named, not the first flag.
     const z = io();
     expect(await runCli(['create', 'deployment', 'web', '--image=nginx', '--replicas', '2'], z)).toBe(1);
-    expect(z.errOut()).toBe('error: unknown type to create: "deployment" (namespace, configmap, secret generic|tls|docker-registry or serviceaccount; other objects: create -f)\n');
+    expect(z.errOut()).toBe('error: unknown type to create: "deployment" (namespace, configmap, secret generic|tls|docker-registry, serviceaccount or quota; other objects: create -f)\n');
     const w = io();
     expect(await runCli(['create', 'cm', 'x', '--from-literal=a=b', '--bogus'], w)).toBe(1);
     expect(w.errOut()).toBe("error: unknown option '--bogus'\n");

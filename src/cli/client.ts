@@ -15,6 +15,7 @@ export {
   eventsResource,
   leasesResource,
   limitRangesResource,
+  resourceQuotasResource,
   namespacesResource,
   nodesResource,
   podsResource,

@@ -36,6 +36,10 @@ export {
   servicesResource,
   endpointsResource,
   endpointSlicesResource,
+  limitRangesResource,
+  resourceQuotasResource,
+  customResourceDefinitionsResource,
+  customResourceOf,
 } from './resources.js';
 export {
   ApiError,

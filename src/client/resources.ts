@@ -2,6 +2,8 @@
 // more at run time), so nothing here is a closed list; the constants are the kinds everynode's
 // own controllers use.
 
+import type { KubeObject } from '../api/types.js';
+
 export interface ResourceDescriptor {
   /** '' for the core group. */
   group: string;
@@ -41,6 +43,25 @@ export const runtimeClassesResource: ResourceDescriptor = { group: 'node.k8s.io'
 export const leasesResource: ResourceDescriptor = { group: 'coordination.k8s.io', version: 'v1', plural: 'leases', namespaced: true, kind: 'Lease' };
 export const podDisruptionBudgetsResource: ResourceDescriptor = { group: 'policy', version: 'v1', plural: 'poddisruptionbudgets', namespaced: true, kind: 'PodDisruptionBudget' };
 export const limitRangesResource: ResourceDescriptor = { group: '', version: 'v1', plural: 'limitranges', namespaced: true, kind: 'LimitRange' };
+export const resourceQuotasResource: ResourceDescriptor = { group: '', version: 'v1', plural: 'resourcequotas', namespaced: true, kind: 'ResourceQuota' };
 export const servicesResource: ResourceDescriptor = { group: '', version: 'v1', plural: 'services', namespaced: true, kind: 'Service' };
 export const endpointsResource: ResourceDescriptor = { group: '', version: 'v1', plural: 'endpoints', namespaced: true, kind: 'Endpoints' };
 export const endpointSlicesResource: ResourceDescriptor = { group: 'discovery.k8s.io', version: 'v1', plural: 'endpointslices', namespaced: true, kind: 'EndpointSlice' };
+
+/** The CustomResourceDefinitions (the kinds they declare are served beside the built-in ones). */
+export const customResourceDefinitionsResource: ResourceDescriptor = { group: 'apiextensions.k8s.io', version: 'v1', plural: 'customresourcedefinitions', namespaced: false, kind: 'CustomResourceDefinition' };
+
+/**
+ * The resource of the custom resources a CRD declares (its storage version: every version
+ * names the same objects), or undefined for a CRD without usable names.
+ */
+export function customResourceOf(crd: KubeObject): ResourceDescriptor | undefined {
+  const spec = (crd as { spec?: { group?: unknown; scope?: unknown; names?: { plural?: unknown; kind?: unknown }; versions?: Array<{ name?: unknown; served?: unknown; storage?: unknown }> } }).spec;
+  const versions = Array.isArray(spec?.versions) ? spec.versions : [];
+  const version = (versions.find((v) => v?.storage === true && v.served === true) ?? versions.find((v) => v?.served === true))?.name;
+  const { group } = spec ?? {};
+  const plural = spec?.names?.plural;
+  const kind = spec?.names?.kind;
+  if (typeof group !== 'string' || typeof plural !== 'string' || typeof kind !== 'string' || typeof version !== 'string' || !group || !plural || !kind) return undefined;
+  return { group, version, plural, kind, namespaced: spec?.scope !== 'Cluster' };
+}

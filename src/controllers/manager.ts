@@ -1,9 +1,10 @@
 // The controller manager: one set of shared informers feeding the DaemonSet controller, the
 // garbage collector, the node lifecycle, service account, service account token, disruption
 // (PodDisruptionBudget status), endpoints (the Endpoints of Services with a selector),
-// endpointslice (their EndpointSlices) and endpointslice mirroring (slices of the user's
-// Endpoints of Services without a selector) controllers, run only while this process holds the
-// `kube-system/everynode-controller-manager` Lease (leader-election.ts).
+// endpointslice (their EndpointSlices), endpointslice mirroring (slices of the user's
+// Endpoints of Services without a selector) and resource quota (ResourceQuota status)
+// controllers, run only while this process holds the `kube-system/everynode-controller-manager`
+// Lease (leader-election.ts).
 //
 // Contract:
 // - Each term of leadership gets fresh informers and fresh controller instances; when the
@@ -39,6 +40,7 @@ import { DisruptionController } from './disruption/index.js';
 import { EndpointsController, endpointControllerName } from './endpoints/index.js';
 import { EndpointSliceController, EndpointSliceMirroringController, endpointSliceControllerName, endpointSliceMirroringControllerName } from './endpointslice/index.js';
 import { NodeLifecycleController, nodeLifecycleComponent, taintEvictionComponent, type NodeLifecycleControllerOptions } from './node-lifecycle/index.js';
+import { ResourceQuotaController } from './resourcequota/index.js';
 
 export const leaderElectionLeaseNamespace = 'kube-system';
 export const leaderElectionLeaseName = 'everynode-controller-manager';
@@ -96,6 +98,11 @@ export interface ControllersOptions {
    * selector into EndpointSlices (endpointslice/mirroring.ts; 5 workers).
    */
   endpointSlice?: false | { workers?: number; batchPeriodMs?: number; maxEndpointsPerSlice?: number };
+  /**
+   * The status of every ResourceQuota (resourcequota/; 2 workers, a full recalculation every
+   * `resyncPeriodMs`, default 5 min); false: off.
+   */
+  resourceQuota?: false | { resyncPeriodMs?: number };
 }
 
 export interface ControllerManagerOptions extends ControllersOptions {
@@ -120,6 +127,7 @@ export interface RunningControllers {
   endpoints?: EndpointsController;
   endpointSlice?: EndpointSliceController;
   endpointSliceMirroring?: EndpointSliceMirroringController;
+  resourceQuota?: ResourceQuotaController;
 }
 
 function errMsg(e: unknown): string {
@@ -309,6 +317,10 @@ export class ControllerManager {
       recorders.push(mirroringRecorder);
       running.endpointSliceMirroring = new EndpointSliceMirroringController({ onError, client: this.client, informers, recorder: mirroringRecorder, clock: this.clock });
     }
+    if (this.o.resourceQuota !== false) {
+      const resyncPeriodMs = this.o.resourceQuota ? this.o.resourceQuota.resyncPeriodMs : undefined;
+      running.resourceQuota = new ResourceQuotaController({ onError, client: this.client, informers, clock: this.clock, ...(resyncPeriodMs !== undefined ? { resyncPeriodMs } : {}) });
+    }
     informers.start();
     this.current = running;
     try {
@@ -329,6 +341,7 @@ export class ControllerManager {
       if (running.endpoints) tasks.push(running.endpoints.run(signal, this.o.endpoints ? (this.o.endpoints.workers ?? 5) : 5));
       if (running.endpointSlice) tasks.push(running.endpointSlice.run(signal, this.o.endpointSlice ? (this.o.endpointSlice.workers ?? 5) : 5));
       if (running.endpointSliceMirroring) tasks.push(running.endpointSliceMirroring.run(signal));
+      if (running.resourceQuota) tasks.push(running.resourceQuota.run(signal));
       await aborted;
     } finally {
       // Stop acting first, then wait for in-flight work, then drop the caches.

@@ -1,4 +1,4 @@
-// `everynode create namespace|configmap|secret generic|tls|docker-registry|serviceaccount NAME` as the built binary
+// `everynode create namespace|configmap|secret generic|tls|docker-registry|serviceaccount|quota NAME` as the built binary
 // against a started `everynode server`: the objects land as built from literals, files, a
 // directory (a binary file in binaryData) and env files; a client dry run sends nothing; bad
 // sources are refused before any request. Where the real kubectl 1.32 is installed, the same
@@ -97,7 +97,7 @@ describe('everynode create TYPE NAME', () => {
     await refused(['secret', 'docker-registry', 'x', '--from-literal=a=b'], 'unknown flag: --from-literal (not a flag of create secret docker-registry)');
     await refused(['secret', 'bogus', 'x'], 'unknown secret type "bogus": generic, tls or docker-registry');
     await refused(['namespace', 'x', '--from-literal=a=b'], 'unknown flag: --from-literal (not a flag of create namespace)');
-    await refused(['deployment', 'x'], 'unknown type to create: "deployment" (namespace, configmap, secret generic|tls|docker-registry or serviceaccount; other objects: create -f)');
+    await refused(['deployment', 'x'], 'unknown type to create: "deployment" (namespace, configmap, secret generic|tls|docker-registry, serviceaccount or quota; other objects: create -f)');
     expect(await cli(['get', 'cm', 'dup', 'bad', 'mix', '-n', 'monitoring', '--ignore-not-found'])).toEqual({ code: 0, stdout: '', stderr: '' });
   });
 
@@ -136,6 +136,14 @@ describe('everynode create TYPE NAME', () => {
       ['secret', 'docker-registry', 'd3', '-n', 'tw-S', `--from-file=${files.text}`, '--dry-run=client', '-o', 'yaml'],
       ['secret', 'docker-registry', 'd4', '-n', 'tw-S', `--from-file=cfg=${files.text}`, '-o', 'name'],
       ['secret', 'docker-registry', 'd5', '--docker-password=p'],
+      ['quota', 'q1', '-n', 'tw-S', '--hard=pods=2,requests.cpu=1000m,limits.memory=1G,count/configmaps=4', '--scopes=NotTerminating', '-o', 'yaml'],
+      ['quota', 'q1', '-n', 'tw-S', '--hard=pods=2'],
+      ['resourcequota', 'q2', '-n', 'tw-S', '--dry-run=client', '-o', 'json'],
+      ['quota', 'q3', '-n', 'tw-S', '--hard=pods=1', '-o', 'name'],
+      ['quota', 'q4', '--hard=pods'],
+      ['quota', 'q5', '--hard=pods=lots'],
+      ['quota', 'q6', '--scopes=BestEffort,,NotTerminating'],
+      ['quota', 'q7', '-n', 'tw-S', '--hard=pods=1.5'],
     ];
     // The twin names and what differs between two creations (identity, times).
     const norm = (s: string) =>

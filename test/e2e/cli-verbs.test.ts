@@ -298,7 +298,7 @@ describe('everynode CLI verbs', () => {
     expect((await cli(['create', 'ns', 'desc-ns'])).code).toBe(0);
     expect(await cli(['describe', 'ns', 'desc-ns'])).toEqual({
       code: 0,
-      stdout: 'Name:         desc-ns\nLabels:       kubernetes.io/metadata.name=desc-ns\nAnnotations:  <none>\nStatus:       Active\n\nNo LimitRange resource.\n',
+      stdout: 'Name:         desc-ns\nLabels:       kubernetes.io/metadata.name=desc-ns\nAnnotations:  <none>\nStatus:       Active\n\nNo resource quota.\n\nNo LimitRange resource.\n',
       stderr: '',
     });
     expect((await cli(['create', 'secret', 'generic', 'pull', '-n', 'desc-ns'])).code).toBe(0);
@@ -500,13 +500,71 @@ spec:
     expect(await cli(['describe', 'ns', 'desc-lr'])).toEqual({
       code: 0,
       stdout:
-        'Name:         desc-lr\nLabels:       kubernetes.io/metadata.name=desc-lr\nAnnotations:  <none>\nStatus:       Active\n\nResource Limits\n' +
+        'Name:         desc-lr\nLabels:       kubernetes.io/metadata.name=desc-lr\nAnnotations:  <none>\nStatus:       Active\n\nNo resource quota.\n\nResource Limits\n' +
         ' Type       Resource  Min  Max     Default Request  Default Limit  Max Limit/Request Ratio\n' +
         ' ----       --------  ---  ---     ---------------  -------------  -----------------------\n' +
         ' Container  cpu       50m  1       500m             500m           10\n' +
         ' Pod        memory    -    1536Mi  -                -              -\n',
       stderr: '',
     });
+  });
+
+  it('describe shows a ResourceQuota, and a namespace\'s quotas before its limits, in kubectl 1.32\'s layouts, byte for byte', async () => {
+    const manifest = `apiVersion: v1
+kind: Namespace
+metadata: {name: desc-rq}
+---
+apiVersion: v1
+kind: ResourceQuota
+metadata: {name: mem, namespace: desc-rq}
+spec:
+  hard: {requests.memory: 1G, limits.memory: 2Gi, pods: "3"}
+  scopes: [NotTerminating, NotBestEffort]
+---
+apiVersion: v1
+kind: ResourceQuota
+metadata: {name: all, namespace: desc-rq}
+spec:
+  hard: {pods: "5"}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: m1, namespace: desc-rq}
+spec:
+  nodeName: nowhere
+  containers:
+  - {name: m1, image: busybox, resources: {requests: {memory: 100Mi, cpu: 10m}, limits: {memory: 100Mi}}}
+`;
+    const quotas = manifest.split('---\n').slice(0, 3).join('---\n');
+    expect((await cli(['create', '-f', '-'], { input: quotas })).code).toBe(0);
+    // The pod once the controller has filled both statuses (before that, quotas count nothing).
+    await waitFor(async () => (await cli(['get', 'quota', '-n', 'desc-rq', '-o', 'jsonpath={.items[*].status.used.pods}'])).stdout === '0 0', { message: 'the quota statuses' });
+    expect((await cli(['create', '-f', '-'], { input: manifest.split('---\n')[3]! })).code).toBe(0);
+    // Used in the format of Hard, as kubectl re-makes it: 100Mi against 1G prints in bytes.
+    expect(await cli(['describe', 'quota', 'mem', '-n', 'desc-rq'])).toEqual({
+      code: 0,
+      stdout:
+        'Name:       mem\nNamespace:  desc-rq\nScopes:     NotBestEffort, NotTerminating\n' +
+        ' * Matches all pods that have at least one resource requirement set. These pods have a burstable or guaranteed quality of service.\n' +
+        ' * Matches all pods that do not have an active deadline. These pods usually include long running pods whose container command is not expected to terminate.\n' +
+        'Resource         Used       Hard\n--------         ----       ----\nlimits.memory    100Mi      2Gi\npods             1          3\nrequests.memory  104857600  1G\n',
+      stderr: '',
+    });
+    expect(await cli(['describe', 'ns', 'desc-rq'])).toEqual({
+      code: 0,
+      stdout:
+        'Name:         desc-rq\nLabels:       kubernetes.io/metadata.name=desc-rq\nAnnotations:  <none>\nStatus:       Active\n\nResource Quotas\n' +
+        '  Name:     all\n  Resource  Used  Hard\n  --------  ---   ---\n  pods      1     5\n' +
+        '  Name:     mem\n  Scopes:   NotBestEffort, NotTerminating\n' +
+        '  * Matches all pods that have at least one resource requirement set. These pods have a burstable or guaranteed quality of service.\n' +
+        '  * Matches all pods that do not have an active deadline. These pods usually include long running pods whose container command is not expected to terminate.\n' +
+        '  Resource         Used   Hard\n  --------         ---    ---\n  limits.memory    100Mi  2Gi\n  pods             1      3\n  requests.memory  100Mi  1G\n' +
+        '\nNo LimitRange resource.\n',
+      stderr: '',
+    });
+    expect((await cli(['get', 'quota', '-n', 'desc-rq'])).stdout).toMatch(
+      /^NAME\s+AGE\s+REQUEST\s+LIMIT\nall\s+\d+s\s+pods: 1\/5\s*\nmem\s+\d+s\s+pods: 1\/3, requests\.memory: 100Mi\/1G\s+limits\.memory: 100Mi\/2Gi\n$/,
+    );
   });
 
   it('label, annotate, taint, cordon and uncordon a node', async () => {

@@ -185,6 +185,7 @@ describe.skipIf(!hasKubectl)('kubectl against everynode server', () => {
       ['storageclasses', 'sc'],
       ['ingresses', 'ing'],
       ['limitranges', 'limits'],
+      ['resourcequotas', 'quota'],
     ] as const) {
       expect(out).toMatch(new RegExp(`^${name}\\s+${short}\\s`, 'm'));
     }
@@ -694,6 +695,33 @@ spec:
     expect(big.code).toBe(1);
     expect(big.stderr).toContain('Error from server (Forbidden): pods "big" is forbidden: maximum cpu usage per Container is 500m, but limit is 2');
     await ok(['delete', 'ns', 'limited', '--wait=false']);
+  });
+
+  it('kubectl create quota (a protobuf body) is enforced on creates; get, describe and the refusal read as upstream', async () => {
+    await ok(['create', 'ns', 'quoted']);
+    expect(await ok(['create', 'quota', 'small', '-n', 'quoted', '--hard=pods=1,requests.cpu=1,count/configmaps=3', '--scopes=NotTerminating'])).toBe(
+      'resourcequota/small created\n',
+    );
+    // The controller fills the status. A quota with scopes counts pods only: the namespace's root
+    // CA map is not counted, as upstream.
+    const row = await waitFor('the quota status', async () => {
+      const out = await ok(['get', 'quota', 'small', '-n', 'quoted', '--no-headers']);
+      return out.includes('pods: 0/1') ? out : undefined;
+    });
+    // kubectl 1.32's columns: NAME, AGE, REQUEST, LIMIT.
+    expect(row).toMatch(/^small\s+\d+s\s+count\/configmaps: 0\/3, pods: 0\/1, requests\.cpu: 0\/1\s*\n$/);
+    await ok(['run', 'first', '-n', 'quoted', '--image=busybox', '--overrides={"spec":{"nodeName":"nowhere","containers":[{"name":"first","image":"busybox","resources":{"requests":{"cpu":"250m"}}}]}}']);
+    const second = await kubectl(['run', 'second', '-n', 'quoted', '--image=busybox', '--overrides={"spec":{"nodeName":"nowhere","containers":[{"name":"second","image":"busybox","resources":{"requests":{"cpu":"250m"}}}]}}']);
+    expect(second.code).toBe(1);
+    expect(second.stderr).toContain('Error from server (Forbidden): pods "second" is forbidden: exceeded quota: small, requested: pods=1, used: pods=1, limited: pods=1');
+    expect(await ok(['describe', 'quota', 'small', '-n', 'quoted'])).toBe(
+      'Name:       small\nNamespace:  quoted\nScopes:     NotTerminating\n' +
+        ' * Matches all pods that do not have an active deadline. These pods usually include long running pods whose container command is not expected to terminate.\n' +
+        'Resource          Used  Hard\n--------          ----  ----\ncount/configmaps  0     3\npods              1     1\nrequests.cpu      250m  1\n',
+    );
+    const bad = await kubectl(['create', 'quota', 'bad', '-n', 'quoted', '--hard=pods=1.5']);
+    expect(bad.stderr).toBe('error: failed to create quota: ResourceQuota "bad" is invalid: spec.hard[pods]: Invalid value: 1500m: must be an integer\n');
+    await ok(['delete', 'ns', 'quoted', '--wait=false']);
   });
 
   it('validation errors read as upstream', async () => {

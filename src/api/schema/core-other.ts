@@ -1,6 +1,6 @@
 // core/v1 kinds other than Pod: Namespace, Node, Event, Service, Endpoints, ConfigMap, Secret,
-// ServiceAccount, LimitRange and ReplicationController (stored, not run), with their nested types
-// and list kinds.
+// ServiceAccount, LimitRange, ResourceQuota and ReplicationController (stored, not run), with their
+// nested types and list kinds.
 
 import {
   CORE, META,
@@ -288,6 +288,31 @@ export const coreOtherDefinitions: Definitions = {
     defaultRequest: resourceList('Requests given to a container that sets none (Container only; default: the default limit, then min).'),
     maxLimitRequestRatio: resourceList('The largest limit/request ratio allowed per resource.'),
   }, ['type']),
+  // ---- ResourceQuota
+  [CORE + 'ResourceQuota']: obj('Limits on what the objects of its namespace may use in total, enforced when they are created.', {
+    ...typeMeta(),
+    metadata: objectMeta(),
+    spec: r('ResourceQuotaSpec', 'The limits and the objects they apply to.'),
+    status: r('ResourceQuotaStatus', 'The limits in force and what is used of them. Written by the server.'),
+  }),
+  [CORE + 'ResourceQuotaList']: listOf(CORE + 'ResourceQuota', 'resource quotas'),
+  [CORE + 'ResourceQuotaSpec']: obj('The limits of a ResourceQuota.', {
+    hard: resourceList('The most of each named resource the namespace may use.'),
+    scopes: strList('Filters every object counted must match: Terminating, NotTerminating, BestEffort, NotBestEffort, PriorityClass or CrossNamespacePodAffinity.'),
+    scopeSelector: r('ScopeSelector', 'More filters, as expressions over scopes; every one must match.'),
+  }),
+  [CORE + 'ScopeSelector']: obj('Expressions over quota scopes, all of which must match.', {
+    matchExpressions: list(r('ScopedResourceSelectorRequirement'), 'The expressions.'),
+  }),
+  [CORE + 'ScopedResourceSelectorRequirement']: obj('One expression over a quota scope.', {
+    scopeName: str('The scope the expression is about.'),
+    operator: str('In, NotIn, Exists or DoesNotExist.'),
+    values: strList('The values for In and NotIn; none for Exists and DoesNotExist.'),
+  }, ['scopeName', 'operator']),
+  [CORE + 'ResourceQuotaStatus']: obj('What a ResourceQuota enforces and how much of it is used.', {
+    hard: resourceList('The limits in force.'),
+    used: resourceList('What the objects of the namespace use now, per limited resource.'),
+  }),
   [CORE + 'Secret']: obj('Confidential data such as passwords, tokens or keys.', {
     ...typeMeta(),
     metadata: objectMeta(),

@@ -114,6 +114,7 @@ const atomicStructs = [
   CORE + 'FileKeySelector',
   CORE + 'ObjectFieldSelector',
   CORE + 'ResourceFieldSelector',
+  CORE + 'ScopeSelector',
   DISCOVERY + 'EndpointPort',
 ];
 for (const name of atomicStructs) {
@@ -122,7 +123,7 @@ for (const name of atomicStructs) {
 }
 
 const builtinKinds: Array<[group: string, prefix: string, kinds: string[]]> = [
-  ['', CORE, ['Namespace', 'Node', 'Pod', 'Event', 'Service', 'Endpoints', 'ConfigMap', 'Secret', 'ServiceAccount', 'ReplicationController', 'LimitRange']],
+  ['', CORE, ['Namespace', 'Node', 'Pod', 'Event', 'Service', 'Endpoints', 'ConfigMap', 'Secret', 'ServiceAccount', 'ReplicationController', 'LimitRange', 'ResourceQuota']],
   ['apps', APPS, ['DaemonSet', 'ControllerRevision', 'Deployment', 'ReplicaSet']],
   ['coordination.k8s.io', COORDINATION, ['Lease']],
   ['discovery.k8s.io', DISCOVERY, ['EndpointSlice']],

@@ -72,6 +72,7 @@ import { obj, type Obj } from './util.js';
 import { dropEndpointSliceTopology, setEndpointSliceDefaults, validateEndpointSlice, validateEndpointSliceUpdate } from './discovery.js';
 import { podSpecWarnings, runtimeClassWarnings } from './pod-warnings.js';
 import { setLimitRangeDefaults, validateLimitRange } from './limit-range.js';
+import { validateResourceQuota, validateResourceQuotaStatusUpdate, validateResourceQuotaUpdate } from './resource-quota.js';
 import { prepareCRDForCreate, prepareCRDForUpdate, setCRDDefaults, validateCRD, validateCRDUpdate } from './crd.js';
 import {
   setCSIDriverDefaults,
@@ -200,6 +201,7 @@ const kinds: Record<string, KindSpec> = {
   '/Endpoints': { namespaced: true, defaults: setEndpointsDefaults, create: validateEndpoints, update: updateThenCreate(validateEndpoints) },
   '/ConfigMap': { namespaced: true, create: validateConfigMap, update: validateConfigMapUpdate },
   '/LimitRange': { namespaced: true, defaults: setLimitRangeDefaults, create: validateLimitRange, update: updateThenCreate(validateLimitRange) },
+  '/ResourceQuota': { namespaced: true, create: validateResourceQuota, update: validateResourceQuotaUpdate, status: validateResourceQuotaStatusUpdate },
   '/Secret': { namespaced: true, defaults: setSecretDefaults, create: validateSecret, update: validateSecretUpdate },
   '/ServiceAccount': { namespaced: true, create: validateServiceAccount, update: updateThenCreate(validateServiceAccount) },
   'apps/DaemonSet': { namespaced: true, defaults: setDaemonSetDefaults, create: validateDaemonSet, update: validateDaemonSetUpdate, status: validateDaemonSetStatusUpdate, warnings: templateWarnings },

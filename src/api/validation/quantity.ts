@@ -72,11 +72,20 @@ export function compareQuantity(a: Quantity, b: Quantity): number {
   return av < bv ? -1 : av > bv ? 1 : 0;
 }
 
-/** Sum of two quantities (exact), in the first one's format unless it is absent. */
+/**
+ * Sum of two quantities (exact), in the first one's format unless it is absent or zero (then the
+ * second's, as apimachinery's Quantity.Add).
+ */
 export function addQuantity(a: Quantity | undefined, b: Quantity): Quantity {
   if (!a) return b;
   const e = Math.min(a.exp10, b.exp10);
-  return { mantissa: a.mantissa * 10n ** BigInt(a.exp10 - e) + b.mantissa * 10n ** BigInt(b.exp10 - e), exp10: e, format: a.format };
+  const mantissa = a.mantissa * 10n ** BigInt(a.exp10 - e) + b.mantissa * 10n ** BigInt(b.exp10 - e);
+  return normalize({ mantissa, exp10: e, format: a.mantissa === 0n ? b.format : a.format });
+}
+
+/** `a` minus `b` (exact), in `a`'s format unless `a` is zero (apimachinery's Quantity.Sub). */
+export function subtractQuantity(a: Quantity, b: Quantity): Quantity {
+  return addQuantity(a, { ...b, mantissa: -b.mantissa });
 }
 
 /**

@@ -1,4 +1,4 @@
-// `everynode create namespace|configmap|secret generic|tls|docker-registry|serviceaccount NAME`: kubectl's object
+// `everynode create namespace|configmap|secret generic|tls|docker-registry|serviceaccount|quota NAME`: kubectl's object
 // generators, with its flags, messages and output; and `everynode create -f` (its contract is
 // apply's, see apply.ts).
 //
@@ -17,7 +17,7 @@
 //   (kubectl's default: kubectl-create).
 // - A refusal from the server is printed with kubectl's prefix for the kind: none for a
 //   Namespace (the usual `Error from server (...)`), `failed to create configmap: `, `failed to
-//   create secret ` (sic, no colon), `failed to create serviceaccount: `.
+//   create secret ` (sic, no colon), `failed to create serviceaccount: `, `failed to create quota: `.
 
 import type { Command } from 'commander';
 import { createPrivateKey, type KeyObject, X509Certificate } from 'node:crypto';
@@ -26,7 +26,8 @@ import { basename, join } from 'node:path';
 import { ApiError } from '../../api/errors.js';
 import type { KubeObject } from '../../api/types.js';
 import { isConfigMapKey } from '../../api/validation/names.js';
-import { configMapsResource, namespacesResource, secretsResource, serviceAccountsResource, type ResourceDescriptor } from '../client.js';
+import { configMapsResource, namespacesResource, resourceQuotasResource, secretsResource, serviceAccountsResource, type ResourceDescriptor } from '../client.js';
+import { formatQuantity, parseQuantity, quantityParseError, quantityRegexpText } from '../../api/validation/quantity.js';
 import { CliError, withContext } from '../context.js';
 import { kindPrefix, type ResourceInfo } from '../discovery.js';
 import { readVerbManifests } from '../manifests.js';
@@ -53,6 +54,8 @@ interface GeneratorFlags {
   dockerUsername?: string;
   dockerPassword?: string;
   dockerEmail?: string;
+  hard?: string;
+  scopes?: string;
 }
 
 interface DataOptions extends GeneratorOptions, GeneratorFlags {}
@@ -300,6 +303,7 @@ const bodyOrder: Record<string, string[]> = {
   ConfigMap: ['immutable', 'data', 'binaryData'],
   Secret: ['immutable', 'data', 'stringData', 'type'],
   ServiceAccount: ['secrets', 'imagePullSecrets', 'automountServiceAccountToken'],
+  ResourceQuota: ['spec', 'status'],
 };
 
 /** `keys` first in that order, then the rest as they come. */
@@ -367,7 +371,35 @@ function addGeneratorOptions(create: Command): Command {
     .option('--docker-server <server>', 'secret docker-registry: the registry (default https://index.docker.io/v1/)')
     .option('--docker-username <name>', 'secret docker-registry: the user name')
     .option('--docker-password <password>', 'secret docker-registry: the password')
-    .option('--docker-email <email>', 'secret docker-registry: the email (optional)');
+    .option('--docker-email <email>', 'secret docker-registry: the email (optional)')
+    .option('--hard <resource=quantity,...>', 'quota: the limits, a comma-separated list of resource=quantity pairs')
+    .option('--scopes <Scope,...>', 'quota: the scopes every object counted must match, comma-separated');
+}
+
+/**
+ * kubectl's create quota: spec.hard from `--hard=cpu=1,pods=2` (each piece exactly one `=`, the
+ * quantity in its canonical form, a name given twice: the last), spec.scopes from
+ * `--scopes=A,B` (none empty; the server checks the names).
+ */
+function quotaOf(name: string, namespace: string | undefined, o: DataOptions): KubeObject {
+  let hard: Record<string, string> | undefined;
+  if (o.hard) {
+    const entries = new Map<string, string>();
+    for (const piece of o.hard.split(',')) {
+      const parts = piece.split('=');
+      if (parts.length !== 2) throw new CliError(`Invalid argument syntax ${piece}, expected <resource>=<value>`);
+      const q = parseQuantity(parts[1]);
+      if (!q || !new RegExp(quantityRegexpText).test(parts[1]!)) throw new CliError(quantityParseError);
+      entries.set(parts[0]!, formatQuantity(q));
+    }
+    hard = Object.fromEntries([...entries].sort(([a], [b]) => (a < b ? -1 : 1)));
+  }
+  let scopes: string[] | undefined;
+  if (o.scopes) {
+    scopes = o.scopes.split(',');
+    if (scopes.some((x) => x === '')) throw new CliError('invalid resource quota scope ""');
+  }
+  return generated('ResourceQuota', name, namespace, { spec: { ...(hard ? { hard } : {}), ...(scopes ? { scopes } : {}) }, status: {} });
 }
 
 const generatorHelp =
@@ -378,6 +410,7 @@ const generatorHelp =
   '  everynode create secret tls NAME --cert=path --key=path\n' +
   '  everynode create secret docker-registry NAME --docker-username=user --docker-password=password [--docker-server=server] [--docker-email=email] | --from-file=[key=]path\n' +
   '  everynode create serviceaccount|sa NAME\n' +
+  '  everynode create quota|resourcequota NAME [--hard=key1=value1,key2=value2] [--scopes=Scope1,Scope2]\n' +
   "The keys of a configmap or secret come from --from-file, then --from-literal, then --from-env-file; a key given twice is an error.\n" +
   'They write as field manager kubectl-create unless --field-manager names another.\n';
 
@@ -393,9 +426,11 @@ const generatorFlags = {
   dockerUsername: '--docker-username',
   dockerPassword: '--docker-password',
   dockerEmail: '--docker-email',
+  hard: '--hard',
+  scopes: '--scopes',
 } as const;
 
-const generatorTypes = ['namespace', 'ns', 'configmap', 'cm', 'secret', 'serviceaccount', 'sa'];
+const generatorTypes = ['namespace', 'ns', 'configmap', 'cm', 'secret', 'serviceaccount', 'sa', 'quota', 'resourcequota'];
 
 /** Whether `create`'s arguments name a generator (else they are an error, as kubectl's unknown command). */
 function isGenerator(args: string[]): boolean {
@@ -444,6 +479,12 @@ async function runGenerator(ctx: CliContext, cmd: Command, args: string[], opts:
       }
       throw new CliError(secretType === undefined ? 'create secret needs a type: generic, tls or docker-registry' : `unknown secret type ${JSON.stringify(secretType)}: generic, tls or docker-registry`);
     }
+    case 'quota':
+    case 'resourcequota': {
+      only(['hard', 'scopes']);
+      const name = oneName(rest);
+      return createGenerated(ctx, cmd, o, resourceQuotasResource, (ns) => quotaOf(name, ns, o), 'failed to create quota: ');
+    }
     default: {
       only([]);
       const name = oneName(rest);
@@ -467,8 +508,8 @@ interface CreateFileOptions {
 export function registerCreate(program: Command, ctx: CliContext): void {
   const create = program
     .command('create')
-    .argument('[type-and-name...]', 'namespace|configmap|secret generic|tls|docker-registry|serviceaccount NAME (instead of -f)')
-    .description('Create resources from files, a directory, or stdin (-f -), or a namespace, configmap, secret or serviceaccount by name; existing objects are an error')
+    .argument('[type-and-name...]', 'namespace|configmap|secret generic|tls|docker-registry|serviceaccount|quota NAME (instead of -f)')
+    .description('Create resources from files, a directory, or stdin (-f -), or a namespace, configmap, secret, serviceaccount or quota by name; existing objects are an error')
     .option('-f, --filename <path>', 'file, directory or - for stdin (repeatable)', collect)
     .option('-R, --recursive', 'with -f DIR: also the files of its sub-directories')
     .addOption(dryRunOption())
@@ -485,7 +526,7 @@ export function registerCreate(program: Command, ctx: CliContext): void {
       // An unknown flag of a known generator (or of `create -f`) is an error; another generator's type is named below.
       if (unknownFlag !== undefined && (args.length === 0 || isGenerator(args))) throw new CliError(`unknown option '${unknownFlag}'`);
       if (args.length > 0 && (opts.filename ?? []).length === 0) {
-        if (!isGenerator(args)) throw new CliError(`unknown type to create: ${JSON.stringify(args[0])} (namespace, configmap, secret generic|tls|docker-registry or serviceaccount; other objects: create -f)`);
+        if (!isGenerator(args)) throw new CliError(`unknown type to create: ${JSON.stringify(args[0])} (namespace, configmap, secret generic|tls|docker-registry, serviceaccount or quota; other objects: create -f)`);
         return runGenerator(ctx, cmd, args, opts);
       }
       if (args.length > 0) throw new CliError(`unexpected arguments with -f: ${args.join(' ')}`);
@@ -498,7 +539,7 @@ export function registerCreate(program: Command, ctx: CliContext): void {
         // kubectl's YAML printer separates the documents it prints.
         ctx.out(`${output.full && opts.output === 'yaml' && printed++ > 0 ? '---\n' : ''}${output.print(o, kindPrefix(r), '')}`);
       };
-      if ((opts.filename ?? []).length === 0) throw new CliError('must specify -f (a file, a directory or - for stdin), or what to create: namespace, configmap, secret generic|tls|docker-registry or serviceaccount');
+      if ((opts.filename ?? []).length === 0) throw new CliError('must specify -f (a file, a directory or - for stdin), or what to create: namespace, configmap, secret generic|tls|docker-registry, serviceaccount or quota');
       const { manifests, unreadable } = await readVerbManifests('create', opts.filename ?? [], ctx.io, opts.recursive === true);
       const conn = ctx.conn(cmd);
       for (const m of manifests) {

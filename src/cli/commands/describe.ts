@@ -16,9 +16,11 @@
 import type { Command } from 'commander';
 import { podQOSClass } from '../../agent/status.js';
 import { isDefaultStorageClass } from '../../api/storage-class.js';
+import { podResourceTotals } from '../../api/pod-resources.js';
 import type { Container, ContainerState, ContainerStatus, DaemonSet, EnvVar, Event, KubeObject, LabelSelector, Lease, Node, Pod, PodTemplateSpec, Probe, ResourceRequirements, Toleration } from '../../api/types.js';
-import { addQuantity, compareQuantity, formatQuantity, milliValue, parseQuantity, type Quantity } from '../../api/validation/quantity.js';
-import { endpointSlicesResource, eventsResource, isNotFound, leasesResource, limitRangesResource, podsResource, secretsResource, servicesResource } from '../client.js';
+import { addQuantity, compareQuantity, formatQuantity, milliValue, parseQuantity, scaledValue, type Quantity } from '../../api/validation/quantity.js';
+import { endpointSlicesResource, eventsResource, isNotFound, leasesResource, limitRangesResource, podsResource, resourceQuotasResource, secretsResource, servicesResource, type ResourceDescriptor } from '../client.js';
+import type { ResourceQuota } from '../../api/quota.js';
 import { CliError } from '../context.js';
 import type { ResourceInfo } from '../discovery.js';
 import { TabWriter } from '../tabwriter.js';
@@ -603,35 +605,6 @@ function header(w: PrefixWriter, o: KubeObject, r: ResourceInfo): void {
   if (owner) w.write(0, `Controlled By:\t${owner.kind}/${owner.name}\n`);
 }
 
-/**
- * A pod's requests and limits per resource as kubectl's PodRequestsAndLimits adds them: the sum
- * over its containers, at least the largest of any init container, plus the pod's overhead.
- */
-function podRequestsAndLimits(p: Pod): { requests: Map<string, Quantity>; limits: Map<string, Quantity> } {
-  const pick = (which: 'requests' | 'limits'): Map<string, Quantity> => {
-    const out = new Map<string, Quantity>();
-    for (const c of p.spec?.containers ?? []) {
-      for (const [k, v] of Object.entries((c.resources?.[which] ?? {}) as Record<string, unknown>)) {
-        const q = parseQuantity(v);
-        if (q) out.set(k, addQuantity(out.get(k), q));
-      }
-    }
-    for (const c of p.spec?.initContainers ?? []) {
-      for (const [k, v] of Object.entries((c.resources?.[which] ?? {}) as Record<string, unknown>)) {
-        const q = parseQuantity(v);
-        const have = out.get(k);
-        if (q && (!have || compareQuantity(q, have) > 0)) out.set(k, q);
-      }
-    }
-    for (const [k, v] of Object.entries(((p.spec as { overhead?: Record<string, unknown> } | undefined)?.overhead ?? {}))) {
-      const q = parseQuantity(v);
-      if (q && out.has(k)) out.set(k, addQuantity(out.get(k), q));
-    }
-    return out;
-  };
-  return { requests: pick('requests'), limits: pick('limits') };
-}
-
 /** `<quantity> (<percent of allocatable>%)`, the percentage truncated as Go's int64() does. */
 function ofAllocatable(q: Quantity | undefined, allocatable: Quantity | undefined): string {
   const total = milliValue(allocatable);
@@ -707,7 +680,9 @@ async function describeNode(ctx: CliContext, cmd: Command, w: PrefixWriter, n: N
   w.write(1, '---------\t----\t\t------------\t----------\t---------------\t-------------\t---\n');
   const totals = { requests: new Map<string, Quantity>(), limits: new Map<string, Quantity>() };
   for (const p of pods) {
-    const { requests, limits } = podRequestsAndLimits(p);
+    // kubectl's PodRequestsAndLimits: sidecars counted, the overhead added (pod-resources.ts).
+    const requests = podResourceTotals(p, 'requests', { overhead: true });
+    const limits = podResourceTotals(p, 'limits', { overhead: true });
     for (const [k, q] of requests) totals.requests.set(k, addQuantity(totals.requests.get(k), q));
     for (const [k, q] of limits) totals.limits.set(k, addQuantity(totals.limits.get(k), q));
     w.write(
@@ -758,7 +733,6 @@ function describeConfigMap(w: PrefixWriter, o: KubeObject): void {
   w.write(0, '\n');
 }
 
-/** kubectl's Namespace describer: its phase and conditions (no events; this server has no quotas or limit ranges to list). */
 interface LimitRangeItem {
   type?: string;
   max?: Record<string, string | number>;
@@ -796,19 +770,79 @@ function describeLimitRange(w: PrefixWriter, o: KubeObject): void {
   describeLimitRangeSpec(w, o as LimitRange, '');
 }
 
+/** kubectl's help line of a quota scope (none for PriorityClass and CrossNamespacePodAffinity). */
+const quotaScopeHelp: Record<string, string> = {
+  Terminating: 'Matches all pods that have an active deadline. These pods have a limited lifespan on a node before being actively terminated by the system.',
+  NotTerminating: 'Matches all pods that do not have an active deadline. These pods usually include long running pods whose container command is not expected to terminate.',
+  BestEffort: 'Matches all pods that do not have resource requirements set. These pods have a best effort quality of service.',
+  NotBestEffort: 'Matches all pods that have at least one resource requirement set. These pods have a burstable or guaranteed quality of service.',
+};
+
 /**
- * kubectl's Namespace describer: status, conditions, then the namespace's LimitRanges merged in
- * one table (`No LimitRange resource.` when it has none; nothing from a server that serves none).
+ * kubectl's ResourceQuota describer: name, namespace, scopes with their help lines, then a row
+ * per resource of status.hard (`Used` in the format of `Hard`, as kubectl re-makes it), no events.
+ */
+function describeResourceQuota(w: PrefixWriter, o: KubeObject): void {
+  const q = o as ResourceQuota;
+  w.write(0, `Name:\t${o.metadata.name ?? ''}\n`);
+  w.write(0, `Namespace:\t${o.metadata.namespace ?? ''}\n`);
+  const scopes = sortStrings([...(q.spec?.scopes ?? [])]);
+  if (scopes.length > 0) {
+    w.write(0, `Scopes:\t${scopes.join(', ')}\n`);
+    for (const s of scopes) if (quotaScopeHelp[s]) w.write(0, ` * ${quotaScopeHelp[s]}\n`);
+  }
+  w.write(0, 'Resource\tUsed\tHard\n');
+  w.write(0, '--------\t----\t----\n');
+  const hard = q.status?.hard ?? {};
+  for (const name of sortStrings(Object.keys(hard))) {
+    const h = parseQuantity(hard[name]);
+    let used = parseQuantity(q.status?.used?.[name]) ?? { mantissa: 0n, exp10: 0, format: 'DecimalSI' as const };
+    if (h && h.format !== used.format) used = { mantissa: scaledValue(used, 0), exp10: 0, format: h.format };
+    w.write(0, `${name}\t${formatQuantity(used)}\t${h ? formatQuantity(h) : ''}\n`);
+  }
+}
+
+/** kubectl's DescribeResourceQuotas, the namespace describer's section: each quota by name. */
+function describeNamespaceQuotas(w: PrefixWriter, quotas: ResourceQuota[]): void {
+  if (quotas.length === 0) {
+    w.write(0, 'No resource quota.\n');
+    return;
+  }
+  w.write(0, 'Resource Quotas\n');
+  for (const q of [...quotas].sort((a, b) => ((a.metadata.name ?? '') < (b.metadata.name ?? '') ? -1 : 1))) {
+    w.write(1, `Name:\t${q.metadata.name ?? ''}\n`);
+    const scopes = sortStrings([...(q.spec?.scopes ?? [])]);
+    if (scopes.length > 0) {
+      w.write(1, `Scopes:\t${scopes.join(', ')}\n`);
+      for (const s of scopes) if (quotaScopeHelp[s]) w.write(1, `* ${quotaScopeHelp[s]}\n`);
+    }
+    w.write(1, 'Resource\tUsed\tHard\n');
+    w.write(1, '--------\t---\t---\n');
+    const hard = q.status?.hard ?? {};
+    for (const name of sortStrings(Object.keys(hard))) w.write(1, `${name}\t${quantityText(q.status?.used?.[name] ?? '0')}\t${quantityText(hard[name])}\n`);
+  }
+}
+
+/** A namespace's objects of `r` for a section of its description: undefined from a server that serves none. */
+async function namespaceSection<T extends KubeObject>(ctx: CliContext, cmd: Command, r: ResourceDescriptor, namespace: string): Promise<T[] | undefined> {
+  try {
+    return (await ctx.conn(cmd).client.list<T>(r, { namespace })).items;
+  } catch (err) {
+    // As kubectl: a server without the resource leaves the section out; any other error fails.
+    if (!isNotFound(err)) throw err;
+    return undefined;
+  }
+}
+
+/**
+ * kubectl's Namespace describer: status, conditions, then the namespace's ResourceQuotas (`No
+ * resource quota.` when it has none) and its LimitRanges merged in one table (`No LimitRange
+ * resource.`); a section is left out by a server that does not serve its kind.
  */
 async function describeNamespace(ctx: CliContext, cmd: Command, w: PrefixWriter, o: KubeObject): Promise<void> {
   const st = (o as KubeObject & { status?: { phase?: string; conditions?: { type?: string; status?: string; lastTransitionTime?: string; reason?: string; message?: string }[] } }).status;
-  let ranges: LimitRange[] | undefined;
-  try {
-    ranges = (await ctx.conn(cmd).client.list<LimitRange>(limitRangesResource, { namespace: o.metadata.name ?? '' })).items;
-  } catch (err) {
-    // As kubectl: a server without LimitRanges leaves the section out; any other error fails.
-    if (!isNotFound(err)) throw err;
-  }
+  const quotas = await namespaceSection<ResourceQuota>(ctx, cmd, resourceQuotasResource, o.metadata.name ?? '');
+  const ranges = await namespaceSection<LimitRange>(ctx, cmd, limitRangesResource, o.metadata.name ?? '');
   w.write(0, `Name:\t${o.metadata.name ?? ''}\n`);
   printLabelsMultiline(w, 'Labels', o.metadata.labels);
   printAnnotationsMultiline(w, 'Annotations', o.metadata.annotations);
@@ -818,6 +852,10 @@ async function describeNamespace(ctx: CliContext, cmd: Command, w: PrefixWriter,
     w.write(1, 'Type\tStatus\tLastTransitionTime\tReason\tMessage\n');
     w.write(1, '----\t------\t------------------\t------\t-------\n');
     for (const c of st!.conditions!) w.write(1, `${c.type ?? ''}\t${c.status ?? ''}\t${rfc1123z(c.lastTransitionTime)}\t${c.reason ?? ''}\t${c.message ?? ''}\n`);
+  }
+  if (quotas) {
+    w.write(0, '\n');
+    describeNamespaceQuotas(w, quotas);
   }
   if (!ranges) return;
   w.write(0, '\n');
@@ -1456,6 +1494,7 @@ export async function describeObject(ctx: CliContext, cmd: Command, r: ResourceI
   else if (r.group === '' && r.kind === 'ConfigMap') describeConfigMap(w, o);
   else if (r.group === '' && r.kind === 'Namespace') await describeNamespace(ctx, cmd, w, o);
   else if (r.group === '' && r.kind === 'LimitRange') describeLimitRange(w, o);
+  else if (r.group === '' && r.kind === 'ResourceQuota') describeResourceQuota(w, o);
   else if (r.group === '' && r.kind === 'ServiceAccount') await describeServiceAccount(ctx, cmd, w, o);
   else if (r.group === '' && r.kind === 'Service') await describeService(ctx, cmd, w, o);
   else if (r.group === 'rbac.authorization.k8s.io' && (r.kind === 'Role' || r.kind === 'ClusterRole')) describeRole(w, o);
@@ -1472,8 +1511,8 @@ export async function describeObject(ctx: CliContext, cmd: Command, r: ResourceI
     header(w, o, r);
     await describeNode(ctx, cmd, w, o as Node);
   } else describeGeneric(w, o);
-  // kubectl's Secret, Namespace, LimitRange, RBAC and NetworkPolicy describers show no events.
-  const noEvents = (r.group === '' && (r.kind === 'Secret' || r.kind === 'Namespace' || r.kind === 'LimitRange')) || r.group === 'rbac.authorization.k8s.io' || (r.group === 'networking.k8s.io' && r.kind === 'NetworkPolicy');
+  // kubectl's Secret, Namespace, LimitRange, ResourceQuota, RBAC and NetworkPolicy describers show no events.
+  const noEvents = (r.group === '' && (r.kind === 'Secret' || r.kind === 'Namespace' || r.kind === 'LimitRange' || r.kind === 'ResourceQuota')) || r.group === 'rbac.authorization.k8s.io' || (r.group === 'networking.k8s.io' && r.kind === 'NetworkPolicy');
   if (!noEvents) await events(ctx, cmd, w, o, r);
   return w.tabbed();
 }

@@ -24,23 +24,8 @@ export const podDisruptionBudgetsResource = other('policy', 'poddisruptionbudget
 export const csiDriversResource = other('storage.k8s.io', 'csidrivers', 'CSIDriver', false);
 export const validatingWebhookConfigurationsResource = other('admissionregistration.k8s.io', 'validatingwebhookconfigurations', 'ValidatingWebhookConfiguration', false);
 export const mutatingWebhookConfigurationsResource = other('admissionregistration.k8s.io', 'mutatingwebhookconfigurations', 'MutatingWebhookConfiguration', false);
-/** Monitored for their own ownerReferences, and to monitor the custom resources each declares. */
-export const customResourceDefinitionsResource = other('apiextensions.k8s.io', 'customresourcedefinitions', 'CustomResourceDefinition', false);
-
-/**
- * The resource of the custom resources a CRD declares (its storage version: every version
- * names the same objects), or undefined for a CRD without usable names.
- */
-export function customResourceOf(crd: KubeObject): ResourceDescriptor | undefined {
-  const spec = (crd as { spec?: { group?: unknown; scope?: unknown; names?: { plural?: unknown; kind?: unknown }; versions?: Array<{ name?: unknown; served?: unknown; storage?: unknown }> } }).spec;
-  const versions = Array.isArray(spec?.versions) ? spec.versions : [];
-  const version = (versions.find((v) => v?.storage === true && v.served === true) ?? versions.find((v) => v?.served === true))?.name;
-  const { group } = spec ?? {};
-  const plural = spec?.names?.plural;
-  const kind = spec?.names?.kind;
-  if (typeof group !== 'string' || typeof plural !== 'string' || typeof kind !== 'string' || typeof version !== 'string' || !group || !plural || !kind) return undefined;
-  return { group, version, plural, kind, namespaced: spec?.scope !== 'Cluster' };
-}
+// Monitored for their own ownerReferences, and to monitor the custom resources each declares.
+export { customResourceDefinitionsResource, customResourceOf } from '../../client/index.js';
 
 /**
  * Default monitored set: every built-in kind whose objects can be listed, watched and deleted

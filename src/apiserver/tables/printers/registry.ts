@@ -27,7 +27,7 @@ import {
   roleBindingPrinter,
 } from './cluster.js';
 import { endpointSlicePrinter } from './discovery.js';
-import { csiDriverPrinter, deploymentPrinter, ingressClassPrinter, ingressPrinter, networkPolicyPrinter, podDisruptionBudgetPrinter, replicaSetPrinter, replicationControllerPrinter, runtimeClassPrinter, storageClassPrinter, webhookConfigurationPrinter } from './stored-kinds.js';
+import { csiDriverPrinter, deploymentPrinter, ingressClassPrinter, ingressPrinter, networkPolicyPrinter, podDisruptionBudgetPrinter, replicaSetPrinter, replicationControllerPrinter, resourceQuotaPrinter, runtimeClassPrinter, storageClassPrinter, webhookConfigurationPrinter } from './stored-kinds.js';
 
 /** Name, Created At (type `date`, RFC 3339 UTC). */
 export const defaultPrinter: TablePrinter = {
@@ -60,6 +60,7 @@ const printers = new Map<string, TablePrinter>([
   ['apps/Deployment', deploymentPrinter],
   ['apps/ReplicaSet', replicaSetPrinter],
   ['/ReplicationController', replicationControllerPrinter],
+  ['/ResourceQuota', resourceQuotaPrinter],
   ['policy/PodDisruptionBudget', podDisruptionBudgetPrinter],
   ['storage.k8s.io/CSIDriver', csiDriverPrinter],
   ['storage.k8s.io/StorageClass', storageClassPrinter],

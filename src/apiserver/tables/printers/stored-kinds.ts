@@ -1,6 +1,6 @@
 // Rows of the kinds everynode stores but does not run (Deployment, ReplicaSet,
 // ReplicationController, PodDisruptionBudget, CSIDriver, StorageClass, NetworkPolicy, Ingress,
-// IngressClass, RuntimeClass, webhook configurations), with upstream's columns.
+// IngressClass, RuntimeClass, ResourceQuota, webhook configurations), with upstream's columns.
 
 import { isDefaultStorageClass } from '../../../api/storage-class.js';
 import type { TablePrinter } from '../types.js';
@@ -8,6 +8,7 @@ import { translateTimestampSince } from '../duration.js';
 import { formatLabelSelector, formatLabels, int, layoutContainerCells, list, rec, str, type Obj } from '../format.js';
 import { ageColumn, col, nameColumn, templateColumns } from './columns.js';
 import { loadBalancerIPs } from './core.js';
+import { formatQuantity, parseQuantity } from '../../../api/validation/quantity.js';
 
 const age = (o: Obj, now: Date): string => translateTimestampSince(rec(o['metadata'])['creationTimestamp'], now);
 const nameOf = (o: Obj): string => str(rec(o['metadata'])['name']);
@@ -212,3 +213,36 @@ export const webhookConfigurationPrinter: TablePrinter = {
   columns: [nameColumn(), col('Webhooks', 'integer', 'Webhooks indicates the number of webhooks in this configuration.'), ageColumn()],
   cells: (c: Obj, { now }) => [nameOf(c), list(c['webhooks']).length, age(c, now)],
 };
+
+/**
+ * Name, Age, Request, Limit (kubectl 1.32's order; later releases put Age last). From
+ * status.hard in name order, `<resource>: <used>/<hard>` joined by `, `: `limits.*` in Limit,
+ * everything else in Request (empty before the status is filled).
+ */
+export const resourceQuotaPrinter: TablePrinter = {
+  columns: [
+    nameColumn(),
+    ageColumn(),
+    col('Request', 'string', 'Request represents a minimum amount of cpu/memory that a container may consume.'),
+    col('Limit', 'string', 'Limits control the maximum amount of cpu/memory that a container may use independent of contention on the node.'),
+  ],
+  cells(o: Obj, { now }) {
+    const status = rec(o['status']);
+    const hard = rec(status['hard']);
+    const used = rec(status['used']);
+    const requests: string[] = [];
+    const limits: string[] = [];
+    for (const name of Object.keys(hard).sort()) {
+      const cell = `${name}: ${canonicalQuantity(used[name])}/${canonicalQuantity(hard[name])}`;
+      const pieces = name.split('.');
+      (pieces.length > 1 && pieces[0] === 'limits' ? limits : requests).push(cell);
+    }
+    return [nameOf(o), age(o, now), requests.join(', '), limits.join(', ')];
+  },
+};
+
+/** A quantity as apimachinery prints it; an absent one is zero. */
+function canonicalQuantity(v: unknown): string {
+  const q = parseQuantity(v);
+  return q ? formatQuantity(q) : '0';
+}

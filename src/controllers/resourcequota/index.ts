@@ -1,0 +1,2 @@
+// Public API of the resource quota part: the status (hard, used) of every ResourceQuota.
+export { ResourceQuotaController, type ResourceQuotaControllerOptions } from './controller.js';
