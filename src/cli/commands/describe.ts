@@ -778,6 +778,14 @@ const quotaScopeHelp: Record<string, string> = {
   NotBestEffort: 'Matches all pods that have at least one resource requirement set. These pods have a burstable or guaranteed quality of service.',
 };
 
+/** A quota's sorted scopes and the help line of each (`bullet` before it), when it has scopes. */
+function writeQuotaScopes(w: PrefixWriter, level: number, q: ResourceQuota, bullet: string): void {
+  const scopes = sortStrings([...(q.spec?.scopes ?? [])]);
+  if (scopes.length === 0) return;
+  w.write(level, `Scopes:\t${scopes.join(', ')}\n`);
+  for (const s of scopes) if (quotaScopeHelp[s]) w.write(level, `${bullet}${quotaScopeHelp[s]}\n`);
+}
+
 /**
  * kubectl's ResourceQuota describer: name, namespace, scopes with their help lines, then a row
  * per resource of status.hard (`Used` in the format of `Hard`, as kubectl re-makes it), no events.
@@ -786,11 +794,7 @@ function describeResourceQuota(w: PrefixWriter, o: KubeObject): void {
   const q = o as ResourceQuota;
   w.write(0, `Name:\t${o.metadata.name ?? ''}\n`);
   w.write(0, `Namespace:\t${o.metadata.namespace ?? ''}\n`);
-  const scopes = sortStrings([...(q.spec?.scopes ?? [])]);
-  if (scopes.length > 0) {
-    w.write(0, `Scopes:\t${scopes.join(', ')}\n`);
-    for (const s of scopes) if (quotaScopeHelp[s]) w.write(0, ` * ${quotaScopeHelp[s]}\n`);
-  }
+  writeQuotaScopes(w, 0, q, ' * ');
   w.write(0, 'Resource\tUsed\tHard\n');
   w.write(0, '--------\t----\t----\n');
   const hard = q.status?.hard ?? {};
@@ -811,11 +815,7 @@ function describeNamespaceQuotas(w: PrefixWriter, quotas: ResourceQuota[]): void
   w.write(0, 'Resource Quotas\n');
   for (const q of [...quotas].sort((a, b) => ((a.metadata.name ?? '') < (b.metadata.name ?? '') ? -1 : 1))) {
     w.write(1, `Name:\t${q.metadata.name ?? ''}\n`);
-    const scopes = sortStrings([...(q.spec?.scopes ?? [])]);
-    if (scopes.length > 0) {
-      w.write(1, `Scopes:\t${scopes.join(', ')}\n`);
-      for (const s of scopes) if (quotaScopeHelp[s]) w.write(1, `* ${quotaScopeHelp[s]}\n`);
-    }
+    writeQuotaScopes(w, 1, q, '* ');
     w.write(1, 'Resource\tUsed\tHard\n');
     w.write(1, '--------\t---\t---\n');
     const hard = q.status?.hard ?? {};
