@@ -53,7 +53,7 @@ describe('ResourceQuota', () => {
     expect([bad.code, bad.status?.reason]).toEqual([422, 'Invalid']);
     expect(bad.status?.message).toBe(
       'ResourceQuota "bad" is invalid: [spec.hard[cpu]: Invalid value: "-1": must be greater than or equal to 0, spec.hard[pods]: Invalid value: 1500m: must be an integer, ' +
-        'spec.hard[storage]: Invalid value: "storage": must be a standard resource for quota, spec.scopes: Invalid value: []core.ResourceQuotaScope{"BestEffort", "NotBestEffort"}: unsupported scope applied to resource, ' +
+        'spec.hard[storage]: Invalid value: storage: must be a standard resource for quota, spec.scopes: Invalid value: []core.ResourceQuotaScope{"BestEffort", "NotBestEffort"}: unsupported scope applied to resource, ' +
         'spec.scopes: Invalid value: []core.ResourceQuotaScope{"BestEffort", "NotBestEffort"}: conflicting scopes]',
     );
     const selector = await apiFailure(

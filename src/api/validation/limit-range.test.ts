@@ -41,8 +41,8 @@ describe('LimitRange', () => {
   it('names resources as upstream: any standard one for claims and custom types, container resources for Pod and Container items', () => {
     expect(create({ limits: [{ type: 'PersistentVolumeClaim', max: { storage: '1Gi', configmaps: '1' } }, { type: 'example.com/thing', max: { 'example.com/widgets': '2' } }] }).errors).toEqual([]);
     expect(create({ limits: [{ type: 'Pod', max: { foo: '1' } }] }).errors).toEqual([
-      'spec.limits[0].max[foo]: Invalid value: "foo": must be a standard resource type or fully qualified',
-      'spec.limits[0].max[foo]: Invalid value: "foo": must be a standard resource for containers',
+      'spec.limits[0].max[foo]: Invalid value: foo: must be a standard resource type or fully qualified',
+      'spec.limits[0].max[foo]: Invalid value: foo: must be a standard resource for containers',
     ]);
   });
 
@@ -50,13 +50,13 @@ describe('LimitRange', () => {
     expect(create({ limits: [{ type: 'Container' }, { type: 'Container' }, { type: 'Node' }, { type: 'example.com/Thing', max: { widgets: '1' } }] }).errors).toEqual([
       'spec.limits[1].type: Duplicate value: "Container"',
       'spec.limits[2].type: Invalid value: "Node": must be a standard limit type or fully qualified',
-      'spec.limits[3].max[widgets]: Invalid value: "widgets": must be a standard resource type or fully qualified',
+      'spec.limits[3].max[widgets]: Invalid value: widgets: must be a standard resource type or fully qualified',
     ]);
     // The defaults copy max's pods into default and defaultRequest: upstream reports them there too.
     expect(create({ limits: [{ type: 'Container', max: { cpu: '1', pods: '3' }, min: { cpu: '2' }, default: { cpu: '3' }, defaultRequest: { cpu: '500m' }, maxLimitRequestRatio: { cpu: '500m' } }] }).errors).toEqual([
-      'spec.limits[0].max[pods]: Invalid value: "pods": must be a standard resource for containers',
-      'spec.limits[0].default[pods]: Invalid value: "pods": must be a standard resource for containers',
-      'spec.limits[0].defaultRequest[pods]: Invalid value: "pods": must be a standard resource for containers',
+      'spec.limits[0].max[pods]: Invalid value: pods: must be a standard resource for containers',
+      'spec.limits[0].default[pods]: Invalid value: pods: must be a standard resource for containers',
+      'spec.limits[0].defaultRequest[pods]: Invalid value: pods: must be a standard resource for containers',
       'spec.limits[0].min[cpu]: Invalid value: "2": min value 2 is greater than max value 1',
       'spec.limits[0].defaultRequest[cpu]: Invalid value: "500m": min value 2 is greater than default request value 500m',
       'spec.limits[0].default[cpu]: Invalid value: "1": default value 3 is greater than max value 1',

@@ -176,10 +176,10 @@ describe('PodSpec validation', () => {
       'unknown resource name',
       (p) => (p.spec.containers[0].resources = { limits: { gpu: '1' } }),
       [
-        `${c0}.resources.limits[gpu]: Invalid value: "gpu": must be a standard resource type or fully qualified`,
-        `${c0}.resources.limits[gpu]: Invalid value: "gpu": must be a standard resource for containers`,
-        `${c0}.resources.requests[gpu]: Invalid value: "gpu": must be a standard resource type or fully qualified`,
-        `${c0}.resources.requests[gpu]: Invalid value: "gpu": must be a standard resource for containers`,
+        `${c0}.resources.limits[gpu]: Invalid value: gpu: must be a standard resource type or fully qualified`,
+        `${c0}.resources.limits[gpu]: Invalid value: gpu: must be a standard resource for containers`,
+        `${c0}.resources.requests[gpu]: Invalid value: gpu: must be a standard resource type or fully qualified`,
+        `${c0}.resources.requests[gpu]: Invalid value: gpu: must be a standard resource for containers`,
       ],
     ],
     [

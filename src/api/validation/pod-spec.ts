@@ -2,7 +2,7 @@
 // messages, restated). Expects the object to be defaulted first (see defaults-pod.ts): e.g.
 // a missing terminationGracePeriodSeconds or imagePullPolicy is an error here, as upstream.
 
-import { fe, type FieldError } from '../errors.js';
+import { fe, GoShown, type FieldError } from '../errors.js';
 import { validatePodAnnotations } from './pod-annotations.js';
 import {
   inclusiveRangeError,
@@ -615,12 +615,20 @@ const standardResources = new Set([
   'storage', 'requests.storage', 'services.nodeports', 'services.loadbalancers',
 ]);
 
+/**
+ * A resource name as upstream's field errors show it: a core.ResourceName, whose String method
+ * prints it bare (`Invalid value: limits.pods: ...`), not quoted as a plain string would be.
+ */
+export function shownResourceName(name: string): GoShown {
+  return new GoShown(name);
+}
+
 /** upstream's validateResourceName: a qualified name, and a standard resource unless it has a prefix. */
 export function validateResourceName(name: string, path: string): FieldError[] {
-  const errs = invalidEach(path, name, isQualifiedName(name));
+  const errs = invalidEach(path, shownResourceName(name), isQualifiedName(name));
   if (errs.length > 0) return errs;
   if (!name.includes('/') && !standardResources.has(name) && !name.startsWith('hugepages-') && !name.startsWith('requests.hugepages-')) {
-    errs.push(fe.invalid(path, name, 'must be a standard resource type or fully qualified'));
+    errs.push(fe.invalid(path, shownResourceName(name), 'must be a standard resource type or fully qualified'));
   }
   return errs;
 }
@@ -629,9 +637,9 @@ export function validateResourceName(name: string, path: string): FieldError[] {
 export function validateContainerResourceName(name: string, path: string): FieldError[] {
   const errs = validateResourceName(name, path);
   if (!name.includes('/')) {
-    if (!standardContainerResources.has(name) && !isHugePages(name)) errs.push(fe.invalid(path, name, 'must be a standard resource for containers'));
+    if (!standardContainerResources.has(name) && !isHugePages(name)) errs.push(fe.invalid(path, shownResourceName(name), 'must be a standard resource for containers'));
   } else if (!isNativeResource(name) && !isExtendedResourceName(name)) {
-    errs.push(fe.invalid(path, name, "doesn't follow extended resource name standard"));
+    errs.push(fe.invalid(path, shownResourceName(name), "doesn't follow extended resource name standard"));
   }
   return errs;
 }

@@ -9,8 +9,8 @@ describe('ResourceQuota validation', () => {
   it('accepts standard, prefixed and qualified names; refuses the rest in upstream\'s words', () => {
     expect(errors(validateResourceQuota(rq({ hard: { 'count/deployments.apps': '2', 'requests.nvidia.com/gpu': '1', 'hugepages-2Mi': '1Gi', 'requests.storage': '1Ti', services: '0' } })))).toEqual([]);
     expect(errors(validateResourceQuota(rq({ hard: { 'nvidia.com/gpu': '0.5', 'limits.pods': '1' } })))).toEqual([
-      'spec.hard[limits.pods]: Invalid value: "limits.pods": must be a standard resource type or fully qualified',
-      'spec.hard[limits.pods]: Invalid value: "limits.pods": must be a standard resource for quota',
+      'spec.hard[limits.pods]: Invalid value: limits.pods: must be a standard resource type or fully qualified',
+      'spec.hard[limits.pods]: Invalid value: limits.pods: must be a standard resource for quota',
       'spec.hard[nvidia.com/gpu]: Invalid value: 500m: must be an integer',
     ]);
   });
@@ -37,8 +37,8 @@ describe('ResourceQuota validation', () => {
     expect(errors(validateResourceQuotaUpdate(rq({ hard: { pods: '2' }, scopes: ['Terminating', 'BestEffort'] }), old))).toEqual([]);
     expect(errors(validateResourceQuotaUpdate(rq({ hard: { pods: '2' }, scopes: ['Terminating'] }), old))).toEqual(['spec.scopes: Invalid value: []core.ResourceQuotaScope{"Terminating"}: field is immutable']);
     expect(errors(validateResourceQuotaStatusUpdate(rq({ hard: { pods: '1' } }, { hard: { pods: '1' }, used: { pods: '-1', bogus: '1' } }), old))).toEqual([
-      'status.used[bogus]: Invalid value: "bogus": must be a standard resource type or fully qualified',
-      'status.used[bogus]: Invalid value: "bogus": must be a standard resource for quota',
+      'status.used[bogus]: Invalid value: bogus: must be a standard resource type or fully qualified',
+      'status.used[bogus]: Invalid value: bogus: must be a standard resource for quota',
       'status.used[pods]: Invalid value: "-1": must be greater than or equal to 0',
     ]);
   });

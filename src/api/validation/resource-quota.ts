@@ -18,7 +18,7 @@
 import { fe, fieldErrorString, GoShown, type FieldError } from '../errors.js';
 import { nameIsDNSSubdomain } from './names.js';
 import { validateObjectMeta, validateObjectMetaUpdate } from './object-meta.js';
-import { isExtendedResourceName, validateResourceName } from './pod-spec.js';
+import { isExtendedResourceName, shownResourceName, validateResourceName } from './pod-spec.js';
 import { formatQuantity, parseQuantity, quantityParseError, scaledValue } from './quantity.js';
 import { arr, child, key, obj, str, type Obj } from './util.js';
 
@@ -69,7 +69,7 @@ function goScopeSelector(sel: Obj): GoShown {
 /** ValidateResourceQuotaResourceName then ValidateResourceQuantityValue, for one entry of a resource list. */
 function validateQuotaEntry(name: string, raw: unknown, path: string): FieldError[] {
   const errs = validateResourceName(name, path);
-  if (!name.includes('/') && !isStandardQuotaResourceName(name)) errs.push(fe.invalid(path, name, 'must be a standard resource for quota'));
+  if (!name.includes('/') && !isStandardQuotaResourceName(name)) errs.push(fe.invalid(path, shownResourceName(name), 'must be a standard resource for quota'));
   const q = parseQuantity(raw);
   if (!q) {
     errs.push(fe.invalid(path, raw, quantityParseError));
