@@ -176,22 +176,30 @@ describe('ResourceQuota', () => {
     await api.apps.createNamespacedDaemonSet({ namespace: ns, body: { ...makeDaemonSet('two'), metadata: { name: 'two' } } as k8s.V1DaemonSet });
   });
 
-  it('holds a DaemonSet to a pods quota: FailedCreate for the nodes past it, until the quota is raised', async () => {
+  it('holds a DaemonSet to a pods quota: as many daemons as fit, FailedCreate and the status for the rest, all once the quota is raised', async () => {
     const ns = await newNamespace('rq-daemons');
-    await createNodes(c, ['rq-node-1', 'rq-node-2', 'rq-node-3']);
-    await quota(ns, 'pods', { hard: { pods: '2' } });
+    const nodes = Array.from({ length: 12 }, (_, i) => `rq-node-${String(i).padStart(2, '0')}`);
+    await createNodes(c, nodes);
+    await quota(ns, 'pods', { hard: { pods: '5' } });
     const ds = makeDaemonSet('agent');
     ds.metadata.namespace = ns;
     await c.client.create(daemonSetsResource, ns, ds);
     const event = await waitFor(async () => (await api.core.listNamespacedEvent({ namespace: ns })).items.find((e) => e.reason === 'FailedCreate'), { message: 'a FailedCreate event' });
     expect([event.type, event.involvedObject.kind, event.involvedObject.name]).toEqual(['Warning', 'DaemonSet', 'agent']);
-    expect(event.message).toMatch(/^Error creating: pods "agent-[a-z0-9]{5}" is forbidden: exceeded quota: pods, requested: pods=1, used: pods=2, limited: pods=2$/);
-    expect((await api.core.listNamespacedPod({ namespace: ns })).items).toHaveLength(2);
-    await api.core.patchNamespacedResourceQuota({ namespace: ns, name: 'pods', body: { spec: { hard: { pods: '3' } } } }, k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch));
+    expect(event.message).toMatch(/^Error creating: pods "agent-[a-z0-9]{5}" is forbidden: exceeded quota: pods, requested: pods=1, used: pods=5, limited: pods=5$/);
+    // Upstream's quota-limited launch: the pods that fit, and a status that says the rest are missing.
+    const status = await waitFor(async () => {
+      const st = (await api.apps.readNamespacedDaemonSet({ namespace: ns, name: 'agent' })).status;
+      return st?.desiredNumberScheduled === 12 && st.currentNumberScheduled === 5 ? st : undefined;
+    }, { message: 'the DaemonSet status' });
+    expect(status.updatedNumberScheduled).toBe(5);
+    expect((await api.core.listNamespacedPod({ namespace: ns })).items).toHaveLength(5);
+    await api.core.patchNamespacedResourceQuota({ namespace: ns, name: 'pods', body: { spec: { hard: { pods: '12' } } } }, k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch));
     const pods = await waitFor(async () => {
       const items = (await api.core.listNamespacedPod({ namespace: ns })).items;
-      return items.length === 3 ? items : undefined;
+      return items.length === 12 ? items : undefined;
     }, { message: 'a daemon pod on every node' });
-    expect(pods.map((p) => p.spec?.nodeName).sort()).toEqual(['rq-node-1', 'rq-node-2', 'rq-node-3']);
+    expect(pods.map((p) => p.spec?.nodeName).sort()).toEqual(nodes);
+    expect((await api.core.readNamespacedResourceQuota({ namespace: ns, name: 'pods' })).status?.used).toEqual({ pods: '12' });
   });
 });
