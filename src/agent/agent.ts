@@ -58,6 +58,7 @@ import {
 import { createLogger, type Logger } from '../util/logger.js';
 import { lockDataDir } from './data-dir-lock.js';
 import { admitPod, nodeDependent } from './admission.js';
+import { ensureCSINode } from './csi-node.js';
 import { Backoff } from './backoff.js';
 import { containerReference, KubeletEventRecorder, nodeConditionEventReasons, nodeReference, nodeStatusEventMessage, podReference } from './events.js';
 import { errorMessage, realClock, rfc3339, rfc3339Micro, type Clock, type TimerHandle } from '../util/index.js';
@@ -996,6 +997,9 @@ async function startAgentOnDataDir(o: AgentOptions): Promise<RunningAgent> {
       }
     }
     node = current;
+    // The node's CSINode: a failure is reported and tried again at the next registration (no
+    // CSI plugin runs here that would need it).
+    await ensureCSINode(client, current).catch((err: unknown) => logger.warn(`could not create or repair the CSINode of node ${o.nodeName}`, errorMessage(err)));
     await updateNodeStatus(true);
   }
 

@@ -334,6 +334,8 @@ export function builtinKinds(): KindDef[] {
     kind({ group: '', kind: 'ReplicationController', plural: 'replicationcontrollers', namespaced: true, shortNames: ['rc'], categories: ['all'], subresources: ['status', 'scale'], scale: replicatedScale('labelMap'), tracksGeneration: true, statusOnCreate: { reset: { replicas: 0 } }, defaultPropagation: 'Orphan' }),
     kind({ group: 'policy', kind: 'PodDisruptionBudget', plural: 'poddisruptionbudgets', namespaced: true, shortNames: ['pdb'], subresources: ['status'], tracksGeneration: true, statusOnCreate: { reset: { disruptionsAllowed: 0, currentHealthy: 0, desiredHealthy: 0, expectedPods: 0 } } }),
     kind({ group: 'storage.k8s.io', kind: 'CSIDriver', plural: 'csidrivers', namespaced: false }),
+    // Each agent creates its node's (agent.ts), owned by the Node so it goes with it.
+    kind({ group: 'storage.k8s.io', kind: 'CSINode', plural: 'csinodes', namespaced: false }),
     kind({ group: 'storage.k8s.io', kind: 'StorageClass', plural: 'storageclasses', namespaced: false, shortNames: ['sc'] }),
     // Kept for the network plugin that enforces it (upstream's generation: +1 on a spec change).
     kind({ group: 'node.k8s.io', kind: 'RuntimeClass', plural: 'runtimeclasses', namespaced: false }),

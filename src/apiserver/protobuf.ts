@@ -1256,6 +1256,19 @@ const messages: Record<string, Message> = {
     2: f('hostname', 'string'),
     4: f('ports', msg('PortStatus'), { repeated: true }),
   },
+  // storage.k8s.io/v1 CSINode (written by kubelets, which speak protobuf)
+  CSINode: {
+    1: f('metadata', msg('ObjectMeta'), { keep: true }),
+    2: f('spec', msg('CSINodeSpec'), { keep: true }),
+  },
+  CSINodeSpec: { 1: f('drivers', msg('CSINodeDriver'), { repeated: true, keep: true }) },
+  CSINodeDriver: {
+    1: f('name', 'string', { keep: true }),
+    2: f('nodeID', 'string', { keep: true }),
+    3: f('topologyKeys', 'string', { repeated: true, keep: true }),
+    4: f('allocatable', msg('VolumeNodeResources'), { ptr: true }),
+  },
+  VolumeNodeResources: { 1: f('count', 'int32', { ptr: true }) },
   // core/v1 ResourceQuota (`kubectl create quota`)
   ResourceQuota: {
     1: f('metadata', msg('ObjectMeta'), { keep: true }),
@@ -1320,6 +1333,7 @@ const kindMessages: Record<string, string> = {
   'networking.k8s.io/Ingress': 'Ingress',
   'networking.k8s.io/IngressClass': 'IngressClass',
   '/ResourceQuota': 'ResourceQuota',
+  'storage.k8s.io/CSINode': 'CSINode',
 };
 
 /** The group/kind under which DeleteOptions bodies are decoded (decodeProtobufObject). */

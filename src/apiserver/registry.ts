@@ -400,6 +400,7 @@ const conditionalUpdateKinds: ReadonlySet<string> = new Set([
   'admissionregistration.k8s.io/ValidatingWebhookConfiguration',
   'admissionregistration.k8s.io/MutatingWebhookConfiguration',
   'storage.k8s.io/CSIDriver',
+  'storage.k8s.io/CSINode',
   'coordination.k8s.io/Lease',
   'node.k8s.io/RuntimeClass',
 ]);

@@ -139,6 +139,8 @@ export function nodeRules(): PolicyRule[] {
     rule([''], ['services', 'endpoints'], READ),
     rule(['discovery.k8s.io'], ['endpointslices'], READ),
     rule(['node.k8s.io'], ['runtimeclasses'], READ),
+    rule(['storage.k8s.io'], ['csidrivers'], READ),
+    rule(['storage.k8s.io'], ['csinodes'], ['get', 'create', 'update', 'patch', 'delete']),
     rule(['authentication.k8s.io'], ['tokenreviews'], ['create']),
     rule(['authorization.k8s.io'], ['subjectaccessreviews'], ['create']),
     // Leases and the Secrets/ConfigMaps of its pods are authorized per object by node.ts.

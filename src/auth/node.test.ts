@@ -11,6 +11,7 @@ function req(verb: string, resource: string, o: Partial<AuthorizationAttributes>
   return { ...who, verb, isResourceRequest: true, apiGroup: '', resource, subresource: '', namespace: '', name: '', path: '', ...o };
 }
 const lease = (verb: string, name: string, namespace = 'kube-node-lease') => req(verb, 'leases', { apiGroup: 'coordination.k8s.io', namespace, name });
+const csiNode = (verb: string, name = '', subresource = '') => req(verb, 'csinodes', { apiGroup: 'storage.k8s.io', name, subresource });
 
 function pod(name: string, nodeName: string | undefined, extra: Partial<Pod['spec']> = {}, annotations?: Record<string, string>): Pod {
   return {
@@ -57,6 +58,15 @@ describe('Node authorizer (through the chain: Node, then RBAC)', () => {
     ['list/watch its pods (spec.nodeName=a)', req('watch', 'pods', { fieldSelector: 'spec.nodeName=a' }), true],
     ["list B's pods", req('list', 'pods', { fieldSelector: 'spec.nodeName=b' }), false],
     ['get a pod bound to it', req('get', 'pods', { namespace: 'default', name: 'uses-secret' }), true],
+    // Its own CSINode only, no list or watch (a create's name is NodeRestriction's).
+    ['get its own CSINode', csiNode('get', 'a'), true],
+    ['update its own CSINode', csiNode('update', 'a'), true],
+    ['delete its own CSINode', csiNode('delete', 'a'), true],
+    ['create a CSINode', csiNode('create'), true],
+    ["get B's CSINode", csiNode('get', 'b'), false],
+    ["patch B's CSINode", csiNode('patch', 'b'), false],
+    ['list CSINodes', csiNode('list'), false],
+    ['watch its own CSINode', csiNode('watch', 'a'), false],
     ["get B's pod", req('get', 'pods', { namespace: 'default', name: 'uses-secret-b' }), false],
     ['update pods/status', req('update', 'pods', { namespace: 'default', name: 'p', subresource: 'status' }), true],
     ['create pods (mirror pods, checked by admission)', req('create', 'pods', { namespace: 'default' }), true],
@@ -116,6 +126,10 @@ describe('NodeRestriction admission', () => {
   const cases: Case[] = [
     // nodes
     ['create own node', req('create', 'nodes'), node('a', { 'kubernetes.io/hostname': 'a', 'node.kubernetes.io/x': '1', 'example.com/y': '2' }), undefined, undefined],
+    // csinodes
+    ['create own CSINode', csiNode('create'), { metadata: { name: 'a' } }, undefined, undefined],
+    ["create B's CSINode", csiNode('create'), { metadata: { name: 'b' } }, undefined, 'csinodes.storage.k8s.io "b" is forbidden: can only access CSINode with the same name as the requesting node'],
+    ["update B's CSINode", csiNode('update', 'b'), { metadata: { name: 'b' } }, { metadata: { name: 'b' } }, 'csinodes.storage.k8s.io "b" is forbidden: can only access CSINode with the same name as the requesting node'],
     ['create another node', req('create', 'nodes'), node('b'), undefined, 'nodes "b" is forbidden: node "a" is not allowed to modify node "b"'],
     ['create own node with restricted labels', req('create', 'nodes'), node('a', { 'node-restriction.kubernetes.io/pool': 'x', 'kubernetes.io/role': 'master' }), undefined,
       'nodes "a" is forbidden: node "a" is not allowed to set the following labels: kubernetes.io/role, node-restriction.kubernetes.io/pool'],

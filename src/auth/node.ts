@@ -12,6 +12,8 @@
 //   <n> (needs a NodeGraph) — upstream's selector-scoped node reads; writes as the node rules;
 // - serviceaccounts/token: create only; the TokenRequest handler binds a node's tokens to its
 //   own (non-mirror) pods;
+// - csinodes in storage.k8s.io: get/create/update/patch/delete of its own CSINode only (create's
+//   name is checked by admission), no list or watch;
 // - everything else: the static node rules (bootstrap-policy.ts `nodeRules`), not narrowed by
 //   object — NodeRestriction admission narrows the writes.
 //
@@ -24,7 +26,7 @@
 //   itself; no plain update/patch;
 // - pods/status: only of pods bound to itself (checked on the OLD object, so a node cannot
 //   move a pod to itself); pods/eviction: only pods bound to itself;
-// - leases: create only the one named <n>.
+// - leases: create only the one named <n>; csinodes: only the one named <n>.
 // Restricted node labels: the `node-restriction.kubernetes.io/` domain, and any kubernetes.io
 // or k8s.io domain label other than the well-known ones a node reports about itself.
 
@@ -96,6 +98,7 @@ function podReferences(pod: Pod): { secrets: Set<string>; configMaps: Set<string
 }
 
 const LEASE_VERBS = new Set(['get', 'create', 'update', 'patch', 'delete']);
+const CSINODE_VERBS = LEASE_VERBS;
 
 /** Upstream's Node authorizer. Not a node identity → no opinion. */
 export async function authorizeNode(a: AuthorizationAttributes, graph?: NodeGraph): Promise<NodeDecision> {
@@ -155,6 +158,14 @@ export async function authorizeNode(a: AuthorizationAttributes, graph?: NodeGrap
     if (a.subresource === 'status' && (a.verb === 'update' || a.verb === 'patch')) return { decision: 'allow', reason: '' };
     if (a.subresource === 'eviction' && a.verb === 'create') return { decision: 'allow', reason: '' };
     return { decision: 'no-opinion', reason: '' };
+  }
+
+  // Its own CSINode only (a create's name is checked by NodeRestriction), no list or watch.
+  if (a.apiGroup === 'storage.k8s.io' && a.resource === 'csinodes') {
+    if (!CSINODE_VERBS.has(a.verb)) return { decision: 'no-opinion', reason: 'can only get, create, update, patch, or delete a CSINode' };
+    if (a.subresource) return { decision: 'no-opinion', reason: 'cannot authorize CSINode subresources' };
+    if (a.verb !== 'create' && a.name !== nodeName) return { decision: 'no-opinion', reason: 'can only access CSINode with the same name as the requesting node' };
+    return { decision: 'allow', reason: '' };
   }
 
   // Tokens: the request itself decides (token-request.ts): a node gets only tokens bound, by
@@ -323,6 +334,9 @@ export function admitNodeRequest(a: AuthorizationAttributes, newObj: KubeObject 
 
   if (a.apiGroup === 'coordination.k8s.io' && a.resource === 'leases' && op === 'create') {
     if (name !== nodeName || a.namespace !== NODE_LEASE_NAMESPACE) return deny(a, name, 'can only access node lease with the same name as the requesting node');
+  }
+  if (a.apiGroup === 'storage.k8s.io' && a.resource === 'csinodes' && name !== nodeName) {
+    return deny(a, name, 'can only access CSINode with the same name as the requesting node');
   }
   return undefined;
 }

@@ -38,6 +38,7 @@ export {
   endpointSlicesResource,
   limitRangesResource,
   resourceQuotasResource,
+  csiNodesResource,
   customResourceDefinitionsResource,
   customResourceOf,
 } from './resources.js';

@@ -43,6 +43,7 @@ export const runtimeClassesResource: ResourceDescriptor = { group: 'node.k8s.io'
 export const leasesResource: ResourceDescriptor = { group: 'coordination.k8s.io', version: 'v1', plural: 'leases', namespaced: true, kind: 'Lease' };
 export const podDisruptionBudgetsResource: ResourceDescriptor = { group: 'policy', version: 'v1', plural: 'poddisruptionbudgets', namespaced: true, kind: 'PodDisruptionBudget' };
 export const limitRangesResource: ResourceDescriptor = { group: '', version: 'v1', plural: 'limitranges', namespaced: true, kind: 'LimitRange' };
+export const csiNodesResource: ResourceDescriptor = { group: 'storage.k8s.io', version: 'v1', plural: 'csinodes', namespaced: false, kind: 'CSINode' };
 export const resourceQuotasResource: ResourceDescriptor = { group: '', version: 'v1', plural: 'resourcequotas', namespaced: true, kind: 'ResourceQuota' };
 export const servicesResource: ResourceDescriptor = { group: '', version: 'v1', plural: 'services', namespaced: true, kind: 'Service' };
 export const endpointsResource: ResourceDescriptor = { group: '', version: 'v1', plural: 'endpoints', namespaced: true, kind: 'Endpoints' };

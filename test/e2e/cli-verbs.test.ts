@@ -567,6 +567,25 @@ spec:
     );
   });
 
+  it('describe shows a CSINode in kubectl 1.32\'s layout: each driver\'s node ID, volume limit and topology keys, byte for byte', async () => {
+    const manifest = `apiVersion: storage.k8s.io/v1
+kind: CSINode
+metadata: {name: desc-csi, labels: {zone: a}}
+spec:
+  drivers:
+  - {name: hostpath.csi.k8s.io, nodeID: desc-csi, topologyKeys: [topology.hostpath.csi/node, zone], allocatable: {count: 100}}
+  - {name: nfs.csi.k8s.io, nodeID: n1}
+`;
+    expect((await cli(['create', '-f', '-'], { input: manifest })).code).toBe(0);
+    const d = await cli(['describe', 'csinode', 'desc-csi']);
+    expect(d.stdout.replace(/^CreationTimestamp:.*$/m, 'CreationTimestamp:  X')).toBe(
+      'Name:               desc-csi\nLabels:             zone=a\nAnnotations:        <none>\nCreationTimestamp:  X\nSpec:\n  Drivers:\n    hostpath.csi.k8s.io:\n' +
+        '      Node ID:  desc-csi\n      Allocatables:\n        Count:        100\n      Topology Keys:  [topology.hostpath.csi/node zone]\n' +
+        '    nfs.csi.k8s.io:\n      Node ID:  n1\nEvents:         <none>\n',
+    );
+    expect((await cli(['get', 'csinode', 'desc-csi'])).stdout).toMatch(/^NAME\s+DRIVERS\s+AGE\ndesc-csi\s+2\s+\d+s\n$/);
+  });
+
   it('label, annotate, taint, cordon and uncordon a node', async () => {
     await cli(['apply', '-f', '-'], { input: 'apiVersion: v1\nkind: Node\nmetadata:\n  name: cli-n1\n' });
     expect(await cli(['label', 'node', 'cli-n1', 'zone=a'])).toMatchObject({ code: 0, stdout: 'node/cli-n1 labeled\n' });

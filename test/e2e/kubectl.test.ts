@@ -189,7 +189,7 @@ describe.skipIf(!hasKubectl)('kubectl against everynode server', () => {
     ] as const) {
       expect(out).toMatch(new RegExp(`^${name}\\s+${short}\\s`, 'm'));
     }
-    for (const name of ['controllerrevisions', 'leases', 'roles', 'clusterrolebindings', 'priorityclasses', 'configmaps', 'secrets', 'serviceaccounts', 'ingressclasses']) {
+    for (const name of ['controllerrevisions', 'leases', 'roles', 'clusterrolebindings', 'priorityclasses', 'configmaps', 'secrets', 'serviceaccounts', 'ingressclasses', 'csinodes']) {
       expect(out).toMatch(new RegExp(`^${name}\\s`, 'm'));
     }
   });

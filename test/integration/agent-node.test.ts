@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DataDirInUseError, startAgent, type RunningAgent } from '../../src/agent/index.js';
 import type { Event, KubeObject, Lease, Node, Pod } from '../../src/api/types.js';
-import { clientFromKubeconfig, eventsResource, HttpTransport, isNotFound, leasesResource, nodesResource, podsResource, RestClient, runtimeClassesResource } from '../../src/client/index.js';
+import { clientFromKubeconfig, csiNodesResource, eventsResource, HttpTransport, isNotFound, leasesResource, nodesResource, podsResource, RestClient, runtimeClassesResource } from '../../src/client/index.js';
 import type { AgentTlsOptions } from '../../src/agent/index.js';
 import { quantityValue } from '../../src/agent/admission.js';
 import { silentLogger } from '../../src/util/logger.js';
@@ -204,6 +204,26 @@ describe('node agent against the real API server', () => {
       },
       { message: 'lease renewed with an ownerReference to the node' },
     );
+  });
+
+  it('creates its CSINode as a kubelet does (no drivers, the migrated plugins, owned by the Node); with its credentials it reaches no other node\'s', async () => {
+    const node = await client.get<Node>(nodesResource, '', nodeName);
+    const csi = await waitFor(() => client.get<KubeObject & { spec?: { drivers?: unknown } }>(csiNodesResource, '', nodeName), { message: 'the CSINode' });
+    expect(csi.metadata.ownerReferences).toEqual([{ apiVersion: 'v1', kind: 'Node', name: nodeName, uid: node.metadata.uid }]);
+    expect(csi.metadata.annotations?.['storage.alpha.kubernetes.io/migrated-plugins']).toBe(
+      'kubernetes.io/aws-ebs,kubernetes.io/azure-disk,kubernetes.io/azure-file,kubernetes.io/cinder,kubernetes.io/gce-pd,kubernetes.io/portworx-volume,kubernetes.io/vsphere-volume',
+    );
+    expect(csi.spec).toEqual({ drivers: null });
+    // Its own CSINode it may change; another node's it may neither create, read nor list.
+    await agentClient.update(csiNodesResource, '', { ...csi, metadata: { ...csi.metadata, labels: { seen: 'yes' } } });
+    const other = { apiVersion: 'storage.k8s.io/v1', kind: 'CSINode', metadata: { name: `${nodeName}-other` }, spec: { drivers: [] } };
+    await expect(agentClient.create(csiNodesResource, '', other)).rejects.toThrow(
+      `csinodes.storage.k8s.io "${nodeName}-other" is forbidden: can only access CSINode with the same name as the requesting node`,
+    );
+    await client.create(csiNodesResource, '', other);
+    await expect(agentClient.get(csiNodesResource, '', `${nodeName}-other`)).rejects.toThrow(/can only access CSINode with the same name as the requesting node/);
+    await expect(agentClient.list(csiNodesResource)).rejects.toThrow(/can only get, create, update, patch, or delete a CSINode/);
+    await client.delete(csiNodesResource, '', `${nodeName}-other`);
   });
 
   it('runs a bare pod as a real process: Running and Ready with hostIP/podIP, logs through the API', async () => {

@@ -130,7 +130,7 @@ const builtinKinds: Array<[group: string, prefix: string, kinds: string[]]> = [
   ['rbac.authorization.k8s.io', RBAC, ['Role', 'RoleBinding', 'ClusterRole', 'ClusterRoleBinding']],
   ['scheduling.k8s.io', SCHEDULING, ['PriorityClass']],
   ['policy', POLICY, ['PodDisruptionBudget']],
-  ['storage.k8s.io', STORAGE, ['CSIDriver', 'StorageClass']],
+  ['storage.k8s.io', STORAGE, ['CSIDriver', 'CSINode', 'StorageClass']],
   ['networking.k8s.io', NETWORKING, ['NetworkPolicy', 'Ingress', 'IngressClass']],
   ['node.k8s.io', NODE, ['RuntimeClass']],
   ['admissionregistration.k8s.io', ADMISSION, ['ValidatingWebhookConfiguration', 'MutatingWebhookConfiguration']],

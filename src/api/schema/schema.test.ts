@@ -355,7 +355,7 @@ describe('schemas of every served kind', () => {
     ['rbac.authorization.k8s.io', 'ClusterRoleBinding'], ['scheduling.k8s.io', 'PriorityClass'], ['apps', 'Deployment'], ['apps', 'ReplicaSet'], ['', 'ReplicationController'],
     ['policy', 'PodDisruptionBudget'], ['storage.k8s.io', 'CSIDriver'], ['admissionregistration.k8s.io', 'ValidatingWebhookConfiguration'],
     ['admissionregistration.k8s.io', 'MutatingWebhookConfiguration'], ['apiextensions.k8s.io', 'CustomResourceDefinition'],
-    ['storage.k8s.io', 'StorageClass'], ['networking.k8s.io', 'NetworkPolicy'], ['networking.k8s.io', 'Ingress'], ['networking.k8s.io', 'IngressClass'],
+    ['storage.k8s.io', 'StorageClass'], ['storage.k8s.io', 'CSINode'], ['networking.k8s.io', 'NetworkPolicy'], ['networking.k8s.io', 'Ingress'], ['networking.k8s.io', 'IngressClass'],
     ['node.k8s.io', 'RuntimeClass'], ['', 'LimitRange'], ['', 'ResourceQuota'],
   ];
   it('has an object schema for each kind and its list kind', () => {

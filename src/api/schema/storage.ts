@@ -1,9 +1,10 @@
-// storage.k8s.io/v1 CSIDriver and StorageClass (stored and served for the CSI drivers and
-// provisioners that use them: the process runtime mounts no volumes).
+// storage.k8s.io/v1 CSIDriver, CSINode and StorageClass (stored and served for the CSI drivers and
+// provisioners that use them: the process runtime mounts no volumes; each agent keeps its
+// node's CSINode).
 
 import {
   CORE, STORAGE,
-  bool, int64, list, listOf, obj, objectMeta, ref, setList, str, strList, strMap, typeMeta,
+  bool, int32, int64, keyedList, list, listOf, obj, objectMeta, ref, setList, str, strList, strMap, typeMeta,
   type Definitions,
 } from './dsl.js';
 
@@ -29,6 +30,24 @@ export const storageDefinitions: Definitions = {
     audience: str('Audience of the token.'),
     expirationSeconds: int64('Lifetime of the token.'),
   }, ['audience']),
+  [STORAGE + 'CSINode']: obj('The CSI drivers installed on a node (one per node, named after it, owned by its Node).', {
+    ...typeMeta(),
+    metadata: objectMeta('Standard object metadata; the name is the node\'s name.'),
+    spec: ref(STORAGE + 'CSINodeSpec', 'The drivers of the node.'),
+  }, ['spec']),
+  [STORAGE + 'CSINodeList']: listOf(STORAGE + 'CSINode', 'CSI nodes'),
+  [STORAGE + 'CSINodeSpec']: obj('The CSI drivers of a node.', {
+    drivers: keyedList(ref(STORAGE + 'CSINodeDriver'), 'name', 'One entry per CSI driver registered on the node; null when none.'),
+  }, ['drivers']),
+  [STORAGE + 'CSINodeDriver']: obj('A CSI driver as its node plugin registered it.', {
+    name: str('The driver\'s name, as in its CSIDriver object.'),
+    nodeID: str('The node as the driver knows it (at most 256 characters).'),
+    topologyKeys: strList('The node label keys the driver reports topology under.'),
+    allocatable: ref(STORAGE + 'VolumeNodeResources', 'How many volumes of the driver the node can take.'),
+  }, ['name', 'nodeID']),
+  [STORAGE + 'VolumeNodeResources']: obj('Volume limits of a node for one driver.', {
+    count: int32('The most volumes of the driver the node can have attached; absent: no limit.'),
+  }),
   [STORAGE + 'StorageClass']: obj('A class of storage that volumes are provisioned from. StorageClasses are cluster-scoped; the top-level fields cannot change after creation, except allowVolumeExpansion and mountOptions.', {
     ...typeMeta(),
     metadata: objectMeta(),

@@ -1347,6 +1347,32 @@ function printPolicyRules(w: PrefixWriter, rules: { ports?: PolicyPort[]; peers?
 }
 
 /** kubectl's StorageClass describer: its annotations on one line (as labels.FormatLabels), the allowed topologies as terms. */
+/**
+ * kubectl's CSINode describer: name, labels, annotations, creation time, then each driver with
+ * its node ID, volume limit and topology keys (`Drivers:` only when the list is not null, as a
+ * node without drivers reads), then the events.
+ */
+function describeCSINode(w: PrefixWriter, o: KubeObject): void {
+  const drivers = (o as KubeObject & { spec?: { drivers?: { name?: string; nodeID?: string; topologyKeys?: string[] | null; allocatable?: { count?: number } }[] | null } }).spec?.drivers;
+  w.write(0, `Name:\t${o.metadata.name ?? ''}\n`);
+  printLabelsMultiline(w, 'Labels', o.metadata.labels);
+  printAnnotationsMultiline(w, 'Annotations', o.metadata.annotations);
+  w.write(0, `CreationTimestamp:\t${rfc1123z(o.metadata.creationTimestamp)}\n`);
+  w.write(0, 'Spec:\n');
+  if (!drivers) return;
+  w.write(1, 'Drivers:\n');
+  for (const d of drivers) {
+    w.write(2, `${d.name ?? ''}:\n`);
+    w.write(3, `Node ID:\t${d.nodeID ?? ''}\n`);
+    if (typeof d.allocatable?.count === 'number') {
+      w.write(3, 'Allocatables:\n');
+      w.write(4, `Count:\t${d.allocatable.count}\n`);
+    }
+    // Go's %s of a []string: the keys in brackets, space-separated.
+    if (d.topologyKeys) w.write(3, `Topology Keys:\t[${d.topologyKeys.join(' ')}]\n`);
+  }
+}
+
 function describeStorageClass(w: PrefixWriter, o: KubeObject): void {
   const sc = o as KubeObject & {
     provisioner?: string;
@@ -1507,6 +1533,7 @@ export async function describeObject(ctx: CliContext, cmd: Command, r: ResourceI
   else if (r.group === 'networking.k8s.io' && r.kind === 'Ingress') await describeIngress(ctx, cmd, w, o);
   else if (r.group === 'networking.k8s.io' && r.kind === 'IngressClass') describeIngressClass(w, o);
   else if (r.group === 'storage.k8s.io' && r.kind === 'StorageClass') describeStorageClass(w, o);
+  else if (r.group === 'storage.k8s.io' && r.kind === 'CSINode') describeCSINode(w, o);
   else if (r.group === '' && r.kind === 'Node') {
     header(w, o, r);
     await describeNode(ctx, cmd, w, o as Node);

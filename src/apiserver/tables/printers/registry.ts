@@ -27,7 +27,7 @@ import {
   roleBindingPrinter,
 } from './cluster.js';
 import { endpointSlicePrinter } from './discovery.js';
-import { csiDriverPrinter, deploymentPrinter, ingressClassPrinter, ingressPrinter, networkPolicyPrinter, podDisruptionBudgetPrinter, replicaSetPrinter, replicationControllerPrinter, resourceQuotaPrinter, runtimeClassPrinter, storageClassPrinter, webhookConfigurationPrinter } from './stored-kinds.js';
+import { csiDriverPrinter, csiNodePrinter, deploymentPrinter, ingressClassPrinter, ingressPrinter, networkPolicyPrinter, podDisruptionBudgetPrinter, replicaSetPrinter, replicationControllerPrinter, resourceQuotaPrinter, runtimeClassPrinter, storageClassPrinter, webhookConfigurationPrinter } from './stored-kinds.js';
 
 /** Name, Created At (type `date`, RFC 3339 UTC). */
 export const defaultPrinter: TablePrinter = {
@@ -63,6 +63,7 @@ const printers = new Map<string, TablePrinter>([
   ['/ResourceQuota', resourceQuotaPrinter],
   ['policy/PodDisruptionBudget', podDisruptionBudgetPrinter],
   ['storage.k8s.io/CSIDriver', csiDriverPrinter],
+  ['storage.k8s.io/CSINode', csiNodePrinter],
   ['storage.k8s.io/StorageClass', storageClassPrinter],
   ['networking.k8s.io/NetworkPolicy', networkPolicyPrinter],
   ['networking.k8s.io/Ingress', ingressPrinter],

@@ -1,5 +1,5 @@
 // Rows of the kinds everynode stores but does not run (Deployment, ReplicaSet,
-// ReplicationController, PodDisruptionBudget, CSIDriver, StorageClass, NetworkPolicy, Ingress,
+// ReplicationController, PodDisruptionBudget, CSIDriver, CSINode, StorageClass, NetworkPolicy, Ingress,
 // IngressClass, RuntimeClass, ResourceQuota, webhook configurations), with upstream's columns.
 
 import { isDefaultStorageClass } from '../../../api/storage-class.js';
@@ -246,3 +246,9 @@ function canonicalQuantity(v: unknown): string {
   const q = parseQuantity(v);
   return q ? formatQuantity(q) : '0';
 }
+
+/** Name, Drivers (how many), Age. */
+export const csiNodePrinter: TablePrinter = {
+  columns: [nameColumn(), col('Drivers', 'integer', 'Drivers indicates the number of CSI drivers registered on the node'), ageColumn()],
+  cells: (o: Obj, { now }) => [nameOf(o), list(rec(o['spec'])['drivers']).length, age(o, now)],
+};
