@@ -268,6 +268,8 @@ async function startAgentOnDataDir(o: AgentOptions): Promise<RunningAgent> {
   const leaseRenewIntervalMs = o.leaseRenewIntervalMs ?? Math.round((leaseDurationSeconds * 1000) / 4);
   const statusUpdateMs = o.nodeStatusUpdateFrequencyMs ?? 10_000;
   const statusReportMs = o.nodeStatusReportFrequencyMs ?? 5 * 60_000;
+  /** How often the node's CSINode is looked at again once it is right (syncCSINode). */
+  const csiNodeCheckMs = 60_000;
 
   let stopped = false;
   const timers = new Set<TimerHandle>();
@@ -997,11 +999,31 @@ async function startAgentOnDataDir(o: AgentOptions): Promise<RunningAgent> {
       }
     }
     node = current;
-    // The node's CSINode: a failure is reported and tried again at the next registration (no
-    // CSI plugin runs here that would need it).
-    await ensureCSINode(client, current).catch((err: unknown) => logger.warn(`could not create or repair the CSINode of node ${o.nodeName}`, errorMessage(err)));
+    csiNodeCheckedAt = undefined;
+    await syncCSINode(current);
     await updateNodeStatus(true);
   }
+
+  /** When the node's CSINode was last found or made right; undefined: to do (again). */
+  let csiNodeCheckedAt: number | undefined;
+  /**
+   * The node's CSINode (csi-node.ts): at registration, then again at the next status pass after
+   * a failure (warned once per failure streak), and once a minute (the garbage collector may have
+   * taken it from a Node registered anew).
+   */
+  async function syncCSINode(current: Node): Promise<void> {
+    const now = clock.now();
+    if (csiNodeCheckedAt !== undefined && now - csiNodeCheckedAt < csiNodeCheckMs) return;
+    try {
+      await ensureCSINode(client, current);
+      csiNodeCheckedAt = now;
+      csiNodeFailing = false;
+    } catch (err) {
+      if (!csiNodeFailing) logger.warn(`could not create or repair the CSINode of node ${o.nodeName} (retrying)`, errorMessage(err));
+      csiNodeFailing = true;
+    }
+  }
+  let csiNodeFailing = false;
 
   async function updateNodeStatus(force: boolean): Promise<void> {
     let current: Node;
@@ -1015,6 +1037,7 @@ async function startAgentOnDataDir(o: AgentOptions): Promise<RunningAgent> {
       throw err;
     }
     node = current;
+    await syncCSINode(current);
     const unschedulable = current.spec?.unschedulable === true;
     if (unschedulable !== lastUnschedulable) {
       const reason = unschedulable ? 'NodeNotSchedulable' : 'NodeSchedulable';

@@ -1,7 +1,8 @@
 // The node's CSINode (storage.k8s.io/v1), as a kubelet keeps it: CSI controllers (provisioners
 // with topology, attachers) read a node's drivers and volume limits there.
 //
-// Contract: called once the Node is registered (and again whenever it is registered anew).
+// Contract: called once the Node is registered, and again by the agent's status passes after a
+// failure and once a minute (agent.ts syncCSINode); one GET when all is right.
 // - No CSINode named after the node: one is created with no drivers, the migrated-plugins
 //   annotation a 1.32 kubelet writes (the in-tree volume plugins whose volumes CSI drivers now
 //   serve), and the Node as its owner, so the garbage collector deletes it with the Node.

@@ -243,7 +243,8 @@ export function fieldErrorString(e: FieldError): string {
 
 /** 422 Invalid: `DaemonSet.apps "x" is invalid: [a: ..., b: ...]` with one cause per error. */
 export function invalid(r: ResourceRef, name: string, errs: FieldError[]): ApiError {
-  const parts = errs.map(fieldErrorString);
+  // The message names each error once (upstream's ErrorList.ToAggregate); the causes keep all.
+  const parts = [...new Set(errs.map(fieldErrorString))];
   const summary = parts.length === 1 ? parts[0] : `[${parts.join(', ')}]`;
   const causes: StatusCause[] = errs.map((e) => ({ reason: e.type, message: fieldErrorBody(e), field: e.field }));
   const details = (name ? { name, kind: r.kind, causes } : { kind: r.kind, causes }) as StatusDetails;

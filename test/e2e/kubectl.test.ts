@@ -720,7 +720,7 @@ spec:
         'Resource          Used  Hard\n--------          ----  ----\ncount/configmaps  0     3\npods              1     1\nrequests.cpu      250m  1\n',
     );
     const bad = await kubectl(['create', 'quota', 'bad', '-n', 'quoted', '--hard=pods=1.5']);
-    expect(bad.stderr).toBe('error: failed to create quota: ResourceQuota "bad" is invalid: spec.hard[pods]: Invalid value: 1500m: must be an integer\n');
+    expect(bad.stderr).toBe('error: failed to create quota: ResourceQuota "bad" is invalid: spec.hard[pods]: Invalid value: "1500m": must be an integer\n');
     await ok(['delete', 'ns', 'quoted', '--wait=false']);
   });
 

@@ -213,7 +213,7 @@ describe('node agent against the real API server', () => {
     expect(csi.metadata.annotations?.['storage.alpha.kubernetes.io/migrated-plugins']).toBe(
       'kubernetes.io/aws-ebs,kubernetes.io/azure-disk,kubernetes.io/azure-file,kubernetes.io/cinder,kubernetes.io/gce-pd,kubernetes.io/portworx-volume,kubernetes.io/vsphere-volume',
     );
-    expect(csi.spec).toEqual({ drivers: null });
+    expect(csi.spec).toEqual({ drivers: [] });
     // Its own CSINode it may change; another node's it may neither create, read nor list.
     await agentClient.update(csiNodesResource, '', { ...csi, metadata: { ...csi.metadata, labels: { seen: 'yes' } } });
     const other = { apiVersion: 'storage.k8s.io/v1', kind: 'CSINode', metadata: { name: `${nodeName}-other` }, spec: { drivers: [] } };

@@ -52,9 +52,9 @@ describe('ResourceQuota', () => {
     );
     expect([bad.code, bad.status?.reason]).toEqual([422, 'Invalid']);
     expect(bad.status?.message).toBe(
-      'ResourceQuota "bad" is invalid: [spec.hard[cpu]: Invalid value: "-1": must be greater than or equal to 0, spec.hard[pods]: Invalid value: 1500m: must be an integer, ' +
-        'spec.hard[storage]: Invalid value: storage: must be a standard resource for quota, spec.scopes: Invalid value: []core.ResourceQuotaScope{"BestEffort", "NotBestEffort"}: unsupported scope applied to resource, ' +
-        'spec.scopes: Invalid value: []core.ResourceQuotaScope{"BestEffort", "NotBestEffort"}: conflicting scopes]',
+      'ResourceQuota "bad" is invalid: [spec.hard[cpu]: Invalid value: "-1": must be greater than or equal to 0, spec.hard[pods]: Invalid value: "1500m": must be an integer, ' +
+        'spec.hard[storage]: Invalid value: storage: must be a standard resource for quota, spec.scopes: Invalid value: ["BestEffort","NotBestEffort"]: unsupported scope applied to resource, ' +
+        'spec.scopes: Invalid value: ["BestEffort","NotBestEffort"]: conflicting scopes]',
     );
     const selector = await apiFailure(
       api.core.createNamespacedResourceQuota({
@@ -80,7 +80,7 @@ describe('ResourceQuota', () => {
     const immutable = await apiFailure(api.core.patchNamespacedResourceQuota({ namespace: ns, name: 'q', body: { spec: { scopes: ['NotTerminating'] } } }, k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch)));
     // (A scope applies to pods, cpu and memory only: configmaps is refused under one too.)
     expect(immutable.status?.message).toBe(
-      'ResourceQuota "q" is invalid: [spec.scopes: Invalid value: []core.ResourceQuotaScope{"NotTerminating"}: unsupported scope applied to resource, spec.scopes: Invalid value: []core.ResourceQuotaScope{"NotTerminating"}: field is immutable]',
+      'ResourceQuota "q" is invalid: [spec.scopes: Invalid value: ["NotTerminating"]: unsupported scope applied to resource, spec.scopes: Invalid value: ["NotTerminating"]: field is immutable]',
     );
     await api.core.patchNamespacedResourceQuota({ namespace: ns, name: 'q', body: { spec: { hard: { pods: '6', 'requests.memory': null } } } }, k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch));
     const raised = await usedOf(ns, 'q', (x) => x.status?.hard?.['pods'] === '6');

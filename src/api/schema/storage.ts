@@ -37,7 +37,7 @@ export const storageDefinitions: Definitions = {
   }, ['spec']),
   [STORAGE + 'CSINodeList']: listOf(STORAGE + 'CSINode', 'CSI nodes'),
   [STORAGE + 'CSINodeSpec']: obj('The CSI drivers of a node.', {
-    drivers: keyedList(ref(STORAGE + 'CSINodeDriver'), 'name', 'One entry per CSI driver registered on the node; null when none.'),
+    drivers: keyedList(ref(STORAGE + 'CSINodeDriver'), 'name', 'One entry per CSI driver registered on the node.'),
   }, ['drivers']),
   [STORAGE + 'CSINodeDriver']: obj('A CSI driver as its node plugin registered it.', {
     name: str('The driver\'s name, as in its CSIDriver object.'),

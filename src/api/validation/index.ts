@@ -76,7 +76,6 @@ import { validateResourceQuota, validateResourceQuotaStatusUpdate, validateResou
 import { prepareCRDForCreate, prepareCRDForUpdate, setCRDDefaults, validateCRD, validateCRDUpdate } from './crd.js';
 import {
   setCSIDriverDefaults,
-  setCSINodeDefaults,
   setIngressClassDefaults,
   setIngressStatusDefaults,
   setNetworkPolicyDefaults,
@@ -228,7 +227,7 @@ const kinds: Record<string, KindSpec> = {
   '/ReplicationController': { namespaced: true, defaults: setReplicationControllerDefaults, create: validateReplicationController, status: validateReplicaSetStatusUpdate, warnings: templateWarnings },
   'policy/PodDisruptionBudget': { namespaced: true, create: validatePodDisruptionBudget, status: validatePodDisruptionBudgetStatusUpdate },
   'storage.k8s.io/CSIDriver': { namespaced: false, defaults: setCSIDriverDefaults, create: validateCSIDriver },
-  'storage.k8s.io/CSINode': { namespaced: false, defaults: setCSINodeDefaults, create: validateCSINode, update: validateCSINodeUpdate },
+  'storage.k8s.io/CSINode': { namespaced: false, create: validateCSINode, update: validateCSINodeUpdate },
   'storage.k8s.io/StorageClass': { namespaced: false, defaults: setStorageClassDefaults, create: validateStorageClass, update: validateStorageClassUpdate },
   'node.k8s.io/RuntimeClass': { namespaced: false, create: validateRuntimeClass, update: validateRuntimeClassUpdate, warnings: runtimeClassWarnings },
   'networking.k8s.io/NetworkPolicy': { namespaced: true, defaults: setNetworkPolicyDefaults, create: validateNetworkPolicy, update: validateNetworkPolicyUpdate },

@@ -11,7 +11,7 @@ describe('ResourceQuota validation', () => {
     expect(errors(validateResourceQuota(rq({ hard: { 'nvidia.com/gpu': '0.5', 'limits.pods': '1' } })))).toEqual([
       'spec.hard[limits.pods]: Invalid value: limits.pods: must be a standard resource type or fully qualified',
       'spec.hard[limits.pods]: Invalid value: limits.pods: must be a standard resource for quota',
-      'spec.hard[nvidia.com/gpu]: Invalid value: 500m: must be an integer',
+      'spec.hard[nvidia.com/gpu]: Invalid value: "500m": must be an integer',
     ]);
   });
 
@@ -21,21 +21,21 @@ describe('ResourceQuota validation', () => {
       "spec.scopeSelector.matchExpressions.operator: Invalid value: \"In\": must be 'Exist' when scope is any of ResourceQuotaScopeTerminating, ResourceQuotaScopeNotTerminating, ResourceQuotaScopeBestEffort, ResourceQuotaScopeNotBestEffort or ResourceQuotaScopeCrossNamespacePodAffinity",
     ]);
     expect(errors(validateResourceQuota(sel({ scopeName: 'PriorityClass', operator: 'Exists', values: ['x'] })))).toEqual([
-      "spec.scopeSelector.matchExpressions.values: Invalid value: []string{\"x\"}: must be no value when `operator` is 'Exist' or 'DoesNotExist' for scope selector",
+      "spec.scopeSelector.matchExpressions.values: Invalid value: [\"x\"]: must be no value when `operator` is 'Exist' or 'DoesNotExist' for scope selector",
     ]);
     expect(errors(validateResourceQuota(sel({ scopeName: 'Galaxy', operator: 'Near' })))).toEqual([
       'spec.scopeSelector.matchExpressions.scopeName: Invalid value: "Galaxy": unsupported scope',
       'spec.scopeSelector.matchExpressions.operator: Invalid value: "Near": not a valid selector operator',
     ]);
     expect(errors(validateResourceQuota(rq({ hard: { configmaps: '1' }, scopeSelector: { matchExpressions: [{ scopeName: 'Terminating', operator: 'Exists' }] } })))).toEqual([
-      'spec.scopeSelector.matchExpressions: Invalid value: core.ScopeSelector{MatchExpressions:[]core.ScopedResourceSelectorRequirement{core.ScopedResourceSelectorRequirement{ScopeName:"Terminating", Operator:"Exists", Values:[]string(nil)}}}: unsupported scope applied to resource',
+      'spec.scopeSelector.matchExpressions: Invalid value: {"matchExpressions":[{"scopeName":"Terminating","operator":"Exists"}]}: unsupported scope applied to resource',
     ]);
   });
 
   it('keeps the set of scopes on update (order aside), and checks status names and values', () => {
     const old = rq({ hard: { pods: '1' }, scopes: ['BestEffort', 'Terminating'] });
     expect(errors(validateResourceQuotaUpdate(rq({ hard: { pods: '2' }, scopes: ['Terminating', 'BestEffort'] }), old))).toEqual([]);
-    expect(errors(validateResourceQuotaUpdate(rq({ hard: { pods: '2' }, scopes: ['Terminating'] }), old))).toEqual(['spec.scopes: Invalid value: []core.ResourceQuotaScope{"Terminating"}: field is immutable']);
+    expect(errors(validateResourceQuotaUpdate(rq({ hard: { pods: '2' }, scopes: ['Terminating'] }), old))).toEqual(['spec.scopes: Invalid value: ["Terminating"]: field is immutable']);
     expect(errors(validateResourceQuotaStatusUpdate(rq({ hard: { pods: '1' } }, { hard: { pods: '1' }, used: { pods: '-1', bogus: '1' } }), old))).toEqual([
       'status.used[bogus]: Invalid value: bogus: must be a standard resource type or fully qualified',
       'status.used[bogus]: Invalid value: bogus: must be a standard resource for quota',

@@ -13,9 +13,11 @@
 //   the scopes without values, values for In/NotIn and none for Exists/DoesNotExist.
 // - status.hard and status.used: names and values as spec.hard. Updates may not change the set
 //   of scopes.
-// - Errors repeated word for word are reported once (upstream's ToAggregate), names in order.
+// - Resources are checked in name order. (An error repeated word for word is named once in the
+//   422's message, as everywhere: errors.ts.) Composite bad values (scopes, a selector) are shown as JSON, as everywhere (errors.ts
+//   renderValue); resource names bare, as a typed name prints.
 
-import { fe, fieldErrorString, GoShown, type FieldError } from '../errors.js';
+import { fe, type FieldError } from '../errors.js';
 import { nameIsDNSSubdomain } from './names.js';
 import { validateObjectMeta, validateObjectMetaUpdate } from './object-meta.js';
 import { isExtendedResourceName, shownResourceName, validateResourceName } from './pod-spec.js';
@@ -51,21 +53,6 @@ function scopeValidForResource(scope: string, resource: string): boolean {
   return true;
 }
 
-/** A Go slice as %#v prints it: `[]core.ResourceQuotaScope{"A", "B"}` (nil when empty). */
-function goSlice(type: string, v: unknown[] | undefined): GoShown {
-  return new GoShown(!v || v.length === 0 ? `${type}(nil)` : `${type}{${v.map((x) => JSON.stringify(String(x))).join(', ')}}`);
-}
-
-function goScopeSelector(sel: Obj): GoShown {
-  const reqs = arr(sel.matchExpressions).map((x) => {
-    const r = obj(x) ?? {};
-    return `core.ScopedResourceSelectorRequirement{ScopeName:${JSON.stringify(str(r.scopeName) ?? '')}, Operator:${JSON.stringify(str(r.operator) ?? '')}, Values:${goSlice('[]string', arr(r.values)).text}}`;
-  });
-  const list = reqs.length === 0 ? '[]core.ScopedResourceSelectorRequirement(nil)' : `[]core.ScopedResourceSelectorRequirement{${reqs.join(', ')}}`;
-  // (field errors print what a pointer points to)
-  return new GoShown(`core.ScopeSelector{MatchExpressions:${list}}`);
-}
-
 /** ValidateResourceQuotaResourceName then ValidateResourceQuantityValue, for one entry of a resource list. */
 function validateQuotaEntry(name: string, raw: unknown, path: string): FieldError[] {
   const errs = validateResourceName(name, path);
@@ -77,7 +64,7 @@ function validateQuotaEntry(name: string, raw: unknown, path: string): FieldErro
   }
   if (q.mantissa < 0n) errs.push(fe.invalid(path, formatQuantity(q), 'must be greater than or equal to 0'));
   if ((integerResources.has(name) || isExtendedResourceName(name)) && scaledValue(q, 3) % 1000n !== 0n) {
-    errs.push(fe.invalid(path, new GoShown(formatQuantity(q)), 'must be an integer'));
+    errs.push(fe.invalid(path, formatQuantity(q), 'must be an integer'));
   }
   return errs;
 }
@@ -93,7 +80,7 @@ function validateScopes(spec: Obj, hardNames: string[]): FieldError[] {
   const scopes = arr(spec.scopes).map((s) => String(s));
   if (scopes.length === 0) return [];
   const errs: FieldError[] = [];
-  const shown = goSlice('[]core.ResourceQuotaScope', scopes);
+  const shown = arr(spec.scopes);
   for (const scope of scopes) {
     if (!standardScopes.has(scope)) errs.push(fe.invalid('spec.scopes', shown, 'unsupported scope'));
     for (const k of hardNames) {
@@ -117,7 +104,7 @@ function validateScopeSelector(spec: Obj, hardNames: string[]): FieldError[] {
     const values = arr(r.values);
     if (!standardScopes.has(scope)) errs.push(fe.invalid(child(path, 'scopeName'), scope, 'unsupported scope'));
     for (const k of hardNames) {
-      if (isStandardQuotaResourceName(k) && !scopeValidForResource(scope, k)) errs.push(fe.invalid(path, goScopeSelector(sel), 'unsupported scope applied to resource'));
+      if (isStandardQuotaResourceName(k) && !scopeValidForResource(scope, k)) errs.push(fe.invalid(path, sel, 'unsupported scope applied to resource'));
     }
     if (existsOnlyScopes.has(scope) && operator !== 'Exists') {
       errs.push(
@@ -131,14 +118,14 @@ function validateScopeSelector(spec: Obj, hardNames: string[]): FieldError[] {
     if (operator === 'In' || operator === 'NotIn') {
       if (values.length === 0) errs.push(fe.required(child(path, 'values'), "must be at least one value when `operator` is 'In' or 'NotIn' for scope selector"));
     } else if (operator === 'Exists' || operator === 'DoesNotExist') {
-      if (values.length > 0) errs.push(fe.invalid(child(path, 'values'), goSlice('[]string', values), "must be no value when `operator` is 'Exist' or 'DoesNotExist' for scope selector"));
+      if (values.length > 0) errs.push(fe.invalid(child(path, 'values'), values, "must be no value when `operator` is 'Exist' or 'DoesNotExist' for scope selector"));
     } else {
       errs.push(fe.invalid(child(path, 'operator'), operator, 'not a valid selector operator'));
     }
     seen.add(scope);
   }
   for (const [a, b] of conflictingScopes) {
-    if (seen.has(a) && seen.has(b)) errs.push(fe.invalid(path, goSlice('[]core.ResourceQuotaScope', arr(spec.scopes)), 'conflicting scopes'));
+    if (seen.has(a) && seen.has(b)) errs.push(fe.invalid(path, arr(spec.scopes), 'conflicting scopes'));
   }
   return errs;
 }
@@ -154,19 +141,8 @@ function validateStatus(rq: Obj): FieldError[] {
   return [...validateResourceListEntries(status.hard, 'status.hard'), ...validateResourceListEntries(status.used, 'status.used')];
 }
 
-/** Each error once, as upstream's ToAggregate reports them. */
-function distinct(errs: FieldError[]): FieldError[] {
-  const seen = new Set<string>();
-  return errs.filter((e) => {
-    const s = fieldErrorString(e);
-    if (seen.has(s)) return false;
-    seen.add(s);
-    return true;
-  });
-}
-
 export function validateResourceQuota(rq: Obj): FieldError[] {
-  return distinct([...validateObjectMeta(rq.metadata, true, nameIsDNSSubdomain), ...validateSpec(rq), ...validateStatus(rq)]);
+  return [...validateObjectMeta(rq.metadata, true, nameIsDNSSubdomain), ...validateSpec(rq), ...validateStatus(rq)];
 }
 
 export function validateResourceQuotaUpdate(rq: Obj, old: Obj): FieldError[] {
@@ -174,11 +150,11 @@ export function validateResourceQuotaUpdate(rq: Obj, old: Obj): FieldError[] {
   const scopes = new Set(arr(obj(rq.spec)?.scopes).map(String));
   const oldScopes = new Set(arr(obj(old.spec)?.scopes).map(String));
   if (scopes.size !== oldScopes.size || [...scopes].some((s) => !oldScopes.has(s))) {
-    errs.push(fe.invalid('spec.scopes', goSlice('[]core.ResourceQuotaScope', arr(obj(rq.spec)?.scopes)), 'field is immutable'));
+    errs.push(fe.invalid('spec.scopes', arr(obj(rq.spec)?.scopes), 'field is immutable'));
   }
-  return distinct(errs);
+  return errs;
 }
 
 export function validateResourceQuotaStatusUpdate(rq: Obj, old: Obj): FieldError[] {
-  return distinct([...validateObjectMetaUpdate(rq.metadata, old.metadata), ...validateStatus(rq)]);
+  return [...validateObjectMetaUpdate(rq.metadata, old.metadata), ...validateStatus(rq)];
 }

@@ -8,7 +8,7 @@
 // Kubernetes server would store.
 
 import { BlockList } from 'node:net';
-import { fe, GoShown, type FieldError } from '../errors.js';
+import { fe, type FieldError } from '../errors.js';
 import type { LabelSelector } from '../types.js';
 import { isNotMoreThan100Percent, validatePositiveIntOrPercent } from './daemonset.js';
 import { setPodTemplateDefaults } from './defaults-pod.js';
@@ -264,27 +264,13 @@ export function validateCSIDriver(d: Obj): FieldError[] {
 // ---------------------------------------------------------------------------------------------
 // CSINode (upstream's ValidateCSINode[Update], node IDs up to 256 characters as its strategy allows)
 
-/**
- * Empty lists are stored as upstream's protobuf storage gives them back: null (`drivers: null`
- * on a node without CSI drivers, `topologyKeys: null` on a driver without topology).
- */
-export function setCSINodeDefaults(n: Obj): void {
-  const spec = obj(n.spec);
-  if (!spec) return;
-  if (Array.isArray(spec.drivers) && spec.drivers.length === 0) spec.drivers = null;
-  for (const d of arr(spec.drivers)) {
-    const driver = obj(d);
-    if (driver && Array.isArray(driver.topologyKeys) && driver.topologyKeys.length === 0) driver.topologyKeys = null;
-  }
-}
-
 const csiNodeIDMaxLength = 256;
 
 /** upstream's ValidateCSIDriverName: required, at most 63 bytes, a DNS subdomain once lowercased. */
 function validateCSIDriverName(name: string, path: string): FieldError[] {
   const errs: FieldError[] = [];
   if (name === '') errs.push(fe.required(path));
-  if (name.length > 63) errs.push(fe.tooLong(path, 63));
+  if (Buffer.byteLength(name) > 63) errs.push(fe.tooLong(path, 63));
   for (const msg of isDNS1123Subdomain(name.toLowerCase())) errs.push(fe.invalid(path, name, msg));
   return errs;
 }
@@ -299,7 +285,7 @@ export function validateCSINode(n: Obj): FieldError[] {
     errs.push(...validateCSIDriverName(name, child(path, 'name')));
     const nodeID = str(d.nodeID) ?? '';
     if (nodeID === '') errs.push(fe.required(child(path, 'nodeID')));
-    if (nodeID.length > csiNodeIDMaxLength) errs.push(fe.invalid(child(path, 'nodeID'), nodeID, `must be ${csiNodeIDMaxLength} characters or less`));
+    if (Buffer.byteLength(nodeID) > csiNodeIDMaxLength) errs.push(fe.invalid(child(path, 'nodeID'), nodeID, `must be ${csiNodeIDMaxLength} characters or less`));
     const count = obj(d.allocatable)?.count;
     if (typeof count === 'number' && count < 0) errs.push(fe.invalid(child(path, 'allocatable', 'count'), count, 'must be greater than or equal to 0'));
     if (names.has(name)) errs.push(fe.duplicate(child(path, 'name'), name));
@@ -317,28 +303,26 @@ export function validateCSINode(n: Obj): FieldError[] {
   return errs;
 }
 
-/** A CSINodeDriver as Go's %#v prints the internal struct in upstream's immutability error. */
-function goCSINodeDriver(d: Obj): GoShown {
-  const keys = arr(d.topologyKeys);
-  const topology = keys.length === 0 && !Array.isArray(d.topologyKeys) ? '[]string(nil)' : `[]string{${keys.map((k) => JSON.stringify(String(k))).join(', ')}}`;
-  const count = obj(d.allocatable)?.count;
-  const allocatable = obj(d.allocatable) ? `&storage.VolumeNodeResources{Count:${typeof count === 'number' ? count : '(*int32)(nil)'}}` : '(*storage.VolumeNodeResources)(nil)';
-  return new GoShown(`storage.CSINodeDriver{Name:${JSON.stringify(str(d.name) ?? '')}, NodeID:${JSON.stringify(str(d.nodeID) ?? '')}, TopologyKeys:${topology}, Allocatable:${allocatable}}`);
-}
-
 /**
  * Drivers may come and go, but one that stays (by name) may not change: the kubelet removes
  * and registers a driver again to change it.
  */
 export function validateCSINodeUpdate(n: Obj, old: Obj): FieldError[] {
   const errs = [...validateObjectMetaUpdate(n.metadata, old.metadata), ...validateCSINode(n)];
-  const oldDrivers = arr(obj(old.spec)?.drivers).map((x) => obj(x) ?? {});
-  for (const x of arr(obj(n.spec)?.drivers)) {
-    const d = obj(x) ?? {};
-    const before = oldDrivers.find((o) => o.name === d.name);
-    if (before && !deepEqual(normalizedDriver(before), normalizedDriver(d))) errs.push(fe.invalid('CSINodeDriver', goCSINodeDriver(d), fieldImmutableErrorMsg));
+  // In the old list's order, as upstream walks the pairs; the bad value is the new entry.
+  const drivers = arr(obj(n.spec)?.drivers).map((x) => obj(x) ?? {});
+  for (const x of arr(obj(old.spec)?.drivers)) {
+    const before = obj(x) ?? {};
+    for (const d of drivers) {
+      if (d.name === before.name && !deepEqual(normalizedDriver(before), normalizedDriver(d))) errs.push(fe.invalid('CSINodeDriver', inFieldOrder(d), fieldImmutableErrorMsg));
+    }
   }
   return errs;
+}
+
+/** A driver entry with its fields in the API's order (the error shows it as JSON). */
+function inFieldOrder(d: Obj): Obj {
+  return { name: d.name, nodeID: d.nodeID, topologyKeys: d.topologyKeys ?? null, ...(d.allocatable !== undefined ? { allocatable: d.allocatable } : {}) };
 }
 
 /** A driver entry with null and empty topology keys alike (upstream compares semantically). */

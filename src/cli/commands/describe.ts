@@ -1349,8 +1349,9 @@ function printPolicyRules(w: PrefixWriter, rules: { ports?: PolicyPort[]; peers?
 /** kubectl's StorageClass describer: its annotations on one line (as labels.FormatLabels), the allowed topologies as terms. */
 /**
  * kubectl's CSINode describer: name, labels, annotations, creation time, then each driver with
- * its node ID, volume limit and topology keys (`Drivers:` only when the list is not null, as a
- * node without drivers reads), then the events.
+ * its node ID, volume limit and topology keys, then the events. Upstream's storage gives empty
+ * lists back as null, which kubectl leaves out: `Drivers:` and `Topology Keys:` only when there
+ * are some.
  */
 function describeCSINode(w: PrefixWriter, o: KubeObject): void {
   const drivers = (o as KubeObject & { spec?: { drivers?: { name?: string; nodeID?: string; topologyKeys?: string[] | null; allocatable?: { count?: number } }[] | null } }).spec?.drivers;
@@ -1359,7 +1360,7 @@ function describeCSINode(w: PrefixWriter, o: KubeObject): void {
   printAnnotationsMultiline(w, 'Annotations', o.metadata.annotations);
   w.write(0, `CreationTimestamp:\t${rfc1123z(o.metadata.creationTimestamp)}\n`);
   w.write(0, 'Spec:\n');
-  if (!drivers) return;
+  if (!drivers || drivers.length === 0) return;
   w.write(1, 'Drivers:\n');
   for (const d of drivers) {
     w.write(2, `${d.name ?? ''}:\n`);
@@ -1369,7 +1370,7 @@ function describeCSINode(w: PrefixWriter, o: KubeObject): void {
       w.write(4, `Count:\t${d.allocatable.count}\n`);
     }
     // Go's %s of a []string: the keys in brackets, space-separated.
-    if (d.topologyKeys) w.write(3, `Topology Keys:\t[${d.topologyKeys.join(' ')}]\n`);
+    if (d.topologyKeys && d.topologyKeys.length > 0) w.write(3, `Topology Keys:\t[${d.topologyKeys.join(' ')}]\n`);
   }
 }
 
