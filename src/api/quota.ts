@@ -24,7 +24,7 @@ import type { KubeObject, Pod } from './types.js';
 import { podQOSClass } from './pod-qos.js';
 import { podResourceTotals, quantitiesOf, type Quantities } from './pod-resources.js';
 import { isExtendedResourceName } from './validation/pod-spec.js';
-import { addQuantity, compareQuantity, formatQuantity, parseQuantity, subtractQuantity, type Quantity } from './validation/quantity.js';
+import { addQuantity, compareQuantity, formatQuantity, subtractQuantity, type Quantity } from './validation/quantity.js';
 
 export type ResourceList = Quantities;
 
@@ -368,9 +368,4 @@ export function countedResources(names: Iterable<string>): GroupResource[] {
     out.set(`${gr.resource}.${gr.group}`, gr);
   }
   return [...out.values()];
-}
-
-/** A quantity from JSON, or zero. */
-export function quantityOrZero(v: unknown): Quantity {
-  return parseQuantity(v) ?? zero;
 }
