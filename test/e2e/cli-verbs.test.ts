@@ -271,6 +271,42 @@ describe('everynode CLI verbs', () => {
     expect(usage.stderr).toMatch(/unknown option '--no-such-flag'/);
   });
 
+  it('a name not found in a namespace that does not exist is said to be the namespace, by every verb that reads it first (as kubectl\'s builder)', async () => {
+    const ns = ['-n', 'no-such-ns'];
+    const gone = 'Error from server (NotFound): namespaces "no-such-ns" not found\n';
+    for (const args of [
+      ['get', 'ds', 'x'],
+      ['get', 'ds/x', '-o', 'yaml'],
+      ['describe', 'ds', 'x'],
+      ['label', 'ds', 'x', 'a=b'],
+      ['annotate', 'ds/x', 'a=b'],
+      ['set', 'image', 'ds/x', 'c=busybox'],
+      ['rollout', 'status', 'ds/x'],
+      ['rollout', 'history', 'ds/x'],
+      ['patch', 'ds', 'x', '-p', '{}'],
+      ['edit', 'ds/x'],
+    ]) {
+      expect(await cli([...args, ...ns]), args.join(' ')).toMatchObject({ code: 1, stdout: '', stderr: gone });
+    }
+    // `delete` does not read first: the object is what is missing.
+    expect(await cli(['delete', 'ds', 'x', ...ns])).toMatchObject({ code: 1, stderr: 'Error from server (NotFound): daemonsets.apps "x" not found\n' });
+    expect(await cli(['logs', 'ds/x', ...ns])).toMatchObject({ code: 1, stderr: 'error: error from server (NotFound): namespaces "no-such-ns" not found in namespace "no-such-ns"\n' });
+    // In `default`, or a namespace that exists, the object is what is missing.
+    expect(await cli(['get', 'ds', 'x', '-n', 'kube-system'])).toMatchObject({ code: 1, stderr: 'Error from server (NotFound): daemonsets.apps "x" not found\n' });
+    // With --ignore-not-found, a missing namespace is not an error either.
+    expect(await cli(['get', 'ds', 'x', '--ignore-not-found', ...ns])).toMatchObject({ code: 0, stdout: '', stderr: '' });
+  });
+
+  it('get reads every name first and says what failed after the output; names get their kind only when what was read holds several kinds', async () => {
+    expect((await cli(['create', 'configmap', 'read-first'])).code).toBe(0);
+    const r = await cli(['get', 'cm/read-first', 'cm/ghost', 'ds/ghost']);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/^NAME +DATA +AGE\nread-first +0 +\S+\n$/);
+    expect(r.stderr).toBe('Error from server (NotFound): configmaps "ghost" not found\nError from server (NotFound): daemonsets.apps "ghost" not found\n');
+    const both = await cli(['get', 'cm/read-first', 'ns/default', '-o', 'name']);
+    expect(both).toMatchObject({ code: 0, stdout: 'configmap/read-first\nnamespace/default\n' });
+  });
+
   it('get -w prints a row for each change', async () => {
     await cli(['apply', '-f', write('w1.yaml', dsManifest('watch-a', 'busybox:1.36', '\n    watch: me'))]);
     const w = spawnNode(cleanup, [everynodeBin, 'get', 'ds', '-l', 'watch=me', '-w'], { env: { ...process.env, KUBECONFIG: t.kc, NO_COLOR: '1' } });
@@ -771,8 +807,9 @@ spec:
   });
 
   it('logs: not found for a missing pod or DaemonSet, one line each', async () => {
-    expect(await cli(['logs', 'ghost'])).toMatchObject({ code: 1, stdout: '', stderr: 'Error from server (NotFound): pods "ghost" not found\n' });
-    expect(await cli(['logs', 'ds/ghost', '-f', '--tail', '5'])).toMatchObject({ code: 1, stderr: 'Error from server (NotFound): daemonsets.apps "ghost" not found\n' });
+    // kubectl's words: `logs` names the namespace it looked in.
+    expect(await cli(['logs', 'ghost'])).toMatchObject({ code: 1, stdout: '', stderr: 'error: error from server (NotFound): pods "ghost" not found in namespace "default"\n' });
+    expect(await cli(['logs', 'ds/ghost', '-f', '--tail', '5'])).toMatchObject({ code: 1, stderr: 'error: error from server (NotFound): daemonsets.apps "ghost" not found in namespace "default"\n' });
     expect(await cli(['logs', 'ghost', '--tail', 'many'])).toMatchObject({ code: 1 });
   });
 

@@ -10,6 +10,7 @@ import { parseRequestTimeout } from '../durations.js';
 import type { CliIO } from '../io.js';
 import type { Manifest } from '../manifests.js';
 import { goQuote } from '../../util/index.js';
+import { namespacesResource, type ResourceDescriptor } from '../client.js';
 import { unreadable } from '../../util/errors.js';
 
 /** One CLI run: lazily connects, so offline verbs (completion, kubeconfig) need no server. */
@@ -132,6 +133,32 @@ export async function target(ctx: CliContext, cmd: Command, m: Manifest): Promis
   }
   const ns = r.namespaced ? objNs ?? conn.namespace : '';
   return { r, ns, name: m.object.metadata.name ?? '' };
+}
+
+/**
+ * The error kubectl's resource builder gives for an object it could not read (cli-runtime's
+ * Info.Get): a NotFound in a namespace other than `default` whose namespace turns out not to
+ * exist either becomes the namespace's NotFound, so a mistyped -n is named as such. Any other
+ * error, or a failure to read the namespace other than NotFound, leaves `e` as it is.
+ */
+export async function explainNotFound(conn: Connection, ns: string, e: unknown): Promise<unknown> {
+  if (!(e instanceof ApiError) || e.code !== 404 || ns === '' || ns === 'default') return e;
+  try {
+    await conn.client.get(namespacesResource, '', ns);
+  } catch (nsErr) {
+    if (nsErr instanceof ApiError && nsErr.code === 404) return nsErr;
+  }
+  return e;
+}
+
+/** One object by name (`ns` ignored for a cluster-scoped resource), read as kubectl's builder reads it: a failure explained by explainNotFound. */
+export async function getLatest<T extends KubeObject = KubeObject>(conn: Connection, r: ResourceDescriptor, ns: string, name: string): Promise<T> {
+  const where = r.namespaced ? ns : '';
+  try {
+    return await conn.client.get<T>(r, where, name);
+  } catch (e) {
+    throw await explainNotFound(conn, where, e);
+  }
 }
 
 export interface Target {

@@ -24,7 +24,7 @@ import type { ResourceQuota } from '../../api/quota.js';
 import { CliError } from '../context.js';
 import type { ResourceInfo } from '../discovery.js';
 import { TabWriter } from '../tabwriter.js';
-import { type CliContext, collect, controllerUid, parseTargets, target } from './common.js';
+import { type CliContext, collect, controllerUid, explainNotFound, getLatest, parseTargets, target } from './common.js';
 import { humanSince } from '../durations.js';
 import { readManifests } from '../manifests.js';
 
@@ -1567,7 +1567,7 @@ export function registerDescribe(program: Command, ctx: CliContext): void {
         for (const m of manifests) {
           try {
             const { r, ns, name } = await target(ctx, cmd, m);
-            blocks.push(await describeObject(ctx, cmd, r, await conn.client.get(r, ns, name)));
+            blocks.push(await describeObject(ctx, cmd, r, await getLatest(conn, r, ns, name)));
           } catch (e) {
             if (e instanceof CliError) failed.push(e);
             else ctx.report(e);
@@ -1586,7 +1586,8 @@ export function registerDescribe(program: Command, ctx: CliContext): void {
           for (const name of t.names) {
             try {
               objects.push(await conn.client.get(r, ns, name));
-            } catch (e) {
+            } catch (err) {
+              const e = await explainNotFound(conn, ns, err);
               // kubectl: `describe TYPE NAME` (exactly that) falls back to the names NAME starts.
               if (isNotFound(e) && args.length === 2 && targets.length === 1 && !args[0]!.includes('/')) {
                 const lo: { namespace: string; labelSelector?: string } = { namespace: ns };

@@ -68,7 +68,7 @@ import { CliError, UnreachableError } from '../context.js';
 import { kindPrefix, qualifiedPlural, type ResourceInfo } from '../discovery.js';
 import { readManifests } from '../manifests.js';
 import { omitManagedFields } from '../printers.js';
-import { type CliContext, collect, parseTargets } from './common.js';
+import { type CliContext, collect, explainNotFound, parseTargets } from './common.js';
 import { goQuote, kubectlSchema, noResourcesMessage, readYamlValue, reportErrors } from './patch.js';
 import { goJson, goJsonIndent } from './output.js';
 
@@ -500,7 +500,8 @@ async function readObjects(ctx: CliContext, cmd: Command, args: string[], opts: 
   for (const x of reads) {
     try {
       items.push({ r: x.r, ns: x.ns, obj: await conn.rawJson<KubeObject>({ path: resourcePath(x.r, x.ns, x.name, opts.subresource) }) });
-    } catch (e) {
+    } catch (err) {
+      const e = await explainNotFound(conn, x.ns, err);
       if (e instanceof UnreachableError) throw e;
       errors.push(e);
     }

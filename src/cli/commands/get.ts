@@ -23,7 +23,7 @@
 import type { Command } from 'commander';
 import type { KubeObject } from '../../api/types.js';
 import { apiVersionOf, isNotFound, type ListOptions, resourcePath, WatchDecoder } from '../client.js';
-import { CliError, tableAccept } from '../context.js';
+import { CliError, tableAccept, UnreachableError, UntrustedServerError } from '../context.js';
 import { TabWriter } from '../tabwriter.js';
 import { kindPrefix, type ResourceInfo } from '../discovery.js';
 import {
@@ -38,7 +38,7 @@ import {
 } from '../printers.js';
 import { GoTemplateError, goPrint } from '../jsonpath.js';
 import { sortByField, sortTemplate } from '../sorting.js';
-import { type CliContext, collect, goParseInt, parseTargets, target } from './common.js';
+import { type CliContext, collect, explainNotFound, goParseInt, parseTargets, target } from './common.js';
 import { type GoTemplate, goTemplateOf } from './output.js';
 import { readManifests } from '../manifests.js';
 
@@ -160,7 +160,8 @@ export function registerGet(program: Command, ctx: CliContext): void {
     )
     .action(async (resources: string[], opts: GetOptions, cmd: Command) => {
       if (opts.raw !== undefined) return getRaw(ctx, cmd, resources, opts.raw);
-      // -f objects that cannot be got (another namespace than -n's): said after the output.
+      // Objects that cannot be got (missing, or -f's in another namespace than -n's): said after
+      // the output, as kubectl's aggregate of the builder's errors.
       const deferred: unknown[] = [];
       try {
         await runGet(ctx, cmd, resources, opts, deferred);
@@ -289,16 +290,28 @@ async function runGet(ctx: CliContext, cmd: Command, args: string[], opts: GetOp
     if (resolved.some((t) => t.names.length > 0 && t.r.namespaced)) throw new CliError('a resource cannot be retrieved by name across all namespaces');
   }
   const ns = allNs ? undefined : conn.namespace;
-  // kubectl prefixes names with `kind.group/` as soon as more than one resource type is requested.
-  const withKind = opts.showKind === true || new Set(resolved.map((t) => t.r)).size > 1;
   const headers = opts.headers !== false;
   const printer = new ColumnPrinter(ctx, headers);
   const nothingNamed = resolved.every((t) => t.names.length === 0);
 
   if (format.kind === 'table') {
+    // As kubectl: everything is read first (failures said after the output), then printed;
+    // names get their `kind.group/` prefix when what was read holds more than one resource type.
+    const fetched: { t: Resolved; tables: Table[]; rv: string }[] = [];
+    for (const t of resolved) {
+      const tables: Table[] = [];
+      let rv = '';
+      for (const q of requests(t, ns)) {
+        const got = await listTables(ctx, cmd, t.r, q.ns, q.names, opts, sortBy !== undefined, deferred);
+        tables.push(...got.tables);
+        rv = got.rv;
+      }
+      fetched.push({ t, tables, rv });
+    }
+    const withKind = opts.showKind === true || new Set(fetched.filter((f) => f.tables.length > 0).map((f) => f.t.r)).size > 1;
     let written = false;
     let last: { r: ResourceInfo; rv: string; names: string[]; topts: TableOptions; ns: string | undefined } | undefined;
-    for (const t of resolved) {
+    for (const { t, tables, rv } of fetched) {
       const { r, names } = t;
       const topts: TableOptions = {
         wide: format.wide,
@@ -307,13 +320,6 @@ async function runGet(ctx: CliContext, cmd: Command, args: string[], opts: GetOp
         labelColumns: opts.labelColumns ?? [],
         ...(withKind ? { kindPrefix: kindPrefix(r) } : {}),
       };
-      const tables: Table[] = [];
-      let rv = '';
-      for (const q of requests(t, ns)) {
-        const got = await listTables(ctx, cmd, r, q.ns, q.names, opts, sortBy !== undefined);
-        tables.push(...got.tables);
-        rv = got.rv;
-      }
       const columns = tables.find((t) => t.columnDefinitions && t.columnDefinitions.length > 0)?.columnDefinitions ?? [];
       let rows = tables.flatMap((t) => t.rows ?? []);
       if (sortBy) rows = sortByField(rows, sortBy, (row) => row.object);
@@ -343,7 +349,7 @@ async function runGet(ctx: CliContext, cmd: Command, args: string[], opts: GetOp
   let rv = '';
   for (const t of resolved) {
     for (const q of requests(t, ns)) {
-      const got = await listObjects(ctx, cmd, t.r, q.ns, q.names, opts);
+      const got = await listObjects(ctx, cmd, t.r, q.ns, q.names, opts, deferred);
       objects.push(...got.objects);
       rv = got.rv;
     }
@@ -393,11 +399,11 @@ async function runGet(ctx: CliContext, cmd: Command, args: string[], opts: GetOp
 const typed = (r: ResourceInfo, o: KubeObject): KubeObject => ({ ...o, apiVersion: o.apiVersion ?? apiVersionOf(r), kind: o.kind ?? r.kind });
 
 /**
- * The Tables of one resource (all pages, or one per name; a missing name is reported and the
- * others go on) and the resourceVersion to watch from. `withObjects` asks for whole objects in
+ * The Tables of one resource (all pages, or one per name; a name that cannot be read goes to
+ * `failures`, said after the output, and the others go on) and the resourceVersion to watch from. `withObjects` asks for whole objects in
  * the rows (--sort-by).
  */
-async function listTables(ctx: CliContext, cmd: Command, r: ResourceInfo, ns: string | undefined, names: string[], opts: GetOptions, withObjects: boolean): Promise<{ tables: Table[]; rv: string }> {
+async function listTables(ctx: CliContext, cmd: Command, r: ResourceInfo, ns: string | undefined, names: string[], opts: GetOptions, withObjects: boolean, failures: unknown[]): Promise<{ tables: Table[]; rv: string }> {
   const conn = ctx.conn(cmd);
   const includeObject = withObjects ? 'Object' : undefined;
   const tables: Table[] = [];
@@ -408,8 +414,10 @@ async function listTables(ctx: CliContext, cmd: Command, r: ResourceInfo, ns: st
         const t = await conn.rawJson<Table>({ path: resourcePath(r, ns, name) + query({ includeObject }), accept: tableAccept });
         tables.push(t);
         rv = t.rows?.[0]?.object?.metadata?.resourceVersion ?? rv;
-      } catch (e) {
-        if (!(opts.ignoreNotFound && isNotFound(e))) ctx.report(e);
+      } catch (err) {
+        const e = await explainNotFound(conn, r.namespaced ? ns ?? '' : '', err);
+        if (e instanceof UnreachableError || e instanceof UntrustedServerError) throw e;
+        if (!(opts.ignoreNotFound && isNotFound(e))) failures.push(e);
       }
     }
     return { tables, rv };
@@ -429,8 +437,8 @@ async function listTables(ctx: CliContext, cmd: Command, r: ResourceInfo, ns: st
   return { tables, rv };
 }
 
-/** Full objects of one resource (a missing name is reported, the others go on) and the resourceVersion to watch from. */
-async function listObjects(ctx: CliContext, cmd: Command, r: ResourceInfo, ns: string | undefined, names: string[], opts: GetOptions): Promise<{ objects: KubeObject[]; rv: string }> {
+/** Full objects of one resource (a name that cannot be read goes to `failures`, the others go on) and the resourceVersion to watch from. */
+async function listObjects(ctx: CliContext, cmd: Command, r: ResourceInfo, ns: string | undefined, names: string[], opts: GetOptions, failures: unknown[]): Promise<{ objects: KubeObject[]; rv: string }> {
   const conn = ctx.conn(cmd);
   const objects: KubeObject[] = [];
   let rv = '';
@@ -440,8 +448,10 @@ async function listObjects(ctx: CliContext, cmd: Command, r: ResourceInfo, ns: s
         const o = typed(r, await conn.client.get(r, ns ?? '', name));
         objects.push(o);
         rv = o.metadata.resourceVersion ?? rv;
-      } catch (e) {
-        if (!(opts.ignoreNotFound && isNotFound(e))) ctx.report(e);
+      } catch (err) {
+        const e = await explainNotFound(conn, r.namespaced ? ns ?? '' : '', err);
+        if (e instanceof UnreachableError || e instanceof UntrustedServerError) throw e;
+        if (!(opts.ignoreNotFound && isNotFound(e))) failures.push(e);
       }
     }
     return { objects, rv };

@@ -21,7 +21,7 @@ import type { Command } from 'commander';
 import type { KubeObject } from '../../api/types.js';
 import { CliError } from '../context.js';
 import { kindPrefix, type ResourceInfo } from '../discovery.js';
-import { type CliContext, dryRunOption, dryRunStrategy, dryRunSuffix, parseTargets } from './common.js';
+import { type CliContext, dryRunOption, dryRunStrategy, dryRunSuffix, getLatest, parseTargets } from './common.js';
 import { objectPrinter } from './output.js';
 
 /** kubectl's annotate lets this annotation be replaced without --overwrite. */
@@ -173,12 +173,12 @@ function register(program: Command, ctx: CliContext, verb: 'label' | 'annotate')
       };
       if (single) {
         const { r, names } = resolved.find((x) => x.names.length > 0)!;
-        return one(r, await conn.client.get(r, nsOf(r), names[0]!));
+        return one(r, await getLatest(conn, r, nsOf(r), names[0]!));
       }
       const work: (() => Promise<{ r: ResourceInfo; o: KubeObject }>)[] = [];
       for (const { r, names } of resolved) {
         if (named) {
-          for (const n of names) work.push(async () => ({ r, o: await conn.client.get(r, nsOf(r), n) }));
+          for (const n of names) work.push(async () => ({ r, o: await getLatest(conn, r, nsOf(r), n) }));
           continue;
         }
         const ns = nsOf(r);

@@ -9,9 +9,10 @@
 
 import type { Command } from 'commander';
 import type { KubeObject, LabelSelector, Pod } from '../../api/types.js';
-import { podsResource, resourcePath } from '../client.js';
+import { isNotFound, podsResource, resourcePath } from '../client.js';
 import { CliError, formatError } from '../context.js';
-import { type CliContext, parseDuration, selectorString } from './common.js';
+import { type CliContext, getLatest, parseDuration, selectorString } from './common.js';
+import { goQuote } from '../../util/index.js';
 
 interface LogsOpts {
   follow?: boolean;
@@ -166,10 +167,15 @@ async function runLogs(ctx: CliContext, cmd: Command, targetArg: string | undefi
     const type = slash > 0 ? targetArg.slice(0, slash) : 'pod';
     const name = slash > 0 ? targetArg.slice(slash + 1) : targetArg;
     const r = await ctx.discovery(cmd).resolve(type);
+    // kubectl's words for an object (or its namespace) not found, after the builder's check.
+    const read = <T extends KubeObject>(): Promise<T> =>
+      getLatest<T>(conn, r, ns, name).catch((e: unknown) => {
+        throw isNotFound(e) ? new CliError(`error from server (NotFound): ${(e as Error).message} in namespace ${goQuote(ns)}`) : e;
+      });
     if (r.group === '' && r.kind === 'Pod') {
-      pods = [await conn.client.get<Pod>(podsResource, ns, name)];
+      pods = [await read<Pod>()];
     } else {
-      const owner = await conn.client.get<KubeObject & { spec?: { selector?: LabelSelector } }>(r, r.namespaced ? ns : '', name);
+      const owner = await read<KubeObject & { spec?: { selector?: LabelSelector } }>();
       const sel = selectorString(owner.spec?.selector);
       if (!sel) throw new CliError(`cannot get logs of ${type}/${name}: it has no spec.selector`);
       pods = (await conn.client.list<Pod>(podsResource, { namespace: ns, labelSelector: sel })).items;

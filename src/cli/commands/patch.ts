@@ -54,7 +54,7 @@ import { CliError, formatError, UnreachableError } from '../context.js';
 import type { ResourceInfo } from '../discovery.js';
 import { readManifests } from '../manifests.js';
 import { objectPrinter, type ObjectPrinter } from './output.js';
-import { type CliContext, collect, invalidText, dryRunOption, dryRunStrategy, parseTargets } from './common.js';
+import { type CliContext, collect, invalidText, dryRunOption, dryRunStrategy, explainNotFound, parseTargets } from './common.js';
 
 type JsonMap = Record<string, unknown>;
 
@@ -497,7 +497,7 @@ async function runPatch(ctx: CliContext, cmd: Command, args: string[], opts: Pat
       const ns = r.namespaced ? conn.namespace : '';
       for (const name of names) {
         const path = resourcePath(r, ns, name, opts.subresource);
-        items.push({ r, ns, name, read: () => conn.rawJson<KubeObject>({ path }) });
+        items.push({ r, ns, name, read: () => conn.rawJson<KubeObject>({ path }).catch(async (e: unknown) => Promise.reject(await explainNotFound(conn, ns, e))) });
       }
     }
   }

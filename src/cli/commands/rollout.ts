@@ -33,7 +33,7 @@ import { CliError, UnreachableError } from '../context.js';
 import { ApiError } from '../../api/errors.js';
 import { qualifiedPlural, type ResourceInfo } from '../discovery.js';
 import { type CliIO, paint } from '../io.js';
-import { type CliContext, controllerUid, dryRunOption, dryRunStrategy, dryRunSuffix, intFlag, objectRef, parseDuration, parseSingleTarget, parseTargets, selectorString } from './common.js';
+import { type CliContext, controllerUid, dryRunOption, dryRunStrategy, dryRunSuffix, getLatest, intFlag, objectRef, parseDuration, parseSingleTarget, parseTargets, selectorString } from './common.js';
 import { podTemplateText } from './describe.js';
 import { columnWidths, parseOutputFormat, printObjects, type ObjectFormat } from '../printers.js';
 import type { KubeObject, PodTemplateSpec } from '../../api/types.js';
@@ -304,7 +304,7 @@ async function getDaemonSet(ctx: CliContext, cmd: Command, args: string[]): Prom
   const r = await ctx.discovery(cmd).resolve(type);
   if (r.kind !== 'DaemonSet') throw new CliError(`rollout is supported for daemonsets only, not ${r.plural}`);
   const ns = ctx.conn(cmd).namespace;
-  const ds = await ctx.conn(cmd).client.get<DaemonSet>(r, ns, name);
+  const ds = await getLatest<DaemonSet>(ctx.conn(cmd), r, ns, name);
   return { r, ds, ns, name };
 }
 
@@ -609,7 +609,7 @@ async function refuseRollout(ctx: CliContext, cmd: Command, args: string[], sele
     }
     for (const name of t.names) {
       try {
-        await conn.client.get(r, ns, name);
+        await getLatest(conn, r, ns, name);
         found.push({ r, name });
       } catch (e) {
         ctx.report(e);

@@ -69,7 +69,7 @@ import { readStream } from '../io.js';
 import { executeTemplate, findValues, GoTemplateError, JsonPathError } from '../jsonpath.js';
 import { printObjects, type ObjectFormat, readTemplateFile, sortedKeys } from '../printers.js';
 import { goTemplateOf } from './output.js';
-import { type CliContext, collect, dryRunOption, dryRunStrategy, dryRunSuffix, type DryRun, envNameErrors, objectRef, parseTargets } from './common.js';
+import { type CliContext, collect, dryRunOption, dryRunStrategy, dryRunSuffix, type DryRun, envNameErrors, getLatest, objectRef, parseTargets } from './common.js';
 
 type JsonMap = Record<string, unknown>;
 
@@ -172,7 +172,7 @@ async function readTargets(ctx: CliContext, cmd: Command, resources: string[], s
     }
     for (const name of names) {
       try {
-        out.push({ r, obj: withType(r, await conn.client.get<KubeObject>(r, nsOf(r), name)) });
+        out.push({ r, obj: withType(r, await getLatest(conn, r, nsOf(r), name)) });
       } catch (e) {
         failures.push(e as Error);
       }
