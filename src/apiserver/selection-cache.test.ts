@@ -91,4 +91,26 @@ describe('SelectionCache', () => {
     const warm = (await cache.knownPage(mem, pods, prefix, {}, byNode))!;
     expect(warm.items.filter((kv) => cache.accepts(pods, kv, byNode)).map((kv) => [kv.key, kv.value !== ''])).toEqual([[objectKey(pods, 'ns', 'b'), true]]);
   });
+
+  it('keeps the kind that saw an entry: an Event is involvedObject.name to v1 and regarding.name to events.k8s.io, over one key', async () => {
+    const coreEvents = kinds.byResource('', 'v1', 'events')!;
+    const newEvents = kinds.byResource('events.k8s.io', 'v1', 'events')!;
+    const mem = new MemoryStore();
+    const event = { apiVersion: 'v1', kind: 'Event', metadata: { name: 'e1', namespace: 'ns' }, involvedObject: { kind: 'Pod', name: 'p1', namespace: 'ns' }, reason: 'R', reportingComponent: 'c' };
+    await mem.create(objectKey(coreEvents, 'ns', 'e1'), JSON.stringify(event));
+    const kv = (await mem.get(objectKey(coreEvents, 'ns', 'e1')))!;
+    const cache = new SelectionCache();
+    for (let round = 0; round < 2; round++) {
+      // Each reading in turn, each twice: the entry of the other kind is never taken for its own.
+      for (const [k, field] of [
+        [newEvents, 'regarding.name=p1'],
+        [coreEvents, 'involvedObject.name=p1'],
+        [newEvents, 'reportingController=c'],
+        [coreEvents, 'reportingComponent=c'],
+      ] as const) {
+        expect(cache.accepts(k, kv, buildFilter(k, '', field)!), `${k.group || 'core'} ${field}`).toBe(true);
+        expect(cache.accepts(k, kv, buildFilter(k, '', field)!), `${k.group || 'core'} ${field} again`).toBe(true);
+      }
+    }
+  });
 });

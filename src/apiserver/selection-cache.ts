@@ -3,8 +3,10 @@
 //
 // Contracts:
 // - An entry is the Selection (name, namespace, labels, selectable fields) of one key as of one
-//   modRevision and one set of a kind's custom selectable fields; it is used only for exactly
-//   that version, so a hit decides a filter as parsing the object would.
+//   modRevision, as one kind sees it (its group's field names: a core Event's
+//   `involvedObject.name` is an events.k8s.io Event's `regarding.name`, over the same stored
+//   key) with one set of its custom selectable fields; it is used only for exactly that version
+//   and kind, so a hit decides a filter as parsing the object would.
 // - knownPage reads a page by keys and revisions only when every object of it has an entry, then
 //   reads the values of the few that match, keeping each only when it is still the version
 //   listed; otherwise it answers undefined and the caller reads the page whole (which fills the
@@ -24,7 +26,7 @@ const SELECTIONS_MAX = 50_000;
 const KNOWN_PAGE_MATCHES = 64;
 
 export class SelectionCache {
-  private readonly entries = new Map<string, { rev: number; custom: KindDef['selectableFields']; sel: Selection }>();
+  private readonly entries = new Map<string, { rev: number; kind: KindDef; custom: KindDef['selectableFields']; sel: Selection }>();
 
   get size(): number {
     return this.entries.size;
@@ -36,7 +38,7 @@ export class SelectionCache {
     if (!sel) {
       sel = selectionOf(k, parseStored(kv.value, kv.modRevision), filter.needsFields || this.entries.get(kv.key)?.sel.fields !== undefined);
       if (this.entries.size >= SELECTIONS_MAX) this.entries.clear();
-      this.entries.set(kv.key, { rev: kv.modRevision, custom: k.selectableFields, sel });
+      this.entries.set(kv.key, { rev: kv.modRevision, kind: k, custom: k.selectableFields, sel });
     }
     return filter.matchesSelection(sel);
   }
@@ -62,9 +64,9 @@ export class SelectionCache {
     return keys;
   }
 
-  /** The entry of `kv` when it is of that very version (with fields when `filter` needs them). */
+  /** The entry of `kv` when it is of that very version, seen as `k` (with fields when `filter` needs them). */
   private known(k: KindDef, kv: KeyValue, filter: ObjectFilter): Selection | undefined {
     const e = this.entries.get(kv.key);
-    return e && e.rev === kv.modRevision && e.custom === k.selectableFields && (!filter.needsFields || e.sel.fields) ? e.sel : undefined;
+    return e && e.rev === kv.modRevision && e.kind === k && e.custom === k.selectableFields && (!filter.needsFields || e.sel.fields) ? e.sel : undefined;
   }
 }

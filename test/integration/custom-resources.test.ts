@@ -21,7 +21,7 @@ const widgetSchema = {
   type: 'object',
   required: ['spec'],
   properties: {
-    spec: { type: 'object', required: ['size'], properties: { size: { type: 'integer', minimum: 1, maximum: 10 }, color: { type: 'string', default: 'blue', enum: ['blue', 'red'] }, extra: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } } },
+    spec: { type: 'object', required: ['size'], properties: { size: { type: 'integer', minimum: 1, maximum: 10 }, color: { type: 'string', default: 'blue', enum: ['blue', 'red'] }, extra: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true }, empty: { type: 'object' }, list: { type: 'array', items: { type: 'object' } }, labels: { type: 'object', additionalProperties: { type: 'string' } } } },
     status: { type: 'object', properties: { phase: { type: 'string' } } },
   },
 };
@@ -111,8 +111,16 @@ describe('custom resources', () => {
     expect(pruned.status).toBe(201);
     expect(pruned.body.spec).toEqual({ size: 1, color: 'blue' }); // pruned, and defaulted from the schema
     expect(pruned.headers.get('warning')).toContain('unknown field \\"spec.shape\\"');
+    // An object that declares no properties keeps none (in a list too); a map keeps its keys.
+    const bare = await call('POST', widgets, widget('w10', { size: 1, empty: { x: 1 }, list: [{ y: 2 }], labels: { k: 'v' } }));
+    expect(bare.status, bare.text).toBe(201);
+    expect(bare.body.spec).toEqual({ size: 1, color: 'blue', empty: {}, list: [{}], labels: { k: 'v' } });
+    const bareStrict = await call('POST', `${widgets}?fieldValidation=Strict`, widget('w9', { size: 1, empty: { x: 1 } }));
+    expect(bareStrict.status, bareStrict.text).toBe(400);
+    expect(bareStrict.body.message).toContain('unknown field "spec.empty.x"');
+    expect((await call('DELETE', `${widgets}/w10`)).status).toBe(200);
     // Nothing half-written: the refused names do not exist.
-    for (const n of ['w2', 'w3', 'w4', 'w7', 'w8']) expect((await call('GET', `${widgets}/${n}`)).status).toBe(404);
+    for (const n of ['w2', 'w3', 'w4', 'w7', 'w8', 'w9']) expect((await call('GET', `${widgets}/${n}`)).status).toBe(404);
   });
 
   it('status, generation, patches, lists through either version, and watch', async () => {

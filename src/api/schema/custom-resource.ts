@@ -2,9 +2,9 @@
 // custom resources are type-checked, pruned and patched like built-in kinds.
 //
 // Contract:
-// - Objects with `properties` become object nodes (unknown fields pruned, or refused with
-//   fieldValidation=Strict, as upstream prunes structural schemas); `additionalProperties`
-//   makes a map; `x-kubernetes-preserve-unknown-fields: true` on an object with `properties`
+// - Objects become object nodes (unknown fields pruned, or refused with fieldValidation=Strict,
+//   as upstream prunes structural schemas; an object without `properties` keeps nothing);
+//   `additionalProperties` makes a map; `x-kubernetes-preserve-unknown-fields: true` on an object with `properties`
 //   keeps fields it does not declare and types (and defaults) those it declares; on anything
 //   else, like a schema without a type, it keeps whatever is sent.
 // - `x-kubernetes-embedded-resource: true` is an object with apiVersion, kind and the standard
@@ -57,7 +57,10 @@ export function schemaFromOpenAPI(s: unknown, depth = 0): SchemaNode {
         if (s['x-kubernetes-map-type'] === 'atomic') node.mapType = 'atomic';
         return withDesc(node);
       }
-      if (!isObj(s.properties)) return withDesc(s.additionalProperties === false ? { kind: 'object', properties: {} } : { kind: 'any' });
+      // An object that declares no properties (and is not a map) has none, as upstream's
+      // structural pruning reads it: whatever is sent in it is pruned (refused with Strict).
+      // `additionalProperties: true` alone is free-form.
+      if (!isObj(s.properties)) return withDesc(s.additionalProperties === true ? { kind: 'any' } : { kind: 'object', properties: {} });
       const properties: Record<string, SchemaNode> = {};
       const defaults: Record<string, unknown> = {};
       for (const [k, v] of Object.entries(s.properties)) {

@@ -121,6 +121,16 @@ describe('field selector matching against selectable fields', () => {
     expect(parseFieldSelector('metadata.name=n1').matches(f)).toBe(true);
   });
 
+  it('replica sets and replication controllers: status.replicas, 0 when absent (Go\'s zero)', () => {
+    for (const gk of ['apps/ReplicaSet', '/ReplicationController']) {
+      const none: KubeObject = { apiVersion: 'v1', kind: 'X', metadata: { name: 'a', namespace: 'ns' }, status: {} };
+      const three: KubeObject = { ...none, status: { replicas: 3 } };
+      expect(selectableFields(gk, none)).toEqual({ 'metadata.name': 'a', 'metadata.namespace': 'ns', 'status.replicas': '0' });
+      expect(parseFieldSelector('status.replicas=0').matches(selectableFields(gk, none))).toBe(true);
+      expect(parseFieldSelector('status.replicas!=0').matches(selectableFields(gk, three))).toBe(true);
+    }
+  });
+
   it('default kinds: metadata.name and metadata.namespace', () => {
     const ds: KubeObject = { apiVersion: 'apps/v1', kind: 'DaemonSet', metadata: { name: 'x', namespace: 'ns' } };
     expect(selectableFields('apps/DaemonSet', ds)).toEqual({ 'metadata.name': 'x', 'metadata.namespace': 'ns' });
@@ -133,6 +143,8 @@ describe('checkFieldSelector: unsupported labels', () => {
     ['/Pod', 'status.hostIP=1.2.3.4', 'field label not supported: status.hostIP'],
     ['/Node', 'metadata.namespace=x', 'field label not supported: metadata.namespace'],
     ['/Event', 'involvedObject.foo=x', 'field label not supported: involvedObject.foo'],
+    ['apps/ReplicaSet', 'spec.replicas=1', 'field label not supported: spec.replicas'],
+    ['/ReplicationController', 'spec.replicas=1', 'field label not supported: spec.replicas'],
     ['apps/DaemonSet', 'spec.foo=x', '"spec.foo" is not a known field selector: only "metadata.name", "metadata.namespace"'],
   ];
   it.each(cases)('%s %j', (gk, s, message) => {

@@ -144,6 +144,12 @@ function str(obj: unknown, ...keys: string[]): string {
   return typeof v === 'string' ? v : typeof v === 'number' || typeof v === 'boolean' ? String(v) : '';
 }
 
+/** An int32 field as Go's strconv.Itoa writes it: an absent one is its zero, `0`. */
+function int(obj: unknown, ...keys: string[]): string {
+  const v = path(obj, ...keys);
+  return typeof v === 'number' ? String(v) : '0';
+}
+
 function bool(obj: unknown, ...keys: string[]): string {
   return path(obj, ...keys) === true ? 'true' : 'false';
 }
@@ -229,7 +235,11 @@ const KINDS: Record<string, KindFields> = {
     unsupported: explicitUnsupported,
   },
   '/ReplicationController': {
-    fields: { 'metadata.name': metaName, 'metadata.namespace': metaNamespace, 'status.replicas': (o) => str(o, 'status', 'replicas') },
+    fields: { 'metadata.name': metaName, 'metadata.namespace': metaNamespace, 'status.replicas': (o) => int(o, 'status', 'replicas') },
+    unsupported: explicitUnsupported,
+  },
+  'apps/ReplicaSet': {
+    fields: { 'metadata.name': metaName, 'metadata.namespace': metaNamespace, 'status.replicas': (o) => int(o, 'status', 'replicas') },
     unsupported: explicitUnsupported,
   },
 };

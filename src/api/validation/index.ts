@@ -145,6 +145,11 @@ type Fn2 = (o: Obj, old: Obj) => FieldError[];
 
 interface KindSpec {
   namespaced: boolean;
+  /**
+   * Top-level fields that are Go structs (not pointers) in the kind's type: always written, so
+   * an object sent without one has it as `{}`, as upstream's decoding and encoding give it.
+   */
+  structs?: readonly string[];
   defaults?: (o: Obj) => void;
   prepare?: (o: Obj) => void;
   prepareUpdate?: (o: Obj, old: Obj) => void;
@@ -195,20 +200,20 @@ const updateThenCreate =
 
 const kinds: Record<string, KindSpec> = {
   '/Namespace': { namespaced: false, defaults: setNamespaceDefaults, prepare: prepareNamespaceForCreate, prepareUpdate: prepareNamespaceForUpdate, create: validateNamespace, update: validateNamespaceUpdate, status: validateNamespaceStatusUpdate },
-  '/Node': { namespaced: false, defaults: setNodeDefaults, statusDefaults: setNodeStatusDefaults, create: validateNode, update: validateNodeUpdate, status: validateNodeUpdate },
+  '/Node': { namespaced: false, structs: ['spec', 'status'], defaults: setNodeDefaults, statusDefaults: setNodeStatusDefaults, create: validateNode, update: validateNodeUpdate, status: validateNodeUpdate },
   '/Pod': { namespaced: true, defaults: setPodDefaultsForCreate, prepare: preparePodForCreate, statusDefaults: syncPodStatusIPs, create: validatePodCreate, update: validatePodUpdate, status: validatePodStatusUpdate, ephemeralContainers: validatePodEphemeralContainersUpdate, warnings: podWarnings },
   '/Event': { namespaced: true, create: validateEvent, update: validateEventUpdate },
   'events.k8s.io/Event': { namespaced: true, create: validateEventV1, update: validateEventV1Update },
   '/Service': { namespaced: true, defaults: setServiceDefaults, statusDefaults: setServiceStatusDefaults, prepare: prepareServiceForCreate, prepareUpdate: prepareServiceForUpdate, create: validateService, update: validateServiceUpdate, status: validateServiceStatusUpdate },
   '/Endpoints': { namespaced: true, defaults: setEndpointsDefaults, create: validateEndpoints, update: updateThenCreate(validateEndpoints) },
   '/ConfigMap': { namespaced: true, create: validateConfigMap, update: validateConfigMapUpdate },
-  '/LimitRange': { namespaced: true, defaults: setLimitRangeDefaults, create: validateLimitRange, update: updateThenCreate(validateLimitRange) },
-  '/ResourceQuota': { namespaced: true, create: validateResourceQuota, update: validateResourceQuotaUpdate, status: validateResourceQuotaStatusUpdate },
+  '/LimitRange': { namespaced: true, structs: ['spec'], defaults: setLimitRangeDefaults, create: validateLimitRange, update: updateThenCreate(validateLimitRange) },
+  '/ResourceQuota': { namespaced: true, structs: ['spec'], create: validateResourceQuota, update: validateResourceQuotaUpdate, status: validateResourceQuotaStatusUpdate },
   '/Secret': { namespaced: true, defaults: setSecretDefaults, create: validateSecret, update: validateSecretUpdate },
   '/ServiceAccount': { namespaced: true, create: validateServiceAccount, update: updateThenCreate(validateServiceAccount) },
   'apps/DaemonSet': { namespaced: true, defaults: setDaemonSetDefaults, create: validateDaemonSet, update: validateDaemonSetUpdate, status: validateDaemonSetStatusUpdate, warnings: templateWarnings },
   'apps/ControllerRevision': { namespaced: true, create: validateControllerRevision, update: validateControllerRevisionUpdate },
-  'coordination.k8s.io/Lease': { namespaced: true, create: validateLease, update: validateLeaseUpdate },
+  'coordination.k8s.io/Lease': { namespaced: true, structs: ['spec'], create: validateLease, update: validateLeaseUpdate },
   'discovery.k8s.io/EndpointSlice': {
     namespaced: true,
     defaults: setEndpointSliceDefaults,
@@ -225,7 +230,7 @@ const kinds: Record<string, KindSpec> = {
   'apps/Deployment': { namespaced: true, defaults: setDeploymentDefaults, create: validateDeployment, update: validateSetUpdate(validateDeployment), status: validateDeploymentStatusUpdate, warnings: templateWarnings },
   'apps/ReplicaSet': { namespaced: true, defaults: setReplicaSetDefaults, create: validateReplicaSet, update: validateSetUpdate(validateReplicaSet), status: validateReplicaSetStatusUpdate, warnings: templateWarnings },
   '/ReplicationController': { namespaced: true, defaults: setReplicationControllerDefaults, create: validateReplicationController, status: validateReplicaSetStatusUpdate, warnings: templateWarnings },
-  'policy/PodDisruptionBudget': { namespaced: true, create: validatePodDisruptionBudget, status: validatePodDisruptionBudgetStatusUpdate },
+  'policy/PodDisruptionBudget': { namespaced: true, structs: ['spec'], create: validatePodDisruptionBudget, status: validatePodDisruptionBudgetStatusUpdate },
   'storage.k8s.io/CSIDriver': { namespaced: false, defaults: setCSIDriverDefaults, create: validateCSIDriver },
   'storage.k8s.io/CSINode': { namespaced: false, create: validateCSINode, update: validateCSINodeUpdate },
   'storage.k8s.io/StorageClass': { namespaced: false, defaults: setStorageClassDefaults, create: validateStorageClass, update: validateStorageClassUpdate },
@@ -260,6 +265,10 @@ function toKindValidation(spec: KindSpec): KindValidation {
     applyDefaults(o) {
       // Upstream BeforeCreate/BeforeUpdate clear the namespace of cluster-scoped objects.
       if (!spec.namespaced && o.metadata && typeof o.metadata === 'object') delete o.metadata.namespace;
+      if (spec.structs) {
+        const target = asObj(o);
+        for (const f of spec.structs) if (target[f] === undefined || target[f] === null) target[f] = {};
+      }
       spec.defaults?.(asObj(o));
     },
     validateCreate: (o) => spec.create(asObj(o)),

@@ -90,6 +90,27 @@ describe('defaults', () => {
     validationFor('/Node').applyDefaults(n);
     expect(n.status.allocatable).toEqual({ cpu: '4' });
   });
+
+  it('a spec (and a Node\'s status) that is a Go struct is always there: {} when sent without it or as null', () => {
+    for (const [gk, fields] of [
+      ['/Node', ['spec', 'status']],
+      ['/LimitRange', ['spec']],
+      ['/ResourceQuota', ['spec']],
+      ['coordination.k8s.io/Lease', ['spec']],
+      ['policy/PodDisruptionBudget', ['spec']],
+    ] as const) {
+      const bare: any = { apiVersion: 'v1', kind: gk.split('/')[1], metadata: { name: 'x', namespace: 'ns' }, spec: null };
+      validationFor(gk).applyDefaults(bare);
+      for (const f of fields) expect(bare[f], `${gk} ${f}`).toEqual({});
+      const kept: any = { apiVersion: 'v1', kind: gk.split('/')[1], metadata: { name: 'x' }, spec: { a: 1 } };
+      validationFor(gk).applyDefaults(kept);
+      expect(kept.spec.a).toBe(1);
+    }
+    // A kind whose type has no such struct gets none.
+    const cm: any = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x' } };
+    validationFor('/ConfigMap').applyDefaults(cm);
+    expect(cm.spec).toBeUndefined();
+  });
 });
 
 describe('rules and messages', () => {
