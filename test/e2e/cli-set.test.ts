@@ -3,6 +3,7 @@
 // controller records a new ControllerRevision (a new line in `rollout history`), a command that
 // changes nothing sends nothing; and, where the real kubectl 1.32 is installed, the same
 // commands print byte for byte what kubectl prints, on twin DaemonSets in two namespaces.
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Cleanup } from '../helpers/cleanup.js';
@@ -144,9 +145,32 @@ describe('everynode set', () => {
     await waitRevisions('envds', '1,2,3,4');
   });
 
+  it('set -f reads the objects a file names from the server; --local changes them here, with no server at all', async () => {
+    expect((await cli(['apply', '-f', '-'], dsManifest('fromfile'))).code).toBe(0);
+    await waitRevisions('fromfile', '1');
+    const file = join(dir, 'fromfile.yaml');
+    writeFileSync(file, dsManifest('fromfile'));
+    expect(await cli(['set', 'image', '-f', file, 'agent=busybox:1.37'])).toMatchObject({ code: 0, stdout: 'daemonset.apps/fromfile image updated\n', stderr: '' });
+    expect(await jsonpath('fromfile', '{.metadata.generation} {.spec.template.spec.containers[0].image}')).toBe('2 busybox:1.37');
+    // A file object the server does not have, in a namespace that does not exist either.
+    const ghost = join(dir, 'ghost.yaml');
+    writeFileSync(ghost, dsManifest('ghost').replace('name: ghost', 'name: ghost\n  namespace: nowhere'));
+    expect(await cli(['set', 'image', '-f', ghost, 'agent=x'])).toMatchObject({ code: 1, stdout: '', stderr: 'Error from server (NotFound): namespaces "nowhere" not found\n' });
+
+    // --local: the file's object changed and printed; the server's is not touched, nor asked
+    // (a kubeconfig whose server cannot be reached).
+    const offline = join(dir, 'offline.kubeconfig');
+    writeFileSync(offline, 'apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster:\n    server: https://127.0.0.1:1\ncontexts:\n- name: c\n  context:\n    cluster: c\n    user: u\ncurrent-context: c\nusers:\n- name: u\n  user:\n    token: t\n');
+    const local = await runEverynode(['set', 'image', '--local', '-f', file, 'agent=busybox:9', '-o', 'jsonpath={.spec.template.spec.containers[0].image}'], { kubeconfig: offline });
+    expect(local).toMatchObject({ code: 0, stdout: 'busybox:9', stderr: '' });
+    expect((await runEverynode(['set', 'env', '--local', '-f', file, 'A=1'], { kubeconfig: offline })).stdout).toBe('daemonset.apps/fromfile env updated\n');
+    expect(await jsonpath('fromfile', '{.metadata.generation} {.spec.template.spec.containers[0].image}')).toBe('2 busybox:1.37');
+  });
+
   const kubectlBinary = versionedKubectl(32) ?? (kubectlAvailable() ? 'kubectl' : undefined);
   it.skipIf(kubectlBinary === undefined)('prints what kubectl 1.32 prints for the same commands (twin DaemonSets)', async () => {
     const cacheDir = join(dir, 'kubectl-cache');
+    const fileOf = (name: string): string => join(dir, name);
     for (const ns of ['set-kc', 'set-en']) {
       expect((await cli(['apply', '-f', '-'], `apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ${ns}\n`)).code).toBe(0);
       expect((await cli(['apply', '-f', '-'], twinManifest(ns))).code).toBe(0);
@@ -178,14 +202,38 @@ describe('everynode set', () => {
       ['resources', 'ds', '--all', '--limits=cpu=2', '--dry-run=client', '-o', 'jsonpath={.spec.template.spec.containers[*].resources}'],
       ['resources', 'ds/twin', '--limits=cpu'],
       ['resources', 'ds/twin'],
+      // -f: the file's objects read from the server (in -n's namespace: the file names none).
+      ['image', '-f', fileOf('twin.yaml'), 'agent=busybox:1.40'],
+      ['image', '-f', fileOf('twin.yaml'), 'ds/twin', 'agent=x'],
+      ['image', '-f', fileOf('twin.yaml'), 'daemonset', 'twin', 'agent=x'],
+      ['image', '-f', fileOf('twin.yaml'), '-l', 'app=twin', 'agent=busybox:1.41'],
+      ['env', '-f', fileOf('twin.yaml'), '--list', '-c', 'agent'],
+      ['image', '-f', fileOf('elsewhere.yaml'), 'agent=x'],
+      // --local: changed here and printed.
+      ['image', '--local', '-f', fileOf('twin.yaml'), 'agent=busybox:9'],
+      ['image', '--local', '-f', fileOf('twin.yaml'), 'agent=busybox:9', '-o', 'yaml'],
+      ['image', '--local', '-f', fileOf('with-cm.yaml'), '*=busybox:9'],
+      ['image', '--local', '-f', fileOf('twin.yaml'), 'agent=busybox:9', '--dry-run=client'],
+      ['env', '--local', '-f', fileOf('twin.yaml'), 'X=1', '-o', 'json'],
+      ['env', '--local', '-f', fileOf('twin.yaml'), '--list'],
+      ['resources', '--local', '-f', fileOf('twin.yaml'), '--limits=cpu=1', '-o', 'name'],
+      ['image', '--local', 'ds/twin', 'agent=x'],
+      ['env', '--local', 'ds/twin', 'X=1'],
+      ['image', '--local', '-f', fileOf('twin.yaml'), 'agent=x', '--dry-run=server'],
+      ['image', '--local', '-f', fileOf('elsewhere.yaml'), 'agent=x'],
     ];
+    writeFileSync(fileOf('twin.yaml'), twinManifest('x').replace('  namespace: x\n', ''));
+    writeFileSync(fileOf('elsewhere.yaml'), twinManifest('elsewhere'));
+    writeFileSync(fileOf('with-cm.yaml'), `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm\ndata:\n  a: b\n---\n${twinManifest('x').replace('  namespace: x\n', '')}`);
     for (const c of commands) {
       const k = await runKubectl({ kubeconfig: kc, cacheDir }, ['set', ...c, '-n', 'set-kc'], { binary: kubectlBinary! });
       const e = await cli(['set', ...c, '-n', 'set-en']);
-      expect({ code: e.code, stdout: e.stdout, stderr: e.stderr }, `set ${c.join(' ')}`).toEqual({ code: k.code, stdout: k.stdout, stderr: k.stderr });
+      // The twins' namespaces are named in some messages (a namespace -n contradicts).
+      const same = (text: string): string => text.replaceAll('"set-kc"', '"set-en"');
+      expect({ code: e.code, stdout: e.stdout, stderr: e.stderr }, `set ${c.join(' ')}`).toEqual({ code: k.code, stdout: same(k.stdout), stderr: same(k.stderr) });
     }
     // The same changes reached the server: the twins have the same template and generation.
     const template = '{.metadata.generation} {.spec.template}';
     expect(await jsonpath('twin', template, 'set-en')).toBe(await jsonpath('twin', template, 'set-kc'));
-  }, 180_000); // ~20 s alone: about 40 CLI and kubectl runs, slow when the machine is loaded
+  }, 240_000); // ~40 s alone: about 85 CLI and kubectl runs, slow when the machine is loaded
 });

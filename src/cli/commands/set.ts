@@ -4,7 +4,7 @@
 //
 // Objects: `TYPE NAME...`, `TYPE/NAME...`, or every object of TYPE in the namespace (--all) or
 // matching -l SELECTOR (names win over --all; names with -l are an error, worded as kubectl's
-// builder words it). Every object is read first; if any read fails, only the failures are
+// builder words it), or those of -f files (below). Every object is read first; if any read fails, only the failures are
 // printed (exit code 1) and nothing is changed.
 //
 // The change is sent as kubectl sends it: a strategic merge patch of the pod spec computed as
@@ -54,8 +54,13 @@
 // containers -c selects (`*` wildcards; default all, init containers included); a selection
 // that matches nothing is `error: unable to find container named <c>`.
 //
-// Not supported: -f/--filename and --local (objects come from the server only), --record,
-// --allow-missing-template-keys=false, `set selector|serviceaccount|subject`.
+// -f/--filename (-R): the objects a file, directory or stdin names, read again from the server
+// in their namespace (their own, else the run's; a contradicting -n is refused after the read,
+// and -l keeps the file objects whose own labels match). --local: the file's objects are changed
+// here and printed (`... image updated`, or -o), nothing is sent and no server is needed; TYPE
+// NAME arguments are refused with it (ignored by `set env`), as is --dry-run=server.
+//
+// Not supported: --record, --allow-missing-template-keys=false, `set selector|serviceaccount|subject`.
 
 import type { Command } from 'commander';
 import type { KubeObject } from '../../api/types.js';
@@ -66,6 +71,9 @@ import { ApiError } from '../../api/errors.js';
 import { CliError, formatError, UnreachableError } from '../context.js';
 import type { ResourceInfo } from '../discovery.js';
 import { readStream } from '../io.js';
+import { readManifests } from '../manifests.js';
+import { apiVersionOf } from '../client.js';
+import { parseLabelSelector } from '../../api/selectors/index.js';
 import { executeTemplate, findValues, GoTemplateError, JsonPathError } from '../jsonpath.js';
 import { printObjects, type ObjectFormat, readTemplateFile, sortedKeys } from '../printers.js';
 import { goTemplateOf } from './output.js';
@@ -125,6 +133,100 @@ export interface SetTarget {
 interface Selection {
   all?: boolean;
   selector?: string;
+  /** -f: the objects come from these files (directories, `-`), read again from the server unless `local`. */
+  filename?: string[];
+  recursive?: boolean;
+  /** --local: the objects of the files are changed here and printed; the server is not asked. */
+  local?: boolean;
+  /** With --local, TYPE/NAME arguments are refused (set image, set resources) or ignored (set env). */
+  localArgs?: 'refused' | 'ignored';
+}
+
+/** kubectl's refusal of --local with --dry-run=server. */
+const localServerDryRun = 'cannot specify --local and --dry-run=server - did you mean --dry-run=client?';
+
+/** cli-runtime's LocalResourceError: objects named by argument with --local. */
+const localResourceError = `you must specify resources by --filename when --local is set.
+Example resource specifications include:
+   '-f rsrc.yaml'
+   '--filename=rsrc.json'`;
+
+/**
+ * The resource of a file's object as --local knows it, without discovery: its group, version
+ * and kind, named by the kind in lower case (kubectl's local mapping: `configmap/cm` in its
+ * messages).
+ */
+function localResource(o: KubeObject): ResourceInfo {
+  const apiVersion = o.apiVersion ?? '';
+  const slash = apiVersion.indexOf('/');
+  const kind = o.kind ?? '';
+  const lower = kind.toLowerCase();
+  return {
+    group: slash < 0 ? '' : apiVersion.slice(0, slash),
+    version: slash < 0 ? apiVersion : apiVersion.slice(slash + 1),
+    kind,
+    plural: lower,
+    singular: lower,
+    namespaced: true,
+    shortNames: [],
+    verbs: [],
+    subresources: [],
+    categories: [],
+  };
+}
+
+/** kubectl's refusal of a -f object in another namespace than the one -n names. */
+const namespaceMismatch = (objNs: string, flagNs: string): CliError =>
+  new CliError(`the namespace from the provided object ${JSON.stringify(objNs)} does not match the namespace ${JSON.stringify(flagNs)}. You must pass '--namespace=${objNs}' to perform this operation.`);
+
+/**
+ * The objects of -f (kubectl's builder over paths): with --local as the files have them (a
+ * namespace other than -n's refused); else each read again from the server in its namespace
+ * (its own, else the run's), kept only when -l selects the file's object by its own labels,
+ * and refused after the read when its namespace is not -n's. As readTargets, failures are
+ * printed together and nothing is changed (undefined).
+ */
+async function readFileTargets(ctx: CliContext, cmd: Command, sel: Selection): Promise<SetTarget[] | undefined> {
+  const manifests = await readManifests(sel.filename ?? [], ctx.io, { recursive: sel.recursive === true });
+  const flagNs = ctx.globals(cmd).namespace;
+  const out: SetTarget[] = [];
+  const failures: Failure[] = [];
+  if (sel.local) {
+    for (const m of manifests) {
+      const objNs = m.object.metadata.namespace;
+      if (flagNs && objNs && objNs !== flagNs) failures.push(namespaceMismatch(objNs, flagNs));
+      else out.push({ r: localResource(m.object), obj: m.object });
+    }
+  } else {
+    let labels: ReturnType<typeof parseLabelSelector> | undefined;
+    if (sel.selector !== undefined) {
+      try {
+        labels = parseLabelSelector(sel.selector);
+      } catch (e) {
+        throw new CliError(`the provided selector ${JSON.stringify(sel.selector)} is not valid: ${errorText(e)}`);
+      }
+    }
+    const conn = ctx.conn(cmd);
+    for (const m of manifests) {
+      if (labels && !labels.matches(m.object.metadata.labels)) continue;
+      try {
+        const r = await ctx.discovery(cmd).byKind(m.object.apiVersion ?? '', m.object.kind ?? '');
+        const objNs = m.object.metadata.namespace;
+        const ns = r.namespaced ? objNs ?? conn.namespace : '';
+        const live = await getLatest(conn, r, ns, m.object.metadata.name ?? '');
+        if (r.namespaced && flagNs && objNs && objNs !== flagNs) throw namespaceMismatch(objNs, flagNs);
+        out.push({ r, obj: { ...live, apiVersion: apiVersionOf(r), kind: r.kind } });
+      } catch (e) {
+        if (e instanceof UnreachableError) throw e;
+        failures.push(e as Error);
+      }
+    }
+  }
+  if (failures.length > 0) {
+    reportFailures(ctx, failures);
+    return undefined;
+  }
+  return out;
 }
 
 /** kubectl's message when no resource is given at all. */
@@ -140,6 +242,16 @@ Example resource specifications include:
  * errors throw; failed reads are printed together (reportFailures) and yield undefined.
  */
 async function readTargets(ctx: CliContext, cmd: Command, resources: string[], sel: Selection): Promise<SetTarget[] | undefined> {
+  const fromFiles = (sel.filename ?? []).length > 0;
+  // `set env` builds its local objects from the files alone (its arguments are not looked at);
+  // `set image` and `set resources` refuse arguments with --local.
+  if (sel.local && sel.localArgs === 'ignored') resources = [];
+  if (sel.local && resources.length > 0) throw new CliError(localResourceError);
+  if (fromFiles && resources.length > 0) {
+    throw new CliError(resources[0]!.includes('/') ? 'resource/name arguments cannot be provided when a path is specified' : 'when paths, URLs, or stdin is provided as input, you may not specify resource arguments as well');
+  }
+  if (sel.local && !fromFiles) throw new CliError(missingResources);
+  if (fromFiles) return readFileTargets(ctx, cmd, sel);
   if (resources.length === 0) {
     if (sel.selector !== undefined) throw new CliError('at least one resource must be specified to use a selector');
     throw new CliError(missingResources);
@@ -457,6 +569,8 @@ class SetPrinter {
 interface RunOptions {
   verb: 'image' | 'env' | 'resources';
   dryRun: DryRun;
+  /** --local: each changed object is printed, nothing is sent. */
+  local: boolean;
   printer: SetPrinter;
   fieldManager: string;
 }
@@ -499,7 +613,6 @@ function computeChanges(targets: SetTarget[], mutate: (t: SetTarget, spec: JsonM
 }
 
 async function sendChanges(ctx: CliContext, cmd: Command, computed: Computed[], o: RunOptions, failures: Failure[]): Promise<void> {
-  const conn = ctx.conn(cmd);
   for (const c of computed) {
     const { r, obj } = c.target;
     if (c.failure !== undefined) {
@@ -507,7 +620,7 @@ async function sendChanges(ctx: CliContext, cmd: Command, computed: Computed[], 
       continue;
     }
     if (c.patch === undefined) continue; // no change: kubectl sends and prints nothing
-    if (o.dryRun === 'client') {
+    if (o.local || o.dryRun === 'client') {
       try {
         o.printer.print(r, c.changed!);
       } catch (e) {
@@ -515,6 +628,7 @@ async function sendChanges(ctx: CliContext, cmd: Command, computed: Computed[], 
       }
       continue;
     }
+    const conn = ctx.conn(cmd);
     let actual: KubeObject;
     try {
       const ns = r.namespaced ? (obj.metadata.namespace ?? conn.namespace) : '';
@@ -844,13 +958,14 @@ async function runEnv(ctx: CliContext, cmd: Command, args: string[], opts: EnvOp
   const { resources, envArgs } = splitEnvArgs(args);
   const format = setOutputFormat(opts.output);
   const dryRun = dryRunStrategy(opts.dryRun);
-  if (resources.length === 0) throw new CliError('one or more resources must be specified as <resource> <name> or <resource>/<name>');
+  if (opts.local && dryRun === 'server') throw new CliError(localServerDryRun);
+  if (resources.length === 0 && (opts.filename ?? []).length === 0) throw new CliError('one or more resources must be specified as <resource> <name> or <resource>/<name>');
   if (opts.list && opts.output !== undefined && opts.output !== '') throw new CliError('--list and --output may not be specified together');
   const keys = (opts.keys ?? []).flatMap((k) => k.split(',')).filter((k) => k !== '');
   if (keys.length > 0 && !opts.from) throw new CliError('when specifying --keys, a configmap or secret must be provided with --from');
   const { env, remove } = await parseEnv([...(opts.env ?? []), ...envArgs], () => readStream(ctx.io.stdin));
   if (opts.from) env.push(...(await envFromSource(ctx, cmd, opts.from, keys, opts.prefix ?? '')));
-  const targets = await readTargets(ctx, cmd, resources, opts);
+  const targets = await readTargets(ctx, cmd, resources, { ...opts, localArgs: 'ignored' });
   if (!targets) return;
   const overwrite = opts.overwrite !== false;
   const store = opts.resolve ? new RefStore(ctx, cmd, ctx.conn(cmd).namespace) : undefined;
@@ -907,7 +1022,7 @@ async function runEnv(ctx: CliContext, cmd: Command, args: string[], opts: EnvOp
     return;
   }
   const failures: Failure[] = [];
-  await sendChanges(ctx, cmd, computed, { verb: 'env', dryRun, printer: new SetPrinter(ctx, format, 'env updated', dryRun, opts.showManagedFields === true), fieldManager: opts.fieldManager }, failures);
+  await sendChanges(ctx, cmd, computed, { verb: 'env', dryRun, local: opts.local === true, printer: new SetPrinter(ctx, format, 'env updated', dryRun, opts.showManagedFields === true), fieldManager: opts.fieldManager }, failures);
   reportFailures(ctx, failures);
 }
 
@@ -923,6 +1038,7 @@ async function runImage(ctx: CliContext, cmd: Command, args: string[], opts: Ima
   if (opts.all && opts.selector !== undefined) invalid.push('cannot set --all and --selector at the same time');
   if (images.size === 0) invalid.push('at least one image update is required');
   else if (images.size > 1 && images.has('*')) invalid.push('all containers are already specified by *, but saw more than one container_name=container_image pairs');
+  if (opts.local && dryRun === 'server') invalid.push(localServerDryRun);
   if (invalid.length > 0) {
     reportFailures(ctx, invalid);
     return;
@@ -943,7 +1059,7 @@ async function runImage(ctx: CliContext, cmd: Command, args: string[], opts: Ima
       if (!found) failures.push(`error: unable to find container named ${JSON.stringify(name)}`);
     }
   });
-  await sendChanges(ctx, cmd, computed, { verb: 'image', dryRun, printer: new SetPrinter(ctx, format, 'image updated', dryRun, opts.showManagedFields === true), fieldManager: opts.fieldManager }, failures);
+  await sendChanges(ctx, cmd, computed, { verb: 'image', dryRun, local: opts.local === true, printer: new SetPrinter(ctx, format, 'image updated', dryRun, opts.showManagedFields === true), fieldManager: opts.fieldManager }, failures);
   reportFailures(ctx, failures);
 }
 
@@ -982,6 +1098,7 @@ async function runResources(ctx: CliContext, cmd: Command, resources: string[], 
   const targets = await readTargets(ctx, cmd, resources, opts);
   if (!targets) return;
   // kubectl's Validate, after the objects are read.
+  if (opts.local && dryRun === 'server') throw new CliError(localServerDryRun);
   if (opts.all && opts.selector !== undefined) throw new CliError('cannot set --all and --selector at the same time');
   const limitsText = opts.limits ?? '';
   const requestsText = opts.requests ?? '';
@@ -1004,7 +1121,7 @@ async function runResources(ctx: CliContext, cmd: Command, resources: string[], 
       c['resources'] = req;
     }
   });
-  await sendChanges(ctx, cmd, computed, { verb: 'resources', dryRun, printer: new SetPrinter(ctx, format, 'resource requirements updated', dryRun, opts.showManagedFields === true), fieldManager: opts.fieldManager }, failures);
+  await sendChanges(ctx, cmd, computed, { verb: 'resources', dryRun, local: opts.local === true, printer: new SetPrinter(ctx, format, 'resource requirements updated', dryRun, opts.showManagedFields === true), fieldManager: opts.fieldManager }, failures);
   reportFailures(ctx, failures);
 }
 
@@ -1016,6 +1133,9 @@ function withTargetOptions(c: Command): Command {
     .option('-o, --output <format>', 'print the changed objects: json|yaml|name|jsonpath=TEMPLATE')
     .option('--show-managed-fields', 'keep metadata.managedFields in json and yaml output')
     .option('--field-manager <name>', 'the name of the manager of the fields set', defaultFieldManager)
+    .option('-f, --filename <path>', 'change the objects this file, directory or - (stdin) names (repeatable); read from the server unless --local', collect)
+    .option('-R, --recursive', 'with -f DIR: also the files of its sub-directories')
+    .option('--local', 'change the -f objects here and print them; the server is not contacted')
     .addOption(dryRunOption());
 }
 
@@ -1025,7 +1145,7 @@ export function registerSet(program: Command, ctx: CliContext): void {
   const image = set
     .command('image')
     .description('Update the image of containers of objects with a pod template (DaemonSets, Pods, ...)')
-    .argument('<args...>', 'TYPE NAME... CONTAINER=IMAGE... | TYPE/NAME... CONTAINER=IMAGE... | TYPE CONTAINER=IMAGE... with --all or -l (*=IMAGE: every container)');
+    .argument('[args...]', 'TYPE NAME... CONTAINER=IMAGE... | TYPE/NAME... CONTAINER=IMAGE... | TYPE CONTAINER=IMAGE... with --all or -l | CONTAINER=IMAGE... with -f (*=IMAGE: every container)');
   withTargetOptions(image).action(async (args: string[], opts: ImageOpts, cmd: Command) => {
     await runImage(ctx, cmd, args, opts);
   });
@@ -1033,7 +1153,7 @@ export function registerSet(program: Command, ctx: CliContext): void {
   const env = set
     .command('env')
     .description('Update (or --list) the environment variables of containers of objects with a pod template')
-    .argument('<args...>', 'TYPE NAME... KEY=VALUE... KEY-... | TYPE/NAME... ... | TYPE ... with --all or -l (- reads KEY=VALUE lines from stdin)')
+    .argument('[args...]', 'TYPE NAME... KEY=VALUE... KEY-... | TYPE/NAME... ... | TYPE ... with --all or -l | KEY=VALUE... with -f (- reads KEY=VALUE lines from stdin)')
     .option('-e, --env <KEY=VALUE>', 'a variable to set (repeatable; before the arguments)', collect)
     .option('-c, --containers <name>', 'the containers to change, by name with * wildcards', '*')
     .option('--list', 'print the variables of each container (after the changes given, which are not sent)')
