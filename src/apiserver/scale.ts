@@ -9,7 +9,8 @@
 //   `status.selector` from labelSelectorPath (a string, or a built-in kind's selector object in
 //   its string form, see ScaleSubresource.labelSelectorFormat; absent: none), and metadata name,
 //   namespace, uid, resourceVersion and creationTimestamp of the object.
-// - PUT takes a Scale (its metadata.name must be the path's); PATCH (JSON, merge or strategic
+// - PUT takes a Scale, decoded as upstream decodes one (decodeScale: a wrong type or kind is a 400
+//   and nothing is written; its metadata.name and namespace must be the path's); PATCH (JSON, merge or strategic
 //   merge) is applied to the object's current Scale; an apply (autoscaling/v1 Scale) makes its
 //   manager own specReplicasPath of the object (see applyScale). Writes are recorded in
 //   managedFields with subresource "scale", as upstream records them. The result's spec.replicas must
@@ -24,12 +25,14 @@ import { ApiError, badRequest, fe, invalid, unsupportedPatchType } from '../api/
 import type { KindDef, ScaleSubresource } from '../api/kinds.js';
 import { applyJsonPatch, applyMergePatch } from '../api/patch/index.js';
 import type { KubeObject } from '../api/types.js';
+import { decodeObject, type FieldValidation } from '../api/schema/index.js';
 import { parseJsonText, parseYamlText, readBody } from './http.js';
 import { formatLabelSelector } from './tables/format.js';
 import type { WriteQuery } from './query.js';
 import { patchTypeOf, type AdmitFn, type RestRegistry } from './registry.js';
 
 const scaleRef = { group: 'autoscaling', resource: 'scale', kind: 'Scale' };
+const scaleGvk = { group: 'autoscaling', version: 'v1', kind: 'Scale' };
 
 export interface Scale {
   apiVersion: 'autoscaling/v1';
@@ -124,16 +127,9 @@ export async function serveScale(r: ScaleRequest): Promise<{ code: 200; json: st
   let wanted: unknown;
   if (r.method === 'PUT') {
     const wq = r.writeQuery();
-    const text = await readBody(r.req);
-    try {
-      wanted = parseJsonText(text, wq.fieldValidation).value;
-    } catch (err) {
-      throw badRequest(`error decoding the Scale: ${err instanceof Error ? err.message : String(err)}`);
-    }
-    if (typeof wanted !== 'object' || wanted === null || Array.isArray(wanted)) throw badRequest('the body must be an autoscaling/v1 Scale object');
-    const bodyName = (wanted as { metadata?: { name?: unknown } }).metadata?.name;
-    if (bodyName !== undefined && bodyName !== r.name) throw badRequest(`the name of the object (${String(bodyName)}) does not match the name on the URL (${r.name})`);
-    return write(r, s, wanted, wq);
+    const { scale, warnings } = decodeScale(r, await readBody(r.req), wq.fieldValidation);
+    const written = await write(r, s, scale, wq);
+    return { ...written, warnings: [...warnings, ...written.warnings] };
   }
   if (r.method === 'PATCH') {
     const type = patchTypeOf(r.req.headers['content-type']);
@@ -153,6 +149,35 @@ export async function serveScale(r: ScaleRequest): Promise<{ code: 200; json: st
     return write(r, s, wanted, wq);
   }
   throw new ApiError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
+}
+
+/**
+ * A PUT's body as upstream decodes it into an autoscaling/v1 Scale: JSON or YAML; an apiVersion
+ * or kind other than the Scale's, a wrong JSON type (`spec: "x"`, `replicas: "5"`), a name or
+ * namespace other than the path's, or (Strict) an unknown field is a 400, before anything is
+ * written; unknown fields are dropped (warnings with Warn).
+ */
+function decodeScale(r: ScaleRequest, text: string, fieldValidation: FieldValidation): { scale: Record<string, unknown>; warnings: string[] } {
+  const media = (r.req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+  let body: unknown;
+  try {
+    body = media === 'application/yaml' ? parseYamlText(text).value : parseJsonText(text, fieldValidation).value;
+  } catch (err) {
+    throw badRequest(`error decoding the Scale: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw badRequest('Scale in version "v1" cannot be handled as a Scale: the body must be a JSON object');
+  const b = body as { apiVersion?: unknown; kind?: unknown };
+  if (b.apiVersion !== undefined && b.apiVersion !== '' && b.apiVersion !== 'autoscaling/v1') {
+    throw badRequest(`the API version in the data (${String(b.apiVersion)}) does not match the expected API version (autoscaling/v1)`);
+  }
+  if (b.kind !== undefined && b.kind !== '' && b.kind !== 'Scale') throw badRequest(`the kind in the data (${String(b.kind)}) does not match the expected kind (Scale)`);
+  const { object, warnings } = decodeObject(scaleGvk, body, fieldValidation);
+  const meta = object.metadata;
+  if (meta.name !== undefined && meta.name !== r.name) throw badRequest(`the name of the object (${meta.name}) does not match the name on the URL (${r.name})`);
+  if (meta.namespace !== undefined && meta.namespace !== '' && meta.namespace !== (r.namespace ?? '')) {
+    throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
+  }
+  return { scale: object as unknown as Record<string, unknown>, warnings };
 }
 
 async function write(r: ScaleRequest, s: ScaleSubresource, wanted: unknown, wq: WriteQuery): Promise<{ code: 200; json: string; warnings: string[] }> {

@@ -360,6 +360,30 @@ describe('custom resource definitions: names, versions, termination', () => {
     expect(stale.status, stale.text).toBe(409);
     const renamed = await call('PUT', `${at}/r1/scale`, { ...cur, metadata: { name: 'other' }, spec: { replicas: 8 } });
     expect([renamed.status, renamed.body.message]).toEqual([400, 'the name of the object (other) does not match the name on the URL (r1)']);
+    // A body that is no Scale is refused as upstream's decoding refuses it, and nothing is written
+    // (a spec of the wrong type once read as 0 replicas).
+    const now = (await call('GET', `${at}/r1/scale`)).body;
+    const malformed: [unknown, string, number?][] = [
+      [{ ...now, spec: 'oops' }, 'Scale in version "v1" cannot be handled as a Scale: json: cannot unmarshal string into Go struct field Scale.spec of type v1.ScaleSpec'],
+      [{ ...now, spec: { replicas: '5' } }, 'Scale in version "v1" cannot be handled as a Scale: json: cannot unmarshal string into Go struct field ScaleSpec.spec.replicas of type int32'],
+      [{ ...now, metadata: 'x' }, 'Scale in version "v1" cannot be handled as a Scale: json: cannot unmarshal string into Go struct field Scale.metadata of type v1.ObjectMeta'],
+      [{ ...now, kind: 'Pod', apiVersion: 'v1' }, 'the API version in the data (v1) does not match the expected API version (autoscaling/v1)'],
+      [{ ...now, kind: 'Deployment' }, 'the kind in the data (Deployment) does not match the expected kind (Scale)'],
+      [{ ...now, metadata: { ...now.metadata, namespace: 'kube-system' } }, 'the namespace of the provided object does not match the namespace sent on the request'],
+      [[1], 'Scale in version "v1" cannot be handled as a Scale: the body must be a JSON object'],
+    ];
+    for (const [body, message] of malformed) {
+      const r = await call('PUT', `${at}/r1/scale`, body);
+      expect([r.status, r.body.message], JSON.stringify(body)).toEqual([400, message]);
+    }
+    const strictPut = await call('PUT', `${at}/r1/scale?fieldValidation=Strict`, { ...now, spec: { replicas: 6, extra: 1 } });
+    expect([strictPut.status, strictPut.body.message]).toEqual([400, 'Scale in version "v1" cannot be handled as a Scale: strict decoding error: unknown field "spec.extra"']);
+    expect((await call('GET', `${at}/r1/scale`)).body.spec).toEqual({ replicas: 7 });
+    // YAML is a Scale too.
+    const yamlPut = await call('PUT', `${at}/r1/scale`, `apiVersion: autoscaling/v1\nkind: Scale\nmetadata: {name: r1}\nspec: {replicas: 6}\n`, 'application/yaml');
+    expect([yamlPut.status, yamlPut.body.spec?.replicas], yamlPut.text).toEqual([200, 6]);
+    const backTo7 = await call('PUT', `${at}/r1/scale`, { apiVersion: 'autoscaling/v1', kind: 'Scale', metadata: { name: 'r1' }, spec: { replicas: 7 } });
+    expect(backTo7.status, backTo7.text).toBe(200);
 
     // Bad replicas: the Scale's own check, then the object's schema; the object is unchanged.
     const negative = await call('PATCH', `${at}/r1/scale`, { spec: { replicas: -1 } }, 'application/merge-patch+json');

@@ -25,6 +25,7 @@ export const APIEXTENSIONS = 'io.k8s.apiextensions-apiserver.pkg.apis.apiextensi
 export const AUTHORIZATION = 'io.k8s.api.authorization.v1.';
 export const AUTHENTICATION = 'io.k8s.api.authentication.v1.';
 export const METRICS = 'io.k8s.metrics.pkg.apis.metrics.v1beta1.';
+export const AUTOSCALING = 'io.k8s.api.autoscaling.v1.';
 export const QUANTITY = 'io.k8s.apimachinery.pkg.api.resource.Quantity';
 export const INT_OR_STRING = 'io.k8s.apimachinery.pkg.util.intstr.IntOrString';
 export const RAW_EXTENSION = 'io.k8s.apimachinery.pkg.runtime.RawExtension';

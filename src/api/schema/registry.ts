@@ -3,7 +3,7 @@
 // add to the same maps, so nothing downstream assumes a fixed list of kinds.
 
 import type { GroupVersionKind, SchemaNode } from './types.js';
-import { ADMISSION, APIEXTENSIONS, APPS, AUTHENTICATION, AUTHORIZATION, COORDINATION, CORE, DISCOVERY, EVENTS, META, METRICS, NETWORKING, NODE, POLICY, RBAC, SCHEDULING, STORAGE, type Definitions } from './dsl.js';
+import { ADMISSION, APIEXTENSIONS, APPS, AUTHENTICATION, AUTOSCALING, AUTHORIZATION, COORDINATION, CORE, DISCOVERY, EVENTS, META, METRICS, NETWORKING, NODE, POLICY, RBAC, SCHEDULING, STORAGE, type Definitions } from './dsl.js';
 import { metaDefinitions } from './meta.js';
 import { podDefinitions } from './core-pod.js';
 import { volumeDefinitions } from './core-volumes.js';
@@ -23,6 +23,7 @@ import { apiextensionsDefinitions } from './apiextensions.js';
 import { authorizationDefinitions } from './authorization.js';
 import { authenticationDefinitions } from './authentication.js';
 import { metricsDefinitions } from './metrics.js';
+import { autoscalingDefinitions } from './autoscaling.js';
 
 const definitions = new Map<string, SchemaNode>();
 /** gvkKey -> definition name. */
@@ -99,6 +100,7 @@ registerDefinitions(apiextensionsDefinitions);
 registerDefinitions(authorizationDefinitions);
 registerDefinitions(authenticationDefinitions);
 registerDefinitions(metricsDefinitions);
+registerDefinitions(autoscalingDefinitions);
 
 // Structs upstream marks `+structType=atomic`: server-side apply owns and replaces them whole
 // (a selector is one value, not a bag of fields).
@@ -154,6 +156,8 @@ for (const group of ['apps', 'events.k8s.io', 'coordination.k8s.io', 'discovery.
 for (const kind of ['SubjectAccessReview', 'SelfSubjectAccessReview', 'LocalSubjectAccessReview', 'SelfSubjectRulesReview']) {
   registerKind({ group: 'authorization.k8s.io', version: 'v1', kind }, AUTHORIZATION + kind);
 }
+// The body of every /scale subresource (apiserver/scale.ts).
+registerKind({ group: 'autoscaling', version: 'v1', kind: 'Scale' }, AUTOSCALING + 'Scale');
 for (const kind of ['TokenReview', 'SelfSubjectReview']) registerKind({ group: 'authentication.k8s.io', version: 'v1', kind }, AUTHENTICATION + kind);
 for (const version of ['v1beta1', 'v1alpha1']) {
   registerKind({ group: 'authentication.k8s.io', version, kind: 'SelfSubjectReview' }, `io.k8s.api.authentication.${version}.SelfSubjectReview`);
