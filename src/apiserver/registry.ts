@@ -1129,10 +1129,16 @@ export class RestRegistry {
       }
       validateFieldManager(q.fieldManager, 'PatchOptions');
       const applied = patch as Record<string, unknown>;
-      // upstream's field manager: the configuration is of the served version exactly.
-      const gv = groupVersionOf(k);
+      // upstream's field manager (its version check, the outermost): the configuration is of
+      // the served group, version and kind exactly, else `invalid object type: <group>/<version>,
+      // Kind=<kind>` as Go prints the configuration's (an apiVersion it cannot parse: none).
       const specified = typeof applied.apiVersion === 'string' ? applied.apiVersion : '';
-      if (specified !== gv) throw badRequest(`Incorrect version specified in apply patch. Specified patch version: ${specified}, expected: ${gv}`);
+      const appliedKind = typeof applied.kind === 'string' ? applied.kind : '';
+      if (specified !== groupVersionOf(k) || appliedKind !== k.kind) {
+        const parts = specified.split('/');
+        const [group, version] = parts.length === 1 ? ['', parts[0]!] : parts.length === 2 ? [parts[0]!, parts[1]!] : ['', ''];
+        throw badRequest(`invalid object type: ${group}/${version}, Kind=${appliedKind}`);
+      }
       const meta = isObject(applied.metadata) ? applied.metadata : undefined;
       if (meta?.name !== undefined && meta.name !== name) {
         throw badRequest(`the name of the object (${String(meta.name)}) does not match the name on the URL (${name})`);

@@ -481,9 +481,12 @@ describe('server-side apply', () => {
   it('requires the apply patch to name the served version', async () => {
     await configMap('apply');
     const before = await stored(cmPath('apply'));
-    expectStatus(await call('PATCH', `${cmPath('apply')}?fieldManager=t`, 'data:\n  z: "1"\n', APPLY), 400, 'BadRequest', 'Incorrect version specified in apply patch. Specified patch version: , expected: v1');
-    expectStatus(await call('PATCH', `${cmPath('apply')}?fieldManager=t`, 'apiVersion: v2\nkind: ConfigMap\n', APPLY), 400, 'BadRequest', 'Incorrect version specified in apply patch. Specified patch version: v2, expected: v1');
-    expectStatus(await call('PATCH', `${crPath('x')}?fieldManager=t`, 'apiVersion: v1\nkind: ControllerRevision\n', APPLY), 400, 'BadRequest', 'Incorrect version specified in apply patch. Specified patch version: v1, expected: apps/v1');
+    expectStatus(await call('PATCH', `${cmPath('apply')}?fieldManager=t`, 'data:\n  z: "1"\n', APPLY), 400, 'BadRequest', 'invalid object type: /, Kind=');
+    expectStatus(await call('PATCH', `${cmPath('apply')}?fieldManager=t`, 'apiVersion: v2\nkind: ConfigMap\n', APPLY), 400, 'BadRequest', 'invalid object type: /v2, Kind=ConfigMap');
+    // The kind must be there, and the served one (upstream's version check compares all three).
+    expectStatus(await call('PATCH', `${cmPath('apply')}?fieldManager=t`, 'apiVersion: v1\ndata:\n  z: "1"\n', APPLY), 400, 'BadRequest', 'invalid object type: /v1, Kind=');
+    expectStatus(await call('PATCH', `${cmPath('apply')}?fieldManager=t`, 'apiVersion: v1\nkind: Secret\n', APPLY), 400, 'BadRequest', 'invalid object type: /v1, Kind=Secret');
+    expectStatus(await call('PATCH', `${crPath('x')}?fieldManager=t`, 'apiVersion: v1\nkind: ControllerRevision\n', APPLY), 400, 'BadRequest', 'invalid object type: /v1, Kind=ControllerRevision');
     expect(await stored(cmPath('apply'))).toEqual(before);
   });
 
