@@ -82,6 +82,14 @@ describe('access reviews', () => {
     );
     await expect(serveReview(route(SSAR), { kind: 'SubjectAccessReview', ...ds('list', 'ops') }, erin, authorizer)).rejects.toMatchObject({ code: 400 });
     await expect(serveReview(route(SSAR), [], erin, authorizer)).rejects.toMatchObject({ code: 400 });
+    // A field of the wrong JSON type is upstream's decoding error, before anything is decided.
+    const sar = route('/apis/authorization.k8s.io/v1/subjectaccessreviews');
+    await expect(serveReview(sar, { spec: { user: 'u', groups: 'system:masters', resourceAttributes: { verb: 'get', resource: 'pods' } } }, erin, authorizer)).rejects.toMatchObject({
+      code: 400,
+      message: 'SubjectAccessReview in version "v1" cannot be handled as a SubjectAccessReview: json: cannot unmarshal string into Go struct field SubjectAccessReviewSpec.spec.groups of type []string',
+    });
+    await expect(serveReview(route(SSAR), { spec: { nonResourceAttributes: { path: {} } } }, erin, authorizer)).rejects.toMatchObject({ code: 400 });
+    await expect(serveReview(route('/apis/authentication.k8s.io/v1/tokenreviews'), { spec: { token: 't', audiences: 'x' } }, erin, authorizer)).rejects.toMatchObject({ code: 400 });
     const rules = route('/apis/authorization.k8s.io/v1/selfsubjectrulesreviews');
     await expect(serveReview(rules, { spec: {} }, erin, authorizer)).rejects.toMatchObject({ code: 400, message: 'no namespace on request' });
   });

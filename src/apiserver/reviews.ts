@@ -20,6 +20,7 @@
 import { badRequest, fe, invalid as invalidError, type FieldError, type ApiError } from '../api/errors.js';
 import type { Authorizer, AuthorizationAttributes, PolicyRule, UserInfo } from '../auth/index.js';
 import type { TokenReviewResult } from './security.js';
+import { decodeObject } from '../api/schema/index.js';
 
 /** Answers a TokenReview (security.ts's reviewToken); absent without request security. */
 export type TokenReviewer = (token: string, audiences: readonly string[]) => Promise<TokenReviewResult>;
@@ -179,7 +180,10 @@ export async function serveReview(route: ReviewRoute, body: unknown, caller: Use
   if (route.namespace !== undefined && typeof bodyNamespace === 'string' && bodyNamespace !== '' && bodyNamespace !== route.namespace) {
     throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
   }
-  const spec = isObj(body.spec) ? body.spec : {};
+  // Decoded as upstream decodes the review: a field of the wrong JSON type is a 400 (nothing
+  // is decided on a malformed spec), unknown fields are dropped.
+  const decoded = decodeObject({ group: route.group, version: route.version, kind: route.kind }, body, 'Ignore').object as unknown as Obj;
+  const spec = isObj(decoded.spec) ? decoded.spec : {};
   const self = caller ?? UNRESTRICTED;
   const decide = async (attrs: AuthorizationAttributes): Promise<Obj> => {
     if (!authorizer) return { allowed: true, reason: 'in-process caller' };

@@ -23,7 +23,8 @@ import {
   nameIsDNSSubdomain,
 } from './names.js';
 import { validateLabels, validateObjectMeta, validateObjectMetaUpdate } from './object-meta.js';
-import { validatePodOnly, validatePodSpec, validatePodSpecUpdate, validatePodStatus } from './pod-spec.js';
+import { validatePodOnly, validatePodSpec, validatePodSpecUpdate, validatePodStatus, validateResourceQuantityValue } from './pod-spec.js';
+import { parseQuantity } from './quantity.js';
 import { arr, child, clone, deepEqual, ensureObj, index, invalidEach, isObj, key, num, obj, str, validateImmutableField, type Obj } from './util.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -288,7 +289,12 @@ function validateNodeStatusQuantities(node: Obj): FieldError[] {
   const errs: FieldError[] = [];
   const status = obj(node.status) ?? {};
   for (const f of ['capacity', 'allocatable']) {
-    for (const k of Object.keys(obj(status[f]) ?? {})) errs.push(...invalidEach(key(child('status', f), k), k, isQualifiedName(k)));
+    for (const [k, v] of Object.entries(obj(status[f]) ?? {})) {
+      const path = key(child('status', f), k);
+      errs.push(...invalidEach(path, k, isQualifiedName(k)));
+      const q = parseQuantity(v);
+      if (q) errs.push(...validateResourceQuantityValue(k, q, path));
+    }
   }
   return errs;
 }
@@ -712,8 +718,12 @@ export function validateService(svc: Obj): FieldError[] {
   if (ipfp !== undefined && ipfp !== null && !['SingleStack', 'PreferDualStack', 'RequireDualStack'].includes(String(ipfp))) {
     errs.push(fe.notSupported('spec.ipFamilyPolicy', ipfp, ['PreferDualStack', 'RequireDualStack', 'SingleStack']));
   }
+  const families = new Set<unknown>();
   arr(spec.ipFamilies).forEach((f, i) => {
     if (f !== 'IPv4' && f !== 'IPv6') errs.push(fe.notSupported(index('spec.ipFamilies', i), f, ['IPv4', 'IPv6']));
+    // A family named twice: upstream's check that two families are the two stacks.
+    if (families.has(f)) errs.push(fe.duplicate(index('spec.ipFamilies', i), f));
+    families.add(f);
   });
   return errs;
 }

@@ -200,7 +200,7 @@ const updateThenCreate =
 
 const kinds: Record<string, KindSpec> = {
   '/Namespace': { namespaced: false, defaults: setNamespaceDefaults, prepare: prepareNamespaceForCreate, prepareUpdate: prepareNamespaceForUpdate, create: validateNamespace, update: validateNamespaceUpdate, status: validateNamespaceStatusUpdate },
-  '/Node': { namespaced: false, structs: ['spec', 'status'], defaults: setNodeDefaults, statusDefaults: setNodeStatusDefaults, create: validateNode, update: validateNodeUpdate, status: validateNodeUpdate },
+  '/Node': { namespaced: false, structs: ['spec', 'status'], prepare: dropNodeConfigSource, prepareUpdate: dropNodeConfigSource, defaults: setNodeDefaults, statusDefaults: setNodeStatusDefaults, create: validateNode, update: validateNodeUpdate, status: validateNodeUpdate },
   '/Pod': { namespaced: true, defaults: setPodDefaultsForCreate, prepare: preparePodForCreate, statusDefaults: syncPodStatusIPs, create: validatePodCreate, update: validatePodUpdate, status: validatePodStatusUpdate, ephemeralContainers: validatePodEphemeralContainersUpdate, warnings: podWarnings },
   '/Event': { namespaced: true, create: validateEvent, update: validateEventUpdate },
   'events.k8s.io/Event': { namespaced: true, create: validateEventV1, update: validateEventV1Update },
@@ -242,6 +242,15 @@ const kinds: Record<string, KindSpec> = {
   'admissionregistration.k8s.io/MutatingWebhookConfiguration': { namespaced: false, defaults: setMutatingWebhookConfigurationDefaults, create: validateWebhookConfiguration },
   'apiextensions.k8s.io/CustomResourceDefinition': { namespaced: false, defaults: setCRDDefaults, prepare: prepareCRDForCreate, prepareUpdate: prepareCRDForUpdate, create: validateCRD, update: validateCRDUpdate },
 };
+
+/**
+ * Upstream's node strategy drops spec.configSource (dynamic kubelet configuration, gone since
+ * 1.24) on create, and on an update of a node that had none.
+ */
+function dropNodeConfigSource(node: Obj, old?: Obj): void {
+  const spec = obj(node.spec);
+  if (spec && spec.configSource !== undefined && (old === undefined || obj(old.spec)?.configSource === undefined)) delete spec.configSource;
+}
 
 /**
  * Upstream's podStrategy.PrepareForCreate, after the generic reset to phase Pending: the QoS

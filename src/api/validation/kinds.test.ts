@@ -106,6 +106,13 @@ describe('defaults', () => {
       validationFor(gk).applyDefaults(kept);
       expect(kept.spec.a).toBe(1);
     }
+    // A Node's configSource (dynamic kubelet configuration) is dropped, unless it was there.
+    const withSource: any = { apiVersion: 'v1', kind: 'Node', metadata: { name: 'n' }, spec: { configSource: { configMap: {} } } };
+    validationFor('/Node').prepareForCreate!(withSource);
+    expect(withSource.spec).toEqual({});
+    const kept: any = { apiVersion: 'v1', kind: 'Node', metadata: { name: 'n' }, spec: { configSource: { configMap: {} } } };
+    validationFor('/Node').prepareForUpdate!(kept, structuredClone(kept));
+    expect(kept.spec.configSource).toEqual({ configMap: {} });
     // A kind whose type has no such struct gets none.
     const cm: any = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x' } };
     validationFor('/ConfigMap').applyDefaults(cm);
@@ -118,6 +125,7 @@ describe('rules and messages', () => {
     ['/Namespace', 'name must be a DNS label', (o) => (o.metadata.name = 'team.a'), ['metadata.name: Invalid value: "team.a": must not contain dots']],
     ['/Namespace', 'bad spec finalizer', (o) => (o.spec = { finalizers: ['custom'] }), ['spec.finalizers[0]: Invalid value: "custom": name is neither a standard finalizer name nor is it fully qualified']],
     ['/Node', 'taint effect required', (o) => (o.spec.taints = [{ key: 'k' }]), ['spec.taints[0].effect: Required value']],
+    ['/Node', 'negative capacity', (o) => (o.status = { capacity: { cpu: '-1' }, allocatable: { 'example.com/gpu': '1500m' } }), ['status.capacity[cpu]: Invalid value: "-1": must be greater than or equal to 0', 'status.allocatable[example.com/gpu]: Invalid value: "1500m": must be an integer']],
     ['/Node', 'duplicate taint', (o) => o.spec.taints.push({ key: 'k', value: 'w', effect: 'NoSchedule' }), ['spec.taints[1]: Invalid value: "k:NoSchedule": taints must be unique by key and effect pair']],
     ['/Event', 'involvedObject namespace mismatch', (o) => (o.involvedObject.namespace = 'other'), ['involvedObject.namespace: Invalid value: "other": does not match event.namespace']],
     [
@@ -129,6 +137,7 @@ describe('rules and messages', () => {
     ['/Service', 'ports required', (o) => (o.spec.ports = []), ['spec.ports: Required value']],
     ['/Service', 'port names required when several', (o) => o.spec.ports.push({ port: 81, name: 'b' }), ['spec.ports[0].name: Required value']],
     ['/Service', 'nodePort on ClusterIP', (o) => (o.spec.ports[0].nodePort = 30080), ["spec.ports[0].nodePort: Forbidden: may not be used when `type` is 'ClusterIP'"]],
+    ['/Service', 'a family twice', (o) => (o.spec.ipFamilies = ['IPv4', 'IPv4']), ['spec.ipFamilies[1]: Duplicate value: "IPv4"']],
     ['/Service', 'bad type', (o) => (o.spec.type = 'Internal'), ['spec.type: Unsupported value: "Internal": supported values: "ClusterIP", "ExternalName", "LoadBalancer", "NodePort"']],
     // everynode decision: loopback addresses are allowed (local nodes' daemons have them).
     ['/Endpoints', 'loopback address', (o) => (o.subsets[0].addresses[0].ip = '127.0.1.1'), []],

@@ -650,7 +650,8 @@ function quantityOf(v: unknown, path: string, errs: FieldError[]): Quantity | un
   return q;
 }
 
-function validateResourceQuantityValue(name: string, q: Quantity, path: string): FieldError[] {
+/** upstream's ValidateResourceQuantityValue: at least 0, and whole for an extended resource. */
+export function validateResourceQuantityValue(name: string, q: Quantity, path: string): FieldError[] {
   const errs: FieldError[] = [];
   if (q.mantissa < 0n) errs.push(fe.invalid(path, formatQuantity(q), 'must be greater than or equal to 0'));
   if (isExtendedResourceName(name) && !isInteger(q)) errs.push(fe.invalid(path, formatQuantity(q), 'must be an integer'));

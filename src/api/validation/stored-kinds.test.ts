@@ -100,6 +100,18 @@ describe('PodDisruptionBudget, CSIDriver and webhook configurations', () => {
     expect(d.obj.spec).toEqual({ attachRequired: false, podInfoOnMount: false, storageCapacity: false, fsGroupPolicy: 'ReadWriteOnceWithFSType', requiresRepublish: false, seLinuxMount: false, volumeLifecycleModes: ['Persistent'] });
   });
 
+  it('a CSIDriver names each token audience once, for 10 minutes to 2^32 seconds', () => {
+    const d = create('storage.k8s.io/CSIDriver', {
+      metadata: { name: 'nfs.csi.k8s.io' },
+      spec: { tokenRequests: [{ audience: 'a', expirationSeconds: 60 }, { audience: 'b', expirationSeconds: 2 ** 33 }, { audience: 'a' }, { audience: 'c', expirationSeconds: 600 }] },
+    });
+    expect(d.errors).toEqual([
+      'spec.tokenRequests[0].expirationSeconds: Invalid value: 60: may not specify a duration less than 10 minutes',
+      'spec.tokenRequests[1].expirationSeconds: Invalid value: 8589934592: may not specify a duration larger than 2^32 seconds',
+      'spec.tokenRequests[2].audience: Duplicate value: "a"',
+    ]);
+  });
+
   it('webhooks get their defaults and need sideEffects, review versions and a reachable client', () => {
     const ok = create('admissionregistration.k8s.io/ValidatingWebhookConfiguration', {
       metadata: { name: 'w' },

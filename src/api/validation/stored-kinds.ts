@@ -258,6 +258,22 @@ export function validateCSIDriver(d: Obj): FieldError[] {
   arr(spec.volumeLifecycleModes).forEach((m, i) => {
     if (m !== 'Persistent' && m !== 'Ephemeral') errs.push(fe.notSupported(index('spec.volumeLifecycleModes', i), m, ['Ephemeral', 'Persistent']));
   });
+  // Each audience once; a token lives 10 minutes to 2^32 seconds.
+  const audiences = new Set<unknown>();
+  arr(spec.tokenRequests).forEach((t, i) => {
+    const req = obj(t) ?? {};
+    const path = index('spec.tokenRequests', i);
+    const audience = req.audience ?? '';
+    if (audiences.has(audience)) {
+      errs.push(fe.duplicate(child(path, 'audience'), audience));
+      return;
+    }
+    audiences.add(audience);
+    const exp = req.expirationSeconds;
+    if (typeof exp !== 'number') return;
+    if (exp < 600) errs.push(fe.invalid(child(path, 'expirationSeconds'), exp, 'may not specify a duration less than 10 minutes'));
+    if (exp > 2 ** 32) errs.push(fe.invalid(child(path, 'expirationSeconds'), exp, 'may not specify a duration larger than 2^32 seconds'));
+  });
   return errs;
 }
 
