@@ -128,6 +128,53 @@ describe('PodDisruptionBudget, CSIDriver and webhook configurations', () => {
       'webhooks[0].timeoutSeconds: Invalid value: 60: the timeout value must be between 1 and 30 seconds',
     ]);
   });
+
+  it('webhooks: rules, policies, an https URL or a service, and review versions as upstream checks them', () => {
+    const hook = (over: Record<string, unknown>) => ({ name: 'v.example.com', clientConfig: { service: { namespace: 'n', name: 's' } }, sideEffects: 'None', admissionReviewVersions: ['v1'], ...over });
+    const errorsOf = (kind: string, over: Record<string, unknown>) => create(`admissionregistration.k8s.io/${kind}`, { kind, metadata: { name: 'w' }, webhooks: [hook(over)] }).errors;
+    expect(
+      errorsOf('ValidatingWebhookConfiguration', {
+        rules: [
+          { operations: ['FROB'], apiGroups: ['*', 'apps'], apiVersions: ['v1'], resources: ['pods'], scope: 'Frob' },
+          { operations: ['*', 'CREATE'], apiGroups: [''], apiVersions: [], resources: ['*/*', 'pods'] },
+          { operations: ['CREATE'], apiGroups: [''], apiVersions: ['v1'], resources: ['pods/*', 'pods/log', '*', 'nodes'] },
+        ],
+        matchPolicy: 'Frob',
+      }),
+    ).toEqual([
+      'webhooks[0].rules[0].operations[0]: Unsupported value: "FROB": supported values: "*", "CONNECT", "CREATE", "DELETE", "UPDATE"',
+      'webhooks[0].rules[0].apiGroups: Invalid value: ["*","apps"]: if \'*\' is present, must not specify other API groups',
+      'webhooks[0].rules[0].scope: Unsupported value: "Frob": supported values: "*", "Cluster", "Namespaced"',
+      'webhooks[0].rules[1].operations: Invalid value: ["*","CREATE"]: if \'*\' is present, must not specify other operations',
+      'webhooks[0].rules[1].apiVersions: Required value',
+      'webhooks[0].rules[1].resources: Invalid value: ["*/*","pods"]: if \'*/*\' is present, must not specify other resources',
+      'webhooks[0].rules[2].resources[1]: Invalid value: "pods/log": if \'pods/*\' is present, must not specify pods/log',
+      'webhooks[0].rules[2].resources: Invalid value: ["pods/*","pods/log","*","nodes"]: if \'*\' is present, must not specify other resources without subresources',
+      'webhooks[0].matchPolicy: Unsupported value: "Frob": supported values: "Equivalent", "Exact"',
+    ]);
+    expect(errorsOf('MutatingWebhookConfiguration', { reinvocationPolicy: 'Frob', admissionReviewVersions: ['v9', 'v9'] })).toEqual([
+      'webhooks[0].reinvocationPolicy: Unsupported value: "Frob": supported values: "IfNeeded", "Never"',
+      'webhooks[0].admissionReviewVersions[1]: Invalid value: "v9": duplicate version',
+      'webhooks[0].admissionReviewVersions: Invalid value: ["v9","v9"]: must include at least one of v1, v1beta1',
+    ]);
+    const url = (u: string) => errorsOf('ValidatingWebhookConfiguration', { clientConfig: { url: u } });
+    expect(url('https://hooks.example.com/check')).toEqual([]);
+    expect(url('http://user:pw@hooks.example.com/x?a=b#f')).toEqual([
+      'webhooks[0].clientConfig.url: Invalid value: "http": \'https\' is the only allowed URL scheme; desired format: https://host[/path]',
+      'webhooks[0].clientConfig.url: Invalid value: "user:pw": user information is not permitted in the URL',
+      'webhooks[0].clientConfig.url: Invalid value: "f": fragments are not permitted in the URL',
+      'webhooks[0].clientConfig.url: Invalid value: "a=b": query parameters are not permitted in the URL',
+    ]);
+    expect(url('::::')).toEqual(['webhooks[0].clientConfig.url: Required value: url must be a valid URL: parse "::::": missing protocol scheme; desired format: https://host[/path]']);
+    expect(errorsOf('ValidatingWebhookConfiguration', { clientConfig: { service: { namespace: 'n', name: 's', port: 0, path: 'x//Y' } } })).toEqual([
+      'webhooks[0].clientConfig.service.port: Invalid value: 0: port is not valid: must be between 1 and 65535, inclusive',
+      "webhooks[0].clientConfig.service.path: Invalid value: \"x//Y\": must start with a '/'",
+      // (The first character is dropped before the segments are read, '/' or not, as upstream.)
+      'webhooks[0].clientConfig.service.path: Invalid value: "x//Y": segment[0] may not be empty',
+      'webhooks[0].clientConfig.service.path: Invalid value: "x//Y": segment[1] may not be empty',
+      "webhooks[0].clientConfig.service.path: Invalid value: \"x//Y\": segment[2]: a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')",
+    ]);
+  });
 });
 
 describe('CustomResourceDefinition', () => {

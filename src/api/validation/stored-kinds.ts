@@ -13,7 +13,7 @@ import type { LabelSelector } from '../types.js';
 import { isNotMoreThan100Percent, validatePositiveIntOrPercent } from './daemonset.js';
 import { setPodTemplateDefaults } from './defaults-pod.js';
 import {
-  domainPrefixedPathProblems, invalidCIDRMsg, isDNS1123Subdomain, isIPSloppy, isQualifiedName, isValidCIDR, isValidPathSegmentName, isValidPortName, isValidPortNum,
+  domainPrefixedPathProblems, invalidCIDRMsg, isDNS1035Label, isDNS1123Subdomain, isIPSloppy, isQualifiedName, isValidCIDR, isValidPathSegmentName, isValidPortName, isValidPortNum,
   isWildcardDNS1123Subdomain, nameIsDNS1035Label, nameIsDNSLabel, nameIsDNSSubdomain,
 } from './names.js';
 import { labelSelectorMatches, labelsOf, validateConditions, validateLabelName, validateLabelSelector, validateLabels, validateObjectMeta, validateObjectMetaUpdate } from './object-meta.js';
@@ -843,6 +843,159 @@ export function validateWebhookConfiguration(c: Obj): FieldError[] {
     const timeout = num(w.timeoutSeconds);
     if (timeout !== undefined && (timeout < 1 || timeout > 30)) errs.push(fe.invalid(child(path, 'timeoutSeconds'), timeout, 'the timeout value must be between 1 and 30 seconds'));
     for (const f of ['namespaceSelector', 'objectSelector']) if (isObj(w[f])) errs.push(...validateLabelSelector(w[f], child(path, f)));
+    arr(w.rules).forEach((r, j) => errs.push(...validateWebhookRule(obj(r) ?? {}, index(child(path, 'rules'), j))));
+    if (!absent(w.matchPolicy) && !['Equivalent', 'Exact'].includes(String(w.matchPolicy))) errs.push(fe.notSupported(child(path, 'matchPolicy'), w.matchPolicy, ['Equivalent', 'Exact']));
+    if (c.kind === 'MutatingWebhookConfiguration' && !absent(w.reinvocationPolicy) && !['IfNeeded', 'Never'].includes(String(w.reinvocationPolicy))) {
+      errs.push(fe.notSupported(child(path, 'reinvocationPolicy'), w.reinvocationPolicy, ['IfNeeded', 'Never']));
+    }
+    if (typeof cc.url === 'string' && absent(cc.service)) errs.push(...validateWebhookURL(cc.url, child(child(path, 'clientConfig'), 'url')));
+    const service = obj(cc.service);
+    if (service && absent(cc.url)) errs.push(...validateWebhookService(service, child(child(path, 'clientConfig'), 'service')));
+    errs.push(...validateAdmissionReviewVersions(arr(w.admissionReviewVersions), child(path, 'admissionReviewVersions')));
   });
+  return errs;
+}
+
+const desiredURLForm = '; desired format: https://host[/path]';
+
+/**
+ * The parts of a URL as Go's url.Parse splits them (scheme, userinfo, host, query, fragment),
+ * or its error: enough for upstream's ValidateWebhookURL.
+ */
+function goURLParts(raw: string): { scheme: string; user: string | undefined; host: string; query: string; fragment: string } | { error: string } {
+  const hash = raw.indexOf('#');
+  const fragment = hash >= 0 ? raw.slice(hash + 1) : '';
+  let rest = hash >= 0 ? raw.slice(0, hash) : raw;
+  if (rest.startsWith(':')) return { error: `parse ${JSON.stringify(raw)}: missing protocol scheme` };
+  const m = /^([a-zA-Z][a-zA-Z0-9+.-]*):/.exec(rest);
+  const scheme = m ? m[1]!.toLowerCase() : '';
+  if (m) rest = rest.slice(m[0].length);
+  const q = rest.indexOf('?');
+  const query = q >= 0 ? rest.slice(q + 1) : '';
+  if (q >= 0) rest = rest.slice(0, q);
+  if (!rest.startsWith('//')) return { scheme, user: undefined, host: '', query, fragment };
+  const authority = rest.slice(2).split('/')[0]!;
+  const at = authority.lastIndexOf('@');
+  return { scheme, user: at >= 0 ? authority.slice(0, at) : undefined, host: at >= 0 ? authority.slice(at + 1) : authority, query, fragment };
+}
+
+/** upstream's ValidateWebhookURL with https required: https, a host, no user, query or fragment. */
+function validateWebhookURL(url: string, path: string): FieldError[] {
+  const u = goURLParts(url);
+  if ('error' in u) return [fe.required(path, `url must be a valid URL: ${u.error}${desiredURLForm}`)];
+  const errs: FieldError[] = [];
+  if (u.scheme !== 'https') errs.push(fe.invalid(path, u.scheme, `'https' is the only allowed URL scheme${desiredURLForm}`));
+  if (u.host === '') errs.push(fe.invalid(path, u.host, `host must be specified${desiredURLForm}`));
+  if (u.user !== undefined) errs.push(fe.invalid(path, u.user, 'user information is not permitted in the URL'));
+  if (u.fragment !== '') errs.push(fe.invalid(path, u.fragment, 'fragments are not permitted in the URL'));
+  if (u.query !== '') errs.push(fe.invalid(path, u.query, 'query parameters are not permitted in the URL'));
+  return errs;
+}
+
+/** upstream's ValidateWebhookService: a name, a namespace, a valid port, a path of DNS-subdomain segments. */
+function validateWebhookService(service: Obj, path: string): FieldError[] {
+  const errs: FieldError[] = [];
+  if ((str(service.name) ?? '') === '') errs.push(fe.required(child(path, 'name'), 'service name is required'));
+  if ((str(service.namespace) ?? '') === '') errs.push(fe.required(child(path, 'namespace'), 'service namespace is required'));
+  const port = num(service.port);
+  if (port !== undefined) {
+    const bad = isValidPortNum(port);
+    if (bad.length > 0) errs.push(fe.invalid(child(path, 'port'), port, `port is not valid: ${bad.join(', ')}`));
+  }
+  const urlPath = str(service.path);
+  if (urlPath === undefined || urlPath === '' || urlPath === '/') return errs;
+  const at = child(path, 'path');
+  if (urlPath === '//') {
+    errs.push(fe.invalid(at, urlPath, 'segment[0] may not be empty'));
+    return errs;
+  }
+  if (!urlPath.startsWith('/')) errs.push(fe.invalid(at, urlPath, "must start with a '/'"));
+  let check = urlPath.slice(1);
+  if (check.endsWith('/')) check = check.slice(0, -1);
+  check.split('/').forEach((step, i) => {
+    if (step === '') {
+      errs.push(fe.invalid(at, urlPath, `segment[${i}] may not be empty`));
+      return;
+    }
+    for (const failure of isDNS1123Subdomain(step)) errs.push(fe.invalid(at, urlPath, `segment[${i}]: ${failure}`));
+  });
+  return errs;
+}
+
+/** upstream's validateAdmissionReviewVersions (the missing list is checked above): no repeats, DNS labels, one it knows. */
+function validateAdmissionReviewVersions(versions: unknown[], path: string): FieldError[] {
+  if (versions.length === 0) return [];
+  const errs: FieldError[] = [];
+  const seen = new Set<unknown>();
+  let known = false;
+  versions.forEach((v, i) => {
+    if (seen.has(v)) {
+      errs.push(fe.invalid(index(path, i), v, 'duplicate version'));
+      return;
+    }
+    seen.add(v);
+    for (const e of isDNS1035Label(String(v))) errs.push(fe.invalid(index(path, i), v, e));
+    if (v === 'v1' || v === 'v1beta1') known = true;
+  });
+  if (!known) errs.push(fe.invalid(path, versions, 'must include at least one of v1, v1beta1'));
+  return errs;
+}
+
+const webhookOperations = ['*', 'CONNECT', 'CREATE', 'DELETE', 'UPDATE'];
+
+/** upstream's validateRuleWithOperations (subresources allowed): operations, groups, versions, resources, scope. */
+function validateWebhookRule(rule: Obj, path: string): FieldError[] {
+  const errs: FieldError[] = [];
+  const list = (f: string): unknown[] => arr(rule[f]);
+  const ops = list('operations');
+  if (ops.length === 0) errs.push(fe.required(child(path, 'operations'), ''));
+  if (ops.length > 1 && ops.includes('*')) errs.push(fe.invalid(child(path, 'operations'), ops, "if '*' is present, must not specify other operations"));
+  ops.forEach((op, i) => {
+    if (!webhookOperations.includes(String(op))) errs.push(fe.notSupported(index(child(path, 'operations'), i), op, webhookOperations));
+  });
+  const groups = list('apiGroups');
+  if (groups.length === 0) errs.push(fe.required(child(path, 'apiGroups'), ''));
+  if (groups.length > 1 && groups.includes('*')) errs.push(fe.invalid(child(path, 'apiGroups'), groups, "if '*' is present, must not specify other API groups"));
+  const versions = list('apiVersions');
+  if (versions.length === 0) errs.push(fe.required(child(path, 'apiVersions'), ''));
+  if (versions.length > 1 && versions.includes('*')) errs.push(fe.invalid(child(path, 'apiVersions'), versions, "if '*' is present, must not specify other API versions"));
+  versions.forEach((v, i) => {
+    if (v === '') errs.push(fe.required(index(child(path, 'apiVersions'), i), ''));
+  });
+  errs.push(...validateWebhookResources(list('resources'), child(path, 'resources')));
+  if (!absent(rule.scope) && !['*', 'Cluster', 'Namespaced'].includes(String(rule.scope))) errs.push(fe.notSupported(child(path, 'scope'), rule.scope, ['*', 'Cluster', 'Namespaced']));
+  return errs;
+}
+
+/** upstream's validateResources: `x/*`, `*\/x`, `*\/*` and `*` each exclude what they already cover. */
+function validateWebhookResources(resources: unknown[], path: string): FieldError[] {
+  const errs: FieldError[] = [];
+  if (resources.length === 0) errs.push(fe.required(path, ''));
+  const wildSub = new Set<string>();
+  const wildRes = new Set<string>();
+  let doubleWild = false;
+  let singleWild = false;
+  let plain = false;
+  resources.forEach((rv, i) => {
+    const r = String(rv);
+    if (r === '') {
+      errs.push(fe.required(index(path, i), ''));
+      return;
+    }
+    if (r === '*/*') doubleWild = true;
+    if (r === '*') singleWild = true;
+    const slash = r.indexOf('/');
+    if (slash < 0) {
+      plain = r !== '*';
+      return;
+    }
+    const [res, sub] = [r.slice(0, slash), r.slice(slash + 1)];
+    if (wildSub.has(res)) errs.push(fe.invalid(index(path, i), r, `if '${res}/*' is present, must not specify ${r}`));
+    if (wildRes.has(sub)) errs.push(fe.invalid(index(path, i), r, `if '*/${sub}' is present, must not specify ${r}`));
+    if (sub === '*') wildSub.add(res);
+    if (res === '*') wildRes.add(sub);
+  });
+  if (resources.length > 1 && doubleWild) errs.push(fe.invalid(path, resources, "if '*/*' is present, must not specify other resources"));
+  if (singleWild && plain) errs.push(fe.invalid(path, resources, "if '*' is present, must not specify other resources without subresources"));
   return errs;
 }
