@@ -120,6 +120,15 @@ describe('CRDs upstream refuses', () => {
     expect(r.body.message).toBe('CustomResourceDefinition in version "v1" cannot be handled as a CustomResourceDefinition: json: cannot unmarshal number into Go struct field JSONSchemaProps.spec.versions.schema.openAPIV3Schema.properties.required of type string');
   });
 
+  it('a /status subresource that is not an object does not decode either, and nothing is stored', async () => {
+    for (const status of ['x', true, 5, ['x']]) {
+      const r = await call('POST', crds, crd('statuses', 'Status', { type: 'object' }, {}, { subresources: { status } }));
+      expect(r.status, r.text).toBe(400);
+      expect(r.body.message).toMatch(/^CustomResourceDefinition in version "v1" cannot be handled as a CustomResourceDefinition: json: cannot unmarshal \w+ into Go struct field CustomResourceSubresources\.spec\.versions\.subresources\.status of type v1\.CustomResourceSubresourceStatus$/);
+    }
+    expect((await call('GET', `${crds}/statuses.limits.example.com`)).status).toBe(404);
+  });
+
   it('kind and listKind the same, embedded resources that are not objects, map lists without keys, printer columns of other types or paths', async () => {
     const same = await call('POST', crds, crd('sames', 'Same', { type: 'object' }, { listKind: 'Same' }));
     expect(same.status, same.text).toBe(422);

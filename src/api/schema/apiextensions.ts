@@ -4,7 +4,7 @@
 
 import {
   APIEXTENSIONS,
-  any, bool, condition, int32, list, listOf, mapList, obj, objectMeta, ref, str, strList, typeMeta,
+  bool, condition, int32, list, listOf, mapList, obj, objectMeta, ref, str, strList, typeMeta,
   webhookClientDefinitions,
   type Definitions,
 } from './dsl.js';
@@ -51,9 +51,10 @@ export const apiextensionsDefinitions: Definitions = {
     openAPIV3Schema: { kind: 'any', decodeAs: 'JSONSchemaProps', description: 'OpenAPI v3 schema of the objects.' },
   }),
   [APIEXTENSIONS + 'CustomResourceSubresources']: obj('Subresources of a custom resource.', {
-    status: any('Present (an empty object) to serve /status.'),
+    status: r('CustomResourceSubresourceStatus', 'Present (an empty object) to serve /status.'),
     scale: r('CustomResourceSubresourceScale', 'Present to serve /scale.'),
   }),
+  [APIEXTENSIONS + 'CustomResourceSubresourceStatus']: obj('Present (an empty object) to serve /status: its writes change only the status, the main resource\'s everything else.', {}),
   [APIEXTENSIONS + 'CustomResourceSubresourceScale']: obj('Paths of the /scale subresource.', {
     specReplicasPath: str('JSON path of the desired replicas, under .spec.'),
     statusReplicasPath: str('JSON path of the observed replicas, under .status.'),

@@ -199,6 +199,35 @@ describe('CRD x-kubernetes-embedded-resource and x-kubernetes-int-or-string', ()
     ]);
     expect(errorsOf({ properties: {} })).toEqual([`${at}.type: Required value: must not be empty at the root`]);
   });
+
+  it('forbids in value validations what types, describes or shapes a value; an int-or-string\'s anyOf of integer and string is the exception', () => {
+    expect(errorsOf(spec({ v: { type: 'string', anyOf: [{ type: 'string', description: 'd', nullable: true }], not: { 'x-kubernetes-preserve-unknown-fields': true, default: 1 } } }))).toEqual([
+      `${at}.properties[spec].properties[v].anyOf[0].description: Forbidden: must be empty to be structural`,
+      `${at}.properties[spec].properties[v].anyOf[0].nullable: Forbidden: must be false to be structural`,
+      `${at}.properties[spec].properties[v].anyOf[0].type: Forbidden: must be empty to be structural`,
+      `${at}.properties[spec].properties[v].not.default: Forbidden: must be undefined to be structural`,
+      `${at}.properties[spec].properties[v].not.x-kubernetes-preserve-unknown-fields: Forbidden: must be undefined to be structural`,
+    ]);
+    const intOrString = { 'x-kubernetes-int-or-string': true, anyOf: [{ type: 'integer' }, { type: 'string' }] };
+    expect(errorsOf(spec({ port: intOrString, port2: { 'x-kubernetes-int-or-string': true, allOf: [{ anyOf: [{ type: 'integer' }, { type: 'string' }] }] } }))).toEqual([]);
+  });
+
+  it('forbids keywords custom resources are not checked with, and lets the root say of metadata only name and generateName', () => {
+    expect(errorsOf(spec({ l: { type: 'array', items: { type: 'string' }, uniqueItems: true }, m: { type: 'object', patternProperties: { '^a': { type: 'string' } }, id: 'x' } }))).toEqual([
+      `${at}.properties[spec].properties[l].uniqueItems: Forbidden: uniqueItems cannot be set to true since the runtime complexity becomes quadratic`,
+      `${at}.properties[spec].properties[m].id: Forbidden: id is not supported`,
+      `${at}.properties[spec].properties[m].patternProperties: Forbidden: patternProperties is not supported`,
+    ]);
+    const root = (props: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({ type: 'object', properties: props, ...extra });
+    expect(errorsOf(root({ metadata: { type: 'object', properties: { name: { type: 'string', maxLength: 10 } } } }))).toEqual([]);
+    expect(errorsOf(root({ metadata: { type: 'object', properties: { labels: { type: 'object' } } }, kind: { type: 'integer' }, apiVersion: { type: 'boolean' } }))).toEqual([
+      `${at}.properties[apiVersion].type: Invalid value: "boolean": must be string`,
+      `${at}.properties[kind].type: Invalid value: "integer": must be string`,
+      `${at}.properties[metadata]: Forbidden: must not specify anything other than name and generateName, but metadata is implicitly specified`,
+    ]);
+    expect(errorsOf(root({ metadata: { type: 'string' } }))).toEqual([`${at}.properties[metadata].type: Invalid value: "string": must be object`]);
+    expect(errorsOf(root({}, { allOf: [{ properties: { metadata: {} } }] }))).toEqual([`${at}.allOf[0].properties[metadata]: Forbidden: must not be specified in a nested context`]);
+  });
 });
 
 describe('CRD x-kubernetes-list-type, x-kubernetes-list-map-keys and x-kubernetes-map-type', () => {

@@ -344,6 +344,13 @@ function collectSchemaErrors(s: Obj, path: string, level: SchemaLevel, depth: nu
   if (given(type) && (typeof type !== 'string' || (type !== '' && !schemaTypes.includes(type)))) openapi.push(fe.notSupported(child(path, 'type'), type, schemaTypes));
   if (type === 'null') openapi.push(fe.forbidden(child(path, 'type'), 'type cannot be set to null, use nullable as an alternative'));
   if ('$ref' in s) openapi.push(fe.forbidden(child(path, '$ref'), '$ref is not supported'));
+  // JSON-schema keywords custom resources are not checked with.
+  if (typeof s.id === 'string' && s.id !== '') openapi.push(fe.forbidden(child(path, 'id'), 'id is not supported'));
+  if (s.uniqueItems === true) openapi.push(fe.forbidden(child(path, 'uniqueItems'), 'uniqueItems cannot be set to true since the runtime complexity becomes quadratic'));
+  if (isObj(s.patternProperties) && Object.keys(s.patternProperties).length > 0) openapi.push(fe.forbidden(child(path, 'patternProperties'), 'patternProperties is not supported'));
+  if (isObj(s.definitions) && Object.keys(s.definitions).length > 0) openapi.push(fe.forbidden(child(path, 'definitions'), 'definitions is not supported'));
+  if (given(s.dependencies)) openapi.push(fe.forbidden(child(path, 'dependencies'), 'dependencies is not supported'));
+  if (given(s.additionalItems)) openapi.push(fe.forbidden(child(path, 'additionalItems'), 'additionalItems is not supported'));
   if (Array.isArray(s.items)) openapi.push(fe.forbidden(child(path, 'items'), 'items must be a schema object and not an array'));
   else if (typeName === 'array' && !given(s.items)) structural.push(fe.required(child(path, 'items'), 'must be specified'));
   const props = s.properties;
@@ -360,6 +367,8 @@ function collectSchemaErrors(s: Obj, path: string, level: SchemaLevel, depth: nu
     if (problem !== undefined) structural.push(fe.invalid(child(path, 'pattern'), s.pattern, `must be a valid regular expression, but isn't: ${problem}`));
   }
   if (level !== 'value') structural.push(...structuralErrors(s, path, level));
+  else structural.push(...nestedValueErrors(s, path));
+  if (level === 'root') structural.push(...rootMetadataErrors(s, path));
 
   const fieldLevel: SchemaLevel = level === 'value' ? 'value' : 'field';
   if (isObj(s.additionalProperties)) collectSchemaErrors(s.additionalProperties, child(path, 'additionalProperties'), fieldLevel, depth + 1, found);
@@ -369,14 +378,77 @@ function collectSchemaErrors(s: Obj, path: string, level: SchemaLevel, depth: nu
     else collectSchemaErrors(p, at, fieldLevel, depth + 1, found);
   }
   if (isObj(s.not)) collectSchemaErrors(s.not, child(path, 'not'), 'value', depth + 1, found);
+  // An int-or-string's `anyOf: [{type: integer}, {type: string}]` (also as the first allOf's
+  // anyOf) is the one place types may be named in a value validation (upstream's exemption).
+  const intOrStringAnyOf = (x: unknown): boolean => {
+    const any = isObj(x) ? arr(x.anyOf) : [];
+    return any.length === 2 && isObj(any[0]) && isObj(any[1]) && Object.keys(any[0]).join() === 'type' && Object.keys(any[1]).join() === 'type' && any[0].type === 'integer' && any[1].type === 'string';
+  };
+  const intOrString = s['x-kubernetes-int-or-string'] === true;
+  const skipAnyOf = intOrString && intOrStringAnyOf(s);
+  const skipFirstAllOf = intOrString && !skipAnyOf && arr(s.allOf).length > 0 && intOrStringAnyOf(arr(s.allOf)[0]);
   for (const k of ['allOf', 'oneOf', 'anyOf']) {
     arr(s[k]).forEach((x, i) => {
-      if (isObj(x)) collectSchemaErrors(x, index(child(path, k), i), 'value', depth + 1, found);
+      if (!isObj(x)) return;
+      if ((k === 'anyOf' && skipAnyOf) || (k === 'allOf' && i === 0 && skipFirstAllOf)) return;
+      collectSchemaErrors(x, index(child(path, k), i), 'value', depth + 1, found);
     });
   }
   if (isObj(s.items)) collectSchemaErrors(s.items, child(path, 'items'), level === 'value' ? 'value' : 'item', depth + 1, found);
   if (s['x-kubernetes-preserve-unknown-fields'] === false) openapi.push(fe.invalid(child(path, 'x-kubernetes-preserve-unknown-fields'), false, 'must be true or undefined'));
   openapi.push(...listAndMapTypeErrors(s, path));
+}
+
+/**
+ * upstream's validateNestedValueValidation for a schema under allOf, anyOf, oneOf or not: a
+ * value validation only, so nothing that types, describes or shapes the value.
+ */
+function nestedValueErrors(s: Obj, path: string): FieldError[] {
+  const errs: FieldError[] = [];
+  if (typeof s.type === 'string' && s.type !== '') errs.push(fe.forbidden(child(path, 'type'), 'must be empty to be structural'));
+  if (given(s.default)) errs.push(fe.forbidden(child(path, 'default'), 'must be undefined to be structural'));
+  if (typeof s.title === 'string' && s.title !== '') errs.push(fe.forbidden(child(path, 'title'), 'must be empty to be structural'));
+  if (typeof s.description === 'string' && s.description !== '') errs.push(fe.forbidden(child(path, 'description'), 'must be empty to be structural'));
+  if (s.nullable === true) errs.push(fe.forbidden(child(path, 'nullable'), 'must be false to be structural'));
+  if (given(s['x-kubernetes-preserve-unknown-fields'])) errs.push(fe.forbidden(child(path, 'x-kubernetes-preserve-unknown-fields'), 'must be undefined to be structural'));
+  if (s['x-kubernetes-embedded-resource'] === true) errs.push(fe.forbidden(child(path, 'x-kubernetes-embedded-resource'), 'must be false to be structural'));
+  if (s['x-kubernetes-int-or-string'] === true) errs.push(fe.forbidden(child(path, 'x-kubernetes-int-or-string'), 'must be false to be structural'));
+  if (arr(s['x-kubernetes-list-map-keys']).length > 0) errs.push(fe.forbidden(child(path, 'x-kubernetes-list-map-keys'), 'must be empty to be structural'));
+  if (given(s['x-kubernetes-list-type'])) errs.push(fe.forbidden(child(path, 'x-kubernetes-list-type'), 'must be undefined to be structural'));
+  if (given(s['x-kubernetes-map-type'])) errs.push(fe.forbidden(child(path, 'x-kubernetes-map-type'), 'must be undefined to be structural'));
+  return errs;
+}
+
+/**
+ * upstream's rules for what the root says of the object's type meta: kind and apiVersion
+ * strings, metadata an object naming at most name and generateName, and never in a value
+ * validation of the root (metadata is the server's).
+ */
+function rootMetadataErrors(s: Obj, path: string): FieldError[] {
+  const errs: FieldError[] = [];
+  const props = obj(s.properties) ?? {};
+  const at = (k: string): string => `${path}.properties[${k}]`;
+  for (const k of ['kind', 'apiVersion']) {
+    const t = str(obj(props[k])?.type) ?? '';
+    if (t !== '' && t !== 'string') errs.push(fe.invalid(child(at(k), 'type'), t, 'must be string'));
+  }
+  const metadata = obj(props.metadata);
+  if (metadata) {
+    const t = str(metadata.type) ?? '';
+    if (t !== '' && t !== 'object') errs.push(fe.invalid(child(at('metadata'), 'type'), t, 'must be object'));
+    // type, description and default aside, it may only say something of name and generateName.
+    const { type: _t, description: _d, default: _df, properties, ...rest } = metadata;
+    const named = obj(properties) ?? {};
+    const onlyNames = Object.keys(named).every((k) => k === 'name' || k === 'generateName');
+    if (Object.keys(rest).length > 0 || !onlyNames) errs.push(fe.forbidden(at('metadata'), 'must not specify anything other than name and generateName, but metadata is implicitly specified'));
+  }
+  for (const k of ['allOf', 'anyOf', 'oneOf']) {
+    arr(s[k]).forEach((x, i) => {
+      if (isObj(x) && isObj(x.properties) && 'metadata' in x.properties) errs.push(fe.forbidden(`${index(child(path, k), i)}.properties[metadata]`, 'must not be specified in a nested context'));
+    });
+  }
+  if (isObj(s.not) && isObj(s.not.properties) && 'metadata' in s.not.properties) errs.push(fe.forbidden(`${child(path, 'not')}.properties[metadata]`, 'must not be specified in a nested context'));
+  return errs;
 }
 
 /** The structural schema's rules for one schema at `level` (upstream's validateStructuralInvariants and validateExtensions). */
