@@ -118,6 +118,11 @@ export function connectionOverrides(g: GlobalOptions): ConnectionOverrides {
 /** The field manager apply and create -f write as, unless --field-manager names another. */
 export const manifestFieldManager = 'everynode';
 
+/** kubectl's refusal of a -f object whose namespace is not the one -n (or the context) names. */
+export function namespaceMismatch(objNs: string, flagNs: string): CliError {
+  return new CliError(`the namespace from the provided object ${goQuote(objNs)} does not match the namespace ${goQuote(flagNs)}. You must pass '--namespace=${objNs}' to perform this operation.`);
+}
+
 /**
  * The resource, namespace and name a manifest's object addresses (apply, create, delete, get
  * and describe -f, replace): its kind through discovery; a namespaced object's namespace is
@@ -129,7 +134,7 @@ export async function target(ctx: CliContext, cmd: Command, m: Manifest): Promis
   const flagNs = ctx.globals(cmd).namespace;
   const objNs = m.object.metadata.namespace;
   if (r.namespaced && flagNs && objNs && flagNs !== objNs) {
-    throw new CliError(`the namespace from the provided object "${objNs}" does not match the namespace "${flagNs}". You must pass '--namespace=${objNs}' to perform this operation.`);
+    throw namespaceMismatch(objNs, flagNs);
   }
   const ns = r.namespaced ? objNs ?? conn.namespace : '';
   return { r, ns, name: m.object.metadata.name ?? '' };

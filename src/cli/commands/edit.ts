@@ -68,7 +68,7 @@ import { CliError, UnreachableError } from '../context.js';
 import { kindPrefix, qualifiedPlural, type ResourceInfo } from '../discovery.js';
 import { readManifests } from '../manifests.js';
 import { omitManagedFields } from '../printers.js';
-import { type CliContext, collect, explainNotFound, parseTargets } from './common.js';
+import { type CliContext, collect, explainNotFound, namespaceMismatch, parseTargets } from './common.js';
 import { goQuote, kubectlSchema, noResourcesMessage, readYamlValue, reportErrors } from './patch.js';
 import { goJson, goJsonIndent } from './output.js';
 
@@ -639,7 +639,7 @@ async function runEdit(ctx: CliContext, cmd: Command, args: string[], opts: Edit
             u.ns = conn.namespace;
             u.obj.metadata = { ...u.obj.metadata, namespace: conn.namespace };
           } else if (u.ns !== conn.namespace) {
-            throw new CliError(`the namespace from the provided object ${goQuote(u.ns)} does not match the namespace ${goQuote(conn.namespace)}. You must pass '--namespace=${u.ns}' to perform this operation.`);
+            throw namespaceMismatch(u.ns, conn.namespace);
           }
         }
         if (opts.saveConfig) {

@@ -54,7 +54,7 @@ import { CliError, formatError, UnreachableError } from '../context.js';
 import type { ResourceInfo } from '../discovery.js';
 import { readManifests } from '../manifests.js';
 import { objectPrinter, type ObjectPrinter } from './output.js';
-import { type CliContext, collect, invalidText, dryRunOption, dryRunStrategy, explainNotFound, parseTargets } from './common.js';
+import { type CliContext, collect, invalidText, dryRunOption, dryRunStrategy, explainNotFound, namespaceMismatch, parseTargets } from './common.js';
 
 type JsonMap = Record<string, unknown>;
 
@@ -483,7 +483,7 @@ async function runPatch(ctx: CliContext, cmd: Command, args: string[], opts: Pat
       const ns = r.namespaced ? objNs ?? conn.namespace : '';
       const item: Item = { r, ns, name, object: r.namespaced ? { ...m.object, metadata: { ...m.object.metadata, namespace: ns } } : m.object };
       if (r.namespaced && flagNs && objNs && flagNs !== objNs) {
-        item.error = new CliError(`the namespace from the provided object ${goQuote(objNs)} does not match the namespace ${goQuote(flagNs)}. You must pass '--namespace=${objNs}' to perform this operation.`);
+        item.error = namespaceMismatch(objNs, flagNs);
       }
       items.push(item);
     }

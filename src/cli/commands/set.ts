@@ -77,7 +77,7 @@ import { parseLabelSelector } from '../../api/selectors/index.js';
 import { executeTemplate, findValues, GoTemplateError, JsonPathError } from '../jsonpath.js';
 import { printObjects, type ObjectFormat, readTemplateFile, sortedKeys } from '../printers.js';
 import { goTemplateOf } from './output.js';
-import { type CliContext, collect, dryRunOption, dryRunStrategy, dryRunSuffix, type DryRun, envNameErrors, getLatest, objectRef, parseTargets } from './common.js';
+import { type CliContext, collect, dryRunOption, dryRunStrategy, dryRunSuffix, type DryRun, envNameErrors, getLatest, namespaceMismatch, objectRef, parseTargets } from './common.js';
 
 type JsonMap = Record<string, unknown>;
 
@@ -174,10 +174,6 @@ function localResource(o: KubeObject): ResourceInfo {
     categories: [],
   };
 }
-
-/** kubectl's refusal of a -f object in another namespace than the one -n names. */
-const namespaceMismatch = (objNs: string, flagNs: string): CliError =>
-  new CliError(`the namespace from the provided object ${JSON.stringify(objNs)} does not match the namespace ${JSON.stringify(flagNs)}. You must pass '--namespace=${objNs}' to perform this operation.`);
 
 /**
  * The objects of -f (kubectl's builder over paths): with --local as the files have them (a
