@@ -603,11 +603,26 @@ function bootstrapTokenId(req: IncomingMessage): string | undefined {
   return /^([a-z0-9]{6})\./.exec(bearerToken(req.headers) ?? '')?.[1];
 }
 
-/** Reads a DELETE body (DeleteOptions): JSON, or Kubernetes protobuf (kubectl's typed deletes); undefined when empty. */
+/**
+ * Reads a DELETE body (DeleteOptions): JSON (also without a Content-Type), YAML, or Kubernetes
+ * protobuf (kubectl's typed deletes); undefined when empty. A body of another media type is
+ * upstream's 415.
+ */
 async function readDeleteOptionsBody(req: IncomingMessage): Promise<unknown> {
   const ct = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
   const buf = await readBodyBuffer(req);
-  if (ct === protobufContentType && buf.length > 0) return decodeProtobufObject(buf, deleteOptionsGroupKind);
+  if (buf.length === 0) return undefined;
+  if (ct === protobufContentType) return decodeProtobufObject(buf, deleteOptionsGroupKind);
+  if (ct === 'application/yaml') {
+    try {
+      return parseYamlText(buf.toString('utf8')).value ?? undefined;
+    } catch (err) {
+      throw badRequest(`the body of the request could not be decoded as YAML: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+  if (ct !== '' && ct !== 'application/json') {
+    throw new ApiError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/vnd.kubernetes.protobuf; got ${ct}`);
+  }
   return parseJsonBody(buf.toString('utf8'));
 }
 

@@ -34,7 +34,8 @@ export function validateLogQuery(q: URLSearchParams, podName: string): void {
   const intOf = (name: string): number | undefined => {
     const v = q.get(name);
     if (v === null || v === '') return undefined;
-    if (!/^-?\d+$/.test(v)) throw badRequest(`invalid ${name}: ${JSON.stringify(v)}`);
+    // int64 fields: a number Go's ParseInt cannot hold is refused as a malformed one.
+    if (!/^-?\d+$/.test(v) || BigInt(v) > 9223372036854775807n || BigInt(v) < -9223372036854775808n) throw badRequest(`invalid ${name}: ${JSON.stringify(v)}`);
     return Number(v);
   };
   const tail = intOf('tailLines');

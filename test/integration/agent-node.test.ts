@@ -265,6 +265,9 @@ describe('node agent against the real API server', () => {
     expect(missing.status).toBe(422);
     expect(JSON.parse(missing.text).message).toBe('PodLogOptions "no-such-pod" is invalid: tailLines: Invalid value: -1: must be greater than or equal to 0');
     expect((await podLog('no-such-pod', '?tailLines=1')).status).toBe(404);
+    // A number beyond int64 does not convert: a 400, as any malformed number.
+    const huge = await podLog('bare', '?tailLines=99999999999999999999');
+    expect([huge.status, JSON.parse(huge.text).message]).toEqual([400, 'invalid tailLines: "99999999999999999999"']);
   });
 
   it('does not write a status again that the API object already has (a resync every second writes nothing)', async () => {

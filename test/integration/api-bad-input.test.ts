@@ -125,6 +125,11 @@ describe('DELETE preconditions', () => {
     expectStatus(r, 400, 'BadRequest', 'json: cannot unmarshal number into Go struct field Preconditions.preconditions.resourceVersion of type string');
     r = await call('DELETE', cmPath('pre'), { preconditions: { uid: true } });
     expectStatus(r, 400, 'BadRequest', 'json: cannot unmarshal bool into Go struct field Preconditions.preconditions.uid of type types.UID');
+    // DeleteOptions come as JSON, YAML or protobuf; another media type is a 415.
+    r = await call('DELETE', cmPath('pre'), '{"preconditions":{"uid":"x"}}', 'text/plain');
+    expectStatus(r, 415, 'UnsupportedMediaType', 'the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/vnd.kubernetes.protobuf; got text/plain');
+    r = await call('DELETE', cmPath('pre'), 'preconditions:\n  uid: not-this-one\n', 'application/yaml');
+    expect([r.status, r.body.reason], r.text).toEqual([409, 'Conflict']);
     expect((await stored(cmPath('pre'))).metadata.deletionTimestamp).toBeUndefined();
     // A matching string precondition still deletes (marks: the finalizer holds it).
     const rv = (await stored(cmPath('pre'))).metadata.resourceVersion;
