@@ -537,7 +537,7 @@ export class RestRegistry {
       const meta = isObject(body.metadata) ? body.metadata : {};
       if (errs.length > 0) throw invalid(resourceRefOf(k), typeof meta.name === 'string' ? meta.name : '', errs);
     }
-    if (findings) checkNumberLiterals(gvk, findings.literals);
+    if (findings) checkNumberLiterals(gvk, findings.literals, k.custom === true);
     if (findings?.yaml) return this.decodeYaml(k, body, fieldValidation, findings.yaml.duplicates, gvk);
     const duplicates = fieldValidation === 'Ignore' ? [] : (findings?.duplicates ?? []).map((p) => `duplicate field ${JSON.stringify(p)}`);
     // Strict errors the decoder does not report itself (duplicates; any for a patch, in the

@@ -119,6 +119,12 @@ describe('custom resources', () => {
     expect(bareStrict.status, bareStrict.text).toBe(400);
     expect(bareStrict.body.message).toContain('unknown field "spec.empty.x"');
     expect((await call('DELETE', `${widgets}/w10`)).status).toBe(200);
+    // Decoded without Go types, as upstream: a whole number written as a float is an integer.
+    const floatInt = await call('POST', widgets, '{"apiVersion":"example.com/v1","kind":"Widget","metadata":{"name":"w11"},"spec":{"size":3.0}}');
+    expect([floatInt.status, floatInt.body.spec?.size], floatInt.text).toEqual([201, 3]);
+    const fraction = await call('POST', widgets, '{"apiVersion":"example.com/v1","kind":"Widget","metadata":{"name":"w12"},"spec":{"size":3.5}}');
+    expect(fraction.status, fraction.text).toBe(422);
+    expect((await call('DELETE', `${widgets}/w11`)).status).toBe(200);
     // Nothing half-written: the refused names do not exist.
     for (const n of ['w2', 'w3', 'w4', 'w7', 'w8', 'w9']) expect((await call('GET', `${widgets}/${n}`)).status).toBe(404);
   });

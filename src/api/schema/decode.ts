@@ -650,15 +650,16 @@ export function jsonTextDetails(text: string): JsonTextDetails {
  *   another number, so it refuses it rather than lose it (util/numbers.ts). In an int32 field
  *   it is upstream's error, as any number beyond int32.
  * Fractions and exponents where any value is kept, float fields and unknown (pruned) fields are
- * fine: upstream reads those as float64 too.
+ * fine: upstream reads those as float64 too. So is a whole one (`3.0`, `1e0`) in an integer
+ * field of a custom resource (`unstructured`), which upstream decodes without Go types.
  */
-export function checkNumberLiterals(gvk: GroupVersionKind, literals: readonly NumberLiteral[]): void {
+export function checkNumberLiterals(gvk: GroupVersionKind, literals: readonly NumberLiteral[], unstructured = false): void {
   if (literals.length === 0) return;
   const name = definitionOfKind(gvk);
   const root = name === undefined ? undefined : getDefinition(name);
   if (name === undefined || root === undefined) return; // the decoder reports a kind without a schema
   for (const lit of literals) {
-    const err = numberLiteralError(root, name, lit);
+    const err = numberLiteralError(root, name, lit, unstructured);
     if (err) throw cannotHandle(gvk, err);
   }
 }
@@ -678,7 +679,7 @@ function literalPath(path: readonly (string | number)[]): string {
   return out;
 }
 
-function numberLiteralError(root: SchemaNode, rootName: string, lit: NumberLiteral): string | undefined {
+function numberLiteralError(root: SchemaNode, rootName: string, lit: NumberLiteral, unstructured: boolean): string | undefined {
   const kind = integerLiteralKind(lit.text);
   const lost = (): string | undefined => (kind === 'inexact' ? inexactIntegerMessage(lit.text, literalPath(lit.path)) : undefined);
   let node = root;
@@ -716,6 +717,9 @@ function numberLiteralError(root: SchemaNode, rootName: string, lit: NumberLiter
   if (target.kind === 'any') return lost();
   if (target.kind === 'scalar' && target.type === 'integer') {
     if (kind === 'exact') return undefined; // written back as itself: the decoder checks its range
+    // A custom resource is decoded unstructured: `3.0` or `1e0` is a float64 that its schema's
+    // integer type takes when it is whole (kube-openapi's isFloatInt), written back as `3`.
+    if (unstructured && kind === 'other' && Number.isSafeInteger(Number(lit.text))) return undefined;
     if (kind === 'inexact' && target.format !== 'int32') return lost();
     const fields = fieldsOf(at);
     if (fields.length === 0) return `json: cannot unmarshal number ${lit.text} into Go value of type ${goTypeName(node)}`;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { KubeObject } from '../../api/types.js';
-import { buildTable, printerFor } from './index.js';
+import { buildTable, customResourcePrinter, printerFor } from './index.js';
 
 const NOW = new Date('2026-11-30T01:10:00Z');
 const ago = (ms: number): string => new Date(NOW.getTime() - ms).toISOString();
@@ -487,6 +487,17 @@ describe('cluster kinds', () => {
       ]);
       expect(t.rows[0]!.cells).toEqual(['r', '2026-11-30T01:00:00Z']);
     }
+  });
+});
+
+describe('custom resource columns', () => {
+  it('take a value of their JSON type only (an integer truncates a float), print a bad date as <invalid>, and anything as a string', () => {
+    const col = (name: string, type: string) => ({ name, type, jsonPath: `.spec.${name}` });
+    const p = customResourcePrinter([col('i', 'integer'), col('n', 'number'), col('b', 'boolean'), col('d', 'date'), col('s', 'string')]);
+    const row = (spec: Record<string, unknown>) => p.cells({ metadata: { name: 'w' }, spec }, { now: NOW });
+    expect(row({ i: 1.5, n: 2, b: true, d: '2026-11-30T01:00:00Z', s: 3 })).toEqual(['w', 1, 2, true, '10m', 3]);
+    expect(row({ i: '7', n: 'x', b: 'true', d: 'yesterday', s: { a: 1 } })).toEqual(['w', null, null, null, '<invalid>', '{"a":1}']);
+    expect(row({ i: [1], d: 5 })).toEqual(['w', null, null, null, null, null]);
   });
 });
 

@@ -2,7 +2,8 @@
 // declares none (upstream's columns for custom resources). A column shows the first value its
 // JSONPath reaches (util/jsonpath.ts, kubectl's too: fields, indexes, wildcards, filters such as
 // `.status.conditions[?(@.type=="Ready")].status`), or null when it reaches none, as upstream's
-// table convertor. Dates print as ages, like upstream.
+// table convertor. Dates print as ages, like upstream; a value of another JSON type than its
+// column's is a null cell (see cell).
 
 import type { TablePrinter } from '../types.js';
 import { translateTimestampSince } from '../duration.js';
@@ -24,11 +25,29 @@ export function simpleJsonPath(obj: unknown, path: string): unknown {
   return jsonPathValues(obj, path)[0];
 }
 
+const rfc3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
+
+/**
+ * A cell as upstream's convertor makes it from the value found: a string column prints any
+ * value; the other types take only a value of their JSON type (an integer column truncates a
+ * float, as Go's int64 conversion), else the cell is null; a date that is no RFC 3339 time is
+ * `<invalid>`, a valid one an age.
+ */
 function cell(v: unknown, c: PrinterColumn, now: Date): unknown {
   if (v === undefined || v === null) return null;
-  if (c.type === 'date') return translateTimestampSince(v, now);
-  if (typeof v === 'object') return JSON.stringify(v);
-  return v;
+  switch (c.type) {
+    case 'integer':
+      return typeof v === 'number' && Number.isFinite(v) ? Math.trunc(v) : null;
+    case 'number':
+      return typeof v === 'number' ? v : null;
+    case 'boolean':
+      return typeof v === 'boolean' ? v : null;
+    case 'date':
+      if (typeof v !== 'string') return null;
+      return rfc3339.test(v) && !Number.isNaN(Date.parse(v)) ? translateTimestampSince(v, now) : '<invalid>';
+    default:
+      return typeof v === 'object' ? JSON.stringify(v) : v;
+  }
 }
 
 export function customResourcePrinter(columns: PrinterColumn[]): TablePrinter {
