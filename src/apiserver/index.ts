@@ -19,7 +19,7 @@ import type { TLSSocket } from 'node:tls';
 import { randomBytes, X509Certificate } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { ApiError, badRequest } from '../api/errors.js';
+import { ApiError, badRequest, methodNotAllowed } from '../api/errors.js';
 import { newKindRegistry, type KindRegistry } from '../api/kinds.js';
 import { CustomResourceKinds } from './custom-resources.js';
 import { EncryptingStore, SECRETS_ENCRYPTION_KEY_FILE, SqliteStore, StorageError, casWrite, openEncryptedStore, openStore, startCompactor, type Compactor, type Store } from '../storage/index.js';
@@ -709,6 +709,12 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
           socket.destroy();
         },
       );
+    });
+    // An HTTP CONNECT (a proxy tunnel request): no resource takes it, so it is a 405 Status and
+    // the connection closes (node would otherwise drop it without a word).
+    srv.on('connect', (_req: IncomingMessage, socket: Duplex) => {
+      const body = JSON.stringify(methodNotAllowed().toStatus());
+      socket.end(`HTTP/1.1 405 Method Not Allowed\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
     });
     // A request node's parser refuses (malformed, or its request line and headers beyond
     // maxHeaderSize) is answered with a Status too, and the connection closed. A reset

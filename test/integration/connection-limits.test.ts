@@ -71,6 +71,14 @@ describe('connection limits', () => {
     expect(afterMs).toBeLessThan(headersTimeoutMs * 2 + 5_000);
   });
 
+  it('answers an HTTP CONNECT with a 405 Status and closes the connection', async () => {
+    const { sock, closed } = await open();
+    sock.write('CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n');
+    const { text } = await closed;
+    expect(text).toMatch(/^HTTP\/1\.1 405 Method Not Allowed\r\n/);
+    expect(JSON.parse(text.slice(text.indexOf('\r\n\r\n') + 4))).toMatchObject({ kind: 'Status', reason: 'MethodNotAllowed', code: 405 });
+  });
+
   it('keeps a connection that made a request, and answers it', async () => {
     const { sock, closed } = await open();
     sock.write('GET /version HTTP/1.1\r\nHost: x\r\n\r\n');

@@ -153,6 +153,11 @@ describe('TokenRequest', () => {
     expect((await post('/api/v1/namespaces/default/serviceaccounts', { metadata: { name: 'svc' } })).status).toBe(201);
     const short = await tokenFor('svc', { expirationSeconds: 60 });
     expect([short.status, (short.json as { message: string }).message]).toEqual([422, 'TokenRequest.authentication.k8s.io "" is invalid: spec.expirationSeconds: Invalid value: 60: may not specify a duration less than 10 minutes']);
+    // A field of the wrong JSON type does not decode: a 400, and no token.
+    const typed = await tokenFor('svc', { expirationSeconds: 'x' });
+    expect([typed.status, (typed.json as { message: string }).message]).toEqual([400, 'TokenRequest in version "v1" cannot be handled as a TokenRequest: json: cannot unmarshal string into Go struct field TokenRequestSpec.spec.expirationSeconds of type int64']);
+    const whole = await post('/api/v1/namespaces/default/serviceaccounts/svc/token', { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: 'x' });
+    expect(whole.status).toBe(400);
     expect((await tokenFor('svc', { boundObjectRef: { kind: 'Secret', name: 's' } })).status).toBe(404);
     const kind = await tokenFor('svc', { boundObjectRef: { kind: 'ConfigMap', name: 's' } });
     expect([kind.status, (kind.json as { message: string }).message]).toEqual([422, 'TokenRequest.authentication.k8s.io "" is invalid: spec.boundObjectRef.kind: Unsupported value: "ConfigMap": supported values: "Node", "Pod", "Secret"']);

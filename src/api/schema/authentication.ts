@@ -5,7 +5,7 @@
 
 import {
   AUTHENTICATION,
-  bool, map, obj, objectMeta, ref, str, strList, typeMeta,
+  bool, int64, map, obj, objectMeta, ref, str, strList, time, typeMeta,
   type Definitions,
 } from './dsl.js';
 
@@ -44,6 +44,28 @@ export const authenticationDefinitions: Definitions = {
     groups: strList('Groups the user belongs to.'),
     extra: map(strList(), 'Further attributes the authenticator reported.'),
   }),
+  // The body of serviceaccounts/NAME/token (apiserver/token-request.ts decodes a request with it).
+  [AUTHENTICATION + 'TokenRequest']: obj('Asks for a token of a service account.', {
+    ...typeMeta(),
+    metadata: objectMeta(),
+    spec: ref(AUTHENTICATION + 'TokenRequestSpec', 'The token wanted.'),
+    status: ref(AUTHENTICATION + 'TokenRequestStatus', 'The token, filled in by the server.'),
+  }, ['spec']),
+  [AUTHENTICATION + 'TokenRequestSpec']: obj('The token wanted.', {
+    audiences: strList('The audiences the token is for.'),
+    expirationSeconds: int64('How long the token is valid, in seconds.'),
+    boundObjectRef: ref(AUTHENTICATION + 'BoundObjectReference', 'An object the token is bound to: it stops working when the object goes.'),
+  }),
+  [AUTHENTICATION + 'BoundObjectReference']: obj('An object a token is bound to.', {
+    kind: str('Kind of the object: Pod, Secret or Node.'),
+    apiVersion: str('API version of the object.'),
+    name: str('Name of the object.'),
+    uid: str('UID of the object.'),
+  }),
+  [AUTHENTICATION + 'TokenRequestStatus']: obj('The token issued.', {
+    token: str('The token.'),
+    expirationTimestamp: time('When the token expires.'),
+  }, ['token', 'expirationTimestamp']),
   ...selfSubjectReview(AUTHENTICATION),
   ...selfSubjectReview('io.k8s.api.authentication.v1beta1.'),
   ...selfSubjectReview('io.k8s.api.authentication.v1alpha1.'),

@@ -158,7 +158,7 @@ for (const kind of ['SubjectAccessReview', 'SelfSubjectAccessReview', 'LocalSubj
 }
 // The body of every /scale subresource (apiserver/scale.ts).
 registerKind({ group: 'autoscaling', version: 'v1', kind: 'Scale' }, AUTOSCALING + 'Scale');
-for (const kind of ['TokenReview', 'SelfSubjectReview']) registerKind({ group: 'authentication.k8s.io', version: 'v1', kind }, AUTHENTICATION + kind);
+for (const kind of ['TokenReview', 'SelfSubjectReview', 'TokenRequest']) registerKind({ group: 'authentication.k8s.io', version: 'v1', kind }, AUTHENTICATION + kind);
 for (const version of ['v1beta1', 'v1alpha1']) {
   registerKind({ group: 'authentication.k8s.io', version, kind: 'SelfSubjectReview' }, `io.k8s.api.authentication.${version}.SelfSubjectReview`);
 }
