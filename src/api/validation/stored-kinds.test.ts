@@ -157,6 +157,13 @@ describe('PodDisruptionBudget, CSIDriver and webhook configurations', () => {
       'webhooks[0].admissionReviewVersions[1]: Invalid value: "v9": duplicate version',
       'webhooks[0].admissionReviewVersions: Invalid value: ["v9","v9"]: must include at least one of v1, v1beta1',
     ]);
+    const conditions = [{ name: 'a', expression: 'true' }, { name: 'a', expression: ' ' }, { name: 'b/c/d', expression: 'x' }, { expression: 'y' }];
+    expect(errorsOf('ValidatingWebhookConfiguration', { matchConditions: conditions })).toEqual([
+      'webhooks[0].matchConditions[1].expression: Required value',
+      'webhooks[0].matchConditions[1].name: Duplicate value: "a"',
+      expect.stringMatching(/^webhooks\[0\]\.matchConditions\[2\]\.name: Invalid value: "b\/c\/d": a qualified name /),
+      'webhooks[0].matchConditions[3].name: Required value',
+    ]);
     const url = (u: string) => errorsOf('ValidatingWebhookConfiguration', { clientConfig: { url: u } });
     expect(url('https://hooks.example.com/check')).toEqual([]);
     expect(url('http://user:pw@hooks.example.com/x?a=b#f')).toEqual([

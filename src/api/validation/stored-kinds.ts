@@ -851,7 +851,31 @@ export function validateWebhookConfiguration(c: Obj): FieldError[] {
     if (typeof cc.url === 'string' && absent(cc.service)) errs.push(...validateWebhookURL(cc.url, child(child(path, 'clientConfig'), 'url')));
     const service = obj(cc.service);
     if (service && absent(cc.url)) errs.push(...validateWebhookService(service, child(child(path, 'clientConfig'), 'service')));
+    errs.push(...validateMatchConditions(arr(w.matchConditions), child(path, 'matchConditions')));
     errs.push(...validateAdmissionReviewVersions(arr(w.admissionReviewVersions), child(path, 'admissionReviewVersions')));
+  });
+  return errs;
+}
+
+/**
+ * upstream's validateMatchConditions, but for compiling the CEL (not evaluated here): at most 64,
+ * each with an expression and a qualified name, the names distinct.
+ */
+function validateMatchConditions(conditions: unknown[], path: string): FieldError[] {
+  const errs: FieldError[] = [];
+  if (conditions.length > 64) errs.push(fe.tooMany(path, conditions.length, 64));
+  const names = new Set<string>();
+  conditions.forEach((cv, i) => {
+    const c = obj(cv) ?? {};
+    const at = index(path, i);
+    if ((str(c.expression) ?? '').trim() === '') errs.push(fe.required(child(at, 'expression'), ''));
+    const name = str(c.name) ?? '';
+    if (name === '') errs.push(fe.required(child(at, 'name'), ''));
+    else {
+      errs.push(...invalidEach(child(at, 'name'), name, isQualifiedName(name)));
+      if (names.has(name)) errs.push(fe.duplicate(child(at, 'name'), name));
+      names.add(name);
+    }
   });
   return errs;
 }
