@@ -38,7 +38,8 @@ describe('discovery-based resource names', () => {
 describe('argument and value parsing', () => {
   it('parses TYPE NAME and TYPE/NAME forms', () => {
     expect(parseTargets(['ds', 'a', 'b'])).toEqual([{ type: 'ds', names: ['a', 'b'] }]);
-    expect(parseTargets(['ds/a', 'po/b', 'ds/c'])).toEqual([{ type: 'ds', names: ['a', 'c'] }, { type: 'po', names: ['b'] }]);
+    // Argument order, as kubectl visits them: consecutive names of one type go together.
+    expect(parseTargets(['ds/a', 'ds/b', 'po/b', 'ds/c'])).toEqual([{ type: 'ds', names: ['a', 'b'] }, { type: 'po', names: ['b'] }, { type: 'ds', names: ['c'] }]);
     expect(parseTargets(['ds,no'])).toEqual([{ type: 'ds', names: [] }, { type: 'no', names: [] }]);
     expect(() => parseTargets(['ds', 'po/b'])).toThrow(/resource\/name form/);
   });

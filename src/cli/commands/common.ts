@@ -184,8 +184,10 @@ export function parseTargets(args: string[]): Target[] {
       if (slash <= 0 || slash === a.length - 1) throw new CliError('arguments in resource/name form must have a single resource and name');
       const type = a.slice(0, slash);
       const name = a.slice(slash + 1);
-      const t = out.find((x) => x.type === type);
-      if (t) t.names.push(name);
+      // Argument order, as kubectl's builder visits them: a name joins the previous one's
+      // target only when it is of the same type (`cm/a sa/b cm/c` is three).
+      const t = out[out.length - 1];
+      if (t && t.type === type) t.names.push(name);
       else out.push({ type, names: [name] });
     }
     return out;
