@@ -152,6 +152,11 @@ describe('everynode set', () => {
     writeFileSync(file, dsManifest('fromfile'));
     expect(await cli(['set', 'image', '-f', file, 'agent=busybox:1.37'])).toMatchObject({ code: 0, stdout: 'daemonset.apps/fromfile image updated\n', stderr: '' });
     expect(await jsonpath('fromfile', '{.metadata.generation} {.spec.template.spec.containers[0].image}')).toBe('2 busybox:1.37');
+    // -l selects by the labels the server's object has, not the file's (kubectl filters after the read).
+    expect((await cli(['label', 'ds/fromfile', 'tier=edge'])).code).toBe(0);
+    expect(await cli(['set', 'image', '-f', file, '-l', 'tier=edge', 'agent=busybox:1.38'])).toMatchObject({ code: 0, stdout: 'daemonset.apps/fromfile image updated\n' });
+    expect(await cli(['set', 'image', '-f', file, '-l', 'tier=core', 'agent=busybox:1.39'])).toMatchObject({ code: 0, stdout: '', stderr: '' });
+    expect(await cli(['set', 'image', '-f', file, 'agent=busybox:1.37'])).toMatchObject({ code: 0, stdout: 'daemonset.apps/fromfile image updated\n' });
     // A file object the server does not have, in a namespace that does not exist either.
     const ghost = join(dir, 'ghost.yaml');
     writeFileSync(ghost, dsManifest('ghost').replace('name: ghost', 'name: ghost\n  namespace: nowhere'));
@@ -164,7 +169,7 @@ describe('everynode set', () => {
     const local = await runEverynode(['set', 'image', '--local', '-f', file, 'agent=busybox:9', '-o', 'jsonpath={.spec.template.spec.containers[0].image}'], { kubeconfig: offline });
     expect(local).toMatchObject({ code: 0, stdout: 'busybox:9', stderr: '' });
     expect((await runEverynode(['set', 'env', '--local', '-f', file, 'A=1'], { kubeconfig: offline })).stdout).toBe('daemonset.apps/fromfile env updated\n');
-    expect(await jsonpath('fromfile', '{.metadata.generation} {.spec.template.spec.containers[0].image}')).toBe('2 busybox:1.37');
+    expect(await jsonpath('fromfile', '{.metadata.generation} {.spec.template.spec.containers[0].image}')).toBe('4 busybox:1.37');
   });
 
   const kubectlBinary = versionedKubectl(32) ?? (kubectlAvailable() ? 'kubectl' : undefined);

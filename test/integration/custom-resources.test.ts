@@ -21,7 +21,7 @@ const widgetSchema = {
   type: 'object',
   required: ['spec'],
   properties: {
-    spec: { type: 'object', required: ['size'], properties: { size: { type: 'integer', minimum: 1, maximum: 10 }, color: { type: 'string', default: 'blue', enum: ['blue', 'red'] }, extra: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true }, empty: { type: 'object' }, list: { type: 'array', items: { type: 'object' } }, labels: { type: 'object', additionalProperties: { type: 'string' } } } },
+    spec: { type: 'object', required: ['size'], properties: { size: { type: 'integer', minimum: 1, maximum: 10 }, color: { type: 'string', default: 'blue', enum: ['blue', 'red'] }, extra: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true }, empty: { type: 'object' }, list: { type: 'array', items: { type: 'object' } }, labels: { type: 'object', additionalProperties: { type: 'string' } }, port: { 'x-kubernetes-int-or-string': true, anyOf: [{ type: 'integer' }, { type: 'string' }] } } },
     status: { type: 'object', properties: { phase: { type: 'string' } } },
   },
 };
@@ -120,8 +120,8 @@ describe('custom resources', () => {
     expect(bareStrict.body.message).toContain('unknown field "spec.empty.x"');
     expect((await call('DELETE', `${widgets}/w10`)).status).toBe(200);
     // Decoded without Go types, as upstream: a whole number written as a float is an integer.
-    const floatInt = await call('POST', widgets, '{"apiVersion":"example.com/v1","kind":"Widget","metadata":{"name":"w11"},"spec":{"size":3.0}}');
-    expect([floatInt.status, floatInt.body.spec?.size], floatInt.text).toEqual([201, 3]);
+    const floatInt = await call('POST', widgets, '{"apiVersion":"example.com/v1","kind":"Widget","metadata":{"name":"w11"},"spec":{"size":3.0,"port":8.0}}');
+    expect([floatInt.status, floatInt.body.spec?.size, floatInt.body.spec?.port], floatInt.text).toEqual([201, 3, 8]);
     const fraction = await call('POST', widgets, '{"apiVersion":"example.com/v1","kind":"Widget","metadata":{"name":"w12"},"spec":{"size":3.5}}');
     expect(fraction.status, fraction.text).toBe(422);
     expect((await call('DELETE', `${widgets}/w11`)).status).toBe(200);

@@ -650,8 +650,9 @@ export function jsonTextDetails(text: string): JsonTextDetails {
  *   another number, so it refuses it rather than lose it (util/numbers.ts). In an int32 field
  *   it is upstream's error, as any number beyond int32.
  * Fractions and exponents where any value is kept, float fields and unknown (pruned) fields are
- * fine: upstream reads those as float64 too. So is a whole one (`3.0`, `1e0`) in an integer
- * field of a custom resource (`unstructured`), which upstream decodes without Go types.
+ * fine: upstream reads those as float64 too. So is a whole one (`3.0`, `1e0`) in an integer or
+ * int-or-string field of a custom resource (`unstructured`), which upstream decodes without Go
+ * types.
  */
 export function checkNumberLiterals(gvk: GroupVersionKind, literals: readonly NumberLiteral[], unstructured = false): void {
   if (literals.length === 0) return;
@@ -725,6 +726,9 @@ function numberLiteralError(root: SchemaNode, rootName: string, lit: NumberLiter
     if (fields.length === 0) return `json: cannot unmarshal number ${lit.text} into Go value of type ${goTypeName(node)}`;
     return `json: cannot unmarshal number ${lit.text} into Go struct field ${at.struct}.${fields.join('.')} of type ${goTypeName(node)}`;
   }
-  if (target.kind === 'int-or-string') return kind === 'other' || kind === 'inexact' ? `json: cannot unmarshal number ${lit.text} into Go value of type int32` : undefined;
+  if (target.kind === 'int-or-string') {
+    if (unstructured && kind === 'other' && Number.isSafeInteger(Number(lit.text))) return undefined; // a whole float64, as above
+    return kind === 'other' || kind === 'inexact' ? `json: cannot unmarshal number ${lit.text} into Go value of type int32` : undefined;
+  }
   return undefined;
 }

@@ -206,10 +206,15 @@ describe('CRD x-kubernetes-embedded-resource and x-kubernetes-int-or-string', ()
       `${at}.properties[spec].properties[v].anyOf[0].nullable: Forbidden: must be false to be structural`,
       `${at}.properties[spec].properties[v].anyOf[0].type: Forbidden: must be empty to be structural`,
       `${at}.properties[spec].properties[v].not.default: Forbidden: must be undefined to be structural`,
-      `${at}.properties[spec].properties[v].not.x-kubernetes-preserve-unknown-fields: Forbidden: must be undefined to be structural`,
+      `${at}.properties[spec].properties[v].not.x-kubernetes-preserve-unknown-fields: Forbidden: must be false to be structural`,
     ]);
     const intOrString = { 'x-kubernetes-int-or-string': true, anyOf: [{ type: 'integer' }, { type: 'string' }] };
     expect(errorsOf(spec({ port: intOrString, port2: { 'x-kubernetes-int-or-string': true, allOf: [{ anyOf: [{ type: 'integer' }, { type: 'string' }] }] } }))).toEqual([]);
+    // The pattern is exempt whatever else the schema says; the rest of the first allOf is not.
+    expect(errorsOf(spec({ free: { 'x-kubernetes-preserve-unknown-fields': true, anyOf: [{ type: 'integer' }, { type: 'string' }] } }))).toEqual([]);
+    expect(errorsOf(spec({ p: { 'x-kubernetes-int-or-string': true, allOf: [{ description: 'd', anyOf: [{ type: 'integer' }, { type: 'string' }] }] } }))).toEqual([
+      `${at}.properties[spec].properties[p].allOf[0].description: Forbidden: must be empty to be structural`,
+    ]);
   });
 
   it('forbids keywords custom resources are not checked with, and lets the root say of metadata only name and generateName', () => {

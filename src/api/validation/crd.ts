@@ -336,7 +336,14 @@ interface SchemaFindings {
   defaults: FieldError[];
 }
 
-function collectSchemaErrors(s: Obj, path: string, level: SchemaLevel, depth: number, found: SchemaFindings): void {
+/** Whether a schema's anyOf is exactly `[{type: integer}, {type: string}]` (upstream's isIntOrStringAnyOfPattern). */
+function intOrStringAnyOf(x: Obj): boolean {
+  const any = arr(x.anyOf);
+  return any.length === 2 && isObj(any[0]) && isObj(any[1]) && Object.keys(any[0]).join() === 'type' && Object.keys(any[1]).join() === 'type' && any[0].type === 'integer' && any[1].type === 'string';
+}
+
+/** `skipAnyOf`: the schema's anyOf is the int-or-string pattern exempted in a structural schema's first allOf. */
+function collectSchemaErrors(s: Obj, path: string, level: SchemaLevel, depth: number, found: SchemaFindings, skipAnyOf = false): void {
   if (depth > maxSchemaDepth) return void found.structural.push(fe.forbidden(path, `must not be nested more than ${maxSchemaDepth} levels deep`));
   const { structural, openapi } = found;
   const type = s.type;
@@ -378,20 +385,16 @@ function collectSchemaErrors(s: Obj, path: string, level: SchemaLevel, depth: nu
     else collectSchemaErrors(p, at, fieldLevel, depth + 1, found);
   }
   if (isObj(s.not)) collectSchemaErrors(s.not, child(path, 'not'), 'value', depth + 1, found);
-  // An int-or-string's `anyOf: [{type: integer}, {type: string}]` (also as the first allOf's
-  // anyOf) is the one place types may be named in a value validation (upstream's exemption).
-  const intOrStringAnyOf = (x: unknown): boolean => {
-    const any = isObj(x) ? arr(x.anyOf) : [];
-    return any.length === 2 && isObj(any[0]) && isObj(any[1]) && Object.keys(any[0]).join() === 'type' && Object.keys(any[1]).join() === 'type' && any[0].type === 'integer' && any[1].type === 'string';
-  };
-  const intOrString = s['x-kubernetes-int-or-string'] === true;
-  const skipAnyOf = intOrString && intOrStringAnyOf(s);
-  const skipFirstAllOf = intOrString && !skipAnyOf && arr(s.allOf).length > 0 && intOrStringAnyOf(arr(s.allOf)[0]);
+  // `anyOf: [{type: integer}, {type: string}]` (an int-or-string's, written out) is the one
+  // place types may be named in a value validation: upstream's exemption skips it on a schema,
+  // and inside the first allOf of a structural one.
+  const firstAllOf = arr(s.allOf)[0];
+  const skipFirstAllOfAnyOf = level !== 'value' && isObj(firstAllOf) && intOrStringAnyOf(firstAllOf);
   for (const k of ['allOf', 'oneOf', 'anyOf']) {
     arr(s[k]).forEach((x, i) => {
       if (!isObj(x)) return;
-      if ((k === 'anyOf' && skipAnyOf) || (k === 'allOf' && i === 0 && skipFirstAllOf)) return;
-      collectSchemaErrors(x, index(child(path, k), i), 'value', depth + 1, found);
+      if (k === 'anyOf' && (skipAnyOf || (level !== 'value' && intOrStringAnyOf(s)))) return;
+      collectSchemaErrors(x, index(child(path, k), i), 'value', depth + 1, found, k === 'allOf' && i === 0 && skipFirstAllOfAnyOf);
     });
   }
   if (isObj(s.items)) collectSchemaErrors(s.items, child(path, 'items'), level === 'value' ? 'value' : 'item', depth + 1, found);
@@ -410,7 +413,7 @@ function nestedValueErrors(s: Obj, path: string): FieldError[] {
   if (typeof s.title === 'string' && s.title !== '') errs.push(fe.forbidden(child(path, 'title'), 'must be empty to be structural'));
   if (typeof s.description === 'string' && s.description !== '') errs.push(fe.forbidden(child(path, 'description'), 'must be empty to be structural'));
   if (s.nullable === true) errs.push(fe.forbidden(child(path, 'nullable'), 'must be false to be structural'));
-  if (given(s['x-kubernetes-preserve-unknown-fields'])) errs.push(fe.forbidden(child(path, 'x-kubernetes-preserve-unknown-fields'), 'must be undefined to be structural'));
+  if (s['x-kubernetes-preserve-unknown-fields'] === true) errs.push(fe.forbidden(child(path, 'x-kubernetes-preserve-unknown-fields'), 'must be false to be structural'));
   if (s['x-kubernetes-embedded-resource'] === true) errs.push(fe.forbidden(child(path, 'x-kubernetes-embedded-resource'), 'must be false to be structural'));
   if (s['x-kubernetes-int-or-string'] === true) errs.push(fe.forbidden(child(path, 'x-kubernetes-int-or-string'), 'must be false to be structural'));
   if (arr(s['x-kubernetes-list-map-keys']).length > 0) errs.push(fe.forbidden(child(path, 'x-kubernetes-list-map-keys'), 'must be empty to be structural'));

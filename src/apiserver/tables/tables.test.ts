@@ -495,7 +495,8 @@ describe('custom resource columns', () => {
     const col = (name: string, type: string) => ({ name, type, jsonPath: `.spec.${name}` });
     const p = customResourcePrinter([col('i', 'integer'), col('n', 'number'), col('b', 'boolean'), col('d', 'date'), col('s', 'string')]);
     const row = (spec: Record<string, unknown>) => p.cells({ metadata: { name: 'w' }, spec }, { now: NOW });
-    expect(row({ i: 1.5, n: 2, b: true, d: '2026-11-30T01:00:00Z', s: 3 })).toEqual(['w', 1, 2, true, '10m', 3]);
+    expect(row({ i: 1.5, n: 2, b: true, d: '2026-11-30T01:00:00Z', s: 3 })).toEqual(['w', 1, 2, true, '10m', '3']);
+    expect(row({ d: '', s: true })).toEqual(['w', null, null, null, '<unknown>', 'true']);
     expect(row({ i: '7', n: 'x', b: 'true', d: 'yesterday', s: { a: 1 } })).toEqual(['w', null, null, null, '<invalid>', '{"a":1}']);
     expect(row({ i: [1], d: 5 })).toEqual(['w', null, null, null, null, null]);
   });

@@ -56,7 +56,7 @@
 //
 // -f/--filename (-R): the objects a file, directory or stdin names, read again from the server
 // in their namespace (their own, else the run's; a contradicting -n is refused after the read,
-// and -l keeps the file objects whose own labels match). --local: the file's objects are changed
+// and -l keeps the objects whose labels on the server match). --local: the file's objects are changed
 // here and printed (`... image updated`, or -o), nothing is sent and no server is needed; TYPE
 // NAME arguments are refused with it (ignored by `set env`), as is --dry-run=server.
 //
@@ -178,7 +178,7 @@ function localResource(o: KubeObject): ResourceInfo {
 /**
  * The objects of -f (kubectl's builder over paths): with --local as the files have them (a
  * namespace other than -n's refused); else each read again from the server in its namespace
- * (its own, else the run's), kept only when -l selects the file's object by its own labels,
+ * (its own, else the run's), kept only when -l selects what the server has,
  * and refused after the read when its namespace is not -n's. As readTargets, failures are
  * printed together and nothing is changed (undefined).
  */
@@ -204,12 +204,13 @@ async function readFileTargets(ctx: CliContext, cmd: Command, sel: Selection): P
     }
     const conn = ctx.conn(cmd);
     for (const m of manifests) {
-      if (labels && !labels.matches(m.object.metadata.labels)) continue;
       try {
         const r = await ctx.discovery(cmd).byKind(m.object.apiVersion ?? '', m.object.kind ?? '');
         const objNs = m.object.metadata.namespace;
         const ns = r.namespaced ? objNs ?? conn.namespace : '';
         const live = await getLatest(conn, r, ns, m.object.metadata.name ?? '');
+        // -l filters what the server has, after the read (cli-runtime filters the latest objects).
+        if (labels && !labels.matches(live.metadata.labels)) continue;
         if (r.namespaced && flagNs && objNs && objNs !== flagNs) throw namespaceMismatch(objNs, flagNs);
         out.push({ r, obj: { ...live, apiVersion: apiVersionOf(r), kind: r.kind } });
       } catch (e) {

@@ -28,8 +28,8 @@ export function simpleJsonPath(obj: unknown, path: string): unknown {
 const rfc3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
 
 /**
- * A cell as upstream's convertor makes it from the value found: a string column prints any
- * value; the other types take only a value of their JSON type (an integer column truncates a
+ * A cell as upstream's convertor makes it from the value found: a string column holds any
+ * value as text; the other types take only a value of their JSON type (an integer column truncates a
  * float, as Go's int64 conversion), else the cell is null; a date that is no RFC 3339 time is
  * `<invalid>`, a valid one an age.
  */
@@ -44,9 +44,12 @@ function cell(v: unknown, c: PrinterColumn, now: Date): unknown {
       return typeof v === 'boolean' ? v : null;
     case 'date':
       if (typeof v !== 'string') return null;
+      // '' and 'null' are the zero time to upstream's parser: an age of <unknown>.
+      if (v === '' || v === 'null') return translateTimestampSince(undefined, now);
       return rfc3339.test(v) && !Number.isNaN(Date.parse(v)) ? translateTimestampSince(v, now) : '<invalid>';
     default:
-      return typeof v === 'object' ? JSON.stringify(v) : v;
+      // A string column holds the text the JSONPath printer writes.
+      return typeof v === 'object' ? JSON.stringify(v) : String(v);
   }
 }
 
