@@ -650,11 +650,14 @@ function quantityOf(v: unknown, path: string, errs: FieldError[]): Quantity | un
   return q;
 }
 
-/** upstream's ValidateResourceQuantityValue: at least 0, and whole for an extended resource. */
+/** Resources counted in whole objects (upstream's integerResources). */
+const integerResources = new Set(['pods', 'resourcequotas', 'services', 'replicationcontrollers', 'secrets', 'configmaps', 'persistentvolumeclaims', 'services.nodeports', 'services.loadbalancers']);
+
+/** upstream's ValidateResourceQuantityValue: at least 0, and whole for an object count or an extended resource. */
 export function validateResourceQuantityValue(name: string, q: Quantity, path: string): FieldError[] {
   const errs: FieldError[] = [];
   if (q.mantissa < 0n) errs.push(fe.invalid(path, formatQuantity(q), 'must be greater than or equal to 0'));
-  if (isExtendedResourceName(name) && !isInteger(q)) errs.push(fe.invalid(path, formatQuantity(q), 'must be an integer'));
+  if ((integerResources.has(name) || isExtendedResourceName(name)) && !isInteger(q)) errs.push(fe.invalid(path, formatQuantity(q), 'must be an integer'));
   return errs;
 }
 
