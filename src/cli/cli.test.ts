@@ -28,6 +28,9 @@ describe('discovery-based resource names', () => {
   it('resolves plural, singular, short, kind and group-qualified names', () => {
     for (const n of ['ds', 'daemonset', 'daemonsets', 'DaemonSet', 'daemonsets.apps', 'daemonset.v1.apps']) expect(findResource(all, n)?.plural, n).toBe('daemonsets');
     expect(findResource(all, 'no')?.namespaced).toBe(false);
+    // Names and kinds in any case; short names as declared only, as kubectl.
+    expect(findResource(all, 'DAEMONSETS')?.plural).toBe('daemonsets');
+    for (const n of ['DS', 'Ds', 'Ds.apps']) expect(findResource(all, n), n).toBeUndefined();
     expect(findResource(all, 'po')?.subresources).toEqual(['log']);
     expect(findResource(all, 'widget')?.group).toBe('example.com');
     expect(findResource(all, 'ds.example.com')).toBeUndefined();

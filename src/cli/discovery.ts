@@ -70,17 +70,23 @@ export function resourcesFromLists(lists: APIResourceList[]): ResourceInfo[] {
   return out;
 }
 
-/** kubectl-style lookup of `ds`, `daemonsets.apps`, `DaemonSet`, `daemonset.v1.apps`. */
+/**
+ * kubectl-style lookup of `ds`, `daemonsets.apps`, `DaemonSet`, `daemonset.v1.apps`: names and
+ * kinds in any case, short names only as declared (`DS` is no resource type, as in kubectl).
+ */
 export function findResource(all: ResourceInfo[], arg: string): ResourceInfo | undefined {
   const name = arg.toLowerCase();
-  const matchesName = (r: ResourceInfo, n: string) => r.plural === n || r.singular === n || r.kind.toLowerCase() === n || r.shortNames.includes(n);
+  const matchesName = (r: ResourceInfo, raw: string) => {
+    const n = raw.toLowerCase();
+    return r.plural === n || r.singular === n || r.kind.toLowerCase() === n || r.shortNames.includes(raw);
+  };
   const candidates: ResourceInfo[] = [];
   for (const r of all) {
-    if (matchesName(r, name)) candidates.push(r);
+    if (matchesName(r, arg)) candidates.push(r);
     else if (r.group) {
       const dot = name.indexOf('.');
       if (dot < 0) continue;
-      const head = name.slice(0, dot);
+      const head = arg.slice(0, dot);
       const rest = name.slice(dot + 1);
       if (!matchesName(r, head)) continue;
       if (rest === r.group || rest === `${r.version}.${r.group}`) candidates.push(r);
@@ -144,7 +150,8 @@ export class Discovery {
 
   async resolve(arg: string): Promise<ResourceInfo> {
     const r = findResource(await this.resources(), arg);
-    if (!r) throw new CliError(`the server doesn't have a resource type "${arg}"`);
+    // kubectl names the resource part of a `resource.group` argument.
+    if (!r) throw new CliError(`the server doesn't have a resource type "${arg.split('.')[0]}"`);
     return r;
   }
 

@@ -217,7 +217,7 @@ export function printObjects(
   asList: boolean,
   prefixOf: (o: KubeObject) => string,
   showManagedFields = false,
-  /** JSON with every map's keys sorted, as kubectl writes the unstructured objects of `get`. */
+  /** JSON (and the maps jsonpath prints) with every map's keys sorted, as kubectl writes the unstructured objects of `get`. */
   sortJsonKeys = false,
 ): string {
   const shown = (format.kind === 'yaml' || format.kind === 'json') && !showManagedFields ? objects.map(omitManagedFields) : objects;
@@ -229,9 +229,11 @@ export function printObjects(
       return writeYaml(data);
     case 'name':
       return objects.map((o) => `${prefixOf(o)}/${o.metadata.name ?? ''}\n`).join('');
-    case 'jsonpath':
+    case 'jsonpath': {
+      // Maps print with their keys sorted too (`{.spec.updateStrategy}`), as Go's encoding of them.
+      const read = sortJsonKeys ? sortedKeys(data) : data;
       try {
-        return format.asJson ? renderJsonPathAsJson(format.template, data) : executeTemplate(format.template, data);
+        return format.asJson ? renderJsonPathAsJson(format.template, read) : executeTemplate(format.template, read);
       } catch (e) {
         // As kubectl: a template that cannot run on this data says so with the data it was given.
         if (e instanceof JsonPathExecError) {
@@ -242,6 +244,7 @@ export function printObjects(
         }
         throw new CliError(`error executing jsonpath ${JSON.stringify(format.template)}: ${e instanceof Error ? e.message : String(e)}`);
       }
+    }
   }
 }
 

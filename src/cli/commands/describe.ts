@@ -1606,7 +1606,8 @@ export function registerDescribe(program: Command, ctx: CliContext): void {
           if (!opts.allNamespaces) lo.namespace = ns;
           if (opts.selector) lo.labelSelector = opts.selector;
           objects = (await conn.client.list(r, lo)).items;
-          if (objects.length === 0) ctx.err(r.namespaced && !opts.allNamespaces ? `No resources found in ${ns} namespace.\n` : 'No resources found\n');
+          // kubectl names the run's namespace here even for a cluster-scoped kind.
+          if (objects.length === 0) ctx.err(!opts.allNamespaces ? `No resources found in ${conn.namespace} namespace.\n` : 'No resources found\n');
         }
         for (const o of objects) blocks.push(await describeObject(ctx, cmd, r, o));
       }

@@ -46,6 +46,9 @@ const EVICTION_RETRY_MS = 5000;
 const DELETE_POLL_MS = 1000;
 
 const daemonSetFatal = 'cannot delete DaemonSet-managed Pods (use --ignore-daemonsets to ignore)';
+
+/** The pods of a node that stop its drain (kubectl's GetPodsForDeletion errors: an aggregate to its CheckErr). */
+class PodsForDeletionError extends Error {}
 const daemonSetWarning = 'ignoring DaemonSet-managed Pods';
 const localStorageFatal = 'cannot delete Pods with local storage (use --delete-emptydir-data to override)';
 const localStorageWarning = 'deleting Pods with local storage';
@@ -147,7 +150,7 @@ export function registerDrain(program: Command, ctx: CliContext): void {
         }
       }
       const pending: string[] = [];
-      const failures: string[] = [];
+      const failures: { why: string; aggregate: boolean }[] = [];
       for (const node of nodes) {
         const name = node.metadata.name ?? '';
         try {
@@ -157,13 +160,17 @@ export function registerDrain(program: Command, ctx: CliContext): void {
           const why = e instanceof Error ? e.message : String(e);
           ctx.err(`error: unable to drain node ${JSON.stringify(name)} due to error: ${why}, continuing command...\n`);
           pending.push(name);
-          failures.push(why);
+          failures.push({ why, aggregate: e instanceof PodsForDeletionError });
         }
       }
       if (pending.length > 0) {
         ctx.err(`There are pending nodes to be drained:\n${pending.map((n) => ` ${n}\n`).join('')}`);
-        // utilerrors.NewAggregate's message: one error as itself, several in brackets.
-        throw new CliError(failures.length === 1 ? failures[0]! : `[${failures.join(', ')}]`);
+        // kubectl's CheckErr of the aggregate of the nodes' errors: one plain error as
+        // `error: <it>`; otherwise (several, or one that is itself the aggregate of a node's
+        // pods) each on its own line, without the prefix.
+        if (failures.length === 1 && !failures[0]!.aggregate) throw new CliError(failures[0]!.why);
+        ctx.err(failures.map((f) => `${f.why}\n`).join(''));
+        ctx.exitCode = 1;
       }
     });
 }
@@ -206,7 +213,7 @@ async function drainNode(
     force: !!opts.force,
     missingDaemonSets,
   });
-  if (errors.size > 0) throw new Error(joinReasons(errors));
+  if (errors.size > 0) throw new PodsForDeletionError(joinReasons(errors));
   if (warnings.size > 0) ctx.err(`Warning: ${joinReasons(warnings)}\n`);
 
   const failures: string[] = [];

@@ -282,7 +282,13 @@ async function runGet(ctx: CliContext, cmd: Command, args: string[], opts: GetOp
   const disco = ctx.discovery(cmd);
   // Categories (`all`) expand to their member resources, in discovery order.
   const resolved: Resolved[] = fromFiles ? await resolveFiles(ctx, cmd, opts.filename!, opts.recursive === true, deferred) : [];
-  for (const t of targets) for (const r of await disco.expand(t.type)) resolved.push({ r, names: t.names });
+  for (const t of targets) {
+    for (const r of await disco.expand(t.type)) {
+      // A type named twice (`ds,ds`, `all,ds`) is listed once, as kubectl's builder does.
+      if (t.names.length === 0 && resolved.some((x) => x.r === r && x.names.length === 0 && !x.namespaces)) continue;
+      resolved.push({ r, names: t.names });
+    }
+  }
   if (watch && resolved.length > 1) throw new CliError('you may only specify a single resource type with --watch');
   const allNs = opts.allNamespaces === true;
   if (resolved.some((t) => t.names.length > 0) && allNs && !fromFiles) {

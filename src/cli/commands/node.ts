@@ -121,7 +121,8 @@ export function registerNode(program: Command, ctx: CliContext): void {
           await conn.client.patch(nodesResource, '', target, 'merge', { spec: { taints: taints.length ? taints : null } }, { fieldManager: 'everynode-taint', dryRun: dryRun === 'server' });
         }
         const verb = replaced || (changes.add.length && changes.remove.length) ? 'modified' : changes.add.length ? 'tainted' : 'untainted';
-        ctx.out(`node/${target} ${verb}${dryRunSuffix(dryRun)}\n`);
+        // kubectl's taint says nothing of a dry run in this line (its printer is not told).
+        ctx.out(`node/${target} ${verb}\n`);
       }
     });
 
