@@ -158,6 +158,9 @@ describe('everynode rollout', () => {
     expect(await cli(['rollout', 'restart', 'ds', '-l', 'team=b'])).toEqual({ code: 0, stdout: 'daemonset.apps/hist-b restarted\n', stderr: '' });
     expect(await cli(['rollout', 'restart', 'ds', '-l', 'team=none'])).toEqual({ code: 0, stdout: '', stderr: 'No resources found in default namespace.\n' });
     expect(await cli(['rollout', 'history', 'ds', '-l', 'team=none'])).toEqual({ code: 0, stdout: '', stderr: '' });
+    // undo takes a bare type and -l too; hist-b has no revision to go back to (no controller here).
+    expect(await cli(['rollout', 'undo', 'ds', '-l', 'team=b'])).toEqual({ code: 1, stdout: '', stderr: 'error: no last revision to roll back to\n' });
+    expect(await cli(['rollout', 'undo', 'ds', '-l', 'team=none'])).toEqual({ code: 0, stdout: '', stderr: '' });
     expect(await cli(['rollout', 'status', 'ds/hist', '-l', 'team=b'])).toEqual({ code: 1, stdout: '', stderr: 'error: selectors and the all flag cannot be used when passing resource/name arguments\n' });
   });
   it('status waits for a server that restarts during the rollout (as kubectl does), and ends when the rollout does', async () => {

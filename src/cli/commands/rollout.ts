@@ -280,7 +280,7 @@ async function rolloutHistory(ctx: CliContext, cmd: Command, args: string[], opt
  * The targets of a rollout verb, one `[TYPE/NAME]` each: the names given (`ds/a ds/b`, `ds a b`),
  * or for a bare TYPE (or with -l) every DaemonSet of the namespace it selects, in name order, as
  * kubectl visits them. None selected: none, with kubectl's `No resources found in NS namespace.`
- * unless `sayNone` is false (history says nothing).
+ * unless `sayNone` is false (history and undo say nothing).
  */
 async function rolloutTargets(ctx: CliContext, cmd: Command, args: string[], selector: string | undefined, sayNone = true): Promise<string[][]> {
   if (selector !== undefined && args.some((a) => a.includes('/'))) throw new CliError('selectors and the all flag cannot be used when passing resource/name arguments');
@@ -529,33 +529,38 @@ export function registerRollout(program: Command, ctx: CliContext): void {
   rollout
     .command('undo')
     .description('Roll a DaemonSet back to the previous (or a given) revision')
-    .argument('<target...>', 'ds/NAME or ds NAME')
+    .argument('<target...>', 'ds/NAME or ds NAME (or ds: every DaemonSet of the namespace, or those -l selects)')
     .option('--to-revision <n>', 'the revision to roll back to (0 = the previous one)', intFlag('--to-revision', 'rollout undo'), 0)
+    .option('-l, --selector <selector>', 'every DaemonSet matching this label selector')
     .addOption(dryRunOption())
-    .action(async (args: string[], opts: { toRevision: number; dryRun?: string }, cmd: Command) => {
+    .action(async (args: string[], opts: { toRevision: number; dryRun?: string; selector?: string }, cmd: Command) => {
       const dryRun = dryRunStrategy(opts.dryRun);
       const n = opts.toRevision;
-      const { r, ds, ns, name } = await getDaemonSet(ctx, cmd, args);
-      if (n < 0) throw new CliError(`unable to find specified revision ${n} in history`);
-      const revs = await ownedRevisions(ctx, cmd, ds);
-      let target: ControllerRevision | undefined;
-      if (n === 0) {
-        if (revs.length <= 1) throw new CliError('no last revision to roll back to');
-        target = revs[revs.length - 2];
-      } else target = revs.find((x) => x.revision === n);
-      if (!target) throw new CliError(`unable to find specified revision ${n} in history`);
-      if (dryRun === 'client') {
-        // kubectl: the template the DaemonSet would get, before the "already matches" check.
-        ctx.out(`${objectRef(r, name)} will roll back to ${podTemplateText(revisionTemplate(ds, target))}${dryRunSuffix(dryRun)}\n`);
-        return;
+      // Each DaemonSet in turn, as kubectl visits them; the first failure ends the run. None
+      // selected: nothing said, as kubectl's undo.
+      for (const one of await rolloutTargets(ctx, cmd, args, opts.selector, false)) {
+        const { r, ds, ns, name } = await getDaemonSet(ctx, cmd, one);
+        if (n < 0) throw new CliError(`unable to find specified revision ${n} in history`);
+        const revs = await ownedRevisions(ctx, cmd, ds);
+        let target: ControllerRevision | undefined;
+        if (n === 0) {
+          if (revs.length <= 1) throw new CliError('no last revision to roll back to');
+          target = revs[revs.length - 2];
+        } else target = revs.find((x) => x.revision === n);
+        if (!target) throw new CliError(`unable to find specified revision ${n} in history`);
+        if (dryRun === 'client') {
+          // kubectl: the template the DaemonSet would get, before the "already matches" check.
+          ctx.out(`${objectRef(r, name)} will roll back to ${podTemplateText(revisionTemplate(ds, target))}${dryRunSuffix(dryRun)}\n`);
+          continue;
+        }
+        if (canonicalPayload(currentPayload(ds)) === canonicalPayload(target.data)) {
+          // As kubectl, the revision asked for (0 for "the previous one").
+          ctx.out(`${objectRef(r, name)} skipped rollback (current template already matches revision ${n})${dryRunSuffix(dryRun)}\n`);
+          continue;
+        }
+        await ctx.conn(cmd).client.patch(r, ns, name, 'strategic', target.data, { dryRun: dryRun === 'server' });
+        ctx.out(`${objectRef(r, name)} rolled back${dryRunSuffix(dryRun)}\n`);
       }
-      if (canonicalPayload(currentPayload(ds)) === canonicalPayload(target.data)) {
-        // As kubectl, the revision asked for (0 for "the previous one").
-        ctx.out(`${objectRef(r, name)} skipped rollback (current template already matches revision ${n})${dryRunSuffix(dryRun)}\n`);
-        return;
-      }
-      await ctx.conn(cmd).client.patch(r, ns, name, 'strategic', target.data, { dryRun: dryRun === 'server' });
-      ctx.out(`${objectRef(r, name)} rolled back${dryRunSuffix(dryRun)}\n`);
     });
 
   rollout
