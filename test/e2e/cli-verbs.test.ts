@@ -628,6 +628,10 @@ spec:
     const clash = await cli(['label', 'no/cli-n1', 'zone=b']);
     expect(clash).toMatchObject({ code: 1, stderr: "error: 'zone' already has a value (a), and --overwrite is false\n" });
     expect((await cli(['label', 'no/cli-n1', 'zone=b', '--overwrite'])).stdout).toBe('node/cli-n1 labeled\n');
+    // A label's value is checked here, as kubectl does, before any request; an annotation's may hold '='.
+    expect(await cli(['label', 'no/cli-n1', 'zone=b=c'])).toMatchObject({ code: 1, stderr: 'error: invalid label spec: zone=b=c\n' });
+    expect(await cli(['label', 'no/cli-n1', 'zone=-b'])).toMatchObject({ code: 1, stderr: expect.stringMatching(/^error: invalid label value: "zone=-b": a valid label must be an empty string/) });
+    expect((await cli(['annotate', 'no/cli-n1', 'eq=a=b'])).stdout).toBe('node/cli-n1 annotated\n');
     expect((await cli(['annotate', 'nodes', 'cli-n1', 'note=hi'])).stdout).toBe('node/cli-n1 annotated\n');
     expect((await cli(['get', 'no', 'cli-n1', '-o', 'jsonpath={.metadata.labels.zone} {.metadata.annotations.note}'])).stdout).toBe('b hi');
     expect((await cli(['label', 'node', 'cli-n1', 'zone-'])).stdout).toBe('node/cli-n1 unlabeled\n');

@@ -22,6 +22,7 @@ import type { KubeObject } from '../../api/types.js';
 import { CliError } from '../context.js';
 import { kindPrefix, type ResourceInfo } from '../discovery.js';
 import { type CliContext, dryRunOption, dryRunStrategy, dryRunSuffix, getLatest, parseTargets } from './common.js';
+import { isValidLabelValue } from '../../api/validation/names.js';
 import { objectPrinter } from './output.js';
 
 /** kubectl's annotate lets this annotation be replaced without --overwrite. */
@@ -39,7 +40,14 @@ function parseChanges(rest: string[], what: 'label' | 'annotation'): KeyChanges 
     else {
       const eq = a.indexOf('=');
       if (eq <= 0) throw new CliError(`invalid ${what} spec: ${a}, expected key=value or key-`);
-      changes.set[a.slice(0, eq)] = a.slice(eq + 1);
+      const value = a.slice(eq + 1);
+      if (what === 'label') {
+        // kubectl checks a label's value itself; one '=' only (an annotation's value may hold more).
+        if (value.includes('=')) throw new CliError(`invalid label spec: ${a}`);
+        const bad = isValidLabelValue(value);
+        if (bad.length > 0) throw new CliError(`invalid label value: ${JSON.stringify(a)}: ${bad.join(';')}`);
+      }
+      changes.set[a.slice(0, eq)] = value;
     }
   }
   const both = changes.remove.filter((k) => k in changes.set);
