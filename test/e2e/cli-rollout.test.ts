@@ -119,6 +119,13 @@ describe('everynode rollout', () => {
     expect((await cli(['apply', '-f', '-'], onDelete)).code).toBe(0);
     expect(await cli(['rollout', 'status', 'ds/ondelete'])).toMatchObject({ code: 1, stderr: 'error: rollout status is only available for RollingUpdate strategy type\n' });
     expect(await cli(['rollout', 'status', 'ds/ghost'])).toMatchObject({ code: 1, stderr: 'Error from server (NotFound): daemonsets.apps "ghost" not found\n' });
+    // Several: the others go on, the ones that cannot be watched are said after them.
+    await writeStatus('stuck', { observedGeneration: 1, desired: 2, updated: 2, available: 2 });
+    expect(await cli(['rollout', 'status', 'ds/ondelete', 'ds/ghost', 'ds/stuck'])).toEqual({
+      code: 1,
+      stdout: 'daemon set "stuck" successfully rolled out\n',
+      stderr: 'error: rollout status is only available for RollingUpdate strategy type\nError from server (NotFound): daemonsets.apps "ghost" not found\n',
+    });
     expect(await cli(['rollout', 'status', 'no/n1'])).toMatchObject({ code: 1, stderr: 'error: rollout is supported for daemonsets only, not nodes\n' });
     expect((await cli(['rollout', 'status', 'ds/stuck', '--timeout', 'soon'])).stderr).toBe('error: invalid duration "soon": use e.g. 30s, 5m, 1h\n');
   });

@@ -507,11 +507,21 @@ export function registerRollout(program: Command, ctx: CliContext): void {
     .option('-l, --selector <selector>', 'every DaemonSet matching this label selector')
     .action(async (args: string[], opts: { timeout: string; watch: boolean; nodes?: boolean; selector?: string }, cmd: Command) => {
       // Several targets (`ds/a ds/b`, `ds a b`, `ds`, `ds -l ...`): each in turn, as kubectl
-      // visits them, each with its own --timeout; the first that fails ends the command.
+      // visits them, each with its own --timeout. One that cannot be watched (OnDelete, not
+      // found) is said after the others, which go on (kubectl's visitor continues on error);
+      // one that times out ends the command.
+      const failed: unknown[] = [];
       for (const target of await rolloutTargets(ctx, cmd, args, opts.selector)) {
-        await rolloutStatus(ctx, cmd, target, opts);
-        if (ctx.exitCode !== undefined && ctx.exitCode !== 0) return;
+        try {
+          await rolloutStatus(ctx, cmd, target, opts);
+        } catch (e) {
+          if (!(e instanceof CliError || e instanceof ApiError)) throw e;
+          failed.push(e);
+          continue;
+        }
+        if (ctx.exitCode !== undefined && ctx.exitCode !== 0) break;
       }
+      for (const e of failed) ctx.report(e);
     });
 
   rollout
