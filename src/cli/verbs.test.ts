@@ -553,9 +553,10 @@ describe('rollout status on a terminal', () => {
     const both = 'Waiting for daemon set "first" rollout to finish: 1 out of 3 new pods have been updated...\ndaemon set "second" successfully rolled out\n';
     expect(await cli(['rollout', 'status', 'ds/first', 'ds/second', '--no-watch'])).toEqual({ code: 0, stdout: both, stderr: '' });
     expect(await cli(['rollout', 'status', 'ds', 'first', 'second', '--no-watch'])).toEqual({ code: 0, stdout: both, stderr: '' });
+    // One that cannot be read does not stop the others (kubectl's visitor goes on); it is said after them.
     expect(await cli(['rollout', 'status', 'ds/second', 'ds/missing', 'ds/first', '--no-watch'])).toEqual({
       code: 1,
-      stdout: 'daemon set "second" successfully rolled out\n',
+      stdout: 'daemon set "second" successfully rolled out\nWaiting for daemon set "first" rollout to finish: 1 out of 3 new pods have been updated...\n',
       stderr: 'Error from server (NotFound): daemonsets.apps "missing" not found\n',
     });
   });
