@@ -31,6 +31,7 @@ import type { Pod, PodCondition, PodDisruptionBudget } from '../api/types.js';
 import { rfc3339 } from '../util/index.js';
 import { parseDeleteOptions, parseListQuery, type ParsedDeleteOptions, type WriteQuery } from './query.js';
 import type { AdmitFn, RestRegistry } from './registry.js';
+import { checkTypeMeta } from './http.js';
 
 /** Upstream's cap on status.disruptedPods: evictions the disruption controller has not confirmed yet. */
 const MAX_DISRUPTED_PODS = 2000;
@@ -239,10 +240,7 @@ export async function serveEviction(
   admit: AdmitFn | undefined,
 ): Promise<{ code: number; json: string }> {
   if (!isObj(body)) throw badRequest('Eviction in version "v1" cannot be handled as a Eviction: the body must be a JSON object');
-  if (body.apiVersion !== undefined && body.apiVersion !== '' && body.apiVersion !== 'policy/v1' && body.apiVersion !== 'policy/v1beta1') {
-    throw badRequest(`the API version in the data (${String(body.apiVersion)}) does not match the expected API version (policy/v1)`);
-  }
-  if (body.kind !== undefined && body.kind !== '' && body.kind !== 'Eviction') throw badRequest(`the kind in the data (${String(body.kind)}) does not match the expected kind (Eviction)`);
+  checkTypeMeta(body, 'policy/v1', 'Eviction', ['policy/v1beta1']);
   const meta = isObj(body.metadata) ? body.metadata : {};
   if (meta.name !== name) throw badRequest('name in URL does not match name in Eviction object');
   if (meta.namespace !== undefined && meta.namespace !== '' && meta.namespace !== namespace) {

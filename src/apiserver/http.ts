@@ -192,6 +192,19 @@ export function wellFormed(value: unknown): unknown {
 }
 
 /** Parses a JSON body; 400 with the parser's message when malformed or too deep. Empty body: undefined. */
+/**
+ * upstream's check of a body's own apiVersion and kind against what the request addresses: each
+ * may be absent or empty, else it must be the expected one (or, for the apiVersion, one of
+ * `alsoVersions`); otherwise a 400 naming both.
+ */
+export function checkTypeMeta(body: { apiVersion?: unknown; kind?: unknown }, apiVersion: string, kind: string, alsoVersions: readonly string[] = []): void {
+  const v = body.apiVersion;
+  if (v !== undefined && v !== '' && v !== apiVersion && !alsoVersions.includes(String(v))) {
+    throw badRequest(`the API version in the data (${String(v)}) does not match the expected API version (${apiVersion})`);
+  }
+  if (body.kind !== undefined && body.kind !== '' && body.kind !== kind) throw badRequest(`the kind in the data (${String(body.kind)}) does not match the expected kind (${kind})`);
+}
+
 export function parseJsonBody(text: string): unknown {
   if (text.trim() === '') return undefined;
   let value: unknown;

@@ -51,7 +51,7 @@ import { StorageError, type KeyValue, type Store } from '../storage/interface.js
 import { rfc3339, type Clock } from '../util/index.js';
 import type { Logger } from '../util/logger.js';
 import { decodeContinue, encodeContinue } from './continue-token.js';
-import { parseJsonText, parseYamlText, type JsonTextFindings } from './http.js';
+import { checkTypeMeta, parseJsonText, parseYamlText, type JsonTextFindings } from './http.js';
 import { patchAllocatedValues, type ServiceAllocator } from './service-alloc.js';
 import { buildFilter, type ObjectFilter } from './filter.js';
 import { SelectionCache } from './selection-cache.js';
@@ -524,12 +524,7 @@ export class RestRegistry {
   ): { object: KubeObject; warnings: string[] } {
     if (!isObject(body)) throw badRequest(`${k.kind} in version "${k.version}" cannot be handled as a ${k.kind}: the body must be a JSON object`);
     const gv = groupVersionOf(k);
-    if (body.apiVersion !== undefined && body.apiVersion !== '' && body.apiVersion !== gv) {
-      throw badRequest(`the API version in the data (${String(body.apiVersion)}) does not match the expected API version (${gv})`);
-    }
-    if (body.kind !== undefined && body.kind !== '' && body.kind !== k.kind) {
-      throw badRequest(`the kind in the data (${String(body.kind)}) does not match the expected kind (${k.kind})`);
-    }
+    checkTypeMeta(body, gv, k.kind);
     const gvk = { group: k.group, version: k.version, kind: k.kind };
     if (k.custom) {
       // Custom resources are checked against their schema first, as upstream: a wrong type is 422.

@@ -21,6 +21,7 @@ import { badRequest, fe, invalid as invalidError, type FieldError, type ApiError
 import type { Authorizer, AuthorizationAttributes, PolicyRule, UserInfo } from '../auth/index.js';
 import type { TokenReviewResult } from './security.js';
 import { decodeObject } from '../api/schema/index.js';
+import { checkTypeMeta } from './http.js';
 
 /** Answers a TokenReview (security.ts's reviewToken); absent without request security. */
 export type TokenReviewer = (token: string, audiences: readonly string[]) => Promise<TokenReviewResult>;
@@ -168,12 +169,7 @@ const UNRESTRICTED: UserInfo = { user: 'system:apiserver', groups: ['system:mast
 export async function serveReview(route: ReviewRoute, body: unknown, caller: UserInfo | undefined, authorizer: Authorizer | undefined, reviewToken?: TokenReviewer): Promise<string> {
   if (!isObj(body)) throw badRequest(`${route.kind} in version "v1" cannot be handled as a ${route.kind}: the body must be a JSON object`);
   const apiVersion = `${route.group}/${route.version}`;
-  if (body.apiVersion !== undefined && body.apiVersion !== '' && body.apiVersion !== apiVersion) {
-    throw badRequest(`the API version in the data (${String(body.apiVersion)}) does not match the expected API version (${apiVersion})`);
-  }
-  if (body.kind !== undefined && body.kind !== '' && body.kind !== route.kind) {
-    throw badRequest(`the kind in the data (${String(body.kind)}) does not match the expected kind (${route.kind})`);
-  }
+  checkTypeMeta(body, apiVersion, route.kind);
   // A namespaced review names its namespace in the path; a body naming another is refused before
   // anything else, as upstream's create handler refuses it.
   const bodyNamespace = isObj(body.metadata) ? body.metadata.namespace : undefined;

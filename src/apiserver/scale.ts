@@ -26,7 +26,7 @@ import type { KindDef, ScaleSubresource } from '../api/kinds.js';
 import { applyJsonPatch, applyMergePatch } from '../api/patch/index.js';
 import type { KubeObject } from '../api/types.js';
 import { decodeObject, type FieldValidation } from '../api/schema/index.js';
-import { parseJsonText, parseYamlText, readBody } from './http.js';
+import { checkTypeMeta, parseJsonText, parseYamlText, readBody } from './http.js';
 import { formatLabelSelector } from './tables/format.js';
 import type { WriteQuery } from './query.js';
 import { patchTypeOf, type AdmitFn, type RestRegistry } from './registry.js';
@@ -166,11 +166,7 @@ function decodeScale(r: ScaleRequest, text: string, fieldValidation: FieldValida
     throw badRequest(`error decoding the Scale: ${err instanceof Error ? err.message : String(err)}`);
   }
   if (typeof body !== 'object' || body === null || Array.isArray(body)) throw badRequest('Scale in version "v1" cannot be handled as a Scale: the body must be a JSON object');
-  const b = body as { apiVersion?: unknown; kind?: unknown };
-  if (b.apiVersion !== undefined && b.apiVersion !== '' && b.apiVersion !== 'autoscaling/v1') {
-    throw badRequest(`the API version in the data (${String(b.apiVersion)}) does not match the expected API version (autoscaling/v1)`);
-  }
-  if (b.kind !== undefined && b.kind !== '' && b.kind !== 'Scale') throw badRequest(`the kind in the data (${String(b.kind)}) does not match the expected kind (Scale)`);
+  checkTypeMeta(body as { apiVersion?: unknown; kind?: unknown }, 'autoscaling/v1', 'Scale');
   const { object, warnings } = decodeObject(scaleGvk, body, fieldValidation);
   const meta = object.metadata;
   if (meta.name !== undefined && meta.name !== r.name) throw badRequest(`the name of the object (${meta.name}) does not match the name on the URL (${r.name})`);

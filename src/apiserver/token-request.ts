@@ -17,6 +17,7 @@ import { ApiError, badRequest, fe, forbidden, invalid, notFound } from '../api/e
 import type { KindRegistry } from '../api/kinds.js';
 import type { KubeObject, Pod } from '../api/types.js';
 import { decodeObject } from '../api/schema/index.js';
+import { checkTypeMeta } from './http.js';
 import { MIRROR_POD_ANNOTATION, nodeNameOf, type ServiceAccountTokens, type UserInfo } from '../auth/index.js';
 import type { RestRegistry } from './registry.js';
 
@@ -53,11 +54,7 @@ async function getObject<T extends KubeObject>(deps: TokenRequestDeps, plural: s
 /** Answers one TokenRequest for service account `name` in `namespace`; returns the JSON for a 201. */
 export async function serveTokenRequest(deps: TokenRequestDeps, namespace: string, name: string, body: unknown, caller: UserInfo | undefined, now = new Date()): Promise<string> {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) throw badRequest('TokenRequest in version "v1" cannot be handled as a TokenRequest: the body must be a JSON object');
-  const raw = body as { apiVersion?: unknown; kind?: unknown };
-  if (raw.apiVersion !== undefined && raw.apiVersion !== '' && raw.apiVersion !== 'authentication.k8s.io/v1') {
-    throw badRequest(`the API version in the data (${String(raw.apiVersion)}) does not match the expected API version (authentication.k8s.io/v1)`);
-  }
-  if (raw.kind !== undefined && raw.kind !== '' && raw.kind !== 'TokenRequest') throw badRequest(`the kind in the data (${String(raw.kind)}) does not match the expected kind (TokenRequest)`);
+  checkTypeMeta(body as { apiVersion?: unknown; kind?: unknown }, 'authentication.k8s.io/v1', 'TokenRequest');
   // Decoded as upstream decodes it: a field of the wrong JSON type is a 400, no token issued.
   const req = decodeObject({ group: 'authentication.k8s.io', version: 'v1', kind: 'TokenRequest' }, body, 'Ignore').object as { apiVersion?: unknown; kind?: unknown; metadata?: { name?: unknown; namespace?: unknown }; spec?: { audiences?: unknown; expirationSeconds?: unknown; boundObjectRef?: { kind?: unknown; apiVersion?: unknown; name?: unknown; uid?: unknown } } };
   // A name or namespace in the body must be the service account's, as upstream requires.
