@@ -13,7 +13,7 @@ import type { KubeObject } from '../api/types.js';
 import { barLine, fitVisible, visibleLength } from './commands/rollout.js';
 import { rfc1123z } from './commands/describe.js';
 import { buildProgram, normalizeArgs, runCli, type CliIO } from './index.js';
-import { CliContext } from './commands/common.js';
+import { CliContext, csvFields } from './commands/common.js';
 import { FakeApi } from './testing/fake-api.js';
 
 type TestIO = CliIO & { out: () => string; errOut: () => string; interrupt?: (s: 'SIGINT' | 'SIGTERM') => void };
@@ -106,6 +106,20 @@ describe('pflag-style options', () => {
     expect(normalizeArgs(['label', 'no', 'n', 'a=b', '--overwrite=false'], program)).toEqual(['label', 'no', 'n', 'a=b']);
     expect(normalizeArgs(['get', 'pods', '--no-headers=true', '-A=false'], program)).toEqual(['get', 'pods', '--no-headers']);
     expect(normalizeArgs(['-n', 'logs', 'get', 'po', '--', '-o=x'], program)).toEqual(['-n', 'logs', 'get', 'po', '--', '-o=x']);
+  });
+
+  it("splits -f values as pflag's StringSlice reads them (CSV)", async () => {
+    expect(csvFields('')).toEqual([]);
+    expect(csvFields('a.yaml')).toEqual(['a.yaml']);
+    expect(csvFields('a.yaml,b.yaml')).toEqual(['a.yaml', 'b.yaml']);
+    expect(csvFields('a,')).toEqual(['a', '']);
+    expect(csvFields('"a,b.yaml",c')).toEqual(['a,b.yaml', 'c']);
+    expect(csvFields('"say ""hi""",x')).toEqual(['say "hi"', 'x']);
+    expect(() => csvFields('a"b')).toThrow('parse error on line 1, column 2: bare " in non-quoted-field');
+    // Go's columns: the end for a quote never closed, the closing quote for text after it.
+    expect(() => csvFields('"ab')).toThrow('parse error on line 1, column 4: extraneous or missing " in quoted-field');
+    expect(() => csvFields('a,"b"c')).toThrow('parse error on line 1, column 5: extraneous or missing " in quoted-field');
+    expect(await cli(['get', '-f', 'x,"y'])).toEqual({ code: 1, stdout: '', stderr: `error: invalid argument "x,\\"y" for "-f, --filename" flag: parse error on line 1, column 5: extraneous or missing " in quoted-field\nSee 'everynode get --help' for usage.\n` });
   });
 });
 

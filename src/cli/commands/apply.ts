@@ -31,7 +31,7 @@ import { deepEqual } from '../../api/patch/json-value.js';
 import { isNotFound, resourcePath } from '../client.js';
 import { CliError, withContext } from '../context.js';
 import { readVerbManifests } from '../manifests.js';
-import { type CliContext, collect, type DryRun, dryRunOption, dryRunStrategy, dryRunSuffix, manifestFieldManager, objectRef, target } from './common.js';
+import { listFlag, type CliContext, type DryRun, dryRunOption, dryRunStrategy, dryRunSuffix, manifestFieldManager, objectRef, target } from './common.js';
 import type { ResourceInfo } from '../discovery.js';
 import { kindPrefix, omitManagedFields } from '../printers.js';
 import { objectOutputHelp, outputPrinter } from './output.js';
@@ -61,7 +61,7 @@ export function registerApply(program: Command, ctx: CliContext): void {
   program
     .command('apply')
     .description('Create or update resources from files, a directory, or stdin (-f -) by server-side apply, as kubectl apply --server-side')
-    .requiredOption('-f, --filename <path>', 'file, directory or - for stdin (repeatable)', collect)
+    .requiredOption('-f, --filename <path>', 'file, directory or - for stdin (repeatable)', listFlag('-f, --filename', 'apply'))
     .option('-R, --recursive', 'with -f DIR: also the files of its sub-directories')
     .addOption(dryRunOption())
     .option('--force-conflicts', 'take over fields that other managers changed since the last apply')

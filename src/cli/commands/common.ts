@@ -262,9 +262,93 @@ export function controllerUid(o: KubeObject): string | undefined {
   return (o.metadata.ownerReferences ?? []).find((r) => r.controller)?.uid;
 }
 
+/**
+ * One failure of a multi-object run: a message as kubectl's fmt.Errorf builds it (printed with
+ * `error: ` when it is the only one), or an exception (printed as formatError renders it).
+ */
+export type Failure = string | Error;
+
+/**
+ * Prints the failures of a multi-object run at its end as kubectl's CheckErr prints an
+ * aggregate (ContinueOnError): one as `error: <message>`, several one per line without the
+ * prefix (kubectl's own messages keep theirs); the exit code is then 1. An unreachable server
+ * is thrown instead (said once, by runCli).
+ */
+export function reportFailures(ctx: CliContext, failures: Failure[]): void {
+  if (failures.length === 0) return;
+  for (const f of failures) if (f instanceof UnreachableError || f instanceof UntrustedServerError) throw f;
+  ctx.exitCode = 1;
+  if (failures.length === 1) {
+    const f = failures[0]!;
+    let text = typeof f === 'string' ? f : formatError(f);
+    if (!text.startsWith('error: ') && !text.startsWith('Error from server')) text = `error: ${text}`;
+    ctx.err(text.endsWith('\n') ? text : `${text}\n`);
+    return;
+  }
+  for (const f of failures) {
+    const text = typeof f === 'string' ? f : f instanceof ApiError ? formatError(f) : f.message;
+    ctx.err(`${text}\n`);
+  }
+}
+
 /** Collects repeated option values (`-f a -f b`). */
 export function collect(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), value];
+}
+
+/**
+ * The fields of one CSV record as Go's encoding/csv reads it (pflag's StringSlice flags):
+ * comma-separated, a field that starts with `"` is quoted (`""` is a quote in it), spaces
+ * kept; an empty value has no fields. Throws Go's parse error for a malformed record.
+ */
+export function csvFields(value: string): string[] {
+  if (value === '') return [];
+  const out: string[] = [];
+  let i = 0;
+  for (;;) {
+    let field = '';
+    if (value[i] === '"') {
+      i++;
+      for (;;) {
+        // Go's columns: past the end for a quote never closed, the closing quote's for text after it.
+        if (i >= value.length) throw new Error(`parse error on line 1, column ${value.length + 1}: extraneous or missing " in quoted-field`);
+        if (value[i] === '"') {
+          if (value[i + 1] === '"') {
+            field += '"';
+            i += 2;
+            continue;
+          }
+          i++;
+          break;
+        }
+        field += value[i++];
+      }
+      if (i < value.length && value[i] !== ',') throw new Error(`parse error on line 1, column ${i}: extraneous or missing " in quoted-field`);
+    } else {
+      const end = value.indexOf(',', i);
+      field = value.slice(i, end < 0 ? value.length : end);
+      const quote = field.indexOf('"');
+      if (quote >= 0) throw new Error(`parse error on line 1, column ${i + quote + 1}: bare " in non-quoted-field`);
+      i += field.length;
+    }
+    out.push(field);
+    if (i >= value.length) return out;
+    i++; // the comma
+  }
+}
+
+/**
+ * The parser of a repeatable list flag (pflag's StringSlice, as kubectl's -f/--filename): each
+ * value is split as CSV (`-f a.yaml,b.yaml`) and added to the earlier ones.
+ */
+export function listFlag(flag: string, command: string): (value: string, previous: string[] | undefined) => string[] {
+  return (value, previous) => {
+    try {
+      return [...(previous ?? []), ...csvFields(value)];
+    } catch (e) {
+      throw new CliError(`invalid argument ${JSON.stringify(value)} for ${JSON.stringify(flag)} flag: ${(e as Error).message}\nSee 'everynode ${command} --help' for usage.`);
+    }
+  };
 }
 
 /** kubectl's --dry-run strategies. */

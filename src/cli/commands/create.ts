@@ -31,7 +31,7 @@ import { formatQuantity, parseQuantity, quantityParseError, quantityRegexpText }
 import { CliError, withContext } from '../context.js';
 import { kindPrefix, type ResourceInfo } from '../discovery.js';
 import { readVerbManifests } from '../manifests.js';
-import { type CliContext, collect, type DryRun, dryRunOption, dryRunStrategy, dryRunSuffix, envNameErrors, manifestFieldManager, objectRef, target } from './common.js';
+import { listFlag, type CliContext, collect, type DryRun, dryRunOption, dryRunStrategy, dryRunSuffix, envNameErrors, manifestFieldManager, objectRef, target } from './common.js';
 import { goJsonIndentTyped, objectOutputHelp, objectPrinter, outputPrinter } from './output.js';
 import { goEscape, omitManagedFields } from '../printers.js';
 
@@ -510,7 +510,7 @@ export function registerCreate(program: Command, ctx: CliContext): void {
     .command('create')
     .argument('[type-and-name...]', 'namespace|configmap|secret generic|tls|docker-registry|serviceaccount|quota NAME (instead of -f)')
     .description('Create resources from files, a directory, or stdin (-f -), or a namespace, configmap, secret, serviceaccount or quota by name; existing objects are an error')
-    .option('-f, --filename <path>', 'file, directory or - for stdin (repeatable)', collect)
+    .option('-f, --filename <path>', 'file, directory or - for stdin (repeatable)', listFlag('-f, --filename', 'create'))
     .option('-R, --recursive', 'with -f DIR: also the files of its sub-directories')
     .addOption(dryRunOption())
     .option('-o, --output <format>', objectOutputHelp)

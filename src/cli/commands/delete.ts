@@ -21,7 +21,7 @@ import { isNotFound } from '../client.js';
 import { CliError, withContext } from '../context.js';
 import { kindPrefix, qualifiedPlural, type ResourceInfo } from '../discovery.js';
 import { readVerbManifests } from '../manifests.js';
-import { type CliContext, collect, dryRunOption, dryRunStrategy, dryRunSuffix, intFlag, parseDuration, parseTargets, target } from './common.js';
+import { listFlag, type CliContext, dryRunOption, dryRunStrategy, dryRunSuffix, intFlag, parseDuration, parseTargets, target } from './common.js';
 
 interface DeleteOpts {
   filename?: string[];
@@ -75,7 +75,7 @@ export function registerDelete(program: Command, ctx: CliContext): void {
     .command('delete')
     .description('Delete resources by name, by file, or by label selector')
     .argument('[resources...]', 'TYPE NAME..., TYPE/NAME..., or TYPE with -l/--all')
-    .option('-f, --filename <path>', 'delete the objects in a file, directory or stdin (repeatable)', collect)
+    .option('-f, --filename <path>', 'delete the objects in a file, directory or stdin (repeatable)', listFlag('-f, --filename', 'delete'))
     .option('-R, --recursive', 'with -f DIR: also the files of its sub-directories')
     .option('-l, --selector <selector>', 'delete all objects of TYPE matching the label selector')
     .option('--field-selector <selector>', 'delete all objects of TYPE matching the field selector, e.g. spec.nodeName=node-1')

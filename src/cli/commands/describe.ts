@@ -24,7 +24,7 @@ import type { ResourceQuota } from '../../api/quota.js';
 import { CliError } from '../context.js';
 import type { ResourceInfo } from '../discovery.js';
 import { TabWriter } from '../tabwriter.js';
-import { type CliContext, collect, controllerUid, explainNotFound, getLatest, parseTargets, target } from './common.js';
+import { listFlag, type CliContext, controllerUid, explainNotFound, getLatest, parseTargets, target } from './common.js';
 import { humanSince } from '../durations.js';
 import { readManifests } from '../manifests.js';
 
@@ -1552,7 +1552,7 @@ export function registerDescribe(program: Command, ctx: CliContext): void {
     .argument('[resources...]', 'TYPE [NAME...] or TYPE/NAME ...')
     .option('-l, --selector <selector>', 'label selector (with TYPE only)')
     .option('-A, --all-namespaces', 'across all namespaces (with TYPE only)')
-    .option('-f, --filename <path>', 'describe the objects this file, directory or - (stdin) names (repeatable)', collect)
+    .option('-f, --filename <path>', 'describe the objects this file, directory or - (stdin) names (repeatable)', listFlag('-f, --filename', 'describe'))
     .option('-R, --recursive', 'with -f DIR: also the files of its sub-directories')
     .action(async (args: string[], opts: { selector?: string; allNamespaces?: boolean; filename?: string[]; recursive?: boolean }, cmd: Command) => {
       const conn = ctx.conn(cmd);

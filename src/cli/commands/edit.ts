@@ -68,7 +68,7 @@ import { CliError, UnreachableError } from '../context.js';
 import { kindPrefix, qualifiedPlural, type ResourceInfo } from '../discovery.js';
 import { readManifests } from '../manifests.js';
 import { omitManagedFields } from '../printers.js';
-import { type CliContext, collect, explainNotFound, namespaceMismatch, parseTargets } from './common.js';
+import { listFlag, type CliContext, explainNotFound, namespaceMismatch, parseTargets } from './common.js';
 import { goQuote, kubectlSchema, noResourcesMessage, readYamlValue, reportErrors } from './patch.js';
 import { goJson, goJsonIndent } from './output.js';
 
@@ -704,7 +704,7 @@ export function registerEdit(program: Command, ctx: CliContext): void {
     .command('edit')
     .description('Edit resources in $KUBE_EDITOR (else $EDITOR, else vi) and send the changes as a patch')
     .argument('[args...]', 'TYPE [NAME...] | TYPE/NAME... (or -f FILE)')
-    .option('-f, --filename <path>', 'file, directory or - for stdin naming the objects to edit (repeatable)', collect)
+    .option('-f, --filename <path>', 'file, directory or - for stdin naming the objects to edit (repeatable)', listFlag('-f, --filename', 'edit'))
     .option('-R, --recursive', 'with -f DIR: also the files of its sub-directories')
     .option('-o, --output <format>', 'the format to edit in and to print the result in: yaml or json')
     .option('--output-patch', 'print the patch sent for each edited object')

@@ -38,7 +38,7 @@ import {
 } from '../printers.js';
 import { GoTemplateError, goPrint } from '../jsonpath.js';
 import { sortByField, sortTemplate } from '../sorting.js';
-import { type CliContext, collect, explainNotFound, goParseInt, parseTargets, target } from './common.js';
+import { listFlag, type CliContext, explainNotFound, goParseInt, parseTargets, target } from './common.js';
 import { type GoTemplate, goTemplateOf } from './output.js';
 import { readManifests } from '../manifests.js';
 
@@ -152,7 +152,7 @@ export function registerGet(program: Command, ctx: CliContext): void {
     .option('--show-managed-fields', 'keep metadata.managedFields in yaml and json output')
     .option('--chunk-size <n>', 'list in pages of this many objects (0: all at once)', '500')
     .option('--raw <path>', 'GET this API path and print the answer as it comes, e.g. /healthz, /metrics, /apis')
-    .option('-f, --filename <path>', 'get the objects this file, directory or - (stdin) describes (repeatable)', collect)
+    .option('-f, --filename <path>', 'get the objects this file, directory or - (stdin) describes (repeatable)', listFlag('-f, --filename', 'get'))
     .option('-R, --recursive', 'with -f DIR: also the files of its sub-directories')
     .addHelpText(
       'after',

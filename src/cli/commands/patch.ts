@@ -54,7 +54,7 @@ import { CliError, formatError, UnreachableError } from '../context.js';
 import type { ResourceInfo } from '../discovery.js';
 import { readManifests } from '../manifests.js';
 import { objectPrinter, type ObjectPrinter } from './output.js';
-import { type CliContext, collect, invalidText, dryRunOption, dryRunStrategy, explainNotFound, namespaceMismatch, parseTargets } from './common.js';
+import { listFlag, type CliContext, invalidText, dryRunOption, dryRunStrategy, explainNotFound, namespaceMismatch, parseTargets } from './common.js';
 
 type JsonMap = Record<string, unknown>;
 
@@ -559,7 +559,7 @@ export function registerPatch(program: Command, ctx: CliContext): void {
     .option('-p, --patch <patch>', 'the patch (JSON, or YAML) to apply to the object')
     .option('--patch-file <file>', 'a file holding the patch')
     .option('--type <type>', 'the type of patch: json, merge or strategic', 'strategic')
-    .option('-f, --filename <path>', 'file, directory or - for stdin naming the objects to patch (repeatable)', collect)
+    .option('-f, --filename <path>', 'file, directory or - for stdin naming the objects to patch (repeatable)', listFlag('-f, --filename', 'patch'))
     .option('-R, --recursive', 'with -f DIR: also the files of its sub-directories')
     .option('--local', 'patch the -f objects here and print them; nothing is sent')
     .option('--subresource <name>', 'patch this subresource of the object (e.g. status)')

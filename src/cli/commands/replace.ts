@@ -24,7 +24,7 @@ import { CliError, withContext } from '../context.js';
 import { kindPrefix, type ResourceInfo } from '../discovery.js';
 import { readVerbManifests } from '../manifests.js';
 import { outputPrinter } from './output.js';
-import { type CliContext, collect, dryRunOption, dryRunStrategy, dryRunSuffix, intFlag, objectRef, parseDuration, target } from './common.js';
+import { listFlag, type CliContext, dryRunOption, dryRunStrategy, dryRunSuffix, intFlag, objectRef, parseDuration, target } from './common.js';
 import { propagation } from './delete.js';
 
 interface ReplaceOptions {
@@ -47,7 +47,7 @@ export function registerReplace(program: Command, ctx: CliContext): void {
   program
     .command('replace')
     .description('Replace resources by the objects in files, a directory, or stdin (-f -): a whole-object update (with --force: delete, then create)')
-    .option('-f, --filename <path>', 'file, directory or - for stdin (repeatable)', collect)
+    .option('-f, --filename <path>', 'file, directory or - for stdin (repeatable)', listFlag('-f, --filename', 'replace'))
     .option('-R, --recursive', 'with -f DIR: also the files of its sub-directories')
     .option('--force', 'delete the objects, wait until they are gone, then create them again')
     .option('--cascade <policy>', 'with --force: background|foreground|orphan', 'background')

@@ -67,17 +67,14 @@ import type { KubeObject } from '../../api/types.js';
 import type { SchemaNode } from '../../api/schema/index.js';
 import { apiSchema } from '../schema.js';
 import { formatQuantity, parseQuantity, quantityParseError, quantityRegexpText, scaledValue, type Quantity } from '../../api/validation/quantity.js';
-import { ApiError } from '../../api/errors.js';
-import { CliError, formatError, UnreachableError } from '../context.js';
+import { CliError, UnreachableError } from '../context.js';
 import type { ResourceInfo } from '../discovery.js';
 import { readStream } from '../io.js';
-import { readManifests } from '../manifests.js';
-import { apiVersionOf } from '../client.js';
-import { parseLabelSelector } from '../../api/selectors/index.js';
+import { type ObjectTarget, readFileTargets } from './file-targets.js';
 import { executeTemplate, findValues, GoTemplateError, JsonPathError } from '../jsonpath.js';
 import { printObjects, type ObjectFormat, readTemplateFile, sortedKeys } from '../printers.js';
 import { goTemplateOf } from './output.js';
-import { type CliContext, collect, dryRunOption, dryRunStrategy, dryRunSuffix, type DryRun, envNameErrors, getLatest, namespaceMismatch, objectRef, parseTargets } from './common.js';
+import { listFlag, type CliContext, collect, type Failure, reportFailures, dryRunOption, dryRunStrategy, dryRunSuffix, type DryRun, envNameErrors, getLatest, objectRef, parseTargets } from './common.js';
 
 type JsonMap = Record<string, unknown>;
 
@@ -85,36 +82,6 @@ const isMap = (v: unknown): v is JsonMap => typeof v === 'object' && v !== null 
 
 /** The field manager of the patches (kubectl's is `kubectl-set`). */
 const defaultFieldManager = 'everynode-set';
-
-// ---------------------------------------------------------------------------------------------
-// Errors as kubectl prints an aggregate of them.
-
-/**
- * One failure of a multi-object run: a message as kubectl's fmt.Errorf builds it (printed with
- * `error: ` when it is the only one), or an exception (printed as formatError renders it).
- */
-type Failure = string | Error;
-
-/**
- * Prints the failures as kubectl's CheckErr prints an aggregate (see the file comment) and
- * sets the exit code 1. An unreachable server is thrown instead (said once, by runCli).
- */
-function reportFailures(ctx: CliContext, failures: Failure[]): void {
-  if (failures.length === 0) return;
-  for (const f of failures) if (f instanceof UnreachableError) throw f;
-  ctx.exitCode = 1;
-  if (failures.length === 1) {
-    const f = failures[0]!;
-    let text = typeof f === 'string' ? f : formatError(f);
-    if (!text.startsWith('error: ') && !text.startsWith('Error from server')) text = `error: ${text}`;
-    ctx.err(text.endsWith('\n') ? text : `${text}\n`);
-    return;
-  }
-  for (const f of failures) {
-    const text = typeof f === 'string' ? f : f instanceof ApiError ? formatError(f) : f.message;
-    ctx.err(`${text}\n`);
-  }
-}
 
 /** The text of an error wrapped in one of kubectl's messages (client-go's Error() of a Status is its message). */
 function errorText(e: unknown): string {
@@ -125,10 +92,7 @@ function errorText(e: unknown): string {
 // ---------------------------------------------------------------------------------------------
 // Objects: kubectl's resource builder (ResourceTypeOrNameArgs + LabelSelectorParam, Latest).
 
-export interface SetTarget {
-  r: ResourceInfo;
-  obj: KubeObject;
-}
+export type SetTarget = ObjectTarget;
 
 interface Selection {
   all?: boolean;
@@ -152,78 +116,16 @@ Example resource specifications include:
    '--filename=rsrc.json'`;
 
 /**
- * The resource of a file's object as --local knows it, without discovery: its group, version
- * and kind, named by the kind in lower case (kubectl's local mapping: `configmap/cm` in its
- * messages).
+ * The objects of -f (see file-targets.ts). As readTargets, failures are printed together and
+ * nothing is changed (undefined).
  */
-function localResource(o: KubeObject): ResourceInfo {
-  const apiVersion = o.apiVersion ?? '';
-  const slash = apiVersion.indexOf('/');
-  const kind = o.kind ?? '';
-  const lower = kind.toLowerCase();
-  return {
-    group: slash < 0 ? '' : apiVersion.slice(0, slash),
-    version: slash < 0 ? apiVersion : apiVersion.slice(slash + 1),
-    kind,
-    plural: lower,
-    singular: lower,
-    namespaced: true,
-    shortNames: [],
-    verbs: [],
-    subresources: [],
-    categories: [],
-  };
-}
-
-/**
- * The objects of -f (kubectl's builder over paths): with --local as the files have them (a
- * namespace other than -n's refused); else each read again from the server in its namespace
- * (its own, else the run's), kept only when -l selects what the server has,
- * and refused after the read when its namespace is not -n's. As readTargets, failures are
- * printed together and nothing is changed (undefined).
- */
-async function readFileTargets(ctx: CliContext, cmd: Command, sel: Selection): Promise<SetTarget[] | undefined> {
-  const manifests = await readManifests(sel.filename ?? [], ctx.io, { recursive: sel.recursive === true });
-  const flagNs = ctx.globals(cmd).namespace;
-  const out: SetTarget[] = [];
-  const failures: Failure[] = [];
-  if (sel.local) {
-    for (const m of manifests) {
-      const objNs = m.object.metadata.namespace;
-      if (flagNs && objNs && objNs !== flagNs) failures.push(namespaceMismatch(objNs, flagNs));
-      else out.push({ r: localResource(m.object), obj: m.object });
-    }
-  } else {
-    let labels: ReturnType<typeof parseLabelSelector> | undefined;
-    if (sel.selector !== undefined) {
-      try {
-        labels = parseLabelSelector(sel.selector);
-      } catch (e) {
-        throw new CliError(`the provided selector ${JSON.stringify(sel.selector)} is not valid: ${errorText(e)}`);
-      }
-    }
-    const conn = ctx.conn(cmd);
-    for (const m of manifests) {
-      try {
-        const r = await ctx.discovery(cmd).byKind(m.object.apiVersion ?? '', m.object.kind ?? '');
-        const objNs = m.object.metadata.namespace;
-        const ns = r.namespaced ? objNs ?? conn.namespace : '';
-        const live = await getLatest(conn, r, ns, m.object.metadata.name ?? '');
-        // -l filters what the server has, after the read (cli-runtime filters the latest objects).
-        if (labels && !labels.matches(live.metadata.labels)) continue;
-        if (r.namespaced && flagNs && objNs && objNs !== flagNs) throw namespaceMismatch(objNs, flagNs);
-        out.push({ r, obj: { ...live, apiVersion: apiVersionOf(r), kind: r.kind } });
-      } catch (e) {
-        if (e instanceof UnreachableError) throw e;
-        failures.push(e as Error);
-      }
-    }
-  }
+async function readSetFileTargets(ctx: CliContext, cmd: Command, sel: Selection): Promise<SetTarget[] | undefined> {
+  const { targets, failures } = await readFileTargets(ctx, cmd, { ...sel, filename: sel.filename ?? [] });
   if (failures.length > 0) {
     reportFailures(ctx, failures);
     return undefined;
   }
-  return out;
+  return targets;
 }
 
 /** kubectl's message when no resource is given at all. */
@@ -248,7 +150,7 @@ async function readTargets(ctx: CliContext, cmd: Command, resources: string[], s
     throw new CliError(resources[0]!.includes('/') ? 'resource/name arguments cannot be provided when a path is specified' : 'when paths, URLs, or stdin is provided as input, you may not specify resource arguments as well');
   }
   if (sel.local && !fromFiles) throw new CliError(missingResources);
-  if (fromFiles) return readFileTargets(ctx, cmd, sel);
+  if (fromFiles) return readSetFileTargets(ctx, cmd, sel);
   if (resources.length === 0) {
     if (sel.selector !== undefined) throw new CliError('at least one resource must be specified to use a selector');
     throw new CliError(missingResources);
@@ -1130,7 +1032,7 @@ function withTargetOptions(c: Command): Command {
     .option('-o, --output <format>', 'print the changed objects: json|yaml|name|jsonpath=TEMPLATE')
     .option('--show-managed-fields', 'keep metadata.managedFields in json and yaml output')
     .option('--field-manager <name>', 'the name of the manager of the fields set', defaultFieldManager)
-    .option('-f, --filename <path>', 'change the objects this file, directory or - (stdin) names (repeatable); read from the server unless --local', collect)
+    .option('-f, --filename <path>', 'change the objects this file, directory or - (stdin) names (repeatable); read from the server unless --local', listFlag('-f, --filename', 'set'))
     .option('-R, --recursive', 'with -f DIR: also the files of its sub-directories')
     .option('--local', 'change the -f objects here and print them; the server is not contacted')
     .addOption(dryRunOption());
