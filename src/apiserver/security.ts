@@ -506,14 +506,28 @@ export async function secureRequest(
   if (!d.allowed) throw forbiddenError(attrs, d.reason);
   const out: SecuredRequest = { user: u, attrs };
   const node = nodeNameOf(u.user, u.groups);
-  if (node) {
+  const nodeAdmit: AdmitFn | undefined = node
+    ? async (newObj, oldObj) => {
+        // A mirror pod's owner must be this Node by its uid: read it only for pod creates.
+        const podCreate = attrs.apiGroup === '' && attrs.resource === 'pods' && attrs.subresource === '' && newObj !== undefined && oldObj === undefined;
+        const e = admitNodeRequest(attrs, newObj, oldObj, podCreate ? await sec.nodeUid(node) : undefined);
+        if (e) throw e;
+      }
+    : undefined;
+  // An update or patch that creates the object (PUT of a kind created on update, server-side
+  // apply of a new object) needs the `create` permission too, as upstream's withAuthorization:
+  // asked once the object is about to be created (after validation, before admission).
+  const mayCreate = attrs.isResourceRequest && attrs.subresource === '' && (attrs.verb === 'update' || attrs.verb === 'patch');
+  if (mayCreate) {
     out.admit = async (newObj, oldObj) => {
-      // A mirror pod's owner must be this Node by its uid: read it only for pod creates.
-      const podCreate = attrs.apiGroup === '' && attrs.resource === 'pods' && attrs.subresource === '' && newObj !== undefined && oldObj === undefined;
-      const e = admitNodeRequest(attrs, newObj, oldObj, podCreate ? await sec.nodeUid(node) : undefined);
-      if (e) throw e;
+      if (newObj !== undefined && oldObj === undefined) {
+        const create: AuthorizationAttributes = { ...attrs, verb: 'create', name: newObj.metadata.name ?? attrs.name };
+        const d = await sec.authorizer.authorize(create);
+        if (!d.allowed) throw forbiddenError(create, d.reason);
+      }
+      await nodeAdmit?.(newObj, oldObj);
     };
-  }
+  } else if (nodeAdmit) out.admit = nodeAdmit;
   return out;
 }
 

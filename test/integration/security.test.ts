@@ -171,6 +171,45 @@ describe('authorization (RBAC)', () => {
     expect((await admin('GET', '/api/v1/namespaces/bobs')).status).toBe(404);
   });
 
+  it('an update or patch that would create the object needs the create permission too (server-side apply, PUT of a Lease)', async () => {
+    expect((await admin('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'patch-only' } })).status).toBe(201);
+    const gina = createUserToken(ts.dataDir, 'gina');
+    const role = {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'Role',
+      metadata: { name: 'patcher', namespace: 'patch-only' },
+      rules: [
+        { apiGroups: [''], resources: ['configmaps', 'pods'], verbs: ['get', 'patch', 'update'] },
+        { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'update'] },
+      ],
+    };
+    expect((await admin('POST', '/apis/rbac.authorization.k8s.io/v1/namespaces/patch-only/roles', role)).status).toBe(201);
+    const rb = { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { name: 'gina', namespace: 'patch-only' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'patcher' }, subjects: [{ kind: 'User', apiGroup: 'rbac.authorization.k8s.io', name: 'gina' }] };
+    expect((await admin('POST', '/apis/rbac.authorization.k8s.io/v1/namespaces/patch-only/rolebindings', rb)).status).toBe(201);
+    const apply = 'application/apply-patch+yaml';
+    const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'evil', namespace: 'patch-only' }, spec: { hostNetwork: true, containers: [{ name: 'c', image: 'busybox' }] } };
+    for (const dry of ['', '&dryRun=All']) {
+      const created = await as(gina, 'PATCH', `/api/v1/namespaces/patch-only/pods/evil?fieldManager=g${dry}`, pod, apply);
+      expectCode(created, 403, 'Forbidden');
+      expect(asStatus(created.json)?.message).toBe('pods "evil" is forbidden: User "gina" cannot create resource "pods" in API group "" in the namespace "patch-only"');
+    }
+    const lease = { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: 'l1', namespace: 'patch-only' }, spec: { holderIdentity: 'g' } };
+    expectCode(await as(gina, 'PUT', '/apis/coordination.k8s.io/v1/namespaces/patch-only/leases/l1', lease), 403, 'Forbidden');
+    expect((await admin('GET', '/api/v1/namespaces/patch-only/pods/evil')).status).toBe(404);
+    expect((await admin('GET', '/apis/coordination.k8s.io/v1/namespaces/patch-only/leases/l1')).status).toBe(404);
+    // An object that exists is patched and updated with the patch and update permissions alone.
+    expect((await admin('POST', '/api/v1/namespaces/patch-only/configmaps', cm('there', 'patch-only'))).status).toBe(201);
+    expect((await as(gina, 'PATCH', '/api/v1/namespaces/patch-only/configmaps/there?fieldManager=g&force=true', { ...cm('there', 'patch-only'), data: { k: 'applied' } }, apply)).status).toBe(200);
+    expect((await admin('POST', '/apis/coordination.k8s.io/v1/namespaces/patch-only/leases', lease)).status).toBe(201);
+    const current = (await admin('GET', '/apis/coordination.k8s.io/v1/namespaces/patch-only/leases/l1')).json as Lease;
+    expect((await as(gina, 'PUT', '/apis/coordination.k8s.io/v1/namespaces/patch-only/leases/l1', { ...current, spec: { holderIdentity: 'gina' } })).status).toBe(200);
+    // With create granted, the apply creates.
+    const creator = { ...role, metadata: { name: 'creator', namespace: 'patch-only' }, rules: [{ apiGroups: [''], resources: ['configmaps'], verbs: ['create'] }] };
+    expect((await admin('POST', '/apis/rbac.authorization.k8s.io/v1/namespaces/patch-only/roles', creator)).status).toBe(201);
+    expect((await admin('POST', '/apis/rbac.authorization.k8s.io/v1/namespaces/patch-only/rolebindings', { ...rb, metadata: { name: 'gina-create', namespace: 'patch-only' }, roleRef: { ...rb.roleRef, name: 'creator' } })).status).toBe(201);
+    expect((await as(gina, 'PATCH', '/api/v1/namespaces/patch-only/configmaps/fresh?fieldManager=g', cm('fresh', 'patch-only'), apply)).status).toBe(201);
+  });
+
   it('a role limited by resourceNames allows a list or watch of that one name (fieldSelector metadata.name), nothing wider', async () => {
     const dora = createUserToken(ts.dataDir, 'dora');
     const role = { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name: 'one-secret', namespace: 'team-a' }, rules: [{ apiGroups: [''], resources: ['secrets'], resourceNames: ['s1'], verbs: ['get', 'list', 'watch'] }] };
