@@ -8,8 +8,10 @@
 //   account's namespace), match its uid when one is given (409), and a Pod must run as this
 //   service account (400). The token then stops working with that object. A pod-bound token
 //   also names the pod's node (when it can be read) and stops working with it too.
-// - A node (system:node:<n>) may only get tokens bound, by uid, to non-mirror pods bound to it
-//   (403), for the account those pods run as.
+// - A node (system:node:<n>) may only get tokens bound, by uid, to non-mirror pods bound to it,
+//   for the account those pods run as: the Node authorizer refuses accounts none of its pods
+//   runs as, then upstream's NodeRestriction checks (403 `serviceaccounts "<sa>" is forbidden:
+//   node requested token ...`; 404 for a pod that does not exist) come before any other lookup.
 // - The answer (201) is the request with status { token, expirationTimestamp }; nothing is
 //   stored.
 
@@ -78,7 +80,7 @@ export async function serveTokenRequest(deps: TokenRequestDeps, namespace: strin
   if (errs.length > 0) throw invalid(TOKEN_REQUEST, '', errs);
 
   const node = caller ? nodeNameOf(caller.user, caller.groups) : undefined;
-  if (node !== undefined && (typeof ref?.uid !== 'string' || ref.uid === '')) throw forbidden(`node "${node}" can only create tokens with a boundObjectRef uid`);
+  if (node !== undefined) await admitNodeToken(deps, node, namespace, name, ref);
   const sa = await getObject<KubeObject>(deps, 'serviceaccounts', namespace, name);
   if (!sa) throw notFound({ group: '', resource: 'serviceaccounts', kind: 'ServiceAccount' }, name);
   let pod: Pod | undefined;
@@ -101,12 +103,8 @@ export async function serveTokenRequest(deps: TokenRequestDeps, namespace: strin
       throw badRequest(`cannot bind token for serviceaccount "${name}" to pod running with different serviceaccount name.`);
     }
   }
-  if (node !== undefined) {
-    // As upstream's NodeRestriction: bound by uid to a pod of this node. Mirror pods (which a
-    // node creates itself) run as no account, so they get none.
-    if (!pod || pod.spec.nodeName !== node) throw forbidden(`node "${node}" can only create tokens bound to pods bound to it`);
-    if (isMirrorPod(pod)) throw forbidden(`node "${node}" cannot create tokens for mirror pods`);
-  }
+  // Mirror pods (which a node creates itself) run as no account, so they get none.
+  if (node !== undefined && pod && isMirrorPod(pod)) throw saForbidden(name, 'node requested token bound to a mirror pod');
   const refOf = (o: KubeObject): { name: string; uid: string } => ({ name: o.metadata.name ?? '', uid: o.metadata.uid ?? '' });
   // A pod-bound token also names the pod's node, as upstream's (ServiceAccountTokenPodNodeInfo):
   // a node that cannot be read is left out, not an error.
@@ -127,6 +125,25 @@ export async function serveTokenRequest(deps: TokenRequestDeps, namespace: strin
     spec: { audiences: issued.claims.aud, expirationSeconds: exp, boundObjectRef: ref ? { kind: ref.kind, apiVersion: 'v1', name: bound!.metadata.name, uid: bound!.metadata.uid } : null },
     status: { token: issued.token, expirationTimestamp: issued.expiration.toISOString().replace(/\.\d{3}Z$/, 'Z') },
   });
+}
+
+/** upstream's admission.NewForbidden of a TokenRequest: `serviceaccounts "<name>" is forbidden: <why>`. */
+function saForbidden(name: string, why: string): ApiError {
+  return forbidden(`serviceaccounts ${JSON.stringify(name)} is forbidden: ${why}`, { group: '', resource: 'serviceaccounts', kind: 'serviceaccounts' }, name);
+}
+
+/**
+ * NodeRestriction of a node's TokenRequest, before anything else is looked up (so a node learns
+ * nothing of accounts or objects that are not its pods'): bound, by apiVersion v1, kind Pod, a
+ * name and a uid, to a pod that exists with that uid and is bound to the node.
+ */
+async function admitNodeToken(deps: TokenRequestDeps, node: string, namespace: string, name: string, ref: { apiVersion?: unknown; kind?: unknown; name?: unknown; uid?: unknown } | null | undefined): Promise<void> {
+  if (!ref || ref.apiVersion !== 'v1' || ref.kind !== 'Pod' || typeof ref.name !== 'string' || ref.name === '') throw saForbidden(name, 'node requested token not bound to a pod');
+  if (typeof ref.uid !== 'string' || ref.uid === '') throw saForbidden(name, 'node requested token with a pod binding without a uid');
+  const pod = await getObject<Pod>(deps, 'pods', namespace, ref.name);
+  if (!pod) throw notFound({ group: '', resource: 'pods', kind: 'Pod' }, ref.name);
+  if (pod.metadata.uid !== ref.uid) throw saForbidden(name, `the UID in the bound object reference (${ref.uid}) does not match the UID in record. The object might have been deleted and then recreated`);
+  if (pod.spec.nodeName !== node) throw saForbidden(name, 'node requested token bound to a pod scheduled on a different node');
 }
 
 /** A mirror pod: marked by the annotation, or controlled by its Node (as every mirror pod a node may create is). */

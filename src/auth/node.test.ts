@@ -85,6 +85,10 @@ describe('Node authorizer (through the chain: Node, then RBAC)', () => {
     ['get a configmap its pod uses', req('get', 'configmaps', { namespace: 'default', name: 'cm-a' }), true],
     ["get a secret only B's pod uses", req('get', 'secrets', { namespace: 'default', name: 'sec-b' }), false],
     ['list secrets', req('list', 'secrets', { namespace: 'default' }), false],
+    // Tokens only for an account a pod bound to it runs as (the pods here run as `default`).
+    ['create a token for the account its pod runs as', req('create', 'serviceaccounts', { namespace: 'default', name: 'default', subresource: 'token' }), true],
+    ['create a token for another account', req('create', 'serviceaccounts', { namespace: 'default', name: 'builder', subresource: 'token' }), false],
+    ['create a token for that account elsewhere', req('create', 'serviceaccounts', { namespace: 'kube-system', name: 'default', subresource: 'token' }), false],
     ['read daemonsets', req('list', 'daemonsets', { apiGroup: 'apps' }), false],
     ['write daemonsets', req('create', 'daemonsets', { apiGroup: 'apps', namespace: 'default' }), false],
     ['read RBAC', req('list', 'clusterroles', { apiGroup: 'rbac.authorization.k8s.io' }), false],

@@ -10,8 +10,8 @@
 // - nodes: reads only of its own Node (list/watch narrowed to its name); pods: list/watch only
 //   with fieldSelector spec.nodeName=<n>, get (or a one-name list/watch) only of a pod bound to
 //   <n> (needs a NodeGraph) — upstream's selector-scoped node reads; writes as the node rules;
-// - serviceaccounts/token: create only; the TokenRequest handler binds a node's tokens to its
-//   own (non-mirror) pods;
+// - serviceaccounts/token: create only, for an account a pod bound to <n> runs as (needs a
+//   NodeGraph); the TokenRequest handler binds a node's tokens to its own (non-mirror) pods;
 // - csinodes in storage.k8s.io: get/create/update/patch/delete of its own CSINode only (create's
 //   name is checked by admission), no list or watch;
 // - everything else: the static node rules (bootstrap-policy.ts `nodeRules`), not narrowed by
@@ -168,11 +168,18 @@ export async function authorizeNode(a: AuthorizationAttributes, graph?: NodeGrap
     return { decision: 'allow', reason: '' };
   }
 
-  // Tokens: the request itself decides (token-request.ts): a node gets only tokens bound, by
-  // uid, to a pod bound to it that runs as that account (two reads, no scan of every pod).
+  // Tokens: only for a service account that a pod bound to the node runs as (upstream's graph
+  // path node -> pod -> service account), refused before anything is looked up, so a node
+  // learns nothing of other accounts or objects. The request itself then binds the token, by
+  // uid, to such a pod (token-request.ts).
   if (a.apiGroup === '' && a.resource === 'serviceaccounts' && a.subresource === 'token') {
     if (a.verb !== 'create' || !a.name || !a.namespace) return { decision: 'no-opinion', reason: 'can only create tokens for individual service accounts' };
-    return { decision: 'allow', reason: '' };
+    if (graph) {
+      for (const pod of await graph.podsOnNode(nodeName)) {
+        if (pod.metadata.namespace === a.namespace && pod.spec.nodeName === nodeName && (pod.spec.serviceAccountName || 'default') === a.name) return { decision: 'allow', reason: '' };
+      }
+    }
+    return { decision: 'no-opinion', reason: `no relationship found between node '${nodeName}' and this object` };
   }
 
   if (rulesAllow(a, nodeRules())) return { decision: 'allow', reason: '' };

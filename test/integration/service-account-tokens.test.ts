@@ -181,12 +181,26 @@ describe('TokenRequest', () => {
     const asNode = (spec: Record<string, unknown>, sa = 'agent-sa') =>
       httpRequest(`${server.url}/api/v1/namespaces/default/serviceaccounts/${sa}/token`, { method: 'POST', body: JSON.stringify({ spec }), cert: id.certPem, key: id.keyPem });
     const uidOf = async (name: string) => ((await httpRequest(`${server.url}/api/v1/namespaces/default/pods/${name}`)).json as { metadata: { uid: string } }).metadata.uid;
-    expect((await asNode({ boundObjectRef: { kind: 'Pod', name: 'on-n1', uid: await uidOf('on-n1') } })).status).toBe(201);
-    // As upstream's NodeRestriction: the pod is named by uid too.
-    expect((await asNode({ boundObjectRef: { kind: 'Pod', name: 'on-n1' } })).status).toBe(403);
-    expect((await asNode({ boundObjectRef: { kind: 'Pod', name: 'on-n2', uid: await uidOf('on-n2') } })).status).toBe(403);
-    expect((await asNode({})).status).toBe(403);
-    expect((await asNode({}, 'default')).status).toBe(403);
+    const podRef = async (name: string) => ({ apiVersion: 'v1', kind: 'Pod', name, uid: await uidOf(name) });
+    expect((await asNode({ boundObjectRef: await podRef('on-n1') })).status).toBe(201);
+    // As upstream's NodeRestriction: bound to a pod (apiVersion v1, kind Pod), named by uid too,
+    // the pod bound to this node; refused before anything else is looked up.
+    const refused = async (spec: Record<string, unknown>, why: string, sa = 'agent-sa') => {
+      const r = await asNode(spec, sa);
+      expect([r.status, (r.json as { message?: string }).message], JSON.stringify(spec)).toEqual([403, `serviceaccounts "${sa}" is forbidden: ${why}`]);
+    };
+    await refused({ boundObjectRef: { kind: 'Pod', name: 'on-n1' } }, 'node requested token not bound to a pod');
+    await refused({ boundObjectRef: { apiVersion: 'v1', kind: 'Pod', name: 'on-n1' } }, 'node requested token with a pod binding without a uid');
+    await refused({ boundObjectRef: { ...(await podRef('on-n1')), uid: 'stale' } }, 'the UID in the bound object reference (stale) does not match the UID in record. The object might have been deleted and then recreated');
+    await refused({ boundObjectRef: await podRef('on-n2') }, 'node requested token bound to a pod scheduled on a different node');
+    await refused({}, 'node requested token not bound to a pod');
+    await refused({ boundObjectRef: { apiVersion: 'v1', kind: 'Secret', name: 'anything', uid: 'u' } }, 'node requested token not bound to a pod');
+    // An account none of its pods runs as (existing or not, here or elsewhere): refused by the
+    // Node authorizer alike, so a node learns nothing of what exists.
+    for (const [ns, sa] of [['default', 'default'], ['default', 'nosuch'], ['kube-system', 'nosuch'], ['no-such-ns', 'x']]) {
+      const r = await httpRequest(`${server.url}/api/v1/namespaces/${ns}/serviceaccounts/${sa}/token`, { method: 'POST', body: JSON.stringify({ spec: { boundObjectRef: await podRef('on-n1') } }), cert: id.certPem, key: id.keyPem });
+      expect([r.status, (r.json as { message?: string }).message], `${ns}/${sa}`).toEqual([403, `serviceaccounts "${sa}" is forbidden: User "system:node:n1" cannot create resource "serviceaccounts/token" in API group "" in the namespace "${ns}": no relationship found between node 'n1' and this object`]);
+    }
     // A mirror pod the node made itself (running as no account) gets no token, not even `default`'s.
     expect((await post('/api/v1/namespaces/default/serviceaccounts', { metadata: { name: 'default' } })).status).toBe(201);
     const mirror = {
@@ -194,7 +208,7 @@ describe('TokenRequest', () => {
       metadata: { name: 'mirror-n1', annotations: { 'kubernetes.io/config.mirror': 'hash', 'kubernetes.io/config.source': 'file' } },
     };
     expect((await post('/api/v1/namespaces/default/pods', mirror)).status).toBe(201);
-    expect((await asNode({ boundObjectRef: { kind: 'Pod', name: 'mirror-n1', uid: await uidOf('mirror-n1') } }, 'default')).status).toBe(403);
+    await refused({ boundObjectRef: await podRef('mirror-n1') }, 'node requested token bound to a mirror pod', 'default');
   });
 });
 
