@@ -162,9 +162,11 @@ async function handle(deps: HandlerDeps, req: IncomingMessage, res: ServerRespon
       const inner = admit;
       const writer = sec.user;
       const authorizer = deps.security.authorizer;
+      // `escalate` is asked for the name the request names (none for a POST), as upstream.
+      const requestName = rr?.name ?? '';
       admit = async (next, old) => {
         await inner?.(next, old);
-        if (next) await checkRbacEscalation(authorizer, writer, next, old);
+        if (next) await checkRbacEscalation(authorizer, writer, next, old, requestName);
       };
     }
   }

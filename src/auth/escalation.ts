@@ -2,7 +2,8 @@
 // Role, ClusterRole or binding a permission they do not hold themselves.
 //
 // Contract (checked on create and on update of the four RBAC kinds, on the final object):
-// - Role / ClusterRole: allowed when the writer may `escalate` roles (clusterroles) for it,
+// - Role / ClusterRole: allowed when the writer may `escalate` roles (clusterroles) for the
+//   name the request names (none for a POST),
 //   else every rule must be covered by the writer's own rules (in the Role's namespace, or
 //   cluster-wide for a ClusterRole). A ClusterRole with an aggregationRule needs `escalate`.
 // - RoleBinding / ClusterRoleBinding: allowed when the writer may `bind` the referenced role,
@@ -140,9 +141,12 @@ function onlyGcFieldsChanged(next: KubeObject, old: KubeObject | undefined): boo
 
 /**
  * Checks one RBAC write (create or update) by `user`; throws the 403 (or the 404 of a binding
- * to a missing role) that upstream answers. `next` is the final object, `old` the stored one.
+ * to a missing role) that upstream answers. `next` is the final object, `old` the stored one;
+ * `requestName` the name the request's path names ('' for a POST to the collection): the
+ * `escalate` verb is asked for it, as upstream's RoleEscalationAuthorized asks for the
+ * request's name, so an escalate limited by resourceNames lifts no create by POST.
  */
-export async function checkRbacEscalation(authorizer: Authorizer, user: UserInfo, next: KubeObject, old: KubeObject | undefined): Promise<void> {
+export async function checkRbacEscalation(authorizer: Authorizer, user: UserInfo, next: KubeObject, old: KubeObject | undefined, requestName = next.metadata.name ?? ''): Promise<void> {
   const kind = next.kind ?? old?.kind ?? '';
   const name = next.metadata.name ?? '';
   const namespace = kind === 'Role' || kind === 'RoleBinding' ? (next.metadata.namespace ?? '') : '';
@@ -153,7 +157,7 @@ export async function checkRbacEscalation(authorizer: Authorizer, user: UserInfo
 
   if (kind === 'Role' || kind === 'ClusterRole') {
     const resource = kind === 'Role' ? 'roles' : 'clusterroles';
-    if (await may('escalate', resource, name, namespace)) return;
+    if (await may('escalate', resource, requestName, namespace)) return;
     if (kind === 'ClusterRole' && (next as { aggregationRule?: unknown }).aggregationRule) {
       throw forbiddenGrant(kind, name, user, 'must have cluster-admin privileges to use the aggregationRule');
     }
