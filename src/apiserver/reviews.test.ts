@@ -104,6 +104,18 @@ describe('access reviews', () => {
     await expect(serveReview(route(local), as('frank', ['readers'], ds('get', 'default').spec), erin, authorizer)).rejects.toThrow(/spec\.resourceAttributes\.namespace: Invalid value: "default": must match metadata\.namespace/);
   });
 
+  it("a node's list of its pods is decided with the review's field selector (rawSelector or requirements)", async () => {
+    const sar = '/apis/authorization.k8s.io/v1/subjectaccessreviews';
+    const nodeAuthz = new Authorizer({ rbac: staticRbacSource(objects), nodeGraph: { podsOnNode: () => [] } });
+    const asNode = async (fieldSelector?: Record<string, unknown>) =>
+      JSON.parse(await serveReview(route(sar), { spec: { user: 'system:node:n1', groups: ['system:nodes'], resourceAttributes: { verb: 'list', resource: 'pods', ...(fieldSelector ? { fieldSelector } : {}) } } }, erin, nodeAuthz)) as Record<string, any>;
+    expect((await asNode()).status.allowed).toBe(false);
+    expect((await asNode({ rawSelector: 'spec.nodeName=n1' })).status.allowed).toBe(true);
+    expect((await asNode({ rawSelector: 'spec.nodeName=n2' })).status.allowed).toBe(false);
+    expect((await asNode({ requirements: [{ key: 'spec.nodeName', operator: 'In', values: ['n1'] }] })).status.allowed).toBe(true);
+    expect((await asNode({ requirements: [{ key: 'spec.nodeName', operator: 'NotIn', values: ['n1'] }] })).status.allowed).toBe(false);
+  });
+
   it('SelfSubjectRulesReview lists the rules of the namespace; a node\'s list is incomplete', async () => {
     const rules = '/apis/authorization.k8s.io/v1/selfsubjectrulesreviews';
     const r = await ask(rules, { spec: { namespace: 'ops' } });

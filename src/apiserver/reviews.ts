@@ -121,7 +121,28 @@ function attributesOf(kind: string, spec: Obj, user: UserInfo): AuthorizationAtt
     namespace: str(ra, 'namespace'),
     name: str(ra, 'name'),
     path: '',
+    ...fieldSelectorOf(ra!),
   };
+}
+
+/**
+ * The field selector a review's resourceAttributes limit the request by (upstream 1.32's
+ * AuthorizeWithSelectors): its rawSelector, else its requirements as one (In and NotIn with
+ * one value each; others are left out, which can only widen what is asked, never allow more).
+ */
+function fieldSelectorOf(ra: Obj): { fieldSelector?: string } {
+  const fs = isObj(ra.fieldSelector) ? ra.fieldSelector : undefined;
+  if (!fs) return {};
+  const raw = str(fs, 'rawSelector');
+  if (raw) return { fieldSelector: raw };
+  const parts: string[] = [];
+  for (const r of Array.isArray(fs.requirements) ? fs.requirements : []) {
+    if (!isObj(r) || !Array.isArray(r.values) || r.values.length !== 1 || typeof r.values[0] !== 'string') continue;
+    const key = str(r, 'key');
+    if (r.operator === 'In') parts.push(`${key}=${r.values[0]}`);
+    else if (r.operator === 'NotIn') parts.push(`${key}!=${r.values[0]}`);
+  }
+  return parts.length > 0 ? { fieldSelector: parts.join(',') } : {};
 }
 
 /** The user a SubjectAccessReview names (422 when it names nobody). */
