@@ -152,6 +152,9 @@ table.matrix thead th.corner { left: 0; z-index: 3; }
 table.matrix thead .vlabel { writing-mode: vertical-rl; transform: rotate(180deg); max-height: 130px; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; font-size: 11px; cursor: pointer; }
 table.matrix thead th.selected .vlabel { color: var(--accent); font-weight: 600; }
 table.matrix tbody th { position: sticky; left: 0; z-index: 1; text-align: right; padding: 0 8px 0 4px; white-space: nowrap; font-size: 12px; }
+/* A node name is cut to a share of the width (whole in its tooltip): a long one must not cover the cells. */
+table.matrix tbody th .rowname { display: inline-block; max-width: min(220px, 35vw); overflow: hidden; text-overflow: ellipsis; vertical-align: bottom; }
+td.nodename { max-width: 320px; overflow-wrap: anywhere; }
 table.matrix tbody th.notready { color: var(--failed); }
 td.cell { width: 16px; min-width: 16px; height: 16px; padding: 0; border-radius: 3px; cursor: pointer; }
 td.cell:focus-visible { outline: 2px solid var(--accent); outline-offset: 1px; }
@@ -223,6 +226,8 @@ const SCRIPT = String.raw`
   var EVENTS_MAX = 50;
   var DETAIL_EVENTS_MAX = 20;
   var LOG_TAIL_LINES = 200;
+  /** At most this much of a log is read per refresh (a log of huge lines must not freeze the page). */
+  var LOG_LIMIT_BYTES = 512 * 1024;
   /** Container waiting reasons that make a pod count as failed in the matrix. */
   var FAILED_REASONS = {
     CrashLoopBackOff: true, ErrImagePull: true, Error: true, ImagePullBackOff: true, InvalidImageName: true,
@@ -783,9 +788,10 @@ const SCRIPT = String.raw`
     var c = condition(obj, type);
     return c ? c.status : undefined;
   }
-  /** 'Ready' | 'NotReady' from the node's Ready condition, as kubectl shows it (Unknown is NotReady). */
+  /** 'Ready' | 'NotReady' | 'Unknown' from the node's Ready condition, as kubectl shows it (status Unknown is NotReady; no condition at all, Unknown). */
   function nodeReadiness(node) {
-    return conditionStatus(node, 'Ready') === 'True' ? 'Ready' : 'NotReady';
+    var s = conditionStatus(node, 'Ready');
+    return s === 'True' ? 'Ready' : s === undefined ? 'Unknown' : 'NotReady';
   }
   /** The node's Ready condition is Unknown (or missing): its agent stopped reporting, so what is known of its pods may be stale. */
   function nodeUnreachable(node) {
@@ -832,8 +838,7 @@ const SCRIPT = String.raw`
     var st = p.status || {}, spec = p.spec || {};
     var reason = st.reason || st.phase || 'Unknown';
     var initSpecs = spec.initContainers || [];
-    var restartable = {};
-    initSpecs.forEach(function (c) { if (c && c.restartPolicy === 'Always') restartable[c.name] = true; });
+    var restartable = restartableInitNames(spec);
     var restarts = 0, sidecarRestarts = 0, last = 0, sidecarLast = 0, initializing = false;
     var lastOf = function (c) {
       var t = Date.parse(c.lastState && c.lastState.terminated && c.lastState.terminated.finishedAt);
@@ -896,10 +901,22 @@ const SCRIPT = String.raw`
     (st.containerStatuses || []).forEach(function (c) { add(c, false); });
     return lines.join('\n');
   }
+  /** The names of the restartable ("sidecar") init containers, in a map without a prototype (a container may be named "constructor"). */
+  function restartableInitNames(spec) {
+    var names = Object.create(null);
+    ((spec && spec.initContainers) || []).forEach(function (c) { if (c && c.restartPolicy === 'Always') names[c.name] = true; });
+    return names;
+  }
+  /** kubectl's READY: ready containers of all, sidecar init containers counted (ready once started). */
   function readyContainers(p) {
-    var cs = (p.status && p.status.containerStatuses) || [];
+    var st = p.status || {};
+    var cs = st.containerStatuses || [];
+    var sidecars = restartableInitNames(p.spec);
     var total = ((p.spec && p.spec.containers) || []).length || cs.length;
-    return cs.filter(function (c) { return c.ready === true; }).length + '/' + total;
+    total += Object.keys(sidecars).length;
+    var ready = cs.filter(function (c) { return c.ready === true; }).length;
+    ready += (st.initContainerStatuses || []).filter(function (c) { return c && sidecars[c.name] === true && c.started === true && c.ready === true; }).length;
+    return ready + '/' + total;
   }
   /** Like kubectl's RESTARTS: "4" or "4 (2m ago)". */
   function restartsText(p, now) {
@@ -1251,7 +1268,7 @@ const SCRIPT = String.raw`
           dss.some(function (ds) { return state.matrixFocus.slice(state.matrixFocus.indexOf('|') + 1) === key(ds); })) stop = state.matrixFocus;
       var body = shown.map(function (r) {
         var name = meta(r.node).name, readiness = nodeReadiness(r.node), unreachable = nodeUnreachable(r.node);
-        return '<tr data-node="' + esc(name) + '"><th scope="row" class="' + (readiness === 'Ready' ? '' : 'notready') + '" title="' + esc(name + ': ' + readiness + (unreachable ? ' (unreachable: its cells show the last report)' : '')) + '">' + esc(name) + '</th>' +
+        return '<tr data-node="' + esc(name) + '"><th scope="row" class="' + (readiness === 'Ready' ? '' : 'notready') + '" title="' + esc(name + ': ' + readiness + (unreachable ? ' (unreachable: its cells show the last report)' : '')) + '"><span class="rowname">' + esc(name) + '</span></th>' +
           r.cells.map(function (c, i) {
             var ds = dss[i];
             return '<td class="cell st-' + c.state + (c.stale ? ' stale' : '') + '" data-testid="matrix-cell" data-node="' + esc(name) + '" data-ds="' + esc(key(ds)) +
@@ -1308,7 +1325,7 @@ const SCRIPT = String.raw`
       var why = readiness === 'Ready' || !ready ? '' : ready.reason || '';
       var info = (node.status && node.status.nodeInfo) || {};
       return '<tr data-testid="node-row" data-name="' + esc(m.name) + '">' +
-        '<td class="nowrap">' + esc(m.name) + '</td>' +
+        '<td class="nodename">' + esc(m.name) + '</td>' +
         '<td data-testid="node-status" class="nowrap ' + (readiness === 'Ready' ? (unsched ? 'status-warn' : 'status-ok') : 'status-bad') + '" title="' + esc(nodeStatusTitle(node, now)) + '"' +
           (nodeUnreachable(node) ? ' data-unreachable="true"' : '') + '>' + esc(status) + (why ? ' <span class="muted">(' + esc(why) + ')</span>' : '') + '</td>' +
         '<td class="mono nowrap">' + esc(internalIP(node)) + '</td>' +
@@ -1382,7 +1399,7 @@ const SCRIPT = String.raw`
         '<td class="name short">' + esc((p.spec && p.spec.nodeName) || '(unscheduled)') + '</td>' +
         '<td data-testid="pod-status" class="' + (ps === 'failed' ? 'status-bad' : ps === 'pending' ? 'status-warn' : 'status-ok') + '" title="' + esc('phase ' + (st.phase || 'Unknown') + (details ? '\n' + details : '')) + '">' +
           esc(statusText) + (statusText !== st.phase && st.phase ? ' <span class="muted">(' + esc(st.phase) + ')</span>' : '') + '</td>' +
-        '<td class="num">' + esc(readyContainers(p)) + '</td>' +
+        '<td class="num" data-testid="pod-ready">' + esc(readyContainers(p)) + '</td>' +
         '<td class="num nowrap" data-testid="pod-restarts">' + esc(restartsText(p, now)) + '</td>' +
         ageCell(m.creationTimestamp, now) +
         '<td class="actions">' + (many ? '<span class="muted">logs:</span> ' : '') + logButtons +
@@ -1552,8 +1569,9 @@ const SCRIPT = String.raw`
     var text;
     var failed = false;
     try {
-      text = await request('GET', '/api/v1/namespaces/' + enc(ns) + '/pods/' + enc(pod) + '/log?container=' + enc(container) + '&tailLines=' + LOG_TAIL_LINES, { accept: 'text/plain, */*' });
-      text = text === '' ? '(the log is empty)' : stripAnsi(text);
+      text = await request('GET', '/api/v1/namespaces/' + enc(ns) + '/pods/' + enc(pod) + '/log?container=' + enc(container) + '&tailLines=' + LOG_TAIL_LINES + '&limitBytes=' + LOG_LIMIT_BYTES, { accept: 'text/plain, */*' });
+      var cut = text.length >= LOG_LIMIT_BYTES / 4 && new TextEncoder().encode(text).length >= LOG_LIMIT_BYTES;
+      text = text === '' ? '(the log is empty)' : stripAnsi(text) + (cut ? '\n… (cut at ' + (LOG_LIMIT_BYTES / 1024) + ' KiB: everynode logs ' + pod + ' -c ' + container + ' -n ' + ns + ' reads it all)' : '');
     } catch (e) {
       if (seq !== logSeq) return;
       // The pod is gone: the next refresh looks for its replacement (see followLog).

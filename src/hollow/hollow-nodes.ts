@@ -191,17 +191,22 @@ export function hollowPodStatus(pod: Pod, node: { hostIP: string; podIP: string 
   const now = rfc3339(nowMs);
   const restartPolicy = pod.spec.restartPolicy ?? 'Always';
   const containerID = (name: string): string => `hollow://${pod.metadata.uid ?? ''}/${name}`;
-  const init: ContainerStatus[] = (pod.spec.initContainers ?? []).map((c) => ({
-    name: c.name,
-    image: c.image ?? '',
-    imageID: '',
-    ready: outcome !== 'pending',
-    restartCount: 0,
-    started: false,
-    state: outcome === 'pending' ? { waiting: { reason: 'PodInitializing' } } : { terminated: { exitCode: 0, reason: 'Completed', startedAt: now, finishedAt: now, containerID: containerID(c.name) } },
-    lastState: {},
-    ...(outcome === 'pending' ? {} : { containerID: containerID(c.name) }),
-  }));
+  // Init containers completed once the pod runs, except sidecars (restartPolicy Always), which
+  // keep running beside the containers, started and ready, as a kubelet reports them.
+  const init: ContainerStatus[] = (pod.spec.initContainers ?? []).map((c) => {
+    const sidecar = (c as { restartPolicy?: string }).restartPolicy === 'Always' && outcome !== 'pending';
+    return {
+      name: c.name,
+      image: c.image ?? '',
+      imageID: '',
+      ready: outcome !== 'pending',
+      restartCount: 0,
+      started: sidecar,
+      state: outcome === 'pending' ? { waiting: { reason: 'PodInitializing' } } : sidecar ? { running: { startedAt: now } } : { terminated: { exitCode: 0, reason: 'Completed', startedAt: now, finishedAt: now, containerID: containerID(c.name) } },
+      lastState: {},
+      ...(outcome === 'pending' ? {} : { containerID: containerID(c.name) }),
+    };
+  });
   const containers: ContainerStatus[] = pod.spec.containers.map((c) => {
     const base = { name: c.name, image: c.image ?? '', imageID: outcome === 'pending' ? '' : `hollow://${c.image ?? ''}`, restartCount: 0 };
     if (outcome === 'pending') return { ...base, ready: false, started: false, state: { waiting: { reason: 'ContainerCreating' } }, lastState: {} };
@@ -264,7 +269,13 @@ export function hollowPodView(pod: Pod): Pod {
   if (pod.spec?.nodeName) spec.nodeName = pod.spec.nodeName;
   if (pod.spec?.restartPolicy) spec.restartPolicy = pod.spec.restartPolicy;
   if (pod.spec?.hostNetwork) spec.hostNetwork = true;
-  if (pod.spec?.initContainers?.length) spec.initContainers = names(pod.spec.initContainers);
+  // Init containers keep their restartPolicy: a sidecar's (Always) keeps running (hollowPodStatus).
+  if (pod.spec?.initContainers?.length) {
+    spec.initContainers = pod.spec.initContainers.map((c) => {
+      const policy = (c as { restartPolicy?: string }).restartPolicy;
+      return { name: c.name, image: c.image, ...(policy ? { restartPolicy: policy } : {}) };
+    });
+  }
   const out: Pod = { metadata: meta, spec };
   const st = pod.status;
   if (st) {

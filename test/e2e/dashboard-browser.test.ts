@@ -6,9 +6,9 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { startServer, type RunningServer } from '../../src/apiserver/index.js';
-import type { DaemonSet } from '../../src/api/index.js';
+import type { DaemonSet, Pod } from '../../src/api/index.js';
 import { startDashboard, type RunningDashboard } from '../../src/dashboard/index.js';
-import { HttpTransport, RestClient, daemonSetsResource, loadKubeconfig } from '../../src/client/index.js';
+import { HttpTransport, RestClient, daemonSetsResource, loadKubeconfig, nodesResource, podsResource } from '../../src/client/index.js';
 import { startHollowNodes, type HollowNodes } from '../../src/hollow/index.js';
 import { Cleanup } from '../helpers/cleanup.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
@@ -111,6 +111,55 @@ describe.skipIf(!haveChromium)('dashboard in a browser', () => {
     // The new pods come up on every node: the page ends at 3 updated and 3 ready again.
     const row = page.locator('[data-testid="ds-row"][data-name="default/fleet-agent"]');
     await expect.poll(async () => `${await row.locator('[data-testid="ds-updated"]').textContent()} ${await row.locator('[data-testid="ds-ready"]').textContent()}`, { timeout: 30_000 }).toBe('3 3');
+  });
+
+  it('reads sidecar init containers as kubectl, says Unknown for a node that never reported, and keeps a long node name off the matrix cells', async () => {
+    // A sidecar (restartable init container) counts in READY; one named "constructor" too.
+    const sidecar = daemonSet('with-sidecar', 'registry.example/agent:1');
+    sidecar.spec.template.spec!.initContainers = [{ name: 'constructor', image: 'registry.example/side:1', restartPolicy: 'Always' } as never];
+    await client.create(daemonSetsResource, 'default', sidecar);
+    const plain = daemonSet('plain-init', 'registry.example/agent:1');
+    plain.spec.template.spec!.initContainers = [{ name: 'constructor', image: 'registry.example/init:1' }];
+    await client.create(daemonSetsResource, 'default', plain);
+    for (const ds of ['with-sidecar', 'plain-init']) await waitFor(async () => ((await client.get<DaemonSet>(daemonSetsResource, 'default', ds)).status?.numberAvailable ?? 0) === 3, { timeoutMs: 20_000 });
+    // A plain init container named "constructor" still running: Init:0/1 (it is no sidecar).
+    const pod = (await client.list<Pod>(podsResource, { namespace: 'default', labelSelector: 'app=plain-init' })).items[0]!;
+    const now = new Date().toISOString();
+    pod.status = {
+      ...pod.status,
+      phase: 'Pending',
+      conditions: [{ type: 'Initialized', status: 'False', lastTransitionTime: now }, { type: 'Ready', status: 'False', lastTransitionTime: now }],
+      initContainerStatuses: [{ name: 'constructor', image: 'registry.example/init:1', imageID: '', ready: false, started: true, restartCount: 0, state: { running: { startedAt: now } } }],
+      containerStatuses: [{ name: 'agent', image: 'registry.example/agent:1', imageID: '', ready: false, restartCount: 0, state: { waiting: { reason: 'PodInitializing' } } }],
+    } as Pod['status'];
+    await client.updateStatus(podsResource, 'default', pod);
+    await page.locator('[data-testid="ds-row"][data-name="default/with-sidecar"]').click();
+    const readies = page.locator('[data-testid="pod-row"] [data-testid="pod-ready"]');
+    await expect.poll(() => readies.allTextContents(), { timeout: 10_000 }).toEqual(['2/2', '2/2', '2/2']);
+    // A log is read with a byte limit (a log of huge lines must not freeze the page).
+    const logRequest = page.waitForRequest((r) => r.url().includes('/log?'), { timeout: 10_000 });
+    await page.locator('[data-testid="pod-row"] [data-testid="pod-logs-button"][data-container="agent"]').first().click();
+    expect(new URL((await logRequest).url()).searchParams.get('limitBytes')).toBe('524288');
+    await page.locator('[data-testid="ds-row"][data-name="default/plain-init"]').click();
+    const initRow = page.locator(`[data-testid="pod-row"][data-name="default/${pod.metadata.name}"]`);
+    await expect.poll(() => initRow.locator('[data-testid="pod-status"]').textContent(), { timeout: 10_000 }).toMatch(/^Init:0\/1/);
+    expect(await initRow.locator('[data-testid="pod-ready"]').textContent()).toBe('0/1');
+
+    // A Node nobody runs: no Ready condition at all, which kubectl shows as Unknown.
+    const long = `${'n'.repeat(63)}.${'n'.repeat(63)}.${'e'.repeat(60)}`;
+    await client.create(nodesResource, '', { apiVersion: 'v1', kind: 'Node', metadata: { name: long } } as never);
+    const status = page.locator(`[data-testid="node-row"][data-name="${long}"] [data-testid="node-status"]`);
+    await expect.poll(() => status.textContent(), { timeout: 10_000 }).toBe('Unknown');
+    // Its 188-character name, sticky at the left of the matrix, must leave the cells visible.
+    const cell = page.locator(`[data-testid="matrix-cell"][data-node="${long}"]`).first();
+    await cell.waitFor({ timeout: 10_000 });
+    await cell.scrollIntoViewIfNeeded();
+    const visible = await page.evaluate<boolean>(`(() => {
+      const el = document.querySelector('[data-testid="matrix-cell"][data-node="${long}"]');
+      const r = el.getBoundingClientRect();
+      return document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2) === el;
+    })()`);
+    expect(visible).toBe(true);
   });
 
   it('ran without a script error in the page', () => {
