@@ -228,6 +228,21 @@ describe('apply / create --dry-run=client', () => {
   });
 });
 
+describe('create configmap|secret --append-hash', () => {
+  it('appends the hash kubectl 1.32 computes (names checked beside it)', async () => {
+    const name = async (...args: string[]) => (await cli(['create', ...args, '--append-hash', '--dry-run=client', '-o', 'name'])).stdout;
+    expect(await name('cm', 'hashy', '--from-literal=a=b')).toBe('configmap/hashy-7fg75g9kbg\n');
+    expect(await name('cm', 'e')).toBe('configmap/e-gmbcf66h4d\n');
+    // Go's JSON escapes <, > and & before hashing.
+    expect(await name('cm', 'x', '--from-literal=k=<a&b>')).toBe('configmap/x-6f762ggct2\n');
+    expect(await name('secret', 'generic', 'e')).toBe('secret/e-kkck6cfc9g\n');
+    expect(await name('secret', 'generic', 'hs', '--from-literal=a=b')).toBe('secret/hs-mkt7kghdc5\n');
+    expect(await name('secret', 'generic', 't', '--type=foo', '--from-literal=a=b')).toBe('secret/t-m8b4hf4ktk\n');
+    expect(await name('secret', 'docker-registry', 'd', '--docker-username=u', '--docker-password=p')).toBe('secret/d-k85gk65kdh\n');
+    expect((await cli(['create', 'ns', 'n', '--append-hash'])).stderr).toBe('error: unknown flag: --append-hash (not a flag of create ns)\n');
+  });
+});
+
 describe('label --dry-run and --list', () => {
   it('--dry-run=client prints "(dry run)" without a patch; server sends dryRun=All', async () => {
     api.requests.length = 0;

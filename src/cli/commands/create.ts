@@ -12,6 +12,8 @@
 //   leading blanks trimmed, `#` comments, a name alone takes its value from this environment).
 //   Keys are checked as kubectl checks them and a repeated key is an error, nothing is sent. A
 //   ConfigMap keeps a file that is not UTF-8 in `binaryData`; a Secret's data is base64.
+//   --append-hash (configmap, every secret type) names the object `NAME-<hash of its content>`
+//   as kubectl's util/hash does (withAppendedHash).
 // - --dry-run=client prints without a request; =server asks with dryRun=All. -o prints the
 //   object (the server's answer, or the built one on a client dry run). --field-manager
 //   (kubectl's default: kubectl-create).
@@ -20,7 +22,7 @@
 //   create secret ` (sic, no colon), `failed to create serviceaccount: `, `failed to create quota: `.
 
 import type { Command } from 'commander';
-import { createPrivateKey, type KeyObject, X509Certificate } from 'node:crypto';
+import { createHash, createPrivateKey, type KeyObject, X509Certificate } from 'node:crypto';
 import { lstatSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { ApiError } from '../../api/errors.js';
@@ -44,6 +46,7 @@ interface GeneratorOptions {
 
 /** The generators' own flags (each generator takes some of them). */
 interface GeneratorFlags {
+  appendHash?: boolean;
   fromLiteral?: string[];
   fromFile?: string[];
   fromEnvFile?: string[];
@@ -373,7 +376,28 @@ function addGeneratorOptions(create: Command): Command {
     .option('--docker-password <password>', 'secret docker-registry: the password')
     .option('--docker-email <email>', 'secret docker-registry: the email (optional)')
     .option('--hard <resource=quantity,...>', 'quota: the limits, a comma-separated list of resource=quantity pairs')
-    .option('--scopes <Scope,...>', 'quota: the scopes every object counted must match, comma-separated');
+    .option('--scopes <Scope,...>', 'quota: the scopes every object counted must match, comma-separated')
+    .option('--append-hash', 'configmap, secret: append a hash of the content to the name (a new name for new content)');
+}
+
+/**
+ * kubectl's --append-hash (its util/hash): the name gets `-` and the first 10 hex digits of the
+ * SHA-256 of the object's Go JSON (sorted keys, `<>&` escaped) of kind, name and data (and a
+ * Secret's type, a ConfigMap's binaryData when it has some), with 0 1 3 a e read as g h k m t
+ * (no vowels, no digits easily confused).
+ */
+function withAppendedHash(o: KubeObject): KubeObject {
+  const x = o as KubeObject & { data?: Record<string, string>; binaryData?: Record<string, string>; type?: string; immutable?: boolean };
+  const name = o.metadata.name ?? '';
+  const hashed: Record<string, unknown> =
+    o.kind === 'Secret'
+      ? { data: sortedMap(x.data ?? {}), kind: 'Secret', name, type: x.type ?? '' }
+      : { ...(x.binaryData && Object.keys(x.binaryData).length > 0 ? { binaryData: sortedMap(x.binaryData) } : {}), data: sortedMap(x.data ?? {}), kind: 'ConfigMap', name };
+  if (x.immutable !== undefined) hashed.immutable = x.immutable;
+  const json = goEscape(JSON.stringify(sortedMap(hashed)));
+  const hex = createHash('sha256').update(json).digest('hex').slice(0, 10);
+  const suffix = hex.replace(/[013ae]/g, (c) => ({ '0': 'g', '1': 'h', '3': 'k', a: 'm', e: 't' })[c]!);
+  return { ...o, metadata: { ...o.metadata, name: `${name}-${suffix}` } };
 }
 
 /**
@@ -428,6 +452,7 @@ const generatorFlags = {
   dockerEmail: '--docker-email',
   hard: '--hard',
   scopes: '--scopes',
+  appendHash: '--append-hash',
 } as const;
 
 const generatorTypes = ['namespace', 'ns', 'configmap', 'cm', 'secret', 'serviceaccount', 'sa', 'quota', 'resourcequota'];
@@ -441,6 +466,7 @@ function isGenerator(args: string[]): boolean {
 async function runGenerator(ctx: CliContext, cmd: Command, args: string[], opts: CreateGeneratorOptions): Promise<void> {
   const [type, ...rest] = args;
   const o: DataOptions = { ...opts, fieldManager: opts.fieldManager ?? defaultFieldManager };
+  const hashed = (obj: KubeObject): KubeObject => (o.appendHash ? withAppendedHash(obj) : obj);
   /** Refuses the generator flags other than `own`, as kubectl's unknown flags. */
   const only = (own: (keyof typeof generatorFlags)[], what = type): void => {
     for (const [f, flag] of Object.entries(generatorFlags)) {
@@ -456,26 +482,26 @@ async function runGenerator(ctx: CliContext, cmd: Command, args: string[], opts:
     }
     case 'configmap':
     case 'cm': {
-      only(['fromLiteral', 'fromFile', 'fromEnvFile']);
+      only(['fromLiteral', 'fromFile', 'fromEnvFile', 'appendHash']);
       const name = oneName(rest);
-      return createGenerated(ctx, cmd, o, configMapsResource, (ns) => configMapOf(name, ns, o), 'failed to create configmap: ');
+      return createGenerated(ctx, cmd, o, configMapsResource, (ns) => hashed(configMapOf(name, ns, o)), 'failed to create configmap: ');
     }
     case 'secret': {
       const [secretType, ...names] = rest;
       if (secretType === 'generic') {
-        only(['fromLiteral', 'fromFile', 'fromEnvFile', 'type'], 'secret generic');
+        only(['fromLiteral', 'fromFile', 'fromEnvFile', 'type', 'appendHash'], 'secret generic');
         const name = oneName(names);
-        return createGenerated(ctx, cmd, o, secretsResource, (ns) => secretOf(name, ns, o), 'failed to create secret ');
+        return createGenerated(ctx, cmd, o, secretsResource, (ns) => hashed(secretOf(name, ns, o)), 'failed to create secret ');
       }
       if (secretType === 'tls') {
-        only(['cert', 'key'], 'secret tls');
+        only(['cert', 'key', 'appendHash'], 'secret tls');
         const name = oneName(names);
-        return createGenerated(ctx, cmd, o, secretsResource, (ns) => tlsSecretOf(name, ns, o), 'failed to create secret ');
+        return createGenerated(ctx, cmd, o, secretsResource, (ns) => hashed(tlsSecretOf(name, ns, o)), 'failed to create secret ');
       }
       if (secretType === 'docker-registry') {
-        only(['fromFile', 'dockerServer', 'dockerUsername', 'dockerPassword', 'dockerEmail'], 'secret docker-registry');
+        only(['fromFile', 'dockerServer', 'dockerUsername', 'dockerPassword', 'dockerEmail', 'appendHash'], 'secret docker-registry');
         const name = oneName(names);
-        return createGenerated(ctx, cmd, o, secretsResource, (ns) => dockerRegistrySecretOf(name, ns, o), 'failed to create secret ');
+        return createGenerated(ctx, cmd, o, secretsResource, (ns) => hashed(dockerRegistrySecretOf(name, ns, o)), 'failed to create secret ');
       }
       throw new CliError(secretType === undefined ? 'create secret needs a type: generic, tls or docker-registry' : `unknown secret type ${JSON.stringify(secretType)}: generic, tls or docker-registry`);
     }
