@@ -14,7 +14,10 @@ export const templateGenerationAnnotation = 'deprecated.daemonset.template.gener
 /**
  * SetDefaults_DaemonSet plus everynode decision 2: an absent `spec.selector` becomes
  * `{matchLabels: <template labels>}` (only when the template has labels, so a template
- * without labels still fails the selector/template match check).
+ * without labels still fails the selector/template match check). On updates too: the
+ * manifest a DaemonSet was created from, without a selector, can be replaced with itself
+ * (`kubectl replace -f`); a template whose labels changed then fails as an immutable
+ * selector change, as it would with the selector written out.
  */
 export function setDaemonSetDefaults(ds: Obj): void {
   const spec = ensureObj(ds, 'spec');
