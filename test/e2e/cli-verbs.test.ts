@@ -656,6 +656,12 @@ spec:
     expect((await cli(['taint', 'node', 'cli-n1', 'dedicated-'])).stdout).toBe('node/cli-n1 untainted\n');
     expect(await cli(['taint', 'node', 'cli-n1', 'dedicated-'])).toMatchObject({ code: 1, stderr: 'error: taint "dedicated" not found\n' });
     expect((await cli(['taint', 'node', 'cli-n1', 'x=y:Sometimes'])).stderr).toBe('error: invalid taint effect: Sometimes, unsupported taint effect\n');
+    // -o prints the node as the change left it (checked beside kubectl 1.32); a bad -o changes nothing.
+    expect(await cli(['taint', 'node', 'cli-n1', 'o=1:NoSchedule', '-o', 'name'])).toEqual({ code: 0, stdout: 'node/cli-n1\n', stderr: '' });
+    expect((await cli(['taint', 'node', 'cli-n1', 'p=2:NoSchedule', '--dry-run=client', '-o', 'jsonpath={.spec.taints[*].key}'])).stdout).toBe('o p');
+    expect((await cli(['taint', 'node', 'cli-n1', 'o-', '-o', 'jsonpath={.spec.taints}'])).stdout).toBe('');
+    expect((await cli(['taint', 'node', 'cli-n1', 'q=3:NoSchedule', '-o', 'bogus'])).stderr).toMatch(/^error: unable to match a printer suitable for the output format "bogus"/);
+    expect((await cli(['get', 'node', 'cli-n1', '-o', 'jsonpath={.spec.taints}'])).stdout).toBe('');
 
     expect((await cli(['cordon', 'cli-n1'])).stdout).toBe('node/cli-n1 cordoned\n');
     expect((await cli(['cordon', 'cli-n1'])).stdout).toBe('node/cli-n1 already cordoned\n');

@@ -1,6 +1,7 @@
 // Node verbs: `taint`, `cordon`, `uncordon` (and the node selection `drain` shares). Taints follow kubectl's syntax:
 //   key=value:Effect  key:Effect (add)   key:Effect-  key-  (remove)
-// The whole taint list is written with a JSON merge patch (lists are replaced).
+// The whole taint list is written with a JSON merge patch (lists are replaced). taint -o prints
+// the node as the change left it (the server's answer, or the changed node with --dry-run=client).
 
 import type { Command } from 'commander';
 import type { Node, Taint, TaintEffect } from '../../api/types.js';
@@ -8,6 +9,7 @@ import { nodesResource } from '../client.js';
 import { rfc3339 } from '../../util/index.js';
 import { CliError } from '../context.js';
 import { type CliContext, type DryRun, dryRunOption, dryRunStrategy, dryRunSuffix } from './common.js';
+import { objectPrinter } from './output.js';
 
 const effects: TaintEffect[] = ['NoSchedule', 'PreferNoSchedule', 'NoExecute'];
 
@@ -96,8 +98,14 @@ export function registerNode(program: Command, ctx: CliContext): void {
     .option('--all', 'every node of the cluster')
     .option('-l, --selector <selector>', 'the nodes this label selector matches')
     .addOption(dryRunOption())
-    .action(async (args: string[], opts: { overwrite?: boolean; all?: boolean; selector?: string; dryRun?: string }, cmd: Command) => {
+    .option('-o, --output <format>', 'print the changed nodes: json|yaml|name|jsonpath=TEMPLATE|go-template=TEMPLATE')
+    .option('--show-managed-fields', 'keep metadata.managedFields in json and yaml output')
+    .action(async (args: string[], opts: { overwrite?: boolean; all?: boolean; selector?: string; dryRun?: string; output?: string; showManagedFields?: boolean }, cmd: Command) => {
       const dryRun = dryRunStrategy(opts.dryRun);
+      // Without -o: `node/<name> tainted`; with it, the node as the change left it (the
+      // server's answer, or the changed node with --dry-run=client).
+      const print = objectPrinter(opts.output, undefined, opts.showManagedFields === true);
+      let printed = 0;
       const many = opts.all === true || opts.selector !== undefined;
       if (opts.all && opts.selector !== undefined) throw new CliError('setting \'all\' parameter with a selector is not allowed');
       let name: string | undefined;
@@ -117,12 +125,14 @@ export function registerNode(program: Command, ctx: CliContext): void {
       for (const node of nodes) {
         const target = node.metadata.name ?? '';
         const { taints, replaced } = taintsAfter(node, changes, opts.overwrite === true);
+        const { taints: _old, ...untainted } = node.spec ?? {};
+        let result: Node = { ...node, spec: taints.length ? { ...untainted, taints } : untainted };
         if (dryRun !== 'client') {
-          await conn.client.patch(nodesResource, '', target, 'merge', { spec: { taints: taints.length ? taints : null } }, { fieldManager: 'everynode-taint', dryRun: dryRun === 'server' });
+          result = await conn.client.patch<Node>(nodesResource, '', target, 'merge', { spec: { taints: taints.length ? taints : null } }, { fieldManager: 'everynode-taint', dryRun: dryRun === 'server' });
         }
         const verb = replaced || (changes.add.length && changes.remove.length) ? 'modified' : changes.add.length ? 'tainted' : 'untainted';
         // kubectl's taint says nothing of a dry run in this line (its printer is not told).
-        ctx.out(`node/${target} ${verb}\n`);
+        ctx.out(`${opts.output === 'yaml' && printed++ > 0 ? '---\n' : ''}${print({ apiVersion: 'v1', kind: 'Node', ...result }, 'node', verb)}`);
       }
     });
 
