@@ -313,6 +313,22 @@ describe('label / annotate: the word after each object, as kubectl 1.32', () => 
 });
 
 describe('rollout', () => {
+  it('restart prints the DaemonSet with -o, and refuses a second restart within the same second (kubectl 1.32)', async () => {
+    const restartDs = (name: string, annotations: Record<string, string>) =>
+      ({ ...rollDs, metadata: { ...rollDs.metadata, name, uid: `${name}-uid` }, spec: { ...(rollDs as any).spec, template: { ...template('busybox:2'), metadata: { labels: { app: 'roll' }, annotations } } } }) as unknown as KubeObject;
+    api.add(restartDs('again', {}));
+    expect(await cli(['rollout', 'restart', 'ds/again', '-n', 'parity', '-o', 'jsonpath={.kind} {.metadata.name}'])).toEqual({ code: 0, stdout: 'DaemonSet again', stderr: '' });
+    // The annotation has whole seconds; a restart in the second it names would change nothing.
+    let refused: { code: number; stdout: string; stderr: string } | undefined;
+    for (let attempt = 0; attempt < 3 && !refused; attempt++) {
+      const stamp = new Date(Math.floor(Date.now() / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+      api.add(restartDs(`twice-${attempt}`, { 'kubectl.kubernetes.io/restartedAt': stamp }));
+      const r = await cli(['rollout', 'restart', `ds/twice-${attempt}`, '-n', 'parity']);
+      if (r.code === 1) refused = { ...r, stderr: r.stderr.replace(`twice-${attempt}`, 'NAME') };
+    }
+    expect(refused).toEqual({ code: 1, stdout: '', stderr: 'error: failed to create patch for NAME: if restart has already been triggered within the past second, please wait before attempting to trigger another\n' });
+  });
+
   it('history: a --revision that is no integer is kubectl\'s flag error; a negative one is refused', async () => {
     expect(await cli(['rollout', 'history', 'ds/roll', '-n', 'parity', '--revision=abc'])).toEqual({
       code: 1,

@@ -16,8 +16,10 @@
 //   current template already matches it). --dry-run=client prints `will roll back to <pod
 //   template> (dry run)` (the same printer and the same applied template as history --revision)
 //   and sends nothing; --dry-run=server sends the patch with dryRun=All.
-//   restart: sets the template annotation kubectl.kubernetes.io/restartedAt, which makes a new
-//   revision and a normal rollout. --revision / --to-revision read integers as pflag does.
+//   restart: sets the template annotation kubectl.kubernetes.io/restartedAt (whole seconds: a
+//   second restart within the same second is refused, as kubectl), which makes a new revision
+//   and a normal rollout; -o prints the DaemonSet the server answered. --revision /
+//   --to-revision read integers as pflag does.
 // pause / resume: kubectl gets each object, then refuses it (only Deployments can be paused):
 //   `error: daemonsets.apps "NAME" pausing is not supported` (resuming), exit code 1.
 
@@ -27,14 +29,15 @@ import type { Command } from 'commander';
 import type { ControllerRevision, DaemonSet, Pod } from '../../api/types.js';
 import { applyStrategicMergePatch } from '../../api/patch/index.js';
 import { apiSchema } from '../schema.js';
-import { controllerRevisionsResource, isResourceExpired, podsResource, resourcePath, WatchDecoder } from '../client.js';
+import { apiVersionOf, controllerRevisionsResource, isResourceExpired, podsResource, resourcePath, WatchDecoder } from '../client.js';
 import { rfc3339 } from '../../util/index.js';
 import { CliError, UnreachableError } from '../context.js';
 import { ApiError } from '../../api/errors.js';
-import { qualifiedPlural, type ResourceInfo } from '../discovery.js';
+import { kindPrefix, qualifiedPlural, type ResourceInfo } from '../discovery.js';
 import { type CliIO, paint } from '../io.js';
 import { type CliContext, controllerUid, dryRunOption, dryRunStrategy, dryRunSuffix, getLatest, intFlag, objectRef, parseDuration, parseSingleTarget, parseTargets, selectorString } from './common.js';
 import { podTemplateText } from './describe.js';
+import { objectPrinter } from './output.js';
 import { columnWidths, parseOutputFormat, printObjects, type ObjectFormat } from '../printers.js';
 import type { KubeObject, PodTemplateSpec } from '../../api/types.js';
 
@@ -578,12 +581,22 @@ export function registerRollout(program: Command, ctx: CliContext): void {
     .description('Restart every pod of a DaemonSet through a normal rolling update')
     .argument('<target...>', 'ds/NAME or ds NAME')
     .option('-l, --selector <selector>', 'every DaemonSet matching this label selector')
-    .action(async (args: string[], opts: { selector?: string }, cmd: Command) => {
+    .option('-o, --output <format>', 'print the restarted DaemonSets: json|yaml|name|jsonpath=TEMPLATE|go-template=TEMPLATE')
+    .option('--show-managed-fields', 'keep metadata.managedFields in json and yaml output')
+    .option('--field-manager <name>', 'the manager recorded for the changed fields', 'everynode-rollout')
+    .action(async (args: string[], opts: { selector?: string; output?: string; showManagedFields?: boolean; fieldManager: string }, cmd: Command) => {
+      // Without -o: `daemonset.apps/NAME restarted`; with it, the DaemonSet the server answered.
+      const print = objectPrinter(opts.output, undefined, opts.showManagedFields === true);
+      let printed = 0;
       for (const target of await rolloutTargets(ctx, cmd, args, opts.selector)) {
-        const { r, ns, name } = await getDaemonSet(ctx, cmd, target);
+        const { r, ds: current, ns, name } = await getDaemonSet(ctx, cmd, target);
         const now = rfc3339(Date.now());
-        await ctx.conn(cmd).client.patch(r, ns, name, 'strategic', { spec: { template: { metadata: { annotations: { 'kubectl.kubernetes.io/restartedAt': now } } } } }, { fieldManager: 'everynode-rollout' });
-        ctx.out(`${objectRef(r, name)} restarted\n`);
+        // The annotation has whole seconds: a second restart within one would change nothing.
+        if (current.spec?.template?.metadata?.annotations?.['kubectl.kubernetes.io/restartedAt'] === now) {
+          throw new CliError(`failed to create patch for ${name}: if restart has already been triggered within the past second, please wait before attempting to trigger another`);
+        }
+        const ds = await ctx.conn(cmd).client.patch(r, ns, name, 'strategic', { spec: { template: { metadata: { annotations: { 'kubectl.kubernetes.io/restartedAt': now } } } } }, { fieldManager: opts.fieldManager });
+        ctx.out(`${opts.output === 'yaml' && printed++ > 0 ? '---\n' : ''}${print({ ...ds, apiVersion: apiVersionOf(r), kind: r.kind }, kindPrefix(r), 'restarted')}`);
       }
     });
 
