@@ -259,6 +259,23 @@ describe('get: watch output, --watch-only, -L, custom-columns, --sort-by', () =>
     }
   }
 
+  it('--output-watch-events: an EVENT column, or each object in its {type, object} event (json on one line), as kubectl 1.32', async () => {
+    const lateRow = { kind: 'Table', apiVersion: 'meta.k8s.io/v1', columnDefinitions: [{ name: 'Name', type: 'string', format: 'name', priority: 0 }, { name: 'Kind', type: 'string', format: '', priority: 0 }], rows: [{ cells: ['late', 'Pod'], object: { kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: late.metadata } }] };
+    const table = await watching(['get', 'pods', '-l', 'app=web', '-w', '--output-watch-events'], [{ type: 'MODIFIED', object: lateRow }]);
+    expect(table.code).toBe(0);
+    expect(table.stdout.split('\n').map((l) => l.split(/\s+/).slice(0, 2).join(' '))).toEqual(['EVENT NAME', 'ADDED web-a', 'ADDED web-b', 'MODIFIED late', '']);
+    expect(table.stdout.split('\n')[1]).toMatch(/^ADDED {6}web-a/);
+    const json = await watching(['get', 'pods', '-l', 'app=web', '--watch-only', '--output-watch-events', '-o', 'json'], [{ type: 'DELETED', object: late }]);
+    expect(json.stdout.split('\n')).toHaveLength(2);
+    expect(json.stdout).toMatch(/^\{"type":"DELETED","object":\{"apiVersion":"v1","kind":"Pod","metadata":\{.*"name":"late"/);
+    const yaml = await watching(['get', 'pods', '-l', 'app=web', '--watch-only', '--output-watch-events', '-o', 'yaml']);
+    expect(yaml.stdout).toMatch(/^object:\n {2}apiVersion: v1\n[\s\S]*\ntype: ADDED\n$/);
+    const path = await watching(['get', 'pods', '-l', 'app=web', '-w', '--output-watch-events', '-o', 'jsonpath={.type}:{.object.metadata.name} ']);
+    expect(path.stdout).toBe('ADDED:web-a ADDED:web-b ADDED:late ');
+    // Without -w it changes nothing.
+    expect((await cli(['get', 'pods', '-l', 'app=web', '--output-watch-events', '-o', 'name'])).stdout).toBe('pod/web-a\npod/web-b\n');
+  });
+
   it('-w -o yaml prints the listed objects one by one, as yaml documents, and watches from that list', async () => {
     const r = await watching(['get', 'pods', '-l', 'app=web', '-w', '-o', 'yaml']);
     expect(r.code).toBe(0);

@@ -13,7 +13,9 @@
 // Objects print one by one, also those of the first list (never a List): yaml documents
 // separated by `---` (before every document but the first), json objects one after the other,
 // jsonpath once per object. --watch-only lists only for the resourceVersion and prints the
-// changes alone.
+// changes alone. --output-watch-events prints each change as its event: tables get an EVENT
+// column (ADDED for the first list), objects are wrapped in {type, object} (json compact, one
+// event a line, as kubectl's printer writes a metav1.WatchEvent).
 //
 // Go templates as kubectl: `-o go-template=T`, `-o template=T`, `-o go-template-file=F`,
 // `-o templatefile=F`, or --template T (with or without -o go-template): the template runs on
@@ -29,6 +31,7 @@ import { kindPrefix, type ResourceInfo } from '../discovery.js';
 import {
   customColumnCells,
   parseOutputFormat,
+  omitManagedFields,
   printObjects,
   tableCells,
   type CustomColumn,
@@ -39,7 +42,7 @@ import {
 import { GoTemplateError, goPrint } from '../jsonpath.js';
 import { sortByField, sortTemplate } from '../sorting.js';
 import { listFlag, type CliContext, explainNotFound, goParseInt, parseTargets, target } from './common.js';
-import { type GoTemplate, goTemplateOf } from './output.js';
+import { goJson, type GoTemplate, goTemplateOf, sortKeys } from './output.js';
 import { readManifests } from '../manifests.js';
 
 interface GetOptions {
@@ -49,6 +52,7 @@ interface GetOptions {
   allNamespaces?: boolean;
   watch?: boolean;
   watchOnly?: boolean;
+  outputWatchEvents?: boolean;
   raw?: string;
   showLabels?: boolean;
   labelColumns?: string[];
@@ -88,25 +92,6 @@ function outputFormat(o: string | undefined): ReturnType<typeof parseOutputForma
   }
 }
 
-/** Go's json.Marshal of decoded JSON: keys sorted, compact, <, > and & escaped. */
-function goJson(v: unknown): string {
-  const sorted = (x: unknown): unknown => {
-    if (Array.isArray(x)) return x.map(sorted);
-    if (x && typeof x === 'object') {
-      const o: Record<string, unknown> = {};
-      for (const k of Object.keys(x).sort()) o[k] = sorted((x as Record<string, unknown>)[k]);
-      return o;
-    }
-    return x;
-  };
-  return JSON.stringify(sorted(v))
-    .replace(/</g, '\\u003c')
-    .replace(/>/g, '\\u003e')
-    .replace(/&/g, '\\u0026')
-    .replace(/\u2028/g, '\\u2028')
-    .replace(/\u2029/g, '\\u2029');
-}
-
 /** Runs a Go template on `data`; a failure writes kubectl's debugging block to stdout first. */
 function runGoTemplate(ctx: CliContext, t: GoTemplate, data: unknown): string {
   try {
@@ -143,6 +128,7 @@ export function registerGet(program: Command, ctx: CliContext): void {
     .option('-A, --all-namespaces', 'list across all namespaces')
     .option('-w, --watch', 'after listing, watch for changes')
     .option('--watch-only', 'watch for changes without printing the current state first')
+    .option('--output-watch-events', 'with -w or --watch-only: print each change as its watch event (an EVENT column, or {type, object}); the first list as ADDED events')
     .option('--show-labels', 'add a LABELS column')
     .option('-L, --label-columns <keys>', 'a column for each of these label keys (comma-separated, repeatable)', collectKeys)
     .option('--sort-by <jsonpath>', 'sort the list by this field, e.g. .metadata.name or {.status.numberReady}')
@@ -271,6 +257,11 @@ async function runGet(ctx: CliContext, cmd: Command, args: string[], opts: GetOp
   const goTemplate = goTemplateOf(opts.output, opts.template);
   // A Go template prints full objects as jsonpath does (managed fields kept, a List for several).
   const format = goTemplate ? ({ kind: 'jsonpath', template: '' } as const) : outputFormat(opts.output);
+  // --output-watch-events: kubectl's EVENT column (the type padded to 8, as its table printer
+  // pads it), or each object wrapped in its watch event {type, object}.
+  const events = opts.outputWatchEvents === true && (opts.watch === true || opts.watchOnly === true);
+  const withEvents = (cells: { header: string[]; rows: string[][] }, type: string): { header: string[]; rows: string[][] } =>
+    events ? { header: ['EVENT', ...cells.header], rows: cells.rows.map((row) => [type.padEnd(8), ...row]) } : cells;
   const sortBy = opts.sortBy !== undefined && opts.sortBy !== '' ? sortTemplate(opts.sortBy) : undefined;
   const watch = opts.watch === true || opts.watchOnly === true;
   if (watch && sortBy) ctx.err('warning: --watch requested, --sort-by will be ignored for watch events received\n');
@@ -329,7 +320,7 @@ async function runGet(ctx: CliContext, cmd: Command, args: string[], opts: GetOp
       const columns = tables.find((t) => t.columnDefinitions && t.columnDefinitions.length > 0)?.columnDefinitions ?? [];
       let rows = tables.flatMap((t) => t.rows ?? []);
       if (sortBy) rows = sortByField(rows, sortBy, (row) => row.object);
-      const cells = tableCells(columns, rows, topts);
+      const cells = withEvents(tableCells(columns, rows, topts), 'ADDED');
       printer.block(cells.header, opts.watchOnly ? [] : cells.rows, written);
       if (cells.rows.length > 0 && !opts.watchOnly) written = true;
       last = { r, rv, names, topts, ns: t.namespaces?.[0] ?? ns };
@@ -339,10 +330,10 @@ async function runGet(ctx: CliContext, cmd: Command, args: string[], opts: GetOp
       const { r, rv, names, topts } = last;
       if (!watchable(names, written || opts.watchOnly === true, opts)) return;
       let defs: TableColumn[] | null = null;
-      await streamEvents(ctx, cmd, watchPath(r, last.ns, rv, names, opts), tableAccept, (_type, obj) => {
+      await streamEvents(ctx, cmd, watchPath(r, last.ns, rv, names, opts), tableAccept, (type, obj) => {
         const t = obj as Table;
         if (t.columnDefinitions && t.columnDefinitions.length > 0) defs = t.columnDefinitions;
-        const cells = tableCells(defs ?? [], t.rows ?? [], topts);
+        const cells = withEvents(tableCells(defs ?? [], t.rows ?? [], topts), type);
         printer.rows(cells.header, cells.rows);
       });
     }
@@ -365,12 +356,12 @@ async function runGet(ctx: CliContext, cmd: Command, args: string[], opts: GetOp
 
   if (format.kind === 'custom-columns') {
     const header = format.columns.map((c) => c.header);
-    const rows = objects.map((o) => customColumnCells(format.columns, o));
+    const rows = objects.map((o) => customColumnCells(format.columns, events ? watchEvent('ADDED', o, showManaged) : o));
     printer.block(header, opts.watchOnly ? [] : rows, false);
     // As kubectl's custom-columns printer (not a human-readable table): an empty list is its
     // header alone, and no "No resources found".
     if (objects.length === 0 && !watch && headers) ctx.out(new TabWriter().flush(header.join('\t')) + '\n');
-    if (watch && watchable(resolved[0]!.names, objects.length > 0, opts)) await watchCustomColumns(ctx, cmd, resolved[0]!, resolved[0]!.namespaces?.[0] ?? ns, rv, opts, format.columns, printer);
+    if (watch && watchable(resolved[0]!.names, objects.length > 0, opts)) await watchCustomColumns(ctx, cmd, resolved[0]!, resolved[0]!.namespaces?.[0] ?? ns, rv, opts, format.columns, printer, events);
     return;
   }
 
@@ -383,15 +374,19 @@ async function runGet(ctx: CliContext, cmd: Command, args: string[], opts: GetOp
   if (watch) {
     // One object at a time, the first list's included (see the file comment).
     let printed = 0;
-    const print = (o: KubeObject): void => {
-      const text = render([o], false);
+    const print = (o: KubeObject, type: string): void => {
+      let text: string;
+      if (!events || format.kind === 'name') text = render([o], false);
+      // kubectl's JSON printer writes a watch event compact, on one line, as its Go struct orders it.
+      else if (format.kind === 'json') text = `{"type":${JSON.stringify(type)},"object":${goJson(showManaged ? o : omitManagedFields(o))}}\n`;
+      else text = goTemplate ? runGoTemplate(ctx, goTemplate, watchEvent(type, o, showManaged)) : printObjects([watchEvent(type, o, showManaged)], format, false, prefixOf, true, true);
       ctx.out(format.kind === 'yaml' && printed > 0 ? `---\n${text}` : text);
       printed++;
     };
-    if (!opts.watchOnly) for (const o of objects) print(o);
+    if (!opts.watchOnly) for (const o of objects) print(o, 'ADDED');
     const { r, names } = resolved[0]!;
     if (!watchable(names, objects.length > 0, opts)) return;
-    await streamEvents(ctx, cmd, watchPath(r, resolved[0]!.namespaces?.[0] ?? ns, rv, names, opts), 'application/json', (_type, obj) => print(typed(r, obj as KubeObject)));
+    await streamEvents(ctx, cmd, watchPath(r, resolved[0]!.namespaces?.[0] ?? ns, rv, names, opts), 'application/json', (type, obj) => print(typed(r, obj as KubeObject), type));
     return;
   }
   // json, yaml, name, jsonpath, templates: kubectl prints what the format makes of the empty
@@ -479,11 +474,20 @@ async function listObjects(ctx: CliContext, cmd: Command, r: ResourceInfo, ns: s
   }
 }
 
-async function watchCustomColumns(ctx: CliContext, cmd: Command, { r, names }: Resolved, ns: string | undefined, rv: string, opts: GetOptions, columns: CustomColumn[], printer: ColumnPrinter): Promise<void> {
+async function watchCustomColumns(ctx: CliContext, cmd: Command, { r, names }: Resolved, ns: string | undefined, rv: string, opts: GetOptions, columns: CustomColumn[], printer: ColumnPrinter, events: boolean): Promise<void> {
   const header = columns.map((c) => c.header);
-  await streamEvents(ctx, cmd, watchPath(r, ns, rv, names, opts), 'application/json', (_type, obj) => {
-    printer.rows(header, [customColumnCells(columns, typed(r, obj as KubeObject))]);
+  await streamEvents(ctx, cmd, watchPath(r, ns, rv, names, opts), 'application/json', (type, obj) => {
+    const o = typed(r, obj as KubeObject);
+    printer.rows(header, [customColumnCells(columns, events ? watchEvent(type, o, opts.showManagedFields === true) : o)]);
   });
+}
+
+/**
+ * kubectl's metav1.WatchEvent of an object for --output-watch-events, as the printers read it
+ * (an unstructured map: keys sorted; managedFields dropped unless kept).
+ */
+function watchEvent(type: string, o: KubeObject, showManagedFields: boolean): KubeObject {
+  return sortKeys({ type, object: showManagedFields ? o : omitManagedFields(o) }) as unknown as KubeObject;
 }
 
 function kindPrefixOf(resolved: { r: ResourceInfo }[], o: KubeObject): string {
