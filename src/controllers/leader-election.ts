@@ -18,6 +18,13 @@
 //
 // On stop (`run`'s signal) a leader releases the Lease (holderIdentity '', leaseDurationSeconds
 // 1) so a standby takes over without waiting the full duration.
+//
+// Fencing: the leading signal is a timer, and a process paused (SIGSTOP, a VM or laptop
+// suspended) runs its overdue work before or beside that timer. holdsLease() checks, at the
+// moment of asking, that the last successful renewal was sent less than renewDeadline ago (on
+// the monotonic and on the wall clock); fencedClient refuses every write of the controllers
+// when it does not, so a leader that lost the lease writes nothing more, even in a pass it
+// started while it still led.
 
 import { setMaxListeners } from 'node:events';
 import type { Lease } from '../api/types.js';
@@ -91,6 +98,9 @@ export class LeaderElector {
   private leading = false;
   /** When the write that made this candidate leader was sent (its first renewal deadline counts from it). */
   private acquiredSentAt = 0;
+  /** When the last successful acquisition or renewal was sent: elapsed() and clock.now() readings. */
+  private renewedSentAt = 0;
+  private renewedSentAtWall = 0;
 
   constructor(o: LeaderElectorOptions) {
     this.o = o;
@@ -110,6 +120,17 @@ export class LeaderElector {
   /** True while this candidate holds the lease and has renewed it within renewDeadline. */
   isLeader(): boolean {
     return this.leading;
+  }
+
+  /**
+   * True while the record names this candidate and its last successful acquisition or renewal
+   * was sent less than renewDeadline ago by both clocks, checked now (not by the timer that
+   * ends leadership, which a paused process runs late): what a write made on behalf of the
+   * leader must check (fencedClient). It stays true while a term winds down on stop, until the
+   * lease is released, so the term's last writes (its events) are still made.
+   */
+  holdsLease(): boolean {
+    return this.observedHolder === this.identity && this.elapsed() - this.renewedSentAt < this.renewDeadlineMs && this.clock.now() - this.renewedSentAtWall < this.renewDeadlineMs;
   }
 
   /** The holder last observed (may be stale). */
@@ -135,12 +156,17 @@ export class LeaderElector {
     while (!signal.aborted) {
       let ok = false;
       this.acquiredSentAt = this.elapsed();
+      const sentAtWall = this.clock.now();
       try {
         ok = await this.tryAcquireOrRenew();
       } catch (e) {
         this.o.onError?.(new Error(`error retrieving resource lock ${this.namespace}/${this.name}: ${errorMessage(e)}`));
       }
-      if (ok) return !signal.aborted;
+      if (ok) {
+        this.renewedSentAt = this.acquiredSentAt;
+        this.renewedSentAtWall = sentAtWall;
+        return !signal.aborted;
+      }
       await this.sleep(this.jitter(this.retryPeriodMs), signal);
     }
     return false;
@@ -171,13 +197,18 @@ export class LeaderElector {
         // Timed from when the renewal was sent: the standbys time the record from when they
         // read it, which is later (the renewal window never outlasts what they allow).
         const sentAt = this.elapsed();
+        const sentAtWall = this.clock.now();
         try {
           ok = await this.tryAcquireOrRenew();
         } catch (e) {
           this.o.onError?.(new Error(`failed to renew lease ${this.namespace}/${this.name}: ${errorMessage(e)}`));
         }
         if (leadership.signal.aborted) return;
-        if (ok) armDeadline(sentAt);
+        if (ok) {
+          this.renewedSentAt = sentAt;
+          this.renewedSentAtWall = sentAtWall;
+          armDeadline(sentAt);
+        }
         else if (this.observedHolder !== this.identity && this.observedHolder !== '') {
           // Someone else holds the record now: we lost it for certain.
           stopLeading();
@@ -319,4 +350,47 @@ export class LeaderElector {
       signal.addEventListener('abort', done, { once: true });
     });
   }
+}
+
+/** A write refused because this process no longer holds the controllers' lease (see fencedClient). */
+export class NotLeaderError extends Error {
+  constructor(what: string) {
+    super(`${what} not sent: this controller manager no longer holds its lease (the new leader carries on)`);
+    this.name = 'NotLeaderError';
+  }
+}
+
+/**
+ * The controllers' client of one term: reads and watches as `client`; every write asks
+ * `holdsLease` first and, when it says no, fails with NotLeaderError without being sent.
+ */
+export function fencedClient(client: ApiClient, holdsLease: () => boolean): ApiClient {
+  const fence = (what: string): void => {
+    if (!holdsLease()) throw new NotLeaderError(what);
+  };
+  return {
+    get: (r, ns, name) => client.get(r, ns, name),
+    list: (r, o) => client.list(r, o),
+    watch: (r, o, onEvent) => client.watch(r, o, onEvent),
+    create: async (r, ns, obj, o) => {
+      fence(`create of ${r.plural}`);
+      return client.create(r, ns, obj, o);
+    },
+    update: async (r, ns, obj, o) => {
+      fence(`update of ${r.plural}`);
+      return client.update(r, ns, obj, o);
+    },
+    updateStatus: async (r, ns, obj, o) => {
+      fence(`status update of ${r.plural}`);
+      return client.updateStatus(r, ns, obj, o);
+    },
+    patch: (async (r: Parameters<ApiClient['patch']>[0], ns: string, name: string, type: Parameters<ApiClient['patch']>[3], patch: unknown, o?: Parameters<ApiClient['patch']>[5]) => {
+      fence(`patch of ${r.plural}`);
+      return client.patch(r, ns, name, type, patch, o as never);
+    }) as ApiClient['patch'],
+    delete: async (r, ns, name, o) => {
+      fence(`delete of ${r.plural}`);
+      return client.delete(r, ns, name, o);
+    },
+  };
 }

@@ -32,7 +32,7 @@ import {
 import { createLogger, type Logger } from '../util/logger.js';
 import { DaemonSetsController, burstReplicas as upstreamBurstReplicas, controllerComponent } from './daemonset/index.js';
 import { GarbageCollector, type GarbageCollectorOptions } from './garbage-collector/index.js';
-import { LeaderElector, controllerSignalListeners, type LeaderElectionTiming } from './leader-election.js';
+import { LeaderElector, NotLeaderError, controllerSignalListeners, fencedClient, type LeaderElectionTiming } from './leader-election.js';
 import { ServiceAccountsController, TokensController, type LegacyTokenIssuer } from './serviceaccounts/index.js';
 import { RootCaPublisher } from './root-ca-publisher/index.js';
 import { ClusterRoleAggregationController } from './clusterrole-aggregation/index.js';
@@ -136,6 +136,7 @@ function errMsg(e: unknown): string {
 
 /** Optimistic-concurrency conflicts are routine for controllers: retried, not worth a warning. */
 function isRoutine(e: unknown): boolean {
+  if (e instanceof NotLeaderError) return true;
   const m = errMsg(e);
   return m.includes('the object has been modified') || m.includes('please apply your changes to the latest version');
 }
@@ -218,11 +219,15 @@ export class ControllerManager {
   private async runControllers(signal: AbortSignal): Promise<void> {
     if (signal.aborted) return;
     this.terms++;
+    // The term's writes are fenced: refused once this process no longer holds the lease (a
+    // paused leader's overdue passes write nothing; see fencedClient).
+    const elector = this.elector;
+    const client = elector ? fencedClient(this.client, () => elector.holdsLease()) : this.client;
     const onError = (e: unknown): void => {
       if (isRoutine(e)) this.logger.debug(errMsg(e));
       else this.logger.warn(errMsg(e));
     };
-    const informers = new SharedInformerFactory(this.client, { clock: this.clock, onError });
+    const informers = new SharedInformerFactory(client, { clock: this.clock, onError });
     const running: RunningControllers = { informers };
     const tasks: Array<Promise<void>> = [];
     /** This term's event recorders: their retries end with the term. */
@@ -230,7 +235,7 @@ export class ControllerManager {
     const aborted = new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
 
     if (this.o.daemonSet !== false) {
-      const recorder = new ApiEventRecorder(this.client, {
+      const recorder = new ApiEventRecorder(client, {
         component: controllerComponent,
         host: this.identity,
         clock: this.clock,
@@ -239,34 +244,34 @@ export class ControllerManager {
       });
       recorders.push(recorder);
       const burst = (this.o.daemonSet ? this.o.daemonSet.burstReplicas : undefined) ?? upstreamBurstReplicas;
-      running.daemonSets = new DaemonSetsController({ client: this.client, informers, clock: this.clock, recorder, onError, burstReplicas: burst });
+      running.daemonSets = new DaemonSetsController({ client: client, informers, clock: this.clock, recorder, onError, burstReplicas: burst });
       running.daemonSetBurstReplicas = burst;
     }
     if (this.o.garbageCollector !== false) {
-      running.garbageCollector = new GarbageCollector({ onError, ...(this.o.garbageCollector ?? {}), client: this.client, informers, clock: this.clock });
+      running.garbageCollector = new GarbageCollector({ onError, ...(this.o.garbageCollector ?? {}), client: client, informers, clock: this.clock });
     }
     if (this.o.nodeLifecycle !== false) {
       // Its recorders are this term's too (their queued events are written when it ends).
-      const recorder = new ApiEventRecorder(this.client, { component: nodeLifecycleComponent, clock: this.clock, defaultKind: { kind: 'Node', apiVersion: 'v1' }, onError });
-      const evictionRecorder = new ApiEventRecorder(this.client, { component: taintEvictionComponent, clock: this.clock, defaultKind: { kind: 'Pod', apiVersion: 'v1' }, onError });
+      const recorder = new ApiEventRecorder(client, { component: nodeLifecycleComponent, clock: this.clock, defaultKind: { kind: 'Node', apiVersion: 'v1' }, onError });
+      const evictionRecorder = new ApiEventRecorder(client, { component: taintEvictionComponent, clock: this.clock, defaultKind: { kind: 'Pod', apiVersion: 'v1' }, onError });
       recorders.push(recorder, evictionRecorder);
-      running.nodeLifecycle = new NodeLifecycleController({ onError, recorder, evictionRecorder, ...(this.o.nodeLifecycle ?? {}), client: this.client, informers, clock: this.clock });
+      running.nodeLifecycle = new NodeLifecycleController({ onError, recorder, evictionRecorder, ...(this.o.nodeLifecycle ?? {}), client: client, informers, clock: this.clock });
     }
     if (this.o.serviceAccounts !== false) {
-      running.serviceAccounts = new ServiceAccountsController({ onError, client: this.client, informers, clock: this.clock });
+      running.serviceAccounts = new ServiceAccountsController({ onError, client: client, informers, clock: this.clock });
     }
     if (this.o.legacyTokenIssuer) {
-      running.tokens = new TokensController({ onError, client: this.client, informers, issue: this.o.legacyTokenIssuer, clock: this.clock, ...(this.o.rootCaPem ? { rootCaPem: this.o.rootCaPem } : {}) });
+      running.tokens = new TokensController({ onError, client: client, informers, issue: this.o.legacyTokenIssuer, clock: this.clock, ...(this.o.rootCaPem ? { rootCaPem: this.o.rootCaPem } : {}) });
     }
     if (this.o.rootCaPem) {
-      running.rootCaPublisher = new RootCaPublisher({ onError, client: this.client, informers, caPem: this.o.rootCaPem, clock: this.clock });
+      running.rootCaPublisher = new RootCaPublisher({ onError, client: client, informers, caPem: this.o.rootCaPem, clock: this.clock });
     }
     if (this.o.clusterRoleAggregation !== false) {
-      running.clusterRoleAggregation = new ClusterRoleAggregationController({ onError, client: this.client, informers, clock: this.clock });
+      running.clusterRoleAggregation = new ClusterRoleAggregationController({ onError, client: client, informers, clock: this.clock });
     }
     if (this.o.disruption !== false) {
       // Upstream's disruption controller records its events as the "controllermanager" component.
-      const recorder = new ApiEventRecorder(this.client, {
+      const recorder = new ApiEventRecorder(client, {
         component: 'controllermanager',
         host: this.identity,
         clock: this.clock,
@@ -274,10 +279,10 @@ export class ControllerManager {
         onError,
       });
       recorders.push(recorder);
-      running.disruption = new DisruptionController({ onError, client: this.client, informers, recorder, clock: this.clock });
+      running.disruption = new DisruptionController({ onError, client: client, informers, recorder, clock: this.clock });
     }
     if (this.o.endpoints !== false) {
-      const recorder = new ApiEventRecorder(this.client, {
+      const recorder = new ApiEventRecorder(client, {
         component: endpointControllerName,
         host: this.identity,
         clock: this.clock,
@@ -286,10 +291,10 @@ export class ControllerManager {
       });
       recorders.push(recorder);
       const batchPeriodMs = this.o.endpoints ? this.o.endpoints.batchPeriodMs : undefined;
-      running.endpoints = new EndpointsController({ onError, client: this.client, informers, recorder, clock: this.clock, ...(batchPeriodMs !== undefined ? { batchPeriodMs } : {}) });
+      running.endpoints = new EndpointsController({ onError, client: client, informers, recorder, clock: this.clock, ...(batchPeriodMs !== undefined ? { batchPeriodMs } : {}) });
     }
     if (this.o.endpointSlice !== false) {
-      const recorder = new ApiEventRecorder(this.client, {
+      const recorder = new ApiEventRecorder(client, {
         component: endpointSliceControllerName,
         host: this.identity,
         clock: this.clock,
@@ -300,14 +305,14 @@ export class ControllerManager {
       const o = this.o.endpointSlice || {};
       running.endpointSlice = new EndpointSliceController({
         onError,
-        client: this.client,
+        client: client,
         informers,
         recorder,
         clock: this.clock,
         ...(o.batchPeriodMs !== undefined ? { batchPeriodMs: o.batchPeriodMs } : {}),
         ...(o.maxEndpointsPerSlice !== undefined ? { maxEndpointsPerSlice: o.maxEndpointsPerSlice } : {}),
       });
-      const mirroringRecorder = new ApiEventRecorder(this.client, {
+      const mirroringRecorder = new ApiEventRecorder(client, {
         component: endpointSliceMirroringControllerName,
         host: this.identity,
         clock: this.clock,
@@ -315,11 +320,11 @@ export class ControllerManager {
         onError,
       });
       recorders.push(mirroringRecorder);
-      running.endpointSliceMirroring = new EndpointSliceMirroringController({ onError, client: this.client, informers, recorder: mirroringRecorder, clock: this.clock });
+      running.endpointSliceMirroring = new EndpointSliceMirroringController({ onError, client: client, informers, recorder: mirroringRecorder, clock: this.clock });
     }
     if (this.o.resourceQuota !== false) {
       const resyncPeriodMs = this.o.resourceQuota ? this.o.resourceQuota.resyncPeriodMs : undefined;
-      running.resourceQuota = new ResourceQuotaController({ onError, client: this.client, informers, clock: this.clock, ...(resyncPeriodMs !== undefined ? { resyncPeriodMs } : {}) });
+      running.resourceQuota = new ResourceQuotaController({ onError, client: client, informers, clock: this.clock, ...(resyncPeriodMs !== undefined ? { resyncPeriodMs } : {}) });
     }
     informers.start();
     this.current = running;
