@@ -445,6 +445,33 @@ describe('PodWorkers', () => {
     expect(d.last().phase).toBe('Failed');
   });
 
+  it('a second delete with a shorter grace period stops the containers sooner (the grace period only decreases)', async () => {
+    const t = setup();
+    t.runtime.behavior = () => ({ ignoreSigterm: true });
+    t.workers.syncPod(makePod([{}], { terminationGracePeriodSeconds: 30 }));
+    await t.settle();
+    const deleted = (grace: number) => {
+      const p = makePod([{}], { terminationGracePeriodSeconds: 30 });
+      p.metadata.deletionTimestamp = '2024-01-01T00:00:00Z';
+      p.metadata.deletionGracePeriodSeconds = grace;
+      return p;
+    };
+    t.workers.syncPod(deleted(30));
+    await t.settle();
+    await t.advance(2000);
+    expect(t.last().containerStatuses![0]!.state!.running).toBeDefined();
+    // Deleted again with --grace-period=3: stopped again with 3 s, and gone by then.
+    t.workers.syncPod(deleted(3));
+    await t.settle();
+    expect(t.runtime.calls.filter((c) => c.startsWith('stop:')).map((c) => c.split('/')[1])).toEqual(['30', '3']);
+    await t.advance(3000);
+    expect(t.last().containerStatuses![0]!.state!.terminated!.exitCode).toBe(137);
+    // A longer one later changes nothing.
+    t.workers.syncPod(deleted(60));
+    await t.settle();
+    expect(t.runtime.calls.filter((c) => c.startsWith('stop:'))).toHaveLength(2);
+  });
+
   it('activeDeadlineSeconds: at the deadline the pod fails with DeadlineExceeded and its containers stop; a lowered deadline counts', async () => {
     const t = setup();
     t.workers.syncPod(makePod([{}], { restartPolicy: 'Always', terminationGracePeriodSeconds: 5 }));

@@ -300,6 +300,13 @@ export class PodWorker {
   private startTime: string | undefined;
   private terminal = false;
   private terminating: { gracePeriodSeconds: number | undefined } | undefined;
+  /**
+   * While the pod's containers are being stopped (killPod): when their grace ends (clock ms),
+   * and the containers whose runtime stop is in flight. A shorter grace period given meanwhile
+   * (a second delete with --grace-period) moves the end earlier and stops those again with
+   * what is left, as the kubelet's pod worker kills again when the grace period is shortened.
+   */
+  private killing: { endsAt: number; inStop: Set<string> } | undefined;
   /** Stopped because its node shuts down (`up` stopping): Failed, as the kubelet's graceful node shutdown leaves it. */
   private nodeShutdown = false;
   private terminated = false;
@@ -353,8 +360,26 @@ export class PodWorker {
     if (pod.metadata.deletionTimestamp && !this.terminating) {
       this.terminating = { gracePeriodSeconds: pod.metadata.deletionGracePeriodSeconds };
       this.hookAbort.abort();
+    } else if (this.terminating && pod.metadata.deletionGracePeriodSeconds !== undefined) {
+      // Deleted again with a shorter grace period: it can only decrease.
+      this.shortenGrace(pod.metadata.deletionGracePeriodSeconds);
     }
     this.kick();
+  }
+
+  /** Lowers the termination's grace period to `seconds` (never raises it); see `killing`. */
+  private shortenGrace(seconds: number): void {
+    const t = this.terminating;
+    if (!t) return;
+    if (t.gracePeriodSeconds !== undefined && t.gracePeriodSeconds <= seconds) return;
+    t.gracePeriodSeconds = seconds;
+    const k = this.killing;
+    if (!k) return;
+    const grace = Math.max(seconds, this.minimumGracePeriodSeconds);
+    const endsAt = this.o.clock.now() + grace * 1000;
+    if (endsAt >= k.endsAt) return;
+    k.endsAt = endsAt;
+    for (const id of k.inStop) void this.o.runtime.stopContainer(id, grace).catch(() => undefined);
   }
 
   /**
@@ -367,10 +392,7 @@ export class PodWorker {
     if (!this.terminating) {
       this.terminating = { gracePeriodSeconds };
       this.hookAbort.abort();
-    } else if (gracePeriodSeconds !== undefined) {
-      const cur = this.terminating.gracePeriodSeconds;
-      this.terminating.gracePeriodSeconds = cur === undefined ? gracePeriodSeconds : Math.min(cur, gracePeriodSeconds);
-    }
+    } else if (gracePeriodSeconds !== undefined) this.shortenGrace(gracePeriodSeconds);
     const p = new Promise<void>((resolve) => {
       if (this.terminated) resolve();
       else this.terminatedWaiters.push(resolve);
@@ -822,7 +844,15 @@ export class PodWorker {
       if (timer !== undefined) this.o.clock.clearTimeout(timer);
       grace = outcome === 'expired' ? 0 : Math.min(grace, Math.trunc(grace - (this.o.clock.now() - start) / 1000));
     }
-    await this.o.runtime.stopContainer(id, Math.max(grace, this.minimumGracePeriodSeconds));
+    // A pod's termination whose grace period was shortened meanwhile: no more than what is left of it.
+    const k = this.killing;
+    if (k) grace = Math.min(grace, Math.max(0, Math.ceil((k.endsAt - this.o.clock.now()) / 1000)));
+    k?.inStop.add(id);
+    try {
+      await this.o.runtime.stopContainer(id, Math.max(grace, this.minimumGracePeriodSeconds));
+    } finally {
+      k?.inStop.delete(id);
+    }
   }
 
   /**
@@ -1085,6 +1115,8 @@ export class PodWorker {
     const spec = this.pod.spec.terminationGracePeriodSeconds ?? defaultTerminationGracePeriodSeconds;
     const grace = Math.max(override ?? spec, this.minimumGracePeriodSeconds);
     this.clearWake();
+    const killing = { endsAt: this.o.clock.now() + grace * 1000, inStop: new Set<string>() };
+    this.killing = killing;
     const running = [...this.records.values()].filter((r) => r.current?.state === 'running');
     for (const rec of this.records.values()) {
       // Upstream StopLivenessAndStartup: readiness keeps probing while the containers stop, so a
@@ -1116,7 +1148,9 @@ export class PodWorker {
       running.map((r) =>
         this.killContainer(r.name, this.containerSpec(r.name), r.current!.id, grace, undefined, turns.get(r.name)).finally(() => exited.get(r.name)!.resolve()),
       ),
-    );
+    ).finally(() => {
+      if (this.killing === killing) this.killing = undefined;
+    });
     await this.refresh();
   }
 
