@@ -71,6 +71,22 @@ describe('server-side apply field ownership', () => {
     expect(podSpec.containers[0]!.command).toEqual(['sleep', '3600']);
   });
 
+  it('a probe or securityContext dropped from the configuration goes whole, with what the server defaulted in it', async () => {
+    const withProbe = dsConfig('probed');
+    const c = withProbe.spec!.template.spec!.containers[0]!;
+    c.readinessProbe = { httpGet: { port: 8080 } };
+    c.livenessProbe = { exec: { command: ['true'] } };
+    c.securityContext = { capabilities: { add: ['NET_ADMIN'] } };
+    withProbe.spec!.template.spec!.securityContext = { seccompProfile: { type: 'RuntimeDefault' } };
+    const first = await applyDs(withProbe, 'ci');
+    expect(first.spec?.template.spec?.containers[0]?.readinessProbe).toMatchObject({ httpGet: { port: 8080, path: '/', scheme: 'HTTP' }, timeoutSeconds: 1 });
+    const second = await applyDs(dsConfig('probed'), 'ci');
+    const container = second.spec?.template.spec?.containers[0];
+    expect([container?.readinessProbe, container?.livenessProbe, container?.securityContext]).toEqual([undefined, undefined, undefined]);
+    expect(second.spec?.template.spec?.securityContext).toEqual({});
+    expect(second.metadata?.generation).toBe(2);
+  });
+
   it('a change to a field another manager set is a 409 conflict until forced', async () => {
     await applyDs(dsConfig('race', { image: 'busybox:1' }), 'ci');
     await api.apps.patchNamespacedDaemonSet(

@@ -114,6 +114,44 @@ export function unownedMembers(candidates: FieldSet, others: FieldSet | undefine
   return out;
 }
 
+/**
+ * The struct fields of `value` that an applier populated last time (`previous` has members
+ * below them) and gives up now (`applied` has nothing at or below them) while nobody else
+ * (`others`) owns anything there, as members: pruning removes them whole, with the values the
+ * server defaulted inside them, as upstream's prune does with the last applied set's named
+ * fields made members (EnsureNamedFieldsAreMembers). Without it a probe or a securityContext
+ * dropped from the configuration would leave its defaults behind (a `readinessProbe` with only
+ * `timeoutSeconds`, which validation refuses).
+ */
+export function abandonedStructs(previous: FieldSet, applied: FieldSet | undefined, others: FieldSet | undefined, value: unknown, node: SchemaNode | undefined, root = true): FieldSet {
+  const out: FieldSet = {};
+  const shape = shapeOf(node, value);
+  if (shape.t === 'struct') {
+    const o = value as JsonObject;
+    for (const el of Object.keys(previous)) {
+      // The object's metadata holds what no set records (its name, uid, ...): never abandoned.
+      if (!el.startsWith('f:') || (root && el === 'f:metadata')) continue;
+      const k = el.slice(2);
+      const child = childSchema(shape, k);
+      const t = k in o ? shapeOf(child, o[k]).t : undefined;
+      // Structs may go whole; associative lists are walked for the structs of their items
+      // (items themselves are members: pruned by the caller's member difference).
+      if (t !== 'struct' && t !== 'listmap') continue;
+      const gone = t === 'struct' && isEmptySet(applied?.[el]) && isEmptySet(others?.[el]);
+      const sub = gone ? { [MEMBER]: {} } : abandonedStructs(previous[el]!, applied?.[el], others?.[el], o[k], child, false);
+      if (!isEmptySet(sub)) out[el] = sub;
+    }
+  } else if (shape.t === 'listmap') {
+    for (const item of value as unknown[]) {
+      const el = itemElement(item, shape.keys);
+      if (previous[el] === undefined) continue;
+      const sub = abandonedStructs(previous[el]!, applied?.[el], others?.[el], item, shape.items, false);
+      if (!isEmptySet(sub)) out[el] = sub;
+    }
+  }
+  return out;
+}
+
 // ---------------------------------------------------------------------------------------
 // Wire form: a member without children is `{}`, one with children carries `"."`. The root is
 // never a member, so an empty root is the empty set.

@@ -33,6 +33,7 @@ import {
   members,
   mergeApplied,
   pathString,
+  abandonedStructs,
   removeFields,
   setsEqual,
   fromWire,
@@ -300,7 +301,7 @@ export function applyConfiguration(live: KubeObject | undefined, config: KubeObj
   // Fields this manager applied last time and not now go, unless someone else owns them.
   if (mine && !isEmptySet(mine.set)) {
     const othersOwn = others.reduce<FieldSet>((acc, o) => union(acc, o.set), {});
-    const drop = unownedMembers(difference(mine.set, applied), othersOwn);
+    const drop = union(unownedMembers(difference(mine.set, applied), othersOwn), abandonedStructs(mine.set, applied, othersOwn, merged, kind.schema));
     if (!isEmptySet(drop)) removeFields(merged as unknown as JsonObject, drop, kind.schema);
   }
 

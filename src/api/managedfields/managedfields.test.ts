@@ -157,6 +157,33 @@ describe('apply', () => {
     expect(live.metadata.managedFields![0]!.time).toBe(later);
   });
 
+  it('a struct the manager no longer applies goes whole, with the values the server defaulted in it', () => {
+    const withProbe = config();
+    spec(withProbe).containers[0].readinessProbe = { httpGet: { port: 8080, path: '/healthz' } };
+    spec(withProbe).securityContext = { seccompProfile: { type: 'RuntimeDefault' } };
+    let live = apply(undefined, withProbe, 'kubectl');
+    // What the server's defaulting added (owned by nobody).
+    Object.assign(spec(live).containers[0].readinessProbe, { timeoutSeconds: 1, periodSeconds: 10, successThreshold: 1, failureThreshold: 3 });
+    spec(live).containers[0].readinessProbe.httpGet.scheme = 'HTTP';
+    // Still applied in part: the defaults stay beside what is applied.
+    const pathOnly = config();
+    spec(pathOnly).containers[0].readinessProbe = { httpGet: { port: 8080 } };
+    spec(pathOnly).securityContext = { seccompProfile: { type: 'RuntimeDefault' } };
+    const partly = apply(deepFreeze(structuredClone(live)), deepFreeze(pathOnly), 'kubectl', false, later);
+    expect(spec(partly).containers[0].readinessProbe).toEqual({ httpGet: { port: 8080, scheme: 'HTTP' }, timeoutSeconds: 1, periodSeconds: 10, successThreshold: 1, failureThreshold: 3 });
+    // Dropped from the configuration: gone whole (no probe of defaults alone, which validation refuses).
+    live = apply(deepFreeze(structuredClone(live)), deepFreeze(config()), 'kubectl', false, later);
+    expect(spec(live).containers[0].readinessProbe).toBeUndefined();
+    expect(spec(live).securityContext).toBeUndefined();
+    // A struct another manager also owns a field of stays, with that field.
+    let shared = apply(undefined, withProbe, 'kubectl');
+    const other = config();
+    spec(other).containers[0].readinessProbe = { httpGet: { port: 8080, path: '/healthz' } };
+    shared = apply(shared, other, 'helm');
+    shared = apply(shared, config(), 'kubectl', false, later);
+    expect(spec(shared).containers[0].readinessProbe).toEqual({ httpGet: { port: 8080, path: '/healthz' } });
+  });
+
   it('an applied empty list stays owned: applying the same configuration again keeps it (no rollout)', () => {
     const cfg = config({ env: [], tolerations: [] });
     const first = apply(undefined, cfg, 'kubectl');
