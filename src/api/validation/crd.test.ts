@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { fieldErrorString } from '../errors.js';
 import { validateCRD, validateCRDUpdate } from './crd.js';
 import { maxSchemaDepth } from './custom-resource.js';
+import { validationFor } from './index.js';
 
 function crd(openAPIV3Schema: unknown): Record<string, unknown> {
   return {
@@ -315,5 +316,18 @@ describe('CRD updates', () => {
     const worse = structuredClone(next) as typeof next & { spec: { versions: { additionalPrinterColumns?: unknown[] }[] } };
     worse.spec.versions[0]!.additionalPrinterColumns = [{ name: 'A', type: 'object', jsonPath: '.spec' }];
     expect(validateCRDUpdate(worse, old).map(fieldErrorString)).toEqual([`spec.versions[0].additionalPrinterColumns[0].type: Invalid value: "object": must be one of boolean,date,integer,number,string`]);
+  });
+});
+
+describe('CRD defaults', () => {
+  it('a conversion webhook service gets port 443 when it names none (SetDefaults_ServiceReference)', () => {
+    const withWebhook = (service: Record<string, unknown>) => {
+      const o = crd({ type: 'object' }) as any;
+      o.spec.conversion = { strategy: 'Webhook', webhook: { conversionReviewVersions: ['v1'], clientConfig: { service } } };
+      validationFor('apiextensions.k8s.io/CustomResourceDefinition').applyDefaults(o);
+      return o.spec.conversion.webhook.clientConfig.service;
+    };
+    expect(withWebhook({ name: 'conv', namespace: 'x', path: '/convert' })).toEqual({ name: 'conv', namespace: 'x', path: '/convert', port: 443 });
+    expect(withWebhook({ name: 'conv', namespace: 'x', port: 8443 }).port).toBe(8443);
   });
 });

@@ -22,6 +22,9 @@ export function setCRDDefaults(crd: Obj): void {
   if (kind && !str(names.listKind)) names.listKind = `${kind}List`;
   const conversion = ensureObj(spec, 'conversion');
   if (!str(conversion.strategy)) conversion.strategy = 'None';
+  // SetDefaults_ServiceReference: a conversion webhook's service is reached on 443 unless told.
+  const service = obj(obj(obj(conversion.webhook)?.clientConfig)?.service);
+  if (service && (service.port === undefined || service.port === null)) service.port = 443;
 }
 
 function storageVersion(crd: Obj): string | undefined {
