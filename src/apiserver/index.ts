@@ -616,8 +616,15 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     const busy = new Map<Socket, Set<ServerResponse>>();
     /** Connections to close once their request in flight is answered (see clientError below). */
     const closingAfterAnswer = new WeakSet<Duplex>();
+    /** Connections that have carried a request (a stop closes those idle at once; see close()). */
+    const used = new WeakSet<Socket>();
+    /** When each connection was accepted (Date.now()). */
+    const acceptedAt = new WeakMap<Socket, number>();
     srv.on('request', (req: IncomingMessage, res: ServerResponse) => {
       const s = tcpOf(req.socket);
+      used.add(s);
+      // While stopping, an HTTP/1.1 answer ends its connection (no next request races the close).
+      if (stopping && req.httpVersionMajor === 1) res.setHeader('Connection', 'close');
       const answers = busy.get(s) ?? new Set<ServerResponse>();
       busy.set(s, answers.add(res));
       res.on('close', () => {
@@ -629,6 +636,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     srv.on('request', secureHandler);
     srv.on('connection', (s: Socket) => {
       sockets.add(s);
+      acceptedAt.set(s, Date.now());
       s.on('close', () => {
         sockets.delete(s);
         busy.delete(s);
@@ -868,11 +876,17 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
           stopRevocationSweep();
           await new Promise<void>((ok) => {
             srv.close(() => ok());
-            // Connections without a request in flight (idle keep-alive, or opened but silent)
-            // are closed now; busy ones as their response ends; all after a grace period.
+            // Idle keep-alive connections are closed now, busy ones as their answer ends, all
+            // after a grace period. A connection accepted just before the stop that has not sent
+            // its request yet gets half a second to send it (Go's Shutdown waits 5 s for those):
+            // a request already on its way is answered, not dropped.
             const started = Date.now();
             const sweep = () => {
-              for (const s of sockets) if (!busy.has(s) || Date.now() - started > 2000) s.destroy();
+              const now = Date.now();
+              for (const s of sockets) {
+                const fresh = !used.has(s) && now - Math.max(acceptedAt.get(s) ?? 0, started) < 500;
+                if ((!busy.has(s) && !fresh) || now - started > 2000) s.destroy();
+              }
               if (sockets.size === 0) clearInterval(tick);
             };
             const tick = setInterval(sweep, 20);

@@ -121,4 +121,21 @@ describe('connection limits', () => {
     expect(text).toMatch(/^HTTP\/1\.1 200/);
     expect(endedAfterMs).toBeGreaterThanOrEqual(2_500); // ended by its timeoutSeconds, not by the limits
   });
+  // Last: it stops the server.
+  it('a stop answers the request of a connection opened just before it, and closes idle keep-alive connections at once', async () => {
+    const idle = await open();
+    idle.sock.write('GET /version HTTP/1.1\r\nHost: x\r\n\r\n');
+    await new Promise((r) => setTimeout(r, 200));
+    const fresh = await open();
+    const closing = ts.server.close();
+    await new Promise((r) => setTimeout(r, 100));
+    // Its request comes after the stop began: answered, and the connection ends with it.
+    fresh.sock.write('GET /version HTTP/1.1\r\nHost: x\r\n\r\n');
+    const answered = await fresh.closed;
+    expect(answered.text).toMatch(/^HTTP\/1\.1 200/);
+    expect(answered.text.toLowerCase()).toContain('connection: close');
+    const kept = await idle.closed;
+    expect(kept.text.match(/HTTP\/1\.1 200/g)).toHaveLength(1);
+    await closing;
+  });
 });
