@@ -616,6 +616,10 @@ async function startAgentOnDataDir(o: AgentOptions): Promise<RunningAgent> {
     update: (_old, p) => {
       const uid = p.metadata.uid ?? '';
       apiPods.set(uid, p);
+      // Deleted again with a shorter grace period: told to the worker now, not behind the sync
+      // that waits for the termination under way (the kubelet kills again with the shorter one).
+      const grace = p.metadata.deletionGracePeriodSeconds;
+      if (p.metadata.deletionTimestamp && grace !== undefined) podWorkers.get(uid)?.shortenGrace(grace);
       triggerPod(uid);
       // A readiness gate's condition changed by another writer: Ready follows now, not at the
       // next periodic reconcile (upstream's NeedToReconcilePodReadiness).
@@ -624,7 +628,11 @@ async function startAgentOnDataDir(o: AgentOptions): Promise<RunningAgent> {
     delete: (obj) => {
       const p = isTombstone(obj) ? obj.obj : obj;
       const uid = p.metadata.uid ?? '';
-      if (!p.metadata.deletionTimestamp || p.metadata.deletionGracePeriodSeconds === 0) forceDeleted.add(uid);
+      if (!p.metadata.deletionTimestamp || p.metadata.deletionGracePeriodSeconds === 0) {
+        forceDeleted.add(uid);
+        // A force delete during a graceful one: the containers get the minimum grace now.
+        podWorkers.get(uid)?.shortenGrace(0);
+      }
       apiPods.delete(uid);
       triggerPod(uid);
       if (isMirrorPod(p)) {

@@ -367,8 +367,11 @@ export class PodWorker {
     this.kick();
   }
 
-  /** Lowers the termination's grace period to `seconds` (never raises it); see `killing`. */
-  private shortenGrace(seconds: number): void {
+  /**
+   * Lowers the termination's grace period to `seconds` (never raises it; nothing before the
+   * termination began); see `killing`. Callable at any time, also while the termination runs.
+   */
+  shortenGrace(seconds: number): void {
     const t = this.terminating;
     if (!t) return;
     if (t.gracePeriodSeconds !== undefined && t.gracePeriodSeconds <= seconds) return;

@@ -345,6 +345,30 @@ describe('node agent against the real API server', () => {
     await waitFor(() => groupPids(pid).length === 0 && pidsWith(m).length === 0, { message: 'every process of the pod gone' });
   });
 
+  it('a second delete with a shorter grace period stops the pod sooner, though its first termination is under way', async () => {
+    const m = marker('shorter');
+    await client.create(podsResource, 'default', podBody('shorter', `trap '' TERM; while true; do sleep 0.2; done # ${m}`, { terminationGracePeriodSeconds: 30 }));
+    await waitPod('shorter', isReady, 'Running');
+    await client.delete(podsResource, 'default', 'shorter');
+    await sleep(1000);
+    expect(pidsWith(m).length).toBeGreaterThan(0); // SIGTERM ignored: running out its 30 s
+    const started = Date.now();
+    await client.delete(podsResource, 'default', 'shorter', { gracePeriodSeconds: 2 });
+    await waitFor(
+      async () => {
+        try {
+          await getPod('shorter');
+          return false;
+        } catch (err) {
+          return isNotFound(err);
+        }
+      },
+      { timeoutMs: 15_000, message: 'the pod gone after its shorter grace period' },
+    );
+    expect(Date.now() - started).toBeLessThan(12_000);
+    expect(pidsWith(m)).toEqual([]);
+  });
+
   it('deletes a pod bound to no node at once', async () => {
     await client.create(podsResource, 'default', { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'unbound' }, spec: { containers: [{ name: 'c', image: 'x' }] } } as Pod);
     await client.delete(podsResource, 'default', 'unbound');
