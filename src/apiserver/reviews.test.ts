@@ -114,6 +114,19 @@ describe('access reviews', () => {
     expect((await asNode({ rawSelector: 'spec.nodeName=n2' })).status.allowed).toBe(false);
     expect((await asNode({ requirements: [{ key: 'spec.nodeName', operator: 'In', values: ['n1'] }] })).status.allowed).toBe(true);
     expect((await asNode({ requirements: [{ key: 'spec.nodeName', operator: 'NotIn', values: ['n1'] }] })).status.allowed).toBe(false);
+    // A value cannot add a requirement of its own; neither can a key.
+    expect((await asNode({ requirements: [{ key: 'metadata.name', operator: 'In', values: ['foo,spec.nodeName=n1'] }] })).status.allowed).toBe(false);
+    expect((await asNode({ requirements: [{ key: 'x=y,spec.nodeName', operator: 'In', values: ['n1'] }] })).status.allowed).toBe(false);
+    // One requirement that cannot be expressed drops the whole selector (upstream's conversion).
+    expect((await asNode({ requirements: [{ key: 'spec.nodeName', operator: 'In', values: ['n1'] }, { key: 'x', operator: 'Exists' }] })).status.allowed).toBe(false);
+    // Both forms, or neither, are refused as upstream validates them.
+    const refused = (fieldSelector: Record<string, unknown>) =>
+      serveReview(route(sar), { spec: { user: 'system:node:n1', groups: ['system:nodes'], resourceAttributes: { verb: 'list', resource: 'pods', fieldSelector } } }, erin, nodeAuthz);
+    await expect(refused({ rawSelector: 'spec.nodeName=n1', requirements: [{ key: 'a', operator: 'In', values: ['b'] }] })).rejects.toThrow(
+      'spec.resourceAttributes.fieldSelector.rawSelector: Invalid value: "spec.nodeName=n1": may not specified at the same time as requirements',
+    );
+    await expect(refused({})).rejects.toThrow('spec.resourceAttributes.fieldSelector.requirements: Required value: when spec.resourceAttributes.fieldSelector is specified, requirements or rawSelector is required');
+    await expect(refused({ requirements: [{ key: '', operator: 'In', values: [] }] })).rejects.toThrow(/requirements\[0\]\.values: Required value: must be specified when `operator` is 'In' or 'NotIn'.*requirements\[0\]\.key: Required value: must be specified/);
   });
 
   it('SelfSubjectRulesReview lists the rules of the namespace; a node\'s list is incomplete', async () => {

@@ -22,6 +22,7 @@ import type { Authorizer, AuthorizationAttributes, PolicyRule, UserInfo } from '
 import type { TokenReviewResult } from './security.js';
 import { decodeObject } from '../api/schema/index.js';
 import { checkTypeMeta } from './http.js';
+import { escapeFieldValue } from '../api/selectors/index.js';
 
 /** Answers a TokenReview (security.ts's reviewToken); absent without request security. */
 export type TokenReviewer = (token: string, audiences: readonly string[]) => Promise<TokenReviewResult>;
@@ -108,6 +109,8 @@ function attributesOf(kind: string, spec: Obj, user: UserInfo): AuthorizationAtt
   const na = isObj(spec.nonResourceAttributes) ? spec.nonResourceAttributes : undefined;
   if (ra !== undefined && na !== undefined) throw invalid(kind, [fe.invalid('spec.nonResourceAttributes', na, 'cannot be specified in combination with resourceAttributes')]);
   if (ra === undefined && na === undefined) throw invalid(kind, [fe.invalid('spec.resourceAttributes', null, 'exactly one of nonResourceAttributes or resourceAttributes must be specified')]);
+  const selectorErrs = fieldSelectorErrors(ra);
+  if (selectorErrs.length > 0) throw invalid(kind, selectorErrs);
   const base = { user: user.user, groups: user.groups };
   if (na) return { ...base, verb: str(na, 'verb'), isResourceRequest: false, apiGroup: '', resource: '', subresource: '', namespace: '', name: '', path: str(na, 'path') };
   return {
@@ -127,8 +130,11 @@ function attributesOf(kind: string, spec: Obj, user: UserInfo): AuthorizationAtt
 
 /**
  * The field selector a review's resourceAttributes limit the request by (upstream 1.32's
- * AuthorizeWithSelectors): its rawSelector, else its requirements as one (In and NotIn with
- * one value each; others are left out, which can only widen what is asked, never allow more).
+ * AuthorizeWithSelectors): its rawSelector, else its requirements as one selector. As
+ * upstream's conversion, a requirement it cannot express (an operator other than In or NotIn,
+ * not exactly one value, a key a selector cannot hold) leaves the request with no field
+ * selector at all, which can only narrow what is allowed. Values are escaped, so a value
+ * cannot add a requirement of its own.
  */
 function fieldSelectorOf(ra: Obj): { fieldSelector?: string } {
   const fs = isObj(ra.fieldSelector) ? ra.fieldSelector : undefined;
@@ -137,12 +143,34 @@ function fieldSelectorOf(ra: Obj): { fieldSelector?: string } {
   if (raw) return { fieldSelector: raw };
   const parts: string[] = [];
   for (const r of Array.isArray(fs.requirements) ? fs.requirements : []) {
-    if (!isObj(r) || !Array.isArray(r.values) || r.values.length !== 1 || typeof r.values[0] !== 'string') continue;
+    if (!isObj(r) || !Array.isArray(r.values) || r.values.length !== 1 || typeof r.values[0] !== 'string') return {};
     const key = str(r, 'key');
-    if (r.operator === 'In') parts.push(`${key}=${r.values[0]}`);
-    else if (r.operator === 'NotIn') parts.push(`${key}!=${r.values[0]}`);
+    if (!key || /[=!,\\\s]/.test(key)) return {};
+    if (r.operator === 'In') parts.push(`${key}=${escapeFieldValue(r.values[0])}`);
+    else if (r.operator === 'NotIn') parts.push(`${key}!=${escapeFieldValue(r.values[0])}`);
+    else return {};
   }
   return parts.length > 0 ? { fieldSelector: parts.join(',') } : {};
+}
+
+/** upstream's validateFieldSelectorAttributes (unknown operators allowed, as for reviews). */
+function fieldSelectorErrors(ra: Obj | undefined): FieldError[] {
+  const fs = ra && isObj(ra.fieldSelector) ? ra.fieldSelector : undefined;
+  if (!fs) return [];
+  const at = 'spec.resourceAttributes.fieldSelector';
+  const errs: FieldError[] = [];
+  const raw = str(fs, 'rawSelector');
+  const reqs = Array.isArray(fs.requirements) ? fs.requirements : [];
+  if (raw && reqs.length > 0) errs.push(fe.invalid(`${at}.rawSelector`, raw, 'may not specified at the same time as requirements'));
+  if (!raw && reqs.length === 0) errs.push(fe.required(`${at}.requirements`, `when ${at} is specified, requirements or rawSelector is required`));
+  reqs.forEach((r, i) => {
+    const o = isObj(r) ? r : {};
+    const values = Array.isArray(o.values) ? o.values : [];
+    if ((o.operator === 'In' || o.operator === 'NotIn') && values.length === 0) errs.push(fe.required(`${at}.requirements[${i}].values`, "must be specified when `operator` is 'In' or 'NotIn'"));
+    if ((o.operator === 'Exists' || o.operator === 'DoesNotExist') && values.length > 0) errs.push(fe.forbidden(`${at}.requirements[${i}].values`, "may not be specified when `operator` is 'Exists' or 'DoesNotExist'"));
+    if (!str(o, 'key')) errs.push(fe.required(`${at}.requirements[${i}].key`, 'must be specified'));
+  });
+  return errs;
 }
 
 /** The user a SubjectAccessReview names (422 when it names nobody). */
