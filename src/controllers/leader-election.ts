@@ -126,8 +126,11 @@ export class LeaderElector {
    * True while the record names this candidate and its last successful acquisition or renewal
    * was sent less than renewDeadline ago by both clocks, checked now (not by the timer that
    * ends leadership, which a paused process runs late): what a write made on behalf of the
-   * leader must check (fencedClient). It stays true while a term winds down on stop, until the
-   * lease is released, so the term's last writes (its events) are still made.
+   * leader must check (fencedClient). On stop it stays true while the term winds down, until
+   * renewDeadline after the last renewal (renewals stop with the term) or the release, so the
+   * term's last writes (its events, flushed within seconds) are still made. The wall clock
+   * catches a suspended machine, whose monotonic clock stood still; a forward step of the wall
+   * clock beyond renewDeadline (NTP at boot) only holds writes back until the next renewal.
    */
   holdsLease(): boolean {
     return this.observedHolder === this.identity && this.elapsed() - this.renewedSentAt < this.renewDeadlineMs && this.clock.now() - this.renewedSentAtWall < this.renewDeadlineMs;

@@ -35,7 +35,7 @@ import { CliError, UnreachableError } from '../context.js';
 import { ApiError } from '../../api/errors.js';
 import { kindPrefix, qualifiedPlural, type ResourceInfo } from '../discovery.js';
 import { type CliIO, paint } from '../io.js';
-import { type CliContext, controllerUid, dryRunOption, dryRunStrategy, dryRunSuffix, getLatest, intFlag, objectRef, parseDuration, parseSingleTarget, parseTargets, selectorString } from './common.js';
+import { type CliContext, controllerUid, type Failure, reportFailures, dryRunOption, dryRunStrategy, dryRunSuffix, getLatest, intFlag, objectRef, parseDuration, parseSingleTarget, parseTargets, selectorString } from './common.js';
 import { podTemplateText } from './describe.js';
 import { objectPrinter } from './output.js';
 import { columnWidths, parseOutputFormat, printObjects, type ObjectFormat } from '../printers.js';
@@ -588,16 +588,20 @@ export function registerRollout(program: Command, ctx: CliContext): void {
       // Without -o: `daemonset.apps/NAME restarted`; with it, the DaemonSet the server answered.
       const print = objectPrinter(opts.output, undefined, opts.showManagedFields === true);
       let printed = 0;
+      // As kubectl's RunRestart: one refused restart does not stop the others; all are said at the end.
+      const failures: Failure[] = [];
       for (const target of await rolloutTargets(ctx, cmd, args, opts.selector)) {
         const { r, ds: current, ns, name } = await getDaemonSet(ctx, cmd, target);
         const now = rfc3339(Date.now());
         // The annotation has whole seconds: a second restart within one would change nothing.
         if (current.spec?.template?.metadata?.annotations?.['kubectl.kubernetes.io/restartedAt'] === now) {
-          throw new CliError(`failed to create patch for ${name}: if restart has already been triggered within the past second, please wait before attempting to trigger another`);
+          failures.push(`failed to create patch for ${name}: if restart has already been triggered within the past second, please wait before attempting to trigger another`);
+          continue;
         }
         const ds = await ctx.conn(cmd).client.patch(r, ns, name, 'strategic', { spec: { template: { metadata: { annotations: { 'kubectl.kubernetes.io/restartedAt': now } } } } }, { fieldManager: opts.fieldManager });
         ctx.out(`${opts.output === 'yaml' && printed++ > 0 ? '---\n' : ''}${print({ ...ds, apiVersion: apiVersionOf(r), kind: r.kind }, kindPrefix(r), 'restarted')}`);
       }
+      reportFailures(ctx, failures);
     });
 
   for (const [verb, doing] of [
