@@ -192,9 +192,11 @@ export function hollowPodStatus(pod: Pod, node: { hostIP: string; podIP: string 
   const restartPolicy = pod.spec.restartPolicy ?? 'Always';
   const containerID = (name: string): string => `hollow://${pod.metadata.uid ?? ''}/${name}`;
   // Init containers completed once the pod runs, except sidecars (restartPolicy Always), which
-  // keep running beside the containers, started and ready, as a kubelet reports them.
+  // keep running beside the containers, started and ready, as a kubelet reports them, until
+  // the pod is over (Failed: a kubelet stops them too).
+  const podOver = outcome === 'failed' && restartPolicy === 'Never';
   const init: ContainerStatus[] = (pod.spec.initContainers ?? []).map((c) => {
-    const sidecar = (c as { restartPolicy?: string }).restartPolicy === 'Always' && outcome !== 'pending';
+    const sidecar = (c as { restartPolicy?: string }).restartPolicy === 'Always' && outcome !== 'pending' && !podOver;
     return {
       name: c.name,
       image: c.image ?? '',
