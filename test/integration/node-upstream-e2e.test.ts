@@ -1460,24 +1460,26 @@ describe('Pods (pods.go)', () => {
     await createPod(newPod(name, [{ name: 'main', command: sh('sleep 600') }]));
     await waitPod(name, 'Running', (v) => v.status?.phase === 'Running');
     const path = (cmd: string) => `/api/v1/namespaces/${NS}/pods/${name}/exec?container=main&stdout=1&stderr=1&command=sh&command=-c&command=${encodeURIComponent(cmd)}`;
+    // The 80 scenarios run at once: on a loaded 2-core machine one exec took more than 20 s.
+    const execWsTimeoutMs = 60_000;
     // The oldest protocol: every message on stdout (channel 1); nothing on the error channel on success.
-    const v1 = await readWebSocket(cluster.server.kubeconfigPath, path('echo remote execution test'), ['channel.k8s.io']);
+    const v1 = await readWebSocket(cluster.server.kubeconfigPath, path('echo remote execution test'), ['channel.k8s.io'], execWsTimeoutMs);
     expect(v1.status).toBe(101);
     expect(v1.protocol).toBe('channel.k8s.io');
     const data = v1.messages.filter((m) => m.data.length > 1);
     expect(data.every((m) => m.opcode === 2 && m.data[0] === 1)).toBe(true);
     expect(Buffer.concat(data.map((m) => m.data.subarray(1))).toString()).toContain('remote execution test');
     // A failure's message alone on channel 3.
-    const failed = await readWebSocket(cluster.server.kubeconfigPath, path('exit 3'), ['channel.k8s.io']);
+    const failed = await readWebSocket(cluster.server.kubeconfigPath, path('exit 3'), ['channel.k8s.io'], execWsTimeoutMs);
     const err = failed.messages.find((m) => m.data[0] === 3);
     expect(err?.data.subarray(1).toString()).toMatch(/exit code 3/);
     // base64: text messages, the channel as an ASCII digit.
-    const b64 = await readWebSocket(cluster.server.kubeconfigPath, path('echo in base64'), ['base64.channel.k8s.io']);
+    const b64 = await readWebSocket(cluster.server.kubeconfigPath, path('echo in base64'), ['base64.channel.k8s.io'], execWsTimeoutMs);
     expect(b64.protocol).toBe('base64.channel.k8s.io');
     const out = b64.messages.filter((m) => m.opcode === 1 && m.data[0] === 0x31);
     expect(Buffer.concat(out.map((m) => Buffer.from(m.data.subarray(1).toString(), 'base64'))).toString()).toBe('in base64\n');
     // v4 base64: the result as a Status on channel 3, in base64 too.
-    const v4 = await readWebSocket(cluster.server.kubeconfigPath, path('true'), ['v4.base64.channel.k8s.io']);
+    const v4 = await readWebSocket(cluster.server.kubeconfigPath, path('true'), ['v4.base64.channel.k8s.io'], execWsTimeoutMs);
     const status = v4.messages.find((m) => m.data[0] === 0x33);
     expect(JSON.parse(Buffer.from(status!.data.subarray(1).toString(), 'base64').toString())).toMatchObject({ status: 'Success' });
   });
