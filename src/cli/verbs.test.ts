@@ -373,6 +373,17 @@ describe('label --all / -l, apply -R, delete -R', () => {
     expect(await cli(['delete', '--recursive', '-f', tree])).toEqual({ code: 0, stdout: 'pod "tree-a" deleted\npod "tree-b" deleted\n', stderr: '' });
   });
 
+  it('delete -f and apply -f go on past an object of a kind the server does not serve, and say so after the others, as kubectl', async () => {
+    const f = join(dir, 'unknown-kind.yaml');
+    writeFileSync(f, 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: uk-a\n  namespace: uk\n---\napiVersion: example.com/v1\nkind: Nope\nmetadata:\n  name: x\n---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: uk-b\n  namespace: uk\n');
+    api.add({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'uk-a', namespace: 'uk' } } as KubeObject, { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'uk-b', namespace: 'uk' } } as KubeObject);
+    const mapping = `error: resource mapping not found for name: "x" namespace: "" from "${f}": no matches for kind "Nope" in version "example.com/v1"\nensure CRDs are installed first\n`;
+    expect(await cli(['delete', '-f', f])).toEqual({ code: 1, stdout: 'pod "uk-a" deleted\npod "uk-b" deleted\n', stderr: mapping });
+    const applied = await cli(['apply', '-f', f]);
+    expect(applied.code).toBe(1);
+    expect(applied.stderr.endsWith(mapping)).toBe(true);
+  });
+
   it('apply and create write as "everynode", or as the manager --field-manager names', async () => {
     const f = join(dir, 'fm.yaml');
     writeFileSync(f, 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: fm\n  namespace: fm\n');

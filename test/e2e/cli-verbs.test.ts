@@ -128,7 +128,7 @@ describe('everynode CLI verbs', () => {
     expect((await labels()).team).toBe('c');
     const unknownKind = await cli(['apply', '-f', '-'], { input: 'apiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: w\n' });
     expect(unknownKind.code).toBe(1);
-    expect(unknownKind.stderr).toMatch(/resource mapping not found for kind "Widget" in version "example.com\/v1"/);
+    expect(unknownKind.stderr).toBe('error: resource mapping not found for name: "w" namespace: "" from "STDIN": no matches for kind "Widget" in version "example.com/v1"\nensure CRDs are installed first\n');
   });
 
   it('apply and create print the resulting objects with -o, and apply takes --server-side', async () => {

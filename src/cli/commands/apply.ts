@@ -31,7 +31,7 @@ import { deepEqual } from '../../api/patch/json-value.js';
 import { isNotFound, resourcePath } from '../client.js';
 import { CliError, withContext } from '../context.js';
 import { readVerbManifests } from '../manifests.js';
-import { listFlag, type CliContext, type DryRun, dryRunOption, dryRunStrategy, dryRunSuffix, manifestFieldManager, objectRef, target } from './common.js';
+import { listFlag, type CliContext, type DryRun, MappingNotFoundError, dryRunOption, dryRunStrategy, dryRunSuffix, manifestFieldManager, objectRef, target } from './common.js';
 import type { ResourceInfo } from '../discovery.js';
 import { kindPrefix, omitManagedFields } from '../printers.js';
 import { objectOutputHelp, outputPrinter } from './output.js';
@@ -107,7 +107,9 @@ export function registerApply(program: Command, ctx: CliContext): void {
           const verb = res.statusCode === 201 || !before ? 'created' : unchanged ? 'unchanged' : 'configured';
           done(r, after, `${objectRef(r, name)} ${verb}${dryRunSuffix(dryRun)}\n`);
         } catch (e) {
-          ctx.report(withContext(withConflictHint(e), `error when applying "${m.source}": `));
+          // A kind the server does not serve is said after the others are applied (kubectl's builder).
+          if (e instanceof MappingNotFoundError) unreadable.push(e);
+          else ctx.report(withContext(withConflictHint(e), `error when applying "${m.source}": `));
         }
       }
       if (output && results.length === 1) ctx.out(output.print(results[0]!, '', ''));

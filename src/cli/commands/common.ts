@@ -129,7 +129,7 @@ export function namespaceMismatch(objNs: string, flagNs: string): CliError {
  * its own, else -n's, else the context's, and an object's namespace other than -n's is kubectl's error.
  */
 export async function target(ctx: CliContext, cmd: Command, m: Manifest): Promise<{ r: ResourceInfo; ns: string; name: string }> {
-  const r = await ctx.discovery(cmd).byKind(m.object.apiVersion ?? '', m.object.kind ?? '');
+  const r = await resourceOfManifest(ctx, cmd, m);
   const conn = ctx.conn(cmd);
   const flagNs = ctx.globals(cmd).namespace;
   const objNs = m.object.metadata.namespace;
@@ -139,6 +139,24 @@ export async function target(ctx: CliContext, cmd: Command, m: Manifest): Promis
   const ns = r.namespaced ? objNs ?? conn.namespace : '';
   return { r, ns, name: m.object.metadata.name ?? '' };
 }
+
+/**
+ * The resource a file's object is served as; a kind the server does not serve is kubectl's
+ * mapping error, naming the object and its file.
+ */
+export async function resourceOfManifest(ctx: CliContext, cmd: Command, m: Manifest): Promise<ResourceInfo> {
+  try {
+    return await ctx.discovery(cmd).byKind(m.object.apiVersion ?? '', m.object.kind ?? '');
+  } catch (e) {
+    if (!(e instanceof CliError)) throw e;
+    throw new MappingNotFoundError(
+      `resource mapping not found for name: ${goQuote(m.object.metadata.name ?? '')} namespace: ${goQuote(m.object.metadata.namespace ?? '')} from ${goQuote(m.source)}: no matches for kind ${goQuote(m.object.kind ?? '')} in version ${goQuote(m.object.apiVersion ?? '')}\nensure CRDs are installed first`,
+    );
+  }
+}
+
+/** A file's object of a kind the server does not serve (verbs acting on files go on with the others). */
+export class MappingNotFoundError extends CliError {}
 
 /**
  * The error kubectl's resource builder gives for an object it could not read (cli-runtime's

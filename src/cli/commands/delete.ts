@@ -21,7 +21,7 @@ import { isNotFound } from '../client.js';
 import { CliError, withContext } from '../context.js';
 import { kindPrefix, qualifiedPlural, type ResourceInfo } from '../discovery.js';
 import { readVerbManifests } from '../manifests.js';
-import { listFlag, type CliContext, dryRunOption, dryRunStrategy, dryRunSuffix, intFlag, parseDuration, parseTargets, target } from './common.js';
+import { listFlag, type CliContext, dryRunOption, MappingNotFoundError, dryRunStrategy, dryRunSuffix, intFlag, parseDuration, parseTargets, target } from './common.js';
 
 interface DeleteOpts {
   filename?: string[];
@@ -115,9 +115,16 @@ export function registerDelete(program: Command, ctx: CliContext): void {
         const read = await readVerbManifests('delete', opts.filename, ctx.io, opts.recursive === true);
         unreadable = read.unreadable;
         for (const m of read.manifests) {
-          // As apply and create (and kubectl): an object's namespace that -n contradicts is an error, before any deletion.
-          const { r, ns, name } = await target(ctx, cmd, m);
-          work.push({ r, ns, name, source: m.source });
+          // As apply and create (and kubectl): an object's namespace that -n contradicts is an
+          // error, before any deletion. A kind the server does not serve is said after the
+          // others are deleted, as kubectl's builder reports it.
+          try {
+            const { r, ns, name } = await target(ctx, cmd, m);
+            work.push({ r, ns, name, source: m.source });
+          } catch (e) {
+            if (!(e instanceof MappingNotFoundError)) throw e;
+            unreadable.push(e);
+          }
         }
       } else {
         const targets = parseTargets(args);

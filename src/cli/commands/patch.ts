@@ -54,7 +54,7 @@ import { CliError, formatError, UnreachableError } from '../context.js';
 import type { ResourceInfo } from '../discovery.js';
 import { readManifests } from '../manifests.js';
 import { objectPrinter, type ObjectPrinter } from './output.js';
-import { listFlag, type CliContext, invalidText, dryRunOption, dryRunStrategy, explainNotFound, namespaceMismatch, parseTargets } from './common.js';
+import { listFlag, type CliContext, invalidText, resourceOfManifest, dryRunOption, dryRunStrategy, explainNotFound, namespaceMismatch, parseTargets } from './common.js';
 
 type JsonMap = Record<string, unknown>;
 
@@ -472,13 +472,7 @@ async function runPatch(ctx: CliContext, cmd: Command, args: string[], opts: Pat
         continue;
       }
       const conn = ctx.conn(cmd);
-      let r: ResourceInfo;
-      try {
-        r = await ctx.discovery(cmd).byKind(m.object.apiVersion ?? '', m.object.kind ?? '');
-      } catch (e) {
-        if (!(e instanceof CliError)) throw e;
-        throw new CliError(`resource mapping not found for name: ${goQuote(name)} namespace: ${goQuote(m.object.metadata.namespace ?? '')} from ${goQuote(m.source)}: no matches for kind ${goQuote(m.object.kind ?? '')} in version ${goQuote(m.object.apiVersion ?? '')}\nensure CRDs are installed first`);
-      }
+      const r = await resourceOfManifest(ctx, cmd, m);
       const objNs = m.object.metadata.namespace;
       const ns = r.namespaced ? objNs ?? conn.namespace : '';
       const item: Item = { r, ns, name, object: r.namespaced ? { ...m.object, metadata: { ...m.object.metadata, namespace: ns } } : m.object };
