@@ -15,7 +15,10 @@
 //       store with its revision raised by N (default 1,000,000,000) and everything below
 //       compacted, so clients that saw revisions after the backup relist instead of trusting
 //       stale state (etcd's `snapshot restore --bump-revision --mark-compacted`); the files
-//       copied back. A state.db already in DIR is kept beside it as state.db.before-restore-<time>.
+//       copied back. What the backup replaces in DIR (the store, and the keys, CA and tokens that
+//       go with it) is kept beside it as <name>.before-restore-<time>. The backup's store is made
+//       beside the live one before anything is replaced, and signals wait for the swap: DIR is
+//       never left without a store, nor with one store and another cluster's keys.
 //
 // Contract: run on the server machine as the server's user (the data dir holds the CA key).
 // OUT_DIR must be new or empty; nothing is left half-written under a final name (each file is
@@ -299,38 +302,66 @@ export async function runRestore(args: string[]): Promise<void> {
   }
   const dataDir = path.resolve(values['data-dir']);
   if (dataDir === backupDir) throw new Error('restore: the backup and the data dir are the same directory');
+  // Files made here are the owner's alone from their first byte (the store and the copies hold
+  // the cluster's state and keys).
+  process.umask(0o077);
   fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const live = path.join(dataDir, 'state.db');
-  let keptAs: string | undefined;
-  if (fs.existsSync(live)) {
-    // Opening it proves no server holds it (the store's exclusive lock); close() checkpoints
-    // its WAL into it. A file that does not open (the damage a restore is for) is moved aside
-    // with its WAL as it is.
-    try {
-      await new SqliteStore(live, { busyTimeoutMs: 0 }).close();
-    } catch (err) {
-      if (err instanceof StorageError && err.code === 'Unavailable') throw new Error(`restore: a server is using ${live}; stop it first`);
-    }
-    keptAs = `${live}.before-restore-${new Date().toISOString().replace(/[:.]/g, '-')}`;
-    fs.renameSync(live, keptAs);
-    if (fs.existsSync(`${live}-wal`)) fs.renameSync(`${live}-wal`, `${keptAs}-wal`);
-    fs.rmSync(`${live}-shm`, { force: true });
-  }
-  let r;
+  // A signal (Ctrl-C, a closed terminal) is held until the swap is done or undone: the data
+  // dir never stays without its store, nor with a store but the other cluster's keys.
+  let signalled: NodeJS.Signals | undefined;
+  const hold = (sig: NodeJS.Signals): void => {
+    signalled ??= sig;
+  };
+  const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+  for (const sig of signals) process.on(sig, hold);
+  const staged = `${live}.restored-${process.pid}`;
   try {
-    r = await restoreSqliteBackup(backupDb, live, bumpRevision === undefined ? {} : { bumpRevision });
-  } catch (err) {
-    // Nothing was restored: the store moved aside goes back where it was.
-    if (keptAs) {
-      fs.renameSync(keptAs, live);
-      if (fs.existsSync(`${keptAs}-wal`)) fs.renameSync(`${keptAs}-wal`, `${live}-wal`);
+    if (fs.existsSync(live)) {
+      // Opening it proves no server holds it (the store's exclusive lock); close() checkpoints
+      // its WAL into it. A file that does not open (the damage a restore is for) is kept as it is.
+      try {
+        await new SqliteStore(live, { busyTimeoutMs: 0 }).close();
+      } catch (err) {
+        if (err instanceof StorageError && err.code === 'Unavailable') throw new Error(`restore: a server is using ${live}; stop it first`);
+      }
     }
-    throw err;
+    // The backup's store is made beside the live one first; the live one stays until the swap.
+    fs.rmSync(staged, { force: true });
+    const r = await restoreSqliteBackup(backupDb, staged, bumpRevision === undefined ? {} : { bumpRevision });
+    if (signalled) {
+      fs.rmSync(staged, { force: true });
+      throw new Error(`restore: stopped by ${signalled} before anything in ${dataDir} was changed`);
+    }
+    // The swap, synchronous: every file the backup replaces is kept beside it under the same
+    // suffix (the store, and the keys, CA and tokens that can read it), then the backup's take
+    // their names.
+    const suffix = `.before-restore-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+    const kept: string[] = [];
+    const keep = (rel: string): void => {
+      const at = path.join(dataDir, rel);
+      if (!fs.existsSync(at)) return;
+      fs.renameSync(at, `${at}${suffix}`);
+      kept.push(rel);
+    };
+    keep('state.db');
+    if (fs.existsSync(`${live}-wal`)) fs.renameSync(`${live}-wal`, `${live}${suffix}-wal`);
+    fs.rmSync(`${live}-shm`, { force: true });
+    for (const rel of dataDirEntries(backupDir)) keep(rel);
+    fs.renameSync(staged, live);
+    syncDir(dataDir);
+    const copied = copyDataDirFiles(backupDir, dataDir);
+    process.stdout.write(
+      `restored ${r.keys} objects at revision ${r.backupRevision} into ${dataDir} (now revision ${r.revision}; clients relist)` +
+        `${copied.length > 0 ? `, with ${copied.join(', ')}` : ''}` +
+        `${kept.length > 0 ? `; what they replace is kept beside them, with the suffix ${suffix}: ${kept.join(', ')}` : ''}\n`,
+    );
+  } finally {
+    fs.rmSync(staged, { force: true });
+    for (const sig of signals) process.off(sig, hold);
   }
-  const copied = copyDataDirFiles(backupDir, dataDir);
-  process.stdout.write(
-    `restored ${r.keys} objects at revision ${r.backupRevision} into ${dataDir} (now revision ${r.revision}; clients relist)` +
-      `${copied.length > 0 ? `, with ${copied.join(', ')}` : ''}` +
-      `${keptAs ? `; the previous store is kept as ${path.basename(keptAs)}` : ''}\n`,
-  );
+  if (signalled) {
+    process.stderr.write(`everynode: restore: ${signalled} received; it was held until the restore was complete\n`);
+    process.exitCode = 130;
+  }
 }

@@ -123,8 +123,19 @@ describe('everynode backup / restore', () => {
     expect(offline.stdout).toMatch(/from the stopped server's file/);
     const again = await everynode('restore', out2, '--data-dir', d2, '--bump-revision', '10');
     expect(again.code, again.stderr).toBe(0);
-    expect(again.stdout).toMatch(/the previous store is kept as state\.db\.before-restore-/);
+    expect(again.stdout).toMatch(/what they replace is kept beside them, with the suffix \.before-restore-\S+: state\.db, kubeconfig\.yaml, tokens\.json, secrets-encryption\.key, tls\n$/);
     expect(fs.readdirSync(d2).some((f) => f.startsWith('state.db.before-restore-'))).toBe(true);
+    // The keys and CA that read the kept store are kept with it (the store alone could not be read).
+    expect(fs.readdirSync(d2).some((f) => f.startsWith('secrets-encryption.key.before-restore-'))).toBe(true);
+    expect(fs.readdirSync(d2).some((f) => f.startsWith('tls.before-restore-'))).toBe(true);
+    // Interrupted (Ctrl-C) at any point, a restore leaves a store in place, never none.
+    for (const delayMs of [150, 400, 700]) {
+      const child = spawnSync(process.execPath, ['-e', `const c=require('node:child_process').spawn(process.execPath,[${JSON.stringify(everynodeBin)},'restore',${JSON.stringify(out2)},'--data-dir',${JSON.stringify(d2)},'--bump-revision','10'],{stdio:'inherit'});setTimeout(()=>c.kill('SIGINT'),${delayMs});c.on('exit',(code,sig)=>process.exit(code??(sig?99:0)))`], { encoding: 'utf8', timeout: 60_000 });
+      // 99: killed before its handlers were set up (nothing done yet); 130: held until the swap was done.
+      expect([0, 1, 99, 130], `after ${delayMs} ms: ${child.stderr}`).toContain(child.status);
+      expect(fs.existsSync(path.join(d2, 'state.db')), `after ${delayMs} ms`).toBe(true);
+      expect(fs.readdirSync(d2).filter((f) => f.includes('.restored-') || f.includes('.restoring-'))).toEqual([]);
+    }
     const c2 = await startServerProcess(cleanup, { dataDir: d2, extraArgs: ['--disable-controllers'] });
     expect((await admin(c2).get(configMapsResource, 'default', 'after-restore')).metadata.name).toBe('after-restore');
     await stop(c2);
