@@ -33,7 +33,7 @@ import { isRestrictedNodeLabel } from '../auth/node.js';
 import { FailoverTransport, HttpTransport, KubeconfigTransport, RestClient, inProcessTransport, loadKubeconfig, parseServerList, type HttpTransportOptions } from '../client/index.js';
 import { removeRetiredUpNodes } from './up-retired-nodes.js';
 import { X509Certificate } from 'node:crypto';
-import { createLogger, type Logger } from '../util/logger.js';
+import { createLogger, ignoreClosedOutput, type Logger } from '../util/logger.js';
 import { applyServerHeapPolicy } from '../util/heap.js';
 import { everynodeVersion } from '../util/version.js';
 import { clusterDnsFlags, corsAllowedOriginsFromFlag, corsFlagUsage, defaultStoreWait, nodeLifecycleFlagUsage, nodeLifecycleFromFlags, storeFlagUsage, storeUrlFromFlag, storeWaitMsFromFlag, wildcardListenNote } from './store-flag.js';
@@ -109,7 +109,7 @@ export const upUsage = `  up       run the API server, its controllers and N loc
 ${corsFlagUsage}${storeFlagUsage}${nodeLifecycleFlagUsage}${runtimeHandlersFlagUsage}`;
 
 /**
- * Runs `stop` on the first SIGINT/SIGTERM and exits 0 when it is done (1 when it failed). A
+ * Runs `stop` on the first SIGINT/SIGTERM/SIGHUP and exits 0 when it is done (1 when it failed). A
  * second signal (2 s or more after the first) exits 1 at once, after `force` (which must not
  * wait: the process ends right after it).
  */
@@ -138,6 +138,11 @@ function onSignals(stop: (signal: string) => Promise<void>, force?: { what: stri
   };
   process.on('SIGTERM', () => handler('SIGTERM'));
   process.on('SIGINT', () => handler('SIGINT'));
+  // The terminal closed: a stop as for SIGTERM, whose output may have nowhere to go.
+  process.on('SIGHUP', () => {
+    ignoreClosedOutput();
+    handler('SIGHUP');
+  });
 }
 
 export async function runAgent(args: string[]): Promise<void> {

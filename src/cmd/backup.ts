@@ -108,7 +108,9 @@ function withBackupPath(err: unknown, outDir: string): unknown {
   const message = err instanceof Error ? err.message : String(err);
   // SQLite's own words for a full target ("database or disk is full") name the source file.
   const full = code === 'ENOSPC' || /disk is full|no space left on device/i.test(message);
-  if (!full && !(typeof code === 'string' && /^E[A-Z]+$/.test(code))) return err;
+  // A file system's error names a path; a connection's (the server's side of a backup) does not.
+  const onFile = typeof code === 'string' && /^E[A-Z]+$/.test(code) && typeof (err as NodeJS.ErrnoException).path === 'string';
+  if (!full && !onFile) return err;
   return new Error(`backup: cannot write the backup to ${outDir}: ${full ? 'no space left on its disk (free space there, or back up to another disk)' : message}`);
 }
 

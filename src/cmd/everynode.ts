@@ -9,7 +9,7 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fullUsage, helpArgv, lifecycleHelp, nearestOption, usageSection, wantsHelp } from './help.js';
 import { clusterDnsFlags, corsAllowedOriginsFromFlag, corsFlagUsage, defaultStoreWait, nodeLifecycleFlagUsage, nodeLifecycleFromFlags, storeFlagUsage, storeUrlFromFlag, storeWaitMsFromFlag, wildcardListenNote } from './store-flag.js';
-import { createLogger } from '../util/logger.js';
+import { createLogger, ignoreClosedOutput } from '../util/logger.js';
 import { applyServerHeapPolicy } from '../util/heap.js';
 import { removeProtoAccessor } from '../util/proto-key.js';
 import { everynodeVersion } from '../util/version.js';
@@ -111,6 +111,10 @@ async function runServer(args: string[]): Promise<void> {
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGHUP', () => {
+    ignoreClosedOutput();
+    stop('SIGHUP');
+  });
   logger.info(`everynode ${everynodeVersion()} serving the Kubernetes ${versionInfo.gitVersion} API`);
   // Announced only once the signals are handled: a stop asked for right after it is a clean one.
   process.stdout.write(`everynode server listening on ${server.url} (kubeconfig: ${server.kubeconfigPath})\n`);

@@ -94,3 +94,8 @@ export function outageLog(logger: Logger, what: string, meanwhile = 'retried eve
     },
   };
 }
+
+/** After a hang-up (SIGHUP), writes to the gone terminal fail (EIO, EPIPE): they must not end the process's stop. */
+export function ignoreClosedOutput(): void {
+  for (const stream of [process.stdout, process.stderr]) if (stream.listenerCount('error') === 0) stream.on('error', () => undefined);
+}

@@ -58,4 +58,19 @@ describe('a stop asked for right after the listening line', () => {
     server.signalGroup('SIGTERM');
     expect(await server.exited, server.output()).toEqual({ code: 0, signal: null });
   }, 60_000);
+
+  it('a closed terminal (SIGHUP) stops up as Ctrl-C does: its daemons stopped, exit 0', async () => {
+    const dir = makeTempDir(cleanup, 'up-hup');
+    const mark = `up-hup-${randomBytes(4).toString('hex')}`;
+    const staticDir = join(dir, 'nodes', 'node-1', 'static-pods');
+    mkdirSync(staticDir, { recursive: true });
+    writeFileSync(join(staticDir, 'daemon.yaml'), `apiVersion: v1\nkind: Pod\nmetadata:\n  name: hup\nspec:\n  terminationGracePeriodSeconds: 2\n  containers:\n  - name: c\n    image: sh\n    command: [sh, -c, "sleep 600 # ${mark}"]\n`);
+    cleanup.defer(() => killPidsWith(mark), 'hup daemon');
+    const up = spawnNode(cleanup, [everynodeBin, 'up', '--data-dir', dir, '--listen', '127.0.0.1:0', '--nodes', '1', '--dashboard', 'off', '--cluster-dns', 'off'], { cwd: repoRoot });
+    await waitFor(() => pidsWith(mark).length > 0, { timeoutMs: 30_000, message: `the static daemon running; output:\n${up.output()}` });
+    up.signalGroup('SIGHUP');
+    expect(await up.exited, up.output()).toEqual({ code: 0, signal: null });
+    expect(up.output()).toContain('SIGHUP received');
+    expect(pidsWith(mark)).toEqual([]);
+  }, 60_000);
 });
