@@ -188,6 +188,8 @@ export async function runAgent(args: string[]): Promise<void> {
   const logger = createLogger({ name: 'agent' });
   let creds: Omit<HttpTransportOptions, 'server'>;
   let servers: string[];
+  let rememberOnRegistration: string[] | undefined;
+  let joinedNow = false;
   let identity = identityFor(dataDir, nodeName);
   if (values.kubeconfig) {
     // The kubeconfig stays the credential source; --server only names where to send requests.
@@ -205,6 +207,28 @@ export async function runAgent(args: string[]): Promise<void> {
       );
     }
     servers = parseServerList(serverFlag);
+    // A node identity is a client certificate: only https reaches a server with it. Checked
+    // before anything is remembered (a typo must not stick to every later start).
+    for (const s of servers) {
+      let u: URL | undefined;
+      try {
+        u = new URL(s);
+      } catch {
+        u = undefined;
+      }
+      if (u?.protocol !== 'https:') throw new Error(`agent: --server ${JSON.stringify(s)}: the API server's URL must be https://HOST:PORT`);
+    }
+    if (identity && values.token) {
+      // A token of another cluster (its CA hash is not the stored identity's CA): the node
+      // moves to that cluster, joining it afresh (the stored identity cannot even reach it).
+      const { parseJoinToken } = await import('../auth/join.js');
+      const { caHash } = await import('../auth/pki.js');
+      const wanted = parseJoinToken(values.token)?.caHash;
+      if (wanted !== undefined && wanted !== caHash(identity.caPem)) {
+        logger.warn(`the join token is of another cluster than the node identity in ${dataDir}/identity (another CA): joining again with --token`);
+        identity = undefined;
+      }
+    }
     if (identity && values.token && (await identityRefused(servers, identity, nodeName))) {
       // A revoked node (or one whose cluster got a new CA) comes back with a new join token:
       // the stored identity is what the server refuses, so it is replaced by joining again.
@@ -226,11 +250,18 @@ export async function runAgent(args: string[]): Promise<void> {
         }
       }
       if (joined) throw joined;
+      joinedNow = true;
       identity = identityFor(dataDir, nodeName);
       if (!identity) throw new Error('agent: join succeeded but the node identity could not be read back');
     }
     creds = { ca: identity.caPem, cert: identity.certPem, key: identity.keyPem };
-    if (values.server && servers.length > 0) rememberServers(dataDir, servers);
+    // Remembered at once after a join through them; else once the node has registered through
+    // them (below): a server that never answered (another cluster's, a typo) is not written
+    // over the ones that work.
+    if (values.server && servers.length > 0) {
+      if (joinedNow) rememberServers(dataDir, servers);
+      else rememberOnRegistration = servers;
+    }
   } else {
     const other = identityNodeName(dataDir);
     if (other !== undefined && other !== nodeName) {
@@ -268,6 +299,13 @@ export async function runAgent(args: string[]): Promise<void> {
     ...(identity ? { tls: { certPem: identity.servingCertPem, keyPem: identity.servingKeyPem, caPem: identity.caPem } } : {}),
     ...(creds.ca ? { apiServer: { url: forwarder?.url ?? servers[0]!, caPem: String(creds.ca) } } : {}),
   });
+  if (rememberOnRegistration) {
+    const remembered = rememberOnRegistration;
+    void agent.ready().then(
+      () => rememberServers(dataDir, remembered),
+      () => undefined,
+    );
+  }
   // A joined agent renews its identity before it expires (a kubeconfig is the user's to renew).
   const transports = { setCredentials: (c: { cert: string; key: string }) => [transport, heartbeatTransport].forEach((t) => t?.setCredentials(c)) };
   const rotation = identity && !values.kubeconfig ? rotateIdentity(servers, identity, dataDir, transports, agent, logger) : undefined;

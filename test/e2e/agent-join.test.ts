@@ -158,6 +158,33 @@ describe('everynode agent --token', () => {
     await again.exited;
   });
 
+  it('a node moves to another cluster with its join token (another CA): it joins afresh; an http:// server is refused before it is remembered', async () => {
+    const name = `mover-${tag}`;
+    const agentDir = makeTempDir(cleanup, 'agent-mover');
+    const args = ['--name', name, '--data-dir', agentDir, '--node-ip', '127.0.0.1', '--port', '0'];
+    const first = spawnNode(cleanup, [everynodeBin, 'agent', '--server', server.url, '--token', await tokenCreate(), ...args]);
+    await waitFor(() => /serving logs on https:\/\//.test(first.output()), { timeoutMs: 30_000, message: `agent started; output:\n${first.output()}` });
+    process.kill(-first.pid, 'SIGTERM');
+    await first.exited;
+    // A typo'd scheme: refused at once, and the remembered server stays the one that works.
+    const typo = spawnNode(cleanup, [everynodeBin, 'agent', '--server', server.url.replace('https:', 'http:'), ...args]);
+    expect((await typo.exited).code).toBe(1);
+    expect(typo.output()).toContain("the API server's URL must be https://HOST:PORT");
+    expect(readFileSync(join(agentDir, 'identity', 'servers'), 'utf8')).toBe(`${server.url}\n`);
+    // Another cluster: its token names its CA, which is not the stored identity's.
+    const otherDir = join(makeTempDir(cleanup, 'join-e2e-other'), 'server');
+    const other = await startServerProcess(cleanup, { dataDir: otherDir });
+    const otherToken = (await run(process.execPath, [everynodeBin, 'token', 'create', '--data-dir', otherDir, '--ttl', '10m'])).stdout.trim();
+    const moved = spawnNode(cleanup, [everynodeBin, 'agent', '--server', other.url, '--token', otherToken, ...args]);
+    await waitFor(() => /serving logs on https:\/\//.test(moved.output()), { timeoutMs: 30_000, message: `agent moved; output:\n${moved.output()}` });
+    expect(moved.output()).toContain('the join token is of another cluster than the node identity');
+    const otherClient = clientFromKubeconfig(other.kubeconfigPath).client;
+    await waitFor(async () => ((await otherClient.get<Node>(nodesResource, '', name).catch(() => undefined))?.status?.daemonEndpoints ? true : undefined), { timeoutMs: 30_000, message: 'registered in the other cluster' });
+    expect(readFileSync(join(agentDir, 'identity', 'servers'), 'utf8')).toBe(`${other.url}\n`);
+    process.kill(-moved.pid, 'SIGTERM');
+    await moved.exited;
+  });
+
   it('token rotate-admin replaces the admin token: the old one gets 401, the rewritten kubeconfig works', async () => {
     const old = server.adminToken;
     const r = await run(process.execPath, [everynodeBin, 'token', 'rotate-admin', '--data-dir', dataDir]);
