@@ -31,7 +31,7 @@ import { defaultNodeName, parseLabels, parseTaints, startAgent, startApiForwarde
 import { loadNodeIdentity, storeNodeIdentity, type NodeIdentity } from '../auth/node-identity.js';
 import { isRestrictedNodeLabel } from '../auth/node.js';
 import { FailoverTransport, HttpTransport, KubeconfigTransport, RestClient, inProcessTransport, loadKubeconfig, parseServerList, type HttpTransportOptions } from '../client/index.js';
-import { removeRetiredUpNodes } from './up-retired-nodes.js';
+import { nodeRunByAnotherAgent, removeRetiredUpNodes } from './up-retired-nodes.js';
 import { X509Certificate } from 'node:crypto';
 import { createLogger, ignoreClosedOutput, type Logger } from '../util/logger.js';
 import { applyServerHeapPolicy } from '../util/heap.js';
@@ -489,6 +489,8 @@ async function startUpParts(
     const staticPodDir = join(nodeDir, 'static-pods');
     mkdirSync(staticPodDir, { recursive: true });
     const nodeIP = `127.0.1.${i}`;
+    const foreign = await nodeRunByAnotherAgent(upClient, nodeName, nodeIP);
+    if (foreign) throw new Error(foreign);
     // Local agents get their node identity directly from the server's CA (no join round trip).
     let identity = identityFor(nodeDir, nodeName);
     // One kept from another cluster (a data dir restored over another one's) or revoked since

@@ -16,8 +16,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../auth/files.js';
-import type { Node } from '../api/types.js';
-import { isNotFound, nodesResource, type RestClient } from '../client/index.js';
+import type { Lease, Node } from '../api/types.js';
+import { isNotFound, leasesResource, nodesResource, type ApiClient, type RestClient } from '../client/index.js';
 import { hollowNodeLabel } from '../hollow/index.js';
 import type { Logger } from '../util/logger.js';
 
@@ -81,4 +81,37 @@ export async function removeRetiredUpNodes(client: RestClient, o: { dataDir: str
   }
   if (o.hollowCount !== lastHollow) writeFileAtomic(join(o.dataDir, upHollowCountFile), `${o.hollowCount}\n`, 0o600);
   return deleted;
+}
+
+/**
+ * Why `up` must not run local node `nodeName` (undefined: it may): a Node of that name whose
+ * InternalIP is not `nodeIP`, the address `up` gives it, and whose Lease was renewed within
+ * its duration, is run by another agent now (one joined from elsewhere). Two agents of one
+ * name would both run its daemons and overwrite each other's Node, as a join under a live
+ * name is refused for. `up`'s own node from before (same address) is not another's.
+ */
+export async function nodeRunByAnotherAgent(client: ApiClient, nodeName: string, nodeIP: string, now = Date.now()): Promise<string | undefined> {
+  let node: Node;
+  try {
+    node = await client.get<Node>(nodesResource, '', nodeName);
+  } catch (err) {
+    if (isNotFound(err)) return undefined;
+    throw err;
+  }
+  const address = (node.status?.addresses ?? []).find((a) => a.type === 'InternalIP')?.address;
+  if (address === undefined || address === nodeIP) return undefined;
+  let lease: Lease;
+  try {
+    lease = await client.get<Lease>(leasesResource, 'kube-node-lease', nodeName);
+  } catch (err) {
+    if (isNotFound(err)) return undefined;
+    throw err;
+  }
+  const renewed = Date.parse(lease.spec?.renewTime ?? '');
+  const durationMs = (lease.spec?.leaseDurationSeconds ?? 40) * 1000;
+  if (!Number.isFinite(renewed) || now - renewed > durationMs) return undefined;
+  return (
+    `node ${nodeName} is run by another agent (InternalIP ${address}, its lease renewed ${Math.max(0, Math.round((now - renewed) / 1000))}s ago): ` +
+    `up would run its daemons a second time. Stop that agent (its name is free ${Math.round(durationMs / 1000)}s after its last renewal), or start up with fewer --nodes`
+  );
 }
