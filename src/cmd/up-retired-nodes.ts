@@ -91,22 +91,12 @@ export async function removeRetiredUpNodes(client: RestClient, o: { dataDir: str
  * name is refused for. `up`'s own node from before (same address) is not another's.
  */
 export async function nodeRunByAnotherAgent(client: ApiClient, nodeName: string, nodeIP: string, now = Date.now()): Promise<string | undefined> {
-  let node: Node;
-  try {
-    node = await client.get<Node>(nodesResource, '', nodeName);
-  } catch (err) {
-    if (isNotFound(err)) return undefined;
-    throw err;
-  }
-  const address = (node.status?.addresses ?? []).find((a) => a.type === 'InternalIP')?.address;
+  const found = async <T extends Node | Lease>(get: () => Promise<T>): Promise<T | undefined> => get().catch((err: unknown) => (isNotFound(err) ? undefined : Promise.reject(err)));
+  const node = await found(() => client.get<Node>(nodesResource, '', nodeName));
+  const address = (node?.status?.addresses ?? []).find((a) => a.type === 'InternalIP')?.address;
   if (address === undefined || address === nodeIP) return undefined;
-  let lease: Lease;
-  try {
-    lease = await client.get<Lease>(leasesResource, 'kube-node-lease', nodeName);
-  } catch (err) {
-    if (isNotFound(err)) return undefined;
-    throw err;
-  }
+  const lease = await found(() => client.get<Lease>(leasesResource, 'kube-node-lease', nodeName));
+  if (!lease) return undefined;
   const renewed = Date.parse(lease.spec?.renewTime ?? '');
   const durationMs = (lease.spec?.leaseDurationSeconds ?? 40) * 1000;
   if (!Number.isFinite(renewed) || now - renewed > durationMs) return undefined;
