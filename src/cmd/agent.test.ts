@@ -131,6 +131,8 @@ describe('everynode agent', () => {
       await expect(runAgent(['--data-dir', join(dir, 'empty'), '--name', 'beta'])).rejects.toThrow('agent: --server URL --token TOKEN (or --kubeconfig FILE) is required');
       // A name the API server would refuse is refused before anything starts.
       await expect(runAgent(['--data-dir', join(dir, 'empty'), '--name', 'Bad_Name'])).rejects.toThrow(/^agent: invalid node name "Bad_Name": a lowercase RFC 1123 subdomain must consist of/);
+      // So is a node IP that is no address (it used to fail later as a DNS lookup).
+      await expect(runAgent(['--data-dir', join(dir, 'empty'), '--name', 'beta', '--node-ip', 'notanip'])).rejects.toThrow('agent: invalid --node-ip "notanip": want an IPv4 or IPv6 address');
       // Labels NodeRestriction refuses to a node are refused before anything starts.
       await expect(runAgent(['--data-dir', join(dir, 'empty'), '--name', 'beta', '--labels', 'node-role.kubernetes.io/worker=,zone=a,node.kubernetes.io/pool=x'])).rejects.toThrow(
         'agent: --labels node-role.kubernetes.io/worker: a node may not set these labels on its own Node (NodeRestriction); an admin sets them with `kubectl label node beta KEY=VALUE`',

@@ -33,6 +33,7 @@ import { isRestrictedNodeLabel } from '../auth/node.js';
 import { FailoverTransport, HttpTransport, KubeconfigTransport, RestClient, inProcessTransport, loadKubeconfig, parseServerList, type HttpTransportOptions } from '../client/index.js';
 import { nodeRunByAnotherAgent, removeRetiredUpNodes } from './up-retired-nodes.js';
 import { X509Certificate } from 'node:crypto';
+import { isIP } from 'node:net';
 import { createLogger, ignoreClosedOutput, type Logger } from '../util/logger.js';
 import { applyServerHeapPolicy } from '../util/heap.js';
 import { everynodeVersion } from '../util/version.js';
@@ -171,6 +172,8 @@ export async function runAgent(args: string[]): Promise<void> {
   }
   const port = Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`agent: invalid --port ${JSON.stringify(values.port)}`);
+  // The node's InternalIP (and where its endpoint listens): an address, as the kubelet's --node-ip.
+  if (isIP(values['node-ip']) === 0) throw new Error(`agent: invalid --node-ip ${JSON.stringify(values['node-ip'])}: want an IPv4 or IPv6 address`);
   const runtimeHandlers = runtimeHandlersFromFlag('agent', values['runtime-handlers']);
   const nodeName = values.name ?? defaultNodeName();
   // A Node's name is a DNS subdomain: refused here, as the kubelet refuses it, rather than a
@@ -246,7 +249,9 @@ export async function runAgent(args: string[]): Promise<void> {
           joined = undefined;
           break;
         } catch (err) {
-          joined = err;
+          // A bare connection error (ECONNREFUSED ...) says which server it is about.
+          const code = (err as NodeJS.ErrnoException).code;
+          joined = typeof code === 'string' && /^E[A-Z]+$/.test(code) ? new Error(`agent: cannot join through ${server}: ${err instanceof Error ? err.message : String(err)}`) : err;
         }
       }
       if (joined) throw joined;

@@ -24,7 +24,7 @@ import { unreadable } from '../util/errors.js';
 
 export const tokenUsage = `  token create        print a new join token for \`everynode agent --token\`
            --data-dir DIR       the server's data directory (default ./.everynode)
-           --ttl DURATION       lifetime, e.g. 30m, 24h, 7d; 0 = never expires (default 24h)
+           --ttl DURATION       lifetime, e.g. 30m, 1h30m, 24h, 7d (at most 3650d); 0 = never expires (default 24h)
            --description TEXT   stored with the token
   token list          the tokens in force (ids, kinds, users, expiry; never the secrets)
            --data-dir DIR       the server's data directory (default ./.everynode)
@@ -34,13 +34,26 @@ export const tokenUsage = `  token create        print a new join token for \`ev
            --data-dir DIR       the server's data directory (default ./.everynode)
 `;
 
-/** `90s`, `30m`, `24h`, `7d`, or plain seconds → seconds; 0 = never. */
+/** Longest lifetime a token may be given: ten years (beyond, dates stop being sensible). */
+const MAX_TTL_SECONDS = 10 * 365 * 86_400;
+
+/**
+ * `90s`, `30m`, `24h`, `7d`, several together as Go and kubeadm write them (`1h30m`, `2d12h`),
+ * or plain seconds → seconds; 0 = never.
+ */
 export function parseTtl(s: string): number {
-  const m = /^(\d+)(s|m|h|d)?$/.exec(s.trim());
-  if (!m) throw new Error(`invalid --ttl ${JSON.stringify(s)}: want e.g. 90s, 30m, 24h, 7d or 0`);
-  const n = Number(m[1]);
-  const unit = { s: 1, m: 60, h: 3600, d: 86400 }[(m[2] ?? 's') as 's' | 'm' | 'h' | 'd'];
-  return n * unit;
+  const t = s.trim();
+  const bad = () => new Error(`invalid --ttl ${JSON.stringify(s)}: want e.g. 90s, 30m, 1h30m, 24h, 7d or 0`);
+  if (/^\d+$/.test(t)) return checkTtl(s, Number(t));
+  if (!/^(\d+(s|m|h|d))+$/.test(t)) throw bad();
+  let seconds = 0;
+  for (const m of t.matchAll(/(\d+)(s|m|h|d)/g)) seconds += Number(m[1]) * { s: 1, m: 60, h: 3600, d: 86400 }[m[2] as 's' | 'm' | 'h' | 'd'];
+  return checkTtl(s, seconds);
+}
+
+function checkTtl(s: string, seconds: number): number {
+  if (!Number.isSafeInteger(seconds) || seconds > MAX_TTL_SECONDS) throw new Error(`invalid --ttl ${JSON.stringify(s)}: at most ten years (3650d); 0 = never expires`);
+  return seconds;
 }
 
 /** The server's data dir (absolute) and CA; throws where no server has created its CA yet. */

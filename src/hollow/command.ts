@@ -47,10 +47,15 @@ export const hollowNodesUsage = `  hollow-nodes  simulate many nodes in this pro
  */
 export const hollowNodeFlags: readonly string[] = ['--max-semi-space-size=32'];
 
-function num(v: string | undefined, name: string, dflt: number): number {
+/** A number flag at least `min` (default 0) and at most `max`, checked before anything is registered. */
+function num(v: string | undefined, name: string, dflt: number, range: { min?: number; max?: number; integer?: boolean } = {}): number {
   if (v === undefined) return dflt;
   const n = Number(v);
-  if (!Number.isFinite(n) || n < 0) throw new Error(`--${name}: want a non-negative number, got ${JSON.stringify(v)}`);
+  const min = range.min ?? 0;
+  const what = range.max !== undefined ? `a number in ${min}..${range.max}` : range.integer ? `an integer of at least ${min}` : min === 0 ? 'a non-negative number' : `a number of at least ${min}`;
+  if (v.trim() === '' || !Number.isFinite(n) || n < min || (range.max !== undefined && n > range.max) || (range.integer && !Number.isInteger(n))) {
+    throw new Error(`--${name}: want ${what}, got ${JSON.stringify(v)}`);
+  }
   return n;
 }
 
@@ -127,8 +132,9 @@ export async function runHollowNodesCommand(args: string[]): Promise<void> {
     namePrefix: values['name-prefix'] ?? 'hollow-node-',
     firstIndex: num(values['first-index'], 'first-index', 0),
     readyDelayMs: num(values['ready-delay-ms'], 'ready-delay-ms', 100),
-    failureRate: num(values['failure-rate'], 'failure-rate', 0),
-    leaseDurationSeconds: num(values['lease-duration-seconds'], 'lease-duration-seconds', 40),
+    failureRate: num(values['failure-rate'], 'failure-rate', 0, { max: 1 }),
+    // A Lease shorter than 1 s is refused by the API after the Nodes were registered: checked here first.
+    leaseDurationSeconds: num(values['lease-duration-seconds'], 'lease-duration-seconds', 40, { min: 1, integer: true }),
     concurrency,
     labels: parseLabels(values.labels),
     onError: (e) => {

@@ -50,6 +50,13 @@ describe('everynode agent --token', () => {
     expect(existsSync(nodeIdentityFiles(agentDir).keyFile)).toBe(false);
   });
 
+  it('a first join to a server that does not answer says which server', async () => {
+    const agentDir = makeTempDir(cleanup, 'agent-nobody');
+    const p = spawnNode(cleanup, [everynodeBin, 'agent', '--server', 'https://127.0.0.1:1', '--token', await tokenCreate(), '--name', 'nobody', '--data-dir', agentDir, '--node-ip', '127.0.0.1', '--port', '0']);
+    expect((await p.exited).code).toBe(1);
+    expect(p.output()).toContain('agent: cannot join through https://127.0.0.1:1: connect ECONNREFUSED 127.0.0.1:1');
+  });
+
   it('joins, registers its Node, runs a pod and serves its log to the API server over TLS', async () => {
     const token = await tokenCreate();
     expect(token).toMatch(/^K10[0-9a-f]{64}::/);

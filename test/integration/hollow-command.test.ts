@@ -45,6 +45,16 @@ describe('everynode hollow-nodes', () => {
     const transport = new HttpTransport({ ...loadKubeconfig(server.kubeconfigPath) });
     cleanup.defer(() => transport.destroy(), 'transport');
     const client = new RestClient(transport.request);
+    // Flags out of their range are refused before any Node is registered.
+    for (const [flag, value, want] of [
+      ['--failure-rate', '2', '--failure-rate: want a number in 0..1, got "2"'],
+      ['--lease-duration-seconds', '0', '--lease-duration-seconds: want an integer of at least 1, got "0"'],
+    ] as const) {
+      const bad = spawnNode(cleanup, [everynodeBin, 'hollow-nodes', '--kubeconfig', server.kubeconfigPath, '--count', '3', '--name-prefix', 'bad-', flag, value]);
+      expect((await bad.exited).code).toBe(1);
+      expect(bad.output()).toContain(want);
+    }
+    expect((await client.list<Node>(nodesResource)).items.filter((n) => n.metadata.name?.startsWith('bad-'))).toEqual([]);
     const proc = spawnNode(cleanup, [everynodeBin, 'hollow-nodes', '--kubeconfig', server.kubeconfigPath, '--count', '12', '--name-prefix', 'hc-', '--ready-delay-ms', '20', '--labels', 'fleet=test']);
     const ready = await waitFor(() => /^\{"event":"ready".*$/m.exec(proc.output())?.[0], { timeoutMs: 30_000, message: `ready line (output: ${proc.output()})` });
     expect(JSON.parse(ready)).toMatchObject({ event: 'ready', nodes: 12 });
