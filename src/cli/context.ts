@@ -367,7 +367,7 @@ export class Connection {
  */
 export function kubeconfigError(path: string, e: unknown): CliError {
   const message = e instanceof Error ? e.message : String(e);
-  if (message.startsWith(`kubeconfig ${path}:`)) return new CliError(message.replace(/\s*\n[\s\S]*$/, ''));
+  if (message.startsWith(`kubeconfig ${path}:`) || message.startsWith(`error loading config file "${path}"`)) return new CliError(message.replace(/\s*\n[\s\S]*$/, ''));
   const first = message.split('\n').map((l) => l.trim()).find((l) => l !== '') ?? 'unreadable';
   return new CliError(`error loading config file "${path}": ${first.replace(/:$/, '')}`);
 }

@@ -26,11 +26,25 @@ function str(v: unknown): string | undefined {
 }
 
 /**
+ * The file's YAML. An unreadable or malformed file throws kubectl's one line naming it:
+ * `error loading config file "<path>": <first line of the cause>`.
+ */
+function readDoc(path: string): Dict {
+  try {
+    return (parse(readFileSync(path, 'utf8')) ?? {}) as Dict;
+  } catch (e) {
+    const message = e instanceof Error ? e.message : String(e);
+    const first = message.split('\n').map((l) => l.trim()).find((l) => l !== '') ?? 'unreadable';
+    throw new Error(`error loading config file "${path}": ${first.replace(/:$/, '')}`);
+  }
+}
+
+/**
  * The context's cluster, user and namespace resolved into connection options. `use` names a
  * cluster or user entry to take instead of the context's (kubectl's --cluster and --user).
  */
 export function loadKubeconfig(path: string, contextName?: string, use: { cluster?: string; user?: string } = {}): ResolvedKubeconfig {
-  const doc = (parse(readFileSync(path, 'utf8')) ?? {}) as Dict;
+  const doc = readDoc(path);
   const dir = dirname(path);
   const file = (p: string): Buffer => readFileSync(isAbsolute(p) ? p : join(dir, p));
   const ctxName = contextName ?? str(doc['current-context']);
