@@ -1,5 +1,5 @@
 import { X509Certificate } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, request, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -119,6 +119,34 @@ describe('ensurePki', () => {
     const fresh = await ensurePki(dir, { sans: ['b.example'] });
     expect(fresh.servingIssued).toBe(true);
     expect(new X509Certificate(fresh.servingCertPem).checkHost('a.example')).toBeUndefined();
+  });
+
+  it('issues the serving pair afresh when server.key is damaged or not the certificate\'s key, and serves with it', async () => {
+    const dir = tempDir();
+    const first = await ensurePki(dir, { sans: ['a.example'] });
+    writeFileSync(join(dir, 'tls', 'server.key'), readFileSync(join(dir, 'tls', 'ca.key')));
+    const again = await ensurePki(dir);
+    expect(again.servingIssued).toBe(true);
+    expect(again.caCertPem).toBe(first.caCertPem);
+    expect(new X509Certificate(again.servingCertPem).checkHost('a.example')).toBe('a.example');
+    writeFileSync(join(dir, 'tls', 'server.key'), 'garbage\n');
+    const third = await ensurePki(dir);
+    expect(third.servingIssued).toBe(true);
+    const port = await serve(third);
+    expect(await get(port, { ca: third.caCertPem })).toEqual({ result: null });
+  });
+
+  it('refuses a damaged CA or key file with one line naming it, and writes nothing', async () => {
+    for (const name of ['ca.crt', 'ca.key', 'node-serving-ca.crt', 'node-serving-ca.key']) {
+      const dir = tempDir();
+      await ensurePki(dir);
+      const path = join(dir, 'tls', name);
+      writeFileSync(path, 'garbage\n');
+      const before = readFileSync(join(dir, 'tls', 'server.crt'), 'utf8');
+      await expect(ensurePki(dir)).rejects.toThrow(new RegExp(`^${path.replace(/[.]/g, '\\.')}: not a valid PEM [^\\n]+; restore the data dir from a backup`));
+      expect(readFileSync(path, 'utf8')).toBe('garbage\n');
+      expect(readFileSync(join(dir, 'tls', 'server.crt'), 'utf8')).toBe(before);
+    }
   });
 
   it('serves https: clients trusting the CA connect, client certs give CN/O, a wrong CA is rejected', async () => {

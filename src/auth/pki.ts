@@ -26,7 +26,7 @@
 
 import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
-import { createHash, webcrypto } from 'node:crypto';
+import { createHash, createPrivateKey, createPublicKey, webcrypto } from 'node:crypto';
 
 type CryptoKey = webcrypto.CryptoKey;
 type CryptoKeyPair = webcrypto.CryptoKeyPair;
@@ -92,6 +92,29 @@ async function exportKeyPem(key: CryptoKey): Promise<string> {
 async function importKeyPem(pem: string): Promise<CryptoKey> {
   const der = x509.PemConverter.decodeFirst(pem);
   return crypto.subtle.importKey('pkcs8', der, keyAlgorithm, true, ['sign']);
+}
+
+/**
+ * What `parse` makes of the file at `path`; a file that does not parse throws one line naming
+ * it (a corrupt CA or key file must not read as a bare decoder error).
+ */
+async function parseFile<T>(path: string, what: string, parse: () => T | Promise<T>): Promise<T> {
+  try {
+    return await parse();
+  } catch (e) {
+    throw new Error(`${path}: not a valid ${what} (${e instanceof Error ? e.message : String(e)}); restore the data dir from a backup (everynode restore)`);
+  }
+}
+
+/** Whether the serving key parses and is the private half of the serving certificate's key. */
+function servingKeyFits(keyPem: string, certPem: string): boolean {
+  try {
+    const cert = new x509.X509Certificate(certPem);
+    const spki = createPublicKey(createPrivateKey(keyPem)).export({ type: 'spki', format: 'der' });
+    return Buffer.from(cert.publicKey.rawData).equals(spki);
+  } catch {
+    return false;
+  }
 }
 
 async function generateKeys(): Promise<CryptoKeyPair> {
@@ -307,8 +330,8 @@ export async function ensurePki(dataDir: string, opts: EnsurePkiOptions = {}): P
     writeFileAtomic(caCertPath, caCertPem, 0o644);
     caCreated = true;
   }
-  const caCert = new x509.X509Certificate(caCertPem);
-  const caKey = await importKeyPem(caKeyPem);
+  const caCert = await parseFile(caCertPath, 'PEM certificate', () => new x509.X509Certificate(caCertPem));
+  const caKey = await parseFile(caKeyPath, 'PEM PKCS#8 private key', () => importKeyPem(caKeyPem));
 
   const nodeCaCertPath = join(dir, 'node-serving-ca.crt');
   const nodeCaKeyPath = join(dir, 'node-serving-ca.key');
@@ -325,15 +348,16 @@ export async function ensurePki(dataDir: string, opts: EnsurePkiOptions = {}): P
     writeFileAtomic(nodeCaKeyPath, nodeServingCaKeyPem, 0o600);
     writeFileAtomic(nodeCaCertPath, nodeServingCaCertPem, 0o644);
   }
-  const nodeServingCaCert = new x509.X509Certificate(nodeServingCaCertPem);
-  const nodeServingCaKey = await importKeyPem(nodeServingCaKeyPem);
+  const nodeServingCaCert = await parseFile(nodeCaCertPath, 'PEM certificate', () => new x509.X509Certificate(nodeServingCaCertPem));
+  const nodeServingCaKey = await parseFile(nodeCaKeyPath, 'PEM PKCS#8 private key', () => importKeyPem(nodeServingCaKeyPem));
 
   let servingCertPem = existsSync(certPath) ? readFileSync(certPath, 'utf8') : '';
   let servingKeyPem = existsSync(keyPath) ? readFileSync(keyPath, 'utf8') : '';
   // The names asked for now, then those the certificate on disk has already (see the contract).
   const sans = normalizeSans([...(opts.sans ?? []), ...(servingCertPem ? await namesOfServingCert(servingCertPem, caCert) : [])]);
   let servingIssued = false;
-  if (!servingCertPem || !servingKeyPem || (await servingNeedsReissue(servingCertPem, caCert, sans, now))) {
+  // The serving pair is derived from the CA: one that is damaged is issued afresh.
+  if (!servingCertPem || !servingKeyPem || !servingKeyFits(servingKeyPem, servingCertPem) || (await servingNeedsReissue(servingCertPem, caCert, sans, now))) {
     const leaf = await issueLeaf({ caCert, caKey }, { subject: [{ CN: ['everynode'] }], days: SERVING_VALIDITY_DAYS, usage: 'server', sans, now });
     servingCertPem = leaf.certPem;
     servingKeyPem = leaf.keyPem;

@@ -1,4 +1,4 @@
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tempDirs } from '../api/testing/index.js';
@@ -32,6 +32,15 @@ describe('service account tokens', () => {
     expect(again.verify(vault, now, ['vault', 'x'])?.aud).toEqual(['vault']);
     expect((statSync(join(dir, 'tls', 'sa.key')).mode & 0o777).toString(8)).toBe('600');
     expect(readFileSync(join(dir, 'tls', 'sa.key'), 'utf8')).toMatch(/BEGIN PRIVATE KEY/);
+  });
+
+  it('refuses a damaged tls/sa.key with one line naming it, and keeps the file', () => {
+    const dir = tempDir();
+    new ServiceAccountTokens(dir);
+    const path = join(dir, 'tls', 'sa.key');
+    writeFileSync(path, 'garbage\n');
+    expect(() => new ServiceAccountTokens(dir)).toThrow(`${path}: not a valid PEM private key (`);
+    expect(readFileSync(path, 'utf8')).toBe('garbage\n');
   });
 
   it('refuses expired, not yet valid, tampered, foreign, and other-audience tokens', () => {

@@ -105,7 +105,11 @@ export class ServiceAccountTokens {
         if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       }
     }
-    this.key = createPrivateKey(readFileSync(path, 'utf8'));
+    try {
+      this.key = createPrivateKey(readFileSync(path, 'utf8'));
+    } catch (e) {
+      throw new Error(`${path}: not a valid PEM private key (${e instanceof Error ? e.message : String(e)}); restore the data dir from a backup (everynode restore)`);
+    }
     this.publicKey = createPublicKey(this.key);
     // Upstream names the key by a hash of its public half.
     this.kid = b64url(createHash('sha256').update(this.publicKey.export({ type: 'spki', format: 'der' })).digest());
