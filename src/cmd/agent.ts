@@ -37,7 +37,7 @@ import { isIP } from 'node:net';
 import { createLogger, ignoreClosedOutput, type Logger } from '../util/logger.js';
 import { applyServerHeapPolicy } from '../util/heap.js';
 import { everynodeVersion } from '../util/version.js';
-import { clusterDnsFlags, corsAllowedOriginsFromFlag, corsFlagUsage, defaultStoreWait, nodeLifecycleFlagUsage, nodeLifecycleFromFlags, storeFlagUsage, storeUrlFromFlag, storeWaitMsFromFlag, wildcardListenNote } from './store-flag.js';
+import { clusterDnsFlags, corsAllowedOriginsFromFlag, corsFlagUsage, defaultStoreWait, nodeLifecycleFlagUsage, nodeLifecycleFromFlags, storeFlagUsage, storeUrlFromFlag, storeWaitMsFromFlag, tlsSansFromFlag, wildcardListenNote } from './store-flag.js';
 import type { RunningServer } from '../apiserver/index.js';
 import { isDNS1123Label, isDNS1123Subdomain } from '../api/validation/index.js';
 
@@ -384,7 +384,8 @@ export async function runUp(args: string[]): Promise<void> {
   applyServerHeapPolicy();
   const { startServer, versionInfo } = await import('../apiserver/index.js');
   const corsAllowedOrigins = corsAllowedOriginsFromFlag(values['cors-allowed-origins']);
-  const server = await startServer({ dataDir, listen: values.listen, logger: logger.child('apiserver'), controllers: nodeLifecycle ? { nodeLifecycle } : true, tlsSans: values['tls-san'], storeWaitMs, corsAllowedOrigins, ...(storeUrl ? { storeUrl } : {}), ...(clusterDns ? { clusterDns } : {}) });
+  const tlsSans = tlsSansFromFlag('up', values['tls-san']);
+  const server = await startServer({ dataDir, listen: values.listen, logger: logger.child('apiserver'), controllers: nodeLifecycle ? { nodeLifecycle } : true, tlsSans, storeWaitMs, corsAllowedOrigins, ...(storeUrl ? { storeUrl } : {}), ...(clusterDns ? { clusterDns } : {}) });
   // What has started so far: a failure from here on stops it (stopUp) before it is reported,
   // so the controllers release their lease and the daemons stop as on Ctrl-C.
   const parts: UpParts = { server, agents: [], rotations: [] };

@@ -8,7 +8,7 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fullUsage, helpArgv, lifecycleHelp, nearestOption, usageSection, wantsHelp } from './help.js';
-import { clusterDnsFlags, corsAllowedOriginsFromFlag, corsFlagUsage, defaultStoreWait, nodeLifecycleFlagUsage, nodeLifecycleFromFlags, storeFlagUsage, storeUrlFromFlag, storeWaitMsFromFlag, wildcardListenNote } from './store-flag.js';
+import { clusterDnsFlags, corsAllowedOriginsFromFlag, corsFlagUsage, defaultStoreWait, nodeLifecycleFlagUsage, nodeLifecycleFromFlags, storeFlagUsage, storeUrlFromFlag, storeWaitMsFromFlag, tlsSansFromFlag, wildcardListenNote } from './store-flag.js';
 import { createLogger, ignoreClosedOutput } from '../util/logger.js';
 import { applyServerHeapPolicy } from '../util/heap.js';
 import { removeProtoAccessor } from '../util/proto-key.js';
@@ -93,9 +93,10 @@ async function runServer(args: string[]): Promise<void> {
   const clusterDns = clusterDnsFlags('server', values['cluster-dns'] ?? 'off', values['cluster-domain']);
   const inflightLimits = { readOnly: inflightFlag('max-requests-inflight', values['max-requests-inflight']), mutating: inflightFlag('max-mutating-requests-inflight', values['max-mutating-requests-inflight']) };
   const corsAllowedOrigins = corsAllowedOriginsFromFlag(values['cors-allowed-origins']);
+  const tlsSans = tlsSansFromFlag('server', values['tls-san']);
   const nodeLifecycle = nodeLifecycleFromFlags(values['node-monitor-grace-period'], values['node-startup-grace-period']);
   const controllers = values['disable-controllers'] ? false : nodeLifecycle ? { nodeLifecycle } : true;
-  const server = await startServer({ dataDir: resolve(values['data-dir']), listen: values.listen, logger, controllers, tlsSans: values['tls-san'], storeWaitMs, inflightLimits, corsAllowedOrigins, ...(storeUrl ? { storeUrl } : {}), ...(clusterDns ? { clusterDns } : {}) });
+  const server = await startServer({ dataDir: resolve(values['data-dir']), listen: values.listen, logger, controllers, tlsSans, storeWaitMs, inflightLimits, corsAllowedOrigins, ...(storeUrl ? { storeUrl } : {}), ...(clusterDns ? { clusterDns } : {}) });
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;

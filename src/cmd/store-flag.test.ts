@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensurePki } from '../auth/index.js';
-import { corsAllowedOriginsFromFlag, nodeLifecycleFromFlags, storeWaitMsFromFlag, wildcardListenNote } from './store-flag.js';
+import { corsAllowedOriginsFromFlag, nodeLifecycleFromFlags, storeWaitMsFromFlag, tlsSansFromFlag, wildcardListenNote } from './store-flag.js';
 
 describe('--store-wait', () => {
   const etcd = 'etcd://127.0.0.1:2379';
@@ -29,6 +29,18 @@ describe('--cors-allowed-origins', () => {
   it('takes repeated and comma-separated patterns, ignoring empty ones', () => {
     expect(corsAllowedOriginsFromFlag([])).toEqual([]);
     expect(corsAllowedOriginsFromFlag(['^https://a\\.example$, ^http://127\\.0\\.0\\.1(:\\d+)?$', '', '^https://b$'])).toEqual(['^https://a\\.example$', '^http://127\\.0\\.0\\.1(:\\d+)?$', '^https://b$']);
+  });
+});
+
+describe('--tls-san', () => {
+  it('takes DNS names (any case, wildcards) and IP addresses, IPv6 with or without brackets', () => {
+    const ok = ['server.example.com', 'Node-1', '*.apps.example.com', '10.0.0.5', '::1', '[fd00::1]'];
+    expect(tlsSansFromFlag('server', ok)).toEqual(ok);
+  });
+  it('refuses what is neither, naming the flag and the value', () => {
+    for (const bad of ['https://x', 'a b', '', 'host:6443', '-x', 'a..b']) {
+      expect(() => tlsSansFromFlag('up', [bad])).toThrow(`up: invalid --tls-san ${JSON.stringify(bad)}: want a DNS name (e.g. server.example.com) or an IP address`);
+    }
   });
 });
 

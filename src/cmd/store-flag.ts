@@ -2,6 +2,8 @@
 // `--cors-allowed-origins`, `--node-monitor-grace-period` and `--node-startup-grace-period`.
 
 import { X509Certificate } from 'node:crypto';
+import { isIP } from 'node:net';
+import { isDNS1123Subdomain, isWildcardDNS1123Subdomain } from '../api/validation/names.js';
 
 /** Usage text of the flag (indented like the commands' option lists). */
 export const storeFlagUsage = `           --store STORE        sqlite (default: DIR/state.db) or etcd://HOST:PORT[,HOST:PORT...][?prefix=/p]
@@ -102,6 +104,22 @@ export const corsFlagUsage = `           --cors-allowed-origins REGEX[,REGEX...]
 /** `--cors-allowed-origins` values (repeatable, each comma-separated as upstream's flag) as startServer's corsAllowedOrigins. */
 export function corsAllowedOriginsFromFlag(values: readonly string[]): string[] {
   return values.flatMap((v) => v.split(',')).map((v) => v.trim()).filter((v) => v !== '');
+}
+
+/**
+ * `--tls-san` values, each an IP address (IPv6 with or without brackets) or a DNS name (`*.`
+ * wildcards too, any case), checked before anything starts: a typo such as `https://host` or
+ * `a b` would otherwise go into the serving certificate, and stay there (names are kept).
+ */
+export function tlsSansFromFlag(command: string, values: readonly string[]): string[] {
+  for (const raw of values) {
+    const v = raw.trim().replace(/^\[(.*)\]$/, '$1');
+    if (isIP(v) !== 0) continue;
+    const name = v.toLowerCase();
+    const errs = name.startsWith('*.') ? isWildcardDNS1123Subdomain(name) : isDNS1123Subdomain(name);
+    if (v === '' || errs.length > 0) throw new Error(`${command}: invalid --tls-san ${JSON.stringify(raw)}: want a DNS name (e.g. server.example.com) or an IP address`);
+  }
+  return [...values];
 }
 
 /**
