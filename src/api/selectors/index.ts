@@ -24,4 +24,3 @@ export {
   convertFieldSelector,
   checkFieldSelector,
 } from './field-selector.js';
-export { isLabelKey, isLabelValue, isDNS1123Subdomain } from './label-syntax.js';

@@ -116,7 +116,7 @@ describe('parseLabelSelector: errors (400 BadRequest, upstream wording)', () => 
     ['/a', `unable to parse requirement: <nil>: Invalid value: "/a": prefix part must be non-empty`],
     [
       'a=' + 'x'.repeat(64),
-      `unable to parse requirement: values[0][a]: Invalid value: "${'x'.repeat(64)}": must be no more than 63 bytes`,
+      `unable to parse requirement: values[0][a]: Invalid value: "${'x'.repeat(64)}": must be no more than 63 characters`,
     ],
   ];
   it.each(cases)('%j', (input, message) => {

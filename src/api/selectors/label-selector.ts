@@ -6,7 +6,7 @@
 
 import { badRequest, fieldErrorString } from '../errors.js';
 import type { LabelSelector } from '../types.js';
-import { isLabelKey, isLabelValue } from './label-syntax.js';
+import { isQualifiedName as isLabelKey, isValidLabelValue as isLabelValue } from '../validation/names.js';
 
 export interface Selector {
   matches(labels: Record<string, string> | undefined): boolean;
