@@ -132,12 +132,17 @@ details.more[open] summary { margin-bottom: 2px; }
 .status-ok { color: #116329; }
 .status-bad { color: var(--failed); font-weight: 600; }
 .status-warn { color: #7d4e00; font-weight: 600; }
-.prog { display: inline-flex; flex-direction: column; gap: 2px; width: 90px; vertical-align: middle; margin-right: 6px; }
+.prog { display: flex; flex-direction: column; gap: 2px; width: 90px; margin: 5px 0 3px; }
 .bar { height: 5px; background: var(--none); border-radius: 3px; overflow: hidden; }
 .bar > span { display: block; height: 100%; }
 .bar .upd { background: var(--accent); }
 .bar .avl { background: var(--ready); }
-.prog-text { font-size: 12px; color: var(--muted); white-space: nowrap; }
+/* The rollout text wraps under its bars: the DaemonSet table fits 1280 px without scrolling. */
+td.rollout { min-width: 8.5em; }
+#ds-body td.name { min-width: 10em; }
+#ds-body td.mono.name { min-width: 9em; }
+.tag.breakable { white-space: normal; }
+.prog-text { font-size: 12px; color: var(--muted); }
 .nowrap { white-space: nowrap; }
 .detail-events { max-height: 260px; }
 /* A DaemonSet on hundreds of nodes, or hundreds of DaemonSets, scroll inside their box. */
@@ -1099,7 +1104,7 @@ const SCRIPT = String.raw`
   function images(containers) {
     var seen = [];
     (containers || []).forEach(function (c) { if (seen.indexOf(c.image) < 0) seen.push(c.image); });
-    return seen.map(esc).join('<br>');
+    return seen.map(breakable).join('<br>');
   }
   function strategy(ds) {
     var s = (ds.spec && ds.spec.updateStrategy) || {};
@@ -1144,17 +1149,21 @@ const SCRIPT = String.raw`
     return r.key + ' ' + r.operator + vals;
   }
   /** Where the pods may go: nodeSelector and required node affinity, as tags. */
+  /** Escaped text that may wrap after '/', '=' and ':' (label keys, reasons such as Init:CrashLoopBackOff). */
+  function breakable(text) {
+    return esc(text).replace(/([\/=:])/g, '$1<wbr>');
+  }
   function placement(ds) {
     var spec = (ds.spec && ds.spec.template && ds.spec.template.spec) || {};
     var out = [];
     var sel = spec.nodeSelector || {};
-    Object.keys(sel).sort().forEach(function (k) { out.push('<span class="tag" title="nodeSelector">' + esc(k + '=' + sel[k]) + '</span>'); });
+    Object.keys(sel).sort().forEach(function (k) { out.push('<span class="tag breakable" title="nodeSelector">' + breakable(k + '=' + sel[k]) + '</span>'); });
     var req = spec.affinity && spec.affinity.nodeAffinity && spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution;
     var terms = (req && req.nodeSelectorTerms) || [];
     var termTexts = terms.map(function (t) {
       return ((t && t.matchExpressions) || []).concat((t && t.matchFields) || []).map(requirementText).join(' and ');
     });
-    if (termTexts.length) out.push('<span class="tag" title="required node affinity (terms ORed)">affinity: ' + esc(termTexts.join(' or ')) + '</span>');
+    if (termTexts.length) out.push('<span class="tag breakable" title="required node affinity (terms ORed)">affinity: ' + breakable(termTexts.join(' or ')) + '</span>');
     return out.length ? out.join('') : '<span class="muted">all nodes</span>';
   }
 
@@ -1195,14 +1204,14 @@ const SCRIPT = String.raw`
       var st = dsStatus(ds);
       return '<tr class="ds' + (sel ? ' selected' : '') + '" data-testid="ds-row" data-name="' + esc(k) + '" tabindex="0" aria-selected="' + sel + '">' +
         '<td class="name"><span class="ns">' + esc(meta(ds).namespace) + '/</span>' + esc(meta(ds).name) + '</td>' +
-        '<td data-testid="ds-status" data-status="' + st.kind + '" class="' + st.cls + '">' + esc(st.text) +
+        '<td data-testid="ds-status" data-status="' + st.kind + '" class="' + st.cls + '">' + breakable(st.text) +
           (st.extra ? '<br><span class="status-warn" data-testid="ds-misscheduled">' + esc(st.extra) + '</span>' : '') + '</td>' +
         '<td class="num" data-testid="ds-desired">' + c.desired + '</td>' +
         '<td class="num" data-testid="ds-current">' + c.current + '</td>' +
         '<td class="num" data-testid="ds-ready">' + c.ready + '</td>' +
         '<td class="num" data-testid="ds-updated">' + c.updated + '</td>' +
         '<td class="num" data-testid="ds-available">' + c.available + '</td>' +
-        '<td class="nowrap">' + progress(c) + '</td>' +
+        '<td class="rollout">' + progress(c) + '</td>' +
         '<td data-testid="ds-placement">' + placement(ds) + '</td>' +
         '<td class="mono name">' + images((tpl.initContainers || []).concat(tpl.containers || [])) + '</td>' +
         '<td>' + strategy(ds) + '</td>' +

@@ -167,6 +167,26 @@ describe.skipIf(!haveChromium)('dashboard with problems in a browser', () => {
     expect(await status.textContent()).toContain('Failing: 3 Init:CrashLoopBackOff');
   });
 
+  it('fits the DaemonSet table in a 1280 px window: long images, selectors and reasons wrap instead of scrolling sideways', async () => {
+    const wide = daemonSet('node-feature-discovery-worker', { nodeSelector: { 'kubernetes.io/os': 'linux' } }, ['falco-driver-loader']);
+    const tpl = wide.spec.template.spec!;
+    tpl.initContainers![0]!.image = 'docker.io/falcosecurity/falco-driver-loader:0.44.1';
+    tpl.containers = [
+      { name: 'worker', image: 'registry.k8s.io/nfd/node-feature-discovery:v0.19.0' },
+      { name: 'exporter', image: 'quay.io/prometheus/node-exporter:v1.12.1' },
+    ];
+    wide.spec.updateStrategy = { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: '10%', maxSurge: 0 } };
+    await client.create(daemonSetsResource, 'default', wide);
+    const row = page.locator('[data-testid="ds-row"][data-name="default/node-feature-discovery-worker"]');
+    await row.waitFor({ timeout: 15_000 });
+    await expect.poll(() => page.locator('[data-testid="ds-row"][data-name="default/crashy"] [data-testid="ds-status"]').textContent(), { timeout: 10_000 }).toContain('Init:CrashLoopBackOff');
+    const box = await page.locator('#ds-wrap').evaluate((el) => ({ scroll: el.scrollWidth, client: el.clientWidth }));
+    expect(box.scroll).toBeLessThanOrEqual(box.client);
+    expect(await row.textContent()).toContain('registry.k8s.io/nfd/node-feature-discovery:v0.19.0');
+    await client.delete(daemonSetsResource, 'default', 'node-feature-discovery-worker');
+    await row.waitFor({ state: 'detached', timeout: 15_000 });
+  });
+
   it('keeps keyboard focus and text selection through refreshes that change the tables', async () => {
     const row = page.locator('[data-testid="ds-row"][data-name="default/edge-only"]');
     await row.focus();
