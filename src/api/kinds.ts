@@ -135,6 +135,12 @@ export interface KindDef {
   defaultPropagation?: 'Background' | 'Orphan';
   /** Custom resources only: set on the kinds of a terminating CRD, creates are refused (405) with this message. */
   createForbidden?: string;
+  /**
+   * A custom resource version marked deprecated: the warning every request to it is answered
+   * with (its deprecationWarning, else `<group>/<version> <Kind> is deprecated`, naming the
+   * served version to use instead when there is a newer one).
+   */
+  deprecationWarning?: string;
   /** Custom resources only: served from a CRD (no strategic merge patch; generation covers every field but metadata and a /status status). */
   custom?: true;
   /**

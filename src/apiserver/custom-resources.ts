@@ -28,6 +28,7 @@ import { allVerbs, tableKeyOf, type KindDef, type KindRegistry } from '../api/ki
 import { registerCustomResourceSchema, unregisterCustomResourceSchema } from '../api/schema/index.js';
 import { crdCleanupFinalizer, registerCustomResourceValidation, reservedGroups, unregisterCustomResourceValidation } from '../api/validation/index.js';
 import type { Store } from '../storage/interface.js';
+import { compareKubeVersions } from './discovery.js';
 import type { Logger } from '../util/logger.js';
 import { keyPrefix, registryRoot, type RestRegistry } from './registry.js';
 import { customResourcePrinter, setCustomResourcePrinter, type PrinterColumn } from './tables/index.js';
@@ -99,6 +100,7 @@ function kindsOf(crd: Json): CrdKind[] {
       },
     };
     if (terminating) def.createForbidden = TERMINATING;
+    if (v.deprecated === true) def.deprecationWarning = typeof v.deprecationWarning === 'string' ? v.deprecationWarning : defaultDeprecationWarning(group, kind, v.name, versions);
     const schema = isObj(v.schema) ? v.schema.openAPIV3Schema : undefined;
     const columns = (Array.isArray(v.additionalPrinterColumns) ? v.additionalPrinterColumns : []).filter(
       (c): c is PrinterColumn => isObj(c) && typeof c.name === 'string' && typeof c.type === 'string' && typeof c.jsonPath === 'string',
@@ -106,6 +108,21 @@ function kindsOf(crd: Json): CrdKind[] {
     out.push({ def, served: v.served === true, storage: v.storage === true, schema, columns, signature: JSON.stringify([def, schema, columns]) });
   }
   return out;
+}
+
+/**
+ * Upstream's warning for a deprecated version without its own: `<group>/<version> <Kind> is
+ * deprecated`, then `; use <group>/<newer> <Kind>` naming the most preferred served version that
+ * is not deprecated and is preferred over this one, when there is one.
+ */
+function defaultDeprecationWarning(group: string, kind: string, version: string, versions: unknown[]): string {
+  const msg = `${group}/${version} ${kind} is deprecated`;
+  const newer = versions
+    .filter(isObj)
+    .filter((v) => v.served === true && v.deprecated !== true && typeof v.name === 'string' && compareKubeVersions(v.name, version) < 0)
+    .map((v) => v.name as string)
+    .sort(compareKubeVersions);
+  return newer[0] ? `${msg}; use ${group}/${newer[0]} ${kind}` : msg;
 }
 
 const gvr = (k: Pick<KindDef, 'group' | 'version' | 'plural'>): string => `${k.group}/${k.version}/${k.plural}`;

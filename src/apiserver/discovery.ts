@@ -56,6 +56,8 @@ export class Discovery {
       if (!vs.includes(gv.version)) vs.push(gv.version);
       groups.set(gv.group, vs);
     }
+    // Most preferred first (the group's preferredVersion), as upstream orders a group's versions.
+    for (const vs of groups.values()) vs.sort(compareKubeVersions);
     return groups;
   }
 
@@ -119,6 +121,24 @@ export class Discovery {
       return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: groupVersionOf({ group, version }), resources };
     });
   }
+}
+
+/**
+ * Kubernetes' version priority (apimachinery's CompareKubeAwareVersionStrings), as a sort
+ * comparator putting the preferred version first: GA before beta before alpha, then the higher
+ * major, then the higher alpha/beta number (v2 > v1 > v1beta2 > v1beta1 > v1alpha1); versions of
+ * another form come last, in alphabetical order.
+ */
+export function compareKubeVersions(a: string, b: string): number {
+  const parse = (v: string): [number, number, number] | undefined => {
+    const m = /^v([1-9]\d*)(?:(alpha|beta)([1-9]\d*))?$/.exec(v);
+    if (!m) return undefined;
+    return [m[2] === 'alpha' ? 0 : m[2] === 'beta' ? 1 : 2, Number(m[1]), m[3] ? Number(m[3]) : 0];
+  };
+  const pa = parse(a);
+  const pb = parse(b);
+  if (!pa || !pb) return pa ? -1 : pb ? 1 : a < b ? -1 : a > b ? 1 : 0;
+  return pb[0] - pa[0] || pb[1] - pa[1] || pb[2] - pa[2];
 }
 
 /** The aggregated discovery versions served, most preferred first. */

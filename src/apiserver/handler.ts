@@ -15,7 +15,7 @@ import { aggregatedContentType, aggregatedDiscoveryRequested, type Discovery } f
 import { toHttpError } from './errors.js';
 import { buildFilter } from './filter.js';
 import { healthRouteOf, type ServerHealth } from './health.js';
-import { answerInYaml, parseJsonBody, parseJsonText, parseYamlText, readBody, readBodyBuffer, sendJson, sendStatus, sendText, type JsonTextFindings } from './http.js';
+import { addWarning, answerInYaml, parseJsonBody, parseJsonText, parseYamlText, readBody, readBodyBuffer, sendJson, sendStatus, sendText, type JsonTextFindings } from './http.js';
 import { decodeProtobufObject, deleteOptionsGroupKind, protobufContentType } from './protobuf.js';
 import { reviewRouteOf, serveReview } from './reviews.js';
 import { metricsRouteOf, serveMetrics } from './metrics-api.js';
@@ -376,6 +376,8 @@ async function handleResource(
   if (route.group === '' && route.version === 'v1' && route.plural === 'bindings') return serveBindings(deps, req, res, method, route, query, admit);
   const k = deps.kinds.byResource(route.group, route.version, route.plural);
   if (!k) throw pathNotFound();
+  // Every request to a deprecated custom resource version says so, whatever its answer.
+  if (k.deprecationWarning) addWarning(res, k.deprecationWarning);
   // Scope: the Namespace object is addressed as /namespaces/<name>; its route carries name only.
   const isNamespaceKind = k.group === '' && k.plural === 'namespaces';
   // namespaces/<ns>/namespaces[/<name>] does not exist (Namespace is cluster-scoped): it would

@@ -280,11 +280,14 @@ export function parseYamlText(text: string): { value: unknown; duplicates: strin
  * the answer fail. Upstream sends such characters as UTF-8; clients show the escape here.
  */
 function setWarnings(res: ServerResponse, warnings: string[] | undefined): void {
-  if (!warnings || warnings.length === 0) return;
-  res.setHeader(
-    'Warning',
-    warnings.map((w) => `299 - ${asciiJson(w)}`),
-  );
+  for (const w of warnings ?? []) addWarning(res, w);
+}
+
+/** Adds a `Warning: 299 - "<text>"` header to the answer, after those it has already. */
+export function addWarning(res: ServerResponse, text: string): void {
+  const prior = res.getHeader('Warning');
+  const list = prior === undefined ? [] : Array.isArray(prior) ? prior : [String(prior)];
+  res.setHeader('Warning', [...list, `299 - ${asciiJson(text)}`]);
 }
 
 function asciiJson(text: string): string {

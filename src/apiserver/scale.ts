@@ -133,7 +133,8 @@ export async function serveScale(r: ScaleRequest): Promise<{ code: 200; json: st
   }
   if (r.method === 'PATCH') {
     const type = patchTypeOf(r.req.headers['content-type']);
-    if (!type) throw unsupportedPatchType();
+    // A custom resource's /scale takes what its object takes: no strategic merge (upstream's serveScale).
+    if (!type || (r.kind.custom && type === 'strategic')) throw unsupportedPatchType(r.kind.custom);
     const wq = r.writeQuery();
     if (type === 'apply') return applyScale(r, s, await readBody(r.req), wq);
     const text = await readBody(r.req);

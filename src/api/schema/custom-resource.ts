@@ -39,7 +39,8 @@ const isObj = (v: unknown): v is Json => typeof v === 'object' && v !== null && 
 export function schemaFromOpenAPI(s: unknown, depth = 0): SchemaNode {
   if (!isObj(s) || depth > maxSchemaDepth) return { kind: 'any' };
   const description = typeof s.description === 'string' ? s.description : undefined;
-  const withDesc = (n: SchemaNode): SchemaNode => (description !== undefined ? { ...n, description } : n);
+  const nullable = s.nullable === true;
+  const withDesc = (n: SchemaNode): SchemaNode => (description !== undefined || nullable ? { ...n, ...(description !== undefined ? { description } : {}), ...(nullable ? { nullable: true as const } : {}) } : n);
   if (s['x-kubernetes-int-or-string'] === true) return withDesc({ kind: 'int-or-string' });
   if (s['x-kubernetes-embedded-resource'] === true) return withDesc(embeddedResource(s, depth));
   if (s['x-kubernetes-preserve-unknown-fields'] === true) {

@@ -25,6 +25,7 @@ import { ApiError } from '../errors.js';
 import { inexactIntegerMessage, isInexactInt64, writesBackExactly } from '../../util/numbers.js';
 import { formatQuantity, parseQuantity } from '../validation/quantity.js';
 import type { GroupVersionKind, SchemaNode } from './types.js';
+import { fillDefaults } from './defaults.js';
 import { jsonSchemaPropsDecodeError } from './json-schema-props.js';
 import { definitionOfKind, getDefinition } from './registry.js';
 
@@ -353,7 +354,7 @@ function decodeValue(node: SchemaNode, v: unknown, at: Where, ctx: Ctx): unknown
       // Keys, not entries: no [key, value] pair allocated per field of every decoded object.
       for (const k of Object.keys(src)) {
         const item = src[k];
-        if (item === null) out[k] = zeroValue(n.values);
+        if (item === null) out[k] = n.values.nullable ? null : zeroValue(n.values);
         else if (fitsScalar(n.values, item)) out[k] = item;
         else out[k] = decodeValue(n.values, item, { struct: structName, parent: at, seg: k, field: false }, ctx);
       }
@@ -365,7 +366,7 @@ function decodeValue(node: SchemaNode, v: unknown, at: Where, ctx: Ctx): unknown
       const out = new Array<unknown>(v.length);
       for (let i = 0; i < v.length; i++) {
         const item: unknown = v[i];
-        if (item === null) out[i] = zeroValue(n.items);
+        if (item === null) out[i] = n.items.nullable ? null : zeroValue(n.items);
         else if (fitsScalar(n.items, item)) out[i] = item;
         else out[i] = decodeValue(n.items, item, { struct: structName, parent: at, seg: String(i), field: false }, ctx);
       }
@@ -385,10 +386,23 @@ function decodeValue(node: SchemaNode, v: unknown, at: Where, ctx: Ctx): unknown
           else ctx.unknown.push(pathOf({ struct: structName, parent: at, seg: k, field: true }));
           continue;
         }
-        if (item === null) continue;
+        if (item === null) {
+          // A custom resource's nullable field keeps its null (prunenulls drops the others').
+          if (prop.nullable) out[k] = null;
+          continue;
+        }
         out[k] = fitsScalar(prop, item) ? item : decodeValue(prop, item, { struct: structName, parent: at, seg: k, field: true }, ctx);
       }
-      if (n.defaults && !ctx.noDefaults) for (const [k, d] of Object.entries(n.defaults)) if (!(k in out)) out[k] = structuredClone(d);
+      // A default is defaulted in turn (an object default gets its properties' defaults), as
+      // upstream's single defaulting pass does before the object is stored.
+      if (n.defaults && !ctx.noDefaults) {
+        for (const [k, d] of Object.entries(n.defaults)) {
+          if (k in out) continue;
+          out[k] = structuredClone(d);
+          const prop = n.properties[k];
+          if (prop) fillDefaults(prop, out[k]);
+        }
+      }
       return out;
     }
   }

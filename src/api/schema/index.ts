@@ -3,6 +3,7 @@
 
 import type { KubeObject } from '../types.js';
 import type { GroupVersionKind, SchemaNode } from './types.js';
+import { fillDefaults } from './defaults.js';
 import { DecodeError, cannotHandle, decodeWithSchema, strictError, type FieldValidation } from './decode.js';
 import { definitionOfKind, getDefinition } from './registry.js';
 import { definitionName } from './openapi.js';
@@ -30,28 +31,6 @@ export function schemaFor(gvk: GroupVersionKind): SchemaNode | undefined {
 export function fillSchemaDefaults(gvk: GroupVersionKind, obj: unknown): boolean {
   const root = schemaFor(gvk);
   return root === undefined ? false : fillDefaults(root, obj);
-}
-
-function fillDefaults(n: SchemaNode, v: unknown): boolean {
-  if (typeof v !== 'object' || v === null) return false;
-  let changed = false;
-  if (n.kind === 'array' && Array.isArray(v)) {
-    for (const item of v) changed = fillDefaults(n.items, item) || changed;
-  } else if (n.kind === 'map' && !Array.isArray(v)) {
-    for (const item of Object.values(v)) changed = fillDefaults(n.values, item) || changed;
-  } else if (n.kind === 'object' && !Array.isArray(v)) {
-    const o = v as Record<string, unknown>;
-    for (const [k, item] of Object.entries(o)) {
-      const prop = Object.prototype.hasOwnProperty.call(n.properties, k) ? n.properties[k] : undefined;
-      if (prop) changed = fillDefaults(prop, item) || changed;
-    }
-    for (const [k, d] of Object.entries(n.defaults ?? {})) {
-      if (k in o) continue;
-      o[k] = structuredClone(d);
-      changed = true;
-    }
-  }
-  return changed;
 }
 
 /** Follows 'ref' nodes to the named definition. Throws for a dangling reference (a bug). */

@@ -4,7 +4,10 @@
 
 export type ScalarType = 'string' | 'integer' | 'number' | 'boolean';
 
-export type SchemaNode =
+/** A custom resource's `nullable: true`: a JSON null sent for the value is kept (else it means absent). */
+export type SchemaNode = SchemaNodeShape & { nullable?: true };
+
+type SchemaNodeShape =
   /** A named definition, e.g. 'io.k8s.api.core.v1.Container' (resolved through the registry). */
   | {
       kind: 'ref';

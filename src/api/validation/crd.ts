@@ -64,6 +64,26 @@ export function prepareCRDForUpdate(crd: Obj, _old: Obj): void {
   status.storedVersions = versions;
 }
 
+/**
+ * An update of /status: upstream's ValidateCustomResourceDefinitionStoredVersions. At least one
+ * stored version, the storage version among them, and each in spec.versions (a version objects
+ * may be stored in cannot be dropped from the record by writing the status).
+ */
+export function validateCRDStatusUpdate(crd: Obj, old: Obj): FieldError[] {
+  const errs = validateObjectMetaUpdate(crd.metadata, old.metadata);
+  const stored = arr(obj(crd.status)?.storedVersions);
+  const path = 'status.storedVersions';
+  if (stored.length === 0) return [...errs, fe.invalid(path, stored, 'must have at least one stored version')];
+  const left = new Map(stored.map((v, i) => [v, i] as const));
+  for (const v of arr(obj(crd.spec)?.versions)) {
+    const name = str(obj(v)?.name);
+    if (obj(v)?.storage === true && !left.has(name)) errs.push(fe.invalid(path, name, `must have the storage version ${name}`));
+    left.delete(name);
+  }
+  for (const [v, i] of left) errs.push(fe.invalid(`${path}[${i}]`, v, 'must appear in spec.versions'));
+  return errs;
+}
+
 /** Groups the server serves itself (kinds, reviews, metrics); a CRD may not declare kinds in them. */
 export const reservedGroups: ReadonlySet<string> = new Set([
   ...builtinKinds().map((k) => k.group),

@@ -8,7 +8,7 @@
 import type { TablePrinter } from '../types.js';
 import { translateTimestampSince } from '../duration.js';
 import { rec, str, type Obj } from '../format.js';
-import { ageColumn, col, nameColumn } from './columns.js';
+import { col, nameColumn } from './columns.js';
 import { jsonPathValues } from '../../../util/index.js';
 
 export interface PrinterColumn {
@@ -53,18 +53,21 @@ function cell(v: unknown, c: PrinterColumn, now: Date): unknown {
   }
 }
 
-export function customResourcePrinter(columns: PrinterColumn[]): TablePrinter {
-  if (columns.length === 0) {
-    return {
-      columns: [nameColumn(), ageColumn()],
-      cells: (o: Obj, { now }) => {
-        const meta = rec(o['metadata']);
-        return [str(meta['name']), translateTimestampSince(meta['creationTimestamp'], now)];
-      },
-    };
-  }
+/** The column a CRD version that declares none gets (upstream's serveDefaultColumnsIfEmpty). */
+const defaultColumns: PrinterColumn[] = [{ name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' }];
+
+/**
+ * A column's description: its own, else upstream's `Custom resource definition column (in
+ * JSONPath format): <path>` (which clients read to tell what a column shows).
+ */
+function descriptionOf(c: PrinterColumn): string {
+  return c.description ? c.description : `Custom resource definition column (in JSONPath format): ${c.jsonPath}`;
+}
+
+export function customResourcePrinter(declared: PrinterColumn[]): TablePrinter {
+  const columns = declared.length > 0 ? declared : defaultColumns;
   return {
-    columns: [nameColumn(), ...columns.map((c) => col(c.name, c.type, c.description ?? '', c.priority ?? 0, c.format ?? ''))],
+    columns: [nameColumn(), ...columns.map((c) => col(c.name, c.type, descriptionOf(c), c.priority ?? 0, c.format ?? ''))],
     cells: (o: Obj, { now }) => [str(rec(o['metadata'])['name']), ...columns.map((c) => cell(jsonPathValues(o, c.jsonPath)[0], c, now))],
   };
 }
