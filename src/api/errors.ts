@@ -40,6 +40,13 @@ export class ApiError extends Error {
     this.name = 'ApiError';
   }
 
+  /**
+   * Warnings found before the request failed (unknown fields with fieldValidation=Warn...): its
+   * Status answer carries them as Warning headers, as upstream writes each warning to the
+   * response when it is found.
+   */
+  warnings?: string[];
+
   toStatus(): Status {
     const s: Status = {
       kind: 'Status',
@@ -128,6 +135,12 @@ export function tooLarge(message = 'the request entity is too large'): ApiError 
  * A PATCH of a content type that is no patch: upstream's words, listing the patch types the
  * resource takes in its order (custom resources have no strategic merge patch).
  */
+/** `err`, carrying `warnings` when it is an ApiError that carries none yet (see ApiError.warnings). */
+export function withWarnings(err: unknown, warnings: readonly string[]): unknown {
+  if (err instanceof ApiError && err.warnings === undefined && warnings.length > 0) err.warnings = [...warnings];
+  return err;
+}
+
 export function unsupportedPatchType(custom = false): ApiError {
   const types = ['application/json-patch+json', 'application/merge-patch+json', ...(custom ? [] : ['application/strategic-merge-patch+json']), 'application/apply-patch+yaml'];
   return new ApiError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: ${types.join(', ')}`);

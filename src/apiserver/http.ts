@@ -351,6 +351,7 @@ export function sendStatus(res: ServerResponse, err: ApiError): void {
     res.end();
     return;
   }
+  setWarnings(res, err.warnings);
   const { body, type } = rendered(res, JSON.stringify(err.toStatus()));
   const headers: Record<string, string | number> = { 'Content-Type': type, 'Content-Length': Buffer.byteLength(body), 'Cache-Control': 'no-cache, private' };
   // Upstream sets Retry-After from the Status; client-go retries such answers by itself.

@@ -36,6 +36,7 @@ import {
   qualifiedResource,
   tooLargeResourceVersion,
   unsupportedPatchType,
+  withWarnings,
   type FieldError,
   type ResourceRef,
 } from '../api/errors.js';
@@ -733,7 +734,16 @@ export class RestRegistry {
     }
   }
 
+  /** Creates the decoded `object`; a refusal carries the decoding's `warnings` (ApiError.warnings). */
   private async createDecoded(k: KindDef, namespace: string | undefined, object: KubeObject, warnings: string[], dryRun: boolean, admit?: AdmitFn): Promise<WriteResult> {
+    try {
+      return await this.createChecked(k, namespace, object, warnings, dryRun, admit);
+    } catch (err) {
+      throw withWarnings(err, warnings);
+    }
+  }
+
+  private async createChecked(k: KindDef, namespace: string | undefined, object: KubeObject, warnings: string[], dryRun: boolean, admit?: AdmitFn): Promise<WriteResult> {
     // A terminating CRD's kinds refuse creates (custom-resources.ts).
     if (k.createForbidden) throw methodNotAllowed(k.createForbidden);
     const ref = resourceRefOf(k);
@@ -1251,11 +1261,15 @@ export class RestRegistry {
     }
     const key = objectKey(k, namespace, name);
     const args: UpdateArgs = { k, key, namespace, name, subresource, dryRun, warnings, manager, produce, put, ...(admit ? { admit } : {}) };
-    if (dryRun) return this.updateLoop(args);
+    // A refusal carries the decoding's warnings (ApiError.warnings).
+    const carry = (err: unknown): unknown => withWarnings(err, typeof warnings === 'function' ? warnings() : warnings);
+    if (dryRun) return this.updateLoop(args).catch((err: unknown) => Promise.reject(carry(err)));
     const turn = this.turns.enter(key);
     try {
       if (turn.ahead) await turn.ahead;
       return await this.updateLoop(args);
+    } catch (err) {
+      throw carry(err);
     } finally {
       turn.leave();
     }

@@ -439,6 +439,19 @@ describe('duplicate fields', () => {
     expect(ignored.headers.get('warning')).toBeNull();
   });
 
+  it('keeps the warnings found before a refusal: a 422 or 409 answer carries them, as upstream', async () => {
+    const badName = await call('POST', `${cmPath()}?fieldValidation=Warn`, { metadata: { name: 'Bad_X', bogus: 1 }, data: { a: 'x' } });
+    expect(badName.status, badName.text).toBe(422);
+    expect(badName.headers.get('warning')).toBe('299 - "unknown field \\"metadata.bogus\\""');
+    await configMap('warned');
+    const exists = await call('POST', `${cmPath()}?fieldValidation=Warn`, { metadata: { name: 'warned', bogus: 1 } });
+    expect(exists.status, exists.text).toBe(409);
+    expect(exists.headers.get('warning')).toBe('299 - "unknown field \\"metadata.bogus\\""');
+    const update = await call('PUT', cmPath('warned'), { metadata: { name: 'warned', bogus: 1, labels: { 'bad key!': 'x' } } });
+    expect(update.status, update.text).toBe(422);
+    expect(update.headers.get('warning')).toBe('299 - "unknown field \\"metadata.bogus\\""');
+  });
+
   it('reports duplicate fields of patches as upstream does', async () => {
     await configMap('dup');
     const before = await stored(cmPath('dup'));
