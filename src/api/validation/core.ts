@@ -281,7 +281,11 @@ function validateNodeSpec(node: Obj): FieldError[] {
   cidrs.forEach((c, i) => {
     if (!isValidCIDR(c)) errs.push(fe.invalid(index('spec.podCIDRs', i), c, invalidCIDRMsg));
   });
-  if (cidrs.length > 2) errs.push(fe.invalid('spec.podCIDRs', cidrs, 'may specify no more than one CIDR for each IP family'));
+  // More than one: a dual-stack pair (one IPv4 and one IPv6 range), as upstream's ValidateNode.
+  const families = new Set(cidrs.map((c) => (c.includes(':') ? 6 : 4)));
+  if (cidrs.length > 2 || (cidrs.length === 2 && cidrs.every(isValidCIDR) && families.size < 2)) {
+    errs.push(fe.invalid('spec.podCIDRs', goStrings(cidrs), 'may specify no more than one CIDR for each IP family'));
+  }
   return errs;
 }
 

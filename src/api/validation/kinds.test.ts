@@ -126,6 +126,8 @@ describe('rules and messages', () => {
     ['/Namespace', 'bad spec finalizer', (o) => (o.spec = { finalizers: ['custom'] }), ['spec.finalizers[0]: Invalid value: "custom": name is neither a standard finalizer name nor is it fully qualified']],
     ['/Node', 'taint effect required', (o) => (o.spec.taints = [{ key: 'k' }]), ['spec.taints[0].effect: Required value']],
     ['/Node', 'negative capacity', (o) => (o.status = { capacity: { cpu: '-1', pods: '110500m' }, allocatable: { 'example.com/gpu': '1500m' } }), ['status.capacity[cpu]: Invalid value: "-1": must be greater than or equal to 0', 'status.capacity[pods]: Invalid value: "110500m": must be an integer', 'status.allocatable[example.com/gpu]: Invalid value: "1500m": must be an integer']],
+    ['/Node', 'two podCIDRs of one family', (o) => (o.spec.podCIDRs = ['10.0.1.0/24', '10.0.2.0/24']), ['spec.podCIDRs: Invalid value: []string{"10.0.1.0/24", "10.0.2.0/24"}: may specify no more than one CIDR for each IP family']],
+    ['/Node', 'a dual-stack pair of podCIDRs', (o) => (o.spec.podCIDRs = ['10.0.1.0/24', 'fd00::/64']), []],
     ['/Node', 'duplicate taint', (o) => o.spec.taints.push({ key: 'k', value: 'w', effect: 'NoSchedule' }), ['spec.taints[1]: Invalid value: "k:NoSchedule": taints must be unique by key and effect pair']],
     ['/Event', 'involvedObject namespace mismatch', (o) => (o.involvedObject.namespace = 'other'), ['involvedObject.namespace: Invalid value: "other": does not match event.namespace']],
     [
