@@ -519,6 +519,26 @@ function selectsPods(spec: Obj): boolean {
   return sel !== undefined && Object.keys(sel).length > 0;
 }
 
+/**
+ * Why a docker config Secret's JSON is refused, in the words of Go's json.Unmarshal into a map
+ * (upstream's ValidateSecret), or undefined: it must be a JSON object (or null). Never quotes
+ * the content (a secret): a syntax error names one character at most.
+ */
+function dockerConfigProblem(text: string): string | undefined {
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch {
+    const first = text.trim()[0];
+    if (first === undefined) return 'unexpected end of JSON input';
+    if (!/[{["\-0-9tfn]/.test(first)) return `invalid character '${first}' looking for beginning of value`;
+    return 'invalid JSON';
+  }
+  if (v === null || (typeof v === 'object' && !Array.isArray(v))) return undefined;
+  const type = Array.isArray(v) ? 'array' : typeof v === 'boolean' ? 'bool' : typeof v;
+  return `json: cannot unmarshal ${type} into Go value of type map[string]interface {}`;
+}
+
 /** A list of strings as Go's %#v prints a []string (upstream's field errors show values so). */
 function goStrings(v: unknown[]): GoShown {
   return new GoShown(v.length === 0 ? '[]string(nil)' : `[]string{${v.map((x) => JSON.stringify(String(x))).join(', ')}}`);
@@ -971,11 +991,8 @@ export function validateSecret(secret: Obj): FieldError[] {
       errs.push(fe.required(key('data', k)));
       return;
     }
-    try {
-      JSON.parse(Buffer.from(String(data[k]), 'base64').toString('utf8'));
-    } catch (e) {
-      errs.push(fe.invalid(key('data', k), redacted, e instanceof Error ? e.message : String(e)));
-    }
+    const problem = dockerConfigProblem(Buffer.from(String(data[k]), 'base64').toString('utf8'));
+    if (problem) errs.push(fe.invalid(key('data', k), redacted, problem));
   };
   switch (type) {
     case 'kubernetes.io/service-account-token': {
