@@ -67,7 +67,7 @@ import {
 } from './daemonset.js';
 import { validateObjectMeta, validateObjectMetaUpdate } from './object-meta.js';
 import { setBindingDefaults, validateBindingUpdate, validateClusterRole, validateClusterRoleBinding, validateRole, validateRoleBinding } from './rbac.js';
-import { setPriorityClassDefaults, validateLease, validateLeaseUpdate, validatePriorityClass, validatePriorityClassUpdate } from './scheduling.js';
+import { setPriorityClassDefaults, prepareLeaseForCreate, prepareLeaseForUpdate, validateLease, validateLeaseUpdate, validatePriorityClass, validatePriorityClassUpdate } from './scheduling.js';
 import { obj, type Obj } from './util.js';
 import { dropEndpointSliceTopology, setEndpointSliceDefaults, validateEndpointSlice, validateEndpointSliceUpdate } from './discovery.js';
 import { podSpecWarnings, runtimeClassWarnings } from './pod-warnings.js';
@@ -213,7 +213,7 @@ const kinds: Record<string, KindSpec> = {
   '/ServiceAccount': { namespaced: true, create: validateServiceAccount, update: updateThenCreate(validateServiceAccount) },
   'apps/DaemonSet': { namespaced: true, defaults: setDaemonSetDefaults, create: validateDaemonSet, update: validateDaemonSetUpdate, status: validateDaemonSetStatusUpdate, warnings: templateWarnings },
   'apps/ControllerRevision': { namespaced: true, create: validateControllerRevision, update: validateControllerRevisionUpdate },
-  'coordination.k8s.io/Lease': { namespaced: true, structs: ['spec'], create: validateLease, update: validateLeaseUpdate },
+  'coordination.k8s.io/Lease': { namespaced: true, structs: ['spec'], prepare: prepareLeaseForCreate, prepareUpdate: prepareLeaseForUpdate, create: validateLease, update: validateLeaseUpdate },
   'discovery.k8s.io/EndpointSlice': {
     namespaced: true,
     defaults: setEndpointSliceDefaults,

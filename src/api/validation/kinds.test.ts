@@ -248,6 +248,17 @@ describe('rules and messages', () => {
 });
 
 describe('update rules', () => {
+  it('Lease: strategy and preferredHolder (coordinated leader election, off in 1.32) are dropped on create, kept on update only when stored', () => {
+    const v = validationFor('coordination.k8s.io/Lease');
+    const lease = (spec: Record<string, unknown>): any => ({ metadata: meta('l'), spec: { holderIdentity: 'a', ...spec } });
+    const created = lease({ strategy: 'OldestEmulationVersion', preferredHolder: 'b' });
+    v.prepareForCreate!(created);
+    expect(created.spec).toEqual({ holderIdentity: 'a' });
+    const updated = lease({ strategy: 'OldestEmulationVersion', preferredHolder: 'b' });
+    v.prepareForUpdate!(updated, lease({ strategy: 'OldestEmulationVersion' }));
+    expect(updated.spec).toEqual({ holderIdentity: 'a', strategy: 'OldestEmulationVersion' });
+  });
+
   it('Service status: ingress only on a LoadBalancer, a valid IP, ipMode defaulted to VIP, a hostname that is no IP', () => {
     const v = validationFor('/Service');
     const svc = (type: string, ingress: unknown[]): any => {

@@ -60,6 +60,26 @@ export function validatePriorityClassUpdate(pc: Obj, old: Obj): FieldError[] {
 // ---------------------------------------------------------------------------------------------
 // Lease
 
+/**
+ * spec.strategy and spec.preferredHolder belong to coordinated leader election, off in
+ * Kubernetes 1.32 (an alpha feature gate): a create drops them, an update keeps each only when
+ * the stored Lease has it (upstream's lease strategy with the gate off).
+ */
+export function prepareLeaseForCreate(lease: Obj): void {
+  const spec = obj(lease.spec);
+  if (!spec) return;
+  delete spec.strategy;
+  delete spec.preferredHolder;
+}
+
+export function prepareLeaseForUpdate(lease: Obj, old: Obj): void {
+  const spec = obj(lease.spec);
+  const oldSpec = obj(old.spec) ?? {};
+  if (!spec) return;
+  if (oldSpec.strategy === undefined || oldSpec.strategy === null) delete spec.strategy;
+  if (oldSpec.preferredHolder === undefined || oldSpec.preferredHolder === null) delete spec.preferredHolder;
+}
+
 export function validateLease(lease: Obj): FieldError[] {
   const errs = validateObjectMeta(lease.metadata, true, nameIsDNSSubdomain);
   const spec = obj(lease.spec) ?? {};
