@@ -303,7 +303,7 @@ export function readYaml(text: string): unknown {
 }
 
 /**
- * One YAML document read as Kubernetes reads a request body that is not strictly decoded: a key
+ * The first YAML document read as Kubernetes reads a request body that is not strictly decoded: a key
  * repeated in a mapping is not an error, its last value wins (go-yaml's non-strict Unmarshal).
  * `duplicates` are what go-yaml's strict Unmarshal reports instead, in its words and order
  * (document order, depth first): `line <n>: key "<key>" already set in map`. Other errors throw
@@ -311,7 +311,11 @@ export function readYaml(text: string): unknown {
  */
 export function readYamlLenient(text: string): { value: unknown; duplicates: string[] } {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { ...k8sYamlOptions, uniqueKeys: false, lineCounter });
+  // Only the first document counts: a body of several (`---`) is read as go-yaml's Unmarshal
+  // reads it, which stops after the first.
+  const docs = parseAllDocuments(text, { ...k8sYamlOptions, uniqueKeys: false, lineCounter });
+  const doc = Array.isArray(docs) ? docs[0] : undefined;
+  if (!doc) return { value: null, duplicates: [] };
   if (doc.errors.length > 0) throw doc.errors[0]!;
   const duplicates: string[] = [];
   const walk = (node: unknown): void => {

@@ -452,6 +452,12 @@ describe('duplicate fields', () => {
     expect(update.headers.get('warning')).toBe('299 - "unknown field \\"metadata.bogus\\""');
   });
 
+  it('reads the first document of a YAML body of several, as upstream\'s YAML decoding does', async () => {
+    const r = await call('POST', `${cmPath()}?dryRun=All`, 'metadata: {name: first}\ndata: {a: x}\n---\nmetadata: {name: second}\n---\nnot: [valid\n', 'application/yaml');
+    expect(r.status, r.text).toBe(201);
+    expect(r.body.metadata.name).toBe('first');
+  });
+
   it('reports duplicate fields of patches as upstream does', async () => {
     await configMap('dup');
     const before = await stored(cmPath('dup'));
