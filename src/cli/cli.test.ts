@@ -87,6 +87,20 @@ describe('tables', () => {
   });
 });
 
+describe('table cells as kubectl prints them', () => {
+  it('prints nothing for a null cell, cuts a string at its first line break, and numbers as Go does', () => {
+    const t = {
+      columnDefinitions: [{ name: 'Name', type: 'string', format: 'name' }, { name: 'Note', type: 'string' }, { name: 'Num', type: 'number' }],
+      rows: [
+        { cells: ['a', 'line1\nline2', 1234567.5], object: { metadata: { name: 'a' } } },
+        { cells: ['b', null, 1e20], object: { metadata: { name: 'b' } } },
+        { cells: ['c', 'x\ry', 42], object: { metadata: { name: 'c' } } },
+      ],
+    };
+    expect(printTable(t, { wide: false, withNamespace: false, showLabels: false })).toBe('NAME   NOTE       NUM\na      line1...   1.2345675e+06\nb                 1e+20\nc      x...       42\n');
+  });
+});
+
 describe('rollout status rule (kube-semantics §12.1)', () => {
   const ds = (gen: number, status: Partial<NonNullable<DaemonSet['status']>> | undefined, type?: 'OnDelete'): DaemonSet => ({
     metadata: { name: 'x', generation: gen },

@@ -61,6 +61,7 @@ function render(v: unknown): string {
   if (typeof v === 'string') return v;
   if (v === null || v === undefined) return '';
   if (typeof v === 'object') return JSON.stringify(v);
+  if (typeof v === 'number') return goNumber(v);
   return String(v);
 }
 
@@ -538,6 +539,15 @@ function goTypeName(v: unknown): string {
 }
 
 /** strconv.FormatFloat(f, 'g', -1, 64), as %v prints a float64. */
+/**
+ * A JSON number as kubectl prints it: decoded (sigs.k8s.io/json) as an int64 when it is an
+ * integer int64 holds, printed whole; else as a float64, printed by goFloat (`1e+20`,
+ * `1.2345675e+06`).
+ */
+export function goNumber(n: number): string {
+  return Number.isInteger(n) && Math.abs(n) < 2 ** 63 ? String(n) : goFloat(n);
+}
+
 export function goFloat(f: number): string {
   if (Number.isNaN(f)) return 'NaN';
   if (!Number.isFinite(f)) return f > 0 ? '+Inf' : '-Inf';
@@ -559,7 +569,7 @@ export function goFloat(f: number): string {
 export function goSyntax(v: unknown, top = true): string {
   if (v === null || v === undefined) return top ? '<nil>' : 'interface {}(nil)';
   if (typeof v === 'string') return JSON.stringify(v);
-  if (typeof v === 'number') return Number.isInteger(v) ? String(v) : goFloat(v);
+  if (typeof v === 'number') return goNumber(v);
   if (Array.isArray(v)) return `[]interface {}{${v.map((x) => goSyntax(x, false)).join(', ')}}`;
   if (isObject(v)) {
     const o = v;
@@ -577,7 +587,7 @@ export function goPrint(v: unknown): string {
   if (v === null) return '<nil>';
   if (v instanceof GoInt) return v.v.toString();
   if (v instanceof GoFloat) return goFloat(v.v);
-  if (typeof v === 'number') return Number.isInteger(v) ? String(v) : goFloat(v);
+  if (typeof v === 'number') return goNumber(v);
   if (Array.isArray(v)) return `[${v.map((x) => (x === undefined ? '<nil>' : goPrint(x))).join(' ')}]`;
   if (isObject(v)) {
     const o = v;

@@ -14,7 +14,7 @@ import { writeYaml } from '../util/index.js';
 import { kindPrefix } from './discovery.js';
 import { CliError } from './context.js';
 import { readFileSync } from 'node:fs';
-import { evaluatePath, executeTemplate, findValues, goSyntax, JsonPathError, JsonPathExecError, parseTemplate, relaxedJsonPath } from './jsonpath.js';
+import { evaluatePath, executeTemplate, findValues, goNumber, goPrint, goSyntax, JsonPathError, JsonPathExecError, parseTemplate, relaxedJsonPath } from './jsonpath.js';
 
 export interface TableColumn {
   name: string;
@@ -46,11 +46,18 @@ export interface TableOptions {
   kindPrefix?: string;
 }
 
+/**
+ * A Table cell as kubectl's table printer writes it: nothing for a null cell (a custom
+ * resource's column that finds no value), a string up to its first line break (`\n`, `\r` or
+ * `\f`) and then `...`, anything else as Go's %v prints it (`1e+20`).
+ */
 function cellText(v: unknown): string {
-  if (v === null || v === undefined) return '<none>';
-  if (typeof v === 'string') return v;
-  if (typeof v === 'object') return JSON.stringify(v);
-  return String(v);
+  if (v === null || v === undefined) return '';
+  if (typeof v === 'string') {
+    const cut = v.search(/[\f\n\r]/);
+    return cut < 0 ? v : `${v.slice(0, cut)}...`;
+  }
+  return goPrint(v);
 }
 
 /** Label or annotation entries sorted by key (kubectl's order everywhere it prints them). */
@@ -172,6 +179,7 @@ export function customColumnCells(columns: CustomColumn[], o: KubeObject): strin
 /** A value as Go's %v prints it (what kubectl's custom columns show): `[a b]`, `map[k:v]` with sorted keys. */
 export function goValueText(v: unknown): string {
   if (v === null || v === undefined) return '<nil>';
+  if (typeof v === 'number') return goNumber(v);
   if (Array.isArray(v)) return `[${v.map(goValueText).join(' ')}]`;
   if (typeof v === 'object') {
     const keys = Object.keys(v as Record<string, unknown>).sort();

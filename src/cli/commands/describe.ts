@@ -26,6 +26,7 @@ import type { ResourceInfo } from '../discovery.js';
 import { TabWriter } from '../tabwriter.js';
 import { listFlag, type CliContext, controllerUid, explainNotFound, getLatest, parseTargets, target } from './common.js';
 import { humanSince } from '../durations.js';
+import { goNumber } from '../jsonpath.js';
 import { readManifests } from '../manifests.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -1420,13 +1421,7 @@ function describeStorageClass(w: PrefixWriter, o: KubeObject): void {
 /** Go's `%v` of a JSON value as an unstructured object holds it (integers int64, others float64). */
 function goValue(v: unknown): string {
   if (v === null || v === undefined) return '<nil>';
-  if (typeof v === 'number') {
-    if (Number.isInteger(v)) return String(v);
-    // strconv 'g' with the shortest digits: an exponent below -4 or from 6 on is written as e±NN.
-    const [mant, e] = v.toExponential().split('e') as [string, string];
-    const exp = Number(e);
-    return exp < -4 || exp >= 6 ? `${mant}e${exp < 0 ? '-' : '+'}${String(Math.abs(exp)).padStart(2, '0')}` : String(v);
-  }
+  if (typeof v === 'number') return goNumber(v);
   return String(v);
 }
 
