@@ -18,7 +18,7 @@ import { healthRouteOf, type ServerHealth } from './health.js';
 import { addWarning, answerInYaml, parseJsonBody, parseJsonText, parseYamlText, readBody, readBodyBuffer, sendJson, sendStatus, sendText, type JsonTextFindings } from './http.js';
 import { decodeProtobufObject, deleteOptionsGroupKind, protobufContentType } from './protobuf.js';
 import { reviewRouteOf, serveReview } from './reviews.js';
-import { metricsRouteOf, serveMetrics } from './metrics-api.js';
+import { metricsRouteOf, renderMetrics, serveMetrics } from './metrics-api.js';
 import type { ServerMetrics } from './metrics.js';
 import { serveTokenRequest } from './token-request.js';
 import { serveEviction } from './eviction.js';
@@ -250,7 +250,10 @@ async function handle(deps: HandlerDeps, req: IncomingMessage, res: ServerRespon
     return sendText(res, answer.code, answer.body);
   }
   const metrics = metricsRouteOf(path);
-  if (metrics) return sendJson(res, 200, await serveMetrics(metrics, method, query, { registry: deps.registry, kinds: deps.kinds, ...(deps.kubeletClient ? { kubeletClient: deps.kubeletClient } : {}) }));
+  if (metrics) {
+    const json = await serveMetrics(metrics, method, query, { registry: deps.registry, kinds: deps.kinds, ...(deps.kubeletClient ? { kubeletClient: deps.kubeletClient } : {}) });
+    return sendJson(res, 200, renderMetrics(json, req.headers.accept, query.get('includeObject')));
+  }
   const tokenRoute = /^\/api\/v1\/namespaces\/([^/]+)\/serviceaccounts\/([^/]+)\/token\/?$/.exec(path);
   if (tokenRoute && deps.serviceAccountTokens) {
     if (method !== 'POST') throw methodNotAllowed();

@@ -25,12 +25,16 @@ import type { IncomingMessage } from 'node:http';
 import { ApiError, badRequest, methodNotAllowed } from '../api/errors.js';
 import { nodeIsReady } from '../api/taints.js';
 import type { KindDef, KindRegistry } from '../api/kinds.js';
-import type { Node, Pod } from '../api/types.js';
+import type { KubeObject, Node, Pod } from '../api/types.js';
 import type { AgentStats } from '../api/agent-api.js';
 import { agentEndpoint, agentGet } from './pod-log.js';
 import { parseListQuery } from './query.js';
 import type { RestRegistry } from './registry.js';
 import { rfc3339 } from '../util/index.js';
+import { addQuantity, formatQuantity, parseQuantity, type Quantity } from '../api/validation/quantity.js';
+import { buildTable, negotiateRendering, parseIncludeObject } from './tables/index.js';
+import { col } from './tables/printers/columns.js';
+import type { TablePrinter } from './tables/types.js';
 
 const GROUP = 'metrics.k8s.io';
 const MIRROR_ANNOTATION = 'kubernetes.io/config.mirror';
@@ -92,12 +96,63 @@ function kindOf(kinds: KindRegistry, plural: 'nodes' | 'pods'): KindDef {
   return k;
 }
 
+/** A Quantity in its canonical form, as upstream's JSON writes one (`1000000n` is `1m`). */
+function canonical(text: string): string {
+  const q = parseQuantity(text);
+  return q ? formatQuantity(q) : text;
+}
+
 function cpuQuantity(nanoCores: number): string {
-  return `${Math.max(0, Math.round(nanoCores))}n`;
+  return canonical(`${Math.max(0, Math.round(nanoCores))}n`);
 }
 
 function memoryQuantity(bytes: number): string {
-  return `${Math.max(0, Math.round(bytes / 1024))}Ki`;
+  return canonical(`${Math.max(0, Math.round(bytes / 1024))}Ki`);
+}
+
+interface Usage {
+  cpu: string;
+  memory: string;
+}
+
+/**
+ * metrics-server's Table of NodeMetrics or PodMetrics (what `kubectl get nodes.metrics.k8s.io`
+ * prints): Name, then each usage resource in name order (cpu, memory), then Window; a pod's
+ * usage is the sum of its containers'. No columns when there are no items, as upstream.
+ */
+const metricsPrinter: TablePrinter<{ metadata: { name?: string }; window: string; usage?: Usage; containers?: { usage: Usage }[] }> = {
+  columns: [col('Name', 'string', 'Name of the resource', 0, 'name'), col('cpu', 'string', '', 0, 'quantity'), col('memory', 'string', '', 0, 'quantity'), col('Window', 'string', '', 0, 'duration')],
+  cells: (m) => {
+    const usage = m.usage ?? sumUsage((m.containers ?? []).map((c) => c.usage));
+    return [m.metadata.name ?? '', usage.cpu, usage.memory, m.window];
+  },
+};
+
+function sumUsage(usages: Usage[]): Usage {
+  const sum = (key: keyof Usage): string => {
+    let total: Quantity | undefined;
+    for (const u of usages) {
+      const q = parseQuantity(u[key]);
+      if (q) total = addQuantity(total, q);
+    }
+    return total ? formatQuantity(total) : '0';
+  };
+  return { cpu: sum('cpu'), memory: sum('memory') };
+}
+
+/**
+ * The answer of serveMetrics as the Accept header asks for it: the object or list as it is, or
+ * its Table (as=Table, with includeObject).
+ */
+export function renderMetrics(json: string, accept: string | undefined, includeObject: string | null): string {
+  const obj = JSON.parse(json) as { kind: string; items?: KubeObject[] };
+  const list = obj.items !== undefined;
+  const r = negotiateRendering(accept, list);
+  if (r.as !== 'Table') return json;
+  const items = list ? obj.items! : [obj as unknown as KubeObject];
+  const table = buildTable('', items, { printer: metricsPrinter, includeObject: parseIncludeObject(includeObject), apiVersion: r.apiVersion });
+  if (items.length === 0) table.columnDefinitions = [];
+  return JSON.stringify(table);
 }
 
 function windowOf(ms: number): string {

@@ -90,6 +90,7 @@ describe('tables', () => {
 describe('table cells as kubectl prints them', () => {
   it('prints nothing for a null cell, cuts a string at its first line break, and numbers as Go does', () => {
     const t = {
+      kind: 'Table' as const,
       columnDefinitions: [{ name: 'Name', type: 'string', format: 'name' }, { name: 'Note', type: 'string' }, { name: 'Num', type: 'number' }],
       rows: [
         { cells: ['a', 'line1\nline2', 1234567.5], object: { metadata: { name: 'a' } } },
