@@ -1,15 +1,15 @@
-// --sort-by's order (kubectl's): natural order of strings, quantities by value, missing first.
+// --sort-by's order (kubectl 1.32's): strings by their characters, quantities by value, missing first.
 import { describe, expect, it } from 'vitest';
 import { relaxedJsonPath } from './jsonpath.js';
-import { compareSortValues, naturalLess, sortByField } from './sorting.js';
+import { compareSortValues, sortByField } from './sorting.js';
 
 describe('--sort-by order', () => {
-  it('orders strings naturally', () => {
-    const names = ['node-10', 'node-2', 'node-1', 'agent', 'node-02', 'node-1a'];
-    expect([...names].sort((a, b) => (naturalLess(a, b) ? -1 : naturalLess(b, a) ? 1 : 0))).toEqual(['agent', 'node-1', 'node-1a', 'node-2', 'node-02', 'node-10']);
+  it('orders strings that are not quantities by their characters, as kubectl 1.32 does', () => {
+    const names = ['node-10', 'node-2', 'node-1', 'agent', 'node-02', 'node-1a', 'a9', 'a10', 'a100'];
+    expect([...names].sort(compareSortValues)).toEqual(['a10', 'a100', 'a9', 'agent', 'node-02', 'node-1', 'node-10', 'node-1a', 'node-2']);
   });
 
-  it('compares quantities by value, numbers numerically, other strings naturally', () => {
+  it('compares quantities by value, numbers numerically, other strings by their characters', () => {
     expect(compareSortValues('512Mi', '1Gi')).toBeLessThan(0);
     expect(compareSortValues('250m', '1')).toBeLessThan(0);
     expect(compareSortValues(9, 10)).toBeLessThan(0);

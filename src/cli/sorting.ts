@@ -1,43 +1,12 @@
 // `get --sort-by=<jsonpath>` as kubectl sorts: by the first value the (relaxed) JSONPath finds
 // in each object; objects without one first; numbers by value; strings that both parse as
-// quantities (`100m`, `2Gi`) by quantity, other strings in natural order (`node-2` before
-// `node-10`); booleans false first; anything else by its JSON text. The sort is stable.
+// quantities (`100m`, `2Gi`) by quantity, other strings by their characters (`node-10` before
+// `node-2`, as kubectl 1.32 sorts the unstructured objects it reads); booleans false first; anything else by its JSON text. The sort is stable.
 // When no object has the field at all the answer is kubectl's error (a typo'd path).
 
 import { compareQuantity, parseQuantity } from '../api/validation/quantity.js';
 import { CliError } from './context.js';
 import { findValues, JsonPathError, relaxedJsonPath } from './jsonpath.js';
-
-const isDigit = (c: string | undefined): boolean => c !== undefined && c >= '0' && c <= '9';
-
-/** Natural order: runs of digits compare by value (then fewer leading zeros first), the rest by code unit. */
-export function naturalLess(a: string, b: string): boolean {
-  let i = 0;
-  let j = 0;
-  while (i < a.length && j < b.length) {
-    const da = isDigit(a[i]);
-    const db = isDigit(b[j]);
-    if (da !== db) return da;
-    if (!da) {
-      if (a[i] !== b[j]) return a[i]! < b[j]!;
-      i++;
-      j++;
-      continue;
-    }
-    while (a[i] === '0') i++;
-    while (b[j] === '0') j++;
-    const si = i;
-    const sj = j;
-    while (isDigit(a[i])) i++;
-    while (isDigit(b[j])) j++;
-    if (i - si !== j - sj) return i - si < j - sj;
-    const na = a.slice(si, i);
-    const nb = b.slice(sj, j);
-    if (na !== nb) return na < nb;
-    if (si !== sj) return si < sj;
-  }
-  return a.length - i < b.length - j;
-}
 
 function rank(v: unknown): number {
   return typeof v === 'number' ? 0 : typeof v === 'string' ? 1 : typeof v === 'boolean' ? 2 : 3;
@@ -51,7 +20,7 @@ export function compareSortValues(a: unknown, b: unknown): number {
     const qa = parseQuantity(a);
     const qb = qa ? parseQuantity(b) : undefined;
     if (qa && qb) return compareQuantity(qa, qb);
-    return naturalLess(a, b) ? -1 : naturalLess(b, a) ? 1 : 0;
+    return a < b ? -1 : a > b ? 1 : 0;
   }
   if (typeof a === 'boolean' && typeof b === 'boolean') return Number(a) - Number(b);
   const ja = JSON.stringify(a) ?? '';

@@ -325,14 +325,14 @@ describe('get: watch output, --watch-only, -L, custom-columns, --sort-by', () =>
     expect(await watching(['get', 'pods', '-l', 'app=web', '-w', '-o', 'custom-columns=NAME:.metadata.name,V:.metadata.resourceVersion'])).toEqual({ code: 0, stdout: 'NAME    V\nweb-a   <none>\nweb-b   <none>\nlate    7\n', stderr: '' });
   });
 
-  it('--sort-by sorts by the field: missing first, numbers and quantities by value, names naturally', async () => {
+  it('--sort-by sorts by the field: missing first, numbers and quantities by value, names by their characters (kubectl 1.32)', async () => {
     const sorted = (name: string, priority: number | undefined, memory: string | undefined): KubeObject =>
       ({
         apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'sorting' },
         spec: { ...(priority !== undefined ? { priority } : {}), containers: [{ name: 'c', image: 'x', ...(memory ? { resources: { requests: { memory } } } : {}) }] },
       }) as KubeObject;
     api.add(sorted('p-10', 10, '2Gi'), sorted('p-x', undefined, undefined), sorted('p-2', 100, '1Gi'), sorted('p-9', 9, '512Mi'));
-    expect((await cli(['get', 'pods', '-n', 'sorting', '-o', 'name', '--sort-by=.metadata.name'])).stdout).toBe('pod/p-2\npod/p-9\npod/p-10\npod/p-x\n');
+    expect((await cli(['get', 'pods', '-n', 'sorting', '-o', 'name', '--sort-by=.metadata.name'])).stdout).toBe('pod/p-10\npod/p-2\npod/p-9\npod/p-x\n');
     api.requests.length = 0;
     expect((await cli(['get', 'pods', '-n', 'sorting', '--sort-by', '{.spec.priority}', '--no-headers'])).stdout).toBe('p-x    Pod\np-9    Pod\np-10   Pod\np-2    Pod\n');
     expect(api.requests.find((q) => q.path === '/api/v1/namespaces/sorting/pods')?.query.get('includeObject')).toBe('Object');
