@@ -310,6 +310,11 @@ async function startAgentOnDataDir(o: AgentOptions): Promise<RunningAgent> {
   const forceDeleted = new Set<string>();
   /** Pods deleted while the agent was down whose adopted containers are being stopped. */
   const stoppingUnmanaged = new Set<string>();
+  /**
+   * Finished pods found in the API at start (no worker): their exited containers and logs are
+   * kept, and served, until the pod leaves the API.
+   */
+  const retainedFinished = new Set<string>();
   let node: Node | undefined;
 
   const serializer = new KeyedSerializer((key, err) => logger.warn(`sync of ${key} failed`, errorMessage(err)));
@@ -522,7 +527,7 @@ async function startAgentOnDataDir(o: AgentOptions): Promise<RunningAgent> {
       // Gone from the API without a graceful deletion we saw through (force-deleted): the
       // minimum grace period, as the kubelet kills force-deleted pods; else the pod's own.
       const forced = forceDeleted.delete(uid);
-      if (podWorkers.get(uid)) await podWorkers.removePod(uid, forced ? 0 : undefined);
+      if (podWorkers.get(uid) || retainedFinished.delete(uid)) await podWorkers.removePod(uid, forced ? 0 : undefined);
       return;
     }
     const ns = pod.metadata.namespace ?? '';
@@ -810,13 +815,15 @@ async function startAgentOnDataDir(o: AgentOptions): Promise<RunningAgent> {
         const p = findApiPod(namespace, podName);
         if (p && !isMirrorPod(p)) pod = p;
       }
-      const w = pod ? podWorkers.get(pod.metadata.uid ?? '') : undefined;
-      if (!pod || !w) throw new LogRequestError(404, `pod "${podName}" in namespace "${namespace}" does not exist on node "${o.nodeName}"`);
+      const uid = pod?.metadata.uid ?? '';
+      const w = pod ? podWorkers.get(uid) : undefined;
+      if (!pod || (!w && !retainedFinished.has(uid))) throw new LogRequestError(404, `pod "${podName}" in namespace "${namespace}" does not exist on node "${o.nodeName}"`);
       if (!podContainerNames(pod).includes(container)) throw new LogRequestError(404, `container "${container}" not found in pod "${podName}"`);
-      const id = w.containerIdFor(container, options.previous);
+      const id = await podWorkers.containerIdOf(uid, container, options.previous);
       if (!id) {
         if (options.previous) throw new LogRequestError(400, `previous terminated container "${container}" in pod "${podName}" not found`);
-        const cs = [...(w.status?.initContainerStatuses ?? []), ...(w.status?.containerStatuses ?? []), ...(w.status?.ephemeralContainerStatuses ?? [])].find((s) => s.name === container);
+        const st = w?.status ?? pod.status;
+        const cs = [...(st?.initContainerStatuses ?? []), ...(st?.containerStatuses ?? []), ...(st?.ephemeralContainerStatuses ?? [])].find((s) => s.name === container);
         const reason = cs?.state?.waiting?.reason ?? 'ContainerCreating';
         throw new LogRequestError(400, `container "${container}" in pod "${podName}" is waiting to start: ${reason}`);
       }
@@ -1143,7 +1150,9 @@ async function startAgentOnDataDir(o: AgentOptions): Promise<RunningAgent> {
     if (stopped) return;
     // Every listed pod has been triggered; wait for those passes, then stop what no pod claims.
     await serializer.idle();
-    const removed = await podWorkers.removeOrphanedPods(stoppingUnmanaged);
+    // Finished pods still in the API keep their containers' logs (see removeOrphanedPods).
+    for (const [uid, pod] of apiPods) if (isTerminalPhase(pod) && !podWorkers.get(uid)) retainedFinished.add(uid);
+    const removed = await podWorkers.removeOrphanedPods(stoppingUnmanaged, retainedFinished);
     if (removed.length) logger.info(`removed ${removed.length} pod(s) found on this node that the API server no longer has`);
     scheduleMirrorSync();
     // Mirrors deleted or missing are recreated on the next periodic check too; statuses and

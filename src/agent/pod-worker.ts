@@ -1332,14 +1332,23 @@ export class PodWorkers {
 
   /**
    * Stops and removes containers of pods that have no worker (deleted while the agent was
-   * down), except the pods in `skip` (being stopped with their grace period elsewhere). Call
-   * after the first `syncPod` of every desired pod. Returns the UIDs removed.
+   * down), except the pods in `skip` (being stopped with their grace period elsewhere) and in
+   * `retain` (finished pods the API still has: their exited containers and logs stay, for
+   * containerIdOf, until the pod is deleted: removePod). Call after the first `syncPod` of every
+   * desired pod. Returns the UIDs removed.
    */
-  async removeOrphanedPods(skip: ReadonlySet<string> = new Set()): Promise<string[]> {
+  async removeOrphanedPods(skip: ReadonlySet<string> = new Set(), retain: ReadonlySet<string> = new Set()): Promise<string[]> {
     const orphans = new Set<string>();
     for (const info of await this.o.runtime.listContainers()) {
       const uid = info.labels[labelPodUID];
-      if (uid && !this.workers.has(uid) && !skip.has(uid)) orphans.add(uid);
+      if (!uid || this.workers.has(uid) || skip.has(uid)) continue;
+      // A finished pod the API still has keeps its exited containers and their logs (kubectl
+      // logs goes on answering, as after a kubelet restart); one still running is stopped.
+      if (retain.has(uid)) {
+        if (info.state === 'running') await this.o.runtime.stopContainer(info.id, this.o.minimumGracePeriodSeconds ?? 2);
+        continue;
+      }
+      orphans.add(uid);
     }
     for (const uid of orphans) {
       await Promise.all(
@@ -1351,13 +1360,28 @@ export class PodWorkers {
     }
     // Log directories of pods neither a worker nor the runtime knows (left by an earlier agent
     // that removed the containers but not the directory) go too.
-    const known = new Set([...this.workers.keys(), ...skip]);
+    const known = new Set([...this.workers.keys(), ...skip, ...retain]);
     for (const info of await this.o.runtime.listContainers()) known.add(info.labels[labelPodUID] ?? '');
     for (const d of await readdir(this.o.logRoot).catch(() => [] as string[])) {
       const uid = d.slice(d.lastIndexOf('_') + 1);
       if (d.includes('_') && !known.has(uid)) await rm(join(this.o.logRoot, d), { recursive: true, force: true });
     }
     return [...orphans];
+  }
+
+  /**
+   * The id of the container `name` of pod `uid` whose log `kubectl logs` reads: its worker's
+   * current (or, with `previous`, previous) one; for a pod without a worker (a finished pod
+   * kept across an agent restart: removeOrphanedPods' `retain`), the runtime's containers of that
+   * name, newest attempt first.
+   */
+  async containerIdOf(uid: string, name: string, previous = false): Promise<string | undefined> {
+    const w = this.workers.get(uid);
+    if (w) return w.containerIdFor(name, previous);
+    const list = (await this.o.runtime.listContainers({ podUID: uid }))
+      .filter((i) => i.labels[labelContainerName] === name)
+      .sort((a, b) => b.attempt - a.attempt || b.createdAt - a.createdAt);
+    return list[previous ? 1 : 0]?.id;
   }
 
   /** A container's log as `kubectl logs` returns it (follow streams into `onData`). */

@@ -2,11 +2,12 @@
 // SIGTERM and started again on the same data dir; the sample daemon it runs keeps its PID (the
 // same process, by /proc start time), its pod stays Running and Ready with no restart, and its
 // output keeps reaching `kubectl logs` through the new agent. A pod deleted while the agent was
-// down is stopped when it returns.
+// down is stopped when it returns. A pod that ran to completion keeps its log across the
+// restart until it is deleted.
 import { createJoinToken, TokenStore } from '../../src/auth/index.js';
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -115,6 +116,16 @@ describe('everynode agent restart', () => {
       spec: { nodeName: 'node-a', terminationGracePeriodSeconds: 2, containers: [{ name: 'sleep', image: 'sh', command: ['sh', '-c', `sleep 1000 # ${mark}-sleeper`] }] },
     });
 
+    // A pod that ran to completion: its log outlives the agent's restart, as a kubelet's does.
+    await client.create<Pod>(podsResource, 'default', {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'finished', namespace: 'default' },
+      spec: { nodeName: 'node-a', restartPolicy: 'Never', containers: [{ name: 'once', image: 'sh', command: ['sh', '-c', 'echo finished-output'] }] },
+    });
+    await waitFor(async () => (await client.get<Pod>(podsResource, 'default', 'finished')).status?.phase === 'Succeeded', { timeoutMs: 30_000, message: 'the finished pod Succeeded' });
+    expect(await podLog('finished')).toBe('finished-output\n');
+
     const before = await waitFor(async () => {
       const p = await reporterPod();
       return ready(p) ? p : undefined;
@@ -144,6 +155,13 @@ describe('everynode agent restart', () => {
       return lines && Date.parse(lines.split(' ')[0]!) > restartedAt ? lines : undefined;
     }, { timeoutMs: 30_000, message: 'a log line written after the agent restart' });
     expect(stamped).toMatch(/ report node=node-a /);
+
+    // The finished pod's log is still served; deleting the pod removes it from the node.
+    expect(await waitFor(() => podLog('finished'), { timeoutMs: 15_000, message: 'the finished pod\'s log after the restart' })).toBe('finished-output\n');
+    const logDirs = () => readdirSync(join(agentDir, 'pods')).filter((d) => d.startsWith('default_finished_'));
+    expect(logDirs()).toHaveLength(1);
+    await client.delete(podsResource, 'default', 'finished');
+    await waitFor(() => logDirs().length === 0, { timeoutMs: 15_000, message: 'the finished pod\'s logs removed with it' });
 
     // The deleted pod's process is stopped and the pod removed by the returning agent.
     await waitFor(() => pidsWith(`${mark}-sleeper`).length === 0, { timeoutMs: 30_000, message: 'the sleeper stopped' });
