@@ -808,7 +808,7 @@ async function startAgentOnDataDir(o: AgentOptions): Promise<RunningAgent> {
 
   const sampler = new UsageSampler();
   const logSource: ContainerLogSource = {
-    async containerLogs(namespace: string, podName: string, container: string, options: PodLogOptions, onData: (chunk: string) => void): Promise<void> {
+    async containerLogs(namespace: string, podName: string, container: string, options: PodLogOptions, onData: (chunk: Buffer) => void): Promise<void> {
       let pod: Pod | undefined;
       for (const sp of staticPods.values()) if (sp.pod.metadata.namespace === namespace && sp.pod.metadata.name === podName) pod = sp.pod;
       if (!pod) {

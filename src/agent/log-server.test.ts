@@ -13,7 +13,7 @@ describe('agent endpoint without a node identity (plain HTTP)', () => {
     const source: ContainerLogSource = {
       containerLogs: async (ns, pod, c, _o, onData) => {
         asked.push(`logs ${ns}/${pod}/${c}`);
-        onData('secret line\n');
+        onData(Buffer.from('secret line\n'));
       },
       statsSummary: async () => {
         asked.push('stats');

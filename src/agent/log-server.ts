@@ -105,7 +105,7 @@ export interface ContainerLogSource {
    * The log selected by `options`; with `options.follow`, streams into `onData` and resolves at
    * the end of the stream. Rejects with LogRequestError for unknown pods/containers.
    */
-  containerLogs(namespace: string, podName: string, container: string, options: PodLogOptions, onData: (chunk: string) => void): Promise<void>;
+  containerLogs(namespace: string, podName: string, container: string, options: PodLogOptions, onData: (chunk: Buffer) => void): Promise<void>;
 }
 
 /** What the agent's endpoint gives a terminal attach (ContainerLogSource.attachTerminal). */
@@ -283,9 +283,10 @@ async function handle(source: ContainerLogSource, req: IncomingMessage, res: Ser
     res.end();
     return;
   }
-  let body = '';
-  await source.containerLogs(namespace, podName, container, options, (chunk) => (body += chunk));
-  res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(body) }).end(body);
+  const chunks: Buffer[] = [];
+  await source.containerLogs(namespace, podName, container, options, (chunk) => chunks.push(chunk));
+  const body = Buffer.concat(chunks);
+  res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8', 'content-length': body.length }).end(body);
 }
 
 /**

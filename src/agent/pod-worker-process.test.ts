@@ -93,11 +93,11 @@ describe('PodWorkers on ProcessRuntime', () => {
     expect(pidsWith(marker)).toContain(pid);
     let text = '';
     for (let i = 0; i < 200 && !text; i++) {
-      text = await workers.logs('pod-uid-1', { container: 'main' });
+      text = (await workers.logs('pod-uid-1', { container: 'main' })).toString('utf8');
       if (!text) await new Promise((r) => setTimeout(r, 25));
     }
     expect(text).toBe(`agent-x1 kube-system node-a 127.0.0.1 agent ${dir}\n`);
-    expect(await workers.logs('pod-uid-1', { container: 'main', timestamps: true })).toMatch(/^\d{4}-\d\d-\d\dT[\d:.]+Z agent-x1 /);
+    expect((await workers.logs('pod-uid-1', { container: 'main', timestamps: true })).toString('utf8')).toMatch(/^\d{4}-\d\d-\d\dT[\d:.]+Z agent-x1 /);
 
     await workers.terminatePod('pod-uid-1');
     expect(pidsWith(marker)).toEqual([]);

@@ -234,16 +234,15 @@ export const terminationMessageLogBytes = 2048;
  * last 2048 bytes. A log that cannot be read gives upstream's error text instead.
  */
 export async function terminationMessageFromLogs(runtime: ContainerRuntime, id: string): Promise<string> {
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = await runtime.readLogs(id, { tailLines: terminationMessageLogLines });
+    bytes = await runtime.readLogs(id, { tailLines: terminationMessageLogLines });
   } catch (err) {
     // A container the runtime no longer knows (ContainerStatusUnknown) has no log to read.
     if (isRuntimeError(err, 'NotFound')) return '';
     return `Error on reading termination message from logs: ${err instanceof Error ? err.message : String(err)}`;
   }
-  const bytes = Buffer.from(text, 'utf8');
-  return bytes.length <= terminationMessageLogBytes ? text : bytes.subarray(bytes.length - terminationMessageLogBytes).toString('utf8');
+  return (bytes.length <= terminationMessageLogBytes ? bytes : bytes.subarray(bytes.length - terminationMessageLogBytes)).toString('utf8');
 }
 
 /** `message`: what the container's termination message adds to the runtime's (upstream joins them with ": "). */
@@ -1384,8 +1383,8 @@ export class PodWorkers {
     return list[previous ? 1 : 0]?.id;
   }
 
-  /** A container's log as `kubectl logs` returns it (follow streams into `onData`). */
-  async logs(uid: string, options: PodLogOptions, onData?: (chunk: string) => void): Promise<string> {
+  /** A container's log as `kubectl logs` returns it, its bytes (follow streams into `onData`). */
+  async logs(uid: string, options: PodLogOptions, onData?: (chunk: Buffer) => void): Promise<Buffer> {
     const w = this.workers.get(uid);
     if (!w) throw new Error(`pod "${uid}" is not running on this node`);
     const name = options.container;
@@ -1400,7 +1399,7 @@ export class PodWorkers {
     }
     if (options.follow && onData) {
       await this.o.runtime.followLogs(id, options, onData);
-      return '';
+      return Buffer.alloc(0);
     }
     return this.o.runtime.readLogs(id, options);
   }

@@ -4,6 +4,9 @@
 // the container's output; `P` is a fragment of a longer line that continues in the next entry
 // (lines longer than `maxLineBytes`, or output not yet newline-terminated when the stream ends).
 // Reading joins fragments back: the content of a `P` entry is printed without a newline.
+// Content is bytes, kept as the container wrote them (a log need not be UTF-8, and a long line's
+// fragments may split a character): entries are read, selected and rendered as Buffers, as the
+// kubelet reads CRI logs, and `limitBytes` counts bytes.
 
 import { closeSync, fstatSync, openSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { open, readFile, stat, type FileHandle } from 'node:fs/promises';
@@ -32,30 +35,36 @@ export function formatRFC3339Nano(nanos: bigint): string {
   return `${base}${frac}Z`;
 }
 
-export function formatLogEntry(time: string, stream: LogStream, partial: boolean, content: string): string {
-  return `${time} ${stream} ${partial ? 'P' : 'F'} ${content}\n`;
+/** One entry of the file: its header, the content bytes as they are, a newline. */
+export function formatLogEntry(time: string, stream: LogStream, partial: boolean, content: Buffer | string): Buffer {
+  const body = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
+  return Buffer.concat([Buffer.from(`${time} ${stream} ${partial ? 'P' : 'F'} `, 'latin1'), body, newline]);
 }
+
+const newline = Buffer.from('\n');
 
 export interface LogEntry {
   time: string;
   timeMs: number;
   stream: LogStream;
   partial: boolean;
-  content: string;
+  /** The bytes the container wrote (no newline). */
+  content: Buffer;
 }
 
-export function parseLogEntry(line: string): LogEntry | undefined {
-  const a = line.indexOf(' ');
-  const b = a < 0 ? -1 : line.indexOf(' ', a + 1);
-  const c = b < 0 ? -1 : line.indexOf(' ', b + 1);
+/** One line of a log file (without its newline), or undefined when it is not an entry. */
+export function parseLogEntry(line: Buffer): LogEntry | undefined {
+  const a = line.indexOf(0x20);
+  const b = a < 0 ? -1 : line.indexOf(0x20, a + 1);
+  const c = b < 0 ? -1 : line.indexOf(0x20, b + 1);
   if (c < 0) return undefined;
-  const time = line.slice(0, a);
-  const stream = line.slice(a + 1, b);
-  const tag = line.slice(b + 1, c);
+  const time = line.toString('latin1', 0, a);
+  const stream = line.toString('latin1', a + 1, b);
+  const tag = line.toString('latin1', b + 1, c);
   if ((stream !== 'stdout' && stream !== 'stderr') || (tag !== 'F' && tag !== 'P')) return undefined;
   const timeMs = Date.parse(time);
   if (Number.isNaN(timeMs)) return undefined;
-  return { time, timeMs, stream, partial: tag === 'P', content: line.slice(c + 1) };
+  return { time, timeMs, stream, partial: tag === 'P', content: line.subarray(c + 1) };
 }
 
 /** Size-based rotation of a container log (the kubelet's containerLogMaxSize/MaxFiles). */
@@ -154,8 +163,7 @@ export class ContainerLogWriter {
     this.openLive();
   }
 
-  private append(line: string): void {
-    const buf = Buffer.from(line, 'utf8');
+  private append(buf: Buffer): void {
     if (this.size > 0 && this.size + buf.length > this.rotation.maxSizeBytes) this.rotate();
     if (this.fd === undefined) return;
     try {
@@ -188,7 +196,7 @@ export class ContainerLogWriter {
     const content = parts.length ? Buffer.concat([...parts, tail]) : tail;
     this.pending[stream] = [];
     this.pendingBytes[stream] = 0;
-    this.append(formatLogEntry(formatRFC3339Nano(nowNanos()), stream, partial, content.toString('utf8')));
+    this.append(formatLogEntry(formatRFC3339Nano(nowNanos()), stream, partial, content));
   }
 
   private flushPartial(stream: LogStream): void {
@@ -213,8 +221,8 @@ export class ContainerLogWriter {
   }
 }
 
-/** Renders entries as `kubectl logs` prints them, applying sinceTime, tailLines, limitBytes. */
-export function renderLogEntries(entries: LogEntry[], options: LogOptions = {}): string {
+/** Renders entries as `kubectl logs` prints them, applying sinceTime, tailLines, limitBytes (bytes). */
+export function renderLogEntries(entries: LogEntry[], options: LogOptions = {}): Buffer {
   let selected = entries;
   if (options.sinceTime !== undefined) {
     const since = options.sinceTime;
@@ -235,36 +243,45 @@ export function renderLogEntries(entries: LogEntry[], options: LogOptions = {}):
     }
     selected = n === 0 ? [] : selected.slice(i);
   }
-  let out = '';
-  let atLineStart = true;
-  for (const e of selected) {
-    if (options.timestamps && atLineStart) out += `${e.time} `;
-    out += e.content;
-    if (!e.partial) out += '\n';
-    atLineStart = !e.partial;
-  }
-  if (options.limitBytes !== undefined) {
-    const buf = Buffer.from(out, 'utf8');
-    if (buf.length > options.limitBytes) out = buf.subarray(0, Math.max(0, options.limitBytes)).toString('utf8');
-  }
-  return out;
+  const out = Buffer.concat(renderParts(selected, options.timestamps === true, true));
+  return options.limitBytes !== undefined && out.length > options.limitBytes ? out.subarray(0, Math.max(0, options.limitBytes)) : out;
 }
 
-export function parseLogText(text: string): LogEntry[] {
+/** The pieces of `entries` as printed, each line prefixed by its time with `timestamps` when it starts a line (`atLineStart`). */
+function renderParts(entries: LogEntry[], timestamps: boolean, atLineStart: boolean): Buffer[] {
+  const parts: Buffer[] = [];
+  let start = atLineStart;
+  for (const e of entries) {
+    if (timestamps && start) parts.push(Buffer.from(`${e.time} `, 'latin1'));
+    parts.push(e.content);
+    if (!e.partial) parts.push(newline);
+    start = !e.partial;
+  }
+  return parts;
+}
+
+/** The entries of a log file's bytes (lines that are not entries skipped). */
+export function parseLogText(text: Buffer | string): LogEntry[] {
+  const buf = typeof text === 'string' ? Buffer.from(text, 'utf8') : text;
   const entries: LogEntry[] = [];
-  for (const line of text.split('\n')) {
-    if (!line) continue;
-    const e = parseLogEntry(line);
-    if (e) entries.push(e);
+  let start = 0;
+  while (start < buf.length) {
+    let end = buf.indexOf(0x0a, start);
+    if (end < 0) end = buf.length;
+    if (end > start) {
+      const e = parseLogEntry(buf.subarray(start, end));
+      if (e) entries.push(e);
+    }
+    start = end + 1;
   }
   return entries;
 }
 
-async function readText(path: string): Promise<string> {
+async function readBytes(path: string): Promise<Buffer> {
   try {
-    return await readFile(path, 'utf8');
+    return await readFile(path);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return '';
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return Buffer.alloc(0);
     throw err;
   }
 }
@@ -285,8 +302,7 @@ async function prependOlder(older: string[], newer: LogEntry[], options: LogOpti
   const tailOnly = options.tailLines !== undefined && options.sinceTime === undefined;
   for (let i = older.length - 1; i >= 0; i--) {
     if (tailOnly && completeLines(entries) > options.tailLines!) break;
-    const text = await readText(older[i]!);
-    entries = [...parseLogText(text), ...entries];
+    entries = [...parseLogText(await readBytes(older[i]!)), ...entries];
     if (options.sinceTime !== undefined && entries.length > 0 && entries[0]!.timeMs < options.sinceTime) break;
   }
   return entries;
@@ -297,9 +313,9 @@ async function prependOlder(older: string[], newer: LogEntry[], options: LogOpti
  * file reads as empty. A rotation during the read can make the answer miss or repeat the
  * entries of one file; followers (below) see every entry exactly once.
  */
-export async function readLogFile(path: string, options: LogOptions = {}): Promise<string> {
+export async function readLogFile(path: string, options: LogOptions = {}): Promise<Buffer> {
   const older = rotatedLogFiles(path);
-  const live = parseLogText(await readText(path));
+  const live = parseLogText(await readBytes(path));
   return renderLogEntries(await prependOlder(older, live, options), options);
 }
 
@@ -344,32 +360,31 @@ async function openRotated(path: string): Promise<{ fh: FileHandle; ino: number 
 export async function followLogFile(
   path: string,
   options: FollowOptions,
-  onData: (chunk: string) => void,
+  onData: (chunk: Buffer) => void,
   isDone: () => Promise<boolean>,
   pollMs = 200,
 ): Promise<void> {
   const signal = options.signal;
   let sent = 0;
-  const send = (s: string): boolean => {
-    if (!s) return true;
+  const send = (buf: Buffer): boolean => {
+    if (buf.length === 0) return true;
     if (options.limitBytes !== undefined) {
       const room = options.limitBytes - sent;
-      const buf = Buffer.from(s, 'utf8');
       if (buf.length >= room) {
-        if (room > 0) onData(buf.subarray(0, room).toString('utf8'));
+        if (room > 0) onData(buf.subarray(0, room));
         sent = options.limitBytes;
         return false;
       }
       sent += buf.length;
     }
-    onData(s);
+    onData(buf);
     return true;
   };
 
   let fh: FileHandle | undefined;
   let ino: number | undefined;
   let pos = 0;
-  let carry = '';
+  let carry: Buffer = Buffer.alloc(0);
   const openLive = async (): Promise<void> => {
     try {
       fh = await open(path, 'r');
@@ -379,22 +394,23 @@ export async function followLogFile(
       ino = undefined;
     }
     pos = 0;
-    carry = '';
+    carry = Buffer.alloc(0);
   };
   /** Complete entries appended to the open file since the last call. */
   const readNew = async (): Promise<LogEntry[]> => {
     if (!fh) return [];
-    let text = carry;
-    const buf = Buffer.alloc(64 * 1024);
+    const chunks: Buffer[] = [carry];
     for (;;) {
+      const buf = Buffer.alloc(64 * 1024);
       const { bytesRead } = await fh.read(buf, 0, buf.length, pos);
       if (bytesRead === 0) break;
       pos += bytesRead;
-      text += buf.subarray(0, bytesRead).toString('utf8');
+      chunks.push(buf.subarray(0, bytesRead));
     }
-    const lastNl = text.lastIndexOf('\n');
-    carry = lastNl < 0 ? text : text.slice(lastNl + 1);
-    return lastNl < 0 ? [] : parseLogText(text.slice(0, lastNl + 1));
+    const text = Buffer.concat(chunks);
+    const lastNl = text.lastIndexOf(0x0a);
+    carry = lastNl < 0 ? text : Buffer.from(text.subarray(lastNl + 1));
+    return lastNl < 0 ? [] : parseLogText(text.subarray(0, lastNl + 1));
   };
   const liveIno = async (): Promise<number | undefined> => {
     try {
@@ -423,13 +439,9 @@ export async function followLogFile(
     if (!send(renderLogEntries(initial, { ...options, limitBytes: undefined }))) return;
     options.onFollowing?.();
 
-    const render = (entries: LogEntry[]): string => {
-      let out = '';
-      for (const e of entries) {
-        if (options.timestamps && atLineStart) out += `${e.time} `;
-        out += e.content + (e.partial ? '' : '\n');
-        atLineStart = !e.partial;
-      }
+    const render = (entries: LogEntry[]): Buffer => {
+      const out = Buffer.concat(renderParts(entries, options.timestamps === true, atLineStart));
+      if (entries.length > 0) atLineStart = !entries[entries.length - 1]!.partial;
       return out;
     };
     for (;;) {
@@ -457,7 +469,7 @@ export async function followLogFile(
             // through its descriptor next, and the files newer than it after it, at the rotation
             // the next pass sees. (Reading those now put them ahead of it.)
             if (r.ino === ino) break;
-            if (!send(render(parseLogText(await r.fh.readFile('utf8'))))) return;
+            if (!send(render(parseLogText(await r.fh.readFile())))) return;
             lastRead = r.ino;
           }
           // No live file right now (caught between a rename and the new file, as the thread

@@ -144,7 +144,7 @@ describe.skipIf(!tools)('ProcessRuntime: a container with tty runs on a pseudo-t
     await until(async () => (await rt.inspectContainer(info.id))?.state === 'exited');
     const done = (await rt.inspectContainer(info.id))!;
     expect(done.exitCode).toBe(7);
-    expect(await rt.readLogs(info.id)).toMatch(/^\/dev\/pts\/\d+\r\nall three\r\nTERM=xterm SHELL=\/bin\/custom\r\nerr\r\n$/);
+    expect((await rt.readLogs(info.id)).toString()).toMatch(/^\/dev\/pts\/\d+\r\nall three\r\nTERM=xterm SHELL=\/bin\/custom\r\nerr\r\n$/);
     // All of it on stdout, as a terminal has one output.
     expect(readFileSync(done.logPath, 'utf8')).not.toMatch(/ stderr /);
     // The record names the terminal it ran on.
@@ -172,10 +172,10 @@ describe.skipIf(!tools)('ProcessRuntime: a container with tty runs on a pseudo-t
   it('without stdin the terminal\'s input never comes and never ends: a read waits', async () => {
     const { rt, marker, start } = await setup();
     const info = await start({ command: ['sh', '-c', `tty >/dev/null && echo on-tty; read x; echo "read ended $?" # ${marker}`] });
-    await until(async () => (await rt.readLogs(info.id)) === 'on-tty\r\n');
+    await until(async () => ((await rt.readLogs(info.id)).toString()) === 'on-tty\r\n');
     await new Promise((r) => setTimeout(r, 500));
     expect((await rt.inspectContainer(info.id))?.state).toBe('running');
-    expect(await rt.readLogs(info.id)).toBe('on-tty\r\n');
+    expect((await rt.readLogs(info.id)).toString()).toBe('on-tty\r\n');
     // Nothing may be typed into it.
     await expect(rt.attachStdin!(info.id, (async function* () {})())).rejects.toMatchObject({ code: 'InvalidState' });
   });
@@ -212,7 +212,7 @@ describe.skipIf(!tools)('ProcessRuntime: a container with tty runs on a pseudo-t
     y.type('exit 4\r');
     await again; // ends with the container
     expect((await rt.inspectContainer(info.id))?.exitCode).toBe(4);
-    expect(await rt.readLogs(info.id)).toMatch(/alive 42\r\n[\s\S]*second 42\r\n/);
+    expect((await rt.readLogs(info.id)).toString()).toMatch(/alive 42\r\n[\s\S]*second 42\r\n/);
     // A container that is over, or without a terminal, has nothing to attach to.
     await expect(rt.attachTerminal!(info.id, attachIO().value)).rejects.toMatchObject({ code: 'InvalidState' });
     const plain = await start({ name: 'plain', command: ['sh', '-c', `sleep 1000 # ${marker}`], tty: false });

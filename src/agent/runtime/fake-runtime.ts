@@ -40,7 +40,7 @@ export type FakeExecFn = (container: ContainerInfo, command: string[]) => Partia
 interface FakeContainer {
   info: ContainerInfo;
   env: Record<string, string>;
-  log: string;
+  log: Buffer;
   ignoreSigterm: boolean;
   exitTimer?: ReturnType<Clock['setTimeout']>;
   done: Promise<void>;
@@ -111,7 +111,7 @@ export class FakeRuntime implements ContainerRuntime {
         logPath: `${sandbox.logDirectory}/${config.logPath}`,
       },
       env: Object.fromEntries(config.env.map((kv) => [kv.name, kv.value])),
-      log: '',
+      log: Buffer.alloc(0),
       ignoreSigterm: b.ignoreSigterm ?? false,
       done,
       markDone,
@@ -154,7 +154,7 @@ export class FakeRuntime implements ContainerRuntime {
   writeLog(id: string, stream: LogStream, line: string): void {
     const c = this.containers.get(id);
     if (!c) throw new RuntimeError('NotFound', `container "${id}" not found`);
-    c.log += formatLogEntry(formatRFC3339Nano(BigInt(this.clock.now()) * 1_000_000n), stream, false, line);
+    c.log = Buffer.concat([c.log, formatLogEntry(formatRFC3339Nano(BigInt(this.clock.now()) * 1_000_000n), stream, false, line)]);
   }
 
   async stopContainer(id: string, gracePeriodSeconds: number): Promise<void> {
@@ -208,13 +208,13 @@ export class FakeRuntime implements ContainerRuntime {
     return { exitCode: r.exitCode ?? 0, output: r.output ?? '', timedOut: r.timedOut ?? false };
   }
 
-  async readLogs(id: string, options: LogOptions = {}): Promise<string> {
+  async readLogs(id: string, options: LogOptions = {}): Promise<Buffer> {
     const c = this.containers.get(id);
     if (!c) throw new RuntimeError('NotFound', `container "${id}" not found`);
     return renderLogEntries(parseLogText(c.log), options);
   }
 
-  async followLogs(id: string, options: FollowOptions, onData: (chunk: string) => void): Promise<void> {
+  async followLogs(id: string, options: FollowOptions, onData: (chunk: Buffer) => void): Promise<void> {
     // Hollow: what is there now; no waiting on a fake clock.
     onData(await this.readLogs(id, options));
   }

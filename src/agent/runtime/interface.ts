@@ -323,13 +323,13 @@ export interface ContainerRuntime {
    * no input to type into) before `io.onOpen`. Optional: a runtime without terminals has none.
    */
   attachTerminal?(id: string, io: TerminalAttachIO): Promise<void>;
-  /** The container's log as `kubectl logs` prints it. */
-  readLogs(id: string, options?: LogOptions): Promise<string>;
+  /** The container's log as `kubectl logs` prints it: the bytes the container wrote. */
+  readLogs(id: string, options?: LogOptions): Promise<Buffer>;
   /**
    * Streams the log: everything selected by `options`, then new output as it is written, until
    * the container has exited and its log is drained, or the signal aborts.
    */
-  followLogs(id: string, options: FollowOptions, onData: (chunk: string) => void): Promise<void>;
+  followLogs(id: string, options: FollowOptions, onData: (chunk: Buffer) => void): Promise<void>;
   /** Subscribes to container lifecycle events; returns the unsubscribe function. */
   watch(listener: (event: ContainerEvent) => void): () => void;
   /**

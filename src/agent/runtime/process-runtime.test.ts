@@ -78,11 +78,11 @@ describe('ProcessRuntime', () => {
     cleanups.push(() => rt.stopContainer(held.id, 0));
     const none = await reader('none', false);
     await until(async () => (await rt.inspectContainer(none.id))?.state === 'exited');
-    expect(await rt.readLogs(none.id)).toBe('eof none\n');
+    expect((await rt.readLogs(none.id)).toString()).toBe('eof none\n');
     // Still waiting on its input well after the other one ended.
     await new Promise((r) => setTimeout(r, 500));
     expect((await rt.inspectContainer(held.id))?.state).toBe('running');
-    expect(await rt.readLogs(held.id)).toBe('');
+    expect((await rt.readLogs(held.id)).toString()).toBe('');
     await rt.stopContainer(held.id, 0);
   });
 
@@ -94,7 +94,7 @@ describe('ProcessRuntime', () => {
       for (const x of xs) yield Buffer.from(x);
     };
     await rt.attachStdin!(info.id, lines('one\n', 'tw', 'o\n'));
-    await until(async () => (await rt.readLogs(info.id)) === 'got one\ngot two\n');
+    await until(async () => ((await rt.readLogs(info.id)).toString()) === 'got one\ngot two\n');
     // The attach ended: the container saw no end of input and reads on.
     await new Promise((r) => setTimeout(r, 300));
     expect((await rt.inspectContainer(info.id))?.state).toBe('running');
@@ -106,7 +106,7 @@ describe('ProcessRuntime', () => {
     cleanups.push(() => again.stopContainer(info.id, 0).catch(() => undefined));
     expect(fifos()).toHaveLength(1);
     await again.attachStdin!(info.id, lines('three\n'));
-    await until(async () => (await again.readLogs(info.id)).endsWith('got three\n'));
+    await until(async () => ((await again.readLogs(info.id)).toString()).endsWith('got three\n'));
     // A container without stdin, or one that is not running, has none to attach to.
     const plain = await again.startContainer(sandboxId, sandbox, config({ name: 'plain', logPath: 'plain/0.log', command: ['sh', '-c', `sleep 1000 # ${marker}`] }));
     await expect(again.attachStdin!(plain.id, lines('x\n'))).rejects.toMatchObject({ code: 'InvalidState' });
@@ -137,7 +137,7 @@ describe('ProcessRuntime', () => {
     })(), undefined, () => opened++);
     expect(opened).toBe(1);
     await until(async () => (await rt.inspectContainer(info.id))?.state === 'exited');
-    expect(await rt.readLogs(info.id)).toBe('abcd1234stdin closed\n');
+    expect((await rt.readLogs(info.id)).toString()).toBe('abcd1234stdin closed\n');
     expect((await rt.inspectContainer(info.id))?.exitCode).toBe(0);
     await expect(rt.attachStdin!(info.id, (async function* () {})())).rejects.toMatchObject({ code: 'InvalidState' });
 
@@ -198,10 +198,10 @@ describe('ProcessRuntime', () => {
     await until(async () => (await rt.inspectContainer(info.id))?.state === 'exited');
     const done = (await rt.inspectContainer(info.id))!;
     expect(done.exitCode).toBe(0);
-    expect(await rt.readLogs(info.id)).toBe(`hello from ${dir}\noops\npartial`);
-    const stamped = await rt.readLogs(info.id, { timestamps: true });
+    expect((await rt.readLogs(info.id)).toString()).toBe(`hello from ${dir}\noops\npartial`);
+    const stamped = (await rt.readLogs(info.id, { timestamps: true })).toString();
     expect(stamped.split('\n')[0]).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z hello from /);
-    expect(await rt.readLogs(info.id, { tailLines: 1 })).toBe('partial');
+    expect((await rt.readLogs(info.id, { tailLines: 1 })).toString()).toBe('partial');
     const raw = readFileSync(done.logPath, 'utf8');
     expect(raw).toMatch(/ stdout F hello from /);
     expect(raw).toMatch(/ stderr F oops\n/);
@@ -389,7 +389,7 @@ describe('ProcessRuntime', () => {
     const fresh = await rt.startContainer(sandboxId, sandbox, config({ command: ['sh', '-c', `echo fresh; sleep 1000 # ${marker}`] }));
     cleanups.push(() => rt.stopContainer(fresh.id, 0).catch(() => undefined));
     const pid = fresh.pid!;
-    await until(async () => (await rt.readLogs(fresh.id)) === 'fresh\n');
+    await until(async () => ((await rt.readLogs(fresh.id)).toString()) === 'fresh\n');
 
     // Pid reuse, simulated: records of exited containers of another pod whose processes had the
     // same pid earlier. One in the bare-pid format of older agents (the id a pod worker would
@@ -436,7 +436,7 @@ describe('ProcessRuntime', () => {
     );
     for (const id of [legacyId, currentId]) {
       expect(await again.inspectContainer(id)).toMatchObject({ state: 'exited', exitCode: 1, sandboxId: 'uid-other' });
-      expect(await again.readLogs(id)).toBe('other pod\n');
+      expect((await again.readLogs(id)).toString()).toBe('other pod\n');
       // Stopping or removing by a stale id touches only the stale record.
       await again.stopContainer(id, 0);
       await again.removeContainer(id);
@@ -444,7 +444,7 @@ describe('ProcessRuntime', () => {
       expect((await again.inspectContainer(fresh.id))?.state).toBe('running');
       expect(live(marker).map((p) => p.pid)).toContain(pid);
     }
-    expect(await again.readLogs(fresh.id)).toBe('fresh\n');
+    expect((await again.readLogs(fresh.id)).toString()).toBe('fresh\n');
     await again.stopContainer(fresh.id, 1);
     await until(() => live(marker).length === 0);
   });
@@ -468,8 +468,8 @@ describe.skipIf(process.getuid?.() !== 0)('ProcessRuntime: the identity a contai
     const { dir, rt, marker, sandbox, sandboxId, config } = await setup();
     const info = await rt.startContainer(sandboxId, sandbox, config({ command: ['sh', '-c', `${ids}; sleep 60 # ${marker}`], user: { uid: 65534, gid: 4321, groups: [] } }));
     cleanups.push(() => rt.stopContainer(info.id, 0).catch(() => undefined));
-    await until(async () => (await rt.readLogs(info.id)) !== '');
-    expect(await rt.readLogs(info.id)).toBe('65534 4321 [4321]\n');
+    await until(async () => ((await rt.readLogs(info.id)).toString()) !== '');
+    expect((await rt.readLogs(info.id)).toString()).toBe('65534 4321 [4321]\n');
     expect((await rt.execSync(info.id, ['sh', '-c', ids], 5_000)).output).toBe('65534 4321 [4321]\n');
     rt.detach();
     const again = await ProcessRuntime.open({ stateDir: join(dir, 'state'), exitPollMs: 50 });
@@ -482,8 +482,8 @@ describe.skipIf(process.getuid?.() !== 0)('ProcessRuntime: the identity a contai
     const { rt, marker, sandbox, sandboxId, config } = await setup();
     const info = await rt.startContainer(sandboxId, sandbox, config({ command: ['sh', '-c', `${ids}; sleep 60 # ${marker}`], user: { uid: 1234, gid: 1234, groups: [5555, 6666] } }));
     cleanups.push(() => rt.stopContainer(info.id, 0).catch(() => undefined));
-    await until(async () => (await rt.readLogs(info.id)) !== '');
-    expect(await rt.readLogs(info.id)).toBe('1234 1234 [1234 5555 6666]\n');
+    await until(async () => ((await rt.readLogs(info.id)).toString()) !== '');
+    expect((await rt.readLogs(info.id)).toString()).toBe('1234 1234 [1234 5555 6666]\n');
     expect((await rt.execSync(info.id, ['sh', '-c', ids], 5_000)).output).toBe('1234 1234 [1234 5555 6666]\n');
     expect(await execOut(rt, info.id, ['sh', '-c', ids])).toBe('0: 1234 1234 [1234 5555 6666]\n');
     // A command that cannot run is told in runc's words, not by the wrapper's exit.
@@ -500,9 +500,9 @@ describe.skipIf(process.getuid?.() !== 0)('ProcessRuntime: no_new_privs and capa
     const { dir, rt, marker, sandbox, sandboxId, config } = await setup();
     const info = await rt.startContainer(sandboxId, sandbox, config({ command: ['sh', '-c', `${status}; echo; sleep 60 # ${marker}`], security: { noNewPrivs: true, dropAll: true, add: ['NET_BIND_SERVICE', 'KILL'], drop: ['KILL'] } }));
     cleanups.push(() => rt.stopContainer(info.id, 0).catch(() => undefined));
-    await until(async () => (await rt.readLogs(info.id)) !== '');
+    await until(async () => ((await rt.readLogs(info.id)).toString()) !== '');
     const expected = 'CapEff: 0000000000000400 CapBnd: 0000000000000400 NoNewPrivs: 1 \n';
-    expect(await rt.readLogs(info.id)).toBe(expected);
+    expect((await rt.readLogs(info.id)).toString()).toBe(expected);
     expect((await rt.execSync(info.id, ['sh', '-c', status], 5_000)).output).toBe(expected.slice(0, -1));
     rt.detach();
     const again = await ProcessRuntime.open({ stateDir: join(dir, 'state'), exitPollMs: 50 });
@@ -514,8 +514,8 @@ describe.skipIf(process.getuid?.() !== 0)('ProcessRuntime: no_new_privs and capa
     const { rt, marker, sandbox, sandboxId, config } = await setup();
     const info = await rt.startContainer(sandboxId, sandbox, config({ command: ['sh', '-c', `grep '^CapBnd' /proc/self/status; sleep 60 # ${marker}`], security: { drop: ['NET_RAW', 'SYS_ADMIN'] } }));
     cleanups.push(() => rt.stopContainer(info.id, 0).catch(() => undefined));
-    await until(async () => (await rt.readLogs(info.id)).includes('CapBnd'));
-    const bounding = BigInt(`0x${/CapBnd:\s+([0-9a-f]+)/.exec(await rt.readLogs(info.id))![1]}`);
+    await until(async () => ((await rt.readLogs(info.id)).toString()).includes('CapBnd'));
+    const bounding = BigInt(`0x${/CapBnd:\s+([0-9a-f]+)/.exec((await rt.readLogs(info.id)).toString())![1]}`);
     expect(bounding & (1n << 13n)).toBe(0n); // CAP_NET_RAW
     expect(bounding & (1n << 21n)).toBe(0n); // CAP_SYS_ADMIN
     expect(bounding & (1n << 0n)).toBe(1n); // CAP_CHOWN kept

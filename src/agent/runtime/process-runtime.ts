@@ -1685,13 +1685,13 @@ export class ProcessRuntime implements ContainerRuntime {
     });
   }
 
-  async readLogs(id: string, options: LogOptions = {}): Promise<string> {
+  async readLogs(id: string, options: LogOptions = {}): Promise<Buffer> {
     const sup = this.containers.get(id);
     if (!sup) throw new RuntimeError('NotFound', `container "${id}" not found`);
     return readLogFile(sup.info.logPath, options);
   }
 
-  async followLogs(id: string, options: FollowOptions, onData: (chunk: string) => void): Promise<void> {
+  async followLogs(id: string, options: FollowOptions, onData: (chunk: Buffer) => void): Promise<void> {
     const sup = this.containers.get(id);
     if (!sup) throw new RuntimeError('NotFound', `container "${id}" not found`);
     // Done once the container has exited and its log is closed (nothing more will be written).
