@@ -56,7 +56,7 @@ export const inProcessBurstReplicas = 1000;
 
 /** What to run and how; every field is optional. */
 export interface ControllersOptions {
-  /** Holder identity for the Lease and events' reportingInstance (default `<hostname>_<uuid>`). */
+  /** Holder identity for the Lease (default `<hostname>_<uuid>`). */
   identity?: string;
   /** Default true (15 s lease, 10 s renew deadline, 2 s retry); false runs the controllers at once. */
   leaderElection?: boolean | (LeaderElectionTiming & { namespace?: string; name?: string });
@@ -235,9 +235,10 @@ export class ControllerManager {
     const aborted = new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
 
     if (this.o.daemonSet !== false) {
+      // Controllers' events name their component only (upstream's EventSource{Component}): no
+      // host or reporting instance, whichever server leads, so their events aggregate across terms.
       const recorder = new ApiEventRecorder(client, {
         component: controllerComponent,
-        host: this.identity,
         clock: this.clock,
         defaultKind: { kind: 'DaemonSet', apiVersion: 'apps/v1' },
         onError,
@@ -273,7 +274,6 @@ export class ControllerManager {
       // Upstream's disruption controller records its events as the "controllermanager" component.
       const recorder = new ApiEventRecorder(client, {
         component: 'controllermanager',
-        host: this.identity,
         clock: this.clock,
         defaultKind: { kind: 'PodDisruptionBudget', apiVersion: 'policy/v1' },
         onError,
@@ -284,7 +284,6 @@ export class ControllerManager {
     if (this.o.endpoints !== false) {
       const recorder = new ApiEventRecorder(client, {
         component: endpointControllerName,
-        host: this.identity,
         clock: this.clock,
         defaultKind: { kind: 'Endpoints', apiVersion: 'v1' },
         onError,
@@ -296,7 +295,6 @@ export class ControllerManager {
     if (this.o.endpointSlice !== false) {
       const recorder = new ApiEventRecorder(client, {
         component: endpointSliceControllerName,
-        host: this.identity,
         clock: this.clock,
         defaultKind: { kind: 'Service', apiVersion: 'v1' },
         onError,
@@ -314,7 +312,6 @@ export class ControllerManager {
       });
       const mirroringRecorder = new ApiEventRecorder(client, {
         component: endpointSliceMirroringControllerName,
-        host: this.identity,
         clock: this.clock,
         defaultKind: { kind: 'Endpoints', apiVersion: 'v1' },
         onError,

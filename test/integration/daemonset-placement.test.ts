@@ -101,7 +101,10 @@ describe('DaemonSet placement against the real API server', () => {
     expect(creates.length).toBe(4);
     expect(creates[0]!.message).toMatch(/^Created pod: agent-[a-z0-9]{5}$/);
     expect(creates[0]!.involvedObject).toMatchObject({ kind: 'DaemonSet', apiVersion: 'apps/v1', name: 'agent', uid: ds.metadata.uid });
-    expect(creates[0]!.source?.component).toBe('daemonset-controller');
+    // The component only, as upstream's controllers record: no host, no reporting instance.
+    expect(creates[0]!.source).toEqual({ component: 'daemonset-controller' });
+    expect(creates[0]!.reportingComponent).toBe('daemonset-controller');
+    expect(creates[0]!.reportingInstance ?? '').toBe('');
 
     assertNoDuplicates(log, 'agent');
     expect(kubelet.failures()).toEqual([]);

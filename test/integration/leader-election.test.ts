@@ -3,14 +3,13 @@
 // acting once its renew deadline passes; a standby takes over within the lease duration; a
 // leader that stops releases the lease at once.
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Event, Lease, Pod } from '../../src/api/types.js';
+import type { Lease, Pod } from '../../src/api/types.js';
 import {
   loadKubeconfig,
   HttpTransport,
   RestClient,
   type Transport,
   daemonSetsResource,
-  eventsResource,
   inProcessTransport,
   leasesResource,
   nodesResource,
@@ -82,9 +81,16 @@ async function holder(c: Cluster): Promise<string | undefined> {
   return l.spec?.holderIdentity;
 }
 
-async function createdBy(c: Cluster): Promise<Map<string, string>> {
-  const evs = (await c.client.list<Event>(eventsResource, { namespace: ns })).items.filter((e) => e.reason === 'SuccessfulCreate');
-  return new Map(evs.map((e) => [e.message ?? '', e.reportingInstance ?? '']));
+/** The manager each daemon pod was created by, in order (tagged's record). */
+const creators: string[] = [];
+
+/** `inner`, recording `name` for every pod it creates. */
+function tagged(name: string, inner: Transport): Transport {
+  return async (req) => {
+    const res = await inner(req);
+    if (req.method === 'POST' && /\/pods(\?|$)/.test(req.path) && res.statusCode === 201) creators.push(name);
+    return res;
+  };
 }
 
 describe('controller manager leader election', () => {
@@ -96,8 +102,8 @@ describe('controller manager leader election', () => {
     const linkA = cuttable(inProcessTransport(c.server.handler));
     const httpB = new HttpTransport({ ...loadKubeconfig(c.server.kubeconfigPath) });
     cleanup.defer(() => httpB.destroy());
-    const a = manager(c, 'cm-a', linkA.transport);
-    const b = manager(c, 'cm-b', httpB.request);
+    const a = manager(c, 'cm-a', tagged('cm-a', linkA.transport));
+    const b = manager(c, 'cm-b', tagged('cm-b', httpB.request));
 
     // Sample who is acting, for the whole test: never both at once.
     const overlaps: number[] = [];
@@ -114,8 +120,8 @@ describe('controller manager leader election', () => {
     await createNodes(c, ['n1', 'n2', 'n3']);
     await c.client.create(daemonSetsResource, ns, makeDaemonSet('le'));
     await waitFor(async () => byNode(await listPods(c, 'le')).size === 3, { message: '3 pods' });
-    await waitFor(async () => (await createdBy(c)).size === 3);
-    expect([...(await createdBy(c)).values()]).toEqual(['cm-a', 'cm-a', 'cm-a']);
+    await waitFor(() => creators.length === 3);
+    expect(creators).toEqual(['cm-a', 'cm-a', 'cm-a']);
     expect(b.isLeader()).toBe(false);
     expect(b.termsStarted()).toBe(0);
     const lease = await c.client.get<Lease>(leasesResource, 'kube-system', 'everynode-controller-manager');
@@ -132,13 +138,13 @@ describe('controller manager leader election', () => {
 
     await c.client.create(nodesResource, '', makeNode('n4'));
     await waitFor(async () => byNode(await listPods(c, 'le')).size === 4, { message: 'pod on n4 by cm-b' });
-    await waitFor(async () => [...(await createdBy(c)).values()].filter((v) => v === 'cm-b').length === 1);
+    await waitFor(() => creators.filter((v) => v === 'cm-b').length === 1);
 
     // A heals but stays a standby while B renews.
     linkA.heal();
     await c.client.create(nodesResource, '', makeNode('n5'));
     await waitFor(async () => byNode(await listPods(c, 'le')).size === 5);
-    await waitFor(async () => [...(await createdBy(c)).values()].filter((v) => v === 'cm-b').length === 2);
+    await waitFor(() => creators.filter((v) => v === 'cm-b').length === 2);
     expect(a.isLeader()).toBe(false);
 
     // B stops and releases: A takes over without waiting for expiry.
@@ -148,7 +154,8 @@ describe('controller manager leader election', () => {
     await waitFor(() => a.isLeader(), { message: 'cm-a leading again' });
     await c.client.create(nodesResource, '', makeNode('n6'));
     await waitFor(async () => byNode(await listPods(c, 'le')).size === 6);
-    const by = [...(await createdBy(c)).values()];
+    await waitFor(() => creators.length === 6);
+    const by = creators;
     expect(by.filter((v) => v === 'cm-a').length).toBe(4);
     expect(by.filter((v) => v === 'cm-b').length).toBe(2);
     expect(a.termsStarted()).toBe(2);
