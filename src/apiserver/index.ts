@@ -762,9 +762,16 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       socket.end(`HTTP/1.1 ${status.code} ${text}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
     });
     await new Promise<void>((ok, fail) => {
-      srv.once('error', fail);
+      const listenAddress = opts.listen ?? '127.0.0.1:6443';
+      const onError = (err: NodeJS.ErrnoException): void => {
+        // The commands print this: say what to do about it.
+        if (err.code === 'EADDRINUSE') fail(new Error(`${listenAddress} is already in use (another everynode or Kubernetes API server?): stop it, or choose another address with --listen HOST:PORT`));
+        else if (err.code === 'EADDRNOTAVAIL') fail(new Error(`${listenAddress} is not an address of this machine: choose one with --listen HOST:PORT`));
+        else fail(err);
+      };
+      srv.once('error', onError);
       srv.listen(port, host, () => {
-        srv.off('error', fail);
+        srv.off('error', onError);
         ok();
       });
     });

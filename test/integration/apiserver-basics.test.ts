@@ -138,6 +138,15 @@ describe('discovery and metadata endpoints', () => {
   });
 });
 
+describe('listening', () => {
+  it('refuses an address in use in one line that says what to do', async () => {
+    const taken = new URL(server.url).host;
+    await expect(startServer({ dataDir: makeTempDir(cleanup, 'apiserver-second'), listen: taken, compaction: false })).rejects.toThrow(
+      `${taken} is already in use (another everynode or Kubernetes API server?): stop it, or choose another address with --listen HOST:PORT`,
+    );
+  });
+});
+
 describe('DaemonSet CRUD', () => {
   it('creates, reads, updates (spec, metadata, status), no-ops and deletes', async () => {
     const created = await call('POST', '/apis/apps/v1/namespaces/default/daemonsets', dsBody('ds1'));
