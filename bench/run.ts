@@ -106,7 +106,7 @@ function parseArgs(argv: string[]): Args {
       args.stores.push(v);
     }
     else if (a === '--help' || a === '-h') {
-      console.log(`usage: npm run bench [-- <name>...] [--json FILE] [--quick] [--store sqlite|etcd]...\nbenchmarks: ${Object.keys(benchmarks).join(', ')}`);
+      console.log(`usage: npm run bench [-- <name>...] [--json FILE] [--quick] [--store sqlite|etcd]... [--nodes N[,N...]]\nbenchmarks: ${Object.keys(benchmarks).join(', ')} (all when none is named; --nodes: the scale benchmark's fleet sizes)`);
       process.exit(0);
     } else if (a.startsWith('-')) throw new Error(`unknown option ${a}`);
     else args.names.push(a);

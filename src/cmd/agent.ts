@@ -37,7 +37,7 @@ import { isIP } from 'node:net';
 import { createLogger, ignoreClosedOutput, type Logger } from '../util/logger.js';
 import { applyServerHeapPolicy } from '../util/heap.js';
 import { everynodeVersion } from '../util/version.js';
-import { clusterDnsFlags, corsAllowedOriginsFromFlag, corsFlagUsage, defaultStoreWait, nodeLifecycleFlagUsage, nodeLifecycleFromFlags, storeFlagUsage, storeUrlFromFlag, storeWaitMsFromFlag, tlsSansFromFlag, wildcardListenNote } from './store-flag.js';
+import { clusterDnsFlags, corsAllowedOriginsFromFlag, corsFlagUsage, defaultStoreWait, inflightFlagOptions, inflightFlagUsage, inflightLimitsFromFlags, nodeLifecycleFlagUsage, nodeLifecycleFromFlags, storeFlagUsage, storeUrlFromFlag, storeWaitMsFromFlag, tlsSansFromFlag, wildcardListenNote } from './store-flag.js';
 import type { RunningServer } from '../apiserver/index.js';
 import { isDNS1123Label, isDNS1123Subdomain } from '../api/validation/index.js';
 
@@ -107,7 +107,7 @@ export const upUsage = `  up       run the API server, its controllers and N loc
                                 when taken; off: none)
            --cluster-domain NAME
                                 the cluster DNS zone (default cluster.local)
-${corsFlagUsage}${storeFlagUsage}${nodeLifecycleFlagUsage}${runtimeHandlersFlagUsage}`;
+${inflightFlagUsage}${corsFlagUsage}${storeFlagUsage}${nodeLifecycleFlagUsage}${runtimeHandlersFlagUsage}`;
 
 /**
  * Runs `stop` on the first SIGINT/SIGTERM/SIGHUP and exits 0 when it is done (1 when it failed). A
@@ -347,6 +347,7 @@ export async function runUp(args: string[]): Promise<void> {
       'cluster-dns': { type: 'string', default: defaultUpClusterDns },
       'cluster-domain': { type: 'string', default: 'cluster.local' },
       'cors-allowed-origins': { type: 'string', multiple: true, default: [] },
+      ...inflightFlagOptions,
       'node-monitor-grace-period': { type: 'string' },
       'node-startup-grace-period': { type: 'string' },
       'runtime-handlers': { type: 'string' },
@@ -384,8 +385,9 @@ export async function runUp(args: string[]): Promise<void> {
   applyServerHeapPolicy();
   const { startServer, versionInfo } = await import('../apiserver/index.js');
   const corsAllowedOrigins = corsAllowedOriginsFromFlag(values['cors-allowed-origins']);
+  const inflightLimits = inflightLimitsFromFlags(values);
   const tlsSans = tlsSansFromFlag('up', values['tls-san']);
-  const server = await startServer({ dataDir, listen: values.listen, logger: logger.child('apiserver'), controllers: nodeLifecycle ? { nodeLifecycle } : true, tlsSans, storeWaitMs, corsAllowedOrigins, ...(storeUrl ? { storeUrl } : {}), ...(clusterDns ? { clusterDns } : {}) });
+  const server = await startServer({ dataDir, listen: values.listen, logger: logger.child('apiserver'), controllers: nodeLifecycle ? { nodeLifecycle } : true, tlsSans, storeWaitMs, inflightLimits, corsAllowedOrigins, ...(storeUrl ? { storeUrl } : {}), ...(clusterDns ? { clusterDns } : {}) });
   // What has started so far: a failure from here on stops it (stopUp) before it is reported,
   // so the controllers release their lease and the daemons stop as on Ctrl-C.
   const parts: UpParts = { server, agents: [], rotations: [] };

@@ -8,7 +8,7 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fullUsage, helpArgv, lifecycleHelp, nearestOption, usageSection, wantsHelp } from './help.js';
-import { clusterDnsFlags, corsAllowedOriginsFromFlag, corsFlagUsage, defaultStoreWait, nodeLifecycleFlagUsage, nodeLifecycleFromFlags, storeFlagUsage, storeUrlFromFlag, storeWaitMsFromFlag, tlsSansFromFlag, wildcardListenNote } from './store-flag.js';
+import { clusterDnsFlags, corsAllowedOriginsFromFlag, corsFlagUsage, defaultStoreWait, inflightFlagOptions, inflightFlagUsage, inflightLimitsFromFlags, nodeLifecycleFlagUsage, nodeLifecycleFromFlags, storeFlagUsage, storeUrlFromFlag, storeWaitMsFromFlag, tlsSansFromFlag, wildcardListenNote } from './store-flag.js';
 import { createLogger, ignoreClosedOutput } from '../util/logger.js';
 import { applyServerHeapPolicy } from '../util/heap.js';
 import { removeProtoAccessor } from '../util/proto-key.js';
@@ -30,18 +30,7 @@ ${storeFlagUsage}           --disable-controllers
                                 serve the cluster DNS (UDP and TCP) there (default: none)
            --cluster-domain NAME
                                 the cluster DNS zone (default cluster.local)
-           --max-requests-inflight N
-                                read-only requests served at once at most, beyond which
-                                clients get 429 and retry (default 400; 0: no limit)
-           --max-mutating-requests-inflight N
-                                the same for writes (default 200; 0: no limit)
-${corsFlagUsage}${nodeLifecycleFlagUsage}`;
-
-/** A limit flag's value: a whole number, 0 or more. */
-function inflightFlag(name: string, value: string): number {
-  if (!/^\d+$/.test(value.trim())) throw new Error(`--${name}: want a whole number, 0 or more (0: no limit); got ${JSON.stringify(value)}`);
-  return Number(value.trim());
-}
+${inflightFlagUsage}${corsFlagUsage}${nodeLifecycleFlagUsage}`;
 
 async function usage(): Promise<string> {
   const [{ agentUsage, upUsage }, { tokenUsage }, { nodeUsage }, { backupUsage }, { hollowNodesUsage }, { dashboardUsage }, { commandTree }] = await Promise.all([
@@ -72,8 +61,7 @@ async function runServer(args: string[]): Promise<void> {
       'tls-san': { type: 'string', multiple: true, default: [] },
       'cluster-dns': { type: 'string' },
       'cluster-domain': { type: 'string', default: 'cluster.local' },
-      'max-requests-inflight': { type: 'string', default: '400' },
-      'max-mutating-requests-inflight': { type: 'string', default: '200' },
+      ...inflightFlagOptions,
       'cors-allowed-origins': { type: 'string', multiple: true, default: [] },
       'node-monitor-grace-period': { type: 'string' },
       'node-startup-grace-period': { type: 'string' },
@@ -91,7 +79,7 @@ async function runServer(args: string[]): Promise<void> {
   const storeUrl = storeUrlFromFlag(values.store);
   const storeWaitMs = storeWaitMsFromFlag(values['store-wait'], storeUrl);
   const clusterDns = clusterDnsFlags('server', values['cluster-dns'] ?? 'off', values['cluster-domain']);
-  const inflightLimits = { readOnly: inflightFlag('max-requests-inflight', values['max-requests-inflight']), mutating: inflightFlag('max-mutating-requests-inflight', values['max-mutating-requests-inflight']) };
+  const inflightLimits = inflightLimitsFromFlags(values);
   const corsAllowedOrigins = corsAllowedOriginsFromFlag(values['cors-allowed-origins']);
   const tlsSans = tlsSansFromFlag('server', values['tls-san']);
   const nodeLifecycle = nodeLifecycleFromFlags(values['node-monitor-grace-period'], values['node-startup-grace-period']);

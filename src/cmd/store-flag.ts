@@ -96,6 +96,30 @@ export function clusterDnsFlags(command: string, listen: string, domain: string,
 }
 
 /** Usage text of `--cors-allowed-origins`. */
+export const inflightFlagUsage = `           --max-requests-inflight N
+                                read-only requests served at once at most, beyond which
+                                clients get 429 and retry (default 400; 0: no limit)
+           --max-mutating-requests-inflight N
+                                the same for writes (default 200; 0: no limit)
+`;
+
+/** The parseArgs options of the two limits (server and up). */
+export const inflightFlagOptions = {
+  'max-requests-inflight': { type: 'string', default: '400' },
+  'max-mutating-requests-inflight': { type: 'string', default: '200' },
+} as const;
+
+/** A limit flag's value: a whole number, 0 or more. */
+function inflightFlag(name: string, value: string): number {
+  if (!/^\d+$/.test(value.trim())) throw new Error(`--${name}: want a whole number, 0 or more (0: no limit); got ${JSON.stringify(value)}`);
+  return Number(value.trim());
+}
+
+/** startServer's inflightLimits from `--max-requests-inflight` and `--max-mutating-requests-inflight`. */
+export function inflightLimitsFromFlags(values: { 'max-requests-inflight': string; 'max-mutating-requests-inflight': string }): { readOnly: number; mutating: number } {
+  return { readOnly: inflightFlag('max-requests-inflight', values['max-requests-inflight']), mutating: inflightFlag('max-mutating-requests-inflight', values['max-mutating-requests-inflight']) };
+}
+
 export const corsFlagUsage = `           --cors-allowed-origins REGEX[,REGEX...]
                                 origins whose web pages may call the API (default: none);
                                 anchor them: '^https://console\\.example\\.com$'
