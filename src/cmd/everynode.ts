@@ -7,7 +7,7 @@
 //   --help/-h after a lifecycle command (sub-command): that command's part of the usage
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { fullUsage, helpArgv, lifecycleHelp, nearestOption, usageSection, wantsHelp } from './help.js';
+import { fullUsage, helpArgv, lifecycleHelp, lifecycleShapes, nearestOption, usageSection, wantsHelp } from './help.js';
 import { clusterDnsFlags, corsAllowedOriginsFromFlag, corsFlagUsage, defaultStoreWait, inflightFlagOptions, inflightFlagUsage, inflightLimitsFromFlags, nodeLifecycleFlagUsage, nodeLifecycleFromFlags, storeFlagUsage, storeUrlFromFlag, storeWaitMsFromFlag, tlsSansFromFlag, wildcardListenNote } from './store-flag.js';
 import { createLogger, ignoreClosedOutput } from '../util/logger.js';
 import { applyServerHeapPolicy } from '../util/heap.js';
@@ -32,21 +32,22 @@ ${storeFlagUsage}           --disable-controllers
                                 the cluster DNS zone (default cluster.local)
 ${inflightFlagUsage}${corsFlagUsage}${nodeLifecycleFlagUsage}`;
 
-async function usage(): Promise<string> {
-  const [{ agentUsage, upUsage }, { tokenUsage }, { nodeUsage }, { backupUsage }, { hollowNodesUsage }, { dashboardUsage }, { commandTree }] = await Promise.all([
+/** The usage of the cluster (lifecycle) commands, each with its options. */
+async function clusterUsage(): Promise<string> {
+  const [{ agentUsage, upUsage }, { tokenUsage }, { nodeUsage }, { backupUsage }, { hollowNodesUsage }, { dashboardUsage }] = await Promise.all([
     import('./agent.js'),
     import('./token.js'),
     import('./node.js'),
     import('./backup.js'),
     import('../hollow/index.js'),
     import('../dashboard/index.js'),
-    import('../cli/index.js'),
   ]);
-  const usageHead = `usage: everynode <command> [options]
+  return serverUsage + upUsage + agentUsage + tokenUsage + nodeUsage + backupUsage + hollowNodesUsage + dashboardUsage;
+}
 
-cluster commands:
-${serverUsage}${upUsage}${agentUsage}`;
-  return fullUsage(usageHead + tokenUsage + nodeUsage + backupUsage + hollowNodesUsage + dashboardUsage, commandTree());
+async function usage(): Promise<string> {
+  const [cluster, { commandTree }] = await Promise.all([clusterUsage(), import('../cli/index.js')]);
+  return fullUsage(`usage: everynode <command> [options]\n\ncluster commands:\n${cluster}`, commandTree());
 }
 
 async function runServer(args: string[]): Promise<void> {
@@ -184,6 +185,17 @@ async function main(argv: string[]): Promise<void> {
     case '-h':
       process.stdout.write(await usage());
       return;
+    case 'completion': {
+      // The script completes the cluster commands too, read from their usage.
+      if (rest.length === 1 && (rest[0] === 'bash' || rest[0] === 'zsh')) {
+        const [cluster, { commandTree }, { bashCompletion, zshCompletion }] = await Promise.all([clusterUsage(), import('../cli/index.js'), import('../cli/commands/misc.js')]);
+        const shapes = [...lifecycleShapes(cluster), { name: 'help', options: [], subcommands: [] }];
+        process.stdout.write(rest[0] === 'bash' ? bashCompletion(commandTree(), shapes) : zshCompletion(commandTree(), shapes));
+        return;
+      }
+      const { runCli } = await import('../cli/run.js');
+      process.exit(await runCli(argv));
+    }
     case 'help': {
       if (rest.length === 0) {
         process.stdout.write(await usage());

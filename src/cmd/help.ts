@@ -24,6 +24,36 @@ const groups: [title: string, verbs: string[]][] = [
 /** The lifecycle commands the binary runs itself (everything else goes to the CLI). */
 export const lifecycleCommands = ['server', 'agent', 'up', 'token', 'node', 'backup', 'restore', 'hollow-nodes', 'dashboard'];
 
+/**
+ * The lifecycle commands as the shell completion offers them (cli/commands/misc.ts
+ * CommandShape), read from their usage `block`: each entry `  NAME [SUB] ...` with the `--flags`
+ * of its lines; a lower-case word one space after the name is a sub-command (`token create`).
+ */
+export function lifecycleShapes(block: string): { name: string; options: string[]; subcommands: { name: string; options: string[]; subcommands: [] }[] }[] {
+  const shapes = new Map<string, { name: string; options: string[]; subcommands: { name: string; options: string[]; subcommands: [] }[] }>();
+  let current: { options: string[] } | undefined;
+  for (const line of block.split('\n')) {
+    // A sub-command follows its command after one space (`token create`); a description after several.
+    const entry = /^ {2}([a-z][a-z-]*)(?: ([a-z][a-z-]*)(?= |$))?/.exec(line);
+    if (entry) {
+      const [, name, sub] = entry as unknown as [string, string, string | undefined];
+      if (!lifecycleCommands.includes(name)) {
+        current = undefined;
+        continue;
+      }
+      const shape = shapes.get(name) ?? { name, options: ['--help'], subcommands: [] };
+      shapes.set(name, shape);
+      if (sub) {
+        const s = { name: sub, options: ['--help'], subcommands: [] as [] };
+        shape.subcommands.push(s);
+        current = s;
+      } else current = shape;
+    }
+    for (const flag of line.match(/(?<=^\s+)--[a-z][a-z0-9-]*/g) ?? []) if (current && !current.options.includes(flag)) current.options.push(flag);
+  }
+  return [...shapes.values()];
+}
+
 /** The client verbs of `program` under kubectl's group titles, one `  verb   description` line each. */
 export function clientVerbsHelp(program: Command): string {
   const verbs = program.commands.filter((c) => c.name() !== 'help' && !c.name().startsWith('__')); // __complete is the scripts'

@@ -815,6 +815,12 @@ spec:
     expect(await reply(['rollout', 'st'])).toEqual(['status']);
     expect(await reply(['get', '-n', 'cm'])).toEqual(['cmpl']);
     expect(await reply(['get', '--show-l'])).toEqual(['--show-labels']);
+    // The cluster commands, their sub-commands and flags too; no client verb after them.
+    expect(await reply(['u'])).toEqual(['up', 'uncordon']);
+    expect(await reply(['token', ''])).toEqual(['create', 'list', 'delete', 'rotate-admin']);
+    expect(await reply(['token', 'create', '--t'])).toEqual(['--ttl']);
+    expect(await reply(['up', '--max-r'])).toEqual(['--max-requests-inflight']);
+    expect(await reply(['node', 'rev'])).toEqual(['revoke', 'revocations']);
   });
 
   it('logs: not found for a missing pod or DaemonSet, one line each', async () => {
