@@ -66,14 +66,21 @@ async function* endAtTimeout<T>(body: AsyncIterable<T>): AsyncIterable<T> {
   }
 }
 
-/** The server's certificate did not verify against the kubeconfig's CA (or does not name the server). */
+/**
+ * The server's certificate did not verify against the CA given (or does not name the server).
+ * `caFrom`: where that CA came from, so the message says what to change.
+ */
 export class UntrustedServerError extends Error {
-  constructor(readonly server: string, cause: unknown) {
+  constructor(readonly server: string, cause: unknown, caFrom: 'kubeconfig' | 'flag' | 'none' = 'kubeconfig') {
     const code = (cause as { code?: unknown } | null)?.code;
     const why =
       code === 'ERR_TLS_CERT_ALTNAME_INVALID'
         ? 'its certificate does not name this address (start the server with --tls-san for it)'
-        : "its certificate is not signed by the kubeconfig's CA (a kubeconfig of another cluster, or the server's CA was replaced)";
+        : caFrom === 'none'
+          ? "its certificate is not signed by a CA this client trusts: give the cluster's CA with --certificate-authority FILE (tls/ca.crt in the server's data dir), or use its kubeconfig"
+          : caFrom === 'flag'
+            ? 'its certificate is not signed by the CA of --certificate-authority (the CA of another cluster?)'
+            : "its certificate is not signed by the kubeconfig's CA (a kubeconfig of another cluster, or the server's CA was replaced)";
     super(`unable to connect to the server at ${server}: ${why}: ${cause instanceof Error ? cause.message : String(cause)}`);
     this.name = 'UntrustedServerError';
   }
@@ -250,6 +257,8 @@ export class Connection {
   readonly client: RestClient;
   readonly config: ResolvedKubeconfig;
   private readonly transport: HttpTransport;
+  /** Where the CA the server is checked against came from (what an untrusted server's error tells to change). */
+  private readonly caFrom: 'kubeconfig' | 'flag' | 'none';
 
   constructor(
     readonly kubeconfigPath: string,
@@ -281,6 +290,7 @@ export class Connection {
       }
     }
     this.config = withOverrides(base, overrides);
+    this.caFrom = overrides.certificateAuthority ? 'flag' : base.ca !== undefined ? 'kubeconfig' : 'none';
     this.transport = new HttpTransport({ ...this.config, userAgent: 'everynode-cli' });
     this.client = new RestClient((req) => this.send(req));
   }
@@ -309,7 +319,7 @@ export class Connection {
       if (deadline?.aborted) throw new RequestTimeoutError('context deadline exceeded');
       if (isNetworkError(e)) throw new UnreachableError(this.config.server, e);
       const code = (e as { code?: unknown } | null)?.code;
-      if (typeof code === 'string' && tlsTrustCodes.has(code)) throw new UntrustedServerError(this.config.server, e);
+      if (typeof code === 'string' && tlsTrustCodes.has(code)) throw new UntrustedServerError(this.config.server, e, this.caFrom);
       throw e;
     }
     for (const w of parseWarningHeaders(res.headers['warning'])) if (w.code === 299 && w.text !== '') this.onWarning(w.text);

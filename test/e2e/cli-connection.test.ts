@@ -7,6 +7,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createUserToken, credentialsFromKubeconfig, testFetch, writeKubeconfigFor } from '../helpers/auth.js';
 import { useCliSuite } from './cli-suite.js';
+import { ensurePki } from '../../src/auth/index.js';
+import { makeTempDir } from '../helpers/temp-dir.js';
 
 const t = useCliSuite('cli-connection');
 const { cleanup, cli, write } = t;
@@ -67,7 +69,10 @@ describe('everynode CLI connection', () => {
     // Without a way to trust the server: its certificate is refused; both ways at once are refused.
     const untrusted = await cli(['-s', url, '--token', token, 'get', 'ns'], { kubeconfig: none });
     expect(untrusted.code).toBe(1);
-    expect(untrusted.stderr).toContain("its certificate is not signed by the kubeconfig's CA");
+    expect(untrusted.stderr).toContain("its certificate is not signed by a CA this client trusts: give the cluster's CA with --certificate-authority FILE (tls/ca.crt in the server's data dir), or use its kubeconfig");
+    const otherCa = write('other-ca.pem', (await ensurePki(makeTempDir(cleanup, 'other-pki'))).caCertPem);
+    const foreign = await cli(['-s', url, '--certificate-authority', otherCa, '--token', token, 'get', 'ns'], { kubeconfig: none });
+    expect(foreign).toMatchObject({ code: 1, stderr: expect.stringContaining('its certificate is not signed by the CA of --certificate-authority (the CA of another cluster?)') });
     expect(await cli(['-s', url, '--insecure-skip-tls-verify', '--certificate-authority', ca, 'get', 'ns'], { kubeconfig: none })).toMatchObject({ code: 1, stderr: 'error: specifying a root certificates file with the insecure flag is not allowed\n' });
     // --server over a kubeconfig keeps its credentials; --token over them replaces its token.
     expect(await cli(['--server', url, 'get', 'ns', 'default', '-o', 'name'])).toMatchObject({ code: 0, stdout: 'namespace/default\n' });
