@@ -149,6 +149,10 @@ describe('everynode CLI verbs', () => {
     expect(list.stdout).toContain('name: out-b');
     expect(await cli(['apply', '-f', '-', '-o', 'name'], { input: two })).toMatchObject({ code: 0, stdout: 'configmap/out-a\nconfigmap/out-b\n' });
     expect(await cli(['apply', '-f', '-', '-o', 'jsonpath={.data.v}'], { input: cm('out-a', '3') })).toMatchObject({ code: 0, stdout: '3' });
+    // --server-side prints kubectl apply --server-side's word, whatever happened.
+    expect(await cli(['apply', '--server-side', '-f', '-'], { input: cm('out-a', '3') })).toMatchObject({ code: 0, stdout: 'configmap/out-a serverside-applied\n' });
+    expect(await cli(['apply', '--server-side', '--dry-run=server', '-f', '-'], { input: cm('out-a', '4') })).toMatchObject({ code: 0, stdout: 'configmap/out-a serverside-applied (server dry run)\n' });
+    expect(await cli(['apply', '-f', '-'], { input: cm('out-a', '3') })).toMatchObject({ code: 0, stdout: 'configmap/out-a unchanged\n' });
     // create: each object as it is created; yaml documents separated by ---.
     const created = await cli(['create', '-f', '-', '-o', 'yaml'], { input: `${cm('out-c', '1')}---\n${cm('out-d', '1')}` });
     expect(created.code, created.stderr).toBe(0);

@@ -19,8 +19,8 @@
 // resulting objects (the server's answers; with --dry-run=client the objects as read). apply
 // prints them once all are applied, a `v1 List` when there are several (kubectl's apply);
 // create prints each as it is created (yaml documents separated by `---`). An object that
-// failed is reported and not printed. `--server-side` is accepted on apply and changes nothing:
-// apply is always server-side here.
+// failed is reported and not printed. apply is always server-side here; `--server-side` changes
+// only the word printed: kubectl apply --server-side's `serverside-applied`.
 
 import type { Command } from 'commander';
 import { ApiError } from '../../api/errors.js';
@@ -65,7 +65,7 @@ export function registerApply(program: Command, ctx: CliContext): void {
     .option('-R, --recursive', 'with -f DIR: also the files of its sub-directories')
     .addOption(dryRunOption())
     .option('--force-conflicts', 'take over fields that other managers changed since the last apply')
-    .option('--server-side', 'accepted for kubectl compatibility: apply is always server-side')
+    .option('--server-side', 'as kubectl apply --server-side: apply is always server-side; this prints "serverside-applied" as kubectl does')
     .option('--field-manager <name>', 'the name of the manager of the fields applied (kubectl apply --server-side: "kubectl")', manifestFieldManager)
     .option('-o, --output <format>', objectOutputHelp)
     .option('--show-managed-fields', 'keep metadata.managedFields in json and yaml output')
@@ -104,7 +104,8 @@ export function registerApply(program: Command, ctx: CliContext): void {
           // A write that changes nothing keeps the resourceVersion; a dry run keeps it always, so
           // there the answer is compared with the object as it was.
           const unchanged = dry ? sameApart(before, after) : after.metadata.resourceVersion === before?.metadata.resourceVersion;
-          const verb = res.statusCode === 201 || !before ? 'created' : unchanged ? 'unchanged' : 'configured';
+          // With --server-side, kubectl's word for every object; else client-side apply's words.
+          const verb = opts.serverSide ? 'serverside-applied' : res.statusCode === 201 || !before ? 'created' : unchanged ? 'unchanged' : 'configured';
           done(r, after, `${objectRef(r, name)} ${verb}${dryRunSuffix(dryRun)}\n`);
         } catch (e) {
           // A kind the server does not serve is said after the others are applied (kubectl's builder).
