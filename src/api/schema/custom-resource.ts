@@ -86,7 +86,8 @@ export function schemaFromOpenAPI(s: unknown, depth = 0): SchemaNode {
     case 'number':
     case 'boolean': {
       const node: SchemaNode = { kind: 'scalar', type: s.type };
-      if (typeof s.format === 'string') node.format = s.format;
+      if (typeof s.format === 'string' && s.format !== '') node.schemaFormat = s.format;
+      if (Array.isArray(s.enum) && s.enum.length > 0 && s.enum.every((e): e is string => typeof e === 'string')) node.enum = [...s.enum];
       return withDesc(node);
     }
     default:

@@ -49,7 +49,8 @@ function toOpenAPI(node: SchemaNode, used: Set<string>): Json {
     }
     case 'scalar': {
       const o: Json = { type: node.type };
-      if (node.format !== undefined) o.format = node.format;
+      const format = node.format ?? node.schemaFormat;
+      if (format !== undefined) o.format = format;
       if (node.enum !== undefined) o.enum = [...node.enum];
       return withDesc(o);
     }

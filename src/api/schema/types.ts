@@ -20,7 +20,16 @@ type SchemaNodeShape =
        */
       patchStrategy?: 'replace' | 'retainKeys';
     }
-  | { kind: 'scalar'; type: ScalarType; format?: string; enum?: string[]; description?: string }
+  | {
+      kind: 'scalar';
+      type: ScalarType;
+      /** Built-in kinds' format (int32, byte): decoding reads the value by it. */
+      format?: string;
+      /** A custom resource's format: shown in OpenAPI and checked by validation (string-formats.ts), never by decoding (values stay as sent, as upstream's unstructured objects). */
+      schemaFormat?: string;
+      enum?: string[];
+      description?: string;
+    }
   /** intstr.IntOrString: a JSON number (integer) or string. */
   | { kind: 'int-or-string'; description?: string }
   /** resource.Quantity: a string like "100m"/"1Gi" or a JSON number. */

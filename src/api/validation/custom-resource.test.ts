@@ -119,3 +119,62 @@ describe('custom resources as deep as their schema', () => {
     ]);
   });
 });
+
+describe('formats, junctions, list types, embedded resources and the name', () => {
+  const s = {
+    type: 'object',
+    properties: {
+      metadata: { type: 'object', properties: { name: { type: 'string', maxLength: 5 } } },
+      spec: {
+        type: 'object',
+        properties: {
+          t: { type: 'string', format: 'date-time' },
+          d: { type: 'string', format: 'date' },
+          e: { type: 'string', format: 'email' },
+          u: { type: 'string', format: 'uuid' },
+          ip: { type: 'string', format: 'ipv4' },
+          b: { type: 'string', format: 'byte' },
+          n: { type: 'integer', format: 'int32' },
+          one: { type: 'object', properties: { a: { type: 'string' }, b: { type: 'string' } }, oneOf: [{ required: ['a'] }, { required: ['b'] }] },
+          any: { type: 'string', anyOf: [{ minLength: 5 }, { pattern: '^x' }] },
+          nt: { type: 'string', not: { enum: ['bad'] } },
+          st: { type: 'array', 'x-kubernetes-list-type': 'set', items: { type: 'string' } },
+          mp: { type: 'array', 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['key'], items: { type: 'object', properties: { key: { type: 'string' } } } },
+          emb: { type: 'object', 'x-kubernetes-embedded-resource': true, 'x-kubernetes-preserve-unknown-fields': true },
+        },
+      },
+    },
+  };
+  const good = {
+    metadata: { name: 'short' },
+    spec: { t: '2026-12-05T09:10:00Z', d: '2024-02-29', e: 'a@example.com', u: '123e4567-e89b-12d3-a456-426614174000', ip: '10.0.0.1', b: 'aGk=', n: 2 ** 40, one: { a: 'x' }, any: 'xy', nt: 'ok', st: ['a', 'b'], mp: [{ key: 'a' }, { key: 'b' }], emb: { apiVersion: 'v1', kind: 'Pod' } },
+  };
+
+  it('passes valid values; an int32 format is not checked (upstream strips formats it does not support)', () => {
+    expect(validateCustomResourceValue(good, s).map(fieldErrorString)).toEqual([]);
+  });
+
+  it('reports what upstream reports, each at its path', () => {
+    const bad = {
+      metadata: { name: 'toolongname' },
+      spec: { t: 'yesterday', d: '2023-02-29', e: 'not-an-email', u: 'nope', ip: '999.1.1.1', b: '!!!', one: { a: 'x', b: 'y' }, any: 'abc', nt: 'bad', st: ['a', 'a'], mp: [{ key: 'a' }, { key: 'a' }], emb: { metadata: {} } },
+    };
+    expect(validateCustomResourceValue(bad, s).map(fieldErrorString)).toEqual([
+      'metadata.name: Too long: may not be more than 5 bytes',
+      'spec.t: Invalid value: "yesterday": spec.t in body must be of type date-time: "yesterday"',
+      'spec.d: Invalid value: "2023-02-29": spec.d in body must be of type date: "2023-02-29"',
+      'spec.e: Invalid value: "not-an-email": spec.e in body must be of type email: "not-an-email"',
+      'spec.u: Invalid value: "nope": spec.u in body must be of type uuid: "nope"',
+      'spec.ip: Invalid value: "999.1.1.1": spec.ip in body must be of type ipv4: "999.1.1.1"',
+      'spec.b: Invalid value: "!!!": spec.b in body must be of type byte: "!!!"',
+      'spec.one: Invalid value: "": "spec.one" must validate one and only one schema (oneOf). Found 2 valid alternatives',
+      'spec.any: Invalid value: "": "spec.any" must validate at least one schema (anyOf)',
+      'spec.any: Invalid value: "abc": spec.any in body should be at least 5 chars long',
+      'spec.nt: Invalid value: "": "spec.nt" must not validate the schema (not)',
+      'spec.st[1]: Duplicate value: "a"',
+      'spec.mp[1]: Duplicate value: map[string]interface {}{"key":"a"}',
+      'spec.emb.apiVersion: Required value: must not be empty',
+      'spec.emb.kind: Required value: must not be empty',
+    ]);
+  });
+});

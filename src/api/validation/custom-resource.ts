@@ -1,12 +1,16 @@
 // Values of custom resources against their CRD version's openAPIV3Schema: the constraints the
 // schema decoder does not check (types and unknown fields are its job, src/api/schema/decode.ts):
 // required properties at every level, enum, minimum/maximum (exclusive too), minLength/
-// maxLength, pattern, minItems/maxItems, uniqueItems, minProperties/maxProperties. Messages
-// follow upstream's OpenAPI validation (`<path> in body should be ...`). The root's apiVersion,
-// kind and metadata are not the schema's business (object metadata is validated apart).
+// maxLength, pattern, string formats (string-formats.ts), minItems/maxItems, uniqueItems,
+// minProperties/maxProperties, allOf/anyOf/oneOf/not, duplicates in x-kubernetes-list-type set
+// and map lists, an embedded resource's apiVersion and kind. Messages follow upstream's OpenAPI
+// validation (`<path> in body should be ...`). The root's apiVersion and kind are not the
+// schema's business, nor its metadata but for name and generateName (object metadata is
+// validated apart).
 
 import { compileRe2, type Re2Pattern } from './re2.js';
-import { fe, type FieldError } from '../errors.js';
+import { fe, GoShown, type FieldError } from '../errors.js';
+import { matchesStringFormat } from './string-formats.js';
 
 type Json = Record<string, unknown>;
 
@@ -76,10 +80,12 @@ function walk(v: unknown, s: unknown, path: string, errs: FieldError[], depth: n
     if (typeof s.maxLength === 'number' && length > s.maxLength) errs.push(fe.tooLong(path, s.maxLength));
     const re = patternOf(s);
     if (re && !re.test(v)) errs.push(fe.invalid(path, v, `${path} in body should match '${String(s.pattern)}'`));
+    if (typeof s.format === 'string' && !matchesStringFormat(s.format, v)) errs.push(fe.typeInvalid(path, v, `${path} in body must be of type ${s.format}: ${JSON.stringify(v)}`));
   } else if (Array.isArray(v)) {
     if (typeof s.minItems === 'number' && v.length < s.minItems) errs.push(fe.invalid(path, v.length, `${path} in body should have at least ${s.minItems} items`));
     if (typeof s.maxItems === 'number' && v.length > s.maxItems) errs.push({ type: 'FieldValueTooMany', field: path, badValue: v.length, detail: `must have at most ${s.maxItems} items` });
     if (s.uniqueItems === true && new Set(v.map((x) => JSON.stringify(x))).size !== v.length) errs.push(fe.invalid(path, v, `${path} in body shouldn't contain duplicates`));
+    errs.push(...listTypeDuplicates(v, s, path));
     v.forEach((item, i) => walk(item, s.items, `${path}[${i}]`, errs, depth + 1));
   } else if (isObj(v)) {
     const keys = Object.keys(v);
@@ -87,14 +93,93 @@ function walk(v: unknown, s: unknown, path: string, errs: FieldError[], depth: n
     if (typeof s.maxProperties === 'number' && keys.length > s.maxProperties) errs.push(fe.invalid(path, keys.length, `${path} in body should have at most ${s.maxProperties} properties`));
     const root = depth === 0;
     requiredErrors(v, s, path, root, errs);
+    if (!root && s['x-kubernetes-embedded-resource'] === true) errs.push(...embeddedResourceErrors(v, path));
     const props = isObj(s.properties) ? s.properties : {};
     for (const k of keys) {
-      if (root && (k === 'apiVersion' || k === 'kind' || k === 'metadata')) continue;
+      if (root && (k === 'apiVersion' || k === 'kind')) continue;
+      if (root && k === 'metadata') {
+        // The schema may restrict name and generateName only (validation/crd.ts).
+        const meta = isObj(props.metadata) && isObj(props.metadata.properties) ? props.metadata.properties : {};
+        const given = isObj(v.metadata) ? v.metadata : {};
+        for (const f of ['name', 'generateName']) if (f in meta && typeof given[f] === 'string') walk(given[f], meta[f], `metadata.${f}`, errs, depth + 2);
+        continue;
+      }
       const child = root ? k : `${path}.${k}`;
       if (k in props) walk(v[k], props[k], child, errs, depth + 1);
       else if (isObj(s.additionalProperties)) walk(v[k], s.additionalProperties, child, errs, depth + 1);
     }
   }
+  junctionErrors(v, s, path, errs, depth);
+}
+
+/**
+ * allOf, anyOf, oneOf and not (in a structural schema they hold value checks only), as
+ * kube-openapi reports them: the failures of every allOf schema, of the anyOf/oneOf schema that
+ * failed least when none passed, and one line saying which rule the value broke.
+ */
+function junctionErrors(v: unknown, s: Json, path: string, errs: FieldError[], depth: number): void {
+  const check = (sub: unknown): FieldError[] => {
+    const out: FieldError[] = [];
+    walk(v, sub, path, out, depth + 1);
+    return out;
+  };
+  const name = JSON.stringify(path);
+  const least = (results: FieldError[][]): FieldError[] => results.reduce((a, b) => (b.length < a.length ? b : a));
+  if (Array.isArray(s.allOf) && s.allOf.length > 0) {
+    const failed = s.allOf.map(check).filter((r) => r.length > 0);
+    if (failed.length > 0) errs.push(...failed.flat(), fe.invalid(path, new GoShown('""'), `${name} must validate all the schemas (allOf)`));
+  }
+  if (Array.isArray(s.anyOf) && s.anyOf.length > 0) {
+    const results = s.anyOf.map(check);
+    if (results.every((r) => r.length > 0)) errs.push(fe.invalid(path, new GoShown('""'), `${name} must validate at least one schema (anyOf)`), ...least(results));
+  }
+  if (Array.isArray(s.oneOf) && s.oneOf.length > 0) {
+    const results = s.oneOf.map(check);
+    const valid = results.filter((r) => r.length === 0).length;
+    if (valid === 0) errs.push(fe.invalid(path, new GoShown('""'), `${name} must validate one and only one schema (oneOf). Found none valid`), ...least(results));
+    else if (valid > 1) errs.push(fe.invalid(path, new GoShown('""'), `${name} must validate one and only one schema (oneOf). Found ${valid} valid alternatives`));
+  }
+  if (isObj(s.not) && check(s.not).length === 0) errs.push(fe.invalid(path, new GoShown('""'), `${name} must not validate the schema (not)`));
+}
+
+/**
+ * The duplicates of a list whose items are a set (equal items) or a map (items with equal
+ * values of x-kubernetes-list-map-keys): upstream's `Duplicate value` at the later item.
+ */
+function listTypeDuplicates(v: unknown[], s: Json, path: string): FieldError[] {
+  const type = s['x-kubernetes-list-type'];
+  const errs: FieldError[] = [];
+  const seen = new Set<string>();
+  if (type === 'set') {
+    v.forEach((item, i) => {
+      const key = JSON.stringify(item);
+      if (seen.has(key)) errs.push(fe.duplicate(`${path}[${i}]`, item));
+      seen.add(key);
+    });
+  } else if (type === 'map' && Array.isArray(s['x-kubernetes-list-map-keys'])) {
+    const keys = s['x-kubernetes-list-map-keys'].filter((k): k is string => typeof k === 'string');
+    v.forEach((item, i) => {
+      if (!isObj(item)) return;
+      const key = JSON.stringify(keys.map((k) => item[k] ?? null));
+      // The item's keys as Go's %#v prints the map upstream reports.
+      const id = new GoShown(`map[string]interface {}{${keys.filter((k) => item[k] !== undefined).map((k) => `${JSON.stringify(k)}:${JSON.stringify(item[k])}`).join(', ')}}`);
+      if (seen.has(key)) errs.push(fe.duplicate(`${path}[${i}]`, id));
+      seen.add(key);
+    });
+  }
+  return errs;
+}
+
+/** An x-kubernetes-embedded-resource object must say what it is: apiVersion and kind (upstream's validateEmbeddedResource). */
+function embeddedResourceErrors(v: Json, path: string): FieldError[] {
+  const errs: FieldError[] = [];
+  for (const f of ['apiVersion', 'kind'] as const) {
+    const x = v[f];
+    if (x === undefined) errs.push(fe.required(`${path}.${f}`, 'must not be empty'));
+    else if (typeof x !== 'string') errs.push(fe.invalid(`${path}.${f}`, x, 'must be a string'));
+    else if (x === '') errs.push(fe.invalid(`${path}.${f}`, x, 'must not be empty'));
+  }
+  return errs;
 }
 
 /** The field errors of a custom resource's value against its version's openAPIV3Schema. */
