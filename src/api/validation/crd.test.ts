@@ -41,6 +41,19 @@ describe('CRD openAPIV3Schema', () => {
     ]);
   });
 
+  it('refuses defaults their own schema refuses, or would prune (upstream ValidateDefaults)', () => {
+    const p = `${at}.properties[spec].properties`;
+    expect(errorsOf(spec({ e: { type: 'string', enum: ['a', 'b'], default: 'c' }, m: { type: 'integer', maximum: 3, default: 10 }, o: { type: 'object', properties: { q: { type: 'string' } }, default: { q: 'x', zz: 2 } }, l: { type: 'array', items: { type: 'string', maxLength: 2 }, default: ['abc'] }, ok: { type: 'object', properties: { q: { type: 'string', default: 'd' } }, default: {} } }))).toEqual([
+      `${p}[e].default: Unsupported value: "c": supported values: "a", "b"`,
+      `${p}[m].default: Invalid value: 10: in body should be less than or equal to 3`,
+      `${p}[o].default: Invalid value: {"q":"x","zz":2}: must not have unknown fields`,
+      `${p}[l].default[0]: Too long: may not be more than 2 bytes`,
+    ]);
+    // A CRD stored with such a default (by an older build) can still be updated and deleted.
+    const stored = crd(spec({ e: { type: 'string', enum: ['a'], default: 'c' } }));
+    expect(validateCRDUpdate(structuredClone(stored), stored).map(fieldErrorString)).toEqual([]);
+  });
+
   it('refuses what would leave custom resources uncheckable: the root, types, items, $ref', () => {
     expect(errorsOf({ type: 'string' })).toEqual([`${at}.type: Invalid value: "string": must be object at the root`]);
     // As upstream: the structural schema's error, then the OpenAPI validation's.

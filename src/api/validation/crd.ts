@@ -6,7 +6,7 @@ import { fe, fieldErrorString, type FieldError } from '../errors.js';
 import { builtinKinds } from '../kinds.js';
 import { isDNS1035Label, isDNS1123Subdomain, nameIsDNSSubdomain } from './names.js';
 import { validateObjectMeta, validateObjectMetaUpdate } from './object-meta.js';
-import { maxSchemaDepth } from './custom-resource.js';
+import { defaultValueErrors, maxSchemaDepth } from './custom-resource.js';
 import { re2Problem } from './re2.js';
 import { arr, child, clone, ensureObj, index, isObj, obj, str, validateImmutableField, type Obj } from './util.js';
 
@@ -389,8 +389,10 @@ function collectSchemaErrors(s: Obj, path: string, level: SchemaLevel, depth: nu
     openapi.push(fe.forbidden(child(path, 'additionalProperties'), 'additionalProperties and properties are mutual exclusive'));
   }
   // A default is what a custom resource gets without asking: it must be of the field's type.
-  if (s.default !== undefined && s.default !== null && typeof type === 'string' && schemaTypes.includes(type) && jsonTypeOf(s.default, type) !== type) {
-    found.defaults.push(fe.invalid(child(path, 'default'), jsonTypeOf(s.default, type), `must be of type ${type}: "${jsonTypeOf(s.default, type)}"`));
+  if (s.default !== undefined && s.default !== null && typeof type === 'string' && schemaTypes.includes(type)) {
+    if (jsonTypeOf(s.default, type) !== type) found.defaults.push(fe.invalid(child(path, 'default'), jsonTypeOf(s.default, type), `must be of type ${type}: "${jsonTypeOf(s.default, type)}"`));
+    // ... and a value its schema takes, with nothing it would prune (upstream's ValidateDefaults).
+    else found.defaults.push(...defaultValueErrors(s.default, s, child(path, 'default')));
   }
   if (s.pattern !== undefined) {
     const problem = typeof s.pattern === 'string' ? re2Problem(s.pattern) : 'must be a string';

@@ -50,7 +50,7 @@ function patternOf(s: Json): Re2Pattern | null {
 function requiredErrors(v: Record<string, unknown>, s: Record<string, unknown>, path: string, root: boolean, errs: FieldError[]): void {
   for (const r of Array.isArray(s.required) ? s.required : []) {
     if (typeof r !== 'string' || (root && (r === 'apiVersion' || r === 'kind' || r === 'metadata'))) continue;
-    if (v[r] === undefined || v[r] === null) errs.push(fe.required(root ? r : `${path}.${r}`));
+    if (v[r] === undefined || v[r] === null) errs.push(fe.required(path === '' ? r : `${path}.${r}`));
   }
 }
 
@@ -104,7 +104,7 @@ function walk(v: unknown, s: unknown, path: string, errs: FieldError[], depth: n
         for (const f of ['name', 'generateName']) if (f in meta && typeof given[f] === 'string') walk(given[f], meta[f], `metadata.${f}`, errs, depth + 2);
         continue;
       }
-      const child = root ? k : `${path}.${k}`;
+      const child = path === '' ? k : `${path}.${k}`;
       if (k in props) walk(v[k], props[k], child, errs, depth + 1);
       else if (isObj(s.additionalProperties)) walk(v[k], s.additionalProperties, child, errs, depth + 1);
     }
@@ -189,6 +189,40 @@ export function validateCustomResourceValue(obj: unknown, openAPIV3Schema: unkno
   return errs;
 }
 
+/**
+ * The errors of a schema node's `default` (upstream's ValidateDefaults): its types and
+ * constraints, paths under `defaultPath` (`....properties[x].default.a`), and fields its schema
+ * would prune (`must not have unknown fields`).
+ */
+export function defaultValueErrors(value: unknown, schema: Json, defaultPath: string): FieldError[] {
+  const errs: FieldError[] = [];
+  if (hasUnknownFields(value, schema)) errs.push(fe.invalid(defaultPath, value, 'must not have unknown fields'));
+  const found: FieldError[] = [];
+  walkTypes(value, schema, '', found, 1);
+  if (found.length === 0) walk(value, schema, '', found, 1);
+  for (const e of found) {
+    const field = e.field === '' ? defaultPath : e.field.startsWith('[') ? `${defaultPath}${e.field}` : `${defaultPath}.${e.field}`;
+    errs.push({ ...e, field, ...(e.detail !== undefined ? { detail: e.detail.replace(/^ in body/, 'in body') } : {}) });
+  }
+  return errs;
+}
+
+/** Whether pruning `v` by schema `s` would drop something (fields its objects do not declare). */
+function hasUnknownFields(v: unknown, s: unknown): boolean {
+  if (!isObj(s) || s['x-kubernetes-int-or-string'] === true) return false;
+  if (Array.isArray(v)) return v.some((item) => hasUnknownFields(item, s.items));
+  if (!isObj(v)) return false;
+  const props = isObj(s.properties) ? s.properties : undefined;
+  if (isObj(s.additionalProperties)) return Object.values(v).some((item) => hasUnknownFields(item, s.additionalProperties));
+  const keepAll = s['x-kubernetes-preserve-unknown-fields'] === true || s.additionalProperties === true || (props === undefined && s.type !== 'object');
+  const embedded = s['x-kubernetes-embedded-resource'] === true;
+  return Object.entries(v).some(([k, item]) => {
+    if (props && k in props) return hasUnknownFields(item, props[k]);
+    if (embedded && (k === 'apiVersion' || k === 'kind' || k === 'metadata')) return false;
+    return !keepAll;
+  });
+}
+
 /** The JSON type name upstream's schema validation reports for a value. */
 function jsonTypeOf(v: unknown): string {
   if (v === null) return 'null';
@@ -222,7 +256,7 @@ function walkTypes(v: unknown, s: unknown, path: string, errs: FieldError[], dep
     const props = isObj(s.properties) ? s.properties : {};
     for (const [k, item] of Object.entries(v)) {
       if (root && (k === 'apiVersion' || k === 'kind' || k === 'metadata')) continue;
-      const child = root ? k : `${path}.${k}`;
+      const child = path === '' ? k : `${path}.${k}`;
       if (k in props) walkTypes(item, props[k], child, errs, depth + 1);
       else if (isObj(s.additionalProperties)) walkTypes(item, s.additionalProperties, child, errs, depth + 1);
     }
