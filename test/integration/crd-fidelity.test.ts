@@ -2,7 +2,8 @@
 // real server (SQLite file store): a group's versions in Kubernetes version priority (the
 // preferred one first), deprecated versions warned about on every request, a default inside a
 // defaulted object stored with it, nulls of nullable fields kept, status.storedVersions checked,
-// default columns and column descriptions, and no strategic merge patch on /scale.
+// default columns and column descriptions, no strategic merge patch on /scale, and updates
+// ratcheted against a schema tightened since the object was stored.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { credentialsFromKubeconfig, registerServer } from '../helpers/auth.js';
 import { startServer, type RunningServer } from '../../src/apiserver/index.js';
@@ -118,6 +119,31 @@ describe('custom resources as upstream serves them', () => {
     expect(table.body.columnDefinitions.slice(1)).toEqual([
       { name: 'Age', type: 'date', format: '', description: 'Custom resource definition column (in JSONPath format): .metadata.creationTimestamp', priority: 0 },
     ]);
+  });
+
+  it('ratchets: an object stored under looser rules can still be labeled and released, not changed into something invalid', async () => {
+    const ratchet = (maximum: number) => ({
+      ...crd,
+      metadata: { name: 'rats.fidelity.example' },
+      spec: { ...crd.spec, names: { plural: 'rats', kind: 'Rat' }, versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', properties: { spec: { type: 'object', properties: { n: { type: 'integer', maximum } } } } } } }] },
+    });
+    expect((await call('POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', ratchet(10))).status).toBe(201);
+    const rats = '/apis/fidelity.example/v1/namespaces/default/rats';
+    await waitFor(async () => ((await call('GET', rats)).status === 200 ? true : undefined), { message: 'rats served' });
+    const created = await call('POST', rats, { apiVersion: 'fidelity.example/v1', kind: 'Rat', metadata: { name: 'r1', finalizers: ['example.com/hold'] }, spec: { n: 5 } });
+    expect(created.status, created.text).toBe(201);
+    const current = await call('GET', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions/rats.fidelity.example');
+    const tightened = ratchet(2) as Record<string, any>;
+    tightened.metadata = current.body.metadata;
+    expect((await call('PUT', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions/rats.fidelity.example', tightened)).status).toBe(200);
+    const MERGE = 'application/merge-patch+json';
+    await waitFor(async () => ((await call('PATCH', `${rats}/r1`, { spec: { n: 6 } }, MERGE)).status === 422 ? true : undefined), { message: 'the tightened schema in force' });
+    const labeled = await call('PATCH', `${rats}/r1`, { metadata: { labels: { a: 'b' } } }, MERGE);
+    expect(labeled.status, labeled.text).toBe(200);
+    expect((await call('DELETE', `${rats}/r1`)).status).toBe(200);
+    const released = await call('PATCH', `${rats}/r1`, { metadata: { finalizers: null } }, MERGE);
+    expect(released.status, released.text).toBe(200);
+    await waitFor(async () => ((await call('GET', `${rats}/r1`)).status === 404 ? true : undefined), { message: 'r1 gone' });
   });
 
   it('refuses strategic merge patch on /scale, as on the object, and takes a merge patch', async () => {

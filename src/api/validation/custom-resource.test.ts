@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { fieldErrorString } from '../errors.js';
-import { customResourceTypeErrors, maxSchemaDepth, validateCustomResourceValue } from './custom-resource.js';
+import { customResourceTypeErrors, maxSchemaDepth, ratchetErrors, validateCustomResourceValue } from './custom-resource.js';
 
 const schema = {
   type: 'object',
@@ -176,5 +176,25 @@ describe('formats, junctions, list types, embedded resources and the name', () =
       'spec.emb.apiVersion: Required value: must not be empty',
       'spec.emb.kind: Required value: must not be empty',
     ]);
+  });
+});
+
+describe('ratcheting', () => {
+  const s = { type: 'object', properties: { spec: { type: 'object', required: ['need'], properties: { n: { type: 'integer', maximum: 2 }, m: { type: 'integer', maximum: 2 }, need: { type: 'string' }, st: { type: 'array', 'x-kubernetes-list-type': 'set', items: { type: 'string' } } } } } };
+  const errsOf = (o: unknown, old: unknown) => ratchetErrors(validateCustomResourceValue(o, s), o, old).map(fieldErrorString);
+  const stored = { spec: { n: 5, st: ['a', 'a'] }, metadata: { finalizers: ['x'] } };
+
+  it('keeps an update that leaves the values a tightened schema refuses as they were', () => {
+    expect(validateCustomResourceValue(stored, s).length).toBe(3);
+    expect(errsOf({ ...stored, metadata: {} }, stored)).toEqual([]);
+  });
+
+  it('holds what the update changes or adds to the rules', () => {
+    expect(errsOf({ spec: { n: 6, m: 3, st: ['a', 'a'] } }, stored)).toEqual([
+      'spec.need: Required value',
+      'spec.n: Invalid value: 6: spec.n in body should be less than or equal to 2',
+      'spec.m: Invalid value: 3: spec.m in body should be less than or equal to 2',
+    ]);
+    expect(errsOf({ spec: { n: 5, st: ['a', 'a', 'b'] } }, stored)).toEqual(['spec.need: Required value', 'spec.st[1]: Duplicate value: "a"']);
   });
 });

@@ -223,6 +223,39 @@ function hasUnknownFields(v: unknown, s: unknown): boolean {
   });
 }
 
+/**
+ * Validation ratcheting (upstream's CRDValidationRatcheting, on by default since 1.30): of an
+ * update's schema errors, those at a value the update left as it was are dropped, so an object
+ * stored under looser rules (a CRD tightened since) can still be updated, relabeled, scaled and
+ * released from its finalizers. A missing required property or a duplicate list item is judged by
+ * the object or list holding it; list items are matched by index.
+ */
+export function ratchetErrors(errs: FieldError[], obj: unknown, old: unknown): FieldError[] {
+  return errs.filter((e) => {
+    const segments = pathSegments(e.field);
+    const holder = e.type === 'FieldValueRequired' || e.type === 'FieldValueDuplicate' ? segments.slice(0, -1) : segments;
+    const before = valueAt(old, holder);
+    return before === undefined || JSON.stringify(before) !== JSON.stringify(valueAt(obj, holder));
+  });
+}
+
+/** `spec.items[2].name` as ['spec', 'items', 2, 'name']. */
+function pathSegments(path: string): (string | number)[] {
+  const out: (string | number)[] = [];
+  for (const m of path.matchAll(/([^.[\]]+)|\[(\d+)\]/g)) out.push(m[2] !== undefined ? Number(m[2]) : m[1]!);
+  return out;
+}
+
+function valueAt(v: unknown, segments: (string | number)[]): unknown {
+  let cur = v;
+  for (const seg of segments) {
+    if (typeof seg === 'number') cur = Array.isArray(cur) ? cur[seg] : undefined;
+    else cur = isObj(cur) ? cur[seg] : undefined;
+    if (cur === undefined) return undefined;
+  }
+  return cur;
+}
+
 /** The JSON type name upstream's schema validation reports for a value. */
 function jsonTypeOf(v: unknown): string {
   if (v === null) return 'null';

@@ -16,7 +16,7 @@
 // the registry has filled metadata.resourceVersion and copied status/spec as its strategy
 // requires; optimistic-concurrency checks are not done here.
 import type { FieldError } from '../errors.js';
-import { customResourceTypeErrors, validateCustomResourceValue } from './custom-resource.js';
+import { customResourceTypeErrors, ratchetErrors, validateCustomResourceValue } from './custom-resource.js';
 import { isDNS1123Label, nameIsDNSSubdomain } from './names.js';
 import type { KubeObject, PodSpec } from '../types.js';
 import { podQOSClass } from '../pod-qos.js';
@@ -324,7 +324,9 @@ export function registerCustomResourceValidation(groupKind: string, namespaced: 
   kinds[groupKind] = {
     namespaced,
     create: (o) => [...validateObjectMeta(o.metadata, namespaced, nameIsDNSSubdomain), ...value(o)],
-    status: (o, old) => [...validateObjectMetaUpdate(o.metadata, old.metadata), ...value(o)],
+    // Updates ratchet: what the update did not change is not held to rules tightened since.
+    update: (o, old) => [...validateObjectMetaUpdate(o.metadata, old.metadata), ...validateObjectMeta(o.metadata, namespaced, nameIsDNSSubdomain), ...ratchetErrors(value(o), o, old)],
+    status: (o, old) => [...validateObjectMetaUpdate(o.metadata, old.metadata), ...ratchetErrors(value(o), o, old)],
     typeErrors: (body, apiVersion) => customResourceTypeErrors(body, schemas.get(apiVersion)),
   };
   cache.delete(groupKind);
