@@ -22,7 +22,7 @@ describe('first start', () => {
     const port = (taken.address() as { port: number }).port;
     const lines: string[] = [];
     const logger = createLogger({ name: 'test', write: (l) => lines.push(l) });
-    await expect(startServer({ dataDir, listen: `127.0.0.1:${port}`, controllers: false, logger })).rejects.toThrow(/EADDRINUSE/);
+    await expect(startServer({ dataDir, listen: `127.0.0.1:${port}`, controllers: false, logger })).rejects.toThrow(`127.0.0.1:${port} is already in use`);
     const first = credentialsFromKubeconfig(join(dataDir, 'kubeconfig.yaml')).token;
 
     const server = await startServer({ dataDir, listen: '127.0.0.1:0', controllers: false, logger });
