@@ -30,7 +30,8 @@
 //   has answered waits for it.
 // - Backpressure both ways: a client that does not read holds the agent's answer, and so the
 //   command; stdin waits for the agent.
-// - The command is killed when the client goes away; the connection is closed when it exits.
+// - The command is killed when the client goes away, even while its input is held (a ping every
+//   few seconds notices it: readPausably); the connection is closed when it exits.
 
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -67,8 +68,8 @@ import {
   portForwardOverWebSocket,
   wantsSpdyPortForward,
 } from './port-forward.js';
-import { RST, SpdySession } from './spdy.js';
-import { WS_BINARY, WS_CLOSE, WS_NORMAL_CLOSURE, WS_PONG, WS_TEXT, WsReader, acceptWebSocket, channelFrame, readChannelMessage, wsFrame } from './websocket.js';
+import { RST, SpdySession, spdyPingFrame } from './spdy.js';
+import { WS_BINARY, WS_CLOSE, WS_NORMAL_CLOSURE, WS_PING, WS_PONG, WS_TEXT, WsReader, acceptWebSocket, channelFrame, readChannelMessage, readPausably, wsFrame } from './websocket.js';
 import { queryBool } from '../util/index.js';
 
 /** The WebSocket framing, where exec's tests have always found it. */
@@ -893,6 +894,7 @@ async function logOverWebSocket(deps: ExecDeps, req: IncomingMessage, socket: Du
 
 /** Exec over WebSocket (the channel subprotocols, see PROTOCOLS; v5/v4 from kubectl 1.30+). */
 function execOverWebSocket(deps: ExecDeps, socket: Duplex, head: Buffer, t: Target, framing: ExecFraming, makeBridge: typeof bridge = bridge): void {
+  const reading = readPausably(socket, () => wsFrame(WS_PING, Buffer.alloc(0)));
   const send = (channel: number, data: Buffer): boolean => {
     if (!socket.writable) return true;
     return socket.write(channelFrame(channel, data, framing.base64));
@@ -904,8 +906,8 @@ function execOverWebSocket(deps: ExecDeps, socket: Duplex, head: Buffer, t: Targ
       else if (status.status !== 'Success') send(ERROR, Buffer.from(String(status.message ?? ''), 'utf8'));
       if (socket.writable) socket.end(wsFrame(WS_CLOSE, WS_NORMAL_CLOSURE));
     },
-    pauseInput: () => socket.pause(),
-    resumeInput: () => socket.resume(),
+    pauseInput: () => reading.pause(),
+    resumeInput: () => reading.resume(),
   }, t);
   socket.on('drain', () => input.drained());
   const sizes = new ResizeDecoder();
@@ -949,6 +951,7 @@ const STREAM_WAIT_MS = 30_000;
  * result as a metav1.Status on the error stream, then every stream is ended (FIN).
  */
 function execOverSpdy(deps: ExecDeps, socket: Duplex, head: Buffer, t: Target, makeBridge: typeof bridge = bridge): void {
+  const reading = readPausably(socket, spdyPingFrame);
   const ids = new Map<string, number>();
   const wanted = ['error', ...(t.stdin ? ['stdin'] : []), ...(t.stdout ? ['stdout'] : []), ...(t.stderr && !t.tty ? ['stderr'] : []), ...(t.tty ? ['resize'] : [])];
   let input: ExecInput | undefined;
@@ -1006,8 +1009,8 @@ function execOverSpdy(deps: ExecDeps, socket: Duplex, head: Buffer, t: Target, m
       // The client closes the connection once it has read every stream; end ours soon after.
       setTimeout(() => socket.end(), 5_000).unref();
     },
-    pauseInput: () => socket.pause(),
-    resumeInput: () => socket.resume(),
+    pauseInput: () => reading.pause(),
+    resumeInput: () => reading.resume(),
   };
   const timer = setTimeout(() => close(), STREAM_WAIT_MS);
   timer.unref();

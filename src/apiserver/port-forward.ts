@@ -46,8 +46,8 @@ import type { ClientRequest, IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { badRequest } from '../api/errors.js';
 import { agentConnectionError, agentRequest } from './pod-log.js';
-import { RST, SpdySession, type SpdyHeaders } from './spdy.js';
-import { WS_BINARY, WS_CLOSE, WS_NORMAL_CLOSURE, WS_PONG, WsReader, channelFrame, readChannelMessage, wsFrame } from './websocket.js';
+import { RST, SpdySession, spdyPingFrame, type SpdyHeaders } from './spdy.js';
+import { WS_BINARY, WS_CLOSE, WS_NORMAL_CLOSURE, WS_PING, WS_PONG, WsReader, channelFrame, readChannelMessage, readPausably, wsFrame } from './websocket.js';
 
 /** The protocol name kubectl asks for (`X-Stream-Protocol-Version`, or after the tunneling prefix). */
 export const PORT_FORWARD_PROTOCOL = 'portforward.k8s.io';
@@ -355,11 +355,12 @@ export function wantsSpdyPortForward(req: IncomingMessage): boolean {
 
 /** Wires a raw upgraded socket carrying SPDY (no WebSocket) to a port-forward session. */
 export function portForwardOverSpdy(t: PortForwardTarget, socket: Duplex, head: Buffer): void {
+  const reading = readPausably(socket, spdyPingFrame);
   const pf = servePortForward(t, {
     send: (b) => (socket.writable ? socket.write(b) : true),
     close: () => socket.destroy(),
-    pause: () => socket.pause(),
-    resume: () => socket.resume(),
+    pause: () => reading.pause(),
+    resume: () => reading.resume(),
   });
   socket.on('data', (c: Buffer) => pf.push(c));
   socket.on('drain', () => pf.drain());
@@ -370,6 +371,7 @@ export function portForwardOverSpdy(t: PortForwardTarget, socket: Duplex, head: 
 
 /** Port-forward with SPDY tunneled in binary WebSocket messages (kubectl 1.31+), after the 101. */
 export function portForwardOverWebSocket(t: PortForwardTarget, socket: Duplex, head: Buffer): void {
+  const reading = readPausably(socket, () => wsFrame(WS_PING, Buffer.alloc(0)));
   let closing = false;
   const pf = servePortForward(t, {
     send: (b) => (socket.writable ? socket.write(wsFrame(WS_BINARY, b)) : true),
@@ -379,8 +381,8 @@ export function portForwardOverWebSocket(t: PortForwardTarget, socket: Duplex, h
       if (socket.writable) socket.end(wsFrame(WS_CLOSE, WS_NORMAL_CLOSURE));
       else socket.destroy();
     },
-    pause: () => socket.pause(),
-    resume: () => socket.resume(),
+    pause: () => reading.pause(),
+    resume: () => reading.resume(),
   });
   const reader = new WsReader({
     message: (m) => pf.push(m),
@@ -444,6 +446,7 @@ export function portForwardOverChannels(t: PortForwardTarget, ports: number[], p
     finished: boolean;
   }
   const pairs: Pair[] = ports.map((port) => ({ port, finished: false }));
+  const reading = readPausably(socket, () => wsFrame(WS_PING, Buffer.alloc(0)));
   /** Pairs whose agent answer waits for the socket to drain. */
   const paused = new Set<Pair>();
   /** Pairs whose agent request is full: the client's messages are read again once none is left. */
@@ -457,7 +460,7 @@ export function portForwardOverChannels(t: PortForwardTarget, ports: number[], p
   };
   const release = (p: Pair): void => {
     if (!backedUp.delete(p) || backedUp.size > 0 || closed) return;
-    socket.resume();
+    reading.resume();
   };
 
   function finish(p: Pair, i: number, error: string | undefined): void {
@@ -517,7 +520,7 @@ export function portForwardOverChannels(t: PortForwardTarget, ports: number[], p
       if (p.finished || !p.conn) return;
       if (data.length > 0 && !p.conn.write(data)) {
         backedUp.add(p);
-        socket.pause();
+        reading.pause();
       }
     },
     ping(data) {

@@ -117,6 +117,16 @@ function u32(n: number): Buffer {
 }
 
 /** A control frame: version 3, `type`, `flags`, payload. */
+let nextPingId = 0;
+
+/** A PING of ours (even ids: the server's); the peer echoes it, and its answer is ignored. */
+export function spdyPingFrame(): Buffer {
+  nextPingId = (nextPingId + 2) % 0x80000000;
+  const p = Buffer.allocUnsafe(4);
+  p.writeUInt32BE(nextPingId, 0);
+  return controlFrame(PING, 0, p);
+}
+
 export function controlFrame(type: number, flags: number, payload: Buffer): Buffer {
   const head = Buffer.allocUnsafe(8);
   head.writeUInt16BE(0x8000 | SPDY_VERSION, 0);
@@ -340,7 +350,7 @@ export class SpdySession {
         return;
       case PING:
         if (!need(4)) return;
-        // The peer's pings (odd ids from a client) are echoed; ours would be even, and none are sent.
+        // The peer's pings (odd ids from a client) are echoed; its answers to ours (even) are dropped.
         if (payload.readUInt32BE(0) % 2 === 1) this.send(frame);
         return;
       case GOAWAY:

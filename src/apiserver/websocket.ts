@@ -19,6 +19,7 @@ const MAX_MESSAGE = 4 * 1024 * 1024;
 export const WS_TEXT = 0x1;
 export const WS_BINARY = 0x2;
 export const WS_CLOSE = 0x8;
+export const WS_PING = 0x9;
 export const WS_PONG = 0xa;
 
 /** The payload of a close frame with status 1000 (normal closure). */
@@ -143,4 +144,38 @@ export function acceptWebSocket(req: IncomingMessage, socket: Duplex, protocol: 
   const subprotocol = protocol === '' ? '' : `Sec-WebSocket-Protocol: ${protocol}\r\n`;
   socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n${subprotocol}\r\n`);
   return true;
+}
+
+/** How often a connection whose input is paused is written a ping (see readPausably). */
+export const PAUSED_PROBE_MS = 5_000;
+
+/**
+ * Pause and resume of the reading of an upgraded connection's input (backpressure). A paused
+ * socket is not read, so a client that went away (killed, its connection reset) goes unnoticed;
+ * while paused, `ping` is written every PAUSED_PROBE_MS, and a gone client fails the write: the
+ * socket errors and closes, and whatever it fed (an exec's command, port-forward connections)
+ * ends with it.
+ */
+export function readPausably(socket: Duplex, ping: () => Buffer, probeMs = PAUSED_PROBE_MS): { pause(): void; resume(): void } {
+  let timer: NodeJS.Timeout | undefined;
+  const stop = (): void => {
+    if (timer) clearInterval(timer);
+    timer = undefined;
+  };
+  socket.once('close', stop);
+  return {
+    pause() {
+      socket.pause();
+      if (timer) return;
+      timer = setInterval(() => {
+        if (socket.writable) socket.write(ping());
+        else stop();
+      }, probeMs);
+      timer.unref();
+    },
+    resume() {
+      stop();
+      socket.resume();
+    },
+  };
 }
