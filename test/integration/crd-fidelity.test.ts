@@ -146,6 +146,17 @@ describe('custom resources as upstream serves them', () => {
     await waitFor(async () => ((await call('GET', `${rats}/r1`)).status === 404 ? true : undefined), { message: 'r1 gone' });
   });
 
+  it('warns that a conversion webhook is not called (objects keep the fields they were written with)', async () => {
+    const hooked = {
+      ...crd,
+      metadata: { name: 'hooks.fidelity.example' },
+      spec: { ...crd.spec, names: { plural: 'hooks', kind: 'Hook' }, versions: [version('v1', { storage: true }), version('v2')], conversion: { strategy: 'Webhook', webhook: { conversionReviewVersions: ['v1'], clientConfig: { url: 'https://127.0.0.1:9/convert' } } } },
+    };
+    const created = await call('POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', hooked);
+    expect(created.status, created.text).toBe(201);
+    expect(created.headers.get('warning')).toContain('spec.conversion.strategy: Webhook: everynode does not call conversion webhooks');
+  });
+
   it('refuses strategic merge patch on /scale, as on the object, and takes a merge patch', async () => {
     const smp = await call('PATCH', `${gadgets('v1')}/g1/scale`, { spec: { replicas: 3 } }, 'application/strategic-merge-patch+json');
     expect(smp.status).toBe(415);

@@ -84,6 +84,17 @@ export function validateCRDStatusUpdate(crd: Obj, old: Obj): FieldError[] {
   return errs;
 }
 
+/**
+ * A CRD's warnings: everynode does not call conversion webhooks, so a CRD asking for one is
+ * served as with strategy None (an object keeps the fields it was written with; only its
+ * apiVersion is the version asked for), and its user is told so on every create and update.
+ */
+export function crdWarnings(crd: Obj): string[] {
+  const conversion = obj(obj(crd.spec)?.conversion);
+  if (conversion?.strategy !== 'Webhook') return [];
+  return ['spec.conversion.strategy: Webhook: everynode does not call conversion webhooks; objects are served in every version with the fields they were written with (as strategy None)'];
+}
+
 /** Groups the server serves itself (kinds, reviews, metrics); a CRD may not declare kinds in them. */
 export const reservedGroups: ReadonlySet<string> = new Set([
   ...builtinKinds().map((k) => k.group),

@@ -73,7 +73,7 @@ import { dropEndpointSliceTopology, setEndpointSliceDefaults, validateEndpointSl
 import { podSpecWarnings, runtimeClassWarnings } from './pod-warnings.js';
 import { setLimitRangeDefaults, validateLimitRange } from './limit-range.js';
 import { validateResourceQuota, validateResourceQuotaStatusUpdate, validateResourceQuotaUpdate } from './resource-quota.js';
-import { prepareCRDForCreate, prepareCRDForUpdate, setCRDDefaults, validateCRD, validateCRDStatusUpdate, validateCRDUpdate } from './crd.js';
+import { crdWarnings, prepareCRDForCreate, prepareCRDForUpdate, setCRDDefaults, validateCRD, validateCRDStatusUpdate, validateCRDUpdate } from './crd.js';
 import {
   setCSIDriverDefaults,
   setIngressClassDefaults,
@@ -240,7 +240,7 @@ const kinds: Record<string, KindSpec> = {
   'networking.k8s.io/IngressClass': { namespaced: false, defaults: setIngressClassDefaults, create: validateIngressClass, update: validateIngressClassUpdate },
   'admissionregistration.k8s.io/ValidatingWebhookConfiguration': { namespaced: false, defaults: setValidatingWebhookConfigurationDefaults, create: validateWebhookConfiguration },
   'admissionregistration.k8s.io/MutatingWebhookConfiguration': { namespaced: false, defaults: setMutatingWebhookConfigurationDefaults, create: validateWebhookConfiguration },
-  'apiextensions.k8s.io/CustomResourceDefinition': { namespaced: false, defaults: setCRDDefaults, prepare: prepareCRDForCreate, prepareUpdate: prepareCRDForUpdate, create: validateCRD, update: validateCRDUpdate, status: validateCRDStatusUpdate },
+  'apiextensions.k8s.io/CustomResourceDefinition': { namespaced: false, defaults: setCRDDefaults, prepare: prepareCRDForCreate, prepareUpdate: prepareCRDForUpdate, create: validateCRD, update: validateCRDUpdate, status: validateCRDStatusUpdate, warnings: crdWarnings },
 };
 
 /**
