@@ -626,6 +626,15 @@ spec:
     expect((await cli(['get', 'csinode', 'desc-csi'])).stdout).toMatch(/^NAME\s+DRIVERS\s+AGE\ndesc-csi\s+2\s+\d+s\n$/);
   });
 
+  it('describe node: Roles from both role labels, and why a node without a Lease has none, as kubectl 1.32', async () => {
+    await cli(['apply', '-f', '-'], { input: 'apiVersion: v1\nkind: Node\nmetadata:\n  name: cli-roles\n  labels:\n    kubernetes.io/role: master\n    node-role.kubernetes.io/worker: ""\n' });
+    const d = await described(['node', 'cli-roles']);
+    expect(d).toMatch(/^Roles: +master,worker$/m);
+    expect(d).toMatch(/^Lease: +Failed to get lease: leases\.coordination\.k8s\.io "cli-roles" not found$/m);
+    expect(d.indexOf('Unschedulable:')).toBeLessThan(d.indexOf('Lease:'));
+    await cli(['delete', 'node', 'cli-roles']);
+  });
+
   it('label, annotate, taint, cordon and uncordon a node', async () => {
     await cli(['apply', '-f', '-'], { input: 'apiVersion: v1\nkind: Node\nmetadata:\n  name: cli-n1\n' });
     expect(await cli(['label', 'node', 'cli-n1', 'zone=a'])).toMatchObject({ code: 0, stdout: 'node/cli-n1 labeled\n' });

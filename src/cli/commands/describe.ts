@@ -27,6 +27,7 @@ import { TabWriter } from '../tabwriter.js';
 import { listFlag, type CliContext, controllerUid, explainNotFound, getLatest, parseTargets, target } from './common.js';
 import { humanSince } from '../durations.js';
 import { goNumber } from '../jsonpath.js';
+import { nodeRoles } from '../../api/node-roles.js';
 import { readManifests } from '../manifests.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -592,10 +593,7 @@ async function describeDaemonSet(ctx: CliContext, cmd: Command, w: PrefixWriter,
 function header(w: PrefixWriter, o: KubeObject, r: ResourceInfo): void {
   w.write(0, `Name:\t${o.metadata.name ?? ''}\n`);
   if (r.group === '' && r.kind === 'Node') {
-    const roles = Object.keys(o.metadata.labels ?? {})
-      .filter((k) => k.startsWith('node-role.kubernetes.io/'))
-      .map((k) => k.slice('node-role.kubernetes.io/'.length));
-    w.write(0, `Roles:\t${roles.join(',') || '<none>'}\n`);
+    w.write(0, `Roles:\t${nodeRoles(o.metadata.labels).join(',') || '<none>'}\n`);
   }
   if (r.namespaced) w.write(0, `Namespace:\t${o.metadata.namespace ?? ''}\n`);
   printLabelsMultiline(w, 'Labels', o.metadata.labels);
@@ -627,8 +625,14 @@ async function describeNode(ctx: CliContext, cmd: Command, w: PrefixWriter, n: N
   else taints.forEach((t, i) => w.write(0, i === 0 ? `Taints:\t${t}\n` : `\t${t}\n`));
   w.write(0, `Unschedulable:\t${String(n.spec?.unschedulable === true)}\n`);
   const conn = ctx.conn(cmd);
-  const lease = await conn.client.get<Lease>(leasesResource, 'kube-node-lease', name).catch(() => undefined);
-  if (lease) {
+  let leaseError = '';
+  const lease = await conn.client.get<Lease>(leasesResource, 'kube-node-lease', name).catch((e: unknown) => {
+    leaseError = e instanceof Error ? e.message : String(e);
+    return undefined;
+  });
+  // As kubectl: a node without a Lease (one no agent runs) says why there is none.
+  if (!lease) w.write(0, `Lease:\tFailed to get lease: ${leaseError}\n`);
+  else {
     w.write(0, 'Lease:\n');
     w.write(1, `HolderIdentity:\t${lease.spec?.holderIdentity ?? '<unset>'}\n`);
     w.write(1, `AcquireTime:\t${lease.spec?.acquireTime ? rfc1123z(lease.spec.acquireTime) : '<unset>'}\n`);

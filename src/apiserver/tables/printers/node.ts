@@ -3,16 +3,14 @@
 //
 // Status is `Ready` / `NotReady` from the Ready condition (any status but True is NotReady),
 // `Unknown` without one, plus `,SchedulingDisabled` when spec.unschedulable (cordoned).
-// Roles are the suffixes of `node-role.kubernetes.io/<role>` labels and the value of a
-// non-empty `kubernetes.io/role` label, de-duplicated and sorted; `<none>` when there are none.
+// Roles: api/node-roles.ts; `<none>` when there are none.
 
 import type { TablePrinter } from '../types.js';
 import { translateTimestampSince } from '../duration.js';
 import { list, rec, str, type Obj } from '../format.js';
 import { ageColumn, col, nameColumn, wide } from './columns.js';
+import { nodeRoles as rolesOf } from '../../../api/node-roles.js';
 
-const NODE_ROLE_PREFIX = 'node-role.kubernetes.io/';
-const NODE_ROLE_LABEL = 'kubernetes.io/role';
 
 export function nodeStatus(node: Obj): string {
   const spec = rec(node['spec']);
@@ -28,16 +26,7 @@ export function nodeStatus(node: Obj): string {
 }
 
 export function nodeRoles(node: Obj): string[] {
-  const roles = new Set<string>();
-  for (const [k, v] of Object.entries(rec(rec(node['metadata'])['labels']))) {
-    if (k.startsWith(NODE_ROLE_PREFIX)) {
-      const role = k.slice(NODE_ROLE_PREFIX.length);
-      if (role !== '') roles.add(role);
-    } else if (k === NODE_ROLE_LABEL && str(v) !== '') {
-      roles.add(str(v));
-    }
-  }
-  return [...roles].sort();
+  return rolesOf(rec(rec(node['metadata'])['labels']));
 }
 
 function address(node: Obj, type: string): string {
