@@ -635,6 +635,19 @@ spec:
     await cli(['delete', 'node', 'cli-roles']);
   });
 
+  it('get -A of several kinds: a cluster-scoped kind after a namespaced one keeps an empty NAMESPACE column, as kubectl', async () => {
+    await cli(['apply', '-f', '-'], { input: 'apiVersion: v1\nkind: Node\nmetadata:\n  name: cli-ns-col\n  labels:\n    cli-ns-col: "yes"\n' });
+    const after = (await cli(['get', 'leases,nodes', '-A'])).stdout;
+    expect(after).toMatch(/^NAMESPACE +NAME +STATUS +ROLES +AGE +VERSION$/m);
+    expect(after).toMatch(/^ +node\/cli-ns-col +/m);
+    const before = (await cli(['get', 'nodes,leases', '-A'])).stdout;
+    expect(before).toMatch(/^NAME +STATUS +ROLES +AGE +VERSION$/m);
+    expect(before).toMatch(/^node\/cli-ns-col +/m);
+    // Even when the namespaced kind had nothing to print.
+    expect((await cli(['get', 'cm,nodes', '-A', '-l', 'cli-ns-col=yes'])).stdout).toMatch(/^NAMESPACE +NAME +STATUS +ROLES +AGE +VERSION\n +node\/cli-ns-col +/);
+    await cli(['delete', 'node', 'cli-ns-col']);
+  });
+
   it('label, annotate, taint, cordon and uncordon a node', async () => {
     await cli(['apply', '-f', '-'], { input: 'apiVersion: v1\nkind: Node\nmetadata:\n  name: cli-n1\n' });
     expect(await cli(['label', 'node', 'cli-n1', 'zone=a'])).toMatchObject({ code: 0, stdout: 'node/cli-n1 labeled\n' });

@@ -308,11 +308,14 @@ async function runGet(ctx: CliContext, cmd: Command, args: string[], opts: GetOp
     const withKind = opts.showKind === true || new Set(fetched.filter((f) => f.tables.length > 0).map((f) => f.t.r)).size > 1;
     let written = false;
     let last: { r: ResourceInfo; rv: string; names: string[]; topts: TableOptions; ns: string | undefined } | undefined;
+    /** As kubectl with -A: after a namespaced kind (rows or none), the cluster-scoped kinds keep a NAMESPACE column, empty. */
+    let namespaceColumn = false;
     for (const { t, tables, rv } of fetched) {
       const { r, names } = t;
+      namespaceColumn ||= allNs && r.namespaced;
       const topts: TableOptions = {
         wide: format.wide,
-        withNamespace: allNs && r.namespaced,
+        withNamespace: namespaceColumn,
         showLabels: opts.showLabels === true,
         labelColumns: opts.labelColumns ?? [],
         ...(withKind ? { kindPrefix: kindPrefix(r) } : {}),
