@@ -135,6 +135,18 @@ describe('describe, as kubectl 1.32 prints it', () => {
     expect(r.stdout).toContain('\n    Mounts:       <none>\nVolumes:          <none>\nQoS Class:        BestEffort\nNode-Selectors:   <none>\nTolerations:      <none>\nEvents:           <none>\n');
   });
 
+  it('a LoadBalancer Service lists its ingress IPs with their ipMode, and hostnames, as kubectl', async () => {
+    api.add({
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'lb', namespace: 'parity' },
+      spec: { type: 'LoadBalancer', ports: [{ port: 80 }], clusterIP: '10.96.0.9', clusterIPs: ['10.96.0.9'] },
+      status: { loadBalancer: { ingress: [{ ip: '203.0.113.10', ipMode: 'VIP' }, { hostname: 'lb.example.com' }, { ip: '198.51.100.7' }] } },
+    } as unknown as KubeObject);
+    const r = await cli(['describe', 'svc', '-n', 'parity', 'lb']);
+    expect(r.stdout).toMatch(/^LoadBalancer Ingress: +203\.0\.113\.10 \(VIP\), lb\.example\.com, 198\.51\.100\.7$/m);
+  });
+
   it('aligns cells as Go\'s text/tabwriter: per block of consecutive lines with that column', () => {
     expect(tabwriterFormat('a:\tx\nlonger:\ty\nbreak\nb:\tz\n')).toBe('a:       x\nlonger:  y\nbreak\nb:  z\n');
     expect(tabwriterFormat('  Type\tStatus\n  Ready \tTrue \n')).toBe('  Type    Status\n  Ready   True \n');

@@ -967,7 +967,7 @@ async function describeService(ctx: CliContext, cmd: Command, w: PrefixWriter, o
       healthCheckNodePort?: number;
       loadBalancerSourceRanges?: string[];
     };
-    status?: { loadBalancer?: { ingress?: { ip?: string; hostname?: string }[] } };
+    status?: { loadBalancer?: { ingress?: { ip?: string; ipMode?: string; hostname?: string }[] } };
   };
   const spec = svc.spec ?? {};
   let slices: EndpointSliceView[] = [];
@@ -989,7 +989,8 @@ async function describeService(ctx: CliContext, cmd: Command, w: PrefixWriter, o
   if ((spec.externalIPs ?? []).length > 0) w.write(0, `External IPs:\t${spec.externalIPs!.join(',')}\n`);
   if (spec.loadBalancerIP) w.write(0, `Desired LoadBalancer IP:\t${spec.loadBalancerIP}\n`);
   const ingress = svc.status?.loadBalancer?.ingress ?? [];
-  if (ingress.length > 0) w.write(0, `LoadBalancer Ingress:\t${ingress.map((i) => i.ip || i.hostname || '').join(', ')}\n`);
+  // An IP with its ipMode (`203.0.113.10 (VIP)`), else the hostname, as kubectl's buildIngressString.
+  if (ingress.length > 0) w.write(0, `LoadBalancer Ingress:\t${ingress.map((i) => (i.ip ? `${i.ip}${i.ipMode ? ` (${i.ipMode})` : ''}` : i.hostname || '')).join(', ')}\n`);
   if (spec.externalName) w.write(0, `External Name:\t${spec.externalName}\n`);
   for (const p of spec.ports ?? []) {
     const name = p.name || '<unset>';
