@@ -256,3 +256,18 @@ describe('ControllerRevision (§3.5)', () => {
     expect(cr.validateUpdate(o, old).map(fieldErrorString)).toEqual(['data: Invalid value: {"spec":{"template":{"x":1}}}: field is immutable']);
   });
 });
+
+describe('annotation size', () => {
+  it('does not count the template generation annotation everynode keeps (upstream converts it out first)', () => {
+    const full = (o: any) => (o.metadata.annotations = { a: 'x'.repeat(256 * 1024 - 1), 'deprecated.daemonset.template.generation': '1' });
+    expect(createErrors(ds(full))).toEqual([]);
+    const old = ds(full);
+    const next = ds(full);
+    v.applyDefaults(old);
+    v.applyDefaults(next);
+    (next.metadata.annotations as Record<string, string>)['deprecated.daemonset.template.generation'] = '2';
+    expect(v.validateUpdate(next, old).map(fieldErrorString)).toEqual([]);
+    const over = (o: any) => (o.metadata.annotations = { a: 'x'.repeat(256 * 1024) });
+    expect(createErrors(ds(over))).toEqual(['metadata.annotations: Too long: may not be more than 262144 bytes']);
+  });
+});

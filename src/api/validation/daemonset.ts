@@ -114,13 +114,26 @@ export function validateDaemonSetSpec(specv: unknown, meta: Obj, path = 'spec'):
   return errs;
 }
 
+/**
+ * The metadata as upstream validates it: apps/v1's conversion takes the template generation
+ * annotation (which everynode keeps up to date) out into a field first, so it never counts
+ * against the 256 KiB of annotations a user may write.
+ */
+function userMetadata(meta: unknown): Obj {
+  const m = obj(meta) ?? {};
+  const annotations = obj(m.annotations);
+  if (!annotations || !(templateGenerationAnnotation in annotations)) return m;
+  const { [templateGenerationAnnotation]: _generation, ...rest } = annotations;
+  return { ...m, annotations: rest };
+}
+
 export function validateDaemonSet(ds: Obj): FieldError[] {
   const meta = obj(ds.metadata) ?? {};
-  return [...validateObjectMeta(meta, true, nameIsDNSSubdomain), ...validateDaemonSetSpec(ds.spec, meta)];
+  return [...validateObjectMeta(userMetadata(meta), true, nameIsDNSSubdomain), ...validateDaemonSetSpec(ds.spec, meta)];
 }
 
 export function validateDaemonSetUpdate(ds: Obj, old: Obj): FieldError[] {
-  const errs = validateObjectMetaUpdate(ds.metadata, old.metadata);
+  const errs = validateObjectMetaUpdate(userMetadata(ds.metadata), userMetadata(old.metadata));
   const spec = obj(ds.spec) ?? {};
   const oldSpec = obj(old.spec) ?? {};
   const tg = Number(obj(obj(ds.metadata)?.annotations)?.[templateGenerationAnnotation]);
