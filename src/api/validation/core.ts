@@ -1016,8 +1016,8 @@ export function validateSecret(secret: Obj): FieldError[] {
       requireKey('ssh-privatekey');
       break;
     case 'kubernetes.io/tls':
-      requireKey('tls.key');
       requireKey('tls.crt');
+      requireKey('tls.key');
       break;
     default:
       if (type !== 'Opaque' && type !== '') errs.push(...invalidEach('type', type, isQualifiedName(type)));

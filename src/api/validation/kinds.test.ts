@@ -195,7 +195,7 @@ describe('rules and messages', () => {
     ],
     ['/Service', 'trafficDistribution', (o) => (o.spec.trafficDistribution = 'Foo'), ['spec.trafficDistribution: Unsupported value: "Foo": supported values: "PreferClose"']],
     ['/Service', 'a clusterIP that is no IP is reported once, on clusterIPs', (o) => (o.spec.clusterIP = 'abc'), [expect.stringMatching(/^spec\.clusterIPs\[0\]: Invalid value: "abc": must be a valid IP address/)]],
-    ['/Secret', 'tls needs both keys', (o) => (o.type = 'kubernetes.io/tls'), ['data[tls.key]: Required value', 'data[tls.crt]: Required value']],
+    ['/Secret', 'tls needs both keys', (o) => (o.type = 'kubernetes.io/tls'), ['data[tls.crt]: Required value', 'data[tls.key]: Required value']],
     ['/Secret', 'dockerconfigjson not an object', (o) => ((o.type = 'kubernetes.io/dockerconfigjson'), (o.data = { '.dockerconfigjson': 'WzFd' })), ['data[.dockerconfigjson]: Invalid value: "<secret contents redacted>": json: cannot unmarshal array into Go value of type map[string]interface {}']],
     ['/Secret', 'dockercfg not JSON, its content not quoted', (o) => ((o.type = 'kubernetes.io/dockercfg'), (o.data = { '.dockercfg': 'cGFzc3dvcmQ9U2VjcmV0' })), ['data[.dockercfg]: Invalid value: "<secret contents redacted>": invalid character \'p\' looking for beginning of value']],
     ['/Secret', 'dockerconfigjson null is an empty map', (o) => ((o.type = 'kubernetes.io/dockerconfigjson'), (o.data = { '.dockerconfigjson': 'bnVsbA==' })), []],
