@@ -29,6 +29,7 @@ describe('parseYamlText', () => {
 
   it('keeps the errors and limits: malformed YAML, nesting, .inf; repeated keys are reported, the last value kept', () => {
     expect(() => parseYamlText('a: [1')).toThrow(/^Flow sequence in block collection must be sufficiently indented and end with a \] at line 1, column 6/);
+    expect(() => parseYamlText('data:\n  ? [a, b]\n  : x\n')).toThrow('yaml: invalid map key: ["a","b"]');
     // go-yaml's strict errors, depth first in document order.
     expect(parseYamlText('a: 1\nb:\n  c: 1\n  c: 2\na: 3\n')).toEqual({ value: { a: 3, b: { c: 2 } }, duplicates: ['line 4: key "c" already set in map', 'line 5: key "a" already set in map'] });
     expect(() => parseYamlText(`a: ${'['.repeat(MAX_YAML_NESTING_DEPTH)}${']'.repeat(MAX_YAML_NESTING_DEPTH)}`)).toThrow(`nesting depth exceeds the limit of ${MAX_YAML_NESTING_DEPTH}`);

@@ -323,6 +323,8 @@ export function readYamlLenient(text: string): { value: unknown; duplicates: str
       const seen = new Set<string>();
       for (const item of node.items) {
         const key = item.key;
+        // A mapping or a list as a key (`? [a, b]`) has no JSON form: refused, as Kubernetes' YAML to JSON does.
+        if (isMap(key) || isSeq(key)) throw new Error(`yaml: invalid map key: ${JSON.stringify(key.toJSON())}`);
         if (isScalar(key) && key.value !== '<<') {
           const name = String(key.value);
           if (seen.has(name)) duplicates.push(`line ${key.range ? lineCounter.linePos(key.range[0]).line : 0}: key ${JSON.stringify(name)} already set in map`);
