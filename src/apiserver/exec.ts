@@ -268,7 +268,7 @@ export async function handlePodUpgrade(deps: ExecDeps, req: IncomingMessage, soc
     if (!podKind || !nodeKind) throw new Error('exec: core pods and nodes are not served');
     const pod = JSON.parse(await deps.registry.get(podKind, route.namespace, route.name!)) as Pod;
     const container = forward ? '' : logContainerName(pod, q.get('container'));
-    if (!pod.spec.nodeName) throw badRequest(`pod ${pod.metadata.name ?? ''} is not bound to a node`);
+    if (!pod.spec.nodeName) throw badRequest(`pod ${pod.metadata.name ?? ''} does not have a host assigned`);
     if (pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed') {
       throw badRequest(forward ? `cannot forward a port of a completed pod; current phase is ${pod.status.phase}` : `cannot exec into a container in a completed pod; current phase is ${pod.status.phase}`);
     }

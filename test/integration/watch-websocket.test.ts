@@ -8,7 +8,7 @@
 
 import { afterAll, describe, expect, it } from 'vitest';
 import type { KubeObject } from '../../src/api/types.js';
-import { configMapsResource, HttpTransport, loadKubeconfig, RestClient } from '../../src/client/index.js';
+import { configMapsResource, HttpTransport, loadKubeconfig, podsResource, RestClient } from '../../src/client/index.js';
 import { Cleanup, createUserToken, makeTempDir, readWebSocket, useTestServer, writeKubeconfigFor, type WebSocketRead } from '../helpers/index.js';
 
 const cleanup = new Cleanup();
@@ -125,6 +125,15 @@ describe('watch over WebSocket', () => {
     expect(evs[0]!.type).toBe('ERROR');
     expect(evs[0]!.object as unknown).toMatchObject({ kind: 'Status', code: 410, reason: 'Expired' });
     expect(old.closed).toBe(true);
+  });
+
+  it('refuses an exec into a pod without a node in upstream\'s words (tools retry on them)', async () => {
+    const client = new RestClient(new HttpTransport(loadKubeconfig(s.ts.server.kubeconfigPath)).request);
+    await client.create(podsResource, ns, { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'unbound' }, spec: { containers: [{ name: 'c', image: 'x' }] } } as KubeObject);
+    const r = await readWebSocket(s.ts.server.kubeconfigPath, `/api/v1/namespaces/${ns}/pods/unbound/exec?command=ls&stdout=true`, ['v5.channel.k8s.io']);
+    expect(r.status).toBe(400);
+    expect(r.body).toContain('pod unbound does not have a host assigned');
+    await client.delete(podsResource, ns, 'unbound', { gracePeriodSeconds: 0 });
   });
 
   it('still refuses to upgrade anything but watches and the pod streams', async () => {
