@@ -33,7 +33,7 @@
 // - The command is killed when the client goes away, even while its input is held (a ping every
 //   few seconds notices it: readPausably); the connection is closed when it exits.
 
-import type { IncomingMessage } from 'node:http';
+import { STATUS_CODES, type IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { EventEmitter } from 'node:events';
 import { ApiError, badRequest } from '../api/errors.js';
@@ -134,7 +134,7 @@ function upgradeRouteOf(path: string): ResourceRoute | undefined {
 /** Writes a plain HTTP answer on a socket that was not upgraded, and closes it. */
 function refuse(socket: Duplex, err: ApiError): void {
   const body = JSON.stringify(err.toStatus());
-  const reason = err.code === 401 ? 'Unauthorized' : err.code === 403 ? 'Forbidden' : err.code === 404 ? 'Not Found' : err.code === 400 ? 'Bad Request' : 'Error';
+  const reason = STATUS_CODES[err.code] ?? 'Error';
   socket.end(`HTTP/1.1 ${err.code} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
 }
 
