@@ -4,14 +4,18 @@
 // Contract:
 // - For every Service of type NodePort, or LoadBalancer with node ports, the agent listens on
 //   its node's address at each TCP port's `nodePort` and passes every connection to one of the
-//   Service's ready endpoints for that port (the Endpoints object the endpoints controller keeps;
-//   the port is matched by name, as kube-proxy does), picked at random, or by client address
-//   with `sessionAffinity: ClientIP` (the same endpoint while it stays ready). Bytes flow both
-//   ways with backpressure; either side closing or failing ends both.
+//   Service's endpoints for that port, picked at random, or by client address with
+//   `sessionAffinity: ClientIP` (the same endpoint while it stays usable). Bytes flow both ways
+//   with backpressure; either side closing or failing ends both.
+// - Endpoints come from the Service's EndpointSlices (label kubernetes.io/service-name: the
+//   controller's and any written by hand, as kube-proxy reads them), the port matched by name:
+//   the ready ones; when none is ready, those still serving while they terminate (a daemon
+//   draining during a rollout or a deletion keeps its connections coming, as kube-proxy's
+//   CategorizeEndpoints). An endpoint in several slices counts once.
 // - `externalTrafficPolicy: Local` services take only endpoints on this node (a node without
 //   one refuses the connection, as kube-proxy drops it).
-// - A connection with no ready endpoint is closed at once.
-// - Level-triggered: Services and Endpoints come from informers; any change schedules one
+// - A connection with no usable endpoint is closed at once.
+// - Level-triggered: Services and EndpointSlices come from informers; any change schedules one
 //   reconcile (listeners opened and closed to match the wanted set); endpoints are read per
 //   connection, so a new connection always sees the current ones. A port that cannot be bound
 //   (in use) is tried again at every reconcile and every 10 s, logged once.
@@ -19,7 +23,7 @@
 
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import type { KubeObject } from '../api/types.js';
-import { endpointsResource, Informer, servicesResource, type ApiClient } from '../client/index.js';
+import { endpointSlicesResource, Informer, servicesResource, type ApiClient } from '../client/index.js';
 import type { Logger } from '../util/logger.js';
 import { errorMessage } from '../util/index.js';
 
@@ -41,9 +45,14 @@ interface Service extends KubeObject {
   };
 }
 
-interface Endpoints extends KubeObject {
-  subsets?: { addresses?: { ip: string; nodeName?: string }[]; ports?: { name?: string; port: number; protocol?: string }[] }[];
+interface EndpointSlice extends KubeObject {
+  addressType?: string;
+  endpoints?: { addresses?: string[]; nodeName?: string; conditions?: { ready?: boolean | null; serving?: boolean | null; terminating?: boolean | null } }[] | null;
+  ports?: { name?: string | null; port?: number | null; protocol?: string | null }[] | null;
 }
+
+const serviceNameLabel = 'kubernetes.io/service-name';
+const byServiceIndex = 'service';
 
 /** One listener: a node port of one Service port. */
 interface Listener {
@@ -73,7 +82,7 @@ interface Target {
 
 export class ServiceProxy {
   private readonly services: Informer<Service>;
-  private readonly endpoints: Informer<Endpoints>;
+  private readonly slices: Informer<EndpointSlice>;
   private readonly listeners = new Map<number, Listener>();
   /** What each node port serves now (read per connection). */
   private readonly targets = new Map<number, Target>();
@@ -88,21 +97,25 @@ export class ServiceProxy {
   constructor(private readonly o: ServiceProxyOptions) {
     this.random = o.random ?? Math.random;
     this.services = new Informer<Service>(o.client, servicesResource, { onError: (err) => o.logger.debug('service watch', errorMessage(err)) });
-    this.endpoints = new Informer<Endpoints>(o.client, endpointsResource, { onError: (err) => o.logger.debug('endpoints watch', errorMessage(err)) });
+    this.slices = new Informer<EndpointSlice>(o.client, endpointSlicesResource, { onError: (err) => o.logger.debug('endpointslice watch', errorMessage(err)) });
+    this.slices.addIndexers({ [byServiceIndex]: (e) => {
+      const svc = e.metadata.labels?.[serviceNameLabel];
+      return svc ? [`${e.metadata.namespace ?? ''}/${svc}`] : [];
+    } });
     const changed = { add: () => this.schedule(), update: () => this.schedule(), delete: () => this.schedule() };
     this.services.addEventHandler(changed);
   }
 
   start(): void {
     this.services.start();
-    this.endpoints.start();
+    this.slices.start();
     this.retry = setInterval(() => this.schedule(), 10_000);
     this.retry.unref();
   }
 
   /** Resolves once both caches have synced and the first reconcile ran. */
   async ready(): Promise<void> {
-    await Promise.all([this.services.waitForSync(), this.endpoints.waitForSync()]);
+    await Promise.all([this.services.waitForSync(), this.slices.waitForSync()]);
     await this.reconcile();
   }
 
@@ -115,7 +128,7 @@ export class ServiceProxy {
     this.stopped = true;
     if (this.scheduled) clearTimeout(this.scheduled);
     if (this.retry) clearInterval(this.retry);
-    await Promise.all([this.services.stop(), this.endpoints.stop()]);
+    await Promise.all([this.services.stop(), this.slices.stop()]);
     for (const s of this.sockets) s.destroy();
     await Promise.all([...this.listeners.keys()].map((port) => this.close(port)));
   }
@@ -190,19 +203,30 @@ export class ServiceProxy {
     await new Promise<void>((resolve) => l.server.close(() => resolve()));
   }
 
-  /** The ready endpoints of a target as ip:port, this node's only with `localOnly`. */
+  /**
+   * The endpoints a target's connections go to, as ip:port (this node's only with `localOnly`):
+   * the ready ones, else the serving terminating ones (see the file comment).
+   */
   endpointsOf(t: Target): { ip: string; port: number }[] {
-    const ep = this.endpoints.indexer.getByKey(`${t.namespace}/${t.name}`);
-    const out: { ip: string; port: number }[] = [];
-    for (const s of ep?.subsets ?? []) {
-      const port = (s.ports ?? []).find((p) => (p.name ?? '') === t.portName && (p.protocol ?? 'TCP') === 'TCP');
-      if (!port) continue;
-      for (const a of s.addresses ?? []) {
-        if (t.localOnly && a.nodeName !== this.o.nodeName) continue;
-        out.push({ ip: a.ip, port: port.port });
+    const ready = new Map<string, { ip: string; port: number }>();
+    const draining = new Map<string, { ip: string; port: number }>();
+    for (const slice of this.slices.indexer.byIndex(byServiceIndex, `${t.namespace}/${t.name}`)) {
+      if (slice.addressType === 'FQDN') continue;
+      const port = (slice.ports ?? []).find((p) => (p.name ?? '') === t.portName && (p.protocol ?? 'TCP') === 'TCP');
+      if (port?.port === undefined || port.port === null) continue;
+      for (const e of slice.endpoints ?? []) {
+        const ip = e.addresses?.[0];
+        if (!ip || (t.localOnly && e.nodeName !== this.o.nodeName)) continue;
+        const c = e.conditions ?? {};
+        // Unset conditions: ready, and serving as ready says (discovery/v1's defaults).
+        const isReady = c.ready !== false;
+        const serving = c.serving ?? isReady;
+        const at = { ip, port: port.port };
+        if (isReady && c.terminating !== true) ready.set(`${ip}:${port.port}`, at);
+        else if (serving && c.terminating === true) draining.set(`${ip}:${port.port}`, at);
       }
     }
-    return out;
+    return [...(ready.size > 0 ? ready : draining).values()];
   }
 
   private accept(nodePort: number, socket: Socket): void {
