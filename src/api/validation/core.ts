@@ -818,6 +818,10 @@ export function validateServiceUpdate(svc: Obj, old: Obj): FieldError[] {
   const spec = obj(svc.spec) ?? {};
   const oldSpec = obj(old.spec) ?? {};
   errs.push(...validateClusterIPsUpdate(spec, oldSpec));
+  // upstream's validateLoadBalancerClassField: a LoadBalancer keeps its class (the controller that owns it).
+  if (spec.type === 'LoadBalancer' && oldSpec.type === 'LoadBalancer' && (spec.loadBalancerClass ?? null) !== (oldSpec.loadBalancerClass ?? null)) {
+    errs.push(fe.invalid('spec.loadBalancerClass', spec.loadBalancerClass ?? null, 'may not change once set'));
+  }
   errs.push(...validateService(svc));
   return errs;
 }

@@ -378,6 +378,13 @@ describe('Service type changes', () => {
     return { obj: o, errs: v.validateUpdate(o, old).map(fieldErrorString) };
   }
 
+  it('a LoadBalancer keeps its loadBalancerClass: changing or removing it is refused, as upstream', () => {
+    const old = stored({ type: 'LoadBalancer', loadBalancerClass: 'x.io/y', ports: [{ port: 80, nodePort: 30081 }] });
+    expect(update(old, (o) => (o.spec.loadBalancerClass = 'x.io/z')).errs).toEqual(['spec.loadBalancerClass: Invalid value: "x.io/z": may not change once set']);
+    expect(update(old, (o) => delete o.spec.loadBalancerClass).errs).toEqual(['spec.loadBalancerClass: Invalid value: null: may not change once set']);
+    expect(update(old, (o) => (o.metadata.labels = { a: 'b' })).errs).toEqual([]);
+  });
+
   it('NodePort -> ClusterIP drops the defaulted externalTrafficPolicy and the node ports', () => {
     const old = stored({ type: 'NodePort', ports: [{ port: 80, nodePort: 30080 }] });
     expect(old.spec.externalTrafficPolicy).toBe('Cluster');
