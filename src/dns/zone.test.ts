@@ -86,6 +86,19 @@ describe('the cluster zone', () => {
     expect(ask('_metrics._udp.daemons.default.svc.cluster.local', RRType.SRV).rcode).toBe(Rcode.NXDOMAIN);
   });
 
+  it('answers an endpoint\'s name under a Service with a cluster IP too, as the PTR names it (CoreDNS)', () => {
+    const z = new ClusterZone(
+      source(
+        [svc('api', { clusterIP: '10.96.0.30', clusterIPs: ['10.96.0.30'], ports: [{ name: 'http', port: 80, protocol: 'TCP' }] })],
+        [eps('api', [{ addresses: [{ ip: '127.0.1.5' }], ports: [{ name: 'http', port: 8080, protocol: 'TCP' }] }])],
+      ),
+    );
+    const a = z.answer({ name: '127-0-1-5.api.default.svc.cluster.local', type: RRType.A, class: 1 });
+    expect(a !== 'forward' && data(a)).toEqual(['127.0.1.5']);
+    const ptr = z.answer({ name: '5.1.0.127.in-addr.arpa', type: RRType.PTR, class: 1 });
+    expect(ptr !== 'forward' && data(ptr)).toEqual(['127-0-1-5.api.default.svc.cluster.local']);
+  });
+
   it('gives a cluster IP Service its address, its ports as SRV, and NODATA for other types', () => {
     expect(data(ask('web.default.svc.cluster.local', RRType.A))).toEqual(['10.96.0.20']);
     const aaaa = ask('web.default.svc.cluster.local', RRType.AAAA);

@@ -13,9 +13,10 @@
 //     ready address's name (headless), with the targets' addresses as additional records.
 // - `_<port>._<proto>.<svc>.<ns>.svc.<zone>` SRV: the same for the named port of that
 //   protocol; NXDOMAIN when the Service has no such port.
-// - `<host>.<svc>.<ns>.svc.<zone>` (headless Services): A / AAAA of the ready address whose
-//   `hostname` is `host`, or which has no hostname and whose IP written with dashes
-//   (`127-0-1-1`; `:` as `-` for IPv6) is `host`, as CoreDNS names endpoints.
+// - `<host>.<svc>.<ns>.svc.<zone>` (any Service but ExternalName, as CoreDNS answers endpoint
+//   names, so a PTR's name resolves forward): A / AAAA of the ready address whose `hostname`
+//   is `host`, or which has no hostname and whose IP written with dashes (`127-0-1-1`; `:` as
+//   `-` for IPv6) is `host`, as CoreDNS names endpoints.
 // - `<a-b-c-d>.<ns>.pod.<zone>`: A of that address, unchecked but for the namespace, which
 //   must exist (CoreDNS's `pods insecure`).
 // - `dns-version.<zone>` TXT "1.1.0"; the zone apex has an SOA and an NS record.
@@ -216,7 +217,7 @@ export class ClusterZone {
     const svcFqdn = `${svcName}.${ns}.svc.${this.domain}`;
     if (rel.length === 3) return this.serviceRecords(q, owner, svc, svcFqdn);
     if (rel.length === 5 && rel[0]!.startsWith('_') && rel[1]!.startsWith('_')) return this.portRecords(q, owner, svc, svcFqdn, rel[0]!.slice(1), rel[1]!.slice(1));
-    if (rel.length === 4 && isHeadlessService(svc)) {
+    if (rel.length === 4 && svc.spec?.type !== 'ExternalName') {
       const ips = readyAddresses(this.source.endpoints(ns, svcName))
         .filter((a) => endpointLabel(a) === rel[0])
         .map((a) => a.ip);
