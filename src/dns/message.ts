@@ -443,3 +443,36 @@ export function encodeQuery(id: number, name: string, type: number, o: { rd?: bo
   }
   return w.done();
 }
+
+/**
+ * The A, AAAA and CNAME records of a response's answer section (an upstream's answer to a
+ * question of ours); anything else in it is skipped. Undefined for a message that does not parse
+ * or is not a NOERROR response.
+ */
+export function parseAnswerRecords(buf: Buffer): ResourceRecord[] | undefined {
+  try {
+    if (buf.length < 12 || (buf[2]! & 0x80) === 0 || (buf[3]! & 0x0f) !== Rcode.NOERROR) return undefined;
+    const qd = buf.readUInt16BE(4);
+    const an = buf.readUInt16BE(6);
+    let pos = 12;
+    for (let i = 0; i < qd; i++) pos = readName(buf, pos).next + 4;
+    const out: ResourceRecord[] = [];
+    for (let i = 0; i < an; i++) {
+      const owner = readName(buf, pos);
+      pos = owner.next;
+      const type = buf.readUInt16BE(pos);
+      const ttl = buf.readUInt32BE(pos + 4);
+      const len = buf.readUInt16BE(pos + 8);
+      const at = pos + 10;
+      if (at + len > buf.length) return undefined;
+      const rdata = buf.subarray(at, at + len);
+      if (type === RRType.A && len === 4) out.push({ name: owner.name, type: 1, ttl, data: [...rdata].join('.') });
+      else if (type === RRType.AAAA && len === 16) out.push({ name: owner.name, type: 28, ttl, data: Array.from({ length: 8 }, (_, j) => rdata.readUInt16BE(j * 2).toString(16)).join(':') });
+      else if (type === RRType.CNAME) out.push({ name: owner.name, type: 5, ttl, data: readName(buf, at).name });
+      pos = at + len;
+    }
+    return out;
+  } catch {
+    return undefined;
+  }
+}

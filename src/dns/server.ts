@@ -26,8 +26,15 @@ import type { KubeObject } from '../api/types.js';
 import { endpointsResource, Informer, namespacesResource, servicesResource, type ApiClient } from '../client/index.js';
 import type { Logger } from '../util/logger.js';
 import { errorMessage } from '../util/index.js';
-import { encodeResponse, parseQuery, QueryParseError, Rcode, RRClass, TCP_MAX_SIZE, UDP_DEFAULT_SIZE, UDP_MAX_SIZE, type ParsedQuery, type Response } from './message.js';
+import { encodeQuery, encodeResponse, parseAnswerRecords, parseQuery, QueryParseError, Rcode, RRClass, RRType, TCP_MAX_SIZE, UDP_DEFAULT_SIZE, UDP_MAX_SIZE, type ParsedQuery, type Response } from './message.js';
 import { ClusterZone, ipKey, type ZoneSource } from './zone.js';
+
+/** A response waiting for the upstreams' records of a CNAME's target (respond, finishChase). */
+export interface Chase {
+  chase: { name: string; type: number };
+  response: Response;
+  maxSize: number;
+}
 
 export interface ClusterDnsOptions {
   client: ApiClient;
@@ -251,7 +258,7 @@ export class ClusterDns {
    * The answer to one query message: bytes to send back, 'forward' (pass the query to the
    * upstreams), or undefined (send nothing).
    */
-  respond(msg: Buffer, maxSize: (q: ParsedQuery | undefined) => number): Buffer | 'forward' | undefined {
+  respond(msg: Buffer, maxSize: (q: ParsedQuery | undefined) => number): Buffer | 'forward' | Chase | undefined {
     const q = parseQuery(msg);
     if (q === undefined) return undefined;
     if (q instanceof QueryParseError) {
@@ -275,7 +282,23 @@ export class ClusterDns {
     const a = this.zone.answer(q.question);
     if (a === 'forward') return 'forward';
     if (!this.synced) return encodeResponse({ ...base, rcode: Rcode.SERVFAIL }, maxSize(q));
-    return encodeResponse({ ...base, rcode: a.rcode, aa: a.authoritative, answers: a.answers, authority: a.authority, additional: a.additional }, maxSize(q));
+    const response: Response = { ...base, rcode: a.rcode, aa: a.authoritative, answers: a.answers, authority: a.authority, additional: a.additional };
+    // An ExternalName's CNAME to a name outside the zone: its addresses are asked upstream and
+    // added, as CoreDNS does (stub resolvers do not follow a bare CNAME themselves).
+    const last = a.answers[a.answers.length - 1];
+    const type = q.question.type;
+    if (last?.type === RRType.CNAME && (type === RRType.A || type === RRType.AAAA) && !this.zone.holds(last.data) && this.upstreams.length > 0) {
+      return { chase: { name: last.data, type }, response, maxSize: maxSize(q) };
+    }
+    return encodeResponse(response, maxSize(q));
+  }
+
+  /** A chased response: the upstreams' A/AAAA (and CNAME) records of the target added; the CNAME alone when they do not answer. */
+  private async finishChase(c: Chase, via: 'udp' | 'tcp'): Promise<Buffer> {
+    const question = encodeQuery(Math.floor(Math.random() * 0x10000), c.chase.name, c.chase.type, { udpSize: UDP_MAX_SIZE });
+    const answer = await this.forward(question, via);
+    const records = answer ? parseAnswerRecords(answer) : undefined;
+    return encodeResponse({ ...c.response, answers: [...c.response.answers, ...(records ?? [])] }, c.maxSize);
   }
 
   /** SERVFAIL / REFUSED for a query that could not be forwarded. */
@@ -291,8 +314,9 @@ export class ClusterDns {
       if (b && this.udp) this.udp.send(b, rinfo.port, rinfo.address);
     };
     const out = this.respond(msg, (q) => (q?.edns ? Math.min(q.edns.udpSize, UDP_MAX_SIZE) : UDP_DEFAULT_SIZE));
-    if (out !== 'forward') return send(out);
-    void this.forward(msg, 'udp').then(send);
+    if (out === 'forward') void this.forward(msg, 'udp').then(send);
+    else if (out !== undefined && !Buffer.isBuffer(out)) void this.finishChase(out, 'udp').then(send);
+    else send(out);
   }
 
   private onTcp(socket: Socket): void {
@@ -320,7 +344,7 @@ export class ClusterDns {
         pending = pending.subarray(2 + len);
         chain = chain.then(async () => {
           const out = this.respond(msg, () => TCP_MAX_SIZE);
-          const answer = out === 'forward' ? await this.forward(msg, 'tcp') : out;
+          const answer = out === 'forward' ? await this.forward(msg, 'tcp') : out !== undefined && !Buffer.isBuffer(out) ? await this.finishChase(out, 'tcp') : out;
           if (!answer || socket.destroyed) return;
           if (socket.writableLength > MAX_TCP_UNREAD_BYTES) {
             socket.destroy();

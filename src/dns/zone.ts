@@ -8,7 +8,8 @@
 //   - a headless Service: one A / AAAA per ready address of its Endpoints (no duplicates);
 //     NXDOMAIN when it has no ready address at all (the spec, amended to match kube-dns and
 //     CoreDNS);
-//   - an ExternalName Service: a CNAME to its external name (followed inside the zone);
+//   - an ExternalName Service: a CNAME to its external name (followed inside the zone; outside
+//     it the server asks the upstreams and adds their answer, as CoreDNS does: server.ts);
 //   - SRV: one record per port, the target being the Service's name (cluster IP) or each
 //     ready address's name (headless), with the targets' addresses as additional records.
 // - `_<port>._<proto>.<svc>.<ns>.svc.<zone>` SRV: the same for the named port of that
@@ -140,6 +141,12 @@ export class ClusterZone {
   ) {
     this.domain = (o.domain ?? DEFAULT_CLUSTER_DOMAIN).toLowerCase().replace(/\.$/, '');
     this.ttl = o.ttl ?? DEFAULT_TTL;
+  }
+
+  /** Whether `name` is in the cluster zone (the zone's own answers hold every record of it). */
+  holds(name: string): boolean {
+    const n = name.toLowerCase().replace(/\.$/, '');
+    return n === this.domain || n.endsWith(`.${this.domain}`);
   }
 
   /** The records of `q`, or 'forward' when the name is not this zone's (see the file's contract). */

@@ -111,6 +111,14 @@ describe('cluster DNS', () => {
     expect(await a4('near.default.svc.upstream.test')).toBe('ENOTFOUND');
   });
 
+  it('answers an ExternalName to a name outside the zone with the CNAME and the upstream\'s addresses of its target, as CoreDNS', async () => {
+    await c.client.create<Service>(servicesResource, ns, service('outside', { type: 'ExternalName', externalName: 'far.default.svc.upstream.test' }));
+    await waitFor(async () => ((await a4('outside.default.svc.cluster.local')) instanceof Array ? true : undefined), { message: 'the ExternalName resolved' });
+    expect(await a4('outside.default.svc.cluster.local')).toEqual(['10.96.7.7']);
+    const answer = await udpExchange(encodeQuery(78, 'outside.default.svc.cluster.local', RRType.A));
+    expect(answer.readUInt16BE(6)).toBe(2); // the CNAME, then the target's A record
+  });
+
   it('answers a malformed query FORMERR with its id, and a response with nothing', async () => {
     const bad = Buffer.from([0xab, 0xcd, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0, 0xc0, 12, 0, 1, 0, 1]);
     const answer = await udpExchange(bad);
