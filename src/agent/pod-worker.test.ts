@@ -232,6 +232,24 @@ describe('PodWorkers', () => {
     expect(cs.lastState!.terminated).toMatchObject({ exitCode: 143, reason: 'Error' });
   });
 
+  it('restarts a container killed for its liveness probe under OnFailure even when it exits 0 on SIGTERM, as upstream', async () => {
+    const t = setup();
+    t.runtime.behavior = () => ({ exitOnSigterm: 0 });
+    let alive = true;
+    t.runtime.exec = (_c, cmd) => ({ exitCode: cmd[0] === 'live' && !alive ? 1 : 0 });
+    t.workers.syncPod(makePod([{ livenessProbe: { exec: { command: ['live'] }, periodSeconds: 1, failureThreshold: 1 } }], { restartPolicy: 'OnFailure' }));
+    await t.advance(3000);
+    alive = false;
+    await t.advance(3000);
+    alive = true;
+    await t.advance(15_000);
+    const last = t.last();
+    expect(last.phase).toBe('Running');
+    expect(last.containerStatuses![0]).toMatchObject({ lastState: { terminated: { exitCode: 0 } } });
+    expect(last.containerStatuses![0]!.restartCount).toBeGreaterThanOrEqual(1);
+    expect(last.containerStatuses![0]!.state!.running).toBeDefined();
+  });
+
   it('probes readiness at once when the startup probe succeeds, not a readiness period later', async () => {
     const t = setup();
     let started = false;

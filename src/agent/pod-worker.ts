@@ -194,6 +194,12 @@ interface ContainerRecord {
    * (waiting in ContainerCreating, upstream's status of a container whose start has not returned).
    */
   hookRunning?: boolean;
+  /**
+   * The id of a container killed for a failed liveness or startup probe in a pod whose policy
+   * restarts (Always, OnFailure): started again however it exits, as upstream's
+   * computePodActions kills and starts it in one go (an exit 0 on SIGTERM is no success).
+   */
+  killedToRestart?: string;
 }
 
 /** Probe types as upstream's events name them. */
@@ -657,8 +663,9 @@ export class PodWorker {
    */
   private regularContainersCompleted(): boolean {
     return this.pod.spec.containers.every((c) => {
-      const cur = this.records.get(c.name)?.current;
-      return cur?.state === 'exited' && !this.shouldRestart(cur);
+      const rec = this.records.get(c.name);
+      const cur = rec?.current;
+      return cur?.state === 'exited' && rec?.killedToRestart !== cur.id && !this.shouldRestart(cur);
     });
   }
 
@@ -775,7 +782,7 @@ export class PodWorker {
     if (this.records.get(c.name)?.ephemeral) return false;
     if (isSidecar(c)) return true;
     if (this.isInitContainer(c.name)) return (this.pod.spec.restartPolicy ?? 'Always') !== 'Never' && (info.exitCode ?? 0) !== 0;
-    return this.shouldRestart(info);
+    return this.records.get(c.name)?.killedToRestart === info.id || this.shouldRestart(info);
   }
 
   private isInitContainer(name: string): boolean {
@@ -882,6 +889,7 @@ export class PodWorker {
       const why = changed ? `${kind} ${c.name} definition changed` : liveness ? `${kind} ${c.name} failed liveness probe` : `${kind} ${c.name} failed startup probe`;
       const restarts = changed || (this.pod.spec.restartPolicy ?? 'Always') !== 'Never';
       this.stopProbes(rec);
+      if (restarts && !changed) rec.killedToRestart = rec.current.id;
       await this.killContainer(c.name, c, rec.current.id, this.gracePeriodSeconds(probe?.terminationGracePeriodSeconds), sidecar || !restarts ? why : `${why}, will be restarted`);
       rec.current = (await this.o.runtime.inspectContainer(rec.current.id)) ?? rec.current;
       if (rec.current.state === 'running') return;
@@ -890,7 +898,7 @@ export class PodWorker {
         return;
       }
     }
-    if (rec.current.state === 'exited' && (sidecar || this.shouldRestart(rec.current))) await this.restartWithBackoff(c, rec);
+    if (rec.current.state === 'exited' && (sidecar || rec.killedToRestart === rec.current.id || this.shouldRestart(rec.current))) await this.restartWithBackoff(c, rec);
   }
 
   /**

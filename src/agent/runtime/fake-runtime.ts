@@ -30,6 +30,8 @@ export interface FakeBehavior {
   rejectWith?: Error;
   /** Ignore SIGTERM: a stop only ends at the grace period with SIGKILL (137). */
   ignoreSigterm?: boolean;
+  /** Exit with this code on SIGTERM (a process that traps it) instead of 143. */
+  exitOnSigterm?: number;
   /** Lines written to stdout at start. */
   logLines?: string[];
 }
@@ -42,6 +44,7 @@ interface FakeContainer {
   env: Record<string, string>;
   log: Buffer;
   ignoreSigterm: boolean;
+  exitOnSigterm?: number;
   exitTimer?: ReturnType<Clock['setTimeout']>;
   done: Promise<void>;
   markDone: () => void;
@@ -113,6 +116,7 @@ export class FakeRuntime implements ContainerRuntime {
       env: Object.fromEntries(config.env.map((kv) => [kv.name, kv.value])),
       log: Buffer.alloc(0),
       ignoreSigterm: b.ignoreSigterm ?? false,
+      ...(b.exitOnSigterm !== undefined ? { exitOnSigterm: b.exitOnSigterm } : {}),
       done,
       markDone,
     };
@@ -164,6 +168,8 @@ export class FakeRuntime implements ContainerRuntime {
     if (c.info.state !== 'running') return;
     if (c.ignoreSigterm && gracePeriodSeconds > 0) {
       this.clock.setTimeout(() => this.finish(c, 137, 9), gracePeriodSeconds * 1000);
+    } else if (c.exitOnSigterm !== undefined) {
+      this.finish(c, c.exitOnSigterm);
     } else {
       this.finish(c, 143, 15);
     }
