@@ -145,6 +145,9 @@ describe('runProbe', () => {
   });
 });
 
+/** The User-Agent of every health check the servers below answered. */
+const userAgents: string[] = [];
+
 /** A gRPC server on 127.0.0.1 implementing grpc.health.v1.Health/Check from `statuses` (service -> status). */
 async function healthServer(statuses: Record<string, number> | undefined): Promise<number> {
   const server = new grpc.Server();
@@ -156,6 +159,7 @@ async function healthServer(statuses: Record<string, number> | undefined): Promi
         Check: (call: grpc.ServerUnaryCall<Buffer, Buffer>, cb: grpc.sendUnaryData<Buffer>) => {
           // The request is one length-delimited field 1 (or empty): the service name.
           const service = call.request.length > 2 ? call.request.subarray(2).toString('utf8') : '';
+          userAgents.push(String(call.metadata.get('user-agent')[0] ?? ''));
           const st = statuses[service];
           if (st === undefined) cb({ code: grpc.status.NOT_FOUND, details: 'unknown service' });
           else cb(null, st === 0 ? Buffer.alloc(0) : Buffer.from([0x08, st]));
@@ -184,6 +188,8 @@ describe('gRPC probes', () => {
     const target = { containerId: 'x', host: '127.0.0.1' };
     const probe = (service?: string, p = port) => runProbe({ grpc: { port: p, ...(service !== undefined ? { service } : {}) }, timeoutSeconds: 2 }, target, noExec, realClock);
     expect(await probe()).toEqual({ result: 'success', output: 'service healthy' });
+    // As the kubelet's: its kube-probe User-Agent first.
+    expect(userAgents.at(-1)).toMatch(/^kube-probe\/1\.32 grpc-node-js\//);
     expect(await probe('db')).toEqual({ result: 'failure', output: 'service unhealthy (responded with "NOT_SERVING")' });
     expect(await probe('cache')).toEqual({ result: 'failure', output: 'service unhealthy (responded with "UNKNOWN")' });
     expect((await probe('nope')).output).toMatch(/^error: health rpc probe failed: .*unknown service/);

@@ -276,7 +276,8 @@ async function grpcProbe(probe: NonNullable<Probe['grpc']>, target: ProbeTarget,
   const host = target.host.includes(':') ? `[${target.host}]` : target.host;
   const address = `${host}:${probe.port}`;
   const secs = `${timeoutMs / 1000}s`;
-  const client = new grpc.Client(address, grpc.credentials.createInsecure());
+  // As upstream's (grpc.WithUserAgent): `kube-probe/1.32`, then the library's own.
+  const client = new grpc.Client(address, grpc.credentials.createInsecure(), { 'grpc.primary_user_agent': probeUserAgent });
   return new Promise<ProbeOutcome>((resolve) => {
     client.makeUnaryRequest<Buffer, Buffer>(
       healthCheckPath,

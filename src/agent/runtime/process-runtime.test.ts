@@ -365,6 +365,8 @@ describe('ProcessRuntime', () => {
     expect(ok).toEqual({ exitCode: 0, output: '42\n', timedOut: false });
     const bad = await rt.execSync(info.id, ['sh', '-c', 'exit 7'], 5000);
     expect(bad.exitCode).toBe(7);
+    // A command that does not exist: the runtime's (runc's) words, not Node's spawn error.
+    expect(await rt.execSync(info.id, ['/no/such/probe'], 5000)).toEqual({ exitCode: 126, output: 'exec: "/no/such/probe": stat /no/such/probe: no such file or directory', timedOut: false });
     const slow = await rt.execSync(info.id, ['sh', '-c', `sleep 1000 # ${marker}-exec`], 200);
     expect(slow.timedOut).toBe(true);
     await until(() => live(`${marker}-exec`).length === 0);

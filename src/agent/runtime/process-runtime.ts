@@ -1571,7 +1571,11 @@ export class ProcessRuntime implements ContainerRuntime {
         timedOut = true;
         if (child.pid !== undefined) signalGroup(child.pid, 'SIGKILL');
       }, Math.max(1, timeoutMs));
-      child.once('error', (err) => finish({ exitCode: 126, output: err.message, timedOut: false }));
+      child.once('error', (err: NodeJS.ErrnoException) => {
+        // The runtime's words for a command that cannot be run (runc's), not Node's spawn error.
+        const why = err.code === 'ENOENT' || err.code === 'EACCES' ? lookPathFailure(command[0]!, sup.env.PATH, sup.workingDir) : undefined;
+        finish({ exitCode: 126, output: why ?? err.message, timedOut: false });
+      });
       child.once('exit', (code, sig) => {
         if (child.pid !== undefined) signalGroup(child.pid, 'SIGKILL');
         const signo = signalNumber(sig);
