@@ -18,8 +18,9 @@
 // - `labelSelector` and `fieldSelector` select nodes/pods as they select the objects
 //   themselves (a list narrowed to one name is authorized for that name, so it must return only
 //   that one); other list parameters are ignored. Read-only: any other verb is 405.
-// - Usage is written as upstream writes Quantities: CPU in nanocores (`12345n`), memory in
-//   KiB (`1234Ki`); `window` is a duration string (`5s`).
+// - Usage is written as upstream writes Quantities: CPU from nanocores (`12345n`), memory from
+//   KiB (`1234Ki`), each in its canonical form (`1m`, `1Mi`); `window` is a duration string
+//   (`5s`). Asked for a Table (`as=Table`), the answer is metrics-server's (renderMetrics).
 
 import type { IncomingMessage } from 'node:http';
 import { ApiError, badRequest, methodNotAllowed } from '../api/errors.js';
