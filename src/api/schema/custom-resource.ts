@@ -15,7 +15,10 @@
 //   x-kubernetes-preserve-unknown-fields (or when it declares no properties), else pruned. Arrays keep their x-kubernetes-list-type
 //   and map keys; `x-kubernetes-int-or-string` is an int-or-string. A property's `default` is
 //   filled in when its object is sent without it (on every write, and on every read through
-//   fillSchemaDefaults, as upstream defaults what it reads from storage).
+//   fillSchemaDefaults, as upstream defaults what it reads from storage); a filled-in default
+//   gets its own properties' defaults. `nullable: true` keeps a JSON null sent for the field
+//   (any other null means absent). A `format` is kept for OpenAPI and validation, never read
+//   by decoding (a custom resource's values stay as sent).
 // - The root always has apiVersion, kind and the standard ObjectMeta, whatever the schema says
 //   about them.
 // - Registering a kind again replaces its definitions (a CRD update).
