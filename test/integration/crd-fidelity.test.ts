@@ -155,6 +155,10 @@ describe('custom resources as upstream serves them', () => {
     const created = await call('POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', hooked);
     expect(created.status, created.text).toBe(201);
     expect(created.headers.get('warning')).toContain('spec.conversion.strategy: Webhook: everynode does not call conversion webhooks');
+    // Said once: re-applying the same CRD does not repeat it.
+    const updated = await call('PUT', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions/hooks.fidelity.example', { ...hooked, metadata: created.body.metadata });
+    expect(updated.status, updated.text).toBe(200);
+    expect(updated.headers.get('warning')).toBeNull();
   });
 
   it('refuses strategic merge patch on /scale, as on the object, and takes a merge patch', async () => {

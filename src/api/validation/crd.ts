@@ -87,11 +87,12 @@ export function validateCRDStatusUpdate(crd: Obj, old: Obj): FieldError[] {
 /**
  * A CRD's warnings: everynode does not call conversion webhooks, so a CRD asking for one is
  * served as with strategy None (an object keeps the fields it was written with; only its
- * apiVersion is the version asked for), and its user is told so on every create and update.
+ * apiVersion is the version asked for), and its user is told so when it is created with one or
+ * updated to one (not on every re-apply of the same manifest).
  */
-export function crdWarnings(crd: Obj): string[] {
-  const conversion = obj(obj(crd.spec)?.conversion);
-  if (conversion?.strategy !== 'Webhook') return [];
+export function crdWarnings(crd: Obj, old?: Obj): string[] {
+  const webhook = (o: Obj | undefined): boolean => obj(obj(o?.spec)?.conversion)?.strategy === 'Webhook';
+  if (!webhook(crd) || webhook(old)) return [];
   return ['spec.conversion.strategy: Webhook: everynode does not call conversion webhooks; objects are served in every version with the fields they were written with (as strategy None)'];
 }
 
