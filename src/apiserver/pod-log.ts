@@ -42,6 +42,11 @@ export function validateLogQuery(q: URLSearchParams, podName: string): void {
   if (tail !== undefined && tail < 0) errs.push(fe.invalid('tailLines', tail, 'must be greater than or equal to 0'));
   const limit = intOf('limitBytes');
   if (limit !== undefined && limit < 1) errs.push(fe.invalid('limitBytes', limit, 'must be greater than 0'));
+  // A sinceTime that is no time fails the query's decoding, before anything else (a 400).
+  const sinceTime = q.get('sinceTime');
+  if (sinceTime && (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/i.test(sinceTime) || Number.isNaN(Date.parse(sinceTime)))) {
+    throw badRequest(`invalid sinceTime: ${JSON.stringify(sinceTime)}`);
+  }
   const since = intOf('sinceSeconds');
   if (since !== undefined && q.get('sinceTime')) errs.push(fe.forbidden('', 'at most one of `sinceTime` or `sinceSeconds` may be specified'));
   else if (since !== undefined && since < 1) errs.push(fe.invalid('sinceSeconds', since, 'must be greater than 0'));

@@ -268,6 +268,9 @@ describe('node agent against the real API server', () => {
     // A number beyond int64 does not convert: a 400, as any malformed number.
     const huge = await podLog('bare', '?tailLines=99999999999999999999');
     expect([huge.status, JSON.parse(huge.text).message]).toEqual([400, 'invalid tailLines: "99999999999999999999"']);
+    // Nor does a sinceTime that is no time: a 400 before the pod or its containers are looked at.
+    const garbage = await podLog('no-such-pod', '?sinceTime=garbage');
+    expect([garbage.status, JSON.parse(garbage.text).message]).toEqual([400, 'invalid sinceTime: "garbage"']);
   });
 
   it('does not write a status again that the API object already has (a resync every second writes nothing)', async () => {
