@@ -1,5 +1,5 @@
 // The cluster DNS server: the cluster zone (zone.ts) over UDP and TCP on one address, fed by
-// Service and Endpoints informers, with every other name forwarded to the host's resolvers (the
+// Service and EndpointSlice informers, with every other name forwarded to the host's resolvers (the
 // default Corefile's `forward . /etc/resolv.conf`).
 //
 // Contracts:
@@ -16,14 +16,19 @@
 // - Forwarding: the query's bytes go to each upstream in turn (UDP for UDP clients, TCP for TCP
 //   clients), 2 s each; the first answer is passed back as is; none: SERVFAIL. At most 256
 //   forwards are in flight; more are answered SERVFAIL at once. No upstream: REFUSED.
+// - A Service's endpoints are read from its EndpointSlices (label kubernetes.io/service-name, the
+//   controller's, the mirrored ones of a selectorless Service's Endpoints, and any written by
+//   hand, as CoreDNS reads them): an endpoint is ready unless its `ready` condition is false;
+//   FQDN slices hold no addresses and are skipped.
 // - Reads the caches only; writes nothing to the API.
 
 import { createSocket, type RemoteInfo, type Socket as UdpSocket } from 'node:dgram';
 import { readFileSync } from 'node:fs';
 import { createServer, connect, isIPv6, type Server, type Socket } from 'node:net';
-import type { Endpoints, Service } from '../controllers/endpoints/index.js';
+import type { Endpoints, EndpointSubset, Service } from '../controllers/endpoints/index.js';
+import type { EndpointSlice } from '../controllers/endpointslice/index.js';
 import type { KubeObject } from '../api/types.js';
-import { endpointsResource, Informer, namespacesResource, servicesResource, type ApiClient } from '../client/index.js';
+import { endpointSlicesResource, Informer, namespacesResource, servicesResource, type ApiClient } from '../client/index.js';
 import type { Logger } from '../util/logger.js';
 import { errorMessage } from '../util/index.js';
 import { encodeQuery, encodeResponse, parseAnswerRecords, parseQuery, QueryParseError, Rcode, RRClass, RRType, TCP_MAX_SIZE, UDP_DEFAULT_SIZE, UDP_MAX_SIZE, type ParsedQuery, type Response } from './message.js';
@@ -78,25 +83,55 @@ function splitHostPort(hp: string): { host: string; port: number } {
   return { host: m[1]!, port: m[2] ? Number(m[2]) : 53 };
 }
 
-/** The Services and Endpoints caches as the zone reads them, with an address index rebuilt lazily after changes. */
+const serviceNameLabel = 'kubernetes.io/service-name';
+const byServiceIndex = 'service';
+
+/**
+ * A Service's EndpointSlices read as one Endpoints (named as the Service): one subset per slice
+ * of IP addresses, holding its ready endpoints (ready unset counts as ready) and its ports.
+ */
+export function endpointsOfSlices(namespace: string, name: string, slices: readonly EndpointSlice[]): Endpoints | undefined {
+  if (slices.length === 0) return undefined;
+  const subsets: EndpointSubset[] = [];
+  for (const slice of slices) {
+    if (slice.addressType !== 'IPv4' && slice.addressType !== 'IPv6') continue;
+    const addresses: NonNullable<EndpointSubset['addresses']> = [];
+    for (const e of slice.endpoints ?? []) {
+      if (e.conditions?.ready === false) continue;
+      for (const ip of e.addresses ?? []) addresses.push({ ip, ...(e.hostname ? { hostname: e.hostname } : {}) });
+    }
+    const ports = (slice.ports ?? []).filter((p) => typeof p.port === 'number').map((p) => ({ port: p.port!, ...(p.name ? { name: p.name } : {}), protocol: p.protocol ?? 'TCP' }));
+    subsets.push({ addresses, ports });
+  }
+  return { apiVersion: 'v1', kind: 'Endpoints', metadata: { namespace, name }, subsets };
+}
+
+/** The Services and EndpointSlices caches as the zone reads them, with an address index rebuilt lazily after changes. */
 class InformerSource implements ZoneSource {
   private changedAt = Math.floor(Date.now() / 1000);
   private dirty = true;
   private readonly ipIndex = new Map<string, { services: Service[]; endpoints: Endpoints[] }>();
   private readonly namespaces = new Set<string>();
+  /** Each Service's slices as one Endpoints, built on first read after a change. */
+  private readonly endpointsCache = new Map<string, Endpoints | undefined>();
 
   constructor(
     private readonly services: Informer<Service>,
-    private readonly endpointsInformer: Informer<Endpoints>,
+    private readonly slices: Informer<EndpointSlice>,
     private readonly namespacesInformer: Informer<KubeObject>,
   ) {
+    slices.addIndexers({ [byServiceIndex]: (e) => {
+      const svc = e.metadata.labels?.[serviceNameLabel];
+      return svc ? [`${e.metadata.namespace ?? ''}/${svc}`] : [];
+    } });
     const changed = { add: () => this.touch(), update: () => this.touch(), delete: () => this.touch() };
     services.addEventHandler(changed);
-    endpointsInformer.addEventHandler(changed);
+    slices.addEventHandler(changed);
   }
 
   private touch(): void {
     this.dirty = true;
+    this.endpointsCache.clear();
     this.changedAt = Math.floor(Date.now() / 1000);
   }
 
@@ -116,10 +151,17 @@ class InformerSource implements ZoneSource {
       const ips = svc.spec?.clusterIPs ?? (svc.spec?.clusterIP ? [svc.spec.clusterIP] : []);
       for (const ip of new Set(ips)) if (ip && ip !== 'None') entry(ip).services.push(svc);
     }
-    for (const ep of this.endpointsInformer.indexer.list()) {
+    const keys = new Set<string>();
+    for (const slice of this.slices.indexer.list()) {
+      const svc = slice.metadata.labels?.[serviceNameLabel];
+      if (svc) keys.add(`${slice.metadata.namespace ?? ''}/${svc}`);
+    }
+    for (const key of keys) {
+      const [namespace, name] = key.split('/') as [string, string];
+      const ep = this.endpoints(namespace, name);
       const ips = new Set<string>();
-      for (const s of ep.subsets ?? []) for (const a of s.addresses ?? []) ips.add(ipKey(a.ip));
-      for (const ip of ips) entry(ip).endpoints.push(ep);
+      for (const s of ep?.subsets ?? []) for (const a of s.addresses ?? []) ips.add(ipKey(a.ip));
+      for (const ip of ips) entry(ip).endpoints.push(ep!);
     }
   }
 
@@ -128,7 +170,11 @@ class InformerSource implements ZoneSource {
   }
 
   endpoints(namespace: string, name: string): Endpoints | undefined {
-    return this.endpointsInformer.indexer.getByKey(`${namespace}/${name}`);
+    const key = `${namespace}/${name}`;
+    if (this.endpointsCache.has(key)) return this.endpointsCache.get(key);
+    const ep = endpointsOfSlices(namespace, name, this.slices.indexer.byIndex(byServiceIndex, key));
+    this.endpointsCache.set(key, ep);
+    return ep;
   }
 
   hasServices(namespace: string): boolean {
@@ -152,7 +198,7 @@ class InformerSource implements ZoneSource {
 
 export class ClusterDns {
   private readonly services: Informer<Service>;
-  private readonly endpoints: Informer<Endpoints>;
+  private readonly slices: Informer<EndpointSlice>;
   private readonly namespaces: Informer<KubeObject>;
   readonly zone: ClusterZone;
   private udp: UdpSocket | undefined;
@@ -167,9 +213,9 @@ export class ClusterDns {
   constructor(private readonly o: ClusterDnsOptions) {
     const onError = (what: string) => (err: unknown) => o.logger.debug(`${what} watch`, errorMessage(err));
     this.services = new Informer<Service>(o.client, servicesResource, { onError: onError('service') });
-    this.endpoints = new Informer<Endpoints>(o.client, endpointsResource, { onError: onError('endpoints') });
+    this.slices = new Informer<EndpointSlice>(o.client, endpointSlicesResource, { onError: onError('endpointslice') });
     this.namespaces = new Informer<KubeObject>(o.client, namespacesResource, { onError: onError('namespace') });
-    this.zone = new ClusterZone(new InformerSource(this.services, this.endpoints, this.namespaces), { ...(o.domain ? { domain: o.domain } : {}) });
+    this.zone = new ClusterZone(new InformerSource(this.services, this.slices, this.namespaces), { ...(o.domain ? { domain: o.domain } : {}) });
     this.upstreams = (o.upstreams ?? resolvConfNameservers()).map(splitHostPort);
   }
 
@@ -184,9 +230,9 @@ export class ClusterDns {
 
   async start(): Promise<void> {
     this.services.start();
-    this.endpoints.start();
+    this.slices.start();
     this.namespaces.start();
-    void Promise.all([this.services.waitForSync(), this.endpoints.waitForSync(), this.namespaces.waitForSync()]).then(() => {
+    void Promise.all([this.services.waitForSync(), this.slices.waitForSync(), this.namespaces.waitForSync()]).then(() => {
       this.synced = true;
     });
     try {
@@ -238,7 +284,7 @@ export class ClusterDns {
 
   async stop(): Promise<void> {
     this.stopped = true;
-    await Promise.all([this.services.stop(), this.endpoints.stop(), this.namespaces.stop()]);
+    await Promise.all([this.services.stop(), this.slices.stop(), this.namespaces.stop()]);
     for (const s of this.sockets) s.destroy();
     const udp = this.udp;
     const tcp = this.tcp;

@@ -1,6 +1,7 @@
 // The cluster zone: which records a name of the Kubernetes DNS schema (version 1.1.0,
 // kubernetes/dns docs/specification.md, as CoreDNS's kubernetes plugin answers it) has, read
-// from the Services and Endpoints the API holds.
+// from the Services the API holds and their endpoints (EndpointSlices read as one Endpoints per
+// Service, ready addresses only: server.ts).
 //
 // Contract (zone "cluster.local" by default; every name compared case-insensitively; TTL 5 s):
 // - `<svc>.<ns>.svc.<zone>`:

@@ -2,14 +2,17 @@
 // resolver client (Node's c-ares `dns.Resolver`, over UDP and, for large answers, TCP): a headless
 // Service with a DaemonSet's selector resolves to one address per daemon and follows
 // readiness and deletion; SRV records name each daemon; cluster IP and ExternalName Services;
-// names outside the zone are forwarded to an upstream resolver (a second server's cluster DNS).
+// endpoints come from EndpointSlices (hand-written ones too, and those mirrored from a
+// selectorless Service's Endpoints); names outside the zone are forwarded to an upstream
+// resolver (a second server's cluster DNS).
 
 import { createSocket } from 'node:dgram';
 import { Resolver } from 'node:dns/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Pod } from '../../src/api/types.js';
-import { daemonSetsResource, endpointsResource, podsResource, servicesResource } from '../../src/client/index.js';
+import { daemonSetsResource, endpointSlicesResource, endpointsResource, podsResource, servicesResource } from '../../src/client/index.js';
 import type { Endpoints, Service } from '../../src/controllers/endpoints/index.js';
+import type { EndpointSlice } from '../../src/controllers/endpointslice/index.js';
 import { encodeQuery, RRType } from '../../src/dns/index.js';
 import { Cleanup, waitFor } from '../helpers/index.js';
 import { makeDaemonSet, ns, startCluster, startHostNetworkNodes, type Cluster } from './daemonset-harness.js';
@@ -91,6 +94,29 @@ describe('cluster DNS', () => {
     expect(await resolver.resolveSrv('_http._tcp.web.default.svc.cluster.local')).toEqual([{ name: 'web.default.svc.cluster.local', port: 80, priority: 0, weight: 100 }]);
     expect(await resolver.reverse(web.spec!.clusterIP!)).toEqual(['web.default.svc.cluster.local']);
     expect(await resolver.resolveTxt('dns-version.cluster.local')).toEqual([['1.1.0']]);
+  });
+
+  it('reads a Service\'s EndpointSlices, those written by hand too, as CoreDNS: ready unless ready is false, every slice', async () => {
+    await c.client.create<Service>(servicesResource, ns, service('handmade', { clusterIP: 'None', ports: [{ name: 'db', port: 5432 }] }));
+    const slice = (name: string, endpoints: EndpointSlice['endpoints']): EndpointSlice => ({
+      apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice', metadata: { name, namespace: ns, labels: { 'kubernetes.io/service-name': 'handmade' } },
+      addressType: 'IPv4', endpoints, ports: [{ name: 'db', port: 5432, protocol: 'TCP' }],
+    });
+    await c.client.create<EndpointSlice>(endpointSlicesResource, ns, slice('handmade-a', [
+      { addresses: ['10.50.0.1'], conditions: { ready: true } },
+      { addresses: ['10.50.0.2'], conditions: { ready: false, serving: true, terminating: true } },
+      { addresses: ['10.50.0.3'], hostname: 'primary' },
+    ]));
+    await c.client.create<EndpointSlice>(endpointSlicesResource, ns, slice('handmade-b', [{ addresses: ['10.50.0.4'] }]));
+    const want = ['10.50.0.1', '10.50.0.3', '10.50.0.4'];
+    await waitFor(async () => JSON.stringify(await a4('handmade.default.svc.cluster.local')) === JSON.stringify(want) || undefined, { message: 'the hand-written slices resolved' });
+    expect(await a4('primary.handmade.default.svc.cluster.local')).toEqual(['10.50.0.3']);
+    expect(await a4('10-50-0-2.handmade.default.svc.cluster.local')).toBe('ENOTFOUND');
+    const srv = await resolver.resolveSrv('_db._tcp.handmade.default.svc.cluster.local');
+    expect(srv.map((r) => r.name).sort()).toEqual(['10-50-0-1.handmade.default.svc.cluster.local', '10-50-0-4.handmade.default.svc.cluster.local', 'primary.handmade.default.svc.cluster.local']);
+    expect(await resolver.reverse('10.50.0.3')).toEqual(['primary.handmade.default.svc.cluster.local']);
+    await c.client.delete(endpointSlicesResource, ns, 'handmade-a');
+    await waitFor(async () => JSON.stringify(await a4('handmade.default.svc.cluster.local')) === JSON.stringify(['10.50.0.4']) || undefined, { message: 'a deleted slice left the answer' });
   });
 
   it('gives a large answer over TCP when it does not fit UDP', async () => {
