@@ -139,6 +139,15 @@ describe('the cluster zone', () => {
     expect(zone.answer({ name: 'notcluster.local', type: RRType.A, class: 1 })).toBe('forward');
   });
 
+  it('answers ANY with NODATA for a name that exists and NXDOMAIN for one that does not, as CoreDNS', () => {
+    for (const n of ['web.default.svc.cluster.local', 'daemons.default.svc.cluster.local', 'alias.default.svc.cluster.local', 'cluster.local', 'dns-version.cluster.local', '20.0.96.10.in-addr.arpa']) {
+      expect(ask(n, RRType.ANY)).toMatchObject({ rcode: Rcode.NOERROR, answers: [] });
+    }
+    expect(ask('idle.default.svc.cluster.local', RRType.ANY).rcode).toBe(Rcode.NXDOMAIN);
+    expect(ask('nothing.default.svc.cluster.local', RRType.ANY).rcode).toBe(Rcode.NXDOMAIN);
+    expect(zone.answer({ name: 'example.org', type: RRType.ANY, class: 1 })).toBe('forward');
+  });
+
   it('serves another cluster domain when told', () => {
     const other = new ClusterZone(source([svc('web', { clusterIP: '10.96.0.20', clusterIPs: ['10.96.0.20'] })], []), { domain: 'Fleet.Example.' });
     expect(other.answer({ name: 'web.default.svc.fleet.example', type: RRType.A, class: 1 })).toMatchObject({ answers: [{ data: '10.96.0.20' }] });

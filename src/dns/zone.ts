@@ -22,6 +22,8 @@
 // - `<a-b-c-d>.<ns>.pod.<zone>`: A of that address, unchecked but for the namespace, which
 //   must exist (CoreDNS's `pods insecure`).
 // - `dns-version.<zone>` TXT "1.1.0"; the zone apex has an SOA and an NS record.
+// - ANY is answered as CoreDNS answers a type it does not serve: NODATA for a name that exists
+//   (NXDOMAIN, or forwarded, as an A query for it would be).
 // - A name that exists with no record of the asked type: NOERROR with no answer (NODATA); a
 //   name that does not exist: NXDOMAIN. Both carry the zone's SOA as authority. The names
 //   between the apex and the records (`svc.<zone>`, `<ns>.svc.<zone>` for a namespace that has
@@ -152,6 +154,12 @@ export class ClusterZone {
 
   /** The records of `q`, or 'forward' when the name is not this zone's (see the file's contract). */
   answer(q: Question): ZoneAnswer | 'forward' {
+    if (q.type === RRType.ANY) {
+      // As CoreDNS's kubernetes plugin: a type it does not serve is looked up as A only to tell
+      // NODATA from NXDOMAIN (RFC 8482 lets a server decline ANY).
+      const probe = this.answer({ ...q, type: RRType.A });
+      return probe === 'forward' || probe.rcode !== Rcode.NOERROR ? probe : this.noData();
+    }
     const name = q.name.toLowerCase().replace(/\.$/, '');
     if (name.endsWith('.in-addr.arpa') || name.endsWith('.ip6.arpa')) return this.reverse(q, name);
     if (name !== this.domain && !name.endsWith(`.${this.domain}`)) return 'forward';
@@ -197,12 +205,12 @@ export class ClusterZone {
     const owner = q.name.replace(/\.$/, '');
     const t = q.type;
     if (rel.length === 0) {
-      if (t === RRType.SOA || t === RRType.ANY) return this.records([this.soa()]);
+      if (t === RRType.SOA) return this.records([this.soa()]);
       if (t === RRType.NS) return this.records([{ name: owner, type: RRType.NS, ttl: this.ttl, data: `ns.dns.${this.domain}` }]);
       return this.noData();
     }
     if (rel.length === 1) {
-      if (rel[0] === 'dns-version') return t === RRType.TXT || t === RRType.ANY ? this.records([{ name: owner, type: RRType.TXT, ttl: this.ttl, data: [DNS_SCHEMA_VERSION] }]) : this.noData();
+      if (rel[0] === 'dns-version') return t === RRType.TXT ? this.records([{ name: owner, type: RRType.TXT, ttl: this.ttl, data: [DNS_SCHEMA_VERSION] }]) : this.noData();
       if (rel[0] === 'svc' || rel[0] === 'pod') return this.noData();
       return this.nxDomain();
     }
@@ -242,7 +250,7 @@ export class ClusterZone {
       const target = String(spec.externalName ?? '').toLowerCase().replace(/\.$/, '');
       if (!target) return this.nxDomain();
       const cname: ResourceRecord = { name: owner, type: RRType.CNAME, ttl: this.ttl, data: target };
-      if (t === RRType.CNAME || t === RRType.ANY) return this.records([cname]);
+      if (t === RRType.CNAME) return this.records([cname]);
       // Followed inside the zone; outside it the client's resolver asks for the target.
       const inner = target === this.domain || target.endsWith(`.${this.domain}`) ? this.answer({ name: target, type: t, class: q.class }) : undefined;
       const more = inner && inner !== 'forward' ? inner.answers : [];
@@ -259,7 +267,7 @@ export class ClusterZone {
   private portRecords(q: Question, owner: string, svc: Service, svcFqdn: string, portName: string, proto: string): ZoneAnswer {
     const ports = (svc.spec?.ports ?? []).filter((p) => (p.name ?? '').toLowerCase() === portName && (p.protocol ?? 'TCP').toLowerCase() === proto);
     if (ports.length === 0 || svc.spec?.type === 'ExternalName') return this.nxDomain();
-    if (q.type !== RRType.SRV && q.type !== RRType.ANY) return this.noData();
+    if (q.type !== RRType.SRV) return this.noData();
     const answer = this.srvRecords(owner, svc, svcFqdn, ports);
     return answer.answers.length === 0 ? this.nxDomain() : answer;
   }
@@ -317,7 +325,7 @@ export class ClusterZone {
       }
     }
     if (targets.size === 0) return 'forward';
-    if (q.type !== RRType.PTR && q.type !== RRType.ANY) return this.noData();
+    if (q.type !== RRType.PTR) return this.noData();
     return this.records([...targets].map((data) => ({ name: owner, type: RRType.PTR, ttl: this.ttl, data })));
   }
 }
