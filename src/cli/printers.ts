@@ -10,7 +10,7 @@
 // util/yaml.ts).
 
 import type { KubeObject } from '../api/types.js';
-import { writeYaml } from '../util/index.js';
+import { goEscape, writeYaml } from '../util/index.js';
 import { kindPrefix } from './discovery.js';
 import { CliError } from './context.js';
 import { readFileSync } from 'node:fs';
@@ -281,7 +281,6 @@ export function readTemplateFile(path: string): string {
 }
 
 /** Go's encoding/json escapes of HTML characters and line separators, which kubectl's JSON output carries. */
-export const goEscape = (s: string): string => s.replace(/</g, '\\u003c').replace(/>/g, '\\u003e').replace(/&/g, '\\u0026').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
 
 /**
  * kubectl's -o jsonpath-as-json: each part of the template prints, as an indented JSON array,

@@ -1,10 +1,11 @@
-// Public API of `util`: logger, clock, error messages, query booleans, `__proto__` as a plain key, YAML as Kubernetes reads and writes it, its JSONPath, and Go's %q.
+// Public API of `util`: logger, clock, error messages, query booleans, `__proto__` as a plain key, YAML as Kubernetes reads and writes it, its JSONPath, Go's %q and Go's JSON encoding.
 export * from './logger.js';
 export * from './json-syntax.js';
 export * from './numbers.js';
 export * from './clock.js';
 export * from './errors.js';
 export * from './go-quote.js';
+export * from './go-json.js';
 export * from './heap.js';
 export * from './periodic.js';
 export * from './proto-key.js';

@@ -22,6 +22,7 @@
 
 import { ApiError } from '../errors.js';
 import type { KubeObject, ManagedFieldsEntry } from '../types.js';
+import { goJson } from '../../util/index.js';
 import type { SchemaNode } from '../schema/index.js';
 import { isObject, MAX_NESTING_DEPTH, type JsonObject } from '../patch/json-value.js';
 import {
@@ -354,7 +355,10 @@ function coveredByLastApplied(live: KubeObject, conflicts: Array<{ set: FieldSet
   return conflicts.every(({ set }) => isEmptySet(difference(set, allowed)));
 }
 
-/** The annotation kubectl's client-side apply would write for this configuration. */
+/**
+ * The annotation kubectl's client-side apply would write for this configuration, as upstream's
+ * apply writes it: Go's JSON encoding (keys sorted, `<`, `>`, `&` escaped) and a newline.
+ */
 function lastAppliedOf(config: KubeObject): string {
   const copy = structuredClone(config);
   const ann = copy.metadata?.annotations;
@@ -362,16 +366,14 @@ function lastAppliedOf(config: KubeObject): string {
     delete ann[lastAppliedAnnotation];
     if (Object.keys(ann).length === 0) delete copy.metadata.annotations;
   }
-  return JSON.stringify(copy);
+  return `${goJson(copy)}\n`;
 }
 
 function describeOwner(o: Owner): string {
   let s = JSON.stringify(o.manager);
   if (o.subresource) s += ` with subresource ${JSON.stringify(o.subresource)}`;
-  if (o.operation === 'Update') {
-    s += ` using ${o.apiVersion}`;
-    if (o.time) s += ` at ${new Date(Date.parse(o.time)).toISOString().replace(/\.\d{3}Z$/, 'Z')}`;
-  }
+  // Never the time: upstream names managers by identifiers built without it.
+  if (o.operation === 'Update') s += ` using ${o.apiVersion}`;
   return s;
 }
 

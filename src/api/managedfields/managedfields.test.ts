@@ -272,8 +272,8 @@ describe('apply', () => {
     const err = errorOf(() => apply(live, config({ image: 'busybox:3' }), 'kubectl'));
     expect(err.code).toBe(409);
     expect(err.reason).toBe('Conflict');
-    expect(err.message).toBe(`Apply failed with 1 conflict: conflict with "kubectl-set" using apps/v1 at ${later}: .spec.template.spec.containers[name="agent"].image`);
-    expect(err.details?.causes).toEqual([{ reason: 'FieldManagerConflict', message: `conflict with "kubectl-set" using apps/v1 at ${later}`, field: '.spec.template.spec.containers[name="agent"].image' }]);
+    expect(err.message).toBe(`Apply failed with 1 conflict: conflict with "kubectl-set" using apps/v1: .spec.template.spec.containers[name="agent"].image`);
+    expect(err.details?.causes).toEqual([{ reason: 'FieldManagerConflict', message: `conflict with "kubectl-set" using apps/v1`, field: '.spec.template.spec.containers[name="agent"].image' }]);
     // The same value is no conflict; force moves ownership.
     expect(() => apply(live, config({ image: 'busybox:2' }), 'kubectl')).not.toThrow();
     const forced = apply(live, config({ image: 'busybox:3' }), 'kubectl', true);
@@ -358,6 +358,16 @@ describe('apply', () => {
     const out = apply(live, config({ image: 'busybox:2' }), 'kubectl');
     expect(spec(out).containers[0].image).toBe('busybox:2');
     expect(JSON.parse(out.metadata.annotations![lastAppliedAnnotation]!).spec.template.spec.containers[0].image).toBe('busybox:2');
+    // Written as upstream's apply encodes it (Go's JSON: keys sorted, HTML characters escaped, a newline).
+    const html = config({ image: 'busybox:2' });
+    html.metadata.labels = { ...html.metadata.labels, z: 'a', b: 'x' };
+    html.metadata.annotations = { note: '<a&b>' };
+    const text = apply(live, html, 'kubectl').metadata.annotations![lastAppliedAnnotation]!;
+    expect(text.endsWith('}\n')).toBe(true);
+    expect(text).toContain('"annotations":{"note":"\\u003ca\\u0026b\\u003e"}');
+    expect(text.indexOf('"apiVersion"')).toBeLessThan(text.indexOf('"kind"'));
+    expect(text.indexOf('"kind"')).toBeLessThan(text.indexOf('"metadata"'));
+    expect(text.indexOf('"metadata"')).toBeLessThan(text.indexOf('"spec"'));
     // Another manager gets no such pass.
     expect(() => apply(live, config({ image: 'busybox:2' }), 'ci')).toThrow(/before-first-apply/);
   });

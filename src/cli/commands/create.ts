@@ -35,7 +35,8 @@ import { kindPrefix, type ResourceInfo } from '../discovery.js';
 import { readVerbManifests } from '../manifests.js';
 import { listFlag, type CliContext, collect, type DryRun, dryRunOption, dryRunStrategy, dryRunSuffix, envNameErrors, manifestFieldManager, objectRef, target } from './common.js';
 import { goJsonIndentTyped, objectOutputHelp, objectPrinter, outputPrinter } from './output.js';
-import { goEscape, omitManagedFields } from '../printers.js';
+import { omitManagedFields } from '../printers.js';
+import { goEscape } from '../../util/index.js';
 
 interface GeneratorOptions {
   dryRun?: string;

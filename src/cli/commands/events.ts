@@ -39,7 +39,7 @@
 
 import type { Command } from 'commander';
 import { ApiError, eventsResource, resourcePath, WatchDecoder } from '../client.js';
-import { writeYaml } from '../../util/index.js';
+import { goEscape, writeYaml } from '../../util/index.js';
 import { CliError } from '../context.js';
 import { findResource } from '../discovery.js';
 import { executeTemplate, GoTemplateError, goPrint, JsonPathError, parseTemplate } from '../jsonpath.js';
@@ -47,7 +47,7 @@ import { type CliContext, intFlag } from './common.js';
 import { humanSince } from '../durations.js';
 import { goTemplateOf } from './output.js';
 import { TabWriter } from '../tabwriter.js';
-import { goEscape, readTemplateFile, renderJsonPathAsJson } from '../printers.js';
+import { readTemplateFile, renderJsonPathAsJson } from '../printers.js';
 
 interface EventsOptions {
   output?: string;

@@ -4,10 +4,12 @@
 // and these (the CLI's start-up time, see run.ts).
 
 import type { KubeObject } from '../../api/types.js';
-import { writeYaml } from '../../util/index.js';
+import { goEscape, goJson, sortKeys, writeYaml } from '../../util/index.js';
 import { CliError } from '../context.js';
 import { executeTemplate, GoTemplateError, JsonPathError, parseGoTemplate } from '../jsonpath.js';
-import { goEscape, omitManagedFields, readTemplateFile } from '../printers.js';
+import { omitManagedFields, readTemplateFile } from '../printers.js';
+
+export { goJson, sortKeys };
 
 type JsonMap = Record<string, unknown>;
 
@@ -15,22 +17,6 @@ const isMap = (v: unknown): v is JsonMap => typeof v === 'object' && v !== null 
 
 // ---------------------------------------------------------------------------------------------
 // Go renderings of decoded JSON.
-
-/** A copy of a decoded JSON value with every object's keys sorted (Go's map order). */
-export function sortKeys(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(sortKeys);
-  if (isMap(v)) {
-    const out: JsonMap = {};
-    for (const k of Object.keys(v).sort()) out[k] = sortKeys(v[k]);
-    return out;
-  }
-  return v;
-}
-
-/** Go's json.Marshal of decoded JSON: compact, keys sorted, `<`, `>`, `&` escaped. */
-export function goJson(v: unknown): string {
-  return goEscape(JSON.stringify(sortKeys(v)));
-}
 
 /** kubectl's JSON printer (json.MarshalIndent with 4 spaces, then a newline). */
 export function goJsonIndent(v: unknown): string {
