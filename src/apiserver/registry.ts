@@ -132,8 +132,13 @@ export function resourceIndexKey(k: KindDef): string {
 
 export type PatchType = 'json' | 'merge' | 'strategic' | 'apply';
 
+/**
+ * The patch type a PATCH's Content-Type names, matched as upstream's patch handler matches it:
+ * parameters after `;` cut, the rest compared exactly (case and spaces count); anything else
+ * is undefined (the handler's 415).
+ */
 export function patchTypeOf(contentType: string | undefined): PatchType | undefined {
-  const ct = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
+  const ct = (contentType ?? '').split(';')[0]!;
   switch (ct) {
     case 'application/json-patch+json':
       return 'json';
@@ -142,7 +147,6 @@ export function patchTypeOf(contentType: string | undefined): PatchType | undefi
     case 'application/strategic-merge-patch+json':
       return 'strategic';
     case 'application/apply-patch+yaml':
-    case 'application/apply-patch+json':
       return 'apply';
     default:
       return undefined;

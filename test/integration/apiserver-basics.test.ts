@@ -384,6 +384,9 @@ describe('errors as Status bodies', () => {
     expectStatus(notAPatch, 415, 'UnsupportedMediaType');
     // Upstream's words and order (its installer's list of patch types).
     expect(notAPatch.body.message).toBe('the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json, application/apply-patch+yaml');
+    // Compared exactly, as upstream's patch handler does; parameters after `;` do not count.
+    for (const ct of ['Application/Merge-Patch+JSON', 'application/apply-patch+json']) expectStatus(await call('PATCH', '/api/v1/namespaces/default/pods/dup', '{}', ct), 415, 'UnsupportedMediaType');
+    expect((await call('PATCH', '/api/v1/namespaces/default/pods/dup', '{}', 'application/merge-patch+json; charset=utf-8')).status).toBe(200);
     const big = JSON.stringify({ ...podBody('big'), metadata: { name: 'big', annotations: { a: 'x'.repeat(4 * 1024 * 1024) } } });
     expectStatus(await call('POST', '/api/v1/namespaces/default/pods', big), 413, 'RequestEntityTooLarge');
   });
