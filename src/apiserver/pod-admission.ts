@@ -15,7 +15,9 @@
 //   default class (the lowest-valued if several) if one exists, else priority 0 and
 //   PreemptLowerPriority. A spec.priority or preemptionPolicy that differs from the computed
 //   one is 403, with upstream's messages. The global default is looked up at most once a
-//   second (upstream reads an informer cache: also a moment behind).
+//   second (upstream reads an informer cache: also a moment behind). On update, a priority or
+//   preemptionPolicy the update leaves out is kept (the Pod kind's update preparation,
+//   api/validation), as upstream's plugin does on update.
 // - RuntimeClass: a pod naming a RuntimeClass that does not exist is 403 `pod rejected:
 //   RuntimeClass "X" not found`. The class's overhead becomes the pod's spec.overhead (a pod
 //   giving another one is refused); its scheduling nodeSelector is merged into the pod's (a

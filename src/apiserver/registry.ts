@@ -785,6 +785,8 @@ export class RestRegistry {
     const allocator = isServiceKind(k) ? this.serviceAllocator : undefined;
     const charge = await this.quota?.({ k, namespace: namespace ?? '', object, dryRun });
     if (dryRun) {
+      // A name in use fails as the real create would (upstream's dry-run storage reads the key).
+      if (await this.store.get(objectKey(k, namespace, m.name))) throw alreadyExists(ref, m.name);
       // A dry run shows what would be allocated, reserving nothing.
       if (allocator) await allocator.allocate(object, undefined, async () => undefined);
       return { code: 201, json: JSON.stringify(object), warnings, name: m.name, ...audit };

@@ -236,6 +236,11 @@ describe('DaemonSet CRUD', () => {
     expect(r.status, r.text).toBe(201);
     expect(r.body.metadata.name).toBe('dry');
     expectStatus(await call('GET', '/apis/apps/v1/namespaces/default/daemonsets/dry'), 404, 'NotFound');
+    // A name in use is refused as the real create would be, not reported created.
+    expect((await call('POST', '/apis/apps/v1/namespaces/default/daemonsets', dsBody('dry'))).status).toBe(201);
+    const taken = await call('POST', '/apis/apps/v1/namespaces/default/daemonsets?dryRun=All', dsBody('dry'));
+    expectStatus(taken, 409, 'AlreadyExists');
+    expect(taken.body.message).toBe('daemonsets.apps "dry" already exists');
   });
 
   it('fieldValidation: Strict rejects and Warn warns about unknown fields', async () => {

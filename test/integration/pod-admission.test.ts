@@ -45,6 +45,17 @@ describe('pod admission', () => {
     expect(contradicts.status?.message).toBe('pods "liar" is forbidden: the integer value of priority (5) must not be provided in pod spec; priority admission controller computed 2000001000 from the given PriorityClass name');
     const generated = await apiFailure(api.core.createNamespacedPod({ namespace: ns, body: { ...pod(''), metadata: { generateName: 'gen-', namespace: ns }, spec: { ...pod('').spec, priorityClassName: 'nope' } } as never }));
     expect(generated.status?.message).toBe('pods "gen-" is forbidden: no PriorityClass with name nope was found');
+    // An update that leaves out the priority and policy keeps them, as upstream's Priority admission;
+    // one that changes the priority is refused by validation.
+    const rebuilt = structuredClone(critical);
+    delete (rebuilt.spec as { priority?: number }).priority;
+    delete (rebuilt.spec as { preemptionPolicy?: string }).preemptionPolicy;
+    rebuilt.metadata.labels = { relabeled: 'yes' };
+    const updated = await c.client.update<Pod>(podsResource, ns, rebuilt);
+    expect(updated.spec).toMatchObject({ priority: 2000001000, preemptionPolicy: 'PreemptLowerPriority' });
+    expect(updated.metadata.labels).toEqual({ relabeled: 'yes' });
+    const changed = await apiFailure(api.core.replaceNamespacedPod({ name: 'critical', namespace: ns, body: { ...updated, spec: { ...updated.spec, priority: 7 } } as never }));
+    expect(changed.code).toBe(422);
   });
 
   it('a pod naming no class gets priority 0, or the global default class once one exists', async () => {

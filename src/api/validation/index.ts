@@ -201,7 +201,7 @@ const updateThenCreate =
 const kinds: Record<string, KindSpec> = {
   '/Namespace': { namespaced: false, defaults: setNamespaceDefaults, prepare: prepareNamespaceForCreate, prepareUpdate: prepareNamespaceForUpdate, create: validateNamespace, update: validateNamespaceUpdate, status: validateNamespaceStatusUpdate },
   '/Node': { namespaced: false, structs: ['spec', 'status'], prepare: dropNodeConfigSource, prepareUpdate: dropNodeConfigSource, defaults: setNodeDefaults, statusDefaults: setNodeStatusDefaults, create: validateNode, update: validateNodeUpdate, status: validateNodeUpdate },
-  '/Pod': { namespaced: true, defaults: setPodDefaultsForCreate, prepare: preparePodForCreate, statusDefaults: syncPodStatusIPs, create: validatePodCreate, update: validatePodUpdate, status: validatePodStatusUpdate, ephemeralContainers: validatePodEphemeralContainersUpdate, warnings: podWarnings },
+  '/Pod': { namespaced: true, defaults: setPodDefaultsForCreate, prepare: preparePodForCreate, prepareUpdate: keepPodPriority, statusDefaults: syncPodStatusIPs, create: validatePodCreate, update: validatePodUpdate, status: validatePodStatusUpdate, ephemeralContainers: validatePodEphemeralContainersUpdate, warnings: podWarnings },
   '/Event': { namespaced: true, create: validateEvent, update: validateEventUpdate },
   'events.k8s.io/Event': { namespaced: true, create: validateEventV1, update: validateEventV1Update },
   '/Service': { namespaced: true, defaults: setServiceDefaults, statusDefaults: setServiceStatusDefaults, prepare: prepareServiceForCreate, prepareUpdate: prepareServiceForUpdate, create: validateService, update: validateServiceUpdate, status: validateServiceStatusUpdate },
@@ -250,6 +250,20 @@ const kinds: Record<string, KindSpec> = {
 function dropNodeConfigSource(node: Obj, old?: Obj): void {
   const spec = obj(node.spec);
   if (spec && spec.configSource !== undefined && (old === undefined || obj(old.spec)?.configSource === undefined)) delete spec.configSource;
+}
+
+/**
+ * Upstream's Priority admission on a pod update: the priority and preemptionPolicy it set at
+ * create are kept when an update leaves them out (a client rebuilding the pod without them), so
+ * only a real change is refused by the update validation.
+ */
+function keepPodPriority(pod: Obj, old: Obj): void {
+  const spec = obj(pod.spec);
+  const was = obj(old.spec);
+  if (!spec || !was) return;
+  for (const f of ['priority', 'preemptionPolicy']) {
+    if ((spec[f] === undefined || spec[f] === null) && was[f] !== undefined && was[f] !== null) spec[f] = was[f];
+  }
 }
 
 /**
