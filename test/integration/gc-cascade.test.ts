@@ -174,4 +174,23 @@ describe('garbage collection of every deletable kind', () => {
     expect(kept.metadata.ownerReferences ?? []).toEqual([]);
     expect(await missing(c.client, configMapsResource, ns, 'gone-first')).toBe(true);
   });
+
+  it('a reference from another namespace that finds no owner there does not make the live owner count as gone in its own', async () => {
+    const c = await startCluster(cleanup);
+    for (const name of ['gc-home', 'gc-away']) await c.client.create<KubeObject>(namespacesResource, '', { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
+    const owner = await c.client.create<KubeObject>(configMapsResource, 'gc-home', { metadata: { name: 'owner', namespace: 'gc-home' } });
+    const ref: OwnerReference = { apiVersion: 'v1', kind: 'ConfigMap', name: 'owner', uid: owner.metadata.uid! };
+    // Owner references are namespace-local: from gc-away this one names nothing, so its object goes.
+    await c.client.create<KubeObject>(configMapsResource, 'gc-away', { metadata: { name: 'cross', namespace: 'gc-away', ownerReferences: [ref] } });
+    await waitFor(() => missing(c.client, configMapsResource, 'gc-away', 'cross'), { message: 'the cross-namespace dependent collected' });
+    // In the owner's own namespace the owner is solid: only the dangling second reference goes.
+    const gone: OwnerReference = { apiVersion: 'v1', kind: 'ConfigMap', name: 'gone', uid: '00000000-0000-0000-0000-0000000000e1' };
+    await c.client.create<KubeObject>(configMapsResource, 'gc-home', { metadata: { name: 'two-owners', namespace: 'gc-home', ownerReferences: [ref, gone] } });
+    const pruned = await waitFor(async () => {
+      const cm = await c.client.get<KubeObject>(configMapsResource, 'gc-home', 'two-owners');
+      return cm.metadata.ownerReferences?.length === 1 ? cm : undefined;
+    }, { message: 'the dangling reference removed' });
+    expect(pruned.metadata.ownerReferences?.map((r) => r.uid)).toEqual([owner.metadata.uid]);
+    expect(await missing(c.client, configMapsResource, 'gc-home', 'owner')).toBe(false);
+  });
 });

@@ -368,7 +368,10 @@ export class GarbageCollector {
       const or = this.resolver.resolve(ref.apiVersion, ref.kind);
       // A cluster-scoped object cannot be owned by a namespaced one: the reference can never resolve.
       if (or?.namespaced && !r.namespaced) return 'invalid';
-      if (this.graph.absentOwnerCache.has(ref.uid)) {
+      // Known absent: as a cluster-scoped owner, or as a namespaced one in this object's namespace.
+      const coordinates = { apiVersion: ref.apiVersion, kind: ref.kind, name: ref.name, uid: ref.uid };
+      const ns = obj.metadata.namespace ?? '';
+      if (this.graph.absentOwnerCache.has({ ...coordinates, namespace: '' }) || (ns !== '' && this.graph.absentOwnerCache.has({ ...coordinates, namespace: ns }))) {
         dangling.push(ref.uid);
         continue;
       }
@@ -383,7 +386,7 @@ export class GarbageCollector {
         if (!isNotFound(e)) throw e;
       }
       if (!owner || owner.metadata.uid !== ref.uid) {
-        this.graph.absentOwnerCache.add(ref.uid);
+        this.graph.absentOwnerCache.add({ ...coordinates, namespace: or.namespaced ? ns : '' });
         dangling.push(ref.uid);
       } else if (owner.metadata.deletionTimestamp && hasFinalizer(owner, finalizerDeleteDependents)) {
         waiting.push(ref.uid);

@@ -87,22 +87,33 @@ export interface GraphSink {
   invalidOwnerNamespace?(dependent: ObjectIdentity, ref: OwnerReference): void;
 }
 
-/** A capped set of owner UIDs confirmed absent by the API (upstream's absentOwnerCache). */
+/**
+ * A capped set of owners confirmed absent (upstream's absentOwnerCache), each keyed by the
+ * whole reference (apiVersion, kind, name, uid) and the namespace it was looked for in ('' for
+ * a cluster-scoped owner): a namespaced owner missing from one namespace says nothing of the
+ * same uid in another (a cross-namespace reference to a live owner must not make that owner
+ * count as gone for its own dependents).
+ */
 export class AbsentOwnerCache {
-  private readonly uids = new Set<string>();
+  private readonly keys = new Set<string>();
   constructor(private readonly cap = 500) {}
 
-  add(uid: string): void {
-    this.uids.delete(uid);
-    this.uids.add(uid);
-    if (this.uids.size > this.cap) {
-      const oldest = this.uids.values().next().value;
-      if (oldest !== undefined) this.uids.delete(oldest);
+  private static key(o: ObjectIdentity): string {
+    return JSON.stringify([o.namespace, o.apiVersion, o.kind, o.name, o.uid]);
+  }
+
+  add(owner: ObjectIdentity): void {
+    const k = AbsentOwnerCache.key(owner);
+    this.keys.delete(k);
+    this.keys.add(k);
+    if (this.keys.size > this.cap) {
+      const oldest = this.keys.values().next().value;
+      if (oldest !== undefined) this.keys.delete(oldest);
     }
   }
 
-  has(uid: string): boolean {
-    return this.uids.has(uid);
+  has(owner: ObjectIdentity): boolean {
+    return this.keys.has(AbsentOwnerCache.key(owner));
   }
 }
 
@@ -176,7 +187,7 @@ export class DependencyGraph {
   private removeNode(n: GraphNode): void {
     this.uidToNode.delete(n.identity.uid);
     for (const o of n.owners) this.uidToNode.get(o.uid)?.dependents.delete(n);
-    if (n.dependents.size > 0) this.absentOwnerCache.add(n.identity.uid);
+    if (n.dependents.size > 0) this.absentOwnerCache.add(n.identity);
     for (const d of n.dependents) this.sink.attemptToDelete(d.identity.uid);
     for (const o of n.owners) {
       const owner = this.uidToNode.get(o.uid);
