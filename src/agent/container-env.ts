@@ -33,8 +33,6 @@ export interface PodEnvContext {
   allocatable?: Record<string, string | number>;
   /** The ConfigMaps and Secrets the container names; absent ones count as not found. */
   sources?: EnvSources;
-  /** A kubelet warning about the environment (reason, message), e.g. skipped envFrom keys. */
-  warn?: (reason: string, message: string) => void;
   /** The Services the kubelet knows (all namespaces); absent: no service links. */
   services?: readonly EnvService[];
   /** The agent's environment for the pod, above the service links and below envFrom/env. */
@@ -115,9 +113,6 @@ export function envSourceNames(c: Container): { configMaps: string[]; secrets: s
   }
   return { configMaps: [...configMaps], secrets: [...secrets] };
 }
-
-/** Upstream's IsEnvVarName: what the kubelet takes from an envFrom source. */
-const ENV_VAR_NAME = /^[-._a-zA-Z][-._a-zA-Z0-9]*$/;
 
 /** A Secret's value as the process sees it (Go's string(bytes)). */
 function secretValue(b64: string): string {
@@ -230,7 +225,10 @@ export function containerResourceValue(
   ctx: PodEnvContext,
 ): string {
   const [kind, name] = resource.split('.', 2) as [string, string | undefined];
-  if ((kind !== 'limits' && kind !== 'requests') || !name || !['cpu', 'memory', 'ephemeral-storage'].includes(name)) {
+  // Huge pages (`limits.hugepages-2Mi`) too, as upstream's ExtractContainerResourceValue: 0 when
+  // unset (node allocatable stands in for cpu, memory and ephemeral-storage limits only).
+  const hugePages = name?.startsWith('hugepages-') ?? false;
+  if ((kind !== 'limits' && kind !== 'requests') || !name || !(hugePages || ['cpu', 'memory', 'ephemeral-storage'].includes(name))) {
     throw new ContainerConfigError(`unsupported resourceFieldRef resource ${JSON.stringify(resource)}`);
   }
   // No divisor, or zero (what the API serves for none): the default unit, 1.
@@ -238,7 +236,7 @@ export function containerResourceValue(
   if (!given) throw new ContainerConfigError(`invalid resourceFieldRef divisor ${JSON.stringify(divisor)}`);
   const div = given.mantissa === 0n ? parseQuantity('1')! : given;
   let raw: string | number | undefined = container.resources?.[kind]?.[name];
-  if (raw === undefined && kind === 'limits') raw = ctx.allocatable?.[name];
+  if (raw === undefined && kind === 'limits' && !hugePages) raw = ctx.allocatable?.[name];
   if (raw === undefined) raw = 0;
   const q = parseQuantity(raw);
   if (!q) throw new ContainerConfigError(`invalid quantity ${JSON.stringify(raw)} for ${resource}`);
@@ -291,8 +289,12 @@ function valueFrom(pod: Pod, container: Container, v: EnvVar, ctx: PodEnvContext
   throw new ContainerConfigError(`env var ${JSON.stringify(v.name)} has an empty valueFrom`);
 }
 
-/** The variables of one envFrom source into `env`; keys that are no variable name are reported. */
-function addEnvFrom(pod: Pod, f: NonNullable<Container['envFrom']>[number], env: Map<string, string>, ctx: PodEnvContext): void {
+/**
+ * The variables of one envFrom source into `env`: every key, with the prefix (the 1.32 kubelet
+ * takes any key the API accepted, RelaxedEnvironmentVariableValidation; it no longer skips keys
+ * that are no C identifier).
+ */
+function addEnvFrom(f: NonNullable<Container['envFrom']>[number], env: Map<string, string>, ctx: PodEnvContext): void {
   const isConfigMap = !!f.configMapRef;
   const ref = f.configMapRef ?? f.secretRef;
   if (!ref) return;
@@ -303,22 +305,7 @@ function addEnvFrom(pod: Pod, f: NonNullable<Container['envFrom']>[number], env:
     throw new ContainerConfigError(`${isConfigMap ? 'configmap' : 'secret'} ${JSON.stringify(name)} not found`);
   }
   const data = obj.data ?? {};
-  const invalid: string[] = [];
-  for (const key of Object.keys(data)) {
-    const k = (f.prefix ?? '') + key;
-    if (!ENV_VAR_NAME.test(k)) {
-      invalid.push(k);
-      continue;
-    }
-    env.set(k, isConfigMap ? data[key]! : secretValue(data[key]!));
-  }
-  if (invalid.length > 0) {
-    invalid.sort();
-    ctx.warn?.(
-      'InvalidEnvironmentVariableNames',
-      `Keys [${invalid.join(', ')}] from the EnvFrom ${isConfigMap ? 'configMap' : 'secret'} ${pod.metadata.namespace ?? ''}/${name} were skipped since they are considered invalid environment variable names.`,
-    );
-  }
+  for (const key of Object.keys(data)) env.set((f.prefix ?? '') + key, isConfigMap ? data[key]! : secretValue(data[key]!));
 }
 
 /**
@@ -337,7 +324,7 @@ export function makeEnvironment(pod: Pod, container: Container, ctx: PodEnvConte
   for (const kv of ctx.podEnvironment ?? []) base.set(kv.name, kv.value);
   const env = new Map<string, string>();
   const mapping = (name: string): string | undefined => env.get(name) ?? base.get(name);
-  for (const f of container.envFrom ?? []) addEnvFrom(pod, f, env, ctx);
+  for (const f of container.envFrom ?? []) addEnvFrom(f, env, ctx);
   for (const v of container.env ?? []) {
     if (v.value) {
       env.set(v.name, expandVars(v.value, mapping));

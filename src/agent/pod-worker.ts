@@ -941,7 +941,6 @@ export class PodWorker {
     if (c.image) this.event('Normal', 'Pulled', `Container image ${JSON.stringify(c.image)} already present on machine`, c.name);
     const ctx: PodEnvContext = { nodeName: this.o.nodeName, hostIP: this.o.nodeIP, podIP: this.o.nodeIP };
     if (this.o.allocatable) ctx.allocatable = this.o.allocatable;
-    ctx.warn = (reason, message) => this.event('Warning', reason, message);
     /** A failed read from the API: CreateContainerConfigError, retried with back-off. */
     const configFailed = (err: unknown): void => {
       rec.waiting = { reason: 'CreateContainerConfigError', message: err instanceof Error ? err.message : String(err) };

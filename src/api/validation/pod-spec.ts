@@ -272,7 +272,7 @@ function validateProjectedSources(projected: Obj, path: string, opts: PodValidat
       if (allPaths.has(p)) errs.push(fe.invalid(path, p, 'conflicting duplicate paths'));
       else allPaths.add(p);
     }
-    if (numSources > 1) errs.push(fe.forbidden(srcPath, 'may not specify more than 1 volume type per source'));
+    if (numSources > 1) errs.push(fe.forbidden(srcPath, 'may not specify more than 1 volume type'));
   });
   void opts;
   return errs;
@@ -288,10 +288,7 @@ function validateVolumeSourceDetail(kind: string, src: Obj, path: string, opts: 
         if (!q) errs.push(fe.invalid(child(path, 'sizeLimit'), sl, quantityParseError));
         else if (q.mantissa < 0n) errs.push(fe.forbidden(child(path, 'sizeLimit'), 'SizeLimit field must be a valid resource quantity'));
       }
-      const medium = str(src.medium);
-      if (medium !== undefined && medium !== '' && medium !== 'Memory' && !medium.startsWith('HugePages')) {
-        errs.push(fe.notSupported(child(path, 'medium'), medium, ['', 'Memory', 'HugePages']));
-      }
+      // The medium is not checked here (upstream: only at mount time, on the node).
       return errs;
     }
     case 'hostPath': {
