@@ -1635,7 +1635,12 @@ export class RestRegistry {
           if (m.deletionTimestamp && jsonEqual(finalizers, before) && !gracePending) return { code: keptCode(opts), json: withResourceVersion(kv.value, kv.modRevision) };
           const next: KubeObject = { ...obj, metadata: { ...m, finalizers } };
           // A graceful deletion cut short (grace 0) with finalizers left: the object now only waits for them.
-          if (gracePending) next.metadata.deletionGracePeriodSeconds = 0;
+          // Its deletionTimestamp becomes when the deletion began (upstream's BeforeDelete: the old
+          // deadline less the old grace, plus the new grace of 0).
+          if (gracePending) {
+            next.metadata.deletionGracePeriodSeconds = 0;
+            next.metadata.deletionTimestamp = rfc3339(deletionStart(m, this.clock.now()));
+          }
           if (!m.deletionTimestamp) {
             next.metadata.deletionTimestamp = rfc3339(this.clock.now());
             next.metadata.deletionGracePeriodSeconds = 0;
@@ -1702,6 +1707,16 @@ function deletedStatus(k: KindDef, name: string, uid: string | undefined): strin
 }
 
 /**
+ * When a graceful deletion under way began (its deletionTimestamp less its grace period); a
+ * deletionTimestamp capped at year 9999 no longer tells (the start falls before the object
+ * existed, or after now): then now.
+ */
+function deletionStart(m: KubeObject['metadata'], nowMs: number): number {
+  const start = Date.parse(m.deletionTimestamp ?? '') - (m.deletionGracePeriodSeconds ?? 0) * 1000;
+  return start >= Date.parse(m.creationTimestamp ?? '') && start <= nowMs ? start : nowMs;
+}
+
+/**
  * Graceful deletion (upstream rest.BeforeDelete + the pod strategy's CheckGracefulDelete), for
  * pods only. undefined: the kind (or this pod) is deleted the ordinary way now.
  * - Not yet deleting: grace = the request's gracePeriodSeconds, else spec.terminationGracePeriodSeconds
@@ -1720,11 +1735,7 @@ function gracefulDeletion(k: KindDef, obj: KubeObject, opts: ParsedDeleteOptions
     if (cur === undefined || cur <= 0) return undefined;
     if (requested === undefined || requested >= cur) return { pending: true };
     if (requested === 0) return undefined;
-    // When the deletion began; a deletionTimestamp capped at year 9999 no longer tells (the
-    // start falls before the object existed): then the shorter grace counts from now.
-    let start = Date.parse(m.deletionTimestamp) - cur * 1000;
-    if (!(start >= Date.parse(m.creationTimestamp ?? '') && start <= nowMs)) start = nowMs;
-    return { metadata: { deletionTimestamp: rfc3339(start + requested * 1000), deletionGracePeriodSeconds: requested } };
+    return { metadata: { deletionTimestamp: rfc3339(deletionStart(m, nowMs) + requested * 1000), deletionGracePeriodSeconds: requested } };
   }
   const spec = (obj.spec ?? {}) as { nodeName?: string; terminationGracePeriodSeconds?: number };
   const phase = (obj.status as { phase?: string } | undefined)?.phase;

@@ -279,6 +279,21 @@ describe('pod grace periods', () => {
     expect((await call('DELETE', `${podsPath}/negative-grace?gracePeriodSeconds=0`)).status).toBe(200);
   });
 
+  it('a graceful deletion cut short (grace 0) of a pod a finalizer holds moves its deletionTimestamp to when the deletion began', async () => {
+    const podsPath = '/api/v1/namespaces/default/pods';
+    const body = pod('held', 30);
+    expect((await call('POST', podsPath, { ...body, metadata: { name: 'held', finalizers: ['example.com/hold'] } })).status).toBe(201);
+    const first = await call('DELETE', `${podsPath}/held`);
+    expect(first.body.metadata.deletionGracePeriodSeconds).toBe(30);
+    const began = Date.parse(first.body.metadata.deletionTimestamp) - 30_000;
+    const cut = await call('DELETE', `${podsPath}/held?gracePeriodSeconds=0`);
+    expect(cut.status, cut.text).toBe(200);
+    expect(cut.body.metadata.deletionGracePeriodSeconds).toBe(0);
+    expect(Date.parse(cut.body.metadata.deletionTimestamp)).toBe(began);
+    await call('PATCH', `${podsPath}/held`, { metadata: { finalizers: null } }, 'application/merge-patch+json');
+    expect((await call('GET', `${podsPath}/held`)).status).toBe(404);
+  });
+
   it('rejects grace periods beyond int64 with 400 and keeps the pod', async () => {
     const podsPath = '/api/v1/namespaces/default/pods';
     expect((await call('POST', podsPath, pod('int64', 30))).status).toBe(201);
