@@ -9,8 +9,13 @@ import type { ApiClient } from '../client/index.js';
 import { ServiceAccountProvider } from './service-account.js';
 
 const tempDir = tempDirs('sa-provider');
+/** The API server's admission gives a pod that mounts the token a kube-api-access volume. */
+const tokenVolume = { name: 'kube-api-access-x2x4x', projected: { defaultMode: 420, sources: [{ serviceAccountToken: { expirationSeconds: 3607, path: 'token' } }] } };
 const pod = (name: string, sa?: string, automount?: boolean): Pod =>
-  ({ metadata: { name, namespace: 'ops', uid: `${name}-uid` }, spec: { containers: [], ...(sa ? { serviceAccountName: sa } : {}), ...(automount === false ? { automountServiceAccountToken: false } : {}) } }) as Pod;
+  ({
+    metadata: { name, namespace: 'ops', uid: `${name}-uid` },
+    spec: { containers: [], ...(sa ? { serviceAccountName: sa } : {}), ...(automount === false ? { automountServiceAccountToken: false } : { volumes: [tokenVolume] }) },
+  }) as Pod;
 
 /** A client whose only call is TokenRequest: tokens `t1`, `t2`, ... for existing accounts. */
 function fakeClient(accounts: string[]): { client: ApiClient; requests: { path: string; body: any }[] } {
@@ -57,10 +62,18 @@ describe('ServiceAccountProvider', () => {
     expect(requests).toHaveLength(1);
   });
 
-  it('no token when the pod opts out, or names no account and there is no default one; a missing named account fails', async () => {
+  it('no token when the pod mounts none, or names no account and there is no default one; a missing named account fails', async () => {
     const { client } = fakeClient(['reader']);
     const p = new ServiceAccountProvider({ client, dir: tempDir(), apiServer: { url: 'https://h:6443', caPem: 'CA' } });
     expect(await p.environment(pod('b', 'reader', false))).toEqual([]);
+    // Only a token for the API counts: no volume (its account opted out at admission), or a
+    // projected token for another audience, gives no credentials.
+    const unmounted = pod('b2', 'reader');
+    delete unmounted.spec.volumes;
+    expect(await p.environment(unmounted)).toEqual([]);
+    const vault = pod('b3', 'reader');
+    vault.spec.volumes = [{ name: 'vault-token', projected: { sources: [{ serviceAccountToken: { audience: 'vault', path: 'token' } }] } }];
+    expect(await p.environment(vault)).toEqual([]);
     expect(await p.environment(pod('c'))).toEqual([]);
     await expect(p.environment(pod('d', 'ghost'))).rejects.toThrow(/serviceaccounts "ghost" not found/);
   });

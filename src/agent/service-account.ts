@@ -2,7 +2,9 @@
 // container, for a runtime that has no mounts.
 //
 // Contract:
-// - For a pod from the API with automountServiceAccountToken not false, the agent asks the
+// - For a pod from the API that mounts the API token (a projected volume with a
+//   serviceAccountToken source for the API's audience: the `kube-api-access-*` volume the API
+//   server's admission adds unless the pod or its account opts out), the agent asks the
 //   TokenRequest API for a token of the pod's service account, bound to the pod (1 h), and
 //   writes `<dir>/<pod uid>/` (mode 0700): `token`, `ca.crt`, `namespace` and a `kubeconfig`
 //   naming the API server with that token (0600). Its containers get KUBECONFIG pointing there
@@ -72,6 +74,15 @@ function tokenTimes(token: string): { iat: number; exp: number } | undefined {
   }
 }
 
+/** Whether the pod mounts a token for the API: a projected serviceAccountToken source with no other audience. */
+export function mountsApiToken(pod: Pod): boolean {
+  for (const v of pod.spec.volumes ?? []) {
+    const sources = (v as { projected?: { sources?: { serviceAccountToken?: { audience?: string } | null }[] | null } | null }).projected?.sources ?? [];
+    if (sources.some((src) => src?.serviceAccountToken && !src.serviceAccountToken.audience)) return true;
+  }
+  return false;
+}
+
 export class ServiceAccountProvider {
   private readonly issued = new Map<string, Issued>();
   /** Failed requests per pod uid: retried only after `retryAt`. */
@@ -87,7 +98,7 @@ export class ServiceAccountProvider {
 
   /** The environment a container of `pod` gets (files written first); [] when the pod takes no token. */
   async environment(pod: Pod): Promise<KeyValue[]> {
-    if (pod.spec.automountServiceAccountToken === false) return [];
+    if (!mountsApiToken(pod)) return [];
     const ns = pod.metadata.namespace ?? 'default';
     const named = (pod.spec.serviceAccountName || 'default') !== 'default';
     if (!named && (this.noDefault.get(ns) ?? 0) > this.now()) return [];

@@ -3,12 +3,18 @@
 // every cluster has. LimitRanger itself is limit-ranger.ts.
 //
 // Contract:
-// - ServiceAccount (defaulting only): a pod naming no account runs as `default`
-//   (spec.serviceAccountName, from the deprecated spec.serviceAccount when only that is given);
-//   spec.serviceAccount mirrors spec.serviceAccountName, as the v1 API shows it. Mirror pods are
-//   left alone. everynode decision: an account that does not exist is not refused (upstream:
-//   403); the agent holds such a pod's containers (CreateContainerConfigError) until the
-//   account exists, looking again every 10 s.
+// - ServiceAccount: a pod naming no account runs as `default` (spec.serviceAccountName, from
+//   the deprecated spec.serviceAccount when only that is given); spec.serviceAccount mirrors
+//   spec.serviceAccountName, as the v1 API shows it. A pod that mounts the API token (its own
+//   automountServiceAccountToken, else its account's, else true: upstream's shouldAutomount)
+//   gets upstream's `kube-api-access-<5 chars>` projected volume (a bound token of 3607 s,
+//   kube-root-ca.crt's ca.crt, the namespace) mounted read-only at
+//   /var/run/secrets/kubernetes.io/serviceaccount in every container and init container that
+//   mounts nothing there; a pod that has such a volume already keeps it. The agent gives a pod
+//   API credentials only when it mounts such a token (agent/service-account.ts). Mirror pods
+//   are left alone. everynode decision: an account that does not exist is not refused
+//   (upstream: 403) and counts as mounting; the agent holds such a pod's containers
+//   (CreateContainerConfigError) until the account exists, looking again every 10 s.
 // - PriorityClass: only one class may be the global default (403 for a second one).
 // - Priority: a pod naming a PriorityClass gets its value and preemptionPolicy; an unknown
 //   class is 403 `no PriorityClass with name X was found`. A pod naming none gets the global
@@ -35,6 +41,7 @@ import { systemPriorityClasses } from '../api/validation/scheduling.js';
 import type { Store } from '../storage/interface.js';
 import type { LimitRanger } from './limit-ranger.js';
 import { keyPrefix, objectKey, type RestRegistry } from './registry.js';
+import { generateName } from './strategy.js';
 
 const MIRROR_POD_ANNOTATION = 'kubernetes.io/config.mirror';
 const DEFAULT_PREEMPTION = 'PreemptLowerPriority';
@@ -57,6 +64,43 @@ const systemDescriptions: Record<string, string> = {
   'system-node-critical': 'Used for system critical pods that must not be moved from their current node.',
   'system-cluster-critical': 'Used for system critical pods that must run in the cluster, but can be moved to another node if necessary.',
 };
+
+/** Upstream's ServiceAccountVolumeName and DefaultAPITokenMountPath. */
+const TOKEN_VOLUME_PREFIX = 'kube-api-access-';
+export const API_TOKEN_MOUNT_PATH = '/var/run/secrets/kubernetes.io/serviceaccount';
+
+/**
+ * Upstream's mountServiceAccountToken: every container and init container that mounts nothing
+ * at the token path mounts the pod's `kube-api-access-*` volume there (read-only); the volume
+ * (upstream's TokenVolumeSource) is added when one was mounted and the pod has none yet.
+ */
+function addTokenVolume(spec: Pod['spec']): void {
+  const volumes = spec.volumes ?? [];
+  const existing = volumes.find((v) => typeof v?.name === 'string' && v.name.startsWith(TOKEN_VOLUME_PREFIX));
+  const name = existing?.name ?? generateName(TOKEN_VOLUME_PREFIX);
+  let mounted = false;
+  for (const c of [...(spec.initContainers ?? []), ...(spec.containers ?? [])]) {
+    const mounts = Array.isArray(c.volumeMounts) ? (c.volumeMounts as { mountPath?: unknown }[]) : [];
+    if (mounts.some((m) => m?.mountPath === API_TOKEN_MOUNT_PATH)) continue;
+    c.volumeMounts = [...mounts, { name, readOnly: true, mountPath: API_TOKEN_MOUNT_PATH }];
+    mounted = true;
+  }
+  if (existing || !mounted) return;
+  spec.volumes = [
+    ...volumes,
+    {
+      name,
+      projected: {
+        defaultMode: 0o644,
+        sources: [
+          { serviceAccountToken: { expirationSeconds: 3607, path: 'token' } },
+          { configMap: { name: 'kube-root-ca.crt', items: [{ key: 'ca.crt', path: 'ca.crt' }] } },
+          { downwardAPI: { items: [{ path: 'namespace', fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.namespace' } }] } },
+        ],
+      },
+    },
+  ];
+}
 
 /** Creates the system PriorityClasses that are missing (at server start). */
 export async function ensureSystemPriorityClasses(registry: RestRegistry, kinds: KindRegistry): Promise<void> {
@@ -85,6 +129,7 @@ export class PodAdmission {
     private readonly now: () => number,
     private readonly runtimeClasses?: KindDef,
     private readonly limitRanger?: LimitRanger,
+    private readonly serviceAccounts?: KindDef,
   ) {}
 
   /** Mutates a pod being created (after defaulting, before validation); throws the 403 to answer. */
@@ -97,9 +142,19 @@ export class PodAdmission {
       const account = spec.serviceAccountName || spec.serviceAccount || 'default';
       spec.serviceAccountName = account;
       spec.serviceAccount = account;
+      if (await this.mountsToken(pod, account)) addTokenVolume(spec);
     }
     await this.admitPriority(pod);
     await this.admitRuntimeClass(pod);
+  }
+
+  /** Upstream's shouldAutomount: the pod's choice, else its account's, else true. */
+  private async mountsToken(pod: Pod, account: string): Promise<boolean> {
+    if (typeof pod.spec.automountServiceAccountToken === 'boolean') return pod.spec.automountServiceAccountToken;
+    if (!this.serviceAccounts) return true;
+    const kv = await this.store.get(objectKey(this.serviceAccounts, pod.metadata.namespace ?? '', account));
+    const automount = kv ? (JSON.parse(kv.value) as { automountServiceAccountToken?: unknown }).automountServiceAccountToken : undefined;
+    return typeof automount === 'boolean' ? automount : true;
   }
 
   /** Upstream's RuntimeClass plugin, mutation and validation in one (see the header). */

@@ -48,7 +48,9 @@ describe('protobuf Pod bodies', () => {
     const r = await httpRequest(server.url + '/api/v1/namespaces/default/pods', { method: 'POST', body: encodeProtobufObject(pod, '/Pod'), contentType: 'application/vnd.kubernetes.protobuf' });
     expect(r.status, r.text).toBe(201);
     const got = (await call('GET', '/api/v1/namespaces/default/pods/pb-debugger')).body;
-    expect(got.spec).toMatchObject({ ...pod.spec, volumes: [{ name: 'host-root', hostPath: { path: '/', type: '' } }] });
+    // With the API token's volume the ServiceAccount admission adds, as upstream.
+    expect(got.spec).toMatchObject({ ...pod.spec, containers: [expect.anything()], volumes: [{ name: 'host-root', hostPath: { path: '/', type: '' } }, { name: expect.stringMatching(/^kube-api-access-/) }] });
+    expect(got.spec.containers[0].volumeMounts).toEqual([{ name: 'host-root', mountPath: '/host' }, { name: got.spec.volumes[1].name, readOnly: true, mountPath: '/var/run/secrets/kubernetes.io/serviceaccount' }]);
     expect(got.spec.containers[0]).toMatchObject({ stdin: true, tty: true, securityContext: { privileged: true }, resources: {} });
   });
 
@@ -64,7 +66,7 @@ describe('protobuf Pod bodies', () => {
       expect(pods).toHaveLength(1);
       expect(pods[0].metadata.name).toMatch(new RegExp(`^node-debugger-${node}-`));
       expect(pods[0].spec).toMatchObject({ nodeName: node, hostPID: true, hostNetwork: true, hostIPC: true, restartPolicy: 'Never', tolerations: [{ operator: 'Exists' }] });
-      expect(pods[0].spec.volumes).toEqual([{ name: 'host-root', hostPath: { path: '/', type: '' } }]);
+      expect(pods[0].spec.volumes).toEqual([{ name: 'host-root', hostPath: { path: '/', type: '' } }, expect.objectContaining({ name: expect.stringMatching(/^kube-api-access-/) })]);
       expect(pods[0].spec.containers[0]).toMatchObject({ name: 'debugger', image: 'busybox', command: ['true'], securityContext: { privileged: true }, resources: {} });
 
       // --copy-to sends the copied pod's whole (defaulted) spec.
@@ -78,6 +80,9 @@ describe('protobuf Pod bodies', () => {
       expect(copied.spec.containers[0]).toMatchObject({ name: 'c', env: [{ name: 'A', value: '1' }], resources: { limits: { cpu: '100m' }, requests: { cpu: '100m' } } });
       expect(copied.spec.tolerations).toEqual(made.body.spec.tolerations);
       expect(copied.spec.containers[1]).toMatchObject({ image: 'busybox', command: ['true'], resources: {} });
+      // The copy keeps the source's token volume, and the debug container mounts it too.
+      expect(copied.spec.volumes).toEqual(made.body.spec.volumes);
+      expect(copied.spec.containers[1].volumeMounts).toEqual(made.body.spec.containers[0].volumeMounts);
     });
   }
 });

@@ -4,7 +4,7 @@
 import * as k8s from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KubeObject, Pod } from '../../src/api/types.js';
-import { type ResourceDescriptor, podsResource } from '../../src/client/index.js';
+import { type ResourceDescriptor, podsResource, serviceAccountsResource } from '../../src/client/index.js';
 import { apiClients, apiFailure, Cleanup, waitFor, type ApiClients } from '../helpers/index.js';
 import { ns, startCluster, type Cluster } from './daemonset-harness.js';
 
@@ -81,6 +81,36 @@ describe('pod admission', () => {
     expect(old.spec).toMatchObject({ serviceAccountName: 'builder', serviceAccount: 'builder' });
     const named = await c.client.create<Pod>(podsResource, ns, pod('sa-named', { serviceAccountName: 'runner' }));
     expect(named.spec).toMatchObject({ serviceAccountName: 'runner', serviceAccount: 'runner' });
+  });
+
+  it('mounts the API token as upstream\'s kube-api-access volume unless the pod, or else its account, opts out', async () => {
+    const withInit = pod('sa-mount', { initContainers: [{ name: 'init', image: 'busybox', volumeMounts: [{ name: 'own', mountPath: '/var/run/secrets/kubernetes.io/serviceaccount' }] }], volumes: [{ name: 'own', emptyDir: {} }] });
+    const mounted = await c.client.create<Pod>(podsResource, ns, withInit);
+    const volume = mounted.spec.volumes!.find((v) => v.name !== 'own')!;
+    expect(volume.name).toMatch(/^kube-api-access-[bcdfghjklmnpqrstvwxz2456789]{5}$/);
+    expect(volume).toEqual({
+      name: volume.name,
+      projected: {
+        defaultMode: 420,
+        sources: [
+          { serviceAccountToken: { expirationSeconds: 3607, path: 'token' } },
+          { configMap: { name: 'kube-root-ca.crt', items: [{ key: 'ca.crt', path: 'ca.crt' }] } },
+          { downwardAPI: { items: [{ path: 'namespace', fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.namespace' } }] } },
+        ],
+      },
+    });
+    expect(mounted.spec.containers[0]!.volumeMounts).toEqual([{ name: volume.name, readOnly: true, mountPath: '/var/run/secrets/kubernetes.io/serviceaccount' }]);
+    // A container that mounts something there itself keeps its own mount.
+    expect(mounted.spec.initContainers![0]!.volumeMounts).toEqual([{ name: 'own', mountPath: '/var/run/secrets/kubernetes.io/serviceaccount' }]);
+    // The account opts out: no volume; the pod's own choice wins over its account's.
+    await c.client.create<KubeObject>(serviceAccountsResource, ns, { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'quiet', namespace: ns }, automountServiceAccountToken: false } as KubeObject);
+    const quiet = await c.client.create<Pod>(podsResource, ns, pod('sa-quiet', { serviceAccountName: 'quiet' }));
+    expect(quiet.spec.volumes).toBeUndefined();
+    expect(quiet.spec.containers[0]!.volumeMounts).toBeUndefined();
+    const insists = await c.client.create<Pod>(podsResource, ns, pod('sa-insists', { serviceAccountName: 'quiet', automountServiceAccountToken: true }));
+    expect(insists.spec.volumes?.map((v) => v.name)).toEqual([expect.stringMatching(/^kube-api-access-/)]);
+    const optedOut = await c.client.create<Pod>(podsResource, ns, pod('sa-opted-out', { automountServiceAccountToken: false }));
+    expect(optedOut.spec.volumes).toBeUndefined();
   });
 });
 
