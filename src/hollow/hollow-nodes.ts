@@ -136,6 +136,8 @@ interface NodeState {
   leaseTimer: WheelTimer | undefined;
   statusTimer: WheelTimer | undefined;
   podSeq: number;
+  /** When its Lease was last written (0: never): a renewal long after it means the process stalled. */
+  renewedAt: number;
   /** Since when its conditions read as they do (their lastTransitionTime): its registration, or its heartbeat's return. */
   conditionsSince: number;
 }
@@ -258,7 +260,7 @@ export function hollowPodStatus(pod: Pod, node: { hostIP: string; podIP: string 
 
 /**
  * What the hollow process keeps of a pod (the informer's transform): the fields its lifecycle
- * and status writes read (hollowPodStatus, alreadyRunning, syncPod) and nothing else. 5,000
+ * and status writes read (hollowPodStatus, alreadyRunning, syncPod, podAddress) and nothing else. 5,000
  * whole pods held in the cache made a quarter of the process's busy time garbage collection.
  */
 export function hollowPodView(pod: Pod): Pod {
@@ -284,6 +286,8 @@ export function hollowPodView(pod: Pod): Pod {
     const status: PodStatus = {};
     if (st.phase) status.phase = st.phase;
     if (st.startTime) status.startTime = st.startTime;
+    // Its address, which a rewrite keeps (podAddress).
+    if (st.podIP) status.podIP = st.podIP;
     if (st.containerStatuses) status.containerStatuses = st.containerStatuses.map((c) => ({ name: c.name, ready: c.ready, restartCount: c.restartCount, image: c.image, imageID: c.imageID, ...(c.state?.running ? { state: { running: c.state.running } } : {}) }));
     // Only a Ready of False is kept (syncPod writes such a running pod's status again).
     if (st.conditions?.some((c) => c.type === 'Ready' && c.status === 'False')) status.conditions = [{ type: 'Ready', status: 'False' }];
@@ -524,7 +528,7 @@ class HollowNodeSet implements HollowNodes {
       if (Object.keys(want).length > 0) node = await this.client.patch<Node>(nodesResource, '', name, 'merge', { metadata: { labels: want } });
     }
     this.counters.nodes++;
-    const st: NodeState = { name, index, uid: node.metadata.uid ?? '', leaseRV: undefined, alive: true, leaseTimer: undefined, statusTimer: undefined, podSeq: 0, conditionsSince: this.clock.now() };
+    const st: NodeState = { name, index, uid: node.metadata.uid ?? '', leaseRV: undefined, alive: true, leaseTimer: undefined, statusTimer: undefined, podSeq: 0, renewedAt: 0, conditionsSince: this.clock.now() };
     this.nodes.set(name, st);
     this.order.push(name);
     // Pods bound before this node was known here (a watch event can overtake the create's answer).
@@ -554,7 +558,15 @@ class HollowNodeSet implements HollowNodes {
     if (this.stopped || !n.alive) return;
     this.queues.leases.enqueue(`lease:${n.name}`, async () => {
       try {
+        // A renewal two intervals late: the process stalled (stopped, starved), and the node
+        // lifecycle controller may have marked the node's conditions Unknown meanwhile. As a
+        // kubelet that finds its status changed, report it again at once.
+        const stalled = n.renewedAt > 0 && this.clock.now() - n.renewedAt > 2 * this.renewIntervalMs;
         await this.writeLease(n);
+        if (stalled) {
+          n.conditionsSince = this.clock.now();
+          this.reportNodeStatus(n);
+        }
         this.scheduleLease(n, this.renewIntervalMs);
       } catch (e) {
         // The kubelet retries a failed renewal quickly (200 ms doubling to 7 s); so do we, capped.
@@ -587,6 +599,7 @@ class HollowNodeSet implements HollowNodes {
           ? await this.client.update<Lease>(leasesResource, nodeLeaseNamespace, this.leaseObject(n))
           : await this.client.create<Lease>(leasesResource, nodeLeaseNamespace, this.leaseObject(n));
         n.leaseRV = l.metadata.resourceVersion;
+        n.renewedAt = this.clock.now();
         this.counters.leases++;
         return;
       } catch (e) {
@@ -702,8 +715,10 @@ class HollowNodeSet implements HollowNodes {
       const pod = this.informer.indexer.getByKey(st.key);
       if (!pod || pod.metadata.uid !== uid) return;
       const n = st.node;
-      // A host-network pod has its node's address, as on a real node.
-      const podIP = pod.spec?.hostNetwork ? hostIPOf(n.index) : `${podCIDROf(n.index).base}.${(n.podSeq++ % 253) + 2}`;
+      // A host-network pod has its node's address, as on a real node; others keep the address
+      // they were given (a sandbox keeps its IP for the pod's life), or get one no pod of the
+      // node has.
+      const podIP = pod.spec?.hostNetwork ? hostIPOf(n.index) : this.podAddress(n, pod);
       const status = hollowPodStatus(pod, { hostIP: hostIPOf(n.index), podIP }, this.clock.now(), outcome);
       try {
         await this.client.patch(podsResource, pod.metadata.namespace ?? '', pod.metadata.name ?? '', 'merge', { status }, { subresource: 'status', discardAnswer: true });
@@ -720,6 +735,21 @@ class HollowNodeSet implements HollowNodes {
         throw e;
       }
     });
+  }
+
+  /** The pod's address in its node's pod CIDR: the one it has, else the next one free on the node. */
+  private podAddress(n: NodeState, pod: Pod): string {
+    const base = podCIDROf(n.index).base;
+    const kept = pod.status?.podIP;
+    if (kept && kept.startsWith(`${base}.`)) return kept;
+    const used = new Set<string>();
+    for (const p of this.informer.indexer.byIndex(podNodeNameIndex, n.name)) if (p.status?.podIP && !p.spec?.hostNetwork) used.add(p.status.podIP);
+    let ip = '';
+    for (let tries = 0; tries < 253; tries++) {
+      ip = `${base}.${(n.podSeq++ % 253) + 2}`;
+      if (!used.has(ip)) break;
+    }
+    return ip;
   }
 
   private finishDeletion(pod: Pod): void {

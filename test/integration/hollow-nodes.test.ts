@@ -125,9 +125,12 @@ describe('hollow nodes', () => {
     const ready = (p: Pod) => p.status?.conditions?.find((c) => c.type === 'Ready')?.status;
     await waitFor(async () => ready(await client.get<Pod>(podsResource, 'default', 'marked')) === 'True', { timeoutMs: 30_000, message: 'marked Ready' });
     const cur = await client.get<Pod>(podsResource, 'default', 'marked');
+    expect(cur.status?.podIP).toMatch(/^10\.128\./);
     const conditions = (cur.status?.conditions ?? []).map((c) => (c.type === 'Ready' ? { ...c, status: 'False' as const, reason: 'NodeNotReady' } : c));
     await client.patch(podsResource, 'default', 'marked', 'merge', { status: { conditions } }, { subresource: 'status' });
     await waitFor(async () => ready(await client.get<Pod>(podsResource, 'default', 'marked')) === 'True', { timeoutMs: 30_000, message: 'Ready again' });
+    // The rewrite keeps the pod's address (a sandbox keeps its IP for the pod's life).
+    expect((await client.get<Pod>(podsResource, 'default', 'marked')).status?.podIP).toBe(cur.status?.podIP);
     await client.delete(podsResource, 'default', 'marked', { gracePeriodSeconds: 0 });
   }, 60_000);
 
@@ -173,6 +176,33 @@ describe('hollow nodes', () => {
     } finally {
       await first.stop();
       await second?.stop();
+    }
+  }, 60_000);
+
+  it('a hollow process that stalled past its renewals posts its node\'s status again at once, as a kubelet that finds it changed', async () => {
+    const stalling = await startHollowNodes({ client, count: 1, namePrefix: 'hollow-stall-', readyDelayMs: 50, leaseDurationSeconds: 4 });
+    try {
+      await waitFor(async () => (await client.get<Lease>(leasesResource, 'kube-node-lease', 'hollow-stall-0')).spec?.renewTime !== undefined, { message: 'first lease' });
+      // As the node lifecycle controller leaves a node that stopped renewing: every condition Unknown.
+      const cur = await client.get<Node>(nodesResource, '', 'hollow-stall-0');
+      const conditions = (cur.status?.conditions ?? []).map((c) => ({ ...c, status: 'Unknown' as const, reason: 'NodeStatusUnknown' }));
+      await client.patch(nodesResource, '', 'hollow-stall-0', 'merge', { status: { conditions } }, { subresource: 'status' });
+      // The process stalls (a stopped or starved event loop) for more than two renewal intervals.
+      const until = Date.now() + 2_600;
+      while (Date.now() < until) {
+        /* busy */
+      }
+      // Its usual report is minutes away; the renewal after the stall brings it within seconds.
+      await waitFor(
+        async () => {
+          const n = await client.get<Node>(nodesResource, '', 'hollow-stall-0');
+          const st = Object.fromEntries((n.status?.conditions ?? []).map((c) => [c.type, c.status]));
+          return st['Ready'] === 'True' && st['MemoryPressure'] === 'False' && st['DiskPressure'] === 'False' && st['PIDPressure'] === 'False';
+        },
+        { timeoutMs: 10_000, message: 'hollow-stall-0 reports its conditions again' },
+      );
+    } finally {
+      await stalling.stop();
     }
   }, 60_000);
 
