@@ -738,12 +738,16 @@ export class RestRegistry {
     }
   }
 
-  /** Creates the decoded `object`; a refusal carries the decoding's `warnings` (ApiError.warnings). */
+  /**
+   * Creates the decoded `object`; a refusal carries the decoding's `warnings` and those the
+   * create found before it (ApiError.warnings). `warnings` itself is left as it was.
+   */
   private async createDecoded(k: KindDef, namespace: string | undefined, object: KubeObject, warnings: string[], dryRun: boolean, admit?: AdmitFn): Promise<WriteResult> {
+    const found = [...warnings];
     try {
-      return await this.createChecked(k, namespace, object, warnings, dryRun, admit);
+      return await this.createChecked(k, namespace, object, found, dryRun, admit);
     } catch (err) {
-      throw withWarnings(err, warnings);
+      throw withWarnings(err, found);
     }
   }
 
@@ -773,14 +777,16 @@ export class RestRegistry {
     const errs = [...checkPathSegmentName('metadata.name', m.name), ...validation.validateCreate(object)];
     if (errs.length > 0) throw invalid(ref, m.name, errs);
     const kindWarnings = validation.warnings?.(object);
-    if (kindWarnings && kindWarnings.length > 0) warnings = [...warnings, ...kindWarnings];
+    // Pushed (not copied): a refusal after this point carries them too (createDecoded), as
+    // upstream's strategy warnings go out with a later admission refusal.
+    if (kindWarnings && kindWarnings.length > 0) warnings.push(...kindWarnings);
     if (k.namespaced) await this.ensureNamespace(namespace!, ref, m.name);
     await admit?.(object, undefined);
     if (this.admitPriorityClass && isPriorityClassKind(k)) await this.admitPriorityClass(object);
     if (this.validatePod && k.group === '' && k.kind === 'Pod') await this.validatePod(object as Pod);
     const checking = this.podSecurity?.({ k, subresource: undefined, namespace, object });
     const psa = checking && (await checking);
-    if (psa && psa.warnings.length > 0) warnings = [...warnings, ...psa.warnings];
+    if (psa && psa.warnings.length > 0) warnings.push(...psa.warnings);
     const audit = psa?.auditAnnotations ? { auditAnnotations: psa.auditAnnotations } : {};
     const allocator = isServiceKind(k) ? this.serviceAllocator : undefined;
     const charge = await this.quota?.({ k, namespace: namespace ?? '', object, dryRun });

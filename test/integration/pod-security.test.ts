@@ -57,6 +57,13 @@ describe('PodSecurity admission', () => {
       message: 'pods "priv" is forbidden: violates PodSecurity "baseline:latest": host namespaces (hostNetwork=true), privileged (container "app" must not set securityContext.privileged=true)',
     });
     expect((await call('GET', '/api/v1/namespaces/psa-baseline/pods/priv')).status).toBe(404);
+    // Warnings found before the refusal go out with it (upstream's strategy warnings precede admission).
+    const annotated = await call('POST', '/api/v1/namespaces/psa-baseline/pods', {
+      ...pod('annotated', { securityContext: { privileged: true } }),
+      metadata: { name: 'annotated', annotations: { 'container.apparmor.security.beta.kubernetes.io/app': 'runtime/default' } },
+    });
+    expect(annotated.status, annotated.text).toBe(403);
+    expect(warningsOf(annotated.headers).some((w) => w.includes('container.apparmor.security.beta.kubernetes.io/app') && w.includes('deprecated'))).toBe(true);
     // A dry run is refused the same way.
     expect((await call('POST', '/api/v1/namespaces/psa-baseline/pods?dryRun=All', pod('priv'))).status).toBe(201);
     expect((await call('POST', '/api/v1/namespaces/psa-baseline/pods?dryRun=All', pod('priv', { securityContext: { privileged: true } }))).status).toBe(403);
