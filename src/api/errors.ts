@@ -47,6 +47,9 @@ export class ApiError extends Error {
    */
   warnings?: string[];
 
+  /** Annotations for the refused request's audit event (PodSecurity's enforce-policy, ...). */
+  auditAnnotations?: Record<string, string>;
+
   toStatus(): Status {
     const s: Status = {
       kind: 'Status',

@@ -319,7 +319,13 @@ async function handle(deps: HandlerDeps, req: IncomingMessage, res: ServerRespon
     case 'other':
       throw pathNotFound();
     case 'resource':
-      return handleResource(deps, req, res, method, route, query, admit, auditCtx, caller);
+      try {
+        return await handleResource(deps, req, res, method, route, query, admit, auditCtx, caller);
+      } catch (err) {
+        // A refusal's audit annotations go to its audit event too (PodSecurity's, as upstream).
+        if (auditCtx && err instanceof ApiError && err.auditAnnotations) auditCtx.annotations = { ...auditCtx.annotations, ...err.auditAnnotations };
+        throw err;
+      }
   }
 }
 
@@ -506,6 +512,9 @@ async function handleResource(
         if (k.namespaced && namespace === undefined) throw methodNotAllowed();
         const wq = writeQueryOf(query, req, 'CreateOptions');
         const body = await readObjectBody(req, groupKindOf(k), wq.fieldValidation);
+        // The audit event names the object asked for, refused or not (upstream's LogRequestObject).
+        const asked = (body.value as { metadata?: { name?: unknown } } | null)?.metadata?.name;
+        if (audit && typeof asked === 'string' && asked !== '') audit.name = asked;
         const r = await deps.registry.create(k, namespace, body.value, wq, admit, body.findings);
         // The audit event names what was created (the path has no name).
         if (audit && r.name) audit.name = r.name;

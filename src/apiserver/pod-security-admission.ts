@@ -13,7 +13,10 @@
 //     "LEVEL:VERSION": REASON (DETAIL), ...`, whoever writes (the DaemonSet controller's
 //     creates fail with it too, and record it in their FailedCreate events);
 //   - warn (only when not refused): a `Warning: would violate PodSecurity "...": ...` header;
-//   - audit: the audit event's annotation `pod-security.kubernetes.io/audit-violations`.
+//   - audit: the audit event's annotations (refused writes too): `pod-security.kubernetes.io/
+//     enforce-policy` (the enforce level:version checked) and, for a violation of the audit
+//     level, `pod-security.kubernetes.io/audit-violations`. A namespace privileged in every mode
+//     is not evaluated (no annotations), as upstream short-circuits it.
 // - Workloads that carry a pod template (DaemonSets, Deployments, ReplicaSets,
 //   ReplicationControllers, StatefulSets, Jobs, CronJobs, PodTemplates): warn and audit only,
 //   for the template, on creates and main-resource updates; never refused.
@@ -48,6 +51,7 @@ import type { KubeObject } from '../api/types.js';
 
 /** Audit annotation keys (upstream's, under the pod-security.kubernetes.io/ prefix). */
 export const AUDIT_VIOLATIONS_ANNOTATION = 'pod-security.kubernetes.io/audit-violations';
+export const ENFORCE_POLICY_ANNOTATION = 'pod-security.kubernetes.io/enforce-policy';
 
 const MAX_PODS_TO_CHECK = 3000;
 const POD_CHECK_TIMEOUT_MS = 1000;
@@ -118,18 +122,22 @@ export class PodSecurityAdmission {
       results.push([lv, r]);
       return r;
     };
-    if (enforce) {
-      const failures = resultsAt(policy.enforce);
-      if (failures.length > 0) {
-        const ref = resourceRefOf(req.k);
-        const name = req.object.metadata.name ?? '';
-        const message = `violates PodSecurity "${levelVersionString(policy.enforce)}": ${forbiddenDetail(failures)}`;
-        throw forbidden(`${qualifiedResource(ref)}${name ? ` "${name}"` : ''} is forbidden: ${message}`, ref, name);
-      }
+    // The audit annotations of every pod evaluated, refused or not (upstream's EvaluatePod).
+    const annotations: Record<string, string> = {};
+    if (enforce) annotations[ENFORCE_POLICY_ANNOTATION] = levelVersionString(policy.enforce);
+    const refusal = enforce ? resultsAt(policy.enforce) : [];
+    const audit = resultsAt(policy.audit);
+    if (audit.length > 0) annotations[AUDIT_VIOLATIONS_ANNOTATION] = `would violate PodSecurity "${levelVersionString(policy.audit)}": ${forbiddenDetail(audit)}`;
+    if (refusal.length > 0) {
+      const ref = resourceRefOf(req.k);
+      const name = req.object.metadata.name ?? '';
+      const message = `violates PodSecurity "${levelVersionString(policy.enforce)}": ${forbiddenDetail(refusal)}`;
+      const err = forbidden(`${qualifiedResource(ref)}${name ? ` "${name}"` : ''} is forbidden: ${message}`, ref, name);
+      err.auditAnnotations = annotations;
+      throw err;
     }
     const decision: PodSecurityDecision = { warnings: [] };
-    const audit = resultsAt(policy.audit);
-    if (audit.length > 0) decision.auditAnnotations = { [AUDIT_VIOLATIONS_ANNOTATION]: `would violate PodSecurity "${levelVersionString(policy.audit)}": ${forbiddenDetail(audit)}` };
+    if (Object.keys(annotations).length > 0) decision.auditAnnotations = annotations;
     const warn = resultsAt(policy.warn);
     if (warn.length > 0) decision.warnings.push(`would violate PodSecurity "${levelVersionString(policy.warn)}": ${forbiddenDetail(warn)}`);
     return decision;

@@ -177,7 +177,7 @@ describe('PodSecurity admission', () => {
     expect(badUpdate.status, badUpdate.text).toBe(422);
   });
 
-  it('audit mode annotates the audit event of an admitted write', async () => {
+  it('audit mode annotates the audit event of a write, admitted or refused, with the enforce policy checked', async () => {
     const ts = await startTestServer(cleanup);
     url = ts.server.url;
     const ns = await call('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'psa-audit', labels: { [AUDIT]: 'baseline' } } });
@@ -185,12 +185,23 @@ describe('PodSecurity admission', () => {
     const created = await call('POST', '/api/v1/namespaces/psa-audit/pods', pod('audited', {}, { hostNetwork: true }));
     expect(created.status, created.text).toBe(201);
     expect(warningsOf(created.headers)).toEqual([]);
+    const strict = await call('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'psa-audit-enforced', labels: { [ENFORCE]: 'baseline', [AUDIT]: 'restricted' } } });
+    expect(strict.status, strict.text).toBe(201);
+    expect((await call('POST', '/api/v1/namespaces/psa-audit-enforced/pods', pod('refused-audited', {}, { hostNetwork: true }))).status).toBe(403);
     await ts.close();
     const events = readFileSync(join(ts.dataDir, 'audit', 'audit.log'), 'utf8')
       .split('\n')
       .filter((l) => l !== '')
       .map((l) => JSON.parse(l) as AuditEvent);
     const ev = events.find((e) => e.objectRef?.resource === 'pods' && e.objectRef.name === 'audited');
-    expect(ev?.annotations).toEqual({ 'pod-security.kubernetes.io/audit-violations': 'would violate PodSecurity "baseline:latest": host namespaces (hostNetwork=true)' });
+    expect(ev?.annotations).toEqual({
+      'pod-security.kubernetes.io/enforce-policy': 'privileged:latest',
+      'pod-security.kubernetes.io/audit-violations': 'would violate PodSecurity "baseline:latest": host namespaces (hostNetwork=true)',
+    });
+    // A refused create: named, and annotated as upstream's EvaluatePod annotates it.
+    const refused = events.find((e) => e.objectRef?.resource === 'pods' && e.objectRef.name === 'refused-audited');
+    expect(refused?.responseStatus?.code).toBe(403);
+    expect(refused?.annotations?.['pod-security.kubernetes.io/enforce-policy']).toBe('baseline:latest');
+    expect(refused?.annotations?.['pod-security.kubernetes.io/audit-violations']).toMatch(/^would violate PodSecurity "restricted:latest": host namespaces \(hostNetwork=true\), /);
   });
 });
