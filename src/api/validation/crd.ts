@@ -7,6 +7,7 @@ import { builtinKinds } from '../kinds.js';
 import { isDNS1035Label, isDNS1123Subdomain, nameIsDNSSubdomain } from './names.js';
 import { validateObjectMeta, validateObjectMetaUpdate } from './object-meta.js';
 import { defaultValueErrors, maxSchemaDepth } from './custom-resource.js';
+import { celDefaultErrors, celSchemaErrors } from '../cel/index.js';
 import { re2Problem } from './re2.js';
 import { arr, child, clone, ensureObj, index, isObj, obj, str, validateImmutableField, type Obj } from './util.js';
 
@@ -142,7 +143,17 @@ export function validateCRD(crd: Obj): FieldError[] {
     if (v.storage === true) storage++;
     const schema = obj(v.schema)?.openAPIV3Schema;
     if (!isObj(schema)) errs.push(fe.required(child(path, 'schema', 'openAPIV3Schema'), 'schemas are required'));
-    else errs.push(...schemaErrors(schema, child(path, 'schema', 'openAPIV3Schema'), 'root', 0));
+    else {
+      const at = child(path, 'schema', 'openAPIV3Schema');
+      const shape = schemaErrors(schema, at, 'root', 0);
+      errs.push(...shape);
+      // Validation rules (CEL) are compiled once the schema is otherwise sound, as upstream
+      // compiles them on a structural schema; then the defaults are held to them.
+      if (shape.length === 0) {
+        const rules = celSchemaErrors(schema, at);
+        errs.push(...(rules.length > 0 ? rules : celDefaultErrors(schema, at)));
+      }
+    }
     errs.push(...scaleErrors(obj(v.subresources)?.scale, child(path, 'subresources')));
     arr(v.additionalPrinterColumns).forEach((c, j) => errs.push(...printerColumnErrors(obj(c) ?? {}, index(child(path, 'additionalPrinterColumns'), j))));
     const selectable = arr(v.selectableFields);

@@ -15,7 +15,8 @@
 // none throws on malformed shapes (wrong types read as absent). Validation of an update assumes
 // the registry has filled metadata.resourceVersion and copied status/spec as its strategy
 // requires; optimistic-concurrency checks are not done here.
-import type { FieldError } from '../errors.js';
+import { fieldErrorString, type FieldError } from '../errors.js';
+import { celBlockedError, celValidate } from '../cel/index.js';
 import { customResourceTypeErrors, ratchetErrors, validateCustomResourceValue } from './custom-resource.js';
 import { isDNS1123Label, nameIsDNSSubdomain } from './names.js';
 import type { KubeObject, PodSpec } from '../types.js';
@@ -334,14 +335,31 @@ export function validationFor(groupKind: string): KindValidation {
  */
 export function registerCustomResourceValidation(groupKind: string, namespaced: boolean, schemas: ReadonlyMap<string, unknown>): void {
   if (builtinValidation.has(groupKind)) return;
-  const value = (o: Obj): FieldError[] => validateCustomResourceValue(o, schemas.get(String(o.apiVersion)));
+  const schemaOf = (o: Obj): unknown => schemas.get(String(o.apiVersion));
+  const value = (o: Obj): FieldError[] => validateCustomResourceValue(o, schemaOf(o));
+  /**
+   * The validation rules (x-kubernetes-validations, CEL) after the other errors, as upstream's
+   * strategy runs them: not at all when those include an error the rules could trip over
+   * (celBlockedError), else their errors. An update's rules ratchet inside the library; what
+   * they let through comes back as warnings (ruleWarnings).
+   */
+  const ruleWarnings = new WeakMap<object, string[]>();
+  const withRules = (o: Obj, old: Obj | undefined, others: FieldError[], ratcheting = true): FieldError[] => {
+    const blocked = celBlockedError(others);
+    if (blocked) return [...others, blocked];
+    const r = celValidate(o, old, schemaOf(o), { ratcheting });
+    if (r.warnings.length > 0) ruleWarnings.set(o, r.warnings.map(fieldErrorString));
+    return [...others, ...r.errors];
+  };
   kinds[groupKind] = {
     namespaced,
-    create: (o) => [...validateObjectMeta(o.metadata, namespaced, nameIsDNSSubdomain), ...value(o)],
+    create: (o) => withRules(o, undefined, [...validateObjectMeta(o.metadata, namespaced, nameIsDNSSubdomain), ...value(o)]),
     // Updates ratchet: what the update did not change is not held to rules tightened since.
-    update: (o, old) => [...validateObjectMetaUpdate(o.metadata, old.metadata), ...validateObjectMeta(o.metadata, namespaced, nameIsDNSSubdomain), ...ratchetErrors(value(o), o, old)],
-    status: (o, old) => [...validateObjectMetaUpdate(o.metadata, old.metadata), ...ratchetErrors(value(o), o, old)],
+    update: (o, old) => withRules(o, old, [...validateObjectMetaUpdate(o.metadata, old.metadata), ...validateObjectMeta(o.metadata, namespaced, nameIsDNSSubdomain), ...ratchetErrors(value(o), o, old)]),
+    // Status writes are not ratcheted by the rules (upstream's status strategy).
+    status: (o, old) => withRules(o, old, [...validateObjectMetaUpdate(o.metadata, old.metadata), ...ratchetErrors(value(o), o, old)], false),
     typeErrors: (body, apiVersion) => customResourceTypeErrors(body, schemas.get(apiVersion)),
+    warnings: (o) => ruleWarnings.get(o) ?? [],
   };
   cache.delete(groupKind);
 }
