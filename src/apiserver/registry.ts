@@ -522,7 +522,10 @@ export class RestRegistry {
     body: unknown,
     fieldValidation: FieldValidation,
     trusted?: ReadonlySet<object>,
-    findings?: Pick<JsonTextFindings, 'duplicates' | 'literals' | 'order' | 'yaml'>,
+    findings?: Pick<JsonTextFindings, 'duplicates' | 'literals' | 'order' | 'yaml'> & {
+      /** A JSON patch's findings about its operations, worded (`json patch unknown field "[0].x"`): first of all. */
+      patchFindings?: string[];
+    },
     patch = false,
     /** Leave a custom resource's schema defaults out (an apply configuration). */
     noDefaults = false,
@@ -539,7 +542,7 @@ export class RestRegistry {
     }
     if (findings) checkNumberLiterals(gvk, findings.literals, k.custom === true);
     if (findings?.yaml) return this.decodeYaml(k, body, fieldValidation, findings.yaml.duplicates, gvk);
-    const duplicates = fieldValidation === 'Ignore' ? [] : (findings?.duplicates ?? []).map((p) => `duplicate field ${JSON.stringify(p)}`);
+    const duplicates = fieldValidation === 'Ignore' ? [] : [...(findings?.patchFindings ?? []), ...(findings?.duplicates ?? []).map((p) => `duplicate field ${JSON.stringify(p)}`)];
     // Strict errors the decoder does not report itself (duplicates; any for a patch, in the
     // patch wording) are collected as warnings first, unknown fields after the duplicates.
     const collect = duplicates.length > 0 || (patch && fieldValidation === 'Strict');
@@ -1211,10 +1214,15 @@ export class RestRegistry {
       let trusted: Set<object> | undefined;
       // The patch's number literals, at their paths in the patched object.
       let literals = findings?.literals ?? [];
+      let duplicates = findings?.duplicates ?? [];
+      let patchFindings: string[] | undefined;
       switch (type) {
         case 'json':
           patched = applyJsonPatch(cur, patch as unknown[]);
           literals = jsonPatchLiterals(patch as unknown[], literals);
+          // The operations' own strict findings (upstream decodes them strictly too).
+          patchFindings = q.fieldValidation === 'Ignore' ? [] : jsonPatchStrictFindings(patch as unknown[], duplicates);
+          duplicates = [];
           break;
         case 'merge':
           trusted = new Set();
@@ -1227,7 +1235,7 @@ export class RestRegistry {
       if (!isObject(patched)) throw new ApiError(422, 'Invalid', `${ref.kind} "${name}" is invalid: the patched object is not a JSON object`);
       let decoded: { object: KubeObject; warnings: string[] };
       try {
-        decoded = this.decode(k, patched, q.fieldValidation, trusted, { duplicates: findings?.duplicates ?? [], literals }, true);
+        decoded = this.decode(k, patched, q.fieldValidation, trusted, { duplicates, literals, ...(patchFindings ? { patchFindings } : {}) }, true);
       } catch (err) {
         // The patched object does not decode: upstream's patch handler answers 422 Invalid on
         // the field "patch" (see patchInvalid), not the 400 of a create or update.
@@ -1760,6 +1768,25 @@ function gracefulDeletion(k: KindDef, obj: KubeObject, opts: ParsedDeleteOptions
  * object (`[i, 'value', ...rest]` becomes the operation's path + rest). Other literals land
  * nowhere (an operation's own fields, test values) or are the stored object's (copy, move).
  */
+/** The members a JSON patch operation has (upstream's jsonPatchOp). */
+const jsonPatchOpFields = new Set(['op', 'path', 'from', 'value']);
+
+/**
+ * The strict decoding findings of a JSON patch's operations, operation by operation: members
+ * no operation has (`json patch unknown field "[0].foo"`), then the repeated ones the patch's
+ * text showed (`duplicates`, paths like `[1].path` or `[0].value.k`), as upstream's patch
+ * handler reports them ahead of the patched object's.
+ */
+function jsonPatchStrictFindings(ops: readonly unknown[], duplicates: readonly string[]): string[] {
+  const out: string[] = [];
+  const dupes = duplicates.map((p) => ({ p, i: Number(/^\[(\d+)\]/.exec(p)?.[1] ?? -1) }));
+  ops.forEach((op, i) => {
+    if (isObject(op)) for (const key of Object.keys(op)) if (!jsonPatchOpFields.has(key)) out.push(`json patch unknown field ${JSON.stringify(`[${i}].${key}`)}`);
+    for (const d of dupes) if (d.i === i) out.push(`json patch duplicate field ${JSON.stringify(d.p)}`);
+  });
+  return out;
+}
+
 function jsonPatchLiterals(ops: readonly unknown[], literals: readonly NumberLiteral[]): NumberLiteral[] {
   const out: NumberLiteral[] = [];
   for (const lit of literals) {

@@ -480,7 +480,14 @@ describe('duplicate fields', () => {
     const strict = await call('PATCH', `${cmPath('dup')}?fieldValidation=Strict`, '{"data":{"z":"1","z":"2"},"metadata":{"labels":{"l":"1"},"labels":{"m":"2"}}}', MERGE);
     expectPatchInvalid(strict, 'strict decoding error: duplicate field "data.z", duplicate field "metadata.labels"', /\{\\"apiVersion\\":\\"v1\\",\\"kind\\":\\"ConfigMap\\".*\\"z\\":\\"2\\"\}\}/);
     const ops = await call('PATCH', `${cmPath('dup')}?fieldValidation=Strict`, '[{"op":"add","path":"/data/z","path":"/data/y","value":"1"}]', JSON_PATCH);
-    expectPatchInvalid(ops, 'strict decoding error: duplicate field "[0].path"');
+    expectPatchInvalid(ops, 'strict decoding error: json patch duplicate field "[0].path"');
+    // A JSON patch's operations are decoded strictly too: members no operation has, then the
+    // patched object's own findings (upstream's patch handler).
+    const opFields = await call('PATCH', `${cmPath('dup')}?fieldValidation=Strict`, '[{"op":"add","path":"/data/b","value":"1","foo":"x"},{"op":"add","path":"/bogus","path":"/bogus","value":1}]', JSON_PATCH);
+    expectPatchInvalid(opFields, 'strict decoding error: json patch unknown field "[0].foo", json patch duplicate field "[1].path", unknown field "bogus"');
+    const opWarn = await call('PATCH', `${cmPath('dup')}?fieldValidation=Warn&dryRun=All`, '[{"op":"add","path":"/data/b","value":"1","foo":"x"}]', JSON_PATCH);
+    expect(opWarn.status, opWarn.text).toBe(200);
+    expect(opWarn.headers.get('warning')).toBe('299 - "json patch unknown field \\"[0].foo\\""');
     // Unknown fields of the patched object are worded the same way, after the duplicates.
     const both = await call('PATCH', `${cmPath('dup')}?fieldValidation=Strict`, '{"data":{"z":"1","z":"2"},"bogus":1}', MERGE);
     expectPatchInvalid(both, 'strict decoding error: duplicate field "data.z", unknown field "bogus"');
