@@ -9,6 +9,7 @@ import { groupKindOf, tableKeyOf, type KindDef, type ConnectSubresource, type Ki
 import { MAX_NESTING_DEPTH, nestingDepth } from '../api/patch/index.js';
 import type { KubeObject, Node, Pod } from '../api/types.js';
 import type { Logger } from '../util/logger.js';
+import { parseGoDurationNanos } from '../util/go-duration.js';
 import type { CorsPolicy } from './cors.js';
 import type { InflightLimiter } from './inflight.js';
 import { aggregatedContentType, aggregatedDiscoveryRequested, type Discovery } from './discovery.js';
@@ -103,12 +104,36 @@ export function createHandler(deps: HandlerDeps): (req: IncomingMessage, res: Se
   };
 }
 
+/** Subresources served as long-running requests (upstream's BasicLongRunningRequestCheck). */
+const longRunningSubresources = new Set(['attach', 'exec', 'proxy', 'log', 'portforward']);
+
+/**
+ * Upstream's request deadline filter, as far as it can be seen: a `timeout` query parameter that
+ * is no Go duration is 400 on every request that is not long-running (watches, exec, attach,
+ * logs, port-forward, proxy), before anything else. A valid one is accepted; requests here run
+ * without a server-side deadline of their own (kube-api.md: a server may ignore it).
+ */
+function checkTimeoutParameter(path: string, query: URLSearchParams, method: string): void {
+  const value = query.get('timeout');
+  if (value === null || value === '') return;
+  let route: ReturnType<typeof parsePath> | undefined;
+  try {
+    route = parsePath(path);
+  } catch {
+    route = undefined;
+  }
+  if (route?.type === 'resource' && (isWatchRequest(route, query, method) || (route.subresource !== undefined && longRunningSubresources.has(route.subresource)))) return;
+  const parsed = parseGoDurationNanos(value);
+  if ('error' in parsed) throw badRequest(`invalid timeout specified in the request URL - ${parsed.error}`);
+}
+
 async function handle(deps: HandlerDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const rawUrl = req.url ?? '/';
   const qi = rawUrl.indexOf('?');
   const path = qi < 0 ? rawUrl : rawUrl.slice(0, qi);
   const query = new URLSearchParams(qi < 0 ? '' : rawUrl.slice(qi + 1));
   const method = req.method ?? 'GET';
+  checkTimeoutParameter(path, query, method);
 
   // Security (see security.ts): the audit record (audit.ts), join first (its token is no API
   // credential), then 401/403.

@@ -6,6 +6,7 @@ export * from './clock.js';
 export * from './errors.js';
 export * from './go-quote.js';
 export * from './go-json.js';
+export * from './go-duration.js';
 export * from './heap.js';
 export * from './periodic.js';
 export * from './proto-key.js';

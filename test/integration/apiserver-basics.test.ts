@@ -396,6 +396,19 @@ describe('errors as Status bodies', () => {
     expectStatus(await call('POST', '/api/v1/namespaces/default/pods', big), 413, 'RequestEntityTooLarge');
   });
 
+  it('refuses a timeout query parameter that is no Go duration with 400, except on long-running requests', async () => {
+    const bad = await call('GET', '/version?timeout=invalid');
+    expectStatus(bad, 400, 'BadRequest');
+    expect(bad.body.message).toBe('invalid timeout specified in the request URL - time: invalid duration "invalid"');
+    expect((await call('GET', '/api/v1/namespaces/default/configmaps?timeout=5')).body.message).toBe('invalid timeout specified in the request URL - time: missing unit in duration "5"');
+    expectStatus(await call('POST', '/api/v1/namespaces/default/configmaps?timeout=1d', { metadata: { name: 'never' } }), 400, 'BadRequest');
+    expectStatus(await call('GET', '/api/v1/namespaces/default/configmaps/never'), 404, 'NotFound');
+    expect((await call('GET', '/api/v1/namespaces/default/configmaps?timeout=32s')).status).toBe(200);
+    // A watch is long-running: the filter does not read its timeout.
+    const watch = await call('GET', '/api/v1/namespaces/default/configmaps?watch=1&timeoutSeconds=1&timeout=invalid');
+    expect(watch.status).toBe(200);
+  });
+
   it('rejects a streamed body over the limit without a Content-Length', async () => {
     const url = new URL(server.url + '/api/v1/namespaces/default/pods');
     const status = await new Promise<number>((resolve, reject) => {
