@@ -204,6 +204,7 @@ async function handle(deps: HandlerDeps, req: IncomingMessage, res: ServerRespon
   switch (path) {
     case '/version':
     case '/version/':
+      if (method !== 'GET' && method !== 'HEAD') throw methodNotAllowed();
       return sendJson(res, 200, versionJson);
     case '/metrics': {
       if (!deps.metrics) break;
@@ -215,6 +216,7 @@ async function handle(deps: HandlerDeps, req: IncomingMessage, res: ServerRespon
     }
     case '/openapi/v3':
     case '/openapi/v3/':
+      if (method !== 'GET' && method !== 'HEAD') throw methodNotAllowed();
       return sendJson(res, 200, deps.openapi.index());
     // OIDC issuer discovery of the service account token issuer (upstream's
     // ServiceAccountIssuerDiscovery): the configuration names the issuer the tokens carry and

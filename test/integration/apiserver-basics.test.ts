@@ -404,6 +404,8 @@ describe('errors as Status bodies', () => {
     expectStatus(await call('POST', '/api/v1/namespaces/default/configmaps?timeout=1d', { metadata: { name: 'never' } }), 400, 'BadRequest');
     expectStatus(await call('GET', '/api/v1/namespaces/default/configmaps/never'), 404, 'NotFound');
     expect((await call('GET', '/api/v1/namespaces/default/configmaps?timeout=32s')).status).toBe(200);
+    // /version is read-only (upstream: a GET-only route).
+    expectStatus(await call('POST', '/version', {}), 405, 'MethodNotAllowed');
     // A watch is long-running: the filter does not read its timeout.
     const watch = await call('GET', '/api/v1/namespaces/default/configmaps?watch=1&timeoutSeconds=1&timeout=invalid');
     expect(watch.status).toBe(200);
