@@ -531,8 +531,14 @@ export function presentedCertOf(socket: unknown): PresentedCert | undefined {
   const s = socket as TlsSocketLike | null | undefined;
   if (!s?.authorized || typeof s.getPeerCertificate !== 'function') return undefined;
   const cert = s.getPeerCertificate(false);
-  const cn = cert && 'subject' in cert && cert.subject ? asArray(cert.subject.CN)[0] : undefined;
+  const cn = cert && 'subject' in cert && cert.subject ? commonNameOf(cert.subject.CN) : undefined;
   return cn === undefined ? undefined : { user: cn, notBeforeMs: Date.parse((cert as PeerCertificateLike).valid_from ?? '') };
+}
+
+/** A subject's common name as Go's pkix.Name reads it: the last CN when there are several. */
+function commonNameOf(cn: string | string[] | undefined): string | undefined {
+  const all = asArray(cn);
+  return all[all.length - 1];
 }
 
 /**
@@ -545,8 +551,10 @@ export function authenticateClientCert(socket: unknown, revocations?: Revocation
   const cert = s.getPeerCertificate(false);
   if (!cert || !('subject' in cert) || !cert.subject) return null; // no certificate presented
   if (!s.authorized) return 'invalid';
-  const cn = asArray(cert.subject.CN)[0];
-  if (!cn) return 'invalid';
+  // No common name: no user from the certificate; the next authenticator (or anonymous) decides,
+  // as upstream's CommonNameUserConversion.
+  const cn = commonNameOf(cert.subject.CN);
+  if (!cn) return null;
   if (revocations?.isRevoked({ user: cn, notBeforeMs: Date.parse(cert.valid_from ?? '') })) return 'invalid';
   return withAuthenticatedGroup({ user: cn, groups: asArray(cert.subject.O) });
 }

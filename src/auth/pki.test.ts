@@ -165,6 +165,10 @@ describe('ensurePki', () => {
       result: { user: 'system:node:n1', groups: ['system:nodes', 'system:authenticated'] },
     });
 
+    // No common name: no user from the certificate (the next authenticator decides), as upstream.
+    const nameless = await issueClientCert(pki, { commonName: '', organizations: ['devs'], days: 1 });
+    expect(await get(port, { ca: pki.caCertPem, cert: nameless.certPem, key: nameless.keyPem })).toEqual({ result: null });
+
     // A different CA: the client refuses the server ...
     const other = await ensurePki(tempDir(), {});
     await expect(get(port, { ca: other.caCertPem })).rejects.toThrow(/self.signed|unable to verify|certificate/i);
