@@ -9,8 +9,8 @@
 //   everynode token delete ID... [--data-dir DIR]
 //       deletes tokens at once (the admin token is rotated instead)
 //   everynode token rotate-admin [--data-dir DIR]
-//       replaces the admin token (the old one stops working at once) and rewrites
-//       DIR/kubeconfig.yaml with the new one
+//       replaces the admin token (the old one stops working at once) and the admin user's
+//       token in DIR/kubeconfig.yaml (the rest of the file kept; written afresh when missing)
 //
 // Contract: needs read/write access to the data dir (run it on the server machine, as the
 // server's user); refuses to run where no server has created its CA yet.
@@ -18,7 +18,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { parse as parseYaml } from 'yaml';
+import { isMap, isSeq, parse as parseYaml, parseDocument } from 'yaml';
 import { ADMIN_TOKEN_ID, createJoinToken, kubeconfigWithCredentials, rotateAdminToken, TokenStore, writeFileAtomic } from '../auth/index.js';
 import { unreadable } from '../util/errors.js';
 
@@ -30,7 +30,7 @@ export const tokenUsage = `  token create        print a new join token for \`ev
            --data-dir DIR       the server's data directory (default ./.everynode)
   token delete ID...  delete tokens now (a join token handed out and no longer wanted)
            --data-dir DIR       the server's data directory (default ./.everynode)
-  token rotate-admin  replace the admin token and rewrite DIR/kubeconfig.yaml
+  token rotate-admin  replace the admin token and its copy in DIR/kubeconfig.yaml
            --data-dir DIR       the server's data directory (default ./.everynode)
 `;
 
@@ -66,6 +66,30 @@ export function serverDataDir(dir: string): { dataDir: string; caPem: string } {
   return { dataDir, caPem: readFileSync(caFile, 'utf8') };
 }
 
+/**
+ * The kubeconfig text with the token of its user `admin` replaced (the rest of the document,
+ * comments included, as it was); undefined when it does not parse or has no such user with a token.
+ */
+export function withAdminToken(text: string, token: string): string | undefined {
+  let doc: ReturnType<typeof parseDocument>;
+  try {
+    doc = parseDocument(text);
+  } catch {
+    return undefined;
+  }
+  if (doc.errors.length > 0) return undefined;
+  const users = doc.get('users');
+  if (!isSeq(users)) return undefined;
+  for (const u of users.items) {
+    if (!isMap(u) || u.get('name') !== 'admin') continue;
+    const user = u.get('user');
+    if (!isMap(user) || !user.has('token')) return undefined;
+    user.set('token', token);
+    return doc.toString();
+  }
+  return undefined;
+}
+
 export async function runToken(args: string[]): Promise<void> {
   const [sub, ...rest] = args;
   const { values, positionals } = parseArgs({
@@ -83,6 +107,7 @@ export async function runToken(args: string[]): Promise<void> {
     process.stdout.write(`usage: everynode token create|list|delete|rotate-admin [options]\n${tokenUsage}`);
     return;
   }
+  if (!['create', 'list', 'delete', 'rotate-admin'].includes(sub)) throw new Error(`token: unknown subcommand ${JSON.stringify(sub)} (want create, list, delete or rotate-admin)`);
   if (sub !== 'delete' && positionals.length > 0) throw new Error(`token ${sub}: unexpected argument ${JSON.stringify(positionals[0])}`);
   const { dataDir, caPem } = serverDataDir(values['data-dir']);
   const tokens = new TokenStore(dataDir);
@@ -95,12 +120,25 @@ export async function runToken(args: string[]): Promise<void> {
     }
     case 'rotate-admin': {
       const path = join(dataDir, 'kubeconfig.yaml');
-      let server = 'https://127.0.0.1:6443';
-      if (existsSync(path)) {
-        const doc = parseYaml(readFileSync(path, 'utf8')) as { clusters?: { cluster?: { server?: string } }[] };
-        server = doc.clusters?.[0]?.cluster?.server ?? server;
-      }
+      const text = existsSync(path) ? readFileSync(path, 'utf8') : undefined;
       const token = rotateAdminToken(tokens);
+      // The file as it is, with only the admin user's token replaced (contexts and users added
+      // to it stay); written afresh when it is missing or holds no such user.
+      const edited = text === undefined ? undefined : withAdminToken(text, token);
+      if (edited !== undefined) {
+        writeFileAtomic(path, edited, 0o600);
+        process.stdout.write(`admin token rotated; the admin user's token replaced in ${path}\n`);
+        return;
+      }
+      let server = 'https://127.0.0.1:6443';
+      if (text !== undefined) {
+        try {
+          const doc = parseYaml(text) as { clusters?: { cluster?: { server?: string } }[] } | null;
+          server = doc?.clusters?.[0]?.cluster?.server ?? server;
+        } catch {
+          // a damaged file is replaced
+        }
+      }
       writeFileAtomic(path, kubeconfigWithCredentials({ server, caPem, credential: { token }, user: 'admin' }), 0o600);
       process.stdout.write(`admin token rotated; new kubeconfig written to ${path}\n`);
       return;

@@ -4,7 +4,7 @@
 // API server reads the pod's log from the agent's HTTPS endpoint with its client certificate.
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -192,10 +192,18 @@ describe('everynode agent --token', () => {
     await moved.exited;
   });
 
-  it('token rotate-admin replaces the admin token: the old one gets 401, the rewritten kubeconfig works', async () => {
+  it('token rotate-admin replaces the admin token: the old one gets 401, the rewritten kubeconfig works and keeps what was added to it', async () => {
     const old = server.adminToken;
+    // A context and a user added to the file (kubectl config set-context / set-credentials) stay.
+    const before = readFileSync(server.kubeconfigPath, 'utf8');
+    expect(before.trimEnd()).toMatch(/\nusers:\n[^]*$/);
+    writeFileSync(server.kubeconfigPath, `${before.trimEnd()}\n  # kept\n  - name: alice\n    user:\n      token: alice-token\n`);
     const r = await run(process.execPath, [everynodeBin, 'token', 'rotate-admin', '--data-dir', dataDir]);
     expect(r.stdout).toContain('admin token rotated');
+    const after = readFileSync(server.kubeconfigPath, 'utf8');
+    expect(after).toContain('alice-token');
+    expect(after).toContain('# kept');
+    expect(r.stdout).toContain("the admin user's token replaced");
     const fresh = credentialsFromKubeconfig(server.kubeconfigPath);
     expect(fresh.token).not.toBe(old);
     expect((await httpRequest(`${server.url}/api/v1/namespaces`, { token: old })).status).toBe(401);
