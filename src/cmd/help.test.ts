@@ -40,7 +40,7 @@ describe('everynode help', () => {
     expect(wantsHelp(['create', '--help'])).toBe(true);
     expect(wantsHelp(['-h'])).toBe(true);
     expect(wantsHelp(['create', '--', '--help'])).toBe(false);
-    expect(usageSection(tokenUsage, 'token list')).toBe('  token list          the tokens in force (ids, kinds, users, expiry; never the secrets)\n           --data-dir DIR       the server\'s data directory (default ./.everynode)\n');
+    expect(usageSection(tokenUsage, 'token list')).toBe('  token list          the stored tokens (ids, kinds, users, expiry, expired ones marked; never the secrets)\n           --data-dir DIR       the server\'s data directory (default ./.everynode)\n');
     expect(lifecycleHelp('token', ['create', 'list'], tokenUsage, 'create')).toMatch(/^usage: everynode token create \[options\]\n {2}token create {8}print a new join token[^\n]*\n( {11}--\S+[^\n]*\n){3}$/);
     expect(lifecycleHelp('token', ['create', 'list'], tokenUsage, '--help')).toBe(`usage: everynode token create|list [options]\n${tokenUsage}`);
   });

@@ -26,7 +26,7 @@ export const tokenUsage = `  token create        print a new join token for \`ev
            --data-dir DIR       the server's data directory (default ./.everynode)
            --ttl DURATION       lifetime, e.g. 30m, 1h30m, 24h, 7d (at most 3650d); 0 = never expires (default 24h)
            --description TEXT   stored with the token
-  token list          the tokens in force (ids, kinds, users, expiry; never the secrets)
+  token list          the stored tokens (ids, kinds, users, expiry, expired ones marked; never the secrets)
            --data-dir DIR       the server's data directory (default ./.everynode)
   token delete ID...  delete tokens now (a join token handed out and no longer wanted)
            --data-dir DIR       the server's data directory (default ./.everynode)
@@ -149,7 +149,10 @@ export async function runToken(args: string[]): Promise<void> {
       const rows = [['ID', 'KIND', 'USER', 'CREATED', 'EXPIRES', 'DESCRIPTION']];
       for (const r of tokens.list()) {
         const expired = r.expires !== undefined && Date.parse(r.expires) <= now;
-        rows.push([r.id, r.kind, r.user, r.created, r.expires ? `${r.expires}${expired ? ' (expired)' : ''}` : 'never', r.description ?? '']);
+        // A description is printed on its one line: control characters escaped, so none can
+        // start a row of its own.
+        const description = (r.description ?? '').replace(/[\u0000-\u001f\u007f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+        rows.push([r.id, r.kind, r.user, r.created, r.expires ? `${r.expires}${expired ? ' (expired)' : ''}` : 'never', description]);
       }
       const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
       for (const r of rows) process.stdout.write(`${r.map((c, i) => c.padEnd(widths[i]!)).join('   ').trimEnd()}\n`);

@@ -107,7 +107,7 @@ describe('everynode node revoke', () => {
   });
 
   it('token list shows join tokens without secrets; token delete voids one at once', async () => {
-    const created = await everynode('token', 'create', '--data-dir', dataDir, '--ttl', '1h', '--description', 'for edge-9');
+    const created = await everynode('token', 'create', '--data-dir', dataDir, '--ttl', '1h', '--description', 'for edge-9\nadmin0 forged');
     expect(created.code).toBe(0);
     const token = created.stdout.trim();
     const id = /::([a-z0-9]{6})\./.exec(token)?.[1];
@@ -115,7 +115,9 @@ describe('everynode node revoke', () => {
     const listed = await everynode('token', 'list', '--data-dir', dataDir);
     expect(listed.code).toBe(0);
     expect(listed.stdout).toMatch(/^ID\s+KIND\s+USER\s+CREATED\s+EXPIRES\s+DESCRIPTION$/m);
-    expect(listed.stdout).toMatch(new RegExp(`^${id}\\s+join\\s+\\S+\\s+\\S+Z\\s+\\S+Z\\s+for edge-9$`, 'm'));
+    // A line break in the description is shown escaped: it starts no row of its own.
+    expect(listed.stdout).toMatch(new RegExp(`^${id}\\s+join\\s+\\S+\\s+\\S+Z\\s+\\S+Z\\s+for edge-9\\\\x0aadmin0 forged$`, 'm'));
+    expect(listed.stdout).not.toMatch(/^admin0 forged/m);
     expect(listed.stdout).toMatch(/^admin0\s+admin\s+system:admin\s/m);
     expect(listed.stdout).not.toContain(token.split('.')[1]!);
 
