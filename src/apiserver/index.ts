@@ -393,7 +393,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       if (resource === 'core/limitranges' || resource === '*') limitRanger.invalidate();
       if (resource === 'core/resourcequotas' || resource === '*') quotaAdmission.invalidate();
     });
-    const podAdmission = new PodAdmission(store, kinds.byResource('scheduling.k8s.io', 'v1', 'priorityclasses')!, () => clock.now(), kinds.byResource('node.k8s.io', 'v1', 'runtimeclasses'), limitRanger, kinds.byResource('', 'v1', 'serviceaccounts'));
+    const podAdmission = new PodAdmission(store, kinds.byResource('scheduling.k8s.io', 'v1', 'priorityclasses')!, () => clock.now(), kinds.byResource('node.k8s.io', 'v1', 'runtimeclasses'), limitRanger, kinds.byResource('', 'v1', 'serviceaccounts'), (ns, name) => wc.serviceAccountAutomount(ns, name));
     const serviceAllocator = new ServiceAllocator({ store, services: kinds.byResource('', 'v1', 'services')! });
     const podsKind = kinds.byResource('', 'v1', 'pods')!;
     const podSecurity = new PodSecurityAdmission({

@@ -130,6 +130,8 @@ export class PodAdmission {
     private readonly runtimeClasses?: KindDef,
     private readonly limitRanger?: LimitRanger,
     private readonly serviceAccounts?: KindDef,
+    /** An account's automountServiceAccountToken as a cache knows it (undefined: ask the store). */
+    private readonly cachedAutomount?: (namespace: string, name: string) => { automount: boolean | undefined } | undefined,
   ) {}
 
   /** Mutates a pod being created (after defaulting, before validation); throws the 403 to answer. */
@@ -152,6 +154,8 @@ export class PodAdmission {
   private async mountsToken(pod: Pod, account: string): Promise<boolean> {
     if (typeof pod.spec.automountServiceAccountToken === 'boolean') return pod.spec.automountServiceAccountToken;
     if (!this.serviceAccounts) return true;
+    const cached = this.cachedAutomount?.(pod.metadata.namespace ?? '', account);
+    if (cached) return cached.automount ?? true;
     const kv = await this.store.get(objectKey(this.serviceAccounts, pod.metadata.namespace ?? '', account));
     const automount = kv ? (JSON.parse(kv.value) as { automountServiceAccountToken?: unknown }).automountServiceAccountToken : undefined;
     return typeof automount === 'boolean' ? automount : true;

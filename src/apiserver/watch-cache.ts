@@ -409,6 +409,8 @@ export class WatchCache {
   private readonly all = new Set<ActiveWatcher>();
   /** Namespaces seen: whether each is terminating, and its PodSecurity labels (frozen; `{}` when none). */
   private readonly namespaces = new Map<string, { terminating: boolean; podSecurityLabels: Readonly<Record<string, string>> }>();
+  /** Every ServiceAccount seen (`<ns>/<name>`) with its automountServiceAccountToken (undefined: unset). */
+  private readonly serviceAccounts = new Map<string, boolean | undefined>();
   private bookmarkTimer?: NodeJS.Timeout;
   private readonly bookmarkIntervalMs: number;
   /**
@@ -540,6 +542,47 @@ export class WatchCache {
     return this.namespaces.get(ns)?.podSecurityLabels;
   }
 
+  /**
+   * A ServiceAccount's automountServiceAccountToken as far as the cache has seen: `{ automount }`
+   * (undefined when unset) for an account it holds, undefined when it has not seen the account
+   * (not created yet, or gone: callers then ask the store). Spares pod admission a store read per
+   * pod, which waits for the store's current commit.
+   */
+  serviceAccountAutomount(namespace: string, name: string): { automount: boolean | undefined } | undefined {
+    const key = `${namespace}/${name}`;
+    return this.serviceAccounts.has(key) ? { automount: this.serviceAccounts.get(key) } : undefined;
+  }
+
+  private noteServiceAccount(namespace: string, name: string, value: string): void {
+    let automount: boolean | undefined;
+    try {
+      const v = (JSON.parse(value) as { automountServiceAccountToken?: unknown }).automountServiceAccountToken;
+      automount = typeof v === 'boolean' ? v : undefined;
+    } catch {
+      automount = undefined;
+    }
+    this.serviceAccounts.set(`${namespace}/${name}`, automount);
+  }
+
+  /** The namespaces and service accounts the cache tracks, as a list of the store at `revision` (default: current) shows them. */
+  private async listTracked(revision?: number): Promise<number> {
+    const [namespaces, accounts] = await Promise.all([
+      this.store.list(`${registryRoot}core/namespaces/`, revision ? { revision } : {}),
+      this.store.list(`${registryRoot}core/serviceaccounts/`, revision ? { revision } : {}),
+    ]);
+    this.namespaces.clear();
+    this.serviceAccounts.clear();
+    for (const kv of namespaces.items) {
+      const p = parseKey(kv.key);
+      if (p) this.noteNamespace(p.name, kv.value);
+    }
+    for (const kv of accounts.items) {
+      const p = parseKey(kv.key);
+      if (p?.namespace !== undefined) this.noteServiceAccount(p.namespace, p.name, kv.value);
+    }
+    return namespaces.revision;
+  }
+
   private noteNamespace(name: string, value: string): void {
     let terminating = false;
     const podSecurityLabels: Record<string, string> = {};
@@ -555,13 +598,10 @@ export class WatchCache {
 
   /** Lists namespaces and starts the one store watch after that revision. */
   async start(): Promise<void> {
-    const list = await this.store.list(`${registryRoot}core/namespaces/`);
-    for (const kv of list.items) {
-      const p = parseKey(kv.key);
-      if (p) this.noteNamespace(p.name, kv.value);
-    }
-    this._rev = list.revision;
-    this.ringStart = list.revision;
+    const rev = await this.store.currentRevision();
+    await this.listTracked(rev);
+    this._rev = rev;
+    this.ringStart = rev;
     this.startStoreWatch();
     this.bookmarkTimer = setInterval(() => this.sendBookmarks(), this.bookmarkIntervalMs);
     this.bookmarkTimer.unref();
@@ -628,7 +668,7 @@ export class WatchCache {
       if (this.stopped) return;
       if (this._rev < compacted) {
         const rev = await this.store.currentRevision();
-        const list = await this.store.list(`${registryRoot}core/namespaces/`, { revision: rev });
+        await this.listTracked(rev);
         if (this.stopped) return;
         this._rev = rev;
         this.keysAtRev.clear();
@@ -638,11 +678,6 @@ export class WatchCache {
         this.size = 0;
         this.head = 0;
         this.ringStart = rev;
-        this.namespaces.clear();
-        for (const kv of list.items) {
-          const p = parseKey(kv.key);
-          if (p) this.noteNamespace(p.name, kv.value);
-        }
         this.closeCacheWatchers();
         this.notifyChange('*');
       }
@@ -713,6 +748,9 @@ export class WatchCache {
       if (e.resource === 'core/namespaces') {
         if (ev.type === 'put' && ev.value !== undefined) this.noteNamespace(e.name, ev.value);
         else this.namespaces.delete(e.name);
+      } else if (e.resource === 'core/serviceaccounts' && e.namespace !== undefined) {
+        if (ev.type === 'put' && ev.value !== undefined) this.noteServiceAccount(e.namespace, e.name, ev.value);
+        else this.serviceAccounts.delete(`${e.namespace}/${e.name}`);
       }
       const ws = this.byResource.get(e.resource);
       if (ws) for (const w of ws) if (!w.storeWatch) w.deliver(e);
