@@ -138,6 +138,8 @@ export interface AgentOptions {
    * a class with another handler gets no sandbox (pod-worker.ts). Default: none.
    */
   runtimeHandlers?: readonly string[];
+  /** The cluster DNS zone, for pods with setHostnameAsFQDN (default cluster.local). */
+  clusterDomain?: string;
   /**
    * The process runtime holds each container to its resources.limits with a control group
    * (runtime/cgroups.ts) where the agent can make them; where it cannot, the agent says so and
@@ -374,6 +376,7 @@ async function startAgentOnDataDir(o: AgentOptions): Promise<RunningAgent> {
         },
       ),
     runtimeHandlers: o.runtimeHandlers ?? [],
+    ...(o.clusterDomain ? { clusterDomain: o.clusterDomain } : {}),
     nodeName: o.nodeName,
     nodeIP: o.nodeIP,
     logRoot: join(o.dataDir, 'pods'),
@@ -439,7 +442,7 @@ async function startAgentOnDataDir(o: AgentOptions): Promise<RunningAgent> {
         // Deleted and made again under the same name: this status is not the new pod's.
         if (target.metadata.uid !== targetUid) return;
       }
-      const status = apiPodStatus(target, want.status, rfc3339(clock.now()));
+      const status = apiPodStatus(target, want.status, rfc3339(clock.now()), staticPods.has(uid));
       if (podStatusEqual(target.status, status)) return;
       try {
         const updated = await client.updateStatus<Pod>(podsResource, target.metadata.namespace ?? '', { ...target, status });
@@ -465,7 +468,7 @@ async function startAgentOnDataDir(o: AgentOptions): Promise<RunningAgent> {
     const want = pendingStatus.get(uid);
     if (!want) return;
     const target = statusTarget(uid, want.pod);
-    if (target && !podStatusEqual(target.status, apiPodStatus(target, want.status, rfc3339(clock.now())))) void statusSerializer.run(uid, () => writePodStatus(uid));
+    if (target && !podStatusEqual(target.status, apiPodStatus(target, want.status, rfc3339(clock.now()), staticPods.has(uid)))) void statusSerializer.run(uid, () => writePodStatus(uid));
   }
 
   function reconcilePodStatuses(): void {
@@ -777,9 +780,19 @@ async function startAgentOnDataDir(o: AgentOptions): Promise<RunningAgent> {
    * unknown pod or container (404), input asked of a container whose spec takes none, and a
    * container that is not running (400).
    */
+  /**
+   * The pod of this node a log, exec, attach or port-forward names: a static pod by its name
+   * (its mirror's), else a pod from the API that is no mirror (the kubelet's pod manager holds
+   * static pods by name too).
+   */
+  const localPod = (namespace: string, podName: string): Pod | undefined => {
+    for (const sp of staticPods.values()) if (sp.pod.metadata.namespace === namespace && sp.pod.metadata.name === podName) return sp.pod;
+    const p = findApiPod(namespace, podName);
+    return p && !isMirrorPod(p) ? p : undefined;
+  };
   const attachTarget = async (namespace: string, podName: string, container: string, input: boolean): Promise<{ id: string; info: ContainerInfo }> => {
-    const pod = findApiPod(namespace, podName);
-    const w = pod && !isMirrorPod(pod) ? podWorkers.get(pod.metadata.uid ?? '') : undefined;
+    const pod = localPod(namespace, podName);
+    const w = pod ? podWorkers.get(pod.metadata.uid ?? '') : undefined;
     if (!pod || !w) throw new LogRequestError(404, `pod "${podName}" in namespace "${namespace}" does not exist on node "${o.nodeName}"`);
     const spec = [...(pod.spec.initContainers ?? []), ...pod.spec.containers, ...(pod.spec.ephemeralContainers ?? [])].find((c) => c.name === container);
     if (!spec) throw new LogRequestError(404, `container "${container}" not found in pod "${podName}"`);
@@ -809,12 +822,7 @@ async function startAgentOnDataDir(o: AgentOptions): Promise<RunningAgent> {
   const sampler = new UsageSampler();
   const logSource: ContainerLogSource = {
     async containerLogs(namespace: string, podName: string, container: string, options: PodLogOptions, onData: (chunk: Buffer) => void): Promise<void> {
-      let pod: Pod | undefined;
-      for (const sp of staticPods.values()) if (sp.pod.metadata.namespace === namespace && sp.pod.metadata.name === podName) pod = sp.pod;
-      if (!pod) {
-        const p = findApiPod(namespace, podName);
-        if (p && !isMirrorPod(p)) pod = p;
-      }
+      const pod = localPod(namespace, podName);
       const uid = pod?.metadata.uid ?? '';
       const w = pod ? podWorkers.get(uid) : undefined;
       if (!pod || (!w && !retainedFinished.has(uid))) throw new LogRequestError(404, `pod "${podName}" in namespace "${namespace}" does not exist on node "${o.nodeName}"`);
@@ -834,8 +842,8 @@ async function startAgentOnDataDir(o: AgentOptions): Promise<RunningAgent> {
       onData(await runtime.readLogs(id, options));
     },
     async exec(namespace: string, podName: string, container: string, command: string[], io: ExecIO): Promise<{ exitCode: number }> {
-      const pod = findApiPod(namespace, podName);
-      const w = pod && !isMirrorPod(pod) ? podWorkers.get(pod.metadata.uid ?? '') : undefined;
+      const pod = localPod(namespace, podName);
+      const w = pod ? podWorkers.get(pod.metadata.uid ?? '') : undefined;
       if (!pod || !w) throw new LogRequestError(404, `pod "${podName}" in namespace "${namespace}" does not exist on node "${o.nodeName}"`);
       // Any running container of the pod, init and ephemeral containers included (a stuck init container can be looked into).
       if (!podContainerNames(pod).includes(container)) throw new LogRequestError(404, `container "${container}" not found in pod "${podName}"`);
@@ -881,8 +889,8 @@ async function startAgentOnDataDir(o: AgentOptions): Promise<RunningAgent> {
       }
     },
     async portForwardHosts(namespace: string, podName: string): Promise<string[]> {
-      const pod = findApiPod(namespace, podName);
-      const w = pod && !isMirrorPod(pod) ? podWorkers.get(pod.metadata.uid ?? '') : undefined;
+      const pod = localPod(namespace, podName);
+      const w = pod ? podWorkers.get(pod.metadata.uid ?? '') : undefined;
       if (!pod || !w) throw new LogRequestError(404, `pod "${podName}" in namespace "${namespace}" does not exist on node "${o.nodeName}"`);
       // The process runtime's pods share the node's network: their address (the node IP, where
       // daemons bind), then loopback for daemons that listen only there.

@@ -94,14 +94,22 @@ describe('container environment', () => {
 describe('podHostname', () => {
   const named = (name: string, spec: Partial<Pod['spec']> = {}): Pod => ({ metadata: { name }, spec: { containers: [], ...spec } });
   it('is the pod name, spec.hostname when set, the machine\'s with hostNetwork', () => {
-    expect(podHostname(named('web-abc'), 'machine')).toBe('web-abc');
-    expect(podHostname(named('web-abc', { hostname: 'custom' }), 'machine')).toBe('custom');
-    expect(podHostname(named('web-abc', { hostNetwork: true }), 'machine')).toBe('machine');
+    expect(podHostname(named('web-abc'), 'machine')).toEqual({ hostname: 'web-abc' });
+    expect(podHostname(named('web-abc', { hostname: 'custom' }), 'machine')).toEqual({ hostname: 'custom' });
+    expect(podHostname(named('web-abc', { hostNetwork: true }), 'machine')).toEqual({ hostname: 'machine' });
   });
   it('cuts a long name to 63 characters without a trailing - or .', () => {
     const long = `${'a'.repeat(61)}-.b-more`;
-    expect(podHostname(named(long), 'm')).toBe('a'.repeat(61));
-    expect(podHostname(named('x'.repeat(70)), 'm')).toBe('x'.repeat(63));
+    expect(podHostname(named(long), 'm')).toEqual({ hostname: 'a'.repeat(61) });
+    expect(podHostname(named('x'.repeat(70)), 'm')).toEqual({ hostname: 'x'.repeat(63) });
+  });
+  it('is the FQDN with setHostnameAsFQDN and a subdomain, refused past the kernel\'s 64 characters (GetNodenameForKernel)', () => {
+    const fqdn = (name: string, extra: Partial<Pod['spec']> = {}) => podHostname({ metadata: { name, namespace: 'prod' }, spec: { containers: [], hostname: 'myhost', subdomain: 'mysub', setHostnameAsFQDN: true, ...extra } } as Pod, 'm', 'cluster.local');
+    expect(fqdn('p')).toEqual({ hostname: 'myhost.mysub.prod.svc.cluster.local' });
+    expect(fqdn('p', { subdomain: '' })).toEqual({ hostname: 'myhost' });
+    expect(fqdn('p', { setHostnameAsFQDN: false })).toEqual({ hostname: 'myhost' });
+    const long = 'h'.repeat(40);
+    expect(fqdn('p', { hostname: long })).toEqual({ error: `failed to construct FQDN from pod hostname and cluster domain, FQDN ${long}.mysub.prod.svc.cluster.local is too long (64 characters is the max, 69 characters requested)` });
   });
 });
 

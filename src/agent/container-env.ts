@@ -349,12 +349,6 @@ export function expandCommandAndArgs(container: Container, env: KeyValue[]): { c
 }
 
 /**
- * The hostname a pod's containers get (their HOSTNAME), as the kubelet and CRI runtimes set it:
- * with hostNetwork, the machine's (`nodeHostname`); otherwise `spec.hostname` when set, else the
- * pod's name, cut to 63 characters without a trailing '-' or '.' (upstream's
- * truncatePodHostnameIfNeeded). A container's own `env` entry named HOSTNAME still wins.
- */
-/**
  * An exec probe's command with `$(VAR)` expanded as the kubelet's prober does
  * (ExpandContainerCommandOnlyStatic): from the container's `env` entries as written, so a
  * `value` gives its text and a `valueFrom` entry nothing; envFrom and undefined names stay as
@@ -366,10 +360,23 @@ export function expandProbeCommand(command: readonly string[], container: Contai
   return command.map((a) => expandVars(a, (n) => written.get(n)));
 }
 
-export function podHostname(pod: Pod, nodeHostname: string): string {
-  if (pod.spec.hostNetwork) return nodeHostname;
+/**
+ * The hostname a pod's containers get (their HOSTNAME), as the kubelet and CRI runtimes set it:
+ * with hostNetwork, the machine's (`nodeHostname`); otherwise `spec.hostname` when set, else the
+ * pod's name, cut to 63 characters without a trailing '-' or '.' (upstream's
+ * truncatePodHostnameIfNeeded); with setHostnameAsFQDN and a subdomain, that name followed by
+ * `.<subdomain>.<namespace>.svc.<clusterDomain>` (upstream's GetNodenameForKernel), which must
+ * fit the kernel's 64 characters: `error` (the sandbox is refused) when it does not. A
+ * container's own `env` entry named HOSTNAME still wins.
+ */
+export function podHostname(pod: Pod, nodeHostname: string, clusterDomain = 'cluster.local'): { hostname: string } | { error: string } {
+  if (pod.spec.hostNetwork) return { hostname: nodeHostname };
   const explicit = pod.spec['hostname'];
-  const name = typeof explicit === 'string' && explicit !== '' ? explicit : (pod.metadata.name ?? '');
-  if (name.length <= 63) return name;
-  return name.slice(0, 63).replace(/[-.]+$/, '');
+  let name = typeof explicit === 'string' && explicit !== '' ? explicit : (pod.metadata.name ?? '');
+  if (name.length > 63) name = name.slice(0, 63).replace(/[-.]+$/, '');
+  const subdomain = pod.spec['subdomain'];
+  if (pod.spec['setHostnameAsFQDN'] !== true || typeof subdomain !== 'string' || subdomain === '' || clusterDomain === '') return { hostname: name };
+  const fqdn = `${name}.${subdomain}.${pod.metadata.namespace ?? 'default'}.svc.${clusterDomain}`;
+  if (fqdn.length > 64) return { error: `failed to construct FQDN from pod hostname and cluster domain, FQDN ${fqdn} is too long (64 characters is the max, ${fqdn.length} characters requested)` };
+  return { hostname: fqdn };
 }

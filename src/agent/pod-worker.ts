@@ -107,6 +107,8 @@ export interface PodWorkerOptions {
   nodeName: string;
   /** The machine's hostname: the hostname (HOSTNAME) of hostNetwork pods. Default os.hostname(). */
   hostname?: string;
+  /** The cluster DNS zone, for pods with setHostnameAsFQDN (default cluster.local). */
+  clusterDomain?: string;
   /** The node's IP: hostIP, and podIP (pods use host networking). */
   nodeIP: string;
   /** Pod log directories are `<logRoot>/<namespace>_<name>_<uid>/`. */
@@ -476,13 +478,23 @@ export class PodWorker {
     this.wake = undefined;
   }
 
+  /** The pod's hostname, or why its sandbox cannot have one (podHostname). */
+  private hostnameOf(): { hostname: string } | { error: string } {
+    return podHostname(this.pod, this.o.hostname ?? osHostname(), this.o.clusterDomain ?? 'cluster.local');
+  }
+
+  private hostname(): string {
+    const h = this.hostnameOf();
+    return 'hostname' in h ? h.hostname : (this.pod.metadata.name ?? '');
+  }
+
   private sandboxConfig(): PodSandboxConfig {
     return {
       uid: this.uid,
       name: this.pod.metadata.name ?? '',
       namespace: this.pod.metadata.namespace ?? '',
       logDirectory: this.logDirectory(),
-      hostname: podHostname(this.pod, this.o.hostname ?? osHostname()),
+      hostname: this.hostname(),
       labels: { ...(this.pod.metadata.labels ?? {}) },
     };
   }
@@ -549,7 +561,8 @@ export class PodWorker {
     if (this.terminated) return;
     const pod = this.pod;
     if (!this.sandboxId && !this.terminating) {
-      const refused = await this.runtimeClassRefusal();
+      const named = this.hostnameOf();
+      const refused = 'error' in named ? named.error : await this.runtimeClassRefusal();
       if (refused !== undefined) {
         // One event per retry period (a resync pass in between says nothing new).
         const now = this.o.clock.now();

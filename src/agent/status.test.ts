@@ -52,6 +52,10 @@ describe('apiPodStatus: terminal phases', () => {
     expect(apiPodStatus({ status: { phase: 'Running' } }, { phase: 'Failed' }, 'now').phase).toBe('Failed');
     expect(apiPodStatus({ status: { phase: 'Pending' } }, computed, 'now').phase).toBe('Running');
   });
+
+  it('lets a static pod\'s mirror follow the static pod out of a terminal phase (a node shutdown left it Failed)', () => {
+    expect(apiPodStatus({ status: { phase: 'Failed' } }, { phase: 'Running' }, 'now', true).phase).toBe('Running');
+  });
 });
 
 describe('apiPodStatus: readiness gates', () => {

@@ -232,14 +232,20 @@ export function withReadinessGates(status: PodStatus, gates: Array<{ conditionTy
   return { ...status, conditions: conditions.map((c) => (c === ready ? gated : c)) };
 }
 
-/** The status the agent writes over the API pod `current`: its own, other writers' conditions kept, readiness gates applied. */
-export function apiPodStatus(current: { spec?: PodSpec; status?: PodStatus }, computed: PodStatus, now: string): PodStatus {
+/**
+ * The status the agent writes over the API pod `current`: its own, other writers' conditions
+ * kept, readiness gates applied. `mirror`: `current` is a static pod's mirror, whose phase
+ * follows the static pod (the kubelet checks phase transitions against the static pod's own
+ * status, not the mirror's: a mirror left Failed by a node shutdown shows Running again once
+ * the static pod runs).
+ */
+export function apiPodStatus(current: { spec?: PodSpec; status?: PodStatus }, computed: PodStatus, now: string, mirror = false): PodStatus {
   let out = withReadinessGates(withForeignConditions(current.status, computed), current.spec?.readinessGates, current.status?.conditions, now);
   // A pod the API shows Failed or Succeeded stays so, as the kubelet's "illegal phase transition"
   // check keeps it: no phase leaves a terminal one (whoever wrote it: its controller then acts
   // on it, e.g. a DaemonSet replaces a Failed daemon, which a status set back to Running raced).
   const apiPhase = current.status?.phase;
-  if ((apiPhase === 'Failed' || apiPhase === 'Succeeded') && out.phase !== apiPhase) out = { ...out, phase: apiPhase };
+  if (!mirror && (apiPhase === 'Failed' || apiPhase === 'Succeeded') && out.phase !== apiPhase) out = { ...out, phase: apiPhase };
   // The QoS class is the API server's, set at create and immutable: the one stored is written
   // back (a pod created by an older server, whose agent classed it by other rules, keeps its
   // class instead of having every status write refused).

@@ -37,7 +37,7 @@ import { isIP } from 'node:net';
 import { createLogger, ignoreClosedOutput, type Logger } from '../util/logger.js';
 import { applyServerHeapPolicy } from '../util/heap.js';
 import { everynodeVersion } from '../util/version.js';
-import { clusterDnsFlags, corsAllowedOriginsFromFlag, corsFlagUsage, defaultStoreWait, inflightFlagOptions, inflightFlagUsage, inflightLimitsFromFlags, nodeLifecycleFlagUsage, nodeLifecycleFromFlags, storeFlagUsage, storeUrlFromFlag, storeWaitMsFromFlag, tlsSansFromFlag, wildcardListenNote } from './store-flag.js';
+import { clusterDnsFlags, clusterDomainFlag, corsAllowedOriginsFromFlag, corsFlagUsage, defaultStoreWait, inflightFlagOptions, inflightFlagUsage, inflightLimitsFromFlags, nodeLifecycleFlagUsage, nodeLifecycleFromFlags, storeFlagUsage, storeUrlFromFlag, storeWaitMsFromFlag, tlsSansFromFlag, wildcardListenNote } from './store-flag.js';
 import type { RunningServer } from '../apiserver/index.js';
 import { isDNS1123Label, isDNS1123Subdomain } from '../api/validation/index.js';
 
@@ -79,6 +79,9 @@ export const agentUsage = `  agent    run a node agent (registers a Node, runs t
            --static-pod-dir DIR pod manifests run without the API server
            --node-ip IP         the node's InternalIP, where its log endpoint listens (default 127.0.0.1)
            --port N             log endpoint port (default 10250)
+           --cluster-domain NAME
+                                the cluster DNS zone, for pods with setHostnameAsFQDN
+                                (default cluster.local)
 ${runtimeHandlersFlagUsage}`;
 
 /** --runtime-handlers: comma-separated RuntimeClass handler names (DNS labels). */
@@ -162,6 +165,7 @@ export async function runAgent(args: string[]): Promise<void> {
       port: { type: 'string', default: '10250' },
       'runtime-handlers': { type: 'string' },
       'enforce-resource-limits': { type: 'boolean' },
+      'cluster-domain': { type: 'string', default: 'cluster.local' },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -175,6 +179,7 @@ export async function runAgent(args: string[]): Promise<void> {
   // The node's InternalIP (and where its endpoint listens): an address, as the kubelet's --node-ip.
   if (isIP(values['node-ip']) === 0) throw new Error(`agent: invalid --node-ip ${JSON.stringify(values['node-ip'])}: want an IPv4 or IPv6 address`);
   const runtimeHandlers = runtimeHandlersFromFlag('agent', values['runtime-handlers']);
+  const clusterDomain = clusterDomainFlag('agent', values['cluster-domain']);
   const nodeName = values.name ?? defaultNodeName();
   // A Node's name is a DNS subdomain: refused here, as the kubelet refuses it, rather than a
   // registration the API server refuses (422) retried for ever.
@@ -296,6 +301,7 @@ export async function runAgent(args: string[]): Promise<void> {
     labels,
     taints: parseTaints(values.taints),
     runtimeHandlers,
+    clusterDomain,
     enforceResourceLimits: values['enforce-resource-limits'] === true,
     dataDir,
     ...(values['static-pod-dir'] ? { staticPodDir: resolve(values['static-pod-dir']) } : {}),
@@ -409,7 +415,7 @@ export async function runUp(args: string[]): Promise<void> {
   const wildcard = wildcardListenNote(values.listen, server.port, server.pki.servingCertPem);
   if (wildcard) process.stdout.write(`${wildcard}\n`);
   if (server.clusterDns) process.stdout.write(`cluster DNS: ${server.clusterDns.address} (zone ${server.clusterDns.domain})\n`);
-  starting = startOrStopUp(parts, () => startUpParts(server, parts, { dataDir, nodes: n, hollowCount, runtimeHandlers, enforceResourceLimits: values['enforce-resource-limits'] === true, dashboard: dashboardPart ? { listen: values.dashboard, fallbackToFreePort: values.dashboard === defaultUpDashboard, start: dashboardPart.startDashboard } : undefined, logger }), logger);
+  starting = startOrStopUp(parts, () => startUpParts(server, parts, { dataDir, nodes: n, hollowCount, runtimeHandlers, clusterDomain: clusterDomainFlag('up', values['cluster-domain']), enforceResourceLimits: values['enforce-resource-limits'] === true, dashboard: dashboardPart ? { listen: values.dashboard, fallbackToFreePort: values.dashboard === defaultUpDashboard, start: dashboardPart.startDashboard } : undefined, logger }), logger);
   await starting;
   leaseWatch = reportLeaderWait(server.controllerManager, logger);
 }
@@ -481,6 +487,7 @@ async function startUpParts(
     nodes: number;
     hollowCount: number;
     runtimeHandlers: string[];
+    clusterDomain: string;
     enforceResourceLimits: boolean;
     dashboard: { listen: string; fallbackToFreePort: boolean; start: typeof import('../dashboard/index.js').startDashboard } | undefined;
     logger: Logger;
@@ -514,7 +521,7 @@ async function startUpParts(
     const transport = new HttpTransport({ server: server.url, ca: identity.caPem, cert: identity.certPem, key: identity.keyPem });
     const client = new RestClient(transport.request);
     const tls = { certPem: identity.servingCertPem, keyPem: identity.servingKeyPem, caPem: identity.caPem };
-    const agent = await startAgent({ client, nodeName, nodeIP, dataDir: nodeDir, staticPodDir, port: 0, logger: logger.child('agent'), tls, apiServer: { url: server.url, caPem: identity.caPem }, runtimeHandlers: o.runtimeHandlers, enforceResourceLimits: o.enforceResourceLimits });
+    const agent = await startAgent({ client, nodeName, nodeIP, dataDir: nodeDir, staticPodDir, port: 0, logger: logger.child('agent'), tls, apiServer: { url: server.url, caPem: identity.caPem }, runtimeHandlers: o.runtimeHandlers, clusterDomain: o.clusterDomain, enforceResourceLimits: o.enforceResourceLimits });
     parts.agents.push(agent);
     parts.rotations.push(rotateIdentity([server.url], identity, nodeDir, transport, agent, logger.child('agent')));
     process.stdout.write(`node ${nodeName}: InternalIP ${nodeIP}, logs on port ${agent.port}, data ${nodeDir}, static pods ${staticPodDir}\n`);

@@ -85,14 +85,20 @@ export function storeUrlFromFlag(value: string): string | undefined {
  * `--cluster-domain`; undefined for off. `fallbackToFreePort` is for up's default address only.
  * Usage errors name the command.
  */
-export function clusterDnsFlags(command: string, listen: string, domain: string, fallbackToFreePort = false): { listen: string; domain: string; fallbackToFreePort: boolean } | undefined {
+/** --cluster-domain: a DNS name, lower-cased, without a trailing dot. */
+export function clusterDomainFlag(command: string, domain: string): string {
   if (!/^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\.?$/i.test(domain)) {
     throw new Error(`${command}: invalid --cluster-domain ${JSON.stringify(domain)}: want a DNS name such as cluster.local`);
   }
+  return domain.toLowerCase().replace(/\.$/, '');
+}
+
+export function clusterDnsFlags(command: string, listen: string, domain: string, fallbackToFreePort = false): { listen: string; domain: string; fallbackToFreePort: boolean } | undefined {
+  const zone = clusterDomainFlag(command, domain);
   if (listen === 'off') return undefined;
   const m = /^(\[[^\]]+\]|[^:]+):(\d{1,5})$/.exec(listen);
   if (!m || Number(m[2]) > 65535) throw new Error(`${command}: invalid --cluster-dns ${JSON.stringify(listen)}: want HOST:PORT or off`);
-  return { listen, domain: domain.toLowerCase().replace(/\.$/, ''), fallbackToFreePort };
+  return { listen, domain: zone, fallbackToFreePort };
 }
 
 /** Usage text of `--cors-allowed-origins`. */

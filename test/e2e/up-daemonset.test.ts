@@ -541,6 +541,8 @@ describe('everynode up --nodes 3 with the sample daemon', () => {
     expect(answer).toBe('node-1\n');
     const row = parseTable(await kube('get', 'pod', 'node-reporter-static-node-1', '-o', 'wide'))[0]!;
     expect(row).toMatchObject({ STATUS: 'Running', NODE: 'node-1' });
+    // A static pod is reached by its mirror's name for exec as for logs (the kubelet holds static pods by name).
+    expect(await kube('exec', 'node-reporter-static-node-1', '--', 'sh', '-c', 'echo "in $NODE_NAME"')).toBe('in node-1\n');
   }, 60_000);
 
   it('a deleted mirror pod comes back, and the delete (which waits) returns', async () => {
