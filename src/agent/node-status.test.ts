@@ -62,3 +62,11 @@ describe('the version the node reports', () => {
     expect(probeUserAgent).toBe('kube-probe/1.32');
   });
 });
+
+describe('allocatable', () => {
+  it('is capacity less the kubelet\'s default hard eviction thresholds: 100Mi of memory (hardEvictionReservation)', () => {
+    expect(desiredNodeStatus(cfg, undefined, '2024-01-01T00:00:00Z').allocatable).toMatchObject({ cpu: '2', memory: '924Mi', pods: '110' });
+    const machine = { ...cfg.machine, memory: '24683748Ki' };
+    expect(desiredNodeStatus({ ...cfg, machine }, undefined, '2024-01-01T00:00:00Z').allocatable?.['memory']).toBe('24581348Ki');
+  });
+});

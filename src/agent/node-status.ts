@@ -14,14 +14,18 @@
 //   upstream's reason and message. lastTransitionTime moves only when the status changes;
 //   lastHeartbeatTime is the time of the report.
 // - Capacity: cpu, memory, pods and, where the data dir's filesystem is known, ephemeral-storage
-//   (its size). Allocatable is capacity, except ephemeral-storage, less the kubelet's default
-//   hard eviction threshold for that filesystem (10%).
+//   (its size). Allocatable is capacity less the kubelet's default hard eviction thresholds:
+//   memory less 100Mi, ephemeral-storage less 10% of that filesystem.
 
 import { readFileSync } from 'node:fs';
 import { arch as osArch, availableParallelism, hostname as osHostname, release, totalmem } from 'node:os';
 import type { Node, NodeCondition, NodeStatus, Taint } from '../api/types.js';
 import { isQualifiedName, isValidLabelValue } from '../api/validation/names.js';
+import { formatQuantity, parseQuantity, subtractQuantity } from '../api/validation/quantity.js';
 import { agentKubeletVersion } from './version.js';
+
+/** The kubelet's default memory.available hard eviction threshold, reserved from allocatable. */
+const MEMORY_EVICTION_RESERVATION = parseQuantity('100Mi')!;
 
 export const labelHostname = 'kubernetes.io/hostname';
 export const labelOS = 'kubernetes.io/os';
@@ -187,9 +191,14 @@ export function desiredNodeStatus(cfg: NodeConfig, current: NodeStatus | undefin
     ...(cfg.ephemeralStorageBytes !== undefined ? { 'ephemeral-storage': binarySIBytes(cfg.ephemeralStorageBytes) } : {}),
     ...(cfg.capacity ?? {}),
   };
-  // As the kubelet: allocatable is capacity less the hard eviction threshold, which by default
-  // only the filesystem's has (a memory threshold is not applied here).
+  // As the kubelet: allocatable is capacity less the hard eviction thresholds, by default
+  // memory.available < 100Mi and nodefs.available < 10% (hardEvictionReservation).
   const allocatable = { ...capacity };
+  const memory = parseQuantity(capacity['memory']);
+  if (memory) {
+    const left = subtractQuantity(memory, MEMORY_EVICTION_RESERVATION);
+    allocatable['memory'] = left.mantissa < 0n ? '0' : formatQuantity(left);
+  }
   if (cfg.ephemeralStorageBytes !== undefined && cfg.capacity?.['ephemeral-storage'] === undefined) {
     const total = Math.floor(cfg.ephemeralStorageBytes);
     allocatable['ephemeral-storage'] = binarySIBytes(total - Math.floor(total * NODEFS_EVICTION_FRACTION));

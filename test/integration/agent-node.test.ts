@@ -167,7 +167,7 @@ describe('node agent against the real API server', () => {
       { type: 'Hostname', address: nodeName },
     ]);
     expect(st.capacity).toMatchObject({ cpu: '2', memory: '4Gi', pods: '110' });
-    expect(st.allocatable).toMatchObject({ cpu: '2', memory: '4Gi', pods: '110' });
+    expect(st.allocatable).toMatchObject({ cpu: '2', memory: '3996Mi', pods: '110' });
     // ephemeral-storage: the size of the data dir's filesystem; allocatable less the kubelet's 10% eviction threshold.
     const fs = statfsSync(agentDir);
     expect(quantityValue(st.capacity?.['ephemeral-storage'])).toBe(fs.blocks * fs.bsize);
