@@ -66,15 +66,14 @@ function qualifiedName(e: Expr): string | undefined {
   return undefined;
 }
 
+/** Type-checks `expr`: the checked expression, or undefined with the errors in `issues`. The AST validators run after it (compile.ts). */
 export function check(expr: Expr, issues: CelIssues, env: CheckEnv): CheckedExpr | undefined {
   const c = new Checker(env, issues);
   c.check(expr);
   if (issues.hasErrors) return undefined;
   const types = new Map<number, CelType>();
   for (const [id, t] of c.types) types.set(id, substitute(c.mappings, t, true));
-  const result: CheckedExpr = { expr, type: types.get(expr.id) ?? T.dyn, types, calls: c.calls, idents: c.idents, usesOldSelf: c.usesOldSelf };
-  validate(result, issues);
-  return issues.hasErrors ? undefined : result;
+  return { expr, type: types.get(expr.id) ?? T.dyn, types, calls: c.calls, idents: c.idents, usesOldSelf: c.usesOldSelf };
 }
 
 class Checker {
@@ -410,7 +409,11 @@ function walk(e: Expr, visit: (e: Expr, parents: Expr[]) => void, parents: Expr[
   }
 }
 
-function validate(c: CheckedExpr, issues: CelIssues): void {
+/**
+ * cel-go's ValidateHomogeneousAggregateLiterals: list and map literals of one type, except under
+ * string.format (the exemption its stringFormatValidator configures).
+ */
+export function validateHomogeneousLiterals(c: CheckedExpr, issues: CelIssues): void {
   const typeOf = (e: Expr): CelType => c.types.get(e.id) ?? T.dyn;
   walk(c.expr, (e, parents) => {
     if (e.kind === 'list') {

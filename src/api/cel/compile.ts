@@ -1,10 +1,11 @@
 // Compiling one expression in the Kubernetes CRD environment: parse, type-check against the
-// declared variables, run the literal validators Kubernetes enables, and the checks cel-go
+// declared variables, run the AST validators Kubernetes' environment has, and the checks cel-go
 // makes when it builds a program (constant regular expressions of find/findAll).
 
 import type { Expr, Literal } from './ast.js';
-import { check, type CheckedExpr } from './checker.js';
+import { check, validateHomogeneousLiterals, type CheckedExpr } from './checker.js';
 import { CelError } from './errors.js';
+import { validateFormatCalls } from './formatting.js';
 import { dispatch, FunctionRegistry } from './functions.js';
 import { registerLibraries } from './library.js';
 import { parse } from './parser.js';
@@ -90,7 +91,11 @@ function compileChecked(source: string, vars: ReadonlyMap<string, CelType>): Com
   if (parsed.issues.hasErrors) return { issues: parsed.issues.toString() };
   const checked = check(parsed.expr, parsed.issues, { functions: functions(), vars });
   if (!checked) return { issues: parsed.issues.toString() };
-  // cel-go's ValidateDurationLiterals, ValidateTimestampLiterals and ValidateRegexLiterals.
+  // The AST validators of the environment, all run on the checked expression: cel-go's
+  // ValidateHomogeneousAggregateLiterals, ext.Strings' string.format check, and
+  // ValidateDurationLiterals, ValidateTimestampLiterals and ValidateRegexLiterals.
+  validateHomogeneousLiterals(checked, parsed.issues);
+  validateFormatCalls(checked, parsed.issues, visit);
   visit(checked.expr, (e) => {
     if (e.kind !== 'call') return;
     const resolved = checked.calls.get(e.id);

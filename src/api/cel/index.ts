@@ -2,8 +2,8 @@
 // the rules of a CRD's schema at CRD create/update, and the errors of a custom resource against
 // them, as apiextensions-apiserver 1.32 reports both. CEL itself (parser.ts, checker.ts,
 // interpreter.ts), its standard library (stdlib.ts) and the libraries Kubernetes adds
-// (library.ts: extended strings v2, sets, lists, regex, url, quantity, ip, cidr, format) are
-// implemented here; nothing does I/O.
+// (library.ts: extended strings v2, sets, lists, regex, url, quantity, ip, cidr, format;
+// formatting.ts: string.format and its compile-time check) are implemented here; nothing does I/O.
 //
 // Contracts:
 // - Rules are compiled once per schema object (WeakMap on the openAPIV3Schema's nodes): pass the

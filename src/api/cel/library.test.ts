@@ -68,7 +68,7 @@ describe('cel-go extended strings (version 2)', () => {
     expect(evalError("'abc'.substring(2, 1) == ''")).toBe('invalid substring range. start: 2, end: 1');
     expect(evalError("'abc'.substring(4) == ''")).toBe('index out of range: 4');
     expect(evalError("'abc'.indexOf('a', -1) == 0")).toBe('index out of range: -1');
-    expect(evalError("'%d'.format(['a']) == ''")).toBe('error during formatting: decimal clause can only be used on integers, was given string');
+    expect(evalError("'%d'.format([dyn('a')]) == ''")).toBe('error during formatting: decimal clause can only be used on integers, was given string');
   });
 });
 

@@ -3,11 +3,12 @@
 // libraries, with their overloads, run-time behaviour, error texts and costs.
 
 import { CelError, noSuchOverload } from './errors.js';
+import { stringFormat } from './formatting.js';
 import { fn, member, type FunctionRegistry, type Overload } from './functions.js';
 import { addrEqual, addrPredicates, addrString, is4, is4In6, parseAddr, parsePrefix, parseRequestUrl, prefixContains, prefixEqual, prefixMasked, prefixOverlaps, prefixString, urlEscapedPath, urlHostname, urlPort, urlQuery, type Addr, type GoUrl, type Prefix } from './net.js';
-import { actualSize, codePointLength, compileRegex, regexStringLengthCostFactor, stringTraversalCostFactor, valueToString } from './stdlib.js';
+import { actualSize, codePointLength, compileRegex, regexStringLengthCostFactor, stringTraversalCostFactor } from './stdlib.js';
 import { K8sTypes, T } from './types.js';
-import { ArrayList, celCompare, celEquals, DurationVal, goFormatDouble, ListVal, LiteralMap, MapVal, OpaqueVal, OptionalVal, TimestampVal, TypeVal, typeNameOf, UintVal, durationString, timestampString, type Value } from './values.js';
+import { ArrayList, celCompare, celEquals, DurationVal, ListVal, LiteralMap, MapVal, OpaqueVal, OptionalVal, typeNameOf, UintVal, type Value } from './values.js';
 import { addQuantity, compareQuantity, parseQuantity, quantityParseError, subtractQuantity, type Quantity } from '../validation/quantity.js';
 import { isQualifiedName, isValidLabelValue, nameIsDNS1035Label, nameIsDNSLabel, nameIsDNSSubdomain } from '../validation/names.js';
 import { matchesStringFormat } from '../validation/string-formats.js';
@@ -229,140 +230,6 @@ function join(list: ListVal, sep: string): string {
     parts.push(e);
   }
   return parts.join(sep);
-}
-
-// string.format (cel-go's ext/formatting.go, en_US).
-
-const fmtErr = (what: string, err: string): CelError => new CelError(`${what}: ${err}`);
-
-function formatString(v: Value): string {
-  if (v instanceof ListVal) return `[${v.toArray().map(formatListMember).join(', ')}]`;
-  if (v instanceof MapVal) {
-    const pairs = v.keys().map((k) => [formatListMember(k), formatListMember(v.find(k)!)] as const);
-    pairs.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
-    return `{${pairs.map(([k, x]) => `${k}: ${x}`).join(', ')}}`;
-  }
-  if (v === null) return 'null';
-  if (v instanceof TypeVal) return v.name;
-  if (typeof v === 'bigint' || typeof v === 'number' || typeof v === 'boolean' || typeof v === 'string' || v instanceof UintVal || v instanceof Uint8Array || v instanceof TimestampVal || v instanceof DurationVal) return valueToString(v);
-  throw fmtErr('error during formatting', `string clause can only be used on strings, bools, bytes, ints, doubles, maps, lists, types, durations, and timestamps, was given ${typeName(v)}`);
-}
-
-const typeName = (v: Value): string => (v instanceof OpaqueVal ? v.typeName : v instanceof OptionalVal ? 'optional_type' : typeof v);
-
-function formatListMember(v: Value): string {
-  if (typeof v === 'string') return JSON.stringify(v);
-  if (v instanceof Uint8Array) return `b${JSON.stringify(Buffer.from(v).toString('latin1'))}`;
-  if (typeof v === 'number') {
-    const s = v.toFixed(6);
-    return Number.isFinite(v) ? s : JSON.stringify(goFormatDouble(v).replace('+Inf', 'Infinity').replace('-Inf', '-Infinity'));
-  }
-  if (v instanceof TimestampVal) return `timestamp(${JSON.stringify(timestampString(v))})`;
-  if (v instanceof DurationVal) return `duration(${JSON.stringify(durationString(v))})`;
-  if (v instanceof TypeVal) return `type(${v.name})`;
-  return formatString(v);
-}
-
-function groupThousands(intPart: string): string {
-  return intPart.replace(/\B(?=(\d{3})+(?!\d))/g, ',');
-}
-
-function formatFixed(v: Value, precision: number): string {
-  let d: number;
-  if (typeof v === 'number') d = v;
-  else if (typeof v === 'string' && (v === 'NaN' || v === 'Infinity' || v === '-Infinity')) d = Number(v);
-  else throw fmtErr('error during formatting', `fixed-point clause can only be used on doubles, was given ${typeName(v)}`);
-  if (Number.isNaN(d)) return 'NaN';
-  if (!Number.isFinite(d)) return d > 0 ? '∞' : '-∞';
-  const [ip, fp] = Math.abs(d).toFixed(precision).split('.');
-  return `${d < 0 ? '-' : ''}${groupThousands(ip!)}${fp !== undefined ? `.${fp}` : ''}`;
-}
-
-function formatIntBase(v: Value, base: number, upper: boolean, clause: string): string {
-  if (typeof v === 'bigint') return (v < 0n ? '-' : '') + (v < 0n ? -v : v).toString(base)[upper ? 'toUpperCase' : 'toLowerCase']();
-  if (v instanceof UintVal) return v.v.toString(base)[upper ? 'toUpperCase' : 'toLowerCase']();
-  if (clause === 'b' && typeof v === 'boolean') return v ? '1' : '0';
-  if (clause === 'x' && (typeof v === 'string' || v instanceof Uint8Array)) {
-    const hex = Buffer.from(typeof v === 'string' ? Buffer.from(v, 'utf8') : v).toString('hex');
-    return upper ? hex.toUpperCase() : hex;
-  }
-  const names: Record<string, string> = { b: 'binary clause can only be used on integers and bools', x: 'only integers, byte buffers, and strings can be formatted as hex', o: 'octal clause can only be used on integers' };
-  throw fmtErr('error during formatting', `${names[clause] ?? 'unsupported'}, was given ${typeName(v)}`);
-}
-
-/** %e as golang.org/x/text's en-US printer writes it: `3.140000 × 10⁰⁰`. */
-function scientific(d: number, precision: number): string {
-  if (Number.isNaN(d)) return 'NaN';
-  if (!Number.isFinite(d)) return d > 0 ? '∞' : '-∞';
-  const m = /^(-?[\d.]+)e([+-])(\d+)$/.exec(d.toExponential(precision))!;
-  const sup = '⁰¹²³⁴⁵⁶⁷⁸⁹';
-  const digits = m[3]!.padStart(2, '0').replace(/\d/g, (c) => sup[Number(c)]!);
-  return `${m[1]}\u202f×\u202f10${m[2] === '-' ? '⁻' : ''}${digits}`;
-}
-
-function stringFormat(format: string, args: ListVal): string {
-  let out = '';
-  let argIndex = 0;
-  const f = Array.from(format);
-  for (let i = 0; i < f.length; ) {
-    if (f[i] !== '%') {
-      out += f[i];
-      i++;
-      continue;
-    }
-    if (f[i + 1] === '%') {
-      out += '%';
-      i += 2;
-      continue;
-    }
-    if (argIndex >= args.size) throw new CelError(`index ${argIndex} out of range`);
-    const arg = args.at(argIndex);
-    if (i + 1 >= f.length) throw new CelError('unexpected end of string');
-    let j = i + 1;
-    let precision: number | undefined;
-    if (f[j] === '.') {
-      j++;
-      let digits = '';
-      while (j < f.length && /^[0-9]$/.test(f[j]!)) digits += f[j++];
-      if (j >= f.length) throw fmtErr('could not parse formatting clause', 'error while parsing precision: could not find end of precision specifier');
-      precision = Number(digits);
-    }
-    const clause = f[j];
-    let s: string;
-    switch (clause) {
-      case 's':
-        s = formatString(arg);
-        break;
-      case 'd':
-        if (typeof arg !== 'bigint' && !(arg instanceof UintVal)) throw fmtErr('error during formatting', `decimal clause can only be used on integers, was given ${typeName(arg)}`);
-        s = valueToString(arg);
-        break;
-      case 'f':
-        s = formatFixed(arg, precision ?? 6);
-        break;
-      case 'e': {
-        if (typeof arg !== 'number') throw fmtErr('error during formatting', `scientific clause can only be used on doubles, was given ${typeName(arg)}`);
-        s = scientific(arg, precision ?? 6);
-        break;
-      }
-      case 'b':
-        s = formatIntBase(arg, 2, false, 'b');
-        break;
-      case 'x':
-      case 'X':
-        s = formatIntBase(arg, 16, clause === 'X', 'x');
-        break;
-      case 'o':
-        s = formatIntBase(arg, 8, false, 'o');
-        break;
-      default:
-        throw fmtErr('could not parse formatting clause', `unrecognized formatting clause "${clause ?? ''}"`);
-    }
-    out += s;
-    argIndex++;
-    i = j + 1;
-  }
-  return out;
 }
 
 function registerStrings(r: FunctionRegistry): void {

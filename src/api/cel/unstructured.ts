@@ -56,7 +56,7 @@ export function toCel(raw: unknown, s: Schema): Value {
       switch (schemaFormat(s)) {
         case 'duration': {
           const d = parseStrfmtDuration(raw);
-          if (!d) throw new CelError(`Invalid duration ${raw}: time: invalid duration ${JSON.stringify(raw)}`);
+          if (typeof d === 'string') throw new CelError(`Invalid duration ${raw}: ${d}`);
           return d;
         }
         case 'date': {
@@ -90,33 +90,51 @@ export function toCel(raw: unknown, s: Schema): Value {
   throw new CelError(`invalid type, expected object, array, number, integer, boolean or string, or no type with x-kubernetes-int-or-string or x-kubernetes-preserve-unknown-fields is true, got ${schemaType(s)}`);
 }
 
+// kube-openapi strfmt's duration.go. Go's regexp \s is [\t\n\f\r ] and \d is ASCII.
+const durationValidator = /^[\t\n\f\r ]*(?:[0-9]+[\t\n\f\r ]*[A-Za-zµ]+[\t\n\f\r ]*)+$/;
+const durationMatcher = /([0-9]+)[\t\n\f\r ]*([A-Za-zµ]+)/g;
+const timeUnits: ReadonlyArray<readonly [readonly string[], bigint]> = [
+  [['ns', 'nano'], 1n],
+  [['us', 'µs', 'micro'], 1_000n],
+  [['ms', 'milli'], 1_000_000n],
+  [['s', 'sec'], 1_000_000_000n],
+  [['m', 'min'], 60_000_000_000n],
+  [['h', 'hr', 'hour'], 3_600_000_000_000n],
+  [['d', 'day'], 86_400_000_000_000n],
+  [['w', 'wk', 'week'], 604_800_000_000_000n],
+];
+
 /**
  * strfmt's ParseDuration, which custom resource fields of format duration go through: a Go
- * duration, or `<number> <unit>` pairs with units up to weeks (`3 days`).
+ * duration, else `<number><unit>` parts (`1 month 2 days`): the parts with a known unit (one of
+ * the table's names, or a word starting with a group's long name: `days`, `minutes`) are summed,
+ * the others skipped; at least one must be known. The arithmetic is Go's int64 arithmetic: a
+ * count beyond int64 fails as strconv.Atoi does, and products and sums past the int64 range
+ * wrap around (`110000 days` is a negative duration), exactly as the apiserver computes them.
+ * Returns the duration, or the error text upstream gives.
  */
-function parseStrfmtDuration(s: string): DurationVal | undefined {
+export function parseStrfmtDuration(s: string): DurationVal | string {
   const go = parseGoDuration(s);
   if (go) return go;
-  const units: Array<[string[], bigint]> = [
-    [['ns', 'nano'], 1n],
-    [['us', 'µs', 'micro'], 1000n],
-    [['ms', 'milli'], 1_000_000n],
-    [['s', 'sec'], 1_000_000_000n],
-    [['m', 'min'], 60_000_000_000n],
-    [['h', 'hr', 'hour'], 3_600_000_000_000n],
-    [['d', 'day'], 86_400_000_000_000n],
-    [['w', 'wk', 'week'], 604_800_000_000_000n],
-  ];
+  const unable = `unable to parse ${s} as duration`;
+  if (!durationValidator.test(s)) return unable;
   let total = 0n;
-  let found = false;
-  for (const m of s.matchAll(/(\d+)\s*([A-Za-zµ]+)/g)) {
+  let ok = false;
+  for (const m of s.matchAll(durationMatcher)) {
+    const factor = BigInt(m[1]!);
+    if (factor > 9223372036854775807n) return `strconv.Atoi: parsing ${JSON.stringify(m[1])}: value out of range`;
     const unit = m[2]!.toLowerCase();
-    const hit = units.find(([names]) => names.some((n, i) => n === unit || (i === names.length - 1 && unit.startsWith(n))));
-    if (!hit) return undefined;
-    total += BigInt(m[1]!) * hit[1];
-    found = true;
+    for (const [variants, multiplier] of timeUnits) {
+      const last = variants.length - 1;
+      for (const [i, variant] of variants.entries()) {
+        if ((i === last && unit.startsWith(variant)) || variant === unit) {
+          ok = true;
+          total = BigInt.asIntN(64, total + BigInt.asIntN(64, factor * multiplier));
+        }
+      }
+    }
   }
-  return found ? new DurationVal(total) : undefined;
+  return ok ? new DurationVal(total) : unable;
 }
 
 /** An array of a custom resource. */
