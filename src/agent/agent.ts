@@ -662,6 +662,13 @@ async function startAgentOnDataDir(o: AgentOptions): Promise<RunningAgent> {
    * DELETE, then finds it gone instead of waiting for ever for the new one's deletion.
    */
   const mirrorGoneAt = new Map<string, number>();
+  /** Static pods whose mirror cannot be created, with why (each said once until it can be). */
+  const mirrorsBlocked = new Map<string, string>();
+  function blockedMirror(key: string, why: string): void {
+    if (mirrorsBlocked.get(key) === why) return;
+    mirrorsBlocked.set(key, why);
+    logger.warn(`static pod ${key}: failed creating a mirror pod: ${why}; no mirror created`);
+  }
 
   function scheduleMirrorSync(delayMs = 0): void {
     if (stopped) return;
@@ -705,7 +712,7 @@ async function startAgentOnDataDir(o: AgentOptions): Promise<RunningAgent> {
     for (const [key, sp] of wanted) {
       const existing = findApiPod(sp.pod.metadata.namespace ?? '', sp.pod.metadata.name ?? '');
       if (existing) {
-        if (!isMirrorPod(existing)) logger.warn(`static pod ${key}: a pod of that name that is not its mirror exists; no mirror created`);
+        if (!isMirrorPod(existing)) blockedMirror(key, 'a pod of that name that is not its mirror exists');
         continue;
       }
       const left = (mirrorGoneAt.get(key) ?? -Infinity) + mirrorRecreateDelayMs - clock.now();
@@ -717,8 +724,12 @@ async function startAgentOnDataDir(o: AgentOptions): Promise<RunningAgent> {
       try {
         const created = await client.create<Pod>(podsResource, sp.pod.metadata.namespace ?? '', mirrorPodFor(sp.pod, node));
         if (created.metadata.uid) apiPods.set(created.metadata.uid, created);
+        mirrorsBlocked.delete(key);
       } catch (err) {
-        if (!isAlreadyExists(err)) fail(key, err);
+        // The name is taken by a pod this node does not see (one bound elsewhere): said once, as
+        // the kubelet's "Failed creating a mirror pod", and tried again at every sync.
+        if (isAlreadyExists(err)) blockedMirror(key, 'the name is taken by a pod on another node or not bound to this one');
+        else fail(key, err);
         continue;
       }
       // The new mirror starts with the API's initial status: push the worker's current one.

@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { Node } from '../api/types.js';
-import { annotationConfigHash, annotationConfigMirror, mirrorPodFor, staticPodFromManifest } from './static-pods.js';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { annotationConfigHash, annotationConfigMirror, mirrorPodFor, StaticPodSource, staticPodFromManifest } from './static-pods.js';
 
 const yaml = `apiVersion: v1
 kind: Pod
@@ -59,5 +62,20 @@ describe('static pods', () => {
     expect(m.metadata.uid).toBeUndefined();
     expect(m.metadata.annotations?.[annotationConfigMirror]).toBe(p.metadata.uid);
     expect(m.metadata.ownerReferences).toEqual([{ apiVersion: 'v1', kind: 'Node', name: 'n1', uid: 'node-uid', controller: true }]);
+  });
+
+  it('says once that two files define the same pod, however often the directory is scanned', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'static-clash-'));
+    try {
+      writeFileSync(join(dir, 'a.yaml'), yaml);
+      writeFileSync(join(dir, 'b.yaml'), yaml.replace('image: x', 'image: z'));
+      const errors: string[] = [];
+      const source = new StaticPodSource({ dir, nodeName: 'n1', onChange: () => undefined, onError: (e) => errors.push(e.message) });
+      for (let i = 0; i < 5; i++) source.scan();
+      expect(errors).toEqual([`${join(dir, 'b.yaml')}: pod default/web-n1 is already defined by ${join(dir, 'a.yaml')}; ignored`]);
+      expect([...source.current().values()].map((p) => p.file)).toEqual([join(dir, 'a.yaml')]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -125,7 +125,7 @@ export interface StaticPodSourceOptions {
 export class StaticPodSource {
   private pods = new Map<string, StaticPod>();
   /** file → [mtimeMs, size, uid | error text] of the last parse. */
-  private readonly seen = new Map<string, { mtimeMs: number; size: number; uid?: string; pod?: Pod }>();
+  private readonly seen = new Map<string, { mtimeMs: number; size: number; uid?: string; pod?: Pod; clash?: string }>();
   private timer: NodeJS.Timeout | undefined;
   private watcher: FSWatcher | undefined;
   private stopped = false;
@@ -203,9 +203,12 @@ export class StaticPodSource {
       if (entry.pod && entry.uid) {
         const clash = [...next.values()].find((p) => p.pod.metadata.name === entry!.pod!.metadata.name && p.pod.metadata.namespace === entry!.pod!.metadata.namespace);
         if (clash) {
-          this.o.onError?.(new Error(`${file}: pod ${entry.pod.metadata.namespace ?? ''}/${entry.pod.metadata.name ?? ''} is already defined by ${clash.file}; ignored`));
+          // Said once per content and clash (a rescan every second would repeat it).
+          if (entry.clash !== clash.file) this.o.onError?.(new Error(`${file}: pod ${entry.pod.metadata.namespace ?? ''}/${entry.pod.metadata.name ?? ''} is already defined by ${clash.file}; ignored`));
+          entry.clash = clash.file;
           continue;
         }
+        delete entry.clash;
         next.set(entry.uid, { file, pod: entry.pod });
       }
     }
