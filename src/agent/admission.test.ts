@@ -110,7 +110,8 @@ describe('node status', () => {
     // The figures of a kind node's 100 GB disk, as its kubelet reports them.
     expect(s.capacity?.['ephemeral-storage']).toBe('102626232Ki');
     expect(s.allocatable?.['ephemeral-storage']).toBe('94580335255');
-    expect(s.allocatable?.['memory']).toBe('8Gi');
+    // Memory less the kubelet's default 100Mi memory.available threshold.
+    expect(s.allocatable?.['memory']).toBe('8092Mi');
     expect(binarySIBytes(0)).toBe('0');
     expect(binarySIBytes(1023)).toBe('1023');
     expect(binarySIBytes(3 * 1024 ** 3)).toBe('3Gi');
