@@ -13,8 +13,11 @@ export type Verb = 'create' | 'delete' | 'deletecollection' | 'get' | 'list' | '
 export const allVerbs: readonly Verb[] = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
 export const readVerbs: readonly Verb[] = ['get', 'list', 'watch'];
 
-/** Subresources the generic registry knows how to serve. */
-export type Subresource = 'status' | 'log' | 'finalize' | 'eviction' | 'scale' | 'binding' | 'ephemeralcontainers';
+/**
+ * Subresources the generic registry knows how to serve. `approval`: a CertificateSigningRequest's
+ * (certificatesigningrequests/NAME/approval), which writes only status.conditions.
+ */
+export type Subresource = 'status' | 'log' | 'finalize' | 'eviction' | 'scale' | 'binding' | 'ephemeralcontainers' | 'approval';
 
 /**
  * A `scale` subresource (a custom resource's: its CRD version's `subresources.scale`; a built-in
@@ -354,6 +357,11 @@ export function builtinKinds(): KindDef[] {
     // Stored with the status the server sets (Established); the custom resources they define
     // are not served yet.
     kind({ group: 'apiextensions.k8s.io', kind: 'CustomResourceDefinition', plural: 'customresourcedefinitions', namespaced: false, shortNames: ['crd', 'crds'], categories: ['api-extensions'], subresources: ['status'], tracksGeneration: true }),
+    // Requests for certificates signed by a named signer (upstream's csrStrategy): the requester is
+    // written into spec on create, spec is immutable, /approval writes only the Approved/Denied
+    // conditions, /status the certificate and the Failed condition (the signer's); status is
+    // emptied on create (`{}`). Signed by controllers/certificates for the kubernetes.io signers.
+    kind({ group: 'certificates.k8s.io', kind: 'CertificateSigningRequest', plural: 'certificatesigningrequests', namespaced: false, shortNames: ['csr'], subresources: ['approval', 'status'], statusOnCreate: { reset: {} } }),
     // The core Events again, as events.k8s.io/v1 (client-go's newer events API): the same objects.
     { ...kind({ group: 'events.k8s.io', kind: 'Event', plural: 'events', namespaced: true, shortNames: ['ev'] }), view: { stored: { group: '', plural: 'events' }, fromStored: eventToV1, toStored: eventFromV1 } },
   ];

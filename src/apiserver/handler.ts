@@ -39,6 +39,7 @@ import { acceptedMediaTypes, acceptedStreamMediaTypes, buildTable, negotiateMedi
 import type { WatchCache } from './watch-cache.js';
 import { asServedVersion, partialObjectMetadata } from './object-codec.js';
 import { BACKUP_PATH } from './backup.js';
+import { certificateSigningRequestAdmission, isCertificateSigningRequestKind } from './certificates-admission.js';
 
 export const versionInfo = {
   major: '1',
@@ -424,13 +425,20 @@ async function handleResource(
   if (k.namespaced && namespace === undefined && route.name !== undefined) throw pathNotFound();
   const name = route.name;
   const sub = route.subresource;
+  // CertificateSigningRequests: the requester written on create, the approve/sign permission
+  // checks of /approval and /status (certificates-admission.ts).
+  const csrKind = isCertificateSigningRequestKind(k);
+  if (csrKind && method !== 'GET' && method !== 'HEAD') {
+    const security = deps.security;
+    admit = certificateSigningRequestAdmission({ inner: admit, user: caller, subresource: sub, ...(security ? { authorize: (a) => security.authorizer.authorize(a) } : {}) });
+  }
   // The media type of object answers (the object, its list, a Table or metadata of them, status,
   // scale and a pod's ephemeralcontainers, and their errors) and of watches, negotiated before
   // anything is done, as upstream: no acceptable type is a 406 and nothing is written. A watch
   // asked for in YAML is a 406 too (YAML has no stream form), its Status in YAML as asked. Logs,
   // exec and the proxies stream their own formats.
   const accept = req.headers.accept;
-  if (sub === undefined || sub === 'status' || sub === 'scale' || sub === 'ephemeralcontainers') {
+  if (sub === undefined || sub === 'status' || sub === 'scale' || sub === 'ephemeralcontainers' || sub === 'approval') {
     const media = negotiateMediaType(accept);
     if (media === 'yaml') answerInYaml(res);
     if (media === undefined) throw new ApiError(406, 'NotAcceptable', `only the following media types are accepted: ${acceptedMediaTypes.join(', ')}`);

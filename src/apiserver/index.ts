@@ -817,6 +817,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       const { startInProcessControllerManager } = await import('../controllers/manager.js');
       controllerManager = compactionLeader = startInProcessControllerManager(handler, {
         rootCaPem: security.auth.pki.caCertPem,
+        // The CSR signer issues with the cluster CA (certificates.k8s.io/v1 kubernetes.io signers).
+        csrSigning: { ca: security.auth.pki },
         legacyTokenIssuer: (o) => security.auth.serviceAccountTokens.issueLegacy(o),
         ...(opts.controllers === true ? {} : opts.controllers),
         logger: logger.child('controller-manager'),

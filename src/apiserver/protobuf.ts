@@ -1298,6 +1298,35 @@ const messages: Record<string, Message> = {
     1: f('controller', 'string'),
     2: f('parameters', msg('IngressClassParametersReference'), { ptr: true }),
   },
+  // certificates.k8s.io/v1 (kubectl certificate approve|deny sends its UpdateApproval body as
+  // protobuf). spec.extra (map<string, ExtraValue>) is not decoded: every CSR update keeps the
+  // stored spec.
+  CertificateSigningRequest: {
+    1: f('metadata', msg('ObjectMeta'), { keep: true }),
+    2: f('spec', msg('CertificateSigningRequestSpec'), { keep: true }),
+    3: f('status', msg('CertificateSigningRequestStatus'), { keep: true }),
+  },
+  CertificateSigningRequestSpec: {
+    1: f('request', 'bytes', { keep: true }),
+    7: f('signerName', 'string', { keep: true }),
+    8: f('expirationSeconds', 'int32', { ptr: true }),
+    5: f('usages', 'string', { repeated: true }),
+    2: f('username', 'string'),
+    3: f('uid', 'string'),
+    4: f('groups', 'string', { repeated: true }),
+  },
+  CertificateSigningRequestStatus: {
+    1: f('conditions', msg('CertificateSigningRequestCondition'), { repeated: true }),
+    2: f('certificate', 'bytes'),
+  },
+  CertificateSigningRequestCondition: {
+    1: f('type', 'string', { keep: true }),
+    6: f('status', 'string', { keep: true }),
+    2: f('reason', 'string'),
+    3: f('message', 'string'),
+    4: f('lastUpdateTime', 'time'),
+    5: f('lastTransitionTime', 'time'),
+  },
   IngressClassParametersReference: {
     1: f('apiGroup', 'string', { ptr: true }),
     2: f('kind', 'string', { keep: true }),
@@ -1334,6 +1363,7 @@ const kindMessages: Record<string, string> = {
   'networking.k8s.io/IngressClass': 'IngressClass',
   '/ResourceQuota': 'ResourceQuota',
   'storage.k8s.io/CSINode': 'CSINode',
+  'certificates.k8s.io/CertificateSigningRequest': 'CertificateSigningRequest',
 };
 
 /** The group/kind under which DeleteOptions bodies are decoded (decodeProtobufObject). */

@@ -1275,7 +1275,8 @@ export class RestRegistry {
       subresource !== 'status' &&
       !(subresource === 'finalize' && isNamespaceKind(k)) &&
       !(subresource === 'scale' && k.scale) &&
-      !((subresource === 'binding' || subresource === 'ephemeralcontainers') && isPodKind(k))
+      !((subresource === 'binding' || subresource === 'ephemeralcontainers') && isPodKind(k)) &&
+      !(subresource === 'approval' && k.subresources.includes('approval'))
     ) {
       throw methodNotAllowed();
     }
@@ -1369,7 +1370,19 @@ export class RestRegistry {
         next = prepareForStatusUpdate(k, next, old);
         if (owned !== undefined) next.metadata.managedFields = owned;
         else if (manager.apply) delete next.metadata.managedFields;
+        validation.prepareForStatusUpdate?.(next, old, rfc3339(this.clock.now()));
         errs = [...validateFinalizersUpdate(next, old), ...validation.validateStatusUpdate(next, old)];
+      } else if (subresource === 'approval') {
+        // certificatesigningrequests/NAME/approval (upstream's csrApprovalStrategy): the stored
+        // object with the body's metadata (as /status keeps it) and conditions, nothing else.
+        const approval = validation.approval;
+        if (!approval) throw methodNotAllowed();
+        const owned = manager.apply ? next.metadata.managedFields : undefined;
+        next = prepareForStatusUpdate(k, next, old);
+        if (owned !== undefined) next.metadata.managedFields = owned;
+        else if (manager.apply) delete next.metadata.managedFields;
+        approval.prepare(next, old, rfc3339(this.clock.now()));
+        errs = [...validateFinalizersUpdate(next, old), ...approval.validate(next, old)];
       } else if (subresource === 'ephemeralcontainers') {
         // pods/NAME/ephemeralcontainers (upstream's podEphemeralContainersStrategy): the body's
         // ephemeral containers, defaulted as any decoded pod, on the stored pod; nothing else of

@@ -11,7 +11,7 @@
 // aggregation controller first runs (and on a server without controllers).
 //
 // The rule sets are written for what everynode serves (core, apps, coordination, events,
-// rbac) plus the common groups real manifests name, so manifests written for Kubernetes
+// rbac, certificates) plus the common groups real manifests name, so manifests written for Kubernetes
 // keep their meaning.
 
 import type { KubeObject } from '../api/types.js';
@@ -143,6 +143,8 @@ export function nodeRules(): PolicyRule[] {
     rule(['storage.k8s.io'], ['csinodes'], ['get', 'create', 'update', 'patch', 'delete']),
     rule(['authentication.k8s.io'], ['tokenreviews'], ['create']),
     rule(['authorization.k8s.io'], ['subjectaccessreviews'], ['create']),
+    // Its client and serving certificates' rotation (upstream's NodeRules).
+    rule(['certificates.k8s.io'], ['certificatesigningrequests'], ['create', 'get', 'list', 'watch']),
     // Leases and the Secrets/ConfigMaps of its pods are authorized per object by node.ts.
   ];
 }
@@ -192,6 +194,17 @@ export function bootstrapRbacObjects(): KubeObject[] {
       rule([''], ['nodes/proxy', 'nodes/metrics', 'nodes/spec', 'nodes/stats', 'nodes/log'], ['*']),
     ]),
     clusterRole('system:persistent-volume-provisioner', persistentVolumeProvisionerRules()),
+    // CertificateSigningRequests (upstream's bootstrap roles; none is bound by default): requesting
+    // a node client certificate at bootstrap, the approval markers of node client requests, and
+    // approving requests of each kubernetes.io signer (`approve` on the `signers` resource, see
+    // apiserver/certificates-admission.ts).
+    clusterRole('system:node-bootstrapper', [rule(['certificates.k8s.io'], ['certificatesigningrequests'], ['create', 'get', 'list', 'watch'])]),
+    clusterRole('system:certificates.k8s.io:certificatesigningrequests:nodeclient', [rule(['certificates.k8s.io'], ['certificatesigningrequests/nodeclient'], ['create'])]),
+    clusterRole('system:certificates.k8s.io:certificatesigningrequests:selfnodeclient', [rule(['certificates.k8s.io'], ['certificatesigningrequests/selfnodeclient'], ['create'])]),
+    clusterRole('system:certificates.k8s.io:legacy-unknown-approver', [rule(['certificates.k8s.io'], ['signers'], ['approve'], ['kubernetes.io/legacy-unknown'])]),
+    clusterRole('system:certificates.k8s.io:kubelet-serving-approver', [rule(['certificates.k8s.io'], ['signers'], ['approve'], ['kubernetes.io/kubelet-serving'])]),
+    clusterRole('system:certificates.k8s.io:kube-apiserver-client-approver', [rule(['certificates.k8s.io'], ['signers'], ['approve'], ['kubernetes.io/kube-apiserver-client'])]),
+    clusterRole('system:certificates.k8s.io:kube-apiserver-client-kubelet-approver', [rule(['certificates.k8s.io'], ['signers'], ['approve'], ['kubernetes.io/kube-apiserver-client-kubelet'])]),
     // Discovery and public info for every authenticated client (kubectl needs these).
     clusterRole('system:discovery', [urls(['/api', '/api/*', '/apis', '/apis/*', '/healthz', '/healthz/*', '/livez', '/livez/*', '/readyz', '/readyz/*', '/version', '/version/', '/openapi', '/openapi/*'], ['get'])]),
     clusterRole('system:basic-user', [rule(['authorization.k8s.io'], ['selfsubjectaccessreviews', 'selfsubjectrulesreviews'], ['create']), rule(['authentication.k8s.io'], ['selfsubjectreviews'], ['create'])]),

@@ -330,6 +330,11 @@ export interface SharedInformerFactoryOptions {
   backoffInitialMs?: number;
   backoffMaxMs?: number;
   onError?: (err: unknown) => void;
+  /**
+   * What each resource's cache keeps of an object (Informer's transform), by `<group>/<plural>`
+   * (`/pods` for core): fields no consumer of the factory reads can be left out of memory.
+   */
+  transforms?: Record<string, (obj: KubeObject) => KubeObject>;
 }
 
 /** One informer per resource, shared by every controller in the process. */
@@ -353,6 +358,7 @@ export class SharedInformerFactory {
         backoffInitialMs: this.opts.backoffInitialMs,
         backoffMaxMs: this.opts.backoffMaxMs,
         onError: this.opts.onError,
+        transform: this.opts.transforms?.[`${resource.group}/${resource.plural}`],
       });
       this.informers.set(key, inf);
       if (this.started) inf.start();

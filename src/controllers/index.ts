@@ -6,5 +6,6 @@ export * from './serviceaccounts/index.js';
 export * from './root-ca-publisher/index.js';
 export * from './endpoints/index.js';
 export * from './endpointslice/index.js';
+export * from './certificates/index.js';
 export * from './manager.js';
 export * from './leader-election.js';

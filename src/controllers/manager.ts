@@ -2,8 +2,8 @@
 // garbage collector, the node lifecycle, service account, service account token, disruption
 // (PodDisruptionBudget status), endpoints (the Endpoints of Services with a selector),
 // endpointslice (their EndpointSlices), endpointslice mirroring (slices of the user's
-// Endpoints of Services without a selector) and resource quota (ResourceQuota status)
-// controllers, run only while this process holds the `kube-system/everynode-controller-manager`
+// Endpoints of Services without a selector), resource quota (ResourceQuota status) and, when
+// given the CA, CertificateSigningRequest signing (certificates/) controllers, run only while this process holds the `kube-system/everynode-controller-manager`
 // Lease (leader-election.ts).
 //
 // Contract:
@@ -16,6 +16,7 @@
 // - stop() resolves after the controllers have stopped and, when leading, the lease has been
 //   released (so a standby takes over at once instead of after the lease duration).
 
+import type { Container, KubeObject, Pod } from '../api/types.js';
 import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import { hostname } from 'node:os';
@@ -41,6 +42,7 @@ import { EndpointsController, endpointControllerName } from './endpoints/index.j
 import { EndpointSliceController, EndpointSliceMirroringController, endpointSliceControllerName, endpointSliceMirroringControllerName } from './endpointslice/index.js';
 import { NodeLifecycleController, nodeLifecycleComponent, taintEvictionComponent, type NodeLifecycleControllerOptions } from './node-lifecycle/index.js';
 import { ResourceQuotaController } from './resourcequota/index.js';
+import { CertificateSigningController, type SigningCa } from './certificates/index.js';
 
 export const leaderElectionLeaseNamespace = 'kube-system';
 export const leaderElectionLeaseName = 'everynode-controller-manager';
@@ -103,6 +105,13 @@ export interface ControllersOptions {
    * `resyncPeriodMs`, default 5 min); false: off.
    */
   resourceQuota?: false | { resyncPeriodMs?: number };
+  /**
+   * Signs approved CertificateSigningRequests of the kubernetes.io signers with this CA
+   * (certificates/; upstream's csrsigning controller, `maxDurationMs` its
+   * --cluster-signing-duration, default one year); absent: not run. The API server signs
+   * in process when the manager has no CA (apiserver/certificates-admission.ts).
+   */
+  csrSigning?: { ca: SigningCa; maxDurationMs?: number };
 }
 
 export interface ControllerManagerOptions extends ControllersOptions {
@@ -128,6 +137,7 @@ export interface RunningControllers {
   endpointSlice?: EndpointSliceController;
   endpointSliceMirroring?: EndpointSliceMirroringController;
   resourceQuota?: ResourceQuotaController;
+  certificateSigning?: CertificateSigningController;
 }
 
 function errMsg(e: unknown): string {
@@ -139,6 +149,29 @@ function isRoutine(e: unknown): boolean {
   if (e instanceof NotLeaderError) return true;
   const m = errMsg(e);
   return m.includes('the object has been modified') || m.includes('please apply your changes to the latest version');
+}
+
+/**
+ * What the controllers' pod cache keeps of a pod: all but its volumes and the containers' volume
+ * mounts, which no controller here reads (the ServiceAccount admission gives every pod a
+ * projected volume: kept, 5,000 daemon pods held tens of MB more). A controller that needs them
+ * reads the pod from the API. Pods written back from this cache go through /status, which keeps
+ * the stored spec.
+ */
+export function podWithoutVolumes(obj: KubeObject): KubeObject {
+  const pod = obj as Pod;
+  const spec = pod.spec as (Pod['spec'] & { volumes?: unknown }) | undefined;
+  if (!spec) return obj;
+  const strip = (cs: Container[] | undefined): Container[] | undefined =>
+    cs?.map((c) => {
+      if (c['volumeMounts'] === undefined) return c;
+      const { volumeMounts: _m, ...rest } = c;
+      return rest as Container;
+    });
+  const { volumes: _v, ...rest } = spec;
+  const out: Pod['spec'] = { ...rest, containers: strip(spec.containers) ?? [] };
+  if (spec.initContainers) out.initContainers = strip(spec.initContainers)!;
+  return { ...pod, spec: out } as KubeObject;
 }
 
 export class ControllerManager {
@@ -227,7 +260,7 @@ export class ControllerManager {
       if (isRoutine(e)) this.logger.debug(errMsg(e));
       else this.logger.warn(errMsg(e));
     };
-    const informers = new SharedInformerFactory(client, { clock: this.clock, onError });
+    const informers = new SharedInformerFactory(client, { clock: this.clock, onError, transforms: { '/pods': podWithoutVolumes } });
     const running: RunningControllers = { informers };
     const tasks: Array<Promise<void>> = [];
     /** This term's event recorders: their retries end with the term. */
@@ -323,6 +356,10 @@ export class ControllerManager {
       const resyncPeriodMs = this.o.resourceQuota ? this.o.resourceQuota.resyncPeriodMs : undefined;
       running.resourceQuota = new ResourceQuotaController({ onError, client: client, informers, clock: this.clock, ...(resyncPeriodMs !== undefined ? { resyncPeriodMs } : {}) });
     }
+    if (this.o.csrSigning) {
+      const { ca, maxDurationMs } = this.o.csrSigning;
+      running.certificateSigning = new CertificateSigningController({ onError, client, informers, ca, clock: this.clock, ...(maxDurationMs !== undefined ? { maxDurationMs } : {}) });
+    }
     informers.start();
     this.current = running;
     try {
@@ -344,6 +381,7 @@ export class ControllerManager {
       if (running.endpointSlice) tasks.push(running.endpointSlice.run(signal, this.o.endpointSlice ? (this.o.endpointSlice.workers ?? 5) : 5));
       if (running.endpointSliceMirroring) tasks.push(running.endpointSliceMirroring.run(signal));
       if (running.resourceQuota) tasks.push(running.resourceQuota.run(signal));
+      if (running.certificateSigning) tasks.push(running.certificateSigning.run(signal));
       await aborted;
     } finally {
       // Stop acting first, then wait for in-flight work, then drop the caches.

@@ -24,6 +24,7 @@ import { authorizationDefinitions } from './authorization.js';
 import { authenticationDefinitions } from './authentication.js';
 import { metricsDefinitions } from './metrics.js';
 import { autoscalingDefinitions } from './autoscaling.js';
+import { CERTIFICATES, certificatesDefinitions } from './certificates.js';
 
 const definitions = new Map<string, SchemaNode>();
 /** gvkKey -> definition name. */
@@ -101,6 +102,7 @@ registerDefinitions(authorizationDefinitions);
 registerDefinitions(authenticationDefinitions);
 registerDefinitions(metricsDefinitions);
 registerDefinitions(autoscalingDefinitions);
+registerDefinitions(certificatesDefinitions);
 
 // Structs upstream marks `+structType=atomic`: server-side apply owns and replaces them whole
 // (a selector is one value, not a bag of fields).
@@ -138,6 +140,7 @@ const builtinKinds: Array<[group: string, prefix: string, kinds: string[]]> = [
   ['admissionregistration.k8s.io', ADMISSION, ['ValidatingWebhookConfiguration', 'MutatingWebhookConfiguration']],
   ['apiextensions.k8s.io', APIEXTENSIONS, ['CustomResourceDefinition']],
   ['events.k8s.io', EVENTS, ['Event']],
+  ['certificates.k8s.io', CERTIFICATES, ['CertificateSigningRequest']],
 ];
 for (const [group, prefix, kinds] of builtinKinds) {
   for (const kind of kinds) {
@@ -147,7 +150,7 @@ for (const [group, prefix, kinds] of builtinKinds) {
 }
 registerKind({ group: '', version: 'v1', kind: 'Status' }, META + 'Status');
 registerKind({ group: '', version: 'v1', kind: 'DeleteOptions' }, META + 'DeleteOptions');
-for (const group of ['apps', 'events.k8s.io', 'coordination.k8s.io', 'discovery.k8s.io', 'rbac.authorization.k8s.io', 'scheduling.k8s.io', 'policy', 'storage.k8s.io', 'networking.k8s.io', 'node.k8s.io', 'admissionregistration.k8s.io', 'apiextensions.k8s.io', 'meta.k8s.io']) {
+for (const group of ['apps', 'events.k8s.io', 'coordination.k8s.io', 'discovery.k8s.io', 'rbac.authorization.k8s.io', 'scheduling.k8s.io', 'policy', 'storage.k8s.io', 'networking.k8s.io', 'node.k8s.io', 'admissionregistration.k8s.io', 'apiextensions.k8s.io', 'certificates.k8s.io', 'meta.k8s.io']) {
   registerKind({ group, version: 'v1', kind: 'DeleteOptions' }, META + 'DeleteOptions');
 }
 

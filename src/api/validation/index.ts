@@ -3,7 +3,9 @@
 // Contract for callers (the registry):
 //   create:  applyDefaults(obj) → prepareForCreate?.(obj) → [generate name] → validateCreate(obj)
 //   update:  applyDefaults(obj) → prepareForUpdate?.(obj, stored) → validateUpdate(obj, stored)
-//   status:  applyStatusDefaults?.(obj) → validateStatusUpdate(obj, stored)
+//   status:  applyStatusDefaults?.(obj) → [stored rest, obj's status] → prepareForStatusUpdate?.(obj, stored, now)
+//            → validateStatusUpdate(obj, stored)
+//   certificatesigningrequests/approval: approval.prepare(obj, stored, now) → approval.validate(obj, stored)
 //   pods/ephemeralcontainers: applyDefaults(obj) → [the stored pod with obj's ephemeral
 //            containers] → validateEphemeralContainersUpdate(obj, stored)
 // Every decoded body is defaulted, /status writes included (upstream defaults on decode). A
@@ -110,6 +112,16 @@ import {
   validateSetUpdate,
   validateWebhookConfiguration,
 } from './stored-kinds.js';
+import {
+  prepareCertificateSigningRequestForApprovalUpdate,
+  prepareCertificateSigningRequestForCreate,
+  prepareCertificateSigningRequestForStatusUpdate,
+  prepareCertificateSigningRequestForUpdate,
+  validateCertificateSigningRequest,
+  validateCertificateSigningRequestApprovalUpdate,
+  validateCertificateSigningRequestStatusUpdate,
+  validateCertificateSigningRequestUpdate,
+} from './certificates.js';
 
 export interface KindValidation {
   /** Applies upstream defaults in place (decode-time defaulting, create and update). */
@@ -133,6 +145,21 @@ export interface KindValidation {
   validateUpdate(obj: KubeObject, old: KubeObject): FieldError[];
   /** Validates a write through the /status subresource. */
   validateStatusUpdate(obj: KubeObject, old: KubeObject): FieldError[];
+  /**
+   * The kind's status strategy beyond keeping the stored rest (prepareForStatusUpdate): called on
+   * the object a /status write produced, with the stored one and the time (RFC 3339) for
+   * timestamps it fills (a CertificateSigningRequest's conditions). Optional.
+   */
+  prepareForStatusUpdate?(obj: KubeObject, old: KubeObject, now: string): void;
+  /**
+   * certificatesigningrequests/NAME/approval (upstream's csrApprovalStrategy): makes the written
+   * object from the body and the stored one (only the conditions are the body's) and validates
+   * it. Absent for every other kind.
+   */
+  approval?: {
+    prepare(obj: KubeObject, old: KubeObject, now: string): void;
+    validate(obj: KubeObject, old: KubeObject): FieldError[];
+  };
   /** Validates a write through pods/NAME/ephemeralcontainers; absent for every other kind. */
   validateEphemeralContainersUpdate?(obj: KubeObject, old: KubeObject): FieldError[];
   /** Upstream's warnings for an accepted create (`old` undefined) or update (deprecated annotations, node labels...). */
@@ -158,6 +185,10 @@ interface KindSpec {
   create: Fn1;
   update?: Fn2;
   status?: Fn2;
+  /** The status strategy's own preparation (see KindValidation.prepareForStatusUpdate). */
+  prepareStatus?: (o: Obj, old: Obj, now: string) => void;
+  /** certificatesigningrequests/approval (see KindValidation.approval). */
+  approval?: { prepare: (o: Obj, old: Obj, now: string) => void; validate: Fn2 };
   /** pods/ephemeralcontainers updates (Pod only). */
   ephemeralContainers?: Fn2;
   /** Warnings for a create (`old` undefined) or an update. */
@@ -241,6 +272,16 @@ const kinds: Record<string, KindSpec> = {
   'networking.k8s.io/IngressClass': { namespaced: false, defaults: setIngressClassDefaults, create: validateIngressClass, update: validateIngressClassUpdate },
   'admissionregistration.k8s.io/ValidatingWebhookConfiguration': { namespaced: false, defaults: setValidatingWebhookConfigurationDefaults, create: validateWebhookConfiguration },
   'admissionregistration.k8s.io/MutatingWebhookConfiguration': { namespaced: false, defaults: setMutatingWebhookConfigurationDefaults, create: validateWebhookConfiguration },
+  'certificates.k8s.io/CertificateSigningRequest': {
+    namespaced: false,
+    prepare: prepareCertificateSigningRequestForCreate,
+    prepareUpdate: prepareCertificateSigningRequestForUpdate,
+    prepareStatus: prepareCertificateSigningRequestForStatusUpdate,
+    create: validateCertificateSigningRequest,
+    update: validateCertificateSigningRequestUpdate,
+    status: validateCertificateSigningRequestStatusUpdate,
+    approval: { prepare: prepareCertificateSigningRequestForApprovalUpdate, validate: validateCertificateSigningRequestApprovalUpdate },
+  },
   'apiextensions.k8s.io/CustomResourceDefinition': { namespaced: false, defaults: setCRDDefaults, prepare: prepareCRDForCreate, prepareUpdate: prepareCRDForUpdate, create: validateCRD, update: validateCRDUpdate, status: validateCRDStatusUpdate, warnings: crdWarnings },
 };
 
@@ -303,6 +344,10 @@ function toKindValidation(spec: KindSpec): KindValidation {
   if (prepare) kv.prepareForCreate = (o) => prepare(asObj(o));
   const prepareUpdate = spec.prepareUpdate;
   if (prepareUpdate) kv.prepareForUpdate = (o, old) => prepareUpdate(asObj(o), asObj(old));
+  const prepareStatus = spec.prepareStatus;
+  if (prepareStatus) kv.prepareForStatusUpdate = (o, old, now) => prepareStatus(asObj(o), asObj(old), now);
+  const approval = spec.approval;
+  if (approval) kv.approval = { prepare: (o, old, now) => approval.prepare(asObj(o), asObj(old), now), validate: (o, old) => approval.validate(asObj(o), asObj(old)) };
   const ephemeral = spec.ephemeralContainers;
   if (ephemeral) kv.validateEphemeralContainersUpdate = (o, old) => ephemeral(asObj(o), asObj(old));
   const statusDefaults = spec.statusDefaults;
@@ -402,4 +447,14 @@ export { validatePodSpec, validatePodTemplateSpec, validateTolerations } from '.
 export { imageTag, setPodDefaults, setPodSpecDefaults, setPodTemplateDefaults } from './defaults-pod.js';
 export { setDaemonSetDefaults, templateGenerationAnnotation } from './daemonset.js';
 export { crdCleanupFinalizer, reservedGroups } from './crd.js';
+export {
+  KubeAPIServerClientKubeletSignerName,
+  KubeAPIServerClientSignerName,
+  KubeletServingSignerName,
+  bytesField,
+  csrNames,
+  decodePemBlocks,
+  parseCsrPem,
+  type CsrNames,
+} from './certificates.js';
 export { compareQuantity, formatQuantity, parseQuantity, type Quantity } from './quantity.js';

@@ -27,6 +27,7 @@ import {
   roleBindingPrinter,
 } from './cluster.js';
 import { endpointSlicePrinter } from './discovery.js';
+import { certificateSigningRequestPrinter } from './certificates.js';
 import { csiDriverPrinter, csiNodePrinter, deploymentPrinter, ingressClassPrinter, ingressPrinter, networkPolicyPrinter, podDisruptionBudgetPrinter, replicaSetPrinter, replicationControllerPrinter, resourceQuotaPrinter, runtimeClassPrinter, storageClassPrinter, webhookConfigurationPrinter } from './stored-kinds.js';
 
 /** Name, Created At (type `date`, RFC 3339 UTC). */
@@ -71,6 +72,7 @@ const printers = new Map<string, TablePrinter>([
   ['node.k8s.io/RuntimeClass', runtimeClassPrinter],
   ['admissionregistration.k8s.io/ValidatingWebhookConfiguration', webhookConfigurationPrinter],
   ['admissionregistration.k8s.io/MutatingWebhookConfiguration', webhookConfigurationPrinter],
+  ['certificates.k8s.io/CertificateSigningRequest', certificateSigningRequestPrinter],
 ]);
 
 /** Normalizes `Pod`, `/Pod`, `core/Pod` and `v1/Pod`-free spellings to the registry key. */
