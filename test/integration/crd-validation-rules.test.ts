@@ -123,6 +123,28 @@ describe('CRD validation rules', () => {
     expect(good.status, good.text).toBe(200);
   });
 
+  it('reports a value of the wrong type with the object\'s other errors and the rules not run', async () => {
+    const backends = Array.from({ length: 17 }, (_, i) => ({ kind: 'Service', name: `b${i}` }));
+    const r = await call('POST', routes, route('route-typed', { replicas: 'three', minReplicas: 1, backends }));
+    expect(r.status, r.text).toBe(422);
+    expect(causes(r)).toEqual([
+      'spec.replicas: Invalid value: "string": spec.replicas in body must be of type integer: "string"',
+      'spec.backends: Too many: 17: must have at most 16 items',
+      '<nil>: Invalid value: "null": some validation rules were not checked because the object was invalid; correct the existing errors to complete validation',
+    ]);
+  });
+
+  it('says nothing of rules for a schema that has none', async () => {
+    const plainSchema = { type: 'object', properties: { spec: { type: 'object', required: ['size'], properties: { size: { type: 'integer' }, name: { type: 'string', maxLength: 3 } } } } };
+    expect((await call('POST', CRDS, crd('plain', plainSchema))).status).toBe(201);
+    await waitFor(async () => ((await call('GET', '/apis/rules.example/v1/plains')).status === 200 ? true : undefined), { message: 'plains served' });
+    const r = await call('POST', '/apis/rules.example/v1/namespaces/default/plains', { apiVersion: 'rules.example/v1', kind: 'Plain', metadata: { name: 'p' }, spec: { name: 'long' } });
+    expect(r.status, r.text).toBe(422);
+    expect(causes(r)).toEqual(['spec.size: Required value', 'spec.name: Too long: may not be more than 3 bytes']);
+    const typed = await call('POST', '/apis/rules.example/v1/namespaces/default/plains', { apiVersion: 'rules.example/v1', kind: 'Plain', metadata: { name: 'q' }, spec: { size: 'x' } });
+    expect(causes(typed)).toEqual(['spec.size: Invalid value: "string": spec.size in body must be of type integer: "string"']);
+  });
+
   it('does not run the rules over an object that already has errors they could trip over', async () => {
     const r = await call('POST', routes, route('route-missing', { replicas: 2 }));
     expect(r.status, r.text).toBe(422);

@@ -18,7 +18,7 @@
 
 import type { FieldError } from '../errors.js';
 import { schemaErrors } from './schema-errors.js';
-import { validateDefaults, validateObject, type ValidateOptions, type ValidationResult } from './validator.js';
+import { rootValidator, validateDefaults, validateObject, type ValidateOptions, type ValidationResult } from './validator.js';
 
 export type { ValidateOptions, ValidationResult } from './validator.js';
 export { runtimeCostBudget } from './validator.js';
@@ -63,6 +63,14 @@ export function celDefaultErrors(openAPIV3Schema: unknown, basePath: string): Fi
   return validateDefaults(openAPIV3Schema, basePath);
 }
 
+/**
+ * Whether a custom resource's openAPIV3Schema has validation rules the validator runs (upstream
+ * makes no CEL validator otherwise, so nothing of it, not even celBlockedError, applies).
+ */
+export function celHasRules(openAPIV3Schema: unknown): boolean {
+  return isObj(openAPIV3Schema) && rootValidator(openAPIV3Schema) !== undefined;
+}
+
 const blockingTypes = new Set(['FieldValueNotSupported', 'FieldValueRequired', 'FieldValueTooLong', 'FieldValueTooMany', 'FieldValueTypeInvalid']);
 
 /**
@@ -74,5 +82,10 @@ const blockingTypes = new Set(['FieldValueNotSupported', 'FieldValueRequired', '
  */
 export function celBlockedError(otherErrors: readonly FieldError[]): FieldError | undefined {
   if (!otherErrors.some((e) => blockingTypes.has(e.type))) return undefined;
+  return celNotCheckedError();
+}
+
+/** The error saying the rules were not run (celBlockedError's), for a caller that knows they must not be. */
+export function celNotCheckedError(): FieldError {
   return { type: 'FieldValueInvalid', field: '<nil>', badValue: 'null', detail: 'some validation rules were not checked because the object was invalid; correct the existing errors to complete validation' };
 }

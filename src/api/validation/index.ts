@@ -18,7 +18,7 @@
 // the registry has filled metadata.resourceVersion and copied status/spec as its strategy
 // requires; optimistic-concurrency checks are not done here.
 import { fieldErrorString, type FieldError } from '../errors.js';
-import { celBlockedError, celValidate } from '../cel/index.js';
+import { celBlockedError, celHasRules, celNotCheckedError, celValidate } from '../cel/index.js';
 import { customResourceTypeErrors, ratchetErrors, validateCustomResourceValue } from './custom-resource.js';
 import { isDNS1123Label, nameIsDNSSubdomain } from './names.js';
 import type { KubeObject, PodSpec } from '../types.js';
@@ -390,6 +390,7 @@ export function registerCustomResourceValidation(groupKind: string, namespaced: 
    */
   const ruleWarnings = new WeakMap<object, string[]>();
   const withRules = (o: Obj, old: Obj | undefined, others: FieldError[], ratcheting = true): FieldError[] => {
+    if (!celHasRules(schemaOf(o))) return others;
     const blocked = celBlockedError(others);
     if (blocked) return [...others, blocked];
     const r = celValidate(o, old, schemaOf(o), { ratcheting });
@@ -403,7 +404,17 @@ export function registerCustomResourceValidation(groupKind: string, namespaced: 
     update: (o, old) => withRules(o, old, [...validateObjectMetaUpdate(o.metadata, old.metadata), ...validateObjectMeta(o.metadata, namespaced, nameIsDNSSubdomain), ...ratchetErrors(value(o), o, old)]),
     // Status writes are not ratcheted by the rules (upstream's status strategy).
     status: (o, old) => withRules(o, old, [...validateObjectMetaUpdate(o.metadata, old.metadata), ...ratchetErrors(value(o), o, old)], false),
-    typeErrors: (body, apiVersion) => customResourceTypeErrors(body, schemas.get(apiVersion)),
+    // A value of the wrong type is reported with every other error of the object and, when the
+    // schema has rules, the line saying they were not run (a type error blocks them), as
+    // upstream's strategy validates the whole object at once.
+    typeErrors: (body, apiVersion) => {
+      const schema = schemas.get(apiVersion);
+      const typeErrs = customResourceTypeErrors(body, schema);
+      if (typeErrs.length === 0) return [];
+      const seen = new Set(typeErrs.map(fieldErrorString));
+      const all = [...typeErrs, ...validateCustomResourceValue(body, schema).filter((e) => !seen.has(fieldErrorString(e)))];
+      return celHasRules(schema) ? [...all, celNotCheckedError()] : all;
+    },
     warnings: (o) => ruleWarnings.get(o) ?? [],
   };
   cache.delete(groupKind);
