@@ -563,6 +563,18 @@ async function handleResource(
         const q = parseListQuery(query);
         const opts = parseDeleteOptions(query, await readDeleteOptionsBody(req));
         const json = await deps.registry.deleteCollection(k, namespace, q, opts, admit);
+        // The list of what was deleted, rendered as asked (a Table, metadata), as upstream's
+        // transformResponseObject renders a list.
+        if (accept !== undefined && accept.includes('as=')) {
+          const r = negotiateRendering(accept, true, k.listKind);
+          if (r.as !== 'object') {
+            const list = JSON.parse(json) as { metadata?: { resourceVersion?: string }; items?: KubeObject[] };
+            const items = list.items ?? [];
+            const listMeta = { resourceVersion: list.metadata?.resourceVersion ?? '' };
+            if (r.as !== 'Table') return sendJson(res, 200, JSON.stringify({ kind: r.as, apiVersion: r.apiVersion, metadata: listMeta, items: items.map((o) => partialObjectMetadata(o, r.apiVersion)) }));
+            return sendJson(res, 200, JSON.stringify(buildTable(tableKeyOf(k), items, { includeObject: parseIncludeObject(q.includeObject), listMeta, apiVersion: r.apiVersion })));
+          }
+        }
         return sendJson(res, 200, json);
       }
       default:

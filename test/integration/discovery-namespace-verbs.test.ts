@@ -43,6 +43,12 @@ describe('namespaces: no deletecollection', () => {
     const r = await call('DELETE', '/api/v1/namespaces/default/configmaps?labelSelector=team%3Ddc');
     expect(r.status, r.text).toBe(200);
     expect((await call('GET', '/api/v1/namespaces/default/configmaps/dc-cm')).status).toBe(404);
+    // The list of what went, as a Table when one is asked for (upstream's transformResponseObject).
+    await call('POST', '/api/v1/namespaces/default/configmaps', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'dc-table', labels: { team: 'dc' } } });
+    const table = await call('DELETE', '/api/v1/namespaces/default/configmaps?labelSelector=team%3Ddc', undefined, undefined, { accept: 'application/json;as=Table;v=v1;g=meta.k8s.io' });
+    expect(table.status, table.text).toBe(200);
+    expect(table.body).toMatchObject({ kind: 'Table', apiVersion: 'meta.k8s.io/v1' });
+    expect(table.body.rows.map((r: { cells: unknown[] }) => r.cells[0])).toEqual(['dc-table']);
   });
 });
 
