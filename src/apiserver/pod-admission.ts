@@ -88,19 +88,31 @@ function addTokenVolume(spec: Pod['spec']): void {
   if (existing || !mounted) return;
   spec.volumes = [
     ...volumes,
-    {
-      name,
-      projected: {
-        defaultMode: 0o644,
-        sources: [
-          { serviceAccountToken: { expirationSeconds: 3607, path: 'token' } },
-          { configMap: { name: 'kube-root-ca.crt', items: [{ key: 'ca.crt', path: 'ca.crt' }] } },
-          { downwardAPI: { items: [{ path: 'namespace', fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.namespace' } }] } },
-        ],
-      },
-    },
+    { name, projected: TOKEN_VOLUME_SOURCE },
   ];
 }
+
+function deepFreeze<T>(v: T): T {
+  if (typeof v === 'object' && v !== null) {
+    for (const x of Object.values(v)) deepFreeze(x);
+    Object.freeze(v);
+  }
+  return v;
+}
+
+/**
+ * Upstream's TokenVolumeSource. One frozen object that every admitted pod shares (until it is
+ * written and read back): the decoded pods the API server keeps (its watch cache) hold it once,
+ * not once per pod; nothing writes to a decoded pod in place.
+ */
+const TOKEN_VOLUME_SOURCE = deepFreeze({
+  defaultMode: 0o644,
+  sources: [
+    { serviceAccountToken: { expirationSeconds: 3607, path: 'token' } },
+    { configMap: { name: 'kube-root-ca.crt', items: [{ key: 'ca.crt', path: 'ca.crt' }] } },
+    { downwardAPI: { items: [{ path: 'namespace', fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.namespace' } }] } },
+  ],
+});
 
 /** Creates the system PriorityClasses that are missing (at server start). */
 export async function ensureSystemPriorityClasses(registry: RestRegistry, kinds: KindRegistry): Promise<void> {
