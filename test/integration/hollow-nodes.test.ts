@@ -35,6 +35,18 @@ beforeAll(async () => {
 
 afterAll(() => cleanup.run(), 60_000);
 
+/** Resolves once the node shows Ready True and no pressure (its agent reported its status). */
+async function reportsConditionsAgain(name: string, timeoutMs: number): Promise<void> {
+  await waitFor(
+    async () => {
+      const n = await client.get<Node>(nodesResource, '', name);
+      const st = Object.fromEntries((n.status?.conditions ?? []).map((c) => [c.type, c.status]));
+      return st['Ready'] === 'True' && st['MemoryPressure'] === 'False' && st['DiskPressure'] === 'False' && st['PIDPressure'] === 'False';
+    },
+    { timeoutMs, message: `${name} reports its conditions again` },
+  );
+}
+
 describe('hollow nodes', () => {
   it('registers every node with labels, capacity, addresses and Ready, and a Lease', async () => {
     const nodes = await client.list<Node>(nodesResource, { labelSelector: `${hollowNodeLabel}=true` });
@@ -165,14 +177,7 @@ describe('hollow nodes', () => {
       await client.patch(nodesResource, '', 'hollow-st-0', 'merge', { status: { conditions } }, { subresource: 'status' });
       second = await startHollowNodes({ client, count: 1, namePrefix: 'hollow-st-', readyDelayMs: 50 });
       // The usual report comes 150-300 s after the start; this one within seconds.
-      await waitFor(
-        async () => {
-          const n = await client.get<Node>(nodesResource, '', 'hollow-st-0');
-          const st = Object.fromEntries((n.status?.conditions ?? []).map((c) => [c.type, c.status]));
-          return st['Ready'] === 'True' && st['MemoryPressure'] === 'False' && st['DiskPressure'] === 'False' && st['PIDPressure'] === 'False';
-        },
-        { timeoutMs: 15_000, message: 'hollow-st-0 reports its conditions again' },
-      );
+      await reportsConditionsAgain('hollow-st-0', 15_000);
     } finally {
       await first.stop();
       await second?.stop();
@@ -193,14 +198,7 @@ describe('hollow nodes', () => {
         /* busy */
       }
       // Its usual report is minutes away; the renewal after the stall brings it within seconds.
-      await waitFor(
-        async () => {
-          const n = await client.get<Node>(nodesResource, '', 'hollow-stall-0');
-          const st = Object.fromEntries((n.status?.conditions ?? []).map((c) => [c.type, c.status]));
-          return st['Ready'] === 'True' && st['MemoryPressure'] === 'False' && st['DiskPressure'] === 'False' && st['PIDPressure'] === 'False';
-        },
-        { timeoutMs: 10_000, message: 'hollow-stall-0 reports its conditions again' },
-      );
+      await reportsConditionsAgain('hollow-stall-0', 10_000);
     } finally {
       await stalling.stop();
     }
