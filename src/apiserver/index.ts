@@ -99,7 +99,12 @@ export interface ConnectionLimits {
   keepAliveTimeoutMs: number;
   http2IdleTimeoutMs: number;
 }
-export const defaultConnectionLimits: ConnectionLimits = { tlsHandshakeTimeoutMs: 10_000, headersTimeoutMs: 32_000, keepAliveTimeoutMs: 5_000, http2IdleTimeoutMs: 90_000 };
+/**
+ * The TLS handshake has as long as a request's headers (32 s): upstream bounds both by its
+ * ReadHeaderTimeout; a shorter bound reset connections of a server busy for seconds (many large
+ * lists at once) before it could answer their handshake.
+ */
+export const defaultConnectionLimits: ConnectionLimits = { tlsHandshakeTimeoutMs: 32_000, headersTimeoutMs: 32_000, keepAliveTimeoutMs: 5_000, http2IdleTimeoutMs: 90_000 };
 
 /** How long a revoked connection's answer not yet begun at the revocation may take before the connection is cut anyway (revocation sweep). */
 const revokedAnswerGraceMs = 2_000;
