@@ -15,8 +15,9 @@
 //   - warn (only when not refused): a `Warning: would violate PodSecurity "...": ...` header;
 //   - audit: the audit event's annotations (refused writes too): `pod-security.kubernetes.io/
 //     enforce-policy` (the enforce level:version checked) and, for a violation of the audit
-//     level, `pod-security.kubernetes.io/audit-violations`. A namespace privileged in every mode
-//     is not evaluated (no annotations), as upstream short-circuits it.
+//     level, `pod-security.kubernetes.io/audit-violations`; for labels that do not parse,
+//     `pod-security.kubernetes.io/error`. A namespace privileged in every mode is not evaluated
+//     (no annotations), as upstream short-circuits it.
 // - Workloads that carry a pod template (DaemonSets, Deployments, ReplicaSets,
 //   ReplicationControllers, StatefulSets, Jobs, CronJobs, PodTemplates): warn and audit only,
 //   for the template, on creates and main-resource updates; never refused.
@@ -31,7 +32,7 @@
 // - The namespace's labels come from `namespaceLabels` (the watch cache, else the store); a
 //   namespace not found admits (the registry's namespace lifecycle answers that case).
 
-import { fe, forbidden, invalid, qualifiedResource } from '../api/errors.js';
+import { fe, fieldErrorString, forbidden, invalid, qualifiedResource } from '../api/errors.js';
 import { resourceRefOf, type KindDef } from '../api/kinds.js';
 import {
   compareLevels,
@@ -52,6 +53,7 @@ import type { KubeObject } from '../api/types.js';
 /** Audit annotation keys (upstream's, under the pod-security.kubernetes.io/ prefix). */
 export const AUDIT_VIOLATIONS_ANNOTATION = 'pod-security.kubernetes.io/audit-violations';
 export const ENFORCE_POLICY_ANNOTATION = 'pod-security.kubernetes.io/enforce-policy';
+export const ERROR_ANNOTATION = 'pod-security.kubernetes.io/error';
 
 const MAX_PODS_TO_CHECK = 3000;
 const POD_CHECK_TIMEOUT_MS = 1000;
@@ -124,6 +126,12 @@ export class PodSecurityAdmission {
     };
     // The audit annotations of every pod evaluated, refused or not (upstream's EvaluatePod).
     const annotations: Record<string, string> = {};
+    // Labels that do not parse are evaluated as podSecurityPolicyOf falls back, and said (the
+    // field errors aggregated as Go's ErrorList: one as it is, several in brackets).
+    if (errors.length > 0) {
+      const texts = errors.map((e) => fieldErrorString(fe.invalid(`metadata.labels[${e.label}]`, e.value, e.detail)));
+      annotations[ERROR_ANNOTATION] = `Failed to parse policy: ${texts.length === 1 ? texts[0] : `[${texts.join(', ')}]`}`;
+    }
     if (enforce) annotations[ENFORCE_POLICY_ANNOTATION] = levelVersionString(policy.enforce);
     const refusal = enforce ? resultsAt(policy.enforce) : [];
     const audit = resultsAt(policy.audit);
