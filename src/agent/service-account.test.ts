@@ -75,6 +75,20 @@ describe('ServiceAccountProvider', () => {
     vault.spec.volumes = [{ name: 'vault-token', projected: { sources: [{ serviceAccountToken: { audience: 'vault', path: 'token' } }] } }];
     expect(await p.environment(vault)).toEqual([]);
     expect(await p.environment(pod('c'))).toEqual([]);
+  });
+
+  it('keeps giving credentials to a pod an older server created without the token volume, which already had a token', async () => {
+    const dir = tempDir();
+    const { client } = fakeClient(['reader']);
+    const legacy = pod('old', 'reader');
+    delete legacy.spec.volumes;
+    // An earlier agent issued its token (the file is there); this agent restarts its container.
+    const earlier = new ServiceAccountProvider({ client, dir, apiServer: { url: 'https://h:6443', caPem: 'CA' } });
+    expect(await earlier.environment(pod('old', 'reader'))).not.toEqual([]);
+    const p = new ServiceAccountProvider({ client, dir, apiServer: { url: 'https://h:6443', caPem: 'CA' } });
+    expect((await p.environment(legacy)).map((e) => e.name)).toContain('KUBECONFIG');
+    // Unless it opts out itself.
+    expect(await p.environment({ ...legacy, spec: { ...legacy.spec, automountServiceAccountToken: false } })).toEqual([]);
     await expect(p.environment(pod('d', 'ghost'))).rejects.toThrow(/serviceaccounts "ghost" not found/);
   });
 

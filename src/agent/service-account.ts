@@ -4,8 +4,9 @@
 // Contract:
 // - For a pod from the API that mounts the API token (a projected volume with a
 //   serviceAccountToken source for the API's audience: the `kube-api-access-*` volume the API
-//   server's admission adds unless the pod or its account opts out), the agent asks the
-//   TokenRequest API for a token of the pod's service account, bound to the pod (1 h), and
+//   server's admission adds unless the pod or its account opts out; or, for a pod created by an
+//   older server without that volume, one that already had a token issued and does not opt
+//   out), the agent asks the TokenRequest API for a token of the pod's service account, bound to the pod (1 h), and
 //   writes `<dir>/<pod uid>/` (mode 0700): `token`, `ca.crt`, `namespace` and a `kubeconfig`
 //   naming the API server with that token (0600). Its containers get KUBECONFIG pointing there
 //   and KUBERNETES_SERVICE_HOST / KUBERNETES_SERVICE_PORT(_HTTPS) (and the `kubernetes` Service's
@@ -98,7 +99,10 @@ export class ServiceAccountProvider {
 
   /** The environment a container of `pod` gets (files written first); [] when the pod takes no token. */
   async environment(pod: Pod): Promise<KeyValue[]> {
-    if (!mountsApiToken(pod)) return [];
+    // A pod created before the API server gave pods their token volume (an older everynode) has
+    // none, yet ran with credentials: one this agent (or the one before it) already issued a
+    // token for keeps them, unless it opts out itself.
+    if (!mountsApiToken(pod) && !(pod.spec.automountServiceAccountToken !== false && this.hadToken(pod.metadata.uid ?? ''))) return [];
     const ns = pod.metadata.namespace ?? 'default';
     const named = (pod.spec.serviceAccountName || 'default') !== 'default';
     if (!named && (this.noDefault.get(ns) ?? 0) > this.now()) return [];
@@ -171,6 +175,11 @@ export class ServiceAccountProvider {
         onError(t.pod, err);
       }
     }
+  }
+
+  /** Whether a token was issued for the pod (by this process, or by an earlier agent: its file). */
+  private hadToken(uid: string): boolean {
+    return uid !== '' && (this.issued.has(uid) || existsSync(join(this.podDir(uid), 'token')));
   }
 
   forget(uid: string): void {
