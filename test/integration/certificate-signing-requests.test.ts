@@ -16,6 +16,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { ApiError } from '../../src/api/errors.js';
 import { decodeProtobufObject } from '../../src/apiserver/protobuf.js';
 import { Cleanup, apiCaller, httpRequest, kubectlAvailable, runKubectl, useTestServer, waitFor } from '../helpers/index.js';
+import { everynodeBin, runCommand } from '../helpers/process.js';
 
 const cleanup = new Cleanup();
 afterAll(() => cleanup.run());
@@ -265,6 +266,10 @@ describe('CertificateSigningRequest end to end', () => {
     expect(described.stdout).toMatch(/Signer:\s+kubernetes.io\/kube-apiserver-client/);
     expect(described.stdout).toMatch(/Status:\s+Approved,Issued/);
     expect(described.stdout).toMatch(/Common Name:\s+frank/);
+    // everynode's own describe prints what kubectl's describer prints.
+    const ours = await runCommand(process.execPath, [everynodeBin, 'describe', 'csr', 'frank', '--kubeconfig', target.kubeconfig], { timeoutMs: 30_000 });
+    expect(ours.stderr).toBe('');
+    expect(ours.stdout).toBe(described.stdout);
     const explained = await runKubectl(target, ['explain', 'csr.spec.expirationSeconds']);
     expect(explained.code, explained.stderr).toBe(0);
     expect(explained.stdout).toContain('KIND:       CertificateSigningRequest');

@@ -25,7 +25,7 @@ import { CliError } from '../context.js';
 import type { ResourceInfo } from '../discovery.js';
 import { TabWriter } from '../tabwriter.js';
 import { listFlag, type CliContext, controllerUid, explainNotFound, getLatest, parseTargets, target } from './common.js';
-import { humanSince } from '../durations.js';
+import { humanDuration, humanSince } from '../durations.js';
 import { goNumber } from '../jsonpath.js';
 import { nodeRoles } from '../../api/node-roles.js';
 import { readManifests } from '../manifests.js';
@@ -1253,6 +1253,53 @@ function describeEndpointSlice(w: PrefixWriter, o: KubeObject): void {
 }
 
 /** kubectl's PriorityClass describer (its annotations on one line, as labels.FormatLabels). */
+/**
+ * kubectl's describeCertificateSigningRequest: the requester, signer, requested duration, the
+ * status and the request's subject and alternative names.
+ */
+async function describeCertificateSigningRequest(w: PrefixWriter, o: KubeObject): Promise<void> {
+  const csr = o as KubeObject & { spec?: { request?: string; signerName?: string; expirationSeconds?: number; username?: string }; status?: { conditions?: { type?: string }[]; certificate?: string } };
+  const spec = csr.spec ?? {};
+  const { parseCsrPem, csrNames } = await import('../../api/validation/certificates.js');
+  const parsed = parseCsrPem(Buffer.from(spec.request ?? '', 'base64'));
+  if ('error' in parsed) throw new CliError(`Error parsing CSR: ${parsed.error}`);
+  const names = csrNames(parsed.csr);
+  const subject = parsed.csr.subjectName;
+  // kubectl's extractCSRStatus: Denied, else Approved, else Pending; then Failed, then Issued.
+  const has = (t: string): boolean => (csr.status?.conditions ?? []).some((c) => c.type === t);
+  let status = has('Denied') ? 'Denied' : has('Approved') ? 'Approved' : 'Pending';
+  if (has('Failed')) status += ',Failed';
+  if (csr.status?.certificate) status += ',Issued';
+  const list = (prefix: string, name: string, values: string[]): void => {
+    if (values.length > 0) w.write(0, `${prefix}${name}:\t${values.join(`\n${prefix}\t`)}\n`);
+  };
+  w.write(0, `Name:\t${o.metadata.name ?? ''}\n`);
+  w.write(0, `Labels:\t${formatLabels(o.metadata.labels)}\n`);
+  w.write(0, `Annotations:\t${formatLabels(o.metadata.annotations)}\n`);
+  w.write(0, `CreationTimestamp:\t${rfc1123z(o.metadata.creationTimestamp)}\n`);
+  w.write(0, `Requesting User:\t${spec.username ?? ''}\n`);
+  if (spec.signerName) w.write(0, `Signer:\t${spec.signerName}\n`);
+  if (typeof spec.expirationSeconds === 'number') w.write(0, `Requested Duration:\t${humanDuration(spec.expirationSeconds * 1000)}\n`);
+  w.write(0, `Status:\t${status}\n`);
+  w.write(0, 'Subject:\n');
+  w.write(0, `\tCommon Name:\t${names.commonName}\n`);
+  w.write(0, `\tSerial Number:\t${subject.getField('2.5.4.5')[0] ?? ''}\n`);
+  list('\t', 'Organization', names.organizations);
+  list('\t', 'Organizational Unit', subject.getField('OU'));
+  list('\t', 'Country', subject.getField('C'));
+  list('\t', 'Locality', subject.getField('L'));
+  list('\t', 'Province', subject.getField('ST'));
+  list('\t', 'StreetAddress', subject.getField('2.5.4.9'));
+  list('\t', 'PostalCode', subject.getField('2.5.4.17'));
+  if (names.dnsNames.length + names.emailAddresses.length + names.ipAddresses.length + names.uris.length > 0) {
+    w.write(0, 'Subject Alternative Names:\n');
+    list('\t', 'DNS Names', names.dnsNames);
+    list('\t', 'Email Addresses', names.emailAddresses);
+    list('\t', 'IP Addresses', names.ipAddresses);
+    list('\t', 'URIs', names.uris);
+  }
+}
+
 function describePriorityClass(w: PrefixWriter, o: KubeObject): void {
   const pc = o as KubeObject & { value?: number; globalDefault?: boolean; preemptionPolicy?: string; description?: string };
   w.write(0, `Name:\t${o.metadata.name ?? ''}\n`);
@@ -1530,6 +1577,7 @@ export async function describeObject(ctx: CliContext, cmd: Command, r: ResourceI
   else if (r.group === '' && r.kind === 'Endpoints') describeEndpoints(w, o);
   else if (r.group === 'discovery.k8s.io' && r.kind === 'EndpointSlice') describeEndpointSlice(w, o);
   else if (r.group === 'scheduling.k8s.io' && r.kind === 'PriorityClass') describePriorityClass(w, o);
+  else if (r.group === 'certificates.k8s.io' && r.kind === 'CertificateSigningRequest') await describeCertificateSigningRequest(w, o);
   else if (r.group === 'networking.k8s.io' && r.kind === 'NetworkPolicy') describeNetworkPolicy(w, o);
   else if (r.group === 'networking.k8s.io' && r.kind === 'Ingress') await describeIngress(ctx, cmd, w, o);
   else if (r.group === 'networking.k8s.io' && r.kind === 'IngressClass') describeIngressClass(w, o);
